@@ -1,0 +1,143 @@
+"""Community Pulse from the command line: what runs without a browser.
+
+    python cli.py init                      create or upgrade the app database
+    python cli.py demo [--if-empty]         generate demo data into both stores
+    python cli.py sync [--source demo|PATH] rebuild the warehouse from a source
+    python cli.py report --start D --end D  print the Overview KPIs (end is exclusive)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime
+from typing import NoReturn
+
+from data_sources import demo
+from data_sources.errors import DataSourceError
+from data_sources.sync import run_sync, sync
+from data_sources.warehouse import Warehouse
+from metrics.filters import Filters
+from metrics.overview import overview_kpis
+from settings import Settings, SettingsError, load_settings
+from store.database import AppStore, StoreError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that answers bad arguments with one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="cli.py", description="Community Pulse command line.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    commands.add_parser("init", help="create or upgrade the app database (Alembic migrations)")
+
+    demo_parser = commands.add_parser("demo", help="generate demo data into the warehouse and the app database")
+    demo_parser.add_argument("--if-empty", action="store_true", help="do nothing when a warehouse already exists")
+    demo_parser.add_argument("--today", type=_date, help="anchor date of the demo (default: today)")
+
+    sync_parser = commands.add_parser("sync", help="rebuild the warehouse from a source")
+    sync_parser.add_argument("--source", help="'demo' or a folder of members.csv, activities.csv, ... (default: configured)")
+
+    report = commands.add_parser("report", help="print every Overview KPI for a period and the one before")
+    report.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
+    report.add_argument("--end", type=_date, required=True, help="day after the last day, YYYY-MM-DD (exclusive)")
+    for dimension in ("channel", "region", "segment"):
+        report.add_argument(f"--{dimension}", help=f"only members of this {dimension}")
+    report.add_argument("--format", choices=("json", "table"), default="table")
+    return parser
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def command_demo(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    store.migrate()
+    path = settings.warehouse_path
+    if args.if_empty and (path is None or path.exists()):
+        print("Data already present; demo skipped.")
+        return 0
+    today = args.today or _today()
+    community = demo.generate_community(today=today)
+    result = run_sync(settings=settings, app_store=store, source="demo", load=lambda: (community, []))
+    responses = demo.store_surveys(store, demo.generate_surveys(community, today=today), now=datetime.now(UTC).replace(tzinfo=None))
+    counts = ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items())
+    print(f"Demo data ready: {counts}; {responses:,} survey responses.")
+    return 0
+
+
+def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    store.migrate()
+    result = sync(settings=settings, app_store=store, source=args.source)
+    print(f"Synced from {result.source}: " + ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items()))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _format_value(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}"
+
+
+def command_report(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    try:
+        filters = Filters(start=args.start, end=args.end, channel=args.channel, region=args.region,
+                          segment=args.segment, timezone=settings.timezone)
+    except ValueError as error:
+        build_parser().error(str(error))
+    store.migrate()
+    kpis = overview_kpis(warehouse=Warehouse(settings.warehouse_url), app_store=store, filters=filters)
+    if args.format == "json":
+        previous = filters.previous()
+        document: dict[str, object] = {
+            "period": {"start": str(filters.start), "end": str(filters.end), "previous_start": str(previous.start),
+                       "previous_end": str(previous.end), "timezone": filters.timezone},
+            "filters": {"channel": filters.channel, "region": filters.region, "segment": filters.segment},
+        }
+        document.update({key: {"current": kpi.current, "previous": kpi.previous} for key, kpi in kpis.items()})
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{'kpi':<22}{'current':>14}{'previous':>14}")
+    for key, kpi in kpis.items():
+        print(f"{key:<22}{_format_value(kpi.current):>14}{_format_value(kpi.previous):>14}")
+    return 0
+
+
+COMMANDS = {
+    "init": lambda settings, store, args: (store.migrate(), print("App database is up to date."), 0)[-1],
+    "demo": command_demo,
+    "sync": command_sync,
+    "report": command_report,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        store = AppStore(settings.app_db_url)
+        return COMMANDS[args.command](settings, store, args)
+    except (DataSourceError, StoreError) as error:
+        print(f"cli.py {args.command}: {error.user_message}", file=sys.stderr)
+        return 1
+    except SettingsError as error:
+        print(f"cli.py {args.command}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The domain errors of data sources. Each carries `user_message`: what is wrong, where, what to do.
+
+Pages and the CLI catch DataSourceError and show its message; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DataSourceError(Exception):
+    """Base of every data source error; `user_message` is meant for the person, not the log."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class NotConfigured(DataSourceError):
+    """Raised when no data is there yet: the warehouse was never built, or no source is set."""
+
+
+class SourceUnavailable(DataSourceError):
+    """Raised when a configured source exists but cannot be read (server down, file unreadable)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value, located as a person would look for it."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class InvalidData(DataSourceError):
+    """Raised when input is malformed; lists the problems (first ones in full) and changes nothing."""
+
+    SHOWN = 20
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = [str(problem) for problem in problems[: self.SHOWN]]
+        if len(problems) > self.SHOWN:
+            lines.append(f"… and {len(problems) - self.SHOWN} more problems.")
+        super().__init__("\n".join(lines))

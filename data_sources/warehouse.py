@@ -1,0 +1,146 @@
+"""The community-data warehouse: reading it, and building a new one beside it.
+
+The default warehouse is a DuckDB file. `build_warehouse` writes each build to a new, uniquely
+named file and then atomically points `warehouse.duckdb` (a symlink) at it. Readers resolve the link
+on every query and open a new read-only engine when it moved. The unique name matters: DuckDB
+shares one database instance per path within a process, so reopening the *same* path after
+replacing the file would keep serving the old data while any old connection is alive.
+
+Any other SQLAlchemy URL (PostgreSQL, SQLite, ...) is queried in place and never built.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+import schema
+from data_sources.errors import NotConfigured, SourceUnavailable
+from engines import create_engine, read_frame
+
+DUCKDB_TYPES = {sa.String: "VARCHAR", sa.DateTime: "TIMESTAMP", sa.Boolean: "BOOLEAN", sa.Float: "DOUBLE"}
+SORT_KEYS = {"members": "joined_at", "activities": "occurred_at", "campaigns": "starts_at"}
+KEPT_BUILDS = 2
+
+
+class Warehouse:
+    """Runs metric queries against the community data and returns small DataFrames."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._path = Path(url.removeprefix("duckdb:///")) if url.startswith("duckdb:///") else None
+        self._engine: Engine | None = None
+        self._target: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def dialect(self) -> str:
+        return self._current_engine().dialect.name
+
+    def version(self) -> str:
+        """Identifies the data being served; changes when sync swaps in a new build."""
+        if self._path is None:
+            return self.url
+        return self._resolve()
+
+    def _resolve(self) -> str:
+        assert self._path is not None
+        if not self._path.exists():
+            raise NotConfigured(
+                f"No community data yet: {self._path} does not exist. "
+                "Run `python cli.py demo` for demo data or `python cli.py sync --source PATH` for your CSV files."
+            )
+        return os.path.realpath(self._path)
+
+    def _current_engine(self) -> Engine:
+        with self._lock:
+            if self._path is None:
+                if self._engine is None:
+                    self._engine = create_engine(self.url)
+                return self._engine
+            target = self._resolve()
+            if target != self._target:
+                previous = self._engine
+                self._engine = create_engine(f"duckdb:///{target}", read_only=True)
+                self._target = target
+                if previous is not None:
+                    previous.dispose()
+            assert self._engine is not None
+            return self._engine
+
+    def run(self, statement: sa.Executable) -> pd.DataFrame:
+        """Execute a query; connection and driver failures become SourceUnavailable."""
+        engine = self._current_engine()
+        try:
+            with engine.connect() as connection:
+                return read_frame(connection, statement)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, duckdb.Error) as error:
+            detail = getattr(error, "orig", None) or error
+            raise SourceUnavailable(
+                f"The community data could not be read ({detail}). "
+                "Check PULSE_WAREHOUSE_URL, or rebuild it with `python cli.py sync`."
+            ) from error
+
+    def dispose(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+            self._engine, self._target = None, None
+
+
+def _create_table_sql(table: sa.Table, source: str) -> str:
+    casts = ", ".join(
+        f'CAST("{column.name}" AS {DUCKDB_TYPES[type(column.type)]}) AS "{column.name}"' for column in table.columns
+    )
+    order = f' ORDER BY "{SORT_KEYS[table.name]}"' if table.name in SORT_KEYS else ""
+    return f'CREATE TABLE "{table.name}" AS SELECT {casts} FROM {source}{order}'
+
+
+def build_warehouse(path: Path, frames: dict[str, pd.DataFrame]) -> Path:
+    """Write typed canonical frames into a new DuckDB file, then swap it in; returns the new file.
+
+    Rows are stored sorted by time so DuckDB's zone maps skip what a period does not need. If
+    anything fails, the previous warehouse is untouched and the partial file is removed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    build = path.with_name(f"{path.stem}-{stamp}-{os.getpid()}{path.suffix}")
+    try:
+        connection = duckdb.connect(str(build))
+        try:
+            for table in schema.metadata.sorted_tables:
+                frame = frames[table.name][[column.name for column in table.columns]]
+                connection.register("incoming", frame)
+                connection.execute(_create_table_sql(table, "incoming"))
+                connection.unregister("incoming")
+            connection.execute("CHECKPOINT")
+        finally:
+            connection.close()
+        _swap_link(path, build)
+    except BaseException:
+        build.unlink(missing_ok=True)
+        Path(f"{build}.wal").unlink(missing_ok=True)
+        raise
+    _remove_old_builds(path, keep=build)
+    return build
+
+
+def _swap_link(path: Path, build: Path) -> None:
+    link = path.with_name(f".{path.name}.{os.getpid()}.link")
+    link.unlink(missing_ok=True)
+    link.symlink_to(build.name)
+    os.replace(link, path)
+
+
+def _remove_old_builds(path: Path, *, keep: Path) -> None:
+    """Keep the newest builds (a reader may still be finishing a query on the previous one)."""
+    builds = sorted(path.parent.glob(f"{path.stem}-*{path.suffix}"), key=lambda p: p.name, reverse=True)
+    for old in [b for b in builds if b != keep][KEPT_BUILDS - 1 :]:
+        old.unlink(missing_ok=True)

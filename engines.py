@@ -1,0 +1,64 @@
+"""How every database connection is made, so each engine behaves the same everywhere.
+
+SQLite gets WAL, a busy timeout and foreign keys, plus the `pulse_local_day` function (SQLite has no
+time zone database, so metrics call into Python's zoneinfo for non-UTC communities). DuckDB files
+can be opened read-only. Results come back as small pandas frames through `read_frame`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+EPOCH = date(1970, 1, 1)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_day_number(stamp: str | None, timezone: str) -> int | None:
+    """Days since 1970-01-01 of a naive-UTC SQLite timestamp, in the given time zone."""
+    if stamp is None:
+        return None
+    moment = datetime.fromisoformat(stamp).replace(tzinfo=UTC).astimezone(_zone(timezone))
+    return (moment.date() - EPOCH).days
+
+
+def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+    dbapi_connection.create_function(  # type: ignore[attr-defined]
+        "pulse_local_day", 2, local_day_number, deterministic=True
+    )
+
+
+def create_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine for any supported URL; `read_only` applies to DuckDB files."""
+    if url in ("sqlite://", "sqlite:///") or (url.startswith("sqlite") and ":memory:" in url):
+        raise ValueError(
+            "An in-memory SQLite database is empty in every thread; use a file URL such as "
+            "sqlite:///data/app.db."
+        )
+    kwargs: dict[str, object] = {}
+    if url.startswith("duckdb") and read_only:
+        kwargs["connect_args"] = {"read_only": True}
+    engine = sa.create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _configure_sqlite)
+    return engine
+
+
+def read_frame(connection: Connection, statement: sa.Executable) -> pd.DataFrame:
+    """Execute a statement and return its rows as a DataFrame with the statement's column names."""
+    result = connection.execute(statement)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))

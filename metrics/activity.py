@@ -1,0 +1,113 @@
+"""Active members: DAU, WAU, MAU, stickiness (DESIGN.md, "active in a window" and the tiles).
+
+WAU(d) and MAU(d) count members with an activity in the 7 / 30 days ending with day d. Rather
+than joining every day to every earlier member-day, each member's active days are turned into
+coverage intervals [day, day + window) merged where they touch: +1 where a member's coverage starts,
+-1 where it ends. A running sum of those events is the number of distinct members covered on each
+day. This is one pass over member-days, on every engine.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+
+import schema
+from metrics.filters import Filters, day_number, from_day_number
+from metrics.sql import day_of, member_conditions
+
+WINDOWS = {"wau": 7, "mau": 30}
+LOOKBACK_DAYS = max(WINDOWS.values()) - 1
+
+
+def _member_days(filters: Filters) -> sa.Subquery:
+    activities, members = schema.activities, schema.members
+    return (
+        sa.select(activities.c.member_id, day_of(activities.c.occurred_at, filters).label("day"))
+        .join(members, members.c.member_id == activities.c.member_id)
+        .where(
+            *member_conditions(filters),
+            activities.c.occurred_at >= filters.utc(filters.start - timedelta(days=LOOKBACK_DAYS)),
+            activities.c.occurred_at < filters.end_utc,
+        )
+        .distinct()
+        .subquery("member_days")
+    )
+
+
+def daily_activity_query(*, filters: Filters) -> sa.Select:
+    """Rows (day, dau, wau, mau) for each day with a change, from 29 days before start to end."""
+    member_days = _member_days(filters)
+    order = {"partition_by": member_days.c.member_id, "order_by": member_days.c.day}
+    spans = sa.select(
+        member_days.c.day,
+        sa.func.lag(member_days.c.day).over(**order).label("previous_day"),
+        sa.func.lead(member_days.c.day).over(**order).label("next_day"),
+    ).subquery("spans")
+
+    zero, one = sa.literal_column("0"), sa.literal_column("1")
+
+    def starts(window: int) -> sa.ColumnElement:
+        gap = spans.c.day - spans.c.previous_day >= window
+        return sa.case((spans.c.previous_day.is_(None) | gap, one), else_=zero)
+
+    def ends(window: int) -> sa.ColumnElement:
+        gap = spans.c.next_day - spans.c.day >= window
+        return sa.case((spans.c.next_day.is_(None) | gap, sa.literal_column("-1")), else_=zero)
+
+    events = [
+        sa.select(spans.c.day.label("day"), one.label("dau"), starts(7).label("wau"), starts(30).label("mau")),
+        sa.select((spans.c.day + sa.literal_column("7")).label("day"), zero, ends(7), zero),
+        sa.select((spans.c.day + sa.literal_column("30")).label("day"), zero, zero, ends(30)),
+    ]
+    union = sa.union_all(*events).subquery("events")
+    per_day = (
+        sa.select(
+            union.c.day,
+            sa.func.sum(union.c.dau).label("dau"),
+            sa.func.sum(union.c.wau).label("wau_change"),
+            sa.func.sum(union.c.mau).label("mau_change"),
+        )
+        .group_by(union.c.day)
+        .subquery("per_day")
+    )
+    running = {"order_by": per_day.c.day}
+    return (
+        sa.select(
+            per_day.c.day,
+            per_day.c.dau,
+            sa.func.sum(per_day.c.wau_change).over(**running).label("wau"),
+            sa.func.sum(per_day.c.mau_change).over(**running).label("mau"),
+        )
+        .where(per_day.c.day < day_number(filters.end))
+        .order_by(per_day.c.day)
+    )
+
+
+def complete_days(rows: pd.DataFrame, *, filters: Filters) -> pd.DataFrame:
+    """Every day of the period with date, dau, wau, mau: days without a change carry the counts on."""
+    lookback = day_number(filters.start) - LOOKBACK_DAYS
+    frame = (
+        rows.astype({"day": "int64"})
+        .set_index("day")
+        .reindex(range(lookback, day_number(filters.end)))
+    )
+    frame["dau"] = frame["dau"].fillna(0)
+    frame[["wau", "mau"]] = frame[["wau", "mau"]].ffill().fillna(0)
+    frame = frame.loc[day_number(filters.start) :].astype("int64")
+    return frame.reset_index(names="day").assign(date=lambda f: [from_day_number(n) for n in f["day"]])[
+        ["date", "dau", "wau", "mau"]
+    ]
+
+
+def activity_summary(daily: pd.DataFrame) -> dict[str, float | None]:
+    """The tiles: mean DAU over all days (zeros count), WAU and MAU on the last day, stickiness."""
+    covered = daily[daily["mau"] > 0]
+    return {
+        "dau_avg": float(daily["dau"].mean()),
+        "wau": int(daily["wau"].iloc[-1]),
+        "mau": int(daily["mau"].iloc[-1]),
+        "stickiness": float((covered["dau"] / covered["mau"]).mean()) if len(covered) else None,
+    }

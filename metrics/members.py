@@ -1,0 +1,70 @@
+"""Member counts and growth (DESIGN.md: members, new members, growth rate)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+import schema
+from metrics.filters import Filters, from_day_number
+from metrics.sql import count_where, day_of, member_conditions, ratio, week_start
+
+members = schema.members
+
+
+def member_counts_query(*, filters: Filters) -> sa.Select:
+    """One row: members (joined before end), new_members (joined in the period), members_before
+    (joined before start, the growth rate's denominator)."""
+    joined = members.c.joined_at
+    return sa.select(
+        count_where(joined < filters.end_utc).label("members"),
+        count_where((joined >= filters.start_utc) & (joined < filters.end_utc)).label("new_members"),
+        count_where(joined < filters.start_utc).label("members_before"),
+    ).where(*member_conditions(filters))
+
+
+def growth(counts: pd.DataFrame) -> dict[str, float | None]:
+    """members, new_members and growth_rate = new / members before start (None when none)."""
+    row = counts.iloc[0]
+    return {
+        "members": int(row["members"]),
+        "new_members": int(row["new_members"]),
+        "growth_rate": ratio(row["new_members"], row["members_before"]),
+    }
+
+
+def new_members_by_week_query(*, filters: Filters) -> sa.Select:
+    """New members per week (Monday start, local time) and channel, within the period."""
+    joined = (
+        sa.select(day_of(members.c.joined_at, filters).label("day"), members.c.channel)
+        .where(
+            *member_conditions(filters),
+            members.c.joined_at >= filters.start_utc,
+            members.c.joined_at < filters.end_utc,
+        )
+        .subquery("joined")
+    )
+    weeks = sa.select(week_start(joined.c.day).label("week"), joined.c.channel).subquery("weeks")
+    return (
+        sa.select(weeks.c.week, weeks.c.channel, sa.func.count().label("new_members"))
+        .group_by(weeks.c.week, weeks.c.channel)
+        .order_by(weeks.c.week, weeks.c.channel)
+    )
+
+
+def with_week_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Replace day numbers in `week` by dates, for charts and exports."""
+    return frame.assign(week=[from_day_number(n) for n in frame["week"]])
+
+
+def dimension_values_query(dimension: str) -> sa.Select:
+    """The distinct values of a member dimension (channel, region, segment) for filter choices."""
+    if dimension not in schema.MEMBER_DIMENSIONS:
+        raise ValueError(f"Unknown member dimension {dimension!r}.")
+    column = members.c[dimension]
+    return (
+        sa.select(column.label("value"))
+        .where(members.c.is_team == sa.false(), column.is_not(None))
+        .distinct()
+        .order_by(column)
+    )

@@ -1,0 +1,78 @@
+"""Every Overview KPI for a period and its previous period (the CLI report and the page share it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from metrics import activity, feedback, members, movers, retention, surveys
+from metrics.filters import Filters
+from metrics.scope import Runner
+from metrics.sql import ratio
+from schema import MEMBER_DIMENSIONS
+
+KPI_KEYS = (
+    "members",
+    "new_members",
+    "growth_rate",
+    "dau_avg",
+    "wau",
+    "mau",
+    "stickiness",
+    "active_rate",
+    "churn_rate",
+    "returning",
+    "newcomer_conversion",
+    "nps",
+    "open_feedback",
+)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    current: float | None
+    previous: float | None
+
+    @property
+    def change(self) -> float | None:
+        if self.current is None or self.previous is None:
+            return None
+        return self.current - self.previous
+
+
+def period_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> dict[str, float | None]:
+    """Every KPI of KPI_KEYS for one period; None where there is nothing to compute from."""
+    values: dict[str, float | None] = {}
+    values.update(members.growth(warehouse.run(members.member_counts_query(filters=filters))))
+    daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=filters)), filters=filters)
+    values.update(activity.activity_summary(daily))
+    values["active_rate"] = ratio(values["mau"], values["members"])
+    values.update(retention.churn_and_returning(warehouse.run(retention.activity_flags_query(filters=filters))))
+    values["newcomer_conversion"] = retention.newcomer_conversion(
+        warehouse.run(retention.newcomer_conversion_query(filters=filters))
+    )
+    score = surveys.nps(app_store=app_store, warehouse=warehouse, filters=filters)
+    values["nps"] = None if score is None else score.score
+    values["open_feedback"] = feedback.open_feedback(app_store=app_store, warehouse=warehouse, filters=filters)
+    return {key: values[key] for key in KPI_KEYS}
+
+
+def overview_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> dict[str, Kpi]:
+    """Each KPI for the period beside the same-length period before it."""
+    current = period_kpis(warehouse=warehouse, app_store=app_store, filters=filters)
+    previous = period_kpis(warehouse=warehouse, app_store=app_store, filters=filters.previous())
+    return {key: Kpi(current=current[key], previous=previous[key]) for key in KPI_KEYS}
+
+
+def movers_frame(*, warehouse: Runner, filters: Filters, limit: int = 5) -> pd.DataFrame:
+    """The channels, regions and segments whose active and new members moved most."""
+    frames = {}
+    for dimension in MEMBER_DIMENSIONS:
+        frames[("active members", dimension)] = warehouse.run(
+            movers.active_by_dimension_query(filters=filters, dimension=dimension)
+        )
+        frames[("new members", dimension)] = warehouse.run(
+            movers.new_by_dimension_query(filters=filters, dimension=dimension)
+        )
+    return movers.top_movers(frames, limit=limit)

@@ -1,0 +1,101 @@
+"""Small SQL constructs compiled per database, and the member scope every metric shares.
+
+Days are integers (days since 1970-01-01 in the community's time zone) so that windows such as
+"the 30 days ending with d" are plain integer arithmetic on every engine.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+import schema
+from metrics.filters import Filters
+
+
+class local_day(FunctionElement):  # noqa: N801 - reads like the SQL function it stands for
+    """local_day(timestamp, timezone): the day number of a naive-UTC timestamp in a time zone."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(local_day)
+def _local_day_default(element: local_day, compiler: SQLCompiler, **kw: object) -> str:
+    stamp, zone = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(CAST(({stamp} AT TIME ZONE 'UTC') AT TIME ZONE {zone} AS DATE) - DATE '1970-01-01')"
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element: local_day, compiler: SQLCompiler, **kw: object) -> str:
+    stamp, zone = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"pulse_local_day({stamp}, {zone})"
+
+
+class plus_days(FunctionElement):  # noqa: N801
+    """plus_days(timestamp, n): the timestamp n days later (n is a whole number from code)."""
+
+    type = sa.DateTime()
+    inherit_cache = True
+
+
+def _stamp_and_days(element: plus_days, compiler: SQLCompiler, **kw: object) -> tuple[str, int]:
+    stamp, days = element.clauses
+    return compiler.process(stamp, **kw), int(days.value)
+
+
+@compiles(plus_days)
+def _plus_days_default(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
+    stamp, days = _stamp_and_days(element, compiler, **kw)
+    return f"({stamp} + INTERVAL '{days} days')"
+
+
+@compiles(plus_days, "duckdb")
+def _plus_days_duckdb(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
+    stamp, days = _stamp_and_days(element, compiler, **kw)
+    return f"({stamp} + INTERVAL ({days}) DAY)"
+
+
+@compiles(plus_days, "sqlite")
+def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
+    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff'; keep the microseconds so text comparison stays exact.
+    stamp, days = _stamp_and_days(element, compiler, **kw)
+    return f"(strftime('%Y-%m-%d %H:%M:%S', {stamp}, '+{days} days') || substr({stamp}, 20))"
+
+
+def day_of(timestamp: sa.ColumnElement, filters: Filters) -> local_day:
+    return local_day(timestamp, sa.literal(filters.timezone, sa.String))
+
+
+def days_later(timestamp: sa.ColumnElement, days: int) -> plus_days:
+    return plus_days(timestamp, sa.literal(int(days), literal_execute=True))
+
+
+def week_start(day: sa.ColumnElement) -> sa.ColumnElement:
+    """Day number of the Monday starting the week of `day` (1970-01-01 was a Thursday)."""
+    return day - (day + sa.literal_column("3")) % sa.literal_column("7")
+
+
+def member_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """Members a community metric counts: never team members; filters narrow further."""
+    members = schema.members
+    conditions: list[sa.ColumnElement[bool]] = [members.c.is_team == sa.false()]
+    for dimension in schema.MEMBER_DIMENSIONS:
+        value = getattr(filters, dimension)
+        if value:
+            conditions.append(members.c[dimension] == value)
+    return conditions
+
+
+def count_where(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """How many rows meet the condition (0, not NULL, over no rows)."""
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, or None when the denominator is missing or zero."""
+    if numerator is None or not denominator:
+        return None
+    return float(numerator) / float(denominator)

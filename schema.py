@@ -1,0 +1,61 @@
+"""The canonical community tables: the contract for CSV headers, database mappings and the demo.
+
+Timestamps are naive UTC. Metrics query these tables on DuckDB, SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("member_id", sa.String, primary_key=True),
+    sa.Column("name", sa.String),
+    sa.Column("email", sa.String),
+    sa.Column("joined_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("channel", sa.String),
+    sa.Column("region", sa.String),
+    sa.Column("segment", sa.String),
+    sa.Column("is_team", sa.Boolean, nullable=False, default=False),
+)
+
+activities = sa.Table(
+    "activities",
+    metadata,
+    sa.Column("activity_id", sa.String, primary_key=True),
+    sa.Column("member_id", sa.String, nullable=False, index=True),
+    sa.Column("occurred_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("platform", sa.String),
+    sa.Column("campaign_id", sa.String),
+    sa.Column("points", sa.Float),
+)
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("campaign_id", sa.String, primary_key=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("kind", sa.String),
+    sa.Column("starts_at", sa.DateTime, nullable=False),
+    sa.Column("ends_at", sa.DateTime),
+    sa.Column("channel", sa.String),
+    sa.Column("budget", sa.Float),
+    sa.Column("target", sa.Float),
+    sa.Column("survey_id", sa.String),
+)
+
+campaign_members = sa.Table(
+    "campaign_members",
+    metadata,
+    sa.Column("campaign_id", sa.String, primary_key=True),
+    sa.Column("member_id", sa.String, primary_key=True),
+    sa.Column("status", sa.String, primary_key=True),
+    sa.Column("at", sa.DateTime),
+)
+
+CAMPAIGN_STATUSES = ("invited", "registered", "attended")
+MEMBER_DIMENSIONS = ("channel", "region", "segment")

@@ -1,0 +1,1 @@
+"""The app's own records (surveys, responses, feedback, sync runs): the system of record."""

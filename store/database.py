@@ -1,0 +1,71 @@
+"""The app store: one object owns its engine, its migrations and query execution."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+from engines import create_engine, read_frame
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreError(RuntimeError):
+    """Raised when the app store cannot be reached or written; `user_message` says what to do."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class AppStore:
+    """The app's own database (SQLite file by default, PostgreSQL by URL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url)
+
+    def alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["engine"] = self.engine
+        return config
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest migration; never drops data."""
+        try:
+            command.upgrade(self.alembic_config(), "head")
+        except sa.exc.OperationalError as error:
+            raise StoreError(
+                f"Could not create or upgrade the app database at {self.engine.url!r}: {error.orig}. "
+                "Check PULSE_APP_DB_URL and that the database server is running."
+            ) from error
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    def run(self, statement: sa.Executable) -> pd.DataFrame:
+        """Execute a read and return a small DataFrame; driver errors become StoreError."""
+        try:
+            with self.engine.connect() as connection:
+                return read_frame(connection, statement)
+        except sa.exc.OperationalError as error:
+            raise StoreError(
+                f"The app database did not answer ({error.orig}). "
+                "Run `python cli.py init` if it was never created, or check PULSE_APP_DB_URL."
+            ) from error
+
+    def dispose(self) -> None:
+        self.engine.dispose()

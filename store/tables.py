@@ -1,0 +1,101 @@
+"""The app store's tables. Migrations in store/migrations create them; this module is what code
+queries. Change both together (`alembic revision --autogenerate` compares them)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String(100), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, default="open"),
+    sa.Column("opens_at", sa.DateTime),
+    sa.Column("closes_at", sa.DateTime),
+    sa.Column("anonymous", sa.Boolean, nullable=False, default=False),
+    sa.Column("campaign_id", sa.String(100)),
+    sa.Column("response_limit", sa.Integer),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("slug", "version", name="uq_surveys_slug_version"),
+)
+
+responses = sa.Table(
+    "responses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("survey_id", sa.Integer, sa.ForeignKey("surveys.id"), nullable=False, index=True),
+    sa.Column("member_id", sa.String(100), index=True),
+    sa.Column("started_at", sa.DateTime),
+    sa.Column("submitted_at", sa.DateTime, index=True),
+    sa.Column("completed", sa.Boolean, nullable=False, default=False),
+    sa.Column("idempotency_key", sa.String(100), nullable=False, unique=True),
+    sa.Column("locale", sa.String(10)),
+    sa.Column("source", sa.String(20), nullable=False, default="web"),
+)
+
+answers = sa.Table(
+    "answers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("response_id", sa.Integer, sa.ForeignKey("responses.id"), nullable=False),
+    sa.Column("question_id", sa.String(100), nullable=False),
+    # The question's type when it was answered, so NPS/CSAT queries need not parse definitions.
+    sa.Column("question_type", sa.String(20), nullable=False),
+    sa.Column("value_num", sa.Float),
+    sa.Column("value_text", sa.Text),
+    sa.UniqueConstraint("response_id", "question_id", name="uq_answers_response_question"),
+)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("response_id", sa.Integer, sa.ForeignKey("responses.id")),
+    sa.Column("question_id", sa.String(100)),
+    sa.Column("member_id", sa.String(100), index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("score", sa.Float),
+    sa.Column("sentiment", sa.Float),
+    sa.Column("language", sa.String(10)),
+    sa.Column("status", sa.String(20), nullable=False, default="new"),
+    sa.Column("priority", sa.String(10)),
+    sa.Column("assignee", sa.String(200)),
+    sa.Column("tags", sa.JSON),
+    sa.Column("theme", sa.String(100)),
+    sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("feedback.id")),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    # Set when the item enters a closed status and cleared on reopening, so "open at time T" is a
+    # plain range test: created_at < T and (closed_at is null or closed_at >= T).
+    sa.Column("closed_at", sa.DateTime),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+)
+
+sync_runs = sa.Table(
+    "sync_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source", sa.String(500), nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("rows", sa.JSON),
+    sa.Column("warnings", sa.JSON),
+    sa.Column("error", sa.Text),
+)
+
+CLOSED_FEEDBACK_STATUSES = ("resolved", "wont_fix", "duplicate")
