@@ -160,7 +160,7 @@ def _activities(rng: np.random.Generator, members: pd.DataFrame, today: datetime
         u * age[owner],
     )
     occurred = members["joined_at"].to_numpy()[owner] + (offset * 86400).astype("timedelta64[s]")
-    weekend = pd.DatetimeIndex(occurred).dayofweek >= 5
+    weekend = pd.DatetimeIndex(occurred).day_of_week >= 5
     keep = (occurred < np.datetime64(today)) & ~(weekend & (rng.uniform(0, 1, owner.size) < 0.35))
     owner, occurred = owner[keep], occurred[keep]
 

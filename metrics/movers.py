@@ -51,7 +51,8 @@ def new_by_dimension_query(*, filters: Filters, dimension: str) -> sa.Select:
 
 
 def top_movers(frames: dict[tuple[str, str], pd.DataFrame], *, limit: int = 5) -> pd.DataFrame:
-    """Rows (measure, dimension, value, previous, current, change, change_pct), largest moves first.
+    """Rows (measure, dimension, value, previous, current, change, change_pct), largest moves first,
+    ties in the order of measure, dimension and value.
 
     `frames` maps (measure, dimension) to a frame of value/current/previous. Moves are ranked by
     absolute change; groups below MIN_BASE in both periods are left out.
@@ -70,6 +71,6 @@ def top_movers(frames: dict[tuple[str, str], pd.DataFrame], *, limit: int = 5) -
         change=rows["current"] - rows["previous"],
         change_pct=(rows["current"] - rows["previous"]) / rows["previous"].where(rows["previous"] > 0),
     )
-    rows = rows[rows["change"] != 0]
-    ranked = rows.reindex(rows["change"].abs().sort_values(ascending=False, kind="stable").index)
+    rows = rows[rows["change"] != 0].assign(size=lambda f: f["change"].abs())
+    ranked = rows.sort_values(["size", "measure", "dimension", "value"], ascending=[False, True, True, True])
     return ranked.head(limit)[columns].reset_index(drop=True)

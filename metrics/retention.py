@@ -37,14 +37,14 @@ def activity_flags_query(*, filters: Filters) -> sa.Select:
         count_where((flags.c.in_previous == 1) & (flags.c.in_current == 0)).label("churned"),
         count_where(
             (flags.c.in_previous == 0) & (flags.c.in_current == 1) & (members.c.joined_at < previous.start_utc)
-        ).label("returning"),
+        ).label("returning_members"),  # "returning" is a reserved word in SQLite
     ).select_from(flags.join(members, members.c.member_id == flags.c.member_id))
 
 
 def churn_and_returning(flags: pd.DataFrame) -> dict[str, float | None]:
     """churn_rate = churned / active in the previous period (None when nobody was); returning count."""
     row = flags.iloc[0]
-    return {"churn_rate": ratio(row["churned"], row["active_previous"]), "returning": int(row["returning"])}
+    return {"churn_rate": ratio(row["churned"], row["active_previous"]), "returning": int(row["returning_members"])}
 
 
 def newcomer_conversion_query(*, filters: Filters) -> sa.Select:

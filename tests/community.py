@@ -1,0 +1,91 @@
+"""The small community every metric test uses; expected values are worked out in the tests.
+
+Period P = [2025-03-01, 2025-03-08) (Sat 1 to Fri 7 March), previous period Q = [2025-02-22,
+2025-03-01). Timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+t = datetime
+
+import pandas as pd
+
+MEMBERS = [
+    # member_id, joined_at, channel, region, segment, is_team
+    ("alice", t(2025, 1, 10), "forum", "EU", "dev", False),
+    ("bob", t(2025, 2, 25, 10), "event", "EU", "dev", False),
+    ("carol", t(2025, 3, 2, 9), "forum", "US", "biz", False),
+    ("dave", t(2024, 12, 1), "event", "US", "dev", False),
+    ("erin", t(2025, 3, 7, 23, 30), "forum", "US", "dev", False),
+    ("frank", t(2025, 3, 8), "forum", "EU", "dev", False),  # joins exactly at P's end: not in P
+    ("gina", t(2024, 6, 1), "event", "EU", "biz", False),  # never active
+    ("hank", t(2024, 10, 1), "forum", "US", "biz", False),  # returns in P after a quiet Q
+    ("tom", t(2024, 11, 1), "staff", "EU", "team", True),  # team: left out everywhere
+]
+
+ACTIVITIES = [
+    # member_id, occurred_at, kind
+    ("alice", t(2025, 2, 5, 12), "login"),  # one day before MAU(7 Mar)'s window opens on 6 Feb
+    ("alice", t(2025, 2, 23, 10), "comment"),
+    ("alice", t(2025, 3, 1), "post"),  # exactly at P's start: in P
+    ("alice", t(2025, 3, 3, 12), "comment"),
+    ("bob", t(2025, 2, 25, 11), "login"),
+    ("bob", t(2025, 2, 26, 12), "reaction"),
+    ("carol", t(2025, 3, 2, 9, 30), "login"),
+    ("carol", t(2025, 3, 5, 12), "post"),
+    ("dave", t(2024, 12, 5), "post"),
+    ("dave", t(2025, 1, 15), "post"),
+    ("dave", t(2025, 2, 28, 23, 59, 59), "comment"),  # last second of Q in UTC; 1 March in Shanghai
+    ("erin", t(2025, 3, 7, 23, 45), "login"),
+    ("erin", t(2025, 4, 6, 23, 30), "comment"),  # exactly joined_at + 30 days: too late to convert
+    ("frank", t(2025, 3, 8, 1), "post"),
+    ("hank", t(2025, 1, 20), "post"),
+    ("hank", t(2025, 3, 4, 12), "comment"),
+    ("tom", t(2025, 3, 3, 12), "post"),
+    ("ghost", t(2025, 3, 3, 12), "post"),  # unknown member: left out
+]
+
+
+def frames() -> dict[str, pd.DataFrame]:
+    members = pd.DataFrame(MEMBERS, columns=["member_id", "joined_at", "channel", "region", "segment", "is_team"])
+    members = members.assign(name=members["member_id"].str.title(), email=members["member_id"] + "@example.org")
+    activities = pd.DataFrame(ACTIVITIES, columns=["member_id", "occurred_at", "kind"])
+    activities = activities.assign(
+        activity_id=[f"a{n}" for n in range(len(activities))], platform="forum", campaign_id=None, points=1.0
+    )
+    empty_campaigns = pd.DataFrame(columns=["campaign_id", "name", "kind", "starts_at", "ends_at", "channel",
+                                            "budget", "target", "survey_id"])
+    empty_participation = pd.DataFrame(columns=["campaign_id", "member_id", "status", "at"])
+    return {
+        "members": members,
+        "activities": activities,
+        "campaigns": empty_campaigns.astype({"starts_at": "datetime64[us]", "ends_at": "datetime64[us]",
+                                             "budget": "float64", "target": "float64"}),
+        "campaign_members": empty_participation.astype({"at": "datetime64[us]"}),
+    }
+
+
+RESPONSES = [
+    # member_id, submitted_at, completed, nps answer (None: question skipped)
+    ("alice", t(2025, 3, 2), True, 10),
+    ("carol", t(2025, 3, 3), True, 6),
+    ("dave", t(2025, 3, 4), True, 8),
+    (None, t(2025, 3, 5), True, 9),  # anonymous
+    ("tom", t(2025, 3, 5), True, 0),  # team
+    ("bob", t(2025, 3, 5), False, 0),  # never submitted
+    ("hank", t(2025, 3, 6), True, None),  # skipped the NPS question
+    ("erin", t(2025, 3, 8), True, 0),  # exactly at P's end: outside
+]
+
+FEEDBACK = [
+    # key, member_id, created_at, closed_at, duplicate_of key
+    ("f1", "alice", t(2025, 3, 1, 9), None, None),
+    ("f2", "carol", t(2025, 2, 20), t(2025, 3, 5), None),  # open at Q's end, closed in P
+    ("f3", None, t(2025, 3, 3), None, None),
+    ("f4", "tom", t(2025, 3, 3), None, None),
+    ("f5", "dave", t(2025, 3, 9), None, None),  # after P
+    ("f6", "hank", t(2025, 3, 2), t(2025, 3, 8), None),  # closed exactly at P's end: open until then
+    ("f7", "alice", t(2025, 3, 4), None, "f1"),  # merged into f1
+]

@@ -1,0 +1,127 @@
+"""Shared fixtures: the small community on every engine, and app stores with its survey data."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+import schema
+from data_sources.warehouse import Warehouse, build_warehouse
+from engines import create_engine
+from store import tables
+from store.database import AppStore
+from tests import community
+from tests.postgres import postgres_server
+
+_database_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def new_postgres_database(postgres_url: str):
+    """A factory of empty PostgreSQL databases on the test server, one URL per call."""
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+
+    def create(prefix: str) -> str:
+        name = f"{prefix}_{next(_database_names)}"
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+    yield create
+    admin.dispose()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def load_community(url: str, frames: dict[str, pd.DataFrame]) -> None:
+    """Create the canonical tables on a SQL database and insert the frames."""
+    engine = create_engine(url)
+    schema.metadata.create_all(engine)
+    with engine.begin() as connection:
+        for name, frame in frames.items():
+            if len(frame):
+                connection.execute(schema.metadata.tables[name].insert(), _records(frame))
+    engine.dispose()
+
+
+def make_warehouse(engine: str, directory: Path, frames: dict[str, pd.DataFrame], new_postgres_database) -> Warehouse:
+    if engine == "duckdb":
+        build_warehouse(directory / "warehouse.duckdb", frames)
+        return Warehouse(f"duckdb:///{directory / 'warehouse.duckdb'}")
+    url = f"sqlite:///{directory / 'community.db'}" if engine == "sqlite" else new_postgres_database("community")
+    load_community(url, frames)
+    return Warehouse(url)
+
+
+@pytest.fixture(scope="session", params=["duckdb", "sqlite", "postgresql"])
+def warehouse(request, tmp_path_factory, new_postgres_database) -> Iterator[Warehouse]:
+    """The fixture community (tests/community.py) on each supported warehouse engine."""
+    directory = tmp_path_factory.mktemp(f"warehouse-{request.param}")
+    if request.param == "postgresql":
+        result = make_warehouse("postgresql", directory, community.frames(), new_postgres_database)
+    else:
+        result = make_warehouse(request.param, directory, community.frames(), None)
+    yield result
+    result.dispose()
+
+
+@pytest.fixture(scope="session")
+def duckdb_warehouse(tmp_path_factory) -> Iterator[Warehouse]:
+    result = make_warehouse("duckdb", tmp_path_factory.mktemp("duck"), community.frames(), None)
+    yield result
+    result.dispose()
+
+
+def fill_app_store(store: AppStore) -> None:
+    """The fixture's survey responses and feedback."""
+    with store.begin() as connection:
+        survey_id = connection.execute(
+            tables.surveys.insert().values(slug="pulse", version=1, title="Pulse", status="open", anonymous=False,
+                                           definition={"questions": []}, created_at=community.t(2025, 1, 1))
+        ).inserted_primary_key[0]
+        for n, (member, submitted, completed, score) in enumerate(community.RESPONSES):
+            response_id = connection.execute(
+                tables.responses.insert().values(survey_id=survey_id, member_id=member, submitted_at=submitted,
+                                                 completed=completed, idempotency_key=f"k{n}", source="test")
+            ).inserted_primary_key[0]
+            connection.execute(tables.answers.insert().values(
+                response_id=response_id, question_id="why", question_type="long_text", value_text="because"))
+            if score is not None:
+                connection.execute(tables.answers.insert().values(
+                    response_id=response_id, question_id="nps", question_type="nps", value_num=score))
+        ids: dict[str, int] = {}
+        for key, member, created, closed, duplicate in community.FEEDBACK:
+            ids[key] = connection.execute(
+                tables.feedback.insert().values(
+                    source="test", member_id=member, created_at=created, closed_at=closed, text=key,
+                    status="resolved" if closed else "new", updated_at=created, version=1,
+                    duplicate_of=ids.get(duplicate) if duplicate else None,
+                )
+            ).inserted_primary_key[0]
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def app_store(request, tmp_path_factory, new_postgres_database) -> Iterator[AppStore]:
+    """A migrated app store holding the fixture's responses and feedback, on each app engine."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
+    else:
+        url = new_postgres_database("app")
+    store = AppStore(url)
+    store.migrate()
+    fill_app_store(store)
+    yield store
+    store.dispose()

@@ -1,0 +1,128 @@
+"""Overview metrics on the fixture community (tests/community.py), on DuckDB, SQLite and PostgreSQL.
+
+Hand-worked answers, period P = 1-7 March 2025 (UTC), previous Q = 22-28 February:
+- members in P: alice bob carol dave erin gina hank = 7 (frank joins at P's end, tom is team).
+- new in P: carol, erin = 2; joined before P: 5; growth 2/5.
+- DAU by day 1..7 March: alice, carol, alice, hank, carol, -, erin = 1 1 1 1 1 0 1; mean 6/7.
+- MAU(d), 30 days ending with d: 3 4 4 5 5 5 6 (alice's 5 Feb falls outside 7 March's window).
+- WAU(d): 3 4 4 5 4 4 4.
+- stickiness: (1/3 + 1/4 + 1/4 + 1/5 + 1/5 + 0 + 1/6) / 7 = 1.4 / 7 = 0.2.
+- churn: active in Q alice bob dave; of those not active in P: bob dave -> 2/3.
+- returning: hank (joined before Q, quiet in Q, active in P) = 1.
+- newcomer conversion: carol posted within 30 days; erin only logged in (her comment at exactly
+  joined_at + 30 days is too late) -> 1/2.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from metrics import activity, members, retention
+from metrics.filters import Filters
+from metrics.overview import movers_frame
+
+P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+SHANGHAI = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), timezone="Asia/Shanghai")
+
+
+def test_member_counts_and_growth(warehouse):
+    assert members.growth(warehouse.run(members.member_counts_query(filters=P))) == {
+        "members": 7, "new_members": 2, "growth_rate": pytest.approx(2 / 5)}
+
+
+def test_growth_of_previous_period(warehouse):
+    # Q: members alice bob dave gina hank = 5; new: bob; joined before Q: 4.
+    assert members.growth(warehouse.run(members.member_counts_query(filters=P.previous()))) == {
+        "members": 5, "new_members": 1, "growth_rate": pytest.approx(1 / 4)}
+
+
+def test_growth_rate_is_none_without_earlier_members(warehouse):
+    early = Filters(start=date(2024, 1, 1), end=date(2024, 2, 1))
+    assert members.growth(warehouse.run(members.member_counts_query(filters=early)))["growth_rate"] is None
+
+
+def test_daily_active_members(warehouse):
+    daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=P)), filters=P)
+    assert daily["date"].tolist() == [date(2025, 3, d) for d in range(1, 8)]
+    assert daily["dau"].tolist() == [1, 1, 1, 1, 1, 0, 1]
+    assert daily["wau"].tolist() == [3, 4, 4, 5, 4, 4, 4]
+    assert daily["mau"].tolist() == [3, 4, 4, 5, 5, 5, 6]
+
+
+def test_activity_tiles(warehouse):
+    daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=P)), filters=P)
+    assert activity.activity_summary(daily) == {
+        "dau_avg": pytest.approx(6 / 7), "wau": 4, "mau": 6, "stickiness": pytest.approx(0.2)}
+
+
+def test_stickiness_is_none_when_nobody_was_active(warehouse):
+    quiet = Filters(start=date(2023, 1, 1), end=date(2023, 1, 8))
+    daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=quiet)), filters=quiet)
+    assert daily["dau"].sum() == 0
+    assert activity.activity_summary(daily)["stickiness"] is None
+
+
+def test_churn_and_returning(warehouse):
+    flags = warehouse.run(retention.activity_flags_query(filters=P))
+    assert retention.churn_and_returning(flags) == {"churn_rate": pytest.approx(2 / 3), "returning": 1}
+
+
+def test_churn_is_none_when_nobody_was_active_before(warehouse):
+    # The period before Q (15-21 February) has no activity at all.
+    flags = warehouse.run(retention.activity_flags_query(filters=P.previous()))
+    assert retention.churn_and_returning(flags)["churn_rate"] is None
+
+
+def test_newcomer_conversion(warehouse):
+    counts = warehouse.run(retention.newcomer_conversion_query(filters=P))
+    assert retention.newcomer_conversion(counts) == pytest.approx(1 / 2)
+    # Q: bob reacted the day after joining.
+    assert retention.newcomer_conversion(warehouse.run(retention.newcomer_conversion_query(filters=P.previous()))) == 1.0
+
+
+def test_region_filter_selects_members(warehouse):
+    europe = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), region="EU")
+    # EU members: alice bob gina (frank joins at the end, tom is team); alice active 1 and 3 March.
+    assert members.growth(warehouse.run(members.member_counts_query(filters=europe)))["members"] == 3
+    daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=europe)), filters=europe)
+    assert daily["dau"].tolist() == [1, 0, 1, 0, 0, 0, 0]
+    # Active in Q: alice bob; bob did not come back.
+    assert retention.churn_and_returning(warehouse.run(retention.activity_flags_query(filters=europe)))["churn_rate"] == 0.5
+
+
+def test_time_zone_moves_day_boundaries(warehouse):
+    # In Shanghai (UTC+8) dave's 23:59:59 UTC comment is on 1 March, and erin joins on 8 March.
+    daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=SHANGHAI)), filters=SHANGHAI)
+    assert daily["dau"].tolist() == [2, 1, 1, 1, 1, 0, 0]
+    assert members.growth(warehouse.run(members.member_counts_query(filters=SHANGHAI)))["new_members"] == 1
+    # Active in Q: alice bob; bob is the only one not active in P. dave, quiet in Q now, returns in P
+    # beside hank.
+    assert retention.churn_and_returning(warehouse.run(retention.activity_flags_query(filters=SHANGHAI))) == {
+        "churn_rate": 0.5, "returning": 2}
+
+
+def test_new_members_by_week(warehouse):
+    weeks = members.with_week_dates(warehouse.run(members.new_members_by_week_query(filters=P)))
+    # 1 March 2025 is a Saturday: carol (2 March) is in the week of Monday 24 February.
+    assert weeks.to_dict("records") == [
+        {"week": date(2025, 2, 24), "channel": "forum", "new_members": 1},
+        {"week": date(2025, 3, 3), "channel": "forum", "new_members": 1},
+    ]
+
+
+def test_dimension_values_leave_out_team(warehouse):
+    assert warehouse.run(members.dimension_values_query("channel"))["value"].tolist() == ["event", "forum"]
+
+
+def test_movers_rank_largest_change_first(warehouse, monkeypatch):
+    monkeypatch.setattr("metrics.movers.MIN_BASE", 1)
+    rows = movers_frame(warehouse=warehouse, filters=P, limit=3)
+    # Active in P vs Q: forum channel alice carol erin hank (4) vs alice (1) = +3; then ties at 2, by
+    # dimension: event channel bob dave (2) vs nobody = -2; US carol hank erin (3) vs dave (1) = +2.
+    assert rows[["measure", "dimension", "value", "previous", "current", "change"]].values.tolist() == [
+        ["active members", "channel", "forum", 1, 4, 3],
+        ["active members", "channel", "event", 2, 0, -2],
+        ["active members", "region", "US", 1, 3, 2],
+    ]

@@ -1,0 +1,137 @@
+"""Sync: CSV folders in, clear errors out, and an atomic warehouse swap readers notice."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import schema
+from data_sources import demo
+from data_sources.errors import InvalidData
+from data_sources.sync import sync
+from data_sources.warehouse import Warehouse
+from settings import load_settings
+from store import tables
+from store.database import AppStore
+
+MEMBERS_CSV = """member_id,name,email,joined_at,channel,region,segment,is_team
+m1,Ada,ada@example.org,2025-01-05 10:00:00,forum,EU,dev,false
+m2,"Bo, Jr.",bo@example.org,2025-01-06T08:00:00+08:00,event,APAC,biz,no
+m3,Team,t@example.org,2025-01-01,staff,EU,team,TRUE
+"""
+ACTIVITIES_CSV = """activity_id,member_id,occurred_at,kind,platform,campaign_id,points
+a1,m1,2025-01-05 11:00:00,post,forum,,10
+a2,m2,2025-01-06 09:00:00,comment,forum,,5
+a3,zz,2025-01-06 09:00:00,comment,forum,,
+"""
+
+
+def write_folder(folder: Path, **files: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path / "data"))
+    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_TIMEZONE", "PULSE_COMMUNITY_SOURCE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    store = AppStore(settings.app_db_url)
+    store.migrate()
+    yield settings, store
+    store.dispose()
+
+
+def test_csv_folder_is_synced_with_types_and_utc(env, tmp_path):
+    settings, store = env
+    folder = write_folder(tmp_path / "in", members=MEMBERS_CSV, activities=ACTIVITIES_CSV)
+    result = sync(settings=settings, app_store=store, source=str(folder))
+    assert result.rows == {"members": 3, "activities": 3, "campaigns": 0, "campaign_members": 0}
+    assert "zz" in result.warnings[0]  # unknown member reported, not fatal
+    members = Warehouse(settings.warehouse_url).run(sa.select(schema.members).order_by(schema.members.c.member_id))
+    assert members["name"].tolist() == ["Ada", "Bo, Jr.", "Team"]
+    assert members["is_team"].tolist() == [False, False, True]
+    assert str(members.loc[1, "joined_at"]) == "2025-01-06 00:00:00"  # +08:00 converted to UTC
+    run = store.run(sa.select(tables.sync_runs))
+    assert run[["status", "source"]].values.tolist() == [["succeeded", str(folder)]]
+
+
+@pytest.mark.parametrize(
+    ("members_csv", "expected"),
+    [
+        (MEMBERS_CSV.replace("2025-01-05 10:00:00", "yesterday"),
+         "members.csv, row 2, column joined_at: 'yesterday' is not a date/time"),
+        (MEMBERS_CSV.replace("m2,", "m1,"), "members.csv, row 3, column member_id: duplicate id 'm1'"),
+        (MEMBERS_CSV.replace(",false", ",maybe"), "members.csv, row 2, column is_team: 'maybe' is not true/false"),
+        (MEMBERS_CSV.replace("m1,Ada", ",Ada"), "members.csv, row 2, column member_id: a value is required"),
+        (MEMBERS_CSV.replace("joined_at,", "joined,"), "members.csv, column joined_at: required column is missing"),
+    ],
+)
+def test_malformed_file_names_file_row_column_and_keeps_previous_warehouse(env, tmp_path, members_csv, expected):
+    settings, store = env
+    sync(settings=settings, app_store=store, source=str(write_folder(tmp_path / "good", members=MEMBERS_CSV,
+                                                                      activities=ACTIVITIES_CSV)))
+    before = settings.warehouse_path.resolve()
+    bad = write_folder(tmp_path / "bad", members=members_csv, activities=ACTIVITIES_CSV)
+    with pytest.raises(InvalidData) as error:
+        sync(settings=settings, app_store=store, source=str(bad))
+    assert expected in error.value.user_message
+    assert settings.warehouse_path.resolve() == before
+    assert len(list(settings.data_dir.glob("warehouse-*.duckdb"))) == 1
+    statuses = store.run(sa.select(tables.sync_runs.c.status).order_by(tables.sync_runs.c.id))["status"].tolist()
+    assert statuses == ["succeeded", "failed"]
+
+
+def test_bad_number_in_activities_is_located(env, tmp_path):
+    settings, store = env
+    folder = write_folder(tmp_path / "in", members=MEMBERS_CSV, activities=ACTIVITIES_CSV.replace(",,10", ",,ten"))
+    with pytest.raises(InvalidData, match="activities.csv, row 2, column points: 'ten' is not a number"):
+        sync(settings=settings, app_store=store, source=str(folder))
+
+
+def test_missing_members_file_is_reported(env, tmp_path):
+    settings, store = env
+    folder = write_folder(tmp_path / "in", activities=ACTIVITIES_CSV)
+    with pytest.raises(InvalidData, match="members.csv: required table is missing"):
+        sync(settings=settings, app_store=store, source=str(folder))
+
+
+def test_open_reader_notices_a_swap(env, tmp_path):
+    settings, store = env
+    sync(settings=settings, app_store=store, source=str(write_folder(tmp_path / "one", members=MEMBERS_CSV,
+                                                                      activities=ACTIVITIES_CSV)))
+    reader = Warehouse(settings.warehouse_url)
+    count = sa.select(sa.func.count()).select_from(schema.members)
+    first_version = reader.version()
+    assert reader.run(count).iloc[0, 0] == 3
+    held = reader._current_engine().connect()  # a query still running on the old build
+    fewer = "\n".join(MEMBERS_CSV.splitlines()[:3]) + "\n"
+    sync(settings=settings, app_store=store, source=str(write_folder(tmp_path / "two", members=fewer,
+                                                                      activities=ACTIVITIES_CSV)))
+    assert reader.version() != first_version
+    assert reader.run(count).iloc[0, 0] == 2
+    held.close()
+    reader.dispose()
+
+
+def test_demo_is_deterministic_and_shaped_like_a_community():
+    first = demo.generate_community(today=date(2026, 1, 15), members=800, activities=30_000)
+    second = demo.generate_community(today=date(2026, 1, 15), members=800, activities=30_000)
+    for name in first:
+        assert first[name].equals(second[name]), name
+    activities, members = first["activities"], first["members"]
+    assert members["member_id"].is_unique and activities["activity_id"].is_unique
+    assert 25_000 < len(activities) < 36_000
+    assert activities["occurred_at"].max() < __import__("pandas").Timestamp("2026-01-15")
+    per_member = activities.groupby("member_id").size()
+    top_share = per_member.nlargest(len(per_member) // 20).sum() / per_member.sum()
+    assert top_share > 0.3  # heavy tail: the top 5% make a large share of all activity
+    assert set(first["campaign_members"]["status"]) == {"invited", "registered", "attended"}
+    surveys = demo.generate_surveys(first, today=date(2026, 1, 15))
+    assert set(surveys.feedback["language"]) == {"en", "zh"}
