@@ -1,9 +1,9 @@
 """Community Pulse from the command line: what runs without a browser.
 
-    python cli.py init                      create or upgrade the app database
-    python cli.py demo [--if-empty]         generate demo data into both stores
-    python cli.py sync [--source demo|PATH] rebuild the warehouse from a source
-    python cli.py report --start D --end D  print the Overview KPIs (end is exclusive)
+python cli.py init                      create or upgrade the app database
+python cli.py demo [--if-empty]         generate demo data into both stores
+python cli.py sync [--source demo|PATH] rebuild the warehouse from a source
+python cli.py report --start D --end D  print the Overview KPIs (end is exclusive)
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def build_parser() -> Parser:
     demo_parser.add_argument("--today", type=_date, help="anchor date of the demo (default: today)")
 
     sync_parser = commands.add_parser("sync", help="rebuild the warehouse from a source")
-    sync_parser.add_argument("--source", help="'demo' or a folder of members.csv, activities.csv, ... (default: configured)")
+    sync_parser.add_argument(
+        "--source", help="'demo' or a folder of members.csv, activities.csv, ... (default: configured)"
+    )
 
     report = commands.add_parser("report", help="print every Overview KPI for a period and the one before")
     report.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
@@ -72,7 +74,9 @@ def command_demo(settings: Settings, store: AppStore, args: argparse.Namespace) 
     today = args.today or _today()
     community = demo.generate_community(today=today)
     result = run_sync(settings=settings, app_store=store, source="demo", load=lambda: (community, []))
-    responses = demo.store_surveys(store, demo.generate_surveys(community, today=today), now=datetime.now(UTC).replace(tzinfo=None))
+    responses = demo.store_surveys(
+        store, demo.generate_surveys(community, today=today), now=datetime.now(UTC).replace(tzinfo=None)
+    )
     counts = ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items())
     print(f"Demo data ready: {counts}; {responses:,} survey responses.")
     return 0
@@ -95,8 +99,14 @@ def _format_value(value: float | None) -> str:
 
 def command_report(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     try:
-        filters = Filters(start=args.start, end=args.end, channel=args.channel, region=args.region,
-                          segment=args.segment, timezone=settings.timezone)
+        filters = Filters(
+            start=args.start,
+            end=args.end,
+            channel=args.channel,
+            region=args.region,
+            segment=args.segment,
+            timezone=settings.timezone,
+        )
     except ValueError as error:
         build_parser().error(str(error))
     store.migrate()
@@ -104,8 +114,13 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
     if args.format == "json":
         previous = filters.previous()
         document: dict[str, object] = {
-            "period": {"start": str(filters.start), "end": str(filters.end), "previous_start": str(previous.start),
-                       "previous_end": str(previous.end), "timezone": filters.timezone},
+            "period": {
+                "start": str(filters.start),
+                "end": str(filters.end),
+                "previous_start": str(previous.start),
+                "previous_end": str(previous.end),
+                "timezone": filters.timezone,
+            },
             "filters": {"channel": filters.channel, "region": filters.region, "segment": filters.segment},
         }
         document.update({key: {"current": kpi.current, "previous": kpi.previous} for key, kpi in kpis.items()})

@@ -46,8 +46,7 @@ def create_engine(url: str, *, read_only: bool = False) -> Engine:
     """An engine for any supported URL; `read_only` applies to DuckDB files."""
     if url in ("sqlite://", "sqlite:///") or (url.startswith("sqlite") and ":memory:" in url):
         raise ValueError(
-            "An in-memory SQLite database is empty in every thread; use a file URL such as "
-            "sqlite:///data/app.db."
+            "An in-memory SQLite database is empty in every thread; use a file URL such as sqlite:///data/app.db."
         )
     kwargs: dict[str, object] = {}
     if url.startswith("duckdb") and read_only:

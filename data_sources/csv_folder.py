@@ -16,7 +16,9 @@ def read_csv_table(path: Path, *, name: str) -> RawTable:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=True)
     except UnicodeDecodeError as error:
-        raise InvalidData([Problem(path.name, None, None, f"is not UTF-8 text ({error.reason}); save it as UTF-8")]) from error
+        raise InvalidData(
+            [Problem(path.name, None, None, f"is not UTF-8 text ({error.reason}); save it as UTF-8")]
+        ) from error
     except (pd.errors.ParserError, csv.Error) as error:
         raise InvalidData([Problem(path.name, None, None, f"is not a well-formed CSV file: {error}")]) from error
     except pd.errors.EmptyDataError as error:
@@ -30,9 +32,9 @@ def read_csv_table(path: Path, *, name: str) -> RawTable:
 def read_csv_folder(folder: Path) -> dict[str, RawTable]:
     """Every canonical table found in the folder (members.csv, activities.csv, ...)."""
     if not folder.is_dir():
-        raise NotConfigured(f"{folder} is not a folder. Point --source at a folder holding members.csv and activities.csv.")
+        raise NotConfigured(
+            f"{folder} is not a folder. Point --source at a folder holding members.csv and activities.csv."
+        )
     return {
-        name: read_csv_table(folder / f"{name}.csv", name=name)
-        for name in TABLES
-        if (folder / f"{name}.csv").exists()
+        name: read_csv_table(folder / f"{name}.csv", name=name) for name in TABLES if (folder / f"{name}.csv").exists()
     }

@@ -23,7 +23,6 @@ from settings import Settings
 from store import tables
 from store.database import AppStore
 
-
 Frames = dict[str, pd.DataFrame]
 Loader = Callable[[], tuple[Frames, list[str]]]
 
@@ -48,7 +47,9 @@ def load_community(source: str, *, settings: Settings, today: date | None = None
     return validated.frames, validated.warnings
 
 
-def sync(*, settings: Settings, app_store: AppStore, source: str | None = None, today: date | None = None) -> SyncResult:
+def sync(
+    *, settings: Settings, app_store: AppStore, source: str | None = None, today: date | None = None
+) -> SyncResult:
     """Rebuild the warehouse from `source` (default: the configured one); raises DataSourceError."""
     chosen = source or settings.community_source
     return run_sync(
@@ -90,8 +91,15 @@ def _record_start(app_store: AppStore, source: str) -> int:
         return int(result.inserted_primary_key[0])
 
 
-def _record_end(app_store: AppStore, run_id: int, *, status: str, rows: dict[str, int] | None = None,
-                warnings: list[str] | None = None, error: str | None = None) -> None:
+def _record_end(
+    app_store: AppStore,
+    run_id: int,
+    *,
+    status: str,
+    rows: dict[str, int] | None = None,
+    warnings: list[str] | None = None,
+    error: str | None = None,
+) -> None:
     with app_store.begin() as connection:
         connection.execute(
             sa.update(tables.sync_runs)

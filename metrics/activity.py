@@ -89,11 +89,7 @@ def daily_activity_query(*, filters: Filters) -> sa.Select:
 def complete_days(rows: pd.DataFrame, *, filters: Filters) -> pd.DataFrame:
     """Every day of the period with date, dau, wau, mau: days without a change carry the counts on."""
     lookback = day_number(filters.start) - LOOKBACK_DAYS
-    frame = (
-        rows.astype({"day": "int64"})
-        .set_index("day")
-        .reindex(range(lookback, day_number(filters.end)))
-    )
+    frame = rows.astype({"day": "int64"}).set_index("day").reindex(range(lookback, day_number(filters.end)))
     frame["dau"] = frame["dau"].fillna(0)
     frame[["wau", "mau"]] = frame[["wau", "mau"]].ffill().fillna(0)
     frame = frame.loc[day_number(filters.start) :].astype("int64")

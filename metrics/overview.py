@@ -31,8 +31,12 @@ KPI_KEYS = (
 
 @dataclass(frozen=True)
 class Kpi:
+    """A KPI for the period and the previous one; `margin` is the current value's 95% margin of
+    error where the KPI has one (NPS)."""
+
     current: float | None
     previous: float | None
+    margin: float | None = None
 
     @property
     def change(self) -> float | None:
@@ -42,7 +46,8 @@ class Kpi:
 
 
 def period_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> dict[str, float | None]:
-    """Every KPI of KPI_KEYS for one period; None where there is nothing to compute from."""
+    """Every KPI of KPI_KEYS for one period, plus nps_margin; None where there is nothing to
+    compute from."""
     values: dict[str, float | None] = {}
     values.update(members.growth(warehouse.run(members.member_counts_query(filters=filters))))
     daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=filters)), filters=filters)
@@ -54,15 +59,18 @@ def period_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> di
     )
     score = surveys.nps(app_store=app_store, warehouse=warehouse, filters=filters)
     values["nps"] = None if score is None else score.score
+    values["nps_margin"] = None if score is None else score.margin
     values["open_feedback"] = feedback.open_feedback(app_store=app_store, warehouse=warehouse, filters=filters)
-    return {key: values[key] for key in KPI_KEYS}
+    return values
 
 
 def overview_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> dict[str, Kpi]:
     """Each KPI for the period beside the same-length period before it."""
     current = period_kpis(warehouse=warehouse, app_store=app_store, filters=filters)
     previous = period_kpis(warehouse=warehouse, app_store=app_store, filters=filters.previous())
-    return {key: Kpi(current=current[key], previous=previous[key]) for key in KPI_KEYS}
+    return {
+        key: Kpi(current=current[key], previous=previous[key], margin=current.get(f"{key}_margin")) for key in KPI_KEYS
+    }
 
 
 def movers_frame(*, warehouse: Runner, filters: Filters, limit: int = 5) -> pd.DataFrame:

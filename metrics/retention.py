@@ -50,14 +50,11 @@ def churn_and_returning(flags: pd.DataFrame) -> dict[str, float | None]:
 def newcomer_conversion_query(*, filters: Filters) -> sa.Select:
     """One row: new members in the period, and how many of them made a non-login activity within
     30 days of joining ([joined_at, joined_at + 30 days), even past the period's end)."""
-    contributed = (
-        sa.exists()
-        .where(
-            activities.c.member_id == members.c.member_id,
-            activities.c.kind != "login",
-            activities.c.occurred_at >= members.c.joined_at,
-            activities.c.occurred_at < days_later(members.c.joined_at, CONVERSION_DAYS),
-        )
+    contributed = sa.exists().where(
+        activities.c.member_id == members.c.member_id,
+        activities.c.kind != "login",
+        activities.c.occurred_at >= members.c.joined_at,
+        activities.c.occurred_at < days_later(members.c.joined_at, CONVERSION_DAYS),
     )
     return sa.select(
         sa.func.count().label("new_members"),

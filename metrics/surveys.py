@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import pandas as pd
 import sqlalchemy as sa
 
 from metrics.filters import Filters
@@ -66,4 +65,3 @@ def nps(*, app_store: Runner, warehouse: Runner, filters: Filters) -> Nps | None
     return nps_from_counts(
         answers=int(totals["answers"]), promoters=int(totals["promoters"]), detractors=int(totals["detractors"])
     )
-

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-t = datetime
-
 import pandas as pd
+
+t = datetime
 
 MEMBERS = [
     # member_id, joined_at, channel, region, segment, is_team
@@ -55,14 +55,16 @@ def frames() -> dict[str, pd.DataFrame]:
     activities = activities.assign(
         activity_id=[f"a{n}" for n in range(len(activities))], platform="forum", campaign_id=None, points=1.0
     )
-    empty_campaigns = pd.DataFrame(columns=["campaign_id", "name", "kind", "starts_at", "ends_at", "channel",
-                                            "budget", "target", "survey_id"])
+    empty_campaigns = pd.DataFrame(
+        columns=["campaign_id", "name", "kind", "starts_at", "ends_at", "channel", "budget", "target", "survey_id"]
+    )
     empty_participation = pd.DataFrame(columns=["campaign_id", "member_id", "status", "at"])
     return {
         "members": members,
         "activities": activities,
-        "campaigns": empty_campaigns.astype({"starts_at": "datetime64[us]", "ends_at": "datetime64[us]",
-                                             "budget": "float64", "target": "float64"}),
+        "campaigns": empty_campaigns.astype(
+            {"starts_at": "datetime64[us]", "ends_at": "datetime64[us]", "budget": "float64", "target": "float64"}
+        ),
         "campaign_members": empty_participation.astype({"at": "datetime64[us]"}),
     }
 

@@ -89,25 +89,50 @@ def fill_app_store(store: AppStore) -> None:
     """The fixture's survey responses and feedback."""
     with store.begin() as connection:
         survey_id = connection.execute(
-            tables.surveys.insert().values(slug="pulse", version=1, title="Pulse", status="open", anonymous=False,
-                                           definition={"questions": []}, created_at=community.t(2025, 1, 1))
+            tables.surveys.insert().values(
+                slug="pulse",
+                version=1,
+                title="Pulse",
+                status="open",
+                anonymous=False,
+                definition={"questions": []},
+                created_at=community.t(2025, 1, 1),
+            )
         ).inserted_primary_key[0]
         for n, (member, submitted, completed, score) in enumerate(community.RESPONSES):
             response_id = connection.execute(
-                tables.responses.insert().values(survey_id=survey_id, member_id=member, submitted_at=submitted,
-                                                 completed=completed, idempotency_key=f"k{n}", source="test")
+                tables.responses.insert().values(
+                    survey_id=survey_id,
+                    member_id=member,
+                    submitted_at=submitted,
+                    completed=completed,
+                    idempotency_key=f"k{n}",
+                    source="test",
+                )
             ).inserted_primary_key[0]
-            connection.execute(tables.answers.insert().values(
-                response_id=response_id, question_id="why", question_type="long_text", value_text="because"))
+            connection.execute(
+                tables.answers.insert().values(
+                    response_id=response_id, question_id="why", question_type="long_text", value_text="because"
+                )
+            )
             if score is not None:
-                connection.execute(tables.answers.insert().values(
-                    response_id=response_id, question_id="nps", question_type="nps", value_num=score))
+                connection.execute(
+                    tables.answers.insert().values(
+                        response_id=response_id, question_id="nps", question_type="nps", value_num=score
+                    )
+                )
         ids: dict[str, int] = {}
         for key, member, created, closed, duplicate in community.FEEDBACK:
             ids[key] = connection.execute(
                 tables.feedback.insert().values(
-                    source="test", member_id=member, created_at=created, closed_at=closed, text=key,
-                    status="resolved" if closed else "new", updated_at=created, version=1,
+                    source="test",
+                    member_id=member,
+                    created_at=created,
+                    closed_at=closed,
+                    text=key,
+                    status="resolved" if closed else "new",
+                    updated_at=created,
+                    version=1,
                     duplicate_of=ids.get(duplicate) if duplicate else None,
                 )
             ).inserted_primary_key[0]
@@ -125,3 +150,33 @@ def app_store(request, tmp_path_factory, new_postgres_database) -> Iterator[AppS
     fill_app_store(store)
     yield store
     store.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_data_dir(tmp_path_factory) -> Path:
+    """A data directory holding a small demo community anchored on today, in both stores."""
+    from datetime import UTC, datetime
+
+    from data_sources import demo
+
+    directory = tmp_path_factory.mktemp("demo-data")
+    today = datetime.now(UTC).date()
+    frames = demo.generate_community(today=today, members=600, activities=30_000)
+    build_warehouse(directory / "warehouse.duckdb", frames)
+    store = AppStore(f"sqlite:///{directory / 'app.db'}")
+    store.migrate()
+    demo.store_surveys(store, demo.generate_surveys(frames, today=today), now=datetime.now(UTC).replace(tzinfo=None))
+    store.dispose()
+    return directory
+
+
+@pytest.fixture
+def pulse_env(monkeypatch):
+    """Point the app at a data directory: settings are read from the environment on each run."""
+
+    def point_at(directory: Path) -> None:
+        monkeypatch.setenv("PULSE_DATA_DIR", str(directory))
+        for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_TIMEZONE"):
+            monkeypatch.delenv(name, raising=False)
+
+    return point_at

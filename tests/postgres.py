@@ -55,16 +55,20 @@ def postgres_server() -> Iterator[str]:
         os.chown(root, account.pw_uid, account.pw_gid)
     subprocess.run(
         _as_server_user([_binary("initdb"), "-D", str(data), "-U", "pulse", "-A", "trust", "-E", "UTF8", "--no-sync"]),
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     options = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     subprocess.run(
         _as_server_user([_binary("pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     try:
         yield f"postgresql+psycopg://pulse@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_server_user([_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+        subprocess.run(
+            _as_server_user([_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
+        )
         time.sleep(0.1)
         shutil.rmtree(root, ignore_errors=True)

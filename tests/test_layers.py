@@ -16,7 +16,9 @@ def _modules(entry: str) -> list[Path]:
     return sorted(path.rglob("*.py")) if path.is_dir() else [path]
 
 
-@pytest.mark.parametrize("path", [p for entry in STREAMLIT_FREE for p in _modules(entry)], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", [p for entry in STREAMLIT_FREE for p in _modules(entry)], ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_module_does_not_import_streamlit(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]

@@ -29,13 +29,19 @@ SHANGHAI = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), timezone="Asia/
 
 def test_member_counts_and_growth(warehouse):
     assert members.growth(warehouse.run(members.member_counts_query(filters=P))) == {
-        "members": 7, "new_members": 2, "growth_rate": pytest.approx(2 / 5)}
+        "members": 7,
+        "new_members": 2,
+        "growth_rate": pytest.approx(2 / 5),
+    }
 
 
 def test_growth_of_previous_period(warehouse):
     # Q: members alice bob dave gina hank = 5; new: bob; joined before Q: 4.
     assert members.growth(warehouse.run(members.member_counts_query(filters=P.previous()))) == {
-        "members": 5, "new_members": 1, "growth_rate": pytest.approx(1 / 4)}
+        "members": 5,
+        "new_members": 1,
+        "growth_rate": pytest.approx(1 / 4),
+    }
 
 
 def test_growth_rate_is_none_without_earlier_members(warehouse):
@@ -54,7 +60,11 @@ def test_daily_active_members(warehouse):
 def test_activity_tiles(warehouse):
     daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=P)), filters=P)
     assert activity.activity_summary(daily) == {
-        "dau_avg": pytest.approx(6 / 7), "wau": 4, "mau": 6, "stickiness": pytest.approx(0.2)}
+        "dau_avg": pytest.approx(6 / 7),
+        "wau": 4,
+        "mau": 6,
+        "stickiness": pytest.approx(0.2),
+    }
 
 
 def test_stickiness_is_none_when_nobody_was_active(warehouse):
@@ -79,7 +89,9 @@ def test_newcomer_conversion(warehouse):
     counts = warehouse.run(retention.newcomer_conversion_query(filters=P))
     assert retention.newcomer_conversion(counts) == pytest.approx(1 / 2)
     # Q: bob reacted the day after joining.
-    assert retention.newcomer_conversion(warehouse.run(retention.newcomer_conversion_query(filters=P.previous()))) == 1.0
+    assert (
+        retention.newcomer_conversion(warehouse.run(retention.newcomer_conversion_query(filters=P.previous()))) == 1.0
+    )
 
 
 def test_region_filter_selects_members(warehouse):
@@ -89,7 +101,10 @@ def test_region_filter_selects_members(warehouse):
     daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=europe)), filters=europe)
     assert daily["dau"].tolist() == [1, 0, 1, 0, 0, 0, 0]
     # Active in Q: alice bob; bob did not come back.
-    assert retention.churn_and_returning(warehouse.run(retention.activity_flags_query(filters=europe)))["churn_rate"] == 0.5
+    assert (
+        retention.churn_and_returning(warehouse.run(retention.activity_flags_query(filters=europe)))["churn_rate"]
+        == 0.5
+    )
 
 
 def test_time_zone_moves_day_boundaries(warehouse):
@@ -100,7 +115,9 @@ def test_time_zone_moves_day_boundaries(warehouse):
     # Active in Q: alice bob; bob is the only one not active in P. dave, quiet in Q now, returns in P
     # beside hank.
     assert retention.churn_and_returning(warehouse.run(retention.activity_flags_query(filters=SHANGHAI))) == {
-        "churn_rate": 0.5, "returning": 2}
+        "churn_rate": 0.5,
+        "returning": 2,
+    }
 
 
 def test_new_members_by_week(warehouse):

@@ -11,8 +11,8 @@ import cli
 from metrics.filters import Filters
 from metrics.overview import KPI_KEYS, overview_kpis
 from store.database import AppStore
-from tests.conftest import fill_app_store, make_warehouse
 from tests import community
+from tests.conftest import fill_app_store, make_warehouse
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 
@@ -22,9 +22,18 @@ def test_overview_kpis_for_both_periods(app_store, duckdb_warehouse):
     assert list(kpis) == list(KPI_KEYS)
     current = {key: kpi.current for key, kpi in kpis.items()}
     assert current == {
-        "members": 7, "new_members": 2, "growth_rate": pytest.approx(0.4), "dau_avg": pytest.approx(6 / 7),
-        "wau": 4, "mau": 6, "stickiness": pytest.approx(0.2), "active_rate": pytest.approx(6 / 7),
-        "churn_rate": pytest.approx(2 / 3), "returning": 1, "newcomer_conversion": 0.5, "nps": 25.0,
+        "members": 7,
+        "new_members": 2,
+        "growth_rate": pytest.approx(0.4),
+        "dau_avg": pytest.approx(6 / 7),
+        "wau": 4,
+        "mau": 6,
+        "stickiness": pytest.approx(0.2),
+        "active_rate": pytest.approx(6 / 7),
+        "churn_rate": pytest.approx(2 / 3),
+        "returning": 1,
+        "newcomer_conversion": 0.5,
+        "nps": 25.0,
         "open_feedback": 3,
     }
     # Q (22-28 Feb): DAU alice 23, bob 25 and 26, dave 28 = 4 over 7 days; MAU(28 Feb) = alice bob
