@@ -132,8 +132,14 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
     return 0
 
 
+def command_init(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    store.migrate()
+    print(f"App database is up to date ({store.engine.url.render_as_string(hide_password=True)}).")
+    return 0
+
+
 COMMANDS = {
-    "init": lambda settings, store, args: (store.migrate(), print("App database is up to date."), 0)[-1],
+    "init": command_init,
     "demo": command_demo,
     "sync": command_sync,
     "report": command_report,

@@ -57,5 +57,4 @@ campaign_members = sa.Table(
     sa.Column("at", sa.DateTime),
 )
 
-CAMPAIGN_STATUSES = ("invited", "registered", "attended")
 MEMBER_DIMENSIONS = ("channel", "region", "segment")

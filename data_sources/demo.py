@@ -516,10 +516,10 @@ def _feedback_row(
 
 
 def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime) -> int:
-    """Replace the demo's surveys, responses, answers and feedback in one transaction.
+    """Replace the demo's responses, answers and feedback in one transaction; add missing surveys.
 
-    Only rows the demo made (responses with source 'demo' and their surveys) are touched, so
-    real responses collected beside the demo are never removed. Returns the responses written.
+    Only rows the demo made (responses with source 'demo', their answers and feedback) are removed,
+    so real responses collected beside the demo stay. Returns the responses written.
     """
     slugs = demo.surveys["slug"].tolist()
     with app_store.begin() as connection:
@@ -527,26 +527,32 @@ def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime) -> i
         connection.execute(tables.feedback.delete().where(tables.feedback.c.response_id.in_(demo_responses)))
         connection.execute(tables.answers.delete().where(tables.answers.c.response_id.in_(demo_responses)))
         connection.execute(tables.responses.delete().where(tables.responses.c.source == "demo"))
-        connection.execute(tables.surveys.delete().where(tables.surveys.c.slug.in_(slugs)))
-        connection.execute(
-            tables.surveys.insert(),
-            [
-                {
-                    "slug": row.slug,
-                    "version": 1,
-                    "title": row.title,
-                    "status": "open",
-                    "anonymous": False,
-                    "campaign_id": row.campaign_id,
-                    "created_at": row.created_at.to_pydatetime(),
-                    "definition": {"questions": [{"id": q, "type": kind} for q, kind in row.questions]},
-                }
-                for row in demo.surveys.itertuples()
-            ],
+        existing = set(
+            connection.execute(sa.select(tables.surveys.c.slug).where(tables.surveys.c.slug.in_(slugs))).scalars()
         )
+        missing = [row for row in demo.surveys.itertuples() if row.slug not in existing]
+        if missing:  # survey rows are kept: real responses may already point at them
+            connection.execute(
+                tables.surveys.insert(),
+                [
+                    {
+                        "slug": row.slug,
+                        "version": 1,
+                        "title": row.title,
+                        "status": "open",
+                        "anonymous": False,
+                        "campaign_id": row.campaign_id,
+                        "created_at": row.created_at.to_pydatetime(),
+                        "definition": {"questions": [{"id": q, "type": kind} for q, kind in row.questions]},
+                    }
+                    for row in missing
+                ],
+            )
         survey_ids = dict(
             connection.execute(
-                sa.select(tables.surveys.c.slug, tables.surveys.c.id).where(tables.surveys.c.slug.in_(slugs))
+                sa.select(tables.surveys.c.slug, tables.surveys.c.id).where(
+                    tables.surveys.c.slug.in_(slugs), tables.surveys.c.version == 1
+                )
             ).all()
         )
         if demo.responses.empty:
@@ -581,8 +587,8 @@ def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime) -> i
                     "response_id": response_ids[row.key],
                     "question_id": row.question_id,
                     "question_type": row.question_type,
-                    "value_num": row.value_num,
-                    "value_text": row.value_text,
+                    "value_num": None if pd.isna(row.value_num) else row.value_num,
+                    "value_text": None if pd.isna(row.value_text) else row.value_text,
                 }
                 for row in demo.answers.itertuples()
             ],

@@ -40,10 +40,6 @@ class Warehouse:
         self._target: str | None = None
         self._lock = threading.Lock()
 
-    @property
-    def dialect(self) -> str:
-        return self._current_engine().dialect.name
-
     def version(self) -> str:
         """Identifies the data being served; changes when sync swaps in a new build."""
         if self._path is None:

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -140,10 +141,34 @@ def test_demo_is_deterministic_and_shaped_like_a_community():
     activities, members = first["activities"], first["members"]
     assert members["member_id"].is_unique and activities["activity_id"].is_unique
     assert 25_000 < len(activities) < 36_000
-    assert activities["occurred_at"].max() < __import__("pandas").Timestamp("2026-01-15")
+    assert activities["occurred_at"].max() < pd.Timestamp("2026-01-15")
     per_member = activities.groupby("member_id").size()
     top_share = per_member.nlargest(len(per_member) // 20).sum() / per_member.sum()
     assert top_share > 0.3  # heavy tail: the top 5% make a large share of all activity
     assert set(first["campaign_members"]["status"]) == {"invited", "registered", "attended"}
     surveys = demo.generate_surveys(first, today=date(2026, 1, 15))
     assert set(surveys.feedback["language"]) == {"en", "zh"}
+
+
+def test_demo_surveys_replace_only_demo_rows_and_store_nulls(new_postgres_database):
+    store = AppStore(new_postgres_database("demo"))
+    store.migrate()
+    community = demo.generate_community(today=date(2026, 1, 15), members=300, activities=8_000)
+    surveys = demo.generate_surveys(community, today=date(2026, 1, 15))
+    now = pd.Timestamp("2026-01-15").to_pydatetime()
+    written = demo.store_surveys(store, surveys, now=now)
+    survey_id = int(store.run(sa.select(tables.surveys.c.id).limit(1)).iloc[0, 0])
+    with store.begin() as connection:  # a real response collected beside the demo
+        connection.execute(
+            tables.responses.insert().values(survey_id=survey_id, idempotency_key="real", source="web", completed=True)
+        )
+    assert demo.store_surveys(store, surveys, now=now) == written
+    responses = store.run(sa.select(tables.responses.c.source, sa.func.count()).group_by(tables.responses.c.source))
+    assert dict(responses.values.tolist()) == {"demo": written, "web": 1}
+    text_numbers = store.run(
+        sa.select(sa.func.count())
+        .select_from(tables.answers)
+        .where(tables.answers.c.question_type == "long_text", tables.answers.c.value_num.is_not(None))
+    )
+    assert text_numbers.iloc[0, 0] == 0
+    store.dispose()

@@ -49,7 +49,7 @@ def kpi_tiles(kpis: dict[str, Kpi], *, per_row: int = 5) -> None:
                 t(f"kpi.{key}"),
                 format_value(key, kpi.current),
                 delta=format_change(key, kpi),
-                delta_color="inverse" if key in LOWER_IS_BETTER else "normal",
+                delta_color="off" if not kpi.change else "inverse" if key in LOWER_IS_BETTER else "normal",
                 help=t(f"help.{key}"),
                 border=True,
             )
