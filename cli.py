@@ -110,7 +110,7 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
     except ValueError as error:
         build_parser().error(str(error))
     store.migrate()
-    kpis = overview_kpis(warehouse=Warehouse(settings.warehouse_url), app_store=store, filters=filters)
+    kpis = overview_kpis(warehouse=Warehouse(settings.warehouse_url), app_store=store, filters=filters).kpis
     if args.format == "json":
         previous = filters.previous()
         document: dict[str, object] = {

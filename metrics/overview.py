@@ -45,12 +45,27 @@ class Kpi:
         return self.current - self.previous
 
 
-def period_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> dict[str, float | None]:
+@dataclass(frozen=True)
+class Overview:
+    """The KPIs beside the previous period, and the current period's daily DAU/WAU/MAU that the
+    activity tiles were computed from (the page charts it without querying again)."""
+
+    kpis: dict[str, Kpi]
+    daily: pd.DataFrame
+
+
+def daily_activity(*, warehouse: Runner, filters: Filters) -> pd.DataFrame:
+    """Every day of the period with dau, wau and mau."""
+    return activity.complete_days(warehouse.run(activity.daily_activity_query(filters=filters)), filters=filters)
+
+
+def period_kpis(
+    *, warehouse: Runner, app_store: Runner, filters: Filters, daily: pd.DataFrame
+) -> dict[str, float | None]:
     """Every KPI of KPI_KEYS for one period, plus nps_margin; None where there is nothing to
-    compute from."""
+    compute from. `daily` is that period's daily_activity."""
     values: dict[str, float | None] = {}
     values.update(members.growth(warehouse.run(members.member_counts_query(filters=filters))))
-    daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=filters)), filters=filters)
     values.update(activity.activity_summary(daily))
     values["active_rate"] = ratio(values["mau"], values["members"])
     values.update(retention.churn_and_returning(warehouse.run(retention.activity_flags_query(filters=filters))))
@@ -64,13 +79,21 @@ def period_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> di
     return values
 
 
-def overview_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> dict[str, Kpi]:
-    """Each KPI for the period beside the same-length period before it."""
-    current = period_kpis(warehouse=warehouse, app_store=app_store, filters=filters)
-    previous = period_kpis(warehouse=warehouse, app_store=app_store, filters=filters.previous())
-    return {
+def overview_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> Overview:
+    """Each KPI for the period beside the same-length period before it, with the daily series."""
+    daily = daily_activity(warehouse=warehouse, filters=filters)
+    current = period_kpis(warehouse=warehouse, app_store=app_store, filters=filters, daily=daily)
+    earlier = filters.previous()
+    previous = period_kpis(
+        warehouse=warehouse,
+        app_store=app_store,
+        filters=earlier,
+        daily=daily_activity(warehouse=warehouse, filters=earlier),
+    )
+    kpis = {
         key: Kpi(current=current[key], previous=previous[key], margin=current.get(f"{key}_margin")) for key in KPI_KEYS
     }
+    return Overview(kpis=kpis, daily=daily)
 
 
 def movers_frame(*, warehouse: Runner, filters: Filters, limit: int = 5) -> pd.DataFrame:

@@ -36,14 +36,14 @@ if filters is None:
 shown = {"start": filters.start, "last": filters.end - timedelta(days=1)}
 
 try:
-    kpis = data.load_kpis(settings, version, filters)
-    daily = data.load_daily_activity(settings, version, filters)
+    result = data.load_overview(settings, version, filters)
     weeks = data.load_new_members_by_week(settings, version, filters)
     movers = data.load_movers(settings, version, filters)
 except (DataSourceError, StoreError) as error:
     st.error(error.user_message)
     st.stop()
 
+kpis, daily = result.kpis, result.daily
 kpi_tiles(kpis)
 nps = kpis["nps"]
 if nps.current is not None and nps.margin is not None:

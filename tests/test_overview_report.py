@@ -18,7 +18,7 @@ P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 
 
 def test_overview_kpis_for_both_periods(app_store, duckdb_warehouse):
-    kpis = overview_kpis(warehouse=duckdb_warehouse, app_store=app_store, filters=P)
+    kpis = overview_kpis(warehouse=duckdb_warehouse, app_store=app_store, filters=P).kpis
     assert list(kpis) == list(KPI_KEYS)
     current = {key: kpi.current for key, kpi in kpis.items()}
     assert current == {

@@ -11,9 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from data_sources.warehouse import Warehouse
-from metrics import activity, members, overview
+from metrics import members, overview
 from metrics.filters import Filters
-from metrics.overview import Kpi
 from schema import MEMBER_DIMENSIONS
 from settings import Settings, load_settings
 from store.database import AppStore
@@ -53,15 +52,9 @@ def load_dimension_values(settings: Settings, version: str) -> dict[str, list[st
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_kpis(settings: Settings, version: str, filters: Filters) -> dict[str, Kpi]:
+def load_overview(settings: Settings, version: str, filters: Filters) -> overview.Overview:
     community, store = _stores(settings)
     return overview.overview_kpis(warehouse=community, app_store=store, filters=filters)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def load_daily_activity(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
-    community = warehouse(settings.warehouse_url)
-    return activity.complete_days(community.run(activity.daily_activity_query(filters=filters)), filters=filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
