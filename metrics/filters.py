@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from engines import EPOCH
 
 
@@ -58,3 +60,20 @@ def day_number(day: date) -> int:
 
 def from_day_number(number: int) -> date:
     return EPOCH + timedelta(days=int(number))
+
+
+def month_number(day: date) -> int:
+    """Months since January 1970: the integer month that metrics/sql.month_of computes in SQL."""
+    return (day.year - 1970) * 12 + day.month - 1
+
+
+def from_month_number(number: int) -> date:
+    """The first day of a month number."""
+    return date(1970 + int(number) // 12, int(number) % 12 + 1, 1)
+
+
+def with_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Replace day numbers in `columns` by dates (None stays None), for charts, tables and exports."""
+    return frame.assign(
+        **{name: [None if pd.isna(n) else from_day_number(int(n)) for n in frame[name]] for name in columns}
+    )

@@ -6,7 +6,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters, from_day_number
+from metrics.filters import Filters
 from metrics.sql import count_where, day_of, member_conditions, ratio, week_start
 
 members = schema.members
@@ -33,10 +33,11 @@ def growth(counts: pd.DataFrame) -> dict[str, float | None]:
     }
 
 
-def new_members_by_week_query(*, filters: Filters) -> sa.Select:
-    """New members per week (Monday start, local time) and channel, within the period."""
+def new_members_by_week_query(*, filters: Filters, dimension: str = "channel") -> sa.Select:
+    """New members per week (Monday start, local time) and value of a member dimension, in the
+    period; the dimension's column is named `value` (NULL where the member has none)."""
     joined = (
-        sa.select(day_of(members.c.joined_at, filters).label("day"), members.c.channel)
+        sa.select(day_of(members.c.joined_at, filters).label("day"), _dimension(dimension).label("value"))
         .where(
             *member_conditions(filters),
             members.c.joined_at >= filters.start_utc,
@@ -44,24 +45,46 @@ def new_members_by_week_query(*, filters: Filters) -> sa.Select:
         )
         .subquery("joined")
     )
-    weeks = sa.select(week_start(joined.c.day).label("week"), joined.c.channel).subquery("weeks")
+    weeks = sa.select(week_start(joined.c.day).label("week"), joined.c.value).subquery("weeks")
     return (
-        sa.select(weeks.c.week, weeks.c.channel, sa.func.count().label("new_members"))
-        .group_by(weeks.c.week, weeks.c.channel)
-        .order_by(weeks.c.week, weeks.c.channel)
+        sa.select(weeks.c.week, weeks.c.value, sa.func.count().label("new_members"))
+        .group_by(weeks.c.week, weeks.c.value)
+        .order_by(weeks.c.week, weeks.c.value)
     )
 
 
-def with_week_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Replace day numbers in `week` by dates, for charts and exports."""
-    return frame.assign(week=[from_day_number(n) for n in frame["week"]])
+def _dimension(dimension: str) -> sa.Column:
+    if dimension not in schema.MEMBER_DIMENSIONS:
+        raise ValueError(f"Unknown member dimension {dimension!r}.")
+    return members.c[dimension]
+
+
+def growth_by_dimension_query(*, filters: Filters, dimension: str) -> sa.Select:
+    """Per value of a member dimension: members (joined before end), new members in the period and
+    members_before (joined before start), for growth rates by channel, region or segment."""
+    column, joined = _dimension(dimension), members.c.joined_at
+    return (
+        sa.select(
+            column.label("value"),
+            count_where(joined < filters.end_utc).label("members"),
+            count_where(joined >= filters.start_utc).label("new_members"),
+            count_where(joined < filters.start_utc).label("members_before"),
+        )
+        .where(*member_conditions(filters), joined < filters.end_utc)
+        .group_by(column)
+        .order_by(column)
+    )
+
+
+def growth_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """growth_by_dimension rows with growth_rate = new / members before (None when none)."""
+    rates = [ratio(new, before) for new, before in zip(rows["new_members"], rows["members_before"], strict=True)]
+    return rows.drop(columns="members_before").assign(growth_rate=rates)
 
 
 def dimension_values_query(dimension: str) -> sa.Select:
     """The distinct values of a member dimension (channel, region, segment) for filter choices."""
-    if dimension not in schema.MEMBER_DIMENSIONS:
-        raise ValueError(f"Unknown member dimension {dimension!r}.")
-    column = members.c[dimension]
+    column = _dimension(dimension)
     return (
         sa.select(column.label("value"))
         .where(members.c.is_team == sa.false(), column.is_not(None))

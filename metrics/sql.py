@@ -62,7 +62,7 @@ def _plus_days_duckdb(element: plus_days, compiler: SQLCompiler, **kw: object) -
 def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
     # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff'; keep the microseconds so text comparison stays exact.
     stamp, days = _stamp_and_days(element, compiler, **kw)
-    return f"(strftime('%Y-%m-%d %H:%M:%S', {stamp}, '+{days} days') || substr({stamp}, 20))"
+    return f"(strftime('%Y-%m-%d %H:%M:%S', {stamp}, '{days:+d} days') || substr({stamp}, 20))"
 
 
 def day_of(timestamp: sa.ColumnElement, filters: Filters) -> local_day:
@@ -99,3 +99,26 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
         return None
     return float(numerator) / float(denominator)
+
+
+class month_of(FunctionElement):  # noqa: N801
+    """month_of(day): months since January 1970 of a day number, so month buckets are integers too."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of_default(element: month_of, compiler: SQLCompiler, **kw: object) -> str:
+    (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    moment = f"(DATE '1970-01-01' + CAST({day} AS INTEGER))"
+    return (
+        f"(CAST(EXTRACT(YEAR FROM {moment}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {moment}) AS INTEGER) - 23641)"
+    )
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element: month_of, compiler: SQLCompiler, **kw: object) -> str:
+    (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    moment = f"({day}) * 86400, 'unixepoch'"
+    return f"(CAST(strftime('%Y', {moment}) AS INTEGER) * 12 + CAST(strftime('%m', {moment}) AS INTEGER) - 23641)"

@@ -58,6 +58,11 @@ def nps_from_counts(*, answers: int, promoters: int, detractors: int) -> Nps | N
     return Nps(score=100 * score, margin=100 * Z_95 * math.sqrt(variance / answers), answers=answers)
 
 
+def csat_from_counts(*, answers: int, satisfied: int) -> float | None:
+    """CSAT: the share of answers of 4 or 5 on a 1-5 question; None with no answers."""
+    return satisfied / answers if answers else None
+
+
 def nps(*, app_store: Runner, warehouse: Runner, filters: Filters) -> Nps | None:
     """NPS of the members in scope for the period."""
     rows = in_scope(app_store.run(nps_by_member_query(filters=filters)), warehouse=warehouse, filters=filters)

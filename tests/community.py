@@ -26,15 +26,16 @@ MEMBERS = [
 ]
 
 ACTIVITIES = [
-    # member_id, occurred_at, kind
+    # member_id, occurred_at, kind[, overrides of platform "forum", campaign_id None, points None]
     ("alice", t(2025, 2, 5, 12), "login"),  # one day before MAU(7 Mar)'s window opens on 6 Feb
     ("alice", t(2025, 2, 23, 10), "comment"),
     ("alice", t(2025, 3, 1), "post"),  # exactly at P's start: in P
     ("alice", t(2025, 3, 3, 12), "comment"),
+    ("alice", t(2025, 3, 3, 1), "event_attend", {"platform": "in person", "campaign_id": "meetup", "points": 50.0}),
     ("bob", t(2025, 2, 25, 11), "login"),
     ("bob", t(2025, 2, 26, 12), "reaction"),
-    ("carol", t(2025, 3, 2, 9, 30), "login"),
-    ("carol", t(2025, 3, 5, 12), "post"),
+    ("carol", t(2025, 3, 2, 9, 30), "login", {"platform": "discord"}),
+    ("carol", t(2025, 3, 5, 12), "post", {"platform": "discord"}),
     ("dave", t(2024, 12, 5), "post"),
     ("dave", t(2025, 1, 15), "post"),
     ("dave", t(2025, 2, 28, 23, 59, 59), "comment"),  # last second of Q in UTC; 1 March in Shanghai
@@ -42,30 +43,45 @@ ACTIVITIES = [
     ("erin", t(2025, 4, 6, 23, 30), "comment"),  # exactly joined_at + 30 days: too late to convert
     ("frank", t(2025, 3, 8, 1), "post"),
     ("hank", t(2025, 1, 20), "post"),
-    ("hank", t(2025, 3, 4, 12), "comment"),
+    ("hank", t(2025, 3, 4, 12), "comment", {"platform": "discord"}),
     ("tom", t(2025, 3, 3, 12), "post"),
     ("ghost", t(2025, 3, 3, 12), "post"),  # unknown member: left out
+]
+
+CAMPAIGNS = [
+    # campaign_id, name, kind, starts_at, ends_at, channel, budget, target, survey_id
+    ("meetup", "Spring meetup", "event", t(2025, 3, 3), t(2025, 3, 3, 4), "event", 300.0, 50.0, "post-meetup"),
+    ("letter", "January letter", "newsletter", t(2025, 1, 5), None, "newsletter", 50.0, None, None),
+]
+
+CAMPAIGN_MEMBERS = [
+    *(("meetup", who, "invited") for who in ("alice", "bob", "carol", "dave", "gina", "hank", "tom")),
+    *(("meetup", who, "registered") for who in ("alice", "carol", "hank", "erin")),
+    *(("meetup", who, "attended") for who in ("alice", "hank")),
+    *(("letter", who, "invited") for who in ("alice", "dave")),
 ]
 
 
 def frames() -> dict[str, pd.DataFrame]:
     members = pd.DataFrame(MEMBERS, columns=["member_id", "joined_at", "channel", "region", "segment", "is_team"])
     members = members.assign(name=members["member_id"].str.title(), email=members["member_id"] + "@example.org")
-    activities = pd.DataFrame(ACTIVITIES, columns=["member_id", "occurred_at", "kind"])
-    activities = activities.assign(
-        activity_id=[f"a{n}" for n in range(len(activities))], platform="forum", campaign_id=None, points=1.0
-    )
-    empty_campaigns = pd.DataFrame(
-        columns=["campaign_id", "name", "kind", "starts_at", "ends_at", "channel", "budget", "target", "survey_id"]
-    )
-    empty_participation = pd.DataFrame(columns=["campaign_id", "member_id", "status", "at"])
+    defaults = {"platform": "forum", "campaign_id": None, "points": None}
+    activities = pd.DataFrame(
+        [
+            {"activity_id": f"a{n}", "member_id": row[0], "occurred_at": row[1], "kind": row[2], **defaults, **extra}
+            for n, (row, extra) in enumerate((row, row[3] if len(row) > 3 else {}) for row in ACTIVITIES)
+        ]
+    ).astype({"points": "float64"})
+    campaigns = pd.DataFrame(
+        CAMPAIGNS,
+        columns=["campaign_id", "name", "kind", "starts_at", "ends_at", "channel", "budget", "target", "survey_id"],
+    ).astype({"starts_at": "datetime64[us]", "ends_at": "datetime64[us]", "budget": "float64", "target": "float64"})
+    participation = pd.DataFrame(CAMPAIGN_MEMBERS, columns=["campaign_id", "member_id", "status"])
     return {
         "members": members,
         "activities": activities,
-        "campaigns": empty_campaigns.astype(
-            {"starts_at": "datetime64[us]", "ends_at": "datetime64[us]", "budget": "float64", "target": "float64"}
-        ),
-        "campaign_members": empty_participation.astype({"at": "datetime64[us]"}),
+        "campaigns": campaigns,
+        "campaign_members": participation.assign(at=pd.NaT).astype({"at": "datetime64[us]"}),
     }
 
 
@@ -79,6 +95,14 @@ RESPONSES = [
     ("bob", t(2025, 3, 5), False, 0),  # never submitted
     ("hank", t(2025, 3, 6), True, None),  # skipped the NPS question
     ("erin", t(2025, 3, 8), True, 0),  # exactly at P's end: outside
+]
+
+POST_MEETUP = [
+    # member_id, nps, csat: submitted 10 March 2025, after P, to the meetup's survey
+    ("alice", 10, 5),
+    ("hank", 5, 3),
+    ("carol", 9, 4),
+    ("tom", 0, 1),  # team
 ]
 
 FEEDBACK = [

@@ -85,20 +85,16 @@ def duckdb_warehouse(tmp_path_factory) -> Iterator[Warehouse]:
     result.dispose()
 
 
+def _insert_survey(connection: sa.Connection, slug: str, title: str, created_at: object) -> int:
+    values = {"slug": slug, "version": 1, "title": title, "status": "open", "anonymous": False}
+    statement = tables.surveys.insert().values(**values, definition={"questions": []}, created_at=created_at)
+    return connection.execute(statement).inserted_primary_key[0]
+
+
 def fill_app_store(store: AppStore) -> None:
     """The fixture's survey responses and feedback."""
     with store.begin() as connection:
-        survey_id = connection.execute(
-            tables.surveys.insert().values(
-                slug="pulse",
-                version=1,
-                title="Pulse",
-                status="open",
-                anonymous=False,
-                definition={"questions": []},
-                created_at=community.t(2025, 1, 1),
-            )
-        ).inserted_primary_key[0]
+        survey_id = _insert_survey(connection, "pulse", "Pulse", community.t(2025, 1, 1))
         for n, (member, submitted, completed, score) in enumerate(community.RESPONSES):
             response_id = connection.execute(
                 tables.responses.insert().values(
@@ -136,6 +132,31 @@ def fill_app_store(store: AppStore) -> None:
                     duplicate_of=ids.get(duplicate) if duplicate else None,
                 )
             ).inserted_primary_key[0]
+        # The meetup's survey, linked only through the campaign's survey_id slug.
+        meetup_survey = _insert_survey(connection, "post-meetup", "How was the meetup?", community.t(2025, 3, 3))
+        for member, score, satisfaction in community.POST_MEETUP:
+            response_id = connection.execute(
+                tables.responses.insert().values(
+                    survey_id=meetup_survey,
+                    member_id=member,
+                    submitted_at=community.t(2025, 3, 10),
+                    completed=True,
+                    idempotency_key=f"meetup-{member}",
+                    source="test",
+                )
+            ).inserted_primary_key[0]
+            connection.execute(
+                tables.answers.insert(),
+                [
+                    {"response_id": response_id, "question_id": "nps", "question_type": "nps", "value_num": score},
+                    {
+                        "response_id": response_id,
+                        "question_id": "sat",
+                        "question_type": "csat",
+                        "value_num": satisfaction,
+                    },
+                ],
+            )
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

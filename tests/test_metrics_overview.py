@@ -20,7 +20,7 @@ from datetime import date
 import pytest
 
 from metrics import activity, members, retention
-from metrics.filters import Filters
+from metrics.filters import Filters, with_dates
 from metrics.overview import movers_frame
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
@@ -121,11 +121,11 @@ def test_time_zone_moves_day_boundaries(warehouse):
 
 
 def test_new_members_by_week(warehouse):
-    weeks = members.with_week_dates(warehouse.run(members.new_members_by_week_query(filters=P)))
+    weeks = with_dates(warehouse.run(members.new_members_by_week_query(filters=P)), "week")
     # 1 March 2025 is a Saturday: carol (2 March) is in the week of Monday 24 February.
     assert weeks.to_dict("records") == [
-        {"week": date(2025, 2, 24), "channel": "forum", "new_members": 1},
-        {"week": date(2025, 3, 3), "channel": "forum", "new_members": 1},
+        {"week": date(2025, 2, 24), "value": "forum", "new_members": 1},
+        {"week": date(2025, 3, 3), "value": "forum", "new_members": 1},
     ]
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from data_sources.warehouse import Warehouse
 from metrics import members, overview
-from metrics.filters import Filters
+from metrics.filters import Filters, with_dates
 from schema import MEMBER_DIMENSIONS
 from settings import Settings, load_settings
 from store.database import AppStore
@@ -60,7 +60,7 @@ def load_overview(settings: Settings, version: str, filters: Filters) -> overvie
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_new_members_by_week(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     community = warehouse(settings.warehouse_url)
-    return members.with_week_dates(community.run(members.new_members_by_week_query(filters=filters)))
+    return with_dates(community.run(members.new_members_by_week_query(filters=filters)), "week")
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

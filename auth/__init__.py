@@ -1,0 +1,1 @@
+"""Who may see what: roles and their permissions (sign-in itself arrives with issue 7)."""

@@ -1,0 +1,372 @@
+"""Campaigns and events: funnel, reach, newcomers, activity lift, cost, post-campaign survey scores.
+
+Definitions (DESIGN.md, made precise in docs/metrics.md):
+- a campaign is in the period when it runs during it: starts before the period's end and ends (or,
+  without an end, starts) at or after its start;
+- registered counts members with a registration or an attendance (attending implies registering);
+- reach: members registered, attended, or with an activity carrying the campaign id;
+- participants: members who attended or have an activity carrying the campaign id;
+- new members through it: reached members who joined from ATTRIBUTION_DAYS before its start until
+  its end;
+- lift (difference in differences): participants' mean change in active days from the 30 days
+  before the start to the 30 days from it, minus the same change for the comparison group (members
+  who joined before the start and were not reached). Members who joined after the start have no
+  "before" and are left out of both groups; activities carrying the campaign's own id are not
+  counted, so attending itself does not make lift.
+Member filters narrow every count to the members in scope; the campaigns themselves are not filtered.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+import schema
+from metrics.filters import Filters
+from metrics.scope import Runner, in_scope
+from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
+from metrics.surveys import csat_from_counts, nps_from_counts
+from store import tables
+
+LIFT_DAYS = 30
+ATTRIBUTION_DAYS = 14
+activities, campaigns, campaign_members, members = (
+    schema.activities,
+    schema.campaigns,
+    schema.campaign_members,
+    schema.members,
+)
+
+
+def _selected(filters: Filters, campaign_id: str | None = None) -> sa.Subquery:
+    """The campaigns running during the period (or the one asked for, whatever its dates)."""
+    if campaign_id is not None:
+        condition = campaigns.c.campaign_id == campaign_id
+    else:
+        ends = sa.func.coalesce(campaigns.c.ends_at, campaigns.c.starts_at)
+        condition = (campaigns.c.starts_at < filters.end_utc) & (ends >= filters.start_utc)
+    return (
+        sa.select(campaigns.c.campaign_id, campaigns.c.starts_at, campaigns.c.ends_at)
+        .where(condition)
+        .subquery("selected")
+    )
+
+
+def campaigns_query(*, filters: Filters) -> sa.Select:
+    """The campaigns running during the period, earliest first."""
+    selected = _selected(filters)
+    return (
+        sa.select(
+            campaigns.c.campaign_id,
+            campaigns.c.name,
+            campaigns.c.kind,
+            campaigns.c.channel,
+            campaigns.c.starts_at,
+            campaigns.c.ends_at,
+            campaigns.c.budget,
+            campaigns.c.target,
+            campaigns.c.survey_id,
+        )
+        .join(selected, selected.c.campaign_id == campaigns.c.campaign_id)
+        .order_by(campaigns.c.starts_at, campaigns.c.campaign_id)
+    )
+
+
+def _touches(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
+    """Per (campaign, member in scope): invited, registered, attended, tagged (an activity carries
+    the campaign id) as 0/1, with the member's joined_at and the campaign's dates."""
+    marks = sa.union_all(
+        sa.select(
+            campaign_members.c.campaign_id,
+            campaign_members.c.member_id,
+            sa.case((campaign_members.c.status == "invited", 1), else_=0).label("invited"),
+            sa.case((campaign_members.c.status.in_(("registered", "attended")), 1), else_=0).label("registered"),
+            sa.case((campaign_members.c.status == "attended", 1), else_=0).label("attended"),
+            sa.literal_column("0").label("tagged"),
+        ).where(campaign_members.c.campaign_id.in_(sa.select(selected.c.campaign_id))),
+        sa.select(
+            activities.c.campaign_id,
+            activities.c.member_id,
+            sa.literal_column("0"),
+            sa.literal_column("0"),
+            sa.literal_column("0"),
+            sa.literal_column("1"),
+        ).where(activities.c.campaign_id.in_(sa.select(selected.c.campaign_id))),
+    ).subquery("marks")
+    flags = (
+        sa.select(
+            marks.c.campaign_id,
+            marks.c.member_id,
+            sa.func.max(marks.c.invited).label("invited"),
+            sa.func.max(marks.c.registered).label("registered"),
+            sa.func.max(marks.c.attended).label("attended"),
+            sa.func.max(marks.c.tagged).label("tagged"),
+        )
+        .group_by(marks.c.campaign_id, marks.c.member_id)
+        .subquery("flags")
+    )
+    return (
+        sa.select(
+            flags,
+            members.c.joined_at,
+            selected.c.starts_at,
+            selected.c.ends_at,
+            ((flags.c.registered == 1) | (flags.c.attended == 1) | (flags.c.tagged == 1)).label("reached"),
+            ((flags.c.attended == 1) | (flags.c.tagged == 1)).label("participant"),
+        )
+        .join(members, members.c.member_id == flags.c.member_id)
+        .join(selected, selected.c.campaign_id == flags.c.campaign_id)
+        .where(*member_conditions(filters))
+        .subquery("touches")
+    )
+
+
+def _newcomer(touches: sa.Subquery) -> sa.ColumnElement[bool]:
+    joined, ends = touches.c.joined_at, sa.func.coalesce(touches.c.ends_at, touches.c.starts_at)
+    return touches.c.reached & (joined >= days_later(touches.c.starts_at, -ATTRIBUTION_DAYS)) & (joined <= ends)
+
+
+def funnel_query(*, filters: Filters, campaign_id: str | None = None) -> sa.Select:
+    """Per campaign: invited, registered, attended, reach, participants, new_members (in scope)."""
+    touches = _touches(filters, _selected(filters, campaign_id))
+    return sa.select(
+        touches.c.campaign_id,
+        count_where(touches.c.invited == 1).label("invited"),
+        count_where(touches.c.registered == 1).label("registered"),
+        count_where(touches.c.attended == 1).label("attended"),
+        count_where(touches.c.reached).label("reach"),
+        count_where(touches.c.participant).label("participants"),
+        count_where(_newcomer(touches)).label("new_members"),
+    ).group_by(touches.c.campaign_id)
+
+
+def _active_days(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
+    """Distinct (campaign, member, day, after) for in-scope members who joined before the start,
+    over the LIFT_DAYS before and from the start, leaving out the campaign's own activities."""
+    after = activities.c.occurred_at >= selected.c.starts_at
+    return (
+        sa.select(
+            selected.c.campaign_id,
+            activities.c.member_id,
+            day_of(activities.c.occurred_at, filters).label("day"),
+            sa.case((after, 1), else_=0).label("after"),
+        )
+        .select_from(activities)
+        .join(
+            selected,
+            (activities.c.occurred_at >= days_later(selected.c.starts_at, -LIFT_DAYS))
+            & (activities.c.occurred_at < days_later(selected.c.starts_at, LIFT_DAYS)),
+        )
+        .join(members, members.c.member_id == activities.c.member_id)
+        .where(
+            *member_conditions(filters),
+            members.c.joined_at < selected.c.starts_at,
+            activities.c.campaign_id.is_(None) | (activities.c.campaign_id != selected.c.campaign_id),
+        )
+        .distinct()
+        .subquery("active_days")
+    )
+
+
+def lift_query(*, filters: Filters, campaign_id: str | None = None) -> sa.Select:
+    """Per campaign: eligible (in-scope members who joined before the start), participants and
+    reached among them, and the active days before/after of participants and of the comparison group."""
+    selected = _selected(filters, campaign_id)
+    touches = _touches(filters, selected)
+    days = _active_days(filters, selected)
+    group = (
+        sa.select(touches.c.campaign_id, touches.c.member_id, touches.c.participant)
+        .where(touches.c.reached)
+        .subquery("reached")
+    )
+    per_group = (
+        sa.select(
+            days.c.campaign_id,
+            count_where((group.c.participant == sa.true()) & (days.c.after == 0)).label("participant_before"),
+            count_where((group.c.participant == sa.true()) & (days.c.after == 1)).label("participant_after"),
+            count_where(group.c.member_id.is_(None) & (days.c.after == 0)).label("comparison_before"),
+            count_where(group.c.member_id.is_(None) & (days.c.after == 1)).label("comparison_after"),
+        )
+        .select_from(
+            days.outerjoin(group, (group.c.campaign_id == days.c.campaign_id) & (group.c.member_id == days.c.member_id))
+        )
+        .group_by(days.c.campaign_id)
+        .subquery("per_group")
+    )
+    eligible = (
+        sa.select(selected.c.campaign_id, sa.func.count(members.c.member_id).label("eligible"))
+        .select_from(selected)
+        .outerjoin(members, sa.and_(members.c.joined_at < selected.c.starts_at, *member_conditions(filters)))
+        .group_by(selected.c.campaign_id)
+        .subquery("eligible")
+    )
+    early = touches.c.joined_at < touches.c.starts_at
+    reached = (
+        sa.select(
+            touches.c.campaign_id,
+            count_where(early & touches.c.reached).label("reached"),
+            count_where(early & touches.c.participant).label("participants"),
+        )
+        .group_by(touches.c.campaign_id)
+        .subquery("reached_early")
+    )
+    return sa.select(
+        eligible.c.campaign_id,
+        eligible.c.eligible,
+        sa.func.coalesce(reached.c.reached, 0).label("reached"),
+        sa.func.coalesce(reached.c.participants, 0).label("participants"),
+        *(
+            sa.func.coalesce(per_group.c[name], 0).label(name)
+            for name in ("participant_before", "participant_after", "comparison_before", "comparison_after")
+        ),
+    ).select_from(
+        eligible.outerjoin(reached, reached.c.campaign_id == eligible.c.campaign_id).outerjoin(
+            per_group, per_group.c.campaign_id == eligible.c.campaign_id
+        )
+    )
+
+
+def lift(row: pd.Series) -> float | None:
+    """Participants' change in mean active days minus the comparison group's; None when either
+    group is empty."""
+    comparison = int(row["eligible"]) - int(row["reached"])
+    participants = int(row["participants"])
+    if not participants or comparison <= 0:
+        return None
+    change = (row["participant_after"] - row["participant_before"]) / participants
+    return float(change - (row["comparison_after"] - row["comparison_before"]) / comparison)
+
+
+def survey_scores_by_member_query(*, campaign_ids: list[str], slugs: list[str]) -> sa.Select:
+    """Per (survey, member) for the surveys linked to these campaigns (by the survey's campaign_id or
+    the campaign's survey_id slug): NPS answers, promoters, detractors, CSAT answers, satisfied (4-5)."""
+    surveys, responses, answers = tables.surveys, tables.responses, tables.answers
+    value, kind = answers.c.value_num, answers.c.question_type
+    return (
+        sa.select(
+            surveys.c.campaign_id,
+            surveys.c.slug,
+            responses.c.member_id,
+            count_where(kind == "nps").label("nps_answers"),
+            count_where((kind == "nps") & (value >= 9)).label("promoters"),
+            count_where((kind == "nps") & (value <= 6)).label("detractors"),
+            count_where(kind == "csat").label("csat_answers"),
+            count_where((kind == "csat") & (value >= 4)).label("satisfied"),
+        )
+        .join(responses, responses.c.survey_id == surveys.c.id)
+        .join(answers, answers.c.response_id == responses.c.id)
+        .where(
+            responses.c.completed == sa.true(),
+            value.is_not(None),
+            kind.in_(("nps", "csat")),
+            surveys.c.campaign_id.in_(campaign_ids) | surveys.c.slug.in_(slugs),
+        )
+        .group_by(surveys.c.campaign_id, surveys.c.slug, responses.c.member_id)
+    )
+
+
+def survey_scores(rows: pd.DataFrame, *, campaign_of_slug: dict[str, str]) -> dict[str, dict[str, float | int | None]]:
+    """Per campaign id: nps, nps_margin, nps_answers, csat, csat_answers from per-member rows."""
+    rows = rows.assign(
+        campaign=[c if c else campaign_of_slug.get(s) for c, s in zip(rows["campaign_id"], rows["slug"], strict=True)]
+    )
+    scores: dict[str, dict[str, float | int | None]] = {}
+    counts = ["nps_answers", "promoters", "detractors", "csat_answers", "satisfied"]
+    for campaign, group in rows.dropna(subset=["campaign"]).groupby("campaign"):
+        total = group[counts].sum().astype("int64")
+        nps = nps_from_counts(
+            answers=int(total["nps_answers"]), promoters=int(total["promoters"]), detractors=int(total["detractors"])
+        )
+        scores[str(campaign)] = {
+            "nps": None if nps is None else nps.score,
+            "nps_margin": None if nps is None else nps.margin,
+            "nps_answers": int(total["nps_answers"]),
+            "csat": csat_from_counts(answers=int(total["csat_answers"]), satisfied=int(total["satisfied"])),
+            "csat_answers": int(total["csat_answers"]),
+        }
+    return scores
+
+
+TABLE_COLUMNS = [
+    "campaign_id",
+    "name",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "invited",
+    "registered",
+    "attended",
+    "attendance_rate",
+    "reach",
+    "participants",
+    "new_members",
+    "lift",
+    "budget",
+    "cost_per_participant",
+    "nps",
+    "nps_answers",
+    "csat",
+    "csat_answers",
+]
+
+
+def campaign_table(*, warehouse: Runner, app_store: Runner, filters: Filters) -> pd.DataFrame:
+    """One row per campaign running in the period, with TABLE_COLUMNS (see the module docstring)."""
+    listed = warehouse.run(campaigns_query(filters=filters))
+    if listed.empty:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
+    counts = ["invited", "registered", "attended", "reach", "participants", "new_members"]
+    funnel = warehouse.run(funnel_query(filters=filters)).set_index("campaign_id")
+    lifts = warehouse.run(lift_query(filters=filters)).set_index("campaign_id")
+    table = listed.join(funnel, on="campaign_id")
+    table[counts] = table[counts].fillna(0).astype("int64")
+    table["attendance_rate"] = [ratio(a, r) for a, r in zip(table["attended"], table["registered"], strict=True)]
+    table["lift"] = [lift(lifts.loc[c]) if c in lifts.index else None for c in table["campaign_id"]]
+    table["cost_per_participant"] = [
+        None if pd.isna(b) else ratio(b, p) for b, p in zip(table["budget"], table["participants"], strict=True)
+    ]
+    slugs = {s: c for s, c in zip(table["survey_id"], table["campaign_id"], strict=True) if isinstance(s, str)}
+    per_member = app_store.run(
+        survey_scores_by_member_query(campaign_ids=table["campaign_id"].tolist(), slugs=list(slugs))
+    )
+    scores = survey_scores(in_scope(per_member, warehouse=warehouse, filters=filters), campaign_of_slug=slugs)
+    for key in ("nps", "nps_answers", "csat", "csat_answers"):
+        table[key] = [scores.get(c, {}).get(key) for c in table["campaign_id"]]
+    return table[TABLE_COLUMNS]
+
+
+def campaign_daily_query(*, filters: Filters, campaign_id: str) -> sa.Select:
+    """Rows (day, participant, active): distinct active members per day over the LIFT_DAYS before
+    and from the campaign's start, for participants (true) and the comparison group (false)."""
+    selected = _selected(filters, campaign_id)
+    touches = _touches(filters, selected)
+    days = _active_days(filters, selected)
+    reached = sa.select(touches.c.member_id, touches.c.participant).where(touches.c.reached).subquery("reached")
+    grouped = (
+        sa.select(
+            days.c.day, days.c.member_id, sa.func.coalesce(reached.c.participant, sa.false()).label("participant")
+        )
+        .select_from(days.outerjoin(reached, reached.c.member_id == days.c.member_id))
+        .where(reached.c.member_id.is_(None) | (reached.c.participant == sa.true()))
+        .subquery("grouped")
+    )
+    return (
+        sa.select(grouped.c.day, grouped.c.participant, sa.func.count(sa.distinct(grouped.c.member_id)).label("active"))
+        .group_by(grouped.c.day, grouped.c.participant)
+        .order_by(grouped.c.day, grouped.c.participant)
+    )
+
+
+def campaign_newcomers_query(*, filters: Filters, campaign_id: str, include_email: bool = False) -> sa.Select:
+    """The members who came through a campaign (reached, joined in its attribution window), with
+    how far they went: attended, registered or took part in its activities."""
+    touches = _touches(filters, _selected(filters, campaign_id))
+    stage = sa.case((touches.c.attended == 1, "attended"), (touches.c.registered == 1, "registered"), else_="activity")
+    columns = [members.c.member_id, members.c.name] + ([members.c.email] if include_email else [])
+    return (
+        sa.select(*columns, members.c.joined_at, members.c.channel, members.c.segment, stage.label("stage"))
+        .select_from(touches)
+        .join(members, members.c.member_id == touches.c.member_id)
+        .where(_newcomer(touches))
+        .order_by(members.c.joined_at, members.c.member_id)
+    )

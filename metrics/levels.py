@@ -1,0 +1,223 @@
+"""Engagement levels: champion, regular, casual, dormant (DESIGN.md: engagement level).
+
+A member's level is read from their trailing 90 days: how many distinct weeks (Monday start) they
+were active in, and how many contributions (activities other than logins) they made. The rules are
+the Orbit / crowd.dev practice of levels by steady presence *and* contribution, so a burst of
+reactions in one week does not make a champion. Thresholds live in LevelRules and are shown in the
+app's help text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+
+import schema
+from metrics.filters import Filters, day_number
+from metrics.sql import day_of, member_conditions, week_start
+
+LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
+SILENCE_DAYS = 30  # a slipping champion has been silent this long
+activities, members = schema.activities, schema.members
+
+
+@dataclass(frozen=True)
+class LevelRules:
+    """Thresholds over the trailing window; a member meets a level when both numbers reach it."""
+
+    champion_weeks: int = 6
+    champion_contributions: int = 20
+    regular_weeks: int = 3
+    regular_contributions: int = 5
+    window_days: int = 90
+
+
+RULES = LevelRules()
+
+
+def _window(end: date, rules: LevelRules) -> tuple[date, date]:
+    return end - timedelta(days=rules.window_days), end
+
+
+def member_stats(
+    filters: Filters, windows: dict[str, tuple[date, date]], *, member_id: str | None = None
+) -> sa.Subquery:
+    """Per member with activity in any window: weeks_<name>, contributions_<name> and
+    last_day_<name> (day number of the latest activity) for each named [start, end) window.
+    `member_id` restricts it to one member (a profile)."""
+    day = day_of(activities.c.occurred_at, filters)
+    in_any = sa.or_(
+        *(
+            (activities.c.occurred_at >= filters.utc(start)) & (activities.c.occurred_at < filters.utc(end))
+            for start, end in windows.values()
+        )
+    )
+    days = (
+        sa.select(
+            activities.c.member_id,
+            day.label("day"),
+            sa.case((activities.c.kind != "login", 1), else_=0).label("contribution"),
+        )
+        .join(members, members.c.member_id == activities.c.member_id)
+        .where(*member_conditions(filters), in_any)
+        .where(*([activities.c.member_id == member_id] if member_id is not None else []))
+        .subquery("member_days")
+    )
+    columns: list[sa.ColumnElement] = [days.c.member_id]
+    for name, (start, end) in windows.items():
+        inside = (days.c.day >= day_number(start)) & (days.c.day < day_number(end))
+        columns += [
+            sa.func.count(sa.distinct(sa.case((inside, week_start(days.c.day))))).label(f"weeks_{name}"),
+            sa.func.coalesce(sa.func.sum(sa.case((inside, days.c.contribution), else_=0)), 0).label(
+                f"contributions_{name}"
+            ),
+            sa.func.max(sa.case((inside, days.c.day))).label(f"last_day_{name}"),
+        ]
+    return sa.select(*columns).group_by(days.c.member_id).subquery("member_stats")
+
+
+def level_of(weeks: sa.ColumnElement, contributions: sa.ColumnElement, rules: LevelRules) -> sa.ColumnElement:
+    """The level a member with these window figures reaches (weeks 0 means no activity: dormant)."""
+    weeks, contributions = sa.func.coalesce(weeks, 0), sa.func.coalesce(contributions, 0)
+    return sa.case(
+        ((weeks >= rules.champion_weeks) & (contributions >= rules.champion_contributions), "champion"),
+        ((weeks >= rules.regular_weeks) & (contributions >= rules.regular_contributions), "regular"),
+        (weeks > 0, "casual"),
+        else_="dormant",
+    )
+
+
+def _levels(filters: Filters, rules: LevelRules, *, member_id: str | None = None) -> sa.Subquery:
+    """Every member at the period's end with their level now and at the previous period's end
+    (NULL for members who joined during the period)."""
+    windows = {"now": _window(filters.end, rules), "before": _window(filters.start, rules)}
+    stats = member_stats(filters, windows, member_id=member_id)
+    before = level_of(stats.c.weeks_before, stats.c.contributions_before, rules)
+    return (
+        sa.select(
+            members.c.member_id,
+            members.c.name,
+            members.c.channel,
+            members.c.region,
+            members.c.segment,
+            stats.c.weeks_now.label("active_weeks"),
+            stats.c.contributions_now.label("contributions"),
+            stats.c.last_day_now.label("last_day"),
+            level_of(stats.c.weeks_now, stats.c.contributions_now, rules).label("level"),
+            sa.case((members.c.joined_at < filters.start_utc, before)).label("previous_level"),
+        )
+        .select_from(members.outerjoin(stats, stats.c.member_id == members.c.member_id))
+        .where(*member_conditions(filters), members.c.joined_at < filters.end_utc)
+        .where(*([members.c.member_id == member_id] if member_id is not None else []))
+        .subquery("levels")
+    )
+
+
+def level_changes_query(*, filters: Filters, rules: LevelRules = RULES) -> sa.Select:
+    """Rows (previous_level, level, members): how many members went from one level to another
+    between the previous period's end and this period's end; previous_level NULL for newcomers."""
+    levels = _levels(filters, rules)
+    return (
+        sa.select(levels.c.previous_level, levels.c.level, sa.func.count().label("members"))
+        .group_by(levels.c.previous_level, levels.c.level)
+        .order_by(levels.c.previous_level, levels.c.level)
+    )
+
+
+def level_summary(changes: pd.DataFrame) -> pd.DataFrame:
+    """Per level, highest first: members now, at the previous period's end, and how many of those
+    now at the level moved up into it, moved down into it, or are newcomers."""
+    rank = {level: n for n, level in enumerate(LEVELS)}
+    rows = []
+    for level in LEVELS:
+        now = changes[changes["level"] == level]
+        before = changes[changes["previous_level"] == level]
+        came = now.dropna(subset=["previous_level"])
+        rows.append(
+            {
+                "level": level,
+                "current": int(now["members"].sum()),
+                "previous": int(before["members"].sum()),
+                "moved_up": int(came.loc[came["previous_level"].map(rank) > rank[level], "members"].sum()),
+                "moved_down": int(came.loc[came["previous_level"].map(rank) < rank[level], "members"].sum()),
+                "new": int(now.loc[now["previous_level"].isna(), "members"].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def moves(changes: pd.DataFrame) -> dict[str, int]:
+    """Members whose level rose, fell or stayed since the previous period's end (newcomers apart)."""
+    rank = {level: n for n, level in enumerate(LEVELS)}
+    known = changes.dropna(subset=["previous_level"])
+    step = known["previous_level"].map(rank) - known["level"].map(rank)
+    return {
+        "moved_up": int(known.loc[step > 0, "members"].sum()),
+        "moved_down": int(known.loc[step < 0, "members"].sum()),
+        "stayed": int(known.loc[step == 0, "members"].sum()),
+        "new": int(changes.loc[changes["previous_level"].isna(), "members"].sum()),
+    }
+
+
+def members_at_level_query(*, filters: Filters, level: str, rules: LevelRules = RULES, limit: int = 200) -> sa.Select:
+    """The members at a level at the period's end, most contributions first (at most `limit`)."""
+    if level not in LEVELS:
+        raise ValueError(f"Unknown engagement level {level!r}; expected one of {', '.join(LEVELS)}.")
+    levels = _levels(filters, rules)
+    return (
+        sa.select(
+            levels.c.member_id,
+            levels.c.name,
+            levels.c.segment,
+            levels.c.channel,
+            levels.c.region,
+            sa.func.coalesce(levels.c.active_weeks, 0).label("active_weeks"),
+            sa.func.coalesce(levels.c.contributions, 0).label("contributions"),
+            levels.c.last_day,
+            levels.c.previous_level,
+        )
+        .where(levels.c.level == level)
+        .order_by(levels.c.contributions.desc().nulls_last(), levels.c.member_id)
+        .limit(limit)
+    )
+
+
+def slipping_champions_query(
+    *, filters: Filters, rules: LevelRules = RULES, include_email: bool = False, limit: int = 500
+) -> sa.Select:
+    """Members who were champions over the window that ended SILENCE_DAYS before the period's end
+    and have had no activity at all since: the people to call first. Most contributions first."""
+    quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
+    stats = member_stats(filters, {"was": _window(quiet_from, rules), "quiet": (quiet_from, filters.end)})
+    columns = [members.c.member_id, members.c.name]
+    if include_email:
+        columns.append(members.c.email)
+    return (
+        sa.select(
+            *columns,
+            members.c.segment,
+            members.c.channel,
+            members.c.region,
+            stats.c.weeks_was.label("active_weeks"),
+            stats.c.contributions_was.label("contributions"),
+            stats.c.last_day_was.label("last_day"),
+        )
+        .select_from(stats)
+        .join(members, members.c.member_id == stats.c.member_id)
+        .where(
+            level_of(stats.c.weeks_was, stats.c.contributions_was, rules) == "champion",
+            stats.c.weeks_quiet == 0,
+        )
+        .order_by(stats.c.contributions_was.desc(), members.c.member_id)
+        .limit(limit)
+    )
+
+
+def member_level_query(*, filters: Filters, member_id: str, rules: LevelRules = RULES) -> sa.Select:
+    """One member's level, active weeks and contributions at the period's end (no row for team
+    members or members who joined later)."""
+    levels = _levels(filters, rules, member_id=member_id)
+    return sa.select(levels.c.level, levels.c.previous_level, levels.c.active_weeks, levels.c.contributions)

@@ -1,0 +1,121 @@
+"""Campaign metrics on the fixture community, on DuckDB, SQLite and PostgreSQL.
+
+The meetup (Monday 3 March 2025, 00:00-04:00, budget 300) invited alice bob carol dave gina hank
+(and tom, team); alice carol hank erin registered; alice and hank attended; alice's attendance is
+also an activity carrying the campaign id. carol joined on 2 March, within the attribution window;
+erin joined on 7 March, after it. The January letter invited alice and dave.
+
+Lift: members who joined before the start: alice bob carol dave gina hank (6); reached among them
+alice carol hank; participants alice hank; comparison bob dave gina. Active days 1 February - 2
+March / 3 March - 1 April, the meetup's own activity left out: alice 3 / 1, hank 0 / 1 (change
+(2 - 3) / 2 = -0.5); bob 2 / 0, dave 1 / 0, gina 0 / 0 (change -3 / 3 = -1). Lift 0.5.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from metrics import campaigns
+from metrics.filters import Filters, day_number
+
+P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+EUROPE = Filters(start=P.start, end=P.end, region="EU")
+
+
+def test_only_campaigns_running_in_the_period(warehouse):
+    assert warehouse.run(campaigns.campaigns_query(filters=P))["campaign_id"].tolist() == ["meetup"]
+    january = Filters(start=date(2025, 1, 5), end=date(2025, 1, 6))
+    assert warehouse.run(campaigns.campaigns_query(filters=january))["campaign_id"].tolist() == ["letter"]
+    assert warehouse.run(campaigns.campaigns_query(filters=P.previous())).empty
+
+
+def test_funnel_reach_and_newcomers(warehouse):
+    rows = warehouse.run(campaigns.funnel_query(filters=P))
+    assert rows.to_dict("records") == [
+        {
+            "campaign_id": "meetup",
+            "invited": 6,
+            "registered": 4,
+            "attended": 2,
+            "reach": 4,
+            "participants": 2,
+            "new_members": 1,
+        }
+    ]
+
+
+def test_lift_is_a_difference_in_differences(warehouse):
+    row = warehouse.run(campaigns.lift_query(filters=P)).iloc[0]
+    assert row[["eligible", "reached", "participants"]].tolist() == [6, 3, 2]
+    assert row[["participant_before", "participant_after", "comparison_before", "comparison_after"]].tolist() == [
+        3,
+        2,
+        3,
+        0,
+    ]
+    assert campaigns.lift(row) == pytest.approx(0.5)
+
+
+def test_campaign_table(warehouse, app_store):
+    table = campaigns.campaign_table(warehouse=warehouse, app_store=app_store, filters=P)
+    row = table.iloc[0]
+    assert list(table.columns) == campaigns.TABLE_COLUMNS
+    assert (row["campaign_id"], row["kind"], row["attendance_rate"]) == ("meetup", "event", 0.5)
+    assert row["lift"] == pytest.approx(0.5)
+    assert row["cost_per_participant"] == 150.0
+    # Its survey (linked by slug): alice 10/5, hank 5/3, carol 9/4; tom is team.
+    assert row["nps"] == pytest.approx(100 / 3)
+    assert (row["nps_answers"], row["csat"], row["csat_answers"]) == (3, pytest.approx(2 / 3), 3)
+
+
+def test_campaign_table_follows_member_filters(warehouse, app_store):
+    # EU members: alice bob gina. alice took part (active days 3 / 1); bob and gina are the
+    # comparison (2 / 0 and 0 / 0): lift (1 - 3) / 1 - (0 - 2) / 2 = -1.
+    row = campaigns.campaign_table(warehouse=warehouse, app_store=app_store, filters=EUROPE).iloc[0]
+    assert row[["invited", "registered", "attended", "reach", "participants", "new_members"]].tolist() == [
+        3,
+        1,
+        1,
+        1,
+        1,
+        0,
+    ]
+    assert row["lift"] == pytest.approx(-1.0)
+    assert (row["nps"], row["csat"], row["cost_per_participant"]) == (100.0, 1.0, 300.0)
+
+
+def test_campaign_without_participants_has_no_rates(warehouse, app_store):
+    january = Filters(start=date(2025, 1, 1), end=date(2025, 1, 8))
+    row = campaigns.campaign_table(warehouse=warehouse, app_store=app_store, filters=january).iloc[0]
+    assert row[["campaign_id", "invited", "reach", "participants"]].tolist() == ["letter", 2, 0, 0]
+    assert [row["attendance_rate"], row["lift"], row["cost_per_participant"], row["nps"], row["csat"]] == [None] * 5
+
+
+def test_no_campaigns_gives_an_empty_table(warehouse, app_store):
+    table = campaigns.campaign_table(warehouse=warehouse, app_store=app_store, filters=P.previous())
+    assert table.empty and list(table.columns) == campaigns.TABLE_COLUMNS
+
+
+def test_daily_activity_of_participants_and_the_comparison_group(warehouse):
+    rows = warehouse.run(campaigns.campaign_daily_query(filters=P, campaign_id="meetup"))
+    days = {(r.day - day_number(date(2025, 3, 3)), bool(r.participant)): r.active for r in rows.itertuples()}
+    # Participants: alice 5 Feb, 23 Feb, 1 Mar, 3 Mar; hank 4 Mar. Comparison: bob 25 and 26 Feb,
+    # dave 28 Feb. carol registered but did not attend: in neither group.
+    assert days == {
+        (-26, True): 1,
+        (-8, True): 1,
+        (-2, True): 1,
+        (0, True): 1,
+        (1, True): 1,
+        (-6, False): 1,
+        (-5, False): 1,
+        (-3, False): 1,
+    }
+
+
+def test_members_who_came_through_a_campaign(warehouse):
+    rows = warehouse.run(campaigns.campaign_newcomers_query(filters=P, campaign_id="meetup"))
+    assert rows[["member_id", "stage"]].values.tolist() == [["carol", "registered"]]
+    assert "email" not in rows.columns

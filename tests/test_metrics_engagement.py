@@ -1,0 +1,106 @@
+"""Engagement page metrics on the fixture community, on DuckDB, SQLite and PostgreSQL.
+
+Activities in P (1-7 March 2025) of community members: alice post 1st (forum), event_attend 3rd
+(in person, 50 points given), comment 3rd (forum); carol login 2nd, post 5th (discord); hank
+comment 4th (discord); erin login 7th (forum). Default points: post 10, comment 5, login 0.
+In Q (22-28 February): alice comment, bob login and reaction, dave comment, all on the forum.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from metrics import contributions
+from metrics.filters import Filters, day_number
+
+P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+
+
+def figures(warehouse, filters: Filters) -> dict[str, float | None]:
+    return contributions.engagement_figures(
+        warehouse.run(contributions.contribution_totals_query(filters=filters)),
+        warehouse.run(contributions.absence_factor_query(filters=filters)),
+    )
+
+
+def test_engagement_figures(warehouse):
+    # Contributions: alice 3, carol 1, hank 1 = 5 by 4 active members. Half of 5 needs alice alone.
+    assert figures(warehouse, P) == {
+        "active_members": 4,
+        "contributors": 3,
+        "contributions": 5,
+        "contributions_per_active_member": 1.25,
+        "absence_factor": 1,
+    }
+
+
+def test_absence_factor_with_even_contributors(warehouse):
+    # Q: alice, bob, dave one contribution each; two of them are needed to reach half of 3.
+    assert figures(warehouse, P.previous())["absence_factor"] == 2
+
+
+def test_quiet_period_has_no_ratio(warehouse):
+    quiet = Filters(start=date(2023, 1, 1), end=date(2023, 1, 8))
+    assert figures(warehouse, quiet) == {
+        "active_members": 0,
+        "contributors": 0,
+        "contributions": 0,
+        "contributions_per_active_member": None,
+        "absence_factor": 0,
+    }
+
+
+def test_active_members_by_platform(warehouse):
+    rows = warehouse.run(contributions.active_by_platform_query(filters=P))
+    assert rows.values.tolist() == [["discord", 2, 0], ["forum", 2, 3], ["in person", 1, 0]]
+
+
+def test_activity_by_day_kind_and_platform(warehouse):
+    rows = warehouse.run(contributions.activity_by_bucket_query(filters=P))
+    first = day_number(P.start)
+    assert [(r.bucket - first, r.kind, r.platform, r.activities) for r in rows.itertuples()] == [
+        (0, "post", "forum", 1),
+        (1, "login", "discord", 1),
+        (2, "comment", "forum", 1),
+        (2, "event_attend", "in person", 1),
+        (3, "comment", "discord", 1),
+        (4, "post", "discord", 1),
+        (6, "login", "forum", 1),
+    ]
+
+
+def test_long_periods_are_bucketed_by_week(warehouse):
+    quarter = Filters(start=date(2025, 1, 1), end=date(2025, 4, 1))
+    rows = warehouse.run(contributions.activity_by_bucket_query(filters=quarter))
+    monday = day_number(date(2025, 3, 3))
+    assert rows.loc[rows["bucket"] == monday, ["kind", "platform", "activities"]].values.tolist() == [
+        ["comment", "discord", 1],  # hank 4th
+        ["comment", "forum", 1],  # alice 3rd
+        ["event_attend", "in person", 1],
+        ["login", "forum", 1],  # erin
+        ["post", "discord", 1],  # carol
+        ["post", "forum", 1],  # frank, Saturday 8th
+    ]
+
+
+def test_leaderboard(warehouse):
+    rows = warehouse.run(contributions.top_contributors_query(filters=P))
+    # alice 10 + 5 + 50 (given) = 65; carol 0 + 10; hank 5; erin has only a login: no points.
+    assert rows[["rank", "member_id", "points", "contributions", "active_days"]].values.tolist() == [
+        [1, "alice", 65, 3, 2],
+        [2, "carol", 10, 1, 2],
+        [3, "hank", 5, 1, 1],
+    ]
+
+
+def test_leaderboard_by_platform_and_kind(warehouse):
+    discord = warehouse.run(contributions.top_contributors_query(filters=P, platform="discord"))
+    assert discord[["member_id", "points"]].values.tolist() == [["carol", 10], ["hank", 5]]
+    comments = warehouse.run(contributions.top_contributors_query(filters=P, kind="comment"))
+    # A tie on points and contributions is broken by member id.
+    assert comments[["rank", "member_id", "points"]].values.tolist() == [[1, "alice", 5], [2, "hank", 5]]
+
+
+def test_leaderboard_follows_member_filters(warehouse):
+    us = Filters(start=P.start, end=P.end, region="US")
+    assert warehouse.run(contributions.top_contributors_query(filters=us))["member_id"].tolist() == ["carol", "hank"]

@@ -1,0 +1,153 @@
+"""Members page metrics on the fixture community (tests/community.py), on DuckDB, SQLite and PostgreSQL.
+
+Members at P's end (1-7 March 2025): alice bob carol dave erin gina hank (frank joins at the end,
+tom is team). Weeks start on Monday; the fixture's activities by week are in the comments below.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from metrics import cohorts, levels, members
+from metrics.filters import Filters, day_number
+from metrics.levels import LevelRules
+
+P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+# Small thresholds so the fixture's few activities reach every level.
+SMALL = LevelRules(champion_weeks=2, champion_contributions=3, regular_weeks=2, regular_contributions=2)
+
+
+def test_growth_by_channel(warehouse):
+    rows = members.growth_table(warehouse.run(members.growth_by_dimension_query(filters=P, dimension="channel")))
+    # event: bob dave gina, all before P. forum: alice hank before P, carol erin new.
+    assert rows.to_dict("records") == [
+        {"value": "event", "members": 3, "new_members": 0, "growth_rate": 0.0},
+        {"value": "forum", "members": 4, "new_members": 2, "growth_rate": 1.0},
+    ]
+
+
+def test_unknown_dimension_is_refused():
+    with pytest.raises(ValueError, match="Unknown member dimension 'email'"):
+        members.growth_by_dimension_query(filters=P, dimension="email")
+
+
+def test_new_members_by_week_by_region(warehouse):
+    rows = warehouse.run(members.new_members_by_week_query(filters=P, dimension="region"))
+    # carol (US) joins Sunday 2 March, in the week of 24 February; erin (US) on 7 March.
+    assert rows.values.tolist() == [[day_number(date(2025, 2, 24)), "US", 1], [day_number(date(2025, 3, 3)), "US", 1]]
+
+
+def cohort_rows(grid):
+    return {
+        (cohort.isoformat()[:7], size): list(group["active"])
+        for (cohort, size), group in grid.groupby(["cohort", "size"], sort=True)
+    }
+
+
+def test_cohort_retention_grid(warehouse):
+    grid = cohorts.cohort_grid(warehouse.run(cohorts.cohort_activity_query(filters=P)), filters=P)
+    # Active months up to P's end: gina never; hank January and March; dave December to February;
+    # alice February and March; bob February; carol and erin March. Every month to March is a cell.
+    assert cohort_rows(grid) == {
+        ("2024-06", 1): [0] * 10,
+        ("2024-10", 1): [0, 0, 0, 1, 0, 1],
+        ("2024-12", 1): [1, 1, 1, 0],
+        ("2025-01", 1): [0, 1, 1],
+        ("2025-02", 1): [1, 0],
+        ("2025-03", 2): [2],
+    }
+    march = grid[grid["cohort"] == date(2025, 3, 1)].iloc[0]
+    assert (march["months_since"], march["share"]) == (0, 1.0)
+
+
+def test_cohorts_follow_the_time_zone(warehouse):
+    shanghai = Filters(start=P.start, end=P.end, timezone="Asia/Shanghai")
+    grid = cohorts.cohort_grid(warehouse.run(cohorts.cohort_activity_query(filters=shanghai)), filters=shanghai)
+    rows = cohort_rows(grid)
+    # dave's 23:59:59 UTC comment on 28 February is 1 March in Shanghai; erin joins 8 March there.
+    assert rows[("2024-12", 1)] == [1, 1, 0, 1]
+    assert rows[("2025-03", 1)] == [1]
+
+
+def test_cohorts_only_go_back_twelve_months(warehouse):
+    later = Filters(start=date(2025, 6, 1), end=date(2025, 7, 1))
+    grid = cohorts.cohort_grid(warehouse.run(cohorts.cohort_activity_query(filters=later)), filters=later)
+    # July 2024 to June 2025: gina (June 2024) falls out.
+    assert sorted({c.isoformat()[:7] for c in grid["cohort"]}) == [
+        "2024-10",
+        "2024-12",
+        "2025-01",
+        "2025-02",
+        "2025-03",
+    ]
+
+
+def test_level_changes(warehouse):
+    # Trailing 90 days to 8 March (weeks active, contributions): alice (4, 4) champion; dave (2, 2)
+    # and hank (2, 2) regular; bob (1, 1), carol (2, 1), erin (1, 0) casual; gina dormant.
+    # To 1 March: dave (3, 3) champion; alice (2, 1), bob (1, 1), hank (1, 1) casual; gina dormant;
+    # carol and erin not members yet.
+    changes = warehouse.run(levels.level_changes_query(filters=P, rules=SMALL))
+    summary = levels.level_summary(changes)
+    assert summary.to_dict("records") == [
+        {"level": "champion", "current": 1, "previous": 1, "moved_up": 1, "moved_down": 0, "new": 0},
+        {"level": "regular", "current": 2, "previous": 0, "moved_up": 1, "moved_down": 1, "new": 0},
+        {"level": "casual", "current": 3, "previous": 3, "moved_up": 0, "moved_down": 0, "new": 2},
+        {"level": "dormant", "current": 1, "previous": 1, "moved_up": 0, "moved_down": 0, "new": 0},
+    ]
+    assert levels.moves(changes) == {"moved_up": 2, "moved_down": 1, "stayed": 2, "new": 2}
+
+
+def test_default_rules_make_nobody_a_champion_in_the_fixture(warehouse):
+    summary = levels.level_summary(warehouse.run(levels.level_changes_query(filters=P)))
+    assert dict(zip(summary["level"], summary["current"], strict=True)) == {
+        "champion": 0,
+        "regular": 0,
+        "casual": 6,
+        "dormant": 1,
+    }
+
+
+def test_members_at_a_level(warehouse):
+    rows = warehouse.run(levels.members_at_level_query(filters=P, level="regular", rules=SMALL))
+    assert rows[["member_id", "active_weeks", "contributions", "previous_level"]].values.tolist() == [
+        ["dave", 2, 2, "champion"],
+        ["hank", 2, 2, "casual"],
+    ]
+    assert rows["last_day"].tolist() == [day_number(date(2025, 2, 28)), day_number(date(2025, 3, 4))]
+
+
+def test_dormant_members_have_no_activity(warehouse):
+    rows = warehouse.run(levels.members_at_level_query(filters=P, level="dormant", rules=SMALL))
+    assert rows[["member_id", "active_weeks", "contributions"]].values.tolist() == [["gina", 0, 0]]
+
+
+def test_slipping_champions(warehouse):
+    # To 1 April: the champion window is 2 December - 1 March, the quiet window 2 March - 31 March.
+    # dave (3 weeks, 3 contributions) was a champion and has been silent since 28 February; alice
+    # (3 weeks, 2 contributions) was regular.
+    april = Filters(start=date(2025, 3, 25), end=date(2025, 4, 1))
+    rows = warehouse.run(levels.slipping_champions_query(filters=april, rules=SMALL, include_email=True))
+    assert rows[["member_id", "email", "active_weeks", "contributions", "last_day"]].values.tolist() == [
+        ["dave", "dave@example.org", 3, 3, day_number(date(2025, 2, 28))]
+    ]
+    europe = Filters(start=april.start, end=april.end, region="EU")
+    assert warehouse.run(levels.slipping_champions_query(filters=europe, rules=SMALL)).empty
+
+
+def test_slipping_champions_leave_out_email_unless_asked(warehouse):
+    rows = warehouse.run(levels.slipping_champions_query(filters=P, rules=SMALL))
+    assert "email" not in rows.columns
+
+
+def test_a_members_level(warehouse):
+    row = warehouse.run(levels.member_level_query(filters=P, member_id="alice", rules=SMALL)).iloc[0]
+    assert (row["level"], row["previous_level"], row["active_weeks"], row["contributions"]) == (
+        "champion",
+        "casual",
+        4,
+        4,
+    )
+    assert warehouse.run(levels.member_level_query(filters=P, member_id="tom", rules=SMALL)).empty

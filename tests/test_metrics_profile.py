@@ -1,0 +1,74 @@
+"""Member lookup: search and a member's history, on the fixture community and app store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from metrics import profile
+from metrics.filters import Filters, day_number
+
+P = Filters(start=date(2025, 2, 1), end=date(2025, 3, 8))
+
+
+@pytest.mark.parametrize(
+    ("text", "include_email", "expected"),
+    [
+        ("ALI", False, ["alice"]),  # name, ignoring case
+        ("hank", False, ["hank"]),  # an id
+        (" carol@example ", True, ["carol"]),  # email when allowed, spaces trimmed
+        ("carol@example", False, []),  # no email search otherwise
+        ("%", False, []),  # wildcards are literal
+        ("tom", False, ["tom"]),  # team members are found too
+    ],
+)
+def test_search(warehouse, text, include_email, expected):
+    rows = warehouse.run(profile.search_members_query(text, include_email=include_email))
+    assert rows["member_id"].tolist() == expected
+    assert ("email" in rows.columns) is include_email
+
+
+def test_exact_id_comes_first(warehouse):
+    # "a" is in many names; nobody's id is "a", so the order is by name.
+    rows = warehouse.run(profile.search_members_query("a", include_email=False))
+    assert rows["member_id"].tolist() == ["alice", "carol", "dave", "frank", "gina", "hank"]
+
+
+def test_weekly_timeline(warehouse):
+    rows = warehouse.run(profile.member_weekly_activity_query(filters=P, member_id="alice"))
+    assert [(r.week - day_number(date(2025, 2, 3)), r.kind, r.activities) for r in rows.itertuples()] == [
+        (0, "login", 1),
+        (14, "comment", 1),
+        (21, "post", 1),
+        (28, "comment", 1),
+        (28, "event_attend", 1),
+    ]
+
+
+def test_campaigns_joined(warehouse):
+    rows = warehouse.run(profile.member_campaigns_query(member_id="alice"))
+    assert rows[["campaign_id", "stage"]].values.tolist() == [["meetup", "took part"], ["letter", "invited"]]
+    assert warehouse.run(profile.member_campaigns_query(member_id="gina"))["stage"].tolist() == ["invited"]
+
+
+def test_recent_activities_latest_first(warehouse):
+    rows = warehouse.run(profile.recent_activities_query(member_id="carol"))
+    assert rows[["kind", "platform"]].values.tolist() == [["post", "discord"], ["login", "discord"]]
+
+
+def test_answers_and_feedback(app_store):
+    answers = app_store.run(profile.member_answers_query(member_id="alice", include_text=True))
+    answers = answers.astype(object).where(answers.notna(), None)  # missing numbers come back as NaN
+    # The meetup survey (10 March) first, then the pulse (2 March) with its free text.
+    assert answers[["survey", "question_id", "value_num", "value_text"]].values.tolist() == [
+        ["How was the meetup?", "nps", 10, None],
+        ["How was the meetup?", "sat", 5, None],
+        ["Pulse", "nps", 10, None],
+        ["Pulse", "why", None, "because"],
+    ]
+    hidden = app_store.run(profile.member_answers_query(member_id="alice", include_text=False))
+    assert "value_text" not in hidden.columns and hidden["question_id"].tolist() == ["nps", "sat", "nps"]
+    feedback = app_store.run(profile.member_feedback_query(member_id="alice", include_text=True))
+    assert feedback["text"].tolist() == ["f7", "f1"]
+    assert "text" not in app_store.run(profile.member_feedback_query(member_id="alice", include_text=False)).columns
