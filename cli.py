@@ -3,7 +3,7 @@
 python cli.py init                      create or upgrade the app database
 python cli.py demo [--if-empty]         generate demo data into both stores
 python cli.py sync [--source demo|PATH] rebuild the warehouse from a source
-python cli.py report --start D --end D  print the Overview KPIs (end is exclusive)
+python cli.py report --start D --end D  print a page's figures (end is exclusive) [--section members|...]
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ import sys
 from datetime import UTC, date, datetime
 from typing import NoReturn
 
+import pandas as pd
+
 from data_sources import demo
 from data_sources.errors import DataSourceError
 from data_sources.sync import run_sync, sync
 from data_sources.warehouse import Warehouse
+from metrics import sections
 from metrics.filters import Filters
 from metrics.overview import overview_kpis
 from settings import Settings, SettingsError, load_settings
@@ -52,11 +55,12 @@ def build_parser() -> Parser:
         "--source", help="'demo' or a folder of members.csv, activities.csv, ... (default: configured)"
     )
 
-    report = commands.add_parser("report", help="print every Overview KPI for a period and the one before")
+    report = commands.add_parser("report", help="print a page's figures for a period and the one before")
     report.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
     report.add_argument("--end", type=_date, required=True, help="day after the last day, YYYY-MM-DD (exclusive)")
     for dimension in ("channel", "region", "segment"):
         report.add_argument(f"--{dimension}", help=f"only members of this {dimension}")
+    report.add_argument("--section", choices=sections.SECTIONS, default="overview", help="which page's figures")
     report.add_argument("--format", choices=("json", "table"), default="table")
     return parser
 
@@ -97,6 +101,42 @@ def _format_value(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}"
 
 
+def _period_document(filters: Filters) -> dict[str, object]:
+    previous = filters.previous()
+    return {
+        "period": {
+            "start": str(filters.start),
+            "end": str(filters.end),
+            "previous_start": str(previous.start),
+            "previous_end": str(previous.end),
+            "timezone": filters.timezone,
+        },
+        "filters": {"channel": filters.channel, "region": filters.region, "segment": filters.segment},
+    }
+
+
+def _print_kpis(kpis: dict[str, dict[str, float | None]]) -> None:
+    print(f"{'kpi':<32}{'current':>14}{'previous':>14}")
+    for key, kpi in kpis.items():
+        print(f"{key:<32}{_format_value(kpi['current']):>14}{_format_value(kpi['previous']):>14}")
+
+
+def _print_section(document: dict[str, object]) -> None:
+    """Figures as a KPI table, then each list as a small table under its key."""
+    for key, value in document.items():
+        if key == "kpis":
+            _print_kpis(value)  # type: ignore[arg-type]
+        elif isinstance(value, list):
+            print(f"\n{key}:")
+            print(pd.DataFrame(value).to_string(index=False) if value else "  (none)")
+        elif isinstance(value, dict) and all(isinstance(v, list) for v in value.values()):
+            for name, rows in value.items():
+                print(f"\n{key} {name}:")
+                print(pd.DataFrame(rows).to_string(index=False) if rows else "  (none)")
+        else:
+            print(f"\n{key}: {value}")
+
+
 def command_report(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     try:
         filters = Filters(
@@ -110,25 +150,25 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
     except ValueError as error:
         build_parser().error(str(error))
     store.migrate()
-    kpis = overview_kpis(warehouse=Warehouse(settings.warehouse_url), app_store=store, filters=filters).kpis
+    warehouse = Warehouse(settings.warehouse_url)
+    if args.section == "overview":
+        kpis = overview_kpis(warehouse=warehouse, app_store=store, filters=filters).kpis
+        section = {"kpis": {key: {"current": kpi.current, "previous": kpi.previous} for key, kpi in kpis.items()}}
+    elif args.section == "members":
+        section = sections.members_section(warehouse=warehouse, filters=filters)
+    elif args.section == "engagement":
+        section = sections.engagement_section(warehouse=warehouse, filters=filters)
+    else:
+        section = sections.campaigns_section(warehouse=warehouse, app_store=store, filters=filters)
     if args.format == "json":
-        previous = filters.previous()
-        document: dict[str, object] = {
-            "period": {
-                "start": str(filters.start),
-                "end": str(filters.end),
-                "previous_start": str(previous.start),
-                "previous_end": str(previous.end),
-                "timezone": filters.timezone,
-            },
-            "filters": {"channel": filters.channel, "region": filters.region, "segment": filters.segment},
-        }
-        document.update({key: {"current": kpi.current, "previous": kpi.previous} for key, kpi in kpis.items()})
+        document = _period_document(filters)
+        if args.section == "overview":  # the Overview's KPIs sit at the top level, as before sections existed
+            document.update(section["kpis"])
+        else:
+            document.update(section)
         print(json.dumps(document, indent=2, ensure_ascii=False))
         return 0
-    print(f"{'kpi':<22}{'current':>14}{'previous':>14}")
-    for key, kpi in kpis.items():
-        print(f"{key:<22}{_format_value(kpi.current):>14}{_format_value(kpi.previous):>14}")
+    _print_section(section)
     return 0
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from metrics import activity, feedback, members, movers, retention, surveys
 from metrics.filters import Filters
+from metrics.kpi import Kpi
 from metrics.scope import Runner
 from metrics.sql import ratio
 from schema import MEMBER_DIMENSIONS
@@ -27,22 +28,6 @@ KPI_KEYS = (
     "nps",
     "open_feedback",
 )
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """A KPI for the period and the previous one; `margin` is the current value's 95% margin of
-    error where the KPI has one (NPS)."""
-
-    current: float | None
-    previous: float | None
-    margin: float | None = None
-
-    @property
-    def change(self) -> float | None:
-        if self.current is None or self.previous is None:
-            return None
-        return self.current - self.previous
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,17 @@ def pulse_env(monkeypatch):
             monkeypatch.delenv(name, raising=False)
 
     return point_at
+
+
+@pytest.fixture
+def configured(tmp_path, monkeypatch):
+    """A data directory with the fixture community as its warehouse and a filled app store."""
+    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
+    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    make_warehouse("duckdb", tmp_path, community.frames(), None).dispose()
+    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
+    store.migrate()
+    fill_app_store(store)
+    store.dispose()
+    return tmp_path

@@ -10,9 +10,6 @@ import pytest
 import cli
 from metrics.filters import Filters
 from metrics.overview import KPI_KEYS, overview_kpis
-from store.database import AppStore
-from tests import community
-from tests.conftest import fill_app_store, make_warehouse
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 
@@ -43,20 +40,6 @@ def test_overview_kpis_for_both_periods(app_store, duckdb_warehouse):
     assert kpis["churn_rate"].previous is None
     assert kpis["nps"].previous is None
     assert kpis["members"].change == 2
-
-
-@pytest.fixture
-def configured(tmp_path, monkeypatch):
-    """A data directory with the fixture community as its warehouse and a filled app store."""
-    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
-    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
-    make_warehouse("duckdb", tmp_path, community.frames(), None).dispose()
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
-    fill_app_store(store)
-    store.dispose()
-    return tmp_path
 
 
 def test_report_json_has_every_kpi_with_current_and_previous(configured, capsys):
