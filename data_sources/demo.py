@@ -294,6 +294,21 @@ def _participation(
                     }
                 )
             )
+        if campaign["kind"] in ("promotion", "newsletter"):
+            # A few of those reached answer it: a post or comment carrying the campaign id.
+            responded = invited[rng.uniform(0, 1, invited.size) < 0.06 * np.clip(propensity[invited], 0.5, 3)]
+            extra.append(
+                pd.DataFrame(
+                    {
+                        "member_id": members["member_id"].to_numpy()[responded],
+                        "occurred_at": start + (rng.uniform(0.1, 7, responded.size) * 86400).astype("timedelta64[s]"),
+                        "kind": rng.choice(["post", "comment"], responded.size),
+                        "platform": "forum",
+                        "campaign_id": campaign["campaign_id"],
+                        "points": 5.0,
+                    }
+                )
+            )
         if campaign["kind"] in ("event", "webinar", "challenge") and attended.size:
             # Taking part lifts activity for a while afterwards: the effect campaign lift measures.
             boost = rng.poisson(4, attended.size)
@@ -410,7 +425,7 @@ def generate_surveys(community: dict[str, pd.DataFrame], *, today: date, seed: i
                 "title": f"How was {campaign['name']}?",
                 "campaign_id": campaign["campaign_id"],
                 "created_at": campaign["starts_at"],
-                "questions": [("nps", "nps"), ("rating", "rating"), ("why", "long_text")],
+                "questions": [("nps", "nps"), ("csat", "csat"), ("why", "long_text")],
             }
         )
         who = members.index[

@@ -11,18 +11,20 @@ Definitions (DESIGN.md, made precise in docs/metrics.md):
 - lift (difference in differences): participants' mean change in active days from the 30 days
   before the start to the 30 days from it, minus the same change for the comparison group (members
   who joined before the start and were not reached). Members who joined after the start have no
-  "before" and are left out of both groups; activities carrying the campaign's own id are not
-  counted, so attending itself does not make lift.
+  "before" and are left out of both groups. Every activity counts, the campaign's own included.
 Member filters narrow every count to the members in scope; the campaigns themselves are not filtered.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters
+from metrics.filters import Filters, day_number, from_day_number
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
 from metrics.surveys import csat_from_counts, nps_from_counts
@@ -142,7 +144,7 @@ def funnel_query(*, filters: Filters, campaign_id: str | None = None) -> sa.Sele
 
 def _active_days(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
     """Distinct (campaign, member, day, after) for in-scope members who joined before the start,
-    over the LIFT_DAYS before and from the start, leaving out the campaign's own activities."""
+    over the LIFT_DAYS before and from the start."""
     after = activities.c.occurred_at >= selected.c.starts_at
     return (
         sa.select(
@@ -158,11 +160,7 @@ def _active_days(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
             & (activities.c.occurred_at < days_later(selected.c.starts_at, LIFT_DAYS)),
         )
         .join(members, members.c.member_id == activities.c.member_id)
-        .where(
-            *member_conditions(filters),
-            members.c.joined_at < selected.c.starts_at,
-            activities.c.campaign_id.is_(None) | (activities.c.campaign_id != selected.c.campaign_id),
-        )
+        .where(*member_conditions(filters), members.c.joined_at < selected.c.starts_at)
         .distinct()
         .subquery("active_days")
     )
@@ -370,3 +368,25 @@ def campaign_newcomers_query(*, filters: Filters, campaign_id: str, include_emai
         .where(_newcomer(touches))
         .order_by(members.c.joined_at, members.c.member_id)
     )
+
+
+def daily_shares(rows: pd.DataFrame, *, lift_row: pd.Series, starts_at: datetime, filters: Filters) -> pd.DataFrame:
+    """Every day of the lift window with, per group ("participants", "comparison"), the members
+    active and their share of the group; quiet days are 0, groups without members are left out."""
+    sizes = {
+        "participants": int(lift_row["participants"]),
+        "comparison": int(lift_row["eligible"]) - int(lift_row["reached"]),
+    }
+    start = starts_at.replace(tzinfo=UTC).astimezone(ZoneInfo(filters.timezone)).date()
+    days = range(day_number(start - timedelta(days=LIFT_DAYS)), day_number(start + timedelta(days=LIFT_DAYS)))
+    counts = {(int(r.day), "participants" if r.participant else "comparison"): int(r.active) for r in rows.itertuples()}
+    frame = pd.DataFrame(
+        [
+            {"day": from_day_number(day), "group": group, "active": counts.get((day, group), 0), "share": 0.0}
+            for group, size in sizes.items()
+            if size > 0
+            for day in days
+        ],
+        columns=["day", "group", "active", "share"],
+    )
+    return frame.assign(share=frame["active"] / frame["group"].map(sizes))

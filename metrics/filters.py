@@ -30,6 +30,11 @@ class Filters:
     def days(self) -> int:
         return (self.end - self.start).days
 
+    @property
+    def last(self) -> date:
+        """The period's last day (end is exclusive)."""
+        return self.end - timedelta(days=1)
+
     def previous(self) -> Filters:
         """The same-length period just before this one, with the same member filters."""
         return replace(self, start=self.start - timedelta(days=self.days), end=self.start)

@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
-from data_sources.errors import DataSourceError, NotConfigured
-from settings import SettingsError
-from store.database import StoreError
 from ui import data
 from ui.charts import activity_trend_chart, new_members_chart
-from ui.filters import filter_bar
 from ui.i18n import t
+from ui.page import data_errors_stop_the_page, start_page
 from ui.tiles import kpi_tiles
 
-st.title(t("overview.title"))
-try:
-    settings = data.current_settings()
-    version = data.data_version(settings)
-    choices = data.load_dimension_values(settings, version)
-except SettingsError as error:
-    st.error(t("error.settings", error=error))
-    st.stop()
-except NotConfigured as error:
-    st.info(error.user_message)
-    st.stop()
-except (DataSourceError, StoreError) as error:
-    st.error(error.user_message)
-    st.stop()
+page = start_page("overview")
+settings, version, filters = page.settings, page.version, page.filters
+shown = {"start": filters.start, "last": filters.last}
 
-filters = filter_bar(page="overview", timezone=settings.timezone, choices=choices)
-if filters is None:
-    st.stop()
-shown = {"start": filters.start, "last": filters.end - timedelta(days=1)}
-
-try:
+with data_errors_stop_the_page():
     result = data.load_overview(settings, version, filters)
     weeks = data.load_new_members_by_week(settings, version, filters)
     movers = data.load_movers(settings, version, filters)
-except (DataSourceError, StoreError) as error:
-    st.error(error.user_message)
-    st.stop()
 
 kpis, daily = result.kpis, result.daily
 kpi_tiles(kpis)

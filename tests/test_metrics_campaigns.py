@@ -7,13 +7,13 @@ erin joined on 7 March, after it. The January letter invited alice and dave.
 
 Lift: members who joined before the start: alice bob carol dave gina hank (6); reached among them
 alice carol hank; participants alice hank; comparison bob dave gina. Active days 1 February - 2
-March / 3 March - 1 April, the meetup's own activity left out: alice 3 / 1, hank 0 / 1 (change
+March / 3 March - 1 April: alice 3 / 1 (attendance and comment both on 3 March), hank 0 / 1 (change
 (2 - 3) / 2 = -0.5); bob 2 / 0, dave 1 / 0, gina 0 / 0 (change -3 / 3 = -1). Lift 0.5.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -119,3 +119,15 @@ def test_members_who_came_through_a_campaign(warehouse):
     rows = warehouse.run(campaigns.campaign_newcomers_query(filters=P, campaign_id="meetup"))
     assert rows[["member_id", "stage"]].values.tolist() == [["carol", "registered"]]
     assert "email" not in rows.columns
+
+
+def test_daily_shares_cover_every_day_of_both_groups(warehouse):
+    rows = warehouse.run(campaigns.campaign_daily_query(filters=P, campaign_id="meetup"))
+    lift_row = warehouse.run(campaigns.lift_query(filters=P, campaign_id="meetup")).iloc[0]
+    shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=datetime(2025, 3, 3), filters=P)
+    assert len(shares) == 2 * 60  # 30 days before and 30 from the start, two groups
+    start = shares[shares["day"] == date(2025, 3, 3)].set_index("group")
+    assert start.loc["participants", ["active", "share"]].tolist() == [1, 0.5]  # alice of alice, hank
+    assert start.loc["comparison", ["active", "share"]].tolist() == [0, 0.0]
+    feb25 = shares[(shares["day"] == date(2025, 2, 25)) & (shares["group"] == "comparison")].iloc[0]
+    assert feb25["share"] == pytest.approx(1 / 3)  # bob of bob, dave, gina

@@ -24,16 +24,187 @@ def activity_trend_chart(daily: pd.DataFrame) -> alt.Chart:
     )
 
 
-def new_members_chart(weeks: pd.DataFrame) -> alt.Chart:
-    """New members per week, stacked by channel."""
-    frame = weeks.assign(week=pd.to_datetime(weeks["week"]))
+def chosen(event: object, name: str, field: str) -> str | None:
+    """The value of `field` in the point a user clicked in selection `name`, or None."""
+    points = getattr(event, "selection", {}).get(name) if event is not None else None
+    if isinstance(points, list) and points:
+        value = points[0].get(field)
+        return None if value is None else str(value)
+    return None
+
+
+def new_members_chart(weeks: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
+    """New members per week, stacked by the group in `value` (channel by default). Clicking a bar
+    selects its group (selection "group")."""
+    frame = weeks.assign(week=pd.to_datetime(weeks["week"]), value=weeks["value"].fillna("–"))
+    group = alt.selection_point(fields=["value"], name="group")
+    label = title or t("chart.channel")
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("yearmonthdate(week):O", title=t("chart.week"), axis=alt.Axis(format="%d %b", labelAngle=-45)),
             y=alt.Y("sum(new_members):Q", title=t("chart.members")),
-            color=alt.Color("channel:N", title=t("chart.channel")),
-            tooltip=[alt.Tooltip("week:T", title=t("chart.week")), "channel:N", "new_members:Q"],
+            color=alt.Color("value:N", title=label),
+            opacity=alt.condition(group, alt.value(1.0), alt.value(0.35)),
+            tooltip=[
+                alt.Tooltip("week:T", title=t("chart.week")),
+                alt.Tooltip("value:N", title=label),
+                "new_members:Q",
+            ],
+        )
+        .add_params(group)
+    )
+
+
+def cohort_heatmap(grid: pd.DataFrame) -> alt.LayerChart:
+    """Share of each signup cohort active k months after joining, with the share written in."""
+    frame = grid.assign(cohort=[f"{c:%Y-%m} ({n:,})" for c, n in zip(grid["cohort"], grid["size"], strict=True)])
+    base = alt.Chart(frame).encode(
+        x=alt.X("months_since:O", title=t("chart.months_since")),
+        y=alt.Y("cohort:O", title=t("chart.cohort")),
+    )
+    tooltip = [
+        alt.Tooltip("cohort:O", title=t("chart.cohort")),
+        alt.Tooltip("months_since:O", title=t("chart.months_since")),
+        alt.Tooltip("active:Q", title=t("chart.active"), format=","),
+        alt.Tooltip("share:Q", title=t("chart.share"), format=".0%"),
+    ]
+    cells = base.mark_rect().encode(
+        color=alt.Color("share:Q", title=t("chart.share"), scale=alt.Scale(scheme="blues", domain=[0, 1])),
+        tooltip=tooltip,
+    )
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text("share:Q", format=".0%"),
+        color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("black")),
+    )
+    return cells + text
+
+
+def levels_chart(summary: pd.DataFrame) -> alt.Chart:
+    """Members per engagement level now and at the previous period's end; clicking a bar selects
+    the level (selection "level")."""
+    long = summary.melt(id_vars="level", value_vars=["previous", "current"], var_name="period", value_name="members")
+    long = long.assign(period=long["period"].map({"previous": t("chart.previous"), "current": t("chart.current")}))
+    level = alt.selection_point(fields=["level"], name="level")
+    order = summary["level"].tolist()
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("level:N", sort=order, title=t("chart.level")),
+            xOffset=alt.XOffset("period:N", sort=[t("chart.previous"), t("chart.current")]),
+            y=alt.Y("members:Q", title=t("chart.members")),
+            color=alt.Color("period:N", title=None, sort=[t("chart.previous"), t("chart.current")]),
+            opacity=alt.condition(level, alt.value(1.0), alt.value(0.35)),
+            tooltip=["level:N", "period:N", alt.Tooltip("members:Q", format=",")],
+        )
+        .add_params(level)
+    )
+
+
+def activity_chart(activity: pd.DataFrame, *, by: str, bucket_days: int) -> alt.Chart:
+    """Activities per day (or week) stacked by kind or platform; clicking selects one (selection
+    named after `by`)."""
+    frame = activity.assign(bucket=pd.to_datetime(activity["bucket"]), **{by: activity[by].fillna("–")})
+    pick = alt.selection_point(fields=[by], name=by)
+    x_title = t("chart.date") if bucket_days == 1 else t("chart.week")
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonthdate(bucket):O", title=x_title, axis=alt.Axis(format="%d %b", labelAngle=-45)),
+            y=alt.Y("sum(activities):Q", title=t("chart.activities")),
+            color=alt.Color(f"{by}:N", title=t(f"chart.{by}")),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
+            tooltip=[alt.Tooltip("bucket:T", title=x_title), f"{by}:N", alt.Tooltip("sum(activities):Q", format=",")],
+        )
+        .add_params(pick)
+    )
+
+
+def platform_chart(platforms: pd.DataFrame) -> alt.Chart:
+    """Active members per platform, this period against the previous; click selects "platform"."""
+    long = platforms.assign(platform=platforms["platform"].fillna("–")).melt(
+        id_vars="platform", value_vars=["previous", "current"], var_name="period", value_name="members"
+    )
+    long = long.assign(period=long["period"].map({"previous": t("chart.previous"), "current": t("chart.current")}))
+    pick = alt.selection_point(fields=["platform"], name="platform")
+    periods = [t("chart.previous"), t("chart.current")]
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("platform:N", title=t("chart.platform"), sort="-x"),
+            yOffset=alt.YOffset("period:N", sort=periods),
+            x=alt.X("members:Q", title=t("chart.members")),
+            color=alt.Color("period:N", title=None, sort=periods),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
+            tooltip=["platform:N", "period:N", alt.Tooltip("members:Q", format=",")],
+        )
+        .add_params(pick)
+    )
+
+
+def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
+    """Reach of each campaign over time, coloured by kind; clicking selects the kind ("kind")."""
+    frame = table.assign(starts_at=pd.to_datetime(table["starts_at"]))
+    pick = alt.selection_point(fields=["kind"], name="kind")
+    return (
+        alt.Chart(frame)
+        .mark_bar(size=14)
+        .encode(
+            x=alt.X("yearmonthdate(starts_at):T", title=t("chart.date")),
+            y=alt.Y("reach:Q", title=t("chart.reach")),
+            color=alt.Color("kind:N", title=t("chart.kind")),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
+            tooltip=["name:N", "kind:N", alt.Tooltip("starts_at:T", title=t("chart.date")), "reach:Q", "attended:Q"],
+        )
+        .add_params(pick)
+    )
+
+
+def campaign_daily_chart(daily: pd.DataFrame, *, starts_at: object, ends_at: object) -> alt.LayerChart:
+    """Share of participants and of the comparison group active each day, with the campaign shaded."""
+    frame = daily.assign(day=pd.to_datetime(daily["day"]))
+    span = pd.DataFrame({"start": [pd.Timestamp(starts_at).normalize()], "end": [pd.Timestamp(ends_at or starts_at)]})
+    band = alt.Chart(span).mark_rect(opacity=0.15, color="orange").encode(x="start:T", x2="end:T")
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:T", title=t("chart.date")),
+            y=alt.Y("share:Q", title=t("chart.share_active"), axis=alt.Axis(format="%")),
+            color=alt.Color("group:N", title=None),
+            tooltip=[alt.Tooltip("day:T", title=t("chart.date")), "group:N", alt.Tooltip("share:Q", format=".1%")],
+        )
+    )
+    return band + lines
+
+
+def funnel_chart(stages: pd.DataFrame) -> alt.Chart:
+    """Members at each stage (invited, registered, attended), in that order."""
+    return (
+        alt.Chart(stages)
+        .mark_bar()
+        .encode(
+            y=alt.Y("stage:N", sort=stages["stage"].tolist(), title=None),
+            x=alt.X("members:Q", title=t("chart.members")),
+            tooltip=["stage:N", alt.Tooltip("members:Q", format=",")],
+        )
+    )
+
+
+def member_timeline_chart(weekly: pd.DataFrame) -> alt.Chart:
+    """One member's activities per week, stacked by kind."""
+    frame = weekly.assign(week=pd.to_datetime(weekly["week"]))
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("week:T", title=t("chart.week")),
+            y=alt.Y("sum(activities):Q", title=t("chart.activities")),
+            color=alt.Color("kind:N", title=t("chart.kind")),
+            tooltip=[alt.Tooltip("week:T", title=t("chart.week")), "kind:N", "activities:Q"],
         )
     )

@@ -7,12 +7,15 @@ dicts are cached: cache_data copies its value on every hit.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import streamlit as st
 
 from data_sources.warehouse import Warehouse
-from metrics import members, overview
+from metrics import campaigns, contributions, levels, members, overview, profile, sections
 from metrics.filters import Filters, with_dates
+from metrics.kpi import Kpi
 from schema import MEMBER_DIMENSIONS
 from settings import Settings, load_settings
 from store.database import AppStore
@@ -58,11 +61,130 @@ def load_overview(settings: Settings, version: str, filters: Filters) -> overvie
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_new_members_by_week(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+def load_new_members_by_week(
+    settings: Settings, version: str, filters: Filters, dimension: str = "channel"
+) -> pd.DataFrame:
     community = warehouse(settings.warehouse_url)
-    return with_dates(community.run(members.new_members_by_week_query(filters=filters)), "week")
+    return with_dates(community.run(members.new_members_by_week_query(filters=filters, dimension=dimension)), "week")
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_movers(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     return overview.movers_frame(warehouse=warehouse(settings.warehouse_url), filters=filters)
+
+
+# Members page
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_member_kpis(settings: Settings, version: str, filters: Filters) -> dict[str, Kpi]:
+    return sections.member_kpis(warehouse=warehouse(settings.warehouse_url), filters=filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_growth_by(settings: Settings, version: str, filters: Filters, dimension: str) -> pd.DataFrame:
+    return sections.growth_by(warehouse=warehouse(settings.warehouse_url), filters=filters, dimension=dimension)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_cohorts(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    return sections.cohort_grid(warehouse=warehouse(settings.warehouse_url), filters=filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_level_changes(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    return sections.level_changes(warehouse=warehouse(settings.warehouse_url), filters=filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_members_at_level(settings: Settings, version: str, filters: Filters, level: str) -> pd.DataFrame:
+    rows = warehouse(settings.warehouse_url).run(levels.members_at_level_query(filters=filters, level=level))
+    return with_dates(rows, "last_day")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_slipping_champions(settings: Settings, version: str, filters: Filters, include_email: bool) -> pd.DataFrame:
+    query = levels.slipping_champions_query(filters=filters, include_email=include_email)
+    return with_dates(warehouse(settings.warehouse_url).run(query), "last_day")
+
+
+# Engagement page
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_engagement_kpis(settings: Settings, version: str, filters: Filters) -> dict[str, Kpi]:
+    return sections.engagement_kpis(warehouse=warehouse(settings.warehouse_url), filters=filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_activity(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    rows = warehouse(settings.warehouse_url).run(contributions.activity_by_bucket_query(filters=filters))
+    return with_dates(rows, "bucket")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_active_by_platform(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    return warehouse(settings.warehouse_url).run(contributions.active_by_platform_query(filters=filters))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_top_contributors(
+    settings: Settings, version: str, filters: Filters, platform: str | None, kind: str | None
+) -> pd.DataFrame:
+    query = contributions.top_contributors_query(filters=filters, platform=platform, kind=kind)
+    return warehouse(settings.warehouse_url).run(query)
+
+
+# Campaigns page
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_campaigns(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    community, store = _stores(settings)
+    return campaigns.campaign_table(warehouse=community, app_store=store, filters=filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_campaign_daily(
+    settings: Settings, version: str, filters: Filters, campaign_id: str, starts_at: datetime
+) -> pd.DataFrame:
+    community = warehouse(settings.warehouse_url)
+    rows = community.run(campaigns.campaign_daily_query(filters=filters, campaign_id=campaign_id))
+    lift_row = community.run(campaigns.lift_query(filters=filters, campaign_id=campaign_id)).iloc[0]
+    return campaigns.daily_shares(rows, lift_row=lift_row, starts_at=starts_at, filters=filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_campaign_newcomers(
+    settings: Settings, version: str, filters: Filters, campaign_id: str, include_email: bool
+) -> pd.DataFrame:
+    query = campaigns.campaign_newcomers_query(filters=filters, campaign_id=campaign_id, include_email=include_email)
+    return warehouse(settings.warehouse_url).run(query)
+
+
+# Member lookup: searches are small and personal, so they are not cached; a profile is read fresh.
+
+
+def search_members(settings: Settings, text: str, *, include_email: bool) -> pd.DataFrame:
+    return warehouse(settings.warehouse_url).run(profile.search_members_query(text, include_email=include_email))
+
+
+def load_profile(
+    settings: Settings, member_id: str, *, filters: Filters, include_email: bool, include_text: bool
+) -> dict[str, pd.DataFrame]:
+    """Everything the lookup shows about one member; `member` is empty when the id is unknown."""
+    community, store = _stores(settings)
+    member = community.run(profile.member_query(member_id, include_email=include_email))
+    if member.empty:
+        return {"member": member}
+    return {
+        "member": member,
+        "level": community.run(levels.member_level_query(filters=filters, member_id=member_id)),
+        "weekly": with_dates(
+            community.run(profile.member_weekly_activity_query(filters=filters, member_id=member_id)), "week"
+        ),
+        "recent": community.run(profile.recent_activities_query(member_id=member_id)),
+        "campaigns": community.run(profile.member_campaigns_query(member_id=member_id)),
+        "answers": store.run(profile.member_answers_query(member_id=member_id, include_text=include_text)),
+        "feedback": store.run(profile.member_feedback_query(member_id=member_id, include_text=include_text)),
+    }

@@ -8,9 +8,9 @@ from metrics.kpi import Kpi
 from ui.i18n import t
 
 PERCENT = {"growth_rate", "stickiness", "active_rate", "churn_rate", "newcomer_conversion"}
-DECIMAL = {"dau_avg"}
+DECIMAL = {"dau_avg", "contributions_per_active_member"}
 SIGNED = {"nps"}
-LOWER_IS_BETTER = {"churn_rate", "open_feedback"}
+LOWER_IS_BETTER = {"churn_rate", "churned", "open_feedback"}
 
 
 def format_value(key: str, value: float | None) -> str:

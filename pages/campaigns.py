@@ -1,0 +1,108 @@
+"""Campaigns and events: one row per campaign in the period; selecting a row opens its detail."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from auth.access import Permission
+from ui import data
+from ui.charts import campaign_daily_chart, campaign_reach_chart, chosen, funnel_chart
+from ui.i18n import t
+from ui.page import data_errors_stop_the_page, start_page
+from ui.session import may
+from ui.tables import data_table, plain, profile_link_column, with_profile_links
+
+page = start_page("campaigns")
+settings, version, filters = page.settings, page.version, page.filters
+
+with data_errors_stop_the_page():
+    table = data.load_campaigns(settings, version, filters)
+if table.empty:
+    st.info(t("campaigns.none", start=filters.start, last=filters.last))
+    st.stop()
+
+st.subheader(t("campaigns.reach"), help=t("campaigns.reach_help"))
+event = st.altair_chart(campaign_reach_chart(table), on_select="rerun", key="campaigns_reach_chart")
+kind = chosen(event, "kind", "kind")
+shown = table if kind is None else table[table["kind"] == kind].reset_index(drop=True)
+
+st.subheader(t("campaigns.table"), help=t("campaigns.table_help"))
+if kind is not None:
+    st.caption(t("campaigns.showing_kind", kind=kind))
+number = {"format": "localized"}
+selected = data_table(
+    shown,
+    key="campaigns_table",
+    file_name="campaigns",
+    selectable=True,
+    column_config={
+        "campaign_id": None,
+        "name": t("column.campaign"),
+        "kind": t("chart.kind"),
+        "starts_at": st.column_config.DatetimeColumn(t("column.starts"), format="D MMM YYYY"),
+        "ends_at": st.column_config.DatetimeColumn(t("column.ends"), format="D MMM YYYY"),
+        "invited": st.column_config.NumberColumn(t("column.invited"), **number),
+        "registered": st.column_config.NumberColumn(t("column.registered"), **number),
+        "attended": st.column_config.NumberColumn(t("column.attended"), **number),
+        "attendance_rate": st.column_config.NumberColumn(t("column.attendance_rate"), format="percent"),
+        "reach": st.column_config.NumberColumn(t("column.reach"), help=t("help.reach"), **number),
+        "participants": st.column_config.NumberColumn(t("column.participants"), help=t("help.participants"), **number),
+        "new_members": st.column_config.NumberColumn(t("column.new_members"), help=t("help.campaign_new"), **number),
+        "lift": st.column_config.NumberColumn(t("column.lift"), help=t("help.lift"), format="%+.2f"),
+        "budget": st.column_config.NumberColumn(t("column.budget"), **number),
+        "cost_per_participant": st.column_config.NumberColumn(t("column.cost_per_participant"), format="%.2f"),
+        "nps": st.column_config.NumberColumn(t("kpi.nps"), format="%+.0f"),
+        "nps_answers": st.column_config.NumberColumn(t("column.nps_answers")),
+        "csat": st.column_config.NumberColumn(t("column.csat"), help=t("help.csat"), format="percent"),
+        "csat_answers": st.column_config.NumberColumn(t("column.csat_answers")),
+    },
+)
+if selected is None:
+    st.caption(t("campaigns.pick"))
+    st.stop()
+
+campaign = shown.iloc[selected]
+campaign_id = str(campaign["campaign_id"])
+st.subheader(plain(campaign["name"]))
+with data_errors_stop_the_page():
+    daily = data.load_campaign_daily(
+        settings, version, filters, campaign_id, pd.Timestamp(campaign["starts_at"]).to_pydatetime()
+    )
+    newcomers = data.load_campaign_newcomers(settings, version, filters, campaign_id, may(Permission.PERSONAL_DATA))
+
+left, right = st.columns([3, 2])
+with left:
+    st.markdown(t("campaigns.daily"), help=t("campaigns.daily_help"))
+    if daily.empty:
+        st.info(t("campaigns.no_groups"))
+    else:
+        labelled = daily.assign(group=daily["group"].map(lambda key: t(f"campaigns.group.{key}")))
+        st.altair_chart(campaign_daily_chart(labelled, starts_at=campaign["starts_at"], ends_at=campaign["ends_at"]))
+with right:
+    st.markdown(t("campaigns.funnel"))
+    stages = pd.DataFrame(
+        {
+            "stage": [t("column.invited"), t("column.registered"), t("column.attended")],
+            "members": [int(campaign["invited"]), int(campaign["registered"]), int(campaign["attended"])],
+        }
+    )
+    st.altair_chart(funnel_chart(stages))
+
+st.markdown(t("campaigns.newcomers", count=len(newcomers)), help=t("help.campaign_new"))
+if not newcomers.empty:
+    data_table(
+        with_profile_links(newcomers),
+        key="campaigns_newcomers",
+        file_name=f"{campaign_id}-new-members",
+        column_config={
+            "member_id": t("column.member_id"),
+            "name": t("column.name"),
+            "email": t("column.email"),
+            "joined_at": st.column_config.DatetimeColumn(t("column.joined"), format="D MMM YYYY"),
+            "channel": t("filters.channel"),
+            "segment": t("filters.segment"),
+            "stage": t("column.stage"),
+            **profile_link_column(),
+        },
+    )

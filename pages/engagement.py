@@ -1,0 +1,75 @@
+"""Engagement: what members do, where, how many carry the community, and who leads the points."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics.contributions import bucket_days
+from ui import data
+from ui.charts import activity_chart, chosen, platform_chart
+from ui.i18n import t
+from ui.page import data_errors_stop_the_page, start_page
+from ui.tables import data_table, profile_link_column, with_profile_links
+from ui.tiles import kpi_tiles
+
+page = start_page("engagement")
+settings, version, filters = page.settings, page.version, page.filters
+
+with data_errors_stop_the_page():
+    kpis = data.load_engagement_kpis(settings, version, filters)
+    activity = data.load_activity(settings, version, filters)
+    platforms = data.load_active_by_platform(settings, version, filters)
+kpi_tiles(kpis)
+
+if activity.empty:
+    st.info(t("engagement.no_activity", start=filters.start, last=filters.last))
+    st.stop()
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("engagement.activity"), help=t("engagement.activity_help"))
+    breakdown = st.segmented_control(
+        t("engagement.breakdown"),
+        ("kind", "platform"),
+        default="kind",
+        format_func=lambda key: t(f"chart.{key}"),
+        key="engagement_breakdown",
+        bind="query-params",
+    )
+    breakdown = breakdown or "kind"
+    event = st.altair_chart(
+        activity_chart(activity, by=breakdown, bucket_days=bucket_days(filters)),
+        on_select="rerun",
+        key=f"engagement_activity_{breakdown}",
+    )
+    picked = {breakdown: chosen(event, breakdown, breakdown)}
+with right:
+    st.subheader(t("engagement.platforms"), help=t("engagement.platforms_help"))
+    event = st.altair_chart(platform_chart(platforms), on_select="rerun", key="engagement_platform_chart")
+    picked["platform"] = chosen(event, "platform", "platform") or picked.get("platform")
+
+st.subheader(t("engagement.leaderboard"), help=t("engagement.leaderboard_help"))
+kind, platform = picked.get("kind"), picked.get("platform")
+if kind or platform:
+    shown = " · ".join(value for value in (kind, platform) if value)
+    st.caption(t("engagement.leaderboard_filtered", shown=shown))
+with data_errors_stop_the_page():
+    leaders = data.load_top_contributors(settings, version, filters, platform, kind)
+if leaders.empty:
+    st.info(t("engagement.no_points"))
+else:
+    data_table(
+        with_profile_links(leaders),
+        key="engagement_leaderboard",
+        file_name="top-contributors",
+        column_config={
+            "rank": st.column_config.NumberColumn(t("column.rank")),
+            "member_id": t("column.member_id"),
+            "name": t("column.name"),
+            "segment": t("filters.segment"),
+            "points": st.column_config.NumberColumn(t("column.points"), format="localized"),
+            "contributions": st.column_config.NumberColumn(t("column.contributions"), format="localized"),
+            "active_days": st.column_config.NumberColumn(t("column.active_days")),
+            **profile_link_column(),
+        },
+    )

@@ -1,0 +1,106 @@
+"""Member lookup: find a member by name, email or id, and see what they did and said."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from auth.access import Permission
+from metrics.filters import Filters
+from ui import data
+from ui.charts import member_timeline_chart
+from ui.filters import today_in
+from ui.i18n import t
+from ui.page import data_errors_stop_the_page, open_page
+from ui.session import may
+from ui.tables import data_table, plain
+
+settings, version = open_page("lookup")
+show_email, show_text = may(Permission.PERSONAL_DATA), may(Permission.FREE_TEXT)
+
+text = st.text_input(
+    t("lookup.search_email") if show_email else t("lookup.search"), key="lookup_q", bind="query-params"
+)
+member_id = st.query_params.get("member")
+if text.strip():
+    with data_errors_stop_the_page():
+        found = data.search_members(settings, text, include_email=show_email)
+    if found.empty:
+        st.info(t("lookup.nothing", text=text.strip()))
+    else:
+        row = data_table(
+            found,
+            key=f"lookup_results_{text.strip()}",  # a new search starts without a selection
+            file_name="members",
+            selectable=True,
+            column_config={
+                "member_id": t("column.member_id"),
+                "name": t("column.name"),
+                "email": t("column.email"),
+                "joined_at": st.column_config.DatetimeColumn(t("column.joined"), format="D MMM YYYY"),
+                "channel": t("filters.channel"),
+                "region": t("filters.region"),
+                "segment": t("filters.segment"),
+                "is_team": st.column_config.CheckboxColumn(t("column.team")),
+            },
+        )
+        if row is not None:
+            member_id = str(found.iloc[row]["member_id"])
+            st.query_params["member"] = member_id  # the address now opens this profile
+if not member_id:
+    st.caption(t("lookup.hint"))
+    st.stop()
+
+today = today_in(settings.timezone)
+year = Filters(start=today - timedelta(days=365), end=today, timezone=settings.timezone)
+with data_errors_stop_the_page():
+    profile = data.load_profile(settings, member_id, filters=year, include_email=show_email, include_text=show_text)
+member = profile["member"]
+if member.empty:
+    st.warning(t("lookup.unknown", member_id=member_id))
+    st.stop()
+
+person = member.iloc[0]
+st.subheader(plain(person["name"] or person["member_id"]))
+facts = [
+    t("lookup.id", member_id=person["member_id"]),
+    t("lookup.joined", joined=f"{person['joined_at']:%d %b %Y}"),
+    *(str(person[key]) for key in ("channel", "region", "segment") if person[key]),
+]
+if show_email and person.get("email"):
+    facts.append(str(person["email"]))
+if person["is_team"]:
+    facts.append(t("lookup.team"))
+st.caption(plain(" · ".join(facts)))
+
+level = profile["level"]
+columns = st.columns(3)
+if level.empty:
+    columns[0].metric(t("lookup.level"), "–", help=t("lookup.level_help_team"), border=True)
+else:
+    now = level.iloc[0]
+    columns[0].metric(t("lookup.level"), t(f"level.{now['level']}"), help=t("lookup.level_help"), border=True)
+    columns[1].metric(t("column.active_weeks"), int(now["active_weeks"] or 0), border=True)
+    columns[2].metric(t("column.contributions"), int(now["contributions"] or 0), border=True)
+
+st.markdown(t("lookup.timeline", start=year.start))
+if profile["weekly"].empty:
+    st.info(t("lookup.no_activity"))
+else:
+    st.altair_chart(member_timeline_chart(profile["weekly"]))
+
+sections = [
+    ("recent", "lookup.recent", "lookup.no_recent"),
+    ("campaigns", "lookup.campaigns", "lookup.no_campaigns"),
+    ("answers", "lookup.answers", "lookup.no_answers"),
+    ("feedback", "lookup.feedback", "lookup.no_feedback"),
+]
+for key, title, empty in sections:
+    st.markdown(t(title))
+    if profile[key].empty:
+        st.caption(t(empty))
+    else:
+        data_table(profile[key], key=f"lookup_{key}", file_name=f"{member_id}-{key}")
+if not show_text:
+    st.caption(t("lookup.text_hidden"))

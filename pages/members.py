@@ -1,0 +1,108 @@
+"""Members: growth by group, retention by signup cohort, engagement levels, champions slipping away."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from auth.access import Permission
+from metrics import levels
+from schema import MEMBER_DIMENSIONS
+from ui import data
+from ui.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
+from ui.i18n import t
+from ui.page import data_errors_stop_the_page, start_page
+from ui.session import may
+from ui.tables import data_table, profile_link_column, with_profile_links
+from ui.tiles import kpi_tiles
+
+page = start_page("members")
+settings, version, filters = page.settings, page.version, page.filters
+show_email = may(Permission.PERSONAL_DATA)
+
+with data_errors_stop_the_page():
+    kpis = data.load_member_kpis(settings, version, filters)
+kpi_tiles(kpis, per_row=4)
+
+st.subheader(t("members.growth"), help=t("members.growth_help"))
+dimension = st.segmented_control(
+    t("members.growth_by"),
+    MEMBER_DIMENSIONS,
+    default="channel",
+    format_func=lambda key: t(f"filters.{key}"),
+    key="members_growth_by",
+    bind="query-params",
+)
+dimension = dimension or "channel"
+with data_errors_stop_the_page():
+    weeks = data.load_new_members_by_week(settings, version, filters, dimension)
+    growth = data.load_growth_by(settings, version, filters, dimension)
+if weeks.empty:
+    st.info(t("members.no_joins", start=filters.start, last=filters.last))
+    group = None
+else:
+    event = st.altair_chart(
+        new_members_chart(weeks, title=t(f"filters.{dimension}")), on_select="rerun", key="members_growth_chart"
+    )
+    group = chosen(event, "group", "value")
+if group is not None:
+    st.caption(t("members.showing_group", group=group))
+    growth = growth[growth["value"].fillna("–") == group]
+data_table(
+    growth,
+    key="members_growth_table",
+    file_name=f"growth-by-{dimension}",
+    column_config={
+        "value": t(f"filters.{dimension}"),
+        "members": st.column_config.NumberColumn(t("kpi.members"), format="localized"),
+        "new_members": st.column_config.NumberColumn(t("kpi.new_members"), format="localized"),
+        "growth_rate": st.column_config.NumberColumn(t("kpi.growth_rate"), format="percent"),
+    },
+)
+
+st.subheader(t("members.cohorts"), help=t("members.cohorts_help"))
+with data_errors_stop_the_page():
+    grid = data.load_cohorts(settings, version, filters)
+if grid.empty:
+    st.info(t("members.no_cohorts"))
+else:
+    st.altair_chart(cohort_heatmap(grid))
+
+st.subheader(t("members.levels"), help=t("members.levels_help", **vars(levels.RULES)))
+with data_errors_stop_the_page():
+    changes = data.load_level_changes(settings, version, filters)
+moves = levels.moves(changes)
+columns = st.columns(3)
+for column, key in zip(columns, ("moved_up", "moved_down", "new"), strict=True):
+    column.metric(t(f"members.{key}"), f"{moves[key]:,}", help=t(f"members.{key}_help"), border=True)
+event = st.altair_chart(levels_chart(levels.level_summary(changes)), on_select="rerun", key="members_levels_chart")
+level = chosen(event, "level", "level") or "champion"
+st.markdown(t("members.at_level", level=t(f"level.{level}")))
+with data_errors_stop_the_page():
+    at_level = data.load_members_at_level(settings, version, filters, level)
+member_columns = {
+    "member_id": t("column.member_id"),
+    "name": t("column.name"),
+    "email": t("column.email"),
+    "segment": t("filters.segment"),
+    "channel": t("filters.channel"),
+    "region": t("filters.region"),
+    "active_weeks": st.column_config.NumberColumn(t("column.active_weeks")),
+    "contributions": st.column_config.NumberColumn(t("column.contributions"), format="localized"),
+    "last_day": st.column_config.DateColumn(t("column.last_active")),
+    "previous_level": t("column.previous_level"),
+    **profile_link_column(),
+}
+data_table(with_profile_links(at_level), key="members_level_table", file_name=f"{level}s", column_config=member_columns)
+
+st.subheader(t("members.slipping"), help=t("members.slipping_help"))
+with data_errors_stop_the_page():
+    slipping = data.load_slipping_champions(settings, version, filters, show_email)
+if slipping.empty:
+    st.success(t("members.no_slipping"))
+else:
+    data_table(
+        with_profile_links(slipping),
+        key="members_slipping_table",
+        file_name="slipping-champions",
+        column_config=member_columns,
+    )

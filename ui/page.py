@@ -1,0 +1,60 @@
+"""What every dashboard page starts with: its title, the stores, the filter bar, and the one way
+data errors are shown (a message a person can act on, then the page stops)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import streamlit as st
+
+from data_sources.errors import DataSourceError, NotConfigured
+from metrics.filters import Filters
+from settings import Settings, SettingsError
+from store.database import StoreError
+from ui import data
+from ui.filters import filter_bar
+from ui.i18n import t
+
+
+@dataclass(frozen=True)
+class PageContext:
+    settings: Settings
+    version: str
+    filters: Filters
+
+
+@contextmanager
+def data_errors_stop_the_page() -> Iterator[None]:
+    try:
+        yield
+    except NotConfigured as error:
+        st.info(error.user_message)
+        st.stop()
+    except (DataSourceError, StoreError) as error:
+        st.error(error.user_message)
+        st.stop()
+
+
+def open_page(page: str) -> tuple[Settings, str]:
+    """The page's title, then the settings and the data version (or a message and a stop)."""
+    st.title(t(f"{page}.title"))
+    try:
+        settings = data.current_settings()
+    except SettingsError as error:
+        st.error(t("error.settings", error=error))
+        st.stop()
+    with data_errors_stop_the_page():
+        return settings, data.data_version(settings)
+
+
+def start_page(page: str) -> PageContext:
+    """open_page, then the filter bar (stops while a custom range is half picked)."""
+    settings, version = open_page(page)
+    with data_errors_stop_the_page():
+        choices = data.load_dimension_values(settings, version)
+    filters = filter_bar(page=page, timezone=settings.timezone, choices=choices)
+    if filters is None:
+        st.stop()
+    return PageContext(settings=settings, version=version, filters=filters)
