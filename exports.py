@@ -19,7 +19,8 @@ def neutralise(value: object) -> object:
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a byte-order mark (so Excel reads Chinese names right), formulas neutralised."""
+    """UTF-8 CSV with a byte-order mark (so Excel reads Chinese names right), formulas neutralised.
+    Lines end in CRLF (RFC 4180), which also makes the writer quote any cell holding a lone CR."""
     text_columns = [
         name
         for name in frame.columns
@@ -27,4 +28,4 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     ]
     safe = frame.assign(**{name: frame[name].map(neutralise) for name in text_columns})
     safe.columns = [neutralise(str(name)) for name in frame.columns]
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-STREAMLIT_FREE = ["metrics", "data_sources", "store", "schema.py", "settings.py", "engines.py", "cli.py"]
+STREAMLIT_FREE = [
+    "metrics",
+    "data_sources",
+    "store",
+    "auth",
+    "schema.py",
+    "settings.py",
+    "engines.py",
+    "exports.py",
+    "cli.py",
+]
 
 
 def _modules(entry: str) -> list[Path]:

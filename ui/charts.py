@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import altair as alt
 import pandas as pd
 
@@ -26,8 +28,10 @@ def activity_trend_chart(daily: pd.DataFrame) -> alt.Chart:
 
 def chosen(event: object, name: str, field: str) -> str | None:
     """The value of `field` in the point a user clicked in selection `name`, or None."""
-    points = getattr(event, "selection", {}).get(name) if event is not None else None
-    if isinstance(points, list) and points:
+    selection = event.get("selection") if isinstance(event, Mapping) else None
+    points = selection.get(name) if isinstance(selection, Mapping) else None
+    # Nothing clicked gives an empty mapping; a click gives a sequence of points (field -> value).
+    if isinstance(points, Sequence) and not isinstance(points, str) and len(points) > 0:
         value = points[0].get(field)
         return None if value is None else str(value)
     return None

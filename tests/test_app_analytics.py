@@ -1,0 +1,179 @@
+"""The analytics pages through AppTest on the small demo: they render, react to filters, chart clicks
+filter their tables, a campaign row opens its detail, and the lookup respects the viewer's role.
+
+Chart clicks and row selections are given through session state, the way AppTest accepts them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from auth.access import Role
+from store import tables
+from store.database import AppStore
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def demo(demo_data_dir, pulse_env):
+    pulse_env(demo_data_dir)
+    return demo_data_dir
+
+
+def open_page(page: str, *, period: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(f"pages/{page}.py").run()
+    if period:
+        at.selectbox(key=f"{page}_period").select(period).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table(at: AppTest, key: str):
+    """A selectable table by its key."""
+    return next(frame.value for frame in at.dataframe if frame.key == key)
+
+
+def table_with(at: AppTest, column: str):
+    """The first table having `column` (AppTest gives read-only tables no key)."""
+    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+
+
+def tile(at: AppTest, label: str) -> int:
+    return int(next(metric.value for metric in at.metric if metric.label == label).replace(",", ""))
+
+
+def click(at: AppTest, key: str, selection: dict) -> AppTest:
+    at.session_state[key] = {"selection": selection}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_members_page(demo):
+    at = open_page("members")
+    assert [s.value for s in at.subheader] == [
+        "Growth",
+        "Retention by signup month",
+        "Engagement levels",
+        "Champions slipping away",
+    ]
+    assert len(at.get("vega_lite_chart")) == 3  # growth, cohorts, levels: none empty on the demo
+    assert len(table_with(at, "growth_rate")) > 1
+    assert len(table_with(at, "previous_level")) > 0
+    everyone = tile(at, "Members")
+    at.selectbox(key="members_region").select("Europe").run()
+    assert not at.exception
+    assert 0 < tile(at, "Members") < everyone
+
+
+def test_clicking_a_growth_bar_filters_the_growth_table(demo):
+    at = open_page("members")
+    click(at, "members_growth_chart", {"group": [{"value": "event"}]})
+    assert table_with(at, "growth_rate")["value"].tolist() == ["event"]
+    assert any("Showing only event" in caption.value for caption in at.caption)
+
+
+def test_clicking_a_level_lists_its_members(demo):
+    at = open_page("members")
+    assert "**Champion** members" in at.markdown[0].value  # the default
+    click(at, "members_levels_chart", {"level": [{"level": "dormant"}]})
+    assert any("**Dormant** members" in m.value for m in at.markdown)
+    dormant = table_with(at, "previous_level")
+    assert len(dormant) > 0 and set(dormant["active_weeks"]) == {0}
+
+
+def test_engagement_page_and_its_filters(demo):
+    at = open_page("engagement")
+    assert [m.label for m in at.metric] == [
+        "Active members",
+        "Contributors",
+        "Contributions",
+        "Contributions per active member",
+        "Contributor absence factor",
+    ]
+    assert len(at.get("vega_lite_chart")) == 2
+    everyone = table_with(at, "rank")
+    assert len(everyone) == 20 and everyone["rank"].tolist() == list(range(1, 21))
+    click(at, "engagement_platform_chart", {"platform": [{"platform": "wechat"}]})
+    on_wechat = table_with(at, "rank")
+    assert any("Counting only wechat" in caption.value for caption in at.caption)
+    assert on_wechat["points"].sum() < everyone["points"].sum()
+    click(at, "engagement_activity_kind", {"kind": [{"kind": "comment"}]})
+    assert any("Counting only comment · wechat" in caption.value for caption in at.caption)
+    # Comments are worth 5 points unless the source gives others; the demo gives none.
+    comments = table_with(at, "rank")
+    assert (comments["points"] == 5 * comments["contributions"]).all()
+
+
+def test_campaign_row_opens_its_detail(demo):
+    at = open_page("campaigns", period="last_365_days")
+    campaigns = table(at, "campaigns_table")
+    assert len(campaigns) > 5
+    assert any("Select a campaign" in caption.value for caption in at.caption)
+    webinar = campaigns.index[campaigns["kind"] == "webinar"][0]
+    click(at, "campaigns_table", {"rows": [int(webinar)], "columns": [], "cells": []})
+    name = campaigns.loc[webinar, "name"]
+    assert at.subheader[-1].value.replace("\\", "") == name
+    assert len(at.get("vega_lite_chart")) == 3  # reach, daily participants vs others, funnel
+    assert any("New members who came through it" in m.value for m in at.markdown)
+
+
+def test_clicking_a_kind_filters_the_campaigns(demo):
+    at = open_page("campaigns", period="last_365_days")
+    click(at, "campaigns_reach_chart", {"kind": [{"kind": "newsletter"}]})
+    assert set(table(at, "campaigns_table")["kind"]) == {"newsletter"}
+
+
+def a_respondent(directory: Path) -> str:
+    store = AppStore(f"sqlite:///{directory / 'app.db'}")
+    try:
+        with store.begin() as connection:
+            return connection.execute(
+                sa.select(tables.feedback.c.member_id).where(tables.feedback.c.member_id.is_not(None)).limit(1)
+            ).scalar_one()
+    finally:
+        store.dispose()
+
+
+def test_lookup_finds_a_member_and_shows_the_profile(demo):
+    member_id = a_respondent(demo)
+    at = open_page("lookup")
+    at.text_input(key="lookup_q").input(member_id).run()
+    assert table(at, f"lookup_results_{member_id}")["member_id"].tolist()[0] == member_id
+    click(at, f"lookup_results_{member_id}", {"rows": [0], "columns": [], "cells": []})
+    assert at.query_params["member"] == member_id  # the address now opens this profile
+    assert "Engagement level" in [m.label for m in at.metric]
+    assert "@example.org" in at.caption[0].value.replace("\\", "")  # a local install's admin sees email
+    answers = table_with(at, "question_id")
+    assert "value_text" in answers.columns and len(answers) > 0
+    assert len(table_with(at, "status")) > 0
+
+
+def test_viewers_see_no_email_and_no_free_text(demo, monkeypatch):
+    monkeypatch.setattr("ui.session.current_role", lambda: Role.VIEWER)
+    member_id = a_respondent(demo)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["member"] = member_id
+    at.run()
+    at.switch_page("pages/lookup.py").run()
+    assert not at.exception
+    assert at.text_input(key="lookup_q").label == "Search by name or member id"
+    assert "@" not in at.caption[0].value
+    assert "value_text" not in table_with(at, "question_id").columns
+    assert "text" not in table_with(at, "status").columns
+    assert any("hidden for your role" in caption.value for caption in at.caption)
+
+
+def test_unknown_member_says_so(demo):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["member"] = "nobody"
+    at.run()
+    at.switch_page("pages/lookup.py").run()
+    assert not at.exception
+    assert at.warning[0].value == "There is no member with the id nobody."
