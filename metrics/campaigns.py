@@ -9,7 +9,7 @@ Definitions (DESIGN.md, made precise in docs/metrics.md):
 - new members through it: reached members who joined from ATTRIBUTION_DAYS before its start until
   its end;
 - lift (difference in differences): participants' mean change in active days from the 30 days
-  before the start to the 30 days from it, minus the same change for the comparison group (members
+  before the start day to the 30 days from it, minus the same change for the comparison group (members
   who joined before the start and were not reached). Members who joined after the start have no
   "before" and are left out of both groups. Every activity counts, the campaign's own included.
 Member filters narrow every count to the members in scope; the campaigns themselves are not filtered.
@@ -143,25 +143,43 @@ def funnel_query(*, filters: Filters, campaign_id: str | None = None) -> sa.Sele
 
 
 def _active_days(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
-    """Distinct (campaign, member, day, after) for in-scope members who joined before the start,
-    over the LIFT_DAYS before and from the start."""
-    after = activities.c.occurred_at >= selected.c.starts_at
+    """Distinct (campaign, member, day, after) for in-scope members who joined before the start:
+    their active days among the LIFT_DAYS before the campaign's start day and the LIFT_DAYS from it.
+
+    Activities become member-days once (one time-zone conversion each), and only member-days meet
+    the campaigns, on integer day ranges: far cheaper than joining every activity to every campaign.
+    """
+    first = sa.select(sa.func.min(selected.c.starts_at)).scalar_subquery()
+    last = sa.select(sa.func.max(selected.c.starts_at)).scalar_subquery()
+    member_days = (
+        sa.select(activities.c.member_id, members.c.joined_at, day_of(activities.c.occurred_at, filters).label("day"))
+        .join(members, members.c.member_id == activities.c.member_id)
+        .where(
+            *member_conditions(filters),
+            # a day of margin each side covers any time-zone offset
+            activities.c.occurred_at >= days_later(first, -(LIFT_DAYS + 1)),
+            activities.c.occurred_at < days_later(last, LIFT_DAYS + 1),
+        )
+        .distinct()
+        .subquery("member_days")
+    )
+    starts = sa.select(
+        selected.c.campaign_id, selected.c.starts_at, day_of(selected.c.starts_at, filters).label("start_day")
+    ).subquery("starts")
+    window = sa.literal_column(str(LIFT_DAYS))
     return (
         sa.select(
-            selected.c.campaign_id,
-            activities.c.member_id,
-            day_of(activities.c.occurred_at, filters).label("day"),
-            sa.case((after, 1), else_=0).label("after"),
+            starts.c.campaign_id,
+            member_days.c.member_id,
+            member_days.c.day,
+            sa.case((member_days.c.day >= starts.c.start_day, 1), else_=0).label("after"),
         )
-        .select_from(activities)
+        .select_from(member_days)
         .join(
-            selected,
-            (activities.c.occurred_at >= days_later(selected.c.starts_at, -LIFT_DAYS))
-            & (activities.c.occurred_at < days_later(selected.c.starts_at, LIFT_DAYS)),
+            starts,
+            (member_days.c.day >= starts.c.start_day - window) & (member_days.c.day < starts.c.start_day + window),
         )
-        .join(members, members.c.member_id == activities.c.member_id)
-        .where(*member_conditions(filters), members.c.joined_at < selected.c.starts_at)
-        .distinct()
+        .where(member_days.c.joined_at < starts.c.starts_at)
         .subquery("active_days")
     )
 
