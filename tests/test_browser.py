@@ -90,3 +90,16 @@ def test_url_with_a_filter_reproduces_the_filtered_view(server, page):
     region = page.get_by_test_id("stSelectbox").filter(has_text="Region")
     assert region.locator("input").input_value() == "Europe"
     assert int(members_tile(page).replace(",", "")) < int(everyone.replace(",", ""))
+
+
+def test_clicking_a_chart_bar_filters_the_table_below(server, page):
+    page.goto(f"{server}/engagement")
+    page.get_by_text("Top contributors").wait_for(timeout=30_000)
+    platforms = page.get_by_test_id("stVegaLiteChart").nth(1)
+    platforms.locator("canvas, svg").first.wait_for(timeout=30_000)
+    box = platforms.bounding_box()
+    assert box is not None
+    # Bars are sorted longest first from the left axis: the top one spans most of the width.
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + 22)
+    expect(page.get_by_text("Counting only")).to_be_visible(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
