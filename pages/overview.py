@@ -8,6 +8,7 @@ from ui import data
 from ui.charts import activity_trend_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
+from ui.tables import data_table
 from ui.tiles import kpi_tiles
 
 page = start_page("overview")
@@ -43,9 +44,10 @@ st.subheader(t("overview.movers"), help=t("overview.movers_help"))
 if movers.empty:
     st.info(t("overview.no_movers"))
 else:
-    st.dataframe(
+    data_table(
         movers,
-        hide_index=True,
+        key="overview_movers",
+        file_name="what-changed-most",
         column_config={
             "measure": t("column.measure"),
             "dimension": t("column.dimension"),

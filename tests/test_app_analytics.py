@@ -124,6 +124,13 @@ def test_campaign_row_opens_its_detail(demo):
     assert any("New members who came through it" in m.value for m in at.markdown)
 
 
+def test_campaigns_of_the_default_period_are_shown(demo):
+    at = open_page("campaigns")  # the last 28 days: the demo always has a campaign running
+    assert len(table(at, "campaigns_table")) >= 1
+    assert len(at.get("vega_lite_chart")) == 1
+    assert not at.info
+
+
 def test_clicking_a_kind_filters_the_campaigns(demo):
     at = open_page("campaigns", period="last_365_days")
     click(at, "campaigns_reach_chart", {"kind": [{"kind": "newsletter"}]})
@@ -177,3 +184,11 @@ def test_unknown_member_says_so(demo):
     at.switch_page("pages/lookup.py").run()
     assert not at.exception
     assert at.warning[0].value == "There is no member with the id nobody."
+
+
+@pytest.mark.parametrize("name", ["overview", "members", "engagement", "campaigns"])
+def test_every_table_has_a_download(demo, name):
+    at = open_page(name)
+    downloads = at.get("download_button")
+    assert len(at.dataframe) > 0
+    assert len(downloads) == len(at.dataframe)
