@@ -29,7 +29,7 @@ shown = table if kind is None else table[table["kind"] == kind].reset_index(drop
 
 st.subheader(t("campaigns.table"), help=t("campaigns.table_help"))
 if kind is not None:
-    st.caption(t("campaigns.showing_kind", kind=kind))
+    st.caption(t("campaigns.showing_kind", kind=plain(kind)))
 number = {"format": "localized"}
 selected = data_table(
     shown,

@@ -9,7 +9,7 @@ from ui import data
 from ui.charts import activity_chart, chosen, platform_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
-from ui.tables import data_table, profile_link_column, with_profile_links
+from ui.tables import data_table, plain, profile_link_column, with_profile_links
 from ui.tiles import kpi_tiles
 
 page = start_page("engagement")
@@ -52,7 +52,7 @@ st.subheader(t("engagement.leaderboard"), help=t("engagement.leaderboard_help"))
 kind, platform = picked.get("kind"), picked.get("platform")
 if kind or platform:
     shown = " · ".join(value for value in (kind, platform) if value)
-    st.caption(t("engagement.leaderboard_filtered", shown=shown))
+    st.caption(t("engagement.leaderboard_filtered", shown=plain(shown)))
 with data_errors_stop_the_page():
     leaders = data.load_top_contributors(settings, version, filters, platform, kind)
 if leaders.empty:

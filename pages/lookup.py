@@ -27,7 +27,7 @@ if text.strip():
     with data_errors_stop_the_page():
         found = data.search_members(settings, text, include_email=show_email)
     if found.empty:
-        st.info(t("lookup.nothing", text=text.strip()))
+        st.info(t("lookup.nothing", text=plain(text.strip())))
     else:
         row = data_table(
             found,
@@ -58,7 +58,7 @@ with data_errors_stop_the_page():
     profile = data.load_profile(settings, member_id, filters=year, include_email=show_email, include_text=show_text)
 member = profile["member"]
 if member.empty:
-    st.warning(t("lookup.unknown", member_id=member_id))
+    st.warning(t("lookup.unknown", member_id=plain(member_id)))
     st.stop()
 
 person = member.iloc[0]

@@ -12,7 +12,7 @@ from ui.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.session import may
-from ui.tables import data_table, profile_link_column, with_profile_links
+from ui.tables import data_table, plain, profile_link_column, with_profile_links
 from ui.tiles import kpi_tiles
 
 page = start_page("members")
@@ -45,7 +45,7 @@ else:
     )
     group = chosen(event, "group", "value")
 if group is not None:
-    st.caption(t("members.showing_group", group=group))
+    st.caption(t("members.showing_group", group=plain(group)))
     growth = growth[growth["value"].fillna("–") == group]
 data_table(
     growth,

@@ -192,3 +192,10 @@ def test_every_table_has_a_download(demo, name):
     downloads = at.get("download_button")
     assert len(at.dataframe) > 0
     assert len(downloads) == len(at.dataframe)
+
+
+def test_searched_text_is_shown_literally(demo):
+    at = open_page("lookup")
+    at.text_input(key="lookup_q").input("**x** <b>").run()
+    assert not at.exception
+    assert at.info[0].value == "No member matches “\\*\\*x\\*\\* \\<b\\>”."
