@@ -128,9 +128,9 @@ def _newcomer(touches: sa.Subquery) -> sa.ColumnElement[bool]:
     return touches.c.reached & (joined >= days_later(touches.c.starts_at, -ATTRIBUTION_DAYS)) & (joined <= ends)
 
 
-def funnel_query(*, filters: Filters, campaign_id: str | None = None) -> sa.Select:
+def funnel_query(*, filters: Filters) -> sa.Select:
     """Per campaign: invited, registered, attended, reach, participants, new_members (in scope)."""
-    touches = _touches(filters, _selected(filters, campaign_id))
+    touches = _touches(filters, _selected(filters))
     return sa.select(
         touches.c.campaign_id,
         count_where(touches.c.invited == 1).label("invited"),

@@ -171,7 +171,9 @@ def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
 def campaign_daily_chart(daily: pd.DataFrame, *, starts_at: object, ends_at: object) -> alt.LayerChart:
     """Share of participants and of the comparison group active each day, with the campaign shaded."""
     frame = daily.assign(day=pd.to_datetime(daily["day"]))
-    span = pd.DataFrame({"start": [pd.Timestamp(starts_at).normalize()], "end": [pd.Timestamp(ends_at or starts_at)]})
+    end = ends_at if pd.notna(ends_at) else starts_at  # without an end, its start day is shaded
+    days = {"start": pd.Timestamp(starts_at).normalize(), "end": pd.Timestamp(end).normalize() + pd.Timedelta(days=1)}
+    span = pd.DataFrame({key: [value] for key, value in days.items()})
     band = alt.Chart(span).mark_rect(opacity=0.15, color="orange").encode(x="start:T", x2="end:T")
     lines = (
         alt.Chart(frame)
