@@ -11,7 +11,7 @@ from ui.charts import campaign_daily_chart, campaign_reach_chart, chosen, funnel
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.session import may
-from ui.tables import data_table, plain, profile_link_column, with_profile_links
+from ui.tables import data_table, member_columns, plain
 
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters
@@ -92,17 +92,9 @@ with right:
 st.markdown(t("campaigns.newcomers", count=len(newcomers)), help=t("help.campaign_new"))
 if not newcomers.empty:
     data_table(
-        with_profile_links(newcomers),
+        newcomers,
         key="campaigns_newcomers",
         file_name=f"{campaign_id}-new-members",
-        column_config={
-            "member_id": t("column.member_id"),
-            "name": t("column.name"),
-            "email": t("column.email"),
-            "joined_at": st.column_config.DatetimeColumn(t("column.joined"), format="D MMM YYYY"),
-            "channel": t("filters.channel"),
-            "segment": t("filters.segment"),
-            "stage": t("column.stage"),
-            **profile_link_column(),
-        },
+        column_config={**member_columns(), "stage": t("column.stage")},
+        member_links=True,
     )

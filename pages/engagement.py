@@ -9,7 +9,7 @@ from ui import data
 from ui.charts import activity_chart, chosen, platform_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
-from ui.tables import data_table, plain, profile_link_column, with_profile_links
+from ui.tables import data_table, member_columns, plain
 from ui.tiles import kpi_tiles
 
 page = start_page("engagement")
@@ -59,17 +59,15 @@ if leaders.empty:
     st.info(t("engagement.no_points"))
 else:
     data_table(
-        with_profile_links(leaders),
+        leaders,
         key="engagement_leaderboard",
         file_name="top-contributors",
         column_config={
             "rank": st.column_config.NumberColumn(t("column.rank")),
-            "member_id": t("column.member_id"),
-            "name": t("column.name"),
-            "segment": t("filters.segment"),
+            **member_columns(),
             "points": st.column_config.NumberColumn(t("column.points"), format="localized"),
             "contributions": st.column_config.NumberColumn(t("column.contributions"), format="localized"),
             "active_days": st.column_config.NumberColumn(t("column.active_days")),
-            **profile_link_column(),
         },
+        member_links=True,
     )

@@ -14,7 +14,7 @@ from ui.filters import today_in
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import may
-from ui.tables import data_table, plain
+from ui.tables import data_table, member_columns, plain
 
 settings, version = open_page("lookup")
 show_email, show_text = may(Permission.PERSONAL_DATA), may(Permission.FREE_TEXT)
@@ -34,16 +34,7 @@ if text.strip():
             key=f"lookup_results_{text.strip()}",  # a new search starts without a selection
             file_name="members",
             selectable=True,
-            column_config={
-                "member_id": t("column.member_id"),
-                "name": t("column.name"),
-                "email": t("column.email"),
-                "joined_at": st.column_config.DatetimeColumn(t("column.joined"), format="D MMM YYYY"),
-                "channel": t("filters.channel"),
-                "region": t("filters.region"),
-                "segment": t("filters.segment"),
-                "is_team": st.column_config.CheckboxColumn(t("column.team")),
-            },
+            column_config={**member_columns(), "is_team": st.column_config.CheckboxColumn(t("column.team"))},
         )
         if row is not None:
             member_id = str(found.iloc[row]["member_id"])

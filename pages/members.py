@@ -12,7 +12,7 @@ from ui.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.session import may
-from ui.tables import data_table, plain, profile_link_column, with_profile_links
+from ui.tables import data_table, member_columns, plain
 from ui.tiles import kpi_tiles
 
 page = start_page("members")
@@ -79,20 +79,14 @@ level = chosen(event, "level", "level") or "champion"
 st.markdown(t("members.at_level", level=t(f"level.{level}")))
 with data_errors_stop_the_page():
     at_level = data.load_members_at_level(settings, version, filters, level)
-member_columns = {
-    "member_id": t("column.member_id"),
-    "name": t("column.name"),
-    "email": t("column.email"),
-    "segment": t("filters.segment"),
-    "channel": t("filters.channel"),
-    "region": t("filters.region"),
+level_columns = {
+    **member_columns(),
     "active_weeks": st.column_config.NumberColumn(t("column.active_weeks")),
     "contributions": st.column_config.NumberColumn(t("column.contributions"), format="localized"),
     "last_day": st.column_config.DateColumn(t("column.last_active")),
     "previous_level": t("column.previous_level"),
-    **profile_link_column(),
 }
-data_table(with_profile_links(at_level), key="members_level_table", file_name=f"{level}s", column_config=member_columns)
+data_table(at_level, key="members_level_table", file_name=f"{level}s", column_config=level_columns, member_links=True)
 
 st.subheader(t("members.slipping"), help=t("members.slipping_help"))
 with data_errors_stop_the_page():
@@ -101,8 +95,9 @@ if slipping.empty:
     st.success(t("members.no_slipping"))
 else:
     data_table(
-        with_profile_links(slipping),
+        slipping,
         key="members_slipping_table",
         file_name="slipping-champions",
-        column_config=member_columns,
+        column_config=level_columns,
+        member_links=True,
     )

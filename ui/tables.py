@@ -18,20 +18,25 @@ def data_table(
     file_name: str,
     column_config: dict[str, object] | None = None,
     selectable: bool = False,
+    member_links: bool = False,
 ) -> int | None:
     """Show the frame and its download; with `selectable`, return the selected row's position.
-    A profile link column is shown but left out of the download."""
+    `member_links` adds a link to each member's profile (shown, not downloaded)."""
+    shown, config = frame, dict(column_config or {})
+    if member_links:
+        shown = frame.assign(profile=[f"lookup?member={quote(str(m))}" for m in frame["member_id"]])
+        config["profile"] = st.column_config.LinkColumn(t("column.profile"), display_text=t("column.open"))
     event = st.dataframe(
-        frame,
+        shown,
         hide_index=True,
-        column_config=column_config,
+        column_config=config,
         key=key,
         on_select="rerun" if selectable else "ignore",
         selection_mode="single-row",
     )
     st.download_button(
         t("table.download"),
-        data=safe_csv(frame.drop(columns=PROFILE_COLUMN, errors="ignore")),
+        data=safe_csv(frame),
         file_name=f"{file_name}.csv",
         mime="text/csv",
         key=f"{key}_download",
@@ -42,16 +47,17 @@ def data_table(
     return rows[0] if rows else None
 
 
-PROFILE_COLUMN = "profile"
-
-
-def with_profile_links(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add a link to each member's lookup page (shown as a link column, left out of downloads)."""
-    return frame.assign(**{PROFILE_COLUMN: [f"lookup?member={quote(str(m))}" for m in frame["member_id"]]})
-
-
-def profile_link_column() -> dict[str, object]:
-    return {PROFILE_COLUMN: st.column_config.LinkColumn(t("column.profile"), display_text=t("column.open"))}
+def member_columns() -> dict[str, object]:
+    """Labels of the member columns that tables share (absent columns are ignored by Streamlit)."""
+    return {
+        "member_id": t("column.member_id"),
+        "name": t("column.name"),
+        "email": t("column.email"),
+        "joined_at": st.column_config.DatetimeColumn(t("column.joined"), format="D MMM YYYY"),
+        "channel": t("filters.channel"),
+        "region": t("filters.region"),
+        "segment": t("filters.segment"),
+    }
 
 
 def plain(text: object) -> str:
