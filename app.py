@@ -1,6 +1,12 @@
-"""Community Pulse: the entry point. Sets up the page and registers the pages with st.navigation."""
+"""Community Pulse: the entry point. Sets up the page and registers the pages with st.navigation.
+
+A survey address (/survey, or any address with ?s=<slug>) registers the member's survey page alone,
+with no navigation: a member reaches the survey and nothing else.
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlparse
 
 import streamlit as st
 
@@ -14,12 +20,22 @@ PAGES = [  # (file, url path, icon)
     ("pages/engagement.py", "engagement", ":material/forum:"),
     ("pages/campaigns.py", "campaigns", ":material/campaign:"),
     ("pages/lookup.py", "lookup", ":material/person_search:"),
+    ("pages/surveys.py", "surveys", ":material/ballot:"),
 ]
 
-navigation = st.navigation(
-    [
+
+def wants_survey() -> bool:
+    path = urlparse(st.context.url or "").path.rstrip("/")
+    return "s" in st.query_params or path.endswith("/survey")
+
+
+if wants_survey():
+    pages = [st.Page("pages/survey.py", title=t("nav.survey"), url_path="survey", default=True)]
+    position = "hidden"
+else:
+    pages = [
         st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=url == "overview")
         for path, url, icon in PAGES
     ]
-)
-navigation.run()
+    position = "sidebar"
+st.navigation(pages, position=position).run()

@@ -43,11 +43,11 @@ def _window(end: date, rules: LevelRules) -> tuple[date, date]:
 
 
 def member_stats(
-    filters: Filters, windows: dict[str, tuple[date, date]], *, member_id: str | None = None
+    filters: Filters, windows: dict[str, tuple[date, date]], *, member_ids: list[str] | None = None
 ) -> sa.Subquery:
     """Per member with activity in any window: weeks_<name>, contributions_<name> and
     last_day_<name> (day number of the latest activity) for each named [start, end) window.
-    `member_id` restricts it to one member (a profile)."""
+    `member_ids` restricts it to those members (a profile, a survey's respondents)."""
     day = day_of(activities.c.occurred_at, filters)
     in_any = sa.or_(
         *(
@@ -63,7 +63,7 @@ def member_stats(
         )
         .join(members, members.c.member_id == activities.c.member_id)
         .where(*member_conditions(filters), in_any)
-        .where(*([activities.c.member_id == member_id] if member_id is not None else []))
+        .where(*([activities.c.member_id.in_(member_ids)] if member_ids is not None else []))
         .subquery("member_days")
     )
     columns: list[sa.ColumnElement] = [days.c.member_id]
@@ -90,11 +90,11 @@ def level_of(weeks: sa.ColumnElement, contributions: sa.ColumnElement, rules: Le
     )
 
 
-def _levels(filters: Filters, rules: LevelRules, *, member_id: str | None = None) -> sa.Subquery:
+def _levels(filters: Filters, rules: LevelRules, *, member_ids: list[str] | None = None) -> sa.Subquery:
     """Every member at the period's end with their level now and at the previous period's end
     (NULL for members who joined during the period)."""
     windows = {"now": _window(filters.end, rules), "before": _window(filters.start, rules)}
-    stats = member_stats(filters, windows, member_id=member_id)
+    stats = member_stats(filters, windows, member_ids=member_ids)
     before = level_of(stats.c.weeks_before, stats.c.contributions_before, rules)
     return (
         sa.select(
@@ -111,7 +111,7 @@ def _levels(filters: Filters, rules: LevelRules, *, member_id: str | None = None
         )
         .select_from(members.outerjoin(stats, stats.c.member_id == members.c.member_id))
         .where(*member_conditions(filters), members.c.joined_at < filters.end_utc)
-        .where(*([members.c.member_id == member_id] if member_id is not None else []))
+        .where(*([members.c.member_id.in_(member_ids)] if member_ids is not None else []))
         .subquery("levels")
     )
 
@@ -219,5 +219,12 @@ def slipping_champions_query(
 def member_level_query(*, filters: Filters, member_id: str, rules: LevelRules = RULES) -> sa.Select:
     """One member's level, active weeks and contributions at the period's end (no row for team
     members or members who joined later)."""
-    levels = _levels(filters, rules, member_id=member_id)
+    levels = _levels(filters, rules, member_ids=[member_id])
     return sa.select(levels.c.level, levels.c.previous_level, levels.c.active_weeks, levels.c.contributions)
+
+
+def respondent_profiles_query(*, filters: Filters, member_ids: list[str], rules: LevelRules = RULES) -> sa.Select:
+    """Channel, region, segment and level at the period's end of the given members (in scope only):
+    what survey results are broken down by."""
+    levels = _levels(filters, rules, member_ids=member_ids)
+    return sa.select(levels.c.member_id, levels.c.channel, levels.c.region, levels.c.segment, levels.c.level)

@@ -52,9 +52,22 @@ class AppStore:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
-        with self.engine.begin() as connection:
-            yield connection
+        """A transaction: committed when the block ends, rolled back if it raises.
+
+        On SQLite it takes the write lock at once (BEGIN IMMEDIATE): a transaction that reads and
+        then writes would otherwise fail with "database is locked" when another writer got in
+        between; this way concurrent writers queue for the busy timeout instead.
+        """
+        try:
+            with self.engine.begin() as connection:
+                if self.engine.dialect.name == "sqlite":
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                yield connection
+        except sa.exc.OperationalError as error:
+            raise StoreError(
+                f"The app database did not answer ({error.orig}); nothing was changed. "
+                "Try again in a moment, or check PULSE_APP_DB_URL."
+            ) from error
 
     def run(self, statement: sa.Executable) -> pd.DataFrame:
         """Execute a read and return a small DataFrame; driver errors become StoreError."""

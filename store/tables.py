@@ -85,6 +85,21 @@ feedback = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=1),
 )
 
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("survey_id", sa.Integer, sa.ForeignKey("surveys.id"), nullable=False, index=True),
+    # SHA-256 of the personal link's token: the token itself is shown once and never stored.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("member_id", sa.String(100), nullable=False),
+    sa.Column("audience", sa.String(300)),  # what the links were made for, e.g. "segment: developers"
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+    sa.Column("used_at", sa.DateTime),
+    # Left empty for anonymous surveys, so an invitation never leads to an answer.
+    sa.Column("response_id", sa.Integer, sa.ForeignKey("responses.id")),
+)
+
 sync_runs = sa.Table(
     "sync_runs",
     metadata,

@@ -1,0 +1,366 @@
+"""One survey's results and the list of surveys (DESIGN.md: NPS, CSAT, CES, response rate).
+
+Answers live in the app store and members' channel, segment and level in the warehouse, so counts
+are made per member in the app store, filtered to the members in scope (metrics.scope), and then
+added up; breakdowns join those per-member counts to the respondents' profiles. Every version of a
+survey counts: a question keeps its id across versions, and each answer row carries the type it was
+given under.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from metrics.filters import Filters, from_day_number
+from metrics.levels import respondent_profiles_query
+from metrics.scope import Runner, in_scope
+from metrics.sql import count_where, day_of, week_start
+from metrics.surveys import csat_from_counts, nps_from_counts
+from store import tables
+from surveys.answers import OTHER
+from surveys.definition import SCALES, TEXT_TYPES, Question, Survey, text_in
+from surveys.registry import StoredSurvey, state_of
+
+surveys, responses, answers, invitations = tables.surveys, tables.responses, tables.answers, tables.invitations
+BREAKDOWNS = ("segment", "channel", "level")
+SCORE_COLUMNS = [
+    "nps_answers",
+    "promoters",
+    "detractors",
+    "csat_answers",
+    "satisfied",
+    "ces_answers",
+    "ces_total",
+]
+
+
+def survey_list_query() -> sa.Select:
+    """The newest version of every survey."""
+    newest = sa.select(surveys.c.slug, sa.func.max(surveys.c.version).label("version")).group_by(surveys.c.slug)
+    newest = newest.subquery("newest")
+    return (
+        sa.select(
+            surveys.c.id,
+            surveys.c.slug,
+            surveys.c.version,
+            surveys.c.title,
+            surveys.c.status,
+            surveys.c.opens_at,
+            surveys.c.closes_at,
+            surveys.c.anonymous,
+            surveys.c.campaign_id,
+            surveys.c.response_limit,
+        )
+        .join(newest, (newest.c.slug == surveys.c.slug) & (newest.c.version == surveys.c.version))
+        .order_by(surveys.c.slug)
+    )
+
+
+def response_counts_query() -> sa.Select:
+    """Per survey (all versions): responses started, completed, and the latest submission."""
+    return (
+        sa.select(
+            surveys.c.slug,
+            sa.func.count(responses.c.id).label("started"),
+            count_where(responses.c.completed == sa.true()).label("completed"),
+            sa.func.max(responses.c.submitted_at).label("last_response"),
+        )
+        .join(responses, responses.c.survey_id == surveys.c.id)
+        .group_by(surveys.c.slug)
+    )
+
+
+def invitation_counts_query() -> sa.Select:
+    """Per survey: personal links handed out, and how many were used to answer."""
+    return (
+        sa.select(
+            surveys.c.slug,
+            sa.func.count(invitations.c.id).label("invitations"),
+            count_where(invitations.c.used_at.is_not(None)).label("invited_responses"),
+        )
+        .join(invitations, invitations.c.survey_id == surveys.c.id)
+        .group_by(surveys.c.slug)
+    )
+
+
+def survey_table(*, app_store: Runner, now: datetime) -> pd.DataFrame:
+    """One row per survey: state, responses, completion rate (completed / started) and response
+    rate (responses through personal links / links handed out; None without links)."""
+    table = app_store.run(survey_list_query())
+    counts = app_store.run(response_counts_query())
+    links = app_store.run(invitation_counts_query())
+    table = table.merge(counts, on="slug", how="left").merge(links, on="slug", how="left")
+    for column in ("started", "completed", "invitations", "invited_responses"):
+        table[column] = table[column].fillna(0).astype(int)
+    table["state"] = [
+        _state(row, now=now, completed=completed)
+        for row, completed in zip(table.itertuples(), table["completed"], strict=True)
+    ]
+    table["completion_rate"] = (table["completed"] / table["started"]).where(table["started"] > 0)
+    table["response_rate"] = (table["invited_responses"] / table["invitations"]).where(table["invitations"] > 0)
+    return table
+
+
+def _state(row: object, *, now: datetime, completed: int) -> str:
+    def value(name: str) -> object:
+        item = getattr(row, name)
+        return None if pd.isna(item) else item
+
+    limit = value("response_limit")
+    return state_of(
+        status=row.status,
+        opens_at=value("opens_at"),
+        closes_at=value("closes_at"),
+        response_limit=None if limit is None else int(limit),
+        completed=completed,
+        now=now,
+    ).value
+
+
+def _completed_in_period(slug: str, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    return [
+        surveys.c.slug == slug,
+        responses.c.completed == sa.true(),
+        responses.c.submitted_at >= filters.start_utc,
+        responses.c.submitted_at < filters.end_utc,
+    ]
+
+
+def score_counts_query(*, slug: str, filters: Filters) -> sa.Select:
+    """Per member (NULL: anonymous) and week of submission: NPS, CSAT and CES answer counts."""
+    score, kind = answers.c.value_num, answers.c.question_type
+    week = week_start(day_of(responses.c.submitted_at, filters))
+    return (
+        sa.select(
+            responses.c.member_id,
+            week.label("week"),
+            sa.func.count(sa.distinct(responses.c.id)).label("responses"),
+            count_where(kind == "nps").label("nps_answers"),
+            count_where((kind == "nps") & (score >= 9)).label("promoters"),
+            count_where((kind == "nps") & (score <= 6)).label("detractors"),
+            count_where(kind == "csat").label("csat_answers"),
+            count_where((kind == "csat") & (score >= 4)).label("satisfied"),
+            count_where(kind == "ces").label("ces_answers"),
+            sa.func.coalesce(sa.func.sum(sa.case((kind == "ces", score))), 0).label("ces_total"),
+        )
+        .select_from(surveys.join(responses, responses.c.survey_id == surveys.c.id))
+        .outerjoin(answers, answers.c.response_id == responses.c.id)
+        .where(*_completed_in_period(slug, filters))
+        .group_by(responses.c.member_id, week)
+    )
+
+
+def question_counts_query(*, slug: str, filters: Filters) -> sa.Select:
+    """Per member, question and answer value: how many answers (text answers are counted, not read)."""
+    text_answer = answers.c.question_type.in_([*TEXT_TYPES, "other"])
+    value_text = sa.case((text_answer, sa.null()), else_=answers.c.value_text)
+    return (
+        sa.select(
+            responses.c.member_id,
+            answers.c.question_id,
+            answers.c.question_type,
+            answers.c.value_num,
+            value_text.label("value_text"),
+            sa.func.count().label("answers"),
+        )
+        .select_from(surveys.join(responses, responses.c.survey_id == surveys.c.id))
+        .join(answers, answers.c.response_id == responses.c.id)
+        .where(*_completed_in_period(slug, filters))
+        .group_by(
+            responses.c.member_id, answers.c.question_id, answers.c.question_type, answers.c.value_num, value_text
+        )
+    )
+
+
+def free_text_query(*, slug: str, filters: Filters, limit: int = 500) -> sa.Select:
+    """The newest free-text answers with the response's NPS score, for reading and the inbox."""
+    score = answers.alias("score")
+    return (
+        sa.select(
+            responses.c.submitted_at,
+            responses.c.member_id,
+            answers.c.question_id,
+            answers.c.value_text.label("text"),
+            score.c.value_num.label("nps"),
+        )
+        .select_from(surveys.join(responses, responses.c.survey_id == surveys.c.id))
+        .join(answers, answers.c.response_id == responses.c.id)
+        .outerjoin(score, (score.c.response_id == responses.c.id) & (score.c.question_type == "nps"))
+        .where(*_completed_in_period(slug, filters), answers.c.question_type.in_([*TEXT_TYPES, "other"]))
+        .order_by(responses.c.submitted_at.desc(), answers.c.question_id)
+        .limit(limit)
+    )
+
+
+def scores(counts: pd.DataFrame) -> dict[str, object]:
+    """NPS with its margin, CSAT (share 4-5) and CES (mean) from summed counts; None without answers."""
+    total = (
+        counts[["responses", *SCORE_COLUMNS]].sum()
+        if not counts.empty
+        else pd.Series(0, index=["responses", *SCORE_COLUMNS])
+    )
+    nps = nps_from_counts(
+        answers=int(total["nps_answers"]), promoters=int(total["promoters"]), detractors=int(total["detractors"])
+    )
+    ces_answers = int(total["ces_answers"])
+    return {
+        "responses": int(total["responses"]),
+        "nps": None if nps is None else round(nps.score, 1),
+        "nps_margin": None if nps is None else round(nps.margin, 1),
+        "nps_answers": int(total["nps_answers"]),
+        "csat": csat_from_counts(answers=int(total["csat_answers"]), satisfied=int(total["satisfied"])),
+        "csat_answers": int(total["csat_answers"]),
+        "ces": float(total["ces_total"]) / ces_answers if ces_answers else None,
+        "ces_answers": ces_answers,
+    }
+
+
+def nps_trend(counts: pd.DataFrame) -> pd.DataFrame:
+    """NPS by week (Monday start), with its margin, for weeks with NPS answers."""
+    weekly = counts.groupby("week", as_index=False)[SCORE_COLUMNS].sum()
+    rows = []
+    for row in weekly.itertuples():
+        nps = nps_from_counts(
+            answers=int(row.nps_answers), promoters=int(row.promoters), detractors=int(row.detractors)
+        )
+        if nps is not None:
+            rows.append(
+                {"week": from_day_number(int(row.week)), "nps": nps.score, "margin": nps.margin, "answers": nps.answers}
+            )
+    return pd.DataFrame(rows, columns=["week", "nps", "margin", "answers"])
+
+
+def breakdown(counts: pd.DataFrame, profiles: pd.DataFrame, *, dimension: str) -> pd.DataFrame:
+    """NPS and CSAT per value of a respondent attribute (anonymous answers are left out)."""
+    per_member = counts.dropna(subset=["member_id"]).groupby("member_id", as_index=False)[SCORE_COLUMNS].sum()
+    joined = per_member.merge(profiles[["member_id", dimension]], on="member_id")
+    rows = []
+    for value, group in joined.groupby(dimension, dropna=False):
+        nps = nps_from_counts(
+            answers=int(group["nps_answers"].sum()),
+            promoters=int(group["promoters"].sum()),
+            detractors=int(group["detractors"].sum()),
+        )
+        rows.append(
+            {
+                "group": "—" if pd.isna(value) else str(value),
+                "respondents": len(group),
+                "nps": None if nps is None else nps.score,
+                "nps_margin": None if nps is None else nps.margin,
+                "csat": csat_from_counts(
+                    answers=int(group["csat_answers"].sum()), satisfied=int(group["satisfied"].sum())
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=["group", "respondents", "nps", "nps_margin", "csat"])
+
+
+def merged_questions(versions: list[StoredSurvey]) -> list[tuple[Question, Survey]]:
+    """Questions of the newest version, then those only older versions asked (newest first)."""
+    seen, merged = set(), []
+    for stored in versions:
+        for question in stored.survey.questions:
+            if question.id not in seen:
+                seen.add(question.id)
+                merged.append((question, stored.survey))
+    return merged
+
+
+def question_result(question: Question, counts: pd.DataFrame, *, language: str = "en") -> pd.DataFrame:
+    """One question's chart data: answer (and matrix row), label, answers, share of its answers."""
+    if question.type == "matrix":
+        prefix = f"{question.id}."
+        rows = counts[counts["question_id"].str.startswith(prefix) & (counts["question_type"] == "matrix")]
+        labels = {f"{prefix}{row.id}": text_in(row.label, language) for row in question.rows}
+        frame = rows.groupby(["question_id", "value_num"], as_index=False)["answers"].sum()
+        frame = frame[frame["question_id"].isin(labels)]
+        frame["row"] = frame["question_id"].map(labels)
+        frame["label"] = frame["value_num"].map(lambda point: text_in(question.scale[int(point) - 1], language))
+        frame["share"] = frame["answers"] / frame.groupby("question_id")["answers"].transform("sum")
+        return frame[["row", "value_num", "label", "answers", "share"]].rename(columns={"value_num": "answer"})
+    rows = counts[(counts["question_id"] == question.id) & (counts["question_type"] == question.type)]
+    if question.type in SCALES or question.type == "yes_no":
+        frame = rows.groupby("value_num", as_index=False)["answers"].sum().rename(columns={"value_num": "answer"})
+        if question.type in SCALES:
+            low, high = SCALES[question.type]
+            frame = pd.DataFrame({"answer": range(low, high + 1)}).merge(frame, how="left").fillna({"answers": 0})
+            frame["label"] = frame["answer"].astype(int).astype(str)
+        else:
+            frame["label"] = frame["answer"].map({1.0: "yes", 0.0: "no"})
+        frame["answers"] = frame["answers"].astype(int)
+        total = frame["answers"].sum()
+        frame["share"] = frame["answers"] / total if total else 0.0
+        return frame[["answer", "label", "answers", "share"]]
+    if question.type in ("choice", "multi"):
+        labels = {option.id: text_in(option.label, language) for option in question.options} | {OTHER: "Other"}
+        respondents = int(rows["answers"].sum())
+        chosen = rows.assign(
+            answer=rows["value_text"].map(lambda text: json.loads(text) if question.type == "multi" else [text])
+        ).explode("answer")
+        frame = chosen.groupby("answer", as_index=False)["answers"].sum()
+        order = pd.DataFrame({"answer": list(labels)})
+        frame = order.merge(frame, how="left").fillna({"answers": 0})
+        frame = frame[(frame["answer"] != OTHER) | question.other]
+        frame["answers"] = frame["answers"].astype(int)
+        frame["label"] = frame["answer"].map(labels)
+        # Multiple choice: share of respondents who picked it (shares may add up to more than 100%).
+        frame["share"] = frame["answers"] / respondents if respondents else 0.0
+        return frame[["answer", "label", "answers", "share"]]
+    return pd.DataFrame({"answers": [int(rows["answers"].sum())]})  # text: how many wrote something
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    """Everything the results view and `cli.py survey results` show for one survey and filter set."""
+
+    summary: dict[str, object]
+    trend: pd.DataFrame
+    questions: list[tuple[Question, pd.DataFrame]]
+    breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def survey_results(
+    *, app_store: Runner, warehouse: Runner, versions: list[StoredSurvey], filters: Filters
+) -> SurveyResults:
+    """Scores, weekly NPS, per-question results and breakdowns of the members in scope."""
+    slug = versions[0].slug
+    counts = in_scope(
+        app_store.run(score_counts_query(slug=slug, filters=filters)), warehouse=warehouse, filters=filters
+    )
+    per_question = in_scope(
+        app_store.run(question_counts_query(slug=slug, filters=filters)), warehouse=warehouse, filters=filters
+    )
+    respondents = sorted(counts["member_id"].dropna().unique().tolist())
+    profiles = (
+        warehouse.run(respondent_profiles_query(filters=filters, member_ids=respondents))
+        if respondents
+        else pd.DataFrame(columns=["member_id", *BREAKDOWNS])
+    )
+    return SurveyResults(
+        summary=scores(counts),
+        trend=nps_trend(counts),
+        questions=[(question, question_result(question, per_question)) for question, _ in merged_questions(versions)],
+        breakdowns={dimension: breakdown(counts, profiles, dimension=dimension) for dimension in BREAKDOWNS},
+    )
+
+
+def results_document(results: SurveyResults) -> dict[str, object]:
+    """The results as plain JSON-ready data (cli.py survey results --format json)."""
+
+    def records(frame: pd.DataFrame) -> list[dict[str, object]]:
+        return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+    return {
+        **results.summary,
+        "nps_by_week": records(results.trend.assign(week=results.trend["week"].astype(str))),
+        "questions": {
+            question.id: {"type": question.type, "text": text_in(question.text, "en"), "results": records(frame)}
+            for question, frame in results.questions
+        },
+        "breakdowns": {name: records(frame) for name, frame in results.breakdowns.items()},
+    }

@@ -1,0 +1,132 @@
+"""The member's survey page: /survey?s=<slug>, or a personal link with &t=<token>.
+
+app.py registers this page alone when the address asks for a survey, so a member sees the survey
+and nothing else. The form session's idempotency key goes into the address (k=...), so a refresh
+after submitting shows "already saved" instead of storing the answers twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from store.database import StoreError
+from surveys.answers import check_page, is_answered
+from surveys.definition import text_in
+from surveys.registry import Availability, current_availability, load_survey
+from surveys.submission import AnswersInvalid, Outcome, check_link, response_state, start_response, submit
+from ui import data, survey_form
+from ui.i18n import t
+from ui.tables import plain
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _language(languages: tuple[str, ...]) -> str:
+    if len(languages) == 1:
+        return languages[0]
+    browser = (st.context.locale or "").split("-")[0]
+    if "lang" not in st.query_params and browser in languages:
+        st.query_params["lang"] = browser
+    return (
+        st.segmented_control(
+            t("survey.language"),
+            languages,
+            format_func=lambda code: {"en": "English", "zh": "中文"}.get(code, code),
+            default=languages[0],
+            key="lang",
+            bind="query-params",
+            label_visibility="collapsed",
+        )
+        or languages[0]
+    )
+
+
+def _stop(message: str, *, kind: str = "info") -> None:
+    getattr(st, kind)(message)
+    st.stop()
+
+
+slug = st.query_params.get("s", "")
+token = st.query_params.get("t")
+settings = data.current_settings()
+try:
+    store = data.app_store(settings.app_db_url)
+    stored = load_survey(store, slug) if slug else None
+except StoreError as error:
+    _stop(error.user_message, kind="error")
+if stored is None:
+    _stop(t("survey.not_found"), kind="warning")
+survey = stored.survey
+st.set_page_config(page_title=text_in(survey.title, survey.languages[0]), layout="centered")
+language = _language(survey.languages)
+st.title(plain(text_in(survey.title, language)))
+
+key = st.query_params.get("k") or str(uuid.uuid4())
+st.query_params["k"] = key
+if st.session_state.get("survey_done") == key:
+    _stop(t("survey.thanks", language=language), kind="success")
+try:
+    if response_state(store, key=key):  # submitted before this refresh
+        _stop(t("survey.already_stored", language=language), kind="success")
+    refused = check_link(store, slug=slug, token=token) if token else None
+    if refused is not None:
+        _stop(t(f"survey.{refused.value}", language=language), kind="warning")
+    state = current_availability(store, stored, now=_now())
+except StoreError as error:
+    _stop(error.user_message, kind="error")
+if state is not Availability.OPEN:
+    opens = stored.opens_at.strftime("%Y-%m-%d %H:%M UTC") if stored.opens_at else ""
+    _stop(t(f"survey.{state.value}", language=language, opens=opens))
+
+if survey.description:
+    st.write(text_in(survey.description, language))
+if survey.anonymous:
+    st.caption(t("survey.anonymous", language=language))
+
+page = st.session_state.setdefault("survey_page", 0)
+problems = st.session_state.get("survey_problems", {})
+if len(survey.pages) > 1:
+    st.caption(t("survey.page", language=language, page=page + 1, pages=len(survey.pages)))
+    if survey.pages[page].title:
+        st.subheader(plain(text_in(survey.pages[page].title, language)))
+survey_form.draw_page(survey, page=page, language=language, problems=problems)
+answers = survey_form.answers()
+
+if not st.session_state.get("survey_started") and any(is_answered(value) for value in answers.values()):
+    st.session_state["survey_started"] = True
+    with contextlib.suppress(StoreError):  # it only feeds the completion rate; answers stay on screen
+        start_response(store, stored=stored, key=key, locale=language, now=_now())
+
+back, forward = st.columns(2)
+if page > 0 and back.button(t("survey.back", language=language), icon=":material/arrow_back:", width="stretch"):
+    st.session_state["survey_page"], st.session_state["survey_problems"] = page - 1, {}
+    st.rerun()
+last = page == len(survey.pages) - 1
+if not last and forward.button(t("survey.next", language=language), type="primary", width="stretch"):
+    problems = check_page(survey, answers, page=page)
+    st.session_state["survey_problems"] = problems
+    if not problems:
+        st.session_state["survey_page"] = page + 1
+    st.rerun()
+if last and forward.button(t("survey.submit", language=language), type="primary", width="stretch"):
+    try:
+        result = submit(store, stored=stored, answers=answers, key=key, token=token, locale=language, now=_now())
+    except AnswersInvalid as invalid:
+        first = next(n for n, each in enumerate(survey.pages) if any(q.id in invalid.problems for q in each.questions))
+        st.session_state["survey_page"], st.session_state["survey_problems"] = first, invalid.problems
+        st.rerun()
+    except StoreError:
+        st.error(t("survey.store_failed", language=language) + " " + t("survey.retry", language=language))
+        st.stop()
+    if result.outcome in (Outcome.STORED, Outcome.ALREADY_STORED):
+        st.session_state["survey_done"] = key
+        st.rerun()
+    st.warning(t(f"survey.{result.outcome.value}", language=language, opens=""))
+if problems:
+    st.caption(t("survey.fix", language=language))

@@ -1,0 +1,272 @@
+"""Storing a member's answers exactly once.
+
+Every form session carries an idempotency key (kept in the page's URL, so a refresh keeps it too).
+Submitting writes the response, its answers, the used invitation and the feedback items in one
+transaction keyed by it: a double click, a retry or two racing requests store one response, and the
+later ones learn that it is already stored. A personal token is spent in the same transaction, with a
+conditional update, so two responses can never use one link. When the store fails nothing is half
+written; the caller keeps the answers on screen and may retry with the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from store import tables
+from store.database import AppStore, StoreError
+from surveys.answers import Problem, answer_rows, check_survey, feedback_texts, response_score
+from surveys.links import token_hash
+from surveys.registry import Availability, StoredSurvey, availability, completed_responses
+
+STORE_FAILED = (
+    "Your answers could not be saved just now because the database did not respond. "
+    "They are still on this page: please try again in a moment."
+)
+
+
+class Outcome(StrEnum):
+    STORED = "stored"
+    ALREADY_STORED = "already_stored"  # this key's response was stored before (double click, retry)
+    LINK_USED = "link_used"  # the personal link already answered the survey
+    LINK_INVALID = "link_invalid"  # no such token for this survey
+    NOT_OPEN = "not_open"
+    CLOSED = "closed"
+    LIMIT = "limit"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    response_id: int | None = None
+
+
+class AnswersInvalid(ValueError):
+    """Raised when answers fail the definition's checks; `problems` maps question id to problem."""
+
+    def __init__(self, problems: dict[str, Problem]) -> None:
+        super().__init__(f"{len(problems)} answer(s) need attention: {', '.join(problems)}")
+        self.problems = problems
+
+
+class _Refused(Exception):
+    """Rolls the transaction back with an outcome found only after writing began."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class Invitation:
+    id: int
+    member_id: str
+    used: bool
+
+
+def find_invitation(connection: Connection, *, slug: str, token: str) -> Invitation | None:
+    """The invitation behind a personal token, only if it belongs to this survey."""
+    invitations, surveys = tables.invitations, tables.surveys
+    row = connection.execute(
+        sa.select(invitations.c.id, invitations.c.member_id, invitations.c.used_at)
+        .join(surveys, surveys.c.id == invitations.c.survey_id)
+        .where(invitations.c.token_hash == token_hash(token), surveys.c.slug == slug)
+    ).first()
+    return None if row is None else Invitation(id=row.id, member_id=row.member_id, used=row.used_at is not None)
+
+
+def check_link(app_store: AppStore, *, slug: str, token: str) -> Outcome | None:
+    """Why a personal link cannot be used (unknown or already used), or None when it can."""
+    with _store_errors(), app_store.engine.connect() as connection:
+        invitation = find_invitation(connection, slug=slug, token=token)
+    if invitation is None:
+        return Outcome.LINK_INVALID
+    return Outcome.LINK_USED if invitation.used else None
+
+
+def response_state(app_store: AppStore, *, key: str) -> bool | None:
+    """None when no response has this key, else whether it was completed."""
+    responses = tables.responses
+    with _store_errors(), app_store.engine.connect() as connection:
+        row = connection.execute(sa.select(responses.c.completed).where(responses.c.idempotency_key == key)).first()
+    return None if row is None else bool(row.completed)
+
+
+def start_response(app_store: AppStore, *, stored: StoredSurvey, key: str, locale: str, now: datetime) -> None:
+    """Record that someone began answering (the completion rate's denominator); once per key."""
+    try:
+        with app_store.begin() as connection:
+            connection.execute(
+                tables.responses.insert().values(
+                    survey_id=stored.id,
+                    started_at=now,
+                    completed=False,
+                    idempotency_key=key,
+                    locale=locale,
+                    source="web",
+                )
+            )
+    except sa.exc.IntegrityError:
+        pass  # already started under this key
+
+
+@dataclass(frozen=True)
+class _Submission:
+    stored: StoredSurvey
+    answers: dict[str, Any]
+    key: str
+    token: str | None
+    locale: str
+    now: datetime
+
+
+def submit(
+    app_store: AppStore,
+    *,
+    stored: StoredSurvey,
+    answers: dict[str, Any],
+    key: str,
+    token: str | None = None,
+    locale: str = "en",
+    now: datetime,
+) -> Result:
+    """Check the answers, then store the response once. Raises AnswersInvalid for answers that fail
+    the definition and StoreError when the store cannot be written (nothing is written then)."""
+    problems = check_survey(stored.survey, answers)
+    if problems:
+        raise AnswersInvalid(problems)
+    submission = _Submission(stored=stored, answers=answers, key=key, token=token, locale=locale, now=now)
+    with _store_errors():
+        try:
+            with app_store.begin() as connection:
+                return _write(connection, submission)
+        except _Refused as refused:
+            return Result(refused.outcome)
+        except sa.exc.IntegrityError as error:
+            # A concurrent request with the same key won the race; its response is the one stored.
+            if response_state(app_store, key=key):
+                return Result(Outcome.ALREADY_STORED)
+            raise StoreError(STORE_FAILED) from error
+
+
+def _write(connection: Connection, submission: _Submission) -> Result:
+    stored, responses = submission.stored, tables.responses
+    existing = connection.execute(
+        sa.select(responses.c.id, responses.c.completed).where(responses.c.idempotency_key == submission.key)
+    ).first()
+    if existing is not None and existing.completed:
+        return Result(Outcome.ALREADY_STORED, existing.id)
+
+    invitation = None
+    if submission.token is not None:
+        invitation = find_invitation(connection, slug=stored.slug, token=submission.token)
+        if invitation is None:
+            return Result(Outcome.LINK_INVALID)
+        if invitation.used:
+            return Result(Outcome.LINK_USED)
+    if stored.response_limit is not None:  # hold the survey row so racing submitters count in turn
+        connection.execute(sa.select(tables.surveys.c.id).where(tables.surveys.c.id == stored.id).with_for_update())
+    state = availability(stored, now=submission.now, completed=completed_responses(connection, stored.slug))
+    if state is not Availability.OPEN:
+        return Result(Outcome(state.value))
+
+    member_id = None if stored.anonymous or invitation is None else invitation.member_id
+    values = {
+        "survey_id": stored.id,
+        "member_id": member_id,
+        "submitted_at": submission.now,
+        "completed": True,
+        "locale": submission.locale,
+    }
+    if existing is None:
+        response_id = connection.execute(
+            responses.insert().values(**values, started_at=submission.now, idempotency_key=submission.key, source="web")
+        ).inserted_primary_key[0]
+    else:
+        updated = connection.execute(
+            responses.update()
+            .where(responses.c.id == existing.id, responses.c.completed == sa.false())
+            .values(**values)
+        )
+        if updated.rowcount != 1:  # completed by a concurrent request since we looked
+            raise _Refused(Outcome.ALREADY_STORED)
+        response_id = existing.id
+
+    rows = answer_rows(stored.survey, submission.answers)
+    if rows:
+        connection.execute(
+            tables.answers.insert(),
+            [
+                {
+                    "response_id": response_id,
+                    "question_id": row.question_id,
+                    "question_type": row.question_type,
+                    "value_num": row.value_num,
+                    "value_text": row.value_text,
+                }
+                for row in rows
+            ],
+        )
+    if invitation is not None:
+        _spend(connection, invitation, response_id=None if stored.anonymous else response_id, now=submission.now)
+    _hand_to_inbox(connection, submission, rows=rows, response_id=response_id, member_id=member_id)
+    return Result(Outcome.STORED, response_id)
+
+
+def _spend(connection: Connection, invitation: Invitation, *, response_id: int | None, now: datetime) -> None:
+    """Mark the link used, only if nobody did since it was read. For anonymous surveys the day is
+    kept and the response is not, so an invitation cannot be matched to an answer."""
+    invitations = tables.invitations
+    used_at = now if response_id is not None else now.replace(hour=0, minute=0, second=0, microsecond=0)
+    spent = connection.execute(
+        invitations.update()
+        .where(invitations.c.id == invitation.id, invitations.c.used_at.is_(None))
+        .values(used_at=used_at, response_id=response_id)
+    )
+    if spent.rowcount != 1:
+        raise _Refused(Outcome.LINK_USED)
+
+
+def _hand_to_inbox(
+    connection: Connection, submission: _Submission, *, rows: list, response_id: int, member_id: str | None
+) -> None:
+    """One feedback item per non-empty free-text answer, with the response's score and member."""
+    texts = feedback_texts(submission.stored.survey, rows)
+    if not texts:
+        return
+    score = response_score(rows)
+    connection.execute(
+        tables.feedback.insert(),
+        [
+            {
+                "source": "survey",
+                "response_id": response_id,
+                "question_id": row.question_id,
+                "member_id": member_id,
+                "created_at": submission.now,
+                "text": row.value_text,
+                "score": score,
+                "status": "new",
+                "updated_at": submission.now,
+                "version": 1,
+            }
+            for row in texts
+        ],
+    )
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """Turn driver failures into StoreError with a message for the member."""
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        raise
+    except sa.exc.DBAPIError as error:
+        raise StoreError(STORE_FAILED) from error
