@@ -257,7 +257,7 @@ def _condition(value: Any, checker: _Checker, place: str, earlier: dict[str, Que
     numeric = not isinstance(wanted, bool) and isinstance(wanted, int | float)
     if operator in ("at_most", "at_least") and (target.type not in SCALES or not numeric):
         checker.problem(place, f"{operator} needs a number and a scale question (nps, rating, csat, ces)")
-            return None
+        return None
     if operator == "in" and not isinstance(wanted, list):
         checker.problem(place, "in needs a list of answers")
         return None
