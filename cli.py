@@ -4,6 +4,10 @@ python cli.py init                      create or upgrade the app database
 python cli.py demo [--if-empty]         generate demo data into both stores
 python cli.py sync [--source demo|PATH] rebuild the warehouse from a source
 python cli.py report --start D --end D  print a page's figures (end is exclusive) [--section members|...]
+python cli.py survey validate [FILE...]  check survey definitions (default: every file in surveys/)
+python cli.py survey list                publish changed definitions, list surveys with their rates
+python cli.py survey results SLUG        a survey's NPS, CSAT, CES, per-question results, breakdowns
+python cli.py survey links SLUG --segment X > links.csv   personal links (or --channel / --campaign)
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import NoReturn
 
 import pandas as pd
@@ -20,11 +25,15 @@ from data_sources import demo
 from data_sources.errors import DataSourceError
 from data_sources.sync import run_sync, sync
 from data_sources.warehouse import Warehouse
-from metrics import sections
+from exports import safe_csv
+from metrics import sections, survey_results
 from metrics.filters import Filters
 from metrics.overview import overview_kpis
 from settings import Settings, SettingsError, load_settings
 from store.database import AppStore, StoreError
+from surveys import demo as survey_demo
+from surveys import links, registry
+from surveys.definition import DefinitionError, load_definition
 
 
 class Parser(argparse.ArgumentParser):
@@ -62,6 +71,26 @@ def build_parser() -> Parser:
         report.add_argument(f"--{dimension}", help=f"only members of this {dimension}")
     report.add_argument("--section", choices=sections.SECTIONS, default="overview", help="which page's figures")
     report.add_argument("--format", choices=("json", "table"), default="table")
+
+    survey = commands.add_parser("survey", help="survey definitions, results and personal links")
+    survey_commands = survey.add_subparsers(dest="survey_command", required=True, parser_class=Parser)
+    validate = survey_commands.add_parser("validate", help="check definitions; exit 1 if any has a problem")
+    validate.add_argument("files", nargs="*", type=Path, help="YAML files (default: every file in surveys/)")
+    listing = survey_commands.add_parser("list", help="publish changed definitions and list every survey")
+    listing.add_argument("--format", choices=("json", "table"), default="table")
+    results = survey_commands.add_parser("results", help="a survey's results for a period (default: last 365 days)")
+    results.add_argument("slug")
+    results.add_argument("--start", type=_date, help="first day, YYYY-MM-DD")
+    results.add_argument("--end", type=_date, help="day after the last day, YYYY-MM-DD (exclusive)")
+    for dimension in ("channel", "region", "segment"):
+        results.add_argument(f"--{dimension}", help=f"only respondents of this {dimension}")
+    results.add_argument("--format", choices=("json", "table"), default="table")
+    links_parser = survey_commands.add_parser("links", help="personal single-use links as CSV on stdout")
+    links_parser.add_argument("slug")
+    audience = links_parser.add_mutually_exclusive_group(required=True)
+    for kind in links.AUDIENCE_KINDS:
+        audience.add_argument(f"--{kind}", help=f"members of this {kind}")
+    links_parser.add_argument("--base-url", help="the app's public address (default: PULSE_PUBLIC_URL)")
     return parser
 
 
@@ -78,8 +107,11 @@ def command_demo(settings: Settings, store: AppStore, args: argparse.Namespace) 
     today = args.today or _today()
     community = demo.generate_community(today=today)
     result = run_sync(settings=settings, app_store=store, source="demo", load=lambda: (community, []))
-    responses = demo.store_surveys(
-        store, demo.generate_surveys(community, today=today), now=datetime.now(UTC).replace(tzinfo=None)
+    responses = survey_demo.store_surveys(
+        store,
+        survey_demo.generate_surveys(community, today=today),
+        now=datetime.now(UTC).replace(tzinfo=None),
+        timezone=settings.timezone,
     )
     counts = ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items())
     print(f"Demo data ready: {counts}; {responses:,} survey responses.")
@@ -175,6 +207,93 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
 def command_init(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     store.migrate()
     print(f"App database is up to date ({store.engine.url.render_as_string(hide_password=True)}).")
+    return _publish(settings, store)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _publish(settings: Settings, store: AppStore) -> int:
+    """Publish changed survey files as new versions; report files that could not be published."""
+    versions, problems = registry.register_folder(store, settings.surveys_dir, timezone=settings.timezone, now=_now())
+    print(f"Surveys published: {', '.join(f'{slug} v{n}' for slug, n in versions.items()) or 'none'}.")
+    for problem in problems:
+        print(f"survey problem: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    if args.survey_command == "validate":
+        paths = args.files or sorted(settings.surveys_dir.glob("*.yaml"))
+        failed = 0
+        for path in paths:
+            try:
+                survey = load_definition(path)
+            except DefinitionError as error:
+                failed += 1
+                print("\n".join(error.problems), file=sys.stderr)
+                continue
+            print(f"{path.name}: ok ({survey.slug}, {len(survey.questions)} questions, {len(survey.pages)} pages)")
+        return 1 if failed else 0
+    store.migrate()
+    if args.survey_command == "list":
+        status = _publish(settings, store)
+        table = survey_results.survey_table(app_store=store, now=_now())
+        columns = [
+            "slug",
+            "version",
+            "state",
+            "started",
+            "completed",
+            "completion_rate",
+            "invitations",
+            "response_rate",
+        ]
+        if args.format == "json":
+            print(table[columns].to_json(orient="records", indent=2))
+        else:
+            print(table[columns].to_string(index=False))
+        return status
+    versions = registry.load_versions(store, args.slug)
+    if not versions:
+        print(f"cli.py survey: no survey {args.slug!r}; `python cli.py survey list` shows them", file=sys.stderr)
+        return 1
+    warehouse = Warehouse(settings.warehouse_url)
+    if args.survey_command == "links":
+        kind = next(kind for kind in links.AUDIENCE_KINDS if getattr(args, kind))
+        audience = links.Audience(kind=kind, value=getattr(args, kind))
+        made = links.create_links(
+            store,
+            survey_id=versions[0].id,
+            slug=args.slug,
+            members=warehouse.run(links.audience_query(audience)),
+            audience=audience,
+            base_url=args.base_url or settings.public_url,
+            now=_now(),
+        )
+        sys.stdout.buffer.write(safe_csv(made))
+        print(f"{len(made)} personal links for {audience}.", file=sys.stderr)
+        return 0
+    end = args.end or _today() + timedelta(days=1)
+    try:
+        filters = Filters(
+            start=args.start or end - timedelta(days=365),
+            end=end,
+            channel=args.channel,
+            region=args.region,
+            segment=args.segment,
+            timezone=settings.timezone,
+        )
+    except ValueError as error:
+        build_parser().error(str(error))
+    results = survey_results.survey_results(app_store=store, warehouse=warehouse, versions=versions, filters=filters)
+    document = {"survey": args.slug, "version": versions[0].version, **_period_document(filters)}
+    document |= survey_results.results_document(results)
+    if args.format == "json":
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        _print_section({key: value for key, value in document.items() if key not in ("period", "filters", "questions")})
     return 0
 
 
@@ -183,6 +302,7 @@ COMMANDS = {
     "demo": command_demo,
     "sync": command_sync,
     "report": command_report,
+    "survey": command_survey,
 }
 
 

@@ -29,6 +29,8 @@ class Settings:
     app_db_url: str
     timezone: str
     community_source: str
+    surveys_dir: Path = PROJECT_DIR / "surveys"
+    public_url: str = "http://localhost:8501"  # where members open survey links
 
     @property
     def warehouse_path(self) -> Path | None:
@@ -76,4 +78,6 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         app_db_url=pick("app_db_url", f"sqlite:///{data_dir / 'app.db'}"),
         timezone=timezone,
         community_source=pick("community_source", "demo"),
+        surveys_dir=Path(pick("surveys_dir", str(PROJECT_DIR / "surveys"))),
+        public_url=pick("public_url", "http://localhost:8501").rstrip("/"),
     )

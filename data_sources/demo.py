@@ -1,24 +1,21 @@
-"""A deterministic demo community that looks real: growth, heavy-tailed activity, campaigns, surveys.
+"""A deterministic demo community that looks real: growth, heavy-tailed activity, campaigns.
 
 Everything derives from a fixed seed and the anchor date `today`, so the same day gives the same
 data, and the dashboard's recent periods are always populated. Vectorised with numpy: the default
-5,000 members / ~300,000 activities take a few seconds.
+5,000 members / ~300,000 activities take a few seconds. Survey answers to go with it come from
+surveys/demo.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
-
-from store import tables
-from store.database import AppStore
 
 DAYS = 730
 SEED = 20240501
+FLAGSHIP_EVENT = "community-day"
 CHANNELS = {"organic search": 0.27, "referral": 0.2, "social": 0.17, "event": 0.14, "newsletter": 0.11, "partner": 0.11}
 REGIONS = {
     "North America": 0.29,
@@ -90,51 +87,6 @@ CAMPAIGN_PLAN = [  # (kind, name, budget range, invite share, register share, at
     ("promotion", "Referral Promotion", (500, 3000), 0.25, 0.0, 0.0),
     ("newsletter", "Monthly Newsletter", (0, 150), 0.6, 0.0, 0.0),
 ]
-FEEDBACK_TEXTS = {  # sentiment -> language -> [(text, theme)]
-    "positive": {
-        "en": [
-            ("People answer questions on the forum really fast, thank you!", "support"),
-            ("The meetup was excellent: practical talks and friendly people.", "events"),
-            ("Great community, I learned a lot from the weekly challenges.", "content"),
-        ],
-        "zh": [
-            ("社区氛围很好，问题很快就有人回答。", "support"),
-            ("这次线下活动组织得很好，收获很多。", "events"),
-            ("每周挑战很有意思，学到了很多。", "content"),
-        ],
-    },
-    "neutral": {
-        "en": [
-            ("More tutorials for beginners would help.", "content"),
-            ("Could you hold some events in the evening for Asian time zones?", "events"),
-        ],
-        "zh": [("希望有更多面向新手的教程。", "content"), ("希望活动时间能照顾亚洲时区。", "events")],
-    },
-    "negative": {
-        "en": [
-            ("Hard to find answers with the forum search.", "search"),
-            ("I asked for help twice and nobody replied.", "support"),
-            ("Too many promotional posts lately.", "moderation"),
-            ("The webinar started late and the audio was bad.", "events"),
-        ],
-        "zh": [
-            ("论坛搜索很难找到答案。", "search"),
-            ("提问两次都没人回复。", "support"),
-            ("最近广告帖子太多了。", "moderation"),
-        ],
-    },
-}
-SENTIMENT_SCORE = {"positive": 0.7, "neutral": 0.0, "negative": -0.6}
-
-
-@dataclass(frozen=True)
-class DemoSurveys:
-    """Survey rows for the app store, with response keys in place of database ids."""
-
-    surveys: pd.DataFrame
-    responses: pd.DataFrame
-    answers: pd.DataFrame
-    feedback: pd.DataFrame
 
 
 def _choice(rng: np.random.Generator, weights: dict[str, float], size: int) -> np.ndarray:
@@ -169,7 +121,11 @@ def _campaigns(rng: np.random.Generator, start: datetime, count: int) -> pd.Data
                 "survey_id": f"post-{campaign_id}" if kind in ("event", "webinar") else None,
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # The newest event is the one the shipped post-event survey (surveys/post-event.yaml) is about.
+    newest = frame.index[frame["kind"] == "event"][-1]
+    frame.loc[newest, ["campaign_id", "name", "survey_id"]] = [FLAGSHIP_EVENT, "Community Day", "post-event"]
+    return frame
 
 
 def _members(rng: np.random.Generator, start: datetime, count: int, campaigns: pd.DataFrame) -> pd.DataFrame:
@@ -366,270 +322,3 @@ def generate_community(
         "campaigns": campaigns[campaigns["starts_at"] < end].reset_index(drop=True),
         "campaign_members": campaign_members.reset_index(drop=True),
     }
-
-
-def _nps_scores(rng: np.random.Generator, propensity: np.ndarray) -> np.ndarray:
-    mood = np.clip(7.2 + 0.9 * np.log(propensity) + rng.normal(0, 1.6, propensity.size), 0, 10)
-    return np.rint(mood)
-
-
-def _texts(rng: np.random.Generator, scores: np.ndarray, chinese: np.ndarray) -> tuple[list, list, list, list]:
-    texts, themes, languages, sentiments = [], [], [], []
-    for score, zh in zip(scores, chinese, strict=True):
-        mood = "positive" if score >= 9 else "negative" if score <= 6 else "neutral"
-        language = "zh" if zh and rng.uniform() < 0.85 else "en"
-        options = FEEDBACK_TEXTS[mood][language]
-        text, theme = options[rng.integers(len(options))]
-        texts.append(text)
-        themes.append(theme)
-        languages.append(language)
-        sentiments.append(SENTIMENT_SCORE[mood])
-    return texts, themes, languages, sentiments
-
-
-def generate_surveys(community: dict[str, pd.DataFrame], *, today: date, seed: int = SEED) -> DemoSurveys:
-    """A continuous community pulse survey plus a post-event survey per event and webinar."""
-    rng = np.random.default_rng(seed + 1)
-    members = community["members"]
-    members = members[~members["is_team"]].reset_index(drop=True)
-    end = pd.Timestamp(today)
-    created = end - pd.Timedelta(days=DAYS)
-    surveys = [
-        {
-            "slug": "community-pulse",
-            "title": "Community pulse",
-            "campaign_id": None,
-            "created_at": created,
-            "questions": [("nps", "nps"), ("csat", "csat"), ("why", "long_text")],
-        }
-    ]
-    picks = []
-    # Pulse: every week a few members who joined at least two weeks earlier are asked.
-    for week in range(DAYS // 7):
-        moment = created + pd.Timedelta(days=7 * week)
-        pool = np.flatnonzero(members["joined_at"] < moment - pd.Timedelta(days=14))
-        if pool.size:
-            chosen = rng.choice(pool, size=min(pool.size, int(rng.integers(3, 9))), replace=False)
-            picks.append(
-                (
-                    "community-pulse",
-                    chosen,
-                    (moment + pd.to_timedelta(rng.uniform(0, 7, chosen.size), unit="D")).round("s"),
-                )
-            )
-    attended = community["campaign_members"].query("status == 'attended'")
-    for _, campaign in community["campaigns"].dropna(subset=["survey_id"]).iterrows():
-        surveys.append(
-            {
-                "slug": campaign["survey_id"],
-                "title": f"How was {campaign['name']}?",
-                "campaign_id": campaign["campaign_id"],
-                "created_at": campaign["starts_at"],
-                "questions": [("nps", "nps"), ("csat", "csat"), ("why", "long_text")],
-            }
-        )
-        who = members.index[
-            members["member_id"].isin(attended.loc[attended["campaign_id"] == campaign["campaign_id"], "member_id"])
-        ]
-        chosen = who[rng.uniform(0, 1, who.size) < 0.4].to_numpy()
-        picks.append(
-            (
-                campaign["survey_id"],
-                chosen,
-                (campaign["ends_at"] + pd.to_timedelta(rng.uniform(0.05, 3, chosen.size), unit="D")).round("s"),
-            )
-        )
-
-    responses, answers, feedback = [], [], []
-    questions = {survey["slug"]: survey["questions"] for survey in surveys}
-    for slug, chosen, submitted in picks:
-        keep = submitted < end
-        chosen, submitted = chosen[keep], submitted[keep]
-        scores = _nps_scores(rng, members["propensity"].to_numpy()[chosen])
-        chinese = (members["region"].to_numpy() == "Greater China")[chosen]
-        wrote = rng.uniform(0, 1, chosen.size) < 0.45
-        texts, themes, languages, sentiments = _texts(rng, scores, chinese)
-        for n, (index, moment, score) in enumerate(zip(chosen, submitted, scores, strict=True)):
-            key = f"demo-{slug}-{len(responses)}"
-            member_id = members.at[index, "member_id"]
-            responses.append(
-                {
-                    "key": key,
-                    "slug": slug,
-                    "member_id": member_id,
-                    "submitted_at": moment.to_pydatetime(),
-                    "started_at": (moment - pd.Timedelta(minutes=3)).to_pydatetime(),
-                    "locale": "zh" if languages[n] == "zh" else "en",
-                }
-            )
-            satisfaction = float(np.clip(np.rint(1 + score * 0.42 + rng.normal(0, 0.5)), 1, 5))
-            for question, kind in questions[slug]:
-                if kind == "long_text":
-                    if wrote[n]:
-                        answers.append(
-                            {
-                                "key": key,
-                                "question_id": question,
-                                "question_type": kind,
-                                "value_num": None,
-                                "value_text": texts[n],
-                            }
-                        )
-                    continue
-                value = float(score) if kind == "nps" else satisfaction
-                answers.append(
-                    {"key": key, "question_id": question, "question_type": kind, "value_num": value, "value_text": None}
-                )
-            if wrote[n]:
-                feedback.append(
-                    _feedback_row(
-                        rng, key, member_id, moment, end, texts[n], float(score), sentiments[n], languages[n], themes[n]
-                    )
-                )
-    return DemoSurveys(
-        surveys=pd.DataFrame(surveys),
-        responses=pd.DataFrame(responses),
-        answers=pd.DataFrame(answers),
-        feedback=pd.DataFrame(feedback),
-    )
-
-
-def _feedback_row(
-    rng: np.random.Generator,
-    key: str,
-    member_id: str,
-    moment: pd.Timestamp,
-    end: pd.Timestamp,
-    text: str,
-    score: float,
-    sentiment: float,
-    language: str,
-    theme: str,
-) -> dict[str, object]:
-    """Older feedback has mostly been handled; the last few weeks are still in the inbox."""
-    age_days = (end - moment) / pd.Timedelta(days=1)
-    closed_at = (moment + pd.Timedelta(days=float(rng.uniform(1, 20)))).round("s")
-    closed = age_days > 21 and closed_at < end and rng.uniform() < min(0.95, age_days / 60)
-    status = (
-        rng.choice(["resolved", "resolved", "wont_fix"])
-        if closed
-        else rng.choice(["new", "new", "triaged", "in_progress"])
-    )
-    return {
-        "key": key,
-        "member_id": member_id,
-        "created_at": moment.to_pydatetime(),
-        "text": text,
-        "score": score,
-        "sentiment": sentiment,
-        "language": language,
-        "theme": theme,
-        "status": str(status),
-        "priority": "high" if score <= 3 else "normal",
-        "closed_at": closed_at.to_pydatetime() if closed else None,
-    }
-
-
-def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime) -> int:
-    """Replace the demo's responses, answers and feedback in one transaction; add missing surveys.
-
-    Only rows the demo made (responses with source 'demo', their answers and feedback) are removed,
-    so real responses collected beside the demo stay. Returns the responses written.
-    """
-    slugs = demo.surveys["slug"].tolist()
-    with app_store.begin() as connection:
-        demo_responses = sa.select(tables.responses.c.id).where(tables.responses.c.source == "demo")
-        connection.execute(tables.feedback.delete().where(tables.feedback.c.response_id.in_(demo_responses)))
-        connection.execute(tables.answers.delete().where(tables.answers.c.response_id.in_(demo_responses)))
-        connection.execute(tables.responses.delete().where(tables.responses.c.source == "demo"))
-        existing = set(
-            connection.execute(sa.select(tables.surveys.c.slug).where(tables.surveys.c.slug.in_(slugs))).scalars()
-        )
-        missing = [row for row in demo.surveys.itertuples() if row.slug not in existing]
-        if missing:  # survey rows are kept: real responses may already point at them
-            connection.execute(
-                tables.surveys.insert(),
-                [
-                    {
-                        "slug": row.slug,
-                        "version": 1,
-                        "title": row.title,
-                        "status": "open",
-                        "anonymous": False,
-                        "campaign_id": row.campaign_id,
-                        "created_at": row.created_at.to_pydatetime(),
-                        "definition": {"questions": [{"id": q, "type": kind} for q, kind in row.questions]},
-                    }
-                    for row in missing
-                ],
-            )
-        survey_ids = dict(
-            connection.execute(
-                sa.select(tables.surveys.c.slug, tables.surveys.c.id).where(
-                    tables.surveys.c.slug.in_(slugs), tables.surveys.c.version == 1
-                )
-            ).all()
-        )
-        if demo.responses.empty:
-            return 0
-        connection.execute(
-            tables.responses.insert(),
-            [
-                {
-                    "survey_id": survey_ids[row.slug],
-                    "member_id": row.member_id,
-                    "started_at": row.started_at,
-                    "submitted_at": row.submitted_at,
-                    "completed": True,
-                    "idempotency_key": row.key,
-                    "locale": row.locale,
-                    "source": "demo",
-                }
-                for row in demo.responses.itertuples()
-            ],
-        )
-        response_ids = dict(
-            connection.execute(
-                sa.select(tables.responses.c.idempotency_key, tables.responses.c.id).where(
-                    tables.responses.c.source == "demo"
-                )
-            ).all()
-        )
-        connection.execute(
-            tables.answers.insert(),
-            [
-                {
-                    "response_id": response_ids[row.key],
-                    "question_id": row.question_id,
-                    "question_type": row.question_type,
-                    "value_num": None if pd.isna(row.value_num) else row.value_num,
-                    "value_text": None if pd.isna(row.value_text) else row.value_text,
-                }
-                for row in demo.answers.itertuples()
-            ],
-        )
-        if not demo.feedback.empty:
-            connection.execute(
-                tables.feedback.insert(),
-                [
-                    {
-                        "source": "survey",
-                        "response_id": response_ids[row.key],
-                        "question_id": "why",
-                        "member_id": row.member_id,
-                        "created_at": row.created_at,
-                        "text": row.text,
-                        "score": row.score,
-                        "sentiment": row.sentiment,
-                        "language": row.language,
-                        "status": row.status,
-                        "priority": row.priority,
-                        "theme": row.theme,
-                        "updated_at": now,
-                        "closed_at": None if pd.isna(row.closed_at) else row.closed_at,
-                        "version": 1,
-                    }
-                    for row in demo.feedback.itertuples()
-                ],
-            )
-    return len(demo.responses)

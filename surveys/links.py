@@ -69,6 +69,12 @@ def audience_query(audience: Audience) -> sa.Select:
     return statement.order_by(members.c.name, members.c.member_id)
 
 
+def campaign_choices_query() -> sa.Select:
+    """Campaigns to invite from, newest first."""
+    campaigns = schema.campaigns
+    return sa.select(campaigns.c.campaign_id, campaigns.c.name).order_by(campaigns.c.starts_at.desc())
+
+
 def create_links(
     app_store: AppStore,
     *,

@@ -179,6 +179,7 @@ def demo_data_dir(tmp_path_factory) -> Path:
     from datetime import UTC, datetime
 
     from data_sources import demo
+    from surveys import demo as survey_demo
 
     directory = tmp_path_factory.mktemp("demo-data")
     today = datetime.now(UTC).date()
@@ -186,7 +187,9 @@ def demo_data_dir(tmp_path_factory) -> Path:
     build_warehouse(directory / "warehouse.duckdb", frames)
     store = AppStore(f"sqlite:///{directory / 'app.db'}")
     store.migrate()
-    demo.store_surveys(store, demo.generate_surveys(frames, today=today), now=datetime.now(UTC).replace(tzinfo=None))
+    survey_demo.store_surveys(
+        store, survey_demo.generate_surveys(frames, today=today), now=datetime.now(UTC).replace(tzinfo=None)
+    )
     store.dispose()
     return directory
 

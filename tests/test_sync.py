@@ -18,6 +18,7 @@ from data_sources.warehouse import Warehouse
 from settings import load_settings
 from store import tables
 from store.database import AppStore
+from surveys import demo as survey_demo
 
 MEMBERS_CSV = """member_id,name,email,joined_at,channel,region,segment,is_team
 m1,Ada,ada@example.org,2025-01-05 10:00:00,forum,EU,dev,false
@@ -146,7 +147,7 @@ def test_demo_is_deterministic_and_shaped_like_a_community():
     top_share = per_member.nlargest(len(per_member) // 20).sum() / per_member.sum()
     assert top_share > 0.3  # heavy tail: the top 5% make a large share of all activity
     assert set(first["campaign_members"]["status"]) == {"invited", "registered", "attended"}
-    surveys = demo.generate_surveys(first, today=date(2026, 1, 15))
+    surveys = survey_demo.generate_surveys(first, today=date(2026, 1, 15))
     assert set(surveys.feedback["language"]) == {"en", "zh"}
 
 
@@ -154,17 +155,18 @@ def test_demo_surveys_replace_only_demo_rows_and_store_nulls(new_postgres_databa
     store = AppStore(new_postgres_database("demo"))
     store.migrate()
     community = demo.generate_community(today=date(2026, 1, 15), members=300, activities=8_000)
-    surveys = demo.generate_surveys(community, today=date(2026, 1, 15))
+    surveys = survey_demo.generate_surveys(community, today=date(2026, 1, 15))
     now = pd.Timestamp("2026-01-15").to_pydatetime()
-    written = demo.store_surveys(store, surveys, now=now)
+    written = survey_demo.store_surveys(store, surveys, now=now)
     survey_id = int(store.run(sa.select(tables.surveys.c.id).limit(1)).iloc[0, 0])
     with store.begin() as connection:  # a real response collected beside the demo
         connection.execute(
             tables.responses.insert().values(survey_id=survey_id, idempotency_key="real", source="web", completed=True)
         )
-    assert demo.store_surveys(store, surveys, now=now) == written
+    assert survey_demo.store_surveys(store, surveys, now=now) == written
     responses = store.run(sa.select(tables.responses.c.source, sa.func.count()).group_by(tables.responses.c.source))
-    assert dict(responses.values.tolist()) == {"demo": written, "web": 1}
+    assert dict(responses.values.tolist()) == {"demo": len(surveys.responses), "web": 1}
+    assert written == surveys.responses["completed"].sum() < len(surveys.responses)  # a few abandoned
     text_numbers = store.run(
         sa.select(sa.func.count())
         .select_from(tables.answers)

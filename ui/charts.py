@@ -214,3 +214,63 @@ def member_timeline_chart(weekly: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("week:T", title=t("chart.week")), "kind:N", "activities:Q"],
         )
     )
+
+
+def nps_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
+    """NPS per week as a line, with its 95% margin of error as a band."""
+    frame = trend.assign(
+        week=pd.to_datetime(trend["week"]), low=trend["nps"] - trend["margin"], high=trend["nps"] + trend["margin"]
+    )
+    x = alt.X("week:T", title=t("chart.week"))
+    band = (
+        alt.Chart(frame)
+        .mark_area(opacity=0.2)
+        .encode(x=x, y=alt.Y("low:Q", title="NPS", scale=alt.Scale(domain=[-100, 100])), y2="high:Q")
+    )
+    line = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y="nps:Q",
+            tooltip=[
+                alt.Tooltip("week:T", title=t("chart.week")),
+                alt.Tooltip("nps:Q", format=".0f", title="NPS"),
+                alt.Tooltip("margin:Q", format=".0f", title="±"),
+                alt.Tooltip("answers:Q", title=t("chart.answers")),
+            ],
+        )
+    )
+    return band + line
+
+
+def answers_chart(result: pd.DataFrame) -> alt.Chart:
+    """How often each answer was given (scale points in order, choices in the definition's order)."""
+    return (
+        alt.Chart(result)
+        .mark_bar()
+        .encode(
+            x=alt.X("answers:Q", title=t("chart.answers")),
+            y=alt.Y("label:N", title=None, sort=result["label"].tolist()),
+            tooltip=[
+                alt.Tooltip("label:N", title=t("chart.answer")),
+                alt.Tooltip("answers:Q", title=t("chart.answers")),
+                alt.Tooltip("share:Q", format=".0%", title=t("chart.share_of_answers")),
+            ],
+        )
+    )
+
+
+def matrix_chart(result: pd.DataFrame, *, scale: list[str]) -> alt.Chart:
+    """Each statement as a bar split by scale point, as shares of its answers."""
+    return (
+        alt.Chart(result)
+        .mark_bar()
+        .encode(
+            x=alt.X("share:Q", stack="normalize", axis=alt.Axis(format="%"), title=t("chart.share_of_answers")),
+            y=alt.Y("row:N", title=None),
+            color=alt.Color("label:N", title=t("chart.answer"), sort=scale, scale=alt.Scale(scheme="redyellowgreen")),
+            order=alt.Order("answer:Q"),
+            tooltip=["row:N", "label:N", "answers:Q", alt.Tooltip("share:Q", format=".0%")],
+        )
+    )

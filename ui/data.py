@@ -7,18 +7,20 @@ dicts are cached: cache_data copies its value on every hit.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from data_sources.warehouse import Warehouse
-from metrics import campaigns, contributions, levels, members, overview, profile, sections
+from metrics import campaigns, contributions, levels, members, overview, profile, sections, survey_results
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi
 from schema import MEMBER_DIMENSIONS
 from settings import Settings, load_settings
 from store.database import AppStore
+from surveys import links, registry
 
 TTL = "10m"
 
@@ -188,3 +190,53 @@ def load_profile(
         "answers": store.run(profile.member_answers_query(member_id=member_id, include_text=include_text)),
         "feedback": store.run(profile.member_feedback_query(member_id=member_id, include_text=include_text)),
     }
+
+
+@st.cache_resource(show_spinner=False)
+def _registered(app_db_url: str, folder: str, timezone: str, fingerprint: tuple) -> list[str]:
+    _, problems = registry.register_folder(
+        app_store(app_db_url), Path(folder), timezone=timezone, now=datetime.now(UTC).replace(tzinfo=None)
+    )
+    return problems
+
+
+def register_surveys(settings: Settings) -> list[str]:
+    """Publish changed survey files as new versions (once per change of the folder's files);
+    returns the problems of files that could not be published."""
+    folder = settings.surveys_dir
+    fingerprint = tuple((path.name, path.stat().st_mtime_ns) for path in sorted(folder.glob("*.yaml")))
+    return _registered(settings.app_db_url, str(folder), settings.timezone, fingerprint)
+
+
+def load_survey_table(settings: Settings) -> pd.DataFrame:
+    """Not cached: a few counts on the app store, and managers expect the newest responses."""
+    return survey_results.survey_table(
+        app_store=app_store(settings.app_db_url), now=datetime.now(UTC).replace(tzinfo=None)
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_survey_results(
+    settings: Settings, version: str, slug: str, filters: Filters, responses: int
+) -> survey_results.SurveyResults | None:
+    """Keyed by the survey's response count too, so a new response shows at once."""
+    community, store = _stores(settings)
+    versions = registry.load_versions(store, slug)
+    if not versions:
+        return None
+    return survey_results.survey_results(app_store=store, warehouse=community, versions=versions, filters=filters)
+
+
+def load_free_text(settings: Settings, slug: str, filters: Filters) -> pd.DataFrame:
+    """Not cached: what members wrote is read only when someone allowed to see it asks."""
+    store = app_store(settings.app_db_url)
+    return store.run(survey_results.free_text_query(slug=slug, filters=filters))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_campaign_choices(settings: Settings, version: str) -> pd.DataFrame:
+    return warehouse(settings.warehouse_url).run(links.campaign_choices_query())
+
+
+def load_audience(settings: Settings, audience: links.Audience) -> pd.DataFrame:
+    return warehouse(settings.warehouse_url).run(links.audience_query(audience))

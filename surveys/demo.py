@@ -1,0 +1,355 @@
+"""Demo survey answers for the demo community, to the shipped definitions in this folder.
+
+Each demo respondent gets a mood from their activity (active members are happier), and every
+question type is answered from that mood, through the same engine as the member's page
+(`answer_rows`), so conditions apply and the stored rows look exactly like real ones. Older events
+get their own copy of the post-event survey; the newest one is the shipped `post-event` itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from data_sources.demo import DAYS, SEED
+from store import tables
+from store.database import AppStore
+from surveys import registry
+from surveys.answers import answer_rows, feedback_texts, response_score, visible
+from surveys.definition import Question, Survey, load_definitions, parse_definition
+
+FOLDER = Path(__file__).resolve().parent
+ABANDON_SHARE = 0.08  # respondents who open the survey and leave without submitting
+
+FEEDBACK_TEXTS = {  # sentiment -> language -> [(text, theme)]
+    "positive": {
+        "en": [
+            ("People answer questions on the forum really fast, thank you!", "support"),
+            ("The meetup was excellent: practical talks and friendly people.", "events"),
+            ("Great community, I learned a lot from the weekly challenges.", "content"),
+        ],
+        "zh": [
+            ("社区氛围很好，问题很快就有人回答。", "support"),
+            ("这次线下活动组织得很好，收获很多。", "events"),
+            ("每周挑战很有意思，学到了很多。", "content"),
+        ],
+    },
+    "neutral": {
+        "en": [
+            ("More tutorials for beginners would help.", "content"),
+            ("Could you hold some events in the evening for Asian time zones?", "events"),
+        ],
+        "zh": [("希望有更多面向新手的教程。", "content"), ("希望活动时间能照顾亚洲时区。", "events")],
+    },
+    "negative": {
+        "en": [
+            ("Hard to find answers with the forum search.", "search"),
+            ("I asked for help twice and nobody replied.", "support"),
+            ("Too many promotional posts lately.", "moderation"),
+            ("The webinar started late and the audio was bad.", "events"),
+        ],
+        "zh": [
+            ("论坛搜索很难找到答案。", "search"),
+            ("提问两次都没人回复。", "support"),
+            ("最近广告帖子太多了。", "moderation"),
+        ],
+    },
+}
+SENTIMENT_SCORE = {"positive": 0.7, "neutral": 0.0, "negative": -0.6}
+
+
+@dataclass(frozen=True)
+class DemoSurveys:
+    """Survey definitions and rows for the app store, with response keys in place of database ids."""
+
+    definitions: dict[str, Survey]
+    responses: pd.DataFrame
+    answers: pd.DataFrame
+    feedback: pd.DataFrame
+
+
+def _mood(rng: np.random.Generator, propensity: np.ndarray) -> np.ndarray:
+    """An NPS-like 0-10 score per respondent: more active members tend to be happier."""
+    return np.rint(np.clip(7.2 + 0.9 * np.log(propensity) + rng.normal(0, 1.6, propensity.size), 0, 10))
+
+
+def _point(rng: np.random.Generator, score: float, low: int, high: int) -> int:
+    return int(np.clip(np.rint(low + score / 10 * (high - low) + rng.normal(0, 0.6)), low, high))
+
+
+def _answer(question: Question, score: float, rng: np.random.Generator) -> Any:
+    """A plausible answer of this type for a respondent with this mood (texts are added later)."""
+    kind = question.type
+    if kind == "nps":
+        return int(score)
+    if kind in ("csat", "rating"):
+        return _point(rng, score, 1, 5)
+    if kind == "ces":
+        return _point(rng, score, 1, 7)
+    if kind == "yes_no":
+        return bool(rng.uniform() < 0.3 + score * 0.06)
+    if kind == "matrix":
+        return {row.id: _point(rng, score, 1, len(question.scale)) for row in question.rows}
+    ids = [option.id for option in question.options]
+    if kind == "choice":
+        return ids[int(rng.integers(len(ids)))]
+    if kind == "multi":
+        return sorted(rng.choice(ids, size=int(rng.integers(1, min(3, len(ids)) + 1)), replace=False).tolist())
+    return None  # text questions
+
+
+def _mood_text(rng: np.random.Generator, score: float, chinese: bool) -> tuple[str, str, float, str]:
+    mood = "positive" if score >= 9 else "negative" if score <= 6 else "neutral"
+    language = "zh" if chinese and rng.uniform() < 0.85 else "en"
+    options = FEEDBACK_TEXTS[mood][language]
+    text, theme = options[int(rng.integers(len(options)))]
+    return text, theme, SENTIMENT_SCORE[mood], language
+
+
+def _invitations(community: dict[str, pd.DataFrame], members: pd.DataFrame, end: pd.Timestamp, rng) -> list:
+    """(slug, member positions, submission times) of everyone the demo has answer."""
+    picks = []
+    start = end - pd.Timedelta(days=DAYS)
+    # Quarterly member survey, asked on a rolling basis: a few members a week, joined 2+ weeks before.
+    for week in range(DAYS // 7):
+        moment = start + pd.Timedelta(days=7 * week)
+        pool = np.flatnonzero(members["joined_at"] < moment - pd.Timedelta(days=14))
+        if pool.size:
+            chosen = rng.choice(pool, size=min(pool.size, int(rng.integers(3, 9))), replace=False)
+            picks.append(("quarterly-nps", chosen, moment + pd.to_timedelta(rng.uniform(0, 7, chosen.size), unit="D")))
+    # Onboarding: a quarter of newcomers answer one to three weeks after joining.
+    newcomers = np.flatnonzero(rng.uniform(0, 1, len(members)) < 0.25)
+    joined = members["joined_at"].to_numpy()[newcomers]
+    picks.append(
+        (
+            "onboarding",
+            newcomers,
+            pd.DatetimeIndex(joined) + pd.to_timedelta(rng.uniform(7, 21, newcomers.size), unit="D"),
+        )
+    )
+    # Post-event surveys: 40% of attendees answer within three days of the end.
+    attended = community["campaign_members"].query("status == 'attended'")
+    for _, campaign in community["campaigns"].dropna(subset=["survey_id"]).iterrows():
+        who = members.index[
+            members["member_id"].isin(attended.loc[attended["campaign_id"] == campaign["campaign_id"], "member_id"])
+        ]
+        chosen = who[rng.uniform(0, 1, who.size) < 0.4].to_numpy()
+        moments = campaign["ends_at"] + pd.to_timedelta(rng.uniform(0.05, 3, chosen.size), unit="D")
+        picks.append((campaign["survey_id"], chosen, moments))
+    return picks
+
+
+def _event_copies(community: dict[str, pd.DataFrame], template: Survey) -> dict[str, Survey]:
+    """A copy of the post-event survey for every older event and webinar, linked to its campaign."""
+    copies = {}
+    for _, campaign in community["campaigns"].dropna(subset=["survey_id"]).iterrows():
+        if campaign["survey_id"] == template.slug:
+            continue
+        source = {
+            **template.source,
+            "slug": campaign["survey_id"],
+            "title": {"en": f"How was {campaign['name']}?", "zh": f"{campaign['name']} 怎么样？"},
+            "campaign": campaign["campaign_id"],
+        }
+        copies[campaign["survey_id"]] = parse_definition(source, where=f"demo copy of {template.slug}")
+    return copies
+
+
+def generate_surveys(
+    community: dict[str, pd.DataFrame], *, today: date, seed: int = SEED, folder: Path = FOLDER
+) -> DemoSurveys:
+    """Responses to the quarterly, onboarding and post-event surveys, a few abandoned, and the
+    feedback items their written answers became."""
+    rng = np.random.default_rng(seed + 1)
+    shipped, problems = load_definitions(folder)
+    if problems:
+        raise ValueError("The shipped survey definitions are invalid: " + "; ".join(problems))
+    definitions = {survey.slug: survey for survey in shipped}
+    definitions |= _event_copies(community, definitions["post-event"])
+    members = community["members"]
+    members = members[~members["is_team"]].reset_index(drop=True)
+    end = pd.Timestamp(today)
+    propensity = members["propensity"].to_numpy()
+    chinese_region = (members["region"] == "Greater China").to_numpy()
+
+    responses, answers, feedback = [], [], []
+    for slug, chosen, submitted in _invitations(community, members, end, rng):
+        keep = np.asarray(submitted < end)
+        chosen, submitted = np.asarray(chosen)[keep], pd.DatetimeIndex(submitted)[keep].round("s")
+        survey = definitions[slug]
+        scores = _mood(rng, propensity[chosen])
+        wrote = rng.uniform(0, 1, chosen.size) < 0.45
+        abandoned = rng.uniform(0, 1, chosen.size) < ABANDON_SHARE
+        for n, (index, moment, score) in enumerate(zip(chosen, submitted, scores, strict=True)):
+            key = f"demo-{slug}-{len(responses)}"
+            member_id = members.at[index, "member_id"]
+            text, theme, sentiment, language = _mood_text(rng, score, chinese_region[index])
+            responses.append(
+                {
+                    "key": key,
+                    "slug": slug,
+                    "member_id": member_id,
+                    "started_at": (moment - pd.Timedelta(minutes=3)).to_pydatetime(),
+                    "submitted_at": None if abandoned[n] else moment.to_pydatetime(),
+                    "completed": not abandoned[n],
+                    "locale": language,
+                }
+            )
+            if abandoned[n]:
+                continue
+            given = {question.id: _answer(question, score, rng) for question in survey.questions}
+            if wrote[n]:  # the text goes to the first written question the answers show
+                first = next((q for q in survey.questions if q.type == "long_text" and visible(q, given)), None)
+                if first is not None:
+                    given[first.id] = text
+            rows = answer_rows(survey, given)
+            answers += [{"key": key, **row.__dict__} for row in rows]
+            for row in feedback_texts(survey, rows):
+                feedback.append(
+                    _feedback_row(
+                        rng,
+                        key,
+                        member_id,
+                        moment,
+                        end,
+                        row.value_text,
+                        response_score(rows),
+                        sentiment,
+                        language,
+                        theme,
+                        row.question_id,
+                    )
+                )
+    return DemoSurveys(
+        definitions=definitions,
+        responses=pd.DataFrame(responses),
+        answers=pd.DataFrame(answers),
+        feedback=pd.DataFrame(feedback),
+    )
+
+
+def _feedback_row(
+    rng: np.random.Generator,
+    key: str,
+    member_id: str,
+    moment: pd.Timestamp,
+    end: pd.Timestamp,
+    text: str,
+    score: float,
+    sentiment: float,
+    language: str,
+    theme: str,
+    question_id: str,
+) -> dict[str, object]:
+    """Older feedback has mostly been handled; the last few weeks are still in the inbox."""
+    age_days = (end - moment) / pd.Timedelta(days=1)
+    closed_at = (moment + pd.Timedelta(days=float(rng.uniform(1, 20)))).round("s")
+    closed = age_days > 21 and closed_at < end and rng.uniform() < min(0.95, age_days / 60)
+    status = (
+        rng.choice(["resolved", "resolved", "wont_fix"])
+        if closed
+        else rng.choice(["new", "new", "triaged", "in_progress"])
+    )
+    return {
+        "key": key,
+        "question_id": question_id,
+        "member_id": member_id,
+        "created_at": moment.to_pydatetime(),
+        "text": text,
+        "score": score,
+        "sentiment": sentiment,
+        "language": language,
+        "theme": theme,
+        "status": str(status),
+        "priority": "high" if score is not None and score <= 3 else "normal",
+        "closed_at": closed_at.to_pydatetime() if closed else None,
+    }
+
+
+def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, timezone: str = "UTC") -> int:
+    """Publish the definitions (a new version only where one changed), then replace the demo's
+    responses, answers and feedback in one transaction. Only rows the demo made (responses with
+    source 'demo', their answers and feedback) are removed, so real responses stay. Returns the
+    responses written."""
+    for survey in demo.definitions.values():
+        registry.register(app_store, survey, timezone=timezone, now=now)
+    with app_store.begin() as connection:
+        demo_responses = sa.select(tables.responses.c.id).where(tables.responses.c.source == "demo")
+        connection.execute(tables.feedback.delete().where(tables.feedback.c.response_id.in_(demo_responses)))
+        connection.execute(tables.answers.delete().where(tables.answers.c.response_id.in_(demo_responses)))
+        connection.execute(tables.responses.delete().where(tables.responses.c.source == "demo"))
+        newest = (
+            sa.select(tables.surveys.c.slug, sa.func.max(tables.surveys.c.id).label("id"))
+            .where(tables.surveys.c.slug.in_(list(demo.definitions)))
+            .group_by(tables.surveys.c.slug)
+        )
+        survey_ids = dict(connection.execute(newest).all())
+        if demo.responses.empty:
+            return 0
+        connection.execute(
+            tables.responses.insert(),
+            [
+                {
+                    "survey_id": survey_ids[row.slug],
+                    "member_id": row.member_id,
+                    "started_at": row.started_at,
+                    "submitted_at": None if pd.isna(row.submitted_at) else row.submitted_at,
+                    "completed": bool(row.completed),
+                    "idempotency_key": row.key,
+                    "locale": row.locale,
+                    "source": "demo",
+                }
+                for row in demo.responses.itertuples()
+            ],
+        )
+        response_ids = dict(
+            connection.execute(
+                sa.select(tables.responses.c.idempotency_key, tables.responses.c.id).where(
+                    tables.responses.c.source == "demo"
+                )
+            ).all()
+        )
+        connection.execute(
+            tables.answers.insert(),
+            [
+                {
+                    "response_id": response_ids[row.key],
+                    "question_id": row.question_id,
+                    "question_type": row.question_type,
+                    "value_num": None if pd.isna(row.value_num) else row.value_num,
+                    "value_text": None if pd.isna(row.value_text) else row.value_text,
+                }
+                for row in demo.answers.itertuples()
+            ],
+        )
+        if not demo.feedback.empty:
+            connection.execute(
+                tables.feedback.insert(),
+                [
+                    {
+                        "source": "survey",
+                        "response_id": response_ids[row.key],
+                        "question_id": row.question_id,
+                        "member_id": row.member_id,
+                        "created_at": row.created_at,
+                        "text": row.text,
+                        "score": None if pd.isna(row.score) else row.score,
+                        "sentiment": row.sentiment,
+                        "language": row.language,
+                        "status": row.status,
+                        "priority": row.priority,
+                        "theme": row.theme,
+                        "updated_at": now,
+                        "closed_at": None if pd.isna(row.closed_at) else row.closed_at,
+                        "version": 1,
+                    }
+                    for row in demo.feedback.itertuples()
+                ],
+            )
+    return int(demo.responses["completed"].sum())
