@@ -300,7 +300,8 @@ def _question(raw: Any, checker: _Checker, place: str, languages: tuple[str, ...
         rows = _options(raw.get("rows", []), checker, f"{where}: rows", languages)
         if not rows:
             checker.problem(f"{where}: rows", "a matrix question needs at least one row")
-        labels = raw.get("scale", DEFAULT_MATRIX_SCALE)
+        default = [{language: label[language] for language in languages} for label in DEFAULT_MATRIX_SCALE]
+        labels = raw.get("scale", default)
         if not isinstance(labels, list) or not 2 <= len(labels) <= 11:
             checker.problem(f"{where}: scale", "a matrix scale is a list of 2 to 11 labels")
         else:

@@ -1,0 +1,190 @@
+"""Survey definitions: the shipped files load, bad files say what and where, answers are checked
+per question type, and conditions show or hide follow-ups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from surveys.answers import OTHER, answer_rows, check_answer, check_survey, feedback_texts, visible_questions
+from surveys.definition import DefinitionError, load_definition, load_definitions, parse_definition
+
+SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
+
+
+def test_the_three_shipped_definitions_load():
+    surveys, problems = load_definitions(SURVEYS_DIR)
+    assert problems == []
+    by_slug = {survey.slug: survey for survey in surveys}
+    assert set(by_slug) == {"post-event", "quarterly-nps", "onboarding"}
+    assert by_slug["post-event"].campaign == "community-day"
+    assert len(by_slug["quarterly-nps"].pages) == 2
+    assert by_slug["quarterly-nps"].title["zh"] == "季度会员调查"
+
+
+def definition(*questions: dict, **fields: object) -> dict:
+    return {"slug": "s", "title": "T", "questions": list(questions), **fields}
+
+
+NPS = {"id": "nps", "type": "nps", "text": "Recommend?"}
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (
+            definition({"id": "q3", "type": "choice", "text": "Pick", "options": ["a"]}),
+            "bad.yaml: q3: options: a choice question needs at least two options",
+        ),
+        (definition({"id": "q1", "type": "slider", "text": "?"}), "bad.yaml: q1: type: 'slider' is not one of"),
+        (definition({**NPS, "requried": True}), "bad.yaml: nps: requried: is not a question field"),
+        (definition({"id": "q1", "type": "nps"}), "bad.yaml: q1: text: is missing"),
+        (
+            definition(
+                {"id": "why", "type": "long_text", "text": "Why?", "show_if": {"question": "nps", "at_most": 6}}, NPS
+            ),
+            "bad.yaml: why: show_if: question 'nps' is not an earlier question",
+        ),
+        (
+            definition(NPS, {"id": "why", "type": "long_text", "text": "?", "show_if": {"question": "nps", "is": 6}}),
+            "bad.yaml: why: show_if: needs exactly one of equals, in, at_most, at_least",
+        ),
+        (definition(NPS, NPS), "bad.yaml: nps: id: appears more than once"),
+        (definition({"id": "m", "type": "matrix", "text": "Agree?"}), "bad.yaml: m: rows: a matrix question needs"),
+        (
+            definition({"id": "t", "type": "short_text", "text": "?", "max_length": 900}),
+            "bad.yaml: t: max_length: must be a whole number from 1 to 200",
+        ),
+        (definition(NPS, languages=["en", "fr"]), "bad.yaml: languages: must be a list drawn from"),
+        (
+            definition({"id": "q", "type": "nps", "text": {"zh": "推荐吗？"}}, languages=["en", "zh"]),
+            "bad.yaml: q: text: needs the 'en' text",
+        ),
+        (definition(NPS, opens_at="2026-05-01", closes_at="2026-04-01"), "bad.yaml: closes_at: must be after opens_at"),
+        (definition(NPS, response_limit=0), "bad.yaml: response_limit: must be a whole number of at least 1"),
+        (definition(NPS, slug="Bad Slug"), "bad.yaml: slug: 'Bad Slug' must be lowercase"),
+        ({"slug": "s", "title": "T", "questions": []}, "bad.yaml: page 1: needs a list of questions"),
+    ],
+)
+def test_a_bad_definition_names_the_file_question_and_field(raw, expected):
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(raw, where="bad.yaml")
+    assert any(problem.startswith(expected) for problem in error.value.problems), error.value.problems
+
+
+def test_every_problem_of_a_file_is_reported_at_once():
+    raw = definition({"id": "a", "type": "choice", "text": "?"}, {"id": "b", "type": "nope", "text": "?"})
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(raw, where="x.yaml")
+    assert len(error.value.problems) == 2
+
+
+def test_invalid_yaml_and_a_slug_that_is_not_the_file_name_are_refused(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("slug: broken\ntitle: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"broken.yaml: line \d+: not valid YAML"):
+        load_definition(broken)
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(definition(NPS, slug="elsewhere")), encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"other\.yaml: slug: .elsewhere. differs from the file name"):
+        load_definition(other)
+
+
+def test_a_stored_definition_parses_back_to_the_same_survey():
+    survey = load_definition(SURVEYS_DIR / "quarterly-nps.yaml")
+    again = parse_definition(survey.source, where="store")
+    assert again == survey
+
+
+def only(question: dict):
+    return parse_definition(definition(question), where="t.yaml").questions[0]
+
+
+@pytest.mark.parametrize(
+    "question, value, problem",
+    [
+        ({"type": "nps"}, 0, None),
+        ({"type": "nps"}, 10, None),
+        ({"type": "nps"}, 11, "range"),
+        ({"type": "nps"}, True, "range"),
+        ({"type": "rating"}, 0, "range"),
+        ({"type": "csat"}, 5, None),
+        ({"type": "csat"}, 6, "range"),
+        ({"type": "ces"}, 7, None),
+        ({"type": "ces"}, 8, "range"),
+        ({"type": "nps", "required": True}, None, "required"),
+        ({"type": "nps"}, None, None),
+        ({"type": "yes_no"}, False, None),
+        ({"type": "yes_no"}, "yes", "yes_no"),
+        ({"type": "short_text"}, "x" * 200, None),
+        ({"type": "short_text"}, "x" * 201, "too_long"),
+        ({"type": "long_text", "max_length": 10}, "x" * 11, "too_long"),
+        ({"type": "long_text", "required": True}, "   ", "required"),
+        ({"type": "choice", "options": ["a", "b"]}, "a", None),
+        ({"type": "choice", "options": ["a", "b"]}, "c", "choice"),
+        ({"type": "choice", "options": ["a", "b"]}, OTHER, "choice"),
+        ({"type": "multi", "options": ["a", "b", "c"]}, ["a", "c"], None),
+        ({"type": "multi", "options": ["a", "b"]}, ["a", "z"], "choice"),
+        ({"type": "multi", "options": ["a", "b"], "required": True}, [], "required"),
+        ({"type": "matrix", "rows": ["r1", "r2"]}, {"r1": 5}, None),
+        ({"type": "matrix", "rows": ["r1", "r2"]}, {"r1": 6}, "matrix"),
+        ({"type": "matrix", "rows": ["r1", "r2"], "required": True}, {"r1": 1}, "matrix_rows"),
+    ],
+)
+def test_each_question_type_checks_its_answer(question, value, problem):
+    parsed = only({"id": "q", "text": "?", **question})
+    found = check_answer(parsed, {"q": value})
+    assert (found[0] if found else None) == problem
+
+
+def test_other_needs_its_text_and_is_stored_beside_the_choice():
+    survey = parse_definition(
+        definition({"id": "heard", "type": "choice", "text": "?", "other": True, "options": ["a", "b"]}), where="t"
+    )
+    assert check_survey(survey, {"heard": OTHER}) == {"heard": ("other_missing", {})}
+    rows = answer_rows(survey, {"heard": OTHER, "heard.other": " a podcast "})
+    assert [(row.question_id, row.question_type, row.value_text) for row in rows] == [
+        ("heard", "choice", OTHER),
+        ("heard.other", "other", "a podcast"),
+    ]
+
+
+FOLLOW_UPS = definition(
+    {"id": "nps", "type": "nps", "text": "?", "required": True},
+    {"id": "sad", "type": "long_text", "text": "What disappointed you?", "show_if": {"question": "nps", "at_most": 6}},
+    {"id": "ok", "type": "yes_no", "text": "?"},
+    {"id": "fix", "type": "short_text", "text": "?", "required": True, "show_if": {"question": "ok", "equals": "no"}},
+    {"id": "topics", "type": "multi", "text": "?", "options": ["a", "b", "c"]},
+    {"id": "why_b", "type": "long_text", "text": "?", "show_if": {"question": "topics", "in": ["b"]}},
+)
+
+
+@pytest.mark.parametrize(
+    "answers, shown",
+    [
+        ({"nps": 6}, {"nps", "sad", "ok", "topics"}),
+        ({"nps": 7}, {"nps", "ok", "topics"}),
+        ({}, {"nps", "ok", "topics"}),
+        ({"nps": 9, "ok": False}, {"nps", "ok", "fix", "topics"}),
+        ({"nps": 9, "ok": True, "topics": ["a", "b"]}, {"nps", "ok", "topics", "why_b"}),
+    ],
+)
+def test_a_follow_up_shows_only_when_the_earlier_answer_matches(answers, shown):
+    survey = parse_definition(FOLLOW_UPS, where="t")
+    assert {question.id for question in visible_questions(survey, answers)} == shown
+
+
+def test_hidden_questions_are_neither_required_nor_stored():
+    survey = parse_definition(FOLLOW_UPS, where="t")
+    answers = {"nps": 9, "sad": "left over from when I picked 3", "ok": True}
+    assert check_survey(survey, answers) == {}
+    assert [row.question_id for row in answer_rows(survey, answers)] == ["nps", "ok"]
+    assert check_survey(survey, {"nps": 9, "ok": False}) == {"fix": ("required", {})}
+
+
+def test_long_text_answers_become_feedback_and_short_ones_do_not():
+    survey = parse_definition(FOLLOW_UPS, where="t")
+    rows = answer_rows(survey, {"nps": 3, "sad": "Nobody answered", "ok": False, "fix": "faster replies"})
+    assert [row.question_id for row in feedback_texts(survey, rows)] == ["sad"]

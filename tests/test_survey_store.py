@@ -1,0 +1,288 @@
+"""Surveys in the app store, on SQLite and PostgreSQL: versions, exactly-once submission,
+single-use personal links, anonymity, and a store failure that writes nothing."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from store import tables
+from store.database import AppStore, StoreError
+from surveys import links, registry
+from surveys.definition import parse_definition
+from surveys.links import Audience, token_hash
+from surveys.submission import AnswersInvalid, Outcome, check_link, start_response, submit
+
+NOW = datetime(2026, 3, 10, 12)
+DATABASES = itertools.count()
+DEFINITION = {
+    "slug": "pulse",
+    "title": "Pulse",
+    "questions": [
+        {"id": "nps", "type": "nps", "text": "Recommend?", "required": True},
+        {"id": "why", "type": "long_text", "text": "Why?"},
+        {"id": "city", "type": "short_text", "text": "City?"},
+    ],
+}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path, new_postgres_database):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+    else:
+        url = new_postgres_database(f"surveys_{next(DATABASES)}")
+    app_store = AppStore(url)
+    app_store.migrate()
+    yield app_store
+    app_store.dispose()
+
+
+def publish(store: AppStore, **changes: object) -> registry.StoredSurvey:
+    survey = parse_definition({**DEFINITION, **changes}, where="pulse.yaml")
+    registry.register(store, survey, timezone="UTC", now=NOW)
+    return registry.load_survey(store, survey.slug)
+
+
+def count(store: AppStore, table: sa.Table, *conditions: sa.ColumnElement[bool]) -> int:
+    return int(store.run(sa.select(sa.func.count()).select_from(table).where(*conditions)).iloc[0, 0])
+
+
+def invite(store: AppStore, stored: registry.StoredSurvey, *member_ids: str) -> dict[str, str]:
+    members = pd.DataFrame({"member_id": list(member_ids), "name": list(member_ids), "email": None})
+    made = links.create_links(
+        store,
+        survey_id=stored.id,
+        slug=stored.slug,
+        members=members,
+        audience=Audience("segment", "dev"),
+        base_url="https://pulse.example.org/",
+        now=NOW,
+    )
+    return {row.member_id: row.link.split("&t=")[1] for row in made.itertuples()}
+
+
+def test_an_unchanged_definition_keeps_its_version_and_a_change_adds_one(store):
+    first = publish(store)
+    assert (first.version, first.status) == (1, "open")
+    assert publish(store).version == 1
+    submit(store, stored=first, answers={"nps": 9}, key="k1", now=NOW)
+    registry.set_status(store, "pulse", "closed")
+    changed = publish(store, title="Pulse, reworded")
+    assert (changed.version, changed.status) == (2, "closed")  # the managers' switch carries over
+    old = store.run(sa.select(tables.responses.c.survey_id).where(tables.responses.c.idempotency_key == "k1"))
+    assert old.iloc[0, 0] == first.id  # the earlier answer still points at the version it was given under
+    assert registry.load_survey(store, "pulse", version=1).survey.title == {"en": "Pulse"}
+
+
+def test_a_double_submit_stores_one_response(store):
+    stored = publish(store)
+    first = submit(store, stored=stored, answers={"nps": 10, "why": "Great"}, key="same", now=NOW)
+    again = submit(store, stored=stored, answers={"nps": 10, "why": "Great"}, key="same", now=NOW)
+    assert (first.outcome, again.outcome) == (Outcome.STORED, Outcome.ALREADY_STORED)
+    assert count(store, tables.responses) == 1
+    assert count(store, tables.answers) == 2
+    assert count(store, tables.feedback) == 1
+
+
+def test_concurrent_submits_with_one_key_store_one_response(store):
+    stored = publish(store)
+    start_response(store, stored=stored, key="race", locale="en", now=NOW)
+    outcomes, barrier = [], threading.Barrier(8)
+
+    def send() -> None:
+        barrier.wait()
+        outcomes.append(submit(store, stored=stored, answers={"nps": 8}, key="race", now=NOW).outcome)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    [thread.start() for thread in threads]
+    [thread.join() for thread in threads]
+    assert sorted(outcomes) == sorted([Outcome.STORED] + [Outcome.ALREADY_STORED] * 7)
+    assert count(store, tables.responses) == 1
+    assert count(store, tables.answers) == 1
+
+
+def test_concurrent_submits_without_a_started_row_store_one_response(store):
+    stored = publish(store)
+    outcomes, barrier = [], threading.Barrier(6)
+
+    def send() -> None:
+        barrier.wait()
+        outcomes.append(submit(store, stored=stored, answers={"nps": 8}, key="fresh", now=NOW).outcome)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    [thread.start() for thread in threads]
+    [thread.join() for thread in threads]
+    assert outcomes.count(Outcome.STORED) == 1 and outcomes.count(Outcome.ALREADY_STORED) == 5
+    assert count(store, tables.responses) == 1
+
+
+def test_a_personal_link_answers_once_even_when_used_concurrently(store):
+    stored = publish(store)
+    token = invite(store, stored, "alice")["alice"]
+    assert check_link(store, slug="pulse", token=token) is None
+    outcomes, barrier = [], threading.Barrier(5)
+
+    def send(n: int) -> None:
+        barrier.wait()
+        outcomes.append(submit(store, stored=stored, answers={"nps": 9}, key=f"tab-{n}", token=token, now=NOW).outcome)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(5)]
+    [thread.start() for thread in threads]
+    [thread.join() for thread in threads]
+    assert outcomes.count(Outcome.STORED) == 1 and outcomes.count(Outcome.LINK_USED) == 4
+    responses = store.run(sa.select(tables.responses.c.member_id))
+    assert responses["member_id"].tolist() == ["alice"]
+    assert check_link(store, slug="pulse", token=token) is Outcome.LINK_USED
+    later = submit(store, stored=stored, answers={"nps": 9}, key="later", token=token, now=NOW)
+    assert later.outcome is Outcome.LINK_USED
+
+
+def test_tokens_are_stored_hashed_and_only_work_for_their_survey(store):
+    stored = publish(store)
+    token = invite(store, stored, "alice")["alice"]
+    hashes = store.run(sa.select(tables.invitations.c.token_hash))["token_hash"].tolist()
+    assert hashes == [token_hash(token)] and token not in hashes
+    assert len(token) >= 32
+    other = parse_definition({**DEFINITION, "slug": "other"}, where="other.yaml")
+    registry.register(store, other, timezone="UTC", now=NOW)
+    assert check_link(store, slug="other", token=token) is Outcome.LINK_INVALID
+    result = submit(
+        store, stored=registry.load_survey(store, "other"), answers={"nps": 1}, key="x", token=token, now=NOW
+    )
+    assert result.outcome is Outcome.LINK_INVALID
+    assert count(store, tables.responses) == 0
+
+
+def test_asking_for_links_again_replaces_unused_ones_and_skips_members_who_answered(store):
+    stored = publish(store)
+    first = invite(store, stored, "alice", "bob")
+    submit(store, stored=stored, answers={"nps": 9}, key="a", token=first["alice"], now=NOW)
+    second = invite(store, stored, "alice", "bob", "carol")
+    assert set(second) == {"bob", "carol"}
+    assert check_link(store, slug="pulse", token=first["bob"]) is Outcome.LINK_INVALID  # replaced
+    assert check_link(store, slug="pulse", token=second["bob"]) is None
+    assert count(store, tables.invitations) == 3
+
+
+def test_an_anonymous_survey_stores_no_member_and_no_way_back_to_one(store):
+    stored = publish(store, anonymous=True)
+    token = invite(store, stored, "alice")["alice"]
+    result = submit(store, stored=stored, answers={"nps": 3, "why": "Too slow"}, key="anon", token=token, now=NOW)
+    assert result.outcome is Outcome.STORED
+    assert store.run(sa.select(tables.responses.c.member_id))["member_id"].tolist() == [None]
+    assert store.run(sa.select(tables.feedback.c.member_id))["member_id"].tolist() == [None]
+    invitation = store.run(sa.select(tables.invitations.c.used_at, tables.invitations.c.response_id)).iloc[0]
+    assert invitation["response_id"] is None or pd.isna(invitation["response_id"])
+    assert invitation["used_at"] == datetime(2026, 3, 10)  # the day only
+    assert check_link(store, slug="pulse", token=token) is Outcome.LINK_USED
+
+
+def test_free_text_becomes_one_feedback_item_with_the_responses_score(store):
+    stored = publish(store)
+    token = invite(store, stored, "bob")["bob"]
+    submit(
+        store,
+        stored=stored,
+        answers={"nps": 4, "why": "  Slow answers  ", "city": "Lyon"},
+        key="f",
+        token=token,
+        now=NOW,
+    )
+    items = store.run(
+        sa.select(
+            tables.feedback.c.question_id,
+            tables.feedback.c.member_id,
+            tables.feedback.c.text,
+            tables.feedback.c.score,
+            tables.feedback.c.status,
+        )
+    )
+    assert items.to_dict("records") == [
+        {"question_id": "why", "member_id": "bob", "text": "Slow answers", "score": 4.0, "status": "new"}
+    ]
+
+
+def test_invalid_answers_are_refused_before_anything_is_written(store):
+    stored = publish(store)
+    with pytest.raises(AnswersInvalid) as invalid:
+        submit(store, stored=stored, answers={"nps": 12}, key="bad", now=NOW)
+    assert invalid.value.problems == {"nps": ("range", {"low": 0, "high": 10})}
+    assert count(store, tables.responses) == 0
+
+
+@pytest.mark.parametrize(
+    "changes, outcome",
+    [
+        ({"opens_at": "2026-03-11"}, Outcome.NOT_OPEN),
+        ({"closes_at": "2026-03-10 12:00"}, Outcome.CLOSED),
+        ({"response_limit": 1}, Outcome.LIMIT),
+    ],
+)
+def test_a_survey_that_is_not_open_refuses_answers(store, changes, outcome):
+    stored = publish(store, **changes)
+    if outcome is Outcome.LIMIT:
+        assert submit(store, stored=stored, answers={"nps": 9}, key="first", now=NOW).outcome is Outcome.STORED
+    assert submit(store, stored=stored, answers={"nps": 9}, key="late", now=NOW).outcome is outcome
+    assert count(store, tables.responses, tables.responses.c.idempotency_key == "late") == 0
+
+
+def test_a_closed_survey_refuses_answers_until_reopened(store):
+    stored = publish(store)
+    registry.set_status(store, "pulse", "closed")
+    closed = registry.load_survey(store, "pulse")
+    assert submit(store, stored=closed, answers={"nps": 9}, key="k", now=NOW).outcome is Outcome.CLOSED
+    registry.set_status(store, "pulse", "open")
+    assert (
+        submit(store, stored=registry.load_survey(store, "pulse"), answers={"nps": 9}, key="k", now=NOW).outcome
+        is Outcome.STORED
+    )
+    assert stored.status == "open"
+
+
+def test_a_store_failure_writes_nothing_and_a_retry_stores_once(store):
+    stored = publish(store)
+    token = invite(store, stored, "alice")["alice"]
+    start_response(store, stored=stored, key="retry", locale="en", now=NOW)
+    if store.engine.dialect.name == "sqlite":  # a real failure inside the transaction, after the response row
+        fail = "CREATE TRIGGER fail BEFORE INSERT ON answers BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        heal = "DROP TRIGGER fail"
+    else:
+        fail = (
+            "CREATE FUNCTION fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql;"
+            "CREATE TRIGGER fail BEFORE INSERT ON answers FOR EACH ROW EXECUTE FUNCTION fail()"
+        )
+        heal = "DROP TRIGGER fail ON answers"
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql(fail)
+    with pytest.raises(StoreError, match="could not be saved"):
+        submit(store, stored=stored, answers={"nps": 2, "why": "Meh"}, key="retry", token=token, now=NOW)
+    assert count(store, tables.responses, tables.responses.c.completed == sa.true()) == 0
+    assert count(store, tables.feedback) == 0
+    assert check_link(store, slug="pulse", token=token) is None  # the link is not spent
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql(heal)
+    result = submit(store, stored=stored, answers={"nps": 2, "why": "Meh"}, key="retry", token=token, now=NOW)
+    assert result.outcome is Outcome.STORED
+    assert count(store, tables.responses) == 1 and count(store, tables.answers) == 2
+
+
+def test_register_folder_publishes_valid_files_and_reports_the_others(store, tmp_path: Path):
+    folder = tmp_path / "defs"
+    folder.mkdir()
+    (folder / "good.yaml").write_text("slug: good\ntitle: Good\nquestions:\n  - {id: n, type: nps, text: Recommend}\n")
+    (folder / "bad.yaml").write_text("slug: bad\ntitle: Bad\nquestions:\n  - {id: c, type: choice, text: Pick}\n")
+    versions, problems = registry.register_folder(store, folder, timezone="Asia/Shanghai", now=NOW)
+    assert versions == {"good": 1}
+    assert problems == ["bad.yaml: c: options: a choice question needs at least two options"]
+    (folder / "good.yaml").write_text(
+        "slug: good\ntitle: Good\nopens_at: 2026-04-01 08:00\nquestions:\n  - {id: n, type: nps, text: Recommend}\n"
+    )
+    assert registry.register_folder(store, folder, timezone="Asia/Shanghai", now=NOW)[0] == {"good": 2}
+    assert registry.load_survey(store, "good").opens_at == datetime(2026, 4, 1, 0, 0)  # 08:00 Shanghai in UTC
