@@ -217,7 +217,8 @@ def _now() -> datetime:
 def _publish(settings: Settings, store: AppStore) -> int:
     """Publish changed survey files as new versions; report files that could not be published."""
     versions, problems = registry.register_folder(store, settings.surveys_dir, timezone=settings.timezone, now=_now())
-    print(f"Surveys published: {', '.join(f'{slug} v{n}' for slug, n in versions.items()) or 'none'}.")
+    published = ", ".join(f"{slug} v{n}" for slug, n in versions.items()) or "none"
+    print(f"Surveys published: {published}.", file=sys.stderr)
     for problem in problems:
         print(f"survey problem: {problem}", file=sys.stderr)
     return 1 if problems else 0

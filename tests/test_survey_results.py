@@ -1,0 +1,217 @@
+"""Survey results against answers worked out by hand, on the fixture community (tests/community.py).
+
+Period P = [2025-03-01, 2025-03-08). In scope, NPS answers are alice 10, bob 9, carol 8, dave 6,
+hank 0 and one anonymous 10: n = 6, promoters 3, detractors 2, so NPS = (3 - 2) / 6 = 16.7, and
+with p = 1/2, d = 1/3 the margin is 1.96 * sqrt((p + d - (p - d)^2) / n) = 71.8 points.
+Left out: tom (team), alice's answer of 20 February (before P), bob's unfinished second response.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from metrics.filters import Filters
+from metrics.survey_results import results_document, survey_results, survey_table
+from store import tables
+from store.database import AppStore
+from surveys import registry
+from surveys.definition import parse_definition
+
+t = datetime
+P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+DEFINITION = {
+    "slug": "pulse",
+    "title": "Pulse",
+    "questions": [
+        {"id": "nps", "type": "nps", "text": "Recommend?"},
+        {"id": "csat", "type": "csat", "text": "Satisfied?"},
+        {"id": "ces", "type": "ces", "text": "Easy?"},
+        {"id": "pick", "type": "choice", "text": "Pick one", "options": ["a", "b"]},
+        {"id": "many", "type": "multi", "text": "Pick any", "options": ["a", "b", "c"]},
+        {"id": "agree", "type": "matrix", "text": "Agree?", "rows": ["r1"]},
+        {"id": "again", "type": "yes_no", "text": "Again?"},
+    ],
+}
+RESPONSES = [  # member, submitted_at (None: unfinished), answers
+    (
+        "alice",
+        t(2025, 3, 3, 9),
+        {"nps": 10, "csat": 5, "ces": 7, "pick": "a", "many": ["a", "b"], "agree": {"r1": 5}, "again": True},
+    ),
+    ("bob", t(2025, 3, 3, 10), {"nps": 9, "csat": 4, "ces": 5, "pick": "b", "many": ["b"], "again": False}),
+    ("carol", t(2025, 3, 3, 11), {"nps": 8, "csat": 3, "ces": 3}),
+    ("dave", t(2025, 3, 1, 12), {"nps": 6, "csat": 2}),
+    ("hank", t(2025, 3, 1, 13), {"nps": 0}),
+    (None, t(2025, 3, 6, 8), {"nps": 10}),
+    ("tom", t(2025, 3, 3, 12), {"nps": 0}),  # team member
+    ("alice", t(2025, 2, 20), {"nps": 0}),  # before P
+    ("bob", None, {}),  # opened, never submitted
+]
+
+
+@pytest.fixture
+def answered(tmp_path) -> AppStore:
+    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
+    store.migrate()
+    survey = parse_definition(DEFINITION, where="pulse.yaml")
+    registry.register(store, survey, timezone="UTC", now=t(2025, 2, 1))
+    stored = registry.load_survey(store, "pulse")
+    from surveys.answers import answer_rows
+
+    with store.begin() as connection:
+        for n, (member, submitted, given) in enumerate(RESPONSES):
+            response_id = connection.execute(
+                tables.responses.insert().values(
+                    survey_id=stored.id,
+                    member_id=member,
+                    started_at=submitted or t(2025, 3, 2),
+                    submitted_at=submitted,
+                    completed=submitted is not None,
+                    idempotency_key=f"r{n}",
+                )
+            ).inserted_primary_key[0]
+            for row in answer_rows(survey, given):
+                connection.execute(tables.answers.insert().values(response_id=response_id, **row.__dict__))
+        for n, used in enumerate([t(2025, 3, 3), t(2025, 3, 3), None, None]):
+            connection.execute(
+                tables.invitations.insert().values(
+                    survey_id=stored.id, token_hash=f"h{n}", member_id=f"m{n}", sent_at=t(2025, 3, 1), used_at=used
+                )
+            )
+    yield store
+    store.dispose()
+
+
+def results(store: AppStore, warehouse, filters: Filters = P):
+    return survey_results(
+        app_store=store, warehouse=warehouse, versions=registry.load_versions(store, "pulse"), filters=filters
+    )
+
+
+def test_nps_with_its_margin_csat_and_ces(answered, duckdb_warehouse):
+    summary = results(answered, duckdb_warehouse).summary
+    assert summary["responses"] == 6
+    assert (summary["nps"], summary["nps_margin"], summary["nps_answers"]) == (16.7, 71.8, 6)
+    assert (summary["csat"], summary["csat_answers"]) == (0.5, 4)  # 5 and 4 of 5, 4, 3, 2
+    assert (summary["ces"], summary["ces_answers"]) == (5.0, 3)  # mean of 7, 5, 3
+
+
+def test_nps_by_week_starts_weeks_on_monday(answered, duckdb_warehouse):
+    trend = results(answered, duckdb_warehouse).trend
+    # Week of 24 Feb: dave 6, hank 0 (both detractors). Week of 3 Mar: 10, 9, 8, 10 -> 3 of 4 promoters.
+    assert trend["week"].tolist() == [date(2025, 2, 24), date(2025, 3, 3)]
+    assert trend["nps"].round(1).tolist() == [-100.0, 75.0]
+    assert trend["margin"].round(1).tolist() == [0.0, 42.4]
+    assert trend["answers"].tolist() == [2, 4]
+
+
+def test_a_segment_filter_leaves_out_anonymous_answers(answered, duckdb_warehouse):
+    summary = results(answered, duckdb_warehouse, Filters(start=P.start, end=P.end, segment="dev")).summary
+    assert (summary["nps"], summary["nps_answers"]) == (33.3, 3)  # alice 10, bob 9, dave 6
+
+
+def test_breakdowns_by_segment_channel_and_level(answered, duckdb_warehouse):
+    breakdowns = results(answered, duckdb_warehouse).breakdowns
+    segment = breakdowns["segment"].set_index("group")
+    assert segment.loc["dev", "respondents"] == 3 and round(segment.loc["dev", "nps"], 1) == 33.3
+    assert round(segment.loc["dev", "csat"], 4) == round(2 / 3, 4)  # 5, 4 satisfied of 5, 4, 2
+    assert segment.loc["biz", "nps"] == -50.0 and segment.loc["biz", "csat"] == 0.0  # carol 8, hank 0; csat 3
+    channel = breakdowns["channel"].set_index("group")
+    assert channel["respondents"].to_dict() == {"event": 2, "forum": 3}
+    assert channel.loc["forum", "nps"] == 0.0  # alice 10, carol 8, hank 0: one promoter, one detractor
+    assert round(channel.loc["event", "csat"], 2) == 0.5  # bob 4, dave 2
+    # In the 90 days to 8 March every respondent was active in 1-4 weeks with under 5 contributions.
+    level = breakdowns["level"].set_index("group")
+    assert level["respondents"].to_dict() == {"casual": 5} and level.loc["casual", "nps"] == 0.0
+
+
+def test_each_question_gets_its_distribution(answered, duckdb_warehouse):
+    by_id = {question.id: frame for question, frame in results(answered, duckdb_warehouse).questions}
+    nps = by_id["nps"].set_index("answer")["answers"]
+    assert len(nps) == 11 and (nps[10.0], nps[9.0], nps[8.0], nps[6.0], nps[0.0], nps[5.0]) == (2, 1, 1, 1, 1, 0)
+    pick = by_id["pick"].set_index("answer")
+    assert pick["answers"].to_dict() == {"a": 1, "b": 1} and pick["share"].to_dict() == {"a": 0.5, "b": 0.5}
+    many = by_id["many"].set_index("answer")  # shares of the two who answered: may add up past 100%
+    assert many["answers"].to_dict() == {"a": 1, "b": 2, "c": 0}
+    assert many["share"].to_dict() == {"a": 0.5, "b": 1.0, "c": 0.0}
+    assert by_id["again"].set_index("label")["answers"].to_dict() == {"no": 1, "yes": 1}
+    agree = by_id["agree"]
+    assert agree[["row", "label", "answers", "share"]].values.tolist() == [["r1", "Strongly agree", 1, 1.0]]
+
+
+def test_survey_list_rates(answered):
+    row = survey_table(app_store=answered, now=t(2025, 3, 10)).set_index("slug").loc["pulse"]
+    assert (row["started"], row["completed"]) == (9, 8)
+    assert row["completion_rate"] == 8 / 9
+    assert (row["invitations"], row["invited_responses"], row["response_rate"]) == (4, 2, 0.5)
+    assert row["state"] == "open"
+
+
+def test_results_document_is_plain_json(answered, duckdb_warehouse):
+    document = results_document(results(answered, duckdb_warehouse))
+    again = json.loads(json.dumps(document))
+    assert again["nps"] == 16.7 and again["nps_by_week"][1]["week"] == "2025-03-03"
+    assert again["questions"]["pick"]["results"][0] == {"answer": "a", "label": "a", "answers": 1, "share": 0.5}
+    assert again["breakdowns"]["segment"][0]["group"] == "biz"
+
+
+CLI = Path(__file__).resolve().parent.parent / "cli.py"
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(CLI), *args], capture_output=True, env=env, timeout=120)
+
+
+@pytest.fixture
+def cli_env(configured, tmp_path, monkeypatch) -> dict[str, str]:
+    import os
+
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    (folder / "pulse.yaml").write_text(json.dumps(DEFINITION), encoding="utf-8")  # JSON is YAML too
+    return {**os.environ, "PULSE_SURVEYS_DIR": str(folder), "PULSE_PUBLIC_URL": "https://pulse.example.org"}
+
+
+def test_cli_validate_reports_problems_with_file_question_and_field(cli_env, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("slug: bad\ntitle: Bad\nquestions:\n  - {id: q3, type: choice, text: Pick, options: [a]}\n")
+    result = cli("survey", "validate", str(bad), env=cli_env)
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == "bad.yaml: q3: options: a choice question needs at least two options"
+    good = cli("survey", "validate", env=cli_env)
+    assert good.returncode == 0 and good.stdout.decode().strip() == "pulse.yaml: ok (pulse, 7 questions, 1 pages)"
+
+
+def test_cli_links_writes_one_personal_link_per_member_as_csv(cli_env):
+    result = cli("survey", "links", "pulse", "--segment", "dev", env=cli_env)
+    assert result.returncode == 1 and "no survey 'pulse'" in result.stderr.decode()  # not published yet
+    assert cli("survey", "list", "--format", "json", env=cli_env).returncode == 0
+    result = cli("survey", "links", "pulse", "--segment", "dev", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode("utf-8-sig").splitlines()
+    assert lines[0] == "member_id,name,email,link"
+    members = [line.split(",")[0] for line in lines[1:]]
+    assert sorted(members) == ["alice", "bob", "dave", "erin", "frank"]  # dev, not team
+    assert all(",https://pulse.example.org/survey?s=pulse&t=" in line for line in lines[1:])
+    listed = json.loads(cli("survey", "list", "--format", "json", env=cli_env).stdout)
+    assert [(row["slug"], row["invitations"]) for row in listed if row["slug"] == "pulse"] == [("pulse", 5)]
+
+
+def test_cli_results_json(cli_env):
+    cli("survey", "list", env=cli_env)
+    result = cli(
+        "survey", "results", "pulse", "--start", "2025-03-01", "--end", "2025-03-08", "--format", "json", env=cli_env
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    # The fixture store already holds answers to a first "pulse" (tests/conftest.py fill_app_store);
+    # the file becomes its version 2 and results count both: 5 responses, NPS 25 as in
+    # test_metrics_surveys_feedback.
+    assert (document["survey"], document["version"], document["responses"], document["nps"]) == ("pulse", 2, 5, 25.0)
+    assert document["period"]["start"] == "2025-03-01"
