@@ -28,23 +28,24 @@ def _now() -> datetime:
 
 
 def _language(languages: tuple[str, ...]) -> str:
+    """?lang=zh, else the browser's language, else the survey's first; kept in the address (as a
+    code, not a label, so a link reads the same in every language)."""
     if len(languages) == 1:
         return languages[0]
-    browser = (st.context.locale or "").split("-")[0]
-    if "lang" not in st.query_params and browser in languages:
-        st.query_params["lang"] = browser
-    return (
+    wanted = st.query_params.get("lang") or (st.context.locale or "").split("-")[0]
+    chosen = (
         st.segmented_control(
             t("survey.language"),
             languages,
             format_func=lambda code: {"en": "English", "zh": "中文"}.get(code, code),
-            default=languages[0],
-            key="lang",
-            bind="query-params",
+            default=wanted if wanted in languages else languages[0],
+            key="survey_language",
             label_visibility="collapsed",
         )
         or languages[0]
     )
+    st.query_params["lang"] = chosen
+    return chosen
 
 
 def _stop(message: str, *, kind: str = "info") -> None:
@@ -57,6 +58,7 @@ token = st.query_params.get("t")
 settings = data.current_settings()
 try:
     store = data.app_store(settings.app_db_url)
+    data.register_surveys(settings)  # a file added a moment ago is live at once
     stored = load_survey(store, slug) if slug else None
 except StoreError as error:
     _stop(error.user_message, kind="error")

@@ -162,9 +162,18 @@ with links_tab:
         if kind == "campaign":
             campaigns = data.load_campaign_choices(settings, version)
             names = dict(zip(campaigns["campaign_id"], campaigns["name"], strict=True))
-            value = st.selectbox(t("surveys.audience.campaign"), list(names), format_func=lambda c: f"{names[c]} ({c})")
+            value = st.selectbox(
+                t("surveys.invite.campaign"),
+                list(names),
+                format_func=lambda c: f"{names[c]} ({c})",
+                key="surveys_invite_campaign",
+            )
         else:
-            value = st.selectbox(t(f"surveys.audience.{kind or 'segment'}"), choices.get(kind or "segment", []))
+            value = st.selectbox(
+                t(f"surveys.invite.{kind or 'segment'}"),
+                choices.get(kind or "segment", []),
+                key=f"surveys_invite_{kind or 'segment'}",
+            )
     if value is not None and st.button(t("surveys.make_links"), type="primary"):
         audience = links.Audience(kind=kind or "segment", value=str(value))
         with data_errors_stop_the_page():

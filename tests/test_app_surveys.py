@@ -1,0 +1,240 @@
+"""AppTest: the member's survey page in every state, and the managers' surveys page."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from store import tables
+from store.database import AppStore
+from surveys import links, registry
+from surveys.links import Audience
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+SHIPPED = Path(__file__).resolve().parent.parent / "surveys"
+QUICK = {
+    "slug": "quick",
+    "title": {"en": "Quick poll", "zh": "快速调查"},
+    "languages": ["en", "zh"],
+    "pages": [
+        {
+            "questions": [
+                {"id": "nps", "type": "nps", "required": True, "text": {"en": "Recommend us?", "zh": "推荐吗？"}}
+            ]
+        },
+        {
+            "questions": [
+                {"id": "why", "type": "long_text", "text": "Why?", "show_if": {"question": "nps", "at_most": 6}},
+                {"id": "again", "type": "yes_no", "required": True, "text": "Again?"},
+            ]
+        },
+    ],
+}
+
+
+def write(folder: Path, definition: dict) -> None:
+    (folder / f"{definition['slug']}.yaml").write_text(json.dumps(definition), encoding="utf-8")
+
+
+@pytest.fixture
+def surveys_env(configured, tmp_path, monkeypatch) -> AppStore:
+    """The fixture community, plus a folder of definitions the app publishes itself."""
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    write(folder, QUICK)
+    write(folder, {**QUICK, "slug": "later", "opens_at": "2099-01-01"})
+    write(folder, {**QUICK, "slug": "full", "response_limit": 1})
+    write(folder, {**QUICK, "slug": "shut"})
+    monkeypatch.setenv("PULSE_SURVEYS_DIR", str(folder))
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    registry.register_folder(store, folder, timezone="UTC", now=datetime(2026, 1, 1))
+    registry.set_status(store, "shut", "closed")
+    full = registry.load_survey(store, "full")
+    with store.begin() as connection:
+        connection.execute(
+            tables.responses.insert().values(
+                survey_id=full.id, completed=True, idempotency_key="taken", submitted_at=datetime(2026, 1, 2)
+            )
+        )
+    yield store
+    store.dispose()
+
+
+def open_survey(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def responses(store: AppStore, slug: str = "quick") -> pd.DataFrame:
+    return store.run(
+        sa.select(tables.responses.c.member_id, tables.responses.c.completed, tables.responses.c.locale)
+        .join(tables.surveys, tables.surveys.c.id == tables.responses.c.survey_id)
+        .where(tables.surveys.c.slug == slug)
+    )
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [element.value for element in getattr(at, kind)]
+
+
+def widget(at: AppTest, kind: str, label: str):
+    return next(element for element in getattr(at, kind) if label in element.label)
+
+
+def press(at: AppTest, label: str) -> AppTest:
+    return next(button for button in at.button if button.label == label).click().run()
+
+
+@pytest.mark.parametrize(
+    "params, kind, message",
+    [
+        ({"s": "nope"}, "warning", "This survey does not exist."),
+        ({"s": ""}, "warning", "This survey does not exist."),
+        ({"s": "later"}, "info", "This survey opens on 2099-01-01 00:00 UTC."),
+        ({"s": "shut"}, "info", "This survey is closed."),
+        ({"s": "full"}, "info", "This survey has received all the answers it needs."),
+        ({"s": "quick", "t": "not-a-real-token"}, "warning", "This personal link is not valid for this survey."),
+    ],
+)
+def test_the_member_page_explains_why_it_cannot_take_answers(surveys_env, params, kind, message):
+    at = open_survey(**params)
+    assert not at.exception
+    assert any(text.startswith(message) for text in texts(at, kind)), texts(at, kind)
+    assert not at.button and not at.radio  # no form
+
+
+def test_the_member_page_shows_only_the_survey(surveys_env):
+    at = open_survey(s="quick")
+    assert not at.exception
+    assert texts(at, "title") == ["Quick poll"]
+    assert len(at.sidebar) == 0  # no navigation, no filters
+
+
+def test_a_member_fills_in_two_pages_and_submits_once(surveys_env):
+    at = open_survey(s="quick")
+    at = press(at, "Next")  # the required NPS is missing
+    assert "Please answer this question." in texts(at, "error")
+    widget(at, "button_group", "Recommend us").set_value(3)
+    at = press(at.run(), "Next")
+    assert texts(at, "caption")[0] == "Page 2 of 2"
+    assert widget(at, "text_area", "Why").label  # a detractor is asked why
+    widget(at, "text_area", "Why").input("Slow <b>answers</b>")
+    at = press(at.run(), "Back")
+    assert widget(at, "button_group", "Recommend us").value == 3  # kept
+    at = press(at, "Next")
+    assert widget(at, "text_area", "Why").value == "Slow <b>answers</b>"
+    at = press(at, "Submit")
+    assert "Please answer this question." in texts(at, "error")  # "Again?" is required
+    widget(at, "radio", "Again").set_value(False)
+    at = press(at.run(), "Submit")
+    assert texts(at, "success") == ["Thank you! Your answers are saved."]
+    stored = responses(surveys_env)
+    assert stored[["member_id", "completed"]].values.tolist() == [[None, True]]
+    feedback = surveys_env.run(
+        sa.select(tables.feedback.c.text, tables.feedback.c.score).where(tables.feedback.c.source == "survey")
+    )
+    assert feedback.values.tolist() == [["Slow <b>answers</b>", 3.0]]
+
+    refreshed = open_survey(
+        s="quick", k=at.query_params["k"][0] if isinstance(at.query_params["k"], list) else at.query_params["k"]
+    )
+    assert texts(refreshed, "success") == ["Thank you! Your answers were already saved; nothing more to do."]
+    assert len(responses(surveys_env)) == 1
+
+
+def test_a_personal_link_records_the_member_and_is_refused_the_second_time(surveys_env):
+    stored = registry.load_survey(surveys_env, "quick")
+    made = links.create_links(
+        surveys_env,
+        survey_id=stored.id,
+        slug="quick",
+        members=pd.DataFrame({"member_id": ["alice"], "name": ["Alice"], "email": [None]}),
+        audience=Audience("segment", "dev"),
+        base_url="http://localhost",
+        now=datetime(2026, 1, 1),
+    )
+    token = made["link"].iloc[0].split("t=")[1]
+    at = open_survey(s="quick", t=token, lang="zh")
+    assert texts(at, "title") == ["快速调查"]
+    widget(at, "button_group", "推荐吗").set_value(10)
+    at = press(at.run(), "下一页")
+    widget(at, "radio", "Again").set_value(True)
+    at = press(at.run(), "提交")
+    assert texts(at, "success") == ["谢谢！你的回答已保存。"]
+    assert responses(surveys_env).values.tolist() == [["alice", True, "zh"]]
+    again = open_survey(s="quick", t=token)
+    assert texts(again, "warning") == [
+        "This personal link has already been used to answer. Each link can be used once."
+    ]
+
+
+def test_a_store_failure_keeps_the_answers_on_screen_and_a_retry_stores_once(surveys_env):
+    at = open_survey(s="quick")
+    widget(at, "button_group", "Recommend us").set_value(9)
+    at = press(at.run(), "Next")
+    widget(at, "radio", "Again").set_value(True)
+    at.run()
+    with surveys_env.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER fail BEFORE INSERT ON answers BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+    at = press(at, "Submit")
+    assert not at.exception
+    assert texts(at, "error") == [
+        "Your answers could not be saved just now because the database did not respond. "
+        "Your answers are still here. Press Submit again to retry."
+    ]
+    assert widget(at, "radio", "Again").value is True
+    assert responses(surveys_env)["completed"].tolist() == [False]  # started, nothing half-written
+    with surveys_env.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER fail")
+    at = press(at, "Submit")
+    assert texts(at, "success") == ["Thank you! Your answers are saved."]
+    assert responses(surveys_env)["completed"].tolist() == [True]
+
+
+def test_the_surveys_page_lists_surveys_and_opens_one(surveys_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/surveys.py").run()
+    assert not at.exception
+    assert texts(at, "info") == ["Select a survey in the table to see its results, links and settings."]
+    table = next(frame.value for frame in at.dataframe if "state" in frame.value.columns)
+    assert set(table["slug"]) >= {"quick", "later", "full", "shut"}
+    assert table.set_index("slug")["state"].to_dict() | {} == {
+        **table.set_index("slug")["state"].to_dict(),
+        "quick": "open",
+        "later": "not_open",
+        "full": "limit",
+        "shut": "closed",
+    }
+    at.query_params["survey"] = "quick"
+    at.run()
+    assert not at.exception
+    assert "Quick poll" in texts(at, "header")
+    press(at, "Close survey")
+    assert registry.load_survey(surveys_env, "quick").status == "closed"
+    assert "Reopen survey" in [button.label for button in at.button]
+
+
+def test_the_surveys_page_makes_personal_links_for_a_segment(surveys_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/surveys.py")
+    at.query_params["survey"] = "quick"
+    at.run()
+    widget(at, "selectbox", "Segment to invite").set_value("dev")
+    at = press(at.run(), "Create links")
+    assert not at.exception
+    assert texts(at, "success")[0].startswith("5 personal links for segment\\: dev.")
+    made = next(frame.value for frame in at.dataframe if "link" in frame.value.columns)
+    assert sorted(made["member_id"]) == ["alice", "bob", "dave", "erin", "frank"]
+    assert made["link"].str.startswith("http://localhost:8501/survey?s=quick&t=").all()
