@@ -30,12 +30,16 @@ def wants_survey() -> bool:
 
 
 if wants_survey():
-    pages = [st.Page("pages/survey.py", title=t("nav.survey"), url_path="survey", default=True)]
+    # Twice: a default page is served at "/" (its url path is empty), so /survey needs its own entry.
+    pages = [
+        st.Page("pages/survey.py", title=t("nav.survey"), url_path="survey"),
+        st.Page("pages/survey.py", title=t("nav.survey"), url_path="survey-home", default=True),
+    ]
     position = "hidden"
 else:
     pages = [
         st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=url == "overview")
         for path, url, icon in PAGES
     ]
-    position = "sidebar"
+    position = "top"
 st.navigation(pages, position=position).run()

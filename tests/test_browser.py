@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+import sqlalchemy as sa
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from store import tables
+from store.database import AppStore
+from surveys import links, registry
+from surveys.links import Audience
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -61,15 +71,28 @@ def server(demo_data_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Page]:
+def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser.new_page(viewport={"width": 1400, "height": 1000})
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser) -> Page:
+    return browser.new_page(viewport={"width": 1400, "height": 1000})
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
 
 
 def members_tile(page: Page) -> str:
-    tile = page.get_by_test_id("stMetric").filter(has_text="Members").first
+    label = page.get_by_test_id("stMetricLabel").get_by_text("Members", exact=True)  # not "New members"
+    tile = page.get_by_test_id("stMetric").filter(has=label)
     return tile.get_by_test_id("stMetricValue").inner_text(timeout=30_000)
 
 
@@ -103,3 +126,64 @@ def test_clicking_a_chart_bar_filters_the_table_below(server, page):
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + 22)
     expect(page.get_by_text("Counting only")).to_be_visible(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_member_answers_through_a_personal_link_on_a_phone(server, phone, demo_data_dir):
+    store = AppStore(f"sqlite:///{demo_data_dir / 'app.db'}")
+    stored = registry.load_survey(store, "onboarding")
+    members = pd.DataFrame({"member_id": ["m00042"], "name": ["Browser Test"], "email": [None]})
+    made = links.create_links(
+        store,
+        survey_id=stored.id,
+        slug="onboarding",
+        members=members,
+        audience=Audience("segment", "developer"),
+        base_url=server,
+        now=datetime.now(UTC).replace(tzinfo=None),
+    )
+    phone.goto(made["link"].iloc[0])
+    phone.get_by_text("How easy was it to get started").wait_for(timeout=30_000)
+    assert phone.get_by_test_id("stSidebar").count() == 0  # the survey and nothing else
+    assert phone.get_by_role("dialog").count() == 0  # e.g. no "page not found"
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390  # no sideways scrolling
+    effort = phone.get_by_role("radiogroup", name=re.compile("^How easy was it to get started"))
+    effort.get_by_role("radio", name="6", exact=True).click()
+    phone.get_by_test_id("stRadio").filter(has_text="first question").get_by_text("No", exact=True).click()
+    # Shown because the answer was no.
+    helped = phone.get_by_test_id("stTextArea").filter(has_text="What would have helped you").locator("textarea")
+    helped.fill("A pinned getting-started post")
+    helped.press("Tab")
+    phone.get_by_role("button", name="Submit").click()
+    expect(phone.get_by_text("Thank you! Your answers are saved.")).to_be_visible(timeout=30_000)
+
+    phone.goto(made["link"].iloc[0])  # the same link again
+    expect(phone.get_by_text("This personal link has already been used")).to_be_visible(timeout=30_000)
+    today = datetime.now(UTC).date()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "cli.py",
+            "survey",
+            "results",
+            "onboarding",
+            "--format",
+            "json",
+            "--start",
+            str(today),
+            "--end",
+            str(today + timedelta(days=1)),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PULSE_DATA_DIR": str(demo_data_dir)},
+        capture_output=True,
+        timeout=120,
+    )
+    document = json.loads(result.stdout)
+    assert (document["responses"], document["ces"]) == (1, 6.0)  # the demo has no answers dated today
+    answered = store.run(
+        sa.select(tables.responses.c.member_id, tables.answers.c.value_text)
+        .join(tables.answers, tables.answers.c.response_id == tables.responses.c.id)
+        .where(tables.answers.c.question_id == "missing", tables.responses.c.source == "web")
+    )
+    assert answered.values.tolist() == [["m00042", "A pinned getting-started post"]]
+    store.dispose()
