@@ -87,7 +87,7 @@ if state is not Availability.OPEN:
     _stop(t(f"survey.{state.value}", language=language, opens=opens))
 
 if survey.description:
-    st.write(text_in(survey.description, language))
+    st.markdown(plain(text_in(survey.description, language)))
 if survey.anonymous:
     st.caption(t("survey.anonymous", language=language))
 

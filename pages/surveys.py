@@ -11,8 +11,7 @@ import streamlit as st
 from auth.access import Permission
 from surveys import links, registry
 from surveys.definition import text_in
-from ui import data
-from ui.charts import answers_chart, matrix_chart, nps_trend_chart
+from ui import data, survey_views
 from ui.filters import filter_bar
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
@@ -28,32 +27,8 @@ if table.empty:
     st.info(t("surveys.none", folder=plain(settings.surveys_dir)))
     st.stop()
 
-percent = st.column_config.NumberColumn(format="percent")
 selected = data_table(
-    table,
-    key="surveys_table",
-    file_name="surveys",
-    selectable=True,
-    column_config={
-        "id": None,
-        "anonymous": None,
-        "invited_responses": None,
-        "status": None,
-        "title": t("column.survey"),
-        "slug": t("column.slug"),
-        "version": t("column.version"),
-        "state": t("column.state"),
-        "opens_at": st.column_config.DatetimeColumn(t("column.opens_at"), format="D MMM YYYY"),
-        "closes_at": st.column_config.DatetimeColumn(t("column.closes_at"), format="D MMM YYYY"),
-        "campaign_id": t("column.campaign"),
-        "response_limit": t("column.response_limit"),
-        "started": t("column.started"),
-        "completed": t("column.completed"),
-        "last_response": st.column_config.DatetimeColumn(t("column.last_response"), format="D MMM YYYY HH:mm"),
-        "invitations": t("column.invitations"),
-        "completion_rate": st.column_config.NumberColumn(t("column.completion_rate"), format="percent"),
-        "response_rate": st.column_config.NumberColumn(t("column.response_rate"), format="percent"),
-    },
+    table, key="surveys_table", file_name="surveys", selectable=True, column_config=survey_views.survey_columns()
 )
 if selected is not None:
     st.query_params["survey"] = table.at[selected, "slug"]
@@ -78,69 +53,14 @@ with results_tab:
     if filters is not None:
         with data_errors_stop_the_page():
             results = data.load_survey_results(settings, version, slug, filters, int(row["completed"]))
-        summary = results.summary if results else {"responses": 0}
-        if not summary["responses"]:
+        if results is None or not results.summary["responses"]:
             st.info(t("surveys.no_responses", start=filters.start, last=filters.last))
         else:
-            tiles = st.columns(4)
-            tiles[0].metric(t("surveys.responses"), f"{summary['responses']:,}")
-            nps = "–" if summary["nps"] is None else f"{summary['nps']:.0f} ± {summary['nps_margin']:.0f}"
-            tiles[1].metric("NPS", nps, help=t("surveys.nps_help", answers=summary["nps_answers"]))
-            csat = "–" if summary["csat"] is None else f"{summary['csat']:.0%}"
-            tiles[2].metric("CSAT", csat, help=t("surveys.csat_help", answers=summary["csat_answers"]))
-            ces = "–" if summary["ces"] is None else f"{summary['ces']:.2f}"
-            tiles[3].metric("CES", ces, help=t("surveys.ces_help", answers=summary["ces_answers"]))
-            if not results.trend.empty:
-                st.subheader(t("surveys.trend"))
-                st.altair_chart(nps_trend_chart(results.trend))
-            st.subheader(t("surveys.breakdown"), help=t("surveys.breakdown_help"))
-            dimension = st.segmented_control(
-                t("surveys.breakdown_by"),
-                list(results.breakdowns),
-                format_func=lambda name: t(f"filters.{name}") if name != "level" else t("chart.level"),
-                default="segment",
-                key="surveys_breakdown",
-                label_visibility="collapsed",
-            )
-            data_table(
-                results.breakdowns[dimension or "segment"],
-                key="surveys_breakdown_table",
-                file_name=f"{slug}-by-{dimension}",
-                column_config={
-                    "group": t("column.group"),
-                    "respondents": t("column.respondents"),
-                    "nps": st.column_config.NumberColumn("NPS", format="%.0f"),
-                    "nps_margin": st.column_config.NumberColumn("±", format="%.0f"),
-                    "csat": st.column_config.NumberColumn("CSAT", format="percent"),
-                },
-            )
-            st.subheader(t("surveys.questions"))
-            for question, result in results.questions:
-                st.markdown(f"**{plain(text_in(question.text, 'en'))}**")
-                if question.type == "matrix":
-                    st.altair_chart(matrix_chart(result, scale=[text_in(s, "en") for s in question.scale]))
-                elif "label" in result:
-                    st.altair_chart(answers_chart(result))
-                else:
-                    st.caption(t("surveys.text_answers", answers=int(result["answers"].sum())))
+            survey_views.results_view(results, slug=slug)
             if may(Permission.FREE_TEXT):
-                st.subheader(t("surveys.free_text"), help=t("surveys.free_text_help"))
                 with data_errors_stop_the_page():
                     texts = data.load_free_text(settings, slug, filters)
-                data_table(
-                    texts,
-                    key="surveys_free_text",
-                    file_name=f"{slug}-free-text",
-                    column_config={
-                        "submitted_at": st.column_config.DatetimeColumn(
-                            t("column.submitted"), format="D MMM YYYY HH:mm"
-                        ),
-                        "member_id": t("column.member_id"),
-                        "question_id": t("column.question"),
-                        "text": t("column.text"),
-                        "nps": st.column_config.NumberColumn("NPS", format="%.0f"),
-                    },
-                )
+                survey_views.free_text_table(texts, slug=slug)
 
 with links_tab:
     public = links.survey_link(settings.public_url, slug)

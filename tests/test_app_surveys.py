@@ -238,3 +238,22 @@ def test_the_surveys_page_makes_personal_links_for_a_segment(surveys_env):
     made = next(frame.value for frame in at.dataframe if "link" in frame.value.columns)
     assert sorted(made["member_id"]) == ["alice", "bob", "dave", "erin", "frank"]
     assert made["link"].str.startswith("http://localhost:8501/survey?s=quick&t=").all()
+
+
+def test_the_surveys_page_shows_results_of_the_demo(demo_data_dir, pulse_env):
+    pulse_env(demo_data_dir)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/surveys.py")
+    at.query_params["survey"] = "quarterly-nps"
+    at.query_params["surveys_period"] = "Last 365 days"
+    at.run()
+    assert not at.exception
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert set(tiles) == {"Responses", "NPS", "CSAT", "CES"}
+    assert int(tiles["Responses"].replace(",", "")) > 50 and "±" in tiles["NPS"]
+    assert tiles["CES"] == "–"  # the quarterly survey asks no effort question
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1 + 4  # weekly NPS, then nps, csat, channels, statements (text questions have none)
+    written = next(frame.value for frame in at.dataframe if "text" in frame.value.columns)
+    assert len(written) > 0 and set(written["question_id"]) <= {"disappointed", "best", "anything", "channels.other"}

@@ -13,6 +13,7 @@ STREAMLIT_FREE = [
     "data_sources",
     "store",
     "auth",
+    "surveys",
     "schema.py",
     "settings.py",
     "engines.py",

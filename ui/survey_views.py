@@ -1,0 +1,107 @@
+"""Pieces of the managers' surveys page: the survey list's columns, score tiles, the breakdown,
+a chart per question and the written answers. Frames in, Streamlit elements out."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics.survey_results import SurveyResults
+from surveys.definition import text_in
+from ui.charts import answers_chart, matrix_chart, nps_trend_chart
+from ui.i18n import t
+from ui.tables import data_table, plain
+
+
+def survey_columns() -> dict[str, object]:
+    """Column labels of the survey list (internal columns hidden)."""
+    when = {"format": "D MMM YYYY"}
+    return {
+        "id": None,
+        "anonymous": None,
+        "invited_responses": None,
+        "status": None,
+        "title": t("column.survey"),
+        "slug": t("column.slug"),
+        "version": t("column.version"),
+        "state": t("column.state"),
+        "opens_at": st.column_config.DatetimeColumn(t("column.opens_at"), **when),
+        "closes_at": st.column_config.DatetimeColumn(t("column.closes_at"), **when),
+        "campaign_id": t("column.campaign"),
+        "response_limit": t("column.response_limit"),
+        "started": t("column.started"),
+        "completed": t("column.completed"),
+        "last_response": st.column_config.DatetimeColumn(t("column.last_response"), format="D MMM YYYY HH:mm"),
+        "invitations": t("column.invitations"),
+        "completion_rate": st.column_config.NumberColumn(t("column.completion_rate"), format="percent"),
+        "response_rate": st.column_config.NumberColumn(t("column.response_rate"), format="percent"),
+    }
+
+
+def score_tiles(summary: dict[str, object]) -> None:
+    """Responses, NPS with its margin, CSAT and CES; a dash where no question of that kind was answered."""
+    tiles = st.columns(4)
+    tiles[0].metric(t("surveys.responses"), f"{summary['responses']:,}")
+    nps = "–" if summary["nps"] is None else f"{summary['nps']:.0f} ± {summary['nps_margin']:.0f}"
+    tiles[1].metric("NPS", nps, help=t("surveys.nps_help", answers=summary["nps_answers"]))
+    csat = "–" if summary["csat"] is None else f"{summary['csat']:.0%}"
+    tiles[2].metric("CSAT", csat, help=t("surveys.csat_help", answers=summary["csat_answers"]))
+    ces = "–" if summary["ces"] is None else f"{summary['ces']:.2f}"
+    tiles[3].metric("CES", ces, help=t("surveys.ces_help", answers=summary["ces_answers"]))
+
+
+def results_view(results: SurveyResults, *, slug: str) -> None:
+    """Tiles, the weekly NPS, the breakdown by respondent group and a chart per question."""
+    score_tiles(results.summary)
+    if not results.trend.empty:
+        st.subheader(t("surveys.trend"))
+        st.altair_chart(nps_trend_chart(results.trend))
+    st.subheader(t("surveys.breakdown"), help=t("surveys.breakdown_help"))
+    dimension = (
+        st.segmented_control(
+            t("surveys.breakdown_by"),
+            list(results.breakdowns),
+            format_func=lambda name: t(f"filters.{name}") if name != "level" else t("chart.level"),
+            default="segment",
+            key="surveys_breakdown",
+            label_visibility="collapsed",
+        )
+        or "segment"
+    )
+    data_table(
+        results.breakdowns[dimension],
+        key="surveys_breakdown_table",
+        file_name=f"{slug}-by-{dimension}",
+        column_config={
+            "group": t("column.group"),
+            "respondents": t("column.respondents"),
+            "nps": st.column_config.NumberColumn("NPS", format="%.0f"),
+            "nps_margin": st.column_config.NumberColumn("±", format="%.0f"),
+            "csat": st.column_config.NumberColumn("CSAT", format="percent"),
+        },
+    )
+    st.subheader(t("surveys.questions"))
+    for question, result in results.questions:
+        st.markdown(f"**{plain(text_in(question.text, 'en'))}**")
+        if question.type == "matrix":
+            st.altair_chart(matrix_chart(result, scale=[text_in(label, "en") for label in question.scale]))
+        elif "label" in result:
+            st.altair_chart(answers_chart(result))
+        else:
+            st.caption(t("surveys.text_answers", answers=int(result["answers"].sum())))
+
+
+def free_text_table(texts: pd.DataFrame, *, slug: str) -> None:
+    st.subheader(t("surveys.free_text"), help=t("surveys.free_text_help"))
+    data_table(
+        texts,
+        key="surveys_free_text",
+        file_name=f"{slug}-free-text",
+        column_config={
+            "submitted_at": st.column_config.DatetimeColumn(t("column.submitted"), format="D MMM YYYY HH:mm"),
+            "member_id": t("column.member_id"),
+            "question_id": t("column.question"),
+            "text": t("column.text"),
+            "nps": st.column_config.NumberColumn("NPS", format="%.0f"),
+        },
+    )
