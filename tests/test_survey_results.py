@@ -215,3 +215,25 @@ def test_cli_results_json(cli_env):
     # test_metrics_surveys_feedback.
     assert (document["survey"], document["version"], document["responses"], document["nps"]) == ("pulse", 2, 5, 25.0)
     assert document["period"]["start"] == "2025-03-01"
+
+
+@pytest.mark.parametrize(
+    "audience, expected",
+    [
+        (("segment", "biz"), ["carol", "gina", "hank"]),
+        (("channel", "event"), ["bob", "dave", "gina"]),
+        (("campaign", "meetup"), ["alice", "bob", "carol", "dave", "erin", "gina", "hank"]),  # any stage, not tom
+    ],
+)
+def test_an_audience_is_its_members_without_the_team(duckdb_warehouse, audience, expected):
+    from surveys.links import Audience, audience_query
+
+    members = duckdb_warehouse.run(audience_query(Audience(*audience)))
+    assert sorted(members["member_id"]) == expected
+
+
+def test_the_qr_code_is_a_png():
+    from surveys.links import qr_png
+
+    image = qr_png("https://pulse.example.org/survey?s=post-event")
+    assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 200
