@@ -91,7 +91,8 @@ if survey.description:
 if survey.anonymous:
     st.caption(t("survey.anonymous", language=language))
 
-page = st.session_state.setdefault("survey_page", 0)
+# The newest version is drawn on every run; if it was republished with fewer pages, stay in range.
+page = min(st.session_state.setdefault("survey_page", 0), len(survey.pages) - 1)
 problems = st.session_state.get("survey_problems", {})
 if len(survey.pages) > 1:
     st.caption(t("survey.page", language=language, page=page + 1, pages=len(survey.pages)))

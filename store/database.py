@@ -69,6 +69,17 @@ class AppStore:
                 "Try again in a moment, or check PULSE_APP_DB_URL."
             ) from error
 
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads (no write lock on SQLite); driver errors become StoreError."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except sa.exc.OperationalError as error:
+            raise StoreError(
+                f"The app database did not answer ({error.orig}). Try again in a moment, or check PULSE_APP_DB_URL."
+            ) from error
+
     def run(self, statement: sa.Executable) -> pd.DataFrame:
         """Execute a read and return a small DataFrame; driver errors become StoreError."""
         try:

@@ -92,7 +92,7 @@ def register(app_store: AppStore, survey: Survey, *, timezone: str, now: datetim
             )
             return version
     except sa.exc.IntegrityError:  # another process registered the same version first
-        with app_store.begin() as connection:
+        with app_store.read() as connection:
             return _newest(connection, survey.slug).version
 
 
@@ -125,7 +125,7 @@ def _stored(row: sa.Row) -> StoredSurvey:
 def load_survey(app_store: AppStore, slug: str, *, version: int | None = None) -> StoredSurvey | None:
     """The newest version of a survey (or the given one); None when there is no such survey."""
     surveys = tables.surveys
-    with app_store.begin() as connection:
+    with app_store.read() as connection:
         if version is None:
             row = _newest(connection, slug)
         else:
@@ -143,7 +143,7 @@ def load_survey(app_store: AppStore, slug: str, *, version: int | None = None) -
 def load_versions(app_store: AppStore, slug: str) -> list[StoredSurvey]:
     """Every stored version, newest first (results label questions that later versions dropped)."""
     surveys = tables.surveys
-    with app_store.begin() as connection:
+    with app_store.read() as connection:
         rows = connection.execute(
             sa.select(surveys).where(surveys.c.slug == slug).order_by(surveys.c.version.desc())
         ).all()
@@ -196,7 +196,7 @@ def availability(stored: StoredSurvey, *, now: datetime, completed: int) -> Avai
 
 
 def current_availability(app_store: AppStore, stored: StoredSurvey, *, now: datetime) -> Availability:
-    with app_store.begin() as connection:
+    with app_store.read() as connection:
         return availability(stored, now=now, completed=completed_responses(connection, stored.slug))
 
 

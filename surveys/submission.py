@@ -83,7 +83,7 @@ def find_invitation(connection: Connection, *, slug: str, token: str) -> Invitat
 
 def check_link(app_store: AppStore, *, slug: str, token: str) -> Outcome | None:
     """Why a personal link cannot be used (unknown or already used), or None when it can."""
-    with _store_errors(), app_store.engine.connect() as connection:
+    with _store_errors(), app_store.read() as connection:
         invitation = find_invitation(connection, slug=slug, token=token)
     if invitation is None:
         return Outcome.LINK_INVALID
@@ -93,7 +93,7 @@ def check_link(app_store: AppStore, *, slug: str, token: str) -> Outcome | None:
 def response_state(app_store: AppStore, *, key: str) -> bool | None:
     """None when no response has this key, else whether it was completed."""
     responses = tables.responses
-    with _store_errors(), app_store.engine.connect() as connection:
+    with _store_errors(), app_store.read() as connection:
         row = connection.execute(sa.select(responses.c.completed).where(responses.c.idempotency_key == key)).first()
     return None if row is None else bool(row.completed)
 
