@@ -11,7 +11,9 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from ui.i18n import t
+from ui.page import mark_entry
 
+mark_entry()
 st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
 
 PAGES = [  # (file, url path, icon)

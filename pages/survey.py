@@ -20,6 +20,7 @@ from surveys.registry import Availability, current_availability, load_survey
 from surveys.submission import AnswersInvalid, Outcome, check_link, response_state, start_response, submit
 from ui import data, survey_form
 from ui.i18n import t
+from ui.page import require_entry
 from ui.tables import plain
 
 
@@ -53,6 +54,7 @@ def _stop(message: str, *, kind: str = "info") -> None:
     st.stop()
 
 
+require_entry()
 slug = st.query_params.get("s", "")
 token = st.query_params.get("t")
 settings = data.current_settings()

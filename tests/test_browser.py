@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,10 +44,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(demo_data_dir: Path) -> Iterator[str]:
+@contextmanager
+def serve(data_dir: Path) -> Iterator[str]:
+    """The app served by Streamlit on a free port, as `make run` would, with its own data."""
     port = _free_port()
-    env = {**os.environ, "PULSE_DATA_DIR": str(demo_data_dir)}
+    env = {**os.environ, "PULSE_DATA_DIR": str(data_dir)}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT,
@@ -65,9 +67,17 @@ def server(demo_data_dir: Path) -> Iterator[str]:
     else:
         process.kill()
         pytest.fail(f"Streamlit did not start: {process.stderr.read().decode()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(demo_data_dir: Path) -> Iterator[str]:
+    with serve(demo_data_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +197,14 @@ def test_a_member_answers_through_a_personal_link_on_a_phone(server, phone, demo
     )
     assert answered.values.tolist() == [["m00042", "A pinned getting-started post"]]
     store.dispose()
+
+
+def test_a_deep_link_as_the_first_request_after_start_goes_through_app_py(demo_data_dir, page):
+    # With a pages/ folder, Streamlit would run pages/surveys.py alone for this first request
+    # (no navigation, no wide layout); ui.page.require_entry sends it through app.py.
+    with serve(demo_data_dir) as url:
+        page.goto(f"{url}/surveys?survey=onboarding")
+        page.get_by_text("Welcome! How is it going so far?").wait_for(timeout=30_000)
+        expect(page.get_by_role("link", name="Overview")).to_be_visible(timeout=30_000)
+        width = page.evaluate("document.querySelector('[data-testid=stMainBlockContainer]').clientWidth")
+        assert width > 1000  # app.py's wide layout

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from data_sources.errors import DataSourceError, NotConfigured
 from metrics.filters import Filters
@@ -16,6 +17,23 @@ from store.database import StoreError
 from ui import data
 from ui.filters import filter_bar
 from ui.i18n import t
+
+ENTRY = "pulse_through_app"  # set by app.py on every run
+
+
+def mark_entry() -> None:
+    st.session_state[ENTRY] = True
+
+
+def require_entry() -> None:
+    """Make sure app.py ran. Until some run has called st.navigation, Streamlit treats an app with a
+    pages/ folder the old way: the first request after a server start for /<page> runs that page
+    file alone, without app.py (no layout, no navigation, none of what app.py decides about who
+    may see what). Such a run switches Streamlit's old mode off and starts over through app.py,
+    which resolves the same page (a page's id is its url path in both modes)."""
+    if not st.session_state.get(ENTRY):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,7 @@ def data_errors_stop_the_page() -> Iterator[None]:
 
 def open_page(page: str) -> tuple[Settings, str]:
     """The page's title, then the settings and the data version (or a message and a stop)."""
+    require_entry()
     st.title(t(f"{page}.title"))
     try:
         settings = data.current_settings()
