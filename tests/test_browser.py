@@ -158,9 +158,10 @@ def test_a_member_answers_through_a_personal_link_on_a_phone(server, phone, demo
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390  # no sideways scrolling
     effort = phone.get_by_role("radiogroup", name=re.compile("^How easy was it to get started"))
     effort.get_by_role("radio", name="6", exact=True).click()
-    phone.get_by_test_id("stRadio").filter(has_text="first question").get_by_text("No", exact=True).click()
+    helped_first = phone.get_by_role("radiogroup", name=re.compile("^Did you get an answer to your first question"))
+    helped_first.get_by_text("No", exact=True).click()
     # Shown because the answer was no.
-    helped = phone.get_by_test_id("stTextArea").filter(has_text="What would have helped you").locator("textarea")
+    helped = phone.get_by_label("What would have helped you?")  # plain words for screen readers
     helped.fill("A pinned getting-started post")
     helped.press("Tab")
     phone.get_by_role("button", name="Submit").click()

@@ -29,8 +29,17 @@ def _key(name: str) -> str:
 
 
 def _label(question: Question, language: str) -> str:
-    required = " :red[*]" if question.required else ""
-    return plain(text_in(question.text, language)) + required
+    """The widget's own label, hidden: the question is drawn above it as escaped markdown, so this
+    stays plain words for screen readers (an escaped label would read out its backslashes)."""
+    required = f" ({t('survey.required', language=language)})" if question.required else ""
+    return text_in(question.text, language) + required
+
+
+def _heading(question: Question, language: str) -> None:
+    """The question as members see it: literal text, a red star when an answer is required."""
+    st.markdown(plain(text_in(question.text, language)) + (" :red[*]" if question.required else ""))
+    if question.help:
+        st.caption(plain(text_in(question.help, language)))
 
 
 def _scale(question: Question, language: str) -> Any:
@@ -40,7 +49,7 @@ def _scale(question: Question, language: str) -> Any:
         list(range(low, high + 1)),
         key=_key(question.id),
         persist_state="page",
-        help=text_in(question.help, language) or None,
+        label_visibility="collapsed",
     )
     if question.min_label or question.max_label:
         st.caption(
@@ -62,6 +71,7 @@ def _choice(question: Question, language: str) -> Any:
         format_func=lambda option: plain(labels[option]),
         key=_key(question.id),
         persist_state="page",
+        label_visibility="collapsed",
         **extra,
     )
     chosen = value if isinstance(value, list) else [value]
@@ -82,18 +92,22 @@ def _yes_no(question: Question, language: str) -> Any:
         horizontal=True,
         key=_key(question.id),
         persist_state="page",
+        label_visibility="collapsed",
     )
 
 
 def _text(question: Question, language: str) -> Any:
     widget = st.text_input if question.type == "short_text" else st.text_area
     return widget(
-        _label(question, language), max_chars=question.max_length, key=_key(question.id), persist_state="page"
+        _label(question, language),
+        max_chars=question.max_length,
+        key=_key(question.id),
+        persist_state="page",
+        label_visibility="collapsed",
     )
 
 
 def _matrix(question: Question, language: str) -> Any:
-    st.markdown(_label(question, language))
     points = list(range(1, len(question.scale) + 1))
     chosen = {}
     for row in question.rows:
@@ -130,6 +144,7 @@ def draw_page(survey: Survey, *, page: int, language: str, problems: dict[str, P
         if question not in visible_questions(survey, answers(), page=page):
             continue
         with st.container(border=True):
+            _heading(question, language)
             answers()[question.id] = WIDGETS[question.type](question, language)
             if question.id in problems:
                 code, values = problems[question.id]
