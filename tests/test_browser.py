@@ -152,7 +152,7 @@ def test_a_member_answers_through_a_personal_link_on_a_phone(server, phone, demo
         now=datetime.now(UTC).replace(tzinfo=None),
     )
     phone.goto(made["link"].iloc[0])
-    phone.get_by_text("How easy was it to get started").wait_for(timeout=30_000)
+    phone.get_by_text("How easy was it to get started").first.wait_for(timeout=30_000)
     assert phone.get_by_test_id("stSidebar").count() == 0  # the survey and nothing else
     assert phone.get_by_role("dialog").count() == 0  # e.g. no "page not found"
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390  # no sideways scrolling
