@@ -71,8 +71,9 @@ st.set_page_config(page_title=text_in(survey.title, survey.languages[0]), layout
 language = _language(survey.languages)
 st.title(plain(text_in(survey.title, language)))
 
-key = st.query_params.get("k") or str(uuid.uuid4())
-st.query_params["k"] = key
+form = st.query_params.get("k") or str(uuid.uuid4())
+st.query_params["k"] = form
+key = f"{slug}:{form}"  # the stored idempotency key belongs to this survey, even if k= is reused elsewhere
 if st.session_state.get("survey_done") == key:
     _stop(t("survey.thanks", language=language), kind="success")
 try:

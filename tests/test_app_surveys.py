@@ -51,6 +51,7 @@ def surveys_env(configured, tmp_path, monkeypatch) -> AppStore:
     write(folder, {**QUICK, "slug": "later", "opens_at": "2099-01-01"})
     write(folder, {**QUICK, "slug": "full", "response_limit": 1})
     write(folder, {**QUICK, "slug": "shut"})
+    write(folder, {**QUICK, "slug": "twin", "title": "Twin poll"})
     monkeypatch.setenv("PULSE_SURVEYS_DIR", str(folder))
     store = AppStore(f"sqlite:///{configured / 'app.db'}")
     registry.register_folder(store, folder, timezone="UTC", now=datetime(2026, 1, 1))
@@ -143,10 +144,12 @@ def test_a_member_fills_in_two_pages_and_submits_once(surveys_env):
     )
     assert feedback.values.tolist() == [["Slow <b>answers</b>", 3.0]]
 
-    refreshed = open_survey(
-        s="quick", k=at.query_params["k"][0] if isinstance(at.query_params["k"], list) else at.query_params["k"]
-    )
+    form = at.query_params["k"]
+    form = form[0] if isinstance(form, list) else form
+    refreshed = open_survey(s="quick", k=form)
     assert texts(refreshed, "success") == ["Thank you! Your answers were already saved; nothing more to do."]
+    elsewhere = open_survey(s="twin", k=form)  # the same k on another survey is a new form
+    assert texts(elsewhere, "success") == [] and texts(elsewhere, "title") == ["Twin poll"]
     assert len(responses(surveys_env)) == 1
 
 
