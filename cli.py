@@ -169,11 +169,12 @@ def _print_section(document: dict[str, object]) -> None:
             print(f"\n{key}: {value}")
 
 
-def command_report(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+def _filters(args: argparse.Namespace, settings: Settings, *, start: date, end: date) -> Filters:
+    """The period and member filters of a command; a bad period is a usage error (exit 2)."""
     try:
-        filters = Filters(
-            start=args.start,
-            end=args.end,
+        return Filters(
+            start=start,
+            end=end,
             channel=args.channel,
             region=args.region,
             segment=args.segment,
@@ -181,6 +182,10 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
         )
     except ValueError as error:
         build_parser().error(str(error))
+
+
+def command_report(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    filters = _filters(args, settings, start=args.start, end=args.end)
     store.migrate()
     warehouse = Warehouse(settings.warehouse_url)
     if args.section == "overview":
@@ -277,17 +282,7 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
         print(f"{len(made)} personal links for {audience}.", file=sys.stderr)
         return 0
     end = args.end or _today() + timedelta(days=1)
-    try:
-        filters = Filters(
-            start=args.start or end - timedelta(days=365),
-            end=end,
-            channel=args.channel,
-            region=args.region,
-            segment=args.segment,
-            timezone=settings.timezone,
-        )
-    except ValueError as error:
-        build_parser().error(str(error))
+    filters = _filters(args, settings, start=args.start or end - timedelta(days=365), end=end)
     results = survey_results.survey_results(app_store=store, warehouse=warehouse, versions=versions, filters=filters)
     document = {"survey": args.slug, "version": versions[0].version, **_period_document(filters)}
     document |= survey_results.results_document(results)

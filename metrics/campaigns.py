@@ -27,7 +27,7 @@ import schema
 from metrics.filters import Filters, day_number, from_day_number
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
-from metrics.surveys import csat_from_counts, nps_from_counts
+from metrics.surveys import csat_of, nps_of
 from store import tables
 
 LIFT_DAYS = 30
@@ -290,14 +290,12 @@ def survey_scores(rows: pd.DataFrame, *, campaign_of_slug: dict[str, str]) -> di
     counts = ["nps_answers", "promoters", "detractors", "csat_answers", "satisfied"]
     for campaign, group in rows.dropna(subset=["campaign"]).groupby("campaign"):
         total = group[counts].sum().astype("int64")
-        nps = nps_from_counts(
-            answers=int(total["nps_answers"]), promoters=int(total["promoters"]), detractors=int(total["detractors"])
-        )
+        nps = nps_of(total)
         scores[str(campaign)] = {
             "nps": None if nps is None else nps.score,
             "nps_margin": None if nps is None else nps.margin,
             "nps_answers": int(total["nps_answers"]),
-            "csat": csat_from_counts(answers=int(total["csat_answers"]), satisfied=int(total["satisfied"])),
+            "csat": csat_of(total),
             "csat_answers": int(total["csat_answers"]),
         }
     return scores

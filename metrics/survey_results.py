@@ -20,7 +20,7 @@ from metrics.filters import Filters, from_day_number
 from metrics.levels import respondent_profiles_query
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, week_start
-from metrics.surveys import csat_from_counts, nps_from_counts
+from metrics.surveys import csat_of, nps_of
 from store import tables
 from surveys.answers import OTHER
 from surveys.definition import SCALES, TEXT_TYPES, Question, Survey, text_in
@@ -204,16 +204,14 @@ def scores(counts: pd.DataFrame) -> dict[str, object]:
         if not counts.empty
         else pd.Series(0, index=["responses", *SCORE_COLUMNS])
     )
-    nps = nps_from_counts(
-        answers=int(total["nps_answers"]), promoters=int(total["promoters"]), detractors=int(total["detractors"])
-    )
+    nps = nps_of(total)
     ces_answers = int(total["ces_answers"])
     return {
         "responses": int(total["responses"]),
         "nps": None if nps is None else round(nps.score, 1),
         "nps_margin": None if nps is None else round(nps.margin, 1),
         "nps_answers": int(total["nps_answers"]),
-        "csat": csat_from_counts(answers=int(total["csat_answers"]), satisfied=int(total["satisfied"])),
+        "csat": csat_of(total),
         "csat_answers": int(total["csat_answers"]),
         "ces": float(total["ces_total"]) / ces_answers if ces_answers else None,
         "ces_answers": ces_answers,
@@ -224,13 +222,16 @@ def nps_trend(counts: pd.DataFrame) -> pd.DataFrame:
     """NPS by week (Monday start), with its margin, for weeks with NPS answers."""
     weekly = counts.groupby("week", as_index=False)[SCORE_COLUMNS].sum()
     rows = []
-    for row in weekly.itertuples():
-        nps = nps_from_counts(
-            answers=int(row.nps_answers), promoters=int(row.promoters), detractors=int(row.detractors)
-        )
+    for _, row in weekly.iterrows():
+        nps = nps_of(row)
         if nps is not None:
             rows.append(
-                {"week": from_day_number(int(row.week)), "nps": nps.score, "margin": nps.margin, "answers": nps.answers}
+                {
+                    "week": from_day_number(int(row["week"])),
+                    "nps": nps.score,
+                    "margin": nps.margin,
+                    "answers": nps.answers,
+                }
             )
     return pd.DataFrame(rows, columns=["week", "nps", "margin", "answers"])
 
@@ -241,20 +242,15 @@ def breakdown(counts: pd.DataFrame, profiles: pd.DataFrame, *, dimension: str) -
     joined = per_member.merge(profiles[["member_id", dimension]], on="member_id")
     rows = []
     for value, group in joined.groupby(dimension, dropna=False):
-        nps = nps_from_counts(
-            answers=int(group["nps_answers"].sum()),
-            promoters=int(group["promoters"].sum()),
-            detractors=int(group["detractors"].sum()),
-        )
+        totals = group[SCORE_COLUMNS].sum()
+        nps = nps_of(totals)
         rows.append(
             {
                 "group": "—" if pd.isna(value) else str(value),
                 "respondents": len(group),
                 "nps": None if nps is None else nps.score,
                 "nps_margin": None if nps is None else nps.margin,
-                "csat": csat_from_counts(
-                    answers=int(group["csat_answers"].sum()), satisfied=int(group["satisfied"].sum())
-                ),
+                "csat": csat_of(totals),
             }
         )
     return pd.DataFrame(rows, columns=["group", "respondents", "nps", "nps_margin", "csat"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -61,6 +62,18 @@ def nps_from_counts(*, answers: int, promoters: int, detractors: int) -> Nps | N
 def csat_from_counts(*, answers: int, satisfied: int) -> float | None:
     """CSAT: the share of answers of 4 or 5 on a 1-5 question; None with no answers."""
     return satisfied / answers if answers else None
+
+
+def nps_of(totals: Mapping[str, object]) -> Nps | None:
+    """NPS from summed counts named nps_answers, promoters and detractors (a row or a sum)."""
+    return nps_from_counts(
+        answers=int(totals["nps_answers"]), promoters=int(totals["promoters"]), detractors=int(totals["detractors"])
+    )
+
+
+def csat_of(totals: Mapping[str, object]) -> float | None:
+    """CSAT from summed counts named csat_answers and satisfied."""
+    return csat_from_counts(answers=int(totals["csat_answers"]), satisfied=int(totals["satisfied"]))
 
 
 def nps(*, app_store: Runner, warehouse: Runner, filters: Filters) -> Nps | None:
