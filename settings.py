@@ -31,6 +31,7 @@ class Settings:
     community_source: str
     surveys_dir: Path = PROJECT_DIR / "surveys"
     public_url: str = "http://localhost:8501"  # where members open survey links
+    feedback_overdue_days: int = 14  # open feedback older than this is flagged
 
     @property
     def warehouse_path(self) -> Path | None:
@@ -72,6 +73,12 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
             f"Time zone {timezone!r} (PULSE_TIMEZONE or [pulse] timezone) is not an IANA name "
             "such as 'UTC' or 'Asia/Shanghai'."
         ) from error
+    overdue = pick("feedback_overdue_days", "14")
+    if not overdue.isdigit() or int(overdue) < 1:
+        raise SettingsError(
+            f"feedback_overdue_days (PULSE_FEEDBACK_OVERDUE_DAYS or [pulse] feedback_overdue_days) is {overdue!r}; "
+            "it must be a whole number of days, 1 or more."
+        )
     return Settings(
         data_dir=data_dir,
         warehouse_url=pick("warehouse_url", f"duckdb:///{data_dir / 'warehouse.duckdb'}"),
@@ -80,4 +87,5 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         community_source=pick("community_source", "demo"),
         surveys_dir=Path(pick("surveys_dir", str(PROJECT_DIR / "surveys"))),
         public_url=pick("public_url", "http://localhost:8501").rstrip("/"),
+        feedback_overdue_days=int(overdue),
     )

@@ -1,25 +1,47 @@
-"""Open feedback (DESIGN.md: feedback)."""
+"""Feedback numbers (DESIGN.md: feedback): open items, age, time to first response, breakdowns, and
+the negative-sentiment risk signal.
+
+Feedback lives in the app store and members' channel/region/segment in the warehouse, so rows are
+taken per member (or per item) and narrowed with `in_scope`. Medians are taken in pandas over the
+items of one period: SQLite has no median, and these are hundreds of rows, not millions.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pandas as pd
 import sqlalchemy as sa
 
+from feedback.sentiment import NEUTRAL_BAND, label_of
 from metrics.filters import Filters
 from metrics.scope import Runner, in_scope
+from metrics.sql import count_where
 from store import tables
+
+feedback = tables.feedback
+
+# The risk rule: the latest 7 days of the period against the 8 weeks before them (pooled).
+RISK_BASELINE_WEEKS = 8
+RISK_MIN_ITEMS = 5  # in the latest week and in the baseline: fewer is noise
+RISK_MIN_RISE = 0.15  # at least 15 percentage points above the baseline share...
+RISK_MIN_RATIO = 1.5  # ...and at least one and a half times it
+
+
+def _open_at(moment) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        feedback.c.created_at < moment,
+        sa.or_(feedback.c.closed_at.is_(None), feedback.c.closed_at >= moment),
+    )
 
 
 def open_feedback_by_member_query(*, filters: Filters) -> sa.Select:
-    """Per member: feedback items open at the period's end (created before it, not closed by then)."""
-    feedback = tables.feedback
-    moment = filters.end_utc
+    """Per member: feedback items open at the period's end (created before it, not closed by then);
+    merged duplicates count through their original."""
     return (
         sa.select(feedback.c.member_id, sa.func.count().label("items"))
-        .where(
-            feedback.c.created_at < moment,
-            feedback.c.duplicate_of.is_(None),
-            sa.or_(feedback.c.closed_at.is_(None), feedback.c.closed_at >= moment),
-        )
+        .where(_open_at(filters.end_utc), feedback.c.duplicate_of.is_(None))
         .group_by(feedback.c.member_id)
     )
 
@@ -28,3 +50,138 @@ def open_feedback(*, app_store: Runner, warehouse: Runner, filters: Filters) -> 
     """How many feedback items from members in scope were open at the end of the period."""
     rows = in_scope(app_store.run(open_feedback_by_member_query(filters=filters)), warehouse=warehouse, filters=filters)
     return int(rows["items"].sum())
+
+
+def feedback_items_query(*, filters: Filters) -> sa.Select:
+    """Items open at the period's end or created in the period: what the Feedback page's figures
+    are taken from."""
+    created_in_period = sa.and_(feedback.c.created_at >= filters.start_utc, feedback.c.created_at < filters.end_utc)
+    return sa.select(
+        feedback.c.id,
+        feedback.c.member_id,
+        feedback.c.created_at,
+        feedback.c.first_response_at,
+        feedback.c.closed_at,
+        feedback.c.status,
+        feedback.c.sentiment,
+        sa.func.coalesce(feedback.c.theme, feedback.c.suggested_theme).label("theme"),
+        feedback.c.duplicate_of,
+    ).where(sa.or_(_open_at(filters.end_utc), created_in_period))
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    """At the period's end: open items, overdue ones, their median age; over items created in the
+    period: median time to first response, how many still await one, and the negative share."""
+
+    open: int
+    overdue: int
+    median_age_days: float | None
+    median_first_response_hours: float | None
+    awaiting_response: int
+    received: int
+    negative_share: float | None
+    by_status: pd.DataFrame  # status, items (open at the end)
+    by_theme: pd.DataFrame  # theme, items (open at the end; "(none)" when no theme)
+    by_sentiment: pd.DataFrame  # sentiment, items (received in the period)
+
+
+def summarise(items: pd.DataFrame, *, filters: Filters, overdue_days: int) -> FeedbackSummary:
+    """The summary of `feedback_items_query` rows (already narrowed to members in scope)."""
+    end = pd.Timestamp(filters.end_utc)
+    created = pd.to_datetime(items["created_at"])
+    closed = pd.to_datetime(items["closed_at"])
+    first = pd.to_datetime(items["first_response_at"])
+    is_open = (created < end) & (closed.isna() | (closed >= end)) & items["duplicate_of"].isna()
+    age_days = (end - created[is_open]) / pd.Timedelta(days=1)
+    received = (created >= pd.Timestamp(filters.start_utc)) & (created < end)
+    answered = received & first.notna() & (first < end)
+    response_hours = (first[answered] - created[answered]) / pd.Timedelta(hours=1)
+    moods = items.loc[received, "sentiment"].dropna().map(lambda value: label_of(float(value)))
+    return FeedbackSummary(
+        open=int(is_open.sum()),
+        overdue=int((age_days > overdue_days).sum()),
+        median_age_days=_median(age_days),
+        median_first_response_hours=_median(response_hours),
+        awaiting_response=int((received & ~answered).sum()),
+        received=int(received.sum()),
+        negative_share=float((moods == "negative").mean()) if len(moods) else None,
+        by_status=_counts(items.loc[is_open, "status"], "status"),
+        by_theme=_counts(items.loc[is_open, "theme"].fillna("(none)"), "theme"),
+        by_sentiment=_counts(moods, "sentiment"),
+    )
+
+
+def feedback_summary(*, app_store: Runner, warehouse: Runner, filters: Filters, overdue_days: int) -> FeedbackSummary:
+    items = in_scope(app_store.run(feedback_items_query(filters=filters)), warehouse=warehouse, filters=filters)
+    return summarise(items, filters=filters, overdue_days=overdue_days)
+
+
+def _median(values: pd.Series) -> float | None:
+    return None if values.empty else round(float(values.median()), 1)
+
+
+def _counts(values: pd.Series, name: str) -> pd.DataFrame:
+    counts = values.value_counts()
+    return pd.DataFrame({name: counts.index.astype(str), "items": counts.to_numpy(dtype=int)})
+
+
+@dataclass(frozen=True)
+class NegativeShare:
+    """Items with a sentiment and the negative ones, in the latest week and in the baseline weeks."""
+
+    latest_negative: int
+    latest_items: int
+    baseline_negative: int
+    baseline_items: int
+
+    @property
+    def latest_share(self) -> float | None:
+        return self.latest_negative / self.latest_items if self.latest_items else None
+
+    @property
+    def baseline_share(self) -> float | None:
+        return self.baseline_negative / self.baseline_items if self.baseline_items else None
+
+    @property
+    def alert(self) -> bool:
+        """The documented rule: enough items on both sides, and the latest share at least
+        RISK_MIN_RISE above the baseline share and at least RISK_MIN_RATIO times it."""
+        if self.latest_items < RISK_MIN_ITEMS or self.baseline_items < RISK_MIN_ITEMS:
+            return False
+        latest, baseline = self.latest_share or 0.0, self.baseline_share or 0.0
+        return latest >= baseline + RISK_MIN_RISE and latest >= RISK_MIN_RATIO * baseline
+
+
+def negative_share_query(*, filters: Filters) -> sa.Select:
+    """Per member and window (latest = the period's last 7 days; else the 8 weeks before them):
+    items with a sentiment, and how many are negative."""
+    latest_start = filters.utc(filters.end - timedelta(days=7))
+    baseline_start = filters.utc(filters.end - timedelta(days=7 * (RISK_BASELINE_WEEKS + 1)))
+    latest = sa.case((feedback.c.created_at >= latest_start, 1), else_=0).label("latest")
+    return (
+        sa.select(
+            feedback.c.member_id,
+            latest,
+            sa.func.count().label("items"),
+            count_where(feedback.c.sentiment <= -NEUTRAL_BAND).label("negative"),
+        )
+        .where(
+            feedback.c.sentiment.is_not(None),
+            feedback.c.created_at >= baseline_start,
+            feedback.c.created_at < filters.end_utc,
+        )
+        .group_by(feedback.c.member_id, latest)
+    )
+
+
+def negative_share(*, app_store: Runner, warehouse: Runner, filters: Filters) -> NegativeShare:
+    rows = in_scope(app_store.run(negative_share_query(filters=filters)), warehouse=warehouse, filters=filters)
+    latest = rows[rows["latest"] == 1]
+    baseline = rows[rows["latest"] == 0]
+    return NegativeShare(
+        latest_negative=int(latest["negative"].sum()),
+        latest_items=int(latest["items"].sum()),
+        baseline_negative=int(baseline["negative"].sum()),
+        baseline_items=int(baseline["items"].sum()),
+    )

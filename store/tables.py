@@ -70,19 +70,39 @@ feedback = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False, index=True),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("score", sa.Float),
+    sa.Column("score_kind", sa.String(10)),  # "nps" (0-10) or "csat" (1-5): which bands apply
     sa.Column("sentiment", sa.Float),
     sa.Column("language", sa.String(10)),
     sa.Column("status", sa.String(20), nullable=False, default="new"),
     sa.Column("priority", sa.String(10)),
     sa.Column("assignee", sa.String(200)),
     sa.Column("tags", sa.JSON),
-    sa.Column("theme", sa.String(100)),
+    sa.Column("theme", sa.String(100)),  # accepted or named by a manager
+    sa.Column("suggested_theme", sa.String(100)),  # computed from the text on arrival (feedback.themes)
     sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("feedback.id")),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     # Set when the item enters a closed status and cleared on reopening, so "open at time T" is a
     # plain range test: created_at < T and (closed_at is null or closed_at >= T).
     sa.Column("closed_at", sa.DateTime),
+    # When a manager first changed or noted anything on the item: time to first response.
+    sa.Column("first_response_at", sa.DateTime),
+    # A hash of an imported row (source, created_at, member, text), so re-importing a file adds nothing.
+    sa.Column("import_key", sa.String(64), unique=True),
+    # Raised by every saved change; a save names the version it was loaded at (feedback.workflow).
     sa.Column("version", sa.Integer, nullable=False, default=1),
+)
+
+feedback_events = sa.Table(
+    "feedback_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("feedback_id", sa.Integer, sa.ForeignKey("feedback.id"), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),  # the item's version this change produced
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("field", sa.String(30), nullable=False),  # a feedback column, "note" or "created"
+    sa.Column("old_value", sa.Text),
+    sa.Column("new_value", sa.Text),
 )
 
 invitations = sa.Table(

@@ -160,10 +160,11 @@ def feedback_texts(survey: Survey, rows: list[AnswerRow]) -> list[AnswerRow]:
     return [row for row in rows if row.question_id in wanted and row.value_text]
 
 
-def response_score(rows: list[AnswerRow]) -> float | None:
-    """The score a feedback item carries: the response's NPS answer, else its CSAT answer."""
+def response_score(rows: list[AnswerRow]) -> tuple[str, float] | None:
+    """The score a feedback item carries, with its kind: the response's NPS answer, else its CSAT
+    answer."""
     for kind in ("nps", "csat"):
         for row in rows:
-            if row.question_type == kind:
-                return row.value_num
+            if row.question_type == kind and row.value_num is not None:
+                return kind, row.value_num
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_sources.demo import DAYS, SEED
+from feedback.intake import enrichment
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -27,7 +29,7 @@ from surveys.definition import Question, Survey, load_definitions, parse_definit
 FOLDER = Path(__file__).resolve().parent
 ABANDON_SHARE = 0.08  # respondents who open the survey and leave without submitting
 
-FEEDBACK_TEXTS = {  # sentiment -> language -> [(text, theme)]
+FEEDBACK_TEXTS = {  # mood -> language -> [(text, the theme a manager gave it)]
     "positive": {
         "en": [
             ("People answer questions on the forum really fast, thank you!", "support"),
@@ -61,7 +63,6 @@ FEEDBACK_TEXTS = {  # sentiment -> language -> [(text, theme)]
         ],
     },
 }
-SENTIMENT_SCORE = {"positive": 0.7, "neutral": 0.0, "negative": -0.6}
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,12 @@ def _answer(question: Question, score: float, rng: np.random.Generator) -> Any:
     return None  # text questions
 
 
-def _mood_text(rng: np.random.Generator, score: float, chinese: bool) -> tuple[str, str, float, str]:
+def _mood_text(rng: np.random.Generator, score: float, chinese: bool) -> tuple[str, str, str]:
     mood = "positive" if score >= 9 else "negative" if score <= 6 else "neutral"
     language = "zh" if chinese and rng.uniform() < 0.85 else "en"
     options = FEEDBACK_TEXTS[mood][language]
     text, theme = options[int(rng.integers(len(options)))]
-    return text, theme, SENTIMENT_SCORE[mood], language
+    return text, theme, language
 
 
 def _invitations(community: dict[str, pd.DataFrame], members: pd.DataFrame, end: pd.Timestamp, rng) -> list:
@@ -189,7 +190,7 @@ def generate_surveys(
         for n, (index, moment, score) in enumerate(zip(chosen, submitted, scores, strict=True)):
             key = f"demo-{slug}-{len(responses)}"
             member_id = members.at[index, "member_id"]
-            text, theme, sentiment, language = _mood_text(rng, score, chinese_region[index])
+            text, theme, language = _mood_text(rng, score, chinese_region[index])
             responses.append(
                 {
                     "key": key,
@@ -220,8 +221,6 @@ def generate_surveys(
                         end,
                         row.value_text,
                         response_score(rows),
-                        sentiment,
-                        language,
                         theme,
                         row.question_id,
                     )
@@ -241,15 +240,16 @@ def _feedback_row(
     moment: pd.Timestamp,
     end: pd.Timestamp,
     text: str,
-    score: float,
-    sentiment: float,
-    language: str,
+    scored: tuple[str, float] | None,
     theme: str,
     question_id: str,
 ) -> dict[str, object]:
-    """Older feedback has mostly been handled; the last few weeks are still in the inbox."""
+    """Older feedback has mostly been handled; the last few weeks are still in the inbox. Items a
+    manager has touched carry the theme they gave it; the rest only the suggestion."""
+    kind, score = scored or (None, None)
     age_days = (end - moment) / pd.Timedelta(days=1)
     closed_at = (moment + pd.Timedelta(days=float(rng.uniform(1, 20)))).round("s")
+    first_response = (moment + pd.Timedelta(hours=float(rng.uniform(2, 72)))).round("s")
     closed = age_days > 21 and closed_at < end and rng.uniform() < min(0.95, age_days / 60)
     status = (
         rng.choice(["resolved", "resolved", "wont_fix"])
@@ -263,13 +263,20 @@ def _feedback_row(
         "created_at": moment.to_pydatetime(),
         "text": text,
         "score": score,
-        "sentiment": sentiment,
-        "language": language,
-        "theme": theme,
+        "score_kind": kind,
+        **_enrichment(text),
+        "theme": theme if status != "new" else None,
         "status": str(status),
         "priority": "high" if score is not None and score <= 3 else "normal",
+        "first_response_at": first_response.to_pydatetime() if status != "new" else None,
         "closed_at": closed_at.to_pydatetime() if closed else None,
     }
+
+
+@cache
+def _enrichment(text: str) -> dict[str, object]:
+    """The demo repeats a few texts; score each once."""
+    return enrichment(text)
 
 
 def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, timezone: str = "UTC") -> int:
@@ -281,6 +288,12 @@ def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, time
         registry.register(app_store, survey, timezone=timezone, now=now)
     with app_store.begin() as connection:
         demo_responses = sa.select(tables.responses.c.id).where(tables.responses.c.source == "demo")
+        demo_feedback = sa.select(tables.feedback.c.id).where(tables.feedback.c.response_id.in_(demo_responses))
+        events = tables.feedback_events
+        connection.execute(events.delete().where(events.c.feedback_id.in_(demo_feedback)))
+        connection.execute(
+            tables.feedback.update().where(tables.feedback.c.duplicate_of.in_(demo_feedback)).values(duplicate_of=None)
+        )
         connection.execute(tables.feedback.delete().where(tables.feedback.c.response_id.in_(demo_responses)))
         connection.execute(tables.answers.delete().where(tables.answers.c.response_id.in_(demo_responses)))
         connection.execute(tables.responses.delete().where(tables.responses.c.source == "demo"))
@@ -340,11 +353,14 @@ def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, time
                         "created_at": row.created_at,
                         "text": row.text,
                         "score": None if pd.isna(row.score) else row.score,
+                        "score_kind": row.score_kind,
                         "sentiment": row.sentiment,
+                        "suggested_theme": row.suggested_theme,
                         "language": row.language,
                         "status": row.status,
                         "priority": row.priority,
-                        "theme": row.theme,
+                        "theme": None if pd.isna(row.theme) else row.theme,
+                        "first_response_at": None if pd.isna(row.first_response_at) else row.first_response_at,
                         "updated_at": now,
                         "closed_at": None if pd.isna(row.closed_at) else row.closed_at,
                         "version": 1,

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from feedback.intake import NewFeedback, add_feedback
 from store import tables
 from store.database import AppStore, StoreError
 from surveys.answers import Problem, answer_rows, check_survey, feedback_texts, response_score
@@ -238,27 +239,21 @@ def _hand_to_inbox(
 ) -> None:
     """One feedback item per non-empty free-text answer, with the response's score and member."""
     texts = feedback_texts(submission.stored.survey, rows)
-    if not texts:
-        return
-    score = response_score(rows)
-    connection.execute(
-        tables.feedback.insert(),
-        [
-            {
-                "source": "survey",
-                "response_id": response_id,
-                "question_id": row.question_id,
-                "member_id": member_id,
-                "created_at": submission.now,
-                "text": row.value_text,
-                "score": score,
-                "status": "new",
-                "updated_at": submission.now,
-                "version": 1,
-            }
-            for row in texts
-        ],
-    )
+    kind, score = response_score(rows) or (None, None)
+    items = [
+        NewFeedback(
+            source="survey",
+            text=row.value_text,
+            created_at=submission.now,
+            member_id=member_id,
+            score=score,
+            score_kind=kind,
+            response_id=response_id,
+            question_id=row.question_id,
+        )
+        for row in texts
+    ]
+    add_feedback(connection, items, actor="survey", now=submission.now)
 
 
 @contextmanager

@@ -1,0 +1,180 @@
+"""Import feedback from a CSV or Excel file: all rows or none, and re-importing adds nothing.
+
+Columns (headers are matched without regard to case or surrounding spaces): created_at and text
+(required), member_id or email (at least one of the two columns; cells may be empty for anonymous
+feedback), source (else the default given), score (optional, 0-10 like NPS).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import sqlalchemy as sa
+
+import schema
+from feedback.intake import MAX_TEXT, NewFeedback, add_feedback, import_key
+from metrics.scope import Runner
+from store.database import AppStore
+
+REQUIRED = ("created_at", "text")
+KNOWN = ("created_at", "text", "member_id", "email", "source", "score")
+MAX_PROBLEMS = 20
+ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese Excel exports of CSV are GB18030/GBK
+
+
+class ImportFailed(Exception):
+    """Raised when a file cannot be imported; `problems` say where (file, row, column) and what.
+    Nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = problems[:MAX_PROBLEMS]
+        more = len(problems) - len(shown)
+        super().__init__("\n".join(shown + ([f"… and {more} more problems."] if more else [])))
+        self.problems = problems
+        self.user_message = str(self)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    already_there: int  # rows imported before (or repeated in the file): skipped
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_table(name: str, content: bytes) -> pd.DataFrame:
+    """The file's cells as text (row 2 is the first data row, as a spreadsheet shows it)."""
+    suffix = Path(name).suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
+        elif suffix == ".csv":
+            frame = pd.read_csv(io.StringIO(_decode(name, content)), dtype=str, keep_default_na=False)
+        else:
+            raise ImportFailed([f"{name}: only .csv and .xlsx files can be imported."])
+    except (ValueError, KeyError, OSError) as error:  # pandas' parser errors derive from ValueError
+        raise ImportFailed([f"{name}: could not be read as {suffix[1:].upper()}: {error}"]) from error
+    frame = frame.fillna("")
+    frame.columns = [str(column).strip().lower() for column in frame.columns]
+    blank = frame.apply(lambda row: all(not str(cell).strip() for cell in row), axis=1)
+    return frame[~blank] if len(frame) else frame
+
+
+def _decode(name: str, content: bytes) -> str:
+    for encoding in ENCODINGS:
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFailed([f"{name}: the file is neither UTF-8 nor GB18030 text; save it as CSV UTF-8."])
+
+
+def parse_rows(
+    name: str, frame: pd.DataFrame, *, default_source: str, timezone: str
+) -> list[tuple[int, NewFeedback, str]]:
+    """(row number, item, email) per row, or every problem found, each with file, row and column."""
+    problems = [f"{name}: column {column!r} is missing." for column in REQUIRED if column not in frame.columns]
+    if "member_id" not in frame.columns and "email" not in frame.columns:
+        problems.append(f"{name}: a member_id or an email column is needed (cells may be empty).")
+    if problems:
+        raise ImportFailed([*problems, f"{name}: columns found: {', '.join(frame.columns)}."])
+    zone = ZoneInfo(timezone)
+    rows: list[tuple[int, NewFeedback, str]] = []
+    for position, cells in zip(frame.index, frame.to_dict("records"), strict=True):
+        where = f"{name}: row {position + 2}"
+        text = str(cells["text"]).strip()
+        if not text:
+            problems.append(f"{where}, column text: empty.")
+        elif len(text) > MAX_TEXT:
+            problems.append(f"{where}, column text: longer than {MAX_TEXT:,} characters.")
+        created = _moment(str(cells["created_at"]), zone)
+        if created is None:
+            problems.append(f"{where}, column created_at: {cells['created_at']!r} is not a date and time.")
+        score = _score(str(cells.get("score", "")))
+        if score == "bad":
+            problems.append(f"{where}, column score: {cells['score']!r} is not a number from 0 to 10.")
+        if problems:
+            continue
+        item = NewFeedback(
+            source=str(cells.get("source", "")).strip()[:20] or default_source,
+            text=text,
+            created_at=created,
+            member_id=str(cells.get("member_id", "")).strip() or None,
+            score=score,
+            score_kind="nps" if score is not None else None,
+        )
+        rows.append((position + 2, item, str(cells.get("email", "")).strip().lower()))
+    if problems:
+        raise ImportFailed(problems)
+    return rows
+
+
+def _moment(value: str, zone: ZoneInfo) -> datetime | None:
+    """Naive UTC; times without a zone are the community's local time."""
+    try:
+        stamp = pd.Timestamp(value.strip())
+    except (ValueError, TypeError):
+        return None
+    if pd.isna(stamp):
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(zone)
+    return stamp.tz_convert(UTC).tz_localize(None).to_pydatetime()
+
+
+def _score(value: str) -> float | str | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return "bad"
+    return number if 0 <= number <= 10 else "bad"
+
+
+def member_ids_by_email_query(emails: list[str]) -> sa.Select:
+    members = schema.members
+    return sa.select(sa.func.lower(members.c.email).label("email"), members.c.member_id).where(
+        sa.func.lower(members.c.email).in_(emails)
+    )
+
+
+def import_feedback(
+    store: AppStore,
+    warehouse: Runner,
+    *,
+    name: str,
+    content: bytes,
+    default_source: str,
+    timezone: str,
+    actor: str,
+    now: datetime,
+) -> ImportResult:
+    """Read, check every row, then add the new ones in one transaction."""
+    warnings: list[str] = []
+    rows = parse_rows(name, read_table(name, content), default_source=default_source, timezone=timezone)
+    emails = sorted({email for _, item, email in rows if email and item.member_id is None})
+    known = {}
+    if emails:
+        found = warehouse.run(member_ids_by_email_query(emails))
+        known = dict(zip(found["email"], found["member_id"], strict=True))
+    items = []
+    for number, item, email in rows:
+        # The key is taken from the row as written, so it does not change when the email resolves.
+        key = import_key(NewFeedback(**{**item.__dict__, "member_id": item.member_id or email or None}))
+        if item.member_id is None and email:
+            if email in known:
+                item = NewFeedback(**{**item.__dict__, "member_id": known[email]})
+            else:
+                warnings.append(
+                    f"{name}: row {number}, column email: no member has this address; kept without a member."
+                )
+        items.append(NewFeedback(**{**item.__dict__, "import_key": key}))
+    with store.begin() as connection:
+        added = add_feedback(connection, items, actor=actor, now=now)
+    return ImportResult(added=len(added), already_there=len(items) - len(added), warnings=warnings)

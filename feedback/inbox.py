@@ -1,0 +1,225 @@
+"""What the inbox lists and what an item's detail shows, as queries on the app store.
+
+Member filters (segment, engagement level) need the community warehouse, a different database: the
+inbox asks it for the profiles of the members its rows mention and filters on those (`with_members`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+
+from feedback.sentiment import NEUTRAL_BAND, label_of
+from feedback.workflow import OPEN, PRIORITIES
+from store import tables
+
+UNASSIGNED = "(unassigned)"
+SCORE_BANDS = ("detractor", "passive", "promoter", "no_score")
+SENTIMENTS = ("negative", "neutral", "positive")
+SORTS = ("age", "priority", "score", "newest")
+LIMIT = 2000  # rows the inbox lists at once; narrow the filters to see others
+
+feedback = tables.feedback
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """The inbox's filters; empty means "any". The default lists open items, oldest first."""
+
+    statuses: tuple[str, ...] = OPEN
+    priorities: tuple[str, ...] = ()
+    assignee: str | None = None  # a name, or UNASSIGNED
+    theme: str | None = None  # the accepted theme, else the suggested one
+    tag: str | None = None
+    sentiment: str | None = None
+    score_band: str | None = None
+    older_than_days: int | None = None
+    search: str | None = None
+    segment: str | None = None
+    level: str | None = None
+    sort: str = "age"
+
+    @property
+    def needs_members(self) -> bool:
+        return bool(self.segment or self.level)
+
+
+def score_band(band: str) -> sa.ColumnElement[bool]:
+    """NPS bands (detractor 0-6, passive 7-8, promoter 9-10); on CSAT items 1-2, 3 and 4-5."""
+    score, kind = feedback.c.score, feedback.c.score_kind
+    if band == "no_score":
+        return score.is_(None)
+    nps, csat = {"detractor": ((0, 6), (1, 2)), "passive": ((7, 8), (3, 3)), "promoter": ((9, 10), (4, 5))}[band]
+    return sa.or_(
+        sa.and_(kind == "nps", score.between(*nps)),
+        sa.and_(kind == "csat", score.between(*csat)),
+    )
+
+
+def sentiment_is(label: str) -> sa.ColumnElement[bool]:
+    value = feedback.c.sentiment
+    if label == "negative":
+        return value <= -NEUTRAL_BAND
+    if label == "positive":
+        return value >= NEUTRAL_BAND
+    return sa.and_(value > -NEUTRAL_BAND, value < NEUTRAL_BAND)
+
+
+def theme_of() -> sa.ColumnElement[str]:
+    return sa.func.coalesce(feedback.c.theme, feedback.c.suggested_theme)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def inbox_conditions(filters: InboxFilters, *, now: datetime) -> list[sa.ColumnElement[bool]]:
+    """Every filter that runs in SQL (all but the member ones), with values bound."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.statuses:
+        conditions.append(feedback.c.status.in_(filters.statuses))
+    if filters.priorities:
+        conditions.append(feedback.c.priority.in_(filters.priorities))
+    if filters.assignee == UNASSIGNED:
+        conditions.append(feedback.c.assignee.is_(None))
+    elif filters.assignee:
+        conditions.append(feedback.c.assignee == filters.assignee)
+    if filters.theme:
+        conditions.append(theme_of() == filters.theme)
+    if filters.tag:
+        # Tags are a JSON list; its text holds the tag as a JSON string (written by the same encoder).
+        conditions.append(sa.cast(feedback.c.tags, sa.Text).like(_like(json.dumps(filters.tag)), escape="\\"))
+    if filters.sentiment:
+        conditions.append(sentiment_is(filters.sentiment))
+    if filters.score_band:
+        conditions.append(score_band(filters.score_band))
+    if filters.older_than_days:
+        conditions.append(feedback.c.created_at < now - timedelta(days=filters.older_than_days))
+    search = (filters.search or "").strip()
+    if search.startswith("#") and search[1:].isdigit():
+        conditions.append(feedback.c.id == int(search[1:]))
+    elif search:
+        conditions.append(sa.func.lower(feedback.c.text).like(_like(search.lower()), escape="\\"))
+    return conditions
+
+
+def _priority_rank() -> sa.ColumnElement[int]:
+    return sa.case({name: rank for rank, name in enumerate(reversed(PRIORITIES))}, value=feedback.c.priority, else_=99)
+
+
+def duplicates_count() -> sa.ScalarSelect:
+    copies = feedback.alias("copies")
+    return sa.select(sa.func.count()).where(copies.c.duplicate_of == feedback.c.id).scalar_subquery()
+
+
+def inbox_query(filters: InboxFilters, *, now: datetime, limit: int = LIMIT) -> sa.Select:
+    """The items the filters select, in the chosen order, with how many duplicates each absorbed."""
+    order = {
+        "age": [feedback.c.created_at.asc()],
+        "newest": [feedback.c.created_at.desc()],
+        "priority": [_priority_rank(), feedback.c.created_at.asc()],
+        "score": [feedback.c.score.is_(None), feedback.c.score.asc(), feedback.c.created_at.asc()],
+    }[filters.sort]
+    return (
+        sa.select(
+            feedback.c.id,
+            feedback.c.created_at,
+            feedback.c.source,
+            feedback.c.member_id,
+            feedback.c.text,
+            feedback.c.score,
+            feedback.c.score_kind,
+            feedback.c.sentiment,
+            feedback.c.language,
+            feedback.c.status,
+            feedback.c.priority,
+            feedback.c.assignee,
+            feedback.c.tags,
+            theme_of().label("theme"),
+            (feedback.c.theme.is_(None) & feedback.c.suggested_theme.is_not(None)).label("theme_suggested"),
+            feedback.c.duplicate_of,
+            duplicates_count().label("duplicates"),
+            feedback.c.first_response_at,
+            feedback.c.version,
+        )
+        .where(*inbox_conditions(filters, now=now))
+        .order_by(*order, feedback.c.id)
+        .limit(limit)
+    )
+
+
+def with_members(
+    items: pd.DataFrame, profiles: pd.DataFrame, *, filters: InboxFilters, now: datetime, overdue_days: int
+) -> pd.DataFrame:
+    """The inbox frame: items with their member's segment and level (filtered on those), age in
+    days, an overdue flag for open items past `overdue_days`, and sentiment as a word."""
+    members = profiles.reindex(columns=["member_id", "segment", "level"]).drop_duplicates("member_id")
+    frame = items.merge(members, on="member_id", how="left")
+    if filters.segment:
+        frame = frame[frame["segment"] == filters.segment]
+    if filters.level:
+        frame = frame[frame["level"] == filters.level]
+    created = pd.to_datetime(frame["created_at"])
+    age = (pd.Timestamp(now) - created) / pd.Timedelta(days=1)
+    return frame.assign(
+        age_days=age.round(1),
+        overdue=frame["status"].isin(OPEN) & (age > overdue_days),
+        mood=frame["sentiment"].map(lambda value: None if pd.isna(value) else label_of(float(value))),
+        tags=frame["tags"].map(lambda value: list(value) if isinstance(value, list) else []),
+    ).reset_index(drop=True)
+
+
+def item_query(item_id: int) -> sa.Select:
+    return sa.select(feedback, duplicates_count().label("duplicates")).where(feedback.c.id == item_id)
+
+
+def duplicates_query(item_id: int) -> sa.Select:
+    """Items merged into this one, oldest first."""
+    return (
+        sa.select(feedback.c.id, feedback.c.created_at, feedback.c.member_id, feedback.c.text)
+        .where(feedback.c.duplicate_of == item_id)
+        .order_by(feedback.c.created_at, feedback.c.id)
+    )
+
+
+def history_query(item_id: int) -> sa.Select:
+    """The item's audit log, oldest first: who changed which field from what to what; notes too."""
+    events = tables.feedback_events
+    return (
+        sa.select(events.c.at, events.c.actor, events.c.field, events.c.old_value, events.c.new_value)
+        .where(events.c.feedback_id == item_id)
+        .order_by(events.c.at, events.c.id)
+    )
+
+
+def choices_query(column: str) -> sa.Select:
+    """Distinct assignees or themes in use, for the filter menus."""
+    value = theme_of() if column == "theme" else feedback.c[column]
+    return sa.select(value.label("value")).where(value.is_not(None)).distinct().order_by(value)
+
+
+def tags_query() -> sa.Select:
+    """Every item's tag list; the distinct tags are gathered in Python (JSON lists differ per engine)."""
+    return sa.select(feedback.c.tags).where(feedback.c.tags.is_not(None))
+
+
+def theme_suggestions_query() -> sa.Select:
+    """Suggested themes not yet accepted on open items, with how many items carry each."""
+    return (
+        sa.select(feedback.c.suggested_theme.label("suggested"), sa.func.count().label("items"))
+        .where(feedback.c.theme.is_(None), feedback.c.suggested_theme.is_not(None), feedback.c.status.in_(OPEN))
+        .group_by(feedback.c.suggested_theme)
+        .order_by(sa.func.count().desc(), feedback.c.suggested_theme)
+    )
+
+
+def items_with_suggestion_query(suggested: str) -> sa.Select:
+    """Open items whose suggested theme has not been accepted yet: what "accept" changes."""
+    return sa.select(feedback.c.id, feedback.c.version).where(
+        feedback.c.theme.is_(None), feedback.c.suggested_theme == suggested, feedback.c.status.in_(OPEN)
+    )

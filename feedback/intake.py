@@ -1,0 +1,91 @@
+"""Every way feedback arrives (survey answers, imports, manual entry) goes through `add_feedback`,
+so each item gets its language, sentiment and suggested theme once, when it arrives, and starts its
+history with a "created" entry."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from feedback.sentiment import language_of, sentiment_of
+from feedback.themes import suggest_theme
+from store import tables
+
+MAX_TEXT = 20_000  # longer texts are refused by import and entry: feedback, not documents
+
+
+@dataclass(frozen=True)
+class NewFeedback:
+    source: str
+    text: str
+    created_at: datetime  # naive UTC, like every timestamp in the app store
+    member_id: str | None = None
+    score: float | None = None
+    score_kind: str | None = None  # "nps" or "csat"
+    response_id: int | None = None
+    question_id: str | None = None
+    import_key: str | None = None
+
+
+def enrichment(text: str) -> dict[str, object]:
+    """What is computed from the text on arrival."""
+    language = language_of(text)
+    return {"language": language, "sentiment": sentiment_of(text, language), "suggested_theme": suggest_theme(text)}
+
+
+def import_key(item: NewFeedback) -> str:
+    """Identifies an imported row by what it says, so the same row imported twice is one item."""
+    parts = (item.source, item.created_at.isoformat(sep=" "), item.member_id or "", item.text.strip())
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str, now: datetime) -> list[int]:
+    """Insert the items (those whose import_key is already stored are skipped) with their
+    enrichment and a "created" history entry, in the caller's transaction; returns the new ids."""
+    keys = [item.import_key for item in items if item.import_key]
+    known = set()
+    if keys:
+        stored = sa.select(tables.feedback.c.import_key).where(tables.feedback.c.import_key.in_(keys))
+        known = set(connection.execute(stored).scalars())
+    fresh, seen = [], set()
+    for item in items:
+        if item.import_key and (item.import_key in known or item.import_key in seen):
+            continue
+        seen.add(item.import_key)
+        fresh.append(item)
+    if not fresh:
+        return []
+    rows = [
+        {
+            "source": item.source,
+            "response_id": item.response_id,
+            "question_id": item.question_id,
+            "member_id": item.member_id,
+            "created_at": item.created_at,
+            "text": item.text,
+            "score": item.score,
+            "score_kind": item.score_kind if item.score is not None else None,
+            "status": "new",
+            "updated_at": now,
+            "import_key": item.import_key,
+            "version": 1,
+            **enrichment(item.text),
+        }
+        for item in fresh
+    ]
+    inserted = connection.execute(
+        tables.feedback.insert().returning(tables.feedback.c.id, sort_by_parameter_order=True), rows
+    )
+    ids = [row.id for row in inserted]
+    connection.execute(
+        tables.feedback_events.insert(),
+        [
+            {"feedback_id": id_, "version": 1, "actor": actor, "at": now, "field": "created", "new_value": item.source}
+            for id_, item in zip(ids, fresh, strict=True)
+        ],
+    )
+    return ids

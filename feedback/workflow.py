@@ -1,0 +1,270 @@
+"""How a feedback item moves, and how several managers change items without losing each other's work.
+
+Statuses: new -> triaged -> planned / in progress -> resolved, or won't fix, or duplicate (merged
+into an original). Closed items can be reopened to triaged. Every save names the version of each
+item the manager loaded; an item changed by someone else since is refused with what they changed,
+the whole save is rolled back, and the manager's edits stay on screen. Every change is written to
+feedback_events (who, when, field, from, to) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from store import tables
+from store.database import AppStore, StoreError
+
+STATUSES = ("new", "triaged", "planned", "in_progress", "resolved", "wont_fix", "duplicate")
+CLOSED = tables.CLOSED_FEEDBACK_STATUSES
+OPEN = tuple(status for status in STATUSES if status not in CLOSED)
+PRIORITIES = ("low", "normal", "high", "urgent")
+EDITABLE = ("status", "priority", "assignee", "tags", "theme", "duplicate_of")
+
+# Where each status may go. "duplicate" is reached only by merging (naming the original).
+NEXT: dict[str, tuple[str, ...]] = {
+    "new": ("triaged", "wont_fix", "duplicate"),
+    "triaged": ("planned", "in_progress", "resolved", "wont_fix", "duplicate"),
+    "planned": ("triaged", "in_progress", "resolved", "wont_fix", "duplicate"),
+    "in_progress": ("planned", "resolved", "wont_fix", "duplicate"),
+    "resolved": ("triaged",),
+    "wont_fix": ("triaged",),
+    "duplicate": ("triaged",),
+}
+MAX_NAME = 200
+MAX_TAG = 50
+
+
+class FeedbackError(Exception):
+    """A change that cannot be saved; `user_message` says what and what to do. Nothing was written."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class EditRefused(FeedbackError):
+    """Raised for a change the workflow does not allow (a status jump, a bad merge, a bad value)."""
+
+
+class EditConflict(FeedbackError):
+    """Raised when items were changed by someone else since they were loaded; `changes` lists what
+    they changed (item, who, when, field, from, to)."""
+
+    def __init__(self, changes: list[dict[str, Any]]) -> None:
+        lines = [
+            f"#{c['feedback_id']} {c['field']}: {c['old_value'] or '–'} → {c['new_value'] or '–'} "
+            f"({c['actor']}, {c['at']:%Y-%m-%d %H:%M} UTC)"
+            for c in changes
+        ]
+        items = sorted({c["feedback_id"] for c in changes})
+        super().__init__(
+            f"Not saved: {len(items)} item(s) were changed by someone else since you loaded them, and "
+            "nothing was overwritten. Your edits are still here. Their changes: "
+            + ("; ".join(lines) or "not recorded")
+            + ". Reload to see their changes, then apply yours again."
+        )
+        self.changes = changes
+        self.items = items
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What one manager wants changed on one item, and the version they saw."""
+
+    item_id: int
+    version: int
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    note: str | None = None
+
+
+def save(store: AppStore, edits: list[Edit], *, actor: str, now: datetime) -> list[int]:
+    """Apply the edits in one transaction, all or nothing; returns the ids of items that changed."""
+    try:
+        return _save(store, edits, actor=actor, now=now)
+    except sa.exc.DBAPIError as error:
+        raise StoreError(
+            f"The app database refused the save ({error.orig}); nothing was saved and your edits are still "
+            "here. Try again in a moment."
+        ) from error
+
+
+def _save(store: AppStore, edits: list[Edit], *, actor: str, now: datetime) -> list[int]:
+    with store.begin() as connection:
+        changed: list[int] = []
+        conflicts: list[dict[str, Any]] = []
+        for edit in edits:
+            row = _current(connection, edit.item_id)
+            if row["version"] != edit.version:
+                conflicts += _changes_since(connection, edit.item_id, edit.version)
+                continue
+            values = _planned_values(connection, row, edit)
+            note = (edit.note or "").strip()
+            if not values and not note:
+                continue
+            if not _write(connection, row, values, note=note, actor=actor, now=now):
+                conflicts += _changes_since(connection, edit.item_id, edit.version)
+                continue
+            changed.append(edit.item_id)
+            if "duplicate_of" in values and values["duplicate_of"] is not None:
+                _move_duplicates(connection, row["id"], to=values["duplicate_of"], actor=actor, now=now)
+        if conflicts:
+            raise EditConflict(conflicts)
+        return changed
+
+
+def _current(connection: Connection, item_id: int) -> RowMapping:
+    row = connection.execute(sa.select(tables.feedback).where(tables.feedback.c.id == item_id)).mappings().first()
+    if row is None:
+        raise EditRefused(f"Feedback #{item_id} no longer exists; reload the inbox.")
+    return row
+
+
+def _planned_values(connection: Connection, row: RowMapping, edit: Edit) -> dict[str, Any]:
+    """The columns to change, checked against the workflow; only values that differ."""
+    unknown = set(edit.changes) - set(EDITABLE)
+    if unknown:
+        raise EditRefused(f"#{row['id']}: {', '.join(sorted(unknown))} cannot be edited.")
+    wanted = {name: _clean(name, value, item_id=row["id"]) for name, value in edit.changes.items()}
+    wanted = {name: value for name, value in wanted.items() if value != row[name]}
+    status = wanted.get("status", row["status"])
+    if wanted.get("duplicate_of") is not None:
+        status = wanted["status"] = "duplicate"
+        _check_original(connection, row, wanted["duplicate_of"])
+    if status == row["status"]:
+        wanted.pop("status", None)
+        return wanted
+    if status not in NEXT[row["status"]]:
+        allowed = ", ".join(label(s) for s in NEXT[row["status"]])
+        raise EditRefused(
+            f"#{row['id']}: an item that is {label(row['status'])} cannot become {label(status)}; "
+            f"it can become {allowed}."
+        )
+    if status == "duplicate" and wanted.get("duplicate_of") is None:
+        raise EditRefused(f"#{row['id']}: to mark it a duplicate, merge it into the original item.")
+    if row["status"] == "duplicate":
+        wanted["duplicate_of"] = None  # reopening a duplicate un-merges it
+    return wanted
+
+
+def _clean(name: str, value: Any, *, item_id: int) -> Any:
+    """One field's new value in its stored form, or EditRefused saying what is wrong."""
+    if isinstance(value, str):
+        value = value.strip() or None
+    if name == "status" and value not in STATUSES:
+        raise EditRefused(f"#{item_id}: status must be one of {', '.join(STATUSES)}.")
+    if name == "priority" and value is not None and value not in PRIORITIES:
+        raise EditRefused(f"#{item_id}: priority must be one of {', '.join(PRIORITIES)}, or empty.")
+    if name in ("assignee", "theme") and value is not None and len(value) > MAX_NAME:
+        raise EditRefused(f"#{item_id}: {name} is longer than {MAX_NAME} characters.")
+    if name == "tags":
+        tags = [str(tag).strip() for tag in (value or []) if str(tag).strip()]
+        if any(len(tag) > MAX_TAG for tag in tags):
+            raise EditRefused(f"#{item_id}: a tag is longer than {MAX_TAG} characters.")
+        return list(dict.fromkeys(tags)) or None
+    if name == "duplicate_of" and value is not None:
+        return int(value)
+    return value
+
+
+def _check_original(connection: Connection, row: RowMapping, original_id: int) -> None:
+    if original_id == row["id"]:
+        raise EditRefused(f"#{row['id']} cannot be merged into itself.")
+    original = connection.execute(
+        sa.select(tables.feedback.c.status, tables.feedback.c.duplicate_of).where(tables.feedback.c.id == original_id)
+    ).first()
+    if original is None:
+        raise EditRefused(f"#{row['id']}: there is no feedback #{original_id} to merge into.")
+    if original.status == "duplicate":
+        raise EditRefused(
+            f"#{row['id']}: #{original_id} is itself a duplicate of #{original.duplicate_of}; merge into "
+            f"#{original.duplicate_of} instead."
+        )
+
+
+def _write(
+    connection: Connection, row: RowMapping, values: dict[str, Any], *, note: str, actor: str, now: datetime
+) -> bool:
+    """The version-checked update and its audit entries; False when someone else got there first."""
+    feedback = tables.feedback
+    version = row["version"] + 1
+    stored = dict(values)
+    if "status" in values:
+        closing, reopening = values["status"] in CLOSED, row["status"] in CLOSED
+        if closing != reopening:
+            stored["closed_at"] = now if closing else None
+    updated = connection.execute(
+        feedback.update()
+        .where(feedback.c.id == row["id"], feedback.c.version == row["version"])
+        .values(
+            **stored,
+            version=version,
+            updated_at=now,
+            first_response_at=sa.func.coalesce(feedback.c.first_response_at, now),
+        )
+    )
+    if updated.rowcount != 1:
+        return False
+    events = [
+        {"field": name, "old_value": as_text(row[name]), "new_value": as_text(value)} for name, value in values.items()
+    ]
+    if note:
+        events.append({"field": "note", "old_value": None, "new_value": note})
+    connection.execute(
+        tables.feedback_events.insert(),
+        [{"feedback_id": row["id"], "version": version, "actor": actor, "at": now, **event} for event in events],
+    )
+    return True
+
+
+def _move_duplicates(connection: Connection, item_id: int, *, to: int, actor: str, now: datetime) -> None:
+    """An item merged away hands its own duplicates to the new original, so none points at a duplicate."""
+    feedback = tables.feedback
+    children = connection.execute(
+        sa.select(feedback.c.id, feedback.c.version).where(feedback.c.duplicate_of == item_id)
+    ).all()
+    for child in children:
+        connection.execute(
+            feedback.update().where(feedback.c.id == child.id).values(duplicate_of=to, version=child.version + 1)
+        )
+        connection.execute(
+            tables.feedback_events.insert().values(
+                feedback_id=child.id,
+                version=child.version + 1,
+                actor=actor,
+                at=now,
+                field="duplicate_of",
+                old_value=str(item_id),
+                new_value=str(to),
+            )
+        )
+
+
+def _changes_since(connection: Connection, item_id: int, version: int) -> list[dict[str, Any]]:
+    events = tables.feedback_events
+    query = (
+        sa.select(
+            events.c.feedback_id, events.c.actor, events.c.at, events.c.field, events.c.old_value, events.c.new_value
+        )
+        .where(events.c.feedback_id == item_id, events.c.version > version)
+        .order_by(events.c.id)
+    )
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def as_text(value: Any) -> str | None:
+    """How a value reads in the audit log."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def label(status: str) -> str:
+    return status.replace("_", " ").replace("wont", "won't")

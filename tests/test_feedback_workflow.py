@@ -1,0 +1,276 @@
+"""Triage workflow on real SQLite and PostgreSQL: transitions, merges, version checks, the audit log."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import datetime
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from feedback import inbox, workflow
+from feedback.intake import NewFeedback, add_feedback
+from feedback.workflow import Edit, EditConflict, EditRefused
+from store.database import AppStore, StoreError
+
+DATABASES = itertools.count(1)
+NOW = datetime(2026, 11, 2, 9, 0)
+LATER = datetime(2026, 11, 2, 10, 30)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path, new_postgres_database):
+    url = (
+        f"sqlite:///{tmp_path / 'app.db'}"
+        if request.param == "sqlite"
+        else new_postgres_database(f"triage_{next(DATABASES)}")
+    )
+    app_store = AppStore(url)
+    app_store.migrate()
+    yield app_store
+    app_store.dispose()
+
+
+def add(store: AppStore, *texts: str) -> list[int]:
+    items = [NewFeedback(source="manual", text=text, created_at=datetime(2026, 11, 1, 8, 0)) for text in texts]
+    with store.begin() as connection:
+        return add_feedback(connection, items, actor="ana", now=NOW)
+
+
+def item(store: AppStore, item_id: int) -> dict:
+    return store.run(inbox.item_query(item_id)).iloc[0].to_dict()
+
+
+def history(store: AppStore, item_id: int) -> list[tuple]:
+    rows = store.run(inbox.history_query(item_id))
+    rows = rows.astype(object).where(rows.notna(), None)
+    return [(r.actor, r.field, r.old_value, r.new_value) for r in rows.itertuples()]
+
+
+def move(store: AppStore, item_id: int, *statuses: str) -> None:
+    for status in statuses:
+        workflow.save(
+            store, [Edit(item_id, item(store, item_id)["version"], {"status": status})], actor="bo", now=LATER
+        )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("triaged",),
+        ("triaged", "planned", "in_progress", "resolved"),
+        ("triaged", "in_progress", "resolved", "triaged"),
+        ("wont_fix", "triaged", "resolved"),
+        ("triaged", "planned", "triaged"),
+    ],
+)
+def test_allowed_transitions_are_saved_and_logged(store, path):
+    (item_id,) = add(store, "Search is hard")
+    move(store, item_id, *path)
+    saved = item(store, item_id)
+    assert saved["status"] == path[-1]
+    assert saved["version"] == 1 + len(path)
+    statuses = [(old, new) for _, field, old, new in history(store, item_id) if field == "status"]
+    assert statuses == list(zip(("new", *path[:-1]), path, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("path", "refused", "message"),
+    [
+        ((), "resolved", "an item that is new cannot become resolved; it can become triaged, won't fix, duplicate"),
+        ((), "planned", "an item that is new cannot become planned"),
+        (("triaged", "resolved"), "in_progress", "an item that is resolved cannot become in progress"),
+        (("wont_fix",), "resolved", "an item that is won't fix cannot become resolved; it can become triaged"),
+        (("triaged",), "duplicate", "to mark it a duplicate, merge it into the original item"),
+        ((), "closed", "status must be one of new, triaged"),
+    ],
+)
+def test_refused_transitions_change_nothing(store, path, refused, message):
+    (item_id,) = add(store, "Search is hard")
+    move(store, item_id, *path)
+    before = item(store, item_id)
+    with pytest.raises(EditRefused, match=message):
+        workflow.save(store, [Edit(item_id, before["version"], {"status": refused})], actor="bo", now=LATER)
+    assert item(store, item_id) == before
+    assert len(history(store, item_id)) == 1 + len(path)
+
+
+def test_closing_sets_closed_at_and_reopening_clears_it(store):
+    (item_id,) = add(store, "Search is hard")
+    move(store, item_id, "triaged", "resolved")
+    assert item(store, item_id)["closed_at"] == pd.Timestamp(LATER)
+    move(store, item_id, "triaged")
+    assert pd.isna(item(store, item_id)["closed_at"])
+
+
+def test_first_response_is_the_first_change_by_a_manager(store):
+    (item_id,) = add(store, "Search is hard")
+    assert pd.isna(item(store, item_id)["first_response_at"])
+    workflow.save(store, [Edit(item_id, 1, note="Asked the forum team")], actor="bo", now=LATER)
+    workflow.save(store, [Edit(item_id, 2, {"status": "triaged"})], actor="bo", now=datetime(2026, 11, 5))
+    assert item(store, item_id)["first_response_at"] == pd.Timestamp(LATER)
+
+
+def test_every_field_change_is_one_audit_entry(store):
+    (item_id,) = add(store, "Search is hard")
+    changes = {"status": "triaged", "priority": "high", "assignee": " bo ", "tags": ["search", "forum", "search"]}
+    workflow.save(store, [Edit(item_id, 1, changes, note="Looks like the index")], actor="ana", now=LATER)
+    saved = item(store, item_id)
+    assert (saved["assignee"], saved["tags"], saved["version"]) == ("bo", ["search", "forum"], 2)
+    assert history(store, item_id) == [
+        ("ana", "created", None, "manual"),
+        ("ana", "status", "new", "triaged"),
+        ("ana", "priority", None, "high"),
+        ("ana", "assignee", None, "bo"),
+        ("ana", "tags", None, "search, forum"),
+        ("ana", "note", None, "Looks like the index"),
+    ]
+
+
+def test_saving_the_same_values_changes_nothing(store):
+    (item_id,) = add(store, "Search is hard")
+    assert workflow.save(store, [Edit(item_id, 1, {"status": "new", "priority": None})], actor="bo", now=LATER) == []
+    assert item(store, item_id)["version"] == 1
+
+
+def test_a_stale_save_is_refused_with_what_changed_and_nothing_is_overwritten(store):
+    (item_id,) = add(store, "Search is hard")
+    # Both managers loaded version 1; Ana saves first.
+    workflow.save(store, [Edit(item_id, 1, {"status": "triaged", "assignee": "ana"})], actor="ana", now=LATER)
+    with pytest.raises(EditConflict) as refused:
+        workflow.save(store, [Edit(item_id, 1, {"assignee": "bo", "priority": "low"})], actor="bo", now=LATER)
+    assert refused.value.items == [item_id]
+    assert f"#{item_id} status: new → triaged (ana, 2026-11-02 10:30 UTC)" in refused.value.user_message
+    assert f"#{item_id} assignee: – → ana (ana, 2026-11-02 10:30 UTC)" in refused.value.user_message
+    saved = item(store, item_id)
+    assert (saved["assignee"], saved["priority"], saved["version"]) == ("ana", None, 2)
+
+
+def test_a_bulk_save_with_one_stale_item_saves_none(store):
+    first, second = add(store, "one", "two")
+    workflow.save(store, [Edit(second, 1, {"priority": "high"})], actor="ana", now=LATER)
+    with pytest.raises(EditConflict):
+        workflow.save(
+            store,
+            [Edit(first, 1, {"status": "triaged"}), Edit(second, 1, {"status": "triaged"})],
+            actor="bo",
+            now=LATER,
+        )
+    assert item(store, first)["status"] == "new"
+    assert item(store, second)["status"] == "new"
+    assert len(history(store, first)) == 1
+
+
+def test_two_sessions_saving_at_once_one_wins_and_the_other_is_refused(store):
+    (item_id,) = add(store, "Search is hard")
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def manager(name: str, status: str) -> None:
+        barrier.wait()
+        try:
+            workflow.save(store, [Edit(item_id, 1, {"status": status, "assignee": name})], actor=name, now=LATER)
+            outcomes[name] = "saved"
+        except EditConflict:
+            outcomes[name] = "refused"
+
+    threads = [
+        threading.Thread(target=manager, args=("ana", "triaged")),
+        threading.Thread(target=manager, args=("bo", "wont_fix")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()) == ["refused", "saved"]
+    winner = next(name for name, outcome in outcomes.items() if outcome == "saved")
+    saved = item(store, item_id)
+    assert (saved["assignee"], saved["version"]) == (winner, 2)
+    assert {actor for actor, *_ in history(store, item_id)} == {"ana", winner}
+
+
+def test_merging_marks_the_duplicate_and_the_original_counts_it(store):
+    original, copy, other = add(store, "Search is hard", "Cannot find anything with search", "Same here")
+    workflow.save(store, [Edit(copy, 1, {"duplicate_of": original})], actor="bo", now=LATER)
+    merged = item(store, copy)
+    assert (merged["status"], merged["duplicate_of"], merged["closed_at"]) == (
+        "duplicate",
+        original,
+        pd.Timestamp(LATER),
+    )
+    assert ("bo", "status", "new", "duplicate") in history(store, copy)
+    assert ("bo", "duplicate_of", None, str(original)) in history(store, copy)
+    # Merging an item that has duplicates hands them to the new original.
+    workflow.save(store, [Edit(original, 1, {"duplicate_of": other})], actor="bo", now=LATER)
+    assert item(store, other)["duplicates"] == 2
+    assert store.run(inbox.duplicates_query(other))["id"].tolist() == [original, copy]
+    assert ("bo", "duplicate_of", str(original), str(other)) in history(store, copy)
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("self", "cannot be merged into itself"), ("missing", "there is no feedback #999"), ("duplicate", "merge into #")],
+)
+def test_bad_merges_are_refused(store, target, message):
+    first, second, third = add(store, "a", "b", "c")
+    workflow.save(store, [Edit(second, 1, {"duplicate_of": third})], actor="bo", now=LATER)
+    into = {"self": first, "missing": 999, "duplicate": second}[target]
+    with pytest.raises(EditRefused, match=message):
+        workflow.save(store, [Edit(first, 1, {"duplicate_of": into})], actor="bo", now=LATER)
+    assert item(store, first)["status"] == "new"
+
+
+def test_reopening_a_duplicate_unmerges_it(store):
+    original, copy = add(store, "a", "b")
+    workflow.save(store, [Edit(copy, 1, {"duplicate_of": original})], actor="bo", now=LATER)
+    workflow.save(store, [Edit(copy, 2, {"status": "triaged"})], actor="bo", now=LATER)
+    reopened = item(store, copy)
+    assert reopened["status"] == "triaged"
+    assert pd.isna(reopened["duplicate_of"])
+    assert item(store, original)["duplicates"] == 0
+
+
+def test_audit_log_is_written_in_the_same_transaction(store):
+    (item_id,) = add(store, "Search is hard")
+    with store.begin() as connection:  # make the audit insert fail by moving its table away
+        connection.execute(sa.text("ALTER TABLE feedback_events RENAME TO feedback_events_away"))
+    try:
+        with pytest.raises(StoreError, match="nothing was"):
+            workflow.save(store, [Edit(item_id, 1, {"status": "triaged"})], actor="bo", now=LATER)
+    finally:
+        with store.begin() as connection:
+            connection.execute(sa.text("ALTER TABLE feedback_events_away RENAME TO feedback_events"))
+    assert item(store, item_id)["status"] == "new"
+
+
+def test_inbox_filters(store):
+    ids = add(store, "Search is hard", "最近广告帖子太多了。", "Great meetup, thank you!", "100% done_")
+    workflow.save(
+        store, [Edit(ids[0], 1, {"status": "triaged", "tags": ["forum"], "priority": "high"})], actor="a", now=LATER
+    )
+    workflow.save(store, [Edit(ids[2], 1, {"assignee": "bo"})], actor="a", now=LATER)
+
+    def listed(**given) -> list[int]:
+        return store.run(inbox.inbox_query(inbox.InboxFilters(**given), now=NOW))["id"].tolist()
+
+    assert listed() == ids
+    assert listed(statuses=("triaged",)) == [ids[0]]
+    assert listed(tag="forum") == [ids[0]]
+    assert listed(tag="for") == []
+    assert listed(assignee="bo") == [ids[2]]
+    assert listed(assignee=inbox.UNASSIGNED) == [ids[0], ids[1], ids[3]]
+    assert listed(theme="search") == [ids[0]]
+    assert listed(theme="moderation") == [ids[1]]
+    assert listed(sentiment="positive") == [ids[2]]
+    assert listed(sentiment="negative") == [ids[0], ids[1]]
+    assert listed(sentiment="neutral") == [ids[3]]
+    assert listed(search="SEARCH") == [ids[0]]
+    assert listed(search="100%") == [ids[3]]
+    assert listed(search="0% d") == [ids[3]]
+    assert listed(search="%") == [ids[3]]
+    assert listed(search=f"#{ids[1]}") == [ids[1]]
+    assert listed(sort="priority")[0] == ids[0]
+    assert listed(older_than_days=1) == ids  # created 25 hours before NOW
+    assert listed(older_than_days=2) == []
