@@ -1,0 +1,137 @@
+"""Feedback figures and the negative-sentiment risk rule, against answers worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from metrics import feedback
+from metrics.feedback import NegativeShare
+from metrics.filters import Filters
+from store import tables
+from store.database import AppStore
+
+t = datetime
+# The period is [2 Nov, 23 Nov 2026): the latest week is [16 Nov, 23 Nov), the baseline [21 Sep, 16 Nov).
+PERIOD = Filters(start=date(2026, 11, 2), end=date(2026, 11, 23))
+
+
+@pytest.mark.parametrize(
+    ("latest", "baseline", "alert"),
+    [
+        ((3, 5), (4, 40), True),  # 60% against 10%
+        ((1, 5), (0, 40), True),  # 20% against none: 15 points up and more than 1.5 times 0
+        ((3, 4), (4, 40), False),  # fewer than 5 items in the latest week
+        ((5, 5), (0, 4), False),  # fewer than 5 items in the baseline: nothing to compare with
+        ((2, 5), (12, 40), False),  # 40% against 30%: only 10 points up
+        ((2, 5), (10, 40), True),  # 40% against 25%: exactly 15 points up and 1.6 times
+        ((4, 5), (24, 40), False),  # 80% against 60%: 20 points up but only 1.33 times
+        ((0, 9), (0, 40), False),
+    ],
+)
+def test_risk_rule(latest, baseline, alert):
+    share = NegativeShare(
+        latest_negative=latest[0], latest_items=latest[1], baseline_negative=baseline[0], baseline_items=baseline[1]
+    )
+    assert share.alert is alert
+
+
+@pytest.fixture
+def store(tmp_path):
+    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
+    app_store.migrate()
+    yield app_store
+    app_store.dispose()
+
+
+def insert(store: AppStore, *rows: dict) -> None:
+    defaults = {"source": "test", "text": "x", "status": "new", "version": 1, "updated_at": t(2026, 11, 23)}
+    columns = {name: None for row in rows for name in row}
+    with store.begin() as connection:
+        connection.execute(tables.feedback.insert(), [{**columns, **defaults, **row} for row in rows])
+
+
+def test_negative_share_splits_the_latest_week_from_the_eight_before(store, duckdb_warehouse):
+    insert(
+        store,
+        {"member_id": "alice", "created_at": t(2026, 11, 16), "sentiment": -0.5},  # latest week, first second
+        {"member_id": "carol", "created_at": t(2026, 11, 22, 23, 59), "sentiment": -0.1},  # negative at the band
+        {"member_id": "alice", "created_at": t(2026, 11, 20), "sentiment": 0.05},  # neutral
+        {"member_id": "alice", "created_at": t(2026, 11, 15, 23), "sentiment": -0.9},  # baseline
+        {"member_id": "carol", "created_at": t(2026, 9, 21), "sentiment": 0.4},  # baseline's first second
+        {"member_id": "alice", "created_at": t(2026, 9, 20, 23), "sentiment": -0.9},  # before the baseline
+        {"member_id": "alice", "created_at": t(2026, 11, 23), "sentiment": -0.9},  # after the period
+        {"member_id": "alice", "created_at": t(2026, 11, 18), "sentiment": None},  # no sentiment
+        {"member_id": "tom", "created_at": t(2026, 11, 18), "sentiment": -0.9},  # team member
+        {"member_id": None, "created_at": t(2026, 11, 18), "sentiment": -0.9},  # anonymous
+    )
+    share = feedback.negative_share(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    assert share == NegativeShare(latest_negative=3, latest_items=4, baseline_negative=1, baseline_items=2)
+    biz = Filters(start=PERIOD.start, end=PERIOD.end, segment="biz")
+    assert feedback.negative_share(app_store=store, warehouse=duckdb_warehouse, filters=biz) == NegativeShare(
+        latest_negative=1, latest_items=1, baseline_negative=0, baseline_items=1
+    )
+
+
+def test_summary_counts_ages_and_first_responses(store, duckdb_warehouse):
+    insert(
+        store,
+        # open at the end (23 Nov 00:00): ages 22, 3 and 40 days; the third was answered before the period
+        {
+            "member_id": "alice",
+            "created_at": t(2026, 11, 1),
+            "status": "triaged",
+            "theme": "search",
+            "first_response_at": t(2026, 11, 1, 6),
+        },
+        {"member_id": "carol", "created_at": t(2026, 11, 20), "sentiment": -0.5, "suggested_theme": "events"},
+        {"member_id": "bob", "created_at": t(2026, 10, 14), "first_response_at": t(2026, 10, 15)},
+        # received in the period and closed in it, answered after 30 hours
+        {
+            "member_id": "alice",
+            "created_at": t(2026, 11, 3),
+            "status": "resolved",
+            "closed_at": t(2026, 11, 5),
+            "first_response_at": t(2026, 11, 4, 6),
+            "sentiment": 0.6,
+        },
+        # merged duplicate: received, not counted open
+        {
+            "member_id": "bob",
+            "created_at": t(2026, 11, 10),
+            "status": "duplicate",
+            "closed_at": t(2026, 11, 11),
+            "duplicate_of": 1,
+            "first_response_at": t(2026, 11, 10, 12),
+            "sentiment": -0.3,
+        },
+        # closed before the period: not in the figures
+        {"member_id": "bob", "created_at": t(2026, 10, 1), "status": "resolved", "closed_at": t(2026, 10, 2)},
+        {"member_id": "tom", "created_at": t(2026, 11, 20)},  # team: left out
+    )
+    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, overdue_days=14)
+    assert (summary.open, summary.overdue, summary.median_age_days) == (3, 2, 22.0)
+    # Received in the period: 1 Nov is before it; 20 Nov (no response), 3 Nov (30 h), 10 Nov (12 h).
+    assert (summary.received, summary.awaiting_response, summary.median_first_response_hours) == (3, 1, 21.0)
+    assert summary.negative_share == pytest.approx(2 / 3)
+    assert dict(zip(summary.by_status["status"], summary.by_status["items"], strict=True)) == {"new": 2, "triaged": 1}
+    assert dict(zip(summary.by_theme["theme"], summary.by_theme["items"], strict=True)) == {
+        "search": 1,
+        "events": 1,
+        "(none)": 1,
+    }
+    assert dict(zip(summary.by_sentiment["sentiment"], summary.by_sentiment["items"], strict=True)) == {
+        "negative": 2,
+        "positive": 1,
+    }
+
+
+def test_summary_of_nothing_is_none_not_zero(store, duckdb_warehouse):
+    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, overdue_days=14)
+    assert (summary.open, summary.median_age_days, summary.median_first_response_hours, summary.negative_share) == (
+        0,
+        None,
+        None,
+        None,
+    )
