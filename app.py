@@ -23,6 +23,7 @@ PAGES = [  # (file, url path, icon)
     ("pages/campaigns.py", "campaigns", ":material/campaign:"),
     ("pages/lookup.py", "lookup", ":material/person_search:"),
     ("pages/surveys.py", "surveys", ":material/ballot:"),
+    ("pages/feedback.py", "feedback", ":material/inbox:"),
 ]
 
 

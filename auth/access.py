@@ -14,12 +14,13 @@ class Role(StrEnum):
 class Permission(StrEnum):
     PERSONAL_DATA = "personal_data"  # members' email addresses
     FREE_TEXT = "free_text"  # what members wrote: survey answers and feedback
+    TRIAGE = "triage"  # the feedback inbox: read, change, import and add feedback
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(),
-    Role.MANAGER: frozenset({Permission.PERSONAL_DATA, Permission.FREE_TEXT}),
-    Role.ADMIN: frozenset({Permission.PERSONAL_DATA, Permission.FREE_TEXT}),
+    Role.MANAGER: frozenset({Permission.PERSONAL_DATA, Permission.FREE_TEXT, Permission.TRIAGE}),
+    Role.ADMIN: frozenset({Permission.PERSONAL_DATA, Permission.FREE_TEXT, Permission.TRIAGE}),
 }
 
 

@@ -1,10 +1,11 @@
-"""Overview: KPI tiles against the previous period, active-member trend, new members, movers."""
+"""Overview: KPI tiles against the previous period, the negative-feedback warning, active-member
+trend, new members, movers."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import data
+from ui import data, feedback_views
 from ui.charts import activity_trend_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
@@ -19,9 +20,11 @@ with data_errors_stop_the_page():
     result = data.load_overview(settings, version, filters)
     weeks = data.load_new_members_by_week(settings, version, filters)
     movers = data.load_movers(settings, version, filters)
+    negative = data.load_negative_share(settings, version, filters)
 
 kpis, daily = result.kpis, result.daily
 kpi_tiles(kpis)
+feedback_views.risk_warning(negative)
 nps = kpis["nps"]
 if nps.current is not None and nps.margin is not None:
     st.caption(t("overview.nps_caption", score=nps.current, margin=nps.margin))

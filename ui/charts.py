@@ -274,3 +274,17 @@ def matrix_chart(result: pd.DataFrame, *, scale: list[str]) -> alt.Chart:
             tooltip=["row:N", "label:N", "answers:Q", alt.Tooltip("share:Q", format=".0%")],
         )
     )
+
+
+def counts_chart(counts: pd.DataFrame, *, field: str, title: str) -> alt.Chart:
+    """Horizontal bars of `items` per value of `field` (feedback by theme, status or sentiment)."""
+    return (
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{field}:N", title=title, sort="-x"),
+            x=alt.X("items:Q", title=t("chart.items")),
+            tooltip=[f"{field}:N", alt.Tooltip("items:Q", format=",")],
+        )
+        .properties(height=alt.Step(22))
+    )

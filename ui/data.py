@@ -7,14 +7,15 @@ dicts are cached: cache_data copies its value on every hit.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from data_sources.warehouse import Warehouse
-from metrics import campaigns, contributions, levels, members, overview, profile, sections, survey_results
+from feedback import importer, inbox
+from metrics import campaigns, contributions, feedback, levels, members, overview, profile, sections, survey_results
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi
 from schema import MEMBER_DIMENSIONS
@@ -240,3 +241,69 @@ def load_campaign_choices(settings: Settings, version: str) -> pd.DataFrame:
 
 def load_audience(settings: Settings, audience: links.Audience) -> pd.DataFrame:
     return warehouse(settings.warehouse_url).run(links.audience_query(audience))
+
+
+# Feedback: triage needs what is stored now, so the inbox and an item are read fresh on every run.
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _profile_period(settings: Settings) -> Filters:
+    """The period members' levels are taken at for the inbox: the 28 days before today."""
+    today = datetime.now(UTC).date()
+    return Filters(start=today - timedelta(days=28), end=today, timezone=settings.timezone)
+
+
+def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
+    community, store = _stores(settings)
+    now = now_utc()
+    items = store.run(inbox.inbox_query(filters, now=now))
+    ids = sorted(items["member_id"].dropna().unique().tolist())
+    profiles = pd.DataFrame(columns=["member_id", "segment", "level"])
+    if ids:
+        profiles = community.run(levels.respondent_profiles_query(filters=_profile_period(settings), member_ids=ids))
+    return inbox.with_members(items, profiles, filters=filters, now=now, overdue_days=settings.feedback_overdue_days)
+
+
+def load_inbox_choices(settings: Settings) -> dict[str, list[str]]:
+    """Assignees, themes and tags in use, for the filter menus and editors."""
+    store = app_store(settings.app_db_url)
+    tags = {tag for value in store.run(inbox.tags_query())["tags"] if isinstance(value, list) for tag in value}
+    return {
+        "assignee": store.run(inbox.choices_query("assignee"))["value"].tolist(),
+        "theme": store.run(inbox.choices_query("theme"))["value"].tolist(),
+        "tag": sorted(tags),
+    }
+
+
+def load_item(settings: Settings, item_id: int) -> dict[str, pd.DataFrame]:
+    store = app_store(settings.app_db_url)
+    return {
+        "item": store.run(inbox.item_query(item_id)),
+        "duplicates": store.run(inbox.duplicates_query(item_id)),
+        "history": store.run(inbox.history_query(item_id)),
+    }
+
+
+def load_theme_suggestions(settings: Settings) -> pd.DataFrame:
+    return app_store(settings.app_db_url).run(inbox.theme_suggestions_query())
+
+
+def load_feedback_summary(settings: Settings, filters: Filters) -> feedback.FeedbackSummary:
+    community, store = _stores(settings)
+    return feedback.feedback_summary(
+        app_store=store, warehouse=community, filters=filters, overdue_days=settings.feedback_overdue_days
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_negative_share(settings: Settings, version: str, filters: Filters) -> feedback.NegativeShare:
+    community, store = _stores(settings)
+    return feedback.negative_share(app_store=store, warehouse=community, filters=filters)
+
+
+def member_id_for_email(settings: Settings, email: str) -> str | None:
+    found = warehouse(settings.warehouse_url).run(importer.member_ids_by_email_query([email.strip().lower()]))
+    return None if found.empty else str(found["member_id"].iloc[0])

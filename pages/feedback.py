@@ -1,0 +1,236 @@
+"""Feedback inbox: triage what members said (survey answers, imports, entries) with their context.
+
+Views: the inbox (URL-bound filters, a list or a bulk editor, an item's detail via ?item=<id>),
+themes to accept or rename, and adding feedback by hand or from a file. Every save is version-checked
+(feedback.workflow): a change someone else made first is shown, never overwritten.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from auth.access import Permission
+from feedback import importer, inbox, workflow
+from feedback.intake import MAX_TEXT, NewFeedback, add_feedback
+from metrics.filters import Filters
+from store.database import StoreError
+from ui import data, feedback_views
+from ui.filters import today_in
+from ui.i18n import t
+from ui.page import data_errors_stop_the_page, open_page
+from ui.session import current_user, may
+from ui.tables import data_table, plain
+
+settings, version = open_page("feedback")
+if not may(Permission.TRIAGE):
+    st.info(t("feedback.not_allowed"))
+    st.stop()
+store, user = data.app_store(settings.app_db_url), current_user()
+today = today_in(settings.timezone)
+recent = Filters(start=today - timedelta(days=28), end=today, timezone=settings.timezone)
+with data_errors_stop_the_page():
+    feedback_views.summary_tiles(
+        data.load_feedback_summary(settings, recent), overdue_days=settings.feedback_overdue_days
+    )
+    feedback_views.risk_warning(data.load_negative_share(settings, version, recent))
+if message := st.session_state.pop("feedback_saved", None):
+    st.success(message, icon=":material/check:")
+
+
+def save(edits: list[workflow.Edit]) -> bool:
+    """Save, or show why not; on failure the edits stay on screen."""
+    try:
+        workflow.save(store, edits, actor=user, now=data.now_utc())
+    except (workflow.FeedbackError, StoreError) as error:
+        st.error(error.user_message, icon=":material/error:")
+        return False
+    return True
+
+
+def inbox_view() -> None:
+    with data_errors_stop_the_page():
+        choices = data.load_inbox_choices(settings)
+        dimensions = data.load_dimension_values(settings, version)
+    filters = feedback_views.inbox_filter_bar(choices=choices, dimensions=dimensions)
+    editing = st.toggle(t("feedback.bulk_edit"), key="feedback_edit", bind="query-params", help=t("feedback.bulk_help"))
+    with data_errors_stop_the_page():
+        frame = data.load_inbox(settings, filters)
+    if frame.empty:
+        st.info(t("feedback.empty"))
+    elif editing:
+        bulk_editor(frame, filters, choices)
+    else:
+        st.caption(t("feedback.count", items=len(frame)) + (t("feedback.limit") if len(frame) >= inbox.LIMIT else ""))
+        row = data_table(
+            feedback_views.listed(frame),
+            key="feedback_table",
+            file_name="feedback",
+            selectable=True,
+            column_config=feedback_views.inbox_columns(editing=False, choices=choices),
+        )
+        if row is not None:
+            st.query_params["item"] = str(frame.at[row, "id"])
+    item = st.query_params.get("item", "")
+    if item.isdigit():
+        item_detail(int(item), choices)
+
+
+def bulk_editor(frame, filters: inbox.InboxFilters, choices: dict[str, list[str]]) -> None:
+    """Edits are made on a snapshot taken when the filters were set; saving names its versions."""
+    snapshot = st.session_state.get("feedback_snapshot")
+    if snapshot is None or snapshot[0] != filters:
+        count = st.session_state.get("feedback_editor_count", 0) + 1
+        st.session_state["feedback_editor_count"] = count
+        snapshot = st.session_state["feedback_snapshot"] = (filters, frame, count)
+    _, before, count = snapshot
+    editable = feedback_views.editable(before)
+    edited = st.data_editor(
+        editable,
+        key=f"feedback_editor_{count}",
+        hide_index=True,
+        column_order=feedback_views.SHOWN,
+        column_config=feedback_views.inbox_columns(editing=True, choices=choices),
+        disabled=[name for name in editable.columns if name not in feedback_views.EDITABLE_COLUMNS],
+    )
+    edits = feedback_views.bulk_edits(editable, edited)
+    left, right = st.columns([1, 4])
+    pressed = left.button(t("feedback.save_changes", items=len(edits)), type="primary", disabled=not edits)
+    if pressed and save(edits):
+        st.session_state.pop("feedback_snapshot", None)
+        st.session_state["feedback_saved"] = t("feedback.saved", items=len(edits))
+        st.rerun()
+    if right.button(t("feedback.reload"), help=t("feedback.reload_help")):
+        st.session_state.pop("feedback_snapshot", None)
+        st.rerun()
+
+
+def item_detail(item_id: int, choices: dict[str, list[str]]) -> None:
+    with data_errors_stop_the_page():
+        loaded = data.load_item(settings, item_id)
+    if loaded["item"].empty:
+        st.warning(t("feedback.no_item", id=item_id))
+        return
+    item = loaded["item"].iloc[0]
+    seen = st.session_state.setdefault("feedback_seen", {})
+    seen_version = seen.setdefault(item_id, int(item["version"]))
+    st.divider()
+    st.subheader(f"#{item_id} · {feedback_views.status_label(item['status'])}")
+    with st.container(border=True):
+        st.text(item["text"])
+    st.caption(feedback_views.item_facts(item))
+    feedback_views.merged(item, loaded["duplicates"])
+    if int(item["version"]) != seen_version:
+        st.warning(t("feedback.changed_since"), icon=":material/sync_problem:")
+        if st.button(t("feedback.reload_item")):
+            seen[item_id] = int(item["version"])
+            st.rerun()
+    edit = feedback_views.edit_form(item, seen_version=seen_version, choices=choices)
+    if edit is not None and save([edit]):
+        seen.pop(item_id, None)
+        st.session_state["feedback_saved"] = t("feedback.saved_item", id=item_id)
+        st.rerun()
+    context, history = st.columns([1, 1])
+    with context:
+        st.markdown(t("feedback.member_context"))
+        feedback_views.member_context(settings, item)
+    with history:
+        st.markdown(t("feedback.history"))
+        feedback_views.history_table(loaded["history"])
+
+
+def themes_view() -> None:
+    with data_errors_stop_the_page():
+        suggestions = data.load_theme_suggestions(settings)
+    st.caption(t("feedback.themes_help"))
+    if suggestions.empty:
+        st.info(t("feedback.no_suggestions"))
+        return
+    st.dataframe(
+        suggestions,
+        hide_index=True,
+        column_config={"suggested": t("feedback.column.suggested"), "items": t("feedback.column.items")},
+    )
+    with st.form("feedback_theme_form"):
+        picked = st.selectbox(t("feedback.column.suggested"), suggestions["suggested"].tolist())
+        name = st.text_input(t("feedback.theme_name"), max_chars=workflow.MAX_NAME, help=t("feedback.theme_name_help"))
+        accepted = st.form_submit_button(t("feedback.accept_theme"), type="primary")
+    if accepted:
+        with data_errors_stop_the_page():
+            items = store.run(inbox.items_with_suggestion_query(picked))
+        theme = name.strip() or picked
+        edits = [workflow.Edit(int(r.id), int(r.version), {"theme": theme}) for r in items.itertuples()]
+        if save(edits):
+            st.session_state["feedback_saved"] = t("feedback.theme_accepted", theme=theme, items=len(edits))
+            st.rerun()
+
+
+def add_view() -> None:
+    st.subheader(t("feedback.add"))
+    entered = feedback_views.entry_form(timezone=settings.timezone, max_text=MAX_TEXT)
+    if entered is not None:
+        text, who, source, score, created_at = entered
+        member_id = who
+        if who and "@" in who:
+            with data_errors_stop_the_page():
+                member_id = data.member_id_for_email(settings, who)
+            if member_id is None:
+                st.error(t("feedback.unknown_email", email=plain(who)))
+                return
+        item = NewFeedback(
+            source=source,
+            text=text,
+            created_at=created_at,
+            member_id=member_id,
+            score=score,
+            score_kind="nps" if score is not None else None,
+        )
+        with data_errors_stop_the_page(), store.begin() as connection:
+            (new_id,) = add_feedback(connection, [item], actor=user, now=data.now_utc())
+        st.session_state["feedback_entry_count"] = st.session_state.get("feedback_entry_count", 0) + 1
+        st.session_state["feedback_saved"] = t("feedback.added", id=new_id)
+        st.query_params["item"] = str(new_id)
+        st.session_state["feedback_open_inbox"] = True  # the view menu is drawn already: switch next run
+        st.rerun()
+
+    st.subheader(t("feedback.import"))
+    st.caption(t("feedback.import_help"))
+    upload = st.file_uploader(t("feedback.import_file"), type=["csv", "xlsx"], key="feedback_upload")
+    source = st.text_input(t("feedback.import_source"), value="import", max_chars=20, key="feedback_import_source")
+    if upload is not None and st.button(t("feedback.import_run"), type="primary"):
+        try:
+            with data_errors_stop_the_page():
+                result = importer.import_feedback(
+                    store,
+                    data.warehouse(settings.warehouse_url),
+                    name=upload.name,
+                    content=upload.getvalue(),
+                    default_source=source.strip() or "import",
+                    timezone=settings.timezone,
+                    actor=user,
+                    now=data.now_utc(),
+                )
+        except importer.ImportFailed as failed:
+            st.error(t("feedback.import_failed", file=plain(upload.name)), icon=":material/error:")
+            st.code(failed.user_message, language=None, wrap_lines=True)
+            return
+        st.success(t("feedback.imported", added=result.added, skipped=result.already_there))
+        if result.warnings:
+            st.warning(t("feedback.import_warnings"))
+            st.code("\n".join(result.warnings), language=None, wrap_lines=True)
+
+
+VIEWS = ("inbox", "themes", "add")
+if st.session_state.pop("feedback_open_inbox", False):
+    st.session_state["feedback_view"] = "inbox"
+view = st.segmented_control(
+    t("feedback.view"),
+    VIEWS,
+    default="inbox",
+    format_func=lambda v: t(f"feedback.view.{v}"),
+    key="feedback_view",
+    bind="query-params",
+    label_visibility="collapsed",
+)
+{"themes": themes_view, "add": add_view}.get(view or "inbox", inbox_view)()

@@ -1,0 +1,247 @@
+"""AppTest: the feedback inbox (filters bound to the URL, bulk edit, conflicts, an item's detail,
+adding and importing) and the Overview's negative-feedback warning."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from feedback import inbox, workflow
+from feedback.intake import NewFeedback, add_feedback
+from store import tables
+from store.database import AppStore
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+NOW = datetime.now(UTC).replace(tzinfo=None)
+EDITOR = "feedback_editor_1"  # the first snapshot of a session
+SCRIPT = "<script>alert(1)</script> **not bold** [link](http://x)"
+TEXTS = [
+    ("Hard to find answers with the forum search.", "alice", 20),
+    ("The meetup was excellent, thank you!", "carol", 10),
+    (SCRIPT, "bob", 5),
+    ("最近广告帖子太多了。", "hank", 2),
+]
+
+
+@pytest.fixture
+def store(configured) -> AppStore:
+    """The fixture community and app store, plus four items that arrived through the intake."""
+    app_store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    items = [
+        NewFeedback(source="manual", text=text, member_id=member, created_at=NOW - timedelta(days=days))
+        for text, member, days in TEXTS
+    ]
+    with app_store.begin() as connection:
+        add_feedback(connection, items, actor="importer", now=NOW)
+    yield app_store
+    app_store.dispose()
+
+
+def ids_of(store: AppStore, *texts: str) -> list[int]:
+    rows = store.run(tables.feedback.select().where(tables.feedback.c.text.in_(texts)))
+    order = {text: n for n, text in enumerate(texts)}
+    return rows.sort_values("text", key=lambda s: s.map(order))["id"].tolist()
+
+
+def open_inbox(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/feedback.py")
+    at.query_params.update(query or {})
+    return at.run()
+
+
+def listed(at: AppTest) -> list[int]:
+    return at.dataframe(key="feedback_table").value["id"].tolist()
+
+
+def widget(at: AppTest, kind: str, label: str):
+    return next(w for w in getattr(at, kind) if w.label == label)
+
+
+def press(at: AppTest, label: str) -> AppTest:
+    next(b for b in [*at.button, *at.get("form_submit_button")] if b.label.startswith(label)).click()
+    return at.run()
+
+
+def item_row(store: AppStore, item_id: int) -> dict:
+    return store.run(inbox.item_query(item_id)).iloc[0].to_dict()
+
+
+def test_inbox_lists_open_items_oldest_first_with_figures(store):
+    at = open_inbox()
+    assert not at.exception
+    assert at.title[0].value == "Feedback inbox"
+    search, meetup, script, ads = ids_of(store, *(text for text, _, _ in TEXTS))
+    fixture_open = store.run(inbox.inbox_query(inbox.InboxFilters(), now=NOW))["id"].tolist()
+    assert listed(at) == fixture_open
+    assert listed(at)[-4:] == [search, meetup, script, ads]
+    tiles = {metric.label: metric.value for metric in at.metric}
+    # Open now: these four, and the fixture's f1, f3 (anonymous) and f5 (f4 is a team member's,
+    # f7 is merged); overdue (past the default 14 days): the fixture's three and the 20-day-old one.
+    assert (tiles["Open items"], tiles["Overdue"]) == ("7", "4")
+
+
+def test_filters_come_from_the_url_and_go_back_to_it(store):
+    search, meetup, script, ads = ids_of(store, *(text for text, _, _ in TEXTS))
+    at = open_inbox({"feedback_sentiment": "Negative"})  # bound menus carry their labels
+    assert listed(at) == [search, script, ads]  # VADER reads "not bold" as negative
+    widget(at, "selectbox", "Sentiment").set_value("positive")
+    at.run()
+    assert listed(at) == [meetup]
+    widget(at, "selectbox", "Sentiment").set_value(None)
+    widget(at, "text_input", "Search").set_value("FORUM")
+    at.run()
+    assert listed(at) == [search]
+    widget(at, "text_input", "Search").set_value("")
+    widget(at, "selectbox", "Theme").set_value("moderation")
+    at.run()
+    assert listed(at) == [ads]
+
+
+def test_text_is_shown_literally_in_the_detail(store):
+    (script,) = ids_of(store, SCRIPT)
+    at = open_inbox({"item": str(script)})
+    assert not at.exception
+    assert [element.value for element in at.text] == [SCRIPT]
+    rendered = [m.value for m in [*at.markdown, *at.caption, *at.subheader]]
+    assert not [value for value in rendered if "<script>" in value or "**not bold**" in value]
+
+
+def seed_bulk_edit(at: AppTest, edits: dict[int, dict]) -> AppTest:
+    """Edit cells of the bulk editor the way the browser reports them (row position -> column -> value)."""
+    at.session_state[EDITOR] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def test_bulk_edit_is_saved_with_an_audit_entry(store):
+    search, meetup, _, _ = ids_of(store, *(text for text, _, _ in TEXTS))
+    at = open_inbox({"feedback_edit": "true", "feedback_q": "e"})
+    assert not at.exception
+    table = at.data_editor[0].value
+    rows = {int(item_id): n for n, item_id in enumerate(table["id"])}
+    at = seed_bulk_edit(at, {rows[search]: {"status": "triaged", "assignee": "bo"}, rows[meetup]: {"priority": "low"}})
+    at = press(at, "Save 2 changed items")
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Saved 2 items."]
+    assert (item_row(store, search)["status"], item_row(store, search)["assignee"]) == ("triaged", "bo")
+    assert item_row(store, meetup)["priority"] == "low"
+    history = store.run(inbox.history_query(search)).astype(object)
+    history = history.where(history.notna(), None)
+    assert history[["actor", "field", "old_value", "new_value"]].values.tolist()[1:] == [
+        ["local", "status", "new", "triaged"],
+        ["local", "assignee", None, "bo"],
+    ]
+
+
+def test_a_bulk_edit_made_stale_by_another_manager_is_refused_and_kept(store):
+    (search,) = ids_of(store, TEXTS[0][0])
+    at = open_inbox({"feedback_edit": "true", "feedback_q": "forum search"})
+    at = seed_bulk_edit(at, {0: {"status": "wont_fix"}})
+    # Another manager triages the same item meanwhile.
+    workflow.save(store, [workflow.Edit(search, 1, {"status": "triaged"})], actor="ana", now=NOW)
+    at = press(at, "Save 1 changed items")
+    assert not at.exception
+    (message,) = [e.value for e in at.error]
+    assert message.startswith("Not saved: 1 item(s) were changed by someone else")
+    assert f"#{search} status: new → triaged (ana," in message
+    assert item_row(store, search)["status"] == "triaged"  # Ana's change stands
+    assert at.session_state[EDITOR]["edited_rows"] == {0: {"status": "wont_fix"}}  # still on screen
+    at = press(at, "Discard edits and reload")
+    assert at.data_editor[0].value["status"].tolist() == ["triaged"]
+
+
+def test_the_detail_form_saves_and_refuses_a_stale_save(store):
+    (search,) = ids_of(store, TEXTS[0][0])
+    at = open_inbox({"item": str(search)})
+    form = f"feedback_item_{search}_1"
+    at.selectbox(key=f"{form}_status").set_value("triaged")
+    at.text_area(key=f"{form}_note").set_value("Forwarded to the forum team")
+    at = press(at, "Save")
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"Saved #{search}."]
+    saved = item_row(store, search)
+    assert (saved["status"], saved["version"]) == ("triaged", 2)
+    assert store.run(inbox.history_query(search))["new_value"].tolist()[-1] == "Forwarded to the forum team"
+    # Now the page holds version 2; someone else saves version 3 first.
+    workflow.save(store, [workflow.Edit(search, 2, {"assignee": "ana"})], actor="ana", now=NOW)
+    at.run()
+    assert any("Someone changed this item" in w.value for w in at.warning)
+    at.selectbox(key=f"feedback_item_{search}_2_priority").set_value("high")
+    at = press(at, "Save")
+    assert any("changed by someone else" in e.value for e in at.error)
+    assert pd.isna(item_row(store, search)["priority"])
+
+
+def test_merge_from_the_detail_counts_the_duplicate(store):
+    search, _, _, ads = ids_of(store, *(text for text, _, _ in TEXTS))
+    at = open_inbox({"item": str(ads)})
+    at.number_input(key=f"feedback_item_{ads}_1_merge").set_value(search)
+    at = press(at, "Save")
+    assert not at.exception
+    assert item_row(store, ads)["status"] == "duplicate"
+    at.query_params["item"] = str(search)
+    at.run()
+    assert any("1 duplicates merged into this item" in m.value for m in at.markdown)
+
+
+def test_feedback_added_by_hand_is_scored_and_opened(store):
+    at = open_inbox({"feedback_view": "Add feedback"})
+    at.text_area[0].set_value("The site is slow and keeps crashing")
+    widget(at, "text_input", "Member id or email").set_value("carol@example.org")
+    at = press(at, "Add to the inbox")
+    assert not at.exception
+    row = store.run(tables.feedback.select().where(tables.feedback.c.text == "The site is slow and keeps crashing"))
+    assert (row["member_id"][0], row["suggested_theme"][0], row["source"][0]) == ("carol", "performance", "manual")
+    assert row["sentiment"][0] < 0
+    assert at.query_params["item"] in (str(row["id"][0]), [str(row["id"][0])])
+
+
+def test_an_unknown_email_keeps_the_entry_on_screen(store):
+    at = open_inbox({"feedback_view": "Add feedback"})
+    at.text_area[0].set_value("Hello")
+    widget(at, "text_input", "Member id or email").set_value("nobody@example.org")
+    at = press(at, "Add to the inbox")
+    assert [e.value for e in at.error] == [
+        "No member has the email address nobody\\@example\\.org. Check it, or enter the member id."  # escaped
+    ]
+    assert at.text_area[0].value == "Hello"
+
+
+def test_accepting_a_suggested_theme_names_it_for_every_open_item(store):
+    at = open_inbox({"feedback_view": "Themes"})
+    assert not at.exception
+    suggestions = at.dataframe[0].value
+    assert dict(zip(suggestions["suggested"], suggestions["items"], strict=True)) == {
+        "events": 1,
+        "moderation": 1,
+        "search": 1,
+    }
+    at.selectbox[0].set_value("search")
+    at.text_input[0].set_value("Forum search")
+    at = press(at, "Accept for these items")
+    (search,) = ids_of(store, TEXTS[0][0])
+    assert item_row(store, search)["theme"] == "Forum search"
+    assert [s.value for s in at.success] == ["Theme “Forum search” set on 1 items."]
+
+
+def test_overview_warns_when_negative_feedback_jumps(configured):
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    latest = [NewFeedback(source="t", text="Terrible, awful, broken", created_at=NOW - timedelta(days=2))] * 5
+    earlier = [
+        NewFeedback(source="t", text=f"Great, thank you {n}", created_at=NOW - timedelta(days=20 + n)) for n in range(6)
+    ]
+    with store.begin() as connection:
+        add_feedback(connection, [*latest, *earlier], actor="t", now=NOW)
+    store.dispose()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning]
+    assert warning == (
+        "Negative feedback is up: 100% of the 5 items received in the last 7 days were negative, "
+        "against 0% over the 8 weeks before."
+    )

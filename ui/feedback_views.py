@@ -1,0 +1,427 @@
+"""The feedback inbox's pieces: the filter bar (bound to the URL), the list and bulk editor, an item's
+detail with its edit form, and the forms that add feedback. Member-written text is only ever shown
+through st.text, st.dataframe / st.data_editor cells and plain(): never as markdown or HTML."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from auth.access import Permission
+from feedback import inbox, workflow
+from feedback.inbox import InboxFilters
+from feedback.sentiment import label_of
+from feedback.workflow import Edit
+from metrics.feedback import RISK_BASELINE_WEEKS, FeedbackSummary, NegativeShare
+from metrics.filters import Filters
+from settings import Settings
+from ui import data
+from ui.i18n import t
+from ui.session import may
+from ui.tables import plain
+
+EDITABLE_COLUMNS = ("status", "priority", "assignee", "tags")
+
+
+def status_label(status: str) -> str:
+    return t(f"feedback.status.{status}")
+
+
+def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, list[str]]) -> InboxFilters:
+    """Every inbox filter, each bound to a query parameter so the address reproduces the view."""
+    first = st.columns([2, 1.2, 1.2, 1.2, 1.2])
+    search = first[0].text_input(
+        t("feedback.search"), key="feedback_q", bind="query-params", placeholder=t("feedback.search_hint")
+    )
+    statuses = first[1].multiselect(
+        t("feedback.filter.status"),
+        workflow.STATUSES,
+        default=list(workflow.OPEN),
+        format_func=status_label,
+        key="feedback_status",
+        bind="query-params",
+    )
+    priorities = first[2].multiselect(
+        t("feedback.filter.priority"),
+        workflow.PRIORITIES,
+        format_func=lambda p: t(f"feedback.priority.{p}"),
+        key="feedback_priority",
+        bind="query-params",
+    )
+    assignee = first[3].selectbox(
+        t("feedback.filter.assignee"),
+        [inbox.UNASSIGNED, *choices["assignee"]],
+        index=None,
+        placeholder=t("filters.all"),
+        key="feedback_assignee",
+        bind="query-params",
+    )
+    sort = first[4].selectbox(
+        t("feedback.sort"),
+        inbox.SORTS,
+        format_func=lambda s: t(f"feedback.sort.{s}"),
+        key="feedback_sort",
+        bind="query-params",
+    )
+    second = st.columns(7)
+    picked: dict[str, Any] = {}
+    menus = [
+        ("theme", choices["theme"], None),
+        ("tag", choices["tag"], None),
+        ("sentiment", inbox.SENTIMENTS, lambda s: t(f"feedback.sentiment.{s}")),
+        ("score_band", inbox.SCORE_BANDS, lambda b: t(f"feedback.band.{b}")),
+        ("segment", dimensions.get("segment", []), None),
+        ("level", ["champion", "regular", "casual", "dormant"], lambda level: t(f"level.{level}")),
+    ]
+    for column, (name, options, label) in zip(second, menus, strict=False):
+        picked[name] = column.selectbox(
+            t(f"feedback.filter.{name}"),
+            options,
+            index=None,
+            placeholder=t("filters.all"),
+            format_func=label or str,
+            key=f"feedback_{name}",
+            bind="query-params",
+        )
+    older = second[6].number_input(
+        t("feedback.filter.older_than"), min_value=0, value=0, step=1, key="feedback_older", bind="query-params"
+    )
+    return InboxFilters(
+        statuses=tuple(statuses),
+        priorities=tuple(priorities),
+        assignee=assignee,
+        search=search.strip() or None,
+        sort=sort or "age",
+        older_than_days=int(older) or None,
+        **picked,
+    )
+
+
+def inbox_columns(*, editing: bool, choices: dict[str, list[str]]) -> dict[str, object]:
+    config: dict[str, object] = {
+        "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+        "age_days": st.column_config.NumberColumn(t("feedback.column.age"), format="%.1f d", width="small"),
+        "overdue": st.column_config.CheckboxColumn(t("feedback.column.overdue"), width="small"),
+        "text": st.column_config.TextColumn(t("feedback.column.text"), width="large"),
+        "theme": t("feedback.column.theme"),
+        "mood": t("feedback.column.sentiment"),
+        "score": st.column_config.NumberColumn(t("feedback.column.score"), format="%g", width="small"),
+        "segment": t("filters.segment"),
+        "level": t("feedback.filter.level"),
+        "duplicates": st.column_config.NumberColumn(t("feedback.column.duplicates"), width="small"),
+        "member_id": t("column.member_id"),
+        "source": t("feedback.column.source"),
+    }
+    statuses = dict(
+        status=st.column_config.SelectboxColumn(
+            t("feedback.filter.status"), options=workflow.STATUSES, format_func=status_label, required=True
+        ),
+        priority=st.column_config.SelectboxColumn(t("feedback.filter.priority"), options=workflow.PRIORITIES),
+        assignee=st.column_config.TextColumn(t("feedback.filter.assignee"), max_chars=workflow.MAX_NAME),
+        tags=st.column_config.MultiselectColumn(
+            t("feedback.column.tags"), options=choices["tag"], accept_new_options=True
+        ),
+    )
+    if not editing:
+        statuses["status"] = st.column_config.TextColumn(t("feedback.filter.status"))
+        statuses["tags"] = st.column_config.ListColumn(t("feedback.column.tags"))
+    return {**config, **statuses}
+
+
+SHOWN = [
+    "id",
+    "age_days",
+    "overdue",
+    "status",
+    "priority",
+    "assignee",
+    "theme",
+    "tags",
+    "mood",
+    "score",
+    "text",
+    "segment",
+    "level",
+    "duplicates",
+    "member_id",
+    "source",
+]
+
+
+def listed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The inbox columns in their order; statuses as words; a suggested theme marked as such."""
+    shown = frame.assign(
+        theme=[
+            t("feedback.suggested", theme=theme) if suggested and theme else theme
+            for theme, suggested in zip(frame["theme"], frame["theme_suggested"], strict=True)
+        ],
+        status=frame["status"].map(status_label),
+    )
+    return shown[SHOWN]
+
+
+def bulk_edits(before: pd.DataFrame, after: pd.DataFrame) -> list[Edit]:
+    """One Edit per row whose editable cells changed in the editor, naming the version loaded."""
+    edits = []
+    for position in range(len(before)):
+        old, new = before.iloc[position], after.iloc[position]
+        changes = {name: _value(new[name]) for name in EDITABLE_COLUMNS if _value(new[name]) != _value(old[name])}
+        if changes:
+            edits.append(Edit(item_id=int(old["id"]), version=int(old["version"]), changes=changes))
+    return edits
+
+
+def _value(cell: object) -> object:
+    if isinstance(cell, list | tuple):
+        return list(cell) or None
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+        return None
+    return cell.strip() or None if isinstance(cell, str) else cell
+
+
+def item_facts(item: pd.Series) -> str:
+    """One caption line about an item: when, where from, score, sentiment, language."""
+    facts = [
+        t("feedback.received", when=f"{item['created_at']:%d %b %Y %H:%M} UTC"),
+        t("feedback.from_source", source=item["source"]),
+    ]
+    if pd.notna(item["score"]):
+        facts.append(t("feedback.scored", score=f"{item['score']:g}", kind=(item["score_kind"] or "").upper()))
+    if pd.notna(item["sentiment"]):
+        mood = label_of(float(item["sentiment"]))
+        facts.append(t("feedback.mood", mood=t(f"feedback.sentiment.{mood}"), value=f"{item['sentiment']:+.2f}"))
+    if item["language"]:
+        facts.append(str(item["language"]))
+    if pd.notna(item["first_response_at"]):
+        facts.append(t("feedback.first_response", when=f"{item['first_response_at']:%d %b %Y %H:%M}"))
+    return plain(" · ".join(facts))
+
+
+def edit_form(item: pd.Series, *, seen_version: int, choices: dict[str, list[str]]) -> Edit | None:
+    """The item's edit form, drawn with the values of the version the manager loaded; returns the
+    Edit when submitted (only fields that differ from that version)."""
+    key = f"feedback_item_{item['id']}_{seen_version}"
+    status = str(item["status"])
+    next_statuses = [s for s in workflow.NEXT[status] if s != "duplicate"]
+    tags = list(item["tags"]) if isinstance(item["tags"], list) else []
+    with st.form(key):
+        top = st.columns(3)
+        new_status = top[0].selectbox(
+            t("feedback.filter.status"), [status, *next_statuses], format_func=status_label, key=f"{key}_status"
+        )
+        priority = top[1].selectbox(
+            t("feedback.filter.priority"),
+            workflow.PRIORITIES,
+            index=workflow.PRIORITIES.index(item["priority"]) if item["priority"] in workflow.PRIORITIES else None,
+            format_func=lambda p: t(f"feedback.priority.{p}"),
+            key=f"{key}_priority",
+        )
+        assignee = top[2].text_input(
+            t("feedback.filter.assignee"),
+            value=item["assignee"] or "",
+            placeholder=t("feedback.nobody"),
+            max_chars=workflow.MAX_NAME,
+            key=f"{key}_assignee",
+        )
+        middle = st.columns(3)
+        suggested = item["suggested_theme"]
+        themes = sorted({*choices["theme"], *(v for v in (item["theme"], suggested) if isinstance(v, str))})
+        theme = middle[0].selectbox(
+            t("feedback.column.theme"),
+            themes,
+            index=themes.index(item["theme"]) if isinstance(item["theme"], str) else None,
+            placeholder=t("feedback.suggested", theme=suggested)
+            if isinstance(suggested, str)
+            else t("feedback.no_theme"),
+            accept_new_options=True,
+            key=f"{key}_theme",
+        )
+        new_tags = middle[1].multiselect(
+            t("feedback.column.tags"),
+            sorted({*choices["tag"], *tags}),
+            default=tags,
+            accept_new_options=True,
+            key=f"{key}_tags",
+        )
+        merge_into = middle[2].number_input(
+            t("feedback.merge_into"), min_value=1, value=None, step=1, key=f"{key}_merge", help=t("feedback.merge_help")
+        )
+        note = st.text_area(t("feedback.note"), key=f"{key}_note", max_chars=5000)
+        if not st.form_submit_button(t("feedback.save"), type="primary"):
+            return None
+    wanted = {
+        "status": new_status,
+        "priority": priority,
+        "assignee": assignee,
+        "theme": theme,
+        "tags": new_tags,
+    }
+    changes = {name: value for name, value in wanted.items() if _value(value) != _value(item[name])}
+    if merge_into is not None:
+        changes["duplicate_of"] = int(merge_into)
+    return Edit(item_id=int(item["id"]), version=seen_version, changes=changes, note=note or None)
+
+
+def history_table(history: pd.DataFrame) -> None:
+    if history.empty:
+        st.caption(t("feedback.no_history"))
+        return
+    shown = history.assign(
+        field=history["field"].map(lambda name: t(f"feedback.field.{name}")),
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={
+            "at": st.column_config.DatetimeColumn(t("feedback.column.when"), format="D MMM YYYY, HH:mm"),
+            "actor": t("feedback.column.who"),
+            "field": t("feedback.column.field"),
+            "old_value": t("feedback.column.from"),
+            "new_value": t("feedback.column.to"),
+        },
+        key="feedback_history",
+    )
+
+
+def utc_moment(day, time, timezone: str) -> datetime:
+    """A local date and time picked on the page as naive UTC."""
+    local = datetime.combine(day, time, ZoneInfo(timezone))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def editable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The bulk editor's frame: the listed columns with raw statuses, plus the version loaded."""
+    return frame.assign(theme=frame["theme"].fillna(""))[[*SHOWN, "version"]]
+
+
+def summary_tiles(summary: FeedbackSummary, *, overdue_days: int) -> None:
+    columns = st.columns(5)
+    hours = summary.median_first_response_hours
+    tiles = [
+        ("open", f"{summary.open:,}", t("feedback.tile.open_help")),
+        ("overdue", f"{summary.overdue:,}", t("feedback.tile.overdue_help", days=overdue_days)),
+        ("median_age", "–" if summary.median_age_days is None else f"{summary.median_age_days:g} d", None),
+        ("first_response", "–" if hours is None else f"{hours:g} h", t("feedback.tile.first_response_help")),
+        (
+            "negative",
+            "–" if summary.negative_share is None else f"{summary.negative_share:.0%}",
+            t("feedback.tile.negative_help", received=summary.received),
+        ),
+    ]
+    for column, (key, value, help_text) in zip(columns, tiles, strict=True):
+        column.metric(t(f"feedback.tile.{key}"), value, help=help_text, border=True)
+
+
+def risk_warning(share: NegativeShare) -> None:
+    """The warning the Overview and the inbox show when the risk rule fires (metrics.feedback)."""
+    if not share.alert:
+        return
+    st.warning(
+        t(
+            "feedback.risk",
+            latest=f"{share.latest_share:.0%}",
+            items=share.latest_items,
+            baseline=f"{share.baseline_share:.0%}",
+            weeks=RISK_BASELINE_WEEKS,
+        ),
+        icon=":material/trending_up:",
+    )
+    st.page_link(
+        "pages/feedback.py",
+        label=t("feedback.risk_link"),
+        icon=":material/inbox:",
+        # Bound menus keep their labels in the address.
+        query_params={
+            "feedback_sentiment": t("feedback.sentiment.negative"),
+            "feedback_sort": t("feedback.sort.newest"),
+        },
+    )
+
+
+def merged(item: pd.Series, duplicates: pd.DataFrame) -> None:
+    """The original an item was merged into, or the duplicates merged into it."""
+    if pd.notna(item["duplicate_of"]):
+        original = int(item["duplicate_of"])
+        st.caption(t("feedback.duplicate_of", id=original))
+        if st.button(t("feedback.open_item", id=original), key="feedback_open_original"):
+            st.query_params["item"] = str(original)
+            st.rerun()
+    if not duplicates.empty:
+        st.markdown(t("feedback.duplicates", count=len(duplicates)))
+        st.dataframe(
+            duplicates,
+            hide_index=True,
+            column_config={
+                "id": st.column_config.NumberColumn("#", format="%d"),
+                "created_at": st.column_config.DatetimeColumn(t("feedback.column.when"), format="D MMM YYYY"),
+                "member_id": t("column.member_id"),
+                "text": t("feedback.column.text"),
+            },
+        )
+
+
+def member_context(settings: Settings, item: pd.Series) -> None:
+    """Who said it: segment, tenure and level, their latest activity, and what else they said."""
+    member_id = item["member_id"]
+    if not isinstance(member_id, str):
+        st.caption(t("feedback.anonymous"))
+        return
+    today = datetime.now(UTC).date()
+    year = Filters(start=today - timedelta(days=365), end=today, timezone=settings.timezone)
+    profile = data.load_profile(
+        settings, member_id, filters=year, include_email=may(Permission.PERSONAL_DATA), include_text=True
+    )
+    member = profile["member"]
+    if member.empty:
+        st.caption(t("feedback.unknown_member", member_id=plain(member_id)))
+        return
+    person = member.iloc[0]
+    level = profile["level"]
+    facts = [
+        str(person["name"] or member_id),
+        *(str(person[key]) for key in ("segment", "channel", "region") if person[key]),
+        t("feedback.tenure", days=(pd.Timestamp(today) - pd.Timestamp(person["joined_at"])).days),
+    ]
+    if not level.empty:
+        facts.append(t(f"level.{level.iloc[0]['level']}"))
+    st.caption(plain(" · ".join(facts)))
+    st.page_link("pages/lookup.py", label=t("feedback.open_profile"), query_params={"member": member_id})
+    for key, title in (
+        ("recent", "feedback.recent"),
+        ("feedback", "feedback.other_feedback"),
+        ("answers", "feedback.answers"),
+    ):
+        frame = profile[key].head(5)
+        if not frame.empty:
+            st.caption(t(title))
+            st.dataframe(frame, hide_index=True)
+
+
+def entry_form(*, timezone: str, max_text: int) -> tuple[str, str | None, str, float | None, datetime] | None:
+    """The form for feedback given by email, chat or in person; (text, member, source, score, when)."""
+    count = st.session_state.get("feedback_entry_count", 0)
+    now = datetime.now(ZoneInfo(timezone))
+    with st.form(f"feedback_entry_{count}"):
+        text = st.text_area(t("feedback.entry.text"), max_chars=max_text)
+        columns = st.columns(4)
+        who = columns[0].text_input(t("feedback.entry.member"), help=t("feedback.entry.member_help"))
+        source = columns[1].selectbox(
+            t("feedback.column.source"), SOURCES, accept_new_options=True, key=f"feedback_entry_source_{count}"
+        )
+        score = columns[2].number_input(t("feedback.entry.score"), min_value=0, max_value=10, value=None, step=1)
+        day = columns[3].date_input(t("feedback.entry.day"), value=now.date(), max_value=now.date())
+        time = columns[3].time_input(t("feedback.entry.time"), value=now.time().replace(second=0, microsecond=0))
+        if not st.form_submit_button(t("feedback.entry.add"), type="primary"):
+            return None
+    if not text.strip():
+        st.error(t("feedback.entry.empty"))
+        return None
+    moment = utc_moment(day, time, timezone)
+    return text.strip(), who.strip() or None, str(source or "manual")[:20], score, moment
+
+
+SOURCES = ("manual", "email", "chat", "call", "social", "event")
