@@ -250,7 +250,7 @@ def _feedback_row(
     age_days = (end - moment) / pd.Timedelta(days=1)
     closed_at = (moment + pd.Timedelta(days=float(rng.uniform(1, 20)))).round("s")
     first_response = (moment + pd.Timedelta(hours=float(rng.uniform(2, 72)))).round("s")
-    closed = age_days > 21 and closed_at < end and rng.uniform() < min(0.95, age_days / 60)
+    closed = age_days > 21 and closed_at < end and (age_days > 60 or rng.uniform() < age_days / 60)
     status = (
         rng.choice(["resolved", "resolved", "wont_fix"])
         if closed

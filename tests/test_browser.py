@@ -20,6 +20,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from feedback import inbox
+from feedback.intake import NewFeedback, add_feedback
 from store import tables
 from store.database import AppStore
 from surveys import links, registry
@@ -209,3 +211,43 @@ def test_a_deep_link_as_the_first_request_after_start_goes_through_app_py(demo_d
         expect(page.get_by_role("link", name="Overview")).to_be_visible(timeout=30_000)
         width = page.evaluate("document.querySelector('[data-testid=stMainBlockContainer]').clientWidth")
         assert width > 1000  # app.py's wide layout
+
+
+def test_a_manager_triages_an_item(server, page, demo_data_dir):
+    store = AppStore(f"sqlite:///{demo_data_dir / 'app.db'}")
+    text = "Browser triage: the **forum** search finds <b>nothing</b>"
+    item = NewFeedback(source="email", text=text, member_id="m00042", created_at=datetime(2026, 1, 5, 9, 0))
+    with store.begin() as connection:
+        (item_id,) = add_feedback(connection, [item], actor="test", now=datetime.now(UTC).replace(tzinfo=None))
+
+    page.goto(f"{server}/feedback")
+    search = page.get_by_role("textbox", name="Search")
+    search.fill("Browser triage")
+    search.press("Enter")
+    expect(page.get_by_text("1 items. Select a row to open it.")).to_be_visible(timeout=30_000)
+    assert "feedback_q=Browser+triage" in page.url  # the filter is in the address
+
+    page.goto(f"{server}/feedback?feedback_q=Browser+triage&item={item_id}")
+    shown = page.get_by_test_id("stText").filter(has_text="Browser triage")
+    expect(shown).to_have_text(text, timeout=30_000)  # literally: no bold, no HTML
+    assert shown.locator("b, strong").count() == 0
+    form = page.get_by_test_id("stForm")
+    form.get_by_test_id("stSelectbox").filter(has_text="Status").locator("input").click()
+    page.get_by_role("option", name="Triaged", exact=True).click()
+    form.get_by_label("Assignee").fill("Dana")
+    form.get_by_label("Note (kept in the history)").fill("Asked the search team")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(f"Saved #{item_id}.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name=f"#{item_id} · Triaged")).to_be_visible(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+
+    saved = store.run(inbox.item_query(item_id)).iloc[0]
+    assert (saved["status"], saved["assignee"], saved["version"]) == ("triaged", "Dana", 2)
+    history = store.run(inbox.history_query(item_id))
+    assert history[["actor", "field", "new_value"]].values.tolist() == [
+        ["test", "created", "email"],
+        ["local", "status", "triaged"],
+        ["local", "assignee", "Dana"],
+        ["local", "note", "Asked the search team"],
+    ]
+    store.dispose()
