@@ -8,6 +8,7 @@ python cli.py survey validate [FILE...]  check survey definitions (default: ever
 python cli.py survey list                publish changed definitions, list surveys with their rates
 python cli.py survey results SLUG        a survey's NPS, CSAT, CES, per-question results, breakdowns
 python cli.py survey links SLUG --segment X > links.csv   personal links (or --channel / --campaign)
+python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from data_sources.errors import DataSourceError
 from data_sources.sync import run_sync, sync
 from data_sources.warehouse import Warehouse
 from exports import safe_csv
+from feedback import importer
 from metrics import sections, survey_results
 from metrics.filters import Filters
 from metrics.overview import overview_kpis
@@ -91,6 +93,11 @@ def build_parser() -> Parser:
     for kind in links.AUDIENCE_KINDS:
         audience.add_argument(f"--{kind}", help=f"members of this {kind}")
     links_parser.add_argument("--base-url", help="the app's public address (default: PULSE_PUBLIC_URL)")
+    feedback_parser = commands.add_parser("feedback", help="the feedback inbox")
+    feedback_commands = feedback_parser.add_subparsers(dest="feedback_command", required=True, parser_class=Parser)
+    importing = feedback_commands.add_parser("import", help="add feedback from a .csv or .xlsx file, all rows or none")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--source", default="import", help="source of rows without one (default: import)")
     return parser
 
 
@@ -293,12 +300,39 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
     return 0
 
 
+def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    """Import a file; problems (file, row, column) go to stderr and nothing is written."""
+    if not args.file.is_file():
+        print(f"cli.py feedback import: {args.file} is not a file.", file=sys.stderr)
+        return 1
+    store.migrate()
+    try:
+        result = importer.import_feedback(
+            store,
+            Warehouse(settings.warehouse_url),
+            name=args.file.name,
+            content=args.file.read_bytes(),
+            default_source=args.source,
+            timezone=settings.timezone,
+            actor="cli",
+            now=datetime.now(UTC).replace(tzinfo=None),
+        )
+    except importer.ImportFailed as failed:
+        print(f"Nothing was imported from {args.file.name}:\n{failed.user_message}", file=sys.stderr)
+        return 1
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"Imported {result.added:,} new feedback items; {result.already_there:,} were there already.")
+    return 0
+
+
 COMMANDS = {
     "init": command_init,
     "demo": command_demo,
     "sync": command_sync,
     "report": command_report,
     "survey": command_survey,
+    "feedback": command_feedback,
 }
 
 

@@ -8,7 +8,7 @@ feedback), source (else the default given), score (optional, 0-10 like NPS).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -99,15 +99,22 @@ def parse_rows(
             problems.append(f"{where}, column score: {cells['score']!r} is not a number from 0 to 10.")
         if problems:
             continue
+        source = str(cells.get("source", "")).strip()[:20]
+        member_id = str(cells.get("member_id", "")).strip() or None
+        email = str(cells.get("email", "")).strip().lower()
+        # The key is taken from the row as written (not the default source, not the member an email
+        # resolves to), so importing the same file again finds the same keys.
+        as_written = NewFeedback(source=source, text=text, created_at=created, member_id=member_id or email or None)
         item = NewFeedback(
-            source=str(cells.get("source", "")).strip()[:20] or default_source,
+            source=source or default_source,
             text=text,
             created_at=created,
-            member_id=str(cells.get("member_id", "")).strip() or None,
+            member_id=member_id,
             score=score,
             score_kind="nps" if score is not None else None,
+            import_key=import_key(as_written),
         )
-        rows.append((position + 2, item, str(cells.get("email", "")).strip().lower()))
+        rows.append((position + 2, item, email))
     if problems:
         raise ImportFailed(problems)
     return rows
@@ -165,16 +172,14 @@ def import_feedback(
         known = dict(zip(found["email"], found["member_id"], strict=True))
     items = []
     for number, item, email in rows:
-        # The key is taken from the row as written, so it does not change when the email resolves.
-        key = import_key(NewFeedback(**{**item.__dict__, "member_id": item.member_id or email or None}))
         if item.member_id is None and email:
             if email in known:
-                item = NewFeedback(**{**item.__dict__, "member_id": known[email]})
+                item = replace(item, member_id=known[email])
             else:
                 warnings.append(
                     f"{name}: row {number}, column email: no member has this address; kept without a member."
                 )
-        items.append(NewFeedback(**{**item.__dict__, "import_key": key}))
+        items.append(item)
     with store.begin() as connection:
         added = add_feedback(connection, items, actor=actor, now=now)
     return ImportResult(added=len(added), already_there=len(items) - len(added), warnings=warnings)

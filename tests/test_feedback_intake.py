@@ -239,3 +239,27 @@ def test_files_other_than_csv_and_xlsx_are_refused(store, duckdb_warehouse):
 def test_text_that_is_not_utf8_or_gb18030_is_refused():
     with pytest.raises(ImportFailed, match="neither UTF-8 nor GB18030"):
         importer.read_table("f.csv", b"created_at,text\n\x80\xff\xfe")
+
+
+def test_cli_imports_once_and_names_problems(configured, tmp_path, capsys):
+    import cli
+
+    good = tmp_path / "notes.csv"
+    good.write_text("created_at,text,email\n2026-11-20 10:00,Search is hard,alice@example.org\n", encoding="utf-8")
+    assert cli.main(["feedback", "import", str(good), "--source", "forum"]) == 0
+    assert cli.main(["feedback", "import", str(good)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "Imported 1 new feedback items; 0 were there already.",
+        "Imported 0 new feedback items; 1 were there already.",
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("created_at,text,member_id\nsoon,x,alice\n", encoding="utf-8")
+    assert cli.main(["feedback", "import", str(bad)]) == 1
+    assert capsys.readouterr().err == (
+        "Nothing was imported from bad.csv:\nbad.csv: row 2, column created_at: 'soon' is not a date and time.\n"
+    )
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    rows = store.run(tables.feedback.select().where(tables.feedback.c.source == "forum"))
+    assert rows[["member_id", "text"]].values.tolist() == [["alice", "Search is hard"]]
+    store.dispose()

@@ -160,6 +160,7 @@ def listed(frame: pd.DataFrame) -> pd.DataFrame:
             for theme, suggested in zip(frame["theme"], frame["theme_suggested"], strict=True)
         ],
         status=frame["status"].map(status_label),
+        priority=frame["priority"].map(lambda p: t(f"feedback.priority.{p}") if isinstance(p, str) else None),
     )
     return shown[SHOWN]
 
