@@ -251,6 +251,8 @@ def _feedback_row(
     closed_at = (moment + pd.Timedelta(days=float(rng.uniform(1, 20)))).round("s")
     first_response = (moment + pd.Timedelta(hours=float(rng.uniform(2, 72)))).round("s")
     closed = age_days > 21 and closed_at < end and (age_days > 60 or rng.uniform() < age_days / 60)
+    if closed and first_response >= closed_at:  # answered before it was closed
+        first_response = (moment + (closed_at - moment) / 2).round("s")
     status = (
         rng.choice(["resolved", "resolved", "wont_fix"])
         if closed
@@ -368,4 +370,37 @@ def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, time
                     for row in demo.feedback.itertuples()
                 ],
             )
+            _write_history(connection, demo_feedback)
     return int(demo.responses["completed"].sum())
+
+
+def _write_history(connection: sa.Connection, demo_feedback: sa.Select) -> None:
+    """A plausible audit log for the demo's items: arrival, triage at the first response, then the
+    step to where the item is now; each item's version counts its changes."""
+    feedback, events = tables.feedback, tables.feedback_events
+    items = connection.execute(
+        sa.select(
+            feedback.c.id, feedback.c.status, feedback.c.created_at, feedback.c.first_response_at, feedback.c.closed_at
+        ).where(feedback.c.id.in_(demo_feedback))
+    ).all()
+    rows, versions = [], {}
+    for item in items:
+        rows.append(
+            {"feedback_id": item.id, "version": 1, "actor": "survey", "at": item.created_at, "field": "created"}
+        )
+        if item.status == "new":
+            continue
+        steps = [("new", "triaged", item.first_response_at)]
+        if item.status != "triaged":
+            later = item.closed_at or item.first_response_at + pd.Timedelta(days=1)
+            steps.append(("triaged", item.status, later))
+        for version, (old, new, at) in enumerate(steps, start=2):
+            rows.append(
+                {"feedback_id": item.id, "version": version, "actor": "demo", "at": at, "field": "status"}
+                | {"old_value": old, "new_value": new}
+            )
+        versions[item.id] = 1 + len(steps)
+    connection.execute(events.insert(), [{"old_value": None, "new_value": None} | row for row in rows])
+    for version in sorted(set(versions.values())):
+        ids = [item_id for item_id, count in versions.items() if count == version]
+        connection.execute(feedback.update().where(feedback.c.id.in_(ids)).values(version=version))

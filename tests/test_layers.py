@@ -14,6 +14,7 @@ STREAMLIT_FREE = [
     "store",
     "auth",
     "surveys",
+    "feedback",
     "schema.py",
     "settings.py",
     "engines.py",
