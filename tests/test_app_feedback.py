@@ -245,3 +245,14 @@ def test_overview_warns_when_negative_feedback_jumps(configured):
         "Negative feedback is up: 100% of the 5 items received in the last 7 days were negative, "
         "against 0% over the 8 weeks before."
     )
+
+
+def test_a_viewer_cannot_open_the_inbox(store, monkeypatch):
+    from auth.access import Role
+    from ui import session
+
+    monkeypatch.setattr(session, "current_role", lambda: Role.VIEWER)
+    at = open_inbox()
+    assert not at.exception
+    assert [i.value for i in at.info] == ["The feedback inbox is for managers; your role does not include it."]
+    assert not at.dataframe and not at.metric

@@ -306,7 +306,11 @@ def summary_tiles(summary: FeedbackSummary, *, overdue_days: int) -> None:
         ("open", f"{summary.open:,}", t("feedback.tile.open_help")),
         ("overdue", f"{summary.overdue:,}", t("feedback.tile.overdue_help", days=overdue_days)),
         ("median_age", "–" if summary.median_age_days is None else f"{summary.median_age_days:g} d", None),
-        ("first_response", "–" if hours is None else f"{hours:g} h", t("feedback.tile.first_response_help")),
+        (
+            "first_response",
+            "–" if hours is None else f"{hours:g} h",
+            t("feedback.tile.first_response_help", waiting=summary.awaiting_response),
+        ),
         (
             "negative",
             "–" if summary.negative_share is None else f"{summary.negative_share:.0%}",

@@ -127,7 +127,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "feedback.tile.overdue_help": "Open for more than {days} days (the feedback_overdue_days setting).",
         "feedback.tile.median_age": "Median age (open)",
         "feedback.tile.first_response": "First response (median)",
-        "feedback.tile.first_response_help": "Hours from arrival to a manager's first change or note, over items received in the last 28 days.",
+        "feedback.tile.first_response_help": "Hours from arrival to a manager's first change or note, over items received in the last 28 days; {waiting} of them still wait for one.",
         "feedback.tile.negative": "Negative (28 days)",
         "feedback.tile.negative_help": "Share of negative sentiment among the {received} items received in the last 28 days that have a sentiment.",
         "feedback.risk": "Negative feedback is up: {latest} of the {items} items received in the last 7 days were negative, against {baseline} over the {weeks} weeks before.",
