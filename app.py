@@ -10,11 +10,13 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
+from ui.data import warm_up_sentiment
 from ui.i18n import t
 from ui.page import mark_entry
 
 mark_entry()
 st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
+warm_up_sentiment()
 
 PAGES = [  # (file, url path, icon)
     ("pages/overview.py", "overview", ":material/monitoring:"),

@@ -40,12 +40,16 @@ if message := st.session_state.pop("feedback_saved", None):
 
 
 def save(edits: list[workflow.Edit]) -> bool:
-    """Save, or show why not; on failure the edits stay on screen."""
+    """Save, or show why not; on failure the edits stay on screen. After a save, an open item's
+    detail starts again from the saved version."""
     try:
-        workflow.save(store, edits, actor=user, now=data.now_utc())
+        changed = workflow.save(store, edits, actor=user, now=data.now_utc())
     except (workflow.FeedbackError, StoreError) as error:
         st.error(error.user_message, icon=":material/error:")
         return False
+    seen = st.session_state.get("feedback_seen", {})
+    for item_id in changed:
+        seen.pop(item_id, None)
     return True
 
 
@@ -128,7 +132,6 @@ def item_detail(item_id: int, choices: dict[str, list[str]]) -> None:
             st.rerun()
     edit = feedback_views.edit_form(item, seen_version=seen_version, choices=choices)
     if edit is not None and save([edit]):
-        seen.pop(item_id, None)
         st.session_state["feedback_saved"] = t("feedback.saved_item", id=item_id)
         st.rerun()
     context, history = st.columns([1, 1])

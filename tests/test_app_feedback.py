@@ -256,3 +256,16 @@ def test_a_viewer_cannot_open_the_inbox(store, monkeypatch):
     assert not at.exception
     assert [i.value for i in at.info] == ["The feedback inbox is for managers; your role does not include it."]
     assert not at.dataframe and not at.metric
+
+
+def test_selecting_a_row_opens_the_item_and_its_address(store):
+    (search,) = ids_of(store, TEXTS[0][0])
+    at = open_inbox({"feedback_q": "forum search"})
+    at.session_state["feedback_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert at.query_params["item"] in (str(search), [str(search)])
+    assert f"#{search} · New" in [s.value for s in at.subheader]
+    assert [element.value for element in at.text] == [TEXTS[0][0]]
+    context = [c.value for c in at.caption]
+    assert any(value.startswith("Alice · dev · forum · EU · member for") for value in context)

@@ -201,12 +201,28 @@ def test_free_text_becomes_one_feedback_item_with_the_responses_score(store):
             tables.feedback.c.member_id,
             tables.feedback.c.text,
             tables.feedback.c.score,
+            tables.feedback.c.score_kind,
             tables.feedback.c.status,
+            tables.feedback.c.language,
+            tables.feedback.c.suggested_theme,
         )
     )
     assert items.to_dict("records") == [
-        {"question_id": "why", "member_id": "bob", "text": "Slow answers", "score": 4.0, "status": "new"}
+        {
+            "question_id": "why",
+            "member_id": "bob",
+            "text": "Slow answers",
+            "score": 4.0,
+            "score_kind": "nps",
+            "status": "new",
+            "language": "en",
+            "suggested_theme": "support",  # scored on arrival
+        }
     ]
+    sentiment = store.run(sa.select(tables.feedback.c.sentiment))["sentiment"][0]
+    assert sentiment <= -0.1  # "slow" is one of the community words VADER is taught
+    history = store.run(sa.select(tables.feedback_events.c.actor, tables.feedback_events.c.field))
+    assert history.values.tolist() == [["survey", "created"]]
 
 
 def test_invalid_answers_are_refused_before_anything_is_written(store):

@@ -7,6 +7,7 @@ dicts are cached: cache_data copies its value on every hit.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import streamlit as st
 
 from data_sources.warehouse import Warehouse
 from feedback import importer, inbox
+from feedback.sentiment import sentiment_of
 from metrics import campaigns, contributions, feedback, levels, members, overview, profile, sections, survey_results
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi
@@ -307,3 +309,12 @@ def load_negative_share(settings: Settings, version: str, filters: Filters) -> f
 def member_id_for_email(settings: Settings, email: str) -> str | None:
     found = warehouse(settings.warehouse_url).run(importer.member_ids_by_email_query([email.strip().lower()]))
     return None if found.empty else str(found["member_id"].iloc[0])
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_sentiment() -> threading.Thread:
+    """Load SnowNLP's model (about 2 s) once per process in the background, so the first member
+    who answers a survey in Chinese does not wait for it."""
+    thread = threading.Thread(target=sentiment_of, args=("好", "zh"), daemon=True, name="pulse-sentiment-warm-up")
+    thread.start()
+    return thread
