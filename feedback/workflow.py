@@ -138,6 +138,8 @@ def _planned_values(connection: Connection, row: RowMapping, edit: Edit) -> dict
         _check_original(connection, row, wanted["duplicate_of"])
     if status == row["status"]:
         wanted.pop("status", None)
+        if status == "duplicate" and wanted.get("duplicate_of", row["duplicate_of"]) is None:
+            raise EditRefused(f"#{row['id']}: to un-merge it, reopen it (make it triaged).")
         return wanted
     if status not in NEXT[row["status"]]:
         allowed = ", ".join(label(s) for s in NEXT[row["status"]])

@@ -232,6 +232,14 @@ def test_reopening_a_duplicate_unmerges_it(store):
     assert item(store, original)["duplicates"] == 0
 
 
+def test_clearing_the_original_without_reopening_is_refused(store):
+    original, copy = add(store, "a", "b")
+    workflow.save(store, [Edit(copy, 1, {"duplicate_of": original})], actor="bo", now=LATER)
+    with pytest.raises(EditRefused, match="to un-merge it, reopen it"):
+        workflow.save(store, [Edit(copy, 2, {"duplicate_of": None})], actor="bo", now=LATER)
+    assert item(store, copy)["duplicate_of"] == original
+
+
 def test_audit_log_is_written_in_the_same_transaction(store):
     (item_id,) = add(store, "Search is hard")
     with store.begin() as connection:  # make the audit insert fail by moving its table away

@@ -120,7 +120,11 @@ def inbox_columns(*, editing: bool, choices: dict[str, list[str]]) -> dict[str, 
         status=st.column_config.SelectboxColumn(
             t("feedback.filter.status"), options=workflow.STATUSES, format_func=status_label, required=True
         ),
-        priority=st.column_config.SelectboxColumn(t("feedback.filter.priority"), options=workflow.PRIORITIES),
+        priority=st.column_config.SelectboxColumn(
+            t("feedback.filter.priority"),
+            options=workflow.PRIORITIES,
+            format_func=lambda p: t(f"feedback.priority.{p}"),
+        ),
         assignee=st.column_config.TextColumn(t("feedback.filter.assignee"), max_chars=workflow.MAX_NAME),
         tags=st.column_config.MultiselectColumn(
             t("feedback.column.tags"), options=choices["tag"], accept_new_options=True
@@ -161,8 +165,13 @@ def listed(frame: pd.DataFrame) -> pd.DataFrame:
         ],
         status=frame["status"].map(status_label),
         priority=frame["priority"].map(lambda p: t(f"feedback.priority.{p}") if isinstance(p, str) else None),
+        mood=_moods(frame),
     )
     return shown[SHOWN]
+
+
+def _moods(frame: pd.DataFrame) -> pd.Series:
+    return frame["mood"].map(lambda mood: t(f"feedback.sentiment.{mood}") if isinstance(mood, str) else None)
 
 
 def bulk_edits(before: pd.DataFrame, after: pd.DataFrame) -> list[Edit]:
@@ -296,7 +305,7 @@ def utc_moment(day, time, timezone: str) -> datetime:
 
 def editable(frame: pd.DataFrame) -> pd.DataFrame:
     """The bulk editor's frame: the listed columns with raw statuses, plus the version loaded."""
-    return frame.assign(theme=frame["theme"].fillna(""))[[*SHOWN, "version"]]
+    return frame.assign(theme=frame["theme"].fillna(""), mood=_moods(frame))[[*SHOWN, "version"]]
 
 
 def summary_tiles(summary: FeedbackSummary, *, overdue_days: int) -> None:
@@ -335,6 +344,8 @@ def risk_warning(share: NegativeShare) -> None:
         ),
         icon=":material/trending_up:",
     )
+    if not may(Permission.TRIAGE):
+        return
     st.page_link(
         "pages/feedback.py",
         label=t("feedback.risk_link"),
