@@ -1,7 +1,9 @@
 """What the inbox lists and what an item's detail shows, as queries on the app store.
 
 Member filters (segment, engagement level) need the community warehouse, a different database: the
-inbox asks it for the profiles of the members its rows mention and filters on those (`with_members`).
+inbox first takes the members whose items match the other filters (`inbox_members_query`), asks the
+warehouse which of them are in the segment or at the level, and lists only their items, so the row
+limit applies after the member filters.
 """
 
 from __future__ import annotations
@@ -46,6 +48,15 @@ class InboxFilters:
     @property
     def needs_members(self) -> bool:
         return bool(self.segment or self.level)
+
+    def keeps(self, profiles: pd.DataFrame) -> list[str]:
+        """Of these member profiles (member_id, segment, level), the members the filters keep."""
+        kept = profiles
+        if self.segment:
+            kept = kept[kept["segment"] == self.segment]
+        if self.level:
+            kept = kept[kept["level"] == self.level]
+        return kept["member_id"].tolist()
 
 
 def score_band(band: str) -> sa.ColumnElement[bool]:
@@ -117,8 +128,20 @@ def duplicates_count() -> sa.ScalarSelect:
     return sa.select(sa.func.count()).where(copies.c.duplicate_of == feedback.c.id).scalar_subquery()
 
 
-def inbox_query(filters: InboxFilters, *, now: datetime, limit: int = LIMIT) -> sa.Select:
-    """The items the filters select, in the chosen order, with how many duplicates each absorbed."""
+def inbox_members_query(filters: InboxFilters, *, now: datetime) -> sa.Select:
+    """The members whose items the SQL filters select: what the member filters are checked on."""
+    return (
+        sa.select(feedback.c.member_id)
+        .where(*inbox_conditions(filters, now=now), feedback.c.member_id.is_not(None))
+        .distinct()
+    )
+
+
+def inbox_query(
+    filters: InboxFilters, *, now: datetime, member_ids: list[str] | None = None, limit: int = LIMIT
+) -> sa.Select:
+    """The items the filters select, in the chosen order, with how many duplicates each absorbed;
+    `member_ids` (when the member filters are set) keeps those members' items only."""
     order = {
         "age": [feedback.c.created_at.asc()],
         "newest": [feedback.c.created_at.desc()],
@@ -148,22 +171,17 @@ def inbox_query(filters: InboxFilters, *, now: datetime, limit: int = LIMIT) -> 
             feedback.c.version,
         )
         .where(*inbox_conditions(filters, now=now))
+        .where(feedback.c.member_id.in_(member_ids) if member_ids is not None else sa.true())
         .order_by(*order, feedback.c.id)
         .limit(limit)
     )
 
 
-def with_members(
-    items: pd.DataFrame, profiles: pd.DataFrame, *, filters: InboxFilters, now: datetime, overdue_days: int
-) -> pd.DataFrame:
-    """The inbox frame: items with their member's segment and level (filtered on those), age in
-    days, an overdue flag for open items past `overdue_days`, and sentiment as a word."""
+def with_members(items: pd.DataFrame, profiles: pd.DataFrame, *, now: datetime, overdue_days: int) -> pd.DataFrame:
+    """The inbox frame: items with their member's segment and level, age in days, an overdue flag
+    for open items past `overdue_days`, and sentiment as a word."""
     members = profiles.reindex(columns=["member_id", "segment", "level"]).drop_duplicates("member_id")
     frame = items.merge(members, on="member_id", how="left")
-    if filters.segment:
-        frame = frame[frame["segment"] == filters.segment]
-    if filters.level:
-        frame = frame[frame["level"] == filters.level]
     created = pd.to_datetime(frame["created_at"])
     age = (pd.Timestamp(now) - created) / pd.Timedelta(days=1)
     return frame.assign(

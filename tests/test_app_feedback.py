@@ -269,3 +269,12 @@ def test_selecting_a_row_opens_the_item_and_its_address(store):
     assert [element.value for element in at.text] == [TEXTS[0][0]]
     context = [c.value for c in at.caption]
     assert any(value.startswith("Alice · dev · forum · EU · member for") for value in context)
+
+
+def test_member_filters_ask_the_warehouse(store):
+    _, meetup, _, ads = ids_of(store, *(text for text, _, _ in TEXTS))
+    at = open_inbox({"feedback_segment": "biz", "feedback_status": ["New"]})
+    assert not at.exception
+    # Of the open items, carol's (meetup) and hank's (ads) are from the biz segment; gina has none.
+    assert listed(at) == [meetup, ads]
+    assert at.dataframe(key="feedback_table").value["segment"].tolist() == ["biz", "biz"]

@@ -259,14 +259,22 @@ def _profile_period(settings: Settings) -> Filters:
 
 
 def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
+    """The inbox's rows with their members' segment and level (members filtered in the warehouse)."""
     community, store = _stores(settings)
-    now = now_utc()
-    items = store.run(inbox.inbox_query(filters, now=now))
-    ids = sorted(items["member_id"].dropna().unique().tolist())
-    profiles = pd.DataFrame(columns=["member_id", "segment", "level"])
-    if ids:
-        profiles = community.run(levels.respondent_profiles_query(filters=_profile_period(settings), member_ids=ids))
-    return inbox.with_members(items, profiles, filters=filters, now=now, overdue_days=settings.feedback_overdue_days)
+    now, period = now_utc(), _profile_period(settings)
+
+    def profiles_of(ids: list[str]) -> pd.DataFrame:
+        if not ids:
+            return pd.DataFrame(columns=["member_id", "segment", "level"])
+        return community.run(levels.respondent_profiles_query(filters=period, member_ids=sorted(ids)))
+
+    member_ids = None
+    if filters.needs_members:
+        candidates = store.run(inbox.inbox_members_query(filters, now=now))["member_id"].tolist()
+        member_ids = filters.keeps(profiles_of(candidates))
+    items = store.run(inbox.inbox_query(filters, now=now, member_ids=member_ids))
+    profiles = profiles_of(items["member_id"].dropna().unique().tolist())
+    return inbox.with_members(items, profiles, now=now, overdue_days=settings.feedback_overdue_days)
 
 
 def load_inbox_choices(settings: Settings) -> dict[str, list[str]]:
