@@ -16,6 +16,7 @@ from feedback.themes import suggest_theme
 from store import tables
 
 MAX_TEXT = 20_000  # longer texts are refused by import and entry: feedback, not documents
+KEY_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,11 @@ def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str
     """Insert the items (those whose import_key is already stored are skipped) with their
     enrichment and a "created" history entry, in the caller's transaction; returns the new ids."""
     keys = [item.import_key for item in items if item.import_key]
-    known = set()
-    if keys:
-        stored = sa.select(tables.feedback.c.import_key).where(tables.feedback.c.import_key.in_(keys))
-        known = set(connection.execute(stored).scalars())
+    known: set[str] = set()
+    for start in range(0, len(keys), KEY_BATCH):  # bounded IN lists: SQLite limits bound values
+        batch = keys[start : start + KEY_BATCH]
+        stored = sa.select(tables.feedback.c.import_key).where(tables.feedback.c.import_key.in_(batch))
+        known.update(connection.execute(stored).scalars())
     fresh, seen = [], set()
     for item in items:
         if item.import_key and (item.import_key in known or item.import_key in seen):
