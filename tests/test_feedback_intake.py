@@ -263,3 +263,11 @@ def test_cli_imports_once_and_names_problems(configured, tmp_path, capsys):
     rows = store.run(tables.feedback.select().where(tables.feedback.c.source == "forum"))
     assert rows[["member_id", "text"]].values.tolist() == [["alice", "Search is hard"]]
     store.dispose()
+
+
+def test_a_large_file_is_reimported_without_duplicates(store, duckdb_warehouse):
+    rows = "".join(f"2026-11-{1 + n % 28:02d} 10:00,Idea number {n},m{n}\n" for n in range(1200))
+    content = ("created_at,text,member_id\n" + rows).encode()
+    assert do_import(store, duckdb_warehouse, "big.csv", content).added == 1200
+    again = do_import(store, duckdb_warehouse, "big.csv", content)  # keys looked up in batches
+    assert (again.added, again.already_there) == (0, 1200)
