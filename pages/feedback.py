@@ -31,9 +31,9 @@ store, user = data.app_store(settings.app_db_url), current_user()
 today = today_in(settings.timezone)
 recent = Filters(start=today - timedelta(days=28), end=today, timezone=settings.timezone)
 with data_errors_stop_the_page():
-    feedback_views.summary_tiles(
-        data.load_feedback_summary(settings, recent), overdue_days=settings.feedback_overdue_days
-    )
+    summary = data.load_feedback_summary(settings, recent)
+    feedback_views.summary_tiles(summary, overdue_days=settings.feedback_overdue_days)
+    feedback_views.breakdown(summary)
     feedback_views.risk_warning(data.load_negative_share(settings, version, recent))
 if message := st.session_state.pop("feedback_saved", None):
     st.success(message, icon=":material/check:")

@@ -3,6 +3,7 @@ adding and importing) and the Overview's negative-feedback warning."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -84,6 +85,12 @@ def test_inbox_lists_open_items_oldest_first_with_figures(store):
     # Open now: these four, and the fixture's f1, f3 (anonymous) and f5 (f4 is a team member's,
     # f7 is merged); overdue (past the default 14 days): the fixture's three and the 20-day-old one.
     assert (tiles["Open items"], tiles["Overdue"]) == ("7", "4")
+    charts = at.get("vega_lite_chart")  # the breakdown: open by status, by theme; received by sentiment
+    assert [json.loads(chart.proto.spec)["encoding"]["y"]["field"] for chart in charts] == [
+        "status",
+        "theme",
+        "sentiment",
+    ]
 
 
 def test_filters_come_from_the_url_and_go_back_to_it(store):

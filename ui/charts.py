@@ -276,13 +276,14 @@ def matrix_chart(result: pd.DataFrame, *, scale: list[str]) -> alt.Chart:
     )
 
 
-def counts_chart(counts: pd.DataFrame, *, field: str, title: str) -> alt.Chart:
-    """Horizontal bars of `items` per value of `field` (feedback by theme, status or sentiment)."""
+def counts_chart(counts: pd.DataFrame, *, field: str) -> alt.Chart:
+    """Horizontal bars of `items` per value of `field` (feedback by theme, status or sentiment);
+    the caption above it names the values."""
     return (
         alt.Chart(counts)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{field}:N", title=title, sort="-x"),
+            y=alt.Y(f"{field}:N", title=None, sort="-x"),
             x=alt.X("items:Q", title=t("chart.items")),
             tooltip=[f"{field}:N", alt.Tooltip("items:Q", format=",")],
         )

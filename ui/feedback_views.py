@@ -20,6 +20,7 @@ from metrics.feedback import RISK_BASELINE_WEEKS, FeedbackSummary, NegativeShare
 from metrics.filters import Filters
 from settings import Settings
 from ui import data
+from ui.charts import counts_chart
 from ui.i18n import t
 from ui.session import may
 from ui.tables import plain
@@ -171,7 +172,7 @@ def listed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _moods(frame: pd.DataFrame) -> pd.Series:
-    return frame["mood"].map(lambda mood: t(f"feedback.sentiment.{mood}") if isinstance(mood, str) else None)
+    return frame["mood"].map(lambda mood: _sentiment_word(mood) if isinstance(mood, str) else None)
 
 
 def bulk_edits(before: pd.DataFrame, after: pd.DataFrame) -> list[Edit]:
@@ -441,3 +442,24 @@ def entry_form(*, timezone: str, max_text: int) -> tuple[str, str | None, str, f
 
 
 SOURCES = ("manual", "email", "chat", "call", "social", "event")
+
+
+def breakdown(summary: FeedbackSummary) -> None:
+    """Open items by status and theme, and the period's items by sentiment, as small bar charts."""
+    charts = [
+        (summary.by_status.assign(status=summary.by_status["status"].map(status_label)), "status"),
+        (summary.by_theme, "theme"),
+        (summary.by_sentiment.assign(sentiment=summary.by_sentiment["sentiment"].map(_sentiment_word)), "sentiment"),
+    ]
+    with st.expander(t("feedback.breakdown")):
+        for column, (counts, field) in zip(st.columns(3), charts, strict=True):
+            with column:
+                st.caption(t(f"feedback.breakdown.{field}"))
+                if counts.empty:
+                    st.caption(t("feedback.breakdown.none"))
+                else:
+                    st.altair_chart(counts_chart(counts, field=field))
+
+
+def _sentiment_word(mood: str) -> str:
+    return t(f"feedback.sentiment.{mood}")
