@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from feedback import inbox
 from feedback.intake import NewFeedback, add_feedback
@@ -231,9 +232,18 @@ def test_a_manager_triages_an_item(server, page, demo_data_dir):
     shown = page.get_by_test_id("stText").filter(has_text="Browser triage")
     expect(shown).to_have_text(text, timeout=30_000)  # literally: no bold, no HTML
     assert shown.locator("b, strong").count() == 0
+    page.get_by_text("History", exact=True).wait_for(timeout=30_000)  # the run has drawn the form
     form = page.get_by_test_id("stForm")
-    form.get_by_test_id("stSelectbox").filter(has_text="Status").locator("input").click()
-    page.get_by_role("option", name="Triaged", exact=True).click()
+    status = form.get_by_test_id("stSelectbox").filter(has_text="Status").locator("input")
+    triaged = page.get_by_role("option", name="Triaged", exact=True)
+    for _ in range(5):  # a rerun still drawing the page can close the menu as it opens
+        status.click()
+        try:
+            triaged.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    triaged.click()
     form.get_by_label("Assignee").fill("Dana")
     form.get_by_label("Note (kept in the history)").fill("Asked the search team")
     form.get_by_role("button", name="Save").click()
