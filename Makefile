@@ -1,9 +1,12 @@
-# Two commands: `make run` (the app on the embedded default with demo data) and `make test`.
+# Two commands: `make run` (the app on the embedded default with demo data) and `make test`;
+# `make bench [SCALE=small|large]` measures speed and memory (docs/performance.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint
+SCALE ?= small
+
+.PHONY: run test lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +29,10 @@ test: $(VENV)/.dev
 	bash scripts/system-packages.sh
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
+
+bench: $(VENV)/.dev
+	bash scripts/system-packages.sh
+	$(BIN)/python -m bench.run --scale $(SCALE)
 
 lint: $(VENV)/.dev
 	$(BIN)/python -m ruff check --fix .

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,8 +33,10 @@ class NewFeedback:
     import_key: str | None = None
 
 
+@lru_cache(maxsize=1024)
 def enrichment(text: str) -> dict[str, object]:
-    """What is computed from the text on arrival."""
+    """What is computed from the text on arrival (remembered for repeated texts, and so a caller can
+    compute it before taking a write lock). Callers must not change the dict."""
     language = language_of(text)
     return {"language": language, "sentiment": sentiment_of(text, language), "suggested_theme": suggest_theme(text)}
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,7 @@ class AppStore:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(url)
+        self._writers = threading.Lock()  # SQLite has one writer at a time; see begin()
 
     def alembic_config(self) -> Config:
         config = Config()
@@ -56,11 +58,14 @@ class AppStore:
 
         On SQLite it takes the write lock at once (BEGIN IMMEDIATE): a transaction that reads and
         then writes would otherwise fail with "database is locked" when another writer got in
-        between; this way concurrent writers queue for the busy timeout instead.
+        between; this way concurrent writers queue for the busy timeout instead. Writers in this
+        process first queue on a lock of their own: SQLite's busy handler sleeps in growing steps
+        (up to 100 ms), so 50 members submitting at once waited far longer than the writes took.
         """
+        sqlite = self.engine.dialect.name == "sqlite"
         try:
-            with self.engine.begin() as connection:
-                if self.engine.dialect.name == "sqlite":
+            with self._writers if sqlite else nullcontext(), self.engine.begin() as connection:
+                if sqlite:
                     connection.exec_driver_sql("BEGIN IMMEDIATE")
                 yield connection
         except sa.exc.OperationalError as error:

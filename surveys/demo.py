@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -266,19 +265,13 @@ def _feedback_row(
         "text": text,
         "score": score,
         "score_kind": kind,
-        **_enrichment(text),
+        **enrichment(text),
         "theme": theme if status != "new" else None,
         "status": str(status),
         "priority": "high" if score is not None and score <= 3 else "normal",
         "first_response_at": first_response.to_pydatetime() if status != "new" else None,
         "closed_at": closed_at.to_pydatetime() if closed else None,
     }
-
-
-@cache
-def _enrichment(text: str) -> dict[str, object]:
-    """The demo repeats a few texts; score each once."""
-    return enrichment(text)
 
 
 def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, timezone: str = "UTC") -> int:

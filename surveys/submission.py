@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from feedback.intake import NewFeedback, add_feedback
+from feedback.intake import NewFeedback, add_feedback, enrichment
 from store import tables
 from store.database import AppStore, StoreError
 from surveys.answers import Problem, answer_rows, check_survey, feedback_texts, response_score
@@ -143,6 +143,8 @@ def submit(
     if problems:
         raise AnswersInvalid(problems)
     submission = _Submission(stored=stored, answers=answers, key=key, token=token, locale=locale, now=now)
+    for row in feedback_texts(stored.survey, answer_rows(stored.survey, answers)):
+        enrichment(row.value_text)  # scored now, outside the write lock; the transaction reuses it
     with _store_errors():
         try:
             with app_store.begin() as connection:
@@ -173,7 +175,9 @@ def _write(connection: Connection, submission: _Submission) -> Result:
             return Result(Outcome.LINK_USED)
     if stored.response_limit is not None:  # hold the survey row so racing submitters count in turn
         connection.execute(sa.select(tables.surveys.c.id).where(tables.surveys.c.id == stored.id).with_for_update())
-    state = availability(stored, now=submission.now, completed=completed_responses(connection, stored.slug))
+    # Counting responses is needed only against a limit; it grows with the survey, under the write lock.
+    completed = completed_responses(connection, stored.slug) if stored.response_limit is not None else 0
+    state = availability(stored, now=submission.now, completed=completed)
     if state is not Availability.OPEN:
         return Result(Outcome(state.value))
 

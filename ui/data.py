@@ -321,8 +321,13 @@ def member_id_for_email(settings: Settings, email: str) -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def warm_up_sentiment() -> threading.Thread:
-    """Load SnowNLP's model (about 2 s) once per process in the background, so the first member
-    who answers a survey in Chinese does not wait for it."""
-    thread = threading.Thread(target=sentiment_of, args=("好", "zh"), daemon=True, name="pulse-sentiment-warm-up")
+    """Load VADER's lexicon and SnowNLP's model (about 2 s) once per process in the background, so
+    the first members who answer a survey do not wait for them."""
+
+    def load() -> None:
+        sentiment_of("good", "en")
+        sentiment_of("好", "zh")
+
+    thread = threading.Thread(target=load, daemon=True, name="pulse-sentiment-warm-up")
     thread.start()
     return thread

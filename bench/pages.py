@@ -1,0 +1,70 @@
+"""What each page asks for when it opens with its default filters: the same cached loaders the
+pages call (ui/data.py), so cold = a new process with empty caches, warm = the Streamlit cache hit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from feedback.inbox import InboxFilters
+from metrics.filters import Filters
+from settings import Settings
+from ui import data
+
+Workload = Callable[[Settings, str, Filters], object]
+
+
+def overview(settings: Settings, version: str, filters: Filters) -> None:
+    data.load_dimension_values(settings, version)
+    data.load_overview(settings, version, filters)
+    data.load_new_members_by_week(settings, version, filters)
+    data.load_movers(settings, version, filters)
+    data.load_negative_share(settings, version, filters)
+
+
+def members(settings: Settings, version: str, filters: Filters) -> None:
+    data.load_dimension_values(settings, version)
+    data.load_member_kpis(settings, version, filters)
+    data.load_new_members_by_week(settings, version, filters, "channel")
+    data.load_growth_by(settings, version, filters, "channel")
+    data.load_cohorts(settings, version, filters)
+    data.load_level_changes(settings, version, filters)
+    data.load_slipping_champions(settings, version, filters, True)
+
+
+def engagement(settings: Settings, version: str, filters: Filters) -> None:
+    data.load_dimension_values(settings, version)
+    data.load_engagement_kpis(settings, version, filters)
+    data.load_activity(settings, version, filters)
+    data.load_active_by_platform(settings, version, filters)
+    data.load_top_contributors(settings, version, filters, None, None)
+
+
+def campaigns(settings: Settings, version: str, filters: Filters) -> None:
+    data.load_dimension_values(settings, version)
+    data.load_campaigns(settings, version, filters)
+
+
+def survey_results(settings: Settings, version: str, filters: Filters) -> None:
+    table = data.load_survey_table(settings)  # not cached: the page reads it on every run
+    row = table[table["slug"] == "quarterly-nps"].iloc[0]
+    year = Filters(start=filters.end - timedelta(days=365), end=filters.end, timezone=filters.timezone)
+    data.load_survey_results(settings, version, "quarterly-nps", year, int(row["completed"]))
+
+
+def feedback_inbox(settings: Settings, version: str, filters: Filters) -> None:
+    recent = Filters(start=filters.end - timedelta(days=28), end=filters.end, timezone=filters.timezone)
+    data.load_feedback_summary(settings, recent)  # not cached: triage reads fresh
+    data.load_negative_share(settings, version, recent)
+    data.load_inbox_choices(settings)
+    data.load_inbox(settings, InboxFilters())
+
+
+PAGES: dict[str, tuple[str, Workload]] = {  # name -> (page file, workload)
+    "overview": ("pages/overview.py", overview),
+    "members": ("pages/members.py", members),
+    "engagement": ("pages/engagement.py", engagement),
+    "campaigns": ("pages/campaigns.py", campaigns),
+    "survey results": ("pages/surveys.py", survey_results),
+    "feedback inbox": ("pages/feedback.py", feedback_inbox),
+}

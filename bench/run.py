@@ -1,0 +1,230 @@
+"""`make bench [SCALE=small|large]`: build a community at scale through the normal sync path, then
+measure every page cold and warm beside the pandas way, engine time, memory, PostgreSQL and survey
+submissions. Prints one table and writes bench/results.json. See docs/performance.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from data_sources import demo
+from data_sources.sync import sync
+from metrics.overview import overview_kpis
+from settings import load_settings
+from store.database import AppStore
+from surveys import demo as survey_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALES = {"small": (100_000, 1_000_000), "large": (1_000_000, 10_000_000)}  # members, activities
+TARGETS = {"cold_s": 1.5, "warm_s": 0.05, "overview_ratio": 20.0, "peak_mb": 1536, "sync_s": 60.0, "p95_ms": 150.0}
+PG_OVERVIEW_COLD_S = 5.0
+
+
+def write_csv_folder(frames: dict, folder: Path) -> None:
+    """The generated tables as the CSV files `sync --source FOLDER` reads."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        columns = [c for c in frame.columns if c != "propensity"]
+        pacsv.write_csv(pa.Table.from_pandas(frame[columns], preserve_index=False), folder / f"{name}.csv")
+
+
+def probe(env: dict[str, str], *args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.probe", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"bench.probe {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def median_of(runs: list[dict], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
+def measure_pages(env: dict[str, str], runs: int, *, render: bool) -> dict[str, dict]:
+    from bench.pages import PAGES
+
+    pages = {}
+    for page in PAGES:
+        measured = [probe(env, "queries", page) for _ in range(runs)]
+        figures = {
+            "cold_s": median_of(measured, "cold"),
+            "warm_s": median_of(measured, "warm"),
+            "engine_s": median_of(measured, "engine"),
+            "queries": measured[0]["queries"],
+            "peak_mb": max(run["peak_mb"] for run in measured),
+        }
+        if render:
+            rendered = [probe(env, "render", page) for _ in range(runs)]
+            figures |= {
+                "render_cold_s": median_of(rendered, "render_cold"),
+                "render_warm_s": median_of(rendered, "render_warm"),
+                "render_peak_mb": max(run["peak_mb"] for run in rendered),
+            }
+        pages[page] = figures
+        print(f"  {page}: {figures}", file=sys.stderr)
+    return pages
+
+
+def warehouse_bytes(path: Path) -> int:
+    return path.resolve().stat().st_size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument("--scale", choices=SCALES, default="small")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--dir", type=Path, default=ROOT / "bench" / "data")
+    args = parser.parse_args()
+    members, activities = SCALES[args.scale]
+    folder = args.dir / args.scale
+    env = {
+        **os.environ,
+        "PULSE_DATA_DIR": str(folder / "data"),
+        "PULSE_TIMEZONE": "UTC",
+        "STREAMLIT_LOGGER_LEVEL": "error",
+    }
+    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
+        env.pop(name, None)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("PULSE_")})
+    results: dict[str, object] = {"scale": args.scale, "members": members, "activities": activities}
+    today = datetime.now(UTC).date()
+
+    print(f"Generating {members:,} members and {activities:,} activities…", file=sys.stderr)
+    started = time.perf_counter()
+    frames = demo.generate_community(today=today, members=members, activities=activities)
+    results["generate_s"] = time.perf_counter() - started
+    results["rows"] = {name: len(frame) for name, frame in frames.items()}
+    started = time.perf_counter()
+    write_csv_folder(frames, folder / "csv")
+    results["write_csv_s"] = time.perf_counter() - started
+
+    settings = load_settings()
+    store = AppStore(settings.app_db_url)
+    store.migrate()
+    print("Syncing from CSV (the normal path)…", file=sys.stderr)
+    started = time.perf_counter()
+    sync(settings=settings, app_store=store, source=str(folder / "csv"))
+    results["sync_s"] = time.perf_counter() - started
+    results["warehouse_mb"] = warehouse_bytes(settings.warehouse_path) / 2**20
+    started = time.perf_counter()
+    responses = survey_demo.store_surveys(
+        store, survey_demo.generate_surveys(frames, today=today), now=datetime.now(UTC).replace(tzinfo=None)
+    )
+    results["surveys"] = {"responses": responses, "seconds": time.perf_counter() - started}
+    del frames
+
+    print("Pages, embedded DuckDB…", file=sys.stderr)
+    results["pages"] = measure_pages(env, args.runs, render=True)
+    print("The pandas way…", file=sys.stderr)
+    baselines = [probe(env, "baseline") for _ in range(args.runs)]
+    results["baseline"] = {
+        "seconds": median_of(baselines, "seconds"),
+        "load_s": median_of(baselines, "load"),
+        "peak_mb": max(run["peak_mb"] for run in baselines),
+    }
+    results["baseline"]["agrees"] = agrees(settings, store, baselines[0])
+
+    print("Survey submissions…", file=sys.stderr)
+    from bench.submissions import measure as measure_submissions
+
+    results["submissions"] = measure_submissions(store)
+    store.dispose()
+
+    if not args.no_postgres:
+        results["postgres"] = postgres_pages(env, folder / "csv", args.runs)
+
+    results["machine"] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+    results["versions"] = {name: metadata.version(name) for name in ("streamlit", "duckdb", "pandas", "SQLAlchemy")}
+    results["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    print_table(results)
+
+
+def agrees(settings, store: AppStore, baseline: dict) -> bool:
+    """The pandas way and our SQL give the same Overview figures (a cross-check at scale)."""
+    from bench.probe import default_filters
+    from data_sources.warehouse import Warehouse
+
+    ours = overview_kpis(
+        warehouse=Warehouse(settings.warehouse_url), app_store=store, filters=default_filters(settings.timezone)
+    ).kpis
+    for key, value in baseline["kpis"].items():
+        mine = ours[key].current
+        if value is None or mine is None:
+            if value != mine:
+                return False
+        elif abs(float(value) - float(mine)) > 1e-9 * max(1.0, abs(float(mine))):
+            print(f"  baseline disagrees on {key}: pandas {value}, ours {mine}", file=sys.stderr)
+            return False
+    return True
+
+
+def postgres_pages(env: dict[str, str], csv_folder: Path, runs: int) -> dict:
+    """The same page queries with the warehouse on a local PostgreSQL loaded by COPY."""
+    from bench.postgres import load_postgres
+    from tests.postgres import postgres_server
+
+    print("PostgreSQL: loading…", file=sys.stderr)
+    with postgres_server() as url:
+        started = time.perf_counter()
+        load_postgres(url, csv_folder)
+        loaded = time.perf_counter() - started
+        pages = measure_pages({**env, "PULSE_WAREHOUSE_URL": url}, runs, render=False)
+    return {"load_s": loaded, "pages": pages}
+
+
+def print_table(results: dict) -> None:
+    pages = results["pages"]
+    base = results["baseline"]
+    print(f"\nCommunity Pulse benchmark, scale {results['scale']}: {results['rows']}")
+    print(f"{'page':<16}{'cold s':>9}{'warm s':>9}{'engine s':>10}{'queries':>9}{'render s':>10}{'peak MB':>9}")
+    for name, page in pages.items():
+        print(
+            f"{name:<16}{page['cold_s']:>9.3f}{page['warm_s']:>9.4f}{page['engine_s']:>10.3f}{page['queries']:>9}"
+            f"{page.get('render_cold_s', 0):>10.2f}{page['peak_mb']:>9.0f}"
+        )
+    ratio = base["seconds"] / pages["overview"]["cold_s"]
+    print(
+        f"\npandas way (Overview KPIs): {base['seconds']:.2f} s cold ({base['load_s']:.2f} s reading tables), "
+        f"peak {base['peak_mb']:.0f} MB; ours {pages['overview']['cold_s']:.3f} s: {ratio:.1f}x faster; "
+        f"same figures: {base['agrees']}"
+    )
+    print(
+        f"sync from CSV: {results['sync_s']:.1f} s; warehouse {results['warehouse_mb']:.0f} MB; "
+        f"generate {results['generate_s']:.1f} s, write CSV {results['write_csv_s']:.1f} s"
+    )
+    sub = results["submissions"]
+    print(
+        f"survey submit, {sub['submitters']} at once: p50 {sub['p50_ms']:.0f} ms, p95 {sub['p95_ms']:.0f} ms, "
+        f"{sub['per_second']:.0f}/s; stored exactly once: {sub['exactly_once']} "
+        f"({sub['stored']} of {sub['submissions']})"
+    )
+    if "postgres" in results:
+        pg = results["postgres"]
+        print(f"PostgreSQL (loaded in {pg['load_s']:.1f} s):")
+        for name, page in pg["pages"].items():
+            print(f"  {name:<16}{page['cold_s']:>9.3f} s cold{page['warm_s']:>9.4f} s warm")
+    print("\nWritten to bench/results.json.")
+
+
+if __name__ == "__main__":
+    main()
