@@ -60,4 +60,5 @@ def create_engine(url: str, *, read_only: bool = False) -> Engine:
 def read_frame(connection: Connection, statement: sa.Executable) -> pd.DataFrame:
     """Execute a statement and return its rows as a DataFrame with the statement's column names."""
     result = connection.execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    # Plain tuples: given Row objects, pandas probes each for attributes, which Row answers slowly.
+    return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))

@@ -73,13 +73,13 @@ feedback = sa.Table(
     sa.Column("score_kind", sa.String(10)),  # "nps" (0-10) or "csat" (1-5): which bands apply
     sa.Column("sentiment", sa.Float),
     sa.Column("language", sa.String(10)),
-    sa.Column("status", sa.String(20), nullable=False, default="new"),
+    sa.Column("status", sa.String(20), nullable=False, default="new", index=True),
     sa.Column("priority", sa.String(10)),
     sa.Column("assignee", sa.String(200)),
     sa.Column("tags", sa.JSON),
     sa.Column("theme", sa.String(100)),  # accepted or named by a manager
     sa.Column("suggested_theme", sa.String(100)),  # computed from the text on arrival (feedback.themes)
-    sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("feedback.id")),
+    sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("feedback.id"), index=True),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     # Set when the item enters a closed status and cleared on reopening, so "open at time T" is a
     # plain range test: created_at < T and (closed_at is null or closed_at >= T).

@@ -260,13 +260,11 @@ def _profile_period(settings: Settings) -> Filters:
 
 def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
     """The inbox's rows with their members' segment and level (members filtered in the warehouse)."""
-    community, store = _stores(settings)
+    store = app_store(settings.app_db_url)
     now, period = now_utc(), _profile_period(settings)
 
     def profiles_of(ids: list[str]) -> pd.DataFrame:
-        if not ids:
-            return pd.DataFrame(columns=["member_id", "segment", "level"])
-        return community.run(levels.respondent_profiles_query(filters=period, member_ids=sorted(ids)))
+        return load_member_profiles(settings, data_version(settings), period, tuple(sorted(ids)))
 
     member_ids = None
     if filters.needs_members:
@@ -275,6 +273,17 @@ def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
     items = store.run(inbox.inbox_query(filters, now=now, member_ids=member_ids))
     profiles = profiles_of(items["member_id"].dropna().unique().tolist())
     return inbox.with_members(items, profiles, now=now, overdue_days=settings.feedback_overdue_days)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def load_member_profiles(
+    settings: Settings, version: str, period: Filters, member_ids: tuple[str, ...]
+) -> pd.DataFrame:
+    """Segment and level of these members: community data, so cached per warehouse build."""
+    if not member_ids:
+        return pd.DataFrame(columns=["member_id", "segment", "level"])
+    query = levels.respondent_profiles_query(filters=period, member_ids=list(member_ids))
+    return warehouse(settings.warehouse_url).run(query)
 
 
 def load_inbox_choices(settings: Settings) -> dict[str, list[str]]:
