@@ -62,7 +62,7 @@ def _parse_timestamps(values: pd.Series, *, timezone: str) -> pd.Series:
 
 def _convert(raw: pd.Series, column: sa.Column, *, timezone: str) -> tuple[pd.Series, pd.Series, str]:
     """Typed values, a mask of cells that failed, and how to write them correctly."""
-    text = raw.fillna("").astype(str).str.strip()
+    text = raw.fillna("").astype("str").str.strip()
     kind = type(column.type)
     if kind is sa.DateTime:
         parsed = _parse_timestamps(text, timezone=timezone)
@@ -74,7 +74,7 @@ def _convert(raw: pd.Series, column: sa.Column, *, timezone: str) -> tuple[pd.Se
         lowered = text.str.lower()
         bad = ~lowered.isin(TRUE_WORDS | FALSE_WORDS)
         return lowered.isin(TRUE_WORDS), bad, "is not true/false"
-    strings = text.where(text != "").astype("object")
+    strings = text.where(text != "")  # stays Arrow-backed text: no Python object per cell
     return strings, pd.Series(False, index=text.index), ""
 
 

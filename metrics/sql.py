@@ -65,7 +65,30 @@ def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: object) -
     return f"(strftime('%Y-%m-%d %H:%M:%S', {stamp}, '{days:+d} days') || substr({stamp}, 20))"
 
 
-def day_of(timestamp: sa.ColumnElement, filters: Filters) -> local_day:
+class utc_day(FunctionElement):  # noqa: N801
+    """utc_day(timestamp): local_day for a community on UTC, without a time zone conversion per row
+    (on DuckDB that conversion was most of the Overview's time at 10M activities)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(utc_day)
+def _utc_day_default(element: utc_day, compiler: SQLCompiler, **kw: object) -> str:
+    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(CAST({stamp} AS DATE) - DATE '1970-01-01')"
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: object) -> str:
+    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(julianday(substr({stamp}, 1, 10)) - 2440587.5 AS INTEGER)"
+
+
+def day_of(timestamp: sa.ColumnElement, filters: Filters) -> sa.ColumnElement[int]:
+    """The day number of a stored (naive UTC) timestamp in the community's time zone."""
+    if filters.timezone == "UTC":
+        return utc_day(timestamp)
     return local_day(timestamp, sa.literal(filters.timezone, sa.String))
 
 
