@@ -31,6 +31,7 @@ SCALES = {"small": (100_000, 1_000_000), "large": (1_000_000, 10_000_000)}  # me
 TARGETS = {"cold_s": 1.5, "warm_s": 0.05, "overview_ratio": 20.0, "peak_mb": 1536, "sync_s": 60.0, "p95_ms": 150.0}
 PG_OVERVIEW_COLD_S = 5.0
 SURVEYED = 100_000
+PG_TIMEOUT_S = 180.0  # a page's cold queries on PostgreSQL; slower ones are reported, not waited for
 
 
 def write_csv_folder(frames: dict, folder: Path) -> None:
@@ -51,10 +52,20 @@ def survey_sample(frames: dict, *, members: int = SURVEYED) -> dict:
     return {**frames, "members": sample, "campaign_members": invited[invited["member_id"].isin(sample["member_id"])]}
 
 
-def probe(env: dict[str, str], *args: str) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.probe", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
+def probe(env: dict[str, str], *args: str, timeout: float | None = None) -> dict:
+    """One probe in a new process; a probe past `timeout` is reported as {"timed_out": seconds}."""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.probe", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"timed_out": timeout}
     if result.returncode != 0:
         raise RuntimeError(f"bench.probe {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -64,12 +75,16 @@ def median_of(runs: list[dict], key: str) -> float:
     return statistics.median(run[key] for run in runs)
 
 
-def measure_pages(env: dict[str, str], runs: int, *, render: bool) -> dict[str, dict]:
+def measure_pages(env: dict[str, str], runs: int, *, render: bool, timeout: float | None = None) -> dict[str, dict]:
     from bench.pages import PAGES
 
     pages = {}
     for page in PAGES:
-        measured = [probe(env, "queries", page) for _ in range(runs)]
+        measured = [probe(env, "queries", page, timeout=timeout) for _ in range(runs)]
+        if any("timed_out" in run for run in measured):
+            pages[page] = {"timed_out_s": timeout}
+            print(f"  {page}: over {timeout:.0f} s, stopped", file=sys.stderr)
+            continue
         figures = {
             "cold_s": median_of(measured, "cold"),
             "warm_s": median_of(measured, "warm"),
@@ -113,6 +128,13 @@ def main() -> None:
     os.environ.update({k: v for k, v in env.items() if k.startswith("PULSE_")})
     results: dict[str, object] = {"scale": args.scale, "members": members, "activities": activities}
     today = datetime.now(UTC).date()
+    results["machine"] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+    results["versions"] = {name: metadata.version(name) for name in ("streamlit", "duckdb", "pandas", "SQLAlchemy")}
 
     print(f"Generating {members:,} members and {activities:,} activities…", file=sys.stderr)
     started = time.perf_counter()
@@ -140,8 +162,10 @@ def main() -> None:
     results["surveys"] = {"responses": responses, "seconds": time.perf_counter() - started}
     del frames
 
+    save(results)
     print("Pages, embedded DuckDB…", file=sys.stderr)
     results["pages"] = measure_pages(env, args.runs, render=True)
+    save(results)
     print("The pandas way…", file=sys.stderr)
     baselines = [probe(env, "baseline") for _ in range(args.runs)]
     results["baseline"] = {
@@ -156,20 +180,20 @@ def main() -> None:
 
     results["submissions"] = measure_submissions(store)
     store.dispose()
+    save(results)
 
     if not args.no_postgres:
-        results["postgres"] = postgres_pages(env, folder / "csv", args.runs)
+        save(results)
+        results["postgres"] = postgres_pages(env, folder / "csv", 1)
 
-    results["machine"] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-    }
-    results["versions"] = {name: metadata.version(name) for name in ("streamlit", "duckdb", "pandas", "SQLAlchemy")}
+    save(results)
+    print_table(results)
+
+
+def save(results: dict) -> None:
+    """Written after each phase too, so a long run that is stopped keeps what it measured."""
     results["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
-    print_table(results)
 
 
 def agrees(settings, store: AppStore, baseline: dict) -> bool:
@@ -201,7 +225,7 @@ def postgres_pages(env: dict[str, str], csv_folder: Path, runs: int) -> dict:
         started = time.perf_counter()
         load_postgres(url, csv_folder)
         loaded = time.perf_counter() - started
-        pages = measure_pages({**env, "PULSE_WAREHOUSE_URL": url}, runs, render=False)
+        pages = measure_pages({**env, "PULSE_WAREHOUSE_URL": url}, runs, render=False, timeout=PG_TIMEOUT_S)
     return {"load_s": loaded, "pages": pages}
 
 
@@ -235,7 +259,10 @@ def print_table(results: dict) -> None:
         pg = results["postgres"]
         print(f"PostgreSQL (loaded in {pg['load_s']:.1f} s):")
         for name, page in pg["pages"].items():
-            print(f"  {name:<16}{page['cold_s']:>9.3f} s cold{page['warm_s']:>9.4f} s warm")
+            if "timed_out_s" in page:
+                print(f"  {name:<16} over {page['timed_out_s']:.0f} s cold (stopped)")
+            else:
+                print(f"  {name:<16}{page['cold_s']:>9.3f} s cold{page['warm_s']:>9.4f} s warm")
     print("\nWritten to bench/results.json.")
 
 
