@@ -225,7 +225,9 @@ def postgres_pages(env: dict[str, str], csv_folder: Path, runs: int) -> dict:
         started = time.perf_counter()
         load_postgres(url, csv_folder)
         loaded = time.perf_counter() - started
-        pages = measure_pages({**env, "PULSE_WAREHOUSE_URL": url}, runs, render=False, timeout=PG_TIMEOUT_S)
+        # The server stops a statement at the same limit, so a stopped probe leaves no query running.
+        pg_env = {**env, "PULSE_WAREHOUSE_URL": url, "PGOPTIONS": f"-c statement_timeout={int(PG_TIMEOUT_S * 1000)}"}
+        pages = measure_pages(pg_env, runs, render=False, timeout=PG_TIMEOUT_S)
     return {"load_s": loaded, "pages": pages}
 
 
