@@ -66,6 +66,8 @@ def probe(env: dict[str, str], *args: str, timeout: float | None = None) -> dict
         )
     except subprocess.TimeoutExpired:
         return {"timed_out": timeout}
+    if result.returncode != 0 and timeout is not None and "statement timeout" in result.stderr:
+        return {"timed_out": timeout}
     if result.returncode != 0:
         raise RuntimeError(f"bench.probe {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
