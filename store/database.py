@@ -34,7 +34,7 @@ class AppStore:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(url)
-        self._writers = threading.Lock()  # SQLite has one writer at a time; see begin()
+        self._writers = threading.RLock()  # SQLite has one writer at a time; see begin()
 
     def alembic_config(self) -> Config:
         config = Config()
