@@ -10,6 +10,7 @@ from feedback.inbox import InboxFilters
 from metrics.filters import Filters
 from settings import Settings
 from ui import data
+from ui.filters import recent_period
 
 Workload = Callable[[Settings, str, Filters], object]
 
@@ -53,7 +54,7 @@ def survey_results(settings: Settings, version: str, filters: Filters) -> None:
 
 
 def feedback_inbox(settings: Settings, version: str, filters: Filters) -> None:
-    recent = Filters(start=filters.end - timedelta(days=28), end=filters.end, timezone=filters.timezone)
+    recent = recent_period(filters.timezone)  # the inbox's figures, whatever the filter bar says
     data.load_feedback_summary(settings, recent)  # not cached: triage reads fresh
     data.load_negative_share(settings, version, recent)
     data.load_inbox_choices(settings)

@@ -11,7 +11,6 @@ import json
 import resource
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,6 +20,7 @@ from bench.pages import PAGES
 from metrics.filters import Filters
 from settings import load_settings
 from ui import data
+from ui.filters import recent_period
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_SECONDS = [0.0]
@@ -49,9 +49,8 @@ def peak_mb() -> float:
 
 
 def default_filters(timezone: str) -> Filters:
-    """What a page opens with: the last 28 days, ending yesterday."""
-    today = datetime.now(UTC).date()
-    return Filters(start=today - timedelta(days=28), end=today, timezone=timezone)
+    """What a page opens with."""
+    return recent_period(timezone)
 
 
 def queries(page: str) -> dict[str, float]:

@@ -16,7 +16,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from feedback.sentiment import NEUTRAL_BAND, label_of
-from feedback.workflow import OPEN, PRIORITIES
+from feedback.workflow import OPEN, PRIORITIES, Edit
+from metrics.scope import Runner
 from store import tables
 
 UNASSIGNED = "(unassigned)"
@@ -241,3 +242,10 @@ def items_with_suggestion_query(suggested: str) -> sa.Select:
     return sa.select(feedback.c.id, feedback.c.version).where(
         feedback.c.theme.is_(None), feedback.c.suggested_theme == suggested, feedback.c.status.in_(OPEN)
     )
+
+
+def theme_edits(store: Runner, *, suggested: str, theme: str) -> list[Edit]:
+    """Accepting a suggestion (under its own name or another): one edit per open item carrying it,
+    each naming the version read now, for workflow.save."""
+    items = store.run(items_with_suggestion_query(suggested))
+    return [Edit(int(row.id), int(row.version), {"theme": theme}) for row in items.itertuples()]

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from feedback.sentiment import language_of, sentiment_of
 from feedback.themes import suggest_theme
 from store import tables
+from store.database import AppStore
 
 MAX_TEXT = 20_000  # longer texts are refused by import and entry: feedback, not documents
 KEY_BATCH = 500
@@ -45,6 +46,13 @@ def import_key(item: NewFeedback) -> str:
     """Identifies an imported row by what it says, so the same row imported twice is one item."""
     parts = (item.source, item.created_at.isoformat(sep=" "), item.member_id or "", item.text.strip())
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def record(store: AppStore, item: NewFeedback, *, actor: str, now: datetime) -> int:
+    """Add one item in a transaction of its own (manual entry); returns its id."""
+    with store.begin() as connection:
+        (new_id,) = add_feedback(connection, [item], actor=actor, now=now)
+    return new_id
 
 
 def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str, now: datetime) -> list[int]:

@@ -7,17 +7,14 @@ themes to accept or rename, and adding feedback by hand or from a file. Every sa
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
 from auth.access import Permission
-from feedback import importer, inbox, workflow
-from feedback.intake import MAX_TEXT, NewFeedback, add_feedback
-from metrics.filters import Filters
+from feedback import inbox, workflow
+from feedback.intake import MAX_TEXT, NewFeedback, record
 from store.database import StoreError
 from ui import data, feedback_views
-from ui.filters import today_in
+from ui.filters import recent_period
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import current_user, may
@@ -28,8 +25,7 @@ if not may(Permission.TRIAGE):
     st.info(t("feedback.not_allowed"))
     st.stop()
 store, user = data.app_store(settings.app_db_url), current_user()
-today = today_in(settings.timezone)
-recent = Filters(start=today - timedelta(days=28), end=today, timezone=settings.timezone)
+recent = recent_period(settings.timezone)
 with data_errors_stop_the_page():
     summary = data.load_feedback_summary(settings, recent)
     feedback_views.summary_tiles(summary, overdue_days=settings.feedback_overdue_days)
@@ -160,10 +156,9 @@ def themes_view() -> None:
         name = st.text_input(t("feedback.theme_name"), max_chars=workflow.MAX_NAME, help=t("feedback.theme_name_help"))
         accepted = st.form_submit_button(t("feedback.accept_theme"), type="primary")
     if accepted:
-        with data_errors_stop_the_page():
-            items = store.run(inbox.items_with_suggestion_query(picked))
         theme = name.strip() or picked
-        edits = [workflow.Edit(int(r.id), int(r.version), {"theme": theme}) for r in items.itertuples()]
+        with data_errors_stop_the_page():
+            edits = inbox.theme_edits(store, suggested=picked, theme=theme)
         if save(edits):
             st.session_state["feedback_saved"] = t("feedback.theme_accepted", theme=theme, items=len(edits))
             st.rerun()
@@ -189,39 +184,15 @@ def add_view() -> None:
             score=score,
             score_kind="nps" if score is not None else None,
         )
-        with data_errors_stop_the_page(), store.begin() as connection:
-            (new_id,) = add_feedback(connection, [item], actor=user, now=data.now_utc())
+        with data_errors_stop_the_page():
+            new_id = record(store, item, actor=user, now=data.now_utc())
         st.session_state["feedback_entry_count"] = st.session_state.get("feedback_entry_count", 0) + 1
         st.session_state["feedback_saved"] = t("feedback.added", id=new_id)
         st.query_params["item"] = str(new_id)
         st.session_state["feedback_open_inbox"] = True  # the view menu is drawn already: switch next run
         st.rerun()
 
-    st.subheader(t("feedback.import"))
-    st.caption(t("feedback.import_help"))
-    upload = st.file_uploader(t("feedback.import_file"), type=["csv", "xlsx"], key="feedback_upload")
-    source = st.text_input(t("feedback.import_source"), value="import", max_chars=20, key="feedback_import_source")
-    if upload is not None and st.button(t("feedback.import_run"), type="primary"):
-        try:
-            with data_errors_stop_the_page():
-                result = importer.import_feedback(
-                    store,
-                    data.warehouse(settings.warehouse_url),
-                    name=upload.name,
-                    content=upload.getvalue(),
-                    default_source=source.strip() or "import",
-                    timezone=settings.timezone,
-                    actor=user,
-                    now=data.now_utc(),
-                )
-        except importer.ImportFailed as failed:
-            st.error(t("feedback.import_failed", file=plain(upload.name)), icon=":material/error:")
-            st.code(failed.user_message, language=None, wrap_lines=True)
-            return
-        st.success(t("feedback.imported", added=result.added, skipped=result.already_there))
-        if result.warnings:
-            st.warning(t("feedback.import_warnings"))
-            st.code("\n".join(result.warnings), language=None, wrap_lines=True)
+    feedback_views.import_section(settings, store, actor=user)
 
 
 VIEWS = ("inbox", "themes", "add")

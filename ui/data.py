@@ -8,7 +8,7 @@ dicts are cached: cache_data copies its value on every hit.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +24,7 @@ from schema import MEMBER_DIMENSIONS
 from settings import Settings, load_settings
 from store.database import AppStore
 from surveys import links, registry
+from ui.filters import recent_period
 
 TTL = "10m"
 
@@ -252,16 +253,10 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _profile_period(settings: Settings) -> Filters:
-    """The period members' levels are taken at for the inbox: the 28 days before today."""
-    today = datetime.now(UTC).date()
-    return Filters(start=today - timedelta(days=28), end=today, timezone=settings.timezone)
-
-
 def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
     """The inbox's rows with their members' segment and level (members filtered in the warehouse)."""
     store = app_store(settings.app_db_url)
-    now, period = now_utc(), _profile_period(settings)
+    now, period = now_utc(), recent_period(settings.timezone)  # levels as the inbox's figures see them
 
     def profiles_of(ids: list[str]) -> pd.DataFrame:
         return load_member_profiles(settings, data_version(settings), period, tuple(sorted(ids)))

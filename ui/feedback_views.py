@@ -12,16 +12,18 @@ import pandas as pd
 import streamlit as st
 
 from auth.access import Permission
-from feedback import inbox, workflow
+from feedback import importer, inbox, workflow
 from feedback.inbox import InboxFilters
 from feedback.sentiment import label_of
 from feedback.workflow import Edit
 from metrics.feedback import RISK_BASELINE_WEEKS, FeedbackSummary, NegativeShare
 from metrics.filters import Filters
 from settings import Settings
+from store.database import AppStore
 from ui import data
 from ui.charts import counts_chart
 from ui.i18n import t
+from ui.page import data_errors_stop_the_page
 from ui.session import may
 from ui.tables import plain
 
@@ -463,3 +465,33 @@ def breakdown(summary: FeedbackSummary) -> None:
 
 def _sentiment_word(mood: str) -> str:
     return t(f"feedback.sentiment.{mood}")
+
+
+def import_section(settings: Settings, store: AppStore, *, actor: str) -> None:
+    """Upload a CSV or Excel file of feedback; all rows or none, problems listed by row and column."""
+    st.subheader(t("feedback.import"))
+    st.caption(t("feedback.import_help"))
+    upload = st.file_uploader(t("feedback.import_file"), type=["csv", "xlsx"], key="feedback_upload")
+    source = st.text_input(t("feedback.import_source"), value="import", max_chars=20, key="feedback_import_source")
+    if upload is None or not st.button(t("feedback.import_run"), type="primary"):
+        return
+    try:
+        with data_errors_stop_the_page():
+            result = importer.import_feedback(
+                store,
+                data.warehouse(settings.warehouse_url),
+                name=upload.name,
+                content=upload.getvalue(),
+                default_source=source.strip() or "import",
+                timezone=settings.timezone,
+                actor=actor,
+                now=data.now_utc(),
+            )
+    except importer.ImportFailed as failed:
+        st.error(t("feedback.import_failed", file=plain(upload.name)), icon=":material/error:")
+        st.code(failed.user_message, language=None, wrap_lines=True)
+        return
+    st.success(t("feedback.imported", added=result.added, skipped=result.already_there))
+    if result.warnings:
+        st.warning(t("feedback.import_warnings"))
+        st.code("\n".join(result.warnings), language=None, wrap_lines=True)

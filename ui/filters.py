@@ -29,6 +29,13 @@ def preset_period(preset: str, *, today: date) -> tuple[date, date]:
     return today - timedelta(days=days), today
 
 
+def recent_period(timezone: str) -> Filters:
+    """The last 28 days, ending yesterday, in the community's time zone: what pages open with, and
+    the period of the feedback inbox's figures."""
+    start, end = preset_period("last_28_days", today=today_in(timezone))
+    return Filters(start=start, end=end, timezone=timezone)
+
+
 def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Filters | None:
     """Draw the filters; the widget keys (prefixed by page) are the URL's query parameters.
 
