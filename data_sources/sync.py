@@ -71,7 +71,7 @@ def run_sync(*, settings: Settings, app_store: AppStore, source: str, load: Load
     run_id = _record_start(app_store, source)
     try:
         frames, warnings = load()
-        build_warehouse(path, frames)
+        build_warehouse(path, frames, timezone=settings.timezone)
     except DataSourceError as error:
         _record_end(app_store, run_id, status="failed", error=error.user_message)
         raise

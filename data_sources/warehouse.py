@@ -23,7 +23,9 @@ from sqlalchemy.engine import Engine
 
 import schema
 from data_sources.errors import NotConfigured, SourceUnavailable
+from data_sources.rollup import build_rollup
 from engines import create_engine, read_frame
+from metrics.member_days import mark_dialect
 
 DUCKDB_TYPES = {sa.String: "VARCHAR", sa.DateTime: "TIMESTAMP", sa.Boolean: "BOOLEAN", sa.Float: "DOUBLE"}
 SORT_KEYS = {"members": "joined_at", "activities": "occurred_at", "campaigns": "starts_at"}
@@ -60,11 +62,13 @@ class Warehouse:
             if self._path is None:
                 if self._engine is None:
                     self._engine = create_engine(self.url)
+                    mark_dialect(self._engine)
                 return self._engine
             target = self._resolve()
             if target != self._target:
                 previous = self._engine
                 self._engine = create_engine(f"duckdb:///{target}", read_only=True)
+                mark_dialect(self._engine)
                 self._target = target
                 if previous is not None:
                     previous.dispose()
@@ -99,8 +103,9 @@ def _create_table_sql(table: sa.Table, source: str) -> str:
     return f'CREATE TABLE "{table.name}" AS SELECT {casts} FROM {source}{order}'
 
 
-def build_warehouse(path: Path, frames: dict[str, pd.DataFrame]) -> Path:
-    """Write typed canonical frames into a new DuckDB file, then swap it in; returns the new file.
+def build_warehouse(path: Path, frames: dict[str, pd.DataFrame], *, timezone: str) -> Path:
+    """Write typed canonical frames and the member-day rollup (days in `timezone`) into a new DuckDB
+    file, then swap it in; returns the new file.
 
     Rows are stored sorted by time so DuckDB's zone maps skip what a period does not need. If
     anything fails, the previous warehouse is untouched and the partial file is removed.
@@ -116,9 +121,16 @@ def build_warehouse(path: Path, frames: dict[str, pd.DataFrame]) -> Path:
                 connection.register("incoming", frame)
                 connection.execute(_create_table_sql(table, "incoming"))
                 connection.unregister("incoming")
-            connection.execute("CHECKPOINT")
         finally:
             connection.close()
+        engine = create_engine(f"duckdb:///{build}")
+        try:
+            with engine.begin() as transaction:
+                build_rollup(transaction, timezone=timezone)
+            with engine.connect() as checkpoint:
+                checkpoint.exec_driver_sql("CHECKPOINT")
+        finally:
+            engine.dispose()
         _swap_link(path, build)
     except BaseException:
         build.unlink(missing_ok=True)

@@ -14,37 +14,21 @@ from datetime import timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-import schema
 from metrics.filters import Filters, day_number, from_day_number
-from metrics.sql import day_of, member_conditions
+from metrics.member_days import member_days
 
 WINDOWS = {"wau": 7, "mau": 30}
 LOOKBACK_DAYS = max(WINDOWS.values()) - 1
 
 
-def _member_days(filters: Filters) -> sa.Subquery:
-    activities, members = schema.activities, schema.members
-    return (
-        sa.select(activities.c.member_id, day_of(activities.c.occurred_at, filters).label("day"))
-        .join(members, members.c.member_id == activities.c.member_id)
-        .where(
-            *member_conditions(filters),
-            activities.c.occurred_at >= filters.utc(filters.start - timedelta(days=LOOKBACK_DAYS)),
-            activities.c.occurred_at < filters.end_utc,
-        )
-        .distinct()
-        .subquery("member_days")
-    )
-
-
 def daily_activity_query(*, filters: Filters) -> sa.Select:
     """Rows (day, dau, wau, mau) for each day with a change, from 29 days before start to end."""
-    member_days = _member_days(filters)
-    order = {"partition_by": member_days.c.member_id, "order_by": member_days.c.day}
+    days = member_days(filters, filters.start - timedelta(days=LOOKBACK_DAYS), filters.end)
+    order = {"partition_by": days.c.member_key, "order_by": days.c.day}
     spans = sa.select(
-        member_days.c.day,
-        sa.func.lag(member_days.c.day).over(**order).label("previous_day"),
-        sa.func.lead(member_days.c.day).over(**order).label("next_day"),
+        days.c.day,
+        sa.func.lag(days.c.day).over(**order).label("previous_day"),
+        sa.func.lead(days.c.day).over(**order).label("next_day"),
     ).subquery("spans")
 
     zero, one = sa.literal_column("0"), sa.literal_column("1")

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 import schema
 from metrics.filters import Filters, day_number, from_day_number
+from metrics.member_days import member_days
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
 from metrics.surveys import csat_of, nps_of
@@ -142,54 +143,57 @@ def funnel_query(*, filters: Filters) -> sa.Select:
     ).group_by(touches.c.campaign_id)
 
 
-def _active_days(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
-    """Distinct (campaign, member, day, after) for in-scope members who joined before the start:
-    their active days among the LIFT_DAYS before the campaign's start day and the LIFT_DAYS from it.
+def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]) -> sa.Subquery:
+    """Distinct (campaign, member, day, after, eligible) of in-scope members: their active days
+    among the LIFT_DAYS before the campaign's start day and the LIFT_DAYS from it; eligible is 1 for
+    members who joined before the start. `starts` (the selected campaigns' start times) bound the
+    member-days read.
 
-    Activities become member-days once (one time-zone conversion each), and only member-days meet
-    the campaigns, on integer day ranges: far cheaper than joining every activity to every campaign.
+    Each campaign's window becomes its list of days, so member-days meet campaigns on an equal day
+    (a hash join on every engine) rather than on a range, which PostgreSQL can only loop over.
+    Eligibility is a column to count with, not a filter: as a condition, DuckDB joined every member
+    to every window day on it before meeting the member-days (100M rows).
     """
-    first = sa.select(sa.func.min(selected.c.starts_at)).scalar_subquery()
-    last = sa.select(sa.func.max(selected.c.starts_at)).scalar_subquery()
-    member_days = (
-        sa.select(activities.c.member_id, members.c.joined_at, day_of(activities.c.occurred_at, filters).label("day"))
-        .join(members, members.c.member_id == activities.c.member_id)
-        .where(
-            *member_conditions(filters),
-            # a day of margin each side covers any time-zone offset
-            activities.c.occurred_at >= days_later(first, -(LIFT_DAYS + 1)),
-            activities.c.occurred_at < days_later(last, LIFT_DAYS + 1),
-        )
-        .distinct()
-        .subquery("member_days")
-    )
-    starts = sa.select(
+    first = min(filters.local_date(start) for start in starts) - timedelta(days=LIFT_DAYS)
+    end = max(filters.local_date(start) for start in starts) + timedelta(days=LIFT_DAYS)
+    days = member_days(filters, first, end)
+    offsets = sa.union_all(
+        *(sa.select(sa.literal_column(str(offset)).label("offset")) for offset in range(-LIFT_DAYS, LIFT_DAYS))
+    ).subquery("offsets")
+    begins = sa.select(
         selected.c.campaign_id, selected.c.starts_at, day_of(selected.c.starts_at, filters).label("start_day")
-    ).subquery("starts")
-    window = sa.literal_column(str(LIFT_DAYS))
+    ).subquery("begins")
+    window = (
+        sa.select(
+            begins.c.campaign_id,
+            begins.c.starts_at,
+            (begins.c.start_day + offsets.c.offset).label("day"),
+            sa.case((offsets.c.offset >= 0, 1), else_=0).label("after"),
+        )
+        .select_from(begins.join(offsets, sa.true()))
+        .subquery("window")
+    )
     return (
         sa.select(
-            starts.c.campaign_id,
-            member_days.c.member_id,
-            member_days.c.day,
-            sa.case((member_days.c.day >= starts.c.start_day, 1), else_=0).label("after"),
+            window.c.campaign_id,
+            days.c.member_id,
+            days.c.day,
+            window.c.after,
+            sa.case((days.c.joined_at < window.c.starts_at, 1), else_=0).label("eligible"),
         )
-        .select_from(member_days)
-        .join(
-            starts,
-            (member_days.c.day >= starts.c.start_day - window) & (member_days.c.day < starts.c.start_day + window),
-        )
-        .where(member_days.c.joined_at < starts.c.starts_at)
+        .select_from(days)
+        .join(window, window.c.day == days.c.day)
         .subquery("active_days")
     )
 
 
-def lift_query(*, filters: Filters, campaign_id: str | None = None) -> sa.Select:
+def lift_query(*, filters: Filters, starts: list[datetime], campaign_id: str | None = None) -> sa.Select:
     """Per campaign: eligible (in-scope members who joined before the start), participants and
-    reached among them, and the active days before/after of participants and of the comparison group."""
+    reached among them, and the active days before/after of participants and of the comparison group.
+    `starts`: the start times of the campaigns asked for (campaigns_query's, or the one campaign's)."""
     selected = _selected(filters, campaign_id)
     touches = _touches(filters, selected)
-    days = _active_days(filters, selected)
+    days = _active_days(filters, selected, starts)
     group = (
         sa.select(touches.c.campaign_id, touches.c.member_id, touches.c.participant)
         .where(touches.c.reached)
@@ -198,10 +202,15 @@ def lift_query(*, filters: Filters, campaign_id: str | None = None) -> sa.Select
     per_group = (
         sa.select(
             days.c.campaign_id,
-            count_where((group.c.participant == sa.true()) & (days.c.after == 0)).label("participant_before"),
-            count_where((group.c.participant == sa.true()) & (days.c.after == 1)).label("participant_after"),
-            count_where(group.c.member_id.is_(None) & (days.c.after == 0)).label("comparison_before"),
-            count_where(group.c.member_id.is_(None) & (days.c.after == 1)).label("comparison_after"),
+            *(
+                count_where((days.c.eligible == 1) & member & (days.c.after == after)).label(name)
+                for name, member, after in (
+                    ("participant_before", group.c.participant == sa.true(), 0),
+                    ("participant_after", group.c.participant == sa.true(), 1),
+                    ("comparison_before", group.c.member_id.is_(None), 0),
+                    ("comparison_after", group.c.member_id.is_(None), 1),
+                )
+            ),
         )
         .select_from(
             days.outerjoin(group, (group.c.campaign_id == days.c.campaign_id) & (group.c.member_id == days.c.member_id))
@@ -331,7 +340,8 @@ def campaign_table(*, warehouse: Runner, app_store: Runner, filters: Filters) ->
         return pd.DataFrame(columns=TABLE_COLUMNS)
     counts = ["invited", "registered", "attended", "reach", "participants", "new_members"]
     funnel = warehouse.run(funnel_query(filters=filters)).set_index("campaign_id")
-    lifts = warehouse.run(lift_query(filters=filters)).set_index("campaign_id")
+    starts = [stamp.to_pydatetime() for stamp in pd.to_datetime(listed["starts_at"])]
+    lifts = warehouse.run(lift_query(filters=filters, starts=starts)).set_index("campaign_id")
     table = listed.join(funnel, on="campaign_id")
     table[counts] = table[counts].fillna(0).astype("int64")
     table["attendance_rate"] = [ratio(a, r) for a, r in zip(table["attended"], table["registered"], strict=True)]
@@ -349,24 +359,28 @@ def campaign_table(*, warehouse: Runner, app_store: Runner, filters: Filters) ->
     return table[TABLE_COLUMNS]
 
 
-def campaign_daily_query(*, filters: Filters, campaign_id: str) -> sa.Select:
+def campaign_daily_query(*, filters: Filters, campaign_id: str, starts_at: datetime) -> sa.Select:
     """Rows (day, participant, active): distinct active members per day over the LIFT_DAYS before
-    and from the campaign's start, for participants (true) and the comparison group (false)."""
+    and from the campaign's start (`starts_at`), for participants (true) and the comparison group (false)."""
     selected = _selected(filters, campaign_id)
     touches = _touches(filters, selected)
-    days = _active_days(filters, selected)
+    days = _active_days(filters, selected, [starts_at])
     reached = sa.select(touches.c.member_id, touches.c.participant).where(touches.c.reached).subquery("reached")
     grouped = (
         sa.select(
-            days.c.day, days.c.member_id, sa.func.coalesce(reached.c.participant, sa.false()).label("participant")
+            days.c.day,
+            sa.case((days.c.eligible == 1, days.c.member_id)).label("member_id"),
+            sa.func.coalesce(reached.c.participant, sa.false()).label("participant"),
         )
         .select_from(days.outerjoin(reached, reached.c.member_id == days.c.member_id))
         .where(reached.c.member_id.is_(None) | (reached.c.participant == sa.true()))
         .subquery("grouped")
     )
+    active = sa.func.count(sa.distinct(grouped.c.member_id))
     return (
-        sa.select(grouped.c.day, grouped.c.participant, sa.func.count(sa.distinct(grouped.c.member_id)).label("active"))
+        sa.select(grouped.c.day, grouped.c.participant, active.label("active"))
         .group_by(grouped.c.day, grouped.c.participant)
+        .having(active > 0)  # days with only members who joined later
         .order_by(grouped.c.day, grouped.c.participant)
     )
 

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 
 import schema
 from metrics.filters import Filters, from_month_number, month_number
+from metrics.member_days import member_days
 from metrics.sql import day_of, member_conditions, month_of
 
 COHORTS = 12
-activities, members = schema.activities, schema.members
+members = schema.members
 
 
 def _first_cohort(filters: Filters, cohorts: int) -> int:
@@ -39,10 +40,10 @@ def cohort_activity_query(*, filters: Filters, cohorts: int = COHORTS) -> sa.Sel
         .subquery("cohort")
     )
     sizes = sa.select(cohort.c.cohort, sa.func.count().label("size")).group_by(cohort.c.cohort).subquery("sizes")
+    days = member_days(filters, first, filters.end)
     active_months = (
-        sa.select(activities.c.member_id, month_of(day_of(activities.c.occurred_at, filters)).label("month"))
-        .join(cohort, cohort.c.member_id == activities.c.member_id)
-        .where(activities.c.occurred_at >= filters.utc(first), activities.c.occurred_at < filters.end_utc)
+        sa.select(days.c.member_id, month_of(days.c.day).label("month"))
+        .where(days.c.joined_at >= filters.utc(first))
         .distinct()
         .subquery("active_months")
     )

@@ -2,7 +2,7 @@
 the points leaderboard (DESIGN.md; the Engagement page).
 
 A contribution is any activity other than a login. Points are the activity's own `points` where the
-source gives them, else DEFAULT_POINTS by kind (the common practice of weighting a post above a
+source gives them, else DEFAULT_POINTS by kind (metrics/member_days.py; weighting a post above a
 reaction), so a leaderboard works with sources that carry no points.
 """
 
@@ -13,25 +13,11 @@ import sqlalchemy as sa
 
 import schema
 from metrics.filters import Filters
+from metrics.member_days import is_contribution, member_days, points
 from metrics.sql import count_where, day_of, member_conditions, week_start
 
-DEFAULT_POINTS = {"event_attend": 20, "post": 10, "comment": 5, "message": 2, "reaction": 1, "login": 0}
-OTHER_KIND_POINTS = 1
 DAILY_UP_TO_DAYS = 31  # longer periods are shown by week
 activities, members = schema.activities, schema.members
-
-
-def is_contribution() -> sa.ColumnElement[bool]:
-    return activities.c.kind != "login"
-
-
-def points() -> sa.ColumnElement:
-    """The activity's points, or the default for its kind."""
-    default = sa.case(
-        *((activities.c.kind == kind, sa.literal(value)) for kind, value in DEFAULT_POINTS.items()),
-        else_=sa.literal(OTHER_KIND_POINTS),
-    )
-    return sa.func.coalesce(activities.c.points, default)
 
 
 def _in_scope(filters: Filters) -> list[sa.ColumnElement[bool]]:
@@ -88,11 +74,10 @@ def active_by_platform_query(*, filters: Filters) -> sa.Select:
 
 
 def _per_member(filters: Filters) -> sa.Subquery:
+    days = member_days(filters, filters.start, filters.end)
     return (
-        sa.select(activities.c.member_id, count_where(is_contribution()).label("contributions"))
-        .join(members, members.c.member_id == activities.c.member_id)
-        .where(*_in_scope(filters))
-        .group_by(activities.c.member_id)
+        sa.select(days.c.member_key, sa.func.sum(days.c.contributions).label("contributions"))
+        .group_by(days.c.member_key)
         .subquery("per_member")
     )
 
@@ -116,7 +101,7 @@ def absence_factor_query(*, filters: Filters) -> sa.Select:
             per_member.c.contributions,
             (
                 sa.func.sum(per_member.c.contributions).over(
-                    order_by=(per_member.c.contributions.desc(), per_member.c.member_id), rows=(None, 0)
+                    order_by=(per_member.c.contributions.desc(), per_member.c.member_key), rows=(None, 0)
                 )
                 - per_member.c.contributions
             ).label("before"),
@@ -146,24 +131,37 @@ def top_contributors_query(
 ) -> sa.Select:
     """The leaderboard: members with points in the period, most points first (ties: more
     contributions, then member id), with rank, contributions and active days. `platform` and `kind`
-    narrow the activities counted."""
-    conditions = _in_scope(filters)
-    if platform is not None:
-        conditions.append(activities.c.platform == platform)
-    if kind is not None:
-        conditions.append(activities.c.kind == kind)
-    per_member = (
-        sa.select(
-            activities.c.member_id,
-            sa.func.sum(points()).label("points"),
-            count_where(is_contribution()).label("contributions"),
-            sa.func.count(sa.distinct(day_of(activities.c.occurred_at, filters))).label("active_days"),
+    narrow the activities counted (read from activities; the whole leaderboard from member-days)."""
+    if platform is None and kind is None:
+        days = member_days(filters, filters.start, filters.end)
+        per_member = (
+            sa.select(
+                days.c.member_id,
+                sa.func.sum(days.c.points).label("points"),
+                sa.func.sum(days.c.contributions).label("contributions"),
+                sa.func.count().label("active_days"),
+            )
+            .group_by(days.c.member_key, days.c.member_id)
+            .subquery("per_member")
         )
-        .join(members, members.c.member_id == activities.c.member_id)
-        .where(*conditions)
-        .group_by(activities.c.member_id)
-        .subquery("per_member")
-    )
+    else:
+        conditions = _in_scope(filters)
+        if platform is not None:
+            conditions.append(activities.c.platform == platform)
+        if kind is not None:
+            conditions.append(activities.c.kind == kind)
+        per_member = (
+            sa.select(
+                activities.c.member_id,
+                sa.func.sum(points()).label("points"),
+                count_where(is_contribution()).label("contributions"),
+                sa.func.count(sa.distinct(day_of(activities.c.occurred_at, filters))).label("active_days"),
+            )
+            .join(members, members.c.member_id == activities.c.member_id)
+            .where(*conditions)
+            .group_by(activities.c.member_id)
+            .subquery("per_member")
+        )
     order = (per_member.c.points.desc(), per_member.c.contributions.desc(), per_member.c.member_id)
     return (
         sa.select(

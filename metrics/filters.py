@@ -44,6 +44,10 @@ class Filters:
         local = datetime.combine(day, datetime.min.time(), ZoneInfo(self.timezone))
         return local.astimezone(UTC).replace(tzinfo=None)
 
+    def local_date(self, stamp: datetime) -> date:
+        """The local day of a stored (naive UTC) timestamp."""
+        return stamp.replace(tzinfo=UTC).astimezone(ZoneInfo(self.timezone)).date()
+
     @property
     def start_utc(self) -> datetime:
         return self.utc(self.start)

@@ -17,11 +17,12 @@ import sqlalchemy as sa
 
 import schema
 from metrics.filters import Filters, day_number
-from metrics.sql import day_of, member_conditions, week_start
+from metrics.member_days import member_days
+from metrics.sql import member_conditions, week_start
 
 LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
 SILENCE_DAYS = 30  # a slipping champion has been silent this long
-activities, members = schema.activities, schema.members
+members = schema.members
 
 
 @dataclass(frozen=True)
@@ -48,35 +49,20 @@ def member_stats(
     """Per member with activity in any window: weeks_<name>, contributions_<name> and
     last_day_<name> (day number of the latest activity) for each named [start, end) window.
     `member_ids` restricts it to those members (a profile, a survey's respondents)."""
-    day = day_of(activities.c.occurred_at, filters)
-    in_any = sa.or_(
-        *(
-            (activities.c.occurred_at >= filters.utc(start)) & (activities.c.occurred_at < filters.utc(end))
-            for start, end in windows.values()
-        )
-    )
-    days = (
-        sa.select(
-            activities.c.member_id,
-            day.label("day"),
-            sa.case((activities.c.kind != "login", 1), else_=0).label("contribution"),
-        )
-        .join(members, members.c.member_id == activities.c.member_id)
-        .where(*member_conditions(filters), in_any)
-        .where(*([activities.c.member_id.in_(member_ids)] if member_ids is not None else []))
-        .subquery("member_days")
-    )
+    first = min(start for start, _ in windows.values())
+    last = max(end for _, end in windows.values())
+    days = member_days(filters, first, last, member_ids=member_ids)
     columns: list[sa.ColumnElement] = [days.c.member_id]
     for name, (start, end) in windows.items():
         inside = (days.c.day >= day_number(start)) & (days.c.day < day_number(end))
         columns += [
             sa.func.count(sa.distinct(sa.case((inside, week_start(days.c.day))))).label(f"weeks_{name}"),
-            sa.func.coalesce(sa.func.sum(sa.case((inside, days.c.contribution), else_=0)), 0).label(
+            sa.func.coalesce(sa.func.sum(sa.case((inside, days.c.contributions), else_=0)), 0).label(
                 f"contributions_{name}"
             ),
             sa.func.max(sa.case((inside, days.c.day))).label(f"last_day_{name}"),
         ]
-    return sa.select(*columns).group_by(days.c.member_id).subquery("member_stats")
+    return sa.select(*columns).group_by(days.c.member_key, days.c.member_id).subquery("member_stats")
 
 
 def level_of(weeks: sa.ColumnElement, contributions: sa.ColumnElement, rules: LevelRules) -> sa.ColumnElement:

@@ -7,32 +7,26 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters
+from metrics.filters import Filters, day_number
+from metrics.member_days import member_days
 from metrics.sql import count_where, member_conditions
 
-activities, members = schema.activities, schema.members
+members = schema.members
 MIN_BASE = 5  # groups smaller than this in both periods are noise, not news
 
 
 def active_by_dimension_query(*, filters: Filters, dimension: str) -> sa.Select:
     """Per value of the dimension: distinct active members in this period and in the previous one."""
-    previous = filters.previous()
-    column = members.c[dimension]
-    current = activities.c.occurred_at >= filters.start_utc
-    return (
-        sa.select(
-            column.label("value"),
-            sa.func.count(sa.distinct(sa.case((current, members.c.member_id)))).label("current"),
-            sa.func.count(sa.distinct(sa.case((~current, members.c.member_id)))).label("previous"),
-        )
-        .join(members, members.c.member_id == activities.c.member_id)
-        .where(
-            *member_conditions(filters),
-            activities.c.occurred_at >= previous.start_utc,
-            activities.c.occurred_at < filters.end_utc,
-        )
-        .group_by(column)
-    )
+    if dimension not in schema.MEMBER_DIMENSIONS:
+        raise ValueError(f"Unknown member dimension {dimension!r}.")
+    days = member_days(filters, filters.previous().start, filters.end)
+    column = days.c[dimension]
+    current = days.c.day >= day_number(filters.start)
+    return sa.select(
+        column.label("value"),
+        sa.func.count(sa.distinct(sa.case((current, days.c.member_key)))).label("current"),
+        sa.func.count(sa.distinct(sa.case((~current, days.c.member_key)))).label("previous"),
+    ).group_by(column)
 
 
 def new_by_dimension_query(*, filters: Filters, dimension: str) -> sa.Select:

@@ -6,7 +6,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters
+from metrics.filters import Filters, day_number
+from metrics.member_days import member_days
 from metrics.sql import count_where, days_later, member_conditions, ratio
 
 CONVERSION_DAYS = 30
@@ -17,28 +18,24 @@ def activity_flags_query(*, filters: Filters) -> sa.Select:
     """One row: active_previous, churned (active in the previous period, not in this one), and
     returning (joined before the previous period, inactive in it, active in this one)."""
     previous = filters.previous()
+    days = member_days(filters, previous.start, filters.end)
+    current = days.c.day >= day_number(filters.start)
     flags = (
         sa.select(
-            activities.c.member_id,
-            sa.func.max(sa.case((activities.c.occurred_at < filters.start_utc, 1), else_=0)).label("in_previous"),
-            sa.func.max(sa.case((activities.c.occurred_at >= filters.start_utc, 1), else_=0)).label("in_current"),
+            sa.func.max(sa.case((current, 0), else_=1)).label("in_previous"),
+            sa.func.max(sa.case((current, 1), else_=0)).label("in_current"),
+            sa.func.min(days.c.joined_at).label("joined_at"),
         )
-        .join(members, members.c.member_id == activities.c.member_id)
-        .where(
-            *member_conditions(filters),
-            activities.c.occurred_at >= previous.start_utc,
-            activities.c.occurred_at < filters.end_utc,
-        )
-        .group_by(activities.c.member_id)
+        .group_by(days.c.member_key)
         .subquery("flags")
     )
     return sa.select(
         count_where(flags.c.in_previous == 1).label("active_previous"),
         count_where((flags.c.in_previous == 1) & (flags.c.in_current == 0)).label("churned"),
         count_where(
-            (flags.c.in_previous == 0) & (flags.c.in_current == 1) & (members.c.joined_at < previous.start_utc)
+            (flags.c.in_previous == 0) & (flags.c.in_current == 1) & (flags.c.joined_at < previous.start_utc)
         ).label("returning_members"),  # "returning" is a reserved word in SQLite
-    ).select_from(flags.join(members, members.c.member_id == flags.c.member_id))
+    )
 
 
 def churn_and_returning(flags: pd.DataFrame) -> dict[str, float | None]:

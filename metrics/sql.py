@@ -101,14 +101,14 @@ def week_start(day: sa.ColumnElement) -> sa.ColumnElement:
     return day - (day + sa.literal_column("3")) % sa.literal_column("7")
 
 
-def member_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """Members a community metric counts: never team members; filters narrow further."""
-    members = schema.members
-    conditions: list[sa.ColumnElement[bool]] = [members.c.is_team == sa.false()]
+def member_conditions(filters: Filters, source: sa.FromClause = schema.members) -> list[sa.ColumnElement[bool]]:
+    """Members a community metric counts: never team members; filters narrow further. `source` is
+    any table with the members' is_team and dimension columns (members, member_days)."""
+    conditions: list[sa.ColumnElement[bool]] = [source.c.is_team == sa.false()]
     for dimension in schema.MEMBER_DIMENSIONS:
         value = getattr(filters, dimension)
         if value:
-            conditions.append(members.c[dimension] == value)
+            conditions.append(source.c[dimension] == value)
     return conditions
 
 

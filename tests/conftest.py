@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 import schema
+from data_sources.rollup import build_rollup
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from store import tables
@@ -59,10 +60,15 @@ def load_community(url: str, frames: dict[str, pd.DataFrame]) -> None:
 
 def make_warehouse(engine: str, directory: Path, frames: dict[str, pd.DataFrame], new_postgres_database) -> Warehouse:
     if engine == "duckdb":
-        build_warehouse(directory / "warehouse.duckdb", frames)
+        build_warehouse(directory / "warehouse.duckdb", frames, timezone="UTC")
         return Warehouse(f"duckdb:///{directory / 'warehouse.duckdb'}")
     url = f"sqlite:///{directory / 'community.db'}" if engine == "sqlite" else new_postgres_database("community")
     load_community(url, frames)
+    if engine == "postgresql":  # PostgreSQL reads the member-day rollup, SQLite computes it from activities
+        rollup_engine = create_engine(url)
+        with rollup_engine.begin() as connection:
+            build_rollup(connection, timezone="UTC")
+        rollup_engine.dispose()
     return Warehouse(url)
 
 
@@ -184,7 +190,7 @@ def demo_data_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("demo-data")
     today = datetime.now(UTC).date()
     frames = demo.generate_community(today=today, members=600, activities=30_000)
-    build_warehouse(directory / "warehouse.duckdb", frames)
+    build_warehouse(directory / "warehouse.duckdb", frames, timezone="UTC")
     store = AppStore(f"sqlite:///{directory / 'app.db'}")
     store.migrate()
     survey_demo.store_surveys(

@@ -21,6 +21,7 @@ from metrics import campaigns
 from metrics.filters import Filters, day_number
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+MEETUP_START = datetime(2025, 3, 3)  # the one campaign running in P
 EUROPE = Filters(start=P.start, end=P.end, region="EU")
 
 
@@ -47,7 +48,7 @@ def test_funnel_reach_and_newcomers(warehouse):
 
 
 def test_lift_is_a_difference_in_differences(warehouse):
-    row = warehouse.run(campaigns.lift_query(filters=P)).iloc[0]
+    row = warehouse.run(campaigns.lift_query(filters=P, starts=[MEETUP_START])).iloc[0]
     assert row[["eligible", "reached", "participants"]].tolist() == [6, 3, 2]
     assert row[["participant_before", "participant_after", "comparison_before", "comparison_after"]].tolist() == [
         3,
@@ -99,7 +100,7 @@ def test_no_campaigns_gives_an_empty_table(warehouse, app_store):
 
 
 def test_daily_activity_of_participants_and_the_comparison_group(warehouse):
-    rows = warehouse.run(campaigns.campaign_daily_query(filters=P, campaign_id="meetup"))
+    rows = warehouse.run(campaigns.campaign_daily_query(filters=P, campaign_id="meetup", starts_at=MEETUP_START))
     days = {(r.day - day_number(date(2025, 3, 3)), bool(r.participant)): r.active for r in rows.itertuples()}
     # Participants: alice 5 Feb, 23 Feb, 1 Mar, 3 Mar; hank 4 Mar. Comparison: bob 25 and 26 Feb,
     # dave 28 Feb. carol registered but did not attend: in neither group.
@@ -122,8 +123,8 @@ def test_members_who_came_through_a_campaign(warehouse):
 
 
 def test_daily_shares_cover_every_day_of_both_groups(warehouse):
-    rows = warehouse.run(campaigns.campaign_daily_query(filters=P, campaign_id="meetup"))
-    lift_row = warehouse.run(campaigns.lift_query(filters=P, campaign_id="meetup")).iloc[0]
+    rows = warehouse.run(campaigns.campaign_daily_query(filters=P, campaign_id="meetup", starts_at=MEETUP_START))
+    lift_row = warehouse.run(campaigns.lift_query(filters=P, starts=[MEETUP_START], campaign_id="meetup")).iloc[0]
     shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=datetime(2025, 3, 3), filters=P)
     assert len(shares) == 2 * 60  # 30 days before and 30 from the start, two groups
     start = shares[shares["day"] == date(2025, 3, 3)].set_index("group")

@@ -155,8 +155,8 @@ def load_campaign_daily(
     settings: Settings, version: str, filters: Filters, campaign_id: str, starts_at: datetime
 ) -> pd.DataFrame:
     community = warehouse(settings.warehouse_url)
-    rows = community.run(campaigns.campaign_daily_query(filters=filters, campaign_id=campaign_id))
-    lift_row = community.run(campaigns.lift_query(filters=filters, campaign_id=campaign_id)).iloc[0]
+    rows = community.run(campaigns.campaign_daily_query(filters=filters, campaign_id=campaign_id, starts_at=starts_at))
+    lift_row = community.run(campaigns.lift_query(filters=filters, starts=[starts_at], campaign_id=campaign_id)).iloc[0]
     return campaigns.daily_shares(rows, lift_row=lift_row, starts_at=starts_at, filters=filters)
 
 

@@ -1,0 +1,31 @@
+"""Write the member-day rollup (metrics/member_days.py) into a warehouse database.
+
+Sync calls it on every new DuckDB build. For a warehouse queried in place (PostgreSQL, say),
+`python cli.py rollup` creates or refreshes it there; until it exists, metrics compute the same rows
+from `activities`. It is a snapshot: refresh it after the source tables change (from cron, say).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from metrics.member_days import TIMEZONE_KEY, info, member_keys, member_keys_query, rollup, rollup_query
+
+
+def build_rollup(connection: Connection, *, timezone: str) -> int:
+    """Replace member_keys and member_days (days in `timezone`) and record the zone; returns the
+    member-days. Runs in the caller's transaction, so readers see the old tables or the new ones."""
+    for table in (rollup, member_keys):
+        table.drop(connection, checkfirst=True)
+    builds = ((member_keys, member_keys_query(), "member_key"), (rollup, rollup_query(timezone), "day"))
+    for table, query, key in builds:
+        select = query.compile(connection, compile_kwargs={"literal_binds": True})
+        columns = ", ".join(f'"{column.name}"' for column in table.columns)
+        connection.exec_driver_sql(f'CREATE TABLE "{table.name}" AS SELECT {columns} FROM ({select}) AS built')
+        if connection.dialect.name != "duckdb":  # DuckDB reads ordered rows through zone maps instead
+            connection.exec_driver_sql(f'CREATE INDEX "ix_{table.name}_{key}" ON "{table.name}" ("{key}")')
+    info.create(connection, checkfirst=True)
+    connection.execute(sa.delete(info).where(info.c.key == TIMEZONE_KEY))
+    connection.execute(sa.insert(info).values(key=TIMEZONE_KEY, value=timezone))
+    return int(connection.execute(sa.select(sa.func.count()).select_from(rollup)).scalar_one())

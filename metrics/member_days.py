@@ -1,0 +1,205 @@
+"""Member-days: one row per member and local day with activity, the grain most metrics count in.
+
+Active members, churn, movers, levels, cohorts, campaign lift and the leaderboard all ask "which
+members were active on which days", and at 10M activities answering it from `activities` (a time
+zone conversion, a join to members on a text id and a DISTINCT per query) was most of a page's time.
+
+So sync writes the answer once: the `member_days` table (see `rollup_query`), keyed by an integer
+member key and carrying the member's join time, channel, region, segment and team flag, stored in
+day order so a period reads only its own rows. `pulse_info` records the time zone its days are in.
+
+Metrics ask `member_days(filters, first, end)` for a period's rows. The choice between the table and
+the same rows computed from `activities` is made when the statement is compiled for a database:
+`Warehouse` marks each engine's dialect with the time zone of the rollup it found (see
+`mark_dialect`), and a statement whose time zone matches reads the table. Warehouses queried in place
+without the table, and views in another time zone, get the computed rows: same columns, same answers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.sql.visitors import InternalTraversal
+
+import schema
+from metrics.filters import Filters, day_number
+from metrics.sql import day_of, member_conditions
+
+activities, members = schema.activities, schema.members
+DEFAULT_POINTS = {"event_attend": 20, "post": 10, "comment": 5, "message": 2, "reaction": 1, "login": 0}
+OTHER_KIND_POINTS = 1
+TIMEZONE_KEY = "member_days_timezone"
+DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
+
+rollup_metadata = sa.MetaData()
+member_keys = sa.Table(  # members with an integer key; the member-days carry only the key
+    "member_keys",
+    rollup_metadata,
+    sa.Column("member_key", sa.Integer, primary_key=True),
+    sa.Column("member_id", sa.String, nullable=False),
+    sa.Column("joined_at", sa.DateTime, nullable=False),
+    sa.Column("is_team", sa.Boolean, nullable=False),
+    sa.Column("channel", sa.String),
+    sa.Column("region", sa.String),
+    sa.Column("segment", sa.String),
+)
+rollup = sa.Table(
+    "member_days",
+    rollup_metadata,
+    sa.Column("member_key", sa.Integer, nullable=False),
+    sa.Column("day", sa.Integer, nullable=False),
+    sa.Column("activities", sa.Integer, nullable=False),
+    sa.Column("contributions", sa.Integer, nullable=False),
+    sa.Column("points", sa.Float, nullable=False),
+)
+info = sa.Table(
+    "pulse_info",
+    rollup_metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", sa.String, nullable=False),
+)
+COLUMNS = ("member_key", "member_id", "day", "activities", "contributions", "points", "joined_at")
+COLUMNS += schema.MEMBER_DIMENSIONS
+
+
+def is_contribution() -> sa.ColumnElement[bool]:
+    """A contribution is any activity other than a login."""
+    return activities.c.kind != "login"
+
+
+def points() -> sa.ColumnElement:
+    """The activity's points where the source gives them, else the default for its kind."""
+    default = sa.case(
+        *((activities.c.kind == kind, sa.literal(value)) for kind, value in DEFAULT_POINTS.items()),
+        else_=sa.literal(OTHER_KIND_POINTS),
+    )
+    return sa.func.coalesce(activities.c.points, default)
+
+
+def _activity_days(filters: Filters, *conditions: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Activities grouped by member and local day (grouping before the join to members is what
+    keeps the build fast: one pass over narrow rows)."""
+    day = day_of(activities.c.occurred_at, filters)
+    return (
+        sa.select(
+            activities.c.member_id,
+            day.label("day"),
+            sa.func.count().label("activities"),
+            sa.func.sum(sa.case((is_contribution(), 1), else_=0)).label("contributions"),
+            sa.func.sum(points()).label("points"),
+        )
+        .where(*conditions)
+        .group_by(activities.c.member_id, day)
+        .subquery("activity_days")
+    )
+
+
+def _with_member(
+    days: sa.FromClause, key: sa.ColumnElement, source: sa.FromClause, *, key_column: str = "member_id"
+) -> sa.Select:
+    """The member-days beside the member's id, join time and dimensions from `source` (members, or
+    member_keys joined on the integer key)."""
+    return sa.select(
+        key.label("member_key"),
+        source.c.member_id,
+        days.c.day,
+        days.c.activities,
+        days.c.contributions,
+        days.c.points,
+        source.c.joined_at,
+        *(source.c[name] for name in schema.MEMBER_DIMENSIONS),
+    ).join(source, source.c[key_column] == days.c[key_column])
+
+
+def member_keys_query() -> sa.Select:
+    """Every member with an integer key, for `CREATE TABLE member_keys AS`."""
+    return sa.select(
+        sa.func.row_number().over(order_by=members.c.member_id).label("member_key"),
+        members.c.member_id,
+        members.c.joined_at,
+        members.c.is_team,
+        *(members.c[name] for name in schema.MEMBER_DIMENSIONS),
+    ).order_by(members.c.member_id)
+
+
+def rollup_query(timezone: str) -> sa.Select:
+    """Every member-day of known members (team included) in `timezone`, by member key, in day
+    order, for `CREATE TABLE member_days AS` once member_keys exists."""
+    everything = Filters(start=date(1970, 1, 1), end=date(1970, 1, 2), timezone=timezone)
+    days = _activity_days(everything)
+    return (
+        sa.select(member_keys.c.member_key, days.c.day, days.c.activities, days.c.contributions, days.c.points)
+        .join(member_keys, member_keys.c.member_id == days.c.member_id)
+        .order_by(days.c.day)
+    )
+
+
+class MemberDays(TableClause):
+    """A period's member-days as a FROM item: compiled as a read of the `member_days` table where
+    the database has one in the view's time zone, else as the rows computed from activities."""
+
+    __visit_name__ = "pulse_member_days"
+    inherit_cache = True
+    _traverse_internals: ClassVar = [
+        *TableClause._traverse_internals,
+        ("timezone", InternalTraversal.dp_string),
+        ("from_rollup", InternalTraversal.dp_clauseelement),
+        ("from_activities", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, name: str, timezone: str, from_rollup: sa.Select, from_activities: sa.Select) -> None:
+        super().__init__(name, *(sa.column(column.name, column.type) for column in from_rollup.selected_columns))
+        self.timezone = timezone
+        self.from_rollup = from_rollup
+        self.from_activities = from_activities
+
+
+@compiles(MemberDays)
+def _compile_member_days(element: MemberDays, compiler: SQLCompiler, **kw: object) -> str:
+    if not kw.get("asfrom"):
+        return ""
+    linter = kw.pop("from_linter", None)
+    if linter is not None:  # joins name this element, not the subquery it renders as
+        linter.froms[element] = element.name
+    uses_rollup = getattr(compiler.dialect, DIALECT_ATTRIBUTE, None) == element.timezone
+    chosen = element.from_rollup if uses_rollup else element.from_activities
+    return compiler.process(chosen.subquery(element.name), **kw)
+
+
+def member_days(
+    filters: Filters, first: date, end: date, *, member_ids: list[str] | None = None, name: str = "days"
+) -> MemberDays:
+    """Member-days of in-scope members (filters' member conditions, never the team) on local days
+    [first, end), optionally of the given members only. Columns: COLUMNS."""
+    keys = member_keys
+    from_rollup = _with_member(rollup, rollup.c.member_key, keys, key_column="member_key").where(
+        *member_conditions(filters, keys), rollup.c.day >= day_number(first), rollup.c.day < day_number(end)
+    )
+    conditions = [activities.c.occurred_at >= filters.utc(first), activities.c.occurred_at < filters.utc(end)]
+    if member_ids is not None:
+        from_rollup = from_rollup.where(keys.c.member_id.in_(member_ids))
+        conditions.append(activities.c.member_id.in_(member_ids))
+    days = _activity_days(filters, *conditions)
+    from_activities = _with_member(days, days.c.member_id, members).where(*member_conditions(filters))
+    return MemberDays(name, filters.timezone, from_rollup, from_activities)
+
+
+def rollup_timezone(engine: Engine) -> str | None:
+    """The time zone of the member_days table in this database, or None when it has none."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.select(info.c.value).where(info.c.key == TIMEZONE_KEY)).scalar()
+    except sa.exc.DBAPIError:
+        return None
+
+
+def mark_dialect(engine: Engine) -> None:
+    """Record on the engine's dialect which member_days table (if any) its statements may read.
+    Each engine has its own dialect and compiled-statement cache, so the mark and the cache agree."""
+    setattr(engine.dialect, DIALECT_ATTRIBUTE, rollup_timezone(engine))

@@ -1,0 +1,145 @@
+"""The member-day rollup (metrics/member_days.py): its rows worked out by hand, that metrics read it
+only where its time zone matches, and that it gives the same answers as computing from activities."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from data_sources.rollup import build_rollup
+from data_sources.warehouse import Warehouse
+from engines import create_engine
+from metrics import activity, campaigns, cohorts, contributions, levels, movers, retention
+from metrics.filters import Filters, day_number
+from metrics.member_days import member_keys, rollup
+from tests import community
+from tests.conftest import load_community
+
+P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+
+
+@pytest.fixture
+def statements():
+    """The SQL every engine in this process sends while the test runs."""
+    sent: list[str] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    yield sent
+    sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+
+
+def rollup_rows(warehouse: Warehouse, *member_ids: str) -> list[tuple]:
+    query = (
+        sa.select(
+            member_keys.c.member_id,
+            rollup.c.day,
+            rollup.c.activities,
+            rollup.c.contributions,
+            rollup.c.points,
+            member_keys.c.is_team,
+        )
+        .join(member_keys, member_keys.c.member_key == rollup.c.member_key)
+        .where(member_keys.c.member_id.in_(member_ids))
+        .order_by(member_keys.c.member_id, rollup.c.day)
+    )
+    return [tuple(row) for row in warehouse.run(query).itertuples(index=False)]
+
+
+def test_rollup_rows_by_hand(duckdb_warehouse):
+    # alice: 5 Feb login; 23 Feb comment (5 points); 1 Mar post (10); on 3 Mar a comment (5) and an
+    # event attendance carrying its own 50 points. tom is team: kept, flagged. ghost is no member.
+    day = day_number
+    assert rollup_rows(duckdb_warehouse, "alice", "tom", "ghost") == [
+        ("alice", day(date(2025, 2, 5)), 1, 0, 0.0, False),
+        ("alice", day(date(2025, 2, 23)), 1, 1, 5.0, False),
+        ("alice", day(date(2025, 3, 1)), 1, 1, 10.0, False),
+        ("alice", day(date(2025, 3, 3)), 2, 2, 55.0, False),
+        ("tom", day(date(2025, 3, 3)), 1, 1, 10.0, True),
+    ]
+
+
+def test_rollup_days_are_in_the_time_zone_it_was_built_for(tmp_path):
+    url = f"sqlite:///{tmp_path / 'community.db'}"
+    engine = create_engine(url)
+    load_community(url, community.frames())
+    with engine.begin() as connection:
+        rows = build_rollup(connection, timezone="Asia/Shanghai")
+    engine.dispose()
+    warehouse = Warehouse(url)
+    try:
+        # dave's comment at 23:59:59 UTC on 28 Feb is on 1 March in Shanghai
+        assert rollup_rows(warehouse, "dave")[-1][:2] == ("dave", day_number(date(2025, 3, 1)))
+        assert rows == 17  # 18 known-member activities; alice's two on 3 March make one day
+    finally:
+        warehouse.dispose()
+
+
+def test_metrics_read_the_rollup_only_in_its_time_zone(duckdb_warehouse, statements):
+    duckdb_warehouse.run(activity.daily_activity_query(filters=P))
+    assert "FROM member_days" in statements[-1] and "FROM activities" not in statements[-1]
+    shanghai = Filters(start=P.start, end=P.end, timezone="Asia/Shanghai")
+    duckdb_warehouse.run(activity.daily_activity_query(filters=shanghai))
+    assert "FROM activities" in statements[-1] and "FROM member_days" not in statements[-1]
+
+
+def test_a_warehouse_without_the_rollup_computes_member_days(tmp_path, statements):
+    url = f"sqlite:///{tmp_path / 'community.db'}"
+    load_community(url, community.frames())
+    warehouse = Warehouse(url)
+    try:
+        daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=P)), filters=P)
+        assert "FROM activities" in statements[-1]
+        assert daily["dau"].tolist() == [1, 1, 1, 1, 1, 0, 1]  # as in test_metrics_overview
+    finally:
+        warehouse.dispose()
+
+
+def queries(filters: Filters, starts: list[datetime]) -> dict[str, sa.Select]:
+    """Every metric that reads member-days, with the demo's default period."""
+    found = {
+        "daily": activity.daily_activity_query(filters=filters),
+        "flags": retention.activity_flags_query(filters=filters),
+        "levels": levels.level_changes_query(filters=filters),
+        "champions": levels.members_at_level_query(filters=filters, level="champion"),
+        "slipping": levels.slipping_champions_query(filters=filters),
+        "cohorts": cohorts.cohort_activity_query(filters=filters),
+        "totals": contributions.contribution_totals_query(filters=filters),
+        "absence": contributions.absence_factor_query(filters=filters),
+        "leaders": contributions.top_contributors_query(filters=filters),
+    }
+    for dimension in ("channel", "region", "segment"):
+        found[f"movers {dimension}"] = movers.active_by_dimension_query(filters=filters, dimension=dimension)
+    if starts:
+        found["lift"] = campaigns.lift_query(filters=filters, starts=starts)
+    return found
+
+
+def sorted_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("segment", [None, "developer"])
+def test_rollup_and_activities_give_the_same_answers(demo_data_dir, segment):
+    # Etc/UTC has UTC's days but is not the rollup's "UTC": the same metrics computed from activities.
+    today = datetime.now().date()
+    end = today - timedelta(days=1)
+    rolled = Filters(start=end - timedelta(days=28), end=end, segment=segment)
+    computed = Filters(start=rolled.start, end=rolled.end, segment=segment, timezone="Etc/UTC")
+    warehouse = Warehouse(f"duckdb:///{demo_data_dir / 'warehouse.duckdb'}")
+    try:
+        listed = warehouse.run(campaigns.campaigns_query(filters=rolled))
+        starts = [stamp.to_pydatetime() for stamp in pd.to_datetime(listed["starts_at"])]
+        left, right = queries(rolled, starts), queries(computed, starts)
+        assert "lift" in left, "the demo has campaigns in its last four weeks"
+        for name in left:
+            ours, theirs = warehouse.run(left[name]), warehouse.run(right[name])
+            assert len(ours) or name == "slipping", name  # no champion of the demo falls silent
+            pd.testing.assert_frame_equal(sorted_frame(ours), sorted_frame(theirs), check_dtype=False, obj=name)
+    finally:
+        warehouse.dispose()
