@@ -58,7 +58,7 @@ def cohort_grid(*, warehouse: Runner, filters: Filters) -> pd.DataFrame:
 
 
 def level_changes(*, warehouse: Runner, filters: Filters) -> pd.DataFrame:
-    return warehouse.run(levels.level_changes_query(filters=filters))
+    return levels.level_changes(warehouse=warehouse, filters=filters)
 
 
 def _plain(value: Any) -> Any:

@@ -105,7 +105,7 @@ def queries(filters: Filters, starts: list[datetime]) -> dict[str, sa.Select]:
     found = {
         "daily": activity.daily_activity_query(filters=filters),
         "flags": retention.activity_flags_query(filters=filters),
-        "levels": levels.level_changes_query(filters=filters),
+        "levels": levels.active_level_changes_query(filters=filters),
         "champions": levels.members_at_level_query(filters=filters, level="champion"),
         "slipping": levels.slipping_champions_query(filters=filters),
         "cohorts": cohorts.cohort_activity_query(filters=filters),

@@ -89,7 +89,7 @@ def test_level_changes(warehouse):
     # and hank (2, 2) regular; bob (1, 1), carol (2, 1), erin (1, 0) casual; gina dormant.
     # To 1 March: dave (3, 3) champion; alice (2, 1), bob (1, 1), hank (1, 1) casual; gina dormant;
     # carol and erin not members yet.
-    changes = warehouse.run(levels.level_changes_query(filters=P, rules=SMALL))
+    changes = levels.level_changes(warehouse=warehouse, filters=P, rules=SMALL)
     summary = levels.level_summary(changes)
     assert summary.to_dict("records") == [
         {"level": "champion", "current": 1, "previous": 1, "moved_up": 1, "moved_down": 0, "new": 0},
@@ -101,7 +101,7 @@ def test_level_changes(warehouse):
 
 
 def test_default_rules_make_nobody_a_champion_in_the_fixture(warehouse):
-    summary = levels.level_summary(warehouse.run(levels.level_changes_query(filters=P)))
+    summary = levels.level_summary(levels.level_changes(warehouse=warehouse, filters=P))
     assert dict(zip(summary["level"], summary["current"], strict=True)) == {
         "champion": 0,
         "regular": 0,
