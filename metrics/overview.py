@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -66,14 +66,16 @@ def period_kpis(
 
 def overview_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> Overview:
     """Each KPI for the period beside the same-length period before it, with the daily series."""
-    daily = daily_activity(warehouse=warehouse, filters=filters)
-    current = period_kpis(warehouse=warehouse, app_store=app_store, filters=filters, daily=daily)
     earlier = filters.previous()
+    # One series over both periods: a day's counts depend only on the days before it.
+    both = daily_activity(warehouse=warehouse, filters=replace(filters, start=earlier.start))
+    daily = both[both["date"] >= filters.start].reset_index(drop=True)
+    current = period_kpis(warehouse=warehouse, app_store=app_store, filters=filters, daily=daily)
     previous = period_kpis(
         warehouse=warehouse,
         app_store=app_store,
         filters=earlier,
-        daily=daily_activity(warehouse=warehouse, filters=earlier),
+        daily=both[both["date"] < filters.start].reset_index(drop=True),
     )
     kpis = {
         key: Kpi(current=current[key], previous=previous[key], margin=current.get(f"{key}_margin")) for key in KPI_KEYS
@@ -83,11 +85,11 @@ def overview_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> 
 
 def movers_frame(*, warehouse: Runner, filters: Filters, limit: int = 5) -> pd.DataFrame:
     """The channels, regions and segments whose active and new members moved most."""
+    active = warehouse.run(movers.active_by_dimension_query(filters=filters))
     frames = {}
     for dimension in MEMBER_DIMENSIONS:
-        frames[("active members", dimension)] = warehouse.run(
-            movers.active_by_dimension_query(filters=filters, dimension=dimension)
-        )
+        rows = active[active["dimension"] == dimension].drop(columns="dimension")
+        frames[("active members", dimension)] = rows.reset_index(drop=True)
         frames[("new members", dimension)] = warehouse.run(
             movers.new_by_dimension_query(filters=filters, dimension=dimension)
         )

@@ -113,8 +113,7 @@ def queries(filters: Filters, starts: list[datetime]) -> dict[str, sa.Select]:
         "absence": contributions.absence_factor_query(filters=filters),
         "leaders": contributions.top_contributors_query(filters=filters),
     }
-    for dimension in ("channel", "region", "segment"):
-        found[f"movers {dimension}"] = movers.active_by_dimension_query(filters=filters, dimension=dimension)
+    found["movers"] = movers.active_by_dimension_query(filters=filters)
     if starts:
         found["lift"] = campaigns.lift_query(filters=filters, starts=starts)
     return found
