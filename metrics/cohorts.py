@@ -40,22 +40,24 @@ def cohort_activity_query(*, filters: Filters, cohorts: int = COHORTS) -> sa.Sel
         .subquery("cohort")
     )
     sizes = sa.select(cohort.c.cohort, sa.func.count().label("size")).group_by(cohort.c.cohort).subquery("sizes")
+    # Each member-day knows its member's join time, so the cohort month comes with it: no join of
+    # active months back to the cohort's members.
     days = member_days(filters, first, filters.end)
     active_months = (
-        sa.select(days.c.member_id, month_of(days.c.day).label("month"))
-        .where(days.c.joined_at >= filters.utc(first))
+        sa.select(
+            days.c.member_key,
+            month_of(day_of(days.c.joined_at, filters)).label("cohort"),
+            month_of(days.c.day).label("month"),
+        )
+        .where(days.c.joined_at >= filters.utc(first), days.c.joined_at < filters.end_utc)
         .distinct()
         .subquery("active_months")
     )
+    months_since = active_months.c.month - active_months.c.cohort
     retained = (
-        sa.select(
-            cohort.c.cohort,
-            (active_months.c.month - cohort.c.cohort).label("months_since"),
-            sa.func.count().label("active"),
-        )
-        .join(active_months, active_months.c.member_id == cohort.c.member_id)
-        .where(active_months.c.month >= cohort.c.cohort)
-        .group_by(cohort.c.cohort, active_months.c.month - cohort.c.cohort)
+        sa.select(active_months.c.cohort, months_since.label("months_since"), sa.func.count().label("active"))
+        .where(months_since >= 0)
+        .group_by(active_months.c.cohort, months_since)
         .subquery("retained")
     )
     return (

@@ -50,11 +50,13 @@ def member_stats(
     *,
     member_ids: list[str] | None = None,
     with_ids: bool = True,
+    only_keys: sa.Select | None = None,
 ) -> sa.Subquery:
     """Per member with activity in any window: joined_at, and weeks_<name>, contributions_<name> and
     last_day_<name> (day number of the latest activity) for each named [start, end) window.
     `member_ids` restricts it to those members (a profile, a survey's respondents); without
-    `with_ids`, members are told apart by key only (grouping by the text id costs a third more)."""
+    `with_ids`, members are told apart by key only (grouping by the text id costs a third more);
+    `only_keys` (a select of member keys) narrows it to those members before weeks are counted."""
     first = min(start for start, _ in windows.values())
     last = max(end for _, end in windows.values())
     days = member_days(filters, first, last, member_ids=member_ids)
@@ -69,7 +71,10 @@ def member_stats(
             sa.func.max(sa.case((inside, days.c.day))).label(f"last_day_{name}"),
         ]
     week = week_start(days.c.day)
-    weekly = sa.select(*weekly_columns).group_by(*keys, week).subquery("weekly")
+    weekly = sa.select(*weekly_columns).group_by(*keys, week)
+    if only_keys is not None:
+        weekly = weekly.where(days.c.member_key.in_(only_keys))
+    weekly = weekly.subquery("weekly")
     member = [weekly.c[key.name] for key in keys]
     columns: list[sa.ColumnElement] = [*member, sa.func.min(weekly.c.joined_at).label("joined_at")]
     for name in windows:
@@ -228,7 +233,16 @@ def slipping_champions_query(
     """Members who were champions over the window that ended SILENCE_DAYS before the period's end
     and have had no activity at all since: the people to call first. Most contributions first."""
     quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
-    stats = member_stats(filters, {"was": _window(quiet_from, rules), "quiet": (quiet_from, filters.end)})
+    was = _window(quiet_from, rules)
+    # Weeks are counted only for members silent since quiet_from with a champion's contributions.
+    recent = member_days(filters, was[0], filters.end, name="recent")
+    silent = (
+        sa.select(recent.c.member_key)
+        .group_by(recent.c.member_key)
+        .having(sa.func.max(recent.c.day) < day_number(quiet_from))
+        .having(sa.func.sum(recent.c.contributions) >= rules.champion_contributions)
+    )
+    stats = member_stats(filters, {"was": was, "quiet": (quiet_from, filters.end)}, only_keys=silent)
     columns = [members.c.member_id, members.c.name]
     if include_email:
         columns.append(members.c.email)
