@@ -3,6 +3,7 @@
 python cli.py init                      create or upgrade the app database
 python cli.py demo [--if-empty]         generate demo data into both stores
 python cli.py sync [--source demo|PATH] rebuild the warehouse from a source
+python cli.py rollup                    write the member-day rollup into a warehouse queried in place
 python cli.py report --start D --end D  print a page's figures (end is exclusive) [--section members|...]
 python cli.py survey validate [FILE...]  check survey definitions (default: every file in surveys/)
 python cli.py survey list                publish changed definitions, list surveys with their rates
@@ -24,8 +25,10 @@ import pandas as pd
 
 from data_sources import demo
 from data_sources.errors import DataSourceError
+from data_sources.rollup import build_rollup
 from data_sources.sync import run_sync, sync
 from data_sources.warehouse import Warehouse
+from engines import create_engine
 from exports import safe_csv
 from feedback import importer
 from metrics import sections, survey_results
@@ -64,6 +67,11 @@ def build_parser() -> Parser:
     sync_parser = commands.add_parser("sync", help="rebuild the warehouse from a source")
     sync_parser.add_argument(
         "--source", help="'demo' or a folder of members.csv, activities.csv, ... (default: configured)"
+    )
+
+    commands.add_parser(
+        "rollup",
+        help="create or refresh the member-day rollup in a warehouse queried in place (sync makes it for its own)",
     )
 
     report = commands.add_parser("report", help="print a page's figures for a period and the one before")
@@ -131,6 +139,23 @@ def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) 
     print(f"Synced from {result.source}: " + ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items()))
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def command_rollup(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    """Write member_days into the configured database, so metrics stop computing it per query.
+    A snapshot: run it again after the source tables change (from cron, say)."""
+    if settings.warehouse_path is not None:
+        print("The built-in warehouse gets its member-day rollup on every sync; run `python cli.py sync` instead.")
+        return 0
+    engine = create_engine(settings.warehouse_url)
+    try:
+        with engine.begin() as connection:
+            rows = build_rollup(connection, timezone=settings.timezone)
+    finally:
+        engine.dispose()
+    print(f"member_days rebuilt with days in {settings.timezone}: {rows:,} member-days.")
+    print("Restart the app (or its warehouse connections) to read it; refresh it when the source tables change.")
     return 0
 
 
@@ -330,6 +355,7 @@ COMMANDS = {
     "init": command_init,
     "demo": command_demo,
     "sync": command_sync,
+    "rollup": command_rollup,
     "report": command_report,
     "survey": command_survey,
     "feedback": command_feedback,

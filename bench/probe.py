@@ -1,7 +1,8 @@
 """One measurement in a fresh process (so caches and connections start cold); prints JSON.
 
 python -m bench.probe queries PAGE   cold and warm time of a page's loaders, engine time, peak memory
-python -m bench.probe render PAGE    the page through AppTest: first run (cold caches) and second
+python -m bench.probe page PAGE      the same, then caches and connections cleared and the page
+                                     rendered through AppTest: first run (cold) and second (warm)
 python -m bench.probe baseline       the Overview KPIs the common way: whole tables into pandas
 """
 
@@ -72,6 +73,17 @@ def queries(page: str) -> dict[str, float]:
     return {"cold": cold, "engine": engine, "queries": count, "warm": warm_runs[1], "peak_mb": peak_mb()}
 
 
+def clear_caches(settings) -> None:
+    """Empty Streamlit's caches and close the connections, so the next run starts cold again
+    (the app's modules stay imported, as on a running server)."""
+    import streamlit as st
+
+    data.warehouse(settings.warehouse_url).dispose()
+    data.app_store(settings.app_db_url).dispose()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 def render(page: str) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
@@ -96,8 +108,10 @@ def main() -> None:
     kind = sys.argv[1]
     if kind == "queries":
         result = queries(sys.argv[2])
-    elif kind == "render":
-        result = render(sys.argv[2])
+    elif kind == "page":
+        result = queries(sys.argv[2])
+        clear_caches(load_settings())
+        result |= render(sys.argv[2])
     else:
         settings = load_settings()
         result = baseline.measure(settings, default_filters(settings.timezone)) | {"peak_mb": peak_mb()}

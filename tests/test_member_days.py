@@ -142,3 +142,32 @@ def test_rollup_and_activities_give_the_same_answers(demo_data_dir, segment):
             pd.testing.assert_frame_equal(sorted_frame(ours), sorted_frame(theirs), check_dtype=False, obj=name)
     finally:
         warehouse.dispose()
+
+
+def test_cli_writes_the_rollup_into_a_warehouse_queried_in_place(tmp_path, statements):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'community.db'}"
+    load_community(url, community.frames())
+    env = {
+        **os.environ,
+        "PULSE_DATA_DIR": str(tmp_path / "data"),
+        "PULSE_WAREHOUSE_URL": url,
+        "PULSE_TIMEZONE": "Asia/Shanghai",
+    }
+    cli = Path(__file__).resolve().parent.parent / "cli.py"
+    done = subprocess.run([sys.executable, str(cli), "rollup"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "17 member-days" in done.stdout and "Asia/Shanghai" in done.stdout
+    warehouse = Warehouse(url)
+    try:
+        shanghai = Filters(start=P.start, end=P.end, timezone="Asia/Shanghai")
+        daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=shanghai)), filters=shanghai)
+        assert "FROM member_days" in statements[-1]
+        # dave's last comment falls on 1 March in Shanghai: DAU on 1 March is alice and dave
+        assert daily["dau"].tolist()[0] == 2
+    finally:
+        warehouse.dispose()
