@@ -10,15 +10,29 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from metrics.member_days import TIMEZONE_KEY, info, member_keys, member_keys_query, rollup, rollup_query
+from metrics.activity import changes_rollup_query
+from metrics.member_days import (
+    TIMEZONE_KEY,
+    activity_changes,
+    info,
+    member_keys,
+    member_keys_query,
+    rollup,
+    rollup_query,
+)
 
 
 def build_rollup(connection: Connection, *, timezone: str) -> int:
-    """Replace member_keys and member_days (days in `timezone`) and record the zone; returns the
-    member-days. Runs in the caller's transaction, so readers see the old tables or the new ones."""
-    for table in (rollup, member_keys):
+    """Replace member_keys, member_days (days in `timezone`) and activity_changes and record the
+    zone; returns the member-days. Runs in the caller's transaction, so readers see the old tables
+    or the new ones."""
+    for table in (activity_changes, rollup, member_keys):
         table.drop(connection, checkfirst=True)
-    builds = ((member_keys, member_keys_query(), "member_key"), (rollup, rollup_query(timezone), "day"))
+    builds = (
+        (member_keys, member_keys_query(), "member_key"),
+        (rollup, rollup_query(timezone), "day"),
+        (activity_changes, changes_rollup_query(), "day"),
+    )
     for table, query, key in builds:
         select = query.compile(connection, compile_kwargs={"literal_binds": True})
         columns = ", ".join(f'"{column.name}"' for column in table.columns)

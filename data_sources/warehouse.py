@@ -61,7 +61,7 @@ class Warehouse:
         with self._lock:
             if self._path is None:
                 if self._engine is None:
-                    self._engine = create_engine(self.url)
+                    self._engine = create_engine(self.url, analytic=True)
                     mark_dialect(self._engine)
                 return self._engine
             target = self._resolve()

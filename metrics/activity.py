@@ -15,28 +15,30 @@ import pandas as pd
 import sqlalchemy as sa
 
 from metrics.filters import Filters, day_number, from_day_number
-from metrics.member_days import member_days
+from metrics.member_days import FromRollup, activity_changes, member_days, member_keys, rollup
+from metrics.sql import member_conditions
+from schema import MEMBER_DIMENSIONS
 
 WINDOWS = {"wau": 7, "mau": 30}
 LOOKBACK_DAYS = max(WINDOWS.values()) - 1
 
 
-def daily_activity_query(*, filters: Filters) -> sa.Select:
-    """Rows (day, dau, wau, mau) for each day with a change, from 29 days before start to end."""
-    days = member_days(filters, filters.start - timedelta(days=LOOKBACK_DAYS), filters.end)
+def _changes(days: sa.FromClause, *groups: str) -> sa.Select:
+    """Per day (and `groups` columns of `days`): dau, and the change in WAU and MAU coverage that
+    day, from member-days with columns member_key and day."""
     order = {"partition_by": days.c.member_key, "order_by": days.c.day}
     # Materialised so that every consumer reads one window pass (inlined, DuckDB sorted the
     # member-days once for lag and again for lead).
     spans = (
         sa.select(
             days.c.day,
+            *(days.c[name] for name in groups),
             sa.func.lag(days.c.day).over(**order).label("previous_day"),
             sa.func.lead(days.c.day).over(**order).label("next_day"),
         )
         .cte("spans")
         .prefix_with("MATERIALIZED")
     )
-
     zero, one = sa.literal_column("0"), sa.literal_column("1")
 
     def starts(window: int) -> sa.ColumnElement:
@@ -47,32 +49,67 @@ def daily_activity_query(*, filters: Filters) -> sa.Select:
         gap = spans.c.next_day - spans.c.day >= window
         return sa.case((spans.c.next_day.is_(None) | gap, sa.literal_column("-1")), else_=zero)
 
+    grouped = [spans.c[name] for name in groups]
     events = [
-        sa.select(spans.c.day.label("day"), one.label("dau"), starts(7).label("wau"), starts(30).label("mau")),
-        sa.select((spans.c.day + sa.literal_column("7")).label("day"), zero, ends(7), zero),
-        sa.select((spans.c.day + sa.literal_column("30")).label("day"), zero, zero, ends(30)),
+        sa.select(
+            spans.c.day.label("day"), *grouped, one.label("dau"), starts(7).label("wau"), starts(30).label("mau")
+        ),
+        sa.select((spans.c.day + sa.literal_column("7")).label("day"), *grouped, zero, ends(7), zero),
+        sa.select((spans.c.day + sa.literal_column("30")).label("day"), *grouped, zero, zero, ends(30)),
     ]
     union = sa.union_all(*events).subquery("events")
-    per_day = (
-        sa.select(
-            union.c.day,
-            sa.func.sum(union.c.dau).label("dau"),
-            sa.func.sum(union.c.wau).label("wau_change"),
-            sa.func.sum(union.c.mau).label("mau_change"),
-        )
-        .group_by(union.c.day)
-        .subquery("per_day")
+    keys = [union.c.day, *(union.c[name] for name in groups)]
+    return sa.select(
+        *keys,
+        sa.func.sum(union.c.dau).label("dau"),
+        sa.func.sum(union.c.wau).label("wau_change"),
+        sa.func.sum(union.c.mau).label("mau_change"),
+    ).group_by(*keys)
+
+
+def changes_rollup_query() -> sa.Select:
+    """Every day's changes per channel, region and segment over all member-days, team left out, for
+    `CREATE TABLE activity_changes AS`. Members split into these combinations, so summing the
+    combinations a view selects gives its counts: a period then reads a few thousand rows."""
+    keyed = (
+        sa.select(rollup.c.member_key, rollup.c.day, *(member_keys.c[name] for name in MEMBER_DIMENSIONS))
+        .join(member_keys, member_keys.c.member_key == rollup.c.member_key)
+        .where(member_keys.c.is_team == sa.false())
+        .subquery("keyed")
     )
-    running = {"order_by": per_day.c.day}
-    return (
+    return _changes(keyed, *MEMBER_DIMENSIONS)
+
+
+def daily_activity_query(*, filters: Filters) -> sa.Select:
+    """Rows (day, dau, wau, mau) for each day with a change, from 29 days before start to end."""
+    lookback = day_number(filters.start) - LOOKBACK_DAYS
+    table = activity_changes
+    from_rollup = (
         sa.select(
-            per_day.c.day,
-            per_day.c.dau,
-            sa.func.sum(per_day.c.wau_change).over(**running).label("wau"),
-            sa.func.sum(per_day.c.mau_change).over(**running).label("mau"),
+            table.c.day,
+            sa.func.sum(table.c.dau).label("dau"),
+            sa.func.sum(table.c.wau_change).label("wau_change"),
+            sa.func.sum(table.c.mau_change).label("mau_change"),
         )
-        .where(per_day.c.day < day_number(filters.end))
-        .order_by(per_day.c.day)
+        .where(*member_conditions(filters, table, with_team=False), table.c.day < day_number(filters.end))
+        .group_by(table.c.day)
+    )
+    days = member_days(filters, filters.start - timedelta(days=LOOKBACK_DAYS), filters.end)
+    computed = _changes(days)
+    # Running sums from the first row: the rollup starts with the community, the computed rows at
+    # the lookback; both give the same counts from the lookback on.
+    per_day = FromRollup("per_day", filters.timezone, from_rollup, computed)
+    running = {"order_by": per_day.c.day}
+    totals = sa.select(
+        per_day.c.day,
+        per_day.c.dau,
+        sa.func.sum(per_day.c.wau_change).over(**running).label("wau"),
+        sa.func.sum(per_day.c.mau_change).over(**running).label("mau"),
+    ).subquery("totals")
+    return (
+        sa.select(totals.c.day, totals.c.dau, totals.c.wau, totals.c.mau)
+        .where(totals.c.day >= lookback, totals.c.day < day_number(filters.end))
+        .order_by(totals.c.day)
     )
 
 

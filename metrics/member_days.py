@@ -58,6 +58,15 @@ rollup = sa.Table(
     sa.Column("contributions", sa.Integer, nullable=False),
     sa.Column("points", sa.Float, nullable=False),
 )
+activity_changes = sa.Table(  # see metrics/activity.py: per day and member combination, team left out
+    "activity_changes",
+    rollup_metadata,
+    sa.Column("day", sa.Integer, nullable=False),
+    *(sa.Column(name, sa.String) for name in schema.MEMBER_DIMENSIONS),
+    sa.Column("dau", sa.Integer, nullable=False),
+    sa.Column("wau_change", sa.Integer, nullable=False),
+    sa.Column("mau_change", sa.Integer, nullable=False),
+)
 info = sa.Table(
     "pulse_info",
     rollup_metadata,
@@ -140,41 +149,42 @@ def rollup_query(timezone: str) -> sa.Select:
     )
 
 
-class MemberDays(TableClause):
-    """A period's member-days as a FROM item: compiled as a read of the `member_days` table where
-    the database has one in the view's time zone, else as the rows computed from activities."""
+class FromRollup(TableClause):
+    """A FROM item with two equivalent definitions: `from_rollup` reads the rollup tables, which
+    the statement uses where the database has them in the view's time zone; `computed` derives the
+    same rows from the canonical tables everywhere else."""
 
-    __visit_name__ = "pulse_member_days"
+    __visit_name__ = "pulse_from_rollup"
     inherit_cache = True
     _traverse_internals: ClassVar = [
         *TableClause._traverse_internals,
         ("timezone", InternalTraversal.dp_string),
         ("from_rollup", InternalTraversal.dp_clauseelement),
-        ("from_activities", InternalTraversal.dp_clauseelement),
+        ("computed", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, name: str, timezone: str, from_rollup: sa.Select, from_activities: sa.Select) -> None:
+    def __init__(self, name: str, timezone: str, from_rollup: sa.Select, computed: sa.Select) -> None:
         super().__init__(name, *(sa.column(column.name, column.type) for column in from_rollup.selected_columns))
         self.timezone = timezone
         self.from_rollup = from_rollup
-        self.from_activities = from_activities
+        self.computed = computed
 
 
-@compiles(MemberDays)
-def _compile_member_days(element: MemberDays, compiler: SQLCompiler, **kw: object) -> str:
+@compiles(FromRollup)
+def _compile_from_rollup(element: FromRollup, compiler: SQLCompiler, **kw: object) -> str:
     if not kw.get("asfrom"):
         return ""
     linter = kw.pop("from_linter", None)
     if linter is not None:  # joins name this element, not the subquery it renders as
         linter.froms[element] = element.name
     uses_rollup = getattr(compiler.dialect, DIALECT_ATTRIBUTE, None) == element.timezone
-    chosen = element.from_rollup if uses_rollup else element.from_activities
+    chosen = element.from_rollup if uses_rollup else element.computed
     return compiler.process(chosen.subquery(element.name), **kw)
 
 
 def member_days(
     filters: Filters, first: date, end: date, *, member_ids: list[str] | None = None, name: str = "days"
-) -> MemberDays:
+) -> FromRollup:
     """Member-days of in-scope members (filters' member conditions, never the team) on local days
     [first, end), optionally of the given members only. Columns: COLUMNS."""
     keys = member_keys
@@ -187,7 +197,7 @@ def member_days(
         conditions.append(activities.c.member_id.in_(member_ids))
     days = _activity_days(filters, *conditions)
     from_activities = _with_member(days, days.c.member_id, members).where(*member_conditions(filters))
-    return MemberDays(name, filters.timezone, from_rollup, from_activities)
+    return FromRollup(name, filters.timezone, from_rollup, from_activities)
 
 
 def rollup_timezone(engine: Engine) -> str | None:

@@ -101,10 +101,13 @@ def week_start(day: sa.ColumnElement) -> sa.ColumnElement:
     return day - (day + sa.literal_column("3")) % sa.literal_column("7")
 
 
-def member_conditions(filters: Filters, source: sa.FromClause = schema.members) -> list[sa.ColumnElement[bool]]:
+def member_conditions(
+    filters: Filters, source: sa.FromClause = schema.members, *, with_team: bool = True
+) -> list[sa.ColumnElement[bool]]:
     """Members a community metric counts: never team members; filters narrow further. `source` is
-    any table with the members' is_team and dimension columns (members, member_days)."""
-    conditions: list[sa.ColumnElement[bool]] = [source.c.is_team == sa.false()]
+    any table with the members' dimension columns and, unless `with_team` is off (a source that
+    has left the team out already), is_team (members, member_keys)."""
+    conditions: list[sa.ColumnElement[bool]] = [source.c.is_team == sa.false()] if with_team else []
     for dimension in schema.MEMBER_DIMENSIONS:
         value = getattr(filters, dimension)
         if value:
