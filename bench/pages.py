@@ -19,7 +19,6 @@ def overview(settings: Settings, version: str, filters: Filters) -> None:
     data.load_dimension_values(settings, version)
     data.load_overview(settings, version, filters)
     data.load_new_members_by_week(settings, version, filters)
-    data.load_movers(settings, version, filters)
     data.load_negative_share(settings, version, filters)
 
 

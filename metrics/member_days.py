@@ -200,6 +200,20 @@ def member_days(
     return FromRollup(name, filters.timezone, from_rollup, from_activities)
 
 
+def member_attributes(filters: Filters, *, name: str = "attributes") -> FromRollup:
+    """In-scope members keyed like member_days (member_key, member_id, joined_at, channel, region,
+    segment): to join per-member aggregates of member-days to, which is cheaper than carrying the
+    text columns through the aggregation."""
+    columns = ("member_id", "joined_at", *schema.MEMBER_DIMENSIONS)
+    from_rollup = sa.select(member_keys.c.member_key, *(member_keys.c[column] for column in columns)).where(
+        *member_conditions(filters, member_keys)
+    )
+    computed = sa.select(members.c.member_id.label("member_key"), *(members.c[column] for column in columns)).where(
+        *member_conditions(filters)
+    )
+    return FromRollup(name, filters.timezone, from_rollup, computed)
+
+
 def rollup_timezone(engine: Engine) -> str | None:
     """The time zone of the member_days table in this database, or None when it has none."""
     try:

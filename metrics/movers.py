@@ -7,41 +7,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters, day_number
-from metrics.member_days import member_days
+from metrics.filters import Filters
 from metrics.sql import count_where, member_conditions
 
 members = schema.members
 MIN_BASE = 5  # groups smaller than this in both periods are noise, not news
-
-
-def active_by_dimension_query(*, filters: Filters) -> sa.Select:
-    """Rows (dimension, value, current, previous): per channel, region and segment, the distinct
-    active members in this period and in the previous one. One pass over the member-days makes
-    per-member flags; each dimension then only sums them."""
-    days = member_days(filters, filters.previous().start, filters.end)
-    current = days.c.day >= day_number(filters.start)
-    dimensions = [days.c[name] for name in schema.MEMBER_DIMENSIONS]
-    flags = (
-        sa.select(
-            *dimensions,
-            sa.func.max(sa.case((current, 1), else_=0)).label("current"),
-            sa.func.max(sa.case((current, 0), else_=1)).label("previous"),
-        )
-        .group_by(days.c.member_key, *dimensions)
-        .cte("flags")
-    )
-    return sa.union_all(
-        *(
-            sa.select(
-                sa.literal(name).label("dimension"),
-                flags.c[name].label("value"),
-                sa.func.sum(flags.c.current).label("current"),
-                sa.func.sum(flags.c.previous).label("previous"),
-            ).group_by(flags.c[name])
-            for name in schema.MEMBER_DIMENSIONS
-        )
-    )
 
 
 def new_by_dimension_query(*, filters: Filters, dimension: str) -> sa.Select:

@@ -32,11 +32,13 @@ KPI_KEYS = (
 
 @dataclass(frozen=True)
 class Overview:
-    """The KPIs beside the previous period, and the current period's daily DAU/WAU/MAU that the
-    activity tiles were computed from (the page charts it without querying again)."""
+    """The KPIs beside the previous period, the current period's daily DAU/WAU/MAU that the
+    activity tiles were computed from (the page charts it without querying again), and the movers
+    (see movers_frame), which come from the same pass over member-days as churn."""
 
     kpis: dict[str, Kpi]
     daily: pd.DataFrame
+    movers: pd.DataFrame
 
 
 def daily_activity(*, warehouse: Runner, filters: Filters) -> pd.DataFrame:
@@ -45,15 +47,15 @@ def daily_activity(*, warehouse: Runner, filters: Filters) -> pd.DataFrame:
 
 
 def period_kpis(
-    *, warehouse: Runner, app_store: Runner, filters: Filters, daily: pd.DataFrame
+    *, warehouse: Runner, app_store: Runner, filters: Filters, daily: pd.DataFrame, returns: dict[str, float | None]
 ) -> dict[str, float | None]:
     """Every KPI of KPI_KEYS for one period, plus nps_margin; None where there is nothing to
-    compute from. `daily` is that period's daily_activity."""
+    compute from. `daily` is that period's daily_activity, `returns` its churn_and_returning."""
     values: dict[str, float | None] = {}
     values.update(members.growth(warehouse.run(members.member_counts_query(filters=filters))))
     values.update(activity.activity_summary(daily))
     values["active_rate"] = ratio(values["mau"], values["members"])
-    values.update(retention.churn_and_returning(warehouse.run(retention.activity_flags_query(filters=filters))))
+    values.update({key: returns[key] for key in ("churn_rate", "returning")})
     values["newcomer_conversion"] = retention.newcomer_conversion(
         warehouse.run(retention.newcomer_conversion_query(filters=filters))
     )
@@ -70,26 +72,37 @@ def overview_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> 
     # One series over both periods: a day's counts depend only on the days before it.
     both = daily_activity(warehouse=warehouse, filters=replace(filters, start=earlier.start))
     daily = both[both["date"] >= filters.start].reset_index(drop=True)
-    current = period_kpis(warehouse=warehouse, app_store=app_store, filters=filters, daily=daily)
+    profile = warehouse.run(retention.activity_profile_query(filters=filters))
+    current = period_kpis(
+        warehouse=warehouse,
+        app_store=app_store,
+        filters=filters,
+        daily=daily,
+        returns=retention.churn_and_returning(profile),
+    )
     previous = period_kpis(
         warehouse=warehouse,
         app_store=app_store,
         filters=earlier,
         daily=both[both["date"] < filters.start].reset_index(drop=True),
+        returns=retention.churn_and_returning(profile, period="previous"),
     )
     kpis = {
         key: Kpi(current=current[key], previous=previous[key], margin=current.get(f"{key}_margin")) for key in KPI_KEYS
     }
-    return Overview(kpis=kpis, daily=daily)
+    return Overview(kpis=kpis, daily=daily, movers=movers_frame(warehouse=warehouse, filters=filters, profile=profile))
 
 
-def movers_frame(*, warehouse: Runner, filters: Filters, limit: int = 5) -> pd.DataFrame:
-    """The channels, regions and segments whose active and new members moved most."""
-    active = warehouse.run(movers.active_by_dimension_query(filters=filters))
+def movers_frame(
+    *, warehouse: Runner, filters: Filters, profile: pd.DataFrame | None = None, limit: int = 5
+) -> pd.DataFrame:
+    """The channels, regions and segments whose active and new members moved most; `profile` is
+    the period's activity_profile_query rows where the caller has them."""
+    if profile is None:
+        profile = warehouse.run(retention.activity_profile_query(filters=filters))
     frames = {}
     for dimension in MEMBER_DIMENSIONS:
-        rows = active[active["dimension"] == dimension].drop(columns="dimension")
-        frames[("active members", dimension)] = rows.reset_index(drop=True)
+        frames[("active members", dimension)] = retention.active_by_dimension(profile, dimension)
         frames[("new members", dimension)] = warehouse.run(
             movers.new_by_dimension_query(filters=filters, dimension=dimension)
         )

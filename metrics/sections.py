@@ -24,11 +24,11 @@ SECTIONS = ("overview", "members", "engagement", "campaigns")
 def member_kpis(*, warehouse: Runner, filters: Filters) -> dict[str, Kpi]:
     """members, new_members, growth_rate, churned, churn_rate, returning, newcomer_conversion."""
 
+    profile = warehouse.run(retention.activity_profile_query(filters=filters))
+
     def figures(period: Filters) -> dict[str, float | None]:
         values = members.growth(warehouse.run(members.member_counts_query(filters=period)))
-        flags = warehouse.run(retention.activity_flags_query(filters=period))
-        values["churned"] = int(flags.iloc[0]["churned"])
-        values.update(retention.churn_and_returning(flags))
+        values.update(retention.churn_and_returning(profile, period="current" if period == filters else "previous"))
         values["newcomer_conversion"] = retention.newcomer_conversion(
             warehouse.run(retention.newcomer_conversion_query(filters=period))
         )

@@ -19,10 +19,9 @@ shown = {"start": filters.start, "last": filters.last}
 with data_errors_stop_the_page():
     result = data.load_overview(settings, version, filters)
     weeks = data.load_new_members_by_week(settings, version, filters)
-    movers = data.load_movers(settings, version, filters)
     negative = data.load_negative_share(settings, version, filters)
 
-kpis, daily = result.kpis, result.daily
+kpis, daily, movers = result.kpis, result.daily, result.movers
 kpi_tiles(kpis)
 feedback_views.risk_warning(negative)
 nps = kpis["nps"]

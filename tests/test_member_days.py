@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from data_sources.rollup import build_rollup
 from data_sources.warehouse import Warehouse
 from engines import create_engine
-from metrics import activity, campaigns, cohorts, contributions, levels, movers, retention
+from metrics import activity, campaigns, cohorts, contributions, levels, retention
 from metrics.filters import Filters, day_number
 from metrics.member_days import member_keys, rollup
 from tests import community
@@ -84,7 +84,7 @@ def test_metrics_read_the_rollup_only_in_its_time_zone(duckdb_warehouse, stateme
     shanghai = Filters(start=P.start, end=P.end, timezone="Asia/Shanghai")
     for query, table in (
         (activity.daily_activity_query, "activity_changes"),
-        (retention.activity_flags_query, "member_days"),
+        (retention.activity_profile_query, "member_days"),
     ):
         duckdb_warehouse.run(query(filters=P))
         assert f"FROM {table}" in statements[-1] and "FROM activities" not in statements[-1]
@@ -108,7 +108,7 @@ def queries(filters: Filters, starts: list[datetime]) -> dict[str, sa.Select]:
     """Every metric that reads member-days, with the demo's default period."""
     found = {
         "daily": activity.daily_activity_query(filters=filters),
-        "flags": retention.activity_flags_query(filters=filters),
+        "profile": retention.activity_profile_query(filters=filters),
         "levels": levels.active_level_changes_query(filters=filters),
         "champions": levels.members_at_level_query(filters=filters, level="champion"),
         "slipping": levels.slipping_champions_query(filters=filters),
@@ -117,7 +117,6 @@ def queries(filters: Filters, starts: list[datetime]) -> dict[str, sa.Select]:
         "absence": contributions.absence_factor_query(filters=filters),
         "leaders": contributions.top_contributors_query(filters=filters),
     }
-    found["movers"] = movers.active_by_dimension_query(filters=filters)
     if starts:
         found["lift"] = campaigns.lift_query(filters=filters, starts=starts)
     return found

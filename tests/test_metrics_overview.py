@@ -75,14 +75,18 @@ def test_stickiness_is_none_when_nobody_was_active(warehouse):
 
 
 def test_churn_and_returning(warehouse):
-    flags = warehouse.run(retention.activity_flags_query(filters=P))
-    assert retention.churn_and_returning(flags) == {"churn_rate": pytest.approx(2 / 3), "returning": 1}
+    profile = warehouse.run(retention.activity_profile_query(filters=P))
+    assert retention.churn_and_returning(profile) == {"churned": 2, "churn_rate": pytest.approx(2 / 3), "returning": 1}
 
 
 def test_churn_is_none_when_nobody_was_active_before(warehouse):
-    # The period before Q (15-21 February) has no activity at all.
-    flags = warehouse.run(retention.activity_flags_query(filters=P.previous()))
-    assert retention.churn_and_returning(flags)["churn_rate"] is None
+    # The period before Q (15-21 February) has no activity at all. Returning in Q: alice and dave
+    # (joined before 15 February, quiet in it, active in Q); bob joined in Q.
+    expected = {"churned": 0, "churn_rate": None, "returning": 2}
+    profile = warehouse.run(retention.activity_profile_query(filters=P))
+    assert retention.churn_and_returning(profile, period="previous") == expected
+    earlier = warehouse.run(retention.activity_profile_query(filters=P.previous()))
+    assert retention.churn_and_returning(earlier) == expected
 
 
 def test_newcomer_conversion(warehouse):
@@ -102,7 +106,7 @@ def test_region_filter_selects_members(warehouse):
     assert daily["dau"].tolist() == [1, 0, 1, 0, 0, 0, 0]
     # Active in Q: alice bob; bob did not come back.
     assert (
-        retention.churn_and_returning(warehouse.run(retention.activity_flags_query(filters=europe)))["churn_rate"]
+        retention.churn_and_returning(warehouse.run(retention.activity_profile_query(filters=europe)))["churn_rate"]
         == 0.5
     )
 
@@ -114,7 +118,8 @@ def test_time_zone_moves_day_boundaries(warehouse):
     assert members.growth(warehouse.run(members.member_counts_query(filters=SHANGHAI)))["new_members"] == 1
     # Active in Q: alice bob; bob is the only one not active in P. dave, quiet in Q now, returns in P
     # beside hank.
-    assert retention.churn_and_returning(warehouse.run(retention.activity_flags_query(filters=SHANGHAI))) == {
+    assert retention.churn_and_returning(warehouse.run(retention.activity_profile_query(filters=SHANGHAI))) == {
+        "churned": 1,
         "churn_rate": 0.5,
         "returning": 2,
     }

@@ -74,11 +74,6 @@ def load_new_members_by_week(
     return with_dates(community.run(members.new_members_by_week_query(filters=filters, dimension=dimension)), "week")
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def load_movers(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
-    return overview.movers_frame(warehouse=warehouse(settings.warehouse_url), filters=filters)
-
-
 # Members page
 
 
