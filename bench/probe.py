@@ -1,12 +1,14 @@
-"""One measurement in a fresh process (so caches and connections start cold); prints JSON.
+"""Measurements in a fresh process; prints JSON.
 
-python -m bench.probe queries PAGE   cold and warm time of a page's loaders, engine time, peak memory
-python -m bench.probe page PAGE      the same, then caches and connections cleared and the page
-                                     rendered through AppTest: first run (cold) and second (warm)
-python -m bench.probe baseline       the Overview KPIs the common way: whole tables into pandas
+python -m bench.probe pages [--render]   every page's loaders: cold (caches emptied and connections
+                                         closed first), warm (the Streamlit cache), engine time, and
+                                         with --render the page through AppTest, cold and warm
+python -m bench.probe baseline RUNS      the Overview KPIs the common way, RUNS times: whole tables
+                                         into pandas
+
+Pages share a process: "cold" is the state of a running server after a sync or a cache expiry,
+the same for each page, and one process start is paid per run instead of one per page.
 """
-
-from __future__ import annotations
 
 import json
 import resource
@@ -58,10 +60,10 @@ def queries(page: str) -> dict[str, float]:
     settings = load_settings()
     filters = default_filters(settings.timezone)
     _, workload = PAGES[page]
-    _count_engine_time()
+    clear_caches(settings)
+    ENGINE_SECONDS[0], QUERIES[0] = 0.0, 0
     started = time.perf_counter()
-    version = data.data_version(settings)
-    workload(settings, version, filters)
+    workload(settings, data.data_version(settings), filters)
     cold = time.perf_counter() - started
     engine, count = ENGINE_SECONDS[0], QUERIES[0]
     warm_runs = []
@@ -69,8 +71,7 @@ def queries(page: str) -> dict[str, float]:
         started = time.perf_counter()
         workload(settings, data.data_version(settings), filters)
         warm_runs.append(time.perf_counter() - started)
-    warm_runs.sort()
-    return {"cold": cold, "engine": engine, "queries": count, "warm": warm_runs[1], "peak_mb": peak_mb()}
+    return {"cold": cold, "engine": engine, "queries": count, "warm": sorted(warm_runs)[1]}
 
 
 def clear_caches(settings) -> None:
@@ -84,16 +85,22 @@ def clear_caches(settings) -> None:
     st.cache_resource.clear()
 
 
-def render(page: str) -> dict[str, float]:
+def _app(page: str):
     from streamlit.testing.v1 import AppTest
 
     path, _ = PAGES[page]
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    if page != "overview":  # a browser lands on the Overview first; then the page is opened
-        at.run()
+    if page != "overview":
         at.switch_page(path)
-        if page == "survey results":
-            at.query_params.update({"survey": "quarterly-nps", "surveys_period": "Last 365 days"})
+    if page == "survey results":
+        at.query_params.update({"survey": "quarterly-nps", "surveys_period": "Last 365 days"})
+    return at
+
+
+def render(page: str) -> dict[str, float]:
+    """The page's first run with empty caches and closed connections, then its second run."""
+    clear_caches(load_settings())
+    at = _app(page)
     started = time.perf_counter()
     at.run()
     cold = time.perf_counter() - started
@@ -101,20 +108,45 @@ def render(page: str) -> dict[str, float]:
         raise RuntimeError(f"{page}: {at.exception[0].value}")
     started = time.perf_counter()
     at.run()
-    return {"render_cold": cold, "render_warm": time.perf_counter() - started, "peak_mb": peak_mb()}
+    return {"render_cold": cold, "render_warm": time.perf_counter() - started}
+
+
+def warm_up_renderer() -> None:
+    """What a running server has done before anyone opens a page: imported the pages and their
+    chart library, and loaded the sentiment models (app.py starts that in a thread)."""
+    from feedback.sentiment import sentiment_of
+
+    sentiment_of("good", "en")
+    sentiment_of("好", "zh")
+    for page in PAGES:
+        _app(page).run()
+
+
+def pages(*, with_render: bool) -> dict[str, object]:
+    _count_engine_time()
+    measured: dict[str, dict[str, object]] = {}
+    for page in PAGES:
+        try:
+            measured[page] = queries(page)
+        except Exception as error:  # a statement stopped by the server's time limit is a figure
+            if "statement timeout" not in str(error):
+                raise
+            measured[page] = {"timed_out": True}
+    if with_render:
+        warm_up_renderer()
+        for page in PAGES:
+            measured[page] |= render(page)
+    return {"pages": measured, "peak_mb": peak_mb()}
 
 
 def main() -> None:
     kind = sys.argv[1]
-    if kind == "queries":
-        result = queries(sys.argv[2])
-    elif kind == "page":
-        result = queries(sys.argv[2])
-        clear_caches(load_settings())
-        result |= render(sys.argv[2])
+    if kind == "pages":
+        result = pages(with_render="--render" in sys.argv[2:])
     else:
         settings = load_settings()
-        result = baseline.measure(settings, default_filters(settings.timezone)) | {"peak_mb": peak_mb()}
+        runs = [baseline.measure(settings, default_filters(settings.timezone)) for _ in range(int(sys.argv[2]))]
+        result = {"runs": runs, "peak_mb": peak_mb()}
     print(json.dumps(result, default=str))
 
 
