@@ -25,7 +25,7 @@ import pandas as pd
 
 from data_sources import demo
 from data_sources.errors import DataSourceError
-from data_sources.rollup import build_rollup
+from data_sources.rollup import build_rollup, refresh_statistics
 from data_sources.sync import run_sync, sync
 from data_sources.warehouse import Warehouse
 from engines import create_engine
@@ -152,6 +152,7 @@ def command_rollup(settings: Settings, store: AppStore, args: argparse.Namespace
     try:
         with engine.begin() as connection:
             rows = build_rollup(connection, timezone=settings.timezone)
+        refresh_statistics(engine)
     finally:
         engine.dispose()
     print(f"member_days rebuilt with days in {settings.timezone}: {rows:,} member-days.")

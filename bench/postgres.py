@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 
 import schema
-from data_sources.rollup import build_rollup
+from data_sources.rollup import build_rollup, refresh_statistics
 from engines import create_engine
 
 
@@ -37,8 +37,7 @@ def load_postgres(url: str, folder: Path, *, timezone: str) -> float:
     started = time.perf_counter()
     with engine.begin() as transaction:
         build_rollup(transaction, timezone=timezone)
+    refresh_statistics(engine)
     rollup_s = time.perf_counter() - started
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("ANALYZE")
     engine.dispose()
     return rollup_s

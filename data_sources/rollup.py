@@ -8,7 +8,7 @@ from `activities`. It is a snapshot: refresh it after the source tables change (
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from metrics.activity import changes_rollup_query
 from metrics.member_days import (
@@ -43,3 +43,13 @@ def build_rollup(connection: Connection, *, timezone: str) -> int:
     connection.execute(sa.delete(info).where(info.c.key == TIMEZONE_KEY))
     connection.execute(sa.insert(info).values(key=TIMEZONE_KEY, value=timezone))
     return int(connection.execute(sa.select(sa.func.count()).select_from(rollup)).scalar_one())
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """After a rebuild on PostgreSQL: ANALYZE the new tables, so the planner knows their sizes
+    before autovacuum gets to them. DuckDB and SQLite need nothing."""
+    if engine.dialect.name != "postgresql":
+        return
+    names = ", ".join(f'"{table.name}"' for table in (member_keys, rollup, activity_changes))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"ANALYZE {names}")

@@ -1,18 +1,22 @@
-"""Member-days: one row per member and local day with activity, the grain most metrics count in.
+"""Member-days: one row per member and local day with activity, the grain most metrics count in,
+and the rollup tables that store them.
 
 Active members, churn, movers, levels, cohorts, campaign lift and the leaderboard all ask "which
 members were active on which days", and at 10M activities answering it from `activities` (a time
 zone conversion, a join to members on a text id and a DISTINCT per query) was most of a page's time.
 
-So sync writes the answer once: the `member_days` table (see `rollup_query`), keyed by an integer
-member key and carrying the member's join time, channel, region, segment and team flag, stored in
-day order so a period reads only its own rows. `pulse_info` records the time zone its days are in.
+So sync writes the answer once (data_sources/rollup.py): `member_keys` gives every member an integer
+key beside their join time, team flag and dimensions; `member_days` holds (member_key, day,
+activities, contributions, points) in day order, so a period reads only its own rows;
+`activity_changes` holds the DAU/WAU/MAU changes per day (metrics/activity.py); `pulse_info` records
+the time zone the days are in.
 
-Metrics ask `member_days(filters, first, end)` for a period's rows. The choice between the table and
-the same rows computed from `activities` is made when the statement is compiled for a database:
-`Warehouse` marks each engine's dialect with the time zone of the rollup it found (see
-`mark_dialect`), and a statement whose time zone matches reads the table. Warehouses queried in place
-without the table, and views in another time zone, get the computed rows: same columns, same answers.
+Metrics ask `member_days(filters, first, end)` for a period's rows, a `FromRollup`. The choice
+between the tables and the same rows computed from `activities` is made when the statement is
+compiled for a database: `Warehouse` marks each engine's dialect with the time zone of the rollup it
+found (`mark_dialect`), and a statement whose time zone matches reads the tables. Warehouses queried
+in place without them, and views in another time zone, get the computed rows: same columns, same
+answers.
 """
 
 from __future__ import annotations
