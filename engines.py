@@ -2,8 +2,8 @@
 
 SQLite gets WAL, a busy timeout and foreign keys, plus the `pulse_local_day` function (SQLite has no
 time zone database, so metrics call into Python's zoneinfo for non-UTC communities). A PostgreSQL
-warehouse runs without JIT. DuckDB files
-can be opened read-only. Results come back as small pandas frames through `read_frame`.
+warehouse runs without JIT. DuckDB files can be opened read-only. Results come back as small pandas
+frames through `read_frame`.
 """
 
 from __future__ import annotations

@@ -77,8 +77,6 @@ info = sa.Table(
     sa.Column("key", sa.String, primary_key=True),
     sa.Column("value", sa.String, nullable=False),
 )
-COLUMNS = ("member_key", "member_id", "day", "activities", "contributions", "points", "joined_at")
-COLUMNS += schema.MEMBER_DIMENSIONS
 
 
 def is_contribution() -> sa.ColumnElement[bool]:
@@ -144,8 +142,8 @@ def member_keys_query() -> sa.Select:
 def rollup_query(timezone: str) -> sa.Select:
     """Every member-day of known members (team included) in `timezone`, by member key, in day
     order, for `CREATE TABLE member_days AS` once member_keys exists."""
-    everything = Filters(start=date(1970, 1, 1), end=date(1970, 1, 2), timezone=timezone)
-    days = _activity_days(everything)
+    in_zone = Filters(start=date(1970, 1, 1), end=date(1970, 1, 2), timezone=timezone)  # only its zone is read
+    days = _activity_days(in_zone)
     return (
         sa.select(member_keys.c.member_key, days.c.day, days.c.activities, days.c.contributions, days.c.points)
         .join(member_keys, member_keys.c.member_id == days.c.member_id)
@@ -190,7 +188,8 @@ def member_days(
     filters: Filters, first: date, end: date, *, member_ids: list[str] | None = None, name: str = "days"
 ) -> FromRollup:
     """Member-days of in-scope members (filters' member conditions, never the team) on local days
-    [first, end), optionally of the given members only. Columns: COLUMNS."""
+    [first, end), optionally of the given members only. Columns: member_key, member_id, day,
+    activities, contributions, points, joined_at, channel, region, segment."""
     keys = member_keys
     from_rollup = _with_member(rollup, rollup.c.member_key, keys, key_column="member_key").where(
         *member_conditions(filters, keys), rollup.c.day >= day_number(first), rollup.c.day < day_number(end)
