@@ -114,10 +114,7 @@ def render(page: str) -> dict[str, float]:
 def warm_up_renderer() -> None:
     """What a running server has done before anyone opens a page: imported the pages and their
     chart library, and loaded the sentiment models (app.py starts that in a thread)."""
-    from feedback.sentiment import sentiment_of
-
-    sentiment_of("good", "en")
-    sentiment_of("好", "zh")
+    data.warm_up_sentiment().join()
     for page in PAGES:
         _app(page).run()
 

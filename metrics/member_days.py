@@ -42,16 +42,12 @@ TIMEZONE_KEY = "member_days_timezone"
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 
 rollup_metadata = sa.MetaData()
+KEYED = ("member_id", "joined_at", "is_team", *schema.MEMBER_DIMENSIONS)  # what member_keys copies
 member_keys = sa.Table(  # members with an integer key; the member-days carry only the key
     "member_keys",
     rollup_metadata,
     sa.Column("member_key", sa.Integer, primary_key=True),
-    sa.Column("member_id", sa.String, nullable=False),
-    sa.Column("joined_at", sa.DateTime, nullable=False),
-    sa.Column("is_team", sa.Boolean, nullable=False),
-    sa.Column("channel", sa.String),
-    sa.Column("region", sa.String),
-    sa.Column("segment", sa.String),
+    *(sa.Column(name, members.c[name].type, nullable=members.c[name].nullable) for name in KEYED),
 )
 rollup = sa.Table(
     "member_days",
@@ -132,10 +128,7 @@ def member_keys_query() -> sa.Select:
     """Every member with an integer key, for `CREATE TABLE member_keys AS`."""
     return sa.select(
         sa.func.row_number().over(order_by=members.c.member_id).label("member_key"),
-        members.c.member_id,
-        members.c.joined_at,
-        members.c.is_team,
-        *(members.c[name] for name in schema.MEMBER_DIMENSIONS),
+        *(members.c[name] for name in KEYED),
     ).order_by(members.c.member_id)
 
 
