@@ -2,7 +2,8 @@
 
 python cli.py init                      create or upgrade the app database
 python cli.py demo [--if-empty]         generate demo data into both stores
-python cli.py sync [--source demo|PATH] rebuild the warehouse from a source
+python cli.py sync [--source demo|sheets|imports|PATH] [--if-stale]   rebuild the warehouse from a source
+python cli.py import FILE... [--table T]  import CSV, Excel or Parquet files and rebuild, all or nothing
 python cli.py rollup                    write the member-day rollup into a warehouse queried in place
 python cli.py report --start D --end D  print a page's figures (end is exclusive) [--section members|...]
 python cli.py survey validate [FILE...]  check survey definitions (default: every file in surveys/)
@@ -26,7 +27,8 @@ import pandas as pd
 from data_sources import demo
 from data_sources.errors import DataSourceError
 from data_sources.rollup import build_rollup, refresh_statistics
-from data_sources.sync import run_sync, sync
+from data_sources.sync import SyncResult, import_files, run_sync, sync, sync_due
+from data_sources.validate import TABLES
 from data_sources.warehouse import Warehouse
 from engines import create_engine
 from exports import safe_csv
@@ -66,7 +68,19 @@ def build_parser() -> Parser:
 
     sync_parser = commands.add_parser("sync", help="rebuild the warehouse from a source")
     sync_parser.add_argument(
-        "--source", help="'demo' or a folder of members.csv, activities.csv, ... (default: configured)"
+        "--source",
+        help="'demo', 'sheets', 'imports' or a folder of members.csv, activities.xlsx, ... (default: configured)",
+    )
+    sync_parser.add_argument(
+        "--if-stale", action="store_true", help="only when the last good sync is older than sheets_refresh_minutes"
+    )
+
+    import_parser = commands.add_parser(
+        "import", help="import CSV, Excel or Parquet files (each replaces its table) and rebuild; all or nothing"
+    )
+    import_parser.add_argument("files", nargs="+", type=Path, help="members.csv, activities.xlsx, ... ")
+    import_parser.add_argument(
+        "--table", choices=sorted(TABLES), help="the table a file holds when its name does not say"
     )
 
     commands.add_parser(
@@ -133,13 +147,24 @@ def command_demo(settings: Settings, store: AppStore, args: argparse.Namespace) 
     return 0
 
 
-def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
-    store.migrate()
-    result = sync(settings=settings, app_store=store, source=args.source)
-    print(f"Synced from {result.source}: " + ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items()))
+def _print_sync(result: SyncResult, verb: str) -> int:
+    print(f"{verb} {result.source}: " + ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items()))
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    store.migrate()
+    if args.if_stale and not sync_due(settings=settings, app_store=store, now=_now()):
+        print("The last sync is recent enough; nothing to do.")
+        return 0
+    return _print_sync(sync(settings=settings, app_store=store, source=args.source), "Synced from")
+
+
+def command_import(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    store.migrate()
+    return _print_sync(import_files(args.files, settings=settings, app_store=store, table=args.table), "Imported")
 
 
 def command_rollup(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
@@ -356,6 +381,7 @@ COMMANDS = {
     "init": command_init,
     "demo": command_demo,
     "sync": command_sync,
+    "import": command_import,
     "rollup": command_rollup,
     "report": command_report,
     "survey": command_survey,

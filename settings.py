@@ -16,10 +16,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_DIR = Path(__file__).resolve().parent
 SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
+DATE_ORDERS = ("month_first", "day_first")
 
 
 class SettingsError(ValueError):
     """Raised when a configured value is unusable; the message names the setting and the fix."""
+
+
+@dataclass(frozen=True)
+class SheetsConfig:
+    """A Google spreadsheet as community source: which worksheet holds which canonical table, and
+    per table the sheet's headers that differ from the canonical column names."""
+
+    spreadsheet: str  # URL or key
+    worksheets: tuple[tuple[str, str], ...]  # (table, worksheet title)
+    headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # (table, ((sheet header, column), ...))
+
+    def header_map(self, table: str) -> dict[str, str]:
+        return dict(dict(self.headers).get(table, ()))
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,16 @@ class Settings:
     surveys_dir: Path = PROJECT_DIR / "surveys"
     public_url: str = "http://localhost:8501"  # where members open survey links
     feedback_overdue_days: int = 14  # open feedback older than this is flagged
+    date_order: str = "month_first"  # how to read dates like 05/03/2024 when nothing else tells
+    sheets: SheetsConfig | None = None  # community data from Google Sheets
+    sheets_refresh_minutes: int = 15  # the app re-reads Sheets when the last sync is older
+    write_back_spreadsheet: str | None = None  # survey responses also appended here (a tab per survey)
+    warehouse_mapping: Path | None = None  # YAML: their tables/columns to the canonical ones
+    secrets_file: Path = SECRETS_FILE
+
+    @property
+    def day_first(self) -> bool:
+        return self.date_order == "day_first"
 
     @property
     def warehouse_path(self) -> Path | None:
@@ -42,21 +66,59 @@ class Settings:
         return Path(self.warehouse_url[len(prefix) :].split("?", 1)[0])
 
 
-def _secrets(path: Path) -> dict[str, object]:
+def read_secrets(path: Path) -> dict[str, object]:
+    """The whole secrets document ({} when there is no file)."""
     if not path.exists():
         return {}
     try:
         with path.open("rb") as handle:
-            section = tomllib.load(handle).get("pulse", {})
+            return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path} is not valid TOML: {error}") from error
-    return section if isinstance(section, dict) else {}
+
+
+def _sheets(section: object) -> SheetsConfig | None:
+    """[pulse.sheets]: spreadsheet, [pulse.sheets.worksheets] table = "title",
+    [pulse.sheets.headers.<table>] "Their header" = "canonical_column"."""
+    if section is None:
+        return None
+    where = "[pulse.sheets]"
+    if not isinstance(section, dict) or not isinstance(section.get("spreadsheet"), str):
+        raise SettingsError(f'{where} needs spreadsheet = "<URL or key>" and a [pulse.sheets.worksheets] table.')
+    worksheets = section.get("worksheets")
+    if not isinstance(worksheets, dict) or not worksheets:
+        raise SettingsError(
+            f'{where} needs [pulse.sheets.worksheets] naming the worksheet of each table, e.g. members = "Members".'
+        )
+    headers = section.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(value, dict) for value in headers.values()):
+        raise SettingsError(f"{where} headers: each [pulse.sheets.headers.<table>] maps a sheet header to a column.")
+    return SheetsConfig(
+        spreadsheet=section["spreadsheet"],
+        worksheets=tuple((str(table), str(title)) for table, title in worksheets.items()),
+        headers=tuple(
+            (str(table), tuple((str(header), str(column)) for header, column in mapping.items()))
+            for table, mapping in headers.items()
+        ),
+    )
+
+
+def _whole_number(value: str, *, name: str, minimum: int) -> int:
+    if not value.isdigit() or int(value) < minimum:
+        raise SettingsError(
+            f"{name} (PULSE_{name.upper()} or [pulse] {name}) is {value!r}; it must be a whole number, "
+            f"{minimum} or more."
+        )
+    return int(value)
 
 
 def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE) -> Settings:
     """Resolve the settings from the environment, secrets.toml and defaults."""
     env = os.environ if environ is None else environ
-    secrets = _secrets(secrets_file)
+    secrets_file = Path(env.get("PULSE_SECRETS_FILE") or secrets_file)
+    document = read_secrets(secrets_file)
+    secrets = document.get("pulse", {})
+    secrets = secrets if isinstance(secrets, dict) else {}
 
     def pick(name: str, default: str) -> str:
         value = env.get(f"PULSE_{name.upper()}") or secrets.get(name) or default
@@ -73,12 +135,12 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
             f"Time zone {timezone!r} (PULSE_TIMEZONE or [pulse] timezone) is not an IANA name "
             "such as 'UTC' or 'Asia/Shanghai'."
         ) from error
-    overdue = pick("feedback_overdue_days", "14")
-    if not overdue.isdigit() or int(overdue) < 1:
+    date_order = pick("date_order", "month_first")
+    if date_order not in DATE_ORDERS:
         raise SettingsError(
-            f"feedback_overdue_days (PULSE_FEEDBACK_OVERDUE_DAYS or [pulse] feedback_overdue_days) is {overdue!r}; "
-            "it must be a whole number of days, 1 or more."
+            f"date_order (PULSE_DATE_ORDER or [pulse] date_order) is {date_order!r}; use {' or '.join(DATE_ORDERS)}."
         )
+    mapping = pick("warehouse_mapping", "")
     return Settings(
         data_dir=data_dir,
         warehouse_url=pick("warehouse_url", f"duckdb:///{data_dir / 'warehouse.duckdb'}"),
@@ -87,5 +149,15 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         community_source=pick("community_source", "demo"),
         surveys_dir=Path(pick("surveys_dir", str(PROJECT_DIR / "surveys"))),
         public_url=pick("public_url", "http://localhost:8501").rstrip("/"),
-        feedback_overdue_days=int(overdue),
+        feedback_overdue_days=_whole_number(
+            pick("feedback_overdue_days", "14"), name="feedback_overdue_days", minimum=1
+        ),
+        date_order=date_order,
+        sheets=_sheets(secrets.get("sheets")),
+        sheets_refresh_minutes=_whole_number(
+            pick("sheets_refresh_minutes", "15"), name="sheets_refresh_minutes", minimum=1
+        ),
+        write_back_spreadsheet=pick("write_back_spreadsheet", "") or None,
+        warehouse_mapping=Path(mapping) if mapping else None,
+        secrets_file=secrets_file,
     )

@@ -24,6 +24,10 @@ class SourceUnavailable(DataSourceError):
     """Raised when a configured source exists but cannot be read (server down, file unreadable)."""
 
 
+class SyncBusy(DataSourceError):
+    """Raised when a sync is asked for while another one is running on the same data folder."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One bad value, located as a person would look for it."""

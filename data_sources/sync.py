@@ -1,23 +1,30 @@
 """Rebuild the warehouse from a source and record the run in the app store.
 
 A run either swaps in a complete new warehouse or changes nothing: validation happens before the
-build, and the build is swapped in only when it is whole.
+build, and the build is swapped in only when it is whole. One run at a time per data folder (a lock
+file); a run that died without finishing is shown as interrupted.
+
+Sources: "demo", "sheets" (the configured spreadsheet), "imports" (files imported before, kept in
+<data_dir>/imports) or a folder of CSV, Excel or Parquet files named after the tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import gspread
 import pandas as pd
 import sqlalchemy as sa
 
-from data_sources import demo
-from data_sources.csv_folder import read_csv_folder
-from data_sources.errors import DataSourceError, NotConfigured
-from data_sources.validate import validate
+from data_sources import demo, imports, sheets
+from data_sources.errors import DataSourceError, NotConfigured, SyncBusy
+from data_sources.files import read_folder
+from data_sources.validate import Parsing, validate
 from data_sources.warehouse import build_warehouse
 from settings import Settings
 from store import tables
@@ -38,17 +45,36 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def load_community(source: str, *, settings: Settings, today: date | None = None) -> tuple[Frames, list[str]]:
-    """Typed canonical frames and warnings from 'demo' or a folder of CSV files."""
+def parsing(settings: Settings) -> Parsing:
+    return Parsing(timezone=settings.timezone, day_first=settings.day_first)
+
+
+def load_community(
+    source: str, *, settings: Settings, today: date | None = None, sheets_client: gspread.Client | None = None
+) -> tuple[Frames, list[str]]:
+    """Typed canonical frames and warnings from one source."""
     if source == "demo":
         frames = demo.generate_community(today=today or datetime.now(UTC).date())
         return frames, []
-    validated = validate(read_csv_folder(Path(source)), timezone=settings.timezone)
+    if source == "imports":
+        return imports.stored_frames(settings), []
+    if source == "sheets":
+        if settings.sheets is None:
+            raise NotConfigured("The source is Google Sheets, but secrets.toml has no [pulse.sheets] section.")
+        raws = sheets.read_sheets(sheets_client or sheets.open_client(settings), settings.sheets)
+    else:
+        raws = read_folder(Path(source))
+    validated = validate(raws, parsing=parsing(settings))
     return validated.frames, validated.warnings
 
 
 def sync(
-    *, settings: Settings, app_store: AppStore, source: str | None = None, today: date | None = None
+    *,
+    settings: Settings,
+    app_store: AppStore,
+    source: str | None = None,
+    today: date | None = None,
+    sheets_client: gspread.Client | None = None,
 ) -> SyncResult:
     """Rebuild the warehouse from `source` (default: the configured one); raises DataSourceError."""
     chosen = source or settings.community_source
@@ -56,31 +82,74 @@ def sync(
         settings=settings,
         app_store=app_store,
         source=chosen,
-        load=lambda: load_community(chosen, settings=settings, today=today),
+        load=lambda: load_community(chosen, settings=settings, today=today, sheets_client=sheets_client),
     )
 
 
-def run_sync(*, settings: Settings, app_store: AppStore, source: str, load: Loader) -> SyncResult:
-    """Load, build and swap in a warehouse, recording the run (source, times, rows, warnings, error)."""
+def run_sync(
+    *,
+    settings: Settings,
+    app_store: AppStore,
+    source: str,
+    load: Loader,
+    publish: Callable[[], None] | None = None,
+) -> SyncResult:
+    """Load, build and swap in a warehouse, recording the run (source, times, rows, warnings, error).
+
+    `publish` runs after the swap (an import keeps its files then); raises SyncBusy when another run
+    holds the data folder.
+    """
     path = settings.warehouse_path
     if path is None:
         raise NotConfigured(
             "The warehouse is your own database (PULSE_WAREHOUSE_URL); it is queried in place, so there is "
             "nothing to sync."
         )
-    run_id = _record_start(app_store, source)
-    try:
-        frames, warnings = load()
-        build_warehouse(path, frames, timezone=settings.timezone)
-    except DataSourceError as error:
-        _record_end(app_store, run_id, status="failed", error=error.user_message)
-        raise
-    except Exception as error:
-        _record_end(app_store, run_id, status="failed", error=repr(error))
-        raise
-    rows = {name: len(frame) for name, frame in frames.items()}
-    _record_end(app_store, run_id, status="succeeded", rows=rows, warnings=warnings)
+    with _sync_lock(settings.data_dir):
+        _mark_interrupted(app_store)
+        run_id = _record_start(app_store, source)
+        try:
+            frames, warnings = load()
+            build_warehouse(path, frames, timezone=settings.timezone)
+            if publish is not None:
+                publish()
+        except DataSourceError as error:
+            _record_end(app_store, run_id, status="failed", error=error.user_message)
+            raise
+        except BaseException as error:
+            _record_end(app_store, run_id, status="failed", error=repr(error))
+            raise
+        rows = {name: len(frame) for name, frame in frames.items()}
+        _record_end(app_store, run_id, status="succeeded", rows=rows, warnings=warnings)
     return SyncResult(source=source, rows=rows, warnings=warnings)
+
+
+@contextmanager
+def _sync_lock(data_dir: Path) -> Iterator[None]:
+    """One sync at a time per data folder, across processes; the OS frees it if a run dies."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / "sync.lock").open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SyncBusy("A sync is already running; the data will refresh when it finishes.") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _mark_interrupted(app_store: AppStore) -> None:
+    """Runs still 'running' while we hold the lock died midway (a crash, a killed process)."""
+    with app_store.begin() as connection:
+        connection.execute(
+            sa.update(tables.sync_runs)
+            .where(tables.sync_runs.c.status == "running")
+            .values(
+                status="interrupted",
+                error="The run stopped before it finished (its process ended); the last complete warehouse is in use.",
+            )
+        )
 
 
 def _record_start(app_store: AppStore, source: str) -> int:
@@ -106,3 +175,54 @@ def _record_end(
             .where(tables.sync_runs.c.id == run_id)
             .values(finished_at=_now(), status=status, rows=rows, warnings=warnings, error=error)
         )
+
+
+def import_files(paths: list[Path], *, settings: Settings, app_store: AppStore, table: str | None = None) -> SyncResult:
+    """Import CSV, Excel or Parquet files (each replaces its table; other tables stay as imported
+    before) and rebuild the warehouse from them; all or nothing. Raises DataSourceError."""
+    staged: list[Path] = []
+
+    def load() -> tuple[Frames, list[str]]:
+        frames, warnings, _ = imports.prepare_import(paths, settings=settings, parsing=parsing(settings), table=table)
+        staged.append(imports.stage_import(frames, settings=settings))
+        if settings.community_source != "imports":
+            warnings.append(
+                f"The configured source is {settings.community_source!r}: a sync from it will replace these "
+                'files. Set community_source = "imports" to keep what you import.'
+            )
+        return frames, warnings
+
+    try:
+        return run_sync(
+            settings=settings,
+            app_store=app_store,
+            source="import: " + ", ".join(path.name for path in paths),
+            load=load,
+            publish=lambda: imports.publish_import(staged[0], settings=settings),
+        )
+    except BaseException:
+        for folder in staged:
+            imports.discard_import(folder)
+        raise
+
+
+def recent_runs(app_store: AppStore, *, limit: int = 20) -> pd.DataFrame:
+    """The latest runs, newest first: source, started, finished, status, rows, warnings, error."""
+    runs = tables.sync_runs
+    return app_store.run(sa.select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit))
+
+
+def last_good_sync(app_store: AppStore) -> datetime | None:
+    """When the warehouse in use was built (the last run that succeeded), in UTC."""
+    runs = tables.sync_runs
+    with app_store.read() as connection:
+        return connection.scalar(sa.select(sa.func.max(runs.c.finished_at)).where(runs.c.status == "succeeded"))
+
+
+def sync_due(*, settings: Settings, app_store: AppStore, now: datetime) -> bool:
+    """True when the last run (good or not) started sheets_refresh_minutes ago or more, or never ran:
+    a failing source is retried on the same schedule, not on every page view."""
+    runs = tables.sync_runs
+    with app_store.read() as connection:
+        started = connection.scalar(sa.select(sa.func.max(runs.c.started_at)))
+    return started is None or now - started >= timedelta(minutes=settings.sheets_refresh_minutes)

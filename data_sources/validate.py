@@ -20,7 +20,7 @@ TABLES: dict[str, sa.Table] = {
 REQUIRED_TABLES = ("members", "activities")
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
-OFFSET_PATTERN = r"(?:Z|[+-]\d{2}:?\d{2})$"
+OFFSET_PATTERN = r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 
 
 @dataclass(frozen=True)
@@ -33,52 +33,150 @@ class RawTable:
     first_row: int = 2
 
 
+@dataclass(frozen=True)
+class Parsing:
+    """How to read dates: the community's time zone for values without an offset, and whether
+    ambiguous dates like 05/03/2024 are day first (the date_order setting)."""
+
+    timezone: str = "UTC"
+    day_first: bool = False
+
+
 @dataclass
 class Validated:
     frames: dict[str, pd.DataFrame]
     warnings: list[str] = field(default_factory=list)
 
 
+def raw_table(frame: pd.DataFrame, *, name: str, file: str) -> RawTable:
+    """A table as read, headers trimmed and rows with nothing in them (Excel's and Sheets' blank
+    trailing rows) dropped; the rows kept keep their numbers."""
+    frame.columns = [str(column).strip() for column in frame.columns]
+    if not frame.empty:
+        # Only rows whose first cell is empty can be blank: the whole-frame check stays off 10M rows.
+        candidates = frame[_empty(frame.iloc[:, 0])]
+        if not candidates.empty:
+            blank = candidates.apply(_empty).all(axis=1)
+            frame = frame.drop(index=blank[blank].index)
+    return RawTable(name=name, file=file, frame=frame)
+
+
+def _empty(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.isna()
+    return values.fillna("").astype("str").str.strip() == ""
+
+
 def _required(column: sa.Column) -> bool:
-    return not column.nullable or column.primary_key
+    """A column whose cells need a value; a flag with a default (is_team) may be left out."""
+    return (not column.nullable or column.primary_key) and column.default is None
 
 
-def _parse_timestamps(values: pd.Series, *, timezone: str) -> pd.Series:
-    """ISO 8601 text to naive UTC; values without an offset are taken in the community's zone."""
-    aware = values.str.contains(OFFSET_PATTERN, regex=True, na=False)
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    if aware.any():
-        with_offset = pd.to_datetime(values[aware], format="ISO8601", utc=True, errors="coerce")
-        parsed[aware] = with_offset.dt.tz_localize(None).astype("datetime64[us]")
-    naive = ~aware & (values != "")
-    if naive.any():
-        local = pd.to_datetime(values[naive], format="ISO8601", errors="coerce")
-        if timezone != "UTC":
-            local = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
-            local = local.dt.tz_convert("UTC").dt.tz_localize(None)
-        parsed[naive] = local.astype("datetime64[us]")
+def _local_formats(day_first: bool) -> list[str]:
+    """Spreadsheet forms of a date and time, tried in order after ISO 8601."""
+    times = (" %H:%M:%S", " %H:%M", "", " %I:%M:%S %p", " %I:%M %p")
+    days = ("%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%d/%m/%Y" if day_first else "%m/%d/%Y", "%d.%m.%Y")
+    days += ("%d-%m-%Y",) if day_first else ("%m-%d-%Y",)
+    return [day + time for day in days for time in times]
+
+
+def _day_first(text: pd.Series, *, default: bool) -> tuple[bool, str | None]:
+    """Whether dates like 05/03/2024 are day first: decided by a part above 12, else `default`
+    (the date_order setting), with a note so the person can check."""
+    parts = text.str.extract(r"^(\d{1,2})[/\-](\d{1,2})[/\-]\d{4}").dropna().astype(int)
+    if parts.empty:
+        return default, None
+    day_first, month_first = bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
+    if day_first != month_first:
+        return day_first, None
+    example = text[parts.index[0]]
+    if day_first and month_first:
+        return default, f"mixes day-first and month-first dates (e.g. {example!r}); read as {_order(default)}"
+    return default, f"dates such as {example!r} could be either order; read as {_order(default)} (setting date_order)"
+
+
+def _order(day_first: bool) -> str:
+    return "day first" if day_first else "month first"
+
+
+def _parse_local(text: pd.Series, *, day_first: bool) -> pd.Series:
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    for form in _local_formats(day_first):
+        todo = parsed.isna()
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(text[todo], format=form, errors="coerce").astype("datetime64[us]")
     return parsed
 
 
-def _convert(raw: pd.Series, column: sa.Column, *, timezone: str) -> tuple[pd.Series, pd.Series, str]:
-    """Typed values, a mask of cells that failed, and how to write them correctly."""
-    text = raw.fillna("").astype("str").str.strip()
+def _parse_timestamps(values: pd.Series, *, parsing: Parsing) -> tuple[pd.Series, str | None]:
+    """Date/time text to naive UTC, and a note on how ambiguous dates were read.
+
+    ISO 8601 first (the fast path for large files), then spreadsheet forms: 2024/3/5 14:03:22,
+    2024年3月5日, 3/5/2024 2:03 PM (US), 05.03.2024 (European). A trailing offset (+08:00, Z, UTC)
+    is honoured; values without one are taken in the community's time zone.
+    """
+    aware = values.str.contains(OFFSET_PATTERN, regex=True, na=False)
+    naive = ~aware & (values != "")
+    utc = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    local = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    if aware.any():
+        with_offset = pd.to_datetime(values[aware], format="ISO8601", utc=True, errors="coerce")
+        utc[aware] = with_offset.dt.tz_localize(None).astype("datetime64[us]")
+    if naive.any():
+        local[naive] = pd.to_datetime(values[naive], format="ISO8601", errors="coerce").astype("datetime64[us]")
+    note = None
+    rest = values[(aware & utc.isna()) | (naive & local.isna())]
+    if not rest.empty:
+        split = rest.str.extract(f"^(.*?)\\s*({OFFSET_PATTERN})")
+        text = split[0].fillna(rest).str.strip()
+        day_first, note = _day_first(text, default=parsing.day_first)
+        parsed = _parse_local(text, day_first=day_first)
+        offset = split[1].dropna()
+        shifted = parsed[offset.index] - _offsets(offset)
+        utc[shifted.index] = shifted
+        plain = parsed.drop(offset.index)
+        local[plain.index] = plain
+    if local.notna().any() and parsing.timezone != "UTC":
+        zoned = local.dt.tz_localize(parsing.timezone, ambiguous="NaT", nonexistent="NaT")
+        local = zoned.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+    return utc.fillna(local), note
+
+
+def _offsets(offset: pd.Series) -> pd.Series:
+    """'+08:00', '-0530', 'Z', 'UTC' as timedeltas east of UTC."""
+    parts = offset.str.extract(r"([+-])(\d{2}):?(\d{2})")
+    sign = parts[0].map({"+": 1, "-": -1}).fillna(0)
+    minutes = parts[1].fillna("0").astype(int) * 60 + parts[2].fillna("0").astype(int)
+    return pd.to_timedelta(sign * minutes, unit="min")
+
+
+def _convert(raw: pd.Series, column: sa.Column, *, parsing: Parsing) -> tuple[pd.Series, pd.Series, str, str | None]:
+    """Typed values, a mask of cells that failed, how to write them correctly, and a note."""
     kind = type(column.type)
+    if kind is sa.DateTime and pd.api.types.is_datetime64_any_dtype(raw):  # Parquet keeps its types
+        if raw.dt.tz is None and parsing.timezone != "UTC":
+            raw = raw.dt.tz_localize(parsing.timezone, ambiguous="NaT", nonexistent="NaT")
+        if raw.dt.tz is not None:
+            raw = raw.dt.tz_convert("UTC").dt.tz_localize(None)
+        return raw.astype("datetime64[us]"), pd.Series(False, index=raw.index), "", None
+    text = raw.fillna("").astype("str").str.strip()
     if kind is sa.DateTime:
-        parsed = _parse_timestamps(text, timezone=timezone)
-        return parsed, parsed.isna() & (text != ""), "is not a date/time (use ISO 8601, e.g. 2025-03-05 14:03:22)"
+        parsed, note = _parse_timestamps(text, parsing=parsing)
+        hint = "is not a date/time (use e.g. 2025-03-05 14:03:22, 2025/3/5 14:03 or 3/5/2025 2:03 PM)"
+        return parsed, parsed.isna() & (text != ""), hint, note
     if kind is sa.Float:
         numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
-        return numbers.astype("float64"), numbers.isna() & (text != ""), "is not a number"
+        return numbers.astype("float64"), numbers.isna() & (text != ""), "is not a number", None
     if kind is sa.Boolean:
         lowered = text.str.lower()
         bad = ~lowered.isin(TRUE_WORDS | FALSE_WORDS)
-        return lowered.isin(TRUE_WORDS), bad, "is not true/false"
+        return lowered.isin(TRUE_WORDS), bad, "is not true/false", None
     strings = text.where(text != "")  # stays Arrow-backed text: no Python object per cell
-    return strings, pd.Series(False, index=text.index), ""
+    return strings, pd.Series(False, index=text.index), "", None
 
 
-def validate_table(raw: RawTable, *, timezone: str) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+def validate_table(raw: RawTable, *, parsing: Parsing) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """Typed frame in canonical column order, the problems found, and warnings."""
     table = TABLES[raw.name]
     problems: list[Problem] = []
@@ -93,13 +191,18 @@ def validate_table(raw: RawTable, *, timezone: str) -> tuple[pd.DataFrame, list[
     if problems:
         return pd.DataFrame(), problems, warnings
 
-    rows = pd.RangeIndex(len(raw.frame)) + raw.first_row
+    rows = pd.Index(raw.frame.index) + raw.first_row  # blank rows dropped keep their numbers
     typed: dict[str, pd.Series] = {}
     for column in table.columns:
         if column.name not in present:
-            typed[column.name] = pd.Series([None] * len(raw.frame), dtype="object")
+            default = column.default.arg if column.default is not None else None
+            typed[column.name] = pd.Series(
+                [default] * len(raw.frame), dtype="bool" if default is not None else "object"
+            )
             continue
-        values, bad, hint = _convert(raw.frame[column.name].reset_index(drop=True), column, timezone=timezone)
+        values, bad, hint, note = _convert(raw.frame[column.name].reset_index(drop=True), column, parsing=parsing)
+        if note:
+            warnings.append(f"{raw.file}, column {column.name}: {note}")
         for position in bad[bad].index[: InvalidData.SHOWN]:
             cell = raw.frame[column.name].iloc[position]
             problems.append(Problem(raw.file, int(rows[position]), column.name, f"{cell!r} {hint}"))
@@ -120,19 +223,23 @@ def validate_table(raw: RawTable, *, timezone: str) -> tuple[pd.DataFrame, list[
     return frame, problems, warnings
 
 
-def validate(raws: dict[str, RawTable], *, timezone: str) -> Validated:
-    """Validate every table; raise InvalidData listing all problems, or return typed frames."""
+def validate(raws: dict[str, RawTable], *, parsing: Parsing, base: dict[str, pd.DataFrame] | None = None) -> Validated:
+    """Validate every table; raise InvalidData listing all problems, or return typed frames.
+
+    Tables not in `raws` come from `base` (typed frames kept from an earlier import), else empty.
+    """
     problems: list[Problem] = []
     result = Validated(frames={})
+    kept = base or {}
     for name in REQUIRED_TABLES:
-        if name not in raws:
-            problems.append(Problem(f"{name}.csv", None, None, "required table is missing"))
+        if name not in raws and name not in kept:
+            problems.append(Problem(name, None, None, f"required table is missing: give a {name} file or sheet"))
     for name, table in TABLES.items():
         raw = raws.get(name)
         if raw is None:
-            result.frames[name] = pd.DataFrame({column.name: [] for column in table.columns})
+            result.frames[name] = kept.get(name, pd.DataFrame({column.name: [] for column in table.columns}))
             continue
-        frame, table_problems, warnings = validate_table(raw, timezone=timezone)
+        frame, table_problems, warnings = validate_table(raw, parsing=parsing)
         problems.extend(table_problems)
         result.warnings.extend(warnings)
         result.frames[name] = frame

@@ -106,7 +106,7 @@ def test_bad_number_in_activities_is_located(env, tmp_path):
 def test_missing_members_file_is_reported(env, tmp_path):
     settings, store = env
     folder = write_folder(tmp_path / "in", activities=ACTIVITIES_CSV)
-    with pytest.raises(InvalidData, match=re.escape("members.csv: required table is missing")):
+    with pytest.raises(InvalidData, match=re.escape("members: required table is missing")):
         sync(settings=settings, app_store=store, source=str(folder))
 
 

@@ -1,0 +1,151 @@
+"""Community data from the files people export: CSV, Excel (.xlsx) and Parquet.
+
+Everything comes out as a RawTable of text cells (Parquet keeps its typed date/time columns), so
+one validation step finds every problem with file, sheet, row and column. Exports are messy: CSV is
+read as UTF-8 (with or without BOM) or else GB18030 (Chinese Excel and WPS exports), quoted values
+may span lines, and rows with nothing in them (Excel's blank trailing rows) are dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable
+from data_sources.validate import TABLES, RawTable, raw_table
+
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+ENCODINGS = ("utf-8-sig", "gb18030")  # tried in order; GB18030 is a superset of GBK and GB2312
+
+
+def _csv_frame(source: Path | io.BytesIO, *, encoding: str) -> pd.DataFrame:
+    """Text cells, parsed by pyarrow's multi-threaded reader (10M rows in seconds); files it cannot
+    parse (a value spanning lines, an uneven row) are read again by pandas' own parser, whose
+    errors say where."""
+    options = {"dtype": str, "keep_default_na": False, "encoding": encoding, "skip_blank_lines": True}
+    if encoding == "utf-8-sig":
+        try:
+            return pd.read_csv(source, engine="pyarrow", **options)
+        except (pa.ArrowInvalid, ValueError):
+            if isinstance(source, io.BytesIO):
+                source.seek(0)
+    return pd.read_csv(source, **options)
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
+    for encoding in ENCODINGS:
+        try:
+            return _csv_frame(path, encoding=encoding), encoding
+        except UnicodeDecodeError as error:
+            last = error
+    raise InvalidData(
+        [Problem(path.name, None, None, f"is neither UTF-8 nor GB18030 text ({last.reason}); save it as UTF-8")]
+    )
+
+
+def _table_name(stem: str, *, file: str) -> str:
+    name = stem.strip().lower()
+    if name not in TABLES:
+        raise InvalidData(
+            [Problem(file, None, None, f"is not named after a table ({', '.join(TABLES)}); rename it or say which")]
+        )
+    return name
+
+
+def read_csv_table(path: Path, *, name: str) -> RawTable:
+    """One CSV file as text cells."""
+    try:
+        frame, _ = _read_csv(path)
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise InvalidData([Problem(path.name, None, None, f"is not a well-formed CSV file: {error}")]) from error
+    except pd.errors.EmptyDataError as error:
+        raise InvalidData([Problem(path.name, None, None, "is empty; it needs at least a header row")]) from error
+    except OSError as error:
+        raise SourceUnavailable(f"Could not read {path}: {error.strerror}.") from error
+    return raw_table(frame, name=name, file=path.name)
+
+
+def _read_excel(path: Path, *, table: str | None) -> list[RawTable]:
+    """Sheets named after tables; a workbook with one sheet may instead be named after its table."""
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
+    except (ValueError, KeyError, OSError) as error:
+        raise InvalidData([Problem(path.name, None, None, f"is not a readable .xlsx workbook: {error}")]) from error
+    named = {sheet: frame for sheet, frame in sheets.items() if sheet.strip().lower() in TABLES}
+    if table is not None or (not named and len(sheets) == 1):
+        sheet, frame = next(iter(sheets.items()))
+        name = table or _table_name(path.stem, file=path.name)
+        return [raw_table(frame, name=name, file=f"{path.name} [{sheet}]")]
+    if not named:
+        raise InvalidData([Problem(path.name, None, None, f"has no sheet named after a table ({', '.join(TABLES)})")])
+    return [
+        raw_table(frame, name=sheet.strip().lower(), file=f"{path.name} [{sheet}]") for sheet, frame in named.items()
+    ]
+
+
+def _read_parquet(path: Path, *, name: str) -> RawTable:
+    try:
+        frame = pd.read_parquet(path)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise InvalidData([Problem(path.name, None, None, f"is not a readable Parquet file: {error}")]) from error
+    typed = {
+        column: values
+        if pd.api.types.is_datetime64_any_dtype(values)
+        else values.astype("str").where(values.notna(), "")
+        for column, values in frame.items()
+    }
+    return raw_table(pd.DataFrame(typed), name=name, file=path.name)
+
+
+def read_file(path: Path, *, table: str | None = None) -> list[RawTable]:
+    """The tables in one file: named by `table`, else by the file's name (members.csv) or, in a
+    workbook, by its sheets' names."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidData([Problem(path.name, None, None, f"is not a {', '.join(SUFFIXES)} file")])
+    if not path.is_file():
+        raise SourceUnavailable(f"Could not read {path}: there is no such file.")
+    if suffix == ".xlsx":
+        return _read_excel(path, table=table)
+    name = table or _table_name(path.stem, file=path.name)
+    if suffix == ".parquet":
+        return [_read_parquet(path, name=name)]
+    return [read_csv_table(path, name=name)]
+
+
+def read_files(paths: list[Path], *, table: str | None = None) -> dict[str, RawTable]:
+    """Every table in the files; a table given twice is refused rather than one silently winning."""
+    found: dict[str, RawTable] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            tables = read_file(path, table=table)
+        except InvalidData as error:
+            problems.extend(error.problems)
+            continue
+        for raw in tables:
+            if raw.name in found:
+                problems.append(
+                    Problem(raw.file, None, None, f"holds {raw.name}, already read from {found[raw.name].file}")
+                )
+            found[raw.name] = raw
+    if problems:
+        raise InvalidData(problems)
+    return found
+
+
+def read_folder(folder: Path) -> dict[str, RawTable]:
+    """Every table found in the folder: members.csv, activities.xlsx, campaigns.parquet, ..."""
+    if not folder.is_dir():
+        raise NotConfigured(
+            f"{folder} is not a folder. Point --source at a folder holding members and activities files "
+            f"({', '.join(SUFFIXES)})."
+        )
+    paths = [
+        path for path in sorted(folder.iterdir()) if path.suffix.lower() in SUFFIXES and path.stem.lower() in TABLES
+    ]
+    return read_files(paths)

@@ -1,0 +1,69 @@
+"""Files imported by upload or `cli.py import`, kept as the "imports" source.
+
+An import validates the given files (a table each: members.csv, activities.xlsx, ...), combines
+them with the tables imported before, and rebuilds the warehouse from the result. The typed tables
+are kept as Parquet in <data_dir>/imports, a link swapped only after the warehouse was, so an import
+is all or nothing: a bad file changes neither the warehouse nor what was imported before.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from data_sources.files import read_files
+from data_sources.validate import TABLES, Parsing, validate
+from settings import Settings
+
+
+def imports_dir(settings: Settings) -> Path:
+    return settings.data_dir / "imports"
+
+
+def stored_frames(settings: Settings) -> dict[str, pd.DataFrame]:
+    """The typed tables imported so far ({} before the first import)."""
+    folder = imports_dir(settings)
+    return {
+        name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES if (folder / f"{name}.parquet").exists()
+    }
+
+
+def prepare_import(
+    paths: list[Path], *, settings: Settings, parsing: Parsing, table: str | None = None
+) -> tuple[dict[str, pd.DataFrame], list[str], list[str]]:
+    """Frames for the warehouse, warnings, and the tables the files replace; raises InvalidData."""
+    raws = read_files(paths, table=table)
+    validated = validate(raws, parsing=parsing, base=stored_frames(settings))
+    return validated.frames, validated.warnings, sorted(raws)
+
+
+def stage_import(frames: dict[str, pd.DataFrame], *, settings: Settings) -> Path:
+    """Write the tables beside the current imports; `publish_import` makes them current."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    staged = settings.data_dir / f"imports-{stamp}-{os.getpid()}"
+    staged.mkdir(parents=True)
+    for name, frame in frames.items():
+        frame.to_parquet(staged / f"{name}.parquet", index=False)
+    return staged
+
+
+def publish_import(staged: Path, *, settings: Settings) -> None:
+    """Point <data_dir>/imports at the staged folder in one rename, then remove the old folder."""
+    link = imports_dir(settings)
+    previous = link.resolve() if link.is_symlink() else None
+    if link.exists() and not link.is_symlink():
+        raise RuntimeError(f"{link} is a folder, not the link imports are kept behind; move it away.")
+    temporary = link.with_name(f".imports.{os.getpid()}.link")
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(staged.name)
+    os.replace(temporary, link)
+    if previous is not None and previous != staged.resolve():
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def discard_import(staged: Path) -> None:
+    shutil.rmtree(staged, ignore_errors=True)
