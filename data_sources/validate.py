@@ -101,7 +101,7 @@ def _order(day_first: bool) -> str:
 
 def _parse_local(text: pd.Series, *, day_first: bool) -> pd.Series:
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    for form in _local_formats(day_first):
+    for form in ["ISO8601", *_local_formats(day_first)]:
         todo = parsed.isna()
         if not todo.any():
             break
