@@ -139,10 +139,10 @@ def _handler(server: SheetsServer) -> type[BaseHTTPRequestHandler]:
                 replies.append({"addSheet": {"properties": {**properties, "sheetId": index, "index": index}}})
             self._send(200, {"replies": replies})
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             self._route("GET")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self._route("POST")
 
     return Handler

@@ -132,7 +132,7 @@ def test_a_server_error_that_persists_gives_up_with_a_clear_message(env):
 
 def test_an_unknown_spreadsheet_says_to_check_the_key_and_sharing(env):
     settings, store, server = env
-    with pytest.raises(SourceUnavailable, match="Spreadsheet book1 was not found.*shared with the service account"):
+    with pytest.raises(SourceUnavailable, match=r"Spreadsheet book1 was not found.*shared with the service account"):
         sync(settings=settings, app_store=store, sheets_client=local_client(server))
 
 
