@@ -26,10 +26,11 @@ import pandas as pd
 
 from data_sources import demo
 from data_sources.errors import DataSourceError
+from data_sources.mapping import load_mapping, mark_mapping
 from data_sources.rollup import build_rollup, refresh_statistics
 from data_sources.sync import SyncResult, import_files, run_sync, sync, sync_due
 from data_sources.validate import TABLES
-from data_sources.warehouse import Warehouse
+from data_sources.warehouse import open_warehouse
 from engines import create_engine
 from exports import safe_csv
 from feedback import importer
@@ -175,6 +176,8 @@ def command_rollup(settings: Settings, store: AppStore, args: argparse.Namespace
         return 0
     engine = create_engine(settings.warehouse_url)
     try:
+        if settings.warehouse_mapping is not None:  # the rollup reads their tables through it
+            mark_mapping(engine, load_mapping(settings.warehouse_mapping))
         with engine.begin() as connection:
             rows = build_rollup(connection, timezone=settings.timezone)
         refresh_statistics(engine)
@@ -245,7 +248,7 @@ def _filters(args: argparse.Namespace, settings: Settings, *, start: date, end: 
 def command_report(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     filters = _filters(args, settings, start=args.start, end=args.end)
     store.migrate()
-    warehouse = Warehouse(settings.warehouse_url)
+    warehouse = open_warehouse(settings)
     if args.section == "overview":
         kpis = overview_kpis(warehouse=warehouse, app_store=store, filters=filters).kpis
         section = {"kpis": {key: {"current": kpi.current, "previous": kpi.previous} for key, kpi in kpis.items()}}
@@ -323,7 +326,7 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
     if not versions:
         print(f"cli.py survey: no survey {args.slug!r}; `python cli.py survey list` shows them", file=sys.stderr)
         return 1
-    warehouse = Warehouse(settings.warehouse_url)
+    warehouse = open_warehouse(settings)
     if args.survey_command == "links":
         kind = next(kind for kind in links.AUDIENCE_KINDS if getattr(args, kind))
         audience = links.Audience(kind=kind, value=getattr(args, kind))
@@ -360,7 +363,7 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
     try:
         result = importer.import_feedback(
             store,
-            Warehouse(settings.warehouse_url),
+            open_warehouse(settings),
             name=args.file.name,
             content=args.file.read_bytes(),
             default_source=args.source,

@@ -79,7 +79,7 @@ def clear_caches(settings) -> None:
     (the app's modules stay imported, as on a running server)."""
     import streamlit as st
 
-    data.warehouse(settings.warehouse_url).dispose()
+    data.warehouse(settings).dispose()
     data.app_store(settings.app_db_url).dispose()
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -6,7 +6,8 @@ on every query and open a new read-only engine when it moved. The unique name ma
 shares one database instance per path within a process, so reopening the *same* path after
 replacing the file would keep serving the old data while any old connection is alive.
 
-Any other SQLAlchemy URL (PostgreSQL, SQLite, ...) is queried in place and never built.
+Any other SQLAlchemy URL (PostgreSQL, SQLite, ...) is queried in place and never built, through a
+mapping to its own tables and columns when one is configured (data_sources/mapping.py).
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from sqlalchemy.engine import Engine
 
 import schema
 from data_sources.errors import NotConfigured, SourceUnavailable
+from data_sources.mapping import Mapping, load_mapping, mark_mapping
 from data_sources.rollup import build_rollup
 from engines import create_engine, read_frame
 from metrics.member_days import mark_dialect
+from settings import Settings
 
 DUCKDB_TYPES = {sa.String: "VARCHAR", sa.DateTime: "TIMESTAMP", sa.Boolean: "BOOLEAN", sa.Float: "DOUBLE"}
 SORT_KEYS = {"members": "joined_at", "activities": "occurred_at", "campaigns": "starts_at"}
@@ -35,9 +38,15 @@ KEPT_BUILDS = 2
 class Warehouse:
     """Runs metric queries against the community data and returns small DataFrames."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, mapping: Mapping | None = None) -> None:
         self.url = url
+        self.mapping = mapping
         self._path = Path(url.removeprefix("duckdb:///")) if url.startswith("duckdb:///") else None
+        if mapping is not None and self._path is not None:
+            raise NotConfigured(
+                "warehouse_mapping is for your own database queried in place (warehouse_url); "
+                "the built-in warehouse already has the canonical tables."
+            )
         self._engine: Engine | None = None
         self._target: str | None = None
         self._lock = threading.Lock()
@@ -61,8 +70,15 @@ class Warehouse:
         with self._lock:
             if self._path is None:
                 if self._engine is None:
-                    self._engine = create_engine(self.url, analytic=True)
-                    mark_dialect(self._engine)
+                    engine = create_engine(self.url, analytic=True)
+                    try:
+                        if self.mapping is not None:
+                            mark_mapping(engine, self.mapping)
+                        mark_dialect(engine)
+                    except BaseException:
+                        engine.dispose()
+                        raise
+                    self._engine = engine
                 return self._engine
             target = self._resolve()
             if target != self._target:
@@ -93,6 +109,12 @@ class Warehouse:
             if self._engine is not None:
                 self._engine.dispose()
             self._engine, self._target = None, None
+
+
+def open_warehouse(settings: Settings) -> Warehouse:
+    """The configured warehouse, with its mapping when one is set (checked on first use)."""
+    mapping = load_mapping(settings.warehouse_mapping) if settings.warehouse_mapping else None
+    return Warehouse(settings.warehouse_url, mapping=mapping)
 
 
 def _create_table_sql(table: sa.Table, source: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from data_sources.warehouse import Warehouse
+from data_sources.warehouse import Warehouse, open_warehouse
 from feedback import importer, inbox
 from feedback.sentiment import sentiment_of
 from metrics import campaigns, contributions, feedback, levels, members, overview, profile, sections, survey_results
@@ -34,8 +34,8 @@ def current_settings() -> Settings:
 
 
 @st.cache_resource
-def warehouse(url: str) -> Warehouse:
-    return Warehouse(url)
+def warehouse(settings: Settings) -> Warehouse:
+    return open_warehouse(settings)
 
 
 @st.cache_resource
@@ -46,17 +46,17 @@ def app_store(url: str) -> AppStore:
 
 
 def _stores(settings: Settings) -> tuple[Warehouse, AppStore]:
-    return warehouse(settings.warehouse_url), app_store(settings.app_db_url)
+    return warehouse(settings), app_store(settings.app_db_url)
 
 
 def data_version(settings: Settings) -> str:
     """Changes whenever sync swaps in a new warehouse; part of every cache key below."""
-    return warehouse(settings.warehouse_url).version()
+    return warehouse(settings).version()
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_dimension_values(settings: Settings, version: str) -> dict[str, list[str]]:
-    store = warehouse(settings.warehouse_url)
+    store = warehouse(settings)
     return {name: store.run(members.dimension_values_query(name))["value"].tolist() for name in MEMBER_DIMENSIONS}
 
 
@@ -70,7 +70,7 @@ def load_overview(settings: Settings, version: str, filters: Filters) -> overvie
 def load_new_members_by_week(
     settings: Settings, version: str, filters: Filters, dimension: str = "channel"
 ) -> pd.DataFrame:
-    community = warehouse(settings.warehouse_url)
+    community = warehouse(settings)
     return with_dates(community.run(members.new_members_by_week_query(filters=filters, dimension=dimension)), "week")
 
 
@@ -79,34 +79,34 @@ def load_new_members_by_week(
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_member_kpis(settings: Settings, version: str, filters: Filters) -> dict[str, Kpi]:
-    return sections.member_kpis(warehouse=warehouse(settings.warehouse_url), filters=filters)
+    return sections.member_kpis(warehouse=warehouse(settings), filters=filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_growth_by(settings: Settings, version: str, filters: Filters, dimension: str) -> pd.DataFrame:
-    return sections.growth_by(warehouse=warehouse(settings.warehouse_url), filters=filters, dimension=dimension)
+    return sections.growth_by(warehouse=warehouse(settings), filters=filters, dimension=dimension)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_cohorts(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
-    return sections.cohort_grid(warehouse=warehouse(settings.warehouse_url), filters=filters)
+    return sections.cohort_grid(warehouse=warehouse(settings), filters=filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_level_changes(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
-    return sections.level_changes(warehouse=warehouse(settings.warehouse_url), filters=filters)
+    return sections.level_changes(warehouse=warehouse(settings), filters=filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_members_at_level(settings: Settings, version: str, filters: Filters, level: str) -> pd.DataFrame:
-    rows = warehouse(settings.warehouse_url).run(levels.members_at_level_query(filters=filters, level=level))
+    rows = warehouse(settings).run(levels.members_at_level_query(filters=filters, level=level))
     return with_dates(rows, "last_day")
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_slipping_champions(settings: Settings, version: str, filters: Filters, include_email: bool) -> pd.DataFrame:
     query = levels.slipping_champions_query(filters=filters, include_email=include_email)
-    return with_dates(warehouse(settings.warehouse_url).run(query), "last_day")
+    return with_dates(warehouse(settings).run(query), "last_day")
 
 
 # Engagement page
@@ -114,18 +114,18 @@ def load_slipping_champions(settings: Settings, version: str, filters: Filters, 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_engagement_kpis(settings: Settings, version: str, filters: Filters) -> dict[str, Kpi]:
-    return sections.engagement_kpis(warehouse=warehouse(settings.warehouse_url), filters=filters)
+    return sections.engagement_kpis(warehouse=warehouse(settings), filters=filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_activity(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
-    rows = warehouse(settings.warehouse_url).run(contributions.activity_by_bucket_query(filters=filters))
+    rows = warehouse(settings).run(contributions.activity_by_bucket_query(filters=filters))
     return with_dates(rows, "bucket")
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_active_by_platform(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
-    return warehouse(settings.warehouse_url).run(contributions.active_by_platform_query(filters=filters))
+    return warehouse(settings).run(contributions.active_by_platform_query(filters=filters))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -133,7 +133,7 @@ def load_top_contributors(
     settings: Settings, version: str, filters: Filters, platform: str | None, kind: str | None
 ) -> pd.DataFrame:
     query = contributions.top_contributors_query(filters=filters, platform=platform, kind=kind)
-    return warehouse(settings.warehouse_url).run(query)
+    return warehouse(settings).run(query)
 
 
 # Campaigns page
@@ -149,7 +149,7 @@ def load_campaigns(settings: Settings, version: str, filters: Filters) -> pd.Dat
 def load_campaign_daily(
     settings: Settings, version: str, filters: Filters, campaign_id: str, starts_at: datetime
 ) -> pd.DataFrame:
-    community = warehouse(settings.warehouse_url)
+    community = warehouse(settings)
     rows = community.run(campaigns.campaign_daily_query(filters=filters, campaign_id=campaign_id, starts_at=starts_at))
     lift_row = community.run(campaigns.lift_query(filters=filters, starts=[starts_at], campaign_id=campaign_id)).iloc[0]
     return campaigns.daily_shares(rows, lift_row=lift_row, starts_at=starts_at, filters=filters)
@@ -160,14 +160,14 @@ def load_campaign_newcomers(
     settings: Settings, version: str, filters: Filters, campaign_id: str, include_email: bool
 ) -> pd.DataFrame:
     query = campaigns.campaign_newcomers_query(filters=filters, campaign_id=campaign_id, include_email=include_email)
-    return warehouse(settings.warehouse_url).run(query)
+    return warehouse(settings).run(query)
 
 
 # Member lookup: searches are small and personal, so they are not cached; a profile is read fresh.
 
 
 def search_members(settings: Settings, text: str, *, include_email: bool) -> pd.DataFrame:
-    return warehouse(settings.warehouse_url).run(profile.search_members_query(text, include_email=include_email))
+    return warehouse(settings).run(profile.search_members_query(text, include_email=include_email))
 
 
 def load_profile(
@@ -234,11 +234,11 @@ def load_free_text(settings: Settings, slug: str, filters: Filters) -> pd.DataFr
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_campaign_choices(settings: Settings, version: str) -> pd.DataFrame:
-    return warehouse(settings.warehouse_url).run(links.campaign_choices_query())
+    return warehouse(settings).run(links.campaign_choices_query())
 
 
 def load_audience(settings: Settings, audience: links.Audience) -> pd.DataFrame:
-    return warehouse(settings.warehouse_url).run(links.audience_query(audience))
+    return warehouse(settings).run(links.audience_query(audience))
 
 
 # Feedback: triage needs what is stored now, so the inbox and an item are read fresh on every run.
@@ -273,7 +273,7 @@ def load_member_profiles(
     if not member_ids:
         return pd.DataFrame(columns=["member_id", "segment", "level"])
     query = levels.respondent_profiles_query(filters=period, member_ids=list(member_ids))
-    return warehouse(settings.warehouse_url).run(query)
+    return warehouse(settings).run(query)
 
 
 def load_inbox_choices(settings: Settings) -> dict[str, list[str]]:
@@ -314,7 +314,7 @@ def load_negative_share(settings: Settings, version: str, filters: Filters) -> f
 
 
 def member_id_for_email(settings: Settings, email: str) -> str | None:
-    found = warehouse(settings.warehouse_url).run(importer.member_ids_by_email_query([email.strip().lower()]))
+    found = warehouse(settings).run(importer.member_ids_by_email_query([email.strip().lower()]))
     return None if found.empty else str(found["member_id"].iloc[0])
 
 

@@ -479,7 +479,7 @@ def import_section(settings: Settings, store: AppStore, *, actor: str) -> None:
         with data_errors_stop_the_page():
             result = importer.import_feedback(
                 store,
-                data.warehouse(settings.warehouse_url),
+                data.warehouse(settings),
                 name=upload.name,
                 content=upload.getvalue(),
                 default_source=source.strip() or "import",
