@@ -10,6 +10,7 @@ python cli.py survey validate [FILE...]  check survey definitions (default: ever
 python cli.py survey list                publish changed definitions, list surveys with their rates
 python cli.py survey results SLUG        a survey's NPS, CSAT, CES, per-question results, breakdowns
 python cli.py survey links SLUG --segment X > links.csv   personal links (or --channel / --campaign)
+python cli.py survey import SLUG --file FORM.csv | --sheet URL [--map HEADER=QUESTION]   a Google Form's responses
 python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
 """
 
@@ -26,11 +27,13 @@ import pandas as pd
 
 from data_sources import demo
 from data_sources.errors import DataSourceError
+from data_sources.files import read_csv_table
 from data_sources.mapping import load_mapping, mark_mapping
 from data_sources.rollup import build_rollup, refresh_statistics
-from data_sources.sync import SyncResult, import_files, run_sync, sync, sync_due
+from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
+from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
 from data_sources.validate import TABLES
-from data_sources.warehouse import open_warehouse
+from data_sources.warehouse import Warehouse, open_warehouse
 from engines import create_engine
 from exports import safe_csv
 from feedback import importer
@@ -42,6 +45,8 @@ from store.database import AppStore, StoreError
 from surveys import demo as survey_demo
 from surveys import links, registry
 from surveys.definition import DefinitionError, load_definition
+from surveys.forms_import import import_responses
+from surveys.registry import StoredSurvey
 
 
 class Parser(argparse.ArgumentParser):
@@ -116,6 +121,21 @@ def build_parser() -> Parser:
     for kind in links.AUDIENCE_KINDS:
         audience.add_argument(f"--{kind}", help=f"members of this {kind}")
     links_parser.add_argument("--base-url", help="the app's public address (default: PULSE_PUBLIC_URL)")
+    forms = survey_commands.add_parser(
+        "import", help="store a Google Form's responses (CSV export or responses sheet) as the survey's, all or none"
+    )
+    forms.add_argument("slug")
+    where = forms.add_mutually_exclusive_group(required=True)
+    where.add_argument("--file", type=Path, help="the form's responses exported as CSV")
+    where.add_argument("--sheet", help="the responses spreadsheet's URL or key (read as the service account)")
+    forms.add_argument("--worksheet", default="Form Responses 1", help="with --sheet (default: Form Responses 1)")
+    forms.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="HEADER=QUESTION",
+        help="a column for a question id, if its header is not the question's text (repeatable)",
+    )
     feedback_parser = commands.add_parser("feedback", help="the feedback inbox")
     feedback_commands = feedback_parser.add_subparsers(dest="feedback_command", required=True, parser_class=Parser)
     importing = feedback_commands.add_parser("import", help="add feedback from a .csv or .xlsx file, all rows or none")
@@ -290,6 +310,24 @@ def _publish(settings: Settings, store: AppStore) -> int:
     return 1 if problems else 0
 
 
+def _import_forms(
+    settings: Settings, store: AppStore, warehouse: Warehouse, args: argparse.Namespace, *, stored: StoredSurvey
+) -> int:
+    explicit = dict(item.split("=", 1) for item in args.map if "=" in item)
+    if len(explicit) != len(args.map):
+        build_parser().error("--map takes HEADER=QUESTION")
+    if args.file is not None:
+        raw = read_csv_table(args.file, name="responses")
+    else:
+        spreadsheet = open_spreadsheet(open_client(settings), args.sheet)
+        raw = fetch_worksheet(spreadsheet, title=args.worksheet, table="responses")
+    result = import_responses(store, warehouse, stored=stored, raw=raw, explicit=explicit, parsing=parsing(settings))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"Imported {result.added:,} responses into {stored.slug}; {result.already_there:,} were there already.")
+    return 0
+
+
 def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     if args.survey_command == "validate":
         paths = args.files or sorted(settings.surveys_dir.glob("*.yaml"))
@@ -327,6 +365,8 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
         print(f"cli.py survey: no survey {args.slug!r}; `python cli.py survey list` shows them", file=sys.stderr)
         return 1
     warehouse = open_warehouse(settings)
+    if args.survey_command == "import":
+        return _import_forms(settings, store, warehouse, args, stored=versions[0])
     if args.survey_command == "links":
         kind = next(kind for kind in links.AUDIENCE_KINDS if getattr(args, kind))
         audience = links.Audience(kind=kind, value=getattr(args, kind))

@@ -109,7 +109,7 @@ def _parse_local(text: pd.Series, *, day_first: bool) -> pd.Series:
     return parsed
 
 
-def _parse_timestamps(values: pd.Series, *, parsing: Parsing) -> tuple[pd.Series, str | None]:
+def parse_timestamps(values: pd.Series, *, parsing: Parsing) -> tuple[pd.Series, str | None]:
     """Date/time text to naive UTC, and a note on how ambiguous dates were read.
 
     ISO 8601 first (the fast path for large files), then spreadsheet forms: 2024/3/5 14:03:22,
@@ -162,7 +162,7 @@ def _convert(raw: pd.Series, column: sa.Column, *, parsing: Parsing) -> tuple[pd
         return raw.astype("datetime64[us]"), pd.Series(False, index=raw.index), "", None
     text = raw.fillna("").astype("str").str.strip()
     if kind is sa.DateTime:
-        parsed, note = _parse_timestamps(text, parsing=parsing)
+        parsed, note = parse_timestamps(text, parsing=parsing)
         hint = "is not a date/time (use e.g. 2025-03-05 14:03:22, 2025/3/5 14:03 or 3/5/2025 2:03 PM)"
         return parsed, parsed.isna() & (text != ""), hint, note
     if kind is sa.Float:

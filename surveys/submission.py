@@ -23,7 +23,8 @@ from sqlalchemy.engine import Connection
 from feedback.intake import NewFeedback, add_feedback, enrichment
 from store import tables
 from store.database import AppStore, StoreError
-from surveys.answers import Problem, answer_rows, check_survey, feedback_texts, response_score
+from surveys.answers import AnswerRow, Problem, answer_rows, check_survey, feedback_texts, response_score
+from surveys.definition import Survey
 from surveys.links import token_hash
 from surveys.registry import Availability, StoredSurvey, availability, completed_responses
 
@@ -204,6 +205,51 @@ def _write(connection: Connection, submission: _Submission) -> Result:
         response_id = existing.id
 
     rows = answer_rows(stored.survey, submission.answers)
+    _write_answers(connection, stored.survey, rows, response_id=response_id, member_id=member_id, now=submission.now)
+    if invitation is not None:
+        _spend(connection, invitation, response_id=None if stored.anonymous else response_id, now=submission.now)
+    return Result(Outcome.STORED, response_id)
+
+
+def store_response(
+    connection: Connection,
+    *,
+    stored: StoredSurvey,
+    rows: list[AnswerRow],
+    key: str,
+    member_id: str | None,
+    submitted_at: datetime,
+    locale: str,
+    source: str,
+) -> int:
+    """Write a completed response given elsewhere (an imported Google Form), its answers and its
+    inbox items, in the caller's transaction; returns its id."""
+    response_id = connection.execute(
+        tables.responses.insert().values(
+            survey_id=stored.id,
+            member_id=member_id,
+            started_at=submitted_at,
+            submitted_at=submitted_at,
+            completed=True,
+            idempotency_key=key,
+            locale=locale,
+            source=source,
+        )
+    ).inserted_primary_key[0]
+    _write_answers(connection, stored.survey, rows, response_id=response_id, member_id=member_id, now=submitted_at)
+    return int(response_id)
+
+
+def _write_answers(
+    connection: Connection,
+    survey: Survey,
+    rows: list[AnswerRow],
+    *,
+    response_id: int,
+    member_id: str | None,
+    now: datetime,
+) -> None:
+    """The answers, and one feedback item per non-empty free-text answer with the response's score."""
     if rows:
         connection.execute(
             tables.answers.insert(),
@@ -218,10 +264,21 @@ def _write(connection: Connection, submission: _Submission) -> Result:
                 for row in rows
             ],
         )
-    if invitation is not None:
-        _spend(connection, invitation, response_id=None if stored.anonymous else response_id, now=submission.now)
-    _hand_to_inbox(connection, submission, rows=rows, response_id=response_id, member_id=member_id)
-    return Result(Outcome.STORED, response_id)
+    kind, score = response_score(rows) or (None, None)
+    items = [
+        NewFeedback(
+            source="survey",
+            text=row.value_text,
+            created_at=now,
+            member_id=member_id,
+            score=score,
+            score_kind=kind,
+            response_id=response_id,
+            question_id=row.question_id,
+        )
+        for row in feedback_texts(survey, rows)
+    ]
+    add_feedback(connection, items, actor="survey", now=now)
 
 
 def _spend(connection: Connection, invitation: Invitation, *, response_id: int | None, now: datetime) -> None:
@@ -236,28 +293,6 @@ def _spend(connection: Connection, invitation: Invitation, *, response_id: int |
     )
     if spent.rowcount != 1:
         raise _Refused(Outcome.LINK_USED)
-
-
-def _hand_to_inbox(
-    connection: Connection, submission: _Submission, *, rows: list, response_id: int, member_id: str | None
-) -> None:
-    """One feedback item per non-empty free-text answer, with the response's score and member."""
-    texts = feedback_texts(submission.stored.survey, rows)
-    kind, score = response_score(rows) or (None, None)
-    items = [
-        NewFeedback(
-            source="survey",
-            text=row.value_text,
-            created_at=submission.now,
-            member_id=member_id,
-            score=score,
-            score_kind=kind,
-            response_id=response_id,
-            question_id=row.question_id,
-        )
-        for row in texts
-    ]
-    add_feedback(connection, items, actor="survey", now=submission.now)
 
 
 @contextmanager

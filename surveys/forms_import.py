@@ -1,0 +1,264 @@
+"""Responses from a Google Form (its responses sheet or CSV export) stored as a survey's responses.
+
+Each column is matched to a question of the survey's definition: by an explicit mapping (column
+header → question id), else by the question's text in any of its languages; a grid question's
+columns are "Question [Row]". "Timestamp" is when the response was submitted, "Email Address" (or
+"Email") finds the member. Answers are read the way Forms writes them: option labels (a checkbox
+question's joined by ", "), scale numbers, Yes/No; an answer no option matches is the "other" text
+where the question allows it.
+
+An import is all or nothing, and each row is keyed by its content, so importing the same export
+again stores nothing twice. Free-text answers reach the feedback inbox as web answers do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_sources.errors import InvalidData, Problem
+from data_sources.validate import Parsing, RawTable, parse_timestamps
+from feedback.importer import member_ids_by_email_query
+from metrics.scope import Runner
+from store import tables
+from store.database import AppStore
+from surveys.answers import OTHER, answer_rows, check_answer, other_key
+from surveys.definition import SCALES, Question, Survey
+from surveys.registry import StoredSurvey
+from surveys.submission import store_response
+
+TIMESTAMP_HEADERS = ("timestamp", "时间戳记", "提交时间")
+EMAIL_HEADERS = ("email address", "email", "电子邮件地址")
+YES = {"yes", "y", "true", "是", "1"}
+NO = {"no", "n", "false", "否", "0"}
+MESSAGES = {
+    "range": "{value!r} is not a number from {low} to {high}",
+    "yes_no": "{value!r} is not Yes or No",
+    "choice": "{value!r} is not one of the options",
+    "matrix": "{value!r} is not a point of the scale",
+    "too_long": "the answer is {length} characters; at most {limit} fit",
+}
+
+
+@dataclass
+class FormsImport:
+    added: int
+    already_there: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def match_columns(survey: Survey, columns: list[str], explicit: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Column → question id, (question id, row id) for a grid row, or the role "submitted_at" /
+    "email"; and the columns left unmatched."""
+    by_text: dict[str, Question] = {}
+    for question in survey.questions:
+        for words in question.text.values():
+            by_text[_plain(words)] = question
+    matched: dict[str, Any] = {}
+    unmatched = []
+    for column in columns:
+        plain = _plain(column)
+        grid = re.fullmatch(r"(.*)\[(.+)\]", column.strip())
+        if column in explicit:
+            matched[column] = explicit[column]
+        elif plain in TIMESTAMP_HEADERS:
+            matched[column] = "submitted_at"
+        elif plain in EMAIL_HEADERS:
+            matched[column] = "email"
+        elif plain in by_text:
+            matched[column] = by_text[plain].id
+        elif grid and _plain(grid[1]) in by_text and by_text[_plain(grid[1])].type == "matrix":
+            question = by_text[_plain(grid[1])]
+            row = next((r.id for r in question.rows if _plain(grid[2]) in {_plain(w) for w in r.label.values()}), None)
+            if row is None:
+                unmatched.append(column)
+            else:
+                matched[column] = (question.id, row)
+        else:
+            unmatched.append(column)
+    return matched, unmatched
+
+
+def _option(question: Question, text: str, options: tuple = ()) -> str | None:
+    wanted = _plain(text)
+    for option in options or question.options:
+        if wanted == option.id or wanted in {_plain(label) for label in option.label.values()}:
+            return option.id
+    return None
+
+
+def _multi(question: Question, text: str) -> tuple[list[str], str]:
+    """Checkbox answers joined by ", " (labels may hold commas too): the options, and what is left."""
+    rest = f", {text.strip()}, "
+    chosen = []
+    labels = [(label, option.id) for option in question.options for label in option.label.values()]
+    for label, option_id in sorted(labels, key=lambda pair: -len(pair[0])):
+        item = f", {label.strip()}, "
+        if item.casefold() in rest.casefold() and option_id not in chosen:
+            start = rest.casefold().index(item.casefold())
+            rest = rest[:start] + ", " + rest[start + len(item) :]
+            chosen.append(option_id)
+    order = [option.id for option in question.options]
+    return sorted(chosen, key=order.index), rest.strip(", ").strip()
+
+
+def _value(question: Question, text: str, answers: dict[str, Any]) -> Any:
+    """The answer as the survey engine holds it; a value it cannot read is left for the check."""
+    if question.type in SCALES:
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() else text
+    if question.type == "yes_no":
+        lowered = text.casefold()
+        return True if lowered in YES else False if lowered in NO else text
+    if question.type == "choice":
+        chosen = _option(question, text)
+        if chosen is None and question.other:
+            answers[other_key(question.id)] = text
+            return OTHER
+        return chosen or text
+    if question.type == "multi":
+        chosen, rest = _multi(question, text)
+        if rest and question.other:
+            answers[other_key(question.id)] = rest
+            chosen.append(OTHER)
+        elif rest:
+            return [*chosen, rest]
+        return chosen
+    return text  # text types
+
+
+def _scale_point(question: Question, text: str) -> int | str:
+    if text.isdigit():
+        return int(text)
+    for point, label in enumerate(question.scale, start=1):
+        if _plain(text) in {_plain(words) for words in label.values()}:
+            return point
+    return text
+
+
+def _problem(problem: tuple[str, dict], cell: str) -> str | None:
+    code, values = problem
+    if code in ("required", "matrix_rows", "other_missing"):
+        return None  # a form may leave out what the survey requires; an import keeps what was given
+    return MESSAGES.get(code, "{value!r} does not fit this question").format(**{**values, "value": cell})
+
+
+def parse_responses(
+    raw: RawTable, *, survey: Survey, explicit: dict[str, str], parsing: Parsing
+) -> tuple[list[tuple[int, dict[str, Any], datetime, str]], list[str]]:
+    """(row number, answers, submitted at UTC, email) per row and warnings; raises InvalidData
+    naming file, row and column of every problem."""
+    frame = raw.frame
+    matched, unmatched = match_columns(survey, list(frame.columns), explicit)
+    problems: list[Problem] = []
+    ids = {question.id for question in survey.questions}
+    for column, target in matched.items():
+        if isinstance(target, str) and target not in ids | {"submitted_at", "email"}:
+            problems.append(
+                Problem(raw.file, None, column, f"is mapped to {target!r}, not a question of {survey.slug}")
+            )
+    if "submitted_at" not in matched.values():
+        problems.append(Problem(raw.file, None, None, "has no Timestamp column (when each response was submitted)"))
+    if problems:
+        raise InvalidData(problems)
+    warnings = [f"{raw.file}: columns matching no question were left out: {', '.join(unmatched)}"] if unmatched else []
+    stamp_column = next(column for column, target in matched.items() if target == "submitted_at")
+    stamps, _ = parse_timestamps(frame[stamp_column].astype("str").str.strip(), parsing=parsing)
+    rows = []
+    for position, (index, cells) in enumerate(frame.iterrows()):
+        number = int(index) + raw.first_row
+        if pd.isna(stamps.iloc[position]):
+            problems.append(Problem(raw.file, number, stamp_column, f"{cells[stamp_column]!r} is not a date/time"))
+            continue
+        answers: dict[str, Any] = {}
+        for column, target in matched.items():
+            text = str(cells[column]).strip()
+            if not text or target in ("submitted_at", "email"):
+                continue
+            if isinstance(target, tuple):
+                question = survey.question(target[0])
+                answers.setdefault(question.id, {})[target[1]] = _scale_point(question, text)
+            else:
+                answers[target] = _value(survey.question(target), text, answers)
+        for column, target in matched.items():
+            if isinstance(target, tuple):  # one grid row: its own cell is checked, not the whole grid
+                point = answers.get(target[0], {}).get(target[1])
+                high = len(survey.question(target[0]).scale)
+                if point is not None and (not isinstance(point, int) or not 1 <= point <= high):
+                    problems.append(Problem(raw.file, number, column, _problem(("matrix", {}), str(cells[column]))))
+                continue
+            if target in ids and target in answers:
+                question_id = target
+                problem = check_answer(survey.question(question_id), answers)
+                message = problem and _problem(problem, str(cells[column]).strip())
+                if message:
+                    problems.append(Problem(raw.file, number, column, message))
+        email_column = next((column for column, target in matched.items() if target == "email"), None)
+        email = str(cells[email_column]).strip().lower() if email_column else ""
+        rows.append((number, answers, stamps.iloc[position].to_pydatetime(), email))
+    if problems:
+        raise InvalidData(sorted(set(problems), key=lambda p: (p.row or 0, str(p.column))))
+    return rows, warnings
+
+
+def _key(slug: str, submitted_at: datetime, email: str, answers: dict[str, Any]) -> str:
+    """The same row imported again gets the same key, so it is stored once."""
+    content = repr((slug, submitted_at.isoformat(), email, sorted(answers.items(), key=lambda item: item[0])))
+    return "forms:" + hashlib.sha256(content.encode()).hexdigest()[:40]
+
+
+def import_responses(
+    app_store: AppStore,
+    warehouse: Runner,
+    *,
+    stored: StoredSurvey,
+    raw: RawTable,
+    explicit: dict[str, str] | None = None,
+    parsing: Parsing,
+) -> FormsImport:
+    """Store every row as a completed response of `stored` (source google_forms), all or none."""
+    rows, warnings = parse_responses(raw, survey=stored.survey, explicit=explicit or {}, parsing=parsing)
+    emails = sorted({email for *_, email in rows if email})
+    known: dict[str, str] = {}
+    if emails and not stored.anonymous:
+        found = warehouse.run(member_ids_by_email_query(emails))
+        known = dict(zip(found["email"], found["member_id"], strict=True))
+        missing = [email for email in emails if email not in known]
+        if missing:
+            warnings.append(
+                f"{raw.file}: {len(missing)} addresses match no member; their responses are kept without one"
+            )
+    added = 0
+    with app_store.begin() as connection:
+        for _, answers, submitted_at, email in rows:
+            key = _key(stored.slug, submitted_at, email, answers)
+            exists = connection.scalar(
+                sa.select(tables.responses.c.id).where(tables.responses.c.idempotency_key == key)
+            )
+            if exists is not None:
+                continue
+            store_response(
+                connection,
+                stored=stored,
+                rows=answer_rows(stored.survey, answers),
+                key=key,
+                member_id=None if stored.anonymous else known.get(email),
+                submitted_at=submitted_at,
+                locale=stored.survey.languages[0],
+                source="google_forms",
+            )
+            added += 1
+    return FormsImport(added=added, already_there=len(rows) - added, warnings=warnings)

@@ -1,0 +1,208 @@
+"""Google Forms responses (CSV export or responses sheet) imported as a survey's responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from data_sources.errors import InvalidData
+from data_sources.files import read_csv_table
+from data_sources.sheets import fetch_worksheet, open_spreadsheet
+from data_sources.validate import Parsing
+from store import tables
+from store.database import AppStore
+from surveys import registry
+from surveys.definition import parse_definition
+from surveys.forms_import import import_responses
+from tests.sheets_server import local_client, sheets_server
+
+NOW = datetime(2026, 3, 10, 12)
+DEFINITION = {
+    "slug": "meetup",
+    "title": "Meetup",
+    "languages": ["en", "zh"],
+    "questions": [
+        {"id": "nps", "type": "nps", "text": {"en": "How likely are you to recommend us?", "zh": "推荐吗？"}},
+        {
+            "id": "part",
+            "type": "choice",
+            "other": True,
+            "text": {"en": "Which part was most useful?", "zh": "哪个环节最有用？"},
+            "options": [
+                {"id": "talks", "label": {"en": "Talks", "zh": "演讲"}},
+                {"id": "food", "label": {"en": "Food, drinks", "zh": "餐饮"}},
+            ],
+        },
+        {
+            "id": "where",
+            "type": "multi",
+            "text": {"en": "Where do you take part?", "zh": "在哪里参与？"},
+            "options": [
+                {"id": "forum", "label": {"en": "Forum", "zh": "论坛"}},
+                {"id": "docs", "label": {"en": "Docs, tutorials", "zh": "文档"}},
+                {"id": "chat", "label": {"en": "Chat", "zh": "聊天"}},
+            ],
+        },
+        {"id": "again", "type": "yes_no", "text": {"en": "Would you come again?", "zh": "还会来吗？"}},
+        {
+            "id": "agree",
+            "type": "matrix",
+            "text": {"en": "How much do you agree?", "zh": "同意吗？"},
+            "rows": [
+                {"id": "welcome", "label": {"en": "I feel welcome", "zh": "受欢迎"}},
+                {"id": "learn", "label": {"en": "I learn things", "zh": "有收获"}},
+            ],
+        },
+        {
+            "id": "why",
+            "type": "long_text",
+            "feedback": True,
+            "text": {"en": "What should we change?", "zh": "要改什么？"},
+        },
+    ],
+}
+HEADER = (
+    "Timestamp,Email Address,How likely are you to recommend us?,Which part was most useful?,"
+    "Where do you take part?,Would you come again?,How much do you agree? [I feel welcome],"
+    "How much do you agree? [I learn things],What should we change?,Score\n"
+)
+ROWS = (
+    '3/5/2026 14:03:22,ALICE@example.org,9,"Food, drinks","Forum, Docs, tutorials",Yes,Agree,Strongly agree,'
+    '"More <b>food</b>\nand longer breaks",\n'
+    "3/6/2026 9:00:00,nobody@example.org,3,The venue,Chat,No,Disagree,,,\n"
+)
+
+
+@pytest.fixture
+def stored(tmp_path) -> registry.StoredSurvey:
+    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
+    store.migrate()
+    registry.register(store, parse_definition(DEFINITION, where="meetup.yaml"), timezone="UTC", now=NOW)
+    yield store, registry.load_survey(store, "meetup")
+    store.dispose()
+
+
+def export(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "Meetup (Responses).csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def answers_of(store: AppStore) -> dict[tuple[str | None, str], tuple]:
+    query = sa.select(
+        tables.responses.c.member_id,
+        tables.answers.c.question_id,
+        tables.answers.c.value_num,
+        tables.answers.c.value_text,
+    ).join(tables.answers, tables.answers.c.response_id == tables.responses.c.id)
+    return {
+        (row.member_id if isinstance(row.member_id, str) else None, row.question_id): (row.value_num, row.value_text)
+        for row in store.run(query).itertuples()
+    }
+
+
+def test_a_forms_export_becomes_responses_with_members_answers_and_inbox_items(stored, duckdb_warehouse, tmp_path):
+    store, survey = stored
+    raw = read_csv_table(export(tmp_path, HEADER + ROWS), name="responses")
+    result = import_responses(
+        store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(timezone="Asia/Shanghai")
+    )
+    assert (result.added, result.already_there) == (2, 0)
+    assert result.warnings == [
+        "Meetup (Responses).csv: columns matching no question were left out: Score",
+        "Meetup (Responses).csv: 1 addresses match no member; their responses are kept without one",
+    ]
+    responses = store.run(sa.select(tables.responses).order_by(tables.responses.c.submitted_at))
+    assert responses["member_id"].tolist()[0] == "alice"  # found by email, case aside
+    assert responses["member_id"].isna().tolist() == [False, True]
+    assert str(responses["submitted_at"].iloc[0]) == "2026-03-05 06:03:22"  # Shanghai time in UTC
+    assert set(responses["source"]) == {"google_forms"}
+    answers = answers_of(store)
+    assert answers[("alice", "nps")][0] == 9
+    assert answers[("alice", "part")][1] == "food"  # the label with a comma is one option
+    assert answers[("alice", "where")] == (2, '["docs", "forum"]')  # "Docs, tutorials" is one option
+    assert answers[("alice", "agree.welcome")][0] == 4 and answers[("alice", "agree.learn")][0] == 5
+    assert answers[("alice", "again")][0] == 1
+    assert answers[(None, "part.other")][1] == "The venue"  # no option matched: the "other" text
+    feedback = store.run(sa.select(tables.feedback.c.text, tables.feedback.c.member_id, tables.feedback.c.score))
+    assert feedback.values.tolist() == [["More <b>food</b>\nand longer breaks", "alice", 9.0]]
+
+
+def test_importing_the_same_export_again_stores_nothing_twice(stored, duckdb_warehouse, tmp_path):
+    store, survey = stored
+    raw = read_csv_table(export(tmp_path, HEADER + ROWS), name="responses")
+    import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
+    again = import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
+    assert (again.added, again.already_there) == (0, 2)
+    assert len(store.run(sa.select(tables.responses))) == 2
+
+
+def test_a_bad_answer_is_located_and_nothing_is_stored(stored, duckdb_warehouse, tmp_path):
+    store, survey = stored
+    bad = ROWS.replace(",9,", ",11,").replace("Chat,No", "Chat,Maybe").replace(",Disagree,", ",Meh,")
+    raw = read_csv_table(export(tmp_path, HEADER + bad), name="responses")
+    with pytest.raises(InvalidData) as raised:
+        import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
+    assert str(raised.value).splitlines() == [
+        "Meetup (Responses).csv, row 2, column How likely are you to recommend us?: '11' is not a number from 0 to 10",
+        "Meetup (Responses).csv, row 3, column How much do you agree? [I feel welcome]: "
+        "'Meh' is not a point of the scale",
+        "Meetup (Responses).csv, row 3, column Would you come again?: 'Maybe' is not Yes or No",
+    ]
+    assert store.run(sa.select(tables.responses)).empty
+
+
+def test_columns_can_be_mapped_to_questions_by_hand(stored, duckdb_warehouse, tmp_path):
+    store, survey = stored
+    raw = read_csv_table(export(tmp_path, "Timestamp,Q1,Q1 why\n2026-03-05 10:00,10,Great\n"), name="responses")
+    with pytest.raises(InvalidData, match="column Q1 why: is mapped to 'reason', not a question of meetup"):
+        import_responses(
+            store,
+            duckdb_warehouse,
+            stored=survey,
+            raw=raw,
+            explicit={"Q1": "nps", "Q1 why": "reason"},
+            parsing=Parsing(),
+        )
+    result = import_responses(
+        store, duckdb_warehouse, stored=survey, raw=raw, explicit={"Q1": "nps", "Q1 why": "why"}, parsing=Parsing()
+    )
+    assert result.added == 1
+    assert answers_of(store)[(None, "nps")][0] == 10
+
+
+def test_an_export_without_a_timestamp_is_refused(stored, duckdb_warehouse, tmp_path):
+    store, survey = stored
+    raw = read_csv_table(export(tmp_path, "How likely are you to recommend us?\n9\n"), name="responses")
+    with pytest.raises(InvalidData, match="has no Timestamp column"):
+        import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
+
+
+def test_a_responses_sheet_is_read_through_gspread(stored, duckdb_warehouse):
+    store, survey = stored
+    header = HEADER.strip().split(",")
+    with sheets_server() as server:
+        server.add(
+            "forms1",
+            "Meetup (Responses)",
+            Form_Responses_1=[header, ["3/5/2026 14:03:22", "", "8", "Talks", "Chat", "Yes", "", "", "", ""]],
+        )
+        spreadsheet = open_spreadsheet(local_client(server), "forms1")
+        raw = fetch_worksheet(spreadsheet, title="Form Responses 1", table="responses")
+    result = import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
+    assert result.added == 1
+    assert answers_of(store)[(None, "nps")][0] == 8
+
+
+def test_cli_imports_a_forms_export(configured, tmp_path, capsys):
+    import cli
+
+    path = export(tmp_path, "Timestamp,Q1\n2026-03-05 10:00,10\n")
+    assert cli.main(["init"]) == 0
+    assert cli.main(["survey", "import", "post-event", "--file", str(path), "--map", "Q1=nps"]) == 0
+    assert "Imported 1 responses into post-event; 0 were there already." in capsys.readouterr().out
+    assert cli.main(["survey", "import", "post-event", "--file", str(path), "--map", "Q1=nps"]) == 0
+    assert "Imported 0 responses into post-event; 1 were there already." in capsys.readouterr().out
