@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import cli
 from data_sources.errors import InvalidData
 from data_sources.files import read_csv_table
 from data_sources.sheets import fetch_worksheet, open_spreadsheet
@@ -198,8 +199,6 @@ def test_a_responses_sheet_is_read_through_gspread(stored, duckdb_warehouse):
 
 
 def test_cli_imports_a_forms_export(configured, tmp_path, capsys):
-    import cli
-
     path = export(tmp_path, "Timestamp,Q1\n2026-03-05 10:00,10\n")
     assert cli.main(["init"]) == 0
     assert cli.main(["survey", "import", "post-event", "--file", str(path), "--map", "Q1=nps"]) == 0
