@@ -6,11 +6,14 @@ with no navigation: a member reaches the survey and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlparse
 
 import streamlit as st
 
-from ui.data import warm_up_sentiment
+from settings import SettingsError
+from ui.background import refresh_when_due
+from ui.data import current_settings, warm_up_sentiment
 from ui.i18n import t
 from ui.page import mark_entry
 
@@ -42,6 +45,8 @@ if wants_survey():
     ]
     position = "hidden"
 else:
+    with contextlib.suppress(SettingsError):  # a bad setting is shown by the page itself
+        refresh_when_due(current_settings())
     pages = [
         st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=url == "overview")
         for path, url, icon in PAGES

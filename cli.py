@@ -10,6 +10,7 @@ python cli.py survey validate [FILE...]  check survey definitions (default: ever
 python cli.py survey list                publish changed definitions, list surveys with their rates
 python cli.py survey results SLUG        a survey's NPS, CSAT, CES, per-question results, breakdowns
 python cli.py survey links SLUG --segment X > links.csv   personal links (or --channel / --campaign)
+python cli.py survey push                append responses waiting for the write-back Google Sheet
 python cli.py survey import SLUG --file FORM.csv | --sheet URL [--map HEADER=QUESTION]   a Google Form's responses
 python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
 """
@@ -17,6 +18,7 @@ python cli.py feedback import FILE [--source S]  add feedback from a CSV or Exce
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -47,6 +49,7 @@ from surveys import links, registry
 from surveys.definition import DefinitionError, load_definition
 from surveys.forms_import import import_responses
 from surveys.registry import StoredSurvey
+from surveys.write_back import push_pending
 
 
 class Parser(argparse.ArgumentParser):
@@ -121,6 +124,7 @@ def build_parser() -> Parser:
     for kind in links.AUDIENCE_KINDS:
         audience.add_argument(f"--{kind}", help=f"members of this {kind}")
     links_parser.add_argument("--base-url", help="the app's public address (default: PULSE_PUBLIC_URL)")
+    survey_commands.add_parser("push", help="append responses waiting for the write-back Google Sheet (retries)")
     forms = survey_commands.add_parser(
         "import", help="store a Google Form's responses (CSV export or responses sheet) as the survey's, all or none"
     )
@@ -310,6 +314,18 @@ def _publish(settings: Settings, store: AppStore) -> int:
     return 1 if problems else 0
 
 
+def _push(settings: Settings, store: AppStore) -> int:
+    if settings.write_back_spreadsheet is None:
+        print("cli.py survey push: write_back_spreadsheet is not set; nothing is written back.", file=sys.stderr)
+        return 1
+    client = functools.partial(open_client, settings)
+    result = push_pending(store, client, spreadsheet=settings.write_back_spreadsheet, now=_now())
+    print(f"Appended {result.sent:,} responses to the sheet; {result.failed:,} wait for the next try.")
+    if result.error:
+        print(f"cli.py survey push: {result.error}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
 def _import_forms(
     settings: Settings, store: AppStore, warehouse: Warehouse, args: argparse.Namespace, *, stored: StoredSurvey
 ) -> int:
@@ -342,6 +358,8 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
             print(f"{path.name}: ok ({survey.slug}, {len(survey.questions)} questions, {len(survey.pages)} pages)")
         return 1 if failed else 0
     store.migrate()
+    if args.survey_command == "push":
+        return _push(settings, store)
     if args.survey_command == "list":
         status = _publish(settings, store)
         table = survey_results.survey_table(app_store=store, now=_now())

@@ -18,7 +18,7 @@ from surveys.answers import check_page, is_answered
 from surveys.definition import text_in
 from surveys.registry import Availability, current_availability, load_survey
 from surveys.submission import AnswersInvalid, Outcome, check_link, response_state, start_response, submit
-from ui import data, survey_form
+from ui import background, data, survey_form
 from ui.i18n import t
 from ui.page import require_entry
 from ui.tables import plain
@@ -122,7 +122,16 @@ if not last and forward.button(t("survey.next", language=language), type="primar
     st.rerun()
 if last and forward.button(t("survey.submit", language=language), type="primary", width="stretch"):
     try:
-        result = submit(store, stored=stored, answers=answers, key=key, token=token, locale=language, now=_now())
+        result = submit(
+            store,
+            stored=stored,
+            answers=answers,
+            key=key,
+            token=token,
+            locale=language,
+            now=_now(),
+            write_back=settings.write_back_spreadsheet is not None,
+        )
     except AnswersInvalid as invalid:
         first = next(n for n, each in enumerate(survey.pages) if any(q.id in invalid.problems for q in each.questions))
         st.session_state["survey_page"], st.session_state["survey_problems"] = first, invalid.problems
@@ -131,6 +140,7 @@ if last and forward.button(t("survey.submit", language=language), type="primary"
         st.error(t("survey.store_failed", language=language) + " " + t("survey.retry", language=language))
         st.stop()
     if result.outcome in (Outcome.STORED, Outcome.ALREADY_STORED):
+        background.push_responses_soon(settings)
         st.session_state["survey_done"] = key
         st.rerun()
     st.warning(t(f"survey.{result.outcome.value}", language=language, opens=""))

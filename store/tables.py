@@ -120,6 +120,19 @@ invitations = sa.Table(
     sa.Column("response_id", sa.Integer, sa.ForeignKey("responses.id")),
 )
 
+# Responses to append to the write-back Google Sheet (setting write_back_spreadsheet); a row stays
+# unsent, with its last error, until the sheet has taken it (surveys/write_back.py).
+sheet_outbox = sa.Table(
+    "sheet_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("response_id", sa.Integer, sa.ForeignKey("responses.id"), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("sent_at", sa.DateTime, index=True),
+)
+
 sync_runs = sa.Table(
     "sync_runs",
     metadata,

@@ -27,6 +27,7 @@ from surveys.answers import AnswerRow, Problem, answer_rows, check_survey, feedb
 from surveys.definition import Survey
 from surveys.links import token_hash
 from surveys.registry import Availability, StoredSurvey, availability, completed_responses
+from surveys.write_back import enqueue
 
 STORE_FAILED = (
     "Your answers could not be saved just now because the database did not respond. "
@@ -126,6 +127,7 @@ class _Submission:
     token: str | None
     locale: str
     now: datetime
+    write_back: bool
 
 
 def submit(
@@ -137,13 +139,17 @@ def submit(
     token: str | None = None,
     locale: str = "en",
     now: datetime,
+    write_back: bool = False,
 ) -> Result:
-    """Check the answers, then store the response once. Raises AnswersInvalid for answers that fail
-    the definition and StoreError when the store cannot be written (nothing is written then)."""
+    """Check the answers, then store the response once (queued for the write-back sheet when
+    `write_back`). Raises AnswersInvalid for answers that fail the definition and StoreError when
+    the store cannot be written (nothing is written then)."""
     problems = check_survey(stored.survey, answers)
     if problems:
         raise AnswersInvalid(problems)
-    submission = _Submission(stored=stored, answers=answers, key=key, token=token, locale=locale, now=now)
+    submission = _Submission(
+        stored=stored, answers=answers, key=key, token=token, locale=locale, now=now, write_back=write_back
+    )
     for row in feedback_texts(stored.survey, answer_rows(stored.survey, answers)):
         enrichment(row.value_text)  # scored now, outside the write lock; the transaction reuses it
     with _store_errors():
@@ -208,6 +214,8 @@ def _write(connection: Connection, submission: _Submission) -> Result:
     _write_answers(connection, stored.survey, rows, response_id=response_id, member_id=member_id, now=submission.now)
     if invitation is not None:
         _spend(connection, invitation, response_id=None if stored.anonymous else response_id, now=submission.now)
+    if submission.write_back:
+        enqueue(connection, response_id=response_id, now=submission.now)
     return Result(Outcome.STORED, response_id)
 
 

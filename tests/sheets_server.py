@@ -39,6 +39,7 @@ class SheetsServer:
     books: dict[str, Book] = field(default_factory=dict)
     failures: deque = field(default_factory=deque)
     seen: list[tuple[str, str]] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,6 +81,7 @@ def _handler(server: SheetsServer) -> type[BaseHTTPRequestHandler]:
             path = unquote(urlparse(self.path).path)
             with server.lock:
                 server.seen.append((method, path))
+                server.queries.append(urlparse(self.path).query)
                 failure = server.failures.popleft() if server.failures else None
             if failure is not None:
                 status, retry_after = failure

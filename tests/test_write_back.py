@@ -1,0 +1,103 @@
+"""Survey responses appended to a Google Sheet: queued with the response, retried, never twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from store import tables
+from store.database import AppStore
+from surveys import registry
+from surveys.definition import parse_definition
+from surveys.submission import Outcome, submit
+from surveys.write_back import pending, push_pending
+from tests.sheets_server import local_client, sheets_server
+
+NOW = datetime(2026, 3, 10, 12)
+DEFINITION = {
+    "slug": "pulse",
+    "title": "Pulse",
+    "questions": [
+        {"id": "nps", "type": "nps", "text": "Recommend?", "required": True},
+        {
+            "id": "where",
+            "type": "multi",
+            "text": "Where?",
+            "options": [{"id": "forum", "label": "Forum"}, {"id": "chat", "label": "Chat"}],
+        },
+        {"id": "again", "type": "yes_no", "text": "Again?"},
+        {"id": "why", "type": "long_text", "text": "Why?"},
+    ],
+}
+HEADER = ["response_id", "submitted_at_utc", "member_id", "locale", "nps", "where", "again", "why"]
+
+
+@pytest.fixture
+def store(tmp_path):
+    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
+    app_store.migrate()
+    registry.register(app_store, parse_definition(DEFINITION, where="pulse.yaml"), timezone="UTC", now=NOW)
+    yield app_store
+    app_store.dispose()
+
+
+def answer(store: AppStore, key: str, **answers: object) -> int:
+    stored = registry.load_survey(store, "pulse")
+    result = submit(store, stored=stored, answers=answers, key=key, now=NOW, write_back=True)
+    assert result.outcome is Outcome.STORED
+    return result.response_id
+
+
+def test_responses_are_appended_to_a_tab_per_survey_with_a_header(store):
+    first = answer(store, "k1", nps=9, where=["chat", "forum"], again=True, why='=HYPERLINK("x")')
+    second = answer(store, "k2", nps=3)
+    with sheets_server() as server:
+        book = server.add("wb", "Responses", Other=[["keep"]])
+        result = push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW)
+        assert (result.sent, result.failed) == (2, 0)
+        assert book.sheets["pulse"] == [
+            HEADER,
+            [str(first), "2026-03-10 12:00:00", "", "en", "9", "Forum, Chat", "Yes", '=HYPERLINK("x")'],
+            [str(second), "2026-03-10 12:00:00", "", "en", "3", "", "", ""],
+        ]
+        appends = [
+            query for (_, path), query in zip(server.seen, server.queries, strict=True) if path.endswith(":append")
+        ]
+        assert appends and all("valueInputOption=RAW" in query for query in appends)  # never read as formulas
+    assert pending(store).empty
+
+
+def test_a_failing_sheet_keeps_the_response_queued_and_a_retry_sends_it_once(store):
+    answer(store, "k1", nps=9)
+    with sheets_server() as server:
+        book = server.add("wb", "Responses", pulse=[HEADER])
+        server.fail_next(500, times=10)
+        failed = push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW)
+        assert (failed.sent, failed.failed) == (0, 1)
+        assert "Google Sheets answered 500" in failed.error
+        waiting = pending(store)
+        assert waiting[["slug", "attempts"]].values.tolist() == [["pulse", 1]]
+        assert waiting["last_error"].iloc[0] == failed.error
+        assert store.run(sa.select(sa.func.count()).select_from(tables.responses)).iloc[0, 0] == 1  # never lost
+
+        server.failures.clear()
+        assert push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW).sent == 1
+        assert push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW).sent == 0
+        assert len(book.sheets["pulse"]) == 2
+
+
+def test_a_row_the_sheet_took_before_a_crash_is_not_appended_again(store):
+    response_id = answer(store, "k1", nps=9)
+    with sheets_server() as server:
+        book = server.add("wb", "Responses", pulse=[HEADER, [str(response_id), "2026-03-10 12:00:00"]])
+        assert push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW).sent == 1
+        assert len(book.sheets["pulse"]) == 2  # taken before; marked sent now, not appended twice
+    assert pending(store).empty
+
+
+def test_without_write_back_nothing_is_queued(store):
+    stored = registry.load_survey(store, "pulse")
+    submit(store, stored=stored, answers={"nps": 9}, key="k1", now=NOW)
+    assert pending(store).empty
