@@ -29,6 +29,7 @@ PAGES = [  # (file, url path, icon)
     ("pages/lookup.py", "lookup", ":material/person_search:"),
     ("pages/surveys.py", "surveys", ":material/ballot:"),
     ("pages/feedback.py", "feedback", ":material/inbox:"),
+    ("pages/data.py", "data", ":material/database:"),
 ]
 
 

@@ -15,12 +15,13 @@ class Permission(StrEnum):
     PERSONAL_DATA = "personal_data"  # members' email addresses
     FREE_TEXT = "free_text"  # what members wrote: survey answers and feedback
     TRIAGE = "triage"  # the feedback inbox: read, change, import and add feedback
+    MANAGE_DATA = "manage_data"  # data sources: sync, imports, Google Forms responses, write-back
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(),
     Role.MANAGER: frozenset({Permission.PERSONAL_DATA, Permission.FREE_TEXT, Permission.TRIAGE}),
-    Role.ADMIN: frozenset({Permission.PERSONAL_DATA, Permission.FREE_TEXT, Permission.TRIAGE}),
+    Role.ADMIN: frozenset({Permission.PERSONAL_DATA, Permission.FREE_TEXT, Permission.TRIAGE, Permission.MANAGE_DATA}),
 }
 
 

@@ -25,7 +25,7 @@ from data_sources import demo, imports, sheets
 from data_sources.errors import DataSourceError, NotConfigured, SyncBusy
 from data_sources.files import read_folder
 from data_sources.validate import Parsing, validate
-from data_sources.warehouse import build_warehouse
+from data_sources.warehouse import build_warehouse, remove_abandoned_builds
 from settings import Settings
 from store import tables
 from store.database import AppStore
@@ -107,6 +107,7 @@ def run_sync(
         )
     with _sync_lock(settings.data_dir):
         _mark_interrupted(app_store)
+        remove_abandoned_builds(path)
         run_id = _record_start(app_store, source)
         try:
             frames, warnings = load()

@@ -51,6 +51,10 @@ class Warehouse:
         self._target: str | None = None
         self._lock = threading.Lock()
 
+    def check(self) -> None:
+        """Open the connection now (and check the mapping); raises DataSourceError saying what is wrong."""
+        self._current_engine()
+
     def version(self) -> str:
         """Identifies the data being served; changes when sync swaps in a new build."""
         if self._path is None:
@@ -160,6 +164,17 @@ def build_warehouse(path: Path, frames: dict[str, pd.DataFrame], *, timezone: st
         raise
     _remove_old_builds(path, keep=build)
     return build
+
+
+def remove_abandoned_builds(path: Path) -> list[Path]:
+    """Builds newer than the one in use were left by a sync that died midway; the caller holds the
+    sync lock, so none is being written. Returns what was removed."""
+    current = Path(os.path.realpath(path)).name if path.exists() else ""
+    abandoned = [b for b in path.parent.glob(f"{path.stem}-*{path.suffix}") if b.name > current]
+    for build in abandoned:
+        build.unlink(missing_ok=True)
+        Path(f"{build}.wal").unlink(missing_ok=True)
+    return abandoned
 
 
 def _swap_link(path: Path, build: Path) -> None:

@@ -140,6 +140,12 @@ def load_survey(app_store: AppStore, slug: str, *, version: int | None = None) -
         return None
 
 
+def survey_slugs(app_store: AppStore) -> list[str]:
+    """Every published survey, by slug."""
+    surveys = tables.surveys
+    return app_store.run(sa.select(surveys.c.slug).distinct().order_by(surveys.c.slug))["slug"].tolist()
+
+
 def load_versions(app_store: AppStore, slug: str) -> list[StoredSurvey]:
     """Every stored version, newest first (results label questions that later versions dropped)."""
     surveys = tables.surveys

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +18,7 @@ import sqlalchemy as sa
 import schema
 from data_sources import demo
 from data_sources.errors import InvalidData
-from data_sources.sync import sync
+from data_sources.sync import recent_runs, sync
 from data_sources.warehouse import Warehouse
 from settings import load_settings
 from store import tables
@@ -174,3 +179,96 @@ def test_demo_surveys_replace_only_demo_rows_and_store_nulls(new_postgres_databa
     )
     assert text_numbers.iloc[0, 0] == 0
     store.dispose()
+
+
+INTERRUPTED_SYNC = """
+import sys, time
+from pathlib import Path
+import data_sources.warehouse as warehouse
+from data_sources.sync import recent_runs, sync
+from settings import load_settings
+from store.database import AppStore
+
+def stall(connection, *, timezone):  # the new tables are written; the process dies before the swap
+    Path(sys.argv[2]).touch()
+    time.sleep(60)
+
+warehouse.build_rollup = stall
+settings = load_settings()
+sync(settings=settings, app_store=AppStore(settings.app_db_url), source=sys.argv[1])
+"""
+
+
+def test_a_sync_killed_midway_leaves_the_old_warehouse_in_use_and_is_marked_interrupted(env, tmp_path):
+    settings, store = env
+    old = write_folder(tmp_path / "old", members=MEMBERS_CSV, activities=ACTIVITIES_CSV)
+    sync(settings=settings, app_store=store, source=str(old))
+    new = write_folder(
+        tmp_path / "new", members="\n".join(MEMBERS_CSV.splitlines()[:2]) + "\n", activities=ACTIVITIES_CSV
+    )
+    marker = tmp_path / "stalled"
+    script = tmp_path / "interrupted_sync.py"
+    script.write_text(INTERRUPTED_SYNC, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(new), str(marker)],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    try:
+        for _ in range(600):
+            if marker.exists() or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert marker.exists(), "the sync did not reach its build"
+    finally:
+        process.kill()
+        process.wait()
+    builds = sorted(settings.data_dir.glob("warehouse-*.duckdb"))
+    assert len(builds) == 2  # the one in use and the half-made one
+    reader = Warehouse(settings.warehouse_url)
+    assert reader.run(sa.select(sa.func.count()).select_from(schema.members)).iloc[0, 0] == 3  # still the old data
+    reader.dispose()
+    assert recent_runs(store)["status"].tolist() == ["running", "succeeded"]
+
+    sync(settings=settings, app_store=store, source=str(new))  # the lock died with the process
+    runs = recent_runs(store)
+    assert runs["status"].tolist() == ["succeeded", "interrupted", "succeeded"]
+    assert builds[1] not in set(settings.data_dir.glob("warehouse-*.duckdb"))  # the half-made build is gone
+
+
+def test_a_reader_during_swaps_sees_one_whole_build_or_the_other(env, tmp_path):
+    settings, store = env
+    three = write_folder(tmp_path / "three", members=MEMBERS_CSV, activities=ACTIVITIES_CSV)
+    two_members = "\n".join(MEMBERS_CSV.splitlines()[:3]) + "\n"
+    two = write_folder(
+        tmp_path / "two", members=two_members, activities="\n".join(ACTIVITIES_CSV.splitlines()[:3]) + "\n"
+    )
+    sync(settings=settings, app_store=store, source=str(three))
+    reader = Warehouse(settings.warehouse_url)
+    both = sa.select(
+        sa.select(sa.func.count()).select_from(schema.members).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(schema.activities).scalar_subquery(),
+    )
+    seen: set[tuple[int, int]] = set()
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                seen.add(tuple(int(value) for value in reader.run(both).iloc[0]))
+            except BaseException as error:  # any failure is the finding
+                errors.append(error)
+                return
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        for source in (two, three, two, three):
+            sync(settings=settings, app_store=store, source=str(source))
+    finally:
+        done.set()
+        thread.join()
+        reader.dispose()
+    assert errors == []
+    assert seen == {(3, 3), (2, 2)}  # never two members beside three activities

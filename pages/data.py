@@ -1,0 +1,156 @@
+"""Data: where the community data comes from, how fresh it is, and the ways to refresh it (sync,
+file imports, Google Forms responses, the write-back sheet). For admins."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+import streamlit as st
+
+from auth.access import Permission
+from data_sources.errors import DataSourceError, NotConfigured
+from data_sources.files import read_csv_table
+from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, recent_runs, sync
+from data_sources.validate import TABLES
+from settings import SettingsError
+from store.database import StoreError
+from surveys import registry
+from surveys.forms_import import import_responses
+from surveys.write_back import pending
+from ui import background, data
+from ui.i18n import t
+from ui.page import require_entry
+from ui.session import may
+
+require_entry()
+st.title(t("data.title"))
+if not may(Permission.MANAGE_DATA):
+    st.info(t("data.not_allowed"))
+    st.stop()
+try:
+    settings = data.current_settings()
+except SettingsError as error:
+    st.error(t("error.settings", error=error))
+    st.stop()
+store = data.app_store(settings.app_db_url)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def show_failure(error: DataSourceError | StoreError) -> None:
+    """The message as plain text: it quotes file names and cells people wrote."""
+    st.error(t("data.failed"))
+    st.text(error.user_message)
+
+
+def show_result(result: SyncResult, key: str) -> None:
+    rows = ", ".join(f"{count:,} {name}" for name, count in result.rows.items())
+    st.success(t(key, source=result.source, rows=rows))
+    if result.warnings:
+        st.caption(t("data.warnings"))
+        st.text("\n".join(result.warnings))
+
+
+def uploaded_to(folder: Path, files: list) -> list[Path]:
+    paths = []
+    for upload in files:
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        paths.append(path)
+    return paths
+
+
+# Where the data comes from and how fresh it is.
+built = last_good_sync(store)
+source, fresh = st.columns(2)
+if settings.warehouse_path is None:
+    url = sa.engine.make_url(settings.warehouse_url).render_as_string(hide_password=True)
+    source.metric(t("data.source"), t("data.in_place"))
+    source.text(url + (f"\n{t('data.mapping', file=settings.warehouse_mapping)}" if settings.warehouse_mapping else ""))
+    try:
+        data.warehouse(settings).check()
+    except DataSourceError as error:
+        show_failure(error)
+else:
+    source.metric(t("data.source"), settings.community_source)
+    age = t("data.age", minutes=int((_now() - built).total_seconds() // 60)) if built else t("data.never")
+    fresh.metric(t("data.built"), built.strftime("%Y-%m-%d %H:%M UTC") if built else "—", age, delta_color="off")
+    if settings.community_source == "sheets":
+        due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else _now()
+        st.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=f"{due:%H:%M} UTC"))
+    if st.button(t("data.sync"), help=t("data.sync_help"), type="primary", key="data_sync"):
+        try:
+            with st.spinner(t("data.sync")):
+                show_result(sync(settings=settings, app_store=store), "data.synced")
+        except NotConfigured as error:
+            st.info(error.user_message)
+        except (DataSourceError, StoreError) as error:
+            show_failure(error)
+
+    st.subheader(t("data.import"))
+    st.caption(t("data.import_help"))
+    files = st.file_uploader(
+        t("data.import"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True, key="data_files"
+    )
+    table = st.selectbox(t("data.import_table"), list(TABLES), index=None, key="data_table")
+    if st.button(t("data.import_button"), disabled=not files, key="data_import"):
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                show_result(
+                    import_files(uploaded_to(Path(folder), files), settings=settings, app_store=store, table=table),
+                    "data.imported",
+                )
+            except (DataSourceError, StoreError) as error:
+                show_failure(error)
+
+# Google Forms responses into a survey.
+st.subheader(t("data.forms"))
+st.caption(t("data.forms_help"))
+data.register_surveys(settings)
+slugs = registry.survey_slugs(store)
+slug = st.selectbox(t("data.forms_survey"), slugs, index=None, key="data_forms_survey")
+export = st.file_uploader(t("data.forms_file"), type=["csv"], key="data_forms_file")
+if st.button(t("data.forms_button"), disabled=not (slug and export), key="data_forms_import"):
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            [path] = uploaded_to(Path(folder), [export])
+            result = import_responses(
+                store,
+                data.warehouse(settings),
+                stored=registry.load_survey(store, slug),
+                raw=read_csv_table(path, name="responses"),
+                parsing=parsing(settings),
+            )
+            st.success(t("data.forms_done", added=result.added, slug=slug, already=result.already_there))
+            if result.warnings:
+                st.text("\n".join(result.warnings))
+        except (DataSourceError, StoreError) as error:
+            show_failure(error)
+
+if settings.write_back_spreadsheet is not None:
+    st.subheader(t("data.write_back"))
+    waiting = pending(store)
+    if waiting.empty:
+        st.caption(t("data.write_back_ok"))
+    else:
+        errors = waiting["last_error"].dropna()
+        st.text(t("data.write_back_waiting", count=len(waiting), error=errors.iloc[-1] if len(errors) else "—"))
+        if st.button(t("data.push"), key="data_push"):
+            thread = background.push_responses_soon(settings)
+            if thread is not None:
+                thread.join(timeout=60)
+            st.rerun()
+
+st.subheader(t("data.runs"))
+runs = recent_runs(store)
+if not runs.empty:
+    runs = runs.assign(
+        rows=[", ".join(f"{n:,} {name}" for name, n in (value or {}).items()) for value in runs["rows"]],
+        warnings=[len(value or []) for value in runs["warnings"]],
+    )
+    st.dataframe(runs[["started_at", "finished_at", "source", "status", "rows", "warnings", "error"]], hide_index=True)
