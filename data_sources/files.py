@@ -9,7 +9,6 @@ may span lines, and rows with nothing in them (Excel's blank trailing rows) are 
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +21,7 @@ SUFFIXES = (".csv", ".xlsx", ".parquet")
 ENCODINGS = ("utf-8-sig", "gb18030")  # tried in order; GB18030 is a superset of GBK and GB2312
 
 
-def _csv_frame(source: Path | io.BytesIO, *, encoding: str) -> pd.DataFrame:
+def _csv_frame(source: Path, *, encoding: str) -> pd.DataFrame:
     """Text cells, parsed by pyarrow's multi-threaded reader (10M rows in seconds); files it cannot
     parse (a value spanning lines, an uneven row) are read again by pandas' own parser, whose
     errors say where."""
@@ -31,15 +30,14 @@ def _csv_frame(source: Path | io.BytesIO, *, encoding: str) -> pd.DataFrame:
         try:
             return pd.read_csv(source, engine="pyarrow", **options)
         except (pa.ArrowInvalid, ValueError):
-            if isinstance(source, io.BytesIO):
-                source.seek(0)
+            pass
     return pd.read_csv(source, **options)
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
+def _read_csv(path: Path) -> pd.DataFrame:
     for encoding in ENCODINGS:
         try:
-            return _csv_frame(path, encoding=encoding), encoding
+            return _csv_frame(path, encoding=encoding)
         except UnicodeDecodeError as error:
             last = error
     raise InvalidData(
@@ -59,7 +57,7 @@ def _table_name(stem: str, *, file: str) -> str:
 def read_csv_table(path: Path, *, name: str) -> RawTable:
     """One CSV file as text cells."""
     try:
-        frame, _ = _read_csv(path)
+        frame = _read_csv(path)
     except (pd.errors.ParserError, csv.Error) as error:
         raise InvalidData([Problem(path.name, None, None, f"is not a well-formed CSV file: {error}")]) from error
     except pd.errors.EmptyDataError as error:

@@ -15,6 +15,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import gspread
@@ -59,7 +60,7 @@ def service_account_info(settings: Settings) -> dict[str, Any]:
     path = os.environ.get("PULSE_GCP_SERVICE_ACCOUNT_FILE")
     if path:
         try:
-            return json.loads(open(path, encoding="utf-8").read())
+            return json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise NotConfigured(
                 f"PULSE_GCP_SERVICE_ACCOUNT_FILE ({path}) is not a readable JSON key: {error}"
