@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 import schema
 from data_sources.errors import InvalidData, SourceUnavailable
-from data_sources.sync import recent_runs, sync
+from data_sources.sync import recent_runs, sync, sync_due
 from data_sources.warehouse import Warehouse
 from settings import SheetsConfig, load_settings
 from store.database import AppStore
 from tests.sheets_server import local_client, sheets_server
+from ui import background
 
 MEMBERS = [
     ["member_id", "name", "joined_at", "channel", "is_team"],
@@ -166,3 +168,27 @@ activities = "Form Responses 1"
     assert settings.sheets.worksheets == (("members", "Members"), ("activities", "Form Responses 1"))
     assert settings.sheets.header_map("activities") == {"Timestamp": "occurred_at"}
     assert settings.sheets.header_map("members") == {}
+
+
+def test_a_sync_is_due_when_the_last_run_started_longer_ago_than_the_refresh(env):
+    settings, store, server = env
+    now = datetime(2026, 3, 10, 12)
+    assert sync_due(settings=settings, app_store=store, now=now)  # never synced
+    server.add("book1", "Pulse data", Members=MEMBERS, Activity=ACTIVITIES)
+    sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    started = recent_runs(store)["started_at"].iloc[0].to_pydatetime()
+    assert not sync_due(settings=settings, app_store=store, now=started + timedelta(minutes=14, seconds=59))
+    assert sync_due(settings=settings, app_store=store, now=started + timedelta(minutes=15))
+
+
+def test_the_app_starts_a_due_sheets_sync_in_the_background_once(env, monkeypatch):
+    _, store, _ = env
+    monkeypatch.setenv("PULSE_COMMUNITY_SOURCE", "sheets")  # without [pulse.sheets]: the run fails, recorded
+    monkeypatch.setattr(background, "_checked", {"at": 0.0})
+    thread = background.refresh_when_due(load_settings())
+    assert thread is not None
+    thread.join(timeout=60)
+    runs = recent_runs(store)
+    assert runs[["source", "status"]].values.tolist() == [["sheets", "failed"]]
+    assert runs["error"].iloc[0] == "The source is Google Sheets, but secrets.toml has no [pulse.sheets] section."
+    assert background.refresh_when_due(load_settings()) is None  # checked a moment ago
