@@ -30,13 +30,10 @@ import pandas as pd
 from data_sources import demo
 from data_sources.errors import DataSourceError
 from data_sources.files import read_csv_table
-from data_sources.mapping import load_mapping, mark_mapping
-from data_sources.rollup import build_rollup, refresh_statistics
 from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
 from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
 from data_sources.validate import TABLES
 from data_sources.warehouse import Warehouse, open_warehouse
-from engines import create_engine
 from exports import safe_csv
 from feedback import importer
 from metrics import sections, survey_results
@@ -198,17 +195,13 @@ def command_rollup(settings: Settings, store: AppStore, args: argparse.Namespace
     if settings.warehouse_path is not None:
         print("The built-in warehouse gets its member-day rollup on every sync; run `python cli.py sync` instead.")
         return 0
-    engine = create_engine(settings.warehouse_url)
+    warehouse = open_warehouse(settings)  # with its mapping: the rollup reads their tables through it
     try:
-        if settings.warehouse_mapping is not None:  # the rollup reads their tables through it
-            mark_mapping(engine, load_mapping(settings.warehouse_mapping))
-        with engine.begin() as connection:
-            rows = build_rollup(connection, timezone=settings.timezone)
-        refresh_statistics(engine)
+        rows = warehouse.refresh_rollup(timezone=settings.timezone)
     finally:
-        engine.dispose()
+        warehouse.dispose()
     print(f"member_days rebuilt with days in {settings.timezone}: {rows:,} member-days.")
-    print("Restart the app (or its warehouse connections) to read it; refresh it when the source tables change.")
+    print("A running app reads it after a restart or a refresh on its Data page; refresh it when the tables change.")
     return 0
 
 

@@ -7,11 +7,14 @@ from `activities`. It is a snapshot: refresh it after the source tables change (
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from metrics.activity import changes_rollup_query
 from metrics.member_days import (
+    BUILT_AT_KEY,
     TIMEZONE_KEY,
     activity_changes,
     info,
@@ -40,8 +43,11 @@ def build_rollup(connection: Connection, *, timezone: str) -> int:
         if connection.dialect.name != "duckdb":  # DuckDB reads ordered rows through zone maps instead
             connection.exec_driver_sql(f'CREATE INDEX "ix_{table.name}_{key}" ON "{table.name}" ("{key}")')
     info.create(connection, checkfirst=True)
-    connection.execute(sa.delete(info).where(info.c.key == TIMEZONE_KEY))
-    connection.execute(sa.insert(info).values(key=TIMEZONE_KEY, value=timezone))
+    connection.execute(sa.delete(info).where(info.c.key.in_([TIMEZONE_KEY, BUILT_AT_KEY])))
+    built_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    connection.execute(
+        sa.insert(info), [{"key": TIMEZONE_KEY, "value": timezone}, {"key": BUILT_AT_KEY, "value": built_at}]
+    )
     return int(connection.execute(sa.select(sa.func.count()).select_from(rollup)).scalar_one())
 
 

@@ -25,9 +25,9 @@ from sqlalchemy.engine import Engine
 import schema
 from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
-from data_sources.rollup import build_rollup
+from data_sources.rollup import build_rollup, refresh_statistics
 from engines import create_engine, read_frame
-from metrics.member_days import mark_dialect
+from metrics.member_days import mark_dialect, rollup_state
 from settings import Settings
 
 DUCKDB_TYPES = {sa.String: "VARCHAR", sa.DateTime: "TIMESTAMP", sa.Boolean: "BOOLEAN", sa.Float: "DOUBLE"}
@@ -54,6 +54,28 @@ class Warehouse:
     def check(self) -> None:
         """Open the connection now (and check the mapping); raises DataSourceError saying what is wrong."""
         self._current_engine()
+
+    def rollup_state(self) -> dict[str, str]:
+        """The member-day rollup's time zone and build time ({} when the database has none)."""
+        return rollup_state(self._current_engine())
+
+    def refresh_rollup(self, *, timezone: str) -> int:
+        """Write the member-day rollup into a database queried in place (sync makes the built-in
+        warehouse's); returns the member-days. Metrics read it from the next query on."""
+        if self._path is not None:
+            raise NotConfigured("The built-in warehouse gets its rollup on every sync; sync instead.")
+        engine = self._current_engine()
+        try:
+            with engine.begin() as connection:
+                rows = build_rollup(connection, timezone=timezone)
+            refresh_statistics(engine)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
+            raise SourceUnavailable(
+                f"The rollup could not be written ({getattr(error, 'orig', error)}). It needs the right to create "
+                "tables in this database; until it exists, metrics compute from activities."
+            ) from error
+        self.dispose()  # the next query opens an engine marked with the new rollup
+        return rows
 
     def version(self) -> str:
         """Identifies the data being served; changes when sync swaps in a new build."""

@@ -39,6 +39,7 @@ activities, members = schema.activities, schema.members
 DEFAULT_POINTS = {"event_attend": 20, "post": 10, "comment": 5, "message": 2, "reaction": 1, "login": 0}
 OTHER_KIND_POINTS = 1
 TIMEZONE_KEY = "member_days_timezone"
+BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 
 rollup_metadata = sa.MetaData()
@@ -217,6 +218,15 @@ def rollup_timezone(engine: Engine) -> str | None:
             return connection.execute(sa.select(info.c.value).where(info.c.key == TIMEZONE_KEY)).scalar()
     except sa.exc.DBAPIError:
         return None
+
+
+def rollup_state(engine: Engine) -> dict[str, str]:
+    """What pulse_info says about the rollup (time zone, when built); {} when there is none."""
+    try:
+        with engine.connect() as connection:
+            return {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
+    except sa.exc.DBAPIError:
+        return {}
 
 
 def mark_dialect(engine: Engine) -> None:

@@ -15,6 +15,7 @@ from data_sources.errors import DataSourceError, NotConfigured
 from data_sources.files import read_csv_table
 from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, recent_runs, sync
 from data_sources.validate import TABLES
+from metrics.member_days import BUILT_AT_KEY, TIMEZONE_KEY
 from settings import SettingsError
 from store.database import StoreError
 from surveys import registry
@@ -73,7 +74,15 @@ if settings.warehouse_path is None:
     source.metric(t("data.source"), t("data.in_place"))
     source.text(url + (f"\n{t('data.mapping', file=settings.warehouse_mapping)}" if settings.warehouse_mapping else ""))
     try:
-        data.warehouse(settings).check()
+        warehouse = data.warehouse(settings)
+        warehouse.check()
+        state = warehouse.rollup_state()
+        fresh.metric(t("data.rollup"), state.get(BUILT_AT_KEY, "—"), state.get(TIMEZONE_KEY), delta_color="off")
+        st.caption(t("data.rollup_help"))
+        if st.button(t("data.refresh_rollup"), key="data_rollup"):
+            with st.spinner(t("data.refresh_rollup")):
+                rows = warehouse.refresh_rollup(timezone=settings.timezone)
+            st.success(t("data.rollup_done", rows=rows, timezone=settings.timezone))
     except DataSourceError as error:
         show_failure(error)
 else:

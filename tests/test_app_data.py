@@ -12,6 +12,8 @@ import schema
 from data_sources.warehouse import Warehouse
 from store import tables
 from store.database import AppStore
+from tests import community
+from tests.conftest import load_community
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 MEMBERS = "member_id,name,joined_at\nm1,<b>Ada</b>,2025-01-05 10:00:00\nm2,Bo,2025/1/6 14:03\n"
@@ -97,3 +99,32 @@ def test_google_forms_responses_are_imported_into_a_survey(folder, configured):
         assert len(sources) == 1
     finally:
         store.dispose()
+
+
+def test_a_database_in_place_shows_and_refreshes_its_rollup(configured, tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'theirs.db'}"
+    load_community(url, community.frames())
+    monkeypatch.setenv("PULSE_WAREHOUSE_URL", url)
+    at = open_data()
+    assert not at.exception
+    assert at.metric[0].value == "Your database, queried in place"
+    assert at.metric[1].value == "—"  # no rollup yet: metrics compute from activities
+    at.button(key="data_rollup").click().run()
+    assert at.success[0].value.startswith("The rollup holds ")
+    at.run()
+    assert at.metric[1].value.startswith("20")  # its build time
+
+
+def test_a_mapping_that_does_not_match_is_shown(configured, tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'theirs.db'}"
+    load_community(url, community.frames())
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("members:\n  table: users\n", encoding="utf-8")
+    monkeypatch.setenv("PULSE_WAREHOUSE_URL", url)
+    monkeypatch.setenv("PULSE_WAREHOUSE_MAPPING", str(mapping))
+    at = open_data()
+    assert at.error[0].value == "Nothing was changed. What went wrong:"
+    assert at.text[-1].value == (
+        "The warehouse mapping does not match the database:\n"
+        "mapping.yaml: members: table 'users' is not in the database"
+    )

@@ -13,8 +13,9 @@ from data_sources.errors import NotConfigured
 from data_sources.mapping import load_mapping
 from data_sources.warehouse import Warehouse
 from engines import create_engine
-from metrics import activity, sections
+from metrics import activity, retention, sections
 from metrics.filters import Filters
+from metrics.member_days import rollup
 from tests import community
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
@@ -139,4 +140,26 @@ def test_columns_left_out_read_as_empty(theirs, tmp_path):
         assert members["member_id"].tolist()[:2] == ["alice", "bob"]
         assert str(members["joined_at"].iloc[0]) == "2025-01-10 00:00:00"  # timestamptz read as UTC
     finally:
+        warehouse.dispose()
+
+
+def test_the_rollup_is_written_into_their_database_and_read_at_once(theirs, duckdb_warehouse, tmp_path):
+    warehouse = mapped(theirs, MAPPING, tmp_path)
+    try:
+        assert warehouse.rollup_state() == {}
+        engine = warehouse._current_engine()
+        assert "FROM member_days" not in str(retention.activity_profile_query(filters=P).compile(engine))
+        canonical = duckdb_warehouse.run(sa.select(sa.func.count()).select_from(rollup)).iloc[0, 0]
+        assert warehouse.refresh_rollup(timezone="UTC") == canonical  # the same member-days as a synced build
+        state = warehouse.rollup_state()
+        assert state["member_days_timezone"] == "UTC" and state["member_days_built_at"].startswith("20")
+        engine = warehouse._current_engine()  # reopened, marked with the new rollup: no restart needed
+        assert "FROM member_days" in str(retention.activity_profile_query(filters=P).compile(engine))
+        assert sections.members_section(warehouse=warehouse, filters=P) == sections.members_section(
+            warehouse=duckdb_warehouse, filters=P
+        )
+    finally:
+        with create_engine(theirs).begin() as connection:  # the other tests compute from their tables
+            for table in ("activity_changes", "member_days", "member_keys", "pulse_info"):
+                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
         warehouse.dispose()

@@ -124,6 +124,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "data.in_place": "Your database, queried in place",
         "data.mapping": "Mapping: {file}",
         "data.next_refresh": "Google Sheets are re-read every {minutes} minutes; the next read is due {due}.",
+        "data.rollup": "Member-day rollup built (UTC)",
+        "data.rollup_help": "Metrics read the member-day rollup where it exists in the dashboard's time zone, "
+        "else compute it from activities per query (slower). It is a snapshot: refresh it after your tables "
+        "change, here or with `python cli.py rollup` from cron. It needs the right to create tables.",
+        "data.refresh_rollup": "Refresh the rollup",
+        "data.rollup_done": "The rollup holds {rows:,} member-days, in {timezone}; metrics read it from now on.",
         "data.sync": "Sync now",
         "data.sync_help": "Rebuild the data from the source; until it is complete, everyone sees the previous data.",
         "data.synced": "Synced from {source}: {rows}.",
