@@ -1,17 +1,19 @@
-"""Community Pulse: the entry point. Sets up the page and registers the pages with st.navigation.
+"""Community Pulse: the entry point. Sets up the page, decides who is signed in, and registers the
+pages their role may see with st.navigation (a page a role may not see is not registered at all).
 
 A survey address (/survey, or any address with ?s=<slug>) registers the member's survey page alone,
-with no navigation: a member reaches the survey and nothing else.
+with no navigation and no sign-in: a member reaches the survey and nothing else.
 """
 
 from __future__ import annotations
 
-import contextlib
 from urllib.parse import urlparse
 
 import streamlit as st
 
+from auth.access import may_see
 from settings import SettingsError
+from ui import session
 from ui.background import refresh_when_due
 from ui.data import current_settings, warm_up_sentiment
 from ui.i18n import t
@@ -38,19 +40,46 @@ def wants_survey() -> bool:
     return "s" in st.query_params or path.endswith("/survey")
 
 
+def sign_out() -> None:
+    session.sign_out()
+    if st.user.get("is_logged_in"):
+        st.logout()
+    st.rerun()
+
+
 if wants_survey():
     # Twice: a default page is served at "/" (its url path is empty), so /survey needs its own entry.
     pages = [
         st.Page("pages/survey.py", title=t("nav.survey"), url_path="survey"),
         st.Page("pages/survey.py", title=t("nav.survey"), url_path="survey-home", default=True),
     ]
-    position = "hidden"
+    st.navigation(pages, position="hidden").run()
+    st.stop()
+
+try:
+    settings = current_settings()
+    mode = session.sign_in_mode(settings)
+    if mode is session.Mode.LOCAL and (problem := session.local_mode_problem(settings)):
+        st.error(problem)
+        st.stop()
+    account = session.resolve_account(settings, mode)
+except SettingsError as error:
+    st.error(t("error.settings", error=error))
+    st.stop()
+
+session.write_cookie(settings)
+if account is None:  # only the sign-in page exists for someone not signed in
+    st.navigation([st.Page("pages/sign_in.py", title=t("nav.sign_in"), url_path="sign-in", default=True)]).run()
+    st.stop()
+
+refresh_when_due(settings)
+pages = [
+    st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=url == "overview")
+    for path, url, icon in PAGES
+    if may_see(account.role, url)
+]
+if mode is not session.Mode.LOCAL:
+    pages.append(st.Page(sign_out, title=t("nav.sign_out"), icon=":material/logout:", url_path="sign-out"))
 else:
-    with contextlib.suppress(SettingsError):  # a bad setting is shown by the page itself
-        refresh_when_due(current_settings())
-    pages = [
-        st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=url == "overview")
-        for path, url, icon in PAGES
-    ]
-    position = "top"
-st.navigation(pages, position=position).run()
+    st.caption(t("session.local_mode"))
+st.navigation(pages, position="top").run()

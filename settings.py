@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,6 +52,9 @@ class Settings:
     write_back_spreadsheet: str | None = None  # survey responses also appended here (a tab per survey)
     warehouse_mapping: Path | None = None  # YAML: their tables/columns to the canonical ones
     secrets_file: Path = SECRETS_FILE
+    session_secret: str = field(default="", repr=False)  # signs sign-in cookies; required with accounts
+    sign_in_days: int = 7  # a sign-in survives refreshes this long
+    allow_open_local_mode: bool = False  # local mode (no sign-in) on an address others can reach
 
     @property
     def day_first(self) -> bool:
@@ -160,4 +163,7 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         write_back_spreadsheet=pick("write_back_spreadsheet", "") or None,
         warehouse_mapping=Path(mapping) if mapping else None,
         secrets_file=secrets_file,
+        session_secret=pick("session_secret", ""),
+        sign_in_days=_whole_number(pick("sign_in_days", "7"), name="sign_in_days", minimum=1),
+        allow_open_local_mode=pick("allow_open_local_mode", "false").lower() in ("true", "1", "yes"),
     )

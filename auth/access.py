@@ -25,5 +25,24 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# Each dashboard page and what it needs (None: every signed-in role). A page a role may not see is
+# not registered for it at all. The member's survey page is public and not listed.
+PAGES: dict[str, Permission | None] = {
+    "overview": None,
+    "members": None,
+    "engagement": None,
+    "campaigns": None,
+    "lookup": Permission.PERSONAL_DATA,
+    "surveys": Permission.FREE_TEXT,  # written answers, personal links, closing a survey
+    "feedback": Permission.TRIAGE,
+    "data": Permission.MANAGE_DATA,
+}
+
+
 def allows(role: Role, permission: Permission) -> bool:
     return permission in GRANTS[role]
+
+
+def may_see(role: Role, page: str) -> bool:
+    needed = PAGES[page]
+    return needed is None or allows(role, needed)

@@ -133,6 +133,15 @@ sheet_outbox = sa.Table(
     sa.Column("sent_at", sa.DateTime, index=True),
 )
 
+# Wrong passwords per address in the last minutes: five lock the address for a while (auth/accounts.py).
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
 sync_runs = sa.Table(
     "sync_runs",
     metadata,

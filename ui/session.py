@@ -1,29 +1,129 @@
 """Who is using the app, so pages can ask what they may show (auth.access decides).
 
-Until sign-in exists (issue 7) the app runs in local mode, for one person on 127.0.0.1, who is
-the admin of their own data.
+app.py decides once per run who is signed in (`resolve_account`) and keeps the role in the session;
+pages then ask `may(permission)`. Three modes, by what secrets.toml configures:
+- OIDC (`[auth]`): Streamlit's st.login; `[pulse.roles]` gives the role by email.
+- accounts (`[pulse.accounts]`): the sign-in form; a signed cookie keeps the sign-in over refreshes.
+- local (neither): one person on 127.0.0.1, who is the admin of their own data. The app refuses to
+  run in this mode on an address others can reach, unless allow_open_local_mode says so.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import streamlit as st
+import streamlit.components.v1 as components
 
 from auth.access import Permission, Role, allows
+from auth.accounts import Account, load_accounts, role_for_email
+from auth.sessions import COOKIE, issue_token, read_token
+from settings import Settings, SettingsError, read_secrets
 
 LOCAL_USER = "local"  # who changes things in local mode; the audit log records it
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+ROLE_KEY, USER_KEY = "pulse_role", "pulse_user"
+SIGNED_IN_KEY, COOKIE_PENDING_KEY = "pulse_signed_in", "pulse_cookie_pending"
 
 
-def current_role() -> Role:
-    return Role.ADMIN
+class Mode(StrEnum):
+    OIDC = "oidc"
+    ACCOUNTS = "accounts"
+    LOCAL = "local"
+
+
+def sign_in_mode(settings: Settings) -> Mode:
+    document = read_secrets(settings.secrets_file)
+    if "auth" in document:
+        return Mode.OIDC
+    pulse = document.get("pulse", {})
+    return Mode.ACCOUNTS if isinstance(pulse, dict) and pulse.get("accounts") else Mode.LOCAL
+
+
+def _pulse_section(settings: Settings, name: str) -> object:
+    pulse = read_secrets(settings.secrets_file).get("pulse", {})
+    return pulse.get(name) if isinstance(pulse, dict) else None
+
+
+def accounts(settings: Settings) -> dict[str, Account]:
+    try:
+        return load_accounts(_pulse_section(settings, "accounts"))
+    except ValueError as error:
+        raise SettingsError(str(error)) from error
+
+
+def local_mode_problem(settings: Settings) -> str | None:
+    """Why local mode may not serve this session, or None."""
+    if settings.allow_open_local_mode:
+        return None
+    address = st.get_option("server.address") or ""
+    client = st.context.ip_address  # None, or not text, when no browser is behind the session (tests)
+    if address in LOOPBACK and (not isinstance(client, str) or not client or client in LOOPBACK):
+        return None
+    return (
+        "Community Pulse has no sign-in configured, so it runs in local mode, for one person on this computer. "
+        f"It is serving {address or 'every address'} and refuses to run without sign-in there. Configure "
+        "[auth] or [pulse.accounts] in secrets.toml (README, 'Sign-in'), serve on 127.0.0.1, or set "
+        "allow_open_local_mode = true to allow it knowingly."
+    )
+
+
+def resolve_account(settings: Settings, mode: Mode) -> Account | None:
+    """Who is signed in (None: nobody, or someone without a role); remembered for `may`."""
+    account: Account | None = None
+    if mode is Mode.LOCAL:
+        account = Account(LOCAL_USER, Role.ADMIN)
+    elif mode is Mode.OIDC:
+        email = str(st.user.get("email") or "") if st.user.get("is_logged_in") else ""
+        role = role_for_email(email, _pulse_section(settings, "roles")) if email else None
+        account = Account(email, role) if role else None
+    else:
+        known = accounts(settings)
+        email = st.session_state.get(SIGNED_IN_KEY) or read_token(
+            st.context.cookies.get(COOKIE), secret=settings.session_secret, max_age_days=settings.sign_in_days
+        )
+        account = known.get(email) if email else None
+    st.session_state[ROLE_KEY] = account.role if account else None
+    st.session_state[USER_KEY] = account.email if account else None
+    return account
+
+
+def remember_sign_in(settings: Settings, account: Account) -> None:
+    """After a built-in sign-in: this session knows, and the next run writes the cookie."""
+    st.session_state[SIGNED_IN_KEY] = account.email
+    st.session_state[COOKIE_PENDING_KEY] = issue_token(account.email, secret=settings.session_secret)
+
+
+def write_cookie(settings: Settings) -> None:
+    """Set (or, after sign-out, clear) the sign-in cookie in the browser; Streamlit cannot from
+    Python, so a zero-height component does it with the page's own origin."""
+    token = st.session_state.pop(COOKIE_PENDING_KEY, None)
+    if token is None:
+        return
+    secure = "; Secure" if (st.context.url or "").startswith("https://") else ""
+    max_age = settings.sign_in_days * 86400 if token else 0
+    components.html(
+        f"<script>window.parent.document.cookie = '{COOKIE}={token}; Max-Age={max_age}; Path=/; "
+        f"SameSite=Strict{secure}';</script>",
+        height=0,
+    )
+
+
+def sign_out() -> None:
+    for key in (SIGNED_IN_KEY, ROLE_KEY, USER_KEY):
+        st.session_state.pop(key, None)
+    st.session_state[COOKIE_PENDING_KEY] = ""  # cleared by write_cookie on the next run
+
+
+def current_role() -> Role | None:
+    return st.session_state.get(ROLE_KEY)
 
 
 def may(permission: Permission) -> bool:
-    return allows(current_role(), permission)
+    role = current_role()
+    return role is not None and allows(role, permission)
 
 
 def current_user() -> str:
-    """Who is making changes, for the audit log: the signed-in email, else the local user. (Without
-    sign-in, st.user holds a placeholder address, so is_logged_in decides.)"""
-    if st.user.get("is_logged_in") and st.user.get("email"):
-        return str(st.user.get("email"))
-    return LOCAL_USER
+    """Who is making changes, for the audit log: the signed-in email, else the local user."""
+    return str(st.session_state.get(USER_KEY) or LOCAL_USER)

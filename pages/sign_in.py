@@ -1,0 +1,48 @@
+"""Sign in: with the configured OIDC provider (st.login), or with a built-in account."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from auth.accounts import SignInRefused, check_password
+from ui import data, session
+from ui.i18n import t
+from ui.page import require_entry
+from ui.tables import plain
+
+require_entry()
+settings = data.current_settings()
+st.title(t("app.title"))
+
+if session.sign_in_mode(settings) is session.Mode.OIDC:
+    if st.user.get("is_logged_in"):
+        st.warning(t("sign_in.no_role", email=plain(st.user.get("email"))))
+        if st.button(t("nav.sign_out"), key="sign_in_out"):
+            st.logout()
+    elif st.button(t("sign_in.with_provider"), type="primary", key="sign_in_oidc"):
+        st.login()
+    st.stop()
+
+with st.form("sign_in"):
+    email = st.text_input(t("sign_in.email"), key="sign_in_email")
+    password = st.text_input(t("sign_in.password"), type="password", key="sign_in_password")
+    submitted = st.form_submit_button(t("sign_in.button"), type="primary")
+if submitted:
+    if not settings.session_secret:
+        st.error(t("sign_in.no_secret"))
+        st.stop()
+    try:
+        account = check_password(
+            session.accounts(settings),
+            email,
+            password,
+            app_store=data.app_store(settings.app_db_url),
+            now=datetime.now(UTC).replace(tzinfo=None),
+        )
+    except SignInRefused as refused:
+        st.error(refused.user_message)
+        st.stop()
+    session.remember_sign_in(settings, account)
+    st.rerun()
