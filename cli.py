@@ -12,6 +12,7 @@ python cli.py survey results SLUG        a survey's NPS, CSAT, CES, per-question
 python cli.py survey links SLUG --segment X > links.csv   personal links (or --channel / --campaign)
 python cli.py survey push                append responses waiting for the write-back Google Sheet
 python cli.py survey import SLUG --file FORM.csv | --sheet URL [--map HEADER=QUESTION]   a Google Form's responses
+python cli.py user hash-password          the Argon2id hash of a password, for [pulse.accounts]
 python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import getpass
 import json
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +29,7 @@ from typing import NoReturn
 
 import pandas as pd
 
+from auth.accounts import hash_password
 from data_sources import demo
 from data_sources.errors import DataSourceError
 from data_sources.files import read_csv_table
@@ -137,6 +140,9 @@ def build_parser() -> Parser:
         metavar="HEADER=QUESTION",
         help="a column for a question id, if its header is not the question's text (repeatable)",
     )
+    user = commands.add_parser("user", help="built-in accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True, parser_class=Parser)
+    user_commands.add_parser("hash-password", help="print the Argon2id hash of a password for [pulse.accounts]")
     feedback_parser = commands.add_parser("feedback", help="the feedback inbox")
     feedback_commands = feedback_parser.add_subparsers(dest="feedback_command", required=True, parser_class=Parser)
     importing = feedback_commands.add_parser("import", help="add feedback from a .csv or .xlsx file, all rows or none")
@@ -431,6 +437,19 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
     return 0
 
 
+def command_user(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    """Hash a password typed twice (not echoed, never an argument: it would stay in shell history)."""
+    password = getpass.getpass("Password: ")
+    if len(password) < 10:
+        print("cli.py user: use at least 10 characters.", file=sys.stderr)
+        return 1
+    if getpass.getpass("Again: ") != password:
+        print("cli.py user: the two passwords differ.", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0
+
+
 COMMANDS = {
     "init": command_init,
     "demo": command_demo,
@@ -440,6 +459,7 @@ COMMANDS = {
     "report": command_report,
     "survey": command_survey,
     "feedback": command_feedback,
+    "user": command_user,
 }
 
 

@@ -1,0 +1,228 @@
+"""Sign-in: password checks and throttling, roles by email, session tokens, and the pages each role
+gets (AppTest, with built-in accounts and with st.login's OIDC)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+
+import cli
+from auth.accounts import SignInRefused, check_password, hash_password, load_accounts, role_for_email
+from auth.sessions import issue_token, read_token
+from store.database import AppStore
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+NOW = datetime(2026, 3, 10, 12)
+PASSWORD = "correct horse battery"
+HASH = hash_password(PASSWORD)
+ACCOUNTS = load_accounts(
+    {
+        "Ana@Example.org": {"role": "manager", "password_hash": HASH},
+        "vic@example.org": {"role": "viewer", "password_hash": HASH},
+        "root@example.org": {"role": "admin", "password_hash": HASH},
+    }
+)
+NAV = {"Overview", "Members", "Engagement", "Campaigns & events", "Member lookup", "Surveys", "Feedback", "Data"}
+
+
+@pytest.fixture
+def store(tmp_path) -> AppStore:
+    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
+    app_store.migrate()
+    yield app_store
+    app_store.dispose()
+
+
+def attempt(store: AppStore, email: str, password: str, *, now: datetime = NOW) -> str:
+    try:
+        return check_password(ACCOUNTS, email, password, app_store=store, now=now, min_seconds=0.0).role.value
+    except SignInRefused as refused:
+        return refused.user_message
+
+
+def test_the_right_password_signs_in_case_aside_and_wrong_ones_get_one_answer(store):
+    assert attempt(store, " ANA@example.org ", PASSWORD) == "manager"
+    assert attempt(store, "ana@example.org", "wrong") == "Wrong email or password."
+    assert attempt(store, "nobody@example.org", PASSWORD) == "Wrong email or password."
+
+
+def test_a_wrong_password_and_an_unknown_address_take_the_same_minimum_time(store):
+    for email in ("ana@example.org", "nobody@example.org"):
+        started = time.monotonic()
+        with pytest.raises(SignInRefused):
+            check_password(ACCOUNTS, email, "wrong", app_store=store, now=NOW, min_seconds=0.3)
+        assert time.monotonic() - started >= 0.3
+
+
+@pytest.mark.parametrize("email", ["ana@example.org", "nobody@example.org"])
+def test_five_failures_lock_an_address_for_fifteen_minutes(store, email):
+    for minute in range(5):
+        assert attempt(store, email, "wrong", now=NOW + timedelta(minutes=minute)) == "Wrong email or password."
+    locked = "Too many failed attempts for this address. Try again in 11 minutes."
+    assert attempt(store, email, PASSWORD, now=NOW + timedelta(minutes=4)) == locked  # even the right password
+    assert attempt(store, "root@example.org", PASSWORD, now=NOW + timedelta(minutes=4)) == "admin"  # others are not
+    after = NOW + timedelta(minutes=15, seconds=1)  # the first failure has aged out
+    expected = "manager" if email.startswith("ana") else "Wrong email or password."
+    assert attempt(store, email, PASSWORD, now=after) == expected
+
+
+def test_a_success_clears_the_failures(store):
+    for _ in range(4):
+        attempt(store, "ana@example.org", "wrong")
+    assert attempt(store, "ana@example.org", PASSWORD) == "manager"
+    for _ in range(4):
+        assert attempt(store, "ana@example.org", "wrong") == "Wrong email or password."
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"a@x.org": {"role": "boss", "password_hash": HASH}}, "[pulse.accounts] a@x.org: role 'boss' is not one of"),
+        ({"a@x.org": {"role": "viewer", "password": "secret"}}, "[pulse.accounts] a@x.org: needs password_hash"),
+        ({"a@x.org": {"role": "viewer", "password_hash": "secret"}}, "[pulse.accounts] a@x.org: needs password_hash"),
+    ],
+)
+def test_accounts_without_a_hash_or_with_an_unknown_role_are_refused(section, message):
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_accounts(section)
+
+
+def test_roles_come_from_the_highest_list_naming_the_email_or_its_pattern():
+    roles = {"admin": ["boss@example.org"], "manager": ["*@example.org"], "viewer": ["*@partner.com"]}
+    assert role_for_email("Boss@example.org", roles).value == "admin"
+    assert role_for_email("ana@example.org", roles).value == "manager"
+    assert role_for_email("x@partner.com", roles).value == "viewer"
+    assert role_for_email("x@elsewhere.com", roles) is None
+
+
+def test_session_tokens_are_signed_and_expire(monkeypatch):
+    token = issue_token("ana@example.org", secret="s1")
+    assert read_token(token, secret="s1", max_age_days=7) == "ana@example.org"
+    assert read_token(token, secret="another", max_age_days=7) is None
+    assert read_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), secret="s1", max_age_days=7) is None
+    assert read_token("", secret="s1", max_age_days=7) is None
+    later = time.time() + 8 * 86400
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
+    assert read_token(token, secret="s1", max_age_days=7) is None
+
+
+def test_cli_hashes_a_password_typed_twice(monkeypatch, capsys):
+    typed = iter([PASSWORD, PASSWORD])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+    assert cli.main(["user", "hash-password"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith("$argon2id$") and PASSWORD not in printed
+    assert load_accounts({"a@x.org": {"role": "viewer", "password_hash": printed}})["a@x.org"].password_hash == printed
+
+
+# The app with sign-in configured.
+
+
+def secrets(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def with_accounts(configured, tmp_path, monkeypatch) -> Path:
+    accounts = "\n".join(
+        f'"{email}" = {{ role = "{account.role.value}", password_hash = "{HASH}" }}'
+        for email, account in ACCOUNTS.items()
+    )
+    path = secrets(
+        tmp_path / "secrets.toml", f'[pulse]\nsession_secret = "test-secret"\n[pulse.accounts]\n{accounts}\n'
+    )
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(path))
+    return configured
+
+
+def app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def sign_in(at: AppTest, email: str, password: str) -> AppTest:
+    at.text_input(key="sign_in_email").input(email)
+    at.text_input(key="sign_in_password").input(password)
+    return at.button[0].click().run()
+
+
+def nav(at: AppTest) -> set[str]:
+    """The titles of the pages st.navigation registered in the last run."""
+    return {str(info.get("page_name")) for info in at._registered_pages.values()}
+
+
+def test_only_the_sign_in_page_exists_before_signing_in(with_accounts):
+    at = app().run()
+    assert not at.exception
+    assert [field.label for field in at.text_input] == ["Email", "Password"]
+    assert nav(at) == {"Sign in"}
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/overview.py")
+
+
+@pytest.mark.parametrize(
+    ("email", "pages"),
+    [
+        ("vic@example.org", {"Overview", "Members", "Engagement", "Campaigns & events"}),
+        ("ana@example.org", NAV - {"Data"}),
+        ("root@example.org", NAV),
+    ],
+)
+def test_each_role_gets_only_its_pages(with_accounts, email, pages):
+    at = sign_in(app().run(), email, PASSWORD)
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    assert nav(at) == pages | {"Sign out"}
+
+
+@pytest.mark.parametrize("page", ["lookup", "surveys", "feedback", "data"])
+def test_a_page_a_viewer_may_not_see_is_not_registered(with_accounts, page):
+    at = sign_in(app().run(), "vic@example.org", PASSWORD)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(f"pages/{page}.py")
+
+
+def test_a_wrong_password_is_answered_on_the_sign_in_page(with_accounts):
+    at = sign_in(app().run(), "ana@example.org", "wrong")
+    assert at.error[0].value == "Wrong email or password."
+    assert not at.metric
+
+
+def test_oidc_sign_in_takes_the_role_from_the_email(configured, tmp_path, monkeypatch):
+    path = secrets(
+        tmp_path / "secrets.toml",
+        '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "x"\n'
+        '[pulse.roles]\nmanager = ["*@example.org"]\n',
+    )
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(path))
+    at = app()
+    at.user = {"email": "ana@example.org", "is_logged_in": True}
+    at.run()
+    assert not at.exception
+    assert nav(at) == NAV - {"Data"} | {"Sign out"}
+    stranger = app()
+    stranger.user = {"email": "eve@elsewhere.com", "is_logged_in": True}
+    stranger.run()
+    assert stranger.warning[0].value == (  # the address escaped: shown as text, not markdown
+        r"You are signed in as eve\@elsewhere\.com, but this address has no role here. Ask an admin to add it."
+    )
+    assert nav(stranger) == {"Sign in"}
+
+
+def test_local_mode_refuses_an_address_others_can_reach(configured, tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "none.toml"))
+    previous = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = app().run()
+        assert at.error[0].value.startswith("Community Pulse has no sign-in configured, so it runs in local mode")
+        assert not at.metric
+        monkeypatch.setenv("PULSE_ALLOW_OPEN_LOCAL_MODE", "true")
+        assert not app().run().error
+    finally:
+        config.set_option("server.address", previous)
