@@ -48,10 +48,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(data_dir: Path) -> Iterator[str]:
-    """The app served by Streamlit on a free port, as `make run` would, with its own data."""
+def serve(data_dir: Path, **settings: str) -> Iterator[str]:
+    """The app served by Streamlit on a free port, as `make run` would, with its own data (and
+    PULSE_<KEY> settings)."""
     port = _free_port()
-    env = {**os.environ, "PULSE_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "PULSE_DATA_DIR": str(data_dir), **{f"PULSE_{k.upper()}": v for k, v in settings.items()}}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT,
@@ -265,3 +266,35 @@ def test_a_manager_triages_an_item(server, page, demo_data_dir):
         ["local", "note", "Asked the search team"],
     ]
     store.dispose()
+
+
+def test_a_sign_in_survives_a_refresh_until_signing_out(demo_data_dir, browser, tmp_path):
+    from auth.accounts import hash_password
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[pulse]\nsession_secret = "browser-test"\n[pulse.accounts]\n'
+        f'"ana@example.org" = {{ role = "viewer", password_hash = "{hash_password("a long password")}" }}\n',
+        encoding="utf-8",
+    )
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    with serve(demo_data_dir, secrets_file=str(secrets)) as url:
+        page.goto(url)
+        page.get_by_role("textbox", name="Email").fill("ana@example.org")
+        page.get_by_role("textbox", name="Password").fill("a long password")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("link", name="Feedback")).to_have_count(0)  # a viewer's navigation
+        deadline = time.monotonic() + 10
+        while "pulse_session" not in {c["name"] for c in context.cookies()} and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "pulse_session" in {c["name"] for c in context.cookies()}
+
+        page.reload()
+        expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)  # still signed in
+        page.get_by_role("link", name="Sign out").click()
+        expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)
+        page.reload()
+        expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)  # the cookie is gone
+    context.close()

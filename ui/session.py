@@ -24,6 +24,7 @@ LOCAL_USER = "local"  # who changes things in local mode; the audit log records 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ROLE_KEY, USER_KEY = "pulse_role", "pulse_user"
 SIGNED_IN_KEY, COOKIE_PENDING_KEY = "pulse_signed_in", "pulse_cookie_pending"
+SIGNED_OUT_KEY = "pulse_signed_out"  # this session signed out: its cookie, until cleared, is ignored
 
 
 class Mode(StrEnum):
@@ -79,8 +80,9 @@ def resolve_account(settings: Settings, mode: Mode) -> Account | None:
         account = Account(email, role) if role else None
     else:
         known = accounts(settings)
+        cookie = None if st.session_state.get(SIGNED_OUT_KEY) else st.context.cookies.get(COOKIE)
         email = st.session_state.get(SIGNED_IN_KEY) or read_token(
-            st.context.cookies.get(COOKIE), secret=settings.session_secret, max_age_days=settings.sign_in_days
+            cookie, secret=settings.session_secret, max_age_days=settings.sign_in_days
         )
         account = known.get(email) if email else None
     st.session_state[ROLE_KEY] = account.role if account else None
@@ -92,6 +94,7 @@ def remember_sign_in(settings: Settings, account: Account) -> None:
     """After a built-in sign-in: this session knows, and the next run writes the cookie."""
     st.session_state[SIGNED_IN_KEY] = account.email
     st.session_state[COOKIE_PENDING_KEY] = issue_token(account.email, secret=settings.session_secret)
+    st.session_state.pop(SIGNED_OUT_KEY, None)
 
 
 def write_cookie(settings: Settings) -> None:
@@ -113,6 +116,7 @@ def sign_out() -> None:
     for key in (SIGNED_IN_KEY, ROLE_KEY, USER_KEY):
         st.session_state.pop(key, None)
     st.session_state[COOKIE_PENDING_KEY] = ""  # cleared by write_cookie on the next run
+    st.session_state[SIGNED_OUT_KEY] = True
 
 
 def current_role() -> Role | None:
