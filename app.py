@@ -2,7 +2,8 @@
 pages their role may see with st.navigation (a page a role may not see is not registered at all).
 
 A survey address (/survey, or any address with ?s=<slug>) registers the member's survey page alone,
-with no navigation and no sign-in: a member reaches the survey and nothing else.
+with no navigation and no sign-in: a member reaches the survey and nothing else. A share link
+(?share=<token>) likewise registers its one page, read-only, with what the link reveals.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from auth.access import may_see
-from settings import SettingsError
+from auth.share_links import LinkRefused
+from settings import Settings, SettingsError
 from ui import session
 from ui.background import refresh_when_due
-from ui.data import current_settings, warm_up_sentiment
+from ui.data import app_store, current_settings, warm_up_sentiment
 from ui.i18n import t
 from ui.page import mark_entry
 
@@ -32,6 +34,7 @@ PAGES = [  # (file, url path, icon)
     ("pages/surveys.py", "surveys", ":material/ballot:"),
     ("pages/feedback.py", "feedback", ":material/inbox:"),
     ("pages/data.py", "data", ":material/database:"),
+    ("pages/sharing.py", "sharing", ":material/share:"),
 ]
 
 
@@ -56,8 +59,28 @@ if wants_survey():
     st.navigation(pages, position="hidden").run()
     st.stop()
 
+
+def serve_share_link(settings: Settings, token: str) -> None:
+    """A share link opens its one page, with its filters, and nothing else; a bad link, a message."""
+    try:
+        link = session.open_shared(settings, app_store(settings.app_db_url), token)
+    except LinkRefused as refused:
+        st.error(refused.user_message)
+        st.stop()
+    if st.session_state.get("pulse_share_applied") != link.id:  # the stored filters, once per session
+        st.query_params.update({key: value for key, value in link.query.items() if key not in st.query_params})
+        st.session_state["pulse_share_applied"] = link.id
+    path, url, icon = next(entry for entry in PAGES if entry[1] == link.page)
+    st.navigation(
+        [st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=True)], position="hidden"
+    ).run()
+    st.stop()
+
+
 try:
     settings = current_settings()
+    if token := st.query_params.get("share"):
+        serve_share_link(settings, token)
     mode = session.sign_in_mode(settings)
     if mode is session.Mode.LOCAL and (problem := session.local_mode_problem(settings)):
         st.error(problem)

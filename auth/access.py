@@ -16,12 +16,25 @@ class Permission(StrEnum):
     FREE_TEXT = "free_text"  # what members wrote: survey answers and feedback
     TRIAGE = "triage"  # the feedback inbox: read, change, import and add feedback
     MANAGE_DATA = "manage_data"  # data sources: sync, imports, Google Forms responses, write-back
+    MEMBER_NAMES = "member_names"  # members' names in tables (a share link shows them only if allowed)
+    MANAGE_SURVEYS = "manage_surveys"  # personal links, closing and reopening surveys
+    SHARE = "share"  # make, list and revoke read-only share links
 
 
+_MANAGER = frozenset(
+    {
+        Permission.PERSONAL_DATA,
+        Permission.FREE_TEXT,
+        Permission.TRIAGE,
+        Permission.MEMBER_NAMES,
+        Permission.MANAGE_SURVEYS,
+        Permission.SHARE,
+    }
+)
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.VIEWER: frozenset(),
-    Role.MANAGER: frozenset({Permission.PERSONAL_DATA, Permission.FREE_TEXT, Permission.TRIAGE}),
-    Role.ADMIN: frozenset({Permission.PERSONAL_DATA, Permission.FREE_TEXT, Permission.TRIAGE, Permission.MANAGE_DATA}),
+    Role.VIEWER: frozenset({Permission.MEMBER_NAMES}),
+    Role.MANAGER: _MANAGER,
+    Role.ADMIN: _MANAGER | {Permission.MANAGE_DATA},
 }
 
 
@@ -36,7 +49,9 @@ PAGES: dict[str, Permission | None] = {
     "surveys": Permission.FREE_TEXT,  # written answers, personal links, closing a survey
     "feedback": Permission.TRIAGE,
     "data": Permission.MANAGE_DATA,
+    "sharing": Permission.SHARE,
 }
+SHAREABLE = ("overview", "members", "engagement", "campaigns", "surveys")  # pages a share link may open
 
 
 def allows(role: Role, permission: Permission) -> bool:
@@ -46,3 +61,14 @@ def allows(role: Role, permission: Permission) -> bool:
 def may_see(role: Role, page: str) -> bool:
     needed = PAGES[page]
     return needed is None or allows(role, needed)
+
+
+def share_grants(*, reveal_text: bool, reveal_names: bool) -> frozenset[Permission]:
+    """What someone holding a share link sees: a viewer's dashboards, with members' names and
+    free text only when the link says so; never email addresses, never changes."""
+    granted = set()
+    if reveal_text:
+        granted.add(Permission.FREE_TEXT)
+    if reveal_names:
+        granted.add(Permission.MEMBER_NAMES)
+    return frozenset(granted)

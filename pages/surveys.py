@@ -46,7 +46,9 @@ st.header(plain(text_in(survey.title, survey.languages[0])))
 st.caption(t("surveys.state_caption", state=t(f"surveys.state.{row['state']}"), version=stored.version))
 with data_errors_stop_the_page():
     choices = data.load_dimension_values(settings, version)
-results_tab, links_tab, settings_tab = st.tabs([t("surveys.results"), t("surveys.links"), t("surveys.settings")])
+managing = may(Permission.MANAGE_SURVEYS)  # a share link shows the results only
+tabs = st.tabs([t("surveys.results"), *([t("surveys.links"), t("surveys.settings")] if managing else [])])
+results_tab = tabs[0]
 
 with results_tab:
     filters = filter_bar(page="surveys", timezone=settings.timezone, choices=choices)
@@ -62,6 +64,9 @@ with results_tab:
                     texts = data.load_free_text(settings, slug, filters)
                 survey_views.free_text_table(texts, slug=slug)
 
+if not managing:
+    st.stop()
+links_tab, settings_tab = tabs[1:]
 with links_tab:
     public = links.survey_link(settings.public_url, slug)
     st.subheader(t("surveys.public_link"))

@@ -142,6 +142,22 @@ sign_in_failures = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False),
 )
 
+# Read-only links to a page with its filters (auth/share_links.py); the token signs the id.
+share_links = sa.Table(
+    "share_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("page", sa.String(40), nullable=False),
+    sa.Column("query", sa.JSON, nullable=False),
+    sa.Column("reveal_text", sa.Boolean, nullable=False),
+    sa.Column("reveal_names", sa.Boolean, nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime),
+    sa.Column("last_used_at", sa.DateTime),
+)
+
 sync_runs = sa.Table(
     "sync_runs",
     metadata,

@@ -27,7 +27,17 @@ ACCOUNTS = load_accounts(
         "root@example.org": {"role": "admin", "password_hash": HASH},
     }
 )
-NAV = {"Overview", "Members", "Engagement", "Campaigns & events", "Member lookup", "Surveys", "Feedback", "Data"}
+NAV = {
+    "Overview",
+    "Members",
+    "Engagement",
+    "Campaigns & events",
+    "Member lookup",
+    "Surveys",
+    "Feedback",
+    "Data",
+    "Share links",
+}
 
 
 @pytest.fixture
@@ -180,7 +190,7 @@ def test_each_role_gets_only_its_pages(with_accounts, email, pages):
     assert nav(at) == pages | {"Sign out"}
 
 
-@pytest.mark.parametrize("page", ["lookup", "surveys", "feedback", "data"])
+@pytest.mark.parametrize("page", ["lookup", "surveys", "feedback", "data", "sharing"])
 def test_a_page_a_viewer_may_not_see_is_not_registered(with_accounts, page):
     at = sign_in(app().run(), "vic@example.org", PASSWORD)
     with pytest.raises(ValueError, match="Could not find a navigation page"):

@@ -17,6 +17,7 @@ from store.database import StoreError
 from ui import data
 from ui.filters import filter_bar
 from ui.i18n import t
+from ui.sharing import share_button
 
 ENTRY = "pulse_through_app"  # set by app.py on every run
 
@@ -58,12 +59,15 @@ def data_errors_stop_the_page() -> Iterator[None]:
 def open_page(page: str) -> tuple[Settings, str]:
     """The page's title, then the settings and the data version (or a message and a stop)."""
     require_entry()
-    st.title(t(f"{page}.title"))
     try:
         settings = data.current_settings()
     except SettingsError as error:
         st.error(t("error.settings", error=error))
         st.stop()
+    title, share = st.columns([5, 1], vertical_alignment="bottom")
+    title.title(t(f"{page}.title"))
+    with share:
+        share_button(page, settings)
     with data_errors_stop_the_page():
         return settings, data.data_version(settings)
 

@@ -10,21 +10,24 @@ pages then ask `may(permission)`. Three modes, by what secrets.toml configures:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import streamlit as st
-import streamlit.components.v1 as components
 
-from auth.access import Permission, Role, allows
+from auth.access import GRANTS, Permission, Role, share_grants
 from auth.accounts import Account, load_accounts, role_for_email
 from auth.sessions import COOKIE, issue_token, read_token
+from auth.share_links import ShareLink, open_link
 from settings import Settings, SettingsError, read_secrets
+from store.database import AppStore
 
 LOCAL_USER = "local"  # who changes things in local mode; the audit log records it
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ROLE_KEY, USER_KEY = "pulse_role", "pulse_user"
 SIGNED_IN_KEY, COOKIE_PENDING_KEY = "pulse_signed_in", "pulse_cookie_pending"
 SIGNED_OUT_KEY = "pulse_signed_out"  # this session signed out: its cookie, until cleared, is ignored
+SHARE_KEY = "pulse_share"  # the permissions of the share link this session was opened with
 
 
 class Mode(StrEnum):
@@ -71,6 +74,7 @@ def local_mode_problem(settings: Settings) -> str | None:
 
 def resolve_account(settings: Settings, mode: Mode) -> Account | None:
     """Who is signed in (None: nobody, or someone without a role); remembered for `may`."""
+    st.session_state.pop(SHARE_KEY, None)
     account: Account | None = None
     if mode is Mode.LOCAL:
         account = Account(LOCAL_USER, Role.ADMIN)
@@ -99,16 +103,15 @@ def remember_sign_in(settings: Settings, account: Account) -> None:
 
 def write_cookie(settings: Settings) -> None:
     """Set (or, after sign-out, clear) the sign-in cookie in the browser; Streamlit cannot from
-    Python, so a zero-height component does it with the page's own origin."""
+    Python, so a script of ours (never user text: the token is URL-safe base64) does it."""
     token = st.session_state.pop(COOKIE_PENDING_KEY, None)
     if token is None:
         return
     secure = "; Secure" if (st.context.url or "").startswith("https://") else ""
     max_age = settings.sign_in_days * 86400 if token else 0
-    components.html(
-        f"<script>window.parent.document.cookie = '{COOKIE}={token}; Max-Age={max_age}; Path=/; "
-        f"SameSite=Strict{secure}';</script>",
-        height=0,
+    st.html(
+        f"<script>document.cookie = '{COOKIE}={token}; Max-Age={max_age}; Path=/; SameSite=Strict{secure}';</script>",
+        unsafe_allow_javascript=True,
     )
 
 
@@ -119,13 +122,29 @@ def sign_out() -> None:
     st.session_state[SIGNED_OUT_KEY] = True
 
 
+def open_shared(settings: Settings, app_store: AppStore, token: str) -> ShareLink:
+    """Check a share link (raises LinkRefused) and give this session only what it reveals."""
+    link = open_link(app_store, token, secret=settings.session_secret, now=datetime.now(UTC).replace(tzinfo=None))
+    st.session_state[SHARE_KEY] = share_grants(reveal_text=link.reveal_text, reveal_names=link.reveal_names)
+    st.session_state[ROLE_KEY] = None
+    st.session_state[USER_KEY] = f"share link {link.id}"
+    return link
+
+
 def current_role() -> Role | None:
     return st.session_state.get(ROLE_KEY)
 
 
-def may(permission: Permission) -> bool:
+def permissions() -> frozenset[Permission]:
+    shared = st.session_state.get(SHARE_KEY)
+    if shared is not None:
+        return shared
     role = current_role()
-    return role is not None and allows(role, permission)
+    return GRANTS[role] if role is not None else frozenset()
+
+
+def may(permission: Permission) -> bool:
+    return permission in permissions()
 
 
 def current_user() -> str:

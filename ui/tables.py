@@ -7,8 +7,10 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
+from auth.access import Permission
 from exports import safe_csv
 from ui.i18n import t
+from ui.session import may
 
 
 def data_table(
@@ -21,9 +23,13 @@ def data_table(
     member_links: bool = False,
 ) -> int | None:
     """Show the frame and its download; with `selectable`, return the selected row's position.
-    `member_links` adds a link to each member's profile (shown, not downloaded)."""
+    `member_links` marks rows of members: their names are left out where the viewer may not see
+    them (a share link that does not reveal them), and a link to each member's profile is added
+    (shown, not downloaded) for those who may open profiles."""
+    if member_links and not may(Permission.MEMBER_NAMES):
+        frame = frame.drop(columns=["name", "email"], errors="ignore")
     shown, config = frame, dict(column_config or {})
-    if member_links:
+    if member_links and may(Permission.PERSONAL_DATA):
         shown = frame.assign(profile=[f"lookup?member={quote(str(m))}" for m in frame["member_id"]])
         config["profile"] = st.column_config.LinkColumn(t("column.profile"), display_text=t("column.open"))
     event = st.dataframe(

@@ -1,0 +1,46 @@
+"""Share links: every read-only link, who made it, when it expires and was last used; revoke one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from auth.access import Permission
+from auth.share_links import list_links, revoke
+from ui import data
+from ui.i18n import t
+from ui.page import require_entry
+from ui.session import may
+
+require_entry()
+st.title(t("sharing.title"))
+if not may(Permission.SHARE):
+    st.info(t("sharing.not_allowed"))
+    st.stop()
+store = data.app_store(data.current_settings().app_db_url)
+now = datetime.now(UTC).replace(tzinfo=None)
+links = list_links(store, now=now)
+if links.empty:
+    st.info(t("sharing.none"))
+    st.stop()
+st.caption(t("sharing.help"))
+st.dataframe(
+    links.assign(filters=[", ".join(f"{k}={v}" for k, v in (query or {}).items()) for query in links["query"]]).drop(
+        columns="query"
+    ),
+    hide_index=True,
+    key="sharing_table",
+)
+active = links[links["state"] == "active"]
+if not active.empty:
+    chosen = st.selectbox(
+        t("sharing.revoke_which"),
+        active["id"].tolist(),
+        format_func=lambda link_id: t("sharing.link", id=link_id, page=active.set_index("id").at[link_id, "page"]),
+        index=None,
+        key="sharing_revoke_id",
+    )
+    if st.button(t("sharing.revoke"), disabled=chosen is None, key="sharing_revoke"):
+        revoke(store, int(chosen), now=now)
+        st.rerun()
