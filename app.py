@@ -61,19 +61,16 @@ if wants_survey():
 
 
 def serve_share_link(settings: Settings, token: str) -> None:
-    """A share link opens its one page, with its filters, and nothing else; a bad link, a message."""
+    """A share link opens its one page and nothing else (its address carries the page's filters, which
+    the filter widgets read); a bad link gets a message and nothing else."""
     try:
         link = session.open_shared(settings, app_store(settings.app_db_url), token)
     except LinkRefused as refused:
         st.error(refused.user_message)
         st.stop()
-    if st.session_state.get("pulse_share_applied") != link.id:  # the stored filters, once per session
-        st.query_params.update({key: value for key, value in link.query.items() if key not in st.query_params})
-        st.session_state["pulse_share_applied"] = link.id
     path, url, icon = next(entry for entry in PAGES if entry[1] == link.page)
-    st.navigation(
-        [st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=True)], position="hidden"
-    ).run()
+    page = st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=True)
+    st.navigation([page], position="hidden").run()
     st.stop()
 
 

@@ -298,3 +298,41 @@ def test_a_sign_in_survives_a_refresh_until_signing_out(demo_data_dir, browser, 
         page.reload()
         expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)  # the cookie is gone
     context.close()
+
+
+def test_a_share_link_opens_its_page_with_its_filters_and_nothing_else(demo_data_dir, browser, tmp_path):
+    from auth.share_links import create_link, link_url
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[pulse]\nsession_secret = "browser-share"\n[pulse.accounts]\n'
+        '"ana@example.org" = { role = "manager", password_hash = "$argon2id$v=19$m=65536,t=3,p=4$x$y" }\n',
+        encoding="utf-8",
+    )
+    store = AppStore(f"sqlite:///{demo_data_dir / 'app.db'}")
+    query = {"members_region": "Europe"}
+    token = create_link(
+        store,
+        page="members",
+        query=query,
+        reveal_text=False,
+        reveal_names=False,
+        created_by="ana@example.org",
+        now=datetime.now(UTC).replace(tzinfo=None),
+        secret="browser-share",
+    )
+    store.dispose()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    with serve(demo_data_dir, secrets_file=str(secrets)) as url:
+        page.goto(link_url(url, page="members", query=query, token=token))
+        expect(page.get_by_role("heading", name="Members")).to_be_visible(timeout=30_000)
+        region = page.get_by_test_id("stSelectbox").filter(has_text="Region")
+        expect(region.locator("input")).to_have_value("Europe", timeout=30_000)  # the link's filter
+        expect(page.get_by_role("link", name="Overview")).to_have_count(0)  # no navigation
+        page.goto(f"{url}/feedback?share={token}")  # another page with the same link: still only Members
+        expect(page.get_by_role("heading", name="Members")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("heading", name="Feedback")).to_have_count(0)
+        page.goto(f"{url}/overview")  # without the link: sign in first
+        expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)
+    context.close()
