@@ -20,6 +20,7 @@ from ui.background import refresh_when_due
 from ui.data import app_store, current_settings, warm_up_sentiment
 from ui.i18n import t
 from ui.page import mark_entry
+from ui.presentation import present, presenting
 
 mark_entry()
 st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
@@ -70,6 +71,7 @@ def serve_share_link(settings: Settings, token: str) -> None:
         st.stop()
     path, url, icon = next(entry for entry in PAGES if entry[1] == link.page)
     page = st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=True)
+    present()
     st.navigation([page], position="hidden").run()
     st.stop()
 
@@ -100,6 +102,7 @@ pages = [
 ]
 if mode is not session.Mode.LOCAL:
     pages.append(st.Page(sign_out, title=t("nav.sign_out"), icon=":material/logout:", url_path="sign-out"))
-else:
+elif not presenting():
     st.caption(t("session.local_mode"))
-st.navigation(pages, position="top").run()
+present()
+st.navigation(pages, position="hidden" if presenting() else "top").run()

@@ -336,3 +336,14 @@ def test_a_share_link_opens_its_page_with_its_filters_and_nothing_else(demo_data
         page.goto(f"{url}/overview")  # without the link: sign in first
         expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)
     context.close()
+
+
+def test_presentation_mode_shows_the_tiles_without_navigation_or_filters(server, page):
+    page.goto(f"{server}/?present=1&overview_region=Europe")
+    page.get_by_text("What changed most").wait_for(timeout=30_000)
+    expect(page.get_by_test_id("stMetric").first).to_be_visible()
+    expect(page.get_by_test_id("stSelectbox").filter(has_text="Region")).to_be_hidden()  # in the page, not shown
+    expect(page.get_by_role("link", name="Members")).to_have_count(0)
+    expect(page.get_by_text("Region: Europe")).to_be_visible()  # the caption says which filters
+    size = page.get_by_test_id("stMetricValue").first.evaluate("node => getComputedStyle(node).fontSize")
+    assert float(size.removesuffix("px")) >= 48

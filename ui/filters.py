@@ -9,6 +9,7 @@ import streamlit as st
 
 from metrics.filters import Filters
 from ui.i18n import t
+from ui.presentation import FILTERS_KEY
 
 PRESETS = ("last_28_days", "last_7_days", "last_90_days", "last_365_days", "this_month", "last_month", "custom")
 
@@ -42,7 +43,8 @@ def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Fi
     Returns None while a custom range is half picked.
     """
     today = today_in(timezone)
-    columns = st.columns([1.3, 1.6, 1, 1, 1])
+    bar = st.container(key=FILTERS_KEY)  # hidden in presentation mode; the address still decides
+    columns = bar.columns([1.3, 1.6, 1, 1, 1])
     with columns[0]:
         preset = st.selectbox(
             t("filters.period"),
@@ -89,5 +91,6 @@ def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Fi
             previous_start=previous.start,
             previous_last=previous.end - timedelta(days=1),
         )
+        + "".join(f" · {t(f'filters.{name}')}: {value}" for name, value in selected.items() if value)
     )
     return filters

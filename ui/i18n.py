@@ -116,6 +116,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "nav.feedback": "Feedback",
         "nav.data": "Data",
         "nav.sharing": "Share links",
+        "present.button": "Present",
         "share.button": "Share",
         "share.days": "Days until it expires",
         "share.names": "Show members' names",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from auth.access import SHAREABLE
 from data_sources.errors import DataSourceError, NotConfigured
 from metrics.filters import Filters
 from settings import Settings, SettingsError
@@ -17,6 +18,7 @@ from store.database import StoreError
 from ui import data
 from ui.filters import filter_bar
 from ui.i18n import t
+from ui.presentation import present_link
 from ui.sharing import share_button
 
 ENTRY = "pulse_through_app"  # set by app.py on every run
@@ -64,10 +66,13 @@ def open_page(page: str) -> tuple[Settings, str]:
     except SettingsError as error:
         st.error(t("error.settings", error=error))
         st.stop()
-    title, share = st.columns([5, 1], vertical_alignment="bottom")
+    title, share, present = st.columns([6, 1, 1], vertical_alignment="bottom")
     title.title(t(f"{page}.title"))
     with share:
         share_button(page, settings)
+    if page in SHAREABLE and st.session_state.get("pulse_share") is None:
+        with present:
+            present_link()
     with data_errors_stop_the_page():
         return settings, data.data_version(settings)
 
