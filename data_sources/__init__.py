@@ -1,2 +1,2 @@
-"""Where community data comes from (demo, CSV files, later Sheets and SQL) and how it reaches the
-warehouse. No Streamlit here: the CLI and tests use it directly."""
+"""Where community data comes from (demo, CSV/Excel/Parquet files, Google Sheets, your own database
+in place) and how it reaches the warehouse. No Streamlit here: the CLI and tests use it directly."""

@@ -9,6 +9,7 @@ from ui import data, feedback_views
 from ui.charts import activity_trend_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
+from ui.reporting import report_button
 from ui.tables import data_table
 from ui.tiles import kpi_tiles
 
@@ -22,6 +23,7 @@ with data_errors_stop_the_page():
     negative = data.load_negative_share(settings, version, filters)
 
 kpis, daily, movers = result.kpis, result.daily, result.movers
+report_button(settings, version, filters)
 kpi_tiles(kpis)
 feedback_views.risk_warning(negative)
 nps = kpis["nps"]

@@ -20,6 +20,10 @@ STREAMLIT_FREE = [
     "engines.py",
     "exports.py",
     "cli.py",
+    "reports",
+    "ui/charts.py",
+    "ui/formats.py",
+    "ui/i18n.py",
 ]
 
 
