@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from auth.accounts import hash_password
 from auth.share_links import NOT_VALID, LinkRefused, create_link, list_links, open_link, revoke
+from store import tables
 from store.database import AppStore
+from surveys import registry
+from surveys.definition import load_definition
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NOW = datetime(2026, 3, 10, 12)
@@ -124,7 +127,7 @@ def test_a_share_link_shows_its_page_alone_without_names(app_store):
     assert {str(info.get("page_name")) for info in at._registered_pages.values()} == {"Members"}
     columns = tables_shown(at)
     assert columns and all("name" not in shown and "email" not in shown for shown in columns)
-    assert not at.get("popover")  # no Share button: a link cannot make links
+    assert not at.number_input and not at.get("popover")  # no Share button: a link cannot make links
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/feedback.py")
 
@@ -156,7 +159,7 @@ def test_a_manager_makes_a_link_from_the_share_button(app_store):
     at.text_input(key="sign_in_email").input("ana@example.org")
     at.text_input(key="sign_in_password").input("x" * 12)
     at.button[0].click().run()
-    assert len(at.get("popover")) == 1  # the Share button
+    assert [field.key for field in at.number_input] == ["overview_share_days"]  # inside the Share button
     at.checkbox(key="overview_share_names").check()
     at.button(key="overview_share_create").click().run()
     url = at.code[0].value
@@ -165,3 +168,36 @@ def test_a_manager_makes_a_link_from_the_share_button(app_store):
     assert made[["page", "state", "created_by", "reveal_names", "reveal_text"]].values.tolist() == [
         ["overview", "active", "ana@example.org", True, False]
     ]
+
+
+@pytest.mark.parametrize("reveal_text", [False, True])
+def test_a_survey_link_shows_written_answers_only_when_it_reveals_them(app_store, reveal_text):
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    survey = load_definition(Path(APP).parent / "surveys" / "post-event.yaml")
+    registry.register(app_store, survey, timezone="UTC", now=now - timedelta(days=2))
+    survey_id = registry.load_survey(app_store, "post-event").id
+    with app_store.begin() as connection:
+        response_id = connection.execute(
+            tables.responses.insert().values(
+                survey_id=survey_id,
+                member_id="alice",
+                submitted_at=now - timedelta(days=1),
+                completed=True,
+                idempotency_key="share-text",
+                source="test",
+            )
+        ).inserted_primary_key[0]
+        connection.execute(
+            tables.answers.insert().values(
+                response_id=response_id, question_id="why", question_type="long_text", value_text="Loved the talks"
+            )
+        )
+    token = make(app_store, page="surveys", query={"survey": "post-event"}, reveal_text=reveal_text, now=now)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"survey": "post-event", "share": token})
+    at.run()
+    assert not at.exception
+    assert [tab.label for tab in at.tabs] == ["Results"]  # no links or settings through a share link
+    shown = [frame.value for frame in at.dataframe]
+    has_text = any("text" in frame.columns and "Loved the talks" in set(frame["text"]) for frame in shown)
+    assert has_text is reveal_text
