@@ -15,6 +15,7 @@ import streamlit as st
 from auth.access import may_see
 from auth.share_links import LinkRefused
 from settings import Settings, SettingsError
+from store.database import StoreError
 from ui import session
 from ui.background import refresh_when_due
 from ui.data import app_store, current_settings, warm_up_sentiment
@@ -66,7 +67,7 @@ def serve_share_link(settings: Settings, token: str) -> None:
     the filter widgets read); a bad link gets a message and nothing else."""
     try:
         link = session.open_shared(settings, app_store(settings.app_db_url), token)
-    except LinkRefused as refused:
+    except (LinkRefused, StoreError) as refused:
         st.error(refused.user_message)
         st.stop()
     path, url, icon = next(entry for entry in PAGES if entry[1] == link.page)

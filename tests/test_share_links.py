@@ -201,3 +201,22 @@ def test_a_survey_link_shows_written_answers_only_when_it_reveals_them(app_store
     shown = [frame.value for frame in at.dataframe]
     has_text = any("text" in frame.columns and "Loved the talks" in set(frame["text"]) for frame in shown)
     assert has_text is reveal_text
+
+
+def test_the_share_links_page_lists_links_and_revokes_one(app_store):
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    token = make(app_store, now=now)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="sign_in_email").input("ana@example.org")
+    at.text_input(key="sign_in_password").input("x" * 12)
+    at.button[0].click().run()
+    at.switch_page("pages/sharing.py")
+    at.run()
+    listed = at.dataframe[0].value
+    assert listed[["page", "state", "created_by"]].values.tolist() == [["members", "active", "ana@example.org"]]
+    assert listed["filters"].iloc[0] == "members_period=Custom, members_dates=2025-03-01--2025-03-07, members_region=EU"
+    at.selectbox(key="sharing_revoke_id").set_value(int(listed["id"].iloc[0])).run()
+    at.button(key="sharing_revoke").click().run()
+    assert at.dataframe[0].value["state"].tolist() == ["revoked"]
+    with pytest.raises(LinkRefused, match="revoked"):
+        open_link(app_store, token, secret=SECRET, now=now)
