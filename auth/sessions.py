@@ -15,6 +15,8 @@ SALT = "pulse-session"
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
+    if not secret:  # anyone could sign with an empty key
+        raise ValueError("session_secret is not set; sign-in cookies cannot be signed or trusted")
     return URLSafeTimedSerializer(secret, salt=SALT)
 
 
@@ -23,8 +25,9 @@ def issue_token(email: str, *, secret: str) -> str:
 
 
 def read_token(token: str | None, *, secret: str, max_age_days: int) -> str | None:
-    """The email a valid, unexpired token was issued to; None for anything else."""
-    if not token:
+    """The email a valid, unexpired token was issued to; None for anything else (and for every
+    token while no session_secret is set)."""
+    if not token or not secret:
         return None
     try:
         payload = _serializer(secret).loads(token, max_age=max_age_days * 86400)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
@@ -116,6 +117,10 @@ def test_session_tokens_are_signed_and_expire(monkeypatch):
     assert read_token(token, secret="another", max_age_days=7) is None
     assert read_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), secret="s1", max_age_days=7) is None
     assert read_token("", secret="s1", max_age_days=7) is None
+    forged = URLSafeTimedSerializer("", salt="pulse-session").dumps({"email": "ana@example.org"})
+    assert read_token(forged, secret="", max_age_days=7) is None  # no secret set: no cookie is trusted
+    with pytest.raises(ValueError, match="session_secret is not set"):
+        issue_token("ana@example.org", secret="")
     later = time.time() + 8 * 86400
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
     assert read_token(token, secret="s1", max_age_days=7) is None
