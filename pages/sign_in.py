@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from auth.accounts import SignInRefused, check_password
+from store.database import StoreError
 from ui import data, session
 from ui.i18n import t
 from ui.page import require_entry
@@ -41,7 +42,7 @@ if submitted:
             app_store=data.app_store(settings.app_db_url),
             now=datetime.now(UTC).replace(tzinfo=None),
         )
-    except SignInRefused as refused:
+    except (SignInRefused, StoreError) as refused:
         st.error(refused.user_message)
         st.stop()
     session.remember_sign_in(settings, account)
