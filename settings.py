@@ -8,6 +8,7 @@ time), so a test or a second copy of the app can point PULSE_DATA_DIR elsewhere.
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -70,9 +71,17 @@ class Settings:
 
 
 def read_secrets(path: Path) -> dict[str, object]:
-    """The whole secrets document ({} when there is no file)."""
-    if not path.exists():
+    """The whole secrets document ({} when there is no file). Every app run asks several times
+    (settings, sign-in mode, accounts, roles), so it is parsed once per version of the file."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return {}
+    return _parsed_secrets(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_secrets(path: Path, mtime_ns: int, size: int) -> dict[str, object]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

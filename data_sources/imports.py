@@ -34,11 +34,12 @@ def stored_frames(settings: Settings) -> dict[str, pd.DataFrame]:
 
 def prepare_import(
     paths: list[Path], *, settings: Settings, parsing: Parsing, table: str | None = None
-) -> tuple[dict[str, pd.DataFrame], list[str], list[str]]:
-    """Frames for the warehouse, warnings, and the tables the files replace; raises InvalidData."""
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Frames for the warehouse (the files' tables, the rest as imported before) and warnings;
+    raises InvalidData."""
     raws = read_files(paths, table=table)
     validated = validate(raws, parsing=parsing, base=stored_frames(settings))
-    return validated.frames, validated.warnings, sorted(raws)
+    return validated.frames, validated.warnings
 
 
 def stage_import(frames: dict[str, pd.DataFrame], *, settings: Settings) -> Path:

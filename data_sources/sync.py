@@ -184,7 +184,7 @@ def import_files(paths: list[Path], *, settings: Settings, app_store: AppStore, 
     staged: list[Path] = []
 
     def load() -> tuple[Frames, list[str]]:
-        frames, warnings, _ = imports.prepare_import(paths, settings=settings, parsing=parsing(settings), table=table)
+        frames, warnings = imports.prepare_import(paths, settings=settings, parsing=parsing(settings), table=table)
         staged.append(imports.stage_import(frames, settings=settings))
         if settings.community_source != "imports":
             warnings.append(

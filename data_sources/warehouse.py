@@ -51,6 +51,11 @@ class Warehouse:
         self._target: str | None = None
         self._lock = threading.Lock()
 
+    @property
+    def display_url(self) -> str:
+        """The URL as it may be shown: without its password."""
+        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+
     def check(self) -> None:
         """Open the connection now (and check the mapping); raises DataSourceError saying what is wrong."""
         self._current_engine()

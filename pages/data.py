@@ -7,7 +7,6 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 import streamlit as st
 
 from auth.access import Permission
@@ -70,11 +69,11 @@ def uploaded_to(folder: Path, files: list) -> list[Path]:
 built = last_good_sync(store)
 source, fresh = st.columns(2)
 if settings.warehouse_path is None:
-    url = sa.engine.make_url(settings.warehouse_url).render_as_string(hide_password=True)
     source.metric(t("data.source"), t("data.in_place"))
-    source.text(url + (f"\n{t('data.mapping', file=settings.warehouse_mapping)}" if settings.warehouse_mapping else ""))
     try:
         warehouse = data.warehouse(settings)
+        mapping = f"\n{t('data.mapping', file=settings.warehouse_mapping)}" if settings.warehouse_mapping else ""
+        source.text(warehouse.display_url + mapping)
         warehouse.check()
         state = warehouse.rollup_state()
         fresh.metric(t("data.rollup"), state.get(BUILT_AT_KEY, "—"), state.get(TIMEZONE_KEY), delta_color="off")

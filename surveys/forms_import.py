@@ -89,9 +89,9 @@ def match_columns(survey: Survey, columns: list[str], explicit: dict[str, str]) 
     return matched, unmatched
 
 
-def _option(question: Question, text: str, options: tuple = ()) -> str | None:
+def _option(question: Question, text: str) -> str | None:
     wanted = _plain(text)
-    for option in options or question.options:
+    for option in question.options:
         if wanted == option.id or wanted in {_plain(label) for label in option.label.values()}:
             return option.id
     return None
