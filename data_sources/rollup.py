@@ -16,6 +16,8 @@ from metrics.activity import changes_rollup_query
 from metrics.member_days import (
     BUILT_AT_KEY,
     TIMEZONE_KEY,
+    VERSION,
+    VERSION_KEY,
     activity_changes,
     info,
     member_keys,
@@ -23,32 +25,44 @@ from metrics.member_days import (
     rollup,
     rollup_query,
 )
+from metrics.member_periods import member_months, member_months_query, member_weeks, member_weeks_query
+
+TABLES = (member_keys, rollup, member_weeks, member_months, activity_changes)  # in the order they are built
 
 
 def build_rollup(connection: Connection, *, timezone: str) -> int:
-    """Replace member_keys, member_days (days in `timezone`) and activity_changes and record the
-    zone; returns the member-days. Runs in the caller's transaction, so readers see the old tables
-    or the new ones."""
-    for table in (activity_changes, rollup, member_keys):
+    """Replace member_keys, member_days (days in `timezone`), member_weeks, member_months and
+    activity_changes, and record the zone and the rollup's version; returns the member-days. Runs in
+    the caller's transaction, so readers see the old tables or the new ones."""
+    for table in reversed(TABLES):
         table.drop(connection, checkfirst=True)
     builds = (
         (member_keys, member_keys_query(), "member_key"),
         (rollup, rollup_query(timezone), "day"),
+        (member_weeks, member_weeks_query(), "week"),
+        (member_months, member_months_query(), "month"),
         (activity_changes, changes_rollup_query(), "day"),
     )
     for table, query, key in builds:
         select = query.compile(connection, compile_kwargs={"literal_binds": True})
-        columns = ", ".join(f'"{column.name}"' for column in table.columns)
+        columns = ", ".join(_typed(column) for column in table.columns)
         connection.exec_driver_sql(f'CREATE TABLE "{table.name}" AS SELECT {columns} FROM ({select}) AS built')
         if connection.dialect.name != "duckdb":  # DuckDB reads ordered rows through zone maps instead
             connection.exec_driver_sql(f'CREATE INDEX "ix_{table.name}_{key}" ON "{table.name}" ("{key}")')
     info.create(connection, checkfirst=True)
-    connection.execute(sa.delete(info).where(info.c.key.in_([TIMEZONE_KEY, BUILT_AT_KEY])))
     built_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
-    connection.execute(
-        sa.insert(info), [{"key": TIMEZONE_KEY, "value": timezone}, {"key": BUILT_AT_KEY, "value": built_at}]
-    )
+    state = {TIMEZONE_KEY: timezone, BUILT_AT_KEY: built_at, VERSION_KEY: VERSION}
+    connection.execute(sa.delete(info).where(info.c.key.in_(list(state))))
+    connection.execute(sa.insert(info), [{"key": key, "value": value} for key, value in state.items()])
     return int(connection.execute(sa.select(sa.func.count()).select_from(rollup)).scalar_one())
+
+
+def _typed(column: sa.Column) -> str:
+    """The built column, with integers as INTEGER: left to the query, DuckDB stored counts as
+    BIGINT and sums as HUGEINT, which made every aggregation over the rollup slower."""
+    if isinstance(column.type, sa.Integer):
+        return f'CAST("{column.name}" AS INTEGER) AS "{column.name}"'
+    return f'"{column.name}"'
 
 
 def refresh_statistics(engine: Engine) -> None:
@@ -56,6 +70,6 @@ def refresh_statistics(engine: Engine) -> None:
     before autovacuum gets to them. DuckDB and SQLite need nothing."""
     if engine.dialect.name != "postgresql":
         return
-    names = ", ".join(f'"{table.name}"' for table in (member_keys, rollup, activity_changes))
+    names = ", ".join(f'"{table.name}"' for table in TABLES)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"ANALYZE {names}")

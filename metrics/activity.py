@@ -23,13 +23,13 @@ WINDOWS = {"wau": 7, "mau": 30}
 LOOKBACK_DAYS = max(WINDOWS.values()) - 1
 
 
-def _changes(days: sa.FromClause, *groups: str) -> sa.Select:
-    """Per day (and `groups` columns of `days`): dau, and the change in WAU and MAU coverage that
-    day, from member-days with columns member_key and day."""
+def _spans(days: sa.FromClause, *groups: str) -> sa.CTE:
+    """Member-days (day, `groups` columns) with the member's previous and next active day, computed
+    by one window pass over `days` (member_key, day)."""
     order = {"partition_by": days.c.member_key, "order_by": days.c.day}
     # Materialised so that every consumer reads one window pass (inlined, DuckDB sorted the
     # member-days once for lag and again for lead).
-    spans = (
+    return (
         sa.select(
             days.c.day,
             *(days.c[name] for name in groups),
@@ -39,23 +39,30 @@ def _changes(days: sa.FromClause, *groups: str) -> sa.Select:
         .cte("spans")
         .prefix_with("MATERIALIZED")
     )
+
+
+def _changes(spans: sa.FromClause, *groups: str) -> sa.Select:
+    """Per day (and `groups` columns of `spans`): dau, and the change in WAU and MAU coverage that
+    day, from member-days with columns day, previous_day and next_day."""
     zero, one = sa.literal_column("0"), sa.literal_column("1")
 
     def starts(window: int) -> sa.ColumnElement:
         gap = spans.c.day - spans.c.previous_day >= window
         return sa.case((spans.c.previous_day.is_(None) | gap, one), else_=zero)
 
-    def ends(window: int) -> sa.ColumnElement:
-        gap = spans.c.next_day - spans.c.day >= window
-        return sa.case((spans.c.next_day.is_(None) | gap, sa.literal_column("-1")), else_=zero)
+    def ends(window: int) -> sa.ColumnElement[bool]:
+        """Whether the member's coverage ends `window` days after this day (no activity before then)."""
+        return spans.c.next_day.is_(None) | (spans.c.next_day - spans.c.day >= window)
 
     grouped = [spans.c[name] for name in groups]
+    minus = sa.literal_column("-1")
     events = [
         sa.select(
             spans.c.day.label("day"), *grouped, one.label("dau"), starts(7).label("wau"), starts(30).label("mau")
         ),
-        sa.select((spans.c.day + sa.literal_column("7")).label("day"), *grouped, zero, ends(7), zero),
-        sa.select((spans.c.day + sa.literal_column("30")).label("day"), *grouped, zero, zero, ends(30)),
+        # Only the days where coverage ends: most member-days are followed by another within a week.
+        sa.select((spans.c.day + sa.literal_column("7")).label("day"), *grouped, zero, minus, zero).where(ends(7)),
+        sa.select((spans.c.day + sa.literal_column("30")).label("day"), *grouped, zero, zero, minus).where(ends(30)),
     ]
     union = sa.union_all(*events).subquery("events")
     keys = [union.c.day, *(union.c[name] for name in groups)]
@@ -69,10 +76,16 @@ def _changes(days: sa.FromClause, *groups: str) -> sa.Select:
 
 def changes_rollup_query() -> sa.Select:
     """Every day's changes per channel, region and segment over all member-days, team left out, for
-    `CREATE TABLE activity_changes AS`. Members split into these combinations, so summing the
-    combinations a view selects gives its counts: a period then reads a few thousand rows."""
+        `CREATE TABLE activity_changes AS`. Members split into these combinations, so summing the
+        combinations a view selects gives its counts: a period then reads a few thousand rows. The
+    previous and next days come with member_days (its build's one window pass)."""
     keyed = (
-        sa.select(rollup.c.member_key, rollup.c.day, *(member_keys.c[name] for name in MEMBER_DIMENSIONS))
+        sa.select(
+            rollup.c.day,
+            rollup.c.previous_day,
+            rollup.c.next_day,
+            *(member_keys.c[name] for name in MEMBER_DIMENSIONS),
+        )
         .join(member_keys, member_keys.c.member_key == rollup.c.member_key)
         .where(member_keys.c.is_team == sa.false())
         .subquery("keyed")
@@ -95,7 +108,7 @@ def daily_activity_query(*, filters: Filters) -> sa.Select:
         .group_by(table.c.day)
     )
     days = member_days(filters, filters.start - timedelta(days=LOOKBACK_DAYS), filters.end)
-    computed = _changes(days)
+    computed = _changes(_spans(days))
     # Running sums from the first row: the rollup starts with the community, the computed rows at
     # the lookback; both give the same counts from the lookback on.
     per_day = FromRollup("per_day", filters.timezone, from_rollup, computed)

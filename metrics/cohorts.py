@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 import schema
 from metrics.filters import Filters, from_month_number, month_number
-from metrics.member_days import member_days
+from metrics.member_periods import active_months
 from metrics.sql import day_of, member_conditions, month_of
 
 COHORTS = 12
@@ -40,24 +40,23 @@ def cohort_activity_query(*, filters: Filters, cohorts: int = COHORTS) -> sa.Sel
         .subquery("cohort")
     )
     sizes = sa.select(cohort.c.cohort, sa.func.count().label("size")).group_by(cohort.c.cohort).subquery("sizes")
-    # Each member-day knows its member's join time, so the cohort month comes with it: no join of
+    # Each member-month knows its member's join time, so the cohort month comes with it: no join of
     # active months back to the cohort's members.
-    days = member_days(filters, first, filters.end)
-    active_months = (
+    months = active_months(filters, first)
+    active = (
         sa.select(
-            days.c.member_key,
-            month_of(day_of(days.c.joined_at, filters)).label("cohort"),
-            month_of(days.c.day).label("month"),
+            months.c.member_key,
+            month_of(day_of(months.c.joined_at, filters)).label("cohort"),
+            months.c.month,
         )
-        .where(days.c.joined_at >= filters.utc(first), days.c.joined_at < filters.end_utc)
-        .distinct()
-        .subquery("active_months")
+        .where(months.c.joined_at >= filters.utc(first), months.c.joined_at < filters.end_utc)
+        .subquery("active")
     )
-    months_since = active_months.c.month - active_months.c.cohort
+    months_since = active.c.month - active.c.cohort
     retained = (
-        sa.select(active_months.c.cohort, months_since.label("months_since"), sa.func.count().label("active"))
+        sa.select(active.c.cohort, months_since.label("months_since"), sa.func.count().label("active"))
         .where(months_since >= 0)
-        .group_by(active_months.c.cohort, months_since)
+        .group_by(active.c.cohort, months_since)
         .subquery("retained")
     )
     return (

@@ -16,10 +16,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters, day_number
-from metrics.member_days import member_days
+from metrics.filters import Filters
+from metrics.member_days import member_attributes
+from metrics.member_periods import Windows, weekly_activity
 from metrics.scope import Runner
-from metrics.sql import count_where, member_conditions, week_start
+from metrics.sql import count_where, member_conditions
 
 LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
 SILENCE_DAYS = 30  # a slipping champion has been silent this long
@@ -46,44 +47,31 @@ def _window(end: date, rules: LevelRules) -> tuple[date, date]:
 
 def member_stats(
     filters: Filters,
-    windows: dict[str, tuple[date, date]],
+    windows: Windows,
     *,
     member_ids: list[str] | None = None,
-    with_ids: bool = True,
     only_keys: sa.Select | None = None,
 ) -> sa.Subquery:
-    """Per member with activity in any window: joined_at, and weeks_<name>, contributions_<name> and
-    last_day_<name> (day number of the latest activity) for each named [start, end) window.
-    `member_ids` restricts it to those members (a profile, a survey's respondents); without
-    `with_ids`, members are told apart by key only (grouping by the text id costs a third more);
-    `only_keys` (a select of member keys) narrows it to those members before weeks are counted."""
-    first = min(start for start, _ in windows.values())
-    last = max(end for _, end in windows.values())
-    days = member_days(filters, first, last, member_ids=member_ids)
-    # Per member and week first, then per member: counting weeks needs no DISTINCT that way.
-    keys = [days.c.member_key, *([days.c.member_id] if with_ids else [])]
-    weekly_columns: list[sa.ColumnElement] = [*keys, sa.func.min(days.c.joined_at).label("joined_at")]
-    for name, (start, end) in windows.items():
-        inside = (days.c.day >= day_number(start)) & (days.c.day < day_number(end))
-        weekly_columns += [
-            sa.func.max(sa.case((inside, 1), else_=0)).label(f"active_{name}"),
-            sa.func.sum(sa.case((inside, days.c.contributions), else_=0)).label(f"contributions_{name}"),
-            sa.func.max(sa.case((inside, days.c.day))).label(f"last_day_{name}"),
-        ]
-    week = week_start(days.c.day)
-    weekly = sa.select(*weekly_columns).group_by(*keys, week)
-    if only_keys is not None:
-        weekly = weekly.where(days.c.member_key.in_(only_keys))
-    weekly = weekly.subquery("weekly")
-    member = [weekly.c[key.name] for key in keys]
-    columns: list[sa.ColumnElement] = [*member, sa.func.min(weekly.c.joined_at).label("joined_at")]
+    """Per in-scope member with activity in any window: member_key, member_id, joined_at, and
+    weeks_<name>, contributions_<name> and last_day_<name> (day number of the latest activity) for
+    each named [start, end) window. `member_ids` restricts it to those members (a profile, a survey's
+    respondents); `only_keys` (a select of member keys) narrows it before weeks are counted."""
+    weekly = weekly_activity(filters, windows, member_ids=member_ids, only_keys=only_keys)
+    columns: list[sa.ColumnElement] = [weekly.c.member_key]
     for name in windows:
         columns += [
             sa.func.sum(weekly.c[f"active_{name}"]).label(f"weeks_{name}"),
             sa.func.coalesce(sa.func.sum(weekly.c[f"contributions_{name}"]), 0).label(f"contributions_{name}"),
             sa.func.max(weekly.c[f"last_day_{name}"]).label(f"last_day_{name}"),
         ]
-    return sa.select(*columns).group_by(*member).subquery("member_stats")
+    per_member = sa.select(*columns).group_by(weekly.c.member_key).subquery("per_member")
+    # The id and join time join the per-member figures, not every member-week.
+    member = member_attributes(filters, member_ids=member_ids)
+    return (
+        sa.select(member.c.member_id, member.c.joined_at, *per_member.c)
+        .join(member, member.c.member_key == per_member.c.member_key)
+        .subquery("member_stats")
+    )
 
 
 def level_of(weeks: sa.ColumnElement, contributions: sa.ColumnElement, rules: LevelRules) -> sa.ColumnElement:
@@ -126,7 +114,7 @@ def _levels(filters: Filters, rules: LevelRules, *, member_ids: list[str] | None
 def active_level_changes_query(*, filters: Filters, rules: LevelRules = RULES) -> sa.Select:
     """Rows (previous_level, level, members) for the members with activity in either window."""
     windows = {"now": _window(filters.end, rules), "before": _window(filters.start, rules)}
-    stats = member_stats(filters, windows, with_ids=False)
+    stats = member_stats(filters, windows)
     previous = sa.case(
         (stats.c.joined_at < filters.start_utc, level_of(stats.c.weeks_before, stats.c.contributions_before, rules))
     ).label("previous_level")
@@ -234,15 +222,7 @@ def slipping_champions_query(
     and have had no activity at all since: the people to call first. Most contributions first."""
     quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
     was = _window(quiet_from, rules)
-    # Weeks are counted only for members silent since quiet_from with a champion's contributions.
-    recent = member_days(filters, was[0], filters.end, name="recent")
-    silent = (
-        sa.select(recent.c.member_key)
-        .group_by(recent.c.member_key)
-        .having(sa.func.max(recent.c.day) < day_number(quiet_from))
-        .having(sa.func.sum(recent.c.contributions) >= rules.champion_contributions)
-    )
-    stats = member_stats(filters, {"was": was, "quiet": (quiet_from, filters.end)}, only_keys=silent)
+    stats = member_stats(filters, {"was": was, "quiet": (quiet_from, filters.end)})
     columns = [members.c.member_id, members.c.name]
     if include_email:
         columns.append(members.c.email)

@@ -7,16 +7,18 @@ zone conversion, a join to members on a text id and a DISTINCT per query) was mo
 
 So sync writes the answer once (data_sources/rollup.py): `member_keys` gives every member an integer
 key beside their join time, team flag and dimensions; `member_days` holds (member_key, day,
-activities, contributions, points) in day order, so a period reads only its own rows;
+activities, contributions, points, and the member's previous and next active day) in day order, so
+a period reads only its own rows;
+`member_weeks` and `member_months` group them further (metrics/member_periods.py);
 `activity_changes` holds the DAU/WAU/MAU changes per day (metrics/activity.py); `pulse_info` records
-the time zone the days are in.
+the time zone the days are in and the rollup's version.
 
 Metrics ask `member_days(filters, first, end)` for a period's rows, a `FromRollup`. The choice
 between the tables and the same rows computed from `activities` is made when the statement is
 compiled for a database: `Warehouse` marks each engine's dialect with the time zone of the rollup it
 found (`mark_dialect`), and a statement whose time zone matches reads the tables. Warehouses queried
-in place without them, and views in another time zone, get the computed rows: same columns, same
-answers.
+in place without them (or with a rollup of an older version, which lacks tables metrics now read),
+and views in another time zone, get the computed rows: same columns, same answers.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ DEFAULT_POINTS = {"event_attend": 20, "post": 10, "comment": 5, "message": 2, "r
 OTHER_KIND_POINTS = 1
 TIMEZONE_KEY = "member_days_timezone"
 BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
+VERSION_KEY = "rollup_version"
+VERSION = "2"  # raise when the rollup's tables change: an older rollup is then not read
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 
 rollup_metadata = sa.MetaData()
@@ -58,6 +62,10 @@ rollup = sa.Table(
     sa.Column("activities", sa.Integer, nullable=False),
     sa.Column("contributions", sa.Integer, nullable=False),
     sa.Column("points", sa.Float, nullable=False),
+    # The member's active day before and after this one (NULL: none), over their whole history:
+    # coverage changes (metrics/activity.py) and first days in a period (metrics/retention.py).
+    sa.Column("previous_day", sa.Integer),
+    sa.Column("next_day", sa.Integer),
 )
 activity_changes = sa.Table(  # see metrics/activity.py: per day and member combination, team left out
     "activity_changes",
@@ -138,8 +146,17 @@ def rollup_query(timezone: str) -> sa.Select:
     order, for `CREATE TABLE member_days AS` once member_keys exists."""
     in_zone = Filters(start=date(1970, 1, 1), end=date(1970, 1, 2), timezone=timezone)  # only its zone is read
     days = _activity_days(in_zone)
+    order = {"partition_by": member_keys.c.member_key, "order_by": days.c.day}
     return (
-        sa.select(member_keys.c.member_key, days.c.day, days.c.activities, days.c.contributions, days.c.points)
+        sa.select(
+            member_keys.c.member_key,
+            days.c.day,
+            days.c.activities,
+            days.c.contributions,
+            days.c.points,
+            sa.func.lag(days.c.day).over(**order).label("previous_day"),
+            sa.func.lead(days.c.day).over(**order).label("next_day"),
+        )
         .join(member_keys, member_keys.c.member_id == days.c.member_id)
         .order_by(days.c.day)
     )
@@ -197,10 +214,10 @@ def member_days(
     return FromRollup(name, filters.timezone, from_rollup, from_activities)
 
 
-def member_attributes(filters: Filters, *, name: str = "attributes") -> FromRollup:
-    """In-scope members keyed like member_days (member_key, member_id, joined_at, channel, region,
-    segment): to join per-member aggregates of member-days to, which is cheaper than carrying the
-    text columns through the aggregation."""
+def member_attributes(filters: Filters, *, member_ids: list[str] | None = None, name: str = "attributes") -> FromRollup:
+    """In-scope members (of the given ones only, when given) keyed like member_days (member_key,
+    member_id, joined_at, channel, region, segment): to join per-member aggregates of member-days
+    to, which is cheaper than carrying the text columns through the aggregation."""
     columns = ("member_id", "joined_at", *schema.MEMBER_DIMENSIONS)
     from_rollup = sa.select(member_keys.c.member_key, *(member_keys.c[column] for column in columns)).where(
         *member_conditions(filters, member_keys)
@@ -208,16 +225,21 @@ def member_attributes(filters: Filters, *, name: str = "attributes") -> FromRoll
     computed = sa.select(members.c.member_id.label("member_key"), *(members.c[column] for column in columns)).where(
         *member_conditions(filters)
     )
+    if member_ids is not None:
+        from_rollup = from_rollup.where(member_keys.c.member_id.in_(member_ids))
+        computed = computed.where(members.c.member_id.in_(member_ids))
     return FromRollup(name, filters.timezone, from_rollup, computed)
 
 
 def rollup_timezone(engine: Engine) -> str | None:
-    """The time zone of the member_days table in this database, or None when it has none."""
-    try:
-        with engine.connect() as connection:
-            return connection.execute(sa.select(info.c.value).where(info.c.key == TIMEZONE_KEY)).scalar()
-    except sa.exc.DBAPIError:
-        return None
+    """The time zone of this database's rollup, or None when it has none of this version."""
+    state = rollup_state(engine)
+    return state.get(TIMEZONE_KEY) if rollup_is_current(state) else None
+
+
+def rollup_is_current(state: dict[str, str]) -> bool:
+    """Whether a rollup (as rollup_state describes it) has the tables this version of metrics reads."""
+    return state.get(VERSION_KEY) == VERSION
 
 
 def rollup_state(engine: Engine) -> dict[str, str]:

@@ -14,7 +14,7 @@ from data_sources.errors import DataSourceError, NotConfigured
 from data_sources.files import read_csv_table
 from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, recent_runs, sync
 from data_sources.validate import TABLES
-from metrics.member_days import BUILT_AT_KEY, TIMEZONE_KEY
+from metrics.member_days import BUILT_AT_KEY, TIMEZONE_KEY, rollup_is_current
 from settings import SettingsError
 from store.database import StoreError
 from surveys import registry
@@ -77,6 +77,8 @@ if settings.warehouse_path is None:
         warehouse.check()
         state = warehouse.rollup_state()
         fresh.metric(t("data.rollup"), state.get(BUILT_AT_KEY, "—"), state.get(TIMEZONE_KEY), delta_color="off")
+        if state and not rollup_is_current(state):
+            st.warning(t("data.rollup_outdated"))
         st.caption(t("data.rollup_help"))
         if st.button(t("data.refresh_rollup"), key="data_rollup"):
             with st.spinner(t("data.refresh_rollup")):

@@ -14,7 +14,8 @@ from data_sources.warehouse import Warehouse
 from engines import create_engine
 from metrics import activity, campaigns, cohorts, contributions, levels, retention
 from metrics.filters import Filters, day_number
-from metrics.member_days import member_keys, rollup
+from metrics.member_days import VERSION_KEY, info, member_attributes, member_keys, rollup
+from metrics.member_periods import first_days, member_months
 from tests import community
 from tests.conftest import load_community
 
@@ -190,3 +191,90 @@ def test_a_postgresql_warehouse_runs_without_jit(new_postgres_database):
     with plain.connect() as connection:
         assert connection.execute(sa.select(sa.func.current_setting("jit"))).scalar() == "on"
     plain.dispose()
+
+
+def _ends(today: date) -> list[date]:
+    """Period ends on every weekday (window edges cut weeks differently on each), and the 15th of
+    last month (a partial last month for cohorts, with activity after the period's end)."""
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=15)
+    return [today - timedelta(days=n) for n in range(1, 8)] + [last_month]
+
+
+def test_weeks_months_and_first_days_give_the_computed_answers(demo_data_dir, statements):
+    today = datetime.now().date()
+    warehouse = Warehouse(f"duckdb:///{demo_data_dir / 'warehouse.duckdb'}")
+    try:
+        ids = warehouse.run(sa.select(member_keys.c.member_id).order_by(member_keys.c.member_key).limit(40))
+        some = ids["member_id"].tolist()
+        for end, segment in [(end, None) for end in _ends(today)] + [(today, "developer")]:
+            rolled = Filters(start=end - timedelta(days=28), end=end, segment=segment)
+            computed = Filters(start=rolled.start, end=end, segment=segment, timezone="Etc/UTC")
+
+            def asked(filters: Filters) -> dict[str, sa.Select]:
+                return {
+                    "levels": levels.active_level_changes_query(filters=filters),
+                    "regulars": levels.members_at_level_query(filters=filters, level="regular"),
+                    "slipping": levels.slipping_champions_query(filters=filters),
+                    "respondents": levels.respondent_profiles_query(filters=filters, member_ids=some),
+                    "cohorts": cohorts.cohort_activity_query(filters=filters),
+                    "profile": retention.activity_profile_query(filters=filters),
+                }
+
+            for name, query in asked(rolled).items():
+                ours = warehouse.run(query)
+                table = {"cohorts": "member_months", "profile": "member_days"}.get(name, "member_weeks")
+                assert f"FROM {table}" in statements[-1], name
+                theirs = warehouse.run(asked(computed)[name])
+                assert f"FROM {table}" not in statements[-1], name
+                assert len(ours) or name == "slipping", (name, end)
+                pd.testing.assert_frame_equal(
+                    sorted_frame(ours), sorted_frame(theirs), check_dtype=False, obj=f"{name} ending {end}"
+                )
+    finally:
+        warehouse.dispose()
+
+
+def test_a_rollup_of_an_older_version_is_not_read(tmp_path, statements):
+    url = f"sqlite:///{tmp_path / 'community.db'}"
+    load_community(url, community.frames())
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        build_rollup(connection, timezone="UTC")
+        connection.execute(sa.update(info).where(info.c.key == VERSION_KEY).values(value="1"))
+        member_months.drop(connection)  # as a rollup written before member_months existed
+    engine.dispose()
+    warehouse = Warehouse(url)
+    try:
+        grid = warehouse.run(cohorts.cohort_activity_query(filters=P))
+        assert "FROM activities" in statements[-1] and "FROM member_days" not in statements[-1]
+        assert len(grid)
+    finally:
+        warehouse.dispose()
+
+
+def test_first_days_by_hand(warehouse):
+    # Periods [1 Feb, 22 Feb), [22 Feb, 1 Mar), [1 Mar, 8 Mar). alice: 5 Feb, 23 Feb, 1 and 3 Mar;
+    # bob 25-26 Feb; carol 2 and 5 Mar; dave 15 Jan then 28 Feb; erin 7 Mar; frank 8 Mar (after);
+    # hank 20 Jan then 4 Mar; tom is team.
+    periods = [(date(2025, 2, 1), date(2025, 2, 22)), (date(2025, 2, 22), P.start), (P.start, P.end)]
+    firsts = first_days(P, periods)
+    member = member_attributes(P)
+    query = sa.select(member.c.member_id, firsts.c.period, firsts.c.was_active).join(
+        member, member.c.member_key == firsts.c.member_key
+    )
+    rows = sorted(tuple(row) for row in warehouse.run(query).astype(object).itertuples(index=False))
+    assert [(who, int(period), None if pd.isna(was) else int(was)) for who, period, was in rows] == [
+        ("alice", 0, None),
+        ("alice", 1, 1),
+        ("alice", 2, 1),
+        ("bob", 1, 0),
+        ("carol", 2, 0),
+        ("dave", 1, 0),
+        ("erin", 2, 0),
+        ("hank", 2, 0),
+    ]
+
+
+def test_first_days_need_periods_that_follow_each_other():
+    with pytest.raises(ValueError, match="follow each other"):
+        first_days(P, [(date(2025, 2, 1), date(2025, 2, 20)), (date(2025, 2, 22), P.start)])

@@ -135,7 +135,11 @@ def test_new_members_by_week(warehouse):
 
 
 def test_dimension_values_leave_out_team(warehouse):
-    assert warehouse.run(members.dimension_values_query("channel"))["value"].tolist() == ["event", "forum"]
+    assert members.dimension_values(warehouse.run(members.dimension_values_query())) == {
+        "channel": ["event", "forum"],
+        "region": ["EU", "US"],
+        "segment": ["biz", "dev"],
+    }
 
 
 def test_movers_rank_largest_change_first(warehouse, monkeypatch):

@@ -20,7 +20,6 @@ from feedback.sentiment import sentiment_of
 from metrics import campaigns, contributions, feedback, levels, members, overview, profile, sections, survey_results
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi
-from schema import MEMBER_DIMENSIONS
 from settings import Settings, load_settings
 from store.database import AppStore
 from surveys import links, registry
@@ -56,8 +55,7 @@ def data_version(settings: Settings) -> str:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_dimension_values(settings: Settings, version: str) -> dict[str, list[str]]:
-    store = warehouse(settings)
-    return {name: store.run(members.dimension_values_query(name))["value"].tolist() for name in MEMBER_DIMENSIONS}
+    return members.dimension_values(warehouse(settings).run(members.dimension_values_query()))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -164,6 +164,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "else compute it from activities per query (slower). It is a snapshot: refresh it after your tables "
         "change, here or with `python cli.py rollup` from cron. It needs the right to create tables.",
         "data.refresh_rollup": "Refresh the rollup",
+        "data.rollup_outdated": "This rollup was written by an older version of Community Pulse, which lacked tables "
+        "metrics now read, so metrics compute from activities until it is refreshed.",
         "data.rollup_done": "The rollup holds {rows:,} member-days, in {timezone}; metrics read it from now on.",
         "data.sync": "Sync now",
         "data.sync_help": "Rebuild the data from the source; until it is complete, everyone sees the previous data.",

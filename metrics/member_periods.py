@@ -1,0 +1,209 @@
+"""Member-weeks and member-months: the member-days grouped per Monday-start week and per calendar
+month, which sync stores beside member_days (data_sources/rollup.py).
+
+Engagement levels count the weeks each member was active in two 90-day windows, and the cohort grid
+the months each member was active in over a year. From member_days both grouped millions of rows per
+member and week (or month) on every load of the Members page; these tables hold them grouped.
+
+A window rarely starts or ends on a Monday, and a period rarely ends on the first of a month. So
+`weekly_activity` reads the weeks wholly inside or outside every window from member_weeks and the
+few weeks a window's edge cuts through from member_days; `active_months` reads whole months from
+member_months and the period's last, partial month from member_days. Like member_days, each is a
+FromRollup: where the database has no rollup in the view's time zone, the same rows are computed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from itertools import pairwise
+
+import sqlalchemy as sa
+
+from metrics.filters import Filters, day_number, month_number
+from metrics.member_days import FromRollup, member_days, member_keys, rollup, rollup_metadata
+from metrics.sql import member_conditions, month_of, week_start
+
+Windows = dict[str, tuple[date, date]]  # name -> [start, end) in local days
+
+member_weeks = sa.Table(
+    "member_weeks",
+    rollup_metadata,
+    sa.Column("member_key", sa.Integer, nullable=False),
+    sa.Column("week", sa.Integer, nullable=False),  # day number of the Monday
+    sa.Column("last_day", sa.Integer, nullable=False),
+    sa.Column("contributions", sa.Integer, nullable=False),
+)
+member_months = sa.Table(
+    "member_months",
+    rollup_metadata,
+    sa.Column("member_key", sa.Integer, nullable=False),
+    sa.Column("month", sa.Integer, nullable=False),  # metrics.filters.month_number
+)
+
+
+def member_weeks_query() -> sa.Select:
+    """Every member-week with activity, in week order, for `CREATE TABLE member_weeks AS` once
+    member_days exists."""
+    week = week_start(rollup.c.day)
+    return (
+        sa.select(
+            rollup.c.member_key,
+            week.label("week"),
+            sa.func.max(rollup.c.day).label("last_day"),
+            sa.func.sum(rollup.c.contributions).label("contributions"),
+        )
+        .group_by(rollup.c.member_key, week)
+        .order_by(week)
+    )
+
+
+def member_months_query() -> sa.Select:
+    """Every member-month with activity, in month order, for `CREATE TABLE member_months AS`."""
+    month = month_of(rollup.c.day)
+    return sa.select(rollup.c.member_key, month.label("month")).group_by(rollup.c.member_key, month).order_by(month)
+
+
+def in_scope(key: sa.ColumnElement, filters: Filters, member_ids: list[str] | None) -> sa.ColumnElement[bool]:
+    """Whether a member key is in scope (of the given members only, when given). Without member
+    filters only the team is out, and ruling out its few keys is cheaper than matching a million."""
+    if member_ids is None and not filters.selects_members:
+        return key.not_in(sa.select(member_keys.c.member_key).where(member_keys.c.is_team == sa.true()))
+    keys = sa.select(member_keys.c.member_key).where(*member_conditions(filters, member_keys))
+    return key.in_(keys.where(member_keys.c.member_id.in_(member_ids)) if member_ids is not None else keys)
+
+
+def _week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _window_columns(windows: Windows, day: sa.ColumnElement, contributions: sa.ColumnElement) -> list[sa.Label]:
+    """Per member-week of member-days: active_<name>, contributions_<name>, last_day_<name>. The sums
+    stay INTEGER: DuckDB sums into HUGEINT, which made summing them again per member twice as slow."""
+    columns = []
+    for name, (start, end) in windows.items():
+        inside = (day >= day_number(start)) & (day < day_number(end))
+        columns += [
+            sa.func.max(sa.case((inside, 1), else_=0)).label(f"active_{name}"),
+            sa.cast(sa.func.sum(sa.case((inside, contributions), else_=0)), sa.Integer).label(f"contributions_{name}"),
+            sa.func.max(sa.case((inside, day))).label(f"last_day_{name}"),
+        ]
+    return columns
+
+
+def weekly_activity(
+    filters: Filters,
+    windows: Windows,
+    *,
+    member_ids: list[str] | None = None,
+    only_keys: sa.Select | None = None,
+    name: str = "weekly",
+) -> FromRollup:
+    """One row per in-scope member and week with activity in any window: member_key, and for each
+    named [start, end) window active_<name> (0/1: an active day inside the window),
+    contributions_<name> and last_day_<name> (the latest active day inside it, NULL if none).
+    `member_ids` keeps those members only; `only_keys` (a select of member keys) narrows further."""
+    first = min(start for start, _ in windows.values())
+    last = max(end for _, end in windows.values())
+    days = member_days(filters, first, last, member_ids=member_ids)
+    computed = sa.select(days.c.member_key, *_window_columns(windows, days.c.day, days.c.contributions))
+    computed = computed.group_by(days.c.member_key, week_start(days.c.day))
+
+    # Weeks no window edge cuts through are wholly inside or outside each window: read them grouped.
+    cut = sorted({_week_of(day) for bounds in windows.values() for day in bounds if day.weekday() != 0})
+    whole = [member_weeks.c.member_key]
+    for window, (start, end) in windows.items():
+        inside = (member_weeks.c.week >= day_number(start)) & (member_weeks.c.week + 7 <= day_number(end))
+        whole += [
+            sa.case((inside, 1), else_=0).label(f"active_{window}"),
+            sa.case((inside, member_weeks.c.contributions), else_=0).label(f"contributions_{window}"),
+            sa.case((inside, member_weeks.c.last_day)).label(f"last_day_{window}"),
+        ]
+    parts = [
+        sa.select(*whole).where(
+            member_weeks.c.week >= day_number(_week_of(first)),
+            member_weeks.c.week < day_number(last),
+            member_weeks.c.week.not_in([day_number(week) for week in cut]),
+        )
+    ]
+    for week in cut:  # at most one per window edge, grouped from its member-days
+        inside = (rollup.c.day >= day_number(max(week, first))) & (
+            rollup.c.day < day_number(min(week + timedelta(days=7), last))
+        )
+        columns = _window_columns(windows, rollup.c.day, rollup.c.contributions)
+        parts.append(sa.select(rollup.c.member_key, *columns).where(inside).group_by(rollup.c.member_key))
+    weeks = sa.union_all(*parts).subquery("weeks")
+    from_rollup = sa.select(*weeks.c).where(in_scope(weeks.c.member_key, filters, member_ids))
+    if only_keys is not None:
+        computed = computed.where(days.c.member_key.in_(only_keys))
+        from_rollup = from_rollup.where(weeks.c.member_key.in_(only_keys))
+    return FromRollup(name, filters.timezone, from_rollup, computed)
+
+
+def active_months(filters: Filters, first: date, *, name: str = "active_months") -> FromRollup:
+    """One row per in-scope member and month with activity in [first, filters.end): member_key,
+    joined_at, month (a month number). `first` is the first day of a month."""
+    days = member_days(filters, first, filters.end)
+    month = month_of(days.c.day).label("month")
+    computed = sa.select(days.c.member_key, days.c.joined_at, month).distinct()
+
+    partial = filters.end.replace(day=1)  # the period's last month, whole only if the period ends on the 1st
+    keys = member_keys
+    whole = (
+        sa.select(member_months.c.member_key, keys.c.joined_at, member_months.c.month)
+        .join(keys, keys.c.member_key == member_months.c.member_key)
+        .where(
+            *member_conditions(filters, keys),
+            member_months.c.month >= month_number(first),
+            member_months.c.month < month_number(partial),
+        )
+    )
+    parts = [whole]
+    if partial < filters.end:
+        tail = member_days(filters, partial, filters.end, name="tail")
+        parts.append(
+            sa.select(
+                tail.c.member_key,
+                sa.func.min(tail.c.joined_at).label("joined_at"),
+                sa.literal(month_number(partial)).label("month"),
+            ).group_by(tail.c.member_key)
+        )
+    return FromRollup(name, filters.timezone, sa.union_all(*parts), computed)
+
+
+def first_days(filters: Filters, periods: list[tuple[date, date]], *, name: str = "first_days") -> FromRollup:
+    """One row per in-scope member and period they were active in, for consecutive [start, end)
+    periods (oldest first): member_key, period (its index), and was_active: 1 when the member was
+    active in the period before too, 0 when not, NULL in the first period (whose before is not read).
+
+    The row is the member's first active day in the period: the member-day whose previous active
+    day falls before the period. Whether that previous day falls in the period before answers
+    was_active. So members are told apart by a filtered scan of member-days, not by grouping them
+    per member, which on PostgreSQL was most of the Overview's time."""
+    if any(before[1] != after[0] for before, after in pairwise(periods)):
+        raise ValueError(f"Periods must follow each other: {periods}")
+    starts = [day_number(start) for start, _ in periods]
+    first, end = starts[0], day_number(periods[-1][1])
+
+    def rows(day: sa.ColumnElement, previous_day: sa.ColumnElement, key: sa.ColumnElement) -> sa.Select:
+        latest_first = list(reversed(range(len(starts))))
+        period = sa.case(*((day >= starts[n], n) for n in latest_first[:-1]), else_=0)
+        period_start = sa.case(*((day >= starts[n], starts[n]) for n in latest_first[:-1]), else_=first)
+        was_active = sa.case(
+            *((day >= starts[n], sa.case((previous_day >= starts[n - 1], 1), else_=0)) for n in latest_first[:-1])
+        )
+        return sa.select(key.label("member_key"), period.label("period"), was_active.label("was_active")).where(
+            day >= first, day < end, previous_day.is_(None) | (previous_day < period_start)
+        )
+
+    days = member_days(filters, periods[0][0], periods[-1][1])
+    order = {"partition_by": days.c.member_key, "order_by": days.c.day}
+    spans = sa.select(
+        days.c.member_key, days.c.day, sa.func.lag(days.c.day).over(**order).label("previous_day")
+    ).subquery("spans")
+    # Inside the span the previous day is NULL where the whole history's is older than the span:
+    # both count as before the period, and neither is in the first period's before, so rows agree.
+    computed = rows(spans.c.day, spans.c.previous_day, spans.c.member_key)
+    from_rollup = rows(rollup.c.day, rollup.c.previous_day, rollup.c.member_key).where(
+        in_scope(rollup.c.member_key, filters, None)
+    )
+    return FromRollup(name, filters.timezone, from_rollup, computed)
