@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import schema
 from metrics.filters import Filters
 from metrics.member_days import member_attributes
-from metrics.member_periods import Windows, weekly_activity
+from metrics.member_periods import Windows, fallen_silent, weekly_activity
 from metrics.scope import Runner
 from metrics.sql import count_where, member_conditions
 
@@ -222,7 +222,11 @@ def slipping_champions_query(
     and have had no activity at all since: the people to call first. Most contributions first."""
     quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
     was = _window(quiet_from, rules)
-    stats = member_stats(filters, {"was": was, "quiet": (quiet_from, filters.end)})
+    # Weeks are counted only for the members silent since quiet_from.
+    silent = fallen_silent(filters, was[0], quiet_from)
+    stats = member_stats(
+        filters, {"was": was, "quiet": (quiet_from, filters.end)}, only_keys=sa.select(silent.c.member_key)
+    )
     columns = [members.c.member_id, members.c.name]
     if include_email:
         columns.append(members.c.email)

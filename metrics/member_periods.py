@@ -207,3 +207,22 @@ def first_days(filters: Filters, periods: list[tuple[date, date]], *, name: str 
         in_scope(rollup.c.member_key, filters, None)
     )
     return FromRollup(name, filters.timezone, from_rollup, computed)
+
+
+def fallen_silent(filters: Filters, since: date, quiet_from: date, *, name: str = "silent") -> FromRollup:
+    """Keys (member_key) of in-scope members active in [since, quiet_from) and not at all from
+    quiet_from to the period's end. From the rollup that is a filter, not a grouping: the member's
+    last active day before quiet_from is the one whose next active day is after the period."""
+    days = member_days(filters, since, filters.end)
+    computed = (
+        sa.select(days.c.member_key)
+        .group_by(days.c.member_key)
+        .having(sa.func.max(days.c.day) < day_number(quiet_from))
+    )
+    from_rollup = sa.select(rollup.c.member_key).where(
+        rollup.c.day >= day_number(since),
+        rollup.c.day < day_number(quiet_from),
+        rollup.c.next_day.is_(None) | (rollup.c.next_day >= day_number(filters.end)),
+        in_scope(rollup.c.member_key, filters, None),
+    )
+    return FromRollup(name, filters.timezone, from_rollup, computed)
