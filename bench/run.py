@@ -33,6 +33,31 @@ PG_OVERVIEW_COLD_S = 5.0
 PG_TIMEOUT_S = 180.0  # a statement on PostgreSQL; slower ones are reported, not waited for
 
 
+def calibrate() -> dict[str, float]:
+    """The same fixed work in every run, timed at its start and end (best of three): DuckDB grouping
+    10M integers into a million groups, and a pure-Python loop. This machine's speed drifts by a
+    third within a day, so comparing runs means comparing their page times to these."""
+    import duckdb
+
+    def best(work) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    connection = duckdb.connect()
+    grouping = "SELECT count(*) FROM (SELECT i % 1000003 AS k, sum(i) FROM range(10000000) t(i) GROUP BY k)"
+    try:
+        return {
+            "duckdb_s": best(lambda: connection.execute(grouping).fetchall()),
+            "python_s": best(lambda: sum(i * i for i in range(3_000_000))),
+        }
+    finally:
+        connection.close()
+
+
 def write_csv_folder(frames: dict, folder: Path) -> None:
     """The generated tables as the CSV files `sync --source FOLDER` reads."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -142,6 +167,7 @@ def main() -> None:
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
     }
     results["versions"] = {name: metadata.version(name) for name in ("streamlit", "duckdb", "pandas", "SQLAlchemy")}
+    results["calibration"] = {"start": calibrate()}
 
     print(f"Generating {members:,} members and {activities:,} activities…", file=sys.stderr)
     started = time.perf_counter()
@@ -203,6 +229,7 @@ def main() -> None:
     if not args.no_postgres:
         results["postgres"] = postgres_pages(env, folder / "csv", 1)
 
+    results["calibration"]["end"] = calibrate()
     results["duration_s"] = time.perf_counter() - began
     save(results)
     print_table(results)
@@ -283,6 +310,11 @@ def print_table(results: dict) -> None:
                 print(f"  {name:<16} a statement over {page['timed_out_s']:.0f} s (stopped)")
             else:
                 print(f"  {name:<16}{page['cold_s']:>9.3f} s cold{page['warm_s']:>9.4f} s warm")
+    marks = results["calibration"]
+    print(
+        "machine speed (fixed work, lower is faster): "
+        + ", ".join(f"{when} DuckDB {c['duckdb_s']:.2f} s, Python {c['python_s']:.2f} s" for when, c in marks.items())
+    )
     print(f"\nThe whole bench took {results['duration_s']:.0f} s. Written to bench/results.json.")
 
 

@@ -13,7 +13,7 @@ import schema
 from data_sources.errors import InvalidData
 from data_sources.files import read_file
 from data_sources.sync import import_files, recent_runs
-from data_sources.validate import Parsing, raw_table, validate_table
+from data_sources.validate import Parsing, raw_table, validate, validate_table
 from data_sources.warehouse import Warehouse
 from settings import load_settings
 from store.database import AppStore
@@ -186,3 +186,34 @@ def test_cli_import_reports_rows_and_problems(env, tmp_path, capsys):
     broken = write(tmp_path / "broken" / "export.csv", ACTIVITIES.replace("a2,", "a1,"))
     assert cli.main(["import", str(broken), "--table", "activities"]) == 1
     assert "export.csv, row 3, column activity_id: duplicate id 'a1'" in capsys.readouterr().err
+
+
+def test_activities_of_unknown_members_are_warned_about_with_a_sample():
+    members = raw_table(
+        pd.DataFrame({"member_id": ["m1", "m2"], "joined_at": ["2025-01-01", "2025-01-02"]}),
+        name="members",
+        file="m.csv",
+    )
+    activities = raw_table(
+        pd.DataFrame(
+            {
+                "activity_id": [f"a{n}" for n in range(8)],
+                "member_id": ["m1", "x9", "x1", "x7", "x3", "x5", "x1", "x2"],
+                "occurred_at": ["2025-02-01"] * 8,
+                "kind": ["post"] * 8,
+            }
+        ),
+        name="activities",
+        file="a.csv",
+    )
+    validated = validate({"members": members, "activities": activities}, parsing=Parsing())
+    assert validated.warnings == [
+        "activities: 7 rows name member ids that are not in members (e.g. x1, x2, x3, x5, x7); metrics leave them out."
+    ]
+    assert (
+        validate(
+            {"members": members, "activities": raw_table(activities.frame.head(1), name="activities", file="a.csv")},
+            parsing=Parsing(),
+        ).warnings
+        == []
+    )
