@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 import schema
 from metrics.filters import Filters
-from metrics.member_days import is_contribution, member_days, points
+from metrics.member_days import is_contribution, member_attributes, member_days, points
 from metrics.sql import count_where, day_of, member_conditions, week_start
 
 DAILY_UP_TO_DAYS = 31  # longer periods are shown by week
@@ -134,14 +134,21 @@ def top_contributors_query(
     narrow the activities counted (read from activities; the whole leaderboard from member-days)."""
     if platform is None and kind is None:
         days = member_days(filters, filters.start, filters.end)
-        per_member = (
+        totals = (
             sa.select(
-                days.c.member_id,
+                days.c.member_key,
                 sa.func.sum(days.c.points).label("points"),
                 sa.func.sum(days.c.contributions).label("contributions"),
                 sa.func.count().label("active_days"),
             )
-            .group_by(days.c.member_key, days.c.member_id)
+            .group_by(days.c.member_key)
+            .subquery("totals")
+        )
+        # The id joins the per-member totals: grouping by it too carried text through the aggregation.
+        member = member_attributes(filters)
+        per_member = (
+            sa.select(member.c.member_id, totals.c.points, totals.c.contributions, totals.c.active_days)
+            .join(member, member.c.member_key == totals.c.member_key)
             .subquery("per_member")
         )
     else:
