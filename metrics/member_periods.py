@@ -1,15 +1,17 @@
-"""Member-weeks and member-months: the member-days grouped per Monday-start week and per calendar
-month, which sync stores beside member_days (data_sources/rollup.py).
+"""Member-days per week, per month and per period: what the figures that look at each member over
+a window read, which at a million members were the slowest queries of the Members and Overview pages.
 
-Engagement levels count the weeks each member was active in two 90-day windows, and the cohort grid
-the months each member was active in over a year. From member_days both grouped millions of rows per
-member and week (or month) on every load of the Members page; these tables hold them grouped.
+Sync stores member_weeks and member_months beside member_days (data_sources/rollup.py). A window
+rarely starts or ends on a Monday, and a period rarely ends on the first of a month, so
+`weekly_activity` (engagement levels) reads the weeks wholly inside or outside every window from
+member_weeks and the few weeks a window's edge cuts through from member_days, and `active_months`
+(the cohort grid) reads whole months from member_months and the period's partial last month from
+member_days. `first_days` (churn, returning members, movers) and `fallen_silent` (slipping
+champions) find one row per member by a filter on member_days' previous and next active day
+instead of grouping member-days per member.
 
-A window rarely starts or ends on a Monday, and a period rarely ends on the first of a month. So
-`weekly_activity` reads the weeks wholly inside or outside every window from member_weeks and the
-few weeks a window's edge cuts through from member_days; `active_months` reads whole months from
-member_months and the period's last, partial month from member_days. Like member_days, each is a
-FromRollup: where the database has no rollup in the view's time zone, the same rows are computed.
+Like member_days, each is a FromRollup: where the database has no rollup in the view's time zone,
+the same rows are computed, and tests/test_member_days.py holds both to the same answers.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 import schema
 from data_sources.warehouse import Warehouse
+from engines import create_engine
+from metrics.member_days import VERSION_KEY, info
 from store import tables
 from store.database import AppStore
 from tests import community
@@ -109,10 +111,19 @@ def test_a_database_in_place_shows_and_refreshes_its_rollup(configured, tmp_path
     assert not at.exception
     assert at.metric[0].value == "Your database, queried in place"
     assert at.metric[1].value == "—"  # no rollup yet: metrics compute from activities
+    assert not at.warning
     at.button(key="data_rollup").click().run()
     assert at.success[0].value.startswith("The rollup holds ")
     at.run()
     assert at.metric[1].value.startswith("20")  # its build time
+    assert not at.warning
+
+    engine = create_engine(url)  # as a rollup written by an older version
+    with engine.begin() as connection:
+        connection.execute(sa.update(info).where(info.c.key == VERSION_KEY).values(value="1"))
+    engine.dispose()
+    at.run()
+    assert at.warning[0].value.startswith("This rollup was written by an older version of Community Pulse")
 
 
 def test_a_mapping_that_does_not_match_is_shown(configured, tmp_path, monkeypatch):
