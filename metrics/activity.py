@@ -76,8 +76,8 @@ def _changes(spans: sa.FromClause, *groups: str) -> sa.Select:
 
 def changes_rollup_query() -> sa.Select:
     """Every day's changes per channel, region and segment over all member-days, team left out, for
-        `CREATE TABLE activity_changes AS`. Members split into these combinations, so summing the
-        combinations a view selects gives its counts: a period then reads a few thousand rows. The
+    `CREATE TABLE activity_changes AS`. Members split into these combinations, so summing the
+    combinations a view selects gives its counts: a period then reads a few thousand rows. The
     previous and next days come with member_days (its build's one window pass)."""
     keyed = (
         sa.select(
