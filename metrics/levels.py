@@ -50,13 +50,13 @@ def member_stats(
     windows: Windows,
     *,
     member_ids: list[str] | None = None,
-    only_keys: sa.Select | None = None,
+    only: sa.FromClause | None = None,
 ) -> sa.Subquery:
     """Per in-scope member with activity in any window: member_key, member_id, joined_at, and
     weeks_<name>, contributions_<name> and last_day_<name> (day number of the latest activity) for
     each named [start, end) window. `member_ids` restricts it to those members (a profile, a survey's
-    respondents); `only_keys` (a select of member keys) narrows it before weeks are counted."""
-    weekly = weekly_activity(filters, windows, member_ids=member_ids, only_keys=only_keys)
+    respondents); `only` (rows of distinct member_key) narrows it before weeks are counted."""
+    weekly = weekly_activity(filters, windows, member_ids=member_ids, only=only)
     columns: list[sa.ColumnElement] = [weekly.c.member_key]
     for name in windows:
         columns += [
@@ -222,11 +222,8 @@ def slipping_champions_query(
     and have had no activity at all since: the people to call first. Most contributions first."""
     quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
     was = _window(quiet_from, rules)
-    # Weeks are counted only for the members silent since quiet_from.
-    silent = fallen_silent(filters, was[0], quiet_from)
-    stats = member_stats(
-        filters, {"was": was, "quiet": (quiet_from, filters.end)}, only_keys=sa.select(silent.c.member_key)
-    )
+    # Weeks are counted only for the members silent since quiet_from (so none fall after it).
+    stats = member_stats(filters, {"was": was}, only=fallen_silent(filters, was[0], quiet_from))
     columns = [members.c.member_id, members.c.name]
     if include_email:
         columns.append(members.c.email)
@@ -242,10 +239,7 @@ def slipping_champions_query(
         )
         .select_from(stats)
         .join(members, members.c.member_id == stats.c.member_id)
-        .where(
-            level_of(stats.c.weeks_was, stats.c.contributions_was, rules) == "champion",
-            stats.c.weeks_quiet == 0,
-        )
+        .where(level_of(stats.c.weeks_was, stats.c.contributions_was, rules) == "champion")
         .order_by(stats.c.contributions_was.desc(), members.c.member_id)
         .limit(limit)
     )

@@ -97,18 +97,19 @@ def weekly_activity(
     windows: Windows,
     *,
     member_ids: list[str] | None = None,
-    only_keys: sa.Select | None = None,
+    only: sa.FromClause | None = None,
     name: str = "weekly",
 ) -> FromRollup:
     """One row per in-scope member and week with activity in any window: member_key, and for each
     named [start, end) window active_<name> (0/1: an active day inside the window),
     contributions_<name> and last_day_<name> (the latest active day inside it, NULL if none).
-    `member_ids` keeps those members only; `only_keys` (a select of member keys) narrows further."""
+    `member_ids` keeps those members only; `only` (rows of distinct member_key) narrows further: it
+    is joined to every part, which DuckDB ran twice as fast as an IN on the union."""
     first = min(start for start, _ in windows.values())
     last = max(end for _, end in windows.values())
     days = member_days(filters, first, last, member_ids=member_ids)
     computed = sa.select(days.c.member_key, *_window_columns(windows, days.c.day, days.c.contributions))
-    computed = computed.group_by(days.c.member_key, week_start(days.c.day))
+    computed = _narrowed(computed, days, only).group_by(days.c.member_key, week_start(days.c.day))
 
     # Weeks no window edge cuts through are wholly inside or outside each window: read them grouped.
     cut = sorted({_week_of(day) for bounds in windows.values() for day in bounds if day.weekday() != 0})
@@ -121,7 +122,7 @@ def weekly_activity(
             sa.case((inside, member_weeks.c.last_day)).label(f"last_day_{window}"),
         ]
     parts = [
-        sa.select(*whole).where(
+        _narrowed(sa.select(*whole), member_weeks, only).where(
             member_weeks.c.week >= day_number(_week_of(first)),
             member_weeks.c.week < day_number(last),
             member_weeks.c.week.not_in([day_number(week) for week in cut]),
@@ -132,13 +133,18 @@ def weekly_activity(
             rollup.c.day < day_number(min(week + timedelta(days=7), last))
         )
         columns = _window_columns(windows, rollup.c.day, rollup.c.contributions)
-        parts.append(sa.select(rollup.c.member_key, *columns).where(inside).group_by(rollup.c.member_key))
+        part = _narrowed(sa.select(rollup.c.member_key, *columns), rollup, only)
+        parts.append(part.where(inside).group_by(rollup.c.member_key))
     weeks = sa.union_all(*parts).subquery("weeks")
     from_rollup = sa.select(*weeks.c).where(in_scope(weeks.c.member_key, filters, member_ids))
-    if only_keys is not None:
-        computed = computed.where(days.c.member_key.in_(only_keys))
-        from_rollup = from_rollup.where(weeks.c.member_key.in_(only_keys))
     return FromRollup(name, filters.timezone, from_rollup, computed)
+
+
+def _narrowed(select: sa.Select, rows: sa.FromClause, only: sa.FromClause | None) -> sa.Select:
+    """`select` from `rows` joined to the member keys of `only`, when given."""
+    if only is None:
+        return select.select_from(rows)
+    return select.select_from(rows.join(only, only.c.member_key == rows.c.member_key))
 
 
 def active_months(filters: Filters, first: date, *, name: str = "active_months") -> FromRollup:
