@@ -8,11 +8,13 @@ reaction), so a leaderboard works with sources that carry no points.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters
+from metrics.filters import Filters, day_number
 from metrics.member_days import is_contribution, member_attributes, member_days, points
 from metrics.sql import count_where, day_of, member_conditions, week_start
 
@@ -73,57 +75,63 @@ def active_by_platform_query(*, filters: Filters) -> sa.Select:
     )
 
 
-def _per_member(filters: Filters) -> sa.Subquery:
-    days = member_days(filters, filters.start, filters.end)
-    return (
-        sa.select(days.c.member_key, sa.func.sum(days.c.contributions).label("contributions"))
-        .group_by(days.c.member_key)
+PERIODS = ("previous", "current")  # contribution_counts_query's `period` 0 and 1
+
+
+def contribution_counts_query(*, filters: Filters) -> sa.Select:
+    """Rows (period, contributions, members): for the previous period (0) and this one (1), how
+    many active members made each number of contributions. The Engagement tiles of both periods
+    come from these few rows (engagement_figures): one pass over the member-days, where totals and
+    the absence factor each grouped them per member, twice per period."""
+    days = member_days(filters, filters.previous().start, filters.end)
+    period = sa.case((days.c.day >= day_number(filters.start), 1), else_=0)
+    per_member = (
+        sa.select(period.label("period"), sa.func.sum(days.c.contributions).label("contributions"))
+        .group_by(days.c.member_key, period)
         .subquery("per_member")
     )
-
-
-def contribution_totals_query(*, filters: Filters) -> sa.Select:
-    """One row: active_members, contributors (members with a contribution), contributions."""
-    per_member = _per_member(filters)
-    return sa.select(
-        sa.func.count().label("active_members"),
-        count_where(per_member.c.contributions > 0).label("contributors"),
-        sa.func.coalesce(sa.func.sum(per_member.c.contributions), 0).label("contributions"),
-    ).select_from(per_member)
-
-
-def absence_factor_query(*, filters: Filters) -> sa.Select:
-    """One row: the contributor absence factor (CHAOSS), the fewest members whose contributions
-    together make at least half of all contributions in the period; 0 when there are none."""
-    per_member = _per_member(filters)
-    ranked = (
-        sa.select(
-            per_member.c.contributions,
-            (
-                sa.func.sum(per_member.c.contributions).over(
-                    order_by=(per_member.c.contributions.desc(), per_member.c.member_key), rows=(None, 0)
-                )
-                - per_member.c.contributions
-            ).label("before"),
-            sa.func.sum(per_member.c.contributions).over().label("total"),
-        )
-        .where(per_member.c.contributions > 0)
-        .subquery("ranked")
+    return (
+        sa.select(per_member.c.period, per_member.c.contributions, sa.func.count().label("members"))
+        .group_by(per_member.c.period, per_member.c.contributions)
+        .order_by(per_member.c.period, per_member.c.contributions)
     )
-    return sa.select(count_where(2 * ranked.c.before < ranked.c.total).label("absence_factor")).select_from(ranked)
 
 
-def engagement_figures(totals: pd.DataFrame, factor: pd.DataFrame) -> dict[str, float | None]:
-    """The Engagement tiles for one period: contributions_per_active_member is None with nobody active."""
-    row = totals.iloc[0]
-    active = int(row["active_members"])
+def engagement_figures(counts: pd.DataFrame, *, period: str = "current") -> dict[str, float | None]:
+    """The Engagement tiles of one period from contribution_counts_query's rows: active_members,
+    contributors (members with a contribution), contributions, contributions_per_active_member
+    (None with nobody active) and absence_factor."""
+    rows = counts[counts["period"] == PERIODS.index(period)]
+    made, members = rows["contributions"].astype("int64"), rows["members"].astype("int64")
+    active, total = int(members.sum()), int((made * members).sum())
     return {
         "active_members": active,
-        "contributors": int(row["contributors"]),
-        "contributions": int(row["contributions"]),
-        "contributions_per_active_member": int(row["contributions"]) / active if active else None,
-        "absence_factor": int(factor.iloc[0]["absence_factor"]),
+        "contributors": int(members[made > 0].sum()),
+        "contributions": total,
+        "contributions_per_active_member": total / active if active else None,
+        "absence_factor": absence_factor(zip(made.tolist(), members.tolist(), strict=True)),
     }
+
+
+def absence_factor(counts: Iterable[tuple[int, int]]) -> int:
+    """The contributor absence factor (CHAOSS): the fewest members whose contributions together
+    make at least half of all contributions; 0 when there are none. `counts` pairs a number of
+    contributions with how many members made it.
+
+    Ranked by contributions, most first, a member counts while the contributions of the members
+    ranked before them are under half the total. Members with the same number count alike, so
+    each group is counted at once: the i-th (from 0) of a group of members with c contributions
+    each, after members with `before` in all, counts while 2 * (before + i * c) < total."""
+    groups = sorted(((made, members) for made, members in counts if made > 0), reverse=True)
+    total = sum(made * members for made, members in groups)
+    factor, before = 0, 0
+    for made, members in groups:
+        short = total - 2 * before  # what the group's first member still has to make up, doubled
+        if short <= 0:
+            break
+        factor += min(members, -(-short // (2 * made)))  # members i with 2 * i * made < short
+        before += made * members
+    return factor
 
 
 def top_contributors_query(

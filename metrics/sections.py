@@ -40,11 +40,10 @@ def member_kpis(*, warehouse: Runner, filters: Filters) -> dict[str, Kpi]:
 def engagement_kpis(*, warehouse: Runner, filters: Filters) -> dict[str, Kpi]:
     """active_members, contributors, contributions, contributions_per_active_member, absence_factor."""
 
+    counts = warehouse.run(contributions.contribution_counts_query(filters=filters))
+
     def figures(period: Filters) -> dict[str, float | None]:
-        return contributions.engagement_figures(
-            warehouse.run(contributions.contribution_totals_query(filters=period)),
-            warehouse.run(contributions.absence_factor_query(filters=period)),
-        )
+        return contributions.engagement_figures(counts, period="current" if period == filters else "previous")
 
     return compare(figures, filters=filters)
 

@@ -114,8 +114,7 @@ def queries(filters: Filters, starts: list[datetime]) -> dict[str, sa.Select]:
         "champions": levels.members_at_level_query(filters=filters, level="champion"),
         "slipping": levels.slipping_champions_query(filters=filters),
         "cohorts": cohorts.cohort_activity_query(filters=filters),
-        "totals": contributions.contribution_totals_query(filters=filters),
-        "absence": contributions.absence_factor_query(filters=filters),
+        "contributions": contributions.contribution_counts_query(filters=filters),
         "leaders": contributions.top_contributors_query(filters=filters),
     }
     if starts:

@@ -8,7 +8,10 @@ In Q (22-28 February): alice comment, bob login and reaction, dave comment, all 
 
 from __future__ import annotations
 
+import random
 from datetime import date
+
+import pytest
 
 from metrics import contributions
 from metrics.filters import Filters, day_number
@@ -16,10 +19,9 @@ from metrics.filters import Filters, day_number
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 
 
-def figures(warehouse, filters: Filters) -> dict[str, float | None]:
+def figures(warehouse, filters: Filters, period: str = "current") -> dict[str, float | None]:
     return contributions.engagement_figures(
-        warehouse.run(contributions.contribution_totals_query(filters=filters)),
-        warehouse.run(contributions.absence_factor_query(filters=filters)),
+        warehouse.run(contributions.contribution_counts_query(filters=filters)), period=period
     )
 
 
@@ -37,6 +39,46 @@ def test_engagement_figures(warehouse):
 def test_absence_factor_with_even_contributors(warehouse):
     # Q: alice, bob, dave one contribution each; two of them are needed to reach half of 3.
     assert figures(warehouse, P.previous())["absence_factor"] == 2
+
+
+def test_one_query_gives_both_periods(warehouse):
+    # Q as P's previous period: alice, bob (his login is no contribution) and dave one each.
+    assert (
+        figures(warehouse, P, "previous")
+        == figures(warehouse, P.previous())
+        == {
+            "active_members": 3,
+            "contributors": 3,
+            "contributions": 3,
+            "contributions_per_active_member": 1.0,
+            "absence_factor": 2,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("counts", "factor"),
+    [
+        # 15 in all: the 5 (0 before), then two of the 2s (5 and 7 before); the third has 9 >= 7.5.
+        ([(5, 1), (2, 3), (1, 4)], 3),
+        ([(1, 4)], 2),  # 4 in all: the first two (0 and 1 before); the third has 2, half
+        ([(10, 1), (1, 10)], 1),  # the 10 alone makes half of 20
+        ([(0, 7)], 0),  # members active without contributing
+        ([], 0),
+    ],
+)
+def test_absence_factor_counts_tied_members_by_hand(counts, factor):
+    assert contributions.absence_factor(counts) == factor
+
+
+def test_absence_factor_equals_ranking_members_one_by_one():
+    rng = random.Random(8)
+    for _ in range(200):
+        counts = [(made, rng.randint(1, 6)) for made in rng.sample(range(0, 30), rng.randint(1, 6))]
+        ranked = sorted((made for made, members in counts for _ in range(members) if made > 0), reverse=True)
+        total = sum(ranked)
+        expected = sum(1 for n, made in enumerate(ranked) if 2 * sum(ranked[:n]) < total)
+        assert contributions.absence_factor(counts) == expected, counts
 
 
 def test_quiet_period_has_no_ratio(warehouse):
