@@ -15,19 +15,11 @@ import sqlalchemy as sa
 
 import schema
 from metrics.filters import Filters, day_number
-from metrics.member_days import is_contribution, member_attributes, member_days, points
-from metrics.sql import count_where, day_of, member_conditions, week_start
+from metrics.member_days import activity_days, is_contribution, member_attributes, member_days
+from metrics.sql import week_start
 
 DAILY_UP_TO_DAYS = 31  # longer periods are shown by week
-activities, members = schema.activities, schema.members
-
-
-def _in_scope(filters: Filters) -> list[sa.ColumnElement[bool]]:
-    return [
-        *member_conditions(filters),
-        activities.c.occurred_at >= filters.start_utc,
-        activities.c.occurred_at < filters.end_utc,
-    ]
+members = schema.members
 
 
 def bucket_days(filters: Filters) -> int:
@@ -38,16 +30,11 @@ def bucket_days(filters: Filters) -> int:
 def activity_by_bucket_query(*, filters: Filters) -> sa.Select:
     """Rows (bucket, kind, platform, activities): bucket is the day number of the day, or of the
     Monday of the week, per bucket_days."""
-    day = day_of(activities.c.occurred_at, filters)
-    bucket = day if bucket_days(filters) == 1 else week_start(day)
-    inner = (
-        sa.select(bucket.label("bucket"), activities.c.kind, activities.c.platform)
-        .join(members, members.c.member_id == activities.c.member_id)
-        .where(*_in_scope(filters))
-        .subquery("bucketed")
-    )
+    days = activity_days(filters, filters.start, filters.end)
+    bucket = days.c.day if bucket_days(filters) == 1 else week_start(days.c.day)
+    inner = sa.select(bucket.label("bucket"), days.c.kind, days.c.platform, days.c.activities).subquery("bucketed")
     return (
-        sa.select(inner.c.bucket, inner.c.kind, inner.c.platform, sa.func.count().label("activities"))
+        sa.select(inner.c.bucket, inner.c.kind, inner.c.platform, sa.func.sum(inner.c.activities).label("activities"))
         .group_by(inner.c.bucket, inner.c.kind, inner.c.platform)
         .order_by(inner.c.bucket, inner.c.kind, inner.c.platform)
     )
@@ -56,22 +43,16 @@ def activity_by_bucket_query(*, filters: Filters) -> sa.Select:
 def active_by_platform_query(*, filters: Filters) -> sa.Select:
     """Per platform: distinct active members in the period and in the previous one. A member active
     on two platforms counts on both."""
-    previous = filters.previous()
-    current = activities.c.occurred_at >= filters.start_utc
+    days = activity_days(filters, filters.previous().start, filters.end)
+    current = days.c.day >= day_number(filters.start)
     return (
         sa.select(
-            activities.c.platform,
-            sa.func.count(sa.distinct(sa.case((current, activities.c.member_id)))).label("current"),
-            sa.func.count(sa.distinct(sa.case((~current, activities.c.member_id)))).label("previous"),
+            days.c.platform,
+            sa.func.count(sa.distinct(sa.case((current, days.c.member_key)))).label("current"),
+            sa.func.count(sa.distinct(sa.case((~current, days.c.member_key)))).label("previous"),
         )
-        .join(members, members.c.member_id == activities.c.member_id)
-        .where(
-            *member_conditions(filters),
-            activities.c.occurred_at >= previous.start_utc,
-            activities.c.occurred_at < filters.end_utc,
-        )
-        .group_by(activities.c.platform)
-        .order_by(activities.c.platform)
+        .group_by(days.c.platform)
+        .order_by(days.c.platform)
     )
 
 
@@ -139,44 +120,35 @@ def top_contributors_query(
 ) -> sa.Select:
     """The leaderboard: members with points in the period, most points first (ties: more
     contributions, then member id), with rank, contributions and active days. `platform` and `kind`
-    narrow the activities counted (read from activities; the whole leaderboard from member-days)."""
+    narrow the activities counted (read from activity-days; the whole leaderboard from member-days)."""
     if platform is None and kind is None:
         days = member_days(filters, filters.start, filters.end)
-        totals = (
-            sa.select(
-                days.c.member_key,
-                sa.func.sum(days.c.points).label("points"),
-                sa.func.sum(days.c.contributions).label("contributions"),
-                sa.func.count().label("active_days"),
-            )
-            .group_by(days.c.member_key)
-            .subquery("totals")
-        )
-        # The id joins the per-member totals: grouping by it too carried text through the aggregation.
-        member = member_attributes(filters)
-        per_member = (
-            sa.select(member.c.member_id, totals.c.points, totals.c.contributions, totals.c.active_days)
-            .join(member, member.c.member_key == totals.c.member_key)
-            .subquery("per_member")
-        )
+        contributions, active_days = sa.func.sum(days.c.contributions), sa.func.count()
     else:
-        conditions = _in_scope(filters)
-        if platform is not None:
-            conditions.append(activities.c.platform == platform)
-        if kind is not None:
-            conditions.append(activities.c.kind == kind)
-        per_member = (
-            sa.select(
-                activities.c.member_id,
-                sa.func.sum(points()).label("points"),
-                count_where(is_contribution()).label("contributions"),
-                sa.func.count(sa.distinct(day_of(activities.c.occurred_at, filters))).label("active_days"),
-            )
-            .join(members, members.c.member_id == activities.c.member_id)
-            .where(*conditions)
-            .group_by(activities.c.member_id)
-            .subquery("per_member")
+        days = activity_days(filters, filters.start, filters.end)
+        contributions = sa.func.sum(sa.case((is_contribution(days.c.kind), days.c.activities), else_=0))
+        active_days = sa.func.count(sa.distinct(days.c.day))
+    narrowed = ([days.c.platform == platform] if platform is not None else []) + (
+        [days.c.kind == kind] if kind is not None else []
+    )
+    totals = (
+        sa.select(
+            days.c.member_key,
+            sa.func.sum(days.c.points).label("points"),
+            contributions.label("contributions"),
+            active_days.label("active_days"),
         )
+        .where(*narrowed)
+        .group_by(days.c.member_key)
+        .subquery("totals")
+    )
+    # The id joins the per-member totals: grouping by it too carried text through the aggregation.
+    member = member_attributes(filters)
+    per_member = (
+        sa.select(member.c.member_id, totals.c.points, totals.c.contributions, totals.c.active_days)
+        .join(member, member.c.member_key == totals.c.member_key)
+        .subquery("per_member")
+    )
     order = (per_member.c.points.desc(), per_member.c.contributions.desc(), per_member.c.member_id)
     return (
         sa.select(

@@ -6,14 +6,16 @@ members were active on which days", and at 10M activities answering it from `act
 zone conversion, a join to members on a text id and a DISTINCT per query) was most of a page's time.
 
 So sync writes the answer once (data_sources/rollup.py): `member_keys` gives every member an integer
-key beside their join time, team flag and dimensions; `member_days` holds (member_key, day,
-activities, contributions, points, and the member's previous and next active day) in day order, so
-a period reads only its own rows;
+key beside their join time, team flag and dimensions; `activity_days` counts activities per member,
+day, kind and platform (what the figures by kind or platform read); `member_days` holds (member_key,
+day, activities, contributions, points, and the member's previous and next active day) in day
+order, so a period reads only its own rows;
 `member_weeks` and `member_months` group them further (metrics/member_periods.py);
 `activity_changes` holds the DAU/WAU/MAU changes per day (metrics/activity.py); `pulse_info` records
 the time zone the days are in and the rollup's version.
 
-Metrics ask `member_days(filters, first, end)` for a period's rows, a `FromRollup`. The choice
+Metrics ask `member_days(filters, first, end)` (or `activity_days`) for a period's rows, a
+`FromRollup`. The choice
 between the tables and the same rows computed from `activities` is made when the statement is
 compiled for a database: `Warehouse` marks each engine's dialect with the time zone of the rollup it
 found (`mark_dialect`), and a statement whose time zone matches reads the tables. Warehouses queried
@@ -43,7 +45,7 @@ OTHER_KIND_POINTS = 1
 TIMEZONE_KEY = "member_days_timezone"
 BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
 VERSION_KEY = "rollup_version"
-VERSION = "2"  # raise when the rollup's tables change: an older rollup is then not read
+VERSION = "3"  # raise when the rollup's tables change: an older rollup is then not read
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 
 rollup_metadata = sa.MetaData()
@@ -67,6 +69,16 @@ rollup = sa.Table(
     sa.Column("previous_day", sa.Integer),
     sa.Column("next_day", sa.Integer),
 )
+activity_rollup = sa.Table(  # activities per member, local day, kind and platform; see activity_days()
+    "activity_days",
+    rollup_metadata,
+    sa.Column("member_key", sa.Integer, nullable=False),
+    sa.Column("day", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("platform", sa.String),
+    sa.Column("activities", sa.Integer, nullable=False),
+    sa.Column("points", sa.Float, nullable=False),
+)
 activity_changes = sa.Table(  # see metrics/activity.py: per day and member combination, team left out
     "activity_changes",
     rollup_metadata,
@@ -84,9 +96,9 @@ info = sa.Table(
 )
 
 
-def is_contribution() -> sa.ColumnElement[bool]:
-    """A contribution is any activity other than a login."""
-    return activities.c.kind != "login"
+def is_contribution(kind: sa.ColumnElement = activities.c.kind) -> sa.ColumnElement[bool]:
+    """A contribution is any activity other than a login (`kind`: the activity's kind)."""
+    return kind != "login"
 
 
 def points() -> sa.ColumnElement:
@@ -98,20 +110,23 @@ def points() -> sa.ColumnElement:
     return sa.func.coalesce(activities.c.points, default)
 
 
-def _activity_days(filters: Filters, *conditions: sa.ColumnElement[bool]) -> sa.Subquery:
-    """Activities grouped by member and local day (grouping before the join to members is what
-    keeps the build fast: one pass over narrow rows)."""
+def _grouped_activities(
+    filters: Filters, *conditions: sa.ColumnElement[bool], by: tuple[sa.ColumnElement, ...] = ()
+) -> sa.Subquery:
+    """Activities grouped by member, local day and the `by` columns (grouping before the join to
+    members is what keeps the build fast: one pass over narrow rows)."""
     day = day_of(activities.c.occurred_at, filters)
     return (
         sa.select(
             activities.c.member_id,
             day.label("day"),
+            *by,
             sa.func.count().label("activities"),
             sa.func.sum(sa.case((is_contribution(), 1), else_=0)).label("contributions"),
             sa.func.sum(points()).label("points"),
         )
         .where(*conditions)
-        .group_by(activities.c.member_id, day)
+        .group_by(activities.c.member_id, day, *by)
         .subquery("activity_days")
     )
 
@@ -141,25 +156,46 @@ def member_keys_query() -> sa.Select:
     ).order_by(members.c.member_id)
 
 
-def rollup_query(timezone: str) -> sa.Select:
-    """Every member-day of known members (team included) in `timezone`, by member key, in day
-    order, for `CREATE TABLE member_days AS` once member_keys exists."""
+def activity_days_query(timezone: str) -> sa.Select:
+    """Activities of known members (team included) per member key, day in `timezone`, kind and
+    platform, in day order, for `CREATE TABLE activity_days AS` once member_keys exists."""
     in_zone = Filters(start=date(1970, 1, 1), end=date(1970, 1, 2), timezone=timezone)  # only its zone is read
-    days = _activity_days(in_zone)
-    order = {"partition_by": member_keys.c.member_key, "order_by": days.c.day}
+    grouped = _grouped_activities(in_zone, by=(activities.c.kind, activities.c.platform))
     return (
         sa.select(
             member_keys.c.member_key,
-            days.c.day,
-            days.c.activities,
-            days.c.contributions,
-            days.c.points,
-            sa.func.lag(days.c.day).over(**order).label("previous_day"),
-            sa.func.lead(days.c.day).over(**order).label("next_day"),
+            grouped.c.day,
+            grouped.c.kind,
+            grouped.c.platform,
+            grouped.c.activities,
+            grouped.c.points,
         )
-        .join(member_keys, member_keys.c.member_id == days.c.member_id)
-        .order_by(days.c.day)
+        .join(member_keys, member_keys.c.member_id == grouped.c.member_id)
+        .order_by(grouped.c.day)
     )
+
+
+def rollup_query() -> sa.Select:
+    """Every member-day, in day order, for `CREATE TABLE member_days AS` once activity_days exists:
+    its rows summed per member and day, with each member's previous and next active day."""
+    source = activity_rollup
+    days = (
+        sa.select(
+            source.c.member_key,
+            source.c.day,
+            sa.func.sum(source.c.activities).label("activities"),
+            sa.func.sum(sa.case((is_contribution(source.c.kind), source.c.activities), else_=0)).label("contributions"),
+            sa.func.sum(source.c.points).label("points"),
+        )
+        .group_by(source.c.member_key, source.c.day)
+        .subquery("summed")
+    )
+    order = {"partition_by": days.c.member_key, "order_by": days.c.day}
+    return sa.select(
+        *days.c,
+        sa.func.lag(days.c.day).over(**order).label("previous_day"),
+        sa.func.lead(days.c.day).over(**order).label("next_day"),
+    ).order_by(days.c.day)
 
 
 class FromRollup(TableClause):
@@ -209,9 +245,45 @@ def member_days(
     if member_ids is not None:
         from_rollup = from_rollup.where(keys.c.member_id.in_(member_ids))
         conditions.append(activities.c.member_id.in_(member_ids))
-    days = _activity_days(filters, *conditions)
+    days = _grouped_activities(filters, *conditions)
     from_activities = _with_member(days, days.c.member_id, members).where(*member_conditions(filters))
     return FromRollup(name, filters.timezone, from_rollup, from_activities)
+
+
+def activity_days(filters: Filters, first: date, end: date, *, name: str = "activity_days") -> FromRollup:
+    """Activities of in-scope members on local days [first, end) per member, day, kind and platform.
+    Columns: member_key, day, kind, platform, activities, points. For the figures by kind or
+    platform: from the rollup they count integer keys, not text ids joined to a million members."""
+    source = activity_rollup
+    from_rollup = sa.select(*source.c).where(
+        source.c.day >= day_number(first), source.c.day < day_number(end), key_in_scope(source.c.member_key, filters)
+    )
+    conditions = [activities.c.occurred_at >= filters.utc(first), activities.c.occurred_at < filters.utc(end)]
+    grouped = _grouped_activities(filters, *conditions, by=(activities.c.kind, activities.c.platform))
+    computed = (
+        sa.select(
+            grouped.c.member_id.label("member_key"),
+            grouped.c.day,
+            grouped.c.kind,
+            grouped.c.platform,
+            grouped.c.activities,
+            grouped.c.points,
+        )
+        .join(members, members.c.member_id == grouped.c.member_id)
+        .where(*member_conditions(filters))
+    )
+    return FromRollup(name, filters.timezone, from_rollup, computed)
+
+
+def key_in_scope(
+    key: sa.ColumnElement, filters: Filters, member_ids: list[str] | None = None
+) -> sa.ColumnElement[bool]:
+    """Whether a member key is in scope (of the given members only, when given). Without member
+    filters only the team is out, and ruling out its few keys is cheaper than matching a million."""
+    if member_ids is None and not filters.selects_members:
+        return key.not_in(sa.select(member_keys.c.member_key).where(member_keys.c.is_team == sa.true()))
+    keys = sa.select(member_keys.c.member_key).where(*member_conditions(filters, member_keys))
+    return key.in_(keys.where(member_keys.c.member_id.in_(member_ids)) if member_ids is not None else keys)
 
 
 def member_attributes(filters: Filters, *, member_ids: list[str] | None = None, name: str = "attributes") -> FromRollup:

@@ -22,7 +22,7 @@ from itertools import pairwise
 import sqlalchemy as sa
 
 from metrics.filters import Filters, day_number, month_number
-from metrics.member_days import FromRollup, member_days, member_keys, rollup, rollup_metadata
+from metrics.member_days import FromRollup, key_in_scope, member_days, member_keys, rollup, rollup_metadata
 from metrics.sql import member_conditions, month_of, week_start
 
 Windows = dict[str, tuple[date, date]]  # name -> [start, end) in local days
@@ -63,15 +63,6 @@ def member_months_query() -> sa.Select:
     """Every member-month with activity, in month order, for `CREATE TABLE member_months AS`."""
     month = month_of(rollup.c.day)
     return sa.select(rollup.c.member_key, month.label("month")).group_by(rollup.c.member_key, month).order_by(month)
-
-
-def in_scope(key: sa.ColumnElement, filters: Filters, member_ids: list[str] | None) -> sa.ColumnElement[bool]:
-    """Whether a member key is in scope (of the given members only, when given). Without member
-    filters only the team is out, and ruling out its few keys is cheaper than matching a million."""
-    if member_ids is None and not filters.selects_members:
-        return key.not_in(sa.select(member_keys.c.member_key).where(member_keys.c.is_team == sa.true()))
-    keys = sa.select(member_keys.c.member_key).where(*member_conditions(filters, member_keys))
-    return key.in_(keys.where(member_keys.c.member_id.in_(member_ids)) if member_ids is not None else keys)
 
 
 def _week_of(day: date) -> date:
@@ -136,7 +127,7 @@ def weekly_activity(
         part = _narrowed(sa.select(rollup.c.member_key, *columns), rollup, only)
         parts.append(part.where(inside).group_by(rollup.c.member_key))
     weeks = sa.union_all(*parts).subquery("weeks")
-    from_rollup = sa.select(*weeks.c).where(in_scope(weeks.c.member_key, filters, member_ids))
+    from_rollup = sa.select(*weeks.c).where(key_in_scope(weeks.c.member_key, filters, member_ids))
     return FromRollup(name, filters.timezone, from_rollup, computed)
 
 
@@ -212,7 +203,7 @@ def first_days(filters: Filters, periods: list[tuple[date, date]], *, name: str 
     # both count as before the period, and neither is in the first period's before, so rows agree.
     computed = rows(spans.c.day, spans.c.previous_day, spans.c.member_key)
     from_rollup = rows(rollup.c.day, rollup.c.previous_day, rollup.c.member_key).where(
-        in_scope(rollup.c.member_key, filters, None)
+        key_in_scope(rollup.c.member_key, filters)
     )
     return FromRollup(name, filters.timezone, from_rollup, computed)
 
@@ -231,6 +222,6 @@ def fallen_silent(filters: Filters, since: date, quiet_from: date, *, name: str 
         rollup.c.day >= day_number(since),
         rollup.c.day < day_number(quiet_from),
         rollup.c.next_day.is_(None) | (rollup.c.next_day >= day_number(filters.end)),
-        in_scope(rollup.c.member_key, filters, None),
+        key_in_scope(rollup.c.member_key, filters),
     )
     return FromRollup(name, filters.timezone, from_rollup, computed)

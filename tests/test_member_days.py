@@ -14,7 +14,7 @@ from data_sources.warehouse import Warehouse
 from engines import create_engine
 from metrics import activity, campaigns, cohorts, contributions, levels, retention
 from metrics.filters import Filters, day_number
-from metrics.member_days import VERSION_KEY, info, member_attributes, member_keys, rollup
+from metrics.member_days import VERSION_KEY, activity_rollup, info, member_attributes, member_keys, rollup
 from metrics.member_periods import fallen_silent, first_days, member_months
 from tests import community
 from tests.conftest import load_community
@@ -65,6 +65,33 @@ def test_rollup_rows_by_hand(duckdb_warehouse):
     ]
 
 
+def test_activity_days_by_hand(duckdb_warehouse):
+    # alice's activities per day, kind and platform (forum unless said): her comment and her event
+    # attendance (in person, its own 50 points) on 3 March are two rows; tom (team) is kept.
+    query = (
+        sa.select(
+            member_keys.c.member_id,
+            activity_rollup.c.day,
+            activity_rollup.c.kind,
+            activity_rollup.c.platform,
+            activity_rollup.c.activities,
+            activity_rollup.c.points,
+        )
+        .join(member_keys, member_keys.c.member_key == activity_rollup.c.member_key)
+        .where(member_keys.c.member_id.in_(["alice", "tom", "ghost"]))
+        .order_by(member_keys.c.member_id, activity_rollup.c.day, activity_rollup.c.kind)
+    )
+    day = day_number
+    assert [tuple(row) for row in duckdb_warehouse.run(query).itertuples(index=False)] == [
+        ("alice", day(date(2025, 2, 5)), "login", "forum", 1, 0.0),
+        ("alice", day(date(2025, 2, 23)), "comment", "forum", 1, 5.0),
+        ("alice", day(date(2025, 3, 1)), "post", "forum", 1, 10.0),
+        ("alice", day(date(2025, 3, 3)), "comment", "forum", 1, 5.0),
+        ("alice", day(date(2025, 3, 3)), "event_attend", "in person", 1, 50.0),
+        ("tom", day(date(2025, 3, 3)), "post", "forum", 1, 10.0),
+    ]
+
+
 def test_rollup_days_are_in_the_time_zone_it_was_built_for(tmp_path):
     url = f"sqlite:///{tmp_path / 'community.db'}"
     engine = create_engine(url)
@@ -86,6 +113,7 @@ def test_metrics_read_the_rollup_only_in_its_time_zone(duckdb_warehouse, stateme
     for query, table in (
         (activity.daily_activity_query, "activity_changes"),
         (retention.activity_profile_query, "member_days"),
+        (contributions.active_by_platform_query, "activity_days"),
     ):
         duckdb_warehouse.run(query(filters=P))
         assert f"FROM {table}" in statements[-1] and "FROM activities" not in statements[-1]
@@ -116,6 +144,10 @@ def queries(filters: Filters, starts: list[datetime]) -> dict[str, sa.Select]:
         "cohorts": cohorts.cohort_activity_query(filters=filters),
         "contributions": contributions.contribution_counts_query(filters=filters),
         "leaders": contributions.top_contributors_query(filters=filters),
+        "leaders on the forum": contributions.top_contributors_query(filters=filters, platform="forum"),
+        "leaders by comments": contributions.top_contributors_query(filters=filters, kind="comment"),
+        "platforms": contributions.active_by_platform_query(filters=filters),
+        "activity": contributions.activity_by_bucket_query(filters=filters),
     }
     if starts:
         found["lift"] = campaigns.lift_query(filters=filters, starts=starts)
