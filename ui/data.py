@@ -149,7 +149,9 @@ def load_campaign_daily(
 ) -> pd.DataFrame:
     community = warehouse(settings)
     rows = community.run(campaigns.campaign_daily_query(filters=filters, campaign_id=campaign_id, starts_at=starts_at))
-    lift_row = community.run(campaigns.lift_query(filters=filters, starts=[starts_at], campaign_id=campaign_id)).iloc[0]
+    lift_row = community.run(
+        campaigns.results_query(filters=filters, starts=[starts_at], campaign_id=campaign_id)
+    ).iloc[0]
     return campaigns.daily_shares(rows, lift_row=lift_row, starts_at=starts_at, filters=filters)
 
 
