@@ -27,15 +27,15 @@ from metrics.member_days import (
     rollup,
     rollup_query,
 )
-from metrics.member_periods import member_months, member_months_query, member_weeks, member_weeks_query
+from metrics.member_periods import member_months, member_months_query
 
 BUILD_WORK_MEM = "256MB"  # PostgreSQL, this transaction only: the server's default 4MB spilled every sort to disk
-TABLES = (member_keys, activity_rollup, rollup, member_weeks, member_months, activity_changes)  # in build order
+TABLES = (member_keys, activity_rollup, rollup, member_months, activity_changes)  # in the order they are built
 
 
 def build_rollup(connection: Connection, *, timezone: str) -> int:
-    """Replace member_keys, activity_days and member_days (days in `timezone`), member_weeks,
-    member_months and activity_changes, and record the zone and the rollup's version; returns the member-days. Runs in
+    """Replace member_keys, activity_days and member_days (days in `timezone`), member_months and
+    activity_changes, and record the zone and the rollup's version; returns the member-days. Runs in
     the caller's transaction, so readers see the old tables or the new ones."""
     for table in reversed(TABLES):
         table.drop(connection, checkfirst=True)
@@ -45,7 +45,6 @@ def build_rollup(connection: Connection, *, timezone: str) -> int:
         (member_keys, member_keys_query(), "member_key"),
         (activity_rollup, activity_days_query(timezone), "day"),
         (rollup, rollup_query(), "day"),
-        (member_weeks, member_weeks_query(), "week"),
         (member_months, member_months_query(), "month"),
         (activity_changes, changes_rollup_query(), "day"),
     )

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import schema
 from metrics.filters import Filters
 from metrics.member_days import member_attributes
-from metrics.member_periods import Windows, fallen_silent, weekly_activity
+from metrics.member_periods import Windows, fallen_silent, window_figures
 from metrics.scope import Runner
 from metrics.sql import count_where, member_conditions
 
@@ -56,16 +56,8 @@ def member_stats(
     weeks_<name>, contributions_<name> and last_day_<name> (day number of the latest activity) for
     each named [start, end) window. `member_ids` restricts it to those members (a profile, a survey's
     respondents); `only` (rows of distinct member_key) narrows it before weeks are counted."""
-    weekly = weekly_activity(filters, windows, member_ids=member_ids, only=only)
-    columns: list[sa.ColumnElement] = [weekly.c.member_key]
-    for name in windows:
-        columns += [
-            sa.func.sum(weekly.c[f"active_{name}"]).label(f"weeks_{name}"),
-            sa.func.coalesce(sa.func.sum(weekly.c[f"contributions_{name}"]), 0).label(f"contributions_{name}"),
-            sa.func.max(weekly.c[f"last_day_{name}"]).label(f"last_day_{name}"),
-        ]
-    per_member = sa.select(*columns).group_by(weekly.c.member_key).subquery("per_member")
-    # The id and join time join the per-member figures, not every member-week.
+    per_member = window_figures(filters, windows, member_ids=member_ids, only=only)
+    # The id and join time join the per-member figures.
     member = member_attributes(filters, member_ids=member_ids)
     return (
         sa.select(member.c.member_id, member.c.joined_at, *per_member.c)

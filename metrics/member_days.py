@@ -8,9 +8,9 @@ zone conversion, a join to members on a text id and a DISTINCT per query) was mo
 So sync writes the answer once (data_sources/rollup.py): `member_keys` gives every member an integer
 key beside their join time, team flag and dimensions; `activity_days` counts activities per member,
 day, kind and platform (what the figures by kind or platform read); `member_days` holds (member_key,
-day, activities, contributions, points, and the member's previous and next active day) in day
-order, so a period reads only its own rows;
-`member_weeks` and `member_months` group them further (metrics/member_periods.py);
+day, activities, contributions, points, the member's previous and next active day, and running
+counts of their active weeks and contributions) in day order, so a period reads only its own rows;
+`member_months` groups them by month (metrics/member_periods.py);
 `activity_changes` holds the DAU/WAU/MAU changes per day (metrics/activity.py); `pulse_info` records
 the time zone the days are in and the rollup's version.
 
@@ -37,7 +37,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 import schema
 from metrics.filters import Filters, day_number
-from metrics.sql import day_of, member_conditions
+from metrics.sql import day_of, member_conditions, week_start
 
 activities, members = schema.activities, schema.members
 DEFAULT_POINTS = {"event_attend": 20, "post": 10, "comment": 5, "message": 2, "reaction": 1, "login": 0}
@@ -45,7 +45,7 @@ OTHER_KIND_POINTS = 1
 TIMEZONE_KEY = "member_days_timezone"
 BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
 VERSION_KEY = "rollup_version"
-VERSION = "3"  # raise when the rollup's tables change: an older rollup is then not read
+VERSION = "4"  # raise when the rollup's tables change: an older rollup is then not read
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 
 rollup_metadata = sa.MetaData()
@@ -68,6 +68,10 @@ rollup = sa.Table(
     # coverage changes (metrics/activity.py) and first days in a period (metrics/retention.py).
     sa.Column("previous_day", sa.Integer),
     sa.Column("next_day", sa.Integer),
+    # Running counts over the member's history up to this day: distinct active weeks (Monday start)
+    # and contributions. A window's figures are its last day's less its first's (member_periods.py).
+    sa.Column("weeks_so_far", sa.Integer, nullable=False),
+    sa.Column("contributions_so_far", sa.Integer, nullable=False),
 )
 activity_rollup = sa.Table(  # activities per member, local day, kind and platform; see activity_days()
     "activity_days",
@@ -177,7 +181,8 @@ def activity_days_query(timezone: str) -> sa.Select:
 
 def rollup_query() -> sa.Select:
     """Every member-day, in day order, for `CREATE TABLE member_days AS` once activity_days exists:
-    its rows summed per member and day, with each member's previous and next active day."""
+    its rows summed per member and day, with each member's previous and next active day and the
+    running counts of weeks and contributions."""
     source = activity_rollup
     days = (
         sa.select(
@@ -195,6 +200,10 @@ def rollup_query() -> sa.Select:
         *days.c,
         sa.func.lag(days.c.day).over(**order).label("previous_day"),
         sa.func.lead(days.c.day).over(**order).label("next_day"),
+        sa.func.dense_rank()
+        .over(partition_by=days.c.member_key, order_by=week_start(days.c.day))
+        .label("weeks_so_far"),
+        sa.func.sum(days.c.contributions).over(**order, rows=(None, 0)).label("contributions_so_far"),
     ).order_by(days.c.day)
 
 

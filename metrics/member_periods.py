@@ -1,14 +1,13 @@
-"""Member-days per week, per month and per period: what the figures that look at each member over
+"""Member-days per window, per month and per period: what the figures that look at each member over
 a window read, which at a million members were the slowest queries of the Members and Overview pages.
 
-Sync stores member_weeks and member_months beside member_days (data_sources/rollup.py). A window
-rarely starts or ends on a Monday, and a period rarely ends on the first of a month, so
-`weekly_activity` (engagement levels) reads the weeks wholly inside or outside every window from
-member_weeks and the few weeks a window's edge cuts through from member_days, and `active_months`
-(the cohort grid) reads whole months from member_months and the period's partial last month from
-member_days. `first_days` (churn, returning members, movers) and `fallen_silent` (slipping
-champions) find one row per member by a filter on member_days' previous and next active day
-instead of grouping member-days per member.
+Grouping a window's member-days per member (millions of rows into hundreds of thousands of groups)
+is what they avoid. `window_figures` (engagement levels, slipping champions) takes each member's
+first and last active day in a window, whose running counts of weeks and contributions give the
+window's; `first_days` (churn, returning members, movers) and `fallen_silent` (slipping champions)
+find one row per member by a filter on member_days' previous and next active day; `active_months`
+(the cohort grid) reads whole months from member_months, which sync stores beside member_days
+(data_sources/rollup.py), and the period's partial last month from member_days.
 
 Like member_days, each is a FromRollup: where the database has no rollup in the view's time zone,
 the same rows are computed, and tests/test_member_days.py holds both to the same answers.
@@ -16,7 +15,7 @@ the same rows are computed, and tests/test_member_days.py holds both to the same
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from itertools import pairwise
 
 import sqlalchemy as sa
@@ -27,14 +26,6 @@ from metrics.sql import member_conditions, month_of, week_start
 
 Windows = dict[str, tuple[date, date]]  # name -> [start, end) in local days
 
-member_weeks = sa.Table(
-    "member_weeks",
-    rollup_metadata,
-    sa.Column("member_key", sa.Integer, nullable=False),
-    sa.Column("week", sa.Integer, nullable=False),  # day number of the Monday
-    sa.Column("last_day", sa.Integer, nullable=False),
-    sa.Column("contributions", sa.Integer, nullable=False),
-)
 member_months = sa.Table(
     "member_months",
     rollup_metadata,
@@ -43,30 +34,10 @@ member_months = sa.Table(
 )
 
 
-def member_weeks_query() -> sa.Select:
-    """Every member-week with activity, in week order, for `CREATE TABLE member_weeks AS` once
-    member_days exists."""
-    week = week_start(rollup.c.day)
-    return (
-        sa.select(
-            rollup.c.member_key,
-            week.label("week"),
-            sa.func.max(rollup.c.day).label("last_day"),
-            sa.func.sum(rollup.c.contributions).label("contributions"),
-        )
-        .group_by(rollup.c.member_key, week)
-        .order_by(week)
-    )
-
-
 def member_months_query() -> sa.Select:
     """Every member-month with activity, in month order, for `CREATE TABLE member_months AS`."""
     month = month_of(rollup.c.day)
     return sa.select(rollup.c.member_key, month.label("month")).group_by(rollup.c.member_key, month).order_by(month)
-
-
-def _week_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def _window_columns(windows: Windows, day: sa.ColumnElement, contributions: sa.ColumnElement) -> list[sa.Label]:
@@ -83,59 +54,99 @@ def _window_columns(windows: Windows, day: sa.ColumnElement, contributions: sa.C
     return columns
 
 
-def weekly_activity(
+def window_figures(
     filters: Filters,
     windows: Windows,
     *,
     member_ids: list[str] | None = None,
     only: sa.FromClause | None = None,
-    name: str = "weekly",
+    name: str = "window_figures",
 ) -> FromRollup:
-    """One row per in-scope member and week with activity in any window: member_key, and for each
-    named [start, end) window active_<name> (0/1: an active day inside the window),
-    contributions_<name> and last_day_<name> (the latest active day inside it, NULL if none).
-    `member_ids` keeps those members only; `only` (rows of distinct member_key) narrows further: it
-    is joined to every part, which DuckDB ran twice as fast as an IN on the union."""
+    """One row per in-scope member with activity in any window: member_key, and for each named
+    [start, end) window weeks_<name> (distinct weeks, Monday start, with an active day inside it),
+    contributions_<name> and last_day_<name> (the latest active day inside it; NULL, and 0 weeks
+    and contributions, for a window without activity). `member_ids` keeps those members only;
+    `only` (rows of distinct member_key) narrows further.
+
+    Computed, member-days are grouped per member and week, then per member. From the rollup, each
+    window is the member's first and last active day in it, two filtered reads of the window's
+    member-days joined on the key: member_days carries running counts of weeks and contributions."""
     first = min(start for start, _ in windows.values())
     last = max(end for _, end in windows.values())
     days = member_days(filters, first, last, member_ids=member_ids)
-    computed = sa.select(days.c.member_key, *_window_columns(windows, days.c.day, days.c.contributions))
-    computed = _narrowed(computed, days, only).group_by(days.c.member_key, week_start(days.c.day))
-
-    # Weeks no window edge cuts through are wholly inside or outside each window: read them grouped.
-    cut = sorted({_week_of(day) for bounds in windows.values() for day in bounds if day.weekday() != 0})
-    whole = [member_weeks.c.member_key]
-    for window, (start, end) in windows.items():
-        inside = (member_weeks.c.week >= day_number(start)) & (member_weeks.c.week + 7 <= day_number(end))
-        whole += [
-            sa.case((inside, 1), else_=0).label(f"active_{window}"),
-            sa.case((inside, member_weeks.c.contributions), else_=0).label(f"contributions_{window}"),
-            sa.case((inside, member_weeks.c.last_day)).label(f"last_day_{window}"),
+    weekly = sa.select(days.c.member_key, *_window_columns(windows, days.c.day, days.c.contributions))
+    weekly = _narrowed(weekly, days, only).group_by(days.c.member_key, week_start(days.c.day)).subquery("weekly")
+    columns: list[sa.ColumnElement] = [weekly.c.member_key]
+    for window in windows:
+        columns += [
+            sa.func.sum(weekly.c[f"active_{window}"]).label(f"weeks_{window}"),
+            sa.func.coalesce(sa.func.sum(weekly.c[f"contributions_{window}"]), 0).label(f"contributions_{window}"),
+            sa.func.max(weekly.c[f"last_day_{window}"]).label(f"last_day_{window}"),
         ]
-    parts = [
-        _narrowed(sa.select(*whole), member_weeks, only).where(
-            member_weeks.c.week >= day_number(_week_of(first)),
-            member_weeks.c.week < day_number(last),
-            member_weeks.c.week.not_in([day_number(week) for week in cut]),
-        )
-    ]
-    for week in cut:  # at most one per window edge, grouped from its member-days
-        inside = (rollup.c.day >= day_number(max(week, first))) & (
-            rollup.c.day < day_number(min(week + timedelta(days=7), last))
-        )
-        columns = _window_columns(windows, rollup.c.day, rollup.c.contributions)
-        part = _narrowed(sa.select(rollup.c.member_key, *columns), rollup, only)
-        parts.append(part.where(inside).group_by(rollup.c.member_key))
-    weeks = sa.union_all(*parts).subquery("weeks")
-    from_rollup = sa.select(*weeks.c).where(key_in_scope(weeks.c.member_key, filters, member_ids))
-    return FromRollup(name, filters.timezone, from_rollup, computed)
+    computed = sa.select(*columns).group_by(weekly.c.member_key)
+
+    parts = [_in_window(filters, window, bounds, member_ids, only) for window, bounds in windows.items()]
+    joined, key = parts[0], parts[0].c.member_key
+    for part in parts[1:]:
+        joined = joined.outerjoin(part, part.c.member_key == key, full=True)
+        key = sa.func.coalesce(key, part.c.member_key)
+    figures: list[sa.ColumnElement] = [key.label("member_key")]
+    for window, part in zip(windows, parts, strict=True):
+        figures += [
+            sa.func.coalesce(part.c[f"weeks_{window}"], 0).label(f"weeks_{window}"),
+            sa.func.coalesce(part.c[f"contributions_{window}"], 0).label(f"contributions_{window}"),
+            part.c[f"last_day_{window}"],
+        ]
+    return FromRollup(name, filters.timezone, sa.select(*figures).select_from(joined), computed)
 
 
-def _narrowed(select: sa.Select, rows: sa.FromClause, only: sa.FromClause | None) -> sa.Select:
-    """`select` from `rows` joined to the member keys of `only`, when given."""
+def _in_window(
+    filters: Filters,
+    window: str,
+    bounds: tuple[date, date],
+    member_ids: list[str] | None,
+    only: sa.FromClause | None,
+) -> sa.Subquery:
+    """weeks_, contributions_ and last_day_<window> of the members active in [start, end), from the
+    rollup: the last active day in it (next day after it, or none) less the first (previous day
+    before it, or none), whose own week and contributions are in the window too."""
+    start, end = day_number(bounds[0]), day_number(bounds[1])
+    last, first = rollup.alias(f"last_{window}"), rollup.alias(f"first_{window}")
+    return (
+        _narrowed(
+            sa.select(
+                last.c.member_key,
+                (last.c.weeks_so_far - first.c.weeks_so_far + 1).label(f"weeks_{window}"),
+                (last.c.contributions_so_far - first.c.contributions_so_far + first.c.contributions).label(
+                    f"contributions_{window}"
+                ),
+                last.c.day.label(f"last_day_{window}"),
+            ),
+            last.join(first, first.c.member_key == last.c.member_key),
+            only,
+            key=last.c.member_key,
+        )
+        .where(
+            last.c.day >= start,
+            last.c.day < end,
+            last.c.next_day.is_(None) | (last.c.next_day >= end),
+            first.c.day >= start,
+            first.c.day < end,
+            first.c.previous_day.is_(None) | (first.c.previous_day < start),
+            key_in_scope(last.c.member_key, filters, member_ids),
+        )
+        .subquery(f"in_{window}")
+    )
+
+
+def _narrowed(
+    select: sa.Select, rows: sa.FromClause, only: sa.FromClause | None, *, key: sa.ColumnElement | None = None
+) -> sa.Select:
+    """`select` from `rows` joined on `key` (rows' member_key) to the member keys of `only`, when given."""
     if only is None:
         return select.select_from(rows)
-    return select.select_from(rows.join(only, only.c.member_key == rows.c.member_key))
+    key = rows.c.member_key if key is None else key
+    return select.select_from(rows.join(only, only.c.member_key == key))
 
 
 def active_months(filters: Filters, first: date, *, name: str = "active_months") -> FromRollup:

@@ -65,6 +65,45 @@ def test_rollup_rows_by_hand(duckdb_warehouse):
     ]
 
 
+def test_running_counts_by_hand(duckdb_warehouse):
+    # (day, previous_day, next_day, weeks_so_far, contributions_so_far). alice's days fall in four
+    # weeks (Mondays 3, 17 and 24 Feb, 3 Mar); bob's login on Tuesday 25 Feb and reaction on
+    # Wednesday 26 Feb in one week, whose weeks count stays 1.
+    day = day_number
+    query = (
+        sa.select(
+            rollup.c.day,
+            rollup.c.previous_day,
+            rollup.c.next_day,
+            rollup.c.weeks_so_far,
+            rollup.c.contributions_so_far,
+        )
+        .join(member_keys, member_keys.c.member_key == rollup.c.member_key)
+        .order_by(rollup.c.day)
+    )
+    rows = {
+        who: [
+            tuple(None if pd.isna(value) else int(value) for value in row)
+            for row in duckdb_warehouse.run(query.where(member_keys.c.member_id == who)).itertuples(index=False)
+        ]
+        for who in ("alice", "bob")
+    }
+    feb5, feb23, mar1, mar3 = (
+        day(date(2025, 2, 5)),
+        day(date(2025, 2, 23)),
+        day(date(2025, 3, 1)),
+        day(date(2025, 3, 3)),
+    )
+    assert rows["alice"] == [
+        (feb5, None, feb23, 1, 0),
+        (feb23, feb5, mar1, 2, 1),
+        (mar1, feb23, mar3, 3, 2),
+        (mar3, mar1, None, 4, 4),
+    ]
+    feb25, feb26 = day(date(2025, 2, 25)), day(date(2025, 2, 26))
+    assert rows["bob"] == [(feb25, None, feb26, 1, 0), (feb26, feb25, None, 1, 1)]
+
+
 def test_activity_days_by_hand(duckdb_warehouse):
     # alice's activities per day, kind and platform (forum unless said): her comment and her event
     # attendance (in person, its own 50 points) on 3 March are two rows; tom (team) is kept.
@@ -234,7 +273,7 @@ def _ends(today: date) -> list[date]:
     return [today - timedelta(days=n) for n in range(1, 8)] + [last_month]
 
 
-def test_weeks_months_and_first_days_give_the_computed_answers(demo_data_dir, statements):
+def test_windows_months_and_first_days_give_the_computed_answers(demo_data_dir, statements):
     today = datetime.now().date()
     warehouse = Warehouse(f"duckdb:///{demo_data_dir / 'warehouse.duckdb'}")
     try:
@@ -256,10 +295,12 @@ def test_weeks_months_and_first_days_give_the_computed_answers(demo_data_dir, st
 
             for name, query in asked(rolled).items():
                 ours = warehouse.run(query)
-                table = {"cohorts": "member_months", "profile": "member_days"}.get(name, "member_weeks")
-                assert f"FROM {table}" in statements[-1], name
+                read = {"cohorts": "FROM member_months", "profile": "FROM member_days"}.get(
+                    name, "member_days AS last_"
+                )
+                assert read in statements[-1], name
                 theirs = warehouse.run(asked(computed)[name])
-                assert f"FROM {table}" not in statements[-1], name
+                assert read not in statements[-1], name
                 assert len(ours), (name, end)
                 pd.testing.assert_frame_equal(
                     sorted_frame(ours), sorted_frame(theirs), check_dtype=False, obj=f"{name} ending {end}"
