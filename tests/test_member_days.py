@@ -4,6 +4,7 @@ only where its time zone matches, and that it gives the same answers as computin
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import pandas as pd
 import pytest
@@ -246,6 +247,17 @@ def test_cli_writes_the_rollup_into_a_warehouse_queried_in_place(tmp_path, state
         assert "FROM activity_changes" in statements[-1]
         # dave's last comment falls on 1 March in Shanghai: DAU on 1 March is alice and dave
         assert daily["dau"].tolist()[0] == 2
+        # Levels read both windows from the rollup with a FULL JOIN, which SQLite has since 3.39.
+        # PRC is Shanghai's time under another name: the same days, computed from activities.
+        prc = Filters(start=P.start, end=P.end, timezone="PRC")
+        casual = partial(levels.members_at_level_query, level="casual")
+        for query in (levels.active_level_changes_query, casual):
+            ours = warehouse.run(query(filters=shanghai))
+            assert "member_days AS last_" in statements[-1]
+            theirs = warehouse.run(query(filters=prc))
+            assert "member_days AS last_" not in statements[-1]
+            assert len(ours)
+            pd.testing.assert_frame_equal(sorted_frame(ours), sorted_frame(theirs), check_dtype=False)
     finally:
         warehouse.dispose()
 
