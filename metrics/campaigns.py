@@ -143,6 +143,7 @@ def _invited(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
 
 
 def _newcomer(touches: sa.Subquery) -> sa.ColumnElement[bool]:
+    """A reached member who joined from ATTRIBUTION_DAYS before the campaign's start until its end."""
     joined, ends = touches.c.joined_at, sa.func.coalesce(touches.c.ends_at, touches.c.starts_at)
     return (joined >= days_later(touches.c.starts_at, -ATTRIBUTION_DAYS)) & (joined <= ends)
 

@@ -108,8 +108,10 @@ def _in_window(
     only: sa.FromClause | None,
 ) -> sa.Subquery:
     """weeks_, contributions_ and last_day_<window> of the members active in [start, end), from the
-    rollup: the last active day in it (next day after it, or none) less the first (previous day
-    before it, or none), whose own week and contributions are in the window too."""
+    rollup. Each member's last active day in the window (the next one is after it, or there is
+    none) is joined to their first (the previous one is before it, or there is none): the weeks are
+    the last day's running count less the first's, plus the first day's own week; the
+    contributions likewise, plus the first day's own."""
     start, end = day_number(bounds[0]), day_number(bounds[1])
     last, first = rollup.alias(f"last_{window}"), rollup.alias(f"first_{window}")
     return (
