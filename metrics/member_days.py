@@ -15,12 +15,12 @@ counts of their active weeks and contributions) in day order, so a period reads 
 the time zone the days are in and the rollup's version.
 
 Metrics ask `member_days(filters, first, end)` (or `activity_days`) for a period's rows, a
-`FromRollup`. The choice
-between the tables and the same rows computed from `activities` is made when the statement is
-compiled for a database: `Warehouse` marks each engine's dialect with the time zone of the rollup it
-found (`mark_dialect`), and a statement whose time zone matches reads the tables. Warehouses queried
-in place without them (or with a rollup of an older version, which lacks tables metrics now read),
-and views in another time zone, get the computed rows: same columns, same answers.
+`FromRollup`. The choice between the tables and the same rows computed from `activities` is made
+when the statement is compiled for a database: `Warehouse` marks each engine's dialect with the time
+zone of the rollup it found (`mark_dialect`), and a statement whose time zone matches reads the
+tables. Warehouses queried in place without them (or with a rollup of an older version, which lacks
+tables metrics now read), and views in another time zone, get the computed rows: same columns, same
+answers.
 """
 
 from __future__ import annotations
