@@ -124,13 +124,13 @@ def top_contributors_query(
     if platform is None and kind is None:
         days = member_days(filters, filters.start, filters.end)
         contributions, active_days = sa.func.sum(days.c.contributions), sa.func.count()
+        narrowed = []
     else:
         days = activity_days(filters, filters.start, filters.end)
         contributions = sa.func.sum(sa.case((is_contribution(days.c.kind), days.c.activities), else_=0))
         active_days = sa.func.count(sa.distinct(days.c.day))
-    narrowed = ([days.c.platform == platform] if platform is not None else []) + (
-        [days.c.kind == kind] if kind is not None else []
-    )
+        asked = ((days.c.platform, platform), (days.c.kind, kind))
+        narrowed = [column == value for column, value in asked if value is not None]
     totals = (
         sa.select(
             days.c.member_key,

@@ -166,17 +166,18 @@ def activity_days_query(timezone: str) -> sa.Select:
     in_zone = Filters(start=date(1970, 1, 1), end=date(1970, 1, 2), timezone=timezone)  # only its zone is read
     grouped = _grouped_activities(in_zone, by=(activities.c.kind, activities.c.platform))
     return (
-        sa.select(
-            member_keys.c.member_key,
-            grouped.c.day,
-            grouped.c.kind,
-            grouped.c.platform,
-            grouped.c.activities,
-            grouped.c.points,
-        )
+        sa.select(*_activity_day_columns(grouped, member_keys.c.member_key))
         .join(member_keys, member_keys.c.member_id == grouped.c.member_id)
         .order_by(grouped.c.day)
     )
+
+
+def _activity_day_columns(grouped: sa.Subquery, key: sa.ColumnElement) -> list[sa.ColumnElement]:
+    """activity_days' columns from _grouped_activities by kind and platform, with `key` as member_key."""
+    return [
+        key.label("member_key"),
+        *(grouped.c[column.name] for column in activity_rollup.c if column.name != "member_key"),
+    ]
 
 
 def rollup_query() -> sa.Select:
@@ -270,14 +271,7 @@ def activity_days(filters: Filters, first: date, end: date, *, name: str = "acti
     conditions = [activities.c.occurred_at >= filters.utc(first), activities.c.occurred_at < filters.utc(end)]
     grouped = _grouped_activities(filters, *conditions, by=(activities.c.kind, activities.c.platform))
     computed = (
-        sa.select(
-            grouped.c.member_id.label("member_key"),
-            grouped.c.day,
-            grouped.c.kind,
-            grouped.c.platform,
-            grouped.c.activities,
-            grouped.c.points,
-        )
+        sa.select(*_activity_day_columns(grouped, grouped.c.member_id))
         .join(members, members.c.member_id == grouped.c.member_id)
         .where(*member_conditions(filters))
     )
