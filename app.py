@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from auth.access import may_see
-from auth.share_links import LinkRefused
+from auth.share_links import NOT_VALID, LinkRefused
 from settings import Settings, SettingsError
 from store.database import StoreError
 from ui import session
@@ -63,17 +63,27 @@ if wants_survey():
 
 
 def serve_share_link(settings: Settings, token: str) -> None:
-    """A share link opens its one page and nothing else (its address carries the page's filters, which
-    the filter widgets read); a bad link gets a message and nothing else."""
+    """A share link opens its one page and nothing else, showing the view kept with the link (the
+    address adds nothing); a bad link, or a link opened at another page's address, gets a message."""
     try:
         link = session.open_shared(settings, app_store(settings.app_db_url), token)
     except (LinkRefused, StoreError) as refused:
+        session.forget_share_link()
         st.error(refused.user_message)
         st.stop()
     path, url, icon = next(entry for entry in PAGES if entry[1] == link.page)
-    page = st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=True)
+    asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    if asked != url and asked in {entry[1] for entry in PAGES}:
+        session.forget_share_link()
+        st.error(NOT_VALID)
+        st.stop()
+    # Twice, as for the survey: the default page is served at "/" only, so /<page> needs its own entry.
+    pages = [
+        st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url),
+        st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=f"{url}-shared", default=True),
+    ]
     present()
-    st.navigation([page], position="hidden").run()
+    st.navigation(pages, position="hidden").run()
     st.stop()
 
 

@@ -8,8 +8,10 @@ time), so a test or a second copy of the app can point PULSE_DATA_DIR elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +55,7 @@ class Settings:
     write_back_spreadsheet: str | None = None  # survey responses also appended here (a tab per survey)
     warehouse_mapping: Path | None = None  # YAML: their tables/columns to the canonical ones
     secrets_file: Path = SECRETS_FILE
-    session_secret: str = field(default="", repr=False)  # signs sign-in cookies; required with accounts
+    session_secret: str = field(default="", repr=False)  # signs sign-in cookies and share links (else made)
     sign_in_days: int = 7  # a sign-in survives refreshes this long
     allow_open_local_mode: bool = False  # local mode (no sign-in) on an address others can reach
 
@@ -176,3 +178,53 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         sign_in_days=_whole_number(pick("sign_in_days", "7"), name="sign_in_days", minimum=1),
         allow_open_local_mode=pick("allow_open_local_mode", "false").lower() in ("true", "1", "yes"),
     )
+
+
+SECRET_FILE = "session_secret"  # in data_dir, when session_secret is not configured
+
+
+def signing_secret(settings: Settings) -> str:
+    """The key that signs sign-in cookies and share links: session_secret when configured, else a
+    random key made on first need and kept in <data_dir>/session_secret (mode 0600), so that Share
+    works on a fresh `make run` and links survive restarts. Deleting the file (or setting
+    session_secret) voids every link and sign-in made with the old key."""
+    if settings.session_secret:
+        return settings.session_secret
+    path = settings.data_dir / SECRET_FILE
+    try:
+        return _kept_secret(path)
+    except OSError as error:
+        raise SettingsError(
+            f"Could not keep a signing key in {path} ({error.strerror}). Make the data directory writable, "
+            "or set session_secret (PULSE_SESSION_SECRET or [pulse] session_secret)."
+        ) from error
+
+
+def _kept_secret(path: Path) -> str:
+    """Read the key, or write a new one: to a private temporary file first, then linked into place,
+    so two processes starting at once agree on one key and nobody reads a half-written file."""
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):  # another process was first: its key wins
+            os.link(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise SettingsError(
+            f"{path} holds no usable signing key. Delete it (a new one is made; existing share links and "
+            "sign-ins stop working) or set session_secret."
+        )
+    return key

@@ -1,15 +1,18 @@
 """Read-only share links: a page with its filters, for a meeting, until it expires or is revoked.
 
-A link is `<public_url>/<page>?<filters>&share=<token>`, the token being the link's id signed with
-session_secret (itsdangerous): a changed token fails its signature. The row says what the link
-reveals (members' names, free text), who made it, when it expires, whether it was revoked and when
-it was last used. Opening checks all of it on every run, so a revocation takes effect at once.
+A link is `<public_url>/<page>?share=<token>`, the token being the link's id signed with the app's
+signing key (settings.signing_secret, itsdangerous): a changed token fails its signature. The row
+holds everything the link shows: the page, its view (period, member filters, survey, presentation
+mode, in the language-independent words of metrics.filters.view_query), what it reveals (members'
+names, free text), who made it, when it expires, whether it was revoked and when it was last used.
+Nothing in the address but the token counts, so adding parameters to a link changes nothing.
+Opening checks all of it on every run, so a revocation takes effect at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +27,17 @@ from store.database import AppStore
 SALT = "pulse-share"
 DEFAULT_DAYS = 7
 NOT_VALID = "This link is not valid. Ask whoever shared it for a new one."
+# What a link's view may hold: metrics.filters.view_query's words, the survey it shows, presentation.
+VIEW_KEYS = ("period", "start", "end", "channel", "region", "segment", "survey", "present")
+# Links made before views were kept in these words carried the filter widgets' keys and English labels.
+_LEGACY_PERIODS = {
+    "Last 7 days": "last_7_days",
+    "Last 28 days": "last_28_days",
+    "Last 90 days": "last_90_days",
+    "Last 365 days": "last_365_days",
+    "This month so far": "this_month",
+    "Last month": "last_month",
+}
 
 
 class LinkRefused(Exception):
@@ -38,16 +52,36 @@ class LinkRefused(Exception):
 class ShareLink:
     id: int
     page: str
-    query: dict[str, str]
+    query: dict[str, str]  # the view, in VIEW_KEYS
     reveal_text: bool
     reveal_names: bool
     expires_at: datetime
 
+    @property
+    def present(self) -> bool:
+        return self.query.get("present") == "1"
+
 
 def _serializer(secret: str) -> URLSafeSerializer:
-    if not secret:
-        raise LinkRefused("Share links need session_secret in secrets.toml (README, 'Sign-in and roles').")
+    if not secret:  # anyone could sign with an empty key
+        raise ValueError("A share link needs a signing key (settings.signing_secret).")
     return URLSafeSerializer(secret, salt=SALT)
+
+
+def _view(page: str, query: dict[str, str]) -> dict[str, str]:
+    """A stored query in VIEW_KEYS; an older link's widget keys are translated."""
+    view = {key: str(value) for key, value in query.items() if key in VIEW_KEYS}
+    prefix = f"{page}_"
+    legacy = {key.removeprefix(prefix): str(value) for key, value in query.items() if key.startswith(prefix)}
+    for name in ("channel", "region", "segment"):
+        if legacy.get(name):
+            view.setdefault(name, legacy[name])
+    if "period" not in view and (dates := legacy.get("dates", "")).count("--") == 1:
+        first, last = dates.split("--")
+        view |= {"period": "custom", "start": first, "end": (date.fromisoformat(last) + timedelta(days=1)).isoformat()}
+    elif "period" not in view and legacy.get("period") in _LEGACY_PERIODS:
+        view["period"] = _LEGACY_PERIODS[legacy["period"]]
+    return view
 
 
 def create_link(
@@ -62,11 +96,13 @@ def create_link(
     days: int = DEFAULT_DAYS,
     secret: str,
 ) -> str:
-    """Store the link and return its token."""
+    """Store the link and return its token. `query` is the view (VIEW_KEYS) the link will show."""
     if page not in SHAREABLE:
         raise ValueError(f"{page} cannot be shared; these can: {', '.join(SHAREABLE)}")
+    if unknown := set(query) - set(VIEW_KEYS):
+        raise ValueError(f"A share link keeps only {', '.join(VIEW_KEYS)}; not {', '.join(sorted(unknown))}.")
     serializer = _serializer(secret)
-    kept = {key: str(value) for key, value in query.items() if key != "share"}
+    kept = {key: str(value) for key, value in query.items()}
     with app_store.begin() as connection:
         link_id = connection.execute(
             tables.share_links.insert().values(
@@ -82,8 +118,9 @@ def create_link(
     return serializer.dumps({"id": int(link_id)})
 
 
-def link_url(public_url: str, *, page: str, query: dict[str, str], token: str) -> str:
-    return f"{public_url.rstrip('/')}/{page}?{urlencode({**query, 'share': token})}"
+def link_url(public_url: str, *, page: str, token: str) -> str:
+    """The address to hand out: the page and the token, nothing else (the view is in the row)."""
+    return f"{public_url.rstrip('/')}/{page}?{urlencode({'share': token})}"
 
 
 def open_link(app_store: AppStore, token: str, *, secret: str, now: datetime) -> ShareLink:
@@ -102,11 +139,15 @@ def open_link(app_store: AppStore, token: str, *, secret: str, now: datetime) ->
             raise LinkRefused("This link was revoked. Ask whoever shared it for a new one.")
         if row.expires_at <= now:
             raise LinkRefused(f"This link expired on {row.expires_at:%Y-%m-%d %H:%M} UTC. Ask for a new one.")
+        try:
+            view = _view(row.page, dict(row.query or {}))
+        except ValueError:
+            raise LinkRefused(NOT_VALID) from None
         connection.execute(links.update().where(links.c.id == link_id).values(last_used_at=now))
     return ShareLink(
         id=row.id,
         page=row.page,
-        query=dict(row.query or {}),
+        query=view,
         reveal_text=row.reveal_text,
         reveal_names=row.reveal_names,
         expires_at=row.expires_at,

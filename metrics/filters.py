@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -60,6 +61,47 @@ class Filters:
     def selects_members(self) -> bool:
         """True when a channel, region or segment narrows the members counted."""
         return any((self.channel, self.region, self.segment))
+
+
+PRESETS = ("last_28_days", "last_7_days", "last_90_days", "last_365_days", "this_month", "last_month", "custom")
+DEFAULT_PRESET = "last_28_days"
+DIMENSIONS = ("channel", "region", "segment")
+
+
+def preset_period(preset: str, *, today: date) -> tuple[date, date]:
+    """[start, end) of a preset; periods end with yesterday, the last complete day."""
+    if preset == "this_month":
+        start = today.replace(day=1)
+        return start, max(today, start + timedelta(days=1))
+    if preset == "last_month":
+        end = today.replace(day=1)
+        return (end - timedelta(days=1)).replace(day=1), end
+    days = {"last_7_days": 7, "last_28_days": 28, "last_90_days": 90, "last_365_days": 365}[preset]
+    return today - timedelta(days=days), today
+
+
+def view_query(filters: Filters, *, period: str) -> dict[str, str]:
+    """A view in language-independent words, as a share link keeps it: a rolling preset
+    (`period=last_28_days`, its dates follow the day the link is opened) or fixed dates
+    (`period=custom`, `start`, `end` exclusive, ISO), and the member filters that are set."""
+    if period not in PRESETS:
+        raise ValueError(f"Unknown period {period!r}; one of {', '.join(PRESETS)}.")
+    view = {"period": period}
+    if period == "custom":
+        view |= {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
+    return view | {name: value for name in DIMENSIONS if (value := getattr(filters, name))}
+
+
+def view_filters(view: Mapping[str, str], *, timezone: str, today: date) -> Filters:
+    """The Filters a view stands for on `today` (raises ValueError for a view that is not well formed)."""
+    period = view.get("period", DEFAULT_PRESET)
+    if period not in PRESETS:
+        raise ValueError(f"Unknown period {period!r}.")
+    if period == "custom":
+        start, end = date.fromisoformat(view.get("start", "")), date.fromisoformat(view.get("end", ""))
+    else:
+        start, end = preset_period(period, today=today)
+    return Filters(start=start, end=end, timezone=timezone, **{name: view.get(name) or None for name in DIMENSIONS})
 
 
 def day_number(day: date) -> int:

@@ -10,6 +10,7 @@ from ui import data
 from ui.charts import campaign_daily_chart, campaign_reach_chart, chosen, funnel_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
+from ui.presentation import show_chart
 from ui.session import may
 from ui.tables import data_table, member_columns, plain
 
@@ -23,7 +24,7 @@ if table.empty:
     st.stop()
 
 st.subheader(t("campaigns.reach"), help=t("campaigns.reach_help"))
-event = st.altair_chart(campaign_reach_chart(table), on_select="rerun", key="campaigns_reach_chart")
+event = show_chart(campaign_reach_chart(table), on_select="rerun", key="campaigns_reach_chart")
 kind = chosen(event, "kind", "kind")
 shown = table if kind is None else table[table["kind"] == kind].reset_index(drop=True)
 
@@ -78,7 +79,7 @@ with left:
         st.info(t("campaigns.no_groups"))
     else:
         labelled = daily.assign(group=daily["group"].map(lambda key: t(f"campaigns.group.{key}")))
-        st.altair_chart(campaign_daily_chart(labelled, starts_at=campaign["starts_at"], ends_at=campaign["ends_at"]))
+        show_chart(campaign_daily_chart(labelled, starts_at=campaign["starts_at"], ends_at=campaign["ends_at"]))
 with right:
     st.markdown(t("campaigns.funnel"))
     stages = pd.DataFrame(
@@ -87,7 +88,7 @@ with right:
             "members": [int(campaign["invited"]), int(campaign["registered"]), int(campaign["attended"])],
         }
     )
-    st.altair_chart(funnel_chart(stages))
+    show_chart(funnel_chart(stages))
 
 st.markdown(t("campaigns.newcomers", count=len(newcomers)), help=t("help.campaign_new"))
 if not newcomers.empty:

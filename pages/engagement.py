@@ -9,6 +9,7 @@ from ui import data
 from ui.charts import activity_chart, chosen, platform_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
+from ui.presentation import show_chart
 from ui.tables import data_table, member_columns, plain
 from ui.tiles import kpi_tiles
 
@@ -37,7 +38,7 @@ with left:
         bind="query-params",
     )
     breakdown = breakdown or "kind"
-    event = st.altair_chart(
+    event = show_chart(
         activity_chart(activity, by=breakdown, bucket_days=bucket_days(filters)),
         on_select="rerun",
         key=f"engagement_activity_{breakdown}",
@@ -45,7 +46,7 @@ with left:
     picked = {breakdown: chosen(event, breakdown, breakdown)}
 with right:
     st.subheader(t("engagement.platforms"), help=t("engagement.platforms_help"))
-    event = st.altair_chart(platform_chart(platforms), on_select="rerun", key="engagement_platform_chart")
+    event = show_chart(platform_chart(platforms), on_select="rerun", key="engagement_platform_chart")
     picked["platform"] = chosen(event, "platform", "platform") or picked.get("platform")
 
 st.subheader(t("engagement.leaderboard"), help=t("engagement.leaderboard_help"))

@@ -13,6 +13,7 @@ from ui.charts import member_timeline_chart
 from ui.filters import today_in
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
+from ui.presentation import show_chart
 from ui.session import may
 from ui.tables import data_table, member_columns, plain
 
@@ -79,7 +80,7 @@ st.markdown(t("lookup.timeline", start=year.start))
 if profile["weekly"].empty:
     st.info(t("lookup.no_activity"))
 else:
-    st.altair_chart(member_timeline_chart(profile["weekly"]))
+    show_chart(member_timeline_chart(profile["weekly"]))
 
 sections = [
     ("recent", "lookup.recent", "lookup.no_recent"),

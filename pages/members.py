@@ -11,6 +11,7 @@ from ui import data
 from ui.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
+from ui.presentation import show_chart
 from ui.session import may
 from ui.tables import data_table, member_columns, plain
 from ui.tiles import kpi_tiles
@@ -40,7 +41,7 @@ if weeks.empty:
     st.info(t("members.no_joins", start=filters.start, last=filters.last))
     group = None
 else:
-    event = st.altair_chart(
+    event = show_chart(
         new_members_chart(weeks, title=t(f"filters.{dimension}")), on_select="rerun", key="members_growth_chart"
     )
     group = chosen(event, "group", "value")
@@ -65,7 +66,7 @@ with data_errors_stop_the_page():
 if grid.empty:
     st.info(t("members.no_cohorts"))
 else:
-    st.altair_chart(cohort_heatmap(grid))
+    show_chart(cohort_heatmap(grid))
 
 st.subheader(t("members.levels"), help=t("members.levels_help", **vars(levels.RULES)))
 with data_errors_stop_the_page():
@@ -74,7 +75,7 @@ moves = levels.moves(changes)
 columns = st.columns(3)
 for column, key in zip(columns, ("moved_up", "moved_down", "new"), strict=True):
     column.metric(t(f"members.{key}"), f"{moves[key]:,}", help=t(f"members.{key}_help"), border=True)
-event = st.altair_chart(levels_chart(levels.level_summary(changes)), on_select="rerun", key="members_levels_chart")
+event = show_chart(levels_chart(levels.level_summary(changes)), on_select="rerun", key="members_levels_chart")
 level = chosen(event, "level", "level") or "champion"
 st.markdown(t("members.at_level", level=t(f"level.{level}")))
 with data_errors_stop_the_page():

@@ -9,9 +9,12 @@ from ui import data, feedback_views
 from ui.charts import activity_trend_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
+from ui.presentation import HEADLINE_KEY, presenting, show_chart
 from ui.reporting import report_button
 from ui.tables import data_table
 from ui.tiles import kpi_tiles
+
+HEADLINE = ("members", "new_members", "mau", "churn_rate", "nps")
 
 page = start_page("overview")
 settings, version, filters = page.settings, page.version, page.filters
@@ -24,41 +27,49 @@ with data_errors_stop_the_page():
 
 kpis, daily, movers = result.kpis, result.daily, result.movers
 report_button(settings, version, filters)
-kpi_tiles(kpis)
+# The figures a manager reads first, large; on a projector the rest of the page is a second tab.
+with st.container(key=HEADLINE_KEY):
+    kpi_tiles({key: kpis[key] for key in HEADLINE})
+kpi_tiles({key: kpi for key, kpi in kpis.items() if key not in HEADLINE}, per_row=8 if presenting() else 4)
 feedback_views.risk_warning(negative)
 nps = kpis["nps"]
 if nps.current is not None and nps.margin is not None:
     st.caption(t("overview.nps_caption", score=nps.current, margin=nps.margin))
 
-left, right = st.columns(2)
+if presenting():  # a second "slide", so that the first fits the screen
+    charts, more = st.tabs([t("overview.charts"), t("overview.movers")])
+else:
+    charts = more = st.container()
+left, right = charts.columns(2)
 with left:
     st.subheader(t("overview.trend"), help=t("overview.trend_help"))
     if daily["dau"].sum() == 0:
         st.info(t("overview.no_activity", **shown))
     else:
-        st.altair_chart(activity_trend_chart(daily))
+        show_chart(activity_trend_chart(daily))
 with right:
     st.subheader(t("overview.new_by_week"))
     if weeks.empty:
         st.info(t("overview.no_joins", **shown))
     else:
-        st.altair_chart(new_members_chart(weeks))
+        show_chart(new_members_chart(weeks))
 
-st.subheader(t("overview.movers"), help=t("overview.movers_help"))
-if movers.empty:
-    st.info(t("overview.no_movers"))
-else:
-    data_table(
-        movers,
-        key="overview_movers",
-        file_name="what-changed-most",
-        column_config={
-            "measure": t("column.measure"),
-            "dimension": t("column.dimension"),
-            "value": t("column.value"),
-            "previous": st.column_config.NumberColumn(t("column.previous"), format="localized"),
-            "current": st.column_config.NumberColumn(t("column.current"), format="localized"),
-            "change": st.column_config.NumberColumn(t("column.change"), format="%+d"),
-            "change_pct": st.column_config.NumberColumn(t("column.change_pct"), format="percent"),
-        },
-    )
+with more:
+    st.subheader(t("overview.movers"), help=t("overview.movers_help"))
+    if movers.empty:
+        st.info(t("overview.no_movers"))
+    else:
+        data_table(
+            movers,
+            key="overview_movers",
+            file_name="what-changed-most",
+            column_config={
+                "measure": t("column.measure"),
+                "dimension": t("column.dimension"),
+                "value": t("column.value"),
+                "previous": st.column_config.NumberColumn(t("column.previous"), format="localized"),
+                "current": st.column_config.NumberColumn(t("column.current"), format="localized"),
+                "change": st.column_config.NumberColumn(t("column.change"), format="%+d"),
+                "change_pct": st.column_config.NumberColumn(t("column.change_pct"), format="percent"),
+            },
+        )

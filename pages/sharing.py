@@ -12,6 +12,7 @@ from ui import data
 from ui.i18n import t
 from ui.page import require_entry
 from ui.session import may
+from ui.sharing import links_view
 
 require_entry()
 st.title(t("sharing.title"))
@@ -26,18 +27,29 @@ if links.empty:
     st.stop()
 st.caption(t("sharing.help"))
 st.dataframe(
-    links.assign(filters=[", ".join(f"{k}={v}" for k, v in (query or {}).items()) for query in links["query"]]).drop(
-        columns="query"
-    ),
+    links_view(links),
     hide_index=True,
     key="sharing_table",
+    column_config={
+        "id": st.column_config.NumberColumn("#", format="%d"),
+        "page": t("column.page"),
+        "view": t("column.view"),
+        "state": t("column.state"),
+        "shows": t("column.shows"),
+        "created_by": t("column.created_by"),
+        "created_at": st.column_config.DatetimeColumn(t("column.created_at"), format="D MMM YYYY, HH:mm"),
+        "expires_at": st.column_config.DatetimeColumn(t("column.expires_at"), format="D MMM YYYY, HH:mm"),
+        "last_used": t("column.last_used"),
+    },
 )
 active = links[links["state"] == "active"]
 if not active.empty:
     chosen = st.selectbox(
         t("sharing.revoke_which"),
         active["id"].tolist(),
-        format_func=lambda link_id: t("sharing.link", id=link_id, page=active.set_index("id").at[link_id, "page"]),
+        format_func=lambda link_id: t(
+            "sharing.link", id=link_id, page=t(f"nav.{active.set_index('id').at[link_id, 'page']}")
+        ),
         index=None,
         key="sharing_revoke_id",
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from auth.accounts import SignInRefused, check_password
+from settings import SettingsError
 from store.database import StoreError
 from ui import data, session
 from ui.i18n import t
@@ -31,9 +32,6 @@ with st.form("sign_in"):
     password = st.text_input(t("sign_in.password"), type="password", key="sign_in_password")
     submitted = st.form_submit_button(t("sign_in.button"), type="primary")
 if submitted:
-    if not settings.session_secret:
-        st.error(t("sign_in.no_secret"))
-        st.stop()
     try:
         account = check_password(
             session.accounts(settings),
@@ -45,5 +43,9 @@ if submitted:
     except (SignInRefused, StoreError) as refused:
         st.error(refused.user_message)
         st.stop()
-    session.remember_sign_in(settings, account)
+    try:
+        session.remember_sign_in(settings, account)
+    except SettingsError as error:  # no signing key could be kept
+        st.error(t("error.settings", error=error))
+        st.stop()
     st.rerun()

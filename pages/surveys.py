@@ -9,13 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from auth.access import Permission
+from auth.share_links import NOT_VALID
 from surveys import links, registry
 from surveys.definition import text_in
 from ui import data, survey_views
 from ui.filters import filter_bar
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
-from ui.session import may
+from ui.session import may, shared_link
 from ui.tables import data_table, plain
 
 settings, version = open_page("surveys")
@@ -27,14 +28,16 @@ if table.empty:
     st.info(t("surveys.none", folder=plain(settings.surveys_dir)))
     st.stop()
 
-selected = data_table(
-    table, key="surveys_table", file_name="surveys", selectable=True, column_config=survey_views.survey_columns()
-)
-if selected is not None:
-    st.query_params["survey"] = table.at[selected, "slug"]
-slug = st.query_params.get("survey")
+link = shared_link()
+if link is None:
+    selected = data_table(
+        table, key="surveys_table", file_name="surveys", selectable=True, column_config=survey_views.survey_columns()
+    )
+    if selected is not None:
+        st.query_params["survey"] = table.at[selected, "slug"]
+slug = st.query_params.get("survey") if link is None else link.query.get("survey")  # a link shows its survey alone
 if slug not in set(table["slug"]):
-    st.info(t("surveys.pick"))
+    st.info(t("surveys.pick")) if link is None else st.error(NOT_VALID)
     st.stop()
 row = table[table["slug"] == slug].iloc[0]
 with data_errors_stop_the_page():

@@ -4,6 +4,7 @@ gets (AppTest, with built-in accounts and with st.login's OIDC)."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 import cli
 from auth.accounts import SignInRefused, check_password, hash_password, load_accounts, role_for_email
 from auth.sessions import issue_token, read_token
+from settings import SettingsError, load_settings, signing_secret
 from store.database import AppStore
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -124,6 +126,33 @@ def test_session_tokens_are_signed_and_expire(monkeypatch):
     later = time.time() + 8 * 86400
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
     assert read_token(token, secret="s1", max_age_days=7) is None
+
+
+def test_the_signing_key_is_made_once_private_and_shared_by_every_process(tmp_path):
+    settings = load_settings(environ={"PULSE_DATA_DIR": str(tmp_path / "data")}, secrets_file=tmp_path / "none.toml")
+    with ThreadPoolExecutor(max_workers=8) as pool:  # processes starting at once agree on one key
+        keys = set(pool.map(lambda _: signing_secret(settings), range(16)))
+    kept = tmp_path / "data" / "session_secret"
+    assert keys == {kept.read_text()} and len(kept.read_text()) >= 48
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert [path.name for path in kept.parent.iterdir()] == ["session_secret"]  # no drafts left behind
+    assert "session_secret" not in repr(settings) and kept.read_text() not in repr(settings)
+    configured = load_settings(
+        environ={"PULSE_DATA_DIR": str(tmp_path / "data"), "PULSE_SESSION_SECRET": "configured wins"},
+        secrets_file=tmp_path / "none.toml",
+    )
+    assert signing_secret(configured) == "configured wins"
+
+
+def test_an_unusable_signing_key_file_says_what_to_do(tmp_path):
+    settings = load_settings(environ={"PULSE_DATA_DIR": str(tmp_path)}, secrets_file=tmp_path / "none.toml")
+    (tmp_path / "session_secret").write_text("short")
+    with pytest.raises(SettingsError, match=r"holds no usable signing key\. Delete it"):
+        signing_secret(settings)
+    blocked = load_settings(environ={"PULSE_DATA_DIR": str(tmp_path / "file")}, secrets_file=tmp_path / "none.toml")
+    (tmp_path / "file").write_text("not a directory")
+    with pytest.raises(SettingsError, match=r"Could not keep a signing key .* or set session_secret"):
+        signing_secret(blocked)
 
 
 def test_cli_hashes_a_password_typed_twice(monkeypatch, capsys):

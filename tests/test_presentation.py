@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,17 @@ def test_presenting_hides_navigation_filters_and_controls_and_enlarges_tiles(con
     assert not presenting.exception
     assert presenting.title[0].value == "Overview" and presenting.metric  # the tiles are there
     style = "".join(element.proto.body for element in presenting.get("html"))
-    for hidden in (".st-key-pulse_filters", '[data-testid="stDownloadButton"]', '[data-testid="stPopover"]'):
+    for hidden in (
+        ".st-key-pulse_filters",
+        '[data-testid="stDownloadButton"]',
+        '[data-testid="stPopover"]',
+        '[data-testid="stTooltipIcon"]',
+        '[data-testid="stElementToolbar"]',
+    ):
         assert hidden in style
-    assert '[data-testid="stMetricValue"] { font-size: 3.2rem; }' in style
+    assert '.st-key-pulse_headline [data-testid="stMetricValue"] { font-size: 3.6rem; }' in style
+    assert [tab.label for tab in presenting.tabs] == ["Activity and growth", "What changed most"]  # two "slides"
+    assert not presenting.get("download_button")  # not drawn at all, so their data is not in the page
     assert not presenting.get("link_button")  # no Present button while presenting
     assert not [caption for caption in presenting.caption if "Local mode" in caption.value]
     assert not "".join(element.proto.body for element in normal.get("html") if element.proto.body.startswith("<style"))
@@ -45,3 +54,40 @@ def test_auto_refresh_is_at_least_thirty_seconds(asked, seconds):
     if asked:
         at.query_params["refresh"] = asked
     assert at.run().markdown[0].value == seconds
+
+
+def members(query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(query)
+    at.run()
+    at.switch_page("pages/members.py")
+    return at.run()
+
+
+def test_a_projector_shows_no_names_or_emails_even_to_a_signed_in_admin(configured):
+    desk = [list(frame.value.columns) for frame in members({}).dataframe]
+    assert any("name" in columns for columns in desk)  # the admin's own screen names members
+    projector = members({"present": "1"})
+    assert not projector.exception
+    shown = [list(frame.value.columns) for frame in projector.dataframe]
+    assert shown and all("name" not in columns and "email" not in columns for columns in shown)
+    caption = " ".join(caption.value for caption in projector.caption).replace("\\", "")
+    assert "Presentation mode hides email addresses, members' names, what members wrote." in caption
+
+
+def chart_config(at: AppTest) -> dict:
+    import json
+
+    return json.loads(at.get("vega_lite_chart")[0].proto.spec).get("config", {})
+
+
+def in_march(query: dict[str, str]) -> AppTest:
+    """The Overview of the fixture's week (its filter widgets run, hidden, while presenting)."""
+    at = overview({**query, "overview_period": "Custom dates"})
+    return at.date_input(key="overview_dates").set_value((date(2025, 3, 1), date(2025, 3, 7))).run()
+
+
+def test_chart_text_is_sized_for_a_projector(configured):
+    assert chart_config(in_march({})).get("axis", {}).get("labelFontSize") is None
+    axis = chart_config(in_march({"present": "1"}))["axis"]
+    assert (axis["labelFontSize"], axis["titleFontSize"]) == (18, 18)

@@ -1,15 +1,18 @@
-"""Share links: signing, expiry, revocation, tampering, and what a link's page shows (AppTest)."""
+"""Share links: signing, expiry, revocation, tampering, the view a link keeps, and what a link's page
+shows (AppTest)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from streamlit.testing.v1 import AppTest
 
 from auth.accounts import hash_password
 from auth.share_links import NOT_VALID, LinkRefused, create_link, list_links, open_link, revoke
+from metrics.filters import Filters, view_filters, view_query
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -18,7 +21,7 @@ from surveys.definition import load_definition
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NOW = datetime(2026, 3, 10, 12)
 SECRET = "share-secret"
-MEMBERS_QUERY = {"members_period": "Custom", "members_dates": "2025-03-01--2025-03-07", "members_region": "EU"}
+MEMBERS_QUERY = {"period": "custom", "start": "2025-03-01", "end": "2025-03-08", "region": "EU"}
 
 
 @pytest.fixture
@@ -85,11 +88,73 @@ def test_a_revoked_link_stops_working_at_once(store):
     assert list_links(store, now=NOW)["state"].tolist() == ["revoked"]
 
 
-def test_only_dashboard_pages_can_be_shared_and_only_with_a_secret(store):
+def test_only_dashboard_pages_and_views_can_be_shared_and_only_with_a_key(store):
     with pytest.raises(ValueError, match="feedback cannot be shared"):
         make(store, page="feedback")
-    with pytest.raises(LinkRefused, match="Share links need session_secret"):
+    with pytest.raises(ValueError, match="signing key"):
         make(store, secret="")
+    with pytest.raises(ValueError, match="not members_region"):
+        make(store, query={"members_region": "EU"})  # a widget key, not a view
+
+
+@pytest.mark.parametrize(
+    ("stored", "view"),
+    [
+        (  # fixed dates: the widget's inclusive last day becomes the exclusive end
+            {"members_period": "Custom dates", "members_dates": "2025-03-01--2025-03-07", "members_region": "EU"},
+            {"period": "custom", "start": "2025-03-01", "end": "2025-03-08", "region": "EU"},
+        ),
+        ({"members_period": "Last 90 days", "present": "1"}, {"period": "last_90_days", "present": "1"}),
+        ({"members_segment": "dev", "utm": "x"}, {"segment": "dev"}),  # unknown keys dropped
+    ],
+)
+def test_a_link_made_before_views_were_kept_opens_with_its_filters(store, stored, view):
+    with store.begin() as connection:
+        connection.execute(
+            tables.share_links.insert().values(
+                id=7,
+                page="members",
+                query=stored,
+                reveal_text=False,
+                reveal_names=False,
+                created_by="ana",
+                created_at=NOW,
+                expires_at=NOW + timedelta(days=7),
+            )
+        )
+    token = URLSafeSerializer(SECRET, salt="pulse-share").dumps({"id": 7})
+    assert open_link(store, token, secret=SECRET, now=NOW).query == view
+
+
+TODAY = date(2026, 11, 30)
+
+
+@pytest.mark.parametrize(
+    ("view", "start", "end", "region"),
+    [
+        ({"period": "last_28_days", "region": "EU"}, date(2026, 11, 2), TODAY, "EU"),  # rolling: follows today
+        ({"period": "last_month"}, date(2026, 10, 1), date(2026, 11, 1), None),
+        ({"period": "custom", "start": "2025-03-01", "end": "2025-03-08"}, date(2025, 3, 1), date(2025, 3, 8), None),
+        ({}, date(2026, 11, 2), TODAY, None),  # nothing said: the pages' default
+    ],
+)
+def test_a_view_stands_for_its_filters_on_the_day_it_is_opened(view, start, end, region):
+    filters = view_filters(view, timezone="Asia/Shanghai", today=TODAY)
+    assert (filters.start, filters.end, filters.region, filters.timezone) == (start, end, region, "Asia/Shanghai")
+
+
+def test_a_view_keeps_a_preset_or_the_dates_and_only_the_filters_set():
+    filters = Filters(start=date(2026, 11, 23), end=TODAY, region="EU", segment="dev")
+    assert view_query(filters, period="last_7_days") == {"period": "last_7_days", "region": "EU", "segment": "dev"}
+    fixed = view_query(filters, period="custom")
+    assert fixed == {"period": "custom", "start": "2026-11-23", "end": "2026-11-30", "region": "EU", "segment": "dev"}
+    assert view_filters(fixed, timezone="UTC", today=date(2027, 1, 1)) == filters  # a fixed view never moves
+
+
+@pytest.mark.parametrize("view", [{"period": "yesterday"}, {"period": "custom", "start": "2025-03-01"}])
+def test_a_malformed_view_is_refused(view):
+    with pytest.raises(ValueError):
+        view_filters(view, timezone="UTC", today=TODAY)
 
 
 # The link in the app.
@@ -154,20 +219,102 @@ def test_a_revoked_or_tampered_link_shows_a_message_and_nothing_else(app_store, 
     assert not at.title and not at.metric and not at.dataframe
 
 
-def test_a_manager_makes_a_link_from_the_share_button(app_store):
+def sign_in_as_manager() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.text_input(key="sign_in_email").input("ana@example.org")
     at.text_input(key="sign_in_password").input("x" * 12)
     at.button[0].click().run()
+    return at
+
+
+def test_a_manager_makes_a_link_from_the_share_button(app_store):
+    at = sign_in_as_manager()
     assert [field.key for field in at.number_input] == ["overview_share_days"]  # inside the Share button
     at.checkbox(key="overview_share_names").check()
     at.button(key="overview_share_create").click().run()
     url = at.code[0].value
-    assert url.startswith("http://localhost:8501/overview?") and "present=1" in url and "&share=" in url
+    assert url.startswith("http://localhost:8501/overview?share=") and "&" not in url  # the token alone
     made = list_links(app_store, now=datetime.now())
     assert made[["page", "state", "created_by", "reveal_names", "reveal_text"]].values.tolist() == [
         ["overview", "active", "ana@example.org", True, False]
     ]
+    assert made["query"].iloc[0] == {"period": "last_28_days", "present": "1"}  # rolling by default
+
+    at.radio(key="overview_share_rolling").set_value(False).run()  # or fixed to the dates on screen
+    at.checkbox(key="overview_share_present").uncheck()
+    at.button(key="overview_share_create").click().run()
+    today = datetime.now(UTC).date()
+    fixed = list_links(app_store, now=datetime.now())["query"].iloc[0]
+    assert fixed == {"period": "custom", "start": str(today - timedelta(days=28)), "end": str(today)}
+
+
+def test_share_works_out_of_the_box_with_a_key_made_on_first_need(configured, tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))  # local mode, nothing set
+    key_file = configured / "session_secret"
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not key_file.exists()  # made on first need only
+    at.button(key="overview_share_create").click().run()
+    assert not at.exception and not at.error
+    url = at.code[0].value
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600" and len(key_file.read_text()) >= 32
+    token = url.rsplit("share=", 1)[1]
+    shared = AppTest.from_file(APP, default_timeout=60)
+    shared.query_params["share"] = token
+    shared.run()
+    assert not shared.exception and not shared.error
+    assert shared.title[0].value == "Overview"
+    key_file.write_text("x" * 40)  # a new key (as rotating session_secret would) voids every link
+    assert [error.value for error in shared.run().error] == [NOT_VALID]
+
+
+def captions(at: AppTest) -> str:
+    """The captions' text as read (markdown escapes removed)."""
+    return " ".join(caption.value for caption in at.caption).replace("\\", "")
+
+
+def members_value(at: AppTest) -> str:
+    return next(metric.value for metric in at.metric if metric.label == "Members")
+
+
+def test_a_share_link_shows_the_signed_view_whatever_is_added_to_its_address(app_store):
+    token = make(app_store, now=datetime.now().replace(microsecond=0))  # Europe, 1-7 March 2025
+    plain = open_shared(token)
+    assert members_value(plain) == "3"  # alice, bob and gina joined in Europe before 8 March
+    added = AppTest.from_file(APP, default_timeout=60)
+    added.query_params.update(
+        {
+            "share": token,
+            "members_region": "US",
+            "members_channel": "forum",
+            "members_segment": "biz",
+            "members_period": "Last 90 days",
+            "members_dates": "2025-01-01--2025-03-07",
+            "period": "last_90_days",
+            "region": "US",
+            "present": "1",
+        }
+    )
+    added.run()
+    assert not added.exception
+    assert members_value(added) == "3"
+    assert [metric.value for metric in added.metric] == [metric.value for metric in plain.metric]
+    assert not added.selectbox and not added.date_input  # no filter widgets: the view is fixed
+    assert "2025-03-01 – 2025-03-07" in captions(added) and "Region: EU" in captions(added)
+    style = "".join(element.proto.body for element in added.get("html"))
+    assert "stMetricValue" not in style  # present=1 added to the address does not present
+
+
+def test_a_link_made_to_present_presents_and_a_projector_shows_nothing_personal(app_store):
+    token = make(app_store, query={**MEMBERS_QUERY, "present": "1"}, reveal_names=True, now=datetime.now())
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"share": token, "present": "0"})
+    at.run()
+    style = "".join(element.proto.body for element in at.get("html"))
+    assert "stMetricValue" in style  # presenting, as the link was made
+    assert not at.get("download_button")
+    assert "Presentation mode hides email addresses, what members wrote." in captions(at)
+    columns = tables_shown(at)
+    assert any("name" in shown for shown in columns) and all("email" not in shown for shown in columns)
 
 
 @pytest.mark.parametrize("reveal_text", [False, True])
@@ -203,20 +350,18 @@ def test_a_survey_link_shows_written_answers_only_when_it_reveals_them(app_store
     assert has_text is reveal_text
 
 
-def test_the_share_links_page_lists_links_and_revokes_one(app_store):
+def test_the_share_links_page_lists_links_in_words_and_revokes_one(app_store):
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     token = make(app_store, now=now)
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.text_input(key="sign_in_email").input("ana@example.org")
-    at.text_input(key="sign_in_password").input("x" * 12)
-    at.button[0].click().run()
+    at = sign_in_as_manager()
     at.switch_page("pages/sharing.py")
     at.run()
     listed = at.dataframe[0].value
-    assert listed[["page", "state", "created_by"]].values.tolist() == [["members", "active", "ana@example.org"]]
-    assert listed["filters"].iloc[0] == "members_period=Custom, members_dates=2025-03-01--2025-03-07, members_region=EU"
+    assert listed[["page", "view", "state", "shows", "created_by", "last_used"]].values.tolist() == [
+        ["Members", "Fixed: 2025-03-01 – 2025-03-07 · Region: EU", "Active", "Figures only", "ana@example.org", "Never"]
+    ]
     at.selectbox(key="sharing_revoke_id").set_value(int(listed["id"].iloc[0])).run()
     at.button(key="sharing_revoke").click().run()
-    assert at.dataframe[0].value["state"].tolist() == ["revoked"]
+    assert at.dataframe[0].value["state"].tolist() == ["Revoked"]
     with pytest.raises(LinkRefused, match="revoked"):
         open_link(app_store, token, secret=SECRET, now=now)

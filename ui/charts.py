@@ -26,6 +26,23 @@ def activity_trend_chart(daily: pd.DataFrame) -> alt.Chart:
     )
 
 
+PROJECTOR_TEXT = 18  # pixels: axis, legend and header text readable from the back of a room
+
+
+def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt.TopLevelMixin:
+    """The chart with text sized for a projector (and a single chart's height fixed, so that a
+    screen's charts line up)."""
+    if height is not None and isinstance(chart, alt.Chart | alt.LayerChart):
+        chart = chart.properties(height=height)
+    size = PROJECTOR_TEXT
+    return (
+        chart.configure_axis(labelFontSize=size, titleFontSize=size, labelLimit=280)
+        .configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=size * 10, labelLimit=280)
+        .configure_header(labelFontSize=size, titleFontSize=size)
+        .configure_title(fontSize=size + 4)
+    )
+
+
 def chosen(event: object, name: str, field: str) -> str | None:
     """The value of `field` in the point a user clicked in selection `name`, or None."""
     selection = event.get("selection") if isinstance(event, Mapping) else None

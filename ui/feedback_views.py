@@ -24,6 +24,7 @@ from ui import data
 from ui.charts import counts_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page
+from ui.presentation import show_chart
 from ui.session import may
 from ui.tables import plain
 
@@ -460,7 +461,7 @@ def breakdown(summary: FeedbackSummary) -> None:
                 if counts.empty:
                     st.caption(t("feedback.breakdown.none"))
                 else:
-                    st.altair_chart(counts_chart(counts, field=field))
+                    show_chart(counts_chart(counts, field=field))
 
 
 def _sentiment_word(mood: str) -> str:

@@ -7,27 +7,16 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from metrics.filters import Filters
+from auth.share_links import NOT_VALID
+from metrics.filters import DIMENSIONS, PRESETS, Filters, preset_period, view_filters
 from ui.i18n import t
-from ui.presentation import FILTERS_KEY
-
-PRESETS = ("last_28_days", "last_7_days", "last_90_days", "last_365_days", "this_month", "last_month", "custom")
+from ui.presentation import FILTERS_KEY, hidden_caption
+from ui.session import shared_link
+from ui.tables import plain
 
 
 def today_in(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
-
-
-def preset_period(preset: str, *, today: date) -> tuple[date, date]:
-    """[start, end) of a preset; periods end with yesterday, the last complete day."""
-    if preset == "this_month":
-        start = today.replace(day=1)
-        return start, max(today, start + timedelta(days=1))
-    if preset == "last_month":
-        end = today.replace(day=1)
-        return (end - timedelta(days=1)).replace(day=1), end
-    days = {"last_7_days": 7, "last_28_days": 28, "last_90_days": 90, "last_365_days": 365}[preset]
-    return today - timedelta(days=days), today
 
 
 def recent_period(timezone: str) -> Filters:
@@ -37,13 +26,37 @@ def recent_period(timezone: str) -> Filters:
     return Filters(start=start, end=end, timezone=timezone)
 
 
+VIEW_KEY = "pulse_view_{page}"  # (preset, Filters) of the page's last run: what the Share button keeps
+
+
 def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Filters | None:
     """Draw the filters; the widget keys (prefixed by page) are the URL's query parameters.
 
-    Returns None while a custom range is half picked.
+    A share link's view is fixed by what was signed and presentation mode shows no widgets: both
+    read the view without drawing any. Returns None while a custom range is half picked.
     """
     today = today_in(timezone)
-    bar = st.container(key=FILTERS_KEY)  # hidden in presentation mode; the address still decides
+    link = shared_link()
+    if link is not None:
+        try:
+            filters = view_filters(link.query, timezone=timezone, today=today)
+        except ValueError:
+            st.error(NOT_VALID)
+            return None
+        _caption(filters)
+        return filters
+    preset, filters = _widgets(page=page, today=today, timezone=timezone, choices=choices)
+    if filters is None:
+        return None
+    st.session_state[VIEW_KEY.format(page=page)] = (preset, filters)
+    _caption(filters)
+    return filters
+
+
+def _widgets(*, page: str, today: date, timezone: str, choices: dict[str, list[str]]) -> tuple[str, Filters | None]:
+    """The filter widgets, bound to the address (in presentation mode they run, hidden, so the address
+    still decides)."""
+    bar = st.container(key=FILTERS_KEY)  # hidden while presenting (ui.presentation.STYLE)
     columns = bar.columns([1.3, 1.6, 1, 1, 1])
     with columns[0]:
         preset = st.selectbox(
@@ -65,12 +78,12 @@ def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Fi
             )
             if not isinstance(picked, tuple) or len(picked) != 2:
                 st.caption(t("filters.pick_end"))
-                return None
+                return preset, None
             start, end = picked[0], picked[1] + timedelta(days=1)
         else:
             start, end = preset_period(preset, today=today)
     selected: dict[str, str | None] = {}
-    for column, dimension in zip(columns[2:], ("channel", "region", "segment"), strict=True):
+    for column, dimension in zip(columns[2:], DIMENSIONS, strict=True):
         with column:
             selected[dimension] = st.selectbox(
                 t(f"filters.{dimension}"),
@@ -80,17 +93,20 @@ def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Fi
                 key=f"{page}_{dimension}",
                 bind="query-params",
             )
-    filters = Filters(start=start, end=end, timezone=timezone, **selected)
+    return preset, Filters(start=start, end=end, timezone=timezone, **selected)
+
+
+def _caption(filters: Filters) -> None:
+    """The period, the one it is compared with, the member filters, and what a projector hides."""
     previous = filters.previous()
-    st.caption(
-        t(
-            "filters.caption",
-            start=filters.start,
-            last=filters.end - timedelta(days=1),
-            timezone=timezone,
-            previous_start=previous.start,
-            previous_last=previous.end - timedelta(days=1),
-        )
-        + "".join(f" · {t(f'filters.{name}')}: {value}" for name, value in selected.items() if value)
+    chosen = "".join(f" · {t(f'filters.{name}')}: {value}" for name in DIMENSIONS if (value := getattr(filters, name)))
+    text = t(
+        "filters.caption",
+        start=filters.start,
+        last=filters.last,
+        timezone=filters.timezone,
+        previous_start=previous.start,
+        previous_last=previous.last,
     )
-    return filters
+    hidden = hidden_caption()
+    st.caption(plain(text + chosen) + (f"  \n{plain(hidden)}" if hidden else ""))

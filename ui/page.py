@@ -19,6 +19,7 @@ from ui import data
 from ui.filters import filter_bar
 from ui.i18n import t
 from ui.presentation import present_link
+from ui.session import shared_link
 from ui.sharing import share_button
 
 ENTRY = "pulse_through_app"  # set by app.py on every run
@@ -70,7 +71,7 @@ def open_page(page: str) -> tuple[Settings, str]:
     title.title(t(f"{page}.title"))
     with share:
         share_button(page, settings)
-    if page in SHAREABLE and st.session_state.get("pulse_share") is None:
+    if page in SHAREABLE and shared_link() is None:
         with present:
             present_link()
     with data_errors_stop_the_page():

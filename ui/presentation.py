@@ -1,8 +1,9 @@
-"""Presentation mode for a meeting's projector: `?present=1` (a share link may carry it).
+"""Presentation mode for a meeting's projector: `?present=1`, or a share link made to present.
 
-Full width with no navigation, no filter widgets (they stay in the page, hidden, so the address
-still decides the filters; a caption says which), no share, download or editing controls, and
-large KPI tiles. `&refresh=<seconds>` (30 or more) reruns the page on a timer with st.fragment, so a
+Full width with no navigation, no filter widgets (a caption names the filters), no help icons,
+share, download or editing controls, large KPI tiles and chart text readable from the back of a
+room. Nothing personal is shown, whoever is signed in (ui.session.permissions): a caption says what
+is hidden. `&refresh=<seconds>` (30 or more) reruns the page on a timer with st.fragment, so a
 screen left on shows new data after a sync.
 """
 
@@ -10,32 +11,44 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import altair as alt
 import streamlit as st
 
+from auth.access import Permission
+from ui.charts import for_projector
 from ui.i18n import t
+from ui.session import may, presenting
+
+__all__ = ["presenting"]
 
 MIN_REFRESH_SECONDS = 30
 FILTERS_KEY = "pulse_filters"  # the filter bar's container; hidden while presenting
+HEADLINE_KEY = "pulse_headline"  # the KPIs a room reads first: the largest tiles
 HIDDEN = (
     f".st-key-{FILTERS_KEY}",
     '[data-testid="stDownloadButton"]',
     '[data-testid="stPopover"]',
     '[data-testid="stToolbar"]',
     '[data-testid="stHeader"]',
+    '[data-testid="stTooltipIcon"]',
+    '[data-testid="stElementToolbar"]',
+    '[data-testid="stLinkButton"]',
 )
 STYLE = (
     "<style>"
     + ", ".join(HIDDEN)
     + " { display: none !important; }"
-    + ' [data-testid="stMetricValue"] { font-size: 3.2rem; }'
-    + ' [data-testid="stMetricDelta"] { font-size: 1.2rem; }'
-    + ' [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; }'
+    + ' [data-testid="stMetricValue"] { font-size: 2.2rem; }'
+    + ' [data-testid="stMetricLabel"] p { font-size: 1.1rem; }'
+    + ' [data-testid="stMetricDelta"] { font-size: 1.05rem; }'
+    + f' .st-key-{HEADLINE_KEY} [data-testid="stMetricValue"] {{ font-size: 3.6rem; }}'
+    + f' .st-key-{HEADLINE_KEY} [data-testid="stMetricLabel"] p {{ font-size: 1.4rem; }}'
+    + f' .st-key-{HEADLINE_KEY} [data-testid="stMetricDelta"] {{ font-size: 1.3rem; }}'
+    + ' [data-testid="stMainBlockContainer"] { padding-top: 1rem; padding-bottom: 1rem; }'
+    + ' [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }'
     + "</style>"
 )
-
-
-def presenting() -> bool:
-    return st.query_params.get("present") == "1"
+CHART_HEIGHT = 300  # two charts side by side under the tiles fill a 1080-pixel screen
 
 
 def refresh_seconds() -> int | None:
@@ -60,6 +73,25 @@ def present() -> None:
             st.session_state["pulse_refresh_armed"] = True
 
         refresh()
+
+
+def hidden_caption() -> str:
+    """What presentation mode leaves out, for the filter bar's caption ('' when not presenting)."""
+    if not presenting():
+        return ""
+    hidden = [t("present.hidden_email")]
+    if not may(Permission.MEMBER_NAMES):
+        hidden.append(t("present.hidden_names"))
+    if not may(Permission.FREE_TEXT):
+        hidden.append(t("present.hidden_text"))
+    return t("present.hidden", what=", ".join(hidden))
+
+
+def show_chart(chart: alt.TopLevelMixin, **options: object) -> object:
+    """st.altair_chart, with text sized for a projector while presenting."""
+    if presenting():
+        chart = for_projector(chart, height=CHART_HEIGHT)
+    return st.altair_chart(chart, **options)
 
 
 def present_link() -> None:

@@ -19,7 +19,7 @@ from auth.access import GRANTS, Permission, Role, share_grants
 from auth.accounts import Account, load_accounts, role_for_email
 from auth.sessions import COOKIE, issue_token, read_token
 from auth.share_links import ShareLink, open_link
-from settings import Settings, SettingsError, read_secrets
+from settings import Settings, SettingsError, read_secrets, signing_secret
 from store.database import AppStore
 
 LOCAL_USER = "local"  # who changes things in local mode; the audit log records it
@@ -27,7 +27,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ROLE_KEY, USER_KEY = "pulse_role", "pulse_user"
 SIGNED_IN_KEY, COOKIE_PENDING_KEY = "pulse_signed_in", "pulse_cookie_pending"
 SIGNED_OUT_KEY = "pulse_signed_out"  # this session signed out: its cookie, until cleared, is ignored
-SHARE_KEY = "pulse_share"  # the permissions of the share link this session was opened with
+SHARE_KEY = "pulse_share"  # the share link (ShareLink) this session was opened with
 
 
 class Mode(StrEnum):
@@ -74,7 +74,7 @@ def local_mode_problem(settings: Settings) -> str | None:
 
 def resolve_account(settings: Settings, mode: Mode) -> Account | None:
     """Who is signed in (None: nobody, or someone without a role); remembered for `may`."""
-    st.session_state.pop(SHARE_KEY, None)
+    forget_share_link()
     account: Account | None = None
     if mode is Mode.LOCAL:
         account = Account(LOCAL_USER, Role.ADMIN)
@@ -86,7 +86,7 @@ def resolve_account(settings: Settings, mode: Mode) -> Account | None:
         known = accounts(settings)
         cookie = None if st.session_state.get(SIGNED_OUT_KEY) else st.context.cookies.get(COOKIE)
         email = st.session_state.get(SIGNED_IN_KEY) or read_token(
-            cookie, secret=settings.session_secret, max_age_days=settings.sign_in_days
+            cookie, secret=signing_secret(settings), max_age_days=settings.sign_in_days
         )
         account = known.get(email) if email else None
     st.session_state[ROLE_KEY] = account.role if account else None
@@ -97,7 +97,7 @@ def resolve_account(settings: Settings, mode: Mode) -> Account | None:
 def remember_sign_in(settings: Settings, account: Account) -> None:
     """After a built-in sign-in: this session knows, and the next run writes the cookie."""
     st.session_state[SIGNED_IN_KEY] = account.email
-    st.session_state[COOKIE_PENDING_KEY] = issue_token(account.email, secret=settings.session_secret)
+    st.session_state[COOKIE_PENDING_KEY] = issue_token(account.email, secret=signing_secret(settings))
     st.session_state.pop(SIGNED_OUT_KEY, None)
 
 
@@ -124,11 +124,26 @@ def sign_out() -> None:
 
 def open_shared(settings: Settings, app_store: AppStore, token: str) -> ShareLink:
     """Check a share link (raises LinkRefused) and give this session only what it reveals."""
-    link = open_link(app_store, token, secret=settings.session_secret, now=datetime.now(UTC).replace(tzinfo=None))
-    st.session_state[SHARE_KEY] = share_grants(reveal_text=link.reveal_text, reveal_names=link.reveal_names)
+    link = open_link(app_store, token, secret=signing_secret(settings), now=datetime.now(UTC).replace(tzinfo=None))
+    st.session_state[SHARE_KEY] = link
     st.session_state[ROLE_KEY] = None
     st.session_state[USER_KEY] = f"share link {link.id}"
     return link
+
+
+def forget_share_link() -> None:
+    st.session_state.pop(SHARE_KEY, None)
+
+
+def shared_link() -> ShareLink | None:
+    """The share link this run serves, or None for a signed-in (or local) session."""
+    return st.session_state.get(SHARE_KEY)
+
+
+def presenting() -> bool:
+    """Presentation mode: as a share link was made, else as the address asks (`?present=1`)."""
+    link = shared_link()
+    return link.present if link is not None else st.query_params.get("present") == "1"
 
 
 def current_role() -> Role | None:
@@ -136,11 +151,14 @@ def current_role() -> Role | None:
 
 
 def permissions() -> frozenset[Permission]:
-    shared = st.session_state.get(SHARE_KEY)
-    if shared is not None:
-        return shared
+    """What this run may show. A share link grants what it reveals; presentation mode shows nothing
+    personal whoever is signed in (no email addresses, names or free text on a projector)."""
+    link = shared_link()
+    if link is not None:
+        return share_grants(reveal_text=link.reveal_text, reveal_names=link.reveal_names)
     role = current_role()
-    return GRANTS[role] if role is not None else frozenset()
+    granted = GRANTS[role] if role is not None else frozenset()
+    return frozenset() if presenting() else granted
 
 
 def may(permission: Permission) -> bool:

@@ -1,46 +1,118 @@
-"""The Share button of a dashboard page: a read-only link to it with its current filters."""
+"""The Share button of a dashboard page: a read-only link to the view on screen.
+
+The link keeps the view itself (metrics.filters.view_query: a rolling preset or fixed dates, the
+member filters, the survey, presentation mode), so its address carries only the signed token.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from auth.access import SHAREABLE, Permission
-from auth.share_links import DEFAULT_DAYS, LinkRefused, create_link, link_url
-from settings import Settings
+from auth.share_links import DEFAULT_DAYS, create_link, link_url
+from metrics.filters import DEFAULT_PRESET, DIMENSIONS, PRESETS, view_query
+from settings import Settings, SettingsError, signing_secret
+from store.database import StoreError
 from ui import data
+from ui.filters import VIEW_KEY
 from ui.i18n import t
-from ui.session import current_user, may
+from ui.session import current_user, may, shared_link
 
 
 def share_button(page: str, settings: Settings) -> None:
-    """For those who may share, a popover that makes the link (expiry, what it reveals, presentation)."""
-    if page not in SHAREABLE or not may(Permission.SHARE) or st.session_state.get("pulse_share") is not None:
+    """For those who may share, a popover that makes the link (period, expiry, what it reveals,
+    presentation). It is drawn above the filters, so the view it keeps is the one the filter bar
+    recorded on the page's last run: what was on screen when Create was pressed."""
+    if page not in SHAREABLE or not may(Permission.SHARE) or shared_link() is not None:
         return
     with st.popover(t("share.button"), icon=":material/share:"):
+        survey = st.query_params.get("survey") if page == "surveys" else None
+        if page == "surveys" and not survey:
+            st.caption(t("share.pick_survey"))
+            return
+        shown = st.session_state.get(VIEW_KEY.format(page=page))  # set by the filter bar's last run
+        rolling = (shown is None or shown[0] != "custom") and st.radio(
+            t("share.period"),
+            (True, False),
+            format_func=lambda moves: t("share.rolling" if moves else "share.fixed_dates"),
+            key=f"{page}_share_rolling",
+        )
         days = st.number_input(t("share.days"), min_value=1, max_value=90, value=DEFAULT_DAYS, key=f"{page}_share_days")
         names = st.checkbox(t("share.names"), key=f"{page}_share_names")
         text = st.checkbox(t("share.text"), key=f"{page}_share_text")
         present = st.checkbox(t("share.present"), value=True, key=f"{page}_share_present")
-        if st.button(t("share.create"), type="primary", key=f"{page}_share_create"):
-            query = {key: st.query_params[key] for key in st.query_params if key not in ("share", "present")}
-            if present:
-                query["present"] = "1"
-            try:
-                token = create_link(
-                    data.app_store(settings.app_db_url),
-                    page=page,
-                    query=query,
-                    reveal_text=text,
-                    reveal_names=names,
-                    created_by=current_user(),
-                    now=datetime.now(UTC).replace(tzinfo=None),
-                    days=int(days),
-                    secret=settings.session_secret,
-                )
-            except LinkRefused as refused:
-                st.error(refused.user_message)
-                return
-            st.caption(t("share.made", days=int(days)))
-            st.code(link_url(settings.public_url, page=page, query=query, token=token), language=None)
+        if not st.button(t("share.create"), type="primary", key=f"{page}_share_create") or shown is None:
+            return
+        preset, filters = shown
+        view = view_query(filters, period=preset if rolling else "custom")
+        view |= ({"survey": survey} if survey else {}) | ({"present": "1"} if present else {})
+        try:
+            token = create_link(
+                data.app_store(settings.app_db_url),
+                page=page,
+                query=view,
+                reveal_text=text,
+                reveal_names=names,
+                created_by=current_user(),
+                now=datetime.now(UTC).replace(tzinfo=None),
+                days=int(days),
+                secret=signing_secret(settings),
+            )
+        except SettingsError as error:
+            st.error(str(error))
+            return
+        except StoreError as error:
+            st.error(error.user_message)
+            return
+        st.caption(t("share.made", days=int(days)))
+        st.code(link_url(settings.public_url, page=page, token=token), language=None)
+
+
+def describe_view(query: dict[str, str]) -> str:
+    """A link's view in words: its period, member filters, survey and whether it presents."""
+    period = query.get("period", DEFAULT_PRESET)
+    parts = [
+        t("share.fixed", start=query.get("start", "?"), last=_day_before(query.get("end")))
+        if period == "custom"
+        else t(f"period.{period}")
+        if period in PRESETS
+        else period
+    ]
+    parts += [f"{t(f'filters.{name}')}: {query[name]}" for name in DIMENSIONS if query.get(name)]
+    parts += [t("sharing.survey", survey=query["survey"])] if query.get("survey") else []
+    parts += [t("sharing.presents")] if query.get("present") == "1" else []
+    return " · ".join(parts)
+
+
+def _day_before(end: str | None) -> str:
+    try:
+        return (date.fromisoformat(end or "") - timedelta(days=1)).isoformat()
+    except ValueError:
+        return "?"
+
+
+def links_view(links: pd.DataFrame) -> pd.DataFrame:
+    """The Share links table in words: page titles, states, what each link shows, never-used as —."""
+    never = t("sharing.never")
+    return pd.DataFrame(
+        {
+            "id": links["id"],
+            "page": [t(f"nav.{page}") for page in links["page"]],
+            "view": [describe_view(dict(query or {})) for query in links["query"]],
+            "state": [t(f"sharing.state.{state}") for state in links["state"]],
+            "shows": [
+                ", ".join([t("share.names")] * bool(names) + [t("share.text")] * bool(text))
+                or t("sharing.figures_only")
+                for names, text in zip(links["reveal_names"], links["reveal_text"], strict=True)
+            ],
+            "created_by": links["created_by"],
+            "created_at": links["created_at"],
+            "expires_at": links["expires_at"],
+            "last_used": [
+                never if pd.isna(used) else f"{pd.Timestamp(used):%d %b %Y, %H:%M}" for used in links["last_used_at"]
+            ],
+        }
+    )

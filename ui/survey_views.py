@@ -10,6 +10,7 @@ from metrics.survey_results import SurveyResults
 from surveys.definition import text_in
 from ui.charts import answers_chart, matrix_chart, nps_trend_chart
 from ui.i18n import t
+from ui.presentation import show_chart
 from ui.tables import data_table, plain
 
 
@@ -55,7 +56,7 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
     score_tiles(results.summary)
     if not results.trend.empty:
         st.subheader(t("surveys.trend"))
-        st.altair_chart(nps_trend_chart(results.trend))
+        show_chart(nps_trend_chart(results.trend))
     st.subheader(t("surveys.breakdown"), help=t("surveys.breakdown_help"))
     dimension = (
         st.segmented_control(
@@ -84,9 +85,9 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
     for question, result in results.questions:
         st.markdown(f"**{plain(text_in(question.text, 'en'))}**")
         if question.type == "matrix":
-            st.altair_chart(matrix_chart(result, scale=[text_in(label, "en") for label in question.scale]))
+            show_chart(matrix_chart(result, scale=[text_in(label, "en") for label in question.scale]))
         elif "label" in result:
-            st.altair_chart(answers_chart(result))
+            show_chart(answers_chart(result))
         else:
             st.caption(t("surveys.text_answers", answers=int(result["answers"].sum())))
 

@@ -10,7 +10,7 @@ import streamlit as st
 from auth.access import Permission
 from exports import safe_csv
 from ui.i18n import t
-from ui.session import may
+from ui.session import may, presenting
 
 
 def data_table(
@@ -23,11 +23,12 @@ def data_table(
     member_links: bool = False,
 ) -> int | None:
     """Show the frame and its download; with `selectable`, return the selected row's position.
-    `member_links` marks rows of members: their names are left out where the viewer may not see
-    them (a share link that does not reveal them), and a link to each member's profile is added
-    (shown, not downloaded) for those who may open profiles."""
-    if member_links and not may(Permission.MEMBER_NAMES):
-        frame = frame.drop(columns=["name", "email"], errors="ignore")
+    `member_links` marks rows of members: their names and email addresses are left out where the
+    viewer may not see them (a share link that does not reveal them, a projector), and a link to
+    each member's profile is added (shown, not downloaded) for those who may open profiles."""
+    if member_links:  # email addresses only for those who may see them, whatever the loader gave
+        hidden = {"name": Permission.MEMBER_NAMES, "email": Permission.PERSONAL_DATA}
+        frame = frame.drop(columns=[column for column, needed in hidden.items() if not may(needed)], errors="ignore")
     shown, config = frame, dict(column_config or {})
     if member_links and may(Permission.PERSONAL_DATA):
         shown = frame.assign(profile=[f"lookup?member={quote(str(m))}" for m in frame["member_id"]])
@@ -40,6 +41,13 @@ def data_table(
         on_select="rerun" if selectable else "ignore",
         selection_mode="single-row",
     )
+    if not presenting():  # no downloads on a projector (nor their data in the page)
+        _download(frame, key=key, file_name=file_name)
+    rows = event.selection.rows if selectable else []
+    return rows[0] if rows else None
+
+
+def _download(frame: pd.DataFrame, *, key: str, file_name: str) -> None:
     st.download_button(
         t("table.download"),
         data=safe_csv(frame),
@@ -49,8 +57,6 @@ def data_table(
         icon=":material/download:",
         on_click="ignore",
     )
-    rows = event.selection.rows if selectable else []
-    return rows[0] if rows else None
 
 
 def member_columns() -> dict[str, object]:
