@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from feedback import inbox
@@ -300,8 +300,8 @@ def test_a_sign_in_survives_a_refresh_until_signing_out(demo_data_dir, browser, 
     context.close()
 
 
-def test_a_share_link_opens_its_page_with_its_filters_and_nothing_else(demo_data_dir, browser, tmp_path):
-    from auth.share_links import create_link, link_url
+def test_a_share_link_opens_its_page_alone_and_other_pages_need_sign_in(demo_data_dir, browser, tmp_path):
+    from auth.share_links import NOT_VALID, create_link, link_url
 
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(
@@ -310,11 +310,10 @@ def test_a_share_link_opens_its_page_with_its_filters_and_nothing_else(demo_data
         encoding="utf-8",
     )
     store = AppStore(f"sqlite:///{demo_data_dir / 'app.db'}")
-    query = {"members_region": "Europe"}
     token = create_link(
         store,
         page="members",
-        query=query,
+        query={"region": "Europe"},
         reveal_text=False,
         reveal_names=False,
         created_by="ana@example.org",
@@ -322,25 +321,99 @@ def test_a_share_link_opens_its_page_with_its_filters_and_nothing_else(demo_data
         secret="browser-share",
     )
     store.dispose()
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = context.new_page()
+    errors = console_errors(page)
     with serve(demo_data_dir, secrets_file=str(secrets)) as url:
-        page.goto(link_url(url, page="members", query=query, token=token))
+        page.goto(link_url(url, page="members", token=token))
         expect(page.get_by_role("heading", name="Members")).to_be_visible(timeout=30_000)
-        region = page.get_by_test_id("stSelectbox").filter(has_text="Region")
-        expect(region.locator("input")).to_have_value("Europe", timeout=30_000)  # the link's filter
+        expect(page.get_by_text("Region: Europe")).to_be_visible(timeout=30_000)  # the link's filter, as text
         expect(page.get_by_role("link", name="Overview")).to_have_count(0)  # no navigation
-        page.goto(f"{url}/feedback?share={token}")  # another page with the same link: still only Members
-        expect(page.get_by_role("heading", name="Members")).to_be_visible(timeout=30_000)
-        expect(page.get_by_role("heading", name="Feedback")).to_have_count(0)
+        assert page.get_by_role("dialog").count() == 0 and not errors  # no "page not found"
+        page.goto(f"{url}/feedback?share={token}")  # the link at another page's address
+        expect(page.get_by_text(NOT_VALID)).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("heading", name="Members")).to_have_count(0)
         page.goto(f"{url}/overview")  # without the link: sign in first
         expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)
     context.close()
 
 
+def console_errors(page: Page) -> list[str]:
+    """The browser console's errors, collected as they come. Streamlit's own probe for its server
+    under a deep address (/<page>/_stcore/health, then the root) logs a failed load on every page
+    opened by its address; that is not the app's doing and is left out."""
+    errors: list[str] = []
+
+    def note(message: ConsoleMessage) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    page.on("console", note)
+    return errors
+
+
+def visible_text(page: Page) -> str:
+    return page.locator("[data-testid=stMain]").inner_text()
+
+
+def test_a_manager_shares_a_view_that_opens_cleanly_and_fixed_in_a_fresh_browser(server, browser):
+    desk = browser.new_context(viewport={"width": 1920, "height": 1080})
+    manager = desk.new_page()
+    manager.goto(f"{server}/members?members_region=Europe")
+    europe = members_tile(manager)
+    manager.get_by_role("button", name="Share").click()
+    manager.get_by_role("button", name="Create read-only link").click()
+    made = manager.get_by_test_id("stCode").filter(has_text="share=")
+    expect(made).to_be_visible(timeout=30_000)
+    link = made.inner_text().strip().replace("http://localhost:8501", server)  # public_url is not set here
+    desk.close()
+    assert link == f"{server}/members?share={link.rsplit('share=', 1)[1]}"
+
+    elsewhere = browser.new_context(viewport={"width": 1920, "height": 1080})  # no cookies, no session
+    room = elsewhere.new_page()
+    errors = console_errors(room)
+    added = "&members_region=North+America&members_period=Last+90+days&region=APAC&present=0"
+    room.goto(link + added)
+    assert members_tile(room) == europe  # the shared figures, whatever the address adds
+    expect(room.get_by_text("Region: Europe")).to_be_visible()
+    expect(
+        room.get_by_text("Presentation mode hides email addresses, members' names, what members wrote.")
+    ).to_be_visible()
+    expect(room.get_by_test_id("stSelectbox").filter(has_text="Region")).to_have_count(0)  # no filter widgets
+    expect(room.get_by_role("link", name="Overview")).to_have_count(0)
+    room.get_by_text("Champions slipping away").wait_for(timeout=30_000)
+    assert "@" not in visible_text(room)  # no email address anywhere on the page
+    assert room.get_by_role("dialog").count() == 0 and not errors
+    elsewhere.close()
+
+
+def test_presenting_the_overview_fits_a_projector_and_members_show_no_email(server, browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    projector = context.new_page()
+    projector.goto(f"{server}/?present=1")
+    expect(projector.get_by_test_id("stVegaLiteChart")).to_have_count(2, timeout=30_000)
+    projector.get_by_test_id("stVegaLiteChart").last.locator("canvas, svg").first.wait_for(timeout=30_000)
+    bottom = projector.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=stMain] [data-testid=stElementContainer]')]"
+        ".filter(node => node.offsetParent !== null).map(node => node.getBoundingClientRect().bottom))"
+    )
+    assert bottom <= 1080  # the first "slide" fits the screen
+    assert projector.get_by_test_id("stTooltipIcon").first.is_hidden()
+    size = projector.locator(".st-key-pulse_headline [data-testid=stMetricValue]").first.evaluate(
+        "node => getComputedStyle(node).fontSize"
+    )
+    assert float(size.removesuffix("px")) >= 56
+    projector.goto(f"{server}/members?present=1")  # a signed-in (local) admin presenting
+    projector.get_by_text("Champions slipping away").wait_for(timeout=30_000)
+    assert "@" not in visible_text(projector)
+    expect(projector.get_by_text("Presentation mode hides email addresses")).to_be_visible()
+    context.close()
+
+
 def test_presentation_mode_shows_the_tiles_without_navigation_or_filters(server, page):
     page.goto(f"{server}/?present=1&overview_region=Europe")
-    page.get_by_text("What changed most").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="What changed most").click(timeout=30_000)  # the second "slide"
+    expect(page.get_by_role("heading", name="What changed most")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("stMetric").first).to_be_visible()
     expect(page.get_by_test_id("stSelectbox").filter(has_text="Region")).to_be_hidden()  # in the page, not shown
     expect(page.get_by_role("link", name="Members")).to_have_count(0)

@@ -46,6 +46,7 @@ STYLE = (
     + f' .st-key-{HEADLINE_KEY} [data-testid="stMetricDelta"] {{ font-size: 1.3rem; }}'
     + ' [data-testid="stMainBlockContainer"] { padding-top: 1rem; padding-bottom: 1rem; }'
     + ' [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }'
+    + ' [data-testid="stTab"] p { font-size: 1.2rem; }'
     + "</style>"
 )
 CHART_HEIGHT = 300  # two charts side by side under the tiles fill a 1080-pixel screen
