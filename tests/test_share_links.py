@@ -341,9 +341,11 @@ def test_a_survey_link_shows_written_answers_only_when_it_reveals_them(app_store
         )
     token = make(app_store, page="surveys", query={"survey": "post-event"}, reveal_text=reveal_text, now=now)
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update({"survey": "post-event", "share": token})
+    at.query_params.update({"survey": "pulse", "share": token})  # another survey in the address: ignored
     at.run()
     assert not at.exception
+    assert [header.value.replace("\\", "") for header in at.header] == ["How was Community Day?"]
+    assert not at.dataframe or "slug" not in at.dataframe[0].value.columns  # not the list of every survey
     assert [tab.label for tab in at.tabs] == ["Results"]  # no links or settings through a share link
     shown = [frame.value for frame in at.dataframe]
     has_text = any("text" in frame.columns and "Loved the talks" in set(frame["text"]) for frame in shown)
