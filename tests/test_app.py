@@ -25,7 +25,7 @@ def test_overview_shows_kpis_charts_and_movers(demo_data_dir, pulse_env):
     assert not at.exception
     assert at.title[0].value == "Overview"
     labels = [metric.label for metric in at.metric]
-    assert labels[:5] == ["Members", "New members", "Growth rate", "Daily active (avg)", "Weekly active"]
+    assert labels[:6] == ["Members", "New members", "Monthly active", "Churn rate", "NPS", "Growth rate"]
     assert "NPS" in labels and "Open feedback" in labels
     assert int(tile(at, "Members").replace(",", "")) > 500
     assert all("vs" in metric.proto.delta for metric in at.metric if metric.label != "NPS")
