@@ -21,6 +21,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 run: $(VENV)/.runtime
+	bash scripts/system-packages.sh --runtime
 	$(BIN)/python cli.py init
 	$(BIN)/python cli.py demo --if-empty
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501

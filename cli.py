@@ -6,7 +6,7 @@ python cli.py sync [--source demo|sheets|imports|PATH] [--if-stale]   rebuild th
 python cli.py import FILE... [--table T]  import CSV, Excel or Parquet files and rebuild, all or nothing
 python cli.py rollup                    write the member-day rollup into a warehouse queried in place
 python cli.py report --start D --end D  print a page's figures (end is exclusive) [--section members|...]
-python cli.py report --format html --out report.html   the meeting report (default: the last 7 days; or png)
+python cli.py report --format pdf --out report.pdf     the meeting report (default: the last 7 days; or html, png)
 python cli.py survey validate [FILE...]  check survey definitions (default: every file in surveys/)
 python cli.py survey list                publish changed definitions, list surveys with their rates
 python cli.py survey results SLUG        a survey's NPS, CSAT, CES, per-question results, breakdowns
@@ -43,7 +43,10 @@ from feedback import importer
 from metrics import sections, survey_results
 from metrics.filters import Filters
 from metrics.overview import overview_kpis
-from reports.meeting import build_report, to_html, to_png
+from reports.html import to_html
+from reports.image import to_png
+from reports.meeting import build_report
+from reports.pdf import to_pdf
 from settings import Settings, SettingsError, load_settings
 from store.database import AppStore, StoreError
 from surveys import demo as survey_demo
@@ -52,6 +55,8 @@ from surveys.definition import DefinitionError, load_definition
 from surveys.forms_import import import_responses
 from surveys.registry import StoredSurvey
 from surveys.write_back import push_pending
+
+MEETING_FORMATS = ("html", "pdf", "png")  # report --format: the meeting report, written to --out
 
 
 class Parser(argparse.ArgumentParser):
@@ -100,15 +105,15 @@ def build_parser() -> Parser:
     )
 
     report = commands.add_parser(
-        "report", help="a page's figures for a period and the one before; or the meeting report as HTML or PNG"
+        "report", help="a page's figures for a period and the one before; or the meeting report as HTML, PDF or PNG"
     )
     report.add_argument("--start", type=_date, help="first day, YYYY-MM-DD (with --end; neither: the last 7 days)")
     report.add_argument("--end", type=_date, help="day after the last day, YYYY-MM-DD (exclusive)")
     for dimension in ("channel", "region", "segment"):
         report.add_argument(f"--{dimension}", help=f"only members of this {dimension}")
     report.add_argument("--section", choices=sections.SECTIONS, default="overview", help="which page's figures")
-    report.add_argument("--format", choices=("json", "table", "html", "png"), default="table")
-    report.add_argument("--out", type=Path, help="with --format html or png: the file to write")
+    report.add_argument("--format", choices=("json", "table", *MEETING_FORMATS), default="table")
+    report.add_argument("--out", type=Path, help="with --format html, pdf or png: the file to write")
 
     survey = commands.add_parser("survey", help="survey definitions, results and personal links")
     survey_commands = survey.add_subparsers(dest="survey_command", required=True, parser_class=Parser)
@@ -276,18 +281,19 @@ def _filters(args: argparse.Namespace, settings: Settings, *, start: date, end: 
 def command_report(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     if (args.start is None) != (args.end is None):
         build_parser().error("give both --start and --end, or neither for the last 7 days")
-    if args.format in ("html", "png") and args.out is None:
+    if args.format in MEETING_FORMATS and args.out is None:
         build_parser().error(f"--format {args.format} needs --out FILE")
     end = args.end or _today()
     filters = _filters(args, settings, start=args.start or end - timedelta(days=7), end=end)
     store.migrate()
     warehouse = open_warehouse(settings)
-    if args.format in ("html", "png"):
-        report = build_report(warehouse=warehouse, app_store=store, filters=filters, now=_now())
+    if args.format in MEETING_FORMATS:
+        # Run by an operator, so the report may quote what members wrote.
+        report = build_report(warehouse=warehouse, app_store=store, filters=filters, now=_now(), include_text=True)
         if args.format == "html":
             args.out.write_text(to_html(report), encoding="utf-8")
         else:
-            args.out.write_bytes(to_png(report))
+            args.out.write_bytes(to_pdf(report) if args.format == "pdf" else to_png(report))
         print(f"Wrote the meeting report for {filters.start} to {filters.last} to {args.out}.")
         return 0
     if args.section == "overview":

@@ -86,13 +86,22 @@ class FeedbackSummary:
     by_sentiment: pd.DataFrame  # sentiment, items (received in the period)
 
 
+def open_at_end(items: pd.DataFrame, *, filters: Filters) -> pd.Series:
+    """Which `feedback_items_query` rows were open at the period's end: created before it and not
+    closed by then; merged duplicates count through their original."""
+    end = pd.Timestamp(filters.end_utc)
+    closed = pd.to_datetime(items["closed_at"])
+    return (
+        (pd.to_datetime(items["created_at"]) < end) & (closed.isna() | (closed >= end)) & items["duplicate_of"].isna()
+    )
+
+
 def summarise(items: pd.DataFrame, *, filters: Filters, overdue_days: int) -> FeedbackSummary:
     """The summary of `feedback_items_query` rows (already narrowed to members in scope)."""
     end = pd.Timestamp(filters.end_utc)
     created = pd.to_datetime(items["created_at"])
-    closed = pd.to_datetime(items["closed_at"])
     first = pd.to_datetime(items["first_response_at"])
-    is_open = (created < end) & (closed.isna() | (closed >= end)) & items["duplicate_of"].isna()
+    is_open = open_at_end(items, filters=filters)
     age_days = (end - created[is_open]) / pd.Timedelta(days=1)
     received = (created >= pd.Timestamp(filters.start_utc)) & (created < end)
     answered = received & first.notna() & (first < end)
@@ -115,6 +124,20 @@ def summarise(items: pd.DataFrame, *, filters: Filters, overdue_days: int) -> Fe
 def feedback_summary(*, app_store: Runner, warehouse: Runner, filters: Filters, overdue_days: int) -> FeedbackSummary:
     items = in_scope(app_store.run(feedback_items_query(filters=filters)), warehouse=warehouse, filters=filters)
     return summarise(items, filters=filters, overdue_days=overdue_days)
+
+
+def open_themes(*, app_store: Runner, warehouse: Runner, filters: Filters, limit: int = 5) -> pd.DataFrame:
+    """The `limit` themes with most items from members in scope open at the period's end: theme
+    (missing: not themed yet), items, and the id of its newest open item; most items first, then named
+    themes before the unthemed, then by name."""
+    items = in_scope(app_store.run(feedback_items_query(filters=filters)), warehouse=warehouse, filters=filters)
+    opened = items[open_at_end(items, filters=filters)].sort_values(["created_at", "id"])
+    rows = [
+        {"theme": None if theme == "" else theme, "items": len(group), "newest": int(group["id"].iloc[-1])}
+        for theme, group in opened.groupby(opened["theme"].fillna(""))
+    ]
+    rows.sort(key=lambda row: (-row["items"], row["theme"] is None, row["theme"] or ""))
+    return pd.DataFrame(rows[:limit], columns=["theme", "items", "newest"])
 
 
 def _median(values: pd.Series) -> float | None:

@@ -310,6 +310,23 @@ def question_result(question: Question, counts: pd.DataFrame, *, language: str =
     return pd.DataFrame({"answers": [int(rows["answers"].sum())]})  # text: how many wrote something
 
 
+def score_counts(*, app_store: Runner, warehouse: Runner, slug: str, filters: Filters) -> pd.DataFrame:
+    """`score_counts_query` rows of the members in scope."""
+    rows = app_store.run(score_counts_query(slug=slug, filters=filters))
+    return in_scope(rows, warehouse=warehouse, filters=filters)
+
+
+def period_table(*, app_store: Runner, warehouse: Runner, filters: Filters, now: datetime) -> pd.DataFrame:
+    """One row per survey with a completed response in the period: title, state (now), and the
+    period's `scores` of the members in scope, as its results view counts them."""
+    rows = []
+    for survey in survey_table(app_store=app_store, now=now).itertuples():
+        summary = scores(score_counts(app_store=app_store, warehouse=warehouse, slug=survey.slug, filters=filters))
+        if summary["responses"]:
+            rows.append({"slug": survey.slug, "title": survey.title, "state": survey.state, **summary})
+    return pd.DataFrame(rows, columns=["slug", "title", "state", *scores(pd.DataFrame())])
+
+
 @dataclass(frozen=True)
 class SurveyResults:
     """Everything the results view and `cli.py survey results` show for one survey and filter set."""
@@ -325,9 +342,7 @@ def survey_results(
 ) -> SurveyResults:
     """Scores, weekly NPS, per-question results and breakdowns of the members in scope."""
     slug = versions[0].slug
-    counts = in_scope(
-        app_store.run(score_counts_query(slug=slug, filters=filters)), warehouse=warehouse, filters=filters
-    )
+    counts = score_counts(app_store=app_store, warehouse=warehouse, slug=slug, filters=filters)
     per_question = in_scope(
         app_store.run(question_counts_query(slug=slug, filters=filters)), warehouse=warehouse, filters=filters
     )

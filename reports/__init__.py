@@ -1,1 +1,1 @@
-"""Meeting reports of a view: self-contained HTML and PNG, for the page and `cli.py report`."""
+"""Meeting reports of a view: self-contained HTML, PDF and PNG, for the page and `cli.py report`."""

@@ -125,8 +125,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "report.title": "Community Pulse meeting report",
         "report.campaigns": "Campaigns and events",
         "report.no_campaigns": "No campaign in this period.",
-        "report.surveys": "Surveys",
-        "report.no_surveys": "No survey yet.",
         "report.surveys_in_period": "Surveys answered in the period",
         "report.no_answers": "No survey answers between {start} and {last}.",
         "report.themes": "Open feedback by theme",
