@@ -420,3 +420,21 @@ def test_presentation_mode_shows_the_tiles_without_navigation_or_filters(server,
     expect(page.get_by_text("Region: Europe")).to_be_visible()  # the caption says which filters
     size = page.get_by_test_id("stMetricValue").first.evaluate("node => getComputedStyle(node).fontSize")
     assert float(size.removesuffix("px")) >= 48
+
+
+def test_the_overview_report_downloads_as_a_pdf_naming_its_filters_and_kpis(server, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{server}/?overview_region=Europe")
+    page.get_by_role("button", name="Report").click(timeout=30_000)
+    page.get_by_role("button", name="Prepare the meeting report").click()
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download PDF").click(timeout=60_000)
+    pdf = tmp_path / "report.pdf"
+    download.value.save_as(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Community Pulse meeting report" in text and "Region: Europe" in text
+    for label in ("Members", "New members", "Monthly active", "Churn rate", "NPS", "Campaigns and events"):
+        assert label in text
+    assert not re.search(r"\b(None|NaN|nan|NaT)\b", text)
+    context.close()

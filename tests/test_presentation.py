@@ -34,7 +34,7 @@ def test_presenting_hides_navigation_filters_and_controls_and_enlarges_tiles(con
         assert hidden in style
     assert '.st-key-pulse_headline [data-testid="stMetricValue"] { font-size: 3.6rem; }' in style
     assert [tab.label for tab in presenting.tabs] == ["Activity and growth", "What changed most"]  # two "slides"
-    assert not presenting.get("download_button")  # not drawn at all, so their data is not in the page
+    assert not presenting.get("download_button") and not presenting.get("popover")  # no Share, no Report: not drawn
     assert not presenting.get("link_button")  # no Present button while presenting
     assert not [caption for caption in presenting.caption if "Local mode" in caption.value]
     assert not "".join(element.proto.body for element in normal.get("html") if element.proto.body.startswith("<style"))
