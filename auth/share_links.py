@@ -12,7 +12,7 @@ Opening checks all of it on every run, so a revocation takes effect at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from auth.access import SHAREABLE
+from metrics.filters import view_from_address
 from store import tables
 from store.database import AppStore
 
@@ -29,15 +30,6 @@ DEFAULT_DAYS = 7
 NOT_VALID = "This link is not valid. Ask whoever shared it for a new one."
 # What a link's view may hold: metrics.filters.view_query's words, the survey it shows, presentation.
 VIEW_KEYS = ("period", "start", "end", "channel", "region", "segment", "survey", "present")
-# Links made before views were kept in these words carried the filter widgets' keys and English labels.
-_LEGACY_PERIODS = {
-    "Last 7 days": "last_7_days",
-    "Last 28 days": "last_28_days",
-    "Last 90 days": "last_90_days",
-    "Last 365 days": "last_365_days",
-    "This month so far": "this_month",
-    "Last month": "last_month",
-}
 
 
 class LinkRefused(Exception):
@@ -68,20 +60,10 @@ def _serializer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt=SALT)
 
 
-def _view(page: str, query: dict[str, str]) -> dict[str, str]:
-    """A stored query in VIEW_KEYS; an older link's widget keys are translated."""
-    view = {key: str(value) for key, value in query.items() if key in VIEW_KEYS}
-    prefix = f"{page}_"
-    legacy = {key.removeprefix(prefix): str(value) for key, value in query.items() if key.startswith(prefix)}
-    for name in ("channel", "region", "segment"):
-        if legacy.get(name):
-            view.setdefault(name, legacy[name])
-    if "period" not in view and (dates := legacy.get("dates", "")).count("--") == 1:
-        first, last = dates.split("--")
-        view |= {"period": "custom", "start": first, "end": (date.fromisoformat(last) + timedelta(days=1)).isoformat()}
-    elif "period" not in view and legacy.get("period") in _LEGACY_PERIODS:
-        view["period"] = _LEGACY_PERIODS[legacy["period"]]
-    return view
+def _view(query: dict[str, str]) -> dict[str, str]:
+    """A stored query in VIEW_KEYS; an older link's filter widget keys are translated."""
+    kept = {key: str(query[key]) for key in ("survey", "present") if query.get(key)}
+    return view_from_address({key: str(value) for key, value in query.items()}) | kept
 
 
 def create_link(
@@ -139,10 +121,7 @@ def open_link(app_store: AppStore, token: str, *, secret: str, now: datetime) ->
             raise LinkRefused("This link was revoked. Ask whoever shared it for a new one.")
         if row.expires_at <= now:
             raise LinkRefused(f"This link expired on {row.expires_at:%Y-%m-%d %H:%M} UTC. Ask for a new one.")
-        try:
-            view = _view(row.page, dict(row.query or {}))
-        except ValueError:
-            raise LinkRefused(NOT_VALID) from None
+        view = _view(dict(row.query or {}))
         connection.execute(links.update().where(links.c.id == link_id).values(last_used_at=now))
     return ShareLink(
         id=row.id,

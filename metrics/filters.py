@@ -63,21 +63,88 @@ class Filters:
         return any((self.channel, self.region, self.segment))
 
 
-PRESETS = ("last_28_days", "last_7_days", "last_90_days", "last_365_days", "this_month", "last_month", "custom")
+# Period presets, in the order the filter bar offers them. "So far" presets end with today (its
+# activity after the last sync, its survey answers and feedback as they arrive); the others end
+# with yesterday, the last complete day.
+PRESETS = (
+    "last_28_days",
+    "last_7_days",
+    "last_90_days",
+    "last_365_days",
+    "today",
+    "this_week",
+    "this_month",
+    "last_month",
+    "custom",
+)
+SO_FAR = frozenset({"today", "this_week", "this_month"})
 DEFAULT_PRESET = "last_28_days"
 DIMENSIONS = ("channel", "region", "segment")
+VIEW_FILTER_KEYS = ("period", "start", "end", *DIMENSIONS)  # a view's words in an address
+# The filter widgets of earlier versions kept their state in the address as "<page>_<name>", the
+# period by its English label; links made then still open with what they showed.
+LEGACY_PAGES = ("overview", "members", "engagement", "campaigns", "surveys")
+LEGACY_PERIODS = {
+    "Last 7 days": "last_7_days",
+    "Last 28 days": "last_28_days",
+    "Last 90 days": "last_90_days",
+    "Last 365 days": "last_365_days",
+    "This month so far": "this_month",
+    "Last month": "last_month",
+    "Custom dates": "custom",
+    "Custom": "custom",
+}
 
 
 def preset_period(preset: str, *, today: date) -> tuple[date, date]:
-    """[start, end) of a preset; periods end with yesterday, the last complete day."""
+    """[start, end) of a preset on `today`: "so far" presets include today, the others end with
+    yesterday. The previous period (Filters.previous) is as many days just before, so a partial
+    period is compared with the same number of days."""
+    if preset == "today":
+        return today, today + timedelta(days=1)
+    if preset == "this_week":  # weeks start on Monday
+        return today - timedelta(days=today.weekday()), today + timedelta(days=1)
     if preset == "this_month":
-        start = today.replace(day=1)
-        return start, max(today, start + timedelta(days=1))
+        return today.replace(day=1), today + timedelta(days=1)
     if preset == "last_month":
         end = today.replace(day=1)
         return (end - timedelta(days=1)).replace(day=1), end
     days = {"last_7_days": 7, "last_28_days": 28, "last_90_days": 90, "last_365_days": 365}[preset]
     return today - timedelta(days=days), today
+
+
+def view_from_address(query: Mapping[str, str]) -> dict[str, str]:
+    """The view an address names, in VIEW_FILTER_KEYS ({} when it names none); the parameters of
+    earlier versions ("<page>_period=Last 90 days", "<page>_dates=2025-03-01--2025-03-07",
+    "<page>_region=EU") are translated. Values are not checked here: view_filters does."""
+    view = {key: str(query[key]) for key in VIEW_FILTER_KEYS if query.get(key)}
+    for page in LEGACY_PAGES:
+        legacy = {
+            name: str(query[f"{page}_{name}"])
+            for name in ("period", "dates", *DIMENSIONS)
+            if query.get(f"{page}_{name}")
+        }
+        for name in DIMENSIONS:
+            if name in legacy:
+                view.setdefault(name, legacy[name])
+        if "period" in view or not legacy.keys() & {"period", "dates"}:
+            continue
+        first, _, last = legacy.get("dates", "").partition("--")
+        if legacy.get("period", "Custom dates") in ("Custom dates", "Custom") and first and last:
+            try:
+                end = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+            except ValueError:
+                end = ""
+            view |= {"period": "custom", "start": first, "end": end}
+        elif legacy.get("period") in LEGACY_PERIODS:
+            view["period"] = LEGACY_PERIODS[legacy["period"]]
+    return view
+
+
+def legacy_keys(query: Mapping[str, str]) -> list[str]:
+    """The earlier versions' filter parameters in an address (to drop once translated)."""
+    names = ("period", "dates", *DIMENSIONS)
+    return [f"{page}_{name}" for page in LEGACY_PAGES for name in names if f"{page}_{name}" in query]
 
 
 def view_query(filters: Filters, *, period: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -42,27 +43,58 @@ def test_region_filter_changes_the_numbers(demo_data_dir, pulse_env):
     pulse_env(demo_data_dir)
     at = overview()
     everyone = tile(at, "Members")
-    at.selectbox(key="overview_region").select("Europe").run()
+    at.selectbox(key="filters_region").select("Europe").run()
     assert not at.exception
     assert tile(at, "Members") != everyone
     assert int(tile(at, "Members").replace(",", "")) < int(everyone.replace(",", ""))
 
 
-def test_url_reproduces_the_view(demo_data_dir, pulse_env):
+def test_the_address_holds_the_view_in_words_of_no_language(demo_data_dir, pulse_env):
     pulse_env(demo_data_dir)
     by_widget = overview()
-    by_widget.selectbox(key="overview_period").select("last_90_days").run()
-    by_widget.selectbox(key="overview_segment").select("student").run()
-    # A bound selectbox writes its displayed label into the URL.
-    from_url = overview({"overview_period": "Last 90 days", "overview_segment": "student"})
+    by_widget.selectbox(key="filters_period").select("last_90_days").run()
+    by_widget.selectbox(key="filters_segment").select("student").run()
+    assert dict(by_widget.query_params) == {"period": "last_90_days", "segment": "student"}
+    from_url = overview({"period": "last_90_days", "segment": "student"})
     assert not from_url.exception
-    assert from_url.selectbox(key="overview_segment").value == "student"
+    assert from_url.selectbox(key="filters_segment").value == "student"
     assert [m.value for m in from_url.metric] == [m.value for m in by_widget.metric]
+    # An address of an earlier version (the widgets' English labels) opens the same view, in words.
+    legacy = overview({"overview_period": "Last 90 days", "overview_segment": "student"})
+    assert [m.value for m in legacy.metric] == [m.value for m in by_widget.metric]
+    assert dict(legacy.query_params) == {"period": "last_90_days", "segment": "student"}
+
+
+def test_the_view_follows_from_page_to_page(demo_data_dir, pulse_env):
+    pulse_env(demo_data_dir)
+    at = overview({"period": "custom", "start": "2026-10-01", "end": "2026-11-01", "region": "Europe"})
+    at.query_params.clear()  # the navigation's link to another page carries no filters
+    at.switch_page("pages/members.py")
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="filters_region").value == "Europe"
+    assert at.date_input(key="filters_dates").value == (date(2026, 10, 1), date(2026, 10, 31))
+    assert dict(at.query_params) == {
+        "period": "custom",
+        "start": "2026-10-01",
+        "end": "2026-11-01",
+        "region": "Europe",
+    }
+
+
+def test_an_address_with_an_unreadable_period_says_so_and_shows_a_view(demo_data_dir, pulse_env):
+    pulse_env(demo_data_dir)
+    at = overview({"period": "next_year"})
+    assert not at.exception
+    assert [warning.value for warning in at.warning] == [
+        "The address named a period that could not be read; showing the last view instead."
+    ]
+    assert at.selectbox(key="filters_period").value == "last_28_days"
 
 
 def test_custom_dates_without_activity_say_so(demo_data_dir, pulse_env):
     pulse_env(demo_data_dir)
-    at = overview({"overview_period": "Custom dates", "overview_dates": ["2019-01-01", "2019-01-31"]})
+    at = overview({"period": "custom", "start": "2019-01-01", "end": "2019-02-01"})
     assert not at.exception
     assert any("No activity between 2019-01-01 and 2019-01-31" in info.value for info in at.info)
     assert tile(at, "Members") == "0"

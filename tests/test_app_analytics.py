@@ -29,7 +29,7 @@ def open_page(page: str, *, period: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page(f"pages/{page}.py").run()
     if period:
-        at.selectbox(key=f"{page}_period").select(period).run()
+        at.selectbox(key="filters_period").select(period).run()
     assert not at.exception, at.exception
     return at
 
@@ -67,7 +67,7 @@ def test_members_page(demo):
     assert len(table_with(at, "growth_rate")) > 1
     assert len(table_with(at, "previous_level")) > 0
     everyone = tile(at, "Members")
-    at.selectbox(key="members_region").select("Europe").run()
+    at.selectbox(key="filters_region").select("Europe").run()
     assert not at.exception
     assert 0 < tile(at, "Members") < everyone
 

@@ -249,7 +249,7 @@ def test_the_surveys_page_shows_results_of_the_demo(demo_data_dir, pulse_env):
     at.run()
     at.switch_page("pages/surveys.py")
     at.query_params["survey"] = "quarterly-nps"
-    at.query_params["surveys_period"] = "Last 365 days"
+    at.query_params["period"] = "last_365_days"
     at.run()
     assert not at.exception
     tiles = {metric.label: metric.value for metric in at.metric}

@@ -299,7 +299,7 @@ def test_a_share_link_shows_the_signed_view_whatever_is_added_to_its_address(app
     assert members_value(added) == "3"
     assert [metric.value for metric in added.metric] == [metric.value for metric in plain.metric]
     assert not added.selectbox and not added.date_input  # no filter widgets: the view is fixed
-    assert "2025-03-01 – 2025-03-07" in captions(added) and "Region: EU" in captions(added)
+    assert "1 Mar 2025 – 7 Mar 2025" in captions(added) and "Region: EU" in captions(added)
     style = "".join(element.proto.body for element in added.get("html"))
     assert "stMetricValue" not in style  # present=1 added to the address does not present
 

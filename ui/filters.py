@@ -8,7 +8,18 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from auth.share_links import NOT_VALID
-from metrics.filters import DIMENSIONS, PRESETS, Filters, preset_period, view_filters
+from metrics.filters import (
+    DEFAULT_PRESET,
+    DIMENSIONS,
+    PRESETS,
+    VIEW_FILTER_KEYS,
+    Filters,
+    legacy_keys,
+    preset_period,
+    view_filters,
+    view_from_address,
+    view_query,
+)
 from ui.i18n import t
 from ui.presentation import FILTERS_KEY, hidden_caption
 from ui.session import shared_link
@@ -27,13 +38,19 @@ def recent_period(timezone: str) -> Filters:
 
 
 VIEW_KEY = "pulse_view_{page}"  # (preset, Filters) of the page's last run: what the Share button keeps
+SHOWN = "pulse_view"  # the view last shown on a dashboard page, in view words: the next page opens with it
+WIDGETS = {"period": "filters_period", "dates": "filters_dates", **{name: f"filters_{name}" for name in DIMENSIONS}}
+BAD_ADDRESS = "pulse_view_refused"  # the address named a view that could not be read
 
 
 def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Filters | None:
-    """Draw the filters; the widget keys (prefixed by page) are the URL's query parameters.
+    """One filter bar for every dashboard page: period and member filters carried from page to page
+    and kept in the address in language-independent words (period=last_90_days, start/end as ISO
+    dates, end exclusive; channel, region, segment), so a link reads the same in any language and
+    Back and Forward restore a view. Addresses of earlier versions are translated.
 
-    A share link's view is fixed by what was signed and presentation mode shows no widgets: both
-    read the view without drawing any. Returns None while a custom range is half picked.
+    A share link's view is fixed by what was signed: no widgets are drawn for it. Presentation mode
+    draws them hidden (the address still decides). Returns None while a custom range is half picked.
     """
     today = today_in(timezone)
     link = shared_link()
@@ -45,36 +62,101 @@ def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Fi
             return None
         _caption(filters)
         return filters
-    preset, filters = _widgets(page=page, today=today, timezone=timezone, choices=choices)
+    view = _wanted_view(today=today, timezone=timezone)
+    _show_in_widgets(view, today=today, timezone=timezone)
+    preset, filters = _widgets(today=today, timezone=timezone, choices=choices)
     if filters is None:
         return None
+    _remember(view_query(filters, period=preset))
     st.session_state[VIEW_KEY.format(page=page)] = (preset, filters)
+    if st.session_state.pop(BAD_ADDRESS, False):
+        st.warning(t("filters.bad_address"), icon=":material/link_off:")
     _caption(filters)
     return filters
 
 
-def _widgets(*, page: str, today: date, timezone: str, choices: dict[str, list[str]]) -> tuple[str, Filters | None]:
-    """The filter widgets, bound to the address (in presentation mode they run, hidden, so the address
-    still decides)."""
+def _wanted_view(*, today: date, timezone: str) -> dict[str, str]:
+    """What this run shows: the address's view, else the view the last page showed, else the default."""
+    asked = view_from_address(st.query_params.to_dict())
+    if asked:
+        try:
+            view_filters(asked, timezone=timezone, today=today)
+            return asked
+        except ValueError:
+            st.session_state[BAD_ADDRESS] = True
+    return dict(st.session_state.get(SHOWN) or {"period": DEFAULT_PRESET})
+
+
+def _show_in_widgets(view: dict[str, str], *, today: date, timezone: str) -> None:
+    """Set the widgets to the view on every run: it may come from an address, Back, or another
+    page, and another page's widgets are new ones to Streamlit (their state reads the same but is
+    not theirs). A half-picked date range of the view the widgets themselves made is left alone."""
+    filters = view_filters(view, timezone=timezone, today=today)
+    wanted: dict[str, object] = {"period": view.get("period", DEFAULT_PRESET)}
+    wanted |= {name: getattr(filters, name) for name in DIMENSIONS}
+    if wanted["period"] == "custom":
+        picking = view == st.session_state.get(SHOWN) and len(st.session_state.get(WIDGETS["dates"]) or ()) == 1
+        if not picking:
+            wanted["dates"] = (filters.start, filters.last)
+    for name, value in wanted.items():
+        st.session_state[WIDGETS[name]] = value
+
+
+def _remember(view: dict[str, str]) -> None:
+    """Keep the view for the next page and write it into the address, replacing older words."""
+    st.session_state[SHOWN] = view
+    current = st.query_params.to_dict()
+    for key in [*legacy_keys(current), *(key for key in VIEW_FILTER_KEYS if key in current and key not in view)]:
+        del st.query_params[key]
+    for key, value in view.items():
+        if current.get(key) != value:
+            st.query_params[key] = value
+
+
+def _widgets_changed(today: date, timezone: str) -> None:
+    """A person changed a filter: the widgets' view becomes the one shown and the address's (a
+    half-picked date range changes nothing yet). Choosing custom dates starts from the dates on
+    screen."""
+    state = st.session_state
+    period = state[WIDGETS["period"]]
+
+    if period == "custom":
+        dates = state.get(WIDGETS["dates"])
+        if not isinstance(dates, tuple):  # just switched to custom: the dates shown so far
+            shown = view_filters(state.get(SHOWN) or {}, timezone=timezone, today=today)
+            dates = state[WIDGETS["dates"]] = (shown.start, shown.last)
+        if len(dates) != 2:
+            return
+        start, end = dates[0], dates[1] + timedelta(days=1)
+    else:
+        start, end = preset_period(period, today=today)
+    chosen = {name: state.get(WIDGETS[name]) for name in DIMENSIONS}
+    _remember(view_query(Filters(start=start, end=end, timezone=timezone, **chosen), period=period))
+
+
+def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tuple[str, Filters | None]:
+    """The filter widgets (in presentation mode they run, hidden, so the address still decides)."""
     bar = st.container(key=FILTERS_KEY)  # hidden while presenting (ui.presentation.STYLE)
     columns = bar.columns([1.3, 1.6, 1, 1, 1])
+    changed = _widgets_changed
     with columns[0]:
         preset = st.selectbox(
             t("filters.period"),
             PRESETS,
             format_func=lambda key: t(f"period.{key}"),
-            key=f"{page}_period",
-            bind="query-params",
+            key=WIDGETS["period"],
+            on_change=changed,
+            args=(today, timezone),
         )
     with columns[1]:
-        default_start, default_end = preset_period("last_28_days", today=today)
         if preset == "custom":
             picked = st.date_input(
                 t("filters.dates"),
-                value=(default_start, default_end - timedelta(days=1)),
+                value=(today - timedelta(days=28), today - timedelta(days=1)),  # a range; the view sets which
                 max_value=today,
-                key=f"{page}_dates",
-                bind="query-params",
+                key=WIDGETS["dates"],
+                on_change=changed,
+                args=(today, timezone),
             )
             if not isinstance(picked, tuple) or len(picked) != 2:
                 st.caption(t("filters.pick_end"))
@@ -85,15 +167,23 @@ def _widgets(*, page: str, today: date, timezone: str, choices: dict[str, list[s
     selected: dict[str, str | None] = {}
     for column, dimension in zip(columns[2:], DIMENSIONS, strict=True):
         with column:
+            options = choices.get(dimension, [])
+            if st.session_state.get(WIDGETS[dimension]) not in (None, *options):
+                st.session_state[WIDGETS[dimension]] = None  # a value this data does not have
             selected[dimension] = st.selectbox(
                 t(f"filters.{dimension}"),
-                choices.get(dimension, []),
+                options,
                 index=None,
                 placeholder=t("filters.all"),
-                key=f"{page}_{dimension}",
-                bind="query-params",
+                key=WIDGETS[dimension],
+                on_change=changed,
+                args=(today, timezone),
             )
     return preset, Filters(start=start, end=end, timezone=timezone, **selected)
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 def _caption(filters: Filters) -> None:
@@ -102,11 +192,11 @@ def _caption(filters: Filters) -> None:
     chosen = "".join(f" · {t(f'filters.{name}')}: {value}" for name in DIMENSIONS if (value := getattr(filters, name)))
     text = t(
         "filters.caption",
-        start=filters.start,
-        last=filters.last,
+        start=_day(filters.start),
+        last=_day(filters.last),
         timezone=filters.timezone,
-        previous_start=previous.start,
-        previous_last=previous.last,
+        previous_start=_day(previous.start),
+        previous_last=_day(previous.last),
     )
     hidden = hidden_caption()
     st.caption(plain(text + chosen) + (f"  \n{plain(hidden)}" if hidden else ""))
