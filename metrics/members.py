@@ -24,12 +24,14 @@ def member_counts_query(*, filters: Filters) -> sa.Select:
 
 
 def growth(counts: pd.DataFrame) -> dict[str, float | None]:
-    """members, new_members and growth_rate = new / members before start (None when none)."""
+    """members, new_members and growth_rate = new / members before start (None when none), with
+    the members before start that the rate rests on (n_growth_rate)."""
     row = counts.iloc[0]
     return {
         "members": int(row["members"]),
         "new_members": int(row["new_members"]),
         "growth_rate": ratio(row["new_members"], row["members_before"]),
+        "n_growth_rate": int(row["members_before"]),
     }
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from metrics import activity, feedback, members, movers, retention, surveys
 from metrics.filters import Filters
-from metrics.kpi import Kpi
+from metrics.kpi import Kpi, pair
 from metrics.scope import Runner
 from metrics.sql import ratio
 from schema import MEMBER_DIMENSIONS
@@ -49,19 +49,23 @@ def daily_activity(*, warehouse: Runner, filters: Filters) -> pd.DataFrame:
 def period_kpis(
     *, warehouse: Runner, app_store: Runner, filters: Filters, daily: pd.DataFrame, returns: dict[str, float | None]
 ) -> dict[str, float | None]:
-    """Every KPI of KPI_KEYS for one period, plus nps_margin; None where there is nothing to
-    compute from. `daily` is that period's daily_activity, `returns` its churn_and_returning."""
+    """Every KPI of KPI_KEYS for one period, plus nps_margin and what each rate or score rests on
+    (n_<key>, metrics.kpi); None where there is nothing to compute from. `daily` is that period's
+    daily_activity, `returns` its churn_and_returning."""
     values: dict[str, float | None] = {}
     values.update(members.growth(warehouse.run(members.member_counts_query(filters=filters))))
     values.update(activity.activity_summary(daily))
     values["active_rate"] = ratio(values["mau"], values["members"])
-    values.update({key: returns[key] for key in ("churn_rate", "returning")})
+    values["n_active_rate"] = values["members"]
+    values.update({key: returns[key] for key in ("churn_rate", "n_churn_rate", "returning")})
     values["newcomer_conversion"] = retention.newcomer_conversion(
         warehouse.run(retention.newcomer_conversion_query(filters=filters))
     )
+    values["n_newcomer_conversion"] = values["new_members"]
     score = surveys.nps(app_store=app_store, warehouse=warehouse, filters=filters)
     values["nps"] = None if score is None else score.score
     values["nps_margin"] = None if score is None else score.margin
+    values["n_nps"] = None if score is None else score.answers
     values["open_feedback"] = feedback.open_feedback(app_store=app_store, warehouse=warehouse, filters=filters)
     return values
 
@@ -87,10 +91,11 @@ def overview_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> 
         daily=both[both["date"] < filters.start].reset_index(drop=True),
         returns=retention.churn_and_returning(profile, period="previous"),
     )
-    kpis = {
-        key: Kpi(current=current[key], previous=previous[key], margin=current.get(f"{key}_margin")) for key in KPI_KEYS
-    }
-    return Overview(kpis=kpis, daily=daily, movers=movers_frame(warehouse=warehouse, filters=filters, profile=profile))
+    return Overview(
+        kpis=pair(current, previous, KPI_KEYS),
+        daily=daily,
+        movers=movers_frame(warehouse=warehouse, filters=filters, profile=profile),
+    )
 
 
 def movers_frame(

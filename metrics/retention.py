@@ -57,7 +57,7 @@ def churn_and_returning(profile: pd.DataFrame, *, period: str = "current") -> di
     """churned (active in the period before, not in this one), churn_rate = churned / active in the
     period before (None when nobody was), and returning (joined before the period before, inactive
     in it, active in this one), for the profile's own period or (`period="previous"`) the one
-    before it."""
+    before it; n_churn_rate is the members active in the period before, that the rate rests on."""
     before, now = ("previous", "current") if period == "current" else ("earlier", "previous")
     was_active = int(_active(profile, before)["members"].sum())
     active = _active(profile, now)
@@ -67,6 +67,7 @@ def churn_and_returning(profile: pd.DataFrame, *, period: str = "current") -> di
     return {
         "churned": churned,
         "churn_rate": ratio(churned, was_active),
+        "n_churn_rate": was_active,
         "returning": int(active.loc[(active["was_active"] == 0) & joined_early, "members"].sum()),
     }
 

@@ -32,6 +32,7 @@ def member_kpis(*, warehouse: Runner, filters: Filters) -> dict[str, Kpi]:
         values["newcomer_conversion"] = retention.newcomer_conversion(
             warehouse.run(retention.newcomer_conversion_query(filters=period))
         )
+        values["n_newcomer_conversion"] = values["new_members"]
         return values
 
     return compare(figures, filters=filters)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from metrics.kpi import MIN_SAMPLE
 from ui import data, feedback_views
 from ui.charts import activity_trend_chart, new_members_chart
 from ui.i18n import t
@@ -29,11 +30,15 @@ kpis, daily, movers = result.kpis, result.daily, result.movers
 report_button(settings, version, filters)
 # The figures a manager reads first, large; on a projector the rest of the page is a second tab.
 with st.container(key=HEADLINE_KEY):
-    kpi_tiles({key: kpis[key] for key in HEADLINE})
-kpi_tiles({key: kpi for key, kpi in kpis.items() if key not in HEADLINE}, per_row=8 if presenting() else 4)
+    kpi_tiles({key: kpis[key] for key in HEADLINE}, filters=filters)
+kpi_tiles(
+    {key: kpi for key, kpi in kpis.items() if key not in HEADLINE}, filters=filters, per_row=8 if presenting() else 4
+)
 feedback_views.risk_warning(negative)
 nps = kpis["nps"]
-if nps.current is not None and nps.margin is not None:
+if nps.current is not None and nps.sample is not None and nps.sample < MIN_SAMPLE:
+    st.caption(t("overview.nps_few", score=nps.current, answers=nps.sample, minimum=MIN_SAMPLE))
+elif nps.current is not None and nps.margin is not None:
     st.caption(t("overview.nps_caption", score=nps.current, margin=nps.margin))
 
 if presenting():  # a second "slide", so that the first fits the screen

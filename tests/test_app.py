@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -37,6 +38,19 @@ def test_overview_shows_kpis_charts_and_movers(demo_data_dir, pulse_env):
     ]
     assert len(at.get("vega_lite_chart")) == 2
     assert len(at.dataframe[0].value) > 0  # the movers table
+
+
+def test_a_change_that_is_not_clear_is_grey_and_says_why(demo_data_dir, pulse_env):
+    pulse_env(demo_data_dir)
+    at = overview()  # the last 28 days: the newest members are still in their first 30 days
+    newcomers = next(metric for metric in at.metric if metric.label == "Newcomer conversion")
+    assert newcomers.proto.delta.endswith(" · still counting")
+    assert Metric.MetricColor.Name(newcomers.proto.color) == "GRAY"
+    assert "still in their first 30 days" in newcomers.proto.help
+    today = overview({"period": "today"})
+    assert all(
+        Metric.MetricColor.Name(metric.proto.color) == "GRAY" for metric in today.metric if metric.proto.delta
+    )  # today is not over: nothing is coloured
 
 
 def test_region_filter_changes_the_numbers(demo_data_dir, pulse_env):

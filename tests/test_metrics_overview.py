@@ -32,6 +32,7 @@ def test_member_counts_and_growth(warehouse):
         "members": 7,
         "new_members": 2,
         "growth_rate": pytest.approx(2 / 5),
+        "n_growth_rate": 5,  # the rate rests on the members who joined before P
     }
 
 
@@ -41,6 +42,7 @@ def test_growth_of_previous_period(warehouse):
         "members": 5,
         "new_members": 1,
         "growth_rate": pytest.approx(1 / 4),
+        "n_growth_rate": 4,
     }
 
 
@@ -76,13 +78,19 @@ def test_stickiness_is_none_when_nobody_was_active(warehouse):
 
 def test_churn_and_returning(warehouse):
     profile = warehouse.run(retention.activity_profile_query(filters=P))
-    assert retention.churn_and_returning(profile) == {"churned": 2, "churn_rate": pytest.approx(2 / 3), "returning": 1}
+    # Active in Q: alice, bob, dave; in P: alice (and carol, erin, hank, who were not active in Q).
+    assert retention.churn_and_returning(profile) == {
+        "churned": 2,
+        "churn_rate": pytest.approx(2 / 3),
+        "n_churn_rate": 3,
+        "returning": 1,
+    }
 
 
 def test_churn_is_none_when_nobody_was_active_before(warehouse):
     # The period before Q (15-21 February) has no activity at all. Returning in Q: alice and dave
     # (joined before 15 February, quiet in it, active in Q); bob joined in Q.
-    expected = {"churned": 0, "churn_rate": None, "returning": 2}
+    expected = {"churned": 0, "churn_rate": None, "n_churn_rate": 0, "returning": 2}
     profile = warehouse.run(retention.activity_profile_query(filters=P))
     assert retention.churn_and_returning(profile, period="previous") == expected
     earlier = warehouse.run(retention.activity_profile_query(filters=P.previous()))
@@ -121,6 +129,7 @@ def test_time_zone_moves_day_boundaries(warehouse):
     assert retention.churn_and_returning(warehouse.run(retention.activity_profile_query(filters=SHANGHAI))) == {
         "churned": 1,
         "churn_rate": 0.5,
+        "n_churn_rate": 2,
         "returning": 2,
     }
 

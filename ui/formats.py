@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from metrics.kpi import Kpi
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from metrics.filters import Filters
+from metrics.kpi import MIN_SAMPLE, Change, Kpi
 from ui.i18n import t
 
 PERCENT = {"growth_rate", "stickiness", "active_rate", "churn_rate", "newcomer_conversion"}
 DECIMAL = {"dau_avg", "contributions_per_active_member"}
 SIGNED = {"nps"}
 LOWER_IS_BETTER = {"churn_rate", "churned", "open_feedback"}
+NEWCOMER_DAYS = 30  # newcomer conversion counts activity in the 30 days after joining
 
 
 def format_value(key: str, value: float | None) -> str:
@@ -35,3 +40,48 @@ def format_change(key: str, kpi: Kpi) -> str | None:
     else:
         amount = f"{change:+,.0f}"
     return t("delta.vs", change=amount, previous=format_value(key, kpi.previous))
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """How a tile shows its change: the text, its tone ("good", "bad" or "neutral": only a clear
+    change is coloured), whether it gets an arrow, and why it is not coloured (for the tooltip)."""
+
+    text: str | None
+    tone: str = "neutral"
+    arrow: bool = True
+    why: str | None = None
+
+
+def describe_change(key: str, kpi: Kpi, *, filters: Filters | None = None, today: date | None = None) -> ChangeView:
+    """A change as a person should read it (docs/metrics.md, "How a change is shown"): coloured only
+    when it is clear; within the margin of error, on too few answers or members, or while the
+    period (or a newcomer's 30 days) is not over, shown neutral with the reason; no arrow for none."""
+    text = format_change(key, kpi)
+    if text is None:
+        return ChangeView(None)
+    if kpi.change == 0:
+        return ChangeView(text, arrow=False)
+    unfinished = None
+    if filters is not None and today is not None:
+        if filters.end > today:
+            unfinished = ("so_far", t("change.why.so_far"))
+        elif key == "newcomer_conversion" and filters.end + timedelta(days=NEWCOMER_DAYS) > today:
+            unfinished = ("counting", t("change.why.counting", days=NEWCOMER_DAYS))
+    verdict = kpi.verdict
+    if unfinished is not None:
+        mark, why = unfinished
+    elif verdict is Change.FEW:
+        samples = [n for n in (kpi.sample, kpi.previous_sample) if n is not None]
+        mark, why = "few", t("change.why.few", count=min(samples), minimum=MIN_SAMPLE)
+    elif verdict is Change.NOISE:
+        mark, why = "noise", t("change.why.noise", margin=_margin(key, kpi.change_margin or 0.0))
+    else:
+        good = (kpi.change or 0) > 0 if key not in LOWER_IS_BETTER else (kpi.change or 0) < 0
+        return ChangeView(text, tone="good" if good else "bad")
+    return ChangeView(f"{text} · {t(f'change.mark.{mark}')}", why=why)
+
+
+def _margin(key: str, margin: float) -> str:
+    """A change's margin in the figure's own units: "±3.1 pts" for a rate, "±38" for NPS."""
+    return f"±{margin * 100:.1f} pts" if key in PERCENT else f"±{margin:,.0f}"

@@ -1,25 +1,35 @@
-"""KPI tiles: the value, the change against the previous period, and the previous value."""
+"""KPI tiles: the value, the change against the previous period, and the previous value. A change
+is coloured only when it is clear (ui.formats.describe_change); otherwise it is grey and the tooltip
+says why."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from metrics.filters import Filters
 from metrics.kpi import Kpi
-from ui.formats import LOWER_IS_BETTER, format_change, format_value
+from ui.filters import today_in
+from ui.formats import LOWER_IS_BETTER, describe_change, format_value
 from ui.i18n import t
 
 
-def kpi_tiles(kpis: dict[str, Kpi], *, per_row: int = 5) -> None:
+def kpi_tiles(kpis: dict[str, Kpi], *, filters: Filters | None = None, per_row: int = 5) -> None:
+    """Tiles, `per_row` to a row; `filters` (the period shown) lets a tile know its period or a
+    newcomer's 30 days are not over yet."""
+    today = today_in(filters.timezone) if filters is not None else None
     keys = list(kpis)
     for offset in range(0, len(keys), per_row):
         columns = st.columns(per_row)
         for column, key in zip(columns, keys[offset : offset + per_row], strict=False):
             kpi = kpis[key]
+            change = describe_change(key, kpi, filters=filters, today=today)
+            colour = "off" if change.tone == "neutral" else "inverse" if key in LOWER_IS_BETTER else "normal"
             column.metric(
                 t(f"kpi.{key}"),
                 format_value(key, kpi.current),
-                delta=format_change(key, kpi),
-                delta_color="off" if not kpi.change else "inverse" if key in LOWER_IS_BETTER else "normal",
-                help=t(f"help.{key}"),
+                delta=change.text,
+                delta_color=colour,
+                delta_arrow="auto" if change.arrow else "off",
+                help=t(f"help.{key}") + (f"\n\n{change.why}" if change.why else ""),
                 border=True,
             )
