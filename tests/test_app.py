@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
+
+from store import tables
+from store.database import AppStore
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -127,3 +132,31 @@ def test_unusable_setting_is_named(tmp_path, pulse_env, monkeypatch):
     at = overview()
     assert not at.exception
     assert "Mars/Olympus" in at.error[0].value
+
+
+def test_an_answer_given_today_reaches_the_overview_within_a_minute(configured, monkeypatch):
+    import ui.data
+
+    at = overview({"period": "today"})
+    assert tile(at, "NPS") == "–"  # nobody answered today
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with store.begin() as connection:
+        survey = connection.execute(sa.select(tables.surveys.c.id).where(tables.surveys.c.slug == "pulse")).scalar()
+        response = connection.execute(
+            tables.responses.insert().values(
+                survey_id=survey,
+                member_id="alice",
+                submitted_at=now,
+                completed=True,
+                idempotency_key="today",
+                source="web",
+            )
+        ).inserted_primary_key[0]
+        connection.execute(
+            tables.answers.insert().values(response_id=response, question_id="nps", question_type="nps", value_num=10)
+        )
+    store.dispose()
+    later = time.time() + 60
+    monkeypatch.setattr(ui.data.time, "time", lambda: later)  # the next minute: no sync needed
+    assert tile(at.run(), "NPS") == "+100"

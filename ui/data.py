@@ -1,15 +1,18 @@
 """Cached access to the stores: one engine per URL for the process, small results per filter set.
 
 Results are keyed by the warehouse version (the build sync swapped in), so a sync shows at once,
-and otherwise expire after ten minutes (for databases queried in place). Only small frames and
+and otherwise expire after ten minutes (for databases queried in place); figures that read the app
+store for a period that ends today are at most a minute old (live_minute). Only small frames and
 dicts are cached: cache_data copies its value on every hit.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -58,8 +61,20 @@ def load_dimension_values(settings: Settings, version: str) -> dict[str, list[st
     return members.dimension_values(warehouse(settings).run(members.dimension_values_query()))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+def live_minute(filters: Filters) -> int | None:
+    """For a period that ends today, the current minute, as part of a cache key: survey answers and
+    feedback reach the app store all day and need no sync, so figures that read it are at most a
+    minute old. None for a period that is over (its figures change only with a sync)."""
+    today = datetime.now(ZoneInfo(filters.timezone)).date()
+    return int(time.time() // 60) if filters.end > today else None
+
+
 def load_overview(settings: Settings, version: str, filters: Filters) -> overview.Overview:
+    return _overview(settings, version, filters, live_minute(filters))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _overview(settings: Settings, version: str, filters: Filters, live: int | None) -> overview.Overview:
     community, store = _stores(settings)
     return overview.overview_kpis(warehouse=community, app_store=store, filters=filters)
 
@@ -137,8 +152,14 @@ def load_top_contributors(
 # Campaigns page
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def load_campaigns(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    """With each campaign's survey scores from the app store (a minute old at most while the period
+    runs: live_minute)."""
+    return _campaigns(settings, version, filters, live_minute(filters))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _campaigns(settings: Settings, version: str, filters: Filters, live: int | None) -> pd.DataFrame:
     community, store = _stores(settings)
     return campaigns.campaign_table(warehouse=community, app_store=store, filters=filters)
 
@@ -307,8 +328,12 @@ def load_feedback_summary(settings: Settings, filters: Filters) -> feedback.Feed
     )
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
 def load_negative_share(settings: Settings, version: str, filters: Filters) -> feedback.NegativeShare:
+    return _negative_share(settings, version, filters, live_minute(filters))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _negative_share(settings: Settings, version: str, filters: Filters, live: int | None) -> feedback.NegativeShare:
     community, store = _stores(settings)
     return feedback.negative_share(app_store=store, warehouse=community, filters=filters)
 
