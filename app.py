@@ -20,7 +20,7 @@ from ui import session
 from ui.background import refresh_when_due
 from ui.data import app_store, current_settings, warm_up_sentiment
 from ui.i18n import t
-from ui.page import mark_entry
+from ui.page import LAYOUT, mark_entry
 from ui.presentation import present, presenting
 
 mark_entry()
@@ -111,6 +111,7 @@ pages = [
     for path, url, icon in PAGES
     if may_see(account.role, url)
 ]
+st.html(LAYOUT)  # ui.page.LAYOUT: spacing, and two tiles to a row on a phone
 if mode is not session.Mode.LOCAL:
     pages.append(st.Page(sign_out, title=t("nav.sign_out"), icon=":material/logout:", url_path="sign-out"))
 elif not presenting():

@@ -57,6 +57,7 @@ def period_kpis(
     values.update(activity.activity_summary(daily))
     values["active_rate"] = ratio(values["mau"], values["members"])
     values["n_active_rate"] = values["members"]
+    values["n_stickiness"] = values["mau"]  # a share of the monthly active, as far as its margin goes
     values.update({key: returns[key] for key in ("churn_rate", "n_churn_rate", "returning")})
     values["newcomer_conversion"] = retention.newcomer_conversion(
         warehouse.run(retention.newcomer_conversion_query(filters=filters))

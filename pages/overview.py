@@ -27,7 +27,8 @@ with data_errors_stop_the_page():
     negative = data.load_negative_share(settings, version, filters)
 
 kpis, daily, movers = result.kpis, result.daily, result.movers
-report_button(settings, version, filters)
+with page.actions:
+    report_button(settings, version, filters)
 # The figures a manager reads first, large; on a projector the rest of the page is a second tab.
 with st.container(key=HEADLINE_KEY):
     kpi_tiles({key: kpis[key] for key in HEADLINE}, filters=filters)

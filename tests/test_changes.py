@@ -44,15 +44,15 @@ def test_a_clear_change_is_coloured_by_whether_it_is_good():
 
 def test_a_change_within_the_margin_is_grey_and_says_why():
     shown = describe_change("churn_rate", Kpi(0.3, 0.2, sample=100, previous_sample=100), filters=DONE, today=TODAY)
-    assert (shown.text, shown.tone) == ("+10.0 pts vs 20.0% · within the margin", "neutral")
+    assert (shown.text, shown.mark, shown.tone) == ("+10.0 pts vs 20.0%", "within the margin", "neutral")
     assert shown.why == "The change is within its margin of error (±11.9 pts, 95%), so it may be chance: not coloured."
     nps = describe_change("nps", Kpi(20, 10, margin=30, previous_margin=40, sample=200, previous_sample=150))
-    assert (nps.text, nps.tone) == ("+10 vs +10 · within the margin", "neutral") and "(±50, 95%)" in nps.why
+    assert (nps.text, nps.mark, nps.tone) == ("+10 vs +10", "within the margin", "neutral") and "(±50, 95%)" in nps.why
 
 
 def test_a_change_on_few_answers_is_grey():
     shown = describe_change("nps", Kpi(-11, 0, margin=38, previous_margin=40, sample=9, previous_sample=14))
-    assert (shown.text, shown.tone) == ("-11 vs +0 · few to go on", "neutral")
+    assert (shown.text, shown.mark, shown.tone) == ("-11 vs +0", "few to go on", "neutral")
     assert shown.why == "Based on 9 answers or members, under the 30 this needs: the change is not coloured."
 
 
@@ -65,7 +65,7 @@ def test_newcomer_conversion_is_still_counting_until_the_last_joiners_30_days_ar
     kpi = Kpi(0.568, 0.769, sample=264, previous_sample=290)  # the demo's −20.1 pts
     recent = Filters(start=date(2026, 11, 2), end=TODAY)  # the last 28 days, ending yesterday
     shown = describe_change("newcomer_conversion", kpi, filters=recent, today=TODAY)
-    assert (shown.text, shown.tone) == ("-20.1 pts vs 76.9% · still counting", "neutral")
+    assert (shown.text, shown.mark, shown.tone) == ("-20.1 pts vs 76.9%", "still counting", "neutral")
     assert "still in their first 30 days" in shown.why
     # Joiners of a period that ended 30 days ago or more have had their 30 days: judged as usual.
     over = Filters(start=date(2026, 10, 3), end=date(2026, 10, 31))
@@ -76,5 +76,5 @@ def test_newcomer_conversion_is_still_counting_until_the_last_joiners_30_days_ar
 def test_a_period_that_ends_today_is_so_far():
     today = Filters(start=TODAY, end=date(2026, 12, 1))
     shown = describe_change("members", Kpi(120, 100), filters=today, today=TODAY)
-    assert (shown.text, shown.tone) == ("+20 vs 100 · so far", "neutral")
+    assert (shown.text, shown.mark, shown.tone) == ("+20 vs 100", "so far", "neutral")
     assert shown.why == "The period ends today, which is not over yet: the change is not coloured."

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.page import LAYOUT
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -36,7 +38,8 @@ def test_presenting_hides_navigation_filters_and_controls_and_enlarges_tiles(con
     assert not presenting.get("download_button") and not presenting.get("popover")  # no Share, no Report: not drawn
     assert not presenting.get("link_button")  # no Present button while presenting
     assert not [caption for caption in presenting.caption if "Local mode" in caption.value]
-    assert not "".join(element.proto.body for element in normal.get("html") if element.proto.body.startswith("<style"))
+    styles = [element.proto.body for element in normal.get("html") if element.proto.body.startswith("<style")]
+    assert styles == [LAYOUT]  # the desk's own layout, no projector styling
 
 
 def _refresh_script() -> None:

@@ -137,7 +137,8 @@ def _widgets_changed(today: date, timezone: str) -> None:
 def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tuple[str, Filters | None]:
     """The filter widgets (in presentation mode they run, hidden, so the address still decides)."""
     bar = st.container(key=FILTERS_KEY)  # hidden while presenting (ui.presentation.STYLE)
-    columns = bar.columns([1.3, 1.6, 1, 1, 1])
+    custom = st.session_state.get(WIDGETS["period"]) == "custom"
+    columns = bar.columns([1.3, 1.6, 1, 1, 1] if custom else [1.3, 1, 1, 1])  # dates only when custom
     changed = _widgets_changed
     with columns[0]:
         preset = st.selectbox(
@@ -148,7 +149,7 @@ def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tu
             on_change=changed,
             args=(today, timezone),
         )
-    with columns[1]:
+    with columns[1] if custom else st.empty():
         if preset == "custom":
             picked = st.date_input(
                 t("filters.dates"),
@@ -165,7 +166,7 @@ def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tu
         else:
             start, end = preset_period(preset, today=today)
     selected: dict[str, str | None] = {}
-    for column, dimension in zip(columns[2:], DIMENSIONS, strict=True):
+    for column, dimension in zip(columns[-3:], DIMENSIONS, strict=True):
         with column:
             options = choices.get(dimension, [])
             if st.session_state.get(WIDGETS[dimension]) not in (None, *options):

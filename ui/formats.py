@@ -45,11 +45,13 @@ def format_change(key: str, kpi: Kpi) -> str | None:
 @dataclass(frozen=True)
 class ChangeView:
     """How a tile shows its change: the text, its tone ("good", "bad" or "neutral": only a clear
-    change is coloured), whether it gets an arrow, and why it is not coloured (for the tooltip)."""
+    change is coloured), whether it gets an arrow, a word on why it is grey (beside it) and the
+    reason in full (for the tooltip)."""
 
     text: str | None
     tone: str = "neutral"
     arrow: bool = True
+    mark: str | None = None
     why: str | None = None
 
 
@@ -79,7 +81,7 @@ def describe_change(key: str, kpi: Kpi, *, filters: Filters | None = None, today
     else:
         good = (kpi.change or 0) > 0 if key not in LOWER_IS_BETTER else (kpi.change or 0) < 0
         return ChangeView(text, tone="good" if good else "bad")
-    return ChangeView(f"{text} · {t(f'change.mark.{mark}')}", why=why)
+    return ChangeView(text, mark=t(f"change.mark.{mark}"), why=why)
 
 
 def _margin(key: str, margin: float) -> str:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.pages_manager import PagesManager
 
 from auth.access import SHAREABLE
@@ -23,6 +24,24 @@ from ui.session import shared_link
 from ui.sharing import share_button
 
 ENTRY = "pulse_through_app"  # set by app.py on every run
+
+# The navigation bar is ~3.5rem tall; Streamlit's 6rem above the content left a blank band. On a
+# phone, KPI tiles and filters go two to a row instead of one under another, so the first chart is
+# within two screens.
+LAYOUT = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; }
+@media (max-width: 640px) {
+  [class*="st-key-pulse_tiles_"] [data-testid="stHorizontalBlock"],
+  .st-key-pulse_filters [data-testid="stHorizontalBlock"] { flex-flow: row wrap; gap: 0.5rem; }
+  [class*="st-key-pulse_tiles_"] [data-testid="stColumn"],
+  .st-key-pulse_filters [data-testid="stColumn"] {
+    flex: 1 1 calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important;
+  }
+  [class*="st-key-pulse_tiles_"] [data-testid="stMetricValue"] { font-size: 1.6rem; }
+  [class*="st-key-pulse_tiles_"] [data-testid="stMetric"] { padding: 0.6rem 0.7rem; }
+  [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; }
+}
+</style>"""
 
 
 def mark_entry() -> None:
@@ -45,6 +64,7 @@ class PageContext:
     settings: Settings
     version: str
     filters: Filters
+    actions: DeltaGenerator  # the title row's toolbar (Share, Present): a page adds its own (Report)
 
 
 @contextmanager
@@ -61,29 +81,36 @@ def data_errors_stop_the_page() -> Iterator[None]:
 
 def open_page(page: str) -> tuple[Settings, str]:
     """The page's title, then the settings and the data version (or a message and a stop)."""
+    settings, version, _ = _open(page)
+    return settings, version
+
+
+def _open(page: str) -> tuple[Settings, str, DeltaGenerator]:
+    """The title row: the title, and a toolbar of the page's actions on its right (wrapping under
+    the title on a phone)."""
     require_entry()
     try:
         settings = data.current_settings()
     except SettingsError as error:
         st.error(t("error.settings", error=error))
         st.stop()
-    title, share, present = st.columns([6, 1, 1], vertical_alignment="bottom")
+    title, right = st.columns([3, 2], vertical_alignment="center")
     title.title(t(f"{page}.title"))
-    with share:
+    actions = right.container(horizontal=True, horizontal_alignment="right", key="pulse_actions")
+    with actions:
         share_button(page, settings)
-    if page in SHAREABLE and shared_link() is None:
-        with present:
+        if page in SHAREABLE and shared_link() is None:
             present_link()
     with data_errors_stop_the_page():
-        return settings, data.data_version(settings)
+        return settings, data.data_version(settings), actions
 
 
 def start_page(page: str) -> PageContext:
-    """open_page, then the filter bar (stops while a custom range is half picked)."""
-    settings, version = open_page(page)
+    """The title row, then the filter bar (stops while a custom range is half picked)."""
+    settings, version, actions = _open(page)
     with data_errors_stop_the_page():
         choices = data.load_dimension_values(settings, version)
     filters = filter_bar(page=page, timezone=settings.timezone, choices=choices)
     if filters is None:
         st.stop()
-    return PageContext(settings=settings, version=version, filters=filters)
+    return PageContext(settings=settings, version=version, filters=filters, actions=actions)

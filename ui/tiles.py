@@ -12,14 +12,19 @@ from ui.filters import today_in
 from ui.formats import LOWER_IS_BETTER, describe_change, format_value
 from ui.i18n import t
 
+TILES_KEY = "pulse_tiles_"  # the container of a row of tiles, by its first KPI
+
 
 def kpi_tiles(kpis: dict[str, Kpi], *, filters: Filters | None = None, per_row: int = 5) -> None:
     """Tiles, `per_row` to a row; `filters` (the period shown) lets a tile know its period or a
     newcomer's 30 days are not over yet."""
     today = today_in(filters.timezone) if filters is not None else None
     keys = list(kpis)
+    if not keys:
+        return
+    box = st.container(key=f"{TILES_KEY}{keys[0]}")  # two to a row on a phone (app.LAYOUT)
     for offset in range(0, len(keys), per_row):
-        columns = st.columns(per_row)
+        columns = box.columns(per_row)
         for column, key in zip(columns, keys[offset : offset + per_row], strict=False):
             kpi = kpis[key]
             change = describe_change(key, kpi, filters=filters, today=today)
@@ -30,6 +35,7 @@ def kpi_tiles(kpis: dict[str, Kpi], *, filters: Filters | None = None, per_row: 
                 delta=change.text,
                 delta_color=colour,
                 delta_arrow="auto" if change.arrow else "off",
+                delta_description=change.mark,
                 help=t(f"help.{key}") + (f"\n\n{change.why}" if change.why else ""),
                 border=True,
             )
