@@ -438,3 +438,49 @@ def test_the_overview_report_downloads_as_a_pdf_naming_its_filters_and_kpis(serv
         assert label in text
     assert not re.search(r"\b(None|NaN|nan|NaT)\b", text)
     context.close()
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox (a rerun still drawing can close the menu as it opens)."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label).locator("input")
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for _ in range(5):
+        box.click()
+        try:
+            wanted.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    wanted.click()
+
+
+def test_the_view_follows_to_the_next_page_and_back_restores_it(server, browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(server)
+    everyone = members_tile(page)
+    expect(page).to_have_url(re.compile(r"period=last_28_days"), timeout=30_000)
+    choose(page, "Region", "Europe")
+    expect(page).to_have_url(re.compile(r"region=Europe"), timeout=30_000)
+    expect(page.get_by_test_id("stMetricValue").first).not_to_have_text(everyone, timeout=30_000)
+    europe = members_tile(page)
+    page.get_by_role("link", name="Members").click()
+    expect(page).to_have_url(re.compile(r"/members\?.*region=Europe"), timeout=30_000)
+    region = page.get_by_test_id("stSelectbox").filter(has_text="Region").locator("input")
+    expect(region).to_have_value("Europe", timeout=30_000)
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"127\.0\.0\.1:\d+/\?.*region=Europe"), timeout=30_000)
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text(europe, timeout=30_000)
+    page.go_back()  # before Europe was chosen
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text(everyone, timeout=30_000)
+    assert "region=" not in page.url
+    context.close()
+
+
+def test_on_a_phone_the_first_chart_is_within_two_screens(server, phone):
+    phone.goto(server)
+    chart = phone.get_by_test_id("stVegaLiteChart").first
+    chart.wait_for(timeout=30_000)
+    top = chart.evaluate("node => node.getBoundingClientRect().top + window.scrollY")
+    assert top < 2 * 844
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
