@@ -1,0 +1,46 @@
+"""Choices made inside a page (a bar clicked in a chart, a table row, a "group by") kept in the
+address, in words of no language, so a link or Back restores them as it restores the filters.
+
+Streamlit cannot set a chart's or a table's selection from Python, so the address is read when the
+person has not just changed the selection, and written when they have.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+_LAST = "pulse_picked_{name}"  # the selection as the element reported it on the last run
+_NOTHING = object()
+
+
+def kept_in_address(name: str, picked: str | None) -> str | None:
+    """The choice `name` to show: `picked` (what the element reports) when it changed since the last
+    run, written to the address (`name=value`, or removed when cleared); otherwise the address's."""
+    key = _LAST.format(name=name)
+    last = st.session_state.get(key, _NOTHING)
+    st.session_state[key] = picked
+    if picked != last and not (last is _NOTHING and picked is None):
+        if picked is None:
+            st.query_params.pop(name, None)
+        else:
+            st.query_params[name] = picked
+        return picked
+    return st.query_params.get(name) or None
+
+
+def choice_key(name: str, options: tuple[str, ...], *, default: str) -> str:
+    """The key of a widget whose choice lives in the address as `name=value`: its state is set from
+    the address on every run (Back, a link), and `choice_changed` writes a person's change back."""
+    key = f"pulse_choice_{name}"
+    asked = st.query_params.get(name)
+    st.session_state[key] = asked if asked in options else default
+    return key
+
+
+def choice_changed(name: str) -> None:
+    """on_change of a choice_key widget: the address follows the widget."""
+    value = st.session_state.get(f"pulse_choice_{name}")
+    if value is None:
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = str(value)
