@@ -43,6 +43,7 @@ from feedback import importer
 from metrics import sections, survey_results
 from metrics.filters import Filters
 from metrics.overview import overview_kpis
+from reports.display import percent
 from reports.html import to_html
 from reports.image import to_png
 from reports.meeting import build_report
@@ -367,6 +368,12 @@ def _import_forms(
     return 0
 
 
+def _survey_lines(table: pd.DataFrame) -> str:
+    """The survey list as a text table: rates as percentages, — where there is none (no responses, no links)."""
+    rates = {column: table[column].map(percent) for column in ("completion_rate", "response_rate")}
+    return table.assign(**rates).to_string(index=False)
+
+
 def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     if args.survey_command == "validate":
         paths = args.files or sorted(settings.surveys_dir.glob("*.yaml"))
@@ -397,9 +404,9 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
             "response_rate",
         ]
         if args.format == "json":
-            print(table[columns].to_json(orient="records", indent=2))
+            print(json.dumps(sections.records(table[columns]), indent=2, ensure_ascii=False))
         else:
-            print(table[columns].to_string(index=False))
+            print(_survey_lines(table[columns]))
         return status
     versions = registry.load_versions(store, args.slug)
     if not versions:

@@ -104,7 +104,8 @@ def read_file(path: Path, *, table: str | None = None) -> list[RawTable]:
     workbook, by its sheets' names."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InvalidData([Problem(path.name, None, None, f"is not a {', '.join(SUFFIXES)} file")])
+        kinds = f"{', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}"
+        raise InvalidData([Problem(path.name, None, None, f"is not a {kinds} file")])
     if not path.is_file():
         raise SourceUnavailable(f"Could not read {path}: there is no such file.")
     if suffix == ".xlsx":

@@ -1,7 +1,9 @@
 """Files imported by upload or `cli.py import`, kept as the "imports" source.
 
 An import validates the given files (a table each: members.csv, activities.xlsx, ...), combines
-them with the tables imported before, and rebuilds the warehouse from the result. The typed tables
+them with the other tables as they are now in the warehouse (whether a sync from the demo, a
+spreadsheet or a folder made them, or an earlier import), and rebuilds the warehouse from the
+result: uploading only members.csv replaces the members and keeps everything else. The typed tables
 are kept as Parquet in <data_dir>/imports, a link swapped only after the warehouse was, so an import
 is all or nothing: a bad file changes neither the warehouse nor what was imported before.
 """
@@ -17,6 +19,7 @@ import pandas as pd
 
 from data_sources.files import read_files
 from data_sources.validate import TABLES, Parsing, validate
+from data_sources.warehouse import read_tables
 from settings import Settings
 
 
@@ -35,10 +38,12 @@ def stored_frames(settings: Settings) -> dict[str, pd.DataFrame]:
 def prepare_import(
     paths: list[Path], *, settings: Settings, parsing: Parsing, table: str | None = None
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """Frames for the warehouse (the files' tables, the rest as imported before) and warnings;
-    raises InvalidData."""
+    """Frames for the warehouse (the files' tables, the rest as the warehouse has them now) and
+    warnings; raises InvalidData."""
     raws = read_files(paths, table=table)
-    validated = validate(raws, parsing=parsing, base=stored_frames(settings))
+    kept = [name for name in TABLES if name not in raws]
+    base = read_tables(settings.warehouse_path, kept) if settings.warehouse_path is not None else {}
+    validated = validate(raws, parsing=parsing, base=base)
     return validated.frames, validated.warnings
 
 

@@ -179,8 +179,8 @@ def _record_end(
 
 
 def import_files(paths: list[Path], *, settings: Settings, app_store: AppStore, table: str | None = None) -> SyncResult:
-    """Import CSV, Excel or Parquet files (each replaces its table; other tables stay as imported
-    before) and rebuild the warehouse from them; all or nothing. Raises DataSourceError."""
+    """Import CSV, Excel or Parquet files (each replaces its table; the other tables stay as they
+    are now) and rebuild the warehouse from them; all or nothing. Raises DataSourceError."""
     staged: list[Path] = []
 
     def load() -> tuple[Frames, list[str]]:

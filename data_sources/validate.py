@@ -269,7 +269,8 @@ def validate(raws: dict[str, RawTable], *, parsing: Parsing, base: dict[str, pd.
     kept = base or {}
     for name in REQUIRED_TABLES:
         if name not in raws and name not in kept:
-            problems.append(Problem(name, None, None, f"required table is missing: give a {name} file or sheet"))
+            asked = f"{'an' if name[0] in 'aeiou' else 'a'} {name} file or sheet"
+            problems.append(Problem(name, None, None, f"required table is missing: give {asked}"))
     for name, table in TABLES.items():
         raw = raws.get(name)
         if raw is None:
@@ -297,6 +298,5 @@ def _reference_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
             return []
         rows = connection.execute(f"SELECT DISTINCT * FROM ({unknown}) ORDER BY 1 LIMIT 5").fetchall()
     sample = ", ".join(str(row[0]) for row in rows)
-    return [
-        f"activities: {count} rows name member ids that are not in members (e.g. {sample}); metrics leave them out."
-    ]
+    named = "1 row names a member id that is" if count == 1 else f"{count:,} rows name member ids that are"
+    return [f"activities: {named} not in members (e.g. {sample}); metrics leave them out."]

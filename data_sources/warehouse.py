@@ -193,6 +193,17 @@ def build_warehouse(path: Path, frames: dict[str, pd.DataFrame], *, timezone: st
     return build
 
 
+def read_tables(path: Path, names: list[str]) -> dict[str, pd.DataFrame]:
+    """The named canonical tables of the warehouse in use at `path`, typed as built; {} when there is
+    none yet. Read through a DuckDB of its own that attaches the file read-only: the app's engine
+    on the same file was opened with another configuration, which DuckDB refuses to share."""
+    if not names or not path.exists():
+        return {}
+    with duckdb.connect() as connection:
+        connection.execute("ATTACH ? AS built (READ_ONLY)", [os.path.realpath(path)])
+        return {name: connection.execute(f'SELECT * FROM built."{name}"').df() for name in names}
+
+
 def remove_abandoned_builds(path: Path) -> list[Path]:
     """Builds newer than the one in use were left by a sync that died midway; the caller holds the
     sync lock, so none is being written. Returns what was removed."""

@@ -210,8 +210,9 @@ def members_at_level_query(*, filters: Filters, level: str, rules: LevelRules = 
 def slipping_champions_query(
     *, filters: Filters, rules: LevelRules = RULES, include_email: bool = False, limit: int = 500
 ) -> sa.Select:
-    """Members who were champions over the window that ended SILENCE_DAYS before the period's end
-    and have had no activity at all since: the people to call first. Most contributions first."""
+    """Members (joined before the period's end, as the level counts have it) who were champions over
+    the window that ended SILENCE_DAYS before the period's end and have had no activity at all
+    since: the people to call first. Most contributions first."""
     quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
     was = _window(quiet_from, rules)
     # Weeks are counted only for the members silent since quiet_from (so none fall after it).
@@ -231,7 +232,10 @@ def slipping_champions_query(
         )
         .select_from(stats)
         .join(members, members.c.member_id == stats.c.member_id)
-        .where(level_of(stats.c.weeks_was, stats.c.contributions_was, rules) == "champion")
+        .where(
+            level_of(stats.c.weeks_was, stats.c.contributions_was, rules) == "champion",
+            stats.c.joined_at < filters.end_utc,
+        )
         .order_by(stats.c.contributions_was.desc(), members.c.member_id)
         .limit(limit)
     )

@@ -12,6 +12,7 @@ from auth.access import Permission
 from auth.share_links import NOT_VALID
 from surveys import links, registry
 from surveys.definition import text_in
+from surveys.public_url import address, links_stay_on_this_computer
 from ui import data, survey_views
 from ui.filters import filter_bar
 from ui.i18n import t
@@ -20,6 +21,9 @@ from ui.session import may, shared_link
 from ui.tables import data_table, plain
 
 settings, version = open_page("surveys")
+if may(Permission.MANAGE_SURVEYS) and links_stay_on_this_computer(settings.public_url, served_at=st.context.url):
+    warning = t("surveys.public_url_local", url=plain(settings.public_url), here=plain(address(st.context.url)))
+    st.warning(warning, icon=":material/link_off:")
 with data_errors_stop_the_page():
     for problem in data.register_surveys(settings):
         st.warning(t("surveys.file_problem", problem=plain(problem)), icon=":material/warning:")
@@ -37,7 +41,10 @@ if link is None:
         st.query_params["survey"] = table.at[selected, "slug"]
 slug = st.query_params.get("survey") if link is None else link.query.get("survey")  # a link shows its survey alone
 if slug not in set(table["slug"]):
-    st.info(t("surveys.pick")) if link is None else st.error(NOT_VALID)
+    if link is None:
+        st.info(t("surveys.pick"))
+    else:
+        st.error(NOT_VALID)
     st.stop()
 row = table[table["slug"] == slug].iloc[0]
 with data_errors_stop_the_page():

@@ -12,7 +12,7 @@ import cli
 import schema
 from data_sources.errors import InvalidData
 from data_sources.files import read_file
-from data_sources.sync import import_files, recent_runs
+from data_sources.sync import import_files, recent_runs, sync
 from data_sources.validate import Parsing, raw_table, validate, validate_table
 from data_sources.warehouse import Warehouse
 from settings import load_settings
@@ -170,6 +170,32 @@ def test_the_first_import_needs_members_and_activities(env, tmp_path):
     settings, store = env
     with pytest.raises(InvalidData, match="members: required table is missing: give a members file or sheet"):
         import_files([write(tmp_path / "activities.csv", ACTIVITIES)], settings=settings, app_store=store)
+    with pytest.raises(InvalidData, match="activities: required table is missing: give an activities file or sheet"):
+        import_files([write(tmp_path / "members.csv", MEMBERS)], settings=settings, app_store=store)
+
+
+def test_one_table_replaces_that_table_of_a_synced_warehouse_and_keeps_the_rest(env, tmp_path):
+    settings, store = env
+    folder = tmp_path / "export"
+    write(folder / "members.csv", MEMBERS)
+    write(folder / "activities.csv", ACTIVITIES)
+    sync(settings=settings, app_store=store, source=str(folder))  # nothing imported yet: made by a sync
+    assert not (settings.data_dir / "imports").exists()
+
+    # m2 leaves, m3 arrives; a2 (m2's comment) stays, as the activities were, and is reported.
+    newer = write(tmp_path / "members.csv", "member_id,name,joined_at\nm1,Ada,2025-01-05\nm3,Cy,2025-01-07\n")
+    result = import_files([newer], settings=settings, app_store=store)
+    assert result.rows == {"members": 2, "activities": 2, "campaigns": 0, "campaign_members": 0}
+    assert result.warnings == [
+        "activities: 1 row names a member id that is not in members (e.g. m2); metrics leave them out."
+    ]
+    assert warehouse_rows(settings, schema.members, "member_id", "name") == [["m1", "Ada"], ["m3", "Cy"]]
+    kept = [["a1", "m1", pd.Timestamp("2025-01-05 11:00:00")], ["a2", "m2", pd.Timestamp("2025-01-06 15:00:00")]]
+    assert warehouse_rows(settings, schema.activities, "activity_id", "member_id", "occurred_at") == kept
+
+    # What the import made is kept whole: a sync from the imports gives it again.
+    assert sync(settings=settings, app_store=store, source="imports").rows == result.rows
+    assert warehouse_rows(settings, schema.activities, "activity_id", "member_id", "occurred_at") == kept
 
 
 def test_a_file_not_named_after_a_table_asks_for_one(env, tmp_path):

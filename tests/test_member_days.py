@@ -18,7 +18,7 @@ from metrics.filters import Filters, day_number
 from metrics.member_days import VERSION_KEY, activity_rollup, info, member_attributes, member_keys, rollup
 from metrics.member_periods import fallen_silent, first_days, member_months
 from tests import community
-from tests.conftest import load_community
+from tests.conftest import load_community, make_warehouse
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 
@@ -374,3 +374,74 @@ def test_fallen_silent_by_hand(warehouse):
     member = member_attributes(P)
     query = sa.select(member.c.member_id).select_from(silent).join(member, member.c.member_key == silent.c.member_key)
     assert sorted(warehouse.run(query)["member_id"]) == ["bob", "dave"]
+
+
+# Slipping champions among late joiners, for the period [25 March, 1 April 2025): the champion
+# window is [2 December, 2 March), the quiet one [2 March, 1 April). Everyone posts only in February
+# or January, so each is silent since; with LATE_BAR (2 weeks, 3 contributions) each was a champion.
+LATE = Filters(start=date(2025, 3, 25), end=date(2025, 4, 1))
+LATE_BAR = levels.LevelRules(champion_weeks=2, champion_contributions=3)
+LATE_MEMBERS = [
+    ("ivy", datetime(2025, 4, 5)),  # joins after the period: her earlier posts make no member of her
+    ("jack", datetime(2025, 3, 28)),  # joins in the period: a member at its end, listed
+    ("kim", datetime(2025, 4, 1)),  # joins exactly at the period's end: not a member yet
+    ("lou", datetime(2024, 12, 1)),  # an old member, listed
+]
+LATE_POSTS = [
+    *(("ivy", datetime(2025, 2, day, 12)) for day in (3, 10, 17)),  # 3 weeks, 3 contributions
+    *(("jack", datetime(2025, 2, day, 12)) for day in (4, 11, 18, 18)),  # 3 weeks, 4 contributions
+    *(("kim", datetime(2025, 2, day, 12)) for day in (5, 12, 19)),
+    *(("lou", datetime(2025, 1, day, 12)) for day in (6, 13, 13)),  # 2 weeks, 3 contributions
+]
+
+
+def late_joiner_frames() -> dict[str, pd.DataFrame]:
+    """The late joiners above, in the shape of tests/community.py's frames."""
+    shapes = community.frames()  # for the empty campaign tables
+    people = pd.DataFrame(LATE_MEMBERS, columns=["member_id", "joined_at"])
+    posts = pd.DataFrame(LATE_POSTS, columns=["member_id", "occurred_at"])
+    return {
+        "members": people.assign(
+            name=people["member_id"].str.title(),
+            email=people["member_id"] + "@example.org",
+            channel="forum",
+            region="EU",
+            segment="dev",
+            is_team=False,
+        ),
+        "activities": posts.assign(
+            activity_id=[f"p{n}" for n in range(len(posts))], kind="post", platform="forum", campaign_id=None
+        ).assign(points=float("nan")),
+        "campaigns": shapes["campaigns"].iloc[:0],
+        "campaign_members": shapes["campaign_members"].iloc[:0],
+    }
+
+
+@pytest.fixture(scope="module", params=["duckdb", "sqlite", "postgresql"])
+def late_joiners(request, tmp_path_factory, new_postgres_database):
+    """The late joiners on each engine (DuckDB and PostgreSQL with the member-day rollup)."""
+    directory = tmp_path_factory.mktemp(f"late-{request.param}")
+    result = make_warehouse(request.param, directory, late_joiner_frames(), new_postgres_database)
+    yield request.param, result
+    result.dispose()
+
+
+# "UTC" reads the rollup where the engine has one; "Etc/UTC" has the same days, computed from activities.
+@pytest.mark.parametrize("timezone", ["UTC", "Etc/UTC"])
+def test_slipping_champions_are_members_at_the_periods_end(late_joiners, timezone, statements):
+    engine, warehouse = late_joiners
+    filters = Filters(start=LATE.start, end=LATE.end, timezone=timezone)
+    rows = warehouse.run(levels.slipping_champions_query(filters=filters, rules=LATE_BAR))
+    assert rows[["member_id", "active_weeks", "contributions", "last_day"]].values.tolist() == [
+        ["jack", 3, 4, day_number(date(2025, 2, 18))],
+        ["lou", 2, 3, day_number(date(2025, 1, 13))],
+    ]
+    assert ("member_days AS" in statements[-1]) == (engine != "sqlite" and timezone == "UTC")
+    # The same members as the level counts: over [1 January, 1 April) jack and lou are champions.
+    champions = warehouse.run(levels.members_at_level_query(filters=filters, level="champion", rules=LATE_BAR))
+    assert champions["member_id"].tolist() == ["jack", "lou"]
+    summary = levels.level_summary(levels.level_changes(warehouse=warehouse, filters=filters, rules=LATE_BAR))
+    assert summary.set_index("level")["current"].to_dict() == {"champion": 2, "regular": 0, "casual": 0, "dormant": 0}
+    everyone = [member for member, _ in LATE_MEMBERS]
+    profiles = warehouse.run(levels.respondent_profiles_query(filters=filters, member_ids=everyone, rules=LATE_BAR))
+    assert sorted(profiles[["member_id", "level"]].values.tolist()) == [["jack", "champion"], ["lou", "champion"]]

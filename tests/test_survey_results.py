@@ -237,3 +237,44 @@ def test_the_qr_code_is_a_png():
 
     image = qr_png("https://pulse.example.org/survey?s=post-event")
     assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 200
+
+
+def test_cli_survey_list_shows_rates_as_percentages_and_a_dash_where_there_is_none(cli_env, monkeypatch, capsys):
+    import cli as command_line
+
+    for name in ("PULSE_SURVEYS_DIR", "PULSE_PUBLIC_URL"):
+        monkeypatch.setenv(name, cli_env[name])
+    assert command_line.main(["survey", "list"]) == 0  # publishes the file as pulse's version 2
+    assert command_line.main(["survey", "links", "pulse", "--segment", "dev"]) == 0  # 5 links, none used yet
+    capsys.readouterr()
+    # post-meetup: 4 of 4 completed, no links. pulse: 7 of its 8 responses completed (bob's is not),
+    # 0 of 5 links used.
+    assert command_line.main(["survey", "list"]) == 0
+    assert [line.split() for line in capsys.readouterr().out.splitlines()] == [
+        ["slug", "version", "state", "started", "completed", "completion_rate", "invitations", "response_rate"],
+        ["post-meetup", "1", "open", "4", "4", "100.0%", "0", "—"],
+        ["pulse", "2", "open", "8", "7", "87.5%", "5", "0.0%"],
+    ]
+    assert command_line.main(["survey", "list", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {
+            "slug": "post-meetup",
+            "version": 1,
+            "state": "open",
+            "started": 4,
+            "completed": 4,
+            "completion_rate": 1.0,
+            "invitations": 0,
+            "response_rate": None,
+        },
+        {
+            "slug": "pulse",
+            "version": 2,
+            "state": "open",
+            "started": 8,
+            "completed": 7,
+            "completion_rate": 0.875,
+            "invitations": 5,
+            "response_rate": 0.0,
+        },
+    ]

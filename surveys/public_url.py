@@ -1,0 +1,43 @@
+"""Whether survey links can reach members: they start with settings.public_url, which defaults to
+http://localhost:8501. That is right on one person's laptop and wrong once the app is served for
+others, where every link and QR code would send a member's phone to the phone itself."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def is_loopback(url: str) -> bool:
+    """Whether the URL's host is this computer: localhost (and *.localhost), 127.0.0.0/8, ::1, or
+    0.0.0.0, which a browser on the server's own machine opens as itself."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    except ValueError:  # a malformed address (an unclosed IPv6 bracket) reaches no one in particular
+        return False
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def address(url: str) -> str:
+    """The host (and port) of a URL, as a person names where an app is open: 192.0.2.2:8501."""
+    try:
+        return urlsplit(url.strip()).netloc or url
+    except ValueError:
+        return url
+
+
+def links_stay_on_this_computer(public_url: str, *, served_at: str | None) -> bool:
+    """True when survey links point at this computer while the app is opened from elsewhere
+    (`served_at`: the address in the browser, None when unknown): members could not open them.
+    Both on this computer is someone trying the app on their laptop, which is fine."""
+    if not served_at:
+        return False
+    return is_loopback(public_url) and not is_loopback(served_at)
