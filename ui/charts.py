@@ -1,4 +1,8 @@
-"""Altair chart builders: a frame in, a chart out; no data access, no Streamlit."""
+"""Altair chart builders: a frame in, a chart out; no data access, no Streamlit.
+
+Every chart speaks the same language: the palette below, whole numbers on count axes, labels that
+read across, a bar as wide as its day or week, and axis, legend and tooltip titles from the catalog.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,139 @@ import pandas as pd
 
 from ui.i18n import t
 
+# The product's palette, one for every chart (the screen, the meeting report, the projector).
+# Groups and series (channels, kinds, platforms, DAU/WAU/MAU) take CATEGORICAL in order: hues
+# told apart at a glance, none of them red or green, because those two mean worse and better
+# (BAD and GOOD: an answer scale runs from one through NEUTRAL to the other) and nothing else.
+# This period is the strong blue, the previous period the same blue washed out; a chart of one
+# series is the strong blue; a comparison group is grey; shares from 0 to 1 shade SEQUENTIAL.
+BLUE, ORANGE, SLATE = "#3366cc", "#f28e2b", "#6b7a8f"
+CATEGORICAL = (BLUE, ORANGE, "#8e6bbf", "#2a9d9f", "#d4609c", "#c9a227", SLATE, "#9ab8e8")
+CURRENT, PREVIOUS = BLUE, "#b8c9ea"
+SINGLE, COMPARISON = BLUE, "#9aa5b1"
+HIGHLIGHT = ORANGE  # a span of days to look at (a campaign's), drawn faint behind the lines
+SEQUENTIAL = "blues"  # a vega scheme, white to dark blue
+BAD, NEUTRAL, GOOD = "#d64545", "#dcdcdc", "#2e9d5b"
+INK, PAPER = "#1f2937", "white"  # text written on a light colour, on a dark one
+# A kind of activity has one colour on every chart; logins, which are no contribution, are slate.
+KIND_COLOURS = {
+    "comment": CATEGORICAL[0],
+    "post": CATEGORICAL[1],
+    "reaction": CATEGORICAL[2],
+    "message": CATEGORICAL[3],
+    "event_attend": CATEGORICAL[4],
+    "login": SLATE,
+}
 
-def activity_trend_chart(daily: pd.DataFrame) -> alt.Chart:
-    """DAU, WAU and MAU per day as three lines."""
-    long = daily.melt(id_vars="date", value_vars=["dau", "wau", "mau"], var_name="series", value_name="members")
-    long = long.assign(series=long["series"].str.upper(), date=pd.to_datetime(long["date"]))
-    return (
-        alt.Chart(long)
-        .mark_line(point=len(daily) <= 31)
-        .encode(
-            x=alt.X("date:T", title=t("chart.date")),
-            y=alt.Y("members:Q", title=t("chart.members")),
-            color=alt.Color("series:N", title=t("chart.series"), sort=["DAU", "WAU", "MAU"]),
-            tooltip=[alt.Tooltip("date:T", title=t("chart.date")), "series:N", alt.Tooltip("members:Q", format=",")],
-        )
-    )
+FADED = 0.35  # opacity of the marks a click did not select
+BAR_GAP = 0.2  # share of a day's or week's band left empty between bars
+DAY_MS = 24 * 60 * 60 * 1000  # a date axis never ticks inside a day ("12 PM")
+FEW_TICKS = 10  # a count axis up to this many has a tick per unit
+ACROSS_TICKS = 6  # a horizontal count axis: a grid line every 100 across a desktop is noise
+MONTHS_SHOWN = 7  # cohort months 0-6: seven columns leave a phone's cells wide enough for "88%"
+NAME_LIMIT = 200  # pixels of a bar's name: a campaign's, a statement's
+DAY_LABEL = "%-d %b"  # "2 Nov", as the tables write dates
+# Pixels of Streamlit's chart text, measured on a 390-pixel phone, to fit a legend under the plot:
+# the chart's width; a legend entry's symbol, the gap between columns, a letter of a label; a
+# letter of an axis label, and the axis title and padding beside the labels; a count axis in all.
+PHONE, LEGEND_SYMBOL, LEGEND_GAP, LEGEND_LETTER = 358, 17, 12, 6.2
+AXIS_LETTER, AXIS_EXTRA, COUNT_AXIS = 6.0, 35, 85
+
+
+def diverging(count: int) -> list[str]:
+    """`count` colours evenly spaced from BAD through NEUTRAL to GOOD, for an answer scale."""
+
+    def mix(low: str, high: str, share: float) -> str:
+        channels = (int(a, 16) + (int(b, 16) - int(a, 16)) * share for a, b in zip(_rgb(low), _rgb(high), strict=True))
+        return "#" + "".join(f"{round(value):02x}" for value in channels)
+
+    places = [n / (count - 1) for n in range(count)] if count > 1 else [0.5]
+    return [mix(BAD, NEUTRAL, 2 * p) if p <= 0.5 else mix(NEUTRAL, GOOD, 2 * p - 1) for p in places]
+
+
+def _rgb(colour: str) -> tuple[str, str, str]:
+    return colour[1:3], colour[3:5], colour[5:7]
+
+
+def _count_axis(most: float, *, across: bool = False) -> alt.Axis:
+    """An axis of counts up to `most`: whole numbers, thousands separated. Below FEW_TICKS vega
+    still ticks every 0.5 despite tickMinStep (it only caps the number of ticks, and d3 then picks
+    a finer step), so there one tick per unit is asked for. Across a wide chart, ACROSS_TICKS."""
+    ticks = max(int(most), 1) if most < FEW_TICKS else None
+    if across:
+        ticks = min(ticks or ACROSS_TICKS, ACROSS_TICKS)
+    return alt.Axis(format=",d", tickMinStep=1, **({"tickCount": ticks} if ticks else {}))
+
+
+def _count_tip(field: str, title: str) -> alt.Tooltip:
+    return alt.Tooltip(f"{field}:Q", title=title, format=",d")
+
+
+def _date_axis() -> alt.Axis:
+    return alt.Axis(format=DAY_LABEL, tickMinStep=DAY_MS, labelAngle=0)
+
+
+def _date_tip(field: str, title: str) -> alt.Tooltip:
+    return alt.Tooltip(f"{field}:T", title=title, format="%-d %b %Y")
+
+
+def _legend(title: str | None, labels: Sequence[str], *, names: Sequence[str] = ()) -> alt.Legend:
+    """Under the plot (where Streamlit's own charts have it), so that on a phone it takes no width
+    from the marks, in as many columns as fit under a phone's plot: right of its axis, of counts or
+    of `names` (vega would put every entry in one row, past the screen's edge)."""
+    axis = min(NAME_LIMIT, AXIS_LETTER * max(map(len, names))) + AXIS_EXTRA if names else COUNT_AXIS
+    return alt.Legend(title=title, orient="bottom", columns=legend_columns(labels, width=PHONE - axis))
+
+
+def legend_columns(labels: Sequence[str], *, width: float) -> int:
+    """The most columns whose entries (laid out row by row) fit `width` pixels, a column as wide as
+    its widest entry (symbol and letters), with a gap between columns."""
+    widths = [LEGEND_SYMBOL + LEGEND_LETTER * len(label) for label in labels]
+    for columns in range(len(widths), 1, -1):
+        if sum(max(widths[column::columns]) for column in range(columns)) + LEGEND_GAP * (columns - 1) <= width:
+            return columns
+    return 1
+
+
+def _word(prefix: str, key: str) -> str:
+    """The catalog's word for `key` (at prefix.key), or the key when the catalog has none (a kind of
+    activity a source made up)."""
+    word = t(f"{prefix}.{key}")
+    return key if word == f"{prefix}.{key}" else word
+
+
+def _groups(keys: pd.Series, names: pd.Series | None = None, *, fixed: Mapping[str, str] | None = None) -> alt.Scale:
+    """A colour of CATEGORICAL for each group, the groups in the order of their names: a key in
+    `fixed` takes its colour there, the others the colours left, in turn."""
+    fixed = fixed or {}
+    pairs = sorted(set(zip(keys if names is None else names, keys, strict=True)))
+    free = [colour for colour in CATEGORICAL if colour not in fixed.values()]
+    others = [key for _, key in pairs if key not in fixed]
+    colours = [fixed.get(key) or free[others.index(key) % len(free)] for _, key in pairs]
+    return alt.Scale(domain=[name for name, _ in pairs], range=colours)
+
+
+def _name_axis() -> alt.Axis:
+    """Names beside horizontal bars, cut at NAME_LIMIT pixels (Streamlit's theme cuts at 100)."""
+    return alt.Axis(labelLimit=NAME_LIMIT)
+
+
+def _clickable(chart: alt.Chart, *, name: str, field: str) -> alt.Chart:
+    """`chart` where a click selects a mark's `field` (selection `name`, read with `chosen`) and
+    fades the others."""
+    pick = alt.selection_point(fields=[field], name=name)
+    return chart.encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(FADED))).add_params(pick)
+
+
+def chosen(event: object, name: str, field: str) -> str | None:
+    """The value of `field` in the point a user clicked in selection `name`, or None."""
+    selection = event.get("selection") if isinstance(event, Mapping) else None
+    points = selection.get(name) if isinstance(selection, Mapping) else None
+    # Nothing clicked gives an empty mapping; a click gives a sequence of points (field -> value).
+    if isinstance(points, Sequence) and not isinstance(points, str) and len(points) > 0:
+        value = points[0].get(field)
+        return None if value is None else str(value)
+    return None
 
 
 PROJECTOR_TEXT = 18  # pixels: axis, legend and header text readable from the back of a room
@@ -43,163 +165,270 @@ def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt
     )
 
 
-def chosen(event: object, name: str, field: str) -> str | None:
-    """The value of `field` in the point a user clicked in selection `name`, or None."""
-    selection = event.get("selection") if isinstance(event, Mapping) else None
-    points = selection.get(name) if isinstance(selection, Mapping) else None
-    # Nothing clicked gives an empty mapping; a click gives a sequence of points (field -> value).
-    if isinstance(points, Sequence) and not isinstance(points, str) and len(points) > 0:
-        value = points[0].get(field)
-        return None if value is None else str(value)
-    return None
+def activity_trend_chart(daily: pd.DataFrame) -> alt.Chart:
+    """DAU, WAU and MAU per day as three lines."""
+    names = {key: t(f"chart.{key}") for key in ("dau", "wau", "mau")}
+    long = daily.melt(id_vars="date", value_vars=list(names), var_name="series", value_name="members")
+    long = long.assign(series=long["series"].map(names), date=pd.to_datetime(long["date"]))
+    series, labels = t("chart.active_members"), list(names.values())
+    return (
+        alt.Chart(long)
+        .mark_line(point=len(daily) <= 31)
+        .encode(
+            x=alt.X("date:T", title=t("chart.date"), axis=_date_axis()),
+            y=alt.Y("members:Q", title=t("chart.members"), axis=_count_axis(long["members"].max())),
+            color=alt.Color(
+                "series:N",
+                title=series,
+                sort=labels,
+                scale=alt.Scale(domain=labels, range=list(CATEGORICAL[:3])),
+                legend=_legend(None, labels),  # the chart's heading says what the lines count
+            ),
+            tooltip=[
+                _date_tip("date", t("chart.date")),
+                alt.Tooltip("series:N", title=series),
+                _count_tip("members", t("chart.members")),
+            ],
+        )
+    )
+
+
+def _bucket_bars(
+    frame: pd.DataFrame,
+    *,
+    bucket: str,
+    days: int,
+    count: str,
+    count_title: str,
+    by: str,
+    by_title: str,
+    kinds: bool = False,
+) -> alt.Chart:
+    """`count` per day or week (`days` long, starting at `bucket`), stacked by `by` (if `kinds`, kinds
+    of activity: in the catalog's words and KIND_COLOURS). Each bucket is a band of an ordinal
+    axis, from the first to the last, so a bar fills its day or week and a bucket without rows
+    keeps its place; labels read across and thin out where they would overlap."""
+    starts = pd.to_datetime(frame[bucket])
+    every = pd.date_range(starts.min(), starts.max(), freq=pd.Timedelta(days=days))
+    keys = frame[by].fillna("–")
+    shown = keys.map(lambda key: _word("activity", key)) if kinds else keys
+    colours = _groups(keys, shown, fixed=KIND_COLOURS if kinds else None)
+    # ISO dates sort as dates, and the browser reads them as UTC whatever its time zone.
+    frame = frame.assign(**{bucket: starts.dt.strftime("%Y-%m-%d"), by: keys}, shown=shown, when=starts.map(_day_text))
+    when = t("chart.date") if days == 1 else t("chart.week")
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                f"{bucket}:O",
+                title=when,
+                scale=alt.Scale(domain=[f"{day:%Y-%m-%d}" for day in every], paddingInner=BAR_GAP),
+                axis=alt.Axis(
+                    labelExpr=f"utcFormat(toDate(datum.value), '{DAY_LABEL}')",
+                    labelAngle=0,
+                    labelOverlap=True,
+                    ticks=False,
+                    grid=False,
+                ),
+            ),
+            y=alt.Y(f"{count}:Q", title=count_title, axis=_count_axis(frame.groupby(bucket)[count].sum().max())),
+            color=alt.Color("shown:N", title=by_title, scale=colours, legend=_legend(by_title, colours.domain)),
+            tooltip=[
+                alt.Tooltip("when:N", title=when),
+                alt.Tooltip("shown:N", title=by_title),
+                _count_tip(count, count_title),
+            ],
+        )
+    )
+
+
+def _day_text(day: pd.Timestamp) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 def new_members_chart(weeks: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
     """New members per week, stacked by the group in `value` (channel by default). Clicking a bar
     selects its group (selection "group")."""
-    frame = weeks.assign(week=pd.to_datetime(weeks["week"]), value=weeks["value"].fillna("–"))
-    group = alt.selection_point(fields=["value"], name="group")
-    label = title or t("chart.channel")
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonthdate(week):O", title=t("chart.week"), axis=alt.Axis(format="%d %b", labelAngle=-45)),
-            y=alt.Y("sum(new_members):Q", title=t("chart.members")),
-            color=alt.Color("value:N", title=label),
-            opacity=alt.condition(group, alt.value(1.0), alt.value(0.35)),
-            tooltip=[
-                alt.Tooltip("week:T", title=t("chart.week")),
-                alt.Tooltip("value:N", title=label),
-                "new_members:Q",
-            ],
-        )
-        .add_params(group)
+    chart = _bucket_bars(
+        weeks,
+        bucket="week",
+        days=7,
+        count="new_members",
+        count_title=t("chart.new_members"),
+        by="value",
+        by_title=title or t("chart.channel"),
     )
-
-
-def cohort_heatmap(grid: pd.DataFrame) -> alt.LayerChart:
-    """Share of each signup cohort active k months after joining, with the share written in."""
-    frame = grid.assign(cohort=[f"{c:%Y-%m} ({n:,})" for c, n in zip(grid["cohort"], grid["size"], strict=True)])
-    base = alt.Chart(frame).encode(
-        x=alt.X("months_since:O", title=t("chart.months_since")),
-        y=alt.Y("cohort:O", title=t("chart.cohort")),
-    )
-    tooltip = [
-        alt.Tooltip("cohort:O", title=t("chart.cohort")),
-        alt.Tooltip("months_since:O", title=t("chart.months_since")),
-        alt.Tooltip("active:Q", title=t("chart.active"), format=","),
-        alt.Tooltip("share:Q", title=t("chart.share"), format=".0%"),
-    ]
-    cells = base.mark_rect().encode(
-        color=alt.Color("share:Q", title=t("chart.share"), scale=alt.Scale(scheme="blues", domain=[0, 1])),
-        tooltip=tooltip,
-    )
-    text = base.mark_text(fontSize=10).encode(
-        text=alt.Text("share:Q", format=".0%"),
-        color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("black")),
-    )
-    return cells + text
-
-
-def levels_chart(summary: pd.DataFrame) -> alt.Chart:
-    """Members per engagement level now and at the previous period's end; clicking a bar selects
-    the level (selection "level")."""
-    long = summary.melt(id_vars="level", value_vars=["previous", "current"], var_name="period", value_name="members")
-    long = long.assign(period=long["period"].map({"previous": t("chart.previous"), "current": t("chart.current")}))
-    level = alt.selection_point(fields=["level"], name="level")
-    order = summary["level"].tolist()
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("level:N", sort=order, title=t("chart.level")),
-            xOffset=alt.XOffset("period:N", sort=[t("chart.previous"), t("chart.current")]),
-            y=alt.Y("members:Q", title=t("chart.members")),
-            color=alt.Color("period:N", title=None, sort=[t("chart.previous"), t("chart.current")]),
-            opacity=alt.condition(level, alt.value(1.0), alt.value(0.35)),
-            tooltip=["level:N", "period:N", alt.Tooltip("members:Q", format=",")],
-        )
-        .add_params(level)
-    )
+    return _clickable(chart, name="group", field="value")
 
 
 def activity_chart(activity: pd.DataFrame, *, by: str, bucket_days: int) -> alt.Chart:
     """Activities per day (or week) stacked by kind or platform; clicking selects one (selection
     named after `by`)."""
-    frame = activity.assign(bucket=pd.to_datetime(activity["bucket"]), **{by: activity[by].fillna("–")})
-    pick = alt.selection_point(fields=[by], name=by)
-    x_title = t("chart.date") if bucket_days == 1 else t("chart.week")
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonthdate(bucket):O", title=x_title, axis=alt.Axis(format="%d %b", labelAngle=-45)),
-            y=alt.Y("sum(activities):Q", title=t("chart.activities")),
-            color=alt.Color(f"{by}:N", title=t(f"chart.{by}")),
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
-            tooltip=[alt.Tooltip("bucket:T", title=x_title), f"{by}:N", alt.Tooltip("sum(activities):Q", format=",")],
-        )
-        .add_params(pick)
+    totals = activity.assign(**{by: activity[by].fillna("–")}).groupby(["bucket", by], as_index=False)["activities"]
+    return _clickable(_activity_bars(totals.sum(), bucket="bucket", days=bucket_days, by=by), name=by, field=by)
+
+
+def member_timeline_chart(weekly: pd.DataFrame) -> alt.Chart:
+    """One member's activities per week, stacked by kind."""
+    return _activity_bars(weekly, bucket="week", days=7, by="kind")
+
+
+def _activity_bars(frame: pd.DataFrame, *, bucket: str, days: int, by: str) -> alt.Chart:
+    """Activities per day or week, stacked by kind (in words and KIND_COLOURS) or platform."""
+    return _bucket_bars(
+        frame,
+        bucket=bucket,
+        days=days,
+        count="activities",
+        count_title=t("chart.activities"),
+        by=by,
+        by_title=t(f"chart.{by}"),
+        kinds=by == "kind",
     )
+
+
+def cohort_heatmap(grid: pd.DataFrame) -> alt.LayerChart:
+    """Share of each signup cohort active k months after joining (the first MONTHS_SHOWN months),
+    written in its cell and told in full on hover."""
+    shown = grid[grid["months_since"] < MONTHS_SHOWN]
+    cohorts = shown.drop_duplicates("cohort").sort_values("cohort")
+    names = {c: f"{pd.Timestamp(c):%b %Y} ({n:,})" for c, n in zip(cohorts["cohort"], cohorts["size"], strict=True)}
+    frame = shown.assign(cohort=shown["cohort"].map(names))
+    base = alt.Chart(frame).encode(
+        x=alt.X("months_since:O", title=t("chart.months_since"), axis=alt.Axis(labelAngle=0, ticks=False)),
+        y=alt.Y("cohort:O", title=t("chart.cohort"), sort=list(names.values()), axis=alt.Axis(ticks=False)),
+        tooltip=[
+            alt.Tooltip("cohort:N", title=t("chart.cohort")),
+            alt.Tooltip("months_since:O", title=t("chart.months_since")),
+            _count_tip("active", t("chart.active")),
+            alt.Tooltip("share:Q", title=t("chart.share"), format=".0%"),
+        ],
+    )
+    cells = base.mark_rect(stroke=PAPER, strokeWidth=1).encode(
+        color=alt.Color(
+            "share:Q", title=t("chart.share"), scale=alt.Scale(scheme=SEQUENTIAL, domain=[0, 1]), legend=None
+        ),
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("share:Q", format=".0%"),
+        color=alt.condition("datum.share > 0.5", alt.value(PAPER), alt.value(INK)),
+    )
+    return (cells + text).properties(height=alt.Step(24))
+
+
+def _before_after(frame: pd.DataFrame, *, field: str, title: str, order: list[str]) -> alt.Chart:
+    """Members per `field` value at the previous period's end and now (columns previous, current;
+    any other column rides along for selections): a pair of horizontal bars each, the previous
+    above in the light colour, this period below in the strong one."""
+    periods = {"previous": t("chart.previous"), "current": t("chart.current")}
+    others = frame.drop(columns=list(periods))
+    long = frame.melt(id_vars=field, value_vars=list(periods), var_name="period", value_name="members")
+    long = long.assign(period=long["period"].map(periods)).merge(others, on=field, how="left")
+    return (
+        alt.Chart(long)
+        .mark_bar(height=alt.RelativeBandSize(1))  # Streamlit's theme makes bars 85% of their band
+        .encode(
+            y=alt.Y(f"{field}:N", title=title, sort=order, axis=_name_axis()),
+            yOffset=alt.YOffset("period:N", sort=list(periods.values()), scale=alt.Scale(paddingInner=0)),
+            x=alt.X("members:Q", title=t("chart.members"), axis=_count_axis(long["members"].max(), across=True)),
+            color=alt.Color(
+                "period:N",
+                title=t("chart.period"),
+                scale=alt.Scale(domain=list(periods.values()), range=[PREVIOUS, CURRENT]),
+                legend=_legend(None, list(periods.values()), names=order),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{field}:N", title=title),
+                alt.Tooltip("period:N", title=t("chart.period")),
+                _count_tip("members", t("chart.members")),
+            ],
+        )
+        .properties(height=alt.Step(16, **{"for": "offset"}))  # a pair of bars touching, pairs apart
+    )
+
+
+def levels_chart(summary: pd.DataFrame) -> alt.Chart:
+    """Members per engagement level (by its name, in the given order) now and at the previous
+    period's end; clicking a bar selects the level's key (selection "level", field "level")."""
+    named = summary[["level", "previous", "current"]].assign(name=summary["level"].map(lambda key: t(f"level.{key}")))
+    chart = _before_after(named, field="name", title=t("chart.level"), order=named["name"].tolist())
+    return _clickable(chart, name="level", field="level")
 
 
 def platform_chart(platforms: pd.DataFrame) -> alt.Chart:
-    """Active members per platform, this period against the previous; click selects "platform"."""
-    long = platforms.assign(platform=platforms["platform"].fillna("–")).melt(
-        id_vars="platform", value_vars=["previous", "current"], var_name="period", value_name="members"
-    )
-    long = long.assign(period=long["period"].map({"previous": t("chart.previous"), "current": t("chart.current")}))
-    pick = alt.selection_point(fields=["platform"], name="platform")
-    periods = [t("chart.previous"), t("chart.current")]
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y("platform:N", title=t("chart.platform"), sort="-x"),
-            yOffset=alt.YOffset("period:N", sort=periods),
-            x=alt.X("members:Q", title=t("chart.members")),
-            color=alt.Color("period:N", title=None, sort=periods),
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
-            tooltip=["platform:N", "period:N", alt.Tooltip("members:Q", format=",")],
-        )
-        .add_params(pick)
-    )
+    """Active members per platform, this period against the previous, most active now on top;
+    clicking selects "platform"."""
+    frame = platforms[["platform", "previous", "current"]].fillna({"platform": "–"})
+    order = frame.sort_values(["current", "platform"], ascending=[False, True])["platform"].tolist()
+    chart = _before_after(frame, field="platform", title=t("chart.platform"), order=order)
+    return _clickable(chart, name="platform", field="platform")
 
 
 def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
-    """Reach of each campaign over time, coloured by kind; clicking selects the kind ("kind")."""
-    frame = table.assign(starts_at=pd.to_datetime(table["starts_at"]))
-    pick = alt.selection_point(fields=["kind"], name="kind")
-    return (
-        alt.Chart(frame)
-        .mark_bar(size=14)
-        .encode(
-            x=alt.X("yearmonthdate(starts_at):T", title=t("chart.date")),
-            y=alt.Y("reach:Q", title=t("chart.reach")),
-            color=alt.Color("kind:N", title=t("chart.kind")),
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
-            tooltip=["name:N", "kind:N", alt.Tooltip("starts_at:T", title=t("chart.date")), "reach:Q", "attended:Q"],
-        )
-        .add_params(pick)
+    """Members each campaign reached, a named bar per campaign in the order they started, coloured
+    by kind; clicking selects the kind (selection "kind")."""
+    frame = table[["name", "kind", "starts_at", "reach", "attended"]].assign(
+        kind=table["kind"].fillna("–"), starts_at=pd.to_datetime(table["starts_at"])
     )
+    frame = frame.sort_values("starts_at", kind="stable")
+    kinds = _groups(frame["kind"])
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", title=t("chart.campaign"), sort=frame["name"].tolist(), axis=_name_axis()),
+            x=alt.X("reach:Q", title=t("chart.reach"), axis=_count_axis(frame["reach"].max(), across=True)),
+            color=alt.Color(
+                "kind:N",
+                title=t("chart.kind"),
+                scale=kinds,
+                legend=_legend(t("chart.kind"), kinds.domain, names=frame["name"].tolist()),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title=t("chart.campaign")),
+                alt.Tooltip("kind:N", title=t("chart.kind")),
+                _date_tip("starts_at", t("chart.starts")),
+                _count_tip("reach", t("chart.reach")),
+                _count_tip("attended", t("chart.attended")),
+            ],
+        )
+        .properties(height=alt.Step(22))
+    )
+    return _clickable(chart, name="kind", field="kind")
 
 
 def campaign_daily_chart(daily: pd.DataFrame, *, starts_at: object, ends_at: object) -> alt.LayerChart:
-    """Share of participants and of the comparison group active each day, with the campaign shaded."""
+    """Share of participants and of the comparison group active each day, with the campaign shaded;
+    the group in `group` named as the page names it."""
     frame = daily.assign(day=pd.to_datetime(daily["day"]))
     end = ends_at if pd.notna(ends_at) else starts_at  # without an end, its start day is shaded
     days = {"start": pd.Timestamp(starts_at).normalize(), "end": pd.Timestamp(end).normalize() + pd.Timedelta(days=1)}
     span = pd.DataFrame({key: [value] for key, value in days.items()})
-    band = alt.Chart(span).mark_rect(opacity=0.15, color="orange").encode(x="start:T", x2="end:T")
+    band = (
+        alt.Chart(span)
+        .mark_rect(opacity=0.15, color=HIGHLIGHT)
+        .encode(x=alt.X("start:T", title=t("chart.date")), x2="end:T")
+    )
+    groups = [t("campaigns.group.participants"), t("campaigns.group.comparison")]
     lines = (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("day:T", title=t("chart.date")),
+            x=alt.X("day:T", title=t("chart.date"), axis=_date_axis()),
             y=alt.Y("share:Q", title=t("chart.share_active"), axis=alt.Axis(format="%")),
-            color=alt.Color("group:N", title=None),
-            tooltip=[alt.Tooltip("day:T", title=t("chart.date")), "group:N", alt.Tooltip("share:Q", format=".1%")],
+            color=alt.Color(
+                "group:N",
+                title=t("chart.group"),
+                sort=groups,
+                scale=alt.Scale(range=[SINGLE, COMPARISON]),
+                legend=_legend(None, groups),
+            ),
+            tooltip=[
+                _date_tip("day", t("chart.date")),
+                alt.Tooltip("group:N", title=t("chart.group")),
+                alt.Tooltip("share:Q", title=t("chart.share_active"), format=".1%"),
+            ],
         )
     )
     return band + lines
@@ -209,26 +438,11 @@ def funnel_chart(stages: pd.DataFrame) -> alt.Chart:
     """Members at each stage (invited, registered, attended), in that order."""
     return (
         alt.Chart(stages)
-        .mark_bar()
+        .mark_bar(color=SINGLE)
         .encode(
-            y=alt.Y("stage:N", sort=stages["stage"].tolist(), title=None),
-            x=alt.X("members:Q", title=t("chart.members")),
-            tooltip=["stage:N", alt.Tooltip("members:Q", format=",")],
-        )
-    )
-
-
-def member_timeline_chart(weekly: pd.DataFrame) -> alt.Chart:
-    """One member's activities per week, stacked by kind."""
-    frame = weekly.assign(week=pd.to_datetime(weekly["week"]))
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("week:T", title=t("chart.week")),
-            y=alt.Y("sum(activities):Q", title=t("chart.activities")),
-            color=alt.Color("kind:N", title=t("chart.kind")),
-            tooltip=[alt.Tooltip("week:T", title=t("chart.week")), "kind:N", "activities:Q"],
+            y=alt.Y("stage:N", sort=stages["stage"].tolist(), title=None, axis=_name_axis()),
+            x=alt.X("members:Q", title=t("chart.members"), axis=_count_axis(stages["members"].max(), across=True)),
+            tooltip=[alt.Tooltip("stage:N", title=t("chart.stage")), _count_tip("members", t("chart.members"))],
         )
     )
 
@@ -238,23 +452,23 @@ def nps_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
     frame = trend.assign(
         week=pd.to_datetime(trend["week"]), low=trend["nps"] - trend["margin"], high=trend["nps"] + trend["margin"]
     )
-    x = alt.X("week:T", title=t("chart.week"))
+    x = alt.X("week:T", title=t("chart.week"), axis=_date_axis())
     band = (
         alt.Chart(frame)
-        .mark_area(opacity=0.2)
-        .encode(x=x, y=alt.Y("low:Q", title="NPS", scale=alt.Scale(domain=[-100, 100])), y2="high:Q")
+        .mark_area(opacity=0.2, color=SINGLE)
+        .encode(x=x, y=alt.Y("low:Q", title=t("chart.nps"), scale=alt.Scale(domain=[-100, 100])), y2="high:Q")
     )
     line = (
         alt.Chart(frame)
-        .mark_line(point=True)
+        .mark_line(point=True, color=SINGLE)
         .encode(
             x=x,
-            y="nps:Q",
+            y=alt.Y("nps:Q", title=t("chart.nps")),
             tooltip=[
-                alt.Tooltip("week:T", title=t("chart.week")),
-                alt.Tooltip("nps:Q", format=".0f", title="NPS"),
-                alt.Tooltip("margin:Q", format=".0f", title="±"),
-                alt.Tooltip("answers:Q", title=t("chart.answers")),
+                _date_tip("week", t("chart.week")),
+                alt.Tooltip("nps:Q", format="+.0f", title=t("chart.nps")),
+                alt.Tooltip("margin:Q", format=".0f", title=t("chart.margin")),
+                _count_tip("answers", t("chart.answers")),
             ],
         )
     )
@@ -265,13 +479,13 @@ def answers_chart(result: pd.DataFrame) -> alt.Chart:
     """How often each answer was given (scale points in order, choices in the definition's order)."""
     return (
         alt.Chart(result)
-        .mark_bar()
+        .mark_bar(color=SINGLE)
         .encode(
-            x=alt.X("answers:Q", title=t("chart.answers")),
-            y=alt.Y("label:N", title=None, sort=result["label"].tolist()),
+            x=alt.X("answers:Q", title=t("chart.answers"), axis=_count_axis(result["answers"].max(), across=True)),
+            y=alt.Y("label:N", title=None, sort=result["label"].tolist(), axis=_name_axis()),
             tooltip=[
                 alt.Tooltip("label:N", title=t("chart.answer")),
-                alt.Tooltip("answers:Q", title=t("chart.answers")),
+                _count_tip("answers", t("chart.answers")),
                 alt.Tooltip("share:Q", format=".0%", title=t("chart.share_of_answers")),
             ],
         )
@@ -279,16 +493,33 @@ def answers_chart(result: pd.DataFrame) -> alt.Chart:
 
 
 def matrix_chart(result: pd.DataFrame, *, scale: list[str]) -> alt.Chart:
-    """Each statement as a bar split by scale point, as shares of its answers."""
+    """Each statement as a bar split by scale point, as shares of its answers, the scale's worst
+    point red and its best green."""
     return (
         alt.Chart(result)
         .mark_bar()
         .encode(
-            x=alt.X("share:Q", stack="normalize", axis=alt.Axis(format="%"), title=t("chart.share_of_answers")),
-            y=alt.Y("row:N", title=None),
-            color=alt.Color("label:N", title=t("chart.answer"), sort=scale, scale=alt.Scale(scheme="redyellowgreen")),
+            x=alt.X(
+                "share:Q",
+                stack="normalize",
+                axis=alt.Axis(format="%", tickCount=ACROSS_TICKS),
+                title=t("chart.share_of_answers"),
+            ),
+            y=alt.Y("row:N", title=None, axis=_name_axis()),
+            color=alt.Color(
+                "label:N",
+                title=t("chart.answer"),
+                sort=scale,
+                scale=alt.Scale(domain=scale, range=diverging(len(scale))),
+                legend=_legend(t("chart.answer"), scale, names=result["row"].unique().tolist()),
+            ),
             order=alt.Order("answer:Q"),
-            tooltip=["row:N", "label:N", "answers:Q", alt.Tooltip("share:Q", format=".0%")],
+            tooltip=[
+                alt.Tooltip("row:N", title=t("chart.statement")),
+                alt.Tooltip("label:N", title=t("chart.answer")),
+                _count_tip("answers", t("chart.answers")),
+                alt.Tooltip("share:Q", format=".0%", title=t("chart.share_of_answers")),
+            ],
         )
     )
 
@@ -298,11 +529,11 @@ def counts_chart(counts: pd.DataFrame, *, field: str) -> alt.Chart:
     the caption above it names the values."""
     return (
         alt.Chart(counts)
-        .mark_bar()
+        .mark_bar(color=SINGLE)
         .encode(
-            y=alt.Y(f"{field}:N", title=None, sort="-x"),
-            x=alt.X("items:Q", title=t("chart.items")),
-            tooltip=[f"{field}:N", alt.Tooltip("items:Q", format=",")],
+            y=alt.Y(f"{field}:N", title=None, sort="-x", axis=_name_axis()),
+            x=alt.X("items:Q", title=t("chart.items"), axis=_count_axis(counts["items"].max(), across=True)),
+            tooltip=[alt.Tooltip(f"{field}:N", title=t(f"chart.{field}")), _count_tip("items", t("chart.items"))],
         )
         .properties(height=alt.Step(22))
     )

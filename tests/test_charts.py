@@ -1,0 +1,405 @@
+"""The chart builders as a designer would check them: each chart built from a small hand-made frame,
+its vega-lite spec read (what the browser is told to draw) and, where only the drawing shows it,
+drawn by vl-convert and read back from the SVG: whole-number count axes, labels that read across,
+the palette, the current period stronger, bars as wide as their day or week, a named bar per
+campaign, the selections the pages read, and every title in the catalog's words."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from datetime import date, datetime
+
+import altair as alt
+import pandas as pd
+import pytest
+import vl_convert
+
+from ui import charts
+from ui.charts import (
+    BAD,
+    BLUE,
+    CATEGORICAL,
+    COMPARISON,
+    CURRENT,
+    GOOD,
+    HIGHLIGHT,
+    INK,
+    PREVIOUS,
+    SEQUENTIAL,
+    SLATE,
+)
+from ui.i18n import CATALOG, t
+
+SVG = "{http://www.w3.org/2000/svg}"
+PHONE = 358  # pixels across a chart on a 390-pixel phone, Streamlit's padding taken off
+
+
+def day(n: int) -> date:
+    return date(2026, 11, n)
+
+
+DAILY = pd.DataFrame({"date": [day(2), day(3)], "dau": [3, 4], "wau": [5, 6], "mau": [7, 8]})
+# 2 Nov: 3 from social and 1 without a channel; nobody joins in the week of 9 Nov; 16 Nov: 2.
+WEEKS = pd.DataFrame({"week": [day(2), day(2), day(16)], "value": ["social", None, "social"], "new_members": [3, 1, 2]})
+# Per day: 2 Nov has 12 comments (forum 5, discord 7) and 1,200 logins; 3 Nov nothing; 4 Nov 3 logins.
+ACTIVITY = pd.DataFrame(
+    {
+        "bucket": [day(2), day(2), day(2), day(4)],
+        "kind": ["comment", "comment", "login", "login"],
+        "platform": ["forum", "discord", "forum", None],
+        "activities": [5, 7, 1200, 3],
+    }
+)
+ACTIVITY_WEEKS = ACTIVITY.assign(bucket=[day(2), day(2), day(2), day(16)])  # weeks start on Monday
+WEEKLY = pd.DataFrame({"week": [day(2), day(16)], "kind": ["event_attend", "login"], "activities": [2, 1]})
+# Two cohorts: December (10 members) with months 0-8, January (4 members) with months 0-1.
+GRID = pd.DataFrame(
+    {
+        "cohort": [date(2025, 12, 1)] * 9 + [date(2026, 1, 1)] * 2,
+        "months_since": [*range(9), 0, 1],
+        "size": [10] * 9 + [4] * 2,
+        "active": [9, 8, 7, 6, 5, 5, 4, 3, 3, 4, 1],
+    }
+).assign(share=lambda frame: frame["active"] / frame["size"])
+SUMMARY = pd.DataFrame(
+    {"level": ["champion", "regular", "casual", "dormant"], "current": [12, 30, 50, 8], "previous": [10, 35, 40, 9]}
+)
+PLATFORMS = pd.DataFrame({"platform": ["discord", "forum", None], "current": [5, 9, 2], "previous": [6, 7, 1]})
+CAMPAIGNS = pd.DataFrame(
+    {
+        "campaign_id": ["c1", "c2", "c3"],
+        "name": ["Spring Meetup", "Newsletter #1", "Webinar: Getting Started"],
+        "kind": ["event", "newsletter", "event"],
+        "starts_at": [datetime(2026, 11, 10, 16), datetime(2026, 11, 2, 9), datetime(2026, 11, 20, 17)],
+        "reach": [40, 120, 3],
+        "attended": [30, 0, 2],
+    }
+)
+PARTICIPANTS, OTHERS = t("campaigns.group.participants"), t("campaigns.group.comparison")
+CAMPAIGN_DAYS = pd.DataFrame(
+    {
+        "day": [day(9), day(10), day(9), day(10)],
+        "group": [PARTICIPANTS, PARTICIPANTS, OTHERS, OTHERS],
+        "active": [3, 6, 10, 11],
+        "share": [0.3, 0.6, 0.1, 0.11],
+    }
+)
+STAGES = pd.DataFrame({"stage": ["Invited", "Registered", "Attended"], "members": [10, 6, 3]})
+TREND = pd.DataFrame({"week": [day(2), day(9)], "nps": [20.0, 35.0], "margin": [15.0, 12.0], "answers": [30, 41]})
+ANSWERS = pd.DataFrame({"answer": [1, 0], "label": ["yes", "no"], "answers": [4, 1], "share": [0.8, 0.2]})
+SCALE = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
+MATRIX = pd.DataFrame(
+    {
+        "row": ["I feel welcome here"] * 3,
+        "answer": [1, 4, 5],
+        "label": ["Strongly disagree", "Agree", "Strongly agree"],
+        "answers": [1, 2, 1],
+        "share": [0.25, 0.5, 0.25],
+    }
+)
+COUNTS = pd.DataFrame({"status": ["New", "Triaged"], "items": [3, 1]})
+
+CHARTS: dict[str, Callable[[], alt.TopLevelMixin]] = {
+    "activity trend": lambda: charts.activity_trend_chart(DAILY),
+    "new members": lambda: charts.new_members_chart(WEEKS),
+    "activity by day": lambda: charts.activity_chart(ACTIVITY, by="kind", bucket_days=1),
+    "activity by week": lambda: charts.activity_chart(ACTIVITY_WEEKS, by="platform", bucket_days=7),
+    "member timeline": lambda: charts.member_timeline_chart(WEEKLY),
+    "cohorts": lambda: charts.cohort_heatmap(GRID),
+    "levels": lambda: charts.levels_chart(SUMMARY),
+    "platforms": lambda: charts.platform_chart(PLATFORMS),
+    "campaign reach": lambda: charts.campaign_reach_chart(CAMPAIGNS),
+    "campaign days": lambda: charts.campaign_daily_chart(
+        CAMPAIGN_DAYS, starts_at=datetime(2026, 11, 10, 16), ends_at=None
+    ),
+    "funnel": lambda: charts.funnel_chart(STAGES),
+    "nps trend": lambda: charts.nps_trend_chart(TREND),
+    "answers": lambda: charts.answers_chart(ANSWERS),
+    "matrix": lambda: charts.matrix_chart(MATRIX, scale=SCALE),
+    "feedback counts": lambda: charts.counts_chart(COUNTS, field="status"),
+}
+
+
+def views(spec: dict) -> list[dict]:
+    """The spec's views that encode something: the spec itself or its layers."""
+    return [view for view in [spec, *spec.get("layer", [])] if "encoding" in view]
+
+
+def rows(spec: dict, view: dict | None = None) -> list[dict]:
+    """The rows a view draws."""
+    name = (view or spec).get("data", spec.get("data", {})).get("name") or spec["data"]["name"]
+    return spec["datasets"][name]
+
+
+def drawn(chart: alt.TopLevelMixin, *, width: int = PHONE) -> ET.Element:
+    """The chart as vl-convert draws it into `width` pixels, axes and legend included (as Streamlit
+    fits a chart to its column)."""
+    fit = alt.AutoSizeParams(type="fit", contains="padding")
+    return ET.fromstring(vl_convert.vegalite_to_svg(chart.properties(width=width, autosize=fit).to_dict()))
+
+
+def axis_labels(svg: ET.Element, axis: str) -> list[ET.Element]:
+    """The labels drawn on the X or Y axis (vega hides overlapping ones with opacity 0)."""
+    axes = [g for g in svg.iter(f"{SVG}g") if (g.get("aria-label") or "").startswith(f"{axis}-axis")]
+    groups = [g for axis_group in axes for g in axis_group.iter(f"{SVG}g") if "role-axis-label" in g.get("class", "")]
+    return [text for group in groups for text in group.iter(f"{SVG}text") if text.get("opacity") != "0"]
+
+
+def shown_x(text: ET.Element) -> float:
+    return float(re.match(r"translate\(([-\d.]+),", text.get("transform", ""))[1])
+
+
+def bar_widths(svg: ET.Element) -> list[float]:
+    paths = [p for p in svg.iter(f"{SVG}path") if p.get("aria-roledescription") == "bar"]
+    return [float(re.match(r"M[-\d.]+,[-\d.]+h([-\d.]+)", p.get("d"))[1]) for p in paths]
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    channels = [int(colour[n : n + 2], 16) / 255 for n in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize(
+    ("name", "channel", "ticks"),
+    [
+        ("activity trend", "y", 8),  # up to 8 members: a tick per member
+        ("new members", "y", 4),  # 2 Nov stacks 3 + 1
+        ("activity by day", "y", None),  # 1,212 on 2 Nov: vega's own ticks are whole
+        ("member timeline", "y", 2),
+        ("levels", "x", 6),  # across a wide chart, six ticks at most
+        ("platforms", "x", 6),
+        ("campaign reach", "x", 6),
+        ("funnel", "x", 6),
+        ("answers", "x", 4),
+        ("feedback counts", "x", 3),
+    ],
+)
+def test_count_axes_tick_whole_numbers(name, channel, ticks):
+    axis = CHARTS[name]().to_dict()["encoding"][channel]["axis"]
+    assert (axis["format"], axis["tickMinStep"], axis.get("tickCount")) == (",d", 1, ticks)
+
+
+def test_a_small_count_draws_no_half_ticks():
+    # vega's tickMinStep alone still draws 0, 0.5, 1, 1.5, 2 here (written "0 1 1 2 2").
+    svg = drawn(CHARTS["member timeline"]())
+    assert [text.text for text in axis_labels(svg, "Y")] == ["0", "1", "2"]
+    svg = drawn(CHARTS["feedback counts"]())
+    assert [text.text for text in axis_labels(svg, "X")] == ["0", "1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("name", "days"),
+    [
+        ("new members", [day(2), day(9), day(16)]),  # the empty week of 9 Nov keeps its place
+        ("activity by day", [day(2), day(3), day(4)]),
+        ("activity by week", [day(2), day(9), day(16)]),
+        ("member timeline", [day(2), day(9), day(16)]),
+    ],
+)
+def test_a_bar_fills_its_day_or_week(name, days):
+    chart = CHARTS[name]()
+    x = chart.to_dict()["encoding"]["x"]
+    assert x["type"] == "ordinal"
+    assert x["scale"] == {"domain": [f"{d:%Y-%m-%d}" for d in days], "paddingInner": 0.2}
+    svg = drawn(chart, width=400)
+    widths = bar_widths(svg)
+    band = widths[0] / 0.8  # each bar is 80% of its band, the rest a gap
+    assert widths and all(width == pytest.approx(widths[0]) for width in widths)
+    assert band * len(days) > 0.6 * 400  # the bands share the plot: no hairlines on a long axis
+    assert [text.text for text in axis_labels(svg, "X")] == [f"{d.day} Nov" for d in days]
+
+
+def test_activity_sums_the_other_breakdown_per_bucket():
+    by_kind = rows(CHARTS["activity by day"]().to_dict())
+    assert [(row["bucket"], row["kind"], row["activities"]) for row in by_kind] == [
+        ("2026-11-02", "comment", 12),
+        ("2026-11-02", "login", 1200),
+        ("2026-11-04", "login", 3),
+    ]
+    by_platform = rows(CHARTS["activity by week"]().to_dict())
+    assert [(row["bucket"], row["platform"], row["activities"]) for row in by_platform] == [
+        ("2026-11-02", "discord", 7),
+        ("2026-11-02", "forum", 1200 + 5),
+        ("2026-11-16", "–", 3),
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_labels_read_across(name):
+    svg = drawn(CHARTS[name]())
+    labels = axis_labels(svg, "X") + axis_labels(svg, "Y")
+    assert labels and not [text.text for text in labels if "rotate" in text.get("transform", "")]
+
+
+def test_time_labels_thin_out_on_a_phone_instead_of_overlapping():
+    weeks = pd.DataFrame({"week": pd.date_range("2025-12-01", periods=52, freq="7D"), "kind": "post", "activities": 1})
+    labels = axis_labels(drawn(charts.member_timeline_chart(weeks)), "X")
+    places = [shown_x(text) for text in labels]
+    assert 3 <= len(labels) <= 9 and min(b - a for a, b in itertools.pairwise(places)) >= 40
+
+
+@pytest.mark.parametrize("name", ["levels", "platforms"])
+def test_the_current_period_is_the_stronger_colour(name):
+    encoding = CHARTS[name]().to_dict()["encoding"]
+    assert encoding["color"]["scale"] == {
+        "domain": [t("chart.previous"), t("chart.current")],
+        "range": [PREVIOUS, CURRENT],
+    }
+    assert encoding["yOffset"]["sort"] == [t("chart.previous"), t("chart.current")]  # before above now
+    assert luminance(PREVIOUS) > 3 * luminance(CURRENT)
+
+
+def test_levels_lie_horizontal_in_their_order_by_name():
+    encoding = CHARTS["levels"]().to_dict()["encoding"]
+    assert encoding["y"]["sort"] == ["Champion", "Regular", "Casual", "Dormant"]
+    assert encoding["x"]["field"] == "members"
+
+
+def test_platforms_most_active_now_on_top():
+    assert CHARTS["platforms"]().to_dict()["encoding"]["y"]["sort"] == ["forum", "discord", "–"]
+
+
+PALETTE = {*CATEGORICAL, PREVIOUS, CURRENT, COMPARISON, HIGHLIGHT, INK}
+
+
+@pytest.mark.parametrize("name", sorted(set(CHARTS) - {"matrix"}))
+def test_every_colour_comes_from_the_palette_and_none_means_alarm(name):
+    text = json.dumps(CHARTS[name]().to_dict())
+    colours = set(re.findall(r"#[0-9a-fA-F]{6}", text))
+    assert colours and colours <= PALETTE
+    assert BAD not in colours and GOOD not in colours
+    assert set(re.findall(r'"scheme": "(\w+)"', text)) <= {SEQUENTIAL}
+
+
+def test_dau_wau_mau_are_three_calm_hues_in_order():
+    color = CHARTS["activity trend"]().to_dict()["encoding"]["color"]
+    assert color["scale"] == {
+        "domain": ["Daily (DAU)", "Weekly (WAU)", "Monthly (MAU)"],
+        "range": list(CATEGORICAL[:3]),
+    }
+
+
+def test_an_answer_scale_runs_from_red_through_grey_to_green():
+    assert charts.diverging(5) == ["#d64545", "#d99090", "#dcdcdc", "#85bc9c", "#2e9d5b"]
+    assert charts.diverging(1) == ["#dcdcdc"]
+    color = CHARTS["matrix"]().to_dict()["encoding"]["color"]
+    assert color["scale"] == {"domain": SCALE, "range": charts.diverging(5)}
+
+
+def test_a_kind_of_activity_has_one_colour_on_every_chart():
+    daily = CHARTS["activity by day"]().to_dict()["encoding"]["color"]["scale"]
+    timeline = CHARTS["member timeline"]().to_dict()["encoding"]["color"]["scale"]
+    assert daily == {"domain": ["Comment", "Login"], "range": [BLUE, SLATE]}
+    assert timeline == {"domain": ["Attended an event", "Login"], "range": [CATEGORICAL[4], SLATE]}
+    made_up = ACTIVITY.assign(kind=["comment", "webinar_watch", "login", "login"])
+    scale = charts.activity_chart(made_up, by="kind", bucket_days=1).to_dict()["encoding"]["color"]["scale"]
+    # A kind the catalog does not know keeps its name and takes the first colour no kind holds.
+    assert scale == {"domain": ["Comment", "Login", "webinar_watch"], "range": [BLUE, SLATE, CATEGORICAL[5]]}
+
+
+def test_the_cohort_heatmap_reads_on_a_phone():
+    spec = CHARTS["cohorts"]().to_dict()
+    cells = rows(spec)
+    assert max(row["months_since"] for row in cells) == charts.MONTHS_SHOWN - 1 == 6
+    assert [row["cohort"] for row in cells if row["months_since"] == 0] == ["Dec 2025 (10)", "Jan 2026 (4)"]
+    rect, text = spec["layer"]
+    assert rect["encoding"]["color"]["legend"] is None  # the shares are written in the cells
+    assert rect["encoding"]["color"]["scale"] == {"scheme": SEQUENTIAL, "domain": [0, 1]}
+    for layer in (rect, text):  # a hover tells the cell in full, over its colour or its text
+        assert [tip["title"] for tip in layer["encoding"]["tooltip"]] == [
+            "Joined in (members)",
+            "Months since joining",
+            "Active",
+            "Share active",
+        ]
+    svg = drawn(charts.cohort_heatmap(GRID))
+    marks = [g for g in svg.iter(f"{SVG}g") if "mark-text role-mark" in g.get("class", "")]
+    written = [text for g in marks for text in g.iter(f"{SVG}text")]
+    december = sorted(shown_x(text) for text in written[:7])
+    assert [text.text for text in written[:3]] == ["90%", "80%", "70%"]
+    # "100%" in 11-pixel text is about 26 pixels wide: seven columns leave room around it.
+    assert min(b - a for a, b in itertools.pairwise(december)) >= 30
+
+
+def test_campaign_reach_names_every_bar_in_the_order_they_started():
+    chart = CHARTS["campaign reach"]()
+    encoding = chart.to_dict()["encoding"]
+    assert (encoding["y"]["field"], encoding["x"]["field"]) == ("name", "reach")
+    assert encoding["y"]["sort"] == ["Newsletter #1", "Spring Meetup", "Webinar: Getting Started"]
+    svg = drawn(chart)
+    assert [text.text for text in axis_labels(svg, "Y")] == [
+        "Newsletter #1",
+        "Spring Meetup",
+        "Webinar: Getting Started",
+    ]
+    assert len(bar_widths(svg)) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "selection", "field", "values"),
+    [
+        ("new members", "group", "value", {"social", "–"}),
+        ("levels", "level", "level", {"champion", "regular", "casual", "dormant"}),
+        ("activity by day", "kind", "kind", {"comment", "login"}),
+        ("activity by week", "platform", "platform", {"forum", "discord", "–"}),
+        ("platforms", "platform", "platform", {"forum", "discord", "–"}),
+        ("campaign reach", "kind", "kind", {"event", "newsletter"}),
+    ],
+)
+def test_a_click_selects_the_key_the_page_reads(name, selection, field, values):
+    """pages/*.py read these with ui.charts.chosen(event, selection, field): the key, not its words."""
+    spec = CHARTS[name]().to_dict()
+    assert spec["params"] == [{"name": selection, "select": {"type": "point", "fields": [field]}}]
+    assert {row[field] for row in rows(spec)} == values
+
+
+LABELS = set(CATALOG["en"].values())
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_every_axis_legend_and_tooltip_title_is_a_label_from_the_catalog(name):
+    spec = CHARTS[name]().to_dict()
+    for view in views(spec):
+        for channel in ("x", "y", "color"):
+            definition = view["encoding"].get(channel, {})
+            if "field" in definition:  # an axis or legend; None: deliberately none (the heading says it)
+                assert "title" in definition and definition["title"] in LABELS | {None}, (channel, definition)
+                legend = definition.get("legend") or {}
+                assert legend.get("title") in LABELS | {None}
+        for tip in view["encoding"].get("tooltip", []):
+            assert tip.get("title") in LABELS, tip
+
+
+def test_names_beside_bars_are_not_cut_at_streamlits_100_pixels():
+    for name in ("levels", "platforms", "campaign reach", "funnel", "answers", "matrix", "feedback counts"):
+        assert CHARTS[name]().to_dict()["encoding"]["y"]["axis"]["labelLimit"] == charts.NAME_LIMIT == 200
+
+
+@pytest.mark.parametrize(
+    ("labels", "width", "columns"),
+    [
+        (["Previous period", "This period"], 280, 2),
+        # 79 + 103.8 + 60.4 and two gaps of 12: three columns fit the 273 pixels right of a count axis.
+        (["newsletter", "organic search", "partner", "referral", "social"], 273, 3),
+        # 122.4 + 60.4 + 66.6 + 24 = 273.4: "Reaction" would be cut off at the phone's edge.
+        (["Attended an event", "Comment", "Login", "Message", "Post", "Reaction"], 273, 2),
+        (["A fairly long campaign kind name", "Another long campaign kind name"], 273, 1),
+    ],
+)
+def test_a_legend_takes_as_many_columns_as_fit_under_a_phones_plot(labels, width, columns):
+    assert charts.legend_columns(labels, width=width) == columns
+
+
+def test_a_legend_under_named_bars_leaves_the_names_their_width():
+    # "Webinar: Getting Started" takes 24 x 6 + 35 pixels of 358: event and newsletter (139) fit beside.
+    legend = CHARTS["campaign reach"]().to_dict()["encoding"]["color"]["legend"]
+    assert legend == {"columns": 2, "orient": "bottom", "title": "Kind"}
+    longer = CAMPAIGNS.assign(name=["Spring Meetup", "Newsletter #1", "Webinar: Getting Started with Pulse"])
+    legend = charts.campaign_reach_chart(longer).to_dict()["encoding"]["color"]["legend"]
+    assert legend["columns"] == 1  # names cut at 200 pixels leave 123
