@@ -1,4 +1,5 @@
-"""Campaigns and events: one row per campaign in the period; selecting a row opens its detail."""
+"""Campaigns and events: one row per campaign in the period; selecting a row opens its detail, and
+?campaign=<id> in the address opens it directly."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from ui.charts import campaign_daily_chart, campaign_reach_chart, chosen, funnel
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
+from ui.selection import kept_in_address
 from ui.session import may
-from ui.tables import data_table, member_columns, plain
+from ui.tables import data_table, day_column, plain, stage_words, words_column
 
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters
@@ -32,6 +34,7 @@ st.subheader(t("campaigns.table"), help=t("campaigns.table_help"))
 if kind is not None:
     st.caption(t("campaigns.showing_kind", kind=plain(kind)))
 number = {"format": "localized"}
+no_answers = t("column.no_answers")
 selected = data_table(
     shown,
     key="campaigns_table",
@@ -41,29 +44,36 @@ selected = data_table(
         "campaign_id": None,
         "name": t("column.campaign"),
         "kind": t("chart.kind"),
-        "starts_at": st.column_config.DatetimeColumn(t("column.starts"), format="D MMM YYYY"),
-        "ends_at": st.column_config.DatetimeColumn(t("column.ends"), format="D MMM YYYY"),
+        "starts_at": day_column(t("column.starts")),
+        "ends_at": day_column(t("column.ends")),
         "invited": st.column_config.NumberColumn(t("column.invited"), **number),
         "registered": st.column_config.NumberColumn(t("column.registered"), **number),
         "attended": st.column_config.NumberColumn(t("column.attended"), **number),
-        "attendance_rate": st.column_config.NumberColumn(t("column.attendance_rate"), format="percent"),
+        "attendance_rate": st.column_config.NumberColumn(
+            t("column.attendance_rate"), help=t("column.attendance_rate_help"), format="percent"
+        ),
         "reach": st.column_config.NumberColumn(t("column.reach"), help=t("help.reach"), **number),
         "participants": st.column_config.NumberColumn(t("column.participants"), help=t("help.participants"), **number),
         "new_members": st.column_config.NumberColumn(t("column.new_members"), help=t("help.campaign_new"), **number),
         "lift": st.column_config.NumberColumn(t("column.lift"), help=t("help.lift"), format="%+.2f"),
-        "budget": st.column_config.NumberColumn(t("column.budget"), **number),
-        "cost_per_participant": st.column_config.NumberColumn(t("column.cost_per_participant"), format="%.2f"),
-        "nps": st.column_config.NumberColumn(t("kpi.nps"), format="%+.0f"),
-        "nps_answers": st.column_config.NumberColumn(t("column.nps_answers")),
-        "csat": st.column_config.NumberColumn(t("column.csat"), help=t("help.csat"), format="percent"),
-        "csat_answers": st.column_config.NumberColumn(t("column.csat_answers")),
+        "budget": st.column_config.NumberColumn(t("column.budget"), help=t("column.budget_help"), **number),
+        "cost_per_participant": st.column_config.NumberColumn(
+            t("column.cost_per_participant"), help=t("column.cost_per_participant_help"), format="%.2f"
+        ),
+        "nps": st.column_config.NumberColumn(t("kpi.nps"), help=no_answers, format="%+.0f"),
+        "nps_answers": st.column_config.NumberColumn(t("column.nps_answers"), help=no_answers),
+        "csat": st.column_config.NumberColumn(
+            t("column.csat"), help=f"{t('help.csat')} {no_answers}", format="percent"
+        ),
+        "csat_answers": st.column_config.NumberColumn(t("column.csat_answers"), help=no_answers),
     },
 )
-if selected is None:
+chosen_id = kept_in_address("campaign", None if selected is None else str(shown.at[selected, "campaign_id"]))
+if chosen_id not in set(table["campaign_id"]):
     st.caption(t("campaigns.pick"))
     st.stop()
 
-campaign = shown.iloc[selected]
+campaign = table[table["campaign_id"] == chosen_id].iloc[0]
 campaign_id = str(campaign["campaign_id"])
 st.subheader(plain(campaign["name"]))
 with data_errors_stop_the_page():
@@ -96,6 +106,6 @@ if not newcomers.empty:
         newcomers,
         key="campaigns_newcomers",
         file_name=f"{campaign_id}-new-members",
-        column_config={**member_columns(), "stage": t("column.stage")},
+        column_config={"stage": words_column(t("column.stage"), stage_words())},
         member_links=True,
     )

@@ -21,9 +21,11 @@ from surveys import registry
 from surveys.forms_import import import_responses
 from surveys.write_back import pending
 from ui import background, data
+from ui.data_views import freshness, row_counts, run_columns, runs_view, source_name
 from ui.i18n import t
 from ui.page import require_entry
 from ui.session import may
+from ui.tables import moment, table
 
 require_entry()
 st.title(t("data.title"))
@@ -48,9 +50,8 @@ def show_failure(error: DataSourceError | StoreError) -> None:
     st.text(error.user_message)
 
 
-def show_result(result: SyncResult, key: str) -> None:
-    rows = ", ".join(f"{count:,} {name}" for name, count in result.rows.items())
-    st.success(t(key, source=result.source, rows=rows))
+def show_result(result: SyncResult, message: str) -> None:
+    st.success(message)
     if result.warnings:
         st.caption(t("data.warnings"))
         st.text("\n".join(result.warnings))
@@ -65,8 +66,8 @@ def uploaded_to(folder: Path, files: list) -> list[Path]:
     return paths
 
 
-# Where the data comes from and how fresh it is.
-built = last_good_sync(store)
+# Where the data comes from and how fresh it is; the freshness is drawn after the buttons below
+# have run, so it shows the data a sync or an import has just made.
 source, fresh = st.columns(2)
 if settings.warehouse_path is None:
     source.metric(t("data.source"), t("data.in_place"))
@@ -75,28 +76,25 @@ if settings.warehouse_path is None:
         mapping = f"\n{t('data.mapping', file=settings.warehouse_mapping)}" if settings.warehouse_mapping else ""
         source.text(warehouse.display_url + mapping)
         warehouse.check()
-        state = warehouse.rollup_state()
-        fresh.metric(t("data.rollup"), state.get(BUILT_AT_KEY, "—"), state.get(TIMEZONE_KEY), delta_color="off")
-        if state and not rollup_is_current(state):
-            st.warning(t("data.rollup_outdated"))
         st.caption(t("data.rollup_help"))
         if st.button(t("data.refresh_rollup"), key="data_rollup"):
             with st.spinner(t("data.refresh_rollup")):
                 rows = warehouse.refresh_rollup(timezone=settings.timezone)
             st.success(t("data.rollup_done", rows=rows, timezone=settings.timezone))
+        state = warehouse.rollup_state()
+        zone = state.get(TIMEZONE_KEY)
+        fresh.metric(t("data.rollup"), moment(state.get(BUILT_AT_KEY)), zone, delta_color="off", delta_arrow="off")
+        if state and not rollup_is_current(state):
+            fresh.warning(t("data.rollup_outdated"))
     except DataSourceError as error:
         show_failure(error)
 else:
-    source.metric(t("data.source"), settings.community_source)
-    age = t("data.age", minutes=int((_now() - built).total_seconds() // 60)) if built else t("data.never")
-    fresh.metric(t("data.built"), built.strftime("%Y-%m-%d %H:%M UTC") if built else "—", age, delta_color="off")
-    if settings.community_source == "sheets":
-        due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else _now()
-        st.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=f"{due:%H:%M} UTC"))
+    source.metric(t("data.source"), source_name(settings.community_source))
     if st.button(t("data.sync"), help=t("data.sync_help"), type="primary", key="data_sync"):
         try:
             with st.spinner(t("data.sync")):
-                show_result(sync(settings=settings, app_store=store), "data.synced")
+                synced = sync(settings=settings, app_store=store)
+            show_result(synced, t("data.synced", source=source_name(synced.source), rows=row_counts(synced.rows)))
         except NotConfigured as error:
             st.info(error.user_message)
         except (DataSourceError, StoreError) as error:
@@ -105,18 +103,31 @@ else:
     st.subheader(t("data.import"))
     st.caption(t("data.import_help"))
     files = st.file_uploader(
-        t("data.import"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True, key="data_files"
+        t("data.import_files"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True, key="data_files"
     )
-    table = st.selectbox(t("data.import_table"), list(TABLES), index=None, key="data_table")
+    named = st.selectbox(
+        t("data.import_table"),
+        list(TABLES),
+        index=None,
+        format_func=lambda name: t(f"data.table.{name}"),
+        key="data_table",
+    )
     if st.button(t("data.import_button"), disabled=not files, key="data_import"):
         with tempfile.TemporaryDirectory() as folder:
             try:
-                show_result(
-                    import_files(uploaded_to(Path(folder), files), settings=settings, app_store=store, table=table),
-                    "data.imported",
-                )
+                paths = uploaded_to(Path(folder), files)
+                imported = import_files(paths, settings=settings, app_store=store, table=named)
+                names = ", ".join(path.name for path in paths)
+                show_result(imported, t("data.imported", files=names, rows=row_counts(imported.rows)))
             except (DataSourceError, StoreError) as error:
                 show_failure(error)
+
+    built = last_good_sync(store)
+    value, age = freshness(built, now=_now())
+    fresh.metric(t("data.built"), value, age, delta_color="off", delta_arrow="off")
+    if settings.community_source == "sheets":
+        due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else _now()
+        fresh.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=f"{due:%H:%M} UTC"))
 
 # Google Forms responses into a survey.
 st.subheader(t("data.forms"))
@@ -159,8 +170,4 @@ if settings.write_back_spreadsheet is not None:
 st.subheader(t("data.runs"))
 runs = recent_runs(store)
 if not runs.empty:
-    runs = runs.assign(
-        rows=[", ".join(f"{n:,} {name}" for name, n in (value or {}).items()) for value in runs["rows"]],
-        warnings=[len(value or []) for value in runs["warnings"]],
-    )
-    st.dataframe(runs[["started_at", "finished_at", "source", "status", "rows", "warnings", "error"]], hide_index=True)
+    table(runs_view(runs), column_config=run_columns(), key="data_runs")

@@ -10,7 +10,7 @@ from ui.charts import activity_chart, chosen, platform_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
-from ui.tables import data_table, member_columns, plain
+from ui.tables import data_table, plain
 from ui.tiles import kpi_tiles
 
 page = start_page("engagement")
@@ -20,7 +20,7 @@ with data_errors_stop_the_page():
     kpis = data.load_engagement_kpis(settings, version, filters)
     activity = data.load_activity(settings, version, filters)
     platforms = data.load_active_by_platform(settings, version, filters)
-kpi_tiles(kpis)
+kpi_tiles(kpis, filters=filters)
 
 if activity.empty:
     st.info(t("engagement.no_activity", start=filters.start, last=filters.last))
@@ -65,7 +65,6 @@ else:
         file_name="top-contributors",
         column_config={
             "rank": st.column_config.NumberColumn(t("column.rank")),
-            **member_columns(),
             "points": st.column_config.NumberColumn(t("column.points"), format="localized"),
             "contributions": st.column_config.NumberColumn(t("column.contributions"), format="localized"),
             "active_days": st.column_config.NumberColumn(t("column.active_days")),

@@ -18,7 +18,7 @@ from ui.filters import recent_period
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import current_user, may
-from ui.tables import data_table, plain
+from ui.tables import MISSING, data_table, plain, table
 
 settings, version = open_page("feedback")
 if not may(Permission.TRIAGE):
@@ -93,6 +93,7 @@ def bulk_editor(frame, filters: inbox.InboxFilters, choices: dict[str, list[str]
         column_order=feedback_views.SHOWN,
         column_config=feedback_views.inbox_columns(editing=True, choices=choices),
         disabled=[name for name in editable.columns if name not in feedback_views.EDITABLE_COLUMNS],
+        placeholder=MISSING,
     )
     edits = feedback_views.bulk_edits(editable, edited)
     left, right = st.columns([1, 4])
@@ -146,11 +147,7 @@ def themes_view() -> None:
     if suggestions.empty:
         st.info(t("feedback.no_suggestions"))
         return
-    st.dataframe(
-        suggestions,
-        hide_index=True,
-        column_config={"suggested": t("feedback.column.suggested"), "items": t("feedback.column.items")},
-    )
+    table(suggestions, column_config={"suggested": t("feedback.column.suggested"), "items": t("feedback.column.items")})
     with st.form("feedback_theme_form"):
         picked = st.selectbox(t("feedback.column.suggested"), suggestions["suggested"].tolist())
         name = st.text_input(t("feedback.theme_name"), max_chars=workflow.MAX_NAME, help=t("feedback.theme_name_help"))

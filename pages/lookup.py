@@ -15,7 +15,7 @@ from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
 from ui.presentation import show_chart
 from ui.session import may
-from ui.tables import data_table, member_columns, plain
+from ui.tables import data_table, day, known, plain, profile_columns
 
 settings, version = open_page("lookup")
 show_email, show_text = may(Permission.PERSONAL_DATA), may(Permission.FREE_TEXT)
@@ -35,7 +35,6 @@ if text.strip():
             key=f"lookup_results_{text.strip()}",  # a new search starts without a selection
             file_name="members",
             selectable=True,
-            column_config={**member_columns(), "is_team": st.column_config.CheckboxColumn(t("column.team"))},
         )
         if row is not None:
             member_id = str(found.iloc[row]["member_id"])
@@ -54,14 +53,12 @@ if member.empty:
     st.stop()
 
 person = member.iloc[0]
-st.subheader(plain(person["name"] or person["member_id"]))
+st.subheader(plain(known(person, "name", "member_id")[0]))
 facts = [
     t("lookup.id", member_id=person["member_id"]),
-    t("lookup.joined", joined=f"{person['joined_at']:%d %b %Y}"),
-    *(str(person[key]) for key in ("channel", "region", "segment") if person[key]),
+    t("lookup.joined", joined=day(person["joined_at"])),
+    *known(person, "channel", "region", "segment", *(["email"] if show_email else [])),
 ]
-if show_email and person.get("email"):
-    facts.append(str(person["email"]))
 if person["is_team"]:
     facts.append(t("lookup.team"))
 st.caption(plain(" · ".join(facts)))
@@ -93,6 +90,8 @@ for key, title, empty in sections:
     if profile[key].empty:
         st.caption(t(empty))
     else:
-        data_table(profile[key], key=f"lookup_{key}", file_name=f"{member_id}-{key}")
+        data_table(
+            profile[key], key=f"lookup_{key}", file_name=f"{member_id}-{key}", column_config=profile_columns(key)
+        )
 if not show_text:
     st.caption(t("lookup.text_hidden"))

@@ -13,7 +13,7 @@ from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
 from ui.session import may
-from ui.tables import data_table, member_columns, plain
+from ui.tables import catalog_words, data_table, day_column, plain, words_column
 from ui.tiles import kpi_tiles
 
 page = start_page("members")
@@ -22,7 +22,7 @@ show_email = may(Permission.PERSONAL_DATA)
 
 with data_errors_stop_the_page():
     kpis = data.load_member_kpis(settings, version, filters)
-kpi_tiles(kpis, per_row=4)
+kpi_tiles(kpis, filters=filters, per_row=4)
 
 st.subheader(t("members.growth"), help=t("members.growth_help"))
 dimension = st.segmented_control(
@@ -56,7 +56,9 @@ data_table(
         "value": t(f"filters.{dimension}"),
         "members": st.column_config.NumberColumn(t("kpi.members"), format="localized"),
         "new_members": st.column_config.NumberColumn(t("kpi.new_members"), format="localized"),
-        "growth_rate": st.column_config.NumberColumn(t("kpi.growth_rate"), format="percent"),
+        "growth_rate": st.column_config.NumberColumn(
+            t("kpi.growth_rate"), help=t("column.growth_rate_help"), format="percent"
+        ),
     },
 )
 
@@ -81,11 +83,12 @@ st.markdown(t("members.at_level", level=t(f"level.{level}")))
 with data_errors_stop_the_page():
     at_level = data.load_members_at_level(settings, version, filters, level)
 level_columns = {
-    **member_columns(),
     "active_weeks": st.column_config.NumberColumn(t("column.active_weeks")),
     "contributions": st.column_config.NumberColumn(t("column.contributions"), format="localized"),
-    "last_day": st.column_config.DateColumn(t("column.last_active")),
-    "previous_level": t("column.previous_level"),
+    "last_day": day_column(t("column.last_active"), help=t("column.last_active_help")),
+    "previous_level": words_column(
+        t("column.previous_level"), catalog_words("level", levels.LEVELS), help=t("column.previous_level_help")
+    ),
 }
 data_table(at_level, key="members_level_table", file_name=f"{level}s", column_config=level_columns, member_links=True)
 

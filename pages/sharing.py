@@ -13,6 +13,7 @@ from ui.i18n import t
 from ui.page import require_entry
 from ui.session import may
 from ui.sharing import links_view
+from ui.tables import table, time_column
 
 require_entry()
 st.title(t("sharing.title"))
@@ -26,9 +27,8 @@ if links.empty:
     st.info(t("sharing.none"))
     st.stop()
 st.caption(t("sharing.help"))
-st.dataframe(
+table(
     links_view(links),
-    hide_index=True,
     key="sharing_table",
     column_config={
         "id": st.column_config.NumberColumn("#", format="%d"),
@@ -37,8 +37,8 @@ st.dataframe(
         "state": t("column.state"),
         "shows": t("column.shows"),
         "created_by": t("column.created_by"),
-        "created_at": st.column_config.DatetimeColumn(t("column.created_at"), format="D MMM YYYY, HH:mm"),
-        "expires_at": st.column_config.DatetimeColumn(t("column.expires_at"), format="D MMM YYYY, HH:mm"),
+        "created_at": time_column(t("column.created_at")),
+        "expires_at": time_column(t("column.expires_at")),
         "last_used": t("column.last_used"),
     },
 )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
@@ -11,11 +14,12 @@ from streamlit.testing.v1 import AppTest
 import schema
 from data_sources.warehouse import Warehouse
 from engines import create_engine
-from metrics.member_days import VERSION_KEY, info
+from metrics.member_days import BUILT_AT_KEY, VERSION_KEY, info
 from store import tables
 from store.database import AppStore
 from tests import community
 from tests.conftest import load_community
+from ui.data_views import age, source_name
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 MEMBERS = "member_id,name,joined_at\nm1,<b>Ada</b>,2025-01-05 10:00:00\nm2,Bo,2025/1/6 14:03\n"
@@ -48,18 +52,83 @@ def members_in(directory: Path) -> list[str]:
         warehouse.dispose()
 
 
-def test_sync_now_rebuilds_from_the_source_and_lists_the_run(folder, configured):
+def activities_in(directory: Path) -> list[list[str]]:
+    warehouse = Warehouse(f"duckdb:///{directory / 'warehouse.duckdb'}")
+    try:
+        activities = schema.activities
+        query = sa.select(activities.c.activity_id, activities.c.member_id).order_by(activities.c.activity_id)
+        return warehouse.run(query).values.tolist()
+    finally:
+        warehouse.dispose()
+
+
+def labels(table) -> dict[str, str]:
+    """A table's shown columns and their labels, as the browser gets them."""
+    config = json.loads(table.proto.columns)
+    return {name: config.get(name, {}).get("label", name) for name in table.proto.column_order}
+
+
+def test_sync_now_rebuilds_from_the_source_shows_its_freshness_and_lists_the_run(folder, configured):
     at = open_data()
     assert not at.exception
     assert at.metric[0].value == str(folder)
-    assert at.metric[1].value == "—"  # the fixture warehouse was never synced
+    assert (at.metric[1].value, at.metric[1].delta) == ("—", "never synced")  # the fixture warehouse was not
     at.button(key="data_sync").click().run()
-    assert at.success[0].value == f"Synced from {folder}: 2 members, 1 activities, 0 campaigns, 0 campaign_members."
+    assert at.success[0].value == (
+        f"Synced from {folder}. Members: 2 · Activities: 1 · Campaigns: 0 · Campaign members: 0."
+    )
     assert members_in(configured) == ["m1", "m2"]
     runs = at.dataframe[0].value
-    assert runs[["source", "status", "rows"]].values.tolist() == [
-        [str(folder), "succeeded", "2 members, 1 activities, 0 campaigns, 0 campaign_members"]
+    finished = runs["finished_at"].iloc[0]
+    # The freshness above the button is the sync's, in the run that made it.
+    assert (at.metric[1].value, at.metric[1].delta) == (f"{finished.day} {finished:%b %Y, %H:%M}", "just now")
+    assert runs.drop(columns=["started_at", "finished_at", "error"]).values.tolist() == [
+        [str(folder), "Succeeded", 2, 1, 0, 0, 0]
     ]
+    assert runs["error"].isna().tolist() == [True]
+    assert labels(at.dataframe[0]) == {
+        "started_at": "Started (UTC)",
+        "finished_at": "Finished (UTC)",
+        "source": "Source",
+        "status": "Status",
+        "members": "Members",
+        "activities": "Activities",
+        "campaigns": "Campaigns",
+        "campaign_members": "Campaign members",
+        "warnings": "Warnings",
+        "error": "What went wrong",
+    }
+    assert at.dataframe[0].proto.placeholder == "—"  # what an empty cell shows
+
+
+def test_uploading_members_alone_replaces_the_members_and_keeps_the_synced_activities(folder, configured):
+    at = open_data()
+    at.button(key="data_sync").click().run()
+    # m2 leaves, m3 joins; the activities (a1, m1's) stay as the sync made them.
+    newer = "member_id,name,joined_at\nm1,Ada,2025-01-05 10:00:00\nm3,Cy,2025-01-07 09:00:00\n"
+    at.file_uploader(key="data_files").set_value([("members.csv", newer.encode(), "text/csv")]).run()
+    at.button(key="data_import").click().run()
+    assert not at.exception
+    assert (
+        at.success[0].value == "Imported members.csv. Members: 2 · Activities: 1 · Campaigns: 0 · Campaign members: 0."
+    )
+    assert members_in(configured) == ["m1", "m3"]
+    assert activities_in(configured) == [["a1", "m1"]]
+    assert at.dataframe[0].value[["source", "status", "members", "activities"]].values.tolist() == [
+        ["Files: members.csv", "Succeeded", 2, 1],
+        [str(folder), "Succeeded", 2, 1],
+    ]
+
+
+def test_a_failed_run_reads_a_dash_where_it_has_no_figures(folder, configured):
+    (folder / "members.csv").write_text("member_id\nm1\n", encoding="utf-8")  # no joined_at
+    at = open_data()
+    at.button(key="data_sync").click().run()
+    runs = at.dataframe[0].value
+    assert runs["status"].tolist() == ["Failed"]
+    assert runs[["members", "activities", "campaigns", "campaign_members", "warnings"]].isna().all(axis=None)
+    assert runs["error"].tolist() == ["members.csv, column joined_at: required column is missing from the header"]
+    assert (at.metric[1].value, at.metric[1].delta) == ("—", "never synced")
 
 
 def test_a_failed_sync_says_where_as_plain_text_and_changes_nothing(folder, configured):
@@ -70,7 +139,7 @@ def test_a_failed_sync_says_where_as_plain_text_and_changes_nothing(folder, conf
     assert at.error[0].value == "Nothing was changed. What went wrong:"
     assert at.text[-1].value.startswith("members.csv, row 3, column joined_at: '**soon**' is not a date/time")
     assert members_in(configured) == before
-    assert at.dataframe[0].value["status"].tolist() == ["failed"]
+    assert at.dataframe[0].value["status"].tolist() == ["Failed"]
 
 
 def test_uploaded_files_are_imported_all_or_nothing(folder, configured):
@@ -79,7 +148,7 @@ def test_uploaded_files_are_imported_all_or_nothing(folder, configured):
         [("members.csv", MEMBERS.encode("gb18030"), "text/csv"), ("activities.csv", ACTIVITIES.encode(), "text/csv")]
     ).run()
     at.button(key="data_import").click().run()
-    assert at.success[0].value.startswith("Imported import: members.csv, activities.csv: 2 members, 1 activities")
+    assert at.success[0].value.startswith("Imported members.csv, activities.csv. Members: 2 · Activities: 1 ·")
     assert members_in(configured) == ["m1", "m2"]
 
     at.file_uploader(key="data_files").set_value([("export.csv", b"member_id\nm9\n", "text/csv")]).run()
@@ -94,7 +163,7 @@ def test_google_forms_responses_are_imported_into_a_survey(folder, configured):
     export = "Timestamp,How likely are you to recommend our events to a friend?\n2026/3/5 14:03:22,10\n"
     at.file_uploader(key="data_forms_file").set_value(("form.csv", export.encode(), "text/csv")).run()
     at.button(key="data_forms_import").click().run()
-    assert at.success[0].value == "Imported 1 responses into post-event; 0 were there already."
+    assert at.success[0].value == "Responses imported into post-event: 1 new, 0 there already."
     store = AppStore(f"sqlite:///{configured / 'app.db'}")
     try:
         sources = store.run(sa.select(tables.responses.c.source).where(tables.responses.c.source == "google_forms"))
@@ -114,8 +183,9 @@ def test_a_database_in_place_shows_and_refreshes_its_rollup(configured, tmp_path
     assert not at.warning
     at.button(key="data_rollup").click().run()
     assert at.success[0].value.startswith("The rollup holds ")
-    at.run()
-    assert at.metric[1].value.startswith("20")  # its build time
+    built = pd.Timestamp(warehouse_info(url)[BUILT_AT_KEY])
+    # Its build time, in the run that built it; beside it the time zone of its days.
+    assert (at.metric[1].value, at.metric[1].delta) == (f"{built.day} {built:%b %Y, %H:%M}", "UTC")
     assert not at.warning
 
     engine = create_engine(url)  # as a rollup written by an older version
@@ -139,3 +209,48 @@ def test_a_mapping_that_does_not_match_is_shown(configured, tmp_path, monkeypatc
         "The warehouse mapping does not match the database:\n"
         "mapping.yaml: members: table 'users' is not in the database"
     )
+
+
+def warehouse_info(url: str) -> dict[str, str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {key: value for key, value in connection.execute(sa.select(info.c.key, info.c.value))}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (None, "never synced"),
+        (0, "just now"),
+        (59, "just now"),
+        (60, "1 minute ago"),
+        (119, "1 minute ago"),
+        (120, "2 minutes ago"),
+        (3_599, "59 minutes ago"),
+        (3_600, "1 hour ago"),
+        (7_199, "1 hour ago"),
+        (7_200, "2 hours ago"),
+        (172_799, "47 hours ago"),
+        (172_800, "2 days ago"),
+    ],
+)
+def test_the_age_of_the_data_in_words(seconds, said):
+    now = datetime(2026, 11, 30, 9, 53)
+    assert age(None if seconds is None else now - timedelta(seconds=seconds), now=now) == said
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("demo", "Demo data"),
+        ("sheets", "Google Sheets"),
+        ("imports", "Imported files"),
+        ("import: members.csv, activities.xlsx", "Files: members.csv, activities.xlsx"),
+        ("/srv/exports", "/srv/exports"),
+    ],
+)
+def test_sources_are_named_in_words(source, shown):
+    assert source_name(source) == shown

@@ -214,10 +214,10 @@ def test_the_surveys_page_lists_surveys_and_opens_one(surveys_env):
     assert set(table["slug"]) >= {"quick", "later", "full", "shut"}
     assert table.set_index("slug")["state"].to_dict() | {} == {
         **table.set_index("slug")["state"].to_dict(),
-        "quick": "open",
-        "later": "not_open",
-        "full": "limit",
-        "shut": "closed",
+        "quick": "Open",
+        "later": "Not yet open",
+        "full": "Response limit reached",
+        "shut": "Closed",
     }
     at.query_params["survey"] = "quick"
     at.run()

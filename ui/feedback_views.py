@@ -18,6 +18,7 @@ from feedback.sentiment import label_of
 from feedback.workflow import Edit
 from metrics.feedback import RISK_BASELINE_WEEKS, FeedbackSummary, NegativeShare
 from metrics.filters import Filters
+from metrics.levels import LEVELS
 from settings import Settings
 from store.database import AppStore
 from ui import data
@@ -26,13 +27,29 @@ from ui.i18n import t
 from ui.page import data_errors_stop_the_page
 from ui.presentation import show_chart
 from ui.session import may
-from ui.tables import plain
+from ui.tables import (
+    feedback_columns,
+    known,
+    moment,
+    plain,
+    profile_columns,
+    table,
+    time_column,
+)
 
 EDITABLE_COLUMNS = ("status", "priority", "assignee", "tags")
 
 
 def status_label(status: str) -> str:
     return t(f"feedback.status.{status}")
+
+
+def priority_label(priority: str) -> str:
+    return t(f"feedback.priority.{priority}")
+
+
+def level_label(level: str) -> str:
+    return t(f"level.{level}")
 
 
 def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, list[str]]) -> InboxFilters:
@@ -52,7 +69,7 @@ def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, lis
     priorities = first[2].multiselect(
         t("feedback.filter.priority"),
         workflow.PRIORITIES,
-        format_func=lambda p: t(f"feedback.priority.{p}"),
+        format_func=priority_label,
         key="feedback_priority",
         bind="query-params",
     )
@@ -79,7 +96,7 @@ def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, lis
         ("sentiment", inbox.SENTIMENTS, lambda s: t(f"feedback.sentiment.{s}")),
         ("score_band", inbox.SCORE_BANDS, lambda b: t(f"feedback.band.{b}")),
         ("segment", dimensions.get("segment", []), None),
-        ("level", ["champion", "regular", "casual", "dormant"], lambda level: t(f"level.{level}")),
+        ("level", list(LEVELS), level_label),
     ]
     for column, (name, options, label) in zip(second, menus, strict=False):
         picked[name] = column.selectbox(
@@ -111,13 +128,15 @@ def inbox_columns(*, editing: bool, choices: dict[str, list[str]]) -> dict[str, 
         "age_days": st.column_config.NumberColumn(t("feedback.column.age"), format="%.1f d", width="small"),
         "overdue": st.column_config.CheckboxColumn(t("feedback.column.overdue"), width="small"),
         "text": st.column_config.TextColumn(t("feedback.column.text"), width="large"),
-        "theme": t("feedback.column.theme"),
-        "mood": t("feedback.column.sentiment"),
-        "score": st.column_config.NumberColumn(t("feedback.column.score"), format="%g", width="small"),
-        "segment": t("filters.segment"),
-        "level": t("feedback.filter.level"),
+        "theme": st.column_config.TextColumn(t("feedback.column.theme"), help=t("column.no_theme")),
+        "mood": st.column_config.TextColumn(t("feedback.column.sentiment"), help=t("column.no_sentiment")),
+        "score": st.column_config.NumberColumn(
+            t("feedback.column.score"), format="%g", width="small", help=t("column.no_score")
+        ),
+        "segment": st.column_config.TextColumn(t("filters.segment"), help=t("column.anonymous")),
+        "level": st.column_config.TextColumn(t("feedback.filter.level"), help=t("column.anonymous")),
         "duplicates": st.column_config.NumberColumn(t("feedback.column.duplicates"), width="small"),
-        "member_id": t("column.member_id"),
+        "member_id": st.column_config.TextColumn(t("column.member_id"), help=t("column.anonymous")),
         "source": t("feedback.column.source"),
     }
     statuses = dict(
@@ -127,15 +146,18 @@ def inbox_columns(*, editing: bool, choices: dict[str, list[str]]) -> dict[str, 
         priority=st.column_config.SelectboxColumn(
             t("feedback.filter.priority"),
             options=workflow.PRIORITIES,
-            format_func=lambda p: t(f"feedback.priority.{p}"),
+            format_func=priority_label,
         ),
-        assignee=st.column_config.TextColumn(t("feedback.filter.assignee"), max_chars=workflow.MAX_NAME),
+        assignee=st.column_config.TextColumn(
+            t("feedback.filter.assignee"), max_chars=workflow.MAX_NAME, help=t("column.no_assignee")
+        ),
         tags=st.column_config.MultiselectColumn(
             t("feedback.column.tags"), options=choices["tag"], accept_new_options=True
         ),
     )
     if not editing:
         statuses["status"] = st.column_config.TextColumn(t("feedback.filter.status"))
+        statuses["priority"] = st.column_config.TextColumn(t("feedback.filter.priority"), help=t("column.no_priority"))
         statuses["tags"] = st.column_config.ListColumn(t("feedback.column.tags"))
     return {**config, **statuses}
 
@@ -164,18 +186,23 @@ def listed(frame: pd.DataFrame) -> pd.DataFrame:
     """The inbox columns in their order; statuses as words; a suggested theme marked as such."""
     shown = frame.assign(
         theme=[
-            t("feedback.suggested", theme=theme) if suggested and theme else theme
+            t("feedback.suggested", theme=theme) if suggested and isinstance(theme, str) else theme
             for theme, suggested in zip(frame["theme"], frame["theme_suggested"], strict=True)
         ],
         status=frame["status"].map(status_label),
-        priority=frame["priority"].map(lambda p: t(f"feedback.priority.{p}") if isinstance(p, str) else None),
+        priority=frame["priority"].map(lambda p: priority_label(p) if isinstance(p, str) else None),
         mood=_moods(frame),
+        level=_levels(frame),
     )
     return shown[SHOWN]
 
 
 def _moods(frame: pd.DataFrame) -> pd.Series:
     return frame["mood"].map(lambda mood: _sentiment_word(mood) if isinstance(mood, str) else None)
+
+
+def _levels(frame: pd.DataFrame) -> pd.Series:
+    return frame["level"].map(lambda level: level_label(level) if isinstance(level, str) else None)
 
 
 def bulk_edits(before: pd.DataFrame, after: pd.DataFrame) -> list[Edit]:
@@ -200,18 +227,18 @@ def _value(cell: object) -> object:
 def item_facts(item: pd.Series) -> str:
     """One caption line about an item: when, where from, score, sentiment, language."""
     facts = [
-        t("feedback.received", when=f"{item['created_at']:%d %b %Y %H:%M} UTC"),
+        t("feedback.received", when=f"{moment(item['created_at'])} UTC"),
         t("feedback.from_source", source=item["source"]),
     ]
     if pd.notna(item["score"]):
-        facts.append(t("feedback.scored", score=f"{item['score']:g}", kind=(item["score_kind"] or "").upper()))
+        kind = "".join(known(item, "score_kind")).upper()
+        facts.append(t("feedback.scored", score=f"{item['score']:g}", kind=kind))
     if pd.notna(item["sentiment"]):
         mood = label_of(float(item["sentiment"]))
         facts.append(t("feedback.mood", mood=t(f"feedback.sentiment.{mood}"), value=f"{item['sentiment']:+.2f}"))
-    if item["language"]:
-        facts.append(str(item["language"]))
+    facts += known(item, "language")
     if pd.notna(item["first_response_at"]):
-        facts.append(t("feedback.first_response", when=f"{item['first_response_at']:%d %b %Y %H:%M}"))
+        facts.append(t("feedback.first_response", when=moment(item["first_response_at"])))
     return plain(" · ".join(facts))
 
 
@@ -231,7 +258,7 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: dict[str, list[str
             t("feedback.filter.priority"),
             workflow.PRIORITIES,
             index=workflow.PRIORITIES.index(item["priority"]) if item["priority"] in workflow.PRIORITIES else None,
-            format_func=lambda p: t(f"feedback.priority.{p}"),
+            format_func=priority_label,
             key=f"{key}_priority",
         )
         assignee = top[2].text_input(
@@ -281,20 +308,27 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: dict[str, list[str
 
 
 def history_table(history: pd.DataFrame) -> None:
+    """The item's audit log in words: fields by name, statuses and priorities as the inbox says them."""
     if history.empty:
         st.caption(t("feedback.no_history"))
         return
+    words = {"status": status_label, "priority": priority_label}
+
+    def said(field: str, value: object) -> object:
+        return words[field](value) if field in words and isinstance(value, str) else value
+
     shown = history.assign(
         field=history["field"].map(lambda name: t(f"feedback.field.{name}")),
+        old_value=[said(f, v) for f, v in zip(history["field"], history["old_value"], strict=True)],
+        new_value=[said(f, v) for f, v in zip(history["field"], history["new_value"], strict=True)],
     )
-    st.dataframe(
+    table(
         shown,
-        hide_index=True,
         column_config={
-            "at": st.column_config.DatetimeColumn(t("feedback.column.when"), format="D MMM YYYY, HH:mm"),
+            "at": time_column(t("feedback.column.when")),
             "actor": t("feedback.column.who"),
             "field": t("feedback.column.field"),
-            "old_value": t("feedback.column.from"),
+            "old_value": st.column_config.TextColumn(t("feedback.column.from"), help=t("column.history_from_help")),
             "new_value": t("feedback.column.to"),
         },
         key="feedback_history",
@@ -309,7 +343,7 @@ def utc_moment(day, time, timezone: str) -> datetime:
 
 def editable(frame: pd.DataFrame) -> pd.DataFrame:
     """The bulk editor's frame: the listed columns with raw statuses, plus the version loaded."""
-    return frame.assign(theme=frame["theme"].fillna(""), mood=_moods(frame))[[*SHOWN, "version"]]
+    return frame.assign(theme=frame["theme"].fillna(""), mood=_moods(frame), level=_levels(frame))[[*SHOWN, "version"]]
 
 
 def summary_tiles(summary: FeedbackSummary, *, overdue_days: int) -> None:
@@ -372,16 +406,7 @@ def merged(item: pd.Series, duplicates: pd.DataFrame) -> None:
             st.rerun()
     if not duplicates.empty:
         st.markdown(t("feedback.duplicates", count=len(duplicates)))
-        st.dataframe(
-            duplicates,
-            hide_index=True,
-            column_config={
-                "id": st.column_config.NumberColumn("#", format="%d"),
-                "created_at": st.column_config.DatetimeColumn(t("feedback.column.when"), format="D MMM YYYY"),
-                "member_id": t("column.member_id"),
-                "text": t("feedback.column.text"),
-            },
-        )
+        table(duplicates, column_config=feedback_columns())
 
 
 def member_context(settings: Settings, item: pd.Series) -> None:
@@ -402,8 +427,8 @@ def member_context(settings: Settings, item: pd.Series) -> None:
     person = member.iloc[0]
     level = profile["level"]
     facts = [
-        str(person["name"] or member_id),
-        *(str(person[key]) for key in ("segment", "channel", "region") if person[key]),
+        known(person, "name", "member_id")[0],
+        *known(person, "segment", "channel", "region"),
         t("feedback.tenure", days=(pd.Timestamp(today) - pd.Timestamp(person["joined_at"])).days),
     ]
     if not level.empty:
@@ -418,7 +443,7 @@ def member_context(settings: Settings, item: pd.Series) -> None:
         frame = profile[key].head(5)
         if not frame.empty:
             st.caption(t(title))
-            st.dataframe(frame, hide_index=True)
+            table(frame, column_config=profile_columns(key))
 
 
 def entry_form(*, timezone: str, max_text: int) -> tuple[str, str | None, str, float | None, datetime] | None:

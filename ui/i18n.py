@@ -572,7 +572,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "surveys.free_text_help": "The newest 500. Answers to long-text questions also go to the feedback inbox, with the response's NPS score.",
         "surveys.public_link": "Public link",
         "surveys.public_url_local": "Survey links and QR codes point at {url}, an address on this computer, but this "
-        "page is open at {here}: members' phones and laptops cannot reach the links. Set `public_url` under "
+        "app is open at {here}: members' phones and laptops cannot reach the links. Set `public_url` under "
         "`[pulse]` in secrets.toml (or the `PULSE_PUBLIC_URL` environment variable, then restart the app) to the "
         "address members use, e.g. `https://pulse.example.org`.",
         "surveys.qr_caption": "Scan to open the survey (for slides and posters at events).",
@@ -710,7 +710,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "survey.error.other_missing": "你选择了“其他”，请具体说明。",
         "survey.error.matrix": "请为每一项选择一个等级。",
         "survey.error.matrix_rows": "请回答每一项。",
-        "survey.store_failed": "暂时无法保存你的回答，因为数据库没有响应。回答仍在本页，请稍后重试。",
+        "survey.store_failed": "暂时无法保存你的回答，因为数据库没有响应。",
     },
 }
 LANGUAGE = "en"

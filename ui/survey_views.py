@@ -8,15 +8,16 @@ import streamlit as st
 
 from metrics.survey_results import SurveyResults
 from surveys.definition import text_in
+from surveys.registry import Availability
 from ui.charts import answers_chart, matrix_chart, nps_trend_chart
 from ui.i18n import t
 from ui.presentation import show_chart
-from ui.tables import data_table, plain
+from ui.tables import catalog_words, data_table, day_column, plain, time_column, words_column
 
 
 def survey_columns() -> dict[str, object]:
-    """Column labels of the survey list (internal columns hidden)."""
-    when = {"format": "D MMM YYYY"}
+    """Column labels of the survey list (internal columns hidden); — where a survey has no such
+    setting or figure, and the help says what that means."""
     return {
         "id": None,
         "anonymous": None,
@@ -25,17 +26,23 @@ def survey_columns() -> dict[str, object]:
         "title": t("column.survey"),
         "slug": t("column.slug"),
         "version": t("column.version"),
-        "state": t("column.state"),
-        "opens_at": st.column_config.DatetimeColumn(t("column.opens_at"), **when),
-        "closes_at": st.column_config.DatetimeColumn(t("column.closes_at"), **when),
-        "campaign_id": t("column.campaign"),
-        "response_limit": t("column.response_limit"),
-        "started": t("column.started"),
-        "completed": t("column.completed"),
-        "last_response": st.column_config.DatetimeColumn(t("column.last_response"), format="D MMM YYYY HH:mm"),
-        "invitations": t("column.invitations"),
-        "completion_rate": st.column_config.NumberColumn(t("column.completion_rate"), format="percent"),
-        "response_rate": st.column_config.NumberColumn(t("column.response_rate"), format="percent"),
+        "state": words_column(t("column.state"), catalog_words("surveys.state", Availability)),
+        "opens_at": day_column(t("column.opens_at"), help=t("column.opens_at_help")),
+        "closes_at": day_column(t("column.closes_at"), help=t("column.closes_at_help")),
+        "campaign_id": st.column_config.TextColumn(t("column.campaign"), help=t("column.survey_campaign_help")),
+        "response_limit": st.column_config.NumberColumn(
+            t("column.response_limit"), help=t("column.response_limit_help"), format="localized"
+        ),
+        "started": st.column_config.NumberColumn(t("column.started"), format="localized"),
+        "completed": st.column_config.NumberColumn(t("column.completed"), format="localized"),
+        "last_response": time_column(t("column.last_response"), help=t("column.last_response_help")),
+        "invitations": st.column_config.NumberColumn(t("column.invitations"), format="localized"),
+        "completion_rate": st.column_config.NumberColumn(
+            t("column.completion_rate"), help=t("column.completion_rate_help"), format="percent"
+        ),
+        "response_rate": st.column_config.NumberColumn(
+            t("column.response_rate"), help=t("column.response_rate_help"), format="percent"
+        ),
     }
 
 
@@ -74,11 +81,11 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
         key="surveys_breakdown_table",
         file_name=f"{slug}-by-{dimension}",
         column_config={
-            "group": t("column.group"),
+            "group": st.column_config.TextColumn(t("column.group"), help=t("column.group_help")),
             "respondents": t("column.respondents"),
-            "nps": st.column_config.NumberColumn("NPS", format="%.0f"),
-            "nps_margin": st.column_config.NumberColumn("±", format="%.0f"),
-            "csat": st.column_config.NumberColumn("CSAT", format="percent"),
+            "nps": st.column_config.NumberColumn("NPS", help=t("column.no_answers"), format="%.0f"),
+            "nps_margin": st.column_config.NumberColumn("±", help=t("column.nps_margin_help"), format="%.0f"),
+            "csat": st.column_config.NumberColumn("CSAT", help=t("column.no_answers"), format="percent"),
         },
     )
     st.subheader(t("surveys.questions"))
@@ -99,10 +106,10 @@ def free_text_table(texts: pd.DataFrame, *, slug: str) -> None:
         key="surveys_free_text",
         file_name=f"{slug}-free-text",
         column_config={
-            "submitted_at": st.column_config.DatetimeColumn(t("column.submitted"), format="D MMM YYYY HH:mm"),
-            "member_id": t("column.member_id"),
+            "submitted_at": time_column(t("column.submitted")),
+            "member_id": st.column_config.TextColumn(t("column.member_id"), help=t("column.anonymous")),
             "question_id": t("column.question"),
-            "text": t("column.text"),
-            "nps": st.column_config.NumberColumn("NPS", format="%.0f"),
+            "text": st.column_config.TextColumn(t("column.text"), width="large"),
+            "nps": st.column_config.NumberColumn("NPS", help=t("column.free_text_nps_help"), format="%.0f"),
         },
     )

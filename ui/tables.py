@@ -1,7 +1,11 @@
-"""Tables with a CSV download beside them; the download is formula-safe (exports.safe_csv)."""
+"""Tables as a person reads them: every shown column labelled from the catalog, days and times written
+one way, missing values as "—"; with a CSV download beside them that keeps the raw values and is
+formula-safe (exports.safe_csv)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import pandas as pd
@@ -9,8 +13,66 @@ import streamlit as st
 
 from auth.access import Permission
 from exports import safe_csv
+from feedback.workflow import STATUSES
+from metrics.member_days import DEFAULT_POINTS
+from reports.display import MISSING, day, missing
 from ui.i18n import t
 from ui.session import may, presenting
+
+DAY = "D MMM YYYY"  # 30 Nov 2026: Streamlit's (moment.js) spelling of reports.display.day
+MINUTE = "D MMM YYYY, HH:mm"  # 30 Nov 2026, 09:53
+
+
+@dataclass(frozen=True)
+class Words:
+    """The config of a column of keys (statuses, levels, stages) shown as words (words_column)."""
+
+    label: str
+    words: Mapping[str, str]
+    help: str | None = None
+
+
+def table(
+    frame: pd.DataFrame,
+    *,
+    column_config: Mapping[str, object],
+    key: str | None = None,
+    selectable: bool = False,
+):
+    """st.dataframe as every table in the app shows one: no index; the columns the config hides
+    (None) left out; a missing value drawn as "—" by Streamlit's placeholder, so the cells keep
+    their types and numbers and dates still sort as such (a text column of formatted values
+    would sort "10" before "9"). Keys configured as Words are replaced by their words in the cells
+    themselves: Streamlit's grid gives screen readers and copying the raw cell, not a format.
+    Percentages read like the KPI tiles, with one decimal (rounded here: Streamlit truncates)."""
+    worded = {name: spec.words for name, spec in column_config.items() if isinstance(spec, Words) and name in frame}
+    rates = [name for name, spec in column_config.items() if _is_percent(spec) and name in frame]
+    shown = frame.assign(
+        **{name: [words.get(key, key) for key in frame[name]] for name, words in worded.items()},
+        **{name: pd.to_numeric(frame[name]).round(3) for name in rates},
+    )
+    config = {
+        name: st.column_config.TextColumn(spec.label, help=spec.help)
+        if isinstance(spec, Words)
+        else {**spec, "type_config": {**spec["type_config"], "step": 0.001}}
+        if name in rates
+        else spec
+        for name, spec in column_config.items()
+    }
+    return st.dataframe(
+        shown,
+        hide_index=True,
+        column_order=[name for name in frame.columns if config.get(name, name) is not None],
+        column_config=config,
+        key=key,
+        on_select="rerun" if selectable else "ignore",
+        selection_mode="single-row",
+        placeholder=MISSING,
+    )
+
+
+def _is_percent(spec: object) -> bool:
+    return isinstance(spec, dict) and spec.get("type_config", {}).get("format") == "percent"
 
 
 def data_table(
@@ -18,29 +80,23 @@ def data_table(
     *,
     key: str,
     file_name: str,
-    column_config: dict[str, object] | None = None,
+    column_config: Mapping[str, object] | None = None,
     selectable: bool = False,
     member_links: bool = False,
 ) -> int | None:
-    """Show the frame and its download; with `selectable`, return the selected row's position.
-    `member_links` marks rows of members: their names and email addresses are left out where the
-    viewer may not see them (a share link that does not reveal them, a projector), and a link to
-    each member's profile is added (shown, not downloaded) for those who may open profiles."""
+    """Show the frame (member columns labelled as everywhere) and its download; with `selectable`,
+    return the selected row's position. `member_links` marks rows of members: their names and email
+    addresses are left out where the viewer may not see them (a share link that does not reveal them,
+    a projector), and a link to each member's profile is added (shown, not downloaded) for those who
+    may open profiles."""
     if member_links:  # email addresses only for those who may see them, whatever the loader gave
         hidden = {"name": Permission.MEMBER_NAMES, "email": Permission.PERSONAL_DATA}
         frame = frame.drop(columns=[column for column, needed in hidden.items() if not may(needed)], errors="ignore")
-    shown, config = frame, dict(column_config or {})
+    shown, config = frame, {**member_columns(), **(column_config or {})}
     if member_links and may(Permission.PERSONAL_DATA):
         shown = frame.assign(profile=[f"lookup?member={quote(str(m))}" for m in frame["member_id"]])
         config["profile"] = st.column_config.LinkColumn(t("column.profile"), display_text=t("column.open"))
-    event = st.dataframe(
-        shown,
-        hide_index=True,
-        column_config=config,
-        key=key,
-        on_select="rerun" if selectable else "ignore",
-        selection_mode="single-row",
-    )
+    event = table(shown, column_config=config, key=key, selectable=selectable)
     if not presenting():  # no downloads on a projector (nor their data in the page)
         _download(frame, key=key, file_name=file_name)
     rows = event.selection.rows if selectable else []
@@ -59,16 +115,104 @@ def _download(frame: pd.DataFrame, *, key: str, file_name: str) -> None:
     )
 
 
+def day_column(label: str, *, help: str | None = None) -> object:
+    return st.column_config.DatetimeColumn(label, format=DAY, help=help)
+
+
+def time_column(label: str, *, help: str | None = None) -> object:
+    return st.column_config.DatetimeColumn(label, format=MINUTE, help=help)
+
+
+def words_column(label: str, words: Mapping[str, str], *, help: str | None = None) -> Words:
+    """A column of keys shown as the catalog's words (see table()); a key the mapping lacks is shown
+    as it is. The download keeps the keys."""
+    return Words(label, words, help)
+
+
+def catalog_words(prefix: str, keys: object) -> dict[str, str]:
+    """{key: t("<prefix>.<key>")} for each key, for words_column."""
+    return {str(key): t(f"{prefix}.{key}") for key in keys}
+
+
+def moment(value: object) -> str:
+    """30 Nov 2026, 09:53 (as time_column shows it); — when there is none."""
+    return MISSING if day(value) == MISSING else f"{day(value)}, {pd.Timestamp(value):%H:%M}"
+
+
+def known(row: pd.Series, *names: str) -> list[str]:
+    """The row's values in these columns that are there, as text: pandas reads a missing text as NaN,
+    which is true in an `if` and reads "nan"."""
+    return [str(row[name]) for name in names if name in row.index and not missing(row[name])]
+
+
 def member_columns() -> dict[str, object]:
-    """Labels of the member columns that tables share (absent columns are ignored by Streamlit)."""
+    """The member columns (and a personal link) as every data_table labels them unless the page's own
+    config says otherwise; columns a frame lacks are ignored."""
     return {
         "member_id": t("column.member_id"),
         "name": t("column.name"),
         "email": t("column.email"),
-        "joined_at": st.column_config.DatetimeColumn(t("column.joined"), format="D MMM YYYY"),
+        "joined_at": day_column(t("column.joined")),
         "channel": t("filters.channel"),
         "region": t("filters.region"),
         "segment": t("filters.segment"),
+        "is_team": st.column_config.CheckboxColumn(t("column.team")),
+        "link": st.column_config.LinkColumn(t("column.link")),
+    }
+
+
+def profile_columns(section: str) -> dict[str, object]:
+    """The columns of a member profile's tables (`section`: recent, campaigns, answers, feedback),
+    in the lookup and beside a feedback item."""
+    return {
+        "recent": {
+            "occurred_at": time_column(t("feedback.column.when")),
+            "kind": words_column(t("column.activity"), catalog_words("activity", DEFAULT_POINTS)),
+            "platform": t("chart.platform"),
+            "campaign_id": st.column_config.TextColumn(t("column.campaign"), help=t("column.campaign_none")),
+        },
+        "campaigns": {
+            "campaign_id": None,
+            "name": t("column.campaign"),
+            "kind": t("chart.kind"),
+            "starts_at": day_column(t("column.starts")),
+            "stage": words_column(t("column.stage"), stage_words()),
+        },
+        "answers": {
+            "survey": t("column.survey"),
+            "submitted_at": time_column(t("column.submitted")),
+            "question_id": t("column.question"),
+            "question_type": None,
+            "value_num": st.column_config.NumberColumn(
+                t("column.answer_score"), format="%g", help=t("column.answer_score_help")
+            ),
+            "value_text": st.column_config.TextColumn(t("column.answer_text"), help=t("column.answer_text_help")),
+        },
+        "feedback": feedback_columns(),
+    }[section]
+
+
+def feedback_columns() -> dict[str, object]:
+    """Columns of feedback items listed outside the inbox (a member's feedback, merged duplicates)."""
+    return {
+        "id": st.column_config.NumberColumn("#", format="%d"),
+        "created_at": time_column(t("feedback.column.when")),
+        "member_id": st.column_config.TextColumn(t("column.member_id"), help=t("column.anonymous")),
+        "text": st.column_config.TextColumn(t("feedback.column.text"), width="large"),
+        "status": words_column(t("feedback.filter.status"), catalog_words("feedback.status", STATUSES)),
+        "score": st.column_config.NumberColumn(t("feedback.column.score"), format="%g", help=t("column.no_score")),
+        "theme": st.column_config.TextColumn(t("feedback.column.theme"), help=t("column.no_theme")),
+    }
+
+
+def stage_words() -> dict[str, str]:
+    """How far a member went in a campaign, as the profile and the campaign's newcomers say it."""
+    return {
+        "invited": t("column.invited"),
+        "registered": t("column.registered"),
+        "attended": t("column.attended"),
+        "took part": t("stage.took_part"),
+        "activity": t("stage.took_part"),
     }
 
 

@@ -1,0 +1,248 @@
+"""Every table a page shows reads as a person would write it: labelled columns, no None, NaN or NaT.
+
+st.dataframe draws its cells on a canvas, so a browser cannot read them; AppTest gives each table's
+frame and its element (column config JSON, column order, missing-value placeholder) instead. Each
+page and detail view on the small demo is opened, and every table it passes is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from auth.share_links import create_link
+from store import tables
+from store.database import AppStore
+from ui.tables import DAY, MINUTE, MISSING
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+EMPTY = {"None", "none", "NaN", "nan", "NaT", "null", "nan%", "undefined"}
+
+
+def problems(at: AppTest) -> list[str]:
+    """What a person should not read in the page's tables: a shown column labelled with a key, a
+    missing value drawn as Streamlit's "None", a cell holding an empty value's name or a bare key
+    (wont_fix), a date without the app's format, a rate that is not a percentage."""
+    found = []
+    for number, element in enumerate(at.dataframe):
+        frame, proto = element.value, element.proto
+        config = json.loads(proto.columns or "{}")
+        name = f"table {number} ({element.key or ', '.join(map(str, frame.columns[:3]))})"
+        for column in list(proto.column_order) or list(frame.columns):
+            spec = config.get(column, {})
+            if spec.get("hidden"):
+                continue
+            label, kind = spec.get("label") or str(column), spec.get("type_config", {})
+            cells = frame[column]
+            if RAW_KEY.search(label):
+                found.append(f"{name}: column {column} is labelled {label!r}")
+            if cells.isna().any() and proto.placeholder != MISSING:
+                found.append(f"{name}: missing values in {column} are drawn as {proto.placeholder or 'None'!r}")
+            for cell in sorted({cell for cell in cells if isinstance(cell, str)}):
+                if cell.strip() in EMPTY or RAW_KEY.fullmatch(cell.strip()):
+                    found.append(f"{name}: {column} shows {cell!r}")
+            dated = pd.api.types.is_datetime64_any_dtype(cells) or any(hasattr(c, "isoformat") for c in cells)
+            if dated and kind.get("format") not in (DAY, MINUTE):
+                found.append(f"{name}: dates in {column} are written {kind.get('format')!r}")
+            if "rate" in str(column) and kind.get("format") != "percent":
+                found.append(f"{name}: {column} is not a percentage")
+    return found
+
+
+@pytest.fixture(scope="module")
+def data_dir(demo_data_dir, tmp_path_factory) -> Path:
+    return demo_with_a_link_and_a_run(demo_data_dir, tmp_path_factory.mktemp("tables") / "data")
+
+
+def demo_with_a_link_and_a_run(demo: Path, directory: Path) -> Path:
+    """A copy of the demo (the session's demo stays as it is) with a share link never opened (its
+    last use is missing) and a finished sync run, so the Share links and Data pages show tables."""
+    shutil.copytree(demo, directory)
+    store = AppStore(f"sqlite:///{directory / 'app.db'}")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    create_link(
+        store,
+        page="members",
+        query={"region": "Europe"},
+        reveal_text=False,
+        reveal_names=True,
+        created_by="local",
+        now=now,
+        secret="tables",
+    )
+    with store.begin() as connection:
+        connection.execute(
+            tables.sync_runs.insert().values(
+                source="demo", started_at=now, finished_at=now, status="ok", rows={"members": 600}, warnings=[]
+            )
+        )
+    store.dispose()
+    return directory
+
+
+@pytest.fixture
+def data(data_dir, pulse_env) -> Path:
+    pulse_env(data_dir)
+    return data_dir
+
+
+def a_respondent(directory: Path) -> tuple[str, int]:
+    """A member who gave feedback (so has answers too), and their latest item with a history."""
+    store = AppStore(f"sqlite:///{directory / 'app.db'}")
+    feedback, events = tables.feedback, tables.feedback_events
+    row = store.run(
+        sa.select(feedback.c.member_id, feedback.c.id)
+        .join(events, events.c.feedback_id == feedback.c.id)
+        .where(feedback.c.member_id.is_not(None), events.c.field == "status")
+        .order_by(feedback.c.id)
+        .limit(1)
+    ).iloc[0]
+    store.dispose()
+    return str(row["member_id"]), int(row["id"])
+
+
+def page(name: str, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update(query)
+    at.run()
+    if name != "survey":
+        at.switch_page(f"pages/{name}.py")
+        at.query_params.update(query)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def dormant_members(directory: Path) -> AppTest:
+    at = page("members")
+    at.session_state["members_levels_chart"] = {"selection": {"level": [{"level": "dormant"}]}}
+    return rerun(at)
+
+
+def lookup_search(directory: Path) -> AppTest:
+    at = page("lookup")
+    at.text_input(key="lookup_q").input("Patel")
+    return rerun(at)
+
+
+def campaign_with_newcomers(directory: Path) -> AppTest:
+    at = page("campaigns", period="last_365_days")  # the small demo's recent campaigns brought nobody new
+    campaigns = at.dataframe(key="campaigns_table").value
+    at.query_params["campaign"] = str(campaigns.sort_values("new_members")["campaign_id"].iloc[-1])
+    return rerun(at)
+
+
+def profile(directory: Path) -> AppTest:
+    return page("lookup", member=a_respondent(directory)[0])
+
+
+def feedback_item(directory: Path) -> AppTest:
+    return page("feedback", item=str(a_respondent(directory)[1]))
+
+
+def feedback_editor(directory: Path) -> AppTest:
+    at = page("feedback")
+    at.toggle(key="feedback_edit").set_value(True)
+    return rerun(at)
+
+
+def personal_links(directory: Path) -> AppTest:
+    at = page("surveys", survey="onboarding")
+    next(box for box in at.selectbox if box.label == "Segment to invite").set_value("developer")
+    next(button for button in at.button if button.label == "Create links").click()
+    return rerun(at)
+
+
+VIEWS: dict[str, Callable[[Path], AppTest]] = {
+    "overview": lambda _: page("overview"),
+    "members": lambda _: page("members"),
+    "members at a level": dormant_members,
+    "engagement": lambda _: page("engagement"),
+    "campaigns": lambda _: page("campaigns"),
+    "a campaign": campaign_with_newcomers,
+    "lookup search": lookup_search,
+    "member profile": profile,
+    "surveys": lambda _: page("surveys"),
+    "survey results": lambda _: page("surveys", survey="quarterly-nps"),
+    "survey without scores": lambda _: page("surveys", survey="onboarding"),
+    "personal links": personal_links,
+    "feedback inbox": lambda _: page("feedback"),
+    "feedback item": feedback_item,
+    "feedback editor": feedback_editor,
+    "feedback themes": lambda _: page("feedback", feedback_view="Themes"),
+    "data": lambda _: page("data"),
+    "sharing": lambda _: page("sharing"),
+    "member survey": lambda _: page("survey", s="onboarding"),
+}
+# Tables each view must show on the demo, so a view that stops drawing them cannot pass unseen.
+TABLES = {
+    "overview": 1,
+    "members": 2,  # growth and a level's members; no champion of the small demo slips away
+    "members at a level": 2,
+    "engagement": 1,
+    "campaigns": 1,
+    "a campaign": 2,
+    "lookup search": 1,
+    "member profile": 4,
+    "surveys": 1,
+    "survey results": 4,
+    "survey without scores": 4,
+    "personal links": 5,
+    "feedback inbox": 1,
+    "feedback item": 5,
+    "feedback editor": 1,
+    "feedback themes": 1,
+    "data": 1,
+    "sharing": 1,
+    "member survey": 0,
+}
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_every_table_reads_as_words(data, view):
+    at = VIEWS[view](data)
+    assert len(at.dataframe) == TABLES[view]
+    assert problems(at) == []
+
+
+def test_the_check_sees_keys_empty_cells_and_raw_dates():
+    def raw() -> None:
+        import pandas as pd
+        import streamlit as st
+
+        frame = pd.DataFrame(
+            {
+                "member_id": ["m1", None],
+                "status": ["wont_fix", "None"],
+                "joined_at": pd.to_datetime(["2026-11-30", "2026-12-01"]),
+                "response_rate": [0.5, 0.25],
+            }
+        )
+        st.dataframe(frame, column_config={"status": "Status", "response_rate": "Response rate"})
+
+    at = AppTest.from_function(raw).run()
+    assert problems(at) == [
+        "table 0 (member_id, status, joined_at): column member_id is labelled 'member_id'",
+        "table 0 (member_id, status, joined_at): missing values in member_id are drawn as 'None'",
+        "table 0 (member_id, status, joined_at): status shows 'None'",
+        "table 0 (member_id, status, joined_at): status shows 'wont_fix'",
+        "table 0 (member_id, status, joined_at): column joined_at is labelled 'joined_at'",
+        "table 0 (member_id, status, joined_at): dates in joined_at are written None",
+        "table 0 (member_id, status, joined_at): response_rate is not a percentage",
+    ]

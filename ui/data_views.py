@@ -1,0 +1,82 @@
+"""The Data page in words: where the data comes from, how old it is, rows per table, and the sync
+runs table with every column labelled, times written as elsewhere and "—" where a run has no value."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from data_sources.validate import TABLES
+from ui.i18n import t
+from ui.tables import catalog_words, moment, time_column, words_column
+
+SOURCES = ("demo", "sheets", "imports")  # the named sources; any other is a folder's path
+IMPORT_PREFIX = "import: "  # how data_sources.sync.import_files names its runs
+RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
+# (seconds an age is at least, catalog key, seconds per unit), longest first
+AGES = ((2 * 86_400, "data.age.days", 86_400), (7_200, "data.age.hours", 3_600), (3_600, "data.age.hour", 3_600))
+AGES += ((120, "data.age.minutes", 60), (60, "data.age.minute", 60))
+
+
+def source_name(source: str) -> str:
+    """demo, sheets and imports as words; an import run as its files; a folder as its path."""
+    if source in SOURCES:
+        return t(f"data.source.{source}")
+    if source.startswith(IMPORT_PREFIX):
+        return t("data.source.import", files=source.removeprefix(IMPORT_PREFIX))
+    return source
+
+
+def age(built: datetime | None, *, now: datetime) -> str:
+    """How long ago the data was built: just now, 1 minute, 5 minutes, 3 hours, 2 days ago."""
+    if built is None:
+        return t("data.never")
+    seconds = (now - built).total_seconds()
+    for least, key, unit in AGES:
+        if seconds >= least:
+            return t(key, count=int(seconds // unit))
+    return t("data.age.now")
+
+
+def freshness(built: datetime | None, *, now: datetime) -> tuple[str, str]:
+    """The "Data from" tile's value (30 Nov 2026, 09:53, or —) and its age."""
+    return moment(built), age(built, now=now)
+
+
+def row_counts(rows: dict[str, int]) -> str:
+    """Members: 5,000 · Activities: 300,784 · …, in the tables' order."""
+    return " · ".join(f"{t(f'data.table.{name}')}: {rows[name]:,}" for name in TABLES if name in rows)
+
+
+def runs_view(runs: pd.DataFrame) -> pd.DataFrame:
+    """recent_runs as shown: a column of rows per table and the number of warnings, None where the
+    run recorded none (it failed or is still running)."""
+    counts = {name: [rows.get(name) if isinstance(rows, dict) else None for rows in runs["rows"]] for name in TABLES}
+    return pd.DataFrame(
+        {
+            "started_at": runs["started_at"],
+            "finished_at": runs["finished_at"],
+            "source": [source_name(source) for source in runs["source"]],
+            "status": runs["status"],
+            **{name: pd.array(values, dtype="Int64") for name, values in counts.items()},
+            "warnings": pd.array(
+                [len(value) if isinstance(value, list) else None for value in runs["warnings"]], dtype="Int64"
+            ),
+            "error": runs["error"],
+        }
+    )
+
+
+def run_columns() -> dict[str, object]:
+    number = {"format": "localized"}
+    return {
+        "started_at": time_column(t("data.column.started")),
+        "finished_at": time_column(t("data.column.finished"), help=t("data.column.finished_help")),
+        "source": t("data.source"),
+        "status": words_column(t("data.column.status"), catalog_words("data.status", RUN_STATUSES)),
+        **{name: st.column_config.NumberColumn(t(f"data.table.{name}"), **number) for name in TABLES},
+        "warnings": st.column_config.NumberColumn(t("data.warnings"), **number),
+        "error": st.column_config.TextColumn(t("data.column.error"), width="large"),
+    }
