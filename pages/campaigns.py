@@ -27,7 +27,7 @@ if table.empty:
 
 st.subheader(t("campaigns.reach"), help=t("campaigns.reach_help"))
 event = show_chart(campaign_reach_chart(table), on_select="rerun", key="campaigns_reach_chart")
-kind = chosen(event, "kind", "kind")
+kind = kept_in_address("kind", chosen(event, "kind", "kind"))
 shown = table if kind is None else table[table["kind"] == kind].reset_index(drop=True)
 
 st.subheader(t("campaigns.table"), help=t("campaigns.table_help"))

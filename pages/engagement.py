@@ -6,10 +6,11 @@ import streamlit as st
 
 from metrics.contributions import bucket_days
 from ui import data
-from ui.charts import activity_chart, chosen, platform_chart
+from ui.charts import activity_chart, chosen, platform_chart, word
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
+from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.tables import data_table, plain
 from ui.tiles import kpi_tiles
 
@@ -26,16 +27,18 @@ if activity.empty:
     st.info(t("engagement.no_activity", start=filters.start, last=filters.last))
     st.stop()
 
+BREAKDOWNS = ("kind", "platform")
+
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("engagement.activity"), help=t("engagement.activity_help"))
     breakdown = st.segmented_control(
         t("engagement.breakdown"),
-        ("kind", "platform"),
-        default="kind",
+        BREAKDOWNS,
         format_func=lambda key: t(f"chart.{key}"),
-        key="engagement_breakdown",
-        bind="query-params",
+        key=choice_key("activity_by", BREAKDOWNS, default="kind"),
+        on_change=choice_changed,
+        args=("activity_by",),
     )
     breakdown = breakdown or "kind"
     event = show_chart(
@@ -43,16 +46,16 @@ with left:
         on_select="rerun",
         key=f"engagement_activity_{breakdown}",
     )
-    picked = {breakdown: chosen(event, breakdown, breakdown)}
+    picked = {breakdown: kept_in_address(f"activity_{breakdown}", chosen(event, breakdown, breakdown))}
 with right:
     st.subheader(t("engagement.platforms"), help=t("engagement.platforms_help"))
     event = show_chart(platform_chart(platforms), on_select="rerun", key="engagement_platform_chart")
-    picked["platform"] = chosen(event, "platform", "platform") or picked.get("platform")
+    picked["platform"] = kept_in_address("platform", chosen(event, "platform", "platform")) or picked.get("platform")
 
 st.subheader(t("engagement.leaderboard"), help=t("engagement.leaderboard_help"))
 kind, platform = picked.get("kind"), picked.get("platform")
 if kind or platform:
-    shown = " · ".join(value for value in (kind, platform) if value)
+    shown = " · ".join(value for value in (kind and word("activity", kind), platform) if value)
     st.caption(t("engagement.leaderboard_filtered", shown=plain(shown)))
 with data_errors_stop_the_page():
     leaders = data.load_top_contributors(settings, version, filters, platform, kind)

@@ -12,6 +12,7 @@ from ui.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
+from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.session import may
 from ui.tables import catalog_words, data_table, day_column, plain, words_column
 from ui.tiles import kpi_tiles
@@ -28,10 +29,10 @@ st.subheader(t("members.growth"), help=t("members.growth_help"))
 dimension = st.segmented_control(
     t("members.growth_by"),
     MEMBER_DIMENSIONS,
-    default="channel",
     format_func=lambda key: t(f"filters.{key}"),
-    key="members_growth_by",
-    bind="query-params",
+    key=choice_key("growth_by", MEMBER_DIMENSIONS, default="channel"),
+    on_change=choice_changed,
+    args=("growth_by",),
 )
 dimension = dimension or "channel"
 with data_errors_stop_the_page():
@@ -44,7 +45,7 @@ else:
     event = show_chart(
         new_members_chart(weeks, title=t(f"filters.{dimension}")), on_select="rerun", key="members_growth_chart"
     )
-    group = chosen(event, "group", "value")
+    group = kept_in_address("group", chosen(event, "group", "value"))
 if group is not None:
     st.caption(t("members.showing_group", group=plain(group)))
     growth = growth[growth["value"].fillna("–") == group]
@@ -78,7 +79,8 @@ columns = st.columns(3)
 for column, key in zip(columns, ("moved_up", "moved_down", "new"), strict=True):
     column.metric(t(f"members.{key}"), f"{moves[key]:,}", help=t(f"members.{key}_help"), border=True)
 event = show_chart(levels_chart(levels.level_summary(changes)), on_select="rerun", key="members_levels_chart")
-level = chosen(event, "level", "level") or "champion"
+level = kept_in_address("level", chosen(event, "level", "level"))
+level = level if level in levels.LEVELS else "champion"
 st.markdown(t("members.at_level", level=t(f"level.{level}")))
 with data_errors_stop_the_page():
     at_level = data.load_members_at_level(settings, version, filters, level)

@@ -77,6 +77,17 @@ def test_clicking_a_growth_bar_filters_the_growth_table(demo):
     click(at, "members_growth_chart", {"group": [{"value": "event"}]})
     assert table_with(at, "growth_rate")["value"].tolist() == ["event"]
     assert any("Showing only event" in caption.value for caption in at.caption)
+    assert at.query_params["group"] == "event"
+
+
+def test_the_address_opens_members_grouped_and_picked(demo):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"growth_by": "region", "group": "Europe", "level": "dormant"})
+    at.run().switch_page("pages/members.py").run()
+    assert not at.exception
+    assert at.button_group[0].value == "region"
+    assert table_with(at, "growth_rate")["value"].tolist() == ["Europe"]
+    assert any("**Dormant** members" in m.value for m in at.markdown)
 
 
 def test_clicking_a_level_lists_its_members(demo):
@@ -105,10 +116,15 @@ def test_engagement_page_and_its_filters(demo):
     assert any("Counting only wechat" in caption.value for caption in at.caption)
     assert on_wechat["points"].sum() < everyone["points"].sum()
     click(at, "engagement_activity_kind", {"kind": [{"kind": "comment"}]})
-    assert any("Counting only comment · wechat" in caption.value for caption in at.caption)
+    assert any("Counting only Comment · wechat" in caption.value for caption in at.caption)  # kinds in words
     # Comments are worth 5 points unless the source gives others; the demo gives none.
     comments = table_with(at, "rank")
     assert (comments["points"] == 5 * comments["contributions"]).all()
+    assert (at.query_params["activity_kind"], at.query_params["platform"]) == ("comment", "wechat")
+    linked = AppTest.from_file(APP, default_timeout=60)  # the address opens the same choice
+    linked.query_params.update({"activity_kind": "comment", "platform": "wechat"})
+    linked.run().switch_page("pages/engagement.py").run()
+    assert table_with(linked, "rank").equals(comments)
 
 
 def test_campaign_row_opens_its_detail(demo):

@@ -107,7 +107,7 @@ def legend_columns(labels: Sequence[str], *, width: float) -> int:
     return 1
 
 
-def _word(prefix: str, key: str) -> str:
+def word(prefix: str, key: str) -> str:
     """The catalog's word for `key` (at prefix.key), or the key when the catalog has none (a kind of
     activity a source made up)."""
     word = t(f"{prefix}.{key}")
@@ -211,7 +211,7 @@ def _bucket_bars(
     starts = pd.to_datetime(frame[bucket])
     every = pd.date_range(starts.min(), starts.max(), freq=pd.Timedelta(days=days))
     keys = frame[by].fillna("–")
-    shown = keys.map(lambda key: _word("activity", key)) if kinds else keys
+    shown = keys.map(lambda key: word("activity", key)) if kinds else keys
     colours = _groups(keys, shown, fixed=KIND_COLOURS if kinds else None)
     # ISO dates sort as dates, and the browser reads them as UTC whatever its time zone.
     frame = frame.assign(**{bucket: starts.dt.strftime("%Y-%m-%d"), by: keys}, shown=shown, when=starts.map(_day_text))
