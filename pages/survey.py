@@ -2,7 +2,9 @@
 
 app.py registers this page alone when the address asks for a survey, so a member sees the survey
 and nothing else. The form session's idempotency key goes into the address (k=...), so a refresh
-after submitting shows "already saved" instead of storing the answers twice.
+after submitting shows "already saved" instead of storing the answers twice. A second tap on Submit
+starts a new run while the first is still storing (Streamlit's fast reruns); the session remembers
+that it sent this key, so that run thanks the member like the first.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def _language(languages: tuple[str, ...]) -> str:
             languages,
             format_func=lambda code: {"en": "English", "zh": "中文"}.get(code, code),
             default=wanted if wanted in languages else languages[0],
-            key="survey_language",
+            key=survey_form.LANGUAGE_KEY,
             label_visibility="collapsed",
         )
         or languages[0]
@@ -68,6 +70,7 @@ if stored is None:
     _stop(t("survey.not_found"), kind="warning")
 survey = stored.survey
 st.set_page_config(page_title=text_in(survey.title, survey.languages[0]), layout="centered")
+survey_form.style()
 language = _language(survey.languages)
 st.title(plain(text_in(survey.title, language)))
 
@@ -77,8 +80,9 @@ key = f"{slug}:{form}"  # the stored idempotency key belongs to this survey, eve
 if st.session_state.get("survey_done") == key:
     _stop(t("survey.thanks", language=language), kind="success")
 try:
-    if response_state(store, key=key):  # submitted before this refresh
-        _stop(t("survey.already_stored", language=language), kind="success")
+    if response_state(store, key=key):  # submitted by this session's other tap, or before a refresh
+        sent_here = st.session_state.get("survey_sent") == key
+        _stop(t("survey.thanks" if sent_here else "survey.already_stored", language=language), kind="success")
     refused = check_link(store, slug=slug, token=token) if token else None
     if refused is not None:
         _stop(t(f"survey.{refused.value}", language=language), kind="warning")
@@ -96,12 +100,13 @@ if survey.anonymous:
 
 # The newest version is drawn on every run; if it was republished with fewer pages, stay in range.
 page = min(st.session_state.setdefault("survey_page", 0), len(survey.pages) - 1)
-problems = st.session_state.get("survey_problems", {})
 if len(survey.pages) > 1:
     st.caption(t("survey.page", language=language, page=page + 1, pages=len(survey.pages)))
     if survey.pages[page].title:
         st.subheader(plain(text_in(survey.pages[page].title, language)))
-survey_form.draw_page(survey, page=page, language=language, problems=problems)
+problems = survey_form.draw_page(
+    survey, page=page, language=language, problems=st.session_state.get("survey_problems", {})
+)
 answers = survey_form.answers()
 
 if not st.session_state.get("survey_started") and any(is_answered(value) for value in answers.values()):
@@ -109,7 +114,10 @@ if not st.session_state.get("survey_started") and any(is_answered(value) for val
     with contextlib.suppress(StoreError):  # it only feeds the completion rate; answers stay on screen
         start_response(store, stored=stored, key=key, locale=language, now=_now())
 
-back, forward = st.columns(2)
+actions = st.container(key=survey_form.ACTIONS_KEY)
+if problems:  # above the button, where the member looks before pressing it again
+    actions.error(t("survey.fix", language=language), icon=":material/arrow_upward:")
+back, forward = actions.columns(2)
 if page > 0 and back.button(t("survey.back", language=language), icon=":material/arrow_back:", width="stretch"):
     st.session_state["survey_page"], st.session_state["survey_problems"] = page - 1, {}
     st.rerun()
@@ -121,6 +129,7 @@ if not last and forward.button(t("survey.next", language=language), type="primar
         st.session_state["survey_page"] = page + 1
     st.rerun()
 if last and forward.button(t("survey.submit", language=language), type="primary", width="stretch"):
+    st.session_state["survey_sent"] = key  # before storing: a second tap's run may find it stored
     try:
         result = submit(
             store,
@@ -144,5 +153,3 @@ if last and forward.button(t("survey.submit", language=language), type="primary"
         st.session_state["survey_done"] = key
         st.rerun()
     st.warning(t(f"survey.{result.outcome.value}", language=language, opens=""))
-if problems:
-    st.caption(t("survey.fix", language=language))

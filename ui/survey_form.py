@@ -4,6 +4,10 @@ A multi-page survey draws one page at a time, and Streamlit would forget a widge
 not drawn. Every widget therefore keeps its state while hidden (`persist_state="page"`), so Back, or
 a follow-up that a condition hides and shows again, finds what was typed. The answers of all pages
 are gathered in `st.session_state["survey_answers"]` for checking and submitting.
+
+The app's theme colour is red, the colour of an error; on this page a chosen answer must never look
+like a mistake, so the form and its buttons take a calm accent of their own (CSS scoped by container
+key, `style()`). Scales fill the width in one row, so 0-10 fits a 390-pixel phone.
 """
 
 from __future__ import annotations
@@ -12,12 +16,44 @@ from typing import Any
 
 import streamlit as st
 
-from surveys.answers import OTHER, OTHER_MAX_LENGTH, Problem, other_key, visible_questions
+from surveys.answers import OTHER, OTHER_MAX_LENGTH, Problem, check_answer, other_key, visible_questions
 from surveys.definition import SCALES, Question, Survey, text_in
 from ui.i18n import t
 from ui.tables import plain
 
 ANSWERS = "survey_answers"
+FORM_KEY = "survey_form"  # the questions
+ACTIONS_KEY = "survey_actions"  # what to fix, Back, Next and Submit
+LANGUAGE_KEY = "survey_language"  # the language switch above the title
+ACCENT = "#1f5fbf"  # a chosen answer and the buttons: blue, far from the error red
+_SCOPES = tuple(f".st-key-{key}" for key in (FORM_KEY, ACTIONS_KEY, LANGUAGE_KEY))
+_FILLED = f"background: {ACCENT} !important; border-color: {ACCENT} !important; color: #fff !important;"
+
+
+def _scoped(selector: str, rules: str, scopes: tuple[str, ...] = _SCOPES) -> str:
+    return ", ".join(f"{scope} {selector}" for scope in scopes) + f" {{ {rules} }}"
+
+
+STYLE = (
+    "<style>"
+    # A scale's options share the row equally and may shrink below their usual width: 11 fit 390 px.
+    + _scoped(
+        'button[data-variant="segmented_control"]',
+        "flex: 1 1 0; min-width: 0; padding: 0; min-height: 2.75rem;",
+        scopes=_SCOPES[:1],
+    )
+    + _scoped('button[data-selected="true"]', _FILLED)  # a scale point, a multiple choice, the language
+    + _scoped('button[data-selected="true"] p', "color: #fff !important;")
+    + _scoped('[data-testid="stRadioOption"][data-selected="true"] > div > div:first-child', _FILLED)
+    + _scoped('[data-testid="stBaseButton-primary"]', _FILLED)
+    + _scoped('[data-testid$="RootElement"]:focus-within', f"border-color: {ACCENT} !important;")  # typing is no error
+    + "</style>"
+)
+
+
+def style() -> None:
+    """The page's own look (see the module docstring); call once per run."""
+    st.html(STYLE)
 
 
 def answers() -> dict[str, Any]:
@@ -36,26 +72,41 @@ def _label(question: Question, language: str) -> str:
 
 
 def _heading(question: Question, language: str) -> None:
-    """The question as members see it: literal text, a red star when an answer is required."""
-    st.markdown(plain(text_in(question.text, language)) + (" :red[*]" if question.required else ""))
-    if question.help:
-        st.caption(plain(text_in(question.help, language)))
+    """The question as members see it: literal text, a red star when an answer is required, and
+    close under it how to answer (several choices) and the definition's help."""
+    with st.container(gap="xxsmall"):
+        st.markdown(plain(text_in(question.text, language)) + (" :red[*]" if question.required else ""))
+        if question.type == "multi":
+            st.caption(t("survey.choose_all", language=language))
+        if question.help:
+            st.caption(plain(text_in(question.help, language)))
+
+
+def _end_labels(question: Question, language: str) -> tuple[str, str]:
+    """What the lowest and highest points of a scale mean: the definition's words, else the usual
+    ones for its type (NPS: not at all likely / extremely likely)."""
+    return (
+        text_in(question.min_label, language) or t(f"survey.scale.{question.type}.low", language=language),
+        text_in(question.max_label, language) or t(f"survey.scale.{question.type}.high", language=language),
+    )
 
 
 def _scale(question: Question, language: str) -> Any:
     low, high = SCALES[question.type]
-    value = st.pills(
-        _label(question, language),
-        list(range(low, high + 1)),
-        key=_key(question.id),
-        persist_state="page",
-        label_visibility="collapsed",
-    )
-    if question.min_label or question.max_label:
-        st.caption(
-            f"{low} = {plain(text_in(question.min_label, language))} · "
-            f"{high} = {plain(text_in(question.max_label, language))}"
+    lowest, highest = _end_labels(question, language)
+    with st.container(gap="xxsmall"):
+        value = st.segmented_control(
+            _label(question, language),
+            list(range(low, high + 1)),
+            key=_key(question.id),
+            persist_state="page",
+            label_visibility="collapsed",
+            width="stretch",
+            wrap=False,
         )
+        with st.container(horizontal=True, wrap=False):  # under the ends of the row, however long
+            st.caption(plain(lowest))
+            st.caption(plain(highest), text_alignment="right")
     return value
 
 
@@ -137,15 +188,22 @@ WIDGETS = {
 }
 
 
-def draw_page(survey: Survey, *, page: int, language: str, problems: dict[str, Problem]) -> None:
-    """Draw the visible questions of one page, each with its problem (if any) right below it.
-    A condition is re-evaluated on every rerun, so a follow-up appears as soon as it applies."""
-    for question in survey.pages[page].questions:
-        if question not in visible_questions(survey, answers(), page=page):
-            continue
-        with st.container(border=True):
-            _heading(question, language)
-            answers()[question.id] = WIDGETS[question.type](question, language)
-            if question.id in problems:
-                code, values = problems[question.id]
-                st.error(t(f"survey.error.{code}", language=language, **values), icon=":material/error:")
+def draw_page(survey: Survey, *, page: int, language: str, problems: dict[str, Problem]) -> dict[str, Problem]:
+    """Draw the visible questions of one page, each with its problem (if any) right below it, and
+    return the problems still standing. A problem found on Next or Submit is checked again against
+    the answer now given, so it goes as soon as the question is answered. A condition is re-evaluated
+    on every rerun, so a follow-up appears as soon as it applies."""
+    standing = {}
+    with st.container(key=FORM_KEY):
+        for question in survey.pages[page].questions:
+            if question not in visible_questions(survey, answers(), page=page):
+                continue
+            with st.container(border=True):
+                _heading(question, language)
+                answers()[question.id] = WIDGETS[question.type](question, language)
+                problem = check_answer(question, answers()) if question.id in problems else None
+                if problem:
+                    standing[question.id] = problem
+                    code, values = problem
+                    st.error(t(f"survey.error.{code}", language=language, **values), icon=":material/error:")
+    return standing
