@@ -6,16 +6,18 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.kpi import MIN_SAMPLE
+from schema import MEMBER_DIMENSIONS
 from ui import data, feedback_views
 from ui.charts import activity_trend_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import HEADLINE_KEY, presenting, show_chart
 from ui.reporting import report_button
-from ui.tables import data_table
+from ui.tables import catalog_words, data_table, words_column
 from ui.tiles import kpi_tiles
 
 HEADLINE = ("members", "new_members", "mau", "churn_rate", "nps")
+MEASURES = {"active members": t("overview.measure.active"), "new members": t("kpi.new_members")}
 
 page = start_page("overview")
 settings, version, filters = page.settings, page.version, page.filters
@@ -70,8 +72,8 @@ with more:
             key="overview_movers",
             file_name="what-changed-most",
             column_config={
-                "measure": t("column.measure"),
-                "dimension": t("column.dimension"),
+                "measure": words_column(t("column.measure"), MEASURES),
+                "dimension": words_column(t("column.dimension"), catalog_words("filters", MEMBER_DIMENSIONS)),
                 "value": t("column.value"),
                 "previous": st.column_config.NumberColumn(t("column.previous"), format="localized"),
                 "current": st.column_config.NumberColumn(t("column.current"), format="localized"),

@@ -41,6 +41,7 @@ VIEW_KEY = "pulse_view_{page}"  # (preset, Filters) of the page's last run: what
 SHOWN = "pulse_view"  # the view last shown on a dashboard page, in view words: the next page opens with it
 WIDGETS = {"period": "filters_period", "dates": "filters_dates", **{name: f"filters_{name}" for name in DIMENSIONS}}
 BAD_ADDRESS = "pulse_view_refused"  # the address named a view that could not be read
+DEFAULT_VIEW = {"period": DEFAULT_PRESET}
 
 
 def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Filters | None:
@@ -84,7 +85,7 @@ def _wanted_view(*, today: date, timezone: str) -> dict[str, str]:
             return asked
         except ValueError:
             st.session_state[BAD_ADDRESS] = True
-    return dict(st.session_state.get(SHOWN) or {"period": DEFAULT_PRESET})
+    return dict(st.session_state.get(SHOWN) or DEFAULT_VIEW)
 
 
 def _show_in_widgets(view: dict[str, str], *, today: date, timezone: str) -> None:
@@ -106,11 +107,10 @@ def _remember(view: dict[str, str]) -> None:
     """Keep the view for the next page and write it into the address, replacing older words."""
     st.session_state[SHOWN] = view
     current = st.query_params.to_dict()
-    for key in [*legacy_keys(current), *(key for key in VIEW_FILTER_KEYS if key in current and key not in view)]:
-        del st.query_params[key]
-    for key, value in view.items():
-        if current.get(key) != value:
-            st.query_params[key] = value
+    dropped = {*legacy_keys(current), *VIEW_FILTER_KEYS}
+    wanted = {key: value for key, value in current.items() if key not in dropped} | view
+    if wanted != current:  # one change of the address, so Back goes to the view before, not half of it
+        st.query_params.from_dict(wanted)
 
 
 def _widgets_changed(today: date, timezone: str) -> None:

@@ -64,6 +64,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "overview.trend_help": "DAU: active that day. WAU / MAU: active in the 7 / 30 days ending that day.",
         "overview.new_by_week": "New members per week, by channel",
         "overview.movers": "What changed most",
+        "overview.measure.active": "Active members",
         "overview.movers_help": "Channels, regions and segments whose active or new members moved most against the previous period.",
         "overview.no_activity": "No activity between {start} and {last}.",
         "overview.no_joins": "No members joined between {start} and {last}.",
