@@ -14,7 +14,7 @@ from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
 from ui.selection import kept_in_address
 from ui.session import may
-from ui.tables import data_table, day_column, plain, stage_words, words_column
+from ui.tables import data_table, day_column, period_days, plain, stage_words, words_column
 
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters
@@ -22,7 +22,7 @@ settings, version, filters = page.settings, page.version, page.filters
 with data_errors_stop_the_page():
     table = data.load_campaigns(settings, version, filters)
 if table.empty:
-    st.info(t("campaigns.none", start=filters.start, last=filters.last))
+    st.info(t("campaigns.none", **period_days(filters)))
     st.stop()
 
 st.subheader(t("campaigns.reach"), help=t("campaigns.reach_help"))

@@ -11,7 +11,7 @@ from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
 from ui.selection import choice_changed, choice_key, kept_in_address
-from ui.tables import data_table, plain
+from ui.tables import data_table, period_days, plain
 from ui.tiles import kpi_tiles
 
 page = start_page("engagement")
@@ -24,7 +24,7 @@ with data_errors_stop_the_page():
 kpi_tiles(kpis, filters=filters)
 
 if activity.empty:
-    st.info(t("engagement.no_activity", start=filters.start, last=filters.last))
+    st.info(t("engagement.no_activity", **period_days(filters)))
     st.stop()
 
 BREAKDOWNS = ("kind", "platform")

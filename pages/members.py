@@ -14,7 +14,7 @@ from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.session import may
-from ui.tables import catalog_words, data_table, day_column, plain, words_column
+from ui.tables import catalog_words, data_table, day_column, period_days, plain, words_column
 from ui.tiles import kpi_tiles
 
 page = start_page("members")
@@ -39,7 +39,7 @@ with data_errors_stop_the_page():
     weeks = data.load_new_members_by_week(settings, version, filters, dimension)
     growth = data.load_growth_by(settings, version, filters, dimension)
 if weeks.empty:
-    st.info(t("members.no_joins", start=filters.start, last=filters.last))
+    st.info(t("members.no_joins", **period_days(filters)))
     group = None
 else:
     event = show_chart(

@@ -13,7 +13,7 @@ from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import HEADLINE_KEY, presenting, show_chart
 from ui.reporting import report_button
-from ui.tables import catalog_words, data_table, words_column
+from ui.tables import catalog_words, data_table, period_days, words_column
 from ui.tiles import kpi_tiles
 
 HEADLINE = ("members", "new_members", "mau", "churn_rate", "nps")
@@ -21,7 +21,7 @@ MEASURES = {"active members": t("overview.measure.active"), "new members": t("kp
 
 page = start_page("overview")
 settings, version, filters = page.settings, page.version, page.filters
-shown = {"start": filters.start, "last": filters.last}
+shown = period_days(filters)
 
 with data_errors_stop_the_page():
     result = data.load_overview(settings, version, filters)

@@ -18,7 +18,7 @@ from ui.filters import filter_bar
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import may, shared_link
-from ui.tables import data_table, plain
+from ui.tables import data_table, period_days, plain
 
 settings, version = open_page("surveys")
 if may(Permission.MANAGE_SURVEYS) and links_stay_on_this_computer(settings.public_url, served_at=st.context.url):
@@ -66,7 +66,7 @@ with results_tab:
         with data_errors_stop_the_page():
             results = data.load_survey_results(settings, version, slug, filters, int(row["completed"]))
         if results is None or not results.summary["responses"]:
-            st.info(t("surveys.no_responses", start=filters.start, last=filters.last))
+            st.info(t("surveys.no_responses", **period_days(filters)))
         else:
             survey_views.results_view(results, slug=slug)
             if may(Permission.FREE_TEXT):

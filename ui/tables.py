@@ -14,6 +14,7 @@ import streamlit as st
 from auth.access import Permission
 from exports import safe_csv
 from feedback.workflow import STATUSES
+from metrics.filters import Filters
 from metrics.member_days import DEFAULT_POINTS
 from reports.display import MISSING, day, missing
 from ui.i18n import t
@@ -113,6 +114,11 @@ def _download(frame: pd.DataFrame, *, key: str, file_name: str) -> None:
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+def period_days(filters: Filters) -> dict[str, str]:
+    """start and last of a period as messages name them ("1 Mar 2025")."""
+    return {"start": day(filters.start), "last": day(filters.last)}
 
 
 def day_column(label: str, *, help: str | None = None) -> object:
