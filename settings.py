@@ -213,6 +213,8 @@ def _kept_secret(path: Path) -> str:
     try:
         with os.fdopen(descriptor, "w", encoding="ascii") as handle:
             handle.write(secrets.token_urlsafe(48))
+            handle.flush()
+            os.fsync(handle.fileno())  # on disk before it is linked into place
         with contextlib.suppress(FileExistsError):  # another process was first: its key wins
             os.link(draft, path)
     finally:
@@ -221,7 +223,10 @@ def _kept_secret(path: Path) -> str:
 
 
 def _read_secret(path: Path) -> str:
-    key = path.read_text(encoding="ascii").strip()
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except UnicodeDecodeError:
+        key = ""  # edited by hand into something that is no key
     if len(key) < 32:
         raise SettingsError(
             f"{path} holds no usable signing key. Delete it (a new one is made; existing share links and "

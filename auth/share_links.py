@@ -60,7 +60,7 @@ def _serializer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt=SALT)
 
 
-def _view(query: dict[str, str]) -> dict[str, str]:
+def stored_view(query: dict[str, str]) -> dict[str, str]:
     """A stored query in VIEW_KEYS; an older link's filter widget keys are translated."""
     kept = {key: str(query[key]) for key in ("survey", "present") if query.get(key)}
     return view_from_address({key: str(value) for key, value in query.items()}) | kept
@@ -121,7 +121,7 @@ def open_link(app_store: AppStore, token: str, *, secret: str, now: datetime) ->
             raise LinkRefused("This link was revoked. Ask whoever shared it for a new one.")
         if row.expires_at <= now:
             raise LinkRefused(f"This link expired on {row.expires_at:%Y-%m-%d %H:%M} UTC. Ask for a new one.")
-        view = _view(dict(row.query or {}))
+        view = stored_view(dict(row.query or {}))
         connection.execute(links.update().where(links.c.id == link_id).values(last_used_at=now))
     return ShareLink(
         id=row.id,

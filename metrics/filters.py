@@ -79,6 +79,7 @@ PRESETS = (
 )
 SO_FAR = frozenset({"today", "this_week", "this_month"})
 DEFAULT_PRESET = "last_28_days"
+EARLIEST = date(2000, 1, 1)  # the first day a custom period may start on (the picker offers no earlier)
 DIMENSIONS = ("channel", "region", "segment")
 VIEW_FILTER_KEYS = ("period", "start", "end", *DIMENSIONS)  # a view's words in an address
 # The filter widgets of earlier versions kept their state in the address as "<page>_<name>", the
@@ -133,7 +134,7 @@ def view_from_address(query: Mapping[str, str]) -> dict[str, str]:
         if legacy.get("period", "Custom dates") in ("Custom dates", "Custom") and first and last:
             try:
                 end = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
-            except ValueError:
+            except (ValueError, OverflowError):  # 9999-12-31 has no day after
                 end = ""
             view |= {"period": "custom", "start": first, "end": end}
         elif legacy.get("period") in LEGACY_PERIODS:
@@ -166,6 +167,8 @@ def view_filters(view: Mapping[str, str], *, timezone: str, today: date) -> Filt
         raise ValueError(f"Unknown period {period!r}.")
     if period == "custom":
         start, end = date.fromisoformat(view.get("start", "")), date.fromisoformat(view.get("end", ""))
+        if start < EARLIEST or end > today + timedelta(days=1):
+            raise ValueError(f"Dates from {EARLIEST} up to today, not {start} to {end}.")
     else:
         start, end = preset_period(period, today=today)
     return Filters(start=start, end=end, timezone=timezone, **{name: view.get(name) or None for name in DIMENSIONS})

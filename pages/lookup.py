@@ -14,10 +14,13 @@ from ui.filters import today_in
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
 from ui.presentation import show_chart
-from ui.session import may
+from ui.session import may, presenting
 from ui.tables import data_table, day, known, plain, profile_columns
 
 settings, version = open_page("lookup")
+if presenting():  # a member's profile is personal through and through: never on a projector
+    st.info(t("lookup.not_presented"))
+    st.stop()
 show_email, show_text = may(Permission.PERSONAL_DATA), may(Permission.FREE_TEXT)
 
 text = st.text_input(

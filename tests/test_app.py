@@ -6,6 +6,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
@@ -109,6 +110,23 @@ def test_an_address_with_an_unreadable_period_says_so_and_shows_a_view(demo_data
         "The address named a period that could not be read; showing the last view instead."
     ]
     assert at.selectbox(key="filters_period").value == "last_28_days"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"period": "custom", "start": "1990-01-01", "end": "1990-02-01"},  # before any custom period may start
+        {"period": "custom", "start": "2026-01-01", "end": "2099-01-01"},  # after today
+        {"overview_period": "Custom dates", "overview_dates": "2025-03-01--9999-12-31"},  # no day after the last
+    ],
+)
+def test_dates_the_picker_does_not_offer_are_named_not_replaced_silently(demo_data_dir, pulse_env, query):
+    pulse_env(demo_data_dir)
+    at = overview(query)
+    assert not at.exception
+    assert [warning.value for warning in at.warning] == [
+        "The address named a period that could not be read; showing the last view instead."
+    ]
 
 
 def test_custom_dates_without_activity_say_so(demo_data_dir, pulse_env):

@@ -149,6 +149,9 @@ def test_an_unusable_signing_key_file_says_what_to_do(tmp_path):
     (tmp_path / "session_secret").write_text("short")
     with pytest.raises(SettingsError, match=r"holds no usable signing key\. Delete it"):
         signing_secret(settings)
+    (tmp_path / "session_secret").write_bytes("钥匙".encode() * 20)  # edited by hand
+    with pytest.raises(SettingsError, match=r"holds no usable signing key"):
+        signing_secret(settings)
     blocked = load_settings(environ={"PULSE_DATA_DIR": str(tmp_path / "file")}, secrets_file=tmp_path / "none.toml")
     (tmp_path / "file").write_text("not a directory")
     with pytest.raises(SettingsError, match=r"Could not keep a signing key .* or set session_secret"):

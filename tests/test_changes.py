@@ -78,3 +78,16 @@ def test_a_period_that_ends_today_is_so_far():
     shown = describe_change("members", Kpi(120, 100), filters=today, today=TODAY)
     assert (shown.text, shown.mark, shown.tone) == ("+20 vs 100", "so far", "neutral")
     assert shown.why == "The period ends today, which is not over yet: the change is not coloured."
+
+
+@pytest.mark.parametrize(
+    ("key", "kpi", "text"),
+    [
+        ("contributions_per_active_member", Kpi(3.01, 3.04), "-0.0 vs 3.0"),
+        ("dau_avg", Kpi(10.04, 10.0), "+0.0 vs 10.0"),
+        ("active_rate", Kpi(0.5704, 0.5700, sample=5000, previous_sample=5000), "+0.0 pts vs 57.0%"),
+    ],
+)
+def test_a_change_too_small_to_show_is_no_change(key, kpi, text):
+    shown = describe_change(key, kpi, filters=DONE, today=TODAY)
+    assert (shown.text, shown.tone, shown.arrow) == (text, "neutral", False)

@@ -50,7 +50,10 @@ def _refresh_script() -> None:
     st.write(repr(refresh_seconds()))
 
 
-@pytest.mark.parametrize(("asked", "seconds"), [("", "None"), ("5", "30"), ("120", "120"), ("soon", "None")])
+@pytest.mark.parametrize(
+    ("asked", "seconds"),
+    [("", "None"), ("5", "30"), ("120", "120"), ("soon", "None"), ("²", "None"), ("99999999", "86400")],
+)
 def test_auto_refresh_is_at_least_thirty_seconds(asked, seconds):
     at = AppTest.from_function(_refresh_script)
     if asked:
@@ -92,3 +95,15 @@ def test_chart_text_is_sized_for_a_projector(configured):
     assert chart_config(in_march({})).get("axis", {}).get("labelFontSize") is None
     axis = chart_config(in_march({"present": "1"}))["axis"]
     assert (axis["labelFontSize"], axis["titleFontSize"]) == (18, 18)
+
+
+def test_member_lookup_is_not_shown_on_a_projector(configured):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"present": "1", "member": "alice"})
+    at.run()
+    at.switch_page("pages/lookup.py").run()
+    assert not at.exception
+    assert [info.value for info in at.info] == [
+        "Member lookup shows one person's details, so it is not shown in presentation mode."
+    ]
+    assert not at.dataframe and not at.text_input

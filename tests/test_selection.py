@@ -8,9 +8,12 @@ from streamlit.testing.v1 import AppTest
 def _page() -> None:
     import streamlit as st
 
+    from ui.page import mark_entry
     from ui.selection import kept_in_address
 
-    st.write(repr(kept_in_address("group", st.session_state.get("clicked"))))
+    mark_entry()  # as app.py does on every run
+    if not st.session_state.get("elsewhere"):  # a run of another page does not draw the chart
+        st.write(repr(kept_in_address("group", st.session_state.get("clicked"))))
 
 
 def shown(at: AppTest) -> str:
@@ -28,6 +31,12 @@ def test_a_selection_is_written_when_made_and_read_from_the_address_otherwise():
     assert shown(at) == "None" and "group" not in at.query_params
     at.query_params["group"] = "social"  # Back
     assert shown(at) == "'social'"
+    at.session_state["clicked"] = "partner"
+    assert shown(at) == "'partner'"
+    at.session_state["elsewhere"] = True  # another page; coming back, Streamlit has reset the chart
+    at.run()
+    at.session_state["elsewhere"], at.session_state["clicked"] = False, None
+    assert shown(at) == "'partner'" and at.query_params["group"] == "partner"
 
 
 def _choice() -> None:

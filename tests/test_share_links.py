@@ -11,7 +11,7 @@ from itsdangerous import URLSafeSerializer
 from streamlit.testing.v1 import AppTest
 
 from auth.accounts import hash_password
-from auth.share_links import NOT_VALID, LinkRefused, create_link, list_links, open_link, revoke
+from auth.share_links import NOT_VALID, LinkRefused, create_link, list_links, open_link, revoke, stored_view
 from metrics.filters import Filters, view_filters, view_query
 from store import tables
 from store.database import AppStore
@@ -106,6 +106,10 @@ def test_only_dashboard_pages_and_views_can_be_shared_and_only_with_a_key(store)
         ),
         ({"members_period": "Last 90 days", "present": "1"}, {"period": "last_90_days", "present": "1"}),
         ({"members_segment": "dev", "utm": "x"}, {"segment": "dev"}),  # unknown keys dropped
+        (  # a last day with no day after it: the view is malformed, and opens with a message
+            {"members_period": "Custom dates", "members_dates": "2025-03-01--9999-12-31"},
+            {"period": "custom", "start": "2025-03-01", "end": ""},
+        ),
     ],
 )
 def test_a_link_made_before_views_were_kept_opens_with_its_filters(store, stored, view):
@@ -367,3 +371,10 @@ def test_the_share_links_page_lists_links_in_words_and_revokes_one(app_store):
     assert at.dataframe[0].value["state"].tolist() == ["Revoked"]
     with pytest.raises(LinkRefused, match="revoked"):
         open_link(app_store, token, secret=SECRET, now=now)
+
+
+def test_the_share_links_page_describes_an_older_link_as_it_opens():
+    from ui.sharing import describe_view
+
+    older = {"overview_period": "Last 90 days", "overview_region": "EU", "present": "1"}
+    assert describe_view(stored_view(older)) == "Last 90 days · Region: EU · presentation mode"

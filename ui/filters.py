@@ -11,6 +11,7 @@ from auth.share_links import NOT_VALID
 from metrics.filters import (
     DEFAULT_PRESET,
     DIMENSIONS,
+    EARLIEST,
     PRESETS,
     VIEW_FILTER_KEYS,
     Filters,
@@ -155,6 +156,7 @@ def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tu
             picked = st.date_input(
                 t("filters.dates"),
                 value=(today - timedelta(days=28), today - timedelta(days=1)),  # a range; the view sets which
+                min_value=EARLIEST,
                 max_value=today,
                 key=WIDGETS["dates"],
                 on_change=changed,

@@ -62,7 +62,7 @@ def describe_change(key: str, kpi: Kpi, *, filters: Filters | None = None, today
     text = format_change(key, kpi)
     if text is None:
         return ChangeView(None)
-    if kpi.change == 0:
+    if kpi.change == 0 or _shown_as_zero(key, kpi.change or 0.0):
         return ChangeView(text, arrow=False)
     unfinished = None
     if filters is not None and today is not None:
@@ -82,6 +82,13 @@ def describe_change(key: str, kpi: Kpi, *, filters: Filters | None = None, today
         good = (kpi.change or 0) > 0 if key not in LOWER_IS_BETTER else (kpi.change or 0) < 0
         return ChangeView(text, tone="good" if good else "bad")
     return ChangeView(text, mark=t(f"change.mark.{mark}"), why=why)
+
+
+def _shown_as_zero(key: str, change: float) -> bool:
+    """A change too small to show in the figure's format ("+0.0 pts", "-0.0") is no change."""
+    if key in PERCENT:
+        return round(change * 100, 1) == 0
+    return round(change, 1 if key in DECIMAL else 0) == 0
 
 
 def _margin(key: str, margin: float) -> str:

@@ -134,6 +134,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "nav.data": "Data",
         "nav.sharing": "Share links",
         "present.button": "Present",
+        "lookup.not_presented": "Member lookup shows one person's details, so it is not shown in presentation mode.",
         "present.hidden": "Presentation mode hides {what}.",
         "present.hidden_email": "email addresses",
         "present.hidden_names": "members' names",

@@ -24,6 +24,7 @@ from ui.session import shared_link
 from ui.sharing import share_button
 
 ENTRY = "pulse_through_app"  # set by app.py on every run
+RUN = "pulse_run"  # counts the session's runs (ui.selection: was an element drawn on the run before?)
 
 # The navigation bar is ~3.5rem tall; Streamlit's 6rem above the content left a blank band. On a
 # phone, KPI tiles and filters go two to a row instead of one under another, so the first chart is
@@ -46,6 +47,7 @@ LAYOUT = """<style>
 
 def mark_entry() -> None:
     st.session_state[ENTRY] = True
+    st.session_state[RUN] = st.session_state.get(RUN, 0) + 1
 
 
 def require_entry() -> None:

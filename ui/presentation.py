@@ -21,7 +21,7 @@ from ui.session import may, presenting
 
 __all__ = ["presenting"]
 
-MIN_REFRESH_SECONDS = 30
+MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 30, 86_400
 FILTERS_KEY = "pulse_filters"  # the filter bar's container; hidden while presenting
 HEADLINE_KEY = "pulse_headline"  # the KPIs a room reads first: the largest tiles
 HIDDEN = (
@@ -53,9 +53,12 @@ CHART_HEIGHT = 300  # two charts side by side under the tiles fill a 1080-pixel 
 
 
 def refresh_seconds() -> int | None:
-    """The auto-refresh interval asked for in the address, at least MIN_REFRESH_SECONDS."""
+    """The auto-refresh interval asked for in the address, from MIN_REFRESH_SECONDS to a day
+    (isdigit alone would take "²", which int() refuses)."""
     asked = st.query_params.get("refresh", "")
-    return max(MIN_REFRESH_SECONDS, int(asked)) if asked.isdigit() else None
+    if not (asked.isascii() and asked.isdigit()):
+        return None
+    return min(MAX_REFRESH_SECONDS, max(MIN_REFRESH_SECONDS, int(asked)))
 
 
 def present() -> None:

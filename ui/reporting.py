@@ -17,7 +17,7 @@ from settings import Settings
 from ui import data
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page
-from ui.session import may, presenting
+from ui.session import may, presenting, shared_link
 
 TTL = "10m"
 
@@ -45,7 +45,7 @@ def load_report(settings: Settings, version: str, filters: Filters, include_text
 
 def report_button(settings: Settings, version: str, filters: Filters) -> None:
     """One click prepares this view's report (a few seconds); it stays ready until the view changes."""
-    if presenting():  # no downloads on a projector
+    if presenting() or shared_link() is not None:  # no downloads on a projector; a link signed the page only
         return
     include_text = may(Permission.FREE_TEXT)
     view = (version, filters, include_text)

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-_LAST = "pulse_picked_{name}"  # the selection as the element reported it on the last run
+from ui.page import RUN
+
+_LAST = "pulse_picked_{name}"  # (run, selection) as the element reported it when last drawn
 _NOTHING = object()
 
 
 def kept_in_address(name: str, picked: str | None) -> str | None:
     """The choice `name` to show: `picked` (what the element reports) when it changed since the last
     run, written to the address (`name=value`, or removed when cleared); otherwise the address's."""
-    key = _LAST.format(name=name)
-    last = st.session_state.get(key, _NOTHING)
-    st.session_state[key] = picked
+    key, run = _LAST.format(name=name), st.session_state.get(RUN, 0)
+    last_run, last = st.session_state.get(key, (None, _NOTHING))
+    if last_run != run - 1:  # not drawn on the run before (another page was): Streamlit reset it
+        last = _NOTHING
+    st.session_state[key] = (run, picked)
     if picked != last and not (last is _NOTHING and picked is None):
         if picked is None:
             st.query_params.pop(name, None)

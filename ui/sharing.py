@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from auth.access import SHAREABLE, Permission
-from auth.share_links import DEFAULT_DAYS, create_link, link_url
+from auth.share_links import DEFAULT_DAYS, create_link, link_url, stored_view
 from metrics.filters import DEFAULT_PRESET, DIMENSIONS, PRESETS, view_query
 from settings import Settings, SettingsError, signing_secret
 from store.database import StoreError
@@ -90,7 +90,7 @@ def describe_view(query: dict[str, str]) -> str:
 def _day_before(end: str | None) -> str:
     try:
         return (date.fromisoformat(end or "") - timedelta(days=1)).isoformat()
-    except ValueError:
+    except (ValueError, OverflowError):
         return "?"
 
 
@@ -101,7 +101,7 @@ def links_view(links: pd.DataFrame) -> pd.DataFrame:
         {
             "id": links["id"],
             "page": [t(f"nav.{page}") for page in links["page"]],
-            "view": [describe_view(dict(query or {})) for query in links["query"]],
+            "view": [describe_view(stored_view(dict(query or {}))) for query in links["query"]],
             "state": [t(f"sharing.state.{state}") for state in links["state"]],
             "shows": [
                 ", ".join([t("share.names")] * bool(names) + [t("share.text")] * bool(text))

@@ -101,7 +101,7 @@ def data_table(
     if not presenting():  # no downloads on a projector (nor their data in the page)
         _download(frame, key=key, file_name=file_name)
     rows = event.selection.rows if selectable else []
-    return rows[0] if rows else None
+    return rows[0] if rows and rows[0] < len(frame) else None  # a selection outlives a shorter frame
 
 
 def _download(frame: pd.DataFrame, *, key: str, file_name: str) -> None:
