@@ -49,7 +49,7 @@ STYLE = (
     + ' [data-testid="stTab"] p { font-size: 1.2rem; }'
     + "</style>"
 )
-CHART_HEIGHT = 300  # two charts side by side under the tiles fill a 1080-pixel screen
+CHART_HEIGHT = 360  # two charts side by side under the tiles fill a 1080-pixel screen (legend included)
 
 
 def refresh_seconds() -> int | None:
