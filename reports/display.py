@@ -14,7 +14,7 @@ import pandas as pd
 
 from metrics.filters import Filters
 from reports.meeting import Report
-from ui.formats import format_change, format_value
+from ui.formats import describe_change, format_value
 from ui.i18n import t
 
 MISSING = "—"
@@ -171,13 +171,16 @@ class Tile:
 
 
 def tiles(report: Report) -> list[Tile]:
-    """The KPIs as the Overview's tiles show them; NPS with its margin of error."""
+    """The KPIs as the Overview's tiles show them (a change that is not clear says why, as there);
+    NPS with its margin of error."""
     shown = []
     for key, kpi in report.kpis.items():
         value = MISSING if kpi.current is None else format_value(key, kpi.current)
         if kpi.current is not None and kpi.margin is not None:
             value = t("report.nps", score=kpi.current, margin=kpi.margin)
-        shown.append(Tile(t(f"kpi.{key}"), value, format_change(key, kpi) or t("report.no_previous")))
+        change = describe_change(key, kpi, filters=report.filters, today=report.made_at.date())
+        text = change.text or t("report.no_previous")
+        shown.append(Tile(t(f"kpi.{key}"), value, f"{text} · {change.mark}" if change.mark else text))
     return shown
 
 

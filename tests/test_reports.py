@@ -22,6 +22,7 @@ import cli
 from data_sources.warehouse import Warehouse
 from metrics.feedback import open_themes
 from metrics.filters import Filters
+from metrics.kpi import Kpi
 from metrics.overview import overview_kpis
 from reports import display
 from reports.html import to_html
@@ -261,3 +262,20 @@ def test_the_overview_report_button_offers_three_files(configured):
     at.button(key="overview_report_prepare").click().run()
     labels = [str(button.proto.label) for button in at.get("download_button")]
     assert {"Download HTML", "Download PDF", "Download PNG"} <= set(labels)
+
+
+def test_a_report_tile_says_why_a_change_is_not_clear():
+    made = datetime(2026, 11, 30, 15, 0)
+    today = Filters(start=date(2026, 11, 30), end=date(2026, 12, 1))
+    report = Report(
+        filters=today,
+        made_at=made,
+        kpis={"members": Kpi(120, 100), "nps": Kpi(20, 10, margin=30, previous_margin=40, sample=9, previous_sample=9)},
+        charts=[],
+        campaigns=pd.DataFrame(),
+        surveys=pd.DataFrame(),
+        themes=pd.DataFrame(),
+    )
+    assert [tile.change for tile in display.tiles(report)] == ["+20 vs 100 · so far", "+10 vs +10 · so far"]
+    over = Report(**{**vars(report), "filters": Filters(start=date(2026, 10, 1), end=date(2026, 11, 1))})
+    assert [tile.change for tile in display.tiles(over)] == ["+20 vs 100", "+10 vs +10 · few to go on"]
