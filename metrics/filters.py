@@ -77,7 +77,6 @@ PRESETS = (
     "last_month",
     "custom",
 )
-SO_FAR = frozenset({"today", "this_week", "this_month"})
 DEFAULT_PRESET = "last_28_days"
 EARLIEST = date(2000, 1, 1)  # the first day a custom period may start on (the picker offers no earlier)
 DIMENSIONS = ("channel", "region", "segment")

@@ -21,7 +21,7 @@ from metrics.filters import (
     view_from_address,
     view_query,
 )
-from reports.display import day
+from reports.display import period
 from ui.i18n import t
 from ui.presentation import FILTERS_KEY, hidden_caption
 from ui.session import shared_link
@@ -188,15 +188,7 @@ def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tu
 
 def _caption(filters: Filters) -> None:
     """The period, the one it is compared with, the member filters, and what a projector hides."""
-    previous = filters.previous()
     chosen = "".join(f" · {t(f'filters.{name}')}: {value}" for name in DIMENSIONS if (value := getattr(filters, name)))
-    text = t(
-        "filters.caption",
-        start=day(filters.start),
-        last=day(filters.last),
-        timezone=filters.timezone,
-        previous_start=day(previous.start),
-        previous_last=day(previous.last),
-    )
+    text = period(filters)
     hidden = hidden_caption()
     st.caption(plain(text + chosen) + (f"  \n{plain(hidden)}" if hidden else ""))
