@@ -12,7 +12,6 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -26,7 +25,7 @@ from metrics.kpi import Kpi
 from settings import Settings, load_settings
 from store.database import AppStore
 from surveys import links, registry
-from ui.filters import recent_period
+from ui.filters import recent_period, today_in
 
 TTL = "10m"
 
@@ -65,8 +64,7 @@ def live_minute(filters: Filters) -> int | None:
     """For a period that ends today, the current minute, as part of a cache key: survey answers and
     feedback reach the app store all day and need no sync, so figures that read it are at most a
     minute old. None for a period that is over (its figures change only with a sync)."""
-    today = datetime.now(ZoneInfo(filters.timezone)).date()
-    return int(time.time() // 60) if filters.end > today else None
+    return int(time.time() // 60) if filters.end > today_in(filters.timezone) else None
 
 
 def load_overview(settings: Settings, version: str, filters: Filters) -> overview.Overview:

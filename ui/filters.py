@@ -21,7 +21,7 @@ from metrics.filters import (
     view_from_address,
     view_query,
 )
-from reports.display import period
+from reports.display import period, scope
 from ui.i18n import t
 from ui.presentation import FILTERS_KEY, hidden_caption
 from ui.session import shared_link
@@ -122,18 +122,24 @@ def _widgets_changed(today: date, timezone: str) -> None:
     state = st.session_state
     period = state[WIDGETS["period"]]
 
-    if period == "custom":
-        dates = state.get(WIDGETS["dates"])
-        if not isinstance(dates, tuple):  # just switched to custom: the dates shown so far
-            shown = view_filters(state.get(SHOWN) or {}, timezone=timezone, today=today)
-            dates = state[WIDGETS["dates"]] = (shown.start, shown.last)
-        if len(dates) != 2:
-            return
-        start, end = dates[0], dates[1] + timedelta(days=1)
-    else:
-        start, end = preset_period(period, today=today)
+    dates = state.get(WIDGETS["dates"])
+    if period == "custom" and not isinstance(dates, tuple):  # just switched to custom: the dates shown so far
+        shown = view_filters(state.get(SHOWN) or {}, timezone=timezone, today=today)
+        dates = state[WIDGETS["dates"]] = (shown.start, shown.last)
+    span = _span(period, dates, today=today)
+    if span is None:
+        return
     chosen = {name: state.get(WIDGETS[name]) for name in DIMENSIONS}
-    _remember(view_query(Filters(start=start, end=end, timezone=timezone, **chosen), period=period))
+    _remember(view_query(Filters(start=span[0], end=span[1], timezone=timezone, **chosen), period=period))
+
+
+def _span(preset: str, dates: object, *, today: date) -> tuple[date, date] | None:
+    """[start, end) of a preset, or of the picked dates for custom (None while half picked)."""
+    if preset != "custom":
+        return preset_period(preset, today=today)
+    if not isinstance(dates, tuple) or len(dates) != 2:
+        return None
+    return dates[0], dates[1] + timedelta(days=1)
 
 
 def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tuple[str, Filters | None]:
@@ -141,7 +147,8 @@ def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tu
     bar = st.container(key=FILTERS_KEY)  # hidden while presenting (ui.presentation.STYLE)
     custom = st.session_state.get(WIDGETS["period"]) == "custom"
     columns = bar.columns([1.3, 1.6, 1, 1, 1] if custom else [1.3, 1, 1, 1])  # dates only when custom
-    changed = _widgets_changed
+    changed = _widgets_changed  # every widget's on_change, with (today, timezone)
+    picked = None
     with columns[0]:
         preset = st.selectbox(
             t("filters.period"),
@@ -162,12 +169,10 @@ def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tu
                 on_change=changed,
                 args=(today, timezone),
             )
-            if not isinstance(picked, tuple) or len(picked) != 2:
-                st.caption(t("filters.pick_end"))
-                return preset, None
-            start, end = picked[0], picked[1] + timedelta(days=1)
-        else:
-            start, end = preset_period(preset, today=today)
+        span = _span(preset, picked, today=today)
+        if span is None:
+            st.caption(t("filters.pick_end"))
+            return preset, None
     selected: dict[str, str | None] = {}
     for column, dimension in zip(columns[-3:], DIMENSIONS, strict=True):
         with column:
@@ -183,12 +188,11 @@ def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tu
                 on_change=changed,
                 args=(today, timezone),
             )
-    return preset, Filters(start=start, end=end, timezone=timezone, **selected)
+    return preset, Filters(start=span[0], end=span[1], timezone=timezone, **selected)
 
 
 def _caption(filters: Filters) -> None:
     """The period, the one it is compared with, the member filters, and what a projector hides."""
-    chosen = "".join(f" · {t(f'filters.{name}')}: {value}" for name in DIMENSIONS if (value := getattr(filters, name)))
-    text = period(filters)
+    text = period(filters) + (f" · {scope(filters)}" if filters.selects_members else "")
     hidden = hidden_caption()
-    st.caption(plain(text + chosen) + (f"  \n{plain(hidden)}" if hidden else ""))
+    st.caption(plain(text) + (f"  \n{plain(hidden)}" if hidden else ""))
