@@ -8,6 +8,7 @@ with no navigation and no sign-in: a member reaches the survey and nothing else.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlparse
 
 import streamlit as st
@@ -23,6 +24,7 @@ from ui.i18n import t
 from ui.page import LAYOUT, mark_entry
 from ui.presentation import present, presenting
 
+log = logging.getLogger(__name__)
 mark_entry()
 st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
 warm_up_sentiment()
@@ -46,7 +48,7 @@ def wants_survey() -> bool:
 
 
 def sign_out() -> None:
-    session.sign_out()
+    session.sign_out(settings, app_store(settings.app_db_url))
     if st.user.get("is_logged_in"):
         st.logout()
     st.rerun()
@@ -67,9 +69,14 @@ def serve_share_link(settings: Settings, token: str) -> None:
     address adds nothing); a bad link, or a link opened at another page's address, gets a message."""
     try:
         link = session.open_shared(settings, app_store(settings.app_db_url), token)
-    except (LinkRefused, StoreError) as refused:
+    except LinkRefused as refused:
         session.forget_share_link()
         st.error(refused.user_message)
+        st.stop()
+    except StoreError:
+        session.forget_share_link()
+        log.exception("The app store did not answer while opening a share link.")
+        st.error(t("error.app_store"))
         st.stop()
     path, url, icon = next(entry for entry in PAGES if entry[1] == link.page)
     asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
@@ -95,9 +102,13 @@ try:
     if mode is session.Mode.LOCAL and (problem := session.local_mode_problem(settings)):
         st.error(problem)
         st.stop()
-    account = session.resolve_account(settings, mode)
+    account = session.resolve_account(settings, mode, app_store(settings.app_db_url))
 except SettingsError as error:
     st.error(t("error.settings", error=error))
+    st.stop()
+except StoreError:
+    log.exception("The app store did not answer while deciding who is signed in.")
+    st.error(t("error.app_store"))  # never the database's address: anyone may be reading
     st.stop()
 
 session.write_cookie(settings)

@@ -58,6 +58,7 @@ class Settings:
     session_secret: str = field(default="", repr=False)  # signs sign-in cookies and share links (else made)
     sign_in_days: int = 7  # a sign-in survives refreshes this long
     allow_open_local_mode: bool = False  # local mode (no sign-in) on an address others can reach
+    trust_unverified_email: bool = False  # OIDC: accept an email the provider does not say it verified
 
     @property
     def day_first(self) -> bool:
@@ -177,6 +178,7 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         session_secret=pick("session_secret", ""),
         sign_in_days=_whole_number(pick("sign_in_days", "7"), name="sign_in_days", minimum=1),
         allow_open_local_mode=pick("allow_open_local_mode", "false").lower() in ("true", "1", "yes"),
+        trust_unverified_email=pick("trust_unverified_email", "false").lower() in ("true", "1", "yes"),
     )
 
 

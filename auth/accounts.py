@@ -8,20 +8,22 @@ Two ways in, both configured in .streamlit/secrets.toml:
 
 A wrong password and an unknown address get the same answer after the same minimum time, and five
 failures within 15 minutes lock that address (known or not) for the rest of those minutes, counted in
-the app store so every server process sees them.
+the app store so every server process sees them. An attempt is counted before its password is
+checked, under the address's lock, so simultaneous attempts cannot slip past the count.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from fnmatch import fnmatch
 from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Connection
 
 from auth.access import Role
 from store import tables
@@ -33,6 +35,12 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_ANSWER_SECONDS = 1.0
 WRONG = "Wrong email or password."
+# Argon2id holds 64 MiB while it checks: a burst of sign-ins waits for one of a few slots rather than
+# taking a process's memory (per process; a deployment with N processes checks at most N × HASH_CHECKS).
+HASH_CHECKS = 2
+HASH_SLOTS = threading.BoundedSemaphore(HASH_CHECKS)
+SLOT_WAIT_SECONDS = 10.0
+BUSY = "Too many sign-ins at once. Try again in a moment."
 
 
 class SignInRefused(Exception):
@@ -41,6 +49,10 @@ class SignInRefused(Exception):
     def __init__(self, user_message: str) -> None:
         super().__init__(user_message)
         self.user_message = user_message
+
+
+class Busy(SignInRefused):
+    """Raised when no password check could start in time; the attempt is not counted."""
 
 
 @dataclass(frozen=True)
@@ -74,23 +86,81 @@ def load_accounts(section: Any) -> dict[str, Account]:
     return accounts
 
 
+def _domain(address: str) -> str | None:
+    """The domain of a whole, plain address (one @, something on each side, no spaces); else None."""
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or "@" in local or any(char.isspace() for char in address):
+        return None
+    return domain
+
+
+def _fits(address: str, pattern: str) -> bool:
+    """An exact address, or `*@domain` for every address at that domain (not a@b@domain, not
+    sub.domain): the whole address is compared, no other wildcard is read."""
+    wanted = pattern.strip().lower()
+    if wanted.startswith("*@"):
+        return _domain(address) == wanted[2:]
+    return address == wanted
+
+
 def role_for_email(email: str, roles: Any) -> Role | None:
-    """The highest role whose [pulse.roles] list names the email or a pattern it fits (*@example.org)."""
+    """The highest role whose [pulse.roles] list names the email or its domain (`*@example.org`)."""
     address = email.strip().lower()
+    if _domain(address) is None:
+        return None
     for role in (Role.ADMIN, Role.MANAGER, Role.VIEWER):
         patterns = (roles or {}).get(role.value, [])
-        if any(fnmatch(address, str(pattern).strip().lower()) for pattern in patterns):
+        if any(_fits(address, str(pattern)) for pattern in patterns):
             return role
     return None
 
 
-def _recent_failures(app_store: AppStore, email: str, now: datetime) -> list[datetime]:
+def _recent_failures(connection: Connection, email: str, now: datetime) -> list[datetime]:
     failures = tables.sign_in_failures
     since = now - timedelta(minutes=LOCK_MINUTES)
-    found = app_store.run(
+    found = connection.execute(
         sa.select(failures.c.at).where(failures.c.email == email, failures.c.at > since).order_by(failures.c.at)
     )
-    return [stamp.to_pydatetime() for stamp in found["at"]]
+    return [stamp for (stamp,) in found]
+
+
+def _reserve_attempt(app_store: AppStore, email: str, now: datetime) -> int:
+    """Count this attempt as a failure before the password is checked, and return its row (a
+    success deletes it); SignInRefused when the address is locked.
+
+    Counting and recording are one step under the address's row lock (PostgreSQL locks the row the
+    UPDATE touches until commit; SQLite takes its write lock at BEGIN IMMEDIATE), so fifty attempts
+    at once see each other: at most MAX_FAILURES passwords are checked per window, whatever the
+    concurrency, across threads and processes."""
+    locks = tables.sign_in_locks
+    try:
+        with app_store.begin() as connection:
+            connection.execute(locks.insert().values(email=email, touched_at=now))
+    except sa.exc.IntegrityError:
+        pass  # the address tried before: its row is there
+    with app_store.begin() as connection:
+        connection.execute(locks.update().where(locks.c.email == email).values(touched_at=now))
+        failures = _recent_failures(connection, email, now)
+        if len(failures) >= MAX_FAILURES:
+            wait = failures[-MAX_FAILURES] + timedelta(minutes=LOCK_MINUTES) - now
+            minutes = max(1, round(wait.total_seconds() / 60))
+            raise SignInRefused(f"Too many failed attempts for this address. Try again in {minutes} minutes.")
+        return int(
+            connection.execute(tables.sign_in_failures.insert().values(email=email, at=now)).inserted_primary_key[0]
+        )
+
+
+def _verified(account: Account | None, password: str) -> bool:
+    """Argon2id check of the password, at most HASH_CHECKS at once in this process (each takes 64 MiB)."""
+    if not HASH_SLOTS.acquire(timeout=SLOT_WAIT_SECONDS):
+        raise Busy(BUSY)
+    try:
+        HASHER.verify(account.password_hash if account else DUMMY_HASH, password)
+        return account is not None
+    except (VerificationError, InvalidHashError):
+        return False
+    finally:
+        HASH_SLOTS.release()
 
 
 def check_password(
@@ -105,23 +175,20 @@ def check_password(
     """The account, or SignInRefused with one message for every wrong email or password."""
     started = time.monotonic()
     address = email.strip().lower()
+    failures = tables.sign_in_failures
     try:
-        failures = _recent_failures(app_store, address, now)
-        if len(failures) >= MAX_FAILURES:
-            wait = failures[-MAX_FAILURES] + timedelta(minutes=LOCK_MINUTES) - now
-            minutes = max(1, round(wait.total_seconds() / 60))
-            raise SignInRefused(f"Too many failed attempts for this address. Try again in {minutes} minutes.")
+        attempt = _reserve_attempt(app_store, address, now)
         account = accounts.get(address)
         try:
-            HASHER.verify(account.password_hash if account else DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            account = None
-        if account is None:
-            with app_store.begin() as connection:
-                connection.execute(tables.sign_in_failures.insert().values(email=address, at=now))
-            raise SignInRefused(WRONG)
+            verified = _verified(account, password)
+        except Busy:
+            with app_store.begin() as connection:  # not checked, so not a failure
+                connection.execute(sa.delete(failures).where(failures.c.id == attempt))
+            raise
+        if not verified:
+            raise SignInRefused(WRONG)  # the attempt stays counted
         with app_store.begin() as connection:
-            connection.execute(sa.delete(tables.sign_in_failures).where(tables.sign_in_failures.c.email == address))
+            connection.execute(sa.delete(failures).where(failures.c.email == address))
         return account
     finally:
         time.sleep(max(0.0, min_seconds - (time.monotonic() - started)))

@@ -1,14 +1,29 @@
-"""A signed-in session that survives a page refresh: a signed, time-limited token in a cookie.
+"""A signed-in session that survives a page refresh, and ends everywhere when its person signs out.
 
 Streamlit starts a new session on every refresh, so built-in accounts keep who signed in in the
-`pulse_session` cookie: the email, signed with session_secret (itsdangerous), valid for
-sign_in_days. The role is looked up again on every read, so removing an account or changing its
-role takes effect at once. (st.login keeps its own cookie for OIDC sign-ins.)
+`pulse_session` cookie: the email and a random session secret, signed with the signing key
+(itsdangerous), valid for sign_in_days. The app store keeps each session by the SHA-256 of its
+secret (so a copy of the database cannot be replayed as cookies); signing out revokes the row, so
+a copied cookie stops working at once instead of at its expiry. The role is looked up again on
+every read, so removing an account or changing its role takes effect at once. (st.login keeps its
+own cookie for OIDC sign-ins.)
+
+The cookie cannot be HttpOnly: Streamlit offers Python no way to set a response header, so a script
+of ours sets it (ui.session.write_cookie). What keeps it from scripts of others is that no script
+from data ever runs (docs/security.md); what limits a stolen one is revocation and SameSite=Strict.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from store import tables
+from store.database import AppStore
 
 COOKIE = "pulse_session"
 SALT = "pulse-session"
@@ -20,18 +35,67 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=SALT)
 
 
-def issue_token(email: str, *, secret: str) -> str:
-    return _serializer(secret).dumps({"email": email})
+def _row_id(session_secret: str) -> str:
+    return hashlib.sha256(session_secret.encode()).hexdigest()
 
 
-def read_token(token: str | None, *, secret: str, max_age_days: int) -> str | None:
-    """The email a valid, unexpired token was issued to; None for anything else (and for every
-    token while no session_secret is set)."""
+def start_session(app_store: AppStore, email: str, *, secret: str, now: datetime, days: int) -> str:
+    """Record a new session for `email` and return the cookie's token."""
+    token_secret = secrets.token_urlsafe(32)
+    token = _serializer(secret).dumps({"email": email, "sid": token_secret})
+    with app_store.begin() as connection:
+        connection.execute(
+            tables.sign_in_sessions.insert().values(
+                id=_row_id(token_secret), email=email, created_at=now, expires_at=now + timedelta(days=days)
+            )
+        )
+    return token
+
+
+def _payload(token: str | None, *, secret: str, max_age_days: int) -> tuple[str, str] | None:
+    """(email, session secret) of a well-signed, unexpired token; None for anything else."""
     if not token or not secret:
         return None
     try:
         payload = _serializer(secret).loads(token, max_age=max_age_days * 86400)
     except (BadSignature, SignatureExpired):
         return None
-    email = payload.get("email") if isinstance(payload, dict) else None
-    return email if isinstance(email, str) else None
+    if not isinstance(payload, dict):
+        return None
+    email, sid = payload.get("email"), payload.get("sid")
+    return (email, sid) if isinstance(email, str) and isinstance(sid, str) else None
+
+
+def session_email(
+    app_store: AppStore, token: str | None, *, secret: str, max_age_days: int, now: datetime
+) -> str | None:
+    """The email a token was issued to while its session is open (signed, unexpired, not signed
+    out); None for anything else, and for every token while no signing key is set."""
+    found = _payload(token, secret=secret, max_age_days=max_age_days)
+    if found is None:
+        return None
+    email, sid = found
+    rows = tables.sign_in_sessions
+    with app_store.read() as connection:
+        row = connection.execute(
+            sa.select(rows.c.email).where(
+                rows.c.id == _row_id(sid), rows.c.revoked_at.is_(None), rows.c.expires_at > now
+            )
+        ).first()
+    return email if row is not None and row.email == email else None
+
+
+def end_session(app_store: AppStore, token: str | None, *, secret: str, now: datetime) -> None:
+    """Revoke the token's session (signing out): the cookie, wherever it was copied, stops working."""
+    try:
+        payload = _serializer(secret).loads(token) if token and secret else None
+    except BadSignature:
+        return
+    sid = payload.get("sid") if isinstance(payload, dict) else None
+    if not isinstance(sid, str):
+        return
+    rows = tables.sign_in_sessions
+    with app_store.begin() as connection:
+        connection.execute(
+            rows.update().where(rows.c.id == _row_id(sid), rows.c.revoked_at.is_(None)).values(revoked_at=now)
+        )

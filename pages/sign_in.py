@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -14,13 +15,17 @@ from ui.i18n import t
 from ui.page import require_entry
 from ui.tables import plain
 
+log = logging.getLogger(__name__)
 require_entry()
 settings = data.current_settings()
 st.title(t("app.title"))
 
 if session.sign_in_mode(settings) is session.Mode.OIDC:
     if st.user.get("is_logged_in"):
-        st.warning(t("sign_in.no_role", email=plain(st.user.get("email"))))
+        if session.oidc_email_verified(settings):
+            st.warning(t("sign_in.no_role", email=plain(st.user.get("email"))))
+        else:
+            st.warning(t("sign_in.unverified", email=plain(st.user.get("email"))))
         if st.button(t("nav.sign_out"), key="sign_in_out"):
             st.logout()
     elif st.button(t("sign_in.with_provider"), type="primary", key="sign_in_oidc"):
@@ -40,12 +45,20 @@ if submitted:
             app_store=data.app_store(settings.app_db_url),
             now=datetime.now(UTC).replace(tzinfo=None),
         )
-    except (SignInRefused, StoreError) as refused:
+    except SignInRefused as refused:
         st.error(refused.user_message)
         st.stop()
+    except StoreError:
+        log.exception("The app store did not answer a sign-in.")
+        st.error(t("error.app_store"))  # never the database's address: anyone may be reading
+        st.stop()
     try:
-        session.remember_sign_in(settings, account)
+        session.remember_sign_in(settings, account, data.app_store(settings.app_db_url))
     except SettingsError as error:  # no signing key could be kept
         st.error(t("error.settings", error=error))
+        st.stop()
+    except StoreError:
+        log.exception("The app store did not record a sign-in.")
+        st.error(t("error.app_store"))
         st.stop()
     st.rerun()

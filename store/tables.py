@@ -142,6 +142,27 @@ sign_in_failures = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False),
 )
 
+# One row per address that tried to sign in: its attempts take this row's lock in turn, so counting
+# the failures and recording the attempt are one step whatever the concurrency (auth/accounts.py).
+sign_in_locks = sa.Table(
+    "sign_in_locks",
+    metadata,
+    sa.Column("email", sa.String(320), primary_key=True),
+    sa.Column("touched_at", sa.DateTime),
+)
+
+# Built-in sign-ins: the cookie names a row here by the SHA-256 of its secret; signing out revokes it
+# (auth/sessions.py).
+sign_in_sessions = sa.Table(
+    "sign_in_sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime),
+)
+
 # Read-only links to a page with its filters (auth/share_links.py); the token signs the id.
 share_links = sa.Table(
     "share_links",

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import cli
 from auth.accounts import SignInRefused, check_password, hash_password, load_accounts, role_for_email
-from auth.sessions import issue_token, read_token
+from auth.sessions import end_session, session_email, start_session
 from settings import SettingsError, load_settings, signing_secret
 from store.database import AppStore
 
@@ -105,6 +105,26 @@ def test_accounts_without_a_hash_or_with_an_unknown_role_are_refused(section, me
         load_accounts(section)
 
 
+@pytest.mark.parametrize(
+    ("email", "role"),
+    [
+        ("ana@example.org", "manager"),
+        ("a@b@example.org", None),  # not an address at example.org
+        ("ana@sub.example.org", None),
+        ("ana@example.org.evil.com", None),
+        ("@example.org", None),
+        ("ana @example.org", None),
+        ("boss@example.org", "admin"),
+        ("boss@example.orgx", None),
+        ("x@partner.com", None),  # "x*@partner.com" is no pattern this reads
+    ],
+)
+def test_a_pattern_matches_whole_addresses_only(email, role):
+    roles = {"admin": ["boss@example.org"], "manager": ["*@example.org"], "viewer": ["x*@partner.com"]}
+    found = role_for_email(email, roles)
+    assert (found.value if found else None) == role
+
+
 def test_roles_come_from_the_highest_list_naming_the_email_or_its_pattern():
     roles = {"admin": ["boss@example.org"], "manager": ["*@example.org"], "viewer": ["*@partner.com"]}
     assert role_for_email("Boss@example.org", roles).value == "admin"
@@ -113,19 +133,34 @@ def test_roles_come_from_the_highest_list_naming_the_email_or_its_pattern():
     assert role_for_email("x@elsewhere.com", roles) is None
 
 
-def test_session_tokens_are_signed_and_expire(monkeypatch):
-    token = issue_token("ana@example.org", secret="s1")
-    assert read_token(token, secret="s1", max_age_days=7) == "ana@example.org"
-    assert read_token(token, secret="another", max_age_days=7) is None
-    assert read_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), secret="s1", max_age_days=7) is None
-    assert read_token("", secret="s1", max_age_days=7) is None
-    forged = URLSafeTimedSerializer("", salt="pulse-session").dumps({"email": "ana@example.org"})
-    assert read_token(forged, secret="", max_age_days=7) is None  # no secret set: no cookie is trusted
+def test_session_tokens_are_signed_expire_and_end_when_signed_out(store, monkeypatch):
+    def email_of(token: str, *, secret: str = "s1", now: datetime = NOW) -> str | None:
+        return session_email(store, token, secret=secret, max_age_days=7, now=now)
+
+    token = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7)
+    assert email_of(token) == "ana@example.org"
+    assert email_of(token, secret="another") is None
+    assert email_of(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
+    assert email_of("") is None
+    forged = URLSafeTimedSerializer("", salt="pulse-session").dumps({"email": "ana@example.org", "sid": "x"})
+    assert email_of(forged, secret="") is None  # no secret set: no cookie is trusted
+    signed_but_unknown = URLSafeTimedSerializer("s1", salt="pulse-session").dumps(
+        {"email": "ana@example.org", "sid": "x"}
+    )
+    assert email_of(signed_but_unknown) is None  # a session the store never started
+    older = URLSafeTimedSerializer("s1", salt="pulse-session").dumps({"email": "ana@example.org"})
+    assert email_of(older) is None  # a cookie from before sessions were kept: sign in again
     with pytest.raises(ValueError, match="session_secret is not set"):
-        issue_token("ana@example.org", secret="")
+        start_session(store, "ana@example.org", secret="", now=NOW, days=7)
+    assert email_of(token, now=NOW + timedelta(days=7, seconds=1)) is None  # the row expired
+
+    other = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7)
+    end_session(store, token, secret="s1", now=NOW)
+    assert email_of(token) is None  # signed out: a copy of the cookie no longer works
+    assert email_of(other) == "ana@example.org"  # another browser's sign-in is its own
     later = time.time() + 8 * 86400
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
-    assert read_token(token, secret="s1", max_age_days=7) is None
+    assert email_of(other, now=NOW) is None  # the signature's age counts too
 
 
 def test_the_signing_key_is_made_once_private_and_shared_by_every_process(tmp_path):
@@ -248,17 +283,39 @@ def test_oidc_sign_in_takes_the_role_from_the_email(configured, tmp_path, monkey
     )
     monkeypatch.setenv("PULSE_SECRETS_FILE", str(path))
     at = app()
-    at.user = {"email": "ana@example.org", "is_logged_in": True}
+    at.user = {"email": "ana@example.org", "is_logged_in": True, "email_verified": True}
     at.run()
     assert not at.exception
     assert nav(at) == NAV - {"Data"} | {"Sign out"}
     stranger = app()
-    stranger.user = {"email": "eve@elsewhere.com", "is_logged_in": True}
+    stranger.user = {"email": "eve@elsewhere.com", "is_logged_in": True, "email_verified": "true"}
     stranger.run()
     assert stranger.warning[0].value == (  # the address escaped: shown as text, not markdown
         r"You are signed in as eve\@elsewhere\.com, but this address has no role here. Ask an admin to add it."
     )
     assert nav(stranger) == {"Sign in"}
+
+
+@pytest.mark.parametrize("claim", [None, False, "false"])
+def test_oidc_needs_an_email_the_provider_verified_unless_trusted(configured, tmp_path, monkeypatch, claim):
+    path = secrets(
+        tmp_path / "secrets.toml",
+        '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "x"\n'
+        '[pulse.roles]\nadmin = ["root@example.org"]\n',
+    )
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(path))
+    user = {"email": "root@example.org", "is_logged_in": True} | ({} if claim is None else {"email_verified": claim})
+    at = app()
+    at.user = user
+    at.run()
+    assert nav(at) == {"Sign in"}
+    assert at.warning[0].value.startswith("You are signed in as root\\@")
+    assert "has not confirmed that this address is yours" in at.warning[0].value
+    monkeypatch.setenv("PULSE_TRUST_UNVERIFIED_EMAIL", "true")  # a provider that never sends the claim
+    trusted = app()
+    trusted.user = user
+    trusted.run()
+    assert nav(trusted) == NAV | {"Sign out"}
 
 
 def test_local_mode_refuses_an_address_others_can_reach(configured, tmp_path, monkeypatch):

@@ -293,10 +293,20 @@ def test_a_sign_in_survives_a_refresh_until_signing_out(demo_data_dir, browser, 
 
         page.reload()
         expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)  # still signed in
+        copied = context.cookies()  # as someone who got hold of the cookie would keep it
+        elsewhere = browser.new_context(viewport={"width": 1400, "height": 1000})
+        elsewhere.add_cookies(copied)
+        other = elsewhere.new_page()
+        other.goto(url)
+        expect(other.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)  # the copy works...
         page.get_by_role("link", name="Sign out").click()
         expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)
         page.reload()
         expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)  # the cookie is gone
+        other.goto(url)
+        expect(other.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)  # ...until signing out
+        expect(other.get_by_role("heading", name="Overview")).to_have_count(0)
+        elsewhere.close()
     context.close()
 
 
@@ -504,3 +514,18 @@ def test_on_a_phone_the_first_chart_is_within_two_screens(server, phone):
     top = chart.evaluate("node => node.getBoundingClientRect().top + window.scrollY")
     assert top < 2 * 844
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+
+
+def test_the_grid_offers_no_download_of_its_raw_cells(server, page):
+    """The grid's own CSV would write a member's "=HYPERLINK(…)" as a formula; the product's Download
+    CSV (exports.safe_csv) is the way out (client.disableDataExport in .streamlit/config.toml)."""
+    page.goto(f"{server}/engagement")
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.wait_for(timeout=30_000)
+    grid.hover()
+    container = page.get_by_test_id("stElementContainer").filter(has=page.get_by_test_id("stDataFrame")).first
+    buttons = container.get_by_test_id("stBaseButton-elementToolbar")
+    buttons.first.wait_for(timeout=10_000)
+    labels = {buttons.nth(n).get_attribute("aria-label") for n in range(buttons.count())}
+    assert "Fullscreen" in labels, labels  # the grid's toolbar is there...
+    assert not any("download" in str(label).lower() for label in labels), labels  # ...without its download

@@ -378,3 +378,40 @@ def test_the_share_links_page_describes_an_older_link_as_it_opens():
 
     older = {"overview_period": "Last 90 days", "overview_region": "EU", "present": "1"}
     assert describe_view(stored_view(older)) == "Last 90 days · Region: EU · presentation mode"
+
+
+def page_shown(at: AppTest) -> list[object]:
+    """Everything a page drew that a person reads: text elements, tiles and tables' contents."""
+    texts = [
+        (kind, element.value)
+        for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning", "error")
+        for element in at.get(kind)
+    ]
+    tiles = [(metric.label, metric.value) for metric in at.metric]
+    tables_ = [frame.value.to_csv() for frame in at.dataframe]
+    return [*texts, *tiles, *tables_]
+
+
+# Every choice a page keeps in its address, and the parameters of pages a link cannot open.
+ADDED = {
+    "members": {"group": "EU", "level": "champion", "growth_by": "region", "member": "alice"},
+    "engagement": {"activity_by": "platform", "activity_kind": "post", "activity_platform": "forum", "platform": "forum"},
+    "campaigns": {"campaign": "meetup", "kind": "event", "item": "1"},
+    "overview": {"member": "alice", "item": "1", "survey": "post-event", "campaign": "meetup"},
+}
+
+
+@pytest.mark.parametrize("page", sorted(ADDED))
+@pytest.mark.parametrize("present", [False, True])
+def test_no_parameter_added_to_a_link_changes_what_its_page_shows(app_store, page, present):
+    query = {**MEMBERS_QUERY, "region": "EU"} | ({"present": "1"} if present else {})
+    token = make(app_store, page=page, query=query, now=datetime.now().replace(microsecond=0))
+    plain = open_shared(token)
+    assert not plain.exception and plain.title[0].value.replace("\\", "")
+    for name, value in ADDED[page].items():
+        added = AppTest.from_file(APP, default_timeout=60)
+        added.query_params.update({"share": token, name: value})
+        added.run()
+        assert not added.exception, name
+        assert page_shown(added) == page_shown(plain), name
+        assert dict(added.query_params) == {"share": token, name: value}  # nothing written into a link's address

@@ -25,6 +25,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "filters.caption": "{start} – {last} ({timezone}), compared with {previous_start} – {previous_last}.",
         "filters.pick_end": "Pick a start and an end date.",
         "filters.bad_address": "The address named a period that could not be read; showing the last view instead.",
+        "address.ignored": "This address’s “{name}” could not be read, so the page is shown without it.",
         "kpi.members": "Members",
         "kpi.new_members": "New members",
         "kpi.growth_rate": "Growth rate",
@@ -196,11 +197,28 @@ CATALOG: dict[str, dict[str, str]] = {
         "nav.sign_in": "Sign in",
         "nav.sign_out": "Sign out",
         "session.local_mode": "Local mode: no sign-in, for one person on this computer.",
+        "session.local_open": (
+            "Community Pulse has no sign-in configured, so it runs in local mode, for one person on this "
+            "computer. It is serving {address} and refuses to run without sign-in there. Configure [auth] or "
+            "[pulse.accounts] in secrets.toml (README, 'Sign-in'), serve on 127.0.0.1, or set "
+            "allow_open_local_mode = true to allow it knowingly."
+        ),
+        "session.every_address": "every address",
+        "session.local_elsewhere": (
+            "Community Pulse runs in local mode (no sign-in), so it answers only a browser on this computer "
+            "that opens it directly at localhost or 127.0.0.1. This request came from elsewhere (another "
+            "computer, a proxy or another site's address). To share the app, configure sign-in in "
+            "secrets.toml (README, 'Sign-in')."
+        ),
         "sign_in.email": "Email",
         "sign_in.password": "Password",
         "sign_in.button": "Sign in",
         "sign_in.with_provider": "Sign in",
         "sign_in.no_role": "You are signed in as {email}, but this address has no role here. Ask an admin to add it.",
+        "sign_in.unverified": (
+            "You are signed in as {email}, but your sign-in provider has not confirmed that this address is "
+            "yours, so it cannot be given a role. Confirm the address with your provider and sign in again."
+        ),
         "data.title": "Data",
         "data.not_allowed": "Data sources are for admins; your role does not include them.",
         "data.source": "Source",
@@ -235,6 +253,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "data.sync_help": "Rebuild the data from the source; until it is complete, everyone sees the previous data.",
         "data.synced": "Synced from {source}. {rows}.",
         "data.failed": "Nothing was changed. What went wrong:",
+        "data.shrink_refused": "Nothing was changed: the new data would empty a table or remove more than half of "
+        "its rows. If a file was cut short or filtered, export it again; if the new data is right, tick its box "
+        "and run again.",
+        "data.shrink_confirm": "Replace {table} ({before:,} rows now) with the {after:,} rows in {origin}",
         "data.warnings": "Warnings",
         "data.import": "Import files",
         "data.import_help": "CSV, Excel (.xlsx) or Parquet, named after their table (members.csv, activities.xlsx, …) "
@@ -547,6 +569,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "chart.stage": "Stage",
         "chart.reach": "Members reached",
         "error.settings": "The configuration is not usable: {error}",
+        "error.app_store": (
+            "The app’s own database is not answering just now. Try again in a minute; if it persists, an "
+            "administrator can find the details in the server log."
+        ),
         "surveys.title": "Surveys",
         "surveys.file_problem": "A survey file could not be published (its last good version stays live): {problem}",
         "surveys.none": "No surveys yet. Add a YAML definition to {folder} (see docs/surveys.md).",
@@ -644,6 +670,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "survey.next": "Next",
         "survey.submit": "Submit",
         "survey.store_failed": "Your answers could not be saved just now because the database did not respond.",
+        "survey.unreachable": "The survey cannot be reached right now. Please try again in a minute.",
+        "survey.unreachable_kept": (
+            "The survey cannot be reached right now; your answers are still here. Please try Submit again in a minute."
+        ),
         "survey.retry": "Your answers are still here. Press Submit again to retry.",
         "survey.fix": "Please check the answers marked above.",
         "survey.choose_all": "Choose all that apply",
@@ -713,6 +743,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "survey.error.matrix": "请为每一项选择一个等级。",
         "survey.error.matrix_rows": "请回答每一项。",
         "survey.store_failed": "暂时无法保存你的回答，因为数据库没有响应。",
+        "survey.unreachable": "暂时无法打开问卷，请一分钟后再试。",
+        "survey.unreachable_kept": "暂时无法连接问卷；你的回答仍在页面上，请一分钟后再点击提交。",
     },
 }
 LANGUAGE = "en"

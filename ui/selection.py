@@ -3,6 +3,9 @@ address, in words of no language, so a link or Back restores them as it restores
 
 Streamlit cannot set a chart's or a table's selection from Python, so the address is read when the
 person has not just changed the selection, and written when they have.
+
+A share link's address carries its token alone: choices are neither read from it nor written to it,
+so a parameter added to a link cannot open what the link did not show (clicks still work).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.page import RUN
+from ui.session import shared_link
 
 _LAST = "pulse_picked_{name}"  # (run, selection) as the element reported it when last drawn
 _NOTHING = object()
@@ -23,6 +27,8 @@ def kept_in_address(name: str, picked: str | None) -> str | None:
     if last_run != run - 1:  # not drawn on the run before (another page was): Streamlit reset it
         last = _NOTHING
     st.session_state[key] = (run, picked)
+    if shared_link() is not None:
+        return picked
     if picked != last and not (last is _NOTHING and picked is None):
         if picked is None:
             st.query_params.pop(name, None)
@@ -36,13 +42,18 @@ def choice_key(name: str, options: tuple[str, ...], *, default: str) -> str:
     """The key of a widget whose choice lives in the address as `name=value`: its state is set from
     the address on every run (Back, a link), and `choice_changed` writes a person's change back."""
     key = f"pulse_choice_{name}"
+    if shared_link() is not None:  # a link's address adds nothing; the widget keeps its own state
+        st.session_state.setdefault(key, default)
+        return key
     asked = st.query_params.get(name)
     st.session_state[key] = asked if asked in options else default
     return key
 
 
 def choice_changed(name: str) -> None:
-    """on_change of a choice_key widget: the address follows the widget."""
+    """on_change of a choice_key widget: the address follows the widget (not a share link's)."""
+    if shared_link() is not None:
+        return
     value = st.session_state.get(f"pulse_choice_{name}")
     if value is None:
         st.query_params.pop(name, None)

@@ -10,6 +10,7 @@ pages then ask `may(permission)`. Three modes, by what secrets.toml configures:
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -17,15 +18,20 @@ import streamlit as st
 
 from auth.access import GRANTS, Permission, Role, share_grants
 from auth.accounts import Account, load_accounts, role_for_email
-from auth.sessions import COOKIE, issue_token, read_token
+from auth.local_mode import refusal_reason
+from auth.sessions import COOKIE, end_session, session_email, start_session
 from auth.share_links import ShareLink, open_link
 from settings import Settings, SettingsError, read_secrets, signing_secret
 from store.database import AppStore
+from ui.i18n import t
+
+log = logging.getLogger(__name__)
 
 LOCAL_USER = "local"  # who changes things in local mode; the audit log records it
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ROLE_KEY, USER_KEY = "pulse_role", "pulse_user"
-SIGNED_IN_KEY, COOKIE_PENDING_KEY = "pulse_signed_in", "pulse_cookie_pending"
+SIGNED_IN_KEY = "pulse_signed_in"  # the built-in session's token, checked again on every run
+COOKIE_PENDING_KEY = "pulse_cookie_pending"
 SIGNED_OUT_KEY = "pulse_signed_out"  # this session signed out: its cookie, until cleared, is ignored
 SHARE_KEY = "pulse_share"  # the share link (ShareLink) this session was opened with
 
@@ -57,47 +63,70 @@ def accounts(settings: Settings) -> dict[str, Account]:
 
 
 def local_mode_problem(settings: Settings) -> str | None:
-    """Why local mode may not serve this session, or None."""
+    """Why local mode may not serve this session, or None: it serves only an address on this
+    computer, and only requests made directly from it (auth.local_mode)."""
     if settings.allow_open_local_mode:
         return None
     address = st.get_option("server.address") or ""
-    client = st.context.ip_address  # None, or not text, when no browser is behind the session (tests)
-    if address in LOOPBACK and (not isinstance(client, str) or not client or client in LOOPBACK):
-        return None
-    return (
-        "Community Pulse has no sign-in configured, so it runs in local mode, for one person on this computer. "
-        f"It is serving {address or 'every address'} and refuses to run without sign-in there. Configure "
-        "[auth] or [pulse.accounts] in secrets.toml (README, 'Sign-in'), serve on 127.0.0.1, or set "
-        "allow_open_local_mode = true to allow it knowingly."
-    )
+    if address in LOOPBACK:
+        client = st.context.ip_address  # not text when no browser is behind the session (AppTest)
+        headers = {str(name): str(value) for name, value in st.context.headers.items()}
+        reason = refusal_reason(client_ip=client if isinstance(client, str) else None, headers=headers)
+        if reason is None:
+            return None
+        log.warning("Local mode refused a request: %s.", reason)
+        return t("session.local_elsewhere")
+    return t("session.local_open", address=address or t("session.every_address"))
 
 
-def resolve_account(settings: Settings, mode: Mode) -> Account | None:
+def oidc_email_verified(settings: Settings) -> bool:
+    """Whether the OIDC sign-in's email may name a role: the provider says it verified it (the
+    `email_verified` claim, true or "true"), or the deployer trusts every address it issues
+    (trust_unverified_email, for providers that never send the claim)."""
+    if not st.user.get("is_logged_in"):
+        return False
+    verified = st.user.get("email_verified")
+    return verified is True or str(verified).lower() == "true" or settings.trust_unverified_email
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def resolve_account(settings: Settings, mode: Mode, app_store: AppStore) -> Account | None:
     """Who is signed in (None: nobody, or someone without a role); remembered for `may`."""
     forget_share_link()
     account: Account | None = None
     if mode is Mode.LOCAL:
         account = Account(LOCAL_USER, Role.ADMIN)
     elif mode is Mode.OIDC:
-        email = str(st.user.get("email") or "") if st.user.get("is_logged_in") else ""
+        email = str(st.user.get("email") or "") if oidc_email_verified(settings) else ""
         role = role_for_email(email, _pulse_section(settings, "roles")) if email else None
         account = Account(email, role) if role else None
     else:
         known = accounts(settings)
         cookie = None if st.session_state.get(SIGNED_OUT_KEY) else st.context.cookies.get(COOKIE)
-        email = st.session_state.get(SIGNED_IN_KEY) or read_token(
-            cookie, secret=signing_secret(settings), max_age_days=settings.sign_in_days
+        token = st.session_state.get(SIGNED_IN_KEY) or cookie
+        email = session_email(
+            app_store, token, secret=signing_secret(settings), max_age_days=settings.sign_in_days, now=_now()
         )
+        if email:  # checked on every run: a sign-out in another tab or browser ends this one too
+            st.session_state[SIGNED_IN_KEY] = token
+        else:
+            st.session_state.pop(SIGNED_IN_KEY, None)
         account = known.get(email) if email else None
     st.session_state[ROLE_KEY] = account.role if account else None
     st.session_state[USER_KEY] = account.email if account else None
     return account
 
 
-def remember_sign_in(settings: Settings, account: Account) -> None:
-    """After a built-in sign-in: this session knows, and the next run writes the cookie."""
-    st.session_state[SIGNED_IN_KEY] = account.email
-    st.session_state[COOKIE_PENDING_KEY] = issue_token(account.email, secret=signing_secret(settings))
+def remember_sign_in(settings: Settings, account: Account, app_store: AppStore) -> None:
+    """After a built-in sign-in: a session is recorded, this Streamlit session holds its token, and
+    the next run writes it into the cookie."""
+    token = start_session(
+        app_store, account.email, secret=signing_secret(settings), now=_now(), days=settings.sign_in_days
+    )
+    st.session_state[SIGNED_IN_KEY] = st.session_state[COOKIE_PENDING_KEY] = token
     st.session_state.pop(SIGNED_OUT_KEY, None)
 
 
@@ -115,7 +144,12 @@ def write_cookie(settings: Settings) -> None:
     )
 
 
-def sign_out() -> None:
+def sign_out(settings: Settings, app_store: AppStore) -> None:
+    """End the built-in session everywhere (its row is revoked: a copied cookie stops working) and
+    clear the cookie in this browser."""
+    token = st.session_state.get(SIGNED_IN_KEY) or st.context.cookies.get(COOKIE)
+    if token:
+        end_session(app_store, token, secret=signing_secret(settings), now=_now())
     for key in (SIGNED_IN_KEY, ROLE_KEY, USER_KEY):
         st.session_state.pop(key, None)
     st.session_state[COOKIE_PENDING_KEY] = ""  # cleared by write_cookie on the next run
@@ -124,7 +158,7 @@ def sign_out() -> None:
 
 def open_shared(settings: Settings, app_store: AppStore, token: str) -> ShareLink:
     """Check a share link (raises LinkRefused) and give this session only what it reveals."""
-    link = open_link(app_store, token, secret=signing_secret(settings), now=datetime.now(UTC).replace(tzinfo=None))
+    link = open_link(app_store, token, secret=signing_secret(settings), now=_now())
     st.session_state[SHARE_KEY] = link
     st.session_state[ROLE_KEY] = None
     st.session_state[USER_KEY] = f"share link {link.id}"

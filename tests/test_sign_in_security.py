@@ -1,0 +1,104 @@
+"""Sign-in under attack: a burst of wrong passwords for one address checks at most five of them,
+across threads and processes, on SQLite and PostgreSQL; a burst over many addresses checks only a
+few passwords at once (Argon2id holds 64 MiB per check)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import datetime
+
+import pytest
+from argon2 import PasswordHasher
+
+import auth.accounts
+from auth.accounts import HASH_CHECKS, MAX_FAILURES, WRONG, SignInRefused, check_password, hash_password, load_accounts
+from store.database import AppStore
+
+NOW = datetime(2026, 3, 10, 12)
+PASSWORD = "correct horse battery"
+LOCKED = "Too many failed attempts for this address. Try again in 15 minutes."
+
+
+def _accounts() -> dict:
+    return load_accounts({"ana@example.org": {"role": "manager", "password_hash": hash_password(PASSWORD)}})
+
+
+def _attempt(store: AppStore, accounts: dict, password: str, email: str = "ana@example.org") -> str:
+    try:
+        return check_password(accounts, email, password, app_store=store, now=NOW, min_seconds=0.0).role.value
+    except SignInRefused as refused:
+        return refused.user_message
+
+
+def _burst(url: str, threads: int) -> list[str]:
+    """`threads` wrong passwords for one address at the same moment, from one process."""
+    store, accounts, start = AppStore(url), _accounts(), threading.Barrier(threads)
+
+    def one(_: int) -> str:
+        start.wait()
+        return _attempt(store, accounts, "wrong")
+
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(one, range(threads)))
+    finally:
+        store.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path, new_postgres_database) -> str:
+    url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("lockout")
+    AppStore(url).migrate()
+    return url
+
+
+def test_fifty_simultaneous_wrong_passwords_check_five_across_threads_and_processes(store_url):
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(5, mp_context=spawn) as processes:
+        answers = [answer for batch in processes.map(_burst, [store_url] * 5, [10] * 5) for answer in batch]
+    assert sorted(set(answers)) == sorted({WRONG, LOCKED})
+    assert answers.count(WRONG) == MAX_FAILURES and answers.count(LOCKED) == 50 - MAX_FAILURES
+    store = AppStore(store_url)
+    try:
+        assert _attempt(store, _accounts(), PASSWORD) == LOCKED  # the right password too, until the window ends
+    finally:
+        store.dispose()
+
+
+class CountingHasher(PasswordHasher):
+    """The real Argon2id hasher, noting how many checks run at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def verify(self, hash: str, password: str) -> bool:  # noqa: A002 - the library's name
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            return super().verify(hash, password)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_a_burst_over_many_addresses_checks_only_a_few_passwords_at_once(tmp_path, monkeypatch):
+    hasher = CountingHasher()
+    monkeypatch.setattr(auth.accounts, "HASHER", hasher)
+    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
+    store.migrate()
+    accounts, start = _accounts(), threading.Barrier(24)
+
+    def one(n: int) -> str:
+        start.wait()
+        return _attempt(store, accounts, "wrong", email=f"visitor{n}@example.org")
+
+    with ThreadPoolExecutor(24) as pool:
+        answers = list(pool.map(one, range(24)))
+    store.dispose()
+    assert answers == [WRONG] * 24  # every one checked, in turn
+    assert hasher.most == HASH_CHECKS
