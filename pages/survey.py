@@ -1,29 +1,35 @@
 """The member's survey page: /survey?s=<slug>, or a personal link with &t=<token>.
 
 app.py registers this page alone when the address asks for a survey, so a member sees the survey
-and nothing else. The form session's idempotency key goes into the address (k=...), so a refresh
-after submitting shows "already saved" instead of storing the answers twice. A second tap on Submit
-starts a new run while the first is still storing (Streamlit's fast reruns); the session remembers
-that it sent this key, so that run thanks the member like the first.
+and nothing else. The form's idempotency key lives in the browser tab, never in the address
+(ui/survey_session.py): a forwarded address starts the next person's own response, and a refresh
+of the tab after submitting says "already saved" instead of storing the answers twice. A second tap
+on Submit starts a new run while the first is still storing (Streamlit's fast reruns); the session
+remembers that it sent this key, so that run thanks the member like the first.
+
+When the app store does not answer, the member reads a plain message in their language and keeps
+the form and their answers; the details are logged, never shown.
 """
 
 from __future__ import annotations
 
 import contextlib
-import uuid
+import logging
 from datetime import UTC, datetime
 
 import streamlit as st
 
 from store.database import StoreError
-from surveys.answers import check_page, is_answered
+from surveys.answers import check_page, is_answered, known_answers
 from surveys.definition import text_in
-from surveys.registry import Availability, current_availability, load_survey
+from surveys.registry import Availability, current_availability
 from surveys.submission import AnswersInvalid, Outcome, check_link, response_state, start_response, submit
-from ui import background, data, survey_form
+from ui import background, data, survey_form, survey_session
 from ui.i18n import t
 from ui.page import require_entry
 from ui.tables import plain
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -59,36 +65,38 @@ def _stop(message: str, *, kind: str = "info") -> None:
 require_entry()
 slug = st.query_params.get("s", "")
 token = st.query_params.get("t")
+if "k" in st.query_params:  # older addresses carried the form's key; it is never read, so not kept
+    del st.query_params["k"]
 settings = data.current_settings()
-try:
-    store = data.app_store(settings.app_db_url)
-    data.register_surveys(settings)  # a file added a moment ago is live at once
-    stored = load_survey(store, slug) if slug else None
-except StoreError as error:
-    _stop(error.user_message, kind="error")
+store, stored = survey_session.open_survey(settings, slug)
 if stored is None:
+    if store is None:
+        _stop(t("survey.unreachable", language=survey_session.guess_language()), kind="error")
     _stop(t("survey.not_found"), kind="warning")
 survey = stored.survey
 st.set_page_config(page_title=text_in(survey.title, survey.languages[0]), layout="centered")
 survey_form.style()
+key = f"{slug}:{survey_session.form_key(slug)}"  # the stored key belongs to this survey and this tab
 language = _language(survey.languages)
 st.title(plain(text_in(survey.title, language)))
 
-form = st.query_params.get("k") or str(uuid.uuid4())
-st.query_params["k"] = form
-key = f"{slug}:{form}"  # the stored idempotency key belongs to this survey, even if k= is reused elsewhere
 if st.session_state.get("survey_done") == key:
     _stop(t("survey.thanks", language=language), kind="success")
-try:
-    if response_state(store, key=key):  # submitted by this session's other tap, or before a refresh
-        sent_here = st.session_state.get("survey_sent") == key
-        _stop(t("survey.thanks" if sent_here else "survey.already_stored", language=language), kind="success")
-    refused = check_link(store, slug=slug, token=token) if token else None
-    if refused is not None:
-        _stop(t(f"survey.{refused.value}", language=language), kind="warning")
-    state = current_availability(store, stored, now=_now())
-except StoreError as error:
-    _stop(error.user_message, kind="error")
+state = Availability.OPEN  # while the store is down the form stays; Submit then says so
+if store is not None:
+    try:
+        stored_here = response_state(store, key=key)  # by this session's other tap, or before a refresh
+        if stored_here and st.session_state.get("survey_sent") == key:
+            _stop(t("survey.thanks", language=language), kind="success")
+        refused = check_link(store, slug=slug, token=token) if token else None
+        if refused is not None:  # a used personal link says so, even in the tab that used it
+            _stop(t(f"survey.{refused.value}", language=language), kind="warning")
+        if stored_here:
+            _stop(t("survey.already_stored", language=language), kind="success")
+        state = current_availability(store, stored, now=_now())
+    except StoreError:
+        log.exception("The app store did not answer the member's survey %r", slug)
+        store = None
 if state is not Availability.OPEN:
     opens = stored.opens_at.strftime("%Y-%m-%d %H:%M UTC") if stored.opens_at else ""
     _stop(t(f"survey.{state.value}", language=language, opens=opens))
@@ -109,7 +117,7 @@ problems = survey_form.draw_page(
 )
 answers = survey_form.answers()
 
-if not st.session_state.get("survey_started") and any(is_answered(value) for value in answers.values()):
+if store and not st.session_state.get("survey_started") and any(is_answered(value) for value in answers.values()):
     st.session_state["survey_started"] = True
     with contextlib.suppress(StoreError):  # it only feeds the completion rate; answers stay on screen
         start_response(store, stored=stored, key=key, locale=language, now=_now())
@@ -130,11 +138,13 @@ if not last and forward.button(t("survey.next", language=language), type="primar
     st.rerun()
 if last and forward.button(t("survey.submit", language=language), type="primary", width="stretch"):
     st.session_state["survey_sent"] = key  # before storing: a second tap's run may find it stored
+    if store is None:
+        _stop(t("survey.unreachable_kept", language=language), kind="error")
     try:
         result = submit(
             store,
             stored=stored,
-            answers=answers,
+            answers=known_answers(survey, answers),
             key=key,
             token=token,
             locale=language,
@@ -142,10 +152,12 @@ if last and forward.button(t("survey.submit", language=language), type="primary"
             write_back=settings.write_back_spreadsheet is not None,
         )
     except AnswersInvalid as invalid:
-        first = next(n for n, each in enumerate(survey.pages) if any(q.id in invalid.problems for q in each.questions))
+        pages = survey.pages
+        first = next((n for n, each in enumerate(pages) if any(q.id in invalid.problems for q in each.questions)), 0)
         st.session_state["survey_page"], st.session_state["survey_problems"] = first, invalid.problems
         st.rerun()
     except StoreError:
+        log.exception("A response to the survey %r could not be stored", slug)
         st.error(t("survey.store_failed", language=language) + " " + t("survey.retry", language=language))
         st.stop()
     if result.outcome in (Outcome.STORED, Outcome.ALREADY_STORED):

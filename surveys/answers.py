@@ -43,11 +43,19 @@ def visible_questions(survey: Survey, answers: dict[str, Any], *, page: int | No
     return [question for each in pages for question in each.questions if visible(question, answers)]
 
 
-def check_answer(question: Question, answers: dict[str, Any]) -> Problem | None:
-    """The first problem with one question's answer, or None."""
-    value = answers.get(question.id)
-    if not is_answered(value):
-        return ("required", {}) if question.required else None
+def clean_text(text: str) -> bool:
+    """Text the store can keep: valid UTF-8 (no lone surrogate such as "\\ud800") and no NUL, which
+    PostgreSQL refuses; either would otherwise fail inside the transaction as a database error."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def check_value(question: Question, value: Any) -> Problem | None:
+    """What is wrong with an answer given to this question, shown or not: its type, range, options,
+    length and characters. Conditions compare answers, so they are evaluated only on checked ones."""
     if question.type in SCALES:
         low, high = SCALES[question.type]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -56,30 +64,56 @@ def check_answer(question: Question, answers: dict[str, Any]) -> Problem | None:
         if not isinstance(value, bool):
             return "yes_no", {}
     elif question.type in TEXT_TYPES:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not clean_text(value):
             return "text", {}
         if len(value.strip()) > (question.max_length or 0):
             return "too_long", {"limit": question.max_length, "length": len(value.strip())}
     elif question.type in CHOICE_TYPES:
-        return _check_choice(question, value, answers)
+        return _check_choice(question, value)
     elif question.type == "matrix":
         return _check_matrix(question, value)
     return None
 
 
-def _check_choice(question: Question, value: Any, answers: dict[str, Any]) -> Problem | None:
+def _check_other_text(value: Any) -> Problem | None:
+    """The words typed for "Other", when given: text the store can keep, short enough."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not clean_text(value):
+        return "text", {}
+    if len(value.strip()) > OTHER_MAX_LENGTH:
+        return "too_long", {"limit": OTHER_MAX_LENGTH, "length": len(value.strip())}
+    return None
+
+
+def check_answer(question: Question, answers: dict[str, Any]) -> Problem | None:
+    """The first problem with one shown question's answer: missing when required, else malformed,
+    else incomplete (Other without its words, a required matrix with a statement left out)."""
+    value = answers.get(question.id)
+    if not is_answered(value):
+        return ("required", {}) if question.required else None
+    problem = check_value(question, value)
+    if problem is None and question.other:
+        problem = _check_other_text(answers.get(other_key(question.id)))
+    if problem is not None:
+        return problem
+    chosen = value if isinstance(value, list) else [value]
+    if question.type in CHOICE_TYPES and OTHER in chosen and not (answers.get(other_key(question.id)) or "").strip():
+        return "other_missing", {}
+    if question.type == "matrix" and question.required and len(value) < len(question.rows):
+        return "matrix_rows", {}
+    return None
+
+
+def _check_choice(question: Question, value: Any) -> Problem | None:
+    """Option ids of this question; a multiple choice names each option once (the form never sends
+    one twice, and a repeat would be stored as a larger count of choices)."""
     choices = value if question.type == "multi" else [value]
     if not isinstance(choices, list) or not all(isinstance(choice, str) for choice in choices):
         return "choice", {}
     allowed = {option.id for option in question.options} | ({OTHER} if question.other else set())
-    if any(choice not in allowed for choice in choices):
+    if any(choice not in allowed for choice in choices) or len(set(choices)) != len(choices):
         return "choice", {}
-    if OTHER in choices:
-        other = answers.get(other_key(question.id))
-        if not isinstance(other, str) or not other.strip():
-            return "other_missing", {}
-        if len(other.strip()) > OTHER_MAX_LENGTH:
-            return "too_long", {"limit": OTHER_MAX_LENGTH, "length": len(other.strip())}
     return None
 
 
@@ -91,9 +125,35 @@ def _check_matrix(question: Question, value: Any) -> Problem | None:
     for row, point in value.items():
         if row not in rows or isinstance(point, bool) or not isinstance(point, int) or not 1 <= point <= high:
             return "matrix", {}
-    if question.required and len([row for row in rows if row in value]) < len(rows):
-        return "matrix_rows", {}
     return None
+
+
+def malformed(survey: Survey, answers: dict[str, Any]) -> dict[str, Problem]:
+    """Problems with the answers given, before any condition looks at them: an unknown question id,
+    or an answer (or "Other" text) that is not a valid answer to its question, by question id."""
+    questions = {question.id: question for question in survey.questions}
+    others = {other_key(question.id): question for question in survey.questions if question.other}
+    problems: dict[str, Problem] = {}
+    for name, value in answers.items():
+        if name in others:
+            problem = _check_other_text(value)
+            if problem:
+                problems.setdefault(others[name].id, problem)
+        elif name not in questions:
+            problems[str(name)] = ("unknown", {})
+        elif is_answered(value):
+            problem = check_value(questions[name], value)
+            if problem:
+                problems[name] = problem
+    return problems
+
+
+def known_answers(survey: Survey, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers to this survey's questions (and their Other texts): what a form that outlived a
+    republished version, which dropped a question, may still submit."""
+    names = {question.id for question in survey.questions}
+    names |= {other_key(question.id) for question in survey.questions if question.other}
+    return {name: value for name, value in answers.items() if name in names}
 
 
 def check_page(survey: Survey, answers: dict[str, Any], *, page: int) -> dict[str, Problem]:
@@ -107,8 +167,12 @@ def check_page(survey: Survey, answers: dict[str, Any], *, page: int) -> dict[st
 
 
 def check_survey(survey: Survey, answers: dict[str, Any]) -> dict[str, Problem]:
-    """Problems on every visible question: what submitting checks again, whatever the pages said."""
-    problems = {}
+    """What submitting checks again, whatever the pages said: every answer given is a valid answer to
+    its question (shown or not, so no condition ever compares a malformed one), then every shown
+    question is complete."""
+    problems = malformed(survey, answers)
+    if problems:
+        return problems
     for page in range(len(survey.pages)):
         problems.update(check_page(survey, answers, page=page))
     return problems

@@ -99,12 +99,14 @@ class Condition:
     value: Any
 
     def holds(self, answer: Any) -> bool:
+        """Whether the earlier answer matches; an answer of the wrong kind never does (submit()
+        refuses it before asking, and the page never sends one)."""
         if answer is None or answer == [] or answer == {}:
             return False
-        if self.operator == "at_most":
-            return answer <= self.value
-        if self.operator == "at_least":
-            return answer >= self.value
+        if self.operator in ("at_most", "at_least"):
+            if isinstance(answer, bool) or not isinstance(answer, int | float):
+                return False
+            return answer <= self.value if self.operator == "at_most" else answer >= self.value
         wanted = self.value if self.operator == "in" else [self.value]
         if isinstance(answer, list):  # a multiple-choice answer matches when any choice is wanted
             return any(choice in wanted for choice in answer)

@@ -1,6 +1,7 @@
 """Storing a member's answers exactly once.
 
-Every form session carries an idempotency key (kept in the page's URL, so a refresh keeps it too).
+Every form carries an idempotency key (kept in the member's browser tab, never in the address, so a
+refresh keeps it and a forwarded address does not: ui/survey_session.py).
 Submitting writes the response, its answers, the used invitation and the feedback items in one
 transaction keyed by it: a double click, a retry or two racing requests store one response, and the
 later ones learn that it is already stored. A personal token is spent in the same transaction, with a
@@ -142,8 +143,9 @@ def submit(
     write_back: bool = False,
 ) -> Result:
     """Check the answers, then store the response once (queued for the write-back sheet when
-    `write_back`). Raises AnswersInvalid for answers that fail the definition and StoreError when
-    the store cannot be written (nothing is written then)."""
+    `write_back`). Raises AnswersInvalid for answers that fail the definition (every answer is
+    checked before any condition looks at it, so malformed input is never a TypeError) and
+    StoreError when the store cannot be written (nothing is written then)."""
     problems = check_survey(stored.survey, answers)
     if problems:
         raise AnswersInvalid(problems)

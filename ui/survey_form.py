@@ -25,6 +25,7 @@ ANSWERS = "survey_answers"
 FORM_KEY = "survey_form"  # the questions
 ACTIONS_KEY = "survey_actions"  # what to fix, Back, Next and Submit
 LANGUAGE_KEY = "survey_language"  # the language switch above the title
+TAB_KEY = "survey_tab"  # ui/survey_session.py's reader of the tab's key: no pixels, so hidden
 ACCENT = "#1f5fbf"  # a chosen answer and the buttons: blue, far from the error red
 _SCOPES = tuple(f".st-key-{key}" for key in (FORM_KEY, ACTIONS_KEY, LANGUAGE_KEY))
 _FILLED = f"background: {ACCENT} !important; border-color: {ACCENT} !important; color: #fff !important;"
@@ -47,6 +48,7 @@ STYLE = (
     + _scoped('[data-testid="stRadioOption"][data-selected="true"] > div > div:first-child', _FILLED)
     + _scoped('[data-testid="stBaseButton-primary"]', _FILLED)
     + _scoped('[data-testid$="RootElement"]:focus-within', f"border-color: {ACCENT} !important;")  # typing is no error
+    + f".st-key-{TAB_KEY} {{ display: none; }}"  # it would leave a gap above the language switch
     + "</style>"
 )
 
