@@ -4,52 +4,90 @@ Credentials are a service account: the `[gcp_service_account]` table of .streaml
 (the JSON key's fields) or PULSE_GCP_SERVICE_ACCOUNT_FILE naming the JSON key file. The spreadsheet
 must be shared with the account's client_email (README, "Google Sheets").
 
-Google answers 429 when a quota is spent and 5xx when it has trouble; both are retried with
-exponential backoff (Retry-After honoured). A sheet that still cannot be read raises
-SourceUnavailable, and sync keeps the last good warehouse.
+Values are read unformatted (sheet_values.py), so number formats, currencies, percentages and the
+spreadsheet's locale do not matter, and dates are converted with the spreadsheet's own time zone.
+Tabs are read in pages; merged cells and hidden or filtered rows are reported as warnings.
+
+Every failure becomes NotConfigured (key, API switched off) or SourceUnavailable (not shared, not
+found, quota, outage) with what to do; nothing from gspread, google-auth or requests escapes.
+Google answers 429 when a quota is spent (per minute) and 5xx when it has trouble: reads are
+retried with exponential backoff past a minute (Retry-After honoured); a write is retried only on
+429, since Google may have applied one it answered 5xx to (write_back.py checks instead).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import gspread
 import pandas as pd
 import requests
-from gspread.exceptions import APIError, SpreadsheetNotFound, WorksheetNotFound
+from google.auth.exceptions import GoogleAuthError, RefreshError
+from gspread.exceptions import APIError, SpreadsheetNotFound
 
-from data_sources.errors import NotConfigured, SourceUnavailable
+from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable
+from data_sources.sheet_values import Kind, convert_column
 from data_sources.validate import TABLES, RawTable, raw_table
 from settings import Settings, SheetsConfig, read_secrets
 
+log = logging.getLogger(__name__)
+
 RETRIED = {408, 429, 500, 502, 503, 504}
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+KEY_FIELDS = ("type", "client_email", "private_key", "token_uri")
+PAGE_ROWS = 10_000
+PROBE_ROWS = 50  # rows a tab of unknown columns is probed in for date-formatted cells
+UNFORMATTED = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+LAYOUT_FIELDS = (
+    "properties(timeZone,locale),sheets(properties,merges,basicFilter,data.rowMetadata(hiddenByUser,hiddenByFilter))"
+)
+KEY_HELP = (
+    "Create a JSON key (Cloud Console → IAM & Admin → Service Accounts → your account → Keys → Add key → JSON) "
+    "and paste its fields as [gcp_service_account] in secrets.toml, or set PULSE_GCP_SERVICE_ACCOUNT_FILE to the file "
+    "(README, 'Google Sheets')."
+)
+KEPT = "The last good data stays in place."
+ENABLE_URL = "https://console.cloud.google.com/apis/library/sheets.googleapis.com"
 
 
 class RetryingHTTPClient(gspread.HTTPClient):
-    """gspread's HTTP client, retrying quota and server errors with exponential backoff.
+    """gspread's HTTP client with a timeout, retrying quota and server errors with backoff.
 
-    gspread's own BackOffHTTPClient keeps its counter on the class (shared by every client) and
-    waits up to 128 s; this one waits `delays` (seconds) between attempts and then gives up.
+    `delays` (seconds) are the waits between attempts: 127 s in all by default, past the minute in
+    which Google refills a per-minute quota. gspread's own BackOffHTTPClient keeps its counter on the
+    class (shared by every client) and retries writes that Google may already have applied.
     """
 
-    delays: Sequence[float] = (1, 2, 4, 8)
+    delays: Sequence[float] = (1, 2, 4, 8, 16, 32, 64)
+    timeout_seconds: tuple[float, float] = (10, 120)  # connect, read
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timeout = self.timeout_seconds
+
+    def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
+        reading = method.upper() == "GET"
         for delay in [*self.delays, None]:
             try:
-                return super().request(*args, **kwargs)
+                return super().request(method, endpoint, *args, **kwargs)
             except APIError as error:
-                if delay is None or error.response.status_code not in RETRIED:
+                status = error.response.status_code
+                if delay is None or status not in (RETRIED if reading else {429}):
                     raise
                 retry_after = error.response.headers.get("Retry-After", "")
+                log.warning("Google Sheets answered %s; asking again in %s s", status, retry_after or delay)
                 time.sleep(float(retry_after) if retry_after.isdigit() else delay)
             except (requests.ConnectionError, requests.Timeout):
-                if delay is None:
+                if delay is None or not reading:
                     raise
                 time.sleep(delay)
         raise AssertionError("unreachable")
@@ -60,90 +98,354 @@ def service_account_info(settings: Settings) -> dict[str, Any]:
     path = os.environ.get("PULSE_GCP_SERVICE_ACCOUNT_FILE")
     if path:
         try:
-            return json.loads(Path(path).read_text(encoding="utf-8"))
+            info = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise NotConfigured(
                 f"PULSE_GCP_SERVICE_ACCOUNT_FILE ({path}) is not a readable JSON key: {error}"
             ) from error
+        return _checked_key(info, where=path)
     info = read_secrets(settings.secrets_file).get("gcp_service_account")
     if not isinstance(info, dict):
         raise NotConfigured(
             "Google Sheets needs a service account: add its JSON key's fields as [gcp_service_account] in "
             f"{settings.secrets_file} or set PULSE_GCP_SERVICE_ACCOUNT_FILE (README, 'Google Sheets')."
         )
+    return _checked_key(info, where=f"[gcp_service_account] in {settings.secrets_file}")
+
+
+def _checked_key(info: object, *, where: str) -> dict[str, Any]:
+    """The key's fields, or NotConfigured naming the field that is wrong and what to paste."""
+    if not isinstance(info, dict):
+        raise NotConfigured(f"{where} is not a service account key (a JSON object). {KEY_HELP}")
+    if "installed" in info or "web" in info:
+        raise NotConfigured(
+            f"{where} is an OAuth client file, not a service account key: it signs in a person, not this app. "
+            + KEY_HELP
+        )
+    missing = [name for name in KEY_FIELDS if not info.get(name)]
+    if missing:
+        raise NotConfigured(f"{where} lacks {', '.join(missing)}: paste every field of the JSON key. {KEY_HELP}")
+    if info["type"] != "service_account":
+        raise NotConfigured(f"{where} has type {info['type']!r}; a service account key has type 'service_account'.")
+    key = str(info["private_key"])
+    if "\\n" in key and "\n" not in key.strip():
+        raise NotConfigured(
+            f"private_key in {where} holds the characters \\n instead of line breaks. In secrets.toml put it in "
+            'double quotes ("-----BEGIN PRIVATE KEY-----\\n...") exactly as in the JSON file, or point '
+            "PULSE_GCP_SERVICE_ACCOUNT_FILE at the JSON file itself."
+        )
     return info
 
 
 def open_client(settings: Settings) -> gspread.Client:
     """A gspread client signed in as the configured service account."""
-    return gspread.service_account_from_dict(
-        service_account_info(settings),
-        scopes=["https://www.googleapis.com/auth/spreadsheets"],
-        http_client=RetryingHTTPClient,
+    info = service_account_info(settings)
+    try:
+        return gspread.service_account_from_dict(info, scopes=SCOPES, http_client=RetryingHTTPClient)
+    except (GoogleAuthError, ValueError) as error:
+        raise NotConfigured(
+            f"The service account key's private_key could not be read ({error.__class__.__name__}): paste it whole, "
+            f"from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----. {KEY_HELP}"
+        ) from error
+
+
+def client_email(client: gspread.Client | gspread.Spreadsheet) -> str:
+    """The service account's address, to say whom to share a spreadsheet with."""
+    http = client.client if isinstance(client, gspread.Spreadsheet) else client.http_client
+    credentials = getattr(http.session, "credentials", None)
+    return getattr(credentials, "service_account_email", None) or "the service account's client_email"
+
+
+@contextmanager
+def google(what: str, *, email: str, after: str = KEPT) -> Iterator[None]:
+    """Turns whatever gspread, google-auth and requests raise into a domain error saying what to do."""
+    try:
+        yield
+    except SpreadsheetNotFound as error:
+        raise SourceUnavailable(
+            f"{what[:1].upper()}{what[1:]} was not found. Check the key or URL, and that it is shared with {email}."
+        ) from error
+    except gspread.exceptions.NoValidUrlKeyFound as error:
+        raise NotConfigured(f"{what} is not a Google Sheets URL; give the spreadsheet's URL or key.") from error
+    except PermissionError as error:  # gspread's open_by_key turns a 403 into a bare PermissionError
+        raise _refused(error.__cause__, what, email) from error
+    except APIError as error:
+        if error.response.status_code == 403:
+            raise _refused(error, what, email) from error
+        raise _answered(error, what, after) from error
+    except RefreshError as error:
+        raise NotConfigured(
+            f"Google refused the service account key of {email} ({error.args[0] if error.args else error}): it was "
+            f"deleted, disabled or revoked. {KEY_HELP}"
+        ) from error
+    except (GoogleAuthError, requests.RequestException) as error:
+        raise SourceUnavailable(
+            f"Google Sheets could not be reached for {what} ({error.__class__.__name__}), after retrying: check this "
+            f"computer's internet connection. {after}"
+        ) from error
+
+
+def _refused(error: BaseException | None, what: str, email: str) -> NotConfigured | SourceUnavailable:
+    body = error.error if isinstance(error, APIError) else {}
+    reasons = {detail.get("reason") for detail in body.get("details", []) if isinstance(detail, dict)}
+    said = f"403 {body.get('status', 'PERMISSION_DENIED')}: {body.get('message', 'permission denied')}"
+    if "SERVICE_DISABLED" in reasons:
+        return NotConfigured(
+            f"The Google Sheets API is not enabled in the service account's Cloud project ({said.split('. ')[0]}). "
+            f"Enable it at {ENABLE_URL} (APIs & Services → Library → Google Sheets API → Enable) in the project of "
+            f"{email}, wait a few minutes, then try again."
+        )
+    return SourceUnavailable(
+        f"Google Sheets refused access to {what} ({said}). Share the spreadsheet with {email} "
+        "(Share → add that address; Viewer to read it, Editor for survey write-back)."
     )
 
 
-def open_spreadsheet(client: gspread.Client, spreadsheet: str) -> gspread.Spreadsheet:
-    """By URL or key; failures become messages that say what to check."""
-    try:
+def _answered(error: APIError, what: str, after: str) -> SourceUnavailable:
+    status = error.response.status_code
+    said = f"{error.error.get('status') or status}: {error.error.get('message', '')}".strip(": ")
+    if status == 429:
+        return SourceUnavailable(
+            f"Google Sheets' request quota stayed used up for {what}, after retrying ({said}). "
+            f"The quota refills every minute: try again in a few minutes. {after}"
+        )
+    return SourceUnavailable(f"Google Sheets answered {status} ({said}) for {what}, after retrying. {after}")
+
+
+def open_spreadsheet(client: gspread.Client, spreadsheet: str, *, after: str = KEPT) -> gspread.Spreadsheet:
+    """By URL or key; failures become messages that say what to check, then `after`."""
+    with google(f"spreadsheet {spreadsheet}", email=client_email(client), after=after):
         if "/" in spreadsheet:
             return client.open_by_url(spreadsheet)
         return client.open_by_key(spreadsheet)
-    except SpreadsheetNotFound as error:
-        raise SourceUnavailable(
-            f"Spreadsheet {spreadsheet} was not found. Check the key or URL, and that it is shared with "
-            "the service account's client_email."
-        ) from error
-    except gspread.exceptions.NoValidUrlKeyFound as error:
-        raise NotConfigured(f"{spreadsheet} is not a Google Sheets URL; give the spreadsheet's URL or key.") from error
-    except (APIError, requests.RequestException) as error:
-        raise _unavailable(error, f"spreadsheet {spreadsheet}") from error
 
 
-def _unavailable(error: Exception, what: str) -> SourceUnavailable:
-    if isinstance(error, APIError):
-        code = error.response.status_code
-        detail = f"Google Sheets answered {code} ({error.error.get('message') or error.error.get('status')})"
-        if code == 403:
-            detail += "; share the spreadsheet with the service account's client_email"
-    else:
-        detail = f"Google Sheets could not be reached ({error.__class__.__name__})"
-    return SourceUnavailable(f"{detail} for {what}, after retrying. The last good data stays in place.")
+@dataclass(frozen=True)
+class Tab:
+    row_count: int
+    merges: tuple[str, ...] = ()  # A1 ranges
+    hidden: tuple[tuple[int, str], ...] = ()  # (row number, "user" or "filter")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What spreadsheets.get says about the spreadsheet: its time zone, locale and tabs."""
+
+    time_zone: str
+    locale: str
+    tabs: dict[str, Tab]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class SheetTable(RawTable):
+    """A worksheet as read, with what a person should know about it (merged cells, hidden rows)."""
+
+    warnings: tuple[str, ...] = ()
+
+
+class SheetTables(dict[str, RawTable]):
+    """The tables of one spreadsheet, with every tab's warnings."""
+
+    @property
+    def warnings(self) -> list[str]:
+        return [warning for table in self.values() for warning in getattr(table, "warnings", ())]
+
+
+def describe(spreadsheet: gspread.Spreadsheet) -> Layout:
+    """Time zone, locale, row counts, merges and hidden rows: one spreadsheets.get."""
+    with google(f"spreadsheet {spreadsheet.title!r}", email=client_email(spreadsheet)):
+        metadata = spreadsheet.fetch_sheet_metadata(params={"fields": LAYOUT_FIELDS})
+    tabs = {}
+    for sheet in metadata.get("sheets", []):
+        properties = sheet["properties"]
+        rows = [meta for part in sheet.get("data", []) for meta in part.get("rowMetadata", [])]
+        hidden = tuple(
+            (number, "filter" if meta.get("hiddenByFilter") else "user")
+            for number, meta in enumerate(rows, start=1)
+            if meta.get("hiddenByUser") or meta.get("hiddenByFilter")
+        )
+        merges = tuple(_a1(merge) for merge in sheet.get("merges", []))
+        row_count = properties.get("gridProperties", {}).get("rowCount", 1000)
+        tabs[properties["title"]] = Tab(row_count=row_count, merges=merges, hidden=hidden)
+    own = metadata.get("properties", {})
+    return Layout(time_zone=own.get("timeZone", "UTC"), locale=own.get("locale", "en_US"), tabs=tabs)
+
+
+def column_letters(number: int) -> str:
+    """1 → 'A', 27 → 'AA': a column's name in A1 notation."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _a1(grid: dict[str, int]) -> str:
+    top, left = grid.get("startRowIndex", 0) + 1, grid.get("startColumnIndex", 0) + 1
+    return f"{column_letters(left)}{top}:{column_letters(grid['endColumnIndex'])}{grid['endRowIndex']}"
+
+
+def _spans(numbers: list[int]) -> str:
+    """[3, 4, 5, 9] → '3–5, 9'."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+
+
+def _tab_warnings(place: str, tab: Tab) -> list[str]:
+    warnings = [
+        f"{place}: cells {merge} are merged; Google Sheets gives the value to the first cell only, so the others "
+        "were read as empty (unmerge them and fill each cell)"
+        for merge in tab.merges
+    ]
+    for how, said in (("user", "hidden"), ("filter", "hidden by a filter")):
+        rows = [number for number, why in tab.hidden if why == how]
+        if rows:
+            plural = len(rows) > 1
+            rows_are = f"rows {_spans(rows)} are" if plural else f"row {rows[0]} is"
+            warnings.append(
+                f"{place}: {rows_are} {said} in the sheet; {'they were' if plural else 'it was'} read all the same"
+            )
+    return warnings
+
+
+def _values(spreadsheet: gspread.Spreadsheet, range_name: str, **options: str) -> list[list[Any]]:
+    """One values.get; a range with nothing in it has no `values` key."""
+    return spreadsheet.values_get(range_name, params={**UNFORMATTED, **options}).get("values", [])
+
+
+def _read_rows(
+    spreadsheet: gspread.Spreadsheet, title: str, tab: Tab, *, page_rows: int, progress: Callable[[str], None] | None
+) -> list[list[Any]]:
+    """Every row of the tab, in pages of `page_rows`; a page's missing trailing rows are blank."""
+    rows: list[list[Any]] = []
+    quoted = "'" + title.replace("'", "''") + "'"
+    for start in range(1, max(tab.row_count, 1) + 1, page_rows):
+        end = min(start + page_rows - 1, tab.row_count)
+        page = _values(spreadsheet, f"{quoted}!{start}:{end}")
+        if page:
+            rows.extend([[]] * (start - 1 - len(rows)))
+            rows.extend(page)
+        said = f"{title}: read rows {start:,}–{end:,} of {tab.row_count:,}"
+        log.info(said)
+        if progress is not None:
+            progress(said)
+    return rows
+
+
+def _kinds(table: str, columns: list[str], date_columns: set[int]) -> list[Kind]:
+    canonical = TABLES[table].columns if table in TABLES else {}
+    kinds: list[Kind] = []
+    for position, column in enumerate(columns):
+        kind = type(canonical[column].type).__name__ if column in canonical else ""
+        if kind == "DateTime" or position in date_columns:
+            kinds.append("datetime")
+        else:
+            kinds.append({"Float": "number", "Boolean": "boolean"}.get(kind, "text"))
+    return kinds
+
+
+def _date_columns(spreadsheet: gspread.Spreadsheet, title: str, rows: list[list[Any]]) -> set[int]:
+    """Columns where a number of the first rows is shown as a date (FORMATTED_STRING gives text):
+    how a tab outside the canonical model (a Forms responses sheet) tells its dates from numbers."""
+    quoted = "'" + title.replace("'", "''") + "'"
+    shown = _values(spreadsheet, f"{quoted}!2:{PROBE_ROWS + 1}", dateTimeRenderOption="FORMATTED_STRING")
+    found = set()
+    for serials, texts in zip(rows[1 : PROBE_ROWS + 1], shown, strict=False):
+        for position, (raw, text) in enumerate(zip(serials, texts, strict=False)):
+            if isinstance(raw, int | float) and not isinstance(raw, bool) and isinstance(text, str):
+                found.add(position)
+    return found
 
 
 def fetch_worksheet(
-    spreadsheet: gspread.Spreadsheet, *, title: str, table: str, headers: dict[str, str] | None = None
-) -> RawTable:
-    """One worksheet's cells as shown in the sheet (text), headers renamed to canonical columns."""
+    spreadsheet: gspread.Spreadsheet,
+    *,
+    title: str,
+    table: str,
+    headers: dict[str, str] | None = None,
+    layout: Layout | None = None,
+    page_rows: int = PAGE_ROWS,
+    progress: Callable[[str], None] | None = None,
+) -> SheetTable:
+    """One worksheet's values as text validate.py reads (sheet_values.py), headers renamed to
+    canonical columns; raises InvalidData for text among a date or number column's values."""
     place = f"sheet {title!r}"
-    try:
-        values = spreadsheet.worksheet(title).get_all_values()
-    except WorksheetNotFound as error:
-        present = ", ".join(sheet.title for sheet in spreadsheet.worksheets())
+    layout = layout or describe(spreadsheet)
+    tab = layout.tabs.get(title)
+    if tab is None:
         raise SourceUnavailable(
-            f"Worksheet {title!r} (for {table}) is not in spreadsheet {spreadsheet.title!r}; it has: {present}. "
-            "Check [pulse.sheets.worksheets] in secrets.toml."
-        ) from error
-    except (APIError, requests.RequestException) as error:
-        raise _unavailable(error, place) from error
-    if not values:
-        return RawTable(name=table, file=place, frame=pd.DataFrame())
+            f"Worksheet {title!r} (for {table}) is not in spreadsheet {spreadsheet.title!r}; it has: "
+            f"{', '.join(layout.tabs)}. Check [pulse.sheets.worksheets] in secrets.toml."
+        )
+    with google(place, email=client_email(spreadsheet)):
+        rows = _read_rows(spreadsheet, title, tab, page_rows=page_rows, progress=progress)
+        dates = _date_columns(spreadsheet, title, rows) if table not in TABLES and len(rows) > 1 else set()
+    warnings = tuple(_tab_warnings(place, tab))
+    if not rows:
+        return SheetTable(name=table, file=place, frame=pd.DataFrame(), warnings=warnings)
     renames = headers or {}
-    columns = [renames.get(header.strip(), header.strip()) for header in values[0]]
+    columns = [renames.get(str(header).strip(), str(header).strip()) for header in rows[0]]
     width = len(columns)
-    rows = [row[:width] + [""] * (width - len(row)) for row in values[1:]]
-    return raw_table(pd.DataFrame(rows, columns=columns, dtype="str"), name=table, file=place)
+    body = [row[:width] + [""] * (width - len(row)) for row in rows[1:]]
+    texts, problems, notes = {}, [], []
+    for position, (column, kind) in enumerate(zip(columns, _kinds(table, columns, dates), strict=True)):
+        converted = convert_column(
+            [row[position] for row in body],
+            kind=kind,
+            zone=layout.zone,
+            zone_name=layout.time_zone,
+            locale=layout.locale,
+        )
+        texts[position] = converted.texts
+        problems += [Problem(place, index + 2, column, why) for index, why in sorted(converted.refused.items())]
+        if converted.note:
+            notes.append(f"{place}, column {column}: {converted.note}")
+    if problems:
+        raise InvalidData(problems)
+    frame = pd.DataFrame({position: texts[position] for position in range(width)}, dtype="str")
+    frame.columns = columns
+    raw = raw_table(frame, name=table, file=place)
+    return SheetTable(name=table, file=place, frame=raw.frame, warnings=(*warnings, *notes))
 
 
-def read_sheets(client: gspread.Client, config: SheetsConfig) -> dict[str, RawTable]:
-    """Every configured worksheet as a raw canonical table."""
+def read_sheets(
+    client: gspread.Client, config: SheetsConfig, *, progress: Callable[[str], None] | None = None
+) -> SheetTables:
+    """Every configured worksheet as a raw canonical table; `.warnings` tells of merged cells,
+    hidden rows and date-only columns."""
     unknown = [table for table, _ in config.worksheets if table not in TABLES]
     if unknown:
         raise NotConfigured(
             f"[pulse.sheets.worksheets] names {', '.join(unknown)}; the tables are {', '.join(TABLES)}."
         )
     spreadsheet = open_spreadsheet(client, config.spreadsheet)
-    return {
-        table: fetch_worksheet(spreadsheet, title=title, table=table, headers=config.header_map(table))
+    layout = describe(spreadsheet)
+    tables = SheetTables(
+        (
+            table,
+            fetch_worksheet(
+                spreadsheet,
+                title=title,
+                table=table,
+                headers=config.header_map(table),
+                layout=layout,
+                progress=progress,
+            ),
+        )
         for table, title in config.worksheets
-    }
+    )
+    for warning in tables.warnings:
+        log.warning(warning)
+    return tables

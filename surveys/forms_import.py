@@ -231,6 +231,7 @@ def import_responses(
 ) -> FormsImport:
     """Store every row as a completed response of `stored` (source google_forms), all or none."""
     rows, warnings = parse_responses(raw, survey=stored.survey, explicit=explicit or {}, parsing=parsing)
+    warnings = [*getattr(raw, "warnings", ()), *warnings]  # a responses sheet's hidden rows, merged cells
     emails = sorted({email for *_, email in rows if email})
     known: dict[str, str] = {}
     if emails and not stored.anonymous:

@@ -4,13 +4,20 @@ With write_back_spreadsheet set, every submitted response also gets a row in `sh
 the same transaction. `push_pending` appends unsent rows to the spreadsheet, one tab per survey
 (created with a header row), and marks them sent; a failure leaves them unsent with the error, to
 be retried by the next push. The response itself is in the app store either way, so the sheet can
-never lose one. Before appending, the tab's first column (response ids) is read, so a row the
-sheet took just before a crash is not appended twice. Cells go in RAW, never as formulas.
+never lose one.
+
+Exactly once: each row carries its response id in column A, and before every append (the first,
+and again after an answer that leaves it unknown whether Google applied it: a 5xx, a timeout) that
+column is read, so a row the sheet already took is never appended twice. Typed: rows go in with
+USER_ENTERED, numbers as numbers and the submission time as a date-time, so a sheet formula can sum
+and sort them; every text cell starts with an apostrophe, which Sheets keeps as text and does not
+show, so an answer is never read as a formula, number or date.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,16 +25,22 @@ from datetime import datetime
 import gspread
 import pandas as pd
 import sqlalchemy as sa
-from gspread.exceptions import WorksheetNotFound
+from gspread.exceptions import APIError, WorksheetNotFound
 
 from data_sources.errors import DataSourceError
-from data_sources.sheets import open_spreadsheet
+from data_sources.sheets import client_email, google, open_spreadsheet
 from store import tables
 from store.database import AppStore
 from surveys.definition import Survey, text_in
 from surveys.registry import load_survey
 
+log = logging.getLogger(__name__)
+
 BATCH = 500
+ATTEMPTS = 3  # appends per batch when Google's answers leave it unknown whether it took the rows
+AMBIGUOUS = {500, 502, 503, 504}
+QUEUED = "The responses stay queued and are sent on the next push."
+Cell = str | int | float
 
 
 @dataclass(frozen=True)
@@ -67,8 +80,8 @@ def header(survey: Survey) -> list[str]:
     return columns
 
 
-def _cell(survey: Survey, question_id: str, number: float | None, text: str | None) -> str:
-    """An answer as a person reads it: option labels, whole numbers, Yes/No."""
+def _cell(survey: Survey, question_id: str, number: float | None, text: str | None) -> Cell:
+    """An answer as a person reads it: option labels, numbers (whole ones as integers), Yes/No."""
     base = question_id.split(".", 1)[0]
     question = next((q for q in survey.questions if q.id == base), None)
     language = survey.languages[0]
@@ -84,10 +97,15 @@ def _cell(survey: Survey, question_id: str, number: float | None, text: str | No
         return text
     if number is None:
         return ""
-    return str(int(number)) if float(number).is_integer() else str(number)
+    return int(number) if float(number).is_integer() else float(number)
 
 
-def _rows(app_store: AppStore, response_ids: list[int], survey: Survey) -> list[list[str]]:
+def _typed(value: Cell) -> Cell:
+    """A cell for USER_ENTERED: numbers as numbers; text behind an apostrophe, so it stays text."""
+    return f"'{value}" if isinstance(value, str) and value else value
+
+
+def _rows(app_store: AppStore, response_ids: list[int], survey: Survey) -> list[list[Cell]]:
     responses, answers = tables.responses, tables.answers
     found = app_store.run(
         sa.select(
@@ -107,34 +125,57 @@ def _rows(app_store: AppStore, response_ids: list[int], survey: Survey) -> list[
     rows = []
     for response_id, group in found.groupby("id", sort=True):
         first = group.iloc[0]
-        row = dict.fromkeys(columns, "")
+        row: dict[str, Cell] = dict.fromkeys(columns, "")
         row.update(
-            response_id=str(response_id),
-            submitted_at_utc=str(first["submitted_at"]),
-            member_id=first["member_id"] if isinstance(first["member_id"], str) else "",
-            locale=first["locale"] or "",
+            response_id=int(response_id),
+            member_id=_typed(first["member_id"]) if isinstance(first["member_id"], str) else "",
+            locale=_typed(first["locale"] or ""),
         )
         for answer in group.dropna(subset=["question_id"]).itertuples():
             if answer.question_id in row:
                 number = None if pd.isna(answer.value_num) else answer.value_num
                 text = answer.value_text if isinstance(answer.value_text, str) else None
-                row[answer.question_id] = _cell(survey, answer.question_id, number, text)
+                row[answer.question_id] = _typed(_cell(survey, answer.question_id, number, text))
+        row["submitted_at_utc"] = first["submitted_at"].strftime("%Y-%m-%d %H:%M:%S")  # read as a date-time
         rows.append([row[column] for column in columns])
     return rows
 
 
-def _tab(spreadsheet: gspread.Spreadsheet, survey: Survey) -> tuple[gspread.Worksheet, set[str]]:
-    """The survey's tab (made with its header when missing) and the response ids already in it."""
+def _present(worksheet: gspread.Worksheet) -> set[str] | None:
+    """Response ids in column A (the header's cell included); None for an empty tab, which Google
+    answers without a `values` key."""
+    quoted = "'" + worksheet.title.replace("'", "''") + "'"
+    params = {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"}
+    columns = worksheet.spreadsheet.values_get(f"{quoted}!A:A", params=params).get("values")
+    if not columns:
+        return None
+    return {str(value) for value in columns[0]}
+
+
+def _tab(spreadsheet: gspread.Spreadsheet, survey: Survey) -> gspread.Worksheet:
+    """The survey's tab, made when missing."""
     try:
-        worksheet = spreadsheet.worksheet(survey.slug)
+        return spreadsheet.worksheet(survey.slug)
     except WorksheetNotFound:
-        worksheet = spreadsheet.add_worksheet(survey.slug, rows=1000, cols=len(header(survey)))
-        worksheet.append_row(header(survey))
-        return worksheet, set()
-    values = worksheet.get_all_values()
-    if not values:
-        worksheet.append_row(header(survey))
-    return worksheet, {row[0] for row in values[1:] if row}
+        return spreadsheet.add_worksheet(survey.slug, rows=1000, cols=len(header(survey)))
+
+
+def _append_once(worksheet: gspread.Worksheet, header_row: list[Cell], rows: list[list[Cell]]) -> None:
+    """Append the rows the tab lacks, header first in an empty tab; after an ambiguous failure the
+    tab is read again, so what Google took before failing is not appended twice."""
+    for attempt in range(1, ATTEMPTS + 1):
+        present = _present(worksheet)
+        missing = [row for row in rows if str(row[0]) not in (present or set())]
+        waiting = ([header_row] if present is None else []) + missing
+        if not waiting:
+            return
+        try:
+            worksheet.append_rows(waiting, value_input_option="USER_ENTERED", table_range="A1")
+            return
+        except APIError as error:
+            if error.response.status_code not in AMBIGUOUS or attempt == ATTEMPTS:
+                raise
+            log.warning("Google Sheets answered %s to an append; checking what it took", error.response.status_code)
 
 
 def push_pending(
@@ -148,19 +189,19 @@ def push_pending(
     outbox = tables.sheet_outbox
     sent, failed, error = 0, 0, None
     try:
-        book = open_spreadsheet(client(), spreadsheet)
+        book = open_spreadsheet(client(), spreadsheet, after=QUEUED)
     except DataSourceError as problem:
         return _failed(app_store, waiting["response_id"].tolist(), problem.user_message)
     for slug, group in waiting.groupby("slug", sort=True):
         ids = [int(value) for value in group["response_id"]]
         stored = load_survey(app_store, str(slug))
         try:
-            worksheet, present = _tab(book, stored.survey)
-            rows = [row for row in _rows(app_store, ids, stored.survey) if row[0] not in present]
-            if rows:
-                worksheet.append_rows(rows, value_input_option="RAW")
-        except (gspread.exceptions.APIError, OSError) as problem:
-            result = _failed(app_store, ids, f"The sheet did not take the responses: {problem}")
+            with google(f"tab {slug!r} of spreadsheet {spreadsheet}", email=client_email(book), after=QUEUED):
+                worksheet = _tab(book, stored.survey)
+                header_row: list[Cell] = [_typed(column) for column in header(stored.survey)]
+                _append_once(worksheet, header_row, _rows(app_store, ids, stored.survey))
+        except DataSourceError as problem:
+            result = _failed(app_store, ids, f"The sheet did not take the responses: {problem.user_message}")
             failed, error = failed + result.failed, result.error
             continue
         with app_store.begin() as connection:

@@ -182,20 +182,32 @@ def test_an_export_without_a_timestamp_is_refused(stored, duckdb_warehouse, tmp_
         import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
 
 
-def test_a_responses_sheet_is_read_through_gspread(stored, duckdb_warehouse):
+def test_a_responses_sheet_is_read_as_values_in_the_sheets_time_zone(stored, duckdb_warehouse):
     store, survey = stored
     header = HEADER.strip().split(",")
     with sheets_server() as server:
-        server.add(
+        book = server.add(
             "forms1",
             "Meetup (Responses)",
-            Form_Responses_1=[header, ["3/5/2026 14:03:22", "", "8", "Talks", "Chat", "Yes", "", "", "", ""]],
+            Form_Responses_1=[header, [datetime(2026, 3, 5, 14, 3, 22), "", 8, "Talks", "Chat", "Yes"]],
         )
+        book.locale, book.time_zone = "zh_CN", "Asia/Shanghai"
+        book.hidden = {"Form Responses 1": {2: "user"}}
         spreadsheet = open_spreadsheet(local_client(server), "forms1")
         raw = fetch_worksheet(spreadsheet, title="Form Responses 1", table="responses")
+        shown = [query.get("dateTimeRenderOption") for query in server.params("/values/'Form Responses 1'!2:51")]
+    assert shown == [["FORMATTED_STRING"]]  # how the Timestamp column is told from a number column
     result = import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
-    assert result.added == 1
+    assert (result.added, result.warnings) == (
+        1,
+        [
+            "sheet 'Form Responses 1': row 2 is hidden in the sheet; it was read all the same",
+            "sheet 'Form Responses 1': columns matching no question were left out: Score",
+        ],
+    )
     assert answers_of(store)[(None, "nps")][0] == 8
+    submitted = store.run(sa.select(tables.responses.c.submitted_at)).iloc[0, 0]
+    assert str(submitted) == "2026-03-05 06:03:22"  # 14:03:22 in Shanghai
 
 
 def test_cli_imports_a_forms_export(configured, tmp_path, capsys):

@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+import json
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 import schema
-from data_sources.errors import InvalidData, SourceUnavailable
+from data_sources.errors import InvalidData, NotConfigured, SourceUnavailable
+from data_sources.sheets import (
+    KEY_HELP,
+    RetryingHTTPClient,
+    fetch_worksheet,
+    open_client,
+    open_spreadsheet,
+    read_sheets,
+)
 from data_sources.sync import recent_runs, sync, sync_due
 from data_sources.warehouse import Warehouse
 from settings import SheetsConfig, load_settings
 from store.database import AppStore
-from tests.sheets_server import local_client, sheets_server
+from tests.sheets_server import EMAIL, Shown, local_client, serial, service_account, sheets_server
 from ui import background
 
 MEMBERS = [
     ["member_id", "name", "joined_at", "channel", "is_team"],
-    ["m1", "Ada", "2025-01-05 10:00:00", "forum", "FALSE"],
-    ["m2", "Bo", "2025-01-06 08:00:00", "event", "FALSE"],
+    ["m1", "Ada", datetime(2025, 1, 5, 10), "forum", False],
+    ["m2", "Bo", datetime(2025, 1, 6, 8), "event", False],
 ]
 ACTIVITIES = [
     ["activity_id", "member_id", "occurred_at", "kind", "platform"],
-    ["a1", "m1", "2025-01-05 11:00:00", "post", "forum"],
-    ["a2", "m2", "2025-01-06 09:00:00", "comment", "forum"],
+    ["a1", "m1", datetime(2025, 1, 5, 11), "post", "forum"],
+    ["a2", "m2", datetime(2025, 1, 6, 9), "comment", "forum"],
 ]
 CONFIG = SheetsConfig(spreadsheet="book1", worksheets=(("members", "Members"), ("activities", "Activity")))
 
@@ -57,15 +66,16 @@ def test_sheets_are_read_into_the_warehouse(env):
     result = sync(settings=settings, app_store=store, sheets_client=local_client(server))
     assert result.rows == {"members": 2, "activities": 2, "campaigns": 0, "campaign_members": 0}
     assert members_in(settings) == [["m1", "Ada"], ["m2", "Bo"]]
-    assert ("GET", "/v4/spreadsheets/book1/values/'Members'") in server.seen
+    assert server.params("/values/'Members'!1:1000") == [
+        {"valueRenderOption": ["UNFORMATTED_VALUE"], "dateTimeRenderOption": ["SERIAL_NUMBER"]}
+    ]
     assert recent_runs(store)["status"].tolist() == ["succeeded"]
 
 
-def test_header_mapping_reads_a_forms_timestamp_and_chinese_headers(env):
+def test_header_mapping_reads_chinese_headers_and_the_sheets_own_time_zone(env):
     settings, store, server = env
     settings = dataclasses.replace(
         settings,
-        timezone="Asia/Shanghai",
         sheets=dataclasses.replace(
             CONFIG,
             headers=(
@@ -74,12 +84,13 @@ def test_header_mapping_reads_a_forms_timestamp_and_chinese_headers(env):
             ),
         ),
     )
-    server.add(
+    book = server.add(
         "book1",
         "社区数据",
-        Members=[["成员编号", "姓名", "加入时间"], ["m1", "李雷", "2024/3/5 14:03:22"], ["", "", ""]],
-        Activity=[["Timestamp", "Member", "Id", "kind"], ["3/5/2024 15:00:00", "m1", "a1", "post"]],
+        Members=[["成员编号", "姓名", "加入时间"], ["m1", "李雷", datetime(2024, 3, 5, 14, 3, 22)], ["", "", ""]],
+        Activity=[["Timestamp", "Member", "Id", "kind"], [datetime(2024, 3, 5, 15), "m1", "a1", "post"]],
     )
+    book.locale, book.time_zone = "zh_CN", "Asia/Shanghai"
     result = sync(settings=settings, app_store=store, sheets_client=local_client(server))
     assert result.rows["members"] == 1  # the blank trailing row is dropped
     warehouse = Warehouse(settings.warehouse_url)
@@ -87,7 +98,6 @@ def test_header_mapping_reads_a_forms_timestamp_and_chinese_headers(env):
     assert (member["name"], str(member["joined_at"])) == ("李雷", "2024-03-05 06:03:22")  # Shanghai → UTC
     activity = warehouse.run(sa.select(schema.activities)).iloc[0]
     assert (activity["member_id"], str(activity["occurred_at"])) == ("m1", "2024-03-05 07:00:00")
-    assert "could be either order; read as month first" in " ".join(result.warnings)
 
 
 def test_a_missing_worksheet_is_named_and_the_last_good_data_stays(env):
@@ -113,7 +123,8 @@ def test_a_quota_error_is_retried_and_the_read_succeeds(env):
     server.fail_next(429, retry_after="0")
     result = sync(settings=settings, app_store=store, sheets_client=local_client(server))
     assert result.rows["members"] == 2
-    assert server.seen[:2] == [("GET", "/v4/spreadsheets/book1")] * 2  # refused once, then asked again
+    asked = [request for request in server.seen if request[1].startswith("/v4/")]
+    assert asked[:2] == [("GET", "/v4/spreadsheets/book1")] * 2  # refused once, then asked again
 
 
 def test_a_server_error_that_persists_gives_up_with_a_clear_message(env):
@@ -125,24 +136,27 @@ def test_a_server_error_that_persists_gives_up_with_a_clear_message(env):
     with pytest.raises(SourceUnavailable) as raised:
         sync(settings=settings, app_store=store, sheets_client=local_client(server))
     assert raised.value.user_message == (
-        "Google Sheets answered 500 (Injected 500) for spreadsheet book1, after retrying. "
+        "Google Sheets answered 500 (INTERNAL: Internal error encountered.) for spreadsheet book1, after retrying. "
         "The last good data stays in place."
     )
-    assert len(server.seen) == 4  # the first try and three retries (QuickRetries.delays)
+    assert len([path for _, path in server.seen if path.startswith("/v4/")]) == 4  # a try, three retries
     assert members_in(settings) == [["m1", "Ada"], ["m2", "Bo"]]
 
 
 def test_an_unknown_spreadsheet_says_to_check_the_key_and_sharing(env):
     settings, store, server = env
-    with pytest.raises(SourceUnavailable, match=r"Spreadsheet book1 was not found.*shared with the service account"):
+    with pytest.raises(SourceUnavailable) as raised:
         sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert raised.value.user_message == (
+        f"Spreadsheet book1 was not found. Check the key or URL, and that it is shared with {EMAIL}."
+    )
 
 
 def test_a_bad_cell_is_located_by_sheet_row_and_column(env):
     settings, store, server = env
-    bad = [MEMBERS[0], MEMBERS[1], ["m2", "Bo", "next tuesday", "event", "FALSE"]]
+    bad = [MEMBERS[0], ["m2", "Bo", "next tuesday", "event", False]]
     server.add("book1", "Pulse data", Members=bad, Activity=ACTIVITIES)
-    with pytest.raises(InvalidData, match=r"sheet 'Members', row 3, column joined_at: 'next tuesday' is not a date"):
+    with pytest.raises(InvalidData, match=r"sheet 'Members', row 2, column joined_at: 'next tuesday' is not a date"):
         sync(settings=settings, app_store=store, sheets_client=local_client(server))
 
 
@@ -192,3 +206,185 @@ def test_the_app_starts_a_due_sheets_sync_in_the_background_once(env, monkeypatc
     assert runs[["source", "status"]].values.tolist() == [["sheets", "failed"]]
     assert runs["error"].iloc[0] == "The source is Google Sheets, but secrets.toml has no [pulse.sheets] section."
     assert background.refresh_when_due(load_settings()) is None  # checked a moment ago
+
+
+LOS_ANGELES_DAY = [
+    ["activity_id", "member_id", "occurred_at", "kind", "platform", "points"],
+    ["a1", "m1", Shown(serial(datetime(2024, 3, 5, 14, 3, 22)), "2024/3/5 下午2:03:22", True), "post", "forum", 1],
+    ["a2", "m1", Shown(serial(date(2024, 3, 5)), "2024年3月5日星期二", True), "post", "forum", Shown(1234, "1,234")],
+    ["a3", "m1", Shown(serial(date(2024, 3, 5)), "Mar 5, 2024", True), "post", "forum", Shown(1234, "$1,234.00")],
+    ["a4", "m1", datetime(2024, 3, 5, 23, 59, 59), "post", "forum", Shown(1234, "¥1,234.00")],
+    ["a5", "m2", datetime(2024, 3, 11, 9), "post", "forum", Shown(0.5, "50%")],
+    ["a6", "m2", datetime(2024, 3, 11, 9), "post", "forum", Shown(1234.5, "1.234,5")],
+]
+
+
+def test_values_are_read_unformatted_in_the_sheets_time_zone(env):
+    settings, store, server = env
+    book = server.add("book1", "Pulse data", Members=MEMBERS, Activity=LOS_ANGELES_DAY)
+    book.locale, book.time_zone = "zh_CN", "America/Los_Angeles"
+    sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    frame = Warehouse(settings.warehouse_url).run(
+        sa.select(schema.activities.c.occurred_at, schema.activities.c.points).order_by(schema.activities.c.activity_id)
+    )
+    assert [str(moment) for moment in frame["occurred_at"]] == [
+        "2024-03-05 22:03:22",  # 14:03:22 in Los Angeles (PST, -08:00)
+        "2024-03-05 08:00:00",  # a date alone: midnight there
+        "2024-03-05 08:00:00",
+        "2024-03-06 07:59:59",
+        "2024-03-11 16:00:00",  # after the change to daylight saving time (PDT, -07:00)
+        "2024-03-11 16:00:00",
+    ]
+    assert frame["points"].tolist() == [1, 1234, 1234, 1234, 0.5, 1234.5]
+    # what a person sees, and what gspread's get_all_values (FORMATTED_VALUE) would have read
+    shown = local_client(server).open_by_key("book1").worksheet("Activity").get_all_values()
+    assert [row[5] for row in shown[1:]] == ["1", "1,234", "$1,234.00", "¥1,234.00", "50%", "1.234,5"]
+
+
+def test_text_among_a_columns_dates_is_reported_not_guessed(env):
+    settings, store, server = env
+    members = [*MEMBERS, ["m3", "Cy", "13/05/2024", "forum", False], ["m4", "Di", datetime(2024, 5, 13), "", False]]
+    server.add("book1", "Pulse data", Members=members, Activity=ACTIVITIES)
+    with pytest.raises(InvalidData) as raised:
+        sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert raised.value.user_message == (
+        "sheet 'Members', row 4, column joined_at: '13/05/2024' is text in a column of dates: Google Sheets did not "
+        "read it as a date in the spreadsheet's locale (en_US); enter it as a date (or format the column as plain text)"
+    )
+
+
+def test_merged_cells_hidden_rows_and_date_only_columns_are_warned(env):
+    _, _, server = env
+    members = [MEMBERS[0], ["m1", "Ada", date(2025, 1, 5), "forum", False], ["m2", "Bo", date(2025, 1, 6), "", False]]
+    book = server.add("book1", "Pulse data", Members=members, Activity=ACTIVITIES)
+    book.merges = {"Members": ["D2:D3"]}
+    book.hidden = {"Members": {3: "user"}, "Activity": {2: "filter", 3: "filter"}}
+    book.filtered = {"Activity"}
+    tables = read_sheets(local_client(server), CONFIG)
+    assert tables.warnings == [
+        "sheet 'Members': cells D2:D3 are merged; Google Sheets gives the value to the first cell only, so the others "
+        "were read as empty (unmerge them and fill each cell)",
+        "sheet 'Members': row 3 is hidden in the sheet; it was read all the same",
+        "sheet 'Members', column joined_at: holds dates without a time; read as midnight in the spreadsheet's time "
+        "zone (Etc/GMT)",
+        "sheet 'Activity': rows 2–3 are hidden by a filter in the sheet; they were read all the same",
+    ]
+    assert tables["members"].frame["joined_at"].tolist() == ["2025-01-05T00:00:00+00:00", "2025-01-06T00:00:00+00:00"]
+
+
+def test_a_large_tab_is_read_in_pages_with_progress(env):
+    _, _, server = env
+    rows = [MEMBERS[0]] + [[f"m{n}", "", datetime(2025, 1, 5), "", False] for n in range(1, 1100)]
+    server.add("book1", "Pulse data", Members=rows)
+    said: list[str] = []
+    spreadsheet = open_spreadsheet(local_client(server), "book1")
+    raw = fetch_worksheet(spreadsheet, title="Members", table="members", page_rows=500, progress=said.append)
+    assert said == [
+        "Members: read rows 1–500 of 1,100",
+        "Members: read rows 501–1,000 of 1,100",
+        "Members: read rows 1,001–1,100 of 1,100",
+    ]
+    assert (len(raw.frame), raw.frame["member_id"].iloc[-1]) == (1099, "m1099")
+
+
+def test_an_empty_range_has_no_values_key(env):
+    _, _, server = env
+    server.add("book1", "Pulse data", Members=MEMBERS, Empty=[])
+    spreadsheet = local_client(server).open_by_key("book1")
+    assert spreadsheet.values_get("'Empty'!A1:Z1000") == {"range": "Empty!A1:Z1000", "majorDimension": "ROWS"}
+    assert spreadsheet.values_get("'Members'!A1:B2")["values"] == [["member_id", "name"], ["m1", "Ada"]]
+
+
+def test_a_sheet_not_shared_names_the_address_to_share_with(env):
+    settings, store, server = env
+    server.add("book1", "Pulse data", Members=MEMBERS, Activity=ACTIVITIES).shared = False
+    with pytest.raises(SourceUnavailable) as raised:
+        sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert raised.value.user_message == (
+        "Google Sheets refused access to spreadsheet book1 (403 PERMISSION_DENIED: The caller does not have "
+        f"permission). Share the spreadsheet with {EMAIL} (Share → add that address; Viewer to read it, Editor for "
+        "survey write-back)."
+    )
+    assert recent_runs(store)["error"].tolist() == [raised.value.user_message]
+
+
+def test_the_api_switched_off_says_where_to_enable_it(env):
+    settings, store, server = env
+    server.add("book1", "Pulse data", Members=MEMBERS, Activity=ACTIVITIES)
+    server.api_enabled = False
+    with pytest.raises(NotConfigured) as raised:
+        sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert raised.value.user_message == (
+        "The Google Sheets API is not enabled in the service account's Cloud project (403 PERMISSION_DENIED: Google "
+        "Sheets API has not been used in project 123456789 before or it is disabled). Enable it at "
+        "https://console.cloud.google.com/apis/library/sheets.googleapis.com (APIs & Services → Library → Google "
+        f"Sheets API → Enable) in the project of {EMAIL}, wait a few minutes, then try again."
+    )
+
+
+def test_a_revoked_key_says_to_make_a_new_one(env):
+    settings, store, server = env
+    server.add("book1", "Pulse data", Members=MEMBERS, Activity=ACTIVITIES)
+    server.revoked = True
+    with pytest.raises(NotConfigured) as raised:
+        sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert raised.value.user_message == (
+        f"Google refused the service account key of {EMAIL} (invalid_grant: Invalid JWT Signature.): it was deleted, "
+        f"disabled or revoked. {KEY_HELP}"
+    )
+    assert recent_runs(store)["error"].tolist() == [raised.value.user_message]
+
+
+@pytest.mark.parametrize(
+    "change, said",
+    [
+        (
+            {"client_email": "", "token_uri": ""},
+            "{path} lacks client_email, token_uri: paste every field of the JSON key. ",
+        ),
+        (
+            {"installed": {"client_id": "x"}},
+            "{path} is an OAuth client file, not a service account key: it signs in a person, not this app. ",
+        ),
+        (
+            {"type": "authorized_user"},
+            "{path} has type 'authorized_user'; a service account key has type 'service_account'.",
+        ),
+        (
+            {"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----\\n"},
+            "private_key in {path} holds the characters \\n instead of line breaks. In secrets.toml put it in double "
+            'quotes ("-----BEGIN PRIVATE KEY-----\\n...") exactly as in the JSON file, or point '
+            "PULSE_GCP_SERVICE_ACCOUNT_FILE at the JSON file itself.",
+        ),
+        (
+            {"private_key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"},
+            "The service account key's private_key could not be read (ValueError): paste it whole, from -----BEGIN "
+            "PRIVATE KEY----- to -----END PRIVATE KEY-----. ",
+        ),
+    ],
+)
+def test_service_account_key_mistakes_say_which_field_and_what_to_paste(env, tmp_path, monkeypatch, change, said):
+    settings, _, server = env
+    path = tmp_path / "key.json"
+    path.write_text(json.dumps({**service_account(server), **change}), encoding="utf-8")
+    monkeypatch.setenv("PULSE_GCP_SERVICE_ACCOUNT_FILE", str(path))
+    with pytest.raises(NotConfigured) as raised:
+        open_client(settings)
+    expected = said.format(path=path)
+    assert raised.value.user_message == (expected + KEY_HELP if expected.endswith(". ") else expected)
+
+
+def test_a_spent_quota_backs_off_past_a_minute_then_says_so(env):
+    settings, store, server = env
+    assert sum(RetryingHTTPClient.delays) > 60  # Google refills a per-minute quota; the tests pass short waits
+    server.add("book1", "Pulse data", Members=MEMBERS, Activity=ACTIVITIES)
+    server.fail_next(429, times=10)
+    with pytest.raises(SourceUnavailable) as raised:
+        sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert raised.value.user_message == (
+        "Google Sheets' request quota stayed used up for spreadsheet book1, after retrying (RESOURCE_EXHAUSTED: Quota "
+        "exceeded for quota metric 'Read requests' and limit 'Read requests per minute per user' of service "
+        "'sheets.googleapis.com' for consumer 'project_number:123456789'.). The quota refills every minute: try again "
+        "in a few minutes. The last good data stays in place."
+    )
+    assert len([path for _, path in server.seen if path.startswith("/v4/")]) == 4

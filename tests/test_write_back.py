@@ -13,7 +13,7 @@ from surveys import registry
 from surveys.definition import parse_definition
 from surveys.submission import Outcome, submit
 from surveys.write_back import pending, push_pending
-from tests.sheets_server import local_client, sheets_server
+from tests.sheets_server import EMAIL, local_client, sheets_server
 
 NOW = datetime(2026, 3, 10, 12)
 DEFINITION = {
@@ -50,23 +50,52 @@ def answer(store: AppStore, key: str, **answers: object) -> int:
     return result.response_id
 
 
-def test_responses_are_appended_to_a_tab_per_survey_with_a_header(store):
+def test_responses_are_appended_typed_to_a_tab_per_survey_with_a_header(store):
     first = answer(store, "k1", nps=9, where=["chat", "forum"], again=True, why='=HYPERLINK("x")')
     second = answer(store, "k2", nps=3)
     with sheets_server() as server:
         book = server.add("wb", "Responses", Other=[["keep"]])
         result = push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW)
         assert (result.sent, result.failed) == (2, 0)
-        assert book.sheets["pulse"] == [
+        assert book.sheets["pulse"] == [  # numbers and the time as Google stores typed values; text as text
             HEADER,
-            [str(first), "2026-03-10 12:00:00", "", "en", "9", "Forum, Chat", "Yes", '=HYPERLINK("x")'],
-            [str(second), "2026-03-10 12:00:00", "", "en", "3", "", "", ""],
+            [first, datetime(2026, 3, 10, 12), "", "en", 9.0, "Forum, Chat", "Yes", '=HYPERLINK("x")'],
+            [second, datetime(2026, 3, 10, 12), "", "en", 3.0, "", "", ""],
         ]
-        appends = [
-            query for (_, path), query in zip(server.seen, server.queries, strict=True) if path.endswith(":append")
-        ]
-        assert appends and all("valueInputOption=RAW" in query for query in appends)  # never read as formulas
+        assert [query["valueInputOption"] for query in server.params(":append")] == [["USER_ENTERED"]]
     assert pending(store).empty
+
+
+def test_an_empty_tab_gets_its_header(store):
+    response_id = answer(store, "k1", nps=7)
+    with sheets_server() as server:
+        book = server.add("wb", "Responses", pulse=[])
+        assert push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW).sent == 1
+        assert book.sheets["pulse"] == [HEADER, [response_id, datetime(2026, 3, 10, 12), "", "en", 7.0, "", "", ""]]
+
+
+def test_an_append_google_applied_before_answering_503_is_not_made_twice(store):
+    response_id = answer(store, "k1", nps=9)
+    with sheets_server() as server:
+        book = server.add("wb", "Responses", pulse=[HEADER])
+        server.fail_next(503, applied=True, on=":append")
+        assert push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW).sent == 1
+        assert [row[0] for row in book.sheets["pulse"]] == ["response_id", response_id]
+        assert (len(server.params(":append")), len(server.failures)) == (1, 0)  # answered 503, read again: there
+    assert pending(store).empty
+
+
+def test_a_sheet_not_shared_keeps_the_responses_queued_with_the_address_to_share_with(store):
+    answer(store, "k1", nps=9)
+    with sheets_server() as server:
+        server.add("wb", "Responses", pulse=[HEADER]).shared = False
+        result = push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW)
+    assert result.error == (
+        "Google Sheets refused access to spreadsheet wb (403 PERMISSION_DENIED: The caller does not have permission). "
+        f"Share the spreadsheet with {EMAIL} (Share → add that address; Viewer to read it, Editor for survey "
+        "write-back)."
+    )
+    assert pending(store)["last_error"].tolist() == [result.error]
 
 
 def test_a_failing_sheet_keeps_the_response_queued_and_a_retry_sends_it_once(store):
@@ -76,7 +105,10 @@ def test_a_failing_sheet_keeps_the_response_queued_and_a_retry_sends_it_once(sto
         server.fail_next(500, times=10)
         failed = push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW)
         assert (failed.sent, failed.failed) == (0, 1)
-        assert "Google Sheets answered 500" in failed.error
+        assert failed.error == (
+            "Google Sheets answered 500 (INTERNAL: Internal error encountered.) for spreadsheet wb, after retrying. "
+            "The responses stay queued and are sent on the next push."
+        )
         waiting = pending(store)
         assert waiting[["slug", "attempts"]].values.tolist() == [["pulse", 1]]
         assert waiting["last_error"].iloc[0] == failed.error
@@ -91,7 +123,7 @@ def test_a_failing_sheet_keeps_the_response_queued_and_a_retry_sends_it_once(sto
 def test_a_row_the_sheet_took_before_a_crash_is_not_appended_again(store):
     response_id = answer(store, "k1", nps=9)
     with sheets_server() as server:
-        book = server.add("wb", "Responses", pulse=[HEADER, [str(response_id), "2026-03-10 12:00:00"]])
+        book = server.add("wb", "Responses", pulse=[HEADER, [response_id, datetime(2026, 3, 10, 12)]])
         assert push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW).sent == 1
         assert len(book.sheets["pulse"]) == 2  # taken before; marked sent now, not appended twice
     assert pending(store).empty
