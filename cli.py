@@ -2,8 +2,8 @@
 
 python cli.py init                      create or upgrade the app database
 python cli.py demo [--if-empty]         generate demo data into both stores
-python cli.py sync [--source demo|sheets|imports|PATH] [--if-stale]   rebuild the warehouse from a source
-python cli.py import FILE... [--table T]  import CSV, Excel or Parquet files and rebuild, all or nothing
+python cli.py sync [--source demo|sheets|imports|PATH] [--if-stale] [--allow-shrink]   rebuild the warehouse
+python cli.py import FILE... [--table T] [--allow-shrink]  import CSV, Excel or Parquet files and rebuild, all or none
 python cli.py rollup                    write the member-day rollup into a warehouse queried in place
 python cli.py report --start D --end D  print a page's figures (end is exclusive) [--section members|...]
 python cli.py report --format pdf --out report.pdf     the meeting report (default: the last 7 days; or html, png)
@@ -58,6 +58,7 @@ from surveys.registry import StoredSurvey
 from surveys.write_back import push_pending
 
 MEETING_FORMATS = ("html", "pdf", "png")  # report --format: the meeting report, written to --out
+ALLOW_SHRINK_HELP = "replace a table even when the new data empties it or removes more than half of its rows"
 
 
 class Parser(argparse.ArgumentParser):
@@ -91,6 +92,7 @@ def build_parser() -> Parser:
     sync_parser.add_argument(
         "--if-stale", action="store_true", help="only when the last good sync is older than sheets_refresh_minutes"
     )
+    sync_parser.add_argument("--allow-shrink", action="store_true", help=ALLOW_SHRINK_HELP)
 
     import_parser = commands.add_parser(
         "import", help="import CSV, Excel or Parquet files (each replaces its table) and rebuild; all or nothing"
@@ -99,6 +101,7 @@ def build_parser() -> Parser:
     import_parser.add_argument(
         "--table", choices=sorted(TABLES), help="the table a file holds when its name does not say"
     )
+    import_parser.add_argument("--allow-shrink", action="store_true", help=ALLOW_SHRINK_HELP)
 
     commands.add_parser(
         "rollup",
@@ -198,12 +201,16 @@ def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) 
     if args.if_stale and not sync_due(settings=settings, app_store=store, now=_now()):
         print("The last sync is recent enough; nothing to do.")
         return 0
-    return _print_sync(sync(settings=settings, app_store=store, source=args.source), "Synced from")
+    synced = sync(settings=settings, app_store=store, source=args.source, allow_shrink=args.allow_shrink)
+    return _print_sync(synced, "Synced from")
 
 
 def command_import(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     store.migrate()
-    return _print_sync(import_files(args.files, settings=settings, app_store=store, table=args.table), "Imported")
+    imported = import_files(
+        args.files, settings=settings, app_store=store, table=args.table, allow_shrink=args.allow_shrink
+    )
+    return _print_sync(imported, "Imported")
 
 
 def command_rollup(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:

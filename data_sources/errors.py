@@ -16,6 +16,12 @@ class DataSourceError(Exception):
         self.user_message = user_message
 
 
+def reason(error: Exception) -> str:
+    """The first line of a parser's error, to quote after the file it could not read."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class NotConfigured(DataSourceError):
     """Raised when no data is there yet: the warehouse was never built, or no source is set."""
 
@@ -56,4 +62,32 @@ class InvalidData(DataSourceError):
         lines = [str(problem) for problem in problems[: self.SHOWN]]
         if len(problems) > self.SHOWN:
             lines.append(f"… and {len(problems) - self.SHOWN} more problems.")
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Shrink:
+    """A table a sync or import would empty or cut deeply: its rows now and in the new data."""
+
+    table: str
+    before: int
+    after: int
+    origin: str  # the file, sheet or source the new rows come from
+
+    def __str__(self) -> str:
+        rows = "row" if self.before == 1 else "rows"
+        return f"{self.origin}: {self.table} would go from {self.before:,} {rows} to {self.after:,}"
+
+
+class ShrinkRefused(DataSourceError):
+    """Raised when new data would empty a table or remove most of its rows and that was not
+    confirmed (a partial export, a filtered view, a header-only file); nothing was changed."""
+
+    def __init__(self, shrinks: list[Shrink]) -> None:
+        self.shrinks = shrinks
+        lines = [str(shrink) for shrink in shrinks]
+        lines.append(
+            "Nothing was changed. If the new data is right, confirm it: run again with --allow-shrink, "
+            "or tick the box on the Data page."
+        )
         super().__init__("\n".join(lines))

@@ -2,23 +2,27 @@
 
 Everything comes out as a RawTable of text cells (Parquet keeps its typed date/time columns), so
 one validation step finds every problem with file, sheet, row and column. Exports are messy: CSV is
-read as UTF-8 (with or without BOM) or else GB18030 (Chinese Excel and WPS exports), quoted values
-may span lines, and rows with nothing in them (Excel's blank trailing rows) are dropped.
+read as UTF-8 (with or without BOM) or else in the encoding data_sources.charsets recognises (GBK,
+Big5, Shift-JIS, Latin-1, UTF-16), quoted values may span lines, and rows with nothing in them
+(Excel's blank trailing rows) are dropped. A file no parser can read is refused by name: the readers
+are third-party code fed whatever was uploaded, so any error they raise is the file's fault.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable
+from data_sources.charsets import HOW_TO_SAVE, NAMES, file_encoding
+from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable, reason
 from data_sources.validate import TABLES, RawTable, raw_table
 
+log = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".xlsx", ".parquet")
-ENCODINGS = ("utf-8-sig", "gb18030")  # tried in order; GB18030 is a superset of GBK and GB2312
 
 
 def _csv_frame(source: Path, *, encoding: str) -> pd.DataFrame:
@@ -35,13 +39,33 @@ def _csv_frame(source: Path, *, encoding: str) -> pd.DataFrame:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    for encoding in ENCODINGS:
-        try:
-            return _csv_frame(path, encoding=encoding)
-        except UnicodeDecodeError as error:
-            last = error
+    """UTF-8 first (certain when it decodes, and the fast reader's); else the detected encoding."""
+    try:
+        return _csv_frame(path, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        encoding = file_encoding(path)
+    try:
+        return _csv_frame(path, encoding=encoding)
+    except UnicodeDecodeError as error:
+        named = NAMES.get(encoding, encoding)
+        raise InvalidData([Problem(path.name, None, None, f"is not all {named} text; {HOW_TO_SAVE}")]) from error
+
+
+def _one_header(frame: pd.DataFrame, *, file: str) -> pd.DataFrame:
+    """pandas takes a first data row with one value more than the header as row labels; refuse it."""
+    if isinstance(frame.index, pd.RangeIndex):
+        return frame
+    columns = len(frame.columns)
     raise InvalidData(
-        [Problem(path.name, None, None, f"is neither UTF-8 nor GB18030 text ({last.reason}); save it as UTF-8")]
+        [
+            Problem(
+                file,
+                2,
+                None,
+                f"has more values than the header has columns ({columns}); quote values that hold a comma, "
+                "or name every column in the header",
+            )
+        ]
     )
 
 
@@ -64,15 +88,16 @@ def read_csv_table(path: Path, *, name: str) -> RawTable:
         raise InvalidData([Problem(path.name, None, None, "is empty; it needs at least a header row")]) from error
     except OSError as error:
         raise SourceUnavailable(f"Could not read {path}: {error.strerror}.") from error
-    return raw_table(frame, name=name, file=path.name)
+    return raw_table(_one_header(frame, file=path.name), name=name, file=path.name)
 
 
 def _read_excel(path: Path, *, table: str | None) -> list[RawTable]:
     """Sheets named after tables; a workbook with one sheet may instead be named after its table."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
-    except (ValueError, KeyError, OSError) as error:
-        raise InvalidData([Problem(path.name, None, None, f"is not a readable .xlsx workbook: {error}")]) from error
+    except Exception as error:  # openpyxl raises what its zip and XML readers raise (BadZipFile, ...)
+        log.warning("%s could not be read as a workbook", path.name, exc_info=True)
+        raise InvalidData([Problem(path.name, None, None, _unreadable(".xlsx workbook", error))]) from error
     named = {sheet: frame for sheet, frame in sheets.items() if sheet.strip().lower() in TABLES}
     if table is not None or (not named and len(sheets) == 1):
         sheet, frame = next(iter(sheets.items()))
@@ -88,8 +113,9 @@ def _read_excel(path: Path, *, table: str | None) -> list[RawTable]:
 def _read_parquet(path: Path, *, name: str) -> RawTable:
     try:
         frame = pd.read_parquet(path)
-    except (pa.ArrowException, OSError, ValueError) as error:
-        raise InvalidData([Problem(path.name, None, None, f"is not a readable Parquet file: {error}")]) from error
+    except Exception as error:  # pyarrow's readers, fed whatever was uploaded
+        log.warning("%s could not be read as Parquet", path.name, exc_info=True)
+        raise InvalidData([Problem(path.name, None, None, _unreadable("Parquet file", error))]) from error
     typed = {
         column: values
         if pd.api.types.is_datetime64_any_dtype(values)
@@ -97,6 +123,10 @@ def _read_parquet(path: Path, *, name: str) -> RawTable:
         for column, values in frame.items()
     }
     return raw_table(pd.DataFrame(typed), name=name, file=path.name)
+
+
+def _unreadable(kind: str, error: Exception) -> str:
+    return f"is not a readable {kind} ({reason(error)}); export it again from the program that made it"
 
 
 def read_file(path: Path, *, table: str | None = None) -> list[RawTable]:

@@ -5,7 +5,8 @@ them with the other tables as they are now in the warehouse (whether a sync from
 spreadsheet or a folder made them, or an earlier import), and rebuilds the warehouse from the
 result: uploading only members.csv replaces the members and keeps everything else. The typed tables
 are kept as Parquet in <data_dir>/imports, a link swapped only after the warehouse was, so an import
-is all or nothing: a bad file changes neither the warehouse nor what was imported before.
+is all or nothing: a bad file changes neither the warehouse nor what was imported before, and the
+staged folder of an import killed midway is removed by the next sync or import.
 """
 
 from __future__ import annotations
@@ -73,3 +74,17 @@ def publish_import(staged: Path, *, settings: Settings) -> None:
 
 def discard_import(staged: Path) -> None:
     shutil.rmtree(staged, ignore_errors=True)
+
+
+def remove_abandoned_imports(settings: Settings) -> list[Path]:
+    """Staged folders (and half-made links) that are not the current imports were left by an import
+    killed midway; the caller holds the sync lock, so no import is writing one. Returns what was removed."""
+    link = imports_dir(settings)
+    current = link.resolve() if link.is_symlink() else None
+    folder = settings.data_dir
+    abandoned = [path for path in folder.glob("imports-*") if path.is_dir() and path.resolve() != current]
+    for path in abandoned:
+        shutil.rmtree(path, ignore_errors=True)
+    for temporary in folder.glob(".imports.*.link"):
+        temporary.unlink(missing_ok=True)
+    return abandoned

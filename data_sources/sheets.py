@@ -243,19 +243,12 @@ class Layout:
             return ZoneInfo("UTC")
 
 
-@dataclass(frozen=True)
-class SheetTable(RawTable):
-    """A worksheet as read, with what a person should know about it (merged cells, hidden rows)."""
-
-    warnings: tuple[str, ...] = ()
-
-
 class SheetTables(dict[str, RawTable]):
     """The tables of one spreadsheet, with every tab's warnings."""
 
     @property
     def warnings(self) -> list[str]:
-        return [warning for table in self.values() for warning in getattr(table, "warnings", ())]
+        return [warning for table in self.values() for warning in table.warnings]
 
 
 def describe(spreadsheet: gspread.Spreadsheet) -> Layout:
@@ -378,7 +371,7 @@ def fetch_worksheet(
     layout: Layout | None = None,
     page_rows: int = PAGE_ROWS,
     progress: Callable[[str], None] | None = None,
-) -> SheetTable:
+) -> RawTable:
     """One worksheet's values as text validate.py reads (sheet_values.py), headers renamed to
     canonical columns; raises InvalidData for text among a date or number column's values."""
     place = f"sheet {title!r}"
@@ -394,7 +387,7 @@ def fetch_worksheet(
         dates = _date_columns(spreadsheet, title, rows) if table not in TABLES and len(rows) > 1 else set()
     warnings = tuple(_tab_warnings(place, tab))
     if not rows:
-        return SheetTable(name=table, file=place, frame=pd.DataFrame(), warnings=warnings)
+        return RawTable(name=table, file=place, frame=pd.DataFrame(), warnings=warnings)
     renames = headers or {}
     columns = [renames.get(str(header).strip(), str(header).strip()) for header in rows[0]]
     width = len(columns)
@@ -417,7 +410,7 @@ def fetch_worksheet(
     frame = pd.DataFrame({position: texts[position] for position in range(width)}, dtype="str")
     frame.columns = columns
     raw = raw_table(frame, name=table, file=place)
-    return SheetTable(name=table, file=place, frame=raw.frame, warnings=(*warnings, *notes))
+    return RawTable(name=table, file=place, frame=raw.frame, warnings=(*warnings, *notes))
 
 
 def read_sheets(

@@ -11,7 +11,7 @@ Sources: "demo", "sheets" (the configured spreadsheet), "imports" (files importe
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -22,16 +22,19 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_sources import demo, imports, sheets
-from data_sources.errors import DataSourceError, NotConfigured, SyncBusy
+from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
 from data_sources.files import read_folder
+from data_sources.shrink import check_shrinks
 from data_sources.validate import Parsing, validate
-from data_sources.warehouse import build_warehouse, remove_abandoned_builds
+from data_sources.warehouse import build_warehouse, remove_abandoned_builds, table_rows
 from settings import Settings
 from store import tables
 from store.database import AppStore
 
 Frames = dict[str, pd.DataFrame]
 Loader = Callable[[], tuple[Frames, list[str]]]
+Allowed = bool | Collection[Shrink]  # --allow-shrink (True), or the very shrinks a person confirmed
+IMPORTS = "imports"
 
 
 @dataclass
@@ -75,14 +78,17 @@ def sync(
     source: str | None = None,
     today: date | None = None,
     sheets_client: gspread.Client | None = None,
+    allow_shrink: Allowed = False,
 ) -> SyncResult:
-    """Rebuild the warehouse from `source` (default: the configured one); raises DataSourceError."""
+    """Rebuild the warehouse from `source` (default: the configured one); raises DataSourceError,
+    ShrinkRefused when the source would empty or cut a table it built last time."""
     chosen = source or settings.community_source
     return run_sync(
         settings=settings,
         app_store=app_store,
         source=chosen,
         load=lambda: load_community(chosen, settings=settings, today=today, sheets_client=sheets_client),
+        allow_shrink=allow_shrink,
     )
 
 
@@ -93,11 +99,15 @@ def run_sync(
     source: str,
     load: Loader,
     publish: Callable[[], None] | None = None,
+    allow_shrink: Allowed = False,
+    replaces: bool = False,
 ) -> SyncResult:
     """Load, build and swap in a warehouse, recording the run (source, times, rows, warnings, error).
 
     `publish` runs after the swap (an import keeps its files then); raises SyncBusy when another run
-    holds the data folder.
+    holds the data folder. Tables the new data would empty or cut deeply are refused unless allowed
+    (data_sources/shrink.py): always when the run `replaces` tables in place (an import), else when
+    the warehouse in use was built from the same source; a new source is a choice, not a loss.
     """
     path = settings.warehouse_path
     if path is None:
@@ -108,9 +118,13 @@ def run_sync(
     with _sync_lock(settings.data_dir):
         _mark_interrupted(app_store)
         remove_abandoned_builds(path)
+        imports.remove_abandoned_imports(settings)
+        guarded = replaces or _built_from(app_store) == _kind(source)
         run_id = _record_start(app_store, source)
         try:
             frames, warnings = load()
+            if guarded:
+                check_shrinks(table_rows(path), frames, origin=source, allowed=allow_shrink)
             build_warehouse(path, frames, timezone=settings.timezone)
             if publish is not None:
                 publish()
@@ -123,6 +137,21 @@ def run_sync(
         rows = {name: len(frame) for name, frame in frames.items()}
         _record_end(app_store, run_id, status="succeeded", rows=rows, warnings=warnings)
     return SyncResult(source=source, rows=rows, warnings=warnings)
+
+
+def _kind(source: str) -> str:
+    """An import run ('import: members.csv') feeds the imports source."""
+    return IMPORTS if source.startswith("import: ") else source
+
+
+def _built_from(app_store: AppStore) -> str | None:
+    """The source of the warehouse in use: that of the last run that succeeded."""
+    runs = tables.sync_runs
+    with app_store.read() as connection:
+        source = connection.scalar(
+            sa.select(runs.c.source).where(runs.c.status == "succeeded").order_by(runs.c.id.desc()).limit(1)
+        )
+    return None if source is None else _kind(source)
 
 
 @contextmanager
@@ -178,9 +207,17 @@ def _record_end(
         )
 
 
-def import_files(paths: list[Path], *, settings: Settings, app_store: AppStore, table: str | None = None) -> SyncResult:
+def import_files(
+    paths: list[Path],
+    *,
+    settings: Settings,
+    app_store: AppStore,
+    table: str | None = None,
+    allow_shrink: Allowed = False,
+) -> SyncResult:
     """Import CSV, Excel or Parquet files (each replaces its table; the other tables stay as they
-    are now) and rebuild the warehouse from them; all or nothing. Raises DataSourceError."""
+    are now) and rebuild the warehouse from them; all or nothing. Raises DataSourceError,
+    ShrinkRefused when a file would empty its table or cut it deeply."""
     staged: list[Path] = []
 
     def load() -> tuple[Frames, list[str]]:
@@ -200,6 +237,8 @@ def import_files(paths: list[Path], *, settings: Settings, app_store: AppStore, 
             source="import: " + ", ".join(path.name for path in paths),
             load=load,
             publish=lambda: imports.publish_import(staged[0], settings=settings),
+            allow_shrink=allow_shrink,
+            replaces=True,
         )
     except BaseException:
         for folder in staged:

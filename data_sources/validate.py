@@ -3,6 +3,7 @@ which file, row and column is wrong. Nothing is loaded unless every table is val
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import duckdb
@@ -20,6 +21,8 @@ TABLES: dict[str, sa.Table] = {
     "campaign_members": schema.campaign_members,
 }
 REQUIRED_TABLES = ("members", "activities")
+NON_FINITE = "is not a finite number (infinity and NaN cannot be summed or reported)"
+RANGES = {"campaigns": ("starts_at", "ends_at")}  # (start, end) columns: an end before its start is refused
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
 OFFSET_PATTERN = r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
@@ -27,12 +30,14 @@ OFFSET_PATTERN = r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 
 @dataclass(frozen=True)
 class RawTable:
-    """A table as read: every cell text ('' for empty); `first_row` is the row number of line 0."""
+    """A table as read: every cell text ('' for empty); `first_row` is the row number of line 0;
+    `warnings` what reading it found that a person should know (a sheet's merged or hidden rows)."""
 
     name: str
     file: str
     frame: pd.DataFrame
     first_row: int = 2
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,8 +175,11 @@ def _offsets(offset: pd.Series) -> pd.Series:
     return pd.to_timedelta(sign * minutes, unit="min")
 
 
-def _convert(raw: pd.Series, column: sa.Column, *, parsing: Parsing) -> tuple[pd.Series, pd.Series, str, str | None]:
-    """Typed values, a mask of cells that failed, how to write them correctly, and a note."""
+def _convert(
+    raw: pd.Series, column: sa.Column, *, parsing: Parsing
+) -> tuple[pd.Series, pd.Series, str | pd.Series, str | None]:
+    """Typed values, a mask of cells that failed, how to write them correctly (per cell, or one for
+    all), and a note."""
     kind = type(column.type)
     if kind is sa.DateTime and pd.api.types.is_datetime64_any_dtype(raw):  # Parquet keeps its types
         if raw.dt.tz is None and parsing.timezone != "UTC":
@@ -189,7 +197,13 @@ def _convert(raw: pd.Series, column: sa.Column, *, parsing: Parsing) -> tuple[pd
             numbers = text.where(text != "").astype("float64")
         except (ValueError, TypeError, pa.ArrowInvalid):
             numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
-        return numbers.astype("float64"), numbers.isna() & (text != ""), "is not a number", None
+        numbers = numbers.astype("float64")
+        # 'inf', 'NaN' and 1e309 parse as floats, but no sum or JSON report can carry them
+        infinite = numbers.isin([math.inf, -math.inf]) | (
+            numbers.isna() & text.str.lower().isin(["nan", "+nan", "-nan"])
+        )
+        hint = pd.Series("is not a number", index=text.index).mask(infinite, NON_FINITE)
+        return numbers, (numbers.isna() | infinite) & (text != ""), hint, None
     if kind is sa.Boolean:
         lowered = text.str.lower()
         bad = ~lowered.isin(TRUE_WORDS | FALSE_WORDS)
@@ -227,7 +241,8 @@ def validate_table(raw: RawTable, *, parsing: Parsing) -> tuple[pd.DataFrame, li
             warnings.append(f"{raw.file}, column {column.name}: {note}")
         for position in bad[bad].index[: InvalidData.SHOWN]:
             cell = raw.frame[column.name].iloc[position]
-            problems.append(Problem(raw.file, int(rows[position]), column.name, f"{cell!r} {hint}"))
+            said = hint if isinstance(hint, str) else hint.iloc[position]
+            problems.append(Problem(raw.file, int(rows[position]), column.name, f"{cell!r} {said}"))
         missing = values.isna() if type(column.type) is not sa.Boolean else pd.Series(False, index=values.index)
         if _required(column):
             for position in (missing & ~bad)[missing & ~bad].index[: InvalidData.SHOWN]:
@@ -235,6 +250,7 @@ def validate_table(raw: RawTable, *, parsing: Parsing) -> tuple[pd.DataFrame, li
         typed[column.name] = values
     frame = pd.DataFrame(typed)
 
+    problems.extend(_inverted(frame, raw, rows))
     key = [column.name for column in table.primary_key.columns]
     duplicated = _duplicated(frame, key)
     for position in duplicated[duplicated].index[: InvalidData.SHOWN]:
@@ -243,6 +259,23 @@ def validate_table(raw: RawTable, *, parsing: Parsing) -> tuple[pd.DataFrame, li
             Problem(raw.file, int(rows[position]), "/".join(key), f"duplicate id {value!r} (also on an earlier row)")
         )
     return frame, problems, warnings
+
+
+def _inverted(frame: pd.DataFrame, raw: RawTable, rows: pd.Index) -> list[Problem]:
+    """Rows that end before they start (a campaign's ends_at before its starts_at)."""
+    if raw.name not in RANGES:
+        return []
+    start, end = RANGES[raw.name]
+    inverted = frame[start] > frame[end]  # False where either is missing
+    return [
+        Problem(
+            raw.file,
+            int(rows[position]),
+            f"{start}/{end}",
+            f"ends ({raw.frame[end].iloc[position]}) before it starts ({raw.frame[start].iloc[position]})",
+        )
+        for position in inverted[inverted].index[: InvalidData.SHOWN]
+    ]
 
 
 def _duplicated(frame: pd.DataFrame, key: list[str]) -> pd.Series:
@@ -277,8 +310,9 @@ def validate(raws: dict[str, RawTable], *, parsing: Parsing, base: dict[str, pd.
             result.frames[name] = kept.get(name, pd.DataFrame({column.name: [] for column in table.columns}))
             continue
         frame, table_problems, warnings = validate_table(raw, parsing=parsing)
+        frame.attrs["file"] = raw.file  # named when the new rows would empty or cut the table
         problems.extend(table_problems)
-        result.warnings.extend(warnings)
+        result.warnings.extend([*raw.warnings, *warnings])
         result.frames[name] = frame
     if problems:
         raise InvalidData(problems)

@@ -204,6 +204,18 @@ def read_tables(path: Path, names: list[str]) -> dict[str, pd.DataFrame]:
         return {name: connection.execute(f'SELECT * FROM built."{name}"').df() for name in names}
 
 
+def table_rows(path: Path) -> dict[str, int]:
+    """Rows per canonical table of the warehouse in use at `path`; {} when there is none yet."""
+    if not path.exists():
+        return {}
+    with duckdb.connect() as connection:
+        connection.execute("ATTACH ? AS built (READ_ONLY)", [os.path.realpath(path)])
+        return {
+            table.name: connection.execute(f'SELECT count(*) FROM built."{table.name}"').fetchone()[0]
+            for table in schema.metadata.sorted_tables
+        }
+
+
 def remove_abandoned_builds(path: Path) -> list[Path]:
     """Builds newer than the one in use were left by a sync that died midway; the caller holds the
     sync lock, so none is being written. Returns what was removed."""
@@ -212,6 +224,8 @@ def remove_abandoned_builds(path: Path) -> list[Path]:
     for build in abandoned:
         build.unlink(missing_ok=True)
         Path(f"{build}.wal").unlink(missing_ok=True)
+    for link in path.parent.glob(f".{path.name}.*.link"):  # a swap killed before its rename
+        link.unlink(missing_ok=True)
     return abandoned
 
 

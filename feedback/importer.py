@@ -8,6 +8,7 @@ feedback), source (else the default given), score (optional, 0-10 like NPS).
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
+from data_sources.charsets import decode
+from data_sources.errors import InvalidData, reason
 from feedback.intake import MAX_TEXT, NewFeedback, add_feedback, import_key
 from metrics.scope import Runner
 from store.database import AppStore
@@ -24,7 +27,7 @@ from store.database import AppStore
 REQUIRED = ("created_at", "text")
 KNOWN = ("created_at", "text", "member_id", "email", "source", "score")
 MAX_PROBLEMS = 20
-ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese Excel exports of CSV are GB18030/GBK
+log = logging.getLogger(__name__)
 
 
 class ImportFailed(Exception):
@@ -49,15 +52,21 @@ class ImportResult:
 def read_table(name: str, content: bytes) -> pd.DataFrame:
     """The file's cells as text (row 2 is the first data row, as a spreadsheet shows it)."""
     suffix = Path(name).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ImportFailed([f"{name}: only .csv and .xlsx files can be imported."])
+    text = _decode(name, content) if suffix == ".csv" else ""
+    if not content or (suffix == ".csv" and not text.strip()):
+        raise ImportFailed([f"{name}: the file is empty; it needs a header row (created_at, text, ...)."])
     try:
         if suffix == ".xlsx":
             frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
-        elif suffix == ".csv":
-            frame = pd.read_csv(io.StringIO(_decode(name, content)), dtype=str, keep_default_na=False)
         else:
-            raise ImportFailed([f"{name}: only .csv and .xlsx files can be imported."])
-    except (ValueError, KeyError, OSError) as error:  # pandas' parser errors derive from ValueError
-        raise ImportFailed([f"{name}: could not be read as {suffix[1:].upper()}: {error}"]) from error
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except Exception as error:  # the parsers are fed whatever was uploaded (BadZipFile, ParserError, ...)
+        log.warning("%s could not be read", name, exc_info=True)
+        raise ImportFailed([f"{name}: could not be read as {suffix[1:].upper()} ({reason(error)})."]) from error
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took a row with one value too many as labels
+        raise ImportFailed([f"{name}: row 2 has more values than the header has columns; quote values with commas."])
     frame = frame.fillna("")
     frame.columns = [str(column).strip().lower() for column in frame.columns]
     blank = frame.apply(lambda row: all(not str(cell).strip() for cell in row), axis=1)
@@ -65,12 +74,11 @@ def read_table(name: str, content: bytes) -> pd.DataFrame:
 
 
 def _decode(name: str, content: bytes) -> str:
-    for encoding in ENCODINGS:
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFailed([f"{name}: the file is neither UTF-8 nor GB18030 text; save it as CSV UTF-8."])
+    """UTF-8, or the encoding data_sources.charsets is sure of."""
+    try:
+        return decode(content, file=name)
+    except InvalidData as error:
+        raise ImportFailed([f"{problem}." for problem in error.problems]) from error
 
 
 def parse_rows(

@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from auth.access import Permission
-from data_sources.errors import DataSourceError, NotConfigured
+from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
 from data_sources.files import read_csv_table
 from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, recent_runs, sync
 from data_sources.validate import TABLES
@@ -21,7 +21,15 @@ from surveys import registry
 from surveys.forms_import import import_responses
 from surveys.write_back import pending
 from ui import background, data
-from ui.data_views import freshness, row_counts, run_columns, runs_view, source_name
+from ui.data_views import (
+    confirmed_shrinks,
+    freshness,
+    remember_refusal,
+    row_counts,
+    run_columns,
+    runs_view,
+    source_name,
+)
 from ui.i18n import t
 from ui.page import require_entry
 from ui.session import may
@@ -90,11 +98,19 @@ if settings.warehouse_path is None:
         show_failure(error)
 else:
     source.metric(t("data.source"), source_name(settings.community_source))
+    question = st.empty()  # the boxes, gone once the sync went through
+    with question.container():
+        allowed = confirmed_shrinks("sync")
     if st.button(t("data.sync"), help=t("data.sync_help"), type="primary", key="data_sync"):
+        remember_refusal("sync", [])  # this run's outcome replaces the last refusal
         try:
             with st.spinner(t("data.sync")):
-                synced = sync(settings=settings, app_store=store)
+                synced = sync(settings=settings, app_store=store, allow_shrink=allowed)
+            question.empty()
             show_result(synced, t("data.synced", source=source_name(synced.source), rows=row_counts(synced.rows)))
+        except ShrinkRefused as refused:
+            remember_refusal("sync", refused.shrinks)
+            st.rerun()
         except NotConfigured as error:
             st.info(error.user_message)
         except (DataSourceError, StoreError) as error:
@@ -112,13 +128,21 @@ else:
         format_func=lambda name: t(f"data.table.{name}"),
         key="data_table",
     )
+    question = st.empty()  # the boxes, gone once the import went through
+    with question.container():
+        allowed = confirmed_shrinks("import")
     if st.button(t("data.import_button"), disabled=not files, key="data_import"):
+        remember_refusal("import", [])  # this run's outcome replaces the last refusal
         with tempfile.TemporaryDirectory() as folder:
             try:
                 paths = uploaded_to(Path(folder), files)
-                imported = import_files(paths, settings=settings, app_store=store, table=named)
+                imported = import_files(paths, settings=settings, app_store=store, table=named, allow_shrink=allowed)
+                question.empty()
                 names = ", ".join(path.name for path in paths)
                 show_result(imported, t("data.imported", files=names, rows=row_counts(imported.rows)))
+            except ShrinkRefused as refused:
+                remember_refusal("import", refused.shrinks)
+                st.rerun()
             except (DataSourceError, StoreError) as error:
                 show_failure(error)
 

@@ -236,8 +236,8 @@ def test_files_other_than_csv_and_xlsx_are_refused(store, duckdb_warehouse):
         do_import(store, duckdb_warehouse, "f.json", b"{}")
 
 
-def test_text_that_is_not_utf8_or_gb18030_is_refused():
-    with pytest.raises(ImportFailed, match="neither UTF-8 nor GB18030"):
+def test_text_whose_encoding_cannot_be_told_is_refused():
+    with pytest.raises(ImportFailed, match="is not UTF-8 text"):
         importer.read_table("f.csv", b"created_at,text\n\x80\xff\xfe")
 
 

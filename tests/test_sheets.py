@@ -270,6 +270,9 @@ def test_merged_cells_hidden_rows_and_date_only_columns_are_warned(env):
         "sheet 'Activity': rows 2–3 are hidden by a filter in the sheet; they were read all the same",
     ]
     assert tables["members"].frame["joined_at"].tolist() == ["2025-01-05T00:00:00+00:00", "2025-01-06T00:00:00+00:00"]
+    settings, store, _ = env
+    result = sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert result.warnings[: len(tables.warnings)] == tables.warnings  # a sync reports them too
 
 
 def test_a_large_tab_is_read_in_pages_with_progress(env):

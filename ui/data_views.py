@@ -1,5 +1,6 @@
-"""The Data page in words: where the data comes from, how old it is, rows per table, and the sync
-runs table with every column labelled, times written as elsewhere and "—" where a run has no value."""
+"""The Data page in words: where the data comes from, how old it is, rows per table, the sync
+runs table with every column labelled, times written as elsewhere and "—" where a run has no value,
+and the boxes that confirm data which would empty or cut a table."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
+from data_sources.errors import Shrink
 from data_sources.validate import TABLES
 from ui.i18n import t
 from ui.tables import catalog_words, moment, time_column, words_column
@@ -80,3 +82,28 @@ def run_columns() -> dict[str, object]:
         "warnings": st.column_config.NumberColumn(t("data.warnings"), **number),
         "error": st.column_config.TextColumn(t("data.column.error"), width="large"),
     }
+
+
+def shrink_label(shrink: Shrink) -> str:
+    """Replace Members (5,000 rows now) with the 0 rows in members.csv."""
+    table = t(f"data.table.{shrink.table}") if shrink.table in TABLES else shrink.table
+    return t("data.shrink_confirm", table=table, before=shrink.before, after=shrink.after, origin=shrink.origin)
+
+
+def confirmed_shrinks(action: str) -> list[Shrink]:
+    """The refusal of the last `action` (sync or import) with a box per table; the shrinks ticked.
+
+    A box's key holds the counts, so a tick confirms these numbers, not a later file's."""
+    refused: list[Shrink] = st.session_state.get(f"data_{action}_refused", [])
+    if not refused:
+        return []
+    st.warning(t("data.shrink_refused"))
+    key = "data_{action}_allow_{shrink.table}_{shrink.before}_{shrink.after}"
+    return [
+        shrink for shrink in refused if st.checkbox(shrink_label(shrink), key=key.format(action=action, shrink=shrink))
+    ]
+
+
+def remember_refusal(action: str, shrinks: list[Shrink]) -> None:
+    """Keep a refusal for the next run of the page (its boxes), or forget it once a run went through."""
+    st.session_state[f"data_{action}_refused"] = shrinks
