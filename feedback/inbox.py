@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from feedback.sentiment import NEUTRAL_BAND, label_of
 from feedback.workflow import OPEN, PRIORITIES, Edit
+from ids import parse_id
 from metrics.scope import Runner
 from store import tables
 
@@ -24,6 +25,7 @@ UNASSIGNED = "(unassigned)"
 SCORE_BANDS = ("detractor", "passive", "promoter", "no_score")
 SENTIMENTS = ("negative", "neutral", "positive")
 SORTS = ("age", "priority", "score", "newest")
+MAX_AGE_DAYS = 3650  # the "older than" filter's largest value: beyond it no date is left to compare
 LIMIT = 2000  # rows the inbox lists at once; narrow the filters to see others
 
 feedback = tables.feedback
@@ -113,8 +115,8 @@ def inbox_conditions(filters: InboxFilters, *, now: datetime) -> list[sa.ColumnE
     if filters.older_than_days:
         conditions.append(feedback.c.created_at < now - timedelta(days=filters.older_than_days))
     search = (filters.search or "").strip()
-    if search.startswith("#") and search[1:].isdigit():
-        conditions.append(feedback.c.id == int(search[1:]))
+    if search.startswith("#") and (item_id := parse_id(search[1:])) is not None:
+        conditions.append(feedback.c.id == item_id)
     elif search:
         conditions.append(sa.func.lower(feedback.c.text).like(_like(search.lower()), escape="\\"))
     return conditions

@@ -8,8 +8,10 @@ import streamlit as st
 
 from auth.access import Permission
 from ui import data
+from ui.address import key_in_address
 from ui.charts import campaign_daily_chart, campaign_reach_chart, chosen, funnel_chart
 from ui.i18n import t
+from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
 from ui.selection import kept_in_address
@@ -19,6 +21,7 @@ from ui.tables import data_table, day_column, period_days, plain, stage_words, w
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters
 
+app_store_or_stop(settings)  # the campaigns' survey scores
 with data_errors_stop_the_page():
     table = data.load_campaigns(settings, version, filters)
 if table.empty:
@@ -27,6 +30,7 @@ if table.empty:
 
 st.subheader(t("campaigns.reach"), help=t("campaigns.reach_help"))
 event = show_chart(campaign_reach_chart(table), on_select="rerun", key="campaigns_reach_chart")
+key_in_address("kind")
 kind = kept_in_address("kind", chosen(event, "kind", "kind"))
 shown = table if kind is None else table[table["kind"] == kind].reset_index(drop=True)
 
@@ -68,6 +72,7 @@ selected = data_table(
         "csat_answers": st.column_config.NumberColumn(t("column.csat_answers"), help=no_answers),
     },
 )
+key_in_address("campaign")
 chosen_id = kept_in_address("campaign", None if selected is None else str(shown.at[selected, "campaign_id"]))
 if chosen_id not in set(table["campaign_id"]):
     st.caption(t("campaigns.pick"))

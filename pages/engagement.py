@@ -6,6 +6,7 @@ import streamlit as st
 
 from metrics.contributions import bucket_days
 from ui import data
+from ui.address import key_in_address
 from ui.charts import activity_chart, chosen, platform_chart, word
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
@@ -46,10 +47,12 @@ with left:
         on_select="rerun",
         key=f"engagement_activity_{breakdown}",
     )
+    key_in_address(f"activity_{breakdown}")
     picked = {breakdown: kept_in_address(f"activity_{breakdown}", chosen(event, breakdown, breakdown))}
 with right:
     st.subheader(t("engagement.platforms"), help=t("engagement.platforms_help"))
     event = show_chart(platform_chart(platforms), on_select="rerun", key="engagement_platform_chart")
+    key_in_address("platform")
     picked["platform"] = kept_in_address("platform", chosen(event, "platform", "platform")) or picked.get("platform")
 
 st.subheader(t("engagement.leaderboard"), help=t("engagement.leaderboard_help"))

@@ -14,8 +14,10 @@ from feedback import inbox, workflow
 from feedback.intake import MAX_TEXT, NewFeedback, record
 from store.database import StoreError
 from ui import data, feedback_views
+from ui.address import id_in_address
 from ui.filters import recent_period
 from ui.i18n import t
+from ui.outage import app_store_failed, app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import current_user, may
 from ui.tables import MISSING, data_table, plain, table
@@ -24,7 +26,7 @@ settings, version = open_page("feedback")
 if not may(Permission.TRIAGE):
     st.info(t("feedback.not_allowed"))
     st.stop()
-store, user = data.app_store(settings.app_db_url), current_user()
+store, user = app_store_or_stop(settings), current_user()
 recent = recent_period(settings.timezone)
 with data_errors_stop_the_page():
     summary = data.load_feedback_summary(settings, recent)
@@ -40,8 +42,11 @@ def save(edits: list[workflow.Edit]) -> bool:
     detail starts again from the saved version."""
     try:
         changed = workflow.save(store, edits, actor=user, now=data.now_utc())
-    except (workflow.FeedbackError, StoreError) as error:
+    except workflow.FeedbackError as error:
         st.error(error.user_message, icon=":material/error:")
+        return False
+    except StoreError:
+        app_store_failed()
         return False
     seen = st.session_state.get("feedback_seen", {})
     for item_id in changed:
@@ -50,6 +55,7 @@ def save(edits: list[workflow.Edit]) -> bool:
 
 
 def inbox_view() -> None:
+    item = id_in_address("item")  # read first: an unreadable one is named above the inbox
     with data_errors_stop_the_page():
         choices = data.load_inbox_choices(settings)
         dimensions = data.load_dimension_values(settings, version)
@@ -71,10 +77,10 @@ def inbox_view() -> None:
             column_config=feedback_views.inbox_columns(editing=False, choices=choices),
         )
         if row is not None:
-            st.query_params["item"] = str(frame.at[row, "id"])
-    item = st.query_params.get("item", "")
-    if item.isdigit():
-        item_detail(int(item), choices)
+            item = int(frame.at[row, "id"])
+            st.query_params["item"] = str(item)
+    if item is not None:
+        item_detail(item, choices)
 
 
 def bulk_editor(frame, filters: inbox.InboxFilters, choices: dict[str, list[str]]) -> None:
@@ -157,7 +163,7 @@ def themes_view() -> None:
         with data_errors_stop_the_page():
             edits = inbox.theme_edits(store, suggested=picked, theme=theme)
         if save(edits):
-            st.session_state["feedback_saved"] = t("feedback.theme_accepted", theme=theme, items=len(edits))
+            st.session_state["feedback_saved"] = t("feedback.theme_accepted", theme=plain(theme), items=len(edits))
             st.rerun()
 
 

@@ -9,9 +9,11 @@ import streamlit as st
 from auth.access import Permission
 from metrics.filters import Filters
 from ui import data
+from ui.address import key_in_address
 from ui.charts import member_timeline_chart
 from ui.filters import today_in
 from ui.i18n import t
+from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.presentation import show_chart
 from ui.session import may, presenting
@@ -26,7 +28,7 @@ show_email, show_text = may(Permission.PERSONAL_DATA), may(Permission.FREE_TEXT)
 text = st.text_input(
     t("lookup.search_email") if show_email else t("lookup.search"), key="lookup_q", bind="query-params"
 )
-member_id = st.query_params.get("member")
+member_id = key_in_address("member")
 if text.strip():
     with data_errors_stop_the_page():
         found = data.search_members(settings, text, include_email=show_email)
@@ -48,6 +50,7 @@ if not member_id:
 
 today = today_in(settings.timezone)
 year = Filters(start=today - timedelta(days=365), end=today, timezone=settings.timezone)
+app_store_or_stop(settings)  # the member's answers and feedback
 with data_errors_stop_the_page():
     profile = data.load_profile(settings, member_id, filters=year, include_email=show_email, include_text=show_text)
 member = profile["member"]

@@ -8,6 +8,7 @@ from auth.access import Permission
 from metrics import levels
 from schema import MEMBER_DIMENSIONS
 from ui import data
+from ui.address import choice_in_address, key_in_address
 from ui.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
@@ -45,6 +46,7 @@ else:
     event = show_chart(
         new_members_chart(weeks, title=t(f"filters.{dimension}")), on_select="rerun", key="members_growth_chart"
     )
+    key_in_address("group")
     group = kept_in_address("group", chosen(event, "group", "value"))
 if group is not None:
     st.caption(t("members.showing_group", group=plain(group)))
@@ -80,7 +82,7 @@ for column, key in zip(columns, ("moved_up", "moved_down", "new"), strict=True):
     column.metric(t(f"members.{key}"), f"{moves[key]:,}", help=t(f"members.{key}_help"), border=True)
 event = show_chart(levels_chart(levels.level_summary(changes)), on_select="rerun", key="members_levels_chart")
 level = kept_in_address("level", chosen(event, "level", "level"))
-level = level if level in levels.LEVELS else "champion"
+level = choice_in_address("level", level, levels.LEVELS) or "champion"
 st.markdown(t("members.at_level", level=t(f"level.{level}")))
 with data_errors_stop_the_page():
     at_level = data.load_members_at_level(settings, version, filters, level)

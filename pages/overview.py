@@ -10,6 +10,7 @@ from schema import MEMBER_DIMENSIONS
 from ui import data, feedback_views
 from ui.charts import activity_trend_chart, new_members_chart
 from ui.i18n import t
+from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import HEADLINE_KEY, presenting, show_chart
 from ui.reporting import report_button
@@ -22,6 +23,7 @@ MEASURES = {"active members": t("overview.measure.active"), "new members": t("kp
 page = start_page("overview")
 settings, version, filters = page.settings, page.version, page.filters
 shown = period_days(filters)
+app_store_or_stop(settings)  # the NPS tile and the feedback warning come from it
 
 with data_errors_stop_the_page():
     result = data.load_overview(settings, version, filters)

@@ -14,8 +14,10 @@ from surveys import links, registry
 from surveys.definition import text_in
 from surveys.public_url import address, links_stay_on_this_computer
 from ui import data, survey_views
+from ui.address import choice_in_address
 from ui.filters import filter_bar
 from ui.i18n import t
+from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import may, shared_link
 from ui.tables import data_table, period_days, plain
@@ -24,6 +26,7 @@ settings, version = open_page("surveys")
 if may(Permission.MANAGE_SURVEYS) and links_stay_on_this_computer(settings.public_url, served_at=st.context.url):
     warning = t("surveys.public_url_local", url=plain(settings.public_url), here=plain(address(st.context.url)))
     st.warning(warning, icon=":material/link_off:")
+app_store_or_stop(settings)
 with data_errors_stop_the_page():
     for problem in data.register_surveys(settings):
         st.warning(t("surveys.file_problem", problem=plain(problem)), icon=":material/warning:")
@@ -39,7 +42,10 @@ if link is None:
     )
     if selected is not None:
         st.query_params["survey"] = table.at[selected, "slug"]
-slug = st.query_params.get("survey") if link is None else link.query.get("survey")  # a link shows its survey alone
+if link is None:
+    slug = choice_in_address("survey", st.query_params.get("survey"), set(table["slug"]))
+else:
+    slug = link.query.get("survey")  # a link shows its survey alone
 if slug not in set(table["slug"]):
     if link is None:
         st.info(t("surveys.pick"))

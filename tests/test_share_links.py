@@ -395,7 +395,12 @@ def page_shown(at: AppTest) -> list[object]:
 # Every choice a page keeps in its address, and the parameters of pages a link cannot open.
 ADDED = {
     "members": {"group": "EU", "level": "champion", "growth_by": "region", "member": "alice"},
-    "engagement": {"activity_by": "platform", "activity_kind": "post", "activity_platform": "forum", "platform": "forum"},
+    "engagement": {
+        "activity_by": "platform",
+        "activity_kind": "post",
+        "activity_platform": "forum",
+        "platform": "forum",
+    },
     "campaigns": {"campaign": "meetup", "kind": "event", "item": "1"},
     "overview": {"member": "alice", "item": "1", "survey": "post-event", "campaign": "meetup"},
 }

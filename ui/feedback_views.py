@@ -22,6 +22,7 @@ from metrics.levels import LEVELS
 from settings import Settings
 from store.database import AppStore
 from ui import data
+from ui.address import count_bound
 from ui.charts import counts_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page
@@ -108,8 +109,15 @@ def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, lis
             key=f"feedback_{name}",
             bind="query-params",
         )
+    older_bound = count_bound("feedback_older", maximum=inbox.MAX_AGE_DAYS)
     older = second[6].number_input(
-        t("feedback.filter.older_than"), min_value=0, value=0, step=1, key="feedback_older", bind="query-params"
+        t("feedback.filter.older_than"),
+        min_value=0,
+        max_value=inbox.MAX_AGE_DAYS,
+        value=0,
+        step=1,
+        key="feedback_older",
+        bind=older_bound,
     )
     return InboxFilters(
         statuses=tuple(statuses),

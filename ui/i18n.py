@@ -255,7 +255,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "data.failed": "Nothing was changed. What went wrong:",
         "data.shrink_refused": "Nothing was changed: the new data would empty a table or remove more than half of "
         "its rows. If a file was cut short or filtered, export it again; if the new data is right, tick its box "
-        "and run again.",
+        "below and press the button again.",
         "data.shrink_confirm": "Replace {table} ({before:,} rows now) with the {after:,} rows in {origin}",
         "data.warnings": "Warnings",
         "data.import": "Import files",

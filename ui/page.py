@@ -19,9 +19,11 @@ from store.database import StoreError
 from ui import data
 from ui.filters import filter_bar
 from ui.i18n import t
+from ui.outage import app_store_failed
 from ui.presentation import present_link
 from ui.session import shared_link
 from ui.sharing import share_button
+from ui.tables import plain
 
 ENTRY = "pulse_through_app"  # set by app.py on every run
 RUN = "pulse_run"  # counts the session's runs (ui.selection: was an element drawn on the run before?)
@@ -74,10 +76,13 @@ def data_errors_stop_the_page() -> Iterator[None]:
     try:
         yield
     except NotConfigured as error:
-        st.info(error.user_message)
+        st.info(error.user_message)  # about settings and paths the admin chose: formatted as written
         st.stop()
-    except (DataSourceError, StoreError) as error:
-        st.error(error.user_message)
+    except DataSourceError as error:
+        st.error(plain(error.user_message))  # quotes files, sheets and cells: text, not markdown
+        st.stop()
+    except StoreError:
+        app_store_failed()  # logged; the page never shows the database's address
         st.stop()
 
 

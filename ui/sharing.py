@@ -19,6 +19,7 @@ from store.database import StoreError
 from ui import data
 from ui.filters import VIEW_KEY
 from ui.i18n import t
+from ui.outage import app_store_failed
 from ui.session import current_user, may, shared_link
 
 
@@ -64,8 +65,8 @@ def share_button(page: str, settings: Settings) -> None:
         except SettingsError as error:
             st.error(str(error))
             return
-        except StoreError as error:
-            st.error(error.user_message)
+        except StoreError:
+            app_store_failed()
             return
         st.caption(t("share.made", days=int(days)))
         st.code(link_url(settings.public_url, page=page, token=token), language=None)

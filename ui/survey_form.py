@@ -19,7 +19,7 @@ import streamlit as st
 from surveys.answers import OTHER, OTHER_MAX_LENGTH, Problem, check_answer, other_key, visible_questions
 from surveys.definition import SCALES, Question, Survey, text_in
 from ui.i18n import t
-from ui.tables import plain
+from ui.tables import label_text, plain
 
 ANSWERS = "survey_answers"
 FORM_KEY = "survey_form"  # the questions
@@ -67,10 +67,10 @@ def _key(name: str) -> str:
 
 
 def _label(question: Question, language: str) -> str:
-    """The widget's own label, hidden: the question is drawn above it as escaped markdown, so this
-    stays plain words for screen readers (an escaped label would read out its backslashes)."""
+    """The widget's own label, hidden (the question is drawn above it) but read by screen readers:
+    nothing in it can link or load (ui.tables.label_text), and it reads as plain words."""
     required = f" ({t('survey.required', language=language)})" if question.required else ""
-    return text_in(question.text, language) + required
+    return label_text(text_in(question.text, language) + required)
 
 
 def _heading(question: Question, language: str) -> None:

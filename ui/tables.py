@@ -4,6 +4,7 @@ formula-safe (exports.safe_csv)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -223,9 +224,28 @@ def stage_words() -> dict[str, str]:
 
 
 def plain(text: object) -> str:
-    """Text for Streamlit's markdown elements (titles, headers, captions) shown literally: every
-    ASCII punctuation mark is backslash-escaped, so member-written text cannot format or link."""
-    return "".join(f"\\{char}" if char in _MARKDOWN_PUNCTUATION else char for char in str(text))
+    """Text for Streamlit's markdown (titles, captions, labels, help, messages) shown literally, since
+    members, imports and addresses write it. Every ASCII punctuation mark is backslash-escaped, so it
+    cannot format; whitespace runs become one space, so a tab or line break cannot start a code block,
+    a list or a table. Escaping alone does not stop remark-gfm: it links http://, www. and a@b.c in
+    the text left after escapes are resolved (and turns -- into a dash), so an invisible word joiner
+    (U+2060) breaks each of those patterns."""
+    spaced = _SPACES.sub(" ", str(text))
+    joined = _AUTOLINKS.sub(WORD_JOINER, spaced)
+    return "".join(f"\\{char}" if char in _MARKDOWN_PUNCTUATION else char for char in joined)
 
 
+def label_text(text: object) -> str:
+    """Text for a widget label that screen readers read out (a hidden label above all): labels are
+    markdown too, but a backslash escape would be read aloud, so instead an invisible word joiner
+    breaks what could link or load: `](` and `][` (links, images), `<` (autolinks), and the bare
+    URLs and addresses `plain` breaks. Emphasis and the like may still format; nothing can link."""
+    spaced = _SPACES.sub(" ", str(text))
+    return _LABEL_BREAKS.sub(WORD_JOINER, _AUTOLINKS.sub(WORD_JOINER, spaced))
+
+
+WORD_JOINER = "\u2060"
+_LABEL_BREAKS = re.compile(r"(?<=\])(?=[(\[])|(?<=<)")
+_SPACES = re.compile(r"\s+")
+_AUTOLINKS = re.compile(r"(?i)(?<=www)(?=\.)|(?<=@)|(?<=:)(?=//)|(?<=-)(?=-)")
 _MARKDOWN_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")

@@ -1,0 +1,64 @@
+"""Values a page reads from its address. Anyone can type an address, so each value is parsed
+strictly (ids.py); one that cannot be read is named in a short warning, taken out of the address and
+the page is drawn as if it were not there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Literal, TypeVar
+
+import streamlit as st
+
+from ids import parse_id, parse_key
+from ui.i18n import t
+
+
+def id_in_address(name: str) -> int | None:
+    """A numeric id (?item=12), or None when absent or unreadable (², -5, 20 digits)."""
+    return _read(name, parse_id)
+
+
+def key_in_address(name: str) -> str | None:
+    """A text id (?member=m-7), or None when absent or unreadable (control characters, too long)."""
+    return _read(name, parse_key)
+
+
+def choice_in_address(name: str, value: str | None, options: Collection[object]) -> str | None:
+    """`value` (read from ?name=) when it is one of the options the page offers, else None with a
+    warning: an unknown value would otherwise filter to nothing or name something that is not there."""
+    if value is None or value in options:
+        return value
+    ignore(name)
+    return None
+
+
+def count_bound(name: str, *, maximum: int) -> Literal["query-params"] | None:
+    """The `bind` of a number widget bound to ?name=: None (unbound for this run) when the address
+    holds anything but a whole number from 0 to `maximum`, which is then dropped. Streamlit seeds
+    the widget from the address the run started with, and its own parsing raises on some values
+    (a 4,300-digit number is float infinity to it)."""
+    raw = st.query_params.get(name)
+    count = parse_id(raw, minimum=0) if raw else 0
+    if count is not None and count <= maximum:
+        return "query-params"
+    ignore(name)
+    return None
+
+
+def ignore(name: str) -> None:
+    """Name the parameter that could not be read and take it out of the address."""
+    st.query_params.pop(name, None)
+    st.warning(t("address.ignored", name=name), icon=":material/link_off:")
+
+
+Value = TypeVar("Value")
+
+
+def _read(name: str, parse: Callable[[str], Value | None]) -> Value | None:
+    raw = st.query_params.get(name)
+    if not raw:
+        return None
+    value = parse(raw)
+    if value is None:
+        ignore(name)
+    return value
