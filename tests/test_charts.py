@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import vl_convert
 
+from catalog import CATALOGS
 from ui import charts
 from ui.charts import (
     BAD,
@@ -32,7 +33,7 @@ from ui.charts import (
     SEQUENTIAL,
     SLATE,
 )
-from ui.i18n import CATALOG, t
+from ui.i18n import t
 
 SVG = "{http://www.w3.org/2000/svg}"
 PHONE = 358  # pixels across a chart on a 390-pixel phone, Streamlit's padding taken off
@@ -359,7 +360,7 @@ def test_a_click_selects_the_key_the_page_reads(name, selection, field, values):
     assert {row[field] for row in rows(spec)} == values
 
 
-LABELS = set(CATALOG["en"].values())
+LABELS = set(CATALOGS["en"].values())
 
 
 @pytest.mark.parametrize("name", sorted(CHARTS))

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from catalog import CATALOGS
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -25,7 +26,6 @@ from surveys.submission import AnswersInvalid, Outcome, start_response, submit
 from tests import test_app_surveys
 from tests.security_corpus import answers as corpus
 from tests.test_app_surveys import open_survey, press, responses, texts, widget
-from ui.i18n import CATALOG
 
 NOW = datetime(2026, 3, 10, 12)
 SHIPPED = Path(__file__).resolve().parent.parent / "surveys"
@@ -103,7 +103,7 @@ def test_every_malformed_answer_to_every_question_of_every_definition_is_refused
                 problems = refusal(stored, valid_answers(survey) | {question.id: value}, sqlite_store)
                 assert list(problems) == [question.id], (survey.slug, question.id, repr(value)[:80])
                 code = problems[question.id][0]
-                assert f"survey.error.{code}" in CATALOG["en"] and f"survey.error.{code}" in CATALOG["zh"]
+                assert f"survey.error.{code}" in CATALOGS["en"] and f"survey.error.{code}" in CATALOGS["zh-CN"]
                 tried += 1
         for name in corpus.UNKNOWN_IDS:
             assert refusal(stored, valid_answers(survey) | {name: 5}, sqlite_store) == {str(name): ("unknown", {})}
