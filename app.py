@@ -14,19 +14,20 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from auth.access import may_see
-from auth.share_links import NOT_VALID, LinkRefused
+from auth.share_links import LinkRefused
 from settings import Settings, SettingsError
-from store.database import StoreError
+from store.database import AppStore, StoreError
 from ui import session
 from ui.background import refresh_when_due
 from ui.data import app_store, current_settings, warm_up_sentiment
 from ui.i18n import t
+from ui.language import choose_language, language_switch, with_account
+from ui.language import write_cookie as write_language_cookie
 from ui.page import LAYOUT, mark_entry
 from ui.presentation import present, presenting
 
 log = logging.getLogger(__name__)
 mark_entry()
-st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
 warm_up_sentiment()
 
 PAGES = [  # (file, url path, icon)
@@ -54,6 +55,26 @@ def sign_out() -> None:
     st.rerun()
 
 
+def language_bar(store: AppStore | None, email: str | None, *, local: bool = False) -> None:
+    """The top line of every page: the language switch on the right (and, in local mode, what local
+    mode means on the left); nothing on a projector."""
+    if presenting():
+        return
+    with st.container(horizontal=True, vertical_alignment="center", key="pulse_top"):
+        st.caption(t("session.local_mode") if local else "", width="stretch")
+        language_switch(store, email)
+    write_language_cookie()
+
+
+try:
+    settings = current_settings()
+except SettingsError as error:
+    st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
+    st.error(t("error.settings", error=error))
+    st.stop()
+choose_language(default=settings.language)
+st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
+
 if wants_survey():
     # Twice: a default page is served at "/" (its url path is empty), so /survey needs its own entry.
     pages = [
@@ -71,7 +92,7 @@ def serve_share_link(settings: Settings, token: str) -> None:
         link = session.open_shared(settings, app_store(settings.app_db_url), token)
     except LinkRefused as refused:
         session.forget_share_link()
-        st.error(refused.user_message)
+        st.error(t(refused.key, **refused.values))
         st.stop()
     except StoreError:
         session.forget_share_link()
@@ -82,27 +103,29 @@ def serve_share_link(settings: Settings, token: str) -> None:
     asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
     if asked != url and asked in {entry[1] for entry in PAGES}:
         session.forget_share_link()
-        st.error(NOT_VALID)
+        st.error(t("share.refused.not_valid"))
         st.stop()
+    choose_language(default=settings.language, link_language=link.query.get("lang"))  # the maker's
     # Twice, as for the survey: the default page is served at "/" only, so /<page> needs its own entry.
     pages = [
         st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url),
         st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=f"{url}-shared", default=True),
     ]
     present()
+    language_bar(None, None)
     st.navigation(pages, position="hidden").run()
     st.stop()
 
 
 try:
-    settings = current_settings()
     if token := st.query_params.get("share"):
         serve_share_link(settings, token)
     mode = session.sign_in_mode(settings)
     if mode is session.Mode.LOCAL and (problem := session.local_mode_problem(settings)):
         st.error(problem)
         st.stop()
-    account = session.resolve_account(settings, mode, app_store(settings.app_db_url))
+    store = app_store(settings.app_db_url)
+    account = session.resolve_account(settings, mode, store)
 except SettingsError as error:
     st.error(t("error.settings", error=error))
     st.stop()
@@ -113,8 +136,11 @@ except StoreError:
 
 session.write_cookie(settings)
 if account is None:  # only the sign-in page exists for someone not signed in
+    language_bar(None, None)
     st.navigation([st.Page("pages/sign_in.py", title=t("nav.sign_in"), url_path="sign-in", default=True)]).run()
     st.stop()
+
+with_account(store, account.email)
 
 refresh_when_due(settings)
 pages = [
@@ -125,7 +151,6 @@ pages = [
 st.html(LAYOUT)  # ui.page.LAYOUT: spacing, and two tiles to a row on a phone
 if mode is not session.Mode.LOCAL:
     pages.append(st.Page(sign_out, title=t("nav.sign_out"), icon=":material/logout:", url_path="sign-out"))
-elif not presenting():
-    st.caption(t("session.local_mode"))
+language_bar(store, account.email, local=mode is session.Mode.LOCAL)
 present()
 st.navigation(pages, position="hidden" if presenting() else "top").run()

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from catalog import LANGUAGES, language_of
+
 PROJECT_DIR = Path(__file__).resolve().parent
 SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
 DATE_ORDERS = ("month_first", "day_first")
@@ -59,6 +61,7 @@ class Settings:
     sign_in_days: int = 7  # a sign-in survives refreshes this long
     allow_open_local_mode: bool = False  # local mode (no sign-in) on an address others can reach
     trust_unverified_email: bool = False  # OIDC: accept an email the provider does not say it verified
+    language: str = "en"  # default language (en, zh-CN, zh-TW) for browsers that ask for none of them
 
     @property
     def day_first(self) -> bool:
@@ -127,6 +130,15 @@ def _whole_number(value: str, *, name: str, minimum: int) -> int:
     return int(value)
 
 
+def _language(value: str) -> str:
+    language = language_of(value)
+    if language is None:
+        raise SettingsError(
+            f"language (PULSE_LANGUAGE or [pulse] language) is {value!r}; it must be one of {', '.join(LANGUAGES)}."
+        )
+    return language
+
+
 def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE) -> Settings:
     """Resolve the settings from the environment, secrets.toml and defaults."""
     env = os.environ if environ is None else environ
@@ -179,6 +191,7 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         sign_in_days=_whole_number(pick("sign_in_days", "7"), name="sign_in_days", minimum=1),
         allow_open_local_mode=pick("allow_open_local_mode", "false").lower() in ("true", "1", "yes"),
         trust_unverified_email=pick("trust_unverified_email", "false").lower() in ("true", "1", "yes"),
+        language=_language(pick("language", "en")),
     )
 
 

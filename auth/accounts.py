@@ -32,6 +32,7 @@ from store.database import AppStore
 HASHER = PasswordHasher()  # Argon2id with the library's current parameters
 DUMMY_HASH = HASHER.hash("not a password anyone has")  # unknown addresses are checked against it
 MAX_FAILURES = 5
+MAX_ADDRESS = 320  # the longest email address (RFC 5321), and the store's column
 LOCK_MINUTES = 15
 MIN_ANSWER_SECONDS = 1.0
 WRONG = "Wrong email or password."
@@ -44,11 +45,12 @@ BUSY = "Too many sign-ins at once. Try again in a moment."
 
 
 class SignInRefused(Exception):
-    """Raised when a sign-in is refused; `user_message` says why without saying which part was wrong."""
+    """Raised when a sign-in is refused; `user_message` says why without saying which part was wrong
+    (in English, for logs), `key` and `values` say it through the catalog."""
 
-    def __init__(self, user_message: str) -> None:
+    def __init__(self, user_message: str, key: str = "sign_in.wrong", **values: object) -> None:
         super().__init__(user_message)
-        self.user_message = user_message
+        self.user_message, self.key, self.values = user_message, key, values
 
 
 class Busy(SignInRefused):
@@ -98,8 +100,14 @@ def _fits(address: str, pattern: str) -> bool:
     """An exact address, or `*@domain` for every address at that domain (not a@b@domain, not
     sub.domain): the whole address is compared, no other wildcard is read."""
     wanted = pattern.strip().lower()
-    if wanted.startswith("*@"):
+    wildcards = [char for char in "*?[" if char in wanted.removeprefix("*@")]
+    if wanted.startswith("*@") and not wildcards:
         return _domain(address) == wanted[2:]
+    if wildcards or wanted.startswith("*"):
+        raise ValueError(
+            f"[pulse.roles] pattern {pattern!r} is not read: give a whole address or *@domain (every address at "
+            "exactly that domain)."
+        )
     return address == wanted
 
 
@@ -144,7 +152,11 @@ def _reserve_attempt(app_store: AppStore, email: str, now: datetime) -> int:
         if len(failures) >= MAX_FAILURES:
             wait = failures[-MAX_FAILURES] + timedelta(minutes=LOCK_MINUTES) - now
             minutes = max(1, round(wait.total_seconds() / 60))
-            raise SignInRefused(f"Too many failed attempts for this address. Try again in {minutes} minutes.")
+            raise SignInRefused(
+                f"Too many failed attempts for this address. Try again in {minutes} minutes.",
+                "sign_in.locked",
+                minutes=minutes,
+            )
         return int(
             connection.execute(tables.sign_in_failures.insert().values(email=email, at=now)).inserted_primary_key[0]
         )
@@ -153,7 +165,7 @@ def _reserve_attempt(app_store: AppStore, email: str, now: datetime) -> int:
 def _verified(account: Account | None, password: str) -> bool:
     """Argon2id check of the password, at most HASH_CHECKS at once in this process (each takes 64 MiB)."""
     if not HASH_SLOTS.acquire(timeout=SLOT_WAIT_SECONDS):
-        raise Busy(BUSY)
+        raise Busy(BUSY, "sign_in.busy")
     try:
         HASHER.verify(account.password_hash if account else DUMMY_HASH, password)
         return account is not None
@@ -177,6 +189,8 @@ def check_password(
     address = email.strip().lower()
     failures = tables.sign_in_failures
     try:
+        if not address.isprintable() or len(address) > MAX_ADDRESS:  # no account has it; the store could not keep it
+            raise SignInRefused(WRONG)
         attempt = _reserve_attempt(app_store, address, now)
         account = accounts.get(address)
         try:

@@ -7,8 +7,11 @@ enough on its own:
   behind it names the address it was given (not a loopback name) in the Host header;
 - DNS rebinding points a name the attacker owns at 127.0.0.1, so a page from another site reaches
   the app with its own name in Host (and its own Origin).
-So a request is local only when its connection comes from a loopback address, its Host and Origin
-(when sent) name this computer, and no header says it passed through something else.
+- a page of another local server (a dev server on localhost:3000, a file: Origin null) would
+  otherwise drive the app from the same computer.
+So a request is local only when its connection comes from a loopback address, its Host names this
+computer, its Origin (when sent) is the app's own (the same host and port), and no header says it
+passed through something else.
 """
 
 from __future__ import annotations
@@ -74,6 +77,6 @@ def refusal_reason(*, client_ip: str | None, headers: Mapping[str, str]) -> str 
     if host is None or not names_this_computer(host):
         return f"it was addressed to {host or 'no host'}, not to this computer"
     origin = lowered.get("origin")
-    if origin and origin != "null" and not names_this_computer(urlsplit(origin).netloc):
-        return f"it was opened from {origin}"
+    if origin is not None and urlsplit(origin).netloc.lower() != host.strip().lower():
+        return f"it was opened from {origin}"  # another port's page, a file (null) or another site
     return None

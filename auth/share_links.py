@@ -28,16 +28,18 @@ from store.database import AppStore
 SALT = "pulse-share"
 DEFAULT_DAYS = 7
 NOT_VALID = "This link is not valid. Ask whoever shared it for a new one."
-# What a link's view may hold: metrics.filters.view_query's words, the survey it shows, presentation.
-VIEW_KEYS = ("period", "start", "end", "channel", "region", "segment", "survey", "present")
+# What a link's view may hold: metrics.filters.view_query's words, the survey it shows, presentation,
+# and the language its maker read the app in (the opener may choose another).
+VIEW_KEYS = ("period", "start", "end", "channel", "region", "segment", "survey", "present", "lang")
 
 
 class LinkRefused(Exception):
-    """Raised for a link that is tampered with, unknown, expired or revoked; `user_message` says which."""
+    """Raised for a link that is tampered with, unknown, expired or revoked; `user_message` says
+    which (in English, for logs), `key` and `values` say it through the catalog."""
 
-    def __init__(self, user_message: str) -> None:
+    def __init__(self, user_message: str, key: str = "share.refused.not_valid", **values: object) -> None:
         super().__init__(user_message)
-        self.user_message = user_message
+        self.user_message, self.key, self.values = user_message, key, values
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def _serializer(secret: str) -> URLSafeSerializer:
 
 def stored_view(query: dict[str, str]) -> dict[str, str]:
     """A stored query in VIEW_KEYS; an older link's filter widget keys are translated."""
-    kept = {key: str(query[key]) for key in ("survey", "present") if query.get(key)}
+    kept = {key: str(query[key]) for key in ("survey", "present", "lang") if query.get(key)}
     return view_from_address({key: str(value) for key, value in query.items()}) | kept
 
 
@@ -118,9 +120,10 @@ def open_link(app_store: AppStore, token: str, *, secret: str, now: datetime) ->
         if row is None:
             raise LinkRefused(NOT_VALID)
         if row.revoked_at is not None:
-            raise LinkRefused("This link was revoked. Ask whoever shared it for a new one.")
+            raise LinkRefused("This link was revoked. Ask whoever shared it for a new one.", "share.refused.revoked")
         if row.expires_at <= now:
-            raise LinkRefused(f"This link expired on {row.expires_at:%Y-%m-%d %H:%M} UTC. Ask for a new one.")
+            when = f"{row.expires_at:%Y-%m-%d %H:%M} UTC"
+            raise LinkRefused(f"This link expired on {when}. Ask for a new one.", "share.refused.expired", when=when)
         view = stored_view(dict(row.query or {}))
         connection.execute(links.update().where(links.c.id == link_id).values(last_used_at=now))
     return ShareLink(

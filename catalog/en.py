@@ -51,6 +51,7 @@ MESSAGES: dict[str, str] = {
     "help.nps": "% of 9–10 answers minus % of 0–6 answers to NPS questions in the period, all surveys.",
     "help.open_feedback": "Feedback items open at the period's end (duplicates are counted once).",
     "delta.vs": "{change} vs {previous}",
+    "delta.points": "{amount} pts",
     "change.mark.noise": "within the margin",
     "change.mark.few": "few to go on",
     "change.mark.so_far": "so far",
@@ -147,10 +148,18 @@ MESSAGES: dict[str, str] = {
     "report.themes": "Open feedback by theme",
     "report.no_feedback": "No feedback was open at the end of the period.",
     "report.no_theme": "Not themed yet",
+    "theme.support": "Support",
+    "theme.events": "Events",
+    "theme.content": "Content",
+    "theme.search": "Search",
+    "theme.moderation": "Moderation",
+    "theme.performance": "Performance",
+    "theme.onboarding": "Onboarding",
     "report.example": "Example (newest)",
     "report.kpis": "Key figures",
     "report.scope": "Members",
     "report.all_members": "All members",
+    "report.filter": "{name}: {value}",
     "report.no_previous": "Previous period: —",
     "report.nps": "{score:+.0f} ± {margin:.0f}",
     "report.made": "Made {at} by Community Pulse. Figures and definitions: docs/metrics.md.",
@@ -212,6 +221,13 @@ MESSAGES: dict[str, str] = {
     "sign_in.password": "Password",
     "sign_in.button": "Sign in",
     "sign_in.with_provider": "Sign in",
+    "sign_in.wrong": "Wrong email or password.",
+    "sign_in.locked": "Too many failed attempts for this address. Try again in {minutes} minutes.",
+    "sign_in.busy": "Too many sign-ins at once. Try again in a moment.",
+    "share.refused.not_valid": "This link is not valid. Ask whoever shared it for a new one.",
+    "share.refused.revoked": "This link was revoked. Ask whoever shared it for a new one.",
+    "share.refused.expired": "This link expired on {when}. Ask for a new one.",
+    "language.label": "Language",
     "sign_in.no_role": "You are signed in as {email}, but this address has no role here. Ask an admin to add it.",
     "sign_in.unverified": (
         "You are signed in as {email}, but your sign-in provider has not confirmed that this address is "
@@ -221,6 +237,7 @@ MESSAGES: dict[str, str] = {
     "data.not_allowed": "Data sources are for admins; your role does not include them.",
     "data.source": "Source",
     "data.source.demo": "Demo data",
+    "cli.demo_timezone": "The demo community lives in {zone}, but the time zone is {configured}: its days would start at the wrong hour. Run the app with PULSE_TIMEZONE={zone} (or timezone = \"{zone}\" under [pulse] in .streamlit/secrets.toml).",
     "data.source.sheets": "Google Sheets",
     "data.source.imports": "Imported files",
     "data.source.import": "Files: {files}",
@@ -438,6 +455,11 @@ MESSAGES: dict[str, str] = {
     "level.regular": "Regular",
     "level.casual": "Casual",
     "level.dormant": "Dormant",
+    "campaign.kind.event": "Event",
+    "campaign.kind.webinar": "Webinar",
+    "campaign.kind.challenge": "Challenge",
+    "campaign.kind.promotion": "Promotion",
+    "campaign.kind.newsletter": "Newsletter",
     "engagement.no_activity": "No activity between {start} and {last}.",
     "engagement.activity": "Activity over time",
     "engagement.activity_help": "Activities per day (per week for periods longer than a month). Click a bar to narrow the leaderboard to that kind or platform.",
@@ -567,6 +589,11 @@ MESSAGES: dict[str, str] = {
     "chart.stage": "Stage",
     "chart.reach": "Members reached",
     "error.settings": "The configuration is not usable: {error}",
+    "error.no_data": "There is no community data to show yet. An administrator can load some on the Data page.",
+    "error.warehouse": (
+        "The community data is not answering just now, so this page cannot be shown. Try again in a minute; if it "
+        "persists, an administrator can find the details in the server log."
+    ),
     "error.app_store": (
         "The app’s own database is not answering just now. Try again in a minute; if it persists, an "
         "administrator can find the details in the server log."

@@ -33,7 +33,7 @@ from ui.data_views import (
 from ui.i18n import t
 from ui.page import require_entry
 from ui.session import may
-from ui.tables import moment, table
+from ui.tables import moment, plain, table
 
 require_entry()
 st.title(t("data.title"))
@@ -138,7 +138,7 @@ else:
                 paths = uploaded_to(Path(folder), files)
                 imported = import_files(paths, settings=settings, app_store=store, table=named, allow_shrink=allowed)
                 question.empty()
-                names = ", ".join(path.name for path in paths)
+                names = plain(", ".join(path.name for path in paths))  # uploaded names: text, not markdown
                 show_result(imported, t("data.imported", files=names, rows=row_counts(imported.rows)))
             except ShrinkRefused as refused:
                 remember_refusal("import", refused.shrinks)

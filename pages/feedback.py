@@ -19,6 +19,7 @@ from ui.filters import recent_period
 from ui.i18n import t
 from ui.outage import app_store_failed, app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
+from ui.selection import choice_changed, choice_key
 from ui.session import current_user, may
 from ui.tables import MISSING, data_table, plain, table
 
@@ -43,7 +44,7 @@ def save(edits: list[workflow.Edit]) -> bool:
     try:
         changed = workflow.save(store, edits, actor=user, now=data.now_utc())
     except workflow.FeedbackError as error:
-        st.error(error.user_message, icon=":material/error:")
+        st.error(plain(error.user_message), icon=":material/error:")  # quotes themes, tags, names: text
         return False
     except StoreError:
         app_store_failed()
@@ -200,14 +201,14 @@ def add_view() -> None:
 
 VIEWS = ("inbox", "themes", "add")
 if st.session_state.pop("feedback_open_inbox", False):
-    st.session_state["feedback_view"] = "inbox"
+    st.query_params.pop("feedback_view", None)  # back to the inbox, the default
 view = st.segmented_control(
     t("feedback.view"),
     VIEWS,
-    default="inbox",
     format_func=lambda v: t(f"feedback.view.{v}"),
-    key="feedback_view",
-    bind="query-params",
+    key=choice_key("feedback_view", VIEWS, default="inbox"),  # a code in the address, in any language
+    on_change=choice_changed,
+    args=("feedback_view",),
     label_visibility="collapsed",
 )
 {"themes": themes_view, "add": add_view}.get(view or "inbox", inbox_view)()

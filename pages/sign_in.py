@@ -46,7 +46,7 @@ if submitted:
             now=datetime.now(UTC).replace(tzinfo=None),
         )
     except SignInRefused as refused:
-        st.error(refused.user_message)
+        st.error(t(refused.key, **refused.values))
         st.stop()
     except StoreError:
         log.exception("The app store did not answer a sign-in.")

@@ -76,7 +76,7 @@ if stored is None:
 survey = stored.survey
 st.set_page_config(page_title=text_in(survey.title, survey.languages[0]), layout="centered")
 survey_form.style()
-key = f"{slug}:{survey_session.form_key(slug)}"  # the stored key belongs to this survey and this tab
+key = f"{slug}:{survey_session.form_key(slug, token)}"  # the stored key belongs to this survey and this tab
 language = _language(survey.languages)
 st.title(plain(text_in(survey.title, language)))
 

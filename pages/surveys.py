@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from auth.access import Permission
-from auth.share_links import NOT_VALID
 from surveys import links, registry
 from surveys.definition import text_in
 from surveys.public_url import address, links_stay_on_this_computer
@@ -50,7 +49,7 @@ if slug not in set(table["slug"]):
     if link is None:
         st.info(t("surveys.pick"))
     else:
-        st.error(NOT_VALID)
+        st.error(t("share.refused.not_valid"))
     st.stop()
 row = table[table["slug"] == slug].iloc[0]
 with data_errors_stop_the_page():

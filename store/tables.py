@@ -133,6 +133,16 @@ sheet_outbox = sa.Table(
     sa.Column("sent_at", sa.DateTime, index=True),
 )
 
+# Who is appending to the write-back sheet (one row, id 1): one pusher at a time, whatever the
+# processes and servers, so the read-then-append of surveys/write_back.py cannot race itself.
+sheet_push_lease = sa.Table(
+    "sheet_push_lease",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("until", sa.DateTime, nullable=False),
+)
+
 # Wrong passwords per address in the last minutes: five lock the address for a while (auth/accounts.py).
 sign_in_failures = sa.Table(
     "sign_in_failures",
@@ -161,6 +171,15 @@ sign_in_sessions = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("expires_at", sa.DateTime, nullable=False),
     sa.Column("revoked_at", sa.DateTime),
+)
+
+# What a signed-in person chose for themselves (the language they read the app in: ui/language.py).
+user_preferences = sa.Table(
+    "user_preferences",
+    metadata,
+    sa.Column("email", sa.String(320), primary_key=True),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
 # Read-only links to a page with its filters (auth/share_links.py); the token signs the id.

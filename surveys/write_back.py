@@ -7,8 +7,10 @@ be retried by the next push. The response itself is in the app store either way,
 never lose one.
 
 Exactly once: each row carries its response id in column A, and before every append (the first,
-and again after an answer that leaves it unknown whether Google applied it: a 5xx, a timeout) that
-column is read, so a row the sheet already took is never appended twice. Typed: rows go in with
+and again after a 5xx, which leaves it unknown whether Google applied it; a timeout leaves the rows
+for the next push, which reads the column first) that column is read, so a row the sheet already
+took is never appended twice. One push runs at a time, whatever the processes and servers: a push
+holds the store's lease (sheet_push_lease) while it reads and appends. Typed: rows go in with
 USER_ENTERED, numbers as numbers and the submission time as a date-time, so a sheet formula can sum
 and sort them; every text cell starts with an apostrophe, which Sheets keeps as text and does not
 show, so an answer is never read as a formula, number or date.
@@ -18,9 +20,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import gspread
 import pandas as pd
@@ -178,11 +182,48 @@ def _append_once(worksheet: gspread.Worksheet, header_row: list[Cell], rows: lis
             log.warning("Google Sheets answered %s to an append; checking what it took", error.response.status_code)
 
 
+LEASE = timedelta(minutes=10)  # longer than a push with every retry; a crashed pusher's lease runs out
+
+
+@contextmanager
+def _lease(app_store: AppStore, now: datetime) -> Iterator[bool]:
+    """Whether this push holds the store's one push lease (False: another process is pushing and
+    this one leaves the rows to it). Taking it is one UPDATE, or the INSERT of its only row."""
+    lease, holder = tables.sheet_push_lease, uuid.uuid4().hex
+    with app_store.begin() as connection:
+        taken = connection.execute(
+            lease.update().where(lease.c.id == 1, lease.c.until < now).values(holder=holder, until=now + LEASE)
+        ).rowcount
+    if not taken:
+        try:
+            with app_store.begin() as connection:
+                connection.execute(lease.insert().values(id=1, holder=holder, until=now + LEASE))
+            taken = 1
+        except sa.exc.IntegrityError:
+            taken = 0
+    try:
+        yield bool(taken)
+    finally:
+        if taken:
+            with app_store.begin() as connection:
+                connection.execute(lease.delete().where(lease.c.id == 1, lease.c.holder == holder))
+
+
 def push_pending(
     app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsheet: str, now: datetime
 ) -> PushResult:
     """Append every unsent response to its survey's tab; failures are recorded, never raised.
-    `client` opens the gspread client only when something is waiting."""
+    `client` opens the gspread client only when something is waiting. One push at a time across
+    processes (the store's lease); a push that finds another under way sends nothing."""
+    if pending(app_store).empty:
+        return PushResult(sent=0, failed=0)
+    with _lease(app_store, now) as leased:
+        if not leased:
+            return PushResult(sent=0, failed=0)
+        return _push(app_store, client, spreadsheet=spreadsheet, now=now)
+
+
+def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsheet: str, now: datetime) -> PushResult:
     waiting = pending(app_store)
     if waiting.empty:
         return PushResult(sent=0, failed=0)

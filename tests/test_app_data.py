@@ -109,9 +109,8 @@ def test_uploading_members_alone_replaces_the_members_and_keeps_the_synced_activ
     at.file_uploader(key="data_files").set_value([("members.csv", newer.encode(), "text/csv")]).run()
     at.button(key="data_import").click().run()
     assert not at.exception
-    assert (
-        at.success[0].value == "Imported members.csv. Members: 2 · Activities: 1 · Campaigns: 0 · Campaign members: 0."
-    )
+    said = at.success[0].value.replace("\\", "")  # the file's name is shown as text
+    assert said == "Imported members.csv. Members: 2 · Activities: 1 · Campaigns: 0 · Campaign members: 0."
     assert members_in(configured) == ["m1", "m3"]
     assert activities_in(configured) == [["a1", "m1"]]
     assert at.dataframe[0].value[["source", "status", "members", "activities"]].values.tolist() == [
@@ -148,7 +147,8 @@ def test_uploaded_files_are_imported_all_or_nothing(folder, configured):
         [("members.csv", MEMBERS.encode("gb18030"), "text/csv"), ("activities.csv", ACTIVITIES.encode(), "text/csv")]
     ).run()
     at.button(key="data_import").click().run()
-    assert at.success[0].value.startswith("Imported members.csv, activities.csv. Members: 2 · Activities: 1 ·")
+    imported = at.success[0].value.replace("\\", "")
+    assert imported.startswith("Imported members.csv, activities.csv. Members: 2 · Activities: 1 ·")
     assert members_in(configured) == ["m1", "m2"]
 
     at.file_uploader(key="data_files").set_value([("export.csv", b"member_id\nm9\n", "text/csv")]).run()

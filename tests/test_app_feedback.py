@@ -95,7 +95,7 @@ def test_inbox_lists_open_items_oldest_first_with_figures(store):
 
 def test_filters_come_from_the_url_and_go_back_to_it(store):
     search, meetup, script, ads = ids_of(store, *(text for text, _, _ in TEXTS))
-    at = open_inbox({"feedback_sentiment": "Negative"})  # bound menus carry their labels
+    at = open_inbox({"feedback_sentiment": "negative"})  # codes in the address, in any language
     assert listed(at) == [search, script, ads]  # VADER reads "not bold" as negative
     widget(at, "selectbox", "Sentiment").set_value("positive")
     at.run()
@@ -153,7 +153,7 @@ def test_a_bulk_edit_made_stale_by_another_manager_is_refused_and_kept(store):
     workflow.save(store, [workflow.Edit(search, 1, {"status": "triaged"})], actor="ana", now=NOW)
     at = press(at, "Save 1 changed items")
     assert not at.exception
-    (message,) = [e.value for e in at.error]
+    (message,) = [e.value.replace("\\", "") for e in at.error]  # shown as text: markdown escapes removed
     assert message.startswith("Not saved: 1 item(s) were changed by someone else")
     assert f"#{search} status: new → triaged (ana," in message
     assert item_row(store, search)["status"] == "triaged"  # Ana's change stands
@@ -197,7 +197,7 @@ def test_merge_from_the_detail_counts_the_duplicate(store):
 
 
 def test_feedback_added_by_hand_is_scored_and_opened(store):
-    at = open_inbox({"feedback_view": "Add feedback"})
+    at = open_inbox({"feedback_view": "add"})
     at.text_area[0].set_value("The site is slow and keeps crashing")
     widget(at, "text_input", "Member id or email").set_value("carol@example.org")
     at = press(at, "Add to the inbox")
@@ -209,7 +209,7 @@ def test_feedback_added_by_hand_is_scored_and_opened(store):
 
 
 def test_an_unknown_email_keeps_the_entry_on_screen(store):
-    at = open_inbox({"feedback_view": "Add feedback"})
+    at = open_inbox({"feedback_view": "add"})
     at.text_area[0].set_value("Hello")
     widget(at, "text_input", "Member id or email").set_value("nobody@example.org")
     at = press(at, "Add to the inbox")
@@ -220,7 +220,7 @@ def test_an_unknown_email_keeps_the_entry_on_screen(store):
 
 
 def test_accepting_a_suggested_theme_names_it_for_every_open_item(store):
-    at = open_inbox({"feedback_view": "Themes"})
+    at = open_inbox({"feedback_view": "themes"})
     assert not at.exception
     suggestions = at.dataframe[0].value
     assert dict(zip(suggestions["suggested"], suggestions["items"], strict=True)) == {
@@ -280,7 +280,7 @@ def test_selecting_a_row_opens_the_item_and_its_address(store):
 
 def test_member_filters_ask_the_warehouse(store):
     _, meetup, _, ads = ids_of(store, *(text for text, _, _ in TEXTS))
-    at = open_inbox({"feedback_segment": "biz", "feedback_status": ["New"]})
+    at = open_inbox({"feedback_segment": "biz", "feedback_status": "new"})
     assert not at.exception
     # Of the open items, carol's (meetup) and hank's (ads) are from the biz segment; gina has none.
     assert listed(at) == [meetup, ads]

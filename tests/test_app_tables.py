@@ -185,7 +185,7 @@ VIEWS: dict[str, Callable[[Path], AppTest]] = {
     "feedback inbox": lambda _: page("feedback"),
     "feedback item": feedback_item,
     "feedback editor": feedback_editor,
-    "feedback themes": lambda _: page("feedback", feedback_view="Themes"),
+    "feedback themes": lambda _: page("feedback", feedback_view="themes"),
     "data": lambda _: page("data"),
     "sharing": lambda _: page("sharing"),
     "member survey": lambda _: page("survey", s="onboarding"),

@@ -116,13 +116,18 @@ def test_accounts_without_a_hash_or_with_an_unknown_role_are_refused(section, me
         ("ana @example.org", None),
         ("boss@example.org", "admin"),
         ("boss@example.orgx", None),
-        ("x@partner.com", None),  # "x*@partner.com" is no pattern this reads
     ],
 )
 def test_a_pattern_matches_whole_addresses_only(email, role):
-    roles = {"admin": ["boss@example.org"], "manager": ["*@example.org"], "viewer": ["x*@partner.com"]}
+    roles = {"admin": ["boss@example.org"], "manager": ["*@example.org"]}
     found = role_for_email(email, roles)
     assert (found.value if found else None) == role
+
+
+@pytest.mark.parametrize("pattern", ["x*@partner.com", "*@*.example.org", "team-?@x.org", "*@[ab].org"])
+def test_a_pattern_this_does_not_read_is_refused_not_ignored(pattern):
+    with pytest.raises(ValueError, match="give a whole address or \\*@domain"):
+        role_for_email("x@partner.com", {"viewer": [pattern]})
 
 
 def test_roles_come_from_the_highest_list_naming_the_email_or_its_pattern():

@@ -117,3 +117,27 @@ def test_a_personal_link_opened_in_two_browsers_answers_once(server, two_browser
     member = store.run(sa.select(tables.responses.c.member_id).where(tables.responses.c.id > before))
     assert member["member_id"].tolist() == ["m00007"]
     assert answered_since(store, before) == [[True, "csat", 4.0], [True, "nps", 9.0]]
+
+
+def test_a_second_personal_link_in_the_same_tab_answers_for_its_own_member(server, two_browsers, store):
+    """A shared phone: one member answers through their link, then another opens theirs in the same tab."""
+    stored = registry.load_survey(store, "post-event")
+    made = links.create_links(
+        store,
+        survey_id=stored.id,
+        slug="post-event",
+        members=pd.DataFrame({"member_id": ["m00011", "m00012"], "name": ["A", "B"], "email": [None, None]}),
+        audience=Audience("segment", "developer"),
+        base_url=server,
+        now=datetime.now(UTC).replace(tzinfo=None),
+    )
+    before = newest_id(store)
+    tab, _ = two_browsers
+    for link, (nps, csat) in zip(made["link"], [(8, 4), (6, 3)], strict=True):
+        tab.goto(link)
+        tab.get_by_role("button", name="Submit").wait_for(timeout=30_000)
+        answer_post_event(tab, nps, csat)
+        tab.get_by_role("button", name="Submit").click()
+        expect(tab.get_by_text(THANKS, exact=True)).to_be_visible(timeout=30_000)
+    member = store.run(sa.select(tables.responses.c.member_id).where(tables.responses.c.id > before))
+    assert sorted(member["member_id"]) == ["m00011", "m00012"]

@@ -45,6 +45,12 @@ def test_a_direct_request_from_this_computer_is_served(headers):
         (None, {"Host": "localhost:notaport"}, "it was addressed to localhost:notaport, not to this computer"),
         (None, {"Origin": "http://localhost:8501"}, "it was addressed to no host, not to this computer"),
         (None, {"Host": "localhost:8501", "Origin": "http://evil.example"}, "it was opened from http://evil.example"),
+        (
+            None,
+            DIRECT | {"Origin": "http://localhost:3000"},
+            "it was opened from http://localhost:3000",
+        ),  # a dev server
+        (None, DIRECT | {"Origin": "null"}, "it was opened from null"),  # a file opened in the browser
     ],
 )
 def test_a_request_from_elsewhere_is_refused_with_its_reason(client_ip, headers, reason):

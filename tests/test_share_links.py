@@ -242,14 +242,14 @@ def test_a_manager_makes_a_link_from_the_share_button(app_store):
     assert made[["page", "state", "created_by", "reveal_names", "reveal_text"]].values.tolist() == [
         ["overview", "active", "ana@example.org", True, False]
     ]
-    assert made["query"].iloc[0] == {"period": "last_28_days", "present": "1"}  # rolling by default
+    assert made["query"].iloc[0] == {"period": "last_28_days", "present": "1", "lang": "en"}  # rolling by default
 
     at.radio(key="overview_share_rolling").set_value(False).run()  # or fixed to the dates on screen
     at.checkbox(key="overview_share_present").uncheck()
     at.button(key="overview_share_create").click().run()
     today = datetime.now(UTC).date()
     fixed = list_links(app_store, now=datetime.now())["query"].iloc[0]
-    assert fixed == {"period": "custom", "start": str(today - timedelta(days=28)), "end": str(today)}
+    assert fixed == {"period": "custom", "start": str(today - timedelta(days=28)), "end": str(today), "lang": "en"}
 
 
 def test_share_works_out_of_the_box_with_a_key_made_on_first_need(configured, tmp_path, monkeypatch):
@@ -302,7 +302,8 @@ def test_a_share_link_shows_the_signed_view_whatever_is_added_to_its_address(app
     assert not added.exception
     assert members_value(added) == "3"
     assert [metric.value for metric in added.metric] == [metric.value for metric in plain.metric]
-    assert not added.selectbox and not added.date_input  # no filter widgets: the view is fixed
+    assert [box.key for box in added.selectbox] == ["pulse_language_switch"]  # no filter widgets: the view is fixed
+    assert not added.date_input
     assert "1 Mar 2025 – 7 Mar 2025" in captions(added) and "Region: EU" in captions(added)
     style = "".join(element.proto.body for element in added.get("html"))
     assert "stMetricValue" not in style  # present=1 added to the address does not present

@@ -102,3 +102,12 @@ def test_a_burst_over_many_addresses_checks_only_a_few_passwords_at_once(tmp_pat
     store.dispose()
     assert answers == [WRONG] * 24  # every one checked, in turn
     assert hasher.most == HASH_CHECKS
+
+
+@pytest.mark.parametrize("email", ["a" * 321 + "@example.org", "ana\x00@example.org", "ana\n@example.org"])
+def test_an_address_no_account_can_have_is_wrong_without_reaching_the_store(store_url, email):
+    store = AppStore(store_url)
+    try:
+        assert _attempt(store, _accounts(), PASSWORD, email=email) == WRONG
+    finally:
+        store.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from store.database import AppStore
 from surveys import registry
 from surveys.definition import parse_definition
 from surveys.submission import Outcome, submit
-from surveys.write_back import pending, push_pending
+from surveys.write_back import LEASE, pending, push_pending
 from tests.sheets_server import EMAIL, local_client, sheets_server
 
 NOW = datetime(2026, 3, 10, 12)
@@ -133,3 +133,17 @@ def test_without_write_back_nothing_is_queued(store):
     stored = registry.load_survey(store, "pulse")
     submit(store, stored=stored, answers={"nps": 9}, key="k1", now=NOW)
     assert pending(store).empty
+
+
+def test_one_push_at_a_time_across_processes_and_a_crashed_pushers_lease_runs_out(store):
+    response_id = answer(store, "k1", nps=7)
+    with store.begin() as connection:  # another process is pushing (or crashed while pushing) until 12:10
+        connection.execute(tables.sheet_push_lease.insert().values(id=1, holder="other", until=NOW + LEASE))
+    with sheets_server() as server:
+        book = server.add("wb", "Responses", pulse=[])
+        assert push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW).sent == 0
+        assert book.sheets["pulse"] == [] and server.params(":append") == []  # left to the lease's holder
+        later = NOW + LEASE + timedelta(seconds=1)
+        assert push_pending(store, lambda: local_client(server), spreadsheet="wb", now=later).sent == 1
+        assert [row[0] for row in book.sheets["pulse"]] == ["response_id", response_id]
+    assert store.run(sa.select(tables.sheet_push_lease)).empty  # released after the push

@@ -11,6 +11,7 @@ import streamlit as st
 
 from ids import parse_id, parse_key
 from ui.i18n import t
+from ui.session import shared_link
 
 
 def id_in_address(name: str) -> int | None:
@@ -55,6 +56,8 @@ Value = TypeVar("Value")
 
 
 def _read(name: str, parse: Callable[[str], Value | None]) -> Value | None:
+    if shared_link() is not None:  # a share link's address holds its token alone: nothing else is read
+        return None
     raw = st.query_params.get(name)
     if not raw:
         return None

@@ -12,7 +12,7 @@ import streamlit as st
 from data_sources.errors import Shrink
 from data_sources.validate import TABLES
 from ui.i18n import t
-from ui.tables import catalog_words, moment, time_column, words_column
+from ui.tables import catalog_words, label_text, moment, time_column, words_column
 
 SOURCES = ("demo", "sheets", "imports")  # the named sources; any other is a folder's path
 IMPORT_PREFIX = "import: "  # how data_sources.sync.import_files names its runs
@@ -87,7 +87,8 @@ def run_columns() -> dict[str, object]:
 def shrink_label(shrink: Shrink) -> str:
     """Replace Members (5,000 rows now) with the 0 rows in members.csv."""
     table = t(f"data.table.{shrink.table}") if shrink.table in TABLES else shrink.table
-    return t("data.shrink_confirm", table=table, before=shrink.before, after=shrink.after, origin=shrink.origin)
+    origin = label_text(shrink.origin)  # an uploaded file's name, in a widget label: nothing in it can link
+    return t("data.shrink_confirm", table=table, before=shrink.before, after=shrink.after, origin=origin)
 
 
 def confirmed_shrinks(action: str) -> list[Shrink]:

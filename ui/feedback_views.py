@@ -27,6 +27,7 @@ from ui.charts import counts_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page
 from ui.presentation import show_chart
+from ui.selection import choice_changed, choice_key, choices_key
 from ui.session import may
 from ui.tables import (
     feedback_columns,
@@ -59,20 +60,23 @@ def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, lis
     search = first[0].text_input(
         t("feedback.search"), key="feedback_q", bind="query-params", placeholder=t("feedback.search_hint")
     )
+    # Menus whose options are shown in words keep codes in the address (ui.selection), so a link
+    # reads the same in every language; menus of data values (assignees, themes) are bound as they are.
     statuses = first[1].multiselect(
         t("feedback.filter.status"),
         workflow.STATUSES,
-        default=list(workflow.OPEN),
         format_func=status_label,
-        key="feedback_status",
-        bind="query-params",
+        key=choices_key("feedback_status", workflow.STATUSES, default=workflow.OPEN),
+        on_change=choice_changed,
+        args=("feedback_status",),
     )
     priorities = first[2].multiselect(
         t("feedback.filter.priority"),
         workflow.PRIORITIES,
         format_func=priority_label,
-        key="feedback_priority",
-        bind="query-params",
+        key=choices_key("feedback_priority", workflow.PRIORITIES),
+        on_change=choice_changed,
+        args=("feedback_priority",),
     )
     assignee = first[3].selectbox(
         t("feedback.filter.assignee"),
@@ -86,8 +90,9 @@ def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, lis
         t("feedback.sort"),
         inbox.SORTS,
         format_func=lambda s: t(f"feedback.sort.{s}"),
-        key="feedback_sort",
-        bind="query-params",
+        key=choice_key("feedback_sort", inbox.SORTS, default=inbox.SORTS[0]),
+        on_change=choice_changed,
+        args=("feedback_sort",),
     )
     second = st.columns(7)
     picked: dict[str, Any] = {}
@@ -100,15 +105,25 @@ def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, lis
         ("level", list(LEVELS), level_label),
     ]
     for column, (name, options, label) in zip(second, menus, strict=False):
-        picked[name] = column.selectbox(
-            t(f"feedback.filter.{name}"),
-            options,
-            index=None,
-            placeholder=t("filters.all"),
-            format_func=label or str,
-            key=f"feedback_{name}",
-            bind="query-params",
-        )
+        if label:  # shown in words: codes in the address
+            picked[name] = column.selectbox(
+                t(f"feedback.filter.{name}"),
+                options,
+                placeholder=t("filters.all"),
+                format_func=label,
+                key=choice_key(f"feedback_{name}", options, default=None),
+                on_change=choice_changed,
+                args=(f"feedback_{name}",),
+            )
+        else:  # data values, the same in every language: bound as they are
+            picked[name] = column.selectbox(
+                t(f"feedback.filter.{name}"),
+                options,
+                index=None,
+                placeholder=t("filters.all"),
+                key=f"feedback_{name}",
+                bind="query-params",
+            )
     older_bound = count_bound("feedback_older", maximum=inbox.MAX_AGE_DAYS)
     older = second[6].number_input(
         t("feedback.filter.older_than"),
@@ -396,11 +411,7 @@ def risk_warning(share: NegativeShare) -> None:
         "pages/feedback.py",
         label=t("feedback.risk_link"),
         icon=":material/inbox:",
-        # Bound menus keep their labels in the address.
-        query_params={
-            "feedback_sentiment": t("feedback.sentiment.negative"),
-            "feedback_sort": t("feedback.sort.newest"),
-        },
+        query_params={"feedback_sentiment": "negative", "feedback_sort": "newest"},  # codes, in any language
     )
 
 

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from auth.share_links import NOT_VALID
 from metrics.filters import (
     DEFAULT_PRESET,
     DIMENSIONS,
@@ -61,7 +60,7 @@ def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Fi
         try:
             filters = view_filters(link.query, timezone=timezone, today=today)
         except ValueError:
-            st.error(NOT_VALID)
+            st.error(t("share.refused.not_valid"))
             return None
         _caption(filters)
         return filters

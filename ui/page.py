@@ -3,6 +3,7 @@ data errors are shown (a message a person can act on, then the page stops)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.pages_manager import PagesManager
 
-from auth.access import SHAREABLE
+from auth.access import SHAREABLE, Permission
 from data_sources.errors import DataSourceError, NotConfigured
 from metrics.filters import Filters
 from settings import Settings, SettingsError
@@ -21,9 +22,11 @@ from ui.filters import filter_bar
 from ui.i18n import t
 from ui.outage import app_store_failed
 from ui.presentation import present_link
-from ui.session import shared_link
+from ui.session import may, shared_link
 from ui.sharing import share_button
 from ui.tables import plain
+
+log = logging.getLogger(__name__)
 
 ENTRY = "pulse_through_app"  # set by app.py on every run
 RUN = "pulse_run"  # counts the session's runs (ui.selection: was an element drawn on the run before?)
@@ -76,10 +79,17 @@ def data_errors_stop_the_page() -> Iterator[None]:
     try:
         yield
     except NotConfigured as error:
-        st.info(error.user_message)  # about settings and paths the admin chose: formatted as written
+        if may(Permission.MANAGE_DATA):  # about settings and paths the admin chose: formatted as written
+            st.info(error.user_message)
+        else:
+            st.info(t("error.no_data"))
         st.stop()
     except DataSourceError as error:
-        st.error(plain(error.user_message))  # quotes files, sheets and cells: text, not markdown
+        if may(Permission.MANAGE_DATA):  # quotes files, sheets and cells: text, not markdown
+            st.error(plain(error.user_message))
+        else:  # may name the database's host, port or user: for the log and the admin only
+            log.warning("The community data did not answer: %s", error.user_message)
+            st.error(t("error.warehouse"))
         st.stop()
     except StoreError:
         app_store_failed()  # logged; the page never shows the database's address

@@ -15,6 +15,7 @@ import altair as alt
 import streamlit as st
 
 from auth.access import Permission
+from ids import parse_id
 from ui.charts import for_projector
 from ui.i18n import t
 from ui.session import may, presenting
@@ -54,11 +55,11 @@ CHART_HEIGHT = 360  # two charts side by side under the tiles fill a 1080-pixel 
 
 def refresh_seconds() -> int | None:
     """The auto-refresh interval asked for in the address, from MIN_REFRESH_SECONDS to a day
-    (isdigit alone would take "²", which int() refuses)."""
-    asked = st.query_params.get("refresh", "")
-    if not (asked.isascii() and asked.isdigit()):
+    (ids.parse_id: ASCII digits of a sane length, so "²" or 4,301 digits are no interval)."""
+    asked = parse_id(st.query_params.get("refresh", ""), minimum=0)
+    if asked is None:
         return None
-    return min(MAX_REFRESH_SECONDS, max(MIN_REFRESH_SECONDS, int(asked)))
+    return min(MAX_REFRESH_SECONDS, max(MIN_REFRESH_SECONDS, asked))
 
 
 def present() -> None:

@@ -10,6 +10,8 @@ so a parameter added to a link cannot open what the link did not show (clicks st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from ui.page import RUN
@@ -38,9 +40,11 @@ def kept_in_address(name: str, picked: str | None) -> str | None:
     return st.query_params.get(name) or None
 
 
-def choice_key(name: str, options: tuple[str, ...], *, default: str) -> str:
-    """The key of a widget whose choice lives in the address as `name=value`: its state is set from
-    the address on every run (Back, a link), and `choice_changed` writes a person's change back."""
+def choice_key(name: str, options: Sequence[str], *, default: str | None) -> str:
+    """The key of a widget whose choice lives in the address as `name=code`: its state is set from
+    the address on every run (Back, a link), and `choice_changed` writes a person's change back.
+    Codes, never labels, go into the address, so a link reads the same in every language (a bound
+    widget would write its displayed label)."""
     key = f"pulse_choice_{name}"
     if shared_link() is not None:  # a link's address adds nothing; the widget keeps its own state
         st.session_state.setdefault(key, default)
@@ -50,12 +54,31 @@ def choice_key(name: str, options: tuple[str, ...], *, default: str) -> str:
     return key
 
 
+def choices_key(name: str, options: Sequence[str], *, default: Sequence[str] = ()) -> str:
+    """As choice_key, for a multiselect: `name=new,triaged` (codes in the options' order), `name=`
+    for none chosen, no parameter for the default."""
+    key = f"pulse_choice_{name}"
+    if shared_link() is not None:
+        st.session_state.setdefault(key, list(default))
+        return key
+    asked = st.query_params.get(name)
+    if asked is None:
+        st.session_state[key] = list(default)
+    else:
+        wanted = set(asked.split(","))
+        st.session_state[key] = [option for option in options if option in wanted]
+    return key
+
+
 def choice_changed(name: str) -> None:
-    """on_change of a choice_key widget: the address follows the widget (not a share link's)."""
+    """on_change of a choice_key or choices_key widget: the address follows the widget (not a share
+    link's)."""
     if shared_link() is not None:
         return
     value = st.session_state.get(f"pulse_choice_{name}")
     if value is None:
         st.query_params.pop(name, None)
+    elif isinstance(value, list):
+        st.query_params[name] = ",".join(str(option) for option in value)
     else:
         st.query_params[name] = str(value)

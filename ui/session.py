@@ -22,7 +22,7 @@ from auth.local_mode import refusal_reason
 from auth.sessions import COOKIE, end_session, session_email, start_session
 from auth.share_links import ShareLink, open_link
 from settings import Settings, SettingsError, read_secrets, signing_secret
-from store.database import AppStore
+from store.database import AppStore, StoreError
 from ui.i18n import t
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,10 @@ def resolve_account(settings: Settings, mode: Mode, app_store: AppStore) -> Acco
         account = Account(LOCAL_USER, Role.ADMIN)
     elif mode is Mode.OIDC:
         email = str(st.user.get("email") or "") if oidc_email_verified(settings) else ""
-        role = role_for_email(email, _pulse_section(settings, "roles")) if email else None
+        try:
+            role = role_for_email(email, _pulse_section(settings, "roles")) if email else None
+        except ValueError as error:
+            raise SettingsError(str(error)) from error
         account = Account(email, role) if role else None
     else:
         known = accounts(settings)
@@ -149,7 +152,10 @@ def sign_out(settings: Settings, app_store: AppStore) -> None:
     clear the cookie in this browser."""
     token = st.session_state.get(SIGNED_IN_KEY) or st.context.cookies.get(COOKIE)
     if token:
-        end_session(app_store, token, secret=signing_secret(settings), now=_now())
+        try:
+            end_session(app_store, token, secret=signing_secret(settings), now=_now())
+        except StoreError:  # signed out here all the same; the session ends at its expiry
+            log.exception("The app store did not record a sign-out")
     for key in (SIGNED_IN_KEY, ROLE_KEY, USER_KEY):
         st.session_state.pop(key, None)
     st.session_state[COOKIE_PENDING_KEY] = ""  # cleared by write_cookie on the next run

@@ -18,7 +18,7 @@ from settings import Settings, SettingsError, signing_secret
 from store.database import StoreError
 from ui import data
 from ui.filters import VIEW_KEY
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.outage import app_store_failed
 from ui.session import current_user, may, shared_link
 
@@ -50,6 +50,7 @@ def share_button(page: str, settings: Settings) -> None:
         preset, filters = shown
         view = view_query(filters, period=preset if rolling else "custom")
         view |= ({"survey": survey} if survey else {}) | ({"present": "1"} if present else {})
+        view["lang"] = current_language()  # the link opens in the maker's language, unless its viewer chooses
         try:
             token = create_link(
                 data.app_store(settings.app_db_url),

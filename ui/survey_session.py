@@ -13,6 +13,7 @@ filling it in keeps the form and their answers on screen; the details go to the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import uuid
@@ -68,13 +69,15 @@ def open_survey(settings: Settings, slug: str) -> tuple[AppStore | None, StoredS
     return store, stored
 
 
-def form_key(slug: str) -> str:
-    """This tab's key for the survey (see the module docstring); a value the tab reports that is not
-    a UUID is ignored, so the stored key is always ours."""
+def form_key(slug: str, token: str | None = None) -> str:
+    """This tab's key for the survey and the personal link it was opened with (see the module
+    docstring: a second personal link opened in the same tab is another member's response); a value
+    the tab reports that is not a UUID is ignored, so the stored key is always ours."""
     fresh = st.session_state.setdefault(FRESH, str(uuid.uuid4()))
+    link = hashlib.sha256(token.encode()).hexdigest()[:16] if token else "public"  # the token itself stays out
     result = _tab_key(
         key=TAB_KEY,
-        data={"name": f"pulse-survey:{slug}", "fresh": fresh, "known": st.session_state.get(FORM, fresh)},
+        data={"name": f"pulse-survey:{slug}:{link}", "fresh": fresh, "known": st.session_state.get(FORM, fresh)},
         default={"form": None},
         on_form_change=lambda: None,
     )

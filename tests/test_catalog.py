@@ -1,0 +1,87 @@
+"""The catalogs stay complete: every language has every key with the same placeholders, and code
+asks only for keys that exist (a key missing in Chinese, or mistyped in code, fails here rather
+than showing a raw key on a page)."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from catalog import CATALOGS, LANGUAGES, language_of, translate
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = [ROOT / "app.py", ROOT / "cli.py", *sorted((ROOT / "pages").glob("*.py"))]
+CODE += [
+    path for folder in ("ui", "reports", "surveys", "feedback", "auth") for path in sorted((ROOT / folder).glob("*.py"))
+]
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+@pytest.mark.parametrize("language", [language for language in LANGUAGES if language != "en"])
+def test_every_language_has_every_key_with_the_same_placeholders(language):
+    english, other = CATALOGS["en"], CATALOGS[language]
+    assert sorted(set(english) - set(other)) == []  # missing in this language
+    assert sorted(set(other) - set(english)) == []  # left over after a key was removed
+    differ = [key for key in english if placeholders(english[key]) != placeholders(other[key])]
+    assert differ == []
+    assert [key for key, text in other.items() if not text.strip()] == []
+
+
+def asked_keys() -> tuple[set[str], set[str]]:
+    """Keys code asks t() for: literal ones, and the fixed start of f-string ones (t(f"kpi.{key}"))."""
+    literal, prefixes = set(), set()
+    for path in CODE:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t"):
+                continue
+            if not node.args:
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                literal.add(first.value)
+            elif isinstance(first, ast.JoinedStr) and first.values and isinstance(first.values[0], ast.Constant):
+                prefixes.add(str(first.values[0].value))
+    return literal, prefixes
+
+
+def test_code_asks_only_for_keys_the_catalog_has():
+    literal, prefixes = asked_keys()
+    assert len(literal) > 300  # the scan found the code's keys
+    assert sorted(key for key in literal if key not in CATALOGS["en"]) == []
+    assert sorted(prefix for prefix in prefixes if not any(key.startswith(prefix) for key in CATALOGS["en"])) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [
+        ("zh-CN", "zh-CN"),
+        ("zh", "zh-CN"),
+        ("zh-Hans-CN", "zh-CN"),
+        ("zh_SG", "zh-CN"),
+        ("zh-TW", "zh-TW"),
+        ("zh-HK", "zh-TW"),
+        ("zh-Hant", "zh-TW"),
+        ("en-GB", "en"),
+        ("fr", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_browser_and_address_codes_name_a_language(code, language):
+    assert language_of(code) == language
+
+
+def test_a_string_is_given_in_the_language_asked_else_english():
+    assert translate("nav.overview", "en") == "Overview"
+    assert translate("nav.overview", "zh-CN") != "Overview"
+    assert (
+        translate("sign_in.locked", "en", minutes=3)
+        == "Too many failed attempts for this address. Try again in 3 minutes."
+    )
+    assert translate("nav.overview", "fr") == "Overview"
