@@ -1,7 +1,7 @@
 """Community Pulse from the command line: what runs without a browser.
 
 python cli.py init                      create or upgrade the app database
-python cli.py demo [--if-empty]         generate demo data into both stores
+python cli.py demo [--if-empty] [--locale zh-CN|zh-TW]   generate demo data into both stores (Chinese-first)
 python cli.py sync [--source demo|sheets|imports|PATH] [--if-stale] [--allow-shrink]   rebuild the warehouse
 python cli.py import FILE... [--table T] [--allow-shrink]  import CSV, Excel or Parquet files and rebuild, all or none
 python cli.py rollup                    write the member-day rollup into a warehouse queried in place
@@ -27,10 +27,12 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from auth.accounts import hash_password
+from catalog import translate
 from data_sources import demo
 from data_sources.errors import DataSourceError
 from data_sources.files import read_csv_table
@@ -83,6 +85,12 @@ def build_parser() -> Parser:
     demo_parser = commands.add_parser("demo", help="generate demo data into the warehouse and the app database")
     demo_parser.add_argument("--if-empty", action="store_true", help="do nothing when a warehouse already exists")
     demo_parser.add_argument("--today", type=_date, help="anchor date of the demo (default: today)")
+    demo_parser.add_argument(
+        "--locale",
+        choices=list(demo.FLAVOURS),
+        default="en",
+        help="en (default), or a Chinese-first community: zh-CN (WeChat, QQ, 知乎, B站; Asia/Shanghai) or zh-TW",
+    )
 
     sync_parser = commands.add_parser("sync", help="rebuild the warehouse from a source")
     sync_parser.add_argument(
@@ -175,17 +183,20 @@ def command_demo(settings: Settings, store: AppStore, args: argparse.Namespace) 
     if args.if_empty and (path is None or path.exists()):
         print("Data already present; demo skipped.")
         return 0
-    today = args.today or _today()
-    community = demo.generate_community(today=today)
+    zone = demo.FLAVOURS[args.locale].timezone
+    today = args.today or datetime.now(ZoneInfo(zone)).date()  # the community's today
+    community = demo.generate_community(today=today, locale=args.locale)
     result = run_sync(settings=settings, app_store=store, source="demo", load=lambda: (community, []))
     responses = survey_demo.store_surveys(
         store,
-        survey_demo.generate_surveys(community, today=today),
+        survey_demo.generate_surveys(community, today=today, locale=args.locale),
         now=datetime.now(UTC).replace(tzinfo=None),
         timezone=settings.timezone,
     )
     counts = ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items())
     print(f"Demo data ready: {counts}; {responses:,} survey responses.")
+    if settings.timezone != zone:  # its days would start at the wrong hour (a Beijing day at 08:00 UTC)
+        print(translate("cli.demo_timezone", args.locale, zone=zone, configured=settings.timezone))
     return 0
 
 

@@ -57,7 +57,8 @@ def load_community(
 ) -> tuple[Frames, list[str]]:
     """Typed canonical frames and warnings from one source."""
     if source == "demo":
-        frames = demo.generate_community(today=today or datetime.now(UTC).date())
+        # in the community's language: a Chinese community's Sync now keeps its Chinese demo
+        frames = demo.generate_community(today=today or datetime.now(UTC).date(), locale=settings.language)
         return frames, []
     if source == "imports":
         return imports.stored_frames(settings), []

@@ -4,10 +4,13 @@ Each demo respondent gets a mood from their activity (active members are happier
 question type is answered from that mood, through the same engine as the member's page
 (`answer_rows`), so conditions apply and the stored rows look exactly like real ones. Older events
 get their own copy of the post-event survey; the newest one is the shipped `post-event` itself.
+A Chinese-first community (`locale` zh-CN or zh-TW) answers mostly in Chinese, zh-TW members in
+Traditional characters (the surveys themselves offer only `zh`, Simplified).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,7 +20,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from data_sources.demo import DAYS, SEED
+from data_sources.demo import DAYS, FLAVOURS, SEED, data_end
 from feedback.intake import enrichment
 from store import tables
 from store.database import AppStore
@@ -28,7 +31,7 @@ from surveys.definition import Question, Survey, load_definitions, parse_definit
 FOLDER = Path(__file__).resolve().parent
 ABANDON_SHARE = 0.08  # respondents who open the survey and leave without submitting
 
-FEEDBACK_TEXTS = {  # mood -> language -> [(text, the theme a manager gave it)]
+FEEDBACK_TEXTS = {  # mood -> language -> [(text, the theme a manager gave it)]; zh-TW is Traditional
     "positive": {
         "en": [
             ("People answer questions on the forum really fast, thank you!", "support"),
@@ -40,6 +43,11 @@ FEEDBACK_TEXTS = {  # mood -> language -> [(text, the theme a manager gave it)]
             ("这次线下活动组织得很好，收获很多。", "events"),
             ("每周挑战很有意思，学到了很多。", "content"),
         ],
+        "zh-TW": [
+            ("社群氣氛很好，問題很快就有人回答。", "support"),
+            ("這次實體活動辦得很好，收穫很多。", "events"),
+            ("每週挑戰很有趣，學到很多。", "content"),
+        ],
     },
     "neutral": {
         "en": [
@@ -47,6 +55,7 @@ FEEDBACK_TEXTS = {  # mood -> language -> [(text, the theme a manager gave it)]
             ("Could you hold some events in the evening for Asian time zones?", "events"),
         ],
         "zh": [("希望有更多面向新手的教程。", "content"), ("希望活动时间能照顾亚洲时区。", "events")],
+        "zh-TW": [("希望有更多給新手的教學。", "content"), ("希望活動可以辦在晚上或週末。", "events")],
     },
     "negative": {
         "en": [
@@ -59,6 +68,11 @@ FEEDBACK_TEXTS = {  # mood -> language -> [(text, the theme a manager gave it)]
             ("论坛搜索很难找到答案。", "search"),
             ("提问两次都没人回复。", "support"),
             ("最近广告帖子太多了。", "moderation"),
+        ],
+        "zh-TW": [
+            ("論壇搜尋很難找到答案。", "search"),
+            ("問了兩次都沒人回覆。", "support"),
+            ("最近廣告文太多了。", "moderation"),
         ],
     },
 }
@@ -104,12 +118,13 @@ def _answer(question: Question, score: float, rng: np.random.Generator) -> Any:
     return None  # text questions
 
 
-def _mood_text(rng: np.random.Generator, score: float, chinese: bool) -> tuple[str, str, str]:
+def _mood_text(rng: np.random.Generator, score: float, chinese: str | None) -> tuple[str, str, str]:
+    """(text, theme, the survey language answered in); `chinese` is the texts a Chinese speaker writes."""
     mood = "positive" if score >= 9 else "negative" if score <= 6 else "neutral"
-    language = "zh" if chinese and rng.uniform() < 0.85 else "en"
+    language = chinese if chinese and rng.uniform() < 0.85 else "en"
     options = FEEDBACK_TEXTS[mood][language]
     text, theme = options[int(rng.integers(len(options)))]
-    return text, theme, language
+    return text, theme, language.split("-")[0]
 
 
 def _invitations(community: dict[str, pd.DataFrame], members: pd.DataFrame, end: pd.Timestamp, rng) -> list:
@@ -145,16 +160,22 @@ def _invitations(community: dict[str, pd.DataFrame], members: pd.DataFrame, end:
     return picks
 
 
+def _gap(name: str) -> str:
+    """The space Chinese puts between a Latin word and a character, and not between two characters."""
+    return "" if unicodedata.east_asian_width(name[-1:] or " ") in "WF" else " "
+
+
 def _event_copies(community: dict[str, pd.DataFrame], template: Survey) -> dict[str, Survey]:
     """A copy of the post-event survey for every older event and webinar, linked to its campaign."""
     copies = {}
     for _, campaign in community["campaigns"].dropna(subset=["survey_id"]).iterrows():
         if campaign["survey_id"] == template.slug:
             continue
+        name = campaign["name"]
         source = {
             **template.source,
             "slug": campaign["survey_id"],
-            "title": {"en": f"How was {campaign['name']}?", "zh": f"{campaign['name']} 怎么样？"},
+            "title": {"en": f"How was {name}?", "zh": f"{name}{_gap(name)}怎么样？"},
             "campaign": campaign["campaign_id"],
         }
         copies[campaign["survey_id"]] = parse_definition(source, where=f"demo copy of {template.slug}")
@@ -162,10 +183,10 @@ def _event_copies(community: dict[str, pd.DataFrame], template: Survey) -> dict[
 
 
 def generate_surveys(
-    community: dict[str, pd.DataFrame], *, today: date, seed: int = SEED, folder: Path = FOLDER
+    community: dict[str, pd.DataFrame], *, today: date, seed: int = SEED, folder: Path = FOLDER, locale: str = "en"
 ) -> DemoSurveys:
     """Responses to the quarterly, onboarding and post-event surveys, a few abandoned, and the
-    feedback items their written answers became."""
+    feedback items their written answers became; `locale` is the community's (data_sources/demo.py)."""
     rng = np.random.default_rng(seed + 1)
     shipped, problems = load_definitions(folder)
     if problems:
@@ -174,9 +195,11 @@ def generate_surveys(
     definitions |= _event_copies(community, definitions["post-event"])
     members = community["members"]
     members = members[~members["is_team"]].reset_index(drop=True)
-    end = pd.Timestamp(today)
+    end = pd.Timestamp(data_end(today, locale=locale))
     propensity = members["propensity"].to_numpy()
-    chinese_region = (members["region"] == "Greater China").to_numpy()
+    region = FLAVOURS[locale].chinese_region
+    speaks_chinese = (members["region"] == region).to_numpy() if region else np.ones(len(members), dtype=bool)
+    chinese_texts = "zh-TW" if locale == "zh-TW" else "zh"
 
     responses, answers, feedback = [], [], []
     for slug, chosen, submitted in _invitations(community, members, end, rng):
@@ -189,7 +212,7 @@ def generate_surveys(
         for n, (index, moment, score) in enumerate(zip(chosen, submitted, scores, strict=True)):
             key = f"demo-{slug}-{len(responses)}"
             member_id = members.at[index, "member_id"]
-            text, theme, language = _mood_text(rng, score, chinese_region[index])
+            text, theme, language = _mood_text(rng, score, chinese_texts if speaks_chinese[index] else None)
             responses.append(
                 {
                     "key": key,
