@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from auth.accounts import hash_password
-from catalog import translate
+from catalog import LANGUAGES, translate
 from data_sources import demo
 from data_sources.errors import DataSourceError
 from data_sources.files import read_csv_table
@@ -126,6 +126,7 @@ def build_parser() -> Parser:
     report.add_argument("--section", choices=sections.SECTIONS, default="overview", help="which page's figures")
     report.add_argument("--format", choices=("json", "table", *MEETING_FORMATS), default="table")
     report.add_argument("--out", type=Path, help="with --format html, pdf or png: the file to write")
+    report.add_argument("--lang", choices=LANGUAGES, help="the meeting report's language (default: the community's)")
 
     survey = commands.add_parser("survey", help="survey definitions, results and personal links")
     survey_commands = survey.add_subparsers(dest="survey_command", required=True, parser_class=Parser)
@@ -308,7 +309,14 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
     warehouse = open_warehouse(settings)
     if args.format in MEETING_FORMATS:
         # Run by an operator, so the report may quote what members wrote.
-        report = build_report(warehouse=warehouse, app_store=store, filters=filters, now=_now(), include_text=True)
+        report = build_report(
+            warehouse=warehouse,
+            app_store=store,
+            filters=filters,
+            now=_now(),
+            include_text=True,
+            language=args.lang or settings.language,
+        )
         if args.format == "html":
             args.out.write_text(to_html(report), encoding="utf-8")
         else:

@@ -228,6 +228,9 @@ MESSAGES: dict[str, str] = {
     "share.refused.revoked": "This link was revoked. Ask whoever shared it for a new one.",
     "share.refused.expired": "This link expired on {when}. Ask for a new one.",
     "language.label": "Language",
+    "unit.days": "{value} d",
+    "unit.hours": "{value} h",
+    "unit.days_format": "%.1f d",
     "sign_in.no_role": "You are signed in as {email}, but this address has no role here. Ask an admin to add it.",
     "sign_in.unverified": (
         "You are signed in as {email}, but your sign-in provider has not confirmed that this address is "

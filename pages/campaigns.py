@@ -16,7 +16,7 @@ from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
 from ui.selection import kept_in_address
 from ui.session import may
-from ui.tables import data_table, day_column, period_days, plain, stage_words, words_column
+from ui.tables import data_table, day_column, known_words, period_days, plain, stage_words, words_column
 
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters
@@ -47,7 +47,7 @@ selected = data_table(
     column_config={
         "campaign_id": None,
         "name": t("column.campaign"),
-        "kind": t("chart.kind"),
+        "kind": words_column(t("chart.kind"), known_words("campaign.kind")),
         "starts_at": day_column(t("column.starts")),
         "ends_at": day_column(t("column.ends")),
         "invited": st.column_config.NumberColumn(t("column.invited"), **number),

@@ -1,6 +1,8 @@
-"""How the meeting report reads, whatever draws it: labels from the catalog, dates as "3 Nov 2026",
-rates as percentages, "—" where there is no figure. HTML, PDF and PNG all take their text from here,
-so no column key, None or NaN can reach one of them and not the others.
+"""How the meeting report reads, whatever draws it: labels from the catalog, dates and numbers as
+the report's language writes them (catalog/locale.py: "3 Nov 2026", 2026年11月3日), "—" where there
+is no figure. HTML, PDF and PNG all take their text from here, so no column key, None or NaN can
+reach one of them and not the others. Inside `speaking(report.language)` (as to_html and png_spec
+call them), t() and these helpers write the report's language.
 """
 
 from __future__ import annotations
@@ -8,16 +10,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import wraps
+from typing import TypeVar
 
 import altair as alt
 import pandas as pd
 
+from catalog import locale
+from catalog.locale import MISSING, missing
 from metrics.filters import Filters
 from reports.meeting import Report
+from ui.charts import word
 from ui.formats import describe_change, format_value
-from ui.i18n import t
+from ui.i18n import current_language, speaking, t
 
-MISSING = "—"
+__all__ = ["MISSING", "missing"]  # ui/tables.py writes "—" and tests for it as reports do
 # Latin faces first; Noto Sans CJK SC (Debian fonts-noto-cjk) draws Chinese names and titles.
 FONTS = '"Helvetica Neue", Arial, "Liberation Sans", "DejaVu Sans", "Noto Sans CJK SC", sans-serif'
 # vl-convert draws chart text itself and, for a glyph its first available face lacks, falls back to
@@ -28,45 +35,61 @@ EXCERPT = 160  # characters of an example feedback text
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 Row = Mapping[str, object]
+Shown = TypeVar("Shown")
 
 
-def missing(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+def in_its_language(draw: Callable[[Report], Shown]) -> Callable[[Report], Shown]:
+    """`draw(report)` in the report's language, whatever language the caller speaks."""
+
+    @wraps(draw)
+    def drawn(report: Report) -> Shown:
+        with speaking(report.language):
+            return draw(report)
+
+    return drawn
 
 
 def day(value: object) -> str:
-    """3 Nov 2026."""
-    if missing(value):
-        return MISSING
-    stamp = pd.Timestamp(value)
-    return f"{stamp.day} {stamp:%b %Y}"
+    """3 Nov 2026 · 2026年11月3日, in this run's language."""
+    return locale.day(value, current_language())  # type: ignore[arg-type]
 
 
 def text(value: object) -> str:
     return MISSING if missing(value) or not str(value).strip() else str(value).strip()
 
 
-def label(value: object) -> str:
-    """A value that is a word of the data (a campaign kind, a theme) as a label: "office hours"
-    for office_hours, first letter capital."""
-    words = text(value).replace("_", " ")
+def label(value: object, prefix: str | None = None) -> str:
+    """A value that is a word of the data (a campaign kind, a theme) as a label: the catalog's word
+    at `prefix`.value when it has one, else "office hours" for office_hours, first letter capital."""
+    words = text(value)
+    if prefix is not None and words != MISSING and (named := word(prefix, words)) != words:
+        return named
+    words = words.replace("_", " ")
     return words[:1].upper() + words[1:]
 
 
+def kind(value: object) -> str:
+    return label(value, "campaign.kind")
+
+
+def theme(value: object) -> str:
+    return label(value, "theme")
+
+
 def count(value: object) -> str:
-    return MISSING if missing(value) else f"{float(value):,.0f}"
+    return locale.number(value, current_language())  # type: ignore[arg-type]
 
 
 def percent(value: object) -> str:
-    return MISSING if missing(value) else f"{float(value):.1%}"
+    return locale.percent(value, current_language())  # type: ignore[arg-type]
 
 
 def signed(value: object) -> str:
-    return MISSING if missing(value) else f"{float(value):+,.2f}"
+    return locale.number(value, current_language(), decimals=2, sign=True)  # type: ignore[arg-type]
 
 
 def amount(value: object) -> str:
-    return MISSING if missing(value) else f"{float(value):,.2f}"
+    return locale.number(value, current_language(), decimals=2)  # type: ignore[arg-type]
 
 
 def excerpt(value: object) -> str:
@@ -99,7 +122,7 @@ class Column:
 
 CAMPAIGN_COLUMNS = (
     Column("column.campaign", field("name"), NAME),
-    Column("chart.kind", field("kind", label)),
+    Column("chart.kind", field("kind", kind)),
     Column("column.starts", field("starts_at", day)),
     Column("column.invited", field("invited", count), NUMBER),
     Column("column.registered", field("registered", count), NUMBER),
@@ -122,7 +145,7 @@ SURVEY_COLUMNS = (
 THEME_COLUMNS = (
     Column(
         "feedback.column.theme",
-        lambda row: t("report.no_theme") if missing(row["theme"]) else label(row["theme"]),
+        lambda row: t("report.no_theme") if missing(row["theme"]) else theme(row["theme"]),
         NAME,
     ),
     Column("feedback.column.items", field("items", count), NUMBER),
@@ -152,6 +175,7 @@ def table(title: str, frame: pd.DataFrame, columns: tuple[Column, ...], *, empty
     )
 
 
+@in_its_language
 def tables(report: Report) -> list[Table]:
     """The campaigns, surveys and feedback themes of the period, in the report's order."""
     period = {"start": day(report.filters.start), "last": day(report.filters.last)}
@@ -170,6 +194,7 @@ class Tile:
     change: str
 
 
+@in_its_language
 def tiles(report: Report) -> list[Tile]:
     """The KPIs as the Overview's tiles show them (a change that is not clear says why, as there);
     NPS with its margin of error."""
@@ -200,18 +225,21 @@ def period(filters: Filters) -> str:
 def scope(filters: Filters) -> str:
     """Every member filter used ("Region: EU · Segment: dev"), or that the report covers all members."""
     chosen = {"channel": filters.channel, "region": filters.region, "segment": filters.segment}
-    used = [f"{t(f'filters.{name}')}: {value}" for name, value in chosen.items() if value]
-    return " · ".join(used) if used else f"{t('report.scope')}: {t('report.all_members')}"
+    used = [t("report.filter", name=t(f"filters.{name}"), value=value) for name, value in chosen.items() if value]
+    return " · ".join(used) if used else t("report.filter", name=t("report.scope"), value=t("report.all_members"))
 
 
+@in_its_language
 def made(report: Report) -> str:
-    return t("report.made", at=f"{day(report.made_at)}, {report.made_at:%H:%M} UTC")
+    return t("report.made", at=f"{locale.moment(report.made_at, current_language())} UTC")
 
 
 def styled(spec: dict[str, object]) -> dict[str, object]:
-    """A vega-lite spec in the report's chart fonts, its views without a frame."""
+    """A vega-lite spec in the report's chart fonts and language (what vega writes without a given
+    format), its views without a frame."""
     config = spec.setdefault("config", {})
     config["font"] = CHART_FONTS
+    config["locale"] = locale.vega_locale(current_language())
     config.setdefault("view", {})["stroke"] = None
     config.setdefault("axisTemporal", {})["tickMinStep"] = DAY_MS  # no "12 PM" ticks on a wide chart
     return spec

@@ -87,11 +87,12 @@ def _table(table: display.Table) -> str:
     return f"<h2>{_e(table.title)}</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+@display.in_its_language
 def to_html(report: Report) -> str:
-    """The report as one HTML page."""
+    """The report as one HTML page, in the report's language."""
     title = t("report.title")
     return (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+        f"<!DOCTYPE html><html lang='{_e(report.language)}'><head><meta charset='utf-8'><title>{_e(title)}</title>"
         f"<style>{STYLE}</style></head><body>"
         f"<header><h1>{_e(title)}</h1><p class='period'>{_e(display.period(report.filters))}</p>"
         f"<p class='scope'>{_e(display.scope(report.filters))}</p></header>"

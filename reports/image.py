@@ -171,8 +171,9 @@ def _title(text: str, **params: object) -> alt.TitleParams:
     return alt.TitleParams(text, anchor="start", frame="group", color=DARK, **params)
 
 
+@display.in_its_language
 def png_spec(report: Report) -> dict[str, object]:
-    """The vega-lite spec the PNG is drawn from."""
+    """The vega-lite spec the PNG is drawn from, in the report's language."""
     charts = [
         chart.properties(title=_title(title, fontSize=15, offset=12), width=CHART_WIDTH, height=200)
         for title, chart in report.charts

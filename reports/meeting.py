@@ -1,8 +1,9 @@
 """The meeting report of a view: what it holds, computed by the same metric functions as the pages.
 
 How it reads is in reports/display.py; reports/html.py, reports/pdf.py and reports/image.py draw
-it. No member is named: the report is meant to be passed around, so it holds counts and scores,
-and member-written text only when its maker may read free text (`include_text`).
+it, in the report's language (`language`, a code of catalog.LANGUAGES). No member is named: the
+report is meant to be passed around, so it holds counts and scores, and member-written text only
+when its maker may read free text (`include_text`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 import altair as alt
 import pandas as pd
 
+from catalog import DEFAULT
 from feedback import inbox
 from metrics import campaigns, feedback, members, survey_results
 from metrics.filters import Filters, with_dates
@@ -20,7 +22,7 @@ from metrics.kpi import Kpi
 from metrics.overview import overview_kpis
 from metrics.scope import Runner
 from ui.charts import activity_trend_chart, new_members_chart
-from ui.i18n import t
+from ui.i18n import speaking, t
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,26 @@ class Report:
     surveys: pd.DataFrame
     themes: pd.DataFrame
     include_text: bool = False
+    language: str = DEFAULT
 
 
 def build_report(
-    *, warehouse: Runner, app_store: Runner, filters: Filters, now: datetime, include_text: bool = False
+    *,
+    warehouse: Runner,
+    app_store: Runner,
+    filters: Filters,
+    now: datetime,
+    include_text: bool = False,
+    language: str = DEFAULT,
 ) -> Report:
-    """Everything the report shows, computed as the pages compute it."""
+    """Everything the report shows, computed as the pages compute it; its charts in `language`."""
+    with speaking(language):
+        return _build(warehouse, app_store, filters, now, include_text=include_text, language=language)
+
+
+def _build(
+    warehouse: Runner, app_store: Runner, filters: Filters, now: datetime, *, include_text: bool, language: str
+) -> Report:
     overview = overview_kpis(warehouse=warehouse, app_store=app_store, filters=filters)
     weeks = with_dates(warehouse.run(members.new_members_by_week_query(filters=filters, dimension="channel")), "week")
     charts: list[tuple[str, alt.TopLevelMixin]] = []
@@ -61,6 +77,7 @@ def build_report(
         surveys=survey_results.period_table(app_store=app_store, warehouse=warehouse, filters=filters, now=now),
         themes=themes,
         include_text=include_text,
+        language=language,
     )
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from auth.access import Role
+from catalog import translate
 from store import tables
 from store.database import AppStore
 
@@ -132,7 +133,7 @@ def test_campaign_row_opens_its_detail(demo):
     campaigns = table(at, "campaigns_table")
     assert len(campaigns) > 5
     assert any("Select a campaign" in caption.value for caption in at.caption)
-    webinar = campaigns.index[campaigns["kind"] == "webinar"][0]
+    webinar = campaigns.index[campaigns["kind"] == translate("campaign.kind.webinar")][0]  # shown in words
     click(at, "campaigns_table", {"rows": [int(webinar)], "columns": [], "cells": []})
     name = campaigns.loc[webinar, "name"]
     assert at.subheader[-1].value.replace("\\", "") == name
@@ -150,7 +151,7 @@ def test_campaigns_of_the_default_period_are_shown(demo):
 def test_clicking_a_kind_filters_the_campaigns(demo):
     at = open_page("campaigns", period="last_365_days")
     click(at, "campaigns_reach_chart", {"kind": [{"kind": "newsletter"}]})
-    assert set(table(at, "campaigns_table")["kind"]) == {"newsletter"}
+    assert set(table(at, "campaigns_table")["kind"]) == {translate("campaign.kind.newsletter")}  # shown in words
 
 
 def a_respondent(directory: Path) -> str:

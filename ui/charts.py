@@ -2,6 +2,9 @@
 
 Every chart speaks the same language: the palette below, whole numbers on count axes, labels that
 read across, a bar as wide as its day or week, and axis, legend and tooltip titles from the catalog.
+Dates on axes and in tooltips are written as the run's language writes them (catalog/locale.py:
+"2 Nov" or 11月2日), each temporal axis and tooltip with its format spelled out, so no chart falls back
+on vega's English defaults ("Nov 02", "Mon 02").
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
-from ui.i18n import t
+from catalog import locale
+from ui.i18n import current_language, t
 
 # The product's palette, one for every chart (the screen, the meeting report, the projector).
 # Groups and series (channels, kinds, platforms, DAU/WAU/MAU) take CATEGORICAL in order: hues
@@ -44,7 +48,6 @@ FEW_TICKS = 10  # a count axis up to this many has a tick per unit
 ACROSS_TICKS = 6  # a horizontal count axis: a grid line every 100 across a desktop is noise
 MONTHS_SHOWN = 7  # cohort months 0-6: seven columns leave a phone's cells wide enough for "88%"
 NAME_LIMIT = 200  # pixels of a bar's name: a campaign's, a statement's
-DAY_LABEL = "%-d %b"  # "2 Nov", as the tables write dates
 # Pixels of Streamlit's chart text, measured on a 390-pixel phone, to fit a legend under the plot:
 # the chart's width; a legend entry's symbol, the gap between columns, a letter of a label; a
 # letter of an axis label, and the axis title and padding beside the labels; a count axis in all.
@@ -82,11 +85,12 @@ def _count_tip(field: str, title: str) -> alt.Tooltip:
 
 
 def _date_axis() -> alt.Axis:
-    return alt.Axis(format=DAY_LABEL, tickMinStep=DAY_MS, labelAngle=0)
+    """Days as the language writes them without the year ("2 Nov", 11月2日)."""
+    return alt.Axis(format=locale.chart_format("short_day", current_language()), tickMinStep=DAY_MS, labelAngle=0)
 
 
 def _date_tip(field: str, title: str) -> alt.Tooltip:
-    return alt.Tooltip(f"{field}:T", title=title, format="%-d %b %Y")
+    return alt.Tooltip(f"{field}:T", title=title, format=locale.chart_format("day", current_language()))
 
 
 def _legend(title: str | None, labels: Sequence[str], *, names: Sequence[str] = ()) -> alt.Legend:
@@ -214,7 +218,12 @@ def _bucket_bars(
     shown = keys.map(lambda key: word("activity", key)) if kinds else keys
     colours = _groups(keys, shown, fixed=KIND_COLOURS if kinds else None)
     # ISO dates sort as dates, and the browser reads them as UTC whatever its time zone.
-    frame = frame.assign(**{bucket: starts.dt.strftime("%Y-%m-%d"), by: keys}, shown=shown, when=starts.map(_day_text))
+    language = current_language()
+    frame = frame.assign(
+        **{bucket: starts.dt.strftime("%Y-%m-%d"), by: keys},
+        shown=shown,
+        when=[locale.day(start, language) for start in starts],
+    )
     when = t("chart.date") if days == 1 else t("chart.week")
     return (
         alt.Chart(frame)
@@ -225,7 +234,7 @@ def _bucket_bars(
                 title=when,
                 scale=alt.Scale(domain=[f"{day:%Y-%m-%d}" for day in every], paddingInner=BAR_GAP),
                 axis=alt.Axis(
-                    labelExpr=f"utcFormat(toDate(datum.value), '{DAY_LABEL}')",
+                    labelExpr=f"utcFormat(toDate(datum.value), '{locale.chart_format('short_day', language)}')",
                     labelAngle=0,
                     labelOverlap=True,
                     ticks=False,
@@ -241,10 +250,6 @@ def _bucket_bars(
             ],
         )
     )
-
-
-def _day_text(day: pd.Timestamp) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def new_members_chart(weeks: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
@@ -293,7 +298,11 @@ def cohort_heatmap(grid: pd.DataFrame) -> alt.LayerChart:
     written in its cell and told in full on hover."""
     shown = grid[grid["months_since"] < MONTHS_SHOWN]
     cohorts = shown.drop_duplicates("cohort").sort_values("cohort")
-    names = {c: f"{pd.Timestamp(c):%b %Y} ({n:,})" for c, n in zip(cohorts["cohort"], cohorts["size"], strict=True)}
+    language = current_language()
+    names = {
+        c: f"{locale.month(c, language)} ({locale.number(n, language)})"
+        for c, n in zip(cohorts["cohort"], cohorts["size"], strict=True)
+    }
     frame = shown.assign(cohort=shown["cohort"].map(names))
     base = alt.Chart(frame).encode(
         x=alt.X("months_since:O", title=t("chart.months_since"), axis=alt.Axis(labelAngle=0, ticks=False)),
@@ -367,12 +376,13 @@ def platform_chart(platforms: pd.DataFrame) -> alt.Chart:
 
 def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
     """Members each campaign reached, a named bar per campaign in the order they started, coloured
-    by kind; clicking selects the kind (selection "kind")."""
-    frame = table[["name", "kind", "starts_at", "reach", "attended"]].assign(
-        kind=table["kind"].fillna("–"), starts_at=pd.to_datetime(table["starts_at"])
+    by kind (in the catalog's words); clicking selects the kind's key (selection "kind")."""
+    keys = table["kind"].fillna("–")
+    frame = table[["name", "starts_at", "reach", "attended"]].assign(
+        kind=keys, shown=keys.map(lambda key: word("campaign.kind", key)), starts_at=pd.to_datetime(table["starts_at"])
     )
     frame = frame.sort_values("starts_at", kind="stable")
-    kinds = _groups(frame["kind"])
+    kinds = _groups(frame["kind"], frame["shown"])
     chart = (
         alt.Chart(frame)
         .mark_bar()
@@ -380,14 +390,14 @@ def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
             y=alt.Y("name:N", title=t("chart.campaign"), sort=frame["name"].tolist(), axis=_name_axis()),
             x=alt.X("reach:Q", title=t("chart.reach"), axis=_count_axis(frame["reach"].max(), across=True)),
             color=alt.Color(
-                "kind:N",
+                "shown:N",
                 title=t("chart.kind"),
                 scale=kinds,
                 legend=_legend(t("chart.kind"), kinds.domain, names=frame["name"].tolist()),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title=t("chart.campaign")),
-                alt.Tooltip("kind:N", title=t("chart.kind")),
+                alt.Tooltip("shown:N", title=t("chart.kind")),
                 _date_tip("starts_at", t("chart.starts")),
                 _count_tip("reach", t("chart.reach")),
                 _count_tip("attended", t("chart.attended")),
@@ -408,7 +418,7 @@ def campaign_daily_chart(daily: pd.DataFrame, *, starts_at: object, ends_at: obj
     band = (
         alt.Chart(span)
         .mark_rect(opacity=0.15, color=HIGHLIGHT)
-        .encode(x=alt.X("start:T", title=t("chart.date")), x2="end:T")
+        .encode(x=alt.X("start:T", title=t("chart.date"), axis=_date_axis()), x2="end:T")
     )
     groups = [t("campaigns.group.participants"), t("campaigns.group.comparison")]
     lines = (

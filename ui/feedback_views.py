@@ -148,7 +148,9 @@ def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, lis
 def inbox_columns(*, editing: bool, choices: dict[str, list[str]]) -> dict[str, object]:
     config: dict[str, object] = {
         "id": st.column_config.NumberColumn("#", format="%d", width="small"),
-        "age_days": st.column_config.NumberColumn(t("feedback.column.age"), format="%.1f d", width="small"),
+        "age_days": st.column_config.NumberColumn(
+            t("feedback.column.age"), format=t("unit.days_format"), width="small"
+        ),
         "overdue": st.column_config.CheckboxColumn(t("feedback.column.overdue"), width="small"),
         "text": st.column_config.TextColumn(t("feedback.column.text"), width="large"),
         "theme": st.column_config.TextColumn(t("feedback.column.theme"), help=t("column.no_theme")),
@@ -371,14 +373,14 @@ def editable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def summary_tiles(summary: FeedbackSummary, *, overdue_days: int) -> None:
     columns = st.columns(5)
-    hours = summary.median_first_response_hours
+    hours, age = summary.median_first_response_hours, summary.median_age_days
     tiles = [
         ("open", f"{summary.open:,}", t("feedback.tile.open_help")),
         ("overdue", f"{summary.overdue:,}", t("feedback.tile.overdue_help", days=overdue_days)),
-        ("median_age", "–" if summary.median_age_days is None else f"{summary.median_age_days:g} d", None),
+        ("median_age", "–" if age is None else t("unit.days", value=f"{age:g}"), None),
         (
             "first_response",
-            "–" if hours is None else f"{hours:g} h",
+            "–" if hours is None else t("unit.hours", value=f"{hours:g}"),
             t("feedback.tile.first_response_help", waiting=summary.awaiting_response),
         ),
         (

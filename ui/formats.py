@@ -1,13 +1,15 @@
-"""How KPI values and their change read, for tiles, reports and the CLI (no Streamlit here)."""
+"""How KPI values and their change read, for tiles, reports and the CLI, in this run's language
+(catalog/locale.py writes the numbers)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from catalog import locale
 from metrics.filters import Filters
 from metrics.kpi import MIN_SAMPLE, Change, Kpi
-from ui.i18n import t
+from ui.i18n import current_language, t
 
 PERCENT = {"growth_rate", "stickiness", "active_rate", "churn_rate", "newcomer_conversion"}
 DECIMAL = {"dau_avg", "contributions_per_active_member"}
@@ -19,13 +21,10 @@ NEWCOMER_DAYS = 30  # newcomer conversion counts activity in the 30 days after j
 def format_value(key: str, value: float | None) -> str:
     if value is None:
         return "–"
+    language = current_language()
     if key in PERCENT:
-        return f"{value:.1%}"
-    if key in DECIMAL:
-        return f"{value:,.1f}"
-    if key in SIGNED:
-        return f"{value:+.0f}"
-    return f"{value:,.0f}"
+        return locale.percent(value, language)
+    return locale.number(value, language, decimals=1 if key in DECIMAL else 0, sign=key in SIGNED)
 
 
 def format_change(key: str, kpi: Kpi) -> str | None:
@@ -33,12 +32,11 @@ def format_change(key: str, kpi: Kpi) -> str | None:
     change = kpi.change
     if change is None:
         return None
+    language = current_language()
     if key in PERCENT:
-        amount = f"{change * 100:+.1f} pts"
-    elif key in DECIMAL:
-        amount = f"{change:+,.1f}"
+        amount = t("delta.points", amount=locale.number(change * 100, language, decimals=1, sign=True))
     else:
-        amount = f"{change:+,.0f}"
+        amount = locale.number(change, language, decimals=1 if key in DECIMAL else 0, sign=True)
     return t("delta.vs", change=amount, previous=format_value(key, kpi.previous))
 
 
@@ -93,4 +91,7 @@ def _shown_as_zero(key: str, change: float) -> bool:
 
 def _margin(key: str, margin: float) -> str:
     """A change's margin in the figure's own units: "±3.1 pts" for a rate, "±38" for NPS."""
-    return f"±{margin * 100:.1f} pts" if key in PERCENT else f"±{margin:,.0f}"
+    language = current_language()
+    if key in PERCENT:
+        return "±" + t("delta.points", amount=locale.number(margin * 100, language, decimals=1))
+    return "±" + locale.number(margin, language)

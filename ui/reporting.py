@@ -15,7 +15,7 @@ from reports.meeting import build_report
 from reports.pdf import to_pdf
 from settings import Settings
 from ui import data
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.page import data_errors_stop_the_page
 from ui.session import may, presenting, shared_link
 
@@ -29,9 +29,9 @@ class Files(NamedTuple):
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def load_report(settings: Settings, version: str, filters: Filters, include_text: bool) -> Files:
-    """The files of a view (a few hundred kB each), made once per view, data build and whether
-    they may quote what members wrote."""
+def load_report(settings: Settings, version: str, filters: Filters, include_text: bool, language: str) -> Files:
+    """The files of a view (a few hundred kB each), made once per view, data build, language and
+    whether they may quote what members wrote."""
     warehouse, store = data.warehouse(settings), data.app_store(settings.app_db_url)
     report = build_report(
         warehouse=warehouse,
@@ -39,6 +39,7 @@ def load_report(settings: Settings, version: str, filters: Filters, include_text
         filters=filters,
         now=datetime.now(UTC).replace(tzinfo=None),
         include_text=include_text,
+        language=language,
     )
     return Files(html=to_html(report), pdf=to_pdf(report), png=to_png(report))
 
@@ -48,14 +49,15 @@ def report_button(settings: Settings, version: str, filters: Filters) -> None:
     if presenting() or shared_link() is not None:  # no downloads on a projector; a link signed the page only
         return
     include_text = may(Permission.FREE_TEXT)
-    view = (version, filters, include_text)
+    language = current_language()
+    view = (version, filters, include_text, language)
     with st.popover(t("report.button"), icon=":material/description:"):
         prepare = st.button(t("report.prepare"), key="overview_report_prepare")
         if not prepare and st.session_state.get("overview_report_view") != view:
             return
         st.session_state["overview_report_view"] = view
         with st.spinner(t("report.prepare")), data_errors_stop_the_page():
-            files = load_report(settings, version, filters, include_text)
+            files = load_report(settings, version, filters, include_text, language)
         name = f"community-pulse-{filters.start}-{filters.last}"
         st.download_button(
             t("report.html"), files.html, file_name=f"{name}.html", mime="text/html", key="overview_report_html"

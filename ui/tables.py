@@ -1,6 +1,6 @@
-"""Tables as a person reads them: every shown column labelled from the catalog, days and times written
-one way, missing values as "—"; with a CSV download beside them that keeps the raw values and is
-formula-safe (exports.safe_csv)."""
+"""Tables as a person reads them: every shown column labelled from the catalog, days and times as the
+person's language writes them (catalog/locale.py), missing values as "—"; with a CSV download beside
+them that keeps the raw values and is formula-safe (exports.safe_csv)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from auth.access import Permission
+from catalog import CATALOGS, DEFAULT, locale
 from exports import safe_csv
 from feedback.workflow import STATUSES
 from metrics.filters import Filters
 from metrics.member_days import DEFAULT_POINTS
 from reports.display import MISSING, day, missing
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.session import may, presenting
 
-DAY = "D MMM YYYY"  # 30 Nov 2026: Streamlit's (moment.js) spelling of reports.display.day
-MINUTE = "D MMM YYYY, HH:mm"  # 30 Nov 2026, 09:53
+DAY, MINUTE = locale.column_format("day"), locale.column_format("moment")  # in English: 30 Nov 2026, 09:53
 
 
 @dataclass(frozen=True)
@@ -123,11 +123,13 @@ def period_days(filters: Filters) -> dict[str, str]:
 
 
 def day_column(label: str, *, help: str | None = None) -> object:
-    return st.column_config.DatetimeColumn(label, format=DAY, help=help)
+    """Days as reports.display.day writes them: 30 Nov 2026, 2026年11月30日."""
+    return st.column_config.DatetimeColumn(label, format=locale.column_format("day", current_language()), help=help)
 
 
 def time_column(label: str, *, help: str | None = None) -> object:
-    return st.column_config.DatetimeColumn(label, format=MINUTE, help=help)
+    """Moments as moment() writes them: 30 Nov 2026, 09:53; 2026年11月30日 09:53."""
+    return st.column_config.DatetimeColumn(label, format=locale.column_format("moment", current_language()), help=help)
 
 
 def words_column(label: str, words: Mapping[str, str], *, help: str | None = None) -> Words:
@@ -143,7 +145,14 @@ def catalog_words(prefix: str, keys: object) -> dict[str, str]:
 
 def moment(value: object) -> str:
     """30 Nov 2026, 09:53 (as time_column shows it); — when there is none."""
-    return MISSING if day(value) == MISSING else f"{day(value)}, {pd.Timestamp(value):%H:%M}"
+    return locale.moment(value, current_language())  # type: ignore[arg-type]
+
+
+def known_words(prefix: str) -> dict[str, str]:
+    """{key: word} for every key the catalog has at "<prefix>.<key>": the words of an open vocabulary
+    (campaign kinds, suggested themes), where a value the catalog lacks is shown as the data has it."""
+    start = f"{prefix}."
+    return catalog_words(prefix, [key.removeprefix(start) for key in CATALOGS[DEFAULT] if key.startswith(start)])
 
 
 def known(row: pd.Series, *names: str) -> list[str]:
@@ -181,7 +190,7 @@ def profile_columns(section: str) -> dict[str, object]:
         "campaigns": {
             "campaign_id": None,
             "name": t("column.campaign"),
-            "kind": t("chart.kind"),
+            "kind": words_column(t("chart.kind"), known_words("campaign.kind")),
             "starts_at": day_column(t("column.starts")),
             "stage": words_column(t("column.stage"), stage_words()),
         },
@@ -208,7 +217,7 @@ def feedback_columns() -> dict[str, object]:
         "text": st.column_config.TextColumn(t("feedback.column.text"), width="large"),
         "status": words_column(t("feedback.filter.status"), catalog_words("feedback.status", STATUSES)),
         "score": st.column_config.NumberColumn(t("feedback.column.score"), format="%g", help=t("column.no_score")),
-        "theme": st.column_config.TextColumn(t("feedback.column.theme"), help=t("column.no_theme")),
+        "theme": words_column(t("feedback.column.theme"), known_words("theme"), help=t("column.no_theme")),
     }
 
 

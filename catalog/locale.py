@@ -1,0 +1,169 @@
+"""Dates, times, numbers and percentages as each language writes them, for pages, charts, tables,
+reports and the CLI alike (no Streamlit here; ui/ passes the person's language).
+
+English keeps the product's own forms ("2 Nov 2026", "2 Nov", "Mon", "1,234", "12.5%"); Chinese
+writes 2026年11月2日, 11月2日, 周一 (繁體: 週一), 14:03. Month and weekday names, number symbols and the
+Chinese patterns come from the Unicode CLDR through Babel, so a language added to the catalog gets
+its names without a table here. Numbers are rounded as Python's format() rounds, in every language,
+so a figure reads the same in English and Chinese but for its symbols. Weeks start on Monday in
+every language (docs/metrics.md), which is also the Chinese custom; nothing here changes a week.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+
+import pandas as pd
+from babel import Locale
+from babel.dates import format_datetime
+
+from catalog import DEFAULT, language_of
+
+MISSING = "—"
+BABEL = {"en": "en", "zh-CN": "zh_Hans_CN", "zh-TW": "zh_Hant_TW"}  # CLDR's name of each language
+
+# CLDR date patterns by form. English: the forms the product has always written.
+PATTERNS = {
+    "en": {
+        "day": "d MMM y",  # 2 Nov 2026
+        "short_day": "d MMM",  # 2 Nov
+        "month": "MMM y",  # Nov 2026
+        "weekday": "EEE",  # Mon
+        "moment": "d MMM y, HH:mm",  # 2 Nov 2026, 14:03
+    },
+    "zh": {
+        "day": "y年M月d日",
+        "short_day": "M月d日",
+        "month": "y年M月",
+        "weekday": "EEE",  # 周一, 週一
+        "moment": "y年M月d日 HH:mm",
+    },
+}
+# The same forms for Streamlit's table columns (moment.js) and for vega's axes and tooltips (d3).
+COLUMN_FORMATS = {
+    "en": {"day": "D MMM YYYY", "moment": "D MMM YYYY, HH:mm"},
+    "zh": {"day": "YYYY年M月D日", "moment": "YYYY年M月D日 HH:mm"},
+}
+CHART_FORMATS = {
+    "en": {"day": "%-d %b %Y", "short_day": "%-d %b", "month": "%b %Y"},
+    "zh": {"day": "%Y年%-m月%-d日", "short_day": "%-m月%-d日", "month": "%Y年%-m月"},
+}
+
+
+def _language(language: str | None) -> str:
+    return language_of(language) or DEFAULT
+
+
+def _family(language: str | None) -> str:
+    """The key of PATTERNS, COLUMN_FORMATS and CHART_FORMATS: both Chinese scripts write dates alike."""
+    return "zh" if _language(language).startswith("zh") else "en"
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(BABEL[language])
+
+
+def missing(value: object) -> bool:
+    """No value: None, NaN, NaT (a text is never missing here, even empty)."""
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _when(value: object, form: str, language: str | None) -> str:
+    if missing(value):
+        return MISSING
+    stamp = pd.Timestamp(value).to_pydatetime()
+    spoken = _language(language)
+    return format_datetime(stamp, PATTERNS[_family(spoken)][form], locale=_locale(spoken))
+
+
+def day(value: date | datetime | str | None, language: str | None = None) -> str:
+    """2 Nov 2026 · 2026年11月2日; — for none."""
+    return _when(value, "day", language)
+
+
+def short_day(value: date | datetime | str | None, language: str | None = None) -> str:
+    """2 Nov · 11月2日."""
+    return _when(value, "short_day", language)
+
+
+def month(value: date | datetime | str | None, language: str | None = None) -> str:
+    """Nov 2026 · 2026年11月."""
+    return _when(value, "month", language)
+
+
+def weekday(value: date | datetime | str | None, language: str | None = None) -> str:
+    """Mon · 周一 · 週一."""
+    return _when(value, "weekday", language)
+
+
+def moment(value: date | datetime | str | None, language: str | None = None) -> str:
+    """2 Nov 2026, 14:03 · 2026年11月2日 14:03."""
+    return _when(value, "moment", language)
+
+
+def time(value: datetime | str | None) -> str:
+    """14:03, in every language."""
+    return MISSING if missing(value) else f"{pd.Timestamp(value):%H:%M}"
+
+
+def column_format(form: str, language: str | None = None) -> str:
+    """A form ("day", "moment") as st.column_config.DatetimeColumn spells it (moment.js)."""
+    return COLUMN_FORMATS[_family(language)][form]
+
+
+def chart_format(form: str, language: str | None = None) -> str:
+    """A form ("day", "short_day", "month") as vega spells it (d3-time-format)."""
+    return CHART_FORMATS[_family(language)][form]
+
+
+def _symbols(language: str | None) -> dict[str, str]:
+    return _locale(_language(language)).number_symbols["latn"]
+
+
+def _localised(text: str, language: str | None) -> str:
+    """Python's "1,234.5" / "12.5%" / "+3" / "-3" in the language's symbols."""
+    symbols = _symbols(language)
+    swap = {",": symbols["group"], ".": symbols["decimal"], "%": symbols["percentSign"], "-": symbols["minusSign"]}
+    swap["+"] = symbols["plusSign"]
+    return "".join(swap.get(char, char) for char in text)
+
+
+def number(value: float | None, language: str | None = None, *, decimals: int = 0, sign: bool = False) -> str:
+    """1,234 · 1,234.5 (`decimals` 1) · +12 (`sign`), thousands grouped as the language groups them."""
+    if missing(value):
+        return MISSING
+    return _localised(f"{float(value):{'+' if sign else ''},.{decimals}f}", language)
+
+
+def percent(value: float | None, language: str | None = None, *, decimals: int = 1, sign: bool = False) -> str:
+    """A share as a percentage: 0.125 → 12.5% (`decimals` 0: 13%)."""
+    if missing(value):
+        return MISSING
+    return _localised(f"{float(value):{'+' if sign else ''}.{decimals}%}", language)
+
+
+def vega_locale(language: str | None = None) -> dict[str, object]:
+    """Vega's number and time locale (d3's shape) for `language`: what vega writes where no format is
+    given (a default axis, "%b", "%a") and what utcFormat in a label expression writes."""
+    spoken = _language(language)
+    names = _locale(spoken)
+    months, days = names.months["format"], names.days["format"]
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # CLDR counts days from Monday, d3 from Sunday
+    periods = names.day_periods["format"]["abbreviated"]
+    symbols = _symbols(spoken)
+    chinese = _family(spoken) == "zh"
+    return {
+        "number": {"decimal": symbols["decimal"], "thousands": symbols["group"], "grouping": [3], "currency": ["", ""]},
+        "time": {
+            "dateTime": "%Y年%-m月%-d日 %A %X" if chinese else "%a %b %e %X %Y",
+            "date": "%Y/%-m/%-d" if chinese else "%-m/%-d/%Y",
+            "time": "%H:%M:%S",
+            "periods": [periods["am"], periods["pm"]],
+            "days": [days["wide"][n] for n in sunday_first],
+            "shortDays": [days["abbreviated"][n] for n in sunday_first],
+            "months": [months["wide"][n] for n in range(1, 13)],
+            "shortMonths": [months["abbreviated"][n] for n in range(1, 13)],
+        },
+    }
