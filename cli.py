@@ -208,12 +208,19 @@ def _print_sync(result: SyncResult, verb: str) -> int:
     return 0
 
 
+def _said_progress(sheet: str, read: int, total: int) -> None:
+    """A large sheet's reading, page by page, on stderr (stdout keeps the result)."""
+    print(f"{sheet}: {read:,} of {total:,} rows read", file=sys.stderr, flush=True)
+
+
 def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     store.migrate()
     if args.if_stale and not sync_due(settings=settings, app_store=store, now=_now()):
         print("The last sync is recent enough; nothing to do.")
         return 0
-    synced = sync(settings=settings, app_store=store, source=args.source, allow_shrink=args.allow_shrink)
+    synced = sync(
+        settings=settings, app_store=store, source=args.source, allow_shrink=args.allow_shrink, progress=_said_progress
+    )
     return _print_sync(synced, "Synced from")
 
 

@@ -42,6 +42,7 @@ from settings import Settings, SheetsConfig, read_secrets
 log = logging.getLogger(__name__)
 
 RETRIED = {408, 429, 500, 502, 503, 504}
+Progress = Callable[[str, int, int], None]  # (sheet, rows read so far, rows in all): for a progress line
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 KEY_FIELDS = ("type", "client_email", "private_key", "token_uri")
 PAGE_ROWS = 10_000
@@ -319,7 +320,7 @@ def _values(spreadsheet: gspread.Spreadsheet, range_name: str, **options: str) -
 
 
 def _read_rows(
-    spreadsheet: gspread.Spreadsheet, title: str, tab: Tab, *, page_rows: int, progress: Callable[[str], None] | None
+    spreadsheet: gspread.Spreadsheet, title: str, tab: Tab, *, page_rows: int, progress: Progress | None
 ) -> list[list[Any]]:
     """Every row of the tab, in pages of `page_rows`; a page's missing trailing rows are blank."""
     rows: list[list[Any]] = []
@@ -330,10 +331,9 @@ def _read_rows(
         if page:
             rows.extend([[]] * (start - 1 - len(rows)))
             rows.extend(page)
-        said = f"{title}: read rows {start:,}–{end:,} of {tab.row_count:,}"
-        log.info(said)
+        log.info("%s: read rows %s–%s of %s", title, start, end, tab.row_count)
         if progress is not None:
-            progress(said)
+            progress(title, end, tab.row_count)
     return rows
 
 
@@ -370,7 +370,7 @@ def fetch_worksheet(
     headers: dict[str, str] | None = None,
     layout: Layout | None = None,
     page_rows: int = PAGE_ROWS,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> RawTable:
     """One worksheet's values as text validate.py reads (sheet_values.py), headers renamed to
     canonical columns; raises InvalidData for text among a date or number column's values."""
@@ -413,9 +413,7 @@ def fetch_worksheet(
     return RawTable(name=table, file=place, frame=raw.frame, warnings=(*warnings, *notes))
 
 
-def read_sheets(
-    client: gspread.Client, config: SheetsConfig, *, progress: Callable[[str], None] | None = None
-) -> SheetTables:
+def read_sheets(client: gspread.Client, config: SheetsConfig, *, progress: Progress | None = None) -> SheetTables:
     """Every configured worksheet as a raw canonical table; `.warnings` tells of merged cells,
     hidden rows and date-only columns."""
     unknown = [table for table, _ in config.worksheets if table not in TABLES]

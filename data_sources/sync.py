@@ -53,9 +53,14 @@ def parsing(settings: Settings) -> Parsing:
 
 
 def load_community(
-    source: str, *, settings: Settings, today: date | None = None, sheets_client: gspread.Client | None = None
+    source: str,
+    *,
+    settings: Settings,
+    today: date | None = None,
+    sheets_client: gspread.Client | None = None,
+    progress: sheets.Progress | None = None,
 ) -> tuple[Frames, list[str]]:
-    """Typed canonical frames and warnings from one source."""
+    """Typed canonical frames and warnings from one source (`progress` hears of a sheet's pages)."""
     if source == "demo":
         # in the community's language: a Chinese community's Sync now keeps its Chinese demo
         frames = demo.generate_community(today=today or datetime.now(UTC).date(), locale=settings.language)
@@ -65,7 +70,7 @@ def load_community(
     if source == "sheets":
         if settings.sheets is None:
             raise NotConfigured("The source is Google Sheets, but secrets.toml has no [pulse.sheets] section.")
-        raws = sheets.read_sheets(sheets_client or sheets.open_client(settings), settings.sheets)
+        raws = sheets.read_sheets(sheets_client or sheets.open_client(settings), settings.sheets, progress=progress)
     else:
         raws = read_folder(Path(source))
     validated = validate(raws, parsing=parsing(settings))
@@ -80,15 +85,19 @@ def sync(
     today: date | None = None,
     sheets_client: gspread.Client | None = None,
     allow_shrink: Allowed = False,
+    progress: sheets.Progress | None = None,
 ) -> SyncResult:
     """Rebuild the warehouse from `source` (default: the configured one); raises DataSourceError,
-    ShrinkRefused when the source would empty or cut a table it built last time."""
+    ShrinkRefused when the source would empty or cut a table it built last time. `progress` hears
+    how far a large sheet has been read."""
     chosen = source or settings.community_source
     return run_sync(
         settings=settings,
         app_store=app_store,
         source=chosen,
-        load=lambda: load_community(chosen, settings=settings, today=today, sheets_client=sheets_client),
+        load=lambda: load_community(
+            chosen, settings=settings, today=today, sheets_client=sheets_client, progress=progress
+        ),
         allow_shrink=allow_shrink,
     )
 

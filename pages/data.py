@@ -104,8 +104,15 @@ else:
     if st.button(t("data.sync"), help=t("data.sync_help"), type="primary", key="data_sync"):
         remember_refusal("sync", [])  # this run's outcome replaces the last refusal
         try:
-            with st.spinner(t("data.sync")):
-                synced = sync(settings=settings, app_store=store, allow_shrink=allowed)
+            with st.status(t("data.syncing")) as status:
+
+                def progress(sheet: str, read: int, total: int) -> None:
+                    status.update(
+                        label=t("data.sheet_progress", sheet=plain(sheet), read=f"{read:,}", total=f"{total:,}")
+                    )
+
+                synced = sync(settings=settings, app_store=store, allow_shrink=allowed, progress=progress)
+                status.update(label=t("data.sync_done"), state="complete")
             question.empty()
             show_result(synced, t("data.synced", source=source_name(synced.source), rows=row_counts(synced.rows)))
         except ShrinkRefused as refused:

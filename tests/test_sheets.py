@@ -63,8 +63,12 @@ def members_in(settings) -> list[list]:
 def test_sheets_are_read_into_the_warehouse(env):
     settings, store, server = env
     server.add("book1", "Pulse data", Members=MEMBERS, Activity=ACTIVITIES)
-    result = sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    heard: list[tuple[str, int, int]] = []
+    result = sync(
+        settings=settings, app_store=store, sheets_client=local_client(server), progress=lambda *s: heard.append(s)
+    )
     assert result.rows == {"members": 2, "activities": 2, "campaigns": 0, "campaign_members": 0}
+    assert heard == [("Members", 1000, 1000), ("Activity", 1000, 1000)]  # a page each: the grid's 1,000 rows
     assert members_in(settings) == [["m1", "Ada"], ["m2", "Bo"]]
     assert server.params("/values/'Members'!1:1000") == [
         {"valueRenderOption": ["UNFORMATTED_VALUE"], "dateTimeRenderOption": ["SERIAL_NUMBER"]}
@@ -279,14 +283,12 @@ def test_a_large_tab_is_read_in_pages_with_progress(env):
     _, _, server = env
     rows = [MEMBERS[0]] + [[f"m{n}", "", datetime(2025, 1, 5), "", False] for n in range(1, 1100)]
     server.add("book1", "Pulse data", Members=rows)
-    said: list[str] = []
+    said: list[tuple[str, int, int]] = []
     spreadsheet = open_spreadsheet(local_client(server), "book1")
-    raw = fetch_worksheet(spreadsheet, title="Members", table="members", page_rows=500, progress=said.append)
-    assert said == [
-        "Members: read rows 1–500 of 1,100",
-        "Members: read rows 501–1,000 of 1,100",
-        "Members: read rows 1,001–1,100 of 1,100",
-    ]
+    raw = fetch_worksheet(
+        spreadsheet, title="Members", table="members", page_rows=500, progress=lambda *heard: said.append(heard)
+    )
+    assert said == [("Members", 500, 1100), ("Members", 1000, 1100), ("Members", 1100, 1100)]
     assert (len(raw.frame), raw.frame["member_id"].iloc[-1]) == (1099, "m1099")
 
 
