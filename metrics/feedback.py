@@ -28,6 +28,8 @@ RISK_MIN_ITEMS = 5  # in the latest week and in the baseline: fewer is noise
 RISK_MIN_RISE = 0.15  # at least 15 percentage points above the baseline share...
 RISK_MIN_RATIO = 1.5  # ...and at least one and a half times it
 
+NO_THEME = "(none)"  # open items without a theme, in by_theme (pages show the catalog's words)
+
 
 def _open_at(moment) -> sa.ColumnElement[bool]:
     return sa.and_(
@@ -82,7 +84,7 @@ class FeedbackSummary:
     received: int
     negative_share: float | None
     by_status: pd.DataFrame  # status, items (open at the end)
-    by_theme: pd.DataFrame  # theme, items (open at the end; "(none)" when no theme)
+    by_theme: pd.DataFrame  # theme, items (open at the end; NO_THEME when no theme)
     by_sentiment: pd.DataFrame  # sentiment, items (received in the period)
 
 
@@ -116,7 +118,7 @@ def summarise(items: pd.DataFrame, *, filters: Filters, overdue_days: int) -> Fe
         received=int(received.sum()),
         negative_share=float((moods == "negative").mean()) if len(moods) else None,
         by_status=_counts(items.loc[is_open, "status"], "status"),
-        by_theme=_counts(items.loc[is_open, "theme"].fillna("(none)"), "theme"),
+        by_theme=_counts(items.loc[is_open, "theme"].fillna(NO_THEME), "theme"),
         by_sentiment=_counts(moods, "sentiment"),
     )
 

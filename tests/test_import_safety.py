@@ -245,6 +245,6 @@ def test_the_data_page_asks_before_a_file_empties_a_table(configured, tmp_path, 
 
     box.check().run()
     at.button(key="data_import").click().run()
-    assert at.success[0].value.startswith("Imported members.csv. Members: 0 · Activities: 19 ·")
+    assert at.success[0].value.replace("\\", "").startswith("Imported members.csv. Members: 0 · Activities: 19 ·")
     assert table_rows(configured / "warehouse.duckdb")["members"] == 0
     assert not at.checkbox  # the question is answered

@@ -23,7 +23,7 @@ STREAMLIT_FREE = [
     "reports",
     "ui/charts.py",
     "ui/formats.py",
-    "ui/i18n.py",
+    "catalog",
 ]
 
 

@@ -16,7 +16,7 @@ from feedback import importer, inbox, workflow
 from feedback.inbox import InboxFilters
 from feedback.sentiment import label_of
 from feedback.workflow import Edit
-from metrics.feedback import RISK_BASELINE_WEEKS, FeedbackSummary, NegativeShare
+from metrics.feedback import NO_THEME, RISK_BASELINE_WEEKS, FeedbackSummary, NegativeShare
 from metrics.filters import Filters
 from metrics.levels import LEVELS
 from settings import Settings
@@ -32,6 +32,7 @@ from ui.session import may
 from ui.tables import (
     feedback_columns,
     known,
+    known_words,
     moment,
     plain,
     profile_columns,
@@ -497,7 +498,7 @@ def breakdown(summary: FeedbackSummary) -> None:
     """Open items by status and theme, and the period's items by sentiment, as small bar charts."""
     charts = [
         (summary.by_status.assign(status=summary.by_status["status"].map(status_label)), "status"),
-        (summary.by_theme, "theme"),
+        (summary.by_theme.assign(theme=summary.by_theme["theme"].map(_theme_word)), "theme"),
         (summary.by_sentiment.assign(sentiment=summary.by_sentiment["sentiment"].map(_sentiment_word)), "sentiment"),
     ]
     with st.expander(t("feedback.breakdown")):
@@ -512,6 +513,13 @@ def breakdown(summary: FeedbackSummary) -> None:
 
 def _sentiment_word(mood: str) -> str:
     return t(f"feedback.sentiment.{mood}")
+
+
+def _theme_word(theme: str) -> str:
+    """A suggested theme in the catalog's words; a team's own theme as it is named; none as none."""
+    if theme == NO_THEME:
+        return t("feedback.no_theme")
+    return known_words("theme").get(theme, theme)
 
 
 def import_section(settings: Settings, store: AppStore, *, actor: str) -> None:

@@ -15,19 +15,23 @@ import streamlit as st
 from catalog import DEFAULT, translate
 
 LANGUAGE_KEY = "pulse_language"  # the session's language, set by ui.language.choose_language
-_SPOKEN: ContextVar[str] = ContextVar("pulse_language", default=DEFAULT)
+_SPOKEN: ContextVar[str | None] = ContextVar("pulse_language", default=None)
 
 
 def current_language() -> str:
-    """The language of this run: the session's inside the app, else the one `speaking` set."""
+    """The language of this run: the one `speaking` set (a report's), else the session's inside
+    the app, else English."""
+    spoken = _SPOKEN.get()
+    if spoken:
+        return spoken
     if st.runtime.exists():
         return str(st.session_state.get(LANGUAGE_KEY) or DEFAULT)
-    return _SPOKEN.get()
+    return DEFAULT
 
 
 @contextmanager
 def speaking(language: str) -> Iterator[None]:
-    """Outside the app (a report made by the CLI): t() speaks `language` inside the block."""
+    """t() speaks `language` inside the block (a report in its own language, in the app or the CLI)."""
     token = _SPOKEN.set(language)
     try:
         yield
