@@ -240,7 +240,7 @@ MESSAGES: dict[str, str] = {
     "data.not_allowed": "Data sources are for admins; your role does not include them.",
     "data.source": "Source",
     "data.source.demo": "Demo data",
-    "cli.demo_timezone": "The demo community lives in {zone}, but the time zone is {configured}: its days would start at the wrong hour. Run the app with PULSE_TIMEZONE={zone} (or timezone = \"{zone}\" under [pulse] in .streamlit/secrets.toml).",
+    "cli.demo_timezone": 'The demo community lives in {zone}, but the time zone is {configured}: its days would start at the wrong hour. Run the app with PULSE_TIMEZONE={zone} (or timezone = "{zone}" under [pulse] in .streamlit/secrets.toml).',
     "data.source.sheets": "Google Sheets",
     "data.source.imports": "Imported files",
     "data.source.import": "Files: {files}",
