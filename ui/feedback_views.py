@@ -209,10 +209,13 @@ SHOWN = [
 
 
 def listed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The inbox columns in their order; statuses as words; a suggested theme marked as such."""
+    """The inbox columns in their order; statuses and suggested themes as words; a suggested theme
+    marked as such (a team's own theme as it is named)."""
     shown = frame.assign(
         theme=[
-            t("feedback.suggested", theme=theme) if suggested and isinstance(theme, str) else theme
+            (t("feedback.suggested", theme=_theme_word(theme)) if suggested else _theme_word(theme))
+            if isinstance(theme, str)
+            else theme
             for theme, suggested in zip(frame["theme"], frame["theme_suggested"], strict=True)
         ],
         status=frame["status"].map(status_label),
@@ -301,9 +304,10 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: dict[str, list[str
             t("feedback.column.theme"),
             themes,
             index=themes.index(item["theme"]) if isinstance(item["theme"], str) else None,
-            placeholder=t("feedback.suggested", theme=suggested)
+            placeholder=t("feedback.suggested", theme=_theme_word(suggested))
             if isinstance(suggested, str)
             else t("feedback.no_theme"),
+            format_func=_theme_word,  # the stored theme stays the key; a new one is kept as typed
             accept_new_options=True,
             key=f"{key}_theme",
         )
