@@ -228,6 +228,8 @@ MESSAGES: dict[str, str] = {
     "share.refused.revoked": "This link was revoked. Ask whoever shared it for a new one.",
     "share.refused.expired": "This link expired on {when}. Ask for a new one.",
     "language.label": "Language",
+    "widget.choose": "Choose",
+    "widget.choose_or_add": "Choose or type a new one",
     "unit.days": "{value} d",
     "unit.hours": "{value} h",
     "unit.days_format": "%.1f d",

@@ -218,6 +218,8 @@ MESSAGES: dict[str, str] = {
     "share.refused.revoked": "此链接已被撤销。请向分享者索取新链接。",
     "share.refused.expired": "此链接已于 {when} 过期。请索取新链接。",
     "language.label": "语言",
+    "widget.choose": "请选择",
+    "widget.choose_or_add": "选择或输入新的",
     "unit.days": "{value} 天",
     "unit.hours": "{value} 小时",
     "unit.days_format": "%.1f 天",

@@ -218,6 +218,8 @@ MESSAGES: dict[str, str] = {
     "share.refused.revoked": "此連結已被撤銷。請向分享者索取新連結。",
     "share.refused.expired": "此連結已於 {when} 過期。請索取新連結。",
     "language.label": "語言",
+    "widget.choose": "請選擇",
+    "widget.choose_or_add": "選擇或輸入新的",
     "unit.days": "{value} 天",
     "unit.hours": "{value} 小時",
     "unit.days_format": "%.1f 天",

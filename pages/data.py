@@ -132,6 +132,7 @@ else:
         t("data.import_table"),
         list(TABLES),
         index=None,
+        placeholder=t("widget.choose"),
         format_func=lambda name: t(f"data.table.{name}"),
         key="data_table",
     )
@@ -165,7 +166,7 @@ st.subheader(t("data.forms"))
 st.caption(t("data.forms_help"))
 data.register_surveys(settings)
 slugs = registry.survey_slugs(store)
-slug = st.selectbox(t("data.forms_survey"), slugs, index=None, key="data_forms_survey")
+slug = st.selectbox(t("data.forms_survey"), slugs, index=None, placeholder=t("widget.choose"), key="data_forms_survey")
 export = st.file_uploader(t("data.forms_file"), type=["csv"], key="data_forms_file")
 if st.button(t("data.forms_button"), disabled=not (slug and export), key="data_forms_import"):
     with tempfile.TemporaryDirectory() as folder:

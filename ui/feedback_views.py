@@ -66,6 +66,7 @@ def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, lis
     statuses = first[1].multiselect(
         t("feedback.filter.status"),
         workflow.STATUSES,
+        placeholder=t("filters.all"),
         format_func=status_label,
         key=choices_key("feedback_status", workflow.STATUSES, default=workflow.OPEN),
         on_change=choice_changed,
@@ -74,6 +75,7 @@ def inbox_filter_bar(*, choices: dict[str, list[str]], dimensions: dict[str, lis
     priorities = first[2].multiselect(
         t("feedback.filter.priority"),
         workflow.PRIORITIES,
+        placeholder=t("filters.all"),
         format_func=priority_label,
         key=choices_key("feedback_priority", workflow.PRIORITIES),
         on_change=choice_changed,
@@ -315,6 +317,7 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: dict[str, list[str
             t("feedback.column.tags"),
             sorted({*choices["tag"], *tags}),
             default=tags,
+            placeholder=t("widget.choose_or_add"),
             accept_new_options=True,
             key=f"{key}_tags",
         )
