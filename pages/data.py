@@ -28,6 +28,7 @@ from ui.data_views import (
     row_counts,
     run_columns,
     runs_view,
+    said_in,
     source_name,
 )
 from ui.i18n import t
@@ -105,13 +106,7 @@ else:
         remember_refusal("sync", [])  # this run's outcome replaces the last refusal
         try:
             with st.status(t("data.syncing")) as status:
-
-                def progress(sheet: str, read: int, total: int) -> None:
-                    status.update(
-                        label=t("data.sheet_progress", sheet=plain(sheet), read=f"{read:,}", total=f"{total:,}")
-                    )
-
-                synced = sync(settings=settings, app_store=store, allow_shrink=allowed, progress=progress)
+                synced = sync(settings=settings, app_store=store, allow_shrink=allowed, progress=said_in(status))
                 status.update(label=t("data.sync_done"), state="complete")
             question.empty()
             show_result(synced, t("data.synced", source=source_name(synced.source), rows=row_counts(synced.rows)))

@@ -4,7 +4,9 @@ and the boxes that confirm data which would empty or cut a table."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -12,7 +14,7 @@ import streamlit as st
 from data_sources.errors import Shrink
 from data_sources.validate import TABLES
 from ui.i18n import t
-from ui.tables import catalog_words, label_text, moment, time_column, words_column
+from ui.tables import catalog_words, label_text, moment, plain, time_column, words_column
 
 SOURCES = ("demo", "sheets", "imports")  # the named sources; any other is a folder's path
 IMPORT_PREFIX = "import: "  # how data_sources.sync.import_files names its runs
@@ -108,3 +110,12 @@ def confirmed_shrinks(action: str) -> list[Shrink]:
 def remember_refusal(action: str, shrinks: list[Shrink]) -> None:
     """Keep a refusal for the next run of the page (its boxes), or forget it once a run went through."""
     st.session_state[f"data_{action}_refused"] = shrinks
+
+
+def said_in(status: Any) -> Callable[[str, int, int], None]:
+    """A sync's progress callback that writes a large sheet's reading into an st.status label."""
+
+    def progress(sheet: str, read: int, total: int) -> None:
+        status.update(label=t("data.sheet_progress", sheet=plain(sheet), read=f"{read:,}", total=f"{total:,}"))
+
+    return progress

@@ -4,6 +4,7 @@ them that keeps the raw values and is formula-safe (exports.safe_csv)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -151,8 +152,14 @@ def moment(value: object) -> str:
 def known_words(prefix: str) -> dict[str, str]:
     """{key: word} for every key the catalog has at "<prefix>.<key>": the words of an open vocabulary
     (campaign kinds, suggested themes), where a value the catalog lacks is shown as the data has it."""
+    return catalog_words(prefix, _keys_under(prefix))
+
+
+@functools.cache
+def _keys_under(prefix: str) -> tuple[str, ...]:
+    """The catalog's keys at "<prefix>.<key>", found once (tables call known_words once a row)."""
     start = f"{prefix}."
-    return catalog_words(prefix, [key.removeprefix(start) for key in CATALOGS[DEFAULT] if key.startswith(start)])
+    return tuple(key.removeprefix(start) for key in CATALOGS[DEFAULT] if key.startswith(start))
 
 
 def known(row: pd.Series, *names: str) -> list[str]:
