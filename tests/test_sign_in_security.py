@@ -5,7 +5,9 @@ few passwords at once (Argon2id holds 64 MiB per check)."""
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
+import types
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 
@@ -54,7 +56,10 @@ def store_url(request, tmp_path, new_postgres_database) -> str:
     return url
 
 
-def test_fifty_simultaneous_wrong_passwords_check_five_across_threads_and_processes(store_url):
+def test_fifty_simultaneous_wrong_passwords_check_five_across_threads_and_processes(store_url, monkeypatch):
+    # Streamlit's AppTest leaves the last script it ran as sys.modules["__main__"]; a spawned child
+    # would run that script again on start. A bare __main__ gives the children nothing to re-run.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(5, mp_context=spawn) as processes:
         answers = [answer for batch in processes.map(_burst, [store_url] * 5, [10] * 5) for answer in batch]
