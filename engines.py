@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -17,6 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 EPOCH = date(1970, 1, 1)
+
+
+class Runner(Protocol):
+    """Anything that executes a statement and returns a small DataFrame (Warehouse, AppStore): what
+    metrics, surveys and feedback are given to query either store."""
+
+    def run(self, statement: sa.Executable) -> pd.DataFrame: ...
 
 
 @lru_cache(maxsize=64)

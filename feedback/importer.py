@@ -20,8 +20,8 @@ import sqlalchemy as sa
 import schema
 from data_sources.charsets import decode
 from data_sources.errors import InvalidData, reason
+from engines import Runner
 from feedback.intake import MAX_TEXT, NewFeedback, add_feedback, import_key
-from metrics.scope import Runner
 from store.database import AppStore
 
 REQUIRED = ("created_at", "text")

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
+from engines import Runner
 from feedback.sentiment import NEUTRAL_BAND, label_of
 from feedback.workflow import OPEN, PRIORITIES, Edit
 from ids import parse_id
-from metrics.scope import Runner
 from store import tables
 
 UNASSIGNED = "(unassigned)"

@@ -7,20 +7,15 @@ store, ask the warehouse which of those few members are in scope, and add up the
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import pandas as pd
 import sqlalchemy as sa
 
 import schema
+from engines import Runner
 from metrics.filters import Filters
 from metrics.sql import member_conditions
 
-
-class Runner(Protocol):
-    """Anything that executes a statement and returns a small DataFrame (Warehouse, AppStore)."""
-
-    def run(self, statement: sa.Executable) -> pd.DataFrame: ...
+__all__ = ["Runner", "in_scope", "members_in_scope_query"]  # Runner lives in engines.py, below surveys/feedback
 
 
 def members_in_scope_query(*, filters: Filters, member_ids: list[str]) -> sa.Select:

@@ -24,8 +24,8 @@ import sqlalchemy as sa
 
 from data_sources.errors import InvalidData, Problem
 from data_sources.validate import Parsing, RawTable, parse_timestamps
+from engines import Runner
 from feedback.importer import member_ids_by_email_query
-from metrics.scope import Runner
 from store import tables
 from store.database import AppStore
 from surveys.answers import OTHER, answer_rows, check_answer, other_key
