@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
+import sa_internals
 import schema
 from data_sources.errors import NotConfigured
 from data_sources.validate import TABLES as CANONICAL
@@ -158,12 +159,9 @@ def _compile_table(element: sa.Table, compiler: SQLCompiler, **kw: Any) -> str:
     """A canonical table in FROM renders as its mapped subquery on a marked engine, named like the
     table, or unnamed inside an alias of it (the alias adds its own name)."""
     selects = getattr(compiler.dialect, DIALECT_ATTRIBUTE, None)
-    if selects and element.metadata is schema.metadata and element.name in selects and kw.get("asfrom"):
-        alias = kw.get("enclosing_alias")
+    if selects and element.metadata is schema.metadata and element.name in selects and sa_internals.in_from_list(kw):
+        alias = sa_internals.enclosing_alias(kw)
         if alias is not None and alias.element is element:
             return compiler.process(selects[element.name].element, **kw)
-        linter = kw.pop("from_linter", None)
-        if linter is not None:  # joins name this table, not the subquery it renders as
-            linter.froms[element] = element.name
-        return compiler.process(selects[element.name], **kw)
-    return compiler.visit_table(element, **kw)
+        return sa_internals.render_in_place(element, element.name, selects[element.name], compiler, kw)
+    return sa_internals.default_table(element, compiler, kw)

@@ -1,4 +1,4 @@
-"""Write the member-day rollup (metrics/member_days.py) into a warehouse database.
+"""Write the member-day rollup (rollup/: its tables and build queries) into a warehouse database.
 
 Sync calls it on every new DuckDB build. For a warehouse queried in place (PostgreSQL, say),
 `python cli.py rollup` creates or refreshes it there; until it exists, metrics compute the same rows
@@ -12,22 +12,25 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from metrics.activity import changes_rollup_query
-from metrics.member_days import (
+from rollup.build import (
+    activity_days_query,
+    changes_rollup_query,
+    member_keys_query,
+    member_months_query,
+    rollup_query,
+)
+from rollup.tables import (
     BUILT_AT_KEY,
     TIMEZONE_KEY,
     VERSION,
     VERSION_KEY,
     activity_changes,
-    activity_days_query,
     activity_rollup,
     info,
     member_keys,
-    member_keys_query,
+    member_months,
     rollup,
-    rollup_query,
 )
-from metrics.member_periods import member_months, member_months_query
 
 BUILD_WORK_MEM = "256MB"  # PostgreSQL, this transaction only: the server's default 4MB spilled every sort to disk
 TABLES = (member_keys, activity_rollup, rollup, member_months, activity_changes)  # in the order they are built

@@ -27,7 +27,7 @@ from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
 from data_sources.rollup import build_rollup, refresh_statistics
 from engines import create_engine, read_frame
-from metrics.member_days import mark_dialect, rollup_state
+from rollup.state import mark_dialect, rollup_state
 from settings import Settings
 
 DUCKDB_TYPES = {sa.String: "VARCHAR", sa.DateTime: "TIMESTAMP", sa.Boolean: "BOOLEAN", sa.Float: "DOUBLE"}

@@ -15,9 +15,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from metrics.filters import Filters, day_number, from_day_number
-from metrics.member_days import FromRollup, activity_changes, member_days, member_keys, rollup
+from metrics.member_days import FromRollup, member_days
 from metrics.sql import member_conditions
-from schema import MEMBER_DIMENSIONS
+from rollup.build import changes
+from rollup.tables import activity_changes
 
 WINDOWS = {"wau": 7, "mau": 30}
 LOOKBACK_DAYS = max(WINDOWS.values()) - 1
@@ -41,58 +42,6 @@ def _spans(days: sa.FromClause, *groups: str) -> sa.CTE:
     )
 
 
-def _changes(spans: sa.FromClause, *groups: str) -> sa.Select:
-    """Per day (and `groups` columns of `spans`): dau, and the change in WAU and MAU coverage that
-    day, from member-days with columns day, previous_day and next_day."""
-    zero, one = sa.literal_column("0"), sa.literal_column("1")
-
-    def starts(window: int) -> sa.ColumnElement:
-        gap = spans.c.day - spans.c.previous_day >= window
-        return sa.case((spans.c.previous_day.is_(None) | gap, one), else_=zero)
-
-    def ends(window: int) -> sa.ColumnElement[bool]:
-        """Whether the member's coverage ends `window` days after this day (no activity before then)."""
-        return spans.c.next_day.is_(None) | (spans.c.next_day - spans.c.day >= window)
-
-    grouped = [spans.c[name] for name in groups]
-    minus = sa.literal_column("-1")
-    events = [
-        sa.select(
-            spans.c.day.label("day"), *grouped, one.label("dau"), starts(7).label("wau"), starts(30).label("mau")
-        ),
-        # Only the days where coverage ends: most member-days are followed by another within a week.
-        sa.select((spans.c.day + sa.literal_column("7")).label("day"), *grouped, zero, minus, zero).where(ends(7)),
-        sa.select((spans.c.day + sa.literal_column("30")).label("day"), *grouped, zero, zero, minus).where(ends(30)),
-    ]
-    union = sa.union_all(*events).subquery("events")
-    keys = [union.c.day, *(union.c[name] for name in groups)]
-    return sa.select(
-        *keys,
-        sa.func.sum(union.c.dau).label("dau"),
-        sa.func.sum(union.c.wau).label("wau_change"),
-        sa.func.sum(union.c.mau).label("mau_change"),
-    ).group_by(*keys)
-
-
-def changes_rollup_query() -> sa.Select:
-    """Every day's changes per channel, region and segment over all member-days, team left out, for
-    `CREATE TABLE activity_changes AS`. Members split into these combinations, so summing the
-    combinations a view selects gives its counts: a period then reads a few thousand rows. The
-    previous and next days come with member_days (its build's one window pass)."""
-    keyed = (
-        sa.select(
-            rollup.c.day,
-            rollup.c.previous_day,
-            rollup.c.next_day,
-            *(member_keys.c[name] for name in MEMBER_DIMENSIONS),
-        )
-        .join(member_keys, member_keys.c.member_key == rollup.c.member_key)
-        .where(member_keys.c.is_team == sa.false())
-        .subquery("keyed")
-    )
-    return _changes(keyed, *MEMBER_DIMENSIONS)
-
-
 def daily_activity_query(*, filters: Filters) -> sa.Select:
     """Rows (day, dau, wau, mau) for each day with a change, from 29 days before start to end."""
     lookback = day_number(filters.start) - LOOKBACK_DAYS
@@ -108,7 +57,7 @@ def daily_activity_query(*, filters: Filters) -> sa.Select:
         .group_by(table.c.day)
     )
     days = member_days(filters, filters.start - timedelta(days=LOOKBACK_DAYS), filters.end)
-    computed = _changes(_spans(days))
+    computed = changes(_spans(days))
     # Running sums from the first row: the rollup starts with the community, the computed rows at
     # the lookback; both give the same counts from the lookback on.
     per_day = FromRollup("per_day", filters.timezone, from_rollup, computed)

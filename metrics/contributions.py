@@ -2,7 +2,7 @@
 the points leaderboard (DESIGN.md; the Engagement page).
 
 A contribution is any activity other than a login. Points are the activity's own `points` where the
-source gives them, else DEFAULT_POINTS by kind (metrics/member_days.py; weighting a post above a
+source gives them, else DEFAULT_POINTS by kind (rollup/build.py; weighting a post above a
 reaction), so a leaderboard works with sources that carry no points.
 """
 
@@ -15,8 +15,9 @@ import sqlalchemy as sa
 
 import schema
 from metrics.filters import Filters, day_number
-from metrics.member_days import activity_days, is_contribution, member_attributes, member_days
+from metrics.member_days import activity_days, member_attributes, member_days
 from metrics.sql import week_start
+from rollup.build import is_contribution
 
 DAILY_UP_TO_DAYS = 31  # longer periods are shown by week
 members = schema.members

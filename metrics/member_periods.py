@@ -7,7 +7,7 @@ first and last active day in a window, whose running counts of weeks and contrib
 window's; `first_days` (churn, returning members, movers) and `fallen_silent` (slipping champions)
 find one row per member by a filter on member_days' previous and next active day; `active_months`
 (the cohort grid) reads whole months from member_months, which sync stores beside member_days
-(data_sources/rollup.py), and the period's partial last month from member_days.
+(rollup/build.py), and the period's partial last month from member_days.
 
 Like member_days, each is a FromRollup: where the database has no rollup in the view's time zone,
 the same rows are computed, and tests/test_member_days.py holds both to the same answers.
@@ -21,24 +21,11 @@ from itertools import pairwise
 import sqlalchemy as sa
 
 from metrics.filters import Filters, day_number, month_number
-from metrics.member_days import FromRollup, key_in_scope, member_days, member_keys, rollup, rollup_metadata
+from metrics.member_days import FromRollup, key_in_scope, member_days
 from metrics.sql import member_conditions, month_of, week_start
+from rollup.tables import member_keys, member_months, rollup
 
 Windows = dict[str, tuple[date, date]]  # name -> [start, end) in local days
-
-member_months = sa.Table(
-    "member_months",
-    rollup_metadata,
-    sa.Column("member_key", sa.Integer, nullable=False),
-    sa.Column("month", sa.Integer, nullable=False),  # metrics.filters.month_number
-)
-
-
-def member_months_query() -> sa.Select:
-    """Every member-month with activity, in month order, for `CREATE TABLE member_months AS`."""
-    month = month_of(rollup.c.day)
-    return sa.select(rollup.c.member_key, month.label("month")).group_by(rollup.c.member_key, month).order_by(month)
-
 
 def _window_columns(windows: Windows, day: sa.ColumnElement, contributions: sa.ColumnElement) -> list[sa.Label]:
     """Per member-week of member-days: active_<name>, contributions_<name>, last_day_<name>. The sums

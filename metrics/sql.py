@@ -1,7 +1,8 @@
 """Small SQL constructs compiled per database, and the member scope every metric shares.
 
 Days are integers (days since 1970-01-01 in the community's time zone) so that windows such as
-"the 30 days ending with d" are plain integer arithmetic on every engine.
+"the 30 days ending with d" are plain integer arithmetic on every engine. The day constructs
+(`local_day`, `utc_day`, `week_start`, `month_of`) are in rollup/sql.py, which the rollup's build shares.
 """
 
 from __future__ import annotations
@@ -13,25 +14,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 import schema
 from metrics.filters import Filters
-
-
-class local_day(FunctionElement):  # noqa: N801 - reads like the SQL function it stands for
-    """local_day(timestamp, timezone): the day number of a naive-UTC timestamp in a time zone."""
-
-    type = sa.Integer()
-    inherit_cache = True
-
-
-@compiles(local_day)
-def _local_day_default(element: local_day, compiler: SQLCompiler, **kw: object) -> str:
-    stamp, zone = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(CAST(({stamp} AT TIME ZONE 'UTC') AT TIME ZONE {zone} AS DATE) - DATE '1970-01-01')"
-
-
-@compiles(local_day, "sqlite")
-def _local_day_sqlite(element: local_day, compiler: SQLCompiler, **kw: object) -> str:
-    stamp, zone = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"pulse_local_day({stamp}, {zone})"
+from rollup.sql import day_in_zone, month_of, week_start  # noqa: F401 - metrics take them from here
 
 
 class plus_days(FunctionElement):  # noqa: N801
@@ -65,40 +48,13 @@ def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: object) -
     return f"(strftime('%Y-%m-%d %H:%M:%S', {stamp}, '{days:+d} days') || substr({stamp}, 20))"
 
 
-class utc_day(FunctionElement):  # noqa: N801
-    """utc_day(timestamp): local_day for a community on UTC, without a time zone conversion per row
-    (on DuckDB that conversion was most of the Overview's time at 10M activities)."""
-
-    type = sa.Integer()
-    inherit_cache = True
-
-
-@compiles(utc_day)
-def _utc_day_default(element: utc_day, compiler: SQLCompiler, **kw: object) -> str:
-    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(CAST({stamp} AS DATE) - DATE '1970-01-01')"
-
-
-@compiles(utc_day, "sqlite")
-def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: object) -> str:
-    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(julianday(substr({stamp}, 1, 10)) - 2440587.5 AS INTEGER)"
-
-
 def day_of(timestamp: sa.ColumnElement, filters: Filters) -> sa.ColumnElement[int]:
     """The day number of a stored (naive UTC) timestamp in the community's time zone."""
-    if filters.timezone == "UTC":
-        return utc_day(timestamp)
-    return local_day(timestamp, sa.literal(filters.timezone, sa.String))
+    return day_in_zone(timestamp, filters.timezone)
 
 
 def days_later(timestamp: sa.ColumnElement, days: int) -> plus_days:
     return plus_days(timestamp, sa.literal(int(days), literal_execute=True))
-
-
-def week_start(day: sa.ColumnElement) -> sa.ColumnElement:
-    """Day number of the Monday starting the week of `day` (1970-01-01 was a Thursday)."""
-    return day - (day + sa.literal_column("3")) % sa.literal_column("7")
 
 
 def member_conditions(
@@ -125,26 +81,3 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
         return None
     return float(numerator) / float(denominator)
-
-
-class month_of(FunctionElement):  # noqa: N801
-    """month_of(day): months since January 1970 of a day number, so month buckets are integers too."""
-
-    type = sa.Integer()
-    inherit_cache = True
-
-
-@compiles(month_of)
-def _month_of_default(element: month_of, compiler: SQLCompiler, **kw: object) -> str:
-    (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    moment = f"(DATE '1970-01-01' + CAST({day} AS INTEGER))"
-    return (
-        f"(CAST(EXTRACT(YEAR FROM {moment}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {moment}) AS INTEGER) - 23641)"
-    )
-
-
-@compiles(month_of, "sqlite")
-def _month_of_sqlite(element: month_of, compiler: SQLCompiler, **kw: object) -> str:
-    (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    moment = f"({day}) * 86400, 'unixepoch'"
-    return f"(CAST(strftime('%Y', {moment}) AS INTEGER) * 12 + CAST(strftime('%m', {moment}) AS INTEGER) - 23641)"

@@ -14,7 +14,8 @@ from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
 from data_sources.files import read_csv_table
 from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, recent_runs, sync
 from data_sources.validate import TABLES
-from metrics.member_days import BUILT_AT_KEY, TIMEZONE_KEY, rollup_is_current
+from rollup.state import rollup_is_current
+from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY
 from settings import SettingsError
 from store.database import StoreError
 from surveys import registry

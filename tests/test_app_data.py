@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 import schema
 from data_sources.warehouse import Warehouse
 from engines import create_engine
-from metrics.member_days import BUILT_AT_KEY, VERSION_KEY, info
+from rollup.tables import BUILT_AT_KEY, VERSION_KEY, info
 from store import tables
 from store.database import AppStore
 from tests import community

@@ -15,7 +15,7 @@ from data_sources.warehouse import Warehouse
 from engines import create_engine
 from metrics import activity, retention, sections
 from metrics.filters import Filters
-from metrics.member_days import rollup
+from rollup.tables import rollup
 from tests import community
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))

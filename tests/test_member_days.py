@@ -15,8 +15,9 @@ from data_sources.warehouse import Warehouse
 from engines import create_engine
 from metrics import activity, campaigns, cohorts, contributions, levels, retention
 from metrics.filters import Filters, day_number
-from metrics.member_days import VERSION_KEY, activity_rollup, info, member_attributes, member_keys, rollup
-from metrics.member_periods import fallen_silent, first_days, member_months
+from metrics.member_days import member_attributes
+from metrics.member_periods import fallen_silent, first_days
+from rollup.tables import VERSION_KEY, activity_rollup, info, member_keys, member_months, rollup
 from tests import community
 from tests.conftest import load_community, make_warehouse
 

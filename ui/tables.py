@@ -18,8 +18,8 @@ from catalog import CATALOGS, DEFAULT, locale
 from exports import safe_csv
 from feedback.workflow import STATUSES
 from metrics.filters import Filters
-from metrics.member_days import DEFAULT_POINTS
 from reports.display import MISSING, day, missing
+from rollup.build import DEFAULT_POINTS
 from ui.i18n import current_language, t
 from ui.session import may, presenting
 

@@ -1,0 +1,169 @@
+"""The queries that build the member-day rollup's tables (rollup/tables.py) from the canonical ones,
+and the pieces metrics share with them to compute the same rows where a database has no rollup.
+
+data_sources/rollup.py runs them, in order, as `CREATE TABLE … AS SELECT`: member_keys, then
+activity_days from activities, member_days summed from activity_days (with each member's previous
+and next active day and running counts in one window pass), member_months and activity_changes from
+member_days.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+import schema
+from rollup.sql import day_in_zone, month_of, week_start
+from rollup.tables import KEYED, activity_rollup, member_keys, rollup
+
+activities, members = schema.activities, schema.members
+MEMBER_DIMENSIONS = schema.MEMBER_DIMENSIONS
+DEFAULT_POINTS = {"event_attend": 20, "post": 10, "comment": 5, "message": 2, "reaction": 1, "login": 0}
+OTHER_KIND_POINTS = 1
+
+
+def is_contribution(kind: sa.ColumnElement = activities.c.kind) -> sa.ColumnElement[bool]:
+    """A contribution is any activity other than a login (`kind`: the activity's kind)."""
+    return kind != "login"
+
+
+def points() -> sa.ColumnElement:
+    """The activity's points where the source gives them, else the default for its kind."""
+    default = sa.case(
+        *((activities.c.kind == kind, sa.literal(value)) for kind, value in DEFAULT_POINTS.items()),
+        else_=sa.literal(OTHER_KIND_POINTS),
+    )
+    return sa.func.coalesce(activities.c.points, default)
+
+
+def grouped_activities(
+    timezone: str, *conditions: sa.ColumnElement[bool], by: tuple[sa.ColumnElement, ...] = ()
+) -> sa.Subquery:
+    """Activities grouped by member, local day in `timezone` and the `by` columns (grouping before
+    the join to members is what keeps the build fast: one pass over narrow rows)."""
+    day = day_in_zone(activities.c.occurred_at, timezone)
+    return (
+        sa.select(
+            activities.c.member_id,
+            day.label("day"),
+            *by,
+            sa.func.count().label("activities"),
+            sa.func.sum(sa.case((is_contribution(), 1), else_=0)).label("contributions"),
+            sa.func.sum(points()).label("points"),
+        )
+        .where(*conditions)
+        .group_by(activities.c.member_id, day, *by)
+        .subquery("activity_days")
+    )
+
+
+def member_keys_query() -> sa.Select:
+    """Every member with an integer key, for `CREATE TABLE member_keys AS`."""
+    return sa.select(
+        sa.func.row_number().over(order_by=members.c.member_id).label("member_key"),
+        *(members.c[name] for name in KEYED),
+    ).order_by(members.c.member_id)
+
+
+def activity_days_query(timezone: str) -> sa.Select:
+    """Activities of known members (team included) per member key, day in `timezone`, kind and
+    platform, in day order, for `CREATE TABLE activity_days AS` once member_keys exists."""
+    grouped = grouped_activities(timezone, by=(activities.c.kind, activities.c.platform))
+    return (
+        sa.select(*activity_day_columns(grouped, member_keys.c.member_key))
+        .join(member_keys, member_keys.c.member_id == grouped.c.member_id)
+        .order_by(grouped.c.day)
+    )
+
+
+def activity_day_columns(grouped: sa.Subquery, key: sa.ColumnElement) -> list[sa.ColumnElement]:
+    """activity_days' columns from grouped_activities by kind and platform, with `key` as member_key."""
+    return [
+        key.label("member_key"),
+        *(grouped.c[column.name] for column in activity_rollup.c if column.name != "member_key"),
+    ]
+
+
+def rollup_query() -> sa.Select:
+    """Every member-day, in day order, for `CREATE TABLE member_days AS` once activity_days exists:
+    its rows summed per member and day, with each member's previous and next active day and the
+    running counts of weeks and contributions."""
+    source = activity_rollup
+    days = (
+        sa.select(
+            source.c.member_key,
+            source.c.day,
+            sa.func.sum(source.c.activities).label("activities"),
+            sa.func.sum(sa.case((is_contribution(source.c.kind), source.c.activities), else_=0)).label("contributions"),
+            sa.func.sum(source.c.points).label("points"),
+        )
+        .group_by(source.c.member_key, source.c.day)
+        .subquery("summed")
+    )
+    order = {"partition_by": days.c.member_key, "order_by": days.c.day}
+    return sa.select(
+        *days.c,
+        sa.func.lag(days.c.day).over(**order).label("previous_day"),
+        sa.func.lead(days.c.day).over(**order).label("next_day"),
+        sa.func.dense_rank()
+        .over(partition_by=days.c.member_key, order_by=week_start(days.c.day))
+        .label("weeks_so_far"),
+        sa.func.sum(days.c.contributions).over(**order, rows=(None, 0)).label("contributions_so_far"),
+    ).order_by(days.c.day)
+
+
+def member_months_query() -> sa.Select:
+    """Every member-month with activity, in month order, for `CREATE TABLE member_months AS`."""
+    month = month_of(rollup.c.day)
+    return sa.select(rollup.c.member_key, month.label("month")).group_by(rollup.c.member_key, month).order_by(month)
+
+
+def changes(spans: sa.FromClause, *groups: str) -> sa.Select:
+    """Per day (and `groups` columns of `spans`): dau, and the change in WAU and MAU coverage that
+    day, from member-days with columns day, previous_day and next_day."""
+    zero, one = sa.literal_column("0"), sa.literal_column("1")
+
+    def starts(window: int) -> sa.ColumnElement:
+        gap = spans.c.day - spans.c.previous_day >= window
+        return sa.case((spans.c.previous_day.is_(None) | gap, one), else_=zero)
+
+    def ends(window: int) -> sa.ColumnElement[bool]:
+        """Whether the member's coverage ends `window` days after this day (no activity before then)."""
+        return spans.c.next_day.is_(None) | (spans.c.next_day - spans.c.day >= window)
+
+    grouped = [spans.c[name] for name in groups]
+    minus = sa.literal_column("-1")
+    events = [
+        sa.select(
+            spans.c.day.label("day"), *grouped, one.label("dau"), starts(7).label("wau"), starts(30).label("mau")
+        ),
+        # Only the days where coverage ends: most member-days are followed by another within a week.
+        sa.select((spans.c.day + sa.literal_column("7")).label("day"), *grouped, zero, minus, zero).where(ends(7)),
+        sa.select((spans.c.day + sa.literal_column("30")).label("day"), *grouped, zero, zero, minus).where(ends(30)),
+    ]
+    union = sa.union_all(*events).subquery("events")
+    keys = [union.c.day, *(union.c[name] for name in groups)]
+    return sa.select(
+        *keys,
+        sa.func.sum(union.c.dau).label("dau"),
+        sa.func.sum(union.c.wau).label("wau_change"),
+        sa.func.sum(union.c.mau).label("mau_change"),
+    ).group_by(*keys)
+
+
+def changes_rollup_query() -> sa.Select:
+    """Every day's changes per channel, region and segment over all member-days, team left out, for
+    `CREATE TABLE activity_changes AS`. Members split into these combinations, so summing the
+    combinations a view selects gives its counts: a period then reads a few thousand rows. The
+    previous and next days come with member_days (its build's one window pass)."""
+    keyed = (
+        sa.select(
+            rollup.c.day,
+            rollup.c.previous_day,
+            rollup.c.next_day,
+            *(member_keys.c[name] for name in MEMBER_DIMENSIONS),
+        )
+        .join(member_keys, member_keys.c.member_key == rollup.c.member_key)
+        .where(member_keys.c.is_team == sa.false())
+        .subquery("keyed")
+    )
+    return changes(keyed, *MEMBER_DIMENSIONS)

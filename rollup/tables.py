@@ -1,0 +1,84 @@
+"""The member-day rollup's tables, which sync writes beside the canonical ones (rollup/build.py has
+their queries, data_sources/rollup.py writes them, metrics/member_days.py reads them).
+
+`member_keys` gives every member an integer key beside their join time, team flag and dimensions;
+`activity_days` counts activities per member, day, kind and platform (what the figures by kind or
+platform read); `member_days` holds (member_key, day, activities, contributions, points, the
+member's previous and next active day, and running counts of their active weeks and contributions)
+in day order, so a period reads only its own rows; `member_months` groups them by month
+(metrics/member_periods.py); `activity_changes` holds the DAU/WAU/MAU changes per day
+(metrics/activity.py); `pulse_info` records the time zone the days are in and the rollup's version.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+import schema
+
+members = schema.members
+
+TIMEZONE_KEY = "member_days_timezone"
+BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
+VERSION_KEY = "rollup_version"
+VERSION = "4"  # raise when the rollup's tables change: an older rollup is then not read
+DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
+
+rollup_metadata = sa.MetaData()
+KEYED = ("member_id", "joined_at", "is_team", *schema.MEMBER_DIMENSIONS)  # what member_keys copies
+member_keys = sa.Table(  # members with an integer key; the member-days carry only the key
+    "member_keys",
+    rollup_metadata,
+    sa.Column("member_key", sa.Integer, primary_key=True),
+    *(sa.Column(name, members.c[name].type, nullable=members.c[name].nullable) for name in KEYED),
+)
+rollup = sa.Table(
+    "member_days",
+    rollup_metadata,
+    sa.Column("member_key", sa.Integer, nullable=False),
+    sa.Column("day", sa.Integer, nullable=False),
+    sa.Column("activities", sa.Integer, nullable=False),
+    sa.Column("contributions", sa.Integer, nullable=False),
+    sa.Column("points", sa.Float, nullable=False),
+    # The member's active day before and after this one (NULL: none), over their whole history:
+    # coverage changes (metrics/activity.py) and first days in a period (metrics/retention.py).
+    sa.Column("previous_day", sa.Integer),
+    sa.Column("next_day", sa.Integer),
+    # Running counts over the member's history up to this day: distinct active weeks (Monday start)
+    # and contributions. A window's figures are its last day's less its first's (member_periods.py).
+    sa.Column("weeks_so_far", sa.Integer, nullable=False),
+    sa.Column("contributions_so_far", sa.Integer, nullable=False),
+)
+activity_rollup = sa.Table(  # activities per member, local day, kind and platform; see activity_days()
+    "activity_days",
+    rollup_metadata,
+    sa.Column("member_key", sa.Integer, nullable=False),
+    sa.Column("day", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("platform", sa.String),
+    sa.Column("activities", sa.Integer, nullable=False),
+    sa.Column("points", sa.Float, nullable=False),
+)
+activity_changes = sa.Table(  # see metrics/activity.py: per day and member combination, team left out
+    "activity_changes",
+    rollup_metadata,
+    sa.Column("day", sa.Integer, nullable=False),
+    *(sa.Column(name, sa.String) for name in schema.MEMBER_DIMENSIONS),
+    sa.Column("dau", sa.Integer, nullable=False),
+    sa.Column("wau_change", sa.Integer, nullable=False),
+    sa.Column("mau_change", sa.Integer, nullable=False),
+)
+info = sa.Table(
+    "pulse_info",
+    rollup_metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", sa.String, nullable=False),
+)
+
+member_months = sa.Table(
+    "member_months",
+    rollup_metadata,
+    sa.Column("member_key", sa.Integer, nullable=False),
+    sa.Column("month", sa.Integer, nullable=False),  # metrics.filters.month_number
+)
+
