@@ -9,7 +9,6 @@ import streamlit as st
 from auth.access import Permission
 from ui import data
 from ui.address import key_in_address
-from ui.charts import campaign_daily_chart, campaign_reach_chart, chosen, funnel_chart
 from ui.i18n import t
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
@@ -17,6 +16,7 @@ from ui.presentation import show_chart
 from ui.selection import kept_in_address
 from ui.session import may
 from ui.tables import data_table, day_column, known_words, period_days, plain, stage_words, words_column
+from visuals.charts import campaign_daily_chart, campaign_reach_chart, chosen, funnel_chart
 
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters

@@ -7,13 +7,13 @@ import streamlit as st
 from metrics.contributions import bucket_days
 from ui import data
 from ui.address import key_in_address
-from ui.charts import activity_chart, chosen, platform_chart, word
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.tables import data_table, period_days, plain
 from ui.tiles import kpi_tiles
+from visuals.charts import activity_chart, chosen, platform_chart, word
 
 page = start_page("engagement")
 settings, version, filters = page.settings, page.version, page.filters

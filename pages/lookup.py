@@ -10,7 +10,6 @@ from auth.access import Permission
 from metrics.filters import Filters
 from ui import data
 from ui.address import key_in_address
-from ui.charts import member_timeline_chart
 from ui.filters import today_in
 from ui.i18n import t
 from ui.outage import app_store_or_stop
@@ -18,6 +17,7 @@ from ui.page import data_errors_stop_the_page, open_page
 from ui.presentation import show_chart
 from ui.session import may, presenting
 from ui.tables import data_table, day, known, plain, profile_columns
+from visuals.charts import member_timeline_chart
 
 settings, version = open_page("lookup")
 if presenting():  # a member's profile is personal through and through: never on a projector

@@ -9,7 +9,6 @@ from metrics import levels
 from schema import MEMBER_DIMENSIONS
 from ui import data
 from ui.address import choice_in_address, key_in_address
-from ui.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import show_chart
@@ -17,6 +16,7 @@ from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.session import may
 from ui.tables import catalog_words, data_table, day_column, period_days, plain, words_column
 from ui.tiles import kpi_tiles
+from visuals.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
 
 page = start_page("members")
 settings, version, filters = page.settings, page.version, page.filters

@@ -8,7 +8,6 @@ import streamlit as st
 from metrics.kpi import MIN_SAMPLE
 from schema import MEMBER_DIMENSIONS
 from ui import data, feedback_views
-from ui.charts import activity_trend_chart, new_members_chart
 from ui.i18n import t
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
@@ -16,6 +15,7 @@ from ui.presentation import HEADLINE_KEY, presenting, show_chart
 from ui.reporting import report_button
 from ui.tables import catalog_words, data_table, period_days, words_column
 from ui.tiles import kpi_tiles
+from visuals.charts import activity_trend_chart, new_members_chart
 
 HEADLINE = ("members", "new_members", "mau", "churn_rate", "nps")
 MEASURES = {"active members": t("overview.measure.active"), "new members": t("kpi.new_members")}

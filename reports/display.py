@@ -18,13 +18,13 @@ import pandas as pd
 
 from catalog import locale
 from catalog.locale import MISSING, missing
-from metrics.filters import Filters
+from catalog.spoken import current_language, speaking, t
 from reports.meeting import Report
-from ui.charts import word
-from ui.formats import describe_change, format_value
-from ui.i18n import current_language, speaking, t
+from visuals.charts import word
+from visuals.formats import describe_change, format_value
+from visuals.text import day, period, scope
 
-__all__ = ["MISSING", "missing"]  # ui/tables.py writes "—" and tests for it as reports do
+__all__ = ["MISSING", "day", "missing", "period", "scope"]  # visuals/text.py: the filter bar and tables write them too
 # Latin faces first; Noto Sans CJK SC (Debian fonts-noto-cjk) draws Chinese names and titles.
 FONTS = '"Helvetica Neue", Arial, "Liberation Sans", "DejaVu Sans", "Noto Sans CJK SC", sans-serif'
 # vl-convert draws chart text itself and, for a glyph its first available face lacks, falls back to
@@ -47,11 +47,6 @@ def in_its_language(draw: Callable[[Report], Shown]) -> Callable[[Report], Shown
             return draw(report)
 
     return drawn
-
-
-def day(value: object) -> str:
-    """3 Nov 2026 · 2026年11月3日, in this run's language."""
-    return locale.day(value, current_language())  # type: ignore[arg-type]
 
 
 def text(value: object) -> str:
@@ -207,26 +202,6 @@ def tiles(report: Report) -> list[Tile]:
         text = change.text or t("report.no_previous")
         shown.append(Tile(t(f"kpi.{key}"), value, f"{text} · {change.mark}" if change.mark else text))
     return shown
-
-
-def period(filters: Filters) -> str:
-    """1 Mar 2025 – 7 Mar 2025 (UTC), compared with 22 Feb 2025 – 28 Feb 2025."""
-    previous = filters.previous()
-    return t(
-        "filters.caption",
-        start=day(filters.start),
-        last=day(filters.last),
-        timezone=filters.timezone,
-        previous_start=day(previous.start),
-        previous_last=day(previous.last),
-    )
-
-
-def scope(filters: Filters) -> str:
-    """Every member filter used ("Region: EU · Segment: dev"), or that the report covers all members."""
-    chosen = {"channel": filters.channel, "region": filters.region, "segment": filters.segment}
-    used = [t("report.filter", name=t(f"filters.{name}"), value=value) for name, value in chosen.items() if value]
-    return " · ".join(used) if used else t("report.filter", name=t("report.scope"), value=t("report.all_members"))
 
 
 @in_its_language

@@ -11,9 +11,9 @@ import html
 
 import vl_convert
 
+from catalog.spoken import t
 from reports import display
 from reports.meeting import Report
-from ui.i18n import t
 
 CHART_WIDTH, CHART_HEIGHT = 440, 200
 

@@ -14,9 +14,9 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
+from catalog.spoken import t
 from reports import display
 from reports.meeting import Report
-from ui.i18n import t
 
 WIDTH, CHART_WIDTH = 960, 860  # content width in pixels (a chart's legend takes the rest)
 PADDING = {"left": 32, "right": 72, "top": 32, "bottom": 28}  # chart axes hang into the left one

@@ -15,14 +15,14 @@ import altair as alt
 import pandas as pd
 
 from catalog import DEFAULT
+from catalog.spoken import speaking, t
 from feedback import inbox
 from metrics import campaigns, feedback, members, survey_results
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi
 from metrics.overview import overview_kpis
 from metrics.scope import Runner
-from ui.charts import activity_trend_chart, new_members_chart
-from ui.i18n import speaking, t
+from visuals.charts import activity_trend_chart, new_members_chart
 
 
 @dataclass(frozen=True)

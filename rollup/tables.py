@@ -81,4 +81,3 @@ member_months = sa.Table(
     sa.Column("member_key", sa.Integer, nullable=False),
     sa.Column("month", sa.Integer, nullable=False),  # metrics.filters.month_number
 )
-

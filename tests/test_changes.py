@@ -9,7 +9,7 @@ import pytest
 
 from metrics.filters import Filters
 from metrics.kpi import Change, Kpi
-from ui.formats import describe_change
+from visuals.formats import describe_change
 
 TODAY = date(2026, 11, 30)
 DONE = Filters(start=date(2026, 9, 1), end=date(2026, 10, 1))  # over, and newcomers' 30 days too

@@ -19,8 +19,9 @@ import pytest
 import vl_convert
 
 from catalog import CATALOGS
-from ui import charts
-from ui.charts import (
+from ui.i18n import t
+from visuals import charts
+from visuals.charts import (
     BAD,
     BLUE,
     CATEGORICAL,
@@ -33,7 +34,6 @@ from ui.charts import (
     SEQUENTIAL,
     SLATE,
 )
-from ui.i18n import t
 
 SVG = "{http://www.w3.org/2000/svg}"
 PHONE = 358  # pixels across a chart on a 390-pixel phone, Streamlit's padding taken off
@@ -354,7 +354,7 @@ def test_campaign_reach_names_every_bar_in_the_order_they_started():
     ],
 )
 def test_a_click_selects_the_key_the_page_reads(name, selection, field, values):
-    """pages/*.py read these with ui.charts.chosen(event, selection, field): the key, not its words."""
+    """pages/*.py read these with visuals.charts.chosen(event, selection, field): the key, not its words."""
     spec = CHARTS[name]().to_dict()
     assert spec["params"] == [{"name": selection, "select": {"type": "point", "fields": [field]}}]
     assert {row[field] for row in rows(spec)} == values

@@ -21,8 +21,7 @@ STREAMLIT_FREE = [
     "exports.py",
     "cli.py",
     "reports",
-    "ui/charts.py",
-    "ui/formats.py",
+    "visuals",
     "catalog",
 ]
 

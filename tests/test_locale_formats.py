@@ -16,10 +16,10 @@ from reports.html import to_html
 from reports.image import png_spec
 from reports.meeting import Report
 from tests.test_reports import html_text, spec_texts
-from ui.charts import activity_trend_chart, campaign_reach_chart, cohort_heatmap, new_members_chart
-from ui.formats import format_change, format_value
 from ui.i18n import speaking
 from ui.tables import known_words
+from visuals.charts import activity_trend_chart, campaign_reach_chart, cohort_heatmap, new_members_chart
+from visuals.formats import format_change, format_value
 
 MONDAY = date(2026, 11, 2)
 AFTERNOON = datetime(2026, 11, 30, 14, 3)

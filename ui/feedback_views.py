@@ -23,7 +23,6 @@ from settings import Settings
 from store.database import AppStore
 from ui import data
 from ui.address import count_bound
-from ui.charts import counts_chart
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page
 from ui.presentation import show_chart
@@ -39,6 +38,7 @@ from ui.tables import (
     table,
     time_column,
 )
+from visuals.charts import counts_chart
 
 EDITABLE_COLUMNS = ("status", "priority", "assignee", "tags")
 

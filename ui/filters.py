@@ -20,11 +20,11 @@ from metrics.filters import (
     view_from_address,
     view_query,
 )
-from reports.display import period, scope
 from ui.i18n import t
 from ui.presentation import FILTERS_KEY, hidden_caption
 from ui.session import shared_link
 from ui.tables import plain
+from visuals.text import period, scope
 
 
 def today_in(timezone: str) -> date:

@@ -1,44 +1,25 @@
 """t(): a string from the catalog (catalog/) in the language of the person this run serves.
 
-Inside the app the language is the session's (ui/language.py chooses it at the top of every run);
-outside it (the CLI's reports) it is the one `speaking` sets, else English.
+catalog/spoken.py holds t, `speaking` and `current_language` (Streamlit-free, for visuals/, reports/
+and the CLI); this module tells it the session's language, which ui/language.py chooses at the top
+of every run, and gives pages and ui/ the same names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 import streamlit as st
 
-from catalog import DEFAULT, translate
+from catalog.spoken import current_language, speaking, t, use_session_language
 
+__all__ = ["LANGUAGE_KEY", "current_language", "speaking", "t"]
 LANGUAGE_KEY = "pulse_language"  # the session's language, set by ui.language.choose_language
-_SPOKEN: ContextVar[str | None] = ContextVar("pulse_language", default=None)
 
 
-def current_language() -> str:
-    """The language of this run: the one `speaking` set (a report's), else the session's inside
-    the app, else English."""
-    spoken = _SPOKEN.get()
-    if spoken:
-        return spoken
+def _session_language() -> str | None:
+    """The session's language inside the app (read on every call: fragments rerun without app.py)."""
     if st.runtime.exists():
-        return str(st.session_state.get(LANGUAGE_KEY) or DEFAULT)
-    return DEFAULT
+        return st.session_state.get(LANGUAGE_KEY)
+    return None
 
 
-@contextmanager
-def speaking(language: str) -> Iterator[None]:
-    """t() speaks `language` inside the block (a report in its own language, in the app or the CLI)."""
-    token = _SPOKEN.set(language)
-    try:
-        yield
-    finally:
-        _SPOKEN.reset(token)
-
-
-def t(key: str, *, language: str | None = None, **values: object) -> str:
-    """The string for `key` in `language` (else this run's language), formatted with `values`."""
-    return translate(key, language or current_language(), **values)
+use_session_language(_session_language)

@@ -16,9 +16,9 @@ import streamlit as st
 
 from auth.access import Permission
 from ids import parse_id
-from ui.charts import for_projector
 from ui.i18n import t
 from ui.session import may, presenting
+from visuals.charts import for_projector
 
 __all__ = ["presenting"]
 

@@ -9,10 +9,10 @@ import streamlit as st
 from metrics.survey_results import SurveyResults
 from surveys.definition import text_in
 from surveys.registry import Availability
-from ui.charts import answers_chart, matrix_chart, nps_trend_chart
 from ui.i18n import t
 from ui.presentation import show_chart
 from ui.tables import catalog_words, data_table, day_column, plain, time_column, words_column
+from visuals.charts import answers_chart, matrix_chart, nps_trend_chart
 
 
 def survey_columns() -> dict[str, object]:

@@ -15,13 +15,14 @@ import streamlit as st
 
 from auth.access import Permission
 from catalog import CATALOGS, DEFAULT, locale
+from catalog.locale import MISSING, missing
 from exports import safe_csv
 from feedback.workflow import STATUSES
 from metrics.filters import Filters
-from reports.display import MISSING, day, missing
 from rollup.build import DEFAULT_POINTS
 from ui.i18n import current_language, t
 from ui.session import may, presenting
+from visuals.text import day
 
 DAY, MINUTE = locale.column_format("day"), locale.column_format("moment")  # in English: 30 Nov 2026, 09:53
 
@@ -124,7 +125,7 @@ def period_days(filters: Filters) -> dict[str, str]:
 
 
 def day_column(label: str, *, help: str | None = None) -> object:
-    """Days as reports.display.day writes them: 30 Nov 2026, 2026年11月30日."""
+    """Days as visuals.text.day writes them: 30 Nov 2026, 2026年11月30日."""
     return st.column_config.DatetimeColumn(label, format=locale.column_format("day", current_language()), help=help)
 
 

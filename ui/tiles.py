@@ -1,5 +1,5 @@
 """KPI tiles: the value, the change against the previous period, and the previous value. A change
-is coloured only when it is clear (ui.formats.describe_change); otherwise it is grey and the tooltip
+is coloured only when it is clear (visuals.formats.describe_change); otherwise it is grey and the tooltip
 says why."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import streamlit as st
 from metrics.filters import Filters
 from metrics.kpi import Kpi
 from ui.filters import today_in
-from ui.formats import LOWER_IS_BETTER, describe_change, format_value
 from ui.i18n import t
+from visuals.formats import LOWER_IS_BETTER, describe_change, format_value
 
 TILES_KEY = "pulse_tiles_"  # the container of a row of tiles, by its first KPI
 

@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 
 from catalog import locale
-from ui.i18n import current_language, t
+from catalog.spoken import current_language, t
 
 # The product's palette, one for every chart (the screen, the meeting report, the projector).
 # Groups and series (channels, kinds, platforms, DAU/WAU/MAU) take CATEGORICAL in order: hues

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from catalog import locale
+from catalog.spoken import current_language, t
 from metrics.filters import Filters
 from metrics.kpi import MIN_SAMPLE, Change, Kpi
-from ui.i18n import current_language, t
 
 PERCENT = {"growth_rate", "stickiness", "active_rate", "churn_rate", "newcomer_conversion"}
 DECIMAL = {"dau_avg", "contributions_per_active_member"}

@@ -1,0 +1,33 @@
+"""How a day, a period and a member scope read, in this run's language: the filter bar's caption
+(ui/filters.py), tables (ui/tables.py) and the meeting report (reports/display.py) write them alike."""
+
+from __future__ import annotations
+
+from catalog import locale
+from catalog.spoken import current_language, t
+from metrics.filters import Filters
+
+
+def day(value: object) -> str:
+    """3 Nov 2026 · 2026年11月3日, in this run's language."""
+    return locale.day(value, current_language())  # type: ignore[arg-type]
+
+
+def period(filters: Filters) -> str:
+    """1 Mar 2025 – 7 Mar 2025 (UTC), compared with 22 Feb 2025 – 28 Feb 2025."""
+    previous = filters.previous()
+    return t(
+        "filters.caption",
+        start=day(filters.start),
+        last=day(filters.last),
+        timezone=filters.timezone,
+        previous_start=day(previous.start),
+        previous_last=day(previous.last),
+    )
+
+
+def scope(filters: Filters) -> str:
+    """Every member filter used ("Region: EU · Segment: dev"), or that the report covers all members."""
+    chosen = {"channel": filters.channel, "region": filters.region, "segment": filters.segment}
+    used = [t("report.filter", name=t(f"filters.{name}"), value=value) for name, value in chosen.items() if value]
+    return " · ".join(used) if used else t("report.filter", name=t("report.scope"), value=t("report.all_members"))
