@@ -18,14 +18,21 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from catalog import LANGUAGES, language_of
+from errors import PulseError
 
 PROJECT_DIR = Path(__file__).resolve().parent
 SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
 DATE_ORDERS = ("month_first", "day_first")
 
 
-class SettingsError(ValueError):
-    """Raised when a configured value is unusable; the message names the setting and the fix."""
+class SettingsError(PulseError):
+    """Raised when a configured value is unusable (a bad setting, secrets.toml that is not TOML, no
+    signing key could be kept); the message names the setting and the fix."""
+
+    key = "error.settings"
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message, error=user_message)
 
 
 @dataclass(frozen=True)

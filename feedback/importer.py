@@ -20,6 +20,7 @@ import sqlalchemy as sa
 import schema
 from data_sources.charsets import decode
 from data_sources.errors import InvalidData, reason
+from errors import PulseError
 from feedback.intake import MAX_TEXT, NewFeedback, add_feedback, import_key
 from metrics.scope import Runner
 from store.database import AppStore
@@ -30,16 +31,15 @@ MAX_PROBLEMS = 20
 log = logging.getLogger(__name__)
 
 
-class ImportFailed(Exception):
-    """Raised when a file cannot be imported; `problems` say where (file, row, column) and what.
-    Nothing was written."""
+class ImportFailed(PulseError):
+    """Raised when a feedback file cannot be imported (unreadable, a column missing, a bad cell);
+    `problems` say where (file, row, column) and what. Nothing was written."""
 
     def __init__(self, problems: list[str]) -> None:
         shown = problems[:MAX_PROBLEMS]
         more = len(problems) - len(shown)
         super().__init__("\n".join(shown + ([f"… and {more} more problems."] if more else [])))
         self.problems = problems
-        self.user_message = str(self)
 
 
 @dataclass(frozen=True)
