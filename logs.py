@@ -157,6 +157,12 @@ def configure(settings: Configured, *, console: bool = True) -> None:
         _installed.update(key=key, handlers=handlers)
 
 
+def log_file() -> Path | None:
+    """The file configure writes to (None before it ran)."""
+    key = _installed["key"]
+    return key[0] if isinstance(key, tuple) else None
+
+
 def reset() -> None:
     """Remove what configure installed (tests start each from no configuration)."""
     with _lock:

@@ -172,7 +172,11 @@ def import_feedback(
 ) -> ImportResult:
     """Read, check every row, then add the new ones in one transaction."""
     warnings: list[str] = []
-    rows = parse_rows(name, read_table(name, content), default_source=default_source, timezone=timezone)
+    try:
+        rows = parse_rows(name, read_table(name, content), default_source=default_source, timezone=timezone)
+    except ImportFailed as failed:
+        log.warning("Feedback import of %s refused, %d problems: %s", name, len(failed.problems), failed.user_message)
+        raise
     emails = sorted({email for _, item, email in rows if email and item.member_id is None})
     known = {}
     if emails:
@@ -190,4 +194,12 @@ def import_feedback(
         items.append(item)
     with store.begin() as connection:
         added = add_feedback(connection, items, actor=actor, now=now)
+    log.info(
+        "Feedback import of %s: %d rows, %d added, %d there already, %d warnings",
+        name,
+        len(items),
+        len(added),
+        len(items) - len(added),
+        len(warnings),
+    )
     return ImportResult(added=len(added), already_there=len(items) - len(added), warnings=warnings)
