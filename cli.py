@@ -63,7 +63,7 @@ from surveys.write_back import push_pending
 
 MEETING_FORMATS = ("html", "pdf", "png")  # report --format: the meeting report, written to --out
 ALLOW_SHRINK_HELP = "replace a table even when the new data empties it or removes more than half of its rows"
-log = logging.getLogger(__name__)
+log = logging.getLogger("cli")  # by name: run as a script, its __name__ is __main__
 log.addHandler(logging.NullHandler())  # before logs.configure, nothing of the CLI's reaches stderr twice
 
 
