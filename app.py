@@ -8,25 +8,24 @@ with no navigation and no sign-in: a member reaches the survey and nothing else.
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urlparse
 
 import streamlit as st
 
+import logs
 from auth.access import may_see
-from auth.share_links import LinkRefused
+from errors import PulseError
 from settings import Settings, SettingsError
-from store.database import AppStore, StoreError
+from store.database import AppStore
 from ui import session
 from ui.background import refresh_when_due
 from ui.data import app_store, current_settings, warm_up_sentiment
 from ui.i18n import t
 from ui.language import choose_language, language_switch, with_account
 from ui.language import write_cookie as write_language_cookie
-from ui.page import LAYOUT, mark_entry
+from ui.page import LAYOUT, data_errors_stop_the_page, failures_end_the_page, mark_entry
 from ui.presentation import present, presenting
 
-log = logging.getLogger(__name__)
 mark_entry()
 warm_up_sentiment()
 
@@ -68,10 +67,11 @@ def language_bar(store: AppStore | None, email: str | None, *, local: bool = Fal
 
 try:
     settings = current_settings()
-except SettingsError as error:
+except SettingsError as error:  # caught here: the page's config comes first, and there is no log yet
     st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
     st.error(t("error.settings", error=error))
     st.stop()
+logs.configure(settings)  # once per process and settings
 choose_language(default=settings.language)
 st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
 
@@ -81,24 +81,20 @@ if wants_survey():
         st.Page("pages/survey.py", title=t("nav.survey"), url_path="survey"),
         st.Page("pages/survey.py", title=t("nav.survey"), url_path="survey-home", default=True),
     ]
-    st.navigation(pages, position="hidden").run()
+    with failures_end_the_page():
+        st.navigation(pages, position="hidden").run()
     st.stop()
 
 
 def serve_share_link(settings: Settings, token: str) -> None:
     """A share link opens its one page and nothing else, showing the view kept with the link (the
     address adds nothing); a bad link, or a link opened at another page's address, gets a message."""
-    try:
-        link = session.open_shared(settings, app_store(settings.app_db_url), token)
-    except LinkRefused as refused:
-        session.forget_share_link()
-        st.error(t(refused.key, **refused.values))
-        st.stop()
-    except StoreError:
-        session.forget_share_link()
-        log.exception("The app store did not answer while opening a share link.")
-        st.error(t("error.app_store"))
-        st.stop()
+    with data_errors_stop_the_page():  # a refused link in the catalog's words, a store outage generically
+        try:
+            link = session.open_shared(settings, app_store(settings.app_db_url), token)
+        except PulseError:
+            session.forget_share_link()
+            raise
     path, url, icon = next(entry for entry in PAGES if entry[1] == link.page)
     asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
     if asked != url and asked in {entry[1] for entry in PAGES}:
@@ -113,11 +109,12 @@ def serve_share_link(settings: Settings, token: str) -> None:
     ]
     present()
     language_bar(None, None)
-    st.navigation(pages, position="hidden").run()
+    with failures_end_the_page():
+        st.navigation(pages, position="hidden").run()
     st.stop()
 
 
-try:
+with data_errors_stop_the_page():  # never the database's address: anyone may be reading
     if token := st.query_params.get("share"):
         serve_share_link(settings, token)
     mode = session.sign_in_mode(settings)
@@ -126,18 +123,12 @@ try:
         st.stop()
     store = app_store(settings.app_db_url)
     account = session.resolve_account(settings, mode, store)
-except SettingsError as error:
-    st.error(t("error.settings", error=error))
-    st.stop()
-except StoreError:
-    log.exception("The app store did not answer while deciding who is signed in.")
-    st.error(t("error.app_store"))  # never the database's address: anyone may be reading
-    st.stop()
 
 session.write_cookie(settings)
 if account is None:  # only the sign-in page exists for someone not signed in
     language_bar(None, None)
-    st.navigation([st.Page("pages/sign_in.py", title=t("nav.sign_in"), url_path="sign-in", default=True)]).run()
+    with failures_end_the_page():
+        st.navigation([st.Page("pages/sign_in.py", title=t("nav.sign_in"), url_path="sign-in", default=True)]).run()
     st.stop()
 
 with_account(store, account.email)
@@ -153,4 +144,5 @@ if mode is not session.Mode.LOCAL:
     pages.append(st.Page(sign_out, title=t("nav.sign_out"), icon=":material/logout:", url_path="sign-out"))
 language_bar(store, account.email, local=mode is session.Mode.LOCAL)
 present()
-st.navigation(pages, position="hidden" if presenting() else "top").run()
+with failures_end_the_page():
+    st.navigation(pages, position="hidden" if presenting() else "top").run()

@@ -23,6 +23,7 @@ import argparse
 import functools
 import getpass
 import json
+import logging
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -31,15 +32,16 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+import logs
 from auth.accounts import hash_password
 from catalog import LANGUAGES, translate
 from data_sources import demo
-from data_sources.errors import DataSourceError
 from data_sources.files import read_csv_table
 from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
 from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
 from data_sources.validate import TABLES
 from data_sources.warehouse import Warehouse, open_warehouse
+from errors import PulseError
 from exports import safe_csv
 from feedback import importer
 from metrics import sections, survey_results
@@ -50,8 +52,8 @@ from reports.html import to_html
 from reports.image import to_png
 from reports.meeting import build_report
 from reports.pdf import to_pdf
-from settings import Settings, SettingsError, load_settings
-from store.database import AppStore, StoreError
+from settings import Settings, load_settings
+from store.database import AppStore
 from surveys import demo as survey_demo
 from surveys import links, registry
 from surveys.definition import DefinitionError, load_definition
@@ -61,6 +63,8 @@ from surveys.write_back import push_pending
 
 MEETING_FORMATS = ("html", "pdf", "png")  # report --format: the meeting report, written to --out
 ALLOW_SHRINK_HELP = "replace a table even when the new data empties it or removes more than half of its rows"
+log = logging.getLogger("cli")  # by name: run as a script, its __name__ is __main__
+log.addHandler(logging.NullHandler())  # before logs.configure, nothing of the CLI's reaches stderr twice
 
 
 class Parser(argparse.ArgumentParser):
@@ -414,7 +418,7 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
         for path in paths:
             try:
                 survey = load_definition(path)
-            except DefinitionError as error:
+            except DefinitionError as error:  # local: every file is checked, each problem printed
                 failed += 1
                 print("\n".join(error.problems), file=sys.stderr)
                 continue
@@ -492,7 +496,8 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
             actor="cli",
             now=datetime.now(UTC).replace(tzinfo=None),
         )
-    except importer.ImportFailed as failed:
+    except importer.ImportFailed as failed:  # local: says which file, then every problem on its own line
+        log.warning("Nothing was imported from %s: %s", args.file.name, failed.user_message)
         print(f"Nothing was imported from {args.file.name}:\n{failed.user_message}", file=sys.stderr)
         return 1
     for warning in result.warnings:
@@ -528,16 +533,26 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. The one catcher of the CLI: a PulseError's message goes to stderr (exit 1, no
+    traceback); anything else is logged with its traceback under a reference stderr names."""
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        logs.configure(settings, console=False)  # what a person reads here is what the CLI prints
         store = AppStore(settings.app_db_url)
         return COMMANDS[args.command](settings, store, args)
-    except (DataSourceError, StoreError) as error:
-        print(f"cli.py {args.command}: {error.user_message}", file=sys.stderr)
-        return 1
-    except SettingsError as error:
+    except PulseError as error:
+        log.warning("cli.py %s (ref %s): %s", args.command, logs.reference(), error.user_message)
         print(f"cli.py {args.command}: {error}", file=sys.stderr)
+        return 1
+    except Exception:
+        reference = logs.unexpected(log, f"cli.py {args.command} failed")
+        where = logs.log_file() or "the log"
+        print(
+            f"cli.py {args.command}: an unexpected error stopped the command; {where} has its details under "
+            f"ref {reference}.",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -15,17 +15,26 @@ import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import logs
 from catalog import LANGUAGES, language_of
+from errors import PulseError
 
 PROJECT_DIR = Path(__file__).resolve().parent
 SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
 DATE_ORDERS = ("month_first", "day_first")
 
 
-class SettingsError(ValueError):
-    """Raised when a configured value is unusable; the message names the setting and the fix."""
+class SettingsError(PulseError):
+    """Raised when a configured value is unusable (a bad setting, secrets.toml that is not TOML, no
+    signing key could be kept); the message names the setting and the fix."""
+
+    key = "error.settings"
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message, error=user_message)
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class Settings:
     allow_open_local_mode: bool = False  # local mode (no sign-in) on an address others can reach
     trust_unverified_email: bool = False  # OIDC: accept an email the provider does not say it verified
     language: str = "en"  # default language (en, zh-CN, zh-TW) for browsers that ask for none of them
+    log_level: str = "INFO"  # DEBUG, INFO, WARNING, ERROR or CRITICAL (logs.py)
 
     @property
     def day_first(self) -> bool:
@@ -139,6 +149,36 @@ def _language(value: str) -> str:
     return language
 
 
+def _log_level(value: str) -> str:
+    if value.upper() not in logs.LEVELS:
+        raise SettingsError(
+            f"log_level (PULSE_LOG_LEVEL or [pulse] log_level) is {value!r}; "
+            f"it must be one of {', '.join(logs.LEVELS)}."
+        )
+    return value.upper()
+
+
+SECRET_NAMES = ("secret", "password", "private_key", "token")  # keys in secrets.toml whose values are secrets
+
+
+def _keep_secrets(document: object, *urls: str) -> None:
+    """Tell the log's redaction (logs.Redact) every secret the settings hold: secrets.toml values
+    under secret-looking keys (session_secret, password_hash, [auth] client_secret and cookie_secret,
+    [gcp_service_account] private_key ...), and the passwords in database URLs."""
+    if isinstance(document, dict):
+        for name, value in document.items():
+            if isinstance(value, str) and any(part in str(name).lower() for part in SECRET_NAMES):
+                logs.keep_secret(value)
+            else:
+                _keep_secrets(value)
+    elif isinstance(document, list):
+        for value in document:
+            _keep_secrets(value)
+    for url in urls:
+        with contextlib.suppress(ValueError):
+            logs.keep_secret(urlsplit(url).password)
+
+
 def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE) -> Settings:
     """Resolve the settings from the environment, secrets.toml and defaults."""
     env = os.environ if environ is None else environ
@@ -168,6 +208,8 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
             f"date_order (PULSE_DATE_ORDER or [pulse] date_order) is {date_order!r}; use {' or '.join(DATE_ORDERS)}."
         )
     mapping = pick("warehouse_mapping", "")
+    _keep_secrets(document, pick("warehouse_url", ""), pick("app_db_url", ""))
+    logs.keep_secret(pick("session_secret", ""))
     return Settings(
         data_dir=data_dir,
         warehouse_url=pick("warehouse_url", f"duckdb:///{data_dir / 'warehouse.duckdb'}"),
@@ -192,6 +234,7 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         allow_open_local_mode=pick("allow_open_local_mode", "false").lower() in ("true", "1", "yes"),
         trust_unverified_email=pick("trust_unverified_email", "false").lower() in ("true", "1", "yes"),
         language=_language(pick("language", "en")),
+        log_level=_log_level(pick("log_level", "INFO")),
     )
 
 
@@ -207,7 +250,9 @@ def signing_secret(settings: Settings) -> str:
         return settings.session_secret
     path = settings.data_dir / SECRET_FILE
     try:
-        return _kept_secret(path)
+        key = _kept_secret(path)
+        logs.keep_secret(key)
+        return key
     except OSError as error:
         raise SettingsError(
             f"Could not keep a signing key in {path} ({error.strerror}). Make the data directory writable, "

@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
 from auth.access import Role
+from errors import PulseError
 from store import tables
 from store.database import AppStore
 
@@ -44,13 +45,12 @@ SLOT_WAIT_SECONDS = 10.0
 BUSY = "Too many sign-ins at once. Try again in a moment."
 
 
-class SignInRefused(Exception):
-    """Raised when a sign-in is refused; `user_message` says why without saying which part was wrong
-    (in English, for logs), `key` and `values` say it through the catalog."""
+class SignInRefused(PulseError):
+    """Raised when a sign-in is refused (wrong email or password, or the address is locked);
+    `user_message` says why without saying which part was wrong (in English, for logs), `key` and
+    `values` say it through the catalog."""
 
-    def __init__(self, user_message: str, key: str = "sign_in.wrong", **values: object) -> None:
-        super().__init__(user_message)
-        self.user_message, self.key, self.values = user_message, key, values
+    key = "sign_in.wrong"
 
 
 class Busy(SignInRefused):

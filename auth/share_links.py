@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from auth.access import SHAREABLE
+from errors import PulseError
 from metrics.filters import view_from_address
 from store import tables
 from store.database import AppStore
@@ -33,13 +34,11 @@ NOT_VALID = "This link is not valid. Ask whoever shared it for a new one."
 VIEW_KEYS = ("period", "start", "end", "channel", "region", "segment", "survey", "present", "lang")
 
 
-class LinkRefused(Exception):
+class LinkRefused(PulseError):
     """Raised for a link that is tampered with, unknown, expired or revoked; `user_message` says
     which (in English, for logs), `key` and `values` say it through the catalog."""
 
-    def __init__(self, user_message: str, key: str = "share.refused.not_valid", **values: object) -> None:
-        super().__init__(user_message)
-        self.user_message, self.key, self.values = user_message, key, values
+    key = "share.refused.not_valid"
 
 
 @dataclass(frozen=True)

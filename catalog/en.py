@@ -606,6 +606,10 @@ MESSAGES: dict[str, str] = {
         "The app’s own database is not answering just now. Try again in a minute; if it persists, an "
         "administrator can find the details in the server log."
     ),
+    "error.unexpected": (
+        "Something went wrong on this page. Try again; if it happens again, tell an administrator the "
+        "reference {reference}: the server log has the details under it."
+    ),
     "surveys.title": "Surveys",
     "surveys.file_problem": "A survey file could not be published (its last good version stays live): {problem}",
     "surveys.none": "No surveys yet. Add a YAML definition to {folder} (see docs/surveys.md).",

@@ -579,6 +579,7 @@ MESSAGES: dict[str, str] = {
     "error.no_data": "还没有可显示的社群数据。管理员可在“数据”页面导入。",
     "error.warehouse": "社群数据暂时没有响应，因此无法显示此页面。请一分钟后重试；如果问题持续，管理员可在服务器日志中查看详情。",
     "error.app_store": "应用自身的数据库暂时没有响应。请一分钟后重试；如果问题持续，管理员可在服务器日志中查看详情。",
+    "error.unexpected": "此页面出错了。请重试；如果再次出现，请把编号 {reference} 告诉管理员：服务器日志中该编号下有详情。",
     "surveys.title": "问卷",
     "surveys.file_problem": "有一个问卷文件无法发布（其上一个有效版本继续生效）：{problem}",
     "surveys.none": "还没有问卷。请在 {folder} 中添加 YAML 定义（见 docs/surveys.md）。",

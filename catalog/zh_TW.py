@@ -579,6 +579,7 @@ MESSAGES: dict[str, str] = {
     "error.no_data": "還沒有可顯示的社群資料。管理員可在「資料」頁面匯入。",
     "error.warehouse": "社群資料暫時沒有回應，因此無法顯示此頁面。請一分鐘後再試一次；如果問題持續，管理員可在伺服器記錄檔中檢視詳情。",
     "error.app_store": "應用程式本身的資料庫暫時沒有回應。請一分鐘後再試一次；如果問題持續，管理員可在伺服器記錄檔中檢視詳情。",
+    "error.unexpected": "此頁面發生錯誤。請再試一次；如果再次發生，請把編號 {reference} 告訴管理員：伺服器記錄檔中該編號下有詳情。",
     "surveys.title": "問卷",
     "surveys.file_problem": "有一個問卷檔案無法發布（其上一個有效版本繼續生效）：{problem}",
     "surveys.none": "還沒有問卷。請在 {folder} 中新增 YAML 定義（見 docs/surveys.md）。",

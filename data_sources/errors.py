@@ -1,19 +1,18 @@
-"""The domain errors of data sources. Each carries `user_message`: what is wrong, where, what to do.
+"""The domain errors of data sources (errors.PulseError): what is wrong, where, what to do.
 
-Pages and the CLI catch DataSourceError and show its message; they never show a traceback.
+Pages and the CLI catch them in their one place and show the message; they never show a traceback.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from errors import PulseError
 
-class DataSourceError(Exception):
-    """Base of every data source error; `user_message` is meant for the person, not the log."""
 
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+class DataSourceError(PulseError):
+    """Raised when community data cannot be read, checked or built (the subclasses say which); an
+    administrator reads `user_message`, which may name hosts, files and cells."""
 
 
 def reason(error: Exception) -> str:

@@ -34,6 +34,7 @@ import requests
 from google.auth.exceptions import GoogleAuthError, RefreshError
 from gspread.exceptions import APIError, SpreadsheetNotFound
 
+import logs
 from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable
 from data_sources.sheet_values import Kind, convert_column
 from data_sources.validate import TABLES, RawTable, raw_table
@@ -118,6 +119,7 @@ def _checked_key(info: object, *, where: str) -> dict[str, Any]:
     """The key's fields, or NotConfigured naming the field that is wrong and what to paste."""
     if not isinstance(info, dict):
         raise NotConfigured(f"{where} is not a service account key (a JSON object). {KEY_HELP}")
+    logs.keep_secret(info.get("private_key"), info.get("private_key_id"))  # never in a log line
     if "installed" in info or "web" in info:
         raise NotConfigured(
             f"{where} is an OAuth client file, not a service account key: it signs in a person, not this app. "

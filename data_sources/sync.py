@@ -11,6 +11,8 @@ Sources: "demo", "sheets" (the configured spreadsheet), "imports" (files importe
 from __future__ import annotations
 
 import fcntl
+import logging
+import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ Frames = dict[str, pd.DataFrame]
 Loader = Callable[[], tuple[Frames, list[str]]]
 Allowed = bool | Collection[Shrink]  # --allow-shrink (True), or the very shrinks a person confirmed
 IMPORTS = "imports"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -131,6 +134,8 @@ def run_sync(
         imports.remove_abandoned_imports(settings)
         guarded = replaces or _built_from(app_store) == _kind(source)
         run_id = _record_start(app_store, source)
+        started = time.monotonic()
+        log.info("Sync %s from %s started", run_id, source)
         try:
             frames, warnings = load()
             if guarded:
@@ -140,13 +145,22 @@ def run_sync(
                 publish()
         except DataSourceError as error:
             _record_end(app_store, run_id, status="failed", error=error.user_message)
+            log.warning("Sync %s from %s failed after %.1f s: %s", run_id, source, _since(started), error.user_message)
             raise
         except BaseException as error:
             _record_end(app_store, run_id, status="failed", error=repr(error))
+            log.warning("Sync %s from %s failed after %.1f s: %r", run_id, source, _since(started), error)
             raise
         rows = {name: len(frame) for name, frame in frames.items()}
         _record_end(app_store, run_id, status="succeeded", rows=rows, warnings=warnings)
+        counts = ", ".join(f"{name} {count}" for name, count in rows.items())
+        took = _since(started)
+        log.info("Sync %s from %s succeeded in %.1f s: %s; %d warnings", run_id, source, took, counts, len(warnings))
     return SyncResult(source=source, rows=rows, warnings=warnings)
+
+
+def _since(started: float) -> float:
+    return time.monotonic() - started
 
 
 def _kind(source: str) -> str:

@@ -21,6 +21,7 @@ import schema
 from data_sources.charsets import decode
 from data_sources.errors import InvalidData, reason
 from engines import Runner
+from errors import PulseError
 from feedback.intake import MAX_TEXT, NewFeedback, add_feedback, import_key
 from store.database import AppStore
 
@@ -30,16 +31,15 @@ MAX_PROBLEMS = 20
 log = logging.getLogger(__name__)
 
 
-class ImportFailed(Exception):
-    """Raised when a file cannot be imported; `problems` say where (file, row, column) and what.
-    Nothing was written."""
+class ImportFailed(PulseError):
+    """Raised when a feedback file cannot be imported (unreadable, a column missing, a bad cell);
+    `problems` say where (file, row, column) and what. Nothing was written."""
 
     def __init__(self, problems: list[str]) -> None:
         shown = problems[:MAX_PROBLEMS]
         more = len(problems) - len(shown)
         super().__init__("\n".join(shown + ([f"… and {more} more problems."] if more else [])))
         self.problems = problems
-        self.user_message = str(self)
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,11 @@ def import_feedback(
 ) -> ImportResult:
     """Read, check every row, then add the new ones in one transaction."""
     warnings: list[str] = []
-    rows = parse_rows(name, read_table(name, content), default_source=default_source, timezone=timezone)
+    try:
+        rows = parse_rows(name, read_table(name, content), default_source=default_source, timezone=timezone)
+    except ImportFailed as failed:
+        log.warning("Feedback import of %s refused, %d problems: %s", name, len(failed.problems), failed.user_message)
+        raise
     emails = sorted({email for _, item, email in rows if email and item.member_id is None})
     known = {}
     if emails:
@@ -190,4 +194,12 @@ def import_feedback(
         items.append(item)
     with store.begin() as connection:
         added = add_feedback(connection, items, actor=actor, now=now)
+    log.info(
+        "Feedback import of %s: %d rows, %d added, %d there already, %d warnings",
+        name,
+        len(items),
+        len(added),
+        len(items) - len(added),
+        len(warnings),
+    )
     return ImportResult(added=len(added), already_there=len(items) - len(added), warnings=warnings)

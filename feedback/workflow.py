@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from errors import PulseError
 from store import tables
 from store.database import AppStore, StoreError
 
@@ -40,12 +41,9 @@ MAX_NAME = 200
 MAX_TAG = 50
 
 
-class FeedbackError(Exception):
-    """A change that cannot be saved; `user_message` says what and what to do. Nothing was written."""
-
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+class FeedbackError(PulseError):
+    """Raised when a change to feedback cannot be saved (the subclasses say why); `user_message` says
+    what and what to do. Nothing was written."""
 
 
 class EditRefused(FeedbackError):

@@ -3,6 +3,7 @@ file imports, Google Forms responses, the write-back sheet). For admins."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,6 @@ from data_sources.sync import SyncResult, import_files, last_good_sync, parsing,
 from data_sources.validate import TABLES
 from rollup.state import rollup_is_current
 from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY
-from settings import SettingsError
 from store.database import StoreError
 from surveys import registry
 from surveys.forms_import import import_responses
@@ -33,7 +33,7 @@ from ui.data_views import (
     source_name,
 )
 from ui.i18n import t
-from ui.page import require_entry
+from ui.page import data_errors_stop_the_page, require_entry
 from ui.session import may
 from ui.tables import moment, plain, table
 
@@ -42,11 +42,8 @@ st.title(t("data.title"))
 if not may(Permission.MANAGE_DATA):
     st.info(t("data.not_allowed"))
     st.stop()
-try:
+with data_errors_stop_the_page():
     settings = data.current_settings()
-except SettingsError as error:
-    st.error(t("error.settings", error=error))
-    st.stop()
 store = data.app_store(settings.app_db_url)
 
 
@@ -54,8 +51,14 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+log = logging.getLogger(__name__)
+
+
 def show_failure(error: DataSourceError | StoreError) -> None:
-    """The message as plain text: it quotes file names and cells people wrote."""
+    """The message as plain text: it quotes file names and cells people wrote. Caught where each
+    action is, not by ui.page's catcher: the failure shows under its button and the page goes on,
+    so the other ways to refresh stay at hand."""
+    log.warning("Data page: %s: %s", type(error).__name__, error.user_message)
     st.error(t("data.failed"))
     st.text(error.user_message)
 

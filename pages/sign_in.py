@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
 import streamlit as st
 
-from auth.accounts import SignInRefused, check_password
-from settings import SettingsError
-from store.database import StoreError
+from auth.accounts import check_password
 from ui import data, session
 from ui.i18n import t
-from ui.page import require_entry
+from ui.page import data_errors_stop_the_page, require_entry
 from ui.tables import plain
 
-log = logging.getLogger(__name__)
 require_entry()
 settings = data.current_settings()
 st.title(t("app.title"))
@@ -37,7 +33,9 @@ with st.form("sign_in"):
     password = st.text_input(t("sign_in.password"), type="password", key="sign_in_password")
     submitted = st.form_submit_button(t("sign_in.button"), type="primary")
 if submitted:
-    try:
+    # A refusal in the catalog's words (never which part was wrong), the app store's outage without its
+    # address (anyone may be reading), a signing key that could not be kept as a settings problem.
+    with data_errors_stop_the_page():
         account = check_password(
             session.accounts(settings),
             email,
@@ -45,20 +43,5 @@ if submitted:
             app_store=data.app_store(settings.app_db_url),
             now=datetime.now(UTC).replace(tzinfo=None),
         )
-    except SignInRefused as refused:
-        st.error(t(refused.key, **refused.values))
-        st.stop()
-    except StoreError:
-        log.exception("The app store did not answer a sign-in.")
-        st.error(t("error.app_store"))  # never the database's address: anyone may be reading
-        st.stop()
-    try:
         session.remember_sign_in(settings, account, data.app_store(settings.app_db_url))
-    except SettingsError as error:  # no signing key could be kept
-        st.error(t("error.settings", error=error))
-        st.stop()
-    except StoreError:
-        log.exception("The app store did not record a sign-in.")
-        st.error(t("error.app_store"))
-        st.stop()
     st.rerun()

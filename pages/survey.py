@@ -94,7 +94,7 @@ if store is not None:
         if stored_here:
             _stop(t("survey.already_stored", language=language), kind="success")
         state = current_availability(store, stored, now=_now())
-    except StoreError:
+    except StoreError:  # local: the form is still shown; Submit says the store is down
         log.exception("The app store did not answer the member's survey %r", slug)
         store = None
 if state is not Availability.OPEN:
@@ -151,12 +151,12 @@ if last and forward.button(t("survey.submit", language=language), type="primary"
             now=_now(),
             write_back=settings.write_back_spreadsheet is not None,
         )
-    except AnswersInvalid as invalid:
+    except AnswersInvalid as invalid:  # local: the member is taken to the first answer to fix
         pages = survey.pages
         first = next((n for n, each in enumerate(pages) if any(q.id in invalid.problems for q in each.questions)), 0)
         st.session_state["survey_page"], st.session_state["survey_problems"] = first, invalid.problems
         st.rerun()
-    except StoreError:
+    except StoreError:  # local: the answers stay on screen, in the member's language, to submit again
         log.exception("A response to the survey %r could not be stored", slug)
         st.error(t("survey.store_failed", language=language) + " " + t("survey.retry", language=language))
         st.stop()

@@ -14,16 +14,14 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from engines import create_engine, read_frame
+from errors import PulseError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-class StoreError(RuntimeError):
-    """Raised when the app store cannot be reached or written; `user_message` says what to do."""
-
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+class StoreError(PulseError):
+    """Raised when the app store cannot be reached, migrated or written; `user_message` says what to
+    do and may name the database's address, so pages show a generic message (ui.outage)."""
 
 
 class AppStore:

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from errors import PulseError
+
 QUESTION_TYPES = (
     "nps",
     "rating",
@@ -76,8 +78,10 @@ QUESTION_FIELDS = {
 Text = dict[str, str]  # language -> words
 
 
-class DefinitionError(ValueError):
-    """Raised when a survey definition is not usable; `problems` lists each one with its place."""
+class DefinitionError(PulseError):
+    """Raised when a survey definition (a YAML file, or a stored version) is not usable: bad YAML,
+    a missing or unknown field, a question that cannot be asked; `problems` lists each one with its
+    place."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))

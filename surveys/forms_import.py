@@ -14,6 +14,7 @@ again stores nothing twice. Free-text answers reach the feedback inbox as web an
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,7 @@ from surveys.definition import SCALES, Question, Survey
 from surveys.registry import StoredSurvey
 from surveys.submission import store_response
 
+log = logging.getLogger(__name__)
 TIMESTAMP_HEADERS = ("timestamp", "时间戳记", "提交时间")
 EMAIL_HEADERS = ("email address", "email", "电子邮件地址")
 YES = {"yes", "y", "true", "是", "1"}
@@ -262,4 +264,13 @@ def import_responses(
                 source="google_forms",
             )
             added += 1
+    log.info(
+        "Forms import of %s into %s: %d rows, %d added, %d there already, %d warnings",
+        raw.file,
+        stored.slug,
+        len(rows),
+        added,
+        len(rows) - added,
+        len(warnings),
+    )
     return FormsImport(added=added, already_there=len(rows) - added, warnings=warnings)

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from errors import PulseError
 from feedback.intake import NewFeedback, add_feedback, enrichment
 from store import tables
 from store.database import AppStore, StoreError
@@ -52,16 +53,18 @@ class Result:
     response_id: int | None = None
 
 
-class AnswersInvalid(ValueError):
-    """Raised when answers fail the definition's checks; `problems` maps question id to problem."""
+class AnswersInvalid(PulseError):
+    """Raised by submit when answers fail the definition's checks (a required one missing, a value
+    out of range); `problems` maps question id to problem. Nothing was stored."""
 
     def __init__(self, problems: dict[str, Problem]) -> None:
         super().__init__(f"{len(problems)} answer(s) need attention: {', '.join(problems)}")
         self.problems = problems
 
 
-class _Refused(Exception):
-    """Rolls the transaction back with an outcome found only after writing began."""
+class _Refused(Exception):  # private control flow inside submit: not a PulseError
+    """Rolls the transaction back with an outcome found only after writing began; never escapes
+    submit, which turns it into a Result."""
 
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome

@@ -232,6 +232,7 @@ def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsh
     try:
         book = open_spreadsheet(client(), spreadsheet, after=QUEUED)
     except DataSourceError as problem:
+        log.warning("Write-back: the sheet did not open, %d responses wait: %s", len(waiting), problem.user_message)
         return _failed(app_store, waiting["response_id"].tolist(), problem.user_message)
     for slug, group in waiting.groupby("slug", sort=True):
         ids = [int(value) for value in group["response_id"]]
@@ -250,6 +251,7 @@ def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsh
                 outbox.update().where(outbox.c.response_id.in_(ids)).values(sent_at=now, attempts=outbox.c.attempts + 1)
             )
         sent += len(ids)
+    log.info("Write-back: %d responses appended, %d wait for the next try; %s", sent, failed, error or "no error")
     return PushResult(sent=sent, failed=failed, error=error)
 
 

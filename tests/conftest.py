@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+import logs
 import schema
 from data_sources.rollup import build_rollup
 from data_sources.warehouse import Warehouse, build_warehouse
@@ -20,6 +22,86 @@ from tests import community
 from tests.postgres import postgres_server
 
 _database_names = itertools.count(1)
+
+
+def _demo_emails() -> set[str]:
+    """Every member address of the demo communities the tests make, and of the fixture community."""
+    from datetime import UTC, datetime
+
+    from data_sources import demo
+
+    today = datetime.now(UTC).date()
+    emails = set(community.frames()["members"]["email"])
+    for locale in demo.FLAVOURS:
+        for members in (600, 5000):
+            frames = demo.generate_community(today=today, members=members, activities=1000, locale=locale)
+            emails |= set(frames["members"]["email"])
+    return emails
+
+
+def leaks(text: str) -> list[str]:
+    """Secrets the run configured and member addresses found in a log."""
+    found = sorted(secret for secret in logs.kept_secrets() if secret in text)
+    found += sorted(email for email in _demo_emails() if email in text)
+    found += [marker for marker in ("@example.", "$argon2", "PRIVATE KEY-----") if marker in text]
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_of_the_run(tmp_path_factory) -> Iterator[Path]:
+    """Every record of the whole run (DEBUG), written through the app's redaction (logs.Redact) as the
+    app's own handlers do; at the end the run fails if any configured secret or demo address is in it."""
+    path = tmp_path_factory.mktemp("log") / "run.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(logs.FORMAT))
+    handler.addFilter(logs.REDACT)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    for noisy in ("fontTools", "PIL", "matplotlib"):  # font subsetting logs every glyph table at DEBUG
+        logging.getLogger(noisy).setLevel(logging.INFO)
+    yield path
+    root.removeHandler(handler)
+    handler.close()
+    root.setLevel(level)
+    found = leaks(path.read_text(encoding="utf-8"))
+    assert not found, f"The log of the run ({path}) holds secrets or member addresses: {found[:10]}"
+
+
+class _Unexpected(logging.Handler):
+    """Collects the records of failures nobody expected (logs.unexpected)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "unexpected", False):
+            self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_failures(request) -> Iterator[list[logging.LogRecord]]:
+    """A page or the CLI shows an unexpected exception as a short message with a reference instead of
+    raising it, so AppTest's `at.exception` no longer sees it: this fails the test instead, with the
+    traceback, unless the test asks for `unexpected_failures`. Each test starts with no logging
+    configuration (app.py and cli.py configure it)."""
+    handler = _Unexpected()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield handler.records
+    root.removeHandler(handler)
+    logs.reset()
+    if handler.records and "unexpected_failures" not in request.fixturenames:
+        formatter = logging.Formatter(logs.FORMAT)
+        pytest.fail("Unexpected exception(s):\n" + "\n".join(formatter.format(r) for r in handler.records))
+
+
+@pytest.fixture
+def unexpected_failures(no_unexpected_failures) -> list[logging.LogRecord]:
+    """The unexpected failures this test logged (it expects some)."""
+    return no_unexpected_failures
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from catalog import CATALOGS
 from data_sources.warehouse import Warehouse
 from metrics.campaigns import campaign_table
 from metrics.filters import Filters, preset_period
@@ -29,6 +30,9 @@ LEAKS = [
     (re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b"), "raw key"),
     (re.compile(r"(?<![\w.])(None|NaN|nan|NaT|null|undefined)(?![\w.])"), "empty value"),
     (re.compile(r"Traceback|Exception|Error:|KeyError|TypeError|ValueError"), "error text"),
+    # A page's bug is shown as this message with a reference (ui.page.failures_end_the_page), not as an
+    # exception box: its words up to the reference, in every language.
+    (re.compile("|".join(re.escape(words["error.unexpected"].split("{")[0]) for words in CATALOGS.values())), "bug"),
 ]
 # The one thing that may read like a key: part of an email address (yuki_patel@example.org), which an
 # admin sees beside a member. screens.py allows it the same way.

@@ -8,22 +8,24 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import logs
 from data_sources import sheets
-from data_sources.errors import DataSourceError
 from data_sources.sync import sync, sync_due
+from errors import PulseError
 from settings import Settings
-from store.database import StoreError
 from surveys.write_back import push_pending
 from ui import data
 
 CHECK_EVERY_S = 60
 _checked = {"at": 0.0}
 _running = {"sync": threading.Lock(), "push": threading.Lock()}
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -36,10 +38,15 @@ def _in_background(name: str, work: Callable[[], object]) -> threading.Thread | 
         return None
 
     def run() -> None:
+        log.info("Background %s started", name)
         try:
             work()
-        except (DataSourceError, StoreError):
-            pass  # recorded where the Data page shows it: the sync run, the outbox row
+        except PulseError as error:  # also recorded where the Data page shows it: the sync run, the outbox row
+            log.warning("Background %s failed (ref %s): %s", name, logs.reference(), error.user_message)
+        except Exception:  # nobody waits for this thread: the log is where its failure is seen
+            log.error("Background %s failed (ref %s)", name, logs.reference(), exc_info=True)
+        else:
+            log.info("Background %s finished", name)
         finally:
             lock.release()
 

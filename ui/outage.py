@@ -9,6 +9,7 @@ import logging
 import sqlalchemy as sa
 import streamlit as st
 
+import logs
 from settings import Settings
 from store.database import AppStore, StoreError
 from ui import data
@@ -30,5 +31,5 @@ def app_store_or_stop(settings: Settings) -> AppStore:
 
 def app_store_failed() -> None:
     """Log why the app store failed (the exception being handled) and say so without its details."""
-    log.exception("The app store did not answer")
+    log.exception("The app store did not answer (ref %s)", logs.reference())
     st.error(t("error.app_store"), icon=":material/cloud_off:")

@@ -1,5 +1,6 @@
 """What every dashboard page starts with: its title, the stores, the filter bar, and the one way
-data errors are shown (a message a person can act on, then the page stops)."""
+errors are shown: a PulseError as a message a person can act on (then the page stops), anything
+else as a short message with a reference to the log (errors.py, logs.py)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.pages_manager import PagesManager
 
+import logs
 from auth.access import SHAREABLE, Permission
 from data_sources.errors import DataSourceError, NotConfigured
+from errors import PulseError
 from metrics.filters import Filters
-from settings import Settings, SettingsError
+from settings import Settings
 from store.database import StoreError
 from ui import data
 from ui.filters import filter_bar
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.outage import app_store_failed
 from ui.presentation import present_link
 from ui.session import may, shared_link
@@ -76,24 +79,51 @@ class PageContext:
 
 @contextmanager
 def data_errors_stop_the_page() -> Iterator[None]:
+    """The one catcher of PulseError on a page: the error is shown as `show_error` shows its kind,
+    then the page stops."""
     try:
         yield
-    except NotConfigured as error:
+    except PulseError as error:
+        show_error(error)
+        st.stop()
+
+
+def show_error(error: PulseError) -> None:
+    """Log a caught PulseError under a reference and show it as its kind is shown: no data yet as a
+    note, a data source's failure in full to an admin and generically to others, the app store's
+    generically, any other in its own words (the catalog's, when it has a key)."""
+    if isinstance(error, StoreError):
+        app_store_failed()  # logged with the details; the page never shows the database's address
+        return
+    log.warning("%s (ref %s): %s", type(error).__name__, logs.reference(), error.user_message)
+    if isinstance(error, NotConfigured):
         if may(Permission.MANAGE_DATA):  # about settings and paths the admin chose: formatted as written
-            st.info(error.user_message)
+            st.info(str(error))
         else:
             st.info(t("error.no_data"))
-        st.stop()
-    except DataSourceError as error:
+    elif isinstance(error, DataSourceError):
         if may(Permission.MANAGE_DATA):  # quotes files, sheets and cells: text, not markdown
-            st.error(plain(error.user_message))
+            st.error(plain(str(error)))
         else:  # may name the database's host, port or user: for the log and the admin only
-            log.warning("The community data did not answer: %s", error.user_message)
             st.error(t("error.warehouse"))
-        st.stop()
-    except StoreError:
-        app_store_failed()  # logged; the page never shows the database's address
-        st.stop()
+    elif error.key:  # the catalog's words, written as markdown by us
+        st.error(error.text(current_language()))
+    else:  # may quote what people wrote (files, cells, themes): text, not markdown
+        st.error(plain(error.text(current_language())))
+
+
+@contextmanager
+def failures_end_the_page() -> Iterator[None]:
+    """Around a page's run (app.py): a PulseError the page left is shown as above; anything else is
+    a bug, logged with its traceback under a reference that the person is shown in a short message.
+    (st.stop and st.rerun are not Exceptions and pass through.)"""
+    try:
+        yield
+    except PulseError as error:
+        show_error(error)
+    except Exception:
+        reference = logs.unexpected(log, "A page failed")
+        st.error(t("error.unexpected", reference=reference), icon=":material/error:")
 
 
 def open_page(page: str) -> tuple[Settings, str]:
@@ -106,11 +136,8 @@ def _open(page: str) -> tuple[Settings, str, DeltaGenerator]:
     """The title row: the title, and a toolbar of the page's actions on its right (wrapping under
     the title on a phone)."""
     require_entry()
-    try:
+    with data_errors_stop_the_page():
         settings = data.current_settings()
-    except SettingsError as error:
-        st.error(t("error.settings", error=error))
-        st.stop()
     title, right = st.columns([3, 2], vertical_alignment="center")
     title.title(t(f"{page}.title"))
     actions = right.container(horizontal=True, horizontal_alignment="right", key="pulse_actions")

@@ -63,7 +63,7 @@ def share_button(page: str, settings: Settings) -> None:
                 days=int(days),
                 secret=signing_secret(settings),
             )
-        except SettingsError as error:
+        except SettingsError as error:  # local: the share form says why, and the page stays usable
             st.error(str(error))
             return
         except StoreError:
