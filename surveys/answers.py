@@ -4,7 +4,8 @@ Answers travel as a dict of question id to a Python value: an int for scale ques
 for a choice, a list of option ids for multiple choice, True/False for yes/no, text, and for a matrix
 a dict of row id to its scale point (1 = the first label). An "other" choice's text sits under
 "<question id>.other". Problems come back as (code, values) so the page words them in the member's
-language next to the question.
+language next to the question. What each type accepts and stores is its object in
+surveys/question_types.py; this module applies them to a survey.
 """
 
 from __future__ import annotations

@@ -208,7 +208,7 @@ def generate_surveys(
             if abandoned[n]:
                 continue
             given = {question.id: _answer(question, score, rng) for question in survey.questions}
-            if wrote[n]:  # the text goes to the first question the answers show whose type is feedback
+            if wrote[n]:  # the text goes to the first shown question of a type kept as feedback (long text)
                 first = next(
                     (q for q in survey.questions if TYPES[q.type].feedback_by_default and visible(q, given)), None
                 )

@@ -5,7 +5,7 @@ header → question id), else by the question's text in any of its languages; a 
 columns are "Question [Row]". "Timestamp" is when the response was submitted, "Email Address" (or
 "Email") finds the member. Answers are read the way Forms writes them: option labels (a checkbox
 question's joined by ", "), scale numbers, Yes/No; an answer no option matches is the "other" text
-where the question allows it.
+where the question allows it (each type's `read_cell`, surveys/question_types.py).
 
 An import is all or nothing, and each row is keyed by its content, so importing the same export
 again stores nothing twice. Free-text answers reach the feedback inbox as web answers do.
