@@ -9,8 +9,9 @@ class: the scales differ by their range, choice and multi by how many options ma
 two texts by their length and widget. Adding a type is one entry in TYPES (docs/surveys.md: "Adding
 a question type").
 
-This module imports nothing else of the survey engine (definition.py and answers.py ask it), so
-the engine's modules can all depend on it.
+Nothing else of the survey engine is imported when this module loads (definition.py and answers.py
+ask it; a choice's sheet cell borrows definition.text_in when called), so every engine module may
+depend on it.
 """
 
 from __future__ import annotations
