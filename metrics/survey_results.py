@@ -10,6 +10,7 @@ given under.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,7 +24,8 @@ from metrics.sql import count_where, day_of, week_start
 from metrics.surveys import csat_of, nps_of
 from store import tables
 from surveys.answers import OTHER
-from surveys.definition import SCALES, TEXT_TYPES, Question, Survey, text_in
+from surveys.definition import Question, Survey, text_in
+from surveys.question_types import TYPES, ChoiceType, names
 from surveys.registry import StoredSurvey, state_of
 
 surveys, responses, answers, invitations = tables.surveys, tables.responses, tables.answers, tables.invitations
@@ -157,7 +159,7 @@ def score_counts_query(*, slug: str, filters: Filters) -> sa.Select:
 
 def question_counts_query(*, slug: str, filters: Filters) -> sa.Select:
     """Per member, question and answer value: how many answers (text answers are counted, not read)."""
-    text_answer = answers.c.question_type.in_([*TEXT_TYPES, "other"])
+    text_answer = answers.c.question_type.in_(_written())
     value_text = sa.case((text_answer, sa.null()), else_=answers.c.value_text)
     return (
         sa.select(
@@ -177,6 +179,11 @@ def question_counts_query(*, slug: str, filters: Filters) -> sa.Select:
     )
 
 
+def _written() -> list[str]:
+    """The stored types of free-text answers: the text types' and "Other" words."""
+    return [*names(lambda kind: kind.free_text), "other"]
+
+
 def free_text_query(*, slug: str, filters: Filters, limit: int = 500) -> sa.Select:
     """The newest free-text answers with the response's NPS score, for reading and the inbox."""
     score = answers.alias("score")
@@ -191,7 +198,7 @@ def free_text_query(*, slug: str, filters: Filters, limit: int = 500) -> sa.Sele
         .select_from(surveys.join(responses, responses.c.survey_id == surveys.c.id))
         .join(answers, answers.c.response_id == responses.c.id)
         .outerjoin(score, (score.c.response_id == responses.c.id) & (score.c.question_type == "nps"))
-        .where(*_completed_in_period(slug, filters), answers.c.question_type.in_([*TEXT_TYPES, "other"]))
+        .where(*_completed_in_period(slug, filters), answers.c.question_type.in_(_written()))
         .order_by(responses.c.submitted_at.desc(), answers.c.question_id)
         .limit(limit)
     )
@@ -268,46 +275,87 @@ def merged_questions(versions: list[StoredSurvey]) -> list[tuple[Question, Surve
 
 
 def question_result(question: Question, counts: pd.DataFrame, *, language: str = "en") -> pd.DataFrame:
-    """One question's chart data: answer (and matrix row), label, answers, share of its answers."""
-    if question.type == "matrix":
-        prefix = f"{question.id}."
-        rows = counts[counts["question_id"].str.startswith(prefix) & (counts["question_type"] == "matrix")]
-        labels = {f"{prefix}{row.id}": text_in(row.label, language) for row in question.rows}
-        frame = rows.groupby(["question_id", "value_num"], as_index=False)["answers"].sum()
-        frame = frame[frame["question_id"].isin(labels)]
-        frame["row"] = frame["question_id"].map(labels)
-        frame["label"] = frame["value_num"].map(lambda point: text_in(question.scale[int(point) - 1], language))
-        frame["share"] = frame["answers"] / frame.groupby("question_id")["answers"].transform("sum")
-        return frame[["row", "value_num", "label", "answers", "share"]].rename(columns={"value_num": "answer"})
-    rows = counts[(counts["question_id"] == question.id) & (counts["question_type"] == question.type)]
-    if question.type in SCALES or question.type == "yes_no":
-        frame = rows.groupby("value_num", as_index=False)["answers"].sum().rename(columns={"value_num": "answer"})
-        if question.type in SCALES:
-            low, high = SCALES[question.type]
-            frame = pd.DataFrame({"answer": range(low, high + 1)}).merge(frame, how="left").fillna({"answers": 0})
-            frame["label"] = frame["answer"].astype(int).astype(str)
-        else:
-            frame["label"] = frame["answer"].map({1.0: "yes", 0.0: "no"})
-        frame["answers"] = frame["answers"].astype(int)
-        total = frame["answers"].sum()
-        frame["share"] = frame["answers"] / total if total else 0.0
-        return frame[["answer", "label", "answers", "share"]]
-    if question.type in ("choice", "multi"):
-        labels = {option.id: text_in(option.label, language) for option in question.options} | {OTHER: "Other"}
-        respondents = int(rows["answers"].sum())
-        chosen = rows.assign(
-            answer=rows["value_text"].map(lambda text: json.loads(text) if question.type == "multi" else [text])
-        ).explode("answer")
-        frame = chosen.groupby("answer", as_index=False)["answers"].sum()
-        order = pd.DataFrame({"answer": list(labels)})
-        frame = order.merge(frame, how="left").fillna({"answers": 0})
-        frame = frame[(frame["answer"] != OTHER) | question.other]
-        frame["answers"] = frame["answers"].astype(int)
-        frame["label"] = frame["answer"].map(labels)
-        # Multiple choice: share of respondents who picked it (shares may add up to more than 100%).
-        frame["share"] = frame["answers"] / respondents if respondents else 0.0
-        return frame[["answer", "label", "answers", "share"]]
-    return pd.DataFrame({"answers": [int(rows["answers"].sum())]})  # text: how many wrote something
+    """One question's chart data: answer (and matrix row), label, answers, share of its answers;
+    how is its type's result family's (RESULTS)."""
+    return RESULTS[TYPES[question.type].result](question, counts, language)
+
+
+def _answered(question: Question, counts: pd.DataFrame) -> pd.DataFrame:
+    """The counts of answers to this question given under its type."""
+    return counts[(counts["question_id"] == question.id) & (counts["question_type"] == question.type)]
+
+
+def _points(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["answers"] = frame["answers"].astype(int)
+    total = frame["answers"].sum()
+    frame["share"] = frame["answers"] / total if total else 0.0
+    return frame[["answer", "label", "answers", "share"]]
+
+
+def _by_value(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.groupby("value_num", as_index=False)["answers"].sum().rename(columns={"value_num": "answer"})
+
+
+def _scale_result(question: Question, counts: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Every point of the scale, those nobody chose with 0 answers."""
+    low, high = question.bounds
+    frame = _by_value(_answered(question, counts))
+    frame = pd.DataFrame({"answer": range(low, high + 1)}).merge(frame, how="left").fillna({"answers": 0})
+    frame["label"] = frame["answer"].astype(int).astype(str)
+    return _points(frame)
+
+
+def _yes_no_result(question: Question, counts: pd.DataFrame, language: str) -> pd.DataFrame:
+    frame = _by_value(_answered(question, counts))
+    frame["label"] = frame["answer"].map({1.0: "yes", 0.0: "no"})
+    return _points(frame)
+
+
+def _choice_result(question: Question, counts: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Every option (and Other where offered), by the share of respondents who chose it."""
+    rows = _answered(question, counts)
+    kind = TYPES[question.type]
+    assert isinstance(kind, ChoiceType)  # the choice family's types
+    labels = {option.id: text_in(option.label, language) for option in question.options} | {OTHER: "Other"}
+    respondents = int(rows["answers"].sum())
+    chosen = rows.assign(answer=rows["value_text"].map(kind.stored_choices)).explode("answer")
+    frame = chosen.groupby("answer", as_index=False)["answers"].sum()
+    order = pd.DataFrame({"answer": list(labels)})
+    frame = order.merge(frame, how="left").fillna({"answers": 0})
+    frame = frame[(frame["answer"] != OTHER) | question.other]
+    frame["answers"] = frame["answers"].astype(int)
+    frame["label"] = frame["answer"].map(labels)
+    # Multiple choice: share of respondents who picked it (shares may add up to more than 100%).
+    frame["share"] = frame["answers"] / respondents if respondents else 0.0
+    return frame[["answer", "label", "answers", "share"]]
+
+
+def _text_result(question: Question, counts: pd.DataFrame, language: str) -> pd.DataFrame:
+    """How many wrote something (the words are read in the free-text table)."""
+    return pd.DataFrame({"answers": [int(_answered(question, counts)["answers"].sum())]})
+
+
+def _matrix_result(question: Question, counts: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Per statement (row), its answers by point of the scale."""
+    prefix = f"{question.id}."
+    rows = counts[counts["question_id"].str.startswith(prefix) & (counts["question_type"] == question.type)]
+    labels = {f"{prefix}{row.id}": text_in(row.label, language) for row in question.rows}
+    frame = rows.groupby(["question_id", "value_num"], as_index=False)["answers"].sum()
+    frame = frame[frame["question_id"].isin(labels)]
+    frame["row"] = frame["question_id"].map(labels)
+    frame["label"] = frame["value_num"].map(lambda point: text_in(question.scale[int(point) - 1], language))
+    frame["share"] = frame["answers"] / frame.groupby("question_id")["answers"].transform("sum")
+    return frame[["row", "value_num", "label", "answers", "share"]].rename(columns={"value_num": "answer"})
+
+
+# How each result family of surveys.question_types (a type's `result`) is counted.
+RESULTS: dict[str, Callable[[Question, pd.DataFrame, str], pd.DataFrame]] = {
+    "scale": _scale_result,
+    "yes_no": _yes_no_result,
+    "choice": _choice_result,
+    "text": _text_result,
+    "matrix": _matrix_result,
+}
 
 
 def score_counts(*, app_store: Runner, warehouse: Runner, slug: str, filters: Filters) -> pd.DataFrame:

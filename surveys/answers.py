@@ -4,25 +4,17 @@ Answers travel as a dict of question id to a Python value: an int for scale ques
 for a choice, a list of option ids for multiple choice, True/False for yes/no, text, and for a matrix
 a dict of row id to its scale point (1 = the first label). An "other" choice's text sits under
 "<question id>.other". Problems come back as (code, values) so the page words them in the member's
-language next to the question.
+language next to the question. What each type accepts and stores is its object in
+surveys/question_types.py; this module applies them to a survey.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
-from surveys.definition import CHOICE_TYPES, SCALES, TEXT_TYPES, Question, Survey
-
-OTHER = "__other__"  # the option id of "Other (please say)"
-OTHER_MAX_LENGTH = 200
-
-Problem = tuple[str, dict[str, Any]]  # (message code, values for the message)
-
-
-def other_key(question_id: str) -> str:
-    return f"{question_id}.other"
+from surveys.definition import Question, Survey
+from surveys.question_types import OTHER as OTHER  # the option id of "Other (please say)"
+from surveys.question_types import OTHER_MAX_LENGTH, TYPES, AnswerRow, Problem, clean_text, other_key
 
 
 def is_answered(value: Any) -> bool:
@@ -43,36 +35,10 @@ def visible_questions(survey: Survey, answers: dict[str, Any], *, page: int | No
     return [question for each in pages for question in each.questions if visible(question, answers)]
 
 
-def clean_text(text: str) -> bool:
-    """Text the store can keep: valid UTF-8 (no lone surrogate such as "\\ud800") and no NUL, which
-    PostgreSQL refuses; either would otherwise fail inside the transaction as a database error."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
-
-
 def check_value(question: Question, value: Any) -> Problem | None:
     """What is wrong with an answer given to this question, shown or not: its type, range, options,
     length and characters. Conditions compare answers, so they are evaluated only on checked ones."""
-    if question.type in SCALES:
-        low, high = SCALES[question.type]
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            return "range", {"low": low, "high": high}
-    elif question.type == "yes_no":
-        if not isinstance(value, bool):
-            return "yes_no", {}
-    elif question.type in TEXT_TYPES:
-        if not isinstance(value, str) or not clean_text(value):
-            return "text", {}
-        if len(value.strip()) > (question.max_length or 0):
-            return "too_long", {"limit": question.max_length, "length": len(value.strip())}
-    elif question.type in CHOICE_TYPES:
-        return _check_choice(question, value)
-    elif question.type == "matrix":
-        return _check_matrix(question, value)
-    return None
+    return TYPES[question.type].check(question, value)
 
 
 def _check_other_text(value: Any) -> Problem | None:
@@ -97,35 +63,7 @@ def check_answer(question: Question, answers: dict[str, Any]) -> Problem | None:
         problem = _check_other_text(answers.get(other_key(question.id)))
     if problem is not None:
         return problem
-    chosen = value if isinstance(value, list) else [value]
-    if question.type in CHOICE_TYPES and OTHER in chosen and not (answers.get(other_key(question.id)) or "").strip():
-        return "other_missing", {}
-    if question.type == "matrix" and question.required and len(value) < len(question.rows):
-        return "matrix_rows", {}
-    return None
-
-
-def _check_choice(question: Question, value: Any) -> Problem | None:
-    """Option ids of this question; a multiple choice names each option once (the form never sends
-    one twice, and a repeat would be stored as a larger count of choices)."""
-    choices = value if question.type == "multi" else [value]
-    if not isinstance(choices, list) or not all(isinstance(choice, str) for choice in choices):
-        return "choice", {}
-    allowed = {option.id for option in question.options} | ({OTHER} if question.other else set())
-    if any(choice not in allowed for choice in choices) or len(set(choices)) != len(choices):
-        return "choice", {}
-    return None
-
-
-def _check_matrix(question: Question, value: Any) -> Problem | None:
-    if not isinstance(value, dict):
-        return "matrix", {}
-    rows = {row.id for row in question.rows}
-    high = len(question.scale)
-    for row, point in value.items():
-        if row not in rows or isinstance(point, bool) or not isinstance(point, int) or not 1 <= point <= high:
-            return "matrix", {}
-    return None
+    return TYPES[question.type].incomplete(question, value, answers)
 
 
 def malformed(survey: Survey, answers: dict[str, Any]) -> dict[str, Problem]:
@@ -178,16 +116,6 @@ def check_survey(survey: Survey, answers: dict[str, Any]) -> dict[str, Problem]:
     return problems
 
 
-@dataclass(frozen=True)
-class AnswerRow:
-    """One row of the answers table."""
-
-    question_id: str
-    question_type: str
-    value_num: float | None
-    value_text: str | None
-
-
 def answer_rows(survey: Survey, answers: dict[str, Any]) -> list[AnswerRow]:
     """The rows to store for answered, visible questions (hidden questions' answers are dropped)."""
     rows = []
@@ -195,32 +123,13 @@ def answer_rows(survey: Survey, answers: dict[str, Any]) -> list[AnswerRow]:
         value = answers.get(question.id)
         if not is_answered(value):
             continue
-        kind = question.type
-        if kind in SCALES:
-            rows.append(AnswerRow(question.id, kind, float(value), None))
-        elif kind == "yes_no":
-            rows.append(AnswerRow(question.id, kind, 1.0 if value else 0.0, None))
-        elif kind in TEXT_TYPES:
-            rows.append(AnswerRow(question.id, kind, None, value.strip()))
-        elif kind == "choice":
-            rows.append(AnswerRow(question.id, kind, None, value))
-        elif kind == "multi":
-            rows.append(AnswerRow(question.id, kind, float(len(value)), json.dumps(sorted(value))))
-        elif kind == "matrix":
-            rows.extend(
-                AnswerRow(f"{question.id}.{row.id}", kind, float(value[row.id]), None)
-                for row in question.rows
-                if row.id in value
-            )
-        chosen = value if isinstance(value, list) else [value]
-        if kind in CHOICE_TYPES and OTHER in chosen:
-            rows.append(AnswerRow(other_key(question.id), "other", None, answers[other_key(question.id)].strip()))
+        rows.extend(TYPES[question.type].rows(question, value, answers))
     return rows
 
 
 def feedback_texts(survey: Survey, rows: list[AnswerRow]) -> list[AnswerRow]:
     """The free-text answers that become feedback items: text questions marked `feedback`."""
-    wanted = {question.id for question in survey.questions if question.type in TEXT_TYPES and question.feedback}
+    wanted = {question.id for question in survey.questions if TYPES[question.type].free_text and question.feedback}
     return [row for row in rows if row.question_id in wanted and row.value_text]
 
 

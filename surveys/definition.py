@@ -17,31 +17,8 @@ from typing import Any
 import yaml
 
 from errors import PulseError
+from surveys.question_types import TYPES, Text, names
 
-QUESTION_TYPES = (
-    "nps",
-    "rating",
-    "csat",
-    "ces",
-    "choice",
-    "multi",
-    "yes_no",
-    "short_text",
-    "long_text",
-    "matrix",
-)
-SCALES = {"nps": (0, 10), "rating": (1, 5), "csat": (1, 5), "ces": (1, 7)}
-TEXT_TYPES = ("short_text", "long_text")
-CHOICE_TYPES = ("choice", "multi")
-# The longest answer a text question accepts (docs/surveys.md); a definition may set less.
-MAX_LENGTH = {"short_text": 200, "long_text": 5000}
-DEFAULT_MATRIX_SCALE = [
-    {"en": "Strongly disagree", "zh": "非常不同意"},
-    {"en": "Disagree", "zh": "不同意"},
-    {"en": "Neutral", "zh": "一般"},
-    {"en": "Agree", "zh": "同意"},
-    {"en": "Strongly agree", "zh": "非常同意"},
-]
 LANGUAGES = ("en", "zh")
 CONDITION_OPERATORS = ("equals", "in", "at_most", "at_least")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
@@ -74,8 +51,6 @@ QUESTION_FIELDS = {
     "feedback",
     "show_if",
 }
-
-Text = dict[str, str]  # language -> words
 
 
 class DefinitionError(PulseError):
@@ -137,9 +112,7 @@ class Question:
     @property
     def bounds(self) -> tuple[int, int]:
         """The lowest and highest answer of a scale question (a matrix's scale counts from 1)."""
-        if self.type == "matrix":
-            return 1, len(self.scale)
-        return SCALES[self.type]
+        return TYPES[self.type].bounds(self)
 
 
 @dataclass(frozen=True)
@@ -261,19 +234,32 @@ def _condition(value: Any, checker: _Checker, place: str, earlier: dict[str, Que
         return None
     operator, wanted = operators[0], value[operators[0]]
     numeric = not isinstance(wanted, bool) and isinstance(wanted, int | float)
-    if operator in ("at_most", "at_least") and (target.type not in SCALES or not numeric):
-        checker.problem(place, f"{operator} needs a number and a scale question (nps, rating, csat, ces)")
+    if operator in ("at_most", "at_least") and (not TYPES[target.type].ranked or not numeric):
+        scales = ", ".join(names(lambda kind: kind.ranked))
+        checker.problem(place, f"{operator} needs a number and a scale question ({scales})")
         return None
     if operator == "in" and not isinstance(wanted, list):
         checker.problem(place, "in needs a list of answers")
         return None
-    if target.type == "yes_no":
-        wanted = [_yes_no(item) for item in wanted] if isinstance(wanted, list) else _yes_no(wanted)
-    return Condition(question=target.id, operator=operator, value=wanted)
+    return Condition(question=target.id, operator=operator, value=TYPES[target.type].condition_value(wanted))
 
 
-def _yes_no(value: Any) -> Any:
-    return {"yes": True, "no": False}.get(value, value) if isinstance(value, str) else value
+@dataclass(frozen=True)
+class _Reader:
+    """What a question type's `fields` check uses: the problems, and readers of text and options in
+    the survey's languages."""
+
+    checker: _Checker
+    languages: tuple[str, ...]
+
+    def problem(self, place: str, message: str) -> None:
+        self.checker.problem(place, message)
+
+    def text(self, value: Any, place: str, *, required: bool = True) -> Text | None:
+        return self.checker.text(value, place, self.languages, required=required)
+
+    def options(self, values: Any, place: str) -> tuple[Option, ...]:
+        return _options(values, self.checker, place, self.languages)
 
 
 def _question(raw: Any, checker: _Checker, place: str, languages: tuple[str, ...], earlier: dict) -> Question | None:
@@ -288,63 +274,39 @@ def _question(raw: Any, checker: _Checker, place: str, languages: tuple[str, ...
     for key in raw:
         if key not in QUESTION_FIELDS:
             checker.problem(f"{where}: {key}", "is not a question field (" + ", ".join(sorted(QUESTION_FIELDS)) + ")")
-    kind = raw.get("type")
-    if kind not in QUESTION_TYPES:
-        checker.problem(f"{where}: type", f"{kind!r} is not one of " + ", ".join(QUESTION_TYPES))
+    name = raw.get("type")
+    if not isinstance(name, str) or name not in TYPES:
+        checker.problem(f"{where}: type", f"{name!r} is not one of " + ", ".join(TYPES))
         return None
+    kind = TYPES[name]
     text = checker.text(raw.get("text"), f"{where}: text", languages)
-    options: tuple[Option, ...] = ()
-    rows: tuple[Option, ...] = ()
-    scale: tuple[Text, ...] = ()
-    if kind in CHOICE_TYPES:
-        options = _options(raw.get("options", []), checker, f"{where}: options", languages)
-        if len(options) < 2:
-            checker.problem(f"{where}: options", f"a {kind} question needs at least two options")
-    elif "options" in raw:
-        checker.problem(f"{where}: options", f"only choice and multi questions have options, not {kind}")
-    if kind == "matrix":
-        rows = _options(raw.get("rows", []), checker, f"{where}: rows", languages)
-        if not rows:
-            checker.problem(f"{where}: rows", "a matrix question needs at least one row")
-        default = [{language: label[language] for language in languages} for label in DEFAULT_MATRIX_SCALE]
-        labels = raw.get("scale", default)
-        if not isinstance(labels, list) or not 2 <= len(labels) <= 11:
-            checker.problem(f"{where}: scale", "a matrix scale is a list of 2 to 11 labels")
-        else:
-            scale = tuple(
-                checker.text(label, f"{where}: scale {n}", languages) or {} for n, label in enumerate(labels, 1)
-            )
-    max_length = raw.get("max_length")
-    if kind in TEXT_TYPES:
-        if max_length is None:
-            max_length = MAX_LENGTH[kind]
-        elif isinstance(max_length, bool) or not isinstance(max_length, int) or not 1 <= max_length <= MAX_LENGTH[kind]:
-            checker.problem(f"{where}: max_length", f"must be a whole number from 1 to {MAX_LENGTH[kind]}")
-    elif max_length is not None:
+    if "options" in raw and not kind.takes_options:
+        choices = " and ".join(names(lambda each: each.takes_options))
+        checker.problem(f"{where}: options", f"only {choices} questions have options, not {name}")
+    fields = kind.fields(raw, _Reader(checker, languages), where)
+    if raw.get("max_length") is not None and kind.max_length is None:
         checker.problem(f"{where}: max_length", "only text questions have a max_length")
     for flag in ("required", "other", "feedback"):
         if flag in raw and not isinstance(raw[flag], bool):
             checker.problem(f"{where}: {flag}", "must be true or false")
-    if raw.get("other") and kind not in CHOICE_TYPES:
-        checker.problem(f"{where}: other", "only choice and multi questions can offer 'other'")
+    if raw.get("other") and not kind.takes_options:
+        choices = " and ".join(names(lambda each: each.takes_options))
+        checker.problem(f"{where}: other", f"only {choices} questions can offer 'other'")
     show_if = _condition(raw.get("show_if"), checker, f"{where}: show_if", earlier)
     if text is None:
         return None
     return Question(
         id=question_id,
-        type=kind,
+        type=name,
         text=text,
         help=checker.text(raw.get("help"), f"{where}: help", languages, required=False),
         required=bool(raw.get("required", False)),
-        options=options,
         other=bool(raw.get("other", False)),
-        rows=rows,
-        scale=scale,
         min_label=checker.text(raw.get("min_label"), f"{where}: min_label", languages, required=False),
         max_label=checker.text(raw.get("max_label"), f"{where}: max_label", languages, required=False),
-        max_length=max_length if kind in TEXT_TYPES else None,
-        feedback=bool(raw.get("feedback", kind == "long_text")),
+        feedback=bool(raw.get("feedback", kind.feedback_by_default)),
         show_if=show_if,
+        **fields,
     )
 
 

@@ -27,6 +27,7 @@ from store.database import AppStore
 from surveys import registry
 from surveys.answers import answer_rows, feedback_texts, response_score, visible
 from surveys.definition import Question, Survey, load_definitions, parse_definition
+from surveys.question_types import TYPES
 
 FOLDER = Path(__file__).resolve().parent
 ABANDON_SHARE = 0.08  # respondents who open the survey and leave without submitting
@@ -93,29 +94,9 @@ def _mood(rng: np.random.Generator, propensity: np.ndarray) -> np.ndarray:
     return np.rint(np.clip(7.2 + 0.9 * np.log(propensity) + rng.normal(0, 1.6, propensity.size), 0, 10))
 
 
-def _point(rng: np.random.Generator, score: float, low: int, high: int) -> int:
-    return int(np.clip(np.rint(low + score / 10 * (high - low) + rng.normal(0, 0.6)), low, high))
-
-
 def _answer(question: Question, score: float, rng: np.random.Generator) -> Any:
     """A plausible answer of this type for a respondent with this mood (texts are added later)."""
-    kind = question.type
-    if kind == "nps":
-        return int(score)
-    if kind in ("csat", "rating"):
-        return _point(rng, score, 1, 5)
-    if kind == "ces":
-        return _point(rng, score, 1, 7)
-    if kind == "yes_no":
-        return bool(rng.uniform() < 0.3 + score * 0.06)
-    if kind == "matrix":
-        return {row.id: _point(rng, score, 1, len(question.scale)) for row in question.rows}
-    ids = [option.id for option in question.options]
-    if kind == "choice":
-        return ids[int(rng.integers(len(ids)))]
-    if kind == "multi":
-        return sorted(rng.choice(ids, size=int(rng.integers(1, min(3, len(ids)) + 1)), replace=False).tolist())
-    return None  # text questions
+    return TYPES[question.type].demo_answer(question, score, rng)
 
 
 def _mood_text(rng: np.random.Generator, score: float, chinese: str | None) -> tuple[str, str, str]:
@@ -227,8 +208,10 @@ def generate_surveys(
             if abandoned[n]:
                 continue
             given = {question.id: _answer(question, score, rng) for question in survey.questions}
-            if wrote[n]:  # the text goes to the first written question the answers show
-                first = next((q for q in survey.questions if q.type == "long_text" and visible(q, given)), None)
+            if wrote[n]:  # the text goes to the first shown question of a type kept as feedback (long text)
+                first = next(
+                    (q for q in survey.questions if TYPES[q.type].feedback_by_default and visible(q, given)), None
+                )
                 if first is not None:
                     given[first.id] = text
             rows = answer_rows(survey, given)

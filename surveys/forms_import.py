@@ -5,7 +5,7 @@ header → question id), else by the question's text in any of its languages; a 
 columns are "Question [Row]". "Timestamp" is when the response was submitted, "Email Address" (or
 "Email") finds the member. Answers are read the way Forms writes them: option labels (a checkbox
 question's joined by ", "), scale numbers, Yes/No; an answer no option matches is the "other" text
-where the question allows it.
+where the question allows it (each type's `read_cell`, surveys/question_types.py).
 
 An import is all or nothing, and each row is keyed by its content, so importing the same export
 again stores nothing twice. Free-text answers reach the feedback inbox as web answers do.
@@ -29,16 +29,16 @@ from engines import Runner
 from feedback.importer import member_ids_by_email_query
 from store import tables
 from store.database import AppStore
-from surveys.answers import OTHER, answer_rows, check_answer, other_key
-from surveys.definition import SCALES, Question, Survey
+from surveys.answers import answer_rows, check_answer
+from surveys.definition import Question, Survey
+from surveys.question_types import TYPES
+from surveys.question_types import plain as _plain
 from surveys.registry import StoredSurvey
 from surveys.submission import store_response
 
 log = logging.getLogger(__name__)
 TIMESTAMP_HEADERS = ("timestamp", "时间戳记", "提交时间")
 EMAIL_HEADERS = ("email address", "email", "电子邮件地址")
-YES = {"yes", "y", "true", "是", "1"}
-NO = {"no", "n", "false", "否", "0"}
 MESSAGES = {
     "range": "{value!r} is not a number from {low} to {high}",
     "yes_no": "{value!r} is not Yes or No",
@@ -53,10 +53,6 @@ class FormsImport:
     added: int
     already_there: int
     warnings: list[str] = field(default_factory=list)
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 def match_columns(survey: Survey, columns: list[str], explicit: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -79,7 +75,7 @@ def match_columns(survey: Survey, columns: list[str], explicit: dict[str, str]) 
             matched[column] = "email"
         elif plain in by_text:
             matched[column] = by_text[plain].id
-        elif grid and _plain(grid[1]) in by_text and by_text[_plain(grid[1])].type == "matrix":
+        elif grid and _plain(grid[1]) in by_text and TYPES[by_text[_plain(grid[1])].type].grid:
             question = by_text[_plain(grid[1])]
             row = next((r.id for r in question.rows if _plain(grid[2]) in {_plain(w) for w in r.label.values()}), None)
             if row is None:
@@ -89,66 +85,6 @@ def match_columns(survey: Survey, columns: list[str], explicit: dict[str, str]) 
         else:
             unmatched.append(column)
     return matched, unmatched
-
-
-def _option(question: Question, text: str) -> str | None:
-    wanted = _plain(text)
-    for option in question.options:
-        if wanted == option.id or wanted in {_plain(label) for label in option.label.values()}:
-            return option.id
-    return None
-
-
-def _multi(question: Question, text: str) -> tuple[list[str], str]:
-    """Checkbox answers joined by ", " (labels may hold commas too): the options, and what is left."""
-    rest = f", {text.strip()}, "
-    chosen = []
-    labels = [(label, option.id) for option in question.options for label in option.label.values()]
-    for label, option_id in sorted(labels, key=lambda pair: -len(pair[0])):
-        item = f", {label.strip()}, "
-        if item.casefold() in rest.casefold() and option_id not in chosen:
-            start = rest.casefold().index(item.casefold())
-            rest = rest[:start] + ", " + rest[start + len(item) :]
-            chosen.append(option_id)
-    order = [option.id for option in question.options]
-    return sorted(chosen, key=order.index), rest.strip(", ").strip()
-
-
-def _value(question: Question, text: str, answers: dict[str, Any]) -> Any:
-    """The answer as the survey engine holds it; a value it cannot read is left for the check."""
-    if question.type in SCALES:
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        return int(number) if number.is_integer() else text
-    if question.type == "yes_no":
-        lowered = text.casefold()
-        return True if lowered in YES else False if lowered in NO else text
-    if question.type == "choice":
-        chosen = _option(question, text)
-        if chosen is None and question.other:
-            answers[other_key(question.id)] = text
-            return OTHER
-        return chosen or text
-    if question.type == "multi":
-        chosen, rest = _multi(question, text)
-        if rest and question.other:
-            answers[other_key(question.id)] = rest
-            chosen.append(OTHER)
-        elif rest:
-            return [*chosen, rest]
-        return chosen
-    return text  # text types
-
-
-def _scale_point(question: Question, text: str) -> int | str:
-    if text.isdigit():
-        return int(text)
-    for point, label in enumerate(question.scale, start=1):
-        if _plain(text) in {_plain(words) for words in label.values()}:
-            return point
-    return text
 
 
 def _problem(problem: tuple[str, dict], cell: str) -> str | None:
@@ -190,17 +126,16 @@ def parse_responses(
             text = str(cells[column]).strip()
             if not text or target in ("submitted_at", "email"):
                 continue
-            if isinstance(target, tuple):
-                question = survey.question(target[0])
-                answers.setdefault(question.id, {})[target[1]] = _scale_point(question, text)
-            else:
-                answers[target] = _value(survey.question(target), text, answers)
+            question_id, row = target if isinstance(target, tuple) else (target, None)
+            question = survey.question(question_id)
+            TYPES[question.type].read_cell(question, text, answers, row=row)
         for column, target in matched.items():
             if isinstance(target, tuple):  # one grid row: its own cell is checked, not the whole grid
-                point = answers.get(target[0], {}).get(target[1])
-                high = len(survey.question(target[0]).scale)
-                if point is not None and (not isinstance(point, int) or not 1 <= point <= high):
-                    problems.append(Problem(raw.file, number, column, _problem(("matrix", {}), str(cells[column]))))
+                question = survey.question(target[0])
+                point = answers.get(question.id, {}).get(target[1])
+                problem = None if point is None else TYPES[question.type].check(question, {target[1]: point})
+                if problem:
+                    problems.append(Problem(raw.file, number, column, _problem(problem, str(cells[column]))))
                 continue
             if target in ids and target in answers:
                 question_id = target

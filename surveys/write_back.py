@@ -18,7 +18,6 @@ show, so an answer is never read as a formula, number or date.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,7 +34,8 @@ from data_sources.errors import DataSourceError
 from data_sources.sheets import client_email, google, open_spreadsheet
 from store import tables
 from store.database import AppStore
-from surveys.definition import Survey, text_in
+from surveys.definition import Survey
+from surveys.question_types import TYPES, Cell, plain_cell
 from surveys.registry import load_survey
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,6 @@ BATCH = 500
 ATTEMPTS = 3  # appends per batch when Google's answers leave it unknown whether it took the rows
 AMBIGUOUS = {500, 502, 503, 504}
 QUEUED = "The responses stay queued and are sent on the next push."
-Cell = str | int | float
 
 
 @dataclass(frozen=True)
@@ -75,33 +74,20 @@ def pending(app_store: AppStore) -> pd.DataFrame:
 def header(survey: Survey) -> list[str]:
     columns = ["response_id", "submitted_at_utc", "member_id", "locale"]
     for question in survey.questions:
-        if question.type == "matrix":
-            columns += [f"{question.id}.{row.id}" for row in question.rows]
-        else:
-            columns.append(question.id)
+        columns += TYPES[question.type].columns(question)
         if question.other:
             columns.append(f"{question.id}.other")
     return columns
 
 
 def _cell(survey: Survey, question_id: str, number: float | None, text: str | None) -> Cell:
-    """An answer as a person reads it: option labels, numbers (whole ones as integers), Yes/No."""
+    """An answer as a person reads it: option labels, numbers (whole ones as integers), Yes/No (its
+    question's type says how; a question the survey no longer asks shows what was stored)."""
     base = question_id.split(".", 1)[0]
     question = next((q for q in survey.questions if q.id == base), None)
-    language = survey.languages[0]
-    if question is not None and question.type == "yes_no" and number is not None:
-        return "Yes" if number else "No"
-    if question is not None and question.type in ("choice", "multi") and text and question_id == base:
-        labels = {option.id: text_in(option.label, language) for option in question.options}
-        chosen = json.loads(text) if question.type == "multi" else [text]
-        order = list(labels)
-        chosen.sort(key=lambda choice: order.index(choice) if choice in labels else len(order))
-        return ", ".join(labels.get(choice, "Other") for choice in chosen)
-    if text is not None:
-        return text
-    if number is None:
-        return ""
-    return int(number) if float(number).is_integer() else float(number)
+    if question is None:
+        return plain_cell(number, text)
+    return TYPES[question.type].cell(question, question_id, number, text, survey.languages[0])
 
 
 def _typed(value: Cell) -> Cell:

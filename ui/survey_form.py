@@ -1,4 +1,5 @@
-"""The widgets of the member's survey form, one per question type.
+"""The widgets of the member's survey form, one per kind of widget a question type names
+(surveys.question_types.WIDGETS).
 
 A multi-page survey draws one page at a time, and Streamlit would forget a widget's value when it is
 not drawn. Every widget therefore keeps its state while hidden (`persist_state="page"`), so Back, or
@@ -17,7 +18,8 @@ from typing import Any
 import streamlit as st
 
 from surveys.answers import OTHER, OTHER_MAX_LENGTH, Problem, check_answer, other_key, visible_questions
-from surveys.definition import SCALES, Question, Survey, text_in
+from surveys.definition import Question, Survey, text_in
+from surveys.question_types import TYPES, ScaleType
 from ui.i18n import t
 from ui.tables import label_text, plain
 
@@ -78,7 +80,7 @@ def _heading(question: Question, language: str) -> None:
     close under it how to answer (several choices) and the definition's help."""
     with st.container(gap="xxsmall"):
         st.markdown(plain(text_in(question.text, language)) + (" :red[*]" if question.required else ""))
-        if question.type == "multi":
+        if TYPES[question.type].widget == "multi":
             st.caption(t("survey.choose_all", language=language))
         if question.help:
             st.caption(plain(text_in(question.help, language)))
@@ -87,14 +89,17 @@ def _heading(question: Question, language: str) -> None:
 def _end_labels(question: Question, language: str) -> tuple[str, str]:
     """What the lowest and highest points of a scale mean: the definition's words, else the usual
     ones for its type (NPS: not at all likely / extremely likely)."""
+    kind = TYPES[question.type]
+    assert isinstance(kind, ScaleType)  # the scale widget's types
+    words = kind.words
     return (
-        text_in(question.min_label, language) or t(f"survey.scale.{question.type}.low", language=language),
-        text_in(question.max_label, language) or t(f"survey.scale.{question.type}.high", language=language),
+        text_in(question.min_label, language) or t(f"survey.scale.{words}.low", language=language),
+        text_in(question.max_label, language) or t(f"survey.scale.{words}.high", language=language),
     )
 
 
 def _scale(question: Question, language: str) -> Any:
-    low, high = SCALES[question.type]
+    low, high = question.bounds
     lowest, highest = _end_labels(question, language)
     with st.container(gap="xxsmall"):
         value = st.segmented_control(
@@ -112,12 +117,13 @@ def _scale(question: Question, language: str) -> Any:
     return value
 
 
-def _choice(question: Question, language: str) -> Any:
+def _choice(question: Question, language: str, *, multi: bool = False) -> Any:
+    """One option (radio buttons), or any of them (`multi`: pills), and Other's words."""
     labels = {option.id: text_in(option.label, language) for option in question.options}
     if question.other:
         labels[OTHER] = t("survey.other", language=language)
-    widget = st.radio if question.type == "choice" else st.pills
-    extra = {"index": None} if question.type == "choice" else {"selection_mode": "multi"}
+    widget = st.pills if multi else st.radio
+    extra = {"selection_mode": "multi"} if multi else {"index": None}
     value = widget(
         _label(question, language),
         list(labels),
@@ -149,8 +155,13 @@ def _yes_no(question: Question, language: str) -> Any:
     )
 
 
-def _text(question: Question, language: str) -> Any:
-    widget = st.text_input if question.type == "short_text" else st.text_area
+def _multi(question: Question, language: str) -> Any:
+    return _choice(question, language, multi=True)
+
+
+def _text(question: Question, language: str, *, lines: bool = False) -> Any:
+    """One line of text, or a box of several `lines`."""
+    widget = st.text_area if lines else st.text_input
     return widget(
         _label(question, language),
         max_chars=question.max_length,
@@ -158,6 +169,10 @@ def _text(question: Question, language: str) -> Any:
         persist_state="page",
         label_visibility="collapsed",
     )
+
+
+def _paragraph(question: Question, language: str) -> Any:
+    return _text(question, language, lines=True)
 
 
 def _matrix(question: Question, language: str) -> Any:
@@ -179,13 +194,13 @@ def _matrix(question: Question, language: str) -> Any:
     return chosen
 
 
-WIDGETS = {
-    **dict.fromkeys(SCALES, _scale),
-    "choice": _choice,
-    "multi": _choice,
+WIDGETS = {  # by the widget a question type names (surveys.question_types.WIDGETS)
+    "scale": _scale,
     "yes_no": _yes_no,
-    "short_text": _text,
-    "long_text": _text,
+    "choice": _choice,
+    "multi": _multi,
+    "line": _text,
+    "paragraph": _paragraph,
     "matrix": _matrix,
 }
 
@@ -202,7 +217,7 @@ def draw_page(survey: Survey, *, page: int, language: str, problems: dict[str, P
                 continue
             with st.container(border=True):
                 _heading(question, language)
-                answers()[question.id] = WIDGETS[question.type](question, language)
+                answers()[question.id] = WIDGETS[TYPES[question.type].widget](question, language)
                 problem = check_answer(question, answers()) if question.id in problems else None
                 if problem:
                     standing[question.id] = problem

@@ -8,6 +8,7 @@ import streamlit as st
 
 from metrics.survey_results import SurveyResults
 from surveys.definition import text_in
+from surveys.question_types import TYPES
 from surveys.registry import Availability
 from ui.i18n import t
 from ui.presentation import show_chart
@@ -89,14 +90,15 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
         },
     )
     st.subheader(t("surveys.questions"))
-    for question, result in results.questions:
+    for question, result in results.questions:  # drawn by the type's result family
         st.markdown(f"**{plain(text_in(question.text, 'en'))}**")
-        if question.type == "matrix":
+        family = TYPES[question.type].result
+        if family == "matrix":
             show_chart(matrix_chart(result, scale=[text_in(label, "en") for label in question.scale]))
-        elif "label" in result:
-            show_chart(answers_chart(result))
-        else:
+        elif family == "text":
             st.caption(t("surveys.text_answers", answers=int(result["answers"].sum())))
+        else:
+            show_chart(answers_chart(result))
 
 
 def free_text_table(texts: pd.DataFrame, *, slug: str) -> None:
