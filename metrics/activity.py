@@ -10,6 +10,7 @@ day. This is one pass over member-days, on every engine.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -26,7 +27,7 @@ LOOKBACK_DAYS = max(WINDOWS.values()) - 1
 def _spans(days: sa.FromClause, *groups: str) -> sa.CTE:
     """Member-days (day, `groups` columns) with the member's previous and next active day, computed
     by one window pass over `days` (member_key, day)."""
-    order = {"partition_by": days.c.member_key, "order_by": days.c.day}
+    order: dict[str, Any] = {"partition_by": days.c.member_key, "order_by": days.c.day}  # keyword arguments of over()
     # Materialised so that every consumer reads one window pass (inlined, DuckDB sorted the
     # member-days once for lag and again for lead).
     return (
@@ -44,7 +45,8 @@ def _spans(days: sa.FromClause, *groups: str) -> sa.CTE:
 def _changes(spans: sa.FromClause, *groups: str) -> sa.Select:
     """Per day (and `groups` columns of `spans`): dau, and the change in WAU and MAU coverage that
     day, from member-days with columns day, previous_day and next_day."""
-    zero, one = sa.literal_column("0"), sa.literal_column("1")
+    zero: sa.ColumnClause[Any] = sa.literal_column("0")
+    one: sa.ColumnClause[Any] = sa.literal_column("1")
 
     def starts(window: int) -> sa.ColumnElement:
         gap = spans.c.day - spans.c.previous_day >= window
@@ -55,7 +57,7 @@ def _changes(spans: sa.FromClause, *groups: str) -> sa.Select:
         return spans.c.next_day.is_(None) | (spans.c.next_day - spans.c.day >= window)
 
     grouped = [spans.c[name] for name in groups]
-    minus = sa.literal_column("-1")
+    minus: sa.ColumnClause[Any] = sa.literal_column("-1")
     events = [
         sa.select(
             spans.c.day.label("day"), *grouped, one.label("dau"), starts(7).label("wau"), starts(30).label("mau")
@@ -112,7 +114,7 @@ def daily_activity_query(*, filters: Filters) -> sa.Select:
     # Running sums from the first row: the rollup starts with the community, the computed rows at
     # the lookback; both give the same counts from the lookback on.
     per_day = FromRollup("per_day", filters.timezone, from_rollup, computed)
-    running = {"order_by": per_day.c.day}
+    running: dict[str, Any] = {"order_by": per_day.c.day}  # keyword arguments of over()
     totals = sa.select(
         per_day.c.day,
         per_day.c.dau,

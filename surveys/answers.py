@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from surveys.definition import CHOICE_TYPES, SCALES, TEXT_TYPES, Question, Survey
 
@@ -25,7 +25,7 @@ def other_key(question_id: str) -> str:
     return f"{question_id}.other"
 
 
-def is_answered(value: Any) -> bool:
+def is_answered(value: Any) -> TypeGuard[Any]:  # True tells mypy the value is not None
     if value is None:
         return False
     if isinstance(value, str | list | dict):

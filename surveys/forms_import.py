@@ -17,7 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -51,6 +51,16 @@ class FormsImport:
     added: int
     already_there: int
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ParsedResponse:
+    """One row of a responses sheet, checked against the survey."""
+
+    row: int  # its number in the sheet, for problems
+    answers: dict[str, Any]
+    submitted_at: datetime  # naive UTC
+    email: str  # lower case; "" when the form did not collect addresses
 
 
 def _plain(text: str) -> str:
@@ -130,13 +140,13 @@ def _value(question: Question, text: str, answers: dict[str, Any]) -> Any:
             return OTHER
         return chosen or text
     if question.type == "multi":
-        chosen, rest = _multi(question, text)
+        options, rest = _multi(question, text)
         if rest and question.other:
             answers[other_key(question.id)] = rest
-            chosen.append(OTHER)
+            options.append(OTHER)
         elif rest:
-            return [*chosen, rest]
-        return chosen
+            return [*options, rest]
+        return options
     return text  # text types
 
 
@@ -158,9 +168,8 @@ def _problem(problem: tuple[str, dict], cell: str) -> str | None:
 
 def parse_responses(
     raw: RawTable, *, survey: Survey, explicit: dict[str, str], parsing: Parsing
-) -> tuple[list[tuple[int, dict[str, Any], datetime, str]], list[str]]:
-    """(row number, answers, submitted at UTC, email) per row and warnings; raises InvalidData
-    naming file, row and column of every problem."""
+) -> tuple[list[ParsedResponse], list[str]]:
+    """The rows and warnings; raises InvalidData naming file, row and column of every problem."""
     frame = raw.frame
     matched, unmatched = match_columns(survey, list(frame.columns), explicit)
     problems: list[Problem] = []
@@ -179,7 +188,7 @@ def parse_responses(
     stamps, _ = parse_timestamps(frame[stamp_column].astype("str").str.strip(), parsing=parsing)
     rows = []
     for position, (index, cells) in enumerate(frame.iterrows()):
-        number = int(index) + raw.first_row
+        number = int(cast(int, index)) + raw.first_row  # the frame's index: row positions in the sheet
         if pd.isna(stamps.iloc[position]):
             problems.append(Problem(raw.file, number, stamp_column, f"{cells[stamp_column]!r} is not a date/time"))
             continue
@@ -198,7 +207,9 @@ def parse_responses(
                 point = answers.get(target[0], {}).get(target[1])
                 high = len(survey.question(target[0]).scale)
                 if point is not None and (not isinstance(point, int) or not 1 <= point <= high):
-                    problems.append(Problem(raw.file, number, column, _problem(("matrix", {}), str(cells[column]))))
+                    message = _problem(("matrix", {}), str(cells[column]))
+                    if message:  # always, for "matrix"
+                        problems.append(Problem(raw.file, number, column, message))
                 continue
             if target in ids and target in answers:
                 question_id = target
@@ -208,7 +219,7 @@ def parse_responses(
                     problems.append(Problem(raw.file, number, column, message))
         email_column = next((column for column, target in matched.items() if target == "email"), None)
         email = str(cells[email_column]).strip().lower() if email_column else ""
-        rows.append((number, answers, stamps.iloc[position].to_pydatetime(), email))
+        rows.append(ParsedResponse(number, answers, stamps.iloc[position].to_pydatetime(), email))
     if problems:
         raise InvalidData(sorted(set(problems), key=lambda p: (p.row or 0, str(p.column))))
     return rows, warnings
@@ -232,7 +243,7 @@ def import_responses(
     """Store every row as a completed response of `stored` (source google_forms), all or none."""
     rows, warnings = parse_responses(raw, survey=stored.survey, explicit=explicit or {}, parsing=parsing)
     warnings = [*getattr(raw, "warnings", ()), *warnings]  # a responses sheet's hidden rows, merged cells
-    emails = sorted({email for *_, email in rows if email})
+    emails = sorted({row.email for row in rows if row.email})
     known: dict[str, str] = {}
     if emails and not stored.anonymous:
         found = warehouse.run(member_ids_by_email_query(emails))
@@ -244,8 +255,8 @@ def import_responses(
             )
     added = 0
     with app_store.begin() as connection:
-        for _, answers, submitted_at, email in rows:
-            key = _key(stored.slug, submitted_at, email, answers)
+        for row in rows:
+            key = _key(stored.slug, row.submitted_at, row.email, row.answers)
             exists = connection.scalar(
                 sa.select(tables.responses.c.id).where(tables.responses.c.idempotency_key == key)
             )
@@ -254,10 +265,10 @@ def import_responses(
             store_response(
                 connection,
                 stored=stored,
-                rows=answer_rows(stored.survey, answers),
+                rows=answer_rows(stored.survey, row.answers),
                 key=key,
-                member_id=None if stored.anonymous else known.get(email),
-                submitted_at=submitted_at,
+                member_id=None if stored.anonymous else known.get(row.email),
+                submitted_at=row.submitted_at,
                 locale=stored.survey.languages[0],
                 source="google_forms",
             )
