@@ -29,6 +29,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	bash scripts/system-packages.sh
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev

@@ -106,7 +106,7 @@ REDACT = Redact()
 class _PrivateFile(RotatingFileHandler):
     """A rotating log file only its owner may read (0600), however the umask is set."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self):
         descriptor = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.chmod(self.baseFilename, 0o600)
         return os.fdopen(descriptor, "a", encoding=self.encoding, errors=self.errors)
@@ -115,8 +115,8 @@ class _PrivateFile(RotatingFileHandler):
 class _Stderr(logging.StreamHandler):
     """stderr as it is when a record is written (a test, or Streamlit, may have replaced it)."""
 
-    @property  # type: ignore[override]
-    def stream(self):  # type: ignore[no-untyped-def]
+    @property
+    def stream(self):
         return sys.stderr
 
     @stream.setter

@@ -38,7 +38,7 @@ def cache_key_includes(**attributes: InternalTraversal) -> Callable[[Element], E
     The class sets `inherit_cache = True` itself."""
 
     def include(cls: Element) -> Element:
-        cls._traverse_internals = [*cls._traverse_internals, *attributes.items()]  # type: ignore[attr-defined]
+        cls._traverse_internals = [*cls._traverse_internals, *attributes.items()]
         return cls
 
     return include

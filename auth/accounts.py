@@ -29,6 +29,7 @@ from auth.access import Role
 from errors import PulseError
 from store import tables
 from store.database import AppStore
+from store.keys import inserted_id
 
 HASHER = PasswordHasher()  # Argon2id with the library's current parameters
 DUMMY_HASH = HASHER.hash("not a password anyone has")  # unknown addresses are checked against it
@@ -157,9 +158,7 @@ def _reserve_attempt(app_store: AppStore, email: str, now: datetime) -> int:
                 "sign_in.locked",
                 minutes=minutes,
             )
-        return int(
-            connection.execute(tables.sign_in_failures.insert().values(email=email, at=now)).inserted_primary_key[0]
-        )
+        return inserted_id(connection.execute(tables.sign_in_failures.insert().values(email=email, at=now)))
 
 
 def _verified(account: Account | None, password: str) -> bool:
@@ -199,7 +198,7 @@ def check_password(
             with app_store.begin() as connection:  # not checked, so not a failure
                 connection.execute(sa.delete(failures).where(failures.c.id == attempt))
             raise
-        if not verified:
+        if account is None or not verified:  # _verified is False for no account; said again for mypy
             raise SignInRefused(WRONG)  # the attempt stays counted
         with app_store.begin() as connection:
             connection.execute(sa.delete(failures).where(failures.c.email == address))

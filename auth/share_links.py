@@ -25,6 +25,7 @@ from errors import PulseError
 from metrics.filters import view_from_address
 from store import tables
 from store.database import AppStore
+from store.keys import inserted_id
 
 SALT = "pulse-share"
 DEFAULT_DAYS = 7
@@ -87,18 +88,20 @@ def create_link(
     serializer = _serializer(secret)
     kept = {key: str(value) for key, value in query.items()}
     with app_store.begin() as connection:
-        link_id = connection.execute(
-            tables.share_links.insert().values(
-                page=page,
-                query=kept,
-                reveal_text=reveal_text,
-                reveal_names=reveal_names,
-                created_by=created_by,
-                created_at=now,
-                expires_at=now + timedelta(days=days),
+        link_id = inserted_id(
+            connection.execute(
+                tables.share_links.insert().values(
+                    page=page,
+                    query=kept,
+                    reveal_text=reveal_text,
+                    reveal_names=reveal_names,
+                    created_by=created_by,
+                    created_at=now,
+                    expires_at=now + timedelta(days=days),
+                )
             )
-        ).inserted_primary_key[0]
-    return serializer.dumps({"id": int(link_id)})
+        )
+    return serializer.dumps({"id": link_id})
 
 
 def link_url(public_url: str, *, page: str, token: str) -> str:

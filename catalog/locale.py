@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 import pandas as pd
 from babel import Locale
@@ -65,13 +66,13 @@ def _locale(language: str) -> Locale:
     return Locale.parse(BABEL[language])
 
 
-def missing(value: object) -> bool:
+def missing(value: Any) -> bool:  # Any: whatever pd.isna takes (a cell of any column)
     """No value: None, NaN, NaT (a text is never missing here, even empty)."""
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
-def _when(value: object, form: str, language: str | None) -> str:
-    if missing(value):
+def _when(value: date | datetime | str | None, form: str, language: str | None) -> str:
+    if value is None or missing(value):  # `is None` as well: mypy cannot see into missing
         return MISSING
     stamp = pd.Timestamp(value).to_pydatetime()
     spoken = _language(language)
@@ -105,7 +106,7 @@ def moment(value: date | datetime | str | None, language: str | None = None) -> 
 
 def time(value: datetime | str | None) -> str:
     """14:03, in every language."""
-    return MISSING if missing(value) else f"{pd.Timestamp(value):%H:%M}"
+    return MISSING if value is None or missing(value) else f"{pd.Timestamp(value):%H:%M}"
 
 
 def column_format(form: str, language: str | None = None) -> str:
@@ -132,14 +133,14 @@ def _localised(text: str, language: str | None) -> str:
 
 def number(value: float | None, language: str | None = None, *, decimals: int = 0, sign: bool = False) -> str:
     """1,234 · 1,234.5 (`decimals` 1) · +12 (`sign`), thousands grouped as the language groups them."""
-    if missing(value):
+    if value is None or missing(value):
         return MISSING
     return _localised(f"{float(value):{'+' if sign else ''},.{decimals}f}", language)
 
 
 def percent(value: float | None, language: str | None = None, *, decimals: int = 1, sign: bool = False) -> str:
     """A share as a percentage: 0.125 → 12.5% (`decimals` 0: 13%)."""
-    if missing(value):
+    if value is None or missing(value):
         return MISSING
     return _localised(f"{float(value):{'+' if sign else ''}.{decimals}%}", language)
 

@@ -366,7 +366,7 @@ def _activities(
     rng: np.random.Generator, members: pd.DataFrame, today: datetime, target: int, flavour: Flavour
 ) -> tuple[pd.DataFrame, np.ndarray]:
     count = len(members)
-    age = ((pd.Timestamp(today) - members["joined_at"]) / pd.Timedelta(days=1)).to_numpy()
+    age = (pd.to_timedelta(pd.Timestamp(today) - members["joined_at"]) / pd.Timedelta(days=1)).to_numpy()
     propensity = rng.lognormal(0.0, 1.25, count)  # heavy tail: a few champions, many lurkers
     propensity[members["is_team"].to_numpy()] *= 4
     decay = 15 + 250 * rng.beta(1.5, 4, count)  # days until interest fades
@@ -413,8 +413,8 @@ def _participation(
     rows, extra = [], []
     joined = members["joined_at"].to_numpy()
     community = ~members["is_team"].to_numpy()
-    for index, campaign in campaigns.iterrows():
-        _, _, _, invite, register, attend = CAMPAIGN_PLAN[index % len(CAMPAIGN_PLAN)]
+    for position, (_, campaign) in enumerate(campaigns.iterrows()):  # campaigns' index is 0, 1, …
+        _, _, _, invite, register, attend = CAMPAIGN_PLAN[position % len(CAMPAIGN_PLAN)]
         start = np.datetime64(campaign["starts_at"])
         eligible = np.flatnonzero(community & (joined < start - np.timedelta64(1, "D")))
         newcomers = (

@@ -29,13 +29,14 @@ def _csv_frame(source: Path, *, encoding: str) -> pd.DataFrame:
     """Text cells, parsed by pyarrow's multi-threaded reader (10M rows in seconds); files it cannot
     parse (a value spanning lines, an uneven row) are read again by pandas' own parser, whose
     errors say where."""
-    options = {"dtype": str, "keep_default_na": False, "encoding": encoding, "skip_blank_lines": True}
     if encoding == "utf-8-sig":
         try:
-            return pd.read_csv(source, engine="pyarrow", **options)
+            return pd.read_csv(
+                source, engine="pyarrow", dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=True
+            )
         except (pa.ArrowInvalid, ValueError):
             pass
-    return pd.read_csv(source, **options)
+    return pd.read_csv(source, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=True)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

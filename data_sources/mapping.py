@@ -138,7 +138,7 @@ def mapped_selects(engine: Engine, mapping: Mapping) -> dict[str, sa.Subquery]:
                 has = ", ".join(present)
                 problems.append(f"{where}.{canonical.name}: column {theirs!r} is not in {entry.table} (it has: {has})")
             else:
-                default = canonical.default.arg if canonical.default is not None else None
+                default = canonical.default.arg if isinstance(canonical.default, sa.ColumnDefault) else None
                 columns.append(sa.cast(sa.literal(default), canonical.type).label(canonical.name))
         selects[entry.canonical] = sa.select(*columns).subquery(entry.canonical)
     for name in CANONICAL.keys() - selects.keys() - {entry.canonical for entry in mapping.tables}:

@@ -340,14 +340,15 @@ def _read_rows(
 
 
 def _kinds(table: str, columns: list[str], date_columns: set[int]) -> list[Kind]:
-    canonical = TABLES[table].columns if table in TABLES else {}
+    canonical = {column.name: column for column in TABLES[table].columns} if table in TABLES else {}
+    named: dict[str, Kind] = {"Float": "number", "Boolean": "boolean"}
     kinds: list[Kind] = []
     for position, column in enumerate(columns):
         kind = type(canonical[column].type).__name__ if column in canonical else ""
         if kind == "DateTime" or position in date_columns:
             kinds.append("datetime")
         else:
-            kinds.append({"Float": "number", "Boolean": "boolean"}.get(kind, "text"))
+            kinds.append(named.get(kind, "text"))
     return kinds
 
 

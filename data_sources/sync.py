@@ -27,11 +27,12 @@ from data_sources import demo, imports, sheets
 from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
 from data_sources.files import read_folder
 from data_sources.shrink import check_shrinks
-from data_sources.validate import Parsing, validate
+from data_sources.validate import Parsing, RawTable, validate
 from data_sources.warehouse import build_warehouse, remove_abandoned_builds, table_rows
 from settings import Settings
 from store import tables
 from store.database import AppStore
+from store.keys import inserted_id
 
 Frames = dict[str, pd.DataFrame]
 Loader = Callable[[], tuple[Frames, list[str]]]
@@ -73,7 +74,9 @@ def load_community(
     if source == "sheets":
         if settings.sheets is None:
             raise NotConfigured("The source is Google Sheets, but secrets.toml has no [pulse.sheets] section.")
-        raws = sheets.read_sheets(sheets_client or sheets.open_client(settings), settings.sheets, progress=progress)
+        raws: dict[str, RawTable] = sheets.read_sheets(
+            sheets_client or sheets.open_client(settings), settings.sheets, progress=progress
+        )
     else:
         raws = read_folder(Path(source))
     validated = validate(raws, parsing=parsing(settings))
@@ -211,7 +214,7 @@ def _record_start(app_store: AppStore, source: str) -> int:
         result = connection.execute(
             tables.sync_runs.insert().values(source=source, started_at=_now(), status="running")
         )
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
 
 def _record_end(

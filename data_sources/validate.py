@@ -82,7 +82,13 @@ def _required(column: sa.Column) -> bool:
 def _local_formats(day_first: bool) -> list[str]:
     """Spreadsheet forms of a date and time, tried in order after ISO 8601."""
     times = (" %H:%M:%S", " %H:%M", "", " %I:%M:%S %p", " %I:%M %p")
-    days = ("%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%d/%m/%Y" if day_first else "%m/%d/%Y", "%d.%m.%Y")
+    days: tuple[str, ...] = (
+        "%Y/%m/%d",
+        "%Y.%m.%d",
+        "%Y年%m月%d日",
+        "%d/%m/%Y" if day_first else "%m/%d/%Y",
+        "%d.%m.%Y",
+    )
     days += ("%d-%m-%Y",) if day_first else ("%m-%d-%Y",)
     return [day + time for day in days for time in times]
 
@@ -190,7 +196,7 @@ def _convert(
     text = raw.fillna("").astype("str").str.strip()
     if kind is sa.DateTime:
         parsed, note = parse_timestamps(text, parsing=parsing)
-        hint = "is not a date/time (use e.g. 2025-03-05 14:03:22, 2025/3/5 14:03 or 3/5/2025 2:03 PM)"
+        hint: str | pd.Series = "is not a date/time (use e.g. 2025-03-05 14:03:22, 2025/3/5 14:03 or 3/5/2025 2:03 PM)"
         return parsed, parsed.isna() & (text != ""), hint, note
     if kind is sa.Float:
         try:  # pyarrow's cast, twice as fast; any cell that is not a number sends the column to pandas
@@ -231,7 +237,7 @@ def validate_table(raw: RawTable, *, parsing: Parsing) -> tuple[pd.DataFrame, li
     typed: dict[str, pd.Series] = {}
     for column in table.columns:
         if column.name not in present:
-            default = column.default.arg if column.default is not None else None
+            default = column.default.arg if isinstance(column.default, sa.ColumnDefault) else None
             typed[column.name] = pd.Series(
                 [default] * len(raw.frame), dtype="bool" if default is not None else "object"
             )
@@ -286,7 +292,7 @@ def _duplicated(frame: pd.DataFrame, key: list[str]) -> pd.Series:
         columns = ", ".join(f'"{name}"' for name in key)
         repeated = connection.execute(
             f"SELECT count(*) FROM (SELECT {columns} FROM incoming GROUP BY ALL HAVING count(*) > 1)"
-        ).fetchone()[0]
+        ).fetchall()[0][0]  # count(*) answers one row
     if not repeated:
         return pd.Series(False, index=frame.index)
     return frame.duplicated(subset=key, keep="first")
@@ -327,7 +333,7 @@ def _reference_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
         connection.register("activities", frames["activities"][["member_id"]])
         connection.register("members", frames["members"][["member_id"]])
         unknown = "SELECT member_id FROM activities ANTI JOIN members USING (member_id)"
-        count = connection.execute(f"SELECT count(*) FROM ({unknown})").fetchone()[0]
+        count = connection.execute(f"SELECT count(*) FROM ({unknown})").fetchall()[0][0]
         if not count:
             return []
         rows = connection.execute(f"SELECT DISTINCT * FROM ({unknown}) ORDER BY 1 LIMIT 5").fetchall()

@@ -211,7 +211,7 @@ def table_rows(path: Path) -> dict[str, int]:
     with duckdb.connect() as connection:
         connection.execute("ATTACH ? AS built (READ_ONLY)", [os.path.realpath(path)])
         return {
-            table.name: connection.execute(f'SELECT count(*) FROM built."{table.name}"').fetchone()[0]
+            table.name: connection.execute(f'SELECT count(*) FROM built."{table.name}"').fetchall()[0][0]
             for table in schema.metadata.sorted_tables
         }
 

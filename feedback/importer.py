@@ -105,7 +105,7 @@ def parse_rows(
         score = _score(str(cells.get("score", "")))
         if score == "bad":
             problems.append(f"{where}, column score: {cells['score']!r} is not a number from 0 to 10.")
-        if problems:
+        if problems or created is None or isinstance(score, str):  # the last two are recorded in problems
             continue
         source = str(cells.get("source", "")).strip()[:20]
         member_id = str(cells.get("member_id", "")).strip() or None

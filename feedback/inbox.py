@@ -145,12 +145,13 @@ def inbox_query(
 ) -> sa.Select:
     """The items the filters select, in the chosen order, with how many duplicates each absorbed;
     `member_ids` (when the member filters are set) keeps those members' items only."""
-    order = {
+    orders: dict[str, list[sa.ColumnElement]] = {
         "age": [feedback.c.created_at.asc()],
         "newest": [feedback.c.created_at.desc()],
         "priority": [_priority_rank(), feedback.c.created_at.asc()],
         "score": [feedback.c.score.is_(None), feedback.c.score.asc(), feedback.c.created_at.asc()],
-    }[filters.sort]
+    }
+    order = orders[filters.sort]
     return (
         sa.select(
             feedback.c.id,
@@ -250,4 +251,7 @@ def theme_edits(store: Runner, *, suggested: str, theme: str) -> list[Edit]:
     """Accepting a suggestion (under its own name or another): one edit per open item carrying it,
     each naming the version read now, for workflow.save."""
     items = store.run(items_with_suggestion_query(suggested))
-    return [Edit(int(row.id), int(row.version), {"theme": theme}) for row in items.itertuples()]
+    return [
+        Edit(int(id_), int(version), {"theme": theme})
+        for id_, version in zip(items["id"], items["version"], strict=True)
+    ]

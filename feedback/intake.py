@@ -5,14 +5,14 @@ history with a "created" entry."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from feedback.sentiment import language_of, sentiment_of
+from feedback.sentiment import Language, language_of, sentiment_of
 from feedback.themes import suggest_theme
 from store import tables
 from store.database import AppStore
@@ -34,12 +34,22 @@ class NewFeedback:
     import_key: str | None = None
 
 
+@dataclass(frozen=True)
+class Enrichment:
+    """What is computed from an item's text on arrival, stored in the feedback columns of the same
+    names (`asdict` gives them). Frozen, as one instance is shared by every caller of the cache."""
+
+    language: Language
+    sentiment: float  # -1 to 1
+    suggested_theme: str | None
+
+
 @lru_cache(maxsize=1024)
-def enrichment(text: str) -> dict[str, object]:
+def enrichment(text: str) -> Enrichment:
     """What is computed from the text on arrival (remembered for repeated texts, and so a caller can
-    compute it before taking a write lock). Callers must not change the dict."""
+    compute it before taking a write lock)."""
     language = language_of(text)
-    return {"language": language, "sentiment": sentiment_of(text, language), "suggested_theme": suggest_theme(text)}
+    return Enrichment(language, sentiment_of(text, language), suggest_theme(text))
 
 
 def import_key(item: NewFeedback) -> str:
@@ -86,7 +96,7 @@ def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str
             "updated_at": now,
             "import_key": item.import_key,
             "version": 1,
-            **enrichment(item.text),
+            **asdict(enrichment(item.text)),
         }
         for item in fresh
     ]

@@ -10,6 +10,7 @@ day. This is one pass over member-days, on every engine.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -27,7 +28,7 @@ LOOKBACK_DAYS = max(WINDOWS.values()) - 1
 def _spans(days: sa.FromClause, *groups: str) -> sa.CTE:
     """Member-days (day, `groups` columns) with the member's previous and next active day, computed
     by one window pass over `days` (member_key, day)."""
-    order = {"partition_by": days.c.member_key, "order_by": days.c.day}
+    order: dict[str, Any] = {"partition_by": days.c.member_key, "order_by": days.c.day}  # keyword arguments of over()
     # Materialised so that every consumer reads one window pass (inlined, DuckDB sorted the
     # member-days once for lag and again for lead).
     return (
@@ -61,7 +62,7 @@ def daily_activity_query(*, filters: Filters) -> sa.Select:
     # Running sums from the first row: the rollup starts with the community, the computed rows at
     # the lookback; both give the same counts from the lookback on.
     per_day = FromRollup("per_day", filters.timezone, from_rollup, computed)
-    running = {"order_by": per_day.c.day}
+    running: dict[str, Any] = {"order_by": per_day.c.day}  # keyword arguments of over()
     totals = sa.select(
         per_day.c.day,
         per_day.c.dau,

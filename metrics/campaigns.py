@@ -18,6 +18,7 @@ Member filters narrow every count to the members in scope; the campaigns themsel
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -306,9 +307,10 @@ def survey_scores_by_member_query(*, campaign_ids: list[str], slugs: list[str]) 
 
 def survey_scores(rows: pd.DataFrame, *, campaign_of_slug: dict[str, str]) -> dict[str, dict[str, float | int | None]]:
     """Per campaign id: nps, nps_margin, nps_answers, csat, csat_answers from per-member rows."""
-    rows = rows.assign(
-        campaign=[c if c else campaign_of_slug.get(s) for c, s in zip(rows["campaign_id"], rows["slug"], strict=True)]
-    )
+    campaigns: list[Any] = [  # str or None (Any: pandas' stubs refuse None in a list)
+        c if c else campaign_of_slug.get(s) for c, s in zip(rows["campaign_id"], rows["slug"], strict=True)
+    ]
+    rows = rows.assign(campaign=campaigns)
     scores: dict[str, dict[str, float | int | None]] = {}
     counts = ["nps_answers", "promoters", "detractors", "csat_answers", "satisfied"]
     for campaign, group in rows.dropna(subset=["campaign"]).groupby("campaign"):
@@ -421,7 +423,10 @@ def daily_shares(rows: pd.DataFrame, *, lift_row: pd.Series, starts_at: datetime
     }
     start = starts_at.replace(tzinfo=UTC).astimezone(ZoneInfo(filters.timezone)).date()
     days = range(day_number(start - timedelta(days=LIFT_DAYS)), day_number(start + timedelta(days=LIFT_DAYS)))
-    counts = {(int(r.day), "participants" if r.participant else "comparison"): int(r.active) for r in rows.itertuples()}
+    counts = {
+        (int(day), "participants" if participant else "comparison"): int(active)
+        for day, participant, active in zip(rows["day"], rows["participant"], rows["active"], strict=True)
+    }
     frame = pd.DataFrame(
         [
             {"day": from_day_number(day), "group": group, "active": counts.get((day, group), 0), "share": 0.0}

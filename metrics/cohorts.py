@@ -75,9 +75,11 @@ def cohort_grid(rows: pd.DataFrame, *, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     sizes = rows.groupby("cohort")["size"].first().astype("int64")
     active = rows.dropna(subset=["months_since"]).astype({"months_since": "int64", "active": "int64"})
-    active = active.set_index(["cohort", "months_since"])["active"]
-    cells = [(int(c), k, int(size)) for c, size in sizes.items() for k in range(last - int(c) + 1)]
+    per_cell = active.set_index(["cohort", "months_since"])["active"]
+    cells = [
+        (int(c), k, int(size)) for c, size in zip(sizes.index, sizes, strict=True) for k in range(last - int(c) + 1)
+    ]
     grid = pd.DataFrame(cells, columns=["cohort", "months_since", "size"])
-    counts = [int(active.get((c, k), 0)) for c, k in zip(grid["cohort"], grid["months_since"], strict=True)]
+    counts = [int(per_cell.get((c, k), 0)) for c, k in zip(grid["cohort"], grid["months_since"], strict=True)]
     grid = grid.assign(active=counts, share=[n / s for n, s in zip(counts, grid["size"], strict=True)])
     return grid.assign(cohort=[from_month_number(c) for c in grid["cohort"]])[columns]

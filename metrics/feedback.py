@@ -134,11 +134,11 @@ def open_themes(*, app_store: Runner, warehouse: Runner, filters: Filters, limit
     themes before the unthemed, then by name."""
     items = in_scope(app_store.run(feedback_items_query(filters=filters)), warehouse=warehouse, filters=filters)
     opened = items[open_at_end(items, filters=filters)].sort_values(["created_at", "id"])
-    rows = [
-        {"theme": None if theme == "" else theme, "items": len(group), "newest": int(group["id"].iloc[-1])}
+    rows: list[tuple[str | None, int, int]] = [  # theme, items, newest
+        (None if theme == "" else str(theme), len(group), int(group["id"].iloc[-1]))
         for theme, group in opened.groupby(opened["theme"].fillna(""))
     ]
-    rows.sort(key=lambda row: (-row["items"], row["theme"] is None, row["theme"] or ""))
+    rows.sort(key=lambda row: (-row[1], row[0] is None, row[0] or ""))
     return pd.DataFrame(rows[:limit], columns=["theme", "items", "newest"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -194,6 +195,7 @@ def from_month_number(number: int) -> date:
 
 def with_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """Replace day numbers in `columns` by dates (None stays None), for charts, tables and exports."""
-    return frame.assign(
-        **{name: [None if pd.isna(n) else from_day_number(int(n)) for n in frame[name]] for name in columns}
-    )
+    dated: dict[str, Any] = {  # lists of dates and None (Any: pandas' stubs refuse None in a list)
+        name: [None if pd.isna(n) else from_day_number(int(n)) for n in frame[name]] for name in columns
+    }
+    return frame.assign(**dated)

@@ -144,7 +144,7 @@ def level_changes(*, warehouse: Runner, filters: Filters, rules: LevelRules = RU
     rows = [(previous, level, int(n)) for previous, level, n in active.itertuples(index=False)]
     rows += [(previous, "dormant", count) for previous, count in quiet.items() if count]
     changes = pd.DataFrame(rows, columns=["previous_level", "level", "members"])
-    changes = changes.groupby(["previous_level", "level"], dropna=False, as_index=False)["members"].sum()
+    changes = changes.groupby(["previous_level", "level"], dropna=False, as_index=False)[["members"]].sum()
     changes = changes.astype({"previous_level": object})
     return changes.where(changes.notna(), None).sort_values(["previous_level", "level"], na_position="last")
 

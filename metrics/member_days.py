@@ -64,7 +64,9 @@ class FromRollup(TableClause):
     __visit_name__ = "pulse_from_rollup"
     inherit_cache = True
 
-    def __init__(self, name: str, timezone: str, from_rollup: sa.Select, computed: sa.Select) -> None:
+    def __init__(
+        self, name: str, timezone: str, from_rollup: sa.Select | sa.CompoundSelect, computed: sa.Select
+    ) -> None:
         super().__init__(name, *(sa.column(column.name, column.type) for column in from_rollup.selected_columns))
         self.timezone = timezone
         self.from_rollup = from_rollup

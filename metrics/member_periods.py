@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import pairwise
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -61,8 +62,8 @@ def window_figures(
     first = min(start for start, _ in windows.values())
     last = max(end for _, end in windows.values())
     days = member_days(filters, first, last, member_ids=member_ids)
-    weekly = sa.select(days.c.member_key, *_window_columns(windows, days.c.day, days.c.contributions))
-    weekly = _narrowed(weekly, days, only).group_by(days.c.member_key, week_start(days.c.day)).subquery("weekly")
+    per_week = sa.select(days.c.member_key, *_window_columns(windows, days.c.day, days.c.contributions))
+    weekly = _narrowed(per_week, days, only).group_by(days.c.member_key, week_start(days.c.day)).subquery("weekly")
     columns: list[sa.ColumnElement] = [weekly.c.member_key]
     for window in windows:
         columns += [
@@ -73,7 +74,8 @@ def window_figures(
     computed = sa.select(*columns).group_by(weekly.c.member_key)
 
     parts = [_in_window(filters, window, bounds, member_ids, only) for window, bounds in windows.items()]
-    joined, key = parts[0], parts[0].c.member_key
+    joined: sa.FromClause = parts[0]
+    key: sa.ColumnElement[Any] = parts[0].c.member_key
     for part in parts[1:]:
         joined = joined.outerjoin(part, part.c.member_key == key, full=True)
         key = sa.func.coalesce(key, part.c.member_key)
@@ -195,7 +197,7 @@ def first_days(filters: Filters, periods: list[tuple[date, date]], *, name: str 
         )
 
     days = member_days(filters, periods[0][0], periods[-1][1])
-    order = {"partition_by": days.c.member_key, "order_by": days.c.day}
+    order: dict[str, Any] = {"partition_by": days.c.member_key, "order_by": days.c.day}  # keyword arguments of over()
     spans = sa.select(
         days.c.member_key, days.c.day, sa.func.lag(days.c.day).over(**order).label("previous_day")
     ).subquery("spans")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -80,7 +82,10 @@ def growth_by_dimension_query(*, filters: Filters, dimension: str) -> sa.Select:
 
 def growth_table(rows: pd.DataFrame) -> pd.DataFrame:
     """growth_by_dimension rows with growth_rate = new / members before (None when none)."""
-    rates = [ratio(new, before) for new, before in zip(rows["new_members"], rows["members_before"], strict=True)]
+    # list[Any]: a list with None in it (NaN in the column) is right for assign; pandas' stubs refuse None
+    rates: list[Any] = [
+        ratio(new, before) for new, before in zip(rows["new_members"], rows["members_before"], strict=True)
+    ]
     return rows.drop(columns="members_before").assign(growth_rate=rates)
 
 

@@ -71,7 +71,7 @@ def _plain(value: Any) -> Any:
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
+    return [{str(key): _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
 
 
 def _kpi_document(kpis: dict[str, Kpi]) -> dict[str, dict[str, float | None]]:
@@ -93,7 +93,7 @@ def members_section(*, warehouse: Runner, filters: Filters) -> dict[str, Any]:
         "slipping_champions": records(slipping.rename(columns={"last_day": "last_active"})),
         "cohorts": [
             {
-                "cohort": cohort.isoformat()[:7],
+                "cohort": str(cohort)[:7],  # a date: its ISO form's year and month
                 "size": int(group["size"].iloc[0]),
                 "share_active": group["share"].tolist(),
             }

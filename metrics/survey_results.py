@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -43,8 +44,11 @@ SCORE_COLUMNS = [
 
 def survey_list_query() -> sa.Select:
     """The newest version of every survey."""
-    newest = sa.select(surveys.c.slug, sa.func.max(surveys.c.version).label("version")).group_by(surveys.c.slug)
-    newest = newest.subquery("newest")
+    newest = (
+        sa.select(surveys.c.slug, sa.func.max(surveys.c.version).label("version"))
+        .group_by(surveys.c.slug)
+        .subquery("newest")
+    )
     return (
         sa.select(
             surveys.c.id,
@@ -108,8 +112,8 @@ def survey_table(*, app_store: Runner, now: datetime) -> pd.DataFrame:
     return table
 
 
-def _state(row: object, *, now: datetime, completed: int) -> str:
-    def value(name: str) -> object:
+def _state(row: Any, *, now: datetime, completed: int) -> str:  # Any: a row of itertuples()
+    def value(name: str) -> Any:
         item = getattr(row, name)
         return None if pd.isna(item) else item
 
@@ -204,7 +208,21 @@ def free_text_query(*, slug: str, filters: Filters, limit: int = 500) -> sa.Sele
     )
 
 
-def scores(counts: pd.DataFrame) -> dict[str, object]:
+@dataclass(frozen=True)
+class Scores:
+    """A survey's headline figures; each score is None when no question of its kind was answered."""
+
+    responses: int
+    nps: float | None  # -100 to 100, one decimal
+    nps_margin: float | None  # ± at 95%, one decimal
+    nps_answers: int
+    csat: float | None  # the share of answers of 4 or 5
+    csat_answers: int
+    ces: float | None  # the mean answer
+    ces_answers: int
+
+
+def scores(counts: pd.DataFrame) -> Scores:
     """NPS with its margin, CSAT (share 4-5) and CES (mean) from summed counts; None without answers."""
     total = (
         counts[["responses", *SCORE_COLUMNS]].sum()
@@ -213,16 +231,16 @@ def scores(counts: pd.DataFrame) -> dict[str, object]:
     )
     nps = nps_of(total)
     ces_answers = int(total["ces_answers"])
-    return {
-        "responses": int(total["responses"]),
-        "nps": None if nps is None else round(nps.score, 1),
-        "nps_margin": None if nps is None else round(nps.margin, 1),
-        "nps_answers": int(total["nps_answers"]),
-        "csat": csat_of(total),
-        "csat_answers": int(total["csat_answers"]),
-        "ces": float(total["ces_total"]) / ces_answers if ces_answers else None,
-        "ces_answers": ces_answers,
-    }
+    return Scores(
+        responses=int(total["responses"]),
+        nps=None if nps is None else round(nps.score, 1),
+        nps_margin=None if nps is None else round(nps.margin, 1),
+        nps_answers=int(total["nps_answers"]),
+        csat=csat_of(total),
+        csat_answers=int(total["csat_answers"]),
+        ces=float(total["ces_total"]) / ces_answers if ces_answers else None,
+        ces_answers=ces_answers,
+    )
 
 
 def nps_trend(counts: pd.DataFrame) -> pd.DataFrame:
@@ -293,7 +311,7 @@ def _points(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _by_value(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.groupby("value_num", as_index=False)["answers"].sum().rename(columns={"value_num": "answer"})
+    return rows.groupby("value_num", as_index=False)[["answers"]].sum().rename(columns={"value_num": "answer"})
 
 
 def _scale_result(question: Question, counts: pd.DataFrame, language: str) -> pd.DataFrame:
@@ -319,7 +337,7 @@ def _choice_result(question: Question, counts: pd.DataFrame, language: str) -> p
     labels = {option.id: text_in(option.label, language) for option in question.options} | {OTHER: "Other"}
     respondents = int(rows["answers"].sum())
     chosen = rows.assign(answer=rows["value_text"].map(kind.stored_choices)).explode("answer")
-    frame = chosen.groupby("answer", as_index=False)["answers"].sum()
+    frame = chosen.groupby("answer", as_index=False)[["answers"]].sum()
     order = pd.DataFrame({"answer": list(labels)})
     frame = order.merge(frame, how="left").fillna({"answers": 0})
     frame = frame[(frame["answer"] != OTHER) | question.other]
@@ -340,7 +358,7 @@ def _matrix_result(question: Question, counts: pd.DataFrame, language: str) -> p
     prefix = f"{question.id}."
     rows = counts[counts["question_id"].str.startswith(prefix) & (counts["question_type"] == question.type)]
     labels = {f"{prefix}{row.id}": text_in(row.label, language) for row in question.rows}
-    frame = rows.groupby(["question_id", "value_num"], as_index=False)["answers"].sum()
+    frame = rows.groupby(["question_id", "value_num"], as_index=False)[["answers"]].sum()
     frame = frame[frame["question_id"].isin(labels)]
     frame["row"] = frame["question_id"].map(labels)
     frame["label"] = frame["value_num"].map(lambda point: text_in(question.scale[int(point) - 1], language))
@@ -368,18 +386,19 @@ def period_table(*, app_store: Runner, warehouse: Runner, filters: Filters, now:
     """One row per survey with a completed response in the period: title, state (now), and the
     period's `scores` of the members in scope, as its results view counts them."""
     rows = []
-    for survey in survey_table(app_store=app_store, now=now).itertuples():
-        summary = scores(score_counts(app_store=app_store, warehouse=warehouse, slug=survey.slug, filters=filters))
-        if summary["responses"]:
-            rows.append({"slug": survey.slug, "title": survey.title, "state": survey.state, **summary})
-    return pd.DataFrame(rows, columns=["slug", "title", "state", *scores(pd.DataFrame())])
+    table = survey_table(app_store=app_store, now=now)
+    for slug, title, state in zip(table["slug"], table["title"], table["state"], strict=True):
+        summary = scores(score_counts(app_store=app_store, warehouse=warehouse, slug=slug, filters=filters))
+        if summary.responses:
+            rows.append({"slug": slug, "title": title, "state": state, **asdict(summary)})
+    return pd.DataFrame(rows, columns=["slug", "title", "state", *(column.name for column in fields(Scores))])
 
 
 @dataclass(frozen=True)
 class SurveyResults:
     """Everything the results view and `cli.py survey results` show for one survey and filter set."""
 
-    summary: dict[str, object]
+    summary: Scores
     trend: pd.DataFrame
     questions: list[tuple[Question, pd.DataFrame]]
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -415,7 +434,7 @@ def results_document(results: SurveyResults) -> dict[str, object]:
         return json.loads(frame.to_json(orient="records", date_format="iso"))
 
     return {
-        **results.summary,
+        **asdict(results.summary),
         "nps_by_week": records(results.trend.assign(week=results.trend["week"].astype(str))),
         "questions": {
             question.id: {"type": question.type, "text": text_in(question.text, "en"), "results": records(frame)}

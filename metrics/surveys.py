@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 
 from metrics.filters import Filters
@@ -64,14 +66,14 @@ def csat_from_counts(*, answers: int, satisfied: int) -> float | None:
     return satisfied / answers if answers else None
 
 
-def nps_of(totals: Mapping[str, object]) -> Nps | None:
+def nps_of(totals: pd.Series | Mapping[str, Any]) -> Nps | None:
     """NPS from summed counts named nps_answers, promoters and detractors (a row or a sum)."""
     return nps_from_counts(
         answers=int(totals["nps_answers"]), promoters=int(totals["promoters"]), detractors=int(totals["detractors"])
     )
 
 
-def csat_of(totals: Mapping[str, object]) -> float | None:
+def csat_of(totals: pd.Series | Mapping[str, Any]) -> float | None:
     """CSAT from summed counts named csat_answers and satisfied."""
     return csat_from_counts(answers=int(totals["csat_answers"]), satisfied=int(totals["satisfied"]))
 

@@ -70,7 +70,7 @@ with results_tab:
     if filters is not None:
         with data_errors_stop_the_page():
             results = data.load_survey_results(settings, version, slug, filters, int(row["completed"]))
-        if results is None or not results.summary["responses"]:
+        if results is None or not results.summary.responses:
             st.info(t("surveys.no_responses", **period_days(filters)))
         else:
             survey_views.results_view(results, slug=slug)

@@ -9,6 +9,8 @@ member_days.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 import schema
@@ -99,7 +101,7 @@ def rollup_query() -> sa.Select:
         .group_by(source.c.member_key, source.c.day)
         .subquery("summed")
     )
-    order = {"partition_by": days.c.member_key, "order_by": days.c.day}
+    order: dict[str, Any] = {"partition_by": days.c.member_key, "order_by": days.c.day}  # keyword arguments of over()
     return sa.select(
         *days.c,
         sa.func.lag(days.c.day).over(**order).label("previous_day"),
@@ -120,7 +122,8 @@ def member_months_query() -> sa.Select:
 def changes(spans: sa.FromClause, *groups: str) -> sa.Select:
     """Per day (and `groups` columns of `spans`): dau, and the change in WAU and MAU coverage that
     day, from member-days with columns day, previous_day and next_day."""
-    zero, one = sa.literal_column("0"), sa.literal_column("1")
+    zero: sa.ColumnClause[Any] = sa.literal_column("0")
+    one: sa.ColumnClause[Any] = sa.literal_column("1")
 
     def starts(window: int) -> sa.ColumnElement:
         gap = spans.c.day - spans.c.previous_day >= window
@@ -131,7 +134,7 @@ def changes(spans: sa.FromClause, *groups: str) -> sa.Select:
         return spans.c.next_day.is_(None) | (spans.c.next_day - spans.c.day >= window)
 
     grouped = [spans.c[name] for name in groups]
-    minus = sa.literal_column("-1")
+    minus: sa.ColumnClause[Any] = sa.literal_column("-1")
     events = [
         sa.select(
             spans.c.day.label("day"), *grouped, one.label("dau"), starts(7).label("wau"), starts(30).label("mau")

@@ -10,14 +10,14 @@ surveys/question_types.py; this module applies them to a survey.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from surveys.definition import Question, Survey
 from surveys.question_types import OTHER as OTHER  # the option id of "Other (please say)"
 from surveys.question_types import OTHER_MAX_LENGTH, TYPES, AnswerRow, Problem, clean_text, other_key
 
 
-def is_answered(value: Any) -> bool:
+def is_answered(value: Any) -> TypeGuard[Any]:  # True tells mypy the value is not None
     if value is None:
         return False
     if isinstance(value, str | list | dict):

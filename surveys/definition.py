@@ -335,7 +335,8 @@ def parse_definition(raw: Any, *, where: str) -> Survey:
     if not isinstance(raw_pages, list) or not raw_pages:
         checker.problem("pages", "must be a list of pages, each with a list of questions")
         raw_pages = []
-    pages, seen = [], {}
+    pages: list[Page] = []
+    seen: dict[str, Question] = {}
     for page_number, raw_page in enumerate(raw_pages, start=1):
         place = f"page {page_number}"
         if (

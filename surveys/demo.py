@@ -11,7 +11,8 @@ Traditional characters (the surveys themselves offer only `zh`, Simplified).
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,9 @@ def generate_surveys(
     speaks_chinese = (members["region"] == region).to_numpy() if region else np.ones(len(members), dtype=bool)
     chinese_texts = "zh-TW" if locale == "zh-TW" else "zh"
 
-    responses, answers, feedback = [], [], []
+    responses: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    feedback: list[dict[str, Any]] = []
     for slug, chosen, submitted in _invitations(community, members, end, rng):
         keep = np.asarray(submitted < end)
         chosen, submitted = np.asarray(chosen)[keep], pd.DatetimeIndex(submitted)[keep].round("s")
@@ -192,7 +195,7 @@ def generate_surveys(
         abandoned = rng.uniform(0, 1, chosen.size) < ABANDON_SHARE
         for n, (index, moment, score) in enumerate(zip(chosen, submitted, scores, strict=True)):
             key = f"demo-{slug}-{len(responses)}"
-            member_id = members.at[index, "member_id"]
+            member_id = str(members.at[index, "member_id"])
             text, theme, language = _mood_text(rng, score, chinese_texts if speaks_chinese[index] else None)
             responses.append(
                 {
@@ -217,6 +220,8 @@ def generate_surveys(
             rows = answer_rows(survey, given)
             answers += [{"key": key, **row.__dict__} for row in rows]
             for row in feedback_texts(survey, rows):
+                if not row.value_text:  # never so (feedback_texts keeps answers with text); narrows it for mypy
+                    continue
                 feedback.append(
                     _feedback_row(
                         rng,
@@ -271,13 +276,18 @@ def _feedback_row(
         "text": text,
         "score": score,
         "score_kind": kind,
-        **enrichment(text),
+        **asdict(enrichment(text)),
         "theme": theme if status != "new" else None,
         "status": str(status),
         "priority": "high" if score is not None and score <= 3 else "normal",
         "first_response_at": first_response.to_pydatetime() if status != "new" else None,
         "closed_at": closed_at.to_pydatetime() if closed else None,
     }
+
+
+def _records(frame: pd.DataFrame) -> Iterator[Any]:
+    """The frame's rows as named tuples, typed Any: pandas' stubs cannot know a column's type."""
+    return frame.itertuples()
 
 
 def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, timezone: str = "UTC") -> int:
@@ -319,7 +329,7 @@ def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, time
                     "locale": row.locale,
                     "source": "demo",
                 }
-                for row in demo.responses.itertuples()
+                for row in _records(demo.responses)
             ],
         )
         response_ids = dict(
@@ -339,7 +349,7 @@ def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, time
                     "value_num": None if pd.isna(row.value_num) else row.value_num,
                     "value_text": None if pd.isna(row.value_text) else row.value_text,
                 }
-                for row in demo.answers.itertuples()
+                for row in _records(demo.answers)
             ],
         )
         if not demo.feedback.empty:
@@ -366,7 +376,7 @@ def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, time
                         "closed_at": None if pd.isna(row.closed_at) else row.closed_at,
                         "version": 1,
                     }
-                    for row in demo.feedback.itertuples()
+                    for row in _records(demo.feedback)
                 ],
             )
             _write_history(connection, demo_feedback)

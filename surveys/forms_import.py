@@ -18,7 +18,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -53,6 +53,16 @@ class FormsImport:
     added: int
     already_there: int
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ParsedResponse:
+    """One row of a responses sheet, checked against the survey."""
+
+    row: int  # its number in the sheet, for problems
+    answers: dict[str, Any]
+    submitted_at: datetime  # naive UTC
+    email: str  # lower case; "" when the form did not collect addresses
 
 
 def match_columns(survey: Survey, columns: list[str], explicit: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -96,9 +106,8 @@ def _problem(problem: tuple[str, dict], cell: str) -> str | None:
 
 def parse_responses(
     raw: RawTable, *, survey: Survey, explicit: dict[str, str], parsing: Parsing
-) -> tuple[list[tuple[int, dict[str, Any], datetime, str]], list[str]]:
-    """(row number, answers, submitted at UTC, email) per row and warnings; raises InvalidData
-    naming file, row and column of every problem."""
+) -> tuple[list[ParsedResponse], list[str]]:
+    """The rows and warnings; raises InvalidData naming file, row and column of every problem."""
     frame = raw.frame
     matched, unmatched = match_columns(survey, list(frame.columns), explicit)
     problems: list[Problem] = []
@@ -117,7 +126,7 @@ def parse_responses(
     stamps, _ = parse_timestamps(frame[stamp_column].astype("str").str.strip(), parsing=parsing)
     rows = []
     for position, (index, cells) in enumerate(frame.iterrows()):
-        number = int(index) + raw.first_row
+        number = int(cast(int, index)) + raw.first_row  # the frame's index: row positions in the sheet
         if pd.isna(stamps.iloc[position]):
             problems.append(Problem(raw.file, number, stamp_column, f"{cells[stamp_column]!r} is not a date/time"))
             continue
@@ -134,8 +143,8 @@ def parse_responses(
                 question = survey.question(target[0])
                 point = answers.get(question.id, {}).get(target[1])
                 problem = None if point is None else TYPES[question.type].check(question, {target[1]: point})
-                if problem:
-                    problems.append(Problem(raw.file, number, column, _problem(problem, str(cells[column]))))
+                if problem and (message := _problem(problem, str(cells[column]))):  # always, for a grid row
+                    problems.append(Problem(raw.file, number, column, message))
                 continue
             if target in ids and target in answers:
                 question_id = target
@@ -145,7 +154,7 @@ def parse_responses(
                     problems.append(Problem(raw.file, number, column, message))
         email_column = next((column for column, target in matched.items() if target == "email"), None)
         email = str(cells[email_column]).strip().lower() if email_column else ""
-        rows.append((number, answers, stamps.iloc[position].to_pydatetime(), email))
+        rows.append(ParsedResponse(number, answers, stamps.iloc[position].to_pydatetime(), email))
     if problems:
         raise InvalidData(sorted(set(problems), key=lambda p: (p.row or 0, str(p.column))))
     return rows, warnings
@@ -169,7 +178,7 @@ def import_responses(
     """Store every row as a completed response of `stored` (source google_forms), all or none."""
     rows, warnings = parse_responses(raw, survey=stored.survey, explicit=explicit or {}, parsing=parsing)
     warnings = [*getattr(raw, "warnings", ()), *warnings]  # a responses sheet's hidden rows, merged cells
-    emails = sorted({email for *_, email in rows if email})
+    emails = sorted({row.email for row in rows if row.email})
     known: dict[str, str] = {}
     if emails and not stored.anonymous:
         found = warehouse.run(member_ids_by_email_query(emails))
@@ -181,8 +190,8 @@ def import_responses(
             )
     added = 0
     with app_store.begin() as connection:
-        for _, answers, submitted_at, email in rows:
-            key = _key(stored.slug, submitted_at, email, answers)
+        for row in rows:
+            key = _key(stored.slug, row.submitted_at, row.email, row.answers)
             exists = connection.scalar(
                 sa.select(tables.responses.c.id).where(tables.responses.c.idempotency_key == key)
             )
@@ -191,10 +200,10 @@ def import_responses(
             store_response(
                 connection,
                 stored=stored,
-                rows=answer_rows(stored.survey, answers),
+                rows=answer_rows(stored.survey, row.answers),
                 key=key,
-                member_id=None if stored.anonymous else known.get(email),
-                submitted_at=submitted_at,
+                member_id=None if stored.anonymous else known.get(row.email),
+                submitted_at=row.submitted_at,
                 locale=stored.survey.languages[0],
                 source="google_forms",
             )

@@ -92,7 +92,7 @@ def create_links(
     ids = wanted["member_id"].astype(str).tolist()
     links: dict[str, str] = {}
     with app_store.begin() as connection:
-        current = {}
+        current: dict[str, sa.Row] = {}
         for chunk in range(0, len(ids), 500):
             rows = connection.execute(
                 sa.select(invitations.c.id, invitations.c.member_id, invitations.c.used_at)
@@ -102,14 +102,14 @@ def create_links(
             for row in rows:  # a used invitation wins over an unused one of the same member
                 if current.get(row.member_id) is None or current[row.member_id].used_at is None:
                     current[row.member_id] = row
-        fresh = []
+        fresh: list[dict[str, object]] = []
         for member_id in ids:
-            row = current.get(member_id)
-            if row is not None and row.used_at is not None:
+            invitation = current.get(member_id)
+            if invitation is not None and invitation.used_at is not None:
                 continue  # answered already
             token = new_token()
             links[member_id] = survey_link(base_url, slug, token)
-            if row is None:
+            if invitation is None:
                 fresh.append(
                     {
                         "survey_id": survey_id,
@@ -122,7 +122,7 @@ def create_links(
             else:
                 connection.execute(
                     invitations.update()
-                    .where(invitations.c.id == row.id)
+                    .where(invitations.c.id == invitation.id)
                     .values(token_hash=token_hash(token), audience=str(audience)[:300], sent_at=now)
                 )
         if fresh:

@@ -93,7 +93,10 @@ def register(app_store: AppStore, survey: Survey, *, timezone: str, now: datetim
             return version
     except sa.exc.IntegrityError:  # another process registered the same version first
         with app_store.read() as connection:
-            return _newest(connection, survey.slug).version
+            newest = _newest(connection, survey.slug)
+        if newest is None:  # the clash was not with another version of this survey
+            raise
+        return int(newest.version)
 
 
 def register_folder(

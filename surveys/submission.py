@@ -25,6 +25,7 @@ from errors import PulseError
 from feedback.intake import NewFeedback, add_feedback, enrichment
 from store import tables
 from store.database import AppStore, StoreError
+from store.keys import inserted_id
 from surveys.answers import AnswerRow, Problem, answer_rows, check_survey, feedback_texts, response_score
 from surveys.definition import Survey
 from surveys.links import token_hash
@@ -202,9 +203,13 @@ def _write(connection: Connection, submission: _Submission) -> Result:
         "locale": submission.locale,
     }
     if existing is None:
-        response_id = connection.execute(
-            responses.insert().values(**values, started_at=submission.now, idempotency_key=submission.key, source="web")
-        ).inserted_primary_key[0]
+        response_id = inserted_id(
+            connection.execute(
+                responses.insert().values(
+                    **values, started_at=submission.now, idempotency_key=submission.key, source="web"
+                )
+            )
+        )
     else:
         updated = connection.execute(
             responses.update()
@@ -237,20 +242,22 @@ def store_response(
 ) -> int:
     """Write a completed response given elsewhere (an imported Google Form), its answers and its
     inbox items, in the caller's transaction; returns its id."""
-    response_id = connection.execute(
-        tables.responses.insert().values(
-            survey_id=stored.id,
-            member_id=member_id,
-            started_at=submitted_at,
-            submitted_at=submitted_at,
-            completed=True,
-            idempotency_key=key,
-            locale=locale,
-            source=source,
+    response_id = inserted_id(
+        connection.execute(
+            tables.responses.insert().values(
+                survey_id=stored.id,
+                member_id=member_id,
+                started_at=submitted_at,
+                submitted_at=submitted_at,
+                completed=True,
+                idempotency_key=key,
+                locale=locale,
+                source=source,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     _write_answers(connection, stored.survey, rows, response_id=response_id, member_id=member_id, now=submitted_at)
-    return int(response_id)
+    return response_id
 
 
 def _write_answers(
@@ -290,6 +297,7 @@ def _write_answers(
             question_id=row.question_id,
         )
         for row in feedback_texts(survey, rows)
+        if row.value_text  # always so (feedback_texts keeps answers with text); narrows str | None for mypy
     ]
     add_feedback(connection, items, actor="survey", now=now)
 

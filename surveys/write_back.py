@@ -29,6 +29,7 @@ import gspread
 import pandas as pd
 import sqlalchemy as sa
 from gspread.exceptions import APIError, WorksheetNotFound
+from gspread.utils import ValueInputOption
 
 from data_sources.errors import DataSourceError
 from data_sources.sheets import client_email, google, open_spreadsheet
@@ -113,19 +114,22 @@ def _rows(app_store: AppStore, response_ids: list[int], survey: Survey) -> list[
     )
     columns = header(survey)
     rows = []
-    for response_id, group in found.groupby("id", sort=True):
+    for _, group in found.groupby("id", sort=True):
         first = group.iloc[0]
         row: dict[str, Cell] = dict.fromkeys(columns, "")
         row.update(
-            response_id=int(response_id),
+            response_id=int(first["id"]),
             member_id=_typed(first["member_id"]) if isinstance(first["member_id"], str) else "",
             locale=_typed(first["locale"] or ""),
         )
-        for answer in group.dropna(subset=["question_id"]).itertuples():
-            if answer.question_id in row:
-                number = None if pd.isna(answer.value_num) else answer.value_num
-                text = answer.value_text if isinstance(answer.value_text, str) else None
-                row[answer.question_id] = _typed(_cell(survey, answer.question_id, number, text))
+        answered = group.dropna(subset=["question_id"])
+        for question_id, value_num, value_text in zip(
+            answered["question_id"], answered["value_num"], answered["value_text"], strict=True
+        ):
+            if question_id in row:
+                number = None if pd.isna(value_num) else float(value_num)
+                text = value_text if isinstance(value_text, str) else None
+                row[question_id] = _typed(_cell(survey, question_id, number, text))
         row["submitted_at_utc"] = first["submitted_at"].strftime("%Y-%m-%d %H:%M:%S")  # read as a date-time
         rows.append([row[column] for column in columns])
     return rows
@@ -135,7 +139,10 @@ def _present(worksheet: gspread.Worksheet) -> set[str] | None:
     """Response ids in column A (the header's cell included); None for an empty tab, which Google
     answers without a `values` key."""
     quoted = "'" + worksheet.title.replace("'", "''") + "'"
-    params = {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"}
+    params: dict[str, str | int | bool | float | list[str] | None] = {
+        "valueRenderOption": "UNFORMATTED_VALUE",
+        "majorDimension": "COLUMNS",
+    }
     columns = worksheet.spreadsheet.values_get(f"{quoted}!A:A", params=params).get("values")
     if not columns:
         return None
@@ -160,7 +167,7 @@ def _append_once(worksheet: gspread.Worksheet, header_row: list[Cell], rows: lis
         if not waiting:
             return
         try:
-            worksheet.append_rows(waiting, value_input_option="USER_ENTERED", table_range="A1")
+            worksheet.append_rows(waiting, value_input_option=ValueInputOption.user_entered, table_range="A1")
             return
         except APIError as error:
             if error.response.status_code not in AMBIGUOUS or attempt == ATTEMPTS:
@@ -223,6 +230,10 @@ def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsh
     for slug, group in waiting.groupby("slug", sort=True):
         ids = [int(value) for value in group["response_id"]]
         stored = load_survey(app_store, str(slug))
+        if stored is None:  # no readable definition (one an older release wrote): nothing to lay the rows out by
+            result = _failed(app_store, ids, f"The survey {slug!r} has no readable definition in the store.")
+            failed, error = failed + result.failed, result.error
+            continue
         try:
             with google(f"tab {slug!r} of spreadsheet {spreadsheet}", email=client_email(book), after=QUEUED):
                 worksheet = _tab(book, stored.survey)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import FrozenInstanceError
 from datetime import datetime
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 from feedback import importer
 from feedback.importer import ImportFailed, import_feedback
+from feedback.intake import enrichment
 from feedback.sentiment import label_of, language_of, sentiment_of
 from feedback.themes import suggest_theme
 from store import tables
@@ -125,6 +127,16 @@ def test_empty_text_is_neutral():
 )
 def test_themes_are_suggested_from_keywords(text, theme):
     assert suggest_theme(text) == theme
+
+
+def test_a_texts_enrichment_is_shared_by_the_cache_and_no_caller_can_change_it():
+    text = "The meetup was excellent: practical talks and friendly people."
+    first = enrichment(text)
+    assert (first.language, first.suggested_theme) == ("en", "events")
+    assert first.sentiment == sentiment_of(text, "en")
+    with pytest.raises(FrozenInstanceError):
+        first.suggested_theme = "docs"
+    assert enrichment(text) is first
 
 
 @pytest.fixture

@@ -96,10 +96,10 @@ def results(store: AppStore, warehouse, filters: Filters = P):
 
 def test_nps_with_its_margin_csat_and_ces(answered, duckdb_warehouse):
     summary = results(answered, duckdb_warehouse).summary
-    assert summary["responses"] == 6
-    assert (summary["nps"], summary["nps_margin"], summary["nps_answers"]) == (16.7, 71.8, 6)
-    assert (summary["csat"], summary["csat_answers"]) == (0.5, 4)  # 5 and 4 of 5, 4, 3, 2
-    assert (summary["ces"], summary["ces_answers"]) == (5.0, 3)  # mean of 7, 5, 3
+    assert summary.responses == 6
+    assert (summary.nps, summary.nps_margin, summary.nps_answers) == (16.7, 71.8, 6)
+    assert (summary.csat, summary.csat_answers) == (0.5, 4)  # 5 and 4 of 5, 4, 3, 2
+    assert (summary.ces, summary.ces_answers) == (5.0, 3)  # mean of 7, 5, 3
 
 
 def test_nps_by_week_starts_weeks_on_monday(answered, duckdb_warehouse):
@@ -113,7 +113,7 @@ def test_nps_by_week_starts_weeks_on_monday(answered, duckdb_warehouse):
 
 def test_a_segment_filter_leaves_out_anonymous_answers(answered, duckdb_warehouse):
     summary = results(answered, duckdb_warehouse, Filters(start=P.start, end=P.end, segment="dev")).summary
-    assert (summary["nps"], summary["nps_answers"]) == (33.3, 3)  # alice 10, bob 9, dave 6
+    assert (summary.nps, summary.nps_answers) == (33.3, 3)  # alice 10, bob 9, dave 6
 
 
 def test_breakdowns_by_segment_channel_and_level(answered, duckdb_warehouse):

@@ -129,6 +129,28 @@ def test_a_row_the_sheet_took_before_a_crash_is_not_appended_again(store):
     assert pending(store).empty
 
 
+def test_a_survey_whose_stored_definition_no_longer_reads_fails_its_rows_and_the_others_are_sent(store):
+    broken = answer(store, "k1", nps=9)
+    other = parse_definition({**DEFINITION, "slug": "other"}, where="other.yaml")
+    registry.register(store, other, timezone="UTC", now=NOW)
+    sent = submit(
+        store, stored=registry.load_survey(store, "other"), answers={"nps": 4}, key="k2", now=NOW, write_back=True
+    )
+    with store.begin() as connection:  # as if an older release had written rules this one rejects
+        connection.execute(
+            tables.surveys.update().where(tables.surveys.c.slug == "pulse").values(definition={"slug": "pulse"})
+        )
+    with sheets_server() as server:
+        book = server.add("wb", "Responses", pulse=[HEADER], other=[HEADER])
+        result = push_pending(store, lambda: local_client(server), spreadsheet="wb", now=NOW)
+        assert (result.sent, result.failed) == (1, 1)
+        assert result.error == "The survey 'pulse' has no readable definition in the store."
+        assert book.sheets["pulse"] == [HEADER]
+        assert [row[0] for row in book.sheets["other"][1:]] == [sent.response_id]
+    waiting = pending(store)
+    assert waiting[["response_id", "attempts", "last_error"]].values.tolist() == [[broken, 1, result.error]]
+
+
 def test_without_write_back_nothing_is_queued(store):
     stored = registry.load_survey(store, "pulse")
     submit(store, stored=stored, answers={"nps": 9}, key="k1", now=NOW)

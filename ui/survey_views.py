@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics.survey_results import SurveyResults
+from metrics.survey_results import Scores, SurveyResults
 from surveys.definition import text_in
 from surveys.question_types import TYPES
 from surveys.registry import Availability
@@ -47,16 +47,16 @@ def survey_columns() -> dict[str, object]:
     }
 
 
-def score_tiles(summary: dict[str, object]) -> None:
+def score_tiles(summary: Scores) -> None:
     """Responses, NPS with its margin, CSAT and CES; a dash where no question of that kind was answered."""
     tiles = st.columns(4)
-    tiles[0].metric(t("surveys.responses"), f"{summary['responses']:,}")
-    nps = "–" if summary["nps"] is None else f"{summary['nps']:.0f} ± {summary['nps_margin']:.0f}"
-    tiles[1].metric("NPS", nps, help=t("surveys.nps_help", answers=summary["nps_answers"]))
-    csat = "–" if summary["csat"] is None else f"{summary['csat']:.0%}"
-    tiles[2].metric("CSAT", csat, help=t("surveys.csat_help", answers=summary["csat_answers"]))
-    ces = "–" if summary["ces"] is None else f"{summary['ces']:.2f}"
-    tiles[3].metric("CES", ces, help=t("surveys.ces_help", answers=summary["ces_answers"]))
+    tiles[0].metric(t("surveys.responses"), f"{summary.responses:,}")
+    nps = "–" if summary.nps is None else f"{summary.nps:.0f} ± {summary.nps_margin:.0f}"
+    tiles[1].metric("NPS", nps, help=t("surveys.nps_help", answers=summary.nps_answers))
+    csat = "–" if summary.csat is None else f"{summary.csat:.0%}"
+    tiles[2].metric("CSAT", csat, help=t("surveys.csat_help", answers=summary.csat_answers))
+    ces = "–" if summary.ces is None else f"{summary.ces:.2f}"
+    tiles[3].metric("CES", ces, help=t("surveys.ces_help", answers=summary.ces_answers))
 
 
 def results_view(results: SurveyResults, *, slug: str) -> None:

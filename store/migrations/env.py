@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Engine
 
 from engines import create_engine
 from store.tables import metadata
@@ -10,8 +11,18 @@ from store.tables import metadata
 config = context.config
 
 
+def _engine() -> Engine:
+    """AppStore's engine, or one for alembic.ini's URL (`alembic revision --autogenerate`)."""
+    if engine := config.attributes.get("engine"):
+        return engine
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("No engine was handed over and alembic.ini has no sqlalchemy.url.")
+    return create_engine(url)
+
+
 def run_migrations() -> None:
-    engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = _engine()
     with engine.begin() as connection:
         context.configure(
             connection=connection,
