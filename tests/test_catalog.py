@@ -15,7 +15,9 @@ from catalog import CATALOGS, LANGUAGES, language_of, translate
 ROOT = Path(__file__).resolve().parent.parent
 CODE = [ROOT / "app.py", ROOT / "cli.py", *sorted((ROOT / "pages").glob("*.py"))]
 CODE += [
-    path for folder in ("ui", "reports", "surveys", "feedback", "auth") for path in sorted((ROOT / folder).glob("*.py"))
+    path
+    for folder in ("ui", "reports", "surveys", "feedback", "auth")
+    for path in sorted((ROOT / folder).rglob("*.py"))  # packages inside them too (ui/inbox)
 ]
 
 
