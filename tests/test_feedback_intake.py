@@ -292,12 +292,23 @@ def store_demo(store: AppStore, surveys) -> pd.DataFrame:
     return stored(store)
 
 
-def test_the_demos_feedback_is_stored_through_the_intake(store, demo_surveys, monkeypatch):
-    """What the demo stores is what intake.add_feedback computes when it stores the items, the same
-    function a survey answer goes through: not a copy of the enrichment made beforehand."""
+@pytest.fixture
+def marked_intake(monkeypatch):
+    """The intake's enrichment with marked results, computed afresh (its cache cleared before and after)."""
     from feedback import intake
 
-    monkeypatch.setattr(intake, "enrichment", lambda text: {"language": "xx", "sentiment": 0.5, "suggested_theme": "t"})
+    monkeypatch.setattr(intake, "language_of", lambda text: "xx")
+    monkeypatch.setattr(intake, "sentiment_of", lambda text, language: 0.5)
+    monkeypatch.setattr(intake, "suggest_theme", lambda text: "t")
+    intake.enrichment.cache_clear()
+    yield
+    intake.enrichment.cache_clear()
+
+
+def test_the_demos_feedback_is_stored_through_the_intake(store, demo_surveys, marked_intake):
+    """What the demo stores is what the intake computes when it stores the items, as it does for a
+    survey answer: not a copy of the enrichment made beforehand (demo_surveys was made unmarked)."""
+    assert set(demo_surveys.feedback["language"]) == {"en", "zh"}
     rows = store_demo(store, demo_surveys)
     assert len(rows) == len(demo_surveys.feedback) > 100
     assert rows["text"].tolist() == demo_surveys.feedback["text"].tolist()
