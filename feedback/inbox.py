@@ -3,12 +3,15 @@
 Member filters (segment, engagement level) need the community warehouse, a different database: the
 inbox first takes the members whose items match the other filters (`inbox_members_query`), asks the
 warehouse which of them are in the segment or at the level, and lists only their items, so the row
-limit applies after the member filters.
+limit applies after the member filters. `read_inbox` does both steps, asking a function the caller
+gives for the members' profiles (the page's is cached per warehouse build), so this package needs no
+warehouse query of its own.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +32,9 @@ MAX_AGE_DAYS = 3650  # the "older than" filter's largest value: beyond it no dat
 LIMIT = 2000  # rows the inbox lists at once; narrow the filters to see others
 
 feedback = tables.feedback
+
+# Member ids -> their profiles (member_id, segment, level), from the community warehouse.
+ProfilesOf = Callable[[list[str]], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,56 @@ def with_members(items: pd.DataFrame, profiles: pd.DataFrame, *, now: datetime, 
         mood=frame["sentiment"].map(lambda value: None if pd.isna(value) else label_of(float(value))),
         tags=frame["tags"].map(lambda value: list(value) if isinstance(value, list) else []),
     ).reset_index(drop=True)
+
+
+def read_inbox(
+    store: Runner, filters: InboxFilters, *, profiles_of: ProfilesOf, now: datetime, overdue_days: int
+) -> pd.DataFrame:
+    """The inbox's rows with their members' segment and level (`with_members`). With a member filter
+    set, the members of the items the other filters select are checked first, so the row limit
+    applies after it."""
+    member_ids = None
+    if filters.needs_members:
+        candidates = store.run(inbox_members_query(filters, now=now))["member_id"].tolist()
+        member_ids = filters.keeps(profiles_of(candidates))
+    items = store.run(inbox_query(filters, now=now, member_ids=member_ids))
+    profiles = profiles_of(items["member_id"].dropna().unique().tolist())
+    return with_members(items, profiles, now=now, overdue_days=overdue_days)
+
+
+@dataclass(frozen=True)
+class InboxChoices:
+    """Values in use, for the filter menus and the editors."""
+
+    assignees: list[str]
+    themes: list[str]  # accepted, else suggested
+    tags: list[str]
+
+
+def read_choices(store: Runner) -> InboxChoices:
+    tags = {tag for value in store.run(tags_query())["tags"] if isinstance(value, list) for tag in value}
+    return InboxChoices(
+        assignees=store.run(choices_query("assignee"))["value"].tolist(),
+        themes=store.run(choices_query("theme"))["value"].tolist(),
+        tags=sorted(tags),
+    )
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    """One item as its detail shows it; `item` (one row) is empty when no item has the id."""
+
+    item: pd.DataFrame
+    duplicates: pd.DataFrame
+    history: pd.DataFrame
+
+
+def read_item(store: Runner, item_id: int) -> ItemDetail:
+    return ItemDetail(
+        item=store.run(item_query(item_id)),
+        duplicates=store.run(duplicates_query(item_id)),
+        history=store.run(history_query(item_id)),
+    )
 
 
 def item_query(item_id: int) -> sa.Select:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import streamlit as st
 
 from auth.access import Permission
-from feedback import inbox, workflow
+from feedback import importer, inbox, workflow
 from feedback.intake import MAX_TEXT, NewFeedback, record
 from store.database import StoreError
-from ui import data, feedback_views
+from ui import data
 from ui.address import id_in_address
 from ui.filters import recent_period
 from ui.i18n import t
+from ui.inbox import detail, figures, intake, listing
+from ui.inbox.labels import status_label
 from ui.outage import app_store_failed, app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.selection import choice_changed, choice_key
@@ -31,9 +33,9 @@ store, user = app_store_or_stop(settings), current_user()
 recent = recent_period(settings.timezone)
 with data_errors_stop_the_page():
     summary = data.load_feedback_summary(settings, recent)
-    feedback_views.summary_tiles(summary, overdue_days=settings.feedback_overdue_days)
-    feedback_views.breakdown(summary)
-    feedback_views.risk_warning(data.load_negative_share(settings, version, recent))
+    figures.summary_tiles(summary, overdue_days=settings.feedback_overdue_days)
+    figures.breakdown(summary)
+    figures.risk_warning(data.load_negative_share(settings, version, recent))
 if message := st.session_state.pop("feedback_saved", None):
     st.success(message, icon=":material/check:")
 
@@ -60,7 +62,7 @@ def inbox_view() -> None:
     with data_errors_stop_the_page():
         choices = data.load_inbox_choices(settings)
         dimensions = data.load_dimension_values(settings, version)
-    filters = feedback_views.inbox_filter_bar(choices=choices, dimensions=dimensions)
+    filters = listing.inbox_filter_bar(choices=choices, dimensions=dimensions)
     editing = st.toggle(t("feedback.bulk_edit"), key="feedback_edit", bind="query-params", help=t("feedback.bulk_help"))
     with data_errors_stop_the_page():
         frame = data.load_inbox(settings, filters)
@@ -71,11 +73,11 @@ def inbox_view() -> None:
     else:
         st.caption(t("feedback.count", items=len(frame)) + (t("feedback.limit") if len(frame) >= inbox.LIMIT else ""))
         row = data_table(
-            feedback_views.listed(frame),
+            listing.listed(frame),
             key="feedback_table",
             file_name="feedback",
             selectable=True,
-            column_config=feedback_views.inbox_columns(editing=False, choices=choices),
+            column_config=listing.inbox_columns(editing=False, choices=choices),
         )
         if row is not None:
             item = int(frame.at[row, "id"])
@@ -84,7 +86,7 @@ def inbox_view() -> None:
         item_detail(item, choices)
 
 
-def bulk_editor(frame, filters: inbox.InboxFilters, choices: dict[str, list[str]]) -> None:
+def bulk_editor(frame, filters: inbox.InboxFilters, choices: inbox.InboxChoices) -> None:
     """Edits are made on a snapshot taken when the filters were set; saving names its versions."""
     snapshot = st.session_state.get("feedback_snapshot")
     if snapshot is None or snapshot[0] != filters:
@@ -92,17 +94,17 @@ def bulk_editor(frame, filters: inbox.InboxFilters, choices: dict[str, list[str]
         st.session_state["feedback_editor_count"] = count
         snapshot = st.session_state["feedback_snapshot"] = (filters, frame, count)
     _, before, count = snapshot
-    editable = feedback_views.editable(before)
+    editable = listing.editable(before)
     edited = st.data_editor(
         editable,
         key=f"feedback_editor_{count}",
         hide_index=True,
-        column_order=feedback_views.SHOWN,
-        column_config=feedback_views.inbox_columns(editing=True, choices=choices),
-        disabled=[name for name in editable.columns if name not in feedback_views.EDITABLE_COLUMNS],
+        column_order=listing.SHOWN,
+        column_config=listing.inbox_columns(editing=True, choices=choices),
+        disabled=[name for name in editable.columns if name not in listing.EDITABLE_COLUMNS],
         placeholder=MISSING,
     )
-    edits = feedback_views.bulk_edits(editable, edited)
+    edits = listing.bulk_edits(editable, edited)
     left, right = st.columns([1, 4])
     pressed = left.button(t("feedback.save_changes", items=len(edits)), type="primary", disabled=not edits)
     if pressed and save(edits):
@@ -114,37 +116,40 @@ def bulk_editor(frame, filters: inbox.InboxFilters, choices: dict[str, list[str]
         st.rerun()
 
 
-def item_detail(item_id: int, choices: dict[str, list[str]]) -> None:
+def item_detail(item_id: int, choices: inbox.InboxChoices) -> None:
     with data_errors_stop_the_page():
         loaded = data.load_item(settings, item_id)
-    if loaded["item"].empty:
+    if loaded.item.empty:
         st.warning(t("feedback.no_item", id=item_id))
         return
-    item = loaded["item"].iloc[0]
+    item = loaded.item.iloc[0]
     seen = st.session_state.setdefault("feedback_seen", {})
     seen_version = seen.setdefault(item_id, int(item["version"]))
     st.divider()
-    st.subheader(f"#{item_id} · {feedback_views.status_label(item['status'])}")
+    st.subheader(f"#{item_id} · {status_label(item['status'])}")
     with st.container(border=True):
         st.text(item["text"])
-    st.caption(feedback_views.item_facts(item))
-    feedback_views.merged(item, loaded["duplicates"])
+    st.caption(detail.item_facts(item))
+    detail.merged(item, loaded.duplicates)
     if int(item["version"]) != seen_version:
         st.warning(t("feedback.changed_since"), icon=":material/sync_problem:")
         if st.button(t("feedback.reload_item")):
             seen[item_id] = int(item["version"])
             st.rerun()
-    edit = feedback_views.edit_form(item, seen_version=seen_version, choices=choices)
+    edit = detail.edit_form(item, seen_version=seen_version, choices=choices)
     if edit is not None and save([edit]):
         st.session_state["feedback_saved"] = t("feedback.saved_item", id=item_id)
         st.rerun()
     context, history = st.columns([1, 1])
     with context:
         st.markdown(t("feedback.member_context"))
-        feedback_views.member_context(settings, item)
+        today = data.now_utc().date()
+        include_email = may(Permission.PERSONAL_DATA)
+        profile = data.load_member_context(settings, item["member_id"], today=today, include_email=include_email)
+        detail.member_context(item, profile, today=today)
     with history:
         st.markdown(t("feedback.history"))
-        feedback_views.history_table(loaded["history"])
+        detail.history_table(loaded.history)
 
 
 def themes_view() -> None:
@@ -170,7 +175,7 @@ def themes_view() -> None:
 
 def add_view() -> None:
     st.subheader(t("feedback.add"))
-    entered = feedback_views.entry_form(timezone=settings.timezone, max_text=MAX_TEXT)
+    entered = intake.entry_form(timezone=settings.timezone, max_text=MAX_TEXT)
     if entered is not None:
         text, who, source, score, created_at = entered
         member_id = who
@@ -196,7 +201,32 @@ def add_view() -> None:
         st.session_state["feedback_open_inbox"] = True  # the view menu is drawn already: switch next run
         st.rerun()
 
-    feedback_views.import_section(settings, store, actor=user)
+    import_file()
+
+
+def import_file() -> None:
+    """A file of feedback, all rows or none (feedback.importer); emails are matched in the warehouse."""
+    upload = intake.import_form()
+    if upload is None:
+        return
+    # The refusal is caught here, inside the page's catcher: it is shown beside the form, with the
+    # file's problems, and the rest of the page stays.
+    with data_errors_stop_the_page():
+        try:
+            result = importer.import_feedback(
+                store,
+                data.warehouse(settings),
+                name=upload.name,
+                content=upload.content,
+                default_source=upload.source,
+                timezone=settings.timezone,
+                actor=user,
+                now=data.now_utc(),
+            )
+        except importer.ImportFailed as failed:
+            intake.import_refused(upload, failed.user_message)
+            return
+    intake.imported(result)
 
 
 VIEWS = ("inbox", "themes", "add")

@@ -7,8 +7,9 @@ import streamlit as st
 
 from metrics.kpi import MIN_SAMPLE
 from schema import MEMBER_DIMENSIONS
-from ui import data, feedback_views
+from ui import data
 from ui.i18n import t
+from ui.inbox import figures
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import HEADLINE_KEY, presenting, show_chart
@@ -39,7 +40,7 @@ with st.container(key=HEADLINE_KEY):
 kpi_tiles(
     {key: kpi for key, kpi in kpis.items() if key not in HEADLINE}, filters=filters, per_row=8 if presenting() else 4
 )
-feedback_views.risk_warning(negative)
+figures.risk_warning(negative)
 nps = kpis["nps"]
 if nps.current is not None and nps.sample is not None and nps.sample < MIN_SAMPLE:
     st.caption(t("overview.nps_few", score=nps.current, answers=nps.sample, minimum=MIN_SAMPLE))

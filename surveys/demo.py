@@ -22,7 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_sources.demo import DAYS, FLAVOURS, SEED, data_end
-from feedback.intake import enrichment
+from feedback.intake import NewFeedback, add_feedback, enrichment
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -255,7 +255,8 @@ def _feedback_row(
     question_id: str,
 ) -> dict[str, object]:
     """Older feedback has mostly been handled; the last few weeks are still in the inbox. Items a
-    manager has touched carry the theme they gave it; the rest only the suggestion."""
+    manager has touched carry the theme they gave it; the rest only the suggestion. The language,
+    sentiment and suggestion are what the intake computes (store_surveys stores them through it)."""
     kind, score = scored or (None, None)
     age_days = (end - moment) / pd.Timedelta(days=1)
     closed_at = (moment + pd.Timedelta(days=float(rng.uniform(1, 20)))).round("s")
@@ -353,40 +354,59 @@ def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, time
             ],
         )
         if not demo.feedback.empty:
-            connection.execute(
-                tables.feedback.insert(),
-                [
-                    {
-                        "source": "survey",
-                        "response_id": response_ids[row.key],
-                        "question_id": row.question_id,
-                        "member_id": row.member_id,
-                        "created_at": row.created_at,
-                        "text": row.text,
-                        "score": None if pd.isna(row.score) else row.score,
-                        "score_kind": row.score_kind,
-                        "sentiment": row.sentiment,
-                        "suggested_theme": row.suggested_theme,
-                        "language": row.language,
-                        "status": row.status,
-                        "priority": row.priority,
-                        "theme": None if pd.isna(row.theme) else row.theme,
-                        "first_response_at": None if pd.isna(row.first_response_at) else row.first_response_at,
-                        "updated_at": now,
-                        "closed_at": None if pd.isna(row.closed_at) else row.closed_at,
-                        "version": 1,
-                    }
-                    for row in _records(demo.feedback)
-                ],
-            )
+            items = [
+                NewFeedback(
+                    source="survey",
+                    text=row.text,
+                    created_at=row.created_at.to_pydatetime(),
+                    member_id=row.member_id,
+                    score=None if pd.isna(row.score) else row.score,
+                    score_kind=row.score_kind,
+                    response_id=response_ids[row.key],
+                    question_id=row.question_id,
+                )
+                for row in _records(demo.feedback)
+            ]
+            ids = add_feedback(connection, items, actor="survey", now=now)  # the one way in, as real answers
+            _replay_triage(connection, ids, demo.feedback)
             _write_history(connection, demo_feedback)
     return int(demo.responses["completed"].sum())
 
 
+def _replay_triage(connection: sa.Connection, ids: list[int], feedback: pd.DataFrame) -> None:
+    """What managers did with the items since they arrived: status, priority, theme, first response
+    and closing (the intake stores every item as new)."""
+    triage = tables.feedback.update().where(tables.feedback.c.id == sa.bindparam("item_id"))
+    connection.execute(
+        triage.values(
+            status=sa.bindparam("new_status"),
+            priority=sa.bindparam("new_priority"),
+            theme=sa.bindparam("new_theme"),
+            first_response_at=sa.bindparam("new_first_response_at"),
+            closed_at=sa.bindparam("new_closed_at"),
+        ),
+        [
+            {
+                "item_id": item_id,
+                "new_status": row.status,
+                "new_priority": row.priority,
+                "new_theme": None if pd.isna(row.theme) else row.theme,
+                "new_first_response_at": None if pd.isna(row.first_response_at) else row.first_response_at,
+                "new_closed_at": None if pd.isna(row.closed_at) else row.closed_at,
+            }
+            for item_id, row in zip(ids, _records(feedback), strict=True)
+        ],
+    )
+
+
 def _write_history(connection: sa.Connection, demo_feedback: sa.Select) -> None:
-    """A plausible audit log for the demo's items: arrival, triage at the first response, then the
-    step to where the item is now; each item's version counts its changes."""
+    """A plausible audit log for the demo's items: arrival (the intake's entry, dated when the item
+    was given), triage at the first response, then the step to where the item is now; each item's
+    version counts its changes."""
     feedback, events = tables.feedback, tables.feedback_events
+    arrived = sa.select(feedback.c.created_at).where(feedback.c.id == events.c.feedback_id).scalar_subquery()
+    created = events.update().where(events.c.feedback_id.in_(demo_feedback), events.c.field == "created")
+    connection.execute(created.values(at=arrived))  # the intake dates its entry when it runs
     items = connection.execute(
         sa.select(
             feedback.c.id, feedback.c.status, feedback.c.created_at, feedback.c.first_response_at, feedback.c.closed_at
@@ -394,9 +414,6 @@ def _write_history(connection: sa.Connection, demo_feedback: sa.Select) -> None:
     ).all()
     rows, versions = [], {}
     for item in items:
-        rows.append(
-            {"feedback_id": item.id, "version": 1, "actor": "survey", "at": item.created_at, "field": "created"}
-        )
         if item.status == "new":
             continue
         steps = [("new", "triaged", item.first_response_at)]
@@ -409,7 +426,8 @@ def _write_history(connection: sa.Connection, demo_feedback: sa.Select) -> None:
                 | {"old_value": old, "new_value": new}
             )
         versions[item.id] = 1 + len(steps)
-    connection.execute(events.insert(), [{"old_value": None, "new_value": None} | row for row in rows])
+    if rows:
+        connection.execute(events.insert(), [{"old_value": None, "new_value": None} | row for row in rows])
     for version in sorted(set(versions.values())):
         ids = [item_id for item_id, count in versions.items() if count == version]
         connection.execute(feedback.update().where(feedback.c.id.in_(ids)).values(version=version))

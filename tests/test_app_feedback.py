@@ -285,3 +285,44 @@ def test_member_filters_ask_the_warehouse(store):
     # Of the open items, carol's (meetup) and hank's (ads) are from the biz segment; gina has none.
     assert listed(at) == [meetup, ads]
     assert at.dataframe(key="feedback_table").value["segment"].tolist() == ["biz", "biz"]
+
+
+class Upload:
+    """What st.file_uploader returns for a chosen file (AppTest cannot choose one)."""
+
+    def __init__(self, name: str, content: str) -> None:
+        self.name, self.content = name, content.encode("utf-8")
+
+    def getvalue(self) -> bytes:
+        return self.content
+
+
+def test_a_file_imported_on_the_page_reaches_the_inbox_and_a_bad_one_adds_nothing(store, monkeypatch):
+    import streamlit
+
+    chosen = Upload(
+        "notes.csv",
+        "created_at,text,email\n"
+        "2026-01-05 09:00,Search is broken again,carol@example.org\n"
+        "2026-01-05 10:00,Lovely meetup,nobody@example.org\n",
+    )
+    monkeypatch.setattr(streamlit, "file_uploader", lambda *args, **kwargs: chosen)
+    at = open_inbox({"feedback_view": "add"})
+    widget(at, "text_input", "Source for rows without one").set_value("survey-mail")
+    at = press(at, "Import")
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Imported 2 new items (0 were already in the inbox)."]
+    assert [c.value for c in at.code] == [
+        "notes.csv: row 3, column email: no member has this address; kept without a member."
+    ]
+    rows = store.run(tables.feedback.select().where(tables.feedback.c.source == "survey-mail").order_by("id"))
+    assert [(row.text, row.member_id if isinstance(row.member_id, str) else None) for row in rows.itertuples()] == [
+        ("Search is broken again", "carol"),
+        ("Lovely meetup", None),
+    ]
+
+    chosen = Upload("bad.csv", "created_at,text,member_id\n2026-01-06 09:00,A fine row,carol\n,No date,carol\n")
+    at = press(at, "Import")
+    assert [e.value for e in at.error] == [r"Nothing was imported from bad\.csv. Fix these rows and try again:"]
+    assert [c.value for c in at.code] == ["bad.csv: row 3, column created_at: '' is not a date and time."]
+    assert store.run(tables.feedback.select().where(tables.feedback.c.text == "A fine row")).empty  # all or none

@@ -17,7 +17,7 @@ CODE = [ROOT / "app.py", ROOT / "cli.py", *sorted((ROOT / "pages").glob("*.py"))
 CODE += [
     path
     for folder in ("ui", "visuals", "reports", "surveys", "feedback", "auth")
-    for path in sorted((ROOT / folder).glob("*.py"))
+    for path in sorted((ROOT / folder).rglob("*.py"))  # packages inside them too (ui/inbox)
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import FrozenInstanceError
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -283,3 +283,65 @@ def test_a_large_file_is_reimported_without_duplicates(store, duckdb_warehouse):
     assert do_import(store, duckdb_warehouse, "big.csv", content).added == 1200
     again = do_import(store, duckdb_warehouse, "big.csv", content)  # keys looked up in batches
     assert (again.added, again.already_there) == (0, 1200)
+
+
+DEMO_DAY = date(2026, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def demo_surveys():
+    from data_sources import demo
+    from surveys import demo as survey_demo
+
+    community = demo.generate_community(today=DEMO_DAY, members=300, activities=8_000)
+    return survey_demo.generate_surveys(community, today=DEMO_DAY)
+
+
+def store_demo(store: AppStore, surveys) -> pd.DataFrame:
+    from surveys import demo as survey_demo
+
+    survey_demo.store_surveys(store, surveys, now=NOW)
+    return stored(store)
+
+
+@pytest.fixture
+def marked_intake(monkeypatch):
+    """The intake's enrichment with marked results, computed afresh (its cache cleared before and after)."""
+    from feedback import intake
+
+    monkeypatch.setattr(intake, "language_of", lambda text: "xx")
+    monkeypatch.setattr(intake, "sentiment_of", lambda text, language: 0.5)
+    monkeypatch.setattr(intake, "suggest_theme", lambda text: "t")
+    intake.enrichment.cache_clear()
+    yield
+    intake.enrichment.cache_clear()
+
+
+def test_the_demos_feedback_is_stored_through_the_intake(store, demo_surveys, marked_intake):
+    """What the demo stores is what the intake computes when it stores the items, as it does for a
+    survey answer: not a copy of the enrichment made beforehand (demo_surveys was made unmarked)."""
+    assert set(demo_surveys.feedback["language"]) == {"en", "zh"}
+    rows = store_demo(store, demo_surveys)
+    assert len(rows) == len(demo_surveys.feedback) > 100
+    assert rows["text"].tolist() == demo_surveys.feedback["text"].tolist()
+    assert set(zip(rows["language"], rows["sentiment"], rows["suggested_theme"], strict=True)) == {("xx", 0.5, "t")}
+    assert set(rows["source"]) == {"survey"}
+
+
+def test_the_demos_items_arrive_as_survey_answers_and_carry_their_triage(store, demo_surveys):
+    rows = store_demo(store, demo_surveys).set_index("id")
+    given = demo_surveys.feedback
+    assert rows["language"].tolist() == given["language"].tolist()  # as generated (the intake's enrichment)
+    assert rows["status"].tolist() == given["status"].tolist()
+    assert rows["priority"].tolist() == given["priority"].tolist()
+    assert rows["theme"].isna().tolist() == given["theme"].isna().tolist()
+    assert rows["closed_at"].isna().tolist() == given["closed_at"].isna().tolist()
+    events = store.run(tables.feedback_events.select().order_by(tables.feedback_events.c.id))
+    created = events[events["field"] == "created"].set_index("feedback_id")
+    # The intake's "created" entry, as a survey answer's (tests/test_survey_store.py), dated when given.
+    assert sorted(created.index) == sorted(rows.index)
+    assert created[["actor", "new_value", "version"]].drop_duplicates().values.tolist() == [["survey", "survey", 1]]
+    assert (created["at"] == rows.loc[created.index, "created_at"]).all()
+    steps = events[events["field"] == "status"].groupby("feedback_id").size()
+    assert (rows["version"] == 1 + steps.reindex(rows.index, fill_value=0)).all()
+    assert set(rows.loc[rows["version"] == 1, "status"]) == {"new"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -268,20 +268,19 @@ def now_utc() -> datetime:
 
 
 def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
-    """The inbox's rows with their members' segment and level (members filtered in the warehouse)."""
-    store = app_store(settings.app_db_url)
-    now, period = now_utc(), recent_period(settings.timezone)  # levels as the inbox's figures see them
+    """The inbox's rows with their members' segment and level (feedback.inbox.read_inbox)."""
+    version, period = data_version(settings), recent_period(settings.timezone)  # levels as the figures see them
 
     def profiles_of(ids: list[str]) -> pd.DataFrame:
-        return load_member_profiles(settings, data_version(settings), period, tuple(sorted(ids)))
+        return load_member_profiles(settings, version, period, tuple(sorted(ids)))
 
-    member_ids = None
-    if filters.needs_members:
-        candidates = store.run(inbox.inbox_members_query(filters, now=now))["member_id"].tolist()
-        member_ids = filters.keeps(profiles_of(candidates))
-    items = store.run(inbox.inbox_query(filters, now=now, member_ids=member_ids))
-    profiles = profiles_of(items["member_id"].dropna().unique().tolist())
-    return inbox.with_members(items, profiles, now=now, overdue_days=settings.feedback_overdue_days)
+    return inbox.read_inbox(
+        app_store(settings.app_db_url),
+        filters,
+        profiles_of=profiles_of,
+        now=now_utc(),
+        overdue_days=settings.feedback_overdue_days,
+    )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
@@ -295,24 +294,23 @@ def load_member_profiles(
     return warehouse(settings).run(query)
 
 
-def load_inbox_choices(settings: Settings) -> dict[str, list[str]]:
+def load_inbox_choices(settings: Settings) -> inbox.InboxChoices:
     """Assignees, themes and tags in use, for the filter menus and editors."""
-    store = app_store(settings.app_db_url)
-    tags = {tag for value in store.run(inbox.tags_query())["tags"] if isinstance(value, list) for tag in value}
-    return {
-        "assignee": store.run(inbox.choices_query("assignee"))["value"].tolist(),
-        "theme": store.run(inbox.choices_query("theme"))["value"].tolist(),
-        "tag": sorted(tags),
-    }
+    return inbox.read_choices(app_store(settings.app_db_url))
 
 
-def load_item(settings: Settings, item_id: int) -> dict[str, pd.DataFrame]:
-    store = app_store(settings.app_db_url)
-    return {
-        "item": store.run(inbox.item_query(item_id)),
-        "duplicates": store.run(inbox.duplicates_query(item_id)),
-        "history": store.run(inbox.history_query(item_id)),
-    }
+def load_item(settings: Settings, item_id: int) -> inbox.ItemDetail:
+    return inbox.read_item(app_store(settings.app_db_url), item_id)
+
+
+def load_member_context(
+    settings: Settings, member_id: str | None, *, today: date, include_email: bool
+) -> dict[str, pd.DataFrame] | None:
+    """Who said an inbox item: the member's profile over the year to `today` (None when anonymous)."""
+    if not isinstance(member_id, str):
+        return None
+    year = Filters(start=today - timedelta(days=365), end=today, timezone=settings.timezone)
+    return load_profile(settings, member_id, filters=year, include_email=include_email, include_text=True)
 
 
 def load_theme_suggestions(settings: Settings) -> pd.DataFrame:

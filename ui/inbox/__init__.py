@@ -1,0 +1,6 @@
+"""The feedback inbox's views, one per module: the list with its filter bar and bulk edits
+(`listing`), one item (`detail`), adding feedback by hand or from a file (`intake`) and the inbox's
+figures (`figures`), with the words they share for statuses, priorities, levels, sentiments and
+themes (`labels`). A view is given what it shows and returns what the person chose; the page reads
+and writes the stores (feedback/, through ui/data.py). Member-written text is only ever shown
+through st.text, st.dataframe / st.data_editor cells and plain(): never as markdown or HTML."""

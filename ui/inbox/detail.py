@@ -1,0 +1,177 @@
+"""One inbox item: a line of facts, its edit form, its history, the items merged with it, and who
+said it (the member's context, read by the page)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from feedback import workflow
+from feedback.inbox import InboxChoices
+from feedback.sentiment import label_of
+from feedback.workflow import Edit
+from ui.i18n import t
+from ui.inbox.labels import priority_label, status_label, theme_word
+from ui.inbox.listing import cell_value
+from ui.tables import feedback_columns, known, moment, plain, profile_columns, table, time_column
+
+
+def item_facts(item: pd.Series) -> str:
+    """One caption line about an item: when, where from, score, sentiment, language."""
+    facts = [
+        t("feedback.received", when=f"{moment(item['created_at'])} UTC"),
+        t("feedback.from_source", source=item["source"]),
+    ]
+    if pd.notna(item["score"]):
+        kind = "".join(known(item, "score_kind")).upper()
+        facts.append(t("feedback.scored", score=f"{item['score']:g}", kind=kind))
+    if pd.notna(item["sentiment"]):
+        mood = label_of(float(item["sentiment"]))
+        facts.append(t("feedback.mood", mood=t(f"feedback.sentiment.{mood}"), value=f"{item['sentiment']:+.2f}"))
+    facts += known(item, "language")
+    if pd.notna(item["first_response_at"]):
+        facts.append(t("feedback.first_response", when=moment(item["first_response_at"])))
+    return plain(" · ".join(facts))
+
+
+def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices) -> Edit | None:
+    """The item's edit form, drawn with the values of the version the manager loaded; returns the
+    Edit when submitted (only fields that differ from that version)."""
+    key = f"feedback_item_{item['id']}_{seen_version}"
+    status = str(item["status"])
+    next_statuses = [s for s in workflow.NEXT[status] if s != "duplicate"]
+    tags = list(item["tags"]) if isinstance(item["tags"], list) else []
+    with st.form(key):
+        top = st.columns(3)
+        new_status = top[0].selectbox(
+            t("feedback.filter.status"), [status, *next_statuses], format_func=status_label, key=f"{key}_status"
+        )
+        priority = top[1].selectbox(
+            t("feedback.filter.priority"),
+            workflow.PRIORITIES,
+            index=workflow.PRIORITIES.index(item["priority"]) if item["priority"] in workflow.PRIORITIES else None,
+            format_func=priority_label,
+            key=f"{key}_priority",
+        )
+        assignee = top[2].text_input(
+            t("feedback.filter.assignee"),
+            value=item["assignee"] or "",
+            placeholder=t("feedback.nobody"),
+            max_chars=workflow.MAX_NAME,
+            key=f"{key}_assignee",
+        )
+        middle = st.columns(3)
+        suggested = item["suggested_theme"]
+        themes = sorted({*choices.themes, *(v for v in (item["theme"], suggested) if isinstance(v, str))})
+        theme = middle[0].selectbox(
+            t("feedback.column.theme"),
+            themes,
+            index=themes.index(item["theme"]) if isinstance(item["theme"], str) else None,
+            placeholder=t("feedback.suggested", theme=theme_word(suggested))
+            if isinstance(suggested, str)
+            else t("feedback.no_theme"),
+            format_func=theme_word,  # the stored theme stays the key; a new one is kept as typed
+            accept_new_options=True,
+            key=f"{key}_theme",
+        )
+        new_tags = middle[1].multiselect(
+            t("feedback.column.tags"),
+            sorted({*choices.tags, *tags}),
+            default=tags,
+            placeholder=t("widget.choose_or_add"),
+            accept_new_options=True,
+            key=f"{key}_tags",
+        )
+        merge_into = middle[2].number_input(
+            t("feedback.merge_into"), min_value=1, value=None, step=1, key=f"{key}_merge", help=t("feedback.merge_help")
+        )
+        note = st.text_area(t("feedback.note"), key=f"{key}_note", max_chars=5000)
+        if not st.form_submit_button(t("feedback.save"), type="primary"):
+            return None
+    wanted = {
+        "status": new_status,
+        "priority": priority,
+        "assignee": assignee,
+        "theme": theme,
+        "tags": new_tags,
+    }
+    changes = {name: value for name, value in wanted.items() if cell_value(value) != cell_value(item[name])}
+    if merge_into is not None:
+        changes["duplicate_of"] = int(merge_into)
+    return Edit(item_id=int(item["id"]), version=seen_version, changes=changes, note=note or None)
+
+
+def history_table(history: pd.DataFrame) -> None:
+    """The item's audit log in words: fields by name, statuses and priorities as the inbox says them."""
+    if history.empty:
+        st.caption(t("feedback.no_history"))
+        return
+    words = {"status": status_label, "priority": priority_label}
+
+    def said(field: str, value: object) -> object:
+        return words[field](value) if field in words and isinstance(value, str) else value
+
+    shown = history.assign(
+        field=history["field"].map(lambda name: t(f"feedback.field.{name}")),
+        old_value=[said(f, v) for f, v in zip(history["field"], history["old_value"], strict=True)],
+        new_value=[said(f, v) for f, v in zip(history["field"], history["new_value"], strict=True)],
+    )
+    table(
+        shown,
+        column_config={
+            "at": time_column(t("feedback.column.when")),
+            "actor": t("feedback.column.who"),
+            "field": t("feedback.column.field"),
+            "old_value": st.column_config.TextColumn(t("feedback.column.from"), help=t("column.history_from_help")),
+            "new_value": t("feedback.column.to"),
+        },
+        key="feedback_history",
+    )
+
+
+def merged(item: pd.Series, duplicates: pd.DataFrame) -> None:
+    """The original an item was merged into, or the duplicates merged into it."""
+    if pd.notna(item["duplicate_of"]):
+        original = int(item["duplicate_of"])
+        st.caption(t("feedback.duplicate_of", id=original))
+        if st.button(t("feedback.open_item", id=original), key="feedback_open_original"):
+            st.query_params["item"] = str(original)
+            st.rerun()
+    if not duplicates.empty:
+        st.markdown(t("feedback.duplicates", count=len(duplicates)))
+        table(duplicates, column_config=feedback_columns())
+
+
+def member_context(item: pd.Series, profile: dict[str, pd.DataFrame] | None, *, today: date) -> None:
+    """Who said it: segment, tenure and level, their latest activity, and what else they said;
+    `profile` is the member's (ui.data.load_member_context), None for an anonymous item."""
+    member_id = item["member_id"]
+    if profile is None or not isinstance(member_id, str):
+        st.caption(t("feedback.anonymous"))
+        return
+    member = profile["member"]
+    if member.empty:
+        st.caption(t("feedback.unknown_member", member_id=plain(member_id)))
+        return
+    person = member.iloc[0]
+    level = profile["level"]
+    facts = [
+        known(person, "name", "member_id")[0],
+        *known(person, "segment", "channel", "region"),
+        t("feedback.tenure", days=(pd.Timestamp(today) - pd.Timestamp(person["joined_at"])).days),
+    ]
+    if not level.empty:
+        facts.append(t(f"level.{level.iloc[0]['level']}"))
+    st.caption(plain(" · ".join(facts)))
+    st.page_link("pages/lookup.py", label=t("feedback.open_profile"), query_params={"member": member_id})
+    for key, title in (
+        ("recent", "feedback.recent"),
+        ("feedback", "feedback.other_feedback"),
+        ("answers", "feedback.answers"),
+    ):
+        frame = profile[key].head(5)
+        if not frame.empty:
+            st.caption(t(title))
+            table(frame, column_config=profile_columns(key))

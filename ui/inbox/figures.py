@@ -1,0 +1,77 @@
+"""The inbox's figures: summary tiles, the breakdown charts, and the negative-feedback warning the
+Overview shows too."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from auth.access import Permission
+from metrics.feedback import RISK_BASELINE_WEEKS, FeedbackSummary, NegativeShare
+from ui.i18n import t
+from ui.inbox.labels import sentiment_word, status_label, theme_word
+from ui.presentation import show_chart
+from ui.session import may
+from visuals.charts import counts_chart
+
+
+def summary_tiles(summary: FeedbackSummary, *, overdue_days: int) -> None:
+    columns = st.columns(5)
+    hours, age = summary.median_first_response_hours, summary.median_age_days
+    tiles = [
+        ("open", f"{summary.open:,}", t("feedback.tile.open_help")),
+        ("overdue", f"{summary.overdue:,}", t("feedback.tile.overdue_help", days=overdue_days)),
+        ("median_age", "–" if age is None else t("unit.days", value=f"{age:g}"), None),
+        (
+            "first_response",
+            "–" if hours is None else t("unit.hours", value=f"{hours:g}"),
+            t("feedback.tile.first_response_help", waiting=summary.awaiting_response),
+        ),
+        (
+            "negative",
+            "–" if summary.negative_share is None else f"{summary.negative_share:.0%}",
+            t("feedback.tile.negative_help", received=summary.received),
+        ),
+    ]
+    for column, (key, value, help_text) in zip(columns, tiles, strict=True):
+        column.metric(t(f"feedback.tile.{key}"), value, help=help_text, border=True)
+
+
+def risk_warning(share: NegativeShare) -> None:
+    """The warning the Overview and the inbox show when the risk rule fires (metrics.feedback)."""
+    if not share.alert:
+        return
+    st.warning(
+        t(
+            "feedback.risk",
+            latest=f"{share.latest_share:.0%}",
+            items=share.latest_items,
+            baseline=f"{share.baseline_share:.0%}",
+            weeks=RISK_BASELINE_WEEKS,
+        ),
+        icon=":material/trending_up:",
+    )
+    if not may(Permission.TRIAGE):
+        return
+    st.page_link(
+        "pages/feedback.py",
+        label=t("feedback.risk_link"),
+        icon=":material/inbox:",
+        query_params={"feedback_sentiment": "negative", "feedback_sort": "newest"},  # codes, in any language
+    )
+
+
+def breakdown(summary: FeedbackSummary) -> None:
+    """Open items by status and theme, and the period's items by sentiment, as small bar charts."""
+    charts = [
+        (summary.by_status.assign(status=summary.by_status["status"].map(status_label)), "status"),
+        (summary.by_theme.assign(theme=summary.by_theme["theme"].map(theme_word)), "theme"),
+        (summary.by_sentiment.assign(sentiment=summary.by_sentiment["sentiment"].map(sentiment_word)), "sentiment"),
+    ]
+    with st.expander(t("feedback.breakdown")):
+        for column, (counts, field) in zip(st.columns(3), charts, strict=True):
+            with column:
+                st.caption(t(f"feedback.breakdown.{field}"))
+                if counts.empty:
+                    st.caption(t("feedback.breakdown.none"))
+                else:
+                    show_chart(counts_chart(counts, field=field))

@@ -1,0 +1,79 @@
+"""Adding feedback on the inbox page: the form for feedback given by email, chat or in person, and
+the file import's form and outcome. The page hands what was entered to feedback.intake and
+feedback.importer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from feedback.importer import ImportResult
+from ui.i18n import t
+from ui.tables import plain
+
+SOURCES = ("manual", "email", "chat", "call", "social", "event")
+
+
+def utc_moment(day, time, timezone: str) -> datetime:
+    """A local date and time picked on the page as naive UTC."""
+    local = datetime.combine(day, time, ZoneInfo(timezone))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def entry_form(*, timezone: str, max_text: int) -> tuple[str, str | None, str, float | None, datetime] | None:
+    """The form for feedback given by email, chat or in person; (text, member, source, score, when)."""
+    count = st.session_state.get("feedback_entry_count", 0)
+    now = datetime.now(ZoneInfo(timezone))
+    with st.form(f"feedback_entry_{count}"):
+        text = st.text_area(t("feedback.entry.text"), max_chars=max_text)
+        columns = st.columns(4)
+        who = columns[0].text_input(t("feedback.entry.member"), help=t("feedback.entry.member_help"))
+        source = columns[1].selectbox(
+            t("feedback.column.source"), SOURCES, accept_new_options=True, key=f"feedback_entry_source_{count}"
+        )
+        score = columns[2].number_input(t("feedback.entry.score"), min_value=0, max_value=10, value=None, step=1)
+        day = columns[3].date_input(t("feedback.entry.day"), value=now.date(), max_value=now.date())
+        time = columns[3].time_input(t("feedback.entry.time"), value=now.time().replace(second=0, microsecond=0))
+        if not st.form_submit_button(t("feedback.entry.add"), type="primary"):
+            return None
+    if not text.strip():
+        st.error(t("feedback.entry.empty"))
+        return None
+    moment = utc_moment(day, time, timezone)
+    return text.strip(), who.strip() or None, str(source or "manual")[:20], score, moment
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file of feedback to import, and the source its rows without one are given."""
+
+    name: str
+    content: bytes
+    source: str
+
+
+def import_form() -> Upload | None:
+    """Upload a CSV or Excel file of feedback; the file once the person asks to import it."""
+    st.subheader(t("feedback.import"))
+    st.caption(t("feedback.import_help"))
+    upload = st.file_uploader(t("feedback.import_file"), type=["csv", "xlsx"], key="feedback_upload")
+    source = st.text_input(t("feedback.import_source"), value="import", max_chars=20, key="feedback_import_source")
+    if upload is None or not st.button(t("feedback.import_run"), type="primary"):
+        return None
+    return Upload(name=upload.name, content=upload.getvalue(), source=source.strip() or "import")
+
+
+def import_refused(upload: Upload, problems: str) -> None:
+    """All rows or none: the file's problems, by row and column."""
+    st.error(t("feedback.import_failed", file=plain(upload.name)), icon=":material/error:")
+    st.code(problems, language=None, wrap_lines=True)
+
+
+def imported(result: ImportResult) -> None:
+    st.success(t("feedback.imported", added=result.added, skipped=result.already_there))
+    if result.warnings:
+        st.warning(t("feedback.import_warnings"))
+        st.code("\n".join(result.warnings), language=None, wrap_lines=True)

@@ -1,0 +1,228 @@
+"""The inbox list: its filter bar (bound to the URL), its columns, the frame it shows, and the
+edits a manager made in its bulk editor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from feedback import inbox, workflow
+from feedback.inbox import InboxChoices, InboxFilters
+from feedback.workflow import Edit
+from metrics.levels import LEVELS
+from ui.address import count_bound
+from ui.i18n import t
+from ui.inbox.labels import level_label, priority_label, sentiment_word, status_label, theme_word
+from ui.selection import choice_changed, choice_key, choices_key
+
+EDITABLE_COLUMNS = ("status", "priority", "assignee", "tags")
+
+
+def inbox_filter_bar(*, choices: InboxChoices, dimensions: dict[str, list[str]]) -> InboxFilters:
+    """Every inbox filter, each bound to a query parameter so the address reproduces the view."""
+    first = st.columns([2, 1.2, 1.2, 1.2, 1.2])
+    search = first[0].text_input(
+        t("feedback.search"), key="feedback_q", bind="query-params", placeholder=t("feedback.search_hint")
+    )
+    # Menus whose options are shown in words keep codes in the address (ui.selection), so a link
+    # reads the same in every language; menus of data values (assignees, themes) are bound as they are.
+    statuses = first[1].multiselect(
+        t("feedback.filter.status"),
+        workflow.STATUSES,
+        placeholder=t("filters.all"),
+        format_func=status_label,
+        key=choices_key("feedback_status", workflow.STATUSES, default=workflow.OPEN),
+        on_change=choice_changed,
+        args=("feedback_status",),
+    )
+    priorities = first[2].multiselect(
+        t("feedback.filter.priority"),
+        workflow.PRIORITIES,
+        placeholder=t("filters.all"),
+        format_func=priority_label,
+        key=choices_key("feedback_priority", workflow.PRIORITIES),
+        on_change=choice_changed,
+        args=("feedback_priority",),
+    )
+    assignee = first[3].selectbox(
+        t("feedback.filter.assignee"),
+        [inbox.UNASSIGNED, *choices.assignees],
+        index=None,
+        placeholder=t("filters.all"),
+        key="feedback_assignee",
+        bind="query-params",
+    )
+    sort = first[4].selectbox(
+        t("feedback.sort"),
+        inbox.SORTS,
+        format_func=lambda s: t(f"feedback.sort.{s}"),
+        key=choice_key("feedback_sort", inbox.SORTS, default=inbox.SORTS[0]),
+        on_change=choice_changed,
+        args=("feedback_sort",),
+    )
+    second = st.columns(7)
+    picked: dict[str, Any] = {}
+    menus = [
+        ("theme", choices.themes, None),
+        ("tag", choices.tags, None),
+        ("sentiment", inbox.SENTIMENTS, lambda s: t(f"feedback.sentiment.{s}")),
+        ("score_band", inbox.SCORE_BANDS, lambda b: t(f"feedback.band.{b}")),
+        ("segment", dimensions.get("segment", []), None),
+        ("level", list(LEVELS), level_label),
+    ]
+    for column, (name, options, label) in zip(second, menus, strict=False):
+        if label:  # shown in words: codes in the address
+            picked[name] = column.selectbox(
+                t(f"feedback.filter.{name}"),
+                options,
+                placeholder=t("filters.all"),
+                format_func=label,
+                key=choice_key(f"feedback_{name}", options, default=None),
+                on_change=choice_changed,
+                args=(f"feedback_{name}",),
+            )
+        else:  # data values, the same in every language: bound as they are
+            picked[name] = column.selectbox(
+                t(f"feedback.filter.{name}"),
+                options,
+                index=None,
+                placeholder=t("filters.all"),
+                key=f"feedback_{name}",
+                bind="query-params",
+            )
+    older_bound = count_bound("feedback_older", maximum=inbox.MAX_AGE_DAYS)
+    older = second[6].number_input(
+        t("feedback.filter.older_than"),
+        min_value=0,
+        max_value=inbox.MAX_AGE_DAYS,
+        value=0,
+        step=1,
+        key="feedback_older",
+        bind=older_bound,
+    )
+    return InboxFilters(
+        statuses=tuple(statuses),
+        priorities=tuple(priorities),
+        assignee=assignee,
+        search=search.strip() or None,
+        sort=sort or "age",
+        older_than_days=int(older) or None,
+        **picked,
+    )
+
+
+def inbox_columns(*, editing: bool, choices: InboxChoices) -> dict[str, object]:
+    config: dict[str, object] = {
+        "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+        "age_days": st.column_config.NumberColumn(
+            t("feedback.column.age"), format=t("unit.days_format"), width="small"
+        ),
+        "overdue": st.column_config.CheckboxColumn(t("feedback.column.overdue"), width="small"),
+        "text": st.column_config.TextColumn(t("feedback.column.text"), width="large"),
+        "theme": st.column_config.TextColumn(t("feedback.column.theme"), help=t("column.no_theme")),
+        "mood": st.column_config.TextColumn(t("feedback.column.sentiment"), help=t("column.no_sentiment")),
+        "score": st.column_config.NumberColumn(
+            t("feedback.column.score"), format="%g", width="small", help=t("column.no_score")
+        ),
+        "segment": st.column_config.TextColumn(t("filters.segment"), help=t("column.anonymous")),
+        "level": st.column_config.TextColumn(t("feedback.filter.level"), help=t("column.anonymous")),
+        "duplicates": st.column_config.NumberColumn(t("feedback.column.duplicates"), width="small"),
+        "member_id": st.column_config.TextColumn(t("column.member_id"), help=t("column.anonymous")),
+        "source": t("feedback.column.source"),
+    }
+    statuses = dict(
+        status=st.column_config.SelectboxColumn(
+            t("feedback.filter.status"), options=workflow.STATUSES, format_func=status_label, required=True
+        ),
+        priority=st.column_config.SelectboxColumn(
+            t("feedback.filter.priority"),
+            options=workflow.PRIORITIES,
+            format_func=priority_label,
+        ),
+        assignee=st.column_config.TextColumn(
+            t("feedback.filter.assignee"), max_chars=workflow.MAX_NAME, help=t("column.no_assignee")
+        ),
+        tags=st.column_config.MultiselectColumn(
+            t("feedback.column.tags"), options=choices.tags, accept_new_options=True
+        ),
+    )
+    if not editing:
+        statuses["status"] = st.column_config.TextColumn(t("feedback.filter.status"))
+        statuses["priority"] = st.column_config.TextColumn(t("feedback.filter.priority"), help=t("column.no_priority"))
+        statuses["tags"] = st.column_config.ListColumn(t("feedback.column.tags"))
+    return {**config, **statuses}
+
+
+SHOWN = [
+    "id",
+    "age_days",
+    "overdue",
+    "status",
+    "priority",
+    "assignee",
+    "theme",
+    "tags",
+    "mood",
+    "score",
+    "text",
+    "segment",
+    "level",
+    "duplicates",
+    "member_id",
+    "source",
+]
+
+
+def listed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The inbox columns in their order; statuses and suggested themes as words; a suggested theme
+    marked as such (a team's own theme as it is named)."""
+    shown = frame.assign(
+        theme=[
+            (t("feedback.suggested", theme=theme_word(theme)) if suggested else theme_word(theme))
+            if isinstance(theme, str)
+            else theme
+            for theme, suggested in zip(frame["theme"], frame["theme_suggested"], strict=True)
+        ],
+        status=frame["status"].map(status_label),
+        priority=frame["priority"].map(lambda p: priority_label(p) if isinstance(p, str) else None),
+        mood=_moods(frame),
+        level=_levels(frame),
+    )
+    return shown[SHOWN]
+
+
+def _moods(frame: pd.DataFrame) -> pd.Series:
+    return frame["mood"].map(lambda mood: sentiment_word(mood) if isinstance(mood, str) else None)
+
+
+def _levels(frame: pd.DataFrame) -> pd.Series:
+    return frame["level"].map(lambda level: level_label(level) if isinstance(level, str) else None)
+
+
+def editable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The bulk editor's frame: the listed columns with raw statuses, plus the version loaded."""
+    return frame.assign(theme=frame["theme"].fillna(""), mood=_moods(frame), level=_levels(frame))[[*SHOWN, "version"]]
+
+
+def bulk_edits(before: pd.DataFrame, after: pd.DataFrame) -> list[Edit]:
+    """One Edit per row whose editable cells changed in the editor, naming the version loaded."""
+    edits = []
+    for position in range(len(before)):
+        old, new = before.iloc[position], after.iloc[position]
+        changes = {
+            name: cell_value(new[name]) for name in EDITABLE_COLUMNS if cell_value(new[name]) != cell_value(old[name])
+        }
+        if changes:
+            edits.append(Edit(item_id=int(old["id"]), version=int(old["version"]), changes=changes))
+    return edits
+
+
+def cell_value(cell: object) -> object:
+    """An edited cell as the workflow compares it: blank text, NaN and empty lists are None."""
+    if isinstance(cell, list | tuple):
+        return list(cell) or None
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+        return None
+    return cell.strip() or None if isinstance(cell, str) else cell
