@@ -145,11 +145,12 @@ def top_by_points(directory: Path, *, days: int = 28, platform: str | None = Non
 
 
 def campaigns_during(directory: Path, *, days: int) -> pd.DataFrame:
-    """Campaigns running at some time in the period: started before its end, not ended before its start."""
+    """Campaigns running at some time in the period (started before its end, not ended before its
+    start), earliest first."""
     campaigns = warehouse(directory)["campaigns"]
     start, end = last_days(days)
     ends = campaigns["ends_at"].fillna(campaigns["starts_at"])
-    return campaigns[(campaigns["starts_at"] < end) & (ends >= start)]
+    return campaigns[(campaigns["starts_at"] < end) & (ends >= start)].sort_values(["starts_at", "campaign_id"])
 
 
 def completed_responses(directory: Path, slug: str, *, days: int) -> pd.DataFrame:
