@@ -252,12 +252,17 @@ def test_cli_writes_the_rollup_into_a_warehouse_queried_in_place(tmp_path, state
         # PRC is Shanghai's time under another name: the same days, computed from activities.
         prc = Filters(start=P.start, end=P.end, timezone="PRC")
         casual = partial(levels.members_at_level_query, level="casual")
+        # By hand in Shanghai's days: nobody reaches regular (alice's 4 weeks hold 4 contributions of
+        # the 5 it takes); alice, dave, hank and bob were casual before P too, carol joined in it.
+        changes = warehouse.run(levels.active_level_changes_query(filters=shanghai))
+        assert sorted(changes.fillna("new").values.tolist()) == [["casual", "casual", 4], ["new", "casual", 1]]
+        by_contributions = warehouse.run(casual(filters=shanghai))["member_id"].tolist()
+        assert by_contributions == ["alice", "dave", "hank", "bob", "carol"]  # 4, 2, 2, 1, 1
         for query in (levels.active_level_changes_query, casual):
             ours = warehouse.run(query(filters=shanghai))
             assert "member_days AS last_" in statements[-1]
             theirs = warehouse.run(query(filters=prc))
             assert "member_days AS last_" not in statements[-1]
-            assert len(ours)
             pd.testing.assert_frame_equal(sorted_frame(ours), sorted_frame(theirs), check_dtype=False)
     finally:
         warehouse.dispose()
@@ -335,7 +340,22 @@ def test_a_rollup_of_an_older_version_is_not_read(tmp_path, statements):
     try:
         grid = warehouse.run(cohorts.cohort_activity_query(filters=P))
         assert "FROM activities" in statements[-1] and "FROM member_days" not in statements[-1]
-        assert len(grid)
+        # (cohort, months since, size, active), months counted from 1970 (653 is June 2024), as worked
+        # out in test_metrics_members: gina never active, hank (October) in January and March, dave
+        # (December) to February, alice (January) in February and March, bob in February, carol and
+        # erin in March.
+        assert sorted(grid.fillna(-1).astype(int).itertuples(index=False, name=None)) == [
+            (653, -1, 1, -1),
+            (657, 3, 1, 1),
+            (657, 5, 1, 1),
+            (659, 0, 1, 1),
+            (659, 1, 1, 1),
+            (659, 2, 1, 1),
+            (660, 1, 1, 1),
+            (660, 2, 1, 1),
+            (661, 0, 1, 1),
+            (662, 0, 2, 2),
+        ]
     finally:
         warehouse.dispose()
 
