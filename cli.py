@@ -24,13 +24,13 @@ import functools
 import getpass
 import json
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import NoReturn
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+import clock
 from auth.accounts import hash_password
 from catalog import LANGUAGES, translate
 from data_sources import demo
@@ -174,10 +174,6 @@ def build_parser() -> Parser:
     return parser
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 def command_demo(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     store.migrate()
     path = settings.warehouse_path
@@ -185,13 +181,13 @@ def command_demo(settings: Settings, store: AppStore, args: argparse.Namespace) 
         print("Data already present; demo skipped.")
         return 0
     zone = demo.FLAVOURS[args.locale].timezone
-    today = args.today or datetime.now(ZoneInfo(zone)).date()  # the community's today
+    today = args.today or clock.today_in(zone)  # the community's today
     community = demo.generate_community(today=today, locale=args.locale)
     result = run_sync(settings=settings, app_store=store, source="demo", load=lambda: (community, []))
     responses = survey_demo.store_surveys(
         store,
         survey_demo.generate_surveys(community, today=today, locale=args.locale),
-        now=datetime.now(UTC).replace(tzinfo=None),
+        now=clock.now(),
         timezone=settings.timezone,
     )
     counts = ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items())
@@ -215,7 +211,7 @@ def _said_progress(sheet: str, read: int, total: int) -> None:
 
 def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     store.migrate()
-    if args.if_stale and not sync_due(settings=settings, app_store=store, now=_now()):
+    if args.if_stale and not sync_due(settings=settings, app_store=store, now=clock.now()):
         print("The last sync is recent enough; nothing to do.")
         return 0
     synced = sync(
@@ -310,7 +306,7 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
         build_parser().error("give both --start and --end, or neither for the last 7 days")
     if args.format in MEETING_FORMATS and args.out is None:
         build_parser().error(f"--format {args.format} needs --out FILE")
-    end = args.end or _today()
+    end = args.end or clock.today()
     filters = _filters(args, settings, start=args.start or end - timedelta(days=7), end=end)
     store.migrate()
     warehouse = open_warehouse(settings)
@@ -320,7 +316,7 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
             warehouse=warehouse,
             app_store=store,
             filters=filters,
-            now=_now(),
+            now=clock.now(),
             include_text=True,
             language=args.lang or settings.language,
         )
@@ -357,13 +353,11 @@ def command_init(settings: Settings, store: AppStore, args: argparse.Namespace) 
     return _publish(settings, store)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _publish(settings: Settings, store: AppStore) -> int:
     """Publish changed survey files as new versions; report files that could not be published."""
-    versions, problems = registry.register_folder(store, settings.surveys_dir, timezone=settings.timezone, now=_now())
+    versions, problems = registry.register_folder(
+        store, settings.surveys_dir, timezone=settings.timezone, now=clock.now()
+    )
     published = ", ".join(f"{slug} v{n}" for slug, n in versions.items()) or "none"
     print(f"Surveys published: {published}.", file=sys.stderr)
     for problem in problems:
@@ -376,7 +370,7 @@ def _push(settings: Settings, store: AppStore) -> int:
         print("cli.py survey push: write_back_spreadsheet is not set; nothing is written back.", file=sys.stderr)
         return 1
     client = functools.partial(open_client, settings)
-    result = push_pending(store, client, spreadsheet=settings.write_back_spreadsheet, now=_now())
+    result = push_pending(store, client, spreadsheet=settings.write_back_spreadsheet, now=clock.now())
     print(f"Appended {result.sent:,} responses to the sheet; {result.failed:,} wait for the next try.")
     if result.error:
         print(f"cli.py survey push: {result.error}", file=sys.stderr)
@@ -425,7 +419,7 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
         return _push(settings, store)
     if args.survey_command == "list":
         status = _publish(settings, store)
-        table = survey_results.survey_table(app_store=store, now=_now())
+        table = survey_results.survey_table(app_store=store, now=clock.now())
         columns = [
             "slug",
             "version",
@@ -458,12 +452,12 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
             members=warehouse.run(links.audience_query(audience)),
             audience=audience,
             base_url=args.base_url or settings.public_url,
-            now=_now(),
+            now=clock.now(),
         )
         sys.stdout.buffer.write(safe_csv(made))
         print(f"{len(made)} personal links for {audience}.", file=sys.stderr)
         return 0
-    end = args.end or _today() + timedelta(days=1)
+    end = args.end or clock.today() + timedelta(days=1)
     filters = _filters(args, settings, start=args.start or end - timedelta(days=365), end=end)
     results = survey_results.survey_results(app_store=store, warehouse=warehouse, versions=versions, filters=filters)
     document = {"survey": args.slug, "version": versions[0].version, **_period_document(filters)}
@@ -490,7 +484,7 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
             default_source=args.source,
             timezone=settings.timezone,
             actor="cli",
-            now=datetime.now(UTC).replace(tzinfo=None),
+            now=clock.now(),
         )
     except importer.ImportFailed as failed:
         print(f"Nothing was imported from {args.file.name}:\n{failed.user_message}", file=sys.stderr)

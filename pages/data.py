@@ -4,11 +4,12 @@ file imports, Google Forms responses, the write-back sheet). For admins."""
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import streamlit as st
 
+import clock
 from auth.access import Permission
 from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
 from data_sources.files import read_csv_table
@@ -47,10 +48,6 @@ except SettingsError as error:
     st.error(t("error.settings", error=error))
     st.stop()
 store = data.app_store(settings.app_db_url)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def show_failure(error: DataSourceError | StoreError) -> None:
@@ -150,10 +147,10 @@ else:
                 show_failure(error)
 
     built = last_good_sync(store)
-    value, age = freshness(built, now=_now())
+    value, age = freshness(built, now=clock.now())
     fresh.metric(t("data.built"), value, age, delta_color="off", delta_arrow="off")
     if settings.community_source == "sheets":
-        due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else _now()
+        due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else clock.now()
         fresh.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=f"{due:%H:%M} UTC"))
 
 # Google Forms responses into a survey.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import streamlit as st
 
+import clock
 from auth.accounts import SignInRefused, check_password
 from settings import SettingsError
 from store.database import StoreError
@@ -43,7 +43,7 @@ if submitted:
             email,
             password,
             app_store=data.app_store(settings.app_db_url),
-            now=datetime.now(UTC).replace(tzinfo=None),
+            now=clock.now(),
         )
     except SignInRefused as refused:
         st.error(t(refused.key, **refused.values))

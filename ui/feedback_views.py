@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+import clock
 from auth.access import Permission
 from feedback import importer, inbox, workflow
 from feedback.inbox import InboxFilters
@@ -444,7 +445,7 @@ def member_context(settings: Settings, item: pd.Series) -> None:
     if not isinstance(member_id, str):
         st.caption(t("feedback.anonymous"))
         return
-    today = datetime.now(UTC).date()
+    today = clock.today()
     year = Filters(start=today - timedelta(days=365), end=today, timezone=settings.timezone)
     profile = data.load_profile(
         settings, member_id, filters=year, include_email=may(Permission.PERSONAL_DATA), include_text=True
@@ -478,7 +479,7 @@ def member_context(settings: Settings, item: pd.Series) -> None:
 def entry_form(*, timezone: str, max_text: int) -> tuple[str, str | None, str, float | None, datetime] | None:
     """The form for feedback given by email, chat or in person; (text, member, source, score, when)."""
     count = st.session_state.get("feedback_entry_count", 0)
-    now = datetime.now(ZoneInfo(timezone))
+    now = clock.now_in(timezone)
     with st.form(f"feedback_entry_{count}"):
         text = st.text_area(t("feedback.entry.text"), max_chars=max_text)
         columns = st.columns(4)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+import clock
 from metrics.filters import Filters
 from metrics.kpi import Kpi
-from ui.filters import today_in
 from ui.formats import LOWER_IS_BETTER, describe_change, format_value
 from ui.i18n import t
 
@@ -18,7 +18,7 @@ TILES_KEY = "pulse_tiles_"  # the container of a row of tiles, by its first KPI
 def kpi_tiles(kpis: dict[str, Kpi], *, filters: Filters | None = None, per_row: int = 5) -> None:
     """Tiles, `per_row` to a row; `filters` (the period shown) lets a tile know its period or a
     newcomer's 30 days are not over yet."""
-    today = today_in(filters.timezone) if filters is not None else None
+    today = clock.today_in(filters.timezone) if filters is not None else None
     keys = list(kpis)
     if not keys:
         return
