@@ -13,6 +13,7 @@ from contextvars import ContextVar
 import streamlit as st
 
 from catalog import DEFAULT, translate
+from ui import streamlit_internals
 
 LANGUAGE_KEY = "pulse_language"  # the session's language, set by ui.language.choose_language
 _SPOKEN: ContextVar[str | None] = ContextVar("pulse_language", default=None)
@@ -24,7 +25,7 @@ def current_language() -> str:
     spoken = _SPOKEN.get()
     if spoken:
         return spoken
-    if st.runtime.exists():
+    if streamlit_internals.running():
         return str(st.session_state.get(LANGUAGE_KEY) or DEFAULT)
     return DEFAULT
 
