@@ -44,6 +44,7 @@ from exports import safe_csv
 from feedback import importer
 from metrics import sections, survey_results
 from metrics.filters import Filters
+from metrics.kpis import Format, spec
 from metrics.overview import overview_kpis
 from reports.display import percent
 from reports.html import to_html
@@ -244,10 +245,13 @@ def command_rollup(settings: Settings, store: AppStore, args: argparse.Namespace
     return 0
 
 
-def _format_value(value: float | None) -> str:
+def _format_value(key: str, value: float | None) -> str:
+    """A KPI as its spec reads (metrics/kpis.py), in plain digits: counts whole, other figures to four
+    decimals unless whole (a rate stays a share from 0 to 1, as in the JSON)."""
     if value is None:
         return "-"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}"
+    whole = spec(key).format is Format.COUNT or float(value).is_integer()
+    return f"{value:,.0f}" if whole else f"{value:,.4f}"
 
 
 def _period_document(filters: Filters) -> dict[str, object]:
@@ -267,7 +271,7 @@ def _period_document(filters: Filters) -> dict[str, object]:
 def _print_kpis(kpis: dict[str, dict[str, float | None]]) -> None:
     print(f"{'kpi':<32}{'current':>14}{'previous':>14}")
     for key, kpi in kpis.items():
-        print(f"{key:<32}{_format_value(kpi['current']):>14}{_format_value(kpi['previous']):>14}")
+        print(f"{key:<32}{_format_value(key, kpi['current']):>14}{_format_value(key, kpi['previous']):>14}")
 
 
 def _print_section(document: dict[str, object]) -> None:
