@@ -219,6 +219,16 @@ def test_a_deep_link_as_the_first_request_after_start_goes_through_app_py(demo_d
         assert width > 1000  # app.py's wide layout
 
 
+def test_the_inbox_as_the_first_request_after_start_opens_at_its_address(demo_data_dir, page):
+    # Its file is pages/inbox.py and its address /feedback: Streamlit's pages-folder mode knows no
+    # page "feedback", and require_entry must still bring the first request to the inbox.
+    with serve(demo_data_dir) as url:
+        page.goto(f"{url}/feedback")
+        expect(page.get_by_role("heading", name="Feedback inbox")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("link", name="Overview")).to_be_visible(timeout=30_000)
+        assert page.url.rstrip("/").endswith("/feedback")
+
+
 def test_a_manager_triages_an_item(server, page, demo_data_dir):
     store = AppStore(f"sqlite:///{demo_data_dir / 'app.db'}")
     text = "Browser triage: the **forum** search finds <b>nothing</b>"

@@ -13,6 +13,7 @@ import streamlit as st
 
 import clock
 from auth.access import Permission
+from auth.pages import page
 from feedback import importer, inbox, workflow
 from feedback.inbox import InboxFilters
 from feedback.sentiment import label_of
@@ -419,7 +420,7 @@ def risk_warning(share: NegativeShare) -> None:
     if not may(Permission.TRIAGE):
         return
     st.page_link(
-        "pages/feedback.py",
+        page("feedback").file,
         label=t("feedback.risk_link"),
         icon=":material/inbox:",
         query_params={"feedback_sentiment": "negative", "feedback_sort": "newest"},  # codes, in any language
@@ -464,7 +465,7 @@ def member_context(settings: Settings, item: pd.Series) -> None:
     if not level.empty:
         facts.append(t(f"level.{level.iloc[0]['level']}"))
     st.caption(plain(" · ".join(facts)))
-    st.page_link("pages/lookup.py", label=t("feedback.open_profile"), query_params={"member": member_id})
+    st.page_link(page("lookup").file, label=t("feedback.open_profile"), query_params={"member": member_id})
     for key, title in (
         ("recent", "feedback.recent"),
         ("feedback", "feedback.other_feedback"),

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from auth.access import SHAREABLE, Permission
+from auth.access import Permission
+from auth.pages import SHAREABLE
 from data_sources.errors import DataSourceError, NotConfigured
 from metrics.filters import Filters
 from settings import Settings, SettingsError

@@ -12,7 +12,8 @@ import pandas as pd
 import streamlit as st
 
 import clock
-from auth.access import SHAREABLE, Permission
+from auth.access import Permission
+from auth.pages import SHAREABLE
 from auth.share_links import DEFAULT_DAYS, create_link, link_url, stored_view
 from metrics.filters import DEFAULT_PRESET, DIMENSIONS, PRESETS, view_query
 from settings import Settings, SettingsError, signing_secret
