@@ -55,7 +55,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("lookup", "pages/lookup.py", ":material/person_search:", Permission.PERSONAL_DATA),
     # written answers, personal links, closing a survey
     PageSpec("surveys", "pages/surveys.py", ":material/ballot:", Permission.FREE_TEXT, shareable=True),
-    PageSpec("feedback", "pages/inbox.py", ":material/inbox:", Permission.TRIAGE),
+    # _feedback.py: to Python (and mypy) the module `_feedback`, not the feedback/ package; to
+    # Streamlit's pages-folder mode, which serves the first request after a start, the page "feedback".
+    PageSpec("feedback", "pages/_feedback.py", ":material/inbox:", Permission.TRIAGE),
     PageSpec("data", "pages/data.py", ":material/database:", Permission.MANAGE_DATA),
     PageSpec("sharing", "pages/sharing.py", ":material/share:", Permission.SHARE),
     # Special pages: the member's survey (its heading is the survey's own title) and signing in.

@@ -51,7 +51,7 @@ def ids_of(store: AppStore, *texts: str) -> list[int]:
 def open_inbox(query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/inbox.py")
+    at.switch_page("pages/_feedback.py")
     at.query_params.update(query or {})
     return at.run()
 

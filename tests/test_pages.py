@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from streamlit.source_util import page_icon_and_name
 
 from auth.access import Role, may_see
 from auth.pages import DASHBOARDS, PAGES, SHAREABLE, SIGN_IN, SURVEY, Audience, page
@@ -23,7 +24,7 @@ def test_every_page_file_is_in_the_table_and_every_row_names_a_file():
 
 def test_no_page_module_shares_its_name_with_a_package():
     """pages/feedback.py and the feedback/ package were both the module `feedback` to mypy (now
-    pages/inbox.py). pages/surveys.py and surveys/ still share one: renamed when mypy covers pages/."""
+    pages/_feedback.py). pages/surveys.py and surveys/ still share one: renamed when mypy covers pages/."""
     packages = {path.parent.name for path in ROOT.glob("*/__init__.py")}
     assert {path.stem for path in (ROOT / "pages").glob("*.py")} & packages == {"surveys"}
 
@@ -55,9 +56,15 @@ def test_the_special_pages_are_marked():
     assert [spec.url for spec in DASHBOARDS if spec.home] == ["overview"]
 
 
+def test_the_pages_folder_mode_names_each_dashboard_file_by_its_address():
+    """The first request after a start is served by Streamlit's pages-folder mode, which knows a
+    page by its file's name: a dashboard whose file it names otherwise opens under "page not found"."""
+    assert [spec.url for spec in DASHBOARDS if page_icon_and_name(Path(spec.file))[1] != spec.url] == []
+
+
 def test_the_inbox_keeps_its_address_and_title():
     inbox = page("feedback")
-    assert (inbox.file, inbox.nav, inbox.title) == ("pages/inbox.py", "nav.feedback", "feedback.title")
+    assert (inbox.file, inbox.nav, inbox.title) == ("pages/_feedback.py", "nav.feedback", "feedback.title")
     with pytest.raises(KeyError, match="no page at 'inbox'"):
         page("inbox")
 
