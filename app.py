@@ -14,6 +14,7 @@ import streamlit as st
 
 import logs
 from auth.access import may_see
+from auth.pages import DASHBOARDS, SIGN_IN, SURVEY
 from errors import PulseError
 from settings import Settings, SettingsError
 from store.database import AppStore
@@ -28,18 +29,6 @@ from ui.presentation import present, presenting
 
 mark_entry()
 warm_up_sentiment()
-
-PAGES = [  # (file, url path, icon)
-    ("pages/overview.py", "overview", ":material/monitoring:"),
-    ("pages/members.py", "members", ":material/group:"),
-    ("pages/engagement.py", "engagement", ":material/forum:"),
-    ("pages/campaigns.py", "campaigns", ":material/campaign:"),
-    ("pages/lookup.py", "lookup", ":material/person_search:"),
-    ("pages/surveys.py", "surveys", ":material/ballot:"),
-    ("pages/feedback.py", "feedback", ":material/inbox:"),
-    ("pages/data.py", "data", ":material/database:"),
-    ("pages/sharing.py", "sharing", ":material/share:"),
-]
 
 
 def wants_survey() -> bool:
@@ -78,8 +67,8 @@ st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
 if wants_survey():
     # Twice: a default page is served at "/" (its url path is empty), so /survey needs its own entry.
     pages = [
-        st.Page("pages/survey.py", title=t("nav.survey"), url_path="survey"),
-        st.Page("pages/survey.py", title=t("nav.survey"), url_path="survey-home", default=True),
+        st.Page(SURVEY.file, title=t(SURVEY.nav), url_path=SURVEY.url),
+        st.Page(SURVEY.file, title=t(SURVEY.nav), url_path=f"{SURVEY.url}-home", default=True),
     ]
     with failures_end_the_page():
         st.navigation(pages, position="hidden").run()
@@ -95,17 +84,17 @@ def serve_share_link(settings: Settings, token: str) -> None:
         except PulseError:
             session.forget_share_link()
             raise
-    path, url, icon = next(entry for entry in PAGES if entry[1] == link.page)
+    shared = next(page for page in DASHBOARDS if page.url == link.page)
     asked = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
-    if asked != url and asked in {entry[1] for entry in PAGES}:
+    if asked != shared.url and asked in {page.url for page in DASHBOARDS}:
         session.forget_share_link()
         st.error(t("share.refused.not_valid"))
         st.stop()
     choose_language(default=settings.language, link_language=link.query.get("lang"))  # the maker's
     # Twice, as for the survey: the default page is served at "/" only, so /<page> needs its own entry.
     pages = [
-        st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url),
-        st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=f"{url}-shared", default=True),
+        st.Page(shared.file, title=t(shared.nav), icon=shared.icon, url_path=shared.url),
+        st.Page(shared.file, title=t(shared.nav), icon=shared.icon, url_path=f"{shared.url}-shared", default=True),
     ]
     present()
     language_bar(None, None)
@@ -128,16 +117,16 @@ session.write_cookie(settings)
 if account is None:  # only the sign-in page exists for someone not signed in
     language_bar(None, None)
     with failures_end_the_page():
-        st.navigation([st.Page("pages/sign_in.py", title=t("nav.sign_in"), url_path="sign-in", default=True)]).run()
+        st.navigation([st.Page(SIGN_IN.file, title=t(SIGN_IN.nav), url_path=SIGN_IN.url, default=True)]).run()
     st.stop()
 
 with_account(store, account.email)
 
 refresh_when_due(settings)
 pages = [
-    st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url, default=url == "overview")
-    for path, url, icon in PAGES
-    if may_see(account.role, url)
+    st.Page(page.file, title=t(page.nav), icon=page.icon, url_path=page.url, default=page.home)
+    for page in DASHBOARDS  # auth/pages.py
+    if may_see(account.role, page)
 ]
 st.html(LAYOUT)  # ui.page.LAYOUT: spacing, and two tiles to a row on a phone
 if mode is not session.Mode.LOCAL:

@@ -25,13 +25,13 @@ import getpass
 import json
 import logging
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import NoReturn
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+import clock
 import logs
 from auth.accounts import hash_password
 from catalog import LANGUAGES, translate
@@ -46,6 +46,7 @@ from exports import safe_csv
 from feedback import importer
 from metrics import sections, survey_results
 from metrics.filters import Filters
+from metrics.kpis import Format, spec
 from metrics.overview import overview_kpis
 from reports.display import percent
 from reports.html import to_html
@@ -178,10 +179,6 @@ def build_parser() -> Parser:
     return parser
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 def command_demo(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     store.migrate()
     path = settings.warehouse_path
@@ -189,13 +186,13 @@ def command_demo(settings: Settings, store: AppStore, args: argparse.Namespace) 
         print("Data already present; demo skipped.")
         return 0
     zone = demo.FLAVOURS[args.locale].timezone
-    today = args.today or datetime.now(ZoneInfo(zone)).date()  # the community's today
+    today = args.today or clock.today_in(zone)  # the community's today
     community = demo.generate_community(today=today, locale=args.locale)
     result = run_sync(settings=settings, app_store=store, source="demo", load=lambda: (community, []))
     responses = survey_demo.store_surveys(
         store,
         survey_demo.generate_surveys(community, today=today, locale=args.locale),
-        now=datetime.now(UTC).replace(tzinfo=None),
+        now=clock.now(),
         timezone=settings.timezone,
     )
     counts = ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items())
@@ -219,7 +216,7 @@ def _said_progress(sheet: str, read: int, total: int) -> None:
 
 def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     store.migrate()
-    if args.if_stale and not sync_due(settings=settings, app_store=store, now=_now()):
+    if args.if_stale and not sync_due(settings=settings, app_store=store, now=clock.now()):
         print("The last sync is recent enough; nothing to do.")
         return 0
     synced = sync(
@@ -252,10 +249,13 @@ def command_rollup(settings: Settings, store: AppStore, args: argparse.Namespace
     return 0
 
 
-def _format_value(value: float | None) -> str:
+def _format_value(key: str, value: float | None) -> str:
+    """A KPI as its spec reads (metrics/kpis.py), in plain digits: counts whole, other figures to four
+    decimals unless whole (a rate stays a share from 0 to 1, as in the JSON)."""
     if value is None:
         return "-"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}"
+    whole = spec(key).format is Format.COUNT or float(value).is_integer()
+    return f"{value:,.0f}" if whole else f"{value:,.4f}"
 
 
 def _period_document(filters: Filters) -> dict[str, object]:
@@ -275,7 +275,7 @@ def _period_document(filters: Filters) -> dict[str, object]:
 def _print_kpis(kpis: dict[str, dict[str, float | None]]) -> None:
     print(f"{'kpi':<32}{'current':>14}{'previous':>14}")
     for key, kpi in kpis.items():
-        print(f"{key:<32}{_format_value(kpi['current']):>14}{_format_value(kpi['previous']):>14}")
+        print(f"{key:<32}{_format_value(key, kpi['current']):>14}{_format_value(key, kpi['previous']):>14}")
 
 
 def _print_section(document: dict[str, object]) -> None:
@@ -314,7 +314,7 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
         build_parser().error("give both --start and --end, or neither for the last 7 days")
     if args.format in MEETING_FORMATS and args.out is None:
         build_parser().error(f"--format {args.format} needs --out FILE")
-    end = args.end or _today()
+    end = args.end or clock.today()
     filters = _filters(args, settings, start=args.start or end - timedelta(days=7), end=end)
     store.migrate()
     warehouse = open_warehouse(settings)
@@ -324,7 +324,7 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
             warehouse=warehouse,
             app_store=store,
             filters=filters,
-            now=_now(),
+            now=clock.now(),
             include_text=True,
             language=args.lang or settings.language,
         )
@@ -361,13 +361,11 @@ def command_init(settings: Settings, store: AppStore, args: argparse.Namespace) 
     return _publish(settings, store)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _publish(settings: Settings, store: AppStore) -> int:
     """Publish changed survey files as new versions; report files that could not be published."""
-    versions, problems = registry.register_folder(store, settings.surveys_dir, timezone=settings.timezone, now=_now())
+    versions, problems = registry.register_folder(
+        store, settings.surveys_dir, timezone=settings.timezone, now=clock.now()
+    )
     published = ", ".join(f"{slug} v{n}" for slug, n in versions.items()) or "none"
     print(f"Surveys published: {published}.", file=sys.stderr)
     for problem in problems:
@@ -380,7 +378,7 @@ def _push(settings: Settings, store: AppStore) -> int:
         print("cli.py survey push: write_back_spreadsheet is not set; nothing is written back.", file=sys.stderr)
         return 1
     client = functools.partial(open_client, settings)
-    result = push_pending(store, client, spreadsheet=settings.write_back_spreadsheet, now=_now())
+    result = push_pending(store, client, spreadsheet=settings.write_back_spreadsheet, now=clock.now())
     print(f"Appended {result.sent:,} responses to the sheet; {result.failed:,} wait for the next try.")
     if result.error:
         print(f"cli.py survey push: {result.error}", file=sys.stderr)
@@ -429,7 +427,7 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
         return _push(settings, store)
     if args.survey_command == "list":
         status = _publish(settings, store)
-        table = survey_results.survey_table(app_store=store, now=_now())
+        table = survey_results.survey_table(app_store=store, now=clock.now())
         columns = [
             "slug",
             "version",
@@ -462,12 +460,12 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
             members=warehouse.run(links.audience_query(audience)),
             audience=audience,
             base_url=args.base_url or settings.public_url,
-            now=_now(),
+            now=clock.now(),
         )
         sys.stdout.buffer.write(safe_csv(made))
         print(f"{len(made)} personal links for {audience}.", file=sys.stderr)
         return 0
-    end = args.end or _today() + timedelta(days=1)
+    end = args.end or clock.today() + timedelta(days=1)
     filters = _filters(args, settings, start=args.start or end - timedelta(days=365), end=end)
     results = survey_results.survey_results(app_store=store, warehouse=warehouse, versions=versions, filters=filters)
     document = {"survey": args.slug, "version": versions[0].version, **_period_document(filters)}
@@ -494,7 +492,7 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
             default_source=args.source,
             timezone=settings.timezone,
             actor="cli",
-            now=datetime.now(UTC).replace(tzinfo=None),
+            now=clock.now(),
         )
     except importer.ImportFailed as failed:  # local: says which file, then every problem on its own line
         log.warning("Nothing was imported from %s: %s", args.file.name, failed.user_message)

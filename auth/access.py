@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from auth.pages import PageSpec
 
 
 class Role(StrEnum):
@@ -38,29 +42,14 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
-# Each dashboard page and what it needs (None: every signed-in role). A page a role may not see is
-# not registered for it at all. The member's survey page is public and not listed.
-PAGES: dict[str, Permission | None] = {
-    "overview": None,
-    "members": None,
-    "engagement": None,
-    "campaigns": None,
-    "lookup": Permission.PERSONAL_DATA,
-    "surveys": Permission.FREE_TEXT,  # written answers, personal links, closing a survey
-    "feedback": Permission.TRIAGE,
-    "data": Permission.MANAGE_DATA,
-    "sharing": Permission.SHARE,
-}
-SHAREABLE = ("overview", "members", "engagement", "campaigns", "surveys")  # pages a share link may open
-
-
 def allows(role: Role, permission: Permission) -> bool:
     return permission in GRANTS[role]
 
 
-def may_see(role: Role, page: str) -> bool:
-    needed = PAGES[page]
-    return needed is None or allows(role, needed)
+def may_see(role: Role, page: PageSpec) -> bool:
+    """Whether a role may open a page (auth/pages.py says what each needs). A page a role may not
+    see is not registered for it at all."""
+    return page.permission is None or allows(role, page.permission)
 
 
 def share_grants(*, reveal_text: bool, reveal_names: bool) -> frozenset[Permission]:

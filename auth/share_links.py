@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from auth.access import SHAREABLE
+from auth.pages import SHAREABLE
 from errors import PulseError
 from metrics.filters import view_from_address
 from store import tables

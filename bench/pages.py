@@ -66,5 +66,5 @@ PAGES: dict[str, tuple[str, Workload]] = {  # name -> (page file, workload)
     "engagement": ("pages/engagement.py", engagement),
     "campaigns": ("pages/campaigns.py", campaigns),
     "survey results": ("pages/surveys.py", survey_results),
-    "feedback inbox": ("pages/feedback.py", feedback_inbox),
+    "feedback inbox": ("pages/_feedback.py", feedback_inbox),
 }

@@ -12,13 +12,14 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC
 from importlib import metadata
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+import clock
 from data_sources import demo
 from metrics.overview import overview_kpis
 from settings import load_settings
@@ -165,7 +166,7 @@ def main() -> None:
         env.pop(name, None)
     os.environ.update({k: v for k, v in env.items() if k.startswith("PULSE_")})
     results: dict[str, object] = {"scale": args.scale, "members": members, "activities": activities}
-    today = datetime.now(UTC).date()
+    today = clock.today()
     results["machine"] = {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -204,7 +205,7 @@ def main() -> None:
     responses = survey_demo.store_surveys(
         store,
         survey_demo.generate_surveys(survey_sample(frames, members=SURVEYED[args.scale]), today=today),
-        now=datetime.now(UTC).replace(tzinfo=None),
+        now=clock.now(),
     )
     results["surveys"] = {"responses": responses, "seconds": time.perf_counter() - started}
     del frames
@@ -243,7 +244,7 @@ def main() -> None:
 
 def save(results: dict) -> None:
     """Written after each phase too, so a long run that is stopped keeps what it measured."""
-    results["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results["measured_at"] = clock.now().replace(tzinfo=UTC).isoformat(timespec="seconds")
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
 
 import numpy as np
 import sqlalchemy as sa
 
+import clock
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -35,12 +35,12 @@ def measure(store: AppStore, *, submitters: int = 50, each: int = 4) -> dict[str
         stored=stored,
         answers=answers[0],
         key=f"bench-warm-{time.time()}",
-        now=datetime.now(UTC).replace(tzinfo=None),
+        now=clock.now(),
     )
     latencies: list[float] = []
     outcomes: list[Outcome] = []
     lock, barrier = threading.Lock(), threading.Barrier(submitters)
-    run = datetime.now(UTC).strftime("%H%M%S%f")
+    run = clock.now().strftime("%H%M%S%f")
 
     def member(number: int) -> None:
         barrier.wait()
@@ -48,9 +48,9 @@ def measure(store: AppStore, *, submitters: int = 50, each: int = 4) -> dict[str
             key = f"bench-{run}-{number}-{turn}"
             given = answers[number * each + turn]
             started = time.perf_counter()
-            first = submit(store, stored=stored, answers=given, key=key, now=datetime.now(UTC).replace(tzinfo=None))
+            first = submit(store, stored=stored, answers=given, key=key, now=clock.now())
             took = time.perf_counter() - started
-            again = submit(store, stored=stored, answers=given, key=key, now=datetime.now(UTC).replace(tzinfo=None))
+            again = submit(store, stored=stored, answers=given, key=key, now=clock.now())
             with lock:
                 latencies.append(took)
                 outcomes.extend([first.outcome, again.outcome])

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+import clock
 from data_sources.files import read_files
 from data_sources.validate import TABLES, Parsing, validate
 from data_sources.warehouse import read_tables
@@ -50,7 +50,7 @@ def prepare_import(
 
 def stage_import(frames: dict[str, pd.DataFrame], *, settings: Settings) -> Path:
     """Write the tables beside the current imports; `publish_import` makes them current."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
     staged = settings.data_dir / f"imports-{stamp}-{os.getpid()}"
     staged.mkdir(parents=True)
     for name, frame in frames.items():

@@ -7,11 +7,10 @@ from `activities`. It is a snapshot: refresh it after the source tables change (
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+import clock
 from rollup.build import (
     activity_days_query,
     changes_rollup_query,
@@ -58,7 +57,7 @@ def build_rollup(connection: Connection, *, timezone: str) -> int:
         if connection.dialect.name != "duckdb":  # DuckDB reads ordered rows through zone maps instead
             connection.exec_driver_sql(f'CREATE INDEX "ix_{table.name}_{key}" ON "{table.name}" ("{key}")')
     info.create(connection, checkfirst=True)
-    built_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    built_at = clock.now().isoformat(timespec="seconds")
     state = {TIMEZONE_KEY: timezone, BUILT_AT_KEY: built_at, VERSION_KEY: VERSION}
     connection.execute(sa.delete(info).where(info.c.key.in_(list(state))))
     connection.execute(sa.insert(info), [{"key": key, "value": value} for key, value in state.items()])

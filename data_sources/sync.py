@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import gspread
 import pandas as pd
 import sqlalchemy as sa
 
+import clock
 from data_sources import demo, imports, sheets
 from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
 from data_sources.files import read_folder
@@ -48,10 +49,6 @@ class SyncResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def parsing(settings: Settings) -> Parsing:
     return Parsing(timezone=settings.timezone, day_first=settings.day_first)
 
@@ -67,7 +64,7 @@ def load_community(
     """Typed canonical frames and warnings from one source (`progress` hears of a sheet's pages)."""
     if source == "demo":
         # in the community's language: a Chinese community's Sync now keeps its Chinese demo
-        frames = demo.generate_community(today=today or datetime.now(UTC).date(), locale=settings.language)
+        frames = demo.generate_community(today=today or clock.today(), locale=settings.language)
         return frames, []
     if source == "imports":
         return imports.stored_frames(settings), []
@@ -212,7 +209,7 @@ def _mark_interrupted(app_store: AppStore) -> None:
 def _record_start(app_store: AppStore, source: str) -> int:
     with app_store.begin() as connection:
         result = connection.execute(
-            tables.sync_runs.insert().values(source=source, started_at=_now(), status="running")
+            tables.sync_runs.insert().values(source=source, started_at=clock.now(), status="running")
         )
         return inserted_id(result)
 
@@ -230,7 +227,7 @@ def _record_end(
         connection.execute(
             sa.update(tables.sync_runs)
             .where(tables.sync_runs.c.id == run_id)
-            .values(finished_at=_now(), status=status, rows=rows, warnings=warnings, error=error)
+            .values(finished_at=clock.now(), status=status, rows=rows, warnings=warnings, error=error)
         )
 
 

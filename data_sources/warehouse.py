@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -22,6 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+import clock
 import schema
 from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
@@ -164,7 +164,7 @@ def build_warehouse(path: Path, frames: dict[str, pd.DataFrame], *, timezone: st
     anything fails, the previous warehouse is untouched and the partial file is removed.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
     build = path.with_name(f"{path.stem}-{stamp}-{os.getpid()}{path.suffix}")
     try:
         connection = duckdb.connect(str(build))

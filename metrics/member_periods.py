@@ -28,6 +28,7 @@ from rollup.tables import member_keys, member_months, rollup
 
 Windows = dict[str, tuple[date, date]]  # name -> [start, end) in local days
 
+
 def _window_columns(windows: Windows, day: sa.ColumnElement, contributions: sa.ColumnElement) -> list[sa.Label]:
     """Per member-week of member-days: active_<name>, contributions_<name>, last_day_<name>. The sums
     stay INTEGER: DuckDB sums into HUGEINT, which made summing them again per member twice as slow."""

@@ -9,25 +9,12 @@ import pandas as pd
 from metrics import activity, feedback, members, movers, retention, surveys
 from metrics.filters import Filters
 from metrics.kpi import Kpi, pair
+from metrics.kpis import OVERVIEW
 from metrics.scope import Runner
 from metrics.sql import ratio
 from schema import MEMBER_DIMENSIONS
 
-KPI_KEYS = (
-    "members",
-    "new_members",
-    "growth_rate",
-    "dau_avg",
-    "wau",
-    "mau",
-    "stickiness",
-    "active_rate",
-    "churn_rate",
-    "returning",
-    "newcomer_conversion",
-    "nps",
-    "open_feedback",
-)
+KPI_KEYS = OVERVIEW  # the Overview's KPIs, in order: metrics/kpis.py
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import streamlit as st
 
+import clock
 from auth.access import Permission
 from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
 from data_sources.files import read_csv_table
@@ -45,10 +46,6 @@ if not may(Permission.MANAGE_DATA):
 with data_errors_stop_the_page():
     settings = data.current_settings()
 store = data.app_store(settings.app_db_url)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 log = logging.getLogger(__name__)
@@ -154,10 +151,10 @@ else:
                 show_failure(error)
 
     built = last_good_sync(store)
-    value, age = freshness(built, now=_now())
+    value, age = freshness(built, now=clock.now())
     fresh.metric(t("data.built"), value, age, delta_color="off", delta_arrow="off")
     if settings.community_source == "sheets":
-        due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else _now()
+        due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else clock.now()
         fresh.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=f"{due:%H:%M} UTC"))
 
 # Google Forms responses into a survey.

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import streamlit as st
 
+import clock
 from auth.access import Permission
 from metrics.filters import Filters
 from ui import data
 from ui.address import key_in_address
-from ui.filters import today_in
 from ui.i18n import t
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
@@ -48,7 +48,7 @@ if not member_id:
     st.caption(t("lookup.hint"))
     st.stop()
 
-today = today_in(settings.timezone)
+today = clock.today_in(settings.timezone)
 year = Filters(start=today - timedelta(days=365), end=today, timezone=settings.timezone)
 app_store_or_stop(settings)  # the member's answers and feedback
 with data_errors_stop_the_page():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.kpi import MIN_SAMPLE
+from metrics.kpis import HEADLINE
 from schema import MEMBER_DIMENSIONS
 from ui import data
 from ui.i18n import t
@@ -18,7 +19,6 @@ from ui.tables import catalog_words, data_table, period_days, words_column
 from ui.tiles import kpi_tiles
 from visuals.charts import activity_trend_chart, new_members_chart
 
-HEADLINE = ("members", "new_members", "mau", "churn_rate", "nps")
 MEASURES = {"active members": t("overview.measure.active"), "new members": t("kpi.new_members")}
 
 page = start_page("overview")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
+import clock
 from auth.access import Permission
 from auth.share_links import list_links, revoke
 from ui import data
@@ -21,7 +20,7 @@ if not may(Permission.SHARE):
     st.info(t("sharing.not_allowed"))
     st.stop()
 store = data.app_store(data.current_settings().app_db_url)
-now = datetime.now(UTC).replace(tzinfo=None)
+now = clock.now()
 links = list_links(store, now=now)
 if links.empty:
     st.info(t("sharing.none"))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
+import clock
 from auth.accounts import check_password
 from ui import data, session
 from ui.i18n import t
@@ -41,7 +40,7 @@ if submitted:
             email,
             password,
             app_store=data.app_store(settings.app_db_url),
-            now=datetime.now(UTC).replace(tzinfo=None),
+            now=clock.now(),
         )
         session.remember_sign_in(settings, account, data.app_store(settings.app_db_url))
     st.rerun()

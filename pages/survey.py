@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import UTC, datetime
 
 import streamlit as st
 
+import clock
 from store.database import StoreError
 from surveys.answers import check_page, is_answered, known_answers
 from surveys.definition import text_in
@@ -30,10 +30,6 @@ from ui.page import require_entry
 from ui.tables import plain
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _language(languages: tuple[str, ...]) -> str:
@@ -93,7 +89,7 @@ if store is not None:
             _stop(t(f"survey.{refused.value}", language=language), kind="warning")
         if stored_here:
             _stop(t("survey.already_stored", language=language), kind="success")
-        state = current_availability(store, stored, now=_now())
+        state = current_availability(store, stored, now=clock.now())
     except StoreError:  # local: the form is still shown; Submit says the store is down
         log.exception("The app store did not answer the member's survey %r", slug)
         store = None
@@ -120,7 +116,7 @@ answers = survey_form.answers()
 if store and not st.session_state.get("survey_started") and any(is_answered(value) for value in answers.values()):
     st.session_state["survey_started"] = True
     with contextlib.suppress(StoreError):  # it only feeds the completion rate; answers stay on screen
-        start_response(store, stored=stored, key=key, locale=language, now=_now())
+        start_response(store, stored=stored, key=key, locale=language, now=clock.now())
 
 actions = st.container(key=survey_form.ACTIONS_KEY)
 if problems:  # above the button, where the member looks before pressing it again
@@ -148,7 +144,7 @@ if last and forward.button(t("survey.submit", language=language), type="primary"
             key=key,
             token=token,
             locale=language,
-            now=_now(),
+            now=clock.now(),
             write_back=settings.write_back_spreadsheet is not None,
         )
     except AnswersInvalid as invalid:  # local: the member is taken to the first answer to fix

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 import streamlit as st
 
+import clock
 from auth.access import Permission
 from surveys import links, registry
 from surveys.definition import text_in
@@ -125,7 +124,7 @@ with links_tab:
                 members=members,
                 audience=audience,
                 base_url=settings.public_url,
-                now=datetime.now(UTC).replace(tzinfo=None),
+                now=clock.now(),
             )
         if not may(Permission.PERSONAL_DATA):
             made = made.drop(columns="email")

@@ -19,6 +19,7 @@ import pandas as pd
 from catalog import locale
 from catalog.locale import MISSING, missing
 from catalog.spoken import current_language, speaking, t
+from metrics.kpis import spec
 from reports.meeting import Report
 from visuals.charts import word
 from visuals.formats import describe_change, format_value
@@ -200,7 +201,7 @@ def tiles(report: Report) -> list[Tile]:
             value = t("report.nps", score=kpi.current, margin=kpi.margin)
         change = describe_change(key, kpi, filters=report.filters, today=report.made_at.date())
         text = change.text or t("report.no_previous")
-        shown.append(Tile(t(f"kpi.{key}"), value, f"{text} · {change.mark}" if change.mark else text))
+        shown.append(Tile(t(spec(key).label), value, f"{text} · {change.mark}" if change.mark else text))
     return shown
 
 

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from auth import pages as app_pages
 from auth.access import Role
 from catalog import translate
 from store import tables
@@ -29,7 +30,7 @@ def demo(demo_data_dir, pulse_env):
 
 def open_page(page: str, *, period: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(app_pages.page(page).file).run()
     if period:
         at.selectbox(key="filters_period").select(period).run()
     assert not at.exception, at.exception

@@ -51,7 +51,7 @@ def ids_of(store: AppStore, *texts: str) -> list[int]:
 def open_inbox(query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/feedback.py")
+    at.switch_page("pages/_feedback.py")
     at.query_params.update(query or {})
     return at.run()
 
@@ -228,7 +228,7 @@ def test_accepting_a_suggested_theme_names_it_for_every_open_item(store):
         "moderation": 1,
         "search": 1,
     }
-    at.selectbox[0].set_value("search")
+    widget(at, "selectbox", "Suggested theme").set_value("search")
     at.text_input[0].set_value("Forum search")
     at = press(at, "Accept for these items")
     (search,) = ids_of(store, TEXTS[0][0])

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from auth import pages as app_pages
 from auth.share_links import create_link
 from store import tables
 from store.database import AppStore
@@ -116,7 +117,7 @@ def page(name: str, **query: str) -> AppTest:
     at.query_params.update(query)
     at.run()
     if name != "survey":
-        at.switch_page(f"pages/{name}.py")
+        at.switch_page(app_pages.page(name).file)
         at.query_params.update(query)
         at.run()
     assert not at.exception, at.exception

@@ -14,6 +14,7 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 import cli
+from auth import pages as app_pages
 from auth.accounts import SignInRefused, check_password, hash_password, load_accounts, role_for_email
 from auth.sessions import end_session, session_email, start_session
 from settings import SettingsError, load_settings, signing_secret
@@ -271,7 +272,7 @@ def test_each_role_gets_only_its_pages(with_accounts, email, pages):
 def test_a_page_a_viewer_may_not_see_is_not_registered(with_accounts, page):
     at = sign_in(app().run(), "vic@example.org", PASSWORD)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(app_pages.page(page).file)
 
 
 def test_a_wrong_password_is_answered_on_the_sign_in_page(with_accounts):

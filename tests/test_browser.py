@@ -222,6 +222,19 @@ def test_a_deep_link_as_the_first_request_after_start_goes_through_app_py(demo_d
         assert width > 1000  # app.py's wide layout
 
 
+def test_the_inbox_as_the_first_request_after_start_opens_at_its_address(demo_data_dir, page):
+    # Its file is pages/_feedback.py and its address /feedback: Streamlit's pages-folder mode must
+    # find it by that name (else a "page not found" dialog covers the inbox), and require_entry
+    # bring the first request through app.py.
+    with serve(demo_data_dir) as url:
+        page.goto(f"{url}/feedback")
+        expect(page.get_by_role("heading", name="Feedback inbox")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("link", name="Overview")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("dialog")).to_have_count(0)  # no "page not found" over it
+        page.get_by_role("textbox", name="Search").fill("x")  # nothing covers the page
+        assert page.url.split("?")[0].rstrip("/").endswith("/feedback")
+
+
 def test_a_manager_triages_an_item(server, page, demo_data_dir):
     store = AppStore(f"sqlite:///{demo_data_dir / 'app.db'}")
     text = "Browser triage: the **forum** search finds <b>nothing</b>"

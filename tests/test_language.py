@@ -83,7 +83,7 @@ def test_a_share_link_opens_in_its_makers_language_unless_the_viewer_chooses(loc
 @pytest.mark.parametrize("language", ["en", "zh-CN", "zh-TW"])
 def test_an_inbox_address_reads_the_same_in_every_language(local, language):
     query = {"feedback_status": "new,triaged", "feedback_sentiment": "negative", "feedback_sort": "newest"}
-    at = app(query | {"lang": language}, page="pages/feedback.py")
+    at = app(query | {"lang": language}, page="pages/_feedback.py")
     assert not at.exception
     assert at.multiselect(key="pulse_choice_feedback_status").value == ["new", "triaged"]
     assert at.selectbox(key="pulse_choice_feedback_sentiment").value == "negative"

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 import schema
+from auth import pages as app_pages
 from data_sources.warehouse import Warehouse
 from exports import safe_csv
 from feedback import inbox, workflow
@@ -65,7 +66,7 @@ def app_env(monkeypatch):
 
 def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90).run()
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(app_pages.page(page).file)
     at.query_params.update(query or {})
     return at.run()
 
@@ -188,7 +189,7 @@ class Forwarder:
     the server's address stops answering and the connections the app holds break."""
 
     def __init__(self, port: int) -> None:
-        self.target, self.sockets = port, []
+        self.target, self.sockets, self.closed = port, [], False
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -197,6 +198,9 @@ class Forwarder:
         with contextlib.suppress(OSError):
             while True:
                 client, _ = self.listener.accept()
+                if self.closed:  # an accept already waiting when the listener closed still returns
+                    client.close()
+                    continue
                 server = socket.create_connection(("127.0.0.1", self.target))
                 self.sockets += [client, server]
                 for source, sink in ((client, server), (server, client)):
@@ -209,6 +213,7 @@ class Forwarder:
                 sink.sendall(chunk)
 
     def close(self) -> None:
+        self.closed = True
         self.listener.close()
         for connection in self.sockets:
             with contextlib.suppress(OSError):
@@ -226,7 +231,7 @@ def test_with_the_app_store_down_a_page_says_so_without_its_address(
     at = AppTest.from_file(APP, default_timeout=90).run()  # the store answers: opened and kept
     assert not at.exception and not at.error
     forwarder.close()
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(app_pages.page(page).file)
     at.query_params.update({"member": "m1"} if page == "lookup" else {})
     at.run()
     assert not at.exception, at.exception

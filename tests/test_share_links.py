@@ -198,7 +198,7 @@ def test_a_share_link_shows_its_page_alone_without_names(app_store):
     assert columns and all("name" not in shown and "email" not in shown for shown in columns)
     assert not at.number_input and not at.get("popover")  # no Share button: a link cannot make links
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/feedback.py")
+        at.switch_page("pages/_feedback.py")
 
 
 def test_a_link_that_reveals_names_shows_them_but_never_emails(app_store):

@@ -12,8 +12,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
+import clock
 import logs
 from data_sources import sheets
 from data_sources.sync import sync, sync_due
@@ -26,10 +26,6 @@ CHECK_EVERY_S = 60
 _checked = {"at": 0.0}
 _running = {"sync": threading.Lock(), "push": threading.Lock()}
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _in_background(name: str, work: Callable[[], object]) -> threading.Thread | None:
@@ -63,7 +59,7 @@ def push_responses_soon(settings: Settings) -> threading.Thread | None:
     return _in_background(
         "push",
         lambda: push_pending(
-            store, lambda: sheets.open_client(settings), spreadsheet=settings.write_back_spreadsheet, now=_now()
+            store, lambda: sheets.open_client(settings), spreadsheet=settings.write_back_spreadsheet, now=clock.now()
         ),
     )
 
@@ -77,6 +73,6 @@ def refresh_when_due(settings: Settings) -> threading.Thread | None:
     if settings.community_source != "sheets" or settings.warehouse_path is None:
         return None
     store = data.app_store(settings.app_db_url)
-    if not sync_due(settings=settings, app_store=store, now=_now()):
+    if not sync_due(settings=settings, app_store=store, now=clock.now()):
         return None
     return _in_background("sync", lambda: sync(settings=settings, app_store=store))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+import clock
 from data_sources.warehouse import Warehouse, open_warehouse
 from feedback import importer, inbox
 from feedback.sentiment import sentiment_of
@@ -25,7 +26,7 @@ from metrics.kpi import Kpi
 from settings import Settings, load_settings
 from store.database import AppStore
 from surveys import links, registry
-from ui.filters import recent_period, today_in
+from ui.filters import recent_period
 
 TTL = "10m"
 
@@ -64,7 +65,7 @@ def live_minute(filters: Filters) -> int | None:
     """For a period that ends today, the current minute, as part of a cache key: survey answers and
     feedback reach the app store all day and need no sync, so figures that read it are at most a
     minute old. None for a period that is over (its figures change only with a sync)."""
-    return int(time.time() // 60) if filters.end > today_in(filters.timezone) else None
+    return int(time.time() // 60) if filters.end > clock.today_in(filters.timezone) else None
 
 
 def load_overview(settings: Settings, version: str, filters: Filters) -> overview.Overview:
@@ -212,9 +213,7 @@ def load_profile(
 
 @st.cache_resource(show_spinner=False)
 def _registered(app_db_url: str, folder: str, timezone: str, fingerprint: tuple) -> list[str]:
-    _, problems = registry.register_folder(
-        app_store(app_db_url), Path(folder), timezone=timezone, now=datetime.now(UTC).replace(tzinfo=None)
-    )
+    _, problems = registry.register_folder(app_store(app_db_url), Path(folder), timezone=timezone, now=clock.now())
     return problems
 
 
@@ -228,9 +227,7 @@ def register_surveys(settings: Settings) -> list[str]:
 
 def load_survey_table(settings: Settings) -> pd.DataFrame:
     """Not cached: a few counts on the app store, and managers expect the newest responses."""
-    return survey_results.survey_table(
-        app_store=app_store(settings.app_db_url), now=datetime.now(UTC).replace(tzinfo=None)
-    )
+    return survey_results.survey_table(app_store=app_store(settings.app_db_url), now=clock.now())
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -263,10 +260,6 @@ def load_audience(settings: Settings, audience: links.Audience) -> pd.DataFrame:
 # Feedback: triage needs what is stored now, so the inbox and an item are read fresh on every run.
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
     """The inbox's rows with their members' segment and level (feedback.inbox.read_inbox)."""
     version, period = data_version(settings), recent_period(settings.timezone)  # levels as the figures see them
@@ -278,7 +271,7 @@ def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
         app_store(settings.app_db_url),
         filters,
         profiles_of=profiles_of,
-        now=now_utc(),
+        now=clock.now(),
         overdue_days=settings.feedback_overdue_days,
     )
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import streamlit as st
 
+import clock
 from metrics.filters import (
     DEFAULT_PRESET,
     DIMENSIONS,
@@ -27,14 +27,10 @@ from ui.tables import plain
 from visuals.text import period, scope
 
 
-def today_in(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
-
-
 def recent_period(timezone: str) -> Filters:
     """The last 28 days, ending yesterday, in the community's time zone: what pages open with, and
     the period of the feedback inbox's figures."""
-    start, end = preset_period("last_28_days", today=today_in(timezone))
+    start, end = preset_period("last_28_days", today=clock.today_in(timezone))
     return Filters(start=start, end=end, timezone=timezone)
 
 
@@ -54,7 +50,7 @@ def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Fi
     A share link's view is fixed by what was signed: no widgets are drawn for it. Presentation mode
     draws them hidden (the address still decides). Returns None while a custom range is half picked.
     """
-    today = today_in(timezone)
+    today = clock.today_in(timezone)
     link = shared_link()
     if link is not None:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from catalog.spoken import current_language, speaking, t, use_session_language
+from ui import streamlit_internals
 
 __all__ = ["LANGUAGE_KEY", "current_language", "speaking", "t"]
 LANGUAGE_KEY = "pulse_language"  # the session's language, set by ui.language.choose_language
@@ -17,7 +18,7 @@ LANGUAGE_KEY = "pulse_language"  # the session's language, set by ui.language.ch
 
 def _session_language() -> str | None:
     """The session's language inside the app (read on every call: fragments rerun without app.py)."""
-    if st.runtime.exists():
+    if streamlit_internals.running():
         return st.session_state.get(LANGUAGE_KEY)
     return None
 

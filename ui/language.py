@@ -14,10 +14,10 @@ In order, the first that names a language the product has:
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import streamlit as st
 
+import clock
 from auth.preferences import store_language, stored_language
 from catalog import LANGUAGES, NAMES, language_of
 from store.database import AppStore, StoreError
@@ -87,7 +87,7 @@ def _switched(app_store: AppStore | None, email: str | None) -> None:
     st.session_state[PENDING] = language
     if app_store is not None and email:
         try:
-            store_language(app_store, email, language, now=datetime.now(UTC).replace(tzinfo=None))
+            store_language(app_store, email, language, now=clock.now())
         except StoreError:
             log.exception("A person's language could not be kept")
 

@@ -10,47 +10,32 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
-from streamlit.runtime.pages_manager import PagesManager
 
 import logs
-from auth.access import SHAREABLE, Permission
+from auth.access import Permission
+from auth.pages import SHAREABLE
 from data_sources.errors import DataSourceError, NotConfigured
 from errors import PulseError
 from metrics.filters import Filters
 from settings import Settings
 from store.database import StoreError
-from ui import data
+from ui import data, streamlit_internals
 from ui.filters import filter_bar
 from ui.i18n import current_language, t
 from ui.outage import app_store_failed
-from ui.presentation import present_link
+from ui.presentation import FILTERS_KEY, present_link
 from ui.session import may, shared_link
 from ui.sharing import share_button
+from ui.streamlit_internals import DeltaGenerator
 from ui.tables import plain
+from ui.tiles import TILES_KEY
 
 log = logging.getLogger(__name__)
 
 ENTRY = "pulse_through_app"  # set by app.py on every run
 RUN = "pulse_run"  # counts the session's runs (ui.selection: was an element drawn on the run before?)
 
-# The navigation bar is ~3.5rem tall; Streamlit's 6rem above the content left a blank band. On a
-# phone, KPI tiles and filters go two to a row instead of one under another, so the first chart is
-# within two screens.
-LAYOUT = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 4rem; }
-@media (max-width: 640px) {
-  [class*="st-key-pulse_tiles_"] [data-testid="stHorizontalBlock"],
-  .st-key-pulse_filters [data-testid="stHorizontalBlock"] { flex-flow: row wrap; gap: 0.5rem; }
-  [class*="st-key-pulse_tiles_"] [data-testid="stColumn"],
-  .st-key-pulse_filters [data-testid="stColumn"] {
-    flex: 1 1 calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important;
-  }
-  [class*="st-key-pulse_tiles_"] [data-testid="stMetricValue"] { font-size: 1.6rem; }
-  [class*="st-key-pulse_tiles_"] [data-testid="stMetric"] { padding: 0.6rem 0.7rem; }
-  [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; }
-}
-</style>"""
+LAYOUT = streamlit_internals.layout_style(tiles=TILES_KEY, filters=FILTERS_KEY)  # spacing; a phone's tiles
 
 
 def mark_entry() -> None:
@@ -65,7 +50,7 @@ def require_entry() -> None:
     may see what). Such a run switches Streamlit's old mode off and starts over through app.py,
     which resolves the same page (a page's id is its url path in both modes)."""
     if not st.session_state.get(ENTRY):
-        PagesManager.uses_pages_directory = False
+        streamlit_internals.leave_pages_folder_mode()
         st.rerun()
 
 

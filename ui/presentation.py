@@ -18,6 +18,7 @@ from auth.access import Permission
 from ids import parse_id
 from ui.i18n import t
 from ui.session import may, presenting
+from ui.streamlit_internals import presentation_style
 from visuals.charts import for_projector
 
 __all__ = ["presenting"]
@@ -25,31 +26,7 @@ __all__ = ["presenting"]
 MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 30, 86_400
 FILTERS_KEY = "pulse_filters"  # the filter bar's container; hidden while presenting
 HEADLINE_KEY = "pulse_headline"  # the KPIs a room reads first: the largest tiles
-HIDDEN = (
-    f".st-key-{FILTERS_KEY}",
-    '[data-testid="stDownloadButton"]',
-    '[data-testid="stPopover"]',
-    '[data-testid="stToolbar"]',
-    '[data-testid="stHeader"]',
-    '[data-testid="stTooltipIcon"]',
-    '[data-testid="stElementToolbar"]',
-    '[data-testid="stLinkButton"]',
-)
-STYLE = (
-    "<style>"
-    + ", ".join(HIDDEN)
-    + " { display: none !important; }"
-    + ' [data-testid="stMetricValue"] { font-size: 2.2rem; }'
-    + ' [data-testid="stMetricLabel"] p { font-size: 1.1rem; }'
-    + ' [data-testid="stMetricDelta"] { font-size: 1.05rem; }'
-    + f' .st-key-{HEADLINE_KEY} [data-testid="stMetricValue"] {{ font-size: 3.6rem; }}'
-    + f' .st-key-{HEADLINE_KEY} [data-testid="stMetricLabel"] p {{ font-size: 1.4rem; }}'
-    + f' .st-key-{HEADLINE_KEY} [data-testid="stMetricDelta"] {{ font-size: 1.3rem; }}'
-    + ' [data-testid="stMainBlockContainer"] { padding-top: 1rem; padding-bottom: 1rem; }'
-    + ' [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }'
-    + ' [data-testid="stTab"] p { font-size: 1.2rem; }'
-    + "</style>"
-)
+STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY)  # ui/streamlit_internals.py
 CHART_HEIGHT = 360  # two charts side by side under the tiles fill a 1080-pixel screen (legend included)
 
 

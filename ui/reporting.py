@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import NamedTuple
 
 import streamlit as st
 
+import clock
 from auth.access import Permission
 from metrics.filters import Filters
 from reports.html import to_html
@@ -37,7 +37,7 @@ def load_report(settings: Settings, version: str, filters: Filters, include_text
         warehouse=warehouse,
         app_store=store,
         filters=filters,
-        now=datetime.now(UTC).replace(tzinfo=None),
+        now=clock.now(),
         include_text=include_text,
         language=language,
     )

@@ -11,11 +11,11 @@ pages then ask `may(permission)`. Three modes, by what secrets.toml configures:
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from enum import StrEnum
 
 import streamlit as st
 
+import clock
 from auth.access import GRANTS, Permission, Role, share_grants
 from auth.accounts import Account, load_accounts, role_for_email
 from auth.local_mode import refusal_reason
@@ -89,10 +89,6 @@ def oidc_email_verified(settings: Settings) -> bool:
     return verified is True or str(verified).lower() == "true" or settings.trust_unverified_email
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def resolve_account(settings: Settings, mode: Mode, app_store: AppStore) -> Account | None:
     """Who is signed in (None: nobody, or someone without a role); remembered for `may`."""
     forget_share_link()
@@ -111,7 +107,7 @@ def resolve_account(settings: Settings, mode: Mode, app_store: AppStore) -> Acco
         cookie = None if st.session_state.get(SIGNED_OUT_KEY) else st.context.cookies.get(COOKIE)
         token = st.session_state.get(SIGNED_IN_KEY) or cookie
         email = session_email(
-            app_store, token, secret=signing_secret(settings), max_age_days=settings.sign_in_days, now=_now()
+            app_store, token, secret=signing_secret(settings), max_age_days=settings.sign_in_days, now=clock.now()
         )
         if email:  # checked on every run: a sign-out in another tab or browser ends this one too
             st.session_state[SIGNED_IN_KEY] = token
@@ -127,7 +123,7 @@ def remember_sign_in(settings: Settings, account: Account, app_store: AppStore) 
     """After a built-in sign-in: a session is recorded, this Streamlit session holds its token, and
     the next run writes it into the cookie."""
     token = start_session(
-        app_store, account.email, secret=signing_secret(settings), now=_now(), days=settings.sign_in_days
+        app_store, account.email, secret=signing_secret(settings), now=clock.now(), days=settings.sign_in_days
     )
     st.session_state[SIGNED_IN_KEY] = st.session_state[COOKIE_PENDING_KEY] = token
     st.session_state.pop(SIGNED_OUT_KEY, None)
@@ -153,7 +149,7 @@ def sign_out(settings: Settings, app_store: AppStore) -> None:
     token = st.session_state.get(SIGNED_IN_KEY) or st.context.cookies.get(COOKIE)
     if token:
         try:
-            end_session(app_store, token, secret=signing_secret(settings), now=_now())
+            end_session(app_store, token, secret=signing_secret(settings), now=clock.now())
         except StoreError:  # signed out here all the same; the session ends at its expiry
             log.exception("The app store did not record a sign-out")
     for key in (SIGNED_IN_KEY, ROLE_KEY, USER_KEY):
@@ -164,7 +160,7 @@ def sign_out(settings: Settings, app_store: AppStore) -> None:
 
 def open_shared(settings: Settings, app_store: AppStore, token: str) -> ShareLink:
     """Check a share link (raises LinkRefused) and give this session only what it reveals."""
-    link = open_link(app_store, token, secret=signing_secret(settings), now=_now())
+    link = open_link(app_store, token, secret=signing_secret(settings), now=clock.now())
     st.session_state[SHARE_KEY] = link
     st.session_state[ROLE_KEY] = None
     st.session_state[USER_KEY] = f"share link {link.id}"

@@ -6,12 +6,14 @@ member filters, the survey, presentation mode), so its address carries only the 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from auth.access import SHAREABLE, Permission
+import clock
+from auth.access import Permission
+from auth.pages import SHAREABLE
 from auth.share_links import DEFAULT_DAYS, create_link, link_url, stored_view
 from metrics.filters import DEFAULT_PRESET, DIMENSIONS, PRESETS, view_query
 from settings import Settings, SettingsError, signing_secret
@@ -59,7 +61,7 @@ def share_button(page: str, settings: Settings) -> None:
                 reveal_text=text,
                 reveal_names=names,
                 created_by=current_user(),
-                now=datetime.now(UTC).replace(tzinfo=None),
+                now=clock.now(),
                 days=int(days),
                 secret=signing_secret(settings),
             )

@@ -21,6 +21,7 @@ from surveys.answers import OTHER, OTHER_MAX_LENGTH, Problem, check_answer, othe
 from surveys.definition import Question, Survey, text_in
 from surveys.question_types import TYPES, ScaleType
 from ui.i18n import t
+from ui.streamlit_internals import survey_style
 from ui.tables import label_text, plain
 
 ANSWERS = "survey_answers"
@@ -29,30 +30,7 @@ ACTIONS_KEY = "survey_actions"  # what to fix, Back, Next and Submit
 LANGUAGE_KEY = "survey_language"  # the language switch above the title
 TAB_KEY = "survey_tab"  # ui/survey_session.py's reader of the tab's key: no pixels, so hidden
 ACCENT = "#1f5fbf"  # a chosen answer and the buttons: blue, far from the error red
-_SCOPES = tuple(f".st-key-{key}" for key in (FORM_KEY, ACTIONS_KEY, LANGUAGE_KEY))
-_FILLED = f"background: {ACCENT} !important; border-color: {ACCENT} !important; color: #fff !important;"
-
-
-def _scoped(selector: str, rules: str, scopes: tuple[str, ...] = _SCOPES) -> str:
-    return ", ".join(f"{scope} {selector}" for scope in scopes) + f" {{ {rules} }}"
-
-
-STYLE = (
-    "<style>"
-    # A scale's options share the row equally and may shrink below their usual width: 11 fit 390 px.
-    + _scoped(
-        'button[data-variant="segmented_control"]',
-        "flex: 1 1 0; min-width: 0; padding: 0; min-height: 2.75rem;",
-        scopes=_SCOPES[:1],
-    )
-    + _scoped('button[data-selected="true"]', _FILLED)  # a scale point, a multiple choice, the language
-    + _scoped('button[data-selected="true"] p', "color: #fff !important;")
-    + _scoped('[data-testid="stRadioOption"][data-selected="true"] > div > div:first-child', _FILLED)
-    + _scoped('[data-testid="stBaseButton-primary"]', _FILLED)
-    + _scoped('[data-testid$="RootElement"]:focus-within', f"border-color: {ACCENT} !important;")  # typing is no error
-    + f".st-key-{TAB_KEY} {{ display: none; }}"  # it would leave a gap above the language switch
-    + "</style>"
-)
+STYLE = survey_style(scopes=(FORM_KEY, ACTIONS_KEY, LANGUAGE_KEY), hidden=TAB_KEY, accent=ACCENT)
 
 
 def style() -> None:

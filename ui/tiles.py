@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+import clock
 from metrics.filters import Filters
 from metrics.kpi import Kpi
-from ui.filters import today_in
+from metrics.kpis import spec
 from ui.i18n import t
-from visuals.formats import LOWER_IS_BETTER, describe_change, format_value
+from visuals.formats import describe_change, format_value
 
 TILES_KEY = "pulse_tiles_"  # the container of a row of tiles, by its first KPI
 
@@ -18,7 +19,7 @@ TILES_KEY = "pulse_tiles_"  # the container of a row of tiles, by its first KPI
 def kpi_tiles(kpis: dict[str, Kpi], *, filters: Filters | None = None, per_row: int = 5) -> None:
     """Tiles, `per_row` to a row; `filters` (the period shown) lets a tile know its period or a
     newcomer's 30 days are not over yet."""
-    today = today_in(filters.timezone) if filters is not None else None
+    today = clock.today_in(filters.timezone) if filters is not None else None
     keys = list(kpis)
     if not keys:
         return
@@ -28,14 +29,15 @@ def kpi_tiles(kpis: dict[str, Kpi], *, filters: Filters | None = None, per_row: 
         for column, key in zip(columns, keys[offset : offset + per_row], strict=False):
             kpi = kpis[key]
             change = describe_change(key, kpi, filters=filters, today=today)
-            colour = "off" if change.tone == "neutral" else "inverse" if key in LOWER_IS_BETTER else "normal"
+            shown = spec(key)  # metrics/kpis.py: its label, help and which way is good
+            colour = "off" if change.tone == "neutral" else "inverse" if shown.lower_is_better else "normal"
             column.metric(
-                t(f"kpi.{key}"),
+                t(shown.label),
                 format_value(key, kpi.current),
                 delta=change.text,
                 delta_color=colour,
                 delta_arrow="auto" if change.arrow else "off",
                 delta_description=change.mark,
-                help=t(f"help.{key}") + (f"\n\n{change.why}" if change.why else ""),
+                help=t(shown.help) + (f"\n\n{change.why}" if change.why else ""),
                 border=True,
             )

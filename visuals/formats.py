@@ -10,11 +10,8 @@ from catalog import locale
 from catalog.spoken import current_language, t
 from metrics.filters import Filters
 from metrics.kpi import MIN_SAMPLE, Change, Kpi
+from metrics.kpis import spec
 
-PERCENT = {"growth_rate", "stickiness", "active_rate", "churn_rate", "newcomer_conversion"}
-DECIMAL = {"dau_avg", "contributions_per_active_member"}
-SIGNED = {"nps"}
-LOWER_IS_BETTER = {"churn_rate", "churned", "open_feedback"}
 NEWCOMER_DAYS = 30  # newcomer conversion counts activity in the 30 days after joining
 
 
@@ -22,9 +19,9 @@ def format_value(key: str, value: float | None) -> str:
     if value is None:
         return "–"
     language = current_language()
-    if key in PERCENT:
+    if spec(key).percent:  # how a KPI reads is its spec's (metrics/kpis.py)
         return locale.percent(value, language)
-    return locale.number(value, language, decimals=1 if key in DECIMAL else 0, sign=key in SIGNED)
+    return locale.number(value, language, decimals=spec(key).decimals, sign=spec(key).signed)
 
 
 def format_change(key: str, kpi: Kpi) -> str | None:
@@ -33,10 +30,10 @@ def format_change(key: str, kpi: Kpi) -> str | None:
     if change is None:
         return None
     language = current_language()
-    if key in PERCENT:
+    if spec(key).percent:
         amount = t("delta.points", amount=locale.number(change * 100, language, decimals=1, sign=True))
     else:
-        amount = locale.number(change, language, decimals=1 if key in DECIMAL else 0, sign=True)
+        amount = locale.number(change, language, decimals=spec(key).decimals, sign=True)
     return t("delta.vs", change=amount, previous=format_value(key, kpi.previous))
 
 
@@ -77,21 +74,21 @@ def describe_change(key: str, kpi: Kpi, *, filters: Filters | None = None, today
     elif verdict is Change.NOISE:
         mark, why = "noise", t("change.why.noise", margin=_margin(key, kpi.change_margin or 0.0))
     else:
-        good = (kpi.change or 0) > 0 if key not in LOWER_IS_BETTER else (kpi.change or 0) < 0
+        good = (kpi.change or 0) > 0 if not spec(key).lower_is_better else (kpi.change or 0) < 0
         return ChangeView(text, tone="good" if good else "bad")
     return ChangeView(text, mark=t(f"change.mark.{mark}"), why=why)
 
 
 def _shown_as_zero(key: str, change: float) -> bool:
     """A change too small to show in the figure's format ("+0.0 pts", "-0.0") is no change."""
-    if key in PERCENT:
+    if spec(key).percent:
         return round(change * 100, 1) == 0
-    return round(change, 1 if key in DECIMAL else 0) == 0
+    return round(change, spec(key).decimals) == 0
 
 
 def _margin(key: str, margin: float) -> str:
     """A change's margin in the figure's own units: "±3.1 pts" for a rate, "±38" for NPS."""
     language = current_language()
-    if key in PERCENT:
+    if spec(key).percent:
         return "±" + t("delta.points", amount=locale.number(margin * 100, language, decimals=1))
     return "±" + locale.number(margin, language)

@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from auth.pages import page
 from feedback import workflow
 from feedback.inbox import InboxChoices
 from feedback.sentiment import label_of
@@ -165,7 +166,7 @@ def member_context(item: pd.Series, profile: dict[str, pd.DataFrame] | None, *, 
     if not level.empty:
         facts.append(t(f"level.{level.iloc[0]['level']}"))
     st.caption(plain(" · ".join(facts)))
-    st.page_link("pages/lookup.py", label=t("feedback.open_profile"), query_params={"member": member_id})
+    st.page_link(page("lookup").file, label=t("feedback.open_profile"), query_params={"member": member_id})
     for key, title in (
         ("recent", "feedback.recent"),
         ("feedback", "feedback.other_feedback"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from auth.access import Permission
+from auth.pages import page
 from metrics.feedback import RISK_BASELINE_WEEKS, FeedbackSummary, NegativeShare
 from ui.i18n import t
 from ui.inbox.labels import sentiment_word, status_label, theme_word
@@ -53,7 +54,7 @@ def risk_warning(share: NegativeShare) -> None:
     if not may(Permission.TRIAGE):
         return
     st.page_link(
-        "pages/feedback.py",
+        page("feedback").file,
         label=t("feedback.risk_link"),
         icon=":material/inbox:",
         query_params={"feedback_sentiment": "negative", "feedback_sort": "newest"},  # codes, in any language

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+import clock
 from feedback.importer import ImportResult
 from ui.i18n import t
 from ui.tables import plain
@@ -26,7 +27,7 @@ def utc_moment(day, time, timezone: str) -> datetime:
 def entry_form(*, timezone: str, max_text: int) -> tuple[str, str | None, str, float | None, datetime] | None:
     """The form for feedback given by email, chat or in person; (text, member, source, score, when)."""
     count = st.session_state.get("feedback_entry_count", 0)
-    now = datetime.now(ZoneInfo(timezone))
+    now = clock.now_in(timezone)
     with st.form(f"feedback_entry_{count}"):
         text = st.text_area(t("feedback.entry.text"), max_chars=max_text)
         columns = st.columns(4)

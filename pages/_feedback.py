@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import clock
 from auth.access import Permission
 from feedback import importer, inbox, workflow
 from feedback.intake import MAX_TEXT, NewFeedback, record
@@ -44,7 +45,7 @@ def save(edits: list[workflow.Edit]) -> bool:
     """Save, or show why not; on failure the edits stay on screen. After a save, an open item's
     detail starts again from the saved version."""
     try:
-        changed = workflow.save(store, edits, actor=user, now=data.now_utc())
+        changed = workflow.save(store, edits, actor=user, now=clock.now())
     except workflow.FeedbackError as error:
         st.error(plain(error.user_message), icon=":material/error:")  # quotes themes, tags, names: text
         return False
@@ -143,7 +144,7 @@ def item_detail(item_id: int, choices: inbox.InboxChoices) -> None:
     context, history = st.columns([1, 1])
     with context:
         st.markdown(t("feedback.member_context"))
-        today = data.now_utc().date()
+        today = clock.now().date()
         include_email = may(Permission.PERSONAL_DATA)
         profile = data.load_member_context(settings, item["member_id"], today=today, include_email=include_email)
         detail.member_context(item, profile, today=today)
@@ -194,7 +195,7 @@ def add_view() -> None:
             score_kind="nps" if score is not None else None,
         )
         with data_errors_stop_the_page():
-            new_id = record(store, item, actor=user, now=data.now_utc())
+            new_id = record(store, item, actor=user, now=clock.now())
         st.session_state["feedback_entry_count"] = st.session_state.get("feedback_entry_count", 0) + 1
         st.session_state["feedback_saved"] = t("feedback.added", id=new_id)
         st.query_params["item"] = str(new_id)
@@ -221,7 +222,7 @@ def import_file() -> None:
                 default_source=upload.source,
                 timezone=settings.timezone,
                 actor=user,
-                now=data.now_utc(),
+                now=clock.now(),
             )
         except importer.ImportFailed as failed:
             intake.import_refused(upload, failed.user_message)

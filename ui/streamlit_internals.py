@@ -1,0 +1,119 @@
+"""Every use of Streamlit that its documentation does not promise, in one place.
+
+Python: the pages-folder mode switch (`PagesManager.uses_pages_directory`), the DeltaGenerator
+type and `st.runtime.exists`. CSS: the app's style blocks, which select Streamlit's elements by
+their `data-testid` (and a few other attributes of its frontend); the `.st-key-<key>` class of a
+keyed container is documented. tests/test_streamlit_internals.py checks each against the
+installed Streamlit (the module paths and the attribute, and every test id in its frontend
+bundle), so an upgrade that changes one fails there by name instead of quietly unstyling a page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.pages_manager import PagesManager
+
+__all__ = ["DeltaGenerator"]
+
+
+def leave_pages_folder_mode() -> None:
+    """Turn off Streamlit's old pages-folder mode, as a run of st.navigation does (ui.page.require_entry)."""
+    PagesManager.uses_pages_directory = False
+
+
+def running() -> bool:
+    """Whether this code runs inside a Streamlit app (not the CLI or a plain test)."""
+    return bool(st.runtime.exists())
+
+
+def testid(name: str) -> str:
+    return f'[data-testid="{name}"]'
+
+
+# Test ids Streamlit builds from a template rather than writing out, and the template's text in its
+# bundle (tests/test_streamlit_internals.py).
+BUILT_TESTIDS = {"stBaseButton-primary": "`stBaseButton-${"}
+# Other attributes of Streamlit's elements the CSS selects on, as its bundle writes them.
+ATTRIBUTES = ('"data-selected"', '"data-variant"', "`segmented_control`", "`st-key-`")
+
+
+def layout_style(*, tiles: str, filters: str) -> str:
+    """The app's layout on every page (app.py): the navigation bar is ~3.5rem tall and Streamlit's
+    6rem above the content left a blank band. On a phone, KPI tiles (containers keyed `tiles` + the
+    first KPI) and the filter bar (`filters`) go two to a row, so the first chart is within two
+    screens."""
+    row, column = testid("stHorizontalBlock"), testid("stColumn")
+    return f"""<style>
+{testid("stMainBlockContainer")} {{ padding-top: 4rem; }}
+@media (max-width: 640px) {{
+  [class*="st-key-{tiles}"] {row},
+  .st-key-{filters} {row} {{ flex-flow: row wrap; gap: 0.5rem; }}
+  [class*="st-key-{tiles}"] {column},
+  .st-key-{filters} {column} {{
+    flex: 1 1 calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important;
+  }}
+  [class*="st-key-{tiles}"] {testid("stMetricValue")} {{ font-size: 1.6rem; }}
+  [class*="st-key-{tiles}"] {testid("stMetric")} {{ padding: 0.6rem 0.7rem; }}
+  {testid("stMainBlockContainer")} h1 {{ font-size: 2rem; }}
+}}
+</style>"""
+
+
+def presentation_style(*, filters: str, headline: str) -> str:
+    """Presentation mode (ui.presentation): the filter bar (`filters`), help icons, share, download
+    and toolbar controls hidden; large tiles, the largest in the `headline` container."""
+    hidden = (
+        f".st-key-{filters}",
+        testid("stDownloadButton"),
+        testid("stPopover"),
+        testid("stToolbar"),
+        testid("stHeader"),
+        testid("stTooltipIcon"),
+        testid("stElementToolbar"),
+        testid("stLinkButton"),
+    )
+    value, label, delta = testid("stMetricValue"), testid("stMetricLabel"), testid("stMetricDelta")
+    return (
+        "<style>"
+        + ", ".join(hidden)
+        + " { display: none !important; }"
+        + f" {value} {{ font-size: 2.2rem; }}"
+        + f" {label} p {{ font-size: 1.1rem; }}"
+        + f" {delta} {{ font-size: 1.05rem; }}"
+        + f" .st-key-{headline} {value} {{ font-size: 3.6rem; }}"
+        + f" .st-key-{headline} {label} p {{ font-size: 1.4rem; }}"
+        + f" .st-key-{headline} {delta} {{ font-size: 1.3rem; }}"
+        + f" {testid('stMainBlockContainer')} {{ padding-top: 1rem; padding-bottom: 1rem; }}"
+        + f" {testid('stCaptionContainer')} p {{ font-size: 1.05rem; }}"
+        + f" {testid('stTab')} p {{ font-size: 1.2rem; }}"
+        + "</style>"
+    )
+
+
+def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
+    """The member's survey form (ui.survey_form): inside the containers keyed `scopes`, a scale's
+    options share the row (11 fit 390 px) and what is chosen, and the primary button, take `accent`
+    instead of the theme's error-red; the `hidden` container takes no room."""
+    selectors = tuple(f".st-key-{scope}" for scope in scopes)
+    filled = f"background: {accent} !important; border-color: {accent} !important; color: #fff !important;"
+
+    def scoped(selector: str, rules: str, within: tuple[str, ...] = selectors) -> str:
+        return ", ".join(f"{scope} {selector}" for scope in within) + f" {{ {rules} }}"
+
+    return (
+        "<style>"
+        + scoped(
+            'button[data-variant="segmented_control"]',
+            "flex: 1 1 0; min-width: 0; padding: 0; min-height: 2.75rem;",
+            within=selectors[:1],
+        )
+        + scoped('button[data-selected="true"]', filled)  # a scale point, a multiple choice, the language
+        + scoped('button[data-selected="true"] p', "color: #fff !important;")
+        + scoped(testid("stRadioOption") + '[data-selected="true"] > div > div:first-child', filled)
+        + scoped(testid("stBaseButton-primary"), filled)
+        # a text box being typed in is no error
+        + scoped('[data-testid$="RootElement"]:focus-within', f"border-color: {accent} !important;")
+        + f".st-key-{hidden} {{ display: none; }}"  # it would leave a gap above the language switch
+        + "</style>"
+    )
