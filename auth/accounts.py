@@ -141,14 +141,17 @@ def _reserve_attempt(app_store: AppStore, email: str, now: datetime) -> int:
     UPDATE touches until commit; SQLite takes its write lock at BEGIN IMMEDIATE), so fifty attempts
     at once see each other: at most MAX_FAILURES passwords are checked per window, whatever the
     concurrency, across threads and processes."""
-    locks = tables.sign_in_locks
     try:
-        with app_store.begin() as connection:
-            connection.execute(locks.insert().values(email=email, touched_at=now))
-    except sa.exc.IntegrityError:
-        pass  # the address tried before: its row is there
+        return _count_attempt(app_store, email, now)
+    except sa.exc.IntegrityError:  # another attempt made the address's row first: its lock is there now
+        return _count_attempt(app_store, email, now)
+
+
+def _count_attempt(app_store: AppStore, email: str, now: datetime) -> int:
+    locks = tables.sign_in_locks
     with app_store.begin() as connection:
-        connection.execute(locks.update().where(locks.c.email == email).values(touched_at=now))
+        if not connection.execute(locks.update().where(locks.c.email == email).values(touched_at=now)).rowcount:
+            connection.execute(locks.insert().values(email=email, touched_at=now))  # holds the new key's lock
         failures = _recent_failures(connection, email, now)
         if len(failures) >= MAX_FAILURES:
             wait = failures[-MAX_FAILURES] + timedelta(minutes=LOCK_MINUTES) - now
@@ -159,6 +162,16 @@ def _reserve_attempt(app_store: AppStore, email: str, now: datetime) -> int:
                 minutes=minutes,
             )
         return inserted_id(connection.execute(tables.sign_in_failures.insert().values(email=email, at=now)))
+
+
+def forget_old_attempts(app_store: AppStore, now: datetime) -> None:
+    """Delete what no check reads any more: failures older than the lock window, and the rows of
+    addresses not tried within it (so a spray over many addresses does not grow the store for ever).
+    Its own transaction: an attempt meanwhile finds its row gone and makes it again."""
+    since = now - timedelta(minutes=LOCK_MINUTES)
+    with app_store.begin() as connection:
+        connection.execute(sa.delete(tables.sign_in_failures).where(tables.sign_in_failures.c.at <= since))
+        connection.execute(sa.delete(tables.sign_in_locks).where(tables.sign_in_locks.c.touched_at <= since))
 
 
 def _verified(account: Account | None, password: str) -> bool:
@@ -190,6 +203,7 @@ def check_password(
     try:
         if not address.isprintable() or len(address) > MAX_ADDRESS:  # no account has it; the store could not keep it
             raise SignInRefused(WRONG)
+        forget_old_attempts(app_store, now)
         attempt = _reserve_attempt(app_store, address, now)
         account = accounts.get(address)
         try:

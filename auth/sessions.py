@@ -5,8 +5,10 @@ Streamlit starts a new session on every refresh, so built-in accounts keep who s
 (itsdangerous), valid for sign_in_days. The app store keeps each session by the SHA-256 of its
 secret (so a copy of the database cannot be replayed as cookies); signing out revokes the row, so
 a copied cookie stops working at once instead of at its expiry. The role is looked up again on
-every read, so removing an account or changing its role takes effect at once. (st.login keeps its
-own cookie for OIDC sign-ins.)
+every read, so removing an account or changing its role takes effect at once; the token carries a
+keyed fingerprint of the password hash it was issued under, so changing an account's password ends
+its sessions too. Expired and signed-out rows are deleted when a new session starts. (st.login keeps
+its own cookie for OIDC sign-ins.)
 
 The cookie cannot be HttpOnly: Streamlit offers Python no way to set a response header, so a script
 of ours sets it (ui.session.write_cookie). What keeps it from scripts of others is that no script
@@ -16,7 +18,9 @@ from data ever runs (docs/security.md); what limits a stolen one is revocation a
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -27,6 +31,7 @@ from store.database import AppStore
 
 COOKIE = "pulse_session"
 SALT = "pulse-session"
+KEPT_DAYS = 1  # a signed-out session's row is kept this long after, then deleted with the expired ones
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
@@ -39,11 +44,26 @@ def _row_id(session_secret: str) -> str:
     return hashlib.sha256(session_secret.encode()).hexdigest()
 
 
-def start_session(app_store: AppStore, email: str, *, secret: str, now: datetime, days: int) -> str:
-    """Record a new session for `email` and return the cookie's token."""
+def credential_mark(password_hash: str, *, secret: str) -> str:
+    """A fingerprint of the password hash a session was issued under, keyed by the signing key (the
+    token is signed, not encrypted: the hash itself must not be in it)."""
+    return hmac.new(secret.encode(), password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def start_session(
+    app_store: AppStore, email: str, *, secret: str, now: datetime, days: int, password_hash: str = ""
+) -> str:
+    """Record a new session for `email` (signed in with the account whose hash is `password_hash`)
+    and return the cookie's token; expired and long signed-out sessions are deleted on the way."""
     token_secret = secrets.token_urlsafe(32)
-    token = _serializer(secret).dumps({"email": email, "sid": token_secret})
+    token = _serializer(secret).dumps(
+        {"email": email, "sid": token_secret, "cred": credential_mark(password_hash, secret=secret)}
+    )
+    rows = tables.sign_in_sessions
     with app_store.begin() as connection:
+        connection.execute(
+            sa.delete(rows).where((rows.c.expires_at <= now) | (rows.c.revoked_at <= now - timedelta(days=KEPT_DAYS)))
+        )
         connection.execute(
             tables.sign_in_sessions.insert().values(
                 id=_row_id(token_secret), email=email, created_at=now, expires_at=now + timedelta(days=days)
@@ -52,8 +72,8 @@ def start_session(app_store: AppStore, email: str, *, secret: str, now: datetime
     return token
 
 
-def _payload(token: str | None, *, secret: str, max_age_days: int) -> tuple[str, str] | None:
-    """(email, session secret) of a well-signed, unexpired token; None for anything else."""
+def _payload(token: str | None, *, secret: str, max_age_days: int) -> tuple[str, str, str] | None:
+    """(email, session secret, credential mark) of a well-signed, unexpired token; None for anything else."""
     if not token or not secret:
         return None
     try:
@@ -62,19 +82,31 @@ def _payload(token: str | None, *, secret: str, max_age_days: int) -> tuple[str,
         return None
     if not isinstance(payload, dict):
         return None
-    email, sid = payload.get("email"), payload.get("sid")
-    return (email, sid) if isinstance(email, str) and isinstance(sid, str) else None
+    email, sid, mark = payload.get("email"), payload.get("sid"), payload.get("cred", "")
+    if isinstance(email, str) and isinstance(sid, str) and isinstance(mark, str):
+        return email, sid, mark
+    return None
 
 
 def session_email(
-    app_store: AppStore, token: str | None, *, secret: str, max_age_days: int, now: datetime
+    app_store: AppStore,
+    token: str | None,
+    *,
+    secret: str,
+    max_age_days: int,
+    now: datetime,
+    password_hashes: Mapping[str, str],
 ) -> str | None:
     """The email a token was issued to while its session is open (signed, unexpired, not signed
-    out); None for anything else, and for every token while no signing key is set."""
+    out, and its account's password unchanged since: `password_hashes` are the accounts' current
+    ones); None for anything else, and for every token while no signing key is set."""
     found = _payload(token, secret=secret, max_age_days=max_age_days)
     if found is None:
         return None
-    email, sid = found
+    email, sid, mark = found
+    current = password_hashes.get(email)
+    if current is None or not hmac.compare_digest(mark, credential_mark(current, secret=secret)):
+        return None  # no such account any more, or its password changed
     rows = tables.sign_in_sessions
     with app_store.read() as connection:
         row = connection.execute(

@@ -11,7 +11,7 @@ Tabs are read in pages; merged cells and hidden or filtered rows are reported as
 Every failure becomes NotConfigured (key, API switched off) or SourceUnavailable (not shared, not
 found, quota, outage) with what to do; nothing from gspread, google-auth or requests escapes.
 Google answers 429 when a quota is spent (per minute) and 5xx when it has trouble: reads are
-retried with exponential backoff past a minute (Retry-After honoured); a write is retried only on
+retried with exponential backoff past a minute (Retry-After honoured up to two minutes); a write is retried only on
 429, since Google may have applied one it answered 5xx to (write_back.py checks instead).
 """
 
@@ -71,6 +71,7 @@ class RetryingHTTPClient(gspread.HTTPClient):
 
     delays: Sequence[float] = (1, 2, 4, 8, 16, 32, 64)
     timeout_seconds: tuple[float, float] = (10, 120)  # connect, read
+    longest_wait_seconds: float = 120  # a Retry-After beyond it is not waited for
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,8 +87,11 @@ class RetryingHTTPClient(gspread.HTTPClient):
                 if delay is None or status not in (RETRIED if reading else {429}):
                     raise
                 retry_after = error.response.headers.get("Retry-After", "")
-                log.warning("Google Sheets answered %s; asking again in %s s", status, retry_after or delay)
-                time.sleep(float(retry_after) if retry_after.isdigit() else delay)
+                wait = float(retry_after) if retry_after.isdigit() else delay
+                if wait > self.longest_wait_seconds:  # a sync is not held for hours: the error says try later
+                    raise
+                log.warning("Google Sheets answered %s; asking again in %s s", status, wait)
+                time.sleep(wait)
             except (requests.ConnectionError, requests.Timeout):
                 if delay is None or not reading:
                     raise

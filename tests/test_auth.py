@@ -9,15 +9,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 import cli
 from auth import pages as app_pages
-from auth.accounts import SignInRefused, check_password, hash_password, load_accounts, role_for_email
+from auth.accounts import WRONG, SignInRefused, check_password, hash_password, load_accounts, role_for_email
 from auth.sessions import end_session, session_email, start_session
 from settings import SettingsError, load_settings, signing_secret
+from store import tables
 from store.database import AppStore
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -31,6 +33,7 @@ ACCOUNTS = load_accounts(
         "root@example.org": {"role": "admin", "password_hash": HASH},
     }
 )
+HASHES = {address: account.password_hash for address, account in ACCOUNTS.items()}
 NAV = {
     "Overview",
     "Members",
@@ -141,9 +144,9 @@ def test_roles_come_from_the_highest_list_naming_the_email_or_its_pattern():
 
 def test_session_tokens_are_signed_expire_and_end_when_signed_out(store, monkeypatch):
     def email_of(token: str, *, secret: str = "s1", now: datetime = NOW) -> str | None:
-        return session_email(store, token, secret=secret, max_age_days=7, now=now)
+        return session_email(store, token, secret=secret, max_age_days=7, now=now, password_hashes=HASHES)
 
-    token = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7)
+    token = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7, password_hash=HASH)
     assert email_of(token) == "ana@example.org"
     assert email_of(token, secret="another") is None
     assert email_of(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
@@ -160,13 +163,54 @@ def test_session_tokens_are_signed_expire_and_end_when_signed_out(store, monkeyp
         start_session(store, "ana@example.org", secret="", now=NOW, days=7)
     assert email_of(token, now=NOW + timedelta(days=7, seconds=1)) is None  # the row expired
 
-    other = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7)
+    other = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7, password_hash=HASH)
     end_session(store, token, secret="s1", now=NOW)
     assert email_of(token) is None  # signed out: a copy of the cookie no longer works
     assert email_of(other) == "ana@example.org"  # another browser's sign-in is its own
     later = time.time() + 8 * 86400
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
     assert email_of(other, now=NOW) is None  # the signature's age counts too
+
+
+def test_a_password_change_or_a_removed_account_ends_the_sessions(store):
+    token = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7, password_hash=HASH)
+    payload = URLSafeTimedSerializer("s1", salt="pulse-session").loads(token)
+    assert HASH not in str(payload)  # the token is signed, not encrypted: only a keyed mark of the hash
+
+    def email_of(hashes: dict[str, str]) -> str | None:
+        return session_email(store, token, secret="s1", max_age_days=7, now=NOW, password_hashes=hashes)
+
+    assert email_of(HASHES) == "ana@example.org"
+    assert email_of({**HASHES, "ana@example.org": hash_password("a new password")}) is None
+    assert email_of({key: value for key, value in HASHES.items() if key != "ana@example.org"}) is None
+    assert email_of(HASHES) == "ana@example.org"  # the same password again: the session still stands
+
+
+def test_sessions_and_attempts_no_check_reads_are_deleted(store):
+    rows = {name: getattr(tables, name) for name in ("sign_in_sessions", "sign_in_failures", "sign_in_locks")}
+
+    def count(name: str) -> int:
+        with store.read() as connection:
+            return connection.execute(sa.select(sa.func.count()).select_from(rows[name])).scalar_one()
+
+    old = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7, password_hash=HASH)
+    ended = start_session(store, "vic@example.org", secret="s1", now=NOW, days=30, password_hash=HASH)
+    end_session(store, ended, secret="s1", now=NOW)
+    kept = start_session(store, "root@example.org", secret="s1", now=NOW, days=30, password_hash=HASH)
+    assert count("sign_in_sessions") == 3
+    later = NOW + timedelta(days=8)
+    start_session(store, "ana@example.org", secret="s1", now=later, days=7, password_hash=HASH)
+    assert count("sign_in_sessions") == 2  # the expired and the signed-out one are gone, the open one stays
+    for token, email in ((kept, "root@example.org"), (old, None)):
+        assert session_email(store, token, secret="s1", max_age_days=30, now=later, password_hashes=HASHES) == email
+
+    for address in ("a@example.org", "b@example.org", "c@example.org"):
+        attempt(store, address, "wrong")
+    assert (count("sign_in_failures"), count("sign_in_locks")) == (3, 3)
+    assert attempt(store, "ana@example.org", "wrong", now=NOW + timedelta(minutes=10)) == WRONG
+    assert (count("sign_in_failures"), count("sign_in_locks")) == (4, 4)  # within the window: all read still
+    assert attempt(store, "ana@example.org", PASSWORD, now=NOW + timedelta(minutes=16)) == "manager"
+    assert (count("sign_in_failures"), count("sign_in_locks")) == (0, 1)  # only the address just tried
 
 
 def test_the_signing_key_is_made_once_private_and_shared_by_every_process(tmp_path):

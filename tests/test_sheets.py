@@ -131,6 +131,22 @@ def test_a_quota_error_is_retried_and_the_read_succeeds(env):
     assert asked[:2] == [("GET", "/v4/spreadsheets/book1")] * 2  # refused once, then asked again
 
 
+def test_a_retry_after_of_an_hour_is_not_waited_for(env, monkeypatch):
+    settings, store, server = env
+    server.add("book1", "Pulse data", Members=MEMBERS, Activity=ACTIVITIES)
+    sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    waits: list[float] = []
+    monkeypatch.setattr("data_sources.sheets.time.sleep", waits.append)
+    server.seen.clear()
+    server.fail_next(429, retry_after="3600", times=10)
+    with pytest.raises(SourceUnavailable) as raised:
+        sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert "quota stayed used up" in raised.value.user_message
+    assert waits == []  # given up at once, not after an hour
+    assert len([path for _, path in server.seen if path.startswith("/v4/")]) == 1
+    assert members_in(settings) == [["m1", "Ada"], ["m2", "Bo"]]
+
+
 def test_a_server_error_that_persists_gives_up_with_a_clear_message(env):
     settings, store, server = env
     server.add("book1", "Pulse data", Members=MEMBERS, Activity=ACTIVITIES)

@@ -107,7 +107,12 @@ def resolve_account(settings: Settings, mode: Mode, app_store: AppStore) -> Acco
         cookie = None if st.session_state.get(SIGNED_OUT_KEY) else st.context.cookies.get(COOKIE)
         token = st.session_state.get(SIGNED_IN_KEY) or cookie
         email = session_email(
-            app_store, token, secret=signing_secret(settings), max_age_days=settings.sign_in_days, now=clock.now()
+            app_store,
+            token,
+            secret=signing_secret(settings),
+            max_age_days=settings.sign_in_days,
+            now=clock.now(),
+            password_hashes={address: known[address].password_hash for address in known},
         )
         if email:  # checked on every run: a sign-out in another tab or browser ends this one too
             st.session_state[SIGNED_IN_KEY] = token
@@ -123,7 +128,12 @@ def remember_sign_in(settings: Settings, account: Account, app_store: AppStore) 
     """After a built-in sign-in: a session is recorded, this Streamlit session holds its token, and
     the next run writes it into the cookie."""
     token = start_session(
-        app_store, account.email, secret=signing_secret(settings), now=clock.now(), days=settings.sign_in_days
+        app_store,
+        account.email,
+        secret=signing_secret(settings),
+        now=clock.now(),
+        days=settings.sign_in_days,
+        password_hash=account.password_hash,
     )
     st.session_state[SIGNED_IN_KEY] = st.session_state[COOKIE_PENDING_KEY] = token
     st.session_state.pop(SIGNED_OUT_KEY, None)
