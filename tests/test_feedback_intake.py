@@ -183,7 +183,7 @@ def test_csv_import_resolves_emails_scores_and_enriches(store, duckdb_warehouse)
     assert rows["score"].tolist()[::2] == [3.0, 10.0] and rows["score_kind"][0] == "nps"
     assert rows["language"].tolist() == ["en", "zh", "en"]
     assert rows["suggested_theme"].tolist() == ["search", "search", "events"]
-    assert [label_of(value) for value in rows["sentiment"]] == ["negative", "positive", "positive"]
+    assert [label_of(value) for value in rows["sentiment"]] == ["negative", "negative", "positive"]
     events = store.run(tables.feedback_events.select())
     assert events[["field", "actor", "new_value"]].drop_duplicates().values.tolist() == [
         ["created", "ana", "forum"],
