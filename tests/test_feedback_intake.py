@@ -279,3 +279,35 @@ def test_the_demos_items_arrive_as_survey_answers_and_carry_their_triage(store, 
     steps = events[events["field"] == "status"].groupby("feedback_id").size()
     assert (rows["version"] == 1 + steps.reindex(rows.index, fill_value=0)).all()
     assert set(rows.loc[rows["version"] == 1, "status"]) == {"new"}
+
+
+def test_rescoring_recomputes_what_was_scored_on_arrival_and_leaves_the_managers_fields(store):
+    from feedback.intake import NewFeedback, record, rescore
+
+    texts = ["I asked for help twice and nobody replied.", "活动直播经常卡顿", "Great meetup, thank you!"]
+    ids = [record(store, NewFeedback(source="manual", text=text, created_at=NOW), actor="a", now=NOW) for text in texts]
+    item = tables.feedback
+    with store.begin() as connection:  # as an older release's rules scored them, and a manager's theme
+        connection.execute(item.update().where(item.c.id == ids[0]).values(sentiment=0.18, suggested_theme=None))
+        connection.execute(item.update().where(item.c.id == ids[1]).values(suggested_theme="events", theme="Live"))
+    before = stored(store)
+    assert rescore(store) == 2
+    after = stored(store)
+    assert [label_of(value) for value in after["sentiment"]] == ["negative", "negative", "positive"]
+    assert after["suggested_theme"].tolist() == ["support", "performance", "events"]
+    assert after["theme"].fillna("").tolist() == ["", "Live", ""]
+    for column in ("version", "status", "updated_at", "text"):
+        assert after[column].tolist() == before[column].tolist()
+    assert after.loc[2, "sentiment"] == before.loc[2, "sentiment"]
+    assert len(store.run(tables.feedback_events.select())) == 3  # the "created" entries only
+    assert rescore(store) == 0
+
+
+def test_cli_rescores_stored_feedback(configured, capsys):
+    import cli
+
+    assert cli.main(["feedback", "rescore"]) == 0
+    first = capsys.readouterr().out
+    assert first.startswith("Rescored feedback: ") and first.endswith(" items changed.\n")
+    assert cli.main(["feedback", "rescore"]) == 0
+    assert capsys.readouterr().out == "Rescored feedback: 0 items changed.\n"
