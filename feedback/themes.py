@@ -24,10 +24,13 @@ class Theme:
     english: re.Pattern[str] | None
     chinese: tuple[str, ...]
     weight: float = 1.0
+    exceptions: tuple[str, ...] = ()  # phrases that do not count for this theme ("slow answers")
 
     def hits(self, text: str) -> int:
-        """How many different keywords of the theme the text has."""
+        """How many different keywords of the theme the text has, outside its exceptions."""
         lowered = text.lower()
+        for phrase in self.exceptions:
+            lowered = lowered.replace(phrase, " ")
         found = {match.group(1) for match in self.english.finditer(lowered)} if self.english else set()
         return len(found) + sum(word in lowered for word in self.chinese)
 
@@ -55,4 +58,6 @@ def _theme(name: str, words: dict) -> Theme:
     english.sort(key=len, reverse=True)  # "blog post" before "blog", so the longer phrase is one keyword
     pattern = re.compile(rf"\b({'|'.join(english)})(?:s|es|ing|ed)?\b") if english else None
     chinese = tuple(str(word).lower() for word in words.get("zh", []))
-    return Theme(name=str(name), english=pattern, chinese=chinese, weight=float(words.get("weight", 1)))
+    exceptions = tuple(str(phrase).lower() for phrase in words.get("except", []))
+    weight = float(words.get("weight", 1))
+    return Theme(name=str(name), english=pattern, chinese=chinese, weight=weight, exceptions=exceptions)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The test split's figures in docs/feedback.md (right / labelled): a change that scores fewer fails.
 SENTIMENT_FLOOR = {"en": (108, 127), "zh": (123, 140)}  # 85.0%, 87.9%
-THEME_FLOOR = {"en": (110, 127), "zh": (115, 140)}  # 86.6%, 82.1%
+THEME_FLOOR = {"en": (110, 127), "zh": (116, 140)}  # 86.6%, 82.9%
 
 
 def test_the_labelled_set_is_large_valid_and_split():
@@ -91,6 +91,8 @@ def test_sentiment_of_what_members_write(text, label):
         ("The livestream kept buffering", "performance"),
         ("The livestream was great", "events"),
         ("I asked for help twice and nobody replied.", "support"),
+        ("Slow answers in the forum", "support"),  # an exception: people's slowness, not the site's
+        ("回复太慢了", "support"),
         ("群里广告太多了", "moderation"),
         ("周报能不能改成周一发？", "content"),
         ("Login with Google does not work", "onboarding"),
