@@ -15,6 +15,7 @@ python cli.py survey push                append responses waiting for the write-
 python cli.py survey import SLUG --file FORM.csv | --sheet URL [--map HEADER=QUESTION]   a Google Form's responses
 python cli.py user hash-password          the Argon2id hash of a password, for [pulse.accounts]
 python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
+python cli.py feedback rescore            score every stored item's sentiment and theme again with today's rules
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from data_sources.validate import TABLES
 from data_sources.warehouse import Warehouse, open_warehouse
 from errors import PulseError
 from exports import safe_csv
-from feedback import importer
+from feedback import importer, intake
 from metrics import sections, survey_results
 from metrics.filters import Filters
 from metrics.kpis import Format, spec
@@ -176,6 +177,7 @@ def build_parser() -> Parser:
     importing = feedback_commands.add_parser("import", help="add feedback from a .csv or .xlsx file, all rows or none")
     importing.add_argument("file", type=Path)
     importing.add_argument("--source", default="import", help="source of rows without one (default: import)")
+    feedback_commands.add_parser("rescore", help="score stored items' sentiment and suggested theme again")
     return parser
 
 
@@ -478,7 +480,13 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
 
 
 def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
-    """Import a file; problems (file, row, column) go to stderr and nothing is written."""
+    """Import a file; problems (file, row, column) go to stderr and nothing is written. Or rescore."""
+    if args.feedback_command == "rescore":
+        store.migrate()
+        changed = intake.rescore(store)
+        log.info("Feedback rescored: %d items changed", changed)
+        print(f"Rescored feedback: {changed:,} items changed.")
+        return 0
     if not args.file.is_file():
         print(f"cli.py feedback import: {args.file} is not a file.", file=sys.stderr)
         return 1

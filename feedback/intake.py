@@ -112,3 +112,26 @@ def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str
         ],
     )
     return ids
+
+
+def rescore(store: AppStore) -> int:
+    """Compute every item's language, sentiment and suggested theme again from its text, with the
+    rules as they are now (items keep the scores they got on arrival until this runs); returns how
+    many items changed. Managers' fields (theme, status, …), the version and the history are left
+    alone: these columns are computed, not edited."""
+    columns = tables.feedback.c
+    changed = 0
+    with store.begin() as connection:
+        stored = connection.execute(
+            sa.select(columns.id, columns.text, columns.language, columns.sentiment, columns.suggested_theme)
+        ).all()
+        for row in stored:
+            fresh = enrichment(row.text)
+            if (row.language, row.sentiment, row.suggested_theme) != (
+                fresh.language,
+                fresh.sentiment,
+                fresh.suggested_theme,
+            ):
+                connection.execute(tables.feedback.update().where(columns.id == row.id).values(**asdict(fresh)))
+                changed += 1
+    return changed

@@ -1,7 +1,9 @@
 """Themes suggested from a feedback text by keywords (feedback/themes.yaml), computed on arrival.
 
 Keywords rather than clustering: a suggestion a manager can read and predict, that works on one
-item as it arrives, in English and Chinese, and that a manager can teach by editing a file.
+item as it arrives, in English and Chinese, and that a manager can teach by editing a file. A theme
+may carry a weight, so that the specific problem (lag, spam) beats the setting it was met in (a live
+stream, the forum).
 """
 
 from __future__ import annotations
@@ -21,19 +23,27 @@ class Theme:
     name: str
     english: re.Pattern[str] | None
     chinese: tuple[str, ...]
+    weight: float = 1.0
+    exceptions: tuple[str, ...] = ()  # phrases that do not count for this theme ("slow answers")
 
     def hits(self, text: str) -> int:
-        found = set(self.english.findall(text.lower())) if self.english else set()
-        return len(found) + sum(word in text for word in self.chinese)
+        """How many different keywords of the theme the text has, outside its exceptions."""
+        lowered = text.lower()
+        for phrase in self.exceptions:
+            lowered = lowered.replace(phrase, " ")
+        found = {match.group(1) for match in self.english.finditer(lowered)} if self.english else set()
+        return len(found) + sum(word in lowered for word in self.chinese)
 
 
 def suggest_theme(text: str, themes: tuple[Theme, ...] | None = None) -> str | None:
-    """The theme with the most keywords in the text (the first listed on a tie); None if none match."""
-    best, best_hits = None, 0
+    """The theme whose keywords, times its weight, score highest (on a tie the heavier theme, then the
+    first listed); None if none match."""
+    best, best_key = None, (0.0, 0.0)
     for theme in themes if themes is not None else load_themes():
         hits = theme.hits(text)
-        if hits > best_hits:
-            best, best_hits = theme.name, hits
+        key = (hits * theme.weight, theme.weight)
+        if hits and key > best_key:
+            best, best_key = theme.name, key
     return best
 
 
@@ -43,7 +53,11 @@ def load_themes(path: Path = THEMES_FILE) -> tuple[Theme, ...]:
     return tuple(_theme(name, words or {}) for name, words in raw.items())
 
 
-def _theme(name: str, words: dict[str, list[str]]) -> Theme:
+def _theme(name: str, words: dict) -> Theme:
     english = [re.escape(str(word).lower()) for word in words.get("en", [])]
+    english.sort(key=len, reverse=True)  # "blog post" before "blog", so the longer phrase is one keyword
     pattern = re.compile(rf"\b({'|'.join(english)})(?:s|es|ing|ed)?\b") if english else None
-    return Theme(name=str(name), english=pattern, chinese=tuple(str(word) for word in words.get("zh", [])))
+    chinese = tuple(str(word).lower() for word in words.get("zh", []))
+    exceptions = tuple(str(phrase).lower() for phrase in words.get("except", []))
+    weight = float(words.get("weight", 1))
+    return Theme(name=str(name), english=pattern, chinese=chinese, weight=weight, exceptions=exceptions)

@@ -172,8 +172,8 @@ def test_the_check_sees_the_code():
     found = edges()
     assert ("reports", "visuals") in {(source, target) for source, target, _ in found}
     assert any(target == STREAMLIT for source, target, _ in found if source == "ui")
-    # imports inside functions count as well (feedback/sentiment.py loads its models on first use)
-    assert "snownlp" in {name for _, name in imported(ROOT / "feedback" / "sentiment.py")}
+    # imports inside functions count as well (feedback/sentiment.py loads VADER on first use)
+    assert "vaderSentiment.vaderSentiment" in {name for _, name in imported(ROOT / "feedback" / "sentiment.py")}
 
 
 def markdown_table() -> str:
