@@ -18,7 +18,7 @@ Bottom layer: it imports only the catalog (which imports nothing of the project)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from catalog import translate
 
@@ -32,9 +32,16 @@ def quoted(values: dict[str, object], quote: Quote | None, language: str = "en")
 
 
 def _value(value: object, quote: Quote | None, language: str) -> object:
-    if isinstance(value, Said):  # a message inside a message: said in the same language
+    if isinstance(value, Sayable):  # a message inside a message (a Said, a Problem): in the same language
         return value.text(language, quote=quote)
     return quote(value) if quote and isinstance(value, str) else value
+
+
+@runtime_checkable
+class Sayable(Protocol):
+    """What can be said in a language: a Said, Lines, a data source's Problem."""
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str: ...
 
 
 class Said(str):
@@ -86,9 +93,33 @@ class Lines(str):
         return lines_in(self.messages, language, quote=quote)
 
 
+class Listed(str):
+    """Items (each a Said, or text quoted as it is) joined by the catalog's `separator` (", " is
+    "、" in Chinese); the string is their English."""
+
+    items: tuple[str, ...]
+    separator: str
+
+    def __new__(cls, items: Iterable[str], *, separator: str = "list.separator") -> Listed:
+        kept = tuple(items)
+        listed = super().__new__(cls, translate(separator, "en").join(kept))
+        listed.items, listed.separator = kept, separator
+        return listed
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_listed, (self.items, self.separator))
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        return translate(self.separator, language).join(in_language(item, language, quote=quote) for item in self.items)
+
+
+def _listed(items: tuple[str, ...], separator: str) -> Listed:
+    return Listed(items, separator=separator)
+
+
 def in_language(message: str, language: str, *, quote: Quote | None = None) -> str:
     """A message (a Said, or English text with no key) as a person reading `language` reads it."""
-    if isinstance(message, Said | Lines):
+    if isinstance(message, Sayable):
         return message.text(language, quote=quote)
     return quote(message) if quote else message
 
