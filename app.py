@@ -26,6 +26,7 @@ from ui.language import choose_language, language_switch, with_account
 from ui.language import write_cookie as write_language_cookie
 from ui.page import LAYOUT, data_errors_stop_the_page, failures_end_the_page, mark_entry
 from ui.presentation import present, presenting
+from ui.tables import error_markdown
 
 mark_entry()
 warm_up_sentiment()
@@ -58,7 +59,7 @@ try:
     settings = current_settings()
 except SettingsError as error:  # caught here: the page's config comes first, and there is no log yet
     st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
-    st.error(t("error.settings", error=error))
+    st.error(error_markdown(error))  # "The configuration is not usable: …" (SettingsError.text)
     st.stop()
 logs.configure(settings)  # once per process and settings
 choose_language(default=settings.language)

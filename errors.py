@@ -6,12 +6,127 @@ so a page can say it in the person's language. Pages catch it in one place
 (ui.page.data_errors_stop_the_page), the CLI in its main; anything else is a bug, logged with its
 traceback and a reference (logs.py). Each subclass says in its docstring when it is raised.
 
+A message made from the catalog is a `Said`: a str whose value is the English (for the log, the CLI
+and comparisons) that also keeps its key and values, so a page can say it in another language.
+Raise `SomeError(Said("key", file=name))` and the error takes the key and values from it (or
+`SomeError(Lines([...]))` for a list of problems, each a Said); warnings are lists of Said.
+tests/test_error_keys.py fails when an error a page can show is raised without a key.
+
 Bottom layer: it imports only the catalog (which imports nothing of the project).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, runtime_checkable
+
 from catalog import translate
+
+Quote = Callable[[object], str]  # a page's escaping of values quoted from people's data (ui.tables.plain)
+
+
+def quoted(values: dict[str, object], quote: Quote | None, language: str = "en") -> dict[str, object]:
+    """`values` as said in `language`: a Said in it, each text value passed through `quote` (numbers
+    keep their formats)."""
+    return {name: _value(value, quote, language) for name, value in values.items()}
+
+
+def _value(value: object, quote: Quote | None, language: str) -> object:
+    if isinstance(value, Sayable):  # a message inside a message (a Said, a Problem): in the same language
+        return value.text(language, quote=quote)
+    return quote(value) if quote and isinstance(value, str) else value
+
+
+@runtime_checkable
+class Sayable(Protocol):
+    """What can be said in a language: a Said, Lines, a data source's Problem."""
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str: ...
+
+
+class Said(str):
+    """A catalog message with its values; the string is its English. text(language) says it in
+    `language`, each text value passed through `quote` first (markdown-safe on a page)."""
+
+    key: str
+    values: dict[str, Any]
+
+    def __new__(cls, key: str, **values: Any) -> Said:
+        said = super().__new__(cls, translate(key, "en", **values))
+        said.key = key
+        said.values = values
+        return said
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled and copied with its key (st.session_state, caches)
+        return (_said, (self.key, self.values))
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        return translate(self.key, language, **quoted(self.values, quote, language))
+
+
+def _said(key: str, values: dict[str, Any]) -> Said:
+    return Said(key, **values)
+
+
+def either(items: list[str]) -> str:
+    """'A or B or C' (2 to 4 items) in every language: a Said; one item as it is."""
+    if len(items) == 1:
+        return items[0]
+    return Said(f"list.or.{len(items)}", **{f"item{number}": item for number, item in enumerate(items, start=1)})
+
+
+class Lines(str):
+    """Messages one a line (each a Said, or English text with no key); the string is their English."""
+
+    messages: tuple[str, ...]
+
+    def __new__(cls, messages: Iterable[str]) -> Lines:
+        kept = tuple(messages)
+        lines = super().__new__(cls, "\n".join(kept))
+        lines.messages = kept
+        return lines
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Lines, (self.messages,))
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        return lines_in(self.messages, language, quote=quote)
+
+
+class Listed(str):
+    """Items (each a Said, or text quoted as it is) joined by the catalog's `separator` (", " is
+    "、" in Chinese); the string is their English."""
+
+    items: tuple[str, ...]
+    separator: str
+
+    def __new__(cls, items: Iterable[str], *, separator: str = "list.separator") -> Listed:
+        kept = tuple(items)
+        listed = super().__new__(cls, translate(separator, "en").join(kept))
+        listed.items, listed.separator = kept, separator
+        return listed
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_listed, (self.items, self.separator))
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        return translate(self.separator, language).join(in_language(item, language, quote=quote) for item in self.items)
+
+
+def _listed(items: tuple[str, ...], separator: str) -> Listed:
+    return Listed(items, separator=separator)
+
+
+def in_language(message: str, language: str, *, quote: Quote | None = None) -> str:
+    """A message (a Said, or English text with no key) as a person reading `language` reads it."""
+    if isinstance(message, Sayable):
+        return message.text(language, quote=quote)
+    return quote(message) if quote else message
+
+
+def lines_in(messages: Iterable[str], language: str, *, quote: Quote | None = None) -> str:
+    """Messages one a line, each in `language`."""
+    return "\n".join(in_language(message, language, quote=quote) for message in messages)
 
 
 class PulseError(Exception):
@@ -21,14 +136,20 @@ class PulseError(Exception):
 
     def __init__(self, user_message: str, key: str | None = None, *, hint: str = "", **values: object) -> None:
         super().__init__(f"{user_message} {hint}" if hint else user_message)
-        self.user_message = user_message
+        if isinstance(user_message, Said) and key is None:  # Error(Said(key, ...)): its key and values
+            key, values = user_message.key, {**user_message.values, **values}
+        self.lines = user_message if isinstance(user_message, Lines) else None  # Error(Lines([...]))
+        self.user_message = str(user_message)
         self.hint = hint
         self.key = key or type(self).key
         self.values = values
 
-    def text(self, language: str) -> str:
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
         """What to show a person reading `language`: the catalog's words when there is a key, else
-        the English message (and what to do)."""
+        the English message (and what to do); `quote` escapes what is quoted from people's data
+        (with no key, the whole message)."""
         if self.key:
-            return translate(self.key, language, **self.values)
-        return str(self)
+            return translate(self.key, language, **quoted(self.values, quote, language))
+        if self.lines is not None:
+            return self.lines.text(language, quote=quote)
+        return quote(str(self)) if quote else str(self)

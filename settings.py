@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import logs
-from catalog import LANGUAGES, language_of
-from errors import PulseError
+from catalog import LANGUAGES, language_of, translate
+from errors import PulseError, Quote, Said, either
 
 PROJECT_DIR = Path(__file__).resolve().parent
 SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
@@ -29,12 +29,14 @@ DATE_ORDERS = ("month_first", "day_first")
 
 class SettingsError(PulseError):
     """Raised when a configured value is unusable (a bad setting, secrets.toml that is not TOML, no
-    signing key could be kept); the message names the setting and the fix."""
-
-    key = "error.settings"
+    signing key could be kept); the message names the setting and the fix, and a person reads it
+    after "The configuration is not usable:" (error.settings)."""
 
     def __init__(self, user_message: str) -> None:
-        super().__init__(user_message, error=user_message)
+        super().__init__(user_message)  # a Said brings its key and values
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        return translate("error.settings", language, error=super().text(language, quote=quote))
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def _parsed_secrets(path: Path, mtime_ns: int, size: int) -> dict[str, object]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"{path} is not valid TOML: {error}") from error
+        raise SettingsError(Said("error.settings.toml", path=str(path), reason=str(error))) from error
 
 
 def _sheets(section: object) -> SheetsConfig | None:
@@ -112,15 +114,29 @@ def _sheets(section: object) -> SheetsConfig | None:
         return None
     where = "[pulse.sheets]"
     if not isinstance(section, dict) or not isinstance(section.get("spreadsheet"), str):
-        raise SettingsError(f'{where} needs spreadsheet = "<URL or key>" and a [pulse.sheets.worksheets] table.')
+        raise SettingsError(
+            Said(
+                "error.settings.sheets_spreadsheet",
+                where=where,
+                example='spreadsheet = "<URL or key>"',
+                section="[pulse.sheets.worksheets]",
+            )
+        )
     worksheets = section.get("worksheets")
     if not isinstance(worksheets, dict) or not worksheets:
         raise SettingsError(
-            f'{where} needs [pulse.sheets.worksheets] naming the worksheet of each table, e.g. members = "Members".'
+            Said(
+                "error.settings.sheets_worksheets",
+                where=where,
+                section="[pulse.sheets.worksheets]",
+                example='members = "Members"',
+            )
         )
     headers = section.get("headers", {})
     if not isinstance(headers, dict) or not all(isinstance(value, dict) for value in headers.values()):
-        raise SettingsError(f"{where} headers: each [pulse.sheets.headers.<table>] maps a sheet header to a column.")
+        raise SettingsError(
+            Said("error.settings.sheets_headers", where=where, section="[pulse.sheets.headers.<table>]")
+        )
     return SheetsConfig(
         spreadsheet=section["spreadsheet"],
         worksheets=tuple((str(table), str(title)) for table, title in worksheets.items()),
@@ -134,8 +150,13 @@ def _sheets(section: object) -> SheetsConfig | None:
 def _whole_number(value: str, *, name: str, minimum: int) -> int:
     if not value.isdigit() or int(value) < minimum:
         raise SettingsError(
-            f"{name} (PULSE_{name.upper()} or [pulse] {name}) is {value!r}; it must be a whole number, "
-            f"{minimum} or more."
+            Said(
+                "error.settings.whole_number",
+                name=name,
+                variable=f"PULSE_{name.upper()}",
+                value=repr(value),
+                minimum=minimum,
+            )
         )
     return int(value)
 
@@ -143,18 +164,13 @@ def _whole_number(value: str, *, name: str, minimum: int) -> int:
 def _language(value: str) -> str:
     language = language_of(value)
     if language is None:
-        raise SettingsError(
-            f"language (PULSE_LANGUAGE or [pulse] language) is {value!r}; it must be one of {', '.join(LANGUAGES)}."
-        )
+        raise SettingsError(Said("error.settings.language", value=repr(value), languages=", ".join(LANGUAGES)))
     return language
 
 
 def _log_level(value: str) -> str:
     if value.upper() not in logs.LEVELS:
-        raise SettingsError(
-            f"log_level (PULSE_LOG_LEVEL or [pulse] log_level) is {value!r}; "
-            f"it must be one of {', '.join(logs.LEVELS)}."
-        )
+        raise SettingsError(Said("error.settings.log_level", value=repr(value), levels=", ".join(logs.LEVELS)))
     return value.upper()
 
 
@@ -198,15 +214,10 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise SettingsError(
-            f"Time zone {timezone!r} (PULSE_TIMEZONE or [pulse] timezone) is not an IANA name "
-            "such as 'UTC' or 'Asia/Shanghai'."
-        ) from error
+        raise SettingsError(Said("error.settings.timezone", value=repr(timezone))) from error
     date_order = pick("date_order", "month_first")
     if date_order not in DATE_ORDERS:
-        raise SettingsError(
-            f"date_order (PULSE_DATE_ORDER or [pulse] date_order) is {date_order!r}; use {' or '.join(DATE_ORDERS)}."
-        )
+        raise SettingsError(Said("error.settings.date_order", value=repr(date_order), orders=either(list(DATE_ORDERS))))
     mapping = pick("warehouse_mapping", "")
     _keep_secrets(document, pick("warehouse_url", ""), pick("app_db_url", ""))
     logs.keep_secret(pick("session_secret", ""))
@@ -254,10 +265,7 @@ def signing_secret(settings: Settings) -> str:
         logs.keep_secret(key)
         return key
     except OSError as error:
-        raise SettingsError(
-            f"Could not keep a signing key in {path} ({error.strerror}). Make the data directory writable, "
-            "or set session_secret (PULSE_SESSION_SECRET or [pulse] session_secret)."
-        ) from error
+        raise SettingsError(Said("error.settings.keep_key", path=str(path), reason=error.strerror)) from error
 
 
 def _kept_secret(path: Path) -> str:
@@ -288,8 +296,5 @@ def _read_secret(path: Path) -> str:
     except UnicodeDecodeError:
         key = ""  # edited by hand into something that is no key
     if len(key) < 32:
-        raise SettingsError(
-            f"{path} holds no usable signing key. Delete it (a new one is made; existing share links and "
-            "sign-ins stop working) or set session_secret."
-        )
+        raise SettingsError(Said("error.settings.bad_key", path=str(path)))
     return key

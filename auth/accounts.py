@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
 from auth.access import Role
-from errors import PulseError
+from errors import PulseError, Said
 from store import tables
 from store.database import AppStore
 from store.keys import inserted_id
@@ -73,16 +73,17 @@ def _role(value: Any, where: str) -> Role:
     try:
         return Role(str(value))
     except ValueError:
-        raise ValueError(f"{where}: role {value!r} is not one of {', '.join(Role)}") from None
+        raise ValueError(Said("error.settings.role", where=where, role=repr(value), roles=", ".join(Role))) from None
 
 
 def load_accounts(section: Any) -> dict[str, Account]:
-    """[pulse.accounts] as accounts by lower-cased email; raises ValueError naming a bad entry."""
+    """[pulse.accounts] as accounts by lower-cased email; raises ValueError naming a bad entry (its
+    argument a Said, for SettingsError)."""
     accounts: dict[str, Account] = {}
     for email, entry in (section or {}).items():
         where = f"[pulse.accounts] {email}"
         if not isinstance(entry, dict) or not str(entry.get("password_hash", "")).startswith("$argon2"):
-            raise ValueError(f"{where}: needs password_hash from `python cli.py user hash-password` and a role")
+            raise ValueError(Said("error.settings.account", where=where))
         accounts[email.strip().lower()] = Account(
             email.strip().lower(), _role(entry.get("role"), where), entry["password_hash"]
         )
@@ -105,10 +106,7 @@ def _fits(address: str, pattern: str) -> bool:
     if wanted.startswith("*@") and not wildcards:
         return _domain(address) == wanted[2:]
     if wildcards or wanted.startswith("*"):
-        raise ValueError(
-            f"[pulse.roles] pattern {pattern!r} is not read: give a whole address or *@domain (every address at "
-            "exactly that domain)."
-        )
+        raise ValueError(Said("error.settings.role_pattern", pattern=repr(pattern)))
     return address == wanted
 
 

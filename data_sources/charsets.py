@@ -17,6 +17,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from data_sources.errors import InvalidData, Problem
+from errors import Said, either
 
 CANDIDATES = ["gb18030", "big5", "cp932", "cp1252"]
 CLOSE = 0.1  # readings whose chaos (share of odd characters) differs by less are a tie: refuse
@@ -24,11 +25,11 @@ SAMPLE = 256 * 1024  # bytes of non-ASCII lines given to the detector; enough, a
 NAMES = {"gb18030": "GB18030", "big5": "Big5", "cp932": "Shift-JIS", "cp1252": "Windows-1252 (Latin-1)"}
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
-HOW_TO_SAVE = "save it as UTF-8 (Excel: Save As, 'CSV UTF-8'; other programs: encoding UTF-8) and try again"
+HOW_TO_SAVE = Said("error.encoding.how_to_save")
 
 
-def _unsure(file: str, why: str) -> InvalidData:
-    return InvalidData([Problem(file, None, None, f"{why}; {HOW_TO_SAVE}")])
+def _unsure(file: str, why: Said) -> InvalidData:
+    return InvalidData([Problem(file, None, None, Said("error.encoding.refused", why=why, how=HOW_TO_SAVE))])
 
 
 def non_ascii_sample(content: bytes) -> bytes:
@@ -48,13 +49,13 @@ def detect(sample: bytes, *, file: str) -> str:
         return "utf-16"
     readings = list(from_bytes(sample, cp_isolation=CANDIDATES)) if sample else []
     if not readings:
-        raise _unsure(file, "is not UTF-8 text, and its encoding could not be recognised")
+        raise _unsure(file, Said("error.encoding.unknown"))
     best = readings[0]
     text = str(best)
     rivals = [r for r in readings[1:] if r.chaos - best.chaos < CLOSE and str(r) != text]
     if rivals:
-        names = " or ".join(NAMES.get(r.encoding, r.encoding) for r in [best, *rivals])
-        raise _unsure(file, f"is not UTF-8 text, and could be {names}")
+        names = either([NAMES.get(r.encoding, r.encoding) for r in [best, *rivals]])
+        raise _unsure(file, Said("error.encoding.either", names=names))
     return best.encoding
 
 
@@ -68,7 +69,8 @@ def decode(content: bytes, *, file: str) -> str:
     try:
         return content.decode(encoding)
     except UnicodeDecodeError as error:
-        raise _unsure(file, f"reads as {NAMES.get(encoding, encoding)} text except at byte {error.start:,}") from error
+        named = NAMES.get(encoding, encoding)
+        raise _unsure(file, Said("error.encoding.except_at", encoding=named, byte=error.start)) from error
 
 
 def file_encoding(path: Path, *, chunk: int = 4 * 1024 * 1024) -> str:

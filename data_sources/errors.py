@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from errors import PulseError
+from errors import PulseError, Quote, Said, in_language, quoted
 
 
 class DataSourceError(PulseError):
     """Raised when community data cannot be read, checked or built (the subclasses say which); an
-    administrator reads `user_message`, which may name hosts, files and cells."""
+    administrator reads `text(language)` (`user_message` in the log), which may name hosts, files
+    and cells."""
 
 
 def reason(error: Exception) -> str:
@@ -40,15 +41,23 @@ class Problem:
     file: str
     row: int | None
     column: str | None
-    message: str
+    message: str  # a Said (catalog key and values), so the place and the message read in every language
 
     def __str__(self) -> str:
-        where = [self.file]
+        return self.text("en")
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        """The place (file, row, column) and the message in `language`; `quote` escapes the file,
+        the column and the message's values (people's data)."""
+        place = quoted({"file": self.file, "row": self.row, "column": self.column}, quote, language)
+        where = [str(place["file"])]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(Said("problem.row", row=self.row).text(language))
         if self.column is not None:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+            where.append(Said("problem.column", column=place["column"]).text(language))
+        separator = Said("problem.separator").text(language)
+        message = in_language(self.message, language, quote=quote)
+        return Said("problem.line", place=separator.join(where), message=message).text(language)
 
 
 class InvalidData(DataSourceError):
@@ -58,10 +67,13 @@ class InvalidData(DataSourceError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        lines = [str(problem) for problem in problems[: self.SHOWN]]
-        if len(problems) > self.SHOWN:
-            lines.append(f"… and {len(problems) - self.SHOWN} more problems.")
-        super().__init__("\n".join(lines))
+        super().__init__(self.text("en"))
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        lines = [problem.text(language, quote=quote) for problem in self.problems[: self.SHOWN]]
+        if len(self.problems) > self.SHOWN:
+            lines.append(Said("error.more_problems", count=len(self.problems) - self.SHOWN).text(language))
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -74,8 +86,12 @@ class Shrink:
     origin: str  # the file, sheet or source the new rows come from
 
     def __str__(self) -> str:
-        rows = "row" if self.before == 1 else "rows"
-        return f"{self.origin}: {self.table} would go from {self.before:,} {rows} to {self.after:,}"
+        return self.text("en")
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        key = "data.shrink_line_one" if self.before == 1 else "data.shrink_line"
+        values = quoted({"origin": self.origin, "table": self.table}, quote, language)
+        return Said(key, before=self.before, after=self.after, **values).text(language)
 
 
 class ShrinkRefused(DataSourceError):
@@ -84,9 +100,8 @@ class ShrinkRefused(DataSourceError):
 
     def __init__(self, shrinks: list[Shrink]) -> None:
         self.shrinks = shrinks
-        lines = [str(shrink) for shrink in shrinks]
-        lines.append(
-            "Nothing was changed. If the new data is right, confirm it: run again with --allow-shrink, "
-            "or tick the box on the Data page."
-        )
-        super().__init__("\n".join(lines))
+        super().__init__(self.text("en"))
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        lines = [shrink.text(language, quote=quote) for shrink in self.shrinks]
+        return "\n".join([*lines, Said("data.shrink_unchanged", option="--allow-shrink").text(language)])

@@ -20,6 +20,7 @@ import pyarrow as pa
 from data_sources.charsets import HOW_TO_SAVE, NAMES, file_encoding
 from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable, reason
 from data_sources.validate import TABLES, RawTable, raw_table
+from errors import Said
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -49,7 +50,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return _csv_frame(path, encoding=encoding)
     except UnicodeDecodeError as error:
         named = NAMES.get(encoding, encoding)
-        raise InvalidData([Problem(path.name, None, None, f"is not all {named} text; {HOW_TO_SAVE}")]) from error
+        why = Said("error.encoding.not_all", encoding=named)
+        raise InvalidData(
+            [Problem(path.name, None, None, Said("error.encoding.refused", why=why, how=HOW_TO_SAVE))]
+        ) from error
 
 
 def _one_header(frame: pd.DataFrame, *, file: str) -> pd.DataFrame:
@@ -63,8 +67,7 @@ def _one_header(frame: pd.DataFrame, *, file: str) -> pd.DataFrame:
                 file,
                 2,
                 None,
-                f"has more values than the header has columns ({columns}); quote values that hold a comma, "
-                "or name every column in the header",
+                Said("error.file.row_too_long", columns=columns),
             )
         ]
     )
@@ -73,9 +76,7 @@ def _one_header(frame: pd.DataFrame, *, file: str) -> pd.DataFrame:
 def _table_name(stem: str, *, file: str) -> str:
     name = stem.strip().lower()
     if name not in TABLES:
-        raise InvalidData(
-            [Problem(file, None, None, f"is not named after a table ({', '.join(TABLES)}); rename it or say which")]
-        )
+        raise InvalidData([Problem(file, None, None, Said("error.file.not_a_table", tables=", ".join(TABLES)))])
     return name
 
 
@@ -84,11 +85,11 @@ def read_csv_table(path: Path, *, name: str) -> RawTable:
     try:
         frame = _read_csv(path)
     except (pd.errors.ParserError, csv.Error) as error:
-        raise InvalidData([Problem(path.name, None, None, f"is not a well-formed CSV file: {error}")]) from error
+        raise InvalidData([Problem(path.name, None, None, Said("error.file.bad_csv", reason=str(error)))]) from error
     except pd.errors.EmptyDataError as error:
-        raise InvalidData([Problem(path.name, None, None, "is empty; it needs at least a header row")]) from error
+        raise InvalidData([Problem(path.name, None, None, Said("error.file.empty"))]) from error
     except OSError as error:
-        raise SourceUnavailable(f"Could not read {path}: {error.strerror}.") from error
+        raise SourceUnavailable(Said("error.file.unreadable", path=str(path), reason=error.strerror)) from error
     return raw_table(_one_header(frame, file=path.name), name=name, file=path.name)
 
 
@@ -98,14 +99,14 @@ def _read_excel(path: Path, *, table: str | None) -> list[RawTable]:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
     except Exception as error:  # openpyxl raises what its zip and XML readers raise (BadZipFile, ...)
         log.warning("%s could not be read as a workbook", path.name, exc_info=True)
-        raise InvalidData([Problem(path.name, None, None, _unreadable(".xlsx workbook", error))]) from error
+        raise InvalidData([Problem(path.name, None, None, _unreadable("xlsx", error))]) from error
     named = {sheet: frame for sheet, frame in sheets.items() if sheet.strip().lower() in TABLES}
     if table is not None or (not named and len(sheets) == 1):
         sheet, frame = next(iter(sheets.items()))
         name = table or _table_name(path.stem, file=path.name)
         return [raw_table(frame, name=name, file=f"{path.name} [{sheet}]")]
     if not named:
-        raise InvalidData([Problem(path.name, None, None, f"has no sheet named after a table ({', '.join(TABLES)})")])
+        raise InvalidData([Problem(path.name, None, None, Said("error.file.no_table_sheet", tables=", ".join(TABLES)))])
     return [
         raw_table(frame, name=sheet.strip().lower(), file=f"{path.name} [{sheet}]") for sheet, frame in named.items()
     ]
@@ -116,7 +117,7 @@ def _read_parquet(path: Path, *, name: str) -> RawTable:
         frame = pd.read_parquet(path)
     except Exception as error:  # pyarrow's readers, fed whatever was uploaded
         log.warning("%s could not be read as Parquet", path.name, exc_info=True)
-        raise InvalidData([Problem(path.name, None, None, _unreadable("Parquet file", error))]) from error
+        raise InvalidData([Problem(path.name, None, None, _unreadable("parquet", error))]) from error
     typed = {
         column: values
         if pd.api.types.is_datetime64_any_dtype(values)
@@ -126,8 +127,8 @@ def _read_parquet(path: Path, *, name: str) -> RawTable:
     return raw_table(pd.DataFrame(typed), name=name, file=path.name)
 
 
-def _unreadable(kind: str, error: Exception) -> str:
-    return f"is not a readable {kind} ({reason(error)}); export it again from the program that made it"
+def _unreadable(kind: str, error: Exception) -> Said:
+    return Said(f"error.file.unreadable_{kind}", reason=reason(error))
 
 
 def read_file(path: Path, *, table: str | None = None) -> list[RawTable]:
@@ -135,10 +136,10 @@ def read_file(path: Path, *, table: str | None = None) -> list[RawTable]:
     workbook, by its sheets' names."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        kinds = f"{', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}"
-        raise InvalidData([Problem(path.name, None, None, f"is not a {kinds} file")])
+        kinds = Said("error.file.kind", kinds=", ".join(SUFFIXES[:-1]), last=SUFFIXES[-1])
+        raise InvalidData([Problem(path.name, None, None, kinds)])
     if not path.is_file():
-        raise SourceUnavailable(f"Could not read {path}: there is no such file.")
+        raise SourceUnavailable(Said("error.file.missing", path=str(path)))
     if suffix == ".xlsx":
         return _read_excel(path, table=table)
     name = table or _table_name(path.stem, file=path.name)
@@ -160,7 +161,7 @@ def read_files(paths: list[Path], *, table: str | None = None) -> dict[str, RawT
         for raw in tables:
             if raw.name in found:
                 problems.append(
-                    Problem(raw.file, None, None, f"holds {raw.name}, already read from {found[raw.name].file}")
+                    Problem(raw.file, None, None, Said("error.file.twice", table=raw.name, first=found[raw.name].file))
                 )
             found[raw.name] = raw
     if problems:
@@ -171,10 +172,7 @@ def read_files(paths: list[Path], *, table: str | None = None) -> dict[str, RawT
 def read_folder(folder: Path) -> dict[str, RawTable]:
     """Every table found in the folder: members.csv, activities.xlsx, campaigns.parquet, ..."""
     if not folder.is_dir():
-        raise NotConfigured(
-            f"{folder} is not a folder. Point --source at a folder holding members and activities files "
-            f"({', '.join(SUFFIXES)})."
-        )
+        raise NotConfigured(Said("error.folder.missing", folder=str(folder), suffixes=", ".join(SUFFIXES)))
     paths = [
         path for path in sorted(folder.iterdir()) if path.suffix.lower() in SUFFIXES and path.stem.lower() in TABLES
     ]

@@ -33,6 +33,7 @@ import sa_internals
 import schema
 from data_sources.errors import NotConfigured
 from data_sources.validate import TABLES as CANONICAL
+from errors import Lines, Said
 
 DIALECT_ATTRIBUTE = "pulse_mapping"
 
@@ -57,31 +58,32 @@ def load_mapping(path: Path) -> Mapping:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise NotConfigured(f"The warehouse mapping {path} could not be read: {error.strerror}.") from error
+        raise NotConfigured(Said("error.mapping.unreadable", path=str(path), reason=error.strerror)) from error
     except yaml.YAMLError as error:
-        raise NotConfigured(f"The warehouse mapping {path} is not valid YAML: {error}") from error
-    problems: list[str] = []
+        raise NotConfigured(Said("error.mapping.not_yaml", path=str(path), reason=str(error))) from error
+    problems: list[str] = []  # Said
     if not isinstance(raw, dict):
-        raise NotConfigured(f"{path.name}: expected a table name (members, activities, ...) per entry.")
+        raise NotConfigured(Said("error.mapping.not_tables", file=path.name))
     tables = []
     for name, entry in raw.items():
         where = f"{path.name}: {name}"
         if name not in CANONICAL:
-            problems.append(f"{where}: not a table ({', '.join(CANONICAL)})")
+            problems.append(Said("error.mapping.not_a_table", where=where, tables=", ".join(CANONICAL)))
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("table"), str):
-            problems.append(f"{where}: needs table: <your table or view>")
+            problems.append(Said("error.mapping.needs_table", where=where, example="table: <your table or view>"))
             continue
         columns = entry.get("columns") or {}
         if not isinstance(columns, dict):
-            problems.append(f"{where}: columns must map our column to yours, e.g. member_id: id")
+            problems.append(Said("error.mapping.columns_map", where=where, example="member_id: id"))
             continue
         for column in columns:
             if column not in CANONICAL[name].columns:
-                problems.append(f"{where}: columns: {column} is not one of {', '.join(CANONICAL[name].columns.keys())}")
+                ours = ", ".join(CANONICAL[name].columns.keys())
+                problems.append(Said("error.mapping.unknown_column", where=where, column=str(column), columns=ours))
         tables.append(TableMapping(name, entry["table"], tuple((str(k), str(v)) for k, v in columns.items())))
     if problems:
-        raise NotConfigured("\n".join(problems))
+        raise NotConfigured(Lines(problems))
     return Mapping(source=path.name, tables=tuple(tables))
 
 
@@ -120,13 +122,13 @@ def _converted(column: sa.Column, canonical: sa.Column, dialect: str) -> sa.Colu
 def mapped_selects(engine: Engine, mapping: Mapping) -> dict[str, sa.Subquery]:
     """Each mapped table as a subquery named like ours; raises NotConfigured listing every table or
     column the database does not have."""
-    problems: list[str] = []
+    problems: list[str] = []  # Said
     selects: dict[str, sa.Subquery] = {}
     for entry in mapping.tables:
         where = f"{mapping.source}: {entry.canonical}"
         table, present = _their_table(engine, entry.table)
         if table is None:
-            problems.append(f"{where}: table {entry.table!r} is not in the database")
+            problems.append(Said("error.mapping.no_table", where=where, table=repr(entry.table)))
             continue
         named = dict(entry.columns)
         columns = []
@@ -135,17 +137,24 @@ def mapped_selects(engine: Engine, mapping: Mapping) -> dict[str, sa.Subquery]:
             if theirs in present:
                 columns.append(_converted(table.c[theirs], canonical, engine.dialect.name).label(canonical.name))
             elif canonical.name in named or (not canonical.nullable and canonical.default is None):
-                has = ", ".join(present)
-                problems.append(f"{where}.{canonical.name}: column {theirs!r} is not in {entry.table} (it has: {has})")
+                problems.append(
+                    Said(
+                        "error.mapping.no_column",
+                        where=f"{where}.{canonical.name}",
+                        column=repr(theirs),
+                        table=entry.table,
+                        has=", ".join(present),
+                    )
+                )
             else:
                 default = canonical.default.arg if isinstance(canonical.default, sa.ColumnDefault) else None
                 columns.append(sa.cast(sa.literal(default), canonical.type).label(canonical.name))
         selects[entry.canonical] = sa.select(*columns).subquery(entry.canonical)
     for name in CANONICAL.keys() - selects.keys() - {entry.canonical for entry in mapping.tables}:
         if _their_table(engine, name)[0] is None:
-            problems.append(f"{mapping.source}: {name}: no entry, and the database has no table {name!r}")
+            problems.append(Said("error.mapping.no_entry", where=f"{mapping.source}: {name}", table=repr(name)))
     if problems:
-        raise NotConfigured("The warehouse mapping does not match the database:\n" + "\n".join(problems))
+        raise NotConfigured(Lines([Said("error.mapping.mismatch"), *problems]))
     return selects
 
 

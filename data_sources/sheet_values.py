@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from errors import Said
+
 EPOCH = datetime(1899, 12, 30)
 LAST_SERIAL = 2958466  # 10000-01-01: past the last day a date can hold
 Kind = Literal["datetime", "number", "boolean", "text"]
@@ -26,8 +28,8 @@ class Column:
     """One column's cells as text for validate.py, the positions of cells it refuses, and a note."""
 
     texts: list[str]
-    refused: dict[int, str]  # position → why
-    note: str | None = None
+    refused: dict[int, Said]  # position → why
+    note: Said | None = None
 
 
 def plain_number(value: float) -> str:
@@ -60,8 +62,7 @@ def convert_column(cells: list[Any], *, kind: Kind, zone: ZoneInfo, zone_name: s
         return Column([_text(cell) for cell in cells], {})
     wanted = "date" if kind == "datetime" else "number"
     refused = {
-        position: f"{cell!r} is text in a column of {wanted}s: Google Sheets did not read it as a {wanted} in the "
-        f"spreadsheet's locale ({locale}); enter it as a {wanted} (or format the column as plain text)"
+        position: Said(f"error.sheets.text_among_{wanted}s", cell=repr(cell), locale=locale)
         for position, (cell, number) in enumerate(zip(cells, numbers, strict=True))
         if not number and cell != ""
     }
@@ -70,10 +71,10 @@ def convert_column(cells: list[Any], *, kind: Kind, zone: ZoneInfo, zone_name: s
     texts = []
     for position, (cell, number) in enumerate(zip(cells, numbers, strict=True)):
         if number and not 1 <= cell < LAST_SERIAL:
-            refused[position] = f"{cell!r} is a number, not a date (a date-time column)"
+            refused[position] = Said("error.sheets.number_not_date", cell=repr(cell))
         texts.append(serial_to_iso(cell, zone) if number and position not in refused else _text(cell))
     serials = [cell for cell, number in zip(cells, numbers, strict=True) if number]
     note = None
     if all(float(cell).is_integer() for cell in serials):
-        note = f"holds dates without a time; read as midnight in the spreadsheet's time zone ({zone_name})"
+        note = Said("warning.sheets.dates_without_time", zone=zone_name)
     return Column(texts, refused, note)

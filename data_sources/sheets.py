@@ -38,6 +38,7 @@ import logs
 from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable
 from data_sources.sheet_values import Kind, convert_column
 from data_sources.validate import TABLES, RawTable, raw_table
+from errors import Said
 from settings import Settings, SheetsConfig, read_secrets
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,8 @@ UNFORMATTED = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption":
 LAYOUT_FIELDS = (
     "properties(timeZone,locale),sheets(properties,merges,basicFilter,data.rowMetadata(hiddenByUser,hiddenByFilter))"
 )
-KEY_HELP = (
-    "Create a JSON key (Cloud Console → IAM & Admin → Service Accounts → your account → Keys → Add key → JSON) "
-    "and paste its fields as [gcp_service_account] in secrets.toml, or set PULSE_GCP_SERVICE_ACCOUNT_FILE to the file "
-    "(README, 'Google Sheets')."
-)
-KEPT = "The last good data stays in place."
+KEY_HELP = Said("error.sheets.key_help")
+KEPT = Said("error.sheets.kept")
 ENABLE_URL = "https://console.cloud.google.com/apis/library/sheets.googleapis.com"
 
 
@@ -106,41 +103,29 @@ def service_account_info(settings: Settings) -> dict[str, Any]:
         try:
             info = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            raise NotConfigured(
-                f"PULSE_GCP_SERVICE_ACCOUNT_FILE ({path}) is not a readable JSON key: {error}"
-            ) from error
+            raise NotConfigured(Said("error.sheets.key_file_unreadable", path=path, reason=str(error))) from error
         return _checked_key(info, where=path)
     info = read_secrets(settings.secrets_file).get("gcp_service_account")
     if not isinstance(info, dict):
-        raise NotConfigured(
-            "Google Sheets needs a service account: add its JSON key's fields as [gcp_service_account] in "
-            f"{settings.secrets_file} or set PULSE_GCP_SERVICE_ACCOUNT_FILE (README, 'Google Sheets')."
-        )
-    return _checked_key(info, where=f"[gcp_service_account] in {settings.secrets_file}")
+        raise NotConfigured(Said("error.sheets.no_key", secrets=str(settings.secrets_file)))
+    return _checked_key(info, where=Said("error.sheets.key_in", secrets=str(settings.secrets_file)))
 
 
 def _checked_key(info: object, *, where: str) -> dict[str, Any]:
     """The key's fields, or NotConfigured naming the field that is wrong and what to paste."""
     if not isinstance(info, dict):
-        raise NotConfigured(f"{where} is not a service account key (a JSON object). {KEY_HELP}")
+        raise NotConfigured(Said("error.sheets.key_not_object", where=where, help=KEY_HELP))
     logs.keep_secret(info.get("private_key"), info.get("private_key_id"))  # never in a log line
     if "installed" in info or "web" in info:
-        raise NotConfigured(
-            f"{where} is an OAuth client file, not a service account key: it signs in a person, not this app. "
-            + KEY_HELP
-        )
+        raise NotConfigured(Said("error.sheets.key_oauth", where=where, help=KEY_HELP))
     missing = [name for name in KEY_FIELDS if not info.get(name)]
     if missing:
-        raise NotConfigured(f"{where} lacks {', '.join(missing)}: paste every field of the JSON key. {KEY_HELP}")
+        raise NotConfigured(Said("error.sheets.key_lacks", where=where, fields=", ".join(missing), help=KEY_HELP))
     if info["type"] != "service_account":
-        raise NotConfigured(f"{where} has type {info['type']!r}; a service account key has type 'service_account'.")
+        raise NotConfigured(Said("error.sheets.key_type", where=where, type=repr(info["type"])))
     key = str(info["private_key"])
     if "\\n" in key and "\n" not in key.strip():
-        raise NotConfigured(
-            f"private_key in {where} holds the characters \\n instead of line breaks. In secrets.toml put it in "
-            'double quotes ("-----BEGIN PRIVATE KEY-----\\n...") exactly as in the JSON file, or point '
-            "PULSE_GCP_SERVICE_ACCOUNT_FILE at the JSON file itself."
-        )
+        raise NotConfigured(Said("error.sheets.key_escaped", where=where))
     return info
 
 
@@ -151,8 +136,7 @@ def open_client(settings: Settings) -> gspread.Client:
         return gspread.service_account_from_dict(info, scopes=SCOPES, http_client=RetryingHTTPClient)
     except (GoogleAuthError, ValueError) as error:
         raise NotConfigured(
-            f"The service account key's private_key could not be read ({error.__class__.__name__}): paste it whole, "
-            f"from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----. {KEY_HELP}"
+            Said("error.sheets.key_unreadable", error=error.__class__.__name__, help=KEY_HELP)
         ) from error
 
 
@@ -160,20 +144,20 @@ def client_email(client: gspread.Client | gspread.Spreadsheet) -> str:
     """The service account's address, to say whom to share a spreadsheet with."""
     http = client.client if isinstance(client, gspread.Spreadsheet) else client.http_client
     credentials = getattr(http.session, "credentials", None)
-    return getattr(credentials, "service_account_email", None) or "the service account's client_email"
+    return getattr(credentials, "service_account_email", None) or Said("error.sheets.client_email")
 
 
 @contextmanager
-def google(what: str, *, email: str, after: str = KEPT) -> Iterator[None]:
-    """Turns whatever gspread, google-auth and requests raise into a domain error saying what to do."""
+def google(what: Said, *, email: str, after: str = KEPT) -> Iterator[None]:
+    """Turns whatever gspread, google-auth and requests raise into a domain error saying what to do;
+    `what` is a Said whose key has a `.capital` twin (the same words starting a sentence)."""
     try:
         yield
     except SpreadsheetNotFound as error:
-        raise SourceUnavailable(
-            f"{what[:1].upper()}{what[1:]} was not found. Check the key or URL, and that it is shared with {email}."
-        ) from error
+        what_capital = Said(f"{what.key}.capital", **what.values)
+        raise SourceUnavailable(Said("error.sheets.not_found", what=what_capital, email=email)) from error
     except gspread.exceptions.NoValidUrlKeyFound as error:
-        raise NotConfigured(f"{what} is not a Google Sheets URL; give the spreadsheet's URL or key.") from error
+        raise NotConfigured(Said("error.sheets.not_a_url", what=what)) from error
     except PermissionError as error:  # gspread's open_by_key turns a 403 into a bare PermissionError
         raise _refused(error.__cause__, what, email) from error
     except APIError as error:
@@ -181,47 +165,34 @@ def google(what: str, *, email: str, after: str = KEPT) -> Iterator[None]:
             raise _refused(error, what, email) from error
         raise _answered(error, what, after) from error
     except RefreshError as error:
-        raise NotConfigured(
-            f"Google refused the service account key of {email} ({error.args[0] if error.args else error}): it was "
-            f"deleted, disabled or revoked. {KEY_HELP}"
-        ) from error
+        reason = str(error.args[0] if error.args else error)
+        raise NotConfigured(Said("error.sheets.key_refused", email=email, reason=reason, help=KEY_HELP)) from error
     except (GoogleAuthError, requests.RequestException) as error:
         raise SourceUnavailable(
-            f"Google Sheets could not be reached for {what} ({error.__class__.__name__}), after retrying: check this "
-            f"computer's internet connection. {after}"
+            Said("error.sheets.unreachable", what=what, error=error.__class__.__name__, after=after)
         ) from error
 
 
-def _refused(error: BaseException | None, what: str, email: str) -> NotConfigured | SourceUnavailable:
+def _refused(error: BaseException | None, what: Said, email: str) -> NotConfigured | SourceUnavailable:
     body = error.error if isinstance(error, APIError) else {}
     reasons = {detail.get("reason") for detail in body.get("details", []) if isinstance(detail, dict)}
     said = f"403 {body.get('status', 'PERMISSION_DENIED')}: {body.get('message', 'permission denied')}"
     if "SERVICE_DISABLED" in reasons:
-        return NotConfigured(
-            f"The Google Sheets API is not enabled in the service account's Cloud project ({said.split('. ')[0]}). "
-            f"Enable it at {ENABLE_URL} (APIs & Services → Library → Google Sheets API → Enable) in the project of "
-            f"{email}, wait a few minutes, then try again."
-        )
-    return SourceUnavailable(
-        f"Google Sheets refused access to {what} ({said}). Share the spreadsheet with {email} "
-        "(Share → add that address; Viewer to read it, Editor for survey write-back)."
-    )
+        return NotConfigured(Said("error.sheets.api_disabled", said=said.split(". ")[0], url=ENABLE_URL, email=email))
+    return SourceUnavailable(Said("error.sheets.refused", what=what, said=said, email=email))
 
 
-def _answered(error: APIError, what: str, after: str) -> SourceUnavailable:
+def _answered(error: APIError, what: Said, after: str) -> SourceUnavailable:
     status = error.response.status_code
     said = f"{error.error.get('status') or status}: {error.error.get('message', '')}".strip(": ")
     if status == 429:
-        return SourceUnavailable(
-            f"Google Sheets' request quota stayed used up for {what}, after retrying ({said}). "
-            f"The quota refills every minute: try again in a few minutes. {after}"
-        )
-    return SourceUnavailable(f"Google Sheets answered {status} ({said}) for {what}, after retrying. {after}")
+        return SourceUnavailable(Said("error.sheets.quota", what=what, said=said, after=after))
+    return SourceUnavailable(Said("error.sheets.answered", status=status, what=what, said=said, after=after))
 
 
 def open_spreadsheet(client: gspread.Client, spreadsheet: str, *, after: str = KEPT) -> gspread.Spreadsheet:
     """By URL or key; failures become messages that say what to check, then `after`."""
-    with google(f"spreadsheet {spreadsheet}", email=client_email(client), after=after):
+    with google(Said("sheets.spreadsheet", name=spreadsheet), email=client_email(client), after=after):
         if "/" in spreadsheet:
             return client.open_by_url(spreadsheet)
         return client.open_by_key(spreadsheet)
@@ -260,7 +231,7 @@ class SheetTables(dict[str, RawTable]):
 
 def describe(spreadsheet: gspread.Spreadsheet) -> Layout:
     """Time zone, locale, row counts, merges and hidden rows: one spreadsheets.get."""
-    with google(f"spreadsheet {spreadsheet.title!r}", email=client_email(spreadsheet)):
+    with google(Said("sheets.spreadsheet", name=repr(spreadsheet.title)), email=client_email(spreadsheet)):
         metadata = spreadsheet.fetch_sheet_metadata(params={"fields": LAYOUT_FIELDS})
     tabs = {}
     for sheet in metadata.get("sheets", []):
@@ -303,20 +274,16 @@ def _spans(numbers: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
-def _tab_warnings(place: str, tab: Tab) -> list[str]:
-    warnings = [
-        f"{place}: cells {merge} are merged; Google Sheets gives the value to the first cell only, so the others "
-        "were read as empty (unmerge them and fill each cell)"
-        for merge in tab.merges
-    ]
-    for how, said in (("user", "hidden"), ("filter", "hidden by a filter")):
+def _tab_warnings(place: str, tab: Tab) -> list[Said]:
+    """What a person should know about a tab (a Said each): merged cells, hidden or filtered rows."""
+    warnings = [Said("warning.sheets.merged", place=place, cells=merge) for merge in tab.merges]
+    for how in ("user", "filter"):
         rows = [number for number, why in tab.hidden if why == how]
         if rows:
-            plural = len(rows) > 1
-            rows_are = f"rows {_spans(rows)} are" if plural else f"row {rows[0]} is"
-            warnings.append(
-                f"{place}: {rows_are} {said} in the sheet; {'they were' if plural else 'it was'} read all the same"
-            )
+            if len(rows) > 1:
+                warnings.append(Said(f"warning.sheets.hidden_{how}.rows", place=place, rows=_spans(rows)))
+            else:
+                warnings.append(Said(f"warning.sheets.hidden_{how}.row", place=place, row=rows[0]))
     return warnings
 
 
@@ -381,13 +348,19 @@ def fetch_worksheet(
 ) -> RawTable:
     """One worksheet's values as text validate.py reads (sheet_values.py), headers renamed to
     canonical columns; raises InvalidData for text among a date or number column's values."""
-    place = f"sheet {title!r}"
+    place = Said("sheets.sheet", name=repr(title))
     layout = layout or describe(spreadsheet)
     tab = layout.tabs.get(title)
     if tab is None:
         raise SourceUnavailable(
-            f"Worksheet {title!r} (for {table}) is not in spreadsheet {spreadsheet.title!r}; it has: "
-            f"{', '.join(layout.tabs)}. Check [pulse.sheets.worksheets] in secrets.toml."
+            Said(
+                "error.sheets.no_worksheet",
+                title=repr(title),
+                table=table,
+                spreadsheet=repr(spreadsheet.title),
+                tabs=", ".join(layout.tabs),
+                section="[pulse.sheets.worksheets]",
+            )
         )
     with google(place, email=client_email(spreadsheet)):
         rows = _read_rows(spreadsheet, title, tab, page_rows=page_rows, progress=progress)
@@ -411,7 +384,7 @@ def fetch_worksheet(
         texts[position] = converted.texts
         problems += [Problem(place, index + 2, column, why) for index, why in sorted(converted.refused.items())]
         if converted.note:
-            notes.append(f"{place}, column {column}: {converted.note}")
+            notes.append(Said("warning.column_note", file=place, column=column, note=converted.note))
     if problems:
         raise InvalidData(problems)
     frame = pd.DataFrame({position: texts[position] for position in range(width)}, dtype="str")
@@ -426,7 +399,12 @@ def read_sheets(client: gspread.Client, config: SheetsConfig, *, progress: Progr
     unknown = [table for table, _ in config.worksheets if table not in TABLES]
     if unknown:
         raise NotConfigured(
-            f"[pulse.sheets.worksheets] names {', '.join(unknown)}; the tables are {', '.join(TABLES)}."
+            Said(
+                "error.sheets.unknown_tables",
+                section="[pulse.sheets.worksheets]",
+                unknown=", ".join(unknown),
+                tables=", ".join(TABLES),
+            )
         )
     spreadsheet = open_spreadsheet(client, config.spreadsheet)
     layout = describe(spreadsheet)

@@ -30,6 +30,7 @@ from data_sources.files import read_folder
 from data_sources.shrink import check_shrinks
 from data_sources.validate import Parsing, RawTable, validate
 from data_sources.warehouse import build_warehouse, remove_abandoned_builds, table_rows
+from errors import Said
 from settings import Settings
 from store import tables
 from store.database import AppStore
@@ -70,7 +71,7 @@ def load_community(
         return imports.stored_frames(settings), []
     if source == "sheets":
         if settings.sheets is None:
-            raise NotConfigured("The source is Google Sheets, but secrets.toml has no [pulse.sheets] section.")
+            raise NotConfigured(Said("error.sync.no_sheets_section", section="[pulse.sheets]"))
         raws: dict[str, RawTable] = sheets.read_sheets(
             sheets_client or sheets.open_client(settings), settings.sheets, progress=progress
         )
@@ -124,10 +125,7 @@ def run_sync(
     """
     path = settings.warehouse_path
     if path is None:
-        raise NotConfigured(
-            "The warehouse is your own database (PULSE_WAREHOUSE_URL); it is queried in place, so there is "
-            "nothing to sync."
-        )
+        raise NotConfigured(Said("error.sync.in_place"))
     with _sync_lock(settings.data_dir):
         _mark_interrupted(app_store)
         remove_abandoned_builds(path)
@@ -186,7 +184,7 @@ def _sync_lock(data_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise SyncBusy("A sync is already running; the data will refresh when it finishes.") from None
+            raise SyncBusy(Said("error.sync.busy")) from None
         try:
             yield
         finally:
@@ -249,8 +247,11 @@ def import_files(
         staged.append(imports.stage_import(frames, settings=settings))
         if settings.community_source != "imports":
             warnings.append(
-                f"The configured source is {settings.community_source!r}: a sync from it will replace these "
-                'files. Set community_source = "imports" to keep what you import.'
+                Said(
+                    "warning.import_not_kept",
+                    source=repr(settings.community_source),
+                    setting='community_source = "imports"',
+                )
             )
         return frames, warnings
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 import schema
 from data_sources.errors import InvalidData, Problem
+from errors import Said
 
 TABLES: dict[str, sa.Table] = {
     "members": schema.members,
@@ -21,7 +22,7 @@ TABLES: dict[str, sa.Table] = {
     "campaign_members": schema.campaign_members,
 }
 REQUIRED_TABLES = ("members", "activities")
-NON_FINITE = "is not a finite number (infinity and NaN cannot be summed or reported)"
+NON_FINITE = "error.cell.not_finite"  # how a cell is wrong: a catalog key, said with the cell
 RANGES = {"campaigns": ("starts_at", "ends_at")}  # (start, end) columns: an end before its start is refused
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
@@ -37,7 +38,7 @@ class RawTable:
     file: str
     frame: pd.DataFrame
     first_row: int = 2
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # Said
 
 
 @dataclass(frozen=True)
@@ -103,13 +104,10 @@ def _day_first(text: pd.Series, *, default: bool) -> tuple[bool, str | None]:
     if day_first != month_first:
         return day_first, None
     example = text[parts.index[0]]
+    order = "day_first" if default else "month_first"
     if day_first and month_first:
-        return default, f"mixes day-first and month-first dates (e.g. {example!r}); read as {_order(default)}"
-    return default, f"dates such as {example!r} could be either order; read as {_order(default)} (setting date_order)"
-
-
-def _order(day_first: bool) -> str:
-    return "day first" if day_first else "month first"
+        return default, Said(f"warning.dates_mixed.{order}", example=repr(example))
+    return default, Said(f"warning.dates_either.{order}", example=repr(example), setting="date_order")
 
 
 def _parse_local(text: pd.Series, *, day_first: bool) -> pd.Series:
@@ -184,8 +182,8 @@ def _offsets(offset: pd.Series) -> pd.Series:
 def _convert(
     raw: pd.Series, column: sa.Column, *, parsing: Parsing
 ) -> tuple[pd.Series, pd.Series, str | pd.Series, str | None]:
-    """Typed values, a mask of cells that failed, how to write them correctly (per cell, or one for
-    all), and a note."""
+    """Typed values, a mask of cells that failed, how to write them correctly (a catalog key per
+    cell, or one for all), and a note (a Said)."""
     kind = type(column.type)
     if kind is sa.DateTime and pd.api.types.is_datetime64_any_dtype(raw):  # Parquet keeps its types
         if raw.dt.tz is None and parsing.timezone != "UTC":
@@ -196,7 +194,7 @@ def _convert(
     text = raw.fillna("").astype("str").str.strip()
     if kind is sa.DateTime:
         parsed, note = parse_timestamps(text, parsing=parsing)
-        hint: str | pd.Series = "is not a date/time (use e.g. 2025-03-05 14:03:22, 2025/3/5 14:03 or 3/5/2025 2:03 PM)"
+        hint: str | pd.Series = "error.cell.not_date"
         return parsed, parsed.isna() & (text != ""), hint, note
     if kind is sa.Float:
         try:  # pyarrow's cast, twice as fast; any cell that is not a number sends the column to pandas
@@ -208,12 +206,12 @@ def _convert(
         infinite = numbers.isin([math.inf, -math.inf]) | (
             numbers.isna() & text.str.lower().isin(["nan", "+nan", "-nan"])
         )
-        hint = pd.Series("is not a number", index=text.index).mask(infinite, NON_FINITE)
+        hint = pd.Series("error.cell.not_number", index=text.index).mask(infinite, NON_FINITE)
         return numbers, (numbers.isna() | infinite) & (text != ""), hint, None
     if kind is sa.Boolean:
         lowered = text.str.lower()
         bad = ~lowered.isin(TRUE_WORDS | FALSE_WORDS)
-        return lowered.isin(TRUE_WORDS), bad, "is not true/false", None
+        return lowered.isin(TRUE_WORDS), bad, "error.cell.not_true_false", None
     strings = text.where(text != "")  # stays Arrow-backed text: no Python object per cell
     return strings, pd.Series(False, index=text.index), "", None
 
@@ -222,14 +220,14 @@ def validate_table(raw: RawTable, *, parsing: Parsing) -> tuple[pd.DataFrame, li
     """Typed frame in canonical column order, the problems found, and warnings."""
     table = TABLES[raw.name]
     problems: list[Problem] = []
-    warnings: list[str] = []
+    warnings: list[str] = []  # Said
     present = set(raw.frame.columns)
     for column in table.columns:
         if column.name not in present and _required(column):
-            problems.append(Problem(raw.file, None, column.name, "required column is missing from the header"))
+            problems.append(Problem(raw.file, None, column.name, Said("error.column_missing")))
     extra = sorted(present - set(table.columns.keys()))
     if extra:
-        warnings.append(f"{raw.file}: ignored columns not in the canonical model: {', '.join(extra)}")
+        warnings.append(Said("warning.columns_ignored", file=raw.file, columns=", ".join(extra)))
     if problems:
         return pd.DataFrame(), problems, warnings
 
@@ -244,15 +242,15 @@ def validate_table(raw: RawTable, *, parsing: Parsing) -> tuple[pd.DataFrame, li
             continue
         values, bad, hint, note = _convert(raw.frame[column.name].reset_index(drop=True), column, parsing=parsing)
         if note:
-            warnings.append(f"{raw.file}, column {column.name}: {note}")
+            warnings.append(Said("warning.column_note", file=raw.file, column=column.name, note=note))
         for position in bad[bad].index[: InvalidData.SHOWN]:
             cell = raw.frame[column.name].iloc[position]
             said = hint if isinstance(hint, str) else hint.iloc[position]
-            problems.append(Problem(raw.file, int(rows[position]), column.name, f"{cell!r} {said}"))
+            problems.append(Problem(raw.file, int(rows[position]), column.name, Said(said, cell=repr(cell))))
         missing = values.isna() if type(column.type) is not sa.Boolean else pd.Series(False, index=values.index)
         if _required(column):
             for position in (missing & ~bad)[missing & ~bad].index[: InvalidData.SHOWN]:
-                problems.append(Problem(raw.file, int(rows[position]), column.name, "a value is required"))
+                problems.append(Problem(raw.file, int(rows[position]), column.name, Said("error.cell.required")))
         typed[column.name] = values
     frame = pd.DataFrame(typed)
 
@@ -262,7 +260,7 @@ def validate_table(raw: RawTable, *, parsing: Parsing) -> tuple[pd.DataFrame, li
     for position in duplicated[duplicated].index[: InvalidData.SHOWN]:
         value = ", ".join(str(frame.at[position, name]) for name in key)
         problems.append(
-            Problem(raw.file, int(rows[position]), "/".join(key), f"duplicate id {value!r} (also on an earlier row)")
+            Problem(raw.file, int(rows[position]), "/".join(key), Said("error.cell.duplicate_id", value=repr(value)))
         )
     return frame, problems, warnings
 
@@ -278,7 +276,9 @@ def _inverted(frame: pd.DataFrame, raw: RawTable, rows: pd.Index) -> list[Proble
             raw.file,
             int(rows[position]),
             f"{start}/{end}",
-            f"ends ({raw.frame[end].iloc[position]}) before it starts ({raw.frame[start].iloc[position]})",
+            Said(
+                "error.cell.ends_before_start", end=raw.frame[end].iloc[position], start=raw.frame[start].iloc[position]
+            ),
         )
         for position in inverted[inverted].index[: InvalidData.SHOWN]
     ]
@@ -308,8 +308,8 @@ def validate(raws: dict[str, RawTable], *, parsing: Parsing, base: dict[str, pd.
     kept = base or {}
     for name in REQUIRED_TABLES:
         if name not in raws and name not in kept:
-            asked = f"{'an' if name[0] in 'aeiou' else 'a'} {name} file or sheet"
-            problems.append(Problem(name, None, None, f"required table is missing: give {asked}"))
+            article = "an" if name[0] in "aeiou" else "a"
+            problems.append(Problem(name, None, None, Said(f"error.table_missing.{article}", table=name)))
     for name, table in TABLES.items():
         raw = raws.get(name)
         if raw is None:
@@ -326,7 +326,7 @@ def validate(raws: dict[str, RawTable], *, parsing: Parsing, base: dict[str, pd.
     return result
 
 
-def _reference_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
+def _reference_warnings(frames: dict[str, pd.DataFrame]) -> list[Said]:
     """Activities whose member is not in members. A DuckDB anti-join: pandas' isin over a set of a
     million ids took 13 s on 11.5M activities."""
     with duckdb.connect() as connection:
@@ -338,5 +338,6 @@ def _reference_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
             return []
         rows = connection.execute(f"SELECT DISTINCT * FROM ({unknown}) ORDER BY 1 LIMIT 5").fetchall()
     sample = ", ".join(str(row[0]) for row in rows)
-    named = "1 row names a member id that is" if count == 1 else f"{count:,} rows name member ids that are"
-    return [f"activities: {named} not in members (e.g. {sample}); metrics leave them out."]
+    if count == 1:
+        return [Said("warning.unknown_member_one", example=sample)]
+    return [Said("warning.unknown_members", count=count, examples=sample)]

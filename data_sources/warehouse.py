@@ -27,6 +27,7 @@ from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
 from data_sources.rollup import build_rollup, refresh_statistics
 from engines import create_engine, read_frame
+from errors import Said
 from rollup.state import mark_dialect, rollup_state
 from settings import Settings
 
@@ -43,10 +44,7 @@ class Warehouse:
         self.mapping = mapping
         self._path = Path(url.removeprefix("duckdb:///")) if url.startswith("duckdb:///") else None
         if mapping is not None and self._path is not None:
-            raise NotConfigured(
-                "warehouse_mapping is for your own database queried in place (warehouse_url); "
-                "the built-in warehouse already has the canonical tables."
-            )
+            raise NotConfigured(Said("error.warehouse.mapping_built_in"))
         self._engine: Engine | None = None
         self._target: str | None = None
         self._lock = threading.Lock()
@@ -68,17 +66,15 @@ class Warehouse:
         """Write the member-day rollup into a database queried in place (sync makes the built-in
         warehouse's); returns the member-days. Metrics read it from the next query on."""
         if self._path is not None:
-            raise NotConfigured("The built-in warehouse gets its rollup on every sync; sync instead.")
+            raise NotConfigured(Said("error.warehouse.rollup_built_in"))
         engine = self._current_engine()
         try:
             with engine.begin() as connection:
                 rows = build_rollup(connection, timezone=timezone)
             refresh_statistics(engine)
         except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
-            raise SourceUnavailable(
-                f"The rollup could not be written ({getattr(error, 'orig', error)}). It needs the right to create "
-                "tables in this database; until it exists, metrics compute from activities."
-            ) from error
+            reason = str(getattr(error, "orig", error))
+            raise SourceUnavailable(Said("error.warehouse.rollup_failed", reason=reason)) from error
         self.dispose()  # the next query opens an engine marked with the new rollup
         return rows
 
@@ -91,10 +87,7 @@ class Warehouse:
     def _resolve(self) -> str:
         assert self._path is not None
         if not self._path.exists():
-            raise NotConfigured(
-                f"No community data yet: {self._path} does not exist. "
-                "Run `python cli.py demo` for demo data or `python cli.py sync --source PATH` for your CSV files."
-            )
+            raise NotConfigured(Said("error.warehouse.missing", path=str(self._path)))
         return os.path.realpath(self._path)
 
     def _current_engine(self) -> Engine:
@@ -130,10 +123,7 @@ class Warehouse:
                 return read_frame(connection, statement)
         except (sa.exc.OperationalError, sa.exc.ProgrammingError, duckdb.Error) as error:
             detail = getattr(error, "orig", None) or error
-            raise SourceUnavailable(
-                f"The community data could not be read ({detail}). "
-                "Check PULSE_WAREHOUSE_URL, or rebuild it with `python cli.py sync`."
-            ) from error
+            raise SourceUnavailable(Said("error.warehouse.unreadable", reason=str(detail))) from error
 
     def dispose(self) -> None:
         with self._lock:

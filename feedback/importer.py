@@ -21,7 +21,7 @@ import schema
 from data_sources.charsets import decode
 from data_sources.errors import InvalidData, reason
 from engines import Runner
-from errors import PulseError
+from errors import Lines, PulseError, Said
 from feedback.intake import MAX_TEXT, NewFeedback, add_feedback, import_key
 from store.database import AppStore
 
@@ -35,10 +35,10 @@ class ImportFailed(PulseError):
     """Raised when a feedback file cannot be imported (unreadable, a column missing, a bad cell);
     `problems` say where (file, row, column) and what. Nothing was written."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[Said]) -> None:
         shown = problems[:MAX_PROBLEMS]
         more = len(problems) - len(shown)
-        super().__init__("\n".join(shown + ([f"… and {more} more problems."] if more else [])))
+        super().__init__(Lines(shown + ([Said("error.more_problems", count=more)] if more else [])))
         self.problems = problems
 
 
@@ -53,10 +53,10 @@ def read_table(name: str, content: bytes) -> pd.DataFrame:
     """The file's cells as text (row 2 is the first data row, as a spreadsheet shows it)."""
     suffix = Path(name).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise ImportFailed([f"{name}: only .csv and .xlsx files can be imported."])
+        raise ImportFailed([Said("feedback.import.kind", file=name)])
     text = _decode(name, content) if suffix == ".csv" else ""
     if not content or (suffix == ".csv" and not text.strip()):
-        raise ImportFailed([f"{name}: the file is empty; it needs a header row (created_at, text, ...)."])
+        raise ImportFailed([Said("feedback.import.empty", file=name)])
     try:
         if suffix == ".xlsx":
             frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
@@ -64,9 +64,10 @@ def read_table(name: str, content: bytes) -> pd.DataFrame:
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except Exception as error:  # the parsers are fed whatever was uploaded (BadZipFile, ParserError, ...)
         log.warning("%s could not be read", name, exc_info=True)
-        raise ImportFailed([f"{name}: could not be read as {suffix[1:].upper()} ({reason(error)})."]) from error
+        kind = suffix[1:].upper()
+        raise ImportFailed([Said("feedback.import.unreadable", file=name, kind=kind, reason=reason(error))]) from error
     if not isinstance(frame.index, pd.RangeIndex):  # pandas took a row with one value too many as labels
-        raise ImportFailed([f"{name}: row 2 has more values than the header has columns; quote values with commas."])
+        raise ImportFailed([Said("feedback.import.row_too_long", file=name)])
     frame = frame.fillna("")
     frame.columns = [str(column).strip().lower() for column in frame.columns]
     blank = frame.apply(lambda row: all(not str(cell).strip() for cell in row), axis=1)
@@ -78,33 +79,38 @@ def _decode(name: str, content: bytes) -> str:
     try:
         return decode(content, file=name)
     except InvalidData as error:
-        raise ImportFailed([f"{problem}." for problem in error.problems]) from error
+        raise ImportFailed([Said("feedback.import.problem", problem=problem) for problem in error.problems]) from error
 
 
 def parse_rows(
     name: str, frame: pd.DataFrame, *, default_source: str, timezone: str
 ) -> list[tuple[int, NewFeedback, str]]:
     """(row number, item, email) per row, or every problem found, each with file, row and column."""
-    problems = [f"{name}: column {column!r} is missing." for column in REQUIRED if column not in frame.columns]
+    problems = [
+        Said("feedback.import.column_missing", file=name, column=repr(column))
+        for column in REQUIRED
+        if column not in frame.columns
+    ]
     if "member_id" not in frame.columns and "email" not in frame.columns:
-        problems.append(f"{name}: a member_id or an email column is needed (cells may be empty).")
+        problems.append(Said("feedback.import.member_column", file=name))
     if problems:
-        raise ImportFailed([*problems, f"{name}: columns found: {', '.join(frame.columns)}."])
+        found = Said("feedback.import.columns_found", file=name, columns=", ".join(frame.columns))
+        raise ImportFailed([*problems, found])
     zone = ZoneInfo(timezone)
     rows: list[tuple[int, NewFeedback, str]] = []
     for position, cells in zip(frame.index, frame.to_dict("records"), strict=True):
-        where = f"{name}: row {position + 2}"
+        row = position + 2
         text = str(cells["text"]).strip()
         if not text:
-            problems.append(f"{where}, column text: empty.")
+            problems.append(Said("feedback.import.text_empty", file=name, row=row))
         elif len(text) > MAX_TEXT:
-            problems.append(f"{where}, column text: longer than {MAX_TEXT:,} characters.")
+            problems.append(Said("feedback.import.text_long", file=name, row=row, limit=MAX_TEXT))
         created = _moment(str(cells["created_at"]), zone)
         if created is None:
-            problems.append(f"{where}, column created_at: {cells['created_at']!r} is not a date and time.")
+            problems.append(Said("feedback.import.bad_date", file=name, row=row, cell=repr(cells["created_at"])))
         score = _score(str(cells.get("score", "")))
         if score == "bad":
-            problems.append(f"{where}, column score: {cells['score']!r} is not a number from 0 to 10.")
+            problems.append(Said("feedback.import.bad_score", file=name, row=row, cell=repr(cells["score"])))
         if problems or created is None or isinstance(score, str):  # the last two are recorded in problems
             continue
         source = str(cells.get("source", "")).strip()[:20]
@@ -188,9 +194,7 @@ def import_feedback(
             if email in known:
                 item = replace(item, member_id=known[email])
             else:
-                warnings.append(
-                    f"{name}: row {number}, column email: no member has this address; kept without a member."
-                )
+                warnings.append(Said("feedback.import.unknown_email", file=name, row=number))
         items.append(item)
     with store.begin() as connection:
         added = add_feedback(connection, items, actor=actor, now=now)

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from errors import PulseError
+from errors import Listed, PulseError, Said
 from store import tables
 from store.database import AppStore, StoreError
 
@@ -56,17 +56,20 @@ class EditConflict(FeedbackError):
 
     def __init__(self, changes: list[dict[str, Any]]) -> None:
         lines = [
-            f"#{c['feedback_id']} {c['field']}: {c['old_value'] or '–'} → {c['new_value'] or '–'} "
-            f"({c['actor']}, {c['at']:%Y-%m-%d %H:%M} UTC)"
+            Said(
+                "feedback.conflict.change",
+                item=c["feedback_id"],
+                field=c["field"],
+                old=c["old_value"] or "–",
+                new=c["new_value"] or "–",
+                actor=c["actor"],
+                at=f"{c['at']:%Y-%m-%d %H:%M}",
+            )
             for c in changes
         ]
         items = sorted({c["feedback_id"] for c in changes})
-        super().__init__(
-            f"Not saved: {len(items)} item(s) were changed by someone else since you loaded them, and "
-            "nothing was overwritten. Your edits are still here. Their changes: "
-            + ("; ".join(lines) or "not recorded")
-            + ". Reload to see their changes, then apply yours again."
-        )
+        said = Listed(lines, separator="list.semicolon") if lines else Said("feedback.conflict.not_recorded")
+        super().__init__(Said("feedback.conflict", count=len(items), changes=said))
         self.changes = changes
         self.items = items
 
@@ -86,10 +89,7 @@ def save(store: AppStore, edits: list[Edit], *, actor: str, now: datetime) -> li
     try:
         return _save(store, edits, actor=actor, now=now)
     except sa.exc.DBAPIError as error:
-        raise StoreError(
-            f"The app database refused the save ({error.orig}); nothing was saved and your edits are still "
-            "here. Try again in a moment."
-        ) from error
+        raise StoreError(Said("feedback.save_refused", reason=str(error.orig))) from error
 
 
 def _save(store: AppStore, edits: list[Edit], *, actor: str, now: datetime) -> list[int]:
@@ -119,7 +119,7 @@ def _save(store: AppStore, edits: list[Edit], *, actor: str, now: datetime) -> l
 def _current(connection: Connection, item_id: int) -> RowMapping:
     row = connection.execute(sa.select(tables.feedback).where(tables.feedback.c.id == item_id)).mappings().first()
     if row is None:
-        raise EditRefused(f"Feedback #{item_id} no longer exists; reload the inbox.")
+        raise EditRefused(Said("feedback.refused.gone", item=item_id))
     return row
 
 
@@ -127,7 +127,7 @@ def _planned_values(connection: Connection, row: RowMapping, edit: Edit) -> dict
     """The columns to change, checked against the workflow; only values that differ."""
     unknown = set(edit.changes) - set(EDITABLE)
     if unknown:
-        raise EditRefused(f"#{row['id']}: {', '.join(sorted(unknown))} cannot be edited.")
+        raise EditRefused(Said("feedback.refused.not_editable", item=row["id"], fields=", ".join(sorted(unknown))))
     wanted = {name: _clean(name, value, item_id=row["id"]) for name, value in edit.changes.items()}
     wanted = {name: value for name, value in wanted.items() if value != row[name]}
     status = wanted.get("status", row["status"])
@@ -137,16 +137,21 @@ def _planned_values(connection: Connection, row: RowMapping, edit: Edit) -> dict
     if status == row["status"]:
         wanted.pop("status", None)
         if status == "duplicate" and wanted.get("duplicate_of", row["duplicate_of"]) is None:
-            raise EditRefused(f"#{row['id']}: to un-merge it, reopen it (make it triaged).")
+            raise EditRefused(Said("feedback.refused.unmerge", item=row["id"]))
         return wanted
     if status not in NEXT[row["status"]]:
-        allowed = ", ".join(label(s) for s in NEXT[row["status"]])
+        allowed = Listed([_status(s) for s in NEXT[row["status"]]])
         raise EditRefused(
-            f"#{row['id']}: an item that is {label(row['status'])} cannot become {label(status)}; "
-            f"it can become {allowed}."
+            Said(
+                "feedback.refused.jump",
+                item=row["id"],
+                old=_status(row["status"]),
+                new=_status(status),
+                allowed=allowed,
+            )
         )
     if status == "duplicate" and wanted.get("duplicate_of") is None:
-        raise EditRefused(f"#{row['id']}: to mark it a duplicate, merge it into the original item.")
+        raise EditRefused(Said("feedback.refused.duplicate", item=row["id"]))
     if row["status"] == "duplicate":
         wanted["duplicate_of"] = None  # reopening a duplicate un-merges it
     return wanted
@@ -157,15 +162,15 @@ def _clean(name: str, value: Any, *, item_id: int) -> Any:
     if isinstance(value, str):
         value = value.strip() or None
     if name == "status" and value not in STATUSES:
-        raise EditRefused(f"#{item_id}: status must be one of {', '.join(STATUSES)}.")
+        raise EditRefused(Said("feedback.refused.status", item=item_id, statuses=", ".join(STATUSES)))
     if name == "priority" and value is not None and value not in PRIORITIES:
-        raise EditRefused(f"#{item_id}: priority must be one of {', '.join(PRIORITIES)}, or empty.")
+        raise EditRefused(Said("feedback.refused.priority", item=item_id, priorities=", ".join(PRIORITIES)))
     if name in ("assignee", "theme") and value is not None and len(value) > MAX_NAME:
-        raise EditRefused(f"#{item_id}: {name} is longer than {MAX_NAME} characters.")
+        raise EditRefused(Said(f"feedback.refused.long_{name}", item=item_id, limit=MAX_NAME))
     if name == "tags":
         tags = [str(tag).strip() for tag in (value or []) if str(tag).strip()]
         if any(len(tag) > MAX_TAG for tag in tags):
-            raise EditRefused(f"#{item_id}: a tag is longer than {MAX_TAG} characters.")
+            raise EditRefused(Said("feedback.refused.long_tag", item=item_id, limit=MAX_TAG))
         return list(dict.fromkeys(tags)) or None
     if name == "duplicate_of" and value is not None:
         return int(value)
@@ -174,16 +179,15 @@ def _clean(name: str, value: Any, *, item_id: int) -> Any:
 
 def _check_original(connection: Connection, row: RowMapping, original_id: int) -> None:
     if original_id == row["id"]:
-        raise EditRefused(f"#{row['id']} cannot be merged into itself.")
+        raise EditRefused(Said("feedback.refused.into_itself", item=row["id"]))
     original = connection.execute(
         sa.select(tables.feedback.c.status, tables.feedback.c.duplicate_of).where(tables.feedback.c.id == original_id)
     ).first()
     if original is None:
-        raise EditRefused(f"#{row['id']}: there is no feedback #{original_id} to merge into.")
+        raise EditRefused(Said("feedback.refused.no_original", item=row["id"], original=original_id))
     if original.status == "duplicate":
         raise EditRefused(
-            f"#{row['id']}: #{original_id} is itself a duplicate of #{original.duplicate_of}; merge into "
-            f"#{original.duplicate_of} instead."
+            Said("feedback.refused.chain", item=row["id"], original=original_id, first=original.duplicate_of)
         )
 
 
@@ -266,5 +270,6 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
-def label(status: str) -> str:
-    return status.replace("_", " ").replace("wont", "won't")
+def _status(status: str) -> Said:
+    """A status as a sentence names it (label's words in English), in every language."""
+    return Said(f"feedback.status_named.{status}")

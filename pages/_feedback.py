@@ -24,7 +24,7 @@ from ui.outage import app_store_failed, app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.selection import choice_changed, choice_key
 from ui.session import current_user, may
-from ui.tables import MISSING, data_table, plain, table
+from ui.tables import MISSING, data_table, error_markdown, plain, table
 
 settings, version = open_page("feedback")
 if not may(Permission.TRIAGE):
@@ -47,7 +47,7 @@ def save(edits: list[workflow.Edit]) -> bool:
     try:
         changed = workflow.save(store, edits, actor=user, now=clock.now())
     except workflow.FeedbackError as error:
-        st.error(plain(error.user_message), icon=":material/error:")  # quotes themes, tags, names: text
+        st.error(error_markdown(error), icon=":material/error:")  # quotes themes, tags, names: as text
         return False
     except StoreError:
         app_store_failed()
@@ -225,7 +225,7 @@ def import_file() -> None:
                 now=clock.now(),
             )
         except importer.ImportFailed as failed:
-            intake.import_refused(upload, failed.user_message)
+            intake.import_refused(upload, failed)
             return
     intake.imported(result)
 

@@ -16,6 +16,7 @@ from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
 from data_sources.files import read_csv_table
 from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, recent_runs, sync
 from data_sources.validate import TABLES
+from errors import lines_in
 from rollup.state import rollup_is_current
 from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY
 from store.database import StoreError
@@ -33,10 +34,10 @@ from ui.data_views import (
     said_in,
     source_name,
 )
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.page import data_errors_stop_the_page, require_entry
 from ui.session import may
-from ui.tables import moment, plain, table
+from ui.tables import error_markdown, moment, plain, table
 
 require_entry()
 st.title(t("data.title"))
@@ -52,19 +53,24 @@ log = logging.getLogger(__name__)
 
 
 def show_failure(error: DataSourceError | StoreError) -> None:
-    """The message as plain text: it quotes file names and cells people wrote. Caught where each
-    action is, not by ui.page's catcher: the failure shows under its button and the page goes on,
-    so the other ways to refresh stay at hand."""
+    """The message in the reader's language as plain text: it quotes file names and cells people
+    wrote. Caught where each action is, not by ui.page's catcher: the failure shows under its button
+    and the page goes on, so the other ways to refresh stay at hand."""
     log.warning("Data page: %s: %s", type(error).__name__, error.user_message)
     st.error(t("data.failed"))
-    st.text(error.user_message)
+    st.text(error.text(current_language()))
+
+
+def show_warnings(warnings: list[str]) -> None:
+    """A sync's or an import's warnings (each a Said) in the reader's language, as plain text."""
+    if warnings:
+        st.caption(t("data.warnings"))
+        st.text(lines_in(warnings, current_language()))
 
 
 def show_result(result: SyncResult, message: str) -> None:
     st.success(message)
-    if result.warnings:
-        st.caption(t("data.warnings"))
-        st.text("\n".join(result.warnings))
+    show_warnings(result.warnings)
 
 
 def uploaded_to(folder: Path, files: list) -> list[Path]:
@@ -115,7 +121,7 @@ else:
             remember_refusal("sync", refused.shrinks)
             st.rerun()
         except NotConfigured as error:
-            st.info(error.user_message)
+            st.info(error_markdown(error))
         except (DataSourceError, StoreError) as error:
             show_failure(error)
 
@@ -176,8 +182,7 @@ if st.button(t("data.forms_button"), disabled=not (slug and export), key="data_f
                 parsing=parsing(settings),
             )
             st.success(t("data.forms_done", added=result.added, slug=slug, already=result.already_there))
-            if result.warnings:
-                st.text("\n".join(result.warnings))
+            show_warnings(result.warnings)
         except (DataSourceError, StoreError) as error:
             show_failure(error)
 

@@ -14,7 +14,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from engines import create_engine, read_frame
-from errors import PulseError
+from errors import PulseError, Said
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -45,10 +45,7 @@ class AppStore:
         try:
             command.upgrade(self.alembic_config(), "head")
         except sa.exc.OperationalError as error:
-            raise StoreError(
-                f"Could not create or upgrade the app database at {self.engine.url!r}: {error.orig}. "
-                "Check PULSE_APP_DB_URL and that the database server is running."
-            ) from error
+            raise StoreError(Said("error.store.migrate", url=repr(self.engine.url), reason=str(error.orig))) from error
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -67,10 +64,7 @@ class AppStore:
                     connection.exec_driver_sql("BEGIN IMMEDIATE")
                 yield connection
         except sa.exc.OperationalError as error:
-            raise StoreError(
-                f"The app database did not answer ({error.orig}); nothing was changed. "
-                "Try again in a moment, or check PULSE_APP_DB_URL."
-            ) from error
+            raise StoreError(Said("error.store.write", reason=str(error.orig))) from error
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -79,9 +73,7 @@ class AppStore:
             with self.engine.connect() as connection:
                 yield connection
         except sa.exc.OperationalError as error:
-            raise StoreError(
-                f"The app database did not answer ({error.orig}). Try again in a moment, or check PULSE_APP_DB_URL."
-            ) from error
+            raise StoreError(Said("error.store.read", reason=str(error.orig))) from error
 
     def run(self, statement: sa.Executable) -> pd.DataFrame:
         """Execute a read and return a small DataFrame; driver errors become StoreError."""
@@ -89,10 +81,7 @@ class AppStore:
             with self.engine.connect() as connection:
                 return read_frame(connection, statement)
         except sa.exc.OperationalError as error:
-            raise StoreError(
-                f"The app database did not answer ({error.orig}). "
-                "Run `python cli.py init` if it was never created, or check PULSE_APP_DB_URL."
-            ) from error
+            raise StoreError(Said("error.store.run", reason=str(error.orig))) from error
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from data_sources.errors import InvalidData, Problem
 from data_sources.validate import Parsing, RawTable, parse_timestamps
 from engines import Runner
+from errors import Said
 from feedback.importer import member_ids_by_email_query
 from store import tables
 from store.database import AppStore
@@ -39,13 +40,7 @@ from surveys.submission import store_response
 log = logging.getLogger(__name__)
 TIMESTAMP_HEADERS = ("timestamp", "时间戳记", "提交时间")
 EMAIL_HEADERS = ("email address", "email", "电子邮件地址")
-MESSAGES = {
-    "range": "{value!r} is not a number from {low} to {high}",
-    "yes_no": "{value!r} is not Yes or No",
-    "choice": "{value!r} is not one of the options",
-    "matrix": "{value!r} is not a point of the scale",
-    "too_long": "the answer is {length} characters; at most {limit} fit",
-}
+MESSAGES = ("range", "yes_no", "choice", "matrix", "too_long")  # problems said as forms.problem.<code>
 
 
 @dataclass
@@ -97,11 +92,11 @@ def match_columns(survey: Survey, columns: list[str], explicit: dict[str, str]) 
     return matched, unmatched
 
 
-def _problem(problem: tuple[str, dict], cell: str) -> str | None:
+def _problem(problem: tuple[str, dict], cell: str) -> Said | None:
     code, values = problem
     if code in ("required", "matrix_rows", "other_missing"):
         return None  # a form may leave out what the survey requires; an import keeps what was given
-    return MESSAGES.get(code, "{value!r} does not fit this question").format(**{**values, "value": cell})
+    return Said(f"forms.problem.{code if code in MESSAGES else 'other'}", **{**values, "value": repr(cell)})
 
 
 def parse_responses(
@@ -115,20 +110,22 @@ def parse_responses(
     for column, target in matched.items():
         if isinstance(target, str) and target not in ids | {"submitted_at", "email"}:
             problems.append(
-                Problem(raw.file, None, column, f"is mapped to {target!r}, not a question of {survey.slug}")
+                Problem(raw.file, None, column, Said("forms.not_a_question", target=repr(target), survey=survey.slug))
             )
     if "submitted_at" not in matched.values():
-        problems.append(Problem(raw.file, None, None, "has no Timestamp column (when each response was submitted)"))
+        problems.append(Problem(raw.file, None, None, Said("forms.no_timestamp")))
     if problems:
         raise InvalidData(problems)
-    warnings = [f"{raw.file}: columns matching no question were left out: {', '.join(unmatched)}"] if unmatched else []
+    warnings: list[str] = [Said("forms.unmatched", file=raw.file, columns=", ".join(unmatched))] if unmatched else []
     stamp_column = next(column for column, target in matched.items() if target == "submitted_at")
     stamps, _ = parse_timestamps(frame[stamp_column].astype("str").str.strip(), parsing=parsing)
     rows = []
     for position, (index, cells) in enumerate(frame.iterrows()):
         number = int(cast(int, index)) + raw.first_row  # the frame's index: row positions in the sheet
         if pd.isna(stamps.iloc[position]):
-            problems.append(Problem(raw.file, number, stamp_column, f"{cells[stamp_column]!r} is not a date/time"))
+            problems.append(
+                Problem(raw.file, number, stamp_column, Said("forms.bad_stamp", cell=repr(cells[stamp_column])))
+            )
             continue
         answers: dict[str, Any] = {}
         for column, target in matched.items():
@@ -185,9 +182,7 @@ def import_responses(
         known = dict(zip(found["email"], found["member_id"], strict=True))
         missing = [email for email in emails if email not in known]
         if missing:
-            warnings.append(
-                f"{raw.file}: {len(missing)} addresses match no member; their responses are kept without one"
-            )
+            warnings.append(Said("forms.unknown_emails", file=raw.file, count=len(missing)))
     added = 0
     with app_store.begin() as connection:
         for row in rows:

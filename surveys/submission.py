@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from errors import PulseError
+from errors import PulseError, Said
 from feedback.intake import NewFeedback, add_feedback, enrichment
 from store import tables
 from store.database import AppStore, StoreError
@@ -32,10 +32,7 @@ from surveys.links import token_hash
 from surveys.registry import Availability, StoredSurvey, availability, completed_responses
 from surveys.write_back import enqueue
 
-STORE_FAILED = (
-    "Your answers could not be saved just now because the database did not respond. "
-    "They are still on this page: please try again in a moment."
-)
+STORE_FAILED = Said("error.store.answers")  # the member's page says survey.unreachable_kept
 
 
 class Outcome(StrEnum):

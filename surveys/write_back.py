@@ -33,6 +33,7 @@ from gspread.utils import ValueInputOption
 
 from data_sources.errors import DataSourceError
 from data_sources.sheets import client_email, google, open_spreadsheet
+from errors import Said
 from store import tables
 from store.database import AppStore
 from surveys.definition import Survey
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 BATCH = 500
 ATTEMPTS = 3  # appends per batch when Google's answers leave it unknown whether it took the rows
 AMBIGUOUS = {500, 502, 503, 504}
-QUEUED = "The responses stay queued and are sent on the next push."
+QUEUED = Said("error.write_back.queued")
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,8 @@ def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsh
             failed, error = failed + result.failed, result.error
             continue
         try:
-            with google(f"tab {slug!r} of spreadsheet {spreadsheet}", email=client_email(book), after=QUEUED):
+            tab = Said("sheets.tab", slug=repr(slug), spreadsheet=spreadsheet)
+            with google(tab, email=client_email(book), after=QUEUED):
                 worksheet = _tab(book, stored.survey)
                 header_row: list[Cell] = [_typed(column) for column in header(stored.survey)]
                 _append_once(worksheet, header_row, _rows(app_store, ids, stored.survey))

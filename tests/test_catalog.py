@@ -13,12 +13,14 @@ import pytest
 from catalog import CATALOGS, LANGUAGES, language_of, translate
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [ROOT / "app.py", ROOT / "cli.py", *sorted((ROOT / "pages").glob("*.py"))]
+CODE = [ROOT / "app.py", ROOT / "cli.py", ROOT / "settings.py", ROOT / "errors.py"]
+CODE += sorted((ROOT / "pages").glob("*.py"))
 CODE += [
     path
-    for folder in ("ui", "visuals", "reports", "surveys", "feedback", "auth")
+    for folder in ("ui", "visuals", "reports", "surveys", "feedback", "auth", "data_sources", "store")
     for path in sorted((ROOT / folder).rglob("*.py"))  # packages inside them too (ui/inbox)
 ]
+ASKING = {"t", "Said"}  # t("key") speaks a key now; Said("key", ...) keeps it for an error or a warning
 
 
 def placeholders(text: str) -> set[str]:
@@ -36,11 +38,19 @@ def test_every_language_has_every_key_with_the_same_placeholders(language):
 
 
 def asked_keys() -> tuple[set[str], set[str]]:
-    """Keys code asks t() for: literal ones, and the fixed start of f-string ones (t(f"kpi.{key}"))."""
+    """Keys code asks t() or Said() for: literal ones, and the fixed start of f-string ones
+    (t(f"kpi.{key}")); and the keys errors are raised with (LinkRefused(message, "share.refused.revoked"))."""
     literal, prefixes = set(), set()
     for path in CODE:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t"):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id not in ASKING:
+                second = node.args[1] if len(node.args) > 1 else None
+                keyword = next((k.value for k in node.keywords if k.arg == "key"), None)
+                for key in (second, keyword):
+                    if node.func.id.endswith(("Error", "Refused", "Busy")) and isinstance(key, ast.Constant):
+                        literal.add(str(key.value))
                 continue
             if not node.args:
                 continue

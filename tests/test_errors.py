@@ -124,7 +124,7 @@ def _catalog(key: str, **values: object) -> str:
         pytest.param(
             NotConfigured("No warehouse yet: run python cli.py demo."),
             False,
-            ("info", "No warehouse yet: run python cli.py demo."),
+            ("info", plain("No warehouse yet: run python cli.py demo.")),  # without a key: text, not markdown
             id="not-configured-admin",
         ),
         pytest.param(
@@ -157,8 +157,8 @@ def _catalog(key: str, **values: object) -> str:
         pytest.param(
             SettingsError("timezone is wrong."),
             False,
-            ("error", _catalog("error.settings", error="timezone is wrong.")),
-            id="with-a-key",
+            ("error", _catalog("error.settings", error=plain("timezone is wrong."))),
+            id="settings",
         ),
     ],
 )

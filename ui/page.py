@@ -21,13 +21,13 @@ from settings import Settings
 from store.database import StoreError
 from ui import data, streamlit_internals
 from ui.filters import filter_bar
-from ui.i18n import current_language, t
+from ui.i18n import t
 from ui.outage import app_store_failed
 from ui.presentation import FILTERS_KEY, present_link
 from ui.session import may, shared_link
 from ui.sharing import share_button
 from ui.streamlit_internals import DeltaGenerator
-from ui.tables import plain
+from ui.tables import error_markdown
 from ui.tiles import TILES_KEY
 
 log = logging.getLogger(__name__)
@@ -76,25 +76,18 @@ def data_errors_stop_the_page() -> Iterator[None]:
 def show_error(error: PulseError) -> None:
     """Log a caught PulseError under a reference and show it as its kind is shown: no data yet as a
     note, a data source's failure in full to an admin and generically to others, the app store's
-    generically, any other in its own words (the catalog's, when it has a key)."""
+    generically, any other in its own words; each in the reader's language (error_markdown)."""
     if isinstance(error, StoreError):
         app_store_failed()  # logged with the details; the page never shows the database's address
         return
     log.warning("%s (ref %s): %s", type(error).__name__, logs.reference(), error.user_message)
     if isinstance(error, NotConfigured):
-        if may(Permission.MANAGE_DATA):  # about settings and paths the admin chose: formatted as written
-            st.info(str(error))
-        else:
-            st.info(t("error.no_data"))
+        st.info(error_markdown(error) if may(Permission.MANAGE_DATA) else t("error.no_data"))
     elif isinstance(error, DataSourceError):
-        if may(Permission.MANAGE_DATA):  # quotes files, sheets and cells: text, not markdown
-            st.error(plain(str(error)))
-        else:  # may name the database's host, port or user: for the log and the admin only
-            st.error(t("error.warehouse"))
-    elif error.key:  # the catalog's words, written as markdown by us
-        st.error(error.text(current_language()))
-    else:  # may quote what people wrote (files, cells, themes): text, not markdown
-        st.error(plain(error.text(current_language())))
+        # in full to an admin; it may name the database's host, port or user: for the log and the admin only
+        st.error(error_markdown(error) if may(Permission.MANAGE_DATA) else t("error.warehouse"))
+    else:
+        st.error(error_markdown(error))
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from auth.accounts import Account, load_accounts, role_for_email
 from auth.local_mode import refusal_reason
 from auth.sessions import COOKIE, end_session, session_email, start_session
 from auth.share_links import ShareLink, open_link
+from errors import Said
 from settings import Settings, SettingsError, read_secrets, signing_secret
 from store.database import AppStore, StoreError
 from ui.i18n import t
@@ -59,7 +60,14 @@ def accounts(settings: Settings) -> dict[str, Account]:
     try:
         return load_accounts(_pulse_section(settings, "accounts"))
     except ValueError as error:
-        raise SettingsError(str(error)) from error
+        raise SettingsError(said_of(error)) from error
+
+
+def said_of(error: ValueError) -> str:
+    """The message a ValueError of auth/accounts.py carries: a Said (so it is said in the reader's
+    language), else its English."""
+    said = error.args[0] if error.args else None
+    return said if isinstance(said, Said) else str(error)
 
 
 def local_mode_problem(settings: Settings) -> str | None:
@@ -100,7 +108,7 @@ def resolve_account(settings: Settings, mode: Mode, app_store: AppStore) -> Acco
         try:
             role = role_for_email(email, _pulse_section(settings, "roles")) if email else None
         except ValueError as error:
-            raise SettingsError(str(error)) from error
+            raise SettingsError(said_of(error)) from error
         account = Account(email, role) if role else None
     else:
         known = accounts(settings)

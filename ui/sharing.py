@@ -23,6 +23,7 @@ from ui.filters import VIEW_KEY
 from ui.i18n import current_language, t
 from ui.outage import app_store_failed
 from ui.session import current_user, may, shared_link
+from ui.tables import error_markdown
 
 
 def share_button(page: str, settings: Settings) -> None:
@@ -66,7 +67,7 @@ def share_button(page: str, settings: Settings) -> None:
                 secret=signing_secret(settings),
             )
         except SettingsError as error:  # local: the share form says why, and the page stays usable
-            st.error(str(error))
+            st.error(error_markdown(error))
             return
         except StoreError:
             app_store_failed()

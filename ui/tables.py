@@ -16,6 +16,7 @@ import streamlit as st
 from auth.access import Permission
 from catalog import CATALOGS, DEFAULT, locale
 from catalog.locale import MISSING, missing
+from errors import PulseError
 from exports import safe_csv
 from feedback.workflow import STATUSES
 from metrics.filters import Filters
@@ -250,6 +251,13 @@ def plain(text: object) -> str:
     spaced = _SPACES.sub(" ", str(text))
     joined = _AUTOLINKS.sub(WORD_JOINER, spaced)
     return "".join(f"\\{char}" if char in _MARKDOWN_PUNCTUATION else char for char in joined)
+
+
+def error_markdown(error: PulseError) -> str:
+    """A PulseError in the reader's language as markdown: the catalog's words, with every value
+    quoted from people's data or settings (files, sheets, cells, themes, paths) as text; a message
+    without a key as text throughout; one line per problem."""
+    return error.text(current_language(), quote=plain).replace("\n", "  \n")
 
 
 def label_text(text: object) -> str:

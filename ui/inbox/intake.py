@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 import clock
-from feedback.importer import ImportResult
-from ui.i18n import t
+from errors import lines_in
+from feedback.importer import ImportFailed, ImportResult
+from ui.i18n import current_language, t
 from ui.tables import plain
 
 SOURCES = ("manual", "email", "chat", "call", "social", "event")
@@ -67,14 +68,14 @@ def import_form() -> Upload | None:
     return Upload(name=upload.name, content=upload.getvalue(), source=source.strip() or "import")
 
 
-def import_refused(upload: Upload, problems: str) -> None:
-    """All rows or none: the file's problems, by row and column."""
+def import_refused(upload: Upload, failed: ImportFailed) -> None:
+    """All rows or none: the file's problems, by row and column, in the reader's language."""
     st.error(t("feedback.import_failed", file=plain(upload.name)), icon=":material/error:")
-    st.code(problems, language=None, wrap_lines=True)
+    st.code(failed.text(current_language()), language=None, wrap_lines=True)
 
 
 def imported(result: ImportResult) -> None:
     st.success(t("feedback.imported", added=result.added, skipped=result.already_there))
     if result.warnings:
         st.warning(t("feedback.import_warnings"))
-        st.code("\n".join(result.warnings), language=None, wrap_lines=True)
+        st.code(lines_in(result.warnings, current_language()), language=None, wrap_lines=True)
