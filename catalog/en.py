@@ -600,11 +600,11 @@ MESSAGES: dict[str, str] = {
     "error.no_data": "There is no community data to show yet. An administrator can load some on the Data page.",
     "error.warehouse": (
         "The community data is not answering just now, so this page cannot be shown. Try again in a minute; if it "
-        "persists, an administrator can find the details in the server log."
+        "persists, an administrator can find the details in the server log under reference {reference}."
     ),
     "error.app_store": (
         "The app’s own database is not answering just now. Try again in a minute; if it persists, an "
-        "administrator can find the details in the server log."
+        "administrator can find the details in the server log under reference {reference}."
     ),
     "error.unexpected": (
         "Something went wrong on this page. Try again; if it happens again, tell an administrator the "

@@ -30,6 +30,8 @@ def app_store_or_stop(settings: Settings) -> AppStore:
 
 
 def app_store_failed() -> None:
-    """Log why the app store failed (the exception being handled) and say so without its details."""
-    log.exception("The app store did not answer (ref %s)", logs.reference())
-    st.error(t("error.app_store"), icon=":material/cloud_off:")
+    """Log why the app store failed (the exception being handled) and say so without its details,
+    with the reference that finds them in the log."""
+    reference = logs.reference()
+    log.exception("The app store did not answer (ref %s)", reference)
+    st.error(t("error.app_store", reference=reference), icon=":material/cloud_off:")

@@ -80,12 +80,13 @@ def show_error(error: PulseError) -> None:
     if isinstance(error, StoreError):
         app_store_failed()  # logged with the details; the page never shows the database's address
         return
-    log.warning("%s (ref %s): %s", type(error).__name__, logs.reference(), error.user_message)
+    reference = logs.reference()
+    log.warning("%s (ref %s): %s", type(error).__name__, reference, error.user_message)
     if isinstance(error, NotConfigured):
         st.info(error_markdown(error) if may(Permission.MANAGE_DATA) else t("error.no_data"))
     elif isinstance(error, DataSourceError):
-        # in full to an admin; it may name the database's host, port or user: for the log and the admin only
-        st.error(error_markdown(error) if may(Permission.MANAGE_DATA) else t("error.warehouse"))
+        # in full to an admin; to others generically, with the reference that finds the details in the log
+        st.error(error_markdown(error) if may(Permission.MANAGE_DATA) else t("error.warehouse", reference=reference))
     else:
         st.error(error_markdown(error))
 
