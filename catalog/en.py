@@ -737,4 +737,13 @@ MESSAGES: dict[str, str] = {
     "survey.error.other_missing": "You chose “Other”: please say what.",
     "survey.error.matrix": "Please pick one point of the scale for each statement.",
     "survey.error.matrix_rows": "Please answer every statement.",
+    # Issue 20, the inbox's triage (wt-triage): added as a block, kept together.
+    "confirm.cancel": "Cancel",
+    "sharing.revoke_question": "Revoke {link}? Anyone using it loses access at once, and a revoked link cannot be restored.",
+    "feedback.merge": "Merge",
+    "feedback.merge_question": "Merge #{id} into #{original}? #{id} becomes a duplicate of it and is closed; reopening #{id} un-merges it.",
+    "feedback.duplicates.one": "**1 duplicate merged into this item**",
+    "feedback.count.one": "1 item. Select a row to open it.",
+    "feedback.saved.one": "Saved 1 item.",
+    "feedback.save_changes.one": "Save 1 changed item",
 }

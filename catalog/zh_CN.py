@@ -702,4 +702,13 @@ MESSAGES: dict[str, str] = {
     "survey.error.other_missing": "你选择了“其他”，请具体说明。",
     "survey.error.matrix": "请为每一项选择一个等级。",
     "survey.error.matrix_rows": "请回答每一项。",
+    # Issue 20, the inbox's triage (wt-triage): added as a block, kept together.
+    "confirm.cancel": "取消",
+    "sharing.revoke_question": "撤销 {link}？正在使用它的人会立即无法访问，撤销后无法恢复。",
+    "feedback.merge": "合并",
+    "feedback.merge_question": "将 #{id} 合并到 #{original}？#{id} 会标记为它的重复反馈并关闭；重新打开 #{id} 即可取消合并。",
+    "feedback.duplicates.one": "**已有 1 条重复反馈合并到此条**",
+    "feedback.count.one": "共 1 条。选择一行即可打开。",
+    "feedback.saved.one": "已保存 1 条。",
+    "feedback.save_changes.one": "保存 1 条更改",
 }

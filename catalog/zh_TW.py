@@ -702,4 +702,13 @@ MESSAGES: dict[str, str] = {
     "survey.error.other_missing": "你選擇了「其他」，請具體說明。",
     "survey.error.matrix": "請為每一項選擇一個等級。",
     "survey.error.matrix_rows": "請回答每一項。",
+    # Issue 20, the inbox's triage (wt-triage): added as a block, kept together.
+    "confirm.cancel": "取消",
+    "sharing.revoke_question": "撤銷 {link}？正在使用它的人會立即無法存取，撤銷後無法復原。",
+    "feedback.merge": "合併",
+    "feedback.merge_question": "將 #{id} 合併到 #{original}？#{id} 會標記為它的重複回饋並關閉；重新開啟 #{id} 即可取消合併。",
+    "feedback.duplicates.one": "**已有 1 則重複回饋合併到此則**",
+    "feedback.count.one": "共 1 則。選擇一列即可開啟。",
+    "feedback.saved.one": "已儲存 1 則。",
+    "feedback.save_changes.one": "儲存 1 項變更",
 }

@@ -14,7 +14,7 @@ from auth.access import Permission
 from feedback import importer, inbox, workflow
 from feedback.intake import MAX_TEXT, NewFeedback, record
 from store.database import StoreError
-from ui import data
+from ui import confirm, data
 from ui.address import id_in_address
 from ui.filters import recent_period
 from ui.i18n import t
@@ -72,7 +72,8 @@ def inbox_view() -> None:
     elif editing:
         bulk_editor(frame, filters, choices)
     else:
-        st.caption(t("feedback.count", items=len(frame)) + (t("feedback.limit") if len(frame) >= inbox.LIMIT else ""))
+        count = t("feedback.count.one") if len(frame) == 1 else t("feedback.count", items=len(frame))
+        st.caption(count + (t("feedback.limit") if len(frame) >= inbox.LIMIT else ""))
         row = data_table(
             listing.listed(frame),
             key="feedback_table",
@@ -107,10 +108,15 @@ def bulk_editor(frame, filters: inbox.InboxFilters, choices: inbox.InboxChoices)
     )
     edits = listing.bulk_edits(editable, edited)
     left, right = st.columns([1, 4])
-    pressed = left.button(t("feedback.save_changes", items=len(edits)), type="primary", disabled=not edits)
+    one = len(edits) == 1
+    pressed = left.button(
+        t("feedback.save_changes.one") if one else t("feedback.save_changes", items=len(edits)),
+        type="primary",
+        disabled=not edits,
+    )
     if pressed and save(edits):
         st.session_state.pop("feedback_snapshot", None)
-        st.session_state["feedback_saved"] = t("feedback.saved", items=len(edits))
+        st.session_state["feedback_saved"] = t("feedback.saved.one") if one else t("feedback.saved", items=len(edits))
         st.rerun()
     if right.button(t("feedback.reload"), help=t("feedback.reload_help")):
         st.session_state.pop("feedback_snapshot", None)
@@ -138,6 +144,15 @@ def item_detail(item_id: int, choices: inbox.InboxChoices) -> None:
             seen[item_id] = int(item["version"])
             st.rerun()
     edit = detail.edit_form(item, seen_version=seen_version, choices=choices)
+    if edit is not None and edit.changes.get("duplicate_of") is not None:
+        confirm.ask("feedback_merge", edit)  # asked first: merging closes the item
+        edit = None
+    asked = confirm.pending("feedback_merge")
+    if asked is not None and asked.item_id != item_id:
+        confirm.cancel("feedback_merge")  # asked about another item: moving on cancels it
+    elif asked is not None:
+        question = t("feedback.merge_question", id=item_id, original=asked.changes["duplicate_of"])
+        edit = confirm.confirmed("feedback_merge", question, confirm=t("feedback.merge"))
     if edit is not None and save([edit]):
         st.session_state["feedback_saved"] = t("feedback.saved_item", id=item_id)
         st.rerun()

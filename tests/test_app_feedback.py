@@ -78,12 +78,13 @@ def test_inbox_lists_open_items_oldest_first_with_figures(store):
     assert not at.exception
     assert at.title[0].value == "Feedback inbox"
     search, meetup, script, ads = ids_of(store, *(text for text, _, _ in TEXTS))
-    fixture_open = store.run(inbox.inbox_query(inbox.InboxFilters(), now=NOW))["id"].tolist()
+    fixture_open = store.run(inbox.inbox_query(inbox.InboxFilters(), now=NOW, team=("tom",)))["id"].tolist()
     assert listed(at) == fixture_open
     assert listed(at)[-4:] == [search, meetup, script, ads]
     tiles = {metric.label: metric.value for metric in at.metric}
-    # Open now: these four, and the fixture's f1, f3 (anonymous) and f5 (f4 is a team member's,
-    # f7 is merged); overdue (past the default 14 days): the fixture's three and the 20-day-old one.
+    # Open now: these four, and the fixture's f1, f3 (anonymous) and f5 (f4 is a team member's, left
+    # out of the list too; f7 is merged); overdue (past the default 14 days): the fixture's three and
+    # the 20-day-old one.
     assert (tiles["Open items"], tiles["Overdue"]) == ("7", "4")
     charts = at.get("vega_lite_chart")  # the breakdown: open by status, by theme; received by sentiment
     assert [json.loads(chart.proto.spec)["encoding"]["y"]["field"] for chart in charts] == [
@@ -151,7 +152,7 @@ def test_a_bulk_edit_made_stale_by_another_manager_is_refused_and_kept(store):
     at = seed_bulk_edit(at, {0: {"status": "wont_fix"}})
     # Another manager triages the same item meanwhile.
     workflow.save(store, [workflow.Edit(search, 1, {"status": "triaged"})], actor="ana", now=NOW)
-    at = press(at, "Save 1 changed items")
+    at = press(at, "Save 1 changed item")
     assert not at.exception
     (message,) = [e.value.replace("\\", "") for e in at.error]  # shown as text: markdown escapes removed
     assert message.startswith("Not saved: 1 item(s) were changed by someone else")
@@ -190,10 +191,13 @@ def test_merge_from_the_detail_counts_the_duplicate(store):
     at.number_input(key=f"feedback_item_{ads}_1_merge").set_value(search)
     at = press(at, "Save")
     assert not at.exception
+    assert item_row(store, ads)["status"] == "new"  # asked first
+    assert any(f"Merge #{ads} into #{search}?" in w.value for w in at.warning)
+    at = press(at, "Merge")
     assert item_row(store, ads)["status"] == "duplicate"
     at.query_params["item"] = str(search)
     at.run()
-    assert any("1 duplicates merged into this item" in m.value for m in at.markdown)
+    assert any("1 duplicate merged into this item" in m.value for m in at.markdown)
 
 
 def test_feedback_added_by_hand_is_scored_and_opened(store):
@@ -326,3 +330,33 @@ def test_a_file_imported_on_the_page_reaches_the_inbox_and_a_bad_one_adds_nothin
     assert [e.value for e in at.error] == [r"Nothing was imported from bad\.csv. Fix these rows and try again:"]
     assert [c.value for c in at.code] == ["bad.csv: row 3, column created_at: '' is not a date and time."]
     assert store.run(tables.feedback.select().where(tables.feedback.c.text == "A fine row")).empty  # all or none
+
+
+@pytest.mark.parametrize("language, high", [("en", "High"), ("zh-CN", "高"), ("zh-TW", "高")])
+def test_priority_is_a_word_in_the_list_and_a_code_with_words_in_the_editor(language, high):
+    from catalog.spoken import speaking
+    from ui.inbox import listing
+
+    frame = pd.DataFrame(
+        [{**{name: None for name in listing.SHOWN}, "id": 1, "status": "new", "priority": "high", "tags": []}]
+    ).assign(theme_suggested=False, version=1)
+    choices = inbox.InboxChoices(assignees=[], themes=[], tags=[])
+    with speaking(language):
+        assert listing.listed(frame)["priority"].tolist() == [high]
+        assert listing.editable(frame)["priority"].tolist() == ["high"]  # the editor holds the code...
+        column = listing.inbox_columns(editing=True, choices=choices)["priority"]
+        options = {option["value"]: option["label"] for option in column["type_config"]["options"]}
+    assert list(options) == list(workflow.PRIORITIES) and options["high"] == high  # ...shown as the word
+
+
+def test_priority_is_shown_and_saved_from_the_editor(store):
+    search, meetup = ids_of(store, TEXTS[0][0], TEXTS[1][0])
+    workflow.save(store, [workflow.Edit(search, 1, {"priority": "high"})], actor="ana", now=NOW)
+    at = open_inbox()
+    assert at.dataframe(key="feedback_table").value.set_index("id")["priority"][search] == "High"
+    at = open_inbox({"feedback_edit": "true"})
+    editor = at.data_editor[0]
+    assert editor.value.set_index("id")["priority"][search] == "high"  # the code, shown through its options
+    at = seed_bulk_edit(at, {editor.value["id"].tolist().index(meetup): {"priority": "urgent"}})
+    at = press(at, "Save 1 changed item")
+    assert item_row(store, meetup)["priority"] == "urgent"

@@ -141,7 +141,8 @@ def merged(item: pd.Series, duplicates: pd.DataFrame) -> None:
             st.query_params["item"] = str(original)
             st.rerun()
     if not duplicates.empty:
-        st.markdown(t("feedback.duplicates", count=len(duplicates)))
+        count = len(duplicates)
+        st.markdown(t("feedback.duplicates.one") if count == 1 else t("feedback.duplicates", count=count))
         table(duplicates, column_config=feedback_columns())
 
 
