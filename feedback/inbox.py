@@ -238,6 +238,41 @@ def read_inbox(
 
 
 @dataclass(frozen=True)
+class BulkChange:
+    """One change for every selected item; None leaves a field as each item has it."""
+
+    status: str | None = None
+    priority: str | None = None
+    assignee: str | None = None  # a name, or UNASSIGNED to clear it
+    add_tag: str | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.status, self.priority, self.assignee, (self.add_tag or "").strip()))
+
+
+def bulk_edits(rows: pd.DataFrame, change: BulkChange) -> list[Edit]:
+    """One Edit per selected row (the inbox frame's id, version and tags, as the list loaded them),
+    naming the version loaded: workflow.save applies them in one transaction, all or nothing. A tag
+    is added to each item's own tags."""
+    edits = []
+    tag = (change.add_tag or "").strip()
+    for item_id, version, tags in zip(rows["id"], rows["version"], rows["tags"], strict=True):
+        changes: dict[str, object] = {}
+        if change.status:
+            changes["status"] = change.status
+        if change.priority:
+            changes["priority"] = change.priority
+        if change.assignee:
+            changes["assignee"] = None if change.assignee == UNASSIGNED else change.assignee
+        held = list(tags) if isinstance(tags, list) else []
+        if tag and tag not in held:
+            changes["tags"] = [*held, tag]
+        if changes:
+            edits.append(Edit(int(item_id), int(version), changes))
+    return edits
+
+
+@dataclass(frozen=True)
 class InboxChoices:
     """Values in use, for the filter menus and the editors."""
 

@@ -56,8 +56,14 @@ def open_inbox(query: dict[str, str] | None = None) -> AppTest:
     return at.run()
 
 
+def list_key(at: AppTest) -> str:
+    """The list's key: a bulk change starts a new one (and with it a fresh selection)."""
+    count = at.session_state["feedback_table_count"] if "feedback_table_count" in at.session_state else 0  # noqa: SIM401 (no .get)
+    return f"feedback_table_{count}" if count else "feedback_table"
+
+
 def listed(at: AppTest) -> list[int]:
-    return at.dataframe(key="feedback_table").value["id"].tolist()
+    return at.dataframe(key=list_key(at)).value["id"].tolist()
 
 
 def widget(at: AppTest, kind: str, label: str):
@@ -360,3 +366,49 @@ def test_priority_is_shown_and_saved_from_the_editor(store):
     at = seed_bulk_edit(at, {editor.value["id"].tolist().index(meetup): {"priority": "urgent"}})
     at = press(at, "Save 1 changed item")
     assert item_row(store, meetup)["priority"] == "urgent"
+
+
+def select_rows(at: AppTest, *rows: int, key: str = "feedback_table") -> AppTest:
+    at.session_state[key] = {"selection": {"rows": list(rows), "columns": [], "cells": []}}
+    return at.run()
+
+
+def test_selecting_several_rows_changes_them_in_one_save_and_one_undo_puts_them_back(store):
+    search, meetup, script, ads = ids_of(store, *(text for text, _, _ in TEXTS))
+    workflow.save(store, [workflow.Edit(search, 1, {"assignee": "bo"})], actor="ana", now=NOW)
+    at = open_inbox({"feedback_status": "new", "feedback_sort": "newest"})
+    order = listed(at)
+    rows = [order.index(item) for item in (ads, script, meetup)]
+    at = select_rows(at, *rows)
+    assert not at.exception
+    assert any("3 items selected" in m.value for m in at.markdown)
+    at.selectbox(key="feedback_bulk_status").set_value("resolved")  # new -> resolved in one step
+    at.selectbox(key="feedback_bulk_assignee").set_value("bo")
+    at = press(at, "Apply to 3 items")
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Changed 3 items."]
+    assert [item_row(store, i)["status"] for i in (ads, script, meetup)] == ["resolved"] * 3
+    assert item_row(store, search)["version"] == 2  # not selected, not changed
+    assert [h for h in store.run(inbox.history_query(ads))["field"]][-2:] == ["status", "assignee"]
+    assert set(listed(at)).isdisjoint({ads, script, meetup})  # closed: out of the open list
+    at = press(at, "Undo the last change to several items")
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Undone: 3 items are as they were."]
+    for item_id in (ads, script, meetup):
+        row = item_row(store, item_id)
+        assert (row["status"], row["assignee"], row["version"]) == ("new", None, 3)
+
+
+def test_next_and_previous_move_through_the_list_in_its_order(store):
+    at = open_inbox({"feedback_sort": "newest"})
+    order = listed(at)
+    at = select_rows(at, 0)
+    assert f"#{order[0]} · New" in [s.value for s in at.subheader]
+    for step in range(1, 4):
+        at.button(key="feedback_next").click().run()
+        assert not at.exception
+        assert at.query_params["item"] in (str(order[step]), [str(order[step])])
+        assert any(s.value.startswith(f"#{order[step]} · ") for s in at.subheader)
+        assert f"{step + 1} of {len(order)}" in [c.value for c in at.caption]
+    at.button(key="feedback_previous").click().run()
+    assert any(s.value.startswith(f"#{order[2]} · ") for s in at.subheader)

@@ -177,3 +177,32 @@ def member_context(item: pd.Series, profile: dict[str, pd.DataFrame] | None, *, 
         if not frame.empty:
             st.caption(t(title))
             table(frame, column_config=profile_columns(key))
+
+
+def stepper(item_id: int, order: list[int]) -> int | None:
+    """Previous and next through the list as it is filtered and sorted, and where this item is in
+    it; returns the id to open when one is pressed. Nothing when the item is not in the list."""
+    if item_id not in order:
+        return None
+    position = order.index(item_id)
+    back, where, forward = st.columns([1, 1, 1], vertical_alignment="center")
+    previous = back.button(
+        t("feedback.previous"),
+        icon=":material/chevron_left:",
+        disabled=position == 0,
+        key="feedback_previous",
+        width="stretch",
+    )
+    where.caption(t("feedback.position", position=position + 1, items=len(order)))
+    following = forward.button(
+        t("feedback.next"),
+        icon=":material/chevron_right:",
+        disabled=position == len(order) - 1,
+        key="feedback_next",
+        width="stretch",
+    )
+    if previous:
+        return order[position - 1]
+    if following:
+        return order[position + 1]
+    return None
