@@ -761,5 +761,13 @@ MESSAGES: dict[str, str] = {
     "feedback.bulk.applied.one": "Changed 1 item.",
     "feedback.bulk.undo": "Undo the last change to several items",
     "feedback.bulk.undo_help": "Puts back exactly what that change changed. If someone changed one of those items since, nothing is undone and you are told what they changed.",
+    "feedback.merge_search": "Merge into",
+    "feedback.merge_placeholder": "Search words or #id",
+    "feedback.similar": "**Possible duplicates**",
+    "feedback.similar_help": "Items with much the same words (characters shared, in English or Chinese), or fairly similar words from the same member. Check before merging.",
+    "feedback.similar_none": "None found.",
+    "feedback.similar.score": "{share} alike",
+    "feedback.similar.same_member": "same member",
+    "feedback.merge_into_this": "Merge into #{id}",
     "feedback.bulk.undone": "Undone: {items} items are as they were.",
 }

@@ -726,5 +726,13 @@ MESSAGES: dict[str, str] = {
     "feedback.bulk.applied.one": "已修改 1 条。",
     "feedback.bulk.undo": "撤消上一次批量修改",
     "feedback.bulk.undo_help": "精确恢复那次修改所改动的内容。如果之后有人改动了其中某条，则不会撤消任何内容，并告诉你对方改了什么。",
+    "feedback.merge_search": "合并到",
+    "feedback.merge_placeholder": "搜索文字或 #编号",
+    "feedback.similar": "**可能重复的反馈**",
+    "feedback.similar_help": "用词大体相同的反馈（按共有字符计算，中英文皆可），或同一成员写的较相似的反馈。合并前请先核对。",
+    "feedback.similar_none": "没有找到。",
+    "feedback.similar.score": "相似度 {share}",
+    "feedback.similar.same_member": "同一成员",
+    "feedback.merge_into_this": "合并到 #{id}",
     "feedback.bulk.undone": "已撤消：{items} 条已恢复原样。",
 }

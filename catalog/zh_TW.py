@@ -726,5 +726,13 @@ MESSAGES: dict[str, str] = {
     "feedback.bulk.applied.one": "已修改 1 則。",
     "feedback.bulk.undo": "復原上一次批次修改",
     "feedback.bulk.undo_help": "精確恢復那次修改所改動的內容。如果之後有人改動了其中某則，則不會復原任何內容，並告訴你對方改了什麼。",
+    "feedback.merge_search": "合併到",
+    "feedback.merge_placeholder": "搜尋文字或 #編號",
+    "feedback.similar": "**可能重複的回饋**",
+    "feedback.similar_help": "用詞大致相同的回饋（按共有字元計算，中英文皆可），或同一成員寫的較相似的回饋。合併前請先核對。",
+    "feedback.similar_none": "沒有找到。",
+    "feedback.similar.score": "相似度 {share}",
+    "feedback.similar.same_member": "同一成員",
+    "feedback.merge_into_this": "合併到 #{id}",
     "feedback.bulk.undone": "已復原：{items} 則已恢復原樣。",
 }

@@ -7,11 +7,12 @@ themes to accept or rename, and adding feedback by hand or from a file. Every sa
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 import clock
 from auth.access import Permission
-from feedback import importer, inbox, workflow
+from feedback import duplicates, importer, inbox, workflow
 from feedback.intake import MAX_TEXT, NewFeedback, record
 from store.database import StoreError
 from ui import confirm, data
@@ -109,6 +110,7 @@ def inbox_list(frame, choices: inbox.InboxChoices) -> list[int]:
         key="feedback_table" if not table_count else f"feedback_table_{table_count}",
         file_name="feedback",
         column_config=listing.inbox_columns(editing=False, choices=choices),
+        height=min(640, 38 + 35 * len(frame)),  # as tall as the item beside it, up to 17 rows
     )
     return [int(frame.at[row, "id"]) for row in rows]
 
@@ -213,7 +215,15 @@ def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) 
         if st.button(t("feedback.reload_item")):
             seen[item_id] = int(item["version"])
             st.rerun()
-    edit = detail.edit_form(item, seen_version=seen_version, choices=choices)
+    with data_errors_stop_the_page():
+        candidates = data.load_merge_candidates(settings)
+    found = duplicates.suggestions(item_id, str(item["text"]), item["member_id"], candidates)
+    others = candidates[candidates["id"] != item_id]
+    merge_into = pd.concat([found[["id", "text"]], others[~others["id"].isin(found["id"])][["id", "text"]]])
+    original = detail.suggested_duplicates(item, found)
+    edit = detail.edit_form(item, seen_version=seen_version, choices=choices, merge_into=merge_into)
+    if original is not None:
+        edit = workflow.Edit(item_id, seen_version, {"duplicate_of": original})
     if edit is not None and edit.changes.get("duplicate_of") is not None:
         confirm.ask("feedback_merge", edit)  # asked first: merging closes the item
         edit = None

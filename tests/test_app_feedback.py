@@ -194,7 +194,7 @@ def test_the_detail_form_saves_and_refuses_a_stale_save(store):
 def test_merge_from_the_detail_counts_the_duplicate(store):
     search, _, _, ads = ids_of(store, *(text for text, _, _ in TEXTS))
     at = open_inbox({"item": str(ads)})
-    at.number_input(key=f"feedback_item_{ads}_1_merge").set_value(search)
+    at.selectbox(key=f"feedback_item_{ads}_1_merge").set_value(search)
     at = press(at, "Save")
     assert not at.exception
     assert item_row(store, ads)["status"] == "new"  # asked first
@@ -412,3 +412,23 @@ def test_next_and_previous_move_through_the_list_in_its_order(store):
         assert f"{step + 1} of {len(order)}" in [c.value for c in at.caption]
     at.button(key="feedback_previous").click().run()
     assert any(s.value.startswith(f"#{order[2]} · ") for s in at.subheader)
+
+
+def test_a_suggested_duplicate_is_merged_after_a_confirmation(store):
+    (search,) = ids_of(store, TEXTS[0][0])
+    again = NewFeedback(
+        source="chat", text="Hard to find answers with the forum search!", member_id="bob", created_at=NOW
+    )
+    with store.begin() as connection:
+        (copy,) = add_feedback(connection, [again], actor="importer", now=NOW)
+    at = open_inbox({"item": str(copy)})
+    assert not at.exception
+    assert any(f"#{search} · New · " in c.value for c in at.caption)  # suggested, with how alike
+    at.button(key=f"feedback_suggested_{search}").click().run()
+    assert item_row(store, copy)["status"] == "new"  # asked first
+    assert any(f"Merge #{copy} into #{search}?" in w.value for w in at.warning)
+    at = at.button(key="feedback_merge_confirm").click().run()
+    assert not at.exception
+    merged = item_row(store, copy)
+    assert (merged["status"], merged["duplicate_of"]) == ("duplicate", search)
+    assert item_row(store, search)["duplicates"] == 1

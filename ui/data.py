@@ -18,7 +18,7 @@ import streamlit as st
 
 import clock
 from data_sources.warehouse import Warehouse, open_warehouse
-from feedback import importer, inbox
+from feedback import duplicates, importer, inbox
 from feedback.sentiment import sentiment_of
 from metrics import campaigns, contributions, feedback, levels, members, overview, profile, sections, survey_results
 from metrics.filters import Filters, with_dates
@@ -312,6 +312,11 @@ def load_member_context(
         return None
     year = Filters(start=today - timedelta(days=365), end=today, timezone=settings.timezone)
     return load_profile(settings, member_id, filters=year, include_email=include_email, include_text=True)
+
+
+def load_merge_candidates(settings: Settings) -> pd.DataFrame:
+    """What an item can be merged into, fresh (feedback.duplicates.candidates_query)."""
+    return app_store(settings.app_db_url).run(duplicates.candidates_query())
 
 
 def load_theme_suggestions(settings: Settings) -> pd.DataFrame:

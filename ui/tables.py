@@ -8,6 +8,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import quote
 
 import pandas as pd
@@ -43,6 +44,7 @@ def table(
     key: str | None = None,
     selectable: bool = False,
     several: bool = False,
+    height: int | Literal["auto"] = "auto",
 ):
     """st.dataframe as every table in the app shows one: no index; the columns the config hides
     (None) left out; a missing value drawn as "—" by Streamlit's placeholder, so the cells keep
@@ -70,6 +72,7 @@ def table(
         column_order=[name for name in frame.columns if config.get(name, name) is not None],
         column_config=config,
         key=key,
+        height=height,
         on_select="rerun" if selectable else "ignore",
         selection_mode="multi-row" if several else "single-row",
         placeholder=MISSING,
@@ -106,11 +109,16 @@ def data_table(
 
 
 def data_table_rows(
-    frame: pd.DataFrame, *, key: str, file_name: str, column_config: Mapping[str, object] | None = None
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    file_name: str,
+    column_config: Mapping[str, object] | None = None,
+    height: int | Literal["auto"] = "auto",
 ) -> list[int]:
     """data_table with several rows selectable (checkboxes): the selected rows' positions."""
     config = {**member_columns(), **(column_config or {})}
-    return _shown(frame, frame, config, key=key, file_name=file_name, selectable=True, several=True)
+    return _shown(frame, frame, config, key=key, file_name=file_name, selectable=True, several=True, height=height)
 
 
 def _shown(
@@ -122,8 +130,9 @@ def _shown(
     file_name: str,
     selectable: bool,
     several: bool,
+    height: int | Literal["auto"] = "auto",
 ) -> list[int]:
-    event = table(shown, column_config=config, key=key, selectable=selectable, several=several)
+    event = table(shown, column_config=config, key=key, selectable=selectable, several=several, height=height)
     if not presenting():  # no downloads on a projector (nor their data in the page)
         _download(frame, key=key, file_name=file_name)
     rows = event.selection.rows if selectable else []

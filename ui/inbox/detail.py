@@ -37,9 +37,10 @@ def item_facts(item: pd.Series) -> str:
     return plain(" · ".join(facts))
 
 
-def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices) -> Edit | None:
+def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merge_into: pd.DataFrame) -> Edit | None:
     """The item's edit form, drawn with the values of the version the manager loaded; returns the
-    Edit when submitted (only fields that differ from that version)."""
+    Edit when submitted (only fields that differ from that version). `merge_into` (id, text) is what
+    its merge menu offers, suggested duplicates first; the menu is searched by words or #id."""
     key = f"feedback_item_{item['id']}_{seen_version}"
     status = str(item["status"])
     next_statuses = [s for s in workflow.NEXT[status] if s != "duplicate"]
@@ -85,8 +86,15 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices) -> E
             accept_new_options=True,
             key=f"{key}_tags",
         )
-        merge_into = middle[2].number_input(
-            t("feedback.merge_into"), min_value=1, value=None, step=1, key=f"{key}_merge", help=t("feedback.merge_help")
+        texts = dict(zip(merge_into["id"].astype(int), merge_into["text"].astype(str), strict=True))
+        original = middle[2].selectbox(
+            t("feedback.merge_search"),
+            list(texts),
+            index=None,
+            placeholder=t("feedback.merge_placeholder"),
+            format_func=lambda other: f"#{other} · {_snippet(texts[other])}",
+            key=f"{key}_merge",
+            help=t("feedback.merge_help"),
         )
         note = st.text_area(t("feedback.note"), key=f"{key}_note", max_chars=5000)
         if not st.form_submit_button(t("feedback.save"), type="primary"):
@@ -99,8 +107,8 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices) -> E
         "tags": new_tags,
     }
     changes = {name: value for name, value in wanted.items() if cell_value(value) != cell_value(item[name])}
-    if merge_into is not None:
-        changes["duplicate_of"] = int(merge_into)
+    if original is not None:
+        changes["duplicate_of"] = int(original)
     return Edit(item_id=int(item["id"]), version=seen_version, changes=changes, note=note or None)
 
 
@@ -206,3 +214,36 @@ def stepper(item_id: int, order: list[int]) -> int | None:
     if following:
         return order[position + 1]
     return None
+
+
+def _snippet(text: str, length: int = 60) -> str:
+    """The start of a text on one line, for a menu."""
+    line = " ".join(text.split())
+    return line if len(line) <= length else line[: length - 1] + "…"
+
+
+def suggested_duplicates(item: pd.Series, found: pd.DataFrame) -> int | None:
+    """Items that may say the same thing (feedback.duplicates.suggestions), each with a button to
+    merge this item into it; returns the one chosen. Nothing for an item already merged."""
+    if item["status"] == "duplicate":
+        return None
+    st.markdown(t("feedback.similar"), help=t("feedback.similar_help"))
+    if found.empty:
+        st.caption(t("feedback.similar_none"))
+        return None
+    chosen = None
+    for row in found.itertuples():
+        with st.container(border=True):
+            facts = [
+                f"#{row.id}",
+                status_label(str(row.status)),
+                t("feedback.similar.score", share=f"{row.similarity:.0%}"),
+            ]
+            if row.same_member:
+                facts.append(t("feedback.similar.same_member"))
+            text, button = st.columns([3, 1], vertical_alignment="center")
+            text.caption(plain(" · ".join(facts)))
+            text.text(_snippet(str(row.text), 120))
+            if button.button(t("feedback.merge_into_this", id=row.id), key=f"feedback_suggested_{row.id}"):
+                chosen = int(row.id)
+    return chosen

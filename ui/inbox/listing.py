@@ -120,7 +120,7 @@ def inbox_columns(*, editing: bool, choices: InboxChoices) -> dict[str, object]:
             t("feedback.column.age"), format=t("unit.days_format"), width="small"
         ),
         "overdue": st.column_config.CheckboxColumn(t("feedback.column.overdue"), width="small"),
-        "text": st.column_config.TextColumn(t("feedback.column.text"), width="large"),
+        "text": st.column_config.TextColumn(t("feedback.column.text"), width="large" if editing else "medium"),
         "theme": st.column_config.TextColumn(t("feedback.column.theme"), help=t("column.no_theme")),
         "mood": st.column_config.TextColumn(t("feedback.column.sentiment"), help=t("column.no_sentiment")),
         "score": st.column_config.NumberColumn(
@@ -175,6 +175,11 @@ SHOWN = [
 ]
 
 
+# The list beside an open item: what says which item it is first.
+LISTED = ["id", "text", "status", "priority", "assignee", "age_days", "overdue"]
+LISTED += [name for name in SHOWN if name not in LISTED]
+
+
 def listed(frame: pd.DataFrame) -> pd.DataFrame:
     """The inbox columns in their order; statuses and suggested themes as words; a suggested theme
     marked as such (a team's own theme as it is named)."""
@@ -190,7 +195,7 @@ def listed(frame: pd.DataFrame) -> pd.DataFrame:
         mood=_moods(frame),
         level=_levels(frame),
     )
-    return shown[SHOWN]
+    return shown[LISTED]
 
 
 def _moods(frame: pd.DataFrame) -> pd.Series:
