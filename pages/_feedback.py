@@ -194,9 +194,7 @@ def bulk_editor(frame, filters: inbox.InboxFilters, choices: inbox.InboxChoices)
 def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) -> None:
     """The item beside the list: previous and next through the list's order, its text and facts,
     its form, what was merged with it, who said it and its history."""
-    if (step := detail.stepper(item_id, order)) is not None:
-        st.query_params["item"] = str(step)
-        st.rerun()
+    detail.stepper(item_id, order)
     with data_errors_stop_the_page():
         loaded = data.load_item(settings, item_id)
     if loaded.item.empty:
@@ -220,9 +218,8 @@ def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) 
     found = duplicates.suggestions(item_id, str(item["text"]), item["member_id"], candidates)
     others = candidates[candidates["id"] != item_id]
     merge_into = pd.concat([found[["id", "text"]], others[~others["id"].isin(found["id"])][["id", "text"]]])
-    original = detail.suggested_duplicates(item, found)
     edit = detail.edit_form(item, seen_version=seen_version, choices=choices, merge_into=merge_into)
-    if original is not None:
+    if (original := detail.suggested_duplicates(item, found)) is not None:
         edit = workflow.Edit(item_id, seen_version, {"duplicate_of": original})
     if edit is not None and edit.changes.get("duplicate_of") is not None:
         confirm.ask("feedback_merge", edit)  # asked first: merging closes the item

@@ -187,33 +187,37 @@ def member_context(item: pd.Series, profile: dict[str, pd.DataFrame] | None, *, 
             table(frame, column_config=profile_columns(key))
 
 
-def stepper(item_id: int, order: list[int]) -> int | None:
+def stepper(item_id: int, order: list[int]) -> None:
     """Previous and next through the list as it is filtered and sorted, and where this item is in
-    it; returns the id to open when one is pressed. Nothing when the item is not in the list."""
+    it. A press puts the other item in the address before the run (a callback), so it opens in that
+    one run. Nothing when the item is not in the list."""
     if item_id not in order:
-        return None
+        return
     position = order.index(item_id)
     back, where, forward = st.columns([1, 1, 1], vertical_alignment="center")
-    previous = back.button(
+    back.button(
         t("feedback.previous"),
         icon=":material/chevron_left:",
         disabled=position == 0,
         key="feedback_previous",
         width="stretch",
+        on_click=_open,
+        args=(order[max(position - 1, 0)],),
     )
     where.caption(t("feedback.position", position=position + 1, items=len(order)))
-    following = forward.button(
+    forward.button(
         t("feedback.next"),
         icon=":material/chevron_right:",
         disabled=position == len(order) - 1,
         key="feedback_next",
         width="stretch",
+        on_click=_open,
+        args=(order[min(position + 1, len(order) - 1)],),
     )
-    if previous:
-        return order[position - 1]
-    if following:
-        return order[position + 1]
-    return None
+
+
+def _open(item_id: int) -> None:
+    st.query_params["item"] = str(item_id)
 
 
 def _snippet(text: str, length: int = 60) -> str:
@@ -233,17 +237,19 @@ def suggested_duplicates(item: pd.Series, found: pd.DataFrame) -> int | None:
         return None
     chosen = None
     for row in found.itertuples():
-        with st.container(border=True):
-            facts = [
-                f"#{row.id}",
-                status_label(str(row.status)),
-                t("feedback.similar.score", share=f"{row.similarity:.0%}"),
-            ]
-            if row.same_member:
-                facts.append(t("feedback.similar.same_member"))
-            text, button = st.columns([3, 1], vertical_alignment="center")
-            text.caption(plain(" · ".join(facts)))
-            text.text(_snippet(str(row.text), 120))
-            if button.button(t("feedback.merge_into_this", id=row.id), key=f"feedback_suggested_{row.id}"):
-                chosen = int(row.id)
+        facts = [
+            f"#{row.id}",
+            status_label(str(row.status)),
+            t("feedback.similar.score", share=f"{row.similarity:.0%}"),
+        ]
+        if row.same_member:
+            facts.append(t("feedback.similar.same_member"))
+        text, button = st.columns([3, 1], vertical_alignment="center")
+        text.caption(plain(" · ".join(facts)))
+        text.text(_snippet(str(row.text), 90))
+        merge = button.button(
+            t("feedback.merge_into_this", id=row.id), key=f"feedback_suggested_{row.id}", width="stretch"
+        )
+        if merge:
+            chosen = int(row.id)
     return chosen
