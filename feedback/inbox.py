@@ -137,20 +137,34 @@ def duplicates_count() -> sa.ScalarSelect:
     return sa.select(sa.func.count()).where(copies.c.duplicate_of == feedback.c.id).scalar_subquery()
 
 
-def inbox_members_query(filters: InboxFilters, *, now: datetime) -> sa.Select:
+def not_team(team: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """Items not from the team's members: what every figure counts (metrics.scope), so the list and
+    its tiles agree."""
+    if not team:
+        return sa.true()
+    return sa.or_(feedback.c.member_id.is_(None), feedback.c.member_id.not_in(team))
+
+
+def inbox_members_query(filters: InboxFilters, *, now: datetime, team: tuple[str, ...] = ()) -> sa.Select:
     """The members whose items the SQL filters select: what the member filters are checked on."""
     return (
         sa.select(feedback.c.member_id)
-        .where(*inbox_conditions(filters, now=now), feedback.c.member_id.is_not(None))
+        .where(*inbox_conditions(filters, now=now), not_team(team), feedback.c.member_id.is_not(None))
         .distinct()
     )
 
 
 def inbox_query(
-    filters: InboxFilters, *, now: datetime, member_ids: list[str] | None = None, limit: int = LIMIT
+    filters: InboxFilters,
+    *,
+    now: datetime,
+    member_ids: list[str] | None = None,
+    limit: int = LIMIT,
+    team: tuple[str, ...] = (),
 ) -> sa.Select:
     """The items the filters select, in the chosen order, with how many duplicates each absorbed;
-    `member_ids` (when the member filters are set) keeps those members' items only."""
+    `member_ids` (when the member filters are set) keeps those members' items only; items of the
+    `team` are left out."""
     orders: dict[str, list[sa.ColumnElement]] = {
         "age": [feedback.c.created_at.asc()],
         "newest": [feedback.c.created_at.desc()],
@@ -180,7 +194,7 @@ def inbox_query(
             feedback.c.first_response_at,
             feedback.c.version,
         )
-        .where(*inbox_conditions(filters, now=now))
+        .where(*inbox_conditions(filters, now=now), not_team(team))
         .where(feedback.c.member_id.in_(member_ids) if member_ids is not None else sa.true())
         .order_by(*order, feedback.c.id)
         .limit(limit)
@@ -203,18 +217,59 @@ def with_members(items: pd.DataFrame, profiles: pd.DataFrame, *, now: datetime, 
 
 
 def read_inbox(
-    store: Runner, filters: InboxFilters, *, profiles_of: ProfilesOf, now: datetime, overdue_days: int
+    store: Runner,
+    filters: InboxFilters,
+    *,
+    profiles_of: ProfilesOf,
+    now: datetime,
+    overdue_days: int,
+    team: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """The inbox's rows with their members' segment and level (`with_members`). With a member filter
-    set, the members of the items the other filters select are checked first, so the row limit
-    applies after it."""
+    """The inbox's rows with their members' segment and level (`with_members`), leaving out the
+    `team`'s items as every figure does. With a member filter set, the members of the items the
+    other filters select are checked first, so the row limit applies after it."""
     member_ids = None
     if filters.needs_members:
-        candidates = store.run(inbox_members_query(filters, now=now))["member_id"].tolist()
+        candidates = store.run(inbox_members_query(filters, now=now, team=team))["member_id"].tolist()
         member_ids = filters.keeps(profiles_of(candidates))
-    items = store.run(inbox_query(filters, now=now, member_ids=member_ids))
+    items = store.run(inbox_query(filters, now=now, member_ids=member_ids, team=team))
     profiles = profiles_of(items["member_id"].dropna().unique().tolist())
     return with_members(items, profiles, now=now, overdue_days=overdue_days)
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    """One change for every selected item; None leaves a field as each item has it."""
+
+    status: str | None = None
+    priority: str | None = None
+    assignee: str | None = None  # a name, or UNASSIGNED to clear it
+    add_tag: str | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.status, self.priority, self.assignee, (self.add_tag or "").strip()))
+
+
+def bulk_edits(rows: pd.DataFrame, change: BulkChange) -> list[Edit]:
+    """One Edit per selected row (the inbox frame's id, version and tags, as the list loaded them),
+    naming the version loaded: workflow.save applies them in one transaction, all or nothing. A tag
+    is added to each item's own tags."""
+    edits = []
+    tag = (change.add_tag or "").strip()
+    for item_id, version, tags in zip(rows["id"], rows["version"], rows["tags"], strict=True):
+        changes: dict[str, object] = {}
+        if change.status:
+            changes["status"] = change.status
+        if change.priority:
+            changes["priority"] = change.priority
+        if change.assignee:
+            changes["assignee"] = None if change.assignee == UNASSIGNED else change.assignee
+        held = list(tags) if isinstance(tags, list) else []
+        if tag and tag not in held:
+            changes["tags"] = [*held, tag]
+        if changes:
+            edits.append(Edit(int(item_id), int(version), changes))
+    return edits
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
 """How a feedback item moves, and how several managers change items without losing each other's work.
 
 Statuses: new -> triaged -> planned / in progress -> resolved, or won't fix, or duplicate (merged
-into an original). Closed items can be reopened to triaged. Every save names the version of each
-item the manager loaded; an item changed by someone else since is refused with what they changed,
-the whole save is rolled back, and the manager's edits stay on screen. Every change is written to
-feedback_events (who, when, field, from, to) in the same transaction.
+into an original); any status may become any other in one step (closing obvious spam or a
+duplicate needs no triage first), except that "new" is only where an item starts and "duplicate" is
+reached only by merging. A merged duplicate reopens to an open status, which un-merges it.
+
+Every save names the version of each item the manager loaded; an item changed by someone else since
+is refused with what they changed, the whole save is rolled back, and the manager's edits stay on
+screen. Every change is written to feedback_events (who, when, field, from, to) in the same
+transaction. A save can hand back its undo, which `restore` applies the same way.
 """
 
 from __future__ import annotations
@@ -27,15 +31,13 @@ OPEN = tuple(status for status in STATUSES if status not in CLOSED)
 PRIORITIES = ("low", "normal", "high", "urgent")
 EDITABLE = ("status", "priority", "assignee", "tags", "theme", "duplicate_of")
 
-# Where each status may go. "duplicate" is reached only by merging (naming the original).
+# Where each status may go: anywhere but back to "new"; "duplicate" is reached only by merging
+# (naming the original), and a duplicate reopens (un-merging) rather than closing another way.
 NEXT: dict[str, tuple[str, ...]] = {
-    "new": ("triaged", "wont_fix", "duplicate"),
-    "triaged": ("planned", "in_progress", "resolved", "wont_fix", "duplicate"),
-    "planned": ("triaged", "in_progress", "resolved", "wont_fix", "duplicate"),
-    "in_progress": ("planned", "resolved", "wont_fix", "duplicate"),
-    "resolved": ("triaged",),
-    "wont_fix": ("triaged",),
-    "duplicate": ("triaged",),
+    status: tuple(
+        other for other in STATUSES if other not in (status, "new") and not (status == "duplicate" and other in CLOSED)
+    )
+    for status in STATUSES
 }
 MAX_NAME = 200
 MAX_TAG = 50
@@ -84,15 +86,37 @@ class Edit:
     note: str | None = None
 
 
-def save(store: AppStore, edits: list[Edit], *, actor: str, now: datetime) -> list[int]:
-    """Apply the edits in one transaction, all or nothing; returns the ids of items that changed."""
+def save(store: AppStore, edits: list[Edit], *, actor: str, now: datetime, undo: list[Edit] | None = None) -> list[int]:
+    """Apply the edits in one transaction, all or nothing; returns the ids of items that changed.
+    With `undo` (a list), it is given, per changed item, the Edit that puts back exactly what this
+    save changed (naming the version this save leaves), for `restore`."""
     try:
-        return _save(store, edits, actor=actor, now=now)
+        return _save(store, edits, actor=actor, now=now, undo=undo)
     except sa.exc.DBAPIError as error:
         raise StoreError(Said("feedback.save_refused", reason=str(error.orig))) from error
 
 
-def _save(store: AppStore, edits: list[Edit], *, actor: str, now: datetime) -> list[int]:
+def restore(store: AppStore, undo: list[Edit], *, actor: str, now: datetime) -> list[int]:
+    """Undo a save: put back the values `save` gave in `undo`, version-checked like any save (refused,
+    all or nothing, when someone changed those items since), with its own audit entries. A status
+    goes back to what it was even where the workflow offers no such move (back to new)."""
+    try:
+        return _save(store, undo, actor=actor, now=now, restoring=True)
+    except sa.exc.DBAPIError as error:
+        raise StoreError(
+            f"The app database refused the undo ({error.orig}); nothing was changed. Try again in a moment."
+        ) from error
+
+
+def _save(
+    store: AppStore,
+    edits: list[Edit],
+    *,
+    actor: str,
+    now: datetime,
+    undo: list[Edit] | None = None,
+    restoring: bool = False,
+) -> list[int]:
     with store.begin() as connection:
         changed: list[int] = []
         conflicts: list[dict[str, Any]] = []
@@ -101,7 +125,7 @@ def _save(store: AppStore, edits: list[Edit], *, actor: str, now: datetime) -> l
             if row["version"] != edit.version:
                 conflicts += _changes_since(connection, edit.item_id, edit.version)
                 continue
-            values = _planned_values(connection, row, edit)
+            values = _planned_values(connection, row, edit, restoring=restoring)
             note = (edit.note or "").strip()
             if not values and not note:
                 continue
@@ -109,6 +133,8 @@ def _save(store: AppStore, edits: list[Edit], *, actor: str, now: datetime) -> l
                 conflicts += _changes_since(connection, edit.item_id, edit.version)
                 continue
             changed.append(edit.item_id)
+            if undo is not None:
+                undo.append(Edit(row["id"], row["version"] + 1, {name: row[name] for name in values}))
             if "duplicate_of" in values and values["duplicate_of"] is not None:
                 _move_duplicates(connection, row["id"], to=values["duplicate_of"], actor=actor, now=now)
         if conflicts:
@@ -123,7 +149,7 @@ def _current(connection: Connection, item_id: int) -> RowMapping:
     return row
 
 
-def _planned_values(connection: Connection, row: RowMapping, edit: Edit) -> dict[str, Any]:
+def _planned_values(connection: Connection, row: RowMapping, edit: Edit, *, restoring: bool = False) -> dict[str, Any]:
     """The columns to change, checked against the workflow; only values that differ."""
     unknown = set(edit.changes) - set(EDITABLE)
     if unknown:
@@ -139,7 +165,7 @@ def _planned_values(connection: Connection, row: RowMapping, edit: Edit) -> dict
         if status == "duplicate" and wanted.get("duplicate_of", row["duplicate_of"]) is None:
             raise EditRefused(Said("feedback.refused.unmerge", item=row["id"]))
         return wanted
-    if status not in NEXT[row["status"]]:
+    if status not in NEXT[row["status"]] and not (restoring and status != "duplicate"):
         allowed = Listed([_status(s) for s in NEXT[row["status"]]])
         raise EditRefused(
             Said(

@@ -9,7 +9,7 @@ items of one period: SQLite has no median, and these are hundreds of rows, not m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -98,13 +98,18 @@ def open_at_end(items: pd.DataFrame, *, filters: Filters) -> pd.Series:
     )
 
 
-def summarise(items: pd.DataFrame, *, filters: Filters, overdue_days: int) -> FeedbackSummary:
-    """The summary of `feedback_items_query` rows (already narrowed to members in scope)."""
+def summarise(
+    items: pd.DataFrame, *, filters: Filters, overdue_days: int, now: datetime | None = None
+) -> FeedbackSummary:
+    """The summary of `feedback_items_query` rows (already narrowed to members in scope). Ages are
+    taken at the period's end, or at `now` (naive UTC) for a period that has not ended yet, as the
+    inbox list takes them."""
     end = pd.Timestamp(filters.end_utc)
     created = pd.to_datetime(items["created_at"])
     first = pd.to_datetime(items["first_response_at"])
     is_open = open_at_end(items, filters=filters)
-    age_days = (end - created[is_open]) / pd.Timedelta(days=1)
+    aged_at = min(end, pd.Timestamp(now)) if now is not None else end
+    age_days = (aged_at - created[is_open]) / pd.Timedelta(days=1)
     received = (created >= pd.Timestamp(filters.start_utc)) & (created < end)
     answered = received & first.notna() & (first < end)
     response_hours = (first[answered] - created[answered]) / pd.Timedelta(hours=1)
@@ -123,9 +128,11 @@ def summarise(items: pd.DataFrame, *, filters: Filters, overdue_days: int) -> Fe
     )
 
 
-def feedback_summary(*, app_store: Runner, warehouse: Runner, filters: Filters, overdue_days: int) -> FeedbackSummary:
+def feedback_summary(
+    *, app_store: Runner, warehouse: Runner, filters: Filters, overdue_days: int, now: datetime | None = None
+) -> FeedbackSummary:
     items = in_scope(app_store.run(feedback_items_query(filters=filters)), warehouse=warehouse, filters=filters)
-    return summarise(items, filters=filters, overdue_days=overdue_days)
+    return summarise(items, filters=filters, overdue_days=overdue_days, now=now)
 
 
 def open_themes(*, app_store: Runner, warehouse: Runner, filters: Filters, limit: int = 5) -> pd.DataFrame:

@@ -15,13 +15,19 @@ from engines import Runner
 from metrics.filters import Filters
 from metrics.sql import member_conditions
 
-__all__ = ["Runner", "in_scope", "members_in_scope_query"]  # Runner lives in engines.py, below surveys/feedback
+# Runner lives in engines.py, below surveys/feedback
+__all__ = ["Runner", "in_scope", "members_in_scope_query", "team_query"]
 
 
 def members_in_scope_query(*, filters: Filters, member_ids: list[str]) -> sa.Select:
     """Which of the given members a community metric counts under these filters."""
     members = schema.members
     return sa.select(members.c.member_id).where(*member_conditions(filters), members.c.member_id.in_(member_ids))
+
+
+def team_query() -> sa.Select:
+    """The team's members: no community metric counts them (member_conditions)."""
+    return sa.select(schema.members.c.member_id).where(schema.members.c.is_team == sa.true())
 
 
 def in_scope(per_member: pd.DataFrame, *, warehouse: Runner, filters: Filters) -> pd.DataFrame:

@@ -7,14 +7,15 @@ themes to accept or rename, and adding feedback by hand or from a file. Every sa
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 import clock
 from auth.access import Permission
-from feedback import importer, inbox, workflow
+from feedback import duplicates, importer, inbox, workflow
 from feedback.intake import MAX_TEXT, NewFeedback, record
 from store.database import StoreError
-from ui import data
+from ui import confirm, data
 from ui.address import id_in_address
 from ui.filters import recent_period
 from ui.i18n import t
@@ -24,7 +25,7 @@ from ui.outage import app_store_failed, app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.selection import choice_changed, choice_key
 from ui.session import current_user, may
-from ui.tables import MISSING, data_table, error_markdown, plain, table
+from ui.tables import MISSING, data_table_rows, error_markdown, plain, table
 
 settings, version = open_page("feedback")
 if not may(Permission.TRIAGE):
@@ -41,11 +42,13 @@ if message := st.session_state.pop("feedback_saved", None):
     st.success(message, icon=":material/check:")
 
 
-def save(edits: list[workflow.Edit]) -> bool:
+def save(edits: list[workflow.Edit], *, undo: list[workflow.Edit] | None = None) -> bool:
     """Save, or show why not; on failure the edits stay on screen. After a save, an open item's
-    detail starts again from the saved version."""
+    detail starts again from the saved version, and an earlier bulk change can no longer be undone
+    here. `undo` collects what puts the save back (workflow.save)."""
+    st.session_state.pop("feedback_undo_edits", None)
     try:
-        changed = workflow.save(store, edits, actor=user, now=clock.now())
+        changed = workflow.save(store, edits, actor=user, now=clock.now(), undo=undo)
     except workflow.FeedbackError as error:
         st.error(error_markdown(error), icon=":material/error:")  # quotes themes, tags, names: as text
         return False
@@ -60,6 +63,7 @@ def save(edits: list[workflow.Edit]) -> bool:
 
 def inbox_view() -> None:
     item = id_in_address("item")  # read first: an unreadable one is named above the inbox
+    undo_offer()
     with data_errors_stop_the_page():
         choices = data.load_inbox_choices(settings)
         dimensions = data.load_dimension_values(settings, version)
@@ -67,24 +71,89 @@ def inbox_view() -> None:
     editing = st.toggle(t("feedback.bulk_edit"), key="feedback_edit", bind="query-params", help=t("feedback.bulk_help"))
     with data_errors_stop_the_page():
         frame = data.load_inbox(settings, filters)
+    if editing:
+        if frame.empty:
+            st.info(t("feedback.empty"))
+        else:
+            bulk_editor(frame, filters, choices)
+        if item is not None:
+            item_detail(item, choices, order=[])
+        return
+    # The list and the open item side by side (stacked on a phone): the list keeps its filters,
+    # selection and scroll while items open beside it.
+    listed, beside = st.columns([3, 2], gap="medium")
+    with listed:
+        chosen = inbox_list(frame, choices)
+    if len(chosen) == 1 and chosen != st.session_state.get("feedback_chosen"):
+        item = chosen[0]  # a row just selected opens
+        st.query_params["item"] = str(item)
+    st.session_state["feedback_chosen"] = chosen
+    with beside:
+        if len(chosen) > 1:
+            bulk_change(frame[frame["id"].isin(chosen)], choices)
+        elif item is not None:
+            item_detail(item, choices, order=frame["id"].astype(int).tolist())
+        elif not frame.empty:
+            st.caption(t("feedback.pick_item"))
+
+
+def inbox_list(frame, choices: inbox.InboxChoices) -> list[int]:
+    """The list, several rows selectable; the ids of the selected rows."""
     if frame.empty:
         st.info(t("feedback.empty"))
-    elif editing:
-        bulk_editor(frame, filters, choices)
-    else:
-        st.caption(t("feedback.count", items=len(frame)) + (t("feedback.limit") if len(frame) >= inbox.LIMIT else ""))
-        row = data_table(
-            listing.listed(frame),
-            key="feedback_table",
-            file_name="feedback",
-            selectable=True,
-            column_config=listing.inbox_columns(editing=False, choices=choices),
+        return []
+    count = t("feedback.count.one") if len(frame) == 1 else t("feedback.count", items=len(frame))
+    st.caption(count + (t("feedback.limit") if len(frame) >= inbox.LIMIT else ""))
+    table_count = st.session_state.get("feedback_table_count", 0)  # a bulk change starts a fresh selection
+    rows = data_table_rows(
+        listing.listed(frame),
+        key="feedback_table" if not table_count else f"feedback_table_{table_count}",
+        file_name="feedback",
+        column_config=listing.inbox_columns(editing=False, choices=choices),
+        height=min(640, 38 + 35 * len(frame)),  # as tall as the item beside it, up to 17 rows
+    )
+    return [int(frame.at[row, "id"]) for row in rows]
+
+
+def bulk_change(rows, choices: inbox.InboxChoices) -> None:
+    """Status, priority, assignee or a tag for every selected item, in one version-checked save that
+    can be undone as one."""
+    change = listing.bulk_bar(len(rows), choices)
+    if change is None:
+        return
+    undo: list[workflow.Edit] = []
+    edits = inbox.bulk_edits(rows, change)
+    if edits and save(edits, undo=undo):
+        st.session_state["feedback_undo_edits"] = undo
+        st.session_state["feedback_table_count"] = st.session_state.get("feedback_table_count", 0) + 1
+        st.session_state.pop("feedback_chosen", None)
+        count = len(undo)
+        st.session_state["feedback_saved"] = (
+            t("feedback.bulk.applied.one") if count == 1 else t("feedback.bulk.applied", items=count)
         )
-        if row is not None:
-            item = int(frame.at[row, "id"])
-            st.query_params["item"] = str(item)
-    if item is not None:
-        item_detail(item, choices)
+        st.rerun()
+
+
+def undo_offer() -> None:
+    """After a bulk change: undo it (exactly what it changed, version-checked like any save)."""
+    undo = st.session_state.get("feedback_undo_edits")
+    if not undo:
+        return
+    if st.button(
+        t("feedback.bulk.undo"), icon=":material/undo:", key="feedback_undo", help=t("feedback.bulk.undo_help")
+    ):
+        st.session_state.pop("feedback_undo_edits", None)
+        try:
+            workflow.restore(store, undo, actor=user, now=clock.now())
+        except workflow.FeedbackError as error:
+            st.error(error_markdown(error), icon=":material/error:")
+            return
+        except StoreError:
+            app_store_failed()
+            return
+        st.session_state["feedback_table_count"] = st.session_state.get("feedback_table_count", 0) + 1
+        st.session_state["feedback_saved"] = t("feedback.bulk.undone", items=len(undo))
+        st.rerun()
 
 
 def bulk_editor(frame, filters: inbox.InboxFilters, choices: inbox.InboxChoices) -> None:
@@ -107,17 +176,25 @@ def bulk_editor(frame, filters: inbox.InboxFilters, choices: inbox.InboxChoices)
     )
     edits = listing.bulk_edits(editable, edited)
     left, right = st.columns([1, 4])
-    pressed = left.button(t("feedback.save_changes", items=len(edits)), type="primary", disabled=not edits)
+    one = len(edits) == 1
+    pressed = left.button(
+        t("feedback.save_changes.one") if one else t("feedback.save_changes", items=len(edits)),
+        type="primary",
+        disabled=not edits,
+    )
     if pressed and save(edits):
         st.session_state.pop("feedback_snapshot", None)
-        st.session_state["feedback_saved"] = t("feedback.saved", items=len(edits))
+        st.session_state["feedback_saved"] = t("feedback.saved.one") if one else t("feedback.saved", items=len(edits))
         st.rerun()
     if right.button(t("feedback.reload"), help=t("feedback.reload_help")):
         st.session_state.pop("feedback_snapshot", None)
         st.rerun()
 
 
-def item_detail(item_id: int, choices: inbox.InboxChoices) -> None:
+def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) -> None:
+    """The item beside the list: previous and next through the list's order, its text and facts,
+    its form, what was merged with it, who said it and its history."""
+    detail.stepper(item_id, order)
     with data_errors_stop_the_page():
         loaded = data.load_item(settings, item_id)
     if loaded.item.empty:
@@ -126,7 +203,6 @@ def item_detail(item_id: int, choices: inbox.InboxChoices) -> None:
     item = loaded.item.iloc[0]
     seen = st.session_state.setdefault("feedback_seen", {})
     seen_version = seen.setdefault(item_id, int(item["version"]))
-    st.divider()
     st.subheader(f"#{item_id} · {status_label(item['status'])}")
     with st.container(border=True):
         st.text(item["text"])
@@ -137,19 +213,33 @@ def item_detail(item_id: int, choices: inbox.InboxChoices) -> None:
         if st.button(t("feedback.reload_item")):
             seen[item_id] = int(item["version"])
             st.rerun()
-    edit = detail.edit_form(item, seen_version=seen_version, choices=choices)
+    with data_errors_stop_the_page():
+        candidates = data.load_merge_candidates(settings)
+    found = duplicates.suggestions(item_id, str(item["text"]), item["member_id"], candidates)
+    others = candidates[candidates["id"] != item_id]
+    merge_into = pd.concat([found[["id", "text"]], others[~others["id"].isin(found["id"])][["id", "text"]]])
+    edit = detail.edit_form(item, seen_version=seen_version, choices=choices, merge_into=merge_into)
+    if (original := detail.suggested_duplicates(item, found)) is not None:
+        edit = workflow.Edit(item_id, seen_version, {"duplicate_of": original})
+    if edit is not None and edit.changes.get("duplicate_of") is not None:
+        confirm.ask("feedback_merge", edit)  # asked first: merging closes the item
+        edit = None
+    asked = confirm.pending("feedback_merge")
+    if asked is not None and asked.item_id != item_id:
+        confirm.cancel("feedback_merge")  # asked about another item: moving on cancels it
+    elif asked is not None:
+        question = t("feedback.merge_question", id=item_id, original=asked.changes["duplicate_of"])
+        edit = confirm.confirmed("feedback_merge", question, confirm=t("feedback.merge"))
     if edit is not None and save([edit]):
         st.session_state["feedback_saved"] = t("feedback.saved_item", id=item_id)
         st.rerun()
-    context, history = st.columns([1, 1])
+    context, history = st.tabs([t("feedback.member_context"), t("feedback.history")])
     with context:
-        st.markdown(t("feedback.member_context"))
         today = clock.now().date()
         include_email = may(Permission.PERSONAL_DATA)
         profile = data.load_member_context(settings, item["member_id"], today=today, include_email=include_email)
         detail.member_context(item, profile, today=today)
     with history:
-        st.markdown(t("feedback.history"))
         detail.history_table(loaded.history)
 
 

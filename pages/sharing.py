@@ -7,7 +7,7 @@ import streamlit as st
 import clock
 from auth.access import Permission
 from auth.share_links import list_links, revoke
-from ui import data
+from ui import confirm, data
 from ui.i18n import t
 from ui.page import require_entry
 from ui.session import may
@@ -53,5 +53,9 @@ if not active.empty:
         key="sharing_revoke_id",
     )
     if st.button(t("sharing.revoke"), disabled=chosen is None, key="sharing_revoke"):
-        revoke(store, int(chosen), now=now)
-        st.rerun()
+        confirm.ask("sharing_revoke", int(chosen))  # asked first: a revoked link cannot be restored
+    if (asked := confirm.pending("sharing_revoke")) is not None:
+        name = t("sharing.link", id=asked, page=t(f"nav.{links.set_index('id').at[asked, 'page']}"))
+        if confirm.confirmed("sharing_revoke", t("sharing.revoke_question", link=name), confirm=t("sharing.revoke")):
+            revoke(store, int(asked), now=now)
+            st.rerun()

@@ -56,8 +56,14 @@ def open_inbox(query: dict[str, str] | None = None) -> AppTest:
     return at.run()
 
 
+def list_key(at: AppTest) -> str:
+    """The list's key: a bulk change starts a new one (and with it a fresh selection)."""
+    count = at.session_state["feedback_table_count"] if "feedback_table_count" in at.session_state else 0  # noqa: SIM401 (no .get)
+    return f"feedback_table_{count}" if count else "feedback_table"
+
+
 def listed(at: AppTest) -> list[int]:
-    return at.dataframe(key="feedback_table").value["id"].tolist()
+    return at.dataframe(key=list_key(at)).value["id"].tolist()
 
 
 def widget(at: AppTest, kind: str, label: str):
@@ -78,12 +84,13 @@ def test_inbox_lists_open_items_oldest_first_with_figures(store):
     assert not at.exception
     assert at.title[0].value == "Feedback inbox"
     search, meetup, script, ads = ids_of(store, *(text for text, _, _ in TEXTS))
-    fixture_open = store.run(inbox.inbox_query(inbox.InboxFilters(), now=NOW))["id"].tolist()
+    fixture_open = store.run(inbox.inbox_query(inbox.InboxFilters(), now=NOW, team=("tom",)))["id"].tolist()
     assert listed(at) == fixture_open
     assert listed(at)[-4:] == [search, meetup, script, ads]
     tiles = {metric.label: metric.value for metric in at.metric}
-    # Open now: these four, and the fixture's f1, f3 (anonymous) and f5 (f4 is a team member's,
-    # f7 is merged); overdue (past the default 14 days): the fixture's three and the 20-day-old one.
+    # Open now: these four, and the fixture's f1, f3 (anonymous) and f5 (f4 is a team member's, left
+    # out of the list too; f7 is merged); overdue (past the default 14 days): the fixture's three and
+    # the 20-day-old one.
     assert (tiles["Open items"], tiles["Overdue"]) == ("7", "4")
     charts = at.get("vega_lite_chart")  # the breakdown: open by status, by theme; received by sentiment
     assert [json.loads(chart.proto.spec)["encoding"]["y"]["field"] for chart in charts] == [
@@ -151,7 +158,7 @@ def test_a_bulk_edit_made_stale_by_another_manager_is_refused_and_kept(store):
     at = seed_bulk_edit(at, {0: {"status": "wont_fix"}})
     # Another manager triages the same item meanwhile.
     workflow.save(store, [workflow.Edit(search, 1, {"status": "triaged"})], actor="ana", now=NOW)
-    at = press(at, "Save 1 changed items")
+    at = press(at, "Save 1 changed item")
     assert not at.exception
     (message,) = [e.value.replace("\\", "") for e in at.error]  # shown as text: markdown escapes removed
     assert message.startswith("Not saved: 1 item(s) were changed by someone else")
@@ -187,13 +194,16 @@ def test_the_detail_form_saves_and_refuses_a_stale_save(store):
 def test_merge_from_the_detail_counts_the_duplicate(store):
     search, _, _, ads = ids_of(store, *(text for text, _, _ in TEXTS))
     at = open_inbox({"item": str(ads)})
-    at.number_input(key=f"feedback_item_{ads}_1_merge").set_value(search)
+    at.selectbox(key=f"feedback_item_{ads}_1_merge").set_value(search)
     at = press(at, "Save")
     assert not at.exception
+    assert item_row(store, ads)["status"] == "new"  # asked first
+    assert any(f"Merge #{ads} into #{search}?" in w.value for w in at.warning)
+    at = press(at, "Merge")
     assert item_row(store, ads)["status"] == "duplicate"
     at.query_params["item"] = str(search)
     at.run()
-    assert any("1 duplicates merged into this item" in m.value for m in at.markdown)
+    assert any("1 duplicate merged into this item" in m.value for m in at.markdown)
 
 
 def test_feedback_added_by_hand_is_scored_and_opened(store):
@@ -326,3 +336,99 @@ def test_a_file_imported_on_the_page_reaches_the_inbox_and_a_bad_one_adds_nothin
     assert [e.value for e in at.error] == [r"Nothing was imported from bad\.csv. Fix these rows and try again:"]
     assert [c.value for c in at.code] == ["bad.csv: row 3, column created_at: '' is not a date and time."]
     assert store.run(tables.feedback.select().where(tables.feedback.c.text == "A fine row")).empty  # all or none
+
+
+@pytest.mark.parametrize("language, high", [("en", "High"), ("zh-CN", "高"), ("zh-TW", "高")])
+def test_priority_is_a_word_in_the_list_and_a_code_with_words_in_the_editor(language, high):
+    from catalog.spoken import speaking
+    from ui.inbox import listing
+
+    frame = pd.DataFrame(
+        [{**{name: None for name in listing.SHOWN}, "id": 1, "status": "new", "priority": "high", "tags": []}]
+    ).assign(theme_suggested=False, version=1)
+    choices = inbox.InboxChoices(assignees=[], themes=[], tags=[])
+    with speaking(language):
+        assert listing.listed(frame)["priority"].tolist() == [high]
+        assert listing.editable(frame)["priority"].tolist() == ["high"]  # the editor holds the code...
+        column = listing.inbox_columns(editing=True, choices=choices)["priority"]
+        options = {option["value"]: option["label"] for option in column["type_config"]["options"]}
+    assert list(options) == list(workflow.PRIORITIES) and options["high"] == high  # ...shown as the word
+
+
+def test_priority_is_shown_and_saved_from_the_editor(store):
+    search, meetup = ids_of(store, TEXTS[0][0], TEXTS[1][0])
+    workflow.save(store, [workflow.Edit(search, 1, {"priority": "high"})], actor="ana", now=NOW)
+    at = open_inbox()
+    assert at.dataframe(key="feedback_table").value.set_index("id")["priority"][search] == "High"
+    at = open_inbox({"feedback_edit": "true"})
+    editor = at.data_editor[0]
+    assert editor.value.set_index("id")["priority"][search] == "high"  # the code, shown through its options
+    at = seed_bulk_edit(at, {editor.value["id"].tolist().index(meetup): {"priority": "urgent"}})
+    at = press(at, "Save 1 changed item")
+    assert item_row(store, meetup)["priority"] == "urgent"
+
+
+def select_rows(at: AppTest, *rows: int, key: str = "feedback_table") -> AppTest:
+    at.session_state[key] = {"selection": {"rows": list(rows), "columns": [], "cells": []}}
+    return at.run()
+
+
+def test_selecting_several_rows_changes_them_in_one_save_and_one_undo_puts_them_back(store):
+    search, meetup, script, ads = ids_of(store, *(text for text, _, _ in TEXTS))
+    workflow.save(store, [workflow.Edit(search, 1, {"assignee": "bo"})], actor="ana", now=NOW)
+    at = open_inbox({"feedback_status": "new", "feedback_sort": "newest"})
+    order = listed(at)
+    rows = [order.index(item) for item in (ads, script, meetup)]
+    at = select_rows(at, *rows)
+    assert not at.exception
+    assert any("3 items selected" in m.value for m in at.markdown)
+    at.selectbox(key="feedback_bulk_status").set_value("resolved")  # new -> resolved in one step
+    at.selectbox(key="feedback_bulk_assignee").set_value("bo")
+    at = press(at, "Apply to 3 items")
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Changed 3 items."]
+    assert [item_row(store, i)["status"] for i in (ads, script, meetup)] == ["resolved"] * 3
+    assert item_row(store, search)["version"] == 2  # not selected, not changed
+    assert [h for h in store.run(inbox.history_query(ads))["field"]][-2:] == ["status", "assignee"]
+    assert set(listed(at)).isdisjoint({ads, script, meetup})  # closed: out of the open list
+    at = press(at, "Undo the last change to several items")
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Undone: 3 items are as they were."]
+    for item_id in (ads, script, meetup):
+        row = item_row(store, item_id)
+        assert (row["status"], row["assignee"], row["version"]) == ("new", None, 3)
+
+
+def test_next_and_previous_move_through_the_list_in_its_order(store):
+    at = open_inbox({"feedback_sort": "newest"})
+    order = listed(at)
+    at = select_rows(at, 0)
+    assert f"#{order[0]} · New" in [s.value for s in at.subheader]
+    for step in range(1, 4):
+        at.button(key="feedback_next").click().run()
+        assert not at.exception
+        assert at.query_params["item"] in (str(order[step]), [str(order[step])])
+        assert any(s.value.startswith(f"#{order[step]} · ") for s in at.subheader)
+        assert f"{step + 1} of {len(order)}" in [c.value for c in at.caption]
+    at.button(key="feedback_previous").click().run()
+    assert any(s.value.startswith(f"#{order[2]} · ") for s in at.subheader)
+
+
+def test_a_suggested_duplicate_is_merged_after_a_confirmation(store):
+    (search,) = ids_of(store, TEXTS[0][0])
+    again = NewFeedback(
+        source="chat", text="Hard to find answers with the forum search!", member_id="bob", created_at=NOW
+    )
+    with store.begin() as connection:
+        (copy,) = add_feedback(connection, [again], actor="importer", now=NOW)
+    at = open_inbox({"item": str(copy)})
+    assert not at.exception
+    assert any(f"#{search} · New · " in c.value for c in at.caption)  # suggested, with how alike
+    at.button(key=f"feedback_suggested_{search}").click().run()
+    assert item_row(store, copy)["status"] == "new"  # asked first
+    assert any(f"Merge #{copy} into #{search}?" in w.value for w in at.warning)
+    at = at.button(key="feedback_merge_confirm").click().run()
+    assert not at.exception
+    merged = item_row(store, copy)
+    assert (merged["status"], merged["duplicate_of"]) == ("duplicate", search)
+    assert item_row(store, search)["duplicates"] == 1

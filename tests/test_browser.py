@@ -246,7 +246,7 @@ def test_a_manager_triages_an_item(server, page, demo_data_dir):
     search = page.get_by_role("textbox", name="Search")
     search.fill("Browser triage")
     search.press("Enter")
-    expect(page.get_by_text("1 items. Select a row to open it.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("1 item. Select a row to open it.")).to_be_visible(timeout=30_000)
     assert "feedback_q=Browser+triage" in page.url  # the filter is in the address
 
     page.goto(f"{server}/feedback?feedback_q=Browser+triage&item={item_id}")

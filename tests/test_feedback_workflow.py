@@ -64,6 +64,10 @@ def move(store: AppStore, item_id: int, *statuses: str) -> None:
         ("triaged", "in_progress", "resolved", "triaged"),
         ("wont_fix", "triaged", "resolved"),
         ("triaged", "planned", "triaged"),
+        ("resolved",),  # an obvious answer, closed in one step
+        ("wont_fix",),  # spam
+        ("planned", "in_progress", "triaged"),
+        ("resolved", "wont_fix", "in_progress"),
     ],
 )
 def test_allowed_transitions_are_saved_and_logged(store, path):
@@ -79,10 +83,8 @@ def test_allowed_transitions_are_saved_and_logged(store, path):
 @pytest.mark.parametrize(
     ("path", "refused", "message"),
     [
-        ((), "resolved", "an item that is new cannot become resolved; it can become triaged, won't fix, duplicate"),
-        ((), "planned", "an item that is new cannot become planned"),
-        (("triaged", "resolved"), "in_progress", "an item that is resolved cannot become in progress"),
-        (("wont_fix",), "resolved", "an item that is won't fix cannot become resolved; it can become triaged"),
+        (("triaged",), "new", "an item that is triaged cannot become new; it can become planned, in progress"),
+        (("resolved",), "new", "an item that is resolved cannot become new"),
         (("triaged",), "duplicate", "to mark it a duplicate, merge it into the original item"),
         ((), "closed", "status must be one of new, triaged"),
     ],
@@ -282,3 +284,50 @@ def test_inbox_filters(store):
     assert listed(sort="priority")[0] == ids[0]
     assert listed(older_than_days=1) == ids  # created 25 hours before NOW
     assert listed(older_than_days=2) == []
+
+
+def test_a_duplicate_reopens_but_does_not_close_another_way(store):
+    original, copy = add(store, "a", "b")
+    workflow.save(store, [Edit(copy, 1, {"duplicate_of": original})], actor="bo", now=LATER)
+    with pytest.raises(EditRefused, match="an item that is duplicate cannot become resolved"):
+        workflow.save(store, [Edit(copy, 2, {"status": "resolved"})], actor="bo", now=LATER)
+    assert item(store, copy)["status"] == "duplicate"
+
+
+def test_a_bulk_change_is_one_save_and_its_undo_puts_back_exactly_what_it_changed(store):
+    first, second, third = add(store, "Spam one", "Spam two", "Spam three")
+    workflow.save(
+        store, [Edit(second, 1, {"status": "triaged", "assignee": "ana", "tags": ["ads"]})], actor="ana", now=NOW
+    )
+    rows = store.run(inbox.inbox_query(inbox.InboxFilters(), now=LATER)).sort_values("id")
+    rows = rows.assign(tags=rows["tags"].map(lambda tags: tags if isinstance(tags, list) else []))
+    before = {item_id: item(store, item_id) for item_id in (first, second, third)}
+    change = inbox.BulkChange(status="wont_fix", assignee="bo", add_tag="spam")
+    undo: list[Edit] = []
+    changed = workflow.save(store, inbox.bulk_edits(rows, change), actor="bo", now=LATER, undo=undo)
+    assert changed == [first, second, third]
+    assert [item(store, i)["status"] for i in changed] == ["wont_fix"] * 3
+    assert item(store, second)["tags"] == ["ads", "spam"]
+    assert ("bo", "status", "triaged", "wont_fix") in history(store, second)
+    workflow.restore(store, undo, actor="bo", now=LATER)
+    for item_id in changed:
+        after = item(store, item_id)
+        same = ("status", "assignee", "tags", "priority", "closed_at", "duplicate_of")
+        assert {k: after[k] for k in same} == {k: before[item_id][k] for k in same}
+        assert after["version"] == before[item_id]["version"] + 2
+    assert history(store, first)[-3:] == [
+        ("bo", "status", "wont_fix", "new"),  # back to new: only an undo may
+        ("bo", "assignee", "bo", None),
+        ("bo", "tags", "spam", None),
+    ]
+
+
+def test_an_undo_is_refused_when_someone_changed_the_items_since(store):
+    first, second = add(store, "a", "b")
+    rows = store.run(inbox.inbox_query(inbox.InboxFilters(), now=LATER)).sort_values("id")
+    undo: list[Edit] = []
+    workflow.save(store, inbox.bulk_edits(rows, inbox.BulkChange(status="resolved")), actor="bo", now=LATER, undo=undo)
+    workflow.save(store, [Edit(second, 2, {"assignee": "ana"})], actor="ana", now=LATER)
+    with pytest.raises(EditConflict):
+        workflow.restore(store, undo, actor="bo", now=LATER)
+    assert [item(store, i)["status"] for i in (first, second)] == ["resolved", "resolved"]  # all or nothing

@@ -369,6 +369,12 @@ def test_the_share_links_page_lists_links_in_words_and_revokes_one(app_store):
     ]
     at.selectbox(key="sharing_revoke_id").set_value(int(listed["id"].iloc[0])).run()
     at.button(key="sharing_revoke").click().run()
+    assert at.dataframe[0].value["state"].tolist() == ["Active"]  # asked first
+    assert any("Revoke #" in w.value for w in at.warning)
+    at.button(key="sharing_revoke_cancel").click().run()
+    assert at.dataframe[0].value["state"].tolist() == ["Active"] and not at.warning
+    at.button(key="sharing_revoke").click().run()
+    at.button(key="sharing_revoke_confirm").click().run()
     assert at.dataframe[0].value["state"].tolist() == ["Revoked"]
     with pytest.raises(LinkRefused, match="revoked"):
         open_link(app_store, token, secret=SECRET, now=now)

@@ -18,11 +18,12 @@ import streamlit as st
 
 import clock
 from data_sources.warehouse import Warehouse, open_warehouse
-from feedback import importer, inbox
+from feedback import duplicates, importer, inbox
 from feedback.sentiment import sentiment_of
 from metrics import campaigns, contributions, feedback, levels, members, overview, profile, sections, survey_results
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi
+from metrics.scope import team_query
 from settings import Settings, load_settings
 from store.database import AppStore
 from surveys import links, registry
@@ -273,7 +274,14 @@ def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
         profiles_of=profiles_of,
         now=clock.now(),
         overdue_days=settings.feedback_overdue_days,
+        team=load_team(settings, version),
     )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_team(settings: Settings, version: str) -> tuple[str, ...]:
+    """The team's member ids: no figure counts their items, so the inbox leaves them out too."""
+    return tuple(sorted(warehouse(settings).run(team_query())["member_id"].astype(str)))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
@@ -306,6 +314,11 @@ def load_member_context(
     return load_profile(settings, member_id, filters=year, include_email=include_email, include_text=True)
 
 
+def load_merge_candidates(settings: Settings) -> pd.DataFrame:
+    """What an item can be merged into, fresh (feedback.duplicates.candidates_query)."""
+    return app_store(settings.app_db_url).run(duplicates.candidates_query())
+
+
 def load_theme_suggestions(settings: Settings) -> pd.DataFrame:
     return app_store(settings.app_db_url).run(inbox.theme_suggestions_query())
 
@@ -313,7 +326,11 @@ def load_theme_suggestions(settings: Settings) -> pd.DataFrame:
 def load_feedback_summary(settings: Settings, filters: Filters) -> feedback.FeedbackSummary:
     community, store = _stores(settings)
     return feedback.feedback_summary(
-        app_store=store, warehouse=community, filters=filters, overdue_days=settings.feedback_overdue_days
+        app_store=store,
+        warehouse=community,
+        filters=filters,
+        overdue_days=settings.feedback_overdue_days,
+        now=clock.now(),
     )
 
 

@@ -28,10 +28,10 @@ from visuals.text import period, scope
 
 
 def recent_period(timezone: str) -> Filters:
-    """The last 28 days, ending yesterday, in the community's time zone: what pages open with, and
-    the period of the feedback inbox's figures."""
-    start, end = preset_period("last_28_days", today=clock.today_in(timezone))
-    return Filters(start=start, end=end, timezone=timezone)
+    """The last 28 days up to now (today included), in the community's time zone: the period of the
+    feedback inbox's figures, so its open items are the ones open now, as the list shows them."""
+    today = clock.today_in(timezone)
+    return Filters(start=today - timedelta(days=27), end=today + timedelta(days=1), timezone=timezone)
 
 
 VIEW_KEY = "pulse_view_{page}"  # (preset, Filters) of the page's last run: what the Share button keeps

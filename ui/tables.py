@@ -8,6 +8,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import quote
 
 import pandas as pd
@@ -43,6 +44,8 @@ def table(
     column_config: Mapping[str, object],
     key: str | None = None,
     selectable: bool = False,
+    several: bool = False,
+    height: int | Literal["auto"] = "auto",
 ):
     """st.dataframe as every table in the app shows one: no index; the columns the config hides
     (None) left out; a missing value drawn as "—" by Streamlit's placeholder, so the cells keep
@@ -70,8 +73,9 @@ def table(
         column_order=[name for name in frame.columns if config.get(name, name) is not None],
         column_config=config,
         key=key,
+        height=height,
         on_select="rerun" if selectable else "ignore",
-        selection_mode="single-row",
+        selection_mode="multi-row" if several else "single-row",
         placeholder=MISSING,
     )
 
@@ -101,11 +105,39 @@ def data_table(
     if member_links and may(Permission.PERSONAL_DATA):
         shown = frame.assign(profile=[f"lookup?member={quote(str(m))}" for m in frame["member_id"]])
         config["profile"] = st.column_config.LinkColumn(t("column.profile"), display_text=t("column.open"))
-    event = table(shown, column_config=config, key=key, selectable=selectable)
+    rows = _shown(frame, shown, config, key=key, file_name=file_name, selectable=selectable, several=False)
+    return rows[0] if rows else None
+
+
+def data_table_rows(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    file_name: str,
+    column_config: Mapping[str, object] | None = None,
+    height: int | Literal["auto"] = "auto",
+) -> list[int]:
+    """data_table with several rows selectable (checkboxes): the selected rows' positions."""
+    config = {**member_columns(), **(column_config or {})}
+    return _shown(frame, frame, config, key=key, file_name=file_name, selectable=True, several=True, height=height)
+
+
+def _shown(
+    frame: pd.DataFrame,
+    shown: pd.DataFrame,
+    config: Mapping[str, object],
+    *,
+    key: str,
+    file_name: str,
+    selectable: bool,
+    several: bool,
+    height: int | Literal["auto"] = "auto",
+) -> list[int]:
+    event = table(shown, column_config=config, key=key, selectable=selectable, several=several, height=height)
     if not presenting():  # no downloads on a projector (nor their data in the page)
         _download(frame, key=key, file_name=file_name)
     rows = event.selection.rows if selectable else []
-    return rows[0] if rows and rows[0] < len(frame) else None  # a selection outlives a shorter frame
+    return [row for row in rows if row < len(frame)]  # a selection outlives a shorter frame
 
 
 def _download(frame: pd.DataFrame, *, key: str, file_name: str) -> None:

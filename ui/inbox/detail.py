@@ -37,9 +37,10 @@ def item_facts(item: pd.Series) -> str:
     return plain(" · ".join(facts))
 
 
-def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices) -> Edit | None:
+def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merge_into: pd.DataFrame) -> Edit | None:
     """The item's edit form, drawn with the values of the version the manager loaded; returns the
-    Edit when submitted (only fields that differ from that version)."""
+    Edit when submitted (only fields that differ from that version). `merge_into` (id, text) is what
+    its merge menu offers, suggested duplicates first; the menu is searched by words or #id."""
     key = f"feedback_item_{item['id']}_{seen_version}"
     status = str(item["status"])
     next_statuses = [s for s in workflow.NEXT[status] if s != "duplicate"]
@@ -85,8 +86,15 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices) -> E
             accept_new_options=True,
             key=f"{key}_tags",
         )
-        merge_into = middle[2].number_input(
-            t("feedback.merge_into"), min_value=1, value=None, step=1, key=f"{key}_merge", help=t("feedback.merge_help")
+        texts = dict(zip(merge_into["id"].astype(int), merge_into["text"].astype(str), strict=True))
+        original = middle[2].selectbox(
+            t("feedback.merge_search"),
+            list(texts),
+            index=None,
+            placeholder=t("feedback.merge_placeholder"),
+            format_func=lambda other: f"#{other} · {_snippet(texts[other])}",
+            key=f"{key}_merge",
+            help=t("feedback.merge_help"),
         )
         note = st.text_area(t("feedback.note"), key=f"{key}_note", max_chars=5000)
         if not st.form_submit_button(t("feedback.save"), type="primary"):
@@ -99,8 +107,8 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices) -> E
         "tags": new_tags,
     }
     changes = {name: value for name, value in wanted.items() if cell_value(value) != cell_value(item[name])}
-    if merge_into is not None:
-        changes["duplicate_of"] = int(merge_into)
+    if original is not None:
+        changes["duplicate_of"] = int(original)
     return Edit(item_id=int(item["id"]), version=seen_version, changes=changes, note=note or None)
 
 
@@ -141,7 +149,8 @@ def merged(item: pd.Series, duplicates: pd.DataFrame) -> None:
             st.query_params["item"] = str(original)
             st.rerun()
     if not duplicates.empty:
-        st.markdown(t("feedback.duplicates", count=len(duplicates)))
+        count = len(duplicates)
+        st.markdown(t("feedback.duplicates.one") if count == 1 else t("feedback.duplicates", count=count))
         table(duplicates, column_config=feedback_columns())
 
 
@@ -176,3 +185,71 @@ def member_context(item: pd.Series, profile: dict[str, pd.DataFrame] | None, *, 
         if not frame.empty:
             st.caption(t(title))
             table(frame, column_config=profile_columns(key))
+
+
+def stepper(item_id: int, order: list[int]) -> None:
+    """Previous and next through the list as it is filtered and sorted, and where this item is in
+    it. A press puts the other item in the address before the run (a callback), so it opens in that
+    one run. Nothing when the item is not in the list."""
+    if item_id not in order:
+        return
+    position = order.index(item_id)
+    back, where, forward = st.columns([1, 1, 1], vertical_alignment="center")
+    back.button(
+        t("feedback.previous"),
+        icon=":material/chevron_left:",
+        disabled=position == 0,
+        key="feedback_previous",
+        width="stretch",
+        on_click=_open,
+        args=(order[max(position - 1, 0)],),
+    )
+    where.caption(t("feedback.position", position=position + 1, items=len(order)))
+    forward.button(
+        t("feedback.next"),
+        icon=":material/chevron_right:",
+        disabled=position == len(order) - 1,
+        key="feedback_next",
+        width="stretch",
+        on_click=_open,
+        args=(order[min(position + 1, len(order) - 1)],),
+    )
+
+
+def _open(item_id: int) -> None:
+    st.query_params["item"] = str(item_id)
+
+
+def _snippet(text: str, length: int = 60) -> str:
+    """The start of a text on one line, for a menu."""
+    line = " ".join(text.split())
+    return line if len(line) <= length else line[: length - 1] + "…"
+
+
+def suggested_duplicates(item: pd.Series, found: pd.DataFrame) -> int | None:
+    """Items that may say the same thing (feedback.duplicates.suggestions), each with a button to
+    merge this item into it; returns the one chosen. Nothing for an item already merged."""
+    if item["status"] == "duplicate":
+        return None
+    st.markdown(t("feedback.similar"), help=t("feedback.similar_help"))
+    if found.empty:
+        st.caption(t("feedback.similar_none"))
+        return None
+    chosen = None
+    for row in found.itertuples():
+        facts = [
+            f"#{row.id}",
+            status_label(str(row.status)),
+            t("feedback.similar.score", share=f"{row.similarity:.0%}"),
+        ]
+        if row.same_member:
+            facts.append(t("feedback.similar.same_member"))
+        text, button = st.columns([3, 1], vertical_alignment="center")
+        text.caption(plain(" · ".join(facts)))
+        text.text(_snippet(str(row.text), 90))
+        merge = button.button(
+            t("feedback.merge_into_this", id=row.id), key=f"feedback_suggested_{row.id}", width="stretch"
+        )
+        if merge:
+            chosen = int(row.id)
+    return chosen

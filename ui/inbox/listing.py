@@ -120,7 +120,7 @@ def inbox_columns(*, editing: bool, choices: InboxChoices) -> dict[str, object]:
             t("feedback.column.age"), format=t("unit.days_format"), width="small"
         ),
         "overdue": st.column_config.CheckboxColumn(t("feedback.column.overdue"), width="small"),
-        "text": st.column_config.TextColumn(t("feedback.column.text"), width="large"),
+        "text": st.column_config.TextColumn(t("feedback.column.text"), width="large" if editing else "medium"),
         "theme": st.column_config.TextColumn(t("feedback.column.theme"), help=t("column.no_theme")),
         "mood": st.column_config.TextColumn(t("feedback.column.sentiment"), help=t("column.no_sentiment")),
         "score": st.column_config.NumberColumn(
@@ -175,6 +175,11 @@ SHOWN = [
 ]
 
 
+# The list beside an open item: what says which item it is first.
+LISTED = ["id", "text", "status", "priority", "assignee", "age_days", "overdue"]
+LISTED += [name for name in SHOWN if name not in LISTED]
+
+
 def listed(frame: pd.DataFrame) -> pd.DataFrame:
     """The inbox columns in their order; statuses and suggested themes as words; a suggested theme
     marked as such (a team's own theme as it is named)."""
@@ -190,7 +195,7 @@ def listed(frame: pd.DataFrame) -> pd.DataFrame:
         mood=_moods(frame),
         level=_levels(frame),
     )
-    return shown[SHOWN]
+    return shown[LISTED]
 
 
 def _moods(frame: pd.DataFrame) -> pd.Series:
@@ -226,3 +231,53 @@ def cell_value(cell: object) -> object:
     if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
         return None
     return cell.strip() or None if isinstance(cell, str) else cell
+
+
+def bulk_bar(count: int, choices: InboxChoices) -> inbox.BulkChange | None:
+    """One change for the `count` selected items: status, priority, assignee, a tag to add; returns
+    it when the person applies it (fields left empty stay as each item has them)."""
+    with st.form("feedback_bulk", border=True):
+        st.markdown(t("feedback.selected.one") if count == 1 else t("feedback.selected", items=count))
+        top = st.columns(2)
+        status = top[0].selectbox(
+            t("feedback.filter.status"),
+            [s for s in workflow.STATUSES if s not in ("new", "duplicate")],
+            index=None,
+            placeholder=t("feedback.bulk.unchanged"),
+            format_func=status_label,
+            key="feedback_bulk_status",
+        )
+        priority = top[1].selectbox(
+            t("feedback.filter.priority"),
+            workflow.PRIORITIES,
+            index=None,
+            placeholder=t("feedback.bulk.unchanged"),
+            format_func=priority_label,
+            key="feedback_bulk_priority",
+        )
+        bottom = st.columns(2)
+        assignee = bottom[0].selectbox(
+            t("feedback.filter.assignee"),
+            [inbox.UNASSIGNED, *choices.assignees],
+            index=None,
+            placeholder=t("feedback.bulk.unchanged"),
+            format_func=lambda name: t("feedback.nobody") if name == inbox.UNASSIGNED else name,
+            accept_new_options=True,
+            key="feedback_bulk_assignee",
+        )
+        tag = bottom[1].selectbox(
+            t("feedback.bulk.add_tag"),
+            choices.tags,
+            index=None,
+            placeholder=t("widget.choose_or_add"),
+            accept_new_options=True,
+            key="feedback_bulk_tag",
+        )
+        label = t("feedback.bulk.apply.one") if count == 1 else t("feedback.bulk.apply", items=count)
+        if not st.form_submit_button(label, type="primary"):
+            return None
+    change = inbox.BulkChange(status=status, priority=priority, assignee=assignee, add_tag=tag)
+    if not change:
+        st.warning(t("feedback.bulk.nothing"))
+        return None
+    return change

@@ -1,0 +1,133 @@
+"""The inbox's triage flows in headless Chromium, on a copy of the demo data (the flows change it):
+open an item from the list and move through five with Next; close three at once; merge an item
+into a suggested duplicate. Timings of opening an item are printed (run with -s), not asserted."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from feedback import inbox
+from feedback.intake import NewFeedback, add_feedback
+from store.database import AppStore
+from tests.test_browser import browser, choose, serve, settled  # noqa: F401 (fixtures)
+
+ROW = 35  # Streamlit's grid: the header and each row are 35 px high
+
+
+@pytest.fixture(scope="module")
+def data_dir(demo_data_dir: Path, tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("triage") / "data"
+    shutil.copytree(demo_data_dir, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def server(data_dir: Path) -> Iterator[str]:
+    with serve(data_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def store(data_dir: Path) -> Iterator[AppStore]:
+    app_store = AppStore(f"sqlite:///{data_dir / 'app.db'}")
+    yield app_store
+    app_store.dispose()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:  # noqa: F811 (the browser fixture, imported)
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def open_list(page: Page, server: str, query: str = "") -> None:
+    page.goto(f"{server}/feedback{query}")
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=30_000)
+    settled(page)
+
+
+def tick(page: Page, row: int) -> None:
+    """Tick the list's row (0 is the first) in its checkbox column."""
+    grid = page.get_by_test_id("stDataFrame").first
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 16, box["y"] + ROW * (row + 1) + ROW / 2)
+    settled(page)
+
+
+def heading(page: Page) -> str:
+    return page.get_by_role("heading", name="#").first.inner_text(timeout=30_000)
+
+
+def listed_ids(store: AppStore) -> list[int]:
+    return store.run(inbox.inbox_query(inbox.InboxFilters(sort="newest"), now=now()))["id"].astype(int).tolist()
+
+
+def test_open_an_item_from_the_list_and_move_through_five_with_next(server, page, store):
+    order = listed_ids(store)
+    open_list(page, server, "?feedback_sort=newest")
+    started = time.monotonic()
+    tick(page, 0)
+    expect(page.get_by_role("heading", name=f"#{order[0]} · ")).to_be_visible(timeout=30_000)
+    print(f"\nopened from the list in {time.monotonic() - started:.2f} s (warm server)")
+    for step in range(1, 6):
+        started = time.monotonic()
+        page.get_by_role("button", name="Next").click()
+        expect(page.get_by_role("heading", name=f"#{order[step]} · ")).to_be_visible(timeout=30_000)
+        settled(page)
+        print(f"next to #{order[step]} in {time.monotonic() - started:.2f} s")
+        expect(page.get_by_text(f"{step + 1} of {len(order)}", exact=True)).to_be_visible()
+        assert f"item={order[step]}" in page.url  # each item has its address
+    page.get_by_role("button", name="Previous").click()
+    expect(page.get_by_role("heading", name=f"#{order[4]} · ")).to_be_visible(timeout=30_000)
+    started = time.monotonic()
+    page.goto(f"{server}/feedback?feedback_sort=newest&item={order[2]}")
+    expect(page.get_by_role("heading", name=f"#{order[2]} · ")).to_be_visible(timeout=30_000)
+    print(f"opened by its address in {time.monotonic() - started:.2f} s")
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_close_three_items_at_once_and_undo(server, page, store):
+    order = listed_ids(store)
+    open_list(page, server, "?feedback_sort=newest")
+    for row in (0, 1, 2):
+        tick(page, row)
+    expect(page.get_by_text("3 items selected")).to_be_visible(timeout=30_000)
+    choose(page, "Status", "Resolved")
+    page.get_by_role("button", name="Apply to 3 items").click()
+    expect(page.get_by_text("Changed 3 items.")).to_be_visible(timeout=30_000)
+    statuses = store.run(inbox.inbox_query(inbox.InboxFilters(statuses=()), now=now())).set_index("id")["status"]
+    assert [statuses[item] for item in order[:3]] == ["resolved"] * 3
+    assert statuses[order[3]] != "resolved"
+    page.get_by_role("button", name="Undo the last change to several items").click()
+    expect(page.get_by_text("Undone: 3 items are as they were.")).to_be_visible(timeout=30_000)
+    assert listed_ids(store)[:3] == order[:3]  # open again, as they were
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_merge_an_item_into_a_suggested_duplicate(server, page, store):
+    texts = ["Browser merge: the forum search finds nothing", "Browser merge: forum search finds nothing!"]
+    items = [NewFeedback(source="chat", text=text, member_id="m00042", created_at=now()) for text in texts]
+    with store.begin() as connection:
+        original, copy = add_feedback(connection, items, actor="test", now=now())
+    page.goto(f"{server}/feedback?item={copy}")
+    expect(page.get_by_role("heading", name=f"#{copy} · New")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name=f"Merge into #{original}").click()
+    expect(page.get_by_text(f"Merge #{copy} into #{original}?")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Merge", exact=True).click()
+    expect(page.get_by_text(f"Saved #{copy}.")).to_be_visible(timeout=30_000)
+    merged = store.run(inbox.item_query(copy)).iloc[0]
+    assert (merged["status"], merged["duplicate_of"]) == ("duplicate", original)
+    assert page.get_by_test_id("stException").count() == 0
