@@ -869,6 +869,7 @@ MESSAGES: dict[str, str] = {
     "feedback.conflict": "Not saved: {count} item(s) were changed by someone else since you loaded them, and nothing was overwritten. Your edits are still here. Their changes: {changes}. Reload to see their changes, then apply yours again.",
     "feedback.conflict.change": "#{item} {field}: {old} → {new} ({actor}, {at} UTC)",
     "feedback.conflict.not_recorded": "not recorded",
+    "feedback.undo_refused": "The app database refused the undo ({reason}); nothing was changed. Try again in a moment.",
     "feedback.save_refused": "The app database refused the save ({reason}); nothing was saved and your edits are still here. Try again in a moment.",
     "feedback.refused.gone": "Feedback #{item} no longer exists; reload the inbox.",
     "feedback.refused.not_editable": "#{item}: {fields} cannot be edited.",

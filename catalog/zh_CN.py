@@ -834,6 +834,7 @@ MESSAGES: dict[str, str] = {
     "feedback.conflict": "未保存：你加载后，有 {count} 条反馈被其他人修改过，因此没有覆盖任何内容。你的修改仍保留在页面上。对方的修改：{changes}。请重新加载查看对方的修改，再重新应用你的修改。",
     "feedback.conflict.change": "#{item} {field}：{old} → {new}（{actor}，{at} UTC）",
     "feedback.conflict.not_recorded": "无记录",
+    "feedback.undo_refused": "应用数据库拒绝了撤销（{reason}）；没有更改任何内容。请稍后重试。",
     "feedback.save_refused": "应用数据库拒绝了保存（{reason}）；没有保存任何内容，你的修改仍保留在页面上。请稍后重试。",
     "feedback.refused.gone": "反馈 #{item} 已不存在；请重新加载收件箱。",
     "feedback.refused.not_editable": "#{item}：{fields} 不能编辑。",

@@ -834,6 +834,7 @@ MESSAGES: dict[str, str] = {
     "feedback.conflict": "未儲存：你載入後，有 {count} 則回饋被其他人修改過，因此沒有覆寫任何內容。你的修改仍保留在頁面上。對方的修改：{changes}。請重新載入查看對方的修改，再重新套用你的修改。",
     "feedback.conflict.change": "#{item} {field}：{old} → {new}（{actor}，{at} UTC）",
     "feedback.conflict.not_recorded": "無紀錄",
+    "feedback.undo_refused": "應用程式資料庫拒絕了復原（{reason}）；沒有變更任何內容。請稍後再試一次。",
     "feedback.save_refused": "應用程式資料庫拒絕了儲存（{reason}）；沒有儲存任何內容，你的修改仍保留在頁面上。請稍後再試一次。",
     "feedback.refused.gone": "回饋 #{item} 已不存在；請重新載入收件匣。",
     "feedback.refused.not_editable": "#{item}：{fields} 不能編輯。",

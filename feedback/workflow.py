@@ -103,9 +103,7 @@ def restore(store: AppStore, undo: list[Edit], *, actor: str, now: datetime) -> 
     try:
         return _save(store, undo, actor=actor, now=now, restoring=True)
     except sa.exc.DBAPIError as error:
-        raise StoreError(
-            f"The app database refused the undo ({error.orig}); nothing was changed. Try again in a moment."
-        ) from error
+        raise StoreError(Said("feedback.undo_refused", reason=str(error.orig))) from error
 
 
 def _save(
