@@ -343,6 +343,8 @@ MESSAGES: dict[str, str] = {
     "feedback.filter.score_band": "Score",
     "feedback.filter.segment": "Segment",
     "feedback.filter.level": "Engagement level",
+    "feedback.more_filters": "More filters",
+    "feedback.more_filters.on": "More filters ({count} on)",
     "feedback.filter.older_than": "Older than (days)",
     "feedback.sort": "Sort by",
     "feedback.sort.age": "Oldest first",

@@ -322,6 +322,8 @@ MESSAGES: dict[str, str] = {
     "feedback.filter.score_band": "评分",
     "feedback.filter.segment": "分群",
     "feedback.filter.level": "参与度等级",
+    "feedback.more_filters": "更多筛选",
+    "feedback.more_filters.on": "更多筛选（已设 {count} 项）",
     "feedback.filter.older_than": "已等待超过（天）",
     "feedback.sort": "排序",
     "feedback.sort.age": "最早的在前",

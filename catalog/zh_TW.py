@@ -322,6 +322,8 @@ MESSAGES: dict[str, str] = {
     "feedback.filter.score_band": "評分",
     "feedback.filter.segment": "分群",
     "feedback.filter.level": "參與度等級",
+    "feedback.more_filters": "更多篩選",
+    "feedback.more_filters.on": "更多篩選（已設 {count} 項）",
     "feedback.filter.older_than": "已等待超過（天）",
     "feedback.sort": "排序",
     "feedback.sort.age": "最早的在前",

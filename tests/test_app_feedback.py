@@ -117,6 +117,18 @@ def test_filters_come_from_the_url_and_go_back_to_it(store):
     assert listed(at) == [ads]
 
 
+def test_the_narrower_filters_fold_away_unless_the_address_sets_one(store):
+    at = open_inbox()
+
+    def folded(at: AppTest) -> list[tuple[str, bool]]:
+        return [(e.label, e.proto.expanded) for e in at.expander if e.label.startswith("More filters")]
+
+    assert folded(at) == [("More filters", False)]
+    at = open_inbox({"feedback_sentiment": "negative", "feedback_older": "3"})
+    assert folded(at) == [("More filters (2 on)", True)]
+    assert widget(at, "selectbox", "Sentiment").value == "negative"  # inside, and still bound
+
+
 def test_text_is_shown_literally_in_the_detail(store):
     (script,) = ids_of(store, SCRIPT)
     at = open_inbox({"item": str(script)})

@@ -18,6 +18,7 @@ from ui.inbox.labels import level_label, priority_label, sentiment_word, status_
 from ui.selection import choice_changed, choice_key, choices_key
 
 EDITABLE_COLUMNS = ("status", "priority", "assignee", "tags")
+MORE_FILTERS = ("theme", "tag", "sentiment", "score_band", "segment", "level", "older")  # under "More filters"
 
 
 def inbox_filter_bar(*, choices: InboxChoices, dimensions: dict[str, list[str]]) -> InboxFilters:
@@ -62,7 +63,12 @@ def inbox_filter_bar(*, choices: InboxChoices, dimensions: dict[str, list[str]])
         on_change=choice_changed,
         args=("feedback_sort",),
     )
-    second = st.columns(7)
+    # The narrower filters fold away (on a phone they would push the list and the item a screen down);
+    # open when the address sets one, and the label says how many are on.
+    more = [f"feedback_{name}" for name in MORE_FILTERS]
+    on = sum(1 for key in more if st.query_params.get(key) not in (None, "", "0"))
+    label = t("feedback.more_filters.on", count=on) if on else t("feedback.more_filters")
+    second = st.expander(label, expanded=bool(on), icon=":material/filter_list:").columns(7)
     picked: dict[str, Any] = {}
     menus = [
         ("theme", choices.themes, None),
