@@ -737,4 +737,6 @@ MESSAGES: dict[str, str] = {
     "survey.error.other_missing": "You chose “Other”: please say what.",
     "survey.error.matrix": "Please pick one point of the scale for each statement.",
     "survey.error.matrix_rows": "Please answer every statement.",
+    # wt-formats: survey tiles, the member's survey
+    "surveys.ces": "CES",
 }

@@ -702,4 +702,6 @@ MESSAGES: dict[str, str] = {
     "survey.error.other_missing": "你选择了“其他”，请具体说明。",
     "survey.error.matrix": "请为每一项选择一个等级。",
     "survey.error.matrix_rows": "请回答每一项。",
+    # wt-formats: survey tiles, the member's survey
+    "surveys.ces": "费力度（CES）",
 }

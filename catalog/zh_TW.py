@@ -702,4 +702,6 @@ MESSAGES: dict[str, str] = {
     "survey.error.other_missing": "你選擇了「其他」，請具體說明。",
     "survey.error.matrix": "請為每一項選擇一個等級。",
     "survey.error.matrix_rows": "請回答每一項。",
+    # wt-formats: survey tiles, the member's survey
+    "surveys.ces": "費力度（CES）",
 }
