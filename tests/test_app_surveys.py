@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from catalog.spoken import speaking
 from store import tables
 from store.database import AppStore
 from surveys import links, registry
@@ -314,6 +315,20 @@ def test_the_surveys_page_lists_surveys_and_opens_one(surveys_env):
     press(at, "Close survey")
     assert registry.load_survey(surveys_env, "quick").status == "closed"
     assert "Reopen survey" in [button.label for button in at.button]
+
+
+def test_the_surveys_page_names_a_survey_its_languages_and_opening_in_chinese(surveys_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "zh-CN"
+    with speaking("zh-CN"):  # AppTest writes the widgets' values back in this thread's language
+        at.run()
+        at.switch_page("pages/surveys.py")
+        at.query_params.update({"survey": "later", "lang": "zh-CN"})
+        at.run()
+    assert not at.exception
+    assert "快速调查" in texts(at, "header")
+    facts = next(frame.value for frame in at.dataframe if "" in frame.value.columns).set_index("")[" "]
+    assert facts["语言"] == "English, 简体中文" and facts["开放时间"] == "2099年1月1日 00:00 UTC"
 
 
 def test_the_surveys_page_makes_personal_links_for_a_segment(surveys_env):

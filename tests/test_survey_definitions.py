@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -253,3 +254,24 @@ def test_long_text_answers_become_feedback_and_short_ones_do_not():
     survey = parse_definition(FOLLOW_UPS, where="t")
     rows = answer_rows(survey, {"nps": 3, "sad": "Nobody answered", "ok": False, "fix": "faster replies"})
     assert [row.question_id for row in feedback_texts(survey, rows)] == ["sad"]
+
+
+@pytest.mark.parametrize(
+    "language, search, other",
+    [("en", "Search engine", "Other"), ("zh-CN", "搜索引擎", "其他"), ("zh-TW", "搜尋引擎", "其他")],
+)
+def test_a_choice_questions_results_are_labelled_in_the_readers_language(language, search, other):
+    from metrics.survey_results import question_result
+
+    question = load_definition(SURVEYS_DIR / "onboarding.yaml").question("heard_from")
+    counts = pd.DataFrame(
+        {
+            "question_id": ["heard_from"] * 2,
+            "question_type": ["choice"] * 2,
+            "value_num": [None, None],
+            "value_text": ["search", "__other__"],
+            "answers": [3, 1],
+        }
+    )
+    labels = question_result(question, counts, language=language).set_index("answer")["label"]
+    assert labels["search"] == search and labels["__other__"] == other
