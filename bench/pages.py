@@ -49,7 +49,7 @@ def survey_results(settings: Settings, version: str, filters: Filters) -> None:
     table = data.load_survey_table(settings)  # not cached: the page reads it on every run
     row = table[table["slug"] == "quarterly-nps"].iloc[0]
     year = Filters(start=filters.end - timedelta(days=365), end=filters.end, timezone=filters.timezone)
-    data.load_survey_results(settings, version, "quarterly-nps", year, int(row["completed"]))
+    data.load_survey_results(settings, version, "quarterly-nps", year, int(row["completed"]), "en")
 
 
 def feedback_inbox(settings: Settings, version: str, filters: Filters) -> None:

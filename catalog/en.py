@@ -948,4 +948,5 @@ MESSAGES: dict[str, str] = {
     "feedback.similar.same_member": "same member",
     "feedback.merge_into_this": "Merge into #{id}",
     "feedback.bulk.undone": "Undone: {items} items are as they were.",
+    "surveys.ces": "CES",
 }

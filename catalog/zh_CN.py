@@ -913,4 +913,5 @@ MESSAGES: dict[str, str] = {
     "feedback.similar.same_member": "同一成员",
     "feedback.merge_into_this": "合并到 #{id}",
     "feedback.bulk.undone": "已撤消：{items} 条已恢复原样。",
+    "surveys.ces": "费力度（CES）",
 }

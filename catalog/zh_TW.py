@@ -913,4 +913,5 @@ MESSAGES: dict[str, str] = {
     "feedback.similar.same_member": "同一成員",
     "feedback.merge_into_this": "合併到 #{id}",
     "feedback.bulk.undone": "已復原：{items} 則已恢復原樣。",
+    "surveys.ces": "費力度（CES）",
 }

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from catalog import translate
 from metrics.filters import Filters, from_day_number
 from metrics.levels import respondent_profiles_query
 from metrics.scope import Runner, in_scope
@@ -334,7 +335,9 @@ def _choice_result(question: Question, counts: pd.DataFrame, language: str) -> p
     rows = _answered(question, counts)
     kind = TYPES[question.type]
     assert isinstance(kind, ChoiceType)  # the choice family's types
-    labels = {option.id: text_in(option.label, language) for option in question.options} | {OTHER: "Other"}
+    labels = {option.id: text_in(option.label, language) for option in question.options} | {
+        OTHER: translate("survey.other", language)
+    }
     respondents = int(rows["answers"].sum())
     chosen = rows.assign(answer=rows["value_text"].map(kind.stored_choices)).explode("answer")
     frame = chosen.groupby("answer", as_index=False)[["answers"]].sum()
@@ -405,9 +408,10 @@ class SurveyResults:
 
 
 def survey_results(
-    *, app_store: Runner, warehouse: Runner, versions: list[StoredSurvey], filters: Filters
+    *, app_store: Runner, warehouse: Runner, versions: list[StoredSurvey], filters: Filters, language: str = "en"
 ) -> SurveyResults:
-    """Scores, weekly NPS, per-question results and breakdowns of the members in scope."""
+    """Scores, weekly NPS, per-question results and breakdowns of the members in scope; options and
+    scale points labelled in `language` (a catalog code; a zh-CN reader gets a definition's zh)."""
     slug = versions[0].slug
     counts = score_counts(app_store=app_store, warehouse=warehouse, slug=slug, filters=filters)
     per_question = in_scope(
@@ -422,7 +426,10 @@ def survey_results(
     return SurveyResults(
         summary=scores(counts),
         trend=nps_trend(counts),
-        questions=[(question, question_result(question, per_question)) for question, _ in merged_questions(versions)],
+        questions=[
+            (question, question_result(question, per_question, language=language))
+            for question, _ in merged_questions(versions)
+        ],
         breakdowns={dimension: breakdown(counts, profiles, dimension=dimension) for dimension in BREAKDOWNS},
     )
 

@@ -16,6 +16,7 @@ from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.session import may
 from ui.tables import catalog_words, data_table, day_column, period_days, plain, words_column
 from ui.tiles import kpi_tiles
+from visuals import text
 from visuals.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
 
 page = start_page("members")
@@ -79,7 +80,7 @@ with data_errors_stop_the_page():
 moves = levels.moves(changes)
 columns = st.columns(3)
 for column, key in zip(columns, ("moved_up", "moved_down", "new"), strict=True):
-    column.metric(t(f"members.{key}"), f"{moves[key]:,}", help=t(f"members.{key}_help"), border=True)
+    column.metric(t(f"members.{key}"), text.number(moves[key]), help=t(f"members.{key}_help"), border=True)
 event = show_chart(levels_chart(levels.level_summary(changes)), on_select="rerun", key="members_levels_chart")
 level = kept_in_address("level", chosen(event, "level", "level"))
 level = choice_in_address("level", level, levels.LEVELS) or "champion"

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import datetime
 
+import pandas as pd
 import streamlit as st
 
 import clock
+from catalog import NAMES, language_of, locale
 from store.database import StoreError
 from surveys.answers import check_page, is_answered, known_answers
-from surveys.definition import text_in
+from surveys.definition import choose_language, text_in
 from surveys.registry import Availability, current_availability
 from surveys.submission import AnswersInvalid, Outcome, check_link, response_state, start_response, submit
 from ui import background, data, survey_form, survey_session
@@ -33,24 +36,32 @@ log = logging.getLogger(__name__)
 
 
 def _language(languages: tuple[str, ...]) -> str:
-    """?lang=zh, else the browser's language, else the survey's first; kept in the address (as a
-    code, not a label, so a link reads the same in every language)."""
+    """?lang= (zh-TW, zh-CN, or zh as older links say), else the browser's locale (zh-TW and zh-HK:
+    繁體中文), else the survey's first (surveys.definition.choose_language); kept in the address as
+    the survey's code, not a label, so a link reads the same in every language."""
+    wanted = choose_language(languages, st.query_params.get("lang"), st.context.locale)
     if len(languages) == 1:
         return languages[0]
-    wanted = st.query_params.get("lang") or (st.context.locale or "").split("-")[0]
     chosen = (
         st.segmented_control(
-            t("survey.language"),
+            t("survey.language", language=wanted),
             languages,
-            format_func=lambda code: {"en": "English", "zh": "中文"}.get(code, code),
-            default=wanted if wanted in languages else languages[0],
+            format_func=lambda code: NAMES.get(language_of(code) or "", code),  # each in itself
+            default=wanted,
             key=survey_form.LANGUAGE_KEY,
             label_visibility="collapsed",
         )
-        or languages[0]
+        or wanted
     )
     st.query_params["lang"] = chosen
     return chosen
+
+
+def _opens(moment: datetime, timezone: str, language: str) -> str:
+    """When a survey opens (kept in UTC), in the community's time zone as the member's language
+    writes a moment: "1 Jan 2099, 08:00 Asia/Shanghai" · "2099年1月1日 08:00 Asia/Shanghai"."""
+    local = pd.Timestamp(moment).tz_localize("UTC").tz_convert(timezone).tz_localize(None)
+    return f"{locale.moment(local, language)} {timezone}"
 
 
 def _stop(message: str, *, kind: str = "info") -> None:
@@ -68,12 +79,12 @@ store, stored = survey_session.open_survey(settings, slug)
 if stored is None:
     if store is None:
         _stop(t("survey.unreachable", language=survey_session.guess_language()), kind="error")
-    _stop(t("survey.not_found"), kind="warning")
+    _stop(t("survey.not_found", language=survey_session.guess_language()), kind="warning")
 survey = stored.survey
-st.set_page_config(page_title=text_in(survey.title, survey.languages[0]), layout="centered")
 survey_form.style()
 key = f"{slug}:{survey_session.form_key(slug, token)}"  # the stored key belongs to this survey and this tab
 language = _language(survey.languages)
+st.set_page_config(page_title=text_in(survey.title, language), layout="centered")  # the tab's title too
 st.title(plain(text_in(survey.title, language)))
 
 if st.session_state.get("survey_done") == key:
@@ -94,7 +105,7 @@ if store is not None:
         log.exception("The app store did not answer the member's survey %r", slug)
         store = None
 if state is not Availability.OPEN:
-    opens = stored.opens_at.strftime("%Y-%m-%d %H:%M UTC") if stored.opens_at else ""
+    opens = _opens(stored.opens_at, settings.timezone, language) if stored.opens_at else ""
     _stop(t(f"survey.{state.value}", language=language, opens=opens))
 
 if survey.description:

@@ -3,18 +3,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import streamlit as st
 
 import clock
 from auth.access import Permission
+from catalog import NAMES, language_of, locale
 from surveys import links, registry
 from surveys.definition import text_in
 from surveys.public_url import address, links_stay_on_this_computer
 from ui import data, survey_views
 from ui.address import choice_in_address
 from ui.filters import filter_bar
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import may, shared_link
@@ -56,7 +59,7 @@ with data_errors_stop_the_page():
 if stored is None:
     st.stop()
 survey = stored.survey
-st.header(plain(text_in(survey.title, survey.languages[0])))
+st.header(plain(text_in(survey.title, current_language())))
 st.caption(t("surveys.state_caption", state=t(f"surveys.state.{row['state']}"), version=stored.version))
 with data_errors_stop_the_page():
     choices = data.load_dimension_values(settings, version)
@@ -68,7 +71,9 @@ with results_tab:
     filters = filter_bar(page="surveys", timezone=settings.timezone, choices=choices)
     if filters is not None:
         with data_errors_stop_the_page():
-            results = data.load_survey_results(settings, version, slug, filters, int(row["completed"]))
+            results = data.load_survey_results(
+                settings, version, slug, filters, int(row["completed"]), current_language()
+            )
         if results is None or not results.summary.responses:
             st.info(t("surveys.no_responses", **period_days(filters)))
         else:
@@ -135,15 +140,21 @@ with links_tab:
         st.success(t("surveys.links_made", links=len(made), audience=plain(audience_name)))
         data_table(made, key="surveys_links_table", file_name=f"{slug}-links")
 
+
+def _utc(moment: datetime | None) -> str | None:
+    """A survey's opening or closing moment (kept in UTC) as the reader's language writes it."""
+    return None if moment is None else f"{locale.moment(moment, current_language())} UTC"
+
+
 with settings_tab:
     facts = {
         t("column.version"): stored.version,
-        t("column.opens_at"): stored.opens_at,
-        t("column.closes_at"): stored.closes_at,
+        t("column.opens_at"): _utc(stored.opens_at),
+        t("column.closes_at"): _utc(stored.closes_at),
         t("column.response_limit"): stored.response_limit,
         t("column.campaign"): stored.campaign_id,
         t("surveys.anonymous"): t("survey.yes") if stored.anonymous else t("survey.no"),
-        t("surveys.languages"): ", ".join(survey.languages),
+        t("surveys.languages"): ", ".join(NAMES.get(language_of(code) or "", code) for code in survey.languages),
         t("surveys.question_count"): len(survey.questions),
     }
     st.dataframe(

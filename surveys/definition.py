@@ -16,10 +16,12 @@ from typing import Any
 
 import yaml
 
+from catalog import NAMES, language_of
 from errors import PulseError
 from surveys.question_types import TYPES, Text, names
 
-LANGUAGES = ("en", "zh")
+# A definition's language codes: English, 简体中文, 繁體中文, and `zh` (简体中文, as older files wrote it).
+LANGUAGES = ("en", "zh-CN", "zh-TW", "zh")
 CONDITION_OPERATORS = ("equals", "in", "at_most", "at_least")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 SURVEY_FIELDS = {
@@ -143,11 +145,40 @@ class Survey:
         return next(question for question in self.questions if question.id == question_id)
 
 
+def nearest_language(codes: tuple[str, ...], asked: str | None) -> str | None:
+    """The code among `codes` (a definition's) that writes the language `asked` names in any spelling
+    a browser or address uses (`zh`, `zh-CN` and `zh-Hans` are one language; `zh-TW` and `zh-HK`
+    another); for Chinese without its own script there, the other Chinese script (a reader of one
+    reads the other better than English); else None."""
+    wanted = language_of(asked)
+    if wanted is None:
+        return None
+    spoken = [language_of(code) for code in codes]
+    if wanted in spoken:
+        return codes[spoken.index(wanted)]
+    chinese = [code for code, language in zip(codes, spoken, strict=True) if (language or "").startswith("zh")]
+    return chinese[0] if wanted.startswith("zh") and chinese else None
+
+
+def choose_language(languages: tuple[str, ...], *asked: str | None) -> str:
+    """The survey language for a member: the first of `asked` (the address's `lang`, then the
+    browser's locale) that the survey has, or has the other Chinese script of; else its first."""
+    for code in asked:
+        chosen = nearest_language(languages, code)
+        if chosen is not None:
+            return chosen
+    return languages[0]
+
+
 def text_in(text: Text | None, language: str) -> str:
-    """The text in the language asked for, else in the first language the definition gives."""
+    """The text in the language asked for, else in the nearest language it is given in (繁體中文 →
+    简体中文, and back), else in the first language the definition gives."""
     if not text:
         return ""
-    return text.get(language) or next(iter(text.values()))
+    if text.get(language):
+        return text[language]
+    code = nearest_language(tuple(text), language)
+    return text[code] if code else next(iter(text.values()))
 
 
 class _Checker:
@@ -326,6 +357,10 @@ def parse_definition(raw: Any, *, where: str) -> Survey:
         checker.problem("languages", f"must be a list drawn from {list(LANGUAGES)}")
         languages = ["en"]
     languages = tuple(dict.fromkeys(languages))
+    spoken = [language_of(code) for code in languages]
+    for language in dict.fromkeys(each for each in spoken if spoken.count(each) > 1):
+        same = [code for code, each in zip(languages, spoken, strict=True) if each == language]
+        checker.problem("languages", f"{' and '.join(same)} are both {NAMES[language or 'en']}; keep one")
     title = checker.text(raw.get("title"), "title", languages)
     description = checker.text(raw.get("description"), "description", languages, required=False)
 

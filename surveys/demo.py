@@ -5,7 +5,8 @@ question type is answered from that mood, through the same engine as the member'
 (`answer_rows`), so conditions apply and the stored rows look exactly like real ones. Older events
 get their own copy of the post-event survey; the newest one is the shipped `post-event` itself.
 A Chinese-first community (`locale` zh-CN or zh-TW) answers mostly in Chinese, zh-TW members in
-Traditional characters (the surveys themselves offer only `zh`, Simplified).
+Traditional characters, and their responses are in the survey's `zh-TW` (繁體中文), the others' in
+`zh` (简体中文).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def _mood_text(rng: np.random.Generator, score: float, chinese: str | None) -> t
     language = chinese if chinese and rng.uniform() < 0.85 else "en"
     options = FEEDBACK_TEXTS[mood][language]
     text, theme = options[int(rng.integers(len(options)))]
-    return text, theme, language.split("-")[0]
+    return text, theme, language
 
 
 def _invitations(community: dict[str, pd.DataFrame], members: pd.DataFrame, end: pd.Timestamp, rng) -> list:
@@ -157,7 +158,11 @@ def _event_copies(community: dict[str, pd.DataFrame], template: Survey) -> dict[
         source = {
             **template.source,
             "slug": campaign["survey_id"],
-            "title": {"en": f"How was {name}?", "zh": f"{name}{_gap(name)}怎么样？"},
+            "title": {
+                "en": f"How was {name}?",
+                "zh": f"{name}{_gap(name)}怎么样？",
+                "zh-TW": f"{name}{_gap(name)}辦得如何？",
+            },
             "campaign": campaign["campaign_id"],
         }
         copies[campaign["survey_id"]] = parse_definition(source, where=f"demo copy of {template.slug}")

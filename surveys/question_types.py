@@ -31,12 +31,12 @@ OTHER = "__other__"  # the option id of "Other (please say)"
 OTHER_MAX_LENGTH = 200
 WIDGETS = ("scale", "yes_no", "choice", "multi", "line", "paragraph", "matrix")  # ui/survey_form.py draws each
 RESULTS = ("scale", "yes_no", "choice", "text", "matrix")  # metrics/survey_results.py counts each
-DEFAULT_MATRIX_SCALE = [
-    {"en": "Strongly disagree", "zh": "非常不同意"},
-    {"en": "Disagree", "zh": "不同意"},
-    {"en": "Neutral", "zh": "一般"},
-    {"en": "Agree", "zh": "同意"},
-    {"en": "Strongly agree", "zh": "非常同意"},
+DEFAULT_MATRIX_SCALE = [  # in every language a definition may give (surveys.definition.LANGUAGES)
+    {"en": "Strongly disagree", "zh": "非常不同意", "zh-CN": "非常不同意", "zh-TW": "非常不同意"},
+    {"en": "Disagree", "zh": "不同意", "zh-CN": "不同意", "zh-TW": "不同意"},
+    {"en": "Neutral", "zh": "一般", "zh-CN": "一般", "zh-TW": "普通"},
+    {"en": "Agree", "zh": "同意", "zh-CN": "同意", "zh-TW": "同意"},
+    {"en": "Strongly agree", "zh": "非常同意", "zh-CN": "非常同意", "zh-TW": "非常同意"},
 ]
 
 Text = dict[str, str]  # language -> words

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from catalog.spoken import speaking
 from store import tables
 from store.database import AppStore
 from surveys import links, registry
@@ -101,7 +102,14 @@ def press(at: AppTest, label: str) -> AppTest:
     [
         ({"s": "nope"}, "warning", "This survey does not exist."),
         ({"s": ""}, "warning", "This survey does not exist."),
-        ({"s": "later"}, "info", "This survey opens on 2099-01-01 00:00 UTC."),
+        ({"s": "later"}, "info", "This survey opens on 1 Jan 2099, 00:00 UTC."),
+        ({"s": "later", "lang": "zh"}, "info", "问卷将于 2099年1月1日 00:00 UTC 开放，请届时再来。"),
+        (
+            {"s": "later", "lang": "zh-TW"},
+            "info",
+            "问卷将于 2099年1月1日 00:00 UTC 开放，请届时再来。",
+        ),  # no 繁體 texts
+        ({"s": "nope", "lang": "zh-TW"}, "warning", "找不到這份問卷。請檢查你收到的連結。"),
         ({"s": "shut"}, "info", "This survey is closed."),
         ({"s": "full"}, "info", "This survey has received all the answers it needs."),
         ({"s": "quick", "t": "not-a-real-token"}, "warning", "This personal link is not valid for this survey."),
@@ -179,6 +187,86 @@ def test_a_personal_link_records_the_member_and_is_refused_the_second_time(surve
     ]
 
 
+TRIO = {  # in English, 简体中文 (as `zh`, the code older files use) and 繁體中文
+    **QUICK,
+    "slug": "trio",
+    "title": {"en": "Quick poll", "zh": "快速调查", "zh-TW": "快速調查"},
+    "languages": ["en", "zh", "zh-TW"],
+    "pages": [
+        {
+            "questions": [
+                {
+                    "id": "nps",
+                    "type": "nps",
+                    "required": True,
+                    "text": {"en": "Recommend us?", "zh": "推荐吗？", "zh-TW": "推薦嗎？"},
+                }
+            ]
+        },
+        {
+            "questions": [
+                {"id": "again", "type": "yes_no", "required": True, "text": {"en": "Again?", "zh": "还来吗？"}}
+            ]
+        },
+    ],
+}
+
+
+def open_trio(surveys_env: AppStore, tmp_path: Path, locale: str | None = None, **params: str) -> AppTest:
+    write(tmp_path / "definitions", TRIO)
+    registry.register_folder(surveys_env, tmp_path / "definitions", timezone="UTC", now=datetime(2026, 1, 1))
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.context = {"locale": locale}
+    for name, value in {"s": "trio", **params}.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+@pytest.mark.parametrize(
+    "locale, params",
+    [(None, {"lang": "zh-TW"}), ("zh-TW", {}), ("zh-HK", {}), ("en-US", {"lang": "zh-TW"})],
+    ids=["lang=zh-TW", "browser zh-TW", "browser zh-HK", "lang over browser"],
+)
+def test_a_taiwanese_member_reads_the_survey_and_its_buttons_in_traditional_chinese(
+    surveys_env, tmp_path, locale, params
+):
+    at = open_trio(surveys_env, tmp_path, locale, **params)
+    assert texts(at, "title") == ["快速調查"]
+    assert texts(at, "caption")[0] == "第 1 頁，共 2 頁"
+    switch = at.button_group[0]
+    assert switch.value == "zh-TW" and [switch.format_func(code) for code in switch.options] == [
+        "English",
+        "简体中文",
+        "繁體中文",
+    ]
+    assert at.query_params["lang"] == "zh-TW"
+    at = press(at, "下一頁")
+    assert texts(at, "error") == ["請回答這個問題。", "請檢查上面標出的回答。"] and texts(at, "title") == ["快速調查"]
+    widget(at, "button_group", "推薦嗎").set_value(10)
+    at = press(at.run(), "下一頁")
+    assert widget(at, "radio", "还来吗").label == "还来吗？ (必答)"  # its text lacks 繁體: the Simplified
+    widget(at, "radio", "还来吗").set_value(True)
+    at = press(at.run(), "送出")
+    assert texts(at, "success") == ["謝謝！你的回答已儲存。"]
+    assert responses(surveys_env, "trio")["locale"].tolist() == ["zh-TW"]
+
+
+@pytest.mark.parametrize("locale, params", [(None, {"lang": "zh"}), ("zh-TW", {"lang": "zh"}), ("zh-SG", {})])
+def test_an_older_lang_zh_link_and_a_simplified_browser_read_simplified_chinese(surveys_env, tmp_path, locale, params):
+    at = open_trio(surveys_env, tmp_path, locale, **params)
+    assert texts(at, "title") == ["快速调查"] and texts(at, "caption")[0] == "第 1 页，共 2 页"
+    assert at.button_group[0].value == "zh"
+    assert [button.label for button in at.button] == ["下一页"]
+
+
+def test_a_survey_without_traditional_chinese_is_shown_simplified_to_a_taiwanese_browser(surveys_env):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.context = {"locale": "zh-TW"}
+    at.query_params["s"] = "quick"
+    at = at.run()
+    assert texts(at, "title") == ["快速调查"] and [button.label for button in at.button] == ["下一页"]
+
+
 def test_a_store_failure_keeps_the_answers_on_screen_and_a_retry_stores_once(surveys_env):
     at = open_survey(s="quick")
     widget(at, "button_group", "Recommend us").set_value(9)
@@ -227,6 +315,20 @@ def test_the_surveys_page_lists_surveys_and_opens_one(surveys_env):
     press(at, "Close survey")
     assert registry.load_survey(surveys_env, "quick").status == "closed"
     assert "Reopen survey" in [button.label for button in at.button]
+
+
+def test_the_surveys_page_names_a_survey_its_languages_and_opening_in_chinese(surveys_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "zh-CN"
+    with speaking("zh-CN"):  # AppTest writes the widgets' values back in this thread's language
+        at.run()
+        at.switch_page("pages/surveys.py")
+        at.query_params.update({"survey": "later", "lang": "zh-CN"})
+        at.run()
+    assert not at.exception
+    assert "快速调查" in texts(at, "header")
+    facts = next(frame.value for frame in at.dataframe if "" in frame.value.columns).set_index("")[" "]
+    assert facts["语言"] == "English, 简体中文" and facts["开放时间"] == "2099年1月1日 00:00 UTC"
 
 
 def test_the_surveys_page_makes_personal_links_for_a_segment(surveys_env):

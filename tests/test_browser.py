@@ -532,6 +532,23 @@ def test_on_a_phone_the_first_chart_is_within_two_screens(server, phone):
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
+# Each tile's change and the word on why it is grey: [text, cut (wider than its box), right edge, tile's right edge].
+CHANGES = """() => [...document.querySelectorAll('[data-testid=stMetricDelta], [data-testid=stMetricDeltaDescription]')]
+  .map(e => { const words = e.querySelector('[data-testid=stMarkdownContainer]') || e;
+    return [e.innerText, words.scrollWidth > words.clientWidth + 1 || e.getBoundingClientRect().width < 1,
+            e.getBoundingClientRect().right, e.closest('[data-testid=stMetric]').getBoundingClientRect().right]; })"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_on_a_phone_a_tiles_change_reads_in_full(server, phone, language):
+    phone.goto(f"{server}/?lang={language}")
+    phone.get_by_test_id("stMetricDelta").first.wait_for(timeout=30_000)
+    phone.wait_for_timeout(1000)
+    changes = phone.evaluate(CHANGES)
+    assert len(changes) >= 10 and any(why for why, *_ in changes if why in ("within the margin", "误差内"))
+    assert [text for text, cut, right, tile in changes if cut or right > tile] == []  # none ends in "…"
+
+
 def test_the_grid_offers_no_download_of_its_raw_cells(server, page):
     """The grid's own CSV would write a member's "=HYPERLINK(…)" as a formula; the product's Download
     CSV (exports.safe_csv) is the way out (client.disableDataExport in .streamlit/config.toml)."""

@@ -48,7 +48,7 @@ def server(data_dir: Path) -> Iterator[str]:
 
 def open_survey(phone: Page, server: str, slug: str, *, lang: str = "en") -> None:
     phone.goto(f"{server}/survey?s={slug}&lang={lang}")
-    phone.get_by_role("button", name=re.compile("^(Submit|Next|提交|下一页)$")).wait_for(timeout=30_000)
+    phone.get_by_role("button", name=re.compile("^(Submit|Next|提交|下一页|送出|下一頁)$")).wait_for(timeout=30_000)
 
 
 def question(phone: Page, text: str) -> Locator:
@@ -84,8 +84,9 @@ def hue_distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
     [
         ("en", "How likely are you to recommend our events", "Not at all likely", "Extremely likely"),
         ("zh", "你有多大可能向朋友推荐我们的活动", "完全不可能", "非常可能"),
+        ("zh-TW", "你有多大可能向朋友推薦我們的活動", "完全不可能", "非常可能"),
     ],
-    ids=["en", "zh"],
+    ids=["en", "zh", "zh-TW"],
 )
 def test_a_0_to_10_scale_is_one_row_with_its_end_labels_under_its_ends(phone, server, lang, asked, lowest, highest):
     open_survey(phone, server, "post-event", lang=lang)

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from surveys.answers import OTHER, answer_rows, check_answer, check_survey, feedback_texts, visible_questions
-from surveys.definition import DefinitionError, load_definition, load_definitions, parse_definition
+from surveys.definition import (
+    DefinitionError,
+    choose_language,
+    load_definition,
+    load_definitions,
+    parse_definition,
+    text_in,
+)
 
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 
@@ -22,6 +30,64 @@ def test_the_three_shipped_definitions_load():
     assert by_slug["post-event"].campaign == "community-day"
     assert len(by_slug["quarterly-nps"].pages) == 2
     assert by_slug["quarterly-nps"].title["zh"] == "季度会员调查"
+    for survey in surveys:  # each in 繁體中文 too, every text of it (Taiwan's words: 社群, not 社区)
+        assert survey.languages == ("en", "zh", "zh-TW")
+        texts = [
+            survey.title,
+            *(q.text for q in survey.questions),
+            *(o.label for q in survey.questions for o in q.options),
+        ]
+        assert all(text.get("zh-TW") and (text["zh-TW"] != text["zh"] or text["zh"] in SAME) for text in texts), (
+            survey.slug
+        )
+    assert by_slug["quarterly-nps"].title["zh-TW"] == "每季會員調查"
+    assert "社群" in by_slug["onboarding"].questions[0].text["zh-TW"]
+
+
+SAME = {"朋友或同事", "工作坊"}  # written alike in both scripts
+
+
+def test_a_definition_in_traditional_and_simplified_chinese():
+    raw = definition(
+        {"id": "q", "type": "yes_no", "text": {"en": "Joined?", "zh-CN": "加入社区了吗？", "zh-TW": "加入社群了嗎？"}},
+        {"id": "m", "type": "matrix", "text": "Agree?", "rows": ["a"]},
+        {"id": "only", "type": "yes_no", "text": {"en": "Again?", "zh-CN": "还来吗？"}},
+        languages=["en", "zh-CN", "zh-TW"],
+    )
+    survey = parse_definition(raw, where="s.yaml")
+    assert survey.languages == ("en", "zh-CN", "zh-TW")
+    question, matrix, only = survey.questions
+    assert text_in(question.text, "zh-TW") == "加入社群了嗎？" and text_in(question.text, "zh-CN") == "加入社区了吗？"
+    assert text_in(matrix.scale[2], "zh-TW") == "普通" and text_in(matrix.scale[2], "zh-CN") == "一般"
+    assert text_in(only.text, "zh-TW") == "还来吗？"  # no 繁體中文 text: the Simplified, not English
+    assert text_in({"en": "Again?", "zh": "还来吗？"}, "zh-CN") == "还来吗？"  # a zh text is Simplified
+    assert text_in(only.text, "fr") == "Again?"
+    assert parse_definition(survey.source, where="store") == survey
+    with pytest.raises(DefinitionError, match="zh and zh-CN are both 简体中文; keep one"):
+        parse_definition(definition(NPS, languages=["en", "zh", "zh-CN"]), where="s.yaml")
+
+
+@pytest.mark.parametrize(
+    "languages, address, browser, chosen",
+    [
+        (("en", "zh", "zh-TW"), "zh", "zh-TW", "zh"),  # an older link's lang=zh stays Simplified
+        (("en", "zh", "zh-TW"), "zh-TW", None, "zh-TW"),
+        (("en", "zh", "zh-TW"), None, "zh-TW", "zh-TW"),
+        (("en", "zh", "zh-TW"), None, "zh-HK", "zh-TW"),
+        (("en", "zh", "zh-TW"), None, "zh-Hant", "zh-TW"),
+        (("en", "zh", "zh-TW"), None, "zh-SG", "zh"),
+        (("en", "zh-CN", "zh-TW"), None, "zh", "zh-CN"),
+        (("en", "zh-CN", "zh-TW"), "zh", None, "zh-CN"),
+        (("en", "zh", "zh-TW"), "fr", "zh-TW", "zh-TW"),  # an address it cannot read: the browser's
+        (("en", "zh"), None, "zh-TW", "zh"),  # no 繁體中文: Simplified before English
+        (("en", "zh-TW"), "zh-CN", None, "zh-TW"),
+        (("en", "zh", "zh-TW"), None, "de-DE", "en"),
+        (("zh", "en"), None, None, "zh"),
+        (("zh", "zh-TW"), "en", "zh-TW", "zh-TW"),  # the address's English is not there: the browser's
+    ],
+)
+def test_the_member_language_is_the_address_then_the_browser_then_the_first(languages, address, browser, chosen):
+    assert choose_language(languages, address, browser) == chosen
 
 
 def definition(*questions: dict, **fields: object) -> dict:
@@ -188,3 +254,24 @@ def test_long_text_answers_become_feedback_and_short_ones_do_not():
     survey = parse_definition(FOLLOW_UPS, where="t")
     rows = answer_rows(survey, {"nps": 3, "sad": "Nobody answered", "ok": False, "fix": "faster replies"})
     assert [row.question_id for row in feedback_texts(survey, rows)] == ["sad"]
+
+
+@pytest.mark.parametrize(
+    "language, search, other",
+    [("en", "Search engine", "Other"), ("zh-CN", "搜索引擎", "其他"), ("zh-TW", "搜尋引擎", "其他")],
+)
+def test_a_choice_questions_results_are_labelled_in_the_readers_language(language, search, other):
+    from metrics.survey_results import question_result
+
+    question = load_definition(SURVEYS_DIR / "onboarding.yaml").question("heard_from")
+    counts = pd.DataFrame(
+        {
+            "question_id": ["heard_from"] * 2,
+            "question_type": ["choice"] * 2,
+            "value_num": [None, None],
+            "value_text": ["search", "__other__"],
+            "answers": [3, 1],
+        }
+    )
+    labels = question_result(question, counts, language=language).set_index("answer")["label"]
+    assert labels["search"] == search and labels["__other__"] == other

@@ -233,14 +233,17 @@ def load_survey_table(settings: Settings) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_survey_results(
-    settings: Settings, version: str, slug: str, filters: Filters, responses: int
+    settings: Settings, version: str, slug: str, filters: Filters, responses: int, language: str
 ) -> survey_results.SurveyResults | None:
-    """Keyed by the survey's response count too, so a new response shows at once."""
+    """Keyed by the survey's response count too, so a new response shows at once, and by the
+    reader's language, which labels the answers."""
     community, store = _stores(settings)
     versions = registry.load_versions(store, slug)
     if not versions:
         return None
-    return survey_results.survey_results(app_store=store, warehouse=community, versions=versions, filters=filters)
+    return survey_results.survey_results(
+        app_store=store, warehouse=community, versions=versions, filters=filters, language=language
+    )
 
 
 def load_free_text(settings: Settings, slug: str, filters: Filters) -> pd.DataFrame:

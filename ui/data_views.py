@@ -15,6 +15,7 @@ from data_sources.errors import Shrink
 from data_sources.validate import TABLES
 from ui.i18n import t
 from ui.tables import catalog_words, label_text, moment, plain, time_column, words_column
+from visuals import text
 
 SOURCES = ("demo", "sheets", "imports")  # the named sources; any other is a folder's path
 IMPORT_PREFIX = "import: "  # how data_sources.sync.import_files names its runs
@@ -51,7 +52,7 @@ def freshness(built: datetime | None, *, now: datetime) -> tuple[str, str]:
 
 def row_counts(rows: dict[str, int]) -> str:
     """Members: 5,000 · Activities: 300,784 · …, in the tables' order."""
-    return " · ".join(f"{t(f'data.table.{name}')}: {rows[name]:,}" for name in TABLES if name in rows)
+    return " · ".join(f"{t(f'data.table.{name}')}: {text.number(rows[name])}" for name in TABLES if name in rows)
 
 
 def runs_view(runs: pd.DataFrame) -> pd.DataFrame:
@@ -116,6 +117,8 @@ def said_in(status: Any) -> Callable[[str, int, int], None]:
     """A sync's progress callback that writes a large sheet's reading into an st.status label."""
 
     def progress(sheet: str, read: int, total: int) -> None:
-        status.update(label=t("data.sheet_progress", sheet=plain(sheet), read=f"{read:,}", total=f"{total:,}"))
+        status.update(
+            label=t("data.sheet_progress", sheet=plain(sheet), read=text.number(read), total=text.number(total))
+        )
 
     return progress

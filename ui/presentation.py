@@ -27,7 +27,8 @@ MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 30, 86_400
 FILTERS_KEY = "pulse_filters"  # the filter bar's container; hidden while presenting
 HEADLINE_KEY = "pulse_headline"  # the KPIs a room reads first: the largest tiles
 STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY)  # ui/streamlit_internals.py
-CHART_HEIGHT = 360  # two charts side by side under the tiles fill a 1080-pixel screen (legend included)
+CHART_HEIGHT = 330  # two charts side by side under the tiles fill a 1080-pixel screen (legend included), with
+# room for a second line under a narrow tile's change (the word on why it is grey, ui.page.LAYOUT)
 
 
 def refresh_seconds() -> int | None:

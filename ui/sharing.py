@@ -15,6 +15,7 @@ import clock
 from auth.access import Permission
 from auth.pages import SHAREABLE
 from auth.share_links import DEFAULT_DAYS, create_link, link_url, stored_view
+from catalog import locale
 from metrics.filters import DEFAULT_PRESET, DIMENSIONS, PRESETS, view_query
 from settings import Settings, SettingsError, signing_secret
 from store.database import StoreError
@@ -78,9 +79,9 @@ def share_button(page: str, settings: Settings) -> None:
 
 def describe_view(query: dict[str, str]) -> str:
     """A link's view in words: its period, member filters, survey and whether it presents."""
-    period = query.get("period", DEFAULT_PRESET)
+    period, language = query.get("period", DEFAULT_PRESET), current_language()
     parts = [
-        t("share.fixed", start=query.get("start", "?"), last=_day_before(query.get("end")))
+        t("share.fixed", start=_day(query.get("start"), language), last=_day(query.get("end"), language, before=True))
         if period == "custom"
         else t(f"period.{period}")
         if period in PRESETS
@@ -92,16 +93,18 @@ def describe_view(query: dict[str, str]) -> str:
     return " · ".join(parts)
 
 
-def _day_before(end: str | None) -> str:
+def _day(iso: str | None, language: str, *, before: bool = False) -> str:
+    """A view's day (ISO in the address) as the person's language writes it; with `before`, the day
+    before (a view's end is exclusive); "?" for one that is not a day."""
     try:
-        return (date.fromisoformat(end or "") - timedelta(days=1)).isoformat()
+        return locale.day(date.fromisoformat(iso or "") - timedelta(days=1 if before else 0), language)
     except (ValueError, OverflowError):
         return "?"
 
 
 def links_view(links: pd.DataFrame) -> pd.DataFrame:
     """The Share links table in words: page titles, states, what each link shows, never-used as —."""
-    never = t("sharing.never")
+    never, language = t("sharing.never"), current_language()
     return pd.DataFrame(
         {
             "id": links["id"],
@@ -116,8 +119,6 @@ def links_view(links: pd.DataFrame) -> pd.DataFrame:
             "created_by": links["created_by"],
             "created_at": links["created_at"],
             "expires_at": links["expires_at"],
-            "last_used": [
-                never if pd.isna(used) else f"{pd.Timestamp(used):%d %b %Y, %H:%M}" for used in links["last_used_at"]
-            ],
+            "last_used": [never if pd.isna(used) else locale.moment(used, language) for used in links["last_used_at"]],
         }
     )

@@ -42,10 +42,20 @@ def layout_style(*, tiles: str, filters: str) -> str:
     """The app's layout on every page (app.py): the navigation bar is ~3.5rem tall and Streamlit's
     6rem above the content left a blank band. On a phone, KPI tiles (containers keyed `tiles` + the
     first KPI) and the filter bar (`filters`) go two to a row, so the first chart is within two
-    screens."""
+    screens; there a tile's padding is its border's alone (Streamlit pads inside it again), so its
+    change has the tile's width. A change, and the word on why it is grey, wrap rather than end in
+    "…" where a tile is still too narrow ("+0.7 个百分点（上期 21.2%）"), as Streamlit cuts them to
+    one line; the word goes under the change when both do not fit."""
     row, column = testid("stHorizontalBlock"), testid("stColumn")
+    delta, why, text = testid("stMetricDelta"), testid("stMetricDeltaDescription"), testid("stMarkdownContainer")
     return f"""<style>
 {testid("stMainBlockContainer")} {{ padding-top: 4rem; }}
+div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
+{delta} {{ max-width: 100%; height: auto; min-height: 1.5rem; }}
+{why} {{ flex-shrink: 0; max-width: 100%; }}
+:is({delta}, {why}) {text}, :is({delta}, {why}) {text} p {{
+  white-space: normal; overflow: visible; text-overflow: clip;
+}}
 @media (max-width: 640px) {{
   [class*="st-key-{tiles}"] {row},
   .st-key-{filters} {row} {{ flex-flow: row wrap; gap: 0.5rem; }}
@@ -55,6 +65,7 @@ def layout_style(*, tiles: str, filters: str) -> str:
   }}
   [class*="st-key-{tiles}"] {testid("stMetricValue")} {{ font-size: 1.6rem; }}
   [class*="st-key-{tiles}"] {testid("stMetric")} {{ padding: 0.6rem 0.7rem; }}
+  [class*="st-key-{tiles}"] {testid("stMetric")} > div {{ padding: 0; }}
   {testid("stMainBlockContainer")} h1 {{ font-size: 2rem; }}
 }}
 </style>"""

@@ -20,9 +20,9 @@ import uuid
 
 import streamlit as st
 
+from catalog import DEFAULT, language_of
 from settings import Settings
 from store.database import AppStore, StoreError
-from surveys.definition import LANGUAGES
 from surveys.registry import StoredSurvey, load_survey
 from ui import data
 from ui.survey_form import TAB_KEY
@@ -87,8 +87,10 @@ def form_key(slug: str, token: str | None = None) -> str:
 
 
 def guess_language() -> str:
-    """The member's language before any survey is loaded: ?lang=, else the browser's, else English."""
-    for wanted in (st.query_params.get("lang"), (st.context.locale or "").split("-")[0]):
-        if wanted in LANGUAGES:
-            return wanted
-    return LANGUAGES[0]
+    """The member's language (a catalog code) before any survey is loaded: ?lang=, else the
+    browser's locale (zh-HK: 繁體中文), else English."""
+    for wanted in (st.query_params.get("lang"), st.context.locale):
+        language = language_of(wanted)
+        if language is not None:
+            return language
+    return DEFAULT

@@ -10,9 +10,10 @@ from metrics.survey_results import Scores, SurveyResults
 from surveys.definition import text_in
 from surveys.question_types import TYPES
 from surveys.registry import Availability
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.presentation import show_chart
 from ui.tables import catalog_words, data_table, day_column, plain, time_column, words_column
+from visuals import text
 from visuals.charts import answers_chart, matrix_chart, nps_trend_chart
 
 
@@ -50,13 +51,13 @@ def survey_columns() -> dict[str, object]:
 def score_tiles(summary: Scores) -> None:
     """Responses, NPS with its margin, CSAT and CES; a dash where no question of that kind was answered."""
     tiles = st.columns(4)
-    tiles[0].metric(t("surveys.responses"), f"{summary.responses:,}")
-    nps = "–" if summary.nps is None else f"{summary.nps:.0f} ± {summary.nps_margin:.0f}"
-    tiles[1].metric("NPS", nps, help=t("surveys.nps_help", answers=summary.nps_answers))
-    csat = "–" if summary.csat is None else f"{summary.csat:.0%}"
-    tiles[2].metric("CSAT", csat, help=t("surveys.csat_help", answers=summary.csat_answers))
-    ces = "–" if summary.ces is None else f"{summary.ces:.2f}"
-    tiles[3].metric("CES", ces, help=t("surveys.ces_help", answers=summary.ces_answers))
+    tiles[0].metric(t("surveys.responses"), text.number(summary.responses))
+    nps = "–" if summary.nps is None else f"{text.number(summary.nps)} ± {text.number(summary.nps_margin or 0)}"
+    tiles[1].metric(t("kpi.nps"), nps, help=t("surveys.nps_help", answers=summary.nps_answers))
+    csat = "–" if summary.csat is None else text.percent(summary.csat)
+    tiles[2].metric(t("column.csat"), csat, help=t("surveys.csat_help", answers=summary.csat_answers))
+    ces = "–" if summary.ces is None else text.number(summary.ces, decimals=2)
+    tiles[3].metric(t("surveys.ces"), ces, help=t("surveys.ces_help", answers=summary.ces_answers))
 
 
 def results_view(results: SurveyResults, *, slug: str) -> None:
@@ -84,17 +85,17 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
         column_config={
             "group": st.column_config.TextColumn(t("column.group"), help=t("column.group_help")),
             "respondents": t("column.respondents"),
-            "nps": st.column_config.NumberColumn("NPS", help=t("column.no_answers"), format="%.0f"),
+            "nps": st.column_config.NumberColumn(t("kpi.nps"), help=t("column.no_answers"), format="%.0f"),
             "nps_margin": st.column_config.NumberColumn("±", help=t("column.nps_margin_help"), format="%.0f"),
-            "csat": st.column_config.NumberColumn("CSAT", help=t("column.no_answers"), format="percent"),
+            "csat": st.column_config.NumberColumn(t("column.csat"), help=t("column.no_answers"), format="percent"),
         },
     )
     st.subheader(t("surveys.questions"))
     for question, result in results.questions:  # drawn by the type's result family
-        st.markdown(f"**{plain(text_in(question.text, 'en'))}**")
+        st.markdown(f"**{plain(text_in(question.text, current_language()))}**")  # zh-CN: the zh text
         family = TYPES[question.type].result
         if family == "matrix":
-            show_chart(matrix_chart(result, scale=[text_in(label, "en") for label in question.scale]))
+            show_chart(matrix_chart(result, scale=[text_in(label, current_language()) for label in question.scale]))
         elif family == "text":
             st.caption(t("surveys.text_answers", answers=int(result["answers"].sum())))
         else:
@@ -112,6 +113,6 @@ def free_text_table(texts: pd.DataFrame, *, slug: str) -> None:
             "member_id": st.column_config.TextColumn(t("column.member_id"), help=t("column.anonymous")),
             "question_id": t("column.question"),
             "text": st.column_config.TextColumn(t("column.text"), width="large"),
-            "nps": st.column_config.NumberColumn("NPS", help=t("column.free_text_nps_help"), format="%.0f"),
+            "nps": st.column_config.NumberColumn(t("kpi.nps"), help=t("column.free_text_nps_help"), format="%.0f"),
         },
     )

@@ -13,6 +13,22 @@ def day(value: object) -> str:
     return locale.day(value, current_language())  # type: ignore[arg-type]
 
 
+def number(value: float, *, decimals: int = 0, sign: bool = False) -> str:
+    """1,234 · +0.25 (`decimals` 2, `sign`), in this run's language."""
+    return locale.number(value, current_language(), decimals=decimals, sign=sign)
+
+
+def figure(value: float) -> str:
+    """A figure with the decimals it has, up to two (12 · 1.5 · 0.25), in this run's language."""
+    decimals = next((n for n in range(2) if round(value, n) == round(value, 2)), 2)
+    return number(value, decimals=decimals)
+
+
+def percent(value: float, *, decimals: int = 0) -> str:
+    """0.42 → 42%, in this run's language."""
+    return locale.percent(value, current_language(), decimals=decimals)
+
+
 def period(filters: Filters) -> str:
     """1 Mar 2025 – 7 Mar 2025 (UTC), compared with 22 Feb 2025 – 28 Feb 2025."""
     previous = filters.previous()

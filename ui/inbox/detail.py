@@ -17,6 +17,7 @@ from ui.i18n import t
 from ui.inbox.labels import priority_label, status_label, theme_word
 from ui.inbox.listing import cell_value
 from ui.tables import feedback_columns, known, moment, plain, profile_columns, table, time_column
+from visuals import text
 
 
 def item_facts(item: pd.Series) -> str:
@@ -27,10 +28,16 @@ def item_facts(item: pd.Series) -> str:
     ]
     if pd.notna(item["score"]):
         kind = "".join(known(item, "score_kind")).upper()
-        facts.append(t("feedback.scored", score=f"{item['score']:g}", kind=kind))
+        facts.append(t("feedback.scored", score=text.figure(item["score"]), kind=kind))
     if pd.notna(item["sentiment"]):
         mood = label_of(float(item["sentiment"]))
-        facts.append(t("feedback.mood", mood=t(f"feedback.sentiment.{mood}"), value=f"{item['sentiment']:+.2f}"))
+        facts.append(
+            t(
+                "feedback.mood",
+                mood=t(f"feedback.sentiment.{mood}"),
+                value=text.number(item["sentiment"], decimals=2, sign=True),
+            )
+        )
     facts += known(item, "language")
     if pd.notna(item["first_response_at"]):
         facts.append(t("feedback.first_response", when=moment(item["first_response_at"])))

@@ -12,6 +12,7 @@ from ui.i18n import t
 from ui.inbox.labels import sentiment_word, status_label, theme_word
 from ui.presentation import show_chart
 from ui.session import may
+from visuals import text
 from visuals.charts import counts_chart
 
 
@@ -19,17 +20,17 @@ def summary_tiles(summary: FeedbackSummary, *, overdue_days: int) -> None:
     columns = st.columns(5)
     hours, age = summary.median_first_response_hours, summary.median_age_days
     tiles = [
-        ("open", f"{summary.open:,}", t("feedback.tile.open_help")),
-        ("overdue", f"{summary.overdue:,}", t("feedback.tile.overdue_help", days=overdue_days)),
-        ("median_age", "–" if age is None else t("unit.days", value=f"{age:g}"), None),
+        ("open", text.number(summary.open), t("feedback.tile.open_help")),
+        ("overdue", text.number(summary.overdue), t("feedback.tile.overdue_help", days=overdue_days)),
+        ("median_age", "–" if age is None else t("unit.days", value=text.figure(age)), None),
         (
             "first_response",
-            "–" if hours is None else t("unit.hours", value=f"{hours:g}"),
+            "–" if hours is None else t("unit.hours", value=text.figure(hours)),
             t("feedback.tile.first_response_help", waiting=summary.awaiting_response),
         ),
         (
             "negative",
-            "–" if summary.negative_share is None else f"{summary.negative_share:.0%}",
+            "–" if summary.negative_share is None else text.percent(summary.negative_share),
             t("feedback.tile.negative_help", received=summary.received),
         ),
     ]
@@ -44,9 +45,9 @@ def risk_warning(share: NegativeShare) -> None:
     st.warning(
         t(
             "feedback.risk",
-            latest=f"{share.latest_share:.0%}",
+            latest=text.percent(share.latest_share),
             items=share.latest_items,
-            baseline=f"{share.baseline_share:.0%}",
+            baseline=text.percent(share.baseline_share),
             weeks=RISK_BASELINE_WEEKS,
         ),
         icon=":material/trending_up:",

@@ -1,0 +1,128 @@
+"""Dates, numbers and percentages a person reads on the pages go through catalog/locale.py: the
+share links' days, the inbox's figures and facts, the survey scores, the data page's row counts and
+the Members page's level moves, in 简体中文.
+
+Chinese writes numbers with the symbols Python uses (1,234 · 42%), so where a figure is a number the
+tests give the language symbols of their own (`marked`): a figure that skips catalog/locale.py keeps
+Python's and fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from auth import pages as app_pages
+from catalog import locale
+from catalog.spoken import speaking
+from metrics.feedback import FeedbackSummary, NegativeShare
+from metrics.survey_results import Scores
+from ui import data_views, sharing
+from ui.inbox import detail
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+MARKED = {"group": "’", "decimal": "·", "percentSign": "٪", "minusSign": "−", "plusSign": "⁺"}
+
+
+@pytest.fixture
+def marked(monkeypatch) -> None:
+    """Every language writes numbers with MARKED's symbols."""
+    monkeypatch.setattr(locale, "_symbols", lambda language: MARKED)
+
+
+def test_a_share_links_fixed_days_read_as_the_language_writes_a_day():
+    view = {"period": "custom", "start": "2026-11-02", "end": "2026-11-09"}  # the end is exclusive
+    with speaking("zh-CN"):
+        assert "2026年11月2日" in sharing.describe_view(view) and "2026年11月8日" in sharing.describe_view(view)
+        assert "2026-11" not in sharing.describe_view(view)
+    with speaking("en"):
+        assert "2 Nov 2026" in sharing.describe_view(view) and "8 Nov 2026" in sharing.describe_view(view)
+    with speaking("zh-CN"):
+        assert "?" in sharing.describe_view({"period": "custom", "start": "not a day"})
+        listed = sharing.links_view(
+            pd.DataFrame(
+                {
+                    "id": [1, 2],
+                    "page": ["members", "members"],
+                    "query": [view, {}],
+                    "state": ["active", "active"],
+                    "reveal_names": [False, False],
+                    "reveal_text": [False, False],
+                    "created_by": ["ana", "ana"],
+                    "created_at": [pd.Timestamp("2026-11-01")] * 2,
+                    "expires_at": [pd.Timestamp("2026-12-01")] * 2,
+                    "last_used_at": [pd.Timestamp("2026-11-03 14:05"), pd.NaT],
+                }
+            )
+        )
+    assert listed["last_used"].tolist() == ["2026年11月3日 14:05", "从未"]
+
+
+def test_the_inbox_facts_and_the_data_pages_counts_write_numbers_through_the_locale(marked):
+    item = pd.Series(
+        {
+            "created_at": pd.Timestamp("2026-11-02 09:30"),
+            "source": "survey",
+            "score": None,
+            "sentiment": -0.25,
+            "language": "zh",
+            "first_response_at": None,
+        }
+    )
+    with speaking("zh-CN"):
+        assert "−0·25" in detail.item_facts(item)
+        assert data_views.row_counts({"members": 12345}) == "成员: 12’345"
+
+
+def tiles(script, *args) -> AppTest:
+    at = AppTest.from_function(script, args=args, default_timeout=30).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _score_tiles(summary):  # run as a script of its own: no annotations from this module
+    from catalog.spoken import speaking
+    from ui.survey_views import score_tiles
+
+    with speaking("zh-CN"):
+        score_tiles(summary)
+
+
+def _inbox_figures(summary, share):
+    from catalog.spoken import speaking
+    from ui.inbox.figures import risk_warning, summary_tiles
+
+    with speaking("zh-CN"):
+        summary_tiles(summary, overdue_days=7)
+        risk_warning(share)
+
+
+def test_the_survey_tiles_name_their_scores_in_chinese_and_write_them_through_the_locale(marked):
+    at = tiles(_score_tiles, Scores(1234, -12.4, 8.6, 50, 0.815, 40, 5.25, 30))
+    shown = {metric.label: metric.value for metric in at.metric}
+    assert shown == {"答卷数": "1’234", "净推荐值（NPS）": "−12 ± 9", "满意度（CSAT）": "82٪", "费力度（CES）": "5·25"}
+
+
+def test_the_inbox_tiles_and_its_warning_write_numbers_through_the_locale(marked):
+    summary = FeedbackSummary(1234, 56, 2.5, 12.0, 3, 1500, 0.42, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    at = tiles(_inbox_figures, summary, NegativeShare(30, 60, 40, 400))
+    values = [metric.value for metric in at.metric]
+    assert values[:2] == ["1’234", "56"] and values[4] == "42٪"
+    assert "2·5" in values[2] and "12" in values[3] and "12·0" not in values[3]
+    assert "50٪" in at.warning[0].value and "10٪" in at.warning[0].value
+
+
+def test_the_members_pages_level_moves_write_numbers_through_the_locale(demo_data_dir, pulse_env, monkeypatch):
+    written = locale.number  # the moves are small: no symbol would show, so each number is marked
+    monkeypatch.setattr(locale, "number", lambda value, language=None, **how: f"«{written(value, language, **how)}»")
+    pulse_env(demo_data_dir)
+    monkeypatch.setenv("PULSE_LANGUAGE", "zh-CN")  # the community's language
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    with speaking("zh-CN"):  # AppTest writes the widgets' values back in this thread's language
+        at.switch_page(app_pages.page("members").file).run()
+    assert not at.exception, at.exception
+    moves = {metric.label: metric.value for metric in at.metric if metric.label in ("等级上升", "等级下降", "新加入")}
+    assert len(moves) == 3 and all(value.startswith("«") and value.endswith("»") for value in moves.values()), moves
