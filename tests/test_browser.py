@@ -413,6 +413,22 @@ def test_a_manager_shares_a_view_that_opens_cleanly_and_fixed_in_a_fresh_browser
     elsewhere.close()
 
 
+@pytest.mark.parametrize("language", ["zh-CN", "zh-TW"])
+def test_presenting_the_overview_in_chinese_fits_a_projector(server, browser, language):
+    """Chinese change texts are wider: with the previous value beside them they wrapped to a third
+    line and pushed the charts' legends below the screen."""
+    projector = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    projector.goto(f"{server}/?present=1&lang={language}")
+    expect(projector.get_by_test_id("stVegaLiteChart")).to_have_count(2, timeout=30_000)
+    projector.get_by_test_id("stVegaLiteChart").last.locator("canvas, svg").first.wait_for(timeout=30_000)
+    bottom = projector.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=stMain] [data-testid=stElementContainer]')]"
+        ".filter(node => node.offsetParent !== null).map(node => node.getBoundingClientRect().bottom))"
+    )
+    assert bottom <= 1080
+    projector.context.close()
+
+
 def test_presenting_the_overview_fits_a_projector_and_members_show_no_email(server, browser):
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     projector = context.new_page()

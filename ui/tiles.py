@@ -11,6 +11,7 @@ from metrics.filters import Filters
 from metrics.kpi import Kpi
 from metrics.kpis import spec
 from ui.i18n import t
+from ui.session import presenting
 from visuals.formats import describe_change, format_value
 
 TILES_KEY = "pulse_tiles_"  # the container of a row of tiles, by its first KPI
@@ -20,6 +21,9 @@ def kpi_tiles(kpis: dict[str, Kpi], *, filters: Filters | None = None, per_row: 
     """Tiles, `per_row` to a row; `filters` (the period shown) lets a tile know its period or a
     newcomer's 30 days are not over yet."""
     today = clock.today_in(filters.timezone) if filters is not None else None
+    # On a projector the change alone: with the previous value too, a Chinese slide's tiles wrap
+    # to a third line and the first screen no longer fits 1920×1080.
+    brief = presenting()
     keys = list(kpis)
     if not keys:
         return
@@ -28,7 +32,7 @@ def kpi_tiles(kpis: dict[str, Kpi], *, filters: Filters | None = None, per_row: 
         columns = box.columns(per_row)
         for column, key in zip(columns, keys[offset : offset + per_row], strict=False):
             kpi = kpis[key]
-            change = describe_change(key, kpi, filters=filters, today=today)
+            change = describe_change(key, kpi, filters=filters, today=today, previous=not brief)
             shown = spec(key)  # metrics/kpis.py: its label, help and which way is good
             colour = "off" if change.tone == "neutral" else "inverse" if shown.lower_is_better else "normal"
             column.metric(

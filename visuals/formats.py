@@ -24,8 +24,9 @@ def format_value(key: str, value: float | None) -> str:
     return locale.number(value, language, decimals=spec(key).decimals, sign=spec(key).signed)
 
 
-def format_change(key: str, kpi: Kpi) -> str | None:
-    """'+12 vs 340', '+1.5 pts vs 20.0%'; None when either period has no value."""
+def format_change(key: str, kpi: Kpi, *, previous: bool = True) -> str | None:
+    """'+12 vs 340', '+1.5 pts vs 20.0%' (without `previous`: '+12', '+1.5 pts'); None when either
+    period has no value."""
     change = kpi.change
     if change is None:
         return None
@@ -34,7 +35,7 @@ def format_change(key: str, kpi: Kpi) -> str | None:
         amount = t("delta.points", amount=locale.number(change * 100, language, decimals=1, sign=True))
     else:
         amount = locale.number(change, language, decimals=spec(key).decimals, sign=True)
-    return t("delta.vs", change=amount, previous=format_value(key, kpi.previous))
+    return t("delta.vs", change=amount, previous=format_value(key, kpi.previous)) if previous else amount
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,13 @@ class ChangeView:
     why: str | None = None
 
 
-def describe_change(key: str, kpi: Kpi, *, filters: Filters | None = None, today: date | None = None) -> ChangeView:
+def describe_change(
+    key: str, kpi: Kpi, *, filters: Filters | None = None, today: date | None = None, previous: bool = True
+) -> ChangeView:
     """A change as a person should read it (docs/metrics.md, "How a change is shown"): coloured only
     when it is clear; within the margin of error, on too few answers or members, or while the
     period (or a newcomer's 30 days) is not over, shown neutral with the reason; no arrow for none."""
-    text = format_change(key, kpi)
+    text = format_change(key, kpi, previous=previous)
     if text is None:
         return ChangeView(None)
     if kpi.change == 0 or _shown_as_zero(key, kpi.change or 0.0):
