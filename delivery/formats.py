@@ -15,7 +15,7 @@ from email.policy import SMTP
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from typing import Any
 
-from delivery.channels import Channel, EmailChannel
+from delivery.channels import Channel, ChannelError, EmailChannel
 from delivery.message import Message
 
 SLACK_HEADER = 150  # characters of a header block's plain_text
@@ -161,7 +161,9 @@ def email(channel: EmailChannel, message: Message, *, now: datetime) -> Payload:
     recipients go beside the MIME text."""
     recipients = message.recipients or channel.to
     if not recipients:
-        raise ValueError(f"Channel {channel.name!r} has no `to` and the message names no recipients.")
+        raise ChannelError(
+            f"[pulse.channels.{channel.name}] in secrets.toml has no `to`, and the message names no recipients."
+        )
     mail = EmailMessage(policy=SMTP)
     mail["Subject"] = message.title
     mail["From"] = channel.sender

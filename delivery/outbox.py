@@ -11,7 +11,8 @@ at a time with retries, and never sent twice.
   `pending` with `next_attempt_at` after a backoff (the service's Retry-After when it gave one,
   capped at MAX_WAIT) for 429, 5xx, rate-limit codes and connection failures; `failed` at once for
   an answer that will not change (a revoked webhook, a malformed message, a refused login), or
-  after MAX_ATTEMPTS attempts.
+  after MAX_ATTEMPTS attempts. A channel that asks for a retry (a rate limit, a 5xx, no connection)
+  gets nothing more in this run: its other messages wait for the next one.
 - A sender that dies after marking a row `sending` leaves it so. The next lease holder finds it and,
   since it cannot know whether the service took the message before the sender died, marks it
   `unknown` and does not send it again (the window is one message wide: between the send and the
@@ -115,16 +116,17 @@ def lease(app_store: AppStore, now: datetime, *, name: str = LEASE_NAME) -> Iter
                 connection.execute(leases.delete().where(leases.c.name == name, leases.c.holder == holder))
 
 
-def _due(app_store: AppStore, now: datetime) -> list[int]:
+def _due(app_store: AppStore, now: datetime) -> list[tuple[int, str]]:
+    """(id, channel) of the pending rows whose time has come, oldest first."""
     outbox = tables.delivery_outbox
     with app_store.read() as connection:
         rows = connection.execute(
-            sa.select(outbox.c.id)
+            sa.select(outbox.c.id, outbox.c.channel)
             .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
             .limit(BATCH)
         )
-        return [int(row.id) for row in rows]
+        return [(int(row.id), str(row.channel)) for row in rows]
 
 
 def work_waiting(app_store: AppStore, now: datetime) -> bool:
@@ -224,7 +226,10 @@ def deliver_due(
         if holder is None:
             return DeliveryRun(busy=True)
         unknown = _resolve_orphans(app_store, holder, now())
-        for row_id in _due(app_store, now()):
+        paused: set[str] = set()  # channels that asked for a retry in this run
+        for row_id, channel_name in _due(app_store, now()):
+            if channel_name in paused:
+                continue
             row = _claim(app_store, row_id, holder, now())
             if row is None:
                 if not _holds(app_store, holder):
@@ -241,6 +246,8 @@ def deliver_due(
                 outcome = send(channel, row.payload, key=row.idempotency_key, now=now())
             status = _record(app_store, row, holder, outcome, now())
             counts[status] += 1
+            if outcome.status == "retry":  # rate limited, failing or unreachable: spare it the rest
+                paused.add(row.channel)
             if status != "sent":
                 log.warning("Delivery to %s (%s, attempt %d): %s", row.channel, status, row.attempts, outcome.detail)
     run = DeliveryRun(sent=counts["sent"], retrying=counts["pending"], failed=counts["failed"], unknown=unknown)
