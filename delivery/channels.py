@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email.utils import parseaddr
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import logs
@@ -55,6 +56,7 @@ class EmailChannel:
     username: str = ""
     password: str = field(default="", repr=False)
     timeout: float = 30.0
+    ca_file: str = ""  # a PEM bundle to trust instead of the system's (a relay with a private CA)
     kind: str = "email"
 
 
@@ -106,6 +108,9 @@ def _email(name: str, table: dict[str, object]) -> EmailChannel:
     timeout = table.get("timeout", 30)
     if not isinstance(timeout, int | float) or timeout <= 0:
         raise _problem(name, "timeout must be a number of seconds.")
+    ca_file = _text(name, table, "ca_file", required=False)
+    if ca_file and not Path(ca_file).is_file():
+        raise _problem(name, f"ca_file {ca_file!r} is not a file.")
     logs.keep_secret(password)
     return EmailChannel(
         name=name,
@@ -117,6 +122,7 @@ def _email(name: str, table: dict[str, object]) -> EmailChannel:
         username=username,
         password=password,
         timeout=float(timeout),
+        ca_file=ca_file,
     )
 
 

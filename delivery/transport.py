@@ -163,7 +163,7 @@ def _smtp_code(code: int, said: bytes | str, what: str) -> Outcome:
 
 
 def _smtp(channel: EmailChannel, payload: Payload) -> Outcome:
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=channel.ca_file or None)
     try:
         if channel.security == "ssl":
             server: smtplib.SMTP = smtplib.SMTP_SSL(
