@@ -202,3 +202,42 @@ def test_channel_list_and_test_print_no_secret(tmp_path, monkeypatch, capsys):
     assert server.of("slack")[0].body["blocks"][0]["text"]["text"] == "Community Pulse: test message"
     for output in (listed, tested, refused, unknown):
         assert TOKEN not in output and WECOM_KEY not in output
+
+
+def test_the_app_servers_sender_sends_what_is_due_every_minute(tmp_path, monkeypatch):
+    """ui.background's sender (started by the first page run) sends now, then on every round."""
+    from settings import load_settings
+    from ui import background
+
+    running = background._sender["thread"]
+    if isinstance(running, threading.Thread) and running.is_alive():  # an earlier app test's: stop it
+        background.stop_sending.set()
+        running.join(timeout=120)
+    background.stop_sending.clear()
+    monkeypatch.setattr(background, "SEND_EVERY_S", 0.2)
+    with chat_server(slack_tokens={TOKEN}) as server:
+        store, env = setup(tmp_path, server.url, 1)
+        for key in ("PULSE_DATA_DIR", "PULSE_SECRETS_FILE"):
+            monkeypatch.setenv(key, env[key])
+        settings = load_settings()
+        channels = parse_channels(
+            {"team-slack": {"kind": "slack", "webhook": f"{server.url}/services/T000/B000/{TOKEN}"}}
+        )
+        thread = background.start_sender(settings)
+        try:
+            assert thread is not None and background.start_sender(settings) is None  # one per process
+            deadline = time.monotonic() + 30
+            while len(server.of("slack")) < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            outbox.queue(
+                store, channel=channels["team-slack"], message=Message(title="Later"), key="later", now=clock.now()
+            )
+            while len(server.of("slack")) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            background.stop_sending.set()
+            thread.join(timeout=30)
+            background.stop_sending.clear()
+    assert [item.body["text"] for item in server.of("slack")] == ["Alert 0", "Later"]
+    assert set(statuses(store).values()) == {"sent"}
+    store.dispose()
