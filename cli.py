@@ -15,7 +15,7 @@ python cli.py survey push                append responses waiting for the write-
 python cli.py survey import SLUG --file FORM.csv | --sheet URL [--map HEADER=QUESTION]   a Google Form's responses
 python cli.py user hash-password          the Argon2id hash of a password, for [pulse.accounts]
 python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
-python cli.py deliver                    send the outbox's due messages (email, Slack, WeCom, Feishu, webhooks)
+python cli.py deliver [--recent N | --requeue ID]  send what the outbox holds (email, Slack, WeCom, Feishu, webhooks)
 python cli.py channel list               the delivery channels of secrets.toml, without their secrets
 python cli.py channel test NAME          send a test message to a channel and print the outcome
 """
@@ -182,7 +182,16 @@ def build_parser() -> Parser:
     importing = feedback_commands.add_parser("import", help="add feedback from a .csv or .xlsx file, all rows or none")
     importing.add_argument("file", type=Path)
     importing.add_argument("--source", default="import", help="source of rows without one (default: import)")
-    commands.add_parser("deliver", help="send the outbox's due messages once (for cron or a systemd timer)")
+    delivering = commands.add_parser(
+        "deliver", help="send the outbox's due messages once (for cron or a systemd timer)"
+    )
+    delivering.add_argument("--recent", type=int, metavar="N", help="list the outbox's newest N messages instead")
+    delivering.add_argument(
+        "--requeue",
+        type=int,
+        metavar="ID",
+        help="send a failed or unknown message again (an unknown one may arrive twice)",
+    )
     channel = commands.add_parser("channel", help="delivery channels configured in secrets.toml")
     channel_commands = channel.add_subparsers(dest="channel_command", required=True, parser_class=Parser)
     channel_commands.add_parser("list", help="each channel's kind, where it sends (no secrets) and its outbox")
@@ -532,6 +541,14 @@ def command_user(settings: Settings, store: AppStore, args: argparse.Namespace) 
 def command_deliver(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     """Send what is due, under the store's delivery lease; exit 1 when a message was given up."""
     store.migrate()
+    if args.recent:
+        recent = outbox.recent(store, limit=args.recent)
+        columns = ["id", "channel", "kind", "status", "attempts", "created_at", "sent_at", "title", "last_error"]
+        print(recent[columns].to_string(index=False) if len(recent) else "The outbox is empty.")
+        return 0
+    if args.requeue is not None and not outbox.requeue(store, args.requeue, now=clock.now()):
+        print(f"cli.py deliver: no failed or unknown message {args.requeue}.", file=sys.stderr)
+        return 1
     run = outbox.deliver_due(store, load_channels(settings))
     if run.busy:
         print("Another process is sending (the app server or another deliver); nothing was sent.")

@@ -19,6 +19,7 @@ from ui.tables import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ["data_sources", "store", "feedback", "auth", "surveys", "metrics", "settings", "exports", "engines"]
+DOMAIN += ["delivery"]
 
 
 def _modules() -> list[str]:
@@ -61,6 +62,7 @@ def test_the_walk_finds_the_known_errors():
         "SettingsError",
         "DefinitionError",
         "AnswersInvalid",
+        "ChannelError",
     } <= names
 
 
