@@ -554,8 +554,8 @@ def command_deliver(settings: Settings, store: AppStore, args: argparse.Namespac
         print("Another process is sending (the app server or another deliver); nothing was sent.")
         return 0
     print(
-        f"Sent {run.sent:,} messages; {run.retrying:,} wait for a retry; {run.failed:,} failed; "
-        f"{run.unknown:,} left unknown by a sender that stopped."
+        f"Messages sent: {run.sent:,}; waiting for a retry: {run.retrying:,}; failed: {run.failed:,}; "
+        f"left unknown by a sender that stopped: {run.unknown:,}."
     )
     if run.failed:
         print("cli.py deliver: `python cli.py channel list` shows the failures per channel.", file=sys.stderr)

@@ -92,7 +92,10 @@ def test_a_sender_killed_mid_batch_sends_nothing_twice(tmp_path):
         third = deliver(env)
         out, _ = third.communicate(timeout=60)
         assert third.returncode == 0, out
-        assert out.strip() == "Sent 5 messages; 0 wait for a retry; 0 failed; 1 left unknown by a sender that stopped."
+        assert (
+            out.strip()
+            == "Messages sent: 5; waiting for a retry: 0; failed: 0; left unknown by a sender that stopped: 1."
+        )
     final = statuses(store)
     assert Counter(final.values()) == {"sent": 7, "unknown": 1}
     arrived = arrivals(server)
@@ -240,4 +243,37 @@ def test_the_app_servers_sender_sends_what_is_due_every_minute(tmp_path, monkeyp
             background.stop_sending.clear()
     assert [item.body["text"] for item in server.of("slack")] == ["Alert 0", "Later"]
     assert set(statuses(store).values()) == {"sent"}
+    store.dispose()
+
+
+def test_deliver_lists_requeues_and_says_when_it_gave_up(tmp_path, monkeypatch, capsys):
+    with chat_server(slack_tokens={TOKEN}) as server:
+        store, env = setup(tmp_path, server.url, 1)
+        for key in ("PULSE_DATA_DIR", "PULSE_SECRETS_FILE"):
+            monkeypatch.setenv(key, env[key])
+        server.fail_next("slack", 400, "invalid_blocks")
+        assert cli.main(["deliver"]) == 1  # a message given up in this run
+        out, err = capsys.readouterr()
+        assert out == "Messages sent: 0; waiting for a retry: 0; failed: 1; left unknown by a sender that stopped: 0.\n"
+        assert err == "cli.py deliver: `python cli.py channel list` shows the failures per channel.\n"
+        assert cli.main(["deliver", "--recent", "5"]) == 0
+        listed = capsys.readouterr().out.splitlines()
+        assert listed[0].split() == [
+            "id",
+            "channel",
+            "kind",
+            "status",
+            "attempts",
+            "created_at",
+            "sent_at",
+            "title",
+            "last_error",
+        ]
+        assert listed[1].split()[:5] == ["1", "team-slack", "slack", "failed", "1"]
+        assert listed[1].endswith("Alert 0 HTTP 400: invalid_blocks.")
+        assert cli.main(["deliver", "--requeue", "1"]) == 0
+        assert capsys.readouterr().out.startswith("Messages sent: 1;")
+        assert cli.main(["deliver", "--requeue", "1"]) == 1  # sent: nothing to requeue
+        assert capsys.readouterr().err == "cli.py deliver: no failed or unknown message 1.\n"
+    assert len(server.of("slack")) == 1
     store.dispose()
