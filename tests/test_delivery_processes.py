@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 import cli
 import clock
@@ -130,11 +131,12 @@ def test_senders_racing_in_threads_send_each_message_once(store_url, leased, mon
 
         @contextmanager
         def everyone(app_store, now, *, name=outbox.LEASE_NAME):
-            holder = os.urandom(8).hex()
+            """Every sender is told it holds the lease (its row exists; each claim names its holder)."""
+            dialect = sqlite if app_store.engine.dialect.name == "sqlite" else postgresql
             with app_store.begin() as connection:
-                connection.execute(tables.leases.delete())
-                connection.execute(tables.leases.insert().values(name=name, holder=holder, until=now + outbox.LEASE))
-            yield holder
+                row = {"name": name, "holder": "anyone", "until": now + outbox.LEASE}
+                connection.execute(dialect.insert(tables.leases).values(**row).on_conflict_do_nothing())
+            yield os.urandom(8).hex()
 
         monkeypatch.setattr(outbox, "lease", everyone)
         monkeypatch.setattr(outbox, "_claim", _claim_without_lease_check)
