@@ -125,6 +125,8 @@ def _http_outcome(kind: str, response: requests.Response) -> Outcome:
             )
         return _failed(f"Feishu code {code}: {said}")
     if 200 <= status < 300:
+        if kind in ("wecom", "feishu"):  # they always answer a code: something else took the request
+            return _failed(f"{kind} answered {status} without its code: {_short(body)!r}. Check the webhook address.")
         if kind == "slack" and body.strip() != "ok":
             return _failed(f"Slack answered {status} {_short(body)!r} instead of 'ok'.")
         return _sent(f"HTTP {status}")

@@ -358,3 +358,17 @@ def test_an_attachment_travels_in_the_webhooks_json(services, store):
         "mime_type": "application/pdf",
         "content_base64": "JVBERi0xLjcgeA==",
     }
+
+
+@pytest.mark.parametrize(
+    ("service", "name"), [("wecom", "ops-wecom"), ("feishu", "open-feishu"), ("slack", "team-slack")]
+)
+def test_a_200_that_is_not_the_services_answer_is_not_taken_for_sent(services, store, service, name):
+    """A proxy or a captive portal answering 200 with a page of its own: the message did not reach the chat."""
+    channels = parse_channels(configured(services.url))
+    services.fail_next(service, 200, "<html>Welcome to the office network</html>")
+    outbox.queue(store, channel=channels[name], message=digest(), key="k", now=clock.now())
+    outbox.deliver_due(store, channels, now=Clock())
+    row = rows(store)["k"]
+    assert row["status"] == "failed"
+    assert "<html>Welcome to the office network</html>" in row["last_error"]
