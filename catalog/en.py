@@ -739,8 +739,8 @@ MESSAGES: dict[str, str] = {
     "survey.error.matrix_rows": "Please answer every statement.",
     # Delivery (the Data page's Deliveries section; docs/delivery.md)
     "data.deliveries": "Deliveries",
-    "data.deliveries_help": "Messages queued for the delivery channels of secrets.toml ([pulse.channels]), newest first. A failed or unknown message is sent again with python cli.py deliver --requeue ID.",
-    "data.deliveries_none": "No messages yet. Delivery channels are set in secrets.toml ([pulse.channels]); docs/delivery.md says how.",
+    "data.deliveries_help": "Messages queued for the delivery channels of `secrets.toml` (`[pulse.channels]`), newest first. A failed or unknown message is sent again with `python cli.py deliver --requeue ID`.",
+    "data.deliveries_none": "No messages yet. Delivery channels are set in `secrets.toml` (`[pulse.channels]`); `docs/delivery.md` says how.",
     "data.column.queued": "Queued (UTC)",
     "data.column.channel": "Channel",
     "data.column.kind": "Kind",

@@ -704,8 +704,8 @@ MESSAGES: dict[str, str] = {
     "survey.error.matrix_rows": "请回答每一项。",
     # Delivery (the Data page's Deliveries section; docs/delivery.md)
     "data.deliveries": "消息推送",
-    "data.deliveries_help": "排队发往 secrets.toml 中推送通道（[pulse.channels]）的消息，最新的在前。失败或状态未知的消息可用 python cli.py deliver --requeue ID 重新发送。",
-    "data.deliveries_none": "还没有消息。推送通道在 secrets.toml 中设置（[pulse.channels]），做法见 docs/delivery.md。",
+    "data.deliveries_help": "排队发往 `secrets.toml` 中推送通道（`[pulse.channels]`）的消息，最新的在前。失败或状态未知的消息可用 `python cli.py deliver --requeue ID` 重新发送。",
+    "data.deliveries_none": "还没有消息。推送通道在 `secrets.toml` 中设置（`[pulse.channels]`），做法见 `docs/delivery.md`。",
     "data.column.queued": "排队时间（UTC）",
     "data.column.channel": "推送通道",
     "data.column.kind": "类型",

@@ -704,8 +704,8 @@ MESSAGES: dict[str, str] = {
     "survey.error.matrix_rows": "請回答每一項。",
     # Delivery (the Data page's Deliveries section; docs/delivery.md)
     "data.deliveries": "訊息推送",
-    "data.deliveries_help": "排隊送往 secrets.toml 中推送通道（[pulse.channels]）的訊息，最新的在前。失敗或狀態不明的訊息可用 python cli.py deliver --requeue ID 重新傳送。",
-    "data.deliveries_none": "還沒有訊息。推送通道在 secrets.toml 中設定（[pulse.channels]），做法見 docs/delivery.md。",
+    "data.deliveries_help": "排隊送往 `secrets.toml` 中推送通道（`[pulse.channels]`）的訊息，最新的在前。失敗或狀態不明的訊息可用 `python cli.py deliver --requeue ID` 重新傳送。",
+    "data.deliveries_none": "還沒有訊息。推送通道在 `secrets.toml` 中設定（`[pulse.channels]`），做法見 `docs/delivery.md`。",
     "data.column.queued": "排隊時間（UTC）",
     "data.column.channel": "推送通道",
     "data.column.kind": "類型",

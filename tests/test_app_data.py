@@ -260,8 +260,8 @@ def test_the_deliveries_section_lists_the_outbox_newest_first(configured, tmp_pa
     monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
     at = open_data()
     assert (
-        "No messages yet. Delivery channels are set in secrets.toml ([pulse.channels]); docs/delivery.md says how."
-        in [caption.value for caption in at.caption]
+        "No messages yet. Delivery channels are set in `secrets.toml` (`[pulse.channels]`); "
+        "`docs/delivery.md` says how." in [caption.value for caption in at.caption]
     )
     store = AppStore(f"sqlite:///{configured / 'app.db'}")
     queued = datetime(2026, 3, 2, 9, 0)
