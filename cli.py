@@ -16,6 +16,9 @@ python cli.py survey import SLUG --file FORM.csv | --sheet URL [--map HEADER=QUE
 python cli.py user hash-password          the Argon2id hash of a password, for [pulse.accounts]
 python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
 python cli.py feedback rescore            score every stored item's sentiment and theme again with today's rules
+python cli.py deliver [--recent N | --requeue ID]  send what the outbox holds (email, Slack, WeCom, Feishu, webhooks)
+python cli.py channel list               the delivery channels of secrets.toml, without their secrets
+python cli.py channel test NAME          send a test message to a channel and print the outcome
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
 from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
 from data_sources.validate import TABLES
 from data_sources.warehouse import Warehouse, open_warehouse
+from delivery import formats, outbox, transport
+from delivery.channels import channel_named, load_channels, where
+from delivery.message import Figure, Message
 from errors import PulseError
 from exports import safe_csv
 from feedback import importer, intake
@@ -178,6 +184,21 @@ def build_parser() -> Parser:
     importing.add_argument("file", type=Path)
     importing.add_argument("--source", default="import", help="source of rows without one (default: import)")
     feedback_commands.add_parser("rescore", help="score stored items' sentiment and suggested theme again")
+    delivering = commands.add_parser(
+        "deliver", help="send the outbox's due messages once (for cron or a systemd timer)"
+    )
+    delivering.add_argument("--recent", type=int, metavar="N", help="list the outbox's newest N messages instead")
+    delivering.add_argument(
+        "--requeue",
+        type=int,
+        metavar="ID",
+        help="send a failed or unknown message again (an unknown one may arrive twice)",
+    )
+    channel = commands.add_parser("channel", help="delivery channels configured in secrets.toml")
+    channel_commands = channel.add_subparsers(dest="channel_command", required=True, parser_class=Parser)
+    channel_commands.add_parser("list", help="each channel's kind, where it sends (no secrets) and its outbox")
+    testing = channel_commands.add_parser("test", help="send a test message now and print what the service said")
+    testing.add_argument("name")
     return parser
 
 
@@ -525,6 +546,62 @@ def command_user(settings: Settings, store: AppStore, args: argparse.Namespace) 
     return 0
 
 
+def command_deliver(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    """Send what is due, under the store's delivery lease; exit 1 when a message was given up."""
+    store.migrate()
+    if args.recent:
+        recent = outbox.recent(store, limit=args.recent)
+        columns = ["id", "channel", "kind", "status", "attempts", "created_at", "sent_at", "title", "last_error"]
+        print(recent[columns].to_string(index=False) if len(recent) else "The outbox is empty.")
+        return 0
+    if args.requeue is not None and not outbox.requeue(store, args.requeue, now=clock.now()):
+        print(f"cli.py deliver: no failed or unknown message {args.requeue}.", file=sys.stderr)
+        return 1
+    run = outbox.deliver_due(store, load_channels(settings))
+    if run.busy:
+        print("Another process is sending (the app server or another deliver); nothing was sent.")
+        return 0
+    print(
+        f"Messages sent: {run.sent:,}; waiting for a retry: {run.retrying:,}; failed: {run.failed:,}; "
+        f"left unknown by a sender that stopped: {run.unknown:,}."
+    )
+    if run.failed:
+        print("cli.py deliver: `python cli.py channel list` shows the failures per channel.", file=sys.stderr)
+    return 1 if run.failed else 0
+
+
+def command_channel(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    channels = load_channels(settings)
+    if args.channel_command == "list":
+        if not channels:
+            print("No delivery channels: add [pulse.channels.NAME] tables to secrets.toml (docs/delivery.md).")
+            return 0
+        store.migrate()
+        counts = outbox.counts(store)
+        print(f"{'channel':<24}{'kind':<10}{'pending':>9}{'sent':>7}{'failed':>8}{'unknown':>9}  where")
+        for name, channel in sorted(channels.items()):
+            numbers = [counts.get((name, status), 0) for status in ("pending", "sent", "failed", "unknown")]
+            print(
+                f"{name:<24}{channel.kind:<10}"
+                + "".join(f"{n:>{w}}" for n, w in zip(numbers, (9, 7, 8, 9), strict=True))
+                + f"  {where(channel)}"
+            )
+        return 0
+    channel = channel_named(channels, args.name)
+    now = clock.now()
+    message = Message(
+        title="Community Pulse: test message",
+        figures=(Figure("Channel", channel.name), Figure("Sent at (UTC)", now.strftime("%Y-%m-%d %H:%M:%S"))),
+        text="If you can read this, the channel works.",
+        link=settings.public_url,
+        link_label="Open Community Pulse",
+    )
+    key = f"test:{channel.name}:{now.isoformat()}"
+    outcome = transport.send(channel, formats.render(channel, message, key=key, now=now), key=key, now=now)
+    print(f"{channel.name} ({channel.kind}, {where(channel)}): {outcome.status}: {outcome.detail}")
+    return 0 if outcome.status == "sent" else 1
+
+
 COMMANDS = {
     "init": command_init,
     "demo": command_demo,
@@ -535,6 +612,8 @@ COMMANDS = {
     "survey": command_survey,
     "feedback": command_feedback,
     "user": command_user,
+    "deliver": command_deliver,
+    "channel": command_channel,
 }
 
 

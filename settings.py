@@ -174,13 +174,15 @@ def _log_level(value: str) -> str:
     return value.upper()
 
 
-SECRET_NAMES = ("secret", "password", "private_key", "token")  # keys in secrets.toml whose values are secrets
+# Keys in secrets.toml whose values are secrets (a delivery channel's `webhook` URL holds its key).
+SECRET_NAMES = ("secret", "password", "private_key", "token", "webhook")
 
 
 def _keep_secrets(document: object, *urls: str) -> None:
     """Tell the log's redaction (logs.Redact) every secret the settings hold: secrets.toml values
     under secret-looking keys (session_secret, password_hash, [auth] client_secret and cookie_secret,
-    [gcp_service_account] private_key ...), and the passwords in database URLs."""
+    [gcp_service_account] private_key, [pulse.channels.*] webhook, secret and password ...), and the
+    passwords in database URLs."""
     if isinstance(document, dict):
         for name, value in document.items():
             if isinstance(value, str) and any(part in str(name).lower() for part in SECRET_NAMES):

@@ -1,5 +1,5 @@
 """Data: where the community data comes from, how fresh it is, and the ways to refresh it (sync,
-file imports, Google Forms responses, the write-back sheet). For admins."""
+file imports, Google Forms responses, the write-back sheet); the delivery outbox. For admins."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
 from data_sources.files import read_csv_table
 from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, recent_runs, sync
 from data_sources.validate import TABLES
+from delivery import outbox
 from errors import lines_in
 from rollup.state import rollup_is_current
 from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY
@@ -26,6 +27,8 @@ from surveys.write_back import pending
 from ui import background, data
 from ui.data_views import (
     confirmed_shrinks,
+    delivery_columns,
+    delivery_view,
     freshness,
     remember_refusal,
     row_counts,
@@ -204,3 +207,11 @@ st.subheader(t("data.runs"))
 runs = recent_runs(store)
 if not runs.empty:
     table(runs_view(runs), column_config=run_columns(), key="data_runs")
+
+st.subheader(t("data.deliveries"))
+deliveries = outbox.recent(store)
+if deliveries.empty:
+    st.caption(t("data.deliveries_none"))
+else:
+    st.caption(t("data.deliveries_help"))
+    table(delivery_view(deliveries), column_config=delivery_columns(), key="data_deliveries")

@@ -143,6 +143,40 @@ sheet_push_lease = sa.Table(
     sa.Column("until", sa.DateTime, nullable=False),
 )
 
+# Messages to send through a delivery channel (delivery/outbox.py): email, Slack, WeCom, Feishu, a
+# generic webhook. Rendered once when queued; the idempotency key makes queuing the same message
+# twice a no-op. Status: pending (due at next_attempt_at), sending (claimed by a sender), sent,
+# failed (given up, with its error), unknown (the sender stopped between sending and recording:
+# not sent again, see docs/delivery.md).
+delivery_outbox = sa.Table(
+    "delivery_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("channel", sa.String(100), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claimed_at", sa.DateTime),
+    sa.Column("sent_at", sa.DateTime),
+)
+
+# Named leases: who does a piece of work alone across processes and servers until when (the
+# delivery sender: "delivery"). A holder renews its row; a crashed holder's lease runs out.
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("until", sa.DateTime, nullable=False),
+)
+
 # Wrong passwords per address in the last minutes: five lock the address for a while (auth/accounts.py).
 sign_in_failures = sa.Table(
     "sign_in_failures",

@@ -254,3 +254,74 @@ def test_the_age_of_the_data_in_words(seconds, said):
 )
 def test_sources_are_named_in_words(source, shown):
     assert source_name(source) == shown
+
+
+def test_the_deliveries_section_lists_the_outbox_newest_first(configured, tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    at = open_data()
+    assert (
+        "No messages yet. Delivery channels are set in `secrets.toml` (`[pulse.channels]`); "
+        "`docs/delivery.md` says how." in [caption.value for caption in at.caption]
+    )
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    queued = datetime(2026, 3, 2, 9, 0)
+    common = {"payload": {}, "created_at": queued, "next_attempt_at": queued + timedelta(minutes=4), "sent_at": None}
+    common |= {"last_error": None}
+    with store.begin() as connection:
+        connection.execute(
+            tables.delivery_outbox.insert(),
+            [
+                common
+                | {
+                    "channel": "team-slack",
+                    "kind": "slack",
+                    "idempotency_key": "a",
+                    "title": "Weekly *pulse*",
+                    "status": "sent",
+                    "attempts": 1,
+                    "sent_at": queued,
+                },
+                common
+                | {
+                    "channel": "ops-wecom",
+                    "kind": "wecom",
+                    "idempotency_key": "b",
+                    "title": "<b>Alert</b>",
+                    "status": "failed",
+                    "attempts": 1,
+                    "last_error": "WeCom errcode 93000: not valid",
+                },
+                common
+                | {
+                    "channel": "team-mail",
+                    "kind": "email",
+                    "idempotency_key": "c",
+                    "title": "Digest",
+                    "status": "pending",
+                    "attempts": 2,
+                    "last_error": "HTTP 503: busy",
+                },
+            ],
+        )
+    store.dispose()
+    at = open_data()
+    [deliveries] = [frame for frame in at.dataframe if "channel" in frame.value.columns]
+    shown = deliveries.value
+    assert shown[["channel", "kind", "title", "status", "attempts"]].values.tolist() == [
+        ["team-mail", "Email", "Digest", "Waiting", 2],
+        ["ops-wecom", "WeCom", "<b>Alert</b>", "Failed", 1],
+        ["team-slack", "Slack", "Weekly *pulse*", "Sent", 1],
+    ]
+    assert shown["next_attempt_at"].notna().tolist() == [True, False, False]  # only while one is coming
+    assert shown["last_error"].tolist()[:2] == ["HTTP 503: busy", "WeCom errcode 93000: not valid"]
+    assert labels(deliveries) == {
+        "created_at": "Queued (UTC)",
+        "channel": "Channel",
+        "kind": "Kind",
+        "title": "Message",
+        "status": "Status",
+        "attempts": "Attempts",
+        "next_attempt_at": "Next attempt (UTC)",
+        "sent_at": "Sent (UTC)",
+        "last_error": "What went wrong",
+    }

@@ -20,6 +20,7 @@ from ui.tables import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ["data_sources", "store", "feedback", "auth", "surveys", "metrics", "settings", "exports", "engines"]
+DOMAIN += ["delivery"]
 
 
 def _modules() -> list[str]:
@@ -62,6 +63,7 @@ def test_the_walk_finds_the_known_errors():
         "SettingsError",
         "DefinitionError",
         "AnswersInvalid",
+        "ChannelError",
     } <= names
 
 

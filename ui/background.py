@@ -4,6 +4,9 @@
   a minute per server, on page runs); the sync lock keeps it to one run at a time.
 - Survey responses queued for the write-back sheet are appended after each submit and retried on
   the same schedule.
+- The delivery outbox is sent every minute by one thread per server process, started by the first
+  page run (`start_sender`); the store's delivery lease lets exactly one process send at a time
+  however many servers run, and a server with nothing due only reads (delivery/outbox.py).
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ import clock
 import logs
 from data_sources import sheets
 from data_sources.sync import sync, sync_due
+from delivery.channels import load_channels
+from delivery.outbox import deliver_due
 from errors import PulseError
 from settings import Settings
+from store.database import AppStore
 from surveys.write_back import push_pending
 from ui import data
 
 CHECK_EVERY_S = 60
+SEND_EVERY_S = 60
 _checked = {"at": 0.0}
 _running = {"sync": threading.Lock(), "push": threading.Lock()}
 log = logging.getLogger(__name__)
@@ -64,8 +71,46 @@ def push_responses_soon(settings: Settings) -> threading.Thread | None:
     )
 
 
+_sender: dict[str, object] = {"thread": None, "settings": None, "store": None}
+_sender_lock = threading.Lock()
+stop_sending = threading.Event()  # set by tests to end the sender
+
+
+def _send_forever() -> None:
+    """Send what is due now and then every SEND_EVERY_S seconds, to the store and channels of the
+    latest page run's settings (secrets.toml is read each time, so an admin's edit applies within a
+    minute)."""
+    while True:
+        settings, store = _sender["settings"], _sender["store"]
+        assert isinstance(settings, Settings) and isinstance(store, AppStore)
+        try:
+            deliver_due(store, load_channels(settings))
+        except PulseError as error:  # a channel described wrongly, the store away: the next minute tries again
+            log.warning("Background delivery failed (ref %s): %s", logs.reference(), error.user_message)
+        except Exception:  # nobody waits for this thread: the log is where its failure is seen
+            log.error("Background delivery failed (ref %s)", logs.reference(), exc_info=True)
+        if stop_sending.wait(SEND_EVERY_S):
+            return
+
+
+def start_sender(settings: Settings) -> threading.Thread | None:
+    """Point this process's delivery sender at these settings, and start it unless it runs (the
+    thread that was started, else None)."""
+    with _sender_lock:
+        _sender.update(settings=settings, store=data.app_store(settings.app_db_url))
+        running = _sender["thread"]
+        if isinstance(running, threading.Thread) and running.is_alive():
+            return None
+        thread = threading.Thread(target=_send_forever, daemon=True, name="pulse-deliver")
+        _sender["thread"] = thread
+        thread.start()
+        return thread
+
+
 def refresh_when_due(settings: Settings) -> threading.Thread | None:
-    """Start a Sheets sync when one is due, and retry the write-back; cheap on most page runs."""
+    """Start a Sheets sync when one is due, and retry the write-back; cheap on most page runs. Also
+    makes sure the delivery sender runs."""
+    start_sender(settings)
     if time.monotonic() - _checked["at"] < CHECK_EVERY_S:
         return None
     _checked["at"] = time.monotonic()

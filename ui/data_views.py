@@ -13,6 +13,8 @@ import streamlit as st
 
 from data_sources.errors import Shrink
 from data_sources.validate import TABLES
+from delivery.channels import KINDS
+from delivery.outbox import STATUSES
 from ui.i18n import t
 from ui.tables import catalog_words, label_text, moment, plain, time_column, words_column
 from visuals import text
@@ -84,6 +86,39 @@ def run_columns() -> dict[str, object]:
         **{name: st.column_config.NumberColumn(t(f"data.table.{name}"), **number) for name in TABLES},
         "warnings": st.column_config.NumberColumn(t("data.warnings"), **number),
         "error": st.column_config.TextColumn(t("data.column.error"), width="large"),
+    }
+
+
+def delivery_view(recent: pd.DataFrame) -> pd.DataFrame:
+    """The outbox's newest rows as the Deliveries table shows them: the next attempt only while one
+    is coming."""
+    waiting = recent["status"] == "pending"
+    return pd.DataFrame(
+        {
+            "created_at": recent["created_at"],
+            "channel": recent["channel"],
+            "kind": recent["kind"],
+            "title": recent["title"],
+            "status": recent["status"],
+            "attempts": pd.array(recent["attempts"], dtype="Int64"),
+            "next_attempt_at": recent["next_attempt_at"].where(waiting),
+            "sent_at": recent["sent_at"],
+            "last_error": recent["last_error"],
+        }
+    )
+
+
+def delivery_columns() -> dict[str, object]:
+    return {
+        "created_at": time_column(t("data.column.queued")),
+        "channel": t("data.column.channel"),
+        "kind": words_column(t("data.column.kind"), catalog_words("data.delivery.kind", KINDS)),
+        "title": st.column_config.TextColumn(t("data.column.message"), width="medium"),
+        "status": words_column(t("data.column.status"), catalog_words("data.delivery.status", STATUSES)),
+        "attempts": st.column_config.NumberColumn(t("data.column.attempts"), format="localized"),
+        "next_attempt_at": time_column(t("data.column.next_attempt")),
+        "sent_at": time_column(t("data.column.sent")),
+        "last_error": st.column_config.TextColumn(t("data.column.error"), width="large"),
     }
 
 

@@ -1,0 +1,44 @@
+"""A message as the product means it, before any channel's format: a title, lines of figures with
+their change, a paragraph, a link, an optional attachment. Every string is already in the reader's
+language and formatted (digests and alerts format through the catalog); channels only lay it out,
+and treat every string as text (never as markup)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of a message: a KPI's label, its value and its change, e.g. ("MAU", "6,120", "+4.2%")."""
+
+    label: str
+    value: str
+    change: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (chat channels carry the link instead)."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    figures: tuple[Figure, ...] = ()
+    text: str = ""
+    link: str = ""
+    link_label: str = "Open"
+    attachment: Attachment | None = None
+    # Email only. Recipients of this message instead of the channel's `to` (a member message), and
+    # the one-click unsubscribe address for its List-Unsubscribe headers (RFC 8058).
+    recipients: tuple[str, ...] = ()
+    unsubscribe: str = ""
+
+    def lines(self) -> list[str]:
+        """The figures as plain lines: "MAU: 6,120 (+4.2%)"."""
+        return [f"{f.label}: {f.value}" + (f" ({f.change})" if f.change else "") for f in self.figures]
