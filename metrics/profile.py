@@ -110,6 +110,8 @@ def member_answers_query(*, member_id: str, include_text: bool) -> sa.Select:
     surveys, responses, answers = tables.surveys, tables.responses, tables.answers
     columns = [
         surveys.c.title.label("survey"),
+        surveys.c.slug,
+        surveys.c.version,
         responses.c.submitted_at,
         answers.c.question_id,
         answers.c.question_type,

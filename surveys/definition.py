@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from catalog import NAMES, language_of
+from catalog import NAMES, language_of, translate
 from errors import PulseError
 from surveys.question_types import TYPES, Text, names
 
@@ -143,6 +143,19 @@ class Survey:
 
     def question(self, question_id: str) -> Question:
         return next(question for question in self.questions if question.id == question_id)
+
+
+def answer_labels(survey: Survey, language: str) -> dict[str, str]:
+    """What each stored answer id of the survey reads as in `language`: its question's text; a grid's
+    row as "question: row"; the words written for "Other" as "question: Other"."""
+    labels: dict[str, str] = {}
+    for question in survey.questions:
+        text = text_in(question.text, language)
+        labels[question.id] = text
+        labels[f"{question.id}.other"] = f"{text}: {translate('survey.other', language)}"
+        for row in question.rows:
+            labels[f"{question.id}.{row.id}"] = f"{text}: {text_in(row.label, language)}"
+    return labels
 
 
 def nearest_language(codes: tuple[str, ...], asked: str | None) -> str | None:

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from auth import pages as app_pages
 from auth.share_links import create_link
+from catalog import translate
 from store import tables
 from store.database import AppStore
 from ui.tables import DAY, MINUTE, MISSING
@@ -49,7 +50,9 @@ def problems(at: AppTest) -> list[str]:
                 found.append(f"{name}: column {column} is labelled {label!r}")
             if cells.isna().any() and proto.placeholder != MISSING:
                 found.append(f"{name}: missing values in {column} are drawn as {proto.placeholder or 'None'!r}")
-            for cell in sorted({cell for cell in cells if isinstance(cell, str)}):
+            # A selectbox column shows each option's label, not the code the cell holds.
+            labels = {o["value"]: o.get("label", o["value"]) for o in kind.get("options", []) if isinstance(o, dict)}
+            for cell in sorted({labels.get(cell, cell) for cell in cells if isinstance(cell, str)}):
                 if cell.strip() in EMPTY or RAW_KEY.fullmatch(cell.strip()):
                     found.append(f"{name}: {column} shows {cell!r}")
             dated = pd.api.types.is_datetime64_any_dtype(cells) or any(hasattr(c, "isoformat") for c in cells)
@@ -194,7 +197,7 @@ VIEWS: dict[str, Callable[[Path], AppTest]] = {
 # Tables each view must show on the demo, so a view that stops drawing them cannot pass unseen.
 TABLES = {
     "overview": 1,
-    "members": 2,  # growth and a level's members; no champion of the small demo slips away
+    "members": 2,  # growth and a level's members, and champions slipping away when any do
     "members at a level": 2,
     "engagement": 1,
     "campaigns": 1,
@@ -218,7 +221,10 @@ TABLES = {
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_every_table_reads_as_words(data, view):
     at = VIEWS[view](data)
-    assert len(at.dataframe) == TABLES[view]
+    expected = TABLES[view]
+    if view.startswith("members") and translate("members.no_slipping", "en") not in [e.value for e in at.success]:
+        expected += 1  # on some days a champion of the demo anchored on today slips away: that table too
+    assert len(at.dataframe) == expected
     assert problems(at) == []
 
 
@@ -247,3 +253,13 @@ def test_the_check_sees_keys_empty_cells_and_raw_dates():
         "table 0 (member_id, status, joined_at): dates in joined_at are written None",
         "table 0 (member_id, status, joined_at): response_rate is not a percentage",
     ]
+
+
+def test_a_members_answers_name_their_questions_not_their_ids(data):
+    store = AppStore(f"sqlite:///{data / 'app.db'}")
+    ids = set(store.run(sa.select(tables.answers.c.question_id).distinct())["question_id"])
+    store.dispose()
+    answers = next(table.value for table in profile(data).dataframe if "question_id" in table.value.columns)
+    shown = set(answers["question_id"])
+    assert len(shown) >= 2 and not shown & ids, shown & ids  # "Did you find the help you needed?", not found_help
+    assert all(text[0].isupper() for text in shown)  # the question's own words

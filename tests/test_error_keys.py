@@ -26,6 +26,12 @@ ENGLISH = {
     ),
     ("surveys/definition.py", "problems"): "the same YAML problems, collected by its _Checker",
     ("surveys/question_types.py", "problems"): "the same YAML problems, for a question type's own fields",
+    ("delivery/channels.py", "ChannelError"): (
+        "a channel's secrets.toml problems, for the admin who wrote them: the CLI prints them and the "
+        "background sender logs them; no page reads channels (a delivery that failed keeps its English "
+        "reason as its outbox row's last error, as a sync run does)"
+    ),
+    ("delivery/formats.py", "ChannelError"): "the same, for an email channel without recipients",
     ("surveys/submission.py", "AnswersInvalid"): (
         "its message is for the log only; the member's page shows each question's problem through the "
         "catalog (survey.error.*) from `problems`"

@@ -27,7 +27,9 @@ from metrics.scope import team_query
 from settings import Settings, load_settings
 from store.database import AppStore
 from surveys import links, registry
+from surveys.definition import answer_labels, text_in
 from ui.filters import recent_period
+from ui.i18n import current_language
 
 TTL = "10m"
 
@@ -207,9 +209,33 @@ def load_profile(
         ),
         "recent": community.run(profile.recent_activities_query(member_id=member_id)),
         "campaigns": community.run(profile.member_campaigns_query(member_id=member_id)),
-        "answers": store.run(profile.member_answers_query(member_id=member_id, include_text=include_text)),
+        "answers": _answers_in_words(
+            store, store.run(profile.member_answers_query(member_id=member_id, include_text=include_text))
+        ),
         "feedback": store.run(profile.member_feedback_query(member_id=member_id, include_text=include_text)),
     }
+
+
+def _answers_in_words(store: AppStore, answers: pd.DataFrame) -> pd.DataFrame:
+    """A member's answers with each survey's title and question in the reader's language (from the
+    version answered), not the stored ids ("found_help", "statements.answers")."""
+    language = current_language()
+    titles: dict[tuple[str, int], str] = {}
+    labels: dict[tuple[str, int], dict[str, str]] = {}
+    for slug, version in answers[["slug", "version"]].drop_duplicates().itertuples(index=False):
+        stored = registry.load_survey(store, slug, version=int(version))
+        if stored is not None:
+            titles[(slug, int(version))] = text_in(stored.survey.title, language)
+            labels[(slug, int(version))] = answer_labels(stored.survey, language)
+    keys = list(zip(answers["slug"], answers["version"].astype(int), strict=True))
+    answers = answers.assign(
+        survey=[titles.get(key, title) for key, title in zip(keys, answers["survey"], strict=True)],
+        question_id=[
+            labels.get(key, {}).get(question, question)
+            for key, question in zip(keys, answers["question_id"], strict=True)
+        ],
+    )
+    return answers.drop(columns=["slug", "version"])
 
 
 @st.cache_resource(show_spinner=False)

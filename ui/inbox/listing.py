@@ -68,7 +68,7 @@ def inbox_filter_bar(*, choices: InboxChoices, dimensions: dict[str, list[str]])
     more = [f"feedback_{name}" for name in MORE_FILTERS]
     on = sum(1 for key in more if st.query_params.get(key) not in (None, "", "0"))
     label = t("feedback.more_filters.on", count=on) if on else t("feedback.more_filters")
-    second = st.expander(label, expanded=bool(on), icon=":material/filter_list:").columns(7)
+    second = st.expander(label, expanded=bool(on)).columns(7)
     picked: dict[str, Any] = {}
     menus = [
         ("theme", choices.themes, None),
