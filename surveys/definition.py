@@ -149,12 +149,13 @@ def answer_labels(survey: Survey, language: str) -> dict[str, str]:
     """What each stored answer id of the survey reads as in `language`: its question's text; a grid's
     row as "question: row"; the words written for "Other" as "question: Other"."""
     labels: dict[str, str] = {}
+    colon = "：" if language.startswith("zh") else ": "  # Chinese writes a full-width colon
     for question in survey.questions:
         text = text_in(question.text, language)
         labels[question.id] = text
-        labels[f"{question.id}.other"] = f"{text}: {translate('survey.other', language)}"
+        labels[f"{question.id}.other"] = f"{text}{colon}{translate('survey.other', language)}"
         for row in question.rows:
-            labels[f"{question.id}.{row.id}"] = f"{text}: {text_in(row.label, language)}"
+            labels[f"{question.id}.{row.id}"] = f"{text}{colon}{text_in(row.label, language)}"
     return labels
 
 
