@@ -233,14 +233,19 @@ def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) 
     if edit is not None and save([edit]):
         st.session_state["feedback_saved"] = t("feedback.saved_item", id=item_id)
         st.rerun()
-    context, history = st.tabs([t("feedback.member_context"), t("feedback.history")])
-    with context:
-        today = clock.now().date()
-        include_email = may(Permission.PERSONAL_DATA)
-        profile = data.load_member_context(settings, item["member_id"], today=today, include_email=include_email)
-        detail.member_context(item, profile, today=today)
-    with history:
-        detail.history_table(loaded.history)
+    # Lazy tabs: only the chosen one runs (the choice lasts from item to item).
+    context, history = st.tabs(
+        [t("feedback.member_context"), t("feedback.history")], key="feedback_item_tab", on_change="rerun"
+    )
+    if context.open:
+        with context:
+            today = clock.now().date()
+            include_email = may(Permission.PERSONAL_DATA)
+            profile = data.load_member_context(settings, item["member_id"], today=today, include_email=include_email)
+            detail.member_context(item, profile, today=today)
+    if history.open:
+        with history:
+            detail.history_table(loaded.history)
 
 
 def themes_view() -> None:

@@ -92,7 +92,9 @@ def test_inbox_lists_open_items_oldest_first_with_figures(store):
     # out of the list too; f7 is merged); overdue (past the default 14 days): the fixture's three and
     # the 20-day-old one.
     assert (tiles["Open items"], tiles["Overdue"]) == ("7", "4")
-    charts = at.get("vega_lite_chart")  # the breakdown: open by status, by theme; received by sentiment
+    assert not at.get("vega_lite_chart")  # the breakdown is drawn only when it is opened
+    at.session_state["feedback_breakdown"] = True
+    charts = at.run().get("vega_lite_chart")  # the breakdown: open by status, by theme; received by sentiment
     assert [json.loads(chart.proto.spec)["encoding"]["y"]["field"] for chart in charts] == [
         "status",
         "theme",

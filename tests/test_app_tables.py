@@ -160,6 +160,12 @@ def feedback_item(directory: Path) -> AppTest:
     return page("feedback", item=str(a_respondent(directory)[1]))
 
 
+def feedback_item_history(directory: Path) -> AppTest:
+    at = feedback_item(directory)
+    at.session_state["feedback_item_tab"] = translate("feedback.history", "en")  # lazy tabs: the chosen one runs
+    return rerun(at)
+
+
 def feedback_editor(directory: Path) -> AppTest:
     at = page("feedback")
     at.toggle(key="feedback_edit").set_value(True)
@@ -188,6 +194,7 @@ VIEWS: dict[str, Callable[[Path], AppTest]] = {
     "personal links": personal_links,
     "feedback inbox": lambda _: page("feedback"),
     "feedback item": feedback_item,
+    "feedback item history": feedback_item_history,
     "feedback editor": feedback_editor,
     "feedback themes": lambda _: page("feedback", feedback_view="themes"),
     "data": lambda _: page("data"),
@@ -209,7 +216,8 @@ TABLES = {
     "survey without scores": 4,
     "personal links": 5,
     "feedback inbox": 1,
-    "feedback item": 5,
+    "feedback item": 4,  # the list and the member context (the history is another tab)
+    "feedback item history": 2,  # the list and the item's history
     "feedback editor": 1,
     "feedback themes": 1,
     "data": 1,

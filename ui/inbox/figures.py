@@ -69,7 +69,12 @@ def breakdown(summary: FeedbackSummary) -> None:
         (summary.by_theme.assign(theme=summary.by_theme["theme"].map(theme_word)), "theme"),
         (summary.by_sentiment.assign(sentiment=summary.by_sentiment["sentiment"].map(sentiment_word)), "sentiment"),
     ]
-    with st.expander(t("feedback.breakdown")):
+    # Lazy: the three charts are built and drawn only while the expander is open (most visits
+    # never open it, and drawing them made every opening of an item slower).
+    box = st.expander(t("feedback.breakdown"), key="feedback_breakdown", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         for column, (counts, field) in zip(st.columns(3), charts, strict=True):
             with column:
                 st.caption(t(f"feedback.breakdown.{field}"))
