@@ -94,6 +94,9 @@ class CountingHasher(PasswordHasher):
 def test_a_burst_over_many_addresses_checks_only_a_few_passwords_at_once(tmp_path, monkeypatch):
     hasher = CountingHasher()
     monkeypatch.setattr(auth.accounts, "HASHER", hasher)
+    # Each waits its turn however slow the machine: 24 checks two at a time take longer than the
+    # 10 s a person is made to wait before "try again" when the machine is busy (tested apart).
+    monkeypatch.setattr(auth.accounts, "SLOT_WAIT_SECONDS", 600.0)
     store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
     store.migrate()
     accounts, start = _accounts(), threading.Barrier(24)
@@ -107,6 +110,23 @@ def test_a_burst_over_many_addresses_checks_only_a_few_passwords_at_once(tmp_pat
     store.dispose()
     assert answers == [WRONG] * 24  # every one checked, in turn
     assert hasher.most == HASH_CHECKS
+
+
+def test_a_sign_in_that_waits_too_long_for_a_check_is_told_to_try_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(auth.accounts, "SLOT_WAIT_SECONDS", 0.05)
+    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
+    store.migrate()
+    for _ in range(HASH_CHECKS):  # every check slot taken, as by other sign-ins
+        auth.accounts.HASH_SLOTS.acquire()
+    try:
+        assert _attempt(store, _accounts(), PASSWORD) == auth.accounts.BUSY
+    finally:
+        for _ in range(HASH_CHECKS):
+            auth.accounts.HASH_SLOTS.release()
+    try:
+        assert _attempt(store, _accounts(), PASSWORD) == "manager"  # once a slot is free, it goes through
+    finally:
+        store.dispose()
 
 
 @pytest.mark.parametrize("email", ["a" * 321 + "@example.org", "ana\x00@example.org", "ana\n@example.org"])
