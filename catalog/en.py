@@ -970,4 +970,13 @@ MESSAGES: dict[str, str] = {
     "data.delivery.kind.wecom": "WeCom",
     "data.delivery.kind.feishu": "Feishu",
     "data.delivery.kind.webhook": "Webhook",
+    # Feedback sources the product names (an import may bring others, shown as they are)
+    "feedback.source.survey": "Survey",
+    "feedback.source.import": "Import",
+    "feedback.source.manual": "Entered by hand",
+    "feedback.source.email": "Email",
+    "feedback.source.chat": "Chat",
+    "feedback.source.call": "Call",
+    "feedback.source.social": "Social media",
+    "feedback.source.event": "Event",
 }

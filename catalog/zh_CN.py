@@ -935,4 +935,13 @@ MESSAGES: dict[str, str] = {
     "data.delivery.kind.wecom": "企业微信",
     "data.delivery.kind.feishu": "飞书",
     "data.delivery.kind.webhook": "Webhook",
+    # Feedback sources the product names (an import may bring others, shown as they are)
+    "feedback.source.survey": "问卷",
+    "feedback.source.import": "导入",
+    "feedback.source.manual": "手动录入",
+    "feedback.source.email": "邮件",
+    "feedback.source.chat": "聊天",
+    "feedback.source.call": "电话",
+    "feedback.source.social": "社交媒体",
+    "feedback.source.event": "活动",
 }

@@ -935,4 +935,13 @@ MESSAGES: dict[str, str] = {
     "data.delivery.kind.wecom": "企業微信",
     "data.delivery.kind.feishu": "飛書",
     "data.delivery.kind.webhook": "Webhook",
+    # Feedback sources the product names (an import may bring others, shown as they are)
+    "feedback.source.survey": "問卷",
+    "feedback.source.import": "匯入",
+    "feedback.source.manual": "手動輸入",
+    "feedback.source.email": "電子郵件",
+    "feedback.source.chat": "聊天",
+    "feedback.source.call": "電話",
+    "feedback.source.social": "社群媒體",
+    "feedback.source.event": "活動",
 }

@@ -140,6 +140,27 @@ def test_text_is_shown_literally_in_the_detail(store):
     assert not [value for value in rendered if "<script>" in value or "**not bold**" in value]
 
 
+def test_an_items_source_reads_as_a_word_in_the_readers_language(store):
+    (search,) = ids_of(store, TEXTS[0][0])  # given by hand: the source "manual"
+    at = open_inbox({"item": str(search)})
+    assert any("from Entered by hand" in caption.value for caption in at.caption)
+    assert "Entered by hand" in set(at.dataframe(key="feedback_table").value["source"])
+    from catalog.spoken import speaking
+    from ui.inbox import listing
+
+    frame = pd.DataFrame(
+        [
+            {**{name: None for name in listing.SHOWN}, "id": n, "source": source}
+            for n, source in enumerate(["manual", "discord"])
+        ]
+    ).assign(theme_suggested=False)
+    with speaking("zh-CN"):
+        assert listing.listed(frame)["source"].tolist() == [
+            "手动录入",
+            "discord",
+        ]  # one the product does not name, as it is
+
+
 def seed_bulk_edit(at: AppTest, edits: dict[int, dict]) -> AppTest:
     """Edit cells of the bulk editor the way the browser reports them (row position -> column -> value)."""
     at.session_state[EDITOR] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}

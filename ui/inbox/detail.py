@@ -14,7 +14,7 @@ from feedback.inbox import InboxChoices
 from feedback.sentiment import label_of
 from feedback.workflow import Edit
 from ui.i18n import t
-from ui.inbox.labels import priority_label, status_label, theme_word
+from ui.inbox.labels import priority_label, source_word, status_label, theme_word
 from ui.inbox.listing import cell_value
 from ui.tables import feedback_columns, known, moment, plain, profile_columns, table, time_column
 from visuals import text
@@ -24,7 +24,7 @@ def item_facts(item: pd.Series) -> str:
     """One caption line about an item: when, where from, score, sentiment, language."""
     facts = [
         t("feedback.received", when=f"{moment(item['created_at'])} UTC"),
-        t("feedback.from_source", source=item["source"]),
+        t("feedback.from_source", source=source_word(item["source"])),
     ]
     if pd.notna(item["score"]):
         kind = "".join(known(item, "score_kind")).upper()

@@ -14,6 +14,7 @@ import clock
 from errors import lines_in
 from feedback.importer import ImportFailed, ImportResult
 from ui.i18n import current_language, t
+from ui.inbox.labels import source_word
 from ui.tables import plain
 
 SOURCES = ("manual", "email", "chat", "call", "social", "event")
@@ -34,7 +35,11 @@ def entry_form(*, timezone: str, max_text: int) -> tuple[str, str | None, str, f
         columns = st.columns(4)
         who = columns[0].text_input(t("feedback.entry.member"), help=t("feedback.entry.member_help"))
         source = columns[1].selectbox(
-            t("feedback.column.source"), SOURCES, accept_new_options=True, key=f"feedback_entry_source_{count}"
+            t("feedback.column.source"),
+            SOURCES,
+            format_func=source_word,
+            accept_new_options=True,
+            key=f"feedback_entry_source_{count}",
         )
         score = columns[2].number_input(t("feedback.entry.score"), min_value=0, max_value=10, value=None, step=1)
         day = columns[3].date_input(t("feedback.entry.day"), value=now.date(), max_value=now.date())

@@ -1,5 +1,5 @@
-"""The words the inbox's views show for stored codes: statuses, priorities, levels, sentiments and
-themes (a suggested theme in the catalog's words, a team's own theme as it is named)."""
+"""The words the inbox's views show for stored codes: statuses, priorities, levels, sentiments,
+sources and themes (a suggested theme in the catalog's words, a team's own theme as it is named)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ def level_label(level: str) -> str:
 
 def sentiment_word(mood: str) -> str:
     return t(f"feedback.sentiment.{mood}")
+
+
+def source_word(source: str) -> str:
+    """A source the product names (survey, import, email …) in the catalog's words; another as it is."""
+    return known_words("feedback.source").get(source, source)
 
 
 def theme_word(theme: str) -> str:

@@ -14,7 +14,7 @@ from feedback.workflow import Edit
 from metrics.levels import LEVELS
 from ui.address import count_bound
 from ui.i18n import t
-from ui.inbox.labels import level_label, priority_label, sentiment_word, status_label, theme_word
+from ui.inbox.labels import level_label, priority_label, sentiment_word, source_word, status_label, theme_word
 from ui.selection import choice_changed, choice_key, choices_key
 
 EDITABLE_COLUMNS = ("status", "priority", "assignee", "tags")
@@ -200,6 +200,7 @@ def listed(frame: pd.DataFrame) -> pd.DataFrame:
         priority=frame["priority"].map(lambda p: priority_label(p) if isinstance(p, str) else None),
         mood=_moods(frame),
         level=_levels(frame),
+        source=frame["source"].map(source_word),
     )
     return shown[LISTED]
 
