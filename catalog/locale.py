@@ -66,6 +66,12 @@ def _locale(language: str) -> Locale:
     return Locale.parse(BABEL[language])
 
 
+def language_name(code: str, language: str | None = None) -> str:
+    """A language's name ("en", "zh", "es") in the reader's language (English, 中文, 西班牙語); an
+    unknown code as it is. From CLDR, so a language the product does not speak is named too."""
+    return _locale(_language(language)).languages.get(code.replace("-", "_"), code)
+
+
 def missing(value: Any) -> bool:  # Any: whatever pd.isna takes (a cell of any column)
     """No value: None, NaN, NaT (a text is never missing here, even empty)."""
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))

@@ -143,7 +143,7 @@ def test_text_is_shown_literally_in_the_detail(store):
 def test_an_items_source_reads_as_a_word_in_the_readers_language(store):
     (search,) = ids_of(store, TEXTS[0][0])  # given by hand: the source "manual"
     at = open_inbox({"item": str(search)})
-    assert any("from Entered by hand" in caption.value for caption in at.caption)
+    assert any("from Entered by hand" in caption.value and "· English" in caption.value for caption in at.caption)
     assert "Entered by hand" in set(at.dataframe(key="feedback_table").value["source"])
     from catalog.spoken import speaking
     from ui.inbox import listing

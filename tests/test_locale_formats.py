@@ -51,6 +51,19 @@ def test_no_date_or_number_reads_as_a_dash(value):
         assert locale.number(value, language) == locale.percent(value, language) == "—"
 
 
+@pytest.mark.parametrize(
+    "language, names",
+    [
+        ("en", ["English", "Chinese", "Spanish"]),
+        ("zh-CN", ["英语", "中文", "西班牙语"]),
+        ("zh-TW", ["英文", "中文", "西班牙文"]),
+    ],
+)
+def test_a_languages_name_reads_in_the_readers_language(language, names):
+    assert [locale.language_name(code, language) for code in ("en", "zh", "es")] == names
+    assert locale.language_name("x-klingon", language) == "x-klingon"  # no name: the code as it is
+
+
 def test_dates_take_text_timestamps_and_datetimes_alike():
     assert locale.day("2026-11-02", "zh-CN") == locale.day(pd.Timestamp("2026-11-02 23:59"), "zh-CN") == "2026年11月2日"
 

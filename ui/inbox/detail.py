@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from auth.pages import page
+from catalog.locale import language_name
 from feedback import workflow
 from feedback.inbox import InboxChoices
 from feedback.sentiment import label_of
 from feedback.workflow import Edit
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.inbox.labels import priority_label, source_word, status_label, theme_word
 from ui.inbox.listing import cell_value
 from ui.tables import feedback_columns, known, moment, plain, profile_columns, table, time_column
@@ -38,7 +39,7 @@ def item_facts(item: pd.Series) -> str:
                 value=text.number(item["sentiment"], decimals=2, sign=True),
             )
         )
-    facts += known(item, "language")
+    facts += [language_name(code, current_language()) for code in known(item, "language")]
     if pd.notna(item["first_response_at"]):
         facts.append(t("feedback.first_response", when=moment(item["first_response_at"])))
     return plain(" · ".join(facts))
