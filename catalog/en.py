@@ -970,4 +970,19 @@ MESSAGES: dict[str, str] = {
     "data.delivery.kind.wecom": "WeCom",
     "data.delivery.kind.feishu": "Feishu",
     "data.delivery.kind.webhook": "Webhook",
+    # Saved views in the feedback inbox (slice views; docs/feedback.md, Saved views)
+    "feedback.assignee.me": "Me",
+    "feedback.filter.received": "Received",
+    "feedback.received.today": "Today",
+    "feedback.received.this_week": "This week",
+    "feedback.received.last_7_days": "Last 7 days",
+    "feedback.received.last_28_days": "Last 28 days",
+    "feedback.received.last_90_days": "Last 90 days",
+    "feedback.views.refused.unknown": "This view does not exist or is private to its owner. The inbox opens with its usual filters.",
+    "feedback.views.refused.no_name": "Give the view a name.",
+    'feedback.views.refused.long_name': "A view's name can be at most {limit} characters.",
+    "feedback.views.refused.duplicate": "You already have a view named “{name}”. Choose another name, or update that view.",
+    "feedback.views.refused.not_yours": "Only the owner of “{name}” (or an admin, for a shared view) can change it. Save the filters as a view of your own instead.",
+    "feedback.views.refused.gone": "This view was deleted meanwhile. Save the filters as a new view if you need them.",
+    # end of slice views
 }

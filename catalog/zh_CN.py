@@ -935,4 +935,19 @@ MESSAGES: dict[str, str] = {
     "data.delivery.kind.wecom": "企业微信",
     "data.delivery.kind.feishu": "飞书",
     "data.delivery.kind.webhook": "Webhook",
+    # Saved views in the feedback inbox (slice views; docs/feedback.md, Saved views)
+    "feedback.assignee.me": "我",
+    "feedback.filter.received": "收到时间",
+    "feedback.received.today": "今天",
+    "feedback.received.this_week": "本周",
+    "feedback.received.last_7_days": "最近 7 天",
+    "feedback.received.last_28_days": "最近 28 天",
+    "feedback.received.last_90_days": "最近 90 天",
+    "feedback.views.refused.unknown": "这个视图不存在，或仅创建者本人可见。反馈箱已按默认筛选打开。",
+    "feedback.views.refused.no_name": "请为视图命名。",
+    "feedback.views.refused.long_name": "视图名称最多 {limit} 个字符。",
+    "feedback.views.refused.duplicate": "你已有名为“{name}”的视图。请换一个名称，或更新那个视图。",
+    "feedback.views.refused.not_yours": "只有“{name}”的创建者（共享视图还有管理员）可以修改它。你可以把当前筛选另存为自己的视图。",
+    "feedback.views.refused.gone": "这个视图已被删除。如仍需要，请把当前筛选另存为新视图。",
+    # end of slice views
 }

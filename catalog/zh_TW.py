@@ -935,4 +935,19 @@ MESSAGES: dict[str, str] = {
     "data.delivery.kind.wecom": "企業微信",
     "data.delivery.kind.feishu": "飛書",
     "data.delivery.kind.webhook": "Webhook",
+    # Saved views in the feedback inbox (slice views; docs/feedback.md, Saved views)
+    "feedback.assignee.me": "我",
+    "feedback.filter.received": "收到時間",
+    "feedback.received.today": "今天",
+    "feedback.received.this_week": "本週",
+    "feedback.received.last_7_days": "最近 7 天",
+    "feedback.received.last_28_days": "最近 28 天",
+    "feedback.received.last_90_days": "最近 90 天",
+    "feedback.views.refused.unknown": "這個檢視不存在，或僅建立者本人可見。回饋箱已按預設篩選開啟。",
+    "feedback.views.refused.no_name": "請為檢視命名。",
+    "feedback.views.refused.long_name": "檢視名稱最多 {limit} 個字元。",
+    "feedback.views.refused.duplicate": "你已有名為「{name}」的檢視。請換一個名稱，或更新那個檢視。",
+    "feedback.views.refused.not_yours": "只有「{name}」的建立者（共享檢視還有管理員）可以修改它。你可以把目前篩選另存為自己的檢視。",
+    "feedback.views.refused.gone": "這個檢視已被刪除。如仍需要，請把目前篩選另存為新檢視。",
+    # end of slice views
 }

@@ -67,7 +67,13 @@ def inbox_view() -> None:
     with data_errors_stop_the_page():
         choices = data.load_inbox_choices(settings)
         dimensions = data.load_dimension_values(settings, version)
-    filters = listing.inbox_filter_bar(choices=choices, dimensions=dimensions)
+    filters = listing.inbox_filter_bar(
+        choices=choices,
+        dimensions=dimensions,
+        me=user,
+        today=clock.today_in(settings.timezone),
+        timezone=settings.timezone,
+    )
     editing = st.toggle(t("feedback.bulk_edit"), key="feedback_edit", bind="query-params", help=t("feedback.bulk_help"))
     with data_errors_stop_the_page():
         frame = data.load_inbox(settings, filters)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from catalog.spoken import speaking
 from feedback import inbox, workflow
 from feedback.intake import NewFeedback, add_feedback
 from store import tables
@@ -444,3 +445,68 @@ def test_a_suggested_duplicate_is_merged_after_a_confirmation(store):
     merged = item_row(store, copy)
     assert (merged["status"], merged["duplicate_of"]) == ("duplicate", search)
     assert item_row(store, search)["duplicates"] == 1
+
+
+def open_inbox_in(language: str, query: dict[str, str]) -> AppTest:
+    """The inbox in `language`, at an address (as tests/test_app_messages.py opens a page)."""
+    from ui.i18n import LANGUAGE_KEY
+    from ui.language import CHOSEN
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state[LANGUAGE_KEY] = at.session_state[CHOSEN] = language
+    at.switch_page("pages/_feedback.py")
+    at.query_params.update(query)
+    return at.run()
+
+
+def test_a_link_made_in_english_opens_the_same_list_in_chinese_and_back(store):
+    """Every filter writes codes, never the words shown: an address made in one language lists the
+    same items in another (issue 23, item 3)."""
+    search, _, script, ads = ids_of(store, *(text for text, _, _ in TEXTS))
+    at = open_inbox_in("en", {})
+    widget(at, "multiselect", "Status").set_value(["new", "triaged"])
+    widget(at, "selectbox", "Assignee").set_value(inbox.UNASSIGNED)
+    widget(at, "selectbox", "Sort by").set_value("newest")
+    widget(at, "selectbox", "Theme").set_value("search")
+    at.run()
+    widget(at, "selectbox", "Received").set_value("last_28_days")
+    widget(at, "text_input", "Search").set_value("forum")
+    at.run()
+    english = dict(at.query_params)
+    assert {name: value for name, value in english.items() if name.startswith("feedback_")} == {
+        "feedback_status": "new,triaged",
+        "feedback_assignee": inbox.UNASSIGNED,
+        "feedback_sort": "newest",
+        "feedback_theme": "search",
+        "feedback_received": "last_28_days",
+        "feedback_q": "forum",
+    }
+    assert listed(at) == [search]
+    chinese = open_inbox_in("zh-CN", english)
+    assert listed(chinese) == [search]
+    with speaking("zh-CN"):  # the widgets' words, as this test reads them, in Chinese too
+        assert widget(chinese, "selectbox", "负责人").options[0:2] == ["我", "未指派"]
+        assert widget(chinese, "selectbox", "负责人").value == inbox.UNASSIGNED
+        # Changed in Chinese, the address still holds codes, and English reads it as the same list.
+        widget(chinese, "text_input", "搜索").set_value("")
+        widget(chinese, "selectbox", "主题").set_value(None)
+        widget(chinese, "selectbox", "情感").set_value("negative")
+        chinese.run()
+    address = dict(chinese.query_params)
+    assert {name: address.get(name) for name in ("feedback_sentiment", "feedback_theme", "feedback_q")} == {
+        "feedback_sentiment": "negative",
+        "feedback_theme": None,
+        "feedback_q": None,
+    }
+    assert sorted(listed(chinese)) == sorted([search, script, ads])
+    back = open_inbox_in("en", address)
+    assert listed(back) == listed(chinese)
+
+
+def test_an_address_of_an_earlier_version_still_filters_the_unassigned(store):
+    at = open_inbox({"feedback_assignee": "(unassigned)"})
+    assert at.query_params["feedback_assignee"] == inbox.UNASSIGNED
+    assert listed(at) == store.run(
+        inbox.inbox_query(inbox.InboxFilters(assignee=inbox.UNASSIGNED), now=NOW, team=("tom",))
+    )["id"].tolist()
