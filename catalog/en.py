@@ -986,7 +986,7 @@ MESSAGES: dict[str, str] = {
     "feedback.views.refused.gone": "This view was deleted meanwhile. Save the filters as a new view if you need them.",
     "feedback.views.starter.assigned_to_me": "Assigned to me",
     "feedback.views.starter.unassigned_urgent": "Unassigned urgent and high",
-    "feedback.views.starter.negative_this_week": "Negative this week",
+    "feedback.views.starter.negative_7_days": "Negative, last 7 days",
     "feedback.views.theirs": "{name} · shared by {owner}",
     "feedback.views.shared_mine": "{name} · shared",
     'feedback.views.dropped': "Some of this view's filters name what no longer exists and were left out: {filters}. The view's other filters apply.",

@@ -951,7 +951,7 @@ MESSAGES: dict[str, str] = {
     "feedback.views.refused.gone": "这个视图已被删除。如仍需要，请把当前筛选另存为新视图。",
     "feedback.views.starter.assigned_to_me": "指派给我的",
     "feedback.views.starter.unassigned_urgent": "未指派的紧急和高优先级",
-    "feedback.views.starter.negative_this_week": "本周负面反馈",
+    "feedback.views.starter.negative_7_days": "最近 7 天的负面反馈",
     "feedback.views.theirs": "{name} · {owner} 共享",
     "feedback.views.shared_mine": "{name} · 已共享",
     "feedback.views.dropped": "这个视图的部分筛选条件指向已不存在的值，已略去：{filters}。其余筛选条件照常生效。",

@@ -951,7 +951,7 @@ MESSAGES: dict[str, str] = {
     "feedback.views.refused.gone": "這個檢視已被刪除。如仍需要，請把目前篩選另存為新檢視。",
     "feedback.views.starter.assigned_to_me": "指派給我的",
     "feedback.views.starter.unassigned_urgent": "未指派的緊急和高優先",
-    "feedback.views.starter.negative_this_week": "本週負面回饋",
+    "feedback.views.starter.negative_7_days": "最近 7 天的負面回饋",
     "feedback.views.theirs": "{name} · {owner} 共享",
     "feedback.views.shared_mine": "{name} · 已共享",
     "feedback.views.dropped": "這個檢視的部分篩選條件指向已不存在的值，已略去：{filters}。其餘篩選條件照常生效。",

@@ -60,7 +60,7 @@ CODES: dict[str, Collection[str]] = {
 STARTERS: dict[str, dict[str, str]] = {
     "assigned_to_me": {"assignee": ME},
     "unassigned_urgent": {"assignee": UNASSIGNED, "priority": "high,urgent", "sort": "priority"},
-    "negative_this_week": {"sentiment": "negative", "received": "this_week", "sort": "newest"},
+    "negative_7_days": {"sentiment": "negative", "received": "last_7_days", "sort": "newest"},
 }
 
 views = tables.feedback_views

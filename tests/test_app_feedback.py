@@ -521,7 +521,7 @@ def test_an_address_of_an_earlier_version_still_filters_the_unassigned(store):
 # --- saved views (feedback/views.py, ui/inbox/views.py) ------------------------------------------
 
 
-def pick_view(at: AppTest, key: str) -> AppTest:
+def pick_view(at: AppTest, key: str | None) -> AppTest:
     widget(at, "selectbox", "Saved view").set_value(key)
     return at.run()
 
@@ -547,6 +547,16 @@ def test_a_starter_view_sets_the_filters_from_the_list(store):
     at.run()
     assert "view" not in at.query_params
     assert widget(at, "selectbox", "Saved view").proto.placeholder == "Assigned to me (changed)"
+    # Cleared, the menu goes back to the inbox's usual filters.
+    at = pick_view(at, "unassigned_urgent")
+    assert feedback_filters(at) == {
+        "feedback_assignee": inbox.UNASSIGNED,
+        "feedback_priority": "high,urgent",
+        "feedback_sort": "priority",
+    }
+    at = pick_view(at, None)
+    assert (feedback_filters(at), "view" in at.query_params) == ({}, False)
+    assert listed(at) == listed(open_inbox())
 
 
 def save_view(at: AppTest, name: str, *, shared: bool = False) -> AppTest:

@@ -58,7 +58,7 @@ def test_a_private_view_is_its_owners_and_a_shared_one_everyones(store):
 def test_starter_views_are_everyones_and_built_from_codes(store):
     mine = views.find(store, "assigned_to_me", "ana")
     assert (mine.starter, mine.filters) == ("assigned_to_me", {"assignee": inbox.ME})
-    assert [view.key for view in views.starters()] == ["assigned_to_me", "unassigned_urgent", "negative_this_week"]
+    assert [view.key for view in views.starters()] == ["assigned_to_me", "unassigned_urgent", "negative_7_days"]
     assert views.find(store, "unassigned_urgent", "bo").filters["priority"] == "high,urgent"
 
 

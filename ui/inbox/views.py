@@ -82,7 +82,9 @@ def view_bar(
         st.query_params.pop("view", None)  # a filter changed since: the address is the filters alone
     st.session_state[PICKED] = next((key for key, view in everything.items() if _same(view, now, applied)), None)
     changed = base is not None and st.session_state[PICKED] != base.key
-    menu, save_column, this_column = st.columns([3, 1, 1], vertical_alignment="bottom")
+    # One row that wraps on a phone: the menu takes what the two buttons leave.
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    menu = save_column = this_column = row
     menu.selectbox(
         t("feedback.views.label"),
         list(everything),
@@ -95,12 +97,13 @@ def view_bar(
         on_change=_picked,
         args=(everything, choices, segments, levels),
         label_visibility="collapsed",
+        width=320,
     )
-    with save_column.popover(t("feedback.views.save"), icon=":material/bookmark_add:", width="stretch"):
+    with save_column.popover(t("feedback.views.save"), icon=":material/bookmark_add:", width="content"):
         _save_form(store, user=user, filters=now)
     target = everything.get(st.session_state[PICKED] or "") or base
     if target is not None and stored.may_change(target, user, admin=admin):
-        with this_column.popover(t("feedback.views.this"), icon=":material/tune:", width="stretch"):
+        with this_column.popover(t("feedback.views.this"), icon=":material/tune:", width="content"):
             _manage(store, target, user=user, admin=admin, filters=now, changed=changed)
     _delete_confirmation(store, user=user, admin=admin)
 
@@ -140,9 +143,16 @@ def _open_link(
 def _picked(
     everything: dict[str, View], choices: InboxChoices, segments: Collection[str], levels: Collection[str]
 ) -> None:
-    """on_change of the menu: the picked view's filters into the address; the open item closes."""
+    """on_change of the menu: the picked view's filters into the address (the open item closes);
+    cleared, the inbox's usual filters."""
     key = st.session_state.get(PICKED)
-    if key is None or key not in everything:
+    if key is None:  # cleared: the inbox's usual filters
+        for name in stored.FILTERS:
+            st.query_params.pop(stored.PREFIX + name, None)
+        st.query_params.pop("view", None)
+        st.session_state.pop(APPLIED, None)
+        return
+    if key not in everything:
         return
     st.query_params.pop("item", None)
     st.session_state[NOTE] = apply(everything[key], choices, segments=segments, levels=levels)
