@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
@@ -24,7 +25,12 @@ from feedback.workflow import OPEN, PRIORITIES, Edit
 from ids import parse_id
 from store import tables
 
-UNASSIGNED = "(unassigned)"
+# The assignee filter's two codes beside the names in use (a name never starts with ":" in practice;
+# addresses of earlier versions said "(unassigned)"). ME is resolved to the person looking.
+UNASSIGNED = ":unassigned"
+ME = ":me"
+# "Received" filter: items that arrived since the start of a local day (today included).
+RECEIVED = ("today", "this_week", "last_7_days", "last_28_days", "last_90_days")
 SCORE_BANDS = ("detractor", "passive", "promoter", "no_score")
 SENTIMENTS = ("negative", "neutral", "positive")
 SORTS = ("age", "priority", "score", "newest")
@@ -49,6 +55,7 @@ class InboxFilters:
     sentiment: str | None = None
     score_band: str | None = None
     older_than_days: int | None = None
+    received_since: datetime | None = None  # naive UTC (received_since below)
     search: str | None = None
     segment: str | None = None
     level: str | None = None
@@ -66,6 +73,16 @@ class InboxFilters:
         if self.level:
             kept = kept[kept["level"] == self.level]
         return kept["member_id"].tolist()
+
+
+def received_since(code: str, *, today: date, timezone: str) -> datetime:
+    """The start (naive UTC) of a RECEIVED code on the community's `today`: local midnight of today,
+    of this week's Monday, or of the day 6, 27 or 89 days before today (so 7, 28 or 90 days with
+    today)."""
+    days = {"today": 0, "this_week": today.weekday(), "last_7_days": 6, "last_28_days": 27, "last_90_days": 89}
+    first = today - timedelta(days=days[code])
+    local = datetime.combine(first, datetime.min.time(), ZoneInfo(timezone))
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def score_band(band: str) -> sa.ColumnElement[bool]:
@@ -120,6 +137,8 @@ def inbox_conditions(filters: InboxFilters, *, now: datetime) -> list[sa.ColumnE
         conditions.append(score_band(filters.score_band))
     if filters.older_than_days:
         conditions.append(feedback.c.created_at < now - timedelta(days=filters.older_than_days))
+    if filters.received_since is not None:
+        conditions.append(feedback.c.created_at >= filters.received_since)
     search = (filters.search or "").strip()
     if search.startswith("#") and (item_id := parse_id(search[1:])) is not None:
         conditions.append(feedback.c.id == item_id)

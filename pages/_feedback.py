@@ -11,20 +11,22 @@ import pandas as pd
 import streamlit as st
 
 import clock
-from auth.access import Permission
+from auth.access import Permission, Role
 from feedback import duplicates, importer, inbox, workflow
 from feedback.intake import MAX_TEXT, NewFeedback, record
+from metrics.levels import LEVELS
 from store.database import StoreError
 from ui import confirm, data
 from ui.address import id_in_address
 from ui.filters import recent_period
 from ui.i18n import t
 from ui.inbox import detail, figures, intake, listing
+from ui.inbox import views as saved_views
 from ui.inbox.labels import status_label
 from ui.outage import app_store_failed, app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.selection import choice_changed, choice_key
-from ui.session import current_user, may
+from ui.session import current_role, current_user, may
 from ui.tables import MISSING, data_table_rows, error_markdown, plain, table
 
 settings, version = open_page("feedback")
@@ -67,7 +69,21 @@ def inbox_view() -> None:
     with data_errors_stop_the_page():
         choices = data.load_inbox_choices(settings)
         dimensions = data.load_dimension_values(settings, version)
-    filters = listing.inbox_filter_bar(choices=choices, dimensions=dimensions)
+    saved_views.view_bar(
+        store,
+        user=user,
+        admin=current_role() == Role.ADMIN,
+        choices=choices,
+        segments=dimensions.get("segment", []),
+        levels=list(LEVELS),
+    )
+    filters = listing.inbox_filter_bar(
+        choices=choices,
+        dimensions=dimensions,
+        me=user,
+        today=clock.today_in(settings.timezone),
+        timezone=settings.timezone,
+    )
     editing = st.toggle(t("feedback.bulk_edit"), key="feedback_edit", bind="query-params", help=t("feedback.bulk_help"))
     with data_errors_stop_the_page():
         frame = data.load_inbox(settings, filters)

@@ -232,6 +232,21 @@ share_links = sa.Table(
     sa.Column("last_used_at", sa.DateTime),
 )
 
+# Saved views of the feedback inbox (feedback/views.py): a named set of its filters, as the codes its
+# address holds, private to its owner or shared with the team. Names are unique per owner.
+feedback_views = sa.Table(
+    "feedback_views",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner", sa.String(320), nullable=False, index=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("filters", sa.JSON, nullable=False),
+    sa.Column("shared", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("owner", "name", name="uq_feedback_views_owner_name"),
+)
+
 sync_runs = sa.Table(
     "sync_runs",
     metadata,

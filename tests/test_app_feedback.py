@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from catalog.spoken import speaking
 from feedback import inbox, workflow
 from feedback.intake import NewFeedback, add_feedback
 from store import tables
@@ -71,7 +72,10 @@ def widget(at: AppTest, kind: str, label: str):
 
 
 def press(at: AppTest, label: str) -> AppTest:
-    next(b for b in [*at.button, *at.get("form_submit_button")] if b.label.startswith(label)).click()
+    """Press the button labelled `label` (else the first whose label starts with it)."""
+    buttons = [*at.button, *at.get("form_submit_button")]
+    exact = [b for b in buttons if b.label == label]
+    (exact or [b for b in buttons if b.label.startswith(label)])[0].click()
     return at.run()
 
 
@@ -467,3 +471,207 @@ def test_a_suggested_duplicate_is_merged_after_a_confirmation(store):
     merged = item_row(store, copy)
     assert (merged["status"], merged["duplicate_of"]) == ("duplicate", search)
     assert item_row(store, search)["duplicates"] == 1
+
+
+def open_inbox_in(language: str, query: dict[str, str]) -> AppTest:
+    """The inbox in `language`, at an address (as tests/test_app_messages.py opens a page)."""
+    from ui.i18n import LANGUAGE_KEY
+    from ui.language import CHOSEN
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state[LANGUAGE_KEY] = at.session_state[CHOSEN] = language
+    at.switch_page("pages/_feedback.py")
+    at.query_params.update(query)
+    return at.run()
+
+
+def test_a_link_made_in_english_opens_the_same_list_in_chinese_and_back(store):
+    """Every filter writes codes, never the words shown: an address made in one language lists the
+    same items in another (issue 23, item 3)."""
+    search, _, script, ads = ids_of(store, *(text for text, _, _ in TEXTS))
+    at = open_inbox_in("en", {})
+    widget(at, "multiselect", "Status").set_value(["new", "triaged"])
+    widget(at, "selectbox", "Assignee").set_value(inbox.UNASSIGNED)
+    widget(at, "selectbox", "Sort by").set_value("newest")
+    widget(at, "selectbox", "Theme").set_value("search")
+    at.run()
+    widget(at, "selectbox", "Received").set_value("last_28_days")
+    widget(at, "text_input", "Search").set_value("forum")
+    at.run()
+    english = dict(at.query_params)
+    assert {name: value for name, value in english.items() if name.startswith("feedback_")} == {
+        "feedback_status": "new,triaged",
+        "feedback_assignee": inbox.UNASSIGNED,
+        "feedback_sort": "newest",
+        "feedback_theme": "search",
+        "feedback_received": "last_28_days",
+        "feedback_q": "forum",
+    }
+    assert listed(at) == [search]
+    chinese = open_inbox_in("zh-CN", english)
+    assert listed(chinese) == [search]
+    with speaking("zh-CN"):  # the widgets' words, as this test reads them, in Chinese too
+        assert widget(chinese, "selectbox", "负责人").options[0:2] == ["我", "未指派"]
+        assert widget(chinese, "selectbox", "负责人").value == inbox.UNASSIGNED
+        # Changed in Chinese, the address still holds codes, and English reads it as the same list.
+        widget(chinese, "text_input", "搜索").set_value("")
+        widget(chinese, "selectbox", "主题").set_value(None)
+        widget(chinese, "selectbox", "情感").set_value("negative")
+        chinese.run()
+    address = dict(chinese.query_params)
+    assert {name: address.get(name) for name in ("feedback_sentiment", "feedback_theme", "feedback_q")} == {
+        "feedback_sentiment": "negative",
+        "feedback_theme": None,
+        "feedback_q": None,
+    }
+    assert sorted(listed(chinese)) == sorted([search, script, ads])
+    back = open_inbox_in("en", address)
+    assert listed(back) == listed(chinese)
+
+
+def test_an_address_of_an_earlier_version_still_filters_the_unassigned(store):
+    at = open_inbox({"feedback_assignee": "(unassigned)"})
+    assert at.query_params["feedback_assignee"] == inbox.UNASSIGNED
+    assert (
+        listed(at)
+        == store.run(inbox.inbox_query(inbox.InboxFilters(assignee=inbox.UNASSIGNED), now=NOW, team=("tom",)))[
+            "id"
+        ].tolist()
+    )
+
+
+# --- saved views (feedback/views.py, ui/inbox/views.py) ------------------------------------------
+
+
+def pick_view(at: AppTest, key: str | None) -> AppTest:
+    widget(at, "selectbox", "Saved view").set_value(key)
+    return at.run()
+
+
+def feedback_filters(at: AppTest) -> dict[str, str]:
+    return {name: value for name, value in at.query_params.items() if name.startswith("feedback_")}
+
+
+def test_a_starter_view_sets_the_filters_from_the_list(store):
+    search, meetup = ids_of(store, TEXTS[0][0], TEXTS[1][0])
+    workflow.save(store, [workflow.Edit(meetup, 1, {"assignee": "local"})], actor="local", now=NOW)
+    at = open_inbox({"item": str(search)})
+    at = pick_view(at, "assigned_to_me")
+    assert not at.exception
+    assert feedback_filters(at) == {"feedback_assignee": inbox.ME}
+    assert at.query_params["view"] == "assigned_to_me"
+    assert "item" not in at.query_params  # the list changed: the open item closes
+    assert listed(at) == [meetup]
+    assert widget(at, "selectbox", "Assignee").value == inbox.ME
+    assert widget(at, "selectbox", "Saved view").value == "assigned_to_me"
+    # A filter changed: the menu says so, and the address is the filters alone.
+    widget(at, "selectbox", "Assignee").set_value(None)
+    at.run()
+    assert "view" not in at.query_params
+    assert widget(at, "selectbox", "Saved view").proto.placeholder == "Assigned to me (changed)"
+    # Cleared, the menu goes back to the inbox's usual filters.
+    at = pick_view(at, "unassigned_urgent")
+    assert feedback_filters(at) == {
+        "feedback_assignee": inbox.UNASSIGNED,
+        "feedback_priority": "high,urgent",
+        "feedback_sort": "priority",
+    }
+    at = pick_view(at, None)
+    assert (feedback_filters(at), "view" in at.query_params) == ({}, False)
+    assert listed(at) == listed(open_inbox())
+
+
+def save_view(at: AppTest, name: str, *, shared: bool = False) -> AppTest:
+    widget(at, "text_input", "Name").set_value(name)
+    if shared:
+        widget(at, "checkbox", "Share with the team").check()
+    return press(at, "Save the current filters")
+
+
+def test_a_manager_saves_the_filters_as_a_view_and_reopens_it_from_its_link(store):
+    from feedback import views
+
+    search, _, script, ads = ids_of(store, *(text for text, _, _ in TEXTS))
+    at = open_inbox({"feedback_sentiment": "negative", "feedback_sort": "newest"})
+    negative = listed(at)
+    assert negative == [ads, script, search]
+    at = save_view(at, "Négatif **bold**", shared=True)
+    assert not at.exception
+    (view,) = views.visible(store, "local")
+    assert (view.name, view.shared, view.filters) == (
+        "Négatif **bold**",
+        True,
+        {"sentiment": "negative", "sort": "newest"},
+    )
+    assert at.query_params["view"] == str(view.id)
+    assert [s.value for s in at.success] == ["Saved the view “Négatif \\*\\*bold\\*\\*”."]  # the name as text
+    assert widget(at, "selectbox", "Saved view").value == str(view.id)
+    # The same name again (in another case) is refused, and nothing is saved.
+    at = save_view(at, "négatif **BOLD**")
+    assert [e.value for e in at.error] == [
+        "You already have a view named “négatif \\*\\*BOLD\\*\\*”. Choose another name, or update that view."
+    ]
+    assert len(views.visible(store, "local")) == 1
+    # A fresh session opens the view from its link, with its filters.
+    fresh = open_inbox({"view": str(view.id)})
+    assert feedback_filters(fresh) == {"feedback_sentiment": "negative", "feedback_sort": "newest"}
+    assert listed(fresh) == negative
+    assert widget(fresh, "selectbox", "Saved view").value == str(view.id)
+
+
+def test_a_view_the_opener_may_not_see_is_refused_and_the_inbox_opens_unfiltered(store):
+    from feedback import views
+
+    private = views.save(
+        store, owner="bo@example.org", name="Bo's", filters={"sentiment": "negative"}, shared=False, now=NOW
+    )
+    default = open_inbox()
+    at = open_inbox({"view": str(private), "feedback_sentiment": "negative"})
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "This view does not exist or is private to its owner. The inbox opens with its usual filters."
+    ]
+    assert "view" not in at.query_params and feedback_filters(at) == {}
+    assert listed(at) == listed(default)
+
+
+def test_a_view_naming_a_theme_no_item_has_opens_without_it_and_says_so(store):
+    from feedback import views
+
+    (search,) = ids_of(store, TEXTS[0][0])
+    view_id = views.save(
+        store, owner="local", name="Old", filters={"theme": "Old theme", "q": "forum"}, shared=False, now=NOW
+    )
+    at = open_inbox({"view": str(view_id)})
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "Some of this view's filters name what no longer exists and were left out: Theme Old theme. "
+        "The view's other filters apply."
+    ]
+    assert feedback_filters(at) == {"feedback_q": "forum"}
+    assert listed(at) == [search]
+    assert widget(at, "selectbox", "Saved view").value == str(view_id)  # what is left of it
+
+
+def test_the_owner_updates_renames_and_deletes_a_view_from_the_inbox(store):
+    from feedback import views
+
+    view_id = views.save(store, owner="local", name="Mine", filters={"sentiment": "negative"}, shared=False, now=NOW)
+    at = pick_view(open_inbox(), str(view_id))
+    widget(at, "selectbox", "Sort by").set_value("newest")
+    at.run()
+    at = press(at, "Update with the current filters")
+    assert not at.exception
+    assert views.find(store, str(view_id), "local").filters == {"sentiment": "negative", "sort": "newest"}
+    assert at.query_params["view"] == str(view_id)
+    (rename,) = [w for w in at.text_input if w.label == "Name" and w.value == "Mine"]  # not the save form's
+    rename.set_value("Negative, newest")
+    at = press(at, "Rename")
+    assert views.find(store, str(view_id), "local").name == "Negative, newest"
+    at = press(at, "Delete")
+    assert [w.value for w in at.warning] == ["Delete the view “Negative\\, newest”? Links to it stop working."]
+    assert views.visible(store, "local") != []  # asked first
+    at = at.button(key="feedback_view_delete_confirm").click().run()
+    assert views.visible(store, "local") == []
+    assert "view" not in at.query_params

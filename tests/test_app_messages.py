@@ -150,7 +150,10 @@ def store(configured) -> AppStore:
 
 
 def press(at: AppTest, label: str) -> AppTest:
-    next(b for b in [*at.button, *at.get("form_submit_button")] if b.label.startswith(label)).click()
+    """Press the button labelled `label` (else the first whose label starts with it)."""
+    buttons = [*at.button, *at.get("form_submit_button")]
+    exact = [b for b in buttons if b.label == label]
+    (exact or [b for b in buttons if b.label.startswith(label)])[0].click()
     return at.run()
 
 
@@ -174,7 +177,7 @@ def edit_and_save_after_ana(at: AppTest, store: AppStore, search: int) -> AppTes
     }
     at.run()
     workflow.save(store, [workflow.Edit(search, 1, {"status": "triaged"})], actor="ana", now=NOW)  # someone else
-    return press(at, "保存")
+    return press(at, "保存 1 条更改")
 
 
 def test_a_refused_triage_change_names_the_statuses_in_chinese(store):

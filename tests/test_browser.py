@@ -482,9 +482,14 @@ def test_the_overview_report_downloads_as_a_pdf_naming_its_filters_and_kpis(serv
     context.close()
 
 
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option of a Streamlit selectbox (a rerun still drawing can close the menu as it opens)."""
-    box = page.get_by_test_id("stSelectbox").filter(has_text=label).locator("input")
+def choose(page: Page, label: str, option: str, *, hidden_label: bool = False) -> None:
+    """Pick an option of a Streamlit selectbox (a rerun still drawing can close the menu as it opens);
+    one whose label is hidden is found by its accessible name."""
+    box = (
+        page.get_by_role("combobox", name=label)
+        if hidden_label
+        else page.get_by_test_id("stSelectbox").filter(has_text=label).locator("input")
+    )
     wanted = page.get_by_role("option", name=option, exact=True)
     for _ in range(5):
         box.click()

@@ -4,6 +4,7 @@ into a suggested duplicate. Timings of opening an item are printed (run with -s)
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -131,3 +132,89 @@ def test_merge_an_item_into_a_suggested_duplicate(server, page, store):
     merged = store.run(inbox.item_query(copy)).iloc[0]
     assert (merged["status"], merged["duplicate_of"]) == ("duplicate", original)
     assert page.get_by_test_id("stException").count() == 0
+
+
+def sign_in(page: Page, url: str, email: str) -> None:
+    page.goto(url)
+    page.get_by_role("textbox", name="Email").fill(email)
+    page.get_by_role("textbox", name="Password").fill("a long password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+
+
+def counted(page: Page) -> str:
+    """The list's count ("12 items. Select a row to open it.")."""
+    caption = page.get_by_text(re.compile(r"^\d+ items?\b")).first
+    expect(caption).to_be_visible(timeout=30_000)
+    return caption.inner_text()
+
+
+def first_listed(page: Page) -> str:
+    tick(page, 0)
+    return heading(page).split(" · ")[0]
+
+
+def test_a_manager_saves_a_view_and_reopens_it_from_the_list_and_its_link(data_dir, browser, store, tmp_path):  # noqa: F811
+    """Ana saves the negative items, newest first, as a shared view; a fresh inbox, the views list
+    and the view's link show the same items. Bo, another manager, sees her shared view and not her
+    private one."""
+    from auth.accounts import hash_password
+    from feedback import views
+
+    secret = hash_password("a long password")
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[pulse]\nsession_secret = "browser-views"\n[pulse.accounts]\n'
+        f'"ana@example.org" = {{ role = "manager", password_hash = "{secret}" }}\n'
+        f'"bo@example.org" = {{ role = "manager", password_hash = "{secret}" }}\n',
+        encoding="utf-8",
+    )
+    ana = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = ana.new_page()
+    with serve(data_dir, secrets_file=str(secrets)) as url:
+        sign_in(page, url, "ana@example.org")
+        private = views.save(
+            store, owner="ana@example.org", name="Ana's own", filters={"status": ""}, shared=False, now=now()
+        )
+        open_list(page, url, "?feedback_sentiment=negative&feedback_sort=newest")
+        count, first = counted(page), first_listed(page)
+        page.get_by_role("button", name="Save view").click()
+        page.get_by_role("textbox", name="Name").fill("Negative, newest")
+        page.get_by_text("Share with the team").click()
+        page.get_by_role("button", name="Save the current filters").click()
+        expect(page.get_by_text("Saved the view “Negative, newest”.")).to_be_visible(timeout=30_000)
+        (saved,) = [view for view in views.visible(store, "ana@example.org") if view.shared]
+        assert saved.filters == {"sentiment": "negative", "sort": "newest"}
+        assert f"view={saved.id}" in page.url
+
+        open_list(page, url)  # afresh: the inbox's usual list
+        assert counted(page) != count
+        choose(page, "Saved view", "Negative, newest · shared", hidden_label=True)
+        expect(page.get_by_text(count, exact=True)).to_be_visible(timeout=30_000)
+        settled(page)
+        assert first_listed(page) == first
+        assert f"view={saved.id}" in page.url
+
+        open_list(page, url, f"?view={saved.id}")  # its link
+        assert counted(page) == count
+        assert first_listed(page) == first
+        assert "feedback_sentiment=negative" in page.url
+
+        bo = browser.new_context(viewport={"width": 1440, "height": 1000})
+        other = bo.new_page()
+        sign_in(other, url, "bo@example.org")
+        open_list(other, url)
+        other.get_by_role("combobox", name="Saved view").click()
+        expect(other.get_by_role("option", name="Negative, newest · shared by ana@example.org")).to_be_visible()
+        expect(other.get_by_role("option", name="Assigned to me", exact=True)).to_be_visible()
+        expect(other.get_by_role("option", name=re.compile("Ana's own"))).to_have_count(0)
+        other.keyboard.press("Escape")
+        open_list(other, url, f"?view={saved.id}")
+        assert counted(other) == count
+        other.goto(f"{url}/feedback?view={private}")
+        expect(other.get_by_text("This view does not exist or is private to its owner.", exact=False)).to_be_visible(
+            timeout=30_000
+        )
+        assert other.get_by_test_id("stException").count() == 0
+        bo.close()
+    ana.close()

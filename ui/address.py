@@ -5,7 +5,7 @@ the page is drawn as if it were not there."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 import streamlit as st
 
@@ -33,17 +33,17 @@ def choice_in_address(name: str, value: str | None, options: Collection[object])
     return None
 
 
-def count_bound(name: str, *, maximum: int) -> Literal["query-params"] | None:
-    """The `bind` of a number widget bound to ?name=: None (unbound for this run) when the address
-    holds anything but a whole number from 0 to `maximum`, which is then dropped. Streamlit seeds
-    the widget from the address the run started with, and its own parsing raises on some values
-    (a 4,300-digit number is float infinity to it)."""
-    raw = st.query_params.get(name)
-    count = parse_id(raw, minimum=0) if raw else 0
+def count_in_address(name: str, *, maximum: int) -> int:
+    """A whole number from 0 to `maximum` (?older=3), 0 when absent; anything else (a 4,300-digit
+    number, -1, "x") is named in a warning, dropped from the address and read as 0."""
+    raw = None if shared_link() is not None else st.query_params.get(name)
+    if not raw:
+        return 0
+    count = parse_id(raw, minimum=0)
     if count is not None and count <= maximum:
-        return "query-params"
+        return count
     ignore(name)
-    return None
+    return 0
 
 
 def ignore(name: str) -> None:

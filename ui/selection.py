@@ -70,13 +70,23 @@ def choices_key(name: str, options: Sequence[str], *, default: Sequence[str] = (
     return key
 
 
+def text_key(name: str) -> str:
+    """As choice_key, for words a person types (a search): `name=words`, no parameter when empty."""
+    key = f"pulse_choice_{name}"
+    if shared_link() is not None:
+        st.session_state.setdefault(key, "")
+        return key
+    st.session_state[key] = st.query_params.get(name) or ""
+    return key
+
+
 def choice_changed(name: str) -> None:
     """on_change of a choice_key or choices_key widget: the address follows the widget (not a share
     link's)."""
     if shared_link() is not None:
         return
     value = st.session_state.get(f"pulse_choice_{name}")
-    if value is None:
+    if value is None or value == "":
         st.query_params.pop(name, None)
     elif isinstance(value, list):
         st.query_params[name] = ",".join(str(option) for option in value)

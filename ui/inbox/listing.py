@@ -3,6 +3,7 @@ edits a manager made in its bulk editor."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -12,23 +13,31 @@ from feedback import inbox, workflow
 from feedback.inbox import InboxChoices, InboxFilters
 from feedback.workflow import Edit
 from metrics.levels import LEVELS
-from ui.address import count_bound
+from ui.address import count_in_address
 from ui.i18n import t
 from ui.inbox.labels import level_label, priority_label, sentiment_word, source_word, status_label, theme_word
-from ui.selection import choice_changed, choice_key, choices_key
+from ui.selection import choice_changed, choice_key, choices_key, text_key
 
 EDITABLE_COLUMNS = ("status", "priority", "assignee", "tags")
-MORE_FILTERS = ("theme", "tag", "sentiment", "score_band", "segment", "level", "older")  # under "More filters"
+# Under "More filters":
+MORE_FILTERS = ("theme", "tag", "sentiment", "score_band", "received", "segment", "level", "older")
 
 
-def inbox_filter_bar(*, choices: InboxChoices, dimensions: dict[str, list[str]]) -> InboxFilters:
-    """Every inbox filter, each bound to a query parameter so the address reproduces the view."""
+def inbox_filter_bar(
+    *, choices: InboxChoices, dimensions: dict[str, list[str]], me: str, today: date, timezone: str
+) -> InboxFilters:
+    """Every inbox filter, each kept in the address (ui.selection) so the address reproduces the
+    view. Codes, never the words shown, go into it, so a link reads the same in every language;
+    data values (names, tags, segments, a team's own themes) go in as they are. `me` is who is
+    looking (the assignee filter's "Me")."""
     first = st.columns([2, 1.2, 1.2, 1.2, 1.2])
     search = first[0].text_input(
-        t("feedback.search"), key="feedback_q", bind="query-params", placeholder=t("feedback.search_hint")
+        t("feedback.search"),
+        placeholder=t("feedback.search_hint"),
+        key=text_key("feedback_q"),
+        on_change=choice_changed,
+        args=("feedback_q",),
     )
-    # Menus whose options are shown in words keep codes in the address (ui.selection), so a link
-    # reads the same in every language; menus of data values (assignees, themes) are bound as they are.
     statuses = first[1].multiselect(
         t("feedback.filter.status"),
         workflow.STATUSES,
@@ -47,13 +56,18 @@ def inbox_filter_bar(*, choices: InboxChoices, dimensions: dict[str, list[str]])
         on_change=choice_changed,
         args=("feedback_priority",),
     )
+    if st.query_params.get("feedback_assignee") == "(unassigned)":  # an address of an earlier version
+        st.query_params["feedback_assignee"] = inbox.UNASSIGNED
+    assignees = [inbox.ME, inbox.UNASSIGNED, *choices.assignees]
     assignee = first[3].selectbox(
         t("feedback.filter.assignee"),
-        [inbox.UNASSIGNED, *choices.assignees],
-        index=None,
+        assignees,
+        index=None,  # clearable: back to everyone
         placeholder=t("filters.all"),
-        key="feedback_assignee",
-        bind="query-params",
+        format_func=assignee_word,
+        key=choice_key("feedback_assignee", assignees, default=None),
+        on_change=choice_changed,
+        args=("feedback_assignee",),
     )
     sort = first[4].selectbox(
         t("feedback.sort"),
@@ -68,55 +82,68 @@ def inbox_filter_bar(*, choices: InboxChoices, dimensions: dict[str, list[str]])
     more = [f"feedback_{name}" for name in MORE_FILTERS]
     on = sum(1 for key in more if st.query_params.get(key) not in (None, "", "0"))
     label = t("feedback.more_filters.on", count=on) if on else t("feedback.more_filters")
-    second = st.expander(label, expanded=bool(on)).columns(7)
+    folded = st.expander(label, expanded=bool(on))
+    second = [*folded.columns(4), *folded.columns(4)]
     picked: dict[str, Any] = {}
     menus = [
-        ("theme", choices.themes, None),
-        ("tag", choices.tags, None),
+        ("theme", choices.themes, theme_word),
+        ("tag", choices.tags, str),
         ("sentiment", inbox.SENTIMENTS, lambda s: t(f"feedback.sentiment.{s}")),
         ("score_band", inbox.SCORE_BANDS, lambda b: t(f"feedback.band.{b}")),
-        ("segment", dimensions.get("segment", []), None),
+        ("received", inbox.RECEIVED, lambda r: t(f"feedback.received.{r}")),
+        ("segment", dimensions.get("segment", []), str),
         ("level", list(LEVELS), level_label),
     ]
     for column, (name, options, label) in zip(second, menus, strict=False):
-        if label:  # shown in words: codes in the address
-            picked[name] = column.selectbox(
-                t(f"feedback.filter.{name}"),
-                options,
-                placeholder=t("filters.all"),
-                format_func=label,
-                key=choice_key(f"feedback_{name}", options, default=None),
-                on_change=choice_changed,
-                args=(f"feedback_{name}",),
-            )
-        else:  # data values, the same in every language: bound as they are
-            picked[name] = column.selectbox(
-                t(f"feedback.filter.{name}"),
-                options,
-                index=None,
-                placeholder=t("filters.all"),
-                key=f"feedback_{name}",
-                bind="query-params",
-            )
-    older_bound = count_bound("feedback_older", maximum=inbox.MAX_AGE_DAYS)
-    older = second[6].number_input(
+        picked[name] = column.selectbox(
+            t(f"feedback.filter.{name}"),
+            options,
+            index=None,  # clearable: back to "All"
+            placeholder=t("filters.all"),
+            format_func=label,
+            key=choice_key(f"feedback_{name}", options, default=None),
+            on_change=choice_changed,
+            args=(f"feedback_{name}",),
+        )
+    older_key = "pulse_choice_feedback_older"
+    st.session_state[older_key] = count_in_address("feedback_older", maximum=inbox.MAX_AGE_DAYS)
+    older = second[len(menus)].number_input(
         t("feedback.filter.older_than"),
         min_value=0,
         max_value=inbox.MAX_AGE_DAYS,
-        value=0,
         step=1,
-        key="feedback_older",
-        bind=older_bound,
+        key=older_key,
+        on_change=_older_changed,
     )
+    received = picked.pop("received")
     return InboxFilters(
         statuses=tuple(statuses),
         priorities=tuple(priorities),
-        assignee=assignee,
+        assignee=me if assignee == inbox.ME else assignee,
         search=search.strip() or None,
         sort=sort or "age",
         older_than_days=int(older) or None,
+        received_since=inbox.received_since(received, today=today, timezone=timezone) if received else None,
         **picked,
     )
+
+
+def _older_changed() -> None:
+    """The "older than" number into the address; 0 (no filter) leaves it out."""
+    days = st.session_state.get("pulse_choice_feedback_older") or 0
+    if days:
+        st.query_params["feedback_older"] = str(int(days))
+    else:
+        st.query_params.pop("feedback_older", None)
+
+
+def assignee_word(assignee: str) -> str:
+    """The assignee filter's options: its two codes in words, names as they are."""
+    if assignee == inbox.ME:
+        return t("feedback.assignee.me")
+    if assignee == inbox.UNASSIGNED:
+        return t("feedback.nobody")
+    return assignee
 
 
 def inbox_columns(*, editing: bool, choices: InboxChoices) -> dict[str, object]:
