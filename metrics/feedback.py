@@ -15,6 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from feedback.sentiment import NEUTRAL_BAND, label_of
+from feedback.targets import DEFAULT_TARGETS, Targets, due_columns
 from metrics.filters import Filters
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where
@@ -65,6 +66,7 @@ def feedback_items_query(*, filters: Filters) -> sa.Select:
         feedback.c.first_response_at,
         feedback.c.closed_at,
         feedback.c.status,
+        feedback.c.priority,
         feedback.c.sentiment,
         sa.func.coalesce(feedback.c.theme, feedback.c.suggested_theme).label("theme"),
         feedback.c.duplicate_of,
@@ -73,11 +75,13 @@ def feedback_items_query(*, filters: Filters) -> sa.Select:
 
 @dataclass(frozen=True)
 class FeedbackSummary:
-    """At the period's end: open items, overdue ones, their median age; over items created in the
-    period: median time to first response, how many still await one, and the negative share."""
+    """At the period's end: open items, those past their next response target (overdue) and those
+    due within a day (breaching), their median age; over items created in the period: median time
+    to first response, how many still await one, and the negative share."""
 
     open: int
     overdue: int
+    breaching: int
     median_age_days: float | None
     median_first_response_hours: float | None
     awaiting_response: int
@@ -99,11 +103,11 @@ def open_at_end(items: pd.DataFrame, *, filters: Filters) -> pd.Series:
 
 
 def summarise(
-    items: pd.DataFrame, *, filters: Filters, overdue_days: int, now: datetime | None = None
+    items: pd.DataFrame, *, filters: Filters, targets: Targets = DEFAULT_TARGETS, now: datetime | None = None
 ) -> FeedbackSummary:
-    """The summary of `feedback_items_query` rows (already narrowed to members in scope). Ages are
-    taken at the period's end, or at `now` (naive UTC) for a period that has not ended yet, as the
-    inbox list takes them."""
+    """The summary of `feedback_items_query` rows (already narrowed to members in scope). Ages and
+    response targets (feedback.targets) are taken at the period's end, or at `now` (naive UTC) for a
+    period that has not ended yet, as the inbox list takes them."""
     end = pd.Timestamp(filters.end_utc)
     created = pd.to_datetime(items["created_at"])
     first = pd.to_datetime(items["first_response_at"])
@@ -114,9 +118,11 @@ def summarise(
     answered = received & first.notna() & (first < end)
     response_hours = (first[answered] - created[answered]) / pd.Timedelta(hours=1)
     moods = items.loc[received, "sentiment"].dropna().map(lambda value: label_of(float(value)))
+    due = _due_at(items[is_open], targets=targets, at=aged_at)
     return FeedbackSummary(
         open=int(is_open.sum()),
-        overdue=int((age_days > overdue_days).sum()),
+        overdue=int(due["overdue"].sum()),
+        breaching=int(due["breaching"].sum()),
         median_age_days=_median(age_days),
         median_first_response_hours=_median(response_hours),
         awaiting_response=int((received & ~answered).sum()),
@@ -128,11 +134,24 @@ def summarise(
     )
 
 
+def _due_at(opened: pd.DataFrame, *, targets: Targets, at: pd.Timestamp) -> pd.DataFrame:
+    """Where items open at `at` stood against their next response target then: open, and answered
+    only if the first response came before it (as the inbox list does at now)."""
+    first = pd.to_datetime(opened["first_response_at"])
+    as_then = opened.assign(status="triaged", first_response_at=first.where(first < at))
+    return due_columns(as_then, targets=targets, now=at.to_pydatetime())
+
+
 def feedback_summary(
-    *, app_store: Runner, warehouse: Runner, filters: Filters, overdue_days: int, now: datetime | None = None
+    *,
+    app_store: Runner,
+    warehouse: Runner,
+    filters: Filters,
+    targets: Targets = DEFAULT_TARGETS,
+    now: datetime | None = None,
 ) -> FeedbackSummary:
     items = in_scope(app_store.run(feedback_items_query(filters=filters)), warehouse=warehouse, filters=filters)
-    return summarise(items, filters=filters, overdue_days=overdue_days, now=now)
+    return summarise(items, filters=filters, targets=targets, now=now)
 
 
 def open_themes(*, app_store: Runner, warehouse: Runner, filters: Filters, limit: int = 5) -> pd.DataFrame:

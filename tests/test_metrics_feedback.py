@@ -110,8 +110,11 @@ def test_summary_counts_ages_and_first_responses(store, duckdb_warehouse):
         {"member_id": "bob", "created_at": t(2026, 10, 1), "status": "resolved", "closed_at": t(2026, 10, 2)},
         {"member_id": "tom", "created_at": t(2026, 11, 20)},  # team: left out
     )
-    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, overdue_days=14)
-    assert (summary.open, summary.overdue, summary.median_age_days) == (3, 2, 22.0)
+    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    # At the end: alice's 1 Nov item answered, 22 days old, past normal's 7-day resolution target;
+    # carol's 20 Nov item unanswered for 3 days, past the 24 h first response; bob's answered 14 Oct
+    # item 40 days old, past its resolution.
+    assert (summary.open, summary.overdue, summary.breaching, summary.median_age_days) == (3, 3, 0, 22.0)
     # Received in the period: 1 Nov is before it; 20 Nov (no response), 3 Nov (30 h), 10 Nov (12 h).
     assert (summary.received, summary.awaiting_response, summary.median_first_response_hours) == (3, 1, 21.0)
     assert summary.negative_share == pytest.approx(2 / 3)
@@ -128,10 +131,6 @@ def test_summary_counts_ages_and_first_responses(store, duckdb_warehouse):
 
 
 def test_summary_of_nothing_is_none_not_zero(store, duckdb_warehouse):
-    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, overdue_days=14)
-    assert (summary.open, summary.median_age_days, summary.median_first_response_hours, summary.negative_share) == (
-        0,
-        None,
-        None,
-        None,
-    )
+    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    assert (summary.open, summary.overdue, summary.breaching) == (0, 0, 0)
+    assert (summary.median_age_days, summary.median_first_response_hours, summary.negative_share) == (None, None, None)

@@ -18,7 +18,7 @@ import streamlit as st
 
 import clock
 from data_sources.warehouse import Warehouse, open_warehouse
-from feedback import duplicates, importer, inbox
+from feedback import duplicates, importer, inbox, targets
 from feedback.sentiment import sentiment_of
 from metrics import campaigns, contributions, feedback, levels, members, overview, profile, sections, survey_results
 from metrics.filters import Filters, with_dates
@@ -302,7 +302,7 @@ def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
         filters,
         profiles_of=profiles_of,
         now=clock.now(),
-        overdue_days=settings.feedback_overdue_days,
+        targets=targets.read_targets(app_store(settings.app_db_url)),
         team=load_team(settings, version),
     )
 
@@ -358,7 +358,7 @@ def load_feedback_summary(settings: Settings, filters: Filters) -> feedback.Feed
         app_store=store,
         warehouse=community,
         filters=filters,
-        overdue_days=settings.feedback_overdue_days,
+        targets=targets.read_targets(store),
         now=clock.now(),
     )
 

@@ -16,12 +16,15 @@ from visuals import text
 from visuals.charts import counts_chart
 
 
-def summary_tiles(summary: FeedbackSummary, *, overdue_days: int) -> None:
-    columns = st.columns(5)
+def summary_tiles(summary: FeedbackSummary) -> None:
+    """Open items, those past their next response target and those due within a day (as the list's
+    Due column marks them), their median age, the median first response and the negative share."""
+    columns = st.columns(6)
     hours, age = summary.median_first_response_hours, summary.median_age_days
     tiles = [
         ("open", text.number(summary.open), t("feedback.tile.open_help")),
-        ("overdue", text.number(summary.overdue), t("feedback.tile.overdue_help", days=overdue_days)),
+        ("overdue", text.number(summary.overdue), t("feedback.tile.overdue_target_help")),
+        ("breaching", text.number(summary.breaching), t("feedback.tile.breaching_help")),
         ("median_age", "–" if age is None else t("unit.days", value=text.figure(age)), None),
         (
             "first_response",
