@@ -154,6 +154,52 @@ def feedback_summary(
     return summarise(items, filters=filters, targets=targets, now=now)
 
 
+@dataclass(frozen=True)
+class ResponseTimes:
+    """Over the items received in the period (members in scope; anonymous ones unless the filters
+    select members): how many were first answered by its end and the median hours it took, and of
+    those not merged as duplicates, how many were resolved (resolved or won't fix) by its end and the
+    median hours from arrival. Medians are None when nothing was answered or resolved."""
+
+    received: int
+    answered: int
+    median_first_response_hours: float | None
+    resolvable: int  # received and not merged into another item
+    resolved: int
+    median_resolution_hours: float | None
+
+
+def response_times_query(*, filters: Filters) -> sa.Select:
+    """The period's items with when they were first answered and closed, and how."""
+    return sa.select(
+        feedback.c.member_id,
+        feedback.c.created_at,
+        feedback.c.first_response_at,
+        feedback.c.closed_at,
+        feedback.c.status,
+    ).where(feedback.c.created_at >= filters.start_utc, feedback.c.created_at < filters.end_utc)
+
+
+def response_times(*, app_store: Runner, warehouse: Runner, filters: Filters) -> ResponseTimes:
+    """The Overview's median time to first response and to resolution (docs/feedback.md: a first
+    response is a manager's first change or note; resolution is resolved or won't fix)."""
+    items = in_scope(app_store.run(response_times_query(filters=filters)), warehouse=warehouse, filters=filters)
+    end = pd.Timestamp(filters.end_utc)
+    created = pd.to_datetime(items["created_at"])
+    first, closed = pd.to_datetime(items["first_response_at"]), pd.to_datetime(items["closed_at"])
+    answered = first.notna() & (first < end)
+    resolvable = items["status"] != "duplicate"
+    resolved = resolvable & items["status"].isin(("resolved", "wont_fix")) & closed.notna() & (closed < end)
+    return ResponseTimes(
+        received=len(items),
+        answered=int(answered.sum()),
+        median_first_response_hours=_median((first[answered] - created[answered]) / pd.Timedelta(hours=1)),
+        resolvable=int(resolvable.sum()),
+        resolved=int(resolved.sum()),
+        median_resolution_hours=_median((closed[resolved] - created[resolved]) / pd.Timedelta(hours=1)),
+    )
+
+
 def open_themes(*, app_store: Runner, warehouse: Runner, filters: Filters, limit: int = 5) -> pd.DataFrame:
     """The `limit` themes with most items from members in scope open at the period's end: theme
     (missing: not themed yet), items, and the id of its newest open item; most items first, then named

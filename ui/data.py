@@ -373,6 +373,16 @@ def _negative_share(settings: Settings, version: str, filters: Filters, live: in
     return feedback.negative_share(app_store=store, warehouse=community, filters=filters)
 
 
+def load_response_times(settings: Settings, version: str, filters: Filters) -> feedback.ResponseTimes:
+    return _response_times(settings, version, filters, live_minute(filters))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _response_times(settings: Settings, version: str, filters: Filters, live: int | None) -> feedback.ResponseTimes:
+    community, store = _stores(settings)
+    return feedback.response_times(app_store=store, warehouse=community, filters=filters)
+
+
 def member_id_for_email(settings: Settings, email: str) -> str | None:
     found = warehouse(settings).run(importer.member_ids_by_email_query([email.strip().lower()]))
     return None if found.empty else str(found["member_id"].iloc[0])

@@ -24,21 +24,23 @@ from visuals.charts import LATE_TEXT, SOON_TEXT
 DUE = "due_hours"  # the inbox frame's column of hours left (negative: overdue), shown as "Due"
 
 
-def span(hours: float) -> str:
-    """A length of time as people say it: 35 min, 5 h (under two days), 3 days."""
+def span(hours: float, *, short: bool = False) -> str:
+    """A length of time as people say it, rounded down: 35 min, 5 h (under two days), 3 days (3 d
+    when `short`, for a table's cell)."""
     hours = abs(hours)
     if hours < 1:
         return t("feedback.due.minutes", value=text.number(max(1, math.ceil(hours * 60))))
     if hours < 48:
         return t("feedback.due.hours", value=text.number(math.floor(hours)))
-    return t("feedback.due.days", value=text.number(math.floor(hours / 24)))
+    return t("unit.days" if short else "feedback.due.days", value=text.number(math.floor(hours / 24)))
 
 
 def due_cell(hours: float) -> str:
-    """The Due column's words: "in 5 h", "2 days overdue"; none for a closed item."""
+    """The Due column's words: "in 5 h", "2 d overdue"; none for a closed item."""
     if hours is None or pd.isna(hours):
         return MISSING
-    return t("feedback.due.in", time=span(hours)) if hours >= 0 else t("feedback.due.late", time=span(hours))
+    time = span(hours, short=True)
+    return t("feedback.due.in", time=time) if hours >= 0 else t("feedback.due.late", time=time)
 
 
 def due_colour(hours: float) -> str:
@@ -61,7 +63,7 @@ def styled(frame: pd.DataFrame) -> Any:
 
 
 def due_column() -> object:
-    return st.column_config.Column(t("feedback.column.due"), help=t("feedback.column.due_help"), width="small")
+    return st.column_config.Column(t("feedback.column.due"), help=t("feedback.column.due_help"), alignment="left")
 
 
 def due_badge(due: Due | None) -> None:
