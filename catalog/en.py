@@ -985,7 +985,7 @@ MESSAGES: dict[str, str] = {
     "feedback.targets.refused.order": "{priority}: the resolution target cannot be shorter than the first-response target.",
     "feedback.targets.save_failed": "The app database refused the save ({reason}); nothing was saved. Try again in a moment.",
     "feedback.column.due": "Due",
-    "feedback.column.due_help": "Time left to the item's next response target (the first response, then its resolution), or how long it is overdue: red when overdue, amber within 24 h. Sort by it (or choose \"Due soonest\") to see the most overdue first.",
+    "feedback.column.due_help": "Time left to the item's next response target (the first response, then its resolution), or how long it is overdue: red when overdue, amber within 24 h. The cell holds the hours left (negative: overdue), so sorting by it puts the most overdue first, as \"Due soonest\" does.",
     "feedback.sort.due": "Due soonest (overdue first)",
     "feedback.due.minutes": "{value} min",
     "feedback.due.hours": "{value} h",

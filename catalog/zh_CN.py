@@ -950,7 +950,7 @@ MESSAGES: dict[str, str] = {
     "feedback.targets.refused.order": "{priority}：解决目标不能短于首次响应目标。",
     "feedback.targets.save_failed": "应用数据库拒绝了保存（{reason}）；没有保存任何内容。请稍后重试。",
     "feedback.column.due": "到期",
-    "feedback.column.due_help": "距该反馈下一个响应目标（先是首次响应，之后是解决）的剩余时间，或已逾期多久：逾期为红色，24 小时内到期为琥珀色。按此列排序（或选择“最先到期”）可把逾期最久的排在前面。",
+    "feedback.column.due_help": "距该反馈下一个响应目标（先是首次响应，之后是解决）的剩余时间，或已逾期多久：逾期为红色，24 小时内到期为琥珀色。单元格中是剩余小时数（负数为已逾期），按此列排序与“最先到期”一样，把逾期最久的排在前面。",
     "feedback.sort.due": "最先到期（逾期在前）",
     "feedback.due.minutes": "{value} 分钟",
     "feedback.due.hours": "{value} 小时",

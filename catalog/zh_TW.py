@@ -950,7 +950,7 @@ MESSAGES: dict[str, str] = {
     "feedback.targets.refused.order": "{priority}：解決目標不能短於首次回應目標。",
     "feedback.targets.save_failed": "應用程式資料庫拒絕了儲存（{reason}）；沒有儲存任何內容。請稍後再試一次。",
     "feedback.column.due": "到期",
-    "feedback.column.due_help": "距該回饋下一個回應目標（先是首次回應，之後是解決）的剩餘時間，或已逾期多久：逾期為紅色，24 小時內到期為琥珀色。依此欄排序（或選擇「最先到期」）可把逾期最久的排在前面。",
+    "feedback.column.due_help": "距該回饋下一個回應目標（先是首次回應，之後是解決）的剩餘時間，或已逾期多久：逾期為紅色，24 小時內到期為琥珀色。儲存格中是剩餘時數（負數為已逾期），依此欄排序與「最先到期」一樣，把逾期最久的排在前面。",
     "feedback.sort.due": "最先到期（逾期在前）",
     "feedback.due.minutes": "{value} 分鐘",
     "feedback.due.hours": "{value} 小時",
