@@ -177,3 +177,16 @@ def test_the_cli_prints_and_sets_targets(configured, capsys):
     assert "cannot be shorter" in capsys.readouterr().err
     assert cli.main(["feedback", "targets"]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[:3] == ["urgent", "2", "12"]
+
+
+def test_the_retired_overdue_days_setting_is_named_in_a_warning_once(tmp_path, caplog):
+    import settings
+
+    settings._retired_overdue_days.cache_clear()
+    environ = {"PULSE_DATA_DIR": str(tmp_path), "PULSE_FEEDBACK_OVERDUE_DAYS": "10"}
+    with caplog.at_level("WARNING", logger="settings"):
+        for _ in range(3):  # read on every run of the app: said once
+            loaded = settings.load_settings(environ=environ, secrets_file=tmp_path / "none.toml")
+    warned = [r.getMessage() for r in caplog.records if "feedback_overdue_days" in r.getMessage()]
+    assert len(warned) == 1 and "cli.py feedback targets" in warned[0]
+    assert not hasattr(loaded, "feedback_overdue_days")
