@@ -111,17 +111,23 @@ def test_a_manager_changes_a_target_and_the_inbox_follows(store):
     assert due[ids["SLA high, late"]] == pytest.approx(1.5, abs=0.05)  # no longer overdue
 
 
-def test_an_unusable_target_is_refused_and_nothing_is_saved(store):
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        ({"resolution_hours": 2}, "Urgent: the resolution target cannot be shorter than the first-response target."),
+        ({"first_response_hours": None}, "Targets are whole hours from 1 to 8760."),  # a cell emptied
+    ],
+)
+def test_an_unusable_target_is_refused_and_nothing_is_saved(store, edit, said):
     at = open_inbox({"feedback_view": "targets"})
     at.session_state["feedback_targets_editor"] = {
-        "edited_rows": {0: {"resolution_hours": 2}},  # urgent: resolved before its 4 h first response
+        "edited_rows": {0: edit},  # urgent (4 h, 24 h)
         "added_rows": [],
         "deleted_rows": [],
     }
     at = press(at.run(), "Save targets")
-    assert [e.value for e in at.error] == [
-        "Urgent: the resolution target cannot be shorter than the first-response target."
-    ]
+    assert not at.exception
+    assert [e.value for e in at.error] == [said]
     assert targets.read_targets(store) == targets.DEFAULT_TARGETS
 
 

@@ -96,6 +96,10 @@ def read(store: AppStore) -> Targets:
     return targets.read_targets(store)
 
 
+def _hours(cell: object) -> int:
+    return 0 if cell is None or pd.isna(cell) else int(cell)  # type: ignore[call-overload]
+
+
 def targets_view(store: AppStore, *, actor: str, now: datetime) -> None:
     """Each priority's targets, in hours, for a manager to change; saved with who and when."""
     current = read(store)
@@ -135,8 +139,8 @@ def targets_view(store: AppStore, *, actor: str, now: datetime) -> None:
         saved = st.form_submit_button(t("feedback.targets.save"), type="primary")
     if not saved:
         return
-    wanted = {
-        priority: Target(int(first), int(resolution))
+    wanted = {  # an emptied cell is 0 hours, which the check refuses
+        priority: Target(_hours(first), _hours(resolution))
         for priority, first, resolution in zip(
             priorities, edited["first_response_hours"], edited["resolution_hours"], strict=True
         )
