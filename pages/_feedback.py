@@ -338,6 +338,4 @@ view = st.segmented_control(
     args=("feedback_view",),
     label_visibility="collapsed",
 )
-
-
 {"themes": themes_view, "add": add_view, "targets": targets_view}.get(view or "inbox", inbox_view)()

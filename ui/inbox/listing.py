@@ -155,7 +155,7 @@ def inbox_columns(*, editing: bool, choices: InboxChoices) -> dict[str, object]:
             t("feedback.column.tags"), options=choices.tags, accept_new_options=True
         ),
     )
-    if editing:  # the editor shows the Due column in words (editable)
+    if editing:  # the editor shows the Due column as words (read-only there, without colours)
         config[DUE] = st.column_config.TextColumn(t("feedback.column.due"), help=t("feedback.column.due_help"))
     if not editing:
         statuses["status"] = st.column_config.TextColumn(t("feedback.filter.status"))
