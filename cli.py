@@ -16,6 +16,7 @@ python cli.py survey import SLUG --file FORM.csv | --sheet URL [--map HEADER=QUE
 python cli.py user hash-password          the Argon2id hash of a password, for [pulse.accounts]
 python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
 python cli.py feedback rescore            score every stored item's sentiment and theme again with today's rules
+python cli.py feedback targets [--set PRIORITY FIRST RESOLUTION]  response targets per priority, in hours
 python cli.py deliver [--recent N | --requeue ID]  send what the outbox holds (email, Slack, WeCom, Feishu, webhooks)
 python cli.py channel list               the delivery channels of secrets.toml, without their secrets
 python cli.py channel test NAME          send a test message to a channel and print the outcome
@@ -50,7 +51,7 @@ from delivery.channels import channel_named, load_channels, where
 from delivery.message import Figure, Message
 from errors import PulseError
 from exports import safe_csv
-from feedback import importer, intake
+from feedback import importer, intake, targets, workflow
 from metrics import sections, survey_results
 from metrics.filters import Filters
 from metrics.kpis import Format, spec
@@ -184,6 +185,15 @@ def build_parser() -> Parser:
     importing.add_argument("file", type=Path)
     importing.add_argument("--source", default="import", help="source of rows without one (default: import)")
     feedback_commands.add_parser("rescore", help="score stored items' sentiment and suggested theme again")
+    targeting = feedback_commands.add_parser("targets", help="print the response targets per priority, or set one")
+    targeting.add_argument(
+        "--set",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("PRIORITY", "FIRST", "RESOLUTION"),
+        help="a priority's hours to the first response and to resolution, e.g. --set urgent 4 24 (repeatable)",
+    )
     delivering = commands.add_parser(
         "deliver", help="send the outbox's due messages once (for cron or a systemd timer)"
     )
@@ -508,6 +518,8 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
         log.info("Feedback rescored: %d items changed", changed)
         print(f"Rescored feedback: {changed:,} items changed.")
         return 0
+    if args.feedback_command == "targets":
+        return command_targets(store, args)
     if not args.file.is_file():
         print(f"cli.py feedback import: {args.file} is not a file.", file=sys.stderr)
         return 1
@@ -530,6 +542,28 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"Imported {result.added:,} new feedback items; {result.already_there:,} were there already.")
+    return 0
+
+
+def command_targets(store: AppStore, args: argparse.Namespace) -> int:
+    """Set the targets given (refused, all or none, when one is not usable), then print them all."""
+    store.migrate()
+    wanted = {}
+    for priority, first, resolution in args.set:
+        if not (first.isdigit() and resolution.isdigit()):
+            print(f"cli.py feedback targets: {first} and {resolution} must be whole hours.", file=sys.stderr)
+            return 1
+        wanted[priority] = targets.Target(int(first), int(resolution))
+    changed = targets.save_targets(store, wanted, actor="cli", now=clock.now()) if wanted else []
+    for priority in changed:
+        log.info("Response targets of %s priority set to %s", priority, wanted[priority])
+    current = targets.read_targets(store)
+    print(f"{'priority':<10}{'first response (h)':>20}{'resolution (h)':>16}  changed")
+    for priority in reversed(workflow.PRIORITIES):
+        target = current.by_priority[priority]
+        by = current.changed_by.get(priority)
+        when = f"{current.changed_at[priority]:%Y-%m-%d %H:%M} UTC by {by}" if by else "default"
+        print(f"{priority:<10}{target.first_response_hours:>20}{target.resolution_hours:>16}  {when}")
     return 0
 
 

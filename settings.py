@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import secrets
 import tomllib
@@ -61,7 +62,6 @@ class Settings:
     community_source: str
     surveys_dir: Path = PROJECT_DIR / "surveys"
     public_url: str = "http://localhost:8501"  # where members open survey links
-    feedback_overdue_days: int = 14  # open feedback older than this is flagged
     date_order: str = "month_first"  # how to read dates like 05/03/2024 when nothing else tells
     sheets: SheetsConfig | None = None  # community data from Google Sheets
     sheets_refresh_minutes: int = 15  # the app re-reads Sheets when the last sync is older
@@ -221,6 +221,8 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
     if date_order not in DATE_ORDERS:
         raise SettingsError(Said("error.settings.date_order", value=repr(date_order), orders=either(list(DATE_ORDERS))))
     mapping = pick("warehouse_mapping", "")
+    if retired := pick("feedback_overdue_days", ""):
+        _retired_overdue_days(retired)
     _keep_secrets(document, pick("warehouse_url", ""), pick("app_db_url", ""))
     logs.keep_secret(pick("session_secret", ""))
     return Settings(
@@ -231,9 +233,6 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         community_source=pick("community_source", "demo"),
         surveys_dir=Path(pick("surveys_dir", str(PROJECT_DIR / "surveys"))),
         public_url=pick("public_url", "http://localhost:8501").rstrip("/"),
-        feedback_overdue_days=_whole_number(
-            pick("feedback_overdue_days", "14"), name="feedback_overdue_days", minimum=1
-        ),
         date_order=date_order,
         sheets=_sheets(secrets.get("sheets")),
         sheets_refresh_minutes=_whole_number(
@@ -248,6 +247,18 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         trust_unverified_email=pick("trust_unverified_email", "false").lower() in ("true", "1", "yes"),
         language=_language(pick("language", "en")),
         log_level=_log_level(pick("log_level", "INFO")),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _retired_overdue_days(value: str) -> None:
+    """feedback_overdue_days (open feedback older than N days was overdue) gave way to response
+    targets per priority (feedback/targets.py, set in the app or the CLI): said once per value."""
+    logging.getLogger(__name__).warning(
+        "The feedback_overdue_days setting (%s) is no longer used: feedback is overdue when past its "
+        "priority's response target. Set them on the Feedback page (Response targets) or with "
+        "`python cli.py feedback targets --set normal 24 HOURS`, and remove the setting.",
+        value,
     )
 
 

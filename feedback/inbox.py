@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from engines import Runner
 from feedback.sentiment import NEUTRAL_BAND, label_of
+from feedback.targets import DEFAULT_TARGETS, Targets, due_columns, due_order
 from feedback.workflow import OPEN, PRIORITIES, Edit
 from ids import parse_id
 from store import tables
@@ -33,7 +34,7 @@ ME = ":me"
 RECEIVED = ("today", "this_week", "last_7_days", "last_28_days", "last_90_days")
 SCORE_BANDS = ("detractor", "passive", "promoter", "no_score")
 SENTIMENTS = ("negative", "neutral", "positive")
-SORTS = ("age", "priority", "score", "newest")
+SORTS = ("age", "due", "priority", "score", "newest")
 MAX_AGE_DAYS = 3650  # the "older than" filter's largest value: beyond it no date is left to compare
 LIMIT = 2000  # rows the inbox lists at once; narrow the filters to see others
 
@@ -180,12 +181,15 @@ def inbox_query(
     member_ids: list[str] | None = None,
     limit: int = LIMIT,
     team: tuple[str, ...] = (),
+    targets: Targets = DEFAULT_TARGETS,
 ) -> sa.Select:
     """The items the filters select, in the chosen order, with how many duplicates each absorbed;
     `member_ids` (when the member filters are set) keeps those members' items only; items of the
-    `team` are left out."""
+    `team` are left out. "due" lists them by their next response target under `targets`, the most
+    overdue first (feedback.targets)."""
     orders: dict[str, list[sa.ColumnElement]] = {
         "age": [feedback.c.created_at.asc()],
+        "due": [*due_order(targets), feedback.c.created_at.asc()],
         "newest": [feedback.c.created_at.desc()],
         "priority": [_priority_rank(), feedback.c.created_at.asc()],
         "score": [feedback.c.score.is_(None), feedback.c.score.asc(), feedback.c.created_at.asc()],
@@ -220,16 +224,19 @@ def inbox_query(
     )
 
 
-def with_members(items: pd.DataFrame, profiles: pd.DataFrame, *, now: datetime, overdue_days: int) -> pd.DataFrame:
-    """The inbox frame: items with their member's segment and level, age in days, an overdue flag
-    for open items past `overdue_days`, and sentiment as a word."""
+def with_members(
+    items: pd.DataFrame, profiles: pd.DataFrame, *, now: datetime, targets: Targets = DEFAULT_TARGETS
+) -> pd.DataFrame:
+    """The inbox frame: items with their member's segment and level, age in days, where each stands
+    against its next response target (feedback.targets.due_columns: due_hours, overdue, breaching),
+    and sentiment as a word."""
     members = profiles.reindex(columns=["member_id", "segment", "level"]).drop_duplicates("member_id")
     frame = items.merge(members, on="member_id", how="left")
     created = pd.to_datetime(frame["created_at"])
     age = (pd.Timestamp(now) - created) / pd.Timedelta(days=1)
     return frame.assign(
         age_days=age.round(1),
-        overdue=frame["status"].isin(OPEN) & (age > overdue_days),
+        **due_columns(frame, targets=targets, now=now),
         mood=frame["sentiment"].map(lambda value: None if pd.isna(value) else label_of(float(value))),
         tags=frame["tags"].map(lambda value: list(value) if isinstance(value, list) else []),
     ).reset_index(drop=True)
@@ -241,7 +248,7 @@ def read_inbox(
     *,
     profiles_of: ProfilesOf,
     now: datetime,
-    overdue_days: int,
+    targets: Targets = DEFAULT_TARGETS,
     team: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """The inbox's rows with their members' segment and level (`with_members`), leaving out the
@@ -251,9 +258,9 @@ def read_inbox(
     if filters.needs_members:
         candidates = store.run(inbox_members_query(filters, now=now, team=team))["member_id"].tolist()
         member_ids = filters.keeps(profiles_of(candidates))
-    items = store.run(inbox_query(filters, now=now, member_ids=member_ids, team=team))
+    items = store.run(inbox_query(filters, now=now, member_ids=member_ids, team=team, targets=targets))
     profiles = profiles_of(items["member_id"].dropna().unique().tolist())
-    return with_members(items, profiles, now=now, overdue_days=overdue_days)
+    return with_members(items, profiles, now=now, targets=targets)
 
 
 @dataclass(frozen=True)

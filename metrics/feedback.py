@@ -15,6 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from feedback.sentiment import NEUTRAL_BAND, label_of
+from feedback.targets import DEFAULT_TARGETS, Targets, due_columns
 from metrics.filters import Filters
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where
@@ -65,6 +66,7 @@ def feedback_items_query(*, filters: Filters) -> sa.Select:
         feedback.c.first_response_at,
         feedback.c.closed_at,
         feedback.c.status,
+        feedback.c.priority,
         feedback.c.sentiment,
         sa.func.coalesce(feedback.c.theme, feedback.c.suggested_theme).label("theme"),
         feedback.c.duplicate_of,
@@ -73,11 +75,13 @@ def feedback_items_query(*, filters: Filters) -> sa.Select:
 
 @dataclass(frozen=True)
 class FeedbackSummary:
-    """At the period's end: open items, overdue ones, their median age; over items created in the
-    period: median time to first response, how many still await one, and the negative share."""
+    """At the period's end: open items, those past their next response target (overdue) and those
+    due within a day (breaching), their median age; over items created in the period: median time
+    to first response, how many still await one, and the negative share."""
 
     open: int
     overdue: int
+    breaching: int
     median_age_days: float | None
     median_first_response_hours: float | None
     awaiting_response: int
@@ -99,11 +103,11 @@ def open_at_end(items: pd.DataFrame, *, filters: Filters) -> pd.Series:
 
 
 def summarise(
-    items: pd.DataFrame, *, filters: Filters, overdue_days: int, now: datetime | None = None
+    items: pd.DataFrame, *, filters: Filters, targets: Targets = DEFAULT_TARGETS, now: datetime | None = None
 ) -> FeedbackSummary:
-    """The summary of `feedback_items_query` rows (already narrowed to members in scope). Ages are
-    taken at the period's end, or at `now` (naive UTC) for a period that has not ended yet, as the
-    inbox list takes them."""
+    """The summary of `feedback_items_query` rows (already narrowed to members in scope). Ages and
+    response targets (feedback.targets) are taken at the period's end, or at `now` (naive UTC) for a
+    period that has not ended yet, as the inbox list takes them."""
     end = pd.Timestamp(filters.end_utc)
     created = pd.to_datetime(items["created_at"])
     first = pd.to_datetime(items["first_response_at"])
@@ -114,9 +118,11 @@ def summarise(
     answered = received & first.notna() & (first < end)
     response_hours = (first[answered] - created[answered]) / pd.Timedelta(hours=1)
     moods = items.loc[received, "sentiment"].dropna().map(lambda value: label_of(float(value)))
+    due = _due_at(items[is_open], targets=targets, at=aged_at)
     return FeedbackSummary(
         open=int(is_open.sum()),
-        overdue=int((age_days > overdue_days).sum()),
+        overdue=int(due["overdue"].sum()),
+        breaching=int(due["breaching"].sum()),
         median_age_days=_median(age_days),
         median_first_response_hours=_median(response_hours),
         awaiting_response=int((received & ~answered).sum()),
@@ -128,11 +134,70 @@ def summarise(
     )
 
 
+def _due_at(opened: pd.DataFrame, *, targets: Targets, at: pd.Timestamp) -> pd.DataFrame:
+    """Where items open at `at` stood against their next response target then: open, and answered
+    only if the first response came before it (as the inbox list does at now)."""
+    first = pd.to_datetime(opened["first_response_at"])
+    as_then = opened.assign(status="triaged", first_response_at=first.where(first < at))
+    return due_columns(as_then, targets=targets, now=at.to_pydatetime())
+
+
 def feedback_summary(
-    *, app_store: Runner, warehouse: Runner, filters: Filters, overdue_days: int, now: datetime | None = None
+    *,
+    app_store: Runner,
+    warehouse: Runner,
+    filters: Filters,
+    targets: Targets = DEFAULT_TARGETS,
+    now: datetime | None = None,
 ) -> FeedbackSummary:
     items = in_scope(app_store.run(feedback_items_query(filters=filters)), warehouse=warehouse, filters=filters)
-    return summarise(items, filters=filters, overdue_days=overdue_days, now=now)
+    return summarise(items, filters=filters, targets=targets, now=now)
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    """Over the items received in the period (members in scope; anonymous ones unless the filters
+    select members): how many were first answered by its end and the median hours it took, and of
+    those not merged as duplicates, how many were resolved (resolved or won't fix) by its end and the
+    median hours from arrival. Medians are None when nothing was answered or resolved."""
+
+    received: int
+    answered: int
+    median_first_response_hours: float | None
+    resolvable: int  # received and not merged into another item
+    resolved: int
+    median_resolution_hours: float | None
+
+
+def response_times_query(*, filters: Filters) -> sa.Select:
+    """The period's items with when they were first answered and closed, and how."""
+    return sa.select(
+        feedback.c.member_id,
+        feedback.c.created_at,
+        feedback.c.first_response_at,
+        feedback.c.closed_at,
+        feedback.c.status,
+    ).where(feedback.c.created_at >= filters.start_utc, feedback.c.created_at < filters.end_utc)
+
+
+def response_times(*, app_store: Runner, warehouse: Runner, filters: Filters) -> ResponseTimes:
+    """The Overview's median time to first response and to resolution (docs/feedback.md: a first
+    response is a manager's first change or note; resolution is resolved or won't fix)."""
+    items = in_scope(app_store.run(response_times_query(filters=filters)), warehouse=warehouse, filters=filters)
+    end = pd.Timestamp(filters.end_utc)
+    created = pd.to_datetime(items["created_at"])
+    first, closed = pd.to_datetime(items["first_response_at"]), pd.to_datetime(items["closed_at"])
+    answered = first.notna() & (first < end)
+    resolvable = items["status"] != "duplicate"
+    resolved = resolvable & items["status"].isin(("resolved", "wont_fix")) & closed.notna() & (closed < end)
+    return ResponseTimes(
+        received=len(items),
+        answered=int(answered.sum()),
+        median_first_response_hours=_median((first[answered] - created[answered]) / pd.Timedelta(hours=1)),
+        resolvable=int(resolvable.sum()),
+        resolved=int(resolved.sum()),
+        median_resolution_hours=_median((closed[resolved] - created[resolved]) / pd.Timedelta(hours=1)),
+    )
 
 
 def open_themes(*, app_store: Runner, warehouse: Runner, filters: Filters, limit: int = 5) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from ui import confirm, data
 from ui.address import id_in_address
 from ui.filters import recent_period
 from ui.i18n import t
-from ui.inbox import detail, figures, intake, listing
+from ui.inbox import detail, figures, intake, listing, targets
 from ui.inbox import views as saved_views
 from ui.inbox.labels import status_label
 from ui.outage import app_store_failed, app_store_or_stop
@@ -37,7 +37,7 @@ store, user = app_store_or_stop(settings), current_user()
 recent = recent_period(settings.timezone)
 with data_errors_stop_the_page():
     summary = data.load_feedback_summary(settings, recent)
-    figures.summary_tiles(summary, overdue_days=settings.feedback_overdue_days)
+    figures.summary_tiles(summary)
     figures.breakdown(summary)
     figures.risk_warning(data.load_negative_share(settings, version, recent))
 if message := st.session_state.pop("feedback_saved", None):
@@ -127,6 +127,7 @@ def inbox_list(frame, choices: inbox.InboxChoices) -> list[int]:
         file_name="feedback",
         column_config=listing.inbox_columns(editing=False, choices=choices),
         height=min(640, 38 + 35 * len(frame)),  # as tall as the item beside it, up to 17 rows
+        style=targets.styled,  # Due in words, red when overdue, amber within a day
     )
     return [int(frame.at[row, "id"]) for row in rows]
 
@@ -220,6 +221,7 @@ def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) 
     seen = st.session_state.setdefault("feedback_seen", {})
     seen_version = seen.setdefault(item_id, int(item["version"]))
     st.subheader(f"#{item_id} · {status_label(item['status'])}")
+    targets.due_badge(targets.item_due(item, targets.read(store), now=clock.now()))  # its next target
     with st.container(border=True):
         st.text(item["text"])
     st.caption(detail.item_facts(item))
@@ -341,7 +343,11 @@ def import_file() -> None:
     intake.imported(result)
 
 
-VIEWS = ("inbox", "themes", "add")
+def targets_view() -> None:
+    targets.targets_view(store, actor=user, now=clock.now())
+
+
+VIEWS = ("inbox", "themes", "add", "targets")
 if st.session_state.pop("feedback_open_inbox", False):
     st.query_params.pop("feedback_view", None)  # back to the inbox, the default
 view = st.segmented_control(
@@ -353,4 +359,4 @@ view = st.segmented_control(
     args=("feedback_view",),
     label_visibility="collapsed",
 )
-{"themes": themes_view, "add": add_view}.get(view or "inbox", inbox_view)()
+{"themes": themes_view, "add": add_view, "targets": targets_view}.get(view or "inbox", inbox_view)()

@@ -30,6 +30,7 @@ with data_errors_stop_the_page():
     result = data.load_overview(settings, version, filters)
     weeks = data.load_new_members_by_week(settings, version, filters)
     negative = data.load_negative_share(settings, version, filters)
+    response = data.load_response_times(settings, version, filters)
 
 kpis, daily, movers = result.kpis, result.daily, result.movers
 with page.actions:
@@ -41,6 +42,7 @@ kpi_tiles(
     {key: kpi for key, kpi in kpis.items() if key not in HEADLINE}, filters=filters, per_row=8 if presenting() else 4
 )
 figures.risk_warning(negative)
+figures.response_times(response)  # median first response and resolution over the period
 nps = kpis["nps"]
 if nps.current is not None and nps.sample is not None and nps.sample < MIN_SAMPLE:
     st.caption(t("overview.nps_few", score=nps.current, answers=nps.sample, minimum=MIN_SAMPLE))

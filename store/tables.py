@@ -247,6 +247,18 @@ feedback_views = sa.Table(
     sa.UniqueConstraint("owner", "name", name="uq_feedback_views_owner_name"),
 )
 
+# Response targets per feedback priority (feedback/targets.py): hours from arrival to the first
+# response and to resolution, and who last changed them; a priority without a row keeps its default.
+response_targets = sa.Table(
+    "response_targets",
+    metadata,
+    sa.Column("priority", sa.String(10), primary_key=True),
+    sa.Column("first_response_hours", sa.Integer, nullable=False),
+    sa.Column("resolution_hours", sa.Integer, nullable=False),
+    sa.Column("updated_by", sa.String(320), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
 sync_runs = sa.Table(
     "sync_runs",
     metadata,

@@ -28,6 +28,9 @@ def tile(at: AppTest, label: str) -> str:
     return next(metric.value for metric in at.metric if metric.label == label)
 
 
+FEEDBACK_RESPONSE = ("Median first response", "Median resolution")  # metrics.feedback.response_times
+
+
 def test_overview_shows_kpis_charts_and_movers(demo_data_dir, pulse_env):
     pulse_env(demo_data_dir)
     at = overview()
@@ -37,7 +40,10 @@ def test_overview_shows_kpis_charts_and_movers(demo_data_dir, pulse_env):
     assert labels[:6] == ["Members", "New members", "Monthly active", "Churn rate", "NPS", "Growth rate"]
     assert "NPS" in labels and "Open feedback" in labels
     assert tile(at, "Members") == "588"  # the fixture's 600 demo members less the 12 the seed puts in the team
-    assert all("vs" in metric.proto.delta for metric in at.metric if metric.label != "NPS")
+    compared = [metric for metric in at.metric if metric.label not in ("NPS", *FEEDBACK_RESPONSE)]
+    assert all("vs" in metric.proto.delta for metric in compared)
+    first, resolution = (tile(at, label) for label in FEEDBACK_RESPONSE)  # of the period, no comparison
+    assert first.endswith(" h") and resolution.endswith(" d")  # the demo answers and resolves feedback
     assert [s.value for s in at.subheader] == [
         "Active members",
         "New members per week, by channel",

@@ -93,9 +93,9 @@ def test_inbox_lists_open_items_oldest_first_with_figures(store):
     assert listed(at)[-4:] == [search, meetup, script, ads]
     tiles = {metric.label: metric.value for metric in at.metric}
     # Open now: these four, and the fixture's f1, f3 (anonymous) and f5 (f4 is a team member's, left
-    # out of the list too; f7 is merged); overdue (past the default 14 days): the fixture's three and
-    # the 20-day-old one.
-    assert (tiles["Open items"], tiles["Overdue"]) == ("7", "4")
+    # out of the list too; f7 is merged); overdue: all seven, none answered within normal's 24 h
+    # (the newest is two days old), so none is due within the next 24 h either.
+    assert (tiles["Open items"], tiles["Overdue"], tiles["Breaching within 24 h"]) == ("7", "7", "0")
     assert not at.get("vega_lite_chart")  # the breakdown is drawn only when it is opened
     at.session_state["feedback_breakdown"] = True
     charts = at.run().get("vega_lite_chart")  # the breakdown: open by status, by theme; received by sentiment

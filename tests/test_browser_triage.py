@@ -1,21 +1,28 @@
 """The inbox's triage flows in headless Chromium, on a copy of the demo data (the flows change it):
 open an item from the list and move through five with Next; close three at once; merge an item
-into a suggested duplicate. Timings of opening an item are printed (run with -s), not asserted."""
+into a suggested duplicate; an item past its response target shows as overdue in the list and the
+panel, and the Overdue tile counts it; a saved view reopens from the menu and its link, shared
+but not private for a second manager. Timings of opening an item are printed (run with -s), not
+asserted."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from feedback import inbox
 from feedback.intake import NewFeedback, add_feedback
+from store import tables
 from store.database import AppStore
 from tests.test_browser import browser, choose, serve, settled  # noqa: F401 (fixtures)
 
@@ -218,3 +225,60 @@ def test_a_manager_saves_a_view_and_reopens_it_from_the_list_and_its_link(data_d
         assert other.get_by_test_id("stException").count() == 0
         bo.close()
     ana.close()
+
+
+ROWS = """() => [...document.querySelectorAll('[role=row]')].map(
+    row => [...row.querySelectorAll('[role=gridcell], [role=columnheader]')].map(cell => cell.innerText.trim()))"""
+
+
+def overdue_tile(page: Page) -> int:
+    tile = page.get_by_test_id("stMetric").filter(has_text="Overdue")
+    return int(tile.get_by_test_id("stMetricValue").inner_text(timeout=30_000).replace(",", ""))
+
+
+def red_pixels(page: Page, row: int) -> int:
+    """Pixels of the list's row (0 is the first) drawn in a strong red: the Due column's overdue text
+    (the grid is a canvas, so its colours are read from a picture)."""
+    grid = page.get_by_test_id("stDataFrame").first
+    box = grid.bounding_box()
+    assert box is not None
+    clip = {"x": box["x"], "y": box["y"] + ROW * (row + 1), "width": box["width"], "height": ROW}
+    picture = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
+    return sum(1 for r, g, b in picture.getdata() if r > 140 and g < 90 and b < 90)
+
+
+def test_an_item_past_its_target_shows_as_overdue_in_the_list_the_panel_and_the_tile(server, page, store):
+    open_list(page, server)
+    before = overdue_tile(page)
+    texts = {"late": "Browser SLA: urgent, unanswered for six hours", "fresh": "Browser SLA: low, just arrived"}
+    arrived = now()
+    items = [
+        NewFeedback(source="chat", text=texts["late"], member_id="m00042", created_at=arrived - timedelta(hours=6)),
+        NewFeedback(source="chat", text=texts["fresh"], member_id="m00043", created_at=arrived),
+    ]
+    with store.begin() as connection:
+        late, fresh = add_feedback(connection, items, actor="test", now=arrived)
+        feedback = tables.feedback
+        for item, priority in ((late, "urgent"), (fresh, "low")):  # urgent: 4 h to the first response
+            connection.execute(sa.update(feedback).where(feedback.c.id == item).values(priority=priority))
+    open_list(page, server, "?feedback_q=Browser+SLA&feedback_sort=due")
+    assert overdue_tile(page) == before + 1
+    expect(page.locator("[role=gridcell]").first).to_be_attached(timeout=30_000)
+    rows = page.evaluate(ROWS)
+    due = rows[0].index("Due")
+    # The cells hold the hours left (what a screen reader reads and a header click sorts by); the
+    # grid draws them as words on its canvas, checked by their colour below.
+    late_hours, fresh_hours = (float(row[due].replace(",", "")) for row in rows[1:])
+    assert -2.5 < late_hours <= -2 and 71 < fresh_hours <= 72, rows  # 2 h overdue; due in 72 h, less the wait
+    page.mouse.move(0, 0)  # no hover tint on the rows
+    assert red_pixels(page, 0) > 20  # the late one, listed first, says so in red...
+    assert red_pixels(page, 1) == 0  # ...and the fresh one has no red at all
+    tick(page, 0)
+    expect(page.get_by_role("heading", name=f"#{late} · New")).to_be_visible(timeout=30_000)
+    badge = page.get_by_text("First response overdue by 2 h").first
+    expect(badge).to_be_visible(timeout=30_000)
+    red, green, _ = page.evaluate(
+        "element => getComputedStyle(element).color.match(/\\d+/g).map(Number)", badge.element_handle()
+    )
+    assert red > green + 60  # a red badge
+    assert page.get_by_test_id("stException").count() == 0

@@ -1,6 +1,7 @@
 """Open feedback is one number everywhere (issue 20): the inbox's tile, the inbox's list (its
 default filters), the Overview's "Open feedback" for a period that ends today, and `cli.py report`
-for the same period agree, after today's new items, a status change and a merge. The Overview's
+for the same period agree, after today's new items, a status change and a merge; the inbox's
+"Overdue" and "Breaching within 24 h" tiles agree with its list's Due column. The Overview's
 figures for a period that ends today are cached for a minute by design; the test reads them fresh,
 as at the same moment."""
 
@@ -40,6 +41,10 @@ def store(configured):
     app_store.dispose()
 
 
+TARGET_TILES = ("Overdue", "Breaching within 24 h")
+seen_on_target_tiles: list[dict[str, int]] = []  # what each four_counts saw on those tiles, in order
+
+
 def four_counts(capsys) -> dict[str, int]:
     inbox = AppTest.from_file(APP, default_timeout=60)
     inbox.run()
@@ -47,7 +52,15 @@ def four_counts(capsys) -> dict[str, int]:
     inbox.run()
     assert not inbox.exception
     tile = next(int(m.value.replace(",", "")) for m in inbox.metric if m.label == "Open items")
-    listed = len(inbox.dataframe(key="feedback_table").value)
+    rows = inbox.dataframe(key="feedback_table").value
+    listed = len(rows)
+    # The response-target tiles count what the list's Due column marks (hours left: red below 0,
+    # amber from 0 to 24).
+    targets = {m.label: int(m.value.replace(",", "")) for m in inbox.metric if m.label in TARGET_TILES}
+    due = rows["due_hours"]
+    marked = {"Overdue": int((due < 0).sum()), "Breaching within 24 h": int(due.between(0, 24).sum())}
+    assert targets == marked, (targets, marked)
+    seen_on_target_tiles.append(marked)
     st.cache_data.clear()  # the Overview keeps a period that ends today for a minute (ui.data.live_minute)
     overview = AppTest.from_file(APP, default_timeout=60)
     overview.query_params["period"] = "today"
@@ -74,6 +87,7 @@ def open_items(store: AppStore) -> list[dict]:
 
 
 def test_tiles_list_overview_and_cli_agree_after_new_items_status_changes_and_merges(store, capsys):
+    seen_on_target_tiles.clear()
     before = agreed(four_counts(capsys))
     assert before > 0
     now = clock.now()
@@ -98,3 +112,12 @@ def test_tiles_list_overview_and_cli_agree_after_new_items_status_changes_and_me
         now=clock.now(),
     )
     assert agreed(four_counts(capsys)) == before + 1  # one merged away, one resolved
+    # Today's three arrivals are unanswered and due within normal's 24 h; the fixture's open items
+    # are all past their targets. A merge answers (and closes) one, won't fix closes another.
+    overdue = seen_on_target_tiles[0]["Overdue"]
+    assert seen_on_target_tiles == [
+        {"Overdue": overdue, "Breaching within 24 h": 0},
+        {"Overdue": overdue, "Breaching within 24 h": 3},
+        {"Overdue": overdue, "Breaching within 24 h": 1},
+    ]
+    assert overdue == before

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from feedback import inbox, workflow
+from feedback import inbox, targets, workflow
 from feedback.inbox import InboxChoices, InboxFilters
 from feedback.intake import NewFeedback, add_feedback
 from feedback.workflow import Edit
@@ -70,9 +70,13 @@ class Warehouse:
         return pd.DataFrame(rows, columns=["member_id", "segment", "level"])
 
 
+# Items without a priority take normal's targets: here six days to the first response.
+SIX_DAYS = targets.Targets(by_priority={**targets.DEFAULTS, "normal": targets.Target(144, 144)})
+
+
 def read(store: AppStore, warehouse: Warehouse, **given) -> pd.DataFrame:
     filters = InboxFilters(**given)
-    return inbox.read_inbox(store, filters, profiles_of=warehouse.profiles_of, now=NOW, overdue_days=6)
+    return inbox.read_inbox(store, filters, profiles_of=warehouse.profiles_of, now=NOW, targets=SIX_DAYS)
 
 
 def values(column: pd.Series) -> list[object]:
@@ -86,7 +90,9 @@ def test_without_member_filters_every_open_item_is_listed_with_its_members_profi
     assert values(frame["segment"]) == ["biz", "biz", "edu", None, None]  # anonymous, and not in scope
     assert values(frame["level"]) == ["core", "casual", "core", None, None]
     assert frame["age_days"].tolist() == [9.0, 7.0, 5.0, 3.0, 2.0]
-    assert frame["overdue"].tolist() == [True, True, False, False, False]  # open and older than 6 days
+    assert frame["overdue"].tolist() == [True, True, False, False, False]  # unanswered for more than 6 days
+    assert frame["due_hours"].tolist() == [-72.0, -24.0, 24.0, 72.0, 96.0]
+    assert frame["breaching"].tolist() == [False, False, True, False, False]  # due within 24 h
     assert frame["tags"].tolist() == [["forum", "search"], [], [], [], []]
     assert warehouse.asked == [["m1", "m2", "m3", "m9"]]  # once, for the listed items' members
 

@@ -110,8 +110,11 @@ def test_summary_counts_ages_and_first_responses(store, duckdb_warehouse):
         {"member_id": "bob", "created_at": t(2026, 10, 1), "status": "resolved", "closed_at": t(2026, 10, 2)},
         {"member_id": "tom", "created_at": t(2026, 11, 20)},  # team: left out
     )
-    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, overdue_days=14)
-    assert (summary.open, summary.overdue, summary.median_age_days) == (3, 2, 22.0)
+    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    # At the end: alice's 1 Nov item answered, 22 days old, past normal's 7-day resolution target;
+    # carol's 20 Nov item unanswered for 3 days, past the 24 h first response; bob's answered 14 Oct
+    # item 40 days old, past its resolution.
+    assert (summary.open, summary.overdue, summary.breaching, summary.median_age_days) == (3, 3, 0, 22.0)
     # Received in the period: 1 Nov is before it; 20 Nov (no response), 3 Nov (30 h), 10 Nov (12 h).
     assert (summary.received, summary.awaiting_response, summary.median_first_response_hours) == (3, 1, 21.0)
     assert summary.negative_share == pytest.approx(2 / 3)
@@ -128,10 +131,101 @@ def test_summary_counts_ages_and_first_responses(store, duckdb_warehouse):
 
 
 def test_summary_of_nothing_is_none_not_zero(store, duckdb_warehouse):
-    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, overdue_days=14)
-    assert (summary.open, summary.median_age_days, summary.median_first_response_hours, summary.negative_share) == (
-        0,
-        None,
-        None,
-        None,
+    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    assert (summary.open, summary.overdue, summary.breaching) == (0, 0, 0)
+    assert (summary.median_age_days, summary.median_first_response_hours, summary.negative_share) == (None, None, None)
+
+
+def test_response_times_over_the_period_worked_by_hand(store, warehouse):
+    """Median time to first response and to resolution over the items received in the period, on
+    each warehouse engine (which members are in scope)."""
+    insert(
+        store,
+        # first response after 6 h, resolved after 48 h
+        {
+            "member_id": "alice",
+            "created_at": t(2026, 11, 3),
+            "first_response_at": t(2026, 11, 3, 6),
+            "status": "resolved",
+            "closed_at": t(2026, 11, 5),
+        },
+        # 24 h; won't fix after 240 h
+        {
+            "member_id": "carol",
+            "created_at": t(2026, 11, 10),
+            "first_response_at": t(2026, 11, 11),
+            "status": "wont_fix",
+            "closed_at": t(2026, 11, 20),
+        },
+        # 2 h; still open
+        {
+            "member_id": "bob",
+            "created_at": t(2026, 11, 12),
+            "first_response_at": t(2026, 11, 12, 2),
+            "status": "triaged",
+        },
+        # no response yet
+        {"member_id": "alice", "created_at": t(2026, 11, 20)},
+        # merged after 1 h: a first response, but no resolution of its own
+        {
+            "member_id": "bob",
+            "created_at": t(2026, 11, 14),
+            "first_response_at": t(2026, 11, 14, 1),
+            "status": "duplicate",
+            "closed_at": t(2026, 11, 14, 1),
+            "duplicate_of": 1,
+        },
+        # anonymous: 12 h, resolved after 36 h
+        {
+            "member_id": None,
+            "created_at": t(2026, 11, 6),
+            "first_response_at": t(2026, 11, 6, 12),
+            "status": "resolved",
+            "closed_at": t(2026, 11, 7, 12),
+        },
+        # answered and resolved only after the period ended: neither counts
+        {
+            "member_id": "alice",
+            "created_at": t(2026, 11, 22, 12),
+            "first_response_at": t(2026, 11, 23, 1),
+            "status": "resolved",
+            "closed_at": t(2026, 11, 23, 2),
+        },
+        # received before the period, resolved in it: not the period's
+        {
+            "member_id": "carol",
+            "created_at": t(2026, 11, 1),
+            "first_response_at": t(2026, 11, 1, 1),
+            "status": "resolved",
+            "closed_at": t(2026, 11, 4),
+        },
+        # the team's: left out
+        {
+            "member_id": "tom",
+            "created_at": t(2026, 11, 5),
+            "first_response_at": t(2026, 11, 5, 1),
+            "status": "resolved",
+            "closed_at": t(2026, 11, 5, 2),
+        },
     )
+    times = feedback.response_times(app_store=store, warehouse=warehouse, filters=PERIOD)
+    # Received: 7. Answered by the end: 6, 24, 2, 1, 12 h -> median 6 h (20 Nov and 22 Nov still wait).
+    # Resolved by the end, of the 6 not merged: 48, 240, 36 h -> median 48 h.
+    assert times == feedback.ResponseTimes(
+        received=7,
+        answered=5,
+        median_first_response_hours=6.0,
+        resolvable=6,
+        resolved=3,
+        median_resolution_hours=48.0,
+    )
+    biz = feedback.response_times(
+        app_store=store, warehouse=warehouse, filters=Filters(start=PERIOD.start, end=PERIOD.end, segment="biz")
+    )
+    # Segment biz: carol's item alone (the anonymous one cannot be placed in a segment).
+    assert (biz.received, biz.median_first_response_hours, biz.median_resolution_hours) == (1, 24.0, 240.0)
+
+
+def test_response_times_of_nothing_are_none_not_zero(store, duckdb_warehouse):
+    times = feedback.response_times(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    assert times == feedback.ResponseTimes(0, 0, None, 0, 0, None)

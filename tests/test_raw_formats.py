@@ -95,7 +95,7 @@ def _inbox_figures(summary, share):
     from ui.inbox.figures import risk_warning, summary_tiles
 
     with speaking("zh-CN"):
-        summary_tiles(summary, overdue_days=7)
+        summary_tiles(summary)
         risk_warning(share)
 
 
@@ -106,11 +106,11 @@ def test_the_survey_tiles_name_their_scores_in_chinese_and_write_them_through_th
 
 
 def test_the_inbox_tiles_and_its_warning_write_numbers_through_the_locale(marked):
-    summary = FeedbackSummary(1234, 56, 2.5, 12.0, 3, 1500, 0.42, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    summary = FeedbackSummary(1234, 56, 7, 2.5, 12.0, 3, 1500, 0.42, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     at = tiles(_inbox_figures, summary, NegativeShare(30, 60, 40, 400))
     values = [metric.value for metric in at.metric]
-    assert values[:2] == ["1’234", "56"] and values[4] == "42٪"
-    assert "2·5" in values[2] and "12" in values[3] and "12·0" not in values[3]
+    assert values[:3] == ["1’234", "56", "7"] and values[5] == "42٪"
+    assert "2·5" in values[3] and "12" in values[4] and "12·0" not in values[4]
     assert "50٪" in at.warning[0].value and "10٪" in at.warning[0].value
 
 

@@ -18,7 +18,7 @@ import streamlit as st
 
 import clock
 from data_sources.warehouse import Warehouse, open_warehouse
-from feedback import duplicates, importer, inbox
+from feedback import duplicates, importer, inbox, targets
 from feedback.sentiment import sentiment_of
 from metrics import campaigns, contributions, feedback, levels, members, overview, profile, sections, survey_results
 from metrics.filters import Filters, with_dates
@@ -302,7 +302,7 @@ def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
         filters,
         profiles_of=profiles_of,
         now=clock.now(),
-        overdue_days=settings.feedback_overdue_days,
+        targets=targets.read_targets(app_store(settings.app_db_url)),
         team=load_team(settings, version),
     )
 
@@ -358,7 +358,7 @@ def load_feedback_summary(settings: Settings, filters: Filters) -> feedback.Feed
         app_store=store,
         warehouse=community,
         filters=filters,
-        overdue_days=settings.feedback_overdue_days,
+        targets=targets.read_targets(store),
         now=clock.now(),
     )
 
@@ -371,6 +371,16 @@ def load_negative_share(settings: Settings, version: str, filters: Filters) -> f
 def _negative_share(settings: Settings, version: str, filters: Filters, live: int | None) -> feedback.NegativeShare:
     community, store = _stores(settings)
     return feedback.negative_share(app_store=store, warehouse=community, filters=filters)
+
+
+def load_response_times(settings: Settings, version: str, filters: Filters) -> feedback.ResponseTimes:
+    return _response_times(settings, version, filters, live_minute(filters))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _response_times(settings: Settings, version: str, filters: Filters, live: int | None) -> feedback.ResponseTimes:
+    community, store = _stores(settings)
+    return feedback.response_times(app_store=store, warehouse=community, filters=filters)
 
 
 def member_id_for_email(settings: Settings, email: str) -> str | None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 import pandas as pd
@@ -46,13 +46,16 @@ def table(
     selectable: bool = False,
     several: bool = False,
     height: int | Literal["auto"] = "auto",
+    style: Callable[[pd.DataFrame], Any] | None = None,
 ):
     """st.dataframe as every table in the app shows one: no index; the columns the config hides
     (None) left out; a missing value drawn as "—" by Streamlit's placeholder, so the cells keep
     their types and numbers and dates still sort as such (a text column of formatted values
     would sort "10" before "9"). Keys configured as Words are replaced by their words in the cells
     themselves: Streamlit's grid gives screen readers and copying the raw cell, not a format.
-    Percentages read like the KPI tiles, with one decimal (rounded here: Streamlit truncates)."""
+    Percentages read like the KPI tiles, with one decimal (rounded here: Streamlit truncates).
+    `style` turns the shown frame into a pandas Styler (cells that keep their values but read as
+    words, or a colour that carries meaning: ui.inbox.targets.styled)."""
     worded = {name: spec.words for name, spec in column_config.items() if isinstance(spec, Words) and name in frame}
     rates = [name for name, spec in column_config.items() if _is_percent(spec) and name in frame]
     shown = frame.assign(
@@ -68,7 +71,7 @@ def table(
         for name, spec in column_config.items()
     }
     return st.dataframe(
-        shown,
+        style(shown) if style else shown,
         hide_index=True,
         column_order=[name for name in frame.columns if config.get(name, name) is not None],
         column_config=config,
@@ -116,10 +119,14 @@ def data_table_rows(
     file_name: str,
     column_config: Mapping[str, object] | None = None,
     height: int | Literal["auto"] = "auto",
+    style: Callable[[pd.DataFrame], Any] | None = None,
 ) -> list[int]:
-    """data_table with several rows selectable (checkboxes): the selected rows' positions."""
+    """data_table with several rows selectable (checkboxes): the selected rows' positions; `style`
+    as `table` takes it."""
     config = {**member_columns(), **(column_config or {})}
-    return _shown(frame, frame, config, key=key, file_name=file_name, selectable=True, several=True, height=height)
+    return _shown(
+        frame, frame, config, key=key, file_name=file_name, selectable=True, several=True, height=height, style=style
+    )
 
 
 def _shown(
@@ -132,8 +139,11 @@ def _shown(
     selectable: bool,
     several: bool,
     height: int | Literal["auto"] = "auto",
+    style: Callable[[pd.DataFrame], Any] | None = None,
 ) -> list[int]:
-    event = table(shown, column_config=config, key=key, selectable=selectable, several=several, height=height)
+    event = table(
+        shown, column_config=config, key=key, selectable=selectable, several=several, height=height, style=style
+    )
     if not presenting():  # no downloads on a projector (nor their data in the page)
         _download(frame, key=key, file_name=file_name)
     rows = event.selection.rows if selectable else []

@@ -31,6 +31,9 @@ HIGHLIGHT = ORANGE  # a span of days to look at (a campaign's), drawn faint behi
 SEQUENTIAL = "blues"  # a vega scheme, white to dark blue
 BAD, NEUTRAL, GOOD = "#d64545", "#dcdcdc", "#2e9d5b"
 INK, PAPER = "#1f2937", "white"  # text written on a light colour, on a dark one
+# Text that says a deadline is missed (red) or falls within a day (amber): the inbox's Due column.
+# Darker than BAD and the amber of the badges, so they read on white (contrast 4.5:1 and more).
+LATE_TEXT, SOON_TEXT = "#b42318", "#b45309"
 # A kind of activity has one colour on every chart; logins, which are no contribution, are slate.
 KIND_COLOURS = {
     "comment": CATEGORICAL[0],

@@ -7,21 +7,26 @@ import streamlit as st
 
 from auth.access import Permission
 from auth.pages import page
-from metrics.feedback import RISK_BASELINE_WEEKS, FeedbackSummary, NegativeShare
+from metrics.feedback import RISK_BASELINE_WEEKS, FeedbackSummary, NegativeShare, ResponseTimes
 from ui.i18n import t
 from ui.inbox.labels import sentiment_word, status_label, theme_word
 from ui.presentation import show_chart
 from ui.session import may
+from ui.tables import MISSING
+from ui.tiles import TILES_KEY
 from visuals import text
 from visuals.charts import counts_chart
 
 
-def summary_tiles(summary: FeedbackSummary, *, overdue_days: int) -> None:
-    columns = st.columns(5)
+def summary_tiles(summary: FeedbackSummary) -> None:
+    """Open items, those past their next response target and those due within a day (as the list's
+    Due column marks them), their median age, the median first response and the negative share."""
+    columns = st.container(key=f"{TILES_KEY}feedback").columns(6)  # two to a row on a phone (ui.page.LAYOUT)
     hours, age = summary.median_first_response_hours, summary.median_age_days
     tiles = [
         ("open", text.number(summary.open), t("feedback.tile.open_help")),
-        ("overdue", text.number(summary.overdue), t("feedback.tile.overdue_help", days=overdue_days)),
+        ("overdue", text.number(summary.overdue), t("feedback.tile.overdue_target_help")),
+        ("breaching", text.number(summary.breaching), t("feedback.tile.breaching_help")),
         ("median_age", "–" if age is None else t("unit.days", value=text.figure(age)), None),
         (
             "first_response",
@@ -36,6 +41,30 @@ def summary_tiles(summary: FeedbackSummary, *, overdue_days: int) -> None:
     ]
     for column, (key, value, help_text) in zip(columns, tiles, strict=True):
         column.metric(t(f"feedback.tile.{key}"), value, help=help_text, border=True)
+
+
+def response_times(times: ResponseTimes) -> None:
+    """The Overview's feedback response figures over its period: the median time to a first
+    response (hours) and to resolution (days), each with "—" and the reason when there is none."""
+    columns = st.container(key=f"{TILES_KEY}feedback_response").columns(4)
+    first, resolution = times.median_first_response_hours, times.median_resolution_hours
+    tiles = [
+        (
+            "first_response",
+            None if first is None else t("unit.hours", value=text.figure(first)),
+            t("overview.first_response_help", answered=times.answered, waiting=times.received - times.answered),
+        ),
+        (
+            "resolution",
+            None if resolution is None else t("unit.days", value=text.figure(round(resolution / 24, 1))),
+            t("overview.resolution_help", resolved=times.resolved, open=times.resolvable - times.resolved),
+        ),
+    ]
+    for column, (key, value, help_text) in zip(columns, tiles, strict=False):
+        column.metric(t(f"overview.{key}"), MISSING if value is None else value, help=help_text, border=True)
+        if value is None:
+            why = "overview.no_feedback" if not times.received else f"overview.{key}_none"
+            column.caption(t(why, received=times.received))
 
 
 def risk_warning(share: NegativeShare) -> None:

@@ -16,6 +16,7 @@ from metrics.levels import LEVELS
 from ui.address import count_in_address
 from ui.i18n import t
 from ui.inbox.labels import level_label, priority_label, sentiment_word, source_word, status_label, theme_word
+from ui.inbox.targets import DUE, due_cell, due_column
 from ui.selection import choice_changed, choice_key, choices_key, text_key
 
 EDITABLE_COLUMNS = ("status", "priority", "assignee", "tags")
@@ -152,7 +153,7 @@ def inbox_columns(*, editing: bool, choices: InboxChoices) -> dict[str, object]:
         "age_days": st.column_config.NumberColumn(
             t("feedback.column.age"), format=t("unit.days_format"), width="small"
         ),
-        "overdue": st.column_config.CheckboxColumn(t("feedback.column.overdue"), width="small"),
+        DUE: due_column(),
         "text": st.column_config.TextColumn(t("feedback.column.text"), width="large" if editing else "medium"),
         "theme": st.column_config.TextColumn(t("feedback.column.theme"), help=t("column.no_theme")),
         "mood": st.column_config.TextColumn(t("feedback.column.sentiment"), help=t("column.no_sentiment")),
@@ -181,6 +182,8 @@ def inbox_columns(*, editing: bool, choices: InboxChoices) -> dict[str, object]:
             t("feedback.column.tags"), options=choices.tags, accept_new_options=True
         ),
     )
+    if editing:  # the editor shows the Due column as words (read-only there, without colours)
+        config[DUE] = st.column_config.TextColumn(t("feedback.column.due"), help=t("feedback.column.due_help"))
     if not editing:
         statuses["status"] = st.column_config.TextColumn(t("feedback.filter.status"))
         statuses["priority"] = st.column_config.TextColumn(t("feedback.filter.priority"), help=t("column.no_priority"))
@@ -191,7 +194,7 @@ def inbox_columns(*, editing: bool, choices: InboxChoices) -> dict[str, object]:
 SHOWN = [
     "id",
     "age_days",
-    "overdue",
+    DUE,
     "status",
     "priority",
     "assignee",
@@ -209,7 +212,7 @@ SHOWN = [
 
 
 # The list beside an open item: what says which item it is first.
-LISTED = ["id", "text", "status", "priority", "assignee", "age_days", "overdue"]
+LISTED = ["id", "text", "status", "priority", DUE, "assignee", "age_days"]
 LISTED += [name for name in SHOWN if name not in LISTED]
 
 
@@ -242,7 +245,10 @@ def _levels(frame: pd.DataFrame) -> pd.Series:
 
 def editable(frame: pd.DataFrame) -> pd.DataFrame:
     """The bulk editor's frame: the listed columns with raw statuses, plus the version loaded."""
-    return frame.assign(theme=frame["theme"].fillna(""), mood=_moods(frame), level=_levels(frame))[[*SHOWN, "version"]]
+    shown = frame.assign(
+        theme=frame["theme"].fillna(""), mood=_moods(frame), level=_levels(frame), **{DUE: frame[DUE].map(due_cell)}
+    )
+    return shown[[*SHOWN, "version"]]
 
 
 def bulk_edits(before: pd.DataFrame, after: pd.DataFrame) -> list[Edit]:
