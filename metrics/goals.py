@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 
 from errors import PulseError, Said
@@ -206,35 +207,49 @@ def delete_goal(app_store: AppStore, goal_id: int) -> None:
         connection.execute(tables.goals.delete().where(tables.goals.c.id == goal_id))
 
 
+def day_of(value: Any) -> date:
+    """A stored day as a date (pandas may hand it back as a Timestamp)."""
+    return value.date() if isinstance(value, datetime) else value
+
+
+def moment(value: Any) -> datetime | None:
+    """A stored time as a datetime, None for none (pandas: NaT)."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
+def words(value: Any) -> str | None:
+    """Stored text, None for none (pandas: NaN in a column of text)."""
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
 def _goal(row: Any) -> Goal:
-    """A Goal from a `goals` row (SQLAlchemy gives dates and datetimes back on every engine)."""
+    """A Goal from a `goals` row."""
     return Goal(
-        id=row.id,
-        kpi=row.kpi,
-        start=row.start_day,
-        end=row.end_day,
+        id=int(row.id),
+        kpi=str(row.kpi),
+        start=day_of(row.start_day),
+        end=day_of(row.end_day),
         target=float(row.target),
-        channel=row.channel,
-        region=row.region,
-        segment=row.segment,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        updated_by=row.updated_by,
-        updated_at=row.updated_at,
+        channel=words(row.channel),
+        region=words(row.region),
+        segment=words(row.segment),
+        created_by=str(row.created_by),
+        created_at=moment(row.created_at),
+        updated_by=words(row.updated_by),
+        updated_at=moment(row.updated_at),
     )
 
 
-def list_goals(app_store: AppStore, *, kpi: str | None = None) -> list[Goal]:
+def list_goals(app_store: Runner, *, kpi: str | None = None) -> list[Goal]:
     """Every goal (of `kpi`), latest period first."""
     goals = tables.goals
     statement = sa.select(goals).order_by(goals.c.end_day.desc(), goals.c.start_day.desc(), goals.c.id.desc())
     if kpi is not None:
         statement = statement.where(goals.c.kpi == kpi)
-    with app_store.read() as connection:
-        return [_goal(row) for row in connection.execute(statement)]
+    return [_goal(row) for row in app_store.run(statement).itertuples(index=False)]
 
 
-def goals_for_view(app_store: AppStore, filters: Filters) -> list[Goal]:
+def goals_for_view(app_store: Runner, filters: Filters) -> list[Goal]:
     """The goals for the view's members whose period overlaps the view's, earliest first."""
     goals = tables.goals
     statement = sa.select(goals).where(goals.c.start_day < filters.end, goals.c.end_day > filters.start)
@@ -242,10 +257,8 @@ def goals_for_view(app_store: AppStore, filters: Filters) -> list[Goal]:
         value = getattr(filters, name)
         column = goals.c[name]
         statement = statement.where(column.is_(None) if value is None else column == value)
-    with app_store.read() as connection:
-        return [
-            _goal(row) for row in connection.execute(statement.order_by(goals.c.start_day, goals.c.end_day, goals.c.id))
-        ]
+    rows = app_store.run(statement.order_by(goals.c.start_day, goals.c.end_day, goals.c.id))
+    return [_goal(row) for row in rows.itertuples(index=False)]
 
 
 def tile_goals(goals: Sequence[Goal], filters: Filters) -> dict[str, Goal]:
@@ -275,10 +288,6 @@ class Progress:
     margin: float | None
     share: float | None
     status: Status
-
-    @property
-    def over(self) -> bool:
-        return self.as_of >= self.goal.last
 
 
 def trend_end(values: Sequence[float], *, days: int) -> float:
@@ -341,7 +350,7 @@ def progress(goal: Goal, *, today: date, kpi: Kpi | None, daily: Sequence[float]
         )
         else None
     )
-    if as_of >= goal.last:
+    if today > goal.last:  # its last day is over (on that day it is still running)
         status = Status.MET if goal.meets(current) else Status.MISSED
     elif goal.meets(projected) or (margin is not None and abs(goal.target - current) <= margin):
         status = Status.ON_TRACK
@@ -371,3 +380,32 @@ def measure(goal: Goal, *, warehouse: Runner, app_store: Runner, timezone: str, 
             figures = sections.engagement_kpis(warehouse=warehouse, filters=filters)
         kpi = figures[goal.kpi]
     return progress(goal, today=today, kpi=kpi, daily=daily, base=base)
+
+
+def document(progress: Progress) -> dict[str, Any]:
+    """A goal and its progress as plain values (`cli.py report --format json`, a digest): dates in
+    ISO form, `end` exclusive, figures unrounded."""
+    goal = progress.goal
+    return {
+        "id": goal.id,
+        "kpi": goal.kpi,
+        "start": goal.start.isoformat(),
+        "end": goal.end.isoformat(),
+        "target": goal.target,
+        **goal.members(),
+        "set_by": goal.created_by,
+        "as_of": progress.as_of.isoformat(),
+        "current": progress.current,
+        "projected": progress.projected,
+        "margin": progress.margin,
+        "share": progress.share,
+        "status": str(progress.status),
+    }
+
+
+def measure_view(*, warehouse: Runner, app_store: Runner, filters: Filters, today: date) -> list[Progress]:
+    """Every goal of the view (goals_for_view), measured on `today`."""
+    return [
+        measure(goal, warehouse=warehouse, app_store=app_store, timezone=filters.timezone, today=today)
+        for goal in goals_for_view(app_store, filters)
+    ]

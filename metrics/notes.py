@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from errors import Said
 from metrics import campaigns
 from metrics.filters import Filters
-from metrics.goals import GoalRefused, check_period
+from metrics.goals import GoalRefused, check_period, day_of, moment, words
 from metrics.scope import Runner
 from store import tables
 from store.database import AppStore
@@ -88,28 +88,27 @@ def delete_note(app_store: AppStore, note_id: int) -> None:
 
 def _note(row: Any) -> Note:
     return Note(
-        id=row.id,
-        title=row.title,
-        start=row.start_day,
-        end=row.end_day,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        updated_by=row.updated_by,
-        updated_at=row.updated_at,
+        id=int(row.id),
+        title=str(row.title),
+        start=day_of(row.start_day),
+        end=day_of(row.end_day),
+        created_by=str(row.created_by),
+        created_at=moment(row.created_at) or datetime.min,
+        updated_by=words(row.updated_by),
+        updated_at=moment(row.updated_at),
     )
 
 
-def list_notes(app_store: AppStore, *, filters: Filters | None = None) -> list[Note]:
+def list_notes(app_store: Runner, *, filters: Filters | None = None) -> list[Note]:
     """Every note (or those overlapping the view's period), latest first."""
     notes = tables.notes
     statement = sa.select(notes).order_by(notes.c.start_day.desc(), notes.c.id.desc())
     if filters is not None:
         statement = statement.where(notes.c.start_day < filters.end, notes.c.end_day > filters.start)
-    with app_store.read() as connection:
-        return [_note(row) for row in connection.execute(statement)]
+    return [_note(row) for row in app_store.run(statement).itertuples(index=False)]
 
 
-def chart_marks(*, warehouse: Runner, app_store: AppStore, filters: Filters) -> pd.DataFrame:
+def chart_marks(*, warehouse: Runner, app_store: Runner, filters: Filters) -> pd.DataFrame:
     """What marks the view's period on a trend chart (COLUMNS), earliest first: the campaigns
     running in it (their local first day to the day after their last, or their start alone) and the
     notes overlapping it."""

@@ -163,7 +163,9 @@ def test_a_score_is_on_track_when_the_target_is_within_its_margin():
 def test_a_goal_is_met_or_missed_once_its_period_is_over_and_waits_before_it_starts():
     mau = Kpi(current=24, previous=None)
     assert progress(goal("mau", 25), today=date(2026, 2, 1), kpi=mau, daily=[20] * 10).status is Status.MISSED
-    assert progress(goal("mau", 24), today=date(2026, 1, 10), kpi=mau, daily=[20] * 10).status is Status.MET
+    assert progress(goal("mau", 24), today=date(2026, 1, 11), kpi=mau, daily=[20] * 10).status is Status.MET
+    # On its last day a goal still runs: 24 so far, a flat line of 20s projects 20.
+    assert progress(goal("mau", 24), today=date(2026, 1, 10), kpi=mau, daily=[20] * 10).status is Status.BEHIND
     assert progress(goal("mau", 24), today=date(2025, 12, 31), kpi=None).status is Status.UPCOMING
     assert progress(goal("nps", 40), today=date(2026, 1, 3), kpi=Kpi(None, None)).status is Status.NO_DATA
 
@@ -171,25 +173,17 @@ def test_a_goal_is_met_or_missed_once_its_period_is_over_and_waits_before_it_sta
 def test_a_goal_is_measured_over_its_own_period_as_the_pages_measure_its_kpi(app_store, duckdb_warehouse):
     # The fixture community (tests/community.py) over P = 1-7 March 2025: MAU 6 on the 7th,
     # 7 members of whom 2 joined in P, newcomer figures as tests/test_overview_report.py has them.
-    def measured(kpi: str, target: float, end: date) -> goals.Progress:
+    def measured(kpi: str, target: float, end: date, today: date = date(2025, 3, 7)) -> goals.Progress:
         kept = Goal(id=1, kpi=kpi, start=date(2025, 3, 1), end=end, target=target)
-        return goals.measure(
-            kept, warehouse=duckdb_warehouse, app_store=app_store, timezone="UTC", today=date(2025, 3, 7)
-        )
+        return goals.measure(kept, warehouse=duckdb_warehouse, app_store=app_store, timezone="UTC", today=today)
 
-    assert (measured("mau", 6, date(2025, 3, 8)).current, measured("mau", 6, date(2025, 3, 8)).status) == (
-        6,
-        Status.MET,
-    )
-    assert measured("mau", 7, date(2025, 3, 8)).status is Status.MISSED
+    # On 8 March P is over: its MAU of 6 met a goal of 6 and missed one of 7.
+    over = measured("mau", 6, date(2025, 3, 8), today=date(2025, 3, 8))
+    assert (over.current, over.status) == (6, Status.MET)
+    assert measured("mau", 7, date(2025, 3, 8), today=date(2025, 3, 8)).status is Status.MISSED
     # New members: 2 in the first 7 of 14 days → 4 at that pace.
-    assert (
-        measured("new_members", 4, date(2025, 3, 15)).projected,
-        measured("new_members", 4, date(2025, 3, 15)).status,
-    ) == (
-        4,
-        Status.ON_TRACK,
-    )
+    paced = measured("new_members", 4, date(2025, 3, 15))
+    assert (paced.current, paced.projected, paced.share, paced.status) == (2, 4, 0.5, Status.ON_TRACK)
     # Members: 5 before March, 2 joined in 7 of 14 days → 5 + 2 × 14 / 7 = 9.
     assert measured("members", 10, date(2025, 3, 15)).projected == 9
     # Contributions come from the Engagement page's figures, churned from the Members page's.
