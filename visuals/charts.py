@@ -10,7 +10,7 @@ on vega's English defaults ("Nov 02", "Mon 02").
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
@@ -205,6 +205,13 @@ def activity_trend_chart(
             ],
         )
     )
+    if marks is not None and not marks.empty:  # within the days charted, so the axis keeps to them
+        first, last = (pd.Timestamp(day).date() for day in (min(daily["date"]), max(daily["date"])))
+        end = last + timedelta(days=1)
+        marks = marks.assign(
+            start=[max(day, first) for day in marks["start"]], end=[min(day, end) for day in marks["end"]]
+        )
+        marks = marks[marks["start"] < marks["end"]].assign(row=label_rows(marks, days=(end - first).days))
     behind = [] if marks is None or marks.empty else [marks_layer(marks)]
     above = [] if goals is None or goals.empty else [goal_layer(goals)]
     return alt.layer(*behind, lines, *above) if behind or above else lines
@@ -255,9 +262,31 @@ def goal_layer(goals: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(rule, label)
 
 
+LABEL_LETTER, CHART_WIDTH = 6.0, 500  # pixels of a label's letter, and across a trend chart (about)
+
+
+def label_rows(marks: pd.DataFrame, *, days: int) -> list[int]:
+    """The line each mark's title takes at the foot of a chart of `days` days: the first line whose
+    last title ends before this one starts (a title as wide as its letters, up to LABEL_LIMIT), so
+    titles of marks close together do not overlap."""
+    per_day = CHART_WIDTH / max(days, 1)
+    ends: list[float] = []
+    rows = []
+    for start, title in zip(marks["start"], marks["title"], strict=True):
+        left = (start - min(marks["start"])).days * per_day
+        row = next((n for n, end in enumerate(ends) if end <= left), len(ends))
+        right = left + min(LABEL_LIMIT, LABEL_LETTER * len(str(title))) + 8
+        if row < len(ends):
+            ends[row] = right
+        else:
+            ends.append(right)
+        rows.append(row)
+    return rows
+
+
 def marks_layer(marks: pd.DataFrame) -> alt.LayerChart:
     """Campaigns (HIGHLIGHT) and notes (NOTE) as faint bands over their days, a rule at their first
-    day and their title at the top, as text; hovering shows what and when, and a campaign with a
+    day and their title at the foot, as text; hovering shows what and when, and a campaign with a
     `link` opens it when clicked."""
     kinds = {"campaign": t("chart.mark.campaign"), "note": t("chart.mark.note")}
     frame = marks.assign(
@@ -265,7 +294,7 @@ def marks_layer(marks: pd.DataFrame) -> alt.LayerChart:
         end=pd.to_datetime(marks["end"]),
         last=pd.to_datetime(marks["end"]) - pd.Timedelta(days=1),
         what=marks["kind"].map(kinds),
-        row=[12 * (n % 3) for n in range(len(marks))],  # labels of marks close together on three lines
+        row=marks.get("row", 0),  # the line of its title (label_rows)
         link=marks.get("link"),
     )
     tips = [
@@ -282,18 +311,15 @@ def marks_layer(marks: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart(frame)
     band = base.mark_rect(opacity=0.12).encode(x="start:T", x2="end:T", fill=shade, tooltip=tips, href="link:N")
     edge = base.mark_rule(strokeWidth=1, opacity=0.6).encode(x="start:T", stroke=shade, tooltip=tips, href="link:N")
-    title = (
-        base
-        .mark_text(align="left", baseline="top", dx=3, fontSize=10, color=INK, limit=LABEL_LIMIT)
-        .encode(
-            x="start:T",
-            y=alt.Y("row:Q", scale=None, axis=None),
-            text="title:N",
-            tooltip=tips,
-            href="link:N",
-        )
-    )
-    return alt.layer(band, edge, title)
+    # Titles at the foot of the plot, a line up for each row (label_rows): a goal's label and the
+    # busiest lines are near the top.
+    titles = [
+        base.transform_filter(alt.datum.row == row)
+        .mark_text(align="left", baseline="bottom", dx=3, dy=-3 - 12 * row, fontSize=10, color=INK, limit=LABEL_LIMIT)
+        .encode(x="start:T", y=alt.value("height"), text="title:N", tooltip=tips, href="link:N")
+        for row in sorted(set(frame["row"]))
+    ]
+    return alt.layer(band, edge, *titles)
 
 
 def _bucket_bars(
