@@ -18,6 +18,7 @@ from ui import confirm, data
 from ui.goal_forms import goal_editor, note_editor
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
+from ui.presentation import presenting
 from ui.session import current_user, may
 from ui.tables import data_table, error_markdown, plain
 from visuals.text import day
@@ -84,7 +85,10 @@ def editing(
     key: str,
     done: str,
 ) -> None:
-    """The editor in an expander (open while a row is selected): Save adds or changes, Delete asks."""
+    """The editor in an expander (open while a row is selected): Save adds or changes, Delete asks.
+    None on a projector, which shows the lists alone."""
+    if presenting():
+        return
     with st.expander(label, expanded=picked is not None):
         wanted = editor()
         if wanted is not None:

@@ -303,20 +303,22 @@ def marks_layer(marks: pd.DataFrame) -> alt.LayerChart:
         _date_tip("start", t("chart.first_day")),
         _date_tip("last", t("chart.last_day")),
     ]
-    if "link" in marks:
+    if frame["link"].notna().any():
         tips = [*tips, alt.Tooltip("open:N", title=" ")]
         frame = frame.assign(open=[t("chart.open_campaign") if link else "" for link in frame["link"]])
     is_campaign = alt.datum.kind == "campaign"
     shade = alt.condition(is_campaign, alt.value(HIGHLIGHT), alt.value(NOTE))
     base = alt.Chart(frame)
-    band = base.mark_rect(opacity=0.12).encode(x="start:T", x2="end:T", fill=shade, tooltip=tips, href="link:N")
-    edge = base.mark_rule(strokeWidth=1, opacity=0.6).encode(x="start:T", stroke=shade, tooltip=tips, href="link:N")
+    # A link only where a mark has one: a report's chart has none, and its SVG holds no <a>.
+    linked = {"href": "link:N"} if frame["link"].notna().any() else {}
+    band = base.mark_rect(opacity=0.12).encode(x="start:T", x2="end:T", fill=shade, tooltip=tips, **linked)
+    edge = base.mark_rule(strokeWidth=1, opacity=0.6).encode(x="start:T", stroke=shade, tooltip=tips, **linked)
     # Titles at the foot of the plot, a line up for each row (label_rows): a goal's label and the
     # busiest lines are near the top.
     titles = [
         base.transform_filter(alt.datum.row == row)
         .mark_text(align="left", baseline="bottom", dx=3, dy=-3 - 12 * row, fontSize=10, color=INK, limit=LABEL_LIMIT)
-        .encode(x="start:T", y=alt.value("height"), text="title:N", tooltip=tips, href="link:N")
+        .encode(x="start:T", y=alt.value("height"), text="title:N", tooltip=tips, **linked)
         for row in sorted(set(frame["row"]))
     ]
     return alt.layer(band, edge, *titles)
