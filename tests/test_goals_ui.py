@@ -141,3 +141,30 @@ def test_a_manager_adds_a_goal_and_a_note_and_nonsense_is_refused_in_words(confi
     assert (note.title, note.start, note.end) == ("Discord **outage**", today, today + timedelta(days=1))
     assert list(at.dataframe(key="goals_notes_table").value["title"]) == ["Discord **outage**"]  # text, as written
     store.dispose()
+
+
+def test_deleting_a_goal_or_a_note_asks_first(configured):
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    today = clock.today_in("UTC")
+    goal_id = goals.add_goal(
+        store, kpi="nps", start=today, end=today + timedelta(days=30), target=40, by="ana@example.org", now=clock.now()
+    )
+    notes.add_note(
+        store, title="Pricing *change*", start=today, end=today + timedelta(days=1), by="a@b.org", now=clock.now()
+    )
+    at = goals_page()
+    # A selected row's Delete asks (ui.confirm); AppTest cannot select a table row, so the question
+    # is put where the button puts it.
+    at.session_state["pulse_confirm_goals_delete"] = goal_id
+    at.run()
+    assert [warning.value for warning in at.warning][-1].startswith("Delete the goal for NPS (")
+    assert [goal.id for goal in goals.list_goals(store)] == [goal_id]  # nothing gone yet
+    at.button(key="goals_delete_confirm").click().run()
+    assert goals.list_goals(store) == [] and not at.exception
+    (note,) = notes.list_notes(store)
+    at.session_state["pulse_confirm_goals_delete_note"] = note.id
+    at.run()
+    assert [warning.value for warning in at.warning][-1] == "Delete the note “Pricing \\*change\\*”?"  # as text
+    at.button(key="goals_delete_note_cancel").click().run()
+    assert [kept.id for kept in notes.list_notes(store)] == [note.id]
+    store.dispose()
