@@ -52,7 +52,7 @@ from delivery.message import Figure, Message
 from errors import PulseError
 from exports import safe_csv
 from feedback import importer, intake, targets, workflow
-from metrics import sections, survey_results
+from metrics import goals, notes, sections, survey_results
 from metrics.filters import Filters
 from metrics.kpis import Format, spec
 from metrics.overview import overview_kpis
@@ -369,7 +369,19 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
         return 0
     if args.section == "overview":
         kpis = overview_kpis(warehouse=warehouse, app_store=store, filters=filters).kpis
-        section = {"kpis": {key: {"current": kpi.current, "previous": kpi.previous} for key, kpi in kpis.items()}}
+        today = filters.local_date(clock.now())
+        section = {
+            "kpis": {key: {"current": kpi.current, "previous": kpi.previous} for key, kpi in kpis.items()},
+            # The view's goals with their progress, and the managers' notes on its days (metrics/goals.py).
+            "goals": [
+                goals.document(progress)
+                for progress in goals.measure_view(warehouse=warehouse, app_store=store, filters=filters, today=today)
+            ],
+            "notes": [
+                {"id": note.id, "title": note.title, "start": note.start.isoformat(), "end": note.end.isoformat()}
+                for note in reversed(notes.list_notes(store, filters=filters))
+            ],
+        }
     elif args.section == "members":
         section = sections.members_section(warehouse=warehouse, filters=filters)
     elif args.section == "engagement":
@@ -380,6 +392,7 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
         document = _period_document(filters)
         if args.section == "overview":  # the Overview's KPIs sit at the top level, as before sections existed
             document.update(section["kpis"])
+            document.update(goals=section["goals"], notes=section["notes"])
         else:
             document.update(section)
         print(json.dumps(document, indent=2, ensure_ascii=False))

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     MEMBER_NAMES = "member_names"  # members' names in tables (a share link shows them only if allowed)
     MANAGE_SURVEYS = "manage_surveys"  # personal links, closing and reopening surveys
     SHARE = "share"  # make, list and revoke read-only share links
+    GOALS = "goals"  # set goals on KPIs and write notes on the trend charts
 
 
 _MANAGER = frozenset(
@@ -33,6 +34,7 @@ _MANAGER = frozenset(
         Permission.MEMBER_NAMES,
         Permission.MANAGE_SURVEYS,
         Permission.SHARE,
+        Permission.GOALS,
     }
 )
 GRANTS: dict[Role, frozenset[Permission]] = {

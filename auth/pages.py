@@ -60,6 +60,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("feedback", "pages/_feedback.py", ":material/inbox:", Permission.TRIAGE),
     PageSpec("data", "pages/data.py", ":material/database:", Permission.MANAGE_DATA),
     PageSpec("sharing", "pages/sharing.py", ":material/share:", Permission.SHARE),
+    PageSpec("goals", "pages/goals.py", ":material/flag:", Permission.GOALS),
     # Special pages: the member's survey (its heading is the survey's own title) and signing in.
     PageSpec("survey", "pages/survey.py", audience=Audience.MEMBER, heading=None),
     PageSpec("sign-in", "pages/sign_in.py", audience=Audience.VISITOR, heading="app.title"),

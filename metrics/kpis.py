@@ -21,6 +21,15 @@ class Format(StrEnum):
     SCORE = "score"  # a signed whole number: +25 (NPS)
 
 
+class Projection(StrEnum):
+    """How a goal's value at its period's end is projected from the period so far (docs/metrics.md,
+    "Goals")."""
+
+    TREND = "trend"  # a level read each day (MAU): the least-squares line of the days so far, extended
+    PACE = "pace"  # a count that adds up over the period: what was added so far, at the same pace
+    LEVEL = "level"  # a score, rate or average: the value so far, with its margin of error
+
+
 class Direction(StrEnum):
     """Which change is good news (a clear change is coloured green for it, red against it)."""
 
@@ -35,6 +44,7 @@ class KpiSpec:
     direction: Direction = Direction.UP
     overview: bool = False  # one of the Overview's tiles, in this table's order
     headline: bool = False  # one of the Overview's first, largest tiles
+    projection: Projection = Projection.LEVEL  # a goal's projection (metrics/goals.py)
 
     @property
     def label(self) -> str:
@@ -65,12 +75,12 @@ class KpiSpec:
 
 KPIS: tuple[KpiSpec, ...] = (
     # The Overview's tiles (metrics/overview.py), in order.
-    KpiSpec("members", Format.COUNT, overview=True, headline=True),
-    KpiSpec("new_members", Format.COUNT, overview=True, headline=True),
+    KpiSpec("members", Format.COUNT, overview=True, headline=True, projection=Projection.PACE),
+    KpiSpec("new_members", Format.COUNT, overview=True, headline=True, projection=Projection.PACE),
     KpiSpec("growth_rate", Format.PERCENT, overview=True),
     KpiSpec("dau_avg", Format.DECIMAL, overview=True),
-    KpiSpec("wau", Format.COUNT, overview=True),
-    KpiSpec("mau", Format.COUNT, overview=True, headline=True),
+    KpiSpec("wau", Format.COUNT, overview=True, projection=Projection.TREND),
+    KpiSpec("mau", Format.COUNT, overview=True, headline=True, projection=Projection.TREND),
     KpiSpec("stickiness", Format.PERCENT, overview=True),
     KpiSpec("active_rate", Format.PERCENT, overview=True),
     KpiSpec("churn_rate", Format.PERCENT, Direction.DOWN, overview=True, headline=True),
@@ -83,7 +93,7 @@ KPIS: tuple[KpiSpec, ...] = (
     # The Engagement page's tiles (metrics.sections.engagement_kpis).
     KpiSpec("active_members", Format.COUNT),
     KpiSpec("contributors", Format.COUNT),
-    KpiSpec("contributions", Format.COUNT),
+    KpiSpec("contributions", Format.COUNT, projection=Projection.PACE),
     KpiSpec("contributions_per_active_member", Format.DECIMAL),
     KpiSpec("absence_factor", Format.COUNT),
 )

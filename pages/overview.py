@@ -11,13 +11,14 @@ from schema import MEMBER_DIMENSIONS
 from ui import data
 from ui.i18n import t
 from ui.inbox import figures
+from ui.marks import campaign_links
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import HEADLINE_KEY, presenting, show_chart
 from ui.reporting import report_button
 from ui.tables import catalog_words, data_table, period_days, words_column
 from ui.tiles import kpi_tiles
-from visuals.charts import activity_trend_chart, new_members_chart
+from visuals.charts import activity_trend_chart, goal_lines, new_members_chart
 
 MEASURES = {"active members": t("overview.measure.active"), "new members": t("kpi.new_members")}
 
@@ -31,15 +32,21 @@ with data_errors_stop_the_page():
     weeks = data.load_new_members_by_week(settings, version, filters)
     negative = data.load_negative_share(settings, version, filters)
     response = data.load_response_times(settings, version, filters)
+    goals = data.load_tile_goals(settings, version, filters)
+    marks = campaign_links(data.load_chart_marks(settings, version, filters), filters)
+    lines = goal_lines(data.load_view_goals(settings, filters), first=filters.start, last=filters.last)
 
 kpis, daily, movers = result.kpis, result.daily, result.movers
 with page.actions:
     report_button(settings, version, filters)
 # The figures a manager reads first, large; on a projector the rest of the page is a second tab.
 with st.container(key=HEADLINE_KEY):
-    kpi_tiles({key: kpis[key] for key in HEADLINE}, filters=filters)
+    kpi_tiles({key: kpis[key] for key in HEADLINE}, filters=filters, goals=goals)
 kpi_tiles(
-    {key: kpi for key, kpi in kpis.items() if key not in HEADLINE}, filters=filters, per_row=8 if presenting() else 4
+    {key: kpi for key, kpi in kpis.items() if key not in HEADLINE},
+    filters=filters,
+    per_row=8 if presenting() else 4,
+    goals=goals,
 )
 figures.risk_warning(negative)
 figures.response_times(response)  # median first response and resolution over the period
@@ -59,7 +66,7 @@ with left:
     if daily["dau"].sum() == 0:
         st.info(t("overview.no_activity", **shown))
     else:
-        show_chart(activity_trend_chart(daily))
+        show_chart(activity_trend_chart(daily, goals=lines, marks=marks))
 with right:
     st.subheader(t("overview.new_by_week"))
     if weeks.empty:

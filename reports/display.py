@@ -19,6 +19,7 @@ import pandas as pd
 from catalog import locale
 from catalog.locale import MISSING, missing
 from catalog.spoken import current_language, speaking, t
+from metrics.goals import Progress
 from metrics.kpis import spec
 from reports.meeting import Report
 from visuals.charts import word
@@ -171,16 +172,80 @@ def table(title: str, frame: pd.DataFrame, columns: tuple[Column, ...], *, empty
     )
 
 
+def goal_row(progress: Progress) -> dict[str, str]:
+    """A goal's cells: the KPI, whose members, its days, target, value so far (a score or rate with
+    its margin), projection and where it stands."""
+    goal = progress.goal
+    language = current_language()
+
+    def shown(value: float | None) -> str:
+        return MISSING if value is None else format_value(goal.kpi, value)
+
+    so_far = shown(progress.current)
+    if progress.current is not None and progress.margin is not None:
+        margin = progress.margin * 100 if goal.spec.percent else progress.margin
+        so_far += " ± " + (
+            t("delta.points", amount=locale.number(margin, language, decimals=1))
+            if goal.spec.percent
+            else locale.number(margin, language)
+        )
+    members = [
+        t("report.filter", name=t(f"filters.{name}"), value=value) for name, value in goal.members().items() if value
+    ]
+    return {
+        "kpi": t(goal.spec.label),
+        "members": ", ".join(members) or t("goals.whole_community"),
+        "start": day(goal.start),
+        "last": day(goal.last),
+        "target": ("≤ " if goal.spec.lower_is_better else "") + shown(goal.target),
+        "so_far": so_far,
+        "progress": locale.percent(progress.share, language, decimals=0),
+        "projected": shown(progress.projected),
+        "status": t(f"goal.status.{progress.status}"),
+    }
+
+
+GOAL_COLUMNS = (
+    Column("column.kpi", field("kpi"), NAME),
+    Column("column.for", field("members"), NAME),
+    Column("column.first_day", field("start")),
+    Column("column.last_day", field("last")),
+    Column("column.target", field("target"), NUMBER),
+    Column("column.so_far", field("so_far"), NUMBER),
+    Column("column.progress", field("progress"), NUMBER),
+    Column("column.projected", field("projected"), NUMBER),
+    Column("column.goal_status", field("status")),
+)
+NOTE_COLUMNS = (
+    Column("column.first_day", field("start", day)),
+    Column("column.last_day", field("last", day)),
+    Column("column.note", field("title"), LONG),
+)
+
+
 @in_its_language
 def tables(report: Report) -> list[Table]:
-    """The campaigns, surveys and feedback themes of the period, in the report's order."""
+    """The goals and notes, campaigns, surveys and feedback themes of the period, in the report's
+    order (goals and notes only when there are some)."""
     period = {"start": day(report.filters.start), "last": day(report.filters.last)}
     themes = THEME_COLUMNS + ((EXAMPLE_COLUMN,) if report.include_text else ())
-    return [
-        table(t("report.campaigns"), report.campaigns, CAMPAIGN_COLUMNS, empty=t("report.no_campaigns")),
-        table(t("report.surveys_in_period"), report.surveys, SURVEY_COLUMNS, empty=t("report.no_answers", **period)),
-        table(t("report.themes"), report.themes, themes, empty=t("report.no_feedback")),
-    ]
+    kept = []
+    if report.goals:
+        frame = pd.DataFrame([goal_row(progress) for progress in report.goals])
+        kept.append(table(t("report.goals"), frame, GOAL_COLUMNS, empty=""))
+    if report.notes:
+        frame = pd.DataFrame([{"start": note.start, "last": note.last, "title": note.title} for note in report.notes])
+        kept.append(table(t("report.notes"), frame, NOTE_COLUMNS, empty=""))
+    kept.extend(
+        [
+            table(t("report.campaigns"), report.campaigns, CAMPAIGN_COLUMNS, empty=t("report.no_campaigns")),
+            table(
+                t("report.surveys_in_period"), report.surveys, SURVEY_COLUMNS, empty=t("report.no_answers", **period)
+            ),
+            table(t("report.themes"), report.themes, themes, empty=t("report.no_feedback")),
+        ]
+    )
+    return kept
 
 
 @dataclass(frozen=True)

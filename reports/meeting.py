@@ -17,12 +17,12 @@ import pandas as pd
 from catalog import DEFAULT
 from catalog.spoken import speaking, t
 from feedback import inbox
-from metrics import campaigns, feedback, members, survey_results
+from metrics import campaigns, feedback, goals, members, notes, survey_results
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi
 from metrics.overview import overview_kpis
 from metrics.scope import Runner
-from visuals.charts import activity_trend_chart, new_members_chart
+from visuals.charts import activity_trend_chart, goal_lines, new_members_chart
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class Report:
     themes: pd.DataFrame
     include_text: bool = False
     language: str = DEFAULT
+    goals: tuple[goals.Progress, ...] = ()  # the view's goals, measured on the day it was made
+    notes: tuple[notes.Note, ...] = ()  # the managers' notes overlapping the period
 
 
 def build_report(
@@ -59,10 +61,18 @@ def _build(
     warehouse: Runner, app_store: Runner, filters: Filters, now: datetime, *, include_text: bool, language: str
 ) -> Report:
     overview = overview_kpis(warehouse=warehouse, app_store=app_store, filters=filters)
+    today = filters.local_date(now)
+    view_goals = goals.goals_for_view(app_store, filters)
+    measured = tuple(
+        goals.measure(goal, warehouse=warehouse, app_store=app_store, timezone=filters.timezone, today=today)
+        for goal in view_goals
+    )
     weeks = with_dates(warehouse.run(members.new_members_by_week_query(filters=filters, dimension="channel")), "week")
     charts: list[tuple[str, alt.TopLevelMixin]] = []
     if overview.daily["dau"].sum() > 0:
-        charts.append((t("overview.trend"), activity_trend_chart(overview.daily)))
+        lines = goal_lines(view_goals, first=filters.start, last=filters.last)
+        marks = notes.chart_marks(warehouse=warehouse, app_store=app_store, filters=filters)
+        charts.append((t("overview.trend"), activity_trend_chart(overview.daily, goals=lines, marks=marks)))
     if not weeks.empty:
         charts.append((t("overview.new_by_week"), new_members_chart(weeks)))
     themes = feedback.open_themes(app_store=app_store, warehouse=warehouse, filters=filters)
@@ -78,6 +88,8 @@ def _build(
         themes=themes,
         include_text=include_text,
         language=language,
+        goals=measured,
+        notes=tuple(reversed(notes.list_notes(app_store, filters=filters))),
     )
 
 

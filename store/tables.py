@@ -272,4 +272,38 @@ sync_runs = sa.Table(
     sa.Column("error", sa.Text),
 )
 
+# A manager's target for a KPI over a period (metrics/goals.py): `end_day` is exclusive, as a view's
+# end; channel, region and segment narrow it to those members (all None: the whole community).
+goals = sa.Table(
+    "goals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kpi", sa.String(60), nullable=False, index=True),
+    sa.Column("start_day", sa.Date, nullable=False),
+    sa.Column("end_day", sa.Date, nullable=False),
+    sa.Column("target", sa.Float, nullable=False),
+    sa.Column("channel", sa.String(200)),
+    sa.Column("region", sa.String(200)),
+    sa.Column("segment", sa.String(200)),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String(320)),
+    sa.Column("updated_at", sa.DateTime),
+)
+
+# A manager's note on a day or a range of days ("Discord outage"), drawn on the trend charts
+# (metrics/notes.py); `end_day` is exclusive: a note on one day ends the day after.
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("start_day", sa.Date, nullable=False, index=True),
+    sa.Column("end_day", sa.Date, nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String(320)),
+    sa.Column("updated_at", sa.DateTime),
+)
+
 CLOSED_FEEDBACK_STATUSES = ("resolved", "wont_fix", "duplicate")

@@ -199,6 +199,7 @@ VIEWS: dict[str, Callable[[Path], AppTest]] = {
     "feedback themes": lambda _: page("feedback", feedback_view="themes"),
     "data": lambda _: page("data"),
     "sharing": lambda _: page("sharing"),
+    "goals and notes": lambda _: page("goals"),
     "member survey": lambda _: page("survey", s="onboarding"),
 }
 # Tables each view must show on the demo, so a view that stops drawing them cannot pass unseen.
@@ -222,6 +223,7 @@ TABLES = {
     "feedback themes": 1,
     "data": 1,
     "sharing": 1,
+    "goals and notes": 0,  # the demo has no goals or notes yet: each list says so
     "member survey": 0,
 }
 

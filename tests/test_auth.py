@@ -44,6 +44,7 @@ NAV = {
     "Feedback",
     "Data",
     "Share links",
+    "Goals & notes",
 }
 
 
@@ -312,7 +313,7 @@ def test_each_role_gets_only_its_pages(with_accounts, email, pages):
     assert nav(at) == pages | {"Sign out"}
 
 
-@pytest.mark.parametrize("page", ["lookup", "surveys", "feedback", "data", "sharing"])
+@pytest.mark.parametrize("page", ["lookup", "surveys", "feedback", "data", "sharing", "goals"])
 def test_a_page_a_viewer_may_not_see_is_not_registered(with_accounts, page):
     at = sign_in(app().run(), "vic@example.org", PASSWORD)
     with pytest.raises(ValueError, match="Could not find a navigation page"):

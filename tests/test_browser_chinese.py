@@ -20,7 +20,7 @@ from store.database import AppStore
 from surveys import demo as survey_demo
 from tests.test_browser import browser, serve  # noqa: F401  (the module's Chromium)
 
-PAGES = ("overview", "members", "engagement", "campaigns", "lookup", "surveys", "feedback", "data", "sharing")
+PAGES = ("overview", "members", "engagement", "campaigns", "lookup", "surveys", "feedback", "data", "sharing", "goals")
 # Words the product may show in any language: its name, the measures' international abbreviations,
 # file formats and services, and what Streamlit itself draws (its upload box, its menus' placeholder).
 ALLOWED = set(

@@ -73,10 +73,24 @@ def test_the_inbox_keeps_its_address_and_title():
     ("role", "seen"),
     [
         (Role.VIEWER, ["overview", "members", "engagement", "campaigns"]),
-        (Role.MANAGER, ["overview", "members", "engagement", "campaigns", "lookup", "surveys", "feedback", "sharing"]),
+        (
+            Role.MANAGER,
+            ["overview", "members", "engagement", "campaigns", "lookup", "surveys", "feedback", "sharing", "goals"],
+        ),
         (
             Role.ADMIN,
-            ["overview", "members", "engagement", "campaigns", "lookup", "surveys", "feedback", "data", "sharing"],
+            [
+                "overview",
+                "members",
+                "engagement",
+                "campaigns",
+                "lookup",
+                "surveys",
+                "feedback",
+                "data",
+                "sharing",
+                "goals",
+            ],
         ),
     ],
 )

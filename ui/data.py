@@ -20,7 +20,19 @@ import clock
 from data_sources.warehouse import Warehouse, open_warehouse
 from feedback import duplicates, importer, inbox, targets
 from feedback.sentiment import sentiment_of
-from metrics import campaigns, contributions, feedback, levels, members, overview, profile, sections, survey_results
+from metrics import (
+    campaigns,
+    contributions,
+    feedback,
+    goals,
+    levels,
+    members,
+    notes,
+    overview,
+    profile,
+    sections,
+    survey_results,
+)
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi
 from metrics.scope import team_query
@@ -400,3 +412,36 @@ def warm_up_sentiment() -> threading.Thread:
     thread = threading.Thread(target=load, daemon=True, name="pulse-sentiment-warm-up")
     thread.start()
     return thread
+
+
+# Goals and notes (metrics/goals.py, metrics/notes.py): read fresh, since a manager's change shows at
+# once; a goal's progress is cached like the figures it is measured from.
+
+
+def load_view_goals(settings: Settings, filters: Filters) -> list[goals.Goal]:
+    """The goals for the view's members overlapping its period."""
+    return goals.goals_for_view(app_store(settings.app_db_url), filters)
+
+
+def load_tile_goals(settings: Settings, version: str, filters: Filters) -> dict[str, goals.Progress]:
+    """For each KPI with a goal holding the view's last day, how far along the goal is."""
+    chosen = goals.tile_goals(load_view_goals(settings, filters), filters)
+    today = clock.today_in(filters.timezone)
+    return {kpi: load_goal_progress(settings, version, goal, today) for kpi, goal in chosen.items()}
+
+
+def load_goal_progress(settings: Settings, version: str, goal: goals.Goal, today: date) -> goals.Progress:
+    return _goal_progress(
+        settings, version, goal, today, live_minute(goal.so_far(timezone=settings.timezone, today=today))
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _goal_progress(settings: Settings, version: str, goal: goals.Goal, today: date, live: int | None) -> goals.Progress:
+    community, store = _stores(settings)
+    return goals.measure(goal, warehouse=community, app_store=store, timezone=settings.timezone, today=today)
+
+
+def load_chart_marks(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    """The campaigns and notes of the view's period (metrics.notes.chart_marks), notes read fresh."""
+    return notes.chart_marks(warehouse=warehouse(settings), app_store=app_store(settings.app_db_url), filters=filters)

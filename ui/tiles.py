@@ -4,22 +4,35 @@ says why."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 import clock
 from metrics.filters import Filters
+from metrics.goals import Progress
 from metrics.kpi import Kpi
 from metrics.kpis import spec
 from ui.i18n import t
 from ui.session import presenting
-from visuals.formats import describe_change, format_value
+from ui.streamlit_internals import DeltaGenerator
+from visuals.formats import describe_change, describe_goal, format_value
+from visuals.text import day
 
 TILES_KEY = "pulse_tiles_"  # the container of a row of tiles, by its first KPI
 
 
-def kpi_tiles(kpis: dict[str, Kpi], *, filters: Filters | None = None, per_row: int = 5) -> None:
+def kpi_tiles(
+    kpis: dict[str, Kpi],
+    *,
+    filters: Filters | None = None,
+    per_row: int = 5,
+    goals: Mapping[str, Progress] | None = None,
+) -> None:
     """Tiles, `per_row` to a row; `filters` (the period shown) lets a tile know its period or a
-    newcomer's 30 days are not over yet."""
+    newcomer's 30 days are not over yet; a KPI with a goal (`goals`, ui.data.load_tile_goals) says
+    under its tile how far along the goal is."""
+    goals = goals or {}
     today = clock.today_in(filters.timezone) if filters is not None else None
     # On a projector the change alone: with the previous value too, a Chinese slide's tiles wrap
     # to a third line and the first screen no longer fits 1920×1080.
@@ -45,3 +58,14 @@ def kpi_tiles(kpis: dict[str, Kpi], *, filters: Filters | None = None, per_row: 
                 help=t(shown.help) + (f"\n\n{change.why}" if change.why else ""),
                 border=True,
             )
+            if key in goals:
+                _goal_line(column, goals[key])
+
+
+def _goal_line(column: DeltaGenerator, progress: Progress) -> None:
+    """'Goal 6,000 · 82.0% · on track · projected 6,400' under a tile, the goal's period in its tooltip."""
+    goal = progress.goal
+    column.caption(
+        describe_goal(progress),
+        help=t("goal.help", first=day(goal.start), last=day(goal.last)),
+    )

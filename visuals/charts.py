@@ -10,12 +10,15 @@ on vega's English defaults ("Nov 02", "Mon 02").
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
 
 from catalog import locale
 from catalog.spoken import current_language, t
+from metrics.goals import Goal
+from visuals.formats import format_value
 
 # The product's palette, one for every chart (the screen, the meeting report, the projector).
 # Groups and series (channels, kinds, platforms, DAU/WAU/MAU) take CATEGORICAL in order: hues
@@ -25,12 +28,14 @@ from catalog.spoken import current_language, t
 # series is the strong blue; a comparison group is grey; shares from 0 to 1 shade SEQUENTIAL.
 BLUE, ORANGE, SLATE = "#3366cc", "#f28e2b", "#6b7a8f"
 CATEGORICAL = (BLUE, ORANGE, "#8e6bbf", "#2a9d9f", "#d4609c", "#c9a227", SLATE, "#9ab8e8")
+INK, PAPER = "#1f2937", "white"  # text written on a light colour, on a dark one
 CURRENT, PREVIOUS = BLUE, "#b8c9ea"
 SINGLE, COMPARISON = BLUE, "#9aa5b1"
 HIGHLIGHT = ORANGE  # a span of days to look at (a campaign's), drawn faint behind the lines
+NOTE = SLATE  # a manager's note on a day or a range of days, faint behind the lines like a campaign
+GOAL = INK  # a goal's target: a dashed dark rule over its period, labelled (docs/metrics.md, "Goals")
 SEQUENTIAL = "blues"  # a vega scheme, white to dark blue
 BAD, NEUTRAL, GOOD = "#d64545", "#dcdcdc", "#2e9d5b"
-INK, PAPER = "#1f2937", "white"  # text written on a light colour, on a dark one
 # Text that says a deadline is missed (red) or falls within a day (amber): the inbox's Due column.
 # Darker than BAD and the amber of the badges, so they read on white (contrast 4.5:1 and more).
 LATE_TEXT, SOON_TEXT = "#b42318", "#b45309"
@@ -172,18 +177,23 @@ def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt
     )
 
 
-def activity_trend_chart(daily: pd.DataFrame) -> alt.Chart:
-    """DAU, WAU and MAU per day as three lines."""
+def activity_trend_chart(
+    daily: pd.DataFrame, *, goals: pd.DataFrame | None = None, marks: pd.DataFrame | None = None
+) -> alt.Chart | alt.LayerChart:
+    """DAU, WAU and MAU per day as three lines; with `goals` (goal_lines) their targets as dashed
+    rules, with `marks` (metrics.notes.chart_marks, and a `link` column where a click may open one)
+    campaigns and notes shaded behind the lines."""
     names = {key: t(f"chart.{key}") for key in ("dau", "wau", "mau")}
     long = daily.melt(id_vars="date", value_vars=list(names), var_name="series", value_name="members")
     long = long.assign(series=long["series"].map(names), date=pd.to_datetime(long["date"]))
     series, labels = t("chart.active_members"), list(names.values())
-    return (
+    most = max([long["members"].max(), *([] if goals is None else goals["target"])])
+    lines = (
         alt.Chart(long)
         .mark_line(point=len(daily) <= 31)
         .encode(
             x=alt.X("date:T", title=t("chart.date"), axis=_date_axis()),
-            y=alt.Y("members:Q", title=t("chart.members"), axis=_count_axis(long["members"].max())),
+            y=alt.Y("members:Q", title=t("chart.members"), axis=_count_axis(most)),
             color=alt.Color(
                 "series:N",
                 title=series,
@@ -198,6 +208,123 @@ def activity_trend_chart(daily: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
+    if marks is not None and not marks.empty:  # within the days charted, so the axis keeps to them
+        first, last = (pd.Timestamp(day).date() for day in (min(daily["date"]), max(daily["date"])))
+        end = last + timedelta(days=1)
+        marks = marks.assign(
+            start=[max(day, first) for day in marks["start"]], end=[min(day, end) for day in marks["end"]]
+        )
+        marks = marks[marks["start"] < marks["end"]].assign(row=label_rows(marks, days=(end - first).days))
+    behind = [] if marks is None or marks.empty else [marks_layer(marks)]
+    above = [] if goals is None or goals.empty else [goal_layer(goals)]
+    return alt.layer(*behind, lines, *above) if behind or above else lines
+
+
+# The KPIs a goal line can be drawn for on the activity trend, and the line each is read from.
+TREND_SERIES = {"dau_avg": "dau", "wau": "wau", "mau": "mau"}
+LABEL_LIMIT = 160  # pixels of a mark's or a goal's label on a chart
+
+
+def goal_lines(goals: Sequence[Goal], *, first: date, last: date) -> pd.DataFrame:
+    """The goals of TREND_SERIES's KPIs as rules clipped to the days charted (`first` to `last`):
+    start, end (the last day), target, label, and the KPI's name."""
+    rows = []
+    for goal in goals:
+        kpi, target = goal.kpi, goal.target
+        start, end = max(goal.start, first), min(goal.last, last)
+        if kpi not in TREND_SERIES or start > end:
+            continue
+        shown = format_value(kpi, target)
+        rows.append(
+            {
+                "start": pd.Timestamp(start),
+                "end": pd.Timestamp(end),
+                "target": float(target),
+                "kpi": t(f"kpi.{kpi}"),
+                "shown": shown,
+                "label": t("chart.goal_label", kpi=t(f"kpi.{kpi}"), target=shown),
+            }
+        )
+    return pd.DataFrame(rows, columns=["start", "end", "target", "kpi", "shown", "label"])
+
+
+def goal_layer(goals: pd.DataFrame) -> alt.LayerChart:
+    """Each goal's target as a dashed rule over its days, its label above the rule's end."""
+    tips = [
+        alt.Tooltip("label:N", title=t("chart.goal")),
+        _date_tip("start", t("chart.first_day")),
+        _date_tip("end", t("chart.last_day")),
+    ]
+    base = alt.Chart(goals)
+    rule = base.mark_rule(color=GOAL, strokeDash=[6, 4], strokeWidth=2).encode(
+        x="start:T", x2="end:T", y="target:Q", tooltip=tips
+    )
+    label = base.mark_text(color=GOAL, align="right", baseline="bottom", dy=-4, fontSize=11, limit=LABEL_LIMIT).encode(
+        x="end:T", y="target:Q", text="label:N", tooltip=tips
+    )
+    return alt.layer(rule, label)
+
+
+LABEL_LETTER, CHART_WIDTH = 6.0, 500  # pixels of a label's letter, and across a trend chart (about)
+
+
+def label_rows(marks: pd.DataFrame, *, days: int) -> list[int]:
+    """The line each mark's title takes at the foot of a chart of `days` days: the first line whose
+    last title ends before this one starts (a title as wide as its letters, up to LABEL_LIMIT), so
+    titles of marks close together do not overlap."""
+    per_day = CHART_WIDTH / max(days, 1)
+    ends: list[float] = []
+    rows = []
+    for start, title in zip(marks["start"], marks["title"], strict=True):
+        left = (start - min(marks["start"])).days * per_day
+        row = next((n for n, end in enumerate(ends) if end <= left), len(ends))
+        right = left + min(LABEL_LIMIT, LABEL_LETTER * len(str(title))) + 8
+        if row < len(ends):
+            ends[row] = right
+        else:
+            ends.append(right)
+        rows.append(row)
+    return rows
+
+
+def marks_layer(marks: pd.DataFrame) -> alt.LayerChart:
+    """Campaigns (HIGHLIGHT) and notes (NOTE) as faint bands over their days, a rule at their first
+    day and their title at the foot, as text; hovering shows what and when, and a campaign with a
+    `link` opens it when clicked."""
+    kinds = {"campaign": t("chart.mark.campaign"), "note": t("chart.mark.note")}
+    frame = marks.assign(
+        start=pd.to_datetime(marks["start"]),
+        end=pd.to_datetime(marks["end"]),
+        last=pd.to_datetime(marks["end"]) - pd.Timedelta(days=1),
+        what=marks["kind"].map(kinds),
+        row=marks.get("row", 0),  # the line of its title (label_rows)
+        link=marks.get("link"),
+    )
+    tips = [
+        alt.Tooltip("what:N", title=t("chart.marked")),
+        alt.Tooltip("title:N", title=t("goals.field.title")),
+        _date_tip("start", t("chart.first_day")),
+        _date_tip("last", t("chart.last_day")),
+    ]
+    if frame["link"].notna().any():
+        tips = [*tips, alt.Tooltip("open:N", title=" ")]
+        frame = frame.assign(open=[t("chart.open_campaign") if link else "" for link in frame["link"]])
+    is_campaign = alt.datum.kind == "campaign"
+    shade = alt.condition(is_campaign, alt.value(HIGHLIGHT), alt.value(NOTE))
+    base = alt.Chart(frame)
+    # A link only where a mark has one: a report's chart has none, and its SVG holds no <a>.
+    linked = {"href": "link:N"} if frame["link"].notna().any() else {}
+    band = base.mark_rect(opacity=0.12).encode(x="start:T", x2="end:T", fill=shade, tooltip=tips, **linked)
+    edge = base.mark_rule(strokeWidth=1, opacity=0.6).encode(x="start:T", stroke=shade, tooltip=tips, **linked)
+    # Titles at the foot of the plot, a line up for each row (label_rows): a goal's label and the
+    # busiest lines are near the top.
+    titles = [
+        base.transform_filter(alt.datum.row == row)
+        .mark_text(align="left", baseline="bottom", dx=3, dy=-3 - 12 * row, fontSize=10, color=INK, limit=LABEL_LIMIT)
+        .encode(x="start:T", y=alt.value("height"), text="title:N", tooltip=tips, **linked)
+        for row in sorted(set(frame["row"]))
+    ]
+    return alt.layer(band, edge, *titles)
 
 
 def _bucket_bars(

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 from catalog import locale
 from catalog.spoken import current_language, t
 from metrics.filters import Filters
+from metrics.goals import Progress, Status
 from metrics.kpi import MIN_SAMPLE, Change, Kpi
-from metrics.kpis import spec
+from metrics.kpis import Projection, spec
 
 NEWCOMER_DAYS = 30  # newcomer conversion counts activity in the 30 days after joining
 
@@ -95,3 +96,20 @@ def _margin(key: str, margin: float) -> str:
     if spec(key).percent:
         return "±" + t("delta.points", amount=locale.number(margin * 100, language, decimals=1))
     return "±" + locale.number(margin, language)
+
+
+def describe_goal(progress: Progress) -> str:
+    """A goal as a tile and the report show it: 'Goal 6,000 · 82% · on track · projected 6,400'
+    (the share for counts and averages where higher is better; the projection while the period
+    runs, for a KPI projected by its trend or pace)."""
+    goal = progress.goal
+    language = current_language()
+    target = format_value(goal.kpi, goal.target)
+    parts = [t("goal.target_down" if goal.spec.lower_is_better else "goal.target", target=target)]
+    if progress.share is not None:
+        parts.append(locale.percent(progress.share, language, decimals=0))
+    parts.append(t(f"goal.status.{progress.status}"))
+    runs = progress.status in (Status.ON_TRACK, Status.BEHIND)
+    if runs and progress.projected is not None and goal.spec.projection is not Projection.LEVEL:
+        parts.append(t("goal.projected", value=format_value(goal.kpi, progress.projected)))
+    return " · ".join(parts)

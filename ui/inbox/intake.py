@@ -34,13 +34,12 @@ def entry_form(*, timezone: str, max_text: int) -> tuple[str, str | None, str, f
         text = st.text_area(t("feedback.entry.text"), max_chars=max_text)
         columns = st.columns(4)
         who = columns[0].text_input(t("feedback.entry.member"), help=t("feedback.entry.member_help"))
-        source = columns[1].selectbox(
-            t("feedback.column.source"),
-            SOURCES,
-            format_func=source_word,
-            accept_new_options=True,
-            key=f"feedback_entry_source_{count}",
+        # The menu lists words and the code is looked up after: a source typed in is kept as typed.
+        words = {source_word(code): code for code in SOURCES}
+        picked = columns[1].selectbox(
+            t("feedback.column.source"), list(words), accept_new_options=True, key=f"feedback_entry_source_{count}"
         )
+        source = words.get(picked, picked) if picked else None
         score = columns[2].number_input(t("feedback.entry.score"), min_value=0, max_value=10, value=None, step=1)
         day = columns[3].date_input(t("feedback.entry.day"), value=now.date(), max_value=now.date())
         time = columns[3].time_input(t("feedback.entry.time"), value=now.time().replace(second=0, microsecond=0))

@@ -1,0 +1,217 @@
+"""Goals and notes: kept in the app store (SQLite and PostgreSQL), refused when they make no sense,
+found for a view, and measured with the projection docs/metrics.md defines, worked by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import pytest
+
+from errors import PulseError
+from metrics import goals, notes
+from metrics.filters import Filters
+from metrics.goals import Goal, GoalRefused, Status, progress, trend_end
+from metrics.kpi import Kpi
+from store.database import AppStore
+
+NOW = datetime(2026, 1, 5, 9, 30)
+Q1 = (date(2026, 1, 1), date(2026, 4, 1))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path, new_postgres_database) -> Iterator[AppStore]:
+    url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("goals")
+    kept = AppStore(url)
+    kept.migrate()
+    yield kept
+    kept.dispose()
+
+
+def test_a_goal_is_kept_with_who_set_it_and_changed_and_deleted(store):
+    goal_id = goals.add_goal(store, kpi="mau", start=Q1[0], end=Q1[1], target=6000, by="ana@example.org", now=NOW)
+    (kept,) = goals.list_goals(store)
+    assert kept == Goal(
+        id=goal_id, kpi="mau", start=Q1[0], end=Q1[1], target=6000.0, created_by="ana@example.org", created_at=NOW
+    )
+    later = datetime(2026, 2, 1, 8, 0)
+    goals.edit_goal(
+        store, goal_id, kpi="mau", start=Q1[0], end=Q1[1], target=6500, by="bo@example.org", now=later, region="EU"
+    )
+    (changed,) = goals.list_goals(store)
+    assert (changed.target, changed.region, changed.created_by, changed.updated_by, changed.updated_at) == (
+        6500.0,
+        "EU",
+        "ana@example.org",
+        "bo@example.org",
+        later,
+    )
+    goals.delete_goal(store, goal_id)
+    assert goals.list_goals(store) == []
+    with pytest.raises(GoalRefused) as refused:
+        goals.edit_goal(store, goal_id, kpi="mau", start=Q1[0], end=Q1[1], target=1, by="bo@example.org", now=later)
+    assert refused.value.key == "goals.refused.gone"
+
+
+@pytest.mark.parametrize(
+    ("kpi", "start", "end", "target", "key"),
+    [
+        ("mau", date(2026, 3, 1), date(2026, 3, 1), 10, "goals.refused.period"),  # ends as it starts
+        ("mau", date(2026, 3, 1), date(2026, 2, 1), 10, "goals.refused.period"),
+        ("daily_happiness", *Q1, 10, "goals.refused.kpi"),
+        ("active_rate", *Q1, 1.2, "goals.refused.percent"),  # 120%
+        ("churn_rate", *Q1, -0.1, "goals.refused.percent"),
+        ("nps", *Q1, 140, "goals.refused.score"),
+        ("mau", *Q1, 60.5, "goals.refused.count"),
+        ("new_members", *Q1, -3, "goals.refused.count"),
+        ("dau_avg", *Q1, -1.5, "goals.refused.negative"),
+        ("mau", *Q1, float("nan"), "goals.refused.number"),
+        ("mau", date(2026, 1, 1), date(2030, 1, 1), 10, "goals.refused.long"),
+    ],
+)
+def test_nonsense_goals_are_refused_with_a_catalog_message(tmp_path, kpi, start, end, target, key):
+    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
+    store.migrate()
+    with pytest.raises(GoalRefused) as refused:
+        goals.add_goal(store, kpi=kpi, start=start, end=end, target=target, by="ana@example.org", now=NOW)
+    assert isinstance(refused.value, PulseError) and refused.value.key == key
+    assert goals.list_goals(store) == []
+
+
+def test_targets_of_the_right_kind_are_kept(tmp_path):
+    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
+    store.migrate()
+    for kpi, target in (("nps", 40), ("nps", -100), ("churn_rate", 0.05), ("active_rate", 1), ("dau_avg", 12.5)):
+        goals.add_goal(store, kpi=kpi, start=Q1[0], end=Q1[1], target=target, by="ana@example.org", now=NOW)
+    assert sorted(goal.target for goal in goals.list_goals(store)) == [-100, 0.05, 1, 12.5, 40]
+
+
+def test_the_goals_of_a_view_are_those_of_its_members_overlapping_its_period(store):
+    def add(kpi: str, start: date, end: date, target: float, **members: str) -> int:
+        return goals.add_goal(
+            store, kpi=kpi, start=start, end=end, target=target, by="a@example.org", now=NOW, **members
+        )
+
+    january = add("mau", date(2026, 1, 1), date(2026, 2, 1), 5000)
+    quarter = add("mau", *Q1, 6000)
+    add("mau", date(2026, 4, 1), date(2026, 7, 1), 7000)  # the next quarter
+    add("mau", *Q1, 900, region="EU")  # the EU's own
+    nps = add("nps", date(2026, 1, 15), date(2026, 1, 20), 40)
+    view = Filters(start=date(2026, 1, 10), end=date(2026, 1, 17))  # the 10th to the 16th
+    found = goals.goals_for_view(store, view)
+    assert [goal.id for goal in found] == [january, quarter, nps]  # by first day, then last
+    # The tile shows the goal holding the view's last day that ends first; NPS's holds the 16th too.
+    assert {kpi: goal.id for kpi, goal in goals.tile_goals(found, view).items()} == {"mau": january, "nps": nps}
+    europe = Filters(start=date(2026, 1, 10), end=date(2026, 1, 17), region="EU")
+    assert [goal.target for goal in goals.goals_for_view(store, europe)] == [900]
+    later = Filters(start=date(2026, 1, 25), end=date(2026, 2, 5))  # the NPS goal is over by then
+    assert {kpi: goal.id for kpi, goal in goals.tile_goals(goals.goals_for_view(store, later), later).items()} == {
+        "mau": quarter
+    }
+
+
+def test_a_least_squares_line_is_extended_to_the_last_day():
+    # x = 0..3, mean 1.5; y mean 12.75; slope = 8.5 / 5 = 1.7; at day 9: 12.75 + 1.7 × 7.5 = 25.5.
+    assert trend_end([10, 12, 14, 15], days=10) == pytest.approx(25.5)
+    assert trend_end([7], days=30) == 7
+
+
+def goal(kpi: str, target: float, start: date = date(2026, 1, 1), end: date = date(2026, 1, 11)) -> Goal:
+    return Goal(id=1, kpi=kpi, start=start, end=end, target=target)
+
+
+def test_mau_is_projected_by_its_line_over_the_days_so_far():
+    # 4 days of 10 into 2026-01-01..10: MAU 10, 12, 14, 15 → 25.5 on the 10th.
+    mau = Kpi(current=15, previous=None)
+    ahead = progress(goal("mau", 25), today=date(2026, 1, 4), kpi=mau, daily=[10, 12, 14, 15])
+    assert (ahead.current, ahead.projected, ahead.share, ahead.status) == (
+        15,
+        pytest.approx(25.5),
+        0.6,
+        Status.ON_TRACK,
+    )
+    behind = progress(goal("mau", 26), today=date(2026, 1, 4), kpi=mau, daily=[10, 12, 14, 15])
+    assert behind.status is Status.BEHIND and behind.share == pytest.approx(15 / 26)
+
+
+def test_a_count_of_the_period_is_projected_at_its_pace():
+    # 12 new members in 4 of 10 days: 30 at that pace.
+    new = progress(goal("new_members", 30), today=date(2026, 1, 4), kpi=Kpi(current=12, previous=None))
+    assert (new.projected, new.share, new.status) == (30, 0.4, Status.ON_TRACK)
+    # 1,000 members, 40 of them joined in the 4 days: 960 + 40 × 10 / 4 = 1,060.
+    members = progress(goal("members", 1100), today=date(2026, 1, 4), kpi=Kpi(current=1000, previous=None), base=960)
+    assert (members.projected, members.status) == (1060, Status.BEHIND)
+
+
+def test_a_score_is_on_track_when_the_target_is_within_its_margin():
+    # NPS 36 ± 5: a target of 40 is within reach, 42 is not; lower-is-better rates judge the other way.
+    nps = Kpi(current=36, previous=None, margin=5)
+    assert progress(goal("nps", 40), today=date(2026, 1, 4), kpi=nps).status is Status.ON_TRACK
+    far = progress(goal("nps", 42), today=date(2026, 1, 4), kpi=nps)
+    assert (far.projected, far.margin, far.share, far.status) == (36, 5, None, Status.BEHIND)
+    # churn 10% of 100 members: margin 1.96 × √(0.1 × 0.9 / 100) = 0.0588 (5.9 points): a target of 5%
+    # is within it, one of 3% is not.
+    churn = Kpi(current=0.10, previous=None, sample=100)
+    near = progress(goal("churn_rate", 0.05), today=date(2026, 1, 4), kpi=churn)
+    assert (near.margin, near.status) == (pytest.approx(0.0588), Status.ON_TRACK)
+    assert progress(goal("churn_rate", 0.03), today=date(2026, 1, 4), kpi=churn).status is Status.BEHIND
+    assert progress(goal("churn_rate", 0.05), today=date(2026, 1, 4), kpi=Kpi(0.04, None, sample=100)).status is (
+        Status.ON_TRACK
+    )
+
+
+def test_a_goal_is_met_or_missed_once_its_period_is_over_and_waits_before_it_starts():
+    mau = Kpi(current=24, previous=None)
+    assert progress(goal("mau", 25), today=date(2026, 2, 1), kpi=mau, daily=[20] * 10).status is Status.MISSED
+    assert progress(goal("mau", 24), today=date(2026, 1, 11), kpi=mau, daily=[20] * 10).status is Status.MET
+    # On its last day a goal still runs: 24 so far, a flat line of 20s projects 20.
+    assert progress(goal("mau", 24), today=date(2026, 1, 10), kpi=mau, daily=[20] * 10).status is Status.BEHIND
+    assert progress(goal("mau", 24), today=date(2025, 12, 31), kpi=None).status is Status.UPCOMING
+    assert progress(goal("nps", 40), today=date(2026, 1, 3), kpi=Kpi(None, None)).status is Status.NO_DATA
+
+
+def test_a_goal_is_measured_over_its_own_period_as_the_pages_measure_its_kpi(app_store, duckdb_warehouse):
+    # The fixture community (tests/community.py) over P = 1-7 March 2025: MAU 6 on the 7th,
+    # 7 members of whom 2 joined in P, newcomer figures as tests/test_overview_report.py has them.
+    def measured(kpi: str, target: float, end: date, today: date = date(2025, 3, 7)) -> goals.Progress:
+        kept = Goal(id=1, kpi=kpi, start=date(2025, 3, 1), end=end, target=target)
+        return goals.measure(kept, warehouse=duckdb_warehouse, app_store=app_store, timezone="UTC", today=today)
+
+    # On 8 March P is over: its MAU of 6 met a goal of 6 and missed one of 7.
+    over = measured("mau", 6, date(2025, 3, 8), today=date(2025, 3, 8))
+    assert (over.current, over.status) == (6, Status.MET)
+    assert measured("mau", 7, date(2025, 3, 8), today=date(2025, 3, 8)).status is Status.MISSED
+    # New members: 2 in the first 7 of 14 days → 4 at that pace.
+    paced = measured("new_members", 4, date(2025, 3, 15))
+    assert (paced.current, paced.projected, paced.share, paced.status) == (2, 4, 0.5, Status.ON_TRACK)
+    # Members: 5 before March, 2 joined in 7 of 14 days → 5 + 2 × 14 / 7 = 9.
+    assert measured("members", 10, date(2025, 3, 15)).projected == 9
+    # Contributions come from the Engagement page's figures, churned from the Members page's.
+    assert measured("churned", 5, date(2025, 3, 8)).current == 2
+
+
+def test_a_note_is_kept_and_campaigns_mark_the_charts_with_it(store, duckdb_warehouse):
+    note_id = notes.add_note(
+        store, title="  Discord   outage ", start=date(2025, 3, 3), end=date(2025, 3, 4), by="ana@example.org", now=NOW
+    )
+    notes.add_note(store, title="Old news", start=date(2025, 1, 1), end=date(2025, 1, 2), by="ana@example.org", now=NOW)
+    (kept, _) = notes.list_notes(store)
+    assert (kept.id, kept.title, kept.start, kept.last, kept.created_by) == (
+        note_id,
+        "Discord outage",
+        date(2025, 3, 3),
+        date(2025, 3, 3),
+        "ana@example.org",
+    )
+    view = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+    marks = notes.chart_marks(warehouse=duckdb_warehouse, app_store=store, filters=view)
+    assert ("note", "Discord outage", date(2025, 3, 3), date(2025, 3, 4), None) in [
+        tuple(row) for row in marks.itertuples(index=False)
+    ]
+    assert "Old news" not in set(marks["title"])
+    assert set(marks["kind"]) == {"note", "campaign"}
+    with pytest.raises(GoalRefused) as refused:
+        notes.add_note(store, title="   ", start=date(2025, 3, 3), end=date(2025, 3, 4), by="a@example.org", now=NOW)
+    assert refused.value.key == "notes.refused.title"
+    notes.delete_note(store, note_id)
+    assert [note.title for note in notes.list_notes(store)] == ["Old news"]
