@@ -970,4 +970,9 @@ MESSAGES: dict[str, str] = {
     "data.delivery.kind.wecom": "WeCom",
     "data.delivery.kind.feishu": "Feishu",
     "data.delivery.kind.webhook": "Webhook",
+    # zh slice: stored errors kept with their keys (sync runs, the write-back outbox)
+    "error.sync.interrupted": "The run stopped before it finished (its process ended); the last complete warehouse is in use.",
+    "error.sync.unexpected": "The run stopped on an unexpected error ({error}); the server log has the details.",
+    "error.write_back.no_definition": "The survey {slug} has no readable definition in the store.",
+    "error.write_back.not_taken": "The sheet did not take the responses: {reason}",
 }

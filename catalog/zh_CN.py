@@ -935,4 +935,9 @@ MESSAGES: dict[str, str] = {
     "data.delivery.kind.wecom": "企业微信",
     "data.delivery.kind.feishu": "飞书",
     "data.delivery.kind.webhook": "Webhook",
+    # zh slice: stored errors kept with their keys (sync runs, the write-back outbox)
+    "error.sync.interrupted": "本次同步未完成就停止了（其进程已结束）；正在使用上一次完整的数据仓库。",
+    "error.sync.unexpected": "本次同步因意外错误（{error}）而停止；详情见服务器日志。",
+    "error.write_back.no_definition": "问卷 {slug} 在存储中没有可读取的定义。",
+    "error.write_back.not_taken": "表格未接收这些答卷：{reason}",
 }

@@ -935,4 +935,9 @@ MESSAGES: dict[str, str] = {
     "data.delivery.kind.wecom": "企業微信",
     "data.delivery.kind.feishu": "飛書",
     "data.delivery.kind.webhook": "Webhook",
+    # zh slice: stored errors kept with their keys (sync runs, the write-back outbox)
+    "error.sync.interrupted": "本次同步未完成就停止了（其處理程序已結束）；正在使用上一次完整的資料倉儲。",
+    "error.sync.unexpected": "本次同步因意外錯誤（{error}）而停止；詳情見伺服器記錄檔。",
+    "error.write_back.no_definition": "問卷 {slug} 在儲存區中沒有可讀取的定義。",
+    "error.write_back.not_taken": "試算表未接收這些填答：{reason}",
 }

@@ -36,6 +36,7 @@ from ui.data_views import (
     runs_view,
     said_in,
     source_name,
+    stored_error,
 )
 from ui.i18n import current_language, t
 from ui.page import data_errors_stop_the_page, require_entry
@@ -195,8 +196,9 @@ if settings.write_back_spreadsheet is not None:
     if waiting.empty:
         st.caption(t("data.write_back_ok"))
     else:
-        errors = waiting["last_error"].dropna()
-        st.text(t("data.write_back_waiting", count=len(waiting), error=errors.iloc[-1] if len(errors) else "—"))
+        said = [stored_error(*error) for error in zip(waiting["last_error_said"], waiting["last_error"], strict=True)]
+        errors = [error for error in said if error]
+        st.text(t("data.write_back_waiting", count=len(waiting), error=errors[-1] if errors else "—"))
         if st.button(t("data.push"), key="data_push"):
             thread = background.push_responses_soon(settings)
             if thread is not None:

@@ -33,7 +33,7 @@ from gspread.utils import ValueInputOption
 
 from data_sources.errors import DataSourceError
 from data_sources.sheets import client_email, google, open_spreadsheet
-from errors import Said
+from errors import Said, kept
 from store import tables
 from store.database import AppStore
 from surveys.definition import Survey
@@ -61,10 +61,13 @@ def enqueue(connection: sa.Connection, *, response_id: int, now: datetime) -> No
 
 
 def pending(app_store: AppStore) -> pd.DataFrame:
-    """Unsent responses: response id, survey slug, attempts, last error."""
+    """Unsent responses: response id, survey slug, attempts, last error (English, and kept with its
+    key and values: errors.kept_text says it in a language)."""
     outbox, responses, surveys = tables.sheet_outbox, tables.responses, tables.surveys
     return app_store.run(
-        sa.select(outbox.c.response_id, surveys.c.slug, outbox.c.attempts, outbox.c.last_error)
+        sa.select(
+            outbox.c.response_id, surveys.c.slug, outbox.c.attempts, outbox.c.last_error, outbox.c.last_error_said
+        )
         .join(responses, responses.c.id == outbox.c.response_id)
         .join(surveys, surveys.c.id == responses.c.survey_id)
         .where(outbox.c.sent_at.is_(None))
@@ -227,12 +230,12 @@ def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsh
         book = open_spreadsheet(client(), spreadsheet, after=QUEUED)
     except DataSourceError as problem:
         log.warning("Write-back: the sheet did not open, %d responses wait: %s", len(waiting), problem.user_message)
-        return _failed(app_store, waiting["response_id"].tolist(), problem.user_message)
+        return _failed(app_store, waiting["response_id"].tolist(), error=problem.said())
     for slug, group in waiting.groupby("slug", sort=True):
         ids = [int(value) for value in group["response_id"]]
         stored = load_survey(app_store, str(slug))
         if stored is None:  # no readable definition (one an older release wrote): nothing to lay the rows out by
-            result = _failed(app_store, ids, f"The survey {slug!r} has no readable definition in the store.")
+            result = _failed(app_store, ids, error=Said("error.write_back.no_definition", slug=repr(slug)))
             failed, error = failed + result.failed, result.error
             continue
         try:
@@ -242,7 +245,7 @@ def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsh
                 header_row: list[Cell] = [_typed(column) for column in header(stored.survey)]
                 _append_once(worksheet, header_row, _rows(app_store, ids, stored.survey))
         except DataSourceError as problem:
-            result = _failed(app_store, ids, f"The sheet did not take the responses: {problem.user_message}")
+            result = _failed(app_store, ids, error=Said("error.write_back.not_taken", reason=problem.said()))
             failed, error = failed + result.failed, result.error
             continue
         with app_store.begin() as connection:
@@ -254,12 +257,14 @@ def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsh
     return PushResult(sent=sent, failed=failed, error=error)
 
 
-def _failed(app_store: AppStore, ids: list[int], message: str) -> PushResult:
+def _failed(app_store: AppStore, ids: list[int], *, error: str) -> PushResult:
+    """Count a failed attempt for the rows; `error` (a Said) is kept with its key and values, so
+    the Data page says it in the reader's language, and in English for the CLI and the log."""
     outbox = tables.sheet_outbox
     with app_store.begin() as connection:
         connection.execute(
             outbox.update()
             .where(outbox.c.response_id.in_(ids))
-            .values(attempts=outbox.c.attempts + 1, last_error=message)
+            .values(attempts=outbox.c.attempts + 1, last_error=str(error), last_error_said=kept(error))
         )
-    return PushResult(sent=0, failed=len(ids), error=message)
+    return PushResult(sent=0, failed=len(ids), error=str(error))

@@ -15,7 +15,8 @@ from data_sources.errors import Shrink
 from data_sources.validate import TABLES
 from delivery.channels import KINDS
 from delivery.outbox import STATUSES
-from ui.i18n import t
+from errors import kept_text
+from ui.i18n import current_language, t
 from ui.tables import catalog_words, label_text, moment, plain, time_column, words_column
 from visuals import text
 
@@ -71,9 +72,17 @@ def runs_view(runs: pd.DataFrame) -> pd.DataFrame:
             "warnings": pd.array(
                 [len(value) if isinstance(value, list) else None for value in runs["warnings"]], dtype="Int64"
             ),
-            "error": runs["error"],
+            "error": [
+                stored_error(said, english) for said, english in zip(runs["error_said"], runs["error"], strict=True)
+            ],
         }
     )
+
+
+def stored_error(said: object, english: object) -> str | None:
+    """A stored error (a sync run's, a write-back row's) in the reader's language: what errors.kept
+    kept, or, for a row stored before errors were kept, its English as stored."""
+    return kept_text(said, english, current_language())
 
 
 def run_columns() -> dict[str, object]:
