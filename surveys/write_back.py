@@ -37,7 +37,7 @@ from errors import Said, kept
 from store import tables
 from store.database import AppStore
 from surveys.definition import Survey
-from surveys.question_types import TYPES, Cell, plain_cell
+from surveys.question_types import TYPES, Cell, answer_cell
 from surveys.registry import load_survey
 
 log = logging.getLogger(__name__)
@@ -85,16 +85,6 @@ def header(survey: Survey) -> list[str]:
     return columns
 
 
-def _cell(survey: Survey, question_id: str, number: float | None, text: str | None) -> Cell:
-    """An answer as a person reads it: option labels, numbers (whole ones as integers), Yes/No (its
-    question's type says how; a question the survey no longer asks shows what was stored)."""
-    base = question_id.split(".", 1)[0]
-    question = next((q for q in survey.questions if q.id == base), None)
-    if question is None:
-        return plain_cell(number, text)
-    return TYPES[question.type].cell(question, question_id, number, text, survey.languages[0])
-
-
 def _typed(value: Cell) -> Cell:
     """A cell for USER_ENTERED: numbers as numbers; text behind an apostrophe, so it stays text."""
     return f"'{value}" if isinstance(value, str) and value else value
@@ -133,7 +123,7 @@ def _rows(app_store: AppStore, response_ids: list[int], survey: Survey) -> list[
             if question_id in row:
                 number = None if pd.isna(value_num) else float(value_num)
                 text = value_text if isinstance(value_text, str) else None
-                row[question_id] = _typed(_cell(survey, question_id, number, text))
+                row[question_id] = _typed(answer_cell(survey, question_id, number, text, survey.languages[0]))
         row["submitted_at_utc"] = first["submitted_at"].strftime("%Y-%m-%d %H:%M:%S")  # read as a date-time
         rows.append([row[column] for column in columns])
     return rows
