@@ -975,4 +975,9 @@ MESSAGES: dict[str, str] = {
     "error.sync.unexpected": "The run stopped on an unexpected error ({error}); the server log has the details.",
     "error.write_back.no_definition": "The survey {slug} has no readable definition in the store.",
     "error.write_back.not_taken": "The sheet did not take the responses: {reason}",
+    # zh slice: punctuation composed around catalog words (full-width in Chinese)
+    "survey.question_required": "{question} (required)",
+    "surveys.invite.campaign_option": "{name} ({id})",
+    "chart.cohort_size": "{month} ({size})",
+    "label_value": "{label}: {value}",
 }

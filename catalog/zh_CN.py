@@ -940,4 +940,9 @@ MESSAGES: dict[str, str] = {
     "error.sync.unexpected": "本次同步因意外错误（{error}）而停止；详情见服务器日志。",
     "error.write_back.no_definition": "问卷 {slug} 在存储中没有可读取的定义。",
     "error.write_back.not_taken": "表格未接收这些答卷：{reason}",
+    # zh slice: punctuation composed around catalog words (full-width in Chinese)
+    "survey.question_required": "{question}（必答）",
+    "surveys.invite.campaign_option": "{name}（{id}）",
+    "chart.cohort_size": "{month}（{size}）",
+    "label_value": "{label}：{value}",
 }

@@ -940,4 +940,9 @@ MESSAGES: dict[str, str] = {
     "error.sync.unexpected": "本次同步因意外錯誤（{error}）而停止；詳情見伺服器記錄檔。",
     "error.write_back.no_definition": "問卷 {slug} 在儲存區中沒有可讀取的定義。",
     "error.write_back.not_taken": "試算表未接收這些填答：{reason}",
+    # zh slice: punctuation composed around catalog words (full-width in Chinese)
+    "survey.question_required": "{question}（必答）",
+    "surveys.invite.campaign_option": "{name}（{id}）",
+    "chart.cohort_size": "{month}（{size}）",
+    "label_value": "{label}：{value}",
 }

@@ -38,7 +38,7 @@ from ui.data_views import (
     source_name,
     stored_error,
 )
-from ui.i18n import current_language, t
+from ui.i18n import current_language, listed, t
 from ui.page import data_errors_stop_the_page, require_entry
 from ui.session import may
 from ui.tables import error_markdown, moment, plain, table
@@ -152,7 +152,7 @@ else:
                 paths = uploaded_to(Path(folder), files)
                 imported = import_files(paths, settings=settings, app_store=store, table=named, allow_shrink=allowed)
                 question.empty()
-                names = plain(", ".join(path.name for path in paths))  # uploaded names: text, not markdown
+                names = plain(listed(path.name for path in paths))  # uploaded names: text, not markdown
                 show_result(imported, t("data.imported", files=names, rows=row_counts(imported.rows)))
             except ShrinkRefused as refused:
                 remember_refusal("import", refused.shrinks)

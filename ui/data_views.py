@@ -54,8 +54,13 @@ def freshness(built: datetime | None, *, now: datetime) -> tuple[str, str]:
 
 
 def row_counts(rows: dict[str, int]) -> str:
-    """Members: 5,000 · Activities: 300,784 · …, in the tables' order."""
-    return " · ".join(f"{t(f'data.table.{name}')}: {text.number(rows[name])}" for name in TABLES if name in rows)
+    """Members: 5,000 · Activities: 300,784 · … (成员：5,000 · …), in the tables' order."""
+    counts = (
+        t("label_value", label=t(f"data.table.{name}"), value=text.number(rows[name]))
+        for name in TABLES
+        if name in rows
+    )
+    return " · ".join(counts)
 
 
 def runs_view(runs: pd.DataFrame) -> pd.DataFrame:
