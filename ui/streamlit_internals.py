@@ -45,15 +45,18 @@ def layout_style(*, tiles: str, filters: str) -> str:
     screens; there a tile's padding is its border's alone (Streamlit pads inside it again), so its
     change has the tile's width. A change, and the word on why it is grey, wrap rather than end in
     "…" where a tile is still too narrow ("+0.7 个百分点（上期 21.2%）"), as Streamlit cuts them to
-    one line; the word goes under the change when both do not fit."""
+    one line; the word goes under the change when both do not fit. A tile's label wraps too, on every
+    screen: two tiles to a row on a phone leave ~145 px, and "Contributions per active member" or a
+    presentation's larger "Newcomer conversion" would otherwise end in "…"."""
     row, column = testid("stHorizontalBlock"), testid("stColumn")
     delta, why, text = testid("stMetricDelta"), testid("stMetricDeltaDescription"), testid("stMarkdownContainer")
+    label = testid("stMetricLabel")
     return f"""<style>
 {testid("stMainBlockContainer")} {{ padding-top: 4rem; }}
 div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
 {delta} {{ max-width: 100%; height: auto; min-height: 1.5rem; }}
 {why} {{ flex-shrink: 0; max-width: 100%; }}
-:is({delta}, {why}) {text}, :is({delta}, {why}) {text} p {{
+:is({delta}, {why}, {label}) {text}, :is({delta}, {why}, {label}) {text} p {{
   white-space: normal; overflow: visible; text-overflow: clip;
 }}
 @media (max-width: 640px) {{
