@@ -980,4 +980,7 @@ MESSAGES: dict[str, str] = {
     "surveys.invite.campaign_option": "{name} ({id})",
     "chart.cohort_size": "{month} ({size})",
     "label_value": "{label}: {value}",
+    # zh slice: Streamlit's file uploader in the reader's language
+    "upload.button": "Upload",
+    "upload.limits": "Up to {size} MB per file • {types}",
 }

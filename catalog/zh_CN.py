@@ -945,4 +945,7 @@ MESSAGES: dict[str, str] = {
     "surveys.invite.campaign_option": "{name}（{id}）",
     "chart.cohort_size": "{month}（{size}）",
     "label_value": "{label}：{value}",
+    # zh slice: Streamlit's file uploader in the reader's language
+    "upload.button": "上传",
+    "upload.limits": "每个文件不超过 {size} MB • {types}",
 }

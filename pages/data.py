@@ -42,6 +42,7 @@ from ui.i18n import current_language, listed, t
 from ui.page import data_errors_stop_the_page, require_entry
 from ui.session import may
 from ui.tables import error_markdown, moment, plain, table
+from ui.uploads import upload_box
 
 require_entry()
 st.title(t("data.title"))
@@ -131,9 +132,7 @@ else:
 
     st.subheader(t("data.import"))
     st.caption(t("data.import_help"))
-    files = st.file_uploader(
-        t("data.import_files"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True, key="data_files"
-    )
+    files = upload_box(t("data.import_files"), types=["csv", "xlsx", "parquet"], multiple=True, key="data_files")
     named = st.selectbox(
         t("data.import_table"),
         list(TABLES),
@@ -173,7 +172,7 @@ st.caption(t("data.forms_help"))
 data.register_surveys(settings)
 slugs = registry.survey_slugs(store)
 slug = st.selectbox(t("data.forms_survey"), slugs, index=None, placeholder=t("widget.choose"), key="data_forms_survey")
-export = st.file_uploader(t("data.forms_file"), type=["csv"], key="data_forms_file")
+export = upload_box(t("data.forms_file"), types=["csv"], key="data_forms_file")
 if st.button(t("data.forms_button"), disabled=not (slug and export), key="data_forms_import"):
     with tempfile.TemporaryDirectory() as folder:
         try:
