@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, runtime_checkable
 
-from catalog import translate
+from catalog import CATALOGS, DEFAULT, translate
 
 Quote = Callable[[object], str]  # a page's escaping of values quoted from people's data (ui.tables.plain)
 
@@ -42,6 +42,14 @@ class Sayable(Protocol):
     """What can be said in a language: a Said, Lines, a data source's Problem."""
 
     def text(self, language: str, *, quote: Quote | None = None) -> str: ...
+
+
+@runtime_checkable
+class Composed(Protocol):
+    """A message made of catalog messages (a data source's Problem, a Shrink, a PulseError):
+    `said()` is it as a Said, Lines or Listed, which can be kept (errors.kept) and said later."""
+
+    def said(self) -> str: ...
 
 
 class Said(str):
@@ -144,6 +152,13 @@ class PulseError(Exception):
         self.key = key or type(self).key
         self.values = values
 
+    def said(self) -> str:
+        """What a person is told, to keep and say later in their language (errors.kept): a Said, Lines
+        of them, or the English message when there is no key."""
+        if self.key:
+            return Said(self.key, **self.values)
+        return self.lines if self.lines is not None else str(self)
+
     def text(self, language: str, *, quote: Quote | None = None) -> str:
         """What to show a person reading `language`: the catalog's words when there is a key, else
         the English message (and what to do); `quote` escapes what is quoted from people's data
@@ -153,3 +168,55 @@ class PulseError(Exception):
         if self.lines is not None:
             return self.lines.text(language, quote=quote)
         return quote(str(self)) if quote else str(self)
+
+
+# A message kept in the store (a sync run's error, a write-back row's last error) is JSON data that
+# keeps its keys and values, next to its English, so a page says it in the reader's language.
+
+
+def kept(message: object) -> Any:
+    """A message (a Said, Lines, Listed, a Composed one, or text) as JSON data with its keys and
+    values (numbers stay numbers; any other value is kept as its text); `recalled` makes it again."""
+    if isinstance(message, Said):
+        return {"said": message.key, "values": {name: kept(value) for name, value in message.values.items()}}
+    if isinstance(message, Lines):
+        return {"lines": [kept(line) for line in message.messages]}
+    if isinstance(message, Listed):
+        return {"listed": [kept(item) for item in message.items], "separator": message.separator}
+    if isinstance(message, Composed):
+        return kept(message.said())
+    if message is None or isinstance(message, bool | int | float):
+        return message
+    return str(message)
+
+
+def recalled(data: object) -> str | None:
+    """The message `kept` made (a Said, Lines, Listed or text); None when `data` is not one, or
+    names a key the catalog no longer has (the caller shows the English kept beside it)."""
+    try:
+        return _recalled(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return None
+
+
+def _recalled(data: object) -> Any:
+    if isinstance(data, dict) and "said" in data:
+        if data["said"] not in CATALOGS[DEFAULT]:
+            raise KeyError(data["said"])
+        return Said(data["said"], **{name: _recalled(value) for name, value in data["values"].items()})
+    if isinstance(data, dict) and "lines" in data:
+        return Lines(_recalled(line) for line in data["lines"])
+    if isinstance(data, dict) and "listed" in data:
+        return Listed((_recalled(item) for item in data["listed"]), separator=data["separator"])
+    if data is None or isinstance(data, bool | int | float | str):
+        return data
+    raise TypeError(type(data).__name__)
+
+
+def kept_text(data: object, english: object, language: str) -> str | None:
+    """A stored message as a person reading `language` reads it: the kept message in their language,
+    else (a row stored before messages were kept, or a key since removed) its English as stored."""
+    message = recalled(data)
+    if isinstance(message, str):
+        return in_language(message, language)
+    return english if isinstance(english, str) else None

@@ -1138,4 +1138,17 @@ MESSAGES: dict[str, str] = {
     "column.written_by": "Written by",
     "report.goals": "Goals",
     "report.notes": "Notes",
+    # zh slice: stored errors kept with their keys (sync runs, the write-back outbox)
+    "error.sync.interrupted": "The run stopped before it finished (its process ended); the last complete warehouse is in use.",
+    "error.sync.unexpected": "The run stopped on an unexpected error ({error}); the server log has the details.",
+    "error.write_back.no_definition": "The survey {slug} has no readable definition in the store.",
+    "error.write_back.not_taken": "The sheet did not take the responses: {reason}",
+    # zh slice: punctuation composed around catalog words (full-width in Chinese)
+    "survey.question_required": "{question} (required)",
+    "surveys.invite.campaign_option": "{name} ({id})",
+    "chart.cohort_size": "{month} ({size})",
+    "label_value": "{label}: {value}",
+    # zh slice: Streamlit's file uploader in the reader's language
+    "upload.button": "Upload",
+    "upload.limits": "Up to {size} MB per file • {types}",
 }

@@ -9,7 +9,7 @@ call rather than told once). Without either (the CLI, tests outside the app), En
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -47,3 +47,8 @@ def speaking(language: str) -> Iterator[None]:
 def t(key: str, *, language: str | None = None, **values: object) -> str:
     """The string for `key` in `language` (else this run's language), formatted with `values`."""
     return translate(key, language or current_language(), **values)
+
+
+def listed(items: Iterable[str], *, language: str | None = None) -> str:
+    """Items joined as the language lists them: "a, b" in English, "a、b" in Chinese."""
+    return t("list.separator", language=language).join(items)

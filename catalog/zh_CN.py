@@ -1103,4 +1103,17 @@ MESSAGES: dict[str, str] = {
     "column.written_by": "填写人",
     "report.goals": "目标",
     "report.notes": "备注",
+    # zh slice: stored errors kept with their keys (sync runs, the write-back outbox)
+    "error.sync.interrupted": "本次同步未完成就停止了（其进程已结束）；正在使用上一次完整的数据仓库。",
+    "error.sync.unexpected": "本次同步因意外错误（{error}）而停止；详情见服务器日志。",
+    "error.write_back.no_definition": "问卷 {slug} 在存储中没有可读取的定义。",
+    "error.write_back.not_taken": "表格未接收这些答卷：{reason}",
+    # zh slice: punctuation composed around catalog words (full-width in Chinese)
+    "survey.question_required": "{question}（必答）",
+    "surveys.invite.campaign_option": "{name}（{id}）",
+    "chart.cohort_size": "{month}（{size}）",
+    "label_value": "{label}：{value}",
+    # zh slice: Streamlit's file uploader in the reader's language
+    "upload.button": "上传",
+    "upload.limits": "每个文件不超过 {size} MB • {types}",
 }

@@ -1103,4 +1103,17 @@ MESSAGES: dict[str, str] = {
     "column.written_by": "填寫者",
     "report.goals": "目標",
     "report.notes": "備註",
+    # zh slice: stored errors kept with their keys (sync runs, the write-back outbox)
+    "error.sync.interrupted": "本次同步未完成就停止了（其處理程序已結束）；正在使用上一次完整的資料倉儲。",
+    "error.sync.unexpected": "本次同步因意外錯誤（{error}）而停止；詳情見伺服器記錄檔。",
+    "error.write_back.no_definition": "問卷 {slug} 在儲存區中沒有可讀取的定義。",
+    "error.write_back.not_taken": "試算表未接收這些填答：{reason}",
+    # zh slice: punctuation composed around catalog words (full-width in Chinese)
+    "survey.question_required": "{question}（必答）",
+    "surveys.invite.campaign_option": "{name}（{id}）",
+    "chart.cohort_size": "{month}（{size}）",
+    "label_value": "{label}：{value}",
+    # zh slice: Streamlit's file uploader in the reader's language
+    "upload.button": "上傳",
+    "upload.limits": "每個檔案不超過 {size} MB • {types}",
 }

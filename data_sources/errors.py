@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from errors import PulseError, Quote, Said, in_language, quoted
+from errors import Lines, Listed, PulseError, Quote, Said, in_language
 
 
 class DataSourceError(PulseError):
@@ -46,18 +46,19 @@ class Problem:
     def __str__(self) -> str:
         return self.text("en")
 
-    def text(self, language: str, *, quote: Quote | None = None) -> str:
-        """The place (file, row, column) and the message in `language`; `quote` escapes the file,
-        the column and the message's values (people's data)."""
-        place = quoted({"file": self.file, "row": self.row, "column": self.column}, quote, language)
-        where = [str(place["file"])]
+    def said(self) -> str:
+        """The place (file, row, column) and the message, as catalog messages (errors.Composed)."""
+        where: list[str] = [self.file]
         if self.row is not None:
-            where.append(Said("problem.row", row=self.row).text(language))
+            where.append(Said("problem.row", row=self.row))
         if self.column is not None:
-            where.append(Said("problem.column", column=place["column"]).text(language))
-        separator = Said("problem.separator").text(language)
-        message = in_language(self.message, language, quote=quote)
-        return Said("problem.line", place=separator.join(where), message=message).text(language)
+            where.append(Said("problem.column", column=self.column))
+        return Said("problem.line", place=Listed(where, separator="problem.separator"), message=self.message)
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        """The place and the message in `language`; `quote` escapes the file, the column and the
+        message's values (people's data)."""
+        return in_language(self.said(), language, quote=quote)
 
 
 class InvalidData(DataSourceError):
@@ -69,11 +70,14 @@ class InvalidData(DataSourceError):
         self.problems = problems
         super().__init__(self.text("en"))
 
-    def text(self, language: str, *, quote: Quote | None = None) -> str:
-        lines = [problem.text(language, quote=quote) for problem in self.problems[: self.SHOWN]]
+    def said(self) -> str:
+        lines = [problem.said() for problem in self.problems[: self.SHOWN]]
         if len(self.problems) > self.SHOWN:
-            lines.append(Said("error.more_problems", count=len(self.problems) - self.SHOWN).text(language))
-        return "\n".join(lines)
+            lines.append(Said("error.more_problems", count=len(self.problems) - self.SHOWN))
+        return Lines(lines)
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        return in_language(self.said(), language, quote=quote)
 
 
 @dataclass(frozen=True)
@@ -88,10 +92,12 @@ class Shrink:
     def __str__(self) -> str:
         return self.text("en")
 
-    def text(self, language: str, *, quote: Quote | None = None) -> str:
+    def said(self) -> str:
         key = "data.shrink_line_one" if self.before == 1 else "data.shrink_line"
-        values = quoted({"origin": self.origin, "table": self.table}, quote, language)
-        return Said(key, before=self.before, after=self.after, **values).text(language)
+        return Said(key, before=self.before, after=self.after, origin=self.origin, table=self.table)
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        return in_language(self.said(), language, quote=quote)
 
 
 class ShrinkRefused(DataSourceError):
@@ -102,6 +108,10 @@ class ShrinkRefused(DataSourceError):
         self.shrinks = shrinks
         super().__init__(self.text("en"))
 
+    def said(self) -> str:
+        return Lines(
+            [*(shrink.said() for shrink in self.shrinks), Said("data.shrink_unchanged", option="--allow-shrink")]
+        )
+
     def text(self, language: str, *, quote: Quote | None = None) -> str:
-        lines = [shrink.text(language, quote=quote) for shrink in self.shrinks]
-        return "\n".join([*lines, Said("data.shrink_unchanged", option="--allow-shrink").text(language)])
+        return in_language(self.said(), language, quote=quote)

@@ -30,7 +30,7 @@ from data_sources.files import read_folder
 from data_sources.shrink import check_shrinks
 from data_sources.validate import Parsing, RawTable, validate
 from data_sources.warehouse import build_warehouse, remove_abandoned_builds, table_rows
-from errors import Said
+from errors import Said, kept
 from settings import Settings
 from store import tables
 from store.database import AppStore
@@ -40,6 +40,7 @@ Frames = dict[str, pd.DataFrame]
 Loader = Callable[[], tuple[Frames, list[str]]]
 Allowed = bool | Collection[Shrink]  # --allow-shrink (True), or the very shrinks a person confirmed
 IMPORTS = "imports"
+INTERRUPTED = Said("error.sync.interrupted")
 log = logging.getLogger(__name__)
 
 
@@ -142,11 +143,11 @@ def run_sync(
             if publish is not None:
                 publish()
         except DataSourceError as error:
-            _record_end(app_store, run_id, status="failed", error=error.user_message)
+            _record_end(app_store, run_id, status="failed", error=error.said())
             log.warning("Sync %s from %s failed after %.1f s: %s", run_id, source, _since(started), error.user_message)
             raise
         except BaseException as error:
-            _record_end(app_store, run_id, status="failed", error=repr(error))
+            _record_end(app_store, run_id, status="failed", error=Said("error.sync.unexpected", error=repr(error)))
             log.warning("Sync %s from %s failed after %.1f s: %r", run_id, source, _since(started), error)
             raise
         rows = {name: len(frame) for name, frame in frames.items()}
@@ -197,10 +198,7 @@ def _mark_interrupted(app_store: AppStore) -> None:
         connection.execute(
             sa.update(tables.sync_runs)
             .where(tables.sync_runs.c.status == "running")
-            .values(
-                status="interrupted",
-                error="The run stopped before it finished (its process ended); the last complete warehouse is in use.",
-            )
+            .values(status="interrupted", error=str(INTERRUPTED), error_said=kept(INTERRUPTED))
         )
 
 
@@ -221,11 +219,15 @@ def _record_end(
     warnings: list[str] | None = None,
     error: str | None = None,
 ) -> None:
+    """`error` is a Said (or Lines of them), kept with its key and values for the Data page."""
+    english, said = (None, None) if error is None else (str(error), kept(error))
     with app_store.begin() as connection:
         connection.execute(
             sa.update(tables.sync_runs)
             .where(tables.sync_runs.c.id == run_id)
-            .values(finished_at=clock.now(), status=status, rows=rows, warnings=warnings, error=error)
+            .values(
+                finished_at=clock.now(), status=status, rows=rows, warnings=warnings, error=english, error_said=said
+            )
         )
 
 

@@ -21,7 +21,7 @@ import schema
 from data_sources.charsets import decode
 from data_sources.errors import InvalidData, reason
 from engines import Runner
-from errors import Lines, PulseError, Said
+from errors import Lines, Listed, PulseError, Said
 from feedback.intake import MAX_TEXT, NewFeedback, add_feedback, import_key
 from store.database import AppStore
 
@@ -94,7 +94,9 @@ def parse_rows(
     if "member_id" not in frame.columns and "email" not in frame.columns:
         problems.append(Said("feedback.import.member_column", file=name))
     if problems:
-        found = Said("feedback.import.columns_found", file=name, columns=", ".join(frame.columns))
+        found = Said(
+            "feedback.import.columns_found", file=name, columns=Listed(str(column) for column in frame.columns)
+        )
         raise ImportFailed([*problems, found])
     zone = ZoneInfo(timezone)
     rows: list[tuple[int, NewFeedback, str]] = []

@@ -151,7 +151,7 @@ def _planned_values(connection: Connection, row: RowMapping, edit: Edit, *, rest
     """The columns to change, checked against the workflow; only values that differ."""
     unknown = set(edit.changes) - set(EDITABLE)
     if unknown:
-        raise EditRefused(Said("feedback.refused.not_editable", item=row["id"], fields=", ".join(sorted(unknown))))
+        raise EditRefused(Said("feedback.refused.not_editable", item=row["id"], fields=Listed(sorted(unknown))))
     wanted = {name: _clean(name, value, item_id=row["id"]) for name, value in edit.changes.items()}
     wanted = {name: value for name, value in wanted.items() if value != row[name]}
     status = wanted.get("status", row["status"])
@@ -186,9 +186,9 @@ def _clean(name: str, value: Any, *, item_id: int) -> Any:
     if isinstance(value, str):
         value = value.strip() or None
     if name == "status" and value not in STATUSES:
-        raise EditRefused(Said("feedback.refused.status", item=item_id, statuses=", ".join(STATUSES)))
+        raise EditRefused(Said("feedback.refused.status", item=item_id, statuses=Listed(STATUSES)))
     if name == "priority" and value is not None and value not in PRIORITIES:
-        raise EditRefused(Said("feedback.refused.priority", item=item_id, priorities=", ".join(PRIORITIES)))
+        raise EditRefused(Said("feedback.refused.priority", item=item_id, priorities=Listed(PRIORITIES)))
     if name in ("assignee", "theme") and value is not None and len(value) > MAX_NAME:
         raise EditRefused(Said(f"feedback.refused.long_{name}", item=item_id, limit=MAX_NAME))
     if name == "tags":

@@ -36,11 +36,13 @@ from ui.data_views import (
     runs_view,
     said_in,
     source_name,
+    stored_error,
 )
-from ui.i18n import current_language, t
+from ui.i18n import current_language, listed, t
 from ui.page import data_errors_stop_the_page, require_entry
 from ui.session import may
 from ui.tables import error_markdown, moment, plain, table
+from ui.uploads import upload_box
 
 require_entry()
 st.title(t("data.title"))
@@ -130,9 +132,7 @@ else:
 
     st.subheader(t("data.import"))
     st.caption(t("data.import_help"))
-    files = st.file_uploader(
-        t("data.import_files"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True, key="data_files"
-    )
+    files = upload_box(t("data.import_files"), types=["csv", "xlsx", "parquet"], multiple=True, key="data_files")
     named = st.selectbox(
         t("data.import_table"),
         list(TABLES),
@@ -151,7 +151,7 @@ else:
                 paths = uploaded_to(Path(folder), files)
                 imported = import_files(paths, settings=settings, app_store=store, table=named, allow_shrink=allowed)
                 question.empty()
-                names = plain(", ".join(path.name for path in paths))  # uploaded names: text, not markdown
+                names = plain(listed(path.name for path in paths))  # uploaded names: text, not markdown
                 show_result(imported, t("data.imported", files=names, rows=row_counts(imported.rows)))
             except ShrinkRefused as refused:
                 remember_refusal("import", refused.shrinks)
@@ -172,7 +172,7 @@ st.caption(t("data.forms_help"))
 data.register_surveys(settings)
 slugs = registry.survey_slugs(store)
 slug = st.selectbox(t("data.forms_survey"), slugs, index=None, placeholder=t("widget.choose"), key="data_forms_survey")
-export = st.file_uploader(t("data.forms_file"), type=["csv"], key="data_forms_file")
+export = upload_box(t("data.forms_file"), types=["csv"], key="data_forms_file")
 if st.button(t("data.forms_button"), disabled=not (slug and export), key="data_forms_import"):
     with tempfile.TemporaryDirectory() as folder:
         try:
@@ -195,8 +195,9 @@ if settings.write_back_spreadsheet is not None:
     if waiting.empty:
         st.caption(t("data.write_back_ok"))
     else:
-        errors = waiting["last_error"].dropna()
-        st.text(t("data.write_back_waiting", count=len(waiting), error=errors.iloc[-1] if len(errors) else "—"))
+        said = [stored_error(*error) for error in zip(waiting["last_error_said"], waiting["last_error"], strict=True)]
+        errors = [error for error in said if error]
+        st.text(t("data.write_back_waiting", count=len(waiting), error=errors[-1] if errors else "—"))
         if st.button(t("data.push"), key="data_push"):
             thread = background.push_responses_soon(settings)
             if thread is not None:

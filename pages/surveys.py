@@ -17,7 +17,7 @@ from surveys.public_url import address, links_stay_on_this_computer
 from ui import data, survey_views
 from ui.address import choice_in_address
 from ui.filters import filter_bar
-from ui.i18n import current_language, t
+from ui.i18n import current_language, listed, t
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import may, shared_link
@@ -109,7 +109,7 @@ with links_tab:
             value = st.selectbox(
                 t("surveys.invite.campaign"),
                 list(names),
-                format_func=lambda c: f"{names[c]} ({c})",
+                format_func=lambda c: t("surveys.invite.campaign_option", name=names[c], id=c),
                 key="surveys_invite_campaign",
             )
         else:
@@ -154,7 +154,7 @@ with settings_tab:
         t("column.response_limit"): stored.response_limit,
         t("column.campaign"): stored.campaign_id,
         t("surveys.anonymous"): t("survey.yes") if stored.anonymous else t("survey.no"),
-        t("surveys.languages"): ", ".join(NAMES.get(language_of(code) or "", code) for code in survey.languages),
+        t("surveys.languages"): listed(NAMES.get(language_of(code) or "", code) for code in survey.languages),
         t("surveys.question_count"): len(survey.questions),
     }
     st.dataframe(

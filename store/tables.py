@@ -130,6 +130,7 @@ sheet_outbox = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text),
+    sa.Column("last_error_said", sa.JSON),  # the same with its catalog key and values (errors.kept)
     sa.Column("sent_at", sa.DateTime, index=True),
 )
 
@@ -269,7 +270,8 @@ sync_runs = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("rows", sa.JSON),
     sa.Column("warnings", sa.JSON),
-    sa.Column("error", sa.Text),
+    sa.Column("error", sa.Text),  # English, for the log and the CLI
+    sa.Column("error_said", sa.JSON),  # the same with its catalog key and values (errors.kept), for pages
 )
 
 # A manager's target for a KPI over a period (metrics/goals.py): `end_day` is exclusive, as a view's

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from data_sources.errors import InvalidData, Problem
 from data_sources.validate import Parsing, RawTable, parse_timestamps
 from engines import Runner
-from errors import Said
+from errors import Listed, Said
 from feedback.importer import member_ids_by_email_query
 from store import tables
 from store.database import AppStore
@@ -116,7 +116,7 @@ def parse_responses(
         problems.append(Problem(raw.file, None, None, Said("forms.no_timestamp")))
     if problems:
         raise InvalidData(problems)
-    warnings: list[str] = [Said("forms.unmatched", file=raw.file, columns=", ".join(unmatched))] if unmatched else []
+    warnings: list[str] = [Said("forms.unmatched", file=raw.file, columns=Listed(unmatched))] if unmatched else []
     stamp_column = next(column for column, target in matched.items() if target == "submitted_at")
     stamps, _ = parse_timestamps(frame[stamp_column].astype("str").str.strip(), parsing=parsing)
     rows = []

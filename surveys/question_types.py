@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from catalog import translate
+
 if TYPE_CHECKING:
-    from surveys.definition import Option, Question
+    from surveys.definition import Option, Question, Survey
 
 OTHER = "__other__"  # the option id of "Other (please say)"
 OTHER_MAX_LENGTH = 200
@@ -111,6 +113,7 @@ class QuestionType:
     feedback_by_default = False  # its answers become feedback items unless the definition says not
     max_length: int | None = None  # text: the longest answer; a definition may set less
     grid = False  # answered row by row: one column "Question [Row]" per row in a Forms export
+    worded = False  # its answer reads as words (cell), not as its stored number: options, yes or no
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -163,7 +166,8 @@ class QuestionType:
         return [question.id]
 
     def cell(self, question: Question, question_id: str, number: float | None, text: str | None, language: str) -> Cell:
-        """A stored row as a person reads it in the sheet."""
+        """A stored row as a person reading `language` reads it (the write-back sheet, a member's
+        answers on the lookup page)."""
         return plain_cell(number, text)
 
 
@@ -210,6 +214,7 @@ class YesNoType(QuestionType):
 
     widget = "yes_no"
     result = "yes_no"
+    worded = True
     YES = frozenset({"yes", "y", "true", "是", "1"})
     NO = frozenset({"no", "n", "false", "否", "0"})
 
@@ -233,7 +238,7 @@ class YesNoType(QuestionType):
 
     def cell(self, question: Question, question_id: str, number: float | None, text: str | None, language: str) -> Cell:
         if number is not None:
-            return "Yes" if number else "No"
+            return translate("survey.yes" if number else "survey.no", language)
         return plain_cell(number, text)
 
 
@@ -244,6 +249,7 @@ class ChoiceType(QuestionType):
 
     result = "choice"
     takes_options = True
+    worded = True
 
     def __init__(self, name: str, *, multiple: bool) -> None:
         super().__init__(name)
@@ -314,7 +320,8 @@ class ChoiceType(QuestionType):
         return sorted(rng.choice(ids, size=int(rng.integers(1, min(3, len(ids)) + 1)), replace=False).tolist())
 
     def cell(self, question: Question, question_id: str, number: float | None, text: str | None, language: str) -> Cell:
-        """Option labels in the survey's first language, in the options' order, joined by ", "."""
+        """Option labels in `language`, in the options' order, joined as the language lists ("A, B";
+        "A、B" in Chinese); "Other" for the option whose words are the `<id>.other` row."""
         if not text or question_id != question.id:
             return plain_cell(number, text)
         from surveys.definition import text_in  # definition.py imports this module
@@ -323,7 +330,8 @@ class ChoiceType(QuestionType):
         chosen = self.stored_choices(text)
         order = list(labels)
         chosen.sort(key=lambda choice: order.index(choice) if choice in labels else len(order))
-        return ", ".join(labels.get(choice, "Other") for choice in chosen)
+        other = translate("survey.other", language)
+        return translate("list.separator", language).join(labels.get(choice, other) for choice in chosen)
 
 
 class TextType(QuestionType):
@@ -469,6 +477,17 @@ TYPES: dict[str, QuestionType] = {
         MatrixType("matrix"),
     )
 }
+
+
+def answer_cell(survey: Survey, question_id: str, number: float | None, text: str | None, language: str) -> Cell:
+    """A stored answer of `survey` as a person reading `language` reads it: option labels, yes or
+    no, numbers (whole ones as integers), the words written (its question's type says how; a question
+    the survey no longer asks shows what was stored)."""
+    base = question_id.split(".", 1)[0]
+    question = next((q for q in survey.questions if q.id == base), None)
+    if question is None:
+        return plain_cell(number, text)
+    return TYPES[question.type].cell(question, question_id, number, text, language)
 
 
 def names(test: Callable[[QuestionType], bool]) -> list[str]:

@@ -33,11 +33,11 @@ from gspread.utils import ValueInputOption
 
 from data_sources.errors import DataSourceError
 from data_sources.sheets import client_email, google, open_spreadsheet
-from errors import Said
+from errors import Said, kept
 from store import tables
 from store.database import AppStore
 from surveys.definition import Survey
-from surveys.question_types import TYPES, Cell, plain_cell
+from surveys.question_types import TYPES, Cell, answer_cell
 from surveys.registry import load_survey
 
 log = logging.getLogger(__name__)
@@ -61,10 +61,13 @@ def enqueue(connection: sa.Connection, *, response_id: int, now: datetime) -> No
 
 
 def pending(app_store: AppStore) -> pd.DataFrame:
-    """Unsent responses: response id, survey slug, attempts, last error."""
+    """Unsent responses: response id, survey slug, attempts, last error (English, and kept with its
+    key and values: errors.kept_text says it in a language)."""
     outbox, responses, surveys = tables.sheet_outbox, tables.responses, tables.surveys
     return app_store.run(
-        sa.select(outbox.c.response_id, surveys.c.slug, outbox.c.attempts, outbox.c.last_error)
+        sa.select(
+            outbox.c.response_id, surveys.c.slug, outbox.c.attempts, outbox.c.last_error, outbox.c.last_error_said
+        )
         .join(responses, responses.c.id == outbox.c.response_id)
         .join(surveys, surveys.c.id == responses.c.survey_id)
         .where(outbox.c.sent_at.is_(None))
@@ -80,16 +83,6 @@ def header(survey: Survey) -> list[str]:
         if question.other:
             columns.append(f"{question.id}.other")
     return columns
-
-
-def _cell(survey: Survey, question_id: str, number: float | None, text: str | None) -> Cell:
-    """An answer as a person reads it: option labels, numbers (whole ones as integers), Yes/No (its
-    question's type says how; a question the survey no longer asks shows what was stored)."""
-    base = question_id.split(".", 1)[0]
-    question = next((q for q in survey.questions if q.id == base), None)
-    if question is None:
-        return plain_cell(number, text)
-    return TYPES[question.type].cell(question, question_id, number, text, survey.languages[0])
 
 
 def _typed(value: Cell) -> Cell:
@@ -130,7 +123,7 @@ def _rows(app_store: AppStore, response_ids: list[int], survey: Survey) -> list[
             if question_id in row:
                 number = None if pd.isna(value_num) else float(value_num)
                 text = value_text if isinstance(value_text, str) else None
-                row[question_id] = _typed(_cell(survey, question_id, number, text))
+                row[question_id] = _typed(answer_cell(survey, question_id, number, text, survey.languages[0]))
         row["submitted_at_utc"] = first["submitted_at"].strftime("%Y-%m-%d %H:%M:%S")  # read as a date-time
         rows.append([row[column] for column in columns])
     return rows
@@ -227,12 +220,12 @@ def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsh
         book = open_spreadsheet(client(), spreadsheet, after=QUEUED)
     except DataSourceError as problem:
         log.warning("Write-back: the sheet did not open, %d responses wait: %s", len(waiting), problem.user_message)
-        return _failed(app_store, waiting["response_id"].tolist(), problem.user_message)
+        return _failed(app_store, waiting["response_id"].tolist(), error=problem.said())
     for slug, group in waiting.groupby("slug", sort=True):
         ids = [int(value) for value in group["response_id"]]
         stored = load_survey(app_store, str(slug))
         if stored is None:  # no readable definition (one an older release wrote): nothing to lay the rows out by
-            result = _failed(app_store, ids, f"The survey {slug!r} has no readable definition in the store.")
+            result = _failed(app_store, ids, error=Said("error.write_back.no_definition", slug=repr(slug)))
             failed, error = failed + result.failed, result.error
             continue
         try:
@@ -242,7 +235,7 @@ def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsh
                 header_row: list[Cell] = [_typed(column) for column in header(stored.survey)]
                 _append_once(worksheet, header_row, _rows(app_store, ids, stored.survey))
         except DataSourceError as problem:
-            result = _failed(app_store, ids, f"The sheet did not take the responses: {problem.user_message}")
+            result = _failed(app_store, ids, error=Said("error.write_back.not_taken", reason=problem.said()))
             failed, error = failed + result.failed, result.error
             continue
         with app_store.begin() as connection:
@@ -254,12 +247,14 @@ def _push(app_store: AppStore, client: Callable[[], gspread.Client], *, spreadsh
     return PushResult(sent=sent, failed=failed, error=error)
 
 
-def _failed(app_store: AppStore, ids: list[int], message: str) -> PushResult:
+def _failed(app_store: AppStore, ids: list[int], *, error: str) -> PushResult:
+    """Count a failed attempt for the rows; `error` (a Said) is kept with its key and values, so
+    the Data page says it in the reader's language, and in English for the CLI and the log."""
     outbox = tables.sheet_outbox
     with app_store.begin() as connection:
         connection.execute(
             outbox.update()
             .where(outbox.c.response_id.in_(ids))
-            .values(attempts=outbox.c.attempts + 1, last_error=message)
+            .values(attempts=outbox.c.attempts + 1, last_error=str(error), last_error_said=kept(error))
         )
-    return PushResult(sent=0, failed=len(ids), error=message)
+    return PushResult(sent=0, failed=len(ids), error=str(error))

@@ -6,8 +6,10 @@ Chart clicks and row selections are given through session state, the way AppTest
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
@@ -18,6 +20,8 @@ from catalog import translate
 from store import tables
 from store.database import AppStore
 from tests import seeded
+from ui.i18n import LANGUAGE_KEY
+from ui.language import CHOSEN
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -192,6 +196,36 @@ def test_lookup_finds_a_member_and_shows_the_profile(demo):
     assert "value_text" in answers.columns and len(answers) == stored["response_id"].isin(completed["id"]).sum()
     feedback = seeded.app_store(demo, "feedback")
     assert len(table_with(at, "status")) == (feedback["member_id"] == member_id).sum()
+
+
+@pytest.mark.parametrize(("language", "separator"), [("zh-CN", "、"), ("en", ", ")])
+def test_a_members_chosen_options_read_as_labels_in_the_readers_language(demo, language, separator):
+    """Not the stored JSON list of ids ('["chat", "forum"]'): the options' labels in the reader's
+    language, joined its way, in the options' order; a yes or no as words, with no score."""
+    answers, responses = seeded.app_store(demo, "answers"), seeded.app_store(demo, "responses")
+    channels = answers[answers["question_id"] == "channels"].merge(
+        responses[["id", "member_id"]], left_on="response_id", right_on="id"
+    )
+    once = channels.groupby("member_id")["response_id"].transform("size") == 1  # one row of theirs to read
+    several = channels[once & (channels["value_num"] >= 2)].iloc[0]
+    member_id = several["member_id"]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state[LANGUAGE_KEY] = at.session_state[CHOSEN] = language
+    at.query_params["member"] = member_id
+    at.switch_page("pages/lookup.py").run()
+    assert not at.exception
+    shown = table_with(at, "question_id")
+    question = {"zh-CN": "你在哪些地方参与？", "en": "Where do you take part?"}[language]
+    row = shown[shown["question_id"] == question].iloc[0]
+    language_code = "zh" if language == "zh-CN" else "en"
+    labels = {"forum": {"en": "Forum", "zh": "论坛"}, "chat": {"en": "Chat", "zh": "聊天群"}}
+    labels |= {"events": {"en": "Events", "zh": "活动"}, "docs": {"en": "Docs and tutorials", "zh": "文档和教程"}}
+    labels["__other__"] = {"en": "Other", "zh": "其他"}
+    order = [*labels]  # the options' order in quarterly-nps.yaml, Other last
+    chosen = sorted(json.loads(several["value_text"]), key=order.index)
+    assert row["value_text"] == separator.join(labels[choice][language_code] for choice in chosen)
+    assert pd.isna(row["value_num"])  # the number of options chosen is no answer to read
 
 
 def test_viewers_see_no_email_and_no_free_text(demo, monkeypatch):

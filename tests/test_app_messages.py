@@ -67,6 +67,34 @@ def test_a_missing_column_is_explained_in_chinese_with_its_file_and_column(folde
     assert at.text[-1].value == "members.csv，joined_at 欄：標題列中缺少必填欄"
 
 
+def test_a_sync_runs_stored_error_reads_in_the_readers_language_and_an_older_one_as_stored(folder, configured):
+    """The runs table says a failed run's error in the reader's language whatever language the run
+    was made in; a row stored before errors kept their keys shows its English, as text."""
+    (folder / "members.csv").write_text("member_id\nm1\n", encoding="utf-8")
+    at = sync("en")
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    try:
+        with store.begin() as connection:  # an interrupted run as the release before this one stored it
+            connection.execute(
+                tables.sync_runs.insert().values(
+                    source="demo", started_at=datetime(2020, 1, 1), status="interrupted", error="The run **stopped**."
+                )
+            )
+    finally:
+        store.dispose()
+    at = open_page("pages/data.py", "zh-CN")
+    assert at.dataframe[0].value["error"].tolist() == [
+        "members.csv，joined_at 列：表头中缺少必填列",
+        "The run **stopped**.",
+    ]
+    at = open_page("pages/data.py", "zh-TW")
+    assert at.dataframe[0].value["error"].tolist()[0] == "members.csv，joined_at 欄：標題列中缺少必填欄"
+    at = open_page("pages/data.py", "en")
+    assert at.dataframe[0].value["error"].tolist()[0] == (
+        "members.csv, column joined_at: required column is missing from the header"
+    )
+
+
 def test_a_bad_date_is_explained_in_chinese_with_its_row_and_the_cell_as_written(folder):
     (folder / "members.csv").write_text(MEMBERS.replace("2025/1/6 14:03", "**soon**"), encoding="utf-8")
     at = sync("zh-CN")

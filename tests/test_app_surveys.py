@@ -244,7 +244,7 @@ def test_a_taiwanese_member_reads_the_survey_and_its_buttons_in_traditional_chin
     assert texts(at, "error") == ["請回答這個問題。", "請檢查上面標出的回答。"] and texts(at, "title") == ["快速調查"]
     widget(at, "button_group", "推薦嗎").set_value(10)
     at = press(at.run(), "下一頁")
-    assert widget(at, "radio", "还来吗").label == "还来吗？ (必答)"  # its text lacks 繁體: the Simplified
+    assert widget(at, "radio", "还来吗").label == "还来吗？（必答）"  # its text lacks 繁體: the Simplified
     widget(at, "radio", "还来吗").set_value(True)
     at = press(at.run(), "送出")
     assert texts(at, "success") == ["謝謝！你的回答已儲存。"]
@@ -328,7 +328,7 @@ def test_the_surveys_page_names_a_survey_its_languages_and_opening_in_chinese(su
     assert not at.exception
     assert "快速调查" in texts(at, "header")
     facts = next(frame.value for frame in at.dataframe if "" in frame.value.columns).set_index("")[" "]
-    assert facts["语言"] == "English, 简体中文" and facts["开放时间"] == "2099年1月1日 00:00 UTC"
+    assert facts["语言"] == "English、简体中文" and facts["开放时间"] == "2099年1月1日 00:00 UTC"
 
 
 def test_the_surveys_page_makes_personal_links_for_a_segment(surveys_env):

@@ -9,10 +9,11 @@ a data source's `Problem(file, row, column, Said(...))`, warnings as lists of Sa
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from errors import Lines, Listed, PulseError, Said
+from errors import Lines, Listed, PulseError, Said, in_language, kept, kept_text, recalled
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIPPED_FOLDERS = {"tests", ".venv", "bench", "migrations", "scripts"}  # tests, the bench and dev scripts show no one
@@ -29,9 +30,13 @@ ENGLISH = {
     ("delivery/channels.py", "ChannelError"): (
         "a channel's secrets.toml problems, for the admin who wrote them: the CLI prints them and the "
         "background sender logs them; no page reads channels (a delivery that failed keeps its English "
-        "reason as its outbox row's last error, as a sync run does)"
+        "reason as its outbox row's last error: see ('delivery/outbox.py', 'stored'))"
     ),
     ("delivery/formats.py", "ChannelError"): "the same, for an email channel without recipients",
+    ("delivery/outbox.py", "stored"): (
+        "a delivery's last error is the service's own answer (HTTP status, errcode and its text) or the "
+        "channel's secrets.toml problem, for the admin: kept as English, as said for ChannelError"
+    ),
     ("surveys/submission.py", "AnswersInvalid"): (
         "its message is for the log only; the member's page shows each question's problem through the "
         "catalog (survey.error.*) from `problems`"
@@ -130,6 +135,28 @@ def _name(func: ast.expr) -> str | None:
     return None
 
 
+# Functions that keep an error in the store for a page to show later: `error=` is a Said (or Lines
+# of them), kept with its key and values (errors.kept).
+KEEPERS = {"_record_end", "_failed"}
+STORED = {"error": "error_said", "last_error": "last_error_said"}  # a stored error's column → its kept message
+
+
+def stored_english(file: str, node: ast.Call, constants: dict[str, ast.expr]) -> str | None:
+    """Why this call stores an error a page cannot say in the reader's language, or None: a keeper
+    given English made in place, or a row's error column written without its kept message."""
+    name = _name(node.func)
+    written = {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg}
+    if name in KEEPERS and english(written.get("error"), constants):
+        return f"{name} keeps English without a key"
+    if name == "values" and (file, "stored") not in ENGLISH:
+        for column, said in STORED.items():
+            value = written.get(column)
+            unset = value is None or (isinstance(value, ast.Constant) and value.value is None)
+            if not unset and said not in written:
+                return f"{column} is stored without {said}"
+    return None
+
+
 def english_messages() -> tuple[list[Found], int]:
     """Errors made from English without a key, and problems and warnings written as English; with
     how many error constructions were looked at."""
@@ -142,6 +169,9 @@ def english_messages() -> tuple[list[Found], int]:
             if not isinstance(node, ast.Call):
                 continue
             name = _name(node.func)
+            stored = stored_english(file, node, constants)
+            if stored:
+                found.append(Found(file, node.lineno, stored))
             if name in classes and name != "PulseError":
                 looked += 1
                 keyed = classes[name] or len(node.args) > 1 or any(k.arg == "key" for k in node.keywords)
@@ -181,7 +211,7 @@ def test_the_explicit_exceptions_are_still_there():
     """An exception listed here that the code no longer has is taken off the list."""
     trees = {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8") for path in _python_files()}
     for file, what in ENGLISH:
-        assert file in trees and (what == "problems" or f"{what}(" in trees[file]), (file, what)
+        assert file in trees and (what in ("problems", "stored") or f"{what}(" in trees[file]), (file, what)
 
 
 def test_a_said_message_is_its_english_and_speaks_other_languages():
@@ -240,3 +270,53 @@ def test_pages_show_errors_in_the_readers_language_not_their_english():
                 if english_of_error:
                     shown.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert shown == []
+
+
+def test_the_walk_sees_stored_errors_without_their_keys():
+    def flagged(source: str, file: str = "surveys/write_back.py") -> str | None:
+        call = ast.parse(source, mode="eval").body
+        assert isinstance(call, ast.Call)
+        return stored_english(file, call, {})
+
+    assert flagged('_failed(store, ids, error=f"The sheet {name} is gone.")') == "_failed keeps English without a key"
+    assert (
+        flagged('_record_end(store, 1, status="failed", error="It broke.")')
+        == "_record_end keeps English without a key"
+    )
+    assert flagged('update.values(last_error="It broke.")') == "last_error is stored without last_error_said"
+    assert flagged("update.values(status=s, error=message)") == "error is stored without error_said"
+    assert flagged('update.values(last_error="It broke.")', "delivery/outbox.py") is None
+    assert flagged('_failed(store, ids, error=Said("error.write_back.queued"))') is None
+    assert flagged("update.values(error=str(message), error_said=kept(message))") is None
+    assert flagged("update.values(sent_at=now, last_error=None)") is None
+
+
+def test_a_kept_message_is_said_again_in_any_language_with_its_values():
+    from data_sources.errors import InvalidData, Problem, Shrink, ShrinkRefused
+
+    problem = Problem("会员.csv", 3, "joined_at", Said("error.cell.not_date", cell="'x'"))
+    message = Said("error.write_back.not_taken", reason=InvalidData([problem, problem]).said())
+    data = json.loads(json.dumps(kept(message)))  # as the store's JSON column gives it back
+    again = recalled(data)
+    assert again == message and isinstance(again, Said)
+    for language in ("en", "zh-CN", "zh-TW"):
+        assert in_language(again, language) == message.text(language)
+    assert message.text("zh-CN") == (
+        "表格未接收这些答卷：" + problem.text("zh-CN") + "\n" + problem.text("zh-CN")
+    ) and "第 3 行" in problem.text("zh-CN")
+    refused = ShrinkRefused([Shrink("members", 5000, 0, "members.csv")])
+    assert recalled(kept(refused)).text("zh-TW") == refused.text("zh-TW")  # type: ignore[union-attr]
+    listed = Listed([Said("sheets.sheet", name="A"), "b"])
+    assert recalled(kept(listed)).text("zh-CN") == "工作表 A、b"  # type: ignore[union-attr]
+    waiting = Said("data.write_back_waiting", count=1200, error="x")  # {count:,}: a number stays a number
+    assert recalled(kept(waiting)) == "Responses waiting to be appended to the sheet: 1,200. Last error: x"
+
+
+def test_a_stored_error_without_a_kept_message_shows_its_english_as_stored():
+    assert kept_text(None, "The run stopped.", "zh-CN") == "The run stopped."  # a row from before
+    assert kept_text({"said": "error.gone.since", "values": {}}, "It broke.", "zh-CN") == "It broke."  # key removed
+    assert kept_text({"said": "error.sync.busy", "values": {"x": {"lines": 3}}}, "Busy.", "zh-CN") == "Busy."  # broken
+    assert (
+        kept_text(kept(Said("error.sync.busy")), "Busy.", "zh-TW") == "已有一個同步正在執行；完成後資料會自動重新整理。"
+    )
+    assert kept_text(None, None, "zh-CN") is None

@@ -144,7 +144,7 @@ def test_a_chinese_cohort_grid_names_its_months_in_chinese():
     with speaking("zh-CN"):
         spec = _charted(cohort_heatmap(grid))
     rows = next(iter(spec["datasets"].values()))
-    assert rows[0]["cohort"] == "2026年10月 (1,234)"
+    assert rows[0]["cohort"] == "2026年10月（1,234）"
 
 
 def test_campaign_kinds_are_coloured_by_their_catalog_word_and_selected_by_key():

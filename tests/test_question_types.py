@@ -24,9 +24,9 @@ from surveys import question_types, registry
 from surveys.answers import answer_rows, check_survey
 from surveys.definition import DefinitionError, Question, parse_definition
 from surveys.forms_import import import_responses, parse_responses
-from surveys.question_types import TYPES, AnswerRow, ScaleType
+from surveys.question_types import TYPES, AnswerRow, ScaleType, answer_cell
 from surveys.submission import Outcome, submit
-from surveys.write_back import _cell, header, push_pending
+from surveys.write_back import header, push_pending
 from tests.sheets_server import local_client, sheets_server
 from ui import survey_form
 
@@ -90,6 +90,46 @@ def test_every_type_checks_stores_shows_reads_counts_and_makes_demo_answers(name
         assert demo is None  # the demo writes texts itself, from the respondent's mood
     else:
         assert kind.check(question, demo) is None
+
+
+CHANNELS = {
+    "slug": "channels",
+    "title": "Channels",
+    "languages": ["en", "zh", "zh-TW"],
+    "questions": [
+        {
+            "id": "where",
+            "type": "multi",
+            "other": True,
+            "text": {"en": "Where?", "zh": "在哪里？", "zh-TW": "在哪裡？"},
+            "options": [
+                {"id": "wechat", "label": {"en": "WeChat", "zh": "微信", "zh-TW": "微信"}},
+                {"id": "forum", "label": {"en": "Forum", "zh": "论坛", "zh-TW": "論壇"}},
+                {"id": "docs", "label": {"en": "Docs", "zh": "文档", "zh-TW": "文件"}},
+            ],
+        },
+        {"id": "again", "type": "yes_no", "text": {"en": "Again?", "zh": "还来吗？", "zh-TW": "還來嗎？"}},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "chosen", "again"),
+    [
+        ("en", "WeChat, Forum, Other", "No"),
+        ("zh-CN", "微信、论坛、其他", "否"),
+        ("zh-TW", "微信、論壇、其他", "否"),
+        ("zh", "微信、论坛、其他", "否"),  # a definition's code for 简体中文, as the write-back sheet asks
+    ],
+)
+def test_a_chosen_answer_reads_as_option_labels_in_the_readers_language_joined_its_way(language, chosen, again):
+    """Options in the options' order (stored sorted by id), "Other" in words; yes or no as words."""
+    survey = parse_definition(CHANNELS, where="channels.yaml")
+    stored = '["__other__", "forum", "wechat"]'
+    assert answer_cell(survey, "where", 3.0, stored, language) == chosen
+    assert answer_cell(survey, "again", 0.0, None, language) == again
+    assert answer_cell(survey, "where.other", None, "QQ 群", language) == "QQ 群"  # the words as written
+    assert answer_cell(survey, "gone", None, '["x"]', language) == '["x"]'  # a question no longer asked: as stored
 
 
 def test_each_scale_has_the_words_under_its_ends_in_every_language():
@@ -177,7 +217,7 @@ def test_adding_a_type_is_one_entry_in_the_registry(effort, duckdb_warehouse, tm
     assert frame["answers"].tolist() == [0, 1, 0, 0, 0, 0, 1, 0, 0, 1]
     # Write-back: the answers as numbers under the question's column.
     assert header(survey) == ["response_id", "submitted_at_utc", "member_id", "locale", "effort", "why"]
-    assert _cell(survey, "effort", 7.0, None) == 7
+    assert answer_cell(survey, "effort", 7.0, None, "en") == 7
     with sheets_server() as server:
         book = server.add("wb", "Responses")
         assert push_pending(effort, lambda: local_client(server), spreadsheet="wb", now=NOW).sent == 2

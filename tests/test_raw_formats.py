@@ -73,7 +73,7 @@ def test_the_inbox_facts_and_the_data_pages_counts_write_numbers_through_the_loc
     )
     with speaking("zh-CN"):
         assert "−0·25" in detail.item_facts(item)
-        assert data_views.row_counts({"members": 12345}) == "成员: 12’345"
+        assert data_views.row_counts({"members": 12345}) == "成员：12’345"
 
 
 def tiles(script, *args) -> AppTest:

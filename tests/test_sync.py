@@ -20,6 +20,7 @@ from data_sources import demo
 from data_sources.errors import InvalidData
 from data_sources.sync import recent_runs, sync
 from data_sources.warehouse import Warehouse
+from errors import kept_text
 from settings import load_settings
 from store import tables
 from store.database import AppStore
@@ -233,6 +234,10 @@ def test_a_sync_killed_midway_leaves_the_old_warehouse_in_use_and_is_marked_inte
     sync(settings=settings, app_store=store, source=str(new))  # the lock died with the process
     runs = recent_runs(store)
     assert runs["status"].tolist() == ["succeeded", "interrupted", "succeeded"]
+    interrupted = runs.iloc[1]
+    assert kept_text(interrupted["error_said"], interrupted["error"], "zh-CN") == (
+        "本次同步未完成就停止了（其进程已结束）；正在使用上一次完整的数据仓库。"
+    )
     assert builds[1] not in set(settings.data_dir.glob("warehouse-*.duckdb"))  # the half-made build is gone
 
 

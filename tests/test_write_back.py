@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from errors import kept_text
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -41,6 +43,11 @@ def store(tmp_path):
     registry.register(app_store, parse_definition(DEFINITION, where="pulse.yaml"), timezone="UTC", now=NOW)
     yield app_store
     app_store.dispose()
+
+
+def said_in(waiting: pd.DataFrame, language: str) -> str | None:
+    """The first waiting row's last error as the Data page says it in `language`."""
+    return kept_text(waiting["last_error_said"].iloc[0], waiting["last_error"].iloc[0], language)
 
 
 def answer(store: AppStore, key: str, **answers: object) -> int:
@@ -96,6 +103,8 @@ def test_a_sheet_not_shared_keeps_the_responses_queued_with_the_address_to_share
         "write-back)."
     )
     assert pending(store)["last_error"].tolist() == [result.error]
+    assert said_in(pending(store), "en") == result.error
+    assert said_in(pending(store), "zh-CN").startswith("Google 表格拒绝访问电子表格 wb（403 PERMISSION_DENIED")
 
 
 def test_a_failing_sheet_keeps_the_response_queued_and_a_retry_sends_it_once(store):
@@ -112,6 +121,10 @@ def test_a_failing_sheet_keeps_the_response_queued_and_a_retry_sends_it_once(sto
         waiting = pending(store)
         assert waiting[["slug", "attempts"]].values.tolist() == [["pulse", 1]]
         assert waiting["last_error"].iloc[0] == failed.error
+        assert said_in(waiting, "zh-CN") == (  # the Data page says the kept error in the reader's language
+            "多次重试后，Google 表格对电子表格 wb仍返回 500（INTERNAL: Internal error encountered.）。"
+            "这些答卷仍在队列中，下次推送时发送。"
+        )
         assert store.run(sa.select(sa.func.count()).select_from(tables.responses)).iloc[0, 0] == 1  # never lost
 
         server.failures.clear()
@@ -149,6 +162,7 @@ def test_a_survey_whose_stored_definition_no_longer_reads_fails_its_rows_and_the
         assert [row[0] for row in book.sheets["other"][1:]] == [sent.response_id]
     waiting = pending(store)
     assert waiting[["response_id", "attempts", "last_error"]].values.tolist() == [[broken, 1, result.error]]
+    assert said_in(waiting, "zh-TW") == "問卷 'pulse' 在儲存區中沒有可讀取的定義。"
 
 
 def test_without_write_back_nothing_is_queued(store):

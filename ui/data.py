@@ -39,7 +39,8 @@ from metrics.scope import team_query
 from settings import Settings, load_settings
 from store.database import AppStore
 from surveys import links, registry
-from surveys.definition import answer_labels, text_in
+from surveys.definition import Survey, answer_labels, text_in
+from surveys.question_types import TYPES, answer_cell
 from ui.filters import recent_period
 from ui.i18n import current_language
 
@@ -230,16 +231,31 @@ def load_profile(
 
 def _answers_in_words(store: AppStore, answers: pd.DataFrame) -> pd.DataFrame:
     """A member's answers with each survey's title and question in the reader's language (from the
-    version answered), not the stored ids ("found_help", "statements.answers")."""
+    version answered), not the stored ids ("found_help", "statements.answers"); where the answers'
+    words are shown, chosen options and yes or no read as words ("论坛、聊天群", not '["chat",
+    "forum"]'), without their stored number."""
     language = current_language()
-    titles: dict[tuple[str, int], str] = {}
-    labels: dict[tuple[str, int], dict[str, str]] = {}
+    found: dict[tuple[str, int], Survey] = {}
     for slug, version in answers[["slug", "version"]].drop_duplicates().itertuples(index=False):
         stored = registry.load_survey(store, slug, version=int(version))
         if stored is not None:
-            titles[(slug, int(version))] = text_in(stored.survey.title, language)
-            labels[(slug, int(version))] = answer_labels(stored.survey, language)
+            found[(slug, int(version))] = stored.survey
     keys = list(zip(answers["slug"], answers["version"].astype(int), strict=True))
+    if "value_text" in answers.columns:  # shown to those who may read what members wrote
+        worded = [
+            key in found and TYPES[kind].worded if kind in TYPES else False
+            for key, kind in zip(keys, answers["question_type"], strict=True)
+        ]
+        rows = zip(keys, worded, answers["question_id"], answers["value_num"], answers["value_text"], strict=True)
+        answers = answers.assign(
+            value_text=[
+                str(answer_cell(found[key], question, _number(number), _text(text), language)) if words else _text(text)
+                for key, words, question, number, text in rows
+            ],
+            value_num=answers["value_num"].where([not words for words in worded]),
+        )
+    titles = {key: text_in(survey.title, language) for key, survey in found.items()}
+    labels = {key: answer_labels(survey, language) for key, survey in found.items()}
     answers = answers.assign(
         survey=[titles.get(key, title) for key, title in zip(keys, answers["survey"], strict=True)],
         question_id=[
@@ -248,6 +264,14 @@ def _answers_in_words(store: AppStore, answers: pd.DataFrame) -> pd.DataFrame:
         ],
     )
     return answers.drop(columns=["slug", "version"])
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 @st.cache_resource(show_spinner=False)

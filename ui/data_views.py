@@ -15,7 +15,8 @@ from data_sources.errors import Shrink
 from data_sources.validate import TABLES
 from delivery.channels import KINDS
 from delivery.outbox import STATUSES
-from ui.i18n import t
+from errors import kept_text
+from ui.i18n import current_language, t
 from ui.tables import catalog_words, label_text, moment, plain, time_column, words_column
 from visuals import text
 
@@ -53,8 +54,13 @@ def freshness(built: datetime | None, *, now: datetime) -> tuple[str, str]:
 
 
 def row_counts(rows: dict[str, int]) -> str:
-    """Members: 5,000 · Activities: 300,784 · …, in the tables' order."""
-    return " · ".join(f"{t(f'data.table.{name}')}: {text.number(rows[name])}" for name in TABLES if name in rows)
+    """Members: 5,000 · Activities: 300,784 · … (成员：5,000 · …), in the tables' order."""
+    counts = (
+        t("label_value", label=t(f"data.table.{name}"), value=text.number(rows[name]))
+        for name in TABLES
+        if name in rows
+    )
+    return " · ".join(counts)
 
 
 def runs_view(runs: pd.DataFrame) -> pd.DataFrame:
@@ -71,9 +77,17 @@ def runs_view(runs: pd.DataFrame) -> pd.DataFrame:
             "warnings": pd.array(
                 [len(value) if isinstance(value, list) else None for value in runs["warnings"]], dtype="Int64"
             ),
-            "error": runs["error"],
+            "error": [
+                stored_error(said, english) for said, english in zip(runs["error_said"], runs["error"], strict=True)
+            ],
         }
     )
+
+
+def stored_error(said: object, english: object) -> str | None:
+    """A stored error (a sync run's, a write-back row's) in the reader's language: what errors.kept
+    kept, or, for a row stored before errors were kept, its English as stored."""
+    return kept_text(said, english, current_language())
 
 
 def run_columns() -> dict[str, object]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from catalog.spoken import current_language, speaking, t, use_session_language
+from catalog.spoken import current_language, listed, speaking, t, use_session_language
 from ui import streamlit_internals
 
-__all__ = ["LANGUAGE_KEY", "current_language", "speaking", "t"]
+__all__ = ["LANGUAGE_KEY", "current_language", "listed", "speaking", "t"]
 LANGUAGE_KEY = "pulse_language"  # the session's language, set by ui.language.choose_language
 
 

@@ -16,7 +16,7 @@ import streamlit as st
 
 from auth.access import Permission
 from ids import parse_id
-from ui.i18n import t
+from ui.i18n import listed, t
 from ui.session import may, presenting
 from ui.streamlit_internals import presentation_style
 from visuals.charts import for_projector
@@ -67,7 +67,7 @@ def hidden_caption() -> str:
         hidden.append(t("present.hidden_names"))
     if not may(Permission.FREE_TEXT):
         hidden.append(t("present.hidden_text"))
-    return t("present.hidden", what=", ".join(hidden))
+    return t("present.hidden", what=listed(hidden))
 
 
 def show_chart(chart: alt.TopLevelMixin, **options: object) -> object:

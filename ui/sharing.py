@@ -21,7 +21,7 @@ from settings import Settings, SettingsError, signing_secret
 from store.database import StoreError
 from ui import data
 from ui.filters import VIEW_KEY
-from ui.i18n import current_language, t
+from ui.i18n import current_language, listed, t
 from ui.outage import app_store_failed
 from ui.session import current_user, may, shared_link
 from ui.tables import error_markdown
@@ -87,7 +87,7 @@ def describe_view(query: dict[str, str]) -> str:
         if period in PRESETS
         else period
     ]
-    parts += [f"{t(f'filters.{name}')}: {query[name]}" for name in DIMENSIONS if query.get(name)]
+    parts += [t("label_value", label=t(f"filters.{name}"), value=query[name]) for name in DIMENSIONS if query.get(name)]
     parts += [t("sharing.survey", survey=query["survey"])] if query.get("survey") else []
     parts += [t("sharing.presents")] if query.get("present") == "1" else []
     return " · ".join(parts)
@@ -112,8 +112,7 @@ def links_view(links: pd.DataFrame) -> pd.DataFrame:
             "view": [describe_view(stored_view(dict(query or {}))) for query in links["query"]],
             "state": [t(f"sharing.state.{state}") for state in links["state"]],
             "shows": [
-                ", ".join([t("share.names")] * bool(names) + [t("share.text")] * bool(text))
-                or t("sharing.figures_only")
+                listed([t("share.names")] * bool(names) + [t("share.text")] * bool(text)) or t("sharing.figures_only")
                 for names, text in zip(links["reveal_names"], links["reveal_text"], strict=True)
             ],
             "created_by": links["created_by"],

@@ -33,7 +33,7 @@ def testid(name: str) -> str:
 
 # Test ids Streamlit builds from a template rather than writing out, and the template's text in its
 # bundle (tests/test_streamlit_internals.py).
-BUILT_TESTIDS = {"stBaseButton-primary": "`stBaseButton-${"}
+BUILT_TESTIDS = {"stBaseButton-primary": "`stBaseButton-${", "stBaseButton-secondary": "`stBaseButton-${"}
 # Other attributes of Streamlit's elements the CSS selects on, as its bundle writes them.
 ATTRIBUTES = ('"data-selected"', '"data-variant"', "`segmented_control`", "`st-key-`")
 
@@ -45,15 +45,18 @@ def layout_style(*, tiles: str, filters: str) -> str:
     screens; there a tile's padding is its border's alone (Streamlit pads inside it again), so its
     change has the tile's width. A change, and the word on why it is grey, wrap rather than end in
     "…" where a tile is still too narrow ("+0.7 个百分点（上期 21.2%）"), as Streamlit cuts them to
-    one line; the word goes under the change when both do not fit."""
+    one line; the word goes under the change when both do not fit. A tile's label wraps too, on every
+    screen: two tiles to a row on a phone leave ~145 px, and "Contributions per active member" or a
+    presentation's larger "Newcomer conversion" would otherwise end in "…"."""
     row, column = testid("stHorizontalBlock"), testid("stColumn")
     delta, why, text = testid("stMetricDelta"), testid("stMetricDeltaDescription"), testid("stMarkdownContainer")
+    label = testid("stMetricLabel")
     return f"""<style>
 {testid("stMainBlockContainer")} {{ padding-top: 4rem; }}
 div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
 {delta} {{ max-width: 100%; height: auto; min-height: 1.5rem; }}
 {why} {{ flex-shrink: 0; max-width: 100%; }}
-:is({delta}, {why}) {text}, :is({delta}, {why}) {text} p {{
+:is({delta}, {why}, {label}) {text}, :is({delta}, {why}, {label}) {text} p {{
   white-space: normal; overflow: visible; text-overflow: clip;
 }}
 @media (max-width: 640px) {{
@@ -69,6 +72,29 @@ div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
   {testid("stMainBlockContainer")} h1 {{ font-size: 2rem; }}
 }}
 </style>"""
+
+
+def uploader_style(key: str, *, button: str, limits: str) -> str:
+    """A file uploader's own words in the reader's language: Streamlit draws its button ("Upload")
+    and the line under it ("200MB per file • CSV") in English whatever the language and has no
+    option for them, so in the uploader keyed `key` the English is set to size 0 and `button` and
+    `limits` are drawn in its place (CSS `content`, at Streamlit's 14 px)."""
+    zone = f".st-key-{key} {testid('stFileUploaderDropzone')}"
+    words = f"{zone} {testid('stBaseButton-secondary')} {testid('stMarkdownContainer')} p"
+    line = f"{zone} {testid('stFileUploaderDropzoneInstructions')} span"
+    return (
+        "<style>"
+        + f"{words}, {line} {{ font-size: 0; }}"
+        + f" {words}::after {{ content: {_css_text(button)}; font-size: 14px; }}"
+        + f" {line}::after {{ content: {_css_text(limits)}; font-size: 14px; }}"
+        + "</style>"
+    )
+
+
+def _css_text(text: str) -> str:
+    """`text` as a CSS string: quotes, backslashes and line ends escaped, nothing closes the rule."""
+    escaped = "".join(f"\\{ord(char):x} " if char in '"\\\n<>' else char for char in text)
+    return f'"{escaped}"'
 
 
 def presentation_style(*, filters: str, headline: str) -> str:

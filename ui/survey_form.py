@@ -49,8 +49,8 @@ def _key(name: str) -> str:
 def _label(question: Question, language: str) -> str:
     """The widget's own label, hidden (the question is drawn above it) but read by screen readers:
     nothing in it can link or load (ui.tables.label_text), and it reads as plain words."""
-    required = f" ({t('survey.required', language=language)})" if question.required else ""
-    return label_text(text_in(question.text, language) + required)
+    text = text_in(question.text, language)
+    return label_text(t("survey.question_required", language=language, question=text) if question.required else text)
 
 
 def _heading(question: Question, language: str) -> None:

@@ -430,7 +430,7 @@ def cohort_heatmap(grid: pd.DataFrame) -> alt.LayerChart:
     cohorts = shown.drop_duplicates("cohort").sort_values("cohort")
     language = current_language()
     names = {
-        c: f"{locale.month(c, language)} ({locale.number(n, language)})"
+        c: t("chart.cohort_size", month=locale.month(c, language), size=locale.number(n, language))
         for c, n in zip(cohorts["cohort"], cohorts["size"], strict=True)
     }
     frame = shown.assign(cohort=shown["cohort"].map(names))

@@ -16,6 +16,7 @@ from feedback.importer import ImportFailed, ImportResult
 from ui.i18n import current_language, t
 from ui.inbox.labels import source_word
 from ui.tables import plain
+from ui.uploads import upload_box
 
 SOURCES = ("manual", "email", "chat", "call", "social", "event")
 
@@ -65,7 +66,7 @@ def import_form() -> Upload | None:
     """Upload a CSV or Excel file of feedback; the file once the person asks to import it."""
     st.subheader(t("feedback.import"))
     st.caption(t("feedback.import_help"))
-    upload = st.file_uploader(t("feedback.import_file"), type=["csv", "xlsx"], key="feedback_upload")
+    upload = upload_box(t("feedback.import_file"), types=["csv", "xlsx"], key="feedback_upload")
     source = st.text_input(t("feedback.import_source"), value="import", max_chars=20, key="feedback_import_source")
     if upload is None or not st.button(t("feedback.import_run"), type="primary"):
         return None

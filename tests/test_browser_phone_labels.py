@@ -1,0 +1,68 @@
+"""On a 390 px phone every KPI tile's label reads whole, in English and in 简体中文, on every page with
+tiles and in presentation mode: none ends in "…" (Streamlit cuts a metric's label to one line; the
+layout lets it wrap, ui/streamlit_internals.layout_style). Headless Chromium measures each label's
+text against its box."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.test_browser import browser, serve, server  # noqa: F401  (the module's Chromium and app)
+from tests.test_browser_chinese import chinese_dir, chinese_server  # noqa: F401  (a Chinese-first demo)
+
+ADDRESSES = (
+    "overview",
+    "members",
+    "engagement",
+    "surveys?survey=quarterly-nps",
+    "feedback",
+    "data",
+    "overview?present=1",
+    "engagement?present=1",
+)
+# Each label's parts whose text is wider than their box (cut, with "…" where Streamlit ends it so).
+CUT = """() => [...document.querySelectorAll('[data-testid=stMetricLabel]')].flatMap(label =>
+  [label, ...label.querySelectorAll('*')]
+    .filter(part => part.scrollWidth > part.clientWidth + 1)
+    .map(part => `${label.innerText.trim()} (${part.scrollWidth} px in ${part.clientWidth})`))"""
+
+
+@pytest.fixture(scope="module")
+def phones(browser: Browser) -> Iterator[dict[str, Page]]:  # noqa: F811
+    contexts = {
+        language: browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale=language
+        )
+        for language in ("en", "zh-CN")
+    }
+    yield {language: context.new_page() for language, context in contexts.items()}
+    for context in contexts.values():
+        context.close()
+
+
+def cut_labels(page: Page, url: str) -> tuple[int, list[str]]:
+    """How many tile labels the page shows, and those cut."""
+    page.goto(url)
+    page.get_by_test_id("stMetricLabel").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # every tile drawn, fonts in
+    return page.get_by_test_id("stMetricLabel").count(), page.evaluate(CUT)
+
+
+def assert_whole(page: Page, base: str, address: str, language: str) -> None:
+    joiner = "&" if "?" in address else "?"
+    shown, cut = cut_labels(page, f"{base}/{address}{joiner}lang={language}")
+    assert shown >= 2  # the page drew its tiles
+    assert cut == []
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_no_tile_label_is_cut_on_a_phone_in_english(server, phones, address):  # noqa: F811
+    assert_whole(phones["en"], server, address, "en")
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_no_tile_label_is_cut_on_a_phone_in_chinese(chinese_server, phones, address):  # noqa: F811
+    assert_whole(phones["zh-CN"], chinese_server, address, "zh-CN")
