@@ -314,7 +314,14 @@ def _print_section(document: dict[str, object]) -> None:
                 print(f"\n{key} {name}:")
                 print(pd.DataFrame(rows).to_string(index=False) if rows else "  (none)")
         else:
-            print(f"\n{key}: {value}")
+            print(f"\n{key}: {_readable(value)}")
+
+
+def _readable(value: object) -> object:
+    """A figure as people read it in a text table: four decimals unless whole (JSON keeps every digit)."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.4f}"
+    return value
 
 
 def _filters(args: argparse.Namespace, settings: Settings, *, start: date, end: date) -> Filters:
