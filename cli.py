@@ -12,7 +12,9 @@ python cli.py survey list                publish changed definitions, list surve
 python cli.py survey results SLUG        a survey's NPS, CSAT, CES, per-question results, breakdowns
 python cli.py survey links SLUG --segment X > links.csv   personal links (or --channel / --campaign)
 python cli.py survey push                append responses waiting for the write-back Google Sheet
-python cli.py survey import SLUG --file FORM.csv | --sheet URL [--map HEADER=QUESTION]   a Google Form's responses
+python cli.py survey import SLUG --file FORM.csv|.xlsx | --sheet URL [--map HEADER=QUESTION] [--dry-run]
+                                         a Google Form's responses (dry run: what would map)
+python cli.py survey undo-import N       remove what Google Forms import N stored
 python cli.py user hash-password          the Argon2id hash of a password, for [pulse.accounts]
 python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
 python cli.py feedback rescore            score every stored item's sentiment and theme again with today's rules
@@ -40,7 +42,7 @@ import logs
 from auth.accounts import hash_password
 from catalog import LANGUAGES, translate
 from data_sources import demo
-from data_sources.files import read_csv_table
+from data_sources.files import read_export
 from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
 from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
 from data_sources.validate import TABLES
@@ -65,7 +67,7 @@ from store.database import AppStore
 from surveys import demo as survey_demo
 from surveys import links, registry
 from surveys.definition import DefinitionError, load_definition
-from surveys.forms_import import import_responses
+from surveys.forms_import import Parsed, import_responses, read_responses, undo_forms_import
 from surveys.registry import StoredSurvey
 from surveys.write_back import push_pending
 
@@ -165,7 +167,7 @@ def build_parser() -> Parser:
     )
     forms.add_argument("slug")
     where = forms.add_mutually_exclusive_group(required=True)
-    where.add_argument("--file", type=Path, help="the form's responses exported as CSV")
+    where.add_argument("--file", type=Path, help="the form's responses downloaded as CSV or .xlsx")
     where.add_argument("--sheet", help="the responses spreadsheet's URL or key (read as the service account)")
     forms.add_argument("--worksheet", default="Form Responses 1", help="with --sheet (default: Form Responses 1)")
     forms.add_argument(
@@ -173,8 +175,16 @@ def build_parser() -> Parser:
         action="append",
         default=[],
         metavar="HEADER=QUESTION",
-        help="a column for a question id, if its header is not the question's text (repeatable)",
+        help="a column (its header, or its letter for a header the form repeats) for a question id, if its header "
+        "is not the question's text (repeatable)",
     )
+    forms.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show per question how many answers map and which are refused; store nothing",
+    )
+    undo = survey_commands.add_parser("undo-import", help="remove what one Google Forms import stored")
+    undo.add_argument("batch", type=int, help="the import's number, as `survey import` printed it")
     user = commands.add_parser("user", help="built-in accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True, parser_class=Parser)
     user_commands.add_parser("hash-password", help="print the Argon2id hash of a password for [pulse.accounts]")
@@ -422,15 +432,42 @@ def _import_forms(
     if len(explicit) != len(args.map):
         build_parser().error("--map takes HEADER=QUESTION")
     if args.file is not None:
-        raw = read_csv_table(args.file, name="responses")
+        raw = read_export(args.file, name="responses")
     else:
         spreadsheet = open_spreadsheet(open_client(settings), args.sheet)
         raw = fetch_worksheet(spreadsheet, title=args.worksheet, table="responses")
-    result = import_responses(store, warehouse, stored=stored, raw=raw, explicit=explicit, parsing=parsing(settings))
+    if args.dry_run:
+        return _print_preview(read_responses(raw, survey=stored.survey, explicit=explicit, parsing=parsing(settings)))
+    result = import_responses(
+        store, warehouse, stored=stored, raw=raw, explicit=explicit, parsing=parsing(settings), now=clock.now()
+    )
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"Imported {result.added:,} responses into {stored.slug}; {result.already_there:,} were there already.")
+    print(
+        f"Import {result.batch} into {stored.slug}: {result.added:,} responses added, {result.updated:,} updated, "
+        f"{result.already_there:,} there already, {result.empty:,} empty rows skipped. "
+        f"`python cli.py survey undo-import {result.batch}` removes what it stored."
+    )
     return 0
+
+
+def _print_preview(parsed: Parsed) -> int:
+    """A dry run: per mapped column, its question, the answers that map and those refused with why."""
+    print(f"{'column':<40}{'question':<24}{'answers':>9}{'refused':>9}")
+    for count in parsed.columns:
+        print(f"{count.column[:39]:<40}{count.question[:23]:<24}{count.answers:>9,}{sum(count.refused.values()):>9,}")
+        for why, times in count.refused.most_common():
+            print(f"    {times:,} × {why}")
+    print(f"\nResponses to store: {len(parsed.rows):,}; empty rows (a timestamp only) to skip: {parsed.empty:,}.")
+    for warning in parsed.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for problem in parsed.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    print(
+        "Dry run: nothing was stored."
+        + (" The import would be refused for the problems above." if parsed.problems else "")
+    )
+    return 1 if parsed.problems else 0
 
 
 def _survey_lines(table: pd.DataFrame) -> str:
@@ -473,6 +510,10 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
         else:
             print(_survey_lines(table[columns]))
         return status
+    if args.survey_command == "undo-import":
+        removed = undo_forms_import(store, args.batch, now=clock.now())
+        print(f"Import {args.batch} undone: {removed:,} responses removed (none if it was undone before).")
+        return 0
     versions = registry.load_versions(store, args.slug)
     if not versions:
         print(f"cli.py survey: no survey {args.slug!r}; `python cli.py survey list` shows them", file=sys.stderr)

@@ -32,6 +32,7 @@ class NewFeedback:
     response_id: int | None = None
     question_id: str | None = None
     import_key: str | None = None
+    import_batch: int | None = None  # the import (import_batches.id) that brought it, for undoing
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str
             "status": "new",
             "updated_at": now,
             "import_key": item.import_key,
+            "import_batch": item.import_batch,
             "version": 1,
             **asdict(enrichment(item.text)),
         }
@@ -112,6 +114,18 @@ def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str
         ],
     )
     return ids
+
+
+def remove_feedback(connection: Connection, ids: list[int]) -> int:
+    """Delete the items with their history, in the caller's transaction (an import undone, an
+    imported answer gone); items marked as their duplicates stand alone again. Returns how many."""
+    feedback, removed = tables.feedback, 0
+    for start in range(0, len(ids), KEY_BATCH):
+        batch = ids[start : start + KEY_BATCH]
+        connection.execute(feedback.update().where(feedback.c.duplicate_of.in_(batch)).values(duplicate_of=None))
+        connection.execute(tables.feedback_events.delete().where(tables.feedback_events.c.feedback_id.in_(batch)))
+        removed += connection.execute(feedback.delete().where(feedback.c.id.in_(batch))).rowcount
+    return removed
 
 
 def rescore(store: AppStore) -> int:
