@@ -16,7 +16,9 @@ python cli.py survey import SLUG --file FORM.csv|.xlsx | --sheet URL [--map HEAD
                                          a Google Form's responses (dry run: what would map)
 python cli.py survey undo-import N       remove what Google Forms import N stored
 python cli.py user hash-password          the Argon2id hash of a password, for [pulse.accounts]
-python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
+python cli.py feedback import FILE [--source S] [--text COL ...] [--date COL] [--member COL] [--dry-run]
+                                         add feedback from a CSV or Excel file or a tool's export (seen before: skipped)
+python cli.py feedback undo-import N     remove the items feedback import N added
 python cli.py feedback rescore            score every stored item's sentiment and theme again with today's rules
 python cli.py deliver [--recent N | --requeue ID]  send what the outbox holds (email, Slack, WeCom, Feishu, webhooks)
 python cli.py channel list               the delivery channels of secrets.toml, without their secrets
@@ -193,6 +195,19 @@ def build_parser() -> Parser:
     importing = feedback_commands.add_parser("import", help="add feedback from a .csv or .xlsx file, all rows or none")
     importing.add_argument("file", type=Path)
     importing.add_argument("--source", default="import", help="source of rows without one (default: import)")
+    importing.add_argument(
+        "--text", action="append", default=[], metavar="COLUMN", help="a column of feedback text (repeatable)"
+    )
+    importing.add_argument("--date", metavar="COLUMN", help="the column of when it was said")
+    importing.add_argument("--member", metavar="COLUMN", help="the column of member emails or ids")
+    importing.add_argument("--score", metavar="COLUMN", help="a 0-10 score column")
+    importing.add_argument("--source-column", metavar="COLUMN", help="the column saying where each row came from")
+    importing.add_argument(
+        "--skip-value", action="append", default=[], metavar="TEXT", help="a cell value meaning no answer, e.g. N/A"
+    )
+    importing.add_argument("--dry-run", action="store_true", help="show what would be added; store nothing")
+    undo_feedback = feedback_commands.add_parser("undo-import", help="remove the items one feedback import added")
+    undo_feedback.add_argument("batch", type=int, help="the import's number, as `feedback import` printed it")
     feedback_commands.add_parser("rescore", help="score stored items' sentiment and suggested theme again")
     delivering = commands.add_parser(
         "deliver", help="send the outbox's due messages once (for cron or a systemd timer)"
@@ -556,11 +571,26 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
         log.info("Feedback rescored: %d items changed", changed)
         print(f"Rescored feedback: {changed:,} items changed.")
         return 0
+    if args.feedback_command == "undo-import":
+        store.migrate()
+        removed = importer.undo_feedback_import(store, args.batch, now=clock.now())
+        print(f"Import {args.batch} undone: {removed:,} feedback items removed (none if it was undone before).")
+        return 0
     if not args.file.is_file():
         print(f"cli.py feedback import: {args.file} is not a file.", file=sys.stderr)
         return 1
+    mapping = importer.FeedbackMapping(
+        text=tuple(args.text),
+        date=args.date,
+        member=args.member,
+        score=args.score,
+        source=args.source_column,
+        skip=tuple(args.skip_value),
+    )
     store.migrate()
     try:
+        if args.dry_run:
+            return _print_feedback_preview(args, mapping, settings)
         result = importer.import_feedback(
             store,
             open_warehouse(settings),
@@ -570,6 +600,7 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
             timezone=settings.timezone,
             actor="cli",
             now=clock.now(),
+            mapping=mapping,
         )
     except importer.ImportFailed as failed:  # local: says which file, then every problem on its own line
         log.warning("Nothing was imported from %s: %s", args.file.name, failed.user_message)
@@ -578,7 +609,34 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"Imported {result.added:,} new feedback items; {result.already_there:,} were there already.")
+    if result.preset or len(result.columns) > 1 or result.blank or result.placeholders:
+        read = ", ".join(result.columns)
+        print(
+            f"Import {result.batch} read {result.preset or 'the mapped columns'}: text from {read}; "
+            f"{result.blank:,} blank answers and {result.placeholders:,} placeholders skipped. "
+            f"`python cli.py feedback undo-import {result.batch}` removes what it added."
+        )
     return 0
+
+
+def _print_feedback_preview(args: argparse.Namespace, mapping: importer.FeedbackMapping, settings: Settings) -> int:
+    """A dry run of a feedback import: the layout read, items per text column, what was skipped, problems."""
+    table, parsed, problems = importer.preview_feedback(
+        name=args.file.name,
+        content=args.file.read_bytes(),
+        default_source=args.source,
+        timezone=settings.timezone,
+        mapping=mapping,
+    )
+    print(f"Layout: {table.preset.name if table.preset else 'columns as given'}; rows: {len(table.frame):,}.")
+    per_question = pd.Series([item.tags[0] if item.tags else "text" for _, item, _ in parsed.rows]).value_counts()
+    for question, count in per_question.items():
+        print(f"  {count:>6,}  {question}")
+    print(f"Items: {len(parsed.rows):,}; blank answers: {parsed.blank:,}; placeholders: {parsed.placeholders:,}.")
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    print("Dry run: nothing was stored.")
+    return 1 if problems else 0
 
 
 def command_user(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:

@@ -1004,4 +1004,10 @@ MESSAGES: dict[str, str] = {
     "imports.kind.google_forms": "Google Forms responses",
     "imports.kind.feedback": "Feedback",
     "forms.unmatched_here": "columns matching no question (left out): {columns}",
+    "error.file.ragged_row": "line {line} has {saw} values where the header has {expected} columns; quote values that hold commas, or remove the extra values",
+    "feedback.import.layout": "{file}: these columns are neither an export this app knows (Google Forms, 问卷星, 腾讯问卷, Typeform, SurveyGizmo/Alchemer) nor created_at and text; say which columns hold the text and the date (--text, --date, or the mapping on the page).",
+    "feedback.import.bad_date_in": "{file}: row {row}, column {column}: {cell} is not a date and time.",
+    "feedback.import.bad_score_in": "{file}: row {row}, column {column}: {cell} is not a number from 0 to 10.",
+    "feedback.import.text_long_in": "{file}: row {row}, column {column}: longer than {limit:,} characters.",
+    "feedback.import.skipped": "{file}: skipped {blank:,} blank answers and {placeholders:,} placeholders such as (空) or (跳过).",
 }

@@ -969,4 +969,10 @@ MESSAGES: dict[str, str] = {
     "imports.kind.google_forms": "Google 表单答卷",
     "imports.kind.feedback": "反馈",
     "forms.unmatched_here": "不对应任何题目的列（已略过）：{columns}",
+    "error.file.ragged_row": "第 {line} 行有 {saw} 个值，而表头只有 {expected} 列；含逗号的值请加引号，或删去多出的值",
+    "feedback.import.layout": "{file}：这些列既不是本应用认识的导出格式（Google 表单、问卷星、腾讯问卷、Typeform、SurveyGizmo/Alchemer），也不是 created_at 和 text；请指明哪些列是文字、哪一列是日期（--text、--date，或页面上的映射）。",
+    "feedback.import.bad_date_in": "{file}：第 {row} 行，{column} 列：{cell} 不是日期和时间。",
+    "feedback.import.bad_score_in": "{file}：第 {row} 行，{column} 列：{cell} 不是 0 到 10 之间的数字。",
+    "feedback.import.text_long_in": "{file}：第 {row} 行，{column} 列：超过 {limit:,} 个字符。",
+    "feedback.import.skipped": "{file}：跳过了 {blank:,} 个空白回答和 {placeholders:,} 个占位值（如 (空)、(跳过)）。",
 }

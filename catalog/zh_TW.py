@@ -969,4 +969,10 @@ MESSAGES: dict[str, str] = {
     "imports.kind.google_forms": "Google 表單回覆",
     "imports.kind.feedback": "回饋",
     "forms.unmatched_here": "不對應任何題目的欄（已略過）：{columns}",
+    "error.file.ragged_row": "第 {line} 行有 {saw} 個值，而標題只有 {expected} 欄；含逗號的值請加引號，或刪去多出的值",
+    "feedback.import.layout": "{file}：這些欄既不是本應用程式認得的匯出格式（Google 表單、問卷星、騰訊問卷、Typeform、SurveyGizmo/Alchemer），也不是 created_at 和 text；請指明哪些欄是文字、哪一欄是日期（--text、--date，或頁面上的對應）。",
+    "feedback.import.bad_date_in": "{file}：第 {row} 列，{column} 欄：{cell} 不是日期和時間。",
+    "feedback.import.bad_score_in": "{file}：第 {row} 列，{column} 欄：{cell} 不是 0 到 10 之間的數字。",
+    "feedback.import.text_long_in": "{file}：第 {row} 列，{column} 欄：超過 {limit:,} 個字元。",
+    "feedback.import.skipped": "{file}：略過了 {blank:,} 個空白回答和 {placeholders:,} 個佔位值（如 (空)、(跳过)）。",
 }

@@ -11,7 +11,9 @@ are third-party code fed whatever was uploaded, so any error they raise is the f
 from __future__ import annotations
 
 import csv
+import difflib
 import logging
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -90,10 +92,18 @@ def _table_name(stem: str, *, file: str) -> str:
     return name
 
 
+RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
 def _csv_cells(path: Path, *, header: int | None = 0) -> pd.DataFrame:
     try:
         return _read_csv(path, header=header)
     except (pd.errors.ParserError, csv.Error) as error:
+        ragged = RAGGED.search(str(error))  # pandas' tokenizer text, said plainly with its line
+        if ragged:
+            expected, line, saw = (int(number) for number in ragged.groups())
+            said = Said("error.file.ragged_row", line=line, expected=expected, saw=saw)  # a line, not a row
+            raise InvalidData([Problem(path.name, None, None, said)]) from error
         raise InvalidData([Problem(path.name, None, None, Said("error.file.bad_csv", reason=str(error)))]) from error
     except pd.errors.EmptyDataError as error:
         raise InvalidData([Problem(path.name, None, None, Said("error.file.empty"))]) from error
@@ -239,3 +249,11 @@ def read_folder(folder: Path) -> dict[str, RawTable]:
         path for path in sorted(folder.iterdir()) if path.suffix.lower() in SUFFIXES and path.stem.lower() in TABLES
     ]
     return read_files(paths)
+
+
+def unknown_column(file: str, name: str, headers: list[str]) -> Problem:
+    """A column a mapping names that the file lacks, with the closest headers it has (or its first ones)."""
+    close = difflib.get_close_matches(name, headers, n=3, cutoff=0.6)
+    if close:
+        return Problem(file, None, name, Said("forms.map_unknown_close", closest=" | ".join(close)))
+    return Problem(file, None, name, Said("forms.map_unknown", headers=" | ".join(headers[:12])))

@@ -33,6 +33,7 @@ class NewFeedback:
     question_id: str | None = None
     import_key: str | None = None
     import_batch: int | None = None  # the import (import_batches.id) that brought it, for undoing
+    tags: tuple[str, ...] = ()  # an imported item's question, when a file has several text columns
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def enrichment(text: str) -> Enrichment:
 
 def import_key(item: NewFeedback) -> str:
     """Identifies an imported row by what it says, so the same row imported twice is one item."""
-    parts = (item.source, item.created_at.isoformat(sep=" "), item.member_id or "", item.text.strip())
+    parts = (item.source, item.created_at.isoformat(sep=" "), item.member_id or "", item.text.strip(), *item.tags)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -97,6 +98,7 @@ def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str
             "updated_at": now,
             "import_key": item.import_key,
             "import_batch": item.import_batch,
+            "tags": list(item.tags) or None,
             "version": 1,
             **asdict(enrichment(item.text)),
         }

@@ -27,16 +27,17 @@ def finish_batch(connection: Connection, batch: int, *, added: int, updated: int
     )
 
 
-def batch_row(connection: Connection, batch: int) -> sa.Row | None:
-    return connection.execute(sa.select(BATCHES).where(BATCHES.c.id == batch)).first()
-
-
-def mark_undone(connection: Connection, batch: int, *, now: datetime) -> bool:
-    """Mark the import undone unless it already was; False when it was (or does not exist)."""
+def undo_batch(connection: Connection, batch: int, *, kind: str, table: sa.Table, now: datetime) -> list[int] | None:
+    """Mark an import of `kind` undone and return the ids of `table`'s rows it wrote, for the caller
+    to remove in the same transaction; None when there is no such import or it was undone before."""
     marked = connection.execute(
-        BATCHES.update().where(BATCHES.c.id == batch, BATCHES.c.undone_at.is_(None)).values(undone_at=now)
+        BATCHES.update()
+        .where(BATCHES.c.id == batch, BATCHES.c.kind == kind, BATCHES.c.undone_at.is_(None))
+        .values(undone_at=now)
     )
-    return marked.rowcount == 1
+    if marked.rowcount != 1:
+        return None
+    return list(connection.execute(sa.select(table.c.id).where(table.c.import_batch == batch)).scalars())
 
 
 def recent_batches_query(limit: int = 20) -> sa.Select:

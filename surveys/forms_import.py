@@ -22,7 +22,6 @@ feedback inbox as web answers do.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import logging
 import re
@@ -35,13 +34,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_sources.errors import InvalidData, Problem
-from data_sources.files import column_letter
-from data_sources.validate import Parsing, RawTable, parse_timestamps
+from data_sources.files import column_letter, unknown_column
+from data_sources.validate import Parsing, RawTable, sheet_times
 from engines import Runner
 from errors import Said
 from feedback.importer import member_ids_by_email_query
 from store import tables
-from store.batches import batch_row, finish_batch, mark_undone, new_batch
+from store.batches import finish_batch, new_batch, undo_batch
 from store.database import AppStore
 from surveys.answers import answer_rows, check_answer
 from surveys.definition import Question, Survey, text_in
@@ -56,8 +55,6 @@ EMAIL_HEADERS = ("email address", "email", "电子邮件地址", "電子郵件�
 MESSAGES = ("range", "yes_no", "choice", "matrix", "too_long")  # problems said as forms.problem.<code>
 LETTERS = re.compile(r"[A-Z]{1,3}")
 SOURCE = "google_forms"
-# Excel counts days from 30 Dec 1899; serials between these are 1954 to 2119 (anything else is not a date).
-SERIALS = (20_000.0, 80_000.0)
 
 
 @dataclass
@@ -138,13 +135,7 @@ def resolve_mapping(columns: list[str], explicit: dict[str, str], *, file: str) 
             said = Said("forms.map_repeated", letters=", ".join(letters), first=letters[0], target=target)
             problems.append(Problem(file, None, name, said))
         else:
-            close = difflib.get_close_matches(name, list(headers), n=3, cutoff=0.4)
-            said = (
-                Said("forms.map_unknown_close", closest=" | ".join(close))
-                if close
-                else Said("forms.map_unknown", headers=" | ".join(list(headers)[:12]))
-            )
-            problems.append(Problem(file, None, name, said))
+            problems.append(unknown_column(file, name, list(headers)))
     return resolved, problems
 
 
@@ -194,19 +185,6 @@ def _problem(problem: tuple[str, dict], cell: str) -> Said | None:
     return Said(f"forms.problem.{code if code in MESSAGES else 'other'}", **{**values, "value": repr(cell)})
 
 
-def submission_times(values: pd.Series, *, parsing: Parsing) -> pd.Series:
-    """A Timestamp column as naive UTC to the second: text as the CSV and the responses sheet
-    write it, an .xlsx's date-times with milliseconds, or Excel serial numbers (46086.5847)."""
-    text = values.astype("str").str.strip()
-    numbers = pd.to_numeric(text.where(text.str.fullmatch(r"\d+(\.\d+)?")), errors="coerce")
-    serial = numbers.between(*SERIALS)
-    if serial.any():
-        moments = pd.Timestamp("1899-12-30") + pd.to_timedelta(numbers[serial], unit="D")
-        text = text.where(~serial, moments.dt.round("s").dt.strftime("%Y-%m-%d %H:%M:%S"))
-    stamps, _ = parse_timestamps(text, parsing=parsing)
-    return stamps.dt.floor("s")
-
-
 def _describe(survey: Survey, target: Any) -> tuple[str, str]:
     question_id, row = target if isinstance(target, tuple) else (target, None)
     question = survey.question(question_id)
@@ -241,7 +219,7 @@ def read_responses(raw: RawTable, *, survey: Survey, explicit: dict[str, str], p
     }
     stamp_column = next(column for column, target in matched.items() if target == "submitted_at")
     email_column = next((column for column, target in matched.items() if target == "email"), None)
-    stamps = submission_times(frame[stamp_column], parsing=parsing)
+    stamps = sheet_times(frame[stamp_column], parsing=parsing)
     rows, empty = [], 0
     for position, (index, cells) in enumerate(frame.iterrows()):
         number = int(cast(int, index)) + raw.first_row  # the frame's index: row positions in the sheet
@@ -408,12 +386,8 @@ def import_responses(
 def undo_forms_import(app_store: AppStore, batch: int, *, now: datetime) -> int:
     """Remove the responses the import last wrote (added, or updated by it), with their answers and
     inbox items, in one transaction; returns how many. 0 when it was undone before."""
-    responses = tables.responses
     with app_store.begin() as connection:
-        row = batch_row(connection, batch)
-        if row is None or row.kind != SOURCE or not mark_undone(connection, batch, now=now):
-            return 0
-        ids = list(connection.execute(sa.select(responses.c.id).where(responses.c.import_batch == batch)).scalars())
-        removed = remove_responses(connection, ids)
+        ids = undo_batch(connection, batch, kind=SOURCE, table=tables.responses, now=now)
+        removed = 0 if ids is None else remove_responses(connection, ids)
     log.info("Forms import %d undone: %d responses removed", batch, removed)
     return removed
