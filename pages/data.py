@@ -182,13 +182,9 @@ export = st.file_uploader(t("imports.forms_file"), type=["csv", "xlsx"], key="da
 mapping = parse_mapping(
     st.text_area(t("imports.forms_map"), help=t("imports.forms_map_help"), height=68, key="data_forms_map")
 )
-preview_button, import_button = st.columns(2)
-previewing = preview_button.button(
-    t("imports.preview"), disabled=not (slug and export), key="data_forms_preview", width="stretch"
-)
-importing = import_button.button(
-    t("data.forms_button"), disabled=not (slug and export), type="primary", key="data_forms_import", width="stretch"
-)
+with st.container(horizontal=True):
+    previewing = st.button(t("imports.preview"), disabled=not (slug and export), key="data_forms_preview")
+    importing = st.button(t("data.forms_button"), disabled=not (slug and export), key="data_forms_import")
 if previewing or importing:
     with tempfile.TemporaryDirectory() as folder:
         try:
