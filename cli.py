@@ -4,6 +4,7 @@ python cli.py init                      create or upgrade the app database
 python cli.py demo [--if-empty] [--locale zh-CN|zh-TW]   generate demo data into both stores (Chinese-first)
 python cli.py sync [--source demo|sheets|imports|PATH] [--if-stale] [--allow-shrink]   rebuild the warehouse
 python cli.py import FILE... [--table T] [--allow-shrink]  import CSV, Excel or Parquet files and rebuild, all or none
+python cli.py attendance FILE --campaign ID   an event's registered / attended sheet as the campaign's members
 python cli.py rollup                    write the member-day rollup into a warehouse queried in place
 python cli.py report --start D --end D  print a page's figures (end is exclusive) [--section members|...]
 python cli.py report --format pdf --out report.pdf     the meeting report (default: the last 7 days; or html, png)
@@ -33,6 +34,7 @@ import getpass
 import json
 import logging
 import sys
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -43,12 +45,12 @@ import clock
 import logs
 from auth.accounts import hash_password
 from catalog import LANGUAGES, translate
-from data_sources import demo
+from data_sources import attendance, demo
 from data_sources.files import read_export
 from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
 from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
 from data_sources.validate import TABLES
-from data_sources.warehouse import Warehouse, open_warehouse
+from data_sources.warehouse import Warehouse, open_warehouse, read_tables
 from delivery import formats, outbox, transport
 from delivery.channels import channel_named, load_channels, where
 from delivery.message import Figure, Message
@@ -126,6 +128,15 @@ def build_parser() -> Parser:
         "--table", choices=sorted(TABLES), help="the table a file holds when its name does not say"
     )
     import_parser.add_argument("--allow-shrink", action="store_true", help=ALLOW_SHRINK_HELP)
+
+    attendance = commands.add_parser(
+        "attendance", help="an event's registration and attendance sheet as a campaign's members; all or nothing"
+    )
+    attendance.add_argument(
+        "file", type=Path, help="CSV or .xlsx: email (or member_id), registered, attended (per day)"
+    )
+    attendance.add_argument("--campaign", required=True, help="the campaign_id the event is")
+    attendance.add_argument("--allow-shrink", action="store_true", help=ALLOW_SHRINK_HELP)
 
     commands.add_parser(
         "rollup",
@@ -279,6 +290,35 @@ def command_import(settings: Settings, store: AppStore, args: argparse.Namespace
         args.files, settings=settings, app_store=store, table=args.table, allow_shrink=args.allow_shrink
     )
     return _print_sync(imported, "Imported")
+
+
+def command_attendance(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    """Replace a campaign's registered and attended members with the sheet's, through the import."""
+    store.migrate()
+    if settings.warehouse_path is None:
+        print("cli.py attendance: the warehouse is a database queried in place; add the rows there.", file=sys.stderr)
+        return 1
+    raw = read_export(args.file, name="campaign_members")
+    base = read_tables(settings.warehouse_path, ["members", "campaigns", "campaign_members"])
+    if not base or args.campaign not in set(base["campaigns"]["campaign_id"]):
+        print(f"cli.py attendance: no campaign {args.campaign!r} in the data.", file=sys.stderr)
+        return 1
+    rows, unmatched = attendance.attendance_frame(raw, campaign_id=args.campaign, members=base["members"])
+    table = attendance.merged(base["campaign_members"], rows, campaign_id=args.campaign)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "campaign_members.csv"
+        table.to_csv(path, index=False)
+        result = import_files([path], settings=settings, app_store=store, allow_shrink=args.allow_shrink)
+    counts = rows["status"].value_counts()
+    print(
+        f"Campaign {args.campaign}: {counts.get('registered', 0):,} registered, {counts.get('attended', 0):,} "
+        f"attended from {args.file.name}; {len(unmatched):,} people match no member."
+    )
+    for person in unmatched:
+        print(f"unmatched: {person}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
 
 
 def command_rollup(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
@@ -713,6 +753,7 @@ COMMANDS = {
     "demo": command_demo,
     "sync": command_sync,
     "import": command_import,
+    "attendance": command_attendance,
     "rollup": command_rollup,
     "report": command_report,
     "survey": command_survey,

@@ -1010,4 +1010,5 @@ MESSAGES: dict[str, str] = {
     "feedback.import.bad_score_in": "{file}: row {row}, column {column}: {cell} is not a number from 0 to 10.",
     "feedback.import.text_long_in": "{file}: row {row}, column {column}: longer than {limit:,} characters.",
     "feedback.import.skipped": "{file}: skipped {blank:,} blank answers and {placeholders:,} placeholders such as (空) or (跳过).",
+    "attendance.columns": "needs an email (or member_id) column and an attended column (or one per day); its columns: {columns}",
 }

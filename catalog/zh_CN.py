@@ -975,4 +975,5 @@ MESSAGES: dict[str, str] = {
     "feedback.import.bad_score_in": "{file}：第 {row} 行，{column} 列：{cell} 不是 0 到 10 之间的数字。",
     "feedback.import.text_long_in": "{file}：第 {row} 行，{column} 列：超过 {limit:,} 个字符。",
     "feedback.import.skipped": "{file}：跳过了 {blank:,} 个空白回答和 {placeholders:,} 个占位值（如 (空)、(跳过)）。",
+    "attendance.columns": "需要一列邮箱（或 member_id）和一列签到（或每天一列）；文件的列：{columns}",
 }

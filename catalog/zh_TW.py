@@ -975,4 +975,5 @@ MESSAGES: dict[str, str] = {
     "feedback.import.bad_score_in": "{file}：第 {row} 列，{column} 欄：{cell} 不是 0 到 10 之間的數字。",
     "feedback.import.text_long_in": "{file}：第 {row} 列，{column} 欄：超過 {limit:,} 個字元。",
     "feedback.import.skipped": "{file}：略過了 {blank:,} 個空白回答和 {placeholders:,} 個佔位值（如 (空)、(跳过)）。",
+    "attendance.columns": "需要一欄電子郵件（或 member_id）和一欄簽到（或每天一欄）；檔案的欄：{columns}",
 }
