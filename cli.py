@@ -4,6 +4,7 @@ python cli.py init                      create or upgrade the app database
 python cli.py demo [--if-empty] [--locale zh-CN|zh-TW]   generate demo data into both stores (Chinese-first)
 python cli.py sync [--source demo|sheets|imports|PATH] [--if-stale] [--allow-shrink]   rebuild the warehouse
 python cli.py import FILE... [--table T] [--allow-shrink]  import CSV, Excel or Parquet files and rebuild, all or none
+python cli.py attendance FILE --campaign ID   an event's registered / attended sheet as the campaign's members
 python cli.py rollup                    write the member-day rollup into a warehouse queried in place
 python cli.py report --start D --end D  print a page's figures (end is exclusive) [--section members|...]
 python cli.py report --format pdf --out report.pdf     the meeting report (default: the last 7 days; or html, png)
@@ -12,9 +13,13 @@ python cli.py survey list                publish changed definitions, list surve
 python cli.py survey results SLUG        a survey's NPS, CSAT, CES, per-question results, breakdowns
 python cli.py survey links SLUG --segment X > links.csv   personal links (or --channel / --campaign)
 python cli.py survey push                append responses waiting for the write-back Google Sheet
-python cli.py survey import SLUG --file FORM.csv | --sheet URL [--map HEADER=QUESTION]   a Google Form's responses
+python cli.py survey import SLUG --file FORM.csv|.xlsx | --sheet URL [--map HEADER=QUESTION] [--dry-run]
+                                         a Google Form's responses (dry run: what would map)
+python cli.py survey undo-import N       remove what Google Forms import N stored
 python cli.py user hash-password          the Argon2id hash of a password, for [pulse.accounts]
-python cli.py feedback import FILE [--source S]  add feedback from a CSV or Excel file (rows seen before are skipped)
+python cli.py feedback import FILE [--source S] [--text COL ...] [--date COL] [--member COL] [--dry-run]
+                                         add feedback from a CSV or Excel file or a tool's export (seen before: skipped)
+python cli.py feedback undo-import N     remove the items feedback import N added
 python cli.py feedback rescore            score every stored item's sentiment and theme again with today's rules
 python cli.py feedback targets [--set PRIORITY FIRST RESOLUTION]  response targets per priority, in hours
 python cli.py deliver [--recent N | --requeue ID]  send what the outbox holds (email, Slack, WeCom, Feishu, webhooks)
@@ -30,6 +35,7 @@ import getpass
 import json
 import logging
 import sys
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -40,12 +46,12 @@ import clock
 import logs
 from auth.accounts import hash_password
 from catalog import LANGUAGES, translate
-from data_sources import demo
-from data_sources.files import read_csv_table
+from data_sources import attendance, demo
+from data_sources.files import read_export
 from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
 from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
 from data_sources.validate import TABLES
-from data_sources.warehouse import Warehouse, open_warehouse
+from data_sources.warehouse import Warehouse, open_warehouse, read_tables
 from delivery import formats, outbox, transport
 from delivery.channels import channel_named, load_channels, where
 from delivery.message import Figure, Message
@@ -66,7 +72,7 @@ from store.database import AppStore
 from surveys import demo as survey_demo
 from surveys import links, registry
 from surveys.definition import DefinitionError, load_definition
-from surveys.forms_import import import_responses
+from surveys.forms_import import Parsed, import_responses, read_responses, undo_forms_import
 from surveys.registry import StoredSurvey
 from surveys.write_back import push_pending
 
@@ -124,6 +130,15 @@ def build_parser() -> Parser:
     )
     import_parser.add_argument("--allow-shrink", action="store_true", help=ALLOW_SHRINK_HELP)
 
+    attendance = commands.add_parser(
+        "attendance", help="an event's registration and attendance sheet as a campaign's members; all or nothing"
+    )
+    attendance.add_argument(
+        "file", type=Path, help="CSV or .xlsx: email (or member_id), registered, attended (per day)"
+    )
+    attendance.add_argument("--campaign", required=True, help="the campaign_id the event is")
+    attendance.add_argument("--allow-shrink", action="store_true", help=ALLOW_SHRINK_HELP)
+
     commands.add_parser(
         "rollup",
         help="create or refresh the member-day rollup in a warehouse queried in place (sync makes it for its own)",
@@ -166,7 +181,7 @@ def build_parser() -> Parser:
     )
     forms.add_argument("slug")
     where = forms.add_mutually_exclusive_group(required=True)
-    where.add_argument("--file", type=Path, help="the form's responses exported as CSV")
+    where.add_argument("--file", type=Path, help="the form's responses downloaded as CSV or .xlsx")
     where.add_argument("--sheet", help="the responses spreadsheet's URL or key (read as the service account)")
     forms.add_argument("--worksheet", default="Form Responses 1", help="with --sheet (default: Form Responses 1)")
     forms.add_argument(
@@ -174,8 +189,16 @@ def build_parser() -> Parser:
         action="append",
         default=[],
         metavar="HEADER=QUESTION",
-        help="a column for a question id, if its header is not the question's text (repeatable)",
+        help="a column (its header, or its letter for a header the form repeats) for a question id, if its header "
+        "is not the question's text (repeatable)",
     )
+    forms.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show per question how many answers map and which are refused; store nothing",
+    )
+    undo = survey_commands.add_parser("undo-import", help="remove what one Google Forms import stored")
+    undo.add_argument("batch", type=int, help="the import's number, as `survey import` printed it")
     user = commands.add_parser("user", help="built-in accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True, parser_class=Parser)
     user_commands.add_parser("hash-password", help="print the Argon2id hash of a password for [pulse.accounts]")
@@ -184,6 +207,19 @@ def build_parser() -> Parser:
     importing = feedback_commands.add_parser("import", help="add feedback from a .csv or .xlsx file, all rows or none")
     importing.add_argument("file", type=Path)
     importing.add_argument("--source", default="import", help="source of rows without one (default: import)")
+    importing.add_argument(
+        "--text", action="append", default=[], metavar="COLUMN", help="a column of feedback text (repeatable)"
+    )
+    importing.add_argument("--date", metavar="COLUMN", help="the column of when it was said")
+    importing.add_argument("--member", metavar="COLUMN", help="the column of member emails or ids")
+    importing.add_argument("--score", metavar="COLUMN", help="a 0-10 score column")
+    importing.add_argument("--source-column", metavar="COLUMN", help="the column saying where each row came from")
+    importing.add_argument(
+        "--skip-value", action="append", default=[], metavar="TEXT", help="a cell value meaning no answer, e.g. N/A"
+    )
+    importing.add_argument("--dry-run", action="store_true", help="show what would be added; store nothing")
+    undo_feedback = feedback_commands.add_parser("undo-import", help="remove the items one feedback import added")
+    undo_feedback.add_argument("batch", type=int, help="the import's number, as `feedback import` printed it")
     feedback_commands.add_parser("rescore", help="score stored items' sentiment and suggested theme again")
     targeting = feedback_commands.add_parser("targets", help="print the response targets per priority, or set one")
     targeting.add_argument(
@@ -266,6 +302,35 @@ def command_import(settings: Settings, store: AppStore, args: argparse.Namespace
     return _print_sync(imported, "Imported")
 
 
+def command_attendance(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    """Replace a campaign's registered and attended members with the sheet's, through the import."""
+    store.migrate()
+    if settings.warehouse_path is None:
+        print("cli.py attendance: the warehouse is a database queried in place; add the rows there.", file=sys.stderr)
+        return 1
+    raw = read_export(args.file, name="campaign_members")
+    base = read_tables(settings.warehouse_path, ["members", "campaigns", "campaign_members"])
+    if not base or args.campaign not in set(base["campaigns"]["campaign_id"]):
+        print(f"cli.py attendance: no campaign {args.campaign!r} in the data.", file=sys.stderr)
+        return 1
+    rows, unmatched = attendance.attendance_frame(raw, campaign_id=args.campaign, members=base["members"])
+    table = attendance.merged(base["campaign_members"], rows, campaign_id=args.campaign)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "campaign_members.csv"
+        table.to_csv(path, index=False)
+        result = import_files([path], settings=settings, app_store=store, allow_shrink=args.allow_shrink)
+    counts = rows["status"].value_counts()
+    print(
+        f"Campaign {args.campaign}: {counts.get('registered', 0):,} registered, {counts.get('attended', 0):,} "
+        f"attended from {args.file.name}; {len(unmatched):,} people match no member."
+    )
+    for person in unmatched:
+        print(f"unmatched: {person}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
 def command_rollup(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
     """Write member_days into the configured database, so metrics stop computing it per query.
     A snapshot: run it again after the source tables change (from cron, say)."""
@@ -324,7 +389,14 @@ def _print_section(document: dict[str, object]) -> None:
                 print(f"\n{key} {name}:")
                 print(pd.DataFrame(rows).to_string(index=False) if rows else "  (none)")
         else:
-            print(f"\n{key}: {value}")
+            print(f"\n{key}: {_readable(value)}")
+
+
+def _readable(value: object) -> object:
+    """A figure as people read it in a text table: four decimals unless whole (JSON keeps every digit)."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.4f}"
+    return value
 
 
 def _filters(args: argparse.Namespace, settings: Settings, *, start: date, end: date) -> Filters:
@@ -438,15 +510,42 @@ def _import_forms(
     if len(explicit) != len(args.map):
         build_parser().error("--map takes HEADER=QUESTION")
     if args.file is not None:
-        raw = read_csv_table(args.file, name="responses")
+        raw = read_export(args.file, name="responses")
     else:
         spreadsheet = open_spreadsheet(open_client(settings), args.sheet)
         raw = fetch_worksheet(spreadsheet, title=args.worksheet, table="responses")
-    result = import_responses(store, warehouse, stored=stored, raw=raw, explicit=explicit, parsing=parsing(settings))
+    if args.dry_run:
+        return _print_preview(read_responses(raw, survey=stored.survey, explicit=explicit, parsing=parsing(settings)))
+    result = import_responses(
+        store, warehouse, stored=stored, raw=raw, explicit=explicit, parsing=parsing(settings), now=clock.now()
+    )
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"Imported {result.added:,} responses into {stored.slug}; {result.already_there:,} were there already.")
+    print(
+        f"Import {result.batch} into {stored.slug}: {result.added:,} responses added, {result.updated:,} updated, "
+        f"{result.already_there:,} there already, {result.empty:,} empty rows skipped. "
+        f"`python cli.py survey undo-import {result.batch}` removes what it stored."
+    )
     return 0
+
+
+def _print_preview(parsed: Parsed) -> int:
+    """A dry run: per mapped column, its question, the answers that map and those refused with why."""
+    print(f"{'column':<40}{'question':<24}{'answers':>9}{'refused':>9}")
+    for count in parsed.columns:
+        print(f"{count.column[:39]:<40}{count.question[:23]:<24}{count.answers:>9,}{sum(count.refused.values()):>9,}")
+        for why, times in count.refused.most_common():
+            print(f"    {times:,} × {why}")
+    print(f"\nResponses to store: {len(parsed.rows):,}; empty rows (a timestamp only) to skip: {parsed.empty:,}.")
+    for warning in parsed.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for problem in parsed.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    print(
+        "Dry run: nothing was stored."
+        + (" The import would be refused for the problems above." if parsed.problems else "")
+    )
+    return 1 if parsed.problems else 0
 
 
 def _survey_lines(table: pd.DataFrame) -> str:
@@ -489,6 +588,10 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
         else:
             print(_survey_lines(table[columns]))
         return status
+    if args.survey_command == "undo-import":
+        removed = undo_forms_import(store, args.batch, now=clock.now())
+        print(f"Import {args.batch} undone: {removed:,} responses removed (none if it was undone before).")
+        return 0
     versions = registry.load_versions(store, args.slug)
     if not versions:
         print(f"cli.py survey: no survey {args.slug!r}; `python cli.py survey list` shows them", file=sys.stderr)
@@ -533,11 +636,26 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
         return 0
     if args.feedback_command == "targets":
         return command_targets(store, args)
+    if args.feedback_command == "undo-import":
+        store.migrate()
+        removed = importer.undo_feedback_import(store, args.batch, now=clock.now())
+        print(f"Import {args.batch} undone: {removed:,} feedback items removed (none if it was undone before).")
+        return 0
     if not args.file.is_file():
         print(f"cli.py feedback import: {args.file} is not a file.", file=sys.stderr)
         return 1
+    mapping = importer.FeedbackMapping(
+        text=tuple(args.text),
+        date=args.date,
+        member=args.member,
+        score=args.score,
+        source=args.source_column,
+        skip=tuple(args.skip_value),
+    )
     store.migrate()
     try:
+        if args.dry_run:
+            return _print_feedback_preview(args, mapping, settings)
         result = importer.import_feedback(
             store,
             open_warehouse(settings),
@@ -547,6 +665,7 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
             timezone=settings.timezone,
             actor="cli",
             now=clock.now(),
+            mapping=mapping,
         )
     except importer.ImportFailed as failed:  # local: says which file, then every problem on its own line
         log.warning("Nothing was imported from %s: %s", args.file.name, failed.user_message)
@@ -555,6 +674,13 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"Imported {result.added:,} new feedback items; {result.already_there:,} were there already.")
+    if result.preset or len(result.columns) > 1 or result.blank or result.placeholders:
+        read = ", ".join(result.columns)
+        print(
+            f"Import {result.batch} read {result.preset or 'the mapped columns'}: text from {read}; "
+            f"{result.blank:,} blank answers and {result.placeholders:,} placeholders skipped. "
+            f"`python cli.py feedback undo-import {result.batch}` removes what it added."
+        )
     return 0
 
 
@@ -578,6 +704,26 @@ def command_targets(store: AppStore, args: argparse.Namespace) -> int:
         when = f"{current.changed_at[priority]:%Y-%m-%d %H:%M} UTC by {by}" if by else "default"
         print(f"{priority:<10}{target.first_response_hours:>20}{target.resolution_hours:>16}  {when}")
     return 0
+
+
+def _print_feedback_preview(args: argparse.Namespace, mapping: importer.FeedbackMapping, settings: Settings) -> int:
+    """A dry run of a feedback import: the layout read, items per text column, what was skipped, problems."""
+    table, parsed, problems = importer.preview_feedback(
+        name=args.file.name,
+        content=args.file.read_bytes(),
+        default_source=args.source,
+        timezone=settings.timezone,
+        mapping=mapping,
+    )
+    print(f"Layout: {table.preset.name if table.preset else 'columns as given'}; rows: {len(table.frame):,}.")
+    per_question = pd.Series([item.tags[0] if item.tags else "text" for _, item, _ in parsed.rows]).value_counts()
+    for question, count in per_question.items():
+        print(f"  {count:>6,}  {question}")
+    print(f"Items: {len(parsed.rows):,}; blank answers: {parsed.blank:,}; placeholders: {parsed.placeholders:,}.")
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    print("Dry run: nothing was stored.")
+    return 1 if problems else 0
 
 
 def command_user(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
@@ -654,6 +800,7 @@ COMMANDS = {
     "demo": command_demo,
     "sync": command_sync,
     "import": command_import,
+    "attendance": command_attendance,
     "rollup": command_rollup,
     "report": command_report,
     "survey": command_survey,

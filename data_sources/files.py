@@ -11,7 +11,11 @@ are third-party code fed whatever was uploaded, so any error they raise is the f
 from __future__ import annotations
 
 import csv
+import difflib
 import logging
+import re
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -26,28 +30,36 @@ log = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 
-def _csv_frame(source: Path, *, encoding: str) -> pd.DataFrame:
+def _csv_frame(source: Path, *, encoding: str, header: int | None = 0) -> pd.DataFrame:
     """Text cells, parsed by pyarrow's multi-threaded reader (10M rows in seconds); files it cannot
     parse (a value spanning lines, an uneven row) are read again by pandas' own parser, whose
     errors say where."""
     if encoding == "utf-8-sig":
         try:
             return pd.read_csv(
-                source, engine="pyarrow", dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=True
+                source,
+                engine="pyarrow",
+                dtype=str,
+                keep_default_na=False,
+                encoding=encoding,
+                skip_blank_lines=True,
+                header=header,
             )
         except (pa.ArrowInvalid, ValueError):
             pass
-    return pd.read_csv(source, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=True)
+    return pd.read_csv(
+        source, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=True, header=header
+    )
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, *, header: int | None = 0) -> pd.DataFrame:
     """UTF-8 first (certain when it decodes, and the fast reader's); else the detected encoding."""
     try:
-        return _csv_frame(path, encoding="utf-8-sig")
+        return _csv_frame(path, encoding="utf-8-sig", header=header)
     except UnicodeDecodeError:
         encoding = file_encoding(path)
     try:
-        return _csv_frame(path, encoding=encoding)
+        return _csv_frame(path, encoding=encoding, header=header)
     except UnicodeDecodeError as error:
         named = NAMES.get(encoding, encoding)
         why = Said("error.encoding.not_all", encoding=named)
@@ -80,17 +92,77 @@ def _table_name(stem: str, *, file: str) -> str:
     return name
 
 
-def read_csv_table(path: Path, *, name: str) -> RawTable:
-    """One CSV file as text cells."""
+RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _csv_cells(path: Path, *, header: int | None = 0) -> pd.DataFrame:
     try:
-        frame = _read_csv(path)
+        return _read_csv(path, header=header)
     except (pd.errors.ParserError, csv.Error) as error:
+        ragged = RAGGED.search(str(error))  # pandas' tokenizer text, said plainly with its line
+        if ragged:
+            expected, line, saw = (int(number) for number in ragged.groups())
+            said = Said("error.file.ragged_row", line=line, expected=expected, saw=saw)  # a line, not a row
+            raise InvalidData([Problem(path.name, None, None, said)]) from error
         raise InvalidData([Problem(path.name, None, None, Said("error.file.bad_csv", reason=str(error)))]) from error
     except pd.errors.EmptyDataError as error:
         raise InvalidData([Problem(path.name, None, None, Said("error.file.empty"))]) from error
     except OSError as error:
         raise SourceUnavailable(Said("error.file.unreadable", path=str(path), reason=error.strerror)) from error
-    return raw_table(_one_header(frame, file=path.name), name=name, file=path.name)
+
+
+def read_csv_table(path: Path, *, name: str) -> RawTable:
+    """One CSV file as text cells."""
+    return raw_table(_one_header(_csv_cells(path), file=path.name), name=name, file=path.name)
+
+
+def column_letter(position: int) -> str:
+    """How a spreadsheet names the column at this position (0 is A): A … Z, AA, AB, …"""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def read_export(path: Path, *, name: str) -> RawTable:
+    """The table a tool exported (a Google Form's responses, a 问卷星 or Typeform download) as text
+    cells: a CSV file, or a workbook's first sheet. A header that appears more than once names each
+    of its columns by letter ("F: Age", "N: Age"), never pandas' silent "Age.1"; rows are numbered
+    as the spreadsheet shows them (the header is row 1)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InvalidData([Problem(path.name, None, None, Said("error.file.kind", kinds=".csv", last=".xlsx"))])
+    if not path.is_file():
+        raise SourceUnavailable(Said("error.file.missing", path=str(path)))
+    file = path.name
+    if suffix == ".csv":
+        cells = _csv_cells(path, header=None)
+    else:
+        try:
+            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False)
+        except Exception as error:  # openpyxl raises what its zip and XML readers raise (BadZipFile, ...)
+            log.warning("%s could not be read as a workbook", path.name, exc_info=True)
+            raise InvalidData([Problem(path.name, None, None, _unreadable("xlsx", error))]) from error
+        sheet, cells = next(iter(sheets.items()))
+        file = f"{path.name} [{sheet}]"
+    if cells.empty:
+        raise InvalidData([Problem(file, None, None, Said("error.file.empty"))])
+    headers = [str(cell).strip() for cell in cells.iloc[0]]
+    frame = cells.iloc[1:].fillna("").astype("str")
+    frame.columns = export_columns(headers)
+    return replace(raw_table(frame, name=name, file=file), first_row=1)  # index 1 is the sheet's row 2
+
+
+def export_columns(headers: list[str]) -> list[str]:
+    """The headers, each one that appears more than once (or is empty) named with its column letter."""
+    seen = Counter(headers)
+    named = []
+    for position, header in enumerate(headers):
+        letter = column_letter(position)
+        named.append(letter if not header else f"{letter}: {header}" if seen[header] > 1 else header)
+    return named
 
 
 def _read_excel(path: Path, *, table: str | None) -> list[RawTable]:
@@ -177,3 +249,11 @@ def read_folder(folder: Path) -> dict[str, RawTable]:
         path for path in sorted(folder.iterdir()) if path.suffix.lower() in SUFFIXES and path.stem.lower() in TABLES
     ]
     return read_files(paths)
+
+
+def unknown_column(file: str, name: str, headers: list[str]) -> Problem:
+    """A column a mapping names that the file lacks, with the closest headers it has (or its first ones)."""
+    close = difflib.get_close_matches(name, headers, n=3, cutoff=0.6)
+    if close:
+        return Problem(file, None, name, Said("forms.map_unknown_close", closest=" | ".join(close)))
+    return Problem(file, None, name, Said("forms.map_unknown", headers=" | ".join(headers[:12])))

@@ -27,6 +27,7 @@ RANGES = {"campaigns": ("starts_at", "ends_at")}  # (start, end) columns: an end
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
 OFFSET_PATTERN = r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
+SERIALS = (20_000.0, 80_000.0)  # Excel day numbers from 1954 to 2119: a number outside is no date
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,20 @@ def parse_timestamps(values: pd.Series, *, parsing: Parsing) -> tuple[pd.Series,
         plain = parsed.drop(offset.index)
         local[plain.index] = plain
     return utc.fillna(_in_utc(local, parsing.timezone)), note
+
+
+def sheet_times(values: pd.Series, *, parsing: Parsing) -> pd.Series:
+    """A tool's submission times as naive UTC to the second (NaT where a cell is no time): text as a
+    CSV or a responses sheet writes it, an .xlsx's date-times with milliseconds, or Excel serial
+    numbers (46086.5847: days since 30 Dec 1899) where a workbook was saved again."""
+    text = values.astype("str").str.strip()
+    numbers = pd.to_numeric(text.where(text.str.fullmatch(r"\d+(\.\d+)?")), errors="coerce")
+    serial = numbers.between(*SERIALS)
+    if serial.any():
+        moments = pd.Timestamp("1899-12-30") + pd.to_timedelta(numbers[serial], unit="D")
+        text = text.where(~serial, moments.dt.round("s").dt.strftime("%Y-%m-%d %H:%M:%S"))
+    stamps, _ = parse_timestamps(text, parsing=parsing)
+    return stamps.dt.floor("s")
 
 
 def _iso_without_offset(values: pd.Series) -> pd.Series | None:

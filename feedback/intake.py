@@ -32,6 +32,8 @@ class NewFeedback:
     response_id: int | None = None
     question_id: str | None = None
     import_key: str | None = None
+    import_batch: int | None = None  # the import (import_batches.id) that brought it, for undoing
+    tags: tuple[str, ...] = ()  # an imported item's question, when a file has several text columns
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def enrichment(text: str) -> Enrichment:
 
 def import_key(item: NewFeedback) -> str:
     """Identifies an imported row by what it says, so the same row imported twice is one item."""
-    parts = (item.source, item.created_at.isoformat(sep=" "), item.member_id or "", item.text.strip())
+    parts = (item.source, item.created_at.isoformat(sep=" "), item.member_id or "", item.text.strip(), *item.tags)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -95,6 +97,8 @@ def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str
             "status": "new",
             "updated_at": now,
             "import_key": item.import_key,
+            "import_batch": item.import_batch,
+            "tags": list(item.tags) or None,
             "version": 1,
             **asdict(enrichment(item.text)),
         }
@@ -112,6 +116,18 @@ def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str
         ],
     )
     return ids
+
+
+def remove_feedback(connection: Connection, ids: list[int]) -> int:
+    """Delete the items with their history, in the caller's transaction (an import undone, an
+    imported answer gone); items marked as their duplicates stand alone again. Returns how many."""
+    feedback, removed = tables.feedback, 0
+    for start in range(0, len(ids), KEY_BATCH):
+        batch = ids[start : start + KEY_BATCH]
+        connection.execute(feedback.update().where(feedback.c.duplicate_of.in_(batch)).values(duplicate_of=None))
+        connection.execute(tables.feedback_events.delete().where(tables.feedback_events.c.feedback_id.in_(batch)))
+        removed += connection.execute(feedback.delete().where(feedback.c.id.in_(batch))).rowcount
+    return removed
 
 
 def rescore(store: AppStore) -> int:

@@ -9,7 +9,6 @@ given under.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
@@ -22,6 +21,7 @@ from catalog import translate
 from metrics.filters import Filters, from_day_number
 from metrics.levels import respondent_profiles_query
 from metrics.scope import Runner, in_scope
+from metrics.sections import records
 from metrics.sql import count_where, day_of, week_start
 from metrics.surveys import csat_of, nps_of
 from store import tables
@@ -214,8 +214,8 @@ class Scores:
     """A survey's headline figures; each score is None when no question of its kind was answered."""
 
     responses: int
-    nps: float | None  # -100 to 100, one decimal
-    nps_margin: float | None  # ± at 95%, one decimal
+    nps: float | None  # -100 to 100, unrounded (each view rounds as it shows it)
+    nps_margin: float | None  # ± at 95%, unrounded
     nps_answers: int
     csat: float | None  # the share of answers of 4 or 5
     csat_answers: int
@@ -234,8 +234,8 @@ def scores(counts: pd.DataFrame) -> Scores:
     ces_answers = int(total["ces_answers"])
     return Scores(
         responses=int(total["responses"]),
-        nps=None if nps is None else round(nps.score, 1),
-        nps_margin=None if nps is None else round(nps.margin, 1),
+        nps=None if nps is None else nps.score,
+        nps_margin=None if nps is None else nps.margin,
         nps_answers=int(total["nps_answers"]),
         csat=csat_of(total),
         csat_answers=int(total["csat_answers"]),
@@ -435,10 +435,8 @@ def survey_results(
 
 
 def results_document(results: SurveyResults) -> dict[str, object]:
-    """The results as plain JSON-ready data (cli.py survey results --format json)."""
-
-    def records(frame: pd.DataFrame) -> list[dict[str, object]]:
-        return json.loads(frame.to_json(orient="records", date_format="iso"))
+    """The results as plain JSON-ready data (cli.py survey results --format json), every figure
+    unrounded: JSON is read by machines; the views people read round as they show."""
 
     return {
         **asdict(results.summary),

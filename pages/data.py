@@ -13,23 +13,29 @@ import streamlit as st
 import clock
 from auth.access import Permission
 from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
-from data_sources.files import read_csv_table
+from data_sources.files import read_export
 from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, recent_runs, sync
 from data_sources.validate import TABLES
 from delivery import outbox
 from errors import lines_in
 from rollup.state import rollup_is_current
 from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY
+from store.batches import recent_batches_query
 from store.database import StoreError
 from surveys import registry
-from surveys.forms_import import import_responses
+from surveys.forms_import import import_responses, read_responses, undo_forms_import
 from surveys.write_back import pending
 from ui import background, data
 from ui.data_views import (
+    batch_columns,
+    batches_view,
     confirmed_shrinks,
     delivery_columns,
     delivery_view,
     freshness,
+    parse_mapping,
+    preview_columns,
+    preview_view,
     remember_refusal,
     row_counts,
     run_columns,
@@ -40,7 +46,7 @@ from ui.data_views import (
 )
 from ui.i18n import current_language, listed, t
 from ui.page import data_errors_stop_the_page, require_entry
-from ui.session import may
+from ui.session import current_user, may
 from ui.tables import error_markdown, moment, plain, table
 from ui.uploads import upload_box
 
@@ -166,28 +172,70 @@ else:
         due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else clock.now()
         fresh.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=f"{due:%H:%M} UTC"))
 
-# Google Forms responses into a survey.
+# Google Forms responses into a survey: a preview first if wished, then the import; undone as a whole.
 st.subheader(t("data.forms"))
-st.caption(t("data.forms_help"))
+st.caption(t("imports.forms_help"))
 data.register_surveys(settings)
 slugs = registry.survey_slugs(store)
 slug = st.selectbox(t("data.forms_survey"), slugs, index=None, placeholder=t("widget.choose"), key="data_forms_survey")
-export = upload_box(t("data.forms_file"), types=["csv"], key="data_forms_file")
-if st.button(t("data.forms_button"), disabled=not (slug and export), key="data_forms_import"):
+export = upload_box(t("imports.forms_file"), types=["csv", "xlsx"], key="data_forms_file")
+mapping = parse_mapping(
+    st.text_area(t("imports.forms_map"), help=t("imports.forms_map_help"), height=68, key="data_forms_map")
+)
+with st.container(horizontal=True):
+    previewing = st.button(t("imports.preview"), disabled=not (slug and export), key="data_forms_preview")
+    importing = st.button(t("data.forms_button"), disabled=not (slug and export), key="data_forms_import")
+if previewing or importing:
     with tempfile.TemporaryDirectory() as folder:
         try:
             [path] = uploaded_to(Path(folder), [export])
-            result = import_responses(
-                store,
-                data.warehouse(settings),
-                stored=registry.load_survey(store, slug),
-                raw=read_csv_table(path, name="responses"),
-                parsing=parsing(settings),
-            )
-            st.success(t("data.forms_done", added=result.added, slug=slug, already=result.already_there))
-            show_warnings(result.warnings)
+            raw = read_export(path, name="responses")
+            stored_survey = registry.load_survey(store, slug)
+            if previewing:
+                parsed = read_responses(raw, survey=stored_survey.survey, explicit=mapping, parsing=parsing(settings))
+                table(preview_view(parsed.columns, current_language()), column_config=preview_columns())
+                st.caption(t("imports.preview_counts", rows=len(parsed.rows), empty=parsed.empty))
+                show_warnings(parsed.warnings)
+                if parsed.problems:
+                    st.warning(t("imports.preview_refused"))
+                    st.text(parsed.refusal(raw.file).text(current_language()))
+            else:
+                result = import_responses(
+                    store,
+                    data.warehouse(settings),
+                    stored=stored_survey,
+                    raw=raw,
+                    explicit=mapping,
+                    parsing=parsing(settings),
+                    actor=current_user(),
+                    now=clock.now(),
+                )
+                st.success(
+                    t(
+                        "imports.forms_done",
+                        batch=result.batch,
+                        slug=slug,
+                        added=result.added,
+                        updated=result.updated,
+                        already=result.already_there,
+                        empty=result.empty,
+                    )
+                )
+                show_warnings(result.warnings)
         except (DataSourceError, StoreError) as error:
             show_failure(error)
+
+batches = store.run(recent_batches_query())
+if not batches.empty:
+    st.caption(t("imports.batches_help"))
+    table(batches_view(batches), column_config=batch_columns(), key="data_batches")
+    undoable = batches.loc[batches["undone_at"].isna() & (batches["kind"] == "google_forms"), "id"].tolist()
+    chosen = st.selectbox(
+        t("imports.undo_which"), undoable, index=None, placeholder=t("widget.choose"), key="data_undo_batch"
+    )
+    if st.button(t("imports.undo"), disabled=chosen is None, key="data_undo"):
+        removed = undo_forms_import(store, int(chosen), now=clock.now())
+        st.success(t("imports.undone", batch=chosen, removed=removed))
 
 if settings.write_back_spreadsheet is not None:
     st.subheader(t("data.write_back"))

@@ -44,6 +44,8 @@ responses = sa.Table(
     sa.Column("idempotency_key", sa.String(100), nullable=False, unique=True),
     sa.Column("locale", sa.String(10)),
     sa.Column("source", sa.String(20), nullable=False, default="web"),
+    # The import (import_batches.id) that last wrote an imported response; undoing it removes them.
+    sa.Column("import_batch", sa.Integer, index=True),
 )
 
 answers = sa.Table(
@@ -90,6 +92,8 @@ feedback = sa.Table(
     sa.Column("import_key", sa.String(64), unique=True),
     # Raised by every saved change; a save names the version it was loaded at (feedback.workflow).
     sa.Column("version", sa.Integer, nullable=False, default=1),
+    # The feedback import (import_batches.id) that added the item; undoing it removes them.
+    sa.Column("import_batch", sa.Integer, index=True),
 )
 
 feedback_events = sa.Table(
@@ -309,3 +313,22 @@ notes = sa.Table(
 )
 
 CLOSED_FEEDBACK_STATUSES = ("resolved", "wont_fix", "duplicate")
+
+
+# One row per import of a file into the app store (a Google Form's responses, a feedback file): what
+# it was and what it did. Responses and feedback items carry its id, so an import is undone as a
+# whole (surveys/forms_import.py, feedback/importer.py); undone_at says when.
+import_batches = sa.Table(
+    "import_batches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # google_forms or feedback
+    sa.Column("target", sa.String(200), nullable=False),  # the survey's slug; "inbox" for feedback
+    sa.Column("file", sa.String(300), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("added", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("skipped", sa.Integer, nullable=False),
+    sa.Column("undone_at", sa.DateTime),
+)

@@ -1,14 +1,23 @@
-"""Responses from a Google Form (its responses sheet or CSV export) stored as a survey's responses.
+"""Responses from a Google Form (its responses sheet, or its CSV or Excel download) stored as a survey's
+responses.
 
 Each column is matched to a question of the survey's definition: by an explicit mapping (column
-header → question id), else by the question's text in any of its languages; a grid question's
-columns are "Question [Row]". "Timestamp" is when the response was submitted, "Email Address" (or
-"Email") finds the member. Answers are read the way Forms writes them: option labels (a checkbox
-question's joined by ", "), scale numbers, Yes/No; an answer no option matches is the "other" text
-where the question allows it (each type's `read_cell`, surveys/question_types.py).
+header, or column letter for a header the form repeats, → question id), else by the question's text
+in any of its languages; a grid question's columns are "Question [Row]". "Timestamp" is when the
+response was submitted, "Email Address" (or "Email") finds the member. Answers are read the way
+Forms writes them: option labels (a checkbox question's joined by ", "), scale numbers, Yes/No; an
+answer no option matches is the "other" text where the question allows it (each type's `read_cell`,
+surveys/question_types.py). A mapping naming a header the file does not have is refused with the
+closest headers; a row with no answer to any mapped question (a timestamp only) is skipped and
+counted.
 
-An import is all or nothing, and each row is keyed by its content, so importing the same export
-again stores nothing twice. Free-text answers reach the feedback inbox as web answers do.
+A response is known by its survey, its submission time to the second and its respondent (the
+address, and its place among the responses of that second), never by its answers: the same
+responses downloaded as CSV, as .xlsx (whose times carry milliseconds or are serial numbers) or read
+from the responses sheet are the same responses, and importing again with another mapping or a newer
+definition updates them instead of adding them twice. An import is all or nothing and is recorded as
+a batch (store.tables.import_batches) that can be undone as a whole. Free-text answers reach the
+feedback inbox as web answers do.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -24,29 +34,36 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_sources.errors import InvalidData, Problem
-from data_sources.validate import Parsing, RawTable, parse_timestamps
+from data_sources.files import column_letter, unknown_column
+from data_sources.validate import Parsing, RawTable, sheet_times
 from engines import Runner
 from errors import Listed, Said
 from feedback.importer import member_ids_by_email_query
 from store import tables
+from store.batches import finish_batch, new_batch, undo_batch
 from store.database import AppStore
 from surveys.answers import answer_rows, check_answer
-from surveys.definition import Question, Survey
+from surveys.definition import Question, Survey, text_in
 from surveys.question_types import TYPES
 from surveys.question_types import plain as _plain
 from surveys.registry import StoredSurvey
-from surveys.submission import store_response
+from surveys.submission import remove_responses, replace_answers, store_response, stored_answers
 
 log = logging.getLogger(__name__)
-TIMESTAMP_HEADERS = ("timestamp", "时间戳记", "提交时间")
-EMAIL_HEADERS = ("email address", "email", "电子邮件地址")
+TIMESTAMP_HEADERS = ("timestamp", "时间戳记", "時間戳記", "提交时间", "marca temporal", "marca de tiempo")
+EMAIL_HEADERS = ("email address", "email", "电子邮件地址", "電子郵件地址", "dirección de correo electrónico")
 MESSAGES = ("range", "yes_no", "choice", "matrix", "too_long")  # problems said as forms.problem.<code>
+LETTERS = re.compile(r"[A-Z]{1,3}")
+SOURCE = "google_forms"
 
 
 @dataclass
 class FormsImport:
     added: int
-    already_there: int
+    already_there: int  # the same responses, unchanged
+    updated: int = 0  # the same responses, read again with other answers (another mapping or definition)
+    empty: int = 0  # rows answering no mapped question (a timestamp only): skipped
+    batch: int | None = None  # import_batches.id, for undoing; None when nothing was written
     warnings: list[str] = field(default_factory=list)
 
 
@@ -56,8 +73,77 @@ class ParsedResponse:
 
     row: int  # its number in the sheet, for problems
     answers: dict[str, Any]
-    submitted_at: datetime  # naive UTC
+    submitted_at: datetime  # naive UTC, to the second
     email: str  # lower case; "" when the form did not collect addresses
+
+
+@dataclass
+class ColumnCount:
+    """What a dry run found in one column: the question it maps to, the answers it gives, and those
+    refused with why (a Said each, counted)."""
+
+    column: str
+    question: str  # question id, "question id [row id]" for a grid row
+    text: str  # the question's text in the survey's first language
+    answers: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Parsed:
+    """A responses file read against a survey: the rows to store, what each column gave, the rows
+    left out as empty, the problems (none for an import to go ahead) and warnings."""
+
+    rows: list[ParsedResponse]
+    columns: list[ColumnCount]
+    empty: int
+    problems: list[Problem]
+    warnings: list[str]
+    unmatched: list[str] = field(default_factory=list)  # columns no question matched
+
+    def refusal(self, file: str) -> InvalidData:
+        """The problems, then the columns left unmatched (a mistyped header shows beside what it caused)."""
+        left = [Problem(file, None, None, Said("forms.unmatched_here", columns=Listed(self.unmatched)))]
+        return InvalidData([*self.problems, *(left if self.unmatched else [])])
+
+
+def _headers(columns: list[str]) -> dict[str, list[str]]:
+    """Header as written → its columns; a repeated header's columns are named "F: header"
+    (data_sources.files.export_columns)."""
+    found: dict[str, list[str]] = {}
+    for position, column in enumerate(columns):
+        prefix = f"{column_letter(position)}: "
+        found.setdefault(column.removeprefix(prefix), []).append(column)
+    return found
+
+
+def resolve_mapping(columns: list[str], explicit: dict[str, str], *, file: str) -> tuple[dict[str, str], list[Problem]]:
+    """The mapping by column name: a header as written, or a column letter (F) for a header the file
+    repeats. A header the file lacks is refused naming the closest ones; a repeated one asks for
+    its letters."""
+    headers = _headers(columns)
+    resolved: dict[str, str] = {}
+    problems: list[Problem] = []
+    for given, target in explicit.items():
+        name = given.strip()
+        if name in columns:
+            resolved[name] = target
+        elif LETTERS.fullmatch(name) and (position := _position(name)) < len(columns):
+            resolved[columns[position]] = target
+        elif name in headers:  # repeated: "Age" is both F and N
+            letters = [column.split(":", 1)[0] for column in headers[name]]
+            said = Said("forms.map_repeated", letters=Listed(letters), first=letters[0], target=target)
+            problems.append(Problem(file, None, name, said))
+        else:
+            problems.append(unknown_column(file, name, list(headers)))
+    return resolved, problems
+
+
+def _position(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number - 1
 
 
 def match_columns(survey: Survey, columns: list[str], explicit: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -99,13 +185,22 @@ def _problem(problem: tuple[str, dict], cell: str) -> Said | None:
     return Said(f"forms.problem.{code if code in MESSAGES else 'other'}", **{**values, "value": repr(cell)})
 
 
-def parse_responses(
-    raw: RawTable, *, survey: Survey, explicit: dict[str, str], parsing: Parsing
-) -> tuple[list[ParsedResponse], list[str]]:
-    """The rows and warnings; raises InvalidData naming file, row and column of every problem."""
+def _describe(survey: Survey, target: Any) -> tuple[str, str]:
+    question_id, row = target if isinstance(target, tuple) else (target, None)
+    question = survey.question(question_id)
+    words = text_in(question.text, survey.languages[0])
+    if row is None:
+        return question_id, words
+    label = next(text_in(r.label, survey.languages[0]) for r in question.rows if r.id == row)
+    return f"{question_id} [{row}]", f"{words} [{label}]"
+
+
+def read_responses(raw: RawTable, *, survey: Survey, explicit: dict[str, str], parsing: Parsing) -> Parsed:
+    """Every row checked, every problem found (file, row, column); nothing raised for bad cells."""
     frame = raw.frame
-    matched, unmatched = match_columns(survey, list(frame.columns), explicit)
-    problems: list[Problem] = []
+    columns = list(frame.columns)
+    mapping, problems = resolve_mapping(columns, explicit, file=raw.file)
+    matched, unmatched = match_columns(survey, columns, mapping)
     ids = {question.id for question in survey.questions}
     for column, target in matched.items():
         if isinstance(target, str) and target not in ids | {"submitted_at", "email"}:
@@ -114,53 +209,86 @@ def parse_responses(
             )
     if "submitted_at" not in matched.values():
         problems.append(Problem(raw.file, None, None, Said("forms.no_timestamp")))
-    if problems:
-        raise InvalidData(problems)
     warnings: list[str] = [Said("forms.unmatched", file=raw.file, columns=Listed(unmatched))] if unmatched else []
+    if problems:
+        return Parsed([], [], 0, problems, warnings, unmatched)
+    counts = {
+        column: ColumnCount(column, *_describe(survey, target))
+        for column, target in matched.items()
+        if target not in ("submitted_at", "email")
+    }
     stamp_column = next(column for column, target in matched.items() if target == "submitted_at")
-    stamps, _ = parse_timestamps(frame[stamp_column].astype("str").str.strip(), parsing=parsing)
-    rows = []
+    email_column = next((column for column, target in matched.items() if target == "email"), None)
+    stamps = sheet_times(frame[stamp_column], parsing=parsing)
+    rows, empty = [], 0
     for position, (index, cells) in enumerate(frame.iterrows()):
         number = int(cast(int, index)) + raw.first_row  # the frame's index: row positions in the sheet
+        given = {column: str(cells[column]).strip() for column in counts}
+        if not any(given.values()):
+            empty += 1  # a timestamp (and an address) only: no answer to store
+            continue
         if pd.isna(stamps.iloc[position]):
             problems.append(
                 Problem(raw.file, number, stamp_column, Said("forms.bad_stamp", cell=repr(cells[stamp_column])))
             )
             continue
         answers: dict[str, Any] = {}
-        for column, target in matched.items():
-            text = str(cells[column]).strip()
-            if not text or target in ("submitted_at", "email"):
+        for column, text in given.items():
+            if text:
+                question_id, row = matched[column] if isinstance(matched[column], tuple) else (matched[column], None)
+                TYPES[survey.question(question_id).type].read_cell(survey.question(question_id), text, answers, row=row)
+        bad = False
+        for column, text in given.items():
+            if not text:
                 continue
-            question_id, row = target if isinstance(target, tuple) else (target, None)
-            question = survey.question(question_id)
-            TYPES[question.type].read_cell(question, text, answers, row=row)
-        for column, target in matched.items():
-            if isinstance(target, tuple):  # one grid row: its own cell is checked, not the whole grid
-                question = survey.question(target[0])
-                point = answers.get(question.id, {}).get(target[1])
-                problem = None if point is None else TYPES[question.type].check(question, {target[1]: point})
-                if problem and (message := _problem(problem, str(cells[column]))):  # always, for a grid row
-                    problems.append(Problem(raw.file, number, column, message))
-                continue
-            if target in ids and target in answers:
-                question_id = target
-                problem = check_answer(survey.question(question_id), answers)
-                message = problem and _problem(problem, str(cells[column]).strip())
-                if message:
-                    problems.append(Problem(raw.file, number, column, message))
-        email_column = next((column for column, target in matched.items() if target == "email"), None)
+            message = _check(survey, matched[column], answers, text)
+            if message:
+                problems.append(Problem(raw.file, number, column, message))
+                counts[column].refused[message] += 1
+                bad = True
+            else:
+                counts[column].answers += 1
         email = str(cells[email_column]).strip().lower() if email_column else ""
-        rows.append(ParsedResponse(number, answers, stamps.iloc[position].to_pydatetime(), email))
-    if problems:
-        raise InvalidData(sorted(set(problems), key=lambda p: (p.row or 0, str(p.column))))
-    return rows, warnings
+        if not bad:
+            rows.append(ParsedResponse(number, answers, stamps.iloc[position].to_pydatetime(), email))
+    problems = sorted(set(problems), key=lambda p: (p.row or 0, str(p.column)))
+    return Parsed(rows, list(counts.values()), empty, problems, warnings, unmatched)
 
 
-def _key(slug: str, submitted_at: datetime, email: str, answers: dict[str, Any]) -> str:
-    """The same row imported again gets the same key, so it is stored once."""
-    content = repr((slug, submitted_at.isoformat(), email, sorted(answers.items(), key=lambda item: item[0])))
-    return "forms:" + hashlib.sha256(content.encode()).hexdigest()[:40]
+def _check(survey: Survey, target: Any, answers: dict[str, Any], cell: str) -> Said | None:
+    """What is wrong with one cell's answer, as read into `answers`."""
+    if isinstance(target, tuple):  # one grid row: its own cell is checked, not the whole grid
+        question = survey.question(target[0])
+        point = answers.get(question.id, {}).get(target[1])
+        problem = None if point is None else TYPES[question.type].check(question, {target[1]: point})
+        return _problem(problem, cell) if problem else None
+    problem = check_answer(survey.question(target), answers)
+    return _problem(problem, cell) if problem else None
+
+
+def parse_responses(
+    raw: RawTable, *, survey: Survey, explicit: dict[str, str], parsing: Parsing
+) -> tuple[list[ParsedResponse], list[str]]:
+    """The rows and warnings; raises InvalidData naming file, row and column of every problem (with
+    the columns no question matched, so a mistyped header shows beside the problems it causes)."""
+    parsed = read_responses(raw, survey=survey, explicit=explicit, parsing=parsing)
+    if parsed.problems:
+        raise parsed.refusal(raw.file)
+    return parsed.rows, parsed.warnings
+
+
+def response_keys(slug: str, rows: list[ParsedResponse]) -> list[str]:
+    """Each response's key: survey, second and respondent, and its place among the responses of the
+    same second and respondent (two anonymous ones in one second), so any download of the same
+    responses gives the same keys, whatever the answers or the mapping."""
+    seen: Counter[tuple[datetime, str]] = Counter()
+    keys = []
+    for row in rows:
+        place = seen[(row.submitted_at, row.email)]
+        seen[(row.submitted_at, row.email)] += 1
+        content = "\x1f".join((slug, row.submitted_at.isoformat(timespec="seconds"), row.email, str(place)))
+        keys.append("forms:" + hashlib.sha256(content.encode()).hexdigest()[:40])
+    return keys
 
 
 def import_responses(
@@ -171,10 +299,18 @@ def import_responses(
     raw: RawTable,
     explicit: dict[str, str] | None = None,
     parsing: Parsing,
+    actor: str = "cli",
+    now: datetime,
 ) -> FormsImport:
-    """Store every row as a completed response of `stored` (source google_forms), all or none."""
-    rows, warnings = parse_responses(raw, survey=stored.survey, explicit=explicit or {}, parsing=parsing)
-    warnings = [*getattr(raw, "warnings", ()), *warnings]  # a responses sheet's hidden rows, merged cells
+    """Store every row as a completed response of `stored` (source google_forms), all or none; a
+    response imported before is updated when its answers differ."""
+    parsed = read_responses(raw, survey=stored.survey, explicit=explicit or {}, parsing=parsing)
+    if parsed.problems:
+        raise parsed.refusal(raw.file)
+    rows = parsed.rows
+    warnings = [*getattr(raw, "warnings", ()), *parsed.warnings]  # a responses sheet's hidden rows, merged cells
+    if parsed.empty:
+        warnings.append(Said("forms.empty_rows", file=raw.file, count=parsed.empty))
     emails = sorted({row.email for row in rows if row.email})
     known: dict[str, str] = {}
     if emails and not stored.anonymous:
@@ -183,33 +319,75 @@ def import_responses(
         missing = [email for email in emails if email not in known]
         if missing:
             warnings.append(Said("forms.unknown_emails", file=raw.file, count=len(missing)))
-    added = 0
+    added = updated = 0
+    responses = tables.responses
     with app_store.begin() as connection:
-        for row in rows:
-            key = _key(stored.slug, row.submitted_at, row.email, row.answers)
-            exists = connection.scalar(
-                sa.select(tables.responses.c.id).where(tables.responses.c.idempotency_key == key)
-            )
-            if exists is not None:
+        batch = new_batch(connection, kind=SOURCE, target=stored.slug, file=raw.file, actor=actor, now=now)
+        for row, key in zip(rows, response_keys(stored.slug, rows), strict=True):
+            answer_list = answer_rows(stored.survey, row.answers)
+            member_id = None if stored.anonymous else known.get(row.email)
+            existing = connection.execute(
+                sa.select(responses.c.id, responses.c.survey_id, responses.c.member_id).where(
+                    responses.c.idempotency_key == key
+                )
+            ).first()
+            if existing is None:
+                store_response(
+                    connection,
+                    stored=stored,
+                    rows=answer_list,
+                    key=key,
+                    member_id=member_id,
+                    submitted_at=row.submitted_at,
+                    locale=stored.survey.languages[0],
+                    source=SOURCE,
+                    batch=batch,
+                )
+                added += 1
                 continue
-            store_response(
+            same = {(a.question_id, a.question_type, a.value_num, a.value_text) for a in answer_list}
+            if (existing.survey_id, existing.member_id) == (stored.id, member_id) and same == stored_answers(
+                connection, existing.id
+            ):
+                continue
+            replace_answers(
                 connection,
                 stored=stored,
-                rows=answer_rows(stored.survey, row.answers),
-                key=key,
-                member_id=None if stored.anonymous else known.get(row.email),
+                rows=answer_list,
+                response_id=existing.id,
+                member_id=member_id,
                 submitted_at=row.submitted_at,
-                locale=stored.survey.languages[0],
-                source="google_forms",
+                batch=batch,
             )
-            added += 1
+            updated += 1
+        finish_batch(connection, batch, added=added, updated=updated, skipped=parsed.empty)
     log.info(
-        "Forms import of %s into %s: %d rows, %d added, %d there already, %d warnings",
+        "Forms import %d of %s into %s: %d rows, %d added, %d updated, %d there already, %d empty, %d warnings",
+        batch,
         raw.file,
         stored.slug,
         len(rows),
         added,
-        len(rows) - added,
+        updated,
+        len(rows) - added - updated,
+        parsed.empty,
         len(warnings),
     )
-    return FormsImport(added=added, already_there=len(rows) - added, warnings=warnings)
+    return FormsImport(
+        added=added,
+        already_there=len(rows) - added - updated,
+        updated=updated,
+        empty=parsed.empty,
+        batch=batch,
+        warnings=warnings,
+    )
+
+
+def undo_forms_import(app_store: AppStore, batch: int, *, now: datetime) -> int:
+    """Remove the responses the import last wrote (added, or updated by it), with their answers and
+    inbox items, in one transaction; returns how many. 0 when it was undone before."""
+    with app_store.begin() as connection:
+        ids = undo_batch(connection, batch, kind=SOURCE, table=tables.responses, now=now)
+        removed = 0 if ids is None else remove_responses(connection, ids)
+    log.info("Forms import %d undone: %d responses removed", batch, removed)
+    return removed

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from errors import PulseError, Said
-from feedback.intake import NewFeedback, add_feedback, enrichment
+from feedback.intake import NewFeedback, add_feedback, enrichment, remove_feedback
 from store import tables
 from store.database import AppStore, StoreError
 from store.keys import inserted_id
@@ -236,9 +236,10 @@ def store_response(
     submitted_at: datetime,
     locale: str,
     source: str,
+    batch: int | None = None,
 ) -> int:
     """Write a completed response given elsewhere (an imported Google Form), its answers and its
-    inbox items, in the caller's transaction; returns its id."""
+    inbox items, in the caller's transaction; returns its id. `batch` is the import's id."""
     response_id = inserted_id(
         connection.execute(
             tables.responses.insert().values(
@@ -250,11 +251,70 @@ def store_response(
                 idempotency_key=key,
                 locale=locale,
                 source=source,
+                import_batch=batch,
             )
         )
     )
     _write_answers(connection, stored.survey, rows, response_id=response_id, member_id=member_id, now=submitted_at)
     return response_id
+
+
+def stored_answers(connection: Connection, response_id: int) -> set[tuple[str, str, float | None, str | None]]:
+    """A response's answers as (question id, type, number, text), to compare with new ones."""
+    answers = tables.answers
+    found = connection.execute(
+        sa.select(answers.c.question_id, answers.c.question_type, answers.c.value_num, answers.c.value_text).where(
+            answers.c.response_id == response_id
+        )
+    )
+    return {(row.question_id, row.question_type, row.value_num, row.value_text) for row in found}
+
+
+def replace_answers(
+    connection: Connection,
+    *,
+    stored: StoredSurvey,
+    rows: list[AnswerRow],
+    response_id: int,
+    member_id: str | None,
+    submitted_at: datetime,
+    batch: int | None,
+) -> None:
+    """An imported response read again (another mapping, a newer definition): its answers become
+    `rows`, in the caller's transaction. Its inbox items whose text is still answered keep their
+    triage; those of answers now gone are removed, new ones added."""
+    responses, feedback = tables.responses, tables.feedback
+    connection.execute(
+        responses.update()
+        .where(responses.c.id == response_id)
+        .values(survey_id=stored.id, member_id=member_id, import_batch=batch)
+    )
+    connection.execute(tables.answers.delete().where(tables.answers.c.response_id == response_id))
+    items = connection.execute(
+        sa.select(feedback.c.id, feedback.c.question_id, feedback.c.text).where(feedback.c.response_id == response_id)
+    ).all()
+    kept = {(row.question_id, row.value_text) for row in feedback_texts(stored.survey, rows)}
+    remove_feedback(connection, [item.id for item in items if (item.question_id, item.text) not in kept])
+    still = frozenset((item.question_id, item.text) for item in items if (item.question_id, item.text) in kept)
+    _write_answers(
+        connection, stored.survey, rows, response_id=response_id, member_id=member_id, now=submitted_at, kept=still
+    )
+
+
+def remove_responses(connection: Connection, ids: list[int]) -> int:
+    """Delete responses with their answers, inbox items and write-back rows, in the caller's
+    transaction (an import undone); an invitation that led to one stays used. Returns how many."""
+    removed = 0
+    for start in range(0, len(ids), 500):  # bounded IN lists: SQLite limits bound values
+        batch = ids[start : start + 500]
+        items = connection.execute(sa.select(tables.feedback.c.id).where(tables.feedback.c.response_id.in_(batch)))
+        remove_feedback(connection, list(items.scalars()))
+        connection.execute(tables.answers.delete().where(tables.answers.c.response_id.in_(batch)))
+        connection.execute(tables.sheet_outbox.delete().where(tables.sheet_outbox.c.response_id.in_(batch)))
+        invitations = tables.invitations
+        connection.execute(invitations.update().where(invitations.c.response_id.in_(batch)).values(response_id=None))
+        removed += connection.execute(tables.responses.delete().where(tables.responses.c.id.in_(batch))).rowcount
+    return removed
 
 
 def _write_answers(
@@ -265,22 +325,12 @@ def _write_answers(
     response_id: int,
     member_id: str | None,
     now: datetime,
+    kept: frozenset[tuple[str, str]] = frozenset(),
 ) -> None:
-    """The answers, and one feedback item per non-empty free-text answer with the response's score."""
+    """The answers, and one feedback item per non-empty free-text answer with the response's score,
+    but for those `kept` (question id, text): the items the response has already."""
     if rows:
-        connection.execute(
-            tables.answers.insert(),
-            [
-                {
-                    "response_id": response_id,
-                    "question_id": row.question_id,
-                    "question_type": row.question_type,
-                    "value_num": row.value_num,
-                    "value_text": row.value_text,
-                }
-                for row in rows
-            ],
-        )
+        connection.execute(tables.answers.insert(), [_answer_row(row, response_id) for row in rows])
     kind, score = response_score(rows) or (None, None)
     items = [
         NewFeedback(
@@ -295,8 +345,19 @@ def _write_answers(
         )
         for row in feedback_texts(survey, rows)
         if row.value_text  # always so (feedback_texts keeps answers with text); narrows str | None for mypy
+        and (row.question_id, row.value_text) not in kept
     ]
     add_feedback(connection, items, actor="survey", now=now)
+
+
+def _answer_row(row: AnswerRow, response_id: int) -> dict[str, Any]:
+    return {
+        "response_id": response_id,
+        "question_id": row.question_id,
+        "question_type": row.question_type,
+        "value_num": row.value_num,
+        "value_text": row.value_text,
+    }
 
 
 def _spend(connection: Connection, invitation: Invitation, *, response_id: int | None, now: datetime) -> None:

@@ -163,13 +163,50 @@ def test_google_forms_responses_are_imported_into_a_survey(folder, configured):
     export = "Timestamp,How likely are you to recommend our events to a friend?\n2026/3/5 14:03:22,10\n"
     at.file_uploader(key="data_forms_file").set_value(("form.csv", export.encode(), "text/csv")).run()
     at.button(key="data_forms_import").click().run()
-    assert at.success[0].value == "Responses imported into post-event: 1 new, 0 there already."
+    assert at.success[0].value == (
+        "Import 1 into post-event: 1 responses added, 0 updated, 0 there already, 0 empty rows skipped."
+    )
     store = AppStore(f"sqlite:///{configured / 'app.db'}")
     try:
         sources = store.run(sa.select(tables.responses.c.source).where(tables.responses.c.source == "google_forms"))
         assert len(sources) == 1
+        # The same response as the form's .xlsx (milliseconds on its time) is recognised as the same one.
+        at.file_uploader(key="data_forms_file").set_value(("form.xlsx", forms_xlsx(), XLSX)).run()
+        at.button(key="data_forms_preview").click().run()
+        preview = at.dataframe[0].value
+        assert preview[["answers", "refused"]].values.tolist() == [[1, 0]]
+        captions = [caption.value for caption in at.caption]
+        assert "Responses to store: 1. Empty rows (a timestamp only) to skip: 1. Nothing was stored." in captions
+        at.button(key="data_forms_import").click().run()
+        assert at.success[0].value.startswith("Import 2 into post-event: 0 responses added, 1 updated,")
+        assert len(store.run(sa.select(tables.responses).where(tables.responses.c.source == "google_forms"))) == 1
+        at.selectbox(key="data_undo_batch").set_value(2).run()
+        at.button(key="data_undo").click().run()
+        assert at.success[0].value == "Import 2 undone: 1 responses removed."
+        assert store.run(sa.select(tables.responses).where(tables.responses.c.source == "google_forms")).empty
     finally:
         store.dispose()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def forms_xlsx() -> bytes:
+    """The form's download as .xlsx: the time a date-time with milliseconds, the score 9 (changed),
+    and a row holding only a timestamp."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Form Responses 1"
+    sheet.append(["Timestamp", "How likely are you to recommend our events to a friend?"])
+    sheet.append([datetime(2026, 3, 5, 14, 3, 22, 417000), 9])
+    sheet.append([datetime(2026, 3, 6, 8, 0, 1, 5000), None])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def test_a_database_in_place_shows_and_refreshes_its_rollup(configured, tmp_path, monkeypatch):

@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 import cli
 from data_sources.errors import InvalidData
-from data_sources.files import read_csv_table
+from data_sources.files import read_csv_table, read_export
 from data_sources.sheets import fetch_worksheet, open_spreadsheet
 from data_sources.validate import Parsing
 from store import tables
 from store.database import AppStore
 from surveys import registry
 from surveys.definition import parse_definition
-from surveys.forms_import import import_responses
+from surveys.forms_import import import_responses, undo_forms_import
 from tests.sheets_server import local_client, sheets_server
 
 NOW = datetime(2026, 3, 10, 12)
@@ -109,7 +110,7 @@ def test_a_forms_export_becomes_responses_with_members_answers_and_inbox_items(s
     store, survey = stored
     raw = read_csv_table(export(tmp_path, HEADER + ROWS), name="responses")
     result = import_responses(
-        store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(timezone="Asia/Shanghai")
+        store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(timezone="Asia/Shanghai"), now=NOW
     )
     assert (result.added, result.already_there) == (2, 0)
     assert result.warnings == [
@@ -135,8 +136,8 @@ def test_a_forms_export_becomes_responses_with_members_answers_and_inbox_items(s
 def test_importing_the_same_export_again_stores_nothing_twice(stored, duckdb_warehouse, tmp_path):
     store, survey = stored
     raw = read_csv_table(export(tmp_path, HEADER + ROWS), name="responses")
-    import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
-    again = import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
+    import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(), now=NOW)
+    again = import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(), now=NOW)
     assert (again.added, again.already_there) == (0, 2)
     assert len(store.run(sa.select(tables.responses))) == 2
 
@@ -146,12 +147,13 @@ def test_a_bad_answer_is_located_and_nothing_is_stored(stored, duckdb_warehouse,
     bad = ROWS.replace(",9,", ",11,").replace("Chat,No", "Chat,Maybe").replace(",Disagree,", ",Meh,")
     raw = read_csv_table(export(tmp_path, HEADER + bad), name="responses")
     with pytest.raises(InvalidData) as raised:
-        import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
+        import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(), now=NOW)
     assert str(raised.value).splitlines() == [
         "Meetup (Responses).csv, row 2, column How likely are you to recommend us?: '11' is not a number from 0 to 10",
         "Meetup (Responses).csv, row 3, column How much do you agree? [I feel welcome]: "
         "'Meh' is not a point of the scale",
         "Meetup (Responses).csv, row 3, column Would you come again?: 'Maybe' is not Yes or No",
+        "Meetup (Responses).csv: columns matching no question (left out): Score",  # shown with the refusal too
     ]
     assert store.run(sa.select(tables.responses)).empty
 
@@ -167,9 +169,16 @@ def test_columns_can_be_mapped_to_questions_by_hand(stored, duckdb_warehouse, tm
             raw=raw,
             explicit={"Q1": "nps", "Q1 why": "reason"},
             parsing=Parsing(),
+            now=NOW,
         )
     result = import_responses(
-        store, duckdb_warehouse, stored=survey, raw=raw, explicit={"Q1": "nps", "Q1 why": "why"}, parsing=Parsing()
+        store,
+        duckdb_warehouse,
+        stored=survey,
+        raw=raw,
+        explicit={"Q1": "nps", "Q1 why": "why"},
+        parsing=Parsing(),
+        now=NOW,
     )
     assert result.added == 1
     assert answers_of(store)[(None, "nps")][0] == 10
@@ -179,7 +188,7 @@ def test_an_export_without_a_timestamp_is_refused(stored, duckdb_warehouse, tmp_
     store, survey = stored
     raw = read_csv_table(export(tmp_path, "How likely are you to recommend us?\n9\n"), name="responses")
     with pytest.raises(InvalidData, match="has no Timestamp column"):
-        import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
+        import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(), now=NOW)
 
 
 def test_a_responses_sheet_is_read_as_values_in_the_sheets_time_zone(stored, duckdb_warehouse):
@@ -197,7 +206,7 @@ def test_a_responses_sheet_is_read_as_values_in_the_sheets_time_zone(stored, duc
         raw = fetch_worksheet(spreadsheet, title="Form Responses 1", table="responses")
         shown = [query.get("dateTimeRenderOption") for query in server.params("/values/'Form Responses 1'!2:51")]
     assert shown == [["FORMATTED_STRING"]]  # how the Timestamp column is told from a number column
-    result = import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing())
+    result = import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(), now=NOW)
     assert (result.added, result.warnings) == (
         1,
         [
@@ -214,6 +223,155 @@ def test_cli_imports_a_forms_export(configured, tmp_path, capsys):
     path = export(tmp_path, "Timestamp,Q1\n2026-03-05 10:00,10\n")
     assert cli.main(["init"]) == 0
     assert cli.main(["survey", "import", "post-event", "--file", str(path), "--map", "Q1=nps"]) == 0
-    assert "Imported 1 responses into post-event; 0 were there already." in capsys.readouterr().out
+    assert "Import 1 into post-event: 1 responses added, 0 updated, 0 there already" in capsys.readouterr().out
     assert cli.main(["survey", "import", "post-event", "--file", str(path), "--map", "Q1=nps"]) == 0
-    assert "Imported 0 responses into post-event; 1 were there already." in capsys.readouterr().out
+    assert "Import 2 into post-event: 0 responses added, 0 updated, 1 there already" in capsys.readouterr().out
+
+
+FIXTURES = Path(__file__).resolve().parent / "data" / "imports"
+
+
+def responses_of(store: AppStore) -> list[tuple]:
+    query = sa.select(tables.responses.c.submitted_at, tables.responses.c.member_id, tables.responses.c.import_batch)
+    rows = store.run(query.order_by(tables.responses.c.id)).astype(object)
+    return [tuple(None if pd.isna(value) else value for value in row) for row in rows.itertuples(index=False)]
+
+
+def forms_workbook(tmp_path: Path, rows: list[list]) -> Path:
+    """The form's .xlsx download: the header, then rows as Google writes them (times as date-times
+    with milliseconds, or as serial numbers where a sheet was re-saved)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Form Responses 1"
+    sheet.append(HEADER.strip().split(","))
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / "Meetup (Responses).xlsx"
+    book.save(path)
+    return path
+
+
+def serial(moment: datetime) -> float:
+    return (moment - datetime(1899, 12, 30)).total_seconds() / 86_400
+
+
+def test_the_same_responses_from_csv_and_xlsx_are_recognised_as_the_same(stored, duckdb_warehouse, tmp_path):
+    store, survey = stored
+    first = import_responses(
+        store,
+        duckdb_warehouse,
+        stored=survey,
+        raw=read_export(export(tmp_path, HEADER + ROWS), name="responses"),
+        parsing=Parsing(),
+        now=NOW,
+    )
+    assert first.added == 2
+    rows = [
+        [
+            *(datetime(2026, 3, 5, 14, 3, 22, 734000), "ALICE@example.org", 9, "Food, drinks"),
+            *("Forum, Docs, tutorials", "Yes", "Agree", "Strongly agree", "More <b>food</b>\nand longer breaks"),
+        ],
+        [serial(datetime(2026, 3, 6, 9, 0, 0)), "nobody@example.org", 3, "The venue", "Chat", "No", "Disagree"],
+    ]
+    raw = read_export(forms_workbook(tmp_path, rows), name="responses")
+    assert raw.file == "Meetup (Responses).xlsx [Form Responses 1]"
+    again = import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(), now=NOW)
+    assert (again.added, again.updated, again.already_there) == (0, 0, 2)
+    assert [(str(when), member) for when, member, _ in responses_of(store)] == [
+        ("2026-03-05 14:03:22", "alice"),
+        ("2026-03-06 09:00:00", None),
+    ]
+
+
+def test_changing_the_mapping_updates_the_responses_and_an_import_is_undone_whole(stored, duckdb_warehouse, tmp_path):
+    store, survey = stored
+    raw = read_export(export(tmp_path, "Timestamp,Q1,Q2\n2026-03-05 10:00:00,10,Great talks\n"), name="responses")
+
+    def run(mapping: dict[str, str]):
+        return import_responses(
+            store, duckdb_warehouse, stored=survey, raw=raw, explicit=mapping, parsing=Parsing(), now=NOW
+        )
+
+    assert (run({"Q1": "nps"}).added, len(store.run(sa.select(tables.feedback)))) == (1, 0)
+    second = run({"Q1": "nps", "Q2": "why"})  # the text column mapped too: the same response, updated
+    assert (second.added, second.updated, second.already_there) == (0, 1, 0)
+    assert [batch for _, _, batch in responses_of(store)] == [second.batch]
+    answers = answers_of(store)
+    assert (set(answers), answers[(None, "nps")][0], answers[(None, "why")][1]) == (
+        {(None, "nps"), (None, "why")},
+        10,
+        "Great talks",
+    )
+    feedback = store.run(sa.select(tables.feedback.c.id, tables.feedback.c.text))
+    assert feedback["text"].tolist() == ["Great talks"]
+    third = run({"Q1": "nps", "Q2": "why"})  # nothing changed: nothing written
+    assert (third.added, third.updated, third.already_there) == (0, 0, 1)
+    assert store.run(sa.select(tables.feedback.c.id))["id"].tolist() == feedback["id"].tolist()  # kept, not re-added
+    assert undo_forms_import(store, second.batch, now=NOW) == 1
+    assert responses_of(store) == [] and store.run(sa.select(tables.answers)).empty
+    assert store.run(sa.select(tables.feedback)).empty and store.run(sa.select(tables.feedback_events)).empty
+    assert undo_forms_import(store, second.batch, now=NOW) == 0  # undone once only
+    assert run({"Q1": "nps"}).added == 1  # and importing again brings it back
+
+
+def refusal(stored, warehouse, raw, mapping: dict[str, str]) -> list[str]:
+    """The lines of the refusal an import with this mapping meets."""
+    store, survey = stored
+    with pytest.raises(InvalidData) as refused:
+        import_responses(store, warehouse, stored=survey, raw=raw, explicit=mapping, parsing=Parsing(), now=NOW)
+    return str(refused.value).splitlines()
+
+
+def test_a_repeated_header_is_named_by_its_letter_and_mapped_by_it(stored, duckdb_warehouse):
+    store, survey = stored
+    raw = read_export(FIXTURES / "forms_repeated_header.csv", name="responses")
+    assert list(raw.frame.columns)[3:6] == [
+        "D: Which part was most useful?",
+        "What should we change?",
+        "F: Which part was most useful?",
+    ]
+    assert refusal(stored, duckdb_warehouse, raw, {"Which part was most useful?": "part"})[0] == (
+        "forms_repeated_header.csv, column Which part was most useful?: appears more than once (columns D, F); "
+        "map each column by its letter instead, e.g. D=part"
+    )
+    assert responses_of(store) == []
+    result = import_responses(
+        store, duckdb_warehouse, stored=survey, raw=raw, explicit={"D": "part"}, parsing=Parsing(), now=NOW
+    )
+    # Row 3 holds only a timestamp: skipped and counted, not a completed response with no answers.
+    assert (result.added, result.empty) == (3, 1)
+    assert "forms_repeated_header.csv: 1 rows answer no question (a timestamp only) and were skipped" in result.warnings
+    assert (
+        "forms_repeated_header.csv: columns matching no question were left out: F: Which part was most useful?, Score"
+        in result.warnings
+    )
+    assert answers_of(store)[("alice", "part")][1] == "talks"  # column D's answer, not F's "Food"
+    # Two anonymous responses in the same second are two responses.
+    assert [str(when) for when, _, _ in responses_of(store)][1:] == ["2026-03-06 09:00:00"] * 2
+
+
+def test_a_mistyped_map_header_is_refused_naming_the_closest(stored, duckdb_warehouse, tmp_path):
+    store, _ = stored
+    raw = read_export(export(tmp_path, "Timestamp,Recommend (0-10)\n2026-03-05 10:00:00,10\n"), name="responses")
+    assert refusal(stored, duckdb_warehouse, raw, {"Recomend (0-10)": "nps"}) == [
+        "Meetup (Responses).csv, column Recomend (0-10): no column has this header; the closest: Recommend (0-10)",
+        "Meetup (Responses).csv: columns matching no question (left out): Recommend (0-10)",
+    ]
+    assert responses_of(store) == []
+
+
+def test_cli_dry_run_shows_what_maps_and_stores_nothing(configured, tmp_path, capsys):
+    path = export(tmp_path, "Timestamp,Q1\n2026-03-05 10:00,10\n2026-03-05 11:00,12\n2026-03-05 12:00,\n")
+    assert cli.main(["init"]) == 0
+    capsys.readouterr()
+    assert cli.main(["survey", "import", "post-event", "--file", str(path), "--map", "Q1=nps", "--dry-run"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[1].split() == ["Q1", "nps", "1", "1"]  # one answer maps, one is refused
+    assert "    1 × '12' is not a number from 0 to 10" in out
+    assert "Responses to store: 1; empty rows (a timestamp only) to skip: 1." in out
+    assert "Dry run: nothing was stored." in out
+    assert "problem: Meetup (Responses).csv, row 3, column Q1: '12' is not a number from 0 to 10" in err
+    assert cli.main(["survey", "import", "post-event", "--file", str(path), "--map", "Q 1=nps"]) == 1
+    assert "column Q 1: no column has this header; the closest: Q1" in capsys.readouterr().err

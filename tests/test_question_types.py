@@ -207,7 +207,7 @@ def test_adding_a_type_is_one_entry_in_the_registry(effort, duckdb_warehouse, tm
     assert [problem.message for problem in refused.value.problems] == ["'11' is not a number from 1 to 10"]
     export.write_text("Timestamp,How much effort did it take?\n3/10/2026 10:00:00,7\n", encoding="utf-8")
     raw = read_csv_table(export, name="responses")
-    assert import_responses(effort, duckdb_warehouse, stored=stored, raw=raw, parsing=Parsing()).added == 1
+    assert import_responses(effort, duckdb_warehouse, stored=stored, raw=raw, parsing=Parsing(), now=NOW).added == 1
     # Results: every point of the scale, with the three answers (10, 2 and the imported 7).
     results = survey_results.survey_results(
         app_store=effort, warehouse=duckdb_warehouse, versions=registry.load_versions(effort, "effort"), filters=WEEK

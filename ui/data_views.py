@@ -15,7 +15,8 @@ from data_sources.errors import Shrink
 from data_sources.validate import TABLES
 from delivery.channels import KINDS
 from delivery.outbox import STATUSES
-from errors import kept_text
+from errors import in_language, kept_text
+from surveys.forms_import import ColumnCount
 from ui.i18n import current_language, t
 from ui.tables import catalog_words, label_text, moment, plain, time_column, words_column
 from visuals import text
@@ -23,6 +24,7 @@ from visuals import text
 SOURCES = ("demo", "sheets", "imports")  # the named sources; any other is a folder's path
 IMPORT_PREFIX = "import: "  # how data_sources.sync.import_files names its runs
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
+IMPORT_KINDS = ("google_forms", "feedback")  # import_batches.kind
 # (seconds an age is at least, catalog key, seconds per unit), longest first
 AGES = ((2 * 86_400, "data.age.days", 86_400), (7_200, "data.age.hours", 3_600), (3_600, "data.age.hour", 3_600))
 AGES += ((120, "data.age.minutes", 60), (60, "data.age.minute", 60))
@@ -171,3 +173,61 @@ def said_in(status: Any) -> Callable[[str, int, int], None]:
         )
 
     return progress
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """The mapping box's lines, HEADER=QUESTION (or F=QUESTION by column letter); blank lines skipped.
+    A line without "=" maps nothing and is kept whole, so the import names it as an unknown header."""
+    mapping = {}
+    for line in text.splitlines():
+        if line.strip():
+            header, _, question = line.rpartition("=") if "=" in line else (line, "", "")
+            mapping[header.strip()] = question.strip()
+    return mapping
+
+
+def preview_view(columns: list[ColumnCount], language: str) -> pd.DataFrame:
+    """A dry run's table: per mapped column, the question, answers that map, refused and why."""
+    return pd.DataFrame(
+        {
+            "column": [count.column for count in columns],
+            "question": [count.text for count in columns],
+            "answers": pd.array([count.answers for count in columns], dtype="Int64"),
+            "refused": pd.array([sum(count.refused.values()) for count in columns], dtype="Int64"),
+            "why": [
+                "; ".join(f"{times}× {in_language(why, language)}" for why, times in count.refused.most_common(3))
+                for count in columns
+            ],
+        },
+    )
+
+
+def preview_columns() -> dict[str, object]:
+    number = {"format": "localized"}
+    return {
+        "column": st.column_config.TextColumn(t("imports.column.column")),
+        "question": st.column_config.TextColumn(t("imports.column.question"), width="medium"),
+        "answers": st.column_config.NumberColumn(t("imports.column.answers"), **number),
+        "refused": st.column_config.NumberColumn(t("imports.column.refused"), **number),
+        "why": st.column_config.TextColumn(t("imports.column.why"), width="large"),
+    }
+
+
+def batches_view(batches: pd.DataFrame) -> pd.DataFrame:
+    """The newest imports as the table shows them."""
+    return batches[["id", "created_at", "kind", "target", "file", "added", "updated", "skipped", "undone_at"]]
+
+
+def batch_columns() -> dict[str, object]:
+    number = {"format": "localized"}
+    return {
+        "id": st.column_config.NumberColumn(t("imports.column.batch")),
+        "created_at": time_column(t("imports.column.when")),
+        "kind": words_column(t("imports.column.kind"), catalog_words("imports.kind", IMPORT_KINDS)),
+        "target": st.column_config.TextColumn(t("imports.column.into")),
+        "file": st.column_config.TextColumn(t("imports.column.file"), width="medium"),
+        "added": st.column_config.NumberColumn(t("imports.column.added"), **number),
+        "updated": st.column_config.NumberColumn(t("imports.column.updated"), **number),
+        "skipped": st.column_config.NumberColumn(t("imports.column.skipped"), **number),
+        "undone_at": time_column(t("imports.column.undone")),
+    }

@@ -67,15 +67,15 @@ CORPUS = [
         "members.csv",
         MEMBERS.replace("m1,Ada,2025-01-05 10:00:00", "m1,Ada,2025-01-05 10:00:00,extra").encode(),
         "members.csv, row 2: has more values than the header has columns (3)",
-        "members.csv: row 2 has more values than the header has columns",
+        "members.csv: line 2 has 4 values where the header has 3 columns",
     ),
     Malformed(
         "csv-one-field-too-many-later-row",
         "members.csv",
         MEMBERS.replace("m3,Cy,2025-01-07 09:00:00", "m3,Cy,2025-01-07 09:00:00,extra").encode(),
-        "members.csv: is not a well-formed CSV file: Error tokenizing data. "
-        "C error: Expected 3 fields in line 4, saw 4",
-        "members.csv: could not be read as CSV (Error tokenizing data. C error: Expected 3 fields in line 4, saw 4).",
+        "members.csv: line 4 has 4 values where the header has 3 columns; quote values that hold commas, or remove "
+        "the extra values",  # said plainly, not as pandas' "Error tokenizing data. C error: ..."
+        "members.csv: line 4 has 4 values where the header has 3 columns",
     ),
     Malformed(
         "csv-empty",
