@@ -53,6 +53,12 @@ CONTENT = "[data-testid='stMain'] [data-testid='stElementContainer']"
 RUNNING = "[data-testid='stStatusWidget'], [data-testid='stSkeleton'], [data-stale='true']"
 MAIN_TEXT = "() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).innerText"
 
+BROWSER_WORK = {
+    "script": "ScriptDuration",
+    "layout": "LayoutDuration",
+    "style": "RecalcStyleDuration",
+    "busy": "TaskDuration",
+}
 # name -> (address, the member filter changed on it); the period goes to PERIOD in every case
 DASHBOARDS = {
     "overview": ("/", "Channel"),
@@ -105,6 +111,8 @@ class Traffic:
     reused: int = 0  # elements the browser already had, sent as a hash
     chart_bytes: int = 0  # altair/vega-lite specs and their data
     table_bytes: int = 0  # st.dataframe's Arrow data
+    started: float = field(default_factory=time.perf_counter)  # the step's navigation or click
+    finished: float | None = None  # when the last script run's end arrived
 
     def add(self, payload: bytes) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -115,6 +123,8 @@ class Traffic:
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self.runs += 1
+        elif kind == "script_finished":
+            self.finished = time.perf_counter()
         elif kind == "ref_hash":
             self.reused += 1
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
@@ -136,6 +146,8 @@ class Traffic:
             "reused": self.reused,
             "chart_kb": round(self.chart_bytes / 1024, 1),
             "table_kb": round(self.table_bytes / 1024, 1),
+            # from the step's start until the server's last run ended; the rest is the browser drawing
+            "server_s": None if self.finished is None else round(self.finished - self.started, 3),
         }
 
 
@@ -188,6 +200,20 @@ class Session:
         self.page = self.context.new_page()
         self.traffic = Traffic()
         self.page.on("websocket", self._watch)
+        self.cdp = self.context.new_cdp_session(self.page)
+        self.cdp.send("Performance.enable")
+
+    def work(self) -> dict[str, float]:
+        """The renderer's busy seconds so far by kind (Chrome's Performance domain): JavaScript,
+        layout, style recalculation, and every task (including this bench's own polling)."""
+        metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
+        return {name: metrics.get(key, 0.0) for name, key in BROWSER_WORK.items()}
+
+    def _step(self, before: dict[str, float], traffic: Traffic) -> dict:
+        after = self.work()
+        # a navigation may start a new renderer, whose counters start again
+        spent = {name: after[name] - before[name] if after[name] >= before[name] else after[name] for name in after}
+        return traffic.as_dict() | {f"{name}_s": round(value, 3) for name, value in spent.items()}
 
     def _watch(self, websocket) -> None:
         def received(payload: bytes | str) -> None:
@@ -221,10 +247,12 @@ class Session:
         raise RuntimeError(f"{page.url} did not settle in {LIMIT_S:.0f} s")
 
     def open(self, url: str) -> tuple[float, dict]:
+        work = self.work()
         self.traffic = Traffic()
-        started = time.perf_counter()
+        started = self.traffic.started
         self.page.goto(url)
-        return self.settle(started), self.traffic.as_dict()
+        seconds = self.settle(started)
+        return seconds, self._step(work, self.traffic)
 
     def choose(self, label: str, option: str | None = None) -> tuple[float, dict, str]:
         """Pick `option` (default: the first) in the selectbox labelled `label`; the time from the
@@ -239,19 +267,21 @@ class Session:
             except Exception:  # a rerun still drawing can close the menu as it opens
                 continue
         name = wanted.first.inner_text().strip()
-        before = self.text()
+        before, work = self.text(), self.work()
         self.traffic = Traffic()
-        started = time.perf_counter()
+        started = self.traffic.started
         wanted.first.click()
-        return self.settle(started, before), self.traffic.as_dict(), name
+        seconds = self.settle(started, before)
+        return seconds, self._step(work, self.traffic), name
 
     def press(self, label: str) -> tuple[float, dict]:
         button = self.page.get_by_test_id("stButton").filter(has_text=label).locator("button")
-        before = self.text()
+        before, work = self.text(), self.work()
         self.traffic = Traffic()
-        started = time.perf_counter()
+        started = self.traffic.started
         button.click()
-        return self.settle(started, before), self.traffic.as_dict()
+        seconds = self.settle(started, before)
+        return seconds, self._step(work, self.traffic)
 
 
 # --- the phase ---------------------------------------------------------------------------------------
@@ -269,7 +299,10 @@ class Recorder:
         self.samples.setdefault(page, {}).setdefault(figure, []).append(seconds)
         self.traffic.setdefault(page, {})[figure.removesuffix("_s")] = traffic
         print(
-            f"    {page:<16} {figure:<15} {seconds:6.2f} s  {traffic['kb']:8.1f} kB  runs {traffic['runs']}",
+            f"    {page:<16} {figure:<15} {seconds:6.2f} s (server {traffic['server_s'] or 0:5.2f} s, "
+            f"browser js {traffic.get('script_s', 0):.2f} layout {traffic.get('layout_s', 0):.2f} "
+            f"style {traffic.get('style_s', 0):.2f} busy {traffic.get('busy_s', 0):.2f} s) "
+            f"{traffic['kb']:8.1f} kB  {traffic['elements']} elements  runs {traffic['runs']}",
             file=sys.stderr,
         )
 
@@ -343,7 +376,7 @@ def addresses(env: dict[str, str]) -> tuple[int, str]:
     return int(inbox["id"].iloc[0]), str(member[0])
 
 
-def measure(env: dict[str, str], runs: int) -> dict:
+def measure(env: dict[str, str], runs: int, pages: tuple[str, ...] = tuple(DASHBOARDS)) -> dict:
     """The browser phase: `runs` runs, each with its own two servers; medians and ratios."""
     from playwright.sync_api import sync_playwright
 
@@ -361,7 +394,7 @@ def measure(env: dict[str, str], runs: int) -> dict:
                         warm_up.open(url)
                         warm_up.close()
                     reference_visit(browser, ref, record, cold=True)
-                    for page in DASHBOARDS:
+                    for page in pages:
                         dashboard_visit(browser, app, page, record, cold=True, member_filter=filters[page])
                         reference_visit(browser, ref, record)
                         dashboard_visit(browser, app, page, record, cold=False, member_filter=filters[page])
@@ -423,6 +456,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=ROOT / "bench" / "data")
     parser.add_argument("--out", type=Path, help="write the phase's figures here as JSON")
+    parser.add_argument("--pages", help="only these dashboard pages, comma-separated (a quicker look)")
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -432,7 +466,7 @@ def main() -> None:
     }
     for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
         env.pop(name, None)
-    result = measure(env, args.runs)
+    result = measure(env, args.runs, pages=tuple(args.pages.split(",")) if args.pages else tuple(DASHBOARDS))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print_table(result)

@@ -89,6 +89,8 @@ def test_traffic_counts_runs_elements_and_chart_bytes():
     assert counted["elements"] == 3
     assert counted["reused"] == 1
     assert traffic.chart_bytes == len(frames[3])
+    assert counted["server_s"] is not None  # the run's end arrived: the rest of the wait is the browser's
+    assert browser.Traffic().as_dict()["server_s"] is None
 
 
 def test_the_reference_page_runs_and_reruns_with_its_elements():
