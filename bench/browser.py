@@ -34,10 +34,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,7 +245,10 @@ class Session:
                         raise RuntimeError(f"{page.url}: the page shows an exception")
                     return quiet - started
             page.wait_for_timeout(30)  # lets the websocket's events through
-        raise RuntimeError(f"{page.url} did not settle in {LIMIT_S:.0f} s")
+        shot = Path(tempfile.gettempdir()) / f"bench-stuck-{int(time.time())}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        showing = {selector: page.locator(selector).count() for selector in (CONTENT, *RUNNING.split(", "))}
+        raise RuntimeError(f"{page.url} did not settle in {LIMIT_S:.0f} s: {showing}; {shot}")
 
     def open(self, url: str) -> tuple[float, dict]:
         work = self.work()
@@ -294,6 +298,17 @@ class Recorder:
         self.samples: dict[str, dict[str, list[float]]] = {}
         self.reference: dict[str, list[float]] = {}
         self.traffic: dict[str, dict[str, dict]] = {}
+        self.failures: list[str] = []
+
+    def attempt(self, visit: Callable[..., None], *args: object, **options: object) -> None:
+        """One visit; a visit that fails (a page that does not settle) is reported and left out,
+        so one stuck page on a busy machine does not lose the rest of the phase."""
+        try:
+            visit(*args, **options)
+        except Exception as error:
+            named = " ".join([visit.__name__, *(arg for arg in args if isinstance(arg, str))])
+            self.failures.append(f"{named}: {error}")
+            print(f"    failed: {self.failures[-1]}", file=sys.stderr)
 
     def page(self, page: str, figure: str, seconds: float, traffic: dict) -> None:
         self.samples.setdefault(page, {}).setdefault(figure, []).append(seconds)
@@ -317,6 +332,7 @@ class Recorder:
             **summarise(self.samples, self.reference),
             "traffic": self.traffic,
             "samples": {"reference": self.reference, **self.samples},
+            "failures": self.failures,
         }
 
 
@@ -393,14 +409,18 @@ def measure(env: dict[str, str], runs: int, pages: tuple[str, ...] = tuple(DASHB
                         warm_up = Session(browser)
                         warm_up.open(url)
                         warm_up.close()
-                    reference_visit(browser, ref, record, cold=True)
+                    record.attempt(reference_visit, browser, ref, record, cold=True)
                     for page in pages:
-                        dashboard_visit(browser, app, page, record, cold=True, member_filter=filters[page])
-                        reference_visit(browser, ref, record)
-                        dashboard_visit(browser, app, page, record, cold=False, member_filter=filters[page])
-                    lookup(browser, f"{app}/lookup?member={member}", record)
-                    inbox(browser, f"{app}/feedback?item={item}", record)
-                    reference_visit(browser, ref, record)
+                        record.attempt(
+                            dashboard_visit, browser, app, page, record, cold=True, member_filter=filters[page]
+                        )
+                        record.attempt(reference_visit, browser, ref, record)
+                        record.attempt(
+                            dashboard_visit, browser, app, page, record, cold=False, member_filter=filters[page]
+                        )
+                    record.attempt(lookup, browser, f"{app}/lookup?member={member}", record)
+                    record.attempt(inbox, browser, f"{app}/feedback?item={item}", record)
+                    record.attempt(reference_visit, browser, ref, record)
         finally:
             browser.close()
     return record.result(runs)
@@ -448,6 +468,8 @@ def print_table(browser: dict) -> None:
             else:
                 cells.append("–")
         print(f"{name:<16}" + "".join(f"{cell:>15}" for cell in cells))
+    for failure in browser.get("failures", []):
+        print(f"  (left out: {failure})")
 
 
 def main() -> None:

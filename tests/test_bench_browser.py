@@ -54,6 +54,23 @@ def test_results_keep_medians_ratios_traffic_and_samples_as_json():
     browser.print_table(result)  # the bench table reads this shape
 
 
+def test_a_visit_that_fails_is_reported_and_the_phase_goes_on():
+    record = browser.Recorder()
+
+    def stuck(chromium, url, recorder, *, cold):
+        raise RuntimeError(f"{url} did not settle")
+
+    def fine(chromium, url, recorder, *, cold):
+        recorder.ref("open_cold_s" if cold else "open_warm_s", 0.5, browser.Traffic().as_dict())
+
+    record.attempt(stuck, None, "http://x/members", record, cold=True)
+    record.attempt(fine, None, "http://x/", record, cold=False)
+    result = record.result(1)
+    assert result["failures"] == ["stuck http://x/members: http://x/members did not settle"]
+    assert result["reference"] == {"open_warm_s": 0.5}
+    browser.print_table(result)
+
+
 def _message(**fields) -> bytes:
     message = ForwardMsg()
     for path, value in fields.items():
