@@ -366,7 +366,7 @@ def dashboard_visit(browser, url: str, page: str, record: Recorder, *, cold: boo
 
 def addresses(env: dict[str, str]) -> tuple[int, str]:
     """A feedback item with a next one in the inbox's default order, and a member who is active."""
-    import duckdb
+    import sqlalchemy as sa
 
     from feedback.inbox import InboxFilters
     from settings import load_settings
@@ -377,19 +377,16 @@ def addresses(env: dict[str, str]) -> tuple[int, str]:
     try:
         settings = load_settings()
         inbox = data.load_inbox(settings, InboxFilters())
+        warehouse = data.warehouse(settings)  # the app's read-only engine (one configuration a process)
+        busiest = warehouse.run(
+            sa.text("SELECT member_id FROM activities GROUP BY member_id ORDER BY count(*) DESC, member_id LIMIT 1")
+        )
         data.app_store(settings.app_db_url).dispose()
-        data.warehouse(settings).dispose()
-        connection = duckdb.connect(str(settings.warehouse_path), read_only=True)
-        try:
-            member = connection.execute(
-                "SELECT member_id FROM activities GROUP BY member_id ORDER BY count(*) DESC, member_id LIMIT 1"
-            ).fetchone()
-        finally:
-            connection.close()
+        warehouse.dispose()
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return int(inbox["id"].iloc[0]), str(member[0])
+    return int(inbox["id"].iloc[0]), str(busiest["member_id"].iloc[0])
 
 
 def measure(env: dict[str, str], runs: int, pages: tuple[str, ...] = tuple(DASHBOARDS)) -> dict:
