@@ -1,6 +1,7 @@
 """`make bench [SCALE=small|large]`: build a community at scale through the normal sync path, then
-measure every page cold and warm beside the pandas way, engine time, memory, PostgreSQL and survey
-submissions. Prints one table and writes bench/results.json. See docs/performance.md."""
+measure every page cold and warm beside the pandas way, engine time, memory, PostgreSQL, survey
+submissions, and the browser's wait beside a bare Streamlit page (bench/browser.py). Prints one
+table and writes bench/results.json. See docs/performance.md."""
 
 from __future__ import annotations
 
@@ -151,6 +152,8 @@ def main() -> None:
     parser.add_argument("--scale", choices=SCALES, default="small")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser phase (bench/browser.py)")
+    parser.add_argument("--browser-runs", type=int, default=3, help="runs of the browser phase (medians)")
     parser.add_argument("--dir", type=Path, default=ROOT / "bench" / "data")
     args = parser.parse_args()
     began = time.perf_counter()
@@ -235,6 +238,13 @@ def main() -> None:
 
     if not args.no_postgres:
         results["postgres"] = postgres_pages(env, folder / "csv", 1)
+        save(results)
+
+    if not args.no_browser:
+        from bench import browser
+
+        print("In Chromium, beside the reference page…", file=sys.stderr)
+        results["browser"] = browser.measure(env, args.browser_runs)
 
     results["calibration"]["end"] = calibrate()
     results["duration_s"] = time.perf_counter() - began
@@ -317,6 +327,10 @@ def print_table(results: dict) -> None:
                 print(f"  {name:<16} a statement over {page['timed_out_s']:.0f} s (stopped)")
             else:
                 print(f"  {name:<16}{page['cold_s']:>9.3f} s cold{page['warm_s']:>9.4f} s warm")
+    if "browser" in results:
+        from bench import browser
+
+        browser.print_table(results["browser"])
     marks = results["calibration"]
     print(
         "machine speed (fixed work, lower is faster): "

@@ -233,6 +233,9 @@ def sign_in_as_manager() -> AppTest:
 
 def test_a_manager_makes_a_link_from_the_share_button(app_store):
     at = sign_in_as_manager()
+    assert not at.number_input and not at.checkbox  # the Share button's form is drawn only while it is open
+    at.session_state["overview_share"] = True  # opened (a lazy popover: opening it reruns the page)
+    at.run()
     assert [field.key for field in at.number_input] == ["overview_share_days"]  # inside the Share button
     at.checkbox(key="overview_share_names").check()
     at.button(key="overview_share_create").click().run()
@@ -255,7 +258,9 @@ def test_a_manager_makes_a_link_from_the_share_button(app_store):
 def test_share_works_out_of_the_box_with_a_key_made_on_first_need(configured, tmp_path, monkeypatch):
     monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))  # local mode, nothing set
     key_file = configured / "session_secret"
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["overview_share"] = True  # the Share button opened
+    at.run()
     assert not key_file.exists()  # made on first need only
     at.button(key="overview_share_create").click().run()
     assert not at.exception and not at.error

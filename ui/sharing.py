@@ -26,14 +26,22 @@ from ui.outage import app_store_failed
 from ui.session import current_user, may, shared_link
 from ui.tables import error_markdown
 
+SHARE_OPEN = "{page}_share"  # whether the page's Share popover is open (session state)
+
 
 def share_button(page: str, settings: Settings) -> None:
     """For those who may share, a popover that makes the link (period, expiry, what it reveals,
     presentation). It is drawn above the filters, so the view it keeps is the one the filter bar
-    recorded on the page's last run: what was on screen when Create was pressed."""
+    recorded on the page's last run: what was on screen when Create was pressed.
+
+    Lazy: its form is drawn only while it is open (opening it reruns the page, from the cache), so
+    the page's other runs (every filter change) neither send nor draw its six widgets."""
     if page not in SHAREABLE or not may(Permission.SHARE) or shared_link() is not None:
         return
-    with st.popover(t("share.button"), icon=":material/share:"):
+    box = st.popover(t("share.button"), icon=":material/share:", key=SHARE_OPEN.format(page=page), on_change="rerun")
+    if not box.open:
+        return
+    with box:
         survey = st.query_params.get("survey") if page == "surveys" else None
         if page == "surveys" and not survey:
             st.caption(t("share.pick_survey"))
