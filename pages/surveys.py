@@ -30,7 +30,8 @@ if may(Permission.MANAGE_SURVEYS) and links_stay_on_this_computer(settings.publi
 app_store_or_stop(settings)
 with data_errors_stop_the_page():
     for problem in data.register_surveys(settings):
-        st.warning(t("surveys.file_problem", problem=plain(problem)), icon=":material/warning:")
+        said = problem.text(current_language(), quote=plain)
+        st.warning(t("surveys.file_problem", problem=said), icon=":material/warning:")
     table = data.load_survey_table(settings)
 if table.empty:
     st.info(t("surveys.none", folder=plain(settings.surveys_dir)))

@@ -27,7 +27,7 @@ from metrics.scope import team_query
 from settings import Settings, load_settings
 from store.database import AppStore
 from surveys import links, registry
-from surveys.definition import answer_labels, text_in
+from surveys.definition import DefinitionProblem, answer_labels, text_in
 from ui.filters import recent_period
 from ui.i18n import current_language
 
@@ -239,12 +239,12 @@ def _answers_in_words(store: AppStore, answers: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False)
-def _registered(app_db_url: str, folder: str, timezone: str, fingerprint: tuple) -> list[str]:
+def _registered(app_db_url: str, folder: str, timezone: str, fingerprint: tuple) -> list[DefinitionProblem]:
     _, problems = registry.register_folder(app_store(app_db_url), Path(folder), timezone=timezone, now=clock.now())
     return problems
 
 
-def register_surveys(settings: Settings) -> list[str]:
+def register_surveys(settings: Settings) -> list[DefinitionProblem]:
     """Publish changed survey files as new versions (once per change of the folder's files);
     returns the problems of files that could not be published."""
     folder = settings.surveys_dir
