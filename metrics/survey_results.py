@@ -118,6 +118,8 @@ def _state(row: Any, *, now: datetime, completed: int) -> str:  # Any: a row of 
         item = getattr(row, name)
         return None if pd.isna(item) else item
 
+    if row.status == "archived":  # deleted by a manager after it had responses (surveys/drafts.py)
+        return "archived"
     limit = value("response_limit")
     return state_of(
         status=row.status,

@@ -36,6 +36,7 @@ SURVEY_FIELDS = {
     "anonymous",
     "response_limit",
     "campaign",
+    "thanks",
 }
 QUESTION_FIELDS = {
     "id",
@@ -192,6 +193,7 @@ class Survey:
     response_limit: int | None
     campaign: str | None
     source: dict[str, Any] = field(repr=False, compare=False)
+    thanks: Text | None = None  # what a member reads after submitting; else the catalog's thanks
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -262,8 +264,8 @@ class _Checker:
         self.problems.append(DefinitionProblem(self.where, place, Said(f"survey.problem.{key}", **values)))
 
     def text(self, value: Any, place: FieldPath, languages: tuple[str, ...], *, required: bool = True) -> Text | None:
-        if isinstance(value, str) and not value.strip():
-            value = None  # blank is missing
+        if _blank(value) and value is not None and (isinstance(value, str) or value):
+            value = None  # blank (in every language) is missing
         if value is None:
             if required:
                 self.problem(place, "missing")
@@ -286,6 +288,13 @@ class _Checker:
         }
 
 
+def _blank(value: Any) -> bool:
+    """Text with no words in any language (a label left empty in the editor)."""
+    if isinstance(value, dict):
+        return not any(isinstance(words, str | int | float) and str(words).strip() for words in value.values())
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _moment(value: Any, checker: _Checker, place: FieldPath) -> datetime | None:
     if value is None or value == "":
         return None
@@ -306,6 +315,9 @@ def _options(values: Any, checker: _Checker, place: FieldPath, languages: tuple[
         return ()
     options = []
     for n, value in enumerate(values):
+        if isinstance(value, dict) and "id" in value and _blank(value.get("label")):
+            checker.problem((*place, n), "option_empty")
+            continue
         if isinstance(value, dict) and "id" in value:
             option_id, label = str(value["id"]), checker.text(value.get("label"), (*place, n, "label"), languages)
         elif isinstance(value, str | int) and str(value).strip():
@@ -476,6 +488,7 @@ def parse_definition(raw: Any, *, where: str) -> Survey:
         checker.problem(("languages",), "languages_twice", codes=" / ".join(same), code=NAMES[language or "en"])
     title = checker.text(raw.get("title"), ("title",), languages)
     description = checker.text(raw.get("description"), ("description",), languages, required=False)
+    thanks = checker.text(raw.get("thanks"), ("thanks",), languages, required=False)
 
     if "pages" in raw and "questions" in raw:
         checker.problem(("pages",), "pages_and_questions")
@@ -536,6 +549,7 @@ def parse_definition(raw: Any, *, where: str) -> Survey:
         response_limit=limit,
         campaign=None if campaign is None or campaign == "" else str(campaign),
         source=plain_definition(raw),
+        thanks=thanks,
     )
 
 

@@ -22,6 +22,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -408,3 +409,15 @@ def question_ids(definition: dict[str, Any]) -> list[str]:
 def same_definition(first: dict[str, Any], second: dict[str, Any]) -> bool:
     """Whether two definitions say the same (as stored: JSON)."""
     return json.dumps(plain_definition(first), sort_keys=True) == json.dumps(plain_definition(second), sort_keys=True)
+
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def templates() -> dict[str, dict[str, Any]]:
+    """The ready-made starting points (surveys/templates/*.yaml), by name: each a definition to copy
+    into a draft under a slug of the manager's choosing."""
+    found = {}
+    for path in sorted(TEMPLATES_DIR.glob("*.yaml")):
+        found[path.stem] = from_yaml(path.read_text(encoding="utf-8"), where=path.name)
+    return found

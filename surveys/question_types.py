@@ -251,8 +251,9 @@ class ChoiceType(QuestionType):
         self.widget = "multi" if multiple else "choice"
 
     def fields(self, raw: dict[str, Any], reader: Reader, where: tuple[str | int, ...]) -> dict[str, Any]:
-        options = reader.options(raw.get("options", []), (*where, "options"))
-        if len(options) < 2:
+        written = raw.get("options", [])
+        options = reader.options(written, (*where, "options"))
+        if not isinstance(written, list) or len(written) < 2:  # an empty one among them is a problem of its own
             reader.problem((*where, "options"), "options_few", type=self.name)
         return {"options": options}
 
