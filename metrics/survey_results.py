@@ -191,6 +191,19 @@ def _written() -> list[str]:
     return [*names(lambda kind: kind.free_text), "other"]
 
 
+def responses_by_version_query(*, slug: str, filters: Filters) -> sa.Select:
+    """Completed responses in the period per version of the survey they answered (a survey edited
+    while live has answers under several), newest version first; versions nobody answered in the
+    period are left out."""
+    return (
+        sa.select(surveys.c.version, sa.func.count(responses.c.id).label("responses"))
+        .select_from(surveys.join(responses, responses.c.survey_id == surveys.c.id))
+        .where(*_completed_in_period(slug, filters))
+        .group_by(surveys.c.version)
+        .order_by(surveys.c.version.desc())
+    )
+
+
 def free_text_query(*, slug: str, filters: Filters, limit: int = 500) -> sa.Select:
     """The newest free-text answers with the response's NPS score, for reading and the inbox."""
     score = answers.alias("score")

@@ -100,6 +100,15 @@ with results_tab:
             st.info(t("surveys.no_responses", **period_days(filters)))
         else:
             survey_views.results_view(results, slug=slug)
+            with data_errors_stop_the_page():
+                by_version = data.load_responses_by_version(settings, slug, filters)
+            st.subheader(t("builder.by_version"), help=t("builder.by_version_help"))
+            data_table(
+                by_version,
+                key="surveys_by_version",
+                file_name=f"{slug}-versions",
+                column_config={"version": t("column.version"), "responses": t("builder.responses")},
+            )
             if may(Permission.FREE_TEXT):
                 with data_errors_stop_the_page():
                     texts = data.load_free_text(settings, slug, filters)
@@ -223,7 +232,7 @@ with settings_tab:
         st.session_state["surveys_deleted"] = (slug, done)
         st.query_params.pop("survey", None)
         st.rerun()
-    st.caption(t("surveys.edit_hint", file=plain(f"{slug}.yaml")))
+    st.caption(t("builder.edit_hint", file=plain(f"{slug}.yaml")))
     with data_errors_stop_the_page():
         changes = survey_editor.history_table(settings, slug)
     if not changes.empty:

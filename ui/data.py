@@ -272,6 +272,11 @@ def load_survey_results(
     )
 
 
+def load_responses_by_version(settings: Settings, slug: str, filters: Filters) -> pd.DataFrame:
+    """Not cached: one small count on the app store, fresh as the response count above it."""
+    return app_store(settings.app_db_url).run(survey_results.responses_by_version_query(slug=slug, filters=filters))
+
+
 def load_free_text(settings: Settings, slug: str, filters: Filters) -> pd.DataFrame:
     """Not cached: what members wrote is read only when someone allowed to see it asks."""
     store = app_store(settings.app_db_url)

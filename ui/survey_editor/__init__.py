@@ -169,7 +169,7 @@ def _work(draft: drafts.Draft) -> dict[str, Any]:
     nothing here is unsaved; kept (with its edits) when both changed, for the save to refuse."""
     works = st.session_state.setdefault(WORK, {})
     work = works.get(draft.id)
-    stale = work is not None and work["revision"] != draft.revision and work["definition"] == work["saved"]
+    stale = work is not None and work["revision"] != draft.revision and not unsaved(work)
     if work is None or stale:
         definition = editing.normalized(draft.definition)
         work = {
@@ -177,10 +177,15 @@ def _work(draft: drafts.Draft) -> dict[str, Any]:
             "definition": definition,
             "saved": copy.deepcopy(definition),
             "generation": (work or {}).get("generation", 0) + 1,
-            "opened": set((work or {}).get("opened", set())),
         }
         works[draft.id] = work
     return work
+
+
+def unsaved(work: dict[str, Any]) -> bool:
+    """Whether the working copy says something the saved draft does not (fields the editor shows
+    empty, such as a help text, are no change)."""
+    return editing.compact(work["definition"]) != editing.compact(work["saved"])
 
 
 @st.fragment
@@ -201,7 +206,6 @@ def _editor(settings: Settings, draft_id: int) -> None:
         problems=problems,
         prefix=f"bld{draft_id}g{work['generation']}_",
         published=draft.survey_slug is not None,
-        opened=work["opened"],
     )
     with editor:
         questions_tab, settings_tab = st.tabs([t("builder.questions"), t("builder.settings")])
@@ -250,7 +254,7 @@ def _toolbar(
     language = current_language()
     title = text_in(editing.as_text(definition.get("title"), "en"), language) or t("builder.untitled")
     st.markdown("## " + plain(title))
-    unsaved = definition != work["saved"]
+    changed = unsaved(work)
     st.caption(
         t(
             "builder.draft_caption",
@@ -258,7 +262,7 @@ def _toolbar(
             by=plain(draft.updated_by),
             at=draft.updated_at.strftime("%Y-%m-%d %H:%M"),
         )
-        + (" · :orange[" + t("builder.unsaved") + "]" if unsaved else "")
+        + (" · :orange[" + t("builder.unsaved") + "]" if changed else "")
     )
     missing = editing.missing_translations(definition)
     if missing:
@@ -275,7 +279,7 @@ def _toolbar(
             for problem in problems:
                 st.caption(plain(problem.text(language)))
     with st.container(horizontal=True):
-        save = st.button(t("builder.save"), icon=":material/save:", key="builder_save", disabled=not unsaved)
+        save = st.button(t("builder.save"), icon=":material/save:", key="builder_save", disabled=not changed)
         publish = st.button(
             t("builder.publish"),
             icon=":material/publish:",
@@ -301,7 +305,7 @@ def _toolbar(
         st.rerun()
     if not (save or publish):
         return
-    saved = _save(store, draft, work) if unsaved else dataclasses.replace(draft, revision=work["revision"])
+    saved = _save(store, draft, work) if changed else dataclasses.replace(draft, revision=work["revision"])
     if saved is None or not publish:
         rerun_fragment()
     try:

@@ -37,7 +37,6 @@ class Fields:
     problems: list[DefinitionProblem]
     prefix: str
     published: bool  # a published survey keeps its slug
-    opened: set[str]  # the questions whose editor is open (kept across changes of shape)
     action: Callable[[], None] | None = None
     shown: set[int] = field(default_factory=set)
 
@@ -180,24 +179,15 @@ def pages(fields: Fields) -> None:
 
 
 def _move_buttons(fields: Fields, items: list[Any], index: int, name: tuple, *, what: str) -> None:
-    """Up, down and remove for the item `index` of `items`."""
-    if st.button(
-        "",
-        icon=":material/arrow_upward:",
-        key=fields.key(*name, "up"),
-        help=t(f"builder.{what}_up"),
-        disabled=index == 0,
-    ):
+    """Up, down and remove for the item `index` of `items` (arrows as text, not icon ligatures a
+    screen reader would read out as words)."""
+    up = st.button("↑", key=fields.key(*name, "up"), help=t(f"builder.{what}_up"), disabled=index == 0)
+    if up:
         fields.act(lambda: items.__setitem__(slice(None), editing.moved(items, index, -1)))
-    if st.button(
-        "",
-        icon=":material/arrow_downward:",
-        key=fields.key(*name, "down"),
-        help=t(f"builder.{what}_down"),
-        disabled=index == len(items) - 1,
-    ):
+    last = index == len(items) - 1
+    if st.button("↓", key=fields.key(*name, "down"), help=t(f"builder.{what}_down"), disabled=last):
         fields.act(lambda: items.__setitem__(slice(None), editing.moved(items, index, 1)))
-    if st.button("", icon=":material/delete:", key=fields.key(*name, "remove"), help=t(f"builder.{what}_remove")):
+    if st.button(t("builder.remove"), key=fields.key(*name, "remove"), help=t(f"builder.{what}_remove")):
         fields.act(lambda: items.pop(index))
 
 
@@ -214,16 +204,12 @@ def _add_question(fields: Fields, page_index: int, questions: list[dict[str, Any
         if st.button(t("builder.add_question"), icon=":material/add:", key=fields.key("add_question", page_index)):
             taken = set(editing.question_ids(fields.definition))
             made = editing.new_question(kind or "nps", taken=taken, languages=fields.languages)
-            fields.opened.add(made["id"])
             fields.act(lambda: questions.append(made))
 
 
 def _question(fields: Fields, page_index: int, questions: list[dict[str, Any]], index: int, number: int) -> None:
     question = questions[index]
     question_id = str(question.get("id", ""))
-    state = st.session_state.get(fields.key("question", page_index, index))
-    if isinstance(state, bool):  # the person opened or closed it
-        (fields.opened.add if state else fields.opened.discard)(question_id)
     kind = question.get("type") if question.get("type") in TYPES else "short_text"
     place: FieldPath = ("questions", question_id)
     language = current_language()
@@ -233,9 +219,9 @@ def _question(fields: Fields, page_index: int, questions: list[dict[str, Any]], 
         for problem in fields.problems
     )
     title = f"{number}. {words} · {t(f'builder.type.{kind}')}"
-    with st.expander(
-        label_text(title), icon=":material/error:" if flagged else None, key=fields.key("question", page_index, index)
-    ):
+    same = sum(str(q.get("id", "")) == question_id for q in questions[:index])
+    key = f"{fields.prefix.split('g')[0]}_question_{question_id}_{page_index}_{same}"  # typing its label keeps it
+    with st.expander(label_text(title), icon=":material/error:" if flagged else None, key=key):
         with st.container(horizontal=True, horizontal_alignment="right", gap="xxsmall"):
             _move_buttons(fields, questions, index, ("question", page_index, index), what="question")
         kind_column, id_column, required_column = st.columns([2, 2, 1], vertical_alignment="bottom")
@@ -308,10 +294,14 @@ def _items(fields: Fields, question: dict[str, Any], name: str, place: FieldPath
             caption = language_name(code)
             if not str(label_text_.get(code, "")).strip():
                 caption += " :orange[· " + t("builder.missing") + "]"
-            label_text_[code] = column.text_input(caption, key=key)
+            label_text_[code] = column.text_input(caption, key=key, label_visibility=_shown(n, label_text_, code))
         key = fields.key(*place, name, n, "id")
         st.session_state.setdefault(key, str(item.get("id", "")))
-        item["id"] = columns[-2].text_input(t("builder.option_id"), key=key).strip()
+        item["id"] = (
+            columns[-2].text_input(
+                t("builder.option_id"), key=key, label_visibility="visible" if n == 0 else "collapsed"
+            )
+        ).strip()
         if columns[-1].button(
             "", icon=":material/close:", key=fields.key(*place, name, n, "remove"), help=t("builder.option_remove")
         ):
@@ -321,6 +311,12 @@ def _items(fields: Fields, question: dict[str, Any], name: str, place: FieldPath
     if st.button(t("builder.add_option"), icon=":material/add:", key=fields.key(*place, name, "add")):
         made = editing.new_option(items, languages=languages, prefix=prefix)
         fields.act(lambda: items.append(made))
+
+
+def _shown(n: int, label: dict[str, str], code: str) -> Any:
+    """An option's labels name their language above the first option only, and above any whose
+    translation is missing (so the flag shows)."""
+    return "visible" if n == 0 or not str(label.get(code, "")).strip() else "collapsed"
 
 
 def _logic(fields: Fields, question: dict[str, Any], place: FieldPath, page_index: int, index: int) -> None:
@@ -333,12 +329,12 @@ def _logic(fields: Fields, question: dict[str, Any], place: FieldPath, page_inde
         if editing.operators_for(q.get("type") if q.get("type") in TYPES else "short_text")
     ]
     by_id = {str(q.get("id")): q for q in earlier}
-    choices: list[str | None] = [None, *by_id]
-    if target is not None and target not in by_id:
+    choices = ["", *by_id]  # "": always shown
+    if target is not None and str(target) not in by_id:
         choices.append(str(target))  # a question that is no longer earlier: its problem is shown below
 
-    def named(choice: str | None) -> str:
-        if choice is None:
+    def named(choice: str) -> str:
+        if not choice:
             return t("builder.logic.always")
         asked = by_id.get(choice)
         return f"{choice} · {text_in(asked.get('text') or {}, language)}" if asked else choice
@@ -346,9 +342,9 @@ def _logic(fields: Fields, question: dict[str, Any], place: FieldPath, page_inde
     st.markdown(f"**{t('builder.logic')}**")
     first, second, third = st.columns([3, 2, 3], vertical_alignment="bottom")
     key = fields.key("q", page_index, index, "logic", "question")
-    st.session_state.setdefault(key, target)
+    st.session_state.setdefault(key, "" if target is None else str(target))
     picked = first.selectbox(t("builder.logic.show"), choices, key=key, format_func=named)
-    if picked is None:
+    if not picked:
         question.pop("show_if", None)
         fields.beside((*place, "show_if"), under=True)
         return

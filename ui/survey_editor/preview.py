@@ -51,7 +51,7 @@ def preview(definition: dict[str, Any], *, key: str) -> None:
     st.markdown("### " + t("builder.preview"))
     st.caption(t("builder.preview_caption"))
     languages = editing.languages_of(definition)
-    controls = st.container(horizontal=True, vertical_alignment="center")
+    controls = st.container(horizontal=True, vertical_alignment="center", key=f"{key}_controls")
     language = (
         controls.segmented_control(
             t("survey.language"),
