@@ -264,6 +264,7 @@ survey_drafts = sa.Table(
     sa.Column("updated_by", sa.String(200), nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.UniqueConstraint("survey_slug", name="uq_survey_drafts_survey_slug"),
+    sqlite_autoincrement=True,  # a published or discarded draft's id is never given to another
 )
 
 # Who changed a survey and when: created, saved, published, closed, reopened, archived, deleted,

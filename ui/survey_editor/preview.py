@@ -10,9 +10,9 @@ from typing import Any
 import streamlit as st
 
 from surveys import editing
-from surveys.definition import DefinitionError, parse_definition, text_in
+from surveys.definition import DefinitionError, choose_language, parse_definition, text_in
 from ui import survey_form
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.survey_editor.fields import language_name
 from ui.tables import plain
 
@@ -51,17 +51,18 @@ def preview(definition: dict[str, Any], *, key: str) -> None:
     st.markdown("### " + t("builder.preview"))
     st.caption(t("builder.preview_caption"))
     languages = editing.languages_of(definition)
+    reader = choose_language(tuple(languages), current_language())  # the manager's own language first
     controls = st.container(horizontal=True, vertical_alignment="center", key=f"{key}_controls")
     language = (
         controls.segmented_control(
             t("survey.language"),
             languages,
             format_func=language_name,
-            default=languages[0],
+            default=reader,
             key=f"{key}_language_{'_'.join(languages)}",
             label_visibility="collapsed",
         )
-        or languages[0]
+        or reader
     )
     device = (
         controls.segmented_control(

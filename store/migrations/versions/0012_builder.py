@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(200), nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.UniqueConstraint("survey_slug", name="uq_survey_drafts_survey_slug"),
+        sqlite_autoincrement=True,  # a published or discarded draft's id is never given to another
     )
     op.create_table(
         "survey_changes",
