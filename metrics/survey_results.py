@@ -118,6 +118,8 @@ def _state(row: Any, *, now: datetime, completed: int) -> str:  # Any: a row of 
         item = getattr(row, name)
         return None if pd.isna(item) else item
 
+    if row.status == "archived":  # deleted by a manager after it had responses (surveys/drafts.py)
+        return "archived"
     limit = value("response_limit")
     return state_of(
         status=row.status,
@@ -187,6 +189,19 @@ def question_counts_query(*, slug: str, filters: Filters) -> sa.Select:
 def _written() -> list[str]:
     """The stored types of free-text answers: the text types' and "Other" words."""
     return [*names(lambda kind: kind.free_text), "other"]
+
+
+def responses_by_version_query(*, slug: str, filters: Filters) -> sa.Select:
+    """Completed responses in the period per version of the survey they answered (a survey edited
+    while live has answers under several), newest version first; versions nobody answered in the
+    period are left out."""
+    return (
+        sa.select(surveys.c.version, sa.func.count(responses.c.id).label("responses"))
+        .select_from(surveys.join(responses, responses.c.survey_id == surveys.c.id))
+        .where(*_completed_in_period(slug, filters))
+        .group_by(surveys.c.version)
+        .order_by(surveys.c.version.desc())
+    )
 
 
 def free_text_query(*, slug: str, filters: Filters, limit: int = 500) -> sa.Select:

@@ -87,14 +87,15 @@ language = _language(survey.languages)
 st.set_page_config(page_title=text_in(survey.title, language), layout="centered")  # the tab's title too
 st.title(plain(text_in(survey.title, language)))
 
+thanks = plain(text_in(survey.thanks, language)) if survey.thanks else t("survey.thanks", language=language)
 if st.session_state.get("survey_done") == key:
-    _stop(t("survey.thanks", language=language), kind="success")
+    _stop(thanks, kind="success")
 state = Availability.OPEN  # while the store is down the form stays; Submit then says so
 if store is not None:
     try:
         stored_here = response_state(store, key=key)  # by this session's other tap, or before a refresh
         if stored_here and st.session_state.get("survey_sent") == key:
-            _stop(t("survey.thanks", language=language), kind="success")
+            _stop(thanks, kind="success")
         refused = check_link(store, slug=slug, token=token) if token else None
         if refused is not None:  # a used personal link says so, even in the tab that used it
             _stop(t(f"survey.{refused.value}", language=language), kind="warning")

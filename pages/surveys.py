@@ -14,13 +14,13 @@ from catalog import NAMES, language_of, locale
 from surveys import links, registry
 from surveys.definition import text_in
 from surveys.public_url import address, links_stay_on_this_computer
-from ui import data, survey_views
+from ui import confirm, data, survey_editor, survey_views
 from ui.address import choice_in_address
 from ui.filters import filter_bar
 from ui.i18n import current_language, listed, t
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
-from ui.session import may, shared_link
+from ui.session import current_user, may, shared_link
 from ui.tables import data_table, period_days, plain
 
 settings, version = open_page("surveys")
@@ -28,9 +28,31 @@ if may(Permission.MANAGE_SURVEYS) and links_stay_on_this_computer(settings.publi
     warning = t("surveys.public_url_local", url=plain(settings.public_url), here=plain(address(st.context.url)))
     st.warning(warning, icon=":material/link_off:")
 app_store_or_stop(settings)
+if may(Permission.MANAGE_SURVEYS) and shared_link() is None:
+    mode = st.segmented_control(
+        t("builder.mode"),
+        ["results", "builder"],
+        format_func=lambda name: t(f"builder.mode.{name}"),
+        default="builder" if "builder" in st.query_params else "results",
+        key="surveys_mode",
+        label_visibility="collapsed",
+    )
+    if mode == "builder":
+        st.query_params["builder"] = "1"
+        survey_editor.builder(settings)
+        st.stop()
+    st.query_params.pop("builder", None)
+    survey_editor.close_editor()
+deleted = st.session_state.pop("surveys_deleted", None)
+if deleted:
+    st.success(t(f"builder.{deleted[1]}", slug=plain(deleted[0])), icon=":material/check:")
+published = st.session_state.pop("builder_published", None)
+if published:
+    st.success(t("builder.published", slug=plain(published[0]), version=published[1]), icon=":material/check:")
 with data_errors_stop_the_page():
     for problem in data.register_surveys(settings):
-        st.warning(t("surveys.file_problem", problem=plain(problem)), icon=":material/warning:")
+        said = problem.text(current_language(), quote=plain)
+        st.warning(t("surveys.file_problem", problem=said), icon=":material/warning:")
     table = data.load_survey_table(settings)
 if table.empty:
     st.info(t("surveys.none", folder=plain(settings.surveys_dir)))
@@ -78,6 +100,15 @@ with results_tab:
             st.info(t("surveys.no_responses", **period_days(filters)))
         else:
             survey_views.results_view(results, slug=slug)
+            with data_errors_stop_the_page():
+                by_version = data.load_responses_by_version(settings, slug, filters)
+            st.subheader(t("builder.by_version"), help=t("builder.by_version_help"))
+            data_table(
+                by_version,
+                key="surveys_by_version",
+                file_name=f"{slug}-versions",
+                column_config={"version": t("column.version"), "responses": t("builder.responses")},
+            )
             if may(Permission.FREE_TEXT):
                 with data_errors_stop_the_page():
                     texts = data.load_free_text(settings, slug, filters)
@@ -161,12 +192,49 @@ with settings_tab:
         pd.DataFrame({"": list(facts), " ": [str(v) if v is not None else "–" for v in facts.values()]}),
         hide_index=True,
     )
-    closing = stored.status != "closed"
-    if st.button(
-        t("surveys.close" if closing else "surveys.reopen"),
-        icon=":material/lock:" if closing else ":material/lock_open:",
+    closing = stored.status == "open"
+    with st.container(horizontal=True):
+        if st.button(
+            t("surveys.close" if closing else "surveys.reopen"),
+            icon=":material/lock:" if closing else ":material/lock_open:",
+        ):
+            with data_errors_stop_the_page():
+                registry.set_status(
+                    data.app_store(settings.app_db_url),
+                    slug,
+                    "closed" if closing else "open",
+                    actor=current_user(),
+                    now=clock.now(),
+                )
+            st.rerun()
+        st.button(
+            t("builder.edit"),
+            icon=":material/edit:",
+            key="surveys_edit",
+            on_click=survey_editor.edit_in_builder,
+            args=(settings, slug),
+        )
+        st.download_button(
+            t("builder.export"),
+            survey_editor.yaml_of(survey),
+            file_name=f"{slug}.yaml",
+            mime="application/yaml",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        if st.button(t("builder.delete"), icon=":material/delete:", key="surveys_delete"):
+            confirm.ask("surveys_delete", slug)
+    if confirm.confirmed(
+        "surveys_delete", t("builder.delete_confirm", slug=plain(slug)), confirm=t("builder.delete_yes")
     ):
         with data_errors_stop_the_page():
-            registry.set_status(data.app_store(settings.app_db_url), slug, "closed" if closing else "open")
+            done = survey_editor.delete(settings, slug)
+        st.session_state["surveys_deleted"] = (slug, done)
+        st.query_params.pop("survey", None)
         st.rerun()
-    st.caption(t("surveys.edit_hint", file=plain(f"{slug}.yaml")))
+    st.caption(t("builder.edit_hint", file=plain(f"{slug}.yaml")))
+    with data_errors_stop_the_page():
+        changes = survey_editor.history_table(settings, slug)
+    if not changes.empty:
+        st.markdown("#### " + t("builder.history"))
+        data_table(changes, key="surveys_history", file_name=f"{slug}-history")

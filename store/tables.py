@@ -332,3 +332,46 @@ import_batches = sa.Table(
     sa.Column("skipped", sa.Integer, nullable=False),
     sa.Column("undone_at", sa.DateTime),
 )
+
+# The survey builder (surveys/drafts.py). A draft is a definition being edited in the app, whole and
+# possibly invalid; members never see it. `revision` goes up with each save, and a save names the
+# revision it started from, so two managers editing one draft do not overwrite each other. One draft
+# per published survey (`survey_slug`; NULL for a survey not yet published).
+survey_drafts = sa.Table(
+    "survey_drafts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("survey_slug", sa.String(100)),
+    sa.Column("base_version", sa.Integer),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("survey_slug", name="uq_survey_drafts_survey_slug"),
+    sqlite_autoincrement=True,  # a published or discarded draft's id is never given to another
+)
+
+# Who changed a survey and when: created, saved, published, closed, reopened, archived, deleted,
+# imported, registered (from its file).
+survey_changes = sa.Table(
+    "survey_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String(100), nullable=False, index=True),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
+# The SHA-256 of each survey file as last registered: a file is registered again only when it
+# changed, so a survey edited in the app is not reverted by an unchanged file at the next start.
+survey_files = sa.Table(
+    "survey_files",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("registered_at", sa.DateTime, nullable=False),
+)

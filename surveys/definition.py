@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from catalog import NAMES, language_of, translate
-from errors import PulseError
-from surveys.question_types import TYPES, Text, names
+from errors import Lines, PulseError, Quote, Said, quoted
+from surveys.question_types import OTHER, TYPES, Text, names
 
 # A definition's language codes: English, 简体中文, 繁體中文, and `zh` (简体中文, as older files wrote it).
 LANGUAGES = ("en", "zh-CN", "zh-TW", "zh")
@@ -36,6 +36,7 @@ SURVEY_FIELDS = {
     "anonymous",
     "response_limit",
     "campaign",
+    "thanks",
 }
 QUESTION_FIELDS = {
     "id",
@@ -55,13 +56,69 @@ QUESTION_FIELDS = {
 }
 
 
-class DefinitionError(PulseError):
-    """Raised when a survey definition (a YAML file, or a stored version) is not usable: bad YAML,
-    a missing or unknown field, a question that cannot be asked; `problems` lists each one with its
-    place."""
+FieldPath = tuple[str | int, ...]  # where in a definition: ("questions", "nps", "options", 0), ("closes_at",)
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
+
+class Place:
+    """A field's path as a person reads it: `page 2 question 1: id`, `nps: options 3: label`,
+    `closes_at` (field names are YAML's, the same in every language; page and question words are
+    translated; an index counts from 1)."""
+
+    def __init__(self, path: FieldPath) -> None:
+        self.path = path
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        path, parts = self.path, []
+        if path[:1] == ("pages",) and len(path) > 1:
+            if len(path) > 3 and path[2] == "questions" and isinstance(path[3], int):
+                parts.append(
+                    translate("survey.place.page_question", language, page=int(path[1]) + 1, number=path[3] + 1)
+                )
+                path = path[4:]
+            else:
+                parts.append(translate("survey.place.page", language, page=int(path[1]) + 1))
+                path = path[2:]
+        elif path[:1] == ("questions",) and len(path) > 1:
+            parts.append(quote(str(path[1])) if quote else str(path[1]))
+            path = path[2:]
+        elif path[:1] == ("line",) and len(path) > 1:
+            parts.append(translate("survey.place.line", language, line=path[1]))
+            path = path[2:]
+        for part in path:
+            if isinstance(part, int) and parts:
+                parts[-1] = f"{parts[-1]} {part + 1}"
+            else:
+                parts.append(str(part))
+        return ": ".join(parts)
+
+
+class DefinitionProblem(Said):
+    """One problem of a definition: where it was read (a file name, a stored version, a draft),
+    the path of the field it concerns (`field`, for the editor to show it beside that field), and
+    what is wrong (`message`, a Said). Its string is the English line `file: place: message`."""
+
+    field: FieldPath
+    message: Said
+
+    def __new__(cls, where: str, field: FieldPath, message: Said) -> DefinitionProblem:
+        key = "survey.problem" if field else "survey.problem.file"
+        values: dict[str, Any] = {"where": where, "place": Place(field), "message": message}
+        problem = str.__new__(cls, translate(key, "en", **quoted(values, None)))
+        problem.key, problem.values = key, values
+        problem.field, problem.message = field, message
+        return problem
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (DefinitionProblem, (self.values["where"], self.field, self.message))
+
+
+class DefinitionError(PulseError):
+    """Raised when a survey definition (a YAML file, a stored version, a draft) is not usable: bad
+    YAML, a missing or unknown field, a question that cannot be asked; `problems` lists each one
+    (a DefinitionProblem) with its place."""
+
+    def __init__(self, problems: list[DefinitionProblem]) -> None:
+        super().__init__(Lines(problems))
         self.problems = problems
 
 
@@ -136,6 +193,7 @@ class Survey:
     response_limit: int | None
     campaign: str | None
     source: dict[str, Any] = field(repr=False, compare=False)
+    thanks: Text | None = None  # what a member reads after submitting; else the catalog's thanks
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -196,36 +254,49 @@ def text_in(text: Text | None, language: str) -> str:
 
 
 class _Checker:
-    """Collects every problem in one definition, each prefixed with where it is."""
+    """Collects every problem in one definition, each with where it is."""
 
     def __init__(self, where: str) -> None:
         self.where = where
-        self.problems: list[str] = []
+        self.problems: list[DefinitionProblem] = []
 
-    def problem(self, place: str, message: str) -> None:
-        self.problems.append(f"{self.where}: {place}: {message}")
+    def problem(self, place: FieldPath, key: str, **values: Any) -> None:
+        self.problems.append(DefinitionProblem(self.where, place, Said(f"survey.problem.{key}", **values)))
 
-    def text(self, value: Any, place: str, languages: tuple[str, ...], *, required: bool = True) -> Text | None:
+    def text(self, value: Any, place: FieldPath, languages: tuple[str, ...], *, required: bool = True) -> Text | None:
+        if _blank(value) and value is not None and (isinstance(value, str) or value):
+            value = None  # blank (in every language) is missing
         if value is None:
             if required:
-                self.problem(place, "is missing")
+                self.problem(place, "missing")
             return None
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             return {languages[0]: str(value)}
         if not isinstance(value, dict) or not value:
-            self.problem(place, "must be text, or a mapping of language to text such as {en: ..., zh: ...}")
+            self.problem(place, "text_kind")
             return None
         unknown = [key for key in value if key not in languages]
         if unknown:
-            self.problem(place, f"language {unknown[0]!r} is not in the survey's languages {list(languages)}")
+            self.problem(place, "text_language", code=repr(unknown[0]), languages=", ".join(languages))
         if not isinstance(value.get(languages[0]), str) or not value[languages[0]].strip():
-            self.problem(place, f"needs the {languages[0]!r} text (the survey's first language)")
+            self.problem(place, "first_language", code=repr(languages[0]))
             return None
-        return {str(key): str(words) for key, words in value.items() if key in languages}
+        return {
+            str(key): str(words)
+            for key, words in value.items()
+            if key in languages and isinstance(words, str | int | float) and str(words).strip()
+        }
 
 
-def _moment(value: Any, checker: _Checker, place: str) -> datetime | None:
-    if value is None:
+def _blank(value: Any) -> bool:
+    """Text with no words in any language (a label left empty in the editor)."""
+    if isinstance(value, dict):
+        return not any(isinstance(words, str | int | float) and str(words).strip() for words in value.values())
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _moment(value: Any, checker: _Checker, place: FieldPath) -> datetime | None:
+    if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return value
@@ -234,58 +305,78 @@ def _moment(value: Any, checker: _Checker, place: str) -> datetime | None:
     try:
         return datetime.fromisoformat(str(value))
     except ValueError:
-        checker.problem(place, f"{value!r} is not a date such as 2026-03-01 or 2026-03-01 09:00")
+        checker.problem(place, "date", value=repr(value))
         return None
 
 
-def _options(values: Any, checker: _Checker, place: str, languages: tuple[str, ...]) -> tuple[Option, ...]:
+def _options(values: Any, checker: _Checker, place: FieldPath, languages: tuple[str, ...]) -> tuple[Option, ...]:
     if not isinstance(values, list):
-        checker.problem(place, "must be a list")
+        checker.problem(place, "list")
         return ()
     options = []
-    for n, value in enumerate(values, start=1):
+    for n, value in enumerate(values):
+        if isinstance(value, dict) and "id" in value and _blank(value.get("label")):
+            checker.problem((*place, n), "option_empty")
+            continue
         if isinstance(value, dict) and "id" in value:
-            option_id, label = str(value["id"]), checker.text(value.get("label"), f"{place} {n}: label", languages)
-        elif isinstance(value, str | int):
+            option_id, label = str(value["id"]), checker.text(value.get("label"), (*place, n, "label"), languages)
+        elif isinstance(value, str | int) and str(value).strip():
             option_id, label = str(value), {languages[0]: str(value)}
+        elif isinstance(value, str | None):
+            checker.problem((*place, n), "option_empty")
+            continue
         else:
-            checker.problem(f"{place} {n}", "must be text or a mapping with id and label")
+            checker.problem((*place, n), "option_kind")
             continue
         if not ID_PATTERN.match(option_id):
-            checker.problem(f"{place} {n}", f"id {option_id!r} must be lowercase letters, digits, - or _")
+            checker.problem((*place, n, "id"), "option_id", id=repr(option_id))
         if label is not None:
             options.append(Option(id=option_id, label=label))
     ids = [option.id for option in options]
-    duplicates = sorted({option_id for option_id in ids if ids.count(option_id) > 1})
-    if duplicates:
-        checker.problem(place, f"id {duplicates[0]!r} appears more than once")
+    for n, option_id in enumerate(ids):
+        if option_id in ids[:n]:
+            checker.problem((*place, n, "id"), "option_twice", id=repr(option_id))
     return tuple(options)
 
 
-def _condition(value: Any, checker: _Checker, place: str, earlier: dict[str, Question]) -> Condition | None:
+def _condition(
+    value: Any, checker: _Checker, place: FieldPath, earlier: dict[str, Question], every: set[str]
+) -> Condition | None:
     if value is None:
         return None
+    operators_named = ", ".join(CONDITION_OPERATORS)
     if not isinstance(value, dict) or "question" not in value:
-        checker.problem(place, "must name a question and one of " + ", ".join(CONDITION_OPERATORS))
+        checker.problem(place, "condition_kind", operators=operators_named)
         return None
     operators = [key for key in value if key in CONDITION_OPERATORS]
     unknown = [key for key in value if key not in CONDITION_OPERATORS and key != "question"]
     if unknown or len(operators) != 1:
-        checker.problem(place, "needs exactly one of " + ", ".join(CONDITION_OPERATORS))
+        checker.problem(place, "condition_operator", operators=operators_named)
         return None
     target = earlier.get(str(value["question"]))
     if target is None:
-        checker.problem(place, f"question {value['question']!r} is not an earlier question of this survey")
+        named = repr(str(value["question"]))
+        checker.problem(
+            (*place, "question"),
+            "condition_later" if str(value["question"]) in every else "condition_unknown",
+            question=named,
+        )
         return None
     operator, wanted = operators[0], value[operators[0]]
     numeric = not isinstance(wanted, bool) and isinstance(wanted, int | float)
     if operator in ("at_most", "at_least") and (not TYPES[target.type].ranked or not numeric):
         scales = ", ".join(names(lambda kind: kind.ranked))
-        checker.problem(place, f"{operator} needs a number and a scale question ({scales})")
+        checker.problem((*place, operator), "condition_scale", operator=operator, scales=scales)
         return None
     if operator == "in" and not isinstance(wanted, list):
-        checker.problem(place, "in needs a list of answers")
+        checker.problem((*place, operator), "condition_in")
         return None
+    if TYPES[target.type].takes_options:
+        known = {option.id for option in target.options} | ({OTHER} if target.other else set())
+        missing = [str(each) for each in (wanted if isinstance(wanted, list) else [wanted]) if str(each) not in known]
+        if missing:
+            checker.problem((*place, operator), "condition_option", option=repr(missing[0]), question=repr(target.id))
+            return None
     return Condition(question=target.id, operator=operator, value=TYPES[target.type].condition_value(wanted))
 
 
@@ -297,131 +388,155 @@ class _Reader:
     checker: _Checker
     languages: tuple[str, ...]
 
-    def problem(self, place: str, message: str) -> None:
-        self.checker.problem(place, message)
+    def problem(self, place: FieldPath, key: str, **values: Any) -> None:
+        self.checker.problem(place, key, **values)
 
-    def text(self, value: Any, place: str, *, required: bool = True) -> Text | None:
+    def text(self, value: Any, place: FieldPath, *, required: bool = True) -> Text | None:
         return self.checker.text(value, place, self.languages, required=required)
 
-    def options(self, values: Any, place: str) -> tuple[Option, ...]:
+    def options(self, values: Any, place: FieldPath) -> tuple[Option, ...]:
         return _options(values, self.checker, place, self.languages)
 
 
-def _question(raw: Any, checker: _Checker, place: str, languages: tuple[str, ...], earlier: dict) -> Question | None:
+def _question(
+    raw: Any, checker: _Checker, place: FieldPath, languages: tuple[str, ...], earlier: dict, every: set[str]
+) -> Question | None:
     if not isinstance(raw, dict):
-        checker.problem(place, "must be a mapping with id, type and text")
+        checker.problem(place, "question_kind")
         return None
     question_id = str(raw.get("id", ""))
     if not ID_PATTERN.match(question_id):
-        checker.problem(f"{place}: id", f"{question_id!r} must be lowercase letters, digits, - or _ (and is required)")
+        checker.problem((*place, "id"), "question_id", id=repr(question_id))
         return None
-    where = question_id
+    where: FieldPath = ("questions", question_id)
     for key in raw:
         if key not in QUESTION_FIELDS:
-            checker.problem(f"{where}: {key}", "is not a question field (" + ", ".join(sorted(QUESTION_FIELDS)) + ")")
+            checker.problem((*where, str(key)), "question_field", fields=", ".join(sorted(QUESTION_FIELDS)))
     name = raw.get("type")
     if not isinstance(name, str) or name not in TYPES:
-        checker.problem(f"{where}: type", f"{name!r} is not one of " + ", ".join(TYPES))
+        checker.problem((*where, "type"), "type", type=repr(name), types=", ".join(TYPES))
         return None
     kind = TYPES[name]
-    text = checker.text(raw.get("text"), f"{where}: text", languages)
+    text = checker.text(raw.get("text"), (*where, "text"), languages)
+    choices = " / ".join(names(lambda each: each.takes_options))
     if "options" in raw and not kind.takes_options:
-        choices = " and ".join(names(lambda each: each.takes_options))
-        checker.problem(f"{where}: options", f"only {choices} questions have options, not {name}")
+        checker.problem((*where, "options"), "options_not_taken", types=choices, type=name)
     fields = kind.fields(raw, _Reader(checker, languages), where)
     if raw.get("max_length") is not None and kind.max_length is None:
-        checker.problem(f"{where}: max_length", "only text questions have a max_length")
+        checker.problem((*where, "max_length"), "max_length_not_taken")
     for flag in ("required", "other", "feedback"):
         if flag in raw and not isinstance(raw[flag], bool):
-            checker.problem(f"{where}: {flag}", "must be true or false")
+            checker.problem((*where, flag), "boolean")
     if raw.get("other") and not kind.takes_options:
-        choices = " and ".join(names(lambda each: each.takes_options))
-        checker.problem(f"{where}: other", f"only {choices} questions can offer 'other'")
-    show_if = _condition(raw.get("show_if"), checker, f"{where}: show_if", earlier)
+        checker.problem((*where, "other"), "other_not_taken", types=choices)
+    show_if = _condition(raw.get("show_if"), checker, (*where, "show_if"), earlier, every)
     if text is None:
         return None
     return Question(
         id=question_id,
         type=name,
         text=text,
-        help=checker.text(raw.get("help"), f"{where}: help", languages, required=False),
+        help=checker.text(raw.get("help"), (*where, "help"), languages, required=False),
         required=bool(raw.get("required", False)),
         other=bool(raw.get("other", False)),
-        min_label=checker.text(raw.get("min_label"), f"{where}: min_label", languages, required=False),
-        max_label=checker.text(raw.get("max_label"), f"{where}: max_label", languages, required=False),
+        min_label=checker.text(raw.get("min_label"), (*where, "min_label"), languages, required=False),
+        max_label=checker.text(raw.get("max_label"), (*where, "max_label"), languages, required=False),
         feedback=bool(raw.get("feedback", kind.feedback_by_default)),
         show_if=show_if,
         **fields,
     )
 
 
+def raw_pages(raw: dict[str, Any]) -> list[Any]:
+    """A definition's pages as written: `pages`, or the one page that `questions` makes."""
+    return raw.get("pages") if "pages" in raw else [{"questions": raw.get("questions")}]  # type: ignore[return-value]
+
+
+def _every_id(pages: Any) -> set[str]:
+    """The ids of every question written in the definition (to tell a later question from none)."""
+    if not isinstance(pages, list):
+        return set()
+    return {
+        str(question.get("id"))
+        for page in pages
+        if isinstance(page, dict) and isinstance(page.get("questions"), list)
+        for question in page["questions"]
+        if isinstance(question, dict)
+    }
+
+
 def parse_definition(raw: Any, *, where: str) -> Survey:
     """Validate a definition mapping and build the Survey; DefinitionError lists every problem."""
     checker = _Checker(where)
     if not isinstance(raw, dict):
-        raise DefinitionError([f"{where}: the file must hold a mapping (slug, title, questions, ...)"])
+        checker.problem((), "file_mapping")
+        raise DefinitionError(checker.problems)
     for key in raw:
         if key not in SURVEY_FIELDS:
-            checker.problem(str(key), "is not a survey field (" + ", ".join(sorted(SURVEY_FIELDS)) + ")")
+            checker.problem((str(key),), "survey_field", fields=", ".join(sorted(SURVEY_FIELDS)))
     slug = str(raw.get("slug", ""))
     if not ID_PATTERN.match(slug):
-        checker.problem("slug", f"{slug!r} must be lowercase letters, digits, - or _ (it is the link's s=...)")
+        checker.problem(("slug",), "slug", slug=repr(slug))
     languages = raw.get("languages", ["en"])
     if not isinstance(languages, list) or not languages or any(language not in LANGUAGES for language in languages):
-        checker.problem("languages", f"must be a list drawn from {list(LANGUAGES)}")
+        checker.problem(("languages",), "languages", languages=", ".join(LANGUAGES))
         languages = ["en"]
     languages = tuple(dict.fromkeys(languages))
     spoken = [language_of(code) for code in languages]
     for language in dict.fromkeys(each for each in spoken if spoken.count(each) > 1):
         same = [code for code, each in zip(languages, spoken, strict=True) if each == language]
-        checker.problem("languages", f"{' and '.join(same)} are both {NAMES[language or 'en']}; keep one")
-    title = checker.text(raw.get("title"), "title", languages)
-    description = checker.text(raw.get("description"), "description", languages, required=False)
+        checker.problem(("languages",), "languages_twice", codes=" / ".join(same), code=NAMES[language or "en"])
+    title = checker.text(raw.get("title"), ("title",), languages)
+    description = checker.text(raw.get("description"), ("description",), languages, required=False)
+    thanks = checker.text(raw.get("thanks"), ("thanks",), languages, required=False)
 
     if "pages" in raw and "questions" in raw:
-        checker.problem("pages", "give either pages (each with questions) or questions, not both")
-    raw_pages = raw.get("pages") if "pages" in raw else [{"questions": raw.get("questions")}]
-    if not isinstance(raw_pages, list) or not raw_pages:
-        checker.problem("pages", "must be a list of pages, each with a list of questions")
-        raw_pages = []
+        checker.problem(("pages",), "pages_and_questions")
+    written = raw_pages(raw)
+    if not isinstance(written, list) or not written:
+        checker.problem(("pages",), "pages")
+        written = []
+    every = _every_id(written)
     pages: list[Page] = []
     seen: dict[str, Question] = {}
-    for page_number, raw_page in enumerate(raw_pages, start=1):
-        place = f"page {page_number}"
+    for page_number, raw_page in enumerate(written):
+        place: FieldPath = ("pages", page_number)
         if (
             not isinstance(raw_page, dict)
             or not isinstance(raw_page.get("questions"), list)
             or not raw_page["questions"]
         ):
-            checker.problem(place, "needs a list of questions")
+            checker.problem(place, "page_questions")
             continue
-        page_title = checker.text(raw_page.get("title"), f"{place}: title", languages, required=False)
+        page_title = checker.text(raw_page.get("title"), (*place, "title"), languages, required=False)
         questions = []
-        for number, raw_question in enumerate(raw_page["questions"], start=1):
-            question = _question(raw_question, checker, f"{place} question {number}", languages, seen)
+        for number, raw_question in enumerate(raw_page["questions"]):
+            question = _question(raw_question, checker, (*place, "questions", number), languages, seen, every)
             if question is None:
                 continue
             if question.id in seen:
-                checker.problem(f"{question.id}: id", "appears more than once")
+                checker.problem(("questions", question.id, "id"), "question_twice", id=repr(question.id))
                 continue
             seen[question.id] = question
             questions.append(question)
         pages.append(Page(title=page_title, questions=tuple(questions)))
 
-    opens_at = _moment(raw.get("opens_at"), checker, "opens_at")
-    closes_at = _moment(raw.get("closes_at"), checker, "closes_at")
+    opens_at = _moment(raw.get("opens_at"), checker, ("opens_at",))
+    closes_at = _moment(raw.get("closes_at"), checker, ("closes_at",))
     if opens_at and closes_at and closes_at <= opens_at:
-        checker.problem("closes_at", "must be after opens_at")
+        checker.problem(("closes_at",), "closes_before_opens")
     limit = raw.get("response_limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        checker.problem("response_limit", "must be a whole number of at least 1")
+        checker.problem(("response_limit",), "response_limit")
     if not isinstance(raw.get("anonymous", False), bool):
-        checker.problem("anonymous", "must be true or false")
+        checker.problem(("anonymous",), "boolean")
     campaign = raw.get("campaign")
     if campaign is not None and not isinstance(campaign, str | int):
-        checker.problem("campaign", "must be a campaign id")
+        checker.problem(("campaign",), "campaign")
+    if title is None and not checker.problems:
+        checker.problem(("title",), "missing")
     if checker.problems or title is None:
-        raise DefinitionError(checker.problems or [f"{where}: title: is missing"])
+        raise DefinitionError(checker.problems)
     return Survey(
         slug=slug,
         title=title,
@@ -432,43 +547,52 @@ def parse_definition(raw: Any, *, where: str) -> Survey:
         closes_at=closes_at,
         anonymous=bool(raw.get("anonymous", False)),
         response_limit=limit,
-        campaign=None if campaign is None else str(campaign),
-        source=_plain(raw),
+        campaign=None if campaign is None or campaign == "" else str(campaign),
+        source=plain_definition(raw),
+        thanks=thanks,
     )
 
 
-def _plain(value: Any) -> Any:
+def plain_definition(value: Any) -> Any:
     """The mapping with dates as ISO text, so it can be stored as JSON and compared."""
     if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): plain_definition(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain_definition(item) for item in value]
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
 
 
+def read_yaml(text: str, *, where: str) -> Any:
+    """A definition's YAML as a mapping (dates as ISO text); DefinitionError names the line."""
+    try:
+        return plain_definition(yaml.safe_load(text))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        place: FieldPath = ("line", mark.line + 1) if mark else ()
+        said = Said("survey.problem.yaml", problem=str(getattr(error, "problem", None) or error))
+        raise DefinitionError([DefinitionProblem(where, place, said)]) from error
+
+
 def load_definition(path: Path) -> Survey:
     """Read and validate one YAML file; errors name the file."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise DefinitionError([f"{path.name}: cannot be read: {error}"]) from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f"line {mark.line + 1}" if mark else "YAML"
-        raise DefinitionError([f"{path.name}: {place}: not valid YAML: {getattr(error, 'problem', error)}"]) from error
-    survey = parse_definition(raw, where=path.name)
+        said = Said("survey.problem.unreadable", error=str(error))
+        raise DefinitionError([DefinitionProblem(path.name, (), said)]) from error
+    survey = parse_definition(read_yaml(text, where=path.name), where=path.name)
     if path.stem != survey.slug:
-        raise DefinitionError(
-            [f"{path.name}: slug: {survey.slug!r} differs from the file name; name it {survey.slug}.yaml"]
-        )
+        said = Said("survey.problem.file_name", slug=repr(survey.slug), file=f"{survey.slug}.yaml")
+        raise DefinitionError([DefinitionProblem(path.name, ("slug",), said)])
     return survey
 
 
-def load_definitions(folder: Path) -> tuple[list[Survey], list[str]]:
+def load_definitions(folder: Path) -> tuple[list[Survey], list[DefinitionProblem]]:
     """Every definition in a folder: the valid surveys, and the problems of the others."""
-    surveys, problems = [], []
+    surveys: list[Survey] = []
+    problems: list[DefinitionProblem] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
             surveys.append(load_definition(path))

@@ -62,11 +62,11 @@ class Reader(Protocol):
     @property
     def languages(self) -> tuple[str, ...]: ...
 
-    def problem(self, place: str, message: str) -> None: ...
+    def problem(self, place: tuple[str | int, ...], key: str, **values: Any) -> None: ...
 
-    def text(self, value: Any, place: str, *, required: bool = True) -> Text | None: ...
+    def text(self, value: Any, place: tuple[str | int, ...], *, required: bool = True) -> Text | None: ...
 
-    def options(self, values: Any, place: str) -> tuple[Option, ...]: ...
+    def options(self, values: Any, place: tuple[str | int, ...]) -> tuple[Option, ...]: ...
 
 
 def other_key(question_id: str) -> str:
@@ -122,7 +122,7 @@ class QuestionType:
         return f"{type(self).__name__}({self.name!r})"
 
     # The definition.
-    def fields(self, raw: dict[str, Any], reader: Reader, where: str) -> dict[str, Any]:
+    def fields(self, raw: dict[str, Any], reader: Reader, where: tuple[str | int, ...]) -> dict[str, Any]:
         """The Question fields this type reads from its definition (options, rows, scale,
         max_length), each checked; problems go to the reader."""
         return {}
@@ -256,10 +256,11 @@ class ChoiceType(QuestionType):
         self.multiple = multiple
         self.widget = "multi" if multiple else "choice"
 
-    def fields(self, raw: dict[str, Any], reader: Reader, where: str) -> dict[str, Any]:
-        options = reader.options(raw.get("options", []), f"{where}: options")
-        if len(options) < 2:
-            reader.problem(f"{where}: options", f"a {self.name} question needs at least two options")
+    def fields(self, raw: dict[str, Any], reader: Reader, where: tuple[str | int, ...]) -> dict[str, Any]:
+        written = raw.get("options", [])
+        options = reader.options(written, (*where, "options"))
+        if not isinstance(written, list) or len(written) < 2:  # an empty one among them is a problem of its own
+            reader.problem((*where, "options"), "options_few", type=self.name)
         return {"options": options}
 
     def chosen(self, value: Any) -> list[Any]:
@@ -347,12 +348,12 @@ class TextType(QuestionType):
         self.widget = widget
         self.feedback_by_default = feedback_by_default
 
-    def fields(self, raw: dict[str, Any], reader: Reader, where: str) -> dict[str, Any]:
+    def fields(self, raw: dict[str, Any], reader: Reader, where: tuple[str | int, ...]) -> dict[str, Any]:
         limit = raw.get("max_length")
         if limit is None:
             limit = self.max_length
         elif isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= self.max_length:
-            reader.problem(f"{where}: max_length", f"must be a whole number from 1 to {self.max_length}")
+            reader.problem((*where, "max_length"), "max_length", limit=self.max_length)
         return {"max_length": limit}
 
     def check(self, question: Question, value: Any) -> Problem | None:
@@ -377,17 +378,17 @@ class MatrixType(QuestionType):
     result = "matrix"
     grid = True
 
-    def fields(self, raw: dict[str, Any], reader: Reader, where: str) -> dict[str, Any]:
-        rows = reader.options(raw.get("rows", []), f"{where}: rows")
+    def fields(self, raw: dict[str, Any], reader: Reader, where: tuple[str | int, ...]) -> dict[str, Any]:
+        rows = reader.options(raw.get("rows", []), (*where, "rows"))
         if not rows:
-            reader.problem(f"{where}: rows", "a matrix question needs at least one row")
+            reader.problem((*where, "rows"), "matrix_rows")
         default = [{language: label[language] for language in reader.languages} for label in DEFAULT_MATRIX_SCALE]
         labels = raw.get("scale", default)
         scale: tuple[Text, ...] = ()
         if not isinstance(labels, list) or not 2 <= len(labels) <= 11:
-            reader.problem(f"{where}: scale", "a matrix scale is a list of 2 to 11 labels")
+            reader.problem((*where, "scale"), "matrix_scale")
         else:
-            scale = tuple(reader.text(label, f"{where}: scale {n}") or {} for n, label in enumerate(labels, 1))
+            scale = tuple(reader.text(label, (*where, "scale", n)) or {} for n, label in enumerate(labels))
         return {"rows": rows, "scale": scale}
 
     def bounds(self, question: Question) -> tuple[int, int]:

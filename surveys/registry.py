@@ -8,6 +8,7 @@ changes what earlier answers meant. Open/closed is the managers' switch and span
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,9 +18,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+import clock
 from store import tables
 from store.database import AppStore
-from surveys.definition import DefinitionError, Survey, load_definitions, parse_definition, text_in
+from surveys.definition import DefinitionError, DefinitionProblem, Survey, load_definition, parse_definition, text_in
 
 
 class Availability(StrEnum):
@@ -69,43 +71,91 @@ def _row_values(survey: Survey, timezone: str) -> dict[str, object]:
     }
 
 
-def _newest(connection: Connection, slug: str) -> sa.Row | None:
+def newest_row(connection: Connection, slug: str) -> sa.Row | None:
     surveys = tables.surveys
     return connection.execute(
         sa.select(surveys).where(surveys.c.slug == slug).order_by(surveys.c.version.desc()).limit(1)
     ).first()
 
 
-def register(app_store: AppStore, survey: Survey, *, timezone: str, now: datetime) -> int:
-    """Store the definition as a new version if it differs from the newest one; return the version."""
+def register_in(connection: Connection, survey: Survey, *, timezone: str, now: datetime, actor: str) -> int:
+    """In an open transaction: store the definition as a new version if it differs from the newest
+    one, noting who did it; return the version."""
     values = _row_values(survey, timezone)
+    newest = newest_row(connection, survey.slug)
+    if newest is not None and all(newest._mapping[key] == value for key, value in values.items()):
+        return int(newest.version)
+    version = 1 if newest is None else newest.version + 1
+    connection.execute(
+        tables.surveys.insert().values(
+            **values, version=version, status="open" if newest is None else newest.status, created_at=now
+        )
+    )
+    note_change(connection, survey.slug, "published", version=version, actor=actor, now=now)
+    return version
+
+
+def note_change(
+    connection: Connection, slug: str, action: str, *, version: int | None, actor: str, now: datetime
+) -> None:
+    """Who changed a survey and when (the Surveys page's history)."""
+    connection.execute(
+        tables.survey_changes.insert().values(slug=slug, action=action, version=version, actor=actor[:200], at=now)
+    )
+
+
+def register(app_store: AppStore, survey: Survey, *, timezone: str, now: datetime, actor: str = "") -> int:
+    """Store the definition as a new version if it differs from the newest one; return the version."""
     try:
         with app_store.begin() as connection:
-            newest = _newest(connection, survey.slug)
-            if newest is not None and all(newest._mapping[key] == value for key, value in values.items()):
-                return newest.version
-            version = 1 if newest is None else newest.version + 1
-            connection.execute(
-                tables.surveys.insert().values(
-                    **values, version=version, status="open" if newest is None else newest.status, created_at=now
-                )
-            )
-            return version
+            return register_in(connection, survey, timezone=timezone, now=now, actor=actor or f"{survey.slug}.yaml")
     except sa.exc.IntegrityError:  # another process registered the same version first
         with app_store.read() as connection:
-            newest = _newest(connection, survey.slug)
+            newest = newest_row(connection, survey.slug)
         if newest is None:  # the clash was not with another version of this survey
             raise
         return int(newest.version)
 
 
+def _file_hashes(app_store: AppStore) -> dict[str, str]:
+    files = tables.survey_files
+    with app_store.read() as connection:
+        return {row.name: row.sha256 for row in connection.execute(sa.select(files.c.name, files.c.sha256))}
+
+
+def _remember_file(app_store: AppStore, name: str, digest: str, now: datetime) -> None:
+    files = tables.survey_files
+    try:
+        with app_store.begin() as connection:
+            connection.execute(files.delete().where(files.c.name == name))
+            connection.execute(files.insert().values(name=name, sha256=digest, registered_at=now))
+    except sa.exc.IntegrityError:  # another process remembered the same file at the same moment
+        pass
+
+
 def register_folder(
     app_store: AppStore, folder: Path, *, timezone: str, now: datetime
-) -> tuple[dict[str, int], list[str]]:
-    """Register every valid file in the folder: {slug: version}, and the problems of invalid files
-    (whose surveys keep their last good version)."""
-    surveys, problems = load_definitions(folder)
-    versions = {survey.slug: register(app_store, survey, timezone=timezone, now=now) for survey in surveys}
+) -> tuple[dict[str, int], list[DefinitionProblem]]:
+    """Register every valid file in the folder that changed since it was last registered (its
+    SHA-256 is kept), so a survey edited in the app is not reverted by an unchanged file: {slug:
+    version}, and the problems of invalid files (whose surveys keep their last good version)."""
+    known = _file_hashes(app_store)
+    versions: dict[str, int] = {}
+    problems: list[DefinitionProblem] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            digest = ""
+        if digest and known.get(path.name) == digest:
+            continue
+        try:
+            survey = load_definition(path)
+        except DefinitionError as error:
+            problems.extend(error.problems)
+            continue
+        versions[survey.slug] = register(app_store, survey, timezone=timezone, now=now, actor=path.name)
+        _remember_file(app_store, path.name, digest, now)
     return versions, problems
 
 
@@ -130,7 +180,7 @@ def load_survey(app_store: AppStore, slug: str, *, version: int | None = None) -
     surveys = tables.surveys
     with app_store.read() as connection:
         if version is None:
-            row = _newest(connection, slug)
+            row = newest_row(connection, slug)
         else:
             row = connection.execute(
                 sa.select(surveys).where(surveys.c.slug == slug, surveys.c.version == version)
@@ -184,7 +234,7 @@ def state_of(
     now: datetime,
 ) -> Availability:
     """Open, or why not: a manager's close wins, then the dates, then the response limit."""
-    if status == "closed" or (closes_at is not None and now >= closes_at):
+    if status in ("closed", "archived") or (closes_at is not None and now >= closes_at):
         return Availability.CLOSED
     if opens_at is not None and now < opens_at:
         return Availability.NOT_OPEN
@@ -209,9 +259,12 @@ def current_availability(app_store: AppStore, stored: StoredSurvey, *, now: date
         return availability(stored, now=now, completed=completed_responses(connection, stored.slug))
 
 
-def set_status(app_store: AppStore, slug: str, status: str) -> None:
-    """Close or reopen a survey (all its versions, so a new version keeps the managers' choice)."""
-    if status not in ("open", "closed"):
-        raise ValueError(f"status must be 'open' or 'closed', not {status!r}")
+def set_status(app_store: AppStore, slug: str, status: str, *, actor: str = "", now: datetime | None = None) -> None:
+    """Close, reopen or archive a survey (all its versions, so a new version keeps the managers'
+    choice), noting who did it."""
+    if status not in ("open", "closed", "archived"):
+        raise ValueError(f"status must be 'open', 'closed' or 'archived', not {status!r}")
     with app_store.begin() as connection:
         connection.execute(tables.surveys.update().where(tables.surveys.c.slug == slug).values(status=status))
+        action = {"open": "reopened", "closed": "closed", "archived": "archived"}[status]
+        note_change(connection, slug, action, version=None, actor=actor or "-", now=now or clock.now())

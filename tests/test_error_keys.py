@@ -20,13 +20,6 @@ SKIPPED_FOLDERS = {"tests", ".venv", "bench", "migrations", "scripts"}  # tests,
 
 # (file, what) → why it may stay English. `what` is an error class or "problems" (a list of problem lines).
 ENGLISH = {
-    ("surveys/definition.py", "DefinitionError"): (
-        "problems of a survey YAML file for whoever wrote it: the CLI prints them, the Surveys page shows them "
-        "inside a translated sentence (surveys.file_problem); they quote YAML fields (slug, questions, type), "
-        "which are English in every language"
-    ),
-    ("surveys/definition.py", "problems"): "the same YAML problems, collected by its _Checker",
-    ("surveys/question_types.py", "problems"): "the same YAML problems, for a question type's own fields",
     ("delivery/channels.py", "ChannelError"): (
         "a channel's secrets.toml problems, for the admin who wrote them: the CLI prints them and the "
         "background sender logs them; no page reads channels (a delivery that failed keeps its English "

@@ -63,7 +63,7 @@ def test_a_definition_in_traditional_and_simplified_chinese():
     assert text_in({"en": "Again?", "zh": "还来吗？"}, "zh-CN") == "还来吗？"  # a zh text is Simplified
     assert text_in(only.text, "fr") == "Again?"
     assert parse_definition(survey.source, where="store") == survey
-    with pytest.raises(DefinitionError, match="zh and zh-CN are both 简体中文; keep one"):
+    with pytest.raises(DefinitionError, match="zh / zh-CN are both 简体中文; keep one"):
         parse_definition(definition(NPS, languages=["en", "zh", "zh-CN"]), where="s.yaml")
 
 
@@ -111,13 +111,13 @@ NPS = {"id": "nps", "type": "nps", "text": "Recommend?"}
             definition(
                 {"id": "why", "type": "long_text", "text": "Why?", "show_if": {"question": "nps", "at_most": 6}}, NPS
             ),
-            "bad.yaml: why: show_if: question 'nps' is not an earlier question",
+            "bad.yaml: why: show_if: question: 'nps' comes after this question",
         ),
         (
             definition(NPS, {"id": "why", "type": "long_text", "text": "?", "show_if": {"question": "nps", "is": 6}}),
             "bad.yaml: why: show_if: needs exactly one of equals, in, at_most, at_least",
         ),
-        (definition(NPS, NPS), "bad.yaml: nps: id: appears more than once"),
+        (definition(NPS, NPS), "bad.yaml: nps: id: 'nps' appears more than once"),
         (definition({"id": "m", "type": "matrix", "text": "Agree?"}), "bad.yaml: m: rows: a matrix question needs"),
         (
             definition({"id": "t", "type": "short_text", "text": "?", "max_length": 900}),
@@ -275,3 +275,75 @@ def test_a_choice_questions_results_are_labelled_in_the_readers_language(languag
     )
     labels = question_result(question, counts, language=language).set_index("answer")["label"]
     assert labels["search"] == search and labels["__other__"] == other
+
+
+@pytest.mark.parametrize(
+    "questions, field, english, chinese",
+    [
+        (
+            [{"id": "pick", "type": "choice", "text": "Pick", "options": ["a", " ", "b"]}],
+            ("questions", "pick", "options", 1),
+            "bad.yaml: pick: options 2: is empty; write the option or remove it",
+            "bad.yaml：pick: options 2：选项为空；请填写或删除该选项",
+        ),
+        (
+            [{"id": "pick", "type": "choice", "text": "Pick", "options": ["a", "b", "a"]}],
+            ("questions", "pick", "options", 2, "id"),
+            "bad.yaml: pick: options 3: id: 'a' appears more than once; give each option its own id",
+            "bad.yaml：pick: options 3: id：'a' 出现了不止一次；每个选项需要各自的 id",
+        ),
+        (
+            [{"id": "why", "type": "long_text", "text": "Why?", "show_if": {"question": "nps", "at_most": 6}}, NPS],
+            ("questions", "why", "show_if", "question"),
+            "bad.yaml: why: show_if: question: 'nps' comes after this question; logic can only depend on an "
+            "earlier question",
+            "bad.yaml：why: show_if: question：'nps' 在本题之后；显示逻辑只能依据前面的题目",
+        ),
+        (
+            [NPS, {"id": "why", "type": "long_text", "text": "Why?", "show_if": {"question": "gone", "equals": 1}}],
+            ("questions", "why", "show_if", "question"),
+            "bad.yaml: why: show_if: question: 'gone' is no question of this survey",
+            "bad.yaml：why: show_if: question：本问卷没有题目 'gone'",
+        ),
+        (
+            [
+                {"id": "pick", "type": "choice", "text": "Pick", "options": ["a", "b"]},
+                {"id": "why", "type": "long_text", "text": "Why?", "show_if": {"question": "pick", "equals": "c"}},
+            ],
+            ("questions", "why", "show_if", "equals"),
+            "bad.yaml: why: show_if: equals: 'c' is not an option of 'pick'",
+            "bad.yaml：why: show_if: equals：'c' 不是 'pick' 的选项",
+        ),
+        (
+            [{"id": "Bad id", "type": "nps", "text": "?"}],
+            ("pages", 0, "questions", 0, "id"),
+            "bad.yaml: page 1 question 1: id: 'Bad id' must be lowercase letters, digits, - or _ (and is required)",
+            "bad.yaml：第 1 页第 1 题: id：'Bad id' 只能使用小写字母、数字、- 或 _（且必须填写）",
+        ),
+    ],
+)
+def test_each_problem_names_its_field_and_reads_in_the_readers_language(questions, field, english, chinese):
+    """The editor shows a problem beside the field its path names; the Surveys page says a file's
+    problems in the reader's language (field names stay YAML's)."""
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(definition(*questions), where="bad.yaml")
+    problems = {problem.field: problem for problem in error.value.problems}
+    assert field in problems, [str(problem) for problem in error.value.problems]
+    assert (str(problems[field]), problems[field].text("zh-CN")) == (english, chinese)
+
+
+def test_a_closing_before_the_opening_is_a_settings_problem_in_every_language():
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(definition(NPS, opens_at="2026-05-01", closes_at="2026-04-01"), where="s.yaml")
+    (problem,) = error.value.problems
+    assert problem.field == ("closes_at",)
+    assert problem.message.text("zh-TW") == "必須晚於開始時間（opens_at）"
+    assert error.value.text("zh-CN") == "s.yaml：closes_at：必须晚于开始时间（opens_at）"
+
+
+def test_a_file_that_is_not_yaml_names_its_line_in_the_readers_language(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("slug: broken\ntitle: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DefinitionError) as error:
+        load_definition(broken)
+    assert error.value.problems[0].text("zh-CN").startswith("broken.yaml：第 3 行：不是有效的 YAML")

@@ -39,7 +39,7 @@ from metrics.scope import team_query
 from settings import Settings, load_settings
 from store.database import AppStore
 from surveys import links, registry
-from surveys.definition import Survey, answer_labels, text_in
+from surveys.definition import DefinitionProblem, Survey, answer_labels, text_in
 from surveys.question_types import TYPES, answer_cell
 from ui.filters import recent_period
 from ui.i18n import current_language
@@ -275,12 +275,12 @@ def _text(value: object) -> str | None:
 
 
 @st.cache_resource(show_spinner=False)
-def _registered(app_db_url: str, folder: str, timezone: str, fingerprint: tuple) -> list[str]:
+def _registered(app_db_url: str, folder: str, timezone: str, fingerprint: tuple) -> list[DefinitionProblem]:
     _, problems = registry.register_folder(app_store(app_db_url), Path(folder), timezone=timezone, now=clock.now())
     return problems
 
 
-def register_surveys(settings: Settings) -> list[str]:
+def register_surveys(settings: Settings) -> list[DefinitionProblem]:
     """Publish changed survey files as new versions (once per change of the folder's files);
     returns the problems of files that could not be published."""
     folder = settings.surveys_dir
@@ -306,6 +306,11 @@ def load_survey_results(
     return survey_results.survey_results(
         app_store=store, warehouse=community, versions=versions, filters=filters, language=language
     )
+
+
+def load_responses_by_version(settings: Settings, slug: str, filters: Filters) -> pd.DataFrame:
+    """Not cached: one small count on the app store, fresh as the response count above it."""
+    return app_store(settings.app_db_url).run(survey_results.responses_by_version_query(slug=slug, filters=filters))
 
 
 def load_free_text(settings: Settings, slug: str, filters: Filters) -> pd.DataFrame:

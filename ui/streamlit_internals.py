@@ -154,3 +154,15 @@ def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
         + f".st-key-{hidden} {{ display: none; }}"  # it would leave a gap above the language switch
         + "</style>"
     )
+
+
+def rerun_fragment() -> None:
+    """Rerun the fragment being drawn, or the whole page when this run is not a fragment's own
+    (Streamlit allows `scope="fragment"` only during a fragment's rerun; a full run, as AppTest
+    makes for a click inside a fragment, must rerun the page)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:
+        st.rerun()

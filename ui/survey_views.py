@@ -28,7 +28,7 @@ def survey_columns() -> dict[str, object]:
         "title": t("column.survey"),
         "slug": t("column.slug"),
         "version": t("column.version"),
-        "state": words_column(t("column.state"), catalog_words("surveys.state", Availability)),
+        "state": words_column(t("column.state"), catalog_words("surveys.state", [*Availability, "archived"])),
         "opens_at": day_column(t("column.opens_at"), help=t("column.opens_at_help")),
         "closes_at": day_column(t("column.closes_at"), help=t("column.closes_at_help")),
         "campaign_id": st.column_config.TextColumn(t("column.campaign"), help=t("column.survey_campaign_help")),

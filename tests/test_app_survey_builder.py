@@ -1,0 +1,142 @@
+"""AppTest: the survey builder on the Surveys page, as a manager uses it: a draft from a template,
+edited (a question added, logic picked, a problem shown beside its field), saved, refused when
+another manager saved first (the edits stay), published; a published survey edited, exported,
+deleted or archived."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from store.database import AppStore
+from surveys import drafts, registry
+from tests.test_app_surveys import APP, QUICK, press, texts, write
+
+NOW = datetime(2026, 3, 1)
+
+
+@pytest.fixture
+def builder_env(configured, tmp_path, monkeypatch) -> AppStore:
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    write(folder, QUICK)
+    monkeypatch.setenv("PULSE_SURVEYS_DIR", str(folder))
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    registry.register_folder(store, folder, timezone="UTC", now=NOW)
+    yield store
+    store.dispose()
+
+
+def builder(at: AppTest, **params: str) -> AppTest:
+    at.run()
+    at.switch_page("pages/surveys.py")
+    at.query_params.update({"builder": "1", **params})
+    return at.run()
+
+
+def text_input(at: AppTest, key_end: str):
+    return next(widget for widget in at.text_input if widget.key and widget.key.endswith(key_end))
+
+
+def captions(at: AppTest) -> list[str]:
+    return [caption.value for caption in at.caption]
+
+
+def test_a_draft_from_a_template_is_edited_saved_and_published(builder_env):
+    at = builder(AppTest.from_file(APP, default_timeout=60))
+    assert not at.exception
+    at.selectbox(key="builder_template").set_value("post-event-nps")
+    at.text_input(key="builder_new_slug").set_value("meetup-may")
+    at = press(at.run(), "Create draft")
+    assert not at.exception
+    (draft,) = drafts.list_drafts(builder_env)
+    assert at.query_params["draft"] == str(draft.id)
+    assert registry.load_survey(builder_env, "meetup-may") is None  # a draft is no survey yet
+    # Add a choice question on page 1: it starts with two empty options, each flagged beside it.
+    at.selectbox(key=f"bld{draft.id}g1_new_type_0").set_value("choice")
+    at = press(at.run(), "Add question")
+    assert not at.exception
+    assert ":red[:material/error: is empty\\; write the option or remove it]" in captions(at)
+    assert next(button for button in at.button if button.label == "Publish").disabled  # not before it is fixed
+    generation = 2
+    text_input(at, f"g{generation}_questions_choice_text_en").set_value("Which talk was best?")
+    text_input(at, f"g{generation}_questions_choice_options_0_en").set_value("Keynote")
+    text_input(at, f"g{generation}_questions_choice_options_1_en").set_value("Panel")
+    at.run()
+    assert not at.exception
+    assert ":red[:material/error: is empty\\; write the option or remove it]" not in captions(at)
+    at = press(at, "Save draft")
+    saved = drafts.load_draft(builder_env, draft.id)
+    assert saved.revision == 2
+    added = saved.definition["pages"][0]["questions"][-1]
+    assert added == {
+        "id": "choice",
+        "type": "choice",
+        "text": {"en": "Which talk was best?"},
+        "options": [{"id": "o1", "label": {"en": "Keynote"}}, {"id": "o2", "label": {"en": "Panel"}}],
+    }
+    at = press(at, "Publish")
+    assert not at.exception
+    stored = registry.load_survey(builder_env, "meetup-may")
+    assert stored.version == 1 and stored.survey.question("choice").options[1].label == {"en": "Panel"}
+    assert stored.survey.question("disappointed").show_if.value == 6  # the template's logic
+    assert drafts.list_drafts(builder_env) == []
+    assert "Published meetup\\-may, version 1." in texts(at, "success")
+
+
+def test_a_save_after_another_managers_save_is_refused_and_the_edits_stay(builder_env):
+    draft = drafts.edit_survey(builder_env, "quick", actor="bo@example.org", now=NOW)
+    at = builder(AppTest.from_file(APP, default_timeout=60), draft=str(draft.id))
+    assert not at.exception
+    title = text_input(at, "g1_title_en")
+    title.set_value("Quick poll, mine")
+    at.run()
+    drafts.save_draft(builder_env, draft, {**QUICK, "title": "Theirs"}, actor="bo@example.org", now=NOW)
+    at = press(at, "Save draft")
+    assert not at.exception
+    said = "bo\\@\u2060example\\.org saved this draft at 2026\\-03\\-01 00\\:00 (UTC) while you were editing it."
+    assert any(message.startswith(said) for message in texts(at, "error")), texts(at, "error")
+    assert text_input(at, "g1_title_en").value == "Quick poll, mine"  # still on screen
+    assert drafts.load_draft(builder_env, draft.id).definition["title"] == "Theirs"
+
+
+def test_logic_is_picked_from_earlier_questions_and_their_answers(builder_env):
+    draft = drafts.edit_survey(builder_env, "quick", actor="ana@example.org", now=NOW)
+    at = builder(AppTest.from_file(APP, default_timeout=60), draft=str(draft.id))
+    logic = next(box for box in at.selectbox if box.key.endswith("logic_question") and box.value == "nps")
+    assert logic.options == ["Always", "nps · Recommend us?"]  # only the earlier question
+    operator = next(box for box in at.selectbox if box.key.endswith("logic_nps_operator"))
+    assert operator.value == "at_most" and operator.options == ["is at most", "is at least", "is"]
+    next(box for box in at.number_input if box.key.endswith("logic_nps_at_most")).set_value(4)
+    at.run()
+    at = press(at, "Save draft")
+    why = drafts.load_draft(builder_env, draft.id).definition["pages"][1]["questions"][0]
+    assert why["show_if"] == {"question": "nps", "at_most": 4}
+
+
+def test_a_published_survey_is_edited_exported_and_deleted_from_its_settings(builder_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/surveys.py")
+    at.query_params["survey"] = "quick"
+    at.run()
+    exported = next(button for button in at.get("download_button") if button.proto.label == "Export YAML")
+    assert exported.proto.url  # the file is served
+    at = press(at, "Edit")
+    assert not at.exception
+    (draft,) = drafts.list_drafts(builder_env)
+    assert (draft.survey_slug, at.query_params["draft"]) == ("quick", str(draft.id))
+    assert next(widget for widget in at.text_input if widget.key.endswith("_slug")).disabled  # it keeps its link
+    at.query_params.pop("builder")
+    at.query_params.pop("draft")
+    at.session_state["surveys_mode"] = "results"
+    at.query_params["survey"] = "quick"
+    at = press(at.run(), "Delete survey")
+    at = press(at, "Yes, delete")
+    assert not at.exception
+    assert registry.load_survey(builder_env, "quick") is None  # nobody had answered it
+    assert "quick was deleted." in texts(at, "success")
+    actions = [row["action"] for row in drafts.history(builder_env, "quick")]
+    assert actions == ["deleted", "drafted", "published"]
