@@ -97,3 +97,15 @@ def test_a_string_is_given_in_the_language_asked_else_english():
         == "Too many failed attempts for this address. Try again in 3 minutes."
     )
     assert translate("nav.overview", "fr") == "Overview"
+
+
+def test_every_file_uploader_speaks_the_readers_language():
+    """st.file_uploader draws its own English ("Upload", "200MB per file"); ui.uploads.upload_box
+    puts the catalog's words in its place, so no page calls st.file_uploader itself."""
+    callers = [
+        str(path.relative_to(ROOT))
+        for folder in ("pages", "ui")
+        for path in (ROOT / folder).rglob("*.py")
+        if path.name != "uploads.py" and ".file_uploader(" in path.read_text(encoding="utf-8")
+    ]
+    assert callers == []

@@ -35,6 +35,7 @@ from ui.streamlit_internals import rerun_fragment
 from ui.survey_editor import fields as editor_fields
 from ui.survey_editor.preview import preview
 from ui.tables import plain
+from ui.uploads import upload_box
 
 WORK = "builder_work"  # draft id → the working copy and what it was loaded from
 REFUSED = "builder_refused"  # draft id → the problems publishing met
@@ -144,7 +145,7 @@ def _start(settings: Settings, store: AppStore) -> None:
                 st.rerun()
 
     st.markdown("### " + t("builder.import"))
-    upload = st.file_uploader(t("builder.import_file"), type=["yaml", "yml"], key="builder_upload")
+    upload = upload_box(t("builder.import_file"), types=["yaml", "yml"], key="builder_upload")
     if upload is not None and st.button(t("builder.import_button"), icon=":material/upload_file:"):
         try:
             text = upload.getvalue().decode("utf-8")
