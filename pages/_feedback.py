@@ -108,7 +108,7 @@ def inbox_view() -> None:
         if len(chosen) > 1:
             bulk_change(frame[frame["id"].isin(chosen)], choices)
         elif item is not None:
-            item_detail(item, choices, order=frame["id"].astype(int).tolist())
+            item_panel(choices, order=frame["id"].astype(int).tolist())
         elif not frame.empty:
             st.caption(t("feedback.pick_item"))
 
@@ -206,6 +206,16 @@ def bulk_editor(frame, filters: inbox.InboxFilters, choices: inbox.InboxChoices)
     if right.button(t("feedback.reload"), help=t("feedback.reload_help")):
         st.session_state.pop("feedback_snapshot", None)
         st.rerun()
+
+
+@st.fragment
+def item_panel(choices: inbox.InboxChoices, *, order: list[int]) -> None:
+    """The open item beside the list, as a fragment: Previous and Next rerun the panel alone, so the
+    list beside it (its rows, the tiles, the filters) is not built and sent again. A save reruns
+    the whole page, as the list's figures change with it."""
+    item = id_in_address("item")
+    if item is not None:
+        item_detail(item, choices, order=order)
 
 
 def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) -> None:
