@@ -1373,4 +1373,5 @@ MESSAGES: dict[str, str] = {
     "survey.problem.max_length": "must be a whole number from 1 to {limit}",
     "survey.problem.matrix_rows": "a matrix question needs at least one row",
     "survey.problem.matrix_scale": "a matrix scale is a list of 2 to 11 labels",
+    "delivery.change": " ({change})",  # after a figure in a chat or email message
 }

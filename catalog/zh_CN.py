@@ -1339,4 +1339,5 @@ MESSAGES: dict[str, str] = {
     "survey.problem.max_length": "必须是 1 到 {limit} 之间的整数",
     "survey.problem.matrix_rows": "矩阵题至少需要一个题项",
     "survey.problem.matrix_scale": "矩阵题的量表是 2 到 11 个标签的列表",
+    "delivery.change": "（{change}）",  # after a figure in a chat or email message
 }

@@ -1339,4 +1339,5 @@ MESSAGES: dict[str, str] = {
     "survey.problem.max_length": "必須是 1 到 {limit} 之間的整數",
     "survey.problem.matrix_rows": "矩陣題至少需要一個題項",
     "survey.problem.matrix_scale": "矩陣題的量表是 2 到 11 個標籤的清單",
+    "delivery.change": "（{change}）",  # after a figure in a chat or email message
 }

@@ -176,7 +176,7 @@ def email(channel: EmailChannel, message: Message, *, now: datetime) -> Payload:
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     text = "\n".join([message.title, "", *message.lines(), *([message.text] if message.text else [])])
     if message.link:
-        text += f"\n\n{message.link_label}: {message.link}"
+        text += "\n\n" + message.labelled(message.link_label, message.link)
     mail.set_content(text + "\n")
     mail.add_alternative(_html(message), subtype="html")
     if message.attachment is not None:

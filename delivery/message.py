@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from catalog import translate
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -34,11 +36,19 @@ class Message:
     link: str = ""
     link_label: str = "Open"
     attachment: Attachment | None = None
+    language: str = "en"  # the reader's: how a figure's label, value and change are joined
     # Email only. Recipients of this message instead of the channel's `to` (a member message), and
     # the one-click unsubscribe address for its List-Unsubscribe headers (RFC 8058).
     recipients: tuple[str, ...] = ()
     unsubscribe: str = ""
 
     def lines(self) -> list[str]:
-        """The figures as plain lines: "MAU: 6,120 (+4.2%)"."""
-        return [f"{f.label}: {f.value}" + (f" ({f.change})" if f.change else "") for f in self.figures]
+        """The figures as plain lines in the reader's way: "MAU: 6,120 (+4.2%)", "月活：6,120（+4.2%）"."""
+        return [
+            self.labelled(f.label, f.value)
+            + (translate("delivery.change", self.language, change=f.change) if f.change else "")
+            for f in self.figures
+        ]
+
+    def labelled(self, label: str, value: str) -> str:
+        return translate("label_value", self.language, label=label, value=value)

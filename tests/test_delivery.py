@@ -372,3 +372,16 @@ def test_a_200_that_is_not_the_services_answer_is_not_taken_for_sent(services, s
     row = rows(store)["k"]
     assert row["status"] == "failed"
     assert "<html>Welcome to the office network</html>" in row["last_error"]
+
+
+@pytest.mark.parametrize(
+    "language, lines",
+    [("en", ["MAU: 6,120 (+4.2%)", "NPS: 41"]), ("zh-CN", ["月活：6,120（+4.2%）", "NPS：41"])],
+)
+def test_a_messages_figures_are_joined_the_readers_way(language, lines):
+    message = Message(
+        title="t",
+        figures=(Figure("MAU" if language == "en" else "月活", "6,120", "+4.2%"), Figure("NPS", "41")),
+        language=language,
+    )
+    assert message.lines() == lines
