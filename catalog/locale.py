@@ -105,9 +105,19 @@ def weekday(value: date | datetime | str | None, language: str | None = None) ->
     return _when(value, "weekday", language)
 
 
-def moment(value: date | datetime | str | None, language: str | None = None) -> str:
-    """2 Nov 2026, 14:03 · 2026年11月2日 14:03."""
-    return _when(value, "moment", language)
+def in_zone(value: date | datetime | str | None, zone: str) -> pd.Timestamp | None:
+    """A moment as the stores keep it (UTC, without a zone) as a clock on the wall in `zone` reads
+    it (without a zone again, for formatting); None for none."""
+    if value is None or missing(value):
+        return None
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert(zone).tz_localize(None)
+
+
+def moment(value: date | datetime | str | None, language: str | None = None, *, zone: str | None = None) -> str:
+    """2 Nov 2026, 14:03 · 2026年11月2日 14:03; with `zone`, a kept UTC moment on that zone's clock."""
+    return _when(in_zone(value, zone) if zone else value, "moment", language)
 
 
 def time(value: datetime | str | None) -> str:

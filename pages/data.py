@@ -170,7 +170,7 @@ else:
     fresh.metric(t("data.built"), value, age, delta_color="off", delta_arrow="off")
     if settings.community_source == "sheets":
         due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else clock.now()
-        fresh.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=f"{due:%H:%M} UTC"))
+        fresh.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=moment(due)))
 
 # Google Forms responses into a survey: a preview first if wished, then the import; undone as a whole.
 st.subheader(t("data.forms"))

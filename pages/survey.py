@@ -17,7 +17,6 @@ import contextlib
 import logging
 from datetime import datetime
 
-import pandas as pd
 import streamlit as st
 
 import clock
@@ -60,8 +59,7 @@ def _language(languages: tuple[str, ...]) -> str:
 def _opens(moment: datetime, timezone: str, language: str) -> str:
     """When a survey opens (kept in UTC), in the community's time zone as the member's language
     writes a moment: "1 Jan 2099, 08:00 Asia/Shanghai" · "2099年1月1日 08:00 Asia/Shanghai"."""
-    local = pd.Timestamp(moment).tz_localize("UTC").tz_convert(timezone).tz_localize(None)
-    return f"{locale.moment(local, language)} {timezone}"
+    return f"{locale.moment(moment, language, zone=timezone)} {timezone}"
 
 
 def _stop(message: str, *, kind: str = "info") -> None:

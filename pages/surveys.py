@@ -10,7 +10,7 @@ import streamlit as st
 
 import clock
 from auth.access import Permission
-from catalog import NAMES, language_of, locale
+from catalog import NAMES, language_of
 from surveys import links, registry
 from surveys.definition import text_in
 from surveys.public_url import address, links_stay_on_this_computer
@@ -21,7 +21,7 @@ from ui.i18n import current_language, listed, t
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import current_user, may, shared_link
-from ui.tables import data_table, period_days, plain
+from ui.tables import data_table, moment, period_days, plain
 
 settings, version = open_page("surveys")
 if may(Permission.MANAGE_SURVEYS) and links_stay_on_this_computer(settings.public_url, served_at=st.context.url):
@@ -172,16 +172,16 @@ with links_tab:
         data_table(made, key="surveys_links_table", file_name=f"{slug}-links")
 
 
-def _utc(moment: datetime | None) -> str | None:
-    """A survey's opening or closing moment (kept in UTC) as the reader's language writes it."""
-    return None if moment is None else f"{locale.moment(moment, current_language())} UTC"
+def _when(kept: datetime | None) -> str | None:
+    """A survey's opening or closing moment on the community's clock, as the reader's language writes it."""
+    return None if kept is None else moment(kept)
 
 
 with settings_tab:
     facts = {
         t("column.version"): stored.version,
-        t("column.opens_at"): _utc(stored.opens_at),
-        t("column.closes_at"): _utc(stored.closes_at),
+        t("column.opens_at"): _when(stored.opens_at),
+        t("column.closes_at"): _when(stored.closes_at),
         t("column.response_limit"): stored.response_limit,
         t("column.campaign"): stored.campaign_id,
         t("surveys.anonymous"): t("survey.yes") if stored.anonymous else t("survey.no"),

@@ -272,7 +272,9 @@ def tiles(report: Report) -> list[Tile]:
 
 @in_its_language
 def made(report: Report) -> str:
-    return t("report.made", at=f"{locale.moment(report.made_at, current_language())} UTC")
+    """When, on the community's clock, naming its zone: a report travels beyond the community."""
+    zone = report.filters.timezone
+    return t("report.made", at=f"{locale.moment(report.made_at, current_language(), zone=zone)} ({zone})")
 
 
 def styled(spec: dict[str, object]) -> dict[str, object]:

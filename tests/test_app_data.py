@@ -68,6 +68,19 @@ def labels(table) -> dict[str, str]:
     return {name: config.get(name, {}).get("label", name) for name in table.proto.column_order}
 
 
+def test_times_are_shown_on_the_communitys_clock_while_the_store_keeps_utc(folder, configured, monkeypatch):
+    """A Beijing community reads its sync's finish at Beijing's time, 8 hours ahead of the kept UTC."""
+    monkeypatch.setenv("PULSE_TIMEZONE", "Asia/Shanghai")
+    at = open_data()
+    at.button(key="data_sync").click().run()
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    kept = store.run(sa.select(tables.sync_runs.c.finished_at))["finished_at"].iloc[0]
+    store.dispose()
+    shown = at.dataframe[0].value["finished_at"].iloc[0]
+    assert shown == pd.Timestamp(kept) + timedelta(hours=8)
+    assert at.metric[1].value == f"{shown.day} {shown:%b %Y, %H:%M}"  # the freshness above, on the same clock
+
+
 def test_sync_now_rebuilds_from_the_source_shows_its_freshness_and_lists_the_run(folder, configured):
     at = open_data()
     assert not at.exception
@@ -87,8 +100,8 @@ def test_sync_now_rebuilds_from_the_source_shows_its_freshness_and_lists_the_run
     ]
     assert runs["error"].isna().tolist() == [True]
     assert labels(at.dataframe[0]) == {
-        "started_at": "Started (UTC)",
-        "finished_at": "Finished (UTC)",
+        "started_at": "Started",
+        "finished_at": "Finished",
         "source": "Source",
         "status": "Status",
         "members": "Members",
@@ -352,13 +365,13 @@ def test_the_deliveries_section_lists_the_outbox_newest_first(configured, tmp_pa
     assert shown["next_attempt_at"].notna().tolist() == [True, False, False]  # only while one is coming
     assert shown["last_error"].tolist()[:2] == ["HTTP 503: busy", "WeCom errcode 93000: not valid"]
     assert labels(deliveries) == {
-        "created_at": "Queued (UTC)",
+        "created_at": "Queued",
         "channel": "Channel",
         "kind": "Kind",
         "title": "Message",
         "status": "Status",
         "attempts": "Attempts",
-        "next_attempt_at": "Next attempt (UTC)",
-        "sent_at": "Sent (UTC)",
+        "next_attempt_at": "Next attempt",
+        "sent_at": "Sent",
         "last_error": "What went wrong",
     }

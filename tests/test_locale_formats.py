@@ -157,9 +157,9 @@ def test_campaign_kinds_are_coloured_by_their_catalog_word_and_selected_by_key()
     assert spec["params"][0]["select"]["fields"] == ["kind"]
 
 
-def _report(language: str) -> Report:
+def _report(language: str, timezone: str = "UTC") -> Report:
     return Report(
-        filters=Filters(start=date(2026, 11, 2), end=date(2026, 11, 9)),
+        filters=Filters(start=date(2026, 11, 2), end=date(2026, 11, 9), timezone=timezone),
         made_at=datetime(2026, 11, 10, 14, 3),
         kpis={"members": Kpi(12345, 12000)},
         charts=[],
@@ -178,11 +178,11 @@ def _report(language: str) -> Report:
 
 
 def test_the_chinese_report_writes_its_dates_and_numbers_in_chinese():
-    page = " ".join(html_text(to_html(_report("zh-CN"))).split())
+    page = " ".join(html_text(to_html(_report("zh-CN", "Asia/Shanghai"))).split())
     # The period 2–8 Nov against 26 Oct – 1 Nov, the campaign's start, when it was made.
     for shown in ("2026年11月2日", "2026年11月8日", "2026年10月26日", "2026年11月1日", "2026年11月3日"):
         assert shown in page
-    assert "2026年11月10日 14:03 UTC" in page
+    assert "2026年11月10日 22:03 (Asia/Shanghai)" in page  # made at 14:03 UTC, on Beijing's clock
     assert "12,345" in page and "12.5%" in page
     assert "Nov 2026" not in page
     assert "<html lang='zh-CN'>" in to_html(_report("zh-CN"))
@@ -196,7 +196,7 @@ def test_the_english_report_keeps_its_forms():
     report = _report("en")
     campaigns = display.tables(report)[0]
     assert campaigns.rows[0][:3] == ("线下见面会", "Event", "3 Nov 2026")
-    assert "Made 10 Nov 2026, 14:03 UTC" in html_text(to_html(report))
+    assert "Made 10 Nov 2026, 14:03 (UTC)" in html_text(to_html(report))
 
 
 def test_campaign_kinds_and_suggested_themes_show_as_the_catalogs_words():

@@ -24,7 +24,7 @@ from ui.filters import VIEW_KEY
 from ui.i18n import current_language, listed, t
 from ui.outage import app_store_failed
 from ui.session import current_user, may, shared_link
-from ui.tables import error_markdown
+from ui.tables import community_zone, error_markdown
 
 SHARE_OPEN = "{page}_share"  # whether the page's Share popover is open (session state)
 
@@ -112,7 +112,7 @@ def _day(iso: str | None, language: str, *, before: bool = False) -> str:
 
 def links_view(links: pd.DataFrame) -> pd.DataFrame:
     """The Share links table in words: page titles, states, what each link shows, never-used as —."""
-    never, language = t("sharing.never"), current_language()
+    never, language, zone = t("sharing.never"), current_language(), community_zone()
     return pd.DataFrame(
         {
             "id": links["id"],
@@ -126,6 +126,8 @@ def links_view(links: pd.DataFrame) -> pd.DataFrame:
             "created_by": links["created_by"],
             "created_at": links["created_at"],
             "expires_at": links["expires_at"],
-            "last_used": [never if pd.isna(used) else locale.moment(used, language) for used in links["last_used_at"]],
+            "last_used": [
+                never if pd.isna(used) else locale.moment(used, language, zone=zone) for used in links["last_used_at"]
+            ],
         }
     )

@@ -22,11 +22,20 @@ from exports import safe_csv
 from feedback.workflow import STATUSES
 from metrics.filters import Filters
 from rollup.build import DEFAULT_POINTS
+from settings import load_settings
 from ui.i18n import current_language, t
 from ui.session import may, presenting
 from visuals.text import day
 
 DAY, MINUTE = locale.column_format("day"), locale.column_format("moment")  # in English: 30 Nov 2026, 09:53
+
+
+@dataclass(frozen=True)
+class Moments:
+    """The config of a column of kept moments (UTC) shown on the community's clock (time_column)."""
+
+    label: str
+    help: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,13 +67,19 @@ def table(
     words, or a colour that carries meaning: ui.inbox.targets.styled)."""
     worded = {name: spec.words for name, spec in column_config.items() if isinstance(spec, Words) and name in frame}
     rates = [name for name, spec in column_config.items() if _is_percent(spec) and name in frame]
+    moments = [name for name, spec in column_config.items() if isinstance(spec, Moments) and name in frame]
     shown = frame.assign(
         **{name: [words.get(key, key) for key in frame[name]] for name, words in worded.items()},
         **{name: pd.to_numeric(frame[name]).round(3) for name in rates},
+        **{name: _on_the_clock(frame[name]) for name in moments},
     )
     config = {
         name: st.column_config.TextColumn(spec.label, help=spec.help)
         if isinstance(spec, Words)
+        else st.column_config.DatetimeColumn(
+            spec.label, format=locale.column_format("moment", current_language()), help=spec.help
+        )
+        if isinstance(spec, Moments)
         else {**spec, "type_config": {**spec["type_config"], "step": 0.001}}
         if name in rates
         else spec
@@ -81,6 +96,19 @@ def table(
         selection_mode="multi-row" if several else "single-row",
         placeholder=MISSING,
     )
+
+
+def _on_the_clock(column: pd.Series) -> pd.Series:
+    """Kept moments (naive UTC) as the community's clock reads them (naive again, for the grid)."""
+    stamps = pd.to_datetime(column)
+    stamps = stamps.dt.tz_localize("UTC") if stamps.dt.tz is None else stamps
+    return stamps.dt.tz_convert(community_zone()).dt.tz_localize(None)
+
+
+def community_zone() -> str:
+    """The time zone every time on the pages is shown in: the community's (settings.timezone),
+    as its days are counted in; the stores keep UTC."""
+    return load_settings().timezone
 
 
 def _is_percent(spec: object) -> bool:
@@ -172,9 +200,10 @@ def day_column(label: str, *, help: str | None = None) -> object:
     return st.column_config.DatetimeColumn(label, format=locale.column_format("day", current_language()), help=help)
 
 
-def time_column(label: str, *, help: str | None = None) -> object:
-    """Moments as moment() writes them: 30 Nov 2026, 09:53; 2026年11月30日 09:53."""
-    return st.column_config.DatetimeColumn(label, format=locale.column_format("moment", current_language()), help=help)
+def time_column(label: str, *, help: str | None = None) -> Moments:
+    """Kept moments as moment() writes them, on the community's clock: 30 Nov 2026, 09:53;
+    2026年11月30日 09:53 (for table() and the tables built on it)."""
+    return Moments(label, help)
 
 
 def words_column(label: str, words: Mapping[str, str], *, help: str | None = None) -> Words:
@@ -189,8 +218,9 @@ def catalog_words(prefix: str, keys: object) -> dict[str, str]:
 
 
 def moment(value: object) -> str:
-    """30 Nov 2026, 09:53 (as time_column shows it); — when there is none."""
-    return locale.moment(value, current_language())  # type: ignore[arg-type]
+    """A kept moment (UTC) on the community's clock, as time_column shows it: 30 Nov 2026, 09:53;
+    — when there is none."""
+    return locale.moment(value, current_language(), zone=community_zone())  # type: ignore[arg-type]
 
 
 def known_words(prefix: str) -> dict[str, str]:

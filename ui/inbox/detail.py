@@ -24,7 +24,7 @@ from visuals import text
 def item_facts(item: pd.Series) -> str:
     """One caption line about an item: when, where from, score, sentiment, language."""
     facts = [
-        t("feedback.received", when=f"{moment(item['created_at'])} UTC"),
+        t("feedback.received", when=moment(item["created_at"])),
         t("feedback.from_source", source=source_word(item["source"])),
     ]
     if pd.notna(item["score"]):

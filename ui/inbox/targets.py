@@ -77,7 +77,7 @@ def due_badge(due: Due | None) -> None:
         label, colour, icon = t(f"feedback.due.{which}_in", time=span(due.hours_left)), "orange", ":material/schedule:"
     else:
         label, colour, icon = t(f"feedback.due.{which}_in", time=span(due.hours_left)), "gray", ":material/schedule:"
-    st.badge(label, icon=icon, color=colour, help=t("feedback.due.help", when=f"{moment(due.due_at)} UTC"))
+    st.badge(label, icon=icon, color=colour, help=t("feedback.due.help", when=moment(due.due_at)))
 
 
 def item_due(item: pd.Series, current: Targets, *, now: datetime) -> Due | None:

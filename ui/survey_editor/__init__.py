@@ -34,7 +34,7 @@ from ui.session import current_user
 from ui.streamlit_internals import rerun_fragment
 from ui.survey_editor import fields as editor_fields
 from ui.survey_editor.preview import preview
-from ui.tables import plain
+from ui.tables import moment, plain
 from ui.uploads import upload_box
 
 WORK = "builder_work"  # draft id → the working copy and what it was loaded from
@@ -86,7 +86,7 @@ def _start(settings: Settings, store: AppStore) -> None:
                         "builder.draft_line",
                         slug=plain(slug),
                         by=plain(draft.updated_by),
-                        at=draft.updated_at.strftime("%Y-%m-%d %H:%M"),
+                        at=moment(draft.updated_at),
                         state=t("builder.edits_published" if draft.survey_slug else "builder.new_survey"),
                     )
                 )
@@ -261,7 +261,7 @@ def _toolbar(
             "builder.draft_caption",
             revision=work["revision"],
             by=plain(draft.updated_by),
-            at=draft.updated_at.strftime("%Y-%m-%d %H:%M"),
+            at=moment(draft.updated_at),
         )
         + (" · :orange[" + t("builder.unsaved") + "]" if changed else "")
     )
@@ -368,7 +368,7 @@ def history_table(settings: Settings, slug: str) -> pd.DataFrame:
     rows = drafts.history(data.app_store(settings.app_db_url), slug)
     return pd.DataFrame(
         {
-            t("builder.history.at"): [row["at"] for row in rows],
+            t("builder.history.at"): [moment(row["at"]) for row in rows],
             t("builder.history.action"): [t(f"builder.action.{row['action']}") for row in rows],
             t("column.version"): [row["version"] for row in rows],
             t("builder.history.by"): [row["actor"] for row in rows],
