@@ -23,7 +23,11 @@ from ui.page import data_errors_stop_the_page, open_page
 from ui.session import current_user, may, shared_link
 from ui.tables import data_table, moment, period_days, plain
 
-settings, version = open_page("surveys")
+# The builder shares nothing: no Share or Present beside its title (the mode is known before the
+# segmented control below is drawn, from its state or, on a fresh visit, the address).
+mode = st.session_state.get("surveys_mode", "builder" if "builder" in st.query_params else None)
+building = mode == "builder" and may(Permission.MANAGE_SURVEYS) and shared_link() is None
+settings, version = open_page("surveys", sharing=not building)
 if may(Permission.MANAGE_SURVEYS) and links_stay_on_this_computer(settings.public_url, served_at=st.context.url):
     warning = t("surveys.public_url_local", url=plain(settings.public_url), here=plain(address(st.context.url)))
     st.warning(warning, icon=":material/link_off:")

@@ -140,3 +140,13 @@ def test_a_published_survey_is_edited_exported_and_deleted_from_its_settings(bui
     assert "quick was deleted." in texts(at, "success")
     actions = [row["action"] for row in drafts.history(builder_env, "quick")]
     assert actions == ["deleted", "drafted", "published"]
+
+
+def test_the_builder_has_no_share_or_present_buttons_and_the_results_have_them(builder_env):
+    at = builder(AppTest.from_file(APP, default_timeout=60))
+    assert not at.exception
+    assert (len(at.get("popover")), len(at.get("link_button"))) == (0, 0)
+    at.session_state["surveys_mode"] = "results"
+    at.run()
+    assert not at.exception
+    assert (len(at.get("popover")), [button.proto.label for button in at.get("link_button")]) == (1, ["Present"])

@@ -105,13 +105,15 @@ def failures_end_the_page() -> Iterator[None]:
         st.error(t("error.unexpected", reference=reference), icon=":material/error:")
 
 
-def open_page(page: str) -> tuple[Settings, str]:
-    """The page's title, then the settings and the data version (or a message and a stop)."""
-    settings, version, _ = _open(page)
+def open_page(page: str, *, sharing: bool = True) -> tuple[Settings, str]:
+    """The page's title, then the settings and the data version (or a message and a stop).
+    Without `sharing`, no Share or Present button: the page shows something else than its figures
+    (the survey builder)."""
+    settings, version, _ = _open(page, sharing=sharing)
     return settings, version
 
 
-def _open(page: str) -> tuple[Settings, str, DeltaGenerator]:
+def _open(page: str, *, sharing: bool = True) -> tuple[Settings, str, DeltaGenerator]:
     """The title row: the title, and a toolbar of the page's actions on its right (wrapping under
     the title on a phone)."""
     require_entry()
@@ -121,8 +123,9 @@ def _open(page: str) -> tuple[Settings, str, DeltaGenerator]:
     title.title(t(f"{page}.title"))
     actions = right.container(horizontal=True, horizontal_alignment="right", key="pulse_actions")
     with actions:
-        share_button(page, settings)
-        if page in SHAREABLE and shared_link() is None:
+        if sharing:
+            share_button(page, settings)
+        if sharing and page in SHAREABLE and shared_link() is None:
             present_link()
     with data_errors_stop_the_page():
         return settings, data.data_version(settings), actions
