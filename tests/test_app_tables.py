@@ -213,9 +213,9 @@ TABLES = {
     "lookup search": 1,
     "member profile": 4,
     "surveys": 1,
-    "survey results": 4,
-    "survey without scores": 4,
-    "personal links": 5,
+    "survey results": 6,
+    "survey without scores": 6,
+    "personal links": 7,
     "feedback inbox": 1,
     "feedback item": 4,  # the list and the member context (the history is another tab)
     "feedback item history": 2,  # the list and the item's history
