@@ -63,8 +63,10 @@ changes_merged = _temporary("pulse_changes_merged", *_like(activity_changes))
 
 @dataclass(frozen=True)
 class Touched:
-    """What an update redid: members added to member_keys, members and member-days with new activity."""
+    """What an update redid: activities appended, members added to member_keys, members and
+    member-days with new activity."""
 
+    activities: int
     new_members: int
     members: int
     member_days: int
@@ -106,6 +108,7 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
         sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value=clock.now().isoformat(timespec="seconds"))
     )
     result = Touched(
+        activities=_count(connection, appended),
         new_members=_count(connection, member_keys, member_keys.c.member_key > last_key),
         members=_count(connection, touched_members),
         member_days=_count(connection, touched_days),
@@ -115,7 +118,7 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     return result
 
 
-def _count(connection: Connection, table: sa.Table, *conditions: sa.ColumnElement[bool]) -> int:
+def _count(connection: Connection, table: sa.FromClause, *conditions: sa.ColumnElement[bool]) -> int:
     return int(connection.execute(sa.select(sa.func.count()).select_from(table).where(*conditions)).scalar_one())
 
 

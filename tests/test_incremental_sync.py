@@ -8,6 +8,7 @@ member ids they stand for) and so are the figures of the Overview, Members and E
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,15 +17,21 @@ import pytest
 import sqlalchemy as sa
 
 import schema
+from data_sources.append import SETTINGS_KEY, SOURCE_KEY
 from data_sources.increment import update_rollup
 from data_sources.rollup import build_rollup
+from data_sources.sync import SyncResult, run_sync, sync
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
+from errors import kept_text
 from metrics import sections
 from metrics.filters import Filters
 from metrics.overview import daily_activity
 from rollup.tables import BUILT_AT_KEY, activity_changes, activity_rollup, info, member_keys, member_months, rollup
-from tests import community
+from settings import load_settings
+from store import tables
+from store.database import AppStore
+from tests import community, test_sync
 from tests.conftest import _records, load_community
 
 t = datetime
@@ -58,6 +65,8 @@ STEPS = [
     ],
 ]
 P = date(2025, 3, 1), date(2025, 3, 8)
+env = test_sync.env  # the fixture: a data folder and a migrated app store
+STAMPED = (BUILT_AT_KEY, SOURCE_KEY, SETTINGS_KEY)  # when, and from what, a sync built it: compared apart
 
 
 def activity_rows(step: list[tuple]) -> pd.DataFrame:
@@ -89,6 +98,13 @@ def grown(steps: int) -> dict[str, pd.DataFrame]:
     if steps >= 2:
         frames["members"] = pd.concat([frames["members"], member_rows()], ignore_index=True)
     return frames
+
+
+def write_frames(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """The frames as the CSV files a folder source reads (an export that grew: new lines at the end)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
 
 
 def increment(url: str, step: int, *, timezone: str) -> None:
@@ -134,7 +150,7 @@ def tables_of(url: str) -> dict[str, list[tuple]]:
         "member_days": keyed(rollup),
         "member_months": keyed(member_months),
         "activity_changes": sa.select(activity_changes).order_by(*activity_changes.c),
-        "pulse_info": sa.select(info).where(info.c.key != BUILT_AT_KEY).order_by(info.c.key),
+        "pulse_info": sa.select(info).where(info.c.key.not_in(STAMPED)).order_by(info.c.key),
         **{
             name: sa.select(table).order_by(*table.c)
             for name, table in schema.metadata.tables.items()
@@ -193,3 +209,100 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
         assert after[name] == rows, name
     assert after["member_days"] != before["member_days"]  # the increments did change the rollup
     assert figures(grown_url, timezone=timezone) == figures(whole_url, timezone=timezone)
+
+
+def synced(settings, store, frames: dict[str, pd.DataFrame], **options) -> SyncResult:
+    """A sync through the real path (lock, shrink check, build, record) from frames as a folder gives them."""
+    copies = {name: frame.copy() for name, frame in frames.items()}
+    return run_sync(settings=settings, app_store=store, source="/exports", load=lambda: (copies, []), **options)
+
+
+def recorded(store: AppStore) -> list[tuple]:
+    runs = store.run(sa.select(tables.sync_runs).order_by(tables.sync_runs.c.id))
+    return [(mode, kept_text(said, None, "en")) for mode, said in zip(runs["mode"], runs["mode_said"], strict=True)]
+
+
+def test_a_sync_appends_new_rows_and_gives_what_a_rebuild_gives(env, tmp_path):
+    settings, store = env
+    first = synced(settings, store, community.frames())
+    for steps in range(1, len(STEPS) + 1):
+        result = synced(settings, store, grown(steps))
+        assert result.mode == "incremental", result.reason
+    whole = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", grown(len(STEPS)), timezone="UTC")
+    in_use = f"duckdb:///{os.path.realpath(settings.warehouse_path)}"
+    assert tables_of(in_use) == tables_of(f"duckdb:///{whole}")
+    assert figures(in_use, timezone="UTC") == figures(f"duckdb:///{whole}", timezone="UTC")
+    assert first.mode == "full"
+    assert recorded(store) == [
+        ("full", "First sync: there was no data yet."),
+        ("incremental", "Only new rows: 3 activities and 0 members appended, 3 member-days updated."),
+        # zoe's two days, tina's, ghost's 5 March and the day of its earlier activity (3 March)
+        ("incremental", "Only new rows: 4 activities and 3 members appended, 5 member-days updated."),
+        ("incremental", "Only new rows: 7 activities and 0 members appended, 7 member-days updated."),
+    ]
+
+
+def changed_member(frames: dict[str, pd.DataFrame]) -> None:
+    frames["members"].loc[frames["members"]["member_id"] == "bob", "segment"] = "biz"
+
+
+def gone_activity(frames: dict[str, pd.DataFrame]) -> None:
+    frames["activities"] = frames["activities"].drop(index=4)  # a4, alice's meetup
+
+
+def changed_activity(frames: dict[str, pd.DataFrame]) -> None:
+    frames["activities"].loc[frames["activities"]["activity_id"] == "a9", "occurred_at"] = t(2024, 12, 6)
+
+
+def gone_member(frames: dict[str, pd.DataFrame]) -> None:
+    frames["members"] = frames["members"].drop(index=6)  # gina, never active
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (changed_member, "Member bob changed in the source."),
+        (gone_member, "Member gina is no longer in the source."),
+        (gone_activity, "Activity a4 is no longer in the source."),
+        (changed_activity, "Activity a9 changed in the source."),
+    ],
+)
+def test_a_changed_or_gone_old_row_rebuilds_everything_and_says_which(env, tmp_path, change, expected):
+    settings, store = env
+    synced(settings, store, community.frames())
+    frames = grown(1)
+    change(frames)
+    result = synced(settings, store, frames)
+    assert (result.mode, result.reason) == ("full", expected)
+    whole = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", frames, timezone="UTC")
+    in_use = f"duckdb:///{os.path.realpath(settings.warehouse_path)}"
+    assert tables_of(in_use) == tables_of(f"duckdb:///{whole}")
+    assert recorded(store)[-1] == ("full", expected)
+
+
+def test_a_full_rebuild_when_asked_or_the_source_or_its_settings_change(env, monkeypatch):
+    settings, store = env
+    synced(settings, store, community.frames())
+    assert synced(settings, store, grown(1), full=True).reason == "A full rebuild was asked for."
+    other = run_sync(settings=settings, app_store=store, source="/other", load=lambda: (grown(1), []))
+    assert other.reason == "The source changed (/exports → /other)."
+    monkeypatch.setenv("PULSE_DATE_ORDER", "day_first")
+    assert synced(load_settings(), store, grown(1)).reason == "The source changed (/other → /exports)."
+    assert synced(load_settings(), store, grown(2)).mode == "incremental"
+    monkeypatch.setenv("PULSE_TIMEZONE", "Asia/Shanghai")
+    shanghai = synced(load_settings(), store, grown(2))
+    assert (shanghai.mode, shanghai.reason) == (
+        "full",
+        "How the source is read changed (time zone, date order or the sheets' mapping).",
+    )
+
+
+def test_a_folder_of_files_with_new_lines_is_appended(env, tmp_path):
+    settings, store = env
+    folder = tmp_path / "exports"
+    write_frames(folder, community.frames())
+    assert sync(settings=settings, app_store=store, source=str(folder)).mode == "full"
+    write_frames(folder, grown(2))
+    result = sync(settings=settings, app_store=store, source=str(folder))
+    assert (result.mode, result.rows["activities"]) == ("incremental", 26)
+    assert sync(settings=settings, app_store=store, source=str(folder), full=True).mode == "full"
