@@ -122,9 +122,9 @@ else:
     question = st.empty()  # the boxes, gone once the sync went through
     with question.container():
         allowed = confirmed_shrinks("sync")
-    now, rebuild = st.columns([1, 3], vertical_alignment="center")
-    quick = now.button(t("data.sync"), help=t("data.sync_help"), type="primary", key="data_sync")
-    full = rebuild.button(t("data.sync_full"), help=t("data.sync_full_help"), key="data_sync_full")
+    with st.container(horizontal=True):
+        quick = st.button(t("data.sync"), help=t("data.sync_help"), type="primary", key="data_sync")
+        full = st.button(t("data.sync_full"), help=t("data.sync_full_help"), key="data_sync_full")
     if quick or full:
         remember_refusal("sync", [])  # this run's outcome replaces the last refusal
         try:
