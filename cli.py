@@ -2,7 +2,7 @@
 
 python cli.py init                      create or upgrade the app database
 python cli.py demo [--if-empty] [--locale zh-CN|zh-TW]   generate demo data into both stores (Chinese-first)
-python cli.py sync [--source demo|sheets|imports|PATH] [--if-stale] [--allow-shrink]   rebuild the warehouse
+python cli.py sync [--source demo|sheets|imports|PATH] [--if-stale] [--allow-shrink] [--full]   update the warehouse
 python cli.py import FILE... [--table T] [--allow-shrink]  import CSV, Excel or Parquet files and rebuild, all or none
 python cli.py attendance FILE --campaign ID   an event's registered / attended sheet as the campaign's members
 python cli.py rollup                    write the member-day rollup into a warehouse queried in place
@@ -111,7 +111,9 @@ def build_parser() -> Parser:
         help="en (default), or a Chinese-first community: zh-CN (WeChat, QQ, 知乎, B站; Asia/Shanghai) or zh-TW",
     )
 
-    sync_parser = commands.add_parser("sync", help="rebuild the warehouse from a source")
+    sync_parser = commands.add_parser(
+        "sync", help="bring the warehouse up to date from a source (new rows appended when nothing else changed)"
+    )
     sync_parser.add_argument(
         "--source",
         help="'demo', 'sheets', 'imports' or a folder of members.csv, activities.xlsx, ... (default: configured)",
@@ -120,6 +122,7 @@ def build_parser() -> Parser:
         "--if-stale", action="store_true", help="only when the last good sync is older than sheets_refresh_minutes"
     )
     sync_parser.add_argument("--allow-shrink", action="store_true", help=ALLOW_SHRINK_HELP)
+    sync_parser.add_argument("--full", action="store_true", help="rebuild everything, even when only new rows came in")
 
     import_parser = commands.add_parser(
         "import", help="import CSV, Excel or Parquet files (each replaces its table) and rebuild; all or nothing"
@@ -273,6 +276,8 @@ def command_demo(settings: Settings, store: AppStore, args: argparse.Namespace) 
 
 def _print_sync(result: SyncResult, verb: str) -> int:
     print(f"{verb} {result.source}: " + ", ".join(f"{rows:,} {name}" for name, rows in result.rows.items()))
+    if result.reason is not None:
+        print(f"{result.mode}: {result.reason}")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
@@ -289,7 +294,12 @@ def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) 
         print("The last sync is recent enough; nothing to do.")
         return 0
     synced = sync(
-        settings=settings, app_store=store, source=args.source, allow_shrink=args.allow_shrink, progress=_said_progress
+        settings=settings,
+        app_store=store,
+        source=args.source,
+        allow_shrink=args.allow_shrink,
+        progress=_said_progress,
+        full=args.full,
     )
     return _print_sync(synced, "Synced from")
 

@@ -1,8 +1,10 @@
-"""Rebuild the warehouse from a source and record the run in the app store.
+"""Bring the warehouse up to date from a source and record the run in the app store.
 
 A run either swaps in a complete new warehouse or changes nothing: validation happens before the
-build, and the build is swapped in only when it is whole. One run at a time per data folder (a lock
-file); a run that died without finishing is shown as interrupted.
+build, and the build is swapped in only when it is whole. The build appends the source's new rows
+to a copy of the one in use when that can be trusted, else is made afresh (data_sources/append.py).
+One run at a time per data folder (a lock file); a run that died without finishing is shown as
+interrupted.
 
 Sources: "demo", "sheets" (the configured spreadsheet), "imports" (files imported before, kept in
 <data_dir>/imports) or a folder of CSV, Excel or Parquet files named after the tables.
@@ -11,11 +13,13 @@ Sources: "demo", "sheets" (the configured spreadsheet), "imports" (files importe
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +29,7 @@ import sqlalchemy as sa
 
 import clock
 from data_sources import demo, imports, sheets
+from data_sources.append import FULL, INCREMENTAL, SETTINGS_KEY, SOURCE_KEY, append_build, judge
 from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
 from data_sources.files import read_folder
 from data_sources.shrink import check_shrinks
@@ -49,6 +54,8 @@ class SyncResult:
     source: str
     rows: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+    mode: str = FULL  # or INCREMENTAL (data_sources/append.py)
+    reason: str | None = None  # a Said: why the run built the warehouse the way it did
 
 
 def parsing(settings: Settings) -> Parsing:
@@ -91,10 +98,12 @@ def sync(
     sheets_client: gspread.Client | None = None,
     allow_shrink: Allowed = False,
     progress: sheets.Progress | None = None,
+    full: bool = False,
 ) -> SyncResult:
-    """Rebuild the warehouse from `source` (default: the configured one); raises DataSourceError,
-    ShrinkRefused when the source would empty or cut a table it built last time. `progress` hears
-    how far a large sheet has been read."""
+    """Bring the warehouse up to date from `source` (default: the configured one): by appending its
+    new rows when that can be trusted, else (or when `full`) by rebuilding it. Raises
+    DataSourceError, ShrinkRefused when the source would empty or cut a table it built last time.
+    `progress` hears how far a large sheet has been read."""
     chosen = source or settings.community_source
     return run_sync(
         settings=settings,
@@ -104,6 +113,7 @@ def sync(
             chosen, settings=settings, today=today, sheets_client=sheets_client, progress=progress
         ),
         allow_shrink=allow_shrink,
+        full=full,
     )
 
 
@@ -116,8 +126,10 @@ def run_sync(
     publish: Callable[[], None] | None = None,
     allow_shrink: Allowed = False,
     replaces: bool = False,
+    full: bool = False,
 ) -> SyncResult:
-    """Load, build and swap in a warehouse, recording the run (source, times, rows, warnings, error).
+    """Load, build and swap in a warehouse, recording the run (source, times, rows, warnings, error,
+    whether it appended or rebuilt and why: data_sources/append.py; `full` rebuilds in any case).
 
     `publish` runs after the swap (an import keeps its files then); raises SyncBusy when another run
     holds the data folder. Tables the new data would empty or cut deeply are refused unless allowed
@@ -139,7 +151,7 @@ def run_sync(
             frames, warnings = load()
             if guarded:
                 check_shrinks(table_rows(path), frames, origin=source, allowed=allow_shrink)
-            build_warehouse(path, frames, timezone=settings.timezone)
+            mode, reason = _build(path, frames, settings=settings, stamp=build_stamp(source, settings), full=full)
             if publish is not None:
                 publish()
         except DataSourceError as error:
@@ -151,11 +163,38 @@ def run_sync(
             log.warning("Sync %s from %s failed after %.1f s: %r", run_id, source, _since(started), error)
             raise
         rows = {name: len(frame) for name, frame in frames.items()}
-        _record_end(app_store, run_id, status="succeeded", rows=rows, warnings=warnings)
+        _record_end(app_store, run_id, status="succeeded", rows=rows, warnings=warnings, mode=mode, reason=reason)
         counts = ", ".join(f"{name} {count}" for name, count in rows.items())
         took = _since(started)
-        log.info("Sync %s from %s succeeded in %.1f s: %s; %d warnings", run_id, source, took, counts, len(warnings))
-    return SyncResult(source=source, rows=rows, warnings=warnings)
+        log.info(
+            "Sync %s from %s succeeded in %.1f s (%s: %s): %s; %d warnings",
+            *(run_id, source, took, mode, reason, counts, len(warnings)),
+        )
+    return SyncResult(source=source, rows=rows, warnings=warnings, mode=mode, reason=reason)
+
+
+def _build(path: Path, frames: Frames, *, settings: Settings, stamp: dict[str, str], full: bool) -> tuple[str, Said]:
+    """Append to the warehouse in use when that can be trusted, else rebuild it; how, and why."""
+    verdict = judge(path, frames, stamp=stamp, full=full)
+    if verdict.mode == INCREMENTAL:
+        touched = append_build(path, frames, timezone=settings.timezone, stamp=stamp)
+        counts = {"activities": touched.activities, "members": touched.new_members, "days": touched.member_days}
+        return INCREMENTAL, Said("sync.reason.appended", **counts)
+    build_warehouse(path, frames, timezone=settings.timezone, stamp=stamp)
+    return FULL, verdict.reason
+
+
+def build_stamp(source: str, settings: Settings) -> dict[str, str]:
+    """What a build is made from, recorded in it: the source, and a digest of the settings that
+    decide how the source's rows are read (time zone, date order, the sheets' mapping)."""
+    kind = _kind(source)
+    read_by = {
+        "timezone": settings.timezone,
+        "date_order": settings.date_order,
+        "sheets": asdict(settings.sheets) if kind == "sheets" and settings.sheets is not None else None,
+    }
+    digest = hashlib.sha256(json.dumps(read_by, sort_keys=True).encode()).hexdigest()[:16]
+    return {SOURCE_KEY: kind, SETTINGS_KEY: digest}
 
 
 def _since(started: float) -> float:
@@ -218,15 +257,25 @@ def _record_end(
     rows: dict[str, int] | None = None,
     warnings: list[str] | None = None,
     error: str | None = None,
+    mode: str | None = None,
+    reason: Said | None = None,
 ) -> None:
-    """`error` is a Said (or Lines of them), kept with its key and values for the Data page."""
+    """`error` and `reason` (how the run built: `mode`) are Said (or Lines of them), kept with
+    their keys and values for the Data page."""
     english, said = (None, None) if error is None else (str(error), kept(error))
     with app_store.begin() as connection:
         connection.execute(
             sa.update(tables.sync_runs)
             .where(tables.sync_runs.c.id == run_id)
             .values(
-                finished_at=clock.now(), status=status, rows=rows, warnings=warnings, error=english, error_said=said
+                finished_at=clock.now(),
+                status=status,
+                rows=rows,
+                warnings=warnings,
+                error=english,
+                error_said=said,
+                mode=mode,
+                mode_said=None if reason is None else kept(reason),
             )
         )
 

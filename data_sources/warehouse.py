@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -29,11 +31,13 @@ from data_sources.rollup import build_rollup, refresh_statistics
 from engines import create_engine, read_frame
 from errors import Said
 from rollup.state import mark_dialect, rollup_state
+from rollup.tables import info
 from settings import Settings
 
 DUCKDB_TYPES = {sa.String: "VARCHAR", sa.DateTime: "TIMESTAMP", sa.Boolean: "BOOLEAN", sa.Float: "DOUBLE"}
 SORT_KEYS = {"members": "joined_at", "activities": "occurred_at", "campaigns": "starts_at"}
 KEPT_BUILDS = 2
+T = TypeVar("T")
 
 
 class Warehouse:
@@ -138,24 +142,44 @@ def open_warehouse(settings: Settings) -> Warehouse:
     return Warehouse(settings.warehouse_url, mapping=mapping)
 
 
-def _create_table_sql(table: sa.Table, source: str) -> str:
+def typed_sql(table: sa.Table, source: str) -> str:
+    """SELECT of `source`'s columns (a registered frame) cast to the types the warehouse stores."""
     casts = ", ".join(
         f'CAST("{column.name}" AS {DUCKDB_TYPES[type(column.type)]}) AS "{column.name}"' for column in table.columns
     )
+    return f"SELECT {casts} FROM {source}"
+
+
+def _create_table_sql(table: sa.Table, source: str) -> str:
     order = f' ORDER BY "{SORT_KEYS[table.name]}"' if table.name in SORT_KEYS else ""
-    return f'CREATE TABLE "{table.name}" AS SELECT {casts} FROM {source}{order}'
+    return f'CREATE TABLE "{table.name}" AS {typed_sql(table, source)}{order}'
 
 
-def build_warehouse(path: Path, frames: dict[str, pd.DataFrame], *, timezone: str) -> Path:
+def new_build_path(path: Path) -> Path:
+    """A file name for a new build beside `path`, unique to this moment and process."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
+    return path.with_name(f"{path.stem}-{stamp}-{os.getpid()}{path.suffix}")
+
+
+def write_stamp(connection: sa.Connection, stamp: dict[str, str]) -> None:
+    """Record in pulse_info what the build was made from (data_sources/append.py compares it)."""
+    connection.execute(sa.delete(info).where(info.c.key.in_(list(stamp))))
+    if stamp:
+        connection.execute(sa.insert(info), [{"key": key, "value": value} for key, value in stamp.items()])
+
+
+def build_warehouse(
+    path: Path, frames: dict[str, pd.DataFrame], *, timezone: str, stamp: dict[str, str] | None = None
+) -> Path:
     """Write typed canonical frames and the member-day rollup (days in `timezone`) into a new DuckDB
-    file, then swap it in; returns the new file.
+    file, then swap it in; returns the new file. `stamp` (what the build was made from) goes into
+    pulse_info, so the next sync can tell whether appending to it can be trusted.
 
     Rows are stored sorted by time so DuckDB's zone maps skip what a period does not need. If
     anything fails, the previous warehouse is untouched and the partial file is removed.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
-    build = path.with_name(f"{path.stem}-{stamp}-{os.getpid()}{path.suffix}")
+    build = new_build_path(path)
     try:
         connection = duckdb.connect(str(build))
         try:
@@ -166,21 +190,42 @@ def build_warehouse(path: Path, frames: dict[str, pd.DataFrame], *, timezone: st
                 connection.unregister("incoming")
         finally:
             connection.close()
+    except BaseException:
+        discard_build(build)
+        raise
+
+    def rollup_and_stamp(transaction: sa.Connection) -> None:
+        build_rollup(transaction, timezone=timezone)
+        write_stamp(transaction, stamp or {})
+
+    finish_build(path, build, rollup_and_stamp)
+    return build
+
+
+def finish_build(path: Path, build: Path, write: Callable[[sa.Connection], T]) -> T:
+    """Run `write` in one transaction on a new build, checkpoint it (readers open it read-only,
+    without its WAL) and point `path` at it; returns what `write` did. On any failure the build is
+    removed and the one in use stays."""
+    try:
         engine = create_engine(f"duckdb:///{build}")
         try:
             with engine.begin() as transaction:
-                build_rollup(transaction, timezone=timezone)
+                done = write(transaction)
             with engine.connect() as checkpoint:
                 checkpoint.exec_driver_sql("CHECKPOINT")
         finally:
             engine.dispose()
         _swap_link(path, build)
     except BaseException:
-        build.unlink(missing_ok=True)
-        Path(f"{build}.wal").unlink(missing_ok=True)
+        discard_build(build)
         raise
-    _remove_old_builds(path, keep=build)
-    return build
+    remove_old_builds(path, keep=build)
+    return done
+
+
+def discard_build(build: Path) -> None:
+    build.unlink(missing_ok=True)
+    Path(f"{build}.wal").unlink(missing_ok=True)
 
 
 def read_tables(path: Path, names: list[str]) -> dict[str, pd.DataFrame]:
@@ -212,8 +257,7 @@ def remove_abandoned_builds(path: Path) -> list[Path]:
     current = Path(os.path.realpath(path)).name if path.exists() else ""
     abandoned = [b for b in path.parent.glob(f"{path.stem}-*{path.suffix}") if b.name > current]
     for build in abandoned:
-        build.unlink(missing_ok=True)
-        Path(f"{build}.wal").unlink(missing_ok=True)
+        discard_build(build)
     for link in path.parent.glob(f".{path.name}.*.link"):  # a swap killed before its rename
         link.unlink(missing_ok=True)
     return abandoned
@@ -226,7 +270,7 @@ def _swap_link(path: Path, build: Path) -> None:
     os.replace(link, path)
 
 
-def _remove_old_builds(path: Path, *, keep: Path) -> None:
+def remove_old_builds(path: Path, *, keep: Path) -> None:
     """Keep the newest builds (a reader may still be finishing a query on the previous one)."""
     builds = sorted(path.parent.glob(f"{path.stem}-*{path.suffix}"), key=lambda p: p.name, reverse=True)
     for old in [b for b in builds if b != keep][KEPT_BUILDS - 1 :]:

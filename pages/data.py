@@ -81,6 +81,8 @@ def show_warnings(warnings: list[str]) -> None:
 
 def show_result(result: SyncResult, message: str) -> None:
     st.success(message)
+    if result.reason is not None:  # appended or rebuilt, and why: it may quote a member's id, so plain text
+        st.text(lines_in([result.reason], current_language()))
     show_warnings(result.warnings)
 
 
@@ -120,11 +122,15 @@ else:
     question = st.empty()  # the boxes, gone once the sync went through
     with question.container():
         allowed = confirmed_shrinks("sync")
-    if st.button(t("data.sync"), help=t("data.sync_help"), type="primary", key="data_sync"):
+    with st.container(horizontal=True):
+        quick = st.button(t("data.sync"), help=t("data.sync_help"), type="primary", key="data_sync")
+        full = st.button(t("data.sync_full"), help=t("data.sync_full_help"), key="data_sync_full")
+    if quick or full:
         remember_refusal("sync", [])  # this run's outcome replaces the last refusal
         try:
             with st.status(t("data.syncing")) as status:
-                synced = sync(settings=settings, app_store=store, allow_shrink=allowed, progress=said_in(status))
+                progress = said_in(status)
+                synced = sync(settings=settings, app_store=store, allow_shrink=allowed, progress=progress, full=full)
                 status.update(label=t("data.sync_done"), state="complete")
             question.empty()
             show_result(synced, t("data.synced", source=source_name(synced.source), rows=row_counts(synced.rows)))

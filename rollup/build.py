@@ -28,32 +28,36 @@ def is_contribution(kind: sa.ColumnElement = activities.c.kind) -> sa.ColumnElem
     return kind != "login"
 
 
-def points() -> sa.ColumnElement:
+def points(source: sa.FromClause = activities) -> sa.ColumnElement:
     """The activity's points where the source gives them, else the default for its kind."""
     default = sa.case(
-        *((activities.c.kind == kind, sa.literal(value)) for kind, value in DEFAULT_POINTS.items()),
+        *((source.c.kind == kind, sa.literal(value)) for kind, value in DEFAULT_POINTS.items()),
         else_=sa.literal(OTHER_KIND_POINTS),
     )
-    return sa.func.coalesce(activities.c.points, default)
+    return sa.func.coalesce(source.c.points, default)
 
 
 def grouped_activities(
-    timezone: str, *conditions: sa.ColumnElement[bool], by: tuple[sa.ColumnElement, ...] = ()
+    timezone: str,
+    *conditions: sa.ColumnElement[bool],
+    by: tuple[sa.ColumnElement, ...] = (),
+    source: sa.FromClause = activities,
 ) -> sa.Subquery:
     """Activities grouped by member, local day in `timezone` and the `by` columns (grouping before
-    the join to members is what keeps the build fast: one pass over narrow rows)."""
-    day = day_in_zone(activities.c.occurred_at, timezone)
+    the join to members is what keeps the build fast: one pass over narrow rows). `source` is
+    activities or a selection of its rows (an incremental sync's new ones)."""
+    day = day_in_zone(source.c.occurred_at, timezone)
     return (
         sa.select(
-            activities.c.member_id,
+            source.c.member_id,
             day.label("day"),
             *by,
             sa.func.count().label("activities"),
-            sa.func.sum(sa.case((is_contribution(), 1), else_=0)).label("contributions"),
-            sa.func.sum(points()).label("points"),
+            sa.func.sum(sa.case((is_contribution(source.c.kind), 1), else_=0)).label("contributions"),
+            sa.func.sum(points(source)).label("points"),
         )
         .where(*conditions)
-        .group_by(activities.c.member_id, day, *by)
+        .group_by(source.c.member_id, day, *by)
         .subquery("activity_days")
     )
 
@@ -66,10 +70,11 @@ def member_keys_query() -> sa.Select:
     ).order_by(members.c.member_id)
 
 
-def activity_days_query(timezone: str) -> sa.Select:
+def activity_days_query(timezone: str, *, source: sa.FromClause = activities) -> sa.Select:
     """Activities of known members (team included) per member key, day in `timezone`, kind and
-    platform, in day order, for `CREATE TABLE activity_days AS` once member_keys exists."""
-    grouped = grouped_activities(timezone, by=(activities.c.kind, activities.c.platform))
+    platform, in day order, for `CREATE TABLE activity_days AS` once member_keys exists (`source`:
+    activities, or the rows an incremental sync adds)."""
+    grouped = grouped_activities(timezone, by=(source.c.kind, source.c.platform), source=source)
     return (
         sa.select(*activity_day_columns(grouped, member_keys.c.member_key))
         .join(member_keys, member_keys.c.member_id == grouped.c.member_id)
@@ -85,10 +90,11 @@ def activity_day_columns(grouped: sa.Subquery, key: sa.ColumnElement) -> list[sa
     ]
 
 
-def rollup_query() -> sa.Select:
+def rollup_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
     """Every member-day, in day order, for `CREATE TABLE member_days AS` once activity_days exists:
     its rows summed per member and day, with each member's previous and next active day and the
-    running counts of weeks and contributions."""
+    running counts of weeks and contributions. `conditions` on activity_days narrow it to whole
+    members' histories (an incremental sync's)."""
     source = activity_rollup
     days = (
         sa.select(
@@ -98,6 +104,7 @@ def rollup_query() -> sa.Select:
             sa.func.sum(sa.case((is_contribution(source.c.kind), source.c.activities), else_=0)).label("contributions"),
             sa.func.sum(source.c.points).label("points"),
         )
+        .where(*conditions)
         .group_by(source.c.member_key, source.c.day)
         .subquery("summed")
     )
@@ -113,10 +120,16 @@ def rollup_query() -> sa.Select:
     ).order_by(days.c.day)
 
 
-def member_months_query() -> sa.Select:
-    """Every member-month with activity, in month order, for `CREATE TABLE member_months AS`."""
+def member_months_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
+    """Every member-month with activity, in month order, for `CREATE TABLE member_months AS`
+    (`conditions` on member_days: some members' only)."""
     month = month_of(rollup.c.day)
-    return sa.select(rollup.c.member_key, month.label("month")).group_by(rollup.c.member_key, month).order_by(month)
+    return (
+        sa.select(rollup.c.member_key, month.label("month"))
+        .where(*conditions)
+        .group_by(rollup.c.member_key, month)
+        .order_by(month)
+    )
 
 
 def changes(spans: sa.FromClause, *groups: str) -> sa.Select:
@@ -153,11 +166,12 @@ def changes(spans: sa.FromClause, *groups: str) -> sa.Select:
     ).group_by(*keys)
 
 
-def changes_rollup_query() -> sa.Select:
+def changes_rollup_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
     """Every day's changes per channel, region and segment over all member-days, team left out, for
     `CREATE TABLE activity_changes AS`. Members split into these combinations, so summing the
     combinations a view selects gives its counts: a period then reads a few thousand rows. The
-    previous and next days come with member_days (its build's one window pass)."""
+    previous and next days come with member_days (its build's one window pass). `conditions` on
+    member_days narrow it to some members' (their share of every sum: members add up)."""
     keyed = (
         sa.select(
             rollup.c.day,
@@ -166,7 +180,7 @@ def changes_rollup_query() -> sa.Select:
             *(member_keys.c[name] for name in MEMBER_DIMENSIONS),
         )
         .join(member_keys, member_keys.c.member_key == rollup.c.member_key)
-        .where(member_keys.c.is_team == sa.false())
+        .where(member_keys.c.is_team == sa.false(), *conditions)
         .subquery("keyed")
     )
     return changes(keyed, *MEMBER_DIMENSIONS)

@@ -276,6 +276,10 @@ sync_runs = sa.Table(
     sa.Column("warnings", sa.JSON),
     sa.Column("error", sa.Text),  # English, for the log and the CLI
     sa.Column("error_said", sa.JSON),  # the same with its catalog key and values (errors.kept), for pages
+    # How a run that succeeded built the warehouse ("full" or "incremental", data_sources/append.py)
+    # and why, as errors.kept keeps a message (a run before 0021 has neither).
+    sa.Column("mode", sa.String(20)),
+    sa.Column("mode_said", sa.JSON),
 )
 
 # A manager's target for a KPI over a period (metrics/goals.py): `end_day` is exclusive, as a view's

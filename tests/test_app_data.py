@@ -95,15 +95,25 @@ def test_sync_now_rebuilds_from_the_source_shows_its_freshness_and_lists_the_run
     finished = runs["finished_at"].iloc[0]
     # The freshness above the button is the sync's, in the run that made it.
     assert (at.metric[1].value, at.metric[1].delta) == (f"{finished.day} {finished:%b %Y, %H:%M}", "just now")
+    # The fixture's warehouse was built by the tests, not by a sync: it records no source, so the run rebuilt it.
+    unstamped = "The data in use does not record what it was built from (an earlier version built it)."
+    assert at.text[0].value == unstamped
     assert runs.drop(columns=["started_at", "finished_at", "error"]).values.tolist() == [
-        [str(folder), "Succeeded", 2, 1, 0, 0, 0]
+        [str(folder), "Succeeded", "Rebuilt", unstamped, 2, 1, 0, 0, 0]
     ]
     assert runs["error"].isna().tolist() == [True]
+    # Again with nothing new: appended (nothing), and said so above the runs, newest first.
+    at.button(key="data_sync").click().run()
+    appended = "Only new rows: 0 activities and 0 members appended, 0 member-days updated."
+    assert at.text[0].value == appended
+    assert at.dataframe[0].value[["mode", "reason"]].values.tolist() == [["Appended", appended], ["Rebuilt", unstamped]]
     assert labels(at.dataframe[0]) == {
         "started_at": "Started",
         "finished_at": "Finished",
         "source": "Source",
         "status": "Status",
+        "mode": "Built",
+        "reason": "How and why",
         "members": "Members",
         "activities": "Activities",
         "campaigns": "Campaigns",

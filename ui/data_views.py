@@ -24,6 +24,7 @@ from visuals import text
 SOURCES = ("demo", "sheets", "imports")  # the named sources; any other is a folder's path
 IMPORT_PREFIX = "import: "  # how data_sources.sync.import_files names its runs
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
+RUN_MODES = ("full", "incremental")  # sync_runs.mode (data_sources/append.py)
 IMPORT_KINDS = ("google_forms", "feedback")  # import_batches.kind
 # (seconds an age is at least, catalog key, seconds per unit), longest first
 AGES = ((2 * 86_400, "data.age.days", 86_400), (7_200, "data.age.hours", 3_600), (3_600, "data.age.hour", 3_600))
@@ -75,6 +76,8 @@ def runs_view(runs: pd.DataFrame) -> pd.DataFrame:
             "finished_at": runs["finished_at"],
             "source": [source_name(source) for source in runs["source"]],
             "status": runs["status"],
+            "mode": runs["mode"],
+            "reason": [stored_error(said, None) for said in runs["mode_said"]],
             **{name: pd.array(values, dtype="Int64") for name, values in counts.items()},
             "warnings": pd.array(
                 [len(value) if isinstance(value, list) else None for value in runs["warnings"]], dtype="Int64"
@@ -99,6 +102,8 @@ def run_columns() -> dict[str, object]:
         "finished_at": time_column(t("data.column.finished"), help=t("data.column.finished_help")),
         "source": t("data.source"),
         "status": words_column(t("data.column.status"), catalog_words("data.status", RUN_STATUSES)),
+        "mode": words_column(t("data.column.mode"), catalog_words("data.mode", RUN_MODES)),
+        "reason": st.column_config.TextColumn(t("data.column.reason"), width="large"),
         **{name: st.column_config.NumberColumn(t(f"data.table.{name}"), **number) for name in TABLES},
         "warnings": st.column_config.NumberColumn(t("data.warnings"), **number),
         "error": st.column_config.TextColumn(t("data.column.error"), width="large"),

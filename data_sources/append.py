@@ -1,0 +1,148 @@
+"""Sync by appending: when a source's tables differ from the warehouse in use only by new rows, copy
+the build, append them and bring the rollup up to date for the members and days they touch
+(data_sources/increment.py), instead of rebuilding everything.
+
+What a source gives is compared with what the warehouse holds: members and activities are known by
+their ids, so the rows whose ids the warehouse lacks are the new ones (activities newer than the
+last seen, a Sheets tab's new rows, lines added to a file). The increment is trusted only when
+everything else is exactly as the build has it; otherwise the whole warehouse is rebuilt, and the
+run records why (a `Said`): a first sync, a full rebuild asked for, another source or other source
+settings (time zone, date order, a sheet's mapping) than the build was made from, a rollup of an
+older version, other columns, a member or an old activity changed or gone. Campaigns and their
+members are small and no rollup reads them: an increment replaces them whole.
+
+The build records what it was made from in pulse_info (`stamp`): that is the watermark, swapped in
+with the rows it describes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import sqlalchemy as sa
+
+import schema
+from data_sources.increment import Touched, update_rollup
+from data_sources.warehouse import SORT_KEYS, discard_build, finish_build, new_build_path, typed_sql, write_stamp
+from errors import Said
+from rollup.tables import VERSION, VERSION_KEY
+
+SOURCE_KEY, SETTINGS_KEY = "sync_source", "sync_settings"  # pulse_info: what the build was made from
+KEYS = {"members": "member_id", "activities": "activity_id"}  # the tables appended to, by their ids
+REPLACED = ("campaigns", "campaign_members")  # small, read by no rollup: an increment replaces them
+FULL, INCREMENTAL = "full", "incremental"
+appended = sa.Table("pulse_appended", sa.MetaData(), sa.Column("activity_id", sa.String))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a sync builds the warehouse (FULL or INCREMENTAL) and why, as a catalog message."""
+
+    mode: str
+    reason: Said
+
+
+def judge(path: Path, frames: dict[str, pd.DataFrame], *, stamp: dict[str, str], full: bool = False) -> Verdict:
+    """Whether `frames` may be appended to the warehouse in use at `path` (built with `stamp`)."""
+    if full:
+        return Verdict(FULL, Said("sync.reason.asked"))
+    if not path.exists():
+        return Verdict(FULL, Said("sync.reason.first"))
+    with duckdb.connect() as connection:
+        connection.execute("ATTACH ? AS built (READ_ONLY)", [os.path.realpath(path)])
+        state = dict(connection.execute("SELECT key, value FROM built.pulse_info").fetchall())
+        reason = _settled(state, stamp) or _columns_differ(connection)
+        if reason is None:
+            for name, frame in frames.items():
+                connection.register(f"given_{name}", frame)
+            reason = _old_rows_differ(connection)
+    if reason is not None:
+        return Verdict(FULL, reason)
+    return Verdict(INCREMENTAL, Said("sync.reason.appended"))
+
+
+def _settled(state: dict[str, str], stamp: dict[str, str]) -> Said | None:
+    """Why the build cannot be appended to, by what it records of itself; None when it can."""
+    if state.get(VERSION_KEY) != VERSION:
+        return Said("sync.reason.rollup_version")
+    if SOURCE_KEY not in state:
+        return Said("sync.reason.unstamped")
+    if state[SOURCE_KEY] != stamp[SOURCE_KEY]:
+        return Said("sync.reason.source", before=state[SOURCE_KEY], now=stamp[SOURCE_KEY])
+    if state.get(SETTINGS_KEY) != stamp[SETTINGS_KEY]:
+        return Said("sync.reason.settings")
+    return None
+
+
+def _columns_differ(connection: duckdb.DuckDBPyConnection) -> Said | None:
+    for table in schema.metadata.sorted_tables:
+        found = connection.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'built' AND table_name = ? "
+            "ORDER BY column_index",
+            [table.name],
+        ).fetchall()
+        if [name for (name,) in found] != [column.name for column in table.columns]:
+            return Said("sync.reason.columns", table=table.name)
+    return None
+
+
+def _old_rows_differ(connection: duckdb.DuckDBPyConnection) -> Said | None:
+    """The first member or activity of the build that the source lost or changed; None when none."""
+    for name, key in KEYS.items():
+        table = schema.metadata.tables[name]
+        given = f"({typed_sql(table, f'given_{name}')})"
+        old = f'SELECT o."{key}" FROM built."{name}" AS o'
+        gone = f'{old} WHERE NOT EXISTS (SELECT 1 FROM {given} AS n WHERE n."{key}" = o."{key}")'
+        differs = " OR ".join(f'o."{c.name}" IS DISTINCT FROM n."{c.name}"' for c in table.columns)
+        changed = f'{old} JOIN {given} AS n ON n."{key}" = o."{key}" WHERE {differs}'
+        for what, query in (("gone", gone), ("changed", changed)):
+            found = connection.execute(f"{query} LIMIT 1").fetchall()
+            if found:
+                return Said(f"sync.reason.{name}_{what}", id=found[0][0])
+    return None
+
+
+def append_build(path: Path, frames: dict[str, pd.DataFrame], *, timezone: str, stamp: dict[str, str]) -> Touched:
+    """Copy the build in use, append the frames' new members and activities, replace campaigns and
+    their members, bring the rollup up to date and swap the copy in; the build in use is never
+    written, so a failure anywhere leaves it as it was."""
+    build = new_build_path(path)
+    try:
+        shutil.copyfile(os.path.realpath(path), build)
+        with duckdb.connect(str(build)) as connection:
+            for name, frame in frames.items():
+                connection.register(f"given_{name}", frame)
+            _append_rows(connection)
+    except BaseException:
+        discard_build(build)
+        raise
+
+    def update_and_stamp(transaction: sa.Connection) -> Touched:
+        touched = update_rollup(transaction, timezone=timezone, appended=appended)
+        appended.drop(transaction)
+        write_stamp(transaction, stamp)
+        return touched
+
+    return finish_build(path, build, update_and_stamp)
+
+
+def _append_rows(connection: duckdb.DuckDBPyConnection) -> None:
+    """New members and activities appended (activities in time order), and pulse_appended listing
+    the new activities' ids for the rollup; campaigns and their members replaced."""
+    connection.execute("BEGIN")
+    for name, key in KEYS.items():
+        typed = f"({typed_sql(schema.metadata.tables[name], f'given_{name}')})"
+        new = f'FROM {typed} AS n WHERE NOT EXISTS (SELECT 1 FROM "{name}" AS o WHERE o."{key}" = n."{key}")'
+        if name == "activities":
+            connection.execute(f'CREATE TABLE "{appended.name}" AS SELECT n.activity_id {new}')
+        order = f' ORDER BY n."{SORT_KEYS[name]}"'
+        connection.execute(f'INSERT INTO "{name}" SELECT n.* {new}{order}')
+    for name in REPLACED:
+        connection.execute(f'DELETE FROM "{name}"')
+        connection.execute(f'INSERT INTO "{name}" {typed_sql(schema.metadata.tables[name], f"given_{name}")}')
+    connection.execute("COMMIT")

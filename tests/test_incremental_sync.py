@@ -1,0 +1,308 @@
+"""Incremental sync: several increments give exactly the tables and figures a full build gives.
+
+The fixture community (tests/community.py) is built, then grows in three steps, each appended and
+the rollup brought up to date (data_sources/increment.py), beside a warehouse built whole from the
+final rows: every rollup table is compared row for row (member keys are surrogates: compared as the
+member ids they stand for) and so are the figures of the Overview, Members and Engagement sections.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+import schema
+from data_sources.append import SETTINGS_KEY, SOURCE_KEY
+from data_sources.increment import update_rollup
+from data_sources.rollup import build_rollup
+from data_sources.sync import SyncResult, run_sync, sync
+from data_sources.warehouse import Warehouse, build_warehouse
+from engines import create_engine
+from errors import kept_text
+from metrics import sections
+from metrics.filters import Filters
+from metrics.overview import daily_activity
+from rollup.tables import BUILT_AT_KEY, activity_changes, activity_rollup, info, member_keys, member_months, rollup
+from settings import load_settings
+from store import tables
+from store.database import AppStore
+from tests import community, test_sync
+from tests.conftest import _records, load_community
+
+t = datetime
+NEW_MEMBERS = [
+    # member_id, joined_at, channel, region, segment, is_team
+    ("zoe", t(2025, 3, 6, 8), "event", "US", "dev", False),  # new: joins inside P
+    ("ghost", t(2025, 3, 1), "forum", "EU", "biz", False),  # had an activity already (a3/a18): it counts from now on
+    ("tina", t(2025, 2, 1), "staff", "EU", "team", True),  # new team member: never in activity_changes
+]
+STEPS = [
+    [  # late activity for old days: a day alice already had (a login on 5 Feb) and a quiet day of dave's
+        ("late1", "alice", t(2025, 2, 5, 18), "comment"),
+        ("late2", "dave", t(2024, 12, 20, 9), "post"),
+        ("late3", "hank", t(2025, 2, 1, 12), "reaction"),  # hank was quiet in Q: no longer "returning"
+    ],
+    [  # a new member, one who had been unknown, a new team member; activity for each
+        ("new1", "zoe", t(2025, 3, 6, 9), "post"),
+        ("new2", "zoe", t(2025, 3, 7, 10), "comment"),
+        ("new3", "tina", t(2025, 3, 4, 10), "post"),
+        ("new4", "ghost", t(2025, 3, 5, 10), "reaction"),
+    ],
+    [  # across boundaries: the last second of P and the first of the day after, the end of February,
+        # Sunday night to Monday (a new week), and the last day of a 30-day window
+        ("edge1", "carol", t(2025, 3, 7, 23, 59, 59), "post"),
+        ("edge2", "carol", t(2025, 3, 8), "comment"),
+        ("edge3", "bob", t(2025, 2, 28, 23, 59, 59), "post"),
+        ("edge4", "bob", t(2025, 3, 2, 23, 0), "login"),
+        ("edge5", "bob", t(2025, 3, 3, 0, 30), "post"),
+        ("edge6", "erin", t(2025, 4, 6), "login"),
+        ("edge7", "zoe", t(2025, 3, 6, 20), "post"),  # a member-day made by the step before, again
+    ],
+]
+P = date(2025, 3, 1), date(2025, 3, 8)
+env = test_sync.env  # the fixture: a data folder and a migrated app store
+STAMPED = (BUILT_AT_KEY, SOURCE_KEY, SETTINGS_KEY)  # when, and from what, a sync built it: compared apart
+
+
+def activity_rows(step: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "activity_id": a,
+                "member_id": m,
+                "occurred_at": at,
+                "kind": kind,
+                "platform": "forum",
+                "campaign_id": None,
+            }
+            for a, m, at, kind in step
+        ]
+    ).assign(points=pd.Series([None] * len(step), dtype="float64"))
+
+
+def member_rows() -> pd.DataFrame:
+    frame = pd.DataFrame(NEW_MEMBERS, columns=["member_id", "joined_at", "channel", "region", "segment", "is_team"])
+    return frame.assign(name=frame["member_id"].str.title(), email=frame["member_id"] + "@example.org")
+
+
+def grown(steps: int) -> dict[str, pd.DataFrame]:
+    """The fixture community with the first `steps` increments."""
+    frames = community.frames()
+    added = [activity_rows(step) for step in STEPS[:steps]]
+    frames["activities"] = pd.concat([frames["activities"], *added], ignore_index=True)
+    if steps >= 2:
+        frames["members"] = pd.concat([frames["members"], member_rows()], ignore_index=True)
+    return frames
+
+
+def write_frames(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """The frames as the CSV files a folder source reads (an export that grew: new lines at the end)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def increment(url: str, step: int, *, timezone: str) -> None:
+    """Append step `step`'s rows (members with the second) and bring the rollup up to date."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            if step == 1:
+                connection.execute(schema.members.insert(), _records(member_rows()))
+            rows = activity_rows(STEPS[step])
+            connection.execute(schema.activities.insert(), _records(rows))
+            ids = schema.activities.c.activity_id
+            appended = sa.select(ids).where(ids.in_(rows["activity_id"].tolist())).subquery()
+            update_rollup(connection, timezone=timezone, appended=appended)
+    finally:
+        engine.dispose()
+
+
+def build_sql(url: str, frames: dict[str, pd.DataFrame], *, timezone: str) -> None:
+    load_community(url, frames)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        build_rollup(connection, timezone=timezone)
+    engine.dispose()
+
+
+def keyed(table: sa.Table) -> sa.Select:
+    """A rollup table's rows with the member's id for their key, in a fixed order."""
+    columns = [column for column in table.c if column.name != "member_key"]
+    query = sa.select(member_keys.c.member_id, *columns).join(
+        member_keys, member_keys.c.member_key == table.c.member_key
+    )
+    return query.order_by(member_keys.c.member_id, *columns)
+
+
+def tables_of(url: str) -> dict[str, list[tuple]]:
+    """Every rollup table and canonical table, row for row."""
+    statements = {
+        "member_keys": sa.select(*(c for c in member_keys.c if c.name != "member_key")).order_by(
+            member_keys.c.member_id
+        ),
+        "activity_days": keyed(activity_rollup),
+        "member_days": keyed(rollup),
+        "member_months": keyed(member_months),
+        "activity_changes": sa.select(activity_changes).order_by(*activity_changes.c),
+        "pulse_info": sa.select(info).where(info.c.key.not_in(STAMPED)).order_by(info.c.key),
+        **{
+            name: sa.select(table).order_by(*table.c)
+            for name, table in schema.metadata.tables.items()
+            if name in ("members", "activities")
+        },
+    }
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {name: [tuple(row) for row in connection.execute(query)] for name, query in statements.items()}
+    finally:
+        engine.dispose()
+
+
+def figures(url: str, *, timezone: str) -> dict[str, object]:
+    """What the Overview's daily series, Members and Engagement show for P, read from the rollup."""
+    warehouse = Warehouse(url)
+    try:
+        assert warehouse.rollup_state()["member_days_timezone"] == timezone  # the rollup is what is read
+        filters = Filters(start=P[0], end=P[1], timezone=timezone)
+        return {
+            "daily": daily_activity(warehouse=warehouse, filters=filters).to_dict("records"),
+            "members": sections.members_section(warehouse=warehouse, filters=filters),
+            "engagement": sections.engagement_section(warehouse=warehouse, filters=filters),
+            "us": sections.members_section(warehouse=warehouse, filters=Filters(*P, region="US", timezone=timezone)),
+        }
+    finally:
+        warehouse.dispose()
+
+
+def sql_urls(engine: str, directory: Path, new_postgres_database) -> tuple[str, str]:
+    if engine == "sqlite":
+        return f"sqlite:///{directory / 'grown.db'}", f"sqlite:///{directory / 'whole.db'}"
+    return new_postgres_database("grown"), new_postgres_database("whole")
+
+
+@pytest.mark.parametrize(
+    ("engine", "timezone"),
+    [("duckdb", "UTC"), ("duckdb", "Asia/Shanghai"), ("sqlite", "UTC"), ("postgresql", "Asia/Shanghai")],
+)
+def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone, tmp_path, request):
+    if engine == "duckdb":
+        build = build_warehouse(tmp_path / "grown" / "warehouse.duckdb", community.frames(), timezone=timezone)
+        grown_url = f"duckdb:///{build}"
+        whole = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", grown(len(STEPS)), timezone=timezone)
+        whole_url = f"duckdb:///{whole}"
+    else:
+        grown_url, whole_url = sql_urls(engine, tmp_path, request.getfixturevalue("new_postgres_database"))
+        build_sql(grown_url, community.frames(), timezone=timezone)
+        build_sql(whole_url, grown(len(STEPS)), timezone=timezone)
+    before = tables_of(grown_url)
+    for step in range(len(STEPS)):
+        increment(grown_url, step, timezone=timezone)
+    after, expected = tables_of(grown_url), tables_of(whole_url)
+    for name, rows in expected.items():
+        assert after[name] == rows, name
+    assert after["member_days"] != before["member_days"]  # the increments did change the rollup
+    assert figures(grown_url, timezone=timezone) == figures(whole_url, timezone=timezone)
+
+
+def synced(settings, store, frames: dict[str, pd.DataFrame], **options) -> SyncResult:
+    """A sync through the real path (lock, shrink check, build, record) from frames as a folder gives them."""
+    copies = {name: frame.copy() for name, frame in frames.items()}
+    return run_sync(settings=settings, app_store=store, source="/exports", load=lambda: (copies, []), **options)
+
+
+def recorded(store: AppStore) -> list[tuple]:
+    runs = store.run(sa.select(tables.sync_runs).order_by(tables.sync_runs.c.id))
+    return [(mode, kept_text(said, None, "en")) for mode, said in zip(runs["mode"], runs["mode_said"], strict=True)]
+
+
+def test_a_sync_appends_new_rows_and_gives_what_a_rebuild_gives(env, tmp_path):
+    settings, store = env
+    first = synced(settings, store, community.frames())
+    for steps in range(1, len(STEPS) + 1):
+        result = synced(settings, store, grown(steps))
+        assert result.mode == "incremental", result.reason
+    whole = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", grown(len(STEPS)), timezone="UTC")
+    in_use = f"duckdb:///{os.path.realpath(settings.warehouse_path)}"
+    assert tables_of(in_use) == tables_of(f"duckdb:///{whole}")
+    assert figures(in_use, timezone="UTC") == figures(f"duckdb:///{whole}", timezone="UTC")
+    assert first.mode == "full"
+    assert recorded(store) == [
+        ("full", "First sync: there was no data yet."),
+        ("incremental", "Only new rows: 3 activities and 0 members appended, 3 member-days updated."),
+        # zoe's two days, tina's, ghost's 5 March and the day of its earlier activity (3 March)
+        ("incremental", "Only new rows: 4 activities and 3 members appended, 5 member-days updated."),
+        ("incremental", "Only new rows: 7 activities and 0 members appended, 7 member-days updated."),
+    ]
+
+
+def changed_member(frames: dict[str, pd.DataFrame]) -> None:
+    frames["members"].loc[frames["members"]["member_id"] == "bob", "segment"] = "biz"
+
+
+def gone_activity(frames: dict[str, pd.DataFrame]) -> None:
+    frames["activities"] = frames["activities"].drop(index=4)  # a4, alice's meetup
+
+
+def changed_activity(frames: dict[str, pd.DataFrame]) -> None:
+    frames["activities"].loc[frames["activities"]["activity_id"] == "a9", "occurred_at"] = t(2024, 12, 6)
+
+
+def gone_member(frames: dict[str, pd.DataFrame]) -> None:
+    frames["members"] = frames["members"].drop(index=6)  # gina, never active
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (changed_member, "Member bob changed in the source."),
+        (gone_member, "Member gina is no longer in the source."),
+        (gone_activity, "Activity a4 is no longer in the source."),
+        (changed_activity, "Activity a9 changed in the source."),
+    ],
+)
+def test_a_changed_or_gone_old_row_rebuilds_everything_and_says_which(env, tmp_path, change, expected):
+    settings, store = env
+    synced(settings, store, community.frames())
+    frames = grown(1)
+    change(frames)
+    result = synced(settings, store, frames)
+    assert (result.mode, result.reason) == ("full", expected)
+    whole = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", frames, timezone="UTC")
+    in_use = f"duckdb:///{os.path.realpath(settings.warehouse_path)}"
+    assert tables_of(in_use) == tables_of(f"duckdb:///{whole}")
+    assert recorded(store)[-1] == ("full", expected)
+
+
+def test_a_full_rebuild_when_asked_or_the_source_or_its_settings_change(env, monkeypatch):
+    settings, store = env
+    synced(settings, store, community.frames())
+    assert synced(settings, store, grown(1), full=True).reason == "A full rebuild was asked for."
+    other = run_sync(settings=settings, app_store=store, source="/other", load=lambda: (grown(1), []))
+    assert other.reason == "The source changed (/exports → /other)."
+    monkeypatch.setenv("PULSE_DATE_ORDER", "day_first")
+    assert synced(load_settings(), store, grown(1)).reason == "The source changed (/other → /exports)."
+    assert synced(load_settings(), store, grown(2)).mode == "incremental"
+    monkeypatch.setenv("PULSE_TIMEZONE", "Asia/Shanghai")
+    shanghai = synced(load_settings(), store, grown(2))
+    assert (shanghai.mode, shanghai.reason) == (
+        "full",
+        "How the source is read changed (time zone, date order or the sheets' mapping).",
+    )
+
+
+def test_a_folder_of_files_with_new_lines_is_appended(env, tmp_path):
+    settings, store = env
+    folder = tmp_path / "exports"
+    write_frames(folder, community.frames())
+    assert sync(settings=settings, app_store=store, source=str(folder)).mode == "full"
+    write_frames(folder, grown(2))
+    result = sync(settings=settings, app_store=store, source=str(folder))
+    assert (result.mode, result.rows["activities"]) == ("incremental", 26)
+    assert sync(settings=settings, app_store=store, source=str(folder), full=True).mode == "full"
