@@ -277,7 +277,7 @@ sync_runs = sa.Table(
     sa.Column("error", sa.Text),  # English, for the log and the CLI
     sa.Column("error_said", sa.JSON),  # the same with its catalog key and values (errors.kept), for pages
     # How a run that succeeded built the warehouse ("full" or "incremental", data_sources/append.py)
-    # and why, as errors.kept keeps a message (a run before 0021 has neither).
+    # and why, as errors.kept keeps a message (a run before 0018 has neither).
     sa.Column("mode", sa.String(20)),
     sa.Column("mode_said", sa.JSON),
 )

@@ -4,7 +4,7 @@ The watermark itself (what the warehouse in use was built from) lives in the war
 pulse_info, beside the rows it describes, so the two are swapped in together; the app store keeps
 each run's choice for the Data page.
 
-Revision ID: 0021
+Revision ID: 0018
 Revises: 0017
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
