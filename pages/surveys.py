@@ -10,7 +10,7 @@ import streamlit as st
 
 import clock
 from auth.access import Permission
-from catalog import NAMES, language_of, locale
+from catalog import locale
 from surveys import links, registry
 from surveys.definition import text_in
 from surveys.public_url import address, links_stay_on_this_computer
@@ -185,7 +185,7 @@ with settings_tab:
         t("column.response_limit"): stored.response_limit,
         t("column.campaign"): stored.campaign_id,
         t("surveys.anonymous"): t("survey.yes") if stored.anonymous else t("survey.no"),
-        t("surveys.languages"): listed(NAMES.get(language_of(code) or "", code) for code in survey.languages),
+        t("surveys.languages"): listed(locale.language_name(code, current_language()) for code in survey.languages),
         t("surveys.question_count"): len(survey.questions),
     }
     st.dataframe(
