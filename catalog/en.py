@@ -1158,6 +1158,8 @@ MESSAGES: dict[str, str] = {
     "imports.preview": "Preview",
     "imports.preview_counts": "Responses to store: {rows:,}. Empty rows (a timestamp only) to skip: {empty:,}. Nothing was stored.",
     "imports.preview_refused": "The import would be refused for these problems:",
+    "imports.forms_language": "The form is in {name}: its responses are stored in it.",
+    "imports.forms_language_unscored": "The form is in {name}: its responses are stored in it, and their written answers are not scored for sentiment (there is a model for English and Chinese only).",
     "imports.forms_done": "Import {batch} into {slug}: {added:,} responses added, {updated:,} updated, {already:,} there already, {empty:,} empty rows skipped.",
     "imports.batches_help": "Recent imports. Undoing one removes the responses it last wrote (those it added or updated), with their answers and inbox items.",
     "imports.undo_which": "Import to undo",

@@ -87,6 +87,24 @@ def language_name(code: str, language: str | None = None) -> str:
     return named.replace(" (", "（").replace(")", "）") if _family(language) == "zh" else named
 
 
+class LanguageName(str):
+    """A language's name as a value inside a catalog message (errors.Said): its string is the English
+    name, text(language) the name in the reader's language."""
+
+    code: str
+
+    def __new__(cls, code: str) -> LanguageName:
+        name = super().__new__(cls, language_name(code, "en"))
+        name.code = code
+        return name
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LanguageName, (self.code,))
+
+    def text(self, language: str, *, quote: Any = None) -> str:
+        return language_name(self.code, language)
+
+
 def is_language_code(code: object) -> bool:
     """Whether `code` is a BCP 47 language code CLDR knows (`es`, `ja`, `pt-BR`, `zh-Hant`): what a
     survey may be written in."""

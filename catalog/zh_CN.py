@@ -1124,6 +1124,8 @@ MESSAGES: dict[str, str] = {
     "imports.preview": "预览",
     "imports.preview_counts": "将保存的答卷：{rows:,} 份。将跳过的空行（只有时间戳）：{empty:,} 行。尚未保存任何内容。",
     "imports.preview_refused": "导入会因以下问题被拒绝：",
+    "imports.forms_language": "表单语言为{name}：答卷按此语言保存。",
+    "imports.forms_language_unscored": "表单语言为{name}：答卷按此语言保存，其中的文字回答不做情绪判断（只有英文和中文有情绪模型）。",
     "imports.forms_done": "导入 {batch}（{slug}）：新增 {added:,} 份答卷，更新 {updated:,} 份，{already:,} 份已存在，跳过 {empty:,} 个空行。",
     "imports.batches_help": "最近的导入。撤销一次导入会删除它最后写入的答卷（新增或更新的），连同回答和反馈箱中的条目。",
     "imports.undo_which": "要撤销的导入",

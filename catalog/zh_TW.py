@@ -1124,6 +1124,8 @@ MESSAGES: dict[str, str] = {
     "imports.preview": "預覽",
     "imports.preview_counts": "將儲存的填答：{rows:,} 份。將略過的空白列（只有時間戳記）：{empty:,} 列。尚未儲存任何內容。",
     "imports.preview_refused": "匯入會因以下問題被拒絕：",
+    "imports.forms_language": "表單語言為{name}：填答以此語言儲存。",
+    "imports.forms_language_unscored": "表單語言為{name}：填答以此語言儲存，其中的文字回答不做情緒判斷（只有英文和中文有情緒模型）。",
     "imports.forms_done": "匯入 {batch}（{slug}）：新增 {added:,} 份填答，更新 {updated:,} 份，{already:,} 份已存在，略過 {empty:,} 個空白列。",
     "imports.batches_help": "最近的匯入。復原一次匯入會刪除它最後寫入的填答（新增或更新的），連同回答和回饋箱中的項目。",
     "imports.undo_which": "要復原的匯入",
