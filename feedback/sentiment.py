@@ -55,15 +55,15 @@ _FUNCTION_WORDS = {
         "please thanks thank don't didn't can't it's i'm"
     ),
     "es": _words(
-        "el los las del que y es muy pero por para con una está están fue más también porque hay sin cuando "
+        "el la los las de del que y es muy pero por para con una está están fue más también porque hay sin cuando "
         "nos mi yo gracias mucho todo esta este eso ya al le lo se su sus nada bien"
     ),
     "pt": _words(
-        "não é muito mas com uma os da dos das em está foi mais também obrigado obrigada você isso eu "
+        "não é muito mas com uma os de da dos das em está foi mais também obrigado obrigada você isso eu "
         "porque ao na se nada bem"
     ),
     "fr": _words(
-        "le la les des du est et très mais pour avec une un pas je nous vous il elle ce c'est qui que sur dans "
+        "le la les de des du est et très mais pour avec une un pas je nous vous il elle ce c'est qui que sur dans "
         "merci trop bien ça été au"
     ),
     "de": _words(
