@@ -22,11 +22,13 @@ from typing import Literal
 
 Language = str  # a primary language subtag: "en", "zh", "es", "ja" …; "und" when none can be told
 Label = Literal["negative", "neutral", "positive"]
+Mood = Literal["negative", "neutral", "positive", "not_scored"]
 
 MODELS = ("en", "zh")  # the languages scored here; text in any other is "not scored" (sentiment None)
 UNDETERMINED = "und"  # BCP 47's code for a language that cannot be told
 NEUTRAL_BAND = 0.1  # |score| below this is neutral
 LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
+NOT_SCORED = "not_scored"  # what the inbox shows and filters for an item without a sentiment
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[A-Za-z]")
@@ -123,6 +125,12 @@ def label_of(score: float | None) -> Label | None:
     if score >= NEUTRAL_BAND:
         return "positive"
     return "neutral"
+
+
+def mood_of(score: float | None) -> Mood:
+    """A stored score as the inbox shows it: its label, or NOT_SCORED where there is none (a language
+    without a model), which is counted apart, never as neutral."""
+    return NOT_SCORED if score is None or math.isnan(score) else label_of(float(score)) or NOT_SCORED
 
 
 def _normalise(total: float, alpha: float = 15.0) -> float:
