@@ -139,7 +139,7 @@ def test_an_items_detail_has_its_duplicates_and_history(store, ids):
 
 
 def test_items_in_a_language_without_a_model_are_their_own_sentiment_in_the_list_and_the_filter(store):
-    """"Genial" from a Spanish survey is not scored; read as English it would be positive."""
+    """ "Genial" from a Spanish survey is not scored; read as English it would be positive."""
     items = [
         NewFeedback(source="survey", text="Genial", member_id="m1", created_at=NOW, language="es"),
         NewFeedback(source="survey", text="Genial", member_id="m2", created_at=NOW, language="en"),
