@@ -206,3 +206,51 @@ def test_a_form_imported_before_its_survey_had_spanish_is_rescored_when_imported
     assert (again.language, again.added, again.updated) == ("es", 0, 3)  # the same responses, now Spanish
     assert store.run(sa.select(tables.responses.c.locale))["locale"].tolist() == ["es", "es", "es"]
     assert len(feedback_rows(store)) == 3  # updated, not added again
+
+
+TAIWAN = {
+    "slug": "meetup",
+    "title": {"en": "Meetup", "zh-TW": "聚會"},
+    "languages": ["en", "zh-TW"],
+    "questions": [
+        {
+            "id": "nps",
+            "type": "nps",
+            "text": {"en": "How likely are you to recommend us?", "zh-TW": "您有多大可能推薦我們？"},
+        },
+        {
+            "id": "why",
+            "type": "long_text",
+            "feedback": True,
+            "text": {"en": "What should we change?", "zh-TW": "我們應該改進什麼？"},
+        },
+    ],
+}
+
+
+def test_a_google_form_from_a_taiwanese_account_is_stored_as_traditional_chinese(store, duckdb_warehouse):
+    """Its headers are the survey's 繁體中文 texts (時間戳記, 電子郵件地址), its times say 上午 / 下午 (a.m.
+    / p.m.), one row holds only a timestamp; its written answers are scored by the Chinese model."""
+    registry.register(store, parse_definition(TAIWAN, where="meetup.yaml"), timezone="UTC", now=NOW)
+    raw = read_export(FIXTURES / "forms_traditional.csv", name="responses")
+    result = import_responses(
+        store,
+        duckdb_warehouse,
+        stored=registry.load_survey(store, "meetup"),
+        raw=raw,
+        parsing=Parsing(timezone="Asia/Taipei"),
+        now=NOW,
+    )
+    assert (result.language, result.added, result.empty) == ("zh-TW", 2, 1)
+    responses = store.run(sa.select(tables.responses.c.submitted_at, tables.responses.c.locale))
+    assert [
+        (str(when), locale) for when, locale in zip(responses["submitted_at"], responses["locale"], strict=True)
+    ] == [
+        ("2026-03-05 06:03:22", "zh-TW"),  # 下午 2:03:22 in Taipei (UTC+8)
+        ("2026-03-06 01:00:00", "zh-TW"),  # 上午 9:00:00
+    ]
+    rows = feedback_rows(store)
+    assert [(text, language, label_of(score)) for text, language, score in rows] == [
+        ("直播一直卡，很失望。", "zh", "negative"),
+        ("講得很好，下次還來！", "zh", "positive"),
+    ]
