@@ -185,7 +185,10 @@ with settings_tab:
         t("column.response_limit"): stored.response_limit,
         t("column.campaign"): stored.campaign_id,
         t("surveys.anonymous"): t("survey.yes") if stored.anonymous else t("survey.no"),
-        t("surveys.languages"): listed(locale.language_name(code, current_language()) for code in survey.languages),
+        t("surveys.languages"): listed(
+            locale.language_name("zh-CN" if code == "zh" else code, current_language())  # a survey's zh is Simplified
+            for code in survey.languages
+        ),
         t("surveys.question_count"): len(survey.questions),
     }
     st.dataframe(
