@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
-from typing import Literal
+from typing import Final, Literal
 
 Language = str  # a primary language subtag: "en", "zh", "es", "ja" …; "und" when none can be told
 Label = Literal["negative", "neutral", "positive"]
@@ -28,7 +28,7 @@ MODELS = ("en", "zh")  # the languages scored here; text in any other is "not sc
 UNDETERMINED = "und"  # BCP 47's code for a language that cannot be told
 NEUTRAL_BAND = 0.1  # |score| below this is neutral
 LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
-NOT_SCORED = "not_scored"  # what the inbox shows and filters for an item without a sentiment
+NOT_SCORED: Final = "not_scored"  # what the inbox shows and filters for an item without a sentiment
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[A-Za-z]")
