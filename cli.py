@@ -72,7 +72,7 @@ from store.database import AppStore
 from surveys import demo as survey_demo
 from surveys import links, registry
 from surveys.definition import DefinitionError, load_definition
-from surveys.forms_import import Parsed, import_responses, read_responses, undo_forms_import
+from surveys.forms_import import Parsed, import_responses, language_note, read_responses, undo_forms_import
 from surveys.registry import StoredSurvey
 from surveys.write_back import push_pending
 
@@ -536,6 +536,7 @@ def _import_forms(
         f"{result.already_there:,} there already, {result.empty:,} empty rows skipped. "
         f"`python cli.py survey undo-import {result.batch}` removes what it stored."
     )
+    print(language_note(result.language))
     return 0
 
 
@@ -547,6 +548,7 @@ def _print_preview(parsed: Parsed) -> int:
         for why, times in count.refused.most_common():
             print(f"    {times:,} × {why}")
     print(f"\nResponses to store: {len(parsed.rows):,}; empty rows (a timestamp only) to skip: {parsed.empty:,}.")
+    print(language_note(parsed.language))
     for warning in parsed.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for problem in parsed.problems:

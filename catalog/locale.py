@@ -11,18 +11,20 @@ every language (docs/metrics.md), which is also the Chinese custom; nothing here
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 import pandas as pd
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 
-from catalog import DEFAULT, language_of
+from catalog import DEFAULT, NAMES, language_of
 
 MISSING = "—"
 BABEL = {"en": "en", "zh-CN": "zh_Hans_CN", "zh-TW": "zh_Hant_TW"}  # CLDR's name of each language
+SCRIPTS = {"zh-CN": "zh_Hans", "zh-TW": "zh_Hant"}  # CLDR's name of each Chinese script
 
 # CLDR date patterns by form. English: the forms the product has always written.
 PATTERNS = {
@@ -67,9 +69,65 @@ def _locale(language: str) -> Locale:
 
 
 def language_name(code: str, language: str | None = None) -> str:
-    """A language's name ("en", "zh", "es") in the reader's language (English, 中文, 西班牙語); an
-    unknown code as it is. From CLDR, so a language the product does not speak is named too."""
-    return _locale(_language(language)).languages.get(code.replace("-", "_"), code)
+    """A language's name ("en", "zh", "zh-TW", "es", "pt-BR") in the reader's language (English, 中文,
+    繁體中文, 西班牙語, Brazilian Portuguese); an unknown code as it is. From CLDR, so a language the
+    product does not speak (a survey's Spanish, Japanese …) is named too."""
+    reader = _locale(_language(language))
+    key = code.strip().replace("-", "_")
+    product = language_of(code) if "_" in key else None  # zh-CN, zh-Hant-TW: the script's name
+    for candidate in (key, SCRIPTS.get(product or "")):
+        if candidate and reader.languages.get(candidate):
+            return str(reader.languages[candidate])
+    try:
+        named = Locale.parse(key).get_display_name(reader)  # "Spanish (Argentina)"
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+    if not named:
+        return code
+    return named.replace(" (", "（").replace(")", "）") if _family(language) == "zh" else named
+
+
+class LanguageName(str):
+    """A language's name as a value inside a catalog message (errors.Said): its string is the English
+    name, text(language) the name in the reader's language."""
+
+    code: str
+
+    def __new__(cls, code: str) -> LanguageName:
+        name = super().__new__(cls, language_name(code, "en"))
+        name.code = code
+        return name
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LanguageName, (self.code,))
+
+    def text(self, language: str, *, quote: Any = None) -> str:
+        return language_name(self.code, language)
+
+
+def is_language_code(code: object) -> bool:
+    """Whether `code` is a BCP 47 language code CLDR knows (`es`, `ja`, `pt-BR`, `zh-Hant`): what a
+    survey may be written in."""
+    if not isinstance(code, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", code):
+        return False
+    try:
+        Locale.parse(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
+def autonym(code: str) -> str:
+    """A language's name in itself (English, 简体中文, 繁體中文, Español, 日本語), for a member choosing
+    the language to read a survey in; an unknown code as it is."""
+    product = language_of(code)
+    if product is not None:  # a language the product speaks: as its menu names it (`zh` is 简体中文)
+        return NAMES[product]
+    try:
+        named = Locale.parse(code.strip().replace("-", "_")).get_display_name()
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+    return (named[:1].upper() + named[1:]) if named else code
 
 
 def missing(value: Any) -> bool:  # Any: whatever pd.isna takes (a cell of any column)

@@ -4,6 +4,7 @@ which file, row and column is wrong. Nothing is loaded unless every table is val
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -165,8 +166,18 @@ def sheet_times(values: pd.Series, *, parsing: Parsing) -> pd.Series:
     if serial.any():
         moments = pd.Timestamp("1899-12-30") + pd.to_timedelta(numbers[serial], unit="D")
         text = text.where(~serial, moments.dt.round("s").dt.strftime("%Y-%m-%d %H:%M:%S"))
+    text = text.str.replace(_CHINESE_CLOCK, _twenty_four_hours, regex=True)
     stamps, _ = parse_timestamps(text, parsing=parsing)
     return stamps.dt.floor("s")
+
+
+# A Chinese-locale responses sheet writes the hour as 上午 (a.m.) or 下午 (p.m.): "2026/3/5 下午 2:03:22".
+_CHINESE_CLOCK = re.compile(r"(上午|下午)\s*(\d{1,2})(?=:\d{2})")
+
+
+def _twenty_four_hours(match: re.Match[str]) -> str:
+    hour = int(match[2]) % 12 + (12 if match[1] == "下午" else 0)
+    return f"{hour:02d}"
 
 
 def _iso_without_offset(values: pd.Series) -> pd.Series | None:

@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from engines import Runner
-from feedback.sentiment import NEUTRAL_BAND, label_of
+from feedback.sentiment import LABELS, NEUTRAL_BAND, NOT_SCORED, mood_of
 from feedback.targets import DEFAULT_TARGETS, Targets, due_columns, due_order
 from feedback.workflow import OPEN, PRIORITIES, Edit
 from ids import parse_id
@@ -33,7 +33,7 @@ ME = ":me"
 # "Received" filter: items that arrived since the start of a local day (today included).
 RECEIVED = ("today", "this_week", "last_7_days", "last_28_days", "last_90_days")
 SCORE_BANDS = ("detractor", "passive", "promoter", "no_score")
-SENTIMENTS = ("negative", "neutral", "positive")
+SENTIMENTS = (*LABELS, NOT_SCORED)  # not scored: in a language without a sentiment model
 SORTS = ("age", "due", "priority", "score", "newest")
 MAX_AGE_DAYS = 3650  # the "older than" filter's largest value: beyond it no date is left to compare
 LIMIT = 2000  # rows the inbox lists at once; narrow the filters to see others
@@ -100,6 +100,8 @@ def score_band(band: str) -> sa.ColumnElement[bool]:
 
 def sentiment_is(label: str) -> sa.ColumnElement[bool]:
     value = feedback.c.sentiment
+    if label == NOT_SCORED:
+        return value.is_(None)
     if label == "negative":
         return value <= -NEUTRAL_BAND
     if label == "positive":
@@ -237,7 +239,7 @@ def with_members(
     return frame.assign(
         age_days=age.round(1),
         **due_columns(frame, targets=targets, now=now),
-        mood=frame["sentiment"].map(lambda value: None if pd.isna(value) else label_of(float(value))),
+        mood=frame["sentiment"].map(mood_of),
         tags=frame["tags"].map(lambda value: list(value) if isinstance(value, list) else []),
     ).reset_index(drop=True)
 

@@ -34,6 +34,7 @@ class NewFeedback:
     import_key: str | None = None
     import_batch: int | None = None  # the import (import_batches.id) that brought it, for undoing
     tags: tuple[str, ...] = ()  # an imported item's question, when a file has several text columns
+    language: str | None = None  # the language it was given in, when known (a survey's): see enrichment
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,16 @@ class Enrichment:
     names (`asdict` gives them). Frozen, as one instance is shared by every caller of the cache."""
 
     language: Language
-    sentiment: float  # -1 to 1
+    sentiment: float | None  # -1 to 1; None: not scored (a language without a model, feedback.sentiment)
     suggested_theme: str | None
 
 
 @lru_cache(maxsize=1024)
-def enrichment(text: str) -> Enrichment:
+def enrichment(text: str, declared: str | None = None) -> Enrichment:
     """What is computed from the text on arrival (remembered for repeated texts, and so a caller can
-    compute it before taking a write lock)."""
-    language = language_of(text)
+    compute it before taking a write lock); `declared` is the language it was given in where known
+    (a survey answer's), which decides what the text itself cannot tell."""
+    language = language_of(text, declared)
     return Enrichment(language, sentiment_of(text, language), suggest_theme(text))
 
 
@@ -100,7 +102,7 @@ def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str
             "import_batch": item.import_batch,
             "tags": list(item.tags) or None,
             "version": 1,
-            **asdict(enrichment(item.text)),
+            **asdict(enrichment(item.text, item.language)),
         }
         for item in fresh
     ]
@@ -131,18 +133,26 @@ def remove_feedback(connection: Connection, ids: list[int]) -> int:
 
 
 def rescore(store: AppStore) -> int:
-    """Compute every item's language, sentiment and suggested theme again from its text, with the
-    rules as they are now (items keep the scores they got on arrival until this runs); returns how
-    many items changed. Managers' fields (theme, status, …), the version and the history are left
-    alone: these columns are computed, not edited."""
-    columns = tables.feedback.c
+    """Compute every item's language, sentiment and suggested theme again from its text (and a survey
+    answer's from the language its response was given in), with the rules as they are now (items
+    keep the scores they got on arrival until this runs); returns how many items changed. Managers'
+    fields (theme, status, …), the version and the history are left alone: these columns are
+    computed, not edited."""
+    columns, responses = tables.feedback.c, tables.responses
     changed = 0
     with store.begin() as connection:
         stored = connection.execute(
-            sa.select(columns.id, columns.text, columns.language, columns.sentiment, columns.suggested_theme)
+            sa.select(
+                columns.id,
+                columns.text,
+                columns.language,
+                columns.sentiment,
+                columns.suggested_theme,
+                responses.c.locale,
+            ).select_from(tables.feedback.outerjoin(responses, responses.c.id == columns.response_id))
         ).all()
         for row in stored:
-            fresh = enrichment(row.text)
+            fresh = enrichment(row.text, row.locale)
             if (row.language, row.sentiment, row.suggested_theme) != (
                 fresh.language,
                 fresh.sentiment,

@@ -1,5 +1,6 @@
 """Sentiment of a feedback text, offline: VADER plus community rules for English, a lexicon with
-negators, degree words and contrast for Chinese.
+negators, degree words and contrast for Chinese; text in any other language is not scored (None),
+never read by the English lexicon.
 
 Scores are on one scale, -1 (negative) to 1 (positive); one band around zero is neutral. What the
 rules add to a general lexicon is what community feedback says without sentiment words: nobody
@@ -17,28 +18,99 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
-from typing import Literal
+from typing import Final, Literal
 
-Language = Literal["en", "zh"]
+Language = str  # a primary language subtag: "en", "zh", "es", "ja" …; "und" when none can be told
 Label = Literal["negative", "neutral", "positive"]
+Mood = Literal["negative", "neutral", "positive", "not_scored"]
 
+MODELS = ("en", "zh")  # the languages scored here; text in any other is "not scored" (sentiment None)
+UNDETERMINED = "und"  # BCP 47's code for a language that cannot be told
 NEUTRAL_BAND = 0.1  # |score| below this is neutral
 LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
+NOT_SCORED: Final = "not_scored"  # what the inbox shows and filters for an item without a sentiment
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[A-Za-z]")
+_WORD = re.compile(r"[^\W\d_]+")
+# Scripts that name their language (or one language most of its writers use), and those many share.
+_SCRIPTS = (
+    ("ja", re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")),  # kana: Japanese, whatever Han it has
+    ("ko", re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")),  # Hangul
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+    (UNDETERMINED, re.compile(r"[\u0400-\u04ff\u0600-\u06ff\u0900-\u097f]")),  # Cyrillic, Arabic, Devanagari
+)
 
 
-def language_of(text: str) -> Language:
-    """Chinese when Han characters are at least a fifth of the letters; English otherwise (other
-    languages are scored by the English lexicon, which mostly leaves them neutral)."""
+def _words(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+# Function words that tell a Latin-script language from English (English's own, then others' that are
+# not English words too: no "do", "war", "per", "van").
+_FUNCTION_WORDS = {
+    "en": _words(
+        "the and is was are were it its this that with for of to not very but have has had be been can could "
+        "would should will just so too my your our we you they i me what why how when there here from about "
+        "please thanks thank don't didn't can't it's i'm"
+    ),
+    "es": _words(
+        "el la los las de del que y es muy pero por para con una está están fue más también porque hay sin cuando "
+        "nos mi yo gracias mucho todo esta este eso ya al le lo se su sus nada bien"
+    ),
+    "pt": _words(
+        "não é muito mas com uma os de da dos das em está foi mais também obrigado obrigada você isso eu "
+        "porque ao na se nada bem"
+    ),
+    "fr": _words(
+        "le la les de des du est et très mais pour avec une un pas je nous vous il elle ce c'est qui que sur dans "
+        "merci trop bien ça été au"
+    ),
+    "de": _words(
+        "der das und ist nicht sehr aber mit für ein eine ich wir zu auf den dem auch danke gut noch wenn sie es"
+    ),
+    "it": _words("il gli della che è non molto ma con una uno sono grazie anche più questo perché troppo"),
+    "nl": _words("het een niet zeer maar voor ik wij dat ook bedankt"),
+}
+
+
+def has_model(code: str) -> bool:
+    """Whether text in the language `code` names (`es`, `zh-TW`, `en-GB`) is scored here."""
+    return code.strip().lower().replace("_", "-").split("-")[0] in MODELS
+
+
+def language_of(text: str, declared: str | None = None) -> Language:
+    """The language of a text, to score it with that language's model or not at all. Its script tells
+    Chinese (Han characters at least a fifth of the letters), Japanese (kana), Korean, Thai, Greek,
+    Hebrew; Latin text is English unless another language's function words outnumber English's
+    (at least two of them). `declared` (the survey's language it was answered in, an import's) is
+    taken where the text cannot tell: a Spanish survey's "Genial" is Spanish, its "The venue was too
+    small" English."""
+    primary = declared.strip().lower().replace("_", "-").split("-")[0] if declared and declared.strip() else None
     han = len(_HAN.findall(text))
     letters = han + len(_LETTER.findall(text))
-    return "zh" if letters and han / letters >= 0.2 else "en"
+    for code, script in _SCRIPTS:
+        found = len(script.findall(text))
+        if found >= 2 and found * 5 >= letters + found:  # at least a fifth of the letters
+            return primary if code == UNDETERMINED and primary and primary not in MODELS else code
+    if letters and han / letters >= 0.2:
+        return "zh"
+    words = [word.lower() for word in _WORD.findall(text.replace("’", "'"))]
+    votes = {code: sum(word in vocabulary for word in words) for code, vocabulary in _FUNCTION_WORDS.items()}
+    english = votes.pop("en")
+    other, most = max(votes.items(), key=lambda vote: vote[1])
+    if primary and not has_model(primary):
+        return "en" if english >= 2 and english > most else primary
+    return other if most >= 2 and most > english else "en"
 
 
-def sentiment_of(text: str, language: Language) -> float:
-    """A score from -1 to 1; 0.0 for text with nothing to score."""
+def sentiment_of(text: str, language: Language) -> float | None:
+    """A score from -1 to 1; 0.0 for text with nothing to score; None for a language without a model
+    here (never scored as English: an English lexicon reads most other languages as neutral)."""
+    if language not in MODELS:
+        return None
     if not text.strip():
         return 0.0
     score = _chinese(text) if language == "zh" else _english(text)
@@ -53,6 +125,12 @@ def label_of(score: float | None) -> Label | None:
     if score >= NEUTRAL_BAND:
         return "positive"
     return "neutral"
+
+
+def mood_of(score: float | None) -> Mood:
+    """A stored score as the inbox shows it: its label, or NOT_SCORED where there is none (a language
+    without a model), which is counted apart, never as neutral."""
+    return NOT_SCORED if score is None or math.isnan(score) else label_of(float(score)) or NOT_SCORED
 
 
 def _normalise(total: float, alpha: float = 15.0) -> float:

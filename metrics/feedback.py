@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from feedback.sentiment import NEUTRAL_BAND, label_of
+from feedback.sentiment import NEUTRAL_BAND, NOT_SCORED, mood_of
 from feedback.targets import DEFAULT_TARGETS, Targets, due_columns
 from metrics.filters import Filters
 from metrics.scope import Runner, in_scope
@@ -86,10 +86,11 @@ class FeedbackSummary:
     median_first_response_hours: float | None
     awaiting_response: int
     received: int
-    negative_share: float | None
+    negative_share: float | None  # among the items received that were scored
     by_status: pd.DataFrame  # status, items (open at the end)
     by_theme: pd.DataFrame  # theme, items (open at the end; NO_THEME when no theme)
-    by_sentiment: pd.DataFrame  # sentiment, items (received in the period)
+    by_sentiment: pd.DataFrame  # sentiment, items (received in the period; NOT_SCORED among them)
+    not_scored: int = 0  # received in a language without a sentiment model: counted apart, not as neutral
 
 
 def open_at_end(items: pd.DataFrame, *, filters: Filters) -> pd.Series:
@@ -117,7 +118,8 @@ def summarise(
     received = (created >= pd.Timestamp(filters.start_utc)) & (created < end)
     answered = received & first.notna() & (first < end)
     response_hours = (first[answered] - created[answered]) / pd.Timedelta(hours=1)
-    moods = items.loc[received, "sentiment"].dropna().map(lambda value: label_of(float(value)))
+    moods = items.loc[received, "sentiment"].map(mood_of)
+    scored = moods[moods != NOT_SCORED]
     due = _due_at(items[is_open], targets=targets, at=aged_at)
     return FeedbackSummary(
         open=int(is_open.sum()),
@@ -127,7 +129,8 @@ def summarise(
         median_first_response_hours=_median(response_hours),
         awaiting_response=int((received & ~answered).sum()),
         received=int(received.sum()),
-        negative_share=float((moods == "negative").mean()) if len(moods) else None,
+        negative_share=float((scored == "negative").mean()) if len(scored) else None,
+        not_scored=int((moods == NOT_SCORED).sum()),
         by_status=_counts(items.loc[is_open, "status"], "status"),
         by_theme=_counts(items.loc[is_open, "theme"].fillna(NO_THEME), "theme"),
         by_sentiment=_counts(moods, "sentiment"),

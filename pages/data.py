@@ -23,7 +23,7 @@ from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY
 from store.batches import recent_batches_query
 from store.database import StoreError
 from surveys import registry
-from surveys.forms_import import import_responses, read_responses, undo_forms_import
+from surveys.forms_import import import_responses, language_note, read_responses, undo_forms_import
 from surveys.write_back import pending
 from ui import background, data
 from ui.data_views import (
@@ -201,6 +201,7 @@ if previewing or importing:
                 parsed = read_responses(raw, survey=stored_survey.survey, explicit=mapping, parsing=parsing(settings))
                 table(preview_view(parsed.columns, current_language()), column_config=preview_columns())
                 st.caption(t("imports.preview_counts", rows=len(parsed.rows), empty=parsed.empty))
+                st.caption(language_note(parsed.language).text(current_language()))
                 show_warnings(parsed.warnings)
                 if parsed.problems:
                     st.warning(t("imports.preview_refused"))
@@ -227,6 +228,7 @@ if previewing or importing:
                         empty=result.empty,
                     )
                 )
+                st.caption(language_note(result.language).text(current_language()))
                 show_warnings(result.warnings)
         except (DataSourceError, StoreError) as error:
             show_failure(error)

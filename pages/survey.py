@@ -20,7 +20,7 @@ from datetime import datetime
 import streamlit as st
 
 import clock
-from catalog import NAMES, language_of, locale
+from catalog import locale
 from store.database import StoreError
 from surveys.answers import check_page, is_answered, known_answers
 from surveys.definition import choose_language, text_in
@@ -45,7 +45,7 @@ def _language(languages: tuple[str, ...]) -> str:
         st.segmented_control(
             t("survey.language", language=wanted),
             languages,
-            format_func=lambda code: NAMES.get(language_of(code) or "", code),  # each in itself
+            format_func=locale.autonym,  # each in itself: Español, 日本語
             default=wanted,
             key=survey_form.LANGUAGE_KEY,
             label_visibility="collapsed",

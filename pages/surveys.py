@@ -10,7 +10,7 @@ import streamlit as st
 
 import clock
 from auth.access import Permission
-from catalog import NAMES, language_of
+from catalog import locale
 from surveys import links, registry
 from surveys.definition import text_in
 from surveys.public_url import address, links_stay_on_this_computer
@@ -189,7 +189,10 @@ with settings_tab:
         t("column.response_limit"): stored.response_limit,
         t("column.campaign"): stored.campaign_id,
         t("surveys.anonymous"): t("survey.yes") if stored.anonymous else t("survey.no"),
-        t("surveys.languages"): listed(NAMES.get(language_of(code) or "", code) for code in survey.languages),
+        t("surveys.languages"): listed(
+            locale.language_name("zh-CN" if code == "zh" else code, current_language())  # a survey's zh is Simplified
+            for code in survey.languages
+        ),
         t("surveys.question_count"): len(survey.questions),
     }
     st.dataframe(

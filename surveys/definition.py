@@ -17,11 +17,15 @@ from typing import Any
 import yaml
 
 from catalog import NAMES, language_of, translate
+from catalog.locale import is_language_code, language_name
 from errors import Lines, PulseError, Quote, Said, quoted
 from surveys.question_types import OTHER, TYPES, Text, names
 
-# A definition's language codes: English, 简体中文, 繁體中文, and `zh` (简体中文, as older files wrote it).
-LANGUAGES = ("en", "zh-CN", "zh-TW", "zh")
+# A definition's languages are open: any BCP 47 code CLDR knows (`es`, `ja`, `pt-BR` …; `zh` is
+# 简体中文, as older files wrote it). The product's own pages speak en, zh-CN and zh-TW (catalog); a
+# survey in another language shows its texts in it and the page's buttons in English. The builder
+# offers these first and takes any other code typed in.
+COMMON_LANGUAGES = ("en", "zh-CN", "zh-TW", "es", "pt", "fr", "de", "it", "ja", "ko", "vi", "th", "id", "ru", "ar")
 CONDITION_OPERATORS = ("equals", "in", "at_most", "at_least")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 SURVEY_FIELDS = {
@@ -217,19 +221,30 @@ def answer_labels(survey: Survey, language: str) -> dict[str, str]:
     return labels
 
 
+def spoken_as(code: object) -> str | None:
+    """The language a survey's code names, one value per language: the product's code for English
+    and Chinese in any spelling (`zh`, `zh-Hans` → zh-CN), else the code in lower case (`es-MX`)."""
+    if not isinstance(code, str):
+        return None
+    return language_of(code) or code.strip().lower().replace("_", "-")
+
+
 def nearest_language(codes: tuple[str, ...], asked: str | None) -> str | None:
     """The code among `codes` (a definition's) that writes the language `asked` names in any spelling
     a browser or address uses (`zh`, `zh-CN` and `zh-Hans` are one language; `zh-TW` and `zh-HK`
-    another); for Chinese without its own script there, the other Chinese script (a reader of one
-    reads the other better than English); else None."""
-    wanted = language_of(asked)
+    another; `es-MX` asks for `es` when the survey has no `es-MX`); for Chinese without its own
+    script there, the other Chinese script (a reader of one reads the other better than English);
+    else None."""
+    wanted = spoken_as(asked)
     if wanted is None:
         return None
-    spoken = [language_of(code) for code in codes]
+    spoken = [spoken_as(code) for code in codes]
     if wanted in spoken:
         return codes[spoken.index(wanted)]
-    chinese = [code for code, language in zip(codes, spoken, strict=True) if (language or "").startswith("zh")]
-    return chinese[0] if wanted.startswith("zh") and chinese else None
+    primary = [(each or "").split("-")[0] for each in spoken]
+    if wanted.split("-")[0] in primary:  # es-MX → es, pt → pt-BR (Chinese scripts are two languages)
+        return codes[primary.index(wanted.split("-")[0])]
+    return None
 
 
 def choose_language(languages: tuple[str, ...], *asked: str | None) -> str:
@@ -478,14 +493,19 @@ def parse_definition(raw: Any, *, where: str) -> Survey:
     if not ID_PATTERN.match(slug):
         checker.problem(("slug",), "slug", slug=repr(slug))
     languages = raw.get("languages", ["en"])
-    if not isinstance(languages, list) or not languages or any(language not in LANGUAGES for language in languages):
-        checker.problem(("languages",), "languages", languages=", ".join(LANGUAGES))
+    if not isinstance(languages, list) or not languages:
+        checker.problem(("languages",), "languages")
         languages = ["en"]
+    unknown = [code for code in languages if not is_language_code(code)]
+    if unknown:
+        checker.problem(("languages",), "language_code", code=repr(unknown[0]))
+        languages = [code for code in languages if code not in unknown] or ["en"]
     languages = tuple(dict.fromkeys(languages))
-    spoken = [language_of(code) for code in languages]
+    spoken = [spoken_as(code) for code in languages]
     for language in dict.fromkeys(each for each in spoken if spoken.count(each) > 1):
         same = [code for code, each in zip(languages, spoken, strict=True) if each == language]
-        checker.problem(("languages",), "languages_twice", codes=" / ".join(same), code=NAMES[language or "en"])
+        name = NAMES.get(language or "") or language_name(same[0])
+        checker.problem(("languages",), "languages_twice", codes=" / ".join(same), code=name)
     title = checker.text(raw.get("title"), ("title",), languages)
     description = checker.text(raw.get("description"), ("description",), languages, required=False)
     thanks = checker.text(raw.get("thanks"), ("thanks",), languages, required=False)

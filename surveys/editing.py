@@ -14,7 +14,8 @@ import copy
 import re
 from typing import Any
 
-from surveys.definition import CONDITION_OPERATORS, LANGUAGES, raw_pages
+from catalog.locale import is_language_code
+from surveys.definition import CONDITION_OPERATORS, raw_pages
 from surveys.question_types import TYPES
 
 SURVEY_TEXTS = ("title", "description", "thanks")
@@ -52,9 +53,10 @@ def _labelled(values: Any, first: str) -> list[dict[str, Any]]:
 
 def languages_of(definition: dict[str, Any]) -> list[str]:
     written = definition.get("languages")
-    if isinstance(written, list) and written and all(code in LANGUAGES for code in written):
-        return list(dict.fromkeys(_code(code) for code in written))
-    return ["en"]
+    """The definition's languages the editor can show (a code that is not one is a problem beside the
+    field, surveys.definition); English when none is."""
+    valid = [_code(code) for code in written if is_language_code(code)] if isinstance(written, list) else []
+    return list(dict.fromkeys(valid)) or ["en"]
 
 
 def normalized(definition: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,10 @@ A response is known by its survey, its submission time to the second and its res
 address, and its place among the responses of that second), never by its answers: the same
 responses downloaded as CSV, as .xlsx (whose times carry milliseconds or are serial numbers) or read
 from the responses sheet are the same responses, and importing again with another mapping or a newer
-definition updates them instead of adding them twice. An import is all or nothing and is recorded as
+definition updates them instead of adding them twice. A form is in the survey language whose
+question texts its headers match (a Spanish form of an [en, es] survey: es), and its responses are
+stored in that language, so their written answers are scored as it or marked not scored
+(feedback.sentiment), never read as English. An import is all or nothing and is recorded as
 a batch (store.tables.import_batches) that can be undone as a whole. Free-text answers reach the
 feedback inbox as web answers do.
 """
@@ -33,12 +36,14 @@ from typing import Any, cast
 import pandas as pd
 import sqlalchemy as sa
 
+from catalog.locale import LanguageName
 from data_sources.errors import InvalidData, Problem
 from data_sources.files import column_letter, unknown_column
 from data_sources.validate import Parsing, RawTable, sheet_times
 from engines import Runner
 from errors import Listed, Said
 from feedback.importer import member_ids_by_email_query
+from feedback.sentiment import has_model
 from store import tables
 from store.batches import finish_batch, new_batch, undo_batch
 from store.database import AppStore
@@ -65,6 +70,7 @@ class FormsImport:
     empty: int = 0  # rows answering no mapped question (a timestamp only): skipped
     batch: int | None = None  # import_batches.id, for undoing; None when nothing was written
     warnings: list[str] = field(default_factory=list)
+    language: str = "en"  # the survey language the form is written in (form_language)
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class Parsed:
     problems: list[Problem]
     warnings: list[str]
     unmatched: list[str] = field(default_factory=list)  # columns no question matched
+    language: str = "en"  # the survey language the form is written in (form_language): its responses' locale
 
     def refusal(self, file: str) -> InvalidData:
         """The problems, then the columns left unmatched (a mistyped header shows beside what it caused)."""
@@ -178,6 +185,27 @@ def match_columns(survey: Survey, columns: list[str], explicit: dict[str, str]) 
     return matched, unmatched
 
 
+def form_language(survey: Survey, columns: list[str]) -> str:
+    """The survey language a form is written in: the one whose question texts its headers match
+    most (a Spanish form of an [en, es] survey is `es`; ties go to the earlier), else the survey's
+    first. Its responses are stored in it, so their written answers are scored, or not, as that
+    language (feedback.sentiment)."""
+    headers = {_plain(re.sub(r"\s*\[.+\]\s*$", "", column)) for column in columns}  # a grid's "Q [row]" is Q
+    matches = {
+        code: sum(_plain(question.text[code]) in headers for question in survey.questions if code in question.text)
+        for code in survey.languages
+    }
+    best = max(survey.languages, key=lambda code: matches[code])  # max keeps the first of equals
+    return best if matches[best] else survey.languages[0]
+
+
+def language_note(code: str) -> Said:
+    """Which language a form's responses are stored in, and that their written answers are not
+    scored when it has no sentiment model (feedback.sentiment)."""
+    key = "imports.forms_language" if has_model(code) else "imports.forms_language_unscored"
+    return Said(key, name=LanguageName(code))
+
+
 def _problem(problem: tuple[str, dict], cell: str) -> Said | None:
     code, values = problem
     if code in ("required", "matrix_rows", "other_missing"):
@@ -252,7 +280,7 @@ def read_responses(raw: RawTable, *, survey: Survey, explicit: dict[str, str], p
         if not bad:
             rows.append(ParsedResponse(number, answers, stamps.iloc[position].to_pydatetime(), email))
     problems = sorted(set(problems), key=lambda p: (p.row or 0, str(p.column)))
-    return Parsed(rows, list(counts.values()), empty, problems, warnings, unmatched)
+    return Parsed(rows, list(counts.values()), empty, problems, warnings, unmatched, form_language(survey, columns))
 
 
 def _check(survey: Survey, target: Any, answers: dict[str, Any], cell: str) -> Said | None:
@@ -327,7 +355,7 @@ def import_responses(
             answer_list = answer_rows(stored.survey, row.answers)
             member_id = None if stored.anonymous else known.get(row.email)
             existing = connection.execute(
-                sa.select(responses.c.id, responses.c.survey_id, responses.c.member_id).where(
+                sa.select(responses.c.id, responses.c.survey_id, responses.c.member_id, responses.c.locale).where(
                     responses.c.idempotency_key == key
                 )
             ).first()
@@ -339,14 +367,15 @@ def import_responses(
                     key=key,
                     member_id=member_id,
                     submitted_at=row.submitted_at,
-                    locale=stored.survey.languages[0],
+                    locale=parsed.language,
                     source=SOURCE,
                     batch=batch,
                 )
                 added += 1
                 continue
             same = {(a.question_id, a.question_type, a.value_num, a.value_text) for a in answer_list}
-            if (existing.survey_id, existing.member_id) == (stored.id, member_id) and same == stored_answers(
+            now_as = (stored.id, member_id, parsed.language)
+            if (existing.survey_id, existing.member_id, existing.locale) == now_as and same == stored_answers(
                 connection, existing.id
             ):
                 continue
@@ -357,6 +386,7 @@ def import_responses(
                 response_id=existing.id,
                 member_id=member_id,
                 submitted_at=row.submitted_at,
+                locale=parsed.language,
                 batch=batch,
             )
             updated += 1
@@ -380,6 +410,7 @@ def import_responses(
         empty=parsed.empty,
         batch=batch,
         warnings=warnings,
+        language=parsed.language,
     )
 
 

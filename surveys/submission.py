@@ -218,7 +218,15 @@ def _write(connection: Connection, submission: _Submission) -> Result:
         response_id = existing.id
 
     rows = answer_rows(stored.survey, submission.answers)
-    _write_answers(connection, stored.survey, rows, response_id=response_id, member_id=member_id, now=submission.now)
+    _write_answers(
+        connection,
+        stored.survey,
+        rows,
+        response_id=response_id,
+        member_id=member_id,
+        now=submission.now,
+        locale=submission.locale,
+    )
     if invitation is not None:
         _spend(connection, invitation, response_id=None if stored.anonymous else response_id, now=submission.now)
     if submission.write_back:
@@ -255,7 +263,9 @@ def store_response(
             )
         )
     )
-    _write_answers(connection, stored.survey, rows, response_id=response_id, member_id=member_id, now=submitted_at)
+    _write_answers(
+        connection, stored.survey, rows, response_id=response_id, member_id=member_id, now=submitted_at, locale=locale
+    )
     return response_id
 
 
@@ -278,16 +288,18 @@ def replace_answers(
     response_id: int,
     member_id: str | None,
     submitted_at: datetime,
+    locale: str,
     batch: int | None,
 ) -> None:
-    """An imported response read again (another mapping, a newer definition): its answers become
-    `rows`, in the caller's transaction. Its inbox items whose text is still answered keep their
-    triage; those of answers now gone are removed, new ones added."""
+    """An imported response read again (another mapping, a newer definition, another language): its
+    answers become `rows`, in the caller's transaction. Its inbox items whose text is still answered
+    keep their triage (their language and sentiment read again in `locale`); those of answers now
+    gone are removed, new ones added."""
     responses, feedback = tables.responses, tables.feedback
     connection.execute(
         responses.update()
         .where(responses.c.id == response_id)
-        .values(survey_id=stored.id, member_id=member_id, import_batch=batch)
+        .values(survey_id=stored.id, member_id=member_id, import_batch=batch, locale=locale)
     )
     connection.execute(tables.answers.delete().where(tables.answers.c.response_id == response_id))
     items = connection.execute(
@@ -296,8 +308,23 @@ def replace_answers(
     kept = {(row.question_id, row.value_text) for row in feedback_texts(stored.survey, rows)}
     remove_feedback(connection, [item.id for item in items if (item.question_id, item.text) not in kept])
     still = frozenset((item.question_id, item.text) for item in items if (item.question_id, item.text) in kept)
+    for item in items:
+        if (item.question_id, item.text) in still:
+            fresh = enrichment(item.text, locale)
+            connection.execute(
+                feedback.update()
+                .where(feedback.c.id == item.id)
+                .values(language=fresh.language, sentiment=fresh.sentiment)
+            )
     _write_answers(
-        connection, stored.survey, rows, response_id=response_id, member_id=member_id, now=submitted_at, kept=still
+        connection,
+        stored.survey,
+        rows,
+        response_id=response_id,
+        member_id=member_id,
+        now=submitted_at,
+        locale=locale,
+        kept=still,
     )
 
 
@@ -325,10 +352,11 @@ def _write_answers(
     response_id: int,
     member_id: str | None,
     now: datetime,
+    locale: str | None,
     kept: frozenset[tuple[str, str]] = frozenset(),
 ) -> None:
-    """The answers, and one feedback item per non-empty free-text answer with the response's score,
-    but for those `kept` (question id, text): the items the response has already."""
+    """The answers, and one feedback item per non-empty free-text answer with the response's score
+    and language, but for those `kept` (question id, text): the items the response has already."""
     if rows:
         connection.execute(tables.answers.insert(), [_answer_row(row, response_id) for row in rows])
     kind, score = response_score(rows) or (None, None)
@@ -342,6 +370,7 @@ def _write_answers(
             score_kind=kind,
             response_id=response_id,
             question_id=row.question_id,
+            language=locale,
         )
         for row in feedback_texts(survey, rows)
         if row.value_text  # always so (feedback_texts keeps answers with text); narrows str | None for mypy

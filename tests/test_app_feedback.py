@@ -675,3 +675,40 @@ def test_the_owner_updates_renames_and_deletes_a_view_from_the_inbox(store):
     at = at.button(key="feedback_view_delete_confirm").click().run()
     assert views.visible(store, "local") == []
     assert "view" not in at.query_params
+
+
+@pytest.mark.parametrize(
+    ("language", "filter_label", "word", "tile", "apart"),
+    [
+        (
+            "en",
+            "Sentiment",
+            "Not scored",
+            "Negative (28 days)",
+            "among the 4 items received in the last 28 days that were scored. 1 more",
+        ),
+        ("zh-CN", "情感", "未识别", "负面（28 天）", "已识别情感的 4 条反馈中，负面反馈的占比。另有 1 条"),
+        ("zh-TW", "情緒", "未判斷", "負面（28 天）", "已判斷情緒的 4 則回饋中，負面回饋的佔比。另有 1 則"),
+    ],
+)
+def test_feedback_not_scored_shows_as_such_in_the_filter_the_list_and_the_tile(
+    store, language, filter_label, word, tile, apart
+):
+    """A Spanish answer (no sentiment model) is "not scored" in every UI language, and the negative
+    tile counts it apart (issue 24, item 7)."""
+    with store.begin() as connection:
+        (spanish,) = add_feedback(
+            connection,
+            [NewFeedback(source="survey", text="Genial", member_id="alice", created_at=NOW, language="es")],
+            actor="survey",
+            now=NOW,
+        )
+    at = open_inbox_in(language, {"feedback_sentiment": "not_scored", "feedback_q": "Genial"})
+    assert not at.exception
+    assert listed(at) == [spanish]
+    assert at.dataframe(key=list_key(at)).value["mood"].tolist() == [word]
+    with speaking(language):
+        menu = widget(at, "selectbox", filter_label)
+        assert menu.value == "not_scored" and word in menu.options
+    (negative,) = [metric for metric in at.metric if metric.label == tile]
+    assert apart in negative.proto.help

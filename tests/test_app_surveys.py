@@ -328,7 +328,7 @@ def test_the_surveys_page_names_a_survey_its_languages_and_opening_in_chinese(su
     assert not at.exception
     assert "快速调查" in texts(at, "header")
     facts = next(frame.value for frame in at.dataframe if "" in frame.value.columns).set_index("")[" "]
-    assert facts["语言"] == "English、简体中文" and facts["开放时间"] == "2099年1月1日 00:00"
+    assert facts["语言"] == "英语、简体中文" and facts["开放时间"] == "2099年1月1日 00:00"
 
 
 def test_the_surveys_page_makes_personal_links_for_a_segment(surveys_env):

@@ -152,6 +152,27 @@ def test_a_typeform_export_with_two_header_rows(store, duckdb_warehouse):
     assert (undone.added, undone.already_there, undone.placeholders) == (0, 1, 1)  # N/A named a placeholder
 
 
+def test_a_typeform_export_of_a_chinese_form(store, duckdb_warehouse):
+    """Typeform keeps its own column names in English; the questions and answers are the form's."""
+    result = run(store, duckdb_warehouse, "typeform_chinese.csv", (FIXTURES / "typeform_chinese.csv").read_bytes())
+    assert (result.preset, result.columns, result.added, result.blank) == ("typeform", ["我们应该改进什么？"], 1, 1)
+    assert items(store) == [
+        ("问答环节太长，最后一个分享没时间讲完。", ("我们应该改进什么？",), "alice", "2026-03-05 14:03:22", "import")
+    ]
+    language, sentiment = store.run(tables.feedback.select())[["language", "sentiment"]].iloc[0]
+    assert language == "zh" and sentiment < 0  # scored by the Chinese model
+
+
+def test_a_surveygizmo_export_in_chinese(store, duckdb_warehouse):
+    content = (FIXTURES / "surveygizmo_chinese.csv").read_bytes()
+    result = run(store, duckdb_warehouse, "surveygizmo_chinese.csv", content, zone="UTC")
+    assert (result.preset, result.added, result.blank) == ("surveygizmo", 2, 2)
+    assert [(text, tags, member) for text, tags, member, *_ in items(store)] == [
+        ("大家回复很快，周末也有人答疑。", ("您喜欢社区的哪些方面？",), "alice"),
+        ("文件搜尋總是先出現舊版本，很困擾。", ("还有什么想告诉我们的？",), None),
+    ]
+
+
 def test_a_surveygizmo_export_with_blank_answers_is_not_refused(store, duckdb_warehouse):
     result = run(store, duckdb_warehouse, "surveygizmo.csv", (FIXTURES / "surveygizmo.csv").read_bytes())
     assert (result.preset, result.added, result.blank) == ("surveygizmo", 2, 4)

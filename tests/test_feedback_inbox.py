@@ -136,3 +136,25 @@ def test_an_items_detail_has_its_duplicates_and_history(store, ids):
     assert detail.history[["actor", "field", "new_value"]].values.tolist() == [["ana", "created", "manual"]]
     missing = inbox.read_item(store, 999_999)
     assert missing.item.empty and missing.duplicates.empty and missing.history.empty
+
+
+def test_items_in_a_language_without_a_model_are_their_own_sentiment_in_the_list_and_the_filter(store):
+    """ "Genial" from a Spanish survey is not scored; read as English it would be positive."""
+    items = [
+        NewFeedback(source="survey", text="Genial", member_id="m1", created_at=NOW, language="es"),
+        NewFeedback(source="survey", text="Genial", member_id="m2", created_at=NOW, language="en"),
+        NewFeedback(source="manual", text="It keeps crashing", member_id="m3", created_at=NOW),
+    ]
+    with store.begin() as connection:
+        spanish, english, crash = add_feedback(connection, items, actor="ana", now=NOW)
+    warehouse = Warehouse()
+    listed = read(store, warehouse)
+    assert dict(zip(listed["id"], listed["mood"], strict=True)) == {
+        spanish: "not_scored",
+        english: "positive",
+        crash: "negative",
+    }
+    assert read(store, warehouse, sentiment="not_scored")["id"].tolist() == [spanish]
+    assert read(store, warehouse, sentiment="neutral")["id"].tolist() == []  # not scored is not neutral
+    assert read(store, warehouse, sentiment="positive")["id"].tolist() == [english]
+    assert inbox.SENTIMENTS == ("negative", "neutral", "positive", "not_scored")

@@ -242,7 +242,7 @@ def marked_intake(monkeypatch):
     """The intake's enrichment with marked results, computed afresh (its cache cleared before and after)."""
     from feedback import intake
 
-    monkeypatch.setattr(intake, "language_of", lambda text: "xx")
+    monkeypatch.setattr(intake, "language_of", lambda text, declared=None: "xx")
     monkeypatch.setattr(intake, "sentiment_of", lambda text, language: 0.5)
     monkeypatch.setattr(intake, "suggest_theme", lambda text: "t")
     intake.enrichment.cache_clear()

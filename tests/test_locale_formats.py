@@ -64,6 +64,35 @@ def test_a_languages_name_reads_in_the_readers_language(language, names):
     assert locale.language_name("x-klingon", language) == "x-klingon"  # no name: the code as it is
 
 
+@pytest.mark.parametrize(
+    "language, names",
+    [
+        ("en", ["Simplified Chinese", "Traditional Chinese", "Japanese", "Brazilian Portuguese", "French (Belgium)"]),
+        ("zh-CN", ["简体中文", "繁体中文", "日语", "巴西葡萄牙语", "法语（比利时）"]),
+        ("zh-TW", ["簡體中文", "繁體中文", "日文", "葡萄牙文（巴西）", "法文（比利時）"]),
+    ],
+)
+def test_a_survey_languages_name_with_script_or_region_reads_in_the_readers_language(language, names):
+    assert [locale.language_name(code, language) for code in ("zh-CN", "zh-TW", "ja", "pt-BR", "fr-BE")] == names
+
+
+def test_a_member_picks_a_language_by_its_own_name():
+    codes = ("en", "en-GB", "zh", "zh-CN", "zh-TW", "es", "ja", "pt-BR", "x-klingon")
+    names = ["English", "English", "简体中文", "简体中文", "繁體中文", "Español", "日本語", "Português (Brasil)"]
+    names.append("x-klingon")  # no name: the code as it is
+    assert [locale.autonym(code) for code in codes] == names
+
+
+@pytest.mark.parametrize("code", ["es", "ja", "pt-BR", "zh-Hant", "es-419", "yue"])
+def test_a_survey_language_is_any_code_cldr_knows(code):
+    assert locale.is_language_code(code)
+
+
+@pytest.mark.parametrize("code", ["klingon", "x-klingon", "", "e", "es_MX", "es MX", 3, None, "qq"])
+def test_anything_else_is_not_a_language_code(code):
+    assert not locale.is_language_code(code)
+
+
 def test_dates_take_text_timestamps_and_datetimes_alike():
     assert locale.day("2026-11-02", "zh-CN") == locale.day(pd.Timestamp("2026-11-02 23:59"), "zh-CN") == "2026年11月2日"
 

@@ -130,6 +130,27 @@ def test_summary_counts_ages_and_first_responses(store, duckdb_warehouse):
     }
 
 
+def test_items_not_scored_are_counted_apart_not_as_neutral(store, duckdb_warehouse):
+    """Spanish feedback (no sentiment model) is received and listed, but left out of the negative
+    share: 1 negative of 2 scored is 50%; counted as neutral it would be 1 of 4, 25%."""
+    insert(
+        store,
+        {"member_id": "alice", "created_at": t(2026, 11, 20), "sentiment": -0.5, "language": "en"},
+        {"member_id": "carol", "created_at": t(2026, 11, 20), "sentiment": 0.02, "language": "en"},  # neutral
+        {"member_id": "alice", "created_at": t(2026, 11, 21), "sentiment": None, "language": "es"},
+        {"member_id": "bob", "created_at": t(2026, 11, 22), "sentiment": None, "language": "ja"},
+    )
+    summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    assert (summary.received, summary.not_scored, summary.negative_share) == (4, 2, 0.5)
+    assert dict(zip(summary.by_sentiment["sentiment"], summary.by_sentiment["items"], strict=True)) == {
+        "negative": 1,
+        "neutral": 1,
+        "not_scored": 2,
+    }
+    share = feedback.negative_share(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    assert (share.latest_negative, share.latest_items) == (1, 2)  # the risk rule counts scored items only
+
+
 def test_summary_of_nothing_is_none_not_zero(store, duckdb_warehouse):
     summary = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
     assert (summary.open, summary.overdue, summary.breaching) == (0, 0, 0)

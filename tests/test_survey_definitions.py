@@ -67,6 +67,29 @@ def test_a_definition_in_traditional_and_simplified_chinese():
         parse_definition(definition(NPS, languages=["en", "zh", "zh-CN"]), where="s.yaml")
 
 
+def test_a_survey_is_written_in_any_language_cldr_knows():
+    raw = definition(
+        {"id": "nps", "type": "nps", "text": {"es": "¿Nos recomendarías?", "ja": "おすすめしますか？"}},
+        {
+            "id": "why",
+            "type": "choice",
+            "text": {"es": "¿Por qué?"},
+            "options": [{"id": "a", "label": {"es": "Eventos"}}, {"id": "b", "label": {"es": "Foro"}}],
+        },
+        languages=["es", "ja", "pt-BR"],
+        title={"es": "Encuesta", "ja": "アンケート"},
+    )
+    survey = parse_definition(raw, where="s.yaml")
+    assert survey.languages == ("es", "ja", "pt-BR")
+    nps, why = survey.questions
+    assert text_in(nps.text, "ja") == "おすすめしますか？"
+    assert text_in(why.text, "ja") == "¿Por qué?"  # no Japanese text: the first language's
+    assert text_in(nps.text, "es-AR") == "¿Nos recomendarías?"
+    assert parse_definition(survey.source, where="store") == survey
+    with pytest.raises(DefinitionError, match="language 'fr' is not in the survey's languages"):
+        parse_definition({**raw, "title": {"es": "Encuesta", "fr": "Enquête"}}, where="s.yaml")
+
+
 @pytest.mark.parametrize(
     "languages, address, browser, chosen",
     [
@@ -84,6 +107,11 @@ def test_a_definition_in_traditional_and_simplified_chinese():
         (("en", "zh", "zh-TW"), None, "de-DE", "en"),
         (("zh", "en"), None, None, "zh"),
         (("zh", "zh-TW"), "en", "zh-TW", "zh-TW"),  # the address's English is not there: the browser's
+        (("en", "es"), None, "es-MX", "es"),  # a language beyond en/zh: Mexican Spanish reads the Spanish
+        (("es", "en"), None, "ja-JP", "es"),  # a language the survey lacks: its first, not English
+        (("en", "es-MX", "es"), None, "es-MX", "es-MX"),  # its own region first
+        (("en", "pt-BR"), "pt", None, "pt-BR"),
+        (("en", "ja"), "ja", "en-US", "ja"),
     ],
 )
 def test_the_member_language_is_the_address_then_the_browser_then_the_first(languages, address, browser, chosen):
@@ -123,7 +151,10 @@ NPS = {"id": "nps", "type": "nps", "text": "Recommend?"}
             definition({"id": "t", "type": "short_text", "text": "?", "max_length": 900}),
             "bad.yaml: t: max_length: must be a whole number from 1 to 200",
         ),
-        (definition(NPS, languages=["en", "fr"]), "bad.yaml: languages: must be a list drawn from"),
+        (definition(NPS, languages=["en", "klingon"]), "bad.yaml: languages: 'klingon' is not a language code"),
+        (definition(NPS, languages="en"), "bad.yaml: languages: must be a list of language codes"),
+        (definition(NPS, languages=["es", "es"], title={"es": "T"}), None),
+        (definition(NPS, languages=["es", "ES"]), "bad.yaml: languages: es / ES are both Spanish; keep one"),
         (
             definition({"id": "q", "type": "nps", "text": {"zh": "推荐吗？"}}, languages=["en", "zh"]),
             "bad.yaml: q: text: needs the 'en' text",
@@ -135,6 +166,9 @@ NPS = {"id": "nps", "type": "nps", "text": "Recommend?"}
     ],
 )
 def test_a_bad_definition_names_the_file_question_and_field(raw, expected):
+    if expected is None:  # the same code twice is one language, said once: no problem
+        assert parse_definition(raw, where="bad.yaml").languages == ("es",)
+        return
     with pytest.raises(DefinitionError) as error:
         parse_definition(raw, where="bad.yaml")
     assert any(problem.startswith(expected) for problem in error.value.problems), error.value.problems

@@ -39,7 +39,9 @@ def item_facts(item: pd.Series) -> str:
                 value=text.number(item["sentiment"], decimals=2, sign=True),
             )
         )
-    facts += [language_name(code, current_language()) for code in known(item, "language")]
+        facts += [language_name(code, current_language()) for code in known(item, "language")]
+    elif known(item, "language"):  # in a language without a sentiment model (feedback.sentiment)
+        facts.append(t("feedback.mood_not_scored", name=language_name(item["language"], current_language())))
     if pd.notna(item["first_response_at"]):
         facts.append(t("feedback.first_response", when=moment(item["first_response_at"])))
     return plain(" · ".join(facts))

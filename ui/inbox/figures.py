@@ -36,7 +36,11 @@ def summary_tiles(summary: FeedbackSummary) -> None:
         (
             "negative",
             "–" if summary.negative_share is None else text.percent(summary.negative_share),
-            t("feedback.tile.negative_help", received=summary.received),
+            t(
+                "feedback.tile.negative_help",
+                scored=summary.received - summary.not_scored,
+                unscored=summary.not_scored,
+            ),
         ),
     ]
     for column, (key, value, help_text) in zip(columns, tiles, strict=True):

@@ -18,14 +18,12 @@ from typing import Any
 
 import streamlit as st
 
-from catalog import NAMES, language_of
+from catalog import locale
 from surveys import editing
-from surveys.definition import LANGUAGES, DefinitionProblem, FieldPath, text_in
+from surveys.definition import COMMON_LANGUAGES, DefinitionProblem, FieldPath, text_in
 from surveys.question_types import OTHER, TYPES
 from ui.i18n import current_language, t
 from ui.tables import label_text, plain
-
-EDITABLE_LANGUAGES = tuple(code for code in LANGUAGES if code != "zh")  # `zh` is older files' zh-CN
 
 
 @dataclass
@@ -68,7 +66,8 @@ class Fields:
 
 
 def language_name(code: str) -> str:
-    return NAMES.get(language_of(code) or "", code)
+    """A survey language named in the manager's language (Spanish, 西班牙语)."""
+    return locale.language_name(code, current_language())
 
 
 def texts(
@@ -102,8 +101,14 @@ def survey_settings(fields: Fields, *, campaigns: dict[str, str]) -> None:
     languages = fields.languages
     key = fields.key("languages")
     st.session_state.setdefault(key, languages)
+    offered = list(dict.fromkeys([*COMMON_LANGUAGES, *languages]))
     chosen = st.multiselect(
-        t("builder.languages"), EDITABLE_LANGUAGES, key=key, format_func=language_name, help=t("builder.languages_help")
+        t("builder.languages"),
+        offered,
+        key=key,
+        format_func=language_name,
+        help=t("builder.languages_help"),
+        accept_new_options=True,  # any other code (pt-BR, yue); surveys.definition checks it
     )
     fields.beside(("languages",))
     if chosen and chosen != languages:
