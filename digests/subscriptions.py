@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
@@ -216,3 +217,8 @@ def history(app_store: AppStore, digest_id: int, *, limit: int = 50) -> pd.DataF
         .order_by(outbox.c.id.desc())
         .limit(limit)
     )
+
+
+def local_time(moment: datetime, timezone: str) -> datetime:
+    """A naive UTC moment as the community's wall clock reads it (naive, local)."""
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
