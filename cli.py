@@ -23,6 +23,8 @@ python cli.py feedback undo-import N     remove the items feedback import N adde
 python cli.py feedback rescore            score every stored item's sentiment and theme again with today's rules
 python cli.py feedback targets [--set PRIORITY FIRST RESOLUTION]  response targets per priority, in hours
 python cli.py deliver [--recent N | --requeue ID]  send what the outbox holds (email, Slack, WeCom, Feishu, webhooks)
+python cli.py digest list                the scheduled digests (made on the Digests page) with their next run
+python cli.py digest send ID [--now]     queue a digest at once, for trying it (--now: and send it)
 python cli.py channel list               the delivery channels of secrets.toml, without their secrets
 python cli.py channel test NAME          send a test message to a channel and print the outcome
 """
@@ -36,9 +38,10 @@ import json
 import logging
 import sys
 import tempfile
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -55,6 +58,7 @@ from data_sources.warehouse import Warehouse, open_warehouse, read_tables
 from delivery import formats, outbox, transport
 from delivery.channels import channel_named, load_channels, where
 from delivery.message import Figure, Message
+from digests import due, subscriptions
 from errors import PulseError
 from exports import safe_csv
 from feedback import importer, intake, targets, workflow
@@ -243,6 +247,14 @@ def build_parser() -> Parser:
         metavar="ID",
         help="send a failed or unknown message again (an unknown one may arrive twice)",
     )
+    digest = commands.add_parser("digest", help="scheduled digests (made on the Digests page)")
+    digest_commands = digest.add_subparsers(dest="digest_command", required=True, parser_class=Parser)
+    digest_commands.add_parser("list", help="every digest with its schedule, recipients and next run")
+    sending = digest_commands.add_parser(
+        "send", help="queue a digest now for its latest period (a trial: the scheduled one still goes)"
+    )
+    sending.add_argument("id", type=int)
+    sending.add_argument("--now", action="store_true", help="and send the outbox at once")
     channel = commands.add_parser("channel", help="delivery channels configured in secrets.toml")
     channel_commands = channel.add_subparsers(dest="channel_command", required=True, parser_class=Parser)
     channel_commands.add_parser("list", help="each channel's kind, where it sends (no secrets) and its outbox")
@@ -762,6 +774,12 @@ def command_deliver(settings: Settings, store: AppStore, args: argparse.Namespac
     if args.requeue is not None and not outbox.requeue(store, args.requeue, now=clock.now()):
         print(f"cli.py deliver: no failed or unknown message {args.requeue}.", file=sys.stderr)
         return 1
+    for queued in due.enqueue_due(settings, store, clock.now()):
+        print(f"Digest {queued.digest} for {queued.filters.start} to {queued.filters.last}: {queued.queued} queued.")
+    return _deliver(settings, store)
+
+
+def _deliver(settings: Settings, store: AppStore) -> int:
     run = outbox.deliver_due(store, load_channels(settings))
     if run.busy:
         print("Another process is sending (the app server or another deliver); nothing was sent.")
@@ -773,6 +791,43 @@ def command_deliver(settings: Settings, store: AppStore, args: argparse.Namespac
     if run.failed:
         print("cli.py deliver: `python cli.py channel list` shows the failures per channel.", file=sys.stderr)
     return 1 if run.failed else 0
+
+
+def _schedule(digest: subscriptions.Digest, timezone: str) -> str:
+    """ "weekly, Monday 09:00 (Asia/Shanghai)" or "monthly, day 1 09:00 (UTC)"."""
+    when = (
+        date(2024, 1, 1 + (digest.weekday or 0)).strftime("%A")  # 1 January 2024 was a Monday
+        if digest.cadence == "weekly"
+        else f"day {digest.day_of_month}"
+    )
+    return f"{digest.cadence}, {when} {digest.send_time} ({timezone})"
+
+
+def command_digest(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    """List the digests, or queue one now (and with --now send the outbox)."""
+    store.migrate()
+    now = clock.now()
+    if args.digest_command == "list":
+        kept = subscriptions.list_digests(store)
+        if not kept:
+            print("No digests: managers make them on the Digests page.")
+        zone = ZoneInfo(settings.timezone)
+        for digest in kept:
+            upcoming = digest.next_run(settings.timezone, now=now).replace(tzinfo=UTC).astimezone(zone)
+            members = ", ".join(f"{name} {value}" for name, value in digest.members().items() if value)
+            print(
+                f"{digest.id:>4}  {digest.name}  [{'enabled' if digest.enabled else 'paused'}]  "
+                f"{_schedule(digest, settings.timezone)}  to {', '.join(digest.recipients)}  "
+                f"for {members or 'every member'}; next run {upcoming:%Y-%m-%d %H:%M}"
+            )
+        return 0
+    queued = due.send_now(settings, store, args.id, now=now)
+    print(
+        f"Digest {queued.digest} for {queued.filters.start} to {queued.filters.last}: {queued.queued} messages queued."
+    )
+    if queued.missing:
+        print(f"Not in [pulse.channels] of secrets.toml: {', '.join(queued.missing)}.", file=sys.stderr)
+    return _deliver(settings, store) if args.now else 0
 
 
 def command_channel(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
@@ -819,6 +874,7 @@ COMMANDS = {
     "feedback": command_feedback,
     "user": command_user,
     "deliver": command_deliver,
+    "digest": command_digest,
     "channel": command_channel,
 }
 

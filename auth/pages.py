@@ -61,6 +61,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("data", "pages/data.py", ":material/database:", Permission.MANAGE_DATA),
     PageSpec("sharing", "pages/sharing.py", ":material/share:", Permission.SHARE),
     PageSpec("goals", "pages/goals.py", ":material/flag:", Permission.GOALS),
+    # _digests.py, as _feedback.py: the page and the digests/ package are not both the module `digests`.
+    PageSpec("digests", "pages/_digests.py", ":material/schedule_send:", Permission.DIGESTS),
     # Special pages: the member's survey (its heading is the survey's own title) and signing in.
     PageSpec("survey", "pages/survey.py", audience=Audience.MEMBER, heading=None),
     PageSpec("sign-in", "pages/sign_in.py", audience=Audience.VISITOR, heading="app.title"),

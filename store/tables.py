@@ -379,3 +379,33 @@ survey_files = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("registered_at", sa.DateTime, nullable=False),
 )
+
+# A scheduled digest (digests/): the meeting report of a view (channel, region, segment; the period
+# follows the cadence), weekly on `weekday` (0 Monday) or monthly on `day_of_month` (the month's last
+# day when it has fewer), at `send_time` ("HH:MM") in the community's time zone, in `language`, to
+# `recipients` (channel names of [pulse.channels]), with the report as a PDF or PNG for email
+# (`attachment`: pdf, png or none). `last_slot` is the scheduled moment (naive UTC) last queued; the
+# outbox keys say which period went to which channel (digest:<id>:<period>:<channel>).
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("channel", sa.String(200)),
+    sa.Column("region", sa.String(200)),
+    sa.Column("segment", sa.String(200)),
+    sa.Column("cadence", sa.String(10), nullable=False),
+    sa.Column("weekday", sa.Integer),
+    sa.Column("day_of_month", sa.Integer),
+    sa.Column("send_time", sa.String(5), nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("recipients", sa.JSON, nullable=False),
+    sa.Column("attachment", sa.String(10), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("last_slot", sa.DateTime),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String(320)),
+    sa.Column("updated_at", sa.DateTime),
+    sqlite_autoincrement=True,  # a deleted digest's id (in its outbox keys) is never given to another
+)

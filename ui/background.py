@@ -5,8 +5,9 @@
 - Survey responses queued for the write-back sheet are appended after each submit and retried on
   the same schedule.
 - The delivery outbox is sent every minute by one thread per server process, started by the first
-  page run (`start_sender`); the store's delivery lease lets exactly one process send at a time
-  however many servers run, and a server with nothing due only reads (delivery/outbox.py).
+  page run (`start_sender`), after queuing the digests whose slot has come (digests/due.py); the
+  store's delivery lease lets exactly one process send at a time however many servers run, and a
+  server with nothing due only reads (delivery/outbox.py, digests/due.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from data_sources import sheets
 from data_sources.sync import sync, sync_due
 from delivery.channels import load_channels
 from delivery.outbox import deliver_due
+from digests.due import enqueue_due
 from errors import PulseError
 from settings import Settings
 from store.database import AppStore
@@ -83,6 +85,12 @@ def _send_forever() -> None:
     while True:
         settings, store = _sender["settings"], _sender["store"]
         assert isinstance(settings, Settings) and isinstance(store, AppStore)
+        try:  # the digests whose time has come first, so they leave in this minute's run
+            enqueue_due(settings, store, clock.now())
+        except PulseError as error:  # a digest that cannot be built yet must not hold up the outbox
+            log.warning("Background digests failed (ref %s): %s", logs.reference(), error.user_message)
+        except Exception:
+            log.error("Background digests failed (ref %s)", logs.reference(), exc_info=True)
         try:
             deliver_due(store, load_channels(settings))
         except PulseError as error:  # a channel described wrongly, the store away: the next minute tries again
