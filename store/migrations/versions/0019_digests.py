@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"  # re-chained at merge after the alerts' migration
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
