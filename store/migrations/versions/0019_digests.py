@@ -1,7 +1,7 @@
 """scheduled digests: the meeting report of a view, weekly or monthly at a local time, to channels
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 
 from __future__ import annotations
