@@ -203,7 +203,7 @@ def test_a_chinese_digest_reads_chinese_and_without_a_public_address_has_no_link
     content = wecom.body["markdown"]["content"]
     assert content.splitlines()[:2] == [
         "## 社群周报：2025年3月1日至2025年3月7日",
-        '> 成员数: **7** <font color="comment">+2</font>',
+        '> 成员数：**7** <font color="comment">+2</font>',  # the full-width colon of Chinese
     ]
     assert "目标" in content and "http" not in content
 
