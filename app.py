@@ -124,14 +124,16 @@ if account is None:  # only the sign-in page exists for someone not signed in
 with_account(store, account.email)
 
 refresh_when_due(settings)
-pages = [
-    st.Page(page.file, title=t(page.nav), icon=page.icon, url_path=page.url, default=page.home)
-    for page in DASHBOARDS  # auth/pages.py
-    if may_see(account.role, page)
-]
+pages: dict[str, list[st.Page]] = {}  # by section: "" first, as links of their own; then the menus
+for page in DASHBOARDS:  # auth/pages.py
+    if may_see(account.role, page):
+        section = t(f"nav.section.{page.section}") if page.section else ""
+        pages.setdefault(section, []).append(
+            st.Page(page.file, title=t(page.nav), icon=page.icon, url_path=page.url, default=page.home)
+        )
 st.html(LAYOUT)  # ui.page.LAYOUT: spacing, and two tiles to a row on a phone
 if mode is not session.Mode.LOCAL:
-    pages.append(st.Page(sign_out, title=t("nav.sign_out"), icon=":material/logout:", url_path="sign-out"))
+    pages[""].append(st.Page(sign_out, title=t("nav.sign_out"), icon=":material/logout:", url_path="sign-out"))
 language_bar(store, account.email, local=mode is session.Mode.LOCAL)
 present()
 with failures_end_the_page():

@@ -30,6 +30,9 @@ class PageSpec:
     shareable: bool = False  # a share link may open it
     audience: Audience = Audience.SIGNED_IN
     home: bool = False  # the default page, served at "/"
+    # Its group in the navigation: "" for a link of its own, else a menu's catalog key under
+    # nav.section (the team's tools, so the figures' pages stay one click away on one line).
+    section: str = ""
     heading: str | None = ""  # its title's catalog key: "" for <name>.title, None for none of its own
 
     @property
@@ -58,11 +61,11 @@ PAGES: tuple[PageSpec, ...] = (
     # _feedback.py: to Python (and mypy) the module `_feedback`, not the feedback/ package; to
     # Streamlit's pages-folder mode, which serves the first request after a start, the page "feedback".
     PageSpec("feedback", "pages/_feedback.py", ":material/inbox:", Permission.TRIAGE),
-    PageSpec("data", "pages/data.py", ":material/database:", Permission.MANAGE_DATA),
-    PageSpec("sharing", "pages/sharing.py", ":material/share:", Permission.SHARE),
-    PageSpec("goals", "pages/goals.py", ":material/flag:", Permission.GOALS),
+    PageSpec("data", "pages/data.py", ":material/database:", Permission.MANAGE_DATA, section="manage"),
+    PageSpec("sharing", "pages/sharing.py", ":material/share:", Permission.SHARE, section="manage"),
+    PageSpec("goals", "pages/goals.py", ":material/flag:", Permission.GOALS, section="manage"),
     # _digests.py, as _feedback.py: the page and the digests/ package are not both the module `digests`.
-    PageSpec("digests", "pages/_digests.py", ":material/schedule_send:", Permission.DIGESTS),
+    PageSpec("digests", "pages/_digests.py", ":material/schedule_send:", Permission.DIGESTS, section="manage"),
     # Special pages: the member's survey (its heading is the survey's own title) and signing in.
     PageSpec("survey", "pages/survey.py", audience=Audience.MEMBER, heading=None),
     PageSpec("sign-in", "pages/sign_in.py", audience=Audience.VISITOR, heading="app.title"),

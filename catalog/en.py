@@ -202,6 +202,7 @@ MESSAGES: dict[str, str] = {
     "column.expires_at": "Expires",
     "column.last_used": "Last opened",
     "nav.sign_in": "Sign in",
+    "nav.section.manage": "Manage",
     "nav.sign_out": "Sign out",
     "session.local_mode": "Local mode: no sign-in, for one person on this computer.",
     "session.local_open": (

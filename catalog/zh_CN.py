@@ -202,6 +202,7 @@ MESSAGES: dict[str, str] = {
     "column.expires_at": "过期时间",
     "column.last_used": "最近打开",
     "nav.sign_in": "登录",
+    "nav.section.manage": "管理",
     "nav.sign_out": "退出登录",
     "session.local_mode": "本地模式：无需登录，仅供这台电脑上的一个人使用。",
     "session.local_open": "Community Pulse 尚未配置登录，因此以本地模式运行，仅供这台电脑上的一个人使用。它当前在 {address} 上提供服务，这种情况下没有登录会拒绝运行。请在 secrets.toml 中配置 [auth] 或 [pulse.accounts]（见 README 的“Sign-in”一节），或改为只在 127.0.0.1 上提供服务，或在清楚后果的前提下设置 allow_open_local_mode = true。",

@@ -202,6 +202,7 @@ MESSAGES: dict[str, str] = {
     "column.expires_at": "過期時間",
     "column.last_used": "最近開啟",
     "nav.sign_in": "登入",
+    "nav.section.manage": "管理",
     "nav.sign_out": "登出",
     "session.local_mode": "本機模式：無需登入，僅供這台電腦上的一個人使用。",
     "session.local_open": "Community Pulse 尚未設定登入，因此以本機模式執行，僅供這台電腦上的一個人使用。它目前在 {address} 上提供服務，這種情況下沒有登入會拒絕執行。請在 secrets.toml 中設定 [auth] 或 [pulse.accounts]（見 README 的「Sign-in」一節），或改為只在 127.0.0.1 上提供服務，或在清楚後果的前提下設定 allow_open_local_mode = true。",

@@ -34,13 +34,20 @@ def test_every_page_has_its_name_and_title_in_every_language(language):
     catalog = CATALOGS[language]
     assert [spec.nav for spec in PAGES if spec.nav not in catalog] == []
     assert [spec.title for spec in PAGES if spec.title is not None and spec.title not in catalog] == []
+    assert [spec.section for spec in PAGES if spec.section and f"nav.section.{spec.section}" not in catalog] == []
+
+
+def test_the_pages_of_figures_are_links_of_their_own_and_the_teams_tools_one_menu():
+    """Eight links and a menu fit a desk's top line; more would spill into Streamlit's English "more"."""
+    assert {spec.url for spec in DASHBOARDS if spec.section == "manage"} == {"data", "sharing", "goals", "digests"}
+    assert all(spec.section == "" for spec in DASHBOARDS if spec.shareable)
 
 
 @pytest.mark.parametrize("spec", [spec for spec in PAGES if spec.title is not None], ids=lambda spec: spec.url)
 def test_each_page_shows_the_title_its_row_names(spec):
     """start_page/open_page("<name>") titles a dashboard <name>.title; other pages ask t() for it."""
     text = (ROOT / spec.file).read_text(encoding="utf-8")
-    asked = (f'start_page("{spec.name}")', f'open_page("{spec.name}")', f't("{spec.title}")')
+    asked = (f'start_page("{spec.name}"', f'open_page("{spec.name}"', f't("{spec.title}")')
     assert any(call in text for call in asked)
 
 
