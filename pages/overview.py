@@ -49,8 +49,6 @@ kpi_tiles(
     goals=goals,
 )
 figures.risk_warning(negative)
-if not presenting():  # on a projector they open the second "slide", so that the first fits the screen
-    figures.response_times(response)  # median first response and resolution over the period
 nps = kpis["nps"]
 if nps.current is not None and nps.sample is not None and nps.sample < MIN_SAMPLE:
     st.caption(t("overview.nps_few", score=nps.current, answers=nps.sample, minimum=MIN_SAMPLE))
@@ -75,9 +73,8 @@ with right:
     else:
         show_chart(new_members_chart(weeks))
 
-with more:
-    if presenting():
-        figures.response_times(response)
+with more:  # below the charts, so a phone reaches the first chart within two screens
+    figures.response_times(response)  # median first response and resolution over the period
     st.subheader(t("overview.movers"), help=t("overview.movers_help"))
     if movers.empty:
         st.info(t("overview.no_movers"))
