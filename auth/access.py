@@ -24,6 +24,7 @@ class Permission(StrEnum):
     MANAGE_SURVEYS = "manage_surveys"  # personal links, closing and reopening surveys
     SHARE = "share"  # make, list and revoke read-only share links
     GOALS = "goals"  # set goals on KPIs and write notes on the trend charts
+    ALERTS = "alerts"  # write, snooze and delete alert rules; see their history
 
 
 _MANAGER = frozenset(
@@ -35,6 +36,7 @@ _MANAGER = frozenset(
         Permission.MANAGE_SURVEYS,
         Permission.SHARE,
         Permission.GOALS,
+        Permission.ALERTS,
     }
 )
 GRANTS: dict[Role, frozenset[Permission]] = {

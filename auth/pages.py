@@ -61,6 +61,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("data", "pages/data.py", ":material/database:", Permission.MANAGE_DATA),
     PageSpec("sharing", "pages/sharing.py", ":material/share:", Permission.SHARE),
     PageSpec("goals", "pages/goals.py", ":material/flag:", Permission.GOALS),
+    # _alerts.py, like _feedback.py: not the module `alerts`, which is the alerts/ package.
+    PageSpec("alerts", "pages/_alerts.py", ":material/notifications:", Permission.ALERTS),
     # Special pages: the member's survey (its heading is the survey's own title) and signing in.
     PageSpec("survey", "pages/survey.py", audience=Audience.MEMBER, heading=None),
     PageSpec("sign-in", "pages/sign_in.py", audience=Audience.VISITOR, heading="app.title"),

@@ -18,6 +18,7 @@ STREAMLIT = "streamlit"
 
 # What the entry points (cli.py, pages/, ui/) may use: every unit below ui/.
 BELOW_UI = {
+    "alerts",
     "reports",
     "visuals",
     "metrics",
@@ -41,6 +42,18 @@ ALLOWED: dict[str, set[str]] = {
     "cli": BELOW_UI,
     "pages": BELOW_UI | {"ui", STREAMLIT},
     "ui": BELOW_UI | {STREAMLIT},
+    "alerts": {
+        "visuals",
+        "metrics",
+        "feedback",
+        "delivery",
+        "data_sources",
+        "store",
+        "settings",
+        "schema",
+        "engines",
+        "logs",
+    },
     "reports": {"visuals", "metrics", "surveys", "feedback", "schema", "logs"},
     "visuals": {"metrics"},
     "auth": {"metrics", "store", "settings", "schema", "engines", "ids", "logs"},

@@ -75,7 +75,18 @@ def test_the_inbox_keeps_its_address_and_title():
         (Role.VIEWER, ["overview", "members", "engagement", "campaigns"]),
         (
             Role.MANAGER,
-            ["overview", "members", "engagement", "campaigns", "lookup", "surveys", "feedback", "sharing", "goals"],
+            [
+                "overview",
+                "members",
+                "engagement",
+                "campaigns",
+                "lookup",
+                "surveys",
+                "feedback",
+                "sharing",
+                "goals",
+                "alerts",
+            ],
         ),
         (
             Role.ADMIN,
@@ -90,6 +101,7 @@ def test_the_inbox_keeps_its_address_and_title():
                 "data",
                 "sharing",
                 "goals",
+                "alerts",
             ],
         ),
     ],

@@ -37,6 +37,27 @@ def _days(key: str, start: date, end: date) -> tuple[date | None, date | None]:
     return first, None if last is None else last + DAY
 
 
+def member_pickers(
+    key: str, current: dict[str, str | None], choices: dict[str, list[str]], *, help: str
+) -> dict[str, str | None]:
+    """A picker per member filter (channel, region, segment) side by side, "Whole community" for none;
+    a kept name no longer among the choices stays offered."""
+    members = {}
+    for column, name in zip(st.columns(len(DIMENSIONS)), DIMENSIONS, strict=True):
+        options = [None, *choices.get(name, [])]
+        if current.get(name) not in options:
+            options.append(current.get(name))
+        members[name] = column.selectbox(
+            t(f"filters.{name}"),
+            options,
+            index=options.index(current.get(name)),
+            format_func=lambda option: t("goals.whole_community") if option is None else str(option),
+            key=f"{key}_{name}",
+            help=help,
+        )
+    return members
+
+
 def goal_editor(goal: Goal | None, *, today: date, choices: dict[str, list[str]]) -> dict[str, Any] | None:
     """The editor of `goal` (None: a new one); what to save when the person presses Save."""
     key = f"goals_goal_{goal.id if goal else 'new'}"
@@ -62,21 +83,12 @@ def goal_editor(goal: Goal | None, *, today: date, choices: dict[str, list[str]]
         format="%.0f" if whole else "%.1f",
         key=f"{key}_target_{kpi}",
     )
-    columns = st.columns(len(DIMENSIONS))
-    members = {}
-    for column, name in zip(columns, DIMENSIONS, strict=True):
-        options = [None, *choices.get(name, [])]
-        current = getattr(goal, name) if goal else None
-        if current not in options:
-            options.append(current)
-        members[name] = column.selectbox(
-            t(f"filters.{name}"),
-            options,
-            index=options.index(current),
-            format_func=lambda option: t("goals.whole_community") if option is None else str(option),
-            key=f"{key}_{name}",
-            help=t("goals.field.members_help"),
-        )
+    members = member_pickers(
+        key,
+        {name: getattr(goal, name) if goal else None for name in DIMENSIONS},
+        choices,
+        help=t("goals.field.members_help"),
+    )
     ready = typed is not None and first is not None and end is not None
     if not st.button(t("goals.save"), type="primary", key=f"{key}_save", disabled=not ready):
         return None
