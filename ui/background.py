@@ -6,7 +6,11 @@
   the same schedule.
 - The delivery outbox is sent every minute by one thread per server process, started by the first
   page run (`start_sender`); the store's delivery lease lets exactly one process send at a time
-  however many servers run, and a server with nothing due only reads (delivery/outbox.py).
+  however many servers run, and a server with nothing due only reads (delivery/outbox.py). Before
+  each send it evaluates the alert rules that are due (alerts/evaluation.py, under the store's
+  "alerts" lease), so a message a rule queues leaves in the same minute.
+- After every sync (the Sheets refresh here, the Data page's Sync now) the rules are evaluated
+  again (`evaluate_alerts_soon`): rules checked after each sync, and the sync rule, see the run.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable
 
 import clock
 import logs
+from alerts.evaluation import evaluate_due
 from data_sources import sheets
 from data_sources.sync import sync, sync_due
 from delivery.channels import load_channels
@@ -31,7 +36,7 @@ from ui import data
 CHECK_EVERY_S = 60
 SEND_EVERY_S = 60
 _checked = {"at": 0.0}
-_running = {"sync": threading.Lock(), "push": threading.Lock()}
+_running = {"sync": threading.Lock(), "push": threading.Lock(), "alerts": threading.Lock()}
 log = logging.getLogger(__name__)
 
 
@@ -71,6 +76,20 @@ def push_responses_soon(settings: Settings) -> threading.Thread | None:
     )
 
 
+def evaluate_alerts_soon(settings: Settings) -> threading.Thread | None:
+    """Evaluate the alert rules that are due now (after a sync), without keeping a page waiting."""
+    store = data.app_store(settings.app_db_url)
+    return _in_background("alerts", lambda: evaluate_due(settings, store, clock.now()))
+
+
+def _sync_then_evaluate(settings: Settings, store: AppStore) -> None:
+    """A Sheets refresh, then the alert rules (also after a failed sync: the sync rule watches it)."""
+    try:
+        sync(settings=settings, app_store=store)
+    finally:
+        evaluate_due(settings, store, clock.now())
+
+
 _sender: dict[str, object] = {"thread": None, "settings": None, "store": None}
 _sender_lock = threading.Lock()
 stop_sending = threading.Event()  # set by tests to end the sender
@@ -83,6 +102,12 @@ def _send_forever() -> None:
     while True:
         settings, store = _sender["settings"], _sender["store"]
         assert isinstance(settings, Settings) and isinstance(store, AppStore)
+        try:
+            evaluate_due(settings, store, clock.now())
+        except PulseError as error:  # the alerts file, a channel or the store: said in the log; still send
+            log.warning("Background alerts failed (ref %s): %s", logs.reference(), error.user_message)
+        except Exception:  # nobody waits for this thread: the log is where its failure is seen
+            log.error("Background alerts failed (ref %s)", logs.reference(), exc_info=True)
         try:
             deliver_due(store, load_channels(settings))
         except PulseError as error:  # a channel described wrongly, the store away: the next minute tries again
@@ -120,4 +145,4 @@ def refresh_when_due(settings: Settings) -> threading.Thread | None:
     store = data.app_store(settings.app_db_url)
     if not sync_due(settings=settings, app_store=store, now=clock.now()):
         return None
-    return _in_background("sync", lambda: sync(settings=settings, app_store=store))
+    return _in_background("sync", lambda: _sync_then_evaluate(settings, store))
