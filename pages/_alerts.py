@@ -1,7 +1,7 @@
 """Alerts, for managers: every rule with its state, when it was last evaluated and when it is next
 due; add, edit, turn off, snooze or delete one (rules from the alerts YAML file are shown read-only
-and can only be snoozed); a selected rule's history: its evaluations and the messages it sent with
-their outbox status (docs/alerts.md)."""
+and can only be snoozed); a selected rule's history (or `/alerts?rule=<id>`'s): its evaluations
+and the messages it sent with their outbox status (docs/alerts.md)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from alerts.rules import Rule
 from alerts.schedule import last_sync_run
 from delivery.channels import ChannelError, load_channels
 from ui import confirm, data
+from ui.address import id_in_address
 from ui.alert_forms import rule_editor
 from ui.alert_views import history_tables, rules_table
 from ui.i18n import t
@@ -114,7 +115,8 @@ if kept:
     st.caption(t("alerts.pick"))
 else:
     st.info(t("alerts.none"))
-picked = None if row is None else kept[row]
+asked = id_in_address("rule")  # /alerts?rule=<id> opens a rule's history (a bookmark, a test)
+picked = kept[row] if row is not None else next((rule for rule in kept if rule.id == asked), None)
 if not presenting():
     if picked is not None:
         actions(picked)
