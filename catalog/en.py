@@ -1433,6 +1433,7 @@ MESSAGES: dict[str, str] = {
     "alerts.column.sent_at": "Sent at",
     "alerts.column.last_error": "Last error",
     "alerts.state.new": "Not checked yet",
+    "alerts.state.no_data": "Not judged yet",
     "alerts.state.holding": "Holding",
     "alerts.state.clear": "Clear",
     "alerts.state.snoozed": "Snoozed",

@@ -1399,6 +1399,7 @@ MESSAGES: dict[str, str] = {
     "alerts.column.sent_at": "发送时间",
     "alerts.column.last_error": "最近错误",
     "alerts.state.new": "尚未检查",
+    "alerts.state.no_data": "尚无法判断",
     "alerts.state.holding": "成立中",
     "alerts.state.clear": "正常",
     "alerts.state.snoozed": "已暂停提醒",

@@ -1399,6 +1399,7 @@ MESSAGES: dict[str, str] = {
     "alerts.column.sent_at": "傳送時間",
     "alerts.column.last_error": "最近錯誤",
     "alerts.state.new": "尚未檢查",
+    "alerts.state.no_data": "尚無法判斷",
     "alerts.state.holding": "成立中",
     "alerts.state.clear": "正常",
     "alerts.state.snoozed": "已暫停提醒",

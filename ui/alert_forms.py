@@ -59,13 +59,14 @@ def _kpi_part(rule: Definition | None, kind: str, key: str) -> dict[str, object]
     same = rule is not None and rule.kind == kind and rule.subject == kpi
     left, right = st.columns(2)
     if kind == THRESHOLD:
-        comparison = _pick(
-            t("alerts.field.level"),
-            LEVELS,
-            rule.comparison if same and rule else "below",
-            key=f"{key}_level",
-            words="alerts.level",
-        )
+        with left:
+            comparison = _pick(
+                t("alerts.field.level"),
+                LEVELS,
+                rule.comparison if same and rule else "below",
+                key=f"{key}_level",
+                words="alerts.level",
+            )
         percent = spec.format is Format.PERCENT
         value = rule.threshold if same and rule and rule.threshold is not None else None
         typed = right.number_input(

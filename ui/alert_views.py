@@ -19,16 +19,18 @@ from store.database import AppStore
 from ui.i18n import listed, t
 from ui.tables import catalog_words, data_table, time_column, words_column
 
-RULE_STATES = ("new", "holding", "clear", "snoozed", "disabled")
+RULE_STATES = ("new", "no_data", "holding", "clear", "snoozed", "disabled")
 
 
 def state(rule: Rule, now: datetime) -> str:
-    """new (not evaluated yet), holding, clear, snoozed or disabled."""
+    """new (not evaluated yet), no_data (evaluated, never judged), holding, clear, snoozed or disabled."""
     if not rule.enabled:
         return "disabled"
     if rule.snoozed(now):
         return "snoozed"
-    return {None: "new", True: "holding", False: "clear"}[rule.holding]
+    if rule.holding is None:
+        return "new" if rule.last_evaluated_at is None else "no_data"
+    return "holding" if rule.holding else "clear"
 
 
 def _schedule(rule: Rule) -> str:
