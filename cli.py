@@ -27,6 +27,8 @@ python cli.py digest list                the scheduled digests (made on the Dige
 python cli.py digest send ID [--now]     queue a digest at once, for trying it (--now: and send it)
 python cli.py channel list               the delivery channels of secrets.toml, without their secrets
 python cli.py channel test NAME          send a test message to a channel and print the outcome
+python cli.py alerts list                the alert rules with their state, last and next evaluation
+python cli.py alerts evaluate [--dry-run]   evaluate the rules that are due now (dry run: record and send nothing)
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ import pandas as pd
 
 import clock
 import logs
+from alerts import rules_file
+from alerts.evaluation import AlertRun, evaluate_due
+from alerts.messages import change_text, describe, scope, value_text
+from alerts.rules import list_rules
+from alerts.schedule import last_sync_run, next_due
 from auth.accounts import hash_password
 from catalog import LANGUAGES, translate
 from data_sources import attendance, demo
@@ -260,6 +267,15 @@ def build_parser() -> Parser:
     channel_commands.add_parser("list", help="each channel's kind, where it sends (no secrets) and its outbox")
     testing = channel_commands.add_parser("test", help="send a test message now and print what the service said")
     testing.add_argument("name")
+    alerting = commands.add_parser("alerts", help="alert rules (docs/alerts.md)")
+    alert_commands = alerting.add_subparsers(dest="alerts_command", required=True, parser_class=Parser)
+    alert_commands.add_parser("list", help="every rule with its state, last evaluation and next one")
+    evaluating = alert_commands.add_parser(
+        "evaluate", help="evaluate the rules that are due now and queue their messages"
+    )
+    evaluating.add_argument(
+        "--dry-run", action="store_true", help="show what each due rule reads; record and send nothing"
+    )
     return parser
 
 
@@ -305,14 +321,17 @@ def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) 
     if args.if_stale and not sync_due(settings=settings, app_store=store, now=clock.now()):
         print("The last sync is recent enough; nothing to do.")
         return 0
-    synced = sync(
-        settings=settings,
-        app_store=store,
-        source=args.source,
-        allow_shrink=args.allow_shrink,
-        progress=_said_progress,
-        full=args.full,
-    )
+    try:
+        synced = sync(
+            settings=settings,
+            app_store=store,
+            source=args.source,
+            allow_shrink=args.allow_shrink,
+            progress=_said_progress,
+            full=args.full,
+        )
+    finally:  # a failed sync too: the sync rule watches the runs
+        _print_alerts(evaluate_due(settings, store, clock.now()), quiet=True)
     return _print_sync(synced, "Synced from")
 
 
@@ -774,6 +793,7 @@ def command_deliver(settings: Settings, store: AppStore, args: argparse.Namespac
     if args.requeue is not None and not outbox.requeue(store, args.requeue, now=clock.now()):
         print(f"cli.py deliver: no failed or unknown message {args.requeue}.", file=sys.stderr)
         return 1
+    _print_alerts(evaluate_due(settings, store, clock.now()), quiet=True)  # what they queue leaves now
     for queued in due.enqueue_due(settings, store, clock.now()):
         print(f"Digest {queued.digest} for {queued.filters.start} to {queued.filters.last}: {queued.queued} queued.")
     return _deliver(settings, store)
@@ -862,6 +882,64 @@ def command_channel(settings: Settings, store: AppStore, args: argparse.Namespac
     return 0 if outcome.status == "sent" else 1
 
 
+def _print_alerts(run: AlertRun, *, quiet: bool = False) -> int:
+    """One line per rule evaluated (`quiet`: only those that fired or recovered), then the alerts
+    file's problem on stderr; 1 when the file has one."""
+    for done in run.evaluated:
+        if quiet and done.outcome not in ("fired", "recovered"):
+            continue
+        rule = done.rule.definition
+        said = f"{done.outcome}" + (" (snoozed: nothing sent)" if done.snoozed and not quiet else "")
+        change = change_text(rule, done.reading)
+        print(
+            f"Alert {done.rule.id} {rule.name!r}: {said}; {value_text(rule, done.reading.value)}"
+            + (f" ({change})" if change else "")
+            + (f"; queued for {', '.join(done.queued)}" if done.queued else "")
+            + (f"; not configured: {', '.join(done.missing)}" if done.missing else "")
+        )
+    if run.busy:
+        print("Another process is evaluating the alert rules; nothing was evaluated here.")
+    if run.file_problem is not None:
+        print(f"cli.py alerts: {run.file_problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def command_alerts(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    """List the rules, or evaluate those due (a dry run records and sends nothing)."""
+    store.migrate()
+    now = clock.now()
+    if args.alerts_command == "evaluate":
+        run = evaluate_due(settings, store, now, dry_run=args.dry_run)
+        if not run.evaluated and not run.busy:
+            print("No alert rule is due.")
+        return _print_alerts(run)
+    try:
+        rules_file.mirror(store, settings.alerts_file, now=now, channels=set(load_channels(settings)))
+    except rules_file.AlertFileError as error:
+        print(f"cli.py alerts: {error}", file=sys.stderr)
+    kept = list_rules(store)
+    if not kept:
+        print("No alert rules: add one on the Alerts page, or in the alerts file (docs/alerts.md).")
+        return 0
+    sync_run = last_sync_run(store)
+    for rule in kept:
+        state = (
+            "off" if not rule.enabled else {None: "not evaluated yet", True: "holding", False: "clear"}[rule.holding]
+        )
+        if rule.snoozed(now):
+            state += f", snoozed until {rule.snoozed_until:%Y-%m-%d %H:%M} UTC"
+        due = next_due(rule, now=now, timezone=settings.timezone, sync_run=sync_run)
+        last = f"{rule.last_evaluated_at:%Y-%m-%d %H:%M} UTC" if rule.last_evaluated_at else "never"
+        print(
+            f"{rule.id:>4}  {rule.name} [{rule.origin}] {state}\n"
+            f"      {describe(rule.definition)}; {scope(rule.definition)}; to {', '.join(rule.definition.recipients)}\n"
+            f"      last evaluated: {last}; next: "
+            + (f"{due:%Y-%m-%d %H:%M} UTC" if due else "after the next sync" if rule.enabled else "—")
+        )
+    return 0
+
+
 COMMANDS = {
     "init": command_init,
     "demo": command_demo,
@@ -876,6 +954,7 @@ COMMANDS = {
     "deliver": command_deliver,
     "digest": command_digest,
     "channel": command_channel,
+    "alerts": command_alerts,
 }
 
 

@@ -74,6 +74,7 @@ class Settings:
     trust_unverified_email: bool = False  # OIDC: accept an email the provider does not say it verified
     language: str = "en"  # default language (en, zh-CN, zh-TW) for browsers that ask for none of them
     log_level: str = "INFO"  # DEBUG, INFO, WARNING, ERROR or CRITICAL (logs.py)
+    alerts_file: Path = Path("data/alerts.yaml")  # alert rules kept in git (alerts/rules_file.py)
 
     @property
     def day_first(self) -> bool:
@@ -247,6 +248,7 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         trust_unverified_email=pick("trust_unverified_email", "false").lower() in ("true", "1", "yes"),
         language=_language(pick("language", "en")),
         log_level=_log_level(pick("log_level", "INFO")),
+        alerts_file=Path(pick("alerts_file", str(data_dir / "alerts.yaml"))),
     )
 
 

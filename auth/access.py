@@ -25,6 +25,7 @@ class Permission(StrEnum):
     SHARE = "share"  # make, list and revoke read-only share links
     GOALS = "goals"  # set goals on KPIs and write notes on the trend charts
     DIGESTS = "digests"  # schedule digests of a view to the delivery channels, try and pause them
+    ALERTS = "alerts"  # write, snooze and delete alert rules; see their history
 
 
 _MANAGER = frozenset(
@@ -37,6 +38,7 @@ _MANAGER = frozenset(
         Permission.SHARE,
         Permission.GOALS,
         Permission.DIGESTS,
+        Permission.ALERTS,
     }
 )
 GRANTS: dict[Role, frozenset[Permission]] = {

@@ -66,6 +66,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("goals", "pages/goals.py", ":material/flag:", Permission.GOALS, section="manage"),
     # _digests.py, as _feedback.py: the page and the digests/ package are not both the module `digests`.
     PageSpec("digests", "pages/_digests.py", ":material/schedule_send:", Permission.DIGESTS, section="manage"),
+    # _alerts.py, like _feedback.py: not the module `alerts`, which is the alerts/ package.
+    PageSpec("alerts", "pages/_alerts.py", ":material/notifications:", Permission.ALERTS, section="manage"),
     # Special pages: the member's survey (its heading is the survey's own title) and signing in.
     PageSpec("survey", "pages/survey.py", audience=Audience.MEMBER, heading=None),
     PageSpec("sign-in", "pages/sign_in.py", audience=Audience.VISITOR, heading="app.title"),

@@ -141,6 +141,7 @@ else:
             st.info(error_markdown(error))
         except (DataSourceError, StoreError) as error:
             show_failure(error)
+        background.evaluate_alerts_soon(settings)  # after a failed sync too: the sync rule watches the runs
 
     st.subheader(t("data.import"))
     st.caption(t("data.import_help"))

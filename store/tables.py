@@ -409,3 +409,75 @@ digests = sa.Table(
     sa.Column("updated_at", sa.DateTime),
     sqlite_autoincrement=True,  # a deleted digest's id (in its outbox keys) is never given to another
 )
+
+# Alert rules (alerts/): a manager's rule on a KPI (threshold, change, change beyond noise) or a
+# built-in one (negative feedback, overdue feedback, slipping champions, sync), written in the app
+# (`origin` "app") or kept in the alerts YAML file (`origin` "file", `file_key` its name there, its
+# definition replaced from the file before each evaluation). The rule's state is kept beside it:
+# `holding` (None until first evaluated), since when, and the evaluation period (`last_period`: a
+# local hour, a day or a sync run) it was last evaluated for. A percentage threshold is a share.
+alert_rules = sa.Table(
+    "alert_rules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("subject", sa.String(60)),  # the KPI of a threshold, change or noise rule
+    sa.Column("comparison", sa.String(10), nullable=False),  # above, below; rise, fall, either
+    sa.Column("threshold", sa.Float),
+    sa.Column("unit", sa.String(10)),  # a change rule's: percent or points
+    sa.Column("period", sa.String(30), nullable=False),  # the preset its figure is taken over
+    sa.Column("min_members", sa.Integer),  # a noise rule's smallest sample in each period
+    sa.Column("channel", sa.String(200)),
+    sa.Column("region", sa.String(200)),
+    sa.Column("segment", sa.String(200)),
+    sa.Column("schedule", sa.String(20), nullable=False),  # hourly, daily, after_sync
+    sa.Column("at_time", sa.String(5)),  # a daily rule's local time, HH:MM
+    sa.Column("recipients", sa.JSON, nullable=False),  # channel names of [pulse.channels]
+    sa.Column("origin", sa.String(10), nullable=False),
+    sa.Column("file_key", sa.String(200), unique=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("snoozed_until", sa.DateTime),
+    sa.Column("holding", sa.Boolean),
+    sa.Column("holding_since", sa.DateTime),
+    sa.Column("last_evaluated_at", sa.DateTime),
+    sa.Column("last_period", sa.String(40)),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String(320)),
+    sa.Column("updated_at", sa.DateTime),
+)
+
+# Every evaluation of a rule: the figure it read, what it compared with, whether the rule held and
+# what followed (`outcome`: fired, recovered, holding, clear, no_data); `snoozed` when a transition
+# sent nothing because the rule was snoozed; `note` a catalog word on why there was no judgement.
+alert_evaluations = sa.Table(
+    "alert_evaluations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("rule_id", sa.Integer, sa.ForeignKey("alert_rules.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("evaluated_at", sa.DateTime, nullable=False),
+    sa.Column("period_key", sa.String(40), nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("previous", sa.Float),
+    sa.Column("change", sa.Float),
+    sa.Column("margin", sa.Float),
+    sa.Column("sample", sa.Integer),
+    sa.Column("threshold", sa.Float),
+    sa.Column("comparison", sa.String(10), nullable=False),
+    sa.Column("holding", sa.Boolean),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("snoozed", sa.Boolean, nullable=False),
+    sa.Column("note", sa.String(60)),
+)
+
+# The outbox rows an evaluation queued (one per recipient channel).
+alert_messages = sa.Table(
+    "alert_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("rule_id", sa.Integer, sa.ForeignKey("alert_rules.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("evaluation_id", sa.Integer, sa.ForeignKey("alert_evaluations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("outbox_id", sa.Integer, sa.ForeignKey("delivery_outbox.id"), nullable=False),
+    sa.Column("channel", sa.String(100), nullable=False),
+)

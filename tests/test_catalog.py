@@ -17,7 +17,7 @@ CODE = [ROOT / "app.py", ROOT / "cli.py", ROOT / "settings.py", ROOT / "errors.p
 CODE += sorted((ROOT / "pages").glob("*.py"))
 CODE += [
     path
-    for folder in ("ui", "visuals", "reports", "surveys", "feedback", "auth", "data_sources", "store")
+    for folder in ("ui", "visuals", "reports", "surveys", "feedback", "auth", "data_sources", "store", "alerts")
     for path in sorted((ROOT / folder).rglob("*.py"))  # packages inside them too (ui/inbox)
 ]
 ASKING = {"t", "Said"}  # t("key") speaks a key now; Said("key", ...) keeps it for an error or a warning

@@ -19,6 +19,7 @@ STREAMLIT = "streamlit"
 # What the entry points (cli.py, pages/, ui/) may use: every unit below ui/.
 BELOW_UI = {
     "digests",
+    "alerts",
     "reports",
     "visuals",
     "metrics",
@@ -42,6 +43,18 @@ ALLOWED: dict[str, set[str]] = {
     "cli": BELOW_UI,
     "pages": BELOW_UI | {"ui", STREAMLIT},
     "ui": BELOW_UI | {STREAMLIT},
+    "alerts": {
+        "visuals",
+        "metrics",
+        "feedback",
+        "delivery",
+        "data_sources",
+        "store",
+        "settings",
+        "schema",
+        "engines",
+        "logs",
+    },
     "digests": {
         "reports",
         "visuals",

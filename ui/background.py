@@ -5,9 +5,13 @@
 - Survey responses queued for the write-back sheet are appended after each submit and retried on
   the same schedule.
 - The delivery outbox is sent every minute by one thread per server process, started by the first
-  page run (`start_sender`), after queuing the digests whose slot has come (digests/due.py); the
-  store's delivery lease lets exactly one process send at a time however many servers run, and a
-  server with nothing due only reads (delivery/outbox.py, digests/due.py).
+  page run (`start_sender`); the store's delivery lease lets exactly one process send at a time
+  however many servers run, and a server with nothing due only reads (delivery/outbox.py). Before
+  each send it evaluates the alert rules that are due (alerts/evaluation.py, under the store's
+  "alerts" lease) and queues the digests whose slot has come (digests/due.py), so what they queue
+  leaves in the same minute.
+- After every sync (the Sheets refresh here, the Data page's Sync now) the rules are evaluated
+  again (`evaluate_alerts_soon`): rules checked after each sync, and the sync rule, see the run.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Callable
 
 import clock
 import logs
+from alerts.evaluation import evaluate_due
 from data_sources import sheets
 from data_sources.sync import sync, sync_due
 from delivery.channels import load_channels
@@ -33,7 +38,7 @@ from ui import data
 CHECK_EVERY_S = 60
 SEND_EVERY_S = 60
 _checked = {"at": 0.0}
-_running = {"sync": threading.Lock(), "push": threading.Lock()}
+_running = {"sync": threading.Lock(), "push": threading.Lock(), "alerts": threading.Lock()}
 log = logging.getLogger(__name__)
 
 
@@ -73,9 +78,37 @@ def push_responses_soon(settings: Settings) -> threading.Thread | None:
     )
 
 
+def evaluate_alerts_soon(settings: Settings) -> threading.Thread | None:
+    """Evaluate the alert rules that are due now (after a sync), without keeping a page waiting."""
+    store = data.app_store(settings.app_db_url)
+    return _in_background("alerts", lambda: evaluate_due(settings, store, clock.now()))
+
+
+def _sync_then_evaluate(settings: Settings, store: AppStore) -> None:
+    """A Sheets refresh, then the alert rules (also after a failed sync: the sync rule watches it)."""
+    try:
+        sync(settings=settings, app_store=store)
+    finally:
+        evaluate_due(settings, store, clock.now())
+
+
 _sender: dict[str, object] = {"thread": None, "settings": None, "store": None}
 _sender_lock = threading.Lock()
 stop_sending = threading.Event()  # set by tests to end the sender
+
+
+def _logged(name: str, work: Callable[..., object], *args: object) -> None:
+    """One step of the sender: its failure goes to the log (nobody waits for this thread)."""
+    try:
+        work(*args)
+    except PulseError as error:
+        log.warning("Background %s failed (ref %s): %s", name, logs.reference(), error.user_message)
+    except Exception:
+        log.error("Background %s failed (ref %s)", name, logs.reference(), exc_info=True)
+
+
+def _deliver(settings: Settings, store: AppStore) -> None:
+    deliver_due(store, load_channels(settings))  # the channels read each time: an admin's edit applies
 
 
 def _send_forever() -> None:
@@ -85,18 +118,12 @@ def _send_forever() -> None:
     while True:
         settings, store = _sender["settings"], _sender["store"]
         assert isinstance(settings, Settings) and isinstance(store, AppStore)
-        try:  # the digests whose time has come first, so they leave in this minute's run
-            enqueue_due(settings, store, clock.now())
-        except PulseError as error:  # a digest that cannot be built yet must not hold up the outbox
-            log.warning("Background digests failed (ref %s): %s", logs.reference(), error.user_message)
-        except Exception:
-            log.error("Background digests failed (ref %s)", logs.reference(), exc_info=True)
-        try:
-            deliver_due(store, load_channels(settings))
-        except PulseError as error:  # a channel described wrongly, the store away: the next minute tries again
-            log.warning("Background delivery failed (ref %s): %s", logs.reference(), error.user_message)
-        except Exception:  # nobody waits for this thread: the log is where its failure is seen
-            log.error("Background delivery failed (ref %s)", logs.reference(), exc_info=True)
+        # The digests whose time has come and the alert rules that are due first, so what they
+        # queue leaves in this minute's run; a step that fails is logged and the next still runs
+        # (a digest that cannot be built yet, a bad alerts file, a channel described wrongly).
+        _logged("digests", enqueue_due, settings, store, clock.now())
+        _logged("alerts", evaluate_due, settings, store, clock.now())
+        _logged("delivery", _deliver, settings, store)
         if stop_sending.wait(SEND_EVERY_S):
             return
 
@@ -128,4 +155,4 @@ def refresh_when_due(settings: Settings) -> threading.Thread | None:
     store = data.app_store(settings.app_db_url)
     if not sync_due(settings=settings, app_store=store, now=clock.now()):
         return None
-    return _in_background("sync", lambda: sync(settings=settings, app_store=store))
+    return _in_background("sync", lambda: _sync_then_evaluate(settings, store))
