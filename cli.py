@@ -62,9 +62,8 @@ from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
 from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
 from data_sources.validate import TABLES
 from data_sources.warehouse import Warehouse, open_warehouse, read_tables
-from delivery import formats, outbox, transport
+from delivery import outbox, trial
 from delivery.channels import channel_named, load_channels, where
-from delivery.message import Figure, Message
 from digests import due, subscriptions
 from errors import PulseError
 from exports import safe_csv
@@ -868,16 +867,9 @@ def command_channel(settings: Settings, store: AppStore, args: argparse.Namespac
             )
         return 0
     channel = channel_named(channels, args.name)
-    now = clock.now()
-    message = Message(
-        title="Community Pulse: test message",
-        figures=(Figure("Channel", channel.name), Figure("Sent at (UTC)", now.strftime("%Y-%m-%d %H:%M:%S"))),
-        text="If you can read this, the channel works.",
-        link=settings.public_url,
-        link_label="Open Community Pulse",
+    outcome = trial.try_channel(
+        channel, link=settings.public_url, language=settings.language, zone=settings.timezone, now=clock.now()
     )
-    key = f"test:{channel.name}:{now.isoformat()}"
-    outcome = transport.send(channel, formats.render(channel, message, key=key, now=now), key=key, now=now)
     print(f"{channel.name} ({channel.kind}, {where(channel)}): {outcome.status}: {outcome.detail}")
     return 0 if outcome.status == "sent" else 1
 

@@ -156,10 +156,17 @@ def channel_named(channels: dict[str, Channel], name: str) -> Channel:
     return channels[name]
 
 
+def destination(channel: Channel) -> str:
+    """The server a channel sends to, with nothing secret: the webhook's host, or the SMTP server."""
+    if isinstance(channel, EmailChannel):
+        return f"{channel.host}:{channel.port}"
+    return str(urlsplit(channel.webhook).hostname)
+
+
 def where(channel: Channel) -> str:
-    """Where a channel sends, without its secrets: the webhook's host, or the SMTP server."""
+    """Where a channel sends, without its secrets, as the CLI says it."""
     if isinstance(channel, EmailChannel):
         recipients = f"{len(channel.to)} recipient{'s' if len(channel.to) != 1 else ''}"
-        return f"{channel.host}:{channel.port} ({channel.security}), {recipients}"
+        return f"{destination(channel)} ({channel.security}), {recipients}"
     signed = ", signed" if channel.secret else ""
-    return f"{urlsplit(channel.webhook).hostname} (address hidden{signed})"
+    return f"{destination(channel)} (address hidden{signed})"

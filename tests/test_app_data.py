@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 import schema
+from catalog.spoken import speaking
 from data_sources.warehouse import Warehouse
 from engines import create_engine
 from rollup.tables import BUILT_AT_KEY, VERSION_KEY, info
@@ -385,3 +386,41 @@ def test_the_deliveries_section_lists_the_outbox_newest_first(configured, tmp_pa
         "sent_at": "Sent",
         "last_error": "What went wrong",
     }
+
+
+def test_an_admin_sees_the_channels_without_their_secrets_and_tries_one(configured, tmp_path, monkeypatch):
+    """The Channels section: each channel's kind and server, never its webhook's token; a test
+    message sent at once, in the reader's language, and what the service answered."""
+    from tests.chat_server import chat_server
+
+    token = "XappTestSlackToken9012"
+    with chat_server(slack_tokens={token}, wecom_keys=set()) as server:
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text(
+            f'[pulse.channels.team-slack]\nkind = "slack"\nwebhook = "{server.url}/services/T000/B000/{token}"\n'
+            f'[pulse.channels.ops-wecom]\nkind = "wecom"\n'
+            f'webhook = "{server.url}/cgi-bin/webhook/send?key=not-the-robots-key"\n',
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("PULSE_SECRETS_FILE", str(secrets))
+        with speaking("zh-CN"):  # AppTest writes the widgets' values back in this thread's language
+            at = AppTest.from_file(APP, default_timeout=60)
+            at.query_params["lang"] = "zh-CN"
+            at.run()
+            at.switch_page("pages/data.py")
+            at.run()
+            assert not at.exception
+            shown = next(frame.value for frame in at.dataframe if "destination" in frame.value.columns)
+            assert shown[["channel", "kind", "destination", "sent"]].values.tolist() == [
+                ["ops-wecom", "企业微信", "127.0.0.1", 0],
+                ["team-slack", "Slack", "127.0.0.1", 0],
+            ]
+            at.selectbox(key="data_channel").set_value("team-slack")
+            at.button(key="data_channel_try").click().run()
+            assert at.success[-1].value == "team\\-slack 已收到测试消息：HTTP 200"  # names as text, not markdown
+            at.selectbox(key="data_channel").set_value("ops-wecom")
+            at.button(key="data_channel_try").click().run()
+            assert at.error[-1].value.startswith("ops\\-wecom 未收到测试消息：WeCom errcode 93000")
+        (slack,) = server.of("slack")
+    assert slack.body["blocks"][0]["text"]["text"] == "Community Pulse：测试消息"
+    assert token not in "".join(str(element.value) for element in at.dataframe)

@@ -39,7 +39,13 @@ def test_every_page_has_its_name_and_title_in_every_language(language):
 
 def test_the_pages_of_figures_are_links_of_their_own_and_the_teams_tools_one_menu():
     """Eight links and a menu fit a desk's top line; more would spill into Streamlit's English "more"."""
-    assert {spec.url for spec in DASHBOARDS if spec.section == "manage"} == {"data", "sharing", "goals", "digests", "alerts"}
+    assert {spec.url for spec in DASHBOARDS if spec.section == "manage"} == {
+        "data",
+        "sharing",
+        "goals",
+        "digests",
+        "alerts",
+    }
     assert all(spec.section == "" for spec in DASHBOARDS if spec.shareable)
 
 

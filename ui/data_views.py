@@ -13,7 +13,7 @@ import streamlit as st
 
 from data_sources.errors import Shrink
 from data_sources.validate import TABLES
-from delivery.channels import KINDS
+from delivery.channels import KINDS, Channel, destination
 from delivery.outbox import STATUSES
 from errors import in_language, kept_text
 from surveys.forms_import import ColumnCount
@@ -127,6 +127,36 @@ def delivery_view(recent: pd.DataFrame) -> pd.DataFrame:
             "last_error": recent["last_error"],
         }
     )
+
+
+def channels_view(channels: dict[str, Channel], counts: dict[tuple[str, str], int]) -> pd.DataFrame:
+    """The configured channels as the Channels table shows them: no address, no secret."""
+    names = sorted(channels)
+    return pd.DataFrame(
+        {
+            "channel": names,
+            "kind": [channels[name].kind for name in names],
+            "destination": [destination(channels[name]) for name in names],
+            **{
+                column: [counts.get((name, status), 0) for name in names]
+                for column, status in (("pending", "pending"), ("sent", "sent"), ("failed", "failed"))
+            },
+        }
+    )
+
+
+def channel_columns() -> dict[str, object]:
+    def count(label: str) -> object:
+        return st.column_config.NumberColumn(t(label), format="localized")
+
+    return {
+        "channel": t("data.column.channel"),
+        "kind": words_column(t("data.column.kind"), catalog_words("data.delivery.kind", KINDS)),
+        "destination": t("data.column.destination"),
+        "pending": count("data.column.pending"),
+        "sent": count("data.column.sent_count"),
+        "failed": count("data.column.failed"),
+    }
 
 
 def delivery_columns() -> dict[str, object]:
