@@ -62,6 +62,7 @@ from metrics import goals, notes, sections, survey_results
 from metrics.filters import Filters
 from metrics.kpis import Format, spec
 from metrics.overview import overview_kpis
+from outreach import reminders
 from reports.display import percent
 from reports.html import to_html
 from reports.image import to_png
@@ -750,7 +751,9 @@ def command_deliver(settings: Settings, store: AppStore, args: argparse.Namespac
     if args.requeue is not None and not outbox.requeue(store, args.requeue, now=clock.now()):
         print(f"cli.py deliver: no failed or unknown message {args.requeue}.", file=sys.stderr)
         return 1
-    run = outbox.deliver_due(store, load_channels(settings))
+    channels = load_channels(settings)
+    reminders.queue_due_for(settings, store, channels, now=clock.now())  # survey reminders now due
+    run = outbox.deliver_due(store, channels)
     if run.busy:
         print("Another process is sending (the app server or another deliver); nothing was sent.")
         return 0

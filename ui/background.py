@@ -6,7 +6,8 @@
   the same schedule.
 - The delivery outbox is sent every minute by one thread per server process, started by the first
   page run (`start_sender`); the store's delivery lease lets exactly one process send at a time
-  however many servers run, and a server with nothing due only reads (delivery/outbox.py).
+  however many servers run, and a server with nothing due only reads (delivery/outbox.py). Survey
+  reminders that have come due are queued first (outreach/reminders.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from data_sources.sync import sync, sync_due
 from delivery.channels import load_channels
 from delivery.outbox import deliver_due
 from errors import PulseError
+from outreach.reminders import queue_due_for as queue_reminders
 from settings import Settings
 from store.database import AppStore
 from surveys.write_back import push_pending
@@ -84,7 +86,9 @@ def _send_forever() -> None:
         settings, store = _sender["settings"], _sender["store"]
         assert isinstance(settings, Settings) and isinstance(store, AppStore)
         try:
-            deliver_due(store, load_channels(settings))
+            channels = load_channels(settings)
+            queue_reminders(settings, store, channels, now=clock.now())  # survey reminders now due
+            deliver_due(store, channels)
         except PulseError as error:  # a channel described wrongly, the store away: the next minute tries again
             log.warning("Background delivery failed (ref %s): %s", logs.reference(), error.user_message)
         except Exception:  # nobody waits for this thread: the log is where its failure is seen
