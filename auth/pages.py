@@ -61,8 +61,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("data", "pages/data.py", ":material/database:", Permission.MANAGE_DATA),
     PageSpec("sharing", "pages/sharing.py", ":material/share:", Permission.SHARE),
     PageSpec("goals", "pages/goals.py", ":material/flag:", Permission.GOALS),
-    # Special pages: the member's survey (its heading is the survey's own title) and signing in.
+    # Special pages: the member's survey (its heading is the survey's own title), unsubscribing, signing in.
     PageSpec("survey", "pages/survey.py", audience=Audience.MEMBER, heading=None),
+    # Reached from the foot of every member email: stop a kind of message, see what is still sent.
+    PageSpec("unsubscribe", "pages/unsubscribe.py", audience=Audience.MEMBER),
     PageSpec("sign-in", "pages/sign_in.py", audience=Audience.VISITOR, heading="app.title"),
 )
 DASHBOARDS = tuple(page for page in PAGES if page.audience is Audience.SIGNED_IN)
@@ -77,4 +79,4 @@ def page(url: str) -> PageSpec:
     return found[0]
 
 
-SURVEY, SIGN_IN = page("survey"), page("sign-in")
+SURVEY, SIGN_IN, UNSUBSCRIBE = page("survey"), page("sign-in"), page("unsubscribe")

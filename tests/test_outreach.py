@@ -137,9 +137,9 @@ def test_invitations_arrive_in_each_members_language_with_a_personal_link_and_on
     mails = {m["To"]: m for m in arrived(inbox)}
     assert sorted(mails) == ["ana@members.test", "jing@members.test"]
     english, chinese = mails["ana@members.test"], mails["jing@members.test"]
-    assert english["Subject"] == "Pulse check: a few minutes of your time?"
-    assert chinese["Subject"] == "社群脉搏：能占用您几分钟吗？"
-    assert "社群脉搏：能占用您几分钟吗？\n\n陈静，您好！\n" in text_of(chinese)
+    assert english["Subject"] == "Invitation: Pulse check"
+    assert chinese["Subject"] == "邀请您填写问卷《社群脉搏》"
+    assert "邀请您填写问卷《社群脉搏》\n\n陈静，您好！\n" in text_of(chinese)
     link = re.search(r"https://\S+/survey\?\S+", text_of(english)).group(0)
     query = parse_qs(urlsplit(link).query)
     assert query["s"] == ["pulse-check"] and query["lang"] == ["en"]
