@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 require_entry()
 settings = data.current_settings()
+st.set_page_config(page_title=t("unsubscribe.title"), layout="centered")
 st.title(t("unsubscribe.title"))
 member = consent.member_of(signing_secret(settings), st.query_params.get("u", ""))
 if member is None:
@@ -65,7 +66,7 @@ st.subheader(t("unsubscribe.kinds"))
 for each in consent.TOPICS:
     with st.container(horizontal=True, vertical_alignment="center"):
         state = "unsubscribe.gets" if wanted[each] else "unsubscribe.stopped"
-        st.write(t(state, kind=t(f"unsubscribe.topic.{each}")), width="stretch")
+        st.markdown(t(state, kind=t(f"unsubscribe.topic.{each}")), width="stretch")
         st.button(
             t("unsubscribe.stop" if wanted[each] else "unsubscribe.resume"),
             key=f"unsubscribe_{each}",

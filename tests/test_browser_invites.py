@@ -226,6 +226,9 @@ def test_invited_members_answer_through_their_link_and_only_the_others_are_remin
         phone.get_by_text("Done: you will not receive survey invitations and reminders any more.").wait_for(
             timeout=30_000
         )
+        phone.get_by_text("You do not receive survey invitations and reminders.").wait_for(timeout=30_000)
+        phone.get_by_text("You receive replies about your feedback.").wait_for(timeout=30_000)
+        expect(phone.get_by_text("Something went wrong")).to_have_count(0)
         expect(phone.get_by_text("@")).to_have_count(0)  # the page never shows the address
         member = str(two.at[1, "member_id"])
         assert consent.topics_of(store, member) == {"surveys": False, "feedback": True}
