@@ -120,7 +120,7 @@ def _preview(sending: Sending, stored: StoredSurvey, recipients: tuple[Recipient
             t("invites.preview_language"),
             LANGUAGES,
             format_func=lambda code: NAMES[code],
-            default=spoken[0] if spoken else current_language(),
+            default=current_language() if current_language() in spoken or not spoken else spoken[0],
             key="invites_preview_language",
         )
         or LANGUAGES[0]
