@@ -15,6 +15,7 @@ from delivery import outbox
 from delivery.channels import EmailChannel
 from delivery.message import Message
 from outreach import consent, templates
+from settings import Settings, signing_secret
 from store import tables
 from store.database import AppStore
 
@@ -51,6 +52,13 @@ class Sending:
 
     def template(self, language: str) -> templates.Template:
         return self.wording.get(language) or self.wording.get("en") or templates.default(self.kind, language)
+
+
+def sending_for(
+    app_store: AppStore, settings: Settings, channel: EmailChannel, kind: str, *, actor: str, now: datetime
+) -> Sending:
+    """A send of this kind with the kept wording, the app's signing key and its public address."""
+    return Sending(channel, kind, wordings(app_store, kind), signing_secret(settings), settings.public_url, actor, now)
 
 
 def wordings(app_store: AppStore, kind: str) -> dict[str, templates.Template]:

@@ -138,14 +138,7 @@ with links_tab:
     )
     with data_errors_stop_the_page():
         if kind == "campaign":
-            campaigns = data.load_campaign_choices(settings, version)
-            names = dict(zip(campaigns["campaign_id"], campaigns["name"], strict=True))
-            value = st.selectbox(
-                t("surveys.invite.campaign"),
-                list(names),
-                format_func=lambda c: t("surveys.invite.campaign_option", name=names[c], id=c),
-                key="surveys_invite_campaign",
-            )
+            value = invitations.pick_campaign(settings, version, key="surveys_invite_campaign")
         else:
             value = st.selectbox(
                 t(f"surveys.invite.{kind or 'segment'}"),

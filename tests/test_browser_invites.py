@@ -30,9 +30,9 @@ from playwright.sync_api import Page, expect
 
 import clock
 from delivery import outbox
-from delivery.channels import parse_channels
+from delivery.channels import load_channels
 from outreach import consent, invitations, reminders
-from outreach.messages import Sending, wordings
+from outreach.messages import sending_for
 from settings import load_settings, signing_secret
 from store import tables
 from store.database import AppStore
@@ -185,17 +185,7 @@ def test_invited_members_answer_through_their_link_and_only_the_others_are_remin
 
         settings = load_settings(environ={"PULSE_DATA_DIR": str(data_dir), "PULSE_SECRETS_FILE": str(secrets)})
         store = AppStore(settings.app_db_url)
-        channels = parse_channels(
-            {
-                "members-mail": {
-                    "kind": "email",
-                    "host": "127.0.0.1",
-                    "port": port,
-                    "security": "none",
-                    "from": "Community Pulse <pulse@pulse.community.test>",
-                }
-            }
-        )
+        channels = load_channels(settings)
         deliver_until(store, channels, box, 2)
         mails = {mail["To"]: mail for mail in box.parsed()}
         assert sorted(mails) == sorted(two["email"])
@@ -256,28 +246,10 @@ def test_a_killed_sender_resumes_without_inviting_anyone_twice(data_dir, tmp_pat
     env = test_delivery_processes.environment(data_dir, secrets)
     settings = load_settings(environ={"PULSE_DATA_DIR": str(data_dir), "PULSE_SECRETS_FILE": str(secrets)})
     store = AppStore(settings.app_db_url)
-    channel = parse_channels(
-        {
-            "members-mail": {
-                "kind": "email",
-                "host": "127.0.0.1",
-                "port": port,
-                "security": "none",
-                "from": "Community Pulse <pulse@pulse.community.test>",
-            }
-        }
-    )["members-mail"]
+    channel = load_channels(settings)["members-mail"]
     stored = registry.load_survey(store, SLUG)
     found = invitations.plan(store, slug=SLUG, members=demo_members(data_dir, 6), default_language="en")
-    sending = Sending(
-        channel,
-        "invitation",
-        wordings(store, "invitation"),
-        signing_secret(settings),
-        settings.public_url,
-        "t",
-        clock.now(),
-    )
+    sending = sending_for(store, settings, channel, "invitation", actor="t", now=clock.now())
     assert (
         invitations.queue_invitations(store, sending, stored=stored, recipients=found.recipients, audience="csv") == 6
     )

@@ -13,8 +13,8 @@ from catalog import LANGUAGES, NAMES
 from delivery.channels import EmailChannel, load_channels
 from metrics.levels import LEVELS
 from outreach import audiences, invitations, progress, reminders, templates
-from outreach.messages import Recipient, Sending, compose, wordings
-from settings import Settings, signing_secret
+from outreach.messages import Recipient, Sending, compose, sending_for
+from settings import Settings
 from surveys import links
 from surveys.registry import StoredSurvey
 from ui import data
@@ -40,6 +40,18 @@ def pick_channel(channels: dict[str, EmailChannel], *, key: str) -> EmailChannel
     return channels[st.selectbox(t("invites.channel"), sorted(channels), key=key)]
 
 
+def pick_campaign(settings: Settings, version: str, *, key: str) -> str | None:
+    """A campaign whose members to reach, newest first, by name and id."""
+    campaigns = data.load_campaign_choices(settings, version)
+    names = dict(zip(campaigns["campaign_id"], campaigns["name"], strict=True))
+    return st.selectbox(
+        t("surveys.invite.campaign"),
+        list(names),
+        format_func=lambda c: t("surveys.invite.campaign_option", name=names[c], id=c),
+        key=key,
+    )
+
+
 def _audience(settings: Settings, version: str, choices: dict[str, list[str]]) -> tuple[str, pd.DataFrame] | None:
     """(what the audience is called, its members: member_id, name, email), or None before one is picked."""
     kind = st.segmented_control(
@@ -59,14 +71,7 @@ def _audience(settings: Settings, version: str, choices: dict[str, list[str]]) -
             )
             return f"level: {level}", data.load_level_audience(settings, level)
         if kind == "campaign":
-            campaigns = data.load_campaign_choices(settings, version)
-            names = dict(zip(campaigns["campaign_id"], campaigns["name"], strict=True))
-            value = st.selectbox(
-                t("surveys.invite.campaign"),
-                list(names),
-                format_func=lambda c: t("surveys.invite.campaign_option", name=names[c], id=c),
-                key="invites_campaign",
-            )
+            value = pick_campaign(settings, version, key="invites_campaign")
         else:
             value = st.selectbox(t(f"surveys.invite.{kind}"), choices.get(kind, []), key=f"invites_{kind}")
         if value is None:
@@ -236,15 +241,7 @@ def _invitations(settings: Settings, version: str, stored: StoredSurvey, choices
             store = data.app_store(settings.app_db_url)
             with data_errors_stop_the_page():
                 found = invitations.plan(store, slug=stored.slug, members=members, default_language=settings.language)
-                sending = Sending(
-                    channel,
-                    "invitation",
-                    wordings(store, "invitation"),
-                    signing_secret(settings),
-                    settings.public_url,
-                    current_user(),
-                    clock.now(),
-                )
+                sending = sending_for(store, settings, channel, "invitation", actor=current_user(), now=clock.now())
             st.markdown(
                 t(
                     "invites.counts",

@@ -12,8 +12,8 @@ import clock
 from delivery.channels import EmailChannel, load_channels
 from outreach import replies, templates
 from outreach.invitations import member_languages
-from outreach.messages import Recipient, Sending, is_address
-from settings import Settings, signing_secret
+from outreach.messages import Recipient, is_address, sending_for
+from settings import Settings
 from store.database import AppStore
 from ui import data
 from ui.i18n import t
@@ -60,9 +60,7 @@ def tell_member(settings: Settings, store: AppStore, item: pd.Series) -> bool:
             send = st.form_submit_button(t("reply.send"), type="primary", icon=":material/send:")
         if not send:
             return False
-        sending = Sending(
-            channel, "reply", {}, signing_secret(settings), settings.public_url, current_user(), clock.now()
-        )
+        sending = sending_for(store, settings, channel, "reply", actor=current_user(), now=clock.now())
         try:
             with data_errors_stop_the_page():
                 queued = replies.send_reply(
