@@ -7,7 +7,7 @@
 - The delivery outbox is sent every minute by one thread per server process, started by the first
   page run (`start_sender`); the store's delivery lease lets exactly one process send at a time
   however many servers run, and a server with nothing due only reads (delivery/outbox.py). Survey
-  reminders that have come due are queued first (outreach/reminders.py).
+  reminders that have come due are queued after each round, for the next (outreach/reminders.py).
 """
 
 from __future__ import annotations
@@ -87,8 +87,10 @@ def _send_forever() -> None:
         assert isinstance(settings, Settings) and isinstance(store, AppStore)
         try:
             channels = load_channels(settings)
-            queue_reminders(settings, store, channels, now=clock.now())  # survey reminders now due
             deliver_due(store, channels)
+            queue_reminders(
+                settings, store, channels, now=clock.now()
+            )  # survey reminders now due: the next round sends them
         except PulseError as error:  # a channel described wrongly, the store away: the next minute tries again
             log.warning("Background delivery failed (ref %s): %s", logs.reference(), error.user_message)
         except Exception:  # nobody waits for this thread: the log is where its failure is seen
