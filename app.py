@@ -2,7 +2,8 @@
 pages their role may see with st.navigation (a page a role may not see is not registered at all).
 
 A survey address (/survey, or any address with ?s=<slug>) registers the member's survey page alone,
-with no navigation and no sign-in: a member reaches the survey and nothing else. A share link
+with no navigation and no sign-in: a member reaches the survey and nothing else; an unsubscribe
+address (/unsubscribe?u=<token>) likewise its page. A share link
 (?share=<token>) likewise registers its one page, read-only, with what the link reveals.
 """
 
@@ -14,7 +15,7 @@ import streamlit as st
 
 import logs
 from auth.access import may_see
-from auth.pages import DASHBOARDS, SIGN_IN, SURVEY
+from auth.pages import DASHBOARDS, SIGN_IN, SURVEY, UNSUBSCRIBE, PageSpec
 from errors import PulseError
 from settings import Settings, SettingsError
 from store.database import AppStore
@@ -32,9 +33,15 @@ mark_entry()
 warm_up_sentiment()
 
 
-def wants_survey() -> bool:
+def member_page() -> PageSpec | None:
+    """The member's page this address asks for: the survey (/survey, or ?s=<slug>) or the
+    unsubscribe page (/unsubscribe, or ?u=<token>); None for everything else."""
     path = urlparse(st.context.url or "").path.rstrip("/")
-    return "s" in st.query_params or path.endswith("/survey")
+    if "s" in st.query_params or path.endswith("/survey"):
+        return SURVEY
+    if "u" in st.query_params or path.endswith("/unsubscribe"):
+        return UNSUBSCRIBE
+    return None
 
 
 def sign_out() -> None:
@@ -65,11 +72,11 @@ logs.configure(settings)  # once per process and settings
 choose_language(default=settings.language)
 st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
 
-if wants_survey():
+if member := member_page():
     # Twice: a default page is served at "/" (its url path is empty), so /survey needs its own entry.
     pages = [
-        st.Page(SURVEY.file, title=t(SURVEY.nav), url_path=SURVEY.url),
-        st.Page(SURVEY.file, title=t(SURVEY.nav), url_path=f"{SURVEY.url}-home", default=True),
+        st.Page(member.file, title=t(member.nav), url_path=member.url),
+        st.Page(member.file, title=t(member.nav), url_path=f"{member.url}-home", default=True),
     ]
     with failures_end_the_page():
         st.navigation(pages, position="hidden").run()

@@ -72,6 +72,7 @@ from metrics import goals, notes, sections, survey_results
 from metrics.filters import Filters
 from metrics.kpis import Format, spec
 from metrics.overview import overview_kpis
+from outreach import reminders
 from reports.display import percent
 from reports.html import to_html
 from reports.image import to_png
@@ -795,6 +796,7 @@ def command_deliver(settings: Settings, store: AppStore, args: argparse.Namespac
     _print_alerts(evaluate_due(settings, store, clock.now()), quiet=True)  # what they queue leaves now
     for queued in due.enqueue_due(settings, store, clock.now()):
         print(f"Digest {queued.digest} for {queued.filters.start} to {queued.filters.last}: {queued.queued} queued.")
+    reminders.queue_due_for(settings, store, load_channels(settings), now=clock.now())  # survey reminders now due
     return _deliver(settings, store)
 
 

@@ -68,8 +68,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("digests", "pages/_digests.py", ":material/schedule_send:", Permission.DIGESTS, section="manage"),
     # _alerts.py, like _feedback.py: not the module `alerts`, which is the alerts/ package.
     PageSpec("alerts", "pages/_alerts.py", ":material/notifications:", Permission.ALERTS, section="manage"),
-    # Special pages: the member's survey (its heading is the survey's own title) and signing in.
+    # Special pages: the member's survey (its heading is the survey's own title), unsubscribing, signing in.
     PageSpec("survey", "pages/survey.py", audience=Audience.MEMBER, heading=None),
+    # Reached from the foot of every member email: stop a kind of message, see what is still sent.
+    PageSpec("unsubscribe", "pages/unsubscribe.py", audience=Audience.MEMBER),
     PageSpec("sign-in", "pages/sign_in.py", audience=Audience.VISITOR, heading="app.title"),
 )
 DASHBOARDS = tuple(page for page in PAGES if page.audience is Audience.SIGNED_IN)
@@ -84,4 +86,4 @@ def page(url: str) -> PageSpec:
     return found[0]
 
 
-SURVEY, SIGN_IN = page("survey"), page("sign-in")
+SURVEY, SIGN_IN, UNSUBSCRIBE = page("survey"), page("sign-in"), page("unsubscribe")

@@ -24,6 +24,7 @@ CHAT_KINDS = ("slack", "wecom", "feishu", "webhook")
 KINDS = (*CHAT_KINDS, "email")
 SECURITIES = ("starttls", "ssl", "none")
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
+PER_MINUTE = 60  # messages a channel is sent at most per minute unless its per_minute says otherwise
 
 
 class ChannelError(PulseError):
@@ -41,6 +42,7 @@ class WebhookChannel:
     kind: str
     webhook: str = field(repr=False)
     secret: str = field(default="", repr=False)
+    per_minute: int = PER_MINUTE
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class EmailChannel:
     timeout: float = 30.0
     ca_file: str = ""  # a PEM bundle to trust instead of the system's (a relay with a private CA)
     kind: str = "email"
+    per_minute: int = PER_MINUTE
 
 
 Channel = WebhookChannel | EmailChannel
@@ -83,7 +86,15 @@ def _webhook(name: str, kind: str, table: dict[str, object]) -> WebhookChannel:
         raise _problem(name, "webhook must use https:// (plain http is only accepted for this machine).")
     secret = _text(name, table, "secret", required=kind == "webhook")
     logs.keep_secret(url, secret)
-    return WebhookChannel(name=name, kind=kind, webhook=url, secret=secret)
+    return WebhookChannel(name=name, kind=kind, webhook=url, secret=secret, per_minute=_per_minute(name, table))
+
+
+def _per_minute(name: str, table: dict[str, object]) -> int:
+    """The channel's rate (per_minute = 60 by default): a mail server or a robot's own limit."""
+    rate = table.get("per_minute", PER_MINUTE)
+    if not isinstance(rate, int) or isinstance(rate, bool) or rate < 1:
+        raise _problem(name, "per_minute must be a whole number of messages a minute, such as 60.")
+    return rate
 
 
 def _email(name: str, table: dict[str, object]) -> EmailChannel:
@@ -123,6 +134,7 @@ def _email(name: str, table: dict[str, object]) -> EmailChannel:
         password=password,
         timeout=float(timeout),
         ca_file=ca_file,
+        per_minute=_per_minute(name, table),
     )
 
 

@@ -19,6 +19,11 @@ at a time with retries, and never sent twice.
   record of its outcome). Only a channel whose receiver drops repeats (the generic webhook, by its
   X-Pulse-Delivery id) gets it back as `pending`. `requeue` lets an admin send an unknown or failed
   row again on purpose.
+- A channel is sent at most its `per_minute` messages (default 60) in any minute: past that, its
+  rows wait for the next run.
+- A message to a member (a `member_messages` row names its key) whose member or address has
+  unsubscribed from its topic is never sent: the claim marks it `withheld` instead, however long
+  ago it was queued (outreach/consent.py records unsubscribes).
 """
 
 from __future__ import annotations
@@ -49,7 +54,9 @@ MAX_ATTEMPTS = 6
 FIRST_WAIT = timedelta(minutes=1)  # then 4, 16 minutes, then an hour between attempts
 MAX_WAIT = timedelta(hours=1)  # also the cap on a Retry-After
 BATCH = 200
-STATUSES = ("pending", "sending", "sent", "failed", "unknown")
+STATUSES = ("pending", "sending", "sent", "failed", "unknown", "withheld")
+RATE_WINDOW = timedelta(minutes=1)  # a channel's per_minute counts the messages sent in the last minute
+WITHHELD = "Not sent: the member unsubscribed from this kind of message after it was queued."
 ORPHANED = (
     "The sender stopped while sending this message, so it is not known whether it arrived; it was not "
     "sent again (requeue it to send it once more)."
@@ -175,6 +182,13 @@ def _claim(app_store: AppStore, row_id: int, holder: str, now: datetime) -> sa.R
         ).rowcount
         if not renewed:
             return None
+        if _unsubscribed(connection, row_id):
+            connection.execute(
+                outbox.update()
+                .where(outbox.c.id == row_id, outbox.c.status == "pending")
+                .values(status="withheld", last_error=WITHHELD)
+            )
+            return None
         claimed = connection.execute(
             outbox.update()
             .where(outbox.c.id == row_id, outbox.c.status == "pending")
@@ -183,6 +197,39 @@ def _claim(app_store: AppStore, row_id: int, holder: str, now: datetime) -> sa.R
         if not claimed:
             return None
         return connection.execute(sa.select(outbox).where(outbox.c.id == row_id)).one()
+
+
+def _unsubscribed(connection: sa.Connection, row_id: int) -> bool:
+    """Whether the row is a member message whose member or address unsubscribed from its topic."""
+    outbox, messages, off = tables.delivery_outbox, tables.member_messages, tables.member_unsubscribes
+    found = connection.execute(
+        sa.select(off.c.id)
+        .select_from(
+            outbox.join(messages, messages.c.outbox_key == outbox.c.idempotency_key).join(
+                off,
+                sa.and_(
+                    off.c.topic == messages.c.topic,
+                    sa.or_(off.c.member_id == messages.c.member_id, off.c.address_hash == messages.c.address_hash),
+                ),
+            )
+        )
+        .where(outbox.c.id == row_id)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def _sent_lately(app_store: AppStore, channel: str, now: datetime) -> int:
+    """Messages sent to a channel in the minute before now (its per_minute counts them)."""
+    outbox = tables.delivery_outbox
+    with app_store.read() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count()).where(
+                    outbox.c.channel == channel, outbox.c.status == "sent", outbox.c.sent_at > now - RATE_WINDOW
+                )
+            ).scalar_one()
+        )
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -226,10 +273,18 @@ def deliver_due(
         if holder is None:
             return DeliveryRun(busy=True)
         unknown = _resolve_orphans(app_store, holder, now())
-        paused: set[str] = set()  # channels that asked for a retry in this run
+        paused: set[str] = set()  # channels that asked for a retry in this run, or spent their minute
+        lately: dict[str, int] = {}  # messages sent per channel in the last minute
         for row_id, channel_name in _due(app_store, now()):
             if channel_name in paused:
                 continue
+            configured = channels.get(channel_name)
+            if configured is not None:
+                if channel_name not in lately:
+                    lately[channel_name] = _sent_lately(app_store, channel_name, now())
+                if lately[channel_name] >= configured.per_minute:
+                    paused.add(channel_name)  # the rest wait for the next run
+                    continue
             row = _claim(app_store, row_id, holder, now())
             if row is None:
                 if not _holds(app_store, holder):
@@ -246,6 +301,8 @@ def deliver_due(
                 outcome = send(channel, row.payload, key=row.idempotency_key, now=now())
             status = _record(app_store, row, holder, outcome, now())
             counts[status] += 1
+            if status == "sent" and row.channel in lately:
+                lately[row.channel] += 1
             if outcome.status == "retry":  # rate limited, failing or unreachable: spare it the rest
                 paused.add(row.channel)
             if status != "sent":

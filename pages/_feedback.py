@@ -20,7 +20,7 @@ from ui import confirm, data
 from ui.address import id_in_address
 from ui.filters import recent_period
 from ui.i18n import t
-from ui.inbox import detail, figures, intake, listing, targets
+from ui.inbox import detail, figures, intake, listing, reply, targets
 from ui.inbox import views as saved_views
 from ui.inbox.labels import status_label
 from ui.outage import app_store_failed, app_store_or_stop
@@ -38,6 +38,7 @@ recent = recent_period(settings.timezone)
 with data_errors_stop_the_page():
     summary = data.load_feedback_summary(settings, recent)
     figures.summary_tiles(summary)
+    figures.told_caption(*data.load_closed_told(settings, recent))
     figures.breakdown(summary)
     figures.risk_warning(data.load_negative_share(settings, version, recent))
 if message := st.session_state.pop("feedback_saved", None):
@@ -260,6 +261,9 @@ def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) 
         edit = confirm.confirmed("feedback_merge", question, confirm=t("feedback.merge"))
     if edit is not None and save([edit]):
         st.session_state["feedback_saved"] = t("feedback.saved_item", id=item_id)
+        st.rerun()
+    if reply.tell_member(settings, store, item):
+        seen[item_id] = int(item["version"]) + 1  # the reply raised the version: not someone else's change
         st.rerun()
     # Lazy tabs: only the chosen one runs (the choice lasts from item to item).
     context, history = st.tabs(

@@ -25,7 +25,15 @@ from store.database import StoreError
 from surveys.answers import check_page, is_answered, known_answers
 from surveys.definition import choose_language, text_in
 from surveys.registry import Availability, current_availability
-from surveys.submission import AnswersInvalid, Outcome, check_link, response_state, start_response, submit
+from surveys.submission import (
+    AnswersInvalid,
+    Outcome,
+    check_link,
+    mark_opened,
+    response_state,
+    start_response,
+    submit,
+)
 from ui import background, data, survey_form, survey_session
 from ui.i18n import t
 from ui.page import require_entry
@@ -97,6 +105,9 @@ if store is not None:
         refused = check_link(store, slug=slug, token=token) if token else None
         if refused is not None:  # a used personal link says so, even in the tab that used it
             _stop(t(f"survey.{refused.value}", language=language), kind="warning")
+        if token and not st.session_state.get("survey_opened"):
+            mark_opened(store, slug=slug, token=token, now=clock.now())  # the invitations' "opened"
+            st.session_state["survey_opened"] = True
         if stored_here:
             _stop(t("survey.already_stored", language=language), kind="success")
         state = current_availability(store, stored, now=clock.now())
@@ -126,7 +137,7 @@ answers = survey_form.answers()
 if store and not st.session_state.get("survey_started") and any(is_answered(value) for value in answers.values()):
     st.session_state["survey_started"] = True
     with contextlib.suppress(StoreError):  # it only feeds the completion rate; answers stay on screen
-        start_response(store, stored=stored, key=key, locale=language, now=clock.now())
+        start_response(store, stored=stored, key=key, locale=language, now=clock.now(), token=token)
 
 actions = st.container(key=survey_form.ACTIONS_KEY)
 if problems:  # above the button, where the member looks before pressing it again

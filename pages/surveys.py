@@ -1,5 +1,6 @@
 """Surveys for managers: every survey with its state and rates; pick one for its results, its links
-(personal CSV, public QR code) and to close or reopen it. ?survey=<slug> opens one directly."""
+(personal CSV, public QR code), its email invitations and reminders, and to close or reopen it.
+?survey=<slug> opens one directly."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from catalog import locale
 from surveys import links, registry
 from surveys.definition import text_in
 from surveys.public_url import address, links_stay_on_this_computer
-from ui import confirm, data, survey_editor, survey_views
+from ui import confirm, data, invitations, survey_editor, survey_views
 from ui.address import choice_in_address
 from ui.filters import filter_bar
 from ui.i18n import current_language, listed, t
@@ -90,7 +91,9 @@ st.caption(t("surveys.state_caption", state=t(f"surveys.state.{row['state']}"), 
 with data_errors_stop_the_page():
     choices = data.load_dimension_values(settings, version)
 managing = may(Permission.MANAGE_SURVEYS)  # a share link shows the results only
-tabs = st.tabs([t("surveys.results"), *([t("surveys.links"), t("surveys.settings")] if managing else [])])
+tabs = st.tabs(
+    [t("surveys.results"), *([t("surveys.links"), t("invites.tab"), t("surveys.settings")] if managing else [])]
+)
 results_tab = tabs[0]
 
 with results_tab:
@@ -120,7 +123,7 @@ with results_tab:
 
 if not managing:
     st.stop()
-links_tab, settings_tab = tabs[1:]
+links_tab, invitations_tab, settings_tab = tabs[1:]
 with links_tab:
     public = links.survey_link(settings.public_url, slug)
     st.subheader(t("surveys.public_link"))
@@ -139,14 +142,7 @@ with links_tab:
     )
     with data_errors_stop_the_page():
         if kind == "campaign":
-            campaigns = data.load_campaign_choices(settings, version)
-            names = dict(zip(campaigns["campaign_id"], campaigns["name"], strict=True))
-            value = st.selectbox(
-                t("surveys.invite.campaign"),
-                list(names),
-                format_func=lambda c: t("surveys.invite.campaign_option", name=names[c], id=c),
-                key="surveys_invite_campaign",
-            )
+            value = invitations.pick_campaign(settings, version, key="surveys_invite_campaign")
         else:
             value = st.selectbox(
                 t(f"surveys.invite.{kind or 'segment'}"),
@@ -174,6 +170,10 @@ with links_tab:
         _, audience_name, made = made_for
         st.success(t("surveys.links_made", links=len(made), audience=plain(audience_name)))
         data_table(made, key="surveys_links_table", file_name=f"{slug}-links")
+
+
+with invitations_tab:
+    invitations.invitations_tab(settings, version, stored, choices)
 
 
 def _when(kept: datetime | None) -> str | None:

@@ -120,6 +120,9 @@ invitations = sa.Table(
     sa.Column("audience", sa.String(300)),  # what the links were made for, e.g. "segment: developers"
     sa.Column("sent_at", sa.DateTime, nullable=False),
     sa.Column("used_at", sa.DateTime),
+    # When the personal link was first opened, and when its member first answered something (migration 0021).
+    sa.Column("opened_at", sa.DateTime),
+    sa.Column("started_at", sa.DateTime),
     # Left empty for anonymous surveys, so an invitation never leads to an answer.
     sa.Column("response_id", sa.Integer, sa.ForeignKey("responses.id")),
 )
@@ -480,4 +483,68 @@ alert_messages = sa.Table(
     sa.Column("evaluation_id", sa.Integer, sa.ForeignKey("alert_evaluations.id", ondelete="CASCADE"), nullable=False),
     sa.Column("outbox_id", sa.Integer, sa.ForeignKey("delivery_outbox.id"), nullable=False),
     sa.Column("channel", sa.String(100), nullable=False),
+)
+
+# Messages to members (outreach/): survey invitations and reminders, and loop-closing replies to
+# feedback. One row per message queued in delivery_outbox (`outbox_key`, unique: an invitation to a
+# survey is queued once per member, a reminder once per round). `topic` is the kind of message a
+# member may unsubscribe from; the sender withholds a row whose member or address has unsubscribed
+# from it (delivery/outbox.py), whenever it was queued.
+member_messages = sa.Table(
+    "member_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # invitation, reminder, reply
+    sa.Column("topic", sa.String(20), nullable=False),  # surveys or feedback (member_unsubscribes.topic)
+    sa.Column("member_id", sa.String(100), nullable=False, index=True),
+    sa.Column("name", sa.String(200)),  # how the message greeted them: a reminder greets them alike
+    sa.Column("address", sa.String(320), nullable=False),  # where it went: reminders go there too
+    sa.Column("address_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("survey_slug", sa.String(100), index=True),
+    sa.Column("feedback_id", sa.Integer, index=True),
+    sa.Column("round", sa.Integer, nullable=False, server_default="0"),  # 0: the invitation; 1, 2: reminders
+    sa.Column("audience", sa.String(300)),
+    sa.Column("channel", sa.String(100), nullable=False),
+    sa.Column("outbox_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+# Who does not want which kind of message (outreach/consent.py): per member and per address (its
+# SHA-256), so an address met again under another member id stays unsubscribed too.
+member_unsubscribes = sa.Table(
+    "member_unsubscribes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("member_id", sa.String(100), nullable=False),
+    sa.Column("address_hash", sa.String(64), index=True),
+    sa.Column("topic", sa.String(20), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("member_id", "topic", name="uq_member_unsubscribes_member_id"),
+)
+
+# A manager's wording of a member message in one language (outreach/templates.py); a kind and
+# language without a row uses the catalog's default.
+message_templates = sa.Table(
+    "message_templates",
+    metadata,
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("language", sa.String(16), primary_key=True),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# Reminders per survey (outreach/reminders.py): after `after_days` days without a completed
+# response, up to `reminders` (1 or 2) reminders, through the invitation's channel.
+survey_reminders = sa.Table(
+    "survey_reminders",
+    metadata,
+    sa.Column("survey_slug", sa.String(100), primary_key=True),
+    sa.Column("after_days", sa.Integer, nullable=False),
+    sa.Column("reminders", sa.Integer, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )

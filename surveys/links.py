@@ -23,7 +23,7 @@ import schema
 from store import tables
 from store.database import AppStore
 
-AUDIENCE_KINDS = ("segment", "channel", "campaign")
+AUDIENCE_KINDS = ("segment", "channel", "region", "campaign")
 
 
 def new_token() -> str:
@@ -42,7 +42,7 @@ def survey_link(base_url: str, slug: str, token: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class Audience:
-    """Who gets personal links: the members of a segment, a channel, or a campaign's invitees."""
+    """Who gets personal links: the members of a segment, a channel, a region, or a campaign's invitees."""
 
     kind: str
     value: str
@@ -67,6 +67,16 @@ def audience_query(audience: Audience) -> sa.Select:
     else:
         statement = statement.where(members.c[audience.kind] == audience.value)
     return statement.order_by(members.c.name, members.c.member_id)
+
+
+def members_with_ids_query(member_ids: list[str]) -> sa.Select:
+    """Member id, name and email of these members (never team members), by name."""
+    members = schema.members
+    return (
+        sa.select(members.c.member_id, members.c.name, members.c.email)
+        .where(members.c.is_team == sa.false(), members.c.member_id.in_(member_ids))
+        .order_by(members.c.name, members.c.member_id)
+    )
 
 
 def campaign_choices_query() -> sa.Select:

@@ -103,8 +103,34 @@ def response_state(app_store: AppStore, *, key: str) -> bool | None:
     return None if row is None else bool(row.completed)
 
 
-def start_response(app_store: AppStore, *, stored: StoredSurvey, key: str, locale: str, now: datetime) -> None:
-    """Record that someone began answering (the completion rate's denominator); once per key."""
+def _mark_link(connection: Connection, *, slug: str, token: str, column: str, now: datetime) -> None:
+    invitations, surveys = tables.invitations, tables.surveys
+    ours = sa.select(surveys.c.id).where(surveys.c.slug == slug)
+    connection.execute(
+        invitations.update()
+        .where(
+            invitations.c.token_hash == token_hash(token),
+            invitations.c.survey_id.in_(ours),
+            invitations.c[column].is_(None),
+        )
+        .values({column: now})
+    )
+
+
+def mark_opened(app_store: AppStore, *, slug: str, token: str, now: datetime) -> None:
+    """Note when a personal link was first opened (the invitations' "opened" figure)."""
+    with _store_errors(), app_store.begin() as connection:
+        _mark_link(connection, slug=slug, token=token, column="opened_at", now=now)
+
+
+def start_response(
+    app_store: AppStore, *, stored: StoredSurvey, key: str, locale: str, now: datetime, token: str | None = None
+) -> None:
+    """Record that someone began answering (the completion rate's denominator); once per key. With
+    a personal link's token, also when its member started (the invitations' "started" figure)."""
+    if token:
+        with _store_errors(), app_store.begin() as connection:
+            _mark_link(connection, slug=stored.slug, token=token, column="started_at", now=now)
     try:
         with app_store.begin() as connection:
             connection.execute(

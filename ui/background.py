@@ -12,6 +12,7 @@
   leaves in the same minute.
 - After every sync (the Sheets refresh here, the Data page's Sync now) the rules are evaluated
   again (`evaluate_alerts_soon`): rules checked after each sync, and the sync rule, see the run.
+- Survey reminders that have come due are queued after each round, for the next (outreach/reminders.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from delivery.channels import load_channels
 from delivery.outbox import deliver_due
 from digests.due import enqueue_due
 from errors import PulseError
+from outreach.reminders import queue_due_for as queue_reminders
 from settings import Settings
 from store.database import AppStore
 from surveys.write_back import push_pending
@@ -111,6 +113,10 @@ def _deliver(settings: Settings, store: AppStore) -> None:
     deliver_due(store, load_channels(settings))  # the channels read each time: an admin's edit applies
 
 
+def _queue_reminders(settings: Settings, store: AppStore) -> None:
+    queue_reminders(settings, store, load_channels(settings), now=clock.now())
+
+
 def _send_forever() -> None:
     """Send what is due now and then every SEND_EVERY_S seconds, to the store and channels of the
     latest page run's settings (secrets.toml is read each time, so an admin's edit applies within a
@@ -124,6 +130,7 @@ def _send_forever() -> None:
         _logged("digests", enqueue_due, settings, store, clock.now())
         _logged("alerts", evaluate_due, settings, store, clock.now())
         _logged("delivery", _deliver, settings, store)
+        _logged("reminders", _queue_reminders, settings, store)  # survey reminders now due: the next round sends them
         if stop_sending.wait(SEND_EVERY_S):
             return
 

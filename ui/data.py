@@ -36,6 +36,7 @@ from metrics import (
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi
 from metrics.scope import team_query
+from outreach import audiences, replies
 from settings import Settings, load_settings
 from store.database import AppStore
 from surveys import links, registry
@@ -326,6 +327,38 @@ def load_campaign_choices(settings: Settings, version: str) -> pd.DataFrame:
 
 def load_audience(settings: Settings, audience: links.Audience) -> pd.DataFrame:
     return warehouse(settings).run(links.audience_query(audience))
+
+
+def load_level_audience(settings: Settings, level: str) -> pd.DataFrame:
+    """Member id, name and email of the members at an engagement level now (the inbox's period)."""
+    query = levels.members_at_level_query(filters=recent_period(settings.timezone), level=level, limit=1_000_000)
+    ids = warehouse(settings).run(query)["member_id"].astype(str).tolist()
+    chunks = [
+        warehouse(settings).run(links.members_with_ids_query(ids[n : n + 1000])) for n in range(0, len(ids), 1000)
+    ]
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=["member_id", "name", "email"])
+
+
+def load_addressed_members(settings: Settings, addresses: list[str]) -> pd.DataFrame:
+    """The members with these addresses (a CSV audience), as many as the file names."""
+    chunks = [
+        warehouse(settings).run(audiences.members_with_addresses_query(addresses[n : n + 1000]))
+        for n in range(0, len(addresses), 1000)
+    ]
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=["member_id", "name", "email"])
+
+
+def load_closed_told(settings: Settings, filters: Filters) -> tuple[int, int]:
+    """Items closed in the period (still closed) and those whose member was told (outreach.replies)."""
+    start = pd.Timestamp(filters.start).tz_localize(filters.timezone).tz_convert("UTC").tz_localize(None)
+    end = pd.Timestamp(filters.end).tz_localize(filters.timezone).tz_convert("UTC").tz_localize(None)
+    return replies.closed_told(app_store(settings.app_db_url), start=start.to_pydatetime(), end=end.to_pydatetime())
+
+
+def load_member_address(settings: Settings, member_id: str) -> tuple[str, str] | None:
+    """A member's name and email (for a reply to their feedback), or None when unknown."""
+    frame = warehouse(settings).run(links.members_with_ids_query([member_id]))
+    return None if frame.empty else (str(frame.at[0, "name"] or ""), str(frame.at[0, "email"] or ""))
 
 
 # Feedback: triage needs what is stored now, so the inbox and an item are read fresh on every run.

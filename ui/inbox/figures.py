@@ -47,6 +47,19 @@ def summary_tiles(summary: FeedbackSummary) -> None:
         column.metric(t(f"feedback.tile.{key}"), value, help=help_text, border=True)
 
 
+def told_caption(closed: int, told: int) -> None:
+    """Of the items closed in the inbox's period, how many members were told (docs/feedback.md)."""
+    if closed:
+        st.caption(
+            t(
+                "feedback.closed_told",
+                closed=text.number(closed),
+                told=text.number(told),
+                share=text.percent(told / closed),
+            )
+        )
+
+
 def response_times(times: ResponseTimes) -> None:
     """The Overview's feedback response figures over its period: the median time to a first
     response (hours) and to resolution (days), each with "—" and the reason when there is none."""
