@@ -1746,6 +1746,8 @@ MESSAGES: dict[str, str] = {
     "invites.counts": "**{receive}** will receive it · left out: {no_email} without an email address, {unsubscribed} unsubscribed, {invited} invited before, {answered} answered already",
     "invites.preview_language": "Preview in",
     "invites.sample_name": "Alex",
+    "invites.send_confirm": "Email an invitation to {members} members now? A sent email cannot be taken back.",
+    "invites.send_yes": "Send the invitations",
     "invites.send": "Send to {members} members",
     "invites.queued": "{members} invitations are queued; they go out at up to {rate} a minute.",
     "invites.wording": "Wording of the emails",

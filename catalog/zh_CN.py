@@ -1712,6 +1712,8 @@ MESSAGES: dict[str, str] = {
     "invites.counts": "**{receive}** 人将收到 · 未包含：{no_email} 人没有邮箱，{unsubscribed} 人已退订，{invited} 人已邀请过，{answered} 人已作答",
     "invites.preview_language": "预览语言",
     "invites.sample_name": "小李",
+    "invites.send_confirm": "现在向 {members} 位成员发送邀请邮件吗？邮件发出后无法撤回。",
+    "invites.send_yes": "发送邀请",
     "invites.send": "发送给 {members} 位成员",
     "invites.queued": "{members} 封邀请已加入发送队列；每分钟最多发出 {rate} 封。",
     "invites.wording": "邮件措辞",

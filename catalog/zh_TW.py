@@ -1712,6 +1712,8 @@ MESSAGES: dict[str, str] = {
     "invites.counts": "**{receive}** 人將收到 · 未包含：{no_email} 人沒有電子郵件，{unsubscribed} 人已取消訂閱，{invited} 人已邀請過，{answered} 人已作答",
     "invites.preview_language": "預覽語言",
     "invites.sample_name": "小李",
+    "invites.send_confirm": "現在向 {members} 位成員傳送邀請郵件嗎？郵件寄出後無法收回。",
+    "invites.send_yes": "傳送邀請",
     "invites.send": "傳送給 {members} 位成員",
     "invites.queued": "{members} 封邀請已加入傳送佇列；每分鐘最多寄出 {rate} 封。",
     "invites.wording": "郵件措辭",

@@ -180,6 +180,10 @@ def test_invited_members_answer_through_their_link_and_only_the_others_are_remin
         expect(invites.get_by_role("button", name=re.compile("^Send to"))).to_have_count(0)
         invites.get_by_text("Skip these 2 rows and invite the rest").click()
         invites.get_by_role("button", name="Send to 2 members").click()
+        invites.get_by_text("Email an invitation to 2 members now? A sent email cannot be taken back.").wait_for()
+        asked = load_settings(environ={"PULSE_DATA_DIR": str(data_dir), "PULSE_SECRETS_FILE": str(secrets)})
+        assert outbox.recent(AppStore(asked.app_db_url)).empty  # nothing queued before the answer
+        invites.get_by_role("button", name="Send the invitations").click()
         invites.get_by_text("2 invitations are queued; they go out at up to 60 a minute.").wait_for(timeout=30_000)
         context.close()
 

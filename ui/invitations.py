@@ -17,7 +17,7 @@ from outreach.messages import Recipient, Sending, compose, sending_for
 from settings import Settings
 from surveys import links
 from surveys.registry import StoredSurvey
-from ui import data
+from ui import confirm, data
 from ui.i18n import current_language, t
 from ui.page import data_errors_stop_the_page
 from ui.session import current_user
@@ -259,6 +259,12 @@ def _invitations(settings: Settings, version: str, stored: StoredSurvey, choices
                 key="invites_send",
                 icon=":material/send:",
             ):
+                confirm.ask("invites_send", (stored.slug, name, len(found.recipients)))
+            # Asked first: an email sent cannot be taken back. The answer holds for this survey,
+            # audience and count only; another choice since asks again.
+            question = t("invites.send_confirm", members=len(found.recipients))
+            asked = confirm.confirmed("invites_send", question, confirm=t("invites.send_yes"))
+            if asked == (stored.slug, name, len(found.recipients)) and found.recipients:
                 with data_errors_stop_the_page():
                     queued = invitations.queue_invitations(
                         store, sending, stored=stored, recipients=found.recipients, audience=name
