@@ -45,6 +45,8 @@ NAV = {
     "Data",
     "Share links",
     "Goals & notes",
+    "Digests",
+    "Alerts",
 }
 
 

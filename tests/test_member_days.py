@@ -3,6 +3,7 @@ only where its time zone matches, and that it gives the same answers as computin
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -26,11 +27,14 @@ P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 
 @pytest.fixture
 def statements():
-    """The SQL every engine in this process sends while the test runs."""
+    """The SQL every engine sends from the test's thread while the test runs (not a background
+    thread an earlier app run started, such as the delivery sender reading its outbox)."""
     sent: list[str] = []
+    test_thread = threading.get_ident()
 
     def record(connection, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
+        if threading.get_ident() == test_thread:
+            sent.append(statement)
 
     sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
     yield sent
