@@ -92,7 +92,7 @@ def test_a_manager_builds_previews_and_publishes_and_a_member_answers_on_a_phone
     page.get_by_text("Page 2 of 2").first.wait_for(timeout=30_000)
     draft_id = re.search(r"draft=(\d+)", page.url).group(1)
 
-    # A fifth type: a short-text question on page 2, in English and 简体中文.
+    # A fifth type: a short-text question on page 2, in English and Simplified Chinese (named in the manager's language).
     pick(page, page.get_by_test_id("stSelectbox").filter(has_text="New question's type").nth(1), "Short text")
     settled(page)
     page.get_by_role("button", name="Add question").nth(1).click()
@@ -102,7 +102,7 @@ def test_a_manager_builds_previews_and_publishes_and_a_member_answers_on_a_phone
     fill(added.get_by_role("textbox", name=re.compile("^English")).first, "Which city are you in?")
     settled(page)
     asked = page.get_by_test_id("stExpander").filter(has_text="5. Which city are you in?")
-    fill(asked.get_by_role("textbox", name=re.compile("^简体中文")).first, "你在哪个城市？")
+    fill(asked.get_by_role("textbox", name=re.compile("^Simplified Chinese")).first, "你在哪个城市？")
     settled(page)
 
     # Logic: the reason is asked of detractors only, picked from the earlier NPS question.
@@ -129,7 +129,7 @@ def test_a_manager_builds_previews_and_publishes_and_a_member_answers_on_a_phone
     expect(follow_up).to_be_visible(timeout=30_000)  # a detractor is asked why
     nps.get_by_role("radio", name="10", exact=True).click()
     expect(follow_up).to_have_count(0, timeout=30_000)
-    controls.get_by_text("简体中文", exact=True).click()
+    controls.get_by_text("Simplified Chinese", exact=True).click()
     expect(preview.get_by_text("你有多大可能向朋友或同事推荐这个社区？").first).to_be_visible(timeout=30_000)
 
     page.get_by_role("button", name="Publish").click()
