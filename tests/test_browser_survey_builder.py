@@ -92,7 +92,7 @@ def test_a_manager_builds_previews_and_publishes_and_a_member_answers_on_a_phone
     page.get_by_text("Page 2 of 2").first.wait_for(timeout=30_000)
     draft_id = re.search(r"draft=(\d+)", page.url).group(1)
 
-    # A fifth type: a short-text question on page 2, in English and Simplified Chinese (named in the manager's language).
+    # A fifth type: a short-text question on page 2, in English and Simplified Chinese.
     pick(page, page.get_by_test_id("stSelectbox").filter(has_text="New question's type").nth(1), "Short text")
     settled(page)
     page.get_by_role("button", name="Add question").nth(1).click()
