@@ -147,6 +147,7 @@ def sign_in(page: Page, url: str, email: str) -> None:
     page.get_by_role("textbox", name="Password").fill("a long password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+    settled(page)  # the run that keeps the session's cookie has ended before another address opens
 
 
 def counted(page: Page) -> str:
