@@ -16,8 +16,7 @@ from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
 from data_sources.files import read_export
 from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, recent_runs, sync
 from data_sources.validate import TABLES
-from delivery import outbox, trial
-from delivery.channels import ChannelError, load_channels
+from delivery import outbox
 from errors import lines_in
 from rollup.state import rollup_is_current
 from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY
@@ -30,8 +29,7 @@ from ui import background, data
 from ui.data_views import (
     batch_columns,
     batches_view,
-    channel_columns,
-    channels_view,
+    channels_section,
     confirmed_shrinks,
     delivery_columns,
     delivery_view,
@@ -270,34 +268,7 @@ if not runs.empty:
     table(runs_view(runs), column_config=run_columns(), key="data_runs")
 
 st.subheader(t("data.channels"))
-try:
-    channels = load_channels(settings)
-except ChannelError as error:  # a channel written wrongly: said to the admin who wrote it; the rest goes on
-    st.error(error_markdown(error), icon=":material/error:")
-    channels = {}
-if not channels:
-    st.caption(t("data.channels_none"))
-else:
-    st.caption(t("data.channels_help"))
-    table(channels_view(channels, outbox.counts(store)), column_config=channel_columns(), key="data_channels")
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        name = st.selectbox(t("data.channel_pick"), sorted(channels), key="data_channel", width=240)
-        tried = st.button(t("data.channel_try"), key="data_channel_try", icon=":material/send:")
-    if tried and name is not None:
-        with st.spinner(t("data.channel_try")):
-            outcome = trial.try_channel(
-                channels[name],
-                link=settings.public_url,
-                language=current_language(),
-                zone=settings.timezone,
-                now=clock.now(),
-            )
-        said = t(
-            "data.channel_sent" if outcome.status == "sent" else "data.channel_failed",
-            channel=plain(name),
-            detail=plain(outcome.detail),
-        )
-        (st.success if outcome.status == "sent" else st.error)(said)
+channels_section(settings, store)
 
 st.subheader(t("data.deliveries"))
 deliveries = outbox.recent(store)

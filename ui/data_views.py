@@ -11,14 +11,18 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+import clock
 from data_sources.errors import Shrink
 from data_sources.validate import TABLES
-from delivery.channels import KINDS, Channel, destination
+from delivery import outbox, trial
+from delivery.channels import KINDS, Channel, ChannelError, destination, load_channels
 from delivery.outbox import STATUSES
 from errors import in_language, kept_text
+from settings import Settings
+from store.database import AppStore
 from surveys.forms_import import ColumnCount
 from ui.i18n import current_language, t
-from ui.tables import catalog_words, label_text, moment, plain, time_column, words_column
+from ui.tables import catalog_words, error_markdown, label_text, moment, plain, table, time_column, words_column
 from visuals import text
 
 SOURCES = ("demo", "sheets", "imports")  # the named sources; any other is a folder's path
@@ -157,6 +161,38 @@ def channel_columns() -> dict[str, object]:
         "sent": count("data.column.sent_count"),
         "failed": count("data.column.failed"),
     }
+
+
+def channels_section(settings: Settings, store: AppStore) -> None:
+    """The delivery channels (no address, no secret) and a test message to any of them, at once."""
+    try:
+        channels = load_channels(settings)
+    except ChannelError as error:  # a channel written wrongly: said to the admin who wrote it; the rest goes on
+        st.error(error_markdown(error), icon=":material/error:")
+        channels = {}
+    if not channels:
+        st.caption(t("data.channels_none"))
+    else:
+        st.caption(t("data.channels_help"))
+        table(channels_view(channels, outbox.counts(store)), column_config=channel_columns(), key="data_channels")
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            name = st.selectbox(t("data.channel_pick"), sorted(channels), key="data_channel", width=240)
+            tried = st.button(t("data.channel_try"), key="data_channel_try", icon=":material/send:")
+        if tried and name is not None:
+            with st.spinner(t("data.channel_try")):
+                outcome = trial.try_channel(
+                    channels[name],
+                    link=settings.public_url,
+                    language=current_language(),
+                    zone=settings.timezone,
+                    now=clock.now(),
+                )
+            said = t(
+                "data.channel_sent" if outcome.status == "sent" else "data.channel_failed",
+                channel=plain(name),
+                detail=plain(outcome.detail),
+            )
+            (st.success if outcome.status == "sent" else st.error)(said)
 
 
 def delivery_columns() -> dict[str, object]:
