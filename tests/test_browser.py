@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from feedback import inbox
@@ -255,16 +255,7 @@ def test_a_manager_triages_an_item(server, page, demo_data_dir):
     assert shown.locator("b, strong").count() == 0
     page.get_by_text("History", exact=True).wait_for(timeout=30_000)  # the run has drawn the form
     form = page.get_by_test_id("stForm")
-    status = form.get_by_test_id("stSelectbox").filter(has_text="Status").locator("input")
-    triaged = page.get_by_role("option", name="Triaged", exact=True)
-    for _ in range(5):  # a rerun still drawing the page can close the menu as it opens
-        status.click()
-        try:
-            triaged.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    triaged.click()
+    choose(page, "Status", "Triaged", within=form)
     form.get_by_label("Assignee").fill("Dana")
     form.get_by_label("Note (kept in the history)").fill("Asked the search team")
     form.get_by_role("button", name="Save").click()
@@ -482,20 +473,21 @@ def test_the_overview_report_downloads_as_a_pdf_naming_its_filters_and_kpis(serv
     context.close()
 
 
-def choose(page: Page, label: str, option: str, *, hidden_label: bool = False) -> None:
-    """Pick an option of a Streamlit selectbox (a rerun still drawing can close the menu as it opens);
-    one whose label is hidden is found by its accessible name."""
+def choose(page: Page, label: str, option: str, *, hidden_label: bool = False, within: Locator | None = None) -> None:
+    """Pick an option of a Streamlit selectbox (a rerun still drawing can close the menu as it opens,
+    or redraw it under the pointer); one whose label is hidden is found by its accessible name."""
+    scope = within or page
     box = (
-        page.get_by_role("combobox", name=label)
+        scope.get_by_role("combobox", name=label)
         if hidden_label
-        else page.get_by_test_id("stSelectbox").filter(has_text=label).locator("input")
+        else scope.get_by_test_id("stSelectbox").filter(has_text=label).locator("input")
     )
     wanted = page.get_by_role("option", name=option, exact=True)
     for _ in range(5):
         box.click()
         try:
-            wanted.wait_for(timeout=5_000)
-            break
+            wanted.click(timeout=5_000)
+            return
         except PlaywrightTimeout:
             continue
     wanted.click()
