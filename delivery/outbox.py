@@ -89,8 +89,9 @@ def enqueue(connection: sa.Connection, *, channel: Channel, message: Message, ke
         "created_at": now,
     }
     insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(tables.delivery_outbox)
-    result = connection.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]))
-    return result.rowcount == 1
+    # Whether a row went in is read from RETURNING: psycopg reports no rowcount (-1) for an INSERT here.
+    added = insert.values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return connection.execute(added.returning(tables.delivery_outbox.c.id)).first() is not None
 
 
 def queue(app_store: AppStore, *, channel: Channel, message: Message, key: str, now: datetime) -> bool:
@@ -110,11 +111,10 @@ def lease(app_store: AppStore, now: datetime, *, name: str = LEASE_NAME) -> Iter
         ).rowcount
         if not taken and connection.execute(sa.select(leases.c.name).where(leases.c.name == name)).first() is None:
             insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(leases)
-            taken = connection.execute(
-                insert.values(name=name, holder=holder, until=now + LEASE).on_conflict_do_nothing(
-                    index_elements=["name"]
-                )
-            ).rowcount
+            added = insert.values(name=name, holder=holder, until=now + LEASE).on_conflict_do_nothing(
+                index_elements=["name"]
+            )
+            taken = int(connection.execute(added.returning(leases.c.name)).first() is not None)
     try:
         yield holder if taken else None
     finally:
