@@ -72,7 +72,7 @@ from metrics import goals, notes, sections, survey_results
 from metrics.filters import Filters
 from metrics.kpis import Format, spec
 from metrics.overview import overview_kpis
-from outreach import reminders
+from outreach import auto_replies, reminders
 from reports.display import percent
 from reports.html import to_html
 from reports.image import to_png
@@ -797,6 +797,8 @@ def command_deliver(settings: Settings, store: AppStore, args: argparse.Namespac
     for queued in due.enqueue_due(settings, store, clock.now()):
         print(f"Digest {queued.digest} for {queued.filters.start} to {queued.filters.last}: {queued.queued} queued.")
     reminders.queue_due_for(settings, store, load_channels(settings), now=clock.now())  # survey reminders now due
+    addresses_of = auto_replies.addresses_from(lambda query: open_warehouse(settings).run(query))
+    auto_replies.queue_due_for(settings, store, load_channels(settings), addresses_of, now=clock.now())
     return _deliver(settings, store)
 
 

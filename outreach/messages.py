@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from catalog import LANGUAGES, translate
 from delivery import outbox
-from delivery.channels import EmailChannel
+from delivery.channels import Channel, EmailChannel
 from delivery.message import Message
 from outreach import consent, templates
 from settings import Settings, signing_secret
@@ -52,6 +52,11 @@ class Sending:
 
     def template(self, language: str) -> templates.Template:
         return self.wording.get(language) or self.wording.get("en") or templates.default(self.kind, language)
+
+
+def email_channel(channels: dict[str, Channel]) -> EmailChannel | None:
+    """The email channel member messages go through: the first of secrets.toml's by name, or None."""
+    return next((channel for _, channel in sorted(channels.items()) if isinstance(channel, EmailChannel)), None)
 
 
 def sending_for(

@@ -1,7 +1,8 @@
 """Feedback inbox: triage what members said (survey answers, imports, entries) with their context.
 
 Views: the inbox (URL-bound filters, a list or a bulk editor, an item's detail via ?item=<id>),
-themes to accept or rename, and adding feedback by hand or from a file. Every save is version-checked
+themes to accept or rename, adding feedback by hand or from a file, response targets, and the
+automatic replies that tell members what became of their feedback. Every save is version-checked
 (feedback.workflow): a change someone else made first is shown, never overwritten.
 """
 
@@ -14,13 +15,14 @@ import clock
 from auth.access import Permission, Role
 from feedback import duplicates, importer, inbox, workflow
 from feedback.intake import MAX_TEXT, NewFeedback, record
+from feedback.themes import load_themes
 from metrics.levels import LEVELS
 from store.database import StoreError
 from ui import confirm, data
 from ui.address import id_in_address
 from ui.filters import recent_period
 from ui.i18n import t
-from ui.inbox import detail, figures, intake, listing, reply, targets
+from ui.inbox import auto_replies, detail, figures, intake, listing, reply, targets
 from ui.inbox import views as saved_views
 from ui.inbox.labels import status_label
 from ui.outage import app_store_failed, app_store_or_stop
@@ -361,7 +363,14 @@ def targets_view() -> None:
     targets.targets_view(store, actor=user, now=clock.now())
 
 
-VIEWS = ("inbox", "themes", "add", "targets")
+def replies_view() -> None:
+    with data_errors_stop_the_page():
+        in_use = data.load_inbox_choices(settings).themes
+    themes = sorted(set(in_use) | {theme.name for theme in load_themes()})  # the suggested ones and the team's own
+    auto_replies.auto_replies_view(settings, store, themes=themes, actor=user, now=clock.now())
+
+
+VIEWS = ("inbox", "themes", "add", "targets", "replies")
 if st.session_state.pop("feedback_open_inbox", False):
     st.query_params.pop("feedback_view", None)  # back to the inbox, the default
 view = st.segmented_control(
@@ -373,4 +382,5 @@ view = st.segmented_control(
     args=("feedback_view",),
     label_visibility="collapsed",
 )
-{"themes": themes_view, "add": add_view, "targets": targets_view}.get(view or "inbox", inbox_view)()
+views = {"themes": themes_view, "add": add_view, "targets": targets_view, "replies": replies_view}
+views.get(view or "inbox", inbox_view)()

@@ -537,6 +537,19 @@ message_templates = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
+# Replies sent on their own (outreach/auto_replies.py): once an item from a known member has stayed
+# in `status` for a few minutes (and, when `theme` is set, has that theme), the member is told.
+auto_replies = sa.Table(
+    "auto_replies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("theme", sa.String(100), nullable=False, server_default=""),  # "": any theme
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("status", "theme", name="uq_auto_replies_status"),
+)
+
 # Reminders per survey (outreach/reminders.py): after `after_days` days without a completed
 # response, up to `reminders` (1 or 2) reminders, through the invitation's channel.
 survey_reminders = sa.Table(

@@ -13,6 +13,8 @@
 - After every sync (the Sheets refresh here, the Data page's Sync now) the rules are evaluated
   again (`evaluate_alerts_soon`): rules checked after each sync, and the sync rule, see the run.
 - Survey reminders that have come due are queued after each round, for the next (outreach/reminders.py).
+- Automatic replies to members whose feedback moved to a status a manager chose are queued before
+  each send (outreach/auto_replies.py), so they leave in the same minute.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from delivery.channels import load_channels
 from delivery.outbox import deliver_due
 from digests.due import enqueue_due
 from errors import PulseError
+from outreach import auto_replies
 from outreach.reminders import queue_due_for as queue_reminders
 from settings import Settings
 from store.database import AppStore
@@ -117,6 +120,11 @@ def _queue_reminders(settings: Settings, store: AppStore) -> None:
     queue_reminders(settings, store, load_channels(settings), now=clock.now())
 
 
+def _queue_replies(settings: Settings, store: AppStore) -> None:
+    addresses_of = auto_replies.addresses_from(lambda query: data.warehouse(settings).run(query))  # read only when due
+    auto_replies.queue_due_for(settings, store, load_channels(settings), addresses_of, now=clock.now())
+
+
 def _send_forever() -> None:
     """Send what is due now and then every SEND_EVERY_S seconds, to the store and channels of the
     latest page run's settings (secrets.toml is read each time, so an admin's edit applies within a
@@ -129,6 +137,7 @@ def _send_forever() -> None:
         # (a digest that cannot be built yet, a bad alerts file, a channel described wrongly).
         _logged("digests", enqueue_due, settings, store, clock.now())
         _logged("alerts", evaluate_due, settings, store, clock.now())
+        _logged("replies", _queue_replies, settings, store)
         _logged("delivery", _deliver, settings, store)
         _logged("reminders", _queue_reminders, settings, store)  # survey reminders now due: the next round sends them
         if stop_sending.wait(SEND_EVERY_S):

@@ -139,24 +139,28 @@ def _preview(sending: Sending, stored: StoredSurvey, recipients: tuple[Recipient
         st.text(message.text)
 
 
-def _wording(settings: Settings) -> None:
-    """Edit an invitation's or a reminder's wording in one language; refused with an unknown placeholder."""
+def wording_editor(settings: Settings, kinds: tuple[str, ...], *, key: str) -> None:
+    """Edit the wording of one kind of member email (a choice when there are several) in one
+    language; refused with an unknown placeholder. Used for invitations and reminders here, and
+    for the feedback reply by the inbox's automatic replies."""
     store = data.app_store(settings.app_db_url)
     left, right = st.columns(2)
-    kind = left.selectbox(
-        t("invites.wording_kind"),
-        ("invitation", "reminder"),
-        format_func=lambda k: t(f"invites.kind.{k}"),
-        key="invites_wording_kind",
-    )
-    language = right.selectbox(
-        t("invites.wording_language"), LANGUAGES, format_func=lambda code: NAMES[code], key="invites_wording_language"
+    kind = kinds[0]
+    if len(kinds) > 1:
+        kind = left.selectbox(
+            t("invites.wording_kind"), kinds, format_func=lambda k: t(f"invites.kind.{k}"), key=f"{key}_kind"
+        )
+    language = (right if len(kinds) > 1 else left).selectbox(
+        t("invites.wording_language"), LANGUAGES, format_func=lambda code: NAMES[code], key=f"{key}_language"
     )
     with data_errors_stop_the_page():
         current = templates.load(store, kind, language)
-    with st.form(f"invites_wording_{kind}_{language}"):
-        subject = st.text_input(t("invites.subject"), current.subject)
-        body = st.text_area(t("invites.body"), current.body, height=220)
+    # Keyed fields keep what was typed across a save (a field keyed by its default would start
+    # again after each save and drop the next edit); going back to the default clears them.
+    fields = {"subject": f"{key}_{kind}_{language}_subject", "body": f"{key}_{kind}_{language}_body"}
+    with st.form(f"{key}_{kind}_{language}"):
+        subject = st.text_input(t("invites.subject"), current.subject, key=fields["subject"])
+        body = st.text_area(t("invites.body"), current.body, height=220, key=fields["body"])
         st.caption(
             t("invites.placeholders", names=", ".join("{" + name + "}" for name in templates.PLACEHOLDERS[kind]))
         )
@@ -174,6 +178,8 @@ def _wording(settings: Settings) -> None:
             st.success(t("invites.wording_saved"), icon=":material/check:")
     if restored:
         templates.reset(store, kind, language)
+        for field in fields.values():
+            st.session_state.pop(field, None)
         st.rerun()
 
 
@@ -275,7 +281,7 @@ def _invitations(settings: Settings, version: str, stored: StoredSurvey, choices
         if queued and queued[0] == stored.slug:
             st.success(t("invites.queued", members=queued[1], rate=queued[2]), icon=":material/check:")
         with st.expander(t("invites.wording"), icon=":material/edit:"):
-            _wording(settings)
+            wording_editor(settings, ("invitation", "reminder"), key="invites_wording")
     st.subheader(t("invites.reminders"), help=t("invites.reminders_help"))
     _reminders(settings, stored.slug)
     st.subheader(t("invites.progress"), help=t("invites.progress_help"))

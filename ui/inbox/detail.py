@@ -14,6 +14,7 @@ from feedback import workflow
 from feedback.inbox import InboxChoices
 from feedback.sentiment import label_of
 from feedback.workflow import Edit
+from outreach import auto_replies
 from ui.i18n import current_language, t
 from ui.inbox.labels import priority_label, source_word, status_label, theme_word
 from ui.inbox.listing import cell_value
@@ -133,6 +134,7 @@ def history_table(history: pd.DataFrame) -> None:
         return words[field](value) if field in words and isinstance(value, str) else value
 
     shown = history.assign(
+        actor=history["actor"].map(lambda who: t("feedback.actor.auto_reply") if who == auto_replies.ACTOR else who),
         field=history["field"].map(lambda name: t(f"feedback.field.{name}")),
         old_value=[said(f, v) for f, v in zip(history["field"], history["old_value"], strict=True)],
         new_value=[said(f, v) for f, v in zip(history["field"], history["new_value"], strict=True)],

@@ -12,7 +12,7 @@ import clock
 from delivery.channels import EmailChannel, load_channels
 from outreach import replies, templates
 from outreach.invitations import member_languages
-from outreach.messages import Recipient, is_address, sending_for
+from outreach.messages import Recipient, email_channel, is_address, sending_for
 from settings import Settings
 from store.database import AppStore
 from ui import data
@@ -23,11 +23,8 @@ from ui.tables import error_markdown
 
 
 def _email_channel(settings: Settings) -> EmailChannel | None:
-    """The first email channel of secrets.toml (by name), or None."""
     with data_errors_stop_the_page():
-        channels = load_channels(settings)
-    found = [channels[name] for name in sorted(channels) if isinstance(channels[name], EmailChannel)]
-    return found[0] if found and isinstance(found[0], EmailChannel) else None
+        return email_channel(load_channels(settings))
 
 
 def tell_member(settings: Settings, store: AppStore, item: pd.Series) -> bool:
