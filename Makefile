@@ -24,7 +24,7 @@ run: $(VENV)/.runtime
 	bash scripts/system-packages.sh --runtime
 	$(BIN)/python cli.py init
 	$(BIN)/python cli.py demo --if-empty
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
+	$(BIN)/streamlit run serve.py --server.address 127.0.0.1 --server.port 8501
 
 test: $(VENV)/.dev
 	bash scripts/system-packages.sh

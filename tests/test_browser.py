@@ -50,12 +50,12 @@ def _free_port() -> int:
 
 @contextmanager
 def serve(data_dir: Path, **settings: str) -> Iterator[str]:
-    """The app served by Streamlit on a free port, as `make run` would, with its own data (and
+    """The app served on a free port, as `make run` would (serve.py), with its own data (and
     PULSE_<KEY> settings)."""
     port = _free_port()
     env = {**os.environ, "PULSE_DATA_DIR": str(data_dir), **{f"PULSE_{k.upper()}": v for k, v in settings.items()}}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -2,7 +2,8 @@
 CSV audience (its bad rows listed and skipped once confirmed); a local SMTP server (aiosmtpd)
 receives them; the test parses an email and follows its personal link in Chromium on a phone to
 complete the survey; the reminder then goes only to the member who did not answer; that member
-unsubscribes through the email's link, and the next reminder does not go out. A `cli.py deliver`
+unsubscribes through the email's link, and the next reminder does not go out; the other unsubscribes
+with the mail client's one-click POST (RFC 8058). A `cli.py deliver`
 killed while the SMTP server holds an invitation resumes without sending anyone a second one."""
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 import shutil
 import signal
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -123,6 +126,18 @@ def link_in(mail: email.message.EmailMessage, path: str) -> str:
     return re.search(rf"https?://\S+/{path}\?\S+", text_of(mail)).group(0)
 
 
+def post(url: str, body: str) -> tuple[int, str]:
+    """The status and text of a form POST, as a mail client sends it."""
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
 def on_server(link: str, server: str) -> str:
     """The link's page and query on the test's server (the emails name the configured public_url)."""
     parts = urlsplit(link)
@@ -227,6 +242,13 @@ def test_invited_members_answer_through_their_link_and_only_the_others_are_remin
         expect(phone.get_by_text("@")).to_have_count(0)  # the page never shows the address
         member = str(two.at[1, "member_id"])
         assert consent.topics_of(store, member) == {"surveys": False, "feedback": True}
+
+        # The other member unsubscribes from the mail client's button: a POST to the header's link (RFC 8058).
+        one_click = on_server(answering["List-Unsubscribe"].strip("<>"), server)
+        assert post(one_click, "List-Unsubscribe=One-Click") == (200, "Unsubscribed.")
+        assert consent.topics_of(store, str(two.at[0, "member_id"])) == {"surveys": False, "feedback": True}
+        assert post(one_click, "")[0] == 400  # not a one-click request
+        assert post(one_click.replace("u=", "u=x"), "List-Unsubscribe=One-Click")[0] == 400  # not our link
         even_later = later + timedelta(days=3, minutes=1)
         assert reminders.queue_due(store, channels, secret=secret, base_url=settings.public_url, now=even_later) == 0
         outbox.deliver_due(store, channels, now=lambda: even_later)
