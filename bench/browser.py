@@ -401,7 +401,7 @@ def measure(env: dict[str, str], runs: int, pages: tuple[str, ...] = tuple(DASHB
         try:
             for run in range(runs):
                 print(f"  browser run {run + 1} of {runs}", file=sys.stderr)
-                with serve("app.py", env) as app, serve(REFERENCE, env) as ref:
+                with serve("serve.py", env) as app, serve(REFERENCE, env) as ref:
                     for url in (f"{app}/lookup", f"{ref}/?warm_up=1"):  # untimed: imports done
                         warm_up = Session(browser)
                         warm_up.open(url)

@@ -7,7 +7,7 @@ who unsubscribed from feedback replies).
 An item is answered when its current status came from a change made after the rule was set, that
 change is at least GRACE old (an undo within that time sends nothing) and at most WINDOW old (older
 ones are left to people: a rule set today does not write about last month), and no reply to the
-member was queued since the change (a manager's own counts). `send_due` runs before each outbox run
+member was queued since the change (a manager's own counts). `queue_due` runs before each outbox run
 (the app server's sender every minute, `cli.py deliver`)."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from surveys.links import members_with_ids_query
 log = logging.getLogger(__name__)
 GRACE = timedelta(minutes=5)
 WINDOW = timedelta(days=7)
-ACTOR = "auto-reply"  # the history's "who" for these replies (shown in words: feedback.actor.auto-reply)
+ACTOR = "auto-reply"  # the history's "who" for these replies (shown in words: feedback.actor.auto_reply)
 ANY_THEME = ""
 STATUSES_TOLD = tuple(status for status in STATUSES if status != "new")  # a new item has nothing to tell yet
 

@@ -21,6 +21,7 @@ from store import tables
 from store.database import AppStore
 from surveys import demo as survey_demo
 from tests.test_browser import browser, serve  # noqa: F401  (the module's Chromium)
+from tests.test_browser_walk import settle
 
 PAGES = ("overview", "members", "engagement", "campaigns", "lookup", "surveys", "feedback", "data", "sharing", "goals")
 # Words the product may show in any language: its name, the measures' international abbreviations,
@@ -34,6 +35,7 @@ ALLOWED = set(
 )
 FILE_NAMES = re.compile(r"\b[\w-]+\.(csv|xlsx|parquet|yaml|json|py)\b")  # members.csv: named as it must be
 WORD = re.compile(r"[A-Za-z]{2,}")
+CHARTS_DRAWN = "[...document.querySelectorAll('[data-testid=stVegaLiteChart]')].every(c => c.querySelector('svg'))"
 OVERFLOW_GONE = "!/\\bmore\\b/.test(document.querySelector('[data-testid=stHeader]')?.innerText ?? '')"
 COLUMNS = [("members", "name"), ("members", "email"), ("activities", "platform"), ("campaigns", "name")]
 VISIBLE = """() => {
@@ -102,7 +104,8 @@ def data_words(directory: Path) -> set[str]:
 def english_on(page: Page, url: str, allowed: set[str]) -> list[str]:
     page.goto(url)
     page.get_by_test_id("stMainBlockContainer").wait_for(timeout=30_000)
-    page.wait_for_timeout(2500)  # charts and tables draw after the first paint
+    settle(page)  # the runs are over
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)  # charts draw after the run
     # The top navigation folds items into Streamlit's own "N more" until it has measured the header;
     # one still folded after the wait is named by the caller's assertion.
     with contextlib.suppress(PlaywrightTimeout):

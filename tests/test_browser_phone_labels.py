@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.test_browser import browser, serve, server  # noqa: F401  (the module's Chromium and app)
 from tests.test_browser_chinese import chinese_dir, chinese_server  # noqa: F401  (a Chinese-first demo)
+from tests.test_browser_walk import settle
 
 ADDRESSES = (
     "overview",
@@ -47,7 +48,8 @@ def cut_labels(page: Page, url: str) -> tuple[int, list[str]]:
     """How many tile labels the page shows, and those cut."""
     page.goto(url)
     page.get_by_test_id("stMetricLabel").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)  # every tile drawn, fonts in
+    settle(page)  # every tile drawn
+    page.evaluate("document.fonts.ready.then(() => true)")  # and measured in its own font
     return page.get_by_test_id("stMetricLabel").count(), page.evaluate(CUT)
 
 
