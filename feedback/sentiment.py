@@ -20,6 +20,8 @@ import re
 from functools import cache
 from typing import Final, Literal
 
+from feedback.hanzi import simplified
+
 Language = str  # a primary language subtag: "en", "zh", "es", "ja" …; "und" when none can be told
 Label = Literal["negative", "neutral", "positive"]
 Mood = Literal["negative", "neutral", "positive", "not_scored"]
@@ -429,6 +431,7 @@ def _zh_modifier(before: str) -> float:
 
 
 def _chinese(text: str) -> float:
+    text = simplified(text)  # the lexicon is Simplified: 體驗很差 reads as 体验很差
     lowered = text.lower()
     contrast = _ZH_CONTRAST.search(lowered)
     head, tail = (lowered[: contrast.start()], lowered[contrast.end() :]) if contrast else ("", lowered)

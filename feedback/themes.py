@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from feedback.hanzi import simplified
+
 THEMES_FILE = Path(__file__).resolve().parent / "themes.yaml"
 
 
@@ -38,6 +40,7 @@ class Theme:
 def suggest_theme(text: str, themes: tuple[Theme, ...] | None = None) -> str | None:
     """The theme whose keywords, times its weight, score highest (on a tie the heavier theme, then the
     first listed); None if none match."""
+    text = simplified(text)  # the Chinese keywords are Simplified: 直播卡頓 is 直播卡顿
     best, best_key = None, (0.0, 0.0)
     for theme in themes if themes is not None else load_themes():
         hits = theme.hits(text)

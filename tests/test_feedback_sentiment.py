@@ -105,6 +105,24 @@ def test_themes_of_what_members_write(text, theme):
     assert suggest_theme(text) == theme
 
 
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("活動直播經常卡頓", "活动直播经常卡顿"),  # was scored less negative and themed "events"
+        ("提問兩次都沒人回覆。", "提问两次都没人回复。"),
+        ("群組裡廣告太多了", "群组里广告太多了"),
+        ("活動很棒，謝謝組織者", "活动很棒，谢谢组织者"),  # was themed none
+        ("嘉賓講得很好，但是聲音太差了", "嘉宾讲得很好，但是声音太差了"),
+    ],
+)
+def test_traditional_chinese_reads_as_its_simplified_form(traditional, simplified):
+    """繁體中文 feedback gets the score and theme its Simplified form gets (the lexicon and the
+    keywords are Simplified): a member in Taiwan or Hong Kong is read as one in Shanghai."""
+    assert language_of(traditional) == "zh"
+    assert sentiment_of(traditional, "zh") == sentiment_of(simplified, "zh")
+    assert suggest_theme(traditional) == suggest_theme(simplified)
+
+
 def test_scores_stay_on_one_scale():
     for text in ("I love it " * 30, "terrible awful broken " * 30, "太好了" * 50, "太差了" * 50, "?", "🙂"):
         assert -1.0 <= sentiment_of(text, language_of(text)) <= 1.0
