@@ -1,7 +1,8 @@
 """Which items may say the same thing as an open item: suggested duplicates for its merge.
 
 The measure works the same for Chinese and English without a word segmenter: the Jaccard overlap of
-the two texts' character n-grams (after NFKC, lower case, and punctuation as spaces): bigrams of
+the two texts' character n-grams (after NFKC, lower case, Traditional Chinese as Simplified, and
+punctuation as spaces): bigrams of
 each run of Han characters (a run of one is itself), trigrams of everything else, space included,
 so "search" and "searches" share most of theirs. 1 is the same text, 0 nothing in common. An item
 is suggested when its similarity is at least SIMILAR, or at least SAME_MEMBER when the same member
@@ -18,6 +19,7 @@ from functools import lru_cache
 import pandas as pd
 import sqlalchemy as sa
 
+from feedback.hanzi import simplified
 from store import tables
 
 SIMILAR = 0.4  # suggested whoever wrote it
@@ -34,7 +36,7 @@ feedback = tables.feedback
 @lru_cache(maxsize=8192)
 def grams(text: str) -> frozenset[str]:
     """The text's character n-grams: Han bigrams, trigrams of the rest (see the module)."""
-    cleaned = _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).lower())
+    cleaned = _NOT_WORD.sub(" ", simplified(unicodedata.normalize("NFKC", text)).lower())
     found: set[str] = set()
     for run in _HAN.findall(cleaned):
         found.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))

@@ -41,6 +41,7 @@ def test_chinese_and_english_are_measured_on_characters():
     assert duplicates.similarity("活动直播经常卡顿。", "上次的线下活动很精彩。") < 0.1
     assert duplicates.similarity("Search is broken", "search is BROKEN!!") == 1.0
     assert duplicates.similarity("", "anything") == 0.0
+    assert duplicates.similarity("活動直播經常卡頓。", "活动直播经常卡顿") == 1.0  # Traditional and Simplified alike
 
 
 def test_suggestions_are_the_similar_items_and_the_same_members_looser_ones():
