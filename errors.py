@@ -18,6 +18,8 @@ Bottom layer: it imports only the catalog (which imports nothing of the project)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from catalog import CATALOGS, DEFAULT, translate
@@ -50,6 +52,25 @@ class Composed(Protocol):
     `said()` is it as a Said, Lines or Listed, which can be kept (errors.kept) and said later."""
 
     def said(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class When:
+    """A kept moment (UTC, without a zone) in a message: on the community's clock and in the
+    reader's words on a page ("1 Dec 2026, 19:28"), in UTC and saying so elsewhere (the English
+    kept for the log and the CLI: "2026-12-01 11:28 UTC")."""
+
+    at: datetime
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} UTC"
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        from catalog.locale import moment  # babel and pandas: loaded when a page says a moment
+        from catalog.spoken import community_zone
+
+        zone = community_zone()
+        return moment(self.at, language, zone=zone) if zone else str(self)
 
 
 class Said(str):

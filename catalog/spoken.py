@@ -17,12 +17,24 @@ from catalog import DEFAULT, translate
 
 _SPOKEN: ContextVar[str | None] = ContextVar("pulse_language", default=None)
 _hook: list[Callable[[], str | None]] = []  # the session's language, when ui/i18n.py has installed it
+_zone_hook: list[Callable[[], str | None]] = []  # the community's time zone, when ui/tables.py has installed it
 
 
 def use_session_language(hook: Callable[[], str | None]) -> None:
     """Make `hook` (the session's language, or None outside a session) what current_language falls
     back on when no `speaking` block is open."""
     _hook[:] = [hook]
+
+
+def use_community_zone(hook: Callable[[], str | None]) -> None:
+    """Make `hook` (the community's time zone inside the app, else None) the clock messages read
+    a kept moment on (errors.When)."""
+    _zone_hook[:] = [hook]
+
+
+def community_zone() -> str | None:
+    """The time zone the app shows times in, inside the app; None elsewhere (the CLI, logs: UTC)."""
+    return _zone_hook[0]() if _zone_hook else None
 
 
 def current_language() -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from errors import Listed, PulseError, Said
+from errors import Listed, PulseError, Said, When
 from store import tables
 from store.database import AppStore, StoreError
 
@@ -65,7 +65,7 @@ class EditConflict(FeedbackError):
                 old=c["old_value"] or "–",
                 new=c["new_value"] or "–",
                 actor=c["actor"],
-                at=f"{c['at']:%Y-%m-%d %H:%M}",
+                at=When(c["at"]),
             )
             for c in changes
         ]

@@ -4,7 +4,7 @@ they name (Data page, the feedback inbox, the pages' one catcher); English reads
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -185,7 +185,8 @@ def press(at: AppTest, label: str) -> AppTest:
     return at.run()
 
 
-def test_a_refused_triage_save_is_explained_in_chinese(store):
+def test_a_refused_triage_save_is_explained_in_chinese(store, monkeypatch):
+    monkeypatch.setenv("PULSE_TIMEZONE", "Asia/Shanghai")  # the time of ana's change reads on this clock
     search = int(store.run(tables.feedback.select().where(tables.feedback.c.source == "manual"))["id"].iloc[0])
     at = open_page("pages/_feedback.py", "zh-CN", {"feedback_edit": "true", "feedback_q": "forum search"})
     # AppTest formats widget values (the inbox's sort, now in Chinese) in the test's thread: Chinese there too
@@ -194,7 +195,9 @@ def test_a_refused_triage_save_is_explained_in_chinese(store):
     assert not at.exception
     (message,) = [error.value.replace("\\", "") for error in at.error]  # values as text: escapes removed
     assert message.startswith("未保存：你加载后，有 1 条反馈被其他人修改过，因此没有覆盖任何内容。")
-    assert f"#{search} status：new → triaged（ana，" in message
+    shanghai = NOW + timedelta(hours=8)  # UTC+8 all year
+    when = f"{shanghai.year}年{shanghai.month}月{shanghai.day}日 {shanghai:%H:%M}"
+    assert f"#{search} status：new → triaged（ana，{when}）" in message
 
 
 def edit_and_save_after_ana(at: AppTest, store: AppStore, search: int) -> AppTest:

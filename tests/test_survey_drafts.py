@@ -107,7 +107,7 @@ def test_two_managers_editing_one_draft_do_not_overwrite_each_other(store):
         drafts.save_draft(store, bo, edited(lambda d: d.update(title="Bo's")), actor="bo@example.org", now=later)
     assert conflict.value.by == "ana@example.org"
     assert conflict.value.text("zh-CN").startswith(
-        "你编辑期间，ana@example.org 已在 2026-03-10 12:00（UTC）保存了此草稿"
+        "你编辑期间，ana@example.org 已在 2026-03-10 12:00 UTC 保存了此草稿"
     )
     assert drafts.load_draft(store, ana.id).definition["title"] == "Ana's"  # Bo's save wrote nothing
     with pytest.raises(DraftConflict):  # publishing from the stale revision is refused too

@@ -17,12 +17,14 @@ import streamlit as st
 from auth.access import Permission
 from catalog import CATALOGS, DEFAULT, locale
 from catalog.locale import MISSING, missing
+from catalog.spoken import use_community_zone
 from errors import PulseError
 from exports import safe_csv
 from feedback.workflow import STATUSES
 from metrics.filters import Filters
 from rollup.build import DEFAULT_POINTS
 from settings import load_settings
+from ui import streamlit_internals
 from ui.i18n import current_language, t
 from ui.session import may, presenting
 from visuals.text import day
@@ -109,6 +111,13 @@ def community_zone() -> str:
     """The time zone every time on the pages is shown in: the community's (settings.timezone),
     as its days are counted in; the stores keep UTC."""
     return load_settings().timezone
+
+
+def _zone_in_the_app() -> str | None:
+    return community_zone() if streamlit_internals.running() else None
+
+
+use_community_zone(_zone_in_the_app)  # messages quoting a moment (errors.When) read the pages' clock
 
 
 def _is_percent(spec: object) -> bool:
