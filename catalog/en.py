@@ -1810,4 +1810,6 @@ MESSAGES: dict[str, str] = {
     "invites.kind.reply": "Feedback reply",
     "outreach.auto.status": "An automatic reply follows a move to a status other than New; {status} is not one.",
     "outreach.auto.exists": "That automatic reply is set already.",
+    "digests.state.failing": "Failing",
+    "digests.failing": "This digest could not be made at its last try ({when}): {reason} It is tried again every {minutes} minutes, and at once after a change.",
 }

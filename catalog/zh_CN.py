@@ -1776,4 +1776,6 @@ MESSAGES: dict[str, str] = {
     "invites.kind.reply": "反馈回复",
     "outreach.auto.status": "自动回复只能跟随变为「新」以外的状态；{status} 不在其中。",
     "outreach.auto.exists": "这条自动回复已经设置过了。",
+    "digests.state.failing": "发送失败",
+    "digests.failing": "上次尝试（{when}）未能生成此摘要：{reason} 系统每 {minutes} 分钟重试一次；修改后会立即重试。",
 }

@@ -1776,4 +1776,6 @@ MESSAGES: dict[str, str] = {
     "invites.kind.reply": "回饋回覆",
     "outreach.auto.status": "自動回覆只能跟隨變為「新」以外的狀態；{status} 不在其中。",
     "outreach.auto.exists": "這條自動回覆已經設定過了。",
+    "digests.state.failing": "傳送失敗",
+    "digests.failing": "上次嘗試（{when}）未能產生此摘要：{reason} 系統每 {minutes} 分鐘重試一次；修改後會立即重試。",
 }

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -18,8 +18,8 @@ from data_sources.warehouse import open_warehouse
 from delivery.channels import Channel, load_channels
 from delivery.outbox import enqueue
 from digests.compose import attachment, compose
-from digests.subscriptions import Digest, get_digest, key_prefix, list_digests
-from errors import PulseError
+from digests.subscriptions import NO_FAILURE, Digest, get_digest, key_prefix, list_digests
+from errors import PulseError, kept
 from metrics.filters import Filters
 from metrics.scope import Runner
 from reports.meeting import build_report
@@ -28,6 +28,7 @@ from store import tables
 from store.database import AppStore
 
 log = logging.getLogger(__name__)
+RETRY_AFTER = timedelta(minutes=15)  # a digest that could not be built is tried again this much later
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def queue_digest(
             connection.execute(
                 digests.update()
                 .where(digests.c.id == digest.id, sa.or_(digests.c.last_slot.is_(None), digests.c.last_slot < slot))
-                .values(last_slot=slot)
+                .values(last_slot=slot, **NO_FAILURE)
             )
         for channel in present:
             key = f"{key_prefix(digest.id)}{period_key(filters)}:{channel.name}" + (f":{trial}" if trial else "")
@@ -96,20 +97,35 @@ def queue_digest(
 
 
 def due_now(settings: Settings, app_store: AppStore, now: datetime) -> list[tuple[Digest, datetime]]:
-    """The enabled digests with a slot due, and that slot (the latest one not after `now`). A read."""
+    """The enabled digests with a slot due, and that slot (the latest one not after `now`); one that
+    failed to be built is tried again RETRY_AFTER after its failure, not at every call. A read."""
     found = []
     for digest in list_digests(app_store, enabled_only=True):
+        if digest.failed_at is not None and now < digest.failed_at + RETRY_AFTER:
+            continue
         slot = digest.schedule(settings.timezone).due(since=digest.last_slot or digest.created_at, now=now)
         if slot is not None:
             found.append((digest, slot))
     return found
 
 
+def _failed(app_store: AppStore, digest: Digest, error: PulseError, *, now: datetime) -> None:
+    """Keep why the digest could not be built (the Digests page says it), until one is queued."""
+    digests = tables.digests
+    with app_store.begin() as connection:
+        connection.execute(
+            digests.update()
+            .where(digests.c.id == digest.id)
+            .values(failed_at=now, failure=error.user_message, failure_said=kept(error.said()))
+        )
+
+
 def enqueue_due(
     settings: Settings, app_store: AppStore, now: datetime, *, warehouse: Runner | None = None
 ) -> list[Queued]:
     """Queue every digest whose slot has come (see the module's docstring). A digest that fails to
-    build (no data yet, the warehouse away) is logged and tried again on the next call."""
+    build (no data yet, the warehouse away) is logged, kept as failed with its reason, and tried
+    again RETRY_AFTER later."""
     due = due_now(settings, app_store, now)
     if not due:
         return []
@@ -129,8 +145,9 @@ def enqueue_due(
                     now=now,
                     slot=slot,
                 )
-            except PulseError as error:  # the others still go; this one is tried again on the next call
+            except PulseError as error:  # the others still go; this one is tried again later
                 log.warning("Digest %d could not be queued: %s", digest.id, error.user_message)
+                _failed(app_store, digest, error, now=now)
                 continue
             done.append(queued)
     return done

@@ -52,6 +52,9 @@ class Digest:
     segment: str | None = None
     enabled: bool = True
     last_slot: datetime | None = None
+    failed_at: datetime | None = None  # the last time it could not be built, until one is queued
+    failure: str | None = None  # why, in English
+    failure_said: Any = None  # why, as kept (errors.kept), to say in the reader's language
     created_by: str = ""
     created_at: datetime = field(default_factory=lambda: datetime(2000, 1, 1))
 
@@ -115,6 +118,9 @@ def _row(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+NO_FAILURE = {"failed_at": None, "failure": None, "failure_said": None}
+
+
 def add_digest(app_store: AppStore, *, by: str, now: datetime, **values: Any) -> int:
     """Keep a new digest, enabled (checked first); its first slot is the first after `now`."""
     check(values)
@@ -127,12 +133,15 @@ def add_digest(app_store: AppStore, *, by: str, now: datetime, **values: Any) ->
 
 
 def edit_digest(app_store: AppStore, digest_id: int, *, by: str, now: datetime, **values: Any) -> None:
-    """Change a digest (checked first); slots already queued stay queued."""
+    """Change a digest (checked first); slots already queued stay queued. A failure it had is
+    forgotten, so the changed digest is tried at the next send."""
     check(values)
     digests = tables.digests
     with app_store.begin() as connection:
         changed = connection.execute(
-            digests.update().where(digests.c.id == digest_id).values(**_row(values), updated_by=by, updated_at=now)
+            digests.update()
+            .where(digests.c.id == digest_id)
+            .values(**_row(values), **NO_FAILURE, updated_by=by, updated_at=now)
         )
     if changed.rowcount != 1:
         raise DigestRefused(Said("digests.refused.gone"))
@@ -141,7 +150,7 @@ def edit_digest(app_store: AppStore, digest_id: int, *, by: str, now: datetime, 
 def set_enabled(app_store: AppStore, digest_id: int, enabled: bool, *, by: str, now: datetime) -> None:
     """Pause or resume a digest. Resuming starts from now: the slots it slept through are not sent."""
     digests = tables.digests
-    values: dict[str, Any] = {"enabled": enabled, "updated_by": by, "updated_at": now}
+    values: dict[str, Any] = {"enabled": enabled, **NO_FAILURE, "updated_by": by, "updated_at": now}
     if enabled:
         values["last_slot"] = sa.case((digests.c.last_slot > now, digests.c.last_slot), else_=now)
     with app_store.begin() as connection:
@@ -171,6 +180,9 @@ def _digest(row: Any) -> Digest:
         segment=words(row.segment),
         enabled=bool(row.enabled),
         last_slot=moment(row.last_slot),
+        failed_at=moment(row.failed_at),
+        failure=words(row.failure),
+        failure_said=row.failure_said if isinstance(row.failure_said, dict | list) else None,
         created_by=str(row.created_by),
         created_at=moment(row.created_at) or datetime(2000, 1, 1),
     )

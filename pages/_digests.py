@@ -21,6 +21,7 @@ from digests.subscriptions import (
     set_enabled,
 )
 from ui import confirm, data
+from ui.data_views import stored_error
 from ui.digest_form import digest_editor, digest_rows, history_rows
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
@@ -90,6 +91,12 @@ if picked is not None:
             st.warning(t("digests.missing", names=plain(", ".join(tried.missing))))
     if actions.button(t("digests.delete"), key="digests_delete_button", icon=":material/delete:"):
         confirm.ask("digests_delete", picked.id)
+
+    if picked.failed_at is not None:
+        reason = stored_error(picked.failure_said, picked.failure) or ""
+        when = moment(local_time(picked.failed_at, settings.timezone))
+        minutes = int(due.RETRY_AFTER.total_seconds() // 60)
+        st.warning(t("digests.failing", when=when, reason=plain(reason), minutes=minutes), icon=":material/error:")
 
     st.subheader(t("digests.history", name=plain(picked.name)))
     sent = history(store, picked.id)

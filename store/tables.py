@@ -406,6 +406,11 @@ digests = sa.Table(
     sa.Column("attachment", sa.String(10), nullable=False),
     sa.Column("enabled", sa.Boolean, nullable=False),
     sa.Column("last_slot", sa.DateTime),
+    # The last time it could not be built (digests/due.py), its message in English and as kept
+    # (errors.kept); cleared by the next digest queued.
+    sa.Column("failed_at", sa.DateTime),
+    sa.Column("failure", sa.Text),
+    sa.Column("failure_said", sa.JSON),
     sa.Column("created_by", sa.String(320), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_by", sa.String(320)),

@@ -1,6 +1,6 @@
 """The Digests page (AppTest, as the local admin): without channels a note says how an admin adds
 one; with channels a manager adds a digest with pickers and sees it listed with its next run on the
-community's clock; one without a recipient cannot be saved."""
+community's clock; one without a recipient cannot be saved; one that could not be built says so."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import clock
-from digests.subscriptions import list_digests
+from digests import due
+from digests.subscriptions import add_digest, list_digests
+from settings import load_settings
 from store.database import AppStore
+from tests.test_digests_schedule import Unreadable
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -76,3 +79,31 @@ def test_a_digest_without_a_recipient_cannot_be_saved(with_channels):
     at = digests_page()
     at.text_input(key="digests_new_name").set_value("Monthly").run()
     assert at.button(key="digests_new_save").disabled
+
+
+def test_a_failing_digest_says_so_in_the_list_and_why_when_picked(with_channels):
+    store = AppStore(f"sqlite:///{with_channels / 'app.db'}")
+    digest_id = add_digest(
+        store,
+        name="Weekly pulse",
+        cadence="weekly",
+        weekday=0,
+        send_time="09:00",
+        language="en",
+        recipients=["team-slack"],
+        attachment="pdf",
+        by="ana@example.org",
+        now=datetime(2025, 3, 1),
+    )
+    failed = datetime(2025, 3, 3, 9, 0, 30)
+    due.enqueue_due(load_settings(), store, failed, warehouse=Unreadable())
+    at = digests_page()
+    assert list(at.dataframe(key="digests_table").value["state"]) == ["Failing"]
+    at.session_state["digests_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at = at.run()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning]
+    assert warning.startswith("This digest could not be made at its last try (3 Mar 2025, 09:00): The community data")
+    assert warning.endswith("It is tried again every 15 minutes, and at once after a change.")
+    assert (list_digests(store)[0].id, list_digests(store)[0].failed_at) == (digest_id, failed)
+    store.dispose()

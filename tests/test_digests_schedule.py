@@ -6,14 +6,16 @@ missed digest once; however many processes ask at once, a period reaches a chann
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from data_sources.errors import SourceUnavailable
 from digests import due
 from digests.schedule import Schedule
-from digests.subscriptions import DigestRefused, add_digest, list_digests, set_enabled
+from digests.subscriptions import DigestRefused, add_digest, edit_digest, list_digests, set_enabled
+from errors import Said, recalled
 from metrics.filters import Filters
 from settings import load_settings
 from store import tables
@@ -219,3 +221,61 @@ def test_a_digest_that_cannot_be_kept_is_refused_in_words(tmp_path, change, mess
         add_digest(store, by="ana@example.org", now=MADE, **(values | change))
     assert refused.value.user_message == message
     store.dispose()
+
+
+class Unreadable:
+    """A warehouse that cannot be read (a file being replaced by hand, a database away)."""
+
+    def run(self, statement):
+        raise SourceUnavailable(Said("error.warehouse.unreadable", reason="disk I/O error"))
+
+
+def test_a_digest_that_cannot_be_built_is_kept_as_failing_and_tried_again_15_minutes_later(scheduled, caplog):
+    settings, store, digest_id = scheduled
+    slot = datetime(2025, 3, 3, 9, 0, 30)
+    assert due.enqueue_due(settings, store, slot, warehouse=Unreadable()) == []
+    (failing,) = list_digests(store)
+    assert failing.failed_at == slot and failing.last_slot is None and queued_keys(store) == []
+    assert failing.failure == "The community data could not be read (disk I/O error). " + (
+        "Check PULSE_WAREHOUSE_URL, or rebuild it with `python cli.py sync`."
+    )
+    assert recalled(failing.failure_said).text("zh-CN").startswith("无法读取社群数据（disk I/O error）")
+    assert caplog.text.count("could not be queued") == 1
+    # Each minute's sender leaves it alone for 15 minutes, then tries again (and fails again here).
+    assert due.due_now(settings, store, slot + timedelta(minutes=14, seconds=59)) == []
+    assert due.enqueue_due(settings, store, slot + timedelta(minutes=10), warehouse=Unreadable()) == []
+    assert caplog.text.count("could not be queued") == 1
+    assert [d.id for d, _ in due.due_now(settings, store, slot + timedelta(minutes=15))] == [digest_id]
+    # The warehouse is back: the week is queued and the failure forgotten.
+    (sent,) = due.enqueue_due(settings, store, slot + timedelta(minutes=15))
+    assert sent.queued == 2
+    (kept,) = list_digests(store)
+    assert (kept.failed_at, kept.failure, kept.failure_said, kept.last_slot) == (
+        None,
+        None,
+        None,
+        datetime(2025, 3, 3, 9),
+    )
+
+
+def test_changing_a_failing_digest_tries_it_at_the_next_send(scheduled):
+    settings, store, digest_id = scheduled
+    slot = datetime(2025, 3, 3, 9, 0, 30)
+    due.enqueue_due(settings, store, slot, warehouse=Unreadable())
+    (failing,) = list_digests(store)
+    edit_digest(
+        store,
+        digest_id,
+        name="Weekly pulse, team",
+        cadence=failing.cadence,
+        weekday=failing.weekday,
+        send_time=failing.send_time,
+        language=failing.language,
+        recipients=list(failing.recipients),
+        attachment=failing.attachment,
+        by="ana@example.org",
+        now=slot + timedelta(minutes=1),
+    )
+    (changed,) = list_digests(store)
+    assert changed.failed_at is None
+    assert [d.id for d, _ in due.due_now(settings, store, slot + timedelta(minutes=2))] == [digest_id]

@@ -132,9 +132,16 @@ def digest_rows(kept: list[Digest], *, timezone: str, now: datetime) -> pd.DataF
                 for digest in kept
             ],
             "recipients": [listed(digest.recipients) for digest in kept],
-            "state": [t("digests.state.enabled" if d.enabled else "digests.state.paused") for d in kept],
+            "state": [_state(digest) for digest in kept],
         }
     )
+
+
+def _state(digest: Digest) -> str:
+    """Active, paused, or failing (an enabled digest whose last try could not be built)."""
+    if not digest.enabled:
+        return t("digests.state.paused")
+    return t("digests.state.failing" if digest.failed_at is not None else "digests.state.enabled")
 
 
 def history_rows(frame: pd.DataFrame, *, timezone: str) -> pd.DataFrame:
