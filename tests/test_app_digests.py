@@ -98,7 +98,10 @@ def test_a_failing_digest_says_so_in_the_list_and_why_when_picked(with_channels)
     failed = datetime(2025, 3, 3, 9, 0, 30)
     due.enqueue_due(load_settings(), store, failed, warehouse=Unreadable())
     at = digests_page()
-    assert list(at.dataframe(key="digests_table").value["state"]) == ["Failing"]
+    listed = at.dataframe(key="digests_table").value
+    assert list(listed["state"]) == ["Failing"]
+    today = clock.now()  # failed long ago: tried again at the next send, not at its next slot (a Monday)
+    assert listed["next_run"][0].startswith(f"{today.day} {today:%b %Y}, ")
     at.session_state["digests_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at = at.run()
     assert not at.exception

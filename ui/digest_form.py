@@ -13,6 +13,7 @@ import streamlit as st
 from catalog import LANGUAGES, NAMES
 from catalog.locale import MISSING
 from catalog.spoken import listed
+from digests.due import RETRY_AFTER
 from digests.schedule import CADENCES
 from digests.subscriptions import ATTACHMENTS, NAME_LIMIT, Digest, local_time
 from metrics.filters import DIMENSIONS
@@ -128,13 +129,20 @@ def digest_rows(kept: list[Digest], *, timezone: str, now: datetime) -> pd.DataF
             ],
             "schedule": [schedule_text(digest) for digest in kept],
             "next_run": [
-                moment(local_time(digest.next_run(timezone, now=now), timezone)) if digest.enabled else MISSING
+                moment(local_time(_next_try(digest, timezone, now=now), timezone)) if digest.enabled else MISSING
                 for digest in kept
             ],
             "recipients": [listed(digest.recipients) for digest in kept],
             "state": [_state(digest) for digest in kept],
         }
     )
+
+
+def _next_try(digest: Digest, timezone: str, *, now: datetime) -> datetime:
+    """When the digest goes next: a failing one is tried again RETRY_AFTER after its failure."""
+    if digest.failed_at is not None:
+        return max(now, digest.failed_at + RETRY_AFTER)
+    return digest.next_run(timezone, now=now)
 
 
 def _state(digest: Digest) -> str:
