@@ -1,22 +1,32 @@
 """AppTest: the inbox's Automatic replies view (outreach/auto_replies.py) — a rule added for every
 theme and for one, refused when set already, removed; the warning while no email channel is
-configured; the reply's wording edited there; the view in Chinese; and an item's history naming
-the automatic reply in words."""
+configured; the reply's wording edited there; the view in Chinese; an item's history naming
+the automatic reply in words; and Tell the member from an item, through a local SMTP server."""
 
 from __future__ import annotations
+
+import email
+from email import policy
 
 import pytest
 import sqlalchemy as sa
 
 from catalog import translate
 from catalog.spoken import speaking
+from delivery import outbox
+from delivery.channels import load_channels
 from feedback import inbox, workflow
 from feedback.intake import NewFeedback, add_feedback
 from outreach import auto_replies, templates
+from settings import load_settings
 from store import tables
 from store.database import AppStore
+from tests import test_delivery_email
 from tests.test_app_feedback import NOW, open_inbox, press, widget
 from tests.test_app_messages import open_page
+from tests.test_delivery_email import PASSWORD
+
+smtp = test_delivery_email.smtp  # a local SMTP server that asks for a login
 
 
 @pytest.fixture
@@ -110,3 +120,52 @@ def test_an_items_history_names_the_automatic_reply(store):
     assert history["actor"].tolist()[-1] == "Automatic reply"
     assert store.run(inbox.history_query(item))["actor"].tolist()[-1] == "auto-reply"  # stored as the code
     assert store.run(sa.select(tables.auto_replies)).empty
+
+
+@pytest.fixture
+def mail_store(configured, tmp_path, monkeypatch, smtp):
+    """The fixture's data with an email channel on a local SMTP server (fixture members have
+    <id>@example.org addresses)."""
+    _, port = smtp
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        f'[pulse.channels.members-mail]\nkind = "email"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+        f'username = "pulse"\npassword = "{PASSWORD}"\nfrom = "Community Pulse <pulse@pulse.example.org>"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(secrets))
+    app_store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    yield app_store
+    app_store.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_manager_tells_the_member_from_the_item_and_the_email_arrives(mail_store, smtp):
+    inbox_, _ = smtp
+    with mail_store.begin() as connection:
+        (item,) = add_feedback(
+            connection,
+            [
+                NewFeedback(
+                    source="manual", text="The forum search misses old threads.", member_id="alice", created_at=NOW
+                )
+            ],
+            actor="importer",
+            now=NOW,
+        )
+    at = open_inbox({"item": str(item)})
+    assert not any(w.label == "Subject" for w in at.text_input)  # the form is built only when opened
+    at.session_state[f"feedback_reply_{item}"] = True
+    at = at.run()
+    assert not at.exception
+    assert widget(at, "text_input", "Subject").value == "About your feedback: New"
+    assert "“The forum search misses old threads.”" in widget(at, "text_area", "Message").value
+    at = press(at, "Send to the member")
+    assert [s.value for s in at.success] == [f"The reply to #{item} is queued and recorded in its history."]
+    history = mail_store.run(inbox.history_query(item))
+    assert history[["actor", "field", "new_value"]].values.tolist()[-1] == ["local", "told", "About your feedback: New"]
+    run = outbox.deliver_due(mail_store, load_channels(load_settings()))
+    assert run.sent == 1
+    (mail,) = [email.message_from_bytes(raw, policy=policy.default) for _, _, raw in inbox_.messages]
+    assert (mail["To"], mail["Subject"]) == ("alice@example.org", "About your feedback: New")
+    assert "topic=feedback" in mail["List-Unsubscribe"]

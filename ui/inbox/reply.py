@@ -33,7 +33,14 @@ def tell_member(settings: Settings, store: AppStore, item: pd.Series) -> bool:
     member_id = item["member_id"]
     if not isinstance(member_id, str) or not member_id:
         return False
-    with st.expander(t("reply.title"), icon=":material/forward_to_inbox:"):
+    # Lazy: the form (the member's address, language and wording read for it) is built only while
+    # open, so moving through items does not pay for it; each item's starts closed.
+    box = st.expander(
+        t("reply.title"), icon=":material/forward_to_inbox:", key=f"feedback_reply_{item['id']}", on_change="rerun"
+    )
+    if not box.open:
+        return False
+    with box:
         channel = _email_channel(settings)
         if channel is None:
             st.caption(t("invites.no_channel"))
