@@ -1812,4 +1812,7 @@ MESSAGES: dict[str, str] = {
     "outreach.auto.exists": "That automatic reply is set already.",
     "digests.state.failing": "Failing",
     "digests.failing": "This digest could not be made at its last try ({when}): {reason} It is tried again every {minutes} minutes, and at once after a change.",
+    "chart.days_in_period": "Days in the period",
+    "chart.days_of": "{days} of {total}",
+    "chart.partial_weeks": "Lighter bars are weeks only partly inside the period: they hold fewer days, so a shorter bar there is not a drop.",
 }

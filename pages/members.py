@@ -17,7 +17,7 @@ from ui.session import may
 from ui.tables import catalog_words, data_table, day_column, period_days, plain, words_column
 from ui.tiles import kpi_tiles
 from visuals import text
-from visuals.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
+from visuals.charts import chosen, cohort_heatmap, has_partial_weeks, levels_chart, new_members_chart
 
 page = start_page("members")
 settings, version, filters = page.settings, page.version, page.filters
@@ -44,9 +44,14 @@ if weeks.empty:
     st.info(t("members.no_joins", **period_days(filters)))
     group = None
 else:
+    period = (filters.start, filters.end)
     event = show_chart(
-        new_members_chart(weeks, title=t(f"filters.{dimension}")), on_select="rerun", key="members_growth_chart"
+        new_members_chart(weeks, title=t(f"filters.{dimension}"), period=period),
+        on_select="rerun",
+        key="members_growth_chart",
     )
+    if has_partial_weeks(weeks, period):
+        st.caption(t("chart.partial_weeks"))
     key_in_address("group")
     group = kept_in_address("group", chosen(event, "group", "value"))
 if group is not None:

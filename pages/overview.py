@@ -18,7 +18,7 @@ from ui.presentation import HEADLINE_KEY, presenting, show_chart
 from ui.reporting import report_button
 from ui.tables import catalog_words, data_table, period_days, words_column
 from ui.tiles import kpi_tiles
-from visuals.charts import activity_trend_chart, goal_lines, new_members_chart
+from visuals.charts import activity_trend_chart, goal_lines, has_partial_weeks, new_members_chart
 
 MEASURES = {"active members": t("overview.measure.active"), "new members": t("kpi.new_members")}
 
@@ -71,7 +71,10 @@ with right:
     if weeks.empty:
         st.info(t("overview.no_joins", **shown))
     else:
-        show_chart(new_members_chart(weeks))
+        period = (filters.start, filters.end)
+        show_chart(new_members_chart(weeks, period=period))
+        if has_partial_weeks(weeks, period):
+            st.caption(t("chart.partial_weeks"))
 
 with more:  # below the charts, so a phone reaches the first chart within two screens
     figures.response_times(response)  # median first response and resolution over the period

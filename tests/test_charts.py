@@ -404,3 +404,28 @@ def test_a_legend_under_named_bars_leaves_the_names_their_width():
     longer = CAMPAIGNS.assign(name=["Spring Meetup", "Newsletter #1", "Webinar: Getting Started with Pulse"])
     legend = charts.campaign_reach_chart(longer).to_dict()["encoding"]["color"]["legend"]
     assert legend["columns"] == 1  # names cut at 200 pixels leave 123
+
+
+def test_a_week_only_partly_in_the_period_is_lighter_and_says_how_many_days():
+    # The period 4-17 Nov: the week of Monday 2 Nov holds 5 of its days (4-8 Nov), the week of 16 Nov 2 (16-17).
+    period = (day(4), day(18))
+    chart = charts.new_members_chart(WEEKS, period=period)
+    spec = chart.to_dict()
+    assert [(row["week"], row["coverage"], row["part"]) for row in rows(spec)] == [
+        ("2026-11-02", "5 of 7", "partial"),
+        ("2026-11-02", "5 of 7", "partial"),
+        ("2026-11-16", "2 of 7", "partial"),
+    ]
+    assert spec["encoding"]["fillOpacity"]["scale"] == {"domain": ["whole", "partial"], "range": [1, 0.4]}
+    assert spec["encoding"]["tooltip"][-1]["title"] == "Days in the period"
+    svg = drawn(chart, width=400)
+    opacities = [
+        p.get("fill-opacity") or p.get("opacity")
+        for p in svg.iter(f"{SVG}path")
+        if p.get("aria-roledescription") == "bar"
+    ]
+    assert opacities == ["0.4", "0.4", "0.4"]
+    assert charts.has_partial_weeks(WEEKS, period)
+    assert not charts.has_partial_weeks(WEEKS, (day(2), day(23)))  # three whole weeks
+    whole = rows(charts.new_members_chart(WEEKS, period=(day(2), day(23))).to_dict())
+    assert {row["part"] for row in whole} == {"whole"}

@@ -337,11 +337,15 @@ def _bucket_bars(
     by: str,
     by_title: str,
     kinds: bool = False,
+    period: tuple[date, date] | None = None,
 ) -> alt.Chart:
     """`count` per day or week (`days` long, starting at `bucket`), stacked by `by` (if `kinds`, kinds
     of activity: in the catalog's words and KIND_COLOURS). Each bucket is a band of an ordinal
     axis, from the first to the last, so a bar fills its day or week and a bucket without rows
-    keeps its place; labels read across and thin out where they would overlap."""
+    keeps its place; labels read across and thin out where they would overlap. With the `period`
+    [start, end) the counts cover, a bucket only partly inside it (the first and last weeks of most
+    periods) is drawn lighter and its tooltip says how many of its days are in: its bar is not a
+    drop or a rise."""
     starts = pd.to_datetime(frame[bucket])
     every = pd.date_range(starts.min(), starts.max(), freq=pd.Timedelta(days=days))
     keys = frame[by].fillna("–")
@@ -355,10 +359,24 @@ def _bucket_bars(
         when=[locale.day(start, language) for start in starts],
     )
     when = t("chart.date") if days == 1 else t("chart.week")
+    partial_tips: list[alt.Tooltip] = []
+    if period is not None:
+        inside = [days_inside(start.date(), days, period) for start in starts]
+        frame = frame.assign(
+            coverage=[t("chart.days_of", days=count, total=days) for count in inside],
+            part=["whole" if count == days else "partial" for count in inside],
+        )
+        partial_tips = [alt.Tooltip("coverage:N", title=t("chart.days_in_period"))]
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
+            # fill, not opacity: a click's selection fades the other groups with opacity (_clickable)
+            fillOpacity=(
+                alt.FillOpacity("part:N", scale=alt.Scale(domain=["whole", "partial"], range=[1, 0.4]), legend=None)
+                if period is not None
+                else alt.value(1)
+            ),
             x=alt.X(
                 f"{bucket}:O",
                 title=when,
@@ -377,14 +395,28 @@ def _bucket_bars(
                 alt.Tooltip("when:N", title=when),
                 alt.Tooltip("shown:N", title=by_title),
                 _count_tip(count, count_title),
+                *partial_tips,
             ],
         )
     )
 
 
-def new_members_chart(weeks: pd.DataFrame, *, title: str | None = None) -> alt.Chart:
-    """New members per week, stacked by the group in `value` (channel by default). Clicking a bar
-    selects its group (selection "group")."""
+def days_inside(start: date, days: int, period: tuple[date, date]) -> int:
+    """How many of the `days` from `start` fall in the period [first, end)."""
+    first, end = period
+    return max(0, (min(start + timedelta(days=days), end) - max(start, first)).days)
+
+
+def has_partial_weeks(weeks: pd.DataFrame, period: tuple[date, date]) -> bool:
+    """Whether a week of the chart is only partly in the period (its caption then says why a bar is lighter)."""
+    return any(days_inside(start.date(), 7, period) < 7 for start in pd.to_datetime(weeks["week"]).unique())
+
+
+def new_members_chart(
+    weeks: pd.DataFrame, *, title: str | None = None, period: tuple[date, date] | None = None
+) -> alt.Chart:
+    """New members per week, stacked by the group in `value` (channel by default); a week only
+    partly in the `period` is lighter. Clicking a bar selects its group (selection "group")."""
     chart = _bucket_bars(
         weeks,
         bucket="week",
@@ -393,6 +425,7 @@ def new_members_chart(weeks: pd.DataFrame, *, title: str | None = None) -> alt.C
         count_title=t("chart.new_members"),
         by="value",
         by_title=title or t("chart.channel"),
+        period=period,
     )
     return _clickable(chart, name="group", field="value")
 
