@@ -1780,5 +1780,5 @@ MESSAGES: dict[str, str] = {
     "digests.failing": "上次尝试（{when}）未能生成此摘要：{reason} 系统每 {minutes} 分钟重试一次；修改后会立即重试。",
     "chart.days_in_period": "在所选时间段内的天数",
     "chart.days_of": "{total} 天中的 {days} 天",
-    "chart.partial_weeks": "颜色较浅的柱子是只有部分天数落在所选时间段内的周：天数少了，并不代表每天加入的人少了。",
+    "chart.partial_weeks": "颜色较浅的柱子是只有部分天数落在所选时间段内的周：天数较少，柱子较短并不代表下降。",
 }

@@ -1780,5 +1780,5 @@ MESSAGES: dict[str, str] = {
     "digests.failing": "上次嘗試（{when}）未能產生此摘要：{reason} 系統每 {minutes} 分鐘重試一次；修改後會立即重試。",
     "chart.days_in_period": "在所選期間內的天數",
     "chart.days_of": "{total} 天中的 {days} 天",
-    "chart.partial_weeks": "顏色較淺的長條是只有部分天數落在所選期間內的週：天數少了，並不代表每天加入的人少了。",
+    "chart.partial_weeks": "顏色較淺的長條是只有部分天數落在所選期間內的週：天數較少，長條較短並不代表下降。",
 }

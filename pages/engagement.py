@@ -13,7 +13,7 @@ from ui.presentation import show_chart
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.tables import data_table, period_days, plain
 from ui.tiles import kpi_tiles
-from visuals.charts import activity_chart, chosen, platform_chart, word
+from visuals.charts import activity_chart, chosen, has_partial_weeks, platform_chart, word
 
 page = start_page("engagement")
 settings, version, filters = page.settings, page.version, page.filters
@@ -42,11 +42,14 @@ with left:
         args=("activity_by",),
     )
     breakdown = breakdown or "kind"
+    period, days = (filters.start, filters.end), bucket_days(filters)
     event = show_chart(
-        activity_chart(activity, by=breakdown, bucket_days=bucket_days(filters)),
+        activity_chart(activity, by=breakdown, bucket_days=days, period=period),
         on_select="rerun",
         key=f"engagement_activity_{breakdown}",
     )
+    if days == 7 and has_partial_weeks(activity, period, column="bucket"):
+        st.caption(t("chart.partial_weeks"))
     key_in_address(f"activity_{breakdown}")
     picked = {breakdown: kept_in_address(f"activity_{breakdown}", chosen(event, breakdown, breakdown))}
 with right:

@@ -407,9 +407,9 @@ def days_inside(start: date, days: int, period: tuple[date, date]) -> int:
     return max(0, (min(start + timedelta(days=days), end) - max(start, first)).days)
 
 
-def has_partial_weeks(weeks: pd.DataFrame, period: tuple[date, date]) -> bool:
+def has_partial_weeks(weeks: pd.DataFrame, period: tuple[date, date], *, column: str = "week") -> bool:
     """Whether a week of the chart is only partly in the period (its caption then says why a bar is lighter)."""
-    return any(days_inside(start.date(), 7, period) < 7 for start in pd.to_datetime(weeks["week"]).unique())
+    return any(days_inside(start.date(), 7, period) < 7 for start in pd.to_datetime(weeks[column]).unique())
 
 
 def new_members_chart(
@@ -430,11 +430,14 @@ def new_members_chart(
     return _clickable(chart, name="group", field="value")
 
 
-def activity_chart(activity: pd.DataFrame, *, by: str, bucket_days: int) -> alt.Chart:
-    """Activities per day (or week) stacked by kind or platform; clicking selects one (selection
-    named after `by`)."""
+def activity_chart(
+    activity: pd.DataFrame, *, by: str, bucket_days: int, period: tuple[date, date] | None = None
+) -> alt.Chart:
+    """Activities per day (or week) stacked by kind or platform; a week only partly in the `period`
+    is lighter; clicking selects one (selection named after `by`)."""
     totals = activity.assign(**{by: activity[by].fillna("–")}).groupby(["bucket", by], as_index=False)["activities"]
-    return _clickable(_activity_bars(totals.sum(), bucket="bucket", days=bucket_days, by=by), name=by, field=by)
+    bars = _activity_bars(totals.sum(), bucket="bucket", days=bucket_days, by=by, period=period)
+    return _clickable(bars, name=by, field=by)
 
 
 def member_timeline_chart(weekly: pd.DataFrame) -> alt.Chart:
@@ -442,7 +445,9 @@ def member_timeline_chart(weekly: pd.DataFrame) -> alt.Chart:
     return _activity_bars(weekly, bucket="week", days=7, by="kind")
 
 
-def _activity_bars(frame: pd.DataFrame, *, bucket: str, days: int, by: str) -> alt.Chart:
+def _activity_bars(
+    frame: pd.DataFrame, *, bucket: str, days: int, by: str, period: tuple[date, date] | None = None
+) -> alt.Chart:
     """Activities per day or week, stacked by kind (in words and KIND_COLOURS) or platform."""
     return _bucket_bars(
         frame,
@@ -453,6 +458,7 @@ def _activity_bars(frame: pd.DataFrame, *, bucket: str, days: int, by: str) -> a
         by=by,
         by_title=t(f"chart.{by}"),
         kinds=by == "kind",
+        period=period,
     )
 
 
