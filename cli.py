@@ -473,6 +473,7 @@ def command_report(settings: Settings, store: AppStore, args: argparse.Namespace
             now=clock.now(),
             include_text=True,
             language=args.lang or settings.language,
+            currency=settings.currency,
         )
         if args.format == "html":
             args.out.write_text(to_html(report), encoding="utf-8")

@@ -19,6 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.numbers import is_currency
+
 import logs
 from catalog import LANGUAGES, language_of, translate
 from errors import PulseError, Quote, Said, either
@@ -73,6 +75,7 @@ class Settings:
     allow_open_local_mode: bool = False  # local mode (no sign-in) on an address others can reach
     trust_unverified_email: bool = False  # OIDC: accept an email the provider does not say it verified
     language: str = "en"  # default language (en, zh-CN, zh-TW) for browsers that ask for none of them
+    currency: str | None = None  # ISO 4217 code of campaign budgets (CNY, USD …): named in their columns
     log_level: str = "INFO"  # DEBUG, INFO, WARNING, ERROR or CRITICAL (logs.py)
     alerts_file: Path = Path("data/alerts.yaml")  # alert rules kept in git (alerts/rules_file.py)
 
@@ -162,6 +165,16 @@ def _whole_number(value: str, *, name: str, minimum: int) -> int:
     return int(value)
 
 
+def _currency(value: str) -> str | None:
+    """An ISO 4217 code (cny is CNY), or None when not set."""
+    code = value.strip().upper()
+    if not code:
+        return None
+    if not is_currency(code):
+        raise SettingsError(Said("error.settings.currency", value=repr(value)))
+    return code
+
+
 def _language(value: str) -> str:
     language = language_of(value)
     if language is None:
@@ -247,6 +260,7 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         allow_open_local_mode=pick("allow_open_local_mode", "false").lower() in ("true", "1", "yes"),
         trust_unverified_email=pick("trust_unverified_email", "false").lower() in ("true", "1", "yes"),
         language=_language(pick("language", "en")),
+        currency=_currency(pick("currency", "")),
         log_level=_log_level(pick("log_level", "INFO")),
         alerts_file=Path(pick("alerts_file", str(data_dir / "alerts.yaml"))),
     )

@@ -1815,4 +1815,6 @@ MESSAGES: dict[str, str] = {
     "chart.days_in_period": "Days in the period",
     "chart.days_of": "{days} of {total}",
     "chart.partial_weeks": "Lighter bars are weeks only partly inside the period: they hold fewer days, so a shorter bar there is not a drop.",
+    "column.in_currency": "{title} ({symbol})",
+    "error.settings.currency": "Currency {value} (PULSE_CURRENCY or [pulse] currency) is not an ISO 4217 code such as CNY, USD or EUR.",
 }

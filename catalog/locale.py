@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
+from babel.numbers import get_currency_symbol
 
 from catalog import DEFAULT, NAMES, language_of
 
@@ -203,6 +204,11 @@ def _localised(text: str, language: str | None) -> str:
     swap = {",": symbols["group"], ".": symbols["decimal"], "%": symbols["percentSign"], "-": symbols["minusSign"]}
     swap["+"] = symbols["plusSign"]
     return "".join(swap.get(char, char) for char in text)
+
+
+def currency_symbol(code: str, language: str | None = None) -> str:
+    """An ISO 4217 currency as the reader writes it beside an amount: CNY is ¥ in Chinese, CN¥ in English."""
+    return str(get_currency_symbol(code, _locale(_language(language))))
 
 
 def number(value: float | None, language: str | None = None, *, decimals: int = 0, sign: bool = False) -> str:

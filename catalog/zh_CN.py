@@ -1781,4 +1781,6 @@ MESSAGES: dict[str, str] = {
     "chart.days_in_period": "在所选时间段内的天数",
     "chart.days_of": "{total} 天中的 {days} 天",
     "chart.partial_weeks": "颜色较浅的柱子是只有部分天数落在所选时间段内的周：天数较少，柱子较短并不代表下降。",
+    "column.in_currency": "{title}（{symbol}）",
+    "error.settings.currency": "货币 {value}（PULSE_CURRENCY 或 [pulse] currency）不是 ISO 4217 代码，例如 CNY、USD 或 EUR。",
 }

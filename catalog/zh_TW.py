@@ -1781,4 +1781,6 @@ MESSAGES: dict[str, str] = {
     "chart.days_in_period": "在所選期間內的天數",
     "chart.days_of": "{total} 天中的 {days} 天",
     "chart.partial_weeks": "顏色較淺的長條是只有部分天數落在所選期間內的週：天數較少，長條較短並不代表下降。",
+    "column.in_currency": "{title}（{symbol}）",
+    "error.settings.currency": "貨幣 {value}（PULSE_CURRENCY 或 [pulse] currency）不是 ISO 4217 代碼，例如 TWD、CNY、USD 或 EUR。",
 }

@@ -72,7 +72,14 @@ def queue_digest(
 ) -> Queued:
     """Build the digest's report for `filters` and queue its message to every recipient channel, in
     one transaction that also records `slot` as the last one queued (a trial records nothing)."""
-    report = build_report(warehouse=warehouse, app_store=app_store, filters=filters, now=now, language=digest.language)
+    report = build_report(
+        warehouse=warehouse,
+        app_store=app_store,
+        filters=filters,
+        now=now,
+        language=digest.language,
+        currency=settings.currency,
+    )
     message = compose(digest, report, public_url=settings.public_url)
     present = [channels[name] for name in digest.recipients if name in channels]
     missing = tuple(name for name in digest.recipients if name not in channels)

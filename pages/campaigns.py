@@ -17,6 +17,7 @@ from ui.selection import kept_in_address
 from ui.session import may
 from ui.tables import data_table, day_column, known_words, period_days, plain, stage_words, words_column
 from visuals.charts import campaign_daily_chart, campaign_reach_chart, chosen, funnel_chart
+from visuals.text import in_currency
 
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters
@@ -60,9 +61,13 @@ selected = data_table(
         "participants": st.column_config.NumberColumn(t("column.participants"), help=t("help.participants"), **number),
         "new_members": st.column_config.NumberColumn(t("column.new_members"), help=t("help.campaign_new"), **number),
         "lift": st.column_config.NumberColumn(t("column.lift"), help=t("help.lift"), format="%+.2f"),
-        "budget": st.column_config.NumberColumn(t("column.budget"), help=t("column.budget_help"), **number),
+        "budget": st.column_config.NumberColumn(
+            in_currency(t("column.budget"), settings.currency), help=t("column.budget_help"), **number
+        ),
         "cost_per_participant": st.column_config.NumberColumn(
-            t("column.cost_per_participant"), help=t("column.cost_per_participant_help"), format="%.2f"
+            in_currency(t("column.cost_per_participant"), settings.currency),
+            help=t("column.cost_per_participant_help"),
+            format="%.2f",
         ),
         "nps": st.column_config.NumberColumn(t("kpi.nps"), help=no_answers, format="%+.0f"),
         "nps_answers": st.column_config.NumberColumn(t("column.nps_answers"), help=no_answers),

@@ -24,7 +24,7 @@ from metrics.kpis import spec
 from reports.meeting import Report
 from visuals.charts import word
 from visuals.formats import describe_change, format_value
-from visuals.text import day, period, scope
+from visuals.text import day, in_currency, period, scope
 
 __all__ = ["MISSING", "day", "missing", "period", "scope"]  # visuals/text.py: the filter bar and tables write them too
 # Latin faces first; Noto Sans CJK SC (Debian fonts-noto-cjk) draws Chinese names and titles.
@@ -115,6 +115,7 @@ class Column:
     label: str  # catalog key
     cell: Callable[[Row], str]
     kind: str = SHORT
+    money: bool = False  # an amount of the campaigns' currency: its title names it (settings.currency)
 
 
 CAMPAIGN_COLUMNS = (
@@ -128,7 +129,7 @@ CAMPAIGN_COLUMNS = (
     Column("column.reach", field("reach", count), NUMBER),
     Column("column.participants", field("participants", count), NUMBER),
     Column("column.lift", field("lift", signed), NUMBER),
-    Column("column.cost_per_participant", field("cost_per_participant", amount), NUMBER),
+    Column("column.cost_per_participant", field("cost_per_participant", amount), NUMBER, money=True),
 )
 SURVEY_COLUMNS = (
     Column("column.survey", field("title"), NAME),
@@ -161,11 +162,13 @@ class Table:
     empty: str  # said instead of a table without rows
 
 
-def table(title: str, frame: pd.DataFrame, columns: tuple[Column, ...], *, empty: str) -> Table:
+def table(
+    title: str, frame: pd.DataFrame, columns: tuple[Column, ...], *, empty: str, currency: str | None = None
+) -> Table:
     records = frame.to_dict("records")
     return Table(
         title=title,
-        columns=tuple(t(column.label) for column in columns),
+        columns=tuple(in_currency(t(c.label), currency) if c.money else t(c.label) for c in columns),
         kinds=tuple(column.kind for column in columns),
         rows=[tuple(column.cell(row) for column in columns) for row in records],
         empty=empty,
@@ -238,7 +241,13 @@ def tables(report: Report) -> list[Table]:
         kept.append(table(t("report.notes"), frame, NOTE_COLUMNS, empty=""))
     kept.extend(
         [
-            table(t("report.campaigns"), report.campaigns, CAMPAIGN_COLUMNS, empty=t("report.no_campaigns")),
+            table(
+                t("report.campaigns"),
+                report.campaigns,
+                CAMPAIGN_COLUMNS,
+                empty=t("report.no_campaigns"),
+                currency=report.currency,
+            ),
             table(
                 t("report.surveys_in_period"), report.surveys, SURVEY_COLUMNS, empty=t("report.no_answers", **period)
             ),

@@ -8,7 +8,7 @@ when its maker may read free text (`include_text`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import altair as alt
@@ -41,6 +41,7 @@ class Report:
     language: str = DEFAULT
     goals: tuple[goals.Progress, ...] = ()  # the view's goals, measured on the day it was made
     notes: tuple[notes.Note, ...] = ()  # the managers' notes overlapping the period
+    currency: str | None = None  # of campaign budgets (settings.currency), named in the cost column
 
 
 def build_report(
@@ -51,10 +52,12 @@ def build_report(
     now: datetime,
     include_text: bool = False,
     language: str = DEFAULT,
+    currency: str | None = None,
 ) -> Report:
     """Everything the report shows, computed as the pages compute it; its charts in `language`."""
     with speaking(language):
-        return _build(warehouse, app_store, filters, now, include_text=include_text, language=language)
+        made = _build(warehouse, app_store, filters, now, include_text=include_text, language=language)
+    return replace(made, currency=currency)
 
 
 def _build(

@@ -40,6 +40,7 @@ def load_report(settings: Settings, version: str, filters: Filters, include_text
         now=clock.now(),
         include_text=include_text,
         language=language,
+        currency=settings.currency,
     )
     return Files(html=to_html(report), pdf=to_pdf(report), png=to_png(report))
 

@@ -29,6 +29,13 @@ def percent(value: float, *, decimals: int = 0) -> str:
     return locale.percent(value, current_language(), decimals=decimals)
 
 
+def in_currency(title: str, currency: str | None) -> str:
+    """A money column's title naming its currency when one is set: Budget (¥) · 预算（¥）."""
+    if currency is None:
+        return title
+    return t("column.in_currency", title=title, symbol=locale.currency_symbol(currency, current_language()))
+
+
 def period(filters: Filters) -> str:
     """1 Mar 2025 – 7 Mar 2025 (UTC), compared with 22 Feb 2025 – 28 Feb 2025."""
     previous = filters.previous()
