@@ -9,7 +9,7 @@ from ui import data
 from ui.address import key_in_address
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
-from ui.presentation import show_chart
+from ui.presentation import presenting, show_chart
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.tables import data_table, period_days, plain
 from ui.tiles import kpi_tiles
@@ -48,7 +48,7 @@ with left:
         on_select="rerun",
         key=f"engagement_activity_{breakdown}",
     )
-    if days == 7 and has_partial_weeks(activity, period, column="bucket"):
+    if days == 7 and has_partial_weeks(activity, period, column="bucket") and not presenting():  # a slide must fit
         st.caption(t("chart.partial_weeks"))
     key_in_address(f"activity_{breakdown}")
     picked = {breakdown: kept_in_address(f"activity_{breakdown}", chosen(event, breakdown, breakdown))}

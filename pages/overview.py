@@ -73,7 +73,7 @@ with right:
     else:
         period = (filters.start, filters.end)
         show_chart(new_members_chart(weeks, period=period))
-        if has_partial_weeks(weeks, period):
+        if has_partial_weeks(weeks, period) and not presenting():  # a slide must fit its screen
             st.caption(t("chart.partial_weeks"))
 
 with more:  # below the charts, so a phone reaches the first chart within two screens
