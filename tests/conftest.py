@@ -21,7 +21,7 @@ from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from store import tables
 from store.database import AppStore
-from tests import community
+from tests import boundaries, community
 from tests.postgres import postgres_server
 
 _database_names = itertools.count(1)
@@ -178,6 +178,16 @@ def warehouse(request, tmp_path_factory, new_postgres_database) -> Iterator[Ware
         result = make_warehouse("postgresql", directory, community.frames(), new_postgres_database)
     else:
         result = make_warehouse(request.param, directory, community.frames(), None)
+    yield result
+    result.dispose()
+
+
+@pytest.fixture(scope="session", params=["duckdb", "sqlite", "postgresql"])
+def boundary_warehouse(request, tmp_path_factory, new_postgres_database) -> Iterator[Warehouse]:
+    """The boundary community (tests/boundaries.py) on each supported warehouse engine."""
+    directory = tmp_path_factory.mktemp(f"boundaries-{request.param}")
+    databases = new_postgres_database if request.param == "postgresql" else None
+    result = make_warehouse(request.param, directory, boundaries.frames(), databases)
     yield result
     result.dispose()
 

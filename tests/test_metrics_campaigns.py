@@ -13,12 +13,15 @@ March / 3 March - 1 April: alice 3 / 1 (attendance and comment both on 3 March),
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
 
 from metrics import campaigns
 from metrics.filters import Filters, day_number
+from store import tables
+from store.database import AppStore
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 MEETUP_START = datetime(2025, 3, 3)  # the one campaign running in P
@@ -132,3 +135,83 @@ def test_daily_shares_cover_every_day_of_both_groups(warehouse):
     assert start.loc["comparison", ["active", "share"]].tolist() == [0, 0.0]
     feb25 = shares[(shares["day"] == date(2025, 2, 25)) & (shares["group"] == "comparison")].iloc[0]
     assert feb25["share"] == pytest.approx(1 / 3)  # bob of bob, dave, gina
+
+
+# The boundary community (tests/boundaries.py): its launch party starts at 00:00 on Monday 3 March,
+# the moment joe joins; ivy (1 March), kim, sam and sue joined before it.
+LAUNCH_START = datetime(2025, 3, 3)
+
+
+def test_a_member_joining_exactly_at_a_campaigns_start_is_not_in_its_lift(boundary_warehouse):
+    row = boundary_warehouse.run(campaigns.results_query(filters=P, starts=[LAUNCH_START])).iloc[0]
+    # joe registered, attended and joined at the start itself: reached, a participant and a newcomer
+    # through it, but not eligible for the lift (joined before the start: ivy kim sam sue).
+    assert row[["campaign_id", *campaigns.FUNNEL]].tolist() == ["launch", 1, 1, 1, 1, 1, 1]
+    assert row[["eligible", "eligible_reached", "eligible_participants"]].tolist() == [4, 0, 0]
+    # Active days in the 30 days before 3 March / from it, of the comparison group (all four eligible,
+    # none reached): ivy 2 March, sam 5 February, sue 5 and 6 February: 4 / 0. joe's attendance on
+    # 3 March is not counted for the participants, since he is not eligible.
+    assert row[["participant_before", "participant_after", "comparison_before", "comparison_after"]].tolist() == [
+        0,
+        0,
+        4,
+        0,
+    ]
+    assert campaigns.lift(row) is None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def launch_survey(request, tmp_path, new_postgres_database) -> Iterator[AppStore]:
+    """An app store holding the launch's survey (linked by its campaign_id): four members answered
+    NPS exactly at the thresholds' edges, 6 (detractor), 7 (passive), 8 (passive) and 9 (promoter),
+    and CSAT 3 (not satisfied) and 4 (satisfied) twice each."""
+    url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("launch")
+    store = AppStore(url)
+    store.migrate()
+    with store.begin() as connection:
+        survey_id = connection.execute(
+            tables.surveys.insert().values(
+                slug="after-launch",
+                version=1,
+                title="After the launch",
+                status="open",
+                anonymous=False,
+                campaign_id="launch",
+                definition={"questions": []},
+                created_at=datetime(2025, 3, 3, 5),
+            )
+        ).inserted_primary_key[0]
+        for member, score, csat in (("ivy", 6, 3), ("kim", 7, 4), ("sam", 8, 3), ("sue", 9, 4)):
+            response_id = connection.execute(
+                tables.responses.insert().values(
+                    survey_id=survey_id,
+                    member_id=member,
+                    submitted_at=datetime(2025, 3, 4),
+                    completed=True,
+                    idempotency_key=f"launch-{member}",
+                    source="test",
+                )
+            ).inserted_primary_key[0]
+            connection.execute(
+                tables.answers.insert(),
+                [
+                    {"response_id": response_id, "question_id": "nps", "question_type": "nps", "value_num": score},
+                    {
+                        "response_id": response_id,
+                        "question_id": "sat",
+                        "question_type": "csat",
+                        "value_num": csat,
+                    },
+                ],
+            )
+    yield store
+    store.dispose()
+
+
+def test_a_campaigns_promoters_start_at_9_and_detractors_end_at_6(launch_survey):
+    rows = launch_survey.run(campaigns.survey_scores_by_member_query(campaign_ids=["launch"], slugs=[]))
+    scores = campaigns.survey_scores(rows, campaign_of_slug={})["launch"]
+    # 9 is a promoter, 6 a detractor, 7 and 8 neither: (1 - 1) / 4 = NPS 0. CSAT: 4 satisfies, 3 does not: 2 / 4.
+    assert (scores["nps"], scores["nps_answers"], scores["csat"], scores["csat_answers"]) == (0.0, 4, 0.5, 4)
+    counts = rows.set_index("member_id")[["promoters", "detractors", "satisfied"]].sort_index()
+    assert counts.values.tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 0], [1, 0, 1]]
