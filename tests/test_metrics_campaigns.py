@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from metrics import campaigns
@@ -215,3 +216,14 @@ def test_a_campaigns_promoters_start_at_9_and_detractors_end_at_6(launch_survey)
     assert (scores["nps"], scores["nps_answers"], scores["csat"], scores["csat_answers"]) == (0.0, 4, 0.5, 4)
     counts = rows.set_index("member_id")[["promoters", "detractors", "satisfied"]].sort_index()
     assert counts.values.tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 0], [1, 0, 1]]
+
+
+def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_warehouse):
+    rows = boundary_warehouse.run(
+        campaigns.campaign_newcomers_query(filters=P, campaign_id="launch", include_email=True)
+    )
+    # joe joined at the start itself, inside the attribution window (14 days before it to its end), and attended.
+    assert rows[["member_id", "name", "email", "channel", "segment", "stage"]].values.tolist() == [
+        ["joe", "Joe", "joe@example.org", "event", "dev", "attended"]
+    ]
+    assert pd.to_datetime(rows["joined_at"]).tolist() == [pd.Timestamp(LAUNCH_START)]

@@ -197,3 +197,23 @@ def test_a_champion_silent_for_exactly_the_silence_is_slipping(boundary_warehous
     assert rows[["member_id", "active_weeks", "contributions", "last_day"]].values.tolist() == [
         ["sam", 6, 20, day_number(date(2025, 2, 5))]
     ]
+
+
+def test_new_members_by_week_count_a_member_joining_exactly_at_the_start(boundary_warehouse):
+    rows = boundary_warehouse.run(members.new_members_by_week_query(filters=P, dimension="channel"))
+    # ivy (forum) joins at 00:00 on Saturday 1 March, in the week of 24 February; joe (event) on 3 March.
+    assert rows.values.tolist() == [
+        [day_number(date(2025, 2, 24)), "forum", 1],
+        [day_number(date(2025, 3, 3)), "event", 1],
+    ]
+
+
+def test_growth_by_channel_counts_a_member_joining_exactly_at_the_start_as_new(boundary_warehouse):
+    rows = members.growth_table(
+        boundary_warehouse.run(members.growth_by_dimension_query(filters=P, dimension="channel"))
+    )
+    # event: joe, new, and no one before P: no rate (NaN in the frame). forum: kim sam sue before P and
+    # ivy, new at its start: 1 / 3.
+    assert rows[["value", "members", "new_members"]].values.tolist() == [["event", 1, 1], ["forum", 4, 1]]
+    assert rows["growth_rate"].isna().tolist() == [True, False]
+    assert rows["growth_rate"].iloc[1] == 1 / 3
