@@ -5,12 +5,13 @@ test failed (or it ran past its time limit); it survived when every test that ca
 passed; "no tests" means no selected test calls that function at all, which counts against the rate
 too. Mutants not checked yet (an interrupted run) are counted apart and left out of the rate.
 
-    .venv/bin/python scripts/mutation_report.py [--all-survivors]
+    .venv/bin/python scripts/mutation_report.py [--diffs]    (--diffs: each survivor's changed lines)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -42,7 +43,15 @@ def results(root: Path = ROOT) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def report(rows: list[tuple[str, str, str, str]]) -> str:
+def changed_lines(name: str, file: str) -> list[str]:
+    """The lines a mutant removes (-) and adds (+), as `mutmut show` prints them."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    diff = get_diff_for_mutant(name, path=file).splitlines()
+    return [line for line in diff if line[:1] in "-+" and line[:3] not in ("---", "+++")]
+
+
+def report(rows: list[tuple[str, str, str, str]], *, diffs: bool = False) -> str:
     counts: dict[str, Counter[str]] = {package: Counter() for package in PACKAGES}
     for file, _function, _name, status in rows:
         counts.setdefault(file.split("/", 1)[0], Counter())[status] += 1
@@ -58,14 +67,15 @@ def report(rows: list[tuple[str, str, str, str]]) -> str:
         )
     survivors = [row for row in rows if row[3] not in KILLED | NOT_CHECKED]
     lines.append(f"\nSurvivors ({len(survivors)}): file, function, mutant (`mutmut show <mutant>` shows the change)")
-    lines += [
-        f"  {file}  {function}  {name}{'' if status == 'survived' else f'  ({status})'}"
-        for file, function, name, status in survivors
-    ]
+    for file, function, name, status in survivors:
+        lines.append(f"  {file}  {function}  {name}{'' if status == 'survived' else f'  ({status})'}")
+        if diffs and status == "survived":
+            lines += [f"      {line.strip()}" for line in changed_lines(name, file)]
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     if not (ROOT / "mutants").is_dir():
         sys.exit("No mutation results: run `make mutate` first.")
-    print(report(results()))
+    os.chdir(ROOT)  # mutmut reads mutants/ from the current directory
+    print(report(results(), diffs="--diffs" in sys.argv[1:]))
