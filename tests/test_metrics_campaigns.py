@@ -161,11 +161,22 @@ def test_a_member_joining_exactly_at_a_campaigns_start_is_not_in_its_lift(bounda
     assert campaigns.lift(row) is None
 
 
+# The launch's survey: (member, completed, answers as (question, type, value)). The NPS answers sit
+# at the thresholds' edges: 6 (detractor), 7 and 8 (passive), 9 and 10 (promoters); CSAT 3 and 4.
+LAUNCH_SURVEY = [
+    ("ivy", True, [("nps", "nps", 6), ("sat", "csat", 3)]),
+    ("kim", True, [("nps", "nps", 7), ("sat", "csat", 4)]),
+    ("sam", True, [("nps", "nps", 8), ("sat", "csat", 3), ("again", "nps", None)]),  # a skipped NPS question
+    ("sue", True, [("nps", "nps", 9), ("sat", "csat", 4)]),
+    ("gus", True, [("nps", "nps", 10)]),  # no CSAT answer
+    ("lee", True, [("effort", "ces", 2)]),  # neither NPS nor CSAT
+    ("hal", False, [("nps", "nps", 0), ("sat", "csat", 1)]),  # never submitted
+]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def launch_survey(request, tmp_path, new_postgres_database) -> Iterator[AppStore]:
-    """An app store holding the launch's survey (linked by its campaign_id): four members answered
-    NPS exactly at the thresholds' edges, 6 (detractor), 7 (passive), 8 (passive) and 9 (promoter),
-    and CSAT 3 (not satisfied) and 4 (satisfied) twice each."""
+    """An app store holding the launch's survey (linked by its campaign_id) and LAUNCH_SURVEY's answers."""
     url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("launch")
     store = AppStore(url)
     store.migrate()
@@ -182,13 +193,13 @@ def launch_survey(request, tmp_path, new_postgres_database) -> Iterator[AppStore
                 created_at=datetime(2025, 3, 3, 5),
             )
         ).inserted_primary_key[0]
-        for member, score, csat in (("ivy", 6, 3), ("kim", 7, 4), ("sam", 8, 3), ("sue", 9, 4)):
+        for member, completed, answers in LAUNCH_SURVEY:
             response_id = connection.execute(
                 tables.responses.insert().values(
                     survey_id=survey_id,
                     member_id=member,
                     submitted_at=datetime(2025, 3, 4),
-                    completed=True,
+                    completed=completed,
                     idempotency_key=f"launch-{member}",
                     source="test",
                 )
@@ -196,13 +207,8 @@ def launch_survey(request, tmp_path, new_postgres_database) -> Iterator[AppStore
             connection.execute(
                 tables.answers.insert(),
                 [
-                    {"response_id": response_id, "question_id": "nps", "question_type": "nps", "value_num": score},
-                    {
-                        "response_id": response_id,
-                        "question_id": "sat",
-                        "question_type": "csat",
-                        "value_num": csat,
-                    },
+                    {"response_id": response_id, "question_id": question, "question_type": kind, "value_num": value}
+                    for question, kind, value in answers
                 ],
             )
     yield store
@@ -212,10 +218,18 @@ def launch_survey(request, tmp_path, new_postgres_database) -> Iterator[AppStore
 def test_a_campaigns_promoters_start_at_9_and_detractors_end_at_6(launch_survey):
     rows = launch_survey.run(campaigns.survey_scores_by_member_query(campaign_ids=["launch"], slugs=[]))
     scores = campaigns.survey_scores(rows, campaign_of_slug={})["launch"]
-    # 9 is a promoter, 6 a detractor, 7 and 8 neither: (1 - 1) / 4 = NPS 0. CSAT: 4 satisfies, 3 does not: 2 / 4.
-    assert (scores["nps"], scores["nps_answers"], scores["csat"], scores["csat_answers"]) == (0.0, 4, 0.5, 4)
-    counts = rows.set_index("member_id")[["promoters", "detractors", "satisfied"]].sort_index()
-    assert counts.values.tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 0], [1, 0, 1]]
+    # Submitted NPS answers: gus 10, ivy 6, kim 7, sam 8, sue 9 (sam's skipped one and hal's unsubmitted 0
+    # not counted): promoters gus sue, detractor ivy: (2 - 1) / 5 = NPS 20. CSAT: ivy 3, kim 4, sam 3,
+    # sue 4: 2 / 4 satisfied. lee answered neither, so has no row.
+    assert (scores["nps"], scores["nps_answers"], scores["csat"], scores["csat_answers"]) == (20.0, 5, 0.5, 4)
+    counts = rows.set_index("member_id")[["nps_answers", "promoters", "detractors", "csat_answers", "satisfied"]]
+    assert counts.sort_index().values.tolist() == [
+        [1, 1, 0, 0, 0],  # gus
+        [1, 0, 1, 1, 0],  # ivy
+        [1, 0, 0, 1, 1],  # kim
+        [1, 0, 0, 1, 0],  # sam
+        [1, 1, 0, 1, 1],  # sue
+    ]
 
 
 def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_warehouse):
