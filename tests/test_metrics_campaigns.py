@@ -211,6 +211,30 @@ def launch_survey(request, tmp_path, new_postgres_database) -> Iterator[AppStore
                     for question, kind, value in answers
                 ],
             )
+        other_id = connection.execute(  # another survey, of no campaign: none of the launch's answers
+            tables.surveys.insert().values(
+                slug="other",
+                version=1,
+                title="Something else",
+                status="open",
+                anonymous=False,
+                definition={"questions": []},
+                created_at=datetime(2025, 3, 3, 5),
+            )
+        ).inserted_primary_key[0]
+        response_id = connection.execute(
+            tables.responses.insert().values(
+                survey_id=other_id,
+                member_id="zed",
+                submitted_at=datetime(2025, 3, 4),
+                completed=True,
+                idempotency_key="other-zed",
+                source="test",
+            )
+        ).inserted_primary_key[0]
+        connection.execute(
+            tables.answers.insert().values(response_id=response_id, question_id="nps", question_type="nps", value_num=0)
+        )
     yield store
     store.dispose()
 
@@ -220,7 +244,7 @@ def test_a_campaigns_promoters_start_at_9_and_detractors_end_at_6(launch_survey)
     scores = campaigns.survey_scores(rows, campaign_of_slug={})["launch"]
     # Submitted NPS answers: gus 10, ivy 6, kim 7, sam 8, sue 9 (sam's skipped one and hal's unsubmitted 0
     # not counted): promoters gus sue, detractor ivy: (2 - 1) / 5 = NPS 20. CSAT: ivy 3, kim 4, sam 3,
-    # sue 4: 2 / 4 satisfied. lee answered neither, so has no row.
+    # sue 4: 2 / 4 satisfied. lee answered neither, so has no row; zed answered another survey.
     assert (scores["nps"], scores["nps_answers"], scores["csat"], scores["csat_answers"]) == (20.0, 5, 0.5, 4)
     counts = rows.set_index("member_id")[["nps_answers", "promoters", "detractors", "csat_answers", "satisfied"]]
     assert counts.sort_index().values.tolist() == [
