@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 SCALE ?= small
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,8 @@ bench: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/python -m ruff check --fix .
 	$(BIN)/python -m ruff format .
+
+# Mutation testing of metrics/, surveys/, feedback/ and auth/ (docs/testing.md); not part of `make test`.
+mutate: $(VENV)/.dev
+	bash scripts/system-packages.sh
+	$(BIN)/python scripts/mutate.py

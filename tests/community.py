@@ -62,21 +62,28 @@ CAMPAIGN_MEMBERS = [
 ]
 
 
-def frames() -> dict[str, pd.DataFrame]:
-    members = pd.DataFrame(MEMBERS, columns=["member_id", "joined_at", "channel", "region", "segment", "is_team"])
+def frames(
+    *,
+    member_rows: list[tuple] = MEMBERS,
+    activity_rows: list[tuple] = ACTIVITIES,
+    campaign_rows: list[tuple] = CAMPAIGNS,
+    participation_rows: list[tuple] = CAMPAIGN_MEMBERS,
+) -> dict[str, pd.DataFrame]:
+    """The canonical tables of this community, or of another written the same way (tests/boundaries.py)."""
+    members = pd.DataFrame(member_rows, columns=["member_id", "joined_at", "channel", "region", "segment", "is_team"])
     members = members.assign(name=members["member_id"].str.title(), email=members["member_id"] + "@example.org")
     defaults = {"platform": "forum", "campaign_id": None, "points": None}
     activities = pd.DataFrame(
         [
             {"activity_id": f"a{n}", "member_id": row[0], "occurred_at": row[1], "kind": row[2], **defaults, **extra}
-            for n, (row, extra) in enumerate((row, row[3] if len(row) > 3 else {}) for row in ACTIVITIES)
+            for n, (row, extra) in enumerate((row, row[3] if len(row) > 3 else {}) for row in activity_rows)
         ]
     ).astype({"points": "float64"})
     campaigns = pd.DataFrame(
-        CAMPAIGNS,
+        campaign_rows,
         columns=["campaign_id", "name", "kind", "starts_at", "ends_at", "channel", "budget", "target", "survey_id"],
     ).astype({"starts_at": "datetime64[us]", "ends_at": "datetime64[us]", "budget": "float64", "target": "float64"})
-    participation = pd.DataFrame(CAMPAIGN_MEMBERS, columns=["campaign_id", "member_id", "status"])
+    participation = pd.DataFrame(participation_rows, columns=["campaign_id", "member_id", "status"])
     return {
         "members": members,
         "activities": activities,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
+import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +21,7 @@ from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from store import tables
 from store.database import AppStore
-from tests import community
+from tests import boundaries, community
 from tests.postgres import postgres_server
 
 _database_names = itertools.count(1)
@@ -28,9 +31,15 @@ def _demo_emails() -> set[str]:
     """Every member address of the demo communities the tests make, and of the fixture community."""
     from datetime import UTC, datetime
 
+    return _demo_emails_on(datetime.now(UTC).date())
+
+
+@functools.cache
+def _demo_emails_on(today: date) -> set[str]:
+    """Kept per process: making the demo communities takes 2 s, and `make mutate` forks a test run per
+    mutant from a process that has made them once."""
     from data_sources import demo
 
-    today = datetime.now(UTC).date()
     emails = set(community.frames()["members"]["email"])
     for locale in demo.FLAVOURS:
         for members in (600, 5000):
@@ -114,14 +123,21 @@ def postgres_url() -> Iterator[str]:
 def new_postgres_database(postgres_url: str):
     """A factory of empty PostgreSQL databases on the test server, one URL per call."""
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    created: list[str] = []
 
     def create(prefix: str) -> str:
-        name = f"{prefix}_{next(_database_names)}"
+        # The process id keeps names apart when several runs share one server (PULSE_TEST_POSTGRES_URL,
+        # as `make mutate` does: each mutant is a run of its own in a forked process).
+        name = f"{prefix}_{os.getpid()}_{next(_database_names)}"
         with admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
         return postgres_url.rsplit("/", 1)[0] + f"/{name}"
 
     yield create
+    with admin.connect() as connection:  # a shared server keeps only what runs still use
+        for name in created:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -162,6 +178,16 @@ def warehouse(request, tmp_path_factory, new_postgres_database) -> Iterator[Ware
         result = make_warehouse("postgresql", directory, community.frames(), new_postgres_database)
     else:
         result = make_warehouse(request.param, directory, community.frames(), None)
+    yield result
+    result.dispose()
+
+
+@pytest.fixture(scope="session", params=["duckdb", "sqlite", "postgresql"])
+def boundary_warehouse(request, tmp_path_factory, new_postgres_database) -> Iterator[Warehouse]:
+    """The boundary community (tests/boundaries.py) on each supported warehouse engine."""
+    directory = tmp_path_factory.mktemp(f"boundaries-{request.param}")
+    databases = new_postgres_database if request.param == "postgresql" else None
+    result = make_warehouse(request.param, directory, boundaries.frames(), databases)
     yield result
     result.dispose()
 

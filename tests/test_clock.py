@@ -13,7 +13,7 @@ import cli
 import clock
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIPPED = {".venv", "tests", "store/migrations"}
+SKIPPED = {".venv", "mutants", "tests", "store/migrations"}  # mutants/: `make mutate`'s copy of the code
 # Reading the wall clock: datetime.now(...), datetime.utcnow(), date.today(), datetime.today().
 WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today")}
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from errors import Lines, Listed, PulseError, Said, in_language, kept, kept_text, recalled
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIPPED_FOLDERS = {"tests", ".venv", "bench", "migrations", "scripts"}  # tests, the bench and dev scripts show no one
+# tests, the bench and dev scripts show no one; mutants/ is `make mutate`'s copy of the code
+SKIPPED_FOLDERS = {"tests", ".venv", "bench", "migrations", "scripts", "mutants"}
 
 # (file, what) → why it may stay English. `what` is an error class or "problems" (a list of problem lines).
 ENGLISH = {

@@ -13,12 +13,16 @@ March / 3 March - 1 April: alice 3 / 1 (attendance and comment both on 3 March),
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from metrics import campaigns
 from metrics.filters import Filters, day_number
+from store import tables
+from store.database import AppStore
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 MEETUP_START = datetime(2025, 3, 3)  # the one campaign running in P
@@ -132,3 +136,132 @@ def test_daily_shares_cover_every_day_of_both_groups(warehouse):
     assert start.loc["comparison", ["active", "share"]].tolist() == [0, 0.0]
     feb25 = shares[(shares["day"] == date(2025, 2, 25)) & (shares["group"] == "comparison")].iloc[0]
     assert feb25["share"] == pytest.approx(1 / 3)  # bob of bob, dave, gina
+
+
+# The boundary community (tests/boundaries.py): its launch party starts at 00:00 on Monday 3 March,
+# the moment joe joins; ivy (1 March), kim, sam and sue joined before it.
+LAUNCH_START = datetime(2025, 3, 3)
+
+
+def test_a_member_joining_exactly_at_a_campaigns_start_is_not_in_its_lift(boundary_warehouse):
+    row = boundary_warehouse.run(campaigns.results_query(filters=P, starts=[LAUNCH_START])).iloc[0]
+    # joe registered, attended and joined at the start itself: reached, a participant and a newcomer
+    # through it, but not eligible for the lift (joined before the start: ivy kim sam sue).
+    assert row[["campaign_id", *campaigns.FUNNEL]].tolist() == ["launch", 1, 1, 1, 1, 1, 1]
+    assert row[["eligible", "eligible_reached", "eligible_participants"]].tolist() == [4, 0, 0]
+    # Active days in the 30 days before 3 March / from it, of the comparison group (all four eligible,
+    # none reached): ivy 2 March, sam 5 February, sue 5 and 6 February: 4 / 0. joe's attendance on
+    # 3 March is not counted for the participants, since he is not eligible.
+    assert row[["participant_before", "participant_after", "comparison_before", "comparison_after"]].tolist() == [
+        0,
+        0,
+        4,
+        0,
+    ]
+    assert campaigns.lift(row) is None
+
+
+# The launch's survey: (member, completed, answers as (question, type, value)). The NPS answers sit
+# at the thresholds' edges: 6 (detractor), 7 and 8 (passive), 9 and 10 (promoters); CSAT 3 and 4.
+LAUNCH_SURVEY = [
+    ("ivy", True, [("nps", "nps", 6), ("sat", "csat", 3)]),
+    ("kim", True, [("nps", "nps", 7), ("sat", "csat", 4)]),
+    ("sam", True, [("nps", "nps", 8), ("sat", "csat", 3), ("again", "nps", None)]),  # a skipped NPS question
+    ("sue", True, [("nps", "nps", 9), ("sat", "csat", 4)]),
+    ("gus", True, [("nps", "nps", 10)]),  # no CSAT answer
+    ("lee", True, [("effort", "ces", 2)]),  # neither NPS nor CSAT
+    ("hal", False, [("nps", "nps", 0), ("sat", "csat", 1)]),  # never submitted
+]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def launch_survey(request, tmp_path, new_postgres_database) -> Iterator[AppStore]:
+    """An app store holding the launch's survey (linked by its campaign_id) and LAUNCH_SURVEY's answers."""
+    url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("launch")
+    store = AppStore(url)
+    store.migrate()
+    with store.begin() as connection:
+        survey_id = connection.execute(
+            tables.surveys.insert().values(
+                slug="after-launch",
+                version=1,
+                title="After the launch",
+                status="open",
+                anonymous=False,
+                campaign_id="launch",
+                definition={"questions": []},
+                created_at=datetime(2025, 3, 3, 5),
+            )
+        ).inserted_primary_key[0]
+        for member, completed, answers in LAUNCH_SURVEY:
+            response_id = connection.execute(
+                tables.responses.insert().values(
+                    survey_id=survey_id,
+                    member_id=member,
+                    submitted_at=datetime(2025, 3, 4),
+                    completed=completed,
+                    idempotency_key=f"launch-{member}",
+                    source="test",
+                )
+            ).inserted_primary_key[0]
+            connection.execute(
+                tables.answers.insert(),
+                [
+                    {"response_id": response_id, "question_id": question, "question_type": kind, "value_num": value}
+                    for question, kind, value in answers
+                ],
+            )
+        other_id = connection.execute(  # another survey, of no campaign: none of the launch's answers
+            tables.surveys.insert().values(
+                slug="other",
+                version=1,
+                title="Something else",
+                status="open",
+                anonymous=False,
+                definition={"questions": []},
+                created_at=datetime(2025, 3, 3, 5),
+            )
+        ).inserted_primary_key[0]
+        response_id = connection.execute(
+            tables.responses.insert().values(
+                survey_id=other_id,
+                member_id="zed",
+                submitted_at=datetime(2025, 3, 4),
+                completed=True,
+                idempotency_key="other-zed",
+                source="test",
+            )
+        ).inserted_primary_key[0]
+        connection.execute(
+            tables.answers.insert().values(response_id=response_id, question_id="nps", question_type="nps", value_num=0)
+        )
+    yield store
+    store.dispose()
+
+
+def test_a_campaigns_promoters_start_at_9_and_detractors_end_at_6(launch_survey):
+    rows = launch_survey.run(campaigns.survey_scores_by_member_query(campaign_ids=["launch"], slugs=[]))
+    scores = campaigns.survey_scores(rows, campaign_of_slug={})["launch"]
+    # Submitted NPS answers: gus 10, ivy 6, kim 7, sam 8, sue 9 (sam's skipped one and hal's unsubmitted 0
+    # not counted): promoters gus sue, detractor ivy: (2 - 1) / 5 = NPS 20. CSAT: ivy 3, kim 4, sam 3,
+    # sue 4: 2 / 4 satisfied. lee answered neither, so has no row; zed answered another survey.
+    assert (scores["nps"], scores["nps_answers"], scores["csat"], scores["csat_answers"]) == (20.0, 5, 0.5, 4)
+    counts = rows.set_index("member_id")[["nps_answers", "promoters", "detractors", "csat_answers", "satisfied"]]
+    assert counts.sort_index().values.tolist() == [
+        [1, 1, 0, 0, 0],  # gus
+        [1, 0, 1, 1, 0],  # ivy
+        [1, 0, 0, 1, 1],  # kim
+        [1, 0, 0, 1, 0],  # sam
+        [1, 1, 0, 1, 1],  # sue
+    ]
+
+
+def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_warehouse):
+    rows = boundary_warehouse.run(
+        campaigns.campaign_newcomers_query(filters=P, campaign_id="launch", include_email=True)
+    )
+    # joe joined at the start itself, inside the attribution window (14 days before it to its end), and attended.
+    assert rows[["member_id", "name", "email", "channel", "segment", "stage"]].values.tolist() == [
+        ["joe", "Joe", "joe@example.org", "event", "dev", "attended"]
+    ]
+    assert pd.to_datetime(rows["joined_at"]).tolist() == [pd.Timestamp(LAUNCH_START)]

@@ -151,3 +151,69 @@ def test_a_members_level(warehouse):
         4,
     )
     assert warehouse.run(levels.member_level_query(filters=P, member_id="tom", rules=SMALL)).empty
+
+
+# The boundary community (tests/boundaries.py): ivy joins at 00:00 on 1 March (P's start), joe at
+# 00:00 on 3 March, kim (never active), sam and sue long before. sam and sue each have 6 active weeks
+# and 20 contributions up to Wednesday 5 February, the default champion thresholds exactly; sue
+# also logs in at 00:00 on 6 February, when the 30 days of silence before P's end begin.
+
+
+def test_a_member_joining_exactly_at_the_periods_start_is_new_in_it(boundary_warehouse):
+    counts = boundary_warehouse.run(members.member_counts_query(filters=P))
+    # Members at P's end: all five; new in P: ivy (at its start) and joe; before it: kim sam sue.
+    assert members.growth(counts) == {"members": 5, "new_members": 2, "growth_rate": 2 / 3, "n_growth_rate": 3}
+
+
+def test_a_member_joining_exactly_at_the_periods_start_has_no_previous_level(boundary_warehouse):
+    row = boundary_warehouse.run(levels.member_level_query(filters=P, member_id="ivy")).iloc[0]
+    # One post on 2 March: casual now; a newcomer at P's start, so no level at the previous period's end.
+    assert (row["level"], row["previous_level"], row["active_weeks"], row["contributions"]) == ("casual", None, 1, 1)
+
+
+def test_thresholds_exactly_met_make_a_champion_at_both_ends(boundary_warehouse):
+    row = boundary_warehouse.run(levels.member_level_query(filters=P, member_id="sam")).iloc[0]
+    # To 8 March and to 1 March the 90-day window holds all of sam's 20 posts in 6 weeks.
+    assert (row["level"], row["previous_level"], row["active_weeks"], row["contributions"]) == (
+        "champion",
+        "champion",
+        6,
+        20,
+    )
+
+
+def test_level_changes_count_a_member_joining_at_the_start_as_new(boundary_warehouse):
+    changes = levels.level_changes(warehouse=boundary_warehouse, filters=P)
+    # sam and sue champion at both ends; kim (never active) dormant at both; ivy and joe joined in P
+    # (ivy exactly at its start) and are casual.
+    assert changes.values.tolist() == [["champion", "champion", 2], ["dormant", "dormant", 1], [None, "casual", 2]]
+    assert levels.moves(changes) == {"moved_up": 0, "moved_down": 0, "stayed": 3, "new": 2}
+
+
+def test_a_champion_silent_for_exactly_the_silence_is_slipping(boundary_warehouse):
+    rows = boundary_warehouse.run(levels.slipping_champions_query(filters=P))
+    # Silence from 8 March - 30 days = 6 February; champion window 8 November - 5 February. sam's last
+    # activity is on 5 February: slipping. sue logged in at 00:00 on 6 February: not silent.
+    assert rows[["member_id", "active_weeks", "contributions", "last_day"]].values.tolist() == [
+        ["sam", 6, 20, day_number(date(2025, 2, 5))]
+    ]
+
+
+def test_new_members_by_week_count_a_member_joining_exactly_at_the_start(boundary_warehouse):
+    rows = boundary_warehouse.run(members.new_members_by_week_query(filters=P, dimension="channel"))
+    # ivy (forum) joins at 00:00 on Saturday 1 March, in the week of 24 February; joe (event) on 3 March.
+    assert rows.values.tolist() == [
+        [day_number(date(2025, 2, 24)), "forum", 1],
+        [day_number(date(2025, 3, 3)), "event", 1],
+    ]
+
+
+def test_growth_by_channel_counts_a_member_joining_exactly_at_the_start_as_new(boundary_warehouse):
+    rows = members.growth_table(
+        boundary_warehouse.run(members.growth_by_dimension_query(filters=P, dimension="channel"))
+    )
+    # event: joe, new, and no one before P: no rate (NaN in the frame). forum: kim sam sue before P and
+    # ivy, new at its start: 1 / 3.
+    assert rows[["value", "members", "new_members"]].values.tolist() == [["event", 1, 1], ["forum", 4, 1]]
+    assert rows["growth_rate"].isna().tolist() == [True, False]
+    assert rows["growth_rate"].iloc[1] == 1 / 3
