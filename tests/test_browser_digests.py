@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import clock
 from digests.subscriptions import list_digests
 from store.database import AppStore
-from tests.test_browser import browser, page, serve  # noqa: F401  (fixtures)
+from tests.test_browser import browser, choose, page, serve, settled  # noqa: F401  (fixtures)
 
 CELLS = "() => [...document.querySelectorAll('[data-testid=stDataFrame] [role=gridcell]')].map(c => c.textContent)"
 
@@ -50,10 +51,16 @@ def test_a_manager_creates_a_digest_and_sees_it_listed_with_its_next_run(server,
     editor = page.get_by_test_id("stExpander").filter(has_text="Add a digest")
     editor.get_by_label("Name").fill("Friday <b>pulse</b>")
     editor.get_by_label("Name").press("Tab")
-    editor.get_by_test_id("stSelectbox").filter(has_text="Day of the week").click()
-    page.get_by_role("option", name="Friday").click()
-    editor.get_by_test_id("stMultiSelect").click()
-    page.get_by_role("option", name="team-slack").click()
+    settled(page)  # the name's rerun is over before a menu opens (a rerun closes it)
+    choose(page, "Day of the week", "Friday", within=editor)
+    settled(page)
+    for _ in range(5):  # a rerun still drawing can close the menu as it opens
+        editor.get_by_test_id("stMultiSelect").click()
+        try:
+            page.get_by_role("option", name="team-slack").click(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
     page.keyboard.press("Escape")
     editor.get_by_role("button", name="Save").click()
     page.wait_for_function(f"() => ({CELLS})().includes('Every Friday at 09:00')", timeout=30_000)

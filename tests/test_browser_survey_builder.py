@@ -68,8 +68,8 @@ def pick(page, box, option) -> None:
         settled(page)
         box.locator("input").click()
         try:
-            wanted.wait_for(timeout=5_000)
-            break
+            wanted.click(timeout=5_000)  # a rerun may also redraw the menu under the pointer
+            return
         except PlaywrightTimeout:
             continue
     wanted.click()
