@@ -15,7 +15,6 @@ import clock
 from auth.access import Permission, Role
 from feedback import duplicates, importer, inbox, workflow
 from feedback.intake import MAX_TEXT, NewFeedback, record
-from feedback.themes import load_themes
 from metrics.levels import LEVELS
 from store.database import StoreError
 from ui import confirm, data
@@ -366,8 +365,7 @@ def targets_view() -> None:
 def replies_view() -> None:
     with data_errors_stop_the_page():
         in_use = data.load_inbox_choices(settings).themes
-    themes = sorted(set(in_use) | {theme.name for theme in load_themes()})  # the suggested ones and the team's own
-    auto_replies.auto_replies_view(settings, store, themes=themes, actor=user, now=clock.now())
+    auto_replies.auto_replies_view(settings, store, themes=in_use, actor=user, now=clock.now())
 
 
 VIEWS = ("inbox", "themes", "add", "targets", "replies")

@@ -9,11 +9,11 @@ from ui import data
 from ui.address import key_in_address
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
-from ui.presentation import presenting, show_chart
+from ui.presentation import partial_weeks_note, show_chart
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.tables import data_table, period_days, plain
 from ui.tiles import kpi_tiles
-from visuals.charts import activity_chart, chosen, has_partial_weeks, platform_chart, word
+from visuals.charts import activity_chart, chosen, platform_chart, word
 
 page = start_page("engagement")
 settings, version, filters = page.settings, page.version, page.filters
@@ -48,8 +48,8 @@ with left:
         on_select="rerun",
         key=f"engagement_activity_{breakdown}",
     )
-    if days == 7 and has_partial_weeks(activity, period, column="bucket") and not presenting():  # a slide must fit
-        st.caption(t("chart.partial_weeks"))
+    if days == 7:
+        partial_weeks_note(activity, period, column="bucket")
     key_in_address(f"activity_{breakdown}")
     picked = {breakdown: kept_in_address(f"activity_{breakdown}", chosen(event, breakdown, breakdown))}
 with right:

@@ -11,13 +11,13 @@ from ui import data
 from ui.address import choice_in_address, key_in_address
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
-from ui.presentation import presenting, show_chart
+from ui.presentation import partial_weeks_note, show_chart
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.session import may
 from ui.tables import catalog_words, data_table, day_column, period_days, plain, words_column
 from ui.tiles import kpi_tiles
 from visuals import text
-from visuals.charts import chosen, cohort_heatmap, has_partial_weeks, levels_chart, new_members_chart
+from visuals.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
 
 page = start_page("members")
 settings, version, filters = page.settings, page.version, page.filters
@@ -50,8 +50,7 @@ else:
         on_select="rerun",
         key="members_growth_chart",
     )
-    if has_partial_weeks(weeks, period) and not presenting():  # a slide must fit its screen
-        st.caption(t("chart.partial_weeks"))
+    partial_weeks_note(weeks, period)
     key_in_address("group")
     group = kept_in_address("group", chosen(event, "group", "value"))
 if group is not None:

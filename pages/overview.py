@@ -14,11 +14,11 @@ from ui.inbox import figures
 from ui.marks import campaign_links
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
-from ui.presentation import HEADLINE_KEY, presenting, show_chart
+from ui.presentation import HEADLINE_KEY, partial_weeks_note, presenting, show_chart
 from ui.reporting import report_button
 from ui.tables import catalog_words, data_table, period_days, words_column
 from ui.tiles import kpi_tiles
-from visuals.charts import activity_trend_chart, goal_lines, has_partial_weeks, new_members_chart
+from visuals.charts import activity_trend_chart, goal_lines, new_members_chart
 
 MEASURES = {"active members": t("overview.measure.active"), "new members": t("kpi.new_members")}
 
@@ -73,8 +73,7 @@ with right:
     else:
         period = (filters.start, filters.end)
         show_chart(new_members_chart(weeks, period=period))
-        if has_partial_weeks(weeks, period) and not presenting():  # a slide must fit its screen
-            st.caption(t("chart.partial_weeks"))
+        partial_weeks_note(weeks, period)
 
 with more:  # below the charts, so a phone reaches the first chart within two screens
     figures.response_times(response)  # median first response and resolution over the period

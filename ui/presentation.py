@@ -9,9 +9,11 @@ screen left on shows new data after a sync.
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from auth.access import Permission
@@ -19,7 +21,7 @@ from ids import parse_id
 from ui.i18n import listed, t
 from ui.session import may, presenting
 from ui.streamlit_internals import presentation_style
-from visuals.charts import for_projector
+from visuals.charts import for_projector, has_partial_weeks
 
 __all__ = ["presenting"]
 
@@ -75,6 +77,13 @@ def show_chart(chart: alt.TopLevelMixin, **options: object) -> object:
     if presenting():
         chart = for_projector(chart, height=CHART_HEIGHT)
     return st.altair_chart(chart, **options)
+
+
+def partial_weeks_note(frame: pd.DataFrame, period: tuple[date, date], *, column: str = "week") -> None:
+    """Under a weekly bar chart: why its lighter bars are shorter, when a week is only partly in the
+    period; never on a slide, which must fit its screen (the bars and their tooltip still say it)."""
+    if not presenting() and has_partial_weeks(frame, period, column=column):
+        st.caption(t("chart.partial_weeks"))
 
 
 def present_link() -> None:

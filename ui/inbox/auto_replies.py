@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from delivery.channels import load_channels
+from feedback.themes import load_themes
 from outreach import auto_replies
 from outreach.messages import email_channel
 from settings import Settings
@@ -36,6 +37,7 @@ def _theme_choice(theme: str) -> str:
 
 
 def auto_replies_view(settings: Settings, store: AppStore, *, themes: list[str], actor: str, now: datetime) -> None:
+    """The view; `themes` are those in use, offered with the suggested ones (feedback/themes.yaml)."""
     st.caption(
         t("autoreply.help", minutes=int(auto_replies.GRACE.total_seconds() // 60), days=auto_replies.WINDOW.days)
     )
@@ -75,7 +77,7 @@ def _add_form(store: AppStore, *, themes: list[str], actor: str, now: datetime) 
         )
         theme = right.selectbox(
             t("autoreply.theme"),
-            [auto_replies.ANY_THEME, *sorted(set(themes))],
+            [auto_replies.ANY_THEME, *sorted(set(themes) | {theme.name for theme in load_themes()})],
             format_func=_theme_choice,
         )
         added = st.form_submit_button(t("autoreply.add"), type="primary", icon=":material/add:")
