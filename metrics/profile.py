@@ -130,9 +130,10 @@ def member_answers_query(*, member_id: str, include_text: bool) -> sa.Select:
 
 
 def member_feedback_query(*, member_id: str, include_text: bool) -> sa.Select:
-    """Feedback a member gave, latest first; the text only when allowed."""
+    """Feedback a member gave, latest first (its id: the inbox item, and what the item beside it
+    leaves out); the text only when allowed."""
     feedback = tables.feedback
-    columns = [feedback.c.created_at, feedback.c.status, feedback.c.score, feedback.c.theme]
+    columns = [feedback.c.id, feedback.c.created_at, feedback.c.status, feedback.c.score, feedback.c.theme]
     if include_text:
         columns.insert(1, feedback.c.text)
     return sa.select(*columns).where(feedback.c.member_id == member_id).order_by(feedback.c.created_at.desc())

@@ -16,6 +16,8 @@ from feedback import inbox, workflow
 from feedback.intake import NewFeedback, add_feedback
 from store import tables
 from store.database import AppStore
+from ui.inbox import listing
+from ui.inbox import views as saved_views
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NOW = datetime.now(UTC).replace(tzinfo=None)
@@ -69,6 +71,12 @@ def listed(at: AppTest) -> list[int]:
 
 def widget(at: AppTest, kind: str, label: str):
     return next(w for w in getattr(at, kind) if w.label == label)
+
+
+def opened(at: AppTest, key: str) -> AppTest:
+    """Open a lazy expander or popover (its content is built only while it is open), as a click would."""
+    at.session_state[key] = True
+    return at.run()
 
 
 def press(at: AppTest, label: str) -> AppTest:
@@ -130,9 +138,23 @@ def test_the_narrower_filters_fold_away_unless_the_address_sets_one(store):
         return [(e.label, e.proto.expanded) for e in at.expander if e.label.startswith("More filters")]
 
     assert folded(at) == [("More filters", False)]
+    assert "Sentiment" not in [w.label for w in at.selectbox]  # folded, the menus are not built at all
+    everything = listed(at)
     at = open_inbox({"feedback_sentiment": "negative", "feedback_older": "3"})
     assert folded(at) == [("More filters (2 on)", True)]
     assert widget(at, "selectbox", "Sentiment").value == "negative"  # inside, and still bound
+    narrowed = listed(at)
+    assert set(narrowed) < set(everything)
+    at.session_state[listing.MORE_OPEN] = False  # folded by hand: the filters still apply, from the address
+    at.run()
+    assert (folded(at), listed(at)) == ([("More filters (2 on)", False)], narrowed)
+    assert "Sentiment" not in [w.label for w in at.selectbox]
+    at = opened(at, listing.MORE_OPEN)
+    widget(at, "selectbox", "Sentiment").set_value(None)
+    at.run()
+    widget(at, "number_input", "Older than (days)").set_value(0)
+    at.run()  # the last one cleared: the label changes, and the menus stay open under the hand
+    assert (folded(at), listed(at)) == ([("More filters", True)], everything)
 
 
 def test_text_is_shown_literally_in_the_detail(store):
@@ -494,6 +516,7 @@ def test_a_link_made_in_english_opens_the_same_list_in_chinese_and_back(store):
     widget(at, "multiselect", "Status").set_value(["new", "triaged"])
     widget(at, "selectbox", "Assignee").set_value(inbox.UNASSIGNED)
     widget(at, "selectbox", "Sort by").set_value("newest")
+    at = opened(at, listing.MORE_OPEN)
     widget(at, "selectbox", "Theme").set_value("search")
     at.run()
     widget(at, "selectbox", "Received").set_value("last_28_days")
@@ -583,6 +606,7 @@ def test_a_starter_view_sets_the_filters_from_the_list(store):
 
 
 def save_view(at: AppTest, name: str, *, shared: bool = False) -> AppTest:
+    at = opened(at, saved_views.SAVE_OPEN)
     widget(at, "text_input", "Name").set_value(name)
     if shared:
         widget(at, "checkbox", "Share with the team").check()
@@ -660,7 +684,7 @@ def test_the_owner_updates_renames_and_deletes_a_view_from_the_inbox(store):
     view_id = views.save(store, owner="local", name="Mine", filters={"sentiment": "negative"}, shared=False, now=NOW)
     at = pick_view(open_inbox(), str(view_id))
     widget(at, "selectbox", "Sort by").set_value("newest")
-    at.run()
+    at = opened(at, saved_views.THIS_OPEN)
     at = press(at, "Update with the current filters")
     assert not at.exception
     assert views.find(store, str(view_id), "local").filters == {"sentiment": "negative", "sort": "newest"}

@@ -166,6 +166,12 @@ def feedback_item_history(directory: Path) -> AppTest:
     return rerun(at)
 
 
+def feedback_item_elsewhere(directory: Path) -> AppTest:
+    at = feedback_item(directory)
+    at.session_state["feedback_item_tab"] = translate("feedback.said_elsewhere", "en")
+    return rerun(at)
+
+
 def feedback_editor(directory: Path) -> AppTest:
     at = page("feedback")
     at.toggle(key="feedback_edit").set_value(True)
@@ -195,6 +201,7 @@ VIEWS: dict[str, Callable[[Path], AppTest]] = {
     "feedback inbox": lambda _: page("feedback"),
     "feedback item": feedback_item,
     "feedback item history": feedback_item_history,
+    "feedback item elsewhere": feedback_item_elsewhere,
     "feedback editor": feedback_editor,
     "feedback themes": lambda _: page("feedback", feedback_view="themes"),
     "data": lambda _: page("data"),
@@ -217,7 +224,8 @@ TABLES = {
     "survey without scores": 6,
     "personal links": 7,
     "feedback inbox": 1,
-    "feedback item": 4,  # the list and the member context (the history is another tab)
+    "feedback item": 2,  # the list and who said it: their latest activities (the rest is in other tabs)
+    "feedback item elsewhere": 3,  # the list, their other feedback and their survey answers
     "feedback item history": 2,  # the list and the item's history
     "feedback editor": 1,
     "feedback themes": 1,

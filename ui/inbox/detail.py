@@ -167,17 +167,11 @@ def merged(item: pd.Series, duplicates: pd.DataFrame) -> None:
 
 
 def member_context(item: pd.Series, profile: dict[str, pd.DataFrame] | None, *, today: date) -> None:
-    """Who said it: segment, tenure and level, their latest activity, and what else they said;
+    """Who said it: segment, tenure and level, how much else they said, and their latest activity;
     `profile` is the member's (ui.data.load_member_context), None for an anonymous item."""
-    member_id = item["member_id"]
-    if profile is None or not isinstance(member_id, str):
-        st.caption(t("feedback.anonymous"))
+    person = _person(item, profile)
+    if person is None or profile is None:
         return
-    member = profile["member"]
-    if member.empty:
-        st.caption(t("feedback.unknown_member", member_id=plain(member_id)))
-        return
-    person = member.iloc[0]
     level = profile["level"]
     facts = [
         known(person, "name", "member_id")[0],
@@ -187,16 +181,48 @@ def member_context(item: pd.Series, profile: dict[str, pd.DataFrame] | None, *, 
     if not level.empty:
         facts.append(t(f"level.{level.iloc[0]['level']}"))
     st.caption(plain(" · ".join(facts)))
-    st.page_link(page("lookup").file, label=t("feedback.open_profile"), query_params={"member": member_id})
-    for key, title in (
-        ("recent", "feedback.recent"),
-        ("feedback", "feedback.other_feedback"),
-        ("answers", "feedback.answers"),
-    ):
-        frame = profile[key].head(5)
-        if not frame.empty:
-            st.caption(t(title))
-            table(frame, column_config=profile_columns(key))
+    other = _other_feedback(item, profile)
+    if len(other) or len(profile["answers"]):  # the tables are one tab along (said_elsewhere)
+        st.caption(t("feedback.said_before", feedback=len(other), answers=len(profile["answers"])))
+    st.page_link(page("lookup").file, label=t("feedback.open_profile"), query_params={"member": item["member_id"]})
+    _profile_table(profile, "recent", "feedback.recent")
+
+
+def said_elsewhere(item: pd.Series, profile: dict[str, pd.DataFrame] | None) -> None:
+    """What else the member said: their other feedback and their survey answers (the latest five
+    of each). A tab of its own, so opening an item draws one table beside it, not three."""
+    if _person(item, profile) is None or profile is None:
+        return
+    other = _other_feedback(item, profile)
+    if other.empty and profile["answers"].empty:
+        st.caption(t("feedback.said_nothing_else"))
+        return
+    _profile_table({"feedback": other}, "feedback", "feedback.other_feedback")
+    _profile_table(profile, "answers", "feedback.answers")
+
+
+def _person(item: pd.Series, profile: dict[str, pd.DataFrame] | None) -> pd.Series | None:
+    """The member behind the item, or None after saying why there is none (anonymous, unknown)."""
+    member_id = item["member_id"]
+    if profile is None or not isinstance(member_id, str):
+        st.caption(t("feedback.anonymous"))
+        return None
+    if profile["member"].empty:
+        st.caption(t("feedback.unknown_member", member_id=plain(member_id)))
+        return None
+    return profile["member"].iloc[0]
+
+
+def _other_feedback(item: pd.Series, profile: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    feedback = profile["feedback"]
+    return feedback[feedback["id"] != item["id"]]
+
+
+def _profile_table(profile: dict[str, pd.DataFrame], key: str, title: str) -> None:
+    frame = profile[key].head(5)
+    if not frame.empty:
+        st.caption(t(title))
+        table(frame, column_config=profile_columns(key))
 
 
 def stepper(item_id: int, order: list[int]) -> None:
@@ -256,7 +282,7 @@ def suggested_duplicates(item: pd.Series, found: pd.DataFrame) -> int | None:
         ]
         if row.same_member:
             facts.append(t("feedback.similar.same_member"))
-        text, button = st.columns([3, 1], vertical_alignment="center")
+        text, button = st.columns([2, 1], vertical_alignment="center")  # room for "Merge into #1234"
         text.caption(plain(" · ".join(facts)))
         text.text(_snippet(str(row.text), 90))
         merge = button.button(

@@ -22,6 +22,7 @@ from ui.selection import choice_changed, choice_key, choices_key, text_key
 EDITABLE_COLUMNS = ("status", "priority", "assignee", "tags")
 # Under "More filters":
 MORE_FILTERS = ("theme", "tag", "sentiment", "score_band", "received", "segment", "level", "older")
+MORE_OPEN = "feedback_more_filters"  # the expander's state: open, its menus are built
 
 
 def inbox_filter_bar(
@@ -79,13 +80,16 @@ def inbox_filter_bar(
         args=("feedback_sort",),
     )
     # The narrower filters fold away (on a phone they would push the list and the item a screen down);
-    # open when the address sets one, and the label says how many are on.
+    # open when the address sets one, and the label says how many are on. Folded, they are not
+    # built at all (eight menus fewer to draw on every opening of the inbox): their values are read
+    # from the address, which is where an open menu keeps them too.
     more = [f"feedback_{name}" for name in MORE_FILTERS]
     on = sum(1 for key in more if st.query_params.get(key) not in (None, "", "0"))
     label = t("feedback.more_filters.on", count=on) if on else t("feedback.more_filters")
-    folded = st.expander(label, expanded=bool(on))
-    second = [*folded.columns(4), *folded.columns(4)]
-    picked: dict[str, Any] = {}
+    # The label and `expanded` are part of the expander's identity: carrying its last state keeps it
+    # open when the count in its label changes under a person's hand (the last filter cleared).
+    was_open = bool(st.session_state.get(MORE_OPEN))
+    folded = st.expander(label, expanded=bool(on) or was_open, key=MORE_OPEN, on_change="rerun")
     menus = [
         ("theme", choices.themes, theme_word),
         ("tag", choices.tags, str),
@@ -95,27 +99,34 @@ def inbox_filter_bar(
         ("segment", dimensions.get("segment", []), str),
         ("level", list(LEVELS), level_label),
     ]
-    for column, (name, options, label) in zip(second, menus, strict=False):
-        picked[name] = column.selectbox(
-            t(f"feedback.filter.{name}"),
-            options,
-            index=None,  # clearable: back to "All"
-            placeholder=t("filters.all"),
-            format_func=label,
-            key=choice_key(f"feedback_{name}", options, default=None),
-            on_change=choice_changed,
-            args=(f"feedback_{name}",),
-        )
     older_key = "pulse_choice_feedback_older"
     st.session_state[older_key] = count_in_address("feedback_older", maximum=inbox.MAX_AGE_DAYS)
-    older = second[len(menus)].number_input(
-        t("feedback.filter.older_than"),
-        min_value=0,
-        max_value=inbox.MAX_AGE_DAYS,
-        step=1,
-        key=older_key,
-        on_change=_older_changed,
-    )
+    picked: dict[str, Any] = {}
+    if not folded.open:
+        for name, options, _ in menus:
+            picked[name] = st.session_state[choice_key(f"feedback_{name}", options, default=None)]
+        older = st.session_state[older_key]
+    else:
+        second = [*folded.columns(4), *folded.columns(4)]
+        for column, (name, options, word) in zip(second, menus, strict=False):
+            picked[name] = column.selectbox(
+                t(f"feedback.filter.{name}"),
+                options,
+                index=None,  # clearable: back to "All"
+                placeholder=t("filters.all"),
+                format_func=word,
+                key=choice_key(f"feedback_{name}", options, default=None),
+                on_change=choice_changed,
+                args=(f"feedback_{name}",),
+            )
+        older = second[len(menus)].number_input(
+            t("feedback.filter.older_than"),
+            min_value=0,
+            max_value=inbox.MAX_AGE_DAYS,
+            step=1,
+            key=older_key,
+            on_change=_older_changed,
+        )
     received = picked.pop("received")
     return InboxFilters(
         statuses=tuple(statuses),

@@ -23,6 +23,8 @@ from ui.tables import error_markdown, plain
 APPLIED = "feedback_view_applied"  # (key, filters) of the view applied last in this session
 PICKED = "pulse_feedback_view_pick"  # the menu's state: the view the filters are now, if any
 NOTE = "feedback_view_note"  # a message for the next run (a view opened from the menu)
+SAVE_OPEN = "feedback_view_save_open"  # the "Save view" popover is open (its form is built)
+THIS_OPEN = "feedback_view_this_open"  # likewise "This view"
 DELETE = "feedback_view_delete"
 
 
@@ -99,12 +101,21 @@ def view_bar(
         label_visibility="collapsed",
         width=320,
     )
-    with save_column.popover(t("feedback.views.save"), icon=":material/bookmark_add:", width="content"):
-        _save_form(store, user=user, filters=now)
+    # Lazy: a popover's form is built only while it is open (closed, it is one button to draw).
+    save = save_column.popover(
+        t("feedback.views.save"), icon=":material/bookmark_add:", width="content", key=SAVE_OPEN, on_change="rerun"
+    )
+    if save.open:
+        with save:
+            _save_form(store, user=user, filters=now)
     target = everything.get(st.session_state[PICKED] or "") or base
     if target is not None and stored.may_change(target, user, admin=admin):
-        with this_column.popover(t("feedback.views.this"), icon=":material/tune:", width="content"):
-            _manage(store, target, user=user, admin=admin, filters=now, changed=changed)
+        this = this_column.popover(
+            t("feedback.views.this"), icon=":material/tune:", width="content", key=THIS_OPEN, on_change="rerun"
+        )
+        if this.open:
+            with this:
+                _manage(store, target, user=user, admin=admin, filters=now, changed=changed)
     _delete_confirmation(store, user=user, admin=admin)
 
 
