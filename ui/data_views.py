@@ -25,7 +25,7 @@ from ui.i18n import current_language, t
 from ui.tables import catalog_words, error_markdown, label_text, moment, plain, table, time_column, words_column
 from visuals import text
 
-SOURCES = ("demo", "sheets", "imports")  # the named sources; any other is a folder's path
+SOURCES = ("demo", "sheets", "imports", "connectors")  # the named sources; any other is a folder's path
 IMPORT_PREFIX = "import: "  # how data_sources.sync.import_files names its runs
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
 RUN_MODES = ("full", "incremental")  # sync_runs.mode (data_sources/append.py)

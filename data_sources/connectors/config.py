@@ -1,0 +1,137 @@
+"""Connectors as an admin configures them in secrets.toml, one table per platform:
+
+    [pulse.connectors.discourse]
+    url = "https://forum.example.org"
+    api_key = "…"            # an admin's API key (Discourse: Admin → API → New key, read-only is enough)
+    api_username = "system"
+
+    [pulse.connectors.github]
+    token = "github_pat_…"   # read access to the repositories' issues, pull requests and metadata
+    repositories = ["owner/repo", "owner/other"]
+
+Keys and tokens are registered with the log's redaction (logs.keep_secret) as they are read, and
+never shown after saving; the Data page names a connector by its platform and site only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import logs
+from data_sources.connectors.errors import ConnectorNotConfigured
+from errors import Said
+from settings import Settings, read_secrets
+
+PLATFORMS = ("discourse", "github")
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+GITHUB_API = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class DiscourseConfig:
+    url: str
+    api_key: str = field(repr=False)
+    api_username: str
+    name: str = "discourse"
+
+
+@dataclass(frozen=True)
+class GithubConfig:
+    token: str = field(repr=False)
+    repositories: tuple[str, ...]
+    api_url: str = GITHUB_API
+    name: str = "github"
+
+
+ConnectorConfig = DiscourseConfig | GithubConfig
+
+
+def _where(name: str) -> str:
+    return f"[pulse.connectors.{name}]"
+
+
+def _text(name: str, table: dict[str, object], key: str, *, example: str) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ConnectorNotConfigured(Said("error.connector.setting", where=_where(name), setting=key, example=example))
+    return value.strip()
+
+
+def _site(name: str, table: dict[str, object], key: str, *, example: str) -> str:
+    url = _text(name, table, key, example=example).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConnectorNotConfigured(Said("error.connector.setting", where=_where(name), setting=key, example=example))
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK:  # a key would travel in clear
+        raise ConnectorNotConfigured(Said("error.connector.https", where=_where(name), setting=key))
+    return url
+
+
+def parse_connectors(section: object) -> list[ConnectorConfig]:
+    """The connectors of a [pulse.connectors] table, in the order PLATFORMS lists them."""
+    if section is None:
+        return []
+    if not isinstance(section, dict):
+        raise ConnectorNotConfigured(Said("error.connector.section", where="[pulse.connectors]"))
+    unknown = sorted(set(section) - set(PLATFORMS))
+    if unknown:
+        raise ConnectorNotConfigured(
+            Said("error.connector.unknown", where=_where(unknown[0]), platforms=", ".join(PLATFORMS))
+        )
+    found: list[ConnectorConfig] = []
+    for name in PLATFORMS:
+        table = section.get(name)
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            raise ConnectorNotConfigured(Said("error.connector.section", where=_where(name)))
+        if name == "discourse":
+            key = _text(name, table, "api_key", example='api_key = "…"')
+            logs.keep_secret(key)
+            found.append(
+                DiscourseConfig(
+                    url=_site(name, table, "url", example='url = "https://forum.example.org"'),
+                    api_key=key,
+                    api_username=_text(name, table, "api_username", example='api_username = "system"'),
+                )
+            )
+        else:
+            token = _text(name, table, "token", example='token = "github_pat_…"')
+            logs.keep_secret(token)
+            repositories = table.get("repositories")
+            if (
+                not isinstance(repositories, list)
+                or not repositories
+                or not all(isinstance(item, str) and item.count("/") == 1 for item in repositories)
+            ):
+                raise ConnectorNotConfigured(
+                    Said(
+                        "error.connector.setting",
+                        where=_where(name),
+                        setting="repositories",
+                        example='repositories = ["owner/repo"]',
+                    )
+                )
+            api = table.get("api_url", GITHUB_API)
+            found.append(
+                GithubConfig(
+                    token=token,
+                    repositories=tuple(repositories),
+                    api_url=_site(name, {"api_url": api}, "api_url", example=f'api_url = "{GITHUB_API}"'),
+                )
+            )
+    return found
+
+
+def load_connectors(settings: Settings) -> list[ConnectorConfig]:
+    """The connectors configured in the settings' secrets.toml ([] when none)."""
+    pulse = read_secrets(settings.secrets_file).get("pulse", {})
+    return parse_connectors(pulse.get("connectors") if isinstance(pulse, dict) else None)
+
+
+def site(config: ConnectorConfig) -> str:
+    """Where a connector fetches from, with nothing secret: the forum's host, or the repositories."""
+    if isinstance(config, DiscourseConfig):
+        return str(urlsplit(config.url).hostname)
+    return ", ".join(config.repositories)

@@ -1,0 +1,145 @@
+"""Loopback servers that answer as the platforms' REST APIs document it, for the connectors' tests.
+
+Discourse (docs.discourse.org), with the headers Api-Key and Api-Username:
+- `GET /admin/users/list/active.json?order=created&asc=true&show_emails=true&page=N`: an array of
+  users (id, username, name, email only with show_emails, created_at, active, admin, moderator),
+  oldest first, 100 a page from page 1; the system accounts (-1 system, -2 discobot) are listed too.
+- `GET /posts.json[?before=ID]`: {"latest_posts": [...]}, posts with an id below `before`, newest
+  first, 50 a page (each with id, user_id, username, created_at, post_number, post_type, topic_id,
+  cooked: the text, which the connector must not keep).
+- `GET /user_actions.json?username=U&filter=1,15&offset=N`: {"user_actions": [...]}, the user's
+  actions of those types, newest first, 30 a page (action_type, created_at, post_id, topic_id,
+  acting_username, excerpt).
+- A wrong key: 403 {"errors": ["You are not permitted to view the requested resource. The API
+  username or key is invalid."], "error_type": "invalid_access"}. A rate limit, when told (`fail_next`):
+  429 {"errors": [...], "error_type": "rate_limit", "extras": {"wait_seconds": N}} with Retry-After.
+
+`requests` lists each path asked for (with its query), so tests see what an increment fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback import Answering, Scripted, serving
+
+INVALID_KEY = {
+    "errors": ["You are not permitted to view the requested resource. The API username or key is invalid."],
+    "error_type": "invalid_access",
+}
+
+
+def rate_limit_body(seconds: int) -> dict[str, Any]:
+    return {
+        "errors": [f"You’ve performed this action too many times. Please wait {seconds} seconds before trying again."],
+        "error_type": "rate_limit",
+        "extras": {"wait_seconds": seconds, "time_left": f"{seconds} seconds"},
+    }
+
+
+@dataclass
+class DiscourseServer(Scripted):
+    api_key: str = "discourse-key-0123456789"
+    api_username: str = "system"
+    users: list[dict[str, Any]] = field(default_factory=list)
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    actions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # username -> actions
+    requests: list[str] = field(default_factory=list)
+    url: str = ""
+
+    def user(self, number: int, username: str, created_at: str, **extra: Any) -> None:
+        self.users.append(
+            {
+                "id": number,
+                "username": username,
+                "name": extra.pop("name", username.title()),
+                "email": f"{username}@example.org",
+                "created_at": created_at,
+                "active": True,
+                "admin": False,
+                "moderator": False,
+                "trust_level": 1,
+                "last_seen_at": created_at,
+                **extra,
+            }
+        )
+
+    def post(self, number: int, user_id: int, created_at: str, *, post_number: int = 1, post_type: int = 1) -> None:
+        self.posts.append(
+            {
+                "id": number,
+                "user_id": user_id,
+                "username": next((u["username"] for u in self.users if u["id"] == user_id), "someone"),
+                "created_at": created_at,
+                "post_number": post_number,
+                "post_type": post_type,
+                "topic_id": 1000 + number,
+                "cooked": f"<p>the words of post {number}</p>",
+            }
+        )
+
+    def action(self, username: str, action_type: int, post_id: int, created_at: str) -> None:
+        self.actions.setdefault(username, []).append(
+            {
+                "action_type": action_type,
+                "created_at": created_at,
+                "post_id": post_id,
+                "topic_id": 1000 + post_id,
+                "acting_username": username,
+                "excerpt": f"the words of post {post_id}",
+            }
+        )
+
+
+def _handler(server: DiscourseServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(Answering, BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+            server.requests.append(self.path)
+            if self.headers.get("Api-Key") != server.api_key or self.headers.get("Api-Username") != server.api_username:
+                return self.answer(403, INVALID_KEY)
+            failure = server._scripted(self.path)  # a path, or a path and the start of its query
+            if failure is not None:
+                return self.answer(failure[1], failure[2], failure[3])
+            if parts.path == "/admin/users/list/active.json":
+                page = int(query.get("page", "1"))
+                ordered = sorted(server.users, key=lambda user: user["created_at"])
+                shown = [
+                    user if query.get("show_emails") == "true" else {k: v for k, v in user.items() if k != "email"}
+                    for user in ordered[(page - 1) * 100 : page * 100]
+                ]
+                return self.answer(200, shown)
+            if parts.path == "/posts.json":
+                before = int(query["before"]) if "before" in query else None
+                chosen = sorted(
+                    (post for post in server.posts if before is None or post["id"] < before),
+                    key=lambda post: post["id"],
+                    reverse=True,
+                )
+                return self.answer(200, {"latest_posts": chosen[:50]})
+            if parts.path == "/user_actions.json":
+                types = {int(value) for value in query.get("filter", "").split(",") if value}
+                offset = int(query.get("offset", "0"))
+                chosen = sorted(
+                    (a for a in server.actions.get(query.get("username", ""), []) if a["action_type"] in types),
+                    key=lambda action: action["created_at"],
+                    reverse=True,
+                )
+                return self.answer(200, {"user_actions": chosen[offset : offset + 30]})
+            return self.answer(404, {"errors": ["The requested URL or resource could not be found."]})
+
+    return Handler
+
+
+@contextmanager
+def discourse_server(**options: Any) -> Iterator[DiscourseServer]:
+    server = DiscourseServer(**options)
+    with serving(_handler(server)) as url:
+        server.url = url
+        yield server
