@@ -811,6 +811,7 @@ MESSAGES: dict[str, str] = {
     "data.connectors_help": "Each connector fetches what is new on its platform into an archive in the data folder; Sync now runs them when the source is Platform connectors.",
     "data.connectors_none": "No connector is configured: add a [pulse.connectors.discourse] or [pulse.connectors.github] table to secrets.toml.",
     "data.connector_progress": "Fetching {what}: {done} of {total}",
+    "data.progress_of": "{done} of {total}",
     "data.column.connector": "Connector",
     "data.column.site": "Fetches from",
     "data.column.progress": "Progress",

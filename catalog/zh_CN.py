@@ -777,6 +777,7 @@ MESSAGES: dict[str, str] = {
     "data.connectors_help": "每个连接器把平台上的新内容抓取到数据文件夹中的存档；当数据源为平台连接器时，“立即同步”会运行它们。",
     "data.connectors_none": "尚未配置连接器：在 secrets.toml 中添加 [pulse.connectors.discourse] 或 [pulse.connectors.github] 表。",
     "data.connector_progress": "正在抓取{what}：{done} / {total}",
+    "data.progress_of": "{done} / {total}",
     "data.column.connector": "连接器",
     "data.column.site": "抓取来源",
     "data.column.progress": "进度",

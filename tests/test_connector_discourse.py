@@ -174,3 +174,26 @@ def test_a_first_import_that_fails_midway_resumes_where_it_stopped_without_dupli
     assert result.rows["activities"] == 5 + 60
     activities = warehouse_rows(settings, "activities", ACTIVITIES)
     assert len({row[0] for row in activities}) == len(activities) == 65
+
+
+def test_cli_sync_runs_the_connector_and_tells_each_step_on_stderr(tmp_path, monkeypatch, capsys):
+    import cli
+
+    with discourse_server() as server:
+        forum(server)
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text(SECRETS.format(url=server.url, key=server.api_key), encoding="utf-8")
+        monkeypatch.setenv("PULSE_SECRETS_FILE", str(secrets))
+        monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path / "data"))
+        for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_COMMUNITY_SOURCE"):
+            monkeypatch.delenv(name, raising=False)
+        assert cli.main(["sync"]) == 0
+    out, err = capsys.readouterr()
+    assert "Synced from connectors: 3 members, 5 activities, 0 campaigns, 0 campaign_members" in out
+    assert err.splitlines()[:4] == [
+        "discourse users: 4 of 4",  # the system account read too, then left out
+        "discourse posts: 4 of 14",  # post ids 14 down to 10 walked (of 14 to 0), then an empty page
+        "discourse posts: 14 of 14",
+        "discourse members' likes and solutions: 3 of 3",
+    ]
+    assert server.api_key not in out + err
