@@ -14,6 +14,17 @@ Discourse (docs.discourse.org), with the headers Api-Key and Api-Username:
   username or key is invalid."], "error_type": "invalid_access"}. A rate limit, when told (`fail_next`):
   429 {"errors": [...], "error_type": "rate_limit", "extras": {"wait_seconds": N}} with Retry-After.
 
+GitHub REST (docs.github.com/rest), with `Authorization: Bearer <token>`:
+- `GET /repos/{owner}/{repo}/issues?state=all&sort=updated&direction=asc&since=T`, `…/issues/comments`,
+  `…/pulls/comments` (same parameters), `…/pulls/{number}/reviews`, `…/stargazers` (with
+  `Accept: application/vnd.github.star+json`: {starred_at, user}; else the users): arrays, `per_page`
+  (at most 100, 30 by default) and `page`, a `Link` header with rel="next" and rel="last" (and
+  "prev", "first") as GitHub writes it; `since` keeps what was updated at or after it.
+- every answer carries x-ratelimit-limit, -remaining (counting down), -used, -reset and -resource.
+- 401 {"message": "Bad credentials", ...} for another token; 404 {"message": "Not Found"} for a
+  repository it does not have; rate limits when told (`fail_next`): 403 "API rate limit exceeded"
+  with remaining 0 and a reset, or 403/429 "secondary rate limit" with retry-after.
+
 `requests` lists each path asked for (with its query), so tests see what an increment fetched.
 """
 
@@ -24,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.loopback import Answering, Scripted, serving
 
@@ -141,5 +152,133 @@ def _handler(server: DiscourseServer) -> type[BaseHTTPRequestHandler]:
 def discourse_server(**options: Any) -> Iterator[DiscourseServer]:
     server = DiscourseServer(**options)
     with serving(_handler(server)) as url:
+        server.url = url
+        yield server
+
+
+GITHUB_DOCS = "https://docs.github.com/rest"
+
+
+@dataclass
+class GithubServer(Scripted):
+    token: str = "github_pat_loopback_0123456789"
+    issues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # repo -> issues and pull requests
+    comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    review_comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    reviews: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    stars: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    remaining: int = 5000
+    reset: int = 1_900_000_000
+    url: str = ""
+
+    @staticmethod
+    def user(number: int, login: str, kind: str = "User") -> dict[str, Any]:
+        return {"id": number, "login": login, "type": kind, "site_admin": False, "avatar_url": f"https://a/{number}"}
+
+    def repository(self, name: str) -> None:
+        for table in (self.issues, self.comments, self.review_comments, self.stars):
+            table.setdefault(name, [])
+
+    def issue(self, repo: str, number: int, issue_id: int, user: dict, created: str, **extra: Any) -> dict[str, Any]:
+        item = {
+            "id": issue_id,
+            "number": number,
+            "user": user,
+            "title": f"the words of issue {number}",
+            "body": f"the words of issue {number}",
+            "state": "open",
+            "created_at": created,
+            "updated_at": extra.pop("updated", created),
+            "author_association": extra.pop("association", "NONE"),
+            **extra,
+        }
+        self.issues[repo].append(item)
+        return item
+
+    def comment(self, table: dict, repo: str, comment_id: int, user: dict, created: str, **extra: Any) -> None:
+        table[repo].append(
+            {
+                "id": comment_id,
+                "user": user,
+                "body": f"the words of comment {comment_id}",
+                "created_at": created,
+                "updated_at": extra.pop("updated", created),
+                "author_association": extra.pop("association", "NONE"),
+                **extra,
+            }
+        )
+
+
+def _github_handler(server: GithubServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(Answering, BaseHTTPRequestHandler):
+        def limits(self) -> dict[str, str]:
+            server.remaining = max(server.remaining - 1, 0)
+            return {
+                "x-ratelimit-limit": "5000",
+                "x-ratelimit-remaining": str(server.remaining),
+                "x-ratelimit-used": str(5000 - server.remaining),
+                "x-ratelimit-reset": str(server.reset),
+                "x-ratelimit-resource": "core",
+            }
+
+        def listing(self, rows: list[dict[str, Any]], query: dict[str, str], path: str, key: str) -> None:
+            if "since" in query:
+                rows = [row for row in rows if row["updated_at"] >= query["since"]]
+            rows = sorted(rows, key=lambda row: (row[key], row.get("id", 0)))
+            per_page = min(int(query.get("per_page", "30")), 100)
+            page = int(query.get("page", "1"))
+            last = max((len(rows) + per_page - 1) // per_page, 1)
+            base = f"http://{self.headers['Host']}{path}?"
+
+            def link(number: int, rel: str) -> str:
+                return f'<{base}{urlencode({**query, "page": number})}>; rel="{rel}"'
+
+            links = []
+            if page > 1:
+                links += [link(page - 1, "prev"), link(1, "first")]
+            if page < last:
+                links += [link(page + 1, "next"), link(last, "last")]
+            headers = self.limits() | ({"Link": ", ".join(links)} if links else {})
+            return self.answer(200, rows[(page - 1) * per_page : page * per_page], headers)
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+            server.requests.append(self.path)
+            if self.headers.get("Authorization") != f"Bearer {server.token}":
+                return self.answer(
+                    401, {"message": "Bad credentials", "documentation_url": GITHUB_DOCS, "status": "401"}
+                )
+            failure = server._scripted(self.path)
+            if failure is not None:
+                return self.answer(failure[1], failure[2], failure[3])
+            segments = parts.path.strip("/").split("/")
+            repo = "/".join(segments[1:3]) if len(segments) >= 3 and segments[0] == "repos" else ""
+            rest = segments[3:]
+            if repo not in server.issues:
+                return self.answer(404, {"message": "Not Found", "documentation_url": GITHUB_DOCS, "status": "404"})
+            if rest == ["issues"]:
+                return self.listing(server.issues[repo], query, parts.path, "updated_at")
+            if rest == ["issues", "comments"]:
+                return self.listing(server.comments[repo], query, parts.path, "updated_at")
+            if rest == ["pulls", "comments"]:
+                return self.listing(server.review_comments[repo], query, parts.path, "updated_at")
+            if len(rest) == 3 and rest[0] == "pulls" and rest[2] == "reviews":
+                return self.listing(server.reviews.get((repo, int(rest[1])), []), query, parts.path, "id")
+            if rest == ["stargazers"]:
+                starred = self.headers.get("Accept") == "application/vnd.github.star+json"
+                if starred:
+                    return self.listing(server.stars[repo], query, parts.path, "starred_at")
+                return self.answer(200, [row["user"] for row in server.stars[repo]], self.limits())
+            return self.answer(404, {"message": "Not Found", "documentation_url": GITHUB_DOCS, "status": "404"})
+
+    return Handler
+
+
+@contextmanager
+def github_server(**options: Any) -> Iterator[GithubServer]:
+    server = GithubServer(**options)
+    with serving(_github_handler(server)) as url:
         server.url = url
         yield server

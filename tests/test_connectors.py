@@ -351,3 +351,18 @@ def test_tokens_never_reach_the_log(pages, waits, caplog):
         client(waits).get(f"{url}/items")
     assert all("token-abcdef" not in record.getMessage() for record in caplog.records)
     assert issubclass(TokenRefused, SourceUnavailable)
+
+
+def test_every_unit_a_connector_counts_in_is_in_the_catalog():
+    """Step units are catalog keys given as plain strings: each one a connector names is there."""
+    import re
+    from pathlib import Path
+
+    from catalog import translate
+
+    folder = Path(__file__).resolve().parent.parent / "data_sources" / "connectors"
+    units = {key for path in folder.glob("*.py") for key in re.findall(r'"(connector\.unit\.\w+)"', path.read_text())}
+    assert units == {
+        f"connector.unit.{name}" for name in ("items", "users", "posts", "members", "issues", "comments", "stars")
+    }
+    assert all(translate(unit, "zh-TW", connector="github") != unit for unit in units)

@@ -74,6 +74,7 @@ class Archive:
         grouped = frame.groupby("member_id", sort=True)
         merged = grouped.last().reset_index()  # last non-missing value per column
         merged["joined_at"] = grouped["joined_at"].min().to_numpy()
+        merged["is_team"] = merged["is_team"].fillna(False).astype(bool)  # never said: not team
         return merged[list(MEMBER_COLUMNS)]
 
     def activities(self) -> pd.DataFrame:
@@ -105,7 +106,7 @@ def _members(rows: Sequence[Row]) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows), columns=list(MEMBER_COLUMNS))
     frame["joined_at"] = pd.to_datetime(frame["joined_at"]).astype("datetime64[us]")
     frame["email_verified"] = frame["email_verified"].fillna(False).astype(bool)
-    frame["is_team"] = frame["is_team"].fillna(False).astype(bool)
+    frame["is_team"] = frame["is_team"].astype("boolean")  # missing where the platform did not say
     for column in ("member_id", "platform", "handle", "name", "email"):
         frame[column] = frame[column].astype(object)
     return frame

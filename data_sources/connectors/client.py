@@ -61,9 +61,12 @@ class PoliteClient:
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     requests_made: int = 0
 
-    def get(self, url: str, params: Mapping[str, str | int] | None = None) -> Answer:
-        """The JSON at `url`; raises TokenRefused, RateLimited, PlatformFailed or MalformedAnswer."""
+    def get(self, url: str, params: Mapping[str, str | int] | None = None, *, accept: str | None = None) -> Answer:
+        """The JSON at `url` (`accept`: a media type the platform documents for more fields); raises
+        TokenRefused, RateLimited, PlatformFailed or MalformedAnswer."""
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **self.headers}
+        if accept is not None:
+            headers["Accept"] = accept
         where = _where(url)
         for attempt in range(1, self.attempts + 1):
             last = attempt == self.attempts

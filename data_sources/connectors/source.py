@@ -24,6 +24,7 @@ from data_sources.connectors.archive import Archive, archive_dir
 from data_sources.connectors.config import ConnectorConfig, DiscourseConfig, load_connectors
 from data_sources.connectors.discourse import Discourse
 from data_sources.connectors.errors import ConnectorNotConfigured
+from data_sources.connectors.github import Github
 from data_sources.connectors.steps import Connector
 from data_sources.errors import DataSourceError
 from data_sources.validate import Parsing, RawTable, validate
@@ -45,7 +46,7 @@ class Made:
     def __call__(self, config: ConnectorConfig, archive: Archive) -> Connector:
         if isinstance(config, DiscourseConfig):
             return Discourse(config, archive=archive, **self.options)
-        raise ConnectorNotConfigured(Said("error.connector.not_yet", where=f"[pulse.connectors.{config.name}]"))
+        return Github(config, archive=archive, **self.options)
 
 
 def run_connector(
