@@ -146,8 +146,8 @@ def test_a_malformed_answer_is_named_and_nothing_of_it_is_kept(configured):
     with pytest.raises(MalformedAnswer) as malformed:
         sync_connectors(settings, store, waits=[])
     assert malformed.value.user_message == (
-        f"discourse answered {server.url}/posts.json without the documented shape: user_id should be number. "
-        "Nothing of that answer was kept."
+        f"discourse: what {server.url}/posts.json gave is not in the documented shape: user_id should be number. "
+        "Nothing of it was kept."
     )
     assert table_rows(settings.warehouse_path) == {}  # no warehouse was built
     assert Archive(archive_dir(settings.data_dir, "discourse")).activities().empty

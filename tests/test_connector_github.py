@@ -188,8 +188,8 @@ def test_a_malformed_answer_is_named_and_nothing_of_it_is_kept(configured):
     with pytest.raises(MalformedAnswer) as malformed:
         sync_connectors(settings, store, waits=[])
     assert malformed.value.user_message == (
-        f"github answered {server.url}/repos/{REPO}/issues without the documented shape: user should be object. "
-        "Nothing of that answer was kept."
+        f"github: what {server.url}/repos/{REPO}/issues gave is not in the documented shape: user should be "
+        "object. Nothing of it was kept."
     )
     assert Archive(archive_dir(settings.data_dir, "github")).activities().empty
     assert state.cursor_of(store, "github") == {}

@@ -9,13 +9,18 @@
     token = "github_pat_…"   # read access to the repositories' issues, pull requests and metadata
     repositories = ["owner/repo", "owner/other"]
 
+    [pulse.connectors.slack]
+    export = "/data/slack/Acme Slack export Jan 1 2025 - Mar 5 2025.zip"   # a workspace export
+
 Keys and tokens are registered with the log's redaction (logs.keep_secret) as they are read, and
 never shown after saving; the Data page names a connector by its platform and site only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import logs
@@ -23,7 +28,7 @@ from data_sources.connectors.errors import ConnectorNotConfigured
 from errors import Said
 from settings import Settings, read_secrets
 
-PLATFORMS = ("discourse", "github")
+PLATFORMS = ("discourse", "github", "slack")
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 GITHUB_API = "https://api.github.com"
 
@@ -44,7 +49,13 @@ class GithubConfig:
     name: str = "github"
 
 
-ConnectorConfig = DiscourseConfig | GithubConfig
+@dataclass(frozen=True)
+class SlackConfig:
+    export: Path  # the workspace export .zip an admin downloaded
+    name: str = "slack"
+
+
+ConnectorConfig = DiscourseConfig | GithubConfig | SlackConfig
 
 
 def _where(name: str) -> str:
@@ -68,6 +79,52 @@ def _site(name: str, table: dict[str, object], key: str, *, example: str) -> str
     return url
 
 
+def _discourse(name: str, table: dict[str, object]) -> DiscourseConfig:
+    key = _text(name, table, "api_key", example='api_key = "…"')
+    logs.keep_secret(key)
+    return DiscourseConfig(
+        url=_site(name, table, "url", example='url = "https://forum.example.org"'),
+        api_key=key,
+        api_username=_text(name, table, "api_username", example='api_username = "system"'),
+    )
+
+
+def _github(name: str, table: dict[str, object]) -> GithubConfig:
+    token = _text(name, table, "token", example='token = "github_pat_…"')
+    logs.keep_secret(token)
+    repositories = table.get("repositories")
+    if (
+        not isinstance(repositories, list)
+        or not repositories
+        or not all(isinstance(item, str) and item.count("/") == 1 for item in repositories)
+    ):
+        raise ConnectorNotConfigured(
+            Said(
+                "error.connector.setting",
+                where=_where(name),
+                setting="repositories",
+                example='repositories = ["owner/repo"]',
+            )
+        )
+    api = table.get("api_url", GITHUB_API)
+    return GithubConfig(
+        token=token,
+        repositories=tuple(repositories),
+        api_url=_site(name, {"api_url": api}, "api_url", example=f'api_url = "{GITHUB_API}"'),
+    )
+
+
+def _slack(name: str, table: dict[str, object]) -> SlackConfig:
+    return SlackConfig(export=Path(_text(name, table, "export", example='export = "/data/slack/export.zip"')))
+
+
+PARSERS: dict[str, Callable[[str, dict[str, object]], ConnectorConfig]] = {
+    "discourse": _discourse,
+    "github": _github,
+    "slack": _slack,
+}
+
+
 def parse_connectors(section: object) -> list[ConnectorConfig]:
     """The connectors of a [pulse.connectors] table, in the order PLATFORMS lists them."""
     if section is None:
@@ -86,41 +143,7 @@ def parse_connectors(section: object) -> list[ConnectorConfig]:
             continue
         if not isinstance(table, dict):
             raise ConnectorNotConfigured(Said("error.connector.section", where=_where(name)))
-        if name == "discourse":
-            key = _text(name, table, "api_key", example='api_key = "…"')
-            logs.keep_secret(key)
-            found.append(
-                DiscourseConfig(
-                    url=_site(name, table, "url", example='url = "https://forum.example.org"'),
-                    api_key=key,
-                    api_username=_text(name, table, "api_username", example='api_username = "system"'),
-                )
-            )
-        else:
-            token = _text(name, table, "token", example='token = "github_pat_…"')
-            logs.keep_secret(token)
-            repositories = table.get("repositories")
-            if (
-                not isinstance(repositories, list)
-                or not repositories
-                or not all(isinstance(item, str) and item.count("/") == 1 for item in repositories)
-            ):
-                raise ConnectorNotConfigured(
-                    Said(
-                        "error.connector.setting",
-                        where=_where(name),
-                        setting="repositories",
-                        example='repositories = ["owner/repo"]',
-                    )
-                )
-            api = table.get("api_url", GITHUB_API)
-            found.append(
-                GithubConfig(
-                    token=token,
-                    repositories=tuple(repositories),
-                    api_url=_site(name, {"api_url": api}, "api_url", example=f'api_url = "{GITHUB_API}"'),
-                )
-            )
+        found.append(PARSERS[name](name, table))
     return found
 
 
@@ -134,4 +157,6 @@ def site(config: ConnectorConfig) -> str:
     """Where a connector fetches from, with nothing secret: the forum's host, or the repositories."""
     if isinstance(config, DiscourseConfig):
         return str(urlsplit(config.url).hostname)
+    if isinstance(config, SlackConfig):
+        return config.export.name
     return ", ".join(config.repositories)

@@ -14,6 +14,7 @@ TYPE_WORDS = {dict: "object", list: "list", str: "text", int: "number", bool: "t
 
 
 def malformed(connector: str, where: str, field: str, expected: str) -> MalformedAnswer:
+    """An answer at an address, or a file in an export, that is not the documented shape."""
     return MalformedAnswer(
         Said("error.connector.malformed", connector=connector, where=where, field=field, expected=expected)
     )

@@ -21,10 +21,11 @@ import pandas as pd
 
 from data_sources.connectors import state
 from data_sources.connectors.archive import Archive, archive_dir
-from data_sources.connectors.config import ConnectorConfig, DiscourseConfig, load_connectors
+from data_sources.connectors.config import ConnectorConfig, DiscourseConfig, SlackConfig, load_connectors
 from data_sources.connectors.discourse import Discourse
 from data_sources.connectors.errors import ConnectorNotConfigured
 from data_sources.connectors.github import Github
+from data_sources.connectors.slack import Slack
 from data_sources.connectors.steps import Connector
 from data_sources.errors import DataSourceError
 from data_sources.validate import Parsing, RawTable, validate
@@ -46,6 +47,8 @@ class Made:
     def __call__(self, config: ConnectorConfig, archive: Archive) -> Connector:
         if isinstance(config, DiscourseConfig):
             return Discourse(config, archive=archive, **self.options)
+        if isinstance(config, SlackConfig):
+            return Slack(config)
         return Github(config, archive=archive, **self.options)
 
 
