@@ -25,6 +25,16 @@ GitHub REST (docs.github.com/rest), with `Authorization: Bearer <token>`:
   repository it does not have; rate limits when told (`fail_next`): 403 "API rate limit exceeded"
   with remaining 0 and a reset, or 403/429 "secondary rate limit" with retry-after.
 
+Discord's bot API (discord.com/developers/docs), with `Authorization: Bot <token>`, under /api/v10:
+- `GET /guilds/{guild}/members?limit=N&after=ID`: guild members ({user: {id, username, global_name,
+  bot?}, nick, joined_at, roles}) whose user id is above `after`, by id, at most `limit` (1000);
+- `GET /channels/{channel}/messages?limit=N&after=ID`: the `limit` (at most 100) messages next
+  after `after`, newest first as Discord answers ({id, type, timestamp, author, content, reactions
+  with counts only}); 404 {"message": "Unknown Channel", "code": 10003} for another channel;
+- 401 {"message": "401: Unauthorized", "code": 0} for another token; when told, 429 {"message":
+  "You are being rate limited.", "retry_after": s, "global": false} with Retry-After and
+  X-RateLimit-Reset-After; every answer carries X-RateLimit-Limit, -Remaining, -Reset-After, -Bucket.
+
 `requests` lists each path asked for (with its query), so tests see what an increment fetched.
 """
 
@@ -280,5 +290,94 @@ def _github_handler(server: GithubServer) -> type[BaseHTTPRequestHandler]:
 def github_server(**options: Any) -> Iterator[GithubServer]:
     server = GithubServer(**options)
     with serving(_github_handler(server)) as url:
+        server.url = url
+        yield server
+
+
+@dataclass
+class DiscordServer(Scripted):
+    token: str = "discord-bot-token-0123456789"
+    guild: str = "1000000000000000001"
+    members: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    url: str = ""
+
+    @staticmethod
+    def user(number: str, username: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "id": number,
+            "username": username,
+            "global_name": extra.pop("global_name", username.title()),
+            "discriminator": "0",
+            "avatar": None,
+            **extra,
+        }
+
+    def member(self, user: dict[str, Any], joined_at: str, nick: str | None = None) -> None:
+        self.members.append(
+            {"user": user, "nick": nick, "roles": [], "joined_at": joined_at, "deaf": False, "mute": False}
+        )
+
+    def message(self, channel: str, number: str, author: dict[str, Any], timestamp: str, kind: int = 0) -> None:
+        self.messages.setdefault(channel, []).append(
+            {
+                "id": number,
+                "channel_id": channel,
+                "type": kind,
+                "author": author,
+                "timestamp": timestamp,
+                "edited_timestamp": None,
+                "content": f"the words of message {number}",
+                "mentions": [],
+                "reactions": [{"count": 1, "me": False, "emoji": {"id": None, "name": "👍"}}],
+            }
+        )
+
+
+DISCORD_LIMITS = {
+    "X-RateLimit-Limit": "5",
+    "X-RateLimit-Remaining": "4",
+    "X-RateLimit-Reset-After": "1.0",
+    "X-RateLimit-Bucket": "abcd1234",
+}
+
+
+def _discord_handler(server: DiscordServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(Answering, BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+            server.requests.append(self.path)
+            if self.headers.get("Authorization") != f"Bot {server.token}":
+                return self.answer(401, {"message": "401: Unauthorized", "code": 0})
+            failure = server._scripted(self.path)
+            if failure is not None:
+                return self.answer(failure[1], failure[2], failure[3])
+            segments = parts.path.strip("/").split("/")
+            after = int(query.get("after", "0"))
+            if segments[:3] == ["api", "v10", "guilds"] and segments[4:] == ["members"] and segments[3] == server.guild:
+                limit = min(int(query.get("limit", "1")), 1000)
+                chosen = sorted(
+                    (m for m in server.members if int(m["user"]["id"]) > after), key=lambda m: int(m["user"]["id"])
+                )
+                return self.answer(200, chosen[:limit], DISCORD_LIMITS)
+            if segments[:3] == ["api", "v10", "channels"] and segments[4:] == ["messages"]:
+                if segments[3] not in server.messages:
+                    return self.answer(404, {"message": "Unknown Channel", "code": 10003})
+                limit = min(int(query.get("limit", "50")), 100)
+                chosen = sorted(
+                    (m for m in server.messages[segments[3]] if int(m["id"]) > after), key=lambda m: int(m["id"])
+                )
+                return self.answer(200, list(reversed(chosen[:limit])), DISCORD_LIMITS)
+            return self.answer(404, {"message": "404: Not Found", "code": 0})
+
+    return Handler
+
+
+@contextmanager
+def discord_server(**options: Any) -> Iterator[DiscordServer]:
+    server = DiscordServer(**options)
+    with serving(_discord_handler(server)) as url:
         server.url = url
         yield server

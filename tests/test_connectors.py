@@ -321,9 +321,17 @@ def test_the_configuration_reads_each_connector_and_keeps_its_key_out_of_the_log
             '[pulse.connectors.github] in secrets.toml needs repositories, e.g. repositories = ["owner/repo"].',
         ),
         (
+            {"discord": {"token": "discord-token-0123456789", "guild": "1000"}},
+            '[pulse.connectors.discord] in secrets.toml needs channels, e.g. channels = ["1234567890"].',
+        ),
+        (
+            {"discord": {}},
+            '[pulse.connectors.discord] in secrets.toml needs exports, e.g. exports = "/data/discord".',
+        ),
+        (
             {"gitlab": {"token": "x"}},
             "[pulse.connectors.gitlab] in secrets.toml names no connector there is; the connectors are "
-            "discourse, github, slack.",
+            "discourse, github, slack, discord.",
         ),
     ],
 )

@@ -2,8 +2,9 @@
 "too many" and give up after a bounded number of tries with a message that names the connector.
 
 What the platforms document, and what is done:
-- 429, with `Retry-After` (seconds or an HTTP date): that wait; without it, the reset time of
-  `x-ratelimit-reset` (GitHub: epoch seconds) when `x-ratelimit-remaining` is 0; else 1, 2, 4 ... s.
+- 429, with `Retry-After` (seconds or an HTTP date): that wait; without it, when
+  `x-ratelimit-remaining` is 0, `x-ratelimit-reset-after` (Discord: seconds) or the time of
+  `x-ratelimit-reset` (GitHub: epoch seconds); else 1, 2, 4 ... s.
 - 403 with `x-ratelimit-remaining: 0` or a `Retry-After` (GitHub's primary and secondary limits):
   the same, as a rate limit; another 403 is a refusal (`TokenRefused`), as is 401.
 - 5xx, a timeout or a dropped connection: retried with the same backoff.
@@ -160,18 +161,29 @@ def _rate_limited(response: requests.Response) -> bool:
 
 
 def _asked_wait(response: requests.Response) -> float | None:
-    """The wait the platform asked for: Retry-After (seconds or a date), else the reset time of an
-    exhausted limit (x-ratelimit-reset, epoch seconds); None when it said nothing."""
+    """The wait the platform asked for: Retry-After (seconds, maybe with a fraction, or a date), else
+    the reset of an exhausted limit (Discord's x-ratelimit-reset-after, in seconds; GitHub's
+    x-ratelimit-reset, epoch seconds) when x-ratelimit-remaining is 0; None when it said nothing."""
     value = response.headers.get("retry-after", "").strip()
     now = calendar.timegm(clock.now().timetuple())
-    if value.isdigit():
-        return max(float(value), 1.0)
     if value:
+        try:
+            return max(float(value), 1.0)
+        except ValueError:
+            pass
         try:
             return max(calendar.timegm(parsedate_to_datetime(value).utctimetuple()) - now, 1.0)
         except (TypeError, ValueError):
             pass
+    if response.headers.get("x-ratelimit-remaining") != "0":
+        return None
+    after = response.headers.get("x-ratelimit-reset-after", "").strip()
     reset = response.headers.get("x-ratelimit-reset", "").strip()
-    if response.headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
-        return max(float(int(reset) - now), 1.0)
+    try:
+        if after:
+            return max(float(after), 1.0)
+        if reset:
+            return max(float(reset) - now, 1.0)
+    except ValueError:
+        pass
     return None

@@ -12,6 +12,12 @@
     [pulse.connectors.slack]
     export = "/data/slack/Acme Slack export Jan 1 2025 - Mar 5 2025.zip"   # a workspace export
 
+    [pulse.connectors.discord]
+    exports = "/data/discord"    # DiscordChatExporter JSON files, and/or a bot:
+    token = "…"                  # a bot token (Server Members intent; Read Message History)
+    guild = "1234567890"
+    channels = ["2345678901"]
+
 Keys and tokens are registered with the log's redaction (logs.keep_secret) as they are read, and
 never shown after saving; the Data page names a connector by its platform and site only.
 """
@@ -28,9 +34,10 @@ from data_sources.connectors.errors import ConnectorNotConfigured
 from errors import Said
 from settings import Settings, read_secrets
 
-PLATFORMS = ("discourse", "github", "slack")
+PLATFORMS = ("discourse", "github", "slack", "discord")
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 GITHUB_API = "https://api.github.com"
+DISCORD_API = "https://discord.com/api/v10"
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,17 @@ class SlackConfig:
     name: str = "slack"
 
 
-ConnectorConfig = DiscourseConfig | GithubConfig | SlackConfig
+@dataclass(frozen=True)
+class DiscordConfig:
+    exports: Path | None  # a folder of DiscordChatExporter JSON files
+    token: str = field(default="", repr=False)  # a bot token, for the guild's members and channels
+    guild: str = ""
+    channels: tuple[str, ...] = ()
+    api_url: str = DISCORD_API
+    name: str = "discord"
+
+
+ConnectorConfig = DiscourseConfig | GithubConfig | SlackConfig | DiscordConfig
 
 
 def _where(name: str) -> str:
@@ -118,10 +135,37 @@ def _slack(name: str, table: dict[str, object]) -> SlackConfig:
     return SlackConfig(export=Path(_text(name, table, "export", example='export = "/data/slack/export.zip"')))
 
 
+def _discord(name: str, table: dict[str, object]) -> DiscordConfig:
+    """Export files, a bot, or both (the same message from either is taken once)."""
+    exports = table.get("exports")
+    if exports is None and table.get("token") is None:
+        raise ConnectorNotConfigured(
+            Said("error.connector.setting", where=_where(name), setting="exports", example='exports = "/data/discord"')
+        )
+    if table.get("token") is None:
+        return DiscordConfig(exports=Path(_text(name, table, "exports", example='exports = "/data/discord"')))
+    token = _text(name, table, "token", example='token = "…"')
+    logs.keep_secret(token)
+    channels = table.get("channels")
+    if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c.isdigit() for c in channels):
+        raise ConnectorNotConfigured(
+            Said("error.connector.setting", where=_where(name), setting="channels", example='channels = ["1234567890"]')
+        )
+    api = table.get("api_url", DISCORD_API)
+    return DiscordConfig(
+        exports=Path(_text(name, table, "exports", example="")) if exports is not None else None,
+        token=token,
+        guild=_text(name, table, "guild", example='guild = "1234567890"'),
+        channels=tuple(channels),
+        api_url=_site(name, {"api_url": api}, "api_url", example=f'api_url = "{DISCORD_API}"'),
+    )
+
+
 PARSERS: dict[str, Callable[[str, dict[str, object]], ConnectorConfig]] = {
     "discourse": _discourse,
     "github": _github,
     "slack": _slack,
+    "discord": _discord,
 }
 
 
@@ -159,4 +203,8 @@ def site(config: ConnectorConfig) -> str:
         return str(urlsplit(config.url).hostname)
     if isinstance(config, SlackConfig):
         return config.export.name
+    if isinstance(config, DiscordConfig):
+        return ", ".join(
+            [*([config.exports.name] if config.exports else []), *([f"guild {config.guild}"] if config.token else [])]
+        )
     return ", ".join(config.repositories)

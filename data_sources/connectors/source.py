@@ -21,7 +21,14 @@ import pandas as pd
 
 from data_sources.connectors import state
 from data_sources.connectors.archive import Archive, archive_dir
-from data_sources.connectors.config import ConnectorConfig, DiscourseConfig, SlackConfig, load_connectors
+from data_sources.connectors.config import (
+    ConnectorConfig,
+    DiscordConfig,
+    DiscourseConfig,
+    SlackConfig,
+    load_connectors,
+)
+from data_sources.connectors.discord import Discord
 from data_sources.connectors.discourse import Discourse
 from data_sources.connectors.errors import ConnectorNotConfigured
 from data_sources.connectors.github import Github
@@ -49,6 +56,8 @@ class Made:
             return Discourse(config, archive=archive, **self.options)
         if isinstance(config, SlackConfig):
             return Slack(config)
+        if isinstance(config, DiscordConfig):
+            return Discord(config, archive=archive, **self.options)
         return Github(config, archive=archive, **self.options)
 
 
