@@ -35,14 +35,27 @@ Discord's bot API (discord.com/developers/docs), with `Authorization: Bot <token
   "You are being rate limited.", "retry_after": s, "global": false} with Retry-After and
   X-RateLimit-Reset-After; every answer carries X-RateLimit-Limit, -Remaining, -Reset-After, -Bucket.
 
+WeCom (developer.work.weixin.qq.com), HTTP 200 with errcode and errmsg always:
+- `GET /cgi-bin/gettoken?corpid=&corpsecret=`: {access_token, expires_in: 7200}, or 40013 (corp id)
+  and 40001 (secret); `expire()` makes the current token answer 42001 and the next one differ.
+- `POST /cgi-bin/externalcontact/groupchat/list?access_token=`: {group_chat_list: [{chat_id, status}],
+  next_cursor} of the owners' groups, `limit` a page; `…/groupchat/get`: {group_chat: {chat_id,
+  name, owner, create_time, member_list: [{userid, type, join_time, join_scene, group_nickname,
+  name}], admin_list}}; `…/groupchat/statistic_group_by_day`: {items: [{stat_time, data}]} for the
+  days in [day_begin_time, day_end_time], refused with 600018 "invalid start endtime" when the span
+  is over 30 days, reaches past 180 days before today or past yesterday (China time);
+- 40014 for an unknown access_token; when told (`fail_next`), 45009 "api freq out of limit".
+
 `requests` lists each path asked for (with its query), so tests see what an increment fetched.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -379,5 +392,112 @@ def _discord_handler(server: DiscordServer) -> type[BaseHTTPRequestHandler]:
 def discord_server(**options: Any) -> Iterator[DiscordServer]:
     server = DiscordServer(**options)
     with serving(_discord_handler(server)) as url:
+        server.url = url
+        yield server
+
+
+WECOM_ZONE = timezone(timedelta(hours=8))
+
+
+@dataclass
+class WecomServer(Scripted):
+    corp_id: str = "ww0123456789abcdef"
+    secret: str = "wecom-app-secret-0123456789"
+    today: date = date(2025, 3, 10)  # in China
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    days: dict[date, dict[str, int]] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    issued: int = 0
+    valid: set[str] = field(default_factory=set)
+    url: str = ""
+
+    def expire(self) -> None:
+        self.valid.clear()
+
+    def group(self, chat_id: str, owner: str, members: list[dict[str, Any]]) -> None:
+        self.groups[chat_id] = {
+            "chat_id": chat_id,
+            "name": f"group {chat_id}",
+            "owner": owner,
+            "create_time": 1735689600,
+            "notice": "the words of a notice",
+            "member_list": members,
+            "admin_list": [{"userid": owner}],
+        }
+
+
+def _wecom_handler(server: WecomServer) -> type[BaseHTTPRequestHandler]:
+    def midnight(day: date) -> int:
+        return int(datetime(day.year, day.month, day.day, tzinfo=WECOM_ZONE).timestamp())
+
+    class Handler(Answering, BaseHTTPRequestHandler):
+        def ok(self, **values: Any) -> None:
+            return self.answer(200, {"errcode": 0, "errmsg": "ok", **values})
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+            server.requests.append(parts.path)
+            if parts.path != "/cgi-bin/gettoken":
+                return self.answer(404, "not found")
+            if query.get("corpid") != server.corp_id:
+                return self.answer(200, {"errcode": 40013, "errmsg": "invalid corpid, hint: [1741000000_1_a]"})
+            if query.get("corpsecret") != server.secret:
+                return self.answer(200, {"errcode": 40001, "errmsg": "invalid credential, hint: [1741000000_2_b]"})
+            server.issued += 1
+            token = f"wecom-access-token-{server.issued:04d}"
+            server.valid.add(token)
+            return self.ok(access_token=token, expires_in=7200)
+
+        def do_POST(self) -> None:
+            parts = urlsplit(self.path)
+            query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+            server.requests.append(parts.path)
+            server.bodies.append(body)
+            token = query.get("access_token", "")
+            if token not in server.valid:
+                expired = token.startswith("wecom-access-token-")
+                code, said = (42001, "access_token expired") if expired else (40014, "invalid access_token")
+                return self.answer(200, {"errcode": code, "errmsg": f"{said}, hint: [1741000000_3_c]"})
+            failure = server._scripted(parts.path)
+            if failure is not None:
+                return self.answer(failure[1], failure[2], failure[3])
+            name = parts.path.removeprefix("/cgi-bin/externalcontact/")
+            if name == "groupchat/list":
+                owners = set(body.get("owner_filter", {}).get("userid_list", []))
+                chats = sorted(chat for chat, group in server.groups.items() if group["owner"] in owners)
+                start = int(body.get("cursor") or 0)
+                limit = int(body.get("limit", 100))
+                page = [{"chat_id": chat, "status": 0} for chat in chats[start : start + limit]]
+                following = str(start + limit) if start + limit < len(chats) else ""
+                return self.ok(group_chat_list=page, next_cursor=following)
+            if name == "groupchat/get":
+                group = server.groups.get(body.get("chat_id", ""))
+                if group is None:
+                    return self.answer(200, {"errcode": 701008, "errmsg": "invalid chatid"})
+                return self.ok(group_chat=group)
+            if name == "groupchat/statistic_group_by_day":
+                begin = datetime.fromtimestamp(body["day_begin_time"], WECOM_ZONE).date()
+                end = datetime.fromtimestamp(body["day_end_time"], WECOM_ZONE).date()
+                oldest = server.today - timedelta(days=180)
+                if (end - begin).days >= 30 or begin < oldest or end >= server.today or end < begin:
+                    return self.answer(200, {"errcode": 600018, "errmsg": "invalid start endtime, hint: [1741_4_d]"})
+                chosen = [
+                    {"stat_time": midnight(day), "data": data}
+                    for day, data in sorted(server.days.items())
+                    if begin <= day <= end
+                ]
+                return self.ok(items=chosen)
+            return self.answer(404, "not found")
+
+    return Handler
+
+
+@contextmanager
+def wecom_server(**options: Any) -> Iterator[WecomServer]:
+    server = WecomServer(**options)
+    with serving(_wecom_handler(server)) as url:
         server.url = url
         yield server

@@ -331,7 +331,7 @@ def test_the_configuration_reads_each_connector_and_keeps_its_key_out_of_the_log
         (
             {"gitlab": {"token": "x"}},
             "[pulse.connectors.gitlab] in secrets.toml names no connector there is; the connectors are "
-            "discourse, github, slack, discord.",
+            "discourse, github, slack, discord, wecom.",
         ),
     ],
 )
@@ -372,6 +372,6 @@ def test_every_unit_a_connector_counts_in_is_in_the_catalog():
     units = {key for path in folder.glob("*.py") for key in re.findall(r'"(connector\.unit\.\w+)"', path.read_text())}
     assert units == {
         f"connector.unit.{name}"
-        for name in ("items", "users", "posts", "members", "issues", "comments", "stars", "channels")
+        for name in ("items", "users", "posts", "members", "issues", "comments", "stars", "channels", "groups", "days")
     }
     assert all(translate(unit, "zh-TW", connector="github") != unit for unit in units)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 MEMBER_COLUMNS = ("member_id", "platform", "handle", "name", "email", "email_verified", "joined_at", "is_team")
 ACTIVITY_COLUMNS = ("activity_id", "member_id", "occurred_at", "kind", "platform")
+TABLE_KEYS = {"wecom_group_days": ("day",)}  # a platform's own tables, by the columns that identify a row
 COMPACT_AFTER = 200  # segments; more are merged into one on the next read
 Row = dict[str, object]
 
@@ -46,20 +47,28 @@ class Archive:
     def empty(self) -> bool:
         return not self.segments()
 
-    def append(self, members: Sequence[Row], activities: Sequence[Row]) -> Path | None:
-        """Write one step's rows as a new segment, whole or not at all; None when there are none."""
-        if not members and not activities:
+    def append(
+        self, members: Sequence[Row], activities: Sequence[Row], tables: Mapping[str, Sequence[Row]] | None = None
+    ) -> Path | None:
+        """Write one step's rows as a new segment, whole or not at all; None when there are none.
+        `tables` are a platform's own (WeCom's daily group figures), kept beside the canonical rows."""
+        extra = {name: pd.DataFrame(list(rows)) for name, rows in (tables or {}).items() if rows}
+        if not members and not activities and not extra:
             return None
         segments = self.segments()
         number = int(segments[-1].name.removeprefix("seg-")) + 1 if segments else 1
-        return self._write(number, _members(members), _activities(activities))
+        return self._write(number, _members(members), _activities(activities), extra)
 
-    def _write(self, number: int, members: pd.DataFrame, activities: pd.DataFrame) -> Path:
+    def _write(
+        self, number: int, members: pd.DataFrame, activities: pd.DataFrame, extra: Mapping[str, pd.DataFrame]
+    ) -> Path:
         final = self.folder / f"seg-{number:08d}"
         draft = self.folder / f".seg-{number:08d}-{os.getpid()}"
         draft.mkdir()
         members.to_parquet(draft / "members.parquet", index=False)
         activities.to_parquet(draft / "activities.parquet", index=False)
+        for name, frame in extra.items():
+            frame.to_parquet(draft / f"{name}.parquet", index=False)
         for path in draft.iterdir():
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
@@ -83,6 +92,16 @@ class Archive:
         frame = frame.drop_duplicates("activity_id", keep="last")
         return frame.sort_values("activity_id", kind="stable").reset_index(drop=True)
 
+    def table(self, name: str, *, key: Sequence[str]) -> pd.DataFrame:
+        """A platform's own table: each row once by `key` (its latest copy)."""
+        parts = [
+            pd.read_parquet(path / f"{name}.parquet") for path in self.segments() if (path / f"{name}.parquet").exists()
+        ]
+        if not parts:
+            return pd.DataFrame()
+        frame = pd.concat(parts, ignore_index=True).drop_duplicates(list(key), keep="last")
+        return frame.sort_values(list(key), kind="stable").reset_index(drop=True)
+
     def compact(self) -> None:
         """Merge many segments into one (written as a new segment first, then the old removed: a
         run killed midway leaves both, which reading takes once)."""
@@ -90,7 +109,10 @@ class Archive:
         if len(segments) <= COMPACT_AFTER:
             return
         number = int(segments[-1].name.removeprefix("seg-")) + 1
-        self._write(number, self.members(), self.activities())
+        names = {path.stem for segment in segments for path in segment.glob("*.parquet")} - {"members", "activities"}
+        keys = dict(TABLE_KEYS)
+        extra = {name: self.table(name, key=keys[name]) for name in names if name in keys}
+        self._write(number, self.members(), self.activities(), extra)
         for path in segments:
             shutil.rmtree(path)
 

@@ -59,12 +59,28 @@ class PoliteClient:
     longest_wait: float = 300.0  # seconds; a platform asking for longer is not waited for
     sleep: Callable[[float], None] = field(default=lambda seconds: time.sleep(seconds), repr=False)
     refuses: Refusal | None = None  # the platform's own way of saying "bad key" (besides 401)
+    busy: Callable[[Any], bool] | None = None  # a 200 whose body says "too many" or "busy" (WeCom's errcode)
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     requests_made: int = 0
 
     def get(self, url: str, params: Mapping[str, str | int] | None = None, *, accept: str | None = None) -> Answer:
         """The JSON at `url` (`accept`: a media type the platform documents for more fields); raises
         TokenRefused, RateLimited, PlatformFailed or MalformedAnswer."""
+        return self._ask("GET", url, params, accept=accept)
+
+    def post(self, url: str, body: Any, params: Mapping[str, str | int] | None = None) -> Answer:
+        """The JSON a query sent as a JSON body answers (WeCom asks for reads that way)."""
+        return self._ask("POST", url, params, body=body)
+
+    def _ask(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        *,
+        accept: str | None = None,
+        body: Any = None,
+    ) -> Answer:
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **self.headers}
         if accept is not None:
             headers["Accept"] = accept
@@ -73,7 +89,7 @@ class PoliteClient:
             last = attempt == self.attempts
             try:
                 self.requests_made += 1
-                response = self.session.get(url, params=params, headers=headers, timeout=TIMEOUT)
+                response = self.session.request(method, url, params=params, json=body, headers=headers, timeout=TIMEOUT)
             except (requests.ConnectionError, requests.Timeout) as error:
                 if last:
                     raise PlatformFailed(
@@ -86,6 +102,8 @@ class PoliteClient:
             status = response.status_code
             document = _json(response)
             limited = _rate_limited(response)
+            if status == 200 and self.busy is not None and self.busy(document):
+                status = 429  # said in the body: handled as the status would be
             if status == 401 or (self.refuses is not None and self.refuses(status, document)):
                 raise TokenRefused(Said("error.connector.token", connector=self.name, status=status))
             if status == 429 or (status == 403 and limited) or status >= 500:

@@ -18,6 +18,11 @@
     guild = "1234567890"
     channels = ["2345678901"]
 
+    [pulse.connectors.wecom]
+    corp_id = "ww…"
+    secret = "…"                 # a self-built app's secret with the customer-contact permission
+    owners = ["zhangsan"]        # the customer groups' owners (at most 100)
+
 Keys and tokens are registered with the log's redaction (logs.keep_secret) as they are read, and
 never shown after saving; the Data page names a connector by its platform and site only.
 """
@@ -34,10 +39,12 @@ from data_sources.connectors.errors import ConnectorNotConfigured
 from errors import Said
 from settings import Settings, read_secrets
 
-PLATFORMS = ("discourse", "github", "slack", "discord")
+PLATFORMS = ("discourse", "github", "slack", "discord", "wecom")
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 GITHUB_API = "https://api.github.com"
 DISCORD_API = "https://discord.com/api/v10"
+WECOM_API = "https://qyapi.weixin.qq.com"
+MOST_OWNERS = 100  # WeCom's owner_filter takes at most 100 userids
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,16 @@ class DiscordConfig:
     name: str = "discord"
 
 
-ConnectorConfig = DiscourseConfig | GithubConfig | SlackConfig | DiscordConfig
+@dataclass(frozen=True)
+class WecomConfig:
+    corp_id: str
+    secret: str = field(repr=False)  # the self-built app's secret (客户联系 permission)
+    owners: tuple[str, ...] = ()  # the customer groups' owners (群主 userids), at most 100
+    api_url: str = WECOM_API
+    name: str = "wecom"
+
+
+ConnectorConfig = DiscourseConfig | GithubConfig | SlackConfig | DiscordConfig | WecomConfig
 
 
 def _where(name: str) -> str:
@@ -161,7 +177,29 @@ def _discord(name: str, table: dict[str, object]) -> DiscordConfig:
     )
 
 
+def _wecom(name: str, table: dict[str, object]) -> WecomConfig:
+    secret = _text(name, table, "secret", example='secret = "…"')
+    logs.keep_secret(secret)
+    owners = table.get("owners")
+    if (
+        not isinstance(owners, list)
+        or not 0 < len(owners) <= MOST_OWNERS
+        or not all(isinstance(owner, str) and owner for owner in owners)
+    ):
+        raise ConnectorNotConfigured(
+            Said("error.connector.setting", where=_where(name), setting="owners", example='owners = ["zhangsan"]')
+        )
+    api = table.get("api_url", WECOM_API)
+    return WecomConfig(
+        corp_id=_text(name, table, "corp_id", example='corp_id = "ww…"'),
+        secret=secret,
+        owners=tuple(owners),
+        api_url=_site(name, {"api_url": api}, "api_url", example=f'api_url = "{WECOM_API}"'),
+    )
+
+
 PARSERS: dict[str, Callable[[str, dict[str, object]], ConnectorConfig]] = {
+    "wecom": _wecom,
     "discourse": _discourse,
     "github": _github,
     "slack": _slack,
@@ -203,6 +241,8 @@ def site(config: ConnectorConfig) -> str:
         return str(urlsplit(config.url).hostname)
     if isinstance(config, SlackConfig):
         return config.export.name
+    if isinstance(config, WecomConfig):
+        return f"{config.corp_id}: {', '.join(config.owners)}"
     if isinstance(config, DiscordConfig):
         return ", ".join(
             [*([config.exports.name] if config.exports else []), *([f"guild {config.guild}"] if config.token else [])]

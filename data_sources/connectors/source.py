@@ -26,6 +26,7 @@ from data_sources.connectors.config import (
     DiscordConfig,
     DiscourseConfig,
     SlackConfig,
+    WecomConfig,
     load_connectors,
 )
 from data_sources.connectors.discord import Discord
@@ -34,6 +35,7 @@ from data_sources.connectors.errors import ConnectorNotConfigured
 from data_sources.connectors.github import Github
 from data_sources.connectors.slack import Slack
 from data_sources.connectors.steps import Connector
+from data_sources.connectors.wecom import Wecom
 from data_sources.errors import DataSourceError
 from data_sources.validate import Parsing, RawTable, validate
 from errors import Said
@@ -58,6 +60,8 @@ class Made:
             return Slack(config)
         if isinstance(config, DiscordConfig):
             return Discord(config, archive=archive, **self.options)
+        if isinstance(config, WecomConfig):
+            return Wecom(config, **self.options)
         return Github(config, archive=archive, **self.options)
 
 
@@ -74,7 +78,7 @@ def run_connector(
     log.info("Connector %s started from %s", connector.name, "its cursor" if cursor else "the beginning")
     try:
         for step in connector.fetch(cursor):
-            archive.append(step.members, step.activities)
+            archive.append(step.members, step.activities, step.tables)
             state.stepped(app_store, connector.name, cursor=step.cursor, done=step.done, total=step.total)
             steps += 1
             if progress is not None:

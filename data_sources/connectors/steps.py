@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from data_sources.connectors.archive import Row
@@ -19,6 +19,7 @@ class Step:
     done: int
     total: int
     unit: str = "connector.unit.items"  # a catalog key: posts, users, pages
+    tables: Mapping[str, Sequence[Row]] = field(default_factory=dict)  # a platform's own (archive.TABLE_KEYS)
 
 
 class Connector(Protocol):
