@@ -2,8 +2,9 @@
 
 Discourse (docs.discourse.org), with the headers Api-Key and Api-Username:
 - `GET /admin/users/list/active.json?order=created&asc=true&show_emails=true&page=N`: an array of
-  users (id, username, name, email only with show_emails, created_at, active, admin, moderator),
-  oldest first, 100 a page from page 1; the system accounts (-1 system, -2 discobot) are listed too.
+  users (id, username, name, email only with show_emails, created_at, last_seen_at, active, admin,
+  moderator), oldest first, 100 a page from page 1 (`order=seen`: last seen first); the system
+  accounts (-1 system, -2 discobot) are listed too.
 - `GET /posts.json[?before=ID]`: {"latest_posts": [...]}, posts with an id below `before`, newest
   first, 50 a page (each with id, user_id, username, created_at, post_number, post_type, topic_id,
   cooked: the text, which the connector must not keep).
@@ -51,6 +52,7 @@ WeCom (developer.work.weixin.qq.com), HTTP 200 with errcode and errmsg always:
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,6 +87,7 @@ class DiscourseServer(Scripted):
     actions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # username -> actions
     requests: list[str] = field(default_factory=list)
     url: str = ""
+    _newest: list[dict[str, Any]] = field(default_factory=list)
 
     def user(self, number: int, username: str, created_at: str, **extra: Any) -> None:
         self.users.append(
@@ -117,6 +120,12 @@ class DiscourseServer(Scripted):
             }
         )
 
+    def newest_first(self) -> list[dict[str, Any]]:
+        """The posts by id, newest first (kept between requests while no post is added)."""
+        if len(self._newest) != len(self.posts):
+            self._newest = sorted(self.posts, key=lambda post: post["id"], reverse=True)
+        return self._newest
+
     def action(self, username: str, action_type: int, post_id: int, created_at: str) -> None:
         self.actions.setdefault(username, []).append(
             {
@@ -143,7 +152,12 @@ def _handler(server: DiscourseServer) -> type[BaseHTTPRequestHandler]:
                 return self.answer(failure[1], failure[2], failure[3])
             if parts.path == "/admin/users/list/active.json":
                 page = int(query.get("page", "1"))
-                ordered = sorted(server.users, key=lambda user: user["created_at"])
+                if query.get("order") == "seen":  # last seen first unless asc=true
+                    ordered = sorted(
+                        server.users, key=lambda user: user["last_seen_at"] or "", reverse=query.get("asc") != "true"
+                    )
+                else:
+                    ordered = sorted(server.users, key=lambda user: user["created_at"])
                 shown = [
                     user if query.get("show_emails") == "true" else {k: v for k, v in user.items() if k != "email"}
                     for user in ordered[(page - 1) * 100 : page * 100]
@@ -151,12 +165,10 @@ def _handler(server: DiscourseServer) -> type[BaseHTTPRequestHandler]:
                 return self.answer(200, shown)
             if parts.path == "/posts.json":
                 before = int(query["before"]) if "before" in query else None
-                chosen = sorted(
-                    (post for post in server.posts if before is None or post["id"] < before),
-                    key=lambda post: post["id"],
-                    reverse=True,
-                )
-                return self.answer(200, {"latest_posts": chosen[:50]})
+                newest = server.newest_first()
+                ids = [-post["id"] for post in newest]
+                start = 0 if before is None else bisect.bisect_right(ids, -before)
+                return self.answer(200, {"latest_posts": newest[start : start + 50]})
             if parts.path == "/user_actions.json":
                 types = {int(value) for value in query.get("filter", "").split(",") if value}
                 offset = int(query.get("offset", "0"))

@@ -99,8 +99,11 @@ def test_an_increment_fetches_only_what_is_new_and_appends_it(configured, monkey
     server.user(4, "dana", "2025-03-05T08:00:00.000Z")
     server.post(15, 4, "2025-03-05T09:00:00.000Z")
     server.action("alice", LIKE, 15, "2025-03-05T12:00:00.000Z")
+    server.users[0]["last_seen_at"] = "2025-03-05T12:00:00.000Z"  # online to give her like; bob and chen not since
     server.requests.clear()
     result = sync_connectors(settings, store, waits=[])
+    likes = [path.split("username=")[1].split("&")[0] for path in server.requests if "user_actions" in path]
+    assert likes == ["alice", "dana"]  # only those seen since the last run (a day's overlap) are asked
     assert result.mode == "incremental"
     assert result.rows["members"] == 4 and result.rows["activities"] == 7
     assert warehouse_rows(settings, "activities", ACTIVITIES) == sorted(

@@ -13,7 +13,9 @@
 - likes given and accepted solutions: `GET /user_actions.json?username=U&filter=1,15&offset=N`
   (action_type 1 is a like the user gave, 15 a post of theirs accepted as the solution, from the
   discourse-solved plugin), newest first, per member, down to the last run's start (a day's overlap);
-  the cursor keeps where the walk over members got to.
+  the cursor keeps where the walk over members got to. A first walk asks for every member; later
+  ones only for members seen since the last run (`order=seen`: giving a like needs being online),
+  as Discourse allows an admin key 60 requests a minute by default.
 
 Discourse says "too many" with 429 and Retry-After (and `extras.wait_seconds`); a key that is wrong,
 revoked or without admin rights gets 403 with `error_type: invalid_access`. No post text is kept.
@@ -36,6 +38,7 @@ PLATFORM = "discourse"
 USERS_PAGE = 100  # users a page of /admin/users/list
 REGULAR, WHISPER = 1, 4  # post_type values kept (2 moderator action, 3 small action are notices)
 LIKE, SOLVED = 1, 15  # user_actions action_type
+ACTIONS_PAGE = 30  # user actions a page of /user_actions.json
 USERS_A_STEP = 20  # members whose likes and solutions make one step
 OVERLAP = timedelta(days=1)
 
@@ -58,6 +61,7 @@ class Discourse:
         self.name = config.name
         self.url = config.url
         self.archive = archive
+        self.seen: dict[str, str] = {}  # member id -> handle, of the users read in this run
         headers = {"Api-Key": config.api_key, "Api-Username": config.api_username}
         self.client = PoliteClient(self.name, headers=headers, refuses=_refuses, attempts=attempts)
         if sleep is not None:
@@ -78,6 +82,7 @@ class Discourse:
             answer = self.client.get(url, params)
             users = items(answer.document, None, connector=self.name, where=url)
             members = [self._member(user, url) for user in users]
+            self.seen |= {str(m["member_id"]): str(m["handle"]) for m in members if m is not None}
             full = len(users) >= USERS_PAGE
             cursor["users_page"] = page + 1 if full else page
             done = (page - 1) * USERS_PAGE + len(users)
@@ -144,15 +149,15 @@ class Discourse:
 
     def _actions(self, cursor: dict[str, Any]) -> Iterator[Step]:
         since = datetime.fromisoformat(cursor["actions_since"]) - OVERLAP if cursor.get("actions_since") else None
-        members = self.archive.members()
-        members = members[members["platform"] == PLATFORM].sort_values("member_id")
+        if since is None:  # a first walk: everyone, the archive's members and this run's (not written yet)
+            archived = self.archive.members()
+            archived = archived[archived["platform"] == PLATFORM]
+            handles = dict(zip(archived["member_id"], archived["handle"], strict=True)) | self.seen
+        else:  # a like needs its giver online: only those seen since the last run
+            handles = self._seen_since(since)
         after = cursor.get("actions_after")
-        people = [
-            (member, handle)
-            for member, handle in zip(members["member_id"], members["handle"], strict=True)
-            if after is None or member > after
-        ]
-        total, done = len(members), len(members) - len(people)
+        people = [(member, handles[member]) for member in sorted(handles) if after is None or member > after]
+        total, done = len(handles), len(handles) - len(people)
         rows: list[Row] = []
         for position, (member, handle) in enumerate(people, start=1):
             rows.extend(self._user_actions(member, str(handle), since))
@@ -165,6 +170,25 @@ class Discourse:
         if not people:
             cursor.update(actions_since=cursor.pop("actions_started"), actions_after=None)
             yield Step([], [], dict(cursor), total, total, "connector.unit.members")
+
+    def _seen_since(self, since: datetime) -> dict[str, str]:
+        """Members seen on the forum since `since` (admin users list by last_seen_at, newest first)."""
+        url = f"{self.url}/admin/users/list/active.json"
+        found: dict[str, str] = {}
+        page = 1
+        while True:
+            params: dict[str, str | int] = {"order": "seen", "asc": "false", "page": page}
+            users = items(self.client.get(url, params).document, None, connector=self.name, where=url)
+            for user in users:
+                seen = user.get("last_seen_at")
+                if seen is None or moment(seen, connector=self.name, where=url, field="last_seen_at") < since:
+                    return found
+                member = self._member(user, url)
+                if member is not None:
+                    found[str(member["member_id"])] = str(member["handle"])
+            if len(users) < USERS_PAGE:
+                return found
+            page += 1
 
     def _user_actions(self, member: str, handle: str, since: datetime | None) -> list[Row]:
         url = f"{self.url}/user_actions.json"
@@ -190,4 +214,6 @@ class Discourse:
                 rows.append(
                     {"activity_id": key, "member_id": member, "occurred_at": at, "kind": what, "platform": PLATFORM}
                 )
+            if len(actions) < ACTIONS_PAGE:  # a short page is the last
+                return rows
             offset += len(actions)

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from data_sources.connectors import state
-from data_sources.connectors.archive import Archive, archive_dir
+from data_sources.connectors.archive import Archive, Row, archive_dir
 from data_sources.connectors.config import (
     ConnectorConfig,
     DiscordConfig,
@@ -34,7 +34,7 @@ from data_sources.connectors.discourse import Discourse
 from data_sources.connectors.errors import ConnectorNotConfigured
 from data_sources.connectors.github import Github
 from data_sources.connectors.slack import Slack
-from data_sources.connectors.steps import Connector
+from data_sources.connectors.steps import Connector, Step
 from data_sources.connectors.wecom import Wecom
 from data_sources.errors import DataSourceError
 from data_sources.validate import Parsing, RawTable, validate
@@ -65,26 +65,56 @@ class Made:
         return Github(config, archive=archive, **self.options)
 
 
+FLUSH_ROWS, FLUSH_STEPS = 5_000, 20  # steps are archived together up to these many rows or steps
+
+
 def run_connector(
     connector: Connector, *, settings: Settings, app_store: AppStore, progress: Progress | None = None
 ) -> int:
-    """Fetch what is new into the connector's archive; the number of steps. Raises DataSourceError."""
+    """Fetch what is new into the connector's archive; the number of steps. Raises DataSourceError.
+
+    Steps are gathered up to FLUSH_ROWS rows or FLUSH_STEPS steps and written as one segment, then
+    the cursor of the last of them saved (a page a segment made a first import's archive hundreds of
+    small files). When the platform fails, the steps already complete are written before the failure
+    is recorded, so the next run goes on from the last of them."""
     archive = Archive(archive_dir(settings.data_dir, connector.name))
     if archive.empty:
         state.forget(app_store, connector.name)
     cursor = state.cursor_of(app_store, connector.name)
     state.started(app_store, connector.name, cursor=cursor)
     began, steps = time.monotonic(), 0
+    pending: list[Step] = []
     log.info("Connector %s started from %s", connector.name, "its cursor" if cursor else "the beginning")
+
+    def flush() -> None:
+        if not pending:
+            return
+        tables: dict[str, list[Row]] = {}
+        for step in pending:
+            for name, rows in step.tables.items():
+                tables.setdefault(name, []).extend(rows)
+        archive.append(
+            [row for step in pending for row in step.members],
+            [row for step in pending for row in step.activities],
+            tables,
+        )
+        last = pending[-1]
+        state.stepped(app_store, connector.name, cursor=last.cursor, done=last.done, total=last.total)
+        pending.clear()
+
     try:
         for step in connector.fetch(cursor):
-            archive.append(step.members, step.activities, step.tables)
-            state.stepped(app_store, connector.name, cursor=step.cursor, done=step.done, total=step.total)
+            pending.append(step)
             steps += 1
+            rows = sum(len(step.members) + len(step.activities) for step in pending)
+            if rows >= FLUSH_ROWS or len(pending) >= FLUSH_STEPS:
+                flush()
             if progress is not None:
                 progress(Said(step.unit, connector=connector.name), step.done, step.total)
+        flush()
         archive.compact()
     except DataSourceError as error:
+        flush()  # the steps that completed before the platform failed
         state.finished(app_store, connector.name, error=error.said())
         log.warning("Connector %s failed after %d steps: %s", connector.name, steps, error.user_message)
         raise
