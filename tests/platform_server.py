@@ -21,6 +21,7 @@ GitHub REST (docs.github.com/rest), with `Authorization: Bearer <token>`:
   `Accept: application/vnd.github.star+json`: {starred_at, user}; else the users): arrays, `per_page`
   (at most 100, 30 by default) and `page`, a `Link` header with rel="next" and rel="last" (and
   "prev", "first") as GitHub writes it; `since` keeps what was updated at or after it.
+- `GET /orgs/{org}/repos`: the organisation's repositories ({id, full_name, fork, archived, private});
 - every answer carries x-ratelimit-limit, -remaining (counting down), -used, -reset and -resource.
 - 401 {"message": "Bad credentials", ...} for another token; 404 {"message": "Not Found"} for a
   repository it does not have; rate limits when told (`fail_next`): 403 "API rate limit exceeded"
@@ -202,6 +203,7 @@ class GithubServer(Scripted):
     review_comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     reviews: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     stars: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    forks: set[str] = field(default_factory=set)  # repositories /orgs/{org}/repos marks as forks
     requests: list[str] = field(default_factory=list)
     remaining: int = 5000
     reset: int = 1_900_000_000
@@ -289,6 +291,15 @@ def _github_handler(server: GithubServer) -> type[BaseHTTPRequestHandler]:
             if failure is not None:
                 return self.answer(failure[1], failure[2], failure[3])
             segments = parts.path.strip("/").split("/")
+            if segments[0] == "orgs" and segments[2:] == ["repos"]:
+                owned = [
+                    {"id": index, "full_name": name, "fork": name in server.forks, "archived": False, "private": False}
+                    for index, name in enumerate(sorted(server.issues), start=1)
+                    if name.startswith(f"{segments[1]}/")
+                ]
+                if not owned:
+                    return self.answer(404, {"message": "Not Found", "documentation_url": GITHUB_DOCS, "status": "404"})
+                return self.listing(owned, query, parts.path, "full_name")
             repo = "/".join(segments[1:3]) if len(segments) >= 3 and segments[0] == "repos" else ""
             rest = segments[3:]
             if repo not in server.issues:

@@ -193,3 +193,21 @@ def test_a_malformed_answer_is_named_and_nothing_of_it_is_kept(configured):
     )
     assert Archive(archive_dir(settings.data_dir, "github")).activities().empty
     assert state.cursor_of(store, "github") == {}
+
+
+def test_an_organisations_repositories_are_read_without_its_forks(configured, tmp_path):
+    server, _, _ = configured
+    server.repository("acme/docs")
+    server.issue("acme/docs", 1, 2001, MONA, "2025-03-05T10:00:00Z")
+    server.repository("acme/forked")
+    server.issue("acme/forked", 1, 3001, OCTO, "2025-03-05T10:00:00Z")
+    server.forks.add("acme/forked")
+    (tmp_path / "org").mkdir()
+    secrets = f'[pulse.connectors.github]\ntoken = "{server.token}"\norganization = "acme"\napi_url = "{server.url}"\n'
+    settings = connector_settings(tmp_path / "org", secrets)
+    store = migrated_store(settings)
+    sync_connectors(settings, store, waits=[])
+    issues = {row[0] for row in warehouse_rows(settings, "activities", ACTIVITIES) if ":issue:" in row[0]}
+    assert issues == {"github:issue:1001", "github:issue:1002", "github:issue:2001"}
+    assert sorted(state.cursor_of(store, "github")["repositories"]) == ["acme/docs", "acme/widgets"]
+    store.dispose()

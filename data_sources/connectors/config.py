@@ -7,7 +7,7 @@
 
     [pulse.connectors.github]
     token = "github_pat_…"   # read access to the repositories' issues, pull requests and metadata
-    repositories = ["owner/repo", "owner/other"]
+    repositories = ["owner/repo", "owner/other"]   # or organization = "acme": its repositories
 
     [pulse.connectors.slack]
     export = "/data/slack/Acme Slack export Jan 1 2025 - Mar 5 2025.zip"   # a workspace export
@@ -59,6 +59,7 @@ class DiscourseConfig:
 class GithubConfig:
     token: str = field(repr=False)
     repositories: tuple[str, ...]
+    organization: str = ""  # its repositories (forks and archived ones left out) besides those listed
     api_url: str = GITHUB_API
     name: str = "github"
 
@@ -125,10 +126,12 @@ def _discourse(name: str, table: dict[str, object]) -> DiscourseConfig:
 def _github(name: str, table: dict[str, object]) -> GithubConfig:
     token = _text(name, table, "token", example='token = "github_pat_…"')
     logs.keep_secret(token)
-    repositories = table.get("repositories")
+    repositories = table.get("repositories", [])
+    organization = table.get("organization", "")
     if (
         not isinstance(repositories, list)
-        or not repositories
+        or not isinstance(organization, str)
+        or not (repositories or organization.strip())
         or not all(isinstance(item, str) and item.count("/") == 1 for item in repositories)
     ):
         raise ConnectorNotConfigured(
@@ -136,13 +139,14 @@ def _github(name: str, table: dict[str, object]) -> GithubConfig:
                 "error.connector.setting",
                 where=_where(name),
                 setting="repositories",
-                example='repositories = ["owner/repo"]',
+                example='repositories = ["owner/repo"] (or organization = "acme")',
             )
         )
     api = table.get("api_url", GITHUB_API)
     return GithubConfig(
         token=token,
         repositories=tuple(repositories),
+        organization=organization.strip(),
         api_url=_site(name, {"api_url": api}, "api_url", example=f'api_url = "{GITHUB_API}"'),
     )
 
@@ -247,4 +251,4 @@ def site(config: ConnectorConfig) -> str:
         return ", ".join(
             [*([config.exports.name] if config.exports else []), *([f"guild {config.guild}"] if config.token else [])]
         )
-    return ", ".join(config.repositories)
+    return ", ".join([*([f"{config.organization}/*"] if config.organization else []), *config.repositories])

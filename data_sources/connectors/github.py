@@ -1,4 +1,5 @@
-"""GitHub through its REST API with a token, for the repositories chosen in secrets.toml:
+"""GitHub through its REST API with a token, for the repositories chosen in secrets.toml, or an
+organisation's (`GET /orgs/{org}/repos`, forks and archived repositories left out):
 
 - issues and pull requests: `GET /repos/{owner}/{repo}/issues?state=all&sort=updated&direction=asc
   &since=T&per_page=100` (a pull request is an issue with a `pull_request` key): one activity each,
@@ -53,6 +54,7 @@ class Github:
         self.name = config.name
         self.api = config.api_url
         self.repositories = config.repositories
+        self.organization = config.organization
         self.archive = archive
         headers = {
             "Authorization": f"Bearer {config.token}",
@@ -65,12 +67,28 @@ class Github:
 
     def fetch(self, cursor: dict[str, Any]) -> Iterator[Step]:
         cursor = {"repositories": dict(cursor.get("repositories", {}))}
-        for repository in self.repositories:
+        for repository in self._repositories():
             mark = dict(cursor["repositories"].get(repository, {}))
             yield from self._issues(repository, mark, cursor)
             yield from self._comments(repository, mark, cursor, "issues/comments", "issue_comments_since")
             yield from self._comments(repository, mark, cursor, "pulls/comments", "review_comments_since")
             yield from self._stars(repository, mark, cursor)
+
+    def _repositories(self) -> list[str]:
+        """Those listed, and the organisation's (`GET /orgs/{org}/repos`; forks and archived left out)."""
+        chosen = list(self.repositories)
+        if self.organization:
+            url = f"{self.api}/orgs/{self.organization}/repos"
+            for answer, _, _ in self._pages(url, {"type": "all", "sort": "full_name"}):
+                for repository in items(answer.document, None, connector=self.name, where=url):
+                    name = need(repository, "full_name", str, connector=self.name, where=url)
+                    if (
+                        repository.get("fork") is not True
+                        and repository.get("archived") is not True
+                        and name not in chosen
+                    ):
+                        chosen.append(name)
+        return chosen
 
     @staticmethod
     def _step(
