@@ -318,7 +318,8 @@ def test_the_configuration_reads_each_connector_and_keeps_its_key_out_of_the_log
         ),
         (
             {"github": {"token": "github_pat_abcdef123456", "repositories": "acme/widgets"}},  # not a list
-            '[pulse.connectors.github] in secrets.toml needs repositories, e.g. repositories = ["owner/repo"] (or organization = "acme").',
+            '[pulse.connectors.github] in secrets.toml needs repositories, e.g. repositories = ["owner/repo"] '
+            '(or organization = "acme").',
         ),
         (
             {"discord": {"token": "discord-token-0123456789", "guild": "1000"}},
