@@ -820,6 +820,7 @@ MESSAGES: dict[str, str] = {
     "connector.unit.posts": "{connector} posts",
     "connector.unit.members": "{connector} members' likes and solutions",
     "connector.unit.items": "{connector} items",
+    "connector.unit.discussions": "{connector} pages of discussions",
     "connector.unit.groups": "{connector} customer groups",
     "connector.unit.days": "{connector} days of group figures",
     "connector.unit.channels": "{connector} channels",

@@ -786,6 +786,7 @@ MESSAGES: dict[str, str] = {
     "connector.unit.posts": "{connector} 帖子",
     "connector.unit.members": "{connector} 成员的点赞与解决方案",
     "connector.unit.items": "{connector} 条目",
+    "connector.unit.discussions": "{connector} 讨论（页）",
     "connector.unit.groups": "{connector} 客户群",
     "connector.unit.days": "{connector} 群统计天数",
     "connector.unit.channels": "{connector} 频道",

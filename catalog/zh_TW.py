@@ -786,6 +786,7 @@ MESSAGES: dict[str, str] = {
     "connector.unit.posts": "{connector} 貼文",
     "connector.unit.members": "{connector} 成員的按讚與解決方案",
     "connector.unit.items": "{connector} 項目",
+    "connector.unit.discussions": "{connector} 討論（頁）",
     "connector.unit.groups": "{connector} 客戶群",
     "connector.unit.days": "{connector} 群統計天數",
     "connector.unit.channels": "{connector} 頻道",

@@ -21,6 +21,9 @@ GitHub REST (docs.github.com/rest), with `Authorization: Bearer <token>`:
   `Accept: application/vnd.github.star+json`: {starred_at, user}; else the users): arrays, `per_page`
   (at most 100, 30 by default) and `page`, a `Link` header with rel="next" and rel="last" (and
   "prev", "first") as GitHub writes it; `since` keeps what was updated at or after it.
+- `POST /graphql` with the connector's discussions query: {data: {repository: {discussions: {pageInfo:
+  {hasNextPage, endCursor}, nodes}}}}, 50 a page by updatedAt, `after` an endCursor; a repository it
+  does not have: {data: {repository: null}, errors: [{type: "NOT_FOUND", …}]};
 - `GET /orgs/{org}/repos`: the organisation's repositories ({id, full_name, fork, archived, private});
 - every answer carries x-ratelimit-limit, -remaining (counting down), -used, -reset and -resource.
 - 401 {"message": "Bad credentials", ...} for another token; 404 {"message": "Not Found"} for a
@@ -204,6 +207,7 @@ class GithubServer(Scripted):
     reviews: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     stars: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     forks: set[str] = field(default_factory=set)  # repositories /orgs/{org}/repos marks as forks
+    discussions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # repo -> GraphQL nodes
     requests: list[str] = field(default_factory=list)
     remaining: int = 5000
     reset: int = 1_900_000_000
@@ -318,6 +322,34 @@ def _github_handler(server: GithubServer) -> type[BaseHTTPRequestHandler]:
                     return self.listing(server.stars[repo], query, parts.path, "starred_at")
                 return self.answer(200, [row["user"] for row in server.stars[repo]], self.limits())
             return self.answer(404, {"message": "Not Found", "documentation_url": GITHUB_DOCS, "status": "404"})
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+            server.requests.append(self.path)
+            if self.headers.get("Authorization") != f"Bearer {server.token}":
+                return self.answer(401, {"message": "Bad credentials", "documentation_url": GITHUB_DOCS})
+            failure = server._scripted(self.path)
+            if failure is not None:
+                return self.answer(failure[1], failure[2], failure[3])
+            if self.path != "/graphql":
+                return self.answer(404, {"message": "Not Found", "documentation_url": GITHUB_DOCS})
+            variables = body.get("variables", {})
+            repo = f"{variables.get('owner')}/{variables.get('name')}"
+            if repo not in server.issues:
+                missing = {
+                    "type": "NOT_FOUND",
+                    "path": ["repository"],
+                    "message": f"Could not resolve to a Repository with the name '{repo}'.",
+                }
+                return self.answer(200, {"data": {"repository": None}, "errors": [missing]}, self.limits())
+            nodes = sorted(server.discussions.get(repo, []), key=lambda node: (node["updatedAt"], node["databaseId"]))
+            start = int(variables["after"].removeprefix("Y3Vyc29yOnYyOpK")) if variables.get("after") else 0
+            page = nodes[start : start + 50]
+            end = f"Y3Vyc29yOnYyOpK{start + len(page)}" if page else None
+            info = {"hasNextPage": start + 50 < len(nodes), "endCursor": end}
+            return self.answer(
+                200, {"data": {"repository": {"discussions": {"pageInfo": info, "nodes": page}}}}, self.limits()
+            )
 
     return Handler
 

@@ -211,3 +211,68 @@ def test_an_organisations_repositories_are_read_without_its_forks(configured, tm
     assert issues == {"github:issue:1001", "github:issue:1002", "github:issue:2001"}
     assert sorted(state.cursor_of(store, "github")["repositories"]) == ["acme/docs", "acme/widgets"]
     store.dispose()
+
+
+def discussion(number: int, author: dict, created: str, comments: list[tuple[int, dict, str]]) -> dict:
+    def who(user: dict) -> dict:
+        kind = "Bot" if user["type"] == "Bot" else "User"
+        return {"__typename": kind, "login": user["login"], **({"databaseId": user["id"]} if kind == "User" else {})}
+
+    return {
+        "databaseId": number,
+        "createdAt": created,
+        "updatedAt": comments[-1][2] if comments else created,
+        "authorAssociation": "NONE",
+        "title": f"the words of discussion {number}",
+        "author": who(author),
+        "comments": {
+            "nodes": [
+                {
+                    "databaseId": key,
+                    "createdAt": at,
+                    "authorAssociation": "NONE",
+                    "author": who(user),
+                    "body": "the words",
+                }
+                for key, user, at in comments
+            ]
+        },
+    }
+
+
+def test_discussions_and_their_comments_come_through_graphql_from_the_last_page_read(configured):
+    server, settings, store = configured
+    server.discussions[REPO] = [
+        discussion(
+            9001,
+            MONA,
+            "2025-03-03T10:00:00Z",
+            [(9101, OCTO, "2025-03-03T11:00:00Z"), (9102, BOT, "2025-03-03T12:00:00Z")],
+        ),
+    ]
+    sync_connectors(settings, store, waits=[])
+    rows = [row for row in warehouse_rows(settings, "activities", ACTIVITIES) if ":discussion" in row[0]]
+    assert rows == [
+        ("github:discussion:9001", "github:2", datetime(2025, 3, 3, 10), "post", "github"),
+        ("github:discussion_comment:9101", "github:1", datetime(2025, 3, 3, 11), "comment", "github"),
+    ]
+    server.discussions[REPO].append(discussion(9002, OCTO, "2025-03-04T09:00:00Z", []))
+    server.requests.clear()
+    result = sync_connectors(settings, store, waits=[])
+    assert result.rows["activities"] == 7 + 2 + 1
+    assert [path for path in server.requests if path == "/graphql"] == ["/graphql"]  # one page, after the last read
+    assert state.cursor_of(store, "github")["repositories"][REPO]["discussions_after"] == "Y3Vyc29yOnYyOpK2"
+
+
+def test_a_graphql_error_is_named(configured):
+    server, settings, store = configured
+    server.fail_next(
+        "/graphql",
+        200,
+        {
+            "data": None,
+            "errors": [{"type": "FORBIDDEN", "message": "Resource not accessible by personal access token"}],
+        },
+    )
+    with pytest.raises(PlatformFailed, match="Resource not accessible by personal access token"):
+        sync_connectors(settings, store, waits=[])

@@ -374,5 +374,6 @@ def test_every_unit_a_connector_counts_in_is_in_the_catalog():
     assert units == {
         f"connector.unit.{name}"
         for name in ("items", "users", "posts", "members", "issues", "comments", "stars", "channels", "groups", "days")
+        + ("discussions",)
     }
     assert all(translate(unit, "zh-TW", connector="github") != unit for unit in units)

@@ -11,6 +11,10 @@ organisation's (`GET /orgs/{org}/repos`, forks and archived repositories left ou
   code): kind comment.
 - stars: `GET /repos/{owner}/{repo}/stargazers` with `Accept: application/vnd.github.star+json`
   (each with `starred_at`), oldest first: kind star.
+- discussions: GraphQL (`POST /graphql`; REST has none) `repository.discussions` by update, oldest
+  first, 50 a page with each one's first 100 comments: a discussion is kind post, a comment kind
+  comment. The cursor keeps the last page's `endCursor`; a discussion updated later comes again at
+  the end and is taken once. Comments past a discussion's first 100 are not read.
 Every list is paged by its `Link` header (`rel="next"`, `rel="last"`, 100 a page). The cursor
 keeps, per repository, the latest `updated_at` seen of each list (GitHub's `since` includes it, so
 the item is read again and the archive takes it once) and the stargazers' last page that was not full.
@@ -31,13 +35,31 @@ from typing import Any
 from data_sources.connectors.archive import Archive, Row
 from data_sources.connectors.client import Answer, PoliteClient
 from data_sources.connectors.config import GithubConfig
+from data_sources.connectors.errors import PlatformFailed, RateLimited
 from data_sources.connectors.shapes import items, malformed, moment, need
 from data_sources.connectors.steps import Step
+from errors import Said
 
 PLATFORM = "github"
 PER_PAGE = 100
 TEAM = {"OWNER", "MEMBER"}
 STAR_JSON = "application/vnd.github.star+json"
+DISCUSSIONS = """
+query($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    discussions(first: 50, after: $after, orderBy: {field: UPDATED_AT, direction: ASC}) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        databaseId createdAt updatedAt authorAssociation
+        author { __typename login ... on User { databaseId } }
+        comments(first: 100) {
+          nodes { databaseId createdAt authorAssociation author { __typename login ... on User { databaseId } } }
+        }
+      }
+    }
+  }
+}
+"""
 
 
 class Github:
@@ -73,6 +95,7 @@ class Github:
             yield from self._comments(repository, mark, cursor, "issues/comments", "issue_comments_since")
             yield from self._comments(repository, mark, cursor, "pulls/comments", "review_comments_since")
             yield from self._stars(repository, mark, cursor)
+            yield from self._discussions(repository, mark, cursor)
 
     def _repositories(self) -> list[str]:
         """Those listed, and the organisation's (`GET /orgs/{org}/repos`; forks and archived left out)."""
@@ -204,6 +227,84 @@ class Github:
             if not full:
                 return
             page += 1
+
+    def _discussions(self, repository: str, mark: dict[str, Any], cursor: dict[str, Any]) -> Iterator[Step]:
+        """Discussions and their comments (GraphQL: the REST API has none), oldest update first, from
+        the page after the last one read (`discussions_after`, GraphQL's endCursor)."""
+        url = f"{self.api}/graphql"
+        owner, name = repository.split("/")
+        number = 0
+        while True:
+            variables = {"owner": owner, "name": name, "after": mark.get("discussions_after")}
+            document = self.client.post(url, {"query": DISCUSSIONS, "variables": variables}).document
+            if isinstance(document, dict) and document.get("errors"):
+                self._graphql_failed(document, url)
+            repo = need(
+                need(document, "data", dict, connector=self.name, where=url),
+                "repository",
+                dict,
+                connector=self.name,
+                where=url,
+            )
+            found = need(repo, "discussions", dict, connector=self.name, where=url)
+            page = need(found, "pageInfo", dict, connector=self.name, where=url)
+            members: list[Row] = []
+            activities: list[Row] = []
+            for discussion in items(found, "nodes", connector=self.name, where=url):
+                rows = [("discussion", discussion)] + [
+                    ("discussion_comment", comment)
+                    for comment in items(
+                        need(discussion, "comments", dict, connector=self.name, where=url),
+                        "nodes",
+                        connector=self.name,
+                        where=url,
+                    )
+                ]
+                for kind, node in rows:
+                    person = self._graphql_member(node, url)
+                    if person is not None:
+                        members.append(person)
+                        key = f"{kind}:{need(node, 'databaseId', int, connector=self.name, where=url)}"
+                        activities.append(
+                            self._activity(
+                                key, person, person["joined_at"], "post" if kind == "discussion" else "comment"
+                            )
+                        )
+            number += 1
+            if page.get("endCursor"):
+                mark["discussions_after"] = page["endCursor"]
+            yield self._step(
+                repository, mark, cursor, (members, activities), number, number, "connector.unit.discussions"
+            )
+            if page.get("hasNextPage") is not True:
+                return
+
+    def _graphql_failed(self, document: dict[str, Any], where: str) -> None:
+        """GraphQL answers 200 with `errors`: a rate limit (type RATE_LIMITED) or anything else, named."""
+        first = document["errors"][0] if isinstance(document["errors"], list) and document["errors"] else {}
+        said = str(first.get("message", "")) if isinstance(first, dict) else ""
+        if isinstance(first, dict) and first.get("type") == "RATE_LIMITED":
+            raise RateLimited(
+                Said("error.connector.rate_limited", connector=self.name, status=200, tries=1, where=where)
+            )
+        raise PlatformFailed(
+            Said("error.connector.http", connector=self.name, status=200, where=where, said=said[:300])
+        )
+
+    def _graphql_member(self, node: dict[str, Any], where: str) -> Row | None:
+        """A GraphQL author (login, and databaseId for a User) as a member; a bot or a deleted one: None."""
+        author = node.get("author")
+        if not isinstance(author, dict) or author.get("__typename") != "User":
+            return None
+        return self._member(
+            {
+                "user": {"id": author.get("databaseId"), "login": author.get("login"), "type": "User"},
+                "created_at": node.get("createdAt"),
+                "author_association": node.get("authorAssociation"),
+            },
+            where,
+            "created_at",
+        )
 
     def _member(self, item: dict[str, Any], where: str, when: str) -> Row | None:
         """The item's user as a member joining at the item's time (the earliest seen wins), or None
