@@ -371,9 +371,6 @@ def test_every_unit_a_connector_counts_in_is_in_the_catalog():
 
     folder = Path(__file__).resolve().parent.parent / "data_sources" / "connectors"
     units = {key for path in folder.glob("*.py") for key in re.findall(r'"(connector\.unit\.\w+)"', path.read_text())}
-    assert units == {
-        f"connector.unit.{name}"
-        for name in ("items", "users", "posts", "members", "issues", "comments", "stars", "channels", "groups", "days")
-        + ("discussions",)
-    }
+    named = ["items", "users", "posts", "members", "issues", "comments", "stars", "channels", "groups", "days"]
+    assert units == {f"connector.unit.{name}" for name in [*named, "discussions"]}
     assert all(translate(unit, "zh-TW", connector="github") != unit for unit in units)
