@@ -843,6 +843,7 @@ MESSAGES: dict[str, str] = {
     "error.connector.export_missing": "{connector}: the export {file} named in [pulse.connectors.{connector}] of secrets.toml is not there; download it again or correct the path.",
     "error.connector.export_unreadable": "{connector}: {file} is not a workspace export .zip as the platform makes it ({reason}); download the export again.",
     "error.connector.none": "The source is the platform connectors, but secrets.toml configures none: add a {section} table (docs/data-sources.md).",
+    "error.connector.slack_refused": "{connector} refused the bot token ({error}): it may have been revoked, or lack a scope the connector needs (users:read, users:read.email, channels:read, channels:history). Make a new one and put it in [pulse.connectors.{connector}] of secrets.toml.",
     "error.connector.wecom_refused": "{connector} refused the app (errcode {code}: {said}): check corp_id and secret in [pulse.connectors.{connector}] of secrets.toml, the app's customer-contact permission and its trusted IP addresses.",
     "error.connector.wecom": "{connector} answered errcode {code} at {where}: {said}",
     "error.warehouse.mapping_built_in": "warehouse_mapping is for your own database queried in place (warehouse_url); the built-in warehouse already has the canonical tables.",

@@ -809,6 +809,7 @@ MESSAGES: dict[str, str] = {
     "error.connector.export_missing": "{connector}：secrets.toml 的 [pulse.connectors.{connector}] 中指定的导出文件 {file} 不存在；请重新下载或更正路径。",
     "error.connector.export_unreadable": "{connector}：{file} 不是平台生成的工作区导出 .zip（{reason}）；请重新下载导出文件。",
     "error.connector.none": "数据源为平台连接器，但 secrets.toml 中没有配置任何连接器：请添加 {section} 表（见 docs/data-sources.md）。",
+    "error.connector.slack_refused": "{connector} 拒绝了机器人令牌（{error}）：它可能已被撤销，或缺少连接器所需的权限范围（users:read、users:read.email、channels:read、channels:history）。请新建一个并填入 secrets.toml 的 [pulse.connectors.{connector}]。",
     "error.connector.wecom_refused": "{connector} 拒绝了应用（errcode {code}：{said}）：请检查 secrets.toml 中 [pulse.connectors.{connector}] 的 corp_id 与 secret、应用的客户联系权限及其可信 IP。",
     "error.connector.wecom": "{connector} 对 {where} 返回 errcode {code}：{said}",
     "error.warehouse.mapping_built_in": "warehouse_mapping 仅用于直接查询的自有数据库（warehouse_url）；内置数据仓库已包含标准表。",

@@ -809,6 +809,7 @@ MESSAGES: dict[str, str] = {
     "error.connector.export_missing": "{connector}：secrets.toml 的 [pulse.connectors.{connector}] 中指定的匯出檔 {file} 不存在；請重新下載或更正路徑。",
     "error.connector.export_unreadable": "{connector}：{file} 不是平台產生的工作區匯出 .zip（{reason}）；請重新下載匯出檔。",
     "error.connector.none": "資料來源為平台連接器，但 secrets.toml 中沒有設定任何連接器：請新增 {section} 表（見 docs/data-sources.md）。",
+    "error.connector.slack_refused": "{connector} 拒絕了機器人權杖（{error}）：它可能已被撤銷，或缺少連接器所需的權限範圍（users:read、users:read.email、channels:read、channels:history）。請新建一個並填入 secrets.toml 的 [pulse.connectors.{connector}]。",
     "error.connector.wecom_refused": "{connector} 拒絕了應用（errcode {code}：{said}）：請檢查 secrets.toml 中 [pulse.connectors.{connector}] 的 corp_id 與 secret、應用的客戶聯繫權限及其可信 IP。",
     "error.connector.wecom": "{connector} 對 {where} 回應 errcode {code}：{said}",
     "error.warehouse.mapping_built_in": "warehouse_mapping 僅用於直接查詢的自有資料庫（warehouse_url）；內建資料倉儲已包含標準資料表。",

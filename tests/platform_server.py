@@ -51,6 +51,13 @@ WeCom (developer.work.weixin.qq.com), HTTP 200 with errcode and errmsg always:
   is over 30 days, reaches past 180 days before today or past yesterday (China time);
 - 40014 for an unknown access_token; when told (`fail_next`), 45009 "api freq out of limit".
 
+Slack's Web API (api.slack.com/methods), with `Authorization: Bearer <bot token>`, HTTP 200 with
+`ok`: `users.list` {members}, `conversations.list` {channels (is_member)}, `conversations.history`
+{messages newer than `oldest`, newest first, has_more}, `conversations.replies` {messages: the parent
+first, then the replies newer than `oldest`}, each paged by `limit` and `cursor` with
+`response_metadata.next_cursor`; {ok: false, error: "invalid_auth"} for another token, and when
+told 429 with Retry-After or {ok: false, error: "token_revoked"}.
+
 `requests` lists each path asked for (with its query), so tests see what an increment fetched.
 """
 
@@ -554,5 +561,76 @@ def _wecom_handler(server: WecomServer) -> type[BaseHTTPRequestHandler]:
 def wecom_server(**options: Any) -> Iterator[WecomServer]:
     server = WecomServer(**options)
     with serving(_wecom_handler(server)) as url:
+        server.url = url
+        yield server
+
+
+@dataclass
+class SlackServer(Scripted):
+    token: str = "xoxb-0123456789-abcdefghij"
+    users: list[dict[str, Any]] = field(default_factory=list)
+    channels: list[dict[str, Any]] = field(default_factory=list)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> top-level messages
+    replies: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)  # (channel, thread) -> replies
+    requests: list[str] = field(default_factory=list)
+    url: str = ""
+
+
+def _slack_api_handler(server: SlackServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(Answering, BaseHTTPRequestHandler):
+        def paged(self, rows: list[dict[str, Any]], field_name: str, query: dict[str, str], **extra: Any) -> None:
+            start = int(query.get("cursor") or 0)
+            limit = int(query.get("limit", "100"))
+            following = str(start + limit) if start + limit < len(rows) else ""
+            return self.answer(
+                200,
+                {
+                    "ok": True,
+                    field_name: rows[start : start + limit],
+                    "response_metadata": {"next_cursor": following},
+                    **extra,
+                },
+            )
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+            server.requests.append(self.path)
+            if self.headers.get("Authorization") != f"Bearer {server.token}":
+                return self.answer(200, {"ok": False, "error": "invalid_auth"})
+            failure = server._scripted(self.path)
+            if failure is not None:
+                return self.answer(failure[1], failure[2], failure[3])
+            method = parts.path.rsplit("/", 1)[-1]
+            oldest = float(query.get("oldest", "0"))
+            if method == "users.list":
+                return self.paged(server.users, "members", query)
+            if method == "conversations.list":
+                return self.paged(server.channels, "channels", query)
+            if method == "conversations.history":
+                if query.get("channel") not in server.history:
+                    return self.answer(200, {"ok": False, "error": "channel_not_found"})
+                newer = [m for m in server.history[query["channel"]] if float(m["ts"]) > oldest]
+                return self.paged(
+                    sorted(newer, key=lambda m: float(m["ts"]), reverse=True), "messages", query, has_more=False
+                )
+            if method == "conversations.replies":
+                thread = query.get("ts", "")
+                parent = [m for m in server.history.get(query.get("channel", ""), []) if m["ts"] == thread]
+                newer = [
+                    m for m in server.replies.get((query.get("channel", ""), thread), []) if float(m["ts"]) > oldest
+                ]
+                return self.paged(
+                    parent + sorted(newer, key=lambda m: float(m["ts"])), "messages", query, has_more=False
+                )
+            return self.answer(200, {"ok": False, "error": "unknown_method"})
+
+    return Handler
+
+
+@contextmanager
+def slack_api_server(**options: Any) -> Iterator[SlackServer]:
+    server = SlackServer(**options)
+    with serving(_slack_api_handler(server)) as url:
         server.url = url
         yield server

@@ -14,7 +14,7 @@ import pytest
 
 from data_sources.connectors import state
 from data_sources.connectors.archive import Archive, archive_dir
-from data_sources.connectors.errors import MalformedAnswer, PlatformFailed
+from data_sources.connectors.errors import MalformedAnswer, PlatformFailed, TokenRefused
 from data_sources.warehouse import table_rows
 from tests.connector_helpers import connector_settings, migrated_store, sync_connectors, warehouse_rows
 
@@ -72,7 +72,7 @@ def test_an_export_gives_people_messages_and_reactions_but_no_bots_notices_or_wo
     assert warehouse_rows(settings, "activities", ACTIVITIES) == FIRST_ACTIVITIES
     for path in Archive(archive_dir(settings.data_dir, "slack")).folder.rglob("*.parquet"):
         assert b"the words of" not in path.read_bytes()
-    assert state.cursor_of(store, "slack") == {"days": {"C01GEN": "2025-03-02", "C02RAN": "2025-03-02"}}
+    assert state.cursor_of(store, "slack") == {"days": {"C01GEN": "2025-03-02", "C02RAN": "2025-03-02"}, "oldest": {}}
 
 
 def test_a_later_export_is_read_from_each_channels_last_day_on(exported):
@@ -132,3 +132,101 @@ def test_a_file_that_is_no_export_is_named(exported):
     target.unlink()
     with pytest.raises(PlatformFailed, match="is not there"):
         sync_connectors(settings, store, waits=[])
+
+
+def slack_api(server, folder: Path = EXPORT) -> None:
+    """The export's workspace as the Web API serves it: the bot is in #general only."""
+    server.users = json.loads((folder / "users.json").read_text())
+    server.channels = [
+        {"id": "C01GEN", "name": "general", "is_member": True, "is_archived": False},
+        {"id": "C02RAN", "name": "random", "is_member": False, "is_archived": False},
+    ]
+    day = json.loads((folder / "general" / "2025-03-01.json").read_text())
+    parent, reply = day[1], day[2]
+    server.history["C01GEN"] = [
+        day[0],
+        {**parent, "latest_reply": reply["ts"]},
+        day[3],
+        *json.loads((folder / "general" / "2025-03-02.json").read_text()),
+    ]
+    server.replies[("C01GEN", parent["ts"])] = [reply]
+
+
+GENERAL_ROWS = [row for row in FIRST_ACTIVITIES if ":C01GEN:" in row[0]]
+
+
+@pytest.fixture
+def api(tmp_path):
+    from tests.platform_server import slack_api_server
+
+    with slack_api_server() as server:
+        slack_api(server)
+        secrets = f'[pulse.connectors.slack]\ntoken = "{server.token}"\napi_url = "{server.url}/api"\n'
+        settings = connector_settings(tmp_path, secrets)
+        store = migrated_store(settings)
+        yield server, settings, store
+        store.dispose()
+
+
+def methods(server) -> list[str]:
+    return [path.split("?")[0].rsplit("/", 1)[-1] for path in server.requests]
+
+
+def test_the_web_api_gives_the_same_rows_as_the_export_for_the_channels_the_bot_is_in(api):
+    server, settings, store = api
+    result = sync_connectors(settings, store, waits=[])
+    assert warehouse_rows(settings, "activities", ACTIVITIES) == GENERAL_ROWS
+    assert result.rows["members"] == 2
+    assert methods(server) == ["users.list", "conversations.list", "conversations.history", "conversations.replies"]
+    assert state.cursor_of(store, "slack")["oldest"] == {"C01GEN": "1740913200.000600"}
+
+
+def test_the_web_api_asks_only_for_messages_after_the_last_one_taken(api):
+    server, settings, store = api
+    sync_connectors(settings, store, waits=[])
+    server.history["C01GEN"].append(
+        {"type": "message", "user": "U01ADA", "text": "the words", "ts": "1741000000.000100"}
+    )
+    server.requests.clear()
+    result = sync_connectors(settings, store, waits=[])
+    assert result.mode == "incremental"
+    assert [path for path in server.requests if "conversations.history" in path] == [
+        "/api/conversations.history?channel=C01GEN&oldest=1740913200.000600&limit=200"
+    ]
+    assert "conversations.replies" not in methods(server)  # no thread has a reply since
+    new = (
+        "slack:message:C01GEN:1741000000.000100",
+        "slack:U01ADA",
+        datetime(2025, 3, 3, 11, 6, 40),
+        "message",
+        "slack",
+    )
+    assert warehouse_rows(settings, "activities", ACTIVITIES) == sorted([*GENERAL_ROWS, new])
+
+
+def test_the_web_apis_rate_limit_is_waited_out_and_a_revoked_token_named(api):
+    server, settings, store = api
+    server.fail_next(
+        "/api/conversations.history", 429, {"ok": False, "error": "ratelimited"}, headers={"Retry-After": "3"}
+    )
+    waits: list[float] = []
+    sync_connectors(settings, store, waits=waits)
+    assert waits == [3.0]
+    server.fail_next("/api/users.list", 200, {"ok": False, "error": "token_revoked"})
+    with pytest.raises(TokenRefused) as refused:
+        sync_connectors(settings, store, waits=[])
+    assert refused.value.user_message.startswith(
+        "slack refused the bot token (token_revoked): it may have been revoked"
+    )
+
+
+def test_an_export_and_the_web_api_together_take_each_message_once(api, tmp_path):
+    server, _, _ = api
+    target = zipped(EXPORT, tmp_path / "export.zip")
+    (tmp_path / "both").mkdir()
+    secrets = f'[pulse.connectors.slack]\nexport = "{target}"\ntoken = "{server.token}"\napi_url = "{server.url}/api"\n'
+    settings = connector_settings(tmp_path / "both", secrets)
+    store = migrated_store(settings)
+    sync_connectors(settings, store, waits=[])
+    assert warehouse_rows(settings, "activities", ACTIVITIES) == FIRST_ACTIVITIES
+    store.dispose()

@@ -44,6 +44,7 @@ LOOPBACK = ("localhost", "127.0.0.1", "::1")
 GITHUB_API = "https://api.github.com"
 DISCORD_API = "https://discord.com/api/v10"
 WECOM_API = "https://qyapi.weixin.qq.com"
+SLACK_API = "https://slack.com/api"
 MOST_OWNERS = 100  # WeCom's owner_filter takes at most 100 userids
 
 
@@ -66,7 +67,9 @@ class GithubConfig:
 
 @dataclass(frozen=True)
 class SlackConfig:
-    export: Path  # the workspace export .zip an admin downloaded
+    export: Path | None  # the workspace export .zip an admin downloaded
+    token: str = field(default="", repr=False)  # and/or a bot token for the Web API
+    api_url: str = SLACK_API
     name: str = "slack"
 
 
@@ -152,7 +155,18 @@ def _github(name: str, table: dict[str, object]) -> GithubConfig:
 
 
 def _slack(name: str, table: dict[str, object]) -> SlackConfig:
-    return SlackConfig(export=Path(_text(name, table, "export", example='export = "/data/slack/export.zip"')))
+    """An export, a bot token, or both."""
+    example = 'export = "/data/slack/export.zip"'
+    if table.get("token") is None:
+        return SlackConfig(export=Path(_text(name, table, "export", example=example)))
+    token = _text(name, table, "token", example='token = "xoxb-…"')
+    logs.keep_secret(token)
+    api = table.get("api_url", SLACK_API)
+    return SlackConfig(
+        export=Path(_text(name, table, "export", example=example)) if table.get("export") is not None else None,
+        token=token,
+        api_url=_site(name, {"api_url": api}, "api_url", example=f'api_url = "{SLACK_API}"'),
+    )
 
 
 def _discord(name: str, table: dict[str, object]) -> DiscordConfig:
@@ -244,7 +258,7 @@ def site(config: ConnectorConfig) -> str:
     if isinstance(config, DiscourseConfig):
         return str(urlsplit(config.url).hostname)
     if isinstance(config, SlackConfig):
-        return config.export.name
+        return ", ".join([*([config.export.name] if config.export else []), *(["Web API"] if config.token else [])])
     if isinstance(config, WecomConfig):
         return f"{config.corp_id}: {', '.join(config.owners)}"
     if isinstance(config, DiscordConfig):

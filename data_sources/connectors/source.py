@@ -57,7 +57,7 @@ class Made:
         if isinstance(config, DiscourseConfig):
             return Discourse(config, archive=archive, **self.options)
         if isinstance(config, SlackConfig):
-            return Slack(config)
+            return Slack(config, **self.options)
         if isinstance(config, DiscordConfig):
             return Discord(config, archive=archive, **self.options)
         if isinstance(config, WecomConfig):
