@@ -462,3 +462,30 @@ def test_the_connectors_section_shows_each_connectors_last_run_without_its_key(c
         ]
         assert shown["error"][0].startswith("discourse 拒绝了连接器的密钥或令牌（HTTP 403）")
     assert key not in "".join(str(element.value) for element in at.dataframe)
+
+
+def test_sync_now_runs_the_connectors_and_their_table_shows_the_run(configured, tmp_path, monkeypatch):
+    """With the connectors as the source, Sync now fetches the forum (a loopback Discourse) into its
+    archive and builds from it; the connectors' table then shows the run as it went."""
+    from tests.platform_server import discourse_server
+    from tests.test_connector_discourse import SECRETS, forum
+
+    with discourse_server() as server:
+        forum(server)
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text(SECRETS.format(url=server.url, key=server.api_key), encoding="utf-8")
+        monkeypatch.setenv("PULSE_SECRETS_FILE", str(secrets))
+        monkeypatch.setenv("PULSE_COMMUNITY_SOURCE", "connectors")
+        at = open_data()
+        assert not at.exception
+        assert at.metric[0].value == "Platform connectors"
+        at.button(key="data_sync").click().run()
+        assert not at.exception
+    assert at.success[0].value == (
+        "Synced from Platform connectors. Members: 3 · Activities: 5 · Campaigns: 0 · Campaign members: 0."
+    )
+    assert members_in(configured) == ["discourse:1", "discourse:2", "discourse:3"]
+    shown = next(frame.value for frame in at.dataframe if "site" in frame.value.columns)
+    assert shown[["connector", "site", "status", "progress", "error"]].values.tolist() == [
+        ["discourse", "127.0.0.1", "Succeeded", "3 of 3", None]
+    ]

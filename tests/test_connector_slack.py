@@ -230,3 +230,15 @@ def test_an_export_and_the_web_api_together_take_each_message_once(api, tmp_path
     sync_connectors(settings, store, waits=[])
     assert warehouse_rows(settings, "activities", ACTIVITIES) == FIRST_ACTIVITIES
     store.dispose()
+
+
+def test_a_web_api_answer_without_its_messages_is_named(api):
+    server, settings, store = api
+    server.fail_next("/api/conversations.history", 200, {"ok": True, "has_more": False})
+    with pytest.raises(MalformedAnswer) as malformed:
+        sync_connectors(settings, store, waits=[])
+    assert malformed.value.user_message == (
+        f"slack: what {server.url}/api/conversations.history gave is not in the documented shape: messages should "
+        "be list. Nothing of it was kept."
+    )
+    assert "C01GEN" not in state.cursor_of(store, "slack")["oldest"]
