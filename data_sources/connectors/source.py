@@ -3,10 +3,10 @@ archive, step by step), then give sync the canonical frames of all archives toge
 
 A connector is an object with a `name` (its secrets.toml table, and its archive's folder) and
 `fetch(cursor)`, which yields Steps: the rows one step brought, the cursor after it, and how far the
-fetch has got (done of total, in the connector's unit, named by a catalog key). After each step the
-rows are written to the archive as a segment, then the cursor is saved (archive.py says why that
-order means no duplicates after a failure). A connector that fails stops the sync with its message;
-the steps it finished stay archived, so the next run goes on from there.
+fetch has got (done of total, in the connector's unit, named by a catalog key). Steps are gathered
+and written to the archive as one segment, then the cursor of the last of them is saved (archive.py
+says why that order means no duplicates after a failure). A connector that fails writes the steps
+it completed, then stops the sync with its message; the next run goes on from there.
 """
 
 from __future__ import annotations
