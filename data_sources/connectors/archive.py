@@ -73,6 +73,13 @@ class Archive:
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
         os.rename(draft, final)
+        # the rename itself on disk before the cursor moves past it (else a power cut could keep the
+        # cursor and lose the segment)
+        descriptor = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
         return final
 
     def members(self) -> pd.DataFrame:
