@@ -65,7 +65,7 @@ from data_sources.warehouse import Warehouse, open_warehouse, read_tables
 from delivery import outbox, trial
 from delivery.channels import channel_named, load_channels, where
 from digests import due, subscriptions
-from errors import PulseError
+from errors import PulseError, Said
 from exports import safe_csv
 from feedback import importer, intake, targets, workflow
 from metrics import goals, notes, sections, survey_results
@@ -127,7 +127,8 @@ def build_parser() -> Parser:
     )
     sync_parser.add_argument(
         "--source",
-        help="'demo', 'sheets', 'imports' or a folder of members.csv, activities.xlsx, ... (default: configured)",
+        help="'demo', 'sheets', 'imports', 'connectors' (the platforms in [pulse.connectors]) or a folder of "
+        "members.csv, activities.xlsx, ... (default: configured)",
     )
     sync_parser.add_argument(
         "--if-stale", action="store_true", help="only when the last good sync is older than sheets_refresh_minutes"
@@ -312,8 +313,10 @@ def _print_sync(result: SyncResult, verb: str) -> int:
 
 
 def _said_progress(sheet: str, read: int, total: int) -> None:
-    """A large sheet's reading, page by page, on stderr (stdout keeps the result)."""
-    print(f"{sheet}: {read:,} of {total:,} rows read", file=sys.stderr, flush=True)
+    """A large sheet's reading, page by page, or a connector's fetching, step by step (`sheet` then
+    names what it fetches: "discourse posts"), on stderr (stdout keeps the result)."""
+    unit = "" if isinstance(sheet, Said) and sheet.key.startswith("connector.unit.") else " rows read"
+    print(f"{sheet}: {read:,} of {total:,}{unit}", file=sys.stderr, flush=True)
 
 
 def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:

@@ -188,8 +188,9 @@ def _log_level(value: str) -> str:
     return value.upper()
 
 
-# Keys in secrets.toml whose values are secrets (a delivery channel's `webhook` URL holds its key).
-SECRET_NAMES = ("secret", "password", "private_key", "token", "webhook")
+# Keys in secrets.toml whose values are secrets (a delivery channel's `webhook` URL holds its key; a
+# connector's `api_key` or `token`).
+SECRET_NAMES = ("secret", "password", "private_key", "token", "webhook", "api_key")
 
 
 def _keep_secrets(document: object, *urls: str) -> None:

@@ -7,7 +7,8 @@ One run at a time per data folder (a lock file); a run that died without finishi
 interrupted.
 
 Sources: "demo", "sheets" (the configured spreadsheet), "imports" (files imported before, kept in
-<data_dir>/imports) or a folder of CSV, Excel or Parquet files named after the tables.
+<data_dir>/imports), "connectors" (the platforms in [pulse.connectors], fetched into their archives
+first: data_sources/connectors/) or a folder of CSV, Excel or Parquet files named after the tables.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import sqlalchemy as sa
 import clock
 from data_sources import demo, imports, sheets
 from data_sources.append import FULL, INCREMENTAL, SETTINGS_KEY, SOURCE_KEY, append_build, judge
+from data_sources.connectors.source import load_connectors_source
 from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
 from data_sources.files import read_folder
 from data_sources.shrink import check_shrinks
@@ -45,6 +47,7 @@ Frames = dict[str, pd.DataFrame]
 Loader = Callable[[], tuple[Frames, list[str]]]
 Allowed = bool | Collection[Shrink]  # --allow-shrink (True), or the very shrinks a person confirmed
 IMPORTS = "imports"
+CONNECTORS = "connectors"
 INTERRUPTED = Said("error.sync.interrupted")
 log = logging.getLogger(__name__)
 
@@ -69,14 +72,20 @@ def load_community(
     today: date | None = None,
     sheets_client: gspread.Client | None = None,
     progress: sheets.Progress | None = None,
+    app_store: AppStore | None = None,
 ) -> tuple[Frames, list[str]]:
-    """Typed canonical frames and warnings from one source (`progress` hears of a sheet's pages)."""
+    """Typed canonical frames and warnings from one source (`progress` hears of a sheet's pages and
+    of a connector's steps; connectors keep their cursors in `app_store`)."""
     if source == "demo":
         # in the community's language: a Chinese community's Sync now keeps its Chinese demo
         frames = demo.generate_community(today=today or clock.today(), locale=settings.language)
         return frames, []
     if source == "imports":
         return imports.stored_frames(settings), []
+    if source == CONNECTORS:
+        if app_store is None:
+            raise NotConfigured(Said("error.sync.in_place"))
+        return load_connectors_source(settings=settings, app_store=app_store, progress=progress)
     if source == "sheets":
         if settings.sheets is None:
             raise NotConfigured(Said("error.sync.no_sheets_section", section="[pulse.sheets]"))
@@ -110,7 +119,7 @@ def sync(
         app_store=app_store,
         source=chosen,
         load=lambda: load_community(
-            chosen, settings=settings, today=today, sheets_client=sheets_client, progress=progress
+            chosen, settings=settings, today=today, sheets_client=sheets_client, progress=progress, app_store=app_store
         ),
         allow_shrink=allow_shrink,
         full=full,

@@ -31,6 +31,7 @@ from ui.data_views import (
     batches_view,
     channels_section,
     confirmed_shrinks,
+    connectors_section,
     delivery_columns,
     delivery_view,
     freshness,
@@ -266,6 +267,9 @@ st.subheader(t("data.runs"))
 runs = recent_runs(store)
 if not runs.empty:
     table(runs_view(runs), column_config=run_columns(), key="data_runs")
+
+st.subheader(t("data.connectors"))
+connectors_section(settings, store)
 
 st.subheader(t("data.channels"))
 channels_section(settings, store)

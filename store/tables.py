@@ -285,6 +285,24 @@ sync_runs = sa.Table(
     sa.Column("mode_said", sa.JSON),
 )
 
+# A platform connector's state (data_sources/connectors/): its cursor (how far it has fetched; JSON
+# the connector reads back), its last run (started, finished, status, the error as English and as
+# errors.kept keeps it) and, while a run goes on, its progress (done of total, in the connector's
+# own unit: posts, users, pages), so the Data page shows a first import as it goes.
+connector_state = sa.Table(
+    "connector_state",
+    metadata,
+    sa.Column("connector", sa.String(100), primary_key=True),
+    sa.Column("cursor", sa.JSON),
+    sa.Column("status", sa.String(20)),  # running, succeeded or failed
+    sa.Column("started_at", sa.DateTime),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("done", sa.Integer),
+    sa.Column("total", sa.Integer),
+    sa.Column("error", sa.Text),
+    sa.Column("error_said", sa.JSON),
+)
+
 # A manager's target for a KPI over a period (metrics/goals.py): `end_day` is exclusive, as a view's
 # end; channel, region and segment narrow it to those members (all None: the whole community).
 goals = sa.Table(

@@ -28,15 +28,16 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback import Answering, Scripted, serving
 
 
 @dataclass
@@ -48,31 +49,16 @@ class Received:
 
 
 @dataclass
-class ChatServer:
+class ChatServer(Scripted):
     slack_tokens: set[str] = field(default_factory=set)
     wecom_keys: set[str] = field(default_factory=set)
     feishu_bots: dict[str, str] = field(default_factory=dict)  # token -> secret ("" for none)
     webhook_secret: str = ""
     received: list[Received] = field(default_factory=list)
-    failures: deque = field(default_factory=deque)  # (service, status, body, headers)
     hold: float = 0.0
     hold_after: int = 0  # hold only messages after this many were taken
     url: str = ""
-    lock: threading.Lock = field(default_factory=threading.Lock)
     _sent_times: dict[str, deque] = field(default_factory=dict)
-
-    def fail_next(
-        self, service: str, status: int, body: object, *, times: int = 1, headers: dict | None = None
-    ) -> None:
-        for _ in range(times):
-            self.failures.append((service, status, body, headers or {}))
-
-    def _scripted(self, service: str) -> tuple | None:
-        with self.lock:
-            found = next((f for f in self.failures if f[0] == service), None)
-            if found is not None:
-                self.failures.remove(found)
-            return found
 
     def _within_limit(self, bot: str, *, limit: int, seconds: float) -> bool:
         """Count a message against a bot's rate limit; False when it is over."""
@@ -164,20 +150,7 @@ def _feishu_problem(body: dict[str, Any]) -> bool:
 
 
 def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def answer(self, status: int, body: object, headers: dict | None = None) -> None:
-            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html" if isinstance(body, str) else "application/json")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(Answering, BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {name.lower(): value for name, value in self.headers.items()}
@@ -278,13 +251,6 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def chat_server(**options: Any) -> Iterator[ChatServer]:
     server = ChatServer(**options)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
-    httpd.daemon_threads = True
-    server.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(server)) as url:
+        server.url = url
         yield server
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

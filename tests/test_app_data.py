@@ -309,6 +309,7 @@ def test_the_age_of_the_data_in_words(seconds, said):
         ("demo", "Demo data"),
         ("sheets", "Google Sheets"),
         ("imports", "Imported files"),
+        ("connectors", "Platform connectors"),
         ("import: members.csv, activities.xlsx", "Files: members.csv, activities.xlsx"),
         ("/srv/exports", "/srv/exports"),
     ],
@@ -424,3 +425,67 @@ def test_an_admin_sees_the_channels_without_their_secrets_and_tries_one(configur
         (slack,) = server.of("slack")
     assert slack.body["blocks"][0]["text"]["text"] == "Community Pulse：测试消息"
     assert token not in "".join(str(element.value) for element in at.dataframe)
+
+
+def test_the_connectors_section_shows_each_connectors_last_run_without_its_key(configured, tmp_path, monkeypatch):
+    """A Discourse connector that fetched part of a first import and failed: its site, status, how
+    far it got and why it stopped, in the reader's language; never its key."""
+    from data_sources.connectors import state
+    from data_sources.connectors.errors import TokenRefused
+    from errors import Said
+
+    key = "discourse-key-abcdef0123"
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        f'[pulse.connectors.discourse]\nurl = "https://forum.example.org"\napi_key = "{key}"\n'
+        'api_username = "system"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(secrets))
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    store.migrate()
+    state.started(store, "discourse", cursor={"posts_top": 900})
+    state.stepped(store, "discourse", cursor={"posts_top": 900, "posts_before": 400}, done=500, total=900)
+    refusal = TokenRefused(Said("error.connector.token", connector="discourse", status=403))
+    state.finished(store, "discourse", error=refusal.said())
+    store.dispose()
+    with speaking("zh-CN"):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params["lang"] = "zh-CN"
+        at.run()
+        at.switch_page("pages/data.py")
+        at.run()
+        assert not at.exception
+        shown = next(frame.value for frame in at.dataframe if "site" in frame.value.columns)
+        assert shown[["connector", "site", "status", "progress"]].values.tolist() == [
+            ["discourse", "forum.example.org", "失败", "500 / 900"]
+        ]
+        assert shown["error"][0].startswith("discourse 拒绝了连接器的密钥或令牌（HTTP 403）")
+    assert key not in "".join(str(element.value) for element in at.dataframe)
+
+
+def test_sync_now_runs_the_connectors_and_their_table_shows_the_run(configured, tmp_path, monkeypatch):
+    """With the connectors as the source, Sync now fetches the forum (a loopback Discourse) into its
+    archive and builds from it; the connectors' table then shows the run as it went."""
+    from tests.platform_server import discourse_server
+    from tests.test_connector_discourse import SECRETS, forum
+
+    with discourse_server() as server:
+        forum(server)
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text(SECRETS.format(url=server.url, key=server.api_key), encoding="utf-8")
+        monkeypatch.setenv("PULSE_SECRETS_FILE", str(secrets))
+        monkeypatch.setenv("PULSE_COMMUNITY_SOURCE", "connectors")
+        at = open_data()
+        assert not at.exception
+        assert at.metric[0].value == "Platform connectors"
+        at.button(key="data_sync").click().run()
+        assert not at.exception
+    assert at.success[0].value == (
+        "Synced from Platform connectors. Members: 3 · Activities: 5 · Campaigns: 0 · Campaign members: 0."
+    )
+    assert members_in(configured) == ["discourse:1", "discourse:2", "discourse:3"]
+    shown = next(frame.value for frame in at.dataframe if "site" in frame.value.columns)
+    assert shown[["connector", "site", "status", "progress", "error"]].values.tolist() == [
+        ["discourse", "127.0.0.1", "Succeeded", "3 of 3", None]
+    ]

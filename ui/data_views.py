@@ -12,12 +12,15 @@ import pandas as pd
 import streamlit as st
 
 import clock
+from data_sources.connectors import state as connector_state
+from data_sources.connectors.config import load_connectors, site
+from data_sources.connectors.errors import ConnectorNotConfigured
 from data_sources.errors import Shrink
 from data_sources.validate import TABLES
 from delivery import outbox, trial
 from delivery.channels import KINDS, Channel, ChannelError, destination, load_channels
 from delivery.outbox import STATUSES
-from errors import in_language, kept_text
+from errors import Said, in_language, kept_text
 from settings import Settings
 from store.database import AppStore
 from surveys.forms_import import ColumnCount
@@ -25,7 +28,12 @@ from ui.i18n import current_language, t
 from ui.tables import catalog_words, error_markdown, label_text, moment, plain, table, time_column, words_column
 from visuals import text
 
-SOURCES = ("demo", "sheets", "imports")  # the named sources; any other is a folder's path
+SOURCES = ("demo", "sheets", "imports", "connectors")
+STATUS_WORDS = (
+    "running",
+    "succeeded",
+    "failed",
+)  # a connector's last run  # the named sources; any other is a folder's path
 IMPORT_PREFIX = "import: "  # how data_sources.sync.import_files names its runs
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
 RUN_MODES = ("full", "incremental")  # sync_runs.mode (data_sources/append.py)
@@ -149,6 +157,58 @@ def channels_view(channels: dict[str, Channel], counts: dict[tuple[str, str], in
     )
 
 
+def connectors_view(rows: list[dict[str, Any]], sites: dict[str, str]) -> pd.DataFrame:
+    """Each configured connector with its last run: status, when, how far (done of total) and the
+    error in the reader's language; never a key or a token."""
+    by_name = {row["connector"]: row for row in rows}
+    names = list(sites)
+    runs = [by_name.get(name, {}) for name in names]
+
+    def progress(run: dict[str, Any]) -> str | None:
+        if run.get("total") is None:
+            return None
+        return t("data.progress_of", done=text.number(run.get("done") or 0), total=text.number(run["total"]))
+
+    return pd.DataFrame(
+        {
+            "connector": names,
+            "site": [sites[name] for name in names],
+            "status": [run.get("status") for run in runs],
+            "last_run": [run.get("finished_at") or run.get("started_at") for run in runs],
+            "progress": [progress(run) for run in runs],
+            "error": [stored_error(run.get("error_said"), run.get("error")) for run in runs],
+        }
+    )
+
+
+def connector_columns() -> dict[str, object]:
+    return {
+        "connector": t("data.column.connector"),
+        "site": t("data.column.site"),
+        "status": words_column(t("data.column.status"), catalog_words("data.status", STATUS_WORDS)),
+        "last_run": time_column(t("data.column.last_run")),
+        "progress": t("data.column.progress"),
+        "error": st.column_config.TextColumn(t("data.column.error"), width="large"),
+    }
+
+
+def connectors_section(settings: Settings, store: AppStore) -> None:
+    """The platform connectors configured in secrets.toml and how their last runs went."""
+    try:
+        configs = load_connectors(settings)
+    except ConnectorNotConfigured as error:  # written wrongly: said to the admin who wrote it; the page goes on
+        st.error(error_markdown(error), icon=":material/error:")
+        return
+    if not configs:
+        st.caption(t("data.connectors_none"))
+        return
+    st.caption(t("data.connectors_help"))
+    sites = {config.name: site(config) for config in configs}
+    table(
+        connectors_view(connector_state.states(store), sites), column_config=connector_columns(), key="data_connectors"
+    )
+
+
 def channel_columns() -> dict[str, object]:
     def count(label: str) -> object:
         return st.column_config.NumberColumn(t(label), format="localized")
@@ -236,12 +296,16 @@ def remember_refusal(action: str, shrinks: list[Shrink]) -> None:
 
 
 def said_in(status: Any) -> Callable[[str, int, int], None]:
-    """A sync's progress callback that writes a large sheet's reading into an st.status label."""
+    """A sync's progress callback that writes a large sheet's reading, or a connector's fetching (a
+    Said naming what it fetches), into an st.status label."""
 
     def progress(sheet: str, read: int, total: int) -> None:
-        status.update(
-            label=t("data.sheet_progress", sheet=plain(sheet), read=text.number(read), total=text.number(total))
-        )
+        done, whole = text.number(read), text.number(total)
+        if isinstance(sheet, Said) and sheet.key.startswith("connector.unit."):
+            label = t("data.connector_progress", what=plain(sheet.text(current_language())), done=done, total=whole)
+        else:
+            label = t("data.sheet_progress", sheet=plain(sheet), read=done, total=whole)
+        status.update(label=label)
 
     return progress
 

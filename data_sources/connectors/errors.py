@@ -1,0 +1,31 @@
+"""What a connector says when a platform refuses it or answers what it cannot read; each names the
+connector, so a person with several knows which token to replace."""
+
+from __future__ import annotations
+
+from data_sources.errors import NotConfigured, SourceUnavailable
+
+
+class ConnectorNotConfigured(NotConfigured):
+    """Raised when [pulse.connectors.<name>] in secrets.toml lacks a value the connector needs (its
+    site, its token) or names a connector there is none of; the message names the key to set."""
+
+
+class TokenRefused(SourceUnavailable):
+    """Raised when the platform refuses the connector's token or key (HTTP 401, or its own way of
+    saying so): revoked, expired, mistyped, or without the rights the connector needs."""
+
+
+class RateLimited(SourceUnavailable):
+    """Raised when the platform still says "too many requests" after the connector's bounded
+    retries, or asks for a wait longer than a sync is held for; the archive keeps what came before."""
+
+
+class PlatformFailed(SourceUnavailable):
+    """Raised when the platform cannot be reached or answers an error that is neither a refusal nor
+    a rate limit (a 404 for a repository that is not there, a 5xx after the retries)."""
+
+
+class MalformedAnswer(SourceUnavailable):
+    """Raised when an answer is not the documented shape (not JSON, a field missing or of another
+    type); it names the connector, the address and the field, and nothing of the page is kept."""

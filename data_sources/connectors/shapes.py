@@ -1,0 +1,49 @@
+"""Reading a platform's documented answer: a field of the expected type, or MalformedAnswer naming
+the connector, the address and the field (nothing of that page is kept)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from data_sources.connectors.errors import MalformedAnswer
+from errors import Said
+
+T = TypeVar("T")
+TYPE_WORDS = {dict: "object", list: "list", str: "text", int: "number", bool: "true/false"}
+
+
+def malformed(connector: str, where: str, field: str, expected: str) -> MalformedAnswer:
+    """An answer at an address, or a file in an export, that is not the documented shape."""
+    return MalformedAnswer(
+        Said("error.connector.malformed", connector=connector, where=where, field=field, expected=expected)
+    )
+
+
+def need(document: Any, field: str, kind: type[T], *, connector: str, where: str) -> T:
+    """document[field] when it is a `kind` (an int is not a bool here), else MalformedAnswer."""
+    value = document.get(field) if isinstance(document, dict) else None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise malformed(connector, where, field, TYPE_WORDS.get(kind, kind.__name__))
+    return value
+
+
+def items(document: Any, field: str | None, *, connector: str, where: str) -> list[dict[str, Any]]:
+    """The list of objects at document[field] (or the document itself when `field` is None)."""
+    value = document if field is None else need(document, field, list, connector=connector, where=where)
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise malformed(connector, where, field or "[]", "list")
+    return value
+
+
+def moment(value: Any, *, connector: str, where: str, field: str) -> datetime:
+    """An ISO 8601 time (2026-03-01T10:00:00.000Z, +08:00) as naive UTC."""
+    if not isinstance(value, str):
+        raise malformed(connector, where, field, "time")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise malformed(connector, where, field, "time") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
