@@ -228,11 +228,18 @@ def results_query(*, filters: Filters, starts: list[datetime], campaign_id: str 
         .group_by(days.c.campaign_id)
         .subquery("per_group")
     )
-    eligible = (
-        sa.select(selected.c.campaign_id, sa.func.count(members.c.member_id).label("eligible"))
-        .select_from(selected)
-        .outerjoin(members, sa.and_(members.c.joined_at < selected.c.starts_at, *member_conditions(filters)))
+    # Members who joined before each start; a cross join narrowed in WHERE, as ClickHouse joins on
+    # equal keys only, then every selected campaign kept (0 when nobody had joined yet).
+    joined_before = (
+        sa.select(selected.c.campaign_id, sa.func.count().label("eligible"))
+        .select_from(selected, members)
+        .where(members.c.joined_at < selected.c.starts_at, *member_conditions(filters))
         .group_by(selected.c.campaign_id)
+        .subquery("joined_before")
+    )
+    eligible = (
+        sa.select(selected.c.campaign_id, sa.func.coalesce(joined_before.c.eligible, 0).label("eligible"))
+        .select_from(selected.outerjoin(joined_before, joined_before.c.campaign_id == selected.c.campaign_id))
         .subquery("eligible")
     )
     early = touches.c.joined_at < touches.c.starts_at
