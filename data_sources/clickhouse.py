@@ -12,6 +12,7 @@ count twice unless every query read it with FINAL).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import pandas as pd
@@ -25,6 +26,7 @@ import schema
 from data_sources.rollup import TABLES as ROLLUP_TABLES
 from data_sources.rollup import rollup_builds
 from engines import CLICKHOUSE, create_engine
+from errors import Said
 from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY, VERSION, VERSION_KEY, info, rollup
 
 STAGED = "__next"  # suffix of a build's tables until they are swapped in
@@ -57,6 +59,33 @@ ORDER_BY: dict[str, tuple[str, ...]] = {
     "pulse_info": ("key",),
 }
 PARTITION_BY = {"activities": "toYYYYMM(occurred_at)"}  # months: a rebuild or TTL drops whole parts
+
+
+NO_TABLE = {60: "UNKNOWN_TABLE", 81: "UNKNOWN_DATABASE"}  # ClickHouse's error codes a person can act on
+NO_COLUMN = {47: "UNKNOWN_IDENTIFIER", 16: "NO_SUCH_COLUMN_IN_TABLE"}
+TIMEOUT = {159: "TIMEOUT_EXCEEDED"}
+
+
+def failure(error: BaseException, *, database: str) -> Said | None:
+    """What a person reads about a ClickHouse error that names what to fix (a table or column it
+    does not have, its time limit), or None for any other; `database` is the one the URL names."""
+    text = str(error)
+    code = re.search(r"Code: (\d+)\.", text)
+    if code is None:
+        return None
+    number = int(code.group(1))
+    # The engine's sentence, without the statement it quotes after "In scope" and the version.
+    reason = text[code.start() :].split(" In scope ", 1)[0].split(" (version ", 1)[0].strip()
+    quoted_name = re.search(r"['`]([^'`]+)['`]", reason)
+    name = quoted_name.group(1) if quoted_name else ""
+    if number in NO_TABLE:
+        name = name or (re.search(r"(?:Table|Database) (\S+) does not exist", reason) or [None, "?"])[1]
+        return Said("error.warehouse.clickhouse_no_table", name=name, database=database)
+    if number in NO_COLUMN:
+        return Said("error.warehouse.clickhouse_no_column", name=name or "?", reason=reason)
+    if number in TIMEOUT:
+        return Said("error.warehouse.clickhouse_timeout", reason=reason)
+    return None
 
 
 def is_clickhouse(url: str) -> bool:

@@ -25,10 +25,11 @@ from sqlalchemy.engine import Engine
 
 import clock
 import schema
+from data_sources import clickhouse
 from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
 from data_sources.rollup import build_rollup, refresh_statistics
-from engines import create_engine, read_frame
+from engines import CLICKHOUSE, create_engine, read_frame
 from errors import Said
 from rollup.state import mark_dialect, rollup_state
 from rollup.tables import info
@@ -76,8 +77,8 @@ class Warehouse:
             with engine.begin() as connection:
                 rows = build_rollup(connection, timezone=timezone)
             refresh_statistics(engine)
-        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
-            reason = str(getattr(error, "orig", error))
+        except sa.exc.DatabaseError as error:  # Operational or Programming; ClickHouse's are DatabaseError
+            reason = str(getattr(error, "orig", error)).split(" In scope ")[0]
             raise SourceUnavailable(Said("error.warehouse.rollup_failed", reason=reason)) from error
         self.dispose()  # the next query opens an engine marked with the new rollup
         return rows
@@ -128,6 +129,18 @@ class Warehouse:
         except (sa.exc.OperationalError, sa.exc.ProgrammingError, duckdb.Error) as error:
             detail = getattr(error, "orig", None) or error
             raise SourceUnavailable(Said("error.warehouse.unreadable", reason=str(detail))) from error
+        except sa.exc.DatabaseError as error:  # clickhouse-connect raises its errors as DatabaseError
+            if engine.dialect.name != CLICKHOUSE:
+                raise
+            raise self._clickhouse_failure(error) from error
+
+    def _clickhouse_failure(self, error: sa.exc.DBAPIError) -> SourceUnavailable:
+        """A ClickHouse error as its message to a person: a missing table or column, the time limit,
+        or else the engine's own words."""
+        detail = error.orig or error
+        database = sa.engine.make_url(self.url).database or "default"
+        said = clickhouse.failure(detail, database=database)
+        return SourceUnavailable(said or Said("error.warehouse.unreadable", reason=str(detail).split(" In scope ")[0]))
 
     def dispose(self) -> None:
         with self._lock:
