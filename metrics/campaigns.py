@@ -163,11 +163,14 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
     first = min(filters.local_date(start) for start in starts) - timedelta(days=LIFT_DAYS)
     end = max(filters.local_date(start) for start in starts) + timedelta(days=LIFT_DAYS)
     days = member_days(filters, first, end)
+    # Every campaign meets every offset on an equal key (1) rather than ON true: ClickHouse reorders a
+    # cross join after the member-days and filters on the day last (17M rows at 1M activities, 15x slower).
+    key = sa.literal_column("1").label("k")
     offsets = sa.union_all(
-        *(sa.select(sa.literal_column(str(offset)).label("offset")) for offset in range(-LIFT_DAYS, LIFT_DAYS))
+        *(sa.select(sa.literal_column(str(offset)).label("offset"), key) for offset in range(-LIFT_DAYS, LIFT_DAYS))
     ).subquery("offsets")
     begins = sa.select(
-        selected.c.campaign_id, selected.c.starts_at, day_of(selected.c.starts_at, filters).label("start_day")
+        selected.c.campaign_id, selected.c.starts_at, day_of(selected.c.starts_at, filters).label("start_day"), key
     ).subquery("begins")
     window = (
         sa.select(
@@ -176,7 +179,7 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
             (begins.c.start_day + offsets.c.offset).label("day"),
             sa.case((offsets.c.offset >= 0, 1), else_=0).label("after"),
         )
-        .select_from(begins.join(offsets, sa.true()))
+        .select_from(begins.join(offsets, offsets.c.k == begins.c.k))
         .subquery("window")
     )
     return (
