@@ -30,6 +30,7 @@ from errors import Said
 from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY, VERSION, VERSION_KEY, info, rollup
 
 STAGED = "__next"  # suffix of a build's tables until they are swapped in
+INSERT_ROWS = 1_000_000  # rows per Arrow insert: a few dozen MB, a handful of parts per insert
 TYPES: dict[type, str] = {
     sa.String: "String",
     sa.DateTime: "DateTime64(6, 'UTC')",  # naive UTC, whatever the server's own time zone
@@ -143,9 +144,11 @@ def arrow_table(table: sa.Table, frame: pd.DataFrame) -> pa.Table:
 
 
 def insert_arrow(connection: Connection, name: str, data: pa.Table) -> None:
-    """One bulk insert of an Arrow table (clickhouse-connect sends it as `INSERT … FORMAT Arrow`)."""
-    if data.num_rows:
-        connection.connection.dbapi_connection.client.insert_arrow(name, data)  # type: ignore[union-attr]
+    """Bulk inserts of an Arrow table, INSERT_ROWS rows each (clickhouse-connect sends each as
+    `INSERT … FORMAT Arrow`), so a request body stays bounded however large the table."""
+    client = connection.connection.dbapi_connection.client  # type: ignore[union-attr]
+    for start in range(0, data.num_rows, INSERT_ROWS):
+        client.insert_arrow(name, data.slice(start, INSERT_ROWS))
 
 
 def _drop_staged(connection: Connection, staged: dict[sa.Table, sa.Table]) -> None:

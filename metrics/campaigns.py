@@ -165,7 +165,7 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
     days = member_days(filters, first, end)
     # Every campaign meets every offset on an equal key (1) rather than ON true: ClickHouse reorders a
     # cross join after the member-days and filters on the day last (17M rows at 1M activities, 15x slower).
-    key = sa.literal_column("1").label("k")
+    key: sa.Label[Any] = sa.literal_column("1").label("k")
     offsets = sa.union_all(
         *(sa.select(sa.literal_column(str(offset)).label("offset"), key) for offset in range(-LIFT_DAYS, LIFT_DAYS))
     ).subquery("offsets")
