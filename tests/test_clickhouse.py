@@ -178,7 +178,8 @@ activities:
 
 @pytest.fixture(scope="module")
 def their_clickhouse(new_clickhouse_database):
-    """The fixture community in a layout of its own: other names, one table in another database."""
+    """The fixture community in a layout of its own: other names, one table in another database,
+    activities on another time zone's clock."""
     url = new_clickhouse_database("their_crm")
     crm = new_clickhouse_database("crm")
     engine = create_engine(url)
@@ -190,11 +191,13 @@ def their_clickhouse(new_clickhouse_database):
             "signed_up DateTime64(6, 'UTC'), source String, region String, segment String, staff Bool) "
             "ENGINE = MergeTree ORDER BY id"
         )
-        connection.exec_driver_sql(
-            "CREATE TABLE events (id String, user_id String, happened DateTime64(6, 'UTC'), type String, "
-            "platform Nullable(String), campaign_id Nullable(String), points Nullable(Float64)) "
-            "ENGINE = MergeTree ORDER BY happened"
+        columns = (
+            "(id String, user_id String, happened DateTime64(6, {zone}), type String, platform Nullable(String), "
+            "campaign_id Nullable(String), points Nullable(Float64)) ENGINE = MergeTree ORDER BY happened"
         )
+        connection.exec_driver_sql("CREATE TABLE events_utc " + columns.format(zone="'UTC'"))
+        # Theirs keeps activities on Shanghai's clock: the same instants, which ours reads as UTC.
+        connection.exec_driver_sql("CREATE TABLE events " + columns.format(zone="'Asia/Shanghai'"))
         users = (
             frames["members"]
             .rename(columns={"member_id": "id", "name": "full_name", "email": "mail", "joined_at": "signed_up"})
@@ -207,7 +210,8 @@ def their_clickhouse(new_clickhouse_database):
         events = frames["activities"].rename(
             columns={"activity_id": "id", "member_id": "user_id", "occurred_at": "happened", "kind": "type"}
         )
-        client.insert_df("events", events)
+        client.insert_df("events_utc", events)
+        connection.exec_driver_sql("INSERT INTO events SELECT * FROM events_utc")
         for name in ("campaigns", "campaign_members"):
             table = schema.metadata.tables[name]
             connection.exec_driver_sql(create_table_sql(table, name))
