@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from clickhouse_connect.driver.client import Client
+from streamlit.testing.v1 import AppTest
 
 import schema
 from data_sources import clickhouse
@@ -299,3 +300,19 @@ def test_a_query_past_the_time_limit_says_how_to_raise_it(new_clickhouse_databas
         "ClickHouse stopped the query at its time limit (Code: 159. DB::Exception: Timeout exceeded"
     )
     assert message.endswith("raise max_execution_time in PULSE_WAREHOUSE_URL (…?max_execution_time=120).")
+
+
+def test_a_page_on_a_clickhouse_database_without_our_tables_says_what_to_do(
+    new_clickhouse_database, tmp_path, pulse_env, monkeypatch
+):
+    url = new_clickhouse_database("empty")
+    pulse_env(tmp_path)
+    monkeypatch.setenv("PULSE_WAREHOUSE_URL", url)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    shown = at.error[0].value.replace("\\", "")  # markdown escapes
+    database = sa.engine.make_url(url).database
+    assert shown == (
+        f"ClickHouse has no table or database members ({database}). Build the warehouse there with "
+        "`python cli.py sync`, or name your own tables in warehouse_mapping (docs/data-sources.md)."
+    )
