@@ -32,7 +32,7 @@ from data_sources.rollup import build_rollup, refresh_statistics
 from engines import CLICKHOUSE, create_engine, read_frame
 from errors import Said
 from rollup.state import mark_dialect, rollup_state
-from rollup.tables import info
+from rollup.tables import BUILT_AT_KEY, info
 from settings import Settings
 
 DUCKDB_TYPES = {sa.String: "VARCHAR", sa.DateTime: "TIMESTAMP", sa.Boolean: "BOOLEAN", sa.Float: "DOUBLE"}
@@ -52,6 +52,7 @@ class Warehouse:
             raise NotConfigured(Said("error.warehouse.mapping_built_in"))
         self._engine: Engine | None = None
         self._target: str | None = None
+        self._built_at: str | None = None  # a ClickHouse warehouse's build the engine was opened on
         self._lock = threading.Lock()
 
     @property
@@ -86,8 +87,20 @@ class Warehouse:
     def version(self) -> str:
         """Identifies the data being served; changes when sync swaps in a new build."""
         if self._path is None:
+            if clickhouse.is_clickhouse(self.url):
+                return f"{self.url}#{self._clickhouse_build()}"
             return self.url
         return self._resolve()
+
+    def _clickhouse_build(self) -> str:
+        """When the rollup in ClickHouse was built ('' without one): sync rebuilds that warehouse in
+        place, so this tells its builds apart. A new one since the engine was opened closes it, so
+        the next query marks the dialect with the new rollup."""
+        built = self.rollup_state().get(BUILT_AT_KEY, "")
+        if self._built_at is not None and built != self._built_at:
+            self.dispose()
+        self._built_at = built
+        return built
 
     def _resolve(self) -> str:
         assert self._path is not None

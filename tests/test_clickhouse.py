@@ -5,7 +5,7 @@ the `warehouse` fixture's "clickhouse" engine."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from clickhouse_connect.driver.client import Client
 from streamlit.testing.v1 import AppTest
 
+import clock
 import schema
 from data_sources import clickhouse
 from data_sources.clickhouse import arrow_table, build_clickhouse, create_table_sql
@@ -316,3 +317,21 @@ def test_a_page_on_a_clickhouse_database_without_our_tables_says_what_to_do(
         f"ClickHouse has no table or database members ({database}). Build the warehouse there with "
         "`python cli.py sync`, or name your own tables in warehouse_mapping (docs/data-sources.md)."
     )
+
+
+def test_the_version_follows_each_build_so_a_running_app_shows_a_sync_at_once(new_clickhouse_database, monkeypatch):
+    url = new_clickhouse_database("versions")
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 1, 9, 0, 0))
+    build_clickhouse(url, community.frames(), timezone="UTC", stamp={})
+    warehouse = Warehouse(url)
+    try:
+        assert warehouse.version() == f"{url}#2026-12-01T09:00:00"
+        count = sa.select(sa.func.count()).select_from(schema.members)
+        assert warehouse.run(count).iloc[0, 0] == 9
+        monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 1, 10, 0, 0))
+        fewer = community.frames(member_rows=community.MEMBERS[:-1])  # tom left
+        build_clickhouse(url, fewer, timezone="UTC", stamp={})
+        assert warehouse.version() == f"{url}#2026-12-01T10:00:00"
+        assert warehouse.run(count).iloc[0, 0] == 8
+    finally:
+        warehouse.dispose()
