@@ -806,6 +806,7 @@ MESSAGES: dict[str, str] = {
     "warning.import_not_kept": "The configured source is {source}: a sync from it will replace these files. Set {setting} to keep what you import.",
     "error.sync.no_sheets_section": "The source is Google Sheets, but secrets.toml has no {section} section.",
     "error.sync.in_place": "The warehouse is your own database (PULSE_WAREHOUSE_URL); it is queried in place, so there is nothing to sync.",
+    "error.sync.import_into_clickhouse": "Importing files replaces tables of the built-in warehouse and keeps the others; a ClickHouse warehouse is rebuilt whole instead: put every table's file in one folder and run `python cli.py sync --source FOLDER`.",
     "error.sync.busy": "A sync is already running; the data will refresh when it finishes.",
     "error.warehouse.mapping_built_in": "warehouse_mapping is for your own database queried in place (warehouse_url); the built-in warehouse already has the canonical tables.",
     "error.warehouse.rollup_built_in": "The built-in warehouse gets its rollup on every sync; sync instead.",

@@ -772,6 +772,7 @@ MESSAGES: dict[str, str] = {
     "warning.import_not_kept": "当前配置的数据源是 {source}：从它同步会替换这些文件。若要保留导入的内容，请设置 {setting}。",
     "error.sync.no_sheets_section": "数据源是 Google 表格，但 secrets.toml 中没有 {section} 部分。",
     "error.sync.in_place": "数据仓库是你们自己的数据库（PULSE_WAREHOUSE_URL），直接在其中查询，因此无需同步。",
+    "error.sync.import_into_clickhouse": "导入文件会替换内置数据仓库中的表并保留其他表；ClickHouse 数据仓库则整体重建：请把每张表的文件放在同一个文件夹中，然后运行 `python cli.py sync --source FOLDER`。",
     "error.sync.busy": "已有一个同步正在运行；完成后数据会自动刷新。",
     "error.warehouse.mapping_built_in": "warehouse_mapping 仅用于直接查询的自有数据库（warehouse_url）；内置数据仓库已包含标准表。",
     "error.warehouse.rollup_built_in": "内置数据仓库每次同步时都会生成汇总表；请改为同步。",

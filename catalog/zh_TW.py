@@ -772,6 +772,7 @@ MESSAGES: dict[str, str] = {
     "warning.import_not_kept": "目前設定的資料來源是 {source}：從它同步會取代這些檔案。若要保留匯入的內容，請設定 {setting}。",
     "error.sync.no_sheets_section": "資料來源是 Google 試算表，但 secrets.toml 中沒有 {section} 區段。",
     "error.sync.in_place": "資料倉儲是你們自己的資料庫（PULSE_WAREHOUSE_URL），直接在其中查詢，因此無需同步。",
+    "error.sync.import_into_clickhouse": "匯入檔案會取代內建資料倉儲中的資料表並保留其他資料表；ClickHouse 資料倉儲則整體重建：請把每張資料表的檔案放在同一個資料夾中，然後執行 `python cli.py sync --source FOLDER`。",
     "error.sync.busy": "已有一個同步正在執行；完成後資料會自動重新整理。",
     "error.warehouse.mapping_built_in": "warehouse_mapping 僅用於直接查詢的自有資料庫（warehouse_url）；內建資料倉儲已包含標準資料表。",
     "error.warehouse.rollup_built_in": "內建資料倉儲每次同步時都會產生彙總表；請改為同步。",

@@ -312,6 +312,8 @@ def import_files(
     """Import CSV, Excel or Parquet files (each replaces its table; the other tables stay as they
     are now) and rebuild the warehouse from them; all or nothing. Raises DataSourceError,
     ShrinkRefused when a file would empty its table or cut it deeply."""
+    if settings.warehouse_path is None and clickhouse.is_clickhouse(settings.warehouse_url):
+        raise NotConfigured(Said("error.sync.import_into_clickhouse"))  # it has no tables to keep beside the files'
     staged: list[Path] = []
 
     def load() -> tuple[Frames, list[str]]:

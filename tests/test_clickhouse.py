@@ -21,7 +21,7 @@ from data_sources.clickhouse import arrow_table, build_clickhouse, create_table_
 from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.mapping import load_mapping
 from data_sources.rollup import TABLES
-from data_sources.sync import run_sync
+from data_sources.sync import import_files, run_sync
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from metrics import contributions, profile, sections
@@ -335,3 +335,20 @@ def test_the_version_follows_each_build_so_a_running_app_shows_a_sync_at_once(ne
         assert warehouse.run(count).iloc[0, 0] == 8
     finally:
         warehouse.dispose()
+
+
+def test_importing_one_table_into_clickhouse_is_refused_with_what_to_do_instead(tmp_path, monkeypatch):
+    # An import keeps the tables it does not replace from the built-in warehouse; ClickHouse is rebuilt whole.
+    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PULSE_WAREHOUSE_URL", "clickhousedb:///nowhere?interface=chdb")
+    settings = load_settings()
+    store = AppStore(settings.app_db_url)
+    store.migrate()
+    members = tmp_path / "members.csv"
+    members.write_text("member_id,joined_at\nm1,2025-01-01\n", encoding="utf-8")
+    try:
+        with pytest.raises(NotConfigured) as refused:
+            import_files([members], settings=settings, app_store=store)
+    finally:
+        store.dispose()
+    assert refused.value.user_message.endswith("run `python cli.py sync --source FOLDER`.")
