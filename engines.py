@@ -2,8 +2,9 @@
 
 SQLite gets WAL, a busy timeout and foreign keys, plus the `pulse_local_day` function (SQLite has no
 time zone database, so metrics call into Python's zoneinfo for non-UTC communities). A PostgreSQL
-warehouse runs without JIT. DuckDB files can be opened read-only. Results come back as small pandas
-frames through `read_frame`.
+warehouse runs without JIT. A ClickHouse warehouse (clickhouse-connect's `clickhousedb://` dialect)
+runs every query with CLICKHOUSE_SETTINGS, which make it answer as SQL does where metrics rely on
+it. DuckDB files can be opened read-only. Results come back as small pandas frames through `read_frame`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 EPOCH = date(1970, 1, 1)
+CLICKHOUSE = "clickhousedb"
+CLICKHOUSE_SETTINGS: dict[str, object] = {
+    # The missing side of an outer join is NULL (ClickHouse's default fills 0 and ''), so `IS NULL`
+    # finds members without activity.
+    "join_use_nulls": 1,
+    # max, min, sum over no rows are NULL (ClickHouse's default gives 0), as every metric's empty case expects.
+    "aggregate_functions_null_for_empty": 1,
+    # count(DISTINCT x) exact even where SQL reaches the server without our compiler (rollup.sql
+    # compiles it to uniqExact already); never the approximate uniq.
+    "count_distinct_implementation": "uniqExact",
+}
 
 
 class Runner(Protocol):
@@ -69,6 +81,9 @@ def create_engine(url: str, *, read_only: bool = False, analytic: bool = False) 
     kwargs: dict[str, object] = {}
     if url.startswith("duckdb") and read_only:
         kwargs["connect_args"] = {"read_only": True}
+    if url.startswith(CLICKHOUSE):  # settings in the URL's query (max_execution_time=30) win
+        query = sa.engine.make_url(url).query
+        kwargs["connect_args"] = {k: v for k, v in CLICKHOUSE_SETTINGS.items() if k not in query}
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _configure_sqlite)

@@ -1,7 +1,7 @@
 """`make bench [SCALE=small|large]`: build a community at scale through the normal sync path, then
-measure every page cold and warm beside the pandas way, engine time, memory, PostgreSQL, survey
-submissions, and the browser's wait beside a bare Streamlit page (bench/browser.py). Prints one
-table and writes bench/results.json. See docs/performance.md."""
+measure every page cold and warm beside the pandas way, engine time, memory, PostgreSQL, ClickHouse
+(chDB: bench/clickhouse.py), survey submissions, and the browser's wait beside a bare Streamlit page
+(bench/browser.py). Prints one table and writes bench/results.json. See docs/performance.md."""
 
 from __future__ import annotations
 
@@ -95,7 +95,8 @@ def probe(env: dict[str, str], *args: str, timeout: float | None = None) -> dict
         )
     except subprocess.TimeoutExpired:
         return {"timed_out": timeout}
-    if result.returncode != 0 and timeout is not None and "statement timeout" in result.stderr:
+    stopped = "statement timeout" in result.stderr or "TIMEOUT_EXCEEDED" in result.stderr  # PostgreSQL, ClickHouse
+    if result.returncode != 0 and timeout is not None and stopped:
         return {"timed_out": timeout}
     if result.returncode != 0:
         raise RuntimeError(f"bench.probe {' '.join(args)} failed:\n{result.stderr[-3000:]}")
@@ -154,6 +155,7 @@ def main() -> None:
     parser.add_argument("--scale", choices=SCALES, default="small")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-clickhouse", action="store_true", help="skip the ClickHouse (chDB) phase")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser phase (bench/browser.py)")
     parser.add_argument("--browser-runs", type=int, default=3, help="runs of the browser phase (medians)")
     parser.add_argument("--dir", type=Path, default=ROOT / "bench" / "data")
@@ -244,6 +246,12 @@ def main() -> None:
 
     if not args.no_postgres:
         results["postgres"] = postgres_pages(env, folder / "csv", 1)
+        save(results)
+
+    if not args.no_clickhouse:
+        from bench import clickhouse
+
+        results["clickhouse"] = clickhouse.measure(env, folder / "csv", 1)
         save(results)
 
     if not args.no_browser:
@@ -341,6 +349,10 @@ def print_table(results: dict) -> None:
                 print(f"  {name:<16} a statement over {page['timed_out_s']:.0f} s (stopped)")
             else:
                 print(f"  {name:<16}{page['cold_s']:>9.3f} s cold{page['warm_s']:>9.4f} s warm")
+    if "clickhouse" in results:
+        from bench import clickhouse
+
+        clickhouse.print_table(results["clickhouse"])
     if "browser" in results:
         from bench import browser
 

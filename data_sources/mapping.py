@@ -33,6 +33,7 @@ import sa_internals
 import schema
 from data_sources.errors import NotConfigured
 from data_sources.validate import TABLES as CANONICAL
+from engines import CLICKHOUSE
 from errors import Lines, Said
 
 DIALECT_ATTRIBUTE = "pulse_mapping"
@@ -107,6 +108,9 @@ def _converted(column: sa.Column, canonical: sa.Column, dialect: str) -> sa.Colu
     """Their column as our type: ids as text, dates as timestamps, aware timestamps as UTC."""
     ours, theirs = type(canonical.type), column.type
     if ours is sa.DateTime:
+        if isinstance(theirs, sa.DateTime) and dialect == CLICKHOUSE:
+            # ClickHouse keeps instants, shown on the column's zone (or the server's): read on UTC's clock.
+            return sa.func.toTimeZone(column, sa.literal("UTC", sa.String), type_=sa.DateTime())
         if isinstance(theirs, sa.DateTime) and theirs.timezone and dialect in ("postgresql", "duckdb"):
             return sa.func.timezone("UTC", column)
         if not isinstance(theirs, sa.DateTime):

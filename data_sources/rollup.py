@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 import clock
+from engines import CLICKHOUSE
 from rollup.build import (
     activity_days_query,
     changes_rollup_query,
@@ -33,24 +34,29 @@ from rollup.tables import (
 
 BUILD_WORK_MEM = "256MB"  # PostgreSQL, this transaction only: the server's default 4MB spilled every sort to disk
 TABLES = (member_keys, activity_rollup, rollup, member_months, activity_changes)  # in the order they are built
+INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone maps read ordered rows)
+    "member_keys": "member_key",
+    "activity_days": "day",
+    "member_days": "day",
+    "member_months": "month",
+    "activity_changes": "day",
+}
 
 
 def build_rollup(connection: Connection, *, timezone: str) -> int:
     """Replace member_keys, activity_days and member_days (days in `timezone`), member_months and
     activity_changes, and record the zone and the rollup's version; returns the member-days. Runs in
     the caller's transaction, so readers see the old tables or the new ones."""
+    if connection.dialect.name == CLICKHOUSE:  # no transactions there: built beside, then swapped in
+        from data_sources import clickhouse
+
+        return clickhouse.refresh_rollup(connection, timezone=timezone)
     for table in reversed(TABLES):
         table.drop(connection, checkfirst=True)
     if connection.dialect.name == "postgresql":  # sorts and groupings of millions of rows, in memory
         connection.exec_driver_sql(f"SET LOCAL work_mem = '{BUILD_WORK_MEM}'")
-    builds = (
-        (member_keys, member_keys_query(), "member_key"),
-        (activity_rollup, activity_days_query(timezone), "day"),
-        (rollup, rollup_query(), "day"),
-        (member_months, member_months_query(), "month"),
-        (activity_changes, changes_rollup_query(), "day"),
-    )
-    for table, query, key in builds:
+    for table, query in rollup_builds(timezone):
+        key = INDEXED[table.name]
         select = query.compile(connection, compile_kwargs={"literal_binds": True})
         columns = ", ".join(_typed(column) for column in table.columns)
         connection.exec_driver_sql(f'CREATE TABLE "{table.name}" AS SELECT {columns} FROM ({select}) AS built')
@@ -62,6 +68,12 @@ def build_rollup(connection: Connection, *, timezone: str) -> int:
     connection.execute(sa.delete(info).where(info.c.key.in_(list(state))))
     connection.execute(sa.insert(info), [{"key": key, "value": value} for key, value in state.items()])
     return int(connection.execute(sa.select(sa.func.count()).select_from(rollup)).scalar_one())
+
+
+def rollup_builds(timezone: str) -> list[tuple[sa.Table, sa.Select]]:
+    """Each rollup table with the query that builds it (days in `timezone`), in the order they are built."""
+    queries = (member_keys_query(), activity_days_query(timezone), rollup_query(), member_months_query())
+    return list(zip(TABLES, (*queries, changes_rollup_query()), strict=True))
 
 
 def _typed(column: sa.Column) -> str:

@@ -6,6 +6,9 @@ to a copy of the one in use when that can be trusted, else is made afresh (data_
 One run at a time per data folder (a lock file); a run that died without finishing is shown as
 interrupted.
 
+A ClickHouse warehouse_url is built in that database instead: whole on every run, its new tables
+written beside the ones in use and swapped in (data_sources/clickhouse.py).
+
 Sources: "demo", "sheets" (the configured spreadsheet), "imports" (files imported before, kept in
 <data_dir>/imports), "connectors" (the platforms in [pulse.connectors], fetched into their archives
 first: data_sources/connectors/) or a folder of CSV, Excel or Parquet files named after the tables.
@@ -29,7 +32,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 import clock
-from data_sources import demo, imports, sheets
+from data_sources import clickhouse, demo, imports, sheets
 from data_sources.append import FULL, INCREMENTAL, SETTINGS_KEY, SOURCE_KEY, append_build, judge
 from data_sources.connectors.source import load_connectors_source
 from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
@@ -37,6 +40,7 @@ from data_sources.files import read_folder
 from data_sources.shrink import check_shrinks
 from data_sources.validate import Parsing, RawTable, validate
 from data_sources.warehouse import build_warehouse, remove_abandoned_builds, table_rows
+from engines import create_engine
 from errors import Said, kept
 from settings import Settings
 from store import tables
@@ -146,11 +150,13 @@ def run_sync(
     the warehouse in use was built from the same source; a new source is a choice, not a loss.
     """
     path = settings.warehouse_path
-    if path is None:
+    into_clickhouse = path is None and clickhouse.is_clickhouse(settings.warehouse_url)
+    if path is None and not into_clickhouse:
         raise NotConfigured(Said("error.sync.in_place"))
     with _sync_lock(settings.data_dir):
         _mark_interrupted(app_store)
-        remove_abandoned_builds(path)
+        if path is not None:
+            remove_abandoned_builds(path)
         imports.remove_abandoned_imports(settings)
         guarded = replaces or _built_from(app_store) == _kind(source)
         run_id = _record_start(app_store, source)
@@ -159,8 +165,14 @@ def run_sync(
         try:
             frames, warnings = load()
             if guarded:
-                check_shrinks(table_rows(path), frames, origin=source, allowed=allow_shrink)
-            mode, reason = _build(path, frames, settings=settings, stamp=build_stamp(source, settings), full=full)
+                rows_in_use = table_rows(path) if path is not None else clickhouse_rows(settings.warehouse_url)
+                check_shrinks(rows_in_use, frames, origin=source, allowed=allow_shrink)
+            stamp = build_stamp(source, settings)
+            if path is not None:
+                mode, reason = _build(path, frames, settings=settings, stamp=stamp, full=full)
+            else:  # rebuilt whole beside the tables in use, then swapped in (data_sources/clickhouse.py)
+                clickhouse.build_clickhouse(settings.warehouse_url, frames, timezone=settings.timezone, stamp=stamp)
+                mode, reason = FULL, Said("sync.reason.clickhouse")
             if publish is not None:
                 publish()
         except DataSourceError as error:
@@ -180,6 +192,15 @@ def run_sync(
             *(run_id, source, took, mode, reason, counts, len(warnings)),
         )
     return SyncResult(source=source, rows=rows, warnings=warnings, mode=mode, reason=reason)
+
+
+def clickhouse_rows(url: str) -> dict[str, int]:
+    """Rows per canonical table of the ClickHouse warehouse at `url` ({} before its first sync)."""
+    engine = create_engine(url)
+    try:
+        return clickhouse.table_rows(engine)
+    finally:
+        engine.dispose()
 
 
 def _build(path: Path, frames: Frames, *, settings: Settings, stamp: dict[str, str], full: bool) -> tuple[str, Said]:
@@ -300,6 +321,8 @@ def import_files(
     """Import CSV, Excel or Parquet files (each replaces its table; the other tables stay as they
     are now) and rebuild the warehouse from them; all or nothing. Raises DataSourceError,
     ShrinkRefused when a file would empty its table or cut it deeply."""
+    if settings.warehouse_path is None and clickhouse.is_clickhouse(settings.warehouse_url):
+        raise NotConfigured(Said("error.sync.import_into_clickhouse"))  # it has no tables to keep beside the files'
     staged: list[Path] = []
 
     def load() -> tuple[Frames, list[str]]:

@@ -25,13 +25,14 @@ from sqlalchemy.engine import Engine
 
 import clock
 import schema
+from data_sources import clickhouse
 from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
 from data_sources.rollup import build_rollup, refresh_statistics
-from engines import create_engine, read_frame
+from engines import CLICKHOUSE, create_engine, read_frame
 from errors import Said
 from rollup.state import mark_dialect, rollup_state
-from rollup.tables import info
+from rollup.tables import BUILT_AT_KEY, info
 from settings import Settings
 
 DUCKDB_TYPES = {sa.String: "VARCHAR", sa.DateTime: "TIMESTAMP", sa.Boolean: "BOOLEAN", sa.Float: "DOUBLE"}
@@ -51,6 +52,7 @@ class Warehouse:
             raise NotConfigured(Said("error.warehouse.mapping_built_in"))
         self._engine: Engine | None = None
         self._target: str | None = None
+        self._built_at: str | None = None  # a ClickHouse warehouse's build the engine was opened on
         self._lock = threading.Lock()
 
     @property
@@ -76,8 +78,8 @@ class Warehouse:
             with engine.begin() as connection:
                 rows = build_rollup(connection, timezone=timezone)
             refresh_statistics(engine)
-        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
-            reason = str(getattr(error, "orig", error))
+        except sa.exc.DatabaseError as error:  # Operational or Programming; ClickHouse's are DatabaseError
+            reason = str(getattr(error, "orig", error)).split(" In scope ")[0]
             raise SourceUnavailable(Said("error.warehouse.rollup_failed", reason=reason)) from error
         self.dispose()  # the next query opens an engine marked with the new rollup
         return rows
@@ -85,8 +87,20 @@ class Warehouse:
     def version(self) -> str:
         """Identifies the data being served; changes when sync swaps in a new build."""
         if self._path is None:
+            if clickhouse.is_clickhouse(self.url):
+                return f"{self.url}#{self._clickhouse_build()}"
             return self.url
         return self._resolve()
+
+    def _clickhouse_build(self) -> str:
+        """When the rollup in ClickHouse was built ('' without one): sync rebuilds that warehouse in
+        place, so this tells its builds apart. A new one since the engine was opened closes it, so
+        the next query marks the dialect with the new rollup."""
+        built = self.rollup_state().get(BUILT_AT_KEY, "")
+        if self._built_at is not None and built != self._built_at:
+            self.dispose()
+        self._built_at = built
+        return built
 
     def _resolve(self) -> str:
         assert self._path is not None
@@ -128,6 +142,18 @@ class Warehouse:
         except (sa.exc.OperationalError, sa.exc.ProgrammingError, duckdb.Error) as error:
             detail = getattr(error, "orig", None) or error
             raise SourceUnavailable(Said("error.warehouse.unreadable", reason=str(detail))) from error
+        except sa.exc.DatabaseError as error:  # clickhouse-connect raises its errors as DatabaseError
+            if engine.dialect.name != CLICKHOUSE:
+                raise
+            raise self._clickhouse_failure(error) from error
+
+    def _clickhouse_failure(self, error: sa.exc.DBAPIError) -> SourceUnavailable:
+        """A ClickHouse error as its message to a person: a missing table or column, the time limit,
+        or else the engine's own words."""
+        detail = error.orig or error
+        database = sa.engine.make_url(self.url).database or "default"
+        said = clickhouse.failure(detail, database=database)
+        return SourceUnavailable(said or Said("error.warehouse.unreadable", reason=str(detail).split(" In scope ")[0]))
 
     def dispose(self) -> None:
         with self._lock:

@@ -163,11 +163,14 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
     first = min(filters.local_date(start) for start in starts) - timedelta(days=LIFT_DAYS)
     end = max(filters.local_date(start) for start in starts) + timedelta(days=LIFT_DAYS)
     days = member_days(filters, first, end)
+    # Every campaign meets every offset on an equal key (1) rather than ON true: ClickHouse reorders a
+    # cross join after the member-days and filters on the day last (17M rows at 1M activities, 15x slower).
+    key: sa.Label[Any] = sa.literal_column("1").label("k")
     offsets = sa.union_all(
-        *(sa.select(sa.literal_column(str(offset)).label("offset")) for offset in range(-LIFT_DAYS, LIFT_DAYS))
+        *(sa.select(sa.literal_column(str(offset)).label("offset"), key) for offset in range(-LIFT_DAYS, LIFT_DAYS))
     ).subquery("offsets")
     begins = sa.select(
-        selected.c.campaign_id, selected.c.starts_at, day_of(selected.c.starts_at, filters).label("start_day")
+        selected.c.campaign_id, selected.c.starts_at, day_of(selected.c.starts_at, filters).label("start_day"), key
     ).subquery("begins")
     window = (
         sa.select(
@@ -176,7 +179,7 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
             (begins.c.start_day + offsets.c.offset).label("day"),
             sa.case((offsets.c.offset >= 0, 1), else_=0).label("after"),
         )
-        .select_from(begins.join(offsets, sa.true()))
+        .select_from(begins.join(offsets, offsets.c.k == begins.c.k))
         .subquery("window")
     )
     return (
@@ -228,11 +231,18 @@ def results_query(*, filters: Filters, starts: list[datetime], campaign_id: str 
         .group_by(days.c.campaign_id)
         .subquery("per_group")
     )
-    eligible = (
-        sa.select(selected.c.campaign_id, sa.func.count(members.c.member_id).label("eligible"))
-        .select_from(selected)
-        .outerjoin(members, sa.and_(members.c.joined_at < selected.c.starts_at, *member_conditions(filters)))
+    # Members who joined before each start; a cross join narrowed in WHERE, as ClickHouse joins on
+    # equal keys only, then every selected campaign kept (0 when nobody had joined yet).
+    joined_before = (
+        sa.select(selected.c.campaign_id, sa.func.count().label("eligible"))
+        .select_from(selected, members)
+        .where(members.c.joined_at < selected.c.starts_at, *member_conditions(filters))
         .group_by(selected.c.campaign_id)
+        .subquery("joined_before")
+    )
+    eligible = (
+        sa.select(selected.c.campaign_id, sa.func.coalesce(joined_before.c.eligible, 0).label("eligible"))
+        .select_from(selected.outerjoin(joined_before, joined_before.c.campaign_id == selected.c.campaign_id))
         .subquery("eligible")
     )
     early = touches.c.joined_at < touches.c.starts_at

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 import schema
 from metrics.filters import Filters
-from metrics.sql import day_of, week_start
+from metrics.sql import day_of, holds_text, week_start
 from store import tables
 
 activities, campaigns, campaign_members, members = (
@@ -33,9 +33,9 @@ def search_members_query(text: str, *, include_email: bool, limit: int = SEARCH_
     """Members whose id is `text`, or whose name (or email, when allowed) contains it, ignoring
     case; exact ids first, then by name."""
     needle = text.strip().lower()
-    matches = [members.c.member_id == text.strip(), sa.func.lower(members.c.name).contains(needle, autoescape=True)]
+    matches = [members.c.member_id == text.strip(), holds_text(members.c.name, needle)]
     if include_email:
-        matches.append(sa.func.lower(members.c.email).contains(needle, autoescape=True))
+        matches.append(holds_text(members.c.email, needle))
     exact = sa.case((members.c.member_id == text.strip(), 0), else_=1)
     return (
         sa.select(*_member_columns(include_email))

@@ -9,7 +9,7 @@ import schema
 from metrics.filters import Filters
 from metrics.member_days import member_attributes
 from metrics.member_periods import first_days
-from metrics.sql import count_where, days_later, member_conditions, ratio
+from metrics.sql import days_later, member_conditions, ratio
 from schema import MEMBER_DIMENSIONS
 
 CONVERSION_DAYS = 30
@@ -85,20 +85,31 @@ def active_by_dimension(profile: pd.DataFrame, dimension: str) -> pd.DataFrame:
 
 def newcomer_conversion_query(*, filters: Filters) -> sa.Select:
     """One row: new members in the period, and how many of them made a non-login activity within
-    30 days of joining ([joined_at, joined_at + 30 days), even past the period's end)."""
-    contributed = sa.exists().where(
-        activities.c.member_id == members.c.member_id,
-        activities.c.kind != "login",
-        activities.c.occurred_at >= members.c.joined_at,
-        activities.c.occurred_at < days_later(members.c.joined_at, CONVERSION_DAYS),
-    )
-    return sa.select(
-        sa.func.count().label("new_members"),
-        count_where(contributed).label("converted"),
-    ).where(
+    30 days of joining ([joined_at, joined_at + 30 days), even past the period's end).
+
+    The converted are joined rather than asked for with a correlated EXISTS, which ClickHouse does
+    not run inside an aggregate."""
+    joined = [
         *member_conditions(filters),
         members.c.joined_at >= filters.start_utc,
         members.c.joined_at < filters.end_utc,
+    ]
+    conversions = (
+        sa.select(members.c.member_id)
+        .join(activities, activities.c.member_id == members.c.member_id)
+        .where(
+            *joined,
+            activities.c.kind != "login",
+            activities.c.occurred_at >= members.c.joined_at,
+            activities.c.occurred_at < days_later(members.c.joined_at, CONVERSION_DAYS),
+        )
+        .distinct()
+        .subquery("conversions")
+    )
+    return (
+        sa.select(sa.func.count().label("new_members"), sa.func.count(conversions.c.member_id).label("converted"))
+        .select_from(members.outerjoin(conversions, conversions.c.member_id == members.c.member_id))
+        .where(*joined)
     )
 
 

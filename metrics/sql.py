@@ -14,7 +14,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 import schema
 from metrics.filters import Filters
-from rollup.sql import day_in_zone, month_of, week_start  # noqa: F401 - metrics take them from here
+from rollup.sql import CLICKHOUSE, day_in_zone, month_of, week_start  # noqa: F401 - metrics take them from here
 
 
 class plus_days(FunctionElement):  # noqa: N801
@@ -41,11 +41,51 @@ def _plus_days_duckdb(element: plus_days, compiler: SQLCompiler, **kw: object) -
     return f"({stamp} + INTERVAL ({days}) DAY)"
 
 
+@compiles(plus_days, CLICKHOUSE)
+def _plus_days_clickhouse(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
+    stamp, days = _stamp_and_days(element, compiler, **kw)
+    return f"addDays({stamp}, {days})"
+
+
 @compiles(plus_days, "sqlite")
 def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
     # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff'; keep the microseconds so text comparison stays exact.
     stamp, days = _stamp_and_days(element, compiler, **kw)
     return f"(strftime('%Y-%m-%d %H:%M:%S', {stamp}, '{days:+d} days') || substr({stamp}, 20))"
+
+
+class contains_text(FunctionElement):  # noqa: N801
+    """contains_text(text, needle): whether text holds needle (given lowered), ignoring case, with
+    % and _ in the needle plain characters. Build it with `holds_text`."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+
+@compiles(contains_text)
+def _contains_text_default(element: contains_text, compiler: SQLCompiler, **kw: object) -> str:
+    text, needle = element.clauses
+    escaped = needle
+    for char, replacement in (("/", "//"), ("%", "/%"), ("_", "/_")):  # literal_column: % doubled where needed
+        escaped = sa.func.replace(escaped, _quoted(char), _quoted(replacement))
+    pattern = _quoted("%").concat(escaped).concat(_quoted("%"))
+    return f"({compiler.process(sa.func.lower(text).like(pattern, escape='/'), **kw)})"
+
+
+def _quoted(text: str) -> sa.ColumnElement[str]:
+    return sa.literal_column(f"'{text}'", sa.String)
+
+
+@compiles(contains_text, CLICKHOUSE)
+def _contains_text_clickhouse(element: contains_text, compiler: SQLCompiler, **kw: object) -> str:
+    # The dialect has no LIKE ... ESCAPE; ClickHouse's lower() is ASCII only, this search is not.
+    text, needle = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(positionCaseInsensitiveUTF8({text}, {needle}) > 0)"
+
+
+def holds_text(text: sa.ColumnElement, needle: str) -> contains_text:
+    """Whether `text` contains `needle`, ignoring case."""
+    return contains_text(text, sa.literal(needle.lower(), sa.String))
 
 
 def day_of(timestamp: sa.ColumnElement, filters: Filters) -> sa.ColumnElement[int]:

@@ -3,14 +3,24 @@
 Days are integers (days since 1970-01-01 in the community's time zone) so that windows such as
 "the 30 days ending with d" are plain integer arithmetic on every engine; months are integers too.
 metrics/sql.py has the rest of the small constructs (and `day_of`, the day in a view's zone).
+
+ClickHouse (dialect `clickhousedb`) gets its own SQL for each, and for what it does otherwise than
+the SQL standard: `lag` and `lead` give a non-Nullable column's default (0) instead of NULL past the
+partition's edge, so they are given the value as Nullable; `count(DISTINCT x)` is said as
+`uniqExact(x)`, never the approximate `uniq`. The session settings the rest relies on (NULL from
+an outer join's missing side and from an aggregate over no rows) are engines.CLICKHOUSE_SETTINGS.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.functions import FunctionElement, ReturnTypeFromArgs, count
+
+CLICKHOUSE = "clickhousedb"  # clickhouse-connect's SQLAlchemy dialect
 
 
 class local_day(FunctionElement):  # noqa: N801 - reads like the SQL function it stands for
@@ -24,6 +34,13 @@ class local_day(FunctionElement):  # noqa: N801 - reads like the SQL function it
 def _local_day_default(element: local_day, compiler: SQLCompiler, **kw: object) -> str:
     stamp, zone = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"(CAST(({stamp} AT TIME ZONE 'UTC') AT TIME ZONE {zone} AS DATE) - DATE '1970-01-01')"
+
+
+@compiles(local_day, CLICKHOUSE)
+def _local_day_clickhouse(element: local_day, compiler: SQLCompiler, **kw: object) -> str:
+    # toDate32 (1900-2299; toDate stops at 1970) in the zone given; as an integer, days since 1970.
+    stamp, zone = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"toInt32(toDate32({stamp}, {zone}))"
 
 
 @compiles(local_day, "sqlite")
@@ -44,6 +61,13 @@ class utc_day(FunctionElement):  # noqa: N801
 def _utc_day_default(element: utc_day, compiler: SQLCompiler, **kw: object) -> str:
     (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"(CAST({stamp} AS DATE) - DATE '1970-01-01')"
+
+
+@compiles(utc_day, CLICKHOUSE)
+def _utc_day_clickhouse(element: utc_day, compiler: SQLCompiler, **kw: object) -> str:
+    # The zone is named, so a server whose own time zone is not UTC counts the same days.
+    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"toInt32(toDate32({stamp}, 'UTC'))"
 
 
 @compiles(utc_day, "sqlite")
@@ -73,6 +97,13 @@ def _month_of_default(element: month_of, compiler: SQLCompiler, **kw: object) ->
     )
 
 
+@compiles(month_of, CLICKHOUSE)
+def _month_of_clickhouse(element: month_of, compiler: SQLCompiler, **kw: object) -> str:
+    # toRelativeMonthNum is year * 12 + month; January 1970 is 23641.
+    (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(toRelativeMonthNum(addDays(toDate32('1970-01-01'), {day})) - 23641)"
+
+
 @compiles(month_of, "sqlite")
 def _month_of_sqlite(element: month_of, compiler: SQLCompiler, **kw: object) -> str:
     (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
@@ -85,3 +116,33 @@ def day_in_zone(timestamp: sa.ColumnElement, timezone: str) -> sa.ColumnElement[
     if timezone == "UTC":
         return utc_day(timestamp)
     return local_day(timestamp, sa.literal(timezone, sa.String))
+
+
+class lag(ReturnTypeFromArgs):  # noqa: N801 - `sa.func.lag` builds this one
+    """lag(value) over a window: the previous row's value, NULL on a partition's first row."""
+
+    inherit_cache = True
+
+
+class lead(ReturnTypeFromArgs):  # noqa: N801 - `sa.func.lead` builds this one
+    """lead(value) over a window: the next row's value, NULL on a partition's last row."""
+
+    inherit_cache = True
+
+
+@compiles(lag, CLICKHOUSE)
+@compiles(lead, CLICKHOUSE)
+def _neighbour_clickhouse(element: lag | lead, compiler: SQLCompiler, **kw: object) -> str:
+    # On a non-Nullable column ClickHouse gives the type's default (0) where there is no neighbour.
+    values = ", ".join(f"toNullable({compiler.process(arg, **kw)})" for arg in element.clauses)
+    return f"{element.name}({values})"
+
+
+@compiles(count, CLICKHOUSE)
+def _count_clickhouse(element: count, compiler: SQLCompiler, **kw: object) -> str:
+    """count(DISTINCT x) as uniqExact(x), exact whatever the server's count_distinct_implementation."""
+    arguments = element.clauses.clauses
+    distinct = [a for a in arguments if isinstance(a, UnaryExpression) and a.operator is operators.distinct_op]
+    if len(arguments) == 1 and distinct:
+        return f"uniqExact({compiler.process(distinct[0].element, **kw)})"
+    return compiler.visit_function(element, **kw)  # type: ignore[arg-type]  # the compiler's own keywords

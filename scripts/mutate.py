@@ -27,7 +27,8 @@ MAX_CHILDREN = "2"
 def main(names: list[str]) -> int:
     started = time.monotonic()
     with postgres_server() as url:
-        env = {**os.environ, "PULSE_TEST_POSTGRES_URL": url}
+        # No ClickHouse engine in the forked sessions (tests/conftest.py's WAREHOUSE_ENGINES says why).
+        env = {**os.environ, "PULSE_TEST_POSTGRES_URL": url, "PULSE_TEST_NO_CLICKHOUSE": "1"}
         command = [sys.executable, "-m", "mutmut", "run", "--max-children", MAX_CHILDREN, *names]
         code = subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
     print(f"\nmutmut took {time.monotonic() - started:.0f} s (exit code {code})")

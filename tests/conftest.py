@@ -16,12 +16,14 @@ import sqlalchemy as sa
 
 import logs
 import schema
+from data_sources.clickhouse import build_clickhouse
 from data_sources.rollup import build_rollup
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from store import tables
 from store.database import AppStore
 from tests import boundaries, community
+from tests.clickhouse import clickhouse_databases
 from tests.postgres import postgres_server
 
 _database_names = itertools.count(1)
@@ -120,6 +122,12 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def new_clickhouse_database(tmp_path_factory) -> Iterator:
+    """A factory of empty databases in the in-process ClickHouse engine (tests/clickhouse.py)."""
+    yield from clickhouse_databases(tmp_path_factory.mktemp("chdb"))
+
+
+@pytest.fixture(scope="session")
 def new_postgres_database(postgres_url: str):
     """A factory of empty PostgreSQL databases on the test server, one URL per call."""
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
@@ -156,11 +164,17 @@ def load_community(url: str, frames: dict[str, pd.DataFrame]) -> None:
     engine.dispose()
 
 
-def make_warehouse(engine: str, directory: Path, frames: dict[str, pd.DataFrame], new_postgres_database) -> Warehouse:
+def make_warehouse(engine: str, directory: Path, frames: dict[str, pd.DataFrame], new_database) -> Warehouse:
+    """The frames as a warehouse on `engine`; `new_database` makes the database of a server engine
+    (new_postgres_database, new_clickhouse_database)."""
+    if engine == "clickhouse":  # loaded as `cli.py sync` does: Arrow inserts, then the rollup
+        url = new_database("community")
+        build_clickhouse(url, frames, timezone="UTC", stamp={})
+        return Warehouse(url)
     if engine == "duckdb":
         build_warehouse(directory / "warehouse.duckdb", frames, timezone="UTC")
         return Warehouse(f"duckdb:///{directory / 'warehouse.duckdb'}")
-    url = f"sqlite:///{directory / 'community.db'}" if engine == "sqlite" else new_postgres_database("community")
+    url = f"sqlite:///{directory / 'community.db'}" if engine == "sqlite" else new_database("community")
     load_community(url, frames)
     if engine == "postgresql":  # PostgreSQL reads the member-day rollup, SQLite computes it from activities
         rollup_engine = create_engine(url)
@@ -170,24 +184,37 @@ def make_warehouse(engine: str, directory: Path, frames: dict[str, pd.DataFrame]
     return Warehouse(url)
 
 
-@pytest.fixture(scope="session", params=["duckdb", "sqlite", "postgresql"])
-def warehouse(request, tmp_path_factory, new_postgres_database) -> Iterator[Warehouse]:
+# `make mutate` leaves ClickHouse out (scripts/mutate.py sets PULSE_TEST_NO_CLICKHOUSE): mutmut forks each
+# mutant's session from a process that has run the tests, and chDB keeps one engine per process,
+# whose threads a fork does not copy.
+WAREHOUSE_ENGINES = [
+    "duckdb",
+    "sqlite",
+    "postgresql",
+    *([] if os.environ.get("PULSE_TEST_NO_CLICKHOUSE") else ["clickhouse"]),
+]
+
+
+def databases(request, engine: str):
+    """The database factory a server engine needs (started only when a test asks for that engine)."""
+    factories = {"postgresql": "new_postgres_database", "clickhouse": "new_clickhouse_database"}
+    return request.getfixturevalue(factories[engine]) if engine in factories else None
+
+
+@pytest.fixture(scope="session", params=WAREHOUSE_ENGINES)
+def warehouse(request, tmp_path_factory) -> Iterator[Warehouse]:
     """The fixture community (tests/community.py) on each supported warehouse engine."""
     directory = tmp_path_factory.mktemp(f"warehouse-{request.param}")
-    if request.param == "postgresql":
-        result = make_warehouse("postgresql", directory, community.frames(), new_postgres_database)
-    else:
-        result = make_warehouse(request.param, directory, community.frames(), None)
+    result = make_warehouse(request.param, directory, community.frames(), databases(request, request.param))
     yield result
     result.dispose()
 
 
-@pytest.fixture(scope="session", params=["duckdb", "sqlite", "postgresql"])
-def boundary_warehouse(request, tmp_path_factory, new_postgres_database) -> Iterator[Warehouse]:
+@pytest.fixture(scope="session", params=WAREHOUSE_ENGINES)
+def boundary_warehouse(request, tmp_path_factory) -> Iterator[Warehouse]:
     """The boundary community (tests/boundaries.py) on each supported warehouse engine."""
     directory = tmp_path_factory.mktemp(f"boundaries-{request.param}")
-    databases = new_postgres_database if request.param == "postgresql" else None
-    result = make_warehouse(request.param, directory, boundaries.frames(), databases)
+    result = make_warehouse(request.param, directory, boundaries.frames(), databases(request, request.param))
     yield result
     result.dispose()
 
