@@ -431,7 +431,7 @@ def test_the_connectors_section_shows_each_connectors_last_run_without_its_key(c
     """A Discourse connector that fetched part of a first import and failed: its site, status, how
     far it got and why it stopped, in the reader's language; never its key."""
     from data_sources.connectors import state
-    from data_sources.connectors.errors import TokenRefused
+    from data_sources.connectors.errors import TokenRefused, named
     from errors import Said
 
     key = "discourse-key-abcdef0123"
@@ -446,7 +446,7 @@ def test_the_connectors_section_shows_each_connectors_last_run_without_its_key(c
     store.migrate()
     state.started(store, "discourse", cursor={"posts_top": 900})
     state.stepped(store, "discourse", cursor={"posts_top": 900, "posts_before": 400}, done=500, total=900)
-    refusal = TokenRefused(Said("error.connector.token", connector="discourse", status=403))
+    refusal = TokenRefused(Said("error.connector.token", **named("discourse"), status=403))
     state.finished(store, "discourse", error=refusal.said())
     store.dispose()
     with speaking("zh-CN"):
@@ -458,9 +458,9 @@ def test_the_connectors_section_shows_each_connectors_last_run_without_its_key(c
         assert not at.exception
         shown = next(frame.value for frame in at.dataframe if "site" in frame.value.columns)
         assert shown[["connector", "site", "status", "progress"]].values.tolist() == [
-            ["discourse", "forum.example.org", "失败", "500 / 900"]
+            ["Discourse", "forum.example.org", "失败", "500 / 900"]
         ]
-        assert shown["error"][0].startswith("discourse 拒绝了连接器的密钥或令牌（HTTP 403）")
+        assert shown["error"][0].startswith("Discourse 拒绝了连接器的密钥或令牌（HTTP 403）")
     assert key not in "".join(str(element.value) for element in at.dataframe)
 
 
@@ -487,5 +487,5 @@ def test_sync_now_runs_the_connectors_and_their_table_shows_the_run(configured, 
     assert members_in(configured) == ["discourse:1", "discourse:2", "discourse:3"]
     shown = next(frame.value for frame in at.dataframe if "site" in frame.value.columns)
     assert shown[["connector", "site", "status", "progress", "error"]].values.tolist() == [
-        ["discourse", "127.0.0.1", "Succeeded", "3 of 3", None]
+        ["Discourse", "127.0.0.1", "Succeeded", "3 of 3", None]
     ]

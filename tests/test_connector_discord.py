@@ -82,7 +82,7 @@ def test_an_export_without_its_messages_is_named(exported):
     path.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(
         MalformedAnswer,
-        match=r"discord: what .*general.*\.json gave is not in the documented shape: messages should be list",
+        match=r"Discord: what .*general.*\.json gave is not in the documented shape: messages should be list",
     ):
         sync_connectors(settings, store, waits=[])
     assert table_rows(settings.warehouse_path) == {}
@@ -158,14 +158,14 @@ def test_the_bot_reads_members_and_pages_of_messages_after_the_last_taken(bot):
 def test_a_revoked_bot_token_and_an_unknown_channel_are_named(bot, tmp_path):
     server, settings, store = bot
     server.token = "another-token-after-reset"
-    with pytest.raises(TokenRefused, match=r"^discord refused the connector's key or token \(HTTP 401\)"):
+    with pytest.raises(TokenRefused, match=r"^Discord refused the connector's key or token \(HTTP 401\)"):
         sync_connectors(settings, store, waits=[])
     server.token = "discord-bot-token-0123456789"
     server.messages.clear()
     with pytest.raises(PlatformFailed) as failed:
         sync_connectors(settings, store, waits=[])
     where = f"{server.url}/api/v10/channels/{GENERAL}/messages"
-    assert failed.value.user_message == f"discord answered HTTP 404 at {where}: Unknown Channel"
+    assert failed.value.user_message == f"Discord answered HTTP 404 at {where}: Unknown Channel"
 
 
 def test_a_malformed_message_from_the_bot_api_is_named_and_nothing_of_its_page_is_kept(bot):

@@ -133,7 +133,7 @@ def test_a_revoked_key_is_named_and_leaves_the_warehouse_as_it_was(configured):
     with pytest.raises(TokenRefused) as refused:
         sync_connectors(settings, store, waits=[])
     assert refused.value.user_message == (
-        "discourse refused the connector's key or token (HTTP 403): it may have been revoked or have expired, "
+        "Discourse refused the connector's key or token (HTTP 403): it may have been revoked or have expired, "
         "or lack the rights the connector needs. Make a new one and put it in [pulse.connectors.discourse] of "
         "secrets.toml."
     )
@@ -149,7 +149,7 @@ def test_a_malformed_answer_is_named_and_nothing_of_it_is_kept(configured):
     with pytest.raises(MalformedAnswer) as malformed:
         sync_connectors(settings, store, waits=[])
     assert malformed.value.user_message == (
-        f"discourse: what {server.url}/posts.json gave is not in the documented shape: user_id should be number. "
+        f"Discourse: what {server.url}/posts.json gave is not in the documented shape: user_id should be number. "
         "Nothing of it was kept."
     )
     assert table_rows(settings.warehouse_path) == {}  # no warehouse was built
@@ -194,9 +194,9 @@ def test_cli_sync_runs_the_connector_and_tells_each_step_on_stderr(tmp_path, mon
     out, err = capsys.readouterr()
     assert "Synced from connectors: 3 members, 5 activities, 0 campaigns, 0 campaign_members" in out
     assert err.splitlines()[:4] == [
-        "discourse users: 4 of 4",  # the system account read too, then left out
-        "discourse posts: 4 of 14",  # post ids 14 down to 10 walked (of 14 to 0), then an empty page
-        "discourse posts: 14 of 14",
-        "discourse members' likes and solutions: 3 of 3",
+        "Discourse users: 4 of 4",  # the system account read too, then left out
+        "Discourse posts: 4 of 14",  # post ids 14 down to 10 walked (of 14 to 0), then an empty page
+        "Discourse posts: 14 of 14",
+        "Discourse members' likes and solutions: 3 of 3",
     ]
     assert server.api_key not in out + err

@@ -165,7 +165,7 @@ def test_a_revoked_token_is_named(configured):
     server.token = "github_pat_the_new_one_987654"
     with pytest.raises(TokenRefused) as refused:
         sync_connectors(settings, store, waits=[])
-    assert refused.value.user_message.startswith("github refused the connector's key or token (HTTP 401)")
+    assert refused.value.user_message.startswith("GitHub refused the connector's key or token (HTTP 401)")
     assert table_rows(settings.warehouse_path) == {}
 
 
@@ -178,7 +178,7 @@ def test_a_repository_that_is_not_there_is_named(configured, tmp_path):
     store = migrated_store(settings)
     with pytest.raises(PlatformFailed) as failed:
         sync_connectors(settings, store, waits=[])
-    assert failed.value.user_message == f"github answered HTTP 404 at {server.url}/repos/acme/gone/issues: Not Found"
+    assert failed.value.user_message == f"GitHub answered HTTP 404 at {server.url}/repos/acme/gone/issues: Not Found"
     store.dispose()
 
 
@@ -188,7 +188,7 @@ def test_a_malformed_answer_is_named_and_nothing_of_it_is_kept(configured):
     with pytest.raises(MalformedAnswer) as malformed:
         sync_connectors(settings, store, waits=[])
     assert malformed.value.user_message == (
-        f"github: what {server.url}/repos/{REPO}/issues gave is not in the documented shape: user should be "
+        f"GitHub: what {server.url}/repos/{REPO}/issues gave is not in the documented shape: user should be "
         "object. Nothing of it was kept."
     )
     assert Archive(archive_dir(settings.data_dir, "github")).activities().empty

@@ -117,7 +117,7 @@ def test_a_day_file_without_a_messages_time_is_named_and_nothing_is_built(export
     with pytest.raises(MalformedAnswer) as malformed:
         sync_connectors(settings, store, waits=[])
     assert malformed.value.user_message == (
-        f"slack: what {target.name}: random/2025-03-02.json gave is not in the documented shape: ts should be "
+        f"Slack: what {target.name}: random/2025-03-02.json gave is not in the documented shape: ts should be "
         "text. Nothing of it was kept."
     )
     assert table_rows(settings.warehouse_path) == {}
@@ -127,7 +127,7 @@ def test_a_day_file_without_a_messages_time_is_named_and_nothing_is_built(export
 def test_a_file_that_is_no_export_is_named(exported):
     _, target, settings, store = exported
     target.write_text("not a zip")
-    with pytest.raises(PlatformFailed, match=f"slack: {target.name} is not a workspace export .zip"):
+    with pytest.raises(PlatformFailed, match=f"Slack: {target.name} is not a workspace export .zip"):
         sync_connectors(settings, store, waits=[])
     target.unlink()
     with pytest.raises(PlatformFailed, match="is not there"):
@@ -216,7 +216,7 @@ def test_the_web_apis_rate_limit_is_waited_out_and_a_revoked_token_named(api):
     with pytest.raises(TokenRefused) as refused:
         sync_connectors(settings, store, waits=[])
     assert refused.value.user_message.startswith(
-        "slack refused the bot token (token_revoked): it may have been revoked"
+        "Slack refused the bot token (token_revoked): it may have been revoked"
     )
 
 
@@ -238,7 +238,7 @@ def test_a_web_api_answer_without_its_messages_is_named(api):
     with pytest.raises(MalformedAnswer) as malformed:
         sync_connectors(settings, store, waits=[])
     assert malformed.value.user_message == (
-        f"slack: what {server.url}/api/conversations.history gave is not in the documented shape: messages should "
+        f"Slack: what {server.url}/api/conversations.history gave is not in the documented shape: messages should "
         "be list. Nothing of it was kept."
     )
     assert "C01GEN" not in state.cursor_of(store, "slack")["oldest"]

@@ -171,7 +171,7 @@ def test_a_refused_secret_is_named_and_kept_out_of_the_message(configured, tmp_p
     with pytest.raises(TokenRefused) as refused:
         sync_connectors(settings, store, waits=[])
     assert refused.value.user_message == (
-        "wecom refused the app (errcode 40001: invalid credential, hint: [1741000000_2_b]): check corp_id and "
+        "WeCom refused the app (errcode 40001: invalid credential, hint: [1741000000_2_b]): check corp_id and "
         "secret in [pulse.connectors.wecom] of secrets.toml, the app's customer-contact permission and its "
         "trusted IP addresses."
     )

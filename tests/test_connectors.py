@@ -120,7 +120,7 @@ def test_retries_are_bounded_and_the_last_answer_is_named(pages, waits):
         client(waits, attempts=3).get(f"{url}/items")
     assert waits == [1.0, 2.0]  # no Retry-After: 1, 2 s between the three tries
     assert limited.value.user_message == (
-        f"github still answered HTTP 429 (too many requests) at {url}/items after 3 tries. "
+        f"GitHub still answered HTTP 429 (too many requests) at {url}/items after 3 tries. "
         "Sync again in a few minutes; what was fetched so far is kept."
     )
 
@@ -154,13 +154,13 @@ def test_refusals_are_not_retried_and_name_the_connector(pages, waits, status, b
     server.fail_next("/items", status, body)
     with pytest.raises(error) as refused:
         client(waits).get(f"{url}/items")
-    assert refused.value.user_message.startswith("github ")
+    assert refused.value.user_message.startswith("GitHub ")
     assert waits == [] and server.asked == ["/items"]
 
 
 def test_an_answer_that_is_not_json_is_named(pages, waits):
     _, url = pages
-    with pytest.raises(MalformedAnswer, match=f"github answered {url}/text with something that is not JSON"):
+    with pytest.raises(MalformedAnswer, match=f"GitHub answered {url}/text with something that is not JSON"):
         client(waits).get(f"{url}/text")
 
 

@@ -25,7 +25,17 @@ from settings import Settings
 from store.database import AppStore
 from surveys.forms_import import ColumnCount
 from ui.i18n import current_language, t
-from ui.tables import catalog_words, error_markdown, label_text, moment, plain, table, time_column, words_column
+from ui.tables import (
+    catalog_words,
+    error_markdown,
+    known_words,
+    label_text,
+    moment,
+    plain,
+    table,
+    time_column,
+    words_column,
+)
 from visuals import text
 
 SOURCES = ("demo", "sheets", "imports", "connectors")
@@ -183,7 +193,7 @@ def connectors_view(rows: list[dict[str, Any]], sites: dict[str, str]) -> pd.Dat
 
 def connector_columns() -> dict[str, object]:
     return {
-        "connector": t("data.column.connector"),
+        "connector": words_column(t("data.column.connector"), known_words("connector.name")),
         "site": t("data.column.site"),
         "status": words_column(t("data.column.status"), catalog_words("data.status", STATUS_WORDS)),
         "last_run": time_column(t("data.column.last_run")),

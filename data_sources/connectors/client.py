@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import requests
 
 import clock
-from data_sources.connectors.errors import MalformedAnswer, PlatformFailed, RateLimited, TokenRefused
+from data_sources.connectors.errors import MalformedAnswer, PlatformFailed, RateLimited, TokenRefused, named
 from errors import Said
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,10 @@ class PoliteClient:
                 if last:
                     raise PlatformFailed(
                         Said(
-                            "error.connector.unreachable", connector=self.name, where=where, error=type(error).__name__
+                            "error.connector.unreachable",
+                            **named(self.name),
+                            where=where,
+                            error=type(error).__name__,
                         )
                     ) from error
                 self._wait(_backoff(attempt), what=type(error).__name__, where=where)
@@ -105,28 +108,39 @@ class PoliteClient:
             if status == 200 and self.busy is not None and self.busy(document):
                 status = 429  # said in the body: handled as the status would be
             if status == 401 or (self.refuses is not None and self.refuses(status, document)):
-                raise TokenRefused(Said("error.connector.token", connector=self.name, status=status))
+                raise TokenRefused(Said("error.connector.token", **named(self.name), status=status))
             if status == 429 or (status == 403 and limited) or status >= 500:
                 wait = _asked_wait(response) or _backoff(attempt)
                 if wait > self.longest_wait:
                     raise RateLimited(
-                        Said("error.connector.wait_too_long", connector=self.name, seconds=round(wait), where=where)
+                        Said(
+                            "error.connector.wait_too_long",
+                            **named(self.name),
+                            seconds=round(wait),
+                            where=where,
+                        )
                     )
                 if last:
                     key = "error.connector.rate_limited" if status in (403, 429) else "error.connector.failing"
                     raise (RateLimited if status in (403, 429) else PlatformFailed)(
-                        Said(key, connector=self.name, status=status, tries=self.attempts, where=where)
+                        Said(key, **named(self.name), status=status, tries=self.attempts, where=where)
                     )
                 self._wait(wait, what=f"HTTP {status}", where=where)
                 continue
             if status == 403:
-                raise TokenRefused(Said("error.connector.forbidden", connector=self.name, where=where))
+                raise TokenRefused(Said("error.connector.forbidden", **named(self.name), where=where))
             if status >= 400:
                 raise PlatformFailed(
-                    Said("error.connector.http", connector=self.name, status=status, where=where, said=_said(document))
+                    Said(
+                        "error.connector.http",
+                        **named(self.name),
+                        status=status,
+                        where=where,
+                        said=_said(document),
+                    )
                 )
             if document is None:
-                raise MalformedAnswer(Said("error.connector.not_json", connector=self.name, where=where))
+                raise MalformedAnswer(Said("error.connector.not_json", **named(self.name), where=where))
             links = {rel: str(link["url"]) for rel, link in response.links.items()}
             headers_seen = {name.lower(): value for name, value in response.headers.items()}
             return Answer(url=response.url, document=document, headers=headers_seen, links=links)

@@ -27,7 +27,7 @@ from typing import Any
 from data_sources.connectors.archive import Archive, Row
 from data_sources.connectors.client import PoliteClient
 from data_sources.connectors.config import DiscordConfig
-from data_sources.connectors.errors import PlatformFailed
+from data_sources.connectors.errors import PlatformFailed, named
 from data_sources.connectors.shapes import items, malformed, moment, need
 from data_sources.connectors.steps import Step
 from errors import Said
@@ -72,7 +72,7 @@ class Discord:
         folder = self.config.exports
         assert folder is not None
         if not folder.is_dir():
-            raise PlatformFailed(Said("error.connector.export_missing", connector=self.name, file=str(folder)))
+            raise PlatformFailed(Said("error.connector.export_missing", **named(self.name), file=str(folder)))
         files = sorted(folder.glob("*.json"))
         for done, path in enumerate(files, start=1):
             where = path.name

@@ -4,6 +4,16 @@ connector, so a person with several knows which token to replace."""
 from __future__ import annotations
 
 from data_sources.errors import NotConfigured, SourceUnavailable
+from errors import Said
+
+NAMED = ("discourse", "github", "slack", "discord", "wecom")  # the catalog's connector.name.<name>
+
+
+def named(name: str) -> dict[str, str]:
+    """A message's values for a connector: `connector` as people write its platform ("GitHub",
+    "企业微信"), said in the reader's language (a name the catalog lacks as it is), and `section`, its
+    name in secrets.toml ([pulse.connectors.github])."""
+    return {"connector": Said(f"connector.name.{name}") if name in NAMED else name, "section": name}
 
 
 class ConnectorNotConfigured(NotConfigured):

@@ -35,7 +35,7 @@ from typing import Any
 from data_sources.connectors.archive import Archive, Row
 from data_sources.connectors.client import Answer, PoliteClient
 from data_sources.connectors.config import GithubConfig
-from data_sources.connectors.errors import PlatformFailed, RateLimited
+from data_sources.connectors.errors import PlatformFailed, RateLimited, named
 from data_sources.connectors.shapes import items, malformed, moment, need
 from data_sources.connectors.steps import Step
 from errors import Said
@@ -285,11 +285,9 @@ class Github:
         said = str(first.get("message", "")) if isinstance(first, dict) else ""
         if isinstance(first, dict) and first.get("type") == "RATE_LIMITED":
             raise RateLimited(
-                Said("error.connector.rate_limited", connector=self.name, status=200, tries=1, where=where)
+                Said("error.connector.rate_limited", **named(self.name), status=200, tries=1, where=where)
             )
-        raise PlatformFailed(
-            Said("error.connector.http", connector=self.name, status=200, where=where, said=said[:300])
-        )
+        raise PlatformFailed(Said("error.connector.http", **named(self.name), status=200, where=where, said=said[:300]))
 
     def _graphql_member(self, node: dict[str, Any], where: str) -> Row | None:
         """A GraphQL author (login, and databaseId for a User) as a member; a bot or a deleted one: None."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from data_sources.connectors.errors import MalformedAnswer
+from data_sources.connectors.errors import MalformedAnswer, named
 from errors import Said
 
 T = TypeVar("T")
@@ -16,7 +16,7 @@ TYPE_WORDS = {dict: "object", list: "list", str: "text", int: "number", bool: "t
 def malformed(connector: str, where: str, field: str, expected: str) -> MalformedAnswer:
     """An answer at an address, or a file in an export, that is not the documented shape."""
     return MalformedAnswer(
-        Said("error.connector.malformed", connector=connector, where=where, field=field, expected=expected)
+        Said("error.connector.malformed", **named(connector), where=where, field=field, expected=expected)
     )
 
 

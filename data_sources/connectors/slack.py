@@ -35,7 +35,7 @@ from typing import Any
 from data_sources.connectors.archive import Row
 from data_sources.connectors.client import PoliteClient
 from data_sources.connectors.config import SlackConfig
-from data_sources.connectors.errors import PlatformFailed, TokenRefused
+from data_sources.connectors.errors import PlatformFailed, TokenRefused, named
 from data_sources.connectors.shapes import items, malformed, need
 from data_sources.connectors.steps import Step
 from errors import Said
@@ -84,12 +84,15 @@ class Slack:
         try:
             bundle = zipfile.ZipFile(export)
         except FileNotFoundError:
-            raise PlatformFailed(
-                Said("error.connector.export_missing", connector=self.name, file=str(export))
-            ) from None
+            raise PlatformFailed(Said("error.connector.export_missing", **named(self.name), file=str(export))) from None
         except (zipfile.BadZipFile, OSError) as error:
             raise PlatformFailed(
-                Said("error.connector.export_unreadable", connector=self.name, file=export.name, reason=str(error))
+                Said(
+                    "error.connector.export_unreadable",
+                    **named(self.name),
+                    file=export.name,
+                    reason=str(error),
+                )
             ) from error
         with bundle:
             names = set(bundle.namelist())
@@ -125,7 +128,7 @@ class Slack:
         if name not in names:
             file = self.config.export.name if self.config.export else name
             raise PlatformFailed(
-                Said("error.connector.export_unreadable", connector=self.name, file=file, reason=f"no {name}")
+                Said("error.connector.export_unreadable", **named(self.name), file=file, reason=f"no {name}")
             )
         try:
             return json.loads(bundle.read(name))
@@ -207,8 +210,8 @@ class Slack:
             return document
         error = str(document.get("error", ""))
         if error in REFUSED:
-            raise TokenRefused(Said("error.connector.slack_refused", connector=self.name, error=error))
-        raise PlatformFailed(Said("error.connector.http", connector=self.name, status=200, where=url, said=error))
+            raise TokenRefused(Said("error.connector.slack_refused", **named(self.name), error=error))
+        raise PlatformFailed(Said("error.connector.http", **named(self.name), status=200, where=url, said=error))
 
     def _paged(self, method: str, field: str, params: dict[str, str | int]) -> Iterator[list[dict[str, Any]]]:
         """Each page of a cursor-paged method's `field` (response_metadata.next_cursor)."""

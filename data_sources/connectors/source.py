@@ -31,7 +31,7 @@ from data_sources.connectors.config import (
 )
 from data_sources.connectors.discord import Discord
 from data_sources.connectors.discourse import Discourse
-from data_sources.connectors.errors import ConnectorNotConfigured
+from data_sources.connectors.errors import ConnectorNotConfigured, named
 from data_sources.connectors.github import Github
 from data_sources.connectors.slack import Slack
 from data_sources.connectors.steps import Connector, Step
@@ -110,7 +110,7 @@ def run_connector(
             if rows >= FLUSH_ROWS or len(pending) >= FLUSH_STEPS:
                 flush()
             if progress is not None:
-                progress(Said(step.unit, connector=connector.name), step.done, step.total)
+                progress(Said(step.unit, **named(connector.name)), step.done, step.total)
         flush()
         archive.compact()
     except DataSourceError as error:

@@ -35,7 +35,7 @@ import logs
 from data_sources.connectors.archive import Row
 from data_sources.connectors.client import PoliteClient
 from data_sources.connectors.config import WecomConfig
-from data_sources.connectors.errors import PlatformFailed, TokenRefused
+from data_sources.connectors.errors import PlatformFailed, TokenRefused, named
 from data_sources.connectors.shapes import items, need
 from data_sources.connectors.steps import Step
 from errors import Said
@@ -96,8 +96,8 @@ class Wecom:
             return dict(document)
         said = str(document.get("errmsg", ""))[:300]
         if code in REFUSED:
-            raise TokenRefused(Said("error.connector.wecom_refused", connector=self.name, code=code, said=said))
-        raise PlatformFailed(Said("error.connector.wecom", connector=self.name, where=where, code=code, said=said))
+            raise TokenRefused(Said("error.connector.wecom_refused", **named(self.name), code=code, said=said))
+        raise PlatformFailed(Said("error.connector.wecom", **named(self.name), where=where, code=code, said=said))
 
     def _access_token(self) -> str:
         url = f"{self.config.api_url}/cgi-bin/gettoken"
