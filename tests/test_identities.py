@@ -289,3 +289,36 @@ def test_merges_refuse_the_same_id_twice_a_pair_merged_already_and_an_unmerge_of
         merges.check_known(warehouse, "github:13", "github:99")
     merges.check_known(warehouse, "discourse:1", "github:13")  # an alias is known
     warehouse.dispose()
+
+
+def test_the_cli_lists_suggestions_merges_and_unmerges(platforms, monkeypatch, capsys):
+    import cli
+
+    settings, store = platforms
+    sync(settings, store)
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(settings.secrets_file))
+    monkeypatch.setenv("PULSE_DATA_DIR", str(settings.data_dir))
+    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_COMMUNITY_SOURCE"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.main(["members", "suggestions"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "same email: discourse:2 (discourse, @bochen, joined 2026-01-10, activities: 1)"
+        " ~ github:12 (github, @bo, joined 2026-01-02, activities: 1)",
+        "same handle: discourse:3 (discourse, @cy, joined 2026-01-20, activities: 1)"
+        " ~ github:13 (github, @cy, joined 2026-01-22, activities: 1)",
+        "same name: discourse:4 (discourse, @dee4, joined 2026-01-15, activities: 0)"
+        " ~ github:13 (github, @cy, joined 2026-01-22, activities: 1)",
+    ]
+    assert cli.main(["members", "merge", "github:13", "github:99", "--by", "ops"]) == 1
+    assert "No member has the id github:99 in the data in use." in capsys.readouterr().err
+    assert cli.main(["members", "merge", "github:13", "discourse:3", "--by", "ops"]) == 0
+    assert capsys.readouterr().out == "Merge 1: github:13 and discourse:3 are one person from the next sync on.\n"
+    assert cli.main(["members", "merges"]) == 0
+    assert capsys.readouterr().out.startswith("   1  discourse:3 + github:13  by ops, ")
+    assert cli.main(["members", "suggestions"]) == 0
+    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["same email", "same name"]
+    assert cli.main(["members", "unmerge", "discourse:3"]) == 0
+    assert capsys.readouterr().out == "1 merge(s) naming discourse:3 undone; the next sync parts them.\n"
+    assert merges.in_force(store).empty
+    assert cli.main(["members", "unmerge", "discourse:3"]) == 1
+    assert "No merge made by a manager names member discourse:3." in capsys.readouterr().err
