@@ -37,11 +37,12 @@ from data_sources.connectors.source import archived_frames
 from data_sources.identities import gather
 from data_sources.sync import run_sync
 from data_sources.warehouse import Warehouse, read_tables
-from metrics import activity
+from metrics import activity, profile
 from metrics.filters import Filters
 from metrics.members import member_counts_query
 from metrics.scope import in_scope, team_query
-from tests.conftest import load_community
+from store import tables
+from tests.conftest import make_warehouse
 from tests.connector_helpers import connector_settings, migrated_store
 
 t = datetime
@@ -261,15 +262,18 @@ def test_an_app_record_naming_an_alias_stays_with_its_person(platforms):
     warehouse.dispose()
 
 
-def test_merged_frames_give_the_same_figures_on_sqlite(platforms, tmp_path):
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_merged_frames_give_the_same_figures_on_sqlite_and_postgresql(
+    platforms, tmp_path, engine, new_postgres_database
+):
     settings, _ = platforms
     frames, _ = archived_frames(settings, ["discourse", "github"])
     details = pd.concat([Archive(archive_dir(settings.data_dir, name)).members() for name in ("discourse", "github")])
     for pairs, expected in (((), BY_EMAIL), ((("github:14", "github:13"),), MERGED)):
         people = gather(frames, merges=pairs, details=details)
-        url = f"sqlite:///{tmp_path / f'community-{len(pairs)}.db'}"
-        load_community(url, {name: frame for name, frame in people.frames.items()})
-        warehouse = Warehouse(url)
+        folder = tmp_path / f"{engine}-{len(pairs)}"
+        folder.mkdir()
+        warehouse = make_warehouse(engine, folder, people.frames, new_postgres_database)
         assert figures(warehouse) == expected
         warehouse.dispose()
 
@@ -322,3 +326,29 @@ def test_the_cli_lists_suggestions_merges_and_unmerges(platforms, monkeypatch, c
     assert merges.in_force(store).empty
     assert cli.main(["members", "unmerge", "discourse:3"]) == 1
     assert "No merge made by a manager names member discourse:3." in capsys.readouterr().err
+
+
+def test_a_lookup_by_an_alias_finds_the_person_with_the_feedback_given_under_each_id(platforms):
+    settings, store = platforms
+    sync(settings, store)
+    warehouse = built(settings)
+    ids = warehouse.run(profile.person_ids_query("discourse:1"))
+    assert ids.values.tolist() == [["discourse:1", "github:11"], ["github:11", "github:11"]]
+    assert warehouse.run(profile.person_ids_query("github:99")).empty
+    with store.begin() as connection:
+        for number, who in enumerate(("discourse:1", "github:11", "discourse:2")):
+            connection.execute(
+                tables.feedback.insert().values(
+                    source="manual",
+                    member_id=who,
+                    created_at=t(2026, 2, 10 + number),
+                    text=f"item {number}",
+                    status="new",
+                    updated_at=t(2026, 2, 10 + number),
+                )
+            )
+    given = store.run(
+        profile.member_feedback_query(member_id="github:11", member_ids=ids["identity_id"].tolist(), include_text=True)
+    )
+    assert given["text"].tolist() == ["item 1", "item 0"]
+    warehouse.dispose()
