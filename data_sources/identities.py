@@ -20,11 +20,10 @@ takes every id as its own person elsewhere (a database queried in place).
 from __future__ import annotations
 
 import hashlib
-import itertools
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -95,18 +94,28 @@ def fingerprint(links: dict[str, str]) -> str:
 NO_LINKS = fingerprint({})
 
 
-def email_key(email: object) -> str | None:
-    """An address as compared: trimmed, case aside; None when there is none."""
-    if not isinstance(email, str) or not email.strip():
-        return None
-    return email.strip().casefold()
+def _keys(values: pd.Series, *, strip: str = "", spaces: bool = True) -> pd.Series:
+    """Texts as compared: trimmed (and `strip` taken off the front), runs of spaces as one (unless
+    `spaces` is off: an address has none inside), case aside; missing where there is no text."""
+    if not spaces:
+        keys = [value.strip().casefold() if isinstance(value, str) else "" for value in values]
+    else:
+        keys = [
+            " ".join(value.split()).lstrip(strip).strip().casefold() if isinstance(value, str) else ""
+            for value in values
+        ]
+    return pd.Series([key or None for key in keys], dtype=object)
 
 
-def _text_key(value: object, *, strip: str = "") -> str | None:
-    if not isinstance(value, str):
-        return None
-    key = re.sub(r"\s+", " ", value.strip().lstrip(strip)).casefold()
-    return key or None
+def repoint(ids: pd.Series, links: dict[str, str]) -> pd.Series:
+    """Ids with each alias replaced by its person's canonical id (only the aliases looked up)."""
+    ids = ids.astype(object)
+    aliases = ids.isin(list(links))
+    if not aliases.any():
+        return ids
+    result = ids.copy()
+    result[aliases] = ids[aliases].map(links)
+    return result
 
 
 def gather(frames: Frames, *, merges: Iterable[tuple[str, str]] = (), details: pd.DataFrame | None = None) -> People:
@@ -115,60 +124,57 @@ def gather(frames: Frames, *, merges: Iterable[tuple[str, str]] = (), details: p
     and email_verified (other sources' addresses are not known to be verified: only merges join
     them)."""
     members = frames["members"]
-    ids = members["member_id"].astype(str).tolist()
+    ids = members["member_id"].astype(object)
     known = set(ids)
     extra = _details(members, details)
-    parent = {member_id: member_id for member_id in ids}
+    verified = extra["email_verified"].to_numpy(dtype=bool)
+    emails = _keys(members["email"], spaces=False)
+    # each verified address joins its members to the first of them: edges, then a union-find over
+    # the members they name (a handful of a community's)
+    with_address = pd.DataFrame({"member_id": ids, "email": emails})[verified & emails.notna().to_numpy()]
+    firsts = with_address.groupby("email")["member_id"].transform("first")
+    edges = [(a, b) for a, b in zip(with_address["member_id"], firsts, strict=True) if a != b]
+    manual = [(a, b) for a, b in merges if a in known and b in known and a != b]
+    parent: dict[str, str] = {}
 
     def root(member_id: str) -> str:
-        while parent[member_id] != member_id:
-            parent[member_id] = parent[parent[member_id]]
+        while parent.get(member_id, member_id) != member_id:
+            parent[member_id] = parent.get(parent[member_id], parent[member_id])
             member_id = parent[member_id]
         return member_id
 
-    def join(a: str, b: str) -> None:
-        parent[root(a)] = root(b)
-
-    verified = extra["email_verified"].to_numpy(dtype=bool)
-    first_with: dict[str, str] = {}
-    for member_id, email, is_verified in zip(ids, members["email"], verified, strict=True):
-        key = email_key(email) if is_verified else None
-        if key is not None:
-            if key in first_with:
-                join(member_id, first_with[key])
-            else:
-                first_with[key] = member_id
-    merged: set[str] = set()
-    for a, b in merges:
-        if a in known and b in known and a != b:
-            join(a, b)
-            merged.update((a, b))
+    for a, b in [*edges, *manual]:
+        first, second = root(a), root(b)
+        if first != second:
+            parent[first] = second
     groups: dict[str, list[str]] = {}
-    for member_id in ids:
+    for member_id in {node for edge in [*edges, *manual] for node in edge}:
         groups.setdefault(root(member_id), []).append(member_id)
-    joined = dict(zip(ids, members["joined_at"], strict=True))
+    nodes = members[ids.isin([node for group in groups.values() for node in group]).to_numpy()]
+    joined = dict(zip(nodes["member_id"], nodes["joined_at"], strict=True))
     links: dict[str, str] = {}
     for group in groups.values():
-        if len(group) > 1:
-            canonical = min(group, key=lambda member_id: (joined[member_id], member_id))
-            links.update({member_id: canonical for member_id in group if member_id != canonical})
-    counts = frames["activities"]["member_id"].value_counts() if "activities" in frames else pd.Series(dtype=int)
+        canonical = min(group, key=lambda member_id: (joined[member_id], member_id))
+        links.update({member_id: canonical for member_id in group if member_id != canonical})
+    merged = {node for edge in manual for node in edge}
+    counts = frames["activities"]["member_id"].value_counts() if "activities" in frames else pd.Series(dtype="int64")
+    aliases = ids.isin(list(links)).to_numpy()
     identities = pd.DataFrame(
         {
-            "identity_id": ids,
-            "member_id": [links.get(member_id, member_id) for member_id in ids],
-            "platform": members["channel"].to_numpy(),
-            "handle": extra["handle"].to_numpy(),
-            "name": members["name"].to_numpy(),
+            "identity_id": ids.to_numpy(dtype=object),
+            "member_id": repoint(ids, links).to_numpy(dtype=object),
+            "platform": members["channel"].to_numpy(dtype=object),
+            "handle": extra["handle"].to_numpy(dtype=object),
+            "name": members["name"].to_numpy(dtype=object),
             "joined_at": members["joined_at"].to_numpy(),
             "email_verified": verified,
-            "activities": [int(counts.get(member_id, 0)) for member_id in ids],
-            "linked_by": [
-                SELF if member_id not in links else MERGE if member_id in merged else EMAIL for member_id in ids
-            ],
+            "activities": ids.map(counts).fillna(0).astype("int64").to_numpy(),
+            "linked_by": np.where(aliases, np.where(ids.isin(list(merged)).to_numpy(), MERGE, EMAIL), SELF).astype(
+                object
+            ),
         }
     )
-    suggestions = suggest(identities, emails=members["email"].tolist())
+    suggestions = suggest(identities, emails=emails)
     return People(frames=_one_row_a_person(frames, links), identities=identities, suggestions=suggestions, links=links)
 
 
@@ -176,43 +182,42 @@ def _details(members: pd.DataFrame, details: pd.DataFrame | None) -> pd.DataFram
     """handle and email_verified per member row (none and False where no connector said)."""
     if details is None or details.empty:
         return pd.DataFrame({"handle": [None] * len(members), "email_verified": [False] * len(members)})
-    found = details.drop_duplicates("member_id", keep="last").set_index("member_id")
-    ids = members["member_id"]
+    found = details.drop_duplicates("member_id", keep="last")[["member_id", "handle", "email_verified"]]
+    ids = pd.DataFrame({"member_id": members["member_id"].astype(object).to_numpy()})
+    joined = ids.merge(found.astype({"member_id": object}), on="member_id", how="left")  # in the members' order
     return pd.DataFrame(
         {
-            "handle": ids.map(found["handle"]).astype(object).where(ids.isin(found.index), None).to_numpy(),
-            "email_verified": ids.map(found["email_verified"]).fillna(False).astype(bool).to_numpy(),
+            "handle": joined["handle"].astype(object).where(joined["handle"].notna(), None).to_numpy(),
+            "email_verified": joined["email_verified"].fillna(False).astype(bool).to_numpy(),
         }
     )
 
 
-def suggest(identities: pd.DataFrame, *, emails: Sequence[object]) -> pd.DataFrame:
+def suggest(identities: pd.DataFrame, *, emails: pd.Series) -> pd.DataFrame:
     """Pairs of identities of different people likely to be one: the same address (one of them not
     verified), the same handle or the same name on two platforms. A name or handle more than COMMON
     people share is left out; each pair once, with its strongest reason."""
     keys = {
-        "email": [email_key(email) for email in emails],
-        "handle": [_text_key(handle, strip="@") for handle in identities["handle"]],
-        "name": [_text_key(name) for name in identities["name"]],
+        "email": emails.reset_index(drop=True),
+        "handle": _keys(identities["handle"], strip="@"),
+        "name": _keys(identities["name"]),
     }
-    rows = list(zip(identities["identity_id"], identities["member_id"], identities["platform"], strict=True))
-    found: dict[tuple[str, str], str] = {}
+    base = identities[["identity_id", "member_id", "platform"]].reset_index(drop=True)
+    found = []
     for reason in REASONS:
-        sharing: dict[str, list[tuple[str, str, object]]] = {}
-        for row, key in zip(rows, keys[reason], strict=True):
-            if key is not None:
-                sharing.setdefault(key, []).append(row)
-        for group in sharing.values():
-            if len({person for _, person, _ in group}) < 2 or len({person for _, person, _ in group}) > COMMON:
-                continue
-            for (a, person_a, platform_a), (b, person_b, platform_b) in itertools.combinations(group, 2):
-                if person_a == person_b or (reason != "email" and platform_a == platform_b):
-                    continue
-                pair = (min(a, b), max(a, b))
-                found.setdefault(pair, reason)
-    return pd.DataFrame(
-        [(a, b, reason) for (a, b), reason in sorted(found.items())], columns=SUGGESTION_COLUMNS
-    ).astype(object)
+        sharing = base.assign(key=keys[reason].to_numpy())
+        sharing = sharing[sharing["key"].notna()]
+        people = sharing.groupby("key")["member_id"].transform("nunique")
+        sharing = sharing[(people >= 2) & (people <= COMMON)]
+        pairs = sharing.merge(sharing, on="key", suffixes=("_a", "_b")).rename(
+            columns={"identity_id_a": "identity_a", "identity_id_b": "identity_b"}
+        )
+        keep = (pairs["identity_a"] < pairs["identity_b"]) & (pairs["member_id_a"] != pairs["member_id_b"])
+        if reason != "email":
+            keep &= pairs["platform_a"].fillna("") != pairs["platform_b"].fillna("")
+        found.append(pairs.loc[keep, ["identity_a", "identity_b"]].assign(reason=reason))
+    result = pd.concat(found, ignore_index=True).drop_duplicates(["identity_a", "identity_b"], keep="first")
+    return result.sort_values(["identity_a", "identity_b"]).reset_index(drop=True)[SUGGESTION_COLUMNS].astype(object)
 
 
 def _one_row_a_person(frames: Frames, links: dict[str, str]) -> Frames:
@@ -221,10 +226,10 @@ def _one_row_a_person(frames: Frames, links: dict[str, str]) -> Frames:
         return frames
     result = dict(frames)
     members = frames["members"]
-    linked = members["member_id"].isin(links.keys()) | members["member_id"].isin(set(links.values()))
+    linked = members["member_id"].isin([*links, *set(links.values())])
     group = members[linked].assign(
-        _person=lambda frame: frame["member_id"].map(links).fillna(frame["member_id"]),
-        _alias=lambda frame: frame["member_id"].isin(links.keys()),
+        _person=lambda frame: repoint(frame["member_id"], links),
+        _alias=lambda frame: frame["member_id"].isin(list(links)),
     )
     group = group.sort_values(["_person", "_alias", "joined_at", "member_id"], kind="stable")
     grouped = group.groupby("_person", sort=True)
@@ -237,7 +242,7 @@ def _one_row_a_person(frames: Frames, links: dict[str, str]) -> Frames:
     for name in ("activities", "campaign_members"):
         if name in frames:
             frame = frames[name]
-            repointed = frame.assign(member_id=frame["member_id"].map(links).fillna(frame["member_id"]))
+            repointed = frame.assign(member_id=repoint(frame["member_id"], links))
             if name == "campaign_members":
                 repointed = repointed.sort_values("at", kind="stable", na_position="last").drop_duplicates(
                     ["campaign_id", "member_id", "status"], keep="first"
