@@ -1556,6 +1556,7 @@ MESSAGES: dict[str, str] = {
     "people.intro": "A person active on several platforms is one member: their accounts are joined automatically when the platforms verified the same email, and here by a merge otherwise. Every change takes effect at the next sync (Sync now on the Data page).",
     "people.suggestions": "Suggested matches",
     "people.no_suggestions": "No suggested matches: no two people share an unverified email, a handle or a name on two platforms.",
+    "people.first_suggestions": "The first {shown:,} of {total:,} suggestions, the strongest first (the CLI lists them all: python cli.py members suggestions).",
     "people.reason.email": "Same email (not verified)",
     "people.reason.handle": "Same handle",
     "people.reason.name": "Same name",

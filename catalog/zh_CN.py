@@ -1522,6 +1522,7 @@ MESSAGES: dict[str, str] = {
     "people.intro": "在多个平台上活跃的同一个人算作一名成员：平台已验证相同邮箱的账号会自动关联，其他情况可在此手动合并。每项更改在下次同步时生效（在“数据”页点击“立即同步”）。",
     "people.suggestions": "建议合并",
     "people.no_suggestions": "没有建议合并：没有两个人共用未验证的邮箱，或在两个平台上使用相同的用户名或名字。",
+    "people.first_suggestions": "共 {total:,} 条建议，显示最强的前 {shown:,} 条（命令行可列出全部：python cli.py members suggestions）。",
     "people.reason.email": "相同邮箱（未验证）",
     "people.reason.handle": "相同用户名",
     "people.reason.name": "相同名字",

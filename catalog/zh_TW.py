@@ -1522,6 +1522,7 @@ MESSAGES: dict[str, str] = {
     "people.intro": "在多個平台上活躍的同一個人算作一名成員：平台已驗證相同電子郵件的帳號會自動關聯，其他情況可在此手動合併。每項變更在下次同步時生效（在「資料」頁點選「立即同步」）。",
     "people.suggestions": "建議合併",
     "people.no_suggestions": "沒有建議合併：沒有兩個人共用未驗證的電子郵件，或在兩個平台上使用相同的使用者名稱或名字。",
+    "people.first_suggestions": "共 {total:,} 筆建議，顯示最強的前 {shown:,} 筆（命令列可列出全部：python cli.py members suggestions）。",
     "people.reason.email": "相同電子郵件（未驗證）",
     "people.reason.handle": "相同使用者名稱",
     "people.reason.name": "相同名字",

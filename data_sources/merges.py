@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 import clock
 from data_sources.errors import DataSourceError
-from data_sources.identities import LINKS_KEY, member_identities, member_suggestions
+from data_sources.identities import LINKS_KEY, REASONS, member_identities, member_suggestions
 from data_sources.warehouse import Warehouse
 from errors import Said
 from store import tables
@@ -156,7 +156,7 @@ def suggestions_query() -> sa.Select:
 
 def open_suggestions(warehouse: Warehouse, app_store: AppStore) -> pd.DataFrame:
     """The suggestions of the warehouse in use less the pairs a manager dismissed or merged since
-    (a merge shows in the data from the next sync on)."""
+    (a merge shows in the data from the next sync on), the strongest reasons first."""
     _require_identities(warehouse)
     found = warehouse.run(suggestions_query())
     decided = {
@@ -165,4 +165,7 @@ def open_suggestions(warehouse: Warehouse, app_store: AppStore) -> pd.DataFrame:
         for a, b in zip(in_force(app_store, kind)["member_a"], in_force(app_store, kind)["member_b"], strict=True)
     }
     keep = [(a, b) not in decided for a, b in zip(found["identity_a"], found["identity_b"], strict=True)]
-    return found[keep].reset_index(drop=True)
+    strength = found["reason"].map({reason: rank for rank, reason in enumerate(REASONS)})
+    ordered = found.assign(_strength=strength)[keep]
+    ordered = ordered.sort_values(["_strength", "identity_a", "identity_b"], kind="stable")
+    return ordered.drop(columns="_strength").reset_index(drop=True)

@@ -16,6 +16,7 @@ from ui.session import current_user, may
 from ui.tables import plain, table, time_column, words_column
 
 REASONS = {reason: f"people.reason.{reason}" for reason in ("email", "handle", "name")}
+LISTED = 500  # suggestions shown at once, the strongest first; decided ones make room for the next
 
 settings, version = open_page("people", sharing=False)
 if not may(Permission.MANAGE_DATA):
@@ -47,6 +48,9 @@ else:
             f"joined_at_{side}": time_column(t(f"column.joined_{side}")),
             f"activities_{side}": st.column_config.NumberColumn(t(f"column.activities_{side}"), format="%d"),
         }
+    if len(suggested) > LISTED:
+        st.caption(t("people.first_suggestions", shown=LISTED, total=len(suggested)))
+        suggested = suggested.head(LISTED)
     table(suggested[list(shown)], key="people_suggestions_table", column_config=shown)
     choices = list(zip(suggested["identity_a"], suggested["identity_b"], strict=True))
     chosen = st.selectbox(
