@@ -174,14 +174,16 @@ def gather(frames: Frames, *, merges: Iterable[tuple[str, str]] = (), details: p
             ),
         }
     )
-    suggestions = suggest(identities, emails=emails)
+    suggestions = suggest(identities, emails=emails, on_platforms=extra["described"].to_numpy(dtype=bool))
     return People(frames=_one_row_a_person(frames, links), identities=identities, suggestions=suggestions, links=links)
 
 
 def _details(members: pd.DataFrame, details: pd.DataFrame | None) -> pd.DataFrame:
-    """handle and email_verified per member row (none and False where no connector said)."""
+    """handle, email_verified and described (a connector said) per member row (none and False
+    where no connector said)."""
     if details is None or details.empty:
-        return pd.DataFrame({"handle": [None] * len(members), "email_verified": [False] * len(members)})
+        none = [False] * len(members)
+        return pd.DataFrame({"handle": [None] * len(members), "email_verified": none, "described": none})
     found = details.drop_duplicates("member_id", keep="last")[["member_id", "handle", "email_verified"]]
     ids = pd.DataFrame({"member_id": members["member_id"].astype(object).to_numpy()})
     joined = ids.merge(found.astype({"member_id": object}), on="member_id", how="left")  # in the members' order
@@ -189,18 +191,23 @@ def _details(members: pd.DataFrame, details: pd.DataFrame | None) -> pd.DataFram
         {
             "handle": joined["handle"].astype(object).where(joined["handle"].notna(), None).to_numpy(),
             "email_verified": joined["email_verified"].fillna(False).astype(bool).to_numpy(),
+            "described": joined["email_verified"].notna().to_numpy(),
         }
     )
 
 
-def suggest(identities: pd.DataFrame, *, emails: pd.Series) -> pd.DataFrame:
+def suggest(identities: pd.DataFrame, *, emails: pd.Series, on_platforms: np.ndarray | None = None) -> pd.DataFrame:
     """Pairs of identities of different people likely to be one: the same address (one of them not
-    verified), the same handle or the same name on two platforms. A name or handle more than COMMON
-    people share is left out; each pair once, with its strongest reason."""
+    verified), the same handle or the same name on two platforms. Names and handles are compared
+    among the identities a platform's connector described (`on_platforms`; all when None): in a file,
+    a channel is how a member came, not an account elsewhere, and the same name there is no clue. A
+    name or handle more than COMMON people share is left out; each pair once, with its strongest
+    reason."""
+    described = pd.Series(True if on_platforms is None else on_platforms, index=range(len(identities)))
     keys = {
         "email": emails.reset_index(drop=True),
-        "handle": _keys(identities["handle"], strip="@"),
-        "name": _keys(identities["name"]),
+        "handle": _keys(identities["handle"], strip="@").where(described, None),
+        "name": _keys(identities["name"]).where(described, None),
     }
     base = identities[["identity_id", "member_id", "platform"]].reset_index(drop=True)
     found = []

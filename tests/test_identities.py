@@ -352,3 +352,27 @@ def test_a_lookup_by_an_alias_finds_the_person_with_the_feedback_given_under_eac
     )
     assert given["text"].tolist() == ["item 1", "item 0"]
     warehouse.dispose()
+
+
+def test_a_file_source_suggests_a_shared_address_but_not_a_shared_name_across_channels():
+    """In a file, `channel` is how a member came: the same name under two channels is no clue, and
+    no address is verified, so a shared one is suggested and joins no one."""
+    members = pd.DataFrame(
+        {
+            "member_id": ["m1", "m2", "m3", "m4"],
+            "name": ["Ann Lee", "ann  lee", "Bo", "Cy"],
+            "email": ["ann@example.org", None, " BO@example.org", "bo@example.org"],
+            "joined_at": [t(2025, 1, 1), t(2025, 1, 2), t(2025, 1, 3), t(2025, 1, 4)],
+            "channel": ["forum", "event", "forum", "event"],
+            "region": None,
+            "segment": None,
+            "is_team": False,
+        }
+    )
+    people = gather({"members": members, "activities": pd.DataFrame({"member_id": ["m3", "m3"]})})
+    assert people.links == {}
+    assert people.suggestions.values.tolist() == [["m3", "m4", "email"]]
+    assert people.identities["activities"].tolist() == [0, 0, 2, 0]
+    merged = gather({"members": members}, merges=[("m2", "m1")])
+    assert merged.links == {"m2": "m1"}
+    assert merged.frames["members"]["member_id"].tolist() == ["m3", "m4", "m1"]
