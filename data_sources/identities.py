@@ -123,7 +123,7 @@ def gather(frames: Frames, *, merges: Iterable[tuple[str, str]] = (), details: p
     naming an id the source lacks waits for it); `details` a connector's member_id, platform, handle
     and email_verified (other sources' addresses are not known to be verified: only merges join
     them)."""
-    members = frames["members"]
+    members = frames["members"].reset_index(drop=True)  # a source's frame may have lost rows
     ids = members["member_id"].astype(object)
     known = set(ids)
     extra = _details(members, details)

@@ -367,7 +367,8 @@ def test_a_file_source_suggests_a_shared_address_but_not_a_shared_name_across_ch
             "region": None,
             "segment": None,
             "is_team": False,
-        }
+        },
+        index=[3, 5, 6, 9],  # a frame that lost rows on its way: not numbered from 0
     )
     people = gather({"members": members, "activities": pd.DataFrame({"member_id": ["m3", "m3"]})})
     assert people.links == {}
