@@ -85,3 +85,13 @@ def test_a_dismissed_suggestion_leaves_the_list_and_an_unknown_id_is_refused_in_
         assert not at.exception
         assert "当前数据中没有 ID 为 github" in at.error[0].value
         assert merges.in_force(store).empty
+
+
+def test_the_lookup_opened_with_an_old_id_shows_the_person(synced):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.query_params["member"] = "discourse:1"  # merged into github:11 by their verified address
+    at.switch_page("pages/lookup.py").run()
+    assert not at.exception
+    assert at.subheader[0].value == "Ann Lee"
+    assert "github:11" in at.caption[0].value.replace("\\", "")
