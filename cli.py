@@ -29,6 +29,10 @@ python cli.py channel list               the delivery channels of secrets.toml, 
 python cli.py channel test NAME          send a test message to a channel and print the outcome
 python cli.py alerts list                the alert rules with their state, last and next evaluation
 python cli.py alerts evaluate [--dry-run]   evaluate the rules that are due now (dry run: record and send nothing)
+python cli.py members suggestions         likely matches across platforms (same email unverified, handle, name)
+python cli.py members merge A B [--by WHO]   one person from the next sync on (A and B: member ids)
+python cli.py members unmerge A [--by WHO]   undo the merges naming A (from the next sync on)
+python cli.py members merges              the merges in force
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ from alerts.rules import list_rules
 from alerts.schedule import last_sync_run, next_due
 from auth.accounts import hash_password
 from catalog import LANGUAGES, translate
-from data_sources import attendance, demo
+from data_sources import attendance, demo, merges
 from data_sources.files import read_export
 from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
 from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
@@ -277,6 +281,17 @@ def build_parser() -> Parser:
     evaluating.add_argument(
         "--dry-run", action="store_true", help="show what each due rule reads; record and send nothing"
     )
+    people = commands.add_parser("members", help="one member across platforms: merges and suggestions")
+    people_commands = people.add_subparsers(dest="members_command", required=True, parser_class=Parser)
+    people_commands.add_parser("suggestions", help="likely matches the last sync found, less those decided")
+    merging = people_commands.add_parser("merge", help="join two members into one person from the next sync on")
+    merging.add_argument("a")
+    merging.add_argument("b")
+    merging.add_argument("--by", default=None, help="who merges (default: the system user)")
+    unmerging = people_commands.add_parser("unmerge", help="undo the merges naming a member, from the next sync on")
+    unmerging.add_argument("member")
+    unmerging.add_argument("--by", default=None, help="who unmerges (default: the system user)")
+    people_commands.add_parser("merges", help="the merges in force")
     return parser
 
 
@@ -940,6 +955,41 @@ def command_alerts(settings: Settings, store: AppStore, args: argparse.Namespace
     return 0
 
 
+def command_members(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:
+    """Suggestions, merges and unmerges; a merge or unmerge shows in the data from the next sync."""
+    store.migrate()
+    by = getattr(args, "by", None) or f"cli:{getpass.getuser()}"
+    if args.members_command == "merge":
+        merges.check_known(open_warehouse(settings), args.a, args.b)
+        number = merges.merge(store, args.a, args.b, by=by)
+        print(f"Merge {number}: {args.a.strip()} and {args.b.strip()} are one person from the next sync on.")
+        return 0
+    if args.members_command == "unmerge":
+        count = merges.unmerge(store, args.member, by=by)
+        print(f"{count} merge(s) naming {args.member.strip()} undone; the next sync parts them.")
+        return 0
+    if args.members_command == "merges":
+        made = merges.in_force(store)
+        if made.empty:
+            print("No merges in force.")
+        for number, a, b, who, when in zip(
+            made["id"], made["member_a"], made["member_b"], made["created_by"], made["created_at"], strict=True
+        ):
+            print(f"{number:>4}  {a} + {b}  by {who}, {when:%Y-%m-%d %H:%M} UTC")
+        return 0
+    found = merges.open_suggestions(open_warehouse(settings), store)
+    if found.empty:
+        print("No suggestions.")
+    for row in found.to_dict("records"):
+        sides = [
+            f"{row[f'identity_{side}']} ({row[f'platform_{side}'] or '—'}, @{row[f'handle_{side}'] or '—'}, "
+            f"joined {row[f'joined_at_{side}']:%Y-%m-%d}, activities: {row[f'activities_{side}']})"
+            for side in ("a", "b")
+        ]
+        print(f"same {row['reason']}: {sides[0]} ~ {sides[1]}")
+    return 0
+
+
 COMMANDS = {
     "init": command_init,
     "demo": command_demo,
@@ -955,6 +1005,7 @@ COMMANDS = {
     "digest": command_digest,
     "channel": command_channel,
     "alerts": command_alerts,
+    "members": command_members,
 }
 
 

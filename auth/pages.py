@@ -62,6 +62,8 @@ PAGES: tuple[PageSpec, ...] = (
     # Streamlit's pages-folder mode, which serves the first request after a start, the page "feedback".
     PageSpec("feedback", "pages/_feedback.py", ":material/inbox:", Permission.TRIAGE),
     PageSpec("data", "pages/data.py", ":material/database:", Permission.MANAGE_DATA, section="manage"),
+    # one member across platforms: suggested matches, merges and unmerges (take effect at the next sync)
+    PageSpec("people", "pages/people.py", ":material/merge:", Permission.MANAGE_DATA, section="manage"),
     PageSpec("sharing", "pages/sharing.py", ":material/share:", Permission.SHARE, section="manage"),
     PageSpec("goals", "pages/goals.py", ":material/flag:", Permission.GOALS, section="manage"),
     # _digests.py, as _feedback.py: the page and the digests/ package are not both the module `digests`.

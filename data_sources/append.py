@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,17 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
+from data_sources.identities import LINKS_KEY, NO_LINKS
 from data_sources.increment import Touched, update_rollup
-from data_sources.warehouse import SORT_KEYS, discard_build, finish_build, new_build_path, typed_sql, write_stamp
+from data_sources.warehouse import (
+    SORT_KEYS,
+    discard_build,
+    finish_build,
+    new_build_path,
+    typed_sql,
+    write_beside,
+    write_stamp,
+)
 from errors import Said
 from rollup.tables import VERSION, VERSION_KEY
 
@@ -76,6 +86,9 @@ def _settled(state: dict[str, str], stamp: dict[str, str]) -> Said | None:
         return Said("sync.reason.source", before=state[SOURCE_KEY], now=stamp[SOURCE_KEY])
     if state.get(SETTINGS_KEY) != stamp[SETTINGS_KEY]:
         return Said("sync.reason.settings")
+    if state.get(LINKS_KEY, NO_LINKS) != stamp.get(LINKS_KEY, NO_LINKS):
+        # members joined or parted (a merge, an unmerge, a verified email): rows move between people
+        return Said("sync.reason.links")
     return None
 
 
@@ -107,10 +120,17 @@ def _old_rows_differ(connection: duckdb.DuckDBPyConnection) -> Said | None:
     return None
 
 
-def append_build(path: Path, frames: dict[str, pd.DataFrame], *, timezone: str, stamp: dict[str, str]) -> Touched:
+def append_build(
+    path: Path,
+    frames: dict[str, pd.DataFrame],
+    *,
+    timezone: str,
+    stamp: dict[str, str],
+    beside: Mapping[sa.Table, pd.DataFrame] | None = None,
+) -> Touched:
     """Copy the build in use, append the frames' new members and activities, replace campaigns and
-    their members, bring the rollup up to date and swap the copy in; the build in use is never
-    written, so a failure anywhere leaves it as it was."""
+    their members (and the tables `beside` them), bring the rollup up to date and swap the copy in;
+    the build in use is never written, so a failure anywhere leaves it as it was."""
     build = new_build_path(path)
     try:
         shutil.copyfile(os.path.realpath(path), build)
@@ -118,6 +138,7 @@ def append_build(path: Path, frames: dict[str, pd.DataFrame], *, timezone: str, 
             for name, frame in frames.items():
                 connection.register(f"given_{name}", frame)
             _append_rows(connection)
+            write_beside(connection, beside or {})
     except BaseException:
         discard_build(build)
         raise

@@ -32,8 +32,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 import clock
-from data_sources import clickhouse, demo, imports, sheets
+from data_sources import clickhouse, demo, identities, imports, merges, sheets
 from data_sources.append import FULL, INCREMENTAL, SETTINGS_KEY, SOURCE_KEY, append_build, judge
+from data_sources.connectors.archive import Archive, archive_dir
+from data_sources.connectors.config import load_connectors
 from data_sources.connectors.source import load_connectors_source
 from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
 from data_sources.files import read_folder
@@ -164,14 +166,22 @@ def run_sync(
         log.info("Sync %s from %s started", run_id, source)
         try:
             frames, warnings = load()
+            people = identities.gather(
+                frames, merges=merges.merged_pairs(app_store), details=_member_details(source, settings)
+            )
+            frames = people.frames
             if guarded:
                 rows_in_use = table_rows(path) if path is not None else clickhouse_rows(settings.warehouse_url)
                 check_shrinks(rows_in_use, frames, origin=source, allowed=allow_shrink)
-            stamp = build_stamp(source, settings)
+            stamp = {**build_stamp(source, settings), identities.LINKS_KEY: people.fingerprint}
             if path is not None:
-                mode, reason = _build(path, frames, settings=settings, stamp=stamp, full=full)
+                mode, reason = _build(path, frames, settings=settings, stamp=stamp, full=full, beside=people.tables)
             else:  # rebuilt whole beside the tables in use, then swapped in (data_sources/clickhouse.py)
-                clickhouse.build_clickhouse(settings.warehouse_url, frames, timezone=settings.timezone, stamp=stamp)
+                # The people are merged in `frames`, but their id tables (member_identities,
+                # suggestions) are not written there yet, so its stamp does not claim them (person_of
+                # then takes each id as its own): a lookup by a merged id and the People page need DuckDB.
+                ch_stamp = {key: value for key, value in stamp.items() if key != identities.LINKS_KEY}
+                clickhouse.build_clickhouse(settings.warehouse_url, frames, timezone=settings.timezone, stamp=ch_stamp)
                 mode, reason = FULL, Said("sync.reason.clickhouse")
             if publish is not None:
                 publish()
@@ -203,15 +213,35 @@ def clickhouse_rows(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def _build(path: Path, frames: Frames, *, settings: Settings, stamp: dict[str, str], full: bool) -> tuple[str, Said]:
+def _build(
+    path: Path,
+    frames: Frames,
+    *,
+    settings: Settings,
+    stamp: dict[str, str],
+    full: bool,
+    beside: dict[sa.Table, pd.DataFrame],
+) -> tuple[str, Said]:
     """Append to the warehouse in use when that can be trusted, else rebuild it; how, and why."""
     verdict = judge(path, frames, stamp=stamp, full=full)
     if verdict.mode == INCREMENTAL:
-        touched = append_build(path, frames, timezone=settings.timezone, stamp=stamp)
+        touched = append_build(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside)
         counts = {"activities": touched.activities, "members": touched.new_members, "days": touched.member_days}
         return INCREMENTAL, Said("sync.reason.appended", **counts)
-    build_warehouse(path, frames, timezone=settings.timezone, stamp=stamp)
+    build_warehouse(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside)
     return FULL, verdict.reason
+
+
+def _member_details(source: str, settings: Settings) -> pd.DataFrame | None:
+    """The connectors' members' platform, handle and whether their email is verified (what
+    identities.gather links by); None for other sources, whose addresses nobody verified."""
+    if _kind(source) != CONNECTORS:
+        return None
+    parts = [Archive(archive_dir(settings.data_dir, config.name)).members() for config in load_connectors(settings)]
+    parts = [part for part in parts if not part.empty]
+    if not parts:
+        return None
+    return pd.concat(parts, ignore_index=True)[["member_id", "platform", "handle", "email_verified"]]
 
 
 def build_stamp(source: str, settings: Settings) -> dict[str, str]:

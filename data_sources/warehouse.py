@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import abc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +28,7 @@ import clock
 import schema
 from data_sources import clickhouse
 from data_sources.errors import NotConfigured, SourceUnavailable
+from data_sources.identities import mark_identities
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
 from data_sources.rollup import build_rollup, refresh_statistics
 from engines import CLICKHOUSE, create_engine, read_frame
@@ -35,7 +37,13 @@ from rollup.state import mark_dialect, rollup_state
 from rollup.tables import BUILT_AT_KEY, info
 from settings import Settings
 
-DUCKDB_TYPES = {sa.String: "VARCHAR", sa.DateTime: "TIMESTAMP", sa.Boolean: "BOOLEAN", sa.Float: "DOUBLE"}
+DUCKDB_TYPES = {
+    sa.String: "VARCHAR",
+    sa.DateTime: "TIMESTAMP",
+    sa.Boolean: "BOOLEAN",
+    sa.Float: "DOUBLE",
+    sa.Integer: "BIGINT",
+}
 SORT_KEYS = {"members": "joined_at", "activities": "occurred_at", "campaigns": "starts_at"}
 KEPT_BUILDS = 2
 T = TypeVar("T")
@@ -117,6 +125,7 @@ class Warehouse:
                         if self.mapping is not None:
                             mark_mapping(engine, self.mapping)
                         mark_dialect(engine)
+                        mark_identities(engine, rollup_state(engine))
                     except BaseException:
                         engine.dispose()
                         raise
@@ -127,6 +136,7 @@ class Warehouse:
                 previous = self._engine
                 self._engine = create_engine(f"duckdb:///{target}", read_only=True)
                 mark_dialect(self._engine)
+                mark_identities(self._engine, rollup_state(self._engine))
                 self._target = target
                 if previous is not None:
                     previous.dispose()
@@ -176,6 +186,14 @@ def typed_sql(table: sa.Table, source: str) -> str:
     return f"SELECT {casts} FROM {source}"
 
 
+def write_beside(connection: duckdb.DuckDBPyConnection, beside: abc.Mapping[sa.Table, pd.DataFrame]) -> None:
+    """Write (or replace) tables kept beside the canonical ones, typed as their definitions say."""
+    for table, frame in beside.items():
+        connection.register("incoming", frame[[column.name for column in table.columns]])
+        connection.execute(f'CREATE OR REPLACE TABLE "{table.name}" AS {typed_sql(table, "incoming")}')
+        connection.unregister("incoming")
+
+
 def _create_table_sql(table: sa.Table, source: str) -> str:
     order = f' ORDER BY "{SORT_KEYS[table.name]}"' if table.name in SORT_KEYS else ""
     return f'CREATE TABLE "{table.name}" AS {typed_sql(table, source)}{order}'
@@ -196,11 +214,17 @@ def write_stamp(connection: sa.Connection, stamp: dict[str, str]) -> None:
 
 
 def build_warehouse(
-    path: Path, frames: dict[str, pd.DataFrame], *, timezone: str, stamp: dict[str, str] | None = None
+    path: Path,
+    frames: dict[str, pd.DataFrame],
+    *,
+    timezone: str,
+    stamp: dict[str, str] | None = None,
+    beside: abc.Mapping[sa.Table, pd.DataFrame] | None = None,
 ) -> Path:
     """Write typed canonical frames and the member-day rollup (days in `timezone`) into a new DuckDB
     file, then swap it in; returns the new file. `stamp` (what the build was made from) goes into
-    pulse_info, so the next sync can tell whether appending to it can be trusted.
+    pulse_info, so the next sync can tell whether appending to it can be trusted; `beside` are
+    tables written as given next to the canonical ones (data_sources/identities.py's).
 
     Rows are stored sorted by time so DuckDB's zone maps skip what a period does not need. If
     anything fails, the previous warehouse is untouched and the partial file is removed.
@@ -214,6 +238,7 @@ def build_warehouse(
                 connection.register("incoming", frame)
                 connection.execute(_create_table_sql(table, "incoming"))
                 connection.unregister("incoming")
+            write_beside(connection, beside or {})
         finally:
             connection.close()
     except BaseException:

@@ -2,13 +2,18 @@
 
 Team members are found too (a lookup is about people, not community metrics) and flagged as such.
 Email is searched and returned only when the caller may see it (auth.access decides, pages ask).
+A member looked up by any of their ids (an account merged into another: data_sources/identities.py)
+is found as the person, with the answers and feedback given under each of their ids.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 
 import schema
+from data_sources.identities import PersonOf, person_of
 from metrics.filters import Filters
 from metrics.sql import day_of, holds_text, week_start
 from store import tables
@@ -42,6 +47,18 @@ def search_members_query(text: str, *, include_email: bool, limit: int = SEARCH_
         .where(sa.or_(*matches))
         .order_by(exact, members.c.name, members.c.member_id)
         .limit(limit)
+    )
+
+
+def person_ids_query(member_id: str) -> sa.Select:
+    """Every id of the person `member_id` names (identity_id) and their canonical id (member_id);
+    no rows when no member has it."""
+    person, asked = person_of(), PersonOf("asked")
+    canonical = sa.select(asked.c.member_id).where(asked.c.identity_id == member_id).scalar_subquery()
+    return (
+        sa.select(person.c.identity_id, person.c.member_id)
+        .where(person.c.member_id == canonical)
+        .order_by(person.c.identity_id)
     )
 
 
@@ -105,8 +122,9 @@ def member_campaigns_query(*, member_id: str) -> sa.Select:
     )
 
 
-def member_answers_query(*, member_id: str, include_text: bool) -> sa.Select:
-    """A member's completed survey answers, latest first; free text only when allowed."""
+def member_answers_query(*, member_id: str, include_text: bool, member_ids: Sequence[str] = ()) -> sa.Select:
+    """A member's completed survey answers (given under `member_id` or any of `member_ids`), latest
+    first; free text only when allowed."""
     surveys, responses, answers = tables.surveys, tables.responses, tables.answers
     columns = [
         surveys.c.title.label("survey"),
@@ -123,17 +141,21 @@ def member_answers_query(*, member_id: str, include_text: bool) -> sa.Select:
         sa.select(*columns)
         .join(responses, responses.c.survey_id == surveys.c.id)
         .join(answers, answers.c.response_id == responses.c.id)
-        .where(responses.c.member_id == member_id, responses.c.completed == sa.true())
+        .where(responses.c.member_id.in_([member_id, *member_ids]), responses.c.completed == sa.true())
         .where(*([] if include_text else [answers.c.value_num.is_not(None)]))
         .order_by(responses.c.submitted_at.desc(), answers.c.question_id)
     )
 
 
-def member_feedback_query(*, member_id: str, include_text: bool) -> sa.Select:
-    """Feedback a member gave, latest first (its id: the inbox item, and what the item beside it
-    leaves out); the text only when allowed."""
+def member_feedback_query(*, member_id: str, include_text: bool, member_ids: Sequence[str] = ()) -> sa.Select:
+    """Feedback a member gave (under `member_id` or any of `member_ids`), latest first (its id: the
+    inbox item, and what the item beside it leaves out); the text only when allowed."""
     feedback = tables.feedback
     columns = [feedback.c.id, feedback.c.created_at, feedback.c.status, feedback.c.score, feedback.c.theme]
     if include_text:
         columns.insert(1, feedback.c.text)
-    return sa.select(*columns).where(feedback.c.member_id == member_id).order_by(feedback.c.created_at.desc())
+    return (
+        sa.select(*columns)
+        .where(feedback.c.member_id.in_([member_id, *member_ids]))
+        .order_by(feedback.c.created_at.desc())
+    )

@@ -2,7 +2,10 @@
 
 App records carry a member_id but the member's channel, region, segment and team flag live in the
 community warehouse, a different database. Those metrics therefore aggregate per member in the app
-store, ask the warehouse which of those few members are in scope, and add up the rest.
+store, ask the warehouse which of those few members are in scope, and add up the rest. An app record
+may name a member by any of their ids (a feedback item from their GitHub identity, after it was
+merged with their forum account): the warehouse answers through `person_of`
+(data_sources/identities.py), so the record stays with its person.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
+from data_sources.identities import person_of
 from engines import Runner
 from metrics.filters import Filters
 from metrics.sql import member_conditions
@@ -20,14 +24,23 @@ __all__ = ["Runner", "in_scope", "members_in_scope_query", "team_query"]
 
 
 def members_in_scope_query(*, filters: Filters, member_ids: list[str]) -> sa.Select:
-    """Which of the given members a community metric counts under these filters."""
-    members = schema.members
-    return sa.select(members.c.member_id).where(*member_conditions(filters), members.c.member_id.in_(member_ids))
+    """Which of the given member ids (any of a person's) a community metric counts under these filters."""
+    members, person = schema.members, person_of()
+    return (
+        sa.select(person.c.identity_id.label("member_id"))
+        .select_from(person.join(members, members.c.member_id == person.c.member_id))
+        .where(*member_conditions(filters), person.c.identity_id.in_(member_ids))
+    )
 
 
 def team_query() -> sa.Select:
-    """The team's members: no community metric counts them (member_conditions)."""
-    return sa.select(schema.members.c.member_id).where(schema.members.c.is_team == sa.true())
+    """The team's members, by every id of theirs: no community metric counts them (member_conditions)."""
+    members, person = schema.members, person_of()
+    return (
+        sa.select(person.c.identity_id.label("member_id"))
+        .select_from(person.join(members, members.c.member_id == person.c.member_id))
+        .where(members.c.is_team == sa.true())
+    )
 
 
 def in_scope(per_member: pd.DataFrame, *, warehouse: Runner, filters: Filters) -> pd.DataFrame:

@@ -584,3 +584,20 @@ survey_reminders = sa.Table(
     sa.Column("updated_by", sa.String(200), nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
+
+# A manager's word on two members (data_sources/merges.py): `merge` joins them into one person at the
+# next sync, `dismiss` takes their pair off the suggestions. Undone (an unmerge, a suggestion brought
+# back) by setting undone_at and undone_by; rows are never deleted, so the list is also the history.
+# Links found by verified email are derived again at each sync and never stored here.
+member_merges = sa.Table(
+    "member_merges",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # merge or dismiss
+    sa.Column("member_a", sa.String(500), nullable=False),
+    sa.Column("member_b", sa.String(500), nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("undone_by", sa.String(320)),
+    sa.Column("undone_at", sa.DateTime, index=True),
+)

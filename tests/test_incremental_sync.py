@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 import schema
 from data_sources.append import SETTINGS_KEY, SOURCE_KEY
+from data_sources.identities import LINKS_KEY
 from data_sources.increment import update_rollup
 from data_sources.rollup import build_rollup
 from data_sources.sync import SyncResult, run_sync, sync
@@ -66,7 +67,8 @@ STEPS = [
 ]
 P = date(2025, 3, 1), date(2025, 3, 8)
 env = test_sync.env  # the fixture: a data folder and a migrated app store
-STAMPED = (BUILT_AT_KEY, SOURCE_KEY, SETTINGS_KEY)  # when, and from what, a sync built it: compared apart
+# when, and from what (the links among members too), a sync built it: compared apart
+STAMPED = (BUILT_AT_KEY, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY)
 
 
 def activity_rows(step: list[tuple]) -> pd.DataFrame:

@@ -41,6 +41,7 @@ def test_the_pages_of_figures_are_links_of_their_own_and_the_teams_tools_one_men
     """Eight links and a menu fit a desk's top line; more would spill into Streamlit's English "more"."""
     assert {spec.url for spec in DASHBOARDS if spec.section == "manage"} == {
         "data",
+        "people",
         "sharing",
         "goals",
         "digests",
@@ -113,6 +114,7 @@ def test_the_inbox_keeps_its_address_and_title():
                 "surveys",
                 "feedback",
                 "data",
+                "people",
                 "sharing",
                 "goals",
                 "digests",

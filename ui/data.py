@@ -210,8 +210,13 @@ def search_members(settings: Settings, text: str, *, include_email: bool) -> pd.
 def load_profile(
     settings: Settings, member_id: str, *, filters: Filters, include_email: bool, include_text: bool
 ) -> dict[str, pd.DataFrame]:
-    """Everything the lookup shows about one member; `member` is empty when the id is unknown."""
+    """Everything the lookup shows about one member, found by any of their ids (the person's: their
+    canonical id's figures, the answers and feedback given under each); `member` is empty when the
+    id is unknown."""
     community, store = _stores(settings)
+    ids = community.run(profile.person_ids_query(member_id))
+    every = [str(identity) for identity in ids["identity_id"]]
+    member_id = str(ids["member_id"].iloc[0]) if len(ids) else member_id
     member = community.run(profile.member_query(member_id, include_email=include_email))
     if member.empty:
         return {"member": member}
@@ -224,9 +229,12 @@ def load_profile(
         "recent": community.run(profile.recent_activities_query(member_id=member_id)),
         "campaigns": community.run(profile.member_campaigns_query(member_id=member_id)),
         "answers": _answers_in_words(
-            store, store.run(profile.member_answers_query(member_id=member_id, include_text=include_text))
+            store,
+            store.run(profile.member_answers_query(member_id=member_id, member_ids=every, include_text=include_text)),
         ),
-        "feedback": store.run(profile.member_feedback_query(member_id=member_id, include_text=include_text)),
+        "feedback": store.run(
+            profile.member_feedback_query(member_id=member_id, member_ids=every, include_text=include_text)
+        ),
     }
 
 

@@ -1,0 +1,293 @@
+"""One member across platforms: a source's member ids (identities) gathered into people.
+
+A person is the identities joined by a platform-verified email (trimmed, case aside) or by a
+manager's merge (kept in the app store: data_sources/merges.py), transitively. At each sync, after
+the source's canonical frames are read and before the warehouse is built, every person keeps one
+members row under a canonical id (the identity that joined first, then the smallest id): its
+earliest joined_at, the canonical identity's values (blanks filled from the others), team when any
+identity is. Activities and campaign members are re-pointed to it, so every metric counts the
+person once. Nothing of this is stored but the manager's merges: the links are derived again at
+each sync, so an unmerge or a changed email takes effect at the next one.
+
+The build keeps, beside members, `member_identities` (every identity and the person it belongs to,
+with its platform, handle, joined time and activity count) and `member_suggestions` (pairs of people
+likely to be one: the same email unverified, the same handle or the same name on two platforms).
+Anything that names an identity (a feedback item's member_id, a survey response, a lookup by an old
+id) finds its person through `person_of`, which reads member_identities where the build has it and
+takes every id as its own person elsewhere (a database queried in place).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import TableClause
+
+import sa_internals
+import schema
+
+Frames = dict[str, pd.DataFrame]
+LINKS_KEY = "sync_links"  # pulse_info: the fingerprint of the links the build was made with
+DIALECT_ATTRIBUTE = "pulse_member_identities"  # set on a warehouse engine whose build has the tables
+COMMON = 5  # a name or handle shared by more people than this says nothing about who is who
+REASONS = ("email", "handle", "name")  # a suggestion's reason, the strongest first
+SELF, EMAIL, MERGE = "self", "email", "merge"  # how an identity is linked to its person
+
+tables = sa.MetaData()
+member_identities = sa.Table(
+    "member_identities",
+    tables,
+    sa.Column("identity_id", sa.String, primary_key=True),  # the source's member id
+    sa.Column("member_id", sa.String, nullable=False),  # the person's canonical id (members.member_id)
+    sa.Column("platform", sa.String),  # the identity's own channel (a connector's platform)
+    sa.Column("handle", sa.String),
+    sa.Column("name", sa.String),
+    sa.Column("joined_at", sa.DateTime),
+    sa.Column("email_verified", sa.Boolean),
+    sa.Column("activities", sa.Integer),
+    sa.Column("linked_by", sa.String),  # self, email or merge
+)
+member_suggestions = sa.Table(
+    "member_suggestions",
+    tables,
+    sa.Column("identity_a", sa.String, primary_key=True),
+    sa.Column("identity_b", sa.String, primary_key=True),
+    sa.Column("reason", sa.String),  # email, handle or name
+)
+IDENTITY_COLUMNS = [column.name for column in member_identities.columns]
+SUGGESTION_COLUMNS = [column.name for column in member_suggestions.columns]
+
+
+@dataclass(frozen=True)
+class People:
+    """A source's frames with each person once, and what the build keeps of the links."""
+
+    frames: Frames
+    identities: pd.DataFrame  # IDENTITY_COLUMNS
+    suggestions: pd.DataFrame  # SUGGESTION_COLUMNS
+    links: dict[str, str]  # alias -> canonical id, the aliases only
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.links)
+
+    @property
+    def tables(self) -> dict[sa.Table, pd.DataFrame]:
+        """What the build writes beside the canonical tables."""
+        return {member_identities: self.identities, member_suggestions: self.suggestions}
+
+
+def fingerprint(links: dict[str, str]) -> str:
+    """A digest of the links: another one means members were joined or parted since."""
+    text = "\n".join(f"{alias}\t{links[alias]}" for alias in sorted(links))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+NO_LINKS = fingerprint({})
+
+
+def _keys(values: pd.Series, *, strip: str = "", spaces: bool = True) -> pd.Series:
+    """Texts as compared: trimmed (and `strip` taken off the front), runs of spaces as one (unless
+    `spaces` is off: an address has none inside), case aside; missing where there is no text."""
+    if not spaces:
+        keys = [value.strip().casefold() if isinstance(value, str) else "" for value in values]
+    else:
+        keys = [
+            " ".join(value.split()).lstrip(strip).strip().casefold() if isinstance(value, str) else ""
+            for value in values
+        ]
+    return pd.Series([key or None for key in keys], dtype=object)
+
+
+def repoint(ids: pd.Series, links: dict[str, str]) -> pd.Series:
+    """Ids with each alias replaced by its person's canonical id (only the aliases looked up)."""
+    ids = ids.astype(object)
+    aliases = ids.isin(list(links))
+    if not aliases.any():
+        return ids
+    result = ids.copy()
+    result[aliases] = ids[aliases].map(links)
+    return result
+
+
+def gather(frames: Frames, *, merges: Iterable[tuple[str, str]] = (), details: pd.DataFrame | None = None) -> People:
+    """The frames with each person once. `merges` are the manager's (pairs of member ids; a pair
+    naming an id the source lacks waits for it); `details` a connector's member_id, platform, handle
+    and email_verified (other sources' addresses are not known to be verified: only merges join
+    them)."""
+    members = frames["members"].reset_index(drop=True)  # a source's frame may have lost rows
+    ids = members["member_id"].astype(object)
+    known = set(ids)
+    extra = _details(members, details)
+    verified = extra["email_verified"].to_numpy(dtype=bool)
+    emails = _keys(members["email"], spaces=False)
+    # each verified address joins its members to the first of them: edges, then a union-find over
+    # the members they name (a handful of a community's)
+    with_address = pd.DataFrame({"member_id": ids, "email": emails})[verified & emails.notna().to_numpy()]
+    firsts = with_address.groupby("email")["member_id"].transform("first")
+    edges = [(a, b) for a, b in zip(with_address["member_id"], firsts, strict=True) if a != b]
+    manual = [(a, b) for a, b in merges if a in known and b in known and a != b]
+    parent: dict[str, str] = {}
+
+    def root(member_id: str) -> str:
+        while parent.get(member_id, member_id) != member_id:
+            parent[member_id] = parent.get(parent[member_id], parent[member_id])
+            member_id = parent[member_id]
+        return member_id
+
+    for a, b in [*edges, *manual]:
+        first, second = root(a), root(b)
+        if first != second:
+            parent[first] = second
+    groups: dict[str, list[str]] = {}
+    for member_id in {node for edge in [*edges, *manual] for node in edge}:
+        groups.setdefault(root(member_id), []).append(member_id)
+    nodes = members[ids.isin([node for group in groups.values() for node in group]).to_numpy()]
+    joined = dict(zip(nodes["member_id"], nodes["joined_at"], strict=True))
+    links: dict[str, str] = {}
+    for group in groups.values():
+        canonical = min(group, key=lambda member_id: (joined[member_id], member_id))
+        links.update({member_id: canonical for member_id in group if member_id != canonical})
+    merged = {node for edge in manual for node in edge}
+    counts = frames["activities"]["member_id"].value_counts() if "activities" in frames else pd.Series(dtype="int64")
+    aliases = ids.isin(list(links)).to_numpy()
+    identities = pd.DataFrame(
+        {
+            "identity_id": ids.to_numpy(dtype=object),
+            "member_id": repoint(ids, links).to_numpy(dtype=object),
+            "platform": members["channel"].to_numpy(dtype=object),
+            "handle": extra["handle"].to_numpy(dtype=object),
+            "name": members["name"].to_numpy(dtype=object),
+            "joined_at": members["joined_at"].to_numpy(),
+            "email_verified": verified,
+            "activities": ids.map(counts).fillna(0).astype("int64").to_numpy(),
+            "linked_by": np.where(aliases, np.where(ids.isin(list(merged)).to_numpy(), MERGE, EMAIL), SELF).astype(
+                object
+            ),
+        }
+    )
+    suggestions = suggest(identities, emails=emails, on_platforms=extra["described"].to_numpy(dtype=bool))
+    return People(frames=_one_row_a_person(frames, links), identities=identities, suggestions=suggestions, links=links)
+
+
+def _details(members: pd.DataFrame, details: pd.DataFrame | None) -> pd.DataFrame:
+    """handle, email_verified and described (a connector said) per member row (none and False
+    where no connector said)."""
+    if details is None or details.empty:
+        none = [False] * len(members)
+        return pd.DataFrame({"handle": [None] * len(members), "email_verified": none, "described": none})
+    found = details.drop_duplicates("member_id", keep="last")[["member_id", "handle", "email_verified"]]
+    ids = pd.DataFrame({"member_id": members["member_id"].astype(object).to_numpy()})
+    joined = ids.merge(found.astype({"member_id": object}), on="member_id", how="left")  # in the members' order
+    return pd.DataFrame(
+        {
+            "handle": joined["handle"].astype(object).where(joined["handle"].notna(), None).to_numpy(),
+            "email_verified": joined["email_verified"].fillna(False).astype(bool).to_numpy(),
+            "described": joined["email_verified"].notna().to_numpy(),
+        }
+    )
+
+
+def suggest(identities: pd.DataFrame, *, emails: pd.Series, on_platforms: np.ndarray | None = None) -> pd.DataFrame:
+    """Pairs of identities of different people likely to be one: the same address (one of them not
+    verified), the same handle or the same name on two platforms. Names and handles are compared
+    among the identities a platform's connector described (`on_platforms`; all when None): in a file,
+    a channel is how a member came, not an account elsewhere, and the same name there is no clue. A
+    name or handle more than COMMON people share is left out; each pair once, with its strongest
+    reason."""
+    described = pd.Series(True if on_platforms is None else on_platforms, index=range(len(identities)))
+    keys = {
+        "email": emails.reset_index(drop=True),
+        "handle": _keys(identities["handle"], strip="@").where(described, None),
+        "name": _keys(identities["name"]).where(described, None),
+    }
+    base = identities[["identity_id", "member_id", "platform"]].reset_index(drop=True)
+    found = []
+    for reason in REASONS:
+        sharing = base.assign(key=keys[reason].to_numpy())
+        sharing = sharing[sharing["key"].notna()]
+        people = sharing.groupby("key")["member_id"].transform("nunique")
+        sharing = sharing[(people >= 2) & (people <= COMMON)]
+        pairs = sharing.merge(sharing, on="key", suffixes=("_a", "_b")).rename(
+            columns={"identity_id_a": "identity_a", "identity_id_b": "identity_b"}
+        )
+        keep = (pairs["identity_a"] < pairs["identity_b"]) & (pairs["member_id_a"] != pairs["member_id_b"])
+        if reason != "email":
+            keep &= pairs["platform_a"].fillna("") != pairs["platform_b"].fillna("")
+        found.append(pairs.loc[keep, ["identity_a", "identity_b"]].assign(reason=reason))
+    result = pd.concat(found, ignore_index=True).drop_duplicates(["identity_a", "identity_b"], keep="first")
+    return result.sort_values(["identity_a", "identity_b"]).reset_index(drop=True)[SUGGESTION_COLUMNS].astype(object)
+
+
+def _one_row_a_person(frames: Frames, links: dict[str, str]) -> Frames:
+    """Members gathered per person, activities and campaign members re-pointed to the canonical id."""
+    if not links:
+        return frames
+    result = dict(frames)
+    members = frames["members"]
+    linked = members["member_id"].isin([*links, *set(links.values())])
+    group = members[linked].assign(
+        _person=lambda frame: repoint(frame["member_id"], links),
+        _alias=lambda frame: frame["member_id"].isin(list(links)),
+    )
+    group = group.sort_values(["_person", "_alias", "joined_at", "member_id"], kind="stable")
+    grouped = group.groupby("_person", sort=True)
+    people = grouped.first()  # the canonical identity's values, blanks filled from the others
+    people["member_id"] = people.index
+    people["joined_at"] = grouped["joined_at"].min()
+    people["is_team"] = grouped["is_team"].any()
+    people = people.reset_index(drop=True)[list(members.columns)].astype(members.dtypes.to_dict())
+    result["members"] = pd.concat([members[~linked], people], ignore_index=True)
+    for name in ("activities", "campaign_members"):
+        if name in frames:
+            frame = frames[name]
+            repointed = frame.assign(member_id=repoint(frame["member_id"], links))
+            if name == "campaign_members":
+                repointed = repointed.sort_values("at", kind="stable", na_position="last").drop_duplicates(
+                    ["campaign_id", "member_id", "status"], keep="first"
+                )
+                repointed = repointed.sort_index()
+            result[name] = repointed.astype(frame.dtypes.to_dict())
+    return result
+
+
+def mark_identities(engine: Engine, state: dict[str, str]) -> None:
+    """Record on the engine's dialect whether its build has member_identities (`state` is its
+    pulse_info): `person_of` reads it there, and takes each id as its own person elsewhere."""
+    setattr(engine.dialect, DIALECT_ATTRIBUTE, LINKS_KEY in state)
+
+
+@sa_internals.cache_key_includes()
+class PersonOf(TableClause):
+    """A FROM item of (identity_id, member_id): which person each id of the source is; every
+    member's own id too. Reads member_identities where the build has it, else members."""
+
+    __visit_name__ = "pulse_person_of"
+    inherit_cache = True
+
+    def __init__(self, name: str = "person_of") -> None:
+        super().__init__(name, sa.column("identity_id", sa.String), sa.column("member_id", sa.String))
+
+
+@compiles(PersonOf)
+def _compile_person_of(element: PersonOf, compiler: SQLCompiler, **kw: object) -> str:
+    if not sa_internals.in_from_list(kw):
+        return ""
+    if getattr(compiler.dialect, DIALECT_ATTRIBUTE, False):
+        chosen = sa.select(member_identities.c.identity_id, member_identities.c.member_id)
+    else:
+        members = schema.members
+        chosen = sa.select(members.c.member_id.label("identity_id"), members.c.member_id)
+    return sa_internals.render_in_place(element, element.name, chosen.subquery(element.name), compiler, kw)
+
+
+def person_of() -> PersonOf:
+    return PersonOf()
