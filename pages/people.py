@@ -13,7 +13,7 @@ from ui import confirm, data
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import current_user, may
-from ui.tables import plain, table, time_column, words_column
+from ui.tables import known_words, plain, table, time_column, words_column
 
 REASONS = {reason: f"people.reason.{reason}" for reason in ("email", "handle", "name")}
 LISTED = 500  # suggestions shown at once, the strongest first; decided ones make room for the next
@@ -39,11 +39,12 @@ st.subheader(t("people.suggestions"))
 if suggested.empty:
     st.info(t("people.no_suggestions"))
 else:
+    platforms = known_words("connector.name")  # "Discord", "企业微信"; a file's channel as it is
     shown = {"reason": words_column(t("column.reason"), {key: t(words) for key, words in REASONS.items()})}
     for side in ("a", "b"):
         shown |= {
             f"identity_{side}": t(f"column.member_{side}"),
-            f"platform_{side}": t(f"column.platform_{side}"),
+            f"platform_{side}": words_column(t(f"column.platform_{side}"), platforms),
             f"handle_{side}": t(f"column.handle_{side}"),
             f"joined_at_{side}": time_column(t(f"column.joined_{side}")),
             f"activities_{side}": st.column_config.NumberColumn(t(f"column.activities_{side}"), format="%d"),
@@ -58,12 +59,13 @@ else:
         range(len(choices)),
         format_func=lambda row: t("people.pair", a=choices[row][0], b=choices[row][1]),
         index=None,
+        placeholder=t("widget.choose"),
         key="people_suggestion",
     )
-    merge_it, dismiss_it = st.columns(2)
-    if merge_it.button(t("people.merge"), disabled=chosen is None, key="people_merge_suggestion"):
+    actions = st.container(horizontal=True)  # the two buttons side by side, under the menu
+    if actions.button(t("people.merge"), disabled=chosen is None, key="people_merge_suggestion"):
         confirm.ask("people_merge", choices[int(chosen)])
-    if dismiss_it.button(t("people.dismiss"), disabled=chosen is None, key="people_dismiss"):
+    if actions.button(t("people.dismiss"), disabled=chosen is None, key="people_dismiss"):
         a, b = choices[int(chosen)]
         with data_errors_stop_the_page():
             merges.dismiss(store, a, b, by=current_user())
@@ -107,7 +109,12 @@ else:
         for number, a, b in zip(made["id"], made["member_a"], made["member_b"], strict=True)
     }
     undone = st.selectbox(
-        t("people.unmerge_which"), list(labels), format_func=labels.get, index=None, key="people_unmerge_id"
+        t("people.unmerge_which"),
+        list(labels),
+        format_func=labels.get,
+        index=None,
+        placeholder=t("widget.choose"),
+        key="people_unmerge_id",
     )
     if st.button(t("people.unmerge"), disabled=undone is None, key="people_unmerge"):
         with data_errors_stop_the_page():
