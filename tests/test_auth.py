@@ -21,6 +21,7 @@ from auth.sessions import end_session, session_email, start_session
 from settings import SettingsError, load_settings, signing_secret
 from store import tables
 from store.database import AppStore
+from tests.conftest import migrated_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NOW = datetime(2026, 3, 10, 12)
@@ -52,8 +53,7 @@ NAV = {
 
 @pytest.fixture
 def store(tmp_path) -> AppStore:
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 

@@ -16,6 +16,7 @@ from feedback.sentiment import label_of, language_of, sentiment_of
 from feedback.themes import suggest_theme
 from store import tables
 from store.database import AppStore
+from tests.conftest import migrated_store
 
 NOW = datetime(2026, 11, 23, 12, 0)
 
@@ -75,8 +76,7 @@ def test_a_texts_enrichment_is_shared_by_the_cache_and_no_caller_can_change_it()
 
 @pytest.fixture
 def store(tmp_path):
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 

@@ -19,6 +19,7 @@ from store.database import AppStore
 from surveys import registry
 from surveys.definition import parse_definition
 from surveys.forms_import import import_responses, undo_forms_import
+from tests.conftest import migrated_store
 from tests.sheets_server import local_client, sheets_server
 
 NOW = datetime(2026, 3, 10, 12)
@@ -80,8 +81,7 @@ ROWS = (
 
 @pytest.fixture
 def stored(tmp_path) -> registry.StoredSurvey:
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     registry.register(store, parse_definition(DEFINITION, where="meetup.yaml"), timezone="UTC", now=NOW)
     yield store, registry.load_survey(store, "meetup")
     store.dispose()

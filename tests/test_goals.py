@@ -14,6 +14,7 @@ from metrics.filters import Filters
 from metrics.goals import Goal, GoalRefused, Status, progress, trend_end
 from metrics.kpi import Kpi
 from store.database import AppStore
+from tests.conftest import migrated_store, new_migrated_store
 
 NOW = datetime(2026, 1, 5, 9, 30)
 Q1 = (date(2026, 1, 1), date(2026, 4, 1))
@@ -21,9 +22,7 @@ Q1 = (date(2026, 1, 1), date(2026, 4, 1))
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path, new_postgres_database) -> Iterator[AppStore]:
-    url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("goals")
-    kept = AppStore(url)
-    kept.migrate()
+    kept = new_migrated_store(request.param, tmp_path, new_postgres_database, "goals")
     yield kept
     kept.dispose()
 
@@ -70,8 +69,7 @@ def test_a_goal_is_kept_with_who_set_it_and_changed_and_deleted(store):
     ],
 )
 def test_nonsense_goals_are_refused_with_a_catalog_message(tmp_path, kpi, start, end, target, key):
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     with pytest.raises(GoalRefused) as refused:
         goals.add_goal(store, kpi=kpi, start=start, end=end, target=target, by="ana@example.org", now=NOW)
     assert isinstance(refused.value, PulseError) and refused.value.key == key
@@ -79,8 +77,7 @@ def test_nonsense_goals_are_refused_with_a_catalog_message(tmp_path, kpi, start,
 
 
 def test_targets_of_the_right_kind_are_kept(tmp_path):
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     for kpi, target in (("nps", 40), ("nps", -100), ("churn_rate", 0.05), ("active_rate", 1), ("dau_avg", 12.5)):
         goals.add_goal(store, kpi=kpi, start=Q1[0], end=Q1[1], target=target, by="ana@example.org", now=NOW)
     assert sorted(goal.target for goal in goals.list_goals(store)) == [-100, 0.05, 1, 12.5, 40]

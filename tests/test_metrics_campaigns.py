@@ -23,6 +23,7 @@ from metrics import campaigns
 from metrics.filters import Filters, day_number
 from store import tables
 from store.database import AppStore
+from tests.conftest import new_migrated_store
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 MEETUP_START = datetime(2025, 3, 3)  # the one campaign running in P
@@ -177,9 +178,7 @@ LAUNCH_SURVEY = [
 @pytest.fixture(params=["sqlite", "postgresql"])
 def launch_survey(request, tmp_path, new_postgres_database) -> Iterator[AppStore]:
     """An app store holding the launch's survey (linked by its campaign_id) and LAUNCH_SURVEY's answers."""
-    url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("launch")
-    store = AppStore(url)
-    store.migrate()
+    store = new_migrated_store(request.param, tmp_path, new_postgres_database, "launch")
     with store.begin() as connection:
         survey_id = connection.execute(
             tables.surveys.insert().values(

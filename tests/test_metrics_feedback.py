@@ -11,6 +11,7 @@ from metrics.feedback import NegativeShare
 from metrics.filters import Filters
 from store import tables
 from store.database import AppStore
+from tests.conftest import migrated_store
 
 t = datetime
 # The period is [2 Nov, 23 Nov 2026): the latest week is [16 Nov, 23 Nov), the baseline [21 Sep, 16 Nov).
@@ -39,8 +40,7 @@ def test_risk_rule(latest, baseline, alert):
 
 @pytest.fixture
 def store(tmp_path):
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 

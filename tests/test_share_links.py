@@ -17,6 +17,7 @@ from store import tables
 from store.database import AppStore
 from surveys import registry
 from surveys.definition import load_definition
+from tests.conftest import migrated_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NOW = datetime(2026, 3, 10, 12)
@@ -26,8 +27,7 @@ MEMBERS_QUERY = {"period": "custom", "start": "2025-03-01", "end": "2025-03-08",
 
 @pytest.fixture
 def store(tmp_path) -> AppStore:
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 

@@ -23,6 +23,7 @@ from store import tables
 from store.database import AppStore
 from surveys import registry
 from surveys.definition import parse_definition
+from tests.conftest import migrated_store
 
 t = datetime
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
@@ -58,8 +59,7 @@ RESPONSES = [  # member, submitted_at (None: unfinished), answers
 
 @pytest.fixture
 def answered(tmp_path) -> AppStore:
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     survey = parse_definition(DEFINITION, where="pulse.yaml")
     registry.register(store, survey, timezone="UTC", now=t(2025, 2, 1))
     stored = registry.load_survey(store, "pulse")

@@ -18,6 +18,7 @@ from surveys import links, registry
 from surveys.definition import parse_definition
 from surveys.links import Audience, token_hash
 from surveys.submission import AnswersInvalid, Outcome, check_link, start_response, submit
+from tests.conftest import new_migrated_store
 
 NOW = datetime(2026, 3, 10, 12)
 DATABASES = itertools.count()
@@ -34,12 +35,7 @@ DEFINITION = {
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path, new_postgres_database):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'app.db'}"
-    else:
-        url = new_postgres_database(f"surveys_{next(DATABASES)}")
-    app_store = AppStore(url)
-    app_store.migrate()
+    app_store = new_migrated_store(request.param, tmp_path, new_postgres_database, f"surveys_{next(DATABASES)}")
     yield app_store
     app_store.dispose()
 
