@@ -6,6 +6,7 @@ tom is team). Weeks start on Monday; the fixture's activities by week are in the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -206,6 +207,14 @@ def test_new_members_by_week_count_a_member_joining_exactly_at_the_start(boundar
         [day_number(date(2025, 2, 24)), "forum", 1],
         [day_number(date(2025, 3, 3)), "event", 1],
     ]
+
+
+def test_new_members_by_week_keep_only_the_filtered_members(boundary_warehouse):
+    rows = boundary_warehouse.run(
+        members.new_members_by_week_query(filters=replace(P, channel="event"), dimension="region")
+    )
+    # Of ivy (forum) and joe (event), both EU, only joe came through an event.
+    assert rows.values.tolist() == [[day_number(date(2025, 3, 3)), "EU", 1]]
 
 
 def test_growth_by_channel_counts_a_member_joining_exactly_at_the_start_as_new(boundary_warehouse):

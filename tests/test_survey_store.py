@@ -17,7 +17,15 @@ from store.database import AppStore, StoreError
 from surveys import links, registry
 from surveys.definition import parse_definition
 from surveys.links import Audience, token_hash
-from surveys.submission import AnswersInvalid, Outcome, check_link, start_response, submit
+from surveys.submission import (
+    AnswersInvalid,
+    Outcome,
+    check_link,
+    mark_opened,
+    response_state,
+    start_response,
+    submit,
+)
 from tests.conftest import new_migrated_store
 
 NOW = datetime(2026, 3, 10, 12)
@@ -138,6 +146,42 @@ def test_a_personal_link_answers_once_even_when_used_concurrently(store):
     assert check_link(store, slug="pulse", token=token) is Outcome.LINK_USED
     later = submit(store, stored=stored, answers={"nps": 9}, key="later", token=token, now=NOW)
     assert later.outcome is Outcome.LINK_USED
+
+
+def test_a_personal_links_first_opening_and_start_are_noted_once(store):
+    stored = publish(store)
+    tokens = invite(store, stored, "alice", "bob")
+    later, latest = datetime(2026, 3, 10, 13), datetime(2026, 3, 10, 14)
+    assert response_state(store, key="tab") is None  # no response has this key yet
+    mark_opened(store, slug="pulse", token=tokens["alice"], now=NOW)
+    mark_opened(store, slug="pulse", token=tokens["alice"], now=later)  # opened again: the first time stays
+    mark_opened(store, slug="other", token=tokens["bob"], now=NOW)  # another survey's address: not bob's link
+    start_response(store, stored=stored, key="tab", locale="fr", now=later, token=tokens["alice"])
+    start_response(store, stored=stored, key="tab", locale="en", now=latest, token=tokens["alice"])  # once per key
+    assert response_state(store, key="tab") is False
+    responses, invitations = tables.responses, tables.invitations
+    with store.read() as connection:
+        started = connection.execute(
+            sa.select(
+                responses.c.survey_id,
+                responses.c.member_id,
+                responses.c.started_at,
+                responses.c.submitted_at,
+                responses.c.completed,
+                responses.c.idempotency_key,
+                responses.c.locale,
+                responses.c.source,
+            )
+        ).all()
+        marks = connection.execute(
+            sa.select(invitations.c.member_id, invitations.c.opened_at, invitations.c.started_at).order_by(
+                invitations.c.member_id
+            )
+        ).all()
+    assert [tuple(row) for row in started] == [(stored.id, None, later, None, False, "tab", "fr", "web")]
+    assert [tuple(row) for row in marks] == [("alice", NOW, later), ("bob", None, None)]
+    submit(store, stored=stored, answers={"nps": 9}, key="tab", token=tokens["alice"], now=latest)
+    assert response_state(store, key="tab") is True
 
 
 def test_tokens_are_stored_hashed_and_only_work_for_their_survey(store):
