@@ -224,6 +224,24 @@ def test_an_anonymous_survey_stores_no_member_and_no_way_back_to_one(store):
     assert check_link(store, slug="pulse", token=token) is Outcome.LINK_USED
 
 
+def test_a_used_link_keeps_its_moment_and_response_unless_the_survey_is_anonymous(store):
+    moment = datetime(2026, 3, 10, 12, 34, 56, 789000)
+    named, anonymous = publish(store), publish(store, slug="anon", anonymous=True)
+    named_token, anonymous_token = invite(store, named, "alice")["alice"], invite(store, anonymous, "bob")["bob"]
+    submit(store, stored=named, answers={"nps": 9}, key="named", token=named_token, now=moment)
+    submit(store, stored=anonymous, answers={"nps": 9}, key="anon", token=anonymous_token, now=moment)
+    responses, invitations = tables.responses, tables.invitations
+    with store.read() as connection:
+        named_id = connection.execute(sa.select(responses.c.id).where(responses.c.idempotency_key == "named")).scalar()
+        used = connection.execute(
+            sa.select(invitations.c.member_id, invitations.c.used_at, invitations.c.response_id).order_by(
+                invitations.c.member_id
+            )
+        ).all()
+    # alice's link: the moment and her response; bob's (anonymous): midnight of the day, no response.
+    assert [tuple(row) for row in used] == [("alice", moment, named_id), ("bob", datetime(2026, 3, 10), None)]
+
+
 def test_free_text_becomes_one_feedback_item_with_the_responses_score(store):
     stored = publish(store)
     token = invite(store, stored, "bob")["bob"]
