@@ -16,7 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 import cli
 from auth import pages as app_pages
+from auth.access import Permission, share_grants
 from auth.accounts import WRONG, SignInRefused, check_password, hash_password, load_accounts, role_for_email
+from auth.preferences import store_language, stored_language
 from auth.sessions import end_session, session_email, start_session
 from settings import SettingsError, load_settings, signing_secret
 from store import tables
@@ -383,3 +385,31 @@ def test_local_mode_refuses_an_address_others_can_reach(configured, tmp_path, mo
         assert not app().run().error
     finally:
         config.set_option("server.address", previous)
+
+
+def test_a_persons_language_is_kept_once_and_a_second_choice_replaces_it(store):
+    first, second = datetime(2026, 3, 10, 12), datetime(2026, 3, 11, 9)
+    assert stored_language(store, "ana@example.org") is None
+    store_language(store, "ana@example.org", "zh-CN", now=first)
+    store_language(store, "bo@example.org", "en", now=first)
+    store_language(store, "ana@example.org", "zh-TW", now=second)
+    assert (stored_language(store, "ana@example.org"), stored_language(store, "bo@example.org")) == ("zh-TW", "en")
+    rows = tables.user_preferences
+    with store.read() as connection:
+        kept = connection.execute(
+            sa.select(rows.c.email, rows.c.language, rows.c.updated_at).order_by(rows.c.email)
+        ).all()
+    assert [tuple(row) for row in kept] == [("ana@example.org", "zh-TW", second), ("bo@example.org", "en", first)]
+
+
+@pytest.mark.parametrize(
+    "reveal_text, reveal_names, granted",
+    [
+        (False, False, set()),
+        (True, False, {Permission.FREE_TEXT}),
+        (False, True, {Permission.MEMBER_NAMES}),
+        (True, True, {Permission.FREE_TEXT, Permission.MEMBER_NAMES}),
+    ],
+)
+def test_a_share_link_grants_free_text_and_names_only_as_it_says(reveal_text, reveal_names, granted):
+    assert share_grants(reveal_text=reveal_text, reveal_names=reveal_names) == frozenset(granted)

@@ -11,7 +11,16 @@ from itsdangerous import URLSafeSerializer
 from streamlit.testing.v1 import AppTest
 
 from auth.accounts import hash_password
-from auth.share_links import NOT_VALID, LinkRefused, create_link, list_links, open_link, revoke, stored_view
+from auth.share_links import (
+    NOT_VALID,
+    LinkRefused,
+    create_link,
+    link_url,
+    list_links,
+    open_link,
+    revoke,
+    stored_view,
+)
 from metrics.filters import Filters, view_filters, view_query
 from store import tables
 from store.database import AppStore
@@ -59,6 +68,17 @@ def test_a_link_opens_its_page_with_its_filters_and_records_the_use(store):
     assert listed[["page", "state", "created_by"]].values.tolist() == [["members", "active", "ana@example.org"]]
     assert str(listed["last_used_at"].iloc[0]) == "2026-03-10 13:00:00"
     assert str(listed["expires_at"].iloc[0]) == "2026-03-17 12:00:00"  # seven days by default
+
+
+def test_a_links_address_is_its_page_and_token_only():
+    # One slash between the app's address and the page, whether or not the address ends with one;
+    # the token quoted for an address.
+    assert link_url("https://pulse.example.org/", page="members", token="a.b/c=") == (
+        "https://pulse.example.org/members?share=a.b%2Fc%3D"
+    )
+    assert link_url("https://pulse.example.org/app", page="overview", token="t") == (
+        "https://pulse.example.org/app/overview?share=t"
+    )
 
 
 def test_a_tampered_or_foreign_token_is_not_valid(store):

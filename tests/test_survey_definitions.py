@@ -9,9 +9,18 @@ import pandas as pd
 import pytest
 import yaml
 
-from surveys.answers import OTHER, answer_rows, check_answer, check_survey, feedback_texts, visible_questions
+from surveys.answers import (
+    OTHER,
+    answer_rows,
+    check_answer,
+    check_survey,
+    feedback_texts,
+    known_answers,
+    visible_questions,
+)
 from surveys.definition import (
     DefinitionError,
+    answer_labels,
     choose_language,
     load_definition,
     load_definitions,
@@ -123,6 +132,49 @@ def definition(*questions: dict, **fields: object) -> dict:
 
 
 NPS = {"id": "nps", "type": "nps", "text": "Recommend?"}
+
+
+HEARD_AND_AGREED = definition(
+    {
+        "id": "heard",
+        "type": "choice",
+        "text": {"en": "Heard where?", "zh-CN": "从哪里听说？"},
+        "other": True,
+        "options": ["a", "b"],
+    },
+    {
+        "id": "m",
+        "type": "matrix",
+        "text": {"en": "Agree?", "zh-CN": "同意吗？"},
+        "rows": [{"id": "r1", "label": {"en": "Clear", "zh-CN": "清楚"}}],
+    },
+    languages=["en", "zh-CN"],
+)
+
+
+def test_answer_labels_name_each_stored_answer_in_the_readers_language():
+    survey = parse_definition(HEARD_AND_AGREED, where="s.yaml")
+    assert answer_labels(survey, "en") == {
+        "heard": "Heard where?",
+        "heard.other": "Heard where?: Other",
+        "m": "Agree?",
+        "m.other": "Agree?: Other",
+        "m.r1": "Agree?: Clear",
+    }
+    assert answer_labels(survey, "zh-CN") == {  # Chinese writes a full-width colon
+        "heard": "从哪里听说？",
+        "heard.other": "从哪里听说？：其他",
+        "m": "同意吗？",
+        "m.other": "同意吗？：其他",
+        "m.r1": "同意吗？：清楚",
+    }
+
+
+def test_known_answers_drop_what_the_survey_no_longer_asks():
+    survey = parse_definition(HEARD_AND_AGREED, where="s.yaml")
+    answers = {"heard": OTHER, "heard.other": "A podcast", "m": {"r1": 4}, "m.other": "x", "dropped": 3}
+    # m has no Other, and no question is called dropped.
+    assert known_answers(survey, answers) == {"heard": OTHER, "heard.other": "A podcast", "m": {"r1": 4}}
 
 
 @pytest.mark.parametrize(
