@@ -108,6 +108,42 @@ def test_a_revoked_link_stops_working_at_once(store):
     assert list_links(store, now=NOW)["state"].tolist() == ["revoked"]
 
 
+def test_links_are_listed_newest_first_and_expire_exactly_at_their_end(store):
+    hour = timedelta(hours=1)
+    tokens = [
+        make(store),
+        make(store, page="overview", query={"period": "last_7_days"}, reveal_text=True, now=NOW + hour, days=1),
+        make(store, reveal_names=True, now=NOW + hour),  # made in the same moment: the later one first
+    ]
+    first, second, third = (open_link(store, token, secret=SECRET, now=NOW + hour).id for token in tokens)
+    revoke(store, first, now=NOW + 2 * hour)  # that link only
+    end = NOW + hour + timedelta(days=1)  # the second link's end, exactly
+    listed = list_links(store, now=end)
+    columns = ["id", "page", "state", "reveal_names", "reveal_text", "query"]
+    assert listed[columns].values.tolist() == [
+        [third, "members", "active", True, False, MEMBERS_QUERY],
+        [second, "overview", "expired", False, True, {"period": "last_7_days"}],
+        [first, "members", "revoked", False, False, MEMBERS_QUERY],
+    ]
+    assert listed["created_at"].astype(str).tolist() == [
+        "2026-03-10 13:00:00",
+        "2026-03-10 13:00:00",
+        "2026-03-10 12:00:00",
+    ]
+    with pytest.raises(LinkRefused) as expired:
+        open_link(store, tokens[1], secret=SECRET, now=end)
+    assert (expired.value.key, expired.value.values) == ("share.refused.expired", {"when": "2026-03-11 13:00 UTC"})
+    with pytest.raises(LinkRefused) as revoked:
+        open_link(store, tokens[0], secret=SECRET, now=end)
+    assert (revoked.value.key, revoked.value.values) == ("share.refused.revoked", {})
+    assert open_link(store, tokens[2], secret=SECRET, now=end).expires_at == NOW + hour + timedelta(days=7)
+
+
+def test_a_well_signed_token_of_no_stored_link_is_not_valid(store):
+    token = URLSafeSerializer(SECRET, salt="pulse-share").dumps({"id": 999})
+    assert refusal(store, token) == NOT_VALID
+
+
 def test_only_dashboard_pages_and_views_can_be_shared_and_only_with_a_key(store):
     with pytest.raises(ValueError, match="feedback cannot be shared"):
         make(store, page="feedback")
@@ -126,6 +162,10 @@ def test_only_dashboard_pages_and_views_can_be_shared_and_only_with_a_key(store)
         ),
         ({"members_period": "Last 90 days", "present": "1"}, {"period": "last_90_days", "present": "1"}),
         ({"members_segment": "dev", "utm": "x"}, {"segment": "dev"}),  # unknown keys dropped
+        (  # the survey shown and the maker's language are kept as they are
+            {"surveys_survey": "pulse", "survey": "pulse", "lang": "zh-TW"},
+            {"survey": "pulse", "lang": "zh-TW"},
+        ),
         (  # a last day with no day after it: the view is malformed, and opens with a message
             {"members_period": "Custom dates", "members_dates": "2025-03-01--9999-12-31"},
             {"period": "custom", "start": "2025-03-01", "end": ""},
