@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from feedback import inbox, workflow
 from feedback.intake import NewFeedback, add_feedback
 from feedback.workflow import Edit, EditConflict, EditRefused
+from store import tables
 from store.database import AppStore, StoreError
 from tests.conftest import new_migrated_store
 
@@ -145,6 +146,41 @@ def test_a_stale_save_is_refused_with_what_changed_and_nothing_is_overwritten(st
     assert (saved["assignee"], saved["priority"], saved["version"]) == ("ana", None, 2)
 
 
+def test_a_conflict_lists_every_change_since_the_version_loaded_and_only_that_items(store):
+    item_id, other = add(store, "Search is hard", "Slow pages")
+    workflow.save(store, [Edit(other, 1, {"priority": "high"})], actor="cy", now=NOW)  # another item's change
+    workflow.save(store, [Edit(item_id, 1, {"assignee": "ana"})], actor="ana", now=NOW)
+    workflow.save(store, [Edit(item_id, 2, {"assignee": None})], actor="ana", now=LATER)
+    with pytest.raises(EditConflict) as refused:  # bo loaded version 2: only the third version is news
+        workflow.save(store, [Edit(item_id, 2, {"priority": "low"})], actor="bo", now=LATER)
+    assert refused.value.changes == [
+        {
+            "feedback_id": item_id,
+            "actor": "ana",
+            "at": LATER,
+            "field": "assignee",
+            "old_value": "ana",
+            "new_value": None,
+        }
+    ]
+    assert refused.value.user_message == (
+        "Not saved: 1 item(s) were changed by someone else since you loaded them, and nothing was overwritten. "
+        f"Your edits are still here. Their changes: #{item_id} assignee: ana → – (ana, 2026-11-02 10:30 UTC). "
+        "Reload to see their changes, then apply yours again."
+    )
+    with pytest.raises(EditConflict) as again:  # from version 1: both, oldest first, joined by semicolons
+        workflow.save(store, [Edit(item_id, 1, {"priority": "low"})], actor="bo", now=LATER)
+    assert f"Their changes: #{item_id} assignee: – → ana (ana, 2026-11-02 09:00 UTC); #{item_id} assignee: ana → –" in (
+        again.value.user_message
+    )
+
+
+def test_a_conflict_with_no_recorded_change_says_so():
+    conflict = EditConflict([])
+    assert "Their changes: not recorded." in conflict.user_message and conflict.items == []
+    assert conflict.user_message.startswith("Not saved: 0 item(s) were changed")
+
+
 def test_a_bulk_save_with_one_stale_item_saves_none(store):
     first, second = add(store, "one", "two")
     workflow.save(store, [Edit(second, 1, {"priority": "high"})], actor="ana", now=LATER)
@@ -204,18 +240,35 @@ def test_merging_marks_the_duplicate_and_the_original_counts_it(store):
     assert item(store, other)["duplicates"] == 2
     assert store.run(inbox.duplicates_query(other))["id"].tolist() == [original, copy]
     assert ("bo", "duplicate_of", str(original), str(other)) in history(store, copy)
+    # copy: version 1 added, 2 merged into original (status and duplicate_of), 3 handed to other.
+    events = tables.feedback_events
+    versions = store.run(
+        sa.select(events.c.version, events.c.field).where(events.c.feedback_id == copy).order_by(events.c.id)
+    )
+    assert [tuple(row) for row in versions.itertuples(index=False)] == [
+        (1, "created"),
+        (2, "duplicate_of"),
+        (2, "status"),
+        (3, "duplicate_of"),
+    ]
+    assert item(store, copy)["version"] == 3
 
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("self", "cannot be merged into itself"), ("missing", "there is no feedback #999"), ("duplicate", "merge into #")],
+    [
+        ("self", "#{first} cannot be merged into itself."),
+        ("missing", "#{first}: there is no feedback #999 to merge into."),
+        ("duplicate", "#{first}: #{second} is itself a duplicate of #{third}; merge into #{third} instead."),
+    ],
 )
 def test_bad_merges_are_refused(store, target, message):
     first, second, third = add(store, "a", "b", "c")
     workflow.save(store, [Edit(second, 1, {"duplicate_of": third})], actor="bo", now=LATER)
     into = {"self": first, "missing": 999, "duplicate": second}[target]
-    with pytest.raises(EditRefused, match=message):
+    with pytest.raises(EditRefused) as refused:
         workflow.save(store, [Edit(first, 1, {"duplicate_of": into})], actor="bo", now=LATER)
+    assert refused.value.user_message == message.format(first=first, second=second, third=third)
     assert item(store, first)["status"] == "new"
 
 
