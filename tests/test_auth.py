@@ -135,8 +135,17 @@ def test_a_pattern_matches_whole_addresses_only(email, role):
 
 @pytest.mark.parametrize("pattern", ["x*@partner.com", "*@*.example.org", "team-?@x.org", "*@[ab].org"])
 def test_a_pattern_this_does_not_read_is_refused_not_ignored(pattern):
-    with pytest.raises(ValueError, match="give a whole address or \\*@domain"):
+    with pytest.raises(ValueError) as refused:
         role_for_email("x@partner.com", {"viewer": [pattern]})
+    assert str(refused.value) == (
+        f"[pulse.roles] pattern {pattern!r} is not read: give a whole address or *@domain (every address at "
+        "exactly that domain)."
+    )
+
+
+def test_an_address_with_two_ats_is_at_no_domain():
+    # Read from its last @, a@b@example.org has a@b before it: not a plain address, so not at b@example.org.
+    assert role_for_email("a@b@example.org", {"viewer": ["*@b@example.org"]}) is None
 
 
 def test_roles_come_from_the_highest_list_naming_the_email_or_its_pattern():
