@@ -8,10 +8,11 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
-from feedback import importer
+from feedback import importer, workflow
 from feedback.importer import ImportFailed, import_feedback
-from feedback.intake import enrichment
+from feedback.intake import KEY_BATCH, NewFeedback, add_feedback, enrichment, remove_feedback
 from feedback.sentiment import label_of, language_of, sentiment_of
 from feedback.themes import suggest_theme
 from store import tables
@@ -278,6 +279,25 @@ def test_the_demos_items_arrive_as_survey_answers_and_carry_their_triage(store, 
     steps = events[events["field"] == "status"].groupby("feedback_id").size()
     assert (rows["version"] == 1 + steps.reindex(rows.index, fill_value=0)).all()
     assert set(rows.loc[rows["version"] == 1, "status"]) == {"new"}
+
+
+def test_removing_more_items_than_a_batch_holds_removes_and_counts_them_all(store):
+    # KEY_BATCH + 1 items to remove (a batch exactly full and one more), then three kept: one a
+    # duplicate of the first removed item, one a duplicate of another kept item.
+    texts = [f"item {n}" for n in range(KEY_BATCH + 4)]
+    with store.begin() as connection:
+        ids = add_feedback(
+            connection, [NewFeedback(source="manual", text=text, created_at=NOW) for text in texts], actor="a", now=NOW
+        )
+    gone, (freed, copy, original) = ids[: KEY_BATCH + 1], ids[KEY_BATCH + 1 :]
+    edits = [workflow.Edit(freed, 1, {"duplicate_of": gone[0]}), workflow.Edit(copy, 1, {"duplicate_of": original})]
+    workflow.save(store, edits, actor="bo", now=NOW)
+    with store.begin() as connection:
+        assert remove_feedback(connection, gone) == KEY_BATCH + 1
+    item, events = tables.feedback, tables.feedback_events
+    left = store.run(sa.select(item.c.id, item.c.duplicate_of).order_by(item.c.id)).astype(object)
+    assert left.where(left.notna(), None).values.tolist() == [[freed, None], [copy, original], [original, None]]
+    assert sorted(set(store.run(sa.select(events.c.feedback_id))["feedback_id"])) == [freed, copy, original]
 
 
 def test_rescoring_recomputes_what_was_scored_on_arrival_and_leaves_the_managers_fields(store):
