@@ -286,8 +286,13 @@ def test_free_text_becomes_one_feedback_item_with_the_responses_score(store):
 def test_invalid_answers_are_refused_before_anything_is_written(store):
     stored = publish(store)
     with pytest.raises(AnswersInvalid) as invalid:
-        submit(store, stored=stored, answers={"nps": 12}, key="bad", now=NOW)
-    assert invalid.value.problems == {"nps": ("range", {"low": 0, "high": 10})}
+        submit(store, stored=stored, answers={"nps": 12, "city": "x" * 201}, key="bad", now=NOW)
+    # A short text holds 200 characters: 201 is one too many.
+    assert invalid.value.problems == {
+        "nps": ("range", {"low": 0, "high": 10}),
+        "city": ("too_long", {"limit": 200, "length": 201}),
+    }
+    assert invalid.value.user_message == "2 answer(s) need attention: nps, city"
     assert count(store, tables.responses) == 0
 
 
