@@ -21,7 +21,7 @@ from auth.share_links import (
     revoke,
     stored_view,
 )
-from metrics.filters import Filters, view_filters, view_query
+from metrics.filters import EARLIEST, Filters, preset_period, view_filters, view_query
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -215,10 +215,55 @@ def test_a_view_keeps_a_preset_or_the_dates_and_only_the_filters_set():
     assert view_filters(fixed, timezone="UTC", today=date(2027, 1, 1)) == filters  # a fixed view never moves
 
 
-@pytest.mark.parametrize("view", [{"period": "yesterday"}, {"period": "custom", "start": "2025-03-01"}])
+# Thursday 5 March 2026: Monday is 2 March; February 2026 has 28 days and 2025 365.
+THURSDAY = date(2026, 3, 5)
+
+
+@pytest.mark.parametrize(
+    ("preset", "start", "end"),
+    [
+        ("today", THURSDAY, date(2026, 3, 6)),  # "so far" presets include today
+        ("this_week", date(2026, 3, 2), date(2026, 3, 6)),
+        ("this_month", date(2026, 3, 1), date(2026, 3, 6)),
+        ("last_month", date(2026, 2, 1), date(2026, 3, 1)),
+        ("last_7_days", date(2026, 2, 26), THURSDAY),  # the others end with yesterday
+        ("last_28_days", date(2026, 2, 5), THURSDAY),
+        ("last_90_days", date(2025, 12, 5), THURSDAY),
+        ("last_365_days", date(2025, 3, 5), THURSDAY),
+    ],
+)
+def test_each_preset_covers_its_days(preset, start, end):
+    assert preset_period(preset, today=THURSDAY) == (start, end)
+
+
+def test_custom_dates_run_from_the_earliest_day_to_today_included():
+    widest = {"period": "custom", "start": EARLIEST.isoformat(), "end": "2026-12-01"}  # end exclusive: today's end
+    filters = view_filters(widest, timezone="UTC", today=TODAY)
+    assert (filters.start, filters.end) == (EARLIEST, date(2026, 12, 1))
+    for start, end in (("1999-12-31", "2026-12-01"), (EARLIEST.isoformat(), "2026-12-02")):
+        with pytest.raises(ValueError) as refused:
+            view_filters({"period": "custom", "start": start, "end": end}, timezone="UTC", today=TODAY)
+        assert str(refused.value) == f"Dates from 2000-01-01 up to today, not {start} to {end}."
+
+
+@pytest.mark.parametrize(
+    "view",
+    [{"period": "yesterday"}, {"period": "custom", "start": "2025-03-01"}, {"period": "custom", "end": "2025-03-08"}],
+)
 def test_a_malformed_view_is_refused(view):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as refused:
         view_filters(view, timezone="UTC", today=TODAY)
+    if view["period"] == "yesterday":
+        assert str(refused.value) == "Unknown period 'yesterday'."
+
+
+def test_a_view_of_an_unknown_period_is_refused_naming_the_known_ones():
+    with pytest.raises(ValueError) as refused:
+        view_query(Filters(start=TODAY, end=date(2026, 12, 1)), period="yesterday")
+    assert str(refused.value) == (
+        "Unknown period 'yesterday'; one of last_28_days, last_7_days, last_90_days, last_365_days, today, "
+        "this_week, this_month, last_month, custom."
+    )
 
 
 # The link in the app.
