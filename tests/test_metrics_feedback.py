@@ -250,3 +250,37 @@ def test_response_times_over_the_period_worked_by_hand(store, warehouse):
 def test_response_times_of_nothing_are_none_not_zero(store, duckdb_warehouse):
     times = feedback.response_times(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
     assert times == feedback.ResponseTimes(0, 0, None, 0, 0, None)
+
+
+def test_open_themes_rank_most_items_first_then_named_themes_then_by_name(store, duckdb_warehouse):
+    insert(
+        store,
+        {"member_id": "alice", "created_at": t(2026, 11, 1), "status": "triaged", "theme": "search"},
+        {"member_id": "carol", "created_at": t(2026, 11, 20), "theme": "search"},  # search's newest open item
+        {"member_id": "bob", "created_at": t(2026, 11, 10), "theme": "events"},
+        {
+            "member_id": "bob",
+            "created_at": t(2026, 11, 11),
+            "theme": "events",
+            "status": "resolved",
+            "closed_at": t(2026, 11, 12),
+        },
+        {
+            "member_id": "alice",
+            "created_at": t(2026, 11, 12),
+            "theme": "events",
+            "status": "resolved",
+            "closed_at": t(2026, 11, 23),
+        },
+        {"member_id": "alice", "created_at": t(2026, 11, 5)},  # not themed yet
+        {"member_id": "carol", "created_at": t(2026, 11, 6), "theme": "docs"},
+        {"member_id": "alice", "created_at": t(2026, 11, 23), "theme": "zebra"},  # created at the end: not open by it
+        {"member_id": "tom", "created_at": t(2026, 11, 7), "theme": "zebra"},  # team: left out
+    )
+    # Open at 23 November 00:00: search (1 and 20 Nov), events (10 Nov, and 12 Nov closed exactly at the
+    # end, so still open by it), docs, and the unthemed item. Ids are the insertion order.
+    themes = feedback.open_themes(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    rows = themes.astype(object).where(themes.notna(), None).values.tolist()
+    assert rows == [["events", 2, 5], ["search", 2, 2], ["docs", 1, 7], [None, 1, 6]]
+    top = feedback.open_themes(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, limit=3)
+    assert top["theme"].tolist() == ["events", "search", "docs"]
