@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 
 from metrics.filters import Filters
-from metrics.survey_results import results_document, survey_results, survey_table
+from metrics.survey_results import (
+    free_text_query,
+    period_table,
+    responses_by_version_query,
+    results_document,
+    survey_results,
+    survey_table,
+)
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -282,3 +289,118 @@ def test_cli_survey_list_shows_rates_as_percentages_and_a_dash_where_there_is_no
             "response_rate": 0.0,
         },
     ]
+
+
+def add_responses(store: AppStore, stored: registry.StoredSurvey, given: list[tuple], *, prefix: str) -> None:
+    """Responses (member, submitted_at or None: unfinished, answers) to a stored survey version."""
+    from surveys.answers import answer_rows
+
+    with store.begin() as connection:
+        for n, (member, submitted, answers) in enumerate(given):
+            response_id = connection.execute(
+                tables.responses.insert().values(
+                    survey_id=stored.id,
+                    member_id=member,
+                    submitted_at=submitted,
+                    completed=submitted is not None,
+                    idempotency_key=f"{prefix}{n}",
+                )
+            ).inserted_primary_key[0]
+            for row in answer_rows(stored.survey, answers):
+                connection.execute(tables.answers.insert().values(response_id=response_id, **row.__dict__))
+
+
+def test_responses_are_counted_per_version_newest_first(answered):
+    registry.register(
+        store := answered,
+        parse_definition({**DEFINITION, "title": "Pulse, reworded"}, where="p"),
+        timezone="UTC",
+        now=t(2025, 3, 4),
+    )
+    second = registry.load_survey(store, "pulse")
+    # Under version 2: one exactly at P's start (in it), one exactly at its end (not).
+    add_responses(
+        store,
+        second,
+        [("erin", t(2025, 3, 1), {"nps": 7}), ("erin", t(2025, 3, 8), {"nps": 7})],
+        prefix="v2-",
+    )
+    rows = store.run(responses_by_version_query(slug="pulse", filters=P))
+    # Version 1 in P: alice, bob, carol, dave, hank, the anonymous one and tom (the app store has no teams).
+    assert (second.version, rows.values.tolist()) == (2, [[2, 1], [1, 7]])
+
+
+def test_free_text_newest_first_with_the_responses_nps(tmp_path):
+    store = migrated_store(tmp_path / "app.db")
+    questions = [
+        {"id": "nps", "type": "nps", "text": "Recommend?"},
+        {"id": "why", "type": "long_text", "text": "Why?"},
+        {"id": "city", "type": "short_text", "text": "City?"},
+        {"id": "pick", "type": "choice", "text": "Pick", "options": ["a", "b"]},
+    ]
+    for slug in ("talk", "other"):
+        registry.register(
+            store,
+            parse_definition({"slug": slug, "title": slug, "questions": questions}, where=slug),
+            timezone="UTC",
+            now=t(2025, 2, 1),
+        )
+    given = [
+        ("alice", t(2025, 3, 1), {"nps": 9, "why": "Great", "city": "Lyon", "pick": "a"}),  # at P's start
+        ("bob", t(2025, 3, 5), {"why": "No score"}),
+        ("carol", t(2025, 3, 8), {"nps": 3, "why": "Late"}),  # at P's end: after it
+        ("dave", None, {"why": "Unfinished"}),
+    ]
+    add_responses(store, registry.load_survey(store, "talk"), given, prefix="talk-")
+    add_responses(
+        store,
+        registry.load_survey(store, "other"),
+        [("erin", t(2025, 3, 2), {"nps": 1, "why": "Elsewhere"})],
+        prefix="other-",
+    )
+    rows = store.run(free_text_query(slug="talk", filters=P))
+    rows = rows.astype(object).where(rows.notna(), None)
+    # Newest first, then by question; bob gave no score; the choice is not free text.
+    assert [[str(r[0]), *r[1:]] for r in rows.values.tolist()] == [
+        ["2025-03-05 00:00:00", "bob", "why", "No score", None],
+        ["2025-03-01 00:00:00", "alice", "city", "Lyon", 9.0],
+        ["2025-03-01 00:00:00", "alice", "why", "Great", 9.0],
+    ]
+    assert len(store.run(free_text_query(slug="talk", filters=P, limit=2))) == 2
+    store.dispose()
+
+
+def test_the_period_table_has_a_row_per_survey_answered_in_the_period(answered, duckdb_warehouse):
+    registry.register(
+        answered,
+        parse_definition({**DEFINITION, "slug": "quiet", "title": "Quiet"}, where="q"),
+        timezone="UTC",
+        now=t(2025, 2, 1),
+    )
+    table = period_table(app_store=answered, warehouse=duckdb_warehouse, filters=P, now=t(2025, 3, 10))
+    # quiet has no response in P: no row. pulse's figures are the summary's (test_nps_with_its_margin_csat_and_ces).
+    assert list(table.columns) == [
+        "slug",
+        "title",
+        "state",
+        "responses",
+        "nps",
+        "nps_margin",
+        "nps_answers",
+        "csat",
+        "csat_answers",
+        "ces",
+        "ces_answers",
+    ]
+    row = table.iloc[0].to_dict()
+    assert (len(table), row["slug"], row["title"], row["state"]) == (1, "pulse", "Pulse", "open")
+    summary = results(answered, duckdb_warehouse).summary
+    assert [row[name] for name in ("responses", "nps_answers", "csat", "csat_answers", "ces", "ces_answers")] == [
+        6,
+        6,
+        0.5,
+        4,
+        5.0,
+        3,
+    ]
+    assert (row["nps"], row["nps_margin"]) == (summary.nps, summary.nps_margin)
