@@ -187,6 +187,58 @@ def test_a_goal_is_measured_over_its_own_period_as_the_pages_measure_its_kpi(app
     assert measured("churned", 5, date(2025, 3, 8)).current == 2
 
 
+def test_a_note_is_edited_with_who_changed_it_and_its_title_is_checked_again(store):
+    note_id = notes.add_note(
+        store, title="Outage", start=date(2025, 3, 3), end=date(2025, 3, 4), by="ana@example.org", now=NOW
+    )
+    later = datetime(2026, 1, 6, 8)
+    notes.edit_note(
+        store,
+        note_id,
+        title=" Discord  outage",
+        start=date(2025, 3, 2),
+        end=date(2025, 3, 5),
+        by="bo@example.org",
+        now=later,
+    )
+    (kept,) = notes.list_notes(store)
+    assert (
+        kept.id,
+        kept.title,
+        kept.start,
+        kept.end,
+        kept.created_by,
+        kept.created_at,
+        kept.updated_by,
+        kept.updated_at,
+    ) == (
+        note_id,
+        "Discord outage",
+        date(2025, 3, 2),
+        date(2025, 3, 5),
+        "ana@example.org",
+        NOW,
+        "bo@example.org",
+        later,
+    )
+    longest = "x" * notes.TITLE_LIMIT  # exactly the limit: kept; one more is refused
+    notes.edit_note(store, note_id, title=longest, start=date(2025, 3, 2), end=date(2025, 3, 5), by="bo", now=later)
+    assert notes.list_notes(store)[0].title == longest
+    for title, key, values in (
+        ("x" * (notes.TITLE_LIMIT + 1), "notes.refused.long", {"limit": 200}),
+        ("  ", "notes.refused.title", {}),
+    ):
+        with pytest.raises(GoalRefused) as refused:
+            notes.edit_note(
+                store, note_id, title=title, start=date(2025, 3, 2), end=date(2025, 3, 5), by="bo", now=later
+            )
+        assert (refused.value.key, refused.value.values) == (key, values)
+    notes.delete_note(store, note_id)
+    with pytest.raises(GoalRefused) as gone:  # deleted meanwhile
+        notes.edit_note(store, note_id, title="Back", start=date(2025, 3, 2), end=date(2025, 3, 5), by="bo", now=later)
+    assert gone.value.key == "goals.refused.gone"
+
+
 def test_a_note_is_kept_and_campaigns_mark_the_charts_with_it(store, duckdb_warehouse):
     note_id = notes.add_note(
         store, title="  Discord   outage ", start=date(2025, 3, 3), end=date(2025, 3, 4), by="ana@example.org", now=NOW
