@@ -35,15 +35,32 @@ def test_a_goal_is_kept_with_who_set_it_and_changed_and_deleted(store):
     )
     later = datetime(2026, 2, 1, 8, 0)
     goals.edit_goal(
-        store, goal_id, kpi="mau", start=Q1[0], end=Q1[1], target=6500, by="bo@example.org", now=later, region="EU"
+        store,
+        goal_id,
+        kpi="dau_avg",
+        start=date(2026, 2, 1),
+        end=date(2026, 3, 1),
+        target=65.5,
+        by="bo@example.org",
+        now=later,
+        channel="forum",
+        region="EU",
+        segment="dev",
     )
     (changed,) = goals.list_goals(store)
-    assert (changed.target, changed.region, changed.created_by, changed.updated_by, changed.updated_at) == (
-        6500.0,
-        "EU",
-        "ana@example.org",
-        "bo@example.org",
-        later,
+    assert changed == Goal(
+        id=goal_id,
+        kpi="dau_avg",
+        start=date(2026, 2, 1),
+        end=date(2026, 3, 1),
+        target=65.5,
+        channel="forum",
+        region="EU",
+        segment="dev",
+        created_by="ana@example.org",
+        created_at=NOW,
+        updated_by="bo@example.org",
+        updated_at=later,
     )
     goals.delete_goal(store, goal_id)
     assert goals.list_goals(store) == []
@@ -104,6 +121,28 @@ def test_the_goals_of_a_view_are_those_of_its_members_overlapping_its_period(sto
     later = Filters(start=date(2026, 1, 25), end=date(2026, 2, 5))  # the NPS goal is over by then
     assert {kpi: goal.id for kpi, goal in goals.tile_goals(goals.goals_for_view(store, later), later).items()} == {
         "mau": quarter
+    }
+
+
+def test_goals_touching_a_view_only_at_its_edges_are_not_its_and_a_tile_takes_the_nearest_deadline_set_last(store):
+    def add(kpi: str, start: date, end: date) -> int:
+        return goals.add_goal(store, kpi=kpi, start=start, end=end, target=10, by="a@example.org", now=NOW)
+
+    x = add("mau", date(2026, 1, 14), date(2026, 2, 1))
+    y = add("mau", date(2026, 1, 12), date(2026, 2, 1))  # the same deadline as x, set after it
+    late = add("mau", date(2026, 1, 16), date(2026, 3, 1))  # from the view's last day, a later deadline
+    last = add("mau", date(2026, 1, 16), date(2026, 2, 1))  # from the view's last day, the same deadline, set last
+    ended = add("dau_avg", date(2026, 1, 12), date(2026, 1, 16))  # ends as the view's last day begins
+    add("mau", date(2026, 1, 1), date(2026, 1, 10))  # ends exactly as the view starts
+    add("mau", date(2026, 1, 17), date(2026, 2, 1))  # starts exactly at the view's end
+    view = Filters(start=date(2026, 1, 10), end=date(2026, 1, 17))  # the 10th to the 16th
+    found = goals.goals_for_view(store, view)
+    assert [goal.id for goal in found] == [ended, y, x, last, late]  # by first day, then last day
+    assert {kpi: goal.id for kpi, goal in goals.tile_goals(found, view).items()} == {"mau": last}
+    earlier = Filters(start=date(2026, 1, 9), end=date(2026, 1, 16))  # the 9th to the 15th: x and y hold it
+    assert {kpi: goal.id for kpi, goal in goals.tile_goals(goals.goals_for_view(store, earlier), earlier).items()} == {
+        "mau": y,
+        "dau_avg": ended,
     }
 
 
