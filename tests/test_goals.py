@@ -226,6 +226,42 @@ def test_a_goal_is_measured_over_its_own_period_as_the_pages_measure_its_kpi(app
     assert measured("churned", 5, date(2025, 3, 8)).current == 2
 
 
+def test_a_views_goals_are_measured_and_documented_in_plain_values(store, duckdb_warehouse):
+    # US members joining in 1-14 March 2025: carol and erin in its first 7 days, so 4 at that pace.
+    goal_id = goals.add_goal(
+        store,
+        kpi="new_members",
+        start=date(2025, 3, 1),
+        end=date(2025, 3, 15),
+        target=4,
+        by="ana@example.org",
+        now=NOW,
+        region="US",
+    )
+    goals.add_goal(
+        store, kpi="mau", start=date(2025, 3, 1), end=date(2025, 3, 15), target=4, by="ana@example.org", now=NOW
+    )  # everyone's
+    view = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), region="US")
+    (measured,) = goals.measure_view(warehouse=duckdb_warehouse, app_store=store, filters=view, today=date(2025, 3, 7))
+    assert goals.document(measured) == {
+        "id": goal_id,
+        "kpi": "new_members",
+        "start": "2025-03-01",
+        "end": "2025-03-15",
+        "target": 4.0,
+        "channel": None,
+        "region": "US",
+        "segment": None,
+        "set_by": "ana@example.org",
+        "as_of": "2025-03-07",
+        "current": 2,
+        "projected": 4,
+        "margin": None,
+        "share": 0.5,
+        "status": "on_track",
+    }
+
+
 def test_a_note_is_edited_with_who_changed_it_and_its_title_is_checked_again(store):
     note_id = notes.add_note(
         store, title="Outage", start=date(2025, 3, 3), end=date(2025, 3, 4), by="ana@example.org", now=NOW
