@@ -4,7 +4,7 @@ found for a view, and measured with the projection docs/metrics.md defines, work
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -91,6 +91,67 @@ def test_nonsense_goals_are_refused_with_a_catalog_message(tmp_path, kpi, start,
         goals.add_goal(store, kpi=kpi, start=start, end=end, target=target, by="ana@example.org", now=NOW)
     assert isinstance(refused.value, PulseError) and refused.value.key == key
     assert goals.list_goals(store) == []
+
+
+NOBODY = {"channel": None, "region": None, "segment": None}
+LONGEST_FROM_2000 = (date(2000, 1, 1), date(2000, 1, 1) + timedelta(days=goals.LONGEST))
+
+
+@pytest.mark.parametrize(
+    ("kpi", "start", "end", "target"),
+    [
+        ("nps", *Q1, -100),  # a score's bounds, exactly
+        ("nps", *Q1, 100),
+        ("active_rate", *Q1, 0),  # a share's bounds, exactly
+        ("active_rate", *Q1, 1),
+        ("mau", *Q1, 0),  # no member: a count may be 0
+        ("dau_avg", *Q1, 0),
+        ("mau", *LONGEST_FROM_2000, 10),  # from the earliest day, exactly the longest period
+    ],
+)
+def test_a_target_exactly_at_its_kinds_bounds_is_kept(kpi, start, end, target):
+    assert goals.check(kpi=kpi, start=start, end=end, target=target, members=NOBODY) is None
+
+
+@pytest.mark.parametrize(
+    ("kpi", "start", "end", "target", "members", "key", "values"),
+    [
+        ("nps", *Q1, -100.5, NOBODY, "goals.refused.score", {"target": -100.5}),
+        ("nps", *Q1, 100.5, NOBODY, "goals.refused.score", {"target": 100.5}),
+        ("active_rate", *Q1, 1.2, NOBODY, "goals.refused.percent", {"target": 120.0}),
+        ("active_rate", *Q1, -0.0134, NOBODY, "goals.refused.percent", {"target": -1.3}),  # as a person reads it
+        ("mau", *Q1, -1, NOBODY, "goals.refused.count", {"target": -1}),
+        ("mau", *Q1, 2.5, NOBODY, "goals.refused.count", {"target": 2.5}),
+        ("dau_avg", *Q1, -0.5, NOBODY, "goals.refused.negative", {"target": -0.5}),
+        ("happiness", *Q1, 1, NOBODY, "goals.refused.kpi", {"kpi": "happiness"}),
+        ("mau", *Q1, True, NOBODY, "goals.refused.number", {}),
+        ("mau", *Q1, 10, {**NOBODY, "region": "x" * 201}, "goals.refused.members", {"limit": 200}),
+        ("mau", *Q1, 10, {**NOBODY, "city": "Paris"}, "goals.refused.members", {"limit": 200}),
+        ("mau", Q1[0], Q1[0], 10, NOBODY, "goals.refused.period", {"start": "2026-01-01", "last": "2025-12-31"}),
+        (
+            "mau",
+            date(1999, 12, 31),
+            date(2000, 2, 1),
+            10,
+            NOBODY,
+            "goals.refused.long",
+            {"days": 1098, "earliest": "2000-01-01"},
+        ),
+        (
+            "mau",
+            LONGEST_FROM_2000[0],
+            LONGEST_FROM_2000[1] + timedelta(days=1),
+            10,
+            NOBODY,
+            "goals.refused.long",
+            {"days": 1098, "earliest": "2000-01-01"},
+        ),
+    ],
+)
+def test_a_refused_goal_says_which_rule_with_the_values_a_person_reads(kpi, start, end, target, members, key, values):
+    with pytest.raises(GoalRefused) as refused:
+        goals.check(kpi=kpi, start=start, end=end, target=target, members=members)
+    assert (refused.value.key, refused.value.values) == (key, values)
 
 
 def test_targets_of_the_right_kind_are_kept(tmp_path):
