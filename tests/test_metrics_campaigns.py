@@ -255,6 +255,32 @@ def test_a_campaigns_promoters_start_at_9_and_detractors_end_at_6(launch_survey)
     ]
 
 
+def test_daily_shares_leave_out_a_group_with_no_members(boundary_warehouse):
+    def shares(filters: Filters) -> pd.DataFrame:
+        rows = boundary_warehouse.run(
+            campaigns.campaign_daily_query(filters=filters, campaign_id="launch", starts_at=LAUNCH_START)
+        )
+        lift_row = boundary_warehouse.run(
+            campaigns.results_query(filters=filters, starts=[LAUNCH_START], campaign_id="launch")
+        ).iloc[0]
+        return campaigns.daily_shares(rows, lift_row=lift_row, starts_at=LAUNCH_START, filters=filters)
+
+    # No eligible participant (joe joined at the start): only the comparison group of four, 60 days.
+    utc = shares(P)
+    assert set(utc["group"]) == {"comparison"} and len(utc) == 60
+    assert (utc["day"].min(), utc["day"].max()) == (date(2025, 2, 1), date(2025, 4, 1))
+    active = utc[utc["active"] > 0]
+    # sam and sue on 5 February, sue at 00:00 on 6 February, ivy on 2 March: of four.
+    assert [[str(day), n, share] for day, n, share in active[["day", "active", "share"]].values.tolist()] == [
+        ["2025-02-05", 2, 0.5],
+        ["2025-02-06", 1, 0.25],
+        ["2025-03-02", 1, 0.25],
+    ]
+    # In Los Angeles the launch (00:00 UTC on 3 March) starts on 2 March: the window moves a day earlier.
+    pacific = shares(Filters(start=P.start, end=P.end, timezone="America/Los_Angeles"))
+    assert (pacific["day"].min(), pacific["day"].max()) == (date(2025, 1, 31), date(2025, 3, 31))
+
+
 def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_warehouse):
     rows = boundary_warehouse.run(
         campaigns.campaign_newcomers_query(filters=P, campaign_id="launch", include_email=True)

@@ -63,6 +63,22 @@ def test_cohort_retention_grid(warehouse):
     assert (march["months_since"], march["share"]) == (0, 1.0)
 
 
+def test_the_grid_reaches_the_month_of_the_periods_last_day_exactly(warehouse):
+    def march_cohort(filters: Filters) -> list[int]:
+        grid = cohorts.cohort_grid(warehouse.run(cohorts.cohort_activity_query(filters=filters)), filters=filters)
+        return cohort_rows(grid)[("2025-03", 3)]
+
+    # carol, erin and frank joined in March and were active in it; nobody of them in April before the 2nd.
+    assert march_cohort(Filters(start=date(2025, 3, 25), end=date(2025, 4, 1))) == [3]  # last day 31 March
+    assert march_cohort(Filters(start=date(2025, 3, 26), end=date(2025, 4, 2))) == [3, 0]  # last day 1 April
+
+
+def test_a_grid_of_no_members_is_empty_with_its_columns(warehouse):
+    nobody = Filters(start=P.start, end=P.end, segment="nobody")
+    grid = cohorts.cohort_grid(warehouse.run(cohorts.cohort_activity_query(filters=nobody)), filters=nobody)
+    assert grid.empty and list(grid.columns) == ["cohort", "months_since", "size", "active", "share"]
+
+
 def test_cohorts_follow_the_time_zone(warehouse):
     shanghai = Filters(start=P.start, end=P.end, timezone="Asia/Shanghai")
     grid = cohorts.cohort_grid(warehouse.run(cohorts.cohort_activity_query(filters=shanghai)), filters=shanghai)
