@@ -185,6 +185,19 @@ def test_the_goals_of_a_view_are_those_of_its_members_overlapping_its_period(sto
     }
 
 
+def test_goals_are_listed_latest_period_first_and_by_kpi(store):
+    def add(kpi: str, start: date, end: date) -> int:
+        return goals.add_goal(store, kpi=kpi, start=start, end=end, target=10, by="a@example.org", now=NOW)
+
+    year = add("mau", date(2026, 1, 1), date(2027, 1, 1))
+    second = add("mau", date(2026, 4, 1), date(2026, 7, 1))
+    first = add("mau", date(2026, 1, 1), date(2026, 7, 1))  # the same end as the second, an earlier start
+    again = add("mau", date(2026, 4, 1), date(2026, 7, 1))  # the same period as the second, set later
+    nps = add("nps", date(2026, 1, 1), date(2026, 4, 1))
+    assert [goal.id for goal in goals.list_goals(store)] == [year, again, second, first, nps]
+    assert [goal.id for goal in goals.list_goals(store, kpi="nps")] == [nps]
+
+
 def test_goals_touching_a_view_only_at_its_edges_are_not_its_and_a_tile_takes_the_nearest_deadline_set_last(store):
     def add(kpi: str, start: date, end: date) -> int:
         return goals.add_goal(store, kpi=kpi, start=start, end=end, target=10, by="a@example.org", now=NOW)
@@ -373,6 +386,19 @@ def test_a_note_is_edited_with_who_changed_it_and_its_title_is_checked_again(sto
     with pytest.raises(GoalRefused) as gone:  # deleted meanwhile
         notes.edit_note(store, note_id, title="Back", start=date(2025, 3, 2), end=date(2025, 3, 5), by="bo", now=later)
     assert gone.value.key == "goals.refused.gone"
+
+
+def test_a_views_notes_overlap_it_by_a_day_latest_first(store):
+    def add(title: str, start: date, end: date) -> int:
+        return notes.add_note(store, title=title, start=start, end=end, by="a@example.org", now=NOW)
+
+    add("Before", date(2025, 2, 20), date(2025, 3, 1))  # ends exactly as the view starts
+    add("After", date(2025, 3, 8), date(2025, 3, 9))  # starts exactly at the view's end
+    add("First day", date(2025, 2, 28), date(2025, 3, 2))
+    add("Last day", date(2025, 3, 7), date(2025, 3, 8))
+    add("Also last day", date(2025, 3, 7), date(2025, 3, 10))  # the same start, noted later
+    view = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+    assert [note.title for note in notes.list_notes(store, filters=view)] == ["Also last day", "Last day", "First day"]
 
 
 def test_a_note_is_kept_and_campaigns_mark_the_charts_with_it(store, duckdb_warehouse):

@@ -21,6 +21,7 @@ P = Filters(start=date(2025, 2, 1), end=date(2025, 3, 8))
         ("carol@example", False, []),  # no email search otherwise
         ("%", False, []),  # wildcards are literal
         ("tom", False, ["tom"]),  # team members are found too
+        ("_", True, []),  # in an email too: no address holds an underscore, and _ is no wildcard
     ],
 )
 def test_search(warehouse, text, include_email, expected):
@@ -33,6 +34,24 @@ def test_exact_id_comes_first(warehouse):
     # "a" is in many names; nobody's id is "a", so the order is by name.
     rows = warehouse.run(profile.search_members_query("a", include_email=False))
     assert rows["member_id"].tolist() == ["alice", "carol", "dave", "frank", "gina", "hank"]
+
+
+def test_search_keeps_to_its_limit_in_name_order(warehouse):
+    rows = warehouse.run(profile.search_members_query("a", include_email=False, limit=2))
+    assert rows["member_id"].tolist() == ["alice", "carol"]
+
+
+def test_one_member_with_or_without_the_address(warehouse):
+    row = warehouse.run(profile.member_query("carol", include_email=True)).iloc[0].to_dict()
+    assert (row["member_id"], row["name"], row["email"], row["channel"], row["region"], row["segment"]) == (
+        "carol",
+        "Carol",
+        "carol@example.org",
+        "forum",
+        "US",
+        "biz",
+    )
+    assert "email" not in warehouse.run(profile.member_query("carol", include_email=False)).columns
 
 
 def test_weekly_timeline(warehouse):
