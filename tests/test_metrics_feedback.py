@@ -284,3 +284,31 @@ def test_open_themes_rank_most_items_first_then_named_themes_then_by_name(store,
     assert rows == [["events", 2, 5], ["search", 2, 2], ["docs", 1, 7], [None, 1, 6]]
     top = feedback.open_themes(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, limit=3)
     assert top["theme"].tolist() == ["events", "search", "docs"]
+
+
+def test_the_summary_at_the_periods_edges_and_before_its_end(store, duckdb_warehouse):
+    insert(
+        store,
+        # received exactly at the start; answered exactly at the end, so not within the period
+        {"member_id": "alice", "created_at": t(2026, 11, 2), "first_response_at": t(2026, 11, 23), "sentiment": -0.5},
+        {"member_id": "carol", "created_at": t(2026, 11, 23)},  # exactly at the end: neither received nor open
+        {"member_id": "carol", "created_at": t(2026, 11, 20), "first_response_at": t(2026, 11, 22)},  # after 48 h
+        {"member_id": "bob", "created_at": t(2026, 11, 10)},
+        # received before the period, resolved after it: open at its end, and unanswered then
+        {"member_id": "bob", "created_at": t(2026, 11, 1), "status": "resolved", "closed_at": t(2026, 11, 25)},
+    )
+    at_end = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    assert (at_end.open, at_end.received, at_end.awaiting_response, at_end.median_first_response_hours) == (
+        4,
+        3,
+        2,
+        48.0,
+    )
+    assert (at_end.not_scored, at_end.negative_share) == (2, 1.0)  # carol's and bob's have no sentiment
+    # Ages at 23 November: 21, 3, 13 and 22 days. Against the normal targets (first response in 24 h,
+    # resolution in 168 h) every item is overdue but the answered one, due on 27 November.
+    assert (at_end.median_age_days, at_end.overdue, at_end.breaching) == (17.0, 3, 0)
+    # Taken at 00:00 on 22 November, as the inbox would: a day younger, and the answer given at that
+    # very moment is not given yet, so all four are overdue.
+    before = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, now=t(2026, 11, 22))
+    assert (before.median_age_days, before.overdue, before.breaching) == (16.0, 4, 0)
