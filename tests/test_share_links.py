@@ -21,7 +21,7 @@ from auth.share_links import (
     revoke,
     stored_view,
 )
-from metrics.filters import EARLIEST, Filters, preset_period, view_filters, view_query
+from metrics.filters import EARLIEST, Filters, legacy_keys, preset_period, view_filters, view_from_address, view_query
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -213,6 +213,33 @@ def test_a_view_keeps_a_preset_or_the_dates_and_only_the_filters_set():
     fixed = view_query(filters, period="custom")
     assert fixed == {"period": "custom", "start": "2026-11-23", "end": "2026-11-30", "region": "EU", "segment": "dev"}
     assert view_filters(fixed, timezone="UTC", today=date(2027, 1, 1)) == filters  # a fixed view never moves
+
+
+@pytest.mark.parametrize(
+    ("address", "view"),
+    [
+        # dates without a period were custom dates; the last day given becomes the exclusive end
+        (
+            {"overview_dates": "2025-03-01--2025-03-07"},
+            {"period": "custom", "start": "2025-03-01", "end": "2025-03-08"},
+        ),
+        (  # the older label of custom dates
+            {"members_period": "Custom", "members_dates": "2025-03-01--2025-03-07"},
+            {"period": "custom", "start": "2025-03-01", "end": "2025-03-08"},
+        ),
+        ({"members_period": "Custom dates"}, {"period": "custom"}),  # without dates: view_filters refuses it
+        ({"members_dates": "2025-03-01--"}, {}),  # a range without its last day
+        ({"members_period": "Last 90 days", "period": "last_7_days"}, {"period": "last_7_days"}),  # today's words win
+        ({"engagement_period": "This month so far", "members_region": "EU"}, {"period": "this_month", "region": "EU"}),
+    ],
+)
+def test_an_earlier_versions_address_is_translated_to_a_view(address, view):
+    assert view_from_address(address) == view
+
+
+def test_the_earlier_versions_parameters_are_found_to_be_dropped():
+    address = {"region": "US", "members_region": "EU", "overview_dates": "x", "overview_segment": "dev"}
+    assert legacy_keys(address) == ["overview_dates", "overview_segment", "members_region"]
 
 
 # Thursday 5 March 2026: Monday is 2 March; February 2026 has 28 days and 2025 365.
