@@ -44,12 +44,30 @@ ACTIVITIES = [
 CAMPAIGNS = [
     # campaign_id, name, kind, starts_at, ends_at, channel, budget, target, survey_id
     ("launch", "Launch party", "event", t(2025, 3, 3), t(2025, 3, 3, 4), "event", 100.0, None, None),
+    # A campaign's newcomers joined from 14 days before its start to its end (ATTRIBUTION_DAYS):
+    (
+        "teaser",
+        "Teaser",
+        "newsletter",
+        t(2025, 2, 17),
+        t(2025, 3, 3),
+        "newsletter",
+        None,
+        None,
+        None,
+    ),  # ends as joe joins
+    ("webinar", "Webinar", "webinar", t(2025, 3, 15), None, "forum", None, None, None),  # 14 days after ivy joins
 ]
 
 CAMPAIGN_MEMBERS = [
     ("launch", "kim", "invited"),
     ("launch", "joe", "registered"),
     ("launch", "joe", "attended"),
+    ("teaser", "joe", "registered"),  # joined exactly at its end: a newcomer through it
+    ("teaser", "sam", "registered"),  # joined long before: not
+    ("webinar", "ivy", "registered"),  # joined exactly 14 days before its start: a newcomer through it
+    ("webinar", "joe", "attended"),
+    ("webinar", "kim", "registered"),  # joined long before: not
 ]
 
 

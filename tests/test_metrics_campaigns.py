@@ -145,7 +145,9 @@ LAUNCH_START = datetime(2025, 3, 3)
 
 
 def test_a_member_joining_exactly_at_a_campaigns_start_is_not_in_its_lift(boundary_warehouse):
-    row = boundary_warehouse.run(campaigns.results_query(filters=P, starts=[LAUNCH_START])).iloc[0]
+    row = boundary_warehouse.run(campaigns.results_query(filters=P, starts=[LAUNCH_START], campaign_id="launch")).iloc[
+        0
+    ]
     # joe registered, attended and joined at the start itself: reached, a participant and a newcomer
     # through it, but not eligible for the lift (joined before the start: ivy kim sam sue).
     assert row[["campaign_id", *campaigns.FUNNEL]].tolist() == ["launch", 1, 1, 1, 1, 1, 1]
@@ -290,3 +292,19 @@ def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_
         ["joe", "Joe", "joe@example.org", "event", "dev", "attended"]
     ]
     assert pd.to_datetime(rows["joined_at"]).tolist() == [pd.Timestamp(LAUNCH_START)]
+
+
+def test_a_campaigns_newcomers_joined_from_fourteen_days_before_its_start_to_its_end(boundary_warehouse):
+    def newcomers(campaign_id: str) -> list[list[str]]:
+        rows = boundary_warehouse.run(campaigns.campaign_newcomers_query(filters=P, campaign_id=campaign_id))
+        return rows[["member_id", "stage"]].values.tolist()
+
+    # The webinar starts at 00:00 on 15 March: ivy joined exactly 14 days before, joe after her; kim
+    # (January) is no newcomer. The teaser ends at 00:00 on 3 March, the moment joe joined; sam did
+    # long before. Neither window depends on the period asked about.
+    assert newcomers("webinar") == [["ivy", "registered"], ["joe", "attended"]]
+    assert newcomers("teaser") == [["joe", "registered"]]
+    counted = boundary_warehouse.run(
+        campaigns.results_query(filters=P, starts=[datetime(2025, 2, 17)], campaign_id="teaser")
+    ).iloc[0]
+    assert counted[["reach", "new_members"]].tolist() == [2, 1]
