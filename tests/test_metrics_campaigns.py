@@ -19,7 +19,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from metrics import campaigns
+from metrics import campaigns, sections
 from metrics.filters import Filters, day_number
 from store import tables
 from store.database import AppStore
@@ -74,6 +74,20 @@ def test_campaign_table(warehouse, app_store):
     # Its survey (linked by slug): alice 10/5, hank 5/3, carol 9/4; tom is team.
     assert row["nps"] == pytest.approx(100 / 3)
     assert (row["nps_answers"], row["csat"], row["csat_answers"]) == (3, pytest.approx(2 / 3), 3)
+
+
+def test_the_campaigns_report_section_is_the_table_in_plain_values(warehouse, app_store):
+    (meetup,) = sections.campaigns_section(warehouse=warehouse, app_store=app_store, filters=P)["campaigns"]
+    # As the table above has it, with times as ISO text, no end as None and numbers as Python's.
+    assert {key: meetup[key] for key in ("campaign_id", "name", "starts_at", "ends_at", "attendance_rate")} == {
+        "campaign_id": "meetup",
+        "name": "Spring meetup",
+        "starts_at": "2025-03-03T00:00:00",
+        "ends_at": "2025-03-03T04:00:00",
+        "attendance_rate": 0.5,
+    }
+    assert (meetup["cost_per_participant"], meetup["nps_answers"], meetup["csat_answers"]) == (150.0, 3, 3)
+    assert type(meetup["invited"]) is int and type(meetup["nps"]) is float
 
 
 def test_campaign_table_follows_member_filters(warehouse, app_store):
