@@ -57,6 +57,11 @@ def test_a_request_from_elsewhere_is_refused_with_its_reason(client_ip, headers,
     assert refusal_reason(client_ip=client_ip, headers=headers) == reason
 
 
+def test_a_loopback_connection_may_be_written_in_brackets():
+    assert refusal_reason(client_ip="[::1]", headers=DIRECT) is None
+    assert refusal_reason(client_ip="[2001:db8::1]", headers=DIRECT) == "the connection comes from [2001:db8::1]"
+
+
 @pytest.fixture(scope="module")
 def served(demo_data_dir: Path) -> Iterator[str]:
     with serve(demo_data_dir) as url:

@@ -312,3 +312,41 @@ def test_the_summary_at_the_periods_edges_and_before_its_end(store, duckdb_wareh
     # very moment is not given yet, so all four are overdue.
     before = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, now=t(2026, 11, 22))
     assert (before.median_age_days, before.overdue, before.breaching) == (16.0, 4, 0)
+
+
+def test_response_times_at_the_periods_edges(store, duckdb_warehouse):
+    insert(
+        store,
+        # received exactly at the start, answered after 1.5 h, resolved exactly at the end: not by it
+        {
+            "member_id": "alice",
+            "created_at": t(2026, 11, 2),
+            "first_response_at": t(2026, 11, 2, 1, 30),
+            "status": "resolved",
+            "closed_at": t(2026, 11, 23),
+        },
+        {"member_id": "carol", "created_at": t(2026, 11, 23)},  # received exactly at the end: not in it
+        {
+            "member_id": "bob",
+            "created_at": t(2026, 11, 10),
+            "first_response_at": t(2026, 11, 23),
+        },  # answered at the end
+        # answered after 3 h, resolved after 6 h
+        {
+            "member_id": "alice",
+            "created_at": t(2026, 11, 12),
+            "first_response_at": t(2026, 11, 12, 3),
+            "status": "resolved",
+            "closed_at": t(2026, 11, 12, 6),
+        },
+    )
+    times = feedback.response_times(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    # First responses 1.5 and 3 h: the median 2.25 h shows to a tenth, 2.2 (half to even).
+    assert times == feedback.ResponseTimes(
+        received=3,
+        answered=2,
+        median_first_response_hours=2.2,
+        resolvable=3,
+        resolved=1,
+        median_resolution_hours=6.0,
+    )

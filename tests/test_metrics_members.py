@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from metrics import cohorts, levels, members, sections
+from metrics import cohorts, levels, members, scope, sections
 from metrics.filters import Filters, day_number
 from metrics.levels import LevelRules
 
@@ -27,6 +27,10 @@ def test_growth_by_channel(warehouse):
         {"value": "event", "members": 3, "new_members": 0, "growth_rate": 0.0},
         {"value": "forum", "members": 4, "new_members": 2, "growth_rate": 1.0},
     ]
+
+
+def test_the_team_is_its_members_marked_so(warehouse):
+    assert warehouse.run(scope.team_query())["member_id"].tolist() == ["tom"]
 
 
 def test_unknown_dimension_is_refused():

@@ -3,6 +3,7 @@ per question type, and conditions show or hide follow-ups."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pandas as pd
@@ -433,3 +434,17 @@ def test_a_file_that_is_not_yaml_names_its_line_in_the_readers_language(tmp_path
     with pytest.raises(DefinitionError) as error:
         load_definition(broken)
     assert error.value.problems[0].text("zh-CN").startswith("broken.yaml：第 3 行：不是有效的 YAML")
+
+
+def test_a_definitions_problems_survive_being_pickled():
+    # Streamlit's session state and the cache pickle what they keep.
+    with pytest.raises(DefinitionError) as refused:
+        parse_definition(definition({"id": "q3", "type": "choice", "text": "Pick", "options": ["a"]}), where="s.yaml")
+    (problem,) = refused.value.problems
+    again = pickle.loads(pickle.dumps(problem))
+    assert (again, again.field, again.message, again.values["where"]) == (
+        problem,
+        problem.field,
+        problem.message,
+        "s.yaml",
+    )
