@@ -145,12 +145,21 @@ def test_a_well_signed_token_of_no_stored_link_is_not_valid(store):
 
 
 def test_only_dashboard_pages_and_views_can_be_shared_and_only_with_a_key(store):
-    with pytest.raises(ValueError, match="feedback cannot be shared"):
-        make(store, page="feedback")
-    with pytest.raises(ValueError, match="signing key"):
-        make(store, secret="")
-    with pytest.raises(ValueError, match="not members_region"):
-        make(store, query={"members_region": "EU"})  # a widget key, not a view
+    for changes, message in (
+        (
+            {"page": "feedback"},
+            "feedback cannot be shared; these can: overview, members, engagement, campaigns, surveys",
+        ),
+        ({"secret": ""}, "A share link needs a signing key (settings.signing_secret)."),
+        (  # widget keys, not a view
+            {"query": {"members_region": "EU", "members_dates": "x"}},
+            "A share link keeps only period, start, end, channel, region, segment, survey, present, lang; "
+            "not members_dates, members_region.",
+        ),
+    ):
+        with pytest.raises(ValueError) as refused:
+            make(store, **changes)
+        assert str(refused.value) == message
 
 
 @pytest.mark.parametrize(
