@@ -22,6 +22,7 @@ from surveys.submission import (
     Outcome,
     check_link,
     mark_opened,
+    remove_responses,
     response_state,
     start_response,
     submit,
@@ -182,6 +183,29 @@ def test_a_personal_links_first_opening_and_start_are_noted_once(store):
     assert [tuple(row) for row in marks] == [("alice", NOW, later), ("bob", None, None)]
     submit(store, stored=stored, answers={"nps": 9}, key="tab", token=tokens["alice"], now=latest)
     assert response_state(store, key="tab") is True
+
+
+def test_removing_a_response_leaves_the_others_and_keeps_its_link_used(store):
+    stored = publish(store)
+    tokens = invite(store, stored, "alice", "bob")
+    submit(store, stored=stored, answers={"nps": 9}, key="a", token=tokens["alice"], now=NOW)
+    submit(store, stored=stored, answers={"nps": 7, "why": "Too slow"}, key="b", token=tokens["bob"], now=NOW)
+    responses, invitations = tables.responses, tables.invitations
+    kept, gone = (
+        int(store.run(sa.select(responses.c.id).where(responses.c.idempotency_key == key)).iloc[0, 0]) for key in "ab"
+    )
+    with store.begin() as connection:
+        assert remove_responses(connection, [gone]) == 1
+    with store.read() as connection:
+        links = connection.execute(
+            sa.select(invitations.c.member_id, invitations.c.response_id, invitations.c.used_at.is_not(None)).order_by(
+                invitations.c.member_id
+            )
+        ).all()
+    # bob's link stays used (it cannot be answered twice) but points at nothing; alice's is untouched.
+    assert [tuple(row) for row in links] == [("alice", kept, True), ("bob", None, True)]
+    assert store.run(sa.select(tables.answers.c.response_id))["response_id"].tolist() == [kept]
+    assert count(store, tables.feedback) == 0  # bob's written answer left the inbox with it
 
 
 def test_tokens_are_stored_hashed_and_only_work_for_their_survey(store):
