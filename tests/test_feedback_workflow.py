@@ -303,6 +303,29 @@ def test_audit_log_is_written_in_the_same_transaction(store):
     assert item(store, item_id)["status"] == "new"
 
 
+def test_an_undo_the_database_refuses_changes_nothing_and_says_why(store):
+    (item_id,) = add(store, "Search is hard")
+    undo: list[Edit] = []
+    workflow.save(store, [Edit(item_id, 1, {"status": "triaged"})], actor="bo", now=LATER, undo=undo)
+    with store.begin() as connection:  # the audit insert of the undo fails: its table is moved away
+        connection.execute(sa.text("ALTER TABLE feedback_events RENAME TO feedback_events_away"))
+    try:
+        with pytest.raises(StoreError) as refused:
+            workflow.restore(store, undo, actor="bo", now=LATER)
+    finally:
+        with store.begin() as connection:
+            connection.execute(sa.text("ALTER TABLE feedback_events_away RENAME TO feedback_events"))
+    reason = refused.value.values["reason"]
+    assert "feedback_events" in reason  # the driver's words
+    if store.engine.dialect.name == "sqlite":  # an operational error there: the store's own words
+        assert refused.value.key == "error.store.write"
+    else:  # PostgreSQL's missing table is a programming error: the undo's words
+        assert refused.value.user_message == (
+            f"The app database refused the undo ({reason}); nothing was changed. Try again in a moment."
+        )
+    assert item(store, item_id)["status"] == "triaged"
+
+
 def test_inbox_filters(store):
     ids = add(store, "Search is hard", "最近广告帖子太多了。", "Great meetup, thank you!", "100% done_")
     workflow.save(
