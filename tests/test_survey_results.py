@@ -405,3 +405,41 @@ def test_the_period_table_has_a_row_per_survey_answered_in_the_period(answered, 
         3,
     ]
     assert (row["nps"], row["nps_margin"]) == (summary.nps, summary.nps_margin)
+
+
+def test_each_surveys_state_and_rates_at_their_edges(tmp_path):
+    store = migrated_store(tmp_path / "app.db")
+    now = t(2025, 3, 10, 12)
+    question = [{"id": "nps", "type": "nps", "text": "Recommend?"}]
+    for slug, fields in (
+        ("ended", {"closes_at": "2025-03-10 12:00"}),  # closes exactly now
+        ("opening", {"opens_at": "2025-03-10 12:00"}),  # opens exactly now
+        ("soon", {"opens_at": "2025-03-11"}),
+        ("full", {"response_limit": 1, "anonymous": True, "campaign": "meetup"}),  # its one answer given
+        ("room", {"response_limit": 2}),
+        ("gone", {}),
+    ):
+        definition = {"slug": slug, "title": slug.title(), "questions": question, **fields}
+        registry.register(store, parse_definition(definition, where=slug), timezone="UTC", now=t(2025, 3, 1))
+    registry.set_status(store, "gone", "archived")
+    for slug in ("full", "room"):
+        add_responses(store, registry.load_survey(store, slug), [(None, t(2025, 3, 5), {"nps": 9})], prefix=slug)
+    with store.begin() as connection:  # one link handed out for "room", not answered through
+        connection.execute(
+            tables.invitations.insert().values(
+                survey_id=registry.load_survey(store, "room").id, token_hash="h", member_id="m", sent_at=t(2025, 3, 1)
+            )
+        )
+    table = survey_table(app_store=store, now=now)
+    table = table.astype(object).where(table.notna(), None)
+    columns = ["slug", "title", "state", "anonymous", "campaign_id", "started", "completion_rate", "response_rate"]
+    assert table[columns].values.tolist() == [
+        ["ended", "Ended", "closed", False, None, 0, None, None],
+        ["full", "Full", "limit", True, "meetup", 1, 1.0, None],
+        ["gone", "Gone", "archived", False, None, 0, None, None],
+        ["opening", "Opening", "open", False, None, 0, None, None],
+        ["room", "Room", "open", False, None, 1, 1.0, 0.0],
+        ["soon", "Soon", "not_open", False, None, 0, None, None],
+    ]
+    assert table.set_index("slug").loc["room", "id"] == registry.load_survey(store, "room").id
+    store.dispose()
