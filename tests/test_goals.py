@@ -401,6 +401,20 @@ def test_a_views_notes_overlap_it_by_a_day_latest_first(store):
     assert [note.title for note in notes.list_notes(store, filters=view)] == ["Also last day", "Last day", "First day"]
 
 
+def test_campaigns_mark_the_charts_from_their_first_local_day_to_the_day_after_their_last(boundary_warehouse, tmp_path):
+    store = migrated_store(tmp_path / "app.db")
+    view = Filters(start=date(2025, 3, 1), end=date(2025, 3, 16))
+    marks = notes.chart_marks(warehouse=boundary_warehouse, app_store=store, filters=view)
+    # The teaser runs 17 February to 00:00 on 3 March (its last day), the launch party four hours of
+    # 3 March, the webinar has a start alone (15 March).
+    assert [tuple(row) for row in marks.itertuples(index=False)] == [
+        ("campaign", "Teaser", date(2025, 2, 17), date(2025, 3, 4), "teaser"),
+        ("campaign", "Launch party", date(2025, 3, 3), date(2025, 3, 4), "launch"),
+        ("campaign", "Webinar", date(2025, 3, 15), date(2025, 3, 16), "webinar"),
+    ]
+    store.dispose()
+
+
 def test_a_note_is_kept_and_campaigns_mark_the_charts_with_it(store, duckdb_warehouse):
     note_id = notes.add_note(
         store, title="  Discord   outage ", start=date(2025, 3, 3), end=date(2025, 3, 4), by="ana@example.org", now=NOW
