@@ -19,7 +19,7 @@ from auth import pages as app_pages
 from auth.access import Permission, share_grants
 from auth.accounts import WRONG, SignInRefused, check_password, hash_password, load_accounts, role_for_email
 from auth.preferences import store_language, stored_language
-from auth.sessions import end_session, session_email, start_session
+from auth.sessions import credential_mark, end_session, session_email, start_session
 from settings import SettingsError, load_settings, signing_secret
 from store import tables
 from store.database import AppStore
@@ -184,6 +184,47 @@ def test_session_tokens_are_signed_expire_and_end_when_signed_out(store, monkeyp
     later = time.time() + 8 * 86400
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
     assert email_of(other, now=NOW) is None  # the signature's age counts too
+
+
+def test_a_session_signature_lasts_exactly_its_days(store, monkeypatch):
+    token = start_session(store, "ana@example.org", secret="s1", now=NOW, days=30, password_hash=HASH)
+    _, signed_at = URLSafeTimedSerializer("s1", salt="pulse-session").loads(token, return_timestamp=True)
+
+    def email_at(seconds: int) -> str | None:  # seconds after signing, by the signature's clock
+        monkeypatch.setattr("itsdangerous.timed.time.time", lambda: signed_at.timestamp() + seconds)
+        return session_email(store, token, secret="s1", max_age_days=7, now=NOW, password_hashes=HASHES)
+
+    assert (email_at(1), email_at(7 * 86400)) == ("ana@example.org", "ana@example.org")  # to the second
+    assert email_at(7 * 86400 + 1) is None
+
+
+def test_a_malformed_session_token_is_no_session_and_ends_nothing(store):
+    signer = URLSafeTimedSerializer("s1", salt="pulse-session")
+    mark = credential_mark(HASH, secret="s1")
+    odd = signer.dumps({"email": "ana@example.org", "sid": 5, "cred": mark})  # a session id that is no text
+    assert session_email(store, odd, secret="s1", max_age_days=7, now=NOW, password_hashes=HASHES) is None
+    token = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7, password_hash=HASH)
+    for stray, secret in ((token, ""), (signer.dumps(["a", "list"]), "s1"), (odd, "s1")):
+        end_session(store, stray, secret=secret, now=NOW)  # no key, no mapping, no text id: nothing to end
+    assert (
+        session_email(store, token, secret="s1", max_age_days=7, now=NOW, password_hashes=HASHES) == "ana@example.org"
+    )
+
+
+def test_sessions_are_deleted_exactly_when_expired_or_signed_out_a_day_before(store):
+    rows = tables.sign_in_sessions
+    start_session(store, "ana@example.org", secret="s1", now=NOW, days=1, password_hash=HASH)
+    ended = start_session(store, "vic@example.org", secret="s1", now=NOW, days=30, password_hash=HASH)
+    end_session(store, ended, secret="s1", now=NOW)
+    end_session(store, ended, secret="s1", now=NOW + timedelta(hours=1))  # again: it ended at the first
+    start_session(store, "root@example.org", secret="s1", now=NOW + timedelta(seconds=1), days=30, password_hash=HASH)
+    with store.read() as connection:  # a second after NOW nothing expired or ended a day before: three
+        assert connection.execute(sa.select(sa.func.count()).select_from(rows)).scalar_one() == 3
+    # A day after NOW: ana's expires that moment and vic's ended exactly a day before: both go.
+    start_session(store, "bo@example.org", secret="s1", now=NOW + timedelta(days=1), days=30, password_hash=HASH)
+    with store.read() as connection:
+        emails = connection.execute(sa.select(rows.c.email).order_by(rows.c.email)).scalars().all()
+    assert emails == ["bo@example.org", "root@example.org"]
 
 
 def test_a_password_change_or_a_removed_account_ends_the_sessions(store):
