@@ -126,6 +126,13 @@ def test_csv_import_resolves_emails_scores_and_enriches(store, duckdb_warehouse)
     ]
 
 
+def test_the_same_words_at_the_same_moment_from_two_members_are_two_items(store, duckdb_warehouse):
+    same = "created_at,text,member_id\n2026-11-20 14:03,Search is hard,alice\n2026-11-20 14:03,Search is hard,bob\n"
+    result = do_import(store, duckdb_warehouse, "twice.csv", same.encode("utf-8"))
+    assert (result.added, result.already_there) == (2, 0)
+    assert stored(store)["member_id"].tolist() == ["alice", "bob"]
+
+
 def test_reimporting_the_same_file_adds_nothing(store, duckdb_warehouse):
     do_import(store, duckdb_warehouse, "notes.csv", CSV.encode("utf-8"))
     again = do_import(store, duckdb_warehouse, "notes-copy.csv", CSV.encode("utf-8-sig"))

@@ -300,6 +300,20 @@ def test_a_goal_is_measured_over_its_own_period_as_the_pages_measure_its_kpi(app
     assert measured("churned", 5, date(2025, 3, 8)).current == 2
 
 
+def test_a_goal_is_measured_from_its_first_day(app_store, duckdb_warehouse):
+    # New members from Sunday 2 March 2025 (carol joined that morning) to the 9th: on its first day,
+    # one of a target of 7, one day of seven, so 7 at that pace.
+    goal = Goal(id=1, kpi="new_members", start=date(2025, 3, 2), end=date(2025, 3, 9), target=7)
+    measured = goals.measure(
+        goal, warehouse=duckdb_warehouse, app_store=app_store, timezone="UTC", today=date(2025, 3, 2)
+    )
+    assert (measured.current, measured.projected, measured.status) == (1, 7, Status.ON_TRACK)
+    before = goals.measure(
+        goal, warehouse=duckdb_warehouse, app_store=app_store, timezone="UTC", today=date(2025, 3, 1)
+    )
+    assert (before.current, before.status) == (None, Status.UPCOMING)
+
+
 def test_a_views_goals_are_measured_and_documented_in_plain_values(store, duckdb_warehouse):
     # US members joining in 1-14 March 2025: carol and erin in its first 7 days, so 4 at that pace.
     goal_id = goals.add_goal(
