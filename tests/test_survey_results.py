@@ -443,3 +443,36 @@ def test_each_surveys_state_and_rates_at_their_edges(tmp_path):
     ]
     assert table.set_index("slug").loc["room", "id"] == registry.load_survey(store, "room").id
     store.dispose()
+
+
+def test_a_grids_rows_are_counted_apart_and_labelled_in_the_readers_language(tmp_path, duckdb_warehouse):
+    from surveys.definition import text_in
+
+    store = migrated_store(tmp_path / "app.db")
+    rows = [
+        {"id": "r1", "label": {"en": "Clear", "zh-CN": "清楚"}},
+        {"id": "r2", "label": {"en": "Useful", "zh-CN": "有用"}},
+    ]
+    definition = {
+        "slug": "grid",
+        "title": "Grid",
+        "languages": ["en", "zh-CN"],
+        "questions": [{"id": "agree", "type": "matrix", "text": {"en": "Agree?", "zh-CN": "同意吗？"}, "rows": rows}],
+    }
+    registry.register(store, parse_definition(definition, where="grid"), timezone="UTC", now=t(2025, 2, 1))
+    given = [(None, t(2025, 3, 3), {"agree": {"r1": 5, "r2": 4}}), (None, t(2025, 3, 4), {"agree": {"r1": 5}})]
+    add_responses(
+        store, registry.load_survey(store, "grid"), [*given, (None, t(2025, 3, 5), {"agree": {"r1": 3}})], prefix="g"
+    )
+    versions = registry.load_versions(store, "grid")
+    found = survey_results(app_store=store, warehouse=duckdb_warehouse, versions=versions, filters=P, language="zh-CN")
+    ((question, frame),) = found.questions
+    scale = [text_in(point, "zh-CN") for point in question.scale]
+    assert scale[2] == "一般"  # the scale in 简体中文, not English
+    # Clear: 5 twice and 3 once, of three; Useful: 4 once, of one.
+    assert frame[["row", "answer", "label", "answers", "share"]].values.tolist() == [
+        ["清楚", 3, scale[2], 1, 1 / 3],
+        ["清楚", 5, scale[4], 2, 2 / 3],
+        ["有用", 4, scale[3], 1, 1.0],
+    ]
+    store.dispose()
