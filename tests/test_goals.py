@@ -220,6 +220,24 @@ def test_goals_touching_a_view_only_at_its_edges_are_not_its_and_a_tile_takes_th
     }
 
 
+@pytest.mark.parametrize(
+    ("kpi", "key", "margin"),
+    [
+        (Kpi(current=0.5, previous=None, sample=4), "active_rate", 0.49),  # 1.96 · √(0.25 / 4)
+        (Kpi(current=0.0, previous=None, sample=4), "active_rate", 0.0),  # a share's bounds, exactly
+        (Kpi(current=1.0, previous=None, sample=4), "active_rate", 0.0),
+        (Kpi(current=1.5, previous=None, sample=4), "active_rate", None),  # no share
+        (Kpi(current=None, previous=None, sample=4), "active_rate", None),
+        (Kpi(current=0.5, previous=None, sample=0), "active_rate", None),
+        (Kpi(current=0.5, previous=None, sample=4), "mau", None),  # a count has none
+        (Kpi(current=20.0, previous=None, margin=7.5, sample=4), "nps", 7.5),  # its own
+    ],
+)
+def test_a_rates_margin_is_taken_at_its_bounds_and_none_where_it_has_none(kpi, key, margin):
+    found = goals.rate_margin(kpi, goals.SPECS[key])
+    assert found == (None if margin is None else pytest.approx(margin))
+
+
 def test_a_least_squares_line_is_extended_to_the_last_day():
     # x = 0..3, mean 1.5; y mean 12.75; slope = 8.5 / 5 = 1.7; at day 9: 12.75 + 1.7 × 7.5 = 25.5.
     assert trend_end([10, 12, 14, 15], days=10) == pytest.approx(25.5)
