@@ -69,6 +69,8 @@ def test_campaigns_joined(warehouse):
     rows = warehouse.run(profile.member_campaigns_query(member_id="alice"))
     assert rows[["campaign_id", "stage"]].values.tolist() == [["meetup", "took part"], ["letter", "invited"]]
     assert warehouse.run(profile.member_campaigns_query(member_id="gina"))["stage"].tolist() == ["invited"]
+    # hank attended the meetup without an activity tagged with it: attending is taking part.
+    assert warehouse.run(profile.member_campaigns_query(member_id="hank"))["stage"].tolist() == ["took part"]
 
 
 def test_a_members_furthest_stage_and_the_campaigns_details(warehouse):

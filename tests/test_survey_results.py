@@ -360,6 +360,7 @@ def test_free_text_newest_first_with_the_responses_nps(tmp_path):
         prefix="other-",
     )
     rows = store.run(free_text_query(slug="talk", filters=P))
+    assert list(rows.columns) == ["submitted_at", "member_id", "question_id", "text", "nps"]
     rows = rows.astype(object).where(rows.notna(), None)
     # Newest first, then by question; bob gave no score; the choice is not free text.
     assert [[str(r[0]), *r[1:]] for r in rows.values.tolist()] == [
@@ -442,6 +443,14 @@ def test_each_surveys_state_and_rates_at_their_edges(tmp_path):
         ["soon", "Soon", "not_open", False, None, 0, None, None],
     ]
     assert table.set_index("slug").loc["room", "id"] == registry.load_survey(store, "room").id
+    assert [str(value)[:10] for value in table["last_response"]] == [
+        "None",
+        "2025-03-05",
+        "None",
+        "None",
+        "2025-03-05",
+        "None",
+    ]
     store.dispose()
 
 
