@@ -39,6 +39,9 @@ ACTIVITIES = [
     *((who, day, "post") for who in ("sam", "sue") for day in _JANUARY for _ in range(3)),
     *((who, t(2025, 2, 5, 12), "post") for who in ("sam", "sue") for _ in range(5)),
     ("sue", t(2025, 2, 6), "login"),  # exactly when the silence would begin: not silent
+    # ivy takes part in the webinar (joined exactly 14 days before its start: a newcomer through it)
+    # by an activity alone, after the launch's 30-day window
+    ("ivy", t(2025, 4, 2, 12), "comment", {"campaign_id": "webinar"}),
 ]
 
 CAMPAIGNS = [
@@ -65,7 +68,6 @@ CAMPAIGN_MEMBERS = [
     ("launch", "joe", "attended"),
     ("teaser", "joe", "registered"),  # joined exactly at its end: a newcomer through it
     ("teaser", "sam", "registered"),  # joined long before: not
-    ("webinar", "ivy", "registered"),  # joined exactly 14 days before its start: a newcomer through it
     ("webinar", "joe", "attended"),
     ("webinar", "kim", "registered"),  # joined long before: not
 ]

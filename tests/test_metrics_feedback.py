@@ -282,8 +282,13 @@ def test_open_themes_rank_most_items_first_then_named_themes_then_by_name(store,
     themes = feedback.open_themes(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
     rows = themes.astype(object).where(themes.notna(), None).values.tolist()
     assert rows == [["events", 2, 5], ["search", 2, 2], ["docs", 1, 7], [None, 1, 6]]
+    assert list(themes.columns) == ["theme", "items", "newest"]
     top = feedback.open_themes(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, limit=3)
     assert top["theme"].tolist() == ["events", "search", "docs"]
+    insert(store, *({"member_id": "alice", "created_at": t(2026, 11, 9), "theme": name} for name in ("aa", "bb")))
+    # Six themes open now: five by default, the unthemed one left out, last of the ties.
+    shown = feedback.open_themes(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)["theme"].tolist()
+    assert shown == ["events", "search", "aa", "bb", "docs"]
 
 
 def test_the_summary_at_the_periods_edges_and_before_its_end(store, duckdb_warehouse):
