@@ -448,3 +448,14 @@ def test_a_definitions_problems_survive_being_pickled():
         problem.message,
         "s.yaml",
     )
+
+
+def test_a_file_that_is_not_utf8_is_named_with_the_reason(tmp_path):
+    bad = tmp_path / "latin.yaml"
+    bad.write_bytes("slug: café".encode("latin-1"))  # é as one byte: not UTF-8
+    with pytest.raises(DefinitionError) as refused:
+        load_definition(bad)
+    (problem,) = refused.value.problems
+    assert (problem.field, problem.message.key) == ((), "survey.problem.unreadable")
+    assert "can't decode byte 0xe9" in problem.message.values["error"]
+    assert str(problem).startswith("latin.yaml: ")
