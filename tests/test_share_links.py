@@ -239,6 +239,7 @@ def test_a_view_keeps_a_preset_or_the_dates_and_only_the_filters_set():
         ({"members_period": "Custom dates"}, {"period": "custom"}),  # without dates: view_filters refuses it
         ({"members_dates": "2025-03-01--"}, {}),  # a range without its last day
         ({"members_period": "Last 90 days", "period": "last_7_days"}, {"period": "last_7_days"}),  # today's words win
+        ({"members_period": "Last 7 days", "members_dates": "2025-03-01--2025-03-07"}, {"period": "last_7_days"}),
         ({"engagement_period": "This month so far", "members_region": "EU"}, {"period": "this_month", "region": "EU"}),
     ],
 )

@@ -169,6 +169,7 @@ def test_results_document_is_plain_json(answered, duckdb_warehouse):
     assert again["nps"] == pytest.approx(100 / 6, rel=1e-12) and again["nps_by_week"][1]["week"] == "2025-03-03"
     assert again["nps_by_week"][1]["margin"] == pytest.approx(196 * math.sqrt((3 / 4 - (3 / 4) ** 2) / 4), rel=1e-12)
     assert again["questions"]["pick"]["results"][0] == {"answer": "a", "label": "a", "answers": 1, "share": 0.5}
+    assert type(again["questions"]["pick"]["results"][0]["answers"]) is int  # a count, not 1.0
     assert {key: again["questions"]["pick"][key] for key in ("type", "text")} == {"type": "choice", "text": "Pick one"}
     assert again["breakdowns"]["segment"][0]["group"] == "biz"
 
