@@ -181,6 +181,23 @@ def test_a_conflict_with_no_recorded_change_says_so():
     assert conflict.user_message.startswith("Not saved: 0 item(s) were changed")
 
 
+def test_a_bulk_save_with_two_stale_items_names_both(store):
+    first, second = add(store, "one", "two")
+    workflow.save(
+        store, [Edit(first, 1, {"priority": "high"}), Edit(second, 1, {"priority": "low"})], actor="ana", now=LATER
+    )
+    with pytest.raises(EditConflict) as refused:
+        workflow.save(
+            store,
+            [Edit(first, 1, {"status": "triaged"}), Edit(second, 1, {"status": "triaged"})],
+            actor="bo",
+            now=LATER,
+        )
+    assert refused.value.items == [first, second]
+    assert [change["feedback_id"] for change in refused.value.changes] == [first, second]
+    assert (item(store, first)["updated_at"], item(store, first)["version"]) == (pd.Timestamp(LATER), 2)
+
+
 def test_a_bulk_save_with_one_stale_item_saves_none(store):
     first, second = add(store, "one", "two")
     workflow.save(store, [Edit(second, 1, {"priority": "high"})], actor="ana", now=LATER)
@@ -295,8 +312,9 @@ def test_audit_log_is_written_in_the_same_transaction(store):
     with store.begin() as connection:  # make the audit insert fail by moving its table away
         connection.execute(sa.text("ALTER TABLE feedback_events RENAME TO feedback_events_away"))
     try:
-        with pytest.raises(StoreError, match="nothing was"):
+        with pytest.raises(StoreError, match="nothing was") as refused:
             workflow.save(store, [Edit(item_id, 1, {"status": "triaged"})], actor="bo", now=LATER)
+        assert "feedback_events" in refused.value.values["reason"]  # the driver's words
     finally:
         with store.begin() as connection:
             connection.execute(sa.text("ALTER TABLE feedback_events_away RENAME TO feedback_events"))
