@@ -95,6 +95,45 @@ def test_refused_transitions_change_nothing(store, path, refused, message):
     assert len(history(store, item_id)) == 1 + len(path)
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"status": "done"},
+            "#{id}: status must be one of new, triaged, planned, in_progress, resolved, wont_fix, duplicate.",
+        ),
+        ({"priority": "asap"}, "#{id}: priority must be one of low, normal, high, urgent, or empty."),
+        ({"assignee": "a" * 201}, "#{id}: assignee is longer than 200 characters."),
+        ({"theme": "t" * 101}, "#{id}: theme is longer than 100 characters."),  # its column holds 100
+        ({"tags": ["ok", "x" * 51]}, "#{id}: a tag is longer than 50 characters."),
+    ],
+)
+def test_a_value_a_field_cannot_hold_is_refused_naming_the_item(store, changes, message):
+    (item_id,) = add(store, "Search is hard")
+    with pytest.raises(EditRefused) as refused:
+        workflow.save(store, [Edit(item_id, 1, changes)], actor="bo", now=LATER)
+    assert refused.value.user_message == message.format(id=item_id)
+    assert item(store, item_id)["version"] == 1
+
+
+def test_values_exactly_at_their_limits_are_kept_trimmed(store):
+    (item_id,) = add(store, "Search is hard")
+    changes = {
+        "assignee": " " + "a" * 200 + " ",
+        "theme": "t" * 100,
+        "tags": [" x ", "y" * 50, "x", " "],
+        "priority": "low",
+    }
+    workflow.save(store, [Edit(item_id, 1, changes)], actor="bo", now=LATER)
+    saved = item(store, item_id)
+    assert (saved["assignee"], saved["theme"], list(saved["tags"]), saved["priority"]) == (
+        "a" * 200,
+        "t" * 100,
+        ["x", "y" * 50],
+        "low",
+    )
+
+
 def test_closing_sets_closed_at_and_reopening_clears_it(store):
     (item_id,) = add(store, "Search is hard")
     move(store, item_id, "triaged", "resolved")
