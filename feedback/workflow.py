@@ -39,7 +39,8 @@ NEXT: dict[str, tuple[str, ...]] = {
     )
     for status in STATUSES
 }
-MAX_NAME = 200
+MAX_NAME = 200  # characters of an assignee (the column's size)
+MAX_THEME = 100  # characters of a theme (the column's size, as a suggested theme's)
 MAX_TAG = 50
 
 
@@ -189,8 +190,9 @@ def _clean(name: str, value: Any, *, item_id: int) -> Any:
         raise EditRefused(Said("feedback.refused.status", item=item_id, statuses=Listed(STATUSES)))
     if name == "priority" and value is not None and value not in PRIORITIES:
         raise EditRefused(Said("feedback.refused.priority", item=item_id, priorities=Listed(PRIORITIES)))
-    if name in ("assignee", "theme") and value is not None and len(value) > MAX_NAME:
-        raise EditRefused(Said(f"feedback.refused.long_{name}", item=item_id, limit=MAX_NAME))
+    limit = {"assignee": MAX_NAME, "theme": MAX_THEME}.get(name)
+    if limit is not None and value is not None and len(value) > limit:
+        raise EditRefused(Said(f"feedback.refused.long_{name}", item=item_id, limit=limit))
     if name == "tags":
         tags = [str(tag).strip() for tag in (value or []) if str(tag).strip()]
         if any(len(tag) > MAX_TAG for tag in tags):

@@ -39,17 +39,37 @@ ACTIVITIES = [
     *((who, day, "post") for who in ("sam", "sue") for day in _JANUARY for _ in range(3)),
     *((who, t(2025, 2, 5, 12), "post") for who in ("sam", "sue") for _ in range(5)),
     ("sue", t(2025, 2, 6), "login"),  # exactly when the silence would begin: not silent
+    # ivy takes part in the webinar (joined exactly 14 days before its start: a newcomer through it)
+    # by an activity alone, after the launch's 30-day window
+    ("ivy", t(2025, 4, 2, 12), "comment", {"campaign_id": "webinar"}),
 ]
 
 CAMPAIGNS = [
     # campaign_id, name, kind, starts_at, ends_at, channel, budget, target, survey_id
     ("launch", "Launch party", "event", t(2025, 3, 3), t(2025, 3, 3, 4), "event", 100.0, None, None),
+    # A campaign's newcomers joined from 14 days before its start to its end (ATTRIBUTION_DAYS):
+    (
+        "teaser",
+        "Teaser",
+        "newsletter",
+        t(2025, 2, 17),
+        t(2025, 3, 3),
+        "newsletter",
+        None,
+        None,
+        None,
+    ),  # ends as joe joins
+    ("webinar", "Webinar", "webinar", t(2025, 3, 15), None, "forum", None, None, None),  # 14 days after ivy joins
 ]
 
 CAMPAIGN_MEMBERS = [
     ("launch", "kim", "invited"),
     ("launch", "joe", "registered"),
     ("launch", "joe", "attended"),
+    ("teaser", "joe", "registered"),  # joined exactly at its end: a newcomer through it
+    ("teaser", "sam", "registered"),  # joined long before: not
+    ("webinar", "joe", "attended"),
+    ("webinar", "kim", "registered"),  # joined long before: not
 ]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import itertools
 import logging
 import os
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -121,6 +124,77 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+# Fixture databases are built once per process and copied for each use: they are deterministic, and
+# `make mutate` forks a pytest session per mutant from mutmut's process, which has built them all in its
+# first session, so a mutant's session copies files and databases instead of building and migrating
+# them again. Each copy is the session's (or the test's) own: no test sees another's writes. Nothing
+# that builds them (data_sources, rollup, store) is mutated.
+_built_directories: dict[str, Path] = {}
+_built_databases: dict[tuple[str, str], str] = {}
+
+
+@functools.cache
+def _templates_root() -> Path:
+    """Where this process keeps its built directories; removed when it exits (the forked sessions of
+    `make mutate` end without running exit handlers, so they never remove their parent's)."""
+    root = Path(tempfile.mkdtemp(prefix="pulse-test-templates-"))
+    owner = os.getpid()
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(root, ignore_errors=True))
+    return root
+
+
+def _built_directory(key: str, build: Callable[[Path], None]) -> Path:
+    """A directory `build(directory)` filled, once per process and key."""
+    built = _built_directories.get(key)
+    if built is None:
+        built = _templates_root() / key
+        built.mkdir()
+        build(built)
+        _built_directories[key] = built
+    return built
+
+
+def copy_of_built(key: str, directory: Path, build: Callable[[Path], None]) -> None:
+    """Fill `directory` with what `build(directory)` writes there, copied (links kept: a DuckDB
+    warehouse is a link to its build) from one build per process."""
+    shutil.copytree(_built_directory(key, build), directory, symlinks=True, dirs_exist_ok=True)
+
+
+def _database_url(server_url: str, name: str) -> str:
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _built_database(server_url: str, key: str, build: Callable[[str], None]) -> str:
+    """The name of a database on the server that `build(url)` filled, once per process and server;
+    no connection to it stays open, so PostgreSQL can copy it (CREATE DATABASE … TEMPLATE)."""
+    name = _built_databases.get((server_url, key))
+    if name is None:
+        name = f"built_{key}_{os.getpid()}"
+        admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        build(_database_url(server_url, name))
+        _built_databases[(server_url, key)] = name
+        if os.environ.get("PULSE_TEST_POSTGRES_URL"):  # a server started here goes with all it holds
+            atexit.register(_drop_database, server_url, name, os.getpid())
+    return name
+
+
+def _drop_database(server_url: str, name: str, owner: int) -> None:
+    if os.getpid() != owner:
+        return
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    except sa.exc.OperationalError:
+        pass  # the server is gone, and the database with it
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def new_clickhouse_database(tmp_path_factory) -> Iterator:
     """A factory of empty databases in the in-process ClickHouse engine (tests/clickhouse.py)."""
@@ -129,18 +203,22 @@ def new_clickhouse_database(tmp_path_factory) -> Iterator:
 
 @pytest.fixture(scope="session")
 def new_postgres_database(postgres_url: str):
-    """A factory of empty PostgreSQL databases on the test server, one URL per call."""
+    """A factory of PostgreSQL databases on the test server, one URL per call: empty, or a copy of
+    what `built_by(url)` fills (`key` names that build; it runs once per process)."""
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     created: list[str] = []
 
-    def create(prefix: str) -> str:
+    def create(prefix: str, *, key: str | None = None, built_by: Callable[[str], None] | None = None) -> str:
         # The process id keeps names apart when several runs share one server (PULSE_TEST_POSTGRES_URL,
         # as `make mutate` does: each mutant is a run of its own in a forked process).
         name = f"{prefix}_{os.getpid()}_{next(_database_names)}"
+        template = ""
+        if key is not None and built_by is not None:
+            template = f' TEMPLATE "{_built_database(postgres_url, key, built_by)}"'
         with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{template}'))
         created.append(name)
-        return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+        return _database_url(postgres_url, name)
 
     yield create
     with admin.connect() as connection:  # a shared server keeps only what runs still use
@@ -164,6 +242,31 @@ def load_community(url: str, frames: dict[str, pd.DataFrame]) -> None:
     engine.dispose()
 
 
+def _fill_warehouse(engine: str, url: str, frames: dict[str, pd.DataFrame]) -> None:
+    """The canonical tables on a SQL database, and on PostgreSQL the member-day rollup (SQLite
+    computes it from activities)."""
+    load_community(url, frames)
+    if engine == "postgresql":
+        rollup_engine = create_engine(url)
+        with rollup_engine.begin() as connection:
+            build_rollup(connection, timezone="UTC")
+        rollup_engine.dispose()
+
+
+def _file_warehouse_url(engine: str, directory: Path) -> str:
+    if engine == "duckdb":
+        return f"duckdb:///{directory / 'warehouse.duckdb'}"
+    return f"sqlite:///{directory / 'community.db'}"
+
+
+def _build_file_warehouse(engine: str, directory: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """The warehouse of a file engine (DuckDB, SQLite) built in `directory`."""
+    if engine == "duckdb":
+        build_warehouse(directory / "warehouse.duckdb", frames, timezone="UTC")
+    else:
+        _fill_warehouse(engine, _file_warehouse_url(engine, directory), frames)
+
+
 def make_warehouse(engine: str, directory: Path, frames: dict[str, pd.DataFrame], new_database) -> Warehouse:
     """The frames as a warehouse on `engine`; `new_database` makes the database of a server engine
     (new_postgres_database, new_clickhouse_database)."""
@@ -171,17 +274,26 @@ def make_warehouse(engine: str, directory: Path, frames: dict[str, pd.DataFrame]
         url = new_database("community")
         build_clickhouse(url, frames, timezone="UTC", stamp={})
         return Warehouse(url)
-    if engine == "duckdb":
-        build_warehouse(directory / "warehouse.duckdb", frames, timezone="UTC")
-        return Warehouse(f"duckdb:///{directory / 'warehouse.duckdb'}")
-    url = f"sqlite:///{directory / 'community.db'}" if engine == "sqlite" else new_database("community")
-    load_community(url, frames)
-    if engine == "postgresql":  # PostgreSQL reads the member-day rollup, SQLite computes it from activities
-        rollup_engine = create_engine(url)
-        with rollup_engine.begin() as connection:
-            build_rollup(connection, timezone="UTC")
-        rollup_engine.dispose()
-    return Warehouse(url)
+    if engine == "postgresql":
+        url = new_database("community")
+        _fill_warehouse(engine, url, frames)
+        return Warehouse(url)
+    _build_file_warehouse(engine, directory, frames)
+    return Warehouse(_file_warehouse_url(engine, directory))
+
+
+def fixture_warehouse(
+    engine: str, directory: Path, name: str, frames: Callable[[], dict[str, pd.DataFrame]], new_database
+) -> Warehouse:
+    """make_warehouse for a community whose `frames()` are always the same, copied from one build per
+    process and engine (ClickHouse, left out of `make mutate`, is built for each session)."""
+    key = f"{name}_{engine}"
+    if engine == "clickhouse":
+        return make_warehouse(engine, directory, frames(), new_database)
+    if engine == "postgresql":
+        return Warehouse(new_database(name, key=key, built_by=lambda url: _fill_warehouse(engine, url, frames())))
+    copy_of_built(key, directory, lambda built: _build_file_warehouse(engine, built, frames()))
+    return Warehouse(_file_warehouse_url(engine, directory))
 
 
 # `make mutate` leaves ClickHouse out (scripts/mutate.py sets PULSE_TEST_NO_CLICKHOUSE): mutmut forks each
@@ -205,7 +317,9 @@ def databases(request, engine: str):
 def warehouse(request, tmp_path_factory) -> Iterator[Warehouse]:
     """The fixture community (tests/community.py) on each supported warehouse engine."""
     directory = tmp_path_factory.mktemp(f"warehouse-{request.param}")
-    result = make_warehouse(request.param, directory, community.frames(), databases(request, request.param))
+    result = fixture_warehouse(
+        request.param, directory, "community", community.frames, databases(request, request.param)
+    )
     yield result
     result.dispose()
 
@@ -214,14 +328,16 @@ def warehouse(request, tmp_path_factory) -> Iterator[Warehouse]:
 def boundary_warehouse(request, tmp_path_factory) -> Iterator[Warehouse]:
     """The boundary community (tests/boundaries.py) on each supported warehouse engine."""
     directory = tmp_path_factory.mktemp(f"boundaries-{request.param}")
-    result = make_warehouse(request.param, directory, boundaries.frames(), databases(request, request.param))
+    result = fixture_warehouse(
+        request.param, directory, "boundaries", boundaries.frames, databases(request, request.param)
+    )
     yield result
     result.dispose()
 
 
 @pytest.fixture(scope="session")
 def duckdb_warehouse(tmp_path_factory) -> Iterator[Warehouse]:
-    result = make_warehouse("duckdb", tmp_path_factory.mktemp("duck"), community.frames(), None)
+    result = fixture_warehouse("duckdb", tmp_path_factory.mktemp("duck"), "community", community.frames, None)
     yield result
     result.dispose()
 
@@ -300,16 +416,44 @@ def fill_app_store(store: AppStore) -> None:
             )
 
 
+def _migrated(url: str, *, filled: bool) -> None:
+    store = AppStore(url)
+    store.migrate()
+    if filled:
+        fill_app_store(store)
+    store.dispose()
+
+
+def migrated_store(path: Path, *, filled: bool = False) -> AppStore:
+    """AppStore on a SQLite file at `path`, migrated (and `filled` with the fixture's responses and
+    feedback), copied from one built per process."""
+    key = "app_filled" if filled else "app_migrated"
+    built = _built_directory(key, lambda directory: _migrated(f"sqlite:///{directory / 'app.db'}", filled=filled))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(built / "app.db", path)
+    return AppStore(f"sqlite:///{path}")
+
+
+def migrated_postgres_url(new_postgres_database, prefix: str = "app", *, filled: bool = False) -> str:
+    """A new PostgreSQL database holding a migrated app store (`filled` as in migrated_store)."""
+    key = "app_filled" if filled else "app_migrated"
+    return new_postgres_database(prefix, key=key, built_by=lambda url: _migrated(url, filled=filled))
+
+
+def new_migrated_store(engine: str, directory: Path, new_postgres_database, prefix: str = "app") -> AppStore:
+    """An empty, migrated app store: app.db in `directory` on SQLite, a new database on PostgreSQL."""
+    if engine == "sqlite":
+        return migrated_store(directory / "app.db")
+    return AppStore(migrated_postgres_url(new_postgres_database, prefix))
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def app_store(request, tmp_path_factory, new_postgres_database) -> Iterator[AppStore]:
     """A migrated app store holding the fixture's responses and feedback, on each app engine."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
+        store = migrated_store(tmp_path_factory.mktemp("app") / "app.db", filled=True)
     else:
-        url = new_postgres_database("app")
-    store = AppStore(url)
-    store.migrate()
-    fill_app_store(store)
+        store = AppStore(migrated_postgres_url(new_postgres_database, filled=True))
     yield store
     store.dispose()
 
@@ -353,9 +497,6 @@ def configured(tmp_path, monkeypatch):
     monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
     for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_TIMEZONE"):
         monkeypatch.delenv(name, raising=False)
-    make_warehouse("duckdb", tmp_path, community.frames(), None).dispose()
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
-    fill_app_store(store)
-    store.dispose()
+    fixture_warehouse("duckdb", tmp_path, "community", community.frames, None).dispose()
+    migrated_store(tmp_path / "app.db", filled=True).dispose()
     return tmp_path

@@ -16,11 +16,14 @@ from streamlit.testing.v1 import AppTest
 
 import cli
 from auth import pages as app_pages
+from auth.access import Permission, share_grants
 from auth.accounts import WRONG, SignInRefused, check_password, hash_password, load_accounts, role_for_email
-from auth.sessions import end_session, session_email, start_session
+from auth.preferences import store_language, stored_language
+from auth.sessions import credential_mark, end_session, session_email, start_session
 from settings import SettingsError, load_settings, signing_secret
 from store import tables
 from store.database import AppStore
+from tests.conftest import migrated_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NOW = datetime(2026, 3, 10, 12)
@@ -52,8 +55,7 @@ NAV = {
 
 @pytest.fixture
 def store(tmp_path) -> AppStore:
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 
@@ -133,8 +135,17 @@ def test_a_pattern_matches_whole_addresses_only(email, role):
 
 @pytest.mark.parametrize("pattern", ["x*@partner.com", "*@*.example.org", "team-?@x.org", "*@[ab].org"])
 def test_a_pattern_this_does_not_read_is_refused_not_ignored(pattern):
-    with pytest.raises(ValueError, match="give a whole address or \\*@domain"):
+    with pytest.raises(ValueError) as refused:
         role_for_email("x@partner.com", {"viewer": [pattern]})
+    assert str(refused.value) == (
+        f"[pulse.roles] pattern {pattern!r} is not read: give a whole address or *@domain (every address at "
+        "exactly that domain)."
+    )
+
+
+def test_an_address_with_two_ats_is_at_no_domain():
+    # Read from its last @, a@b@example.org has a@b before it: not a plain address, so not at b@example.org.
+    assert role_for_email("a@b@example.org", {"viewer": ["*@b@example.org"]}) is None
 
 
 def test_roles_come_from_the_highest_list_naming_the_email_or_its_pattern():
@@ -173,6 +184,47 @@ def test_session_tokens_are_signed_expire_and_end_when_signed_out(store, monkeyp
     later = time.time() + 8 * 86400
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
     assert email_of(other, now=NOW) is None  # the signature's age counts too
+
+
+def test_a_session_signature_lasts_exactly_its_days(store, monkeypatch):
+    token = start_session(store, "ana@example.org", secret="s1", now=NOW, days=30, password_hash=HASH)
+    _, signed_at = URLSafeTimedSerializer("s1", salt="pulse-session").loads(token, return_timestamp=True)
+
+    def email_at(seconds: int) -> str | None:  # seconds after signing, by the signature's clock
+        monkeypatch.setattr("itsdangerous.timed.time.time", lambda: signed_at.timestamp() + seconds)
+        return session_email(store, token, secret="s1", max_age_days=7, now=NOW, password_hashes=HASHES)
+
+    assert (email_at(1), email_at(7 * 86400)) == ("ana@example.org", "ana@example.org")  # to the second
+    assert email_at(7 * 86400 + 1) is None
+
+
+def test_a_malformed_session_token_is_no_session_and_ends_nothing(store):
+    signer = URLSafeTimedSerializer("s1", salt="pulse-session")
+    mark = credential_mark(HASH, secret="s1")
+    odd = signer.dumps({"email": "ana@example.org", "sid": 5, "cred": mark})  # a session id that is no text
+    assert session_email(store, odd, secret="s1", max_age_days=7, now=NOW, password_hashes=HASHES) is None
+    token = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7, password_hash=HASH)
+    for stray, secret in ((token, ""), (signer.dumps(["a", "list"]), "s1"), (odd, "s1")):
+        end_session(store, stray, secret=secret, now=NOW)  # no key, no mapping, no text id: nothing to end
+    assert (
+        session_email(store, token, secret="s1", max_age_days=7, now=NOW, password_hashes=HASHES) == "ana@example.org"
+    )
+
+
+def test_sessions_are_deleted_exactly_when_expired_or_signed_out_a_day_before(store):
+    rows = tables.sign_in_sessions
+    start_session(store, "ana@example.org", secret="s1", now=NOW, days=1, password_hash=HASH)
+    ended = start_session(store, "vic@example.org", secret="s1", now=NOW, days=30, password_hash=HASH)
+    end_session(store, ended, secret="s1", now=NOW)
+    end_session(store, ended, secret="s1", now=NOW + timedelta(hours=1))  # again: it ended at the first
+    start_session(store, "root@example.org", secret="s1", now=NOW + timedelta(seconds=1), days=30, password_hash=HASH)
+    with store.read() as connection:  # a second after NOW nothing expired or ended a day before: three
+        assert connection.execute(sa.select(sa.func.count()).select_from(rows)).scalar_one() == 3
+    # A day after NOW: ana's expires that moment and vic's ended exactly a day before: both go.
+    start_session(store, "bo@example.org", secret="s1", now=NOW + timedelta(days=1), days=30, password_hash=HASH)
+    with store.read() as connection:
+        emails = connection.execute(sa.select(rows.c.email).order_by(rows.c.email)).scalars().all()
+    assert emails == ["bo@example.org", "root@example.org"]
 
 
 def test_a_password_change_or_a_removed_account_ends_the_sessions(store):
@@ -383,3 +435,31 @@ def test_local_mode_refuses_an_address_others_can_reach(configured, tmp_path, mo
         assert not app().run().error
     finally:
         config.set_option("server.address", previous)
+
+
+def test_a_persons_language_is_kept_once_and_a_second_choice_replaces_it(store):
+    first, second = datetime(2026, 3, 10, 12), datetime(2026, 3, 11, 9)
+    assert stored_language(store, "ana@example.org") is None
+    store_language(store, "ana@example.org", "zh-CN", now=first)
+    store_language(store, "bo@example.org", "en", now=first)
+    store_language(store, "ana@example.org", "zh-TW", now=second)
+    assert (stored_language(store, "ana@example.org"), stored_language(store, "bo@example.org")) == ("zh-TW", "en")
+    rows = tables.user_preferences
+    with store.read() as connection:
+        kept = connection.execute(
+            sa.select(rows.c.email, rows.c.language, rows.c.updated_at).order_by(rows.c.email)
+        ).all()
+    assert [tuple(row) for row in kept] == [("ana@example.org", "zh-TW", second), ("bo@example.org", "en", first)]
+
+
+@pytest.mark.parametrize(
+    "reveal_text, reveal_names, granted",
+    [
+        (False, False, set()),
+        (True, False, {Permission.FREE_TEXT}),
+        (False, True, {Permission.MEMBER_NAMES}),
+        (True, True, {Permission.FREE_TEXT, Permission.MEMBER_NAMES}),
+    ],
+)
+def test_a_share_link_grants_free_text_and_names_only_as_it_says(reveal_text, reveal_names, granted):
+    assert share_grants(reveal_text=reveal_text, reveal_names=reveal_names) == frozenset(granted)

@@ -15,6 +15,7 @@ from feedback.inbox import InboxChoices, InboxFilters
 from feedback.intake import NewFeedback, add_feedback
 from feedback.workflow import Edit
 from store.database import AppStore
+from tests.conftest import new_migrated_store
 
 DATABASES = itertools.count(1)
 NOW = datetime(2026, 11, 2, 9, 0)
@@ -33,13 +34,7 @@ ITEMS = [
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path, new_postgres_database):
-    url = (
-        f"sqlite:///{tmp_path / 'app.db'}"
-        if request.param == "sqlite"
-        else new_postgres_database(f"inbox_{next(DATABASES)}")
-    )
-    app_store = AppStore(url)
-    app_store.migrate()
+    app_store = new_migrated_store(request.param, tmp_path, new_postgres_database, f"inbox_{next(DATABASES)}")
     yield app_store
     app_store.dispose()
 

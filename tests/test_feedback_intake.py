@@ -8,14 +8,16 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
-from feedback import importer
+from feedback import importer, workflow
 from feedback.importer import ImportFailed, import_feedback
-from feedback.intake import enrichment
+from feedback.intake import KEY_BATCH, NewFeedback, add_feedback, enrichment, remove_feedback
 from feedback.sentiment import label_of, language_of, sentiment_of
 from feedback.themes import suggest_theme
 from store import tables
 from store.database import AppStore
+from tests.conftest import migrated_store
 
 NOW = datetime(2026, 11, 23, 12, 0)
 
@@ -75,8 +77,7 @@ def test_a_texts_enrichment_is_shared_by_the_cache_and_no_caller_can_change_it()
 
 @pytest.fixture
 def store(tmp_path):
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 
@@ -123,6 +124,13 @@ def test_csv_import_resolves_emails_scores_and_enriches(store, duckdb_warehouse)
         ["created", "ana", "forum"],
         ["created", "ana", "import"],
     ]
+
+
+def test_the_same_words_at_the_same_moment_from_two_members_are_two_items(store, duckdb_warehouse):
+    same = "created_at,text,member_id\n2026-11-20 14:03,Search is hard,alice\n2026-11-20 14:03,Search is hard,bob\n"
+    result = do_import(store, duckdb_warehouse, "twice.csv", same.encode("utf-8"))
+    assert (result.added, result.already_there) == (2, 0)
+    assert stored(store)["member_id"].tolist() == ["alice", "bob"]
 
 
 def test_reimporting_the_same_file_adds_nothing(store, duckdb_warehouse):
@@ -278,6 +286,25 @@ def test_the_demos_items_arrive_as_survey_answers_and_carry_their_triage(store, 
     steps = events[events["field"] == "status"].groupby("feedback_id").size()
     assert (rows["version"] == 1 + steps.reindex(rows.index, fill_value=0)).all()
     assert set(rows.loc[rows["version"] == 1, "status"]) == {"new"}
+
+
+def test_removing_more_items_than_a_batch_holds_removes_and_counts_them_all(store):
+    # KEY_BATCH + 1 items to remove (a batch exactly full and one more), then three kept: one a
+    # duplicate of the first removed item, one a duplicate of another kept item.
+    texts = [f"item {n}" for n in range(KEY_BATCH + 4)]
+    with store.begin() as connection:
+        ids = add_feedback(
+            connection, [NewFeedback(source="manual", text=text, created_at=NOW) for text in texts], actor="a", now=NOW
+        )
+    gone, (freed, copy, original) = ids[: KEY_BATCH + 1], ids[KEY_BATCH + 1 :]
+    edits = [workflow.Edit(freed, 1, {"duplicate_of": gone[0]}), workflow.Edit(copy, 1, {"duplicate_of": original})]
+    workflow.save(store, edits, actor="bo", now=NOW)
+    with store.begin() as connection:
+        assert remove_feedback(connection, gone) == KEY_BATCH + 1
+    item, events = tables.feedback, tables.feedback_events
+    left = store.run(sa.select(item.c.id, item.c.duplicate_of).order_by(item.c.id)).astype(object)
+    assert left.where(left.notna(), None).values.tolist() == [[freed, None], [copy, original], [original, None]]
+    assert sorted(set(store.run(sa.select(events.c.feedback_id))["feedback_id"])) == [freed, copy, original]
 
 
 def test_rescoring_recomputes_what_was_scored_on_arrival_and_leaves_the_managers_fields(store):

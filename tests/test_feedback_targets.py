@@ -16,6 +16,7 @@ from feedback.intake import NewFeedback, add_feedback
 from feedback.targets import DEFAULT_TARGETS, FIRST_RESPONSE, RESOLUTION, Target, TargetRefused, next_due
 from store import tables
 from store.database import AppStore
+from tests.conftest import migrated_store
 
 ARRIVED = datetime(2026, 11, 2, 9, 0)
 HOUR = timedelta(hours=1)
@@ -89,8 +90,7 @@ def test_due_columns_of_a_frame():
 
 @pytest.fixture
 def store(tmp_path):
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 

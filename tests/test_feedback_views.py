@@ -13,6 +13,7 @@ from feedback import inbox, views
 from feedback.inbox import InboxChoices
 from feedback.views import ViewRefused
 from store.database import AppStore
+from tests.conftest import new_migrated_store
 
 NOW = datetime(2026, 11, 2, 10, 0)
 LATER = datetime(2026, 11, 2, 11, 0)
@@ -22,13 +23,7 @@ NEGATIVE = {"sentiment": "negative", "status": "new,triaged"}
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path, new_postgres_database):
-    url = (
-        f"sqlite:///{tmp_path / 'app.db'}"
-        if request.param == "sqlite"
-        else new_postgres_database(f"views_{next(DATABASES)}")
-    )
-    app_store = AppStore(url)
-    app_store.migrate()
+    app_store = new_migrated_store(request.param, tmp_path, new_postgres_database, f"views_{next(DATABASES)}")
     yield app_store
     app_store.dispose()
 

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from feedback import inbox, workflow
 from feedback.intake import NewFeedback, add_feedback
 from feedback.workflow import Edit, EditConflict, EditRefused
+from store import tables
 from store.database import AppStore, StoreError
+from tests.conftest import new_migrated_store
 
 DATABASES = itertools.count(1)
 NOW = datetime(2026, 11, 2, 9, 0)
@@ -22,13 +24,7 @@ LATER = datetime(2026, 11, 2, 10, 30)
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path, new_postgres_database):
-    url = (
-        f"sqlite:///{tmp_path / 'app.db'}"
-        if request.param == "sqlite"
-        else new_postgres_database(f"triage_{next(DATABASES)}")
-    )
-    app_store = AppStore(url)
-    app_store.migrate()
+    app_store = new_migrated_store(request.param, tmp_path, new_postgres_database, f"triage_{next(DATABASES)}")
     yield app_store
     app_store.dispose()
 
@@ -99,6 +95,45 @@ def test_refused_transitions_change_nothing(store, path, refused, message):
     assert len(history(store, item_id)) == 1 + len(path)
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"status": "done"},
+            "#{id}: status must be one of new, triaged, planned, in_progress, resolved, wont_fix, duplicate.",
+        ),
+        ({"priority": "asap"}, "#{id}: priority must be one of low, normal, high, urgent, or empty."),
+        ({"assignee": "a" * 201}, "#{id}: assignee is longer than 200 characters."),
+        ({"theme": "t" * 101}, "#{id}: theme is longer than 100 characters."),  # its column holds 100
+        ({"tags": ["ok", "x" * 51]}, "#{id}: a tag is longer than 50 characters."),
+    ],
+)
+def test_a_value_a_field_cannot_hold_is_refused_naming_the_item(store, changes, message):
+    (item_id,) = add(store, "Search is hard")
+    with pytest.raises(EditRefused) as refused:
+        workflow.save(store, [Edit(item_id, 1, changes)], actor="bo", now=LATER)
+    assert refused.value.user_message == message.format(id=item_id)
+    assert item(store, item_id)["version"] == 1
+
+
+def test_values_exactly_at_their_limits_are_kept_trimmed(store):
+    (item_id,) = add(store, "Search is hard")
+    changes = {
+        "assignee": " " + "a" * 200 + " ",
+        "theme": "t" * 100,
+        "tags": [" x ", "y" * 50, "x", " "],
+        "priority": "low",
+    }
+    workflow.save(store, [Edit(item_id, 1, changes)], actor="bo", now=LATER)
+    saved = item(store, item_id)
+    assert (saved["assignee"], saved["theme"], list(saved["tags"]), saved["priority"]) == (
+        "a" * 200,
+        "t" * 100,
+        ["x", "y" * 50],
+        "low",
+    )
+
+
 def test_closing_sets_closed_at_and_reopening_clears_it(store):
     (item_id,) = add(store, "Search is hard")
     move(store, item_id, "triaged", "resolved")
@@ -148,6 +183,58 @@ def test_a_stale_save_is_refused_with_what_changed_and_nothing_is_overwritten(st
     assert f"#{item_id} assignee: – → ana (ana, 2026-11-02 10:30 UTC)" in refused.value.user_message
     saved = item(store, item_id)
     assert (saved["assignee"], saved["priority"], saved["version"]) == ("ana", None, 2)
+
+
+def test_a_conflict_lists_every_change_since_the_version_loaded_and_only_that_items(store):
+    item_id, other = add(store, "Search is hard", "Slow pages")
+    workflow.save(store, [Edit(other, 1, {"priority": "high"})], actor="cy", now=NOW)  # another item's change
+    workflow.save(store, [Edit(item_id, 1, {"assignee": "ana"})], actor="ana", now=NOW)
+    workflow.save(store, [Edit(item_id, 2, {"assignee": None})], actor="ana", now=LATER)
+    with pytest.raises(EditConflict) as refused:  # bo loaded version 2: only the third version is news
+        workflow.save(store, [Edit(item_id, 2, {"priority": "low"})], actor="bo", now=LATER)
+    assert refused.value.changes == [
+        {
+            "feedback_id": item_id,
+            "actor": "ana",
+            "at": LATER,
+            "field": "assignee",
+            "old_value": "ana",
+            "new_value": None,
+        }
+    ]
+    assert refused.value.user_message == (
+        "Not saved: 1 item(s) were changed by someone else since you loaded them, and nothing was overwritten. "
+        f"Your edits are still here. Their changes: #{item_id} assignee: ana → – (ana, 2026-11-02 10:30 UTC). "
+        "Reload to see their changes, then apply yours again."
+    )
+    with pytest.raises(EditConflict) as again:  # from version 1: both, oldest first, joined by semicolons
+        workflow.save(store, [Edit(item_id, 1, {"priority": "low"})], actor="bo", now=LATER)
+    assert f"Their changes: #{item_id} assignee: – → ana (ana, 2026-11-02 09:00 UTC); #{item_id} assignee: ana → –" in (
+        again.value.user_message
+    )
+
+
+def test_a_conflict_with_no_recorded_change_says_so():
+    conflict = EditConflict([])
+    assert "Their changes: not recorded." in conflict.user_message and conflict.items == []
+    assert conflict.user_message.startswith("Not saved: 0 item(s) were changed")
+
+
+def test_a_bulk_save_with_two_stale_items_names_both(store):
+    first, second = add(store, "one", "two")
+    workflow.save(
+        store, [Edit(first, 1, {"priority": "high"}), Edit(second, 1, {"priority": "low"})], actor="ana", now=LATER
+    )
+    with pytest.raises(EditConflict) as refused:
+        workflow.save(
+            store,
+            [Edit(first, 1, {"status": "triaged"}), Edit(second, 1, {"status": "triaged"})],
+            actor="bo",
+            now=LATER,
+        )
+    assert refused.value.items == [first, second]
+    assert [change["feedback_id"] for change in refused.value.changes] == [first, second]
+    assert (item(store, first)["updated_at"], item(store, first)["version"]) == (pd.Timestamp(LATER), 2)
 
 
 def test_a_bulk_save_with_one_stale_item_saves_none(store):
@@ -209,18 +296,35 @@ def test_merging_marks_the_duplicate_and_the_original_counts_it(store):
     assert item(store, other)["duplicates"] == 2
     assert store.run(inbox.duplicates_query(other))["id"].tolist() == [original, copy]
     assert ("bo", "duplicate_of", str(original), str(other)) in history(store, copy)
+    # copy: version 1 added, 2 merged into original (status and duplicate_of), 3 handed to other.
+    events = tables.feedback_events
+    versions = store.run(
+        sa.select(events.c.version, events.c.field).where(events.c.feedback_id == copy).order_by(events.c.id)
+    )
+    assert [tuple(row) for row in versions.itertuples(index=False)] == [
+        (1, "created"),
+        (2, "duplicate_of"),
+        (2, "status"),
+        (3, "duplicate_of"),
+    ]
+    assert item(store, copy)["version"] == 3
 
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("self", "cannot be merged into itself"), ("missing", "there is no feedback #999"), ("duplicate", "merge into #")],
+    [
+        ("self", "#{first} cannot be merged into itself."),
+        ("missing", "#{first}: there is no feedback #999 to merge into."),
+        ("duplicate", "#{first}: #{second} is itself a duplicate of #{third}; merge into #{third} instead."),
+    ],
 )
 def test_bad_merges_are_refused(store, target, message):
     first, second, third = add(store, "a", "b", "c")
     workflow.save(store, [Edit(second, 1, {"duplicate_of": third})], actor="bo", now=LATER)
     into = {"self": first, "missing": 999, "duplicate": second}[target]
-    with pytest.raises(EditRefused, match=message):
+    with pytest.raises(EditRefused) as refused:
         workflow.save(store, [Edit(first, 1, {"duplicate_of": into})], actor="bo", now=LATER)
+    assert refused.value.user_message == message.format(first=first, second=second, third=third)
     assert item(store, first)["status"] == "new"
 
 
@@ -247,12 +351,36 @@ def test_audit_log_is_written_in_the_same_transaction(store):
     with store.begin() as connection:  # make the audit insert fail by moving its table away
         connection.execute(sa.text("ALTER TABLE feedback_events RENAME TO feedback_events_away"))
     try:
-        with pytest.raises(StoreError, match="nothing was"):
+        with pytest.raises(StoreError, match="nothing was") as refused:
             workflow.save(store, [Edit(item_id, 1, {"status": "triaged"})], actor="bo", now=LATER)
+        assert "feedback_events" in refused.value.values["reason"]  # the driver's words
     finally:
         with store.begin() as connection:
             connection.execute(sa.text("ALTER TABLE feedback_events_away RENAME TO feedback_events"))
     assert item(store, item_id)["status"] == "new"
+
+
+def test_an_undo_the_database_refuses_changes_nothing_and_says_why(store):
+    (item_id,) = add(store, "Search is hard")
+    undo: list[Edit] = []
+    workflow.save(store, [Edit(item_id, 1, {"status": "triaged"})], actor="bo", now=LATER, undo=undo)
+    with store.begin() as connection:  # the audit insert of the undo fails: its table is moved away
+        connection.execute(sa.text("ALTER TABLE feedback_events RENAME TO feedback_events_away"))
+    try:
+        with pytest.raises(StoreError) as refused:
+            workflow.restore(store, undo, actor="bo", now=LATER)
+    finally:
+        with store.begin() as connection:
+            connection.execute(sa.text("ALTER TABLE feedback_events_away RENAME TO feedback_events"))
+    reason = refused.value.values["reason"]
+    assert "feedback_events" in reason  # the driver's words
+    if store.engine.dialect.name == "sqlite":  # an operational error there: the store's own words
+        assert refused.value.key == "error.store.write"
+    else:  # PostgreSQL's missing table is a programming error: the undo's words
+        assert refused.value.user_message == (
+            f"The app database refused the undo ({reason}); nothing was changed. Try again in a moment."
+        )
+    assert item(store, item_id)["status"] == "triaged"
 
 
 def test_inbox_filters(store):

@@ -19,6 +19,8 @@ from store.database import AppStore
 from surveys import registry
 from surveys.definition import parse_definition
 from surveys.forms_import import import_responses, undo_forms_import
+from tests import boundaries
+from tests.conftest import fixture_warehouse, migrated_store
 from tests.sheets_server import local_client, sheets_server
 
 NOW = datetime(2026, 3, 10, 12)
@@ -80,8 +82,7 @@ ROWS = (
 
 @pytest.fixture
 def stored(tmp_path) -> registry.StoredSurvey:
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     registry.register(store, parse_definition(DEFINITION, where="meetup.yaml"), timezone="UTC", now=NOW)
     yield store, registry.load_survey(store, "meetup")
     store.dispose()
@@ -314,6 +315,39 @@ def test_changing_the_mapping_updates_the_responses_and_an_import_is_undone_whol
     assert store.run(sa.select(tables.feedback)).empty and store.run(sa.select(tables.feedback_events)).empty
     assert undo_forms_import(store, second.batch, now=NOW) == 0  # undone once only
     assert run({"Q1": "nps"}).added == 1  # and importing again brings it back
+
+
+def test_a_response_read_again_takes_its_member_and_version_and_drops_a_text_no_longer_answered(
+    stored, duckdb_warehouse, tmp_path
+):
+    store, survey = stored
+    raw = read_export(
+        export(tmp_path, "Timestamp,Email Address,Q1,Q2\n2026-03-05 10:00:00,alice@example.org,10,Great talks\n"),
+        name="responses",
+    )
+    # First read against a community without alice (the boundary one): the response has no member.
+    elsewhere = fixture_warehouse("duckdb", tmp_path / "elsewhere", "boundaries", boundaries.frames, None)
+    first = import_responses(
+        store, elsewhere, stored=survey, raw=raw, explicit={"Q1": "nps", "Q2": "why"}, parsing=Parsing(), now=NOW
+    )
+    elsewhere.dispose()
+    assert store.run(sa.select(tables.feedback.c.text))["text"].tolist() == ["Great talks"]
+    registry.register(
+        store,
+        parse_definition({**DEFINITION, "title": "Meetup, reworded"}, where="meetup.yaml"),
+        timezone="UTC",
+        now=NOW,
+    )
+    newer = registry.load_survey(store, "meetup")
+    # Read again under version 2, in the community that knows alice, without the text column.
+    again = import_responses(
+        store, duckdb_warehouse, stored=newer, raw=raw, explicit={"Q1": "nps"}, parsing=Parsing(), now=NOW
+    )
+    assert (first.added, again.added, again.updated) == (1, 0, 1)
+    response = store.run(sa.select(tables.responses.c.survey_id, tables.responses.c.member_id)).values.tolist()
+    assert (newer.version, response) == (2, [[newer.id, "alice"]])
+    assert set(answers_of(store)) == {("alice", "nps")}
+    assert store.run(sa.select(tables.feedback)).empty  # the text no longer answered leaves the inbox
 
 
 def refusal(stored, warehouse, raw, mapping: dict[str, str]) -> list[str]:

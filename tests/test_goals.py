@@ -4,7 +4,7 @@ found for a view, and measured with the projection docs/metrics.md defines, work
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -14,6 +14,7 @@ from metrics.filters import Filters
 from metrics.goals import Goal, GoalRefused, Status, progress, trend_end
 from metrics.kpi import Kpi
 from store.database import AppStore
+from tests.conftest import migrated_store, new_migrated_store
 
 NOW = datetime(2026, 1, 5, 9, 30)
 Q1 = (date(2026, 1, 1), date(2026, 4, 1))
@@ -21,9 +22,7 @@ Q1 = (date(2026, 1, 1), date(2026, 4, 1))
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path, new_postgres_database) -> Iterator[AppStore]:
-    url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("goals")
-    kept = AppStore(url)
-    kept.migrate()
+    kept = new_migrated_store(request.param, tmp_path, new_postgres_database, "goals")
     yield kept
     kept.dispose()
 
@@ -36,15 +35,32 @@ def test_a_goal_is_kept_with_who_set_it_and_changed_and_deleted(store):
     )
     later = datetime(2026, 2, 1, 8, 0)
     goals.edit_goal(
-        store, goal_id, kpi="mau", start=Q1[0], end=Q1[1], target=6500, by="bo@example.org", now=later, region="EU"
+        store,
+        goal_id,
+        kpi="dau_avg",
+        start=date(2026, 2, 1),
+        end=date(2026, 3, 1),
+        target=65.5,
+        by="bo@example.org",
+        now=later,
+        channel="forum",
+        region="EU",
+        segment="dev",
     )
     (changed,) = goals.list_goals(store)
-    assert (changed.target, changed.region, changed.created_by, changed.updated_by, changed.updated_at) == (
-        6500.0,
-        "EU",
-        "ana@example.org",
-        "bo@example.org",
-        later,
+    assert changed == Goal(
+        id=goal_id,
+        kpi="dau_avg",
+        start=date(2026, 2, 1),
+        end=date(2026, 3, 1),
+        target=65.5,
+        channel="forum",
+        region="EU",
+        segment="dev",
+        created_by="ana@example.org",
+        created_at=NOW,
+        updated_by="bo@example.org",
+        updated_at=later,
     )
     goals.delete_goal(store, goal_id)
     assert goals.list_goals(store) == []
@@ -70,17 +86,76 @@ def test_a_goal_is_kept_with_who_set_it_and_changed_and_deleted(store):
     ],
 )
 def test_nonsense_goals_are_refused_with_a_catalog_message(tmp_path, kpi, start, end, target, key):
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     with pytest.raises(GoalRefused) as refused:
         goals.add_goal(store, kpi=kpi, start=start, end=end, target=target, by="ana@example.org", now=NOW)
     assert isinstance(refused.value, PulseError) and refused.value.key == key
     assert goals.list_goals(store) == []
 
 
+NOBODY = {"channel": None, "region": None, "segment": None}
+LONGEST_FROM_2000 = (date(2000, 1, 1), date(2000, 1, 1) + timedelta(days=goals.LONGEST))
+
+
+@pytest.mark.parametrize(
+    ("kpi", "start", "end", "target"),
+    [
+        ("nps", *Q1, -100),  # a score's bounds, exactly
+        ("nps", *Q1, 100),
+        ("active_rate", *Q1, 0),  # a share's bounds, exactly
+        ("active_rate", *Q1, 1),
+        ("mau", *Q1, 0),  # no member: a count may be 0
+        ("dau_avg", *Q1, 0),
+        ("mau", *LONGEST_FROM_2000, 10),  # from the earliest day, exactly the longest period
+    ],
+)
+def test_a_target_exactly_at_its_kinds_bounds_is_kept(kpi, start, end, target):
+    assert goals.check(kpi=kpi, start=start, end=end, target=target, members=NOBODY) is None
+
+
+@pytest.mark.parametrize(
+    ("kpi", "start", "end", "target", "members", "key", "values"),
+    [
+        ("nps", *Q1, -100.5, NOBODY, "goals.refused.score", {"target": -100.5}),
+        ("nps", *Q1, 100.5, NOBODY, "goals.refused.score", {"target": 100.5}),
+        ("active_rate", *Q1, 1.2, NOBODY, "goals.refused.percent", {"target": 120.0}),
+        ("active_rate", *Q1, -0.0134, NOBODY, "goals.refused.percent", {"target": -1.3}),  # as a person reads it
+        ("mau", *Q1, -1, NOBODY, "goals.refused.count", {"target": -1}),
+        ("mau", *Q1, 2.5, NOBODY, "goals.refused.count", {"target": 2.5}),
+        ("dau_avg", *Q1, -0.5, NOBODY, "goals.refused.negative", {"target": -0.5}),
+        ("happiness", *Q1, 1, NOBODY, "goals.refused.kpi", {"kpi": "happiness"}),
+        ("mau", *Q1, True, NOBODY, "goals.refused.number", {}),
+        ("mau", *Q1, 10, {**NOBODY, "region": "x" * 201}, "goals.refused.members", {"limit": 200}),
+        ("mau", *Q1, 10, {**NOBODY, "city": "Paris"}, "goals.refused.members", {"limit": 200}),
+        ("mau", Q1[0], Q1[0], 10, NOBODY, "goals.refused.period", {"start": "2026-01-01", "last": "2025-12-31"}),
+        (
+            "mau",
+            date(1999, 12, 31),
+            date(2000, 2, 1),
+            10,
+            NOBODY,
+            "goals.refused.long",
+            {"days": 1098, "earliest": "2000-01-01"},
+        ),
+        (
+            "mau",
+            LONGEST_FROM_2000[0],
+            LONGEST_FROM_2000[1] + timedelta(days=1),
+            10,
+            NOBODY,
+            "goals.refused.long",
+            {"days": 1098, "earliest": "2000-01-01"},
+        ),
+    ],
+)
+def test_a_refused_goal_says_which_rule_with_the_values_a_person_reads(kpi, start, end, target, members, key, values):
+    with pytest.raises(GoalRefused) as refused:
+        goals.check(kpi=kpi, start=start, end=end, target=target, members=members)
+    assert (refused.value.key, refused.value.values) == (key, values)
+
+
 def test_targets_of_the_right_kind_are_kept(tmp_path):
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     for kpi, target in (("nps", 40), ("nps", -100), ("churn_rate", 0.05), ("active_rate", 1), ("dau_avg", 12.5)):
         goals.add_goal(store, kpi=kpi, start=Q1[0], end=Q1[1], target=target, by="ana@example.org", now=NOW)
     assert sorted(goal.target for goal in goals.list_goals(store)) == [-100, 0.05, 1, 12.5, 40]
@@ -108,6 +183,59 @@ def test_the_goals_of_a_view_are_those_of_its_members_overlapping_its_period(sto
     assert {kpi: goal.id for kpi, goal in goals.tile_goals(goals.goals_for_view(store, later), later).items()} == {
         "mau": quarter
     }
+
+
+def test_goals_are_listed_latest_period_first_and_by_kpi(store):
+    def add(kpi: str, start: date, end: date) -> int:
+        return goals.add_goal(store, kpi=kpi, start=start, end=end, target=10, by="a@example.org", now=NOW)
+
+    year = add("mau", date(2026, 1, 1), date(2027, 1, 1))
+    second = add("mau", date(2026, 4, 1), date(2026, 7, 1))
+    first = add("mau", date(2026, 1, 1), date(2026, 7, 1))  # the same end as the second, an earlier start
+    again = add("mau", date(2026, 4, 1), date(2026, 7, 1))  # the same period as the second, set later
+    nps = add("nps", date(2026, 1, 1), date(2026, 4, 1))
+    assert [goal.id for goal in goals.list_goals(store)] == [year, again, second, first, nps]
+    assert [goal.id for goal in goals.list_goals(store, kpi="nps")] == [nps]
+
+
+def test_goals_touching_a_view_only_at_its_edges_are_not_its_and_a_tile_takes_the_nearest_deadline_set_last(store):
+    def add(kpi: str, start: date, end: date) -> int:
+        return goals.add_goal(store, kpi=kpi, start=start, end=end, target=10, by="a@example.org", now=NOW)
+
+    x = add("mau", date(2026, 1, 14), date(2026, 2, 1))
+    y = add("mau", date(2026, 1, 12), date(2026, 2, 1))  # the same deadline as x, set after it
+    late = add("mau", date(2026, 1, 16), date(2026, 3, 1))  # from the view's last day, a later deadline
+    last = add("mau", date(2026, 1, 16), date(2026, 2, 1))  # from the view's last day, the same deadline, set last
+    ended = add("dau_avg", date(2026, 1, 12), date(2026, 1, 16))  # ends as the view's last day begins
+    add("mau", date(2026, 1, 1), date(2026, 1, 10))  # ends exactly as the view starts
+    add("mau", date(2026, 1, 17), date(2026, 2, 1))  # starts exactly at the view's end
+    view = Filters(start=date(2026, 1, 10), end=date(2026, 1, 17))  # the 10th to the 16th
+    found = goals.goals_for_view(store, view)
+    assert [goal.id for goal in found] == [ended, y, x, last, late]  # by first day, then last day
+    assert {kpi: goal.id for kpi, goal in goals.tile_goals(found, view).items()} == {"mau": last}
+    earlier = Filters(start=date(2026, 1, 9), end=date(2026, 1, 16))  # the 9th to the 15th: x and y hold it
+    assert {kpi: goal.id for kpi, goal in goals.tile_goals(goals.goals_for_view(store, earlier), earlier).items()} == {
+        "mau": y,
+        "dau_avg": ended,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kpi", "key", "margin"),
+    [
+        (Kpi(current=0.5, previous=None, sample=4), "active_rate", 0.49),  # 1.96 · √(0.25 / 4)
+        (Kpi(current=0.0, previous=None, sample=4), "active_rate", 0.0),  # a share's bounds, exactly
+        (Kpi(current=1.0, previous=None, sample=4), "active_rate", 0.0),
+        (Kpi(current=1.5, previous=None, sample=4), "active_rate", None),  # no share
+        (Kpi(current=None, previous=None, sample=4), "active_rate", None),
+        (Kpi(current=0.5, previous=None, sample=0), "active_rate", None),
+        (Kpi(current=0.5, previous=None, sample=4), "mau", None),  # a count has none
+        (Kpi(current=20.0, previous=None, margin=7.5, sample=4), "nps", 7.5),  # its own
+    ],
+)
+def test_a_rates_margin_is_taken_at_its_bounds_and_none_where_it_has_none(kpi, key, margin):
+    found = goals.rate_margin(kpi, goals.SPECS[key])
+    assert found == (None if margin is None else pytest.approx(margin))
 
 
 def test_a_least_squares_line_is_extended_to_the_last_day():
@@ -188,6 +316,135 @@ def test_a_goal_is_measured_over_its_own_period_as_the_pages_measure_its_kpi(app
     assert measured("members", 10, date(2025, 3, 15)).projected == 9
     # Contributions come from the Engagement page's figures, churned from the Members page's.
     assert measured("churned", 5, date(2025, 3, 8)).current == 2
+
+
+def test_a_goal_is_measured_from_its_first_day(app_store, duckdb_warehouse):
+    # New members from Sunday 2 March 2025 (carol joined that morning) to the 9th: on its first day,
+    # one of a target of 7, one day of seven, so 7 at that pace.
+    goal = Goal(id=1, kpi="new_members", start=date(2025, 3, 2), end=date(2025, 3, 9), target=7)
+    measured = goals.measure(
+        goal, warehouse=duckdb_warehouse, app_store=app_store, timezone="UTC", today=date(2025, 3, 2)
+    )
+    assert (measured.current, measured.projected, measured.status) == (1, 7, Status.ON_TRACK)
+    before = goals.measure(
+        goal, warehouse=duckdb_warehouse, app_store=app_store, timezone="UTC", today=date(2025, 3, 1)
+    )
+    assert (before.current, before.status) == (None, Status.UPCOMING)
+
+
+def test_a_views_goals_are_measured_and_documented_in_plain_values(store, duckdb_warehouse):
+    # US members joining in 1-14 March 2025: carol and erin in its first 7 days, so 4 at that pace.
+    goal_id = goals.add_goal(
+        store,
+        kpi="new_members",
+        start=date(2025, 3, 1),
+        end=date(2025, 3, 15),
+        target=4,
+        by="ana@example.org",
+        now=NOW,
+        region="US",
+    )
+    goals.add_goal(
+        store, kpi="mau", start=date(2025, 3, 1), end=date(2025, 3, 15), target=4, by="ana@example.org", now=NOW
+    )  # everyone's
+    view = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), region="US")
+    (measured,) = goals.measure_view(warehouse=duckdb_warehouse, app_store=store, filters=view, today=date(2025, 3, 7))
+    assert goals.document(measured) == {
+        "id": goal_id,
+        "kpi": "new_members",
+        "start": "2025-03-01",
+        "end": "2025-03-15",
+        "target": 4.0,
+        "channel": None,
+        "region": "US",
+        "segment": None,
+        "set_by": "ana@example.org",
+        "as_of": "2025-03-07",
+        "current": 2,
+        "projected": 4,
+        "margin": None,
+        "share": 0.5,
+        "status": "on_track",
+    }
+
+
+def test_a_note_is_edited_with_who_changed_it_and_its_title_is_checked_again(store):
+    note_id = notes.add_note(
+        store, title="Outage", start=date(2025, 3, 3), end=date(2025, 3, 4), by="ana@example.org", now=NOW
+    )
+    later = datetime(2026, 1, 6, 8)
+    notes.edit_note(
+        store,
+        note_id,
+        title=" Discord  outage",
+        start=date(2025, 3, 2),
+        end=date(2025, 3, 5),
+        by="bo@example.org",
+        now=later,
+    )
+    (kept,) = notes.list_notes(store)
+    assert (
+        kept.id,
+        kept.title,
+        kept.start,
+        kept.end,
+        kept.created_by,
+        kept.created_at,
+        kept.updated_by,
+        kept.updated_at,
+    ) == (
+        note_id,
+        "Discord outage",
+        date(2025, 3, 2),
+        date(2025, 3, 5),
+        "ana@example.org",
+        NOW,
+        "bo@example.org",
+        later,
+    )
+    longest = "x" * notes.TITLE_LIMIT  # exactly the limit: kept; one more is refused
+    notes.edit_note(store, note_id, title=longest, start=date(2025, 3, 2), end=date(2025, 3, 5), by="bo", now=later)
+    assert notes.list_notes(store)[0].title == longest
+    for title, key, values in (
+        ("x" * (notes.TITLE_LIMIT + 1), "notes.refused.long", {"limit": 200}),
+        ("  ", "notes.refused.title", {}),
+    ):
+        with pytest.raises(GoalRefused) as refused:
+            notes.edit_note(
+                store, note_id, title=title, start=date(2025, 3, 2), end=date(2025, 3, 5), by="bo", now=later
+            )
+        assert (refused.value.key, refused.value.values) == (key, values)
+    notes.delete_note(store, note_id)
+    with pytest.raises(GoalRefused) as gone:  # deleted meanwhile
+        notes.edit_note(store, note_id, title="Back", start=date(2025, 3, 2), end=date(2025, 3, 5), by="bo", now=later)
+    assert gone.value.key == "goals.refused.gone"
+
+
+def test_a_views_notes_overlap_it_by_a_day_latest_first(store):
+    def add(title: str, start: date, end: date) -> int:
+        return notes.add_note(store, title=title, start=start, end=end, by="a@example.org", now=NOW)
+
+    add("Before", date(2025, 2, 20), date(2025, 3, 1))  # ends exactly as the view starts
+    add("After", date(2025, 3, 8), date(2025, 3, 9))  # starts exactly at the view's end
+    add("First day", date(2025, 2, 28), date(2025, 3, 2))
+    add("Last day", date(2025, 3, 7), date(2025, 3, 8))
+    add("Also last day", date(2025, 3, 7), date(2025, 3, 10))  # the same start, noted later
+    view = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+    assert [note.title for note in notes.list_notes(store, filters=view)] == ["Also last day", "Last day", "First day"]
+
+
+def test_campaigns_mark_the_charts_from_their_first_local_day_to_the_day_after_their_last(boundary_warehouse, tmp_path):
+    store = migrated_store(tmp_path / "app.db")
+    view = Filters(start=date(2025, 3, 1), end=date(2025, 3, 16))
+    marks = notes.chart_marks(warehouse=boundary_warehouse, app_store=store, filters=view)
+    # The teaser runs 17 February to 00:00 on 3 March (its last day), the launch party four hours of
+    # 3 March, the webinar has a start alone (15 March).
+    assert [tuple(row) for row in marks.itertuples(index=False)] == [
+        ("campaign", "Teaser", date(2025, 2, 17), date(2025, 3, 4), "teaser"),
+        ("campaign", "Launch party", date(2025, 3, 3), date(2025, 3, 4), "launch"),
+        ("campaign", "Webinar", date(2025, 3, 15), date(2025, 3, 16), "webinar"),
+    ]
+    store.dispose()
 
 
 def test_a_note_is_kept_and_campaigns_mark_the_charts_with_it(store, duckdb_warehouse):

@@ -39,6 +39,11 @@ def test_a_direct_request_from_this_computer_is_served(headers):
         (None, DIRECT | {"X-Real-IP": "203.0.113.9"}, "it passed through a proxy (x-real-ip)"),
         (None, DIRECT | {"Forwarded": "for=203.0.113.9"}, "it passed through a proxy (forwarded)"),
         (None, DIRECT | {"Via": "1.1 proxy"}, "it passed through a proxy (via)"),
+        (
+            None,
+            DIRECT | {"Via": "1.1 proxy", "X-Forwarded-For": "203.0.113.9"},
+            "it passed through a proxy (x-forwarded-for, via)",
+        ),
         (None, {"Host": "evil.example:8501"}, "it was addressed to evil.example:8501, not to this computer"),
         (None, {"Host": "192.168.1.5:9000"}, "it was addressed to 192.168.1.5:9000, not to this computer"),
         (None, {"Host": "localhost.evil.example"}, "it was addressed to localhost.evil.example, not to this computer"),
@@ -55,6 +60,11 @@ def test_a_direct_request_from_this_computer_is_served(headers):
 )
 def test_a_request_from_elsewhere_is_refused_with_its_reason(client_ip, headers, reason):
     assert refusal_reason(client_ip=client_ip, headers=headers) == reason
+
+
+def test_a_loopback_connection_may_be_written_in_brackets():
+    assert refusal_reason(client_ip="[::1]", headers=DIRECT) is None
+    assert refusal_reason(client_ip="[2001:db8::1]", headers=DIRECT) == "the connection comes from [2001:db8::1]"
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,11 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from metrics import campaigns
+from metrics import campaigns, sections
 from metrics.filters import Filters, day_number
 from store import tables
 from store.database import AppStore
+from tests.conftest import new_migrated_store
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 MEETUP_START = datetime(2025, 3, 3)  # the one campaign running in P
@@ -73,6 +74,20 @@ def test_campaign_table(warehouse, app_store):
     # Its survey (linked by slug): alice 10/5, hank 5/3, carol 9/4; tom is team.
     assert row["nps"] == pytest.approx(100 / 3)
     assert (row["nps_answers"], row["csat"], row["csat_answers"]) == (3, pytest.approx(2 / 3), 3)
+
+
+def test_the_campaigns_report_section_is_the_table_in_plain_values(warehouse, app_store):
+    (meetup,) = sections.campaigns_section(warehouse=warehouse, app_store=app_store, filters=P)["campaigns"]
+    # As the table above has it, with times as ISO text, no end as None and numbers as Python's.
+    assert {key: meetup[key] for key in ("campaign_id", "name", "starts_at", "ends_at", "attendance_rate")} == {
+        "campaign_id": "meetup",
+        "name": "Spring meetup",
+        "starts_at": "2025-03-03T00:00:00",
+        "ends_at": "2025-03-03T04:00:00",
+        "attendance_rate": 0.5,
+    }
+    assert (meetup["cost_per_participant"], meetup["nps_answers"], meetup["csat_answers"]) == (150.0, 3, 3)
+    assert type(meetup["invited"]) is int and type(meetup["nps"]) is float
 
 
 def test_campaign_table_follows_member_filters(warehouse, app_store):
@@ -144,7 +159,9 @@ LAUNCH_START = datetime(2025, 3, 3)
 
 
 def test_a_member_joining_exactly_at_a_campaigns_start_is_not_in_its_lift(boundary_warehouse):
-    row = boundary_warehouse.run(campaigns.results_query(filters=P, starts=[LAUNCH_START])).iloc[0]
+    row = boundary_warehouse.run(campaigns.results_query(filters=P, starts=[LAUNCH_START], campaign_id="launch")).iloc[
+        0
+    ]
     # joe registered, attended and joined at the start itself: reached, a participant and a newcomer
     # through it, but not eligible for the lift (joined before the start: ivy kim sam sue).
     assert row[["campaign_id", *campaigns.FUNNEL]].tolist() == ["launch", 1, 1, 1, 1, 1, 1]
@@ -177,9 +194,7 @@ LAUNCH_SURVEY = [
 @pytest.fixture(params=["sqlite", "postgresql"])
 def launch_survey(request, tmp_path, new_postgres_database) -> Iterator[AppStore]:
     """An app store holding the launch's survey (linked by its campaign_id) and LAUNCH_SURVEY's answers."""
-    url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("launch")
-    store = AppStore(url)
-    store.migrate()
+    store = new_migrated_store(request.param, tmp_path, new_postgres_database, "launch")
     with store.begin() as connection:
         survey_id = connection.execute(
             tables.surveys.insert().values(
@@ -256,6 +271,32 @@ def test_a_campaigns_promoters_start_at_9_and_detractors_end_at_6(launch_survey)
     ]
 
 
+def test_daily_shares_leave_out_a_group_with_no_members(boundary_warehouse):
+    def shares(filters: Filters) -> pd.DataFrame:
+        rows = boundary_warehouse.run(
+            campaigns.campaign_daily_query(filters=filters, campaign_id="launch", starts_at=LAUNCH_START)
+        )
+        lift_row = boundary_warehouse.run(
+            campaigns.results_query(filters=filters, starts=[LAUNCH_START], campaign_id="launch")
+        ).iloc[0]
+        return campaigns.daily_shares(rows, lift_row=lift_row, starts_at=LAUNCH_START, filters=filters)
+
+    # No eligible participant (joe joined at the start): only the comparison group of four, 60 days.
+    utc = shares(P)
+    assert set(utc["group"]) == {"comparison"} and len(utc) == 60
+    assert (utc["day"].min(), utc["day"].max()) == (date(2025, 2, 1), date(2025, 4, 1))
+    active = utc[utc["active"] > 0]
+    # sam and sue on 5 February, sue at 00:00 on 6 February, ivy on 2 March: of four.
+    assert [[str(day), n, share] for day, n, share in active[["day", "active", "share"]].values.tolist()] == [
+        ["2025-02-05", 2, 0.5],
+        ["2025-02-06", 1, 0.25],
+        ["2025-03-02", 1, 0.25],
+    ]
+    # In Los Angeles the launch (00:00 UTC on 3 March) starts on 2 March: the window moves a day earlier.
+    pacific = shares(Filters(start=P.start, end=P.end, timezone="America/Los_Angeles"))
+    assert (pacific["day"].min(), pacific["day"].max()) == (date(2025, 1, 31), date(2025, 3, 31))
+
+
 def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_warehouse):
     rows = boundary_warehouse.run(
         campaigns.campaign_newcomers_query(filters=P, campaign_id="launch", include_email=True)
@@ -265,3 +306,19 @@ def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_
         ["joe", "Joe", "joe@example.org", "event", "dev", "attended"]
     ]
     assert pd.to_datetime(rows["joined_at"]).tolist() == [pd.Timestamp(LAUNCH_START)]
+
+
+def test_a_campaigns_newcomers_joined_from_fourteen_days_before_its_start_to_its_end(boundary_warehouse):
+    def newcomers(campaign_id: str) -> list[list[str]]:
+        rows = boundary_warehouse.run(campaigns.campaign_newcomers_query(filters=P, campaign_id=campaign_id))
+        return rows[["member_id", "stage"]].values.tolist()
+
+    # The webinar starts at 00:00 on 15 March: ivy joined exactly 14 days before, joe after her; kim
+    # (January) is no newcomer. The teaser ends at 00:00 on 3 March, the moment joe joined; sam did
+    # long before. Neither window depends on the period asked about.
+    assert newcomers("webinar") == [["ivy", "activity"], ["joe", "attended"]]  # ivy by a tagged activity
+    assert newcomers("teaser") == [["joe", "registered"]]
+    counted = boundary_warehouse.run(
+        campaigns.results_query(filters=P, starts=[datetime(2025, 2, 17)], campaign_id="teaser")
+    ).iloc[0]
+    assert counted[["reach", "new_members"]].tolist() == [2, 1]

@@ -36,6 +36,12 @@ def test_engagement_figures(warehouse):
     }
 
 
+def test_engagement_figures_are_the_current_periods_unless_asked(warehouse):
+    counts = warehouse.run(contributions.contribution_counts_query(filters=P))
+    assert contributions.engagement_figures(counts)["contributions"] == 5  # P's, as above
+    assert contributions.engagement_figures(counts, period="previous")["contributions"] == 3  # Q's
+
+
 def test_absence_factor_with_even_contributors(warehouse):
     # Q: alice, bob, dave one contribution each; two of them are needed to reach half of 3.
     assert figures(warehouse, P.previous())["absence_factor"] == 2

@@ -11,6 +11,7 @@ from metrics.feedback import NegativeShare
 from metrics.filters import Filters
 from store import tables
 from store.database import AppStore
+from tests.conftest import migrated_store
 
 t = datetime
 # The period is [2 Nov, 23 Nov 2026): the latest week is [16 Nov, 23 Nov), the baseline [21 Sep, 16 Nov).
@@ -39,8 +40,7 @@ def test_risk_rule(latest, baseline, alert):
 
 @pytest.fixture
 def store(tmp_path):
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 
@@ -250,3 +250,108 @@ def test_response_times_over_the_period_worked_by_hand(store, warehouse):
 def test_response_times_of_nothing_are_none_not_zero(store, duckdb_warehouse):
     times = feedback.response_times(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
     assert times == feedback.ResponseTimes(0, 0, None, 0, 0, None)
+
+
+def test_open_themes_rank_most_items_first_then_named_themes_then_by_name(store, duckdb_warehouse):
+    insert(
+        store,
+        {"member_id": "alice", "created_at": t(2026, 11, 1), "status": "triaged", "theme": "search"},
+        {"member_id": "carol", "created_at": t(2026, 11, 20), "theme": "search"},  # search's newest open item
+        {"member_id": "bob", "created_at": t(2026, 11, 10), "theme": "events"},
+        {
+            "member_id": "bob",
+            "created_at": t(2026, 11, 11),
+            "theme": "events",
+            "status": "resolved",
+            "closed_at": t(2026, 11, 12),
+        },
+        {
+            "member_id": "alice",
+            "created_at": t(2026, 11, 12),
+            "theme": "events",
+            "status": "resolved",
+            "closed_at": t(2026, 11, 23),
+        },
+        {"member_id": "alice", "created_at": t(2026, 11, 5)},  # not themed yet
+        {"member_id": "carol", "created_at": t(2026, 11, 6), "theme": "docs"},
+        {"member_id": "alice", "created_at": t(2026, 11, 23), "theme": "zebra"},  # created at the end: not open by it
+        {"member_id": "tom", "created_at": t(2026, 11, 7), "theme": "zebra"},  # team: left out
+    )
+    # Open at 23 November 00:00: search (1 and 20 Nov), events (10 Nov, and 12 Nov closed exactly at the
+    # end, so still open by it), docs, and the unthemed item. Ids are the insertion order.
+    themes = feedback.open_themes(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    rows = themes.astype(object).where(themes.notna(), None).values.tolist()
+    assert rows == [["events", 2, 5], ["search", 2, 2], ["docs", 1, 7], [None, 1, 6]]
+    assert list(themes.columns) == ["theme", "items", "newest"]
+    top = feedback.open_themes(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, limit=3)
+    assert top["theme"].tolist() == ["events", "search", "docs"]
+    insert(store, *({"member_id": "alice", "created_at": t(2026, 11, 9), "theme": name} for name in ("aa", "bb")))
+    # Six themes open now: five by default, the unthemed one left out, last of the ties.
+    shown = feedback.open_themes(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)["theme"].tolist()
+    assert shown == ["events", "search", "aa", "bb", "docs"]
+
+
+def test_the_summary_at_the_periods_edges_and_before_its_end(store, duckdb_warehouse):
+    insert(
+        store,
+        # received exactly at the start; answered exactly at the end, so not within the period
+        {"member_id": "alice", "created_at": t(2026, 11, 2), "first_response_at": t(2026, 11, 23), "sentiment": -0.5},
+        {"member_id": "carol", "created_at": t(2026, 11, 23)},  # exactly at the end: neither received nor open
+        {"member_id": "carol", "created_at": t(2026, 11, 20), "first_response_at": t(2026, 11, 22)},  # after 48 h
+        {"member_id": "bob", "created_at": t(2026, 11, 10)},
+        # received before the period, resolved after it: open at its end, and unanswered then
+        {"member_id": "bob", "created_at": t(2026, 11, 1), "status": "resolved", "closed_at": t(2026, 11, 25)},
+    )
+    at_end = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    assert (at_end.open, at_end.received, at_end.awaiting_response, at_end.median_first_response_hours) == (
+        4,
+        3,
+        2,
+        48.0,
+    )
+    assert (at_end.not_scored, at_end.negative_share) == (2, 1.0)  # carol's and bob's have no sentiment
+    # Ages at 23 November: 21, 3, 13 and 22 days. Against the normal targets (first response in 24 h,
+    # resolution in 168 h) every item is overdue but the answered one, due on 27 November.
+    assert (at_end.median_age_days, at_end.overdue, at_end.breaching) == (17.0, 3, 0)
+    # Taken at 00:00 on 22 November, as the inbox would: a day younger, and the answer given at that
+    # very moment is not given yet, so all four are overdue.
+    before = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, now=t(2026, 11, 22))
+    assert (before.median_age_days, before.overdue, before.breaching) == (16.0, 4, 0)
+
+
+def test_response_times_at_the_periods_edges(store, duckdb_warehouse):
+    insert(
+        store,
+        # received exactly at the start, answered after 1.5 h, resolved exactly at the end: not by it
+        {
+            "member_id": "alice",
+            "created_at": t(2026, 11, 2),
+            "first_response_at": t(2026, 11, 2, 1, 30),
+            "status": "resolved",
+            "closed_at": t(2026, 11, 23),
+        },
+        {"member_id": "carol", "created_at": t(2026, 11, 23)},  # received exactly at the end: not in it
+        {
+            "member_id": "bob",
+            "created_at": t(2026, 11, 10),
+            "first_response_at": t(2026, 11, 23),
+        },  # answered at the end
+        # answered after 3 h, resolved after 6 h
+        {
+            "member_id": "alice",
+            "created_at": t(2026, 11, 12),
+            "first_response_at": t(2026, 11, 12, 3),
+            "status": "resolved",
+            "closed_at": t(2026, 11, 12, 6),
+        },
+    )
+    times = feedback.response_times(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD)
+    # First responses 1.5 and 3 h: the median 2.25 h shows to a tenth, 2.2 (half to even).
+    assert times == feedback.ResponseTimes(
+        received=3,
+        answered=2,
+        median_first_response_hours=2.2,
+        resolvable=3,
+        resolved=1,
+        median_resolution_hours=6.0,
+    )

@@ -6,11 +6,12 @@ tom is team). Weeks start on Monday; the fixture's activities by week are in the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from metrics import cohorts, levels, members
+from metrics import cohorts, levels, members, scope, sections
 from metrics.filters import Filters, day_number
 from metrics.levels import LevelRules
 
@@ -26,6 +27,10 @@ def test_growth_by_channel(warehouse):
         {"value": "event", "members": 3, "new_members": 0, "growth_rate": 0.0},
         {"value": "forum", "members": 4, "new_members": 2, "growth_rate": 1.0},
     ]
+
+
+def test_the_team_is_its_members_marked_so(warehouse):
+    assert warehouse.run(scope.team_query())["member_id"].tolist() == ["tom"]
 
 
 def test_unknown_dimension_is_refused():
@@ -60,6 +65,22 @@ def test_cohort_retention_grid(warehouse):
     }
     march = grid[grid["cohort"] == date(2025, 3, 1)].iloc[0]
     assert (march["months_since"], march["share"]) == (0, 1.0)
+
+
+def test_the_grid_reaches_the_month_of_the_periods_last_day_exactly(warehouse):
+    def march_cohort(filters: Filters) -> list[int]:
+        grid = cohorts.cohort_grid(warehouse.run(cohorts.cohort_activity_query(filters=filters)), filters=filters)
+        return cohort_rows(grid)[("2025-03", 3)]
+
+    # carol, erin and frank joined in March and were active in it; nobody of them in April before the 2nd.
+    assert march_cohort(Filters(start=date(2025, 3, 25), end=date(2025, 4, 1))) == [3]  # last day 31 March
+    assert march_cohort(Filters(start=date(2025, 3, 26), end=date(2025, 4, 2))) == [3, 0]  # last day 1 April
+
+
+def test_a_grid_of_no_members_is_empty_with_its_columns(warehouse):
+    nobody = Filters(start=P.start, end=P.end, segment="nobody")
+    grid = cohorts.cohort_grid(warehouse.run(cohorts.cohort_activity_query(filters=nobody)), filters=nobody)
+    assert grid.empty and list(grid.columns) == ["cohort", "months_since", "size", "active", "share"]
 
 
 def test_cohorts_follow_the_time_zone(warehouse):
@@ -208,6 +229,14 @@ def test_new_members_by_week_count_a_member_joining_exactly_at_the_start(boundar
     ]
 
 
+def test_new_members_by_week_keep_only_the_filtered_members(boundary_warehouse):
+    rows = boundary_warehouse.run(
+        members.new_members_by_week_query(filters=replace(P, channel="event"), dimension="region")
+    )
+    # Of ivy (forum) and joe (event), both EU, only joe came through an event.
+    assert rows.values.tolist() == [[day_number(date(2025, 3, 3)), "EU", 1]]
+
+
 def test_growth_by_channel_counts_a_member_joining_exactly_at_the_start_as_new(boundary_warehouse):
     rows = members.growth_table(
         boundary_warehouse.run(members.growth_by_dimension_query(filters=P, dimension="channel"))
@@ -217,3 +246,94 @@ def test_growth_by_channel_counts_a_member_joining_exactly_at_the_start_as_new(b
     assert rows[["value", "members", "new_members"]].values.tolist() == [["event", 1, 1], ["forum", 4, 1]]
     assert rows["growth_rate"].isna().tolist() == [True, False]
     assert rows["growth_rate"].iloc[1] == 1 / 3
+
+
+def test_the_members_report_section_of_the_boundary_community(boundary_warehouse):
+    section = sections.members_section(warehouse=boundary_warehouse, filters=P)
+    # Previous period [22 February, 1 March): kim, sam and sue are members, nobody joins or is active.
+    # In P ivy and joe join and each contributes within a day: both converted.
+    assert section["kpis"] == {
+        "members": {"current": 5, "previous": 3},
+        "new_members": {"current": 2, "previous": 0},
+        "growth_rate": {"current": 2 / 3, "previous": 0.0},
+        "churned": {"current": 0, "previous": 0},
+        "churn_rate": {"current": None, "previous": None},
+        "returning": {"current": 0, "previous": 0},
+        "newcomer_conversion": {"current": 1.0, "previous": None},
+    }
+    everyone = [{"value": "EU", "members": 5, "new_members": 2, "growth_rate": 2 / 3}]
+    assert section["growth_by"] == {
+        "channel": [
+            {"value": "event", "members": 1, "new_members": 1, "growth_rate": None},
+            {"value": "forum", "members": 4, "new_members": 1, "growth_rate": 1 / 3},
+        ],
+        "region": everyone,
+        "segment": [{**everyone[0], "value": "dev"}],
+    }
+    stayed = {"moved_up": 0, "moved_down": 0, "new": 0}
+    assert section["engagement_levels"] == [
+        {"level": "champion", "current": 2, "previous": 2, **stayed},
+        {"level": "regular", "current": 0, "previous": 0, **stayed},
+        {"level": "casual", "current": 2, "previous": 0, **stayed, "new": 2},
+        {"level": "dormant", "current": 1, "previous": 1, **stayed},
+    ]
+    assert section["level_moves"] == {"moved_up": 0, "moved_down": 0, "stayed": 3, "new": 2}
+    assert section["slipping_champions"] == [
+        {
+            "member_id": "sam",
+            "name": "Sam",
+            "segment": "dev",
+            "channel": "forum",
+            "region": "EU",
+            "active_weeks": 6,
+            "contributions": 20,
+            "last_active": "2025-02-05",  # dates as ISO text, for JSON
+        }
+    ]
+    # Cohorts by join month to March: sam and sue (October) active in January and February; kim
+    # (January) never; ivy and joe (March) in March.
+    assert section["cohorts"] == [
+        {"cohort": "2024-10", "size": 2, "share_active": [0.0, 0.0, 0.0, 1.0, 1.0, 0.0]},
+        {"cohort": "2025-01", "size": 1, "share_active": [0.0, 0.0, 0.0]},
+        {"cohort": "2025-03", "size": 2, "share_active": [1.0]},
+    ]
+
+
+def test_the_engagement_report_section_of_the_boundary_community(boundary_warehouse):
+    section = sections.engagement_section(warehouse=boundary_warehouse, filters=P)
+    # In P: ivy's post on 2 March (10 points) and joe's event on 3 March (20); nothing in the week before.
+    assert section == {
+        "kpis": {
+            "active_members": {"current": 2, "previous": 0},
+            "contributors": {"current": 2, "previous": 0},
+            "contributions": {"current": 2, "previous": 0},
+            "contributions_per_active_member": {"current": 1.0, "previous": None},
+            "absence_factor": {"current": 1, "previous": 0},
+        },
+        "active_by_platform": [{"platform": "forum", "current": 2, "previous": 0}],
+        "bucket_days": 1,
+        "activity": [
+            {"bucket": "2025-03-02", "kind": "post", "platform": "forum", "activities": 1},
+            {"bucket": "2025-03-03", "kind": "event_attend", "platform": "forum", "activities": 1},
+        ],
+        "top_contributors": [
+            {
+                "rank": 1,
+                "member_id": "joe",
+                "name": "Joe",
+                "segment": "dev",
+                "points": 20.0,
+                "contributions": 1,
+                "active_days": 1,
+            },
+            {
+                "rank": 2,
+                "member_id": "ivy",
+                "name": "Ivy",
+                "segment": "dev",
+                "points": 10.0,
+                "contributions": 1,
+                "active_days": 1,
+            },
+        ],
+    }

@@ -21,6 +21,7 @@ P = Filters(start=date(2025, 2, 1), end=date(2025, 3, 8))
         ("carol@example", False, []),  # no email search otherwise
         ("%", False, []),  # wildcards are literal
         ("tom", False, ["tom"]),  # team members are found too
+        ("_", True, []),  # in an email too: no address holds an underscore, and _ is no wildcard
     ],
 )
 def test_search(warehouse, text, include_email, expected):
@@ -33,6 +34,24 @@ def test_exact_id_comes_first(warehouse):
     # "a" is in many names; nobody's id is "a", so the order is by name.
     rows = warehouse.run(profile.search_members_query("a", include_email=False))
     assert rows["member_id"].tolist() == ["alice", "carol", "dave", "frank", "gina", "hank"]
+
+
+def test_search_keeps_to_its_limit_in_name_order(warehouse):
+    rows = warehouse.run(profile.search_members_query("a", include_email=False, limit=2))
+    assert rows["member_id"].tolist() == ["alice", "carol"]
+
+
+def test_one_member_with_or_without_the_address(warehouse):
+    row = warehouse.run(profile.member_query("carol", include_email=True)).iloc[0].to_dict()
+    assert (row["member_id"], row["name"], row["email"], row["channel"], row["region"], row["segment"]) == (
+        "carol",
+        "Carol",
+        "carol@example.org",
+        "forum",
+        "US",
+        "biz",
+    )
+    assert "email" not in warehouse.run(profile.member_query("carol", include_email=False)).columns
 
 
 def test_weekly_timeline(warehouse):
@@ -50,6 +69,45 @@ def test_campaigns_joined(warehouse):
     rows = warehouse.run(profile.member_campaigns_query(member_id="alice"))
     assert rows[["campaign_id", "stage"]].values.tolist() == [["meetup", "took part"], ["letter", "invited"]]
     assert warehouse.run(profile.member_campaigns_query(member_id="gina"))["stage"].tolist() == ["invited"]
+    # hank attended the meetup without an activity tagged with it: attending is taking part.
+    assert warehouse.run(profile.member_campaigns_query(member_id="hank"))["stage"].tolist() == ["took part"]
+
+
+def test_a_members_furthest_stage_and_the_campaigns_details(warehouse):
+    # carol was invited to the meetup and registered, but did not attend or take part.
+    rows = warehouse.run(profile.member_campaigns_query(member_id="carol"))
+    assert [[r.campaign_id, r.name, r.kind, str(r.starts_at), r.stage] for r in rows.itertuples()] == [
+        ["meetup", "Spring meetup", "event", "2025-03-03 00:00:00", "registered"]
+    ]
+
+
+def test_the_timeline_keeps_an_activity_at_the_periods_start_and_not_one_at_its_end(warehouse):
+    # alice's post at exactly 00:00 on Saturday 1 March: in [1 March, 8 March), in the week of 24 February.
+    march = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+    rows = warehouse.run(profile.member_weekly_activity_query(filters=march, member_id="alice"))
+    assert [(r.week - day_number(date(2025, 2, 24)), r.kind, r.activities) for r in rows.itertuples()] == [
+        (0, "post", 1),
+        (7, "comment", 1),
+        (7, "event_attend", 1),
+    ]
+    # ... and not in [22 February, 1 March), which holds only her comment of Sunday 23 February.
+    february = Filters(start=date(2025, 2, 22), end=date(2025, 3, 1))
+    rows = warehouse.run(profile.member_weekly_activity_query(filters=february, member_id="alice"))
+    assert [(r.week - day_number(date(2025, 2, 17)), r.kind, r.activities) for r in rows.itertuples()] == [
+        (0, "comment", 1)
+    ]
+
+
+def test_recent_activities_are_the_latest_twenty(boundary_warehouse):
+    # sue has 21: 15 posts in January, 5 on 5 February and a login at 00:00 on 6 February; the oldest
+    # left out is one of the three posts of 1 January.
+    rows = boundary_warehouse.run(profile.recent_activities_query(member_id="sue"))
+    times = [str(value)[:16] for value in rows["occurred_at"]]
+    assert len(rows) == 20 and times[:2] == ["2025-02-06 00:00", "2025-02-05 12:00"]
+    assert times.count("2025-01-01 12:00") == 2 and times[-1] == "2025-01-01 12:00"
+    assert rows.iloc[0][["kind", "platform"]].tolist() == ["login", "forum"] and rows["campaign_id"].isna().all()
+    joe = boundary_warehouse.run(profile.recent_activities_query(member_id="joe", limit=1))
+    assert joe[["kind", "campaign_id"]].values.tolist() == [["event_attend", "launch"]]
 
 
 def test_recent_activities_latest_first(warehouse):

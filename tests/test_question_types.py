@@ -19,7 +19,6 @@ from data_sources.files import read_csv_table
 from data_sources.validate import Parsing
 from metrics import survey_results
 from metrics.filters import Filters
-from store.database import AppStore
 from surveys import question_types, registry
 from surveys.answers import answer_rows, check_survey
 from surveys.definition import DefinitionError, Question, parse_definition
@@ -27,6 +26,7 @@ from surveys.forms_import import import_responses, parse_responses
 from surveys.question_types import TYPES, AnswerRow, ScaleType, answer_cell
 from surveys.submission import Outcome, submit
 from surveys.write_back import header, push_pending
+from tests.conftest import migrated_store
 from tests.sheets_server import local_client, sheets_server
 from ui import survey_form
 
@@ -167,8 +167,7 @@ DEFINITION = {
 def effort(monkeypatch, tmp_path):
     """The effort type registered (removed again after the test) and a store with its survey."""
     monkeypatch.setitem(TYPES, "effort", EFFORT)
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     registry.register(store, parse_definition(DEFINITION, where="effort.yaml"), timezone="UTC", now=NOW)
     yield store
     store.dispose()

@@ -11,12 +11,22 @@ from itsdangerous import URLSafeSerializer
 from streamlit.testing.v1 import AppTest
 
 from auth.accounts import hash_password
-from auth.share_links import NOT_VALID, LinkRefused, create_link, list_links, open_link, revoke, stored_view
-from metrics.filters import Filters, view_filters, view_query
+from auth.share_links import (
+    NOT_VALID,
+    LinkRefused,
+    create_link,
+    link_url,
+    list_links,
+    open_link,
+    revoke,
+    stored_view,
+)
+from metrics.filters import EARLIEST, Filters, legacy_keys, preset_period, view_filters, view_from_address, view_query
 from store import tables
 from store.database import AppStore
 from surveys import registry
 from surveys.definition import load_definition
+from tests.conftest import migrated_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NOW = datetime(2026, 3, 10, 12)
@@ -26,8 +36,7 @@ MEMBERS_QUERY = {"period": "custom", "start": "2025-03-01", "end": "2025-03-08",
 
 @pytest.fixture
 def store(tmp_path) -> AppStore:
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 
@@ -61,6 +70,17 @@ def test_a_link_opens_its_page_with_its_filters_and_records_the_use(store):
     assert str(listed["expires_at"].iloc[0]) == "2026-03-17 12:00:00"  # seven days by default
 
 
+def test_a_links_address_is_its_page_and_token_only():
+    # One slash between the app's address and the page, whether or not the address ends with one;
+    # the token quoted for an address.
+    assert link_url("https://pulse.example.org/", page="members", token="a.b/c=") == (
+        "https://pulse.example.org/members?share=a.b%2Fc%3D"
+    )
+    assert link_url("https://pulse.example.org/app", page="overview", token="t") == (
+        "https://pulse.example.org/app/overview?share=t"
+    )
+
+
 def test_a_tampered_or_foreign_token_is_not_valid(store):
     token = make(store)
     body, _, signature = token.rpartition(".")
@@ -88,13 +108,58 @@ def test_a_revoked_link_stops_working_at_once(store):
     assert list_links(store, now=NOW)["state"].tolist() == ["revoked"]
 
 
+def test_links_are_listed_newest_first_and_expire_exactly_at_their_end(store):
+    hour = timedelta(hours=1)
+    tokens = [
+        make(store),
+        make(store, page="overview", query={"period": "last_7_days"}, reveal_text=True, now=NOW + hour, days=1),
+        make(store, reveal_names=True, now=NOW + hour),  # made in the same moment: the later one first
+    ]
+    first, second, third = (open_link(store, token, secret=SECRET, now=NOW + hour).id for token in tokens)
+    revoke(store, first, now=NOW + 2 * hour)  # that link only
+    end = NOW + hour + timedelta(days=1)  # the second link's end, exactly
+    listed = list_links(store, now=end)
+    columns = ["id", "page", "state", "reveal_names", "reveal_text", "query"]
+    assert listed[columns].values.tolist() == [
+        [third, "members", "active", True, False, MEMBERS_QUERY],
+        [second, "overview", "expired", False, True, {"period": "last_7_days"}],
+        [first, "members", "revoked", False, False, MEMBERS_QUERY],
+    ]
+    assert listed["created_at"].astype(str).tolist() == [
+        "2026-03-10 13:00:00",
+        "2026-03-10 13:00:00",
+        "2026-03-10 12:00:00",
+    ]
+    with pytest.raises(LinkRefused) as expired:
+        open_link(store, tokens[1], secret=SECRET, now=end)
+    assert (expired.value.key, expired.value.values) == ("share.refused.expired", {"when": "2026-03-11 13:00 UTC"})
+    with pytest.raises(LinkRefused) as revoked:
+        open_link(store, tokens[0], secret=SECRET, now=end)
+    assert (revoked.value.key, revoked.value.values) == ("share.refused.revoked", {})
+    assert open_link(store, tokens[2], secret=SECRET, now=end).expires_at == NOW + hour + timedelta(days=7)
+
+
+def test_a_well_signed_token_of_no_stored_link_is_not_valid(store):
+    token = URLSafeSerializer(SECRET, salt="pulse-share").dumps({"id": 999})
+    assert refusal(store, token) == NOT_VALID
+
+
 def test_only_dashboard_pages_and_views_can_be_shared_and_only_with_a_key(store):
-    with pytest.raises(ValueError, match="feedback cannot be shared"):
-        make(store, page="feedback")
-    with pytest.raises(ValueError, match="signing key"):
-        make(store, secret="")
-    with pytest.raises(ValueError, match="not members_region"):
-        make(store, query={"members_region": "EU"})  # a widget key, not a view
+    for changes, message in (
+        (
+            {"page": "feedback"},
+            "feedback cannot be shared; these can: overview, members, engagement, campaigns, surveys",
+        ),
+        ({"secret": ""}, "A share link needs a signing key (settings.signing_secret)."),
+        (  # widget keys, not a view
+            {"query": {"members_region": "EU", "members_dates": "x"}},
+            "A share link keeps only period, start, end, channel, region, segment, survey, present, lang; "
+            "not members_dates, members_region.",
+        ),
+    ):
+        with pytest.raises(ValueError) as refused:
+            make(store, **changes)
+        assert str(refused.value) == message
 
 
 @pytest.mark.parametrize(
@@ -106,6 +171,10 @@ def test_only_dashboard_pages_and_views_can_be_shared_and_only_with_a_key(store)
         ),
         ({"members_period": "Last 90 days", "present": "1"}, {"period": "last_90_days", "present": "1"}),
         ({"members_segment": "dev", "utm": "x"}, {"segment": "dev"}),  # unknown keys dropped
+        (  # the survey shown and the maker's language are kept as they are
+            {"surveys_survey": "pulse", "survey": "pulse", "lang": "zh-TW"},
+            {"survey": "pulse", "lang": "zh-TW"},
+        ),
         (  # a last day with no day after it: the view is malformed, and opens with a message
             {"members_period": "Custom dates", "members_dates": "2025-03-01--9999-12-31"},
             {"period": "custom", "start": "2025-03-01", "end": ""},
@@ -155,10 +224,83 @@ def test_a_view_keeps_a_preset_or_the_dates_and_only_the_filters_set():
     assert view_filters(fixed, timezone="UTC", today=date(2027, 1, 1)) == filters  # a fixed view never moves
 
 
-@pytest.mark.parametrize("view", [{"period": "yesterday"}, {"period": "custom", "start": "2025-03-01"}])
+@pytest.mark.parametrize(
+    ("address", "view"),
+    [
+        # dates without a period were custom dates; the last day given becomes the exclusive end
+        (
+            {"overview_dates": "2025-03-01--2025-03-07"},
+            {"period": "custom", "start": "2025-03-01", "end": "2025-03-08"},
+        ),
+        (  # the older label of custom dates
+            {"members_period": "Custom", "members_dates": "2025-03-01--2025-03-07"},
+            {"period": "custom", "start": "2025-03-01", "end": "2025-03-08"},
+        ),
+        ({"members_period": "Custom dates"}, {"period": "custom"}),  # without dates: view_filters refuses it
+        ({"members_dates": "2025-03-01--"}, {}),  # a range without its last day
+        ({"members_period": "Last 90 days", "period": "last_7_days"}, {"period": "last_7_days"}),  # today's words win
+        ({"members_period": "Last 7 days", "members_dates": "2025-03-01--2025-03-07"}, {"period": "last_7_days"}),
+        ({"engagement_period": "This month so far", "members_region": "EU"}, {"period": "this_month", "region": "EU"}),
+    ],
+)
+def test_an_earlier_versions_address_is_translated_to_a_view(address, view):
+    assert view_from_address(address) == view
+
+
+def test_the_earlier_versions_parameters_are_found_to_be_dropped():
+    address = {"region": "US", "members_region": "EU", "overview_dates": "x", "overview_segment": "dev"}
+    assert legacy_keys(address) == ["overview_dates", "overview_segment", "members_region"]
+
+
+# Thursday 5 March 2026: Monday is 2 March; February 2026 has 28 days and 2025 365.
+THURSDAY = date(2026, 3, 5)
+
+
+@pytest.mark.parametrize(
+    ("preset", "start", "end"),
+    [
+        ("today", THURSDAY, date(2026, 3, 6)),  # "so far" presets include today
+        ("this_week", date(2026, 3, 2), date(2026, 3, 6)),
+        ("this_month", date(2026, 3, 1), date(2026, 3, 6)),
+        ("last_month", date(2026, 2, 1), date(2026, 3, 1)),
+        ("last_7_days", date(2026, 2, 26), THURSDAY),  # the others end with yesterday
+        ("last_28_days", date(2026, 2, 5), THURSDAY),
+        ("last_90_days", date(2025, 12, 5), THURSDAY),
+        ("last_365_days", date(2025, 3, 5), THURSDAY),
+    ],
+)
+def test_each_preset_covers_its_days(preset, start, end):
+    assert preset_period(preset, today=THURSDAY) == (start, end)
+
+
+def test_custom_dates_run_from_the_earliest_day_to_today_included():
+    widest = {"period": "custom", "start": EARLIEST.isoformat(), "end": "2026-12-01"}  # end exclusive: today's end
+    filters = view_filters(widest, timezone="UTC", today=TODAY)
+    assert (filters.start, filters.end) == (EARLIEST, date(2026, 12, 1))
+    for start, end in (("1999-12-31", "2026-12-01"), (EARLIEST.isoformat(), "2026-12-02")):
+        with pytest.raises(ValueError) as refused:
+            view_filters({"period": "custom", "start": start, "end": end}, timezone="UTC", today=TODAY)
+        assert str(refused.value) == f"Dates from 2000-01-01 up to today, not {start} to {end}."
+
+
+@pytest.mark.parametrize(
+    "view",
+    [{"period": "yesterday"}, {"period": "custom", "start": "2025-03-01"}, {"period": "custom", "end": "2025-03-08"}],
+)
 def test_a_malformed_view_is_refused(view):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as refused:
         view_filters(view, timezone="UTC", today=TODAY)
+    if view["period"] == "yesterday":
+        assert str(refused.value) == "Unknown period 'yesterday'."
+
+
+def test_a_view_of_an_unknown_period_is_refused_naming_the_known_ones():
+    with pytest.raises(ValueError) as refused:
+        view_query(Filters(start=TODAY, end=date(2026, 12, 1)), period="yesterday")
+    assert str(refused.value) == (
+        "Unknown period 'yesterday'; one of last_28_days, last_7_days, last_90_days, last_365_days, today, "
+        "this_week, this_month, last_month, custom."
+    )
 
 
 # The link in the app.

@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 import auth.accounts
 from auth.accounts import HASH_CHECKS, MAX_FAILURES, WRONG, SignInRefused, check_password, hash_password, load_accounts
 from store.database import AppStore
+from tests.conftest import migrated_postgres_url, migrated_store
 
 NOW = datetime(2026, 3, 10, 12)
 PASSWORD = "correct horse battery"
@@ -51,9 +52,10 @@ def _burst(url: str, threads: int) -> list[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path, new_postgres_database) -> str:
-    url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("lockout")
-    AppStore(url).migrate()
-    return url
+    if request.param == "sqlite":
+        migrated_store(tmp_path / "app.db").dispose()
+        return f"sqlite:///{tmp_path / 'app.db'}"
+    return migrated_postgres_url(new_postgres_database, "lockout")
 
 
 def test_fifty_simultaneous_wrong_passwords_check_five_across_threads_and_processes(store_url, monkeypatch):
@@ -97,8 +99,7 @@ def test_a_burst_over_many_addresses_checks_only_a_few_passwords_at_once(tmp_pat
     # Each waits its turn however slow the machine: 24 checks two at a time take longer than the
     # 10 s a person is made to wait before "try again" when the machine is busy (tested apart).
     monkeypatch.setattr(auth.accounts, "SLOT_WAIT_SECONDS", 600.0)
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     accounts, start = _accounts(), threading.Barrier(24)
 
     def one(n: int) -> str:
@@ -114,8 +115,7 @@ def test_a_burst_over_many_addresses_checks_only_a_few_passwords_at_once(tmp_pat
 
 def test_a_sign_in_that_waits_too_long_for_a_check_is_told_to_try_again(tmp_path, monkeypatch):
     monkeypatch.setattr(auth.accounts, "SLOT_WAIT_SECONDS", 0.05)
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     for _ in range(HASH_CHECKS):  # every check slot taken, as by other sign-ins
         auth.accounts.HASH_SLOTS.acquire()
     try:

@@ -3,15 +3,25 @@ per question type, and conditions show or hide follow-ups."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from surveys.answers import OTHER, answer_rows, check_answer, check_survey, feedback_texts, visible_questions
+from surveys.answers import (
+    OTHER,
+    answer_rows,
+    check_answer,
+    check_survey,
+    feedback_texts,
+    known_answers,
+    visible_questions,
+)
 from surveys.definition import (
     DefinitionError,
+    answer_labels,
     choose_language,
     load_definition,
     load_definitions,
@@ -123,6 +133,49 @@ def definition(*questions: dict, **fields: object) -> dict:
 
 
 NPS = {"id": "nps", "type": "nps", "text": "Recommend?"}
+
+
+HEARD_AND_AGREED = definition(
+    {
+        "id": "heard",
+        "type": "choice",
+        "text": {"en": "Heard where?", "zh-CN": "从哪里听说？"},
+        "other": True,
+        "options": ["a", "b"],
+    },
+    {
+        "id": "m",
+        "type": "matrix",
+        "text": {"en": "Agree?", "zh-CN": "同意吗？"},
+        "rows": [{"id": "r1", "label": {"en": "Clear", "zh-CN": "清楚"}}],
+    },
+    languages=["en", "zh-CN"],
+)
+
+
+def test_answer_labels_name_each_stored_answer_in_the_readers_language():
+    survey = parse_definition(HEARD_AND_AGREED, where="s.yaml")
+    assert answer_labels(survey, "en") == {
+        "heard": "Heard where?",
+        "heard.other": "Heard where?: Other",
+        "m": "Agree?",
+        "m.other": "Agree?: Other",
+        "m.r1": "Agree?: Clear",
+    }
+    assert answer_labels(survey, "zh-CN") == {  # Chinese writes a full-width colon
+        "heard": "从哪里听说？",
+        "heard.other": "从哪里听说？：其他",
+        "m": "同意吗？",
+        "m.other": "同意吗？：其他",
+        "m.r1": "同意吗？：清楚",
+    }
+
+
+def test_known_answers_drop_what_the_survey_no_longer_asks():
+    survey = parse_definition(HEARD_AND_AGREED, where="s.yaml")
+    answers = {"heard": OTHER, "heard.other": "A podcast", "m": {"r1": 4}, "m.other": "x", "dropped": 3}
+    # m has no Other, and no question is called dropped.
+    assert known_answers(survey, answers) == {"heard": OTHER, "heard.other": "A podcast", "m": {"r1": 4}}
 
 
 @pytest.mark.parametrize(
@@ -381,3 +434,28 @@ def test_a_file_that_is_not_yaml_names_its_line_in_the_readers_language(tmp_path
     with pytest.raises(DefinitionError) as error:
         load_definition(broken)
     assert error.value.problems[0].text("zh-CN").startswith("broken.yaml：第 3 行：不是有效的 YAML")
+
+
+def test_a_definitions_problems_survive_being_pickled():
+    # Streamlit's session state and the cache pickle what they keep.
+    with pytest.raises(DefinitionError) as refused:
+        parse_definition(definition({"id": "q3", "type": "choice", "text": "Pick", "options": ["a"]}), where="s.yaml")
+    (problem,) = refused.value.problems
+    again = pickle.loads(pickle.dumps(problem))
+    assert (again, again.field, again.message, again.values["where"]) == (
+        problem,
+        problem.field,
+        problem.message,
+        "s.yaml",
+    )
+
+
+def test_a_file_that_is_not_utf8_is_named_with_the_reason(tmp_path):
+    bad = tmp_path / "latin.yaml"
+    bad.write_bytes("slug: café".encode("latin-1"))  # é as one byte: not UTF-8
+    with pytest.raises(DefinitionError) as refused:
+        load_definition(bad)
+    (problem,) = refused.value.problems
+    assert (problem.field, problem.message.key) == ((), "survey.problem.unreadable")
+    assert "can't decode byte 0xe9" in problem.message.values["error"]
+    assert str(problem).startswith("latin.yaml: ")

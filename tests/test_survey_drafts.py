@@ -18,6 +18,7 @@ from surveys import drafts, registry
 from surveys.definition import DefinitionError, parse_definition
 from surveys.drafts import DraftConflict, DraftGone, PublishRefused
 from surveys.submission import Outcome, submit
+from tests.conftest import migrated_store, new_migrated_store
 
 NOW = datetime(2026, 3, 10, 12)
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
@@ -45,17 +46,14 @@ DEFINITION = {
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path, new_postgres_database):
-    url = f"sqlite:///{tmp_path / 'app.db'}" if request.param == "sqlite" else new_postgres_database("drafts")
-    app_store = AppStore(url)
-    app_store.migrate()
+    app_store = new_migrated_store(request.param, tmp_path, new_postgres_database, "drafts")
     yield app_store
     app_store.dispose()
 
 
 @pytest.fixture
 def sqlite_store(tmp_path):
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 
@@ -106,9 +104,7 @@ def test_two_managers_editing_one_draft_do_not_overwrite_each_other(store):
     with pytest.raises(DraftConflict) as conflict:
         drafts.save_draft(store, bo, edited(lambda d: d.update(title="Bo's")), actor="bo@example.org", now=later)
     assert conflict.value.by == "ana@example.org"
-    assert conflict.value.text("zh-CN").startswith(
-        "你编辑期间，ana@example.org 已在 2026-03-10 12:00 UTC 保存了此草稿"
-    )
+    assert conflict.value.text("zh-CN").startswith("你编辑期间，ana@example.org 已在 2026-03-10 12:00 UTC 保存了此草稿")
     assert drafts.load_draft(store, ana.id).definition["title"] == "Ana's"  # Bo's save wrote nothing
     with pytest.raises(DraftConflict):  # publishing from the stale revision is refused too
         drafts.publish(store, bo, actor="bo@example.org", timezone="UTC", now=later)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from store.database import AppStore
 from surveys import drafts, editing, registry
 from surveys.definition import DefinitionError, parse_definition, text_in
+from tests.conftest import migrated_store
 
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 NOW = datetime(2026, 3, 1)
@@ -60,8 +60,7 @@ def test_the_templates_are_the_six_starting_points_in_english_and_chinese():
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda path: path.stem)
 def test_a_draft_made_from_each_template_publishes(tmp_path, path):
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     definition = drafts.duplicate(drafts.templates()[path.stem], "mine")
     draft = drafts.create_draft(store, definition, actor="ana@example.org", now=NOW)
     assert drafts.check_draft(store, draft) == []

@@ -22,6 +22,7 @@ from surveys import registry
 from surveys.definition import parse_definition
 from surveys.forms_import import import_responses, language_note, read_responses
 from surveys.submission import Outcome, submit
+from tests.conftest import migrated_store
 
 NOW = datetime(2026, 3, 10, 12)
 FIXTURES = Path(__file__).resolve().parent / "data" / "imports"
@@ -76,8 +77,7 @@ def test_text_in_a_language_without_a_model_is_not_scored_never_as_english():
 
 @pytest.fixture
 def store(tmp_path):
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     yield app_store
     app_store.dispose()
 

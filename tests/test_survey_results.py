@@ -18,11 +18,19 @@ from pathlib import Path
 import pytest
 
 from metrics.filters import Filters
-from metrics.survey_results import results_document, survey_results, survey_table
+from metrics.survey_results import (
+    free_text_query,
+    period_table,
+    responses_by_version_query,
+    results_document,
+    survey_results,
+    survey_table,
+)
 from store import tables
 from store.database import AppStore
 from surveys import registry
 from surveys.definition import parse_definition
+from tests.conftest import migrated_store
 
 t = datetime
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
@@ -58,8 +66,7 @@ RESPONSES = [  # member, submitted_at (None: unfinished), answers
 
 @pytest.fixture
 def answered(tmp_path) -> AppStore:
-    store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    store.migrate()
+    store = migrated_store(tmp_path / "app.db")
     survey = parse_definition(DEFINITION, where="pulse.yaml")
     registry.register(store, survey, timezone="UTC", now=t(2025, 2, 1))
     stored = registry.load_survey(store, "pulse")
@@ -162,6 +169,8 @@ def test_results_document_is_plain_json(answered, duckdb_warehouse):
     assert again["nps"] == pytest.approx(100 / 6, rel=1e-12) and again["nps_by_week"][1]["week"] == "2025-03-03"
     assert again["nps_by_week"][1]["margin"] == pytest.approx(196 * math.sqrt((3 / 4 - (3 / 4) ** 2) / 4), rel=1e-12)
     assert again["questions"]["pick"]["results"][0] == {"answer": "a", "label": "a", "answers": 1, "share": 0.5}
+    assert type(again["questions"]["pick"]["results"][0]["answers"]) is int  # a count, not 1.0
+    assert {key: again["questions"]["pick"][key] for key in ("type", "text")} == {"type": "choice", "text": "Pick one"}
     assert again["breakdowns"]["segment"][0]["group"] == "biz"
 
 
@@ -282,3 +291,198 @@ def test_cli_survey_list_shows_rates_as_percentages_and_a_dash_where_there_is_no
             "response_rate": 0.0,
         },
     ]
+
+
+def add_responses(store: AppStore, stored: registry.StoredSurvey, given: list[tuple], *, prefix: str) -> None:
+    """Responses (member, submitted_at or None: unfinished, answers) to a stored survey version."""
+    from surveys.answers import answer_rows
+
+    with store.begin() as connection:
+        for n, (member, submitted, answers) in enumerate(given):
+            response_id = connection.execute(
+                tables.responses.insert().values(
+                    survey_id=stored.id,
+                    member_id=member,
+                    submitted_at=submitted,
+                    completed=submitted is not None,
+                    idempotency_key=f"{prefix}{n}",
+                )
+            ).inserted_primary_key[0]
+            for row in answer_rows(stored.survey, answers):
+                connection.execute(tables.answers.insert().values(response_id=response_id, **row.__dict__))
+
+
+def test_responses_are_counted_per_version_newest_first(answered):
+    registry.register(
+        store := answered,
+        parse_definition({**DEFINITION, "title": "Pulse, reworded"}, where="p"),
+        timezone="UTC",
+        now=t(2025, 3, 4),
+    )
+    second = registry.load_survey(store, "pulse")
+    # Under version 2: one exactly at P's start (in it), one exactly at its end (not).
+    add_responses(
+        store,
+        second,
+        [("erin", t(2025, 3, 1), {"nps": 7}), ("erin", t(2025, 3, 8), {"nps": 7})],
+        prefix="v2-",
+    )
+    rows = store.run(responses_by_version_query(slug="pulse", filters=P))
+    # Version 1 in P: alice, bob, carol, dave, hank, the anonymous one and tom (the app store has no teams).
+    assert (second.version, rows.values.tolist()) == (2, [[2, 1], [1, 7]])
+
+
+def test_free_text_newest_first_with_the_responses_nps(tmp_path):
+    store = migrated_store(tmp_path / "app.db")
+    questions = [
+        {"id": "nps", "type": "nps", "text": "Recommend?"},
+        {"id": "why", "type": "long_text", "text": "Why?"},
+        {"id": "city", "type": "short_text", "text": "City?"},
+        {"id": "pick", "type": "choice", "text": "Pick", "options": ["a", "b"]},
+    ]
+    for slug in ("talk", "other"):
+        registry.register(
+            store,
+            parse_definition({"slug": slug, "title": slug, "questions": questions}, where=slug),
+            timezone="UTC",
+            now=t(2025, 2, 1),
+        )
+    given = [
+        ("alice", t(2025, 3, 1), {"nps": 9, "why": "Great", "city": "Lyon", "pick": "a"}),  # at P's start
+        ("bob", t(2025, 3, 5), {"why": "No score"}),
+        ("carol", t(2025, 3, 8), {"nps": 3, "why": "Late"}),  # at P's end: after it
+        ("dave", None, {"why": "Unfinished"}),
+    ]
+    add_responses(store, registry.load_survey(store, "talk"), given, prefix="talk-")
+    add_responses(
+        store,
+        registry.load_survey(store, "other"),
+        [("erin", t(2025, 3, 2), {"nps": 1, "why": "Elsewhere"})],
+        prefix="other-",
+    )
+    rows = store.run(free_text_query(slug="talk", filters=P))
+    assert list(rows.columns) == ["submitted_at", "member_id", "question_id", "text", "nps"]
+    rows = rows.astype(object).where(rows.notna(), None)
+    # Newest first, then by question; bob gave no score; the choice is not free text.
+    assert [[str(r[0]), *r[1:]] for r in rows.values.tolist()] == [
+        ["2025-03-05 00:00:00", "bob", "why", "No score", None],
+        ["2025-03-01 00:00:00", "alice", "city", "Lyon", 9.0],
+        ["2025-03-01 00:00:00", "alice", "why", "Great", 9.0],
+    ]
+    assert len(store.run(free_text_query(slug="talk", filters=P, limit=2))) == 2
+    store.dispose()
+
+
+def test_the_period_table_has_a_row_per_survey_answered_in_the_period(answered, duckdb_warehouse):
+    registry.register(
+        answered,
+        parse_definition({**DEFINITION, "slug": "quiet", "title": "Quiet"}, where="q"),
+        timezone="UTC",
+        now=t(2025, 2, 1),
+    )
+    table = period_table(app_store=answered, warehouse=duckdb_warehouse, filters=P, now=t(2025, 3, 10))
+    # quiet has no response in P: no row. pulse's figures are the summary's (test_nps_with_its_margin_csat_and_ces).
+    assert list(table.columns) == [
+        "slug",
+        "title",
+        "state",
+        "responses",
+        "nps",
+        "nps_margin",
+        "nps_answers",
+        "csat",
+        "csat_answers",
+        "ces",
+        "ces_answers",
+    ]
+    row = table.iloc[0].to_dict()
+    assert (len(table), row["slug"], row["title"], row["state"]) == (1, "pulse", "Pulse", "open")
+    summary = results(answered, duckdb_warehouse).summary
+    assert [row[name] for name in ("responses", "nps_answers", "csat", "csat_answers", "ces", "ces_answers")] == [
+        6,
+        6,
+        0.5,
+        4,
+        5.0,
+        3,
+    ]
+    assert (row["nps"], row["nps_margin"]) == (summary.nps, summary.nps_margin)
+
+
+def test_each_surveys_state_and_rates_at_their_edges(tmp_path):
+    store = migrated_store(tmp_path / "app.db")
+    now = t(2025, 3, 10, 12)
+    question = [{"id": "nps", "type": "nps", "text": "Recommend?"}]
+    for slug, fields in (
+        ("ended", {"closes_at": "2025-03-10 12:00"}),  # closes exactly now
+        ("opening", {"opens_at": "2025-03-10 12:00"}),  # opens exactly now
+        ("soon", {"opens_at": "2025-03-11"}),
+        ("full", {"response_limit": 1, "anonymous": True, "campaign": "meetup"}),  # its one answer given
+        ("room", {"response_limit": 2}),
+        ("gone", {}),
+    ):
+        definition = {"slug": slug, "title": slug.title(), "questions": question, **fields}
+        registry.register(store, parse_definition(definition, where=slug), timezone="UTC", now=t(2025, 3, 1))
+    registry.set_status(store, "gone", "archived")
+    for slug in ("full", "room"):
+        add_responses(store, registry.load_survey(store, slug), [(None, t(2025, 3, 5), {"nps": 9})], prefix=slug)
+    with store.begin() as connection:  # one link handed out for "room", not answered through
+        connection.execute(
+            tables.invitations.insert().values(
+                survey_id=registry.load_survey(store, "room").id, token_hash="h", member_id="m", sent_at=t(2025, 3, 1)
+            )
+        )
+    table = survey_table(app_store=store, now=now)
+    table = table.astype(object).where(table.notna(), None)
+    columns = ["slug", "title", "state", "anonymous", "campaign_id", "started", "completion_rate", "response_rate"]
+    assert table[columns].values.tolist() == [
+        ["ended", "Ended", "closed", False, None, 0, None, None],
+        ["full", "Full", "limit", True, "meetup", 1, 1.0, None],
+        ["gone", "Gone", "archived", False, None, 0, None, None],
+        ["opening", "Opening", "open", False, None, 0, None, None],
+        ["room", "Room", "open", False, None, 1, 1.0, 0.0],
+        ["soon", "Soon", "not_open", False, None, 0, None, None],
+    ]
+    assert table.set_index("slug").loc["room", "id"] == registry.load_survey(store, "room").id
+    assert [str(value)[:10] for value in table["last_response"]] == [
+        "None",
+        "2025-03-05",
+        "None",
+        "None",
+        "2025-03-05",
+        "None",
+    ]
+    store.dispose()
+
+
+def test_a_grids_rows_are_counted_apart_and_labelled_in_the_readers_language(tmp_path, duckdb_warehouse):
+    from surveys.definition import text_in
+
+    store = migrated_store(tmp_path / "app.db")
+    rows = [
+        {"id": "r1", "label": {"en": "Clear", "zh-CN": "清楚"}},
+        {"id": "r2", "label": {"en": "Useful", "zh-CN": "有用"}},
+    ]
+    definition = {
+        "slug": "grid",
+        "title": "Grid",
+        "languages": ["en", "zh-CN"],
+        "questions": [{"id": "agree", "type": "matrix", "text": {"en": "Agree?", "zh-CN": "同意吗？"}, "rows": rows}],
+    }
+    registry.register(store, parse_definition(definition, where="grid"), timezone="UTC", now=t(2025, 2, 1))
+    given = [(None, t(2025, 3, 3), {"agree": {"r1": 5, "r2": 4}}), (None, t(2025, 3, 4), {"agree": {"r1": 5}})]
+    add_responses(
+        store, registry.load_survey(store, "grid"), [*given, (None, t(2025, 3, 5), {"agree": {"r1": 3}})], prefix="g"
+    )
+    versions = registry.load_versions(store, "grid")
+    found = survey_results(app_store=store, warehouse=duckdb_warehouse, versions=versions, filters=P, language="zh-CN")
+    ((question, frame),) = found.questions
+    scale = [text_in(point, "zh-CN") for point in question.scale]
+    assert scale[2] == "一般"  # the scale in 简体中文, not English
+    # Clear: 5 twice and 3 once, of three; Useful: 4 once, of one.
+    assert frame[["row", "answer", "label", "answers", "share"]].values.tolist() == [
+        ["清楚", 3, scale[2], 1, 1 / 3],
+        ["清楚", 5, scale[4], 2, 2 / 3],
+        ["有用", 4, scale[3], 1, 1.0],
+    ]
+    store.dispose()

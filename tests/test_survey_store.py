@@ -17,7 +17,17 @@ from store.database import AppStore, StoreError
 from surveys import links, registry
 from surveys.definition import parse_definition
 from surveys.links import Audience, token_hash
-from surveys.submission import AnswersInvalid, Outcome, check_link, start_response, submit
+from surveys.submission import (
+    AnswersInvalid,
+    Outcome,
+    check_link,
+    mark_opened,
+    remove_responses,
+    response_state,
+    start_response,
+    submit,
+)
+from tests.conftest import new_migrated_store
 
 NOW = datetime(2026, 3, 10, 12)
 DATABASES = itertools.count()
@@ -34,12 +44,7 @@ DEFINITION = {
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path, new_postgres_database):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'app.db'}"
-    else:
-        url = new_postgres_database(f"surveys_{next(DATABASES)}")
-    app_store = AppStore(url)
-    app_store.migrate()
+    app_store = new_migrated_store(request.param, tmp_path, new_postgres_database, f"surveys_{next(DATABASES)}")
     yield app_store
     app_store.dispose()
 
@@ -144,6 +149,65 @@ def test_a_personal_link_answers_once_even_when_used_concurrently(store):
     assert later.outcome is Outcome.LINK_USED
 
 
+def test_a_personal_links_first_opening_and_start_are_noted_once(store):
+    stored = publish(store)
+    tokens = invite(store, stored, "alice", "bob")
+    later, latest = datetime(2026, 3, 10, 13), datetime(2026, 3, 10, 14)
+    assert response_state(store, key="tab") is None  # no response has this key yet
+    mark_opened(store, slug="pulse", token=tokens["alice"], now=NOW)
+    mark_opened(store, slug="pulse", token=tokens["alice"], now=later)  # opened again: the first time stays
+    mark_opened(store, slug="other", token=tokens["bob"], now=NOW)  # another survey's address: not bob's link
+    start_response(store, stored=stored, key="tab", locale="fr", now=later, token=tokens["alice"])
+    start_response(store, stored=stored, key="tab", locale="en", now=latest, token=tokens["alice"])  # once per key
+    assert response_state(store, key="tab") is False
+    responses, invitations = tables.responses, tables.invitations
+    with store.read() as connection:
+        started = connection.execute(
+            sa.select(
+                responses.c.survey_id,
+                responses.c.member_id,
+                responses.c.started_at,
+                responses.c.submitted_at,
+                responses.c.completed,
+                responses.c.idempotency_key,
+                responses.c.locale,
+                responses.c.source,
+            )
+        ).all()
+        marks = connection.execute(
+            sa.select(invitations.c.member_id, invitations.c.opened_at, invitations.c.started_at).order_by(
+                invitations.c.member_id
+            )
+        ).all()
+    assert [tuple(row) for row in started] == [(stored.id, None, later, None, False, "tab", "fr", "web")]
+    assert [tuple(row) for row in marks] == [("alice", NOW, later), ("bob", None, None)]
+    submit(store, stored=stored, answers={"nps": 9}, key="tab", token=tokens["alice"], now=latest)
+    assert response_state(store, key="tab") is True
+
+
+def test_removing_a_response_leaves_the_others_and_keeps_its_link_used(store):
+    stored = publish(store)
+    tokens = invite(store, stored, "alice", "bob")
+    submit(store, stored=stored, answers={"nps": 9}, key="a", token=tokens["alice"], now=NOW)
+    submit(store, stored=stored, answers={"nps": 7, "why": "Too slow"}, key="b", token=tokens["bob"], now=NOW)
+    responses, invitations = tables.responses, tables.invitations
+    kept, gone = (
+        int(store.run(sa.select(responses.c.id).where(responses.c.idempotency_key == key)).iloc[0, 0]) for key in "ab"
+    )
+    with store.begin() as connection:
+        assert remove_responses(connection, [gone]) == 1
+    with store.read() as connection:
+        links = connection.execute(
+            sa.select(invitations.c.member_id, invitations.c.response_id, invitations.c.used_at.is_not(None)).order_by(
+                invitations.c.member_id
+            )
+        ).all()
+    # bob's link stays used (it cannot be answered twice) but points at nothing; alice's is untouched.
+    assert [tuple(row) for row in links] == [("alice", kept, True), ("bob", None, True)]
+    assert store.run(sa.select(tables.answers.c.response_id))["response_id"].tolist() == [kept]
+    assert count(store, tables.feedback) == 0  # bob's written answer left the inbox with it
+
+
 def test_tokens_are_stored_hashed_and_only_work_for_their_survey(store):
     stored = publish(store)
     token = invite(store, stored, "alice")["alice"]
@@ -182,6 +246,24 @@ def test_an_anonymous_survey_stores_no_member_and_no_way_back_to_one(store):
     assert invitation["response_id"] is None or pd.isna(invitation["response_id"])
     assert invitation["used_at"] == datetime(2026, 3, 10)  # the day only
     assert check_link(store, slug="pulse", token=token) is Outcome.LINK_USED
+
+
+def test_a_used_link_keeps_its_moment_and_response_unless_the_survey_is_anonymous(store):
+    moment = datetime(2026, 3, 10, 12, 34, 56, 789000)
+    named, anonymous = publish(store), publish(store, slug="anon", anonymous=True)
+    named_token, anonymous_token = invite(store, named, "alice")["alice"], invite(store, anonymous, "bob")["bob"]
+    submit(store, stored=named, answers={"nps": 9}, key="named", token=named_token, now=moment)
+    submit(store, stored=anonymous, answers={"nps": 9}, key="anon", token=anonymous_token, now=moment)
+    responses, invitations = tables.responses, tables.invitations
+    with store.read() as connection:
+        named_id = connection.execute(sa.select(responses.c.id).where(responses.c.idempotency_key == "named")).scalar()
+        used = connection.execute(
+            sa.select(invitations.c.member_id, invitations.c.used_at, invitations.c.response_id).order_by(
+                invitations.c.member_id
+            )
+        ).all()
+    # alice's link: the moment and her response; bob's (anonymous): midnight of the day, no response.
+    assert [tuple(row) for row in used] == [("alice", moment, named_id), ("bob", datetime(2026, 3, 10), None)]
 
 
 def test_free_text_becomes_one_feedback_item_with_the_responses_score(store):
@@ -228,8 +310,13 @@ def test_free_text_becomes_one_feedback_item_with_the_responses_score(store):
 def test_invalid_answers_are_refused_before_anything_is_written(store):
     stored = publish(store)
     with pytest.raises(AnswersInvalid) as invalid:
-        submit(store, stored=stored, answers={"nps": 12}, key="bad", now=NOW)
-    assert invalid.value.problems == {"nps": ("range", {"low": 0, "high": 10})}
+        submit(store, stored=stored, answers={"nps": 12, "city": "x" * 201}, key="bad", now=NOW)
+    # A short text holds 200 characters: 201 is one too many.
+    assert invalid.value.problems == {
+        "nps": ("range", {"low": 0, "high": 10}),
+        "city": ("too_long", {"limit": 200, "length": 201}),
+    }
+    assert invalid.value.user_message == "2 answer(s) need attention: nps, city"
     assert count(store, tables.responses) == 0
 
 

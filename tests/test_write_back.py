@@ -15,6 +15,7 @@ from surveys import registry
 from surveys.definition import parse_definition
 from surveys.submission import Outcome, submit
 from surveys.write_back import LEASE, pending, push_pending
+from tests.conftest import migrated_store
 from tests.sheets_server import EMAIL, local_client, sheets_server
 
 NOW = datetime(2026, 3, 10, 12)
@@ -38,8 +39,7 @@ HEADER = ["response_id", "submitted_at_utc", "member_id", "locale", "nps", "wher
 
 @pytest.fixture
 def store(tmp_path):
-    app_store = AppStore(f"sqlite:///{tmp_path / 'app.db'}")
-    app_store.migrate()
+    app_store = migrated_store(tmp_path / "app.db")
     registry.register(app_store, parse_definition(DEFINITION, where="pulse.yaml"), timezone="UTC", now=NOW)
     yield app_store
     app_store.dispose()
