@@ -823,7 +823,7 @@ MESSAGES: dict[str, str] = {
     "data.source.connectors": "Platform connectors",
     "data.connectors": "Platform connectors",
     "data.connectors_help": "Each connector fetches what is new on its platform into an archive in the data folder; Sync now runs them when the source is Platform connectors.",
-    "data.connectors_none": "No connector is configured: add a [pulse.connectors.discourse], [pulse.connectors.github], [pulse.connectors.slack], [pulse.connectors.discord] or [pulse.connectors.wecom] table to secrets.toml (docs/data-sources.md).",
+    "data.connectors_none": "No connector is configured: add a `[pulse.connectors.discourse]`, `[pulse.connectors.github]`, `[pulse.connectors.slack]`, `[pulse.connectors.discord]` or `[pulse.connectors.wecom]` table to `secrets.toml` (`docs/data-sources.md`).",
     "data.connector_progress": "Fetching {what}: {done} of {total}",
     "data.progress_of": "{done} of {total}",
     "data.column.connector": "Connector",

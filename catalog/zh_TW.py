@@ -789,7 +789,7 @@ MESSAGES: dict[str, str] = {
     "data.source.connectors": "平台連接器",
     "data.connectors": "平台連接器",
     "data.connectors_help": "每個連接器把平台上的新內容擷取到資料資料夾中的封存；當資料來源為平台連接器時，「立即同步」會執行它們。",
-    "data.connectors_none": "尚未設定連接器：在 secrets.toml 中新增 [pulse.connectors.discourse]、[pulse.connectors.github]、[pulse.connectors.slack]、[pulse.connectors.discord] 或 [pulse.connectors.wecom] 表（見 docs/data-sources.md）。",
+    "data.connectors_none": "尚未設定連接器：在 `secrets.toml` 中新增 `[pulse.connectors.discourse]`、`[pulse.connectors.github]`、`[pulse.connectors.slack]`、`[pulse.connectors.discord]` 或 `[pulse.connectors.wecom]` 表（見 `docs/data-sources.md`）。",
     "data.connector_progress": "正在擷取{what}：{done} / {total}",
     "data.progress_of": "{done} / {total}",
     "data.column.connector": "連接器",
