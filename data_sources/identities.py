@@ -101,7 +101,7 @@ def _keys(values: pd.Series, *, strip: str = "", spaces: bool = True) -> pd.Seri
     values = values.reset_index(drop=True)
     is_text = values.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
     texts = values[is_text].astype(str)
-    if spaces:
+    if spaces:  # every Unicode space, as str.split() reads them (王　小明 is 王 小明)
         texts = texts.str.replace(r"\s+", " ", regex=True)
     texts = texts.str.strip()
     if strip:

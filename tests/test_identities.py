@@ -34,7 +34,7 @@ import pytest
 from data_sources import merges
 from data_sources.connectors.archive import Archive, archive_dir
 from data_sources.connectors.source import archived_frames
-from data_sources.identities import gather
+from data_sources.identities import gather, suggest
 from data_sources.sync import run_sync
 from data_sources.warehouse import Warehouse, read_tables
 from metrics import activity, profile
@@ -378,3 +378,19 @@ def test_a_file_source_suggests_a_shared_address_but_not_a_shared_name_across_ch
     merged = gather({"members": members}, merges=[("m2", "m1")])
     assert merged.links == {"m2": "m1"}
     assert merged.frames["members"]["member_id"].tolist() == ["m3", "m4", "m1"]
+
+
+def test_names_written_with_other_spaces_are_the_same_name():
+    """A Chinese name typed with the ideographic space (王　小明) or a no-break space on one platform
+    is the same name as with an ordinary space on another, as Python's split() reads it."""
+    identities = pd.DataFrame(
+        {
+            "identity_id": ["slack:U1", "discord:2", "github:3"],
+            "member_id": ["slack:U1", "discord:2", "github:3"],
+            "platform": ["slack", "discord", "github"],
+            "handle": ["xiaoming", "wxm", "@ann"],
+            "name": ["王\u3000小明", " 王 小明", "Ann\u00a0Lee"],
+        }
+    )
+    found = suggest(identities, emails=pd.Series([None, None, None], dtype=object), on_platforms=None)
+    assert found.values.tolist() == [["discord:2", "slack:U1", "name"]]
