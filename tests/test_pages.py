@@ -83,7 +83,7 @@ def test_the_inbox_keeps_its_address_and_title():
         page("inbox")
     assert unknown.value.args[0] == (
         "no page at 'inbox': pages are overview, members, engagement, campaigns, lookup, surveys, feedback, data, "
-        "sharing, goals, digests, alerts, survey, unsubscribe, sign-in"
+        "people, sharing, goals, digests, alerts, survey, unsubscribe, sign-in"
     )
 
 
