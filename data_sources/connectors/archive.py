@@ -27,6 +27,17 @@ COMPACT_AFTER = 200  # segments; more are merged into one on the next read
 Row = dict[str, object]
 
 
+def activity_row(platform: str, key: str, person: Row, at: object, kind: str) -> Row:
+    """An activity as a connector archives it: `<platform>:<key>` its id, by `person` (a member row)."""
+    return {
+        "activity_id": f"{platform}:{key}",
+        "member_id": person["member_id"],
+        "occurred_at": at,
+        "kind": kind,
+        "platform": platform,
+    }
+
+
 def archive_dir(data_dir: Path, connector: str) -> Path:
     return data_dir / "connectors" / connector
 

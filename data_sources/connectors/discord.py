@@ -24,7 +24,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from data_sources.connectors.archive import Archive, Row
+from data_sources.connectors.archive import Archive, Row, activity_row
 from data_sources.connectors.client import PoliteClient
 from data_sources.connectors.config import DiscordConfig
 from data_sources.connectors.errors import PlatformFailed, named
@@ -105,7 +105,7 @@ class Discord:
                 members.append(person)  # a join tells when they came, though it is no activity
                 if kind == "GuildMemberJoin":
                     continue
-                activities.append(self._activity(f"message:{number}", person, at, "message"))
+                activities.append(activity_row(PLATFORM, f"message:{number}", person, at, "message"))
                 for reaction in message.get("reactions") or []:
                     for user in items(reaction, "users", connector=self.name, where=where):
                         reacting = self._exported_member(user, at, where)
@@ -117,7 +117,7 @@ class Discord:
                             )
                             members.append(reacting)
                             key = f"reaction:{number}:{emoji}:{str(reacting['member_id']).split(':', 1)[1]}"
-                            activities.append(self._activity(key, reacting, at, "reaction"))
+                            activities.append(activity_row(PLATFORM, key, reacting, at, "reaction"))
             cursor["channels"][channel] = str(highest)
             yield Step(members, activities, self._saved(cursor), done, len(files), "connector.unit.channels")
 
@@ -191,19 +191,9 @@ class Discord:
                     "is_team": None,
                 }
                 members.append(person)
-                activities.append(self._activity(f"message:{number}", person, at, "message"))
+                activities.append(activity_row(PLATFORM, f"message:{number}", person, at, "message"))
             yield Step(
                 members, activities, self._saved(cursor), done, len(self.config.channels), "connector.unit.channels"
             )
             if len(found) < MESSAGES_PAGE:
                 return
-
-    @staticmethod
-    def _activity(key: str, person: Row, at: object, kind: str) -> Row:
-        return {
-            "activity_id": f"{PLATFORM}:{key}",
-            "member_id": person["member_id"],
-            "occurred_at": at,
-            "kind": kind,
-            "platform": PLATFORM,
-        }

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from data_sources.connectors.archive import Archive, Row
+from data_sources.connectors.archive import Archive, Row, activity_row
 from data_sources.connectors.client import Answer, PoliteClient
 from data_sources.connectors.config import GithubConfig
 from data_sources.connectors.errors import PlatformFailed, RateLimited, named
@@ -154,7 +154,8 @@ class Github:
                 pull = isinstance(issue.get("pull_request"), dict)
                 members.append(person)
                 activities.append(
-                    self._activity(
+                    activity_row(
+                        PLATFORM,
                         f"issue:{need(issue, 'id', int, connector=self.name, where=url)}",
                         person,
                         person["joined_at"],
@@ -179,7 +180,7 @@ class Github:
                 if person is not None:
                     members.append(person)
                     key = f"review:{need(review, 'id', int, connector=self.name, where=url)}"
-                    activities.append(self._activity(key, person, person["joined_at"], "review"))
+                    activities.append(activity_row(PLATFORM, key, person, person["joined_at"], "review"))
         return members, activities
 
     def _comments(
@@ -200,7 +201,7 @@ class Github:
                 if person is not None:
                     members.append(person)
                     key = f"{prefix}:{need(comment, 'id', int, connector=self.name, where=url)}"
-                    activities.append(self._activity(key, person, person["joined_at"], "comment"))
+                    activities.append(activity_row(PLATFORM, key, person, person["joined_at"], "comment"))
             yield self._step(repository, mark, cursor, (members, activities), number, total, "connector.unit.comments")
 
     def _stars(self, repository: str, mark: dict[str, Any], cursor: dict[str, Any]) -> Iterator[Step]:
@@ -216,7 +217,7 @@ class Github:
                 if person is not None:
                     members.append(person)
                     key = f"star:{repository}:{str(person['member_id']).split(':', 1)[1]}"
-                    activities.append(self._activity(key, person, person["joined_at"], "star"))
+                    activities.append(activity_row(PLATFORM, key, person, person["joined_at"], "star"))
             full = len(stars) >= PER_PAGE
             mark["stars_page"] = page + 1 if full else page
             last = answer.links.get("last", "")
@@ -266,8 +267,12 @@ class Github:
                         members.append(person)
                         key = f"{kind}:{need(node, 'databaseId', int, connector=self.name, where=url)}"
                         activities.append(
-                            self._activity(
-                                key, person, person["joined_at"], "post" if kind == "discussion" else "comment"
+                            activity_row(
+                                PLATFORM,
+                                key,
+                                person,
+                                person["joined_at"],
+                                "post" if kind == "discussion" else "comment",
                             )
                         )
             number += 1
@@ -325,14 +330,4 @@ class Github:
             "email_verified": False,
             "joined_at": moment(item.get(when), connector=self.name, where=where, field=when),
             "is_team": association in TEAM if isinstance(association, str) else None,
-        }
-
-    @staticmethod
-    def _activity(key: str, person: Row, at: object, kind: str) -> Row:
-        return {
-            "activity_id": f"{PLATFORM}:{key}",
-            "member_id": person["member_id"],
-            "occurred_at": at,
-            "kind": kind,
-            "platform": PLATFORM,
         }
