@@ -266,25 +266,7 @@ def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) 
     if reply.tell_member(settings, store, item):
         seen[item_id] = int(item["version"]) + 1  # the reply raised the version: not someone else's change
         st.rerun()
-    # Lazy tabs: only the chosen one runs (the choice lasts from item to item).
-    context, elsewhere, history = st.tabs(
-        [t("feedback.member_context"), t("feedback.said_elsewhere"), t("feedback.history")],
-        key="feedback_item_tab",
-        on_change="rerun",
-    )
-    if context.open or elsewhere.open:
-        today = clock.now().date()
-        include_email = may(Permission.PERSONAL_DATA)
-        profile = data.load_member_context(settings, item["member_id"], today=today, include_email=include_email)
-        if context.open:
-            with context:
-                detail.member_context(item, profile, today=today)
-        else:
-            with elsewhere:
-                detail.said_elsewhere(item, profile)
-    if history.open:
-        with history:
-            detail.history_table(loaded.history)
+    detail.item_tabs(settings, item, loaded.history, include_email=may(Permission.PERSONAL_DATA))
 
 
 def themes_view() -> None:

@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+import clock
 from auth.pages import page
 from catalog.locale import language_name
 from feedback import workflow
@@ -15,6 +16,8 @@ from feedback.inbox import InboxChoices
 from feedback.sentiment import label_of
 from feedback.workflow import Edit
 from outreach import auto_replies
+from settings import Settings
+from ui import data
 from ui.i18n import current_language, t
 from ui.inbox.labels import priority_label, source_word, status_label, theme_word
 from ui.inbox.listing import cell_value
@@ -164,6 +167,28 @@ def merged(item: pd.Series, duplicates: pd.DataFrame) -> None:
         count = len(duplicates)
         st.markdown(t("feedback.duplicates.one") if count == 1 else t("feedback.duplicates", count=count))
         table(duplicates, column_config=feedback_columns())
+
+
+def item_tabs(settings: Settings, item: pd.Series, history: pd.DataFrame, *, include_email: bool) -> None:
+    """Who said it, what else they said, and the item's history, as lazy tabs: only the chosen one
+    runs (the choice lasts from item to item), so an item opens with one table beside the list."""
+    context, elsewhere, past = st.tabs(
+        [t("feedback.member_context"), t("feedback.said_elsewhere"), t("feedback.history")],
+        key="feedback_item_tab",
+        on_change="rerun",
+    )
+    if context.open or elsewhere.open:
+        today = clock.now().date()
+        profile = data.load_member_context(settings, item["member_id"], today=today, include_email=include_email)
+        if context.open:
+            with context:
+                member_context(item, profile, today=today)
+        else:
+            with elsewhere:
+                said_elsewhere(item, profile)
+    if past.open:
+        with past:
+            history_table(history)
 
 
 def member_context(item: pd.Series, profile: dict[str, pd.DataFrame] | None, *, today: date) -> None:
