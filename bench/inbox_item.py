@@ -1,8 +1,10 @@
 """The inbox item a manager opens by its address, in a browser that already has the app's files
 cached (one browser context, a new tab each time, as in a manager's own browser): the seconds until
 the item's heading shows, until the page has settled, and its Next button, beside the reference
-page (bench/reference_page.py) opened the same way in the same minutes. Issue 20's figure; the
-browser phase of `make bench` opens pages in new browser contexts (nothing cached) instead.
+page (bench/reference_page.py) opened the same way in the same minutes, and Streamlit's floor: the
+reference server's one-caption page (`?warm_up=1`) until its caption shows, the least any Streamlit
+page opened by its address costs in that browser. Issue 20's figure; the browser phase of `make
+bench` opens pages in new browser contexts (nothing cached) instead.
 
 python -m bench.inbox_item --dir DATA [--runs 5]   DATA: a data folder (`PULSE_DATA_DIR=DATA cli.py demo`)
 """
@@ -37,7 +39,7 @@ def measure(env: dict[str, str], runs: int) -> dict[str, list[float]]:
 
     item, _ = addresses(env)
     heading = f"h3:has-text('#{item} ·')"
-    times: dict[str, list[float]] = {"shown": [], "settled": [], "next": [], "reference": []}
+    times: dict[str, list[float]] = {"shown": [], "settled": [], "next": [], "reference": [], "floor": []}
     with serve("serve.py", env) as app, serve(REFERENCE, env) as ref, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport=VIEWPORT, locale="en-US")
@@ -54,6 +56,9 @@ def measure(env: dict[str, str], runs: int) -> dict[str, list[float]]:
             tab.close()
             tab = Tab(context)
             times["reference"].append(tab.open(f"{ref}/")[0])
+            tab.close()
+            tab = Tab(context)
+            times["floor"].append(tab.open_showing(f"{ref}/?warm_up=1", "text=Warmed up.")[0])
             tab.close()
         browser.close()
     return times
