@@ -33,7 +33,19 @@ import sqlalchemy as sa
 
 import clock
 from data_sources import clickhouse, demo, identities, imports, merges, sheets
-from data_sources.append import FULL, INCREMENTAL, SETTINGS_KEY, SOURCE_KEY, append_build, judge
+from data_sources.append import (
+    FULL,
+    INCREMENTAL,
+    ROWS_KEY,
+    SETTINGS_KEY,
+    SOURCE_KEY,
+    append_build,
+    appended_rows,
+    canonical,
+    judge,
+    recorded_prints,
+    row_prints,
+)
 from data_sources.connectors.archive import Archive, archive_dir
 from data_sources.connectors.config import load_connectors
 from data_sources.connectors.source import load_connectors_source
@@ -166,16 +178,24 @@ def run_sync(
         log.info("Sync %s from %s started", run_id, source)
         try:
             frames, warnings = load()
+            recorded = recorded_prints(path)
+            prints = row_prints(canonical(frames), recorded) if path is not None else None
             people = identities.gather(
                 frames, merges=merges.merged_pairs(app_store), details=_member_details(source, settings)
             )
+            new = appended_rows(frames, people.frames, prints.kept) if prints and prints.kept else None
             frames = people.frames
             if guarded:
                 rows_in_use = table_rows(path) if path is not None else clickhouse_rows(settings.warehouse_url)
                 check_shrinks(rows_in_use, frames, origin=source, allowed=allow_shrink)
             stamp = {**build_stamp(source, settings), identities.LINKS_KEY: people.fingerprint}
-            if path is not None:
-                mode, reason = _build(path, frames, settings=settings, stamp=stamp, full=full, beside=people.tables)
+            if path is not None and prints is not None:
+                kept_beside = row_prints(people.tables, recorded)  # the identities, as the source's tables
+                stamp[ROWS_KEY] = json.dumps({**prints.recorded, **kept_beside.recorded})
+                same = prints.same | kept_beside.same
+                mode, reason = _build(
+                    path, frames, settings=settings, stamp=stamp, full=full, beside=people.tables, new=new, same=same
+                )
             else:  # rebuilt whole beside the tables in use, then swapped in (data_sources/clickhouse.py)
                 # The people are merged in `frames`, but their id tables (member_identities,
                 # suggestions) are not written there yet, so its stamp does not claim them (person_of
@@ -221,11 +241,15 @@ def _build(
     stamp: dict[str, str],
     full: bool,
     beside: dict[sa.Table, pd.DataFrame],
+    new: dict[str, pd.DataFrame] | None,
+    same: frozenset[str],
 ) -> tuple[str, Said]:
-    """Append to the warehouse in use when that can be trusted, else rebuild it; how, and why."""
-    verdict = judge(path, frames, stamp=stamp, full=full)
+    """Append to the warehouse in use when that can be trusted, else rebuild it; how, and why.
+    `new`: the members and activities after the rows the build holds, when the source only grew;
+    `same`: the tables whose rows are all as the build has them (an append leaves them)."""
+    verdict = judge(path, frames, stamp=stamp, full=full, grown=new is not None)
     if verdict.mode == INCREMENTAL:
-        touched = append_build(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside)
+        touched = append_build(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside, new=new, same=same)
         counts = {"activities": touched.activities, "members": touched.new_members, "days": touched.member_days}
         return INCREMENTAL, Said("sync.reason.appended", **counts)
     build_warehouse(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside)

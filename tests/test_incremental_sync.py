@@ -9,6 +9,7 @@ member ids they stand for) and so are the figures of the Overview, Members and E
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,7 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 import schema
-from data_sources.append import SETTINGS_KEY, SOURCE_KEY
+from data_sources import append, identities
+from data_sources.append import ROWS_KEY, SETTINGS_KEY, SOURCE_KEY
 from data_sources.identities import LINKS_KEY
 from data_sources.increment import update_rollup
 from data_sources.rollup import build_rollup
@@ -68,7 +70,7 @@ STEPS = [
 P = date(2025, 3, 1), date(2025, 3, 8)
 env = test_sync.env  # the fixture: a data folder and a migrated app store
 # when, and from what (the links among members too), a sync built it: compared apart
-STAMPED = (BUILT_AT_KEY, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY)
+STAMPED = (BUILT_AT_KEY, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY, ROWS_KEY)
 
 
 def activity_rows(step: list[tuple]) -> pd.DataFrame:
@@ -308,3 +310,125 @@ def test_a_folder_of_files_with_new_lines_is_appended(env, tmp_path):
     result = sync(settings=settings, app_store=store, source=str(folder))
     assert (result.mode, result.rows["activities"]) == ("incremental", 26)
     assert sync(settings=settings, app_store=store, source=str(folder), full=True).mode == "full"
+
+
+@pytest.fixture
+def compared(monkeypatch) -> list[int]:
+    """Counts the row-by-row comparisons of a source with the warehouse (append._old_rows_differ)."""
+    calls: list[int] = []
+    real = append._old_rows_differ
+
+    def counted(connection):
+        calls.append(1)
+        return real(connection)
+
+    monkeypatch.setattr(append, "_old_rows_differ", counted)
+    return calls
+
+
+@pytest.fixture
+def export(env, tmp_path) -> Callable[[dict[str, pd.DataFrame]], SyncResult]:
+    """An export folder synced once from the fixture community; calling it writes the frames there
+    (an export written again) and syncs."""
+    settings, store = env
+    folder = tmp_path / "exports"
+    write_frames(folder, community.frames())
+    sync(settings=settings, app_store=store, source=str(folder))
+
+    def resync(frames: dict[str, pd.DataFrame]) -> SyncResult:
+        write_frames(folder, frames)
+        return sync(settings=settings, app_store=store, source=str(folder))
+
+    return resync
+
+
+def test_an_export_that_only_grew_is_appended_without_comparing_its_old_rows(env, tmp_path, export, compared):
+    settings, store = env
+    for steps in range(1, len(STEPS) + 1):
+        result = export(grown(steps))
+        assert result.mode == "incremental", result.reason
+    assert compared == []  # the first rows had the build's fingerprint each time
+    whole = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", grown(len(STEPS)), timezone="UTC")
+    in_use = f"duckdb:///{os.path.realpath(settings.warehouse_path)}"
+    assert tables_of(in_use) == tables_of(f"duckdb:///{whole}")
+    assert figures(in_use, timezone="UTC") == figures(f"duckdb:///{whole}", timezone="UTC")
+    assert [said for _, said in recorded(store)[1:]] == [
+        "Only new rows: 3 activities and 0 members appended, 3 member-days updated.",
+        "Only new rows: 4 activities and 3 members appended, 5 member-days updated.",
+        "Only new rows: 7 activities and 0 members appended, 7 member-days updated.",
+    ]
+
+
+def test_campaigns_changed_beside_new_rows_are_replaced_and_unchanged_ones_kept(env, tmp_path, export, compared):
+    settings, _ = env
+    frames = grown(1)
+    assert export(frames).mode == "incremental"
+    frames = grown(2)
+    frames["campaigns"] = frames["campaigns"].assign(budget=frames["campaigns"]["budget"] * 2)
+    frames["campaign_members"] = frames["campaign_members"].iloc[1:]
+    assert export(frames).mode == "incremental"
+    assert compared == []
+    whole = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", frames, timezone="UTC")
+    in_use = f"duckdb:///{os.path.realpath(settings.warehouse_path)}"
+    assert tables_of(in_use) == tables_of(f"duckdb:///{whole}")
+    for table in (schema.campaigns, schema.campaign_members):
+        rows = [Warehouse(url).run(sa.select(table).order_by(*table.c)) for url in (in_use, f"duckdb:///{whole}")]
+        assert rows[0].equals(rows[1]), table.name
+    budget = Warehouse(in_use).run(sa.select(sa.func.sum(schema.campaigns.c.budget))).iloc[0, 0]
+    assert budget == 700.0  # the meetup's 300 and the letter's 50, doubled
+
+
+def test_a_new_member_sharing_an_address_is_suggested_after_an_append(env, export, compared):
+    settings, _ = env
+    frames = community.frames()
+    twin = frames["members"].iloc[[0]].assign(member_id="alice-2", name="A. Liddell")  # alice@example.org again
+    frames["members"] = pd.concat([frames["members"], twin], ignore_index=True)
+    assert export(frames).mode == "incremental"
+    assert compared == []
+    suggested = Warehouse(settings.warehouse_url).run(sa.select(identities.member_suggestions))
+    assert suggested.values.tolist() == [["alice", "alice-2", "email"]]
+
+
+def test_new_rows_above_the_old_ones_are_found_by_comparing(export, compared):
+    frames = grown(1)
+    frames["activities"] = frames["activities"].iloc[::-1]  # the newest first: the first rows moved
+    result = export(frames)
+    assert (result.mode, compared) == ("incremental", [1])
+    assert kept_text(result.reason, None, "en") == (
+        "Only new rows: 3 activities and 0 members appended, 3 member-days updated."
+    )
+
+
+def test_an_old_line_edited_in_the_file_rebuilds_and_says_which(export, compared):
+    frames = grown(1)
+    changed_member(frames)
+    result = export(frames)
+    assert (result.mode, kept_text(result.reason, None, "en"), compared) == (
+        "full",
+        "Member bob changed in the source.",
+        [1],
+    )
+
+
+ACTIVITY_HEADER = "activity_id,member_id,occurred_at,kind\n"
+
+
+def test_a_new_line_that_changes_how_old_dates_read_rebuilds(env, tmp_path, compared):
+    """03/04/2025 reads as 4 March (month first, the default) until a line with 25/03/2025 shows the
+    file writes the day first: the old line's date changes, so its rows are not the build's."""
+    settings, store = env
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "members.csv").write_text("member_id,joined_at\nann,2025-01-01\n")
+    (folder / "activities.csv").write_text(ACTIVITY_HEADER + "x1,ann,03/04/2025 10:00,post\n")
+    sync(settings=settings, app_store=store, source=str(folder))
+    with (folder / "activities.csv").open("a") as file:
+        file.write("x2,ann,25/03/2025 10:00,post\n")
+    result = sync(settings=settings, app_store=store, source=str(folder))
+    assert (result.mode, kept_text(result.reason, None, "en"), compared) == (
+        "full",
+        "Activity x1 changed in the source.",
+        [1],
+    )
+    days = Warehouse(settings.warehouse_url).run(sa.select(schema.activities.c.occurred_at))
+    assert sorted(days["occurred_at"].dt.strftime("%d %b").tolist()) == ["03 Apr", "25 Mar"]
