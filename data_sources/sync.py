@@ -35,7 +35,7 @@ import clock
 from data_sources import clickhouse, demo, identities, imports, merges, sheets
 from data_sources.append import FULL, INCREMENTAL, SETTINGS_KEY, SOURCE_KEY, append_build, judge
 from data_sources.connectors.archive import Archive, archive_dir
-from data_sources.connectors.config import load_connectors
+from data_sources.connectors.saved import configured
 from data_sources.connectors.source import load_connectors_source
 from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
 from data_sources.files import read_folder
@@ -167,7 +167,7 @@ def run_sync(
         try:
             frames, warnings = load()
             people = identities.gather(
-                frames, merges=merges.merged_pairs(app_store), details=_member_details(source, settings)
+                frames, merges=merges.merged_pairs(app_store), details=_member_details(source, settings, app_store)
             )
             frames = people.frames
             if guarded:
@@ -232,12 +232,14 @@ def _build(
     return FULL, verdict.reason
 
 
-def _member_details(source: str, settings: Settings) -> pd.DataFrame | None:
+def _member_details(source: str, settings: Settings, app_store: AppStore) -> pd.DataFrame | None:
     """The connectors' members' platform, handle and whether their email is verified (what
     identities.gather links by); None for other sources, whose addresses nobody verified."""
     if _kind(source) != CONNECTORS:
         return None
-    parts = [Archive(archive_dir(settings.data_dir, config.name)).members() for config in load_connectors(settings)]
+    parts = [
+        Archive(archive_dir(settings.data_dir, chosen.name)).members() for chosen in configured(settings, app_store)
+    ]
     parts = [part for part in parts if not part.empty]
     if not parts:
         return None

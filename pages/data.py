@@ -26,6 +26,7 @@ from surveys import registry
 from surveys.forms_import import import_responses, language_note, read_responses, undo_forms_import
 from surveys.write_back import pending
 from ui import background, data
+from ui.connector_forms import connector_editor
 from ui.data_views import (
     batch_columns,
     batches_view,
@@ -270,6 +271,7 @@ if not runs.empty:
 
 st.subheader(t("data.connectors"))
 connectors_section(settings, store)
+connector_editor(settings, store)
 
 st.subheader(t("data.channels"))
 channels_section(settings, store)

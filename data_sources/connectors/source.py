@@ -27,12 +27,12 @@ from data_sources.connectors.config import (
     DiscourseConfig,
     SlackConfig,
     WecomConfig,
-    load_connectors,
 )
 from data_sources.connectors.discord import Discord
 from data_sources.connectors.discourse import Discourse
 from data_sources.connectors.errors import ConnectorNotConfigured, named
 from data_sources.connectors.github import Github
+from data_sources.connectors.saved import configured, running
 from data_sources.connectors.slack import Slack
 from data_sources.connectors.steps import Connector, Step
 from data_sources.connectors.wecom import Wecom
@@ -134,14 +134,18 @@ def load_connectors_source(
     make: Callable[[ConnectorConfig, Archive], Connector] | None = None,
 ) -> tuple[Frames, list[str]]:
     """Run every configured connector, then the canonical frames of their archives and warnings."""
-    configs = load_connectors(settings)
-    if not configs:
+    chosen = configured(settings, app_store)
+    if not chosen:
         raise ConnectorNotConfigured(Said("error.connector.none", section="[pulse.connectors.<platform>]"))
     make = make or Made()
-    for config in configs:
-        archive = Archive(archive_dir(settings.data_dir, config.name))
-        run_connector(make(config, archive), settings=settings, app_store=app_store, progress=progress)
-    return archived_frames(settings, [config.name for config in configs])
+    for connector in chosen:
+        if not connector.enabled:  # turned off on the Data page: not fetched, its archive still counts
+            log.info("Connector %s is turned off: not fetched", connector.name)
+            continue
+        archive = Archive(archive_dir(settings.data_dir, connector.name))
+        with running(connector):
+            run_connector(make(connector.config, archive), settings=settings, app_store=app_store, progress=progress)
+    return archived_frames(settings, [connector.name for connector in chosen])
 
 
 def archived_frames(settings: Settings, names: list[str]) -> tuple[Frames, list[str]]:
