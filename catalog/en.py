@@ -824,6 +824,7 @@ MESSAGES: dict[str, str] = {
     "data.connectors": "Platform connectors",
     "data.connectors_help": "Each connector fetches what is new on its platform into an archive in the data folder; Sync now runs them when the source is Platform connectors.",
     "data.connectors_none": "No connector is configured yet: add one below, or as a `[pulse.connectors.<platform>]` table in `secrets.toml` (`docs/data-sources.md`).",
+    "data.feedback_from_messages": "Feedback from messages: {count} new items in the inbox.",
     "data.connector_progress": "Fetching {what}: {done} of {total}",
     "data.progress_of": "{done} of {total}",
     "data.column.connector": "Connector",

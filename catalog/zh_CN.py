@@ -790,6 +790,7 @@ MESSAGES: dict[str, str] = {
     "data.connectors": "平台连接器",
     "data.connectors_help": "每个连接器把平台上的新内容抓取到数据文件夹中的存档；当数据源为平台连接器时，“立即同步”会运行它们。",
     "data.connectors_none": "尚未配置连接器：请在下方添加，或在 `secrets.toml` 中添加 `[pulse.connectors.<platform>]` 表（见 `docs/data-sources.md`）。",
+    "data.feedback_from_messages": "消息转为反馈：收件箱中新增 {count} 条。",
     "data.connector_progress": "正在抓取{what}：{done} / {total}",
     "data.progress_of": "{done} / {total}",
     "data.column.connector": "连接器",

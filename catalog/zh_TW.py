@@ -790,6 +790,7 @@ MESSAGES: dict[str, str] = {
     "data.connectors": "平台連接器",
     "data.connectors_help": "每個連接器把平台上的新內容擷取到資料資料夾中的封存；當資料來源為平台連接器時，「立即同步」會執行它們。",
     "data.connectors_none": "尚未設定連接器：請在下方新增，或在 `secrets.toml` 中新增 `[pulse.connectors.<platform>]` 表（見 `docs/data-sources.md`）。",
+    "data.feedback_from_messages": "訊息轉為回饋：收件匣中新增 {count} 則。",
     "data.connector_progress": "正在擷取{what}：{done} / {total}",
     "data.progress_of": "{done} / {total}",
     "data.column.connector": "連接器",

@@ -324,7 +324,8 @@ connector_messages = sa.Table(
     metadata,
     sa.Column("message_id", sa.String(300), primary_key=True),  # the activity id: slack:message:C1:ts
     sa.Column("connector", sa.String(100), nullable=False),
-    sa.Column("channel", sa.String(200), nullable=False),
+    sa.Column("channel", sa.String(200), nullable=False),  # its id on the platform
+    sa.Column("channel_name", sa.String(200), nullable=False),  # its name, as the platform shows it
     sa.Column("member_id", sa.String(200), nullable=False),  # the platform's account (an identity)
     sa.Column("sent_at", sa.DateTime, nullable=False),
     sa.Column("text", sa.Text, nullable=False),

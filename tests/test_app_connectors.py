@@ -133,3 +133,29 @@ def test_a_platform_configured_in_secrets_toml_is_shown_read_only_in_chinese(con
         shown = next(frame.value for frame in at.dataframe if "site" in frame.value.columns)
         assert shown[["connector", "set_in"]].values.tolist() == [["Discourse", "secrets.toml"]]
     assert "secret-key-0123456789" not in everything(at)
+
+
+def test_feedback_channels_chosen_on_the_page_become_inbox_items_at_sync_now(configured, tmp_path, monkeypatch):
+    """A Slack export added on the page with #general chosen for feedback: Sync now builds from it
+    and says how many messages became items; the store keeps the channels chosen."""
+    import shutil
+
+    from tests.test_connector_slack import EXPORT, zipped
+
+    folder = tmp_path / "export"
+    shutil.copytree(EXPORT, folder)
+    target = zipped(folder, tmp_path / "export.zip")
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    monkeypatch.setenv("PULSE_COMMUNITY_SOURCE", "connectors")
+    at = open_data()
+    at.selectbox(key="data_connector_platform").select("slack").run()
+    at.text_input(key="data_connector_slack_export").input(str(target))
+    at.text_area(key="data_connector_slack_feedback").input("#general")
+    at.button(key="data_connector_slack_save").click().run()
+    assert not at.exception
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    assert saved.saved_connectors(store)["slack"].feedback_channels == ("#general",)
+    at.button(key="data_sync").click().run()
+    assert not at.exception
+    assert at.success[-1].value == "Feedback from messages: 3 new items in the inbox."
+    store.dispose()

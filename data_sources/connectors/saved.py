@@ -14,7 +14,7 @@ and its row in connector_state), wherever it is configured.
 A connector turned off is not fetched, but what its archive holds still counts at the next sync;
 a connector removed is neither fetched nor counted (its archive stays in the data folder, so
 adding it again goes on from its cursor). `feedback_channels` are the channels whose messages
-become feedback items (feedback/messages.py); for every other channel no message text is fetched.
+become feedback items (feedback/messages.py); no other channel's message text is kept anywhere.
 """
 
 from __future__ import annotations
@@ -63,13 +63,12 @@ SECRETS, PAGE = "secrets", "page"
 
 @dataclass(frozen=True)
 class Configured:
-    """A connector as sync runs it: its configuration, where it is set, whether it is fetched, and
-    the channels whose messages become feedback (ids or names, as the platform shows them)."""
+    """A connector as sync runs it: its configuration (with the channels whose messages become
+    feedback, for Slack and Discord), where it is set, and whether it is fetched."""
 
     config: ConnectorConfig
     place: str  # SECRETS or PAGE
     enabled: bool = True
-    feedback_channels: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -344,22 +343,11 @@ def secrets_names(settings: Settings) -> set[str]:
     return set(section) if isinstance(section, dict) else set()
 
 
-def _secrets_feedback(settings: Settings, name: str) -> tuple[str, ...]:
-    pulse = read_secrets(settings.secrets_file).get("pulse", {})
-    section = pulse.get("connectors") if isinstance(pulse, dict) else None
-    table = section.get(name) if isinstance(section, dict) else None
-    value = table.get("feedback_channels") if isinstance(table, dict) else None
-    return tuple(str(item) for item in value) if isinstance(value, list) and name in CHANNELS else ()
-
-
 def configured(settings: Settings, store: AppStore | None) -> list[Configured]:
     """Every connector: secrets.toml's, then the page's for the other platforms (in PLATFORMS
     order). Raises ConnectorNotConfigured for a table written wrongly or a page's connector whose
     token file is gone."""
-    found = {
-        config.name: Configured(config, SECRETS, True, _secrets_feedback(settings, config.name))
-        for config in load_connectors(settings)
-    }
+    found = {config.name: Configured(config, SECRETS) for config in load_connectors(settings)}
     if store is not None:
         taken = secrets_names(settings)
         for name, saved in saved_connectors(store).items():
@@ -369,9 +357,11 @@ def configured(settings: Settings, store: AppStore | None) -> list[Configured]:
             token = read_token(settings, name)
             if token:
                 table[TOKEN_KEYS[name]] = token
+            if saved.feedback_channels and name in CHANNELS:
+                table["feedback_channels"] = list(saved.feedback_channels)
             with on_page(name):
                 config = _parsed(name, table)
-            found[name] = Configured(config, PAGE, saved.enabled, saved.feedback_channels)
+            found[name] = Configured(config, PAGE, saved.enabled)
     return [found[name] for name in PLATFORMS if name in found]
 
 

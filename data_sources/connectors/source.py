@@ -4,7 +4,8 @@ archive, step by step), then give sync the canonical frames of all archives toge
 A connector is an object with a `name` (its secrets.toml table, and its archive's folder) and
 `fetch(cursor)`, which yields Steps: the rows one step brought, the cursor after it, and how far the
 fetch has got (done of total, in the connector's unit, named by a catalog key). Steps are gathered
-and written to the archive as one segment, then the cursor of the last of them is saved (archive.py
+and written to the archive as one segment (and the messages of feedback channels kept in the app
+store: connectors/messages.py), then the cursor of the last of them is saved (archive.py
 says why that order means no duplicates after a failure). A connector that fails writes the steps
 it completed, then stops the sync with its message; the next run goes on from there.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from data_sources.connectors import state
+from data_sources.connectors import messages, state
 from data_sources.connectors.archive import Archive, Row, archive_dir
 from data_sources.connectors.config import (
     ConnectorConfig,
@@ -98,6 +99,7 @@ def run_connector(
             [row for step in pending for row in step.activities],
             tables,
         )
+        messages.keep(app_store, connector.name, [row for step in pending for row in step.messages])
         last = pending[-1]
         state.stepped(app_store, connector.name, cursor=last.cursor, done=last.done, total=last.total)
         pending.clear()

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(length=300), nullable=False),
         sa.Column("connector", sa.String(length=100), nullable=False),
         sa.Column("channel", sa.String(length=200), nullable=False),
+        sa.Column("channel_name", sa.String(length=200), nullable=False),
         sa.Column("member_id", sa.String(length=200), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
