@@ -877,7 +877,7 @@ MESSAGES: dict[str, str] = {
     "connector.form.platform": "平台",
     "connector.form.in_secrets": "{connector}已在 `secrets.toml`（`[pulse.connectors.{section}]`）中配置，优先于本页：请在那里修改。",
     "connector.form.token_saved": "已保存令牌，结尾为 …{end}。令牌不会再次显示；如需替换，请在下方输入新令牌。",
-    "connector.form.replace_token": "替换{field}（留空：保留已保存的）",
+    "connector.form.replace_token": "{field}（替换用；留空则保留已保存的）",
     "connector.form.feedback_channels": "消息转为反馈：频道",
     "connector.form.feedback_channels_help": "频道 ID 或名称，每行一个。这些频道中的每条消息都会成为一条反馈（只一次），并且只抓取和保存这些频道的消息文本；其他频道的文本一概不抓取。留空：无。",
     "connector.form.enabled": "每次同步时抓取",

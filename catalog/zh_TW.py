@@ -877,7 +877,7 @@ MESSAGES: dict[str, str] = {
     "connector.form.platform": "平台",
     "connector.form.in_secrets": "{connector}已在 `secrets.toml`（`[pulse.connectors.{section}]`）中設定，優先於本頁：請在那裡修改。",
     "connector.form.token_saved": "已儲存權杖，結尾為 …{end}。權杖不會再次顯示；如需替換，請在下方輸入新權杖。",
-    "connector.form.replace_token": "替換{field}（留空：保留已儲存的）",
+    "connector.form.replace_token": "{field}（替換用；留空則保留已儲存的）",
     "connector.form.feedback_channels": "訊息轉為回饋：頻道",
     "connector.form.feedback_channels_help": "頻道 ID 或名稱，每行一個。這些頻道中的每則訊息都會成為一則回饋（只一次），並且只擷取和保存這些頻道的訊息文字；其他頻道的文字一概不擷取。留空：無。",
     "connector.form.enabled": "每次同步時擷取",

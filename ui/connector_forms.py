@@ -76,8 +76,14 @@ def connector_editor(settings: Settings, store: AppStore) -> None:
         for field in saved.FIELDS[name]:
             current = existing.settings.get(field) if existing is not None else None
             text = "\n".join(current) if isinstance(current, list) else str(current or "")
-            widget = st.text_area if field in saved.LISTS else st.text_input
-            values[field] = widget(_label(name, field), value=text, help=_help(field), key=f"{KEY}_{name}_{field}")
+            if field in saved.LISTS:  # a few lines: repositories, channel ids, owners
+                values[field] = st.text_area(
+                    _label(name, field), value=text, help=_help(field), height=96, key=f"{KEY}_{name}_{field}"
+                )
+            else:
+                values[field] = st.text_input(
+                    _label(name, field), value=text, help=_help(field), key=f"{KEY}_{name}_{field}"
+                )
         if kept_token:
             st.caption(t("connector.form.token_saved", end=saved.token_end(kept_token)))
             token_label = t("connector.form.replace_token", field=_label(name, "token"))
@@ -94,6 +100,7 @@ def connector_editor(settings: Settings, store: AppStore) -> None:
                     t("connector.form.feedback_channels"),
                     value=chosen,
                     help=t("connector.form.feedback_channels_help"),
+                    height=96,
                     key=f"{KEY}_{name}_feedback",
                 )
             )
