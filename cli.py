@@ -352,7 +352,11 @@ def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) 
         _print_alerts(evaluate_due(settings, store, clock.now()), quiet=True)
     code = _print_sync(synced, "Synced from")
     # messages of the channels chosen for feedback, now that the warehouse knows who wrote them
-    taken = messages.take_messages(store, settings=settings, warehouse=open_warehouse(settings), now=clock.now())
+    warehouse = open_warehouse(settings)
+    try:
+        taken = messages.take_messages(store, settings=settings, warehouse=warehouse, now=clock.now())
+    finally:
+        warehouse.dispose()
     if taken:
         print(f"Feedback from messages: {taken:,} new items")
     return code

@@ -307,3 +307,26 @@ def test_test_connection_to_slack_discord_and_wecom_makes_their_cheapest_authent
         with pytest.raises(TokenRefused) as refused:
             try_connection(WecomConfig(corp_id=wecom.corp_id, secret="wrong", owners=("z",), api_url=wecom.url))
         assert refused.value.user_message.startswith("WeCom refused the app (errcode 40001")
+
+
+def test_pointing_a_connector_at_another_site_starts_it_over_and_other_edits_keep_its_cursor(tmp_path):
+    from data_sources.connectors import state
+
+    with discourse_server() as server:
+        forum(server)
+        settings = connector_settings(tmp_path, "[pulse]\n")
+        store = migrated_store(settings)
+        values = {"url": server.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
+        sync_connectors(settings, store, waits=[])
+        fetched = state.cursor_of(store, "discourse")
+        assert fetched["posts_floor"] == 14
+        saved.save(
+            store, settings, "discourse", values, token="discourse-key-rotated", enabled=True, actor="ada", now=NOW
+        )
+        assert state.cursor_of(store, "discourse") == fetched  # a new key: the same forum
+        moved = {"url": "https://other-forum.example.org", "api_username": "system"}
+        saved.save(store, settings, "discourse", moved, token=None, enabled=True, actor="ada", now=NOW)
+        assert state.cursor_of(store, "discourse") == {}
+        assert saved.read_token(settings, "discourse") == "discourse-key-rotated"  # kept: none was typed
+        store.dispose()

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 import logs
+from data_sources.connectors import state
 from data_sources.connectors.config import (
     LOOPBACK,
     MOST_OWNERS,
@@ -57,6 +58,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "wecom": ("corp_id", "owners", "api_url"),
 }
 LISTS = {"repositories", "channels", "owners"}  # one a line (or separated by commas)
+# Settings that point a connector at another site: changing one drops its cursor, so the next sync
+# starts there from the beginning (a new export path for Slack or Discord is the same workspace).
+ANOTHER_SITE = {
+    "discourse": ("url",),
+    "github": ("api_url",),
+    "slack": ("api_url",),
+    "discord": ("guild", "api_url"),
+    "wecom": ("corp_id", "api_url"),
+}
 CHANNELS = ("slack", "discord")  # the platforms whose channels' messages can become feedback
 SECRETS, PAGE = "secrets", "page"
 
@@ -294,9 +304,14 @@ def save(
 ) -> None:
     """Keep a checked form: the settings in the app store, a new token (when one was typed) in its
     file. Raises ConnectorNotConfigured when secrets.toml configures this platform (it wins)."""
+    if name not in PLATFORMS:  # the token file is named after it
+        raise ValueError(f"no connector {name!r}")
     if name in secrets_names(settings):
         raise ConnectorNotConfigured(Said("error.connector.in_secrets", **named(name)))
-    kept = {key: value for key, value in table_of(name, values, None).items()}
+    kept = table_of(name, values, None)
+    before = saved_connectors(store).get(name)
+    if before is not None and any(before.settings.get(key) != kept.get(key) for key in ANOTHER_SITE[name]):
+        state.forget(store, name)  # another forum, guild or company: its cursor says nothing there
     if token:
         write_token(settings, name, token)
     row = {
