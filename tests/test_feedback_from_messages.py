@@ -187,3 +187,40 @@ def test_a_discord_channel_chosen_on_the_page_gives_its_messages_once_and_the_ot
     ]
     assert anywhere(settings.data_dir, b"the words of message 1200000000000000002") == []
     store.dispose()
+
+
+def test_cli_sync_reads_a_connector_saved_on_the_page_and_takes_its_messages(tmp_path, monkeypatch, capsys):
+    import cli
+    from settings import load_settings
+
+    folder = tmp_path / "export"
+    shutil.copytree(EXPORT, folder)
+    target = zipped(folder, tmp_path / "export.zip")
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PULSE_COMMUNITY_SOURCE", "connectors")
+    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    store = migrated_store(settings)
+    saved.save(
+        store,
+        settings,
+        "slack",
+        {"export": str(target)},
+        token=None,
+        enabled=True,
+        feedback_channels=["general"],
+        actor="ada@example.org",
+        now=NOW,
+    )
+    assert cli.main(["sync"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == ("Synced from connectors: 2 members, 5 activities, 0 campaigns, 0 campaign_members")
+    assert out.splitlines()[-1] == "Feedback from messages: 3 new items"
+    assert [item[1:4] for item in items(store)] == [
+        ("slack:U01ADA", datetime(2025, 3, 1, 10), "the words of a welcome"),
+        ("slack:U02BO", datetime(2025, 3, 1, 11), "the words of a reply"),
+        ("slack:U02BO", datetime(2025, 3, 2, 10), "the words of a broadcast"),
+    ]
+    store.dispose()
