@@ -71,7 +71,7 @@ from delivery.channels import channel_named, load_channels, where
 from digests import due, subscriptions
 from errors import PulseError, Said
 from exports import safe_csv
-from feedback import importer, intake, targets, workflow
+from feedback import importer, intake, messages, targets, workflow
 from metrics import goals, notes, sections, survey_results
 from metrics.filters import Filters
 from metrics.kpis import Format, spec
@@ -350,7 +350,16 @@ def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) 
         )
     finally:  # a failed sync too: the sync rule watches the runs
         _print_alerts(evaluate_due(settings, store, clock.now()), quiet=True)
-    return _print_sync(synced, "Synced from")
+    code = _print_sync(synced, "Synced from")
+    # messages of the channels chosen for feedback, now that the warehouse knows who wrote them
+    warehouse = open_warehouse(settings)
+    try:
+        taken = messages.take_messages(store, settings=settings, warehouse=warehouse, now=clock.now())
+    finally:
+        warehouse.dispose()
+    if taken:
+        print(f"Feedback from messages: {taken:,} new items")
+    return code
 
 
 def command_import(settings: Settings, store: AppStore, args: argparse.Namespace) -> int:

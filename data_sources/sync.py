@@ -47,7 +47,7 @@ from data_sources.append import (
     row_prints,
 )
 from data_sources.connectors.archive import Archive, archive_dir
-from data_sources.connectors.config import load_connectors
+from data_sources.connectors.saved import configured
 from data_sources.connectors.source import load_connectors_source
 from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
 from data_sources.files import read_folder
@@ -181,7 +181,7 @@ def run_sync(
             recorded = recorded_prints(path)
             prints = row_prints(canonical(frames), recorded) if path is not None else None
             people = identities.gather(
-                frames, merges=merges.merged_pairs(app_store), details=_member_details(source, settings)
+                frames, merges=merges.merged_pairs(app_store), details=_member_details(source, settings, app_store)
             )
             new = appended_rows(frames, people.frames, prints.kept) if prints and prints.kept else None
             frames = people.frames
@@ -256,12 +256,14 @@ def _build(
     return FULL, verdict.reason
 
 
-def _member_details(source: str, settings: Settings) -> pd.DataFrame | None:
+def _member_details(source: str, settings: Settings, app_store: AppStore) -> pd.DataFrame | None:
     """The connectors' members' platform, handle and whether their email is verified (what
     identities.gather links by); None for other sources, whose addresses nobody verified."""
     if _kind(source) != CONNECTORS:
         return None
-    parts = [Archive(archive_dir(settings.data_dir, config.name)).members() for config in load_connectors(settings)]
+    parts = [
+        Archive(archive_dir(settings.data_dir, chosen.name)).members() for chosen in configured(settings, app_store)
+    ]
     parts = [part for part in parts if not part.empty]
     if not parts:
         return None

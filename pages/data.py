@@ -18,6 +18,7 @@ from data_sources.sync import SyncResult, import_files, last_good_sync, parsing,
 from data_sources.validate import TABLES
 from delivery import outbox
 from errors import lines_in
+from feedback.messages import take_messages
 from rollup.state import rollup_is_current
 from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY
 from store.batches import recent_batches_query
@@ -26,6 +27,7 @@ from surveys import registry
 from surveys.forms_import import import_responses, language_note, read_responses, undo_forms_import
 from surveys.write_back import pending
 from ui import background, data
+from ui.connector_forms import connector_editor
 from ui.data_views import (
     batch_columns,
     batches_view,
@@ -136,6 +138,10 @@ else:
                 status.update(label=t("data.sync_done"), state="complete")
             question.empty()
             show_result(synced, t("data.synced", source=source_name(synced.source), rows=row_counts(synced.rows)))
+            # messages of the channels chosen for feedback, now that the warehouse knows who wrote them
+            taken = take_messages(store, settings=settings, warehouse=data.warehouse(settings), now=clock.now())
+            if taken:
+                st.success(t("data.feedback_from_messages", count=taken))
         except ShrinkRefused as refused:
             remember_refusal("sync", refused.shrinks)
             st.rerun()
@@ -270,6 +276,7 @@ if not runs.empty:
 
 st.subheader(t("data.connectors"))
 connectors_section(settings, store)
+connector_editor(settings, store)
 
 st.subheader(t("data.channels"))
 channels_section(settings, store)

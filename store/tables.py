@@ -303,6 +303,34 @@ connector_state = sa.Table(
     sa.Column("error_said", sa.JSON),
 )
 
+# A connector configured on the Data page (data_sources/connectors/saved.py): its settings but the
+# token, which is kept in a 0600 file in the data folder; `feedback_channels` are the channels whose
+# messages become feedback items (None or []: none, and no message text is fetched).
+connector_settings = sa.Table(
+    "connector_settings",
+    metadata,
+    sa.Column("connector", sa.String(100), primary_key=True),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("feedback_channels", sa.JSON),
+    sa.Column("updated_by", sa.String(320), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# Messages of a feedback channel fetched by a connector, waiting to become feedback items
+# (feedback/messages.py takes them after the sync that fetched them, then deletes them).
+connector_messages = sa.Table(
+    "connector_messages",
+    metadata,
+    sa.Column("message_id", sa.String(300), primary_key=True),  # the activity id: slack:message:C1:ts
+    sa.Column("connector", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(200), nullable=False),  # its id on the platform
+    sa.Column("channel_name", sa.String(200), nullable=False),  # its name, as the platform shows it
+    sa.Column("member_id", sa.String(200), nullable=False),  # the platform's account (an identity)
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
 # A manager's target for a KPI over a period (metrics/goals.py): `end_day` is exclusive, as a view's
 # end; channel, region and segment narrow it to those members (all None: the whole community).
 goals = sa.Table(

@@ -24,6 +24,7 @@ GitHub REST (docs.github.com/rest), with `Authorization: Bearer <token>`:
 - `POST /graphql` with the connector's discussions query: {data: {repository: {discussions: {pageInfo:
   {hasNextPage, endCursor}, nodes}}}}, 50 a page by updatedAt, `after` an endCursor; a repository it
   does not have: {data: {repository: null}, errors: [{type: "NOT_FOUND", …}]};
+- `GET /repos/{owner}/{repo}`: {id, full_name, private, owner} (Test connection asks for it);
 - `GET /orgs/{org}/repos`: the organisation's repositories ({id, full_name, fork, archived, private});
 - every answer carries x-ratelimit-limit, -remaining (counting down), -used, -reset and -resource.
 - 401 {"message": "Bad credentials", ...} for another token; 404 {"message": "Not Found"} for a
@@ -56,7 +57,8 @@ Slack's Web API (api.slack.com/methods), with `Authorization: Bearer <bot token>
 {messages newer than `oldest`, newest first, has_more}, `conversations.replies` {messages: the parent
 first, then the replies newer than `oldest`}, each paged by `limit` and `cursor` with
 `response_metadata.next_cursor`; {ok: false, error: "invalid_auth"} for another token, and when
-told 429 with Retry-After or {ok: false, error: "token_revoked"}.
+told 429 with Retry-After or {ok: false, error: "token_revoked"}; `auth.test` {ok, url, team, user}
+(Test connection asks it).
 
 `requests` lists each path asked for (with its query), so tests see what an increment fetched.
 """
@@ -315,6 +317,9 @@ def _github_handler(server: GithubServer) -> type[BaseHTTPRequestHandler]:
             rest = segments[3:]
             if repo not in server.issues:
                 return self.answer(404, {"message": "Not Found", "documentation_url": GITHUB_DOCS, "status": "404"})
+            if rest == []:  # the repository itself (Test connection asks for it)
+                owner = {"login": repo.split("/")[0], "id": 1, "type": "Organization"}
+                return self.answer(200, {"id": 1, "full_name": repo, "private": False, "owner": owner}, self.limits())
             if rest == ["issues"]:
                 return self.listing(server.issues[repo], query, parts.path, "updated_at")
             if rest == ["issues", "comments"]:
@@ -603,6 +608,10 @@ def _slack_api_handler(server: SlackServer) -> type[BaseHTTPRequestHandler]:
                 return self.answer(failure[1], failure[2], failure[3])
             method = parts.path.rsplit("/", 1)[-1]
             oldest = float(query.get("oldest", "0"))
+            if method == "auth.test":
+                return self.answer(
+                    200, {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "pulse", "bot_id": "B1"}
+                )
             if method == "users.list":
                 return self.paged(server.users, "members", query)
             if method == "conversations.list":

@@ -347,8 +347,12 @@ def test_the_connectors_source_without_a_connector_says_how_to_add_one(tmp_path)
 
     settings = connector_settings(tmp_path, "[pulse]\n")
     store = migrated_store(settings)
-    with pytest.raises(ConnectorNotConfigured, match=r"add a \[pulse.connectors.<platform>\] table"):
+    with pytest.raises(ConnectorNotConfigured) as raised:
         sync(settings=settings, app_store=store, source="connectors")
+    assert raised.value.user_message == (
+        "The source is the platform connectors, but none is configured: add one on the Data page (Platform "
+        "connectors), or a [pulse.connectors.<platform>] table to secrets.toml (docs/data-sources.md)."
+    )
     store.dispose()
 
 

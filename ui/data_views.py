@@ -13,8 +13,9 @@ import streamlit as st
 
 import clock
 from data_sources.connectors import state as connector_state
-from data_sources.connectors.config import load_connectors, site
+from data_sources.connectors.config import site
 from data_sources.connectors.errors import ConnectorNotConfigured
+from data_sources.connectors.saved import PAGE, SECRETS, Configured, configured
 from data_sources.errors import Shrink
 from data_sources.validate import TABLES
 from delivery import outbox, trial
@@ -167,11 +168,12 @@ def channels_view(channels: dict[str, Channel], counts: dict[tuple[str, str], in
     )
 
 
-def connectors_view(rows: list[dict[str, Any]], sites: dict[str, str]) -> pd.DataFrame:
-    """Each configured connector with its last run: status, when, how far (done of total) and the
-    error in the reader's language; never a key or a token."""
+def connectors_view(rows: list[dict[str, Any]], connectors: list[Configured]) -> pd.DataFrame:
+    """Each configured connector with where it is set, whether it is fetched, and its last run:
+    status, when, how far (done of total) and the error in the reader's language; never a key or a
+    token."""
     by_name = {row["connector"]: row for row in rows}
-    names = list(sites)
+    names = [connector.name for connector in connectors]
     runs = [by_name.get(name, {}) for name in names]
 
     def progress(run: dict[str, Any]) -> str | None:
@@ -182,7 +184,9 @@ def connectors_view(rows: list[dict[str, Any]], sites: dict[str, str]) -> pd.Dat
     return pd.DataFrame(
         {
             "connector": names,
-            "site": [sites[name] for name in names],
+            "site": [site(connector.config) for connector in connectors],
+            "set_in": [connector.place for connector in connectors],
+            "fetched": [connector.enabled for connector in connectors],
             "status": [run.get("status") for run in runs],
             "last_run": [run.get("finished_at") or run.get("started_at") for run in runs],
             "progress": [progress(run) for run in runs],
@@ -195,6 +199,8 @@ def connector_columns() -> dict[str, object]:
     return {
         "connector": words_column(t("data.column.connector"), known_words("connector.name")),
         "site": t("data.column.site"),
+        "set_in": words_column(t("data.column.set_in"), catalog_words("connector.set_in", (SECRETS, PAGE))),
+        "fetched": st.column_config.CheckboxColumn(t("data.column.fetched")),
         "status": words_column(t("data.column.status"), catalog_words("data.status", STATUS_WORDS)),
         "last_run": time_column(t("data.column.last_run")),
         "progress": t("data.column.progress"),
@@ -203,19 +209,20 @@ def connector_columns() -> dict[str, object]:
 
 
 def connectors_section(settings: Settings, store: AppStore) -> None:
-    """The platform connectors configured in secrets.toml and how their last runs went."""
+    """The platform connectors (secrets.toml's and this page's) and how their last runs went."""
     try:
-        configs = load_connectors(settings)
+        connectors = configured(settings, store)
     except ConnectorNotConfigured as error:  # written wrongly: said to the admin who wrote it; the page goes on
         st.error(error_markdown(error), icon=":material/error:")
         return
-    if not configs:
+    if not connectors:
         st.caption(t("data.connectors_none"))
         return
     st.caption(t("data.connectors_help"))
-    sites = {config.name: site(config) for config in configs}
     table(
-        connectors_view(connector_state.states(store), sites), column_config=connector_columns(), key="data_connectors"
+        connectors_view(connector_state.states(store), connectors),
+        column_config=connector_columns(),
+        key="data_connectors",
     )
 
 

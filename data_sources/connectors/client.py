@@ -62,6 +62,7 @@ class PoliteClient:
     busy: Callable[[Any], bool] | None = None  # a 200 whose body says "too many" or "busy" (WeCom's errcode)
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     requests_made: int = 0
+    timeout: tuple[float, float] = TIMEOUT  # seconds to connect, to read (Test connection waits less)
 
     def get(self, url: str, params: Mapping[str, str | int] | None = None, *, accept: str | None = None) -> Answer:
         """The JSON at `url` (`accept`: a media type the platform documents for more fields); raises
@@ -89,7 +90,9 @@ class PoliteClient:
             last = attempt == self.attempts
             try:
                 self.requests_made += 1
-                response = self.session.request(method, url, params=params, json=body, headers=headers, timeout=TIMEOUT)
+                response = self.session.request(
+                    method, url, params=params, json=body, headers=headers, timeout=self.timeout
+                )
             except (requests.ConnectionError, requests.Timeout) as error:
                 if last:
                     raise PlatformFailed(

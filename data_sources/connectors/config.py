@@ -11,6 +11,7 @@
 
     [pulse.connectors.slack]
     export = "/data/slack/Acme Slack export Jan 1 2025 - Mar 5 2025.zip"   # a workspace export
+    feedback_channels = ["feedback"]   # optional (Slack, Discord): these channels' messages become feedback
 
     [pulse.connectors.discord]
     exports = "/data/discord"    # DiscordChatExporter JSON files, and/or a bot:
@@ -71,6 +72,7 @@ class SlackConfig:
     token: str = field(default="", repr=False)  # and/or a bot token for the Web API
     api_url: str = SLACK_API
     name: str = "slack"
+    feedback_channels: tuple[str, ...] = ()  # ids or names: their messages become feedback items
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class DiscordConfig:
     channels: tuple[str, ...] = ()
     api_url: str = DISCORD_API
     name: str = "discord"
+    feedback_channels: tuple[str, ...] = ()  # ids or names: their messages become feedback items
 
 
 @dataclass(frozen=True)
@@ -154,11 +157,27 @@ def _github(name: str, table: dict[str, object]) -> GithubConfig:
     )
 
 
+def _feedback_channels(name: str, table: dict[str, object]) -> tuple[str, ...]:
+    """`feedback_channels`: the channels (ids or names) whose messages become feedback items."""
+    value = table.get("feedback_channels", [])
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConnectorNotConfigured(
+            Said(
+                "error.connector.setting",
+                where=_where(name),
+                setting="feedback_channels",
+                example='feedback_channels = ["feedback"]',
+            )
+        )
+    return tuple(item.strip() for item in value)
+
+
 def _slack(name: str, table: dict[str, object]) -> SlackConfig:
     """An export, a bot token, or both."""
     example = 'export = "/data/slack/export.zip"'
+    chosen = _feedback_channels(name, table)
     if table.get("token") is None:
-        return SlackConfig(export=Path(_text(name, table, "export", example=example)))
+        return SlackConfig(export=Path(_text(name, table, "export", example=example)), feedback_channels=chosen)
     token = _text(name, table, "token", example='token = "xoxb-…"')
     logs.keep_secret(token)
     api = table.get("api_url", SLACK_API)
@@ -166,6 +185,7 @@ def _slack(name: str, table: dict[str, object]) -> SlackConfig:
         export=Path(_text(name, table, "export", example=example)) if table.get("export") is not None else None,
         token=token,
         api_url=_site(name, {"api_url": api}, "api_url", example=f'api_url = "{SLACK_API}"'),
+        feedback_channels=chosen,
     )
 
 
@@ -176,8 +196,11 @@ def _discord(name: str, table: dict[str, object]) -> DiscordConfig:
         raise ConnectorNotConfigured(
             Said("error.connector.setting", where=_where(name), setting="exports", example='exports = "/data/discord"')
         )
+    chosen = _feedback_channels(name, table)
     if table.get("token") is None:
-        return DiscordConfig(exports=Path(_text(name, table, "exports", example='exports = "/data/discord"')))
+        return DiscordConfig(
+            exports=Path(_text(name, table, "exports", example='exports = "/data/discord"')), feedback_channels=chosen
+        )
     token = _text(name, table, "token", example='token = "…"')
     logs.keep_secret(token)
     channels = table.get("channels")
@@ -192,6 +215,7 @@ def _discord(name: str, table: dict[str, object]) -> DiscordConfig:
         guild=_text(name, table, "guild", example='guild = "1234567890"'),
         channels=tuple(channels),
         api_url=_site(name, {"api_url": api}, "api_url", example=f'api_url = "{DISCORD_API}"'),
+        feedback_channels=chosen,
     )
 
 

@@ -15,7 +15,9 @@ with time, so the cursor keeps per channel the highest id taken (`channels`), sh
 (the same message from either is the same activity), and the members walk its last user id. A
 member joins at the guild's `joined_at` where the API gives it, else at their first activity seen.
 Discord's 429 (`Retry-After`, `X-RateLimit-Reset-After`) is waited out; 401 is a refused token.
-No message text is kept.
+No message text is kept, except the messages of the channels chosen for feedback
+(`feedback_channels`, by id, or by name for exported files), which the step carries
+(`Step.messages`) to become feedback items; the bot needs the Message Content intent for their text.
 """
 
 from __future__ import annotations
@@ -80,16 +82,13 @@ class Discord:
                 document = json.loads(path.read_text(encoding="utf-8"))
             except (ValueError, UnicodeDecodeError):
                 raise malformed(self.name, where, where, "JSON") from None
-            channel = need(
-                need(document, "channel", dict, connector=self.name, where=where),
-                "id",
-                str,
-                connector=self.name,
-                where=where,
-            )
+            about = need(document, "channel", dict, connector=self.name, where=where)
+            channel = need(about, "id", str, connector=self.name, where=where)
+            label = str(about.get("name") or channel)
             since = int(cursor["channels"].get(channel, "0"))
             members: list[Row] = []
             activities: list[Row] = []
+            said: list[Row] | None = [] if self._feedback(channel, label) else None
             highest = since
             for message in items(document, "messages", connector=self.name, where=where):
                 number = int(need(message, "id", str, connector=self.name, where=where))
@@ -106,6 +105,7 @@ class Discord:
                 if kind == "GuildMemberJoin":
                     continue
                 activities.append(activity_row(PLATFORM, f"message:{number}", person, at, "message"))
+                self._said(said, number, (channel, label), person, at, message.get("content"))
                 for reaction in message.get("reactions") or []:
                     for user in items(reaction, "users", connector=self.name, where=where):
                         reacting = self._exported_member(user, at, where)
@@ -119,7 +119,37 @@ class Discord:
                             key = f"reaction:{number}:{emoji}:{str(reacting['member_id']).split(':', 1)[1]}"
                             activities.append(activity_row(PLATFORM, key, reacting, at, "reaction"))
             cursor["channels"][channel] = str(highest)
-            yield Step(members, activities, self._saved(cursor), done, len(files), "connector.unit.channels")
+            yield Step(
+                members,
+                activities,
+                self._saved(cursor),
+                done,
+                len(files),
+                "connector.unit.channels",
+                messages=said or (),
+            )
+
+    def _feedback(self, channel: str, name: str) -> bool:
+        """Whether a channel's messages become feedback (chosen by id, name or #name)."""
+        chosen = {item.removeprefix("#") for item in self.config.feedback_channels}
+        return channel in chosen or name in chosen
+
+    @staticmethod
+    def _said(
+        said: list[Row] | None, number: object, channel: tuple[str, str], person: Row, at: object, words: object
+    ) -> None:
+        """A feedback channel's message with its text (`said` is None for every other channel)."""
+        if said is not None and isinstance(words, str) and words.strip():
+            said.append(
+                {
+                    "message_id": f"{PLATFORM}:message:{number}",
+                    "channel": channel[0],
+                    "channel_name": channel[1],
+                    "member_id": person["member_id"],
+                    "sent_at": at,
+                    "text": words,
+                }
+            )
 
     def _exported_member(self, author: dict[str, Any], at: object, where: str) -> Row | None:
         if author.get("isBot") is True:
@@ -167,12 +197,14 @@ class Discord:
 
     def _messages(self, cursor: dict[str, Any], channel: str, done: int) -> Iterator[Step]:
         url = f"{self.config.api_url}/channels/{channel}/messages"
+        chosen = self._feedback(channel, channel)
         while True:
             after = cursor["channels"].get(channel, "0")
             answer = self.client.get(url, {"limit": MESSAGES_PAGE, "after": after})
             found = items(answer.document, None, connector=self.name, where=url)
             members: list[Row] = []
             activities: list[Row] = []
+            said: list[Row] | None = [] if chosen else None
             for message in found:
                 number = need(message, "id", str, connector=self.name, where=url)
                 cursor["channels"][channel] = max(cursor["channels"].get(channel, "0"), number, key=int)
@@ -192,8 +224,15 @@ class Discord:
                 }
                 members.append(person)
                 activities.append(activity_row(PLATFORM, f"message:{number}", person, at, "message"))
+                self._said(said, number, (channel, channel), person, at, message.get("content"))
             yield Step(
-                members, activities, self._saved(cursor), done, len(self.config.channels), "connector.unit.channels"
+                members,
+                activities,
+                self._saved(cursor),
+                done,
+                len(self.config.channels),
+                "connector.unit.channels",
+                messages=said or (),
             )
             if len(found) < MESSAGES_PAGE:
                 return

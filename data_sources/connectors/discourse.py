@@ -43,7 +43,7 @@ USERS_A_STEP = 20  # members whose likes and solutions make one step
 OVERLAP = timedelta(days=1)
 
 
-def _refuses(status: int, document: Any) -> bool:
+def refuses(status: int, document: Any) -> bool:
     return status == 403 and isinstance(document, dict) and document.get("error_type") == "invalid_access"
 
 
@@ -63,7 +63,7 @@ class Discourse:
         self.archive = archive
         self.seen: dict[str, str] = {}  # member id -> handle, of the users read in this run
         headers = {"Api-Key": config.api_key, "Api-Username": config.api_username}
-        self.client = PoliteClient(self.name, headers=headers, refuses=_refuses, attempts=attempts)
+        self.client = PoliteClient(self.name, headers=headers, refuses=refuses, attempts=attempts)
         if sleep is not None:
             self.client.sleep = sleep
 

@@ -3,17 +3,40 @@ connector, so a person with several knows which token to replace."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from data_sources.errors import NotConfigured, SourceUnavailable
 from errors import Said
 
 NAMED = ("discourse", "github", "slack", "discord", "wecom")  # the catalog's connector.name.<name>
+# The connectors being run or tried that an admin configured on the Data page rather than in
+# secrets.toml: their messages say to fix them there (`on_page`).
+_ON_PAGE: ContextVar[frozenset[str]] = ContextVar("connectors_on_page", default=frozenset())
+
+
+@contextmanager
+def on_page(name: str) -> Iterator[None]:
+    """While a connector configured on the Data page runs: its messages send the reader there."""
+    token = _ON_PAGE.set(_ON_PAGE.get() | {name})
+    try:
+        yield
+    finally:
+        _ON_PAGE.reset(token)
 
 
 def named(name: str) -> dict[str, str]:
     """A message's values for a connector: `connector` as people write its platform ("GitHub",
-    "企业微信"), said in the reader's language (a name the catalog lacks as it is), and `section`, its
-    name in secrets.toml ([pulse.connectors.github])."""
-    return {"connector": Said(f"connector.name.{name}") if name in NAMED else name, "section": name}
+    "企业微信"), said in the reader's language (a name the catalog lacks as it is), `section`, its
+    name in secrets.toml ([pulse.connectors.github]), and `place`, where its settings are changed:
+    that table of secrets.toml, or the Data page for a connector configured there."""
+    connector = Said(f"connector.name.{name}") if name in NAMED else name
+    if name in _ON_PAGE.get():
+        place = Said("connector.place.page", connector=connector)
+    else:
+        place = Said("connector.place.secrets", section=name)
+    return {"connector": connector, "section": name, "place": place}
 
 
 class ConnectorNotConfigured(NotConfigured):

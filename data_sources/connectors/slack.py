@@ -17,7 +17,9 @@ missing_scope: a refusal; others named) and 429 with Retry-After when rate limit
 
 A message by a person (no subtype, or thread_broadcast, file_share, me_message) is kind message;
 each reaction's users a reaction, at the message's time (Slack keeps no time for a reaction).
-Joins, leaves, topic changes and bots' messages are not activities. No text is kept. A member joins
+Joins, leaves, topic changes and bots' messages are not activities. No text is kept, except the
+messages of the channels chosen for feedback (`feedback_channels`, by id, name or #name), which the
+step carries (`Step.messages`) to become feedback items. A member joins
 at the earliest of their first message, their first channel_join and their profile's last update
 (`updated`: Slack gives no sign-up date). The cursor keeps, per channel, the last export day read
 (`days`; the next export is read from that day on) and the newest message taken through the API
@@ -113,12 +115,21 @@ class Slack:
                 )
                 members: list[Row] = []
                 activities: list[Row] = []
+                said: list[Row] | None = [] if self._feedback(key, folder) else None
                 for name in files:
                     found = items(self._json(bundle, names, name), None, connector=self.name, where=self._at(name))
-                    activities.extend(self._rows(found, self._at(name), key, users, members))
+                    activities.extend(self._rows(found, self._at(name), key, users, members, said, folder))
                 if files:
                     days[key] = files[-1][len(folder) + 1 : -5]
-                yield Step(members, activities, self._saved(cursor), done, len(channels), "connector.unit.channels")
+                yield Step(
+                    members,
+                    activities,
+                    self._saved(cursor),
+                    done,
+                    len(channels),
+                    "connector.unit.channels",
+                    messages=said or (),
+                )
 
     def _at(self, name: str) -> str:
         export = self.config.export
@@ -161,10 +172,23 @@ class Slack:
             }
         return found
 
+    def _feedback(self, channel: str, name: str) -> bool:
+        """Whether a channel's messages become feedback (chosen by id, name or #name)."""
+        chosen = {item.removeprefix("#") for item in self.config.feedback_channels}
+        return channel in chosen or name in chosen
+
     def _rows(
-        self, messages: list[dict[str, Any]], where: str, channel: str, users: dict[str, Row], seen: list[Row]
+        self,
+        messages: list[dict[str, Any]],
+        where: str,
+        channel: str,
+        users: dict[str, Row],
+        seen: list[Row],
+        said: list[Row] | None = None,
+        channel_name: str = "",
     ) -> Iterator[Row]:
-        """A channel's messages as activities; `seen` gets a member row at each person's message or join."""
+        """A channel's messages as activities; `seen` gets a member row at each person's message or join,
+        and `said` (a feedback channel's only) each person's message with its text."""
         for message in messages:
             subtype = message.get("subtype")
             person = message.get("user")
@@ -179,6 +203,18 @@ class Slack:
                 seen.append({**users[person], "joined_at": at})  # the archive keeps the earliest
             if subtype not in SPOKEN:
                 continue
+            words = message.get("text")
+            if said is not None and isinstance(words, str) and words.strip():
+                said.append(
+                    {
+                        "message_id": f"{PLATFORM}:message:{channel}:{stamp}",
+                        "channel": channel,
+                        "channel_name": channel_name or channel,
+                        "member_id": f"{PLATFORM}:{person}",
+                        "sent_at": at,
+                        "text": words,
+                    }
+                )
             yield {
                 "activity_id": f"{PLATFORM}:message:{channel}:{stamp}",
                 "member_id": f"{PLATFORM}:{person}",
@@ -240,15 +276,17 @@ class Slack:
         yield Step(list(users.values()), [], self._saved(cursor), 0, len(channels), "connector.unit.channels")
         for done, channel in enumerate(channels, start=1):
             key = need(channel, "id", str, connector=self.name, where=f"{self.config.api_url}/conversations.list")
+            label = str(channel.get("name") or key)
             oldest = cursor["oldest"].get(key, "0")
             members: list[Row] = []
             activities: list[Row] = []
+            said: list[Row] | None = [] if self._feedback(key, label) else None
             newest = oldest
             history = f"{self.config.api_url}/conversations.history"
             for page in self._paged(
                 "conversations.history", "messages", {"channel": key, "oldest": oldest, "limit": 200}
             ):
-                activities.extend(self._rows(page, history, key, users, members))
+                activities.extend(self._rows(page, history, key, users, members, said, label))
                 newest = max([newest, *(str(message.get("ts", "0")) for message in page)], key=float)
                 for thread in page:
                     if thread.get("reply_count") and float(str(thread.get("latest_reply", "0"))) > float(oldest):
@@ -259,8 +297,15 @@ class Slack:
                             "messages",
                             {"channel": key, "ts": parent, "oldest": oldest, "limit": 200},
                         ):
-                            activities.extend(
-                                self._rows([m for m in answers if m.get("ts") != parent], replies, key, users, members)
-                            )
+                            answered = [m for m in answers if m.get("ts") != parent]
+                            activities.extend(self._rows(answered, replies, key, users, members, said, label))
             cursor["oldest"][key] = newest
-            yield Step(members, activities, self._saved(cursor), done, len(channels), "connector.unit.channels")
+            yield Step(
+                members,
+                activities,
+                self._saved(cursor),
+                done,
+                len(channels),
+                "connector.unit.channels",
+                messages=said or (),
+            )

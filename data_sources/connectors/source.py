@@ -4,7 +4,8 @@ archive, step by step), then give sync the canonical frames of all archives toge
 A connector is an object with a `name` (its secrets.toml table, and its archive's folder) and
 `fetch(cursor)`, which yields Steps: the rows one step brought, the cursor after it, and how far the
 fetch has got (done of total, in the connector's unit, named by a catalog key). Steps are gathered
-and written to the archive as one segment, then the cursor of the last of them is saved (archive.py
+and written to the archive as one segment (and the messages of feedback channels kept in the app
+store: connectors/messages.py), then the cursor of the last of them is saved (archive.py
 says why that order means no duplicates after a failure). A connector that fails writes the steps
 it completed, then stops the sync with its message; the next run goes on from there.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from data_sources.connectors import state
+from data_sources.connectors import messages, state
 from data_sources.connectors.archive import Archive, Row, archive_dir
 from data_sources.connectors.config import (
     ConnectorConfig,
@@ -27,12 +28,12 @@ from data_sources.connectors.config import (
     DiscourseConfig,
     SlackConfig,
     WecomConfig,
-    load_connectors,
 )
 from data_sources.connectors.discord import Discord
 from data_sources.connectors.discourse import Discourse
 from data_sources.connectors.errors import ConnectorNotConfigured, named
 from data_sources.connectors.github import Github
+from data_sources.connectors.saved import configured, running
 from data_sources.connectors.slack import Slack
 from data_sources.connectors.steps import Connector, Step
 from data_sources.connectors.wecom import Wecom
@@ -98,6 +99,7 @@ def run_connector(
             [row for step in pending for row in step.activities],
             tables,
         )
+        messages.keep(app_store, connector.name, [row for step in pending for row in step.messages])
         last = pending[-1]
         state.stepped(app_store, connector.name, cursor=last.cursor, done=last.done, total=last.total)
         pending.clear()
@@ -134,14 +136,18 @@ def load_connectors_source(
     make: Callable[[ConnectorConfig, Archive], Connector] | None = None,
 ) -> tuple[Frames, list[str]]:
     """Run every configured connector, then the canonical frames of their archives and warnings."""
-    configs = load_connectors(settings)
-    if not configs:
+    chosen = configured(settings, app_store)
+    if not chosen:
         raise ConnectorNotConfigured(Said("error.connector.none", section="[pulse.connectors.<platform>]"))
     make = make or Made()
-    for config in configs:
-        archive = Archive(archive_dir(settings.data_dir, config.name))
-        run_connector(make(config, archive), settings=settings, app_store=app_store, progress=progress)
-    return archived_frames(settings, [config.name for config in configs])
+    for connector in chosen:
+        if not connector.enabled:  # turned off on the Data page: not fetched, its archive still counts
+            log.info("Connector %s is turned off: not fetched", connector.name)
+            continue
+        archive = Archive(archive_dir(settings.data_dir, connector.name))
+        with running(connector):
+            run_connector(make(connector.config, archive), settings=settings, app_store=app_store, progress=progress)
+    return archived_frames(settings, [connector.name for connector in chosen])
 
 
 def archived_frames(settings: Settings, names: list[str]) -> tuple[Frames, list[str]]:

@@ -20,6 +20,9 @@ class Step:
     total: int
     unit: str = "connector.unit.items"  # a catalog key: posts, users, pages
     tables: Mapping[str, Sequence[Row]] = field(default_factory=dict)  # a platform's own (archive.TABLE_KEYS)
+    # messages of the channels chosen for feedback: message_id, channel, channel_name, member_id, sent_at, text
+    # (kept in the app store's connector_messages until feedback/messages.py takes them; never archived)
+    messages: Sequence[Row] = ()
 
 
 class Connector(Protocol):
