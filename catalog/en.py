@@ -659,7 +659,7 @@ MESSAGES: dict[str, str] = {
     "surveys.ces_help": "Mean answer on the 1–7 effort questions (higher is easier); {answers} answers.",
     "surveys.trend": "NPS by week",
     "surveys.breakdown": "NPS and CSAT by respondent group",
-    "surveys.breakdown_help": "Respondents joined to community data: their segment and channel, and their engagement level at the period's end. Anonymous answers are not in any group.",
+    "surveys.breakdown_help": "Respondents joined to community data: their segment and channel, and their engagement level at the period's end. Anonymous answers are not in any group. A person who answered from two accounts merged on the People page is one respondent, in their person's group.",
     "surveys.breakdown_by": "Group by",
     "surveys.questions": "Answers per question",
     "surveys.text_answers": "{answers} written answers (listed below for those allowed to read them).",

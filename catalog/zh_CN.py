@@ -630,7 +630,7 @@ MESSAGES: dict[str, str] = {
     "surveys.ces_help": "1–7 分费力度（CES）题的平均分（越高越容易）；共 {answers} 个回答。",
     "surveys.trend": "每周 NPS",
     "surveys.breakdown": "按受访者分组的 NPS 和 CSAT",
-    "surveys.breakdown_help": "将受访者与社群数据关联：他们的分群、渠道，以及本期结束时的参与度等级。匿名回答不属于任何分组。",
+    "surveys.breakdown_help": "将受访者与社群数据关联：他们的分群、渠道，以及本期结束时的参与度等级。匿名回答不属于任何分组。在“成员身份”页合并的两个账号作答的同一个人，只算一位受访者，归入其本人的分组。",
     "surveys.breakdown_by": "分组依据",
     "surveys.questions": "各题回答",
     "surveys.text_answers": "{answers} 条文字回答（有权限查看的人可在下方看到）。",

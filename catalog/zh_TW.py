@@ -630,7 +630,7 @@ MESSAGES: dict[str, str] = {
     "surveys.ces_help": "1–7 分費力度（CES）題的平均分（越高越容易）；共 {answers} 個回答。",
     "surveys.trend": "每週 NPS",
     "surveys.breakdown": "依受訪者分組的 NPS 和 CSAT",
-    "surveys.breakdown_help": "將受訪者與社群資料關聯：他們的分群、管道，以及本期結束時的參與度等級。匿名回答不屬於任何分組。",
+    "surveys.breakdown_help": "將受訪者與社群資料關聯：他們的分群、管道，以及本期結束時的參與度等級。匿名回答不屬於任何分組。在「成員身分」頁合併的兩個帳號作答的同一個人，只算一位受訪者，歸入其本人的分組。",
     "surveys.breakdown_by": "分組依據",
     "surveys.questions": "各題回答",
     "surveys.text_answers": "{answers} 則文字回答（有權限檢視的人可在下方看到）。",

@@ -389,6 +389,16 @@ def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
     )
 
 
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def load_person_ids(settings: Settings, version: str, member_id: str | None) -> tuple[str, ...]:
+    """Every id of the person `member_id` names (itself when the warehouse does not know it; none
+    for an anonymous item): community data, so cached per warehouse build."""
+    if not isinstance(member_id, str):
+        return ()
+    ids = warehouse(settings).run(profile.person_ids_query(member_id))["identity_id"].astype(str).tolist()
+    return tuple(ids) or (member_id,)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_team(settings: Settings, version: str) -> tuple[str, ...]:
     """The team's member ids: no figure counts their items, so the inbox leaves them out too."""
@@ -399,11 +409,9 @@ def load_team(settings: Settings, version: str) -> tuple[str, ...]:
 def load_member_profiles(
     settings: Settings, version: str, period: Filters, member_ids: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Segment and level of these members: community data, so cached per warehouse build."""
-    if not member_ids:
-        return pd.DataFrame(columns=["member_id", "segment", "level"])
-    query = levels.respondent_profiles_query(filters=period, member_ids=list(member_ids))
-    return warehouse(settings).run(query)
+    """Segment and level of these members (any of a person's ids: an item filed under an account
+    since merged has its person's): community data, so cached per warehouse build."""
+    return levels.member_profiles(warehouse=warehouse(settings), filters=period, member_ids=list(member_ids))
 
 
 def load_inbox_choices(settings: Settings) -> inbox.InboxChoices:
