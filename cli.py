@@ -986,7 +986,8 @@ def command_members(settings: Settings, store: AppStore, args: argparse.Namespac
             f"joined {row[f'joined_at_{side}']:%Y-%m-%d}, activities: {row[f'activities_{side}']})"
             for side in ("a", "b")
         ]
-        print(f"same {row['reason']}: {sides[0]} ~ {sides[1]}")
+        reason = "name and avatar" if row["reason"] == "avatar" else row["reason"]
+        print(f"same {reason}: {sides[0]} ~ {sides[1]}")
     return 0
 
 
