@@ -181,7 +181,12 @@ def open_suggestions(warehouse: Warehouse, app_store: AppStore) -> pd.DataFrame:
         for kind in (MERGE, DISMISS)
         for a, b in zip(in_force(app_store, kind)["member_a"], in_force(app_store, kind)["member_b"], strict=True)
     }
-    keep = [(a, b) not in decided for a, b in zip(found["identity_a"], found["identity_b"], strict=True)]
+    # a boolean Series, not a list: an empty list would select no columns of an empty frame
+    keep = pd.Series(
+        [(a, b) not in decided for a, b in zip(found["identity_a"], found["identity_b"], strict=True)],
+        index=found.index,
+        dtype=bool,
+    )
     strength = found["reason"].map({reason: rank for rank, reason in enumerate(REASONS)})
     ordered = found.assign(_strength=strength)[keep]
     ordered = ordered.sort_values(["_strength", "identity_a", "identity_b"], kind="stable")

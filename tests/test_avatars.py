@@ -187,3 +187,15 @@ def test_the_people_page_shows_both_pictures_and_the_joined_accounts_with_theirs
     assert cli.main(["members", "suggestions"]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("same name and avatar: discourse:4 (discourse, @dee4")
     assert merges.avatars_kept(merges.Warehouse(pictured[0].warehouse_url))
+
+
+def test_the_people_page_reads_a_build_without_suggestions(pictured):
+    """Every suggestion merged or dismissed (or none found): the page says so, it does not fail."""
+    settings, store = pictured
+    for a, b in (("discourse:2", "github:12"), ("discourse:4", "github:13"), ("discourse:3", "github:13")):
+        merges.dismiss(store, a, b, by="ops")
+    found = merges.open_suggestions(merges.Warehouse(settings.warehouse_url), store)
+    assert found.empty and "identity_a" in found.columns
+    at = open_people()
+    assert not at.exception
+    assert at.info[0].value.startswith("No suggested matches")
