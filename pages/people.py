@@ -44,14 +44,15 @@ st.subheader(t("people.suggestions"))
 if suggested.empty:
     st.info(t("people.no_suggestions"))
 else:
-    # the two pictures first, side by side: a match is judged by eye, on a phone too
+    # the two pictures first, side by side, then the two ids: a match is judged by eye and picked
+    # from the menu below by its ids, on a phone too (where the rest is a scroll away)
     shown: dict[str, object] = {
         f"avatar_{side}": st.column_config.ImageColumn(t(f"column.avatar_{side}"), width="small") for side in ("a", "b")
     }
+    shown |= {f"identity_{side}": t(f"column.member_{side}") for side in ("a", "b")}
     shown["reason"] = words_column(t("column.reason"), {key: t(words) for key, words in REASONS.items()})
     for side in ("a", "b"):
         shown |= {
-            f"identity_{side}": t(f"column.member_{side}"),
             f"platform_{side}": words_column(t(f"column.platform_{side}"), platforms),
             f"handle_{side}": t(f"column.handle_{side}"),
             f"joined_at_{side}": time_column(t(f"column.joined_{side}")),

@@ -166,7 +166,8 @@ def test_the_people_page_shows_both_pictures_and_the_joined_accounts_with_theirs
     at = open_people()
     assert not at.exception
     suggestions = at.dataframe[0].value
-    assert suggestions.columns.tolist()[:3] == ["avatar_a", "avatar_b", "reason"]  # side by side, first
+    # the pictures side by side, first, then the ids the menu below names
+    assert suggestions.columns.tolist()[:5] == ["avatar_a", "avatar_b", "identity_a", "identity_b", "reason"]
     assert cells(suggestions, ["reason", "identity_a", "identity_b", "avatar_a", "avatar_b"]) == [
         ["Same email (not verified)", "discourse:2", "github:12", None, None],
         ["Same name and picture", "discourse:4", "github:13", AVATARS["discourse:4"], AVATARS["github:13"]],
