@@ -37,6 +37,7 @@ from sqlalchemy.sql.expression import TableClause
 
 import sa_internals
 import schema
+from engines import Runner
 
 Frames = dict[str, pd.DataFrame]
 LINKS_KEY = "sync_links"  # pulse_info: the fingerprint of the links the build was made with
@@ -371,3 +372,24 @@ def _compile_person_of(element: PersonOf, compiler: SQLCompiler, **kw: object) -
 
 def person_of() -> PersonOf:
     return PersonOf()
+
+
+def aliases_query(*, member_ids: list[str]) -> sa.Select:
+    """The other ids (identity_id) of the people these canonical ids (member_id) are: what a record
+    filed before a merge names them by. No rows in a build without member_identities."""
+    person = person_of()
+    return sa.select(person.c.identity_id, person.c.member_id).where(
+        person.c.member_id.in_(member_ids), person.c.identity_id != person.c.member_id
+    )
+
+
+def aliases_of(warehouse: Runner, member_ids: Iterable[str], *, chunk: int = 1000) -> dict[str, tuple[str, ...]]:
+    """{canonical id: its person's other ids} for the given members that have any (an audience is
+    read from the warehouse, one row a person, under their canonical ids)."""
+    ids = sorted({str(member_id) for member_id in member_ids})
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(ids), chunk):
+        rows = warehouse.run(aliases_query(member_ids=ids[start : start + chunk]))
+        for identity, member in zip(rows["identity_id"], rows["member_id"], strict=True):
+            found.setdefault(str(member), []).append(str(identity))
+    return {member: tuple(sorted(others)) for member, others in found.items()}

@@ -44,9 +44,10 @@ from metrics.filters import Filters
 from metrics.scope import in_scope, people_of
 from metrics.survey_results import survey_results
 from metrics.surveys import nps
+from outreach import invitations
 from rollup.tables import info
 from store import tables
-from surveys import registry
+from surveys import links, registry
 from surveys.answers import answer_rows
 from surveys.definition import parse_definition
 from tests import community
@@ -231,3 +232,43 @@ def test_an_item_filed_under_another_id_of_the_same_person_is_the_same_members()
     assert merged["id"].tolist() == [1] and merged["same_member"].tolist() == [True]
     anonymous = duplicates.suggestions(9, text, None, candidates, person=("github:11",))
     assert anonymous.empty
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_person_who_answered_under_a_merged_account_is_not_invited_again(
+    answered, tmp_path, engine, new_postgres_database
+):
+    """discourse:1 answered through their personal link; once merged into github:11, an audience read
+    from the warehouse names Ann as github:11 alone, and she has answered all the same."""
+    stored = registry.load_survey(answered, "pulse")
+    with answered.begin() as connection:
+        connection.execute(
+            tables.invitations.insert().values(
+                survey_id=stored.id, token_hash="used", member_id="discourse:1", sent_at=t(2026, 2, 1), used_at=P.start
+            )
+        )
+    audience = pd.DataFrame(
+        {"member_id": ["github:11", "discourse:2"], "name": ["Ann", "Bo"], "email": ["ann@x.org", "bo@x.org"]}
+    )
+    for step, merges in enumerate(((), MERGE)):
+        folder = tmp_path / f"{engine}-{step}"
+        folder.mkdir()
+        warehouse = warehouse_of(engine, folder, identities.gather(frames(), merges=merges), new_postgres_database)
+        aliases = identities.aliases_of(warehouse, audience["member_id"])
+        assert aliases == ({"github:11": ("discourse:1",)} if merges else {})
+        planned = invitations.plan(answered, slug="pulse", members=audience, default_language="en", aliases=aliases)
+        assert ([r.member_id for r in planned.recipients], planned.answered) == (
+            (["discourse:2"], 1) if merges else (["github:11", "discourse:2"], 0)
+        )
+        warehouse.dispose()
+    made = links.create_links(
+        answered,
+        survey_id=stored.id,
+        slug="pulse",
+        members=audience,
+        audience=links.Audience("segment", "dev"),
+        base_url="https://pulse.example.org",
+        now=t(2026, 2, 10),
+        aliases={"github:11": ("discourse:1",)},
+    )
+    assert made["member_id"].tolist() == ["discourse:2"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 import clock
+from data_sources import identities
 from data_sources.warehouse import Warehouse, open_warehouse
 from feedback import duplicates, importer, inbox, targets
 from feedback.sentiment import sentiment_of
@@ -345,6 +347,12 @@ def load_level_audience(settings: Settings, level: str) -> pd.DataFrame:
         warehouse(settings).run(links.members_with_ids_query(ids[n : n + 1000])) for n in range(0, len(ids), 1000)
     ]
     return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=["member_id", "name", "email"])
+
+
+def load_aliases(settings: Settings, member_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each audience member's other ids (accounts merged into theirs), so whoever answered under one
+    counts as having answered: read with the audience, not cached."""
+    return identities.aliases_of(warehouse(settings), member_ids)
 
 
 def load_addressed_members(settings: Settings, addresses: list[str]) -> pd.DataFrame:
