@@ -262,8 +262,14 @@ def suggest(identities: pd.DataFrame, *, emails: pd.Series, on_platforms: np.nda
     more than COMMON people share is left out; each pair once, with its strongest reason."""
     described = np.ones(len(identities), dtype=bool) if on_platforms is None else np.asarray(on_platforms, dtype=bool)
     names = _described_keys(identities["name"], described)
+    # an avatar is compared only beside a name someone else has too (most names are nobody else's:
+    # reading every address took 1.4 s more at 200,000 accounts)
+    named_twice = (names.map(names.value_counts()) >= 2).to_numpy(dtype=bool)
     avatars = pd.Series(
-        [avatar_key(value) if said else None for value, said in zip(_avatars(identities), described, strict=True)],
+        [
+            avatar_key(value) if wanted else None
+            for value, wanted in zip(_avatars(identities), named_twice, strict=True)
+        ],
         dtype=object,
     )
     keys = {
