@@ -60,7 +60,7 @@ from alerts.rules import list_rules
 from alerts.schedule import last_sync_run, next_due
 from auth.accounts import hash_password
 from catalog import LANGUAGES, translate
-from data_sources import attendance, demo, merges
+from data_sources import attendance, demo, identities, merges
 from data_sources.files import read_export
 from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
 from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
@@ -673,14 +673,16 @@ def command_survey(settings: Settings, store: AppStore, args: argparse.Namespace
     if args.survey_command == "links":
         kind = next(kind for kind in links.AUDIENCE_KINDS if getattr(args, kind))
         audience = links.Audience(kind=kind, value=getattr(args, kind))
+        members = warehouse.run(links.audience_query(audience))
         made = links.create_links(
             store,
             survey_id=versions[0].id,
             slug=args.slug,
-            members=warehouse.run(links.audience_query(audience)),
+            members=members,
             audience=audience,
             base_url=args.base_url or settings.public_url,
             now=clock.now(),
+            aliases=identities.aliases_of(warehouse, members["member_id"]),
         )
         sys.stdout.buffer.write(safe_csv(made))
         print(f"{len(made)} personal links for {audience}.", file=sys.stderr)
@@ -995,7 +997,8 @@ def command_members(settings: Settings, store: AppStore, args: argparse.Namespac
             f"joined {row[f'joined_at_{side}']:%Y-%m-%d}, activities: {row[f'activities_{side}']})"
             for side in ("a", "b")
         ]
-        print(f"same {row['reason']}: {sides[0]} ~ {sides[1]}")
+        reason = "name and avatar" if row["reason"] == "avatar" else row["reason"]
+        print(f"same {reason}: {sides[0]} ~ {sides[1]}")
     return 0
 
 

@@ -7,12 +7,13 @@ who did what and when.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
 import clock
-from data_sources.errors import DataSourceError
+from data_sources.errors import DataSourceError, SourceUnavailable
 from data_sources.identities import LINKS_KEY, REASONS, member_identities, member_suggestions
 from data_sources.warehouse import Warehouse
 from errors import Said
@@ -135,9 +136,24 @@ def check_known(warehouse: Warehouse, *member_ids: str) -> None:
             raise MergeRefused(Said("merge.refused.unknown", member=member_id))
 
 
-def suggestions_query() -> sa.Select:
-    """Each suggested pair with both identities' platform, handle, name, joined time, activities
-    and person."""
+def avatars_kept(warehouse: Warehouse) -> bool:
+    """Whether the build's member_identities has the avatar column (a build made before it has not,
+    until the next sync)."""
+    try:
+        warehouse.run(sa.select(member_identities.c.avatar).limit(0))
+    except SourceUnavailable:
+        return False
+    return True
+
+
+def _avatar(table: sa.FromClause, avatars: bool) -> sa.ColumnElement[Any]:
+    """The table's avatar column, or NULL for a build without it."""
+    return table.c.avatar if avatars else sa.null().label("avatar")
+
+
+def suggestions_query(*, avatars: bool = True) -> sa.Select:
+    """Each suggested pair with both identities' platform, handle, name, joined time, activities,
+    person and avatar address (NULL from a build without avatars)."""
     pairs = member_suggestions
     sides = {side: member_identities.alias(f"identity_{side}") for side in ("a", "b")}
     shown = ("member_id", "platform", "handle", "name", "joined_at", "activities")
@@ -147,6 +163,7 @@ def suggestions_query() -> sa.Select:
             pairs.c.identity_b,
             pairs.c.reason,
             *(sides[side].c[column].label(f"{column}_{side}") for side in ("a", "b") for column in shown),
+            *(_avatar(sides[side], avatars).label(f"avatar_{side}") for side in ("a", "b")),
         )
         .join(sides["a"], sides["a"].c.identity_id == pairs.c.identity_a)
         .join(sides["b"], sides["b"].c.identity_id == pairs.c.identity_b)
@@ -158,14 +175,53 @@ def open_suggestions(warehouse: Warehouse, app_store: AppStore) -> pd.DataFrame:
     """The suggestions of the warehouse in use less the pairs a manager dismissed or merged since
     (a merge shows in the data from the next sync on), the strongest reasons first."""
     _require_identities(warehouse)
-    found = warehouse.run(suggestions_query())
+    found = warehouse.run(suggestions_query(avatars=avatars_kept(warehouse)))
     decided = {
         (a, b)
         for kind in (MERGE, DISMISS)
         for a, b in zip(in_force(app_store, kind)["member_a"], in_force(app_store, kind)["member_b"], strict=True)
     }
-    keep = [(a, b) not in decided for a, b in zip(found["identity_a"], found["identity_b"], strict=True)]
+    # a boolean Series, not a list: an empty list would select no columns of an empty frame
+    keep = pd.Series(
+        [(a, b) not in decided for a, b in zip(found["identity_a"], found["identity_b"], strict=True)],
+        index=found.index,
+        dtype=bool,
+    )
     strength = found["reason"].map({reason: rank for rank, reason in enumerate(REASONS)})
     ordered = found.assign(_strength=strength)[keep]
     ordered = ordered.sort_values(["_strength", "identity_a", "identity_b"], kind="stable")
     return ordered.drop(columns="_strength").reset_index(drop=True)
+
+
+JOINED_LISTED = 1000  # identities of joined people listed at once
+
+
+def joined_identities_query(*, avatars: bool = True, limit: int = JOINED_LISTED) -> sa.Select:
+    """The identities of every person with more than one (joined by a verified email or a merge),
+    each person's together, canonical id first: person (member_id), identity_id, avatar, platform,
+    handle, name, joined_at, activities, linked_by."""
+    identity = member_identities
+    joined = sa.select(identity.c.member_id).where(identity.c.linked_by != "self")
+    canonical_first = sa.case((identity.c.identity_id == identity.c.member_id, 0), else_=1)
+    return (
+        sa.select(
+            identity.c.member_id,
+            identity.c.identity_id,
+            _avatar(identity, avatars).label("avatar"),
+            identity.c.platform,
+            identity.c.handle,
+            identity.c.name,
+            identity.c.joined_at,
+            identity.c.activities,
+            identity.c.linked_by,
+        )
+        .where(identity.c.member_id.in_(joined))
+        .order_by(identity.c.member_id, canonical_first, identity.c.identity_id)
+        .limit(limit)
+    )
+
+
+def joined_identities(warehouse: Warehouse, *, limit: int = JOINED_LISTED) -> pd.DataFrame:
+    """joined_identities_query's rows from the warehouse in use."""
+    _require_identities(warehouse)
+    return warehouse.run(joined_identities_query(avatars=avatars_kept(warehouse), limit=limit))

@@ -257,8 +257,9 @@ def _build(
 
 
 def _member_details(source: str, settings: Settings, app_store: AppStore) -> pd.DataFrame | None:
-    """The connectors' members' platform, handle and whether their email is verified (what
-    identities.gather links by); None for other sources, whose addresses nobody verified."""
+    """The connectors' members' platform, handle, whether their email is verified and their avatar's
+    address (what identities.gather links and suggests by); None for other sources, whose addresses
+    nobody verified."""
     if _kind(source) != CONNECTORS:
         return None
     parts = [
@@ -267,7 +268,7 @@ def _member_details(source: str, settings: Settings, app_store: AppStore) -> pd.
     parts = [part for part in parts if not part.empty]
     if not parts:
         return None
-    return pd.concat(parts, ignore_index=True)[["member_id", "platform", "handle", "email_verified"]]
+    return pd.concat(parts, ignore_index=True)[["member_id", "platform", "handle", "email_verified", "avatar"]]
 
 
 def build_stamp(source: str, settings: Settings) -> dict[str, str]:

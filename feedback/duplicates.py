@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from functools import lru_cache
 
 import pandas as pd
@@ -69,13 +70,22 @@ def candidates_query(*, limit: int = CANDIDATES) -> sa.Select:
 
 
 def suggestions(
-    item_id: int, text: str, member_id: str | None, candidates: pd.DataFrame, *, limit: int = SUGGESTED
+    item_id: int,
+    text: str,
+    member_id: str | None,
+    candidates: pd.DataFrame,
+    *,
+    person: Collection[str] = (),
+    limit: int = SUGGESTED,
 ) -> pd.DataFrame:
     """The candidates (candidates_query's rows) that may say the same as this item, most similar
-    first: id, text, status, created_at, similarity, same_member."""
+    first: id, text, status, created_at, similarity, same_member. `person` is every id of the item's
+    member (metrics.profile.person_ids_query): an item filed under another account of the same
+    person, merged across platforms, is the same member's."""
     others = candidates[candidates["id"] != item_id]
     scores = [similarity(text, str(other)) for other in others["text"]]
-    same = [isinstance(member_id, str) and member == member_id for member in others["member_id"]]
+    ids = {member_id, *person} if isinstance(member_id, str) else set()
+    same = [isinstance(member, str) and member in ids for member in others["member_id"]]
     found = others.assign(similarity=scores, same_member=same)
     kept = [is_suggested(s, same_member=m) for s, m in zip(found["similarity"], found["same_member"], strict=True)]
     found = found[kept] if len(found) else found.assign(similarity=[], same_member=[])

@@ -19,7 +19,7 @@ import schema
 from metrics.filters import Filters
 from metrics.member_days import member_attributes
 from metrics.member_periods import Windows, fallen_silent, window_figures
-from metrics.scope import Runner
+from metrics.scope import Runner, people_of
 from metrics.sql import count_where, member_conditions
 
 LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
@@ -253,3 +253,24 @@ def respondent_profiles_query(*, filters: Filters, member_ids: list[str], rules:
     what survey results are broken down by."""
     levels = _levels(filters, rules, member_ids=member_ids)
     return sa.select(levels.c.member_id, levels.c.channel, levels.c.region, levels.c.segment, levels.c.level)
+
+
+PROFILE_COLUMNS = ["member_id", "person_id", "channel", "region", "segment", "level"]
+
+
+def member_profiles(
+    *, warehouse: Runner, filters: Filters, member_ids: list[str], rules: LevelRules = RULES
+) -> pd.DataFrame:
+    """`respondent_profiles_query`'s columns for ids any of a person's (an inbox item filed under an
+    account since merged): member_id as given, person_id its person's canonical id, and the person's
+    channel, region, segment and level; in scope only. The warehouse keeps one members row per
+    person, so the ids are first mapped to their people (metrics.scope.people_of), then asked for."""
+    people = people_of(member_ids, warehouse=warehouse)
+    if not people:
+        return pd.DataFrame(columns=PROFILE_COLUMNS)
+    asked = pd.DataFrame({"member_id": list(people), "person_id": list(people.values())}, dtype=object)
+    profiles = warehouse.run(
+        respondent_profiles_query(filters=filters, member_ids=sorted(set(people.values())), rules=rules)
+    )
+    joined = asked.merge(profiles.rename(columns={"member_id": "person_id"}), on="person_id")
+    return joined[PROFILE_COLUMNS].sort_values("member_id").reset_index(drop=True)

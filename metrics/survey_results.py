@@ -278,9 +278,14 @@ def nps_trend(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def breakdown(counts: pd.DataFrame, profiles: pd.DataFrame, *, dimension: str) -> pd.DataFrame:
-    """NPS and CSAT per value of a respondent attribute (anonymous answers are left out)."""
-    per_member = counts.dropna(subset=["member_id"]).groupby("member_id", as_index=False)[SCORE_COLUMNS].sum()
-    joined = per_member.merge(profiles[["member_id", dimension]], on="member_id")
+    """NPS and CSAT per value of a respondent attribute (anonymous answers are left out). Counts are
+    `score_counts` rows (person_id: the respondent's person, whichever of their ids answered) and
+    profiles are keyed by the person's canonical id, so a person who answered under two merged ids
+    is one respondent, in their person's group."""
+    per_person = counts.dropna(subset=["person_id"]).groupby("person_id", as_index=False)[SCORE_COLUMNS].sum()
+    joined = per_person.merge(
+        profiles[["member_id", dimension]].rename(columns={"member_id": "person_id"}), on="person_id"
+    )
     rows = []
     for value, group in joined.groupby(dimension, dropna=False):
         totals = group[SCORE_COLUMNS].sum()
@@ -395,7 +400,7 @@ RESULTS: dict[str, Callable[[Question, pd.DataFrame, str], pd.DataFrame]] = {
 
 
 def score_counts(*, app_store: Runner, warehouse: Runner, slug: str, filters: Filters) -> pd.DataFrame:
-    """`score_counts_query` rows of the members in scope."""
+    """`score_counts_query` rows of the members in scope, with each row's person (`in_scope`)."""
     rows = app_store.run(score_counts_query(slug=slug, filters=filters))
     return in_scope(rows, warehouse=warehouse, filters=filters)
 
@@ -432,7 +437,7 @@ def survey_results(
     per_question = in_scope(
         app_store.run(question_counts_query(slug=slug, filters=filters)), warehouse=warehouse, filters=filters
     )
-    respondents = sorted(counts["member_id"].dropna().unique().tolist())
+    respondents = sorted(counts["person_id"].dropna().unique().tolist())  # people, by their canonical ids
     profiles = (
         warehouse.run(respondent_profiles_query(filters=filters, member_ids=respondents))
         if respondents

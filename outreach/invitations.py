@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -103,15 +103,26 @@ def _invited(connection: sa.Connection, keys: Iterable[str]) -> set[str]:
     return found
 
 
-def plan(app_store: AppStore, *, slug: str, members: pd.DataFrame, default_language: str) -> Plan:
+def plan(
+    app_store: AppStore,
+    *,
+    slug: str,
+    members: pd.DataFrame,
+    default_language: str,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> Plan:
     """Sort an audience (columns member_id, name, email) into who would receive an invitation now
-    and who not; one address receives one invitation even when two members share it."""
+    and who not; one address receives one invitation even when two members share it. `aliases` are
+    each member's other ids (data_sources.identities.aliases_of): a person who answered under an
+    account since merged into theirs has answered."""
     people = members.drop_duplicates("member_id")
     ids = people["member_id"].astype(str).tolist()
+    others = aliases or {}
     default = language_of(default_language) or LANGUAGES[0]
     with app_store.read() as connection:
         languages = member_languages(connection, ids)
-        answered = _answered(connection, slug, ids)
+        under = _answered(connection, slug, [*ids, *(alias for member in ids for alias in others.get(member, ()))])
+        answered = {member for member in ids if member in under or any(a in under for a in others.get(member, ()))}
         invited = _invited(connection, (invitation_key(slug, member) for member in ids))
         addresses = {str(m): str(e or "").strip() for m, e in zip(people["member_id"], people["email"], strict=True)}
         off_members, off_addresses = consent.unsubscribed(

@@ -245,7 +245,8 @@ def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) 
             st.rerun()
     with data_errors_stop_the_page():
         candidates = data.load_merge_candidates(settings)
-    found = duplicates.suggestions(item_id, str(item["text"]), item["member_id"], candidates)
+        person = data.load_person_ids(settings, data.data_version(settings), item["member_id"])
+    found = duplicates.suggestions(item_id, str(item["text"]), item["member_id"], candidates, person=person)
     others = candidates[candidates["id"] != item_id]
     merge_into = pd.concat([found[["id", "text"]], others[~others["id"].isin(found["id"])][["id", "text"]]])
     edit = detail.edit_form(item, seen_version=seen_version, choices=choices, merge_into=merge_into)

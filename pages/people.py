@@ -1,6 +1,8 @@
 """People across platforms, for administrators: the suggested matches (merge or dismiss), a merge of
-two members by id, and the merges made (unmerge). Each change takes effect at the next sync
-(data_sources/identities.py, data_sources/merges.py); merging is asked first."""
+two members by id, the accounts counted as one member, and the merges made (unmerge). Each change
+takes effect at the next sync (data_sources/identities.py, data_sources/merges.py); merging is asked
+first. Avatars are shown by their platforms' addresses (st.column_config.ImageColumn): the reader's
+browser loads them, the server never fetches an image."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from ui.page import data_errors_stop_the_page, open_page
 from ui.session import current_user, may
 from ui.tables import known_words, plain, table, time_column, words_column
 
-REASONS = {reason: f"people.reason.{reason}" for reason in ("email", "handle", "name")}
+REASONS = {reason: f"people.reason.{reason}" for reason in merges.REASONS}
+LINKED = ("self", "email", "merge")  # how an account is joined to its member (member_identities.linked_by)
 LISTED = 500  # suggestions shown at once, the strongest first; decided ones make room for the next
 
 settings, version = open_page("people", sharing=False)
@@ -28,6 +31,7 @@ warehouse = data.warehouse(settings)
 with data_errors_stop_the_page():
     suggested = merges.open_suggestions(warehouse, store)  # read fresh: a decision shows at once
     made = merges.in_force(store)
+    joined = merges.joined_identities(warehouse)
 
 
 def done(message: str) -> None:
@@ -35,15 +39,20 @@ def done(message: str) -> None:
     st.rerun()
 
 
+platforms = known_words("connector.name")  # "Discord", "企业微信"; a file's channel as it is
 st.subheader(t("people.suggestions"))
 if suggested.empty:
     st.info(t("people.no_suggestions"))
 else:
-    platforms = known_words("connector.name")  # "Discord", "企业微信"; a file's channel as it is
-    shown = {"reason": words_column(t("column.reason"), {key: t(words) for key, words in REASONS.items()})}
+    # the two pictures first, side by side, then the two ids: a match is judged by eye and picked
+    # from the menu below by its ids, on a phone too (where the rest is a scroll away)
+    shown: dict[str, object] = {
+        f"avatar_{side}": st.column_config.ImageColumn(t(f"column.avatar_{side}"), width="small") for side in ("a", "b")
+    }
+    shown |= {f"identity_{side}": t(f"column.member_{side}") for side in ("a", "b")}
+    shown["reason"] = words_column(t("column.reason"), {key: t(words) for key, words in REASONS.items()})
     for side in ("a", "b"):
         shown |= {
-            f"identity_{side}": t(f"column.member_{side}"),
             f"platform_{side}": words_column(t(f"column.platform_{side}"), platforms),
             f"handle_{side}": t(f"column.handle_{side}"),
             f"joined_at_{side}": time_column(t(f"column.joined_{side}")),
@@ -87,6 +96,28 @@ if (asked := confirm.pending("people_merge")) is not None:
         with data_errors_stop_the_page():
             merges.merge(store, a, b, by=current_user())
         done(t("people.merged", a=plain(a), b=plain(b)))
+
+st.subheader(t("people.joined"), help=t("people.joined_help"))
+if joined.empty:
+    st.info(t("people.no_joined"))
+else:
+    if len(joined) >= merges.JOINED_LISTED:
+        st.caption(t("people.first_joined", shown=merges.JOINED_LISTED))
+    table(
+        joined,
+        key="people_joined_table",
+        column_config={
+            "avatar": st.column_config.ImageColumn(t("column.avatar_a"), width="small"),
+            "member_id": t("column.person"),
+            "identity_id": t("column.account"),
+            "platform": words_column(t("column.platform_a"), platforms),
+            "handle": t("column.handle_a"),
+            "name": t("column.name"),
+            "joined_at": time_column(t("column.joined_a")),
+            "activities": st.column_config.NumberColumn(t("column.activities_a"), format="%d"),
+            "linked_by": words_column(t("column.linked_by"), {key: t(f"people.linked.{key}") for key in LINKED}),
+        },
+    )
 
 st.subheader(t("people.merges"))
 if made.empty:

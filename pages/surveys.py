@@ -161,6 +161,7 @@ with links_tab:
                 audience=audience,
                 base_url=settings.public_url,
                 now=clock.now(),
+                aliases=data.load_aliases(settings, members["member_id"]),
             )
         if not may(Permission.PERSONAL_DATA):
             made = made.drop(columns="email")

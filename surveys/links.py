@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -94,20 +95,25 @@ def create_links(
     audience: Audience,
     base_url: str,
     now: datetime,
+    aliases: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Personal links for these members (columns member_id, name, email), in one transaction.
-    Returns member_id, name, email, link for everyone who has not answered yet."""
+    Returns member_id, name, email, link for everyone who has not answered yet, under their id or
+    any of `aliases` (each member's other ids, data_sources.identities.aliases_of: an account since
+    merged into theirs)."""
     invitations, surveys = tables.invitations, tables.surveys
     wanted = members.drop_duplicates("member_id")
     ids = wanted["member_id"].astype(str).tolist()
+    others = aliases or {}
+    asked = [*ids, *(alias for member in ids for alias in others.get(member, ()))]
     links: dict[str, str] = {}
     with app_store.begin() as connection:
         current: dict[str, sa.Row] = {}
-        for chunk in range(0, len(ids), 500):
+        for chunk in range(0, len(asked), 500):
             rows = connection.execute(
                 sa.select(invitations.c.id, invitations.c.member_id, invitations.c.used_at)
                 .join(surveys, surveys.c.id == invitations.c.survey_id)
-                .where(surveys.c.slug == slug, invitations.c.member_id.in_(ids[chunk : chunk + 500]))
+                .where(surveys.c.slug == slug, invitations.c.member_id.in_(asked[chunk : chunk + 500]))
             ).all()
             for row in rows:  # a used invitation wins over an unused one of the same member
                 if current.get(row.member_id) is None or current[row.member_id].used_at is None:
@@ -117,6 +123,8 @@ def create_links(
             invitation = current.get(member_id)
             if invitation is not None and invitation.used_at is not None:
                 continue  # answered already
+            if any(current[alias].used_at is not None for alias in others.get(member_id, ()) if alias in current):
+                continue  # answered under another of their ids
             token = new_token()
             links[member_id] = survey_link(base_url, slug, token)
             if invitation is None:

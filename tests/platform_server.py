@@ -3,8 +3,9 @@
 Discourse (docs.discourse.org), with the headers Api-Key and Api-Username:
 - `GET /admin/users/list/active.json?order=created&asc=true&show_emails=true&page=N`: an array of
   users (id, username, name, email only with show_emails, created_at, last_seen_at, active, admin,
-  moderator), oldest first, 100 a page from page 1 (`order=seen`: last seen first); the system
-  accounts (-1 system, -2 discobot) are listed too.
+  moderator, avatar_template: a path with `{size}`, a letter avatar unless one is given), oldest
+  first, 100 a page from page 1 (`order=seen`: last seen first); the system accounts (-1 system,
+  -2 discobot) are listed too.
 - `GET /posts.json[?before=ID]`: {"latest_posts": [...]}, posts with an id below `before`, newest
   first, 50 a page (each with id, user_id, username, created_at, post_number, post_type, topic_id,
   cooked: the text, which the connector must not keep).
@@ -20,7 +21,8 @@ GitHub REST (docs.github.com/rest), with `Authorization: Bearer <token>`:
   `…/pulls/comments` (same parameters), `…/pulls/{number}/reviews`, `…/stargazers` (with
   `Accept: application/vnd.github.star+json`: {starred_at, user}; else the users): arrays, `per_page`
   (at most 100, 30 by default) and `page`, a `Link` header with rel="next" and rel="last" (and
-  "prev", "first") as GitHub writes it; `since` keeps what was updated at or after it.
+  "prev", "first") as GitHub writes it; `since` keeps what was updated at or after it. A user is
+  {id, login, type, site_admin, avatar_url}, a GraphQL author {__typename, login, avatarUrl, databaseId}.
 - `POST /graphql` with the connector's discussions query: {data: {repository: {discussions: {pageInfo:
   {hasNextPage, endCursor}, nodes}}}}, 50 a page by updatedAt, `after` an endCursor; a repository it
   does not have: {data: {repository: null}, errors: [{type: "NOT_FOUND", …}]};
@@ -33,7 +35,7 @@ GitHub REST (docs.github.com/rest), with `Authorization: Bearer <token>`:
 
 Discord's bot API (discord.com/developers/docs), with `Authorization: Bot <token>`, under /api/v10:
 - `GET /guilds/{guild}/members?limit=N&after=ID`: guild members ({user: {id, username, global_name,
-  bot?}, nick, joined_at, roles}) whose user id is above `after`, by id, at most `limit` (1000);
+  avatar: a hash or null, bot?}, nick, joined_at, roles}) whose user id is above `after`, by id, at most `limit` (1000);
 - `GET /channels/{channel}/messages?limit=N&after=ID`: the `limit` (at most 100) messages next
   after `after`, newest first as Discord answers ({id, type, timestamp, author, content, reactions
   with counts only}); 404 {"message": "Unknown Channel", "code": 10003} for another channel;
@@ -115,6 +117,8 @@ class DiscourseServer(Scripted):
                 "moderator": False,
                 "trust_level": 1,
                 "last_seen_at": created_at,
+                # a letter avatar, as Discourse gives a user who uploaded no picture
+                "avatar_template": f"/letter_avatar_proxy/v4/letter/{username[0]}/8c91f0/{{size}}.png",
                 **extra,
             }
         )
@@ -224,7 +228,13 @@ class GithubServer(Scripted):
 
     @staticmethod
     def user(number: int, login: str, kind: str = "User") -> dict[str, Any]:
-        return {"id": number, "login": login, "type": kind, "site_admin": False, "avatar_url": f"https://a/{number}"}
+        return {
+            "id": number,
+            "login": login,
+            "type": kind,
+            "site_admin": False,
+            "avatar_url": f"https://avatars.githubusercontent.com/u/{number}?v=4",
+        }
 
     def repository(self, name: str) -> None:
         for table in (self.issues, self.comments, self.review_comments, self.stars):

@@ -50,9 +50,14 @@ def test_an_export_gives_messages_reactions_and_joins_but_no_bots_or_words(expor
     assert result.rows["members"] == 2 and result.rows["activities"] == 3
     assert warehouse_rows(settings, "members", MEMBERS) == EXPORTED_MEMBERS
     assert warehouse_rows(settings, "activities", ACTIVITIES) == EXPORTED_ACTIVITIES
-    for path in Archive(archive_dir(settings.data_dir, "discord")).folder.rglob("*.parquet"):
+    archive = Archive(archive_dir(settings.data_dir, "discord"))
+    for path in archive.folder.rglob("*.parquet"):
         assert b"the words of" not in path.read_bytes()
     assert state.cursor_of(store, "discord")["channels"] == {GENERAL: "1200000000000000004"}
+    assert archive.members()["avatar"].tolist() == [  # the authors' avatarUrl as exported
+        f"https://cdn.discordapp.com/avatars/{ADA}/a_1f2e3d4c5b6a79880f1e2d3c4b5a6978.gif?size=512",
+        f"https://cdn.discordapp.com/avatars/{BO}/8d9c2e4b1a7f3e6d5c4b3a2918f7e6d5.png?size=512",
+    ]
 
 
 def test_a_newer_export_adds_only_the_messages_after_the_last_one_taken(exported):
@@ -89,7 +94,10 @@ def test_an_export_without_its_messages_is_named(exported):
 
 
 def guild(server: DiscordServer) -> None:
-    ada, bo = server.user(ADA, "ada"), server.user(BO, "bo", global_name=None)
+    ada, bo = (
+        server.user(ADA, "ada", avatar="a_1f2e3d4c5b6a79880f1e2d3c4b5a6978"),
+        server.user(BO, "bo", global_name=None),
+    )
     server.member(ada, "2024-12-01T10:00:00.000000+00:00", nick="Ada the Admin")
     server.member(bo, "2025-02-15T08:30:00.123000+00:00")
     server.member(server.user("1400000000000000009", "carl-bot", bot=True), "2024-12-02T00:00:00+00:00")
@@ -139,6 +147,12 @@ def test_the_bot_reads_members_and_pages_of_messages_after_the_last_taken(bot):
     assert warehouse_rows(settings, "members", MEMBERS) == [
         (f"discord:{ADA}", "Ada the Admin", datetime(2024, 12, 1, 10), "discord", False),
         (f"discord:{BO}", "bo", datetime(2025, 2, 15, 8, 30, 0, 123000), "discord", False),
+    ]
+    # a user's avatar hash as its image on Discord's CDN; Bo has none (Discord shows its default)
+    avatars = Archive(archive_dir(settings.data_dir, "discord")).members()["avatar"]
+    assert [avatar if isinstance(avatar, str) else None for avatar in avatars] == [
+        f"https://cdn.discordapp.com/avatars/{ADA}/a_1f2e3d4c5b6a79880f1e2d3c4b5a6978.png",
+        None,
     ]
     asked = [path for path in server.requests if "/messages" in path]
     assert asked == [

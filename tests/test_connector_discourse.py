@@ -34,8 +34,17 @@ ACTIVITIES = ["activity_id", "member_id", "occurred_at", "kind", "platform"]
 def forum(server: DiscourseServer) -> None:
     """Three people, the system account, a topic with two replies, a notice and a like and a solution."""
     server.user(1, "alice", "2025-01-05T10:00:00.000Z", admin=True)
-    server.user(2, "bob", "2025-02-01T08:30:00.000Z")
-    server.user(3, "chen", "2025-03-01T00:00:00.000+08:00", name="陈", active=False)  # address not confirmed
+    server.user(
+        2, "bob", "2025-02-01T08:30:00.000Z", avatar_template="/user_avatar/forum.example.org/bob/{size}/7_2.png"
+    )
+    server.user(  # address not confirmed; a picture on a CDN, its address without a scheme
+        3,
+        "chen",
+        "2025-03-01T00:00:00.000+08:00",
+        name="陈",
+        active=False,
+        avatar_template="//cdn.example.net/user_avatar/forum.example.org/chen/{size}/9_2.png",
+    )
     server.user(-1, "system", "2024-12-31T00:00:00.000Z", admin=True)
     server.post(10, 1, "2025-03-02T09:00:00.000Z")  # opens a topic: a post
     server.post(11, 2, "2025-03-02T10:00:00.000Z", post_number=2)  # a reply: a comment
@@ -83,6 +92,12 @@ def test_a_first_import_archives_members_posts_likes_and_solutions_without_their
         ("alice", True),
         ("bob", True),
         ("chen", False),
+    ]
+    server = configured[0]  # avatar_template's {size} as 96 pixels, a path on the forum's own address
+    assert members["avatar"].tolist() == [
+        f"{server.url}/letter_avatar_proxy/v4/letter/a/8c91f0/96.png",
+        f"{server.url}/user_avatar/forum.example.org/bob/96/7_2.png",
+        "https://cdn.example.net/user_avatar/forum.example.org/chen/96/9_2.png",
     ]
     for path in archive.folder.rglob("*.parquet"):  # the posts' text and the actions' excerpts stay out
         assert b"the words of" not in path.read_bytes()

@@ -101,6 +101,10 @@ def test_a_first_import_archives_issues_pulls_reviews_comments_and_stars_without
     archive = Archive(archive_dir(settings.data_dir, "github"))
     for path in archive.folder.rglob("*.parquet"):
         assert b"the words of" not in path.read_bytes()
+    assert archive.members()[["member_id", "avatar"]].values.tolist() == [
+        ["github:1", "https://avatars.githubusercontent.com/u/1?v=4"],
+        ["github:2", "https://avatars.githubusercontent.com/u/2?v=4"],
+    ]
     marks = state.cursor_of(store, "github")["repositories"][REPO]
     assert marks == {
         "issues_since": "2025-03-03T00:00:00Z",
@@ -216,7 +220,12 @@ def test_an_organisations_repositories_are_read_without_its_forks(configured, tm
 def discussion(number: int, author: dict, created: str, comments: list[tuple[int, dict, str]]) -> dict:
     def who(user: dict) -> dict:
         kind = "Bot" if user["type"] == "Bot" else "User"
-        return {"__typename": kind, "login": user["login"], **({"databaseId": user["id"]} if kind == "User" else {})}
+        return {
+            "__typename": kind,
+            "login": user["login"],
+            "avatarUrl": user["avatar_url"],
+            **({"databaseId": user["id"]} if kind == "User" else {}),
+        }
 
     return {
         "databaseId": number,

@@ -70,9 +70,16 @@ def test_an_export_gives_people_messages_and_reactions_but_no_bots_notices_or_wo
     assert result.rows["members"] == 2 and result.rows["activities"] == 5
     assert warehouse_rows(settings, "members", MEMBERS) == FIRST_MEMBERS
     assert warehouse_rows(settings, "activities", ACTIVITIES) == FIRST_ACTIVITIES
-    for path in Archive(archive_dir(settings.data_dir, "slack")).folder.rglob("*.parquet"):
+    archive = Archive(archive_dir(settings.data_dir, "slack"))
+    for path in archive.folder.rglob("*.parquet"):
         assert b"the words of" not in path.read_bytes()
     assert state.cursor_of(store, "slack") == {"days": {"C01GEN": "2025-03-02", "C02RAN": "2025-03-02"}, "oldest": {}}
+    # the profile's image_72: Ada's uploaded picture, Bo's Gravatar (Slack's default image behind it)
+    assert archive.members()["avatar"].tolist() == [
+        "https://avatars.slack-edge.com/2025-02-01/1234567890_0a1b2c3d4e5f_72.png",
+        "https://secure.gravatar.com/avatar/da202f6977a44b582908e6350b589973.jpg?s=72"
+        "&d=https%3A%2F%2Fa.slack-edge.com%2Fdf10d%2Fimg%2Favatars%2Fava_0010-72.png",
+    ]
 
 
 def test_a_later_export_is_read_from_each_channels_last_day_on(exported):

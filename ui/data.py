@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 import clock
+from data_sources import identities
 from data_sources.warehouse import Warehouse, open_warehouse
 from feedback import duplicates, importer, inbox, targets
 from feedback.sentiment import sentiment_of
@@ -347,6 +349,12 @@ def load_level_audience(settings: Settings, level: str) -> pd.DataFrame:
     return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=["member_id", "name", "email"])
 
 
+def load_aliases(settings: Settings, member_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each audience member's other ids (accounts merged into theirs), so whoever answered under one
+    counts as having answered: read with the audience, not cached."""
+    return identities.aliases_of(warehouse(settings), member_ids)
+
+
 def load_addressed_members(settings: Settings, addresses: list[str]) -> pd.DataFrame:
     """The members with these addresses (a CSV audience), as many as the file names."""
     chunks = [
@@ -389,6 +397,16 @@ def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
     )
 
 
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def load_person_ids(settings: Settings, version: str, member_id: str | None) -> tuple[str, ...]:
+    """Every id of the person `member_id` names (itself when the warehouse does not know it; none
+    for an anonymous item): community data, so cached per warehouse build."""
+    if not isinstance(member_id, str):
+        return ()
+    ids = warehouse(settings).run(profile.person_ids_query(member_id))["identity_id"].astype(str).tolist()
+    return tuple(ids) or (member_id,)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_team(settings: Settings, version: str) -> tuple[str, ...]:
     """The team's member ids: no figure counts their items, so the inbox leaves them out too."""
@@ -399,11 +417,9 @@ def load_team(settings: Settings, version: str) -> tuple[str, ...]:
 def load_member_profiles(
     settings: Settings, version: str, period: Filters, member_ids: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Segment and level of these members: community data, so cached per warehouse build."""
-    if not member_ids:
-        return pd.DataFrame(columns=["member_id", "segment", "level"])
-    query = levels.respondent_profiles_query(filters=period, member_ids=list(member_ids))
-    return warehouse(settings).run(query)
+    """Segment and level of these members (any of a person's ids: an item filed under an account
+    since merged has its person's): community data, so cached per warehouse build."""
+    return levels.member_profiles(warehouse=warehouse(settings), filters=period, member_ids=list(member_ids))
 
 
 def load_inbox_choices(settings: Settings) -> inbox.InboxChoices:

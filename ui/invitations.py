@@ -246,7 +246,13 @@ def _invitations(settings: Settings, version: str, stored: StoredSurvey, choices
             name, members = picked
             store = data.app_store(settings.app_db_url)
             with data_errors_stop_the_page():
-                found = invitations.plan(store, slug=stored.slug, members=members, default_language=settings.language)
+                found = invitations.plan(
+                    store,
+                    slug=stored.slug,
+                    members=members,
+                    default_language=settings.language,
+                    aliases=data.load_aliases(settings, members["member_id"]),
+                )
                 sending = sending_for(store, settings, channel, "invitation", actor=current_user(), now=clock.now())
             st.markdown(
                 t(

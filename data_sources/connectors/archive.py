@@ -7,8 +7,9 @@ into place, so it is there whole or not at all; the cursor in the app store move
 segment is in place. A run that dies between the two fetches that step again next time, and reading
 the archive takes each member and activity once (by id), so nothing is counted twice: activities
 keep their last copy, members their earliest joined_at and their latest other values. Members carry
-what identity merging needs: platform, handle, and an email with whether the platform verified it.
-No message bodies are kept, only who did what when.
+what identity merging needs: platform, handle, an email with whether the platform verified it, and
+the address of their avatar image where the platform gives one (never the image: a browser showing
+the People page loads it). No message bodies are kept, only who did what when.
 """
 
 from __future__ import annotations
@@ -20,7 +21,17 @@ from pathlib import Path
 
 import pandas as pd
 
-MEMBER_COLUMNS = ("member_id", "platform", "handle", "name", "email", "email_verified", "joined_at", "is_team")
+MEMBER_COLUMNS = (
+    "member_id",
+    "platform",
+    "handle",
+    "name",
+    "email",
+    "email_verified",
+    "joined_at",
+    "is_team",
+    "avatar",  # the avatar image's address (https), missing where the platform gives none
+)
 ACTIVITY_COLUMNS = ("activity_id", "member_id", "occurred_at", "kind", "platform")
 TABLE_KEYS = {"wecom_group_days": ("day",)}  # a platform's own tables, by the columns that identify a row
 COMPACT_AFTER = 200  # segments; more are merged into one on the next read
@@ -139,7 +150,8 @@ class Archive:
         parts = [part for part in parts if not part.empty]
         if not parts:
             return _members([]) if table == "members" else _activities([])
-        return pd.concat(parts, ignore_index=True)[list(columns)]
+        # a segment written before a column was added (members' avatar) reads it as missing
+        return pd.concat(parts, ignore_index=True).reindex(columns=list(columns))
 
 
 def _members(rows: Sequence[Row]) -> pd.DataFrame:
@@ -147,7 +159,7 @@ def _members(rows: Sequence[Row]) -> pd.DataFrame:
     frame["joined_at"] = pd.to_datetime(frame["joined_at"]).astype("datetime64[us]")
     frame["email_verified"] = frame["email_verified"].fillna(False).astype(bool)
     frame["is_team"] = frame["is_team"].astype("boolean")  # missing where the platform did not say
-    for column in ("member_id", "platform", "handle", "name", "email"):
+    for column in ("member_id", "platform", "handle", "name", "email", "avatar"):
         frame[column] = frame[column].astype(object)
     return frame
 

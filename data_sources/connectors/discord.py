@@ -30,13 +30,25 @@ from data_sources.connectors.archive import Archive, Row, activity_row
 from data_sources.connectors.client import PoliteClient
 from data_sources.connectors.config import DiscordConfig
 from data_sources.connectors.errors import PlatformFailed, named
-from data_sources.connectors.shapes import items, malformed, moment, need
+from data_sources.connectors.shapes import image_address, items, malformed, moment, need
 from data_sources.connectors.steps import Step
 from errors import Said
 
 PLATFORM = "discord"
 SPOKEN_EXPORTED = {"Default", "Reply"}
 SPOKEN_API = {0, 19}
+CDN = "https://cdn.discordapp.com"  # where Discord serves images (its Image Formatting reference)
+
+
+def avatar_of(user: dict[str, Any]) -> str | None:
+    """A user object's avatar hash as its image's address on Discord's CDN (an animated one, `a_…`,
+    as its first frame); None for a user without one, who is shown Discord's default image."""
+    number, avatar = user.get("id"), user.get("avatar")
+    if not isinstance(number, str) or not isinstance(avatar, str) or not avatar:
+        return None
+    return image_address(f"{CDN}/avatars/{number}/{avatar}.png")
+
+
 MEMBERS_PAGE, MESSAGES_PAGE = 1000, 100
 
 
@@ -163,6 +175,7 @@ class Discord:
             "email_verified": False,
             "joined_at": at,
             "is_team": None,
+            "avatar": image_address(author.get("avatarUrl")),
         }
 
     def _members(self, cursor: dict[str, Any]) -> Iterator[Step]:
@@ -188,6 +201,7 @@ class Discord:
                         "email_verified": False,
                         "joined_at": moment(member.get("joined_at"), connector=self.name, where=url, field="joined_at"),
                         "is_team": None,
+                        "avatar": avatar_of(user),
                     }
                 )
             read += len(found)
@@ -221,6 +235,7 @@ class Discord:
                     "email_verified": False,
                     "joined_at": at,
                     "is_team": None,
+                    "avatar": avatar_of(author),
                 }
                 members.append(person)
                 activities.append(activity_row(PLATFORM, f"message:{number}", person, at, "message"))

@@ -31,7 +31,7 @@ import clock
 from data_sources.connectors.archive import Archive, Row
 from data_sources.connectors.client import PoliteClient
 from data_sources.connectors.config import DiscourseConfig
-from data_sources.connectors.shapes import items, moment, need
+from data_sources.connectors.shapes import image_address, items, moment, need
 from data_sources.connectors.steps import Step
 
 PLATFORM = "discourse"
@@ -41,6 +41,7 @@ LIKE, SOLVED = 1, 15  # user_actions action_type
 ACTIONS_PAGE = 30  # user actions a page of /user_actions.json
 USERS_A_STEP = 20  # members whose likes and solutions make one step
 OVERLAP = timedelta(days=1)
+AVATAR_SIZE = 96  # pixels: the size asked of an avatar_template (a table's thumbnail, sharp on a 2x screen)
 
 
 def refuses(status: int, document: Any) -> bool:
@@ -105,7 +106,18 @@ class Discourse:
             "email_verified": bool(email) and user.get("active") is True,
             "joined_at": moment(user.get("created_at"), connector=self.name, where=where, field="created_at"),
             "is_team": user.get("admin") is True or user.get("moderator") is True,
+            "avatar": self._avatar(user.get("avatar_template")),
         }
+
+    def _avatar(self, template: object) -> str | None:
+        """The user's avatar_template ("/user_avatar/forum.example.org/ann/{size}/12_2.png", or an
+        absolute address on a CDN) as the address of its 96-pixel image."""
+        if not isinstance(template, str) or "{size}" not in template:
+            return None
+        sized = template.replace("{size}", str(AVATAR_SIZE))
+        if sized.startswith("//"):  # a CDN's address without its scheme
+            return image_address(f"https:{sized}")
+        return image_address(f"{self.url}{sized}" if sized.startswith("/") else sized)
 
     def _posts(self, cursor: dict[str, Any]) -> Iterator[Step]:
         url = f"{self.url}/posts.json"

@@ -36,7 +36,7 @@ from data_sources.connectors.archive import Archive, Row, activity_row
 from data_sources.connectors.client import Answer, PoliteClient
 from data_sources.connectors.config import GithubConfig
 from data_sources.connectors.errors import PlatformFailed, RateLimited, named
-from data_sources.connectors.shapes import items, malformed, moment, need
+from data_sources.connectors.shapes import image_address, items, malformed, moment, need
 from data_sources.connectors.steps import Step
 from errors import Said
 
@@ -51,9 +51,12 @@ query($owner: String!, $name: String!, $after: String) {
       pageInfo { hasNextPage endCursor }
       nodes {
         databaseId createdAt updatedAt authorAssociation
-        author { __typename login ... on User { databaseId } }
+        author { __typename login avatarUrl ... on User { databaseId } }
         comments(first: 100) {
-          nodes { databaseId createdAt authorAssociation author { __typename login ... on User { databaseId } } }
+          nodes {
+            databaseId createdAt authorAssociation
+            author { __typename login avatarUrl ... on User { databaseId } }
+          }
         }
       }
     }
@@ -295,13 +298,19 @@ class Github:
         raise PlatformFailed(Said("error.connector.http", **named(self.name), status=200, where=where, said=said[:300]))
 
     def _graphql_member(self, node: dict[str, Any], where: str) -> Row | None:
-        """A GraphQL author (login, and databaseId for a User) as a member; a bot or a deleted one: None."""
+        """A GraphQL author (login, avatarUrl, and databaseId for a User) as a member; a bot or a
+        deleted one: None."""
         author = node.get("author")
         if not isinstance(author, dict) or author.get("__typename") != "User":
             return None
         return self._member(
             {
-                "user": {"id": author.get("databaseId"), "login": author.get("login"), "type": "User"},
+                "user": {
+                    "id": author.get("databaseId"),
+                    "login": author.get("login"),
+                    "type": "User",
+                    "avatar_url": author.get("avatarUrl"),
+                },
                 "created_at": node.get("createdAt"),
                 "author_association": node.get("authorAssociation"),
             },
@@ -330,4 +339,5 @@ class Github:
             "email_verified": False,
             "joined_at": moment(item.get(when), connector=self.name, where=where, field=when),
             "is_team": association in TEAM if isinstance(association, str) else None,
+            "avatar": image_address(user.get("avatar_url")),
         }

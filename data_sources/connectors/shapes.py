@@ -47,3 +47,13 @@ def moment(value: Any, *, connector: str, where: str, field: str) -> datetime:
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
+
+
+def image_address(value: Any) -> str | None:
+    """An avatar's address as the platform gave it, when it is a web address (https or http);
+    None otherwise (missing, or a file path an export made with its media downloaded). Only the
+    address is kept: no image is fetched here."""
+    if not isinstance(value, str):
+        return None
+    address = value.strip()
+    return address if address.lower().startswith(("https://", "http://")) and len(address) <= 2000 else None

@@ -38,7 +38,7 @@ from data_sources.connectors.archive import Row
 from data_sources.connectors.client import PoliteClient
 from data_sources.connectors.config import SlackConfig
 from data_sources.connectors.errors import PlatformFailed, TokenRefused, named
-from data_sources.connectors.shapes import items, malformed, need
+from data_sources.connectors.shapes import image_address, items, malformed, need
 from data_sources.connectors.steps import Step
 from errors import Said
 
@@ -169,6 +169,8 @@ class Slack:
                 "email_verified": email is not None,
                 "joined_at": datetime.fromtimestamp(updated, UTC).replace(tzinfo=None),
                 "is_team": user.get("is_admin") is True or user.get("is_owner") is True,
+                # the 72-pixel image (a photo uploaded, else Gravatar's for the address)
+                "avatar": image_address(profile.get("image_72") or profile.get("image_192") or profile.get("image_48")),
             }
         return found
 
