@@ -20,6 +20,7 @@ import zipfile
 from typing import Any
 from urllib.parse import urlsplit
 
+import logs
 from data_sources.connectors.client import PoliteClient
 from data_sources.connectors.config import (
     ConnectorConfig,
@@ -43,6 +44,9 @@ def try_connection(config: ConnectorConfig) -> Said:
     """One authenticated call; what it reached (a Said) when it went through. Raises TokenRefused,
     PlatformFailed (unknown site, no network, another answer) or MalformedAnswer, each naming the
     connector."""
+    # a token typed into the form and tried before it is saved is known to the log's redaction too
+    # (WeCom's secret travels in the query string, which urllib3 logs at DEBUG)
+    logs.keep_secret(*(getattr(config, field, None) for field in ("api_key", "token", "secret")))
     if isinstance(config, DiscourseConfig):
         client = _client(config.name, {"Api-Key": config.api_key, "Api-Username": config.api_username})
         client.refuses = discourse_refuses
