@@ -826,7 +826,8 @@ def command_deliver(settings: Settings, store: AppStore, args: argparse.Namespac
     _print_alerts(evaluate_due(settings, store, clock.now()), quiet=True)  # what they queue leaves now
     for queued in due.enqueue_due(settings, store, clock.now()):
         print(f"Digest {queued.digest} for {queued.filters.start} to {queued.filters.last}: {queued.queued} queued.")
-    reminders.queue_due_for(settings, store, load_channels(settings), now=clock.now())  # survey reminders now due
+    persons_of = functools.partial(identities.persons_of, lambda query: open_warehouse(settings).run(query))
+    reminders.queue_due_for(settings, store, load_channels(settings), now=clock.now(), persons_of=persons_of)
     addresses_of = auto_replies.addresses_from(lambda query: open_warehouse(settings).run(query))
     auto_replies.queue_due_for(settings, store, load_channels(settings), addresses_of, now=clock.now())
     return _deliver(settings, store)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -399,3 +399,20 @@ def aliases_of(warehouse: Runner, member_ids: Iterable[str], *, chunk: int = 100
         for identity, member in zip(rows["identity_id"], rows["member_id"], strict=True):
             found.setdefault(str(member), []).append(str(identity))
     return {member: tuple(sorted(others)) for member, others in found.items()}
+
+
+def persons_of(
+    run: Callable[[sa.Select], pd.DataFrame], member_ids: Iterable[str], *, chunk: int = 1000
+) -> dict[str, str]:
+    """{id: its person's canonical id} for the given ids that a merge or a verified email joined to
+    another; an id not listed is its own person (a build without member_identities lists none)."""
+    ids = sorted({str(member_id) for member_id in member_ids})
+    person = person_of()
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), chunk):
+        query = sa.select(person.c.identity_id, person.c.member_id).where(
+            person.c.identity_id.in_(ids[start : start + chunk]), person.c.identity_id != person.c.member_id
+        )
+        rows = run(query)
+        found.update(zip(rows["identity_id"].astype(str), rows["member_id"].astype(str), strict=True))
+    return found

@@ -1,12 +1,14 @@
 """Reminders: after N days (set per survey), up to two more emails with the same personal link to
 members whose invitation was sent and who have not completed the survey; never to one who finished
-or unsubscribed, never after the survey closed. `queue_due` runs before each outbox run (the app
+(under any of their ids: a person invited under two accounts since merged has finished when one
+link was used), or unsubscribed, never after the survey closed. `queue_due` runs before each outbox run (the app
 server's sender every minute, `cli.py deliver`); the key `remind:<slug>:<member>:<round>` queues each
 reminder once, and each comes `after_days` after the member's previous message."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -63,15 +65,33 @@ def set_reminders(app_store: AppStore, slug: str, wanted: Reminders, *, actor: s
         )
 
 
-def _waiting(connection: sa.Connection, slug: str, survey_id: int) -> list[sa.Row]:
-    """Per member invited by email whose invitation was sent and who has not completed: their
-    latest message to this survey (round, when, channel, address, name, language)."""
-    messages, invitations, surveys = tables.member_messages, tables.invitations, tables.surveys
-    completed = (
+PersonsOf = Callable[[list[str]], dict[str, str]]  # ids -> their person's canonical id (identities.persons_of)
+
+
+def _completed(slug: str) -> sa.Select:
+    """The ids whose personal link to the survey was used."""
+    invitations, surveys = tables.invitations, tables.surveys
+    return (
         sa.select(invitations.c.member_id)
         .join(surveys, surveys.c.id == invitations.c.survey_id)
         .where(surveys.c.slug == slug, invitations.c.used_at.is_not(None))
     )
+
+
+def _not_finished_elsewhere(rows: list[sa.Row], completed: set[str], persons_of: PersonsOf | None) -> list[sa.Row]:
+    """The rows whose person has not completed under another of their ids."""
+    if persons_of is None or not rows or not completed:
+        return rows
+    persons = persons_of(sorted({str(row.member_id) for row in rows} | completed))
+    done = {persons.get(member, member) for member in completed}
+    return [row for row in rows if persons.get(str(row.member_id), str(row.member_id)) not in done]
+
+
+def _waiting(connection: sa.Connection, slug: str, survey_id: int) -> list[sa.Row]:
+    """Per member invited by email whose invitation was sent and who has not completed: their
+    latest message to this survey (round, when, channel, address, name, language)."""
+    messages = tables.member_messages
+    completed = _completed(slug)
     sent = members_sent(slug, "invitation")
     latest = (
         sa.select(messages.c.member_id, sa.func.max(messages.c.id).label("id"))
@@ -82,8 +102,17 @@ def _waiting(connection: sa.Connection, slug: str, survey_id: int) -> list[sa.Ro
     return list(connection.execute(sa.select(messages).join(latest, latest.c.id == messages.c.id)))
 
 
-def queue_due(app_store: AppStore, channels: dict[str, Channel], *, secret: str, base_url: str, now: datetime) -> int:
-    """Queue the reminders that are due now; the number queued."""
+def queue_due(
+    app_store: AppStore,
+    channels: dict[str, Channel],
+    *,
+    secret: str,
+    base_url: str,
+    now: datetime,
+    persons_of: PersonsOf | None = None,
+) -> int:
+    """Queue the reminders that are due now; the number queued. `persons_of` tells which ids are one
+    person (the warehouse's links, asked only when reminders are due)."""
     kept, queued = tables.survey_reminders, 0
     with app_store.read() as connection:
         surveys = list(connection.execute(sa.select(kept).where(kept.c.reminders > 0)))
@@ -100,6 +129,8 @@ def queue_due(app_store: AppStore, channels: dict[str, Channel], *, secret: str,
                 for row in _waiting(connection, stored.slug, stored.id)
                 if row.round < setting.reminders and row.created_at <= now - timedelta(days=setting.after_days)
             ]
+            completed = {str(member_id) for member_id in connection.scalars(_completed(stored.slug))}
+            rows = _not_finished_elsewhere(rows, completed, persons_of)
             off_members, off_addresses = consent.unsubscribed(
                 connection,
                 topic="surveys",
@@ -145,6 +176,20 @@ def queue_due(app_store: AppStore, channels: dict[str, Channel], *, secret: str,
     return queued
 
 
-def queue_due_for(settings: Settings, app_store: AppStore, channels: dict[str, Channel], *, now: datetime) -> int:
+def queue_due_for(
+    settings: Settings,
+    app_store: AppStore,
+    channels: dict[str, Channel],
+    *,
+    now: datetime,
+    persons_of: PersonsOf | None = None,
+) -> int:
     """`queue_due` with the app's signing key and public address (what the senders call first)."""
-    return queue_due(app_store, channels, secret=signing_secret(settings), base_url=settings.public_url, now=now)
+    return queue_due(
+        app_store,
+        channels,
+        secret=signing_secret(settings),
+        base_url=settings.public_url,
+        now=now,
+        persons_of=persons_of,
+    )

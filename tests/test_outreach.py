@@ -10,12 +10,15 @@ import datetime as dt
 import email
 import re
 from email import policy
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from data_sources import identities
+from data_sources.warehouse import Warehouse, build_warehouse
 from delivery import outbox
 from outreach import audiences, consent, progress, reminders, replies, templates
 from outreach.invitations import personal_token, plan, queue_invitations
@@ -26,7 +29,7 @@ from surveys import registry
 from surveys.definition import parse_definition
 from surveys.links import token_hash
 from surveys.submission import mark_opened, start_response, submit
-from tests import test_delivery_email
+from tests import community, test_delivery_email
 
 smtp = test_delivery_email.smtp  # fixtures: a local SMTP server that asks for a login,
 store = test_delivery_email.store  # and a migrated SQLite app store
@@ -251,6 +254,33 @@ def test_reminders_go_after_n_days_to_those_who_did_not_finish_at_most_twice(smt
             "not_delivered": 0,
         }
     ]
+
+
+def test_no_reminder_to_a_person_who_answered_under_an_account_since_merged_into_theirs(smtp, store, tmp_path):
+    """Ana was invited as m1 and, on another platform, as m5 (two addresses); she answered m1's link.
+    Once the two are one person in the warehouse, m5 is not reminded; before the merge it is."""
+    _, port = smtp
+    stored = published(store)
+    invite(store, port, stored, MEMBERS.iloc[[0, 4]])
+    deliver(store, port, T0)
+    answer(store, stored, "m1")
+    reminders.set_reminders(store, stored.slug, reminders.Reminders(after_days=1, reminders=1), actor="ana", now=T0)
+    joined = T0 - dt.timedelta(days=30)
+    ana = [(member, joined, "forum", "EU", "dev", False) for member in ("m1", "m5")]
+    posted = [("m1", T0 - dt.timedelta(days=2), "post")]
+    frames = community.frames(member_rows=ana, activity_rows=posted, campaign_rows=[], participation_rows=[])
+    at = T0 + dt.timedelta(days=1)
+    for merged, expected in (((("m1", "m5"),), 0), ((), 1)):
+        people = identities.gather(frames, merges=merged)
+        path = tmp_path / f"warehouse-{len(merged)}.duckdb"
+        stamp = {identities.LINKS_KEY: people.fingerprint}
+        build_warehouse(path, people.frames, timezone="UTC", stamp=stamp, beside=people.tables)
+        warehouse = Warehouse(f"duckdb:///{path}")
+        persons = partial(identities.persons_of, warehouse.run)
+        assert persons(["m1", "m5"]) == ({"m5": "m1"} if merged else {})
+        queued = reminders.queue_due(store, channel(port), secret=SECRET, base_url=BASE, now=at, persons_of=persons)
+        assert queued == expected
+        warehouse.dispose()
 
 
 def test_an_unsubscribe_stops_the_next_reminder_and_a_closed_survey_sends_none(smtp, store):

@@ -272,3 +272,15 @@ def test_a_person_who_answered_under_a_merged_account_is_not_invited_again(
         aliases={"github:11": ("discourse:1",)},
     )
     assert made["member_id"].tolist() == ["discourse:2"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_persons_of_names_each_merged_id_by_its_person_and_leaves_the_others(tmp_path, engine, new_postgres_database):
+    for step, merges in enumerate(((), MERGE)):
+        folder = tmp_path / f"{engine}-{step}"
+        folder.mkdir()
+        warehouse = warehouse_of(engine, folder, identities.gather(frames(), merges=merges), new_postgres_database)
+        persons = identities.persons_of(warehouse.run, ["discourse:1", "github:11", "discourse:2", "nobody"], chunk=2)
+        # github:11 joined first (1 December 2025): discourse:1 is filed under it once merged
+        assert persons == ({"discourse:1": "github:11"} if merges else {})
+        warehouse.dispose()

@@ -23,11 +23,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 
 import clock
 import logs
 from alerts.evaluation import evaluate_due
-from data_sources import sheets
+from data_sources import identities, sheets
 from data_sources.sync import sync, sync_due
 from delivery.channels import load_channels
 from delivery.outbox import deliver_due
@@ -117,7 +118,8 @@ def _deliver(settings: Settings, store: AppStore) -> None:
 
 
 def _queue_reminders(settings: Settings, store: AppStore) -> None:
-    queue_reminders(settings, store, load_channels(settings), now=clock.now())
+    persons_of = partial(identities.persons_of, lambda query: data.warehouse(settings).run(query))  # read when due
+    queue_reminders(settings, store, load_channels(settings), now=clock.now(), persons_of=persons_of)
 
 
 def _queue_replies(settings: Settings, store: AppStore) -> None:
