@@ -76,14 +76,18 @@ class RowPrints:
     same: frozenset[str]
 
 
-def recorded_prints(path: Path | None) -> dict[str, list]:
-    """The row prints the build in use at `path` records; {} for none (an older build, or none)."""
+def recorded_state(path: Path | None) -> dict[str, str]:
+    """What the build in use at `path` records of itself (pulse_info); {} when there is none."""
     if path is None or not path.exists():
         return {}
     with duckdb.connect() as connection:
         connection.execute("ATTACH ? AS built (READ_ONLY)", [os.path.realpath(path)])
-        found = connection.execute("SELECT value FROM built.pulse_info WHERE key = ?", [ROWS_KEY]).fetchone()
-    return json.loads(found[0]) if found else {}
+        return dict(connection.execute("SELECT key, value FROM built.pulse_info").fetchall())
+
+
+def recorded_prints(state: Mapping[str, str]) -> dict[str, list]:
+    """The row prints a build's state records; {} for none (an older build)."""
+    return json.loads(state[ROWS_KEY]) if ROWS_KEY in state else {}
 
 
 def row_prints(tables: Mapping[sa.Table, pd.DataFrame], recorded: Mapping[str, list]) -> RowPrints:

@@ -22,6 +22,7 @@ takes every id as its own person elsewhere (a database queried in place).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from engines import Runner
 
 Frames = dict[str, pd.DataFrame]
 LINKS_KEY = "sync_links"  # pulse_info: the fingerprint of the links the build was made with
+INPUTS_KEY = "sync_people"  # pulse_info: a digest of what else than the members gather read (inputs_digest)
 DIALECT_ATTRIBUTE = "pulse_member_identities"  # set on a warehouse engine whose build has the tables
 COMMON = 5  # a name or handle shared by more people than this says nothing about who is who
 REASONS = ("email", "avatar", "handle", "name")  # a suggestion's reason, the strongest first ("avatar": the
@@ -215,6 +217,31 @@ def gather(frames: Frames, *, merges: Iterable[tuple[str, str]] = (), details: p
     suggestions = suggest(identities, emails=emails, on_platforms=extra["described"].to_numpy(dtype=bool))
     shown = {*links, *links.values(), *suggestions["identity_a"], *suggestions["identity_b"]}
     identities["activities"] = _activity_counts(frames, ids, shown)
+    return People(frames=_one_row_a_person(frames, links), identities=identities, suggestions=suggestions, links=links)
+
+
+def inputs_digest(merges: Iterable[tuple[str, str]], details: pd.DataFrame | None) -> str:
+    """A digest of what gather reads besides the members: the manager's merges and a connector's
+    member details. The same members and the same digest give the same people (carry)."""
+    digest = hashlib.sha256(json.dumps(sorted([str(a), str(b)] for a, b in merges)).encode())
+    if details is not None:
+        rows = pd.util.hash_pandas_object(details.sort_values(list(details.columns)), index=False)
+        digest.update(rows.to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def carry(frames: Frames, identities: pd.DataFrame, suggestions: pd.DataFrame) -> People:
+    """What gather gives for `frames` whose members and inputs (inputs_digest) are those the build
+    in use was made from, from the identities and suggestions it keeps: the same links and
+    suggestions, the activity counts of the identities a manager is shown counted again (new
+    activities change them). A sync of a community that only gained activities saves gather's
+    seconds (the members' addresses and names compared again) this way."""
+    identities = identities[IDENTITY_COLUMNS].reset_index(drop=True)
+    suggestions = suggestions[SUGGESTION_COLUMNS].reset_index(drop=True)
+    joined = identities["linked_by"] != SELF
+    links = dict(zip(identities["identity_id"][joined], identities["member_id"][joined], strict=True))
+    shown = {*links, *links.values(), *suggestions["identity_a"], *suggestions["identity_b"]}
+    identities["activities"] = _activity_counts(frames, identities["identity_id"], shown)
     return People(frames=_one_row_a_person(frames, links), identities=identities, suggestions=suggestions, links=links)
 
 

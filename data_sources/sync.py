@@ -39,11 +39,13 @@ from data_sources.append import (
     ROWS_KEY,
     SETTINGS_KEY,
     SOURCE_KEY,
+    RowPrints,
     append_build,
     appended_rows,
     canonical,
     judge,
     recorded_prints,
+    recorded_state,
     row_prints,
 )
 from data_sources.connectors.archive import Archive, archive_dir
@@ -53,7 +55,7 @@ from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
 from data_sources.files import read_folder
 from data_sources.shrink import check_shrinks
 from data_sources.validate import Parsing, RawTable, validate
-from data_sources.warehouse import build_warehouse, remove_abandoned_builds, table_rows
+from data_sources.warehouse import build_warehouse, read_tables, remove_abandoned_builds, table_rows
 from engines import create_engine
 from errors import Said, kept
 from settings import Settings
@@ -178,17 +180,25 @@ def run_sync(
         log.info("Sync %s from %s started", run_id, source)
         try:
             frames, warnings = load()
-            recorded = recorded_prints(path)
+            state = recorded_state(path)
+            recorded = recorded_prints(state)
             prints = row_prints(canonical(frames), recorded) if path is not None else None
-            people = identities.gather(
-                frames, merges=merges.merged_pairs(app_store), details=_member_details(source, settings, app_store)
-            )
+            merged, details = merges.merged_pairs(app_store), _member_details(source, settings, app_store)
+            inputs = identities.inputs_digest(merged, details)
+            if path is not None and prints is not None and _same_people(prints, state, inputs):
+                people = identities.carry(frames, *read_tables(path, PEOPLE_TABLES).values())
+            else:
+                people = identities.gather(frames, merges=merged, details=details)
             new = appended_rows(frames, people.frames, prints.kept) if prints and prints.kept else None
             frames = people.frames
             if guarded:
                 rows_in_use = table_rows(path) if path is not None else clickhouse_rows(settings.warehouse_url)
                 check_shrinks(rows_in_use, frames, origin=source, allowed=allow_shrink)
-            stamp = {**build_stamp(source, settings), identities.LINKS_KEY: people.fingerprint}
+            stamp = {
+                **build_stamp(source, settings),
+                identities.LINKS_KEY: people.fingerprint,
+                identities.INPUTS_KEY: inputs,
+            }
             if path is not None and prints is not None:
                 kept_beside = row_prints(people.tables, recorded)  # the identities, as the source's tables
                 stamp[ROWS_KEY] = json.dumps({**prints.recorded, **kept_beside.recorded})
@@ -254,6 +264,15 @@ def _build(
         return INCREMENTAL, Said("sync.reason.appended", **counts)
     build_warehouse(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside)
     return FULL, verdict.reason
+
+
+PEOPLE_TABLES = [identities.member_identities.name, identities.member_suggestions.name]
+
+
+def _same_people(prints: RowPrints, state: dict[str, str], inputs: str) -> bool:
+    """Whether the build in use holds this source's people: its members are the build's, and so are
+    the merges and connector details gather reads (identities.carry)."""
+    return "members" in prints.same and state.get(identities.INPUTS_KEY) == inputs
 
 
 def _member_details(source: str, settings: Settings, app_store: AppStore) -> pd.DataFrame | None:

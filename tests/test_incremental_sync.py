@@ -18,12 +18,13 @@ import pytest
 import sqlalchemy as sa
 
 import schema
-from data_sources import append, identities
+from data_sources import append, identities, merges
 from data_sources.append import ROWS_KEY, SETTINGS_KEY, SOURCE_KEY
 from data_sources.identities import LINKS_KEY
 from data_sources.increment import update_rollup
 from data_sources.rollup import build_rollup
 from data_sources.sync import SyncResult, run_sync, sync
+from data_sources.sync import load_community as read_source
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from errors import kept_text
@@ -70,7 +71,7 @@ STEPS = [
 P = date(2025, 3, 1), date(2025, 3, 8)
 env = test_sync.env  # the fixture: a data folder and a migrated app store
 # when, and from what (the links among members too), a sync built it: compared apart
-STAMPED = (BUILT_AT_KEY, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY, ROWS_KEY)
+STAMPED = (BUILT_AT_KEY, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY, ROWS_KEY, identities.INPUTS_KEY)
 
 
 def activity_rows(step: list[tuple]) -> pd.DataFrame:
@@ -387,6 +388,68 @@ def test_a_new_member_sharing_an_address_is_suggested_after_an_append(env, expor
     assert compared == []
     suggested = Warehouse(settings.warehouse_url).run(sa.select(identities.member_suggestions))
     assert suggested.values.tolist() == [["alice", "alice-2", "email"]]
+
+
+def with_twin(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The frames with alice-2, who shares alice's address: a suggestion, so alice's activities are
+    counted for the People page."""
+    twin = frames["members"].iloc[[0]].assign(member_id="alice-2", name="A. Liddell")
+    return {**frames, "members": pd.concat([frames["members"], twin], ignore_index=True)}
+
+
+@pytest.fixture
+def gathered(monkeypatch) -> list[int]:
+    """Counts the runs of identities.gather (a sync that carries the build's people runs none)."""
+    calls: list[int] = []
+    real = identities.gather
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(identities, "gather", counted)
+    return calls
+
+
+def test_new_activities_alone_keep_the_builds_people_with_their_counts_again(env, tmp_path, gathered):
+    settings, store = env
+    folder = tmp_path / "exports"
+    write_frames(folder, with_twin(community.frames()))
+    sync(settings=settings, app_store=store, source=str(folder))
+    assert gathered == [1]
+    identities_in_use = sa.select(identities.member_identities).order_by(identities.member_identities.c.identity_id)
+
+    def counted() -> dict[str, float]:
+        kept = Warehouse(settings.warehouse_url).run(identities_in_use)
+        return kept.set_index("identity_id")["activities"].dropna().to_dict()
+
+    assert counted() == {"alice": 5, "alice-2": 0}  # the fixture's five
+    write_frames(folder, with_twin(grown(1)))  # late1 is alice's sixth
+    assert sync(settings=settings, app_store=store, source=str(folder)).mode == "incremental"
+    assert gathered == [1]  # carried, not gathered again
+    assert counted() == {"alice": 6, "alice-2": 0}
+    warehouse = Warehouse(settings.warehouse_url)
+    kept = warehouse.run(identities_in_use)
+    assert warehouse.run(sa.select(identities.member_suggestions)).values.tolist() == [["alice", "alice-2", "email"]]
+    expected = identities.gather(read_source(str(folder), settings=settings)[0]).identities  # what gather says
+
+    def links(frame: pd.DataFrame) -> set[tuple]:
+        columns = ["identity_id", "member_id", "platform", "name", "linked_by", "activities"]
+        return {tuple(None if pd.isna(value) else value for value in row) for row in frame[columns].to_numpy()}
+
+    assert links(kept) == links(expected)
+
+
+def test_a_merge_made_between_syncs_gathers_again_and_rebuilds(env, tmp_path, gathered):
+    settings, store = env
+    folder = tmp_path / "exports"
+    write_frames(folder, with_twin(community.frames()))
+    sync(settings=settings, app_store=store, source=str(folder))
+    merges.merge(store, "alice", "alice-2", by="ana", now=datetime(2025, 3, 9))
+    write_frames(folder, with_twin(grown(1)))
+    result = sync(settings=settings, app_store=store, source=str(folder))
+    assert (result.mode, gathered) == ("full", [1, 1])
+    assert kept_text(result.reason, None, "en").startswith("Members were joined or parted")
 
 
 def test_new_rows_above_the_old_ones_are_found_by_comparing(export, compared):
