@@ -53,7 +53,10 @@ ROWS_KEY = "sync_rows"  # pulse_info: per appended table, the source's rows and 
 KEYS = {"members": "member_id", "activities": "activity_id"}  # the tables appended to, by their ids
 REPLACED = ("campaigns", "campaign_members")  # small, read by no rollup: an increment replaces them
 FULL, INCREMENTAL = "full", "incremental"
-appended = sa.Table("pulse_appended", sa.MetaData(), sa.Column("activity_id", sa.String))
+# the appended activities, whole: the rollup update reads them here rather than among ten million
+appended = sa.Table(
+    "pulse_appended", sa.MetaData(), *(sa.Column(column.name, column.type) for column in schema.activities.columns)
+)
 
 
 @dataclass(frozen=True)
@@ -253,8 +256,8 @@ def append_build(
 
 
 def _append_rows(connection: duckdb.DuckDBPyConnection, *, known: bool, same: frozenset[str]) -> None:
-    """New members and activities appended (activities in time order), and pulse_appended listing
-    the new activities' ids for the rollup; campaigns and their members replaced unless `same`.
+    """New members and activities appended (activities in time order), and pulse_appended holding
+    the new activities for the rollup; campaigns and their members replaced unless `same`.
     `known`: the given members and activities are the new ones; else those whose ids the build
     lacks are."""
     connection.execute("BEGIN")
@@ -264,7 +267,7 @@ def _append_rows(connection: duckdb.DuckDBPyConnection, *, known: bool, same: fr
         if not known:
             new += f' WHERE NOT EXISTS (SELECT 1 FROM "{name}" AS o WHERE o."{key}" = n."{key}")'
         if name == "activities":
-            connection.execute(f'CREATE TABLE "{appended.name}" AS SELECT n.activity_id {new}')
+            connection.execute(f'CREATE TABLE "{appended.name}" AS SELECT n.* {new}')
         order = f' ORDER BY n."{SORT_KEYS[name]}"'
         connection.execute(f'INSERT INTO "{name}" SELECT n.* {new}{order}')
     for name in REPLACED:

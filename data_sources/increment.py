@@ -73,17 +73,21 @@ class Touched:
 
 
 def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromClause) -> Touched:
-    """Update the rollup (days in `timezone`, as it was built) for the activities whose ids
-    `appended` lists (an `activity_id` column; they are in `activities` already) and for members
-    not yet in member_keys."""
+    """Update the rollup (days in `timezone`, as it was built) for the activities `appended` holds
+    (every column of activities; they are in `activities` already) and for members not yet in
+    member_keys."""
     for table in staging.sorted_tables:
         connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')  # left by a failed run on this connection
         table.create(connection)
     last_key = _add_members(connection)
-    newcomers = sa.select(member_keys.c.member_id).where(member_keys.c.member_key > last_key)
-    rows = sa.select(activities).where(
-        activities.c.activity_id.in_(sa.select(appended.c.activity_id)) | activities.c.member_id.in_(newcomers)
-    )
+    rows: sa.Select | sa.CompoundSelect = sa.select(*(appended.c[column.name] for column in activities.columns))
+    if _count(connection, member_keys, member_keys.c.member_key > last_key):
+        # a new member's activities recorded before they were known count from now on
+        newcomers = sa.select(member_keys.c.member_id).where(member_keys.c.member_key > last_key)
+        earlier = sa.select(activities).where(
+            activities.c.member_id.in_(newcomers), activities.c.activity_id.not_in(sa.select(appended.c.activity_id))
+        )
+        rows = sa.union_all(rows, earlier)
     connection.execute(
         new_days.insert().from_select(list(new_days.c), activity_days_query(timezone, source=rows.subquery()))
     )

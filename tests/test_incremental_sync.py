@@ -122,7 +122,7 @@ def increment(url: str, step: int, *, timezone: str) -> None:
             rows = activity_rows(STEPS[step])
             connection.execute(schema.activities.insert(), _records(rows))
             ids = schema.activities.c.activity_id
-            appended = sa.select(ids).where(ids.in_(rows["activity_id"].tolist())).subquery()
+            appended = sa.select(schema.activities).where(ids.in_(rows["activity_id"].tolist())).subquery()
             update_rollup(connection, timezone=timezone, appended=appended)
     finally:
         engine.dispose()
