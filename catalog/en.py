@@ -887,6 +887,8 @@ MESSAGES: dict[str, str] = {
     "error.connector.unknown_site": "The {connector} connector: there is no site called {host} (the name is not found). Check the address in {place}.",
     "error.connector.no_network": "The {connector} connector could not connect to {where}: this server has no network, or nothing answers at that address. Check the address in {place} and the server's connection.",
     "connector.tried.site": "{connector} answered: the connection to {site} works with this token.",
+    "connector.site.guild": "the server {id}",
+    "connector.export.no_users": "it holds no users.json (a workspace export has one at its top)",
     "connector.tried.export": "{connector}: {file} is there and readable (an export needs no network).",
     "connector.problem.required": "{field}: this is needed.",
     "connector.problem.address": "{field}: write a whole address, starting with https://.",

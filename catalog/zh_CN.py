@@ -853,6 +853,8 @@ MESSAGES: dict[str, str] = {
     "error.connector.unknown_site": "{connector}连接器：找不到名为 {host} 的站点（域名无法解析）。请检查{place}中的地址。",
     "error.connector.no_network": "{connector}连接器无法连接 {where}：本服务器没有网络，或该地址无人应答。请检查{place}中的地址及服务器的网络连接。",
     "connector.tried.site": "{connector}已应答：使用此令牌可以连接 {site}。",
+    "connector.site.guild": "服务器 {id}",
+    "connector.export.no_users": "其中没有 users.json（工作区导出文件的顶层应有此文件）",
     "connector.tried.export": "{connector}：{file} 存在且可读取（导出文件无需网络）。",
     "connector.problem.required": "{field}：此项必填。",
     "connector.problem.address": "{field}：请填写完整地址，以 https:// 开头。",

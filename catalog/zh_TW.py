@@ -853,6 +853,8 @@ MESSAGES: dict[str, str] = {
     "error.connector.unknown_site": "{connector}連接器：找不到名為 {host} 的網站（網域無法解析）。請檢查{place}中的位址。",
     "error.connector.no_network": "{connector}連接器無法連線 {where}：本伺服器沒有網路，或該位址無人回應。請檢查{place}中的位址及伺服器的網路連線。",
     "connector.tried.site": "{connector}已回應：使用此權杖可以連線 {site}。",
+    "connector.site.guild": "伺服器 {id}",
+    "connector.export.no_users": "其中沒有 users.json（工作區匯出檔的最上層應有此檔案）",
     "connector.tried.export": "{connector}：{file} 存在且可讀取（匯出檔無需網路）。",
     "connector.problem.required": "{field}：此項必填。",
     "connector.problem.address": "{field}：請填寫完整位址，以 https:// 開頭。",
