@@ -215,7 +215,7 @@ def run_sync(
                 # The people are merged in `frames`, but their id tables (member_identities,
                 # suggestions) are not written there yet, so its stamp does not claim them (person_of
                 # then takes each id as its own): a lookup by a merged id and the People page need DuckDB.
-                ch_stamp = {key: value for key, value in stamp.items() if key != identities.LINKS_KEY}
+                ch_stamp = {k: v for k, v in stamp.items() if k not in (identities.LINKS_KEY, identities.INPUTS_KEY)}
                 clickhouse.build_clickhouse(settings.warehouse_url, frames, timezone=settings.timezone, stamp=ch_stamp)
                 mode, reason = FULL, Said("sync.reason.clickhouse")
             if publish is not None:
