@@ -886,6 +886,7 @@ MESSAGES: dict[str, str] = {
     "connector.problem.export_or_token": "{field}: give an export, or a bot token (or both).",
     "connector.problem.digits": "{field}: {value} is not an id (digits only).",
     "connector.problem.owners": "{field}: at most {most} owners.",
+    "connector.problem.token_again": "{token}: {field} changed, so type the {token} again: the saved one is sent only to the site it was saved for.",
     "connector.field.discourse.url": "Forum address",
     "connector.field.discourse.api_username": "API username",
     "connector.field.discourse.token": "API key",

@@ -852,6 +852,7 @@ MESSAGES: dict[str, str] = {
     "connector.problem.export_or_token": "{field}：请提供导出文件或机器人令牌（或两者）。",
     "connector.problem.digits": "{field}：{value} 不是 ID（只能是数字）。",
     "connector.problem.owners": "{field}：最多 {most} 个群主。",
+    "connector.problem.token_again": "{token}：{field}已更改，请重新输入{token}：已保存的只会发往保存时的站点。",
     "connector.field.discourse.url": "论坛地址",
     "connector.field.discourse.api_username": "API 用户名",
     "connector.field.discourse.token": "API 密钥",

@@ -852,6 +852,7 @@ MESSAGES: dict[str, str] = {
     "connector.problem.export_or_token": "{field}：請提供匯出檔或機器人權杖（或兩者）。",
     "connector.problem.digits": "{field}：{value} 不是 ID（只能是數字）。",
     "connector.problem.owners": "{field}：最多 {most} 個群主。",
+    "connector.problem.token_again": "{token}：{field}已變更，請重新輸入{token}：已儲存的只會傳往儲存時的站點。",
     "connector.field.discourse.url": "論壇位址",
     "connector.field.discourse.api_username": "API 使用者名稱",
     "connector.field.discourse.token": "API 金鑰",

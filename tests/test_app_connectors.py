@@ -159,3 +159,39 @@ def test_feedback_channels_chosen_on_the_page_become_inbox_items_at_sync_now(con
     assert not at.exception
     assert at.success[-1].value == "Feedback from messages: 3 new items in the inbox."
     store.dispose()
+
+
+def test_a_changed_forum_address_asks_for_the_key_again_and_sends_the_saved_one_nowhere(
+    configured, tmp_path, monkeypatch
+):
+    """The saved key is for the forum it was saved with: pointing the form at another forum with
+    an empty key field, Test connection and Save ask for the key again, and the other forum hears
+    nothing; typing it sends it there."""
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    settings = load_settings()
+    store = AppStore(settings.app_db_url)
+    with discourse_server() as first, discourse_server() as other:
+        forum(other)
+        values = {"url": first.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", values, token=first.api_key, enabled=True, actor="ada", now=NOW)
+        at = open_data()
+        at.selectbox(key="data_connector_platform").select("discourse").run()
+        fill(at, {"url": other.url})
+        asked = [
+            "API key: Forum address changed, so type the API key again: the saved one is sent only to the site "
+            "it was saved for."
+        ]
+        at.button(key=f"{FORM}_try").click().run()
+        assert not at.exception
+        assert [element.value for element in at.error] == asked
+        at.button(key=f"{FORM}_save").click().run()
+        assert [element.value for element in at.error] == asked
+        assert other.requests == [] and first.requests == []
+        assert saved.saved_connectors(store)["discourse"].settings["url"] == first.url
+        fill(at, {"token_0": other.api_key})
+        at.button(key=f"{FORM}_try").click().run()
+        assert [element.value for element in at.success] == [
+            "Discourse answered: the connection to 127\\.0\\.0\\.1 works with this token."
+        ]
+        assert other.requests == ["/admin/users/list/active.json?order=created&asc=true&page=1"]
+    store.dispose()

@@ -326,7 +326,32 @@ def test_pointing_a_connector_at_another_site_starts_it_over_and_other_edits_kee
         )
         assert state.cursor_of(store, "discourse") == fetched  # a new key: the same forum
         moved = {"url": "https://other-forum.example.org", "api_username": "system"}
-        saved.save(store, settings, "discourse", moved, token=None, enabled=True, actor="ada", now=NOW)
+        saved.save(store, settings, "discourse", moved, token="discourse-key-other", enabled=True, actor="ada", now=NOW)
         assert state.cursor_of(store, "discourse") == {}
-        assert saved.read_token(settings, "discourse") == "discourse-key-rotated"  # kept: none was typed
         store.dispose()
+
+
+def test_saving_another_site_without_a_token_keeps_the_saved_one_from_it(tmp_path):
+    """save() itself refuses to pair the saved token with a changed site field (not only the form)."""
+    settings = connector_settings(tmp_path, "[pulse]\n")
+    store = migrated_store(settings)
+    values = {"url": "https://forum.example.org", "api_username": "system"}
+    saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
+    moved = {"url": "https://elsewhere.example.net", "api_username": "system"}
+    before = saved.saved_connectors(store)["discourse"]
+    assert saved.moved("discourse", before, moved) == ["url"]
+    assert saved.moved("discourse", before, {"url": "https://forum.example.org", "api_username": "other"}) == []
+    assert english(saved.check("discourse", moved, None, site_moved=["url"])) == [
+        (
+            "token",
+            "API key: Forum address changed, so type the API key again: the saved one is sent only to the site "
+            "it was saved for.",
+        )
+    ]
+    with pytest.raises(ConnectorNotConfigured) as refused:
+        saved.save(store, settings, "discourse", moved, token=None, enabled=True, actor="ada", now=NOW)
+    assert refused.value.text("zh-CN") == "API 密钥：论坛地址已更改，请重新输入API 密钥：已保存的只会发往保存时的站点。"
+    assert saved.saved_connectors(store)["discourse"].settings["url"] == "https://forum.example.org"
+    saved.save(store, settings, "discourse", moved, token="discourse-key-elsewhere", enabled=True, actor="ada", now=NOW)
+    assert saved.read_token(settings, "discourse") == "discourse-key-elsewhere"
+    store.dispose()

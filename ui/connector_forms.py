@@ -115,9 +115,11 @@ def connector_editor(settings: Settings, store: AppStore) -> None:
             trying = st.form_submit_button(
                 t("connector.form.try"), icon=":material/network_check:", key=f"{KEY}_{name}_try"
             )
-    token = typed.strip() or kept_token
+    # a field naming the site changed: the saved token is not sent there; it is asked for again
+    site_moved = [] if typed.strip() else saved.moved(name, existing, values)
+    token = typed.strip() or (None if site_moved else kept_token)
     if saving or trying:
-        problems = saved.check(name, values, token)
+        problems = saved.check(name, values, token, site_moved=site_moved if kept_token else ())
         if problems:
             st.error("  \n".join(problem.said.text(current_language(), quote=plain) for problem in problems))
         elif trying:

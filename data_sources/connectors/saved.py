@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -171,10 +171,35 @@ def table_of(name: str, values: Mapping[str, str], token: str | None) -> dict[st
     return table
 
 
-def check(name: str, values: Mapping[str, str], token: str | None) -> list[FieldProblem]:
+def moved(name: str, before: Saved | None, values: Mapping[str, str]) -> list[str]:
+    """The fields naming the site (ANOTHER_SITE) whose form value differs from the saved row, in the
+    form's order; [] for a connector not saved yet (it has no saved token to send anywhere)."""
+    if before is None:
+        return []
+    kept = table_of(name, values, None)
+    return [key for key in FIELDS[name] if key in ANOTHER_SITE[name] and before.settings.get(key) != kept.get(key)]
+
+
+def check(
+    name: str, values: Mapping[str, str], token: str | None, *, site_moved: Sequence[str] = ()
+) -> list[FieldProblem]:
     """What is wrong with a form's values (`token`: the one typed, else the saved one), each naming
-    its field; [] when the connector can be saved and tried."""
+    its field; [] when the connector can be saved and tried. `site_moved`: the fields naming the site
+    that were changed while no token was typed (`moved`): the saved token is never sent to another
+    site, so it is asked for again, naming the first of them."""
     problems: list[FieldProblem] = []
+    if site_moved:
+        token = None
+        problems.append(
+            FieldProblem(
+                "token",
+                Said(
+                    "connector.problem.token_again",
+                    field=_label(name, site_moved[0]),
+                    token=_label(name, "token"),
+                ),
+            )
+        )
 
     def need(key: str) -> None:
         if not str(values.get(key) or "").strip():
@@ -191,6 +216,8 @@ def check(name: str, values: Mapping[str, str], token: str | None) -> list[Field
             problems.append(FieldProblem(key, Said("connector.problem.https", field=_label(name, key))))
 
     def no_token() -> None:
+        if site_moved:  # asked for again above
+            return
         problems.append(FieldProblem("token", Said("connector.problem.required", field=_label(name, "token"))))
 
     lists = {key: listed(str(values.get(key) or "")) for key in LISTS}
@@ -217,13 +244,13 @@ def check(name: str, values: Mapping[str, str], token: str | None) -> list[Field
         if not token:
             no_token()
     elif name == "slack":
-        if not token and not str(values.get("export") or "").strip():
+        if not token and not site_moved and not str(values.get("export") or "").strip():
             problems.append(
                 FieldProblem("export", Said("connector.problem.export_or_token", field=_label(name, "export")))
             )
         site("api_url")
     elif name == "discord":
-        if not token and not str(values.get("exports") or "").strip():
+        if not token and not site_moved and not str(values.get("exports") or "").strip():
             problems.append(
                 FieldProblem("exports", Said("connector.problem.export_or_token", field=_label(name, "exports")))
             )
@@ -303,13 +330,20 @@ def save(
     now: datetime,
 ) -> None:
     """Keep a checked form: the settings in the app store, a new token (when one was typed) in its
-    file. Raises ConnectorNotConfigured when secrets.toml configures this platform (it wins)."""
+    file. Raises ConnectorNotConfigured when secrets.toml configures this platform (it wins), or when
+    a field naming the site changed and no token was typed while one is saved (the saved token is
+    never sent to another site)."""
     if name not in PLATFORMS:  # the token file is named after it
         raise ValueError(f"no connector {name!r}")
     if name in secrets_names(settings):
         raise ConnectorNotConfigured(Said("error.connector.in_secrets", **named(name)))
     kept = table_of(name, values, None)
     before = saved_connectors(store).get(name)
+    changed = moved(name, before, values)
+    if changed and not token and read_token(settings, name) is not None:
+        raise ConnectorNotConfigured(
+            Said("connector.problem.token_again", field=_label(name, changed[0]), token=_label(name, "token"))
+        )
     if before is not None and any(before.settings.get(key) != kept.get(key) for key in ANOTHER_SITE[name]):
         state.forget(store, name)  # another forum, guild or company: its cursor says nothing there
     if token:
