@@ -922,7 +922,7 @@ MESSAGES: dict[str, str] = {
     "connector.form.trying": "Trying {connector}…",
     "connector.form.saved": "The {connector} connector is saved; the next sync fetches it.",
     "connector.form.remove": "Remove connector",
-    "connector.form.remove_question": "Remove the {connector} connector? Its token is deleted; what it fetched stays in the data folder but no longer counts from the next sync.",
+    "connector.form.remove_question": "Remove the {connector} connector? Its token is deleted; what it fetched is set aside in the data folder (never deleted) and no longer counts from the next sync; adding it again starts from the beginning.",
     "connector.form.removed": "The {connector} connector is removed.",
     "error.warehouse.mapping_built_in": "warehouse_mapping is for your own database queried in place (warehouse_url); the built-in warehouse already has the canonical tables.",
     "error.warehouse.rollup_built_in": "The built-in warehouse gets its rollup on every sync; sync instead.",

@@ -888,7 +888,7 @@ MESSAGES: dict[str, str] = {
     "connector.form.trying": "正在测试{connector}…",
     "connector.form.saved": "{connector}连接器已保存；下次同步时抓取。",
     "connector.form.remove": "移除连接器",
-    "connector.form.remove_question": "移除{connector}连接器？其令牌将被删除；已抓取的内容保留在数据文件夹中，但从下次同步起不再计入。",
+    "connector.form.remove_question": "移除{connector}连接器？其令牌将被删除；已抓取的内容移到数据文件夹中的另一处（不会删除），从下次同步起不再计入；再次添加时从头开始。",
     "connector.form.removed": "{connector}连接器已移除。",
     "error.warehouse.mapping_built_in": "warehouse_mapping 仅用于直接查询的自有数据库（warehouse_url）；内置数据仓库已包含标准表。",
     "error.warehouse.rollup_built_in": "内置数据仓库每次同步时都会生成汇总表；请改为同步。",

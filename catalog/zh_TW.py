@@ -888,7 +888,7 @@ MESSAGES: dict[str, str] = {
     "connector.form.trying": "正在測試{connector}…",
     "connector.form.saved": "{connector}連接器已儲存；下次同步時擷取。",
     "connector.form.remove": "移除連接器",
-    "connector.form.remove_question": "移除{connector}連接器？其權杖將被刪除；已擷取的內容保留在資料資料夾中，但從下次同步起不再計入。",
+    "connector.form.remove_question": "移除{connector}連接器？其權杖將被刪除；已擷取的內容移到資料資料夾中的另一處（不會刪除），從下次同步起不再計入；再次新增時從頭開始。",
     "connector.form.removed": "{connector}連接器已移除。",
     "error.warehouse.mapping_built_in": "warehouse_mapping 僅用於直接查詢的自有資料庫（warehouse_url）；內建資料倉儲已包含標準資料表。",
     "error.warehouse.rollup_built_in": "內建資料倉儲每次同步時都會產生彙總表；請改為同步。",

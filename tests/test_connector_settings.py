@@ -12,6 +12,7 @@ import stat
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 
 import logs
 from data_sources.connectors import saved
@@ -162,7 +163,7 @@ def test_removing_a_connector_deletes_its_token_and_a_sync_without_any_says_how_
     store = migrated_store(settings)
     values = {"url": "https://forum.example.org", "api_username": "system"}
     saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
-    saved.remove(store, settings, "discourse")
+    saved.remove(store, settings, "discourse", now=NOW)
     assert not saved.token_path(settings, "discourse").exists()
     assert saved.saved_connectors(store) == {}
     assert saved.configured(settings, store) == []
@@ -328,6 +329,8 @@ def test_pointing_a_connector_at_another_site_starts_it_over_and_other_edits_kee
         moved = {"url": "https://other-forum.example.org", "api_username": "system"}
         saved.save(store, settings, "discourse", moved, token="discourse-key-other", enabled=True, actor="ada", now=NOW)
         assert state.cursor_of(store, "discourse") == {}
+        # the old forum's rows set aside whole, not mixed with the new forum's under the same ids
+        assert folders(settings) == {"discourse-replaced-20250305T090000Z": ["seg-00000001"]}
         store.dispose()
 
 
@@ -355,3 +358,79 @@ def test_saving_another_site_without_a_token_keeps_the_saved_one_from_it(tmp_pat
     saved.save(store, settings, "discourse", moved, token="discourse-key-elsewhere", enabled=True, actor="ada", now=NOW)
     assert saved.read_token(settings, "discourse") == "discourse-key-elsewhere"
     store.dispose()
+
+
+def folders(settings) -> dict[str, list[str]]:
+    """The connectors' folders in the data folder, each with its segments."""
+    root = settings.data_dir / "connectors"
+    return {path.name: sorted(part.name for part in path.iterdir()) for path in sorted(root.iterdir())}
+
+
+def other_forum(server) -> None:
+    """One person and one post, whose id is below the first forum's last (14)."""
+    server.user(7, "dora", "2025-03-01T00:00:00.000Z")
+    server.post(5, 7, "2025-03-03T08:00:00.000Z")
+
+
+def test_removing_a_connector_sets_its_archive_aside_and_adding_it_for_another_forum_starts_there(tmp_path):
+    from data_sources.connectors import state
+
+    with discourse_server() as first, discourse_server() as second:
+        forum(first)
+        other_forum(second)
+        settings = connector_settings(tmp_path, "[pulse]\n")
+        store = migrated_store(settings)
+        values = {"url": first.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
+        sync_connectors(settings, store, waits=[])
+        assert state.cursor_of(store, "discourse")["posts_floor"] == 14
+        saved.remove(store, settings, "discourse", now=NOW)
+        assert state.cursor_of(store, "discourse") == {}
+        assert folders(settings) == {"discourse-replaced-20250305T090000Z": ["seg-00000001"]}
+        again = {"url": second.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", again, token=KEY, enabled=True, actor="ada", now=NOW)
+        sync_connectors(settings, store, waits=[])
+        assert warehouse_rows(settings, "members", ["member_id"]) == [("discourse:7",)]
+        assert warehouse_rows(settings, "activities", ["activity_id", "kind"]) == [("discourse:post:5", "post")]
+        store.dispose()
+
+
+def test_a_platform_moved_from_secrets_toml_to_the_page_starts_over(tmp_path):
+    from data_sources.connectors import state
+
+    with discourse_server() as first, discourse_server() as second:
+        forum(first)
+        other_forum(second)
+        settings = connector_settings(tmp_path, SECRETS.format(url=first.url, key=KEY))
+        store = migrated_store(settings)
+        sync_connectors(settings, store, waits=[])
+        assert state.cursor_of(store, "discourse")["posts_floor"] == 14
+        settings.secrets_file.write_text("[pulse]\n", encoding="utf-8")
+        values = {"url": second.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
+        assert state.cursor_of(store, "discourse") == {}
+        assert folders(settings) == {"discourse-replaced-20250305T090000Z": ["seg-00000001"]}
+        sync_connectors(settings, store, waits=[])
+        assert warehouse_rows(settings, "members", ["member_id"]) == [("discourse:7",)]
+        store.dispose()
+
+
+def test_a_save_that_fails_in_the_store_keeps_the_cursor_with_the_settings(tmp_path):
+    """The cursor is dropped in the transaction that changes the row: a save refused by the store
+    leaves both as they were (before, the cursor was dropped in a transaction of its own)."""
+    from data_sources.connectors import state
+
+    with discourse_server() as server:
+        forum(server)
+        settings = connector_settings(tmp_path, "[pulse]\n")
+        store = migrated_store(settings)
+        values = {"url": server.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
+        sync_connectors(settings, store, waits=[])
+        fetched = state.cursor_of(store, "discourse")
+        moved = {"url": "https://other-forum.example.org", "api_username": "system"}
+        with pytest.raises(sa.exc.ProgrammingError):  # the store cannot keep an actor that is not text
+            saved.save(store, settings, "discourse", moved, token=KEY, enabled=True, actor=object(), now=NOW)  # type: ignore[arg-type]
+        assert state.cursor_of(store, "discourse") == fetched
+        assert saved.saved_connectors(store)["discourse"].settings["url"] == server.url
+        store.dispose()

@@ -62,7 +62,7 @@ def connector_editor(settings: Settings, store: AppStore) -> None:
         f"{KEY}_remove", t("connector.form.remove_question", connector=connector), confirm=t("connector.form.remove")
     )
     if gone == name:
-        saved.remove(store, settings, name)
+        saved.remove(store, settings, name, now=clock.now())
         log.info("Connector %s removed on the Data page by %s", name, current_user())
         st.session_state[f"{KEY}_said"] = t("connector.form.removed", connector=connector)
         st.rerun()

@@ -12,8 +12,10 @@ page as set there and not editable. One connector per platform, named after it (
 and its row in connector_state), wherever it is configured.
 
 A connector turned off is not fetched, but what its archive holds still counts at the next sync;
-a connector removed is neither fetched nor counted (its archive stays in the data folder, so
-adding it again goes on from its cursor). `feedback_channels` are the channels whose messages
+a connector removed is neither fetched nor counted. Removing it, pointing it at another site
+(ANOTHER_SITE) or saving it on the page for the first time sets its archive aside
+(`<name>-replaced-<UTC time>`, never deleted) and drops its cursor, so it starts over and never
+mixes two sites' rows under the same ids. `feedback_channels` are the channels whose messages
 become feedback items (feedback/messages.py); no other channel's message text is kept anywhere.
 """
 
@@ -33,6 +35,7 @@ import sqlalchemy as sa
 
 import logs
 from data_sources.connectors import state
+from data_sources.connectors.archive import set_aside
 from data_sources.connectors.config import (
     LOOPBACK,
     MOST_OWNERS,
@@ -58,8 +61,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "wecom": ("corp_id", "owners", "api_url"),
 }
 LISTS = {"repositories", "channels", "owners"}  # one a line (or separated by commas)
-# Settings that point a connector at another site: changing one drops its cursor, so the next sync
-# starts there from the beginning (a new export path for Slack or Discord is the same workspace).
+# Settings that point a connector at another site: changing one sets its archive aside and drops its
+# cursor, so the next sync starts there from the beginning (a new export path for Slack or Discord is
+# the same workspace), and the saved token is not used with it (asked for again).
 ANOTHER_SITE = {
     "discourse": ("url",),
     "github": ("api_url",),
@@ -344,10 +348,18 @@ def save(
         raise ConnectorNotConfigured(
             Said("connector.problem.token_again", field=_label(name, changed[0]), token=_label(name, "token"))
         )
-    if before is not None and any(before.settings.get(key) != kept.get(key) for key in ANOTHER_SITE[name]):
-        state.forget(store, name)  # another forum, guild or company: its cursor says nothing there
+    # Another forum, guild or company, or a connector new on the page (a cursor or archive under its
+    # name is secrets.toml's or a removed one's, of a site nobody can tell): it starts over.
+    starts_over = before is None or bool(changed)
     if token:
         write_token(settings, name, token)
+    elif before is None:
+        forget_token(settings, name)  # a file left by a removal cut short belongs to no connector
+    if starts_over:
+        # First, so a crash before the transaction leaves the old settings with an empty archive,
+        # whose cursor the next run drops (source.run_connector): never the new site's rows
+        # fetched into the old site's archive from the old site's cursor.
+        set_aside(settings.data_dir, name, now=now)
     row = {
         "settings": kept,
         "enabled": enabled,
@@ -356,7 +368,9 @@ def save(
         "updated_at": now,
     }
     rows = tables.connector_settings
-    with store.begin() as connection:
+    with store.begin() as connection:  # the cursor dropped with the row changed, or neither
+        if starts_over:
+            state.forget_in(connection, name)
         exists = connection.scalar(sa.select(rows.c.connector).where(rows.c.connector == name))
         if exists is None:
             connection.execute(rows.insert().values(connector=name, **row))
@@ -373,13 +387,18 @@ def switch(store: AppStore, name: str, *, enabled: bool, actor: str, now: dateti
         )
 
 
-def remove(store: AppStore, settings: Settings, name: str) -> None:
-    """Forget a page's connector: its row, its token file and its waiting messages (its archive and
-    cursor stay, so adding it again goes on from there)."""
+def remove(store: AppStore, settings: Settings, name: str, *, now: datetime) -> None:
+    """Forget a page's connector: its archive set aside (`<name>-replaced-<UTC time>`, kept in the
+    data folder), its token file, then in one transaction its row, its cursor and its waiting
+    messages. Adding it again starts over, wherever it points. A crash midway leaves the connector
+    with an empty archive (its cursor dropped at the next run) or without its token (named at the
+    next sync), never a cursor over another site's archive."""
+    set_aside(settings.data_dir, name, now=now)
+    forget_token(settings, name)
     with store.begin() as connection:
         connection.execute(tables.connector_settings.delete().where(tables.connector_settings.c.connector == name))
         connection.execute(tables.connector_messages.delete().where(tables.connector_messages.c.connector == name))
-    forget_token(settings, name)
+        state.forget_in(connection, name)
 
 
 # every connector, wherever configured
