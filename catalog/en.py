@@ -873,6 +873,7 @@ MESSAGES: dict[str, str] = {
     "data.column.set_in": "Set in",
     "data.column.fetched": "Fetched",
     "error.connector.page_setting": "The {connector} connector on the Data page lacks {setting}: edit it there (Platform connectors).",
+    "error.connector.token_missing": "The {connector} connector on the Data page has no saved token (its file in the data folder's connector_tokens is gone): type it again there, or turn off Fetch at each sync.",
     "error.connector.in_secrets": "{connector} is configured in {place}, which wins over the Data page: change it there.",
     "error.connector.unknown_site": "The {connector} connector: there is no site called {host} (the name is not found). Check the address in {place}.",
     "error.connector.no_network": "The {connector} connector could not connect to {where}: this server has no network, or nothing answers at that address. Check the address in {place} and the server's connection.",

@@ -839,6 +839,7 @@ MESSAGES: dict[str, str] = {
     "data.column.set_in": "配置位置",
     "data.column.fetched": "抓取",
     "error.connector.page_setting": "数据页上的{connector}连接器缺少 {setting}：请在那里编辑（平台连接器）。",
+    "error.connector.token_missing": "数据页上的{connector}连接器没有已保存的令牌（数据文件夹 connector_tokens 中的文件已不在）：请在那里重新输入，或关闭“每次同步时抓取”。",
     "error.connector.in_secrets": "{connector}已在{place}中配置，优先于数据页：请在那里修改。",
     "error.connector.unknown_site": "{connector}连接器：找不到名为 {host} 的站点（域名无法解析）。请检查{place}中的地址。",
     "error.connector.no_network": "{connector}连接器无法连接 {where}：本服务器没有网络，或该地址无人应答。请检查{place}中的地址及服务器的网络连接。",

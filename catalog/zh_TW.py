@@ -839,6 +839,7 @@ MESSAGES: dict[str, str] = {
     "data.column.set_in": "設定位置",
     "data.column.fetched": "擷取",
     "error.connector.page_setting": "資料頁上的{connector}連接器缺少 {setting}：請在那裡編輯（平台連接器）。",
+    "error.connector.token_missing": "資料頁上的{connector}連接器沒有已儲存的權杖（資料資料夾 connector_tokens 中的檔案已不在）：請在那裡重新輸入，或關閉「每次同步時擷取」。",
     "error.connector.in_secrets": "{connector}已在{place}中設定，優先於資料頁：請在那裡修改。",
     "error.connector.unknown_site": "{connector}連接器：找不到名為 {host} 的網站（網域無法解析）。請檢查{place}中的位址。",
     "error.connector.no_network": "{connector}連接器無法連線 {where}：本伺服器沒有網路，或該位址無人回應。請檢查{place}中的位址及伺服器的網路連線。",

@@ -194,18 +194,50 @@ def test_secrets_toml_wins_over_the_page_and_the_page_cannot_save_its_platform(t
     store.dispose()
 
 
-def test_a_page_connector_whose_token_file_is_gone_says_to_edit_it_on_the_page(tmp_path):
-    settings = connector_settings(tmp_path, "[pulse]\n")
-    store = migrated_store(settings)
-    values = {"url": "https://forum.example.org", "api_username": "system"}
-    saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
-    saved.token_path(settings, "discourse").unlink()
-    with pytest.raises(ConnectorNotConfigured) as refused:
-        saved.configured(settings, store)
-    assert refused.value.user_message == (
-        "The Discourse connector on the Data page lacks api_key: edit it there (Platform connectors)."
-    )
-    store.dispose()
+def test_a_page_connector_whose_token_file_is_gone_stops_the_sync_naming_it_after_those_before_it(tmp_path):
+    """secrets.toml's Discourse comes first (PLATFORMS order) and is fetched; the page's WeCom,
+    turned on and without its secret, then stops the sync with a message naming it, kept as its
+    last run; nothing is asked of WeCom."""
+    from data_sources.connectors import state
+    from data_sources.errors import DataSourceError
+
+    with discourse_server() as server, wecom_server() as wecom:
+        forum(server)
+        settings = connector_settings(tmp_path, SECRETS.format(url=server.url, key=KEY))
+        store = migrated_store(settings)
+        values = {"corp_id": wecom.corp_id, "owners": "zhangsan", "api_url": wecom.url}
+        saved.save(store, settings, "wecom", values, token=wecom.secret, enabled=True, actor="ada", now=NOW)
+        saved.token_path(settings, "wecom").unlink()
+        listed = saved.configured(settings, store)
+        assert [(chosen.name, chosen.place, chosen.enabled) for chosen in listed] == [
+            ("discourse", "secrets", True),
+            ("wecom", "page", True),
+        ]
+        with pytest.raises(DataSourceError) as refused:
+            sync_connectors(settings, store, waits=[])
+        said = (
+            "The WeCom connector on the Data page has no saved token (its file in the data folder's "
+            "connector_tokens is gone): type it again there, or turn off Fetch at each sync."
+        )
+        assert refused.value.user_message == said
+        assert state.cursor_of(store, "discourse")["posts_floor"] == 14  # fetched before it
+        assert wecom.requests == []
+        runs = {row["connector"]: (row["status"], row["error"]) for row in state.states(store)}
+        assert runs == {"discourse": ("succeeded", None), "wecom": ("failed", said)}
+        store.dispose()
+
+
+def test_a_page_connector_turned_off_needs_no_token_and_the_others_sync(tmp_path):
+    with discourse_server() as server:
+        forum(server)
+        settings = connector_settings(tmp_path, SECRETS.format(url=server.url, key=KEY))
+        store = migrated_store(settings)
+        values = {"corp_id": "ww0123456789abcdef", "owners": "zhangsan", "api_url": ""}
+        saved.save(store, settings, "wecom", values, token="wecom-secret-0123", enabled=False, actor="ada", now=NOW)
+        saved.token_path(settings, "wecom").unlink()
+        result = sync_connectors(settings, store, waits=[])
+        assert (result.rows["members"], result.rows["activities"]) == (3, 5)
+        store.dispose()
 
 
 # Test connection

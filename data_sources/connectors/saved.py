@@ -73,6 +73,9 @@ ANOTHER_SITE = {
 }
 CHANNELS = ("slack", "discord")  # the platforms whose channels' messages can become feedback
 SECRETS, PAGE = "secrets", "page"
+# Stands for a page connector's missing token so its settings still parse (its site shown, its
+# feedback channels read); a connector holding it is never fetched or tried (Configured.lacking).
+NO_TOKEN = "(no token saved)"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,10 @@ class Configured:
     config: ConnectorConfig
     place: str  # SECRETS or PAGE
     enabled: bool = True
+    # Why it cannot be fetched (a page's connector whose token file is gone), or None. Turned off,
+    # it needs no token; turned on, the sync stops with this message when its turn comes, as when a
+    # platform refuses a connector (source.load_connectors_source).
+    lacking: Said | None = None
 
     @property
     def name(self) -> str:
@@ -413,8 +420,8 @@ def secrets_names(settings: Settings) -> set[str]:
 
 def configured(settings: Settings, store: AppStore | None) -> list[Configured]:
     """Every connector: secrets.toml's, then the page's for the other platforms (in PLATFORMS
-    order). Raises ConnectorNotConfigured for a table written wrongly or a page's connector whose
-    token file is gone."""
+    order). Raises ConnectorNotConfigured for a table written wrongly. A page's connector whose
+    token file is gone is listed with `lacking` saying so (a turned-off one needs no token)."""
     found = {config.name: Configured(config, SECRETS) for config in load_connectors(settings)}
     if store is not None:
         taken = secrets_names(settings)
@@ -427,9 +434,16 @@ def configured(settings: Settings, store: AppStore | None) -> list[Configured]:
                 table[TOKEN_KEYS[name]] = token
             if saved.feedback_channels and name in CHANNELS:
                 table["feedback_channels"] = list(saved.feedback_channels)
+            lacking: Said | None = None
             with on_page(name):
-                config = _parsed(name, table)
-            found[name] = Configured(config, PAGE, saved.enabled)
+                try:
+                    config = _parsed(name, table)
+                except ConnectorNotConfigured:
+                    if token:  # its settings are wrong, not its token
+                        raise
+                    config = _parsed(name, table | {TOKEN_KEYS[name]: NO_TOKEN})
+                    lacking = Said("error.connector.token_missing", **named(name))
+            found[name] = Configured(config, PAGE, saved.enabled, lacking)
     return [found[name] for name in PLATFORMS if name in found]
 
 
