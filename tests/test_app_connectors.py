@@ -195,3 +195,27 @@ def test_a_changed_forum_address_asks_for_the_key_again_and_sends_the_saved_one_
         ]
         assert other.requests == ["/admin/users/list/active.json?order=created&asc=true&page=1"]
     store.dispose()
+
+
+def test_a_discord_bot_with_a_feedback_channel_by_name_is_told_to_use_its_id(configured, tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    at = open_data()
+    at.selectbox(key="data_connector_platform").select("discord").run()
+    assert at.text_area(key="data_connector_discord_feedback").help == (
+        "Channel ids (digits), one a line: a bot reads channels by id only (names match exported files only). "
+        "Each message in these channels becomes a feedback item (once), and only their messages' text is fetched "
+        "and kept; no other channel's text ever is. Empty: none."
+    )
+    at.text_input(key="data_connector_discord_guild").input("1000000000000000001")
+    at.text_area(key="data_connector_discord_channels").input("1100000000000000001")
+    at.text_input(key="data_connector_discord_token_0").input("discord-bot-token-0123")
+    at.text_area(key="data_connector_discord_feedback").input("general")
+    at.button(key="data_connector_discord_save").click().run()
+    assert not at.exception
+    assert [element.value for element in at.error] == [
+        "Feedback from messages: channels: general is a name, but a bot reads channels by id: write the "
+        "channel's id (digits; in Discord, Copy Channel ID). Names match exported files only."
+    ]
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    assert saved.saved_connectors(store) == {}
+    store.dispose()

@@ -466,3 +466,22 @@ def test_a_save_that_fails_in_the_store_keeps_the_cursor_with_the_settings(tmp_p
         assert state.cursor_of(store, "discourse") == fetched
         assert saved.saved_connectors(store)["discourse"].settings["url"] == server.url
         store.dispose()
+
+
+def test_a_discord_bot_needs_feedback_channels_by_id_and_exported_files_take_names():
+    """The bot's messages carry their channel's id alone (discord.py), so a name chosen for feedback
+    would give nothing through it; exported files name their channels, so names are fine there."""
+    bot = {"exports": "", "guild": "1000000000000000001", "channels": "1100000000000000001", "api_url": ""}
+    assert english(saved.check("discord", bot, "discord-token", feedback_channels=["1100000000000000001"])) == []
+    assert english(saved.check("discord", bot, "discord-token", feedback_channels=["#1100000000000000001"])) == []
+    assert english(
+        saved.check("discord", bot, "discord-token", feedback_channels=["1100000000000000001", "#feedback"])
+    ) == [
+        (
+            "feedback_channels",
+            "Feedback from messages: channels: #feedback is a name, but a bot reads channels by id: write the "
+            "channel's id (digits; in Discord, Copy Channel ID). Names match exported files only.",
+        )
+    ]
+    files = {"exports": "/data/discord", "guild": "", "channels": "", "api_url": ""}
+    assert english(saved.check("discord", files, None, feedback_channels=["#feedback"])) == []

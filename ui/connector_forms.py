@@ -99,7 +99,7 @@ def connector_editor(settings: Settings, store: AppStore) -> None:
                 st.text_area(
                     t("connector.form.feedback_channels"),
                     value=chosen,
-                    help=t("connector.form.feedback_channels_help"),
+                    help=t(f"connector.form.feedback_channels_help.{name}"),
                     height=96,
                     key=f"{KEY}_{name}_feedback",
                 )
@@ -119,7 +119,9 @@ def connector_editor(settings: Settings, store: AppStore) -> None:
     site_moved = [] if typed.strip() else saved.moved(name, existing, values)
     token = typed.strip() or (None if site_moved else kept_token)
     if saving or trying:
-        problems = saved.check(name, values, token, site_moved=site_moved if kept_token else ())
+        problems = saved.check(
+            name, values, token, site_moved=site_moved if kept_token else (), feedback_channels=channels
+        )
         if problems:
             st.error("  \n".join(problem.said.text(current_language(), quote=plain) for problem in problems))
         elif trying:

@@ -192,12 +192,19 @@ def moved(name: str, before: Saved | None, values: Mapping[str, str]) -> list[st
 
 
 def check(
-    name: str, values: Mapping[str, str], token: str | None, *, site_moved: Sequence[str] = ()
+    name: str,
+    values: Mapping[str, str],
+    token: str | None,
+    *,
+    site_moved: Sequence[str] = (),
+    feedback_channels: Sequence[str] = (),
 ) -> list[FieldProblem]:
     """What is wrong with a form's values (`token`: the one typed, else the saved one), each naming
     its field; [] when the connector can be saved and tried. `site_moved`: the fields naming the site
     that were changed while no token was typed (`moved`): the saved token is never sent to another
-    site, so it is asked for again, naming the first of them."""
+    site, so it is asked for again, naming the first of them. `feedback_channels`: the channels
+    chosen for feedback; a Discord bot reads channels by id only (discord.py), so with a bot token
+    each must be an id."""
     problems: list[FieldProblem] = []
     if site_moved:
         token = None
@@ -274,6 +281,18 @@ def check(
                 problems.append(
                     FieldProblem(key, Said("connector.problem.digits", field=_label(name, key), value=wrong[0]))
                 )
+        named_only = [item for item in feedback_channels if not item.removeprefix("#").isdigit()]
+        if token and named_only:  # the bot's messages carry the channel's id alone
+            problems.append(
+                FieldProblem(
+                    "feedback_channels",
+                    Said(
+                        "connector.problem.bot_channel_ids",
+                        field=Said("connector.form.feedback_channels"),
+                        value=named_only[0],
+                    ),
+                )
+            )
         site("api_url")
     elif name == "wecom":
         need("corp_id")
