@@ -71,6 +71,7 @@ ANOTHER_SITE = {
     "discord": ("guild", "api_url"),
     "wecom": ("corp_id", "api_url"),
 }
+BATCH = 500  # ids per IN list (SQLite limits bound values)
 CHANNELS = ("slack", "discord")  # the platforms whose channels' messages can become feedback
 SECRETS, PAGE = "secrets", "page"
 # Stands for a page connector's missing token so its settings still parse (its site shown, its
@@ -402,6 +403,7 @@ def save(
             connection.execute(rows.insert().values(connector=name, **row))
         else:
             connection.execute(rows.update().where(rows.c.connector == name).values(**row))
+        _drop_unchosen(connection, name, row["feedback_channels"])
 
 
 def switch(store: AppStore, name: str, *, enabled: bool, actor: str, now: datetime) -> None:
@@ -411,6 +413,20 @@ def switch(store: AppStore, name: str, *, enabled: bool, actor: str, now: dateti
         connection.execute(
             rows.update().where(rows.c.connector == name).values(enabled=enabled, updated_by=actor, updated_at=now)
         )
+
+
+def _drop_unchosen(connection: sa.Connection, name: str, channels: list[str]) -> None:
+    """Delete the connector's waiting messages (connector_messages) of channels no longer chosen for
+    feedback, as the intake would (feedback/messages.py: by id or name, `#` optional), so turning a
+    channel off drops their text when it is saved, not at the next sync."""
+    waiting = tables.connector_messages
+    chosen = {item.removeprefix("#") for item in channels}
+    held = connection.execute(
+        sa.select(waiting.c.message_id, waiting.c.channel, waiting.c.channel_name).where(waiting.c.connector == name)
+    ).all()
+    dropped = [message for message, channel, label in held if channel not in chosen and label not in chosen]
+    for start in range(0, len(dropped), BATCH):
+        connection.execute(waiting.delete().where(waiting.c.message_id.in_(dropped[start : start + BATCH])))
 
 
 def remove(store: AppStore, settings: Settings, name: str, *, now: datetime) -> None:
