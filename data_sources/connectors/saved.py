@@ -387,10 +387,11 @@ def save(
         # whose cursor the next run drops (source.run_connector): never the new site's rows
         # fetched into the old site's archive from the old site's cursor.
         set_aside(settings.data_dir, name, now=now)
+    chosen = list(feedback_channels or []) if name in CHANNELS else []
     row = {
         "settings": kept,
         "enabled": enabled,
-        "feedback_channels": list(feedback_channels or []) if name in CHANNELS else [],
+        "feedback_channels": chosen,
         "updated_by": actor,
         "updated_at": now,
     }
@@ -403,7 +404,7 @@ def save(
             connection.execute(rows.insert().values(connector=name, **row))
         else:
             connection.execute(rows.update().where(rows.c.connector == name).values(**row))
-        _drop_unchosen(connection, name, row["feedback_channels"])
+        _drop_unchosen(connection, name, chosen)
 
 
 def switch(store: AppStore, name: str, *, enabled: bool, actor: str, now: datetime) -> None:
