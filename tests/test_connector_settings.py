@@ -150,7 +150,8 @@ def test_a_connector_turned_off_is_not_fetched_but_what_it_fetched_still_counts(
         saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
         sync_connectors(settings, store, waits=[])
         asked = len(server.requests)
-        saved.switch(store, "discourse", enabled=False, actor="ada", now=NOW)
+        # as the form turns it off: the same values saved with the switch off, no token typed
+        saved.save(store, settings, "discourse", values, token=None, enabled=False, actor="ada", now=NOW)
         server.post(20, 2, "2025-03-04T10:00:00.000Z", post_number=6)
         result = sync_connectors(settings, store, waits=[])
         assert len(server.requests) == asked  # not one request

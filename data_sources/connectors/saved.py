@@ -407,15 +407,6 @@ def save(
         _drop_unchosen(connection, name, chosen)
 
 
-def switch(store: AppStore, name: str, *, enabled: bool, actor: str, now: datetime) -> None:
-    """Turn a page's connector on or off."""
-    rows = tables.connector_settings
-    with store.begin() as connection:
-        connection.execute(
-            rows.update().where(rows.c.connector == name).values(enabled=enabled, updated_by=actor, updated_at=now)
-        )
-
-
 def _drop_unchosen(connection: sa.Connection, name: str, channels: list[str]) -> None:
     """Delete the connector's waiting messages (connector_messages) of channels no longer chosen for
     feedback, as the intake would (feedback/messages.py: by id or name, `#` optional), so turning a
