@@ -462,10 +462,12 @@ def test_a_save_that_fails_in_the_store_keeps_the_cursor_with_the_settings(tmp_p
         sync_connectors(settings, store, waits=[])
         fetched = state.cursor_of(store, "discourse")
         moved = {"url": "https://other-forum.example.org", "api_username": "system"}
+        new_key = "discourse-key-other-forum"
         with pytest.raises(sa.exc.ProgrammingError):  # the store cannot keep an actor that is not text
-            saved.save(store, settings, "discourse", moved, token=KEY, enabled=True, actor=object(), now=NOW)  # type: ignore[arg-type]
+            saved.save(store, settings, "discourse", moved, token=new_key, enabled=True, actor=object(), now=NOW)  # type: ignore[arg-type]
         assert state.cursor_of(store, "discourse") == fetched
         assert saved.saved_connectors(store)["discourse"].settings["url"] == server.url
+        assert saved.read_token(settings, "discourse") == KEY  # the old forum's key, not the new one's
         store.dispose()
 
 

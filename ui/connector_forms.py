@@ -3,7 +3,8 @@ connection; turn a saved connector off or on, or remove it (after a question).
 
 A token typed is kept in its 0600 file on Save (data_sources/connectors/saved.py) and never put
 back into a widget: the form says only that one is saved and how it ends, and an empty token field
-keeps it. A platform configured in secrets.toml is shown as set there, read-only (secrets.toml wins).
+keeps it, unless a field naming the site changed (then it is asked for again, never sent there).
+A platform configured in secrets.toml is shown as set there, read-only (secrets.toml wins).
 """
 
 from __future__ import annotations

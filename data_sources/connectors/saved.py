@@ -378,26 +378,47 @@ def save(
     # Another forum, guild or company, or a connector new on the page (a cursor or archive under its
     # name is secrets.toml's or a removed one's, of a site nobody can tell): it starts over.
     starts_over = before is None or bool(changed)
+    previous = read_token(settings, name) if token else None
     if token:
         write_token(settings, name, token)
     elif before is None:
         forget_token(settings, name)  # a file left by a removal cut short belongs to no connector
-    if starts_over:
-        # First, so a crash before the transaction leaves the old settings with an empty archive,
-        # whose cursor the next run drops (source.run_connector): never the new site's rows
-        # fetched into the old site's archive from the old site's cursor.
-        set_aside(settings.data_dir, name, now=now)
-    chosen = list(feedback_channels or []) if name in CHANNELS else []
-    row = {
-        "settings": kept,
-        "enabled": enabled,
-        "feedback_channels": chosen,
-        "updated_by": actor,
-        "updated_at": now,
-    }
-    rows = tables.connector_settings
-    with store.begin() as connection:  # the cursor dropped with the row changed, or neither
+    try:
         if starts_over:
+            # First, so a crash before the transaction leaves the old settings with an empty archive,
+            # whose cursor the next run drops (source.run_connector): never the new site's rows
+            # fetched into the old site's archive from the old site's cursor.
+            set_aside(settings.data_dir, name, now=now)
+        _save_row(
+            store, name, kept, enabled=enabled, channels=feedback_channels, actor=actor, now=now, over=starts_over
+        )
+    except BaseException:
+        if token:  # the settings stay the old site's: so does its token (a new one is not sent there)
+            if previous:
+                write_token(settings, name, previous)
+            else:
+                forget_token(settings, name)
+        raise
+
+
+def _save_row(
+    store: AppStore,
+    name: str,
+    kept: dict[str, object],
+    *,
+    enabled: bool,
+    channels: list[str] | None,
+    actor: str,
+    now: datetime,
+    over: bool,
+) -> None:
+    """The settings row, the cursor dropped (`over`) and the waiting messages of channels no longer
+    chosen, in one transaction: all of it or none."""
+    chosen = list(channels or []) if name in CHANNELS else []
+    row = {"settings": kept, "enabled": enabled, "feedback_channels": chosen, "updated_by": actor, "updated_at": now}
+    rows = tables.connector_settings
+    with store.begin() as connection:
+        if over:
             state.forget_in(connection, name)
         exists = connection.scalar(sa.select(rows.c.connector).where(rows.c.connector == name))
         if exists is None:
