@@ -219,3 +219,28 @@ def test_a_discord_bot_with_a_feedback_channel_by_name_is_told_to_use_its_id(con
     store = AppStore(f"sqlite:///{configured / 'app.db'}")
     assert saved.saved_connectors(store) == {}
     store.dispose()
+
+
+def test_a_connector_turned_on_without_its_token_file_is_named_on_the_page(configured, tmp_path, monkeypatch):
+    """The table still lists every connector, and a warning names the one that lacks its token."""
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    settings = load_settings()
+    store = AppStore(settings.app_db_url)
+    values = {"url": "https://forum.example.org", "api_username": "system"}
+    saved.save(store, settings, "discourse", values, token="key-0123456789abcd", enabled=True, actor="ada", now=NOW)
+    wecom = {"corp_id": "ww0123456789abcdef", "owners": "zhangsan", "api_url": ""}
+    saved.save(store, settings, "wecom", wecom, token="wecom-secret-0123", enabled=False, actor="ada", now=NOW)
+    saved.token_path(settings, "discourse").unlink()
+    saved.token_path(settings, "wecom").unlink()
+    at = open_data()
+    assert not at.exception
+    assert [element.value for element in at.warning] == [
+        "The Discourse connector on the Data page has no saved token (its file in the data folder's "
+        "connector_tokens is gone): type it again there, or turn off Fetch at each sync."
+    ]
+    shown = next(frame.value for frame in at.dataframe if "site" in frame.value.columns)
+    assert shown[["connector", "site", "fetched"]].values.tolist() == [
+        ["Discourse", "forum.example.org", True],
+        ["WeCom", "ww0123456789abcdef: zhangsan", False],
+    ]
+    store.dispose()
