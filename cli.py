@@ -351,12 +351,7 @@ def command_sync(settings: Settings, store: AppStore, args: argparse.Namespace) 
     finally:  # a failed sync too: the sync rule watches the runs
         _print_alerts(evaluate_due(settings, store, clock.now()), quiet=True)
     code = _print_sync(synced, "Synced from")
-    # messages of the channels chosen for feedback, now that the warehouse knows who wrote them
-    warehouse = open_warehouse(settings)
-    try:
-        taken = messages.take_messages(store, settings=settings, warehouse=warehouse, now=clock.now())
-    finally:
-        warehouse.dispose()
+    taken = messages.take_messages(store, settings=settings, now=clock.now())  # the chosen channels' messages
     if taken:
         print(f"Feedback from messages: {taken:,} new items")
     return code

@@ -48,9 +48,10 @@ from data_sources.append import (
     recorded_state,
     row_prints,
 )
+from data_sources.connectors import wecom
 from data_sources.connectors.archive import Archive, archive_dir
 from data_sources.connectors.saved import configured
-from data_sources.connectors.source import load_connectors_source
+from data_sources.connectors.source import archived_tables, load_connectors_source
 from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
 from data_sources.files import read_folder
 from data_sources.shrink import check_shrinks
@@ -200,11 +201,15 @@ def run_sync(
                 identities.INPUTS_KEY: inputs,
             }
             if path is not None and prints is not None:
-                kept_beside = row_prints(people.tables, recorded)  # the identities, as the source's tables
+                platforms = archived_tables(settings, app_store) if _kind(source) == CONNECTORS else {}
+                beside = {**people.tables, **platforms}
+                if wecom.group_days in beside:
+                    stamp[wecom.GROUP_DAYS_KEY] = str(len(beside[wecom.group_days]))
+                kept_beside = row_prints(beside, recorded)  # the identities and platforms' tables, as the source's
                 stamp[ROWS_KEY] = json.dumps({**prints.recorded, **kept_beside.recorded})
                 same = prints.same | kept_beside.same
                 mode, reason = _build(
-                    path, frames, settings=settings, stamp=stamp, full=full, beside=people.tables, new=new, same=same
+                    path, frames, settings=settings, stamp=stamp, full=full, beside=beside, new=new, same=same
                 )
             else:  # rebuilt whole beside the tables in use, then swapped in (data_sources/clickhouse.py)
                 # The people are merged in `frames`, but their id tables (member_identities,

@@ -40,6 +40,7 @@ from settings import Settings
 DUCKDB_TYPES = {
     sa.String: "VARCHAR",
     sa.DateTime: "TIMESTAMP",
+    sa.Date: "DATE",
     sa.Boolean: "BOOLEAN",
     sa.Float: "DOUBLE",
     sa.Integer: "BIGINT",

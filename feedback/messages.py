@@ -1,6 +1,6 @@
 """Feedback from messages: each message of a channel a manager chose for feedback (a Slack or
 Discord connector's `feedback_channels`, on the Data page or in secrets.toml) becomes one feedback
-item through the intake, with its member the person the account belongs to.
+item through the intake, filed under the account that wrote it.
 
 A sync keeps such messages in the app store's connector_messages as it fetches them
 (data_sources/connectors/messages.py); `take_messages`, run after the sync (the Data page's Sync
@@ -8,10 +8,10 @@ now, `cli.py sync`), makes them items and deletes them, in one transaction. Each
 is made from the message's id on its platform, so a message fetched again (a step fetched again
 after a failure, the day a Slack export is read from again) is never a second item. A message whose
 channel is no longer chosen when it is taken is dropped: turning the switch off stops new items at
-once; items made before stay in the inbox. The member is resolved through the warehouse just built
-(`identities.person_of`): an account merged into a person (by a verified address or a manager's
-merge) is recorded under the person's canonical id; an account the warehouse does not know is kept
-under its own id, which finds its person once a sync links it (metrics/scope.py).
+once; items made before stay in the inbox. Like a survey response, an item keeps the id it came
+with (the platform account, `slack:U01ADA`); the inbox, the member context and the figures find the
+account's person when they read it (identities.person_of, metrics/scope.py), so a merge or an
+unmerge made later moves it with its account.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from data_sources.connectors.saved import configured
-from data_sources.identities import person_of
-from engines import Runner
 from feedback.intake import NewFeedback, add_feedback, enrichment
 from settings import Settings
 from store import tables
@@ -33,7 +31,7 @@ from store.database import AppStore
 log = logging.getLogger(__name__)
 SOURCE = "chat"  # feedback.source.chat: "Chat"
 ACTOR = "connector"  # who the history says created the items
-BATCH = 500
+BATCH = 500  # ids per IN list (SQLite limits bound values)
 
 
 def message_key(message_id: str) -> str:
@@ -41,18 +39,7 @@ def message_key(message_id: str) -> str:
     return hashlib.sha256(f"connector message\x1f{message_id}".encode()).hexdigest()
 
 
-def canonical_members(warehouse: Runner, identities: list[str]) -> dict[str, str]:
-    """Each account's person (canonical member id), for the accounts the warehouse knows."""
-    person, found = person_of(), dict[str, str]()
-    for start in range(0, len(identities), BATCH):
-        chosen = identities[start : start + BATCH]
-        query = sa.select(person.c.identity_id, person.c.member_id).where(person.c.identity_id.in_(chosen))
-        frame = warehouse.run(query)
-        found |= dict(zip(frame["identity_id"], frame["member_id"], strict=True))
-    return found
-
-
-def take_messages(store: AppStore, *, settings: Settings, warehouse: Runner, now: datetime) -> int:
+def take_messages(store: AppStore, *, settings: Settings, now: datetime) -> int:
     """Make the waiting messages of chosen channels feedback items (each once) and forget them all;
     how many items are new."""
     waiting = tables.connector_messages
@@ -70,13 +57,12 @@ def take_messages(store: AppStore, *, settings: Settings, warehouse: Runner, now
         if row["channel"] in chosen.get(row["connector"], set())
         or row["channel_name"] in chosen.get(row["connector"], set())
     ]
-    people = canonical_members(warehouse, sorted({row["member_id"] for row in kept}))
     items = [
         NewFeedback(
             source=SOURCE,
             text=row["text"],
             created_at=row["sent_at"],
-            member_id=people.get(row["member_id"], row["member_id"]),
+            member_id=row["member_id"],
             import_key=message_key(row["message_id"]),
             tags=(f"{row['connector']} #{row['channel_name']}",),
         )

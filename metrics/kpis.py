@@ -96,6 +96,10 @@ KPIS: tuple[KpiSpec, ...] = (
     KpiSpec("contributions", Format.COUNT, projection=Projection.PACE),
     KpiSpec("contributions_per_active_member", Format.DECIMAL),
     KpiSpec("absence_factor", Format.COUNT),
+    # The Engagement page's WeCom customer groups (metrics.wecom.group_kpis).
+    KpiSpec("wecom_messages", Format.COUNT, projection=Projection.PACE),
+    KpiSpec("wecom_speakers", Format.DECIMAL),
+    KpiSpec("wecom_new_members", Format.COUNT, projection=Projection.PACE),
 )
 SPECS = {kpi.key: kpi for kpi in KPIS}
 OVERVIEW = tuple(kpi.key for kpi in KPIS if kpi.overview)

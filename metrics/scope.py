@@ -21,13 +21,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from data_sources.identities import person_of
+from data_sources.identities import person_of, persons_of
 from engines import Runner
 from metrics.filters import Filters
 from metrics.sql import member_conditions
 
 # Runner lives in engines.py, below surveys/feedback
-__all__ = ["Runner", "in_scope", "members_in_scope_query", "people_of", "people_query", "team_query"]
+__all__ = ["Runner", "in_scope", "members_in_scope_query", "people_of", "team_query"]
 
 
 def members_in_scope_query(*, filters: Filters, member_ids: list[str]) -> sa.Select:
@@ -51,19 +51,10 @@ def team_query() -> sa.Select:
     )
 
 
-def people_query(*, member_ids: list[str]) -> sa.Select:
-    """Each of the given ids the warehouse knows (identity_id) and its person's canonical id
-    (member_id), team members too; an id it does not know has no row."""
-    person = person_of()
-    return sa.select(person.c.identity_id, person.c.member_id).where(person.c.identity_id.in_(member_ids))
-
-
 def people_of(member_ids: list[str], *, warehouse: Runner) -> dict[str, str]:
     """Each given id -> its person's canonical id (an id the warehouse does not know is its own)."""
-    ids = sorted(set(member_ids))
-    found = warehouse.run(people_query(member_ids=ids)) if ids else pd.DataFrame(columns=["identity_id", "member_id"])
-    people = dict(zip(found["identity_id"].astype(str), found["member_id"].astype(str), strict=True))
-    return {member_id: people.get(member_id, member_id) for member_id in ids}
+    joined = persons_of(warehouse.run, member_ids)
+    return {member_id: joined.get(member_id, member_id) for member_id in sorted(set(member_ids))}
 
 
 def in_scope(per_member: pd.DataFrame, *, warehouse: Runner, filters: Filters) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -113,24 +113,32 @@ def plan(
 ) -> Plan:
     """Sort an audience (columns member_id, name, email) into who would receive an invitation now
     and who not; one address receives one invitation even when two members share it. `aliases` are
-    each member's other ids (data_sources.identities.aliases_of): a person who answered under an
-    account since merged into theirs has answered."""
+    each member's other ids (data_sources.identities.aliases_of): a person who answered, was
+    invited or unsubscribed under an account since merged into theirs has done so."""
     people = members.drop_duplicates("member_id")
     ids = people["member_id"].astype(str).tolist()
     others = aliases or {}
     default = language_of(default_language) or LANGUAGES[0]
+    every = [*ids, *(alias for member in ids for alias in others.get(member, ()))]  # the people's ids
+
+    def any_of(member: str, found: Collection[str]) -> bool:
+        return member in found or any(alias in found for alias in others.get(member, ()))
+
     with app_store.read() as connection:
         languages = member_languages(connection, ids)
-        under = _answered(connection, slug, [*ids, *(alias for member in ids for alias in others.get(member, ()))])
-        answered = {member for member in ids if member in under or any(a in under for a in others.get(member, ()))}
-        invited = _invited(connection, (invitation_key(slug, member) for member in ids))
+        under = _answered(connection, slug, every)
+        answered = {member for member in ids if any_of(member, under)}
+        keys = _invited(connection, (invitation_key(slug, member) for member in every))
+        invited_ids = {member for member in every if invitation_key(slug, member) in keys}
+        invited = {member for member in ids if any_of(member, invited_ids)}
         addresses = {str(m): str(e or "").strip() for m, e in zip(people["member_id"], people["email"], strict=True)}
-        off_members, off_addresses = consent.unsubscribed(
+        off_ids, off_addresses = consent.unsubscribed(
             connection,
             topic="surveys",
-            member_ids=ids,
+            member_ids=every,
             hashes=[consent.address_hash(a) for a in addresses.values() if a],
         )
+        off_members = {member for member in ids if any_of(member, off_ids)}
     recipients: list[Recipient] = []
     counts = {"no_email": 0, "unsubscribed": 0, "invited_before": 0, "answered": 0}
     seen: set[str] = set()
@@ -138,7 +146,7 @@ def plan(
         address = addresses[member_id]
         if member_id in answered:
             counts["answered"] += 1
-        elif invitation_key(slug, member_id) in invited:
+        elif member_id in invited:
             counts["invited_before"] += 1
         elif not address or not is_address(address) or consent.address_hash(address) in seen:
             counts["no_email"] += 1

@@ -139,7 +139,7 @@ else:
             question.empty()
             show_result(synced, t("data.synced", source=source_name(synced.source), rows=row_counts(synced.rows)))
             # messages of the channels chosen for feedback, now that the warehouse knows who wrote them
-            taken = take_messages(store, settings=settings, warehouse=data.warehouse(settings), now=clock.now())
+            taken = take_messages(store, settings=settings, now=clock.now())
             if taken:
                 st.success(t("data.feedback_from_messages", count=taken))
         except ShrinkRefused as refused:

@@ -13,7 +13,7 @@ from ui.presentation import partial_weeks_note, show_chart
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.tables import data_table, period_days, plain
 from ui.tiles import kpi_tiles
-from visuals.charts import activity_chart, chosen, platform_chart, word
+from visuals.charts import activity_chart, chosen, platform_chart, wecom_days_chart, word
 
 page = start_page("engagement")
 settings, version, filters = page.settings, page.version, page.filters
@@ -57,6 +57,17 @@ with right:
     event = show_chart(platform_chart(platforms), on_select="rerun", key="engagement_platform_chart")
     key_in_address("platform")
     picked["platform"] = kept_in_address("platform", chosen(event, "platform", "platform")) or picked.get("platform")
+
+with data_errors_stop_the_page():
+    groups = data.load_wecom_groups(settings, version, filters)
+if groups is not None:  # a WeCom connector keeps its groups' daily figures
+    st.subheader(t("engagement.wecom"), help=t("engagement.wecom_help"))
+    group_kpis, group_days = groups
+    if group_days.empty:
+        st.info(t("engagement.wecom_none"))
+    else:
+        kpi_tiles(group_kpis, filters=filters)
+        show_chart(wecom_days_chart(group_days), key="engagement_wecom_chart")
 
 st.subheader(t("engagement.leaderboard"), help=t("engagement.leaderboard_help"))
 kind, platform = picked.get("kind"), picked.get("platform")

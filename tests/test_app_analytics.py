@@ -7,6 +7,8 @@ Chart clicks and row selections are given through session state, the way AppTest
 from __future__ import annotations
 
 import json
+import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -14,9 +16,12 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+import schema
 from auth import pages as app_pages
 from auth.access import Role
 from catalog import translate
+from data_sources.connectors.wecom import FIGURES, GROUP_DAYS_KEY, group_days, group_days_frame
+from data_sources.warehouse import build_warehouse, read_tables
 from store import tables
 from store.database import AppStore
 from tests import seeded
@@ -267,3 +272,37 @@ def test_searched_text_is_shown_literally(demo):
     at.text_input(key="lookup_q").input("**x** <b>").run()
     assert not at.exception
     assert at.info[0].value == "No member matches “\\*\\*x\\*\\* \\<b\\>”."
+
+
+def test_engagement_shows_wecom_groups_where_a_connector_keeps_their_figures(demo_data_dir, pulse_env, tmp_path):
+    """The demo's community with two days of WeCom figures in the last 28 days (40 and 60 messages,
+    10 and 14 members who spoke, 2 and 3 new members): 100 messages, 12.0 a day, 5 new."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(demo_data_dir / "app.db", folder / "app.db")
+    frames = read_tables(demo_data_dir / "warehouse.duckdb", [table.name for table in schema.metadata.sorted_tables])
+    today = datetime.now(UTC).date()
+    figures = {name: [0, 0] for name in FIGURES}
+    days = pd.DataFrame(
+        {
+            **figures,
+            "day": [(today - timedelta(days=3)).isoformat(), (today - timedelta(days=2)).isoformat()],
+            "msg_total": [40, 60],
+            "member_has_msg": [10, 14],
+            "new_member_cnt": [2, 3],
+        }
+    )
+    build_warehouse(
+        folder / "warehouse.duckdb",
+        frames,
+        timezone="UTC",
+        stamp={GROUP_DAYS_KEY: "2"},
+        beside={group_days: group_days_frame(days)},
+    )
+    pulse_env(folder)
+    at = open_page("engagement")
+    shown = {metric.label: metric.value for metric in at.metric}
+    labels = ("Messages in WeCom groups", "Members who spoke, a day", "New group members")
+    assert [shown[label] for label in labels] == ["100", "12.0", "5"]
+    assert any(header.value == "WeCom customer groups" for header in at.subheader)
+    assert len(at.get("vega_lite_chart")) == 3  # activity, platforms, and the groups' messages a day

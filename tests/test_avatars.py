@@ -11,6 +11,7 @@ import pytest
 
 from data_sources import merges
 from data_sources.connectors.archive import Archive, archive_dir
+from data_sources.connectors.shapes import image_address
 from data_sources.identities import avatar_key, suggest
 from tests.connector_helpers import connector_settings, migrated_store
 from tests.test_app_people import open_people
@@ -200,3 +201,24 @@ def test_the_people_page_reads_a_build_without_suggestions(pictured):
     at = open_people()
     assert not at.exception
     assert at.info[0].value.startswith("No suggested matches")
+
+
+@pytest.mark.parametrize(
+    ("address", "platform", "own", "kept"),
+    [
+        ("https://cdn.discordapp.com/avatars/13/abc.png?size=512", "discord", None, True),
+        ("https://tracker.example.com/pixel.png", "discord", None, False),  # an export naming any host
+        ("http://cdn.discordapp.com/avatars/13/abc.png", "discord", None, False),  # plain http
+        ("https://cdn.discordapp.com.evil.example/a.png", "discord", None, False),  # a look-alike host
+        ("https://avatars.slack-edge.com/2025-01-01/1_72.png", "slack", None, True),
+        ("https://secure.gravatar.com/avatar/0bc8.jpg?s=72", "slack", None, True),
+        ("https://avatars.githubusercontent.com/u/4012?v=4", "github", None, True),
+        ("https://github.example.com/avatars/u/7?v=4", "github", "https://github.example.com/api/v3", True),  # GHES
+        ("https://github.example.com/avatars/u/7", "github", None, False),
+        ("http://127.0.0.1:8080/user_avatar/forum/ann/96/1.png", "discourse", "http://127.0.0.1:8080", True),
+        ("https://cdn.example.net/user_avatar/forum/ann/96/1.png", "discourse", "https://forum.example.org", True),
+        ("C:/exports/media/avatar.png", "discord", None, False),  # media downloaded with an export
+    ],
+)
+def test_an_avatar_is_kept_only_on_its_platforms_image_hosts_or_the_configured_site(address, platform, own, kept):
+    assert (image_address(address, platform=platform, own=own) == address) is kept

@@ -329,7 +329,7 @@ def test_test_connection_to_slack_discord_and_wecom_makes_their_cheapest_authent
             exports=None, token=discord.token, guild=discord.guild, channels=("1",), api_url=f"{discord.url}/api/v10"
         )
         assert try_connection(bot) == (
-            f"Discord answered: the connection to guild {discord.guild} works with this token."
+            f"Discord answered: the connection to the server {discord.guild} works with this token."
         )
         assert discord.requests == [f"/api/v10/guilds/{discord.guild}/members?limit=1"]
         with pytest.raises(TokenRefused):

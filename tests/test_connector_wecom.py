@@ -13,7 +13,10 @@ from data_sources.connectors import state
 from data_sources.connectors.archive import Archive, archive_dir
 from data_sources.connectors.config import WecomConfig
 from data_sources.connectors.errors import MalformedAnswer, TokenRefused
-from data_sources.connectors.wecom import Wecom
+from data_sources.connectors.wecom import GROUP_DAYS_KEY, Wecom
+from data_sources.warehouse import Warehouse
+from metrics.filters import Filters
+from metrics.wecom import group_kpis
 from tests.connector_helpers import connector_settings, migrated_store, sync_connectors, warehouse_rows
 from tests.platform_server import WecomServer, wecom_server
 
@@ -186,3 +189,35 @@ def test_a_member_without_a_join_time_is_named_and_nothing_is_kept(configured):
     ):
         sync_connectors(settings, store, waits=[])
     assert Archive(archive_dir(settings.data_dir, "wecom")).members().empty
+
+
+def test_the_daily_figures_reach_the_warehouse_and_the_engagement_tiles(configured, monkeypatch):
+    """Three days kept (1 Oct, 8 and 9 March: msg_total = the day's number, 12 members who spoke
+    and 3 new members each): for 3-9 March, messages 8 + 9 = 17, members who spoke a day
+    (12 + 12) / 2 = 12.0, new members 3 + 3 = 6; the week before has no day WeCom counted."""
+    server, settings, store = configured
+    sync_connectors(settings, store, waits=[])
+    assert warehouse_rows(settings, "wecom_group_days", ["day", "msg_total", "member_has_msg"]) == [
+        (datetime(2024, 10, 1), 1, 12),  # a DATE column, read back by pandas as a midnight
+        (datetime(2025, 3, 8), 8, 12),
+        (datetime(2025, 3, 9), 9, 12),
+    ]
+    warehouse = Warehouse(settings.warehouse_url)
+    assert warehouse.rollup_state()[GROUP_DAYS_KEY] == "3"
+    kpis, days = group_kpis(warehouse=warehouse, filters=Filters(start=date(2025, 3, 3), end=date(2025, 3, 10)))
+    assert {key: (kpi.current, kpi.previous) for key, kpi in kpis.items()} == {
+        "wecom_messages": (17, None),
+        "wecom_speakers": (12.0, None),
+        "wecom_new_members": (6, None),
+    }
+    assert days["day"].tolist() == [date(2025, 3, 8), date(2025, 3, 9)]
+    server.days[date(2025, 3, 10)] = dict(FIGURES, msg_total=30)  # a day later: appended, then read
+    monkeypatch.setattr(clock, "now", lambda: datetime(2025, 3, 11, 4))
+    server.today = date(2025, 3, 11)
+    sync_connectors(settings, store, waits=[])
+    later = Warehouse(settings.warehouse_url)
+    assert later.rollup_state()[GROUP_DAYS_KEY] == "4"
+    kpis, _ = group_kpis(warehouse=later, filters=Filters(start=date(2025, 3, 4), end=date(2025, 3, 11)))
+    assert kpis["wecom_messages"].current == 47
+    warehouse.dispose()
+    later.dispose()

@@ -1,6 +1,6 @@
 """Feedback from messages (feedback/messages.py): the messages of the channels a manager chose become
-feedback items through the intake, each exactly once across syncs, under the person the account
-belongs to; no other channel's text is kept anywhere in the data folder; turning the switch off
+feedback items through the intake, each exactly once across syncs, under the account that wrote
+it (its person found when read); no other channel's text is kept anywhere in the data folder; turning the switch off
 stops new items and keeps the old ones."""
 
 from __future__ import annotations
@@ -12,18 +12,21 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from data_sources import identities
 from data_sources.connectors import saved
+from data_sources.connectors.messages import keep
 from data_sources.warehouse import open_warehouse
 from feedback.messages import take_messages
 from store import tables
+from store.database import AppStore
 from tests.connector_helpers import connector_settings, migrated_store, sync_connectors
 from tests.platform_server import discord_server, discourse_server
 from tests.test_connector_slack import EXPORT, add_message, zipped
 
 NOW = datetime(2025, 3, 5, 9, 0)
 ITEM = ["source", "member_id", "created_at", "text", "tags", "status"]
-FIRST_ITEMS = [  # #general's messages by people; Ada's Slack account is the forum's ada (one verified address)
-    ("chat", "discourse:1", datetime(2025, 3, 1, 10), "the words of a welcome", ["slack #general"], "new"),
+FIRST_ITEMS = [  # #general's messages by people, each under the account that wrote it
+    ("chat", "slack:U01ADA", datetime(2025, 3, 1, 10), "the words of a welcome", ["slack #general"], "new"),
     ("chat", "slack:U02BO", datetime(2025, 3, 1, 11), "the words of a reply", ["slack #general"], "new"),
     ("chat", "slack:U02BO", datetime(2025, 3, 2, 10), "the words of a broadcast", ["slack #general"], "new"),
 ]
@@ -50,11 +53,7 @@ def anywhere(folder: Path, words: bytes) -> list[str]:
 
 def sync_and_take(settings, store) -> int:
     sync_connectors(settings, store, waits=[])
-    warehouse = open_warehouse(settings)
-    try:
-        return take_messages(store, settings=settings, warehouse=warehouse, now=NOW)
-    finally:
-        warehouse.dispose()
+    return take_messages(store, settings=settings, now=NOW)
 
 
 SECRETS = """
@@ -87,12 +86,15 @@ def configure(tmp_path, server, target, chosen: str):
     return settings
 
 
-def test_each_message_of_a_chosen_channel_becomes_one_item_under_its_person_and_no_other_text_is_kept(community):
+def test_each_message_of_a_chosen_channel_becomes_one_item_under_its_account_and_no_other_text_is_kept(community):
     server, _, target, tmp_path = community
     settings = configure(tmp_path, server, target, '["#general"]')
     store = migrated_store(settings)
     assert sync_and_take(settings, store) == 3
     assert items(store) == FIRST_ITEMS
+    warehouse = open_warehouse(settings)  # Ada's Slack account is the forum's ada (one verified address)
+    assert identities.persons_of(warehouse.run, ["slack:U01ADA", "slack:U02BO"]) == {"slack:U01ADA": "discourse:1"}
+    warehouse.dispose()
     assert waiting(store) == 0  # the text lives on in the items only
     with store.read() as connection:
         history = connection.execute(sa.select(tables.feedback_events.c.actor, tables.feedback_events.c.field)).all()
@@ -132,9 +134,7 @@ def test_messages_waiting_when_the_switch_is_turned_off_are_dropped_not_made_ite
     sync_connectors(settings, store, waits=[])  # fetched; not taken yet
     assert waiting(store) == 3
     off = configure(tmp_path, server, target, "[]")
-    warehouse = open_warehouse(off)
-    assert take_messages(store, settings=off, warehouse=warehouse, now=NOW) == 0
-    warehouse.dispose()
+    assert take_messages(store, settings=off, now=NOW) == 0
     assert (waiting(store), items(store)) == (0, [])
     store.dispose()
 
@@ -267,4 +267,27 @@ def test_saving_a_connector_without_a_channel_drops_that_channel_s_waiting_messa
         assert held() == [("discord:message:1200000000000000001", GENERAL)]
         save([])
         assert held() == []
+    store.dispose()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_message_with_a_nul_or_a_lone_surrogate_is_kept_cleaned_not_refused(engine, tmp_path, new_postgres_database):
+    """PostgreSQL refuses a NUL in text and neither store takes a lone surrogate: refused, the
+    message would fail its sync, and every sync after it, as it is fetched again each time."""
+    url = f"sqlite:///{tmp_path / 'app.db'}" if engine == "sqlite" else new_postgres_database("messages")
+    store = AppStore(url)
+    store.migrate()
+    message = {
+        "message_id": "slack:C01GEN:1.0",
+        "channel": "C01GEN",
+        "channel_name": "gen\x00eral",
+        "member_id": "slack:U01ADA",
+        "sent_at": NOW,
+        "text": "lag\x00 again \ud800!",
+    }
+    assert keep(store, "slack", [message]) == 1
+    assert keep(store, "slack", [message]) == 0  # once
+    with store.read() as connection:
+        kept = connection.execute(sa.select(tables.connector_messages.c.channel_name, tables.connector_messages.c.text))
+        assert kept.all() == [("general", "lag again ?!")]
     store.dispose()

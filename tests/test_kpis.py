@@ -7,10 +7,11 @@ import ast
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from catalog import CATALOGS, LANGUAGES
-from metrics import sections
+from metrics import sections, wecom
 from metrics.filters import Filters
 from metrics.kpi import Kpi
 from metrics.kpis import HEADLINE, KPIS, OVERVIEW, SPECS, Direction, Format, spec
@@ -22,7 +23,7 @@ P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 
 
 def test_the_table_has_one_row_per_key():
-    assert len(SPECS) == len(KPIS) == 19
+    assert len(SPECS) == len(KPIS) == 22
     assert OVERVIEW[:3] == ("members", "new_members", "growth_rate") and len(OVERVIEW) == 13
     assert set(HEADLINE) <= set(OVERVIEW)
 
@@ -110,5 +111,6 @@ def test_every_tile_the_pages_show_has_a_spec(app_store, duckdb_warehouse):
     assert tuple(overview) == OVERVIEW
     members = sections.member_kpis(warehouse=duckdb_warehouse, filters=P)
     engagement = sections.engagement_kpis(warehouse=duckdb_warehouse, filters=P)
-    assert [key for key in (*members, *engagement) if key not in SPECS] == []
-    assert set(OVERVIEW) | set(members) | set(engagement) == set(SPECS)  # no spec left unused
+    groups = wecom.group_figures(pd.DataFrame({"day": []}), P)  # the WeCom groups' tiles
+    assert [key for key in (*members, *engagement, *groups) if key not in SPECS] == []
+    assert set(OVERVIEW) | set(members) | set(engagement) | set(groups) == set(SPECS)  # no spec left unused

@@ -44,7 +44,7 @@ from metrics.filters import Filters
 from metrics.scope import in_scope, people_of
 from metrics.survey_results import survey_results
 from metrics.surveys import nps
-from outreach import invitations
+from outreach import consent, invitations
 from rollup.tables import info
 from store import tables
 from surveys import links, registry
@@ -284,3 +284,16 @@ def test_persons_of_names_each_merged_id_by_its_person_and_leaves_the_others(tmp
         # github:11 joined first (1 December 2025): discourse:1 is filed under it once merged
         assert persons == ({"discourse:1": "github:11"} if merges else {})
         warehouse.dispose()
+
+
+def test_a_person_who_unsubscribed_under_a_merged_account_is_not_invited_under_the_other(answered):
+    """Ann stopped survey emails as discourse:1 (with another address than github:11's); once the two
+    are one person, an audience naming her github:11 leaves her out."""
+    consent.set_wanted(answered, "discourse:1", "surveys", wanted=False, now=t(2026, 2, 1))
+    audience = pd.DataFrame(
+        {"member_id": ["github:11", "discourse:2"], "name": ["Ann", "Bo"], "email": ["ann@x.org", "bo@x.org"]}
+    )
+    for aliases, expected in (({}, ["github:11", "discourse:2"]), ({"github:11": ("discourse:1",)}, ["discourse:2"])):
+        planned = invitations.plan(answered, slug="pulse", members=audience, default_language="en", aliases=aliases)
+        assert [r.member_id for r in planned.recipients] == expected
+        assert planned.unsubscribed == (1 if aliases else 0)

@@ -19,6 +19,7 @@ import streamlit as st
 
 import clock
 from data_sources import identities
+from data_sources.connectors import wecom
 from data_sources.warehouse import Warehouse, open_warehouse
 from feedback import duplicates, importer, inbox, targets
 from feedback.sentiment import sentiment_of
@@ -35,6 +36,7 @@ from metrics import (
     sections,
     survey_results,
 )
+from metrics import wecom as wecom_metrics
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi
 from metrics.scope import team_query
@@ -157,6 +159,16 @@ def load_activity(settings: Settings, version: str, filters: Filters) -> pd.Data
 @st.cache_data(ttl=TTL, show_spinner=False)
 def load_active_by_platform(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     return warehouse(settings).run(contributions.active_by_platform_query(filters=filters))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def load_wecom_groups(settings: Settings, version: str, filters: Filters) -> tuple[dict[str, Kpi], pd.DataFrame] | None:
+    """WeCom's daily group figures for the period (metrics.wecom); None when the warehouse has none
+    (no WeCom connector)."""
+    store = warehouse(settings)
+    if wecom.GROUP_DAYS_KEY not in store.rollup_state():
+        return None
+    return wecom_metrics.group_kpis(warehouse=store, filters=filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

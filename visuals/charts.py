@@ -543,6 +543,20 @@ def platform_chart(platforms: pd.DataFrame) -> alt.Chart:
     return _clickable(chart, name="platform", field="platform")
 
 
+def wecom_days_chart(days: pd.DataFrame) -> alt.Chart:
+    """Messages per day in the WeCom groups (a bar a day WeCom counted)."""
+    title = t("chart.wecom_messages")
+    return (
+        alt.Chart(days)
+        .mark_bar(color=SINGLE)
+        .encode(
+            x=alt.X("day:T", title=None, axis=_date_axis()),
+            y=alt.Y("msg_total:Q", title=title, axis=_count_axis(days["msg_total"].max())),
+            tooltip=[_date_tip("day", t("chart.date")), _count_tip("msg_total", title)],
+        )
+    )
+
+
 def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
     """Members each campaign reached, a named bar per campaign in the order they started, coloured
     by kind (in the catalog's words); clicking selects the kind's key (selection "kind")."""

@@ -46,7 +46,7 @@ def avatar_of(user: dict[str, Any]) -> str | None:
     number, avatar = user.get("id"), user.get("avatar")
     if not isinstance(number, str) or not isinstance(avatar, str) or not avatar:
         return None
-    return image_address(f"{CDN}/avatars/{number}/{avatar}.png")
+    return image_address(f"{CDN}/avatars/{number}/{avatar}.png", platform="discord")
 
 
 MEMBERS_PAGE, MESSAGES_PAGE = 1000, 100
@@ -175,7 +175,7 @@ class Discord:
             "email_verified": False,
             "joined_at": at,
             "is_team": None,
-            "avatar": image_address(author.get("avatarUrl")),
+            "avatar": image_address(author.get("avatarUrl"), platform="discord"),
         }
 
     def _members(self, cursor: dict[str, Any]) -> Iterator[Step]:

@@ -116,8 +116,10 @@ class Discourse:
             return None
         sized = template.replace("{size}", str(AVATAR_SIZE))
         if sized.startswith("//"):  # a CDN's address without its scheme
-            return image_address(f"https:{sized}")
-        return image_address(f"{self.url}{sized}" if sized.startswith("/") else sized)
+            return image_address(f"https:{sized}", platform="discourse", own=self.url)
+        return image_address(
+            f"{self.url}{sized}" if sized.startswith("/") else sized, platform="discourse", own=self.url
+        )
 
     def _posts(self, cursor: dict[str, Any]) -> Iterator[Step]:
         url = f"{self.url}/posts.json"

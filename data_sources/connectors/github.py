@@ -339,5 +339,5 @@ class Github:
             "email_verified": False,
             "joined_at": moment(item.get(when), connector=self.name, where=where, field=when),
             "is_team": association in TEAM if isinstance(association, str) else None,
-            "avatar": image_address(user.get("avatar_url")),
+            "avatar": image_address(user.get("avatar_url"), platform="github", own=self.api),
         }

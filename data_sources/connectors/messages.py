@@ -18,6 +18,12 @@ BATCH = 500  # ids per IN list (SQLite limits bound values)
 MOST_TEXT = 20_000  # characters of a message kept (feedback.intake.MAX_TEXT)
 
 
+def storable(text: object, most: int) -> str:
+    """Text the app store can keep, at most `most` characters: a NUL (which PostgreSQL refuses) taken
+    out and a lone surrogate (not UTF-8) replaced, so one odd message cannot fail every sync after."""
+    return str(text).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:most]
+
+
 def keep(app_store: AppStore, connector: str, messages: Sequence[Row]) -> int:
     """Keep the messages not kept yet; how many were new."""
     waiting = tables.connector_messages
@@ -39,11 +45,11 @@ def keep(app_store: AppStore, connector: str, messages: Sequence[Row]) -> int:
                     {
                         "message_id": key,
                         "connector": connector,
-                        "channel": str(message["channel"])[:200],
-                        "channel_name": str(message["channel_name"])[:200],
-                        "member_id": str(message["member_id"]),
+                        "channel": storable(message["channel"], 200),
+                        "channel_name": storable(message["channel_name"], 200),
+                        "member_id": storable(message["member_id"], 200),
                         "sent_at": message["sent_at"],
-                        "text": str(message["text"])[:MOST_TEXT],
+                        "text": storable(message["text"], MOST_TEXT),
                     }
                     for key, message in fresh.items()
                 ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from data_sources.connectors.errors import MalformedAnswer, named
 from errors import Said
@@ -49,11 +50,35 @@ def moment(value: Any, *, connector: str, where: str, field: str) -> datetime:
     return parsed
 
 
-def image_address(value: Any) -> str | None:
-    """An avatar's address as the platform gave it, when it is a web address (https or http);
-    None otherwise (missing, or a file path an export made with its media downloaded). Only the
-    address is kept: no image is fetched here."""
-    if not isinstance(value, str):
+# Where each platform serves its members' pictures (and Gravatar, which Slack uses): an avatar
+# elsewhere is not kept, so an export cannot make a manager's browser call a host of its maker's
+# choosing when the People page shows the pictures. A forum's pictures are on whatever CDN its admin
+# set up, named in the forum's own authenticated answers: any https host (None).
+IMAGE_HOSTS: dict[str, tuple[str, ...] | None] = {
+    "discourse": None,
+    "github": ("avatars.githubusercontent.com",),
+    "slack": ("slack-edge.com", "gravatar.com"),
+    "discord": ("cdn.discordapp.com", "media.discordapp.net"),
+}
+
+
+def image_address(value: Any, *, platform: str, own: str | None = None) -> str | None:
+    """An avatar's address as the platform gave it, when it is an https address on the platform's
+    image hosts (IMAGE_HOSTS) or on the site the admin configured (`own`: a forum's own address, a
+    GitHub Enterprise server); None otherwise (missing, another host, plain http, or a file path an
+    export made with its media downloaded). Only the address is kept: no image is fetched here."""
+    if not isinstance(value, str) or len(value.strip()) > 2000:
         return None
     address = value.strip()
-    return address if address.lower().startswith(("https://", "http://")) and len(address) <= 2000 else None
+    parts = urlsplit(address)
+    host = (parts.hostname or "").lower()
+    if own is not None:
+        site = urlsplit(own)
+        if parts.scheme == site.scheme and host == (site.hostname or "").lower() and parts.port == site.port:
+            return address
+    if parts.scheme != "https" or not host:
+        return None
+    known = IMAGE_HOSTS[platform]
+    if known is None:
+        return address
+    return address if any(host == name or host.endswith(f".{name}") for name in known) else None

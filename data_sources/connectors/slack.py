@@ -170,7 +170,9 @@ class Slack:
                 "joined_at": datetime.fromtimestamp(updated, UTC).replace(tzinfo=None),
                 "is_team": user.get("is_admin") is True or user.get("is_owner") is True,
                 # the 72-pixel image (a photo uploaded, else Gravatar's for the address)
-                "avatar": image_address(profile.get("image_72") or profile.get("image_192") or profile.get("image_48")),
+                "avatar": image_address(
+                    profile.get("image_72") or profile.get("image_192") or profile.get("image_48"), platform="slack"
+                ),
             }
         return found
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from data_sources.connectors import messages, state
 from data_sources.connectors.archive import Archive, Row, archive_dir
@@ -36,7 +37,7 @@ from data_sources.connectors.github import Github
 from data_sources.connectors.saved import configured, running
 from data_sources.connectors.slack import Slack
 from data_sources.connectors.steps import Connector, Step
-from data_sources.connectors.wecom import Wecom
+from data_sources.connectors.wecom import Wecom, group_days, group_days_frame
 from data_sources.errors import DataSourceError
 from data_sources.validate import Parsing, RawTable, validate
 from errors import Said
@@ -184,3 +185,13 @@ def archived_frames(settings: Settings, names: list[str]) -> tuple[Frames, list[
     }
     validated = validate(raws, parsing=Parsing(timezone="UTC"))
     return validated.frames, validated.warnings
+
+
+def archived_tables(settings: Settings, app_store: AppStore) -> dict[sa.Table, pd.DataFrame]:
+    """The platforms' own tables for the warehouse: WeCom's daily group figures when a WeCom
+    connector is configured (its archive's days, however old)."""
+    for connector in configured(settings, app_store):
+        if isinstance(connector.config, WecomConfig):
+            archive = Archive(archive_dir(settings.data_dir, connector.name))
+            return {group_days: group_days_frame(archive.table(group_days.name, key=("day",)))}
+    return {}

@@ -79,7 +79,8 @@ def try_connection(config: ConnectorConfig) -> Said:
                     Said("error.connector.http", **named(config.name), status=200, where=url, said=error or "—")
                 )
             team = document.get("team")
-            return Said("connector.tried.site", **named(config.name), site=str(team) if team else "Slack")
+            site = str(team) if team else Said("connector.name.slack")
+            return Said("connector.tried.site", **named(config.name), site=site)
         assert config.export is not None
         _export_opens(config)
         return Said("connector.tried.export", **named(config.name), file=config.export.name)
@@ -87,7 +88,8 @@ def try_connection(config: ConnectorConfig) -> Said:
         if config.token:
             client = _client(config.name, {"Authorization": f"Bot {config.token}"})
             _get(client, f"{config.api_url}/guilds/{config.guild}/members", {"limit": 1})
-            return Said("connector.tried.site", **named(config.name), site=f"guild {config.guild}")
+            guild = Said("connector.site.guild", id=config.guild)
+            return Said("connector.tried.site", **named(config.name), site=guild)
         assert config.exports is not None
         if not config.exports.is_dir():
             raise PlatformFailed(Said("error.connector.export_missing", **named(config.name), file=str(config.exports)))
@@ -139,7 +141,7 @@ def _export_opens(config: SlackConfig) -> None:
                         "error.connector.export_unreadable",
                         **named(config.name),
                         file=export.name,
-                        reason="no users.json",
+                        reason=Said("connector.export.no_users"),
                     )
                 )
     except FileNotFoundError:

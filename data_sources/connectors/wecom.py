@@ -30,6 +30,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+import sqlalchemy as sa
+
 import clock
 import logs
 from data_sources.connectors.archive import Row
@@ -57,6 +60,25 @@ FIGURES = (
     "msg_total",
     "migrate_trainee_chat_cnt",
 )
+# The daily figures in the warehouse (a sync writes them beside the canonical tables, from the
+# archive, so they outlive WeCom's 180 days; metrics/wecom.py reads them); a build that has them
+# says so in pulse_info under GROUP_DAYS_KEY.
+group_days = sa.Table(
+    "wecom_group_days",
+    sa.MetaData(),
+    sa.Column("day", sa.Date, primary_key=True),  # a day in China time, as WeCom counts them
+    *(sa.Column(name, sa.Integer) for name in FIGURES),
+)
+GROUP_DAYS_KEY = "wecom_group_days"
+
+
+def group_days_frame(archived: pd.DataFrame) -> pd.DataFrame:
+    """The archive's daily figures (day as ISO text) typed as the warehouse keeps them."""
+    if archived.empty:
+        return pd.DataFrame({column.name: [] for column in group_days.columns}).astype({"day": "datetime64[us]"})
+    frame = archived[[column.name for column in group_days.columns]].copy()
+    frame["day"] = pd.to_datetime(frame["day"], format="%Y-%m-%d").dt.date
+    return frame.astype({name: "int64" for name in FIGURES})
 
 
 def _busy(document: Any) -> bool:
