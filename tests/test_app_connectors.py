@@ -159,3 +159,88 @@ def test_feedback_channels_chosen_on_the_page_become_inbox_items_at_sync_now(con
     assert not at.exception
     assert at.success[-1].value == "Feedback from messages: 3 new items in the inbox."
     store.dispose()
+
+
+def test_a_changed_forum_address_asks_for_the_key_again_and_sends_the_saved_one_nowhere(
+    configured, tmp_path, monkeypatch
+):
+    """The saved key is for the forum it was saved with: pointing the form at another forum with
+    an empty key field, Test connection and Save ask for the key again, and the other forum hears
+    nothing; typing it sends it there."""
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    settings = load_settings()
+    store = AppStore(settings.app_db_url)
+    with discourse_server() as first, discourse_server() as other:
+        forum(other)
+        values = {"url": first.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", values, token=first.api_key, enabled=True, actor="ada", now=NOW)
+        at = open_data()
+        at.selectbox(key="data_connector_platform").select("discourse").run()
+        fill(at, {"url": other.url})
+        asked = [
+            "API key: Forum address changed, so type the API key again: the saved one is sent only to the site "
+            "it was saved for."
+        ]
+        at.button(key=f"{FORM}_try").click().run()
+        assert not at.exception
+        assert [element.value for element in at.error] == asked
+        at.button(key=f"{FORM}_save").click().run()
+        assert [element.value for element in at.error] == asked
+        assert other.requests == [] and first.requests == []
+        assert saved.saved_connectors(store)["discourse"].settings["url"] == first.url
+        fill(at, {"token_0": other.api_key})
+        at.button(key=f"{FORM}_try").click().run()
+        assert [element.value for element in at.success] == [
+            "Discourse answered: the connection to 127\\.0\\.0\\.1 works with this token."
+        ]
+        assert other.requests == ["/admin/users/list/active.json?order=created&asc=true&page=1"]
+    store.dispose()
+
+
+def test_a_discord_bot_with_a_feedback_channel_by_name_is_told_to_use_its_id(configured, tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    at = open_data()
+    at.selectbox(key="data_connector_platform").select("discord").run()
+    assert at.text_area(key="data_connector_discord_feedback").help == (
+        "Channel ids (digits), one a line: a bot reads channels by id only (names match exported files only). "
+        "Each message in these channels becomes a feedback item (once), and only their messages' text is fetched "
+        "and kept; no other channel's text ever is. Empty: none."
+    )
+    at.text_input(key="data_connector_discord_guild").input("1000000000000000001")
+    at.text_area(key="data_connector_discord_channels").input("1100000000000000001")
+    at.text_input(key="data_connector_discord_token_0").input("discord-bot-token-0123")
+    at.text_area(key="data_connector_discord_feedback").input("general")
+    at.button(key="data_connector_discord_save").click().run()
+    assert not at.exception
+    assert [element.value for element in at.error] == [
+        "Feedback from messages: channels: general is a name, but a bot reads channels by id: write the "
+        "channel's id (digits; in Discord, Copy Channel ID). Names match exported files only."
+    ]
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    assert saved.saved_connectors(store) == {}
+    store.dispose()
+
+
+def test_a_connector_turned_on_without_its_token_file_is_named_on_the_page(configured, tmp_path, monkeypatch):
+    """The table still lists every connector, and a warning names the one that lacks its token."""
+    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    settings = load_settings()
+    store = AppStore(settings.app_db_url)
+    values = {"url": "https://forum.example.org", "api_username": "system"}
+    saved.save(store, settings, "discourse", values, token="key-0123456789abcd", enabled=True, actor="ada", now=NOW)
+    wecom = {"corp_id": "ww0123456789abcdef", "owners": "zhangsan", "api_url": ""}
+    saved.save(store, settings, "wecom", wecom, token="wecom-secret-0123", enabled=False, actor="ada", now=NOW)
+    saved.token_path(settings, "discourse").unlink()
+    saved.token_path(settings, "wecom").unlink()
+    at = open_data()
+    assert not at.exception
+    assert [element.value for element in at.warning] == [
+        "The Discourse connector on the Data page has no saved token (its file in the data folder's "
+        "connector_tokens is gone): type it again there, or turn off Fetch at each sync."
+    ]
+    shown = next(frame.value for frame in at.dataframe if "site" in frame.value.columns)
+    assert shown[["connector", "site", "fetched"]].values.tolist() == [
+        ["Discourse", "forum.example.org", True],
+        ["WeCom", "ww0123456789abcdef: zhangsan", False],
+    ]
+    store.dispose()

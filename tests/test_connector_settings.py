@@ -12,6 +12,7 @@ import stat
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 
 import logs
 from data_sources.connectors import saved
@@ -149,7 +150,8 @@ def test_a_connector_turned_off_is_not_fetched_but_what_it_fetched_still_counts(
         saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
         sync_connectors(settings, store, waits=[])
         asked = len(server.requests)
-        saved.switch(store, "discourse", enabled=False, actor="ada", now=NOW)
+        # as the form turns it off: the same values saved with the switch off, no token typed
+        saved.save(store, settings, "discourse", values, token=None, enabled=False, actor="ada", now=NOW)
         server.post(20, 2, "2025-03-04T10:00:00.000Z", post_number=6)
         result = sync_connectors(settings, store, waits=[])
         assert len(server.requests) == asked  # not one request
@@ -162,7 +164,7 @@ def test_removing_a_connector_deletes_its_token_and_a_sync_without_any_says_how_
     store = migrated_store(settings)
     values = {"url": "https://forum.example.org", "api_username": "system"}
     saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
-    saved.remove(store, settings, "discourse")
+    saved.remove(store, settings, "discourse", now=NOW)
     assert not saved.token_path(settings, "discourse").exists()
     assert saved.saved_connectors(store) == {}
     assert saved.configured(settings, store) == []
@@ -193,18 +195,50 @@ def test_secrets_toml_wins_over_the_page_and_the_page_cannot_save_its_platform(t
     store.dispose()
 
 
-def test_a_page_connector_whose_token_file_is_gone_says_to_edit_it_on_the_page(tmp_path):
-    settings = connector_settings(tmp_path, "[pulse]\n")
-    store = migrated_store(settings)
-    values = {"url": "https://forum.example.org", "api_username": "system"}
-    saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
-    saved.token_path(settings, "discourse").unlink()
-    with pytest.raises(ConnectorNotConfigured) as refused:
-        saved.configured(settings, store)
-    assert refused.value.user_message == (
-        "The Discourse connector on the Data page lacks api_key: edit it there (Platform connectors)."
-    )
-    store.dispose()
+def test_a_page_connector_whose_token_file_is_gone_stops_the_sync_naming_it_after_those_before_it(tmp_path):
+    """secrets.toml's Discourse comes first (PLATFORMS order) and is fetched; the page's WeCom,
+    turned on and without its secret, then stops the sync with a message naming it, kept as its
+    last run; nothing is asked of WeCom."""
+    from data_sources.connectors import state
+    from data_sources.errors import DataSourceError
+
+    with discourse_server() as server, wecom_server() as wecom:
+        forum(server)
+        settings = connector_settings(tmp_path, SECRETS.format(url=server.url, key=KEY))
+        store = migrated_store(settings)
+        values = {"corp_id": wecom.corp_id, "owners": "zhangsan", "api_url": wecom.url}
+        saved.save(store, settings, "wecom", values, token=wecom.secret, enabled=True, actor="ada", now=NOW)
+        saved.token_path(settings, "wecom").unlink()
+        listed = saved.configured(settings, store)
+        assert [(chosen.name, chosen.place, chosen.enabled) for chosen in listed] == [
+            ("discourse", "secrets", True),
+            ("wecom", "page", True),
+        ]
+        with pytest.raises(DataSourceError) as refused:
+            sync_connectors(settings, store, waits=[])
+        said = (
+            "The WeCom connector on the Data page has no saved token (its file in the data folder's "
+            "connector_tokens is gone): type it again there, or turn off Fetch at each sync."
+        )
+        assert refused.value.user_message == said
+        assert state.cursor_of(store, "discourse")["posts_floor"] == 14  # fetched before it
+        assert wecom.requests == []
+        runs = {row["connector"]: (row["status"], row["error"]) for row in state.states(store)}
+        assert runs == {"discourse": ("succeeded", None), "wecom": ("failed", said)}
+        store.dispose()
+
+
+def test_a_page_connector_turned_off_needs_no_token_and_the_others_sync(tmp_path):
+    with discourse_server() as server:
+        forum(server)
+        settings = connector_settings(tmp_path, SECRETS.format(url=server.url, key=KEY))
+        store = migrated_store(settings)
+        values = {"corp_id": "ww0123456789abcdef", "owners": "zhangsan", "api_url": ""}
+        saved.save(store, settings, "wecom", values, token="wecom-secret-0123", enabled=False, actor="ada", now=NOW)
+        saved.token_path(settings, "wecom").unlink()
+        result = sync_connectors(settings, store, waits=[])
+        assert (result.rows["members"], result.rows["activities"]) == (3, 5)
+        store.dispose()
 
 
 # Test connection
@@ -326,7 +360,131 @@ def test_pointing_a_connector_at_another_site_starts_it_over_and_other_edits_kee
         )
         assert state.cursor_of(store, "discourse") == fetched  # a new key: the same forum
         moved = {"url": "https://other-forum.example.org", "api_username": "system"}
-        saved.save(store, settings, "discourse", moved, token=None, enabled=True, actor="ada", now=NOW)
+        saved.save(store, settings, "discourse", moved, token="discourse-key-other", enabled=True, actor="ada", now=NOW)
         assert state.cursor_of(store, "discourse") == {}
-        assert saved.read_token(settings, "discourse") == "discourse-key-rotated"  # kept: none was typed
+        # the old forum's rows set aside whole, not mixed with the new forum's under the same ids
+        assert folders(settings) == {"discourse-replaced-20250305T090000Z": ["seg-00000001"]}
         store.dispose()
+
+
+def test_saving_another_site_without_a_token_keeps_the_saved_one_from_it(tmp_path):
+    """save() itself refuses to pair the saved token with a changed site field (not only the form)."""
+    settings = connector_settings(tmp_path, "[pulse]\n")
+    store = migrated_store(settings)
+    values = {"url": "https://forum.example.org", "api_username": "system"}
+    saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
+    moved = {"url": "https://elsewhere.example.net", "api_username": "system"}
+    before = saved.saved_connectors(store)["discourse"]
+    assert saved.moved("discourse", before, moved) == ["url"]
+    assert saved.moved("discourse", before, {"url": "https://forum.example.org", "api_username": "other"}) == []
+    assert english(saved.check("discourse", moved, None, site_moved=["url"])) == [
+        (
+            "token",
+            "API key: Forum address changed, so type the API key again: the saved one is sent only to the site "
+            "it was saved for.",
+        )
+    ]
+    with pytest.raises(ConnectorNotConfigured) as refused:
+        saved.save(store, settings, "discourse", moved, token=None, enabled=True, actor="ada", now=NOW)
+    assert refused.value.text("zh-CN") == "API 密钥：论坛地址已更改，请重新输入API 密钥：已保存的只会发往保存时的站点。"
+    assert saved.saved_connectors(store)["discourse"].settings["url"] == "https://forum.example.org"
+    saved.save(store, settings, "discourse", moved, token="discourse-key-elsewhere", enabled=True, actor="ada", now=NOW)
+    assert saved.read_token(settings, "discourse") == "discourse-key-elsewhere"
+    store.dispose()
+
+
+def folders(settings) -> dict[str, list[str]]:
+    """The connectors' folders in the data folder, each with its segments."""
+    root = settings.data_dir / "connectors"
+    return {path.name: sorted(part.name for part in path.iterdir()) for path in sorted(root.iterdir())}
+
+
+def other_forum(server) -> None:
+    """One person and one post, whose id is below the first forum's last (14)."""
+    server.user(7, "dora", "2025-03-01T00:00:00.000Z")
+    server.post(5, 7, "2025-03-03T08:00:00.000Z")
+
+
+def test_removing_a_connector_sets_its_archive_aside_and_adding_it_for_another_forum_starts_there(tmp_path):
+    from data_sources.connectors import state
+
+    with discourse_server() as first, discourse_server() as second:
+        forum(first)
+        other_forum(second)
+        settings = connector_settings(tmp_path, "[pulse]\n")
+        store = migrated_store(settings)
+        values = {"url": first.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
+        sync_connectors(settings, store, waits=[])
+        assert state.cursor_of(store, "discourse")["posts_floor"] == 14
+        saved.remove(store, settings, "discourse", now=NOW)
+        assert state.cursor_of(store, "discourse") == {}
+        assert folders(settings) == {"discourse-replaced-20250305T090000Z": ["seg-00000001"]}
+        again = {"url": second.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", again, token=KEY, enabled=True, actor="ada", now=NOW)
+        sync_connectors(settings, store, waits=[])
+        assert warehouse_rows(settings, "members", ["member_id"]) == [("discourse:7",)]
+        assert warehouse_rows(settings, "activities", ["activity_id", "kind"]) == [("discourse:post:5", "post")]
+        store.dispose()
+
+
+def test_a_platform_moved_from_secrets_toml_to_the_page_starts_over(tmp_path):
+    from data_sources.connectors import state
+
+    with discourse_server() as first, discourse_server() as second:
+        forum(first)
+        other_forum(second)
+        settings = connector_settings(tmp_path, SECRETS.format(url=first.url, key=KEY))
+        store = migrated_store(settings)
+        sync_connectors(settings, store, waits=[])
+        assert state.cursor_of(store, "discourse")["posts_floor"] == 14
+        settings.secrets_file.write_text("[pulse]\n", encoding="utf-8")
+        values = {"url": second.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
+        assert state.cursor_of(store, "discourse") == {}
+        assert folders(settings) == {"discourse-replaced-20250305T090000Z": ["seg-00000001"]}
+        sync_connectors(settings, store, waits=[])
+        assert warehouse_rows(settings, "members", ["member_id"]) == [("discourse:7",)]
+        store.dispose()
+
+
+def test_a_save_that_fails_in_the_store_keeps_the_cursor_with_the_settings(tmp_path):
+    """The cursor is dropped in the transaction that changes the row: a save refused by the store
+    leaves both as they were (before, the cursor was dropped in a transaction of its own)."""
+    from data_sources.connectors import state
+
+    with discourse_server() as server:
+        forum(server)
+        settings = connector_settings(tmp_path, "[pulse]\n")
+        store = migrated_store(settings)
+        values = {"url": server.url, "api_username": "system"}
+        saved.save(store, settings, "discourse", values, token=KEY, enabled=True, actor="ada", now=NOW)
+        sync_connectors(settings, store, waits=[])
+        fetched = state.cursor_of(store, "discourse")
+        moved = {"url": "https://other-forum.example.org", "api_username": "system"}
+        new_key = "discourse-key-other-forum"
+        with pytest.raises(sa.exc.ProgrammingError):  # the store cannot keep an actor that is not text
+            saved.save(store, settings, "discourse", moved, token=new_key, enabled=True, actor=object(), now=NOW)  # type: ignore[arg-type]
+        assert state.cursor_of(store, "discourse") == fetched
+        assert saved.saved_connectors(store)["discourse"].settings["url"] == server.url
+        assert saved.read_token(settings, "discourse") == KEY  # the old forum's key, not the new one's
+        store.dispose()
+
+
+def test_a_discord_bot_needs_feedback_channels_by_id_and_exported_files_take_names():
+    """The bot's messages carry their channel's id alone (discord.py), so a name chosen for feedback
+    would give nothing through it; exported files name their channels, so names are fine there."""
+    bot = {"exports": "", "guild": "1000000000000000001", "channels": "1100000000000000001", "api_url": ""}
+    assert english(saved.check("discord", bot, "discord-token", feedback_channels=["1100000000000000001"])) == []
+    assert english(saved.check("discord", bot, "discord-token", feedback_channels=["#1100000000000000001"])) == []
+    assert english(
+        saved.check("discord", bot, "discord-token", feedback_channels=["1100000000000000001", "#feedback"])
+    ) == [
+        (
+            "feedback_channels",
+            "Feedback from messages: channels: #feedback is a name, but a bot reads channels by id: write the "
+            "channel's id (digits; in Discord, Copy Channel ID). Names match exported files only.",
+        )
+    ]
+    files = {"exports": "/data/discord", "guild": "", "channels": "", "api_url": ""}
+    assert english(saved.check("discord", files, None, feedback_channels=["#feedback"])) == []

@@ -226,6 +226,50 @@ def test_cli_sync_reads_a_connector_saved_on_the_page_and_takes_its_messages(tmp
     store.dispose()
 
 
+def test_saving_a_connector_without_a_channel_drops_that_channel_s_waiting_messages_at_once(tmp_path):
+    """Turning a channel off on the page deletes its messages still waiting (fetched, not yet made
+    items) when it is saved, not at the next sync; the channels still chosen keep theirs."""
+    with discord_server() as server:
+        ada = server.user(ADA, "ada")
+        server.member(ada, "2024-12-01T10:00:00+00:00")
+        server.message(GENERAL, "1200000000000000001", ada, "2025-03-01T09:00:00+00:00")
+        server.message(QUIET, "1200000000000000002", ada, "2025-03-01T09:30:00+00:00")
+        settings = connector_settings(tmp_path, "[pulse]\n")
+        store = migrated_store(settings)
+        values = {"guild": server.guild, "channels": f"{GENERAL}\n{QUIET}", "api_url": f"{server.url}/api/v10"}
+
+        def save(channels: list[str]) -> None:
+            saved.save(
+                store,
+                settings,
+                "discord",
+                values,
+                token=server.token,
+                enabled=True,
+                feedback_channels=channels,
+                actor="ada@example.org",
+                now=NOW,
+            )
+
+        def held() -> list[tuple[str, str]]:
+            waiting = tables.connector_messages
+            with store.read() as connection:
+                chosen = sa.select(waiting.c.message_id, waiting.c.channel).order_by(waiting.c.message_id)
+                return [tuple(row) for row in connection.execute(chosen)]
+
+        save([GENERAL, f"#{QUIET}"])
+        sync_connectors(settings, store, waits=[])  # fetched; not taken yet
+        assert held() == [
+            ("discord:message:1200000000000000001", GENERAL),
+            ("discord:message:1200000000000000002", QUIET),
+        ]
+        save([f"#{GENERAL}"])
+        assert held() == [("discord:message:1200000000000000001", GENERAL)]
+        save([])
+        assert held() == []
+    store.dispose()
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_message_with_a_nul_or_a_lone_surrogate_is_kept_cleaned_not_refused(engine, tmp_path, new_postgres_database):
     """PostgreSQL refuses a NUL in text and neither store takes a lone surrogate: refused, the

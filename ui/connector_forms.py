@@ -3,7 +3,8 @@ connection; turn a saved connector off or on, or remove it (after a question).
 
 A token typed is kept in its 0600 file on Save (data_sources/connectors/saved.py) and never put
 back into a widget: the form says only that one is saved and how it ends, and an empty token field
-keeps it. A platform configured in secrets.toml is shown as set there, read-only (secrets.toml wins).
+keeps it, unless a field naming the site changed (then it is asked for again, never sent there).
+A platform configured in secrets.toml is shown as set there, read-only (secrets.toml wins).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def connector_editor(settings: Settings, store: AppStore) -> None:
         f"{KEY}_remove", t("connector.form.remove_question", connector=connector), confirm=t("connector.form.remove")
     )
     if gone == name:
-        saved.remove(store, settings, name)
+        saved.remove(store, settings, name, now=clock.now())
         log.info("Connector %s removed on the Data page by %s", name, current_user())
         st.session_state[f"{KEY}_said"] = t("connector.form.removed", connector=connector)
         st.rerun()
@@ -99,7 +100,7 @@ def connector_editor(settings: Settings, store: AppStore) -> None:
                 st.text_area(
                     t("connector.form.feedback_channels"),
                     value=chosen,
-                    help=t("connector.form.feedback_channels_help"),
+                    help=t(f"connector.form.feedback_channels_help.{name}"),
                     height=96,
                     key=f"{KEY}_{name}_feedback",
                 )
@@ -115,9 +116,13 @@ def connector_editor(settings: Settings, store: AppStore) -> None:
             trying = st.form_submit_button(
                 t("connector.form.try"), icon=":material/network_check:", key=f"{KEY}_{name}_try"
             )
-    token = typed.strip() or kept_token
+    # a field naming the site changed: the saved token is not sent there; it is asked for again
+    site_moved = [] if typed.strip() else saved.moved(name, existing, values)
+    token = typed.strip() or (None if site_moved else kept_token)
     if saving or trying:
-        problems = saved.check(name, values, token)
+        problems = saved.check(
+            name, values, token, site_moved=site_moved if kept_token else (), feedback_channels=channels
+        )
         if problems:
             st.error("  \n".join(problem.said.text(current_language(), quote=plain) for problem in problems))
         elif trying:

@@ -219,6 +219,9 @@ def connectors_section(settings: Settings, store: AppStore) -> None:
         st.caption(t("data.connectors_none"))
         return
     st.caption(t("data.connectors_help"))
+    for connector in connectors:  # a page's connector turned on without its token: said before a sync fails
+        if connector.enabled and connector.lacking is not None:
+            st.warning(connector.lacking.text(current_language(), quote=plain), icon=":material/key_off:")
     table(
         connectors_view(connector_state.states(store), connectors),
         column_config=connector_columns(),

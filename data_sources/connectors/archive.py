@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +52,28 @@ def activity_row(platform: str, key: str, person: Row, at: object, kind: str) ->
 
 def archive_dir(data_dir: Path, connector: str) -> Path:
     return data_dir / "connectors" / connector
+
+
+def set_aside(data_dir: Path, connector: str, *, now: datetime) -> Path | None:
+    """Rename a connector's archive to `<name>-replaced-<UTC time>` beside it, never deleting it, so a
+    connector pointed at another site (or removed, or moved from secrets.toml to the Data page)
+    starts an empty archive instead of mixing two sites' rows under the same ids. One rename, synced
+    before returning: the archive is where it was or set aside whole. None when there was nothing."""
+    folder = archive_dir(data_dir, connector)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return None
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    target, number = folder.with_name(f"{connector}-replaced-{stamp}"), 1
+    while target.exists():  # set aside twice within a second
+        number += 1
+        target = folder.with_name(f"{connector}-replaced-{stamp}-{number}")
+    os.rename(folder, target)
+    descriptor = os.open(folder.parent, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    return target
 
 
 class Archive:

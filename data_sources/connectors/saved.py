@@ -12,8 +12,10 @@ page as set there and not editable. One connector per platform, named after it (
 and its row in connector_state), wherever it is configured.
 
 A connector turned off is not fetched, but what its archive holds still counts at the next sync;
-a connector removed is neither fetched nor counted (its archive stays in the data folder, so
-adding it again goes on from its cursor). `feedback_channels` are the channels whose messages
+a connector removed is neither fetched nor counted. Removing it, pointing it at another site
+(ANOTHER_SITE) or saving it on the page for the first time sets its archive aside
+(`<name>-replaced-<UTC time>`, never deleted) and drops its cursor, so it starts over and never
+mixes two sites' rows under the same ids. `feedback_channels` are the channels whose messages
 become feedback items (feedback/messages.py); no other channel's message text is kept anywhere.
 """
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +35,7 @@ import sqlalchemy as sa
 
 import logs
 from data_sources.connectors import state
+from data_sources.connectors.archive import set_aside
 from data_sources.connectors.config import (
     LOOPBACK,
     MOST_OWNERS,
@@ -58,8 +61,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "wecom": ("corp_id", "owners", "api_url"),
 }
 LISTS = {"repositories", "channels", "owners"}  # one a line (or separated by commas)
-# Settings that point a connector at another site: changing one drops its cursor, so the next sync
-# starts there from the beginning (a new export path for Slack or Discord is the same workspace).
+# Settings that point a connector at another site: changing one sets its archive aside and drops its
+# cursor, so the next sync starts there from the beginning (a new export path for Slack or Discord is
+# the same workspace), and the saved token is not used with it (asked for again).
 ANOTHER_SITE = {
     "discourse": ("url",),
     "github": ("api_url",),
@@ -67,8 +71,12 @@ ANOTHER_SITE = {
     "discord": ("guild", "api_url"),
     "wecom": ("corp_id", "api_url"),
 }
+BATCH = 500  # ids per IN list (SQLite limits bound values)
 CHANNELS = ("slack", "discord")  # the platforms whose channels' messages can become feedback
 SECRETS, PAGE = "secrets", "page"
+# Stands for a page connector's missing token so its settings still parse (its site shown, its
+# feedback channels read); a connector holding it is never fetched or tried (Configured.lacking).
+NO_TOKEN = "(no token saved)"
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,10 @@ class Configured:
     config: ConnectorConfig
     place: str  # SECRETS or PAGE
     enabled: bool = True
+    # Why it cannot be fetched (a page's connector whose token file is gone), or None. Turned off,
+    # it needs no token; turned on, the sync stops with this message when its turn comes, as when a
+    # platform refuses a connector (source.load_connectors_source).
+    lacking: Said | None = None
 
     @property
     def name(self) -> str:
@@ -171,10 +183,42 @@ def table_of(name: str, values: Mapping[str, str], token: str | None) -> dict[st
     return table
 
 
-def check(name: str, values: Mapping[str, str], token: str | None) -> list[FieldProblem]:
+def moved(name: str, before: Saved | None, values: Mapping[str, str]) -> list[str]:
+    """The fields naming the site (ANOTHER_SITE) whose form value differs from the saved row, in the
+    form's order; [] for a connector not saved yet (it has no saved token to send anywhere)."""
+    if before is None:
+        return []
+    kept = table_of(name, values, None)
+    return [key for key in FIELDS[name] if key in ANOTHER_SITE[name] and before.settings.get(key) != kept.get(key)]
+
+
+def check(
+    name: str,
+    values: Mapping[str, str],
+    token: str | None,
+    *,
+    site_moved: Sequence[str] = (),
+    feedback_channels: Sequence[str] = (),
+) -> list[FieldProblem]:
     """What is wrong with a form's values (`token`: the one typed, else the saved one), each naming
-    its field; [] when the connector can be saved and tried."""
+    its field; [] when the connector can be saved and tried. `site_moved`: the fields naming the site
+    that were changed while no token was typed (`moved`): the saved token is never sent to another
+    site, so it is asked for again, naming the first of them. `feedback_channels`: the channels
+    chosen for feedback; a Discord bot reads channels by id only (discord.py), so with a bot token
+    each must be an id."""
     problems: list[FieldProblem] = []
+    if site_moved:
+        token = None
+        problems.append(
+            FieldProblem(
+                "token",
+                Said(
+                    "connector.problem.token_again",
+                    field=_label(name, site_moved[0]),
+                    token=_label(name, "token"),
+                ),
+            )
+        )
 
     def need(key: str) -> None:
         if not str(values.get(key) or "").strip():
@@ -191,6 +235,8 @@ def check(name: str, values: Mapping[str, str], token: str | None) -> list[Field
             problems.append(FieldProblem(key, Said("connector.problem.https", field=_label(name, key))))
 
     def no_token() -> None:
+        if site_moved:  # asked for again above
+            return
         problems.append(FieldProblem("token", Said("connector.problem.required", field=_label(name, "token"))))
 
     lists = {key: listed(str(values.get(key) or "")) for key in LISTS}
@@ -217,13 +263,13 @@ def check(name: str, values: Mapping[str, str], token: str | None) -> list[Field
         if not token:
             no_token()
     elif name == "slack":
-        if not token and not str(values.get("export") or "").strip():
+        if not token and not site_moved and not str(values.get("export") or "").strip():
             problems.append(
                 FieldProblem("export", Said("connector.problem.export_or_token", field=_label(name, "export")))
             )
         site("api_url")
     elif name == "discord":
-        if not token and not str(values.get("exports") or "").strip():
+        if not token and not site_moved and not str(values.get("exports") or "").strip():
             problems.append(
                 FieldProblem("exports", Said("connector.problem.export_or_token", field=_label(name, "exports")))
             )
@@ -236,6 +282,18 @@ def check(name: str, values: Mapping[str, str], token: str | None) -> list[Field
                 problems.append(
                     FieldProblem(key, Said("connector.problem.digits", field=_label(name, key), value=wrong[0]))
                 )
+        named_only = [item for item in feedback_channels if not item.removeprefix("#").isdigit()]
+        if token and named_only:  # the bot's messages carry the channel's id alone
+            problems.append(
+                FieldProblem(
+                    "feedback_channels",
+                    Said(
+                        "connector.problem.bot_channel_ids",
+                        field=Said("connector.form.feedback_channels"),
+                        value=named_only[0],
+                    ),
+                )
+            )
         site("api_url")
     elif name == "wecom":
         need("corp_id")
@@ -303,49 +361,99 @@ def save(
     now: datetime,
 ) -> None:
     """Keep a checked form: the settings in the app store, a new token (when one was typed) in its
-    file. Raises ConnectorNotConfigured when secrets.toml configures this platform (it wins)."""
+    file. Raises ConnectorNotConfigured when secrets.toml configures this platform (it wins), or when
+    a field naming the site changed and no token was typed while one is saved (the saved token is
+    never sent to another site)."""
     if name not in PLATFORMS:  # the token file is named after it
         raise ValueError(f"no connector {name!r}")
     if name in secrets_names(settings):
         raise ConnectorNotConfigured(Said("error.connector.in_secrets", **named(name)))
     kept = table_of(name, values, None)
     before = saved_connectors(store).get(name)
-    if before is not None and any(before.settings.get(key) != kept.get(key) for key in ANOTHER_SITE[name]):
-        state.forget(store, name)  # another forum, guild or company: its cursor says nothing there
+    changed = moved(name, before, values)
+    if changed and not token and read_token(settings, name) is not None:
+        raise ConnectorNotConfigured(
+            Said("connector.problem.token_again", field=_label(name, changed[0]), token=_label(name, "token"))
+        )
+    # Another forum, guild or company, or a connector new on the page (a cursor or archive under its
+    # name is secrets.toml's or a removed one's, of a site nobody can tell): it starts over.
+    starts_over = before is None or bool(changed)
+    previous = read_token(settings, name) if token else None
     if token:
         write_token(settings, name, token)
-    row = {
-        "settings": kept,
-        "enabled": enabled,
-        "feedback_channels": list(feedback_channels or []) if name in CHANNELS else [],
-        "updated_by": actor,
-        "updated_at": now,
-    }
+    elif before is None:
+        forget_token(settings, name)  # a file left by a removal cut short belongs to no connector
+    try:
+        if starts_over:
+            # First, so a crash before the transaction leaves the old settings with an empty archive,
+            # whose cursor the next run drops (source.run_connector): never the new site's rows
+            # fetched into the old site's archive from the old site's cursor.
+            set_aside(settings.data_dir, name, now=now)
+        _save_row(
+            store, name, kept, enabled=enabled, channels=feedback_channels, actor=actor, now=now, over=starts_over
+        )
+    except BaseException:
+        if token:  # the settings stay the old site's: so does its token (a new one is not sent there)
+            if previous:
+                write_token(settings, name, previous)
+            else:
+                forget_token(settings, name)
+        raise
+
+
+def _save_row(
+    store: AppStore,
+    name: str,
+    kept: dict[str, object],
+    *,
+    enabled: bool,
+    channels: list[str] | None,
+    actor: str,
+    now: datetime,
+    over: bool,
+) -> None:
+    """The settings row, the cursor dropped (`over`) and the waiting messages of channels no longer
+    chosen, in one transaction: all of it or none."""
+    chosen = list(channels or []) if name in CHANNELS else []
+    row = {"settings": kept, "enabled": enabled, "feedback_channels": chosen, "updated_by": actor, "updated_at": now}
     rows = tables.connector_settings
     with store.begin() as connection:
+        if over:
+            state.forget_in(connection, name)
         exists = connection.scalar(sa.select(rows.c.connector).where(rows.c.connector == name))
         if exists is None:
             connection.execute(rows.insert().values(connector=name, **row))
         else:
             connection.execute(rows.update().where(rows.c.connector == name).values(**row))
+        _drop_unchosen(connection, name, chosen)
 
 
-def switch(store: AppStore, name: str, *, enabled: bool, actor: str, now: datetime) -> None:
-    """Turn a page's connector on or off."""
-    rows = tables.connector_settings
-    with store.begin() as connection:
-        connection.execute(
-            rows.update().where(rows.c.connector == name).values(enabled=enabled, updated_by=actor, updated_at=now)
-        )
+def _drop_unchosen(connection: sa.Connection, name: str, channels: list[str]) -> None:
+    """Delete the connector's waiting messages (connector_messages) of channels no longer chosen for
+    feedback, as the intake would (feedback/messages.py: by id or name, `#` optional), so turning a
+    channel off drops their text when it is saved, not at the next sync."""
+    waiting = tables.connector_messages
+    chosen = {item.removeprefix("#") for item in channels}
+    held = connection.execute(
+        sa.select(waiting.c.message_id, waiting.c.channel, waiting.c.channel_name).where(waiting.c.connector == name)
+    ).all()
+    dropped = [message for message, channel, label in held if channel not in chosen and label not in chosen]
+    for start in range(0, len(dropped), BATCH):
+        connection.execute(waiting.delete().where(waiting.c.message_id.in_(dropped[start : start + BATCH])))
 
 
-def remove(store: AppStore, settings: Settings, name: str) -> None:
-    """Forget a page's connector: its row, its token file and its waiting messages (its archive and
-    cursor stay, so adding it again goes on from there)."""
+def remove(store: AppStore, settings: Settings, name: str, *, now: datetime) -> None:
+    """Forget a page's connector: its archive set aside (`<name>-replaced-<UTC time>`, kept in the
+    data folder), its token file, then in one transaction its row, its cursor and its waiting
+    messages. Adding it again starts over, wherever it points. A crash midway leaves the connector
+    with an empty archive (its cursor dropped at the next run) or without its token (named at the
+    next sync), never a cursor over another site's archive."""
+    set_aside(settings.data_dir, name, now=now)
+    forget_token(settings, name)
     with store.begin() as connection:
         connection.execute(tables.connector_settings.delete().where(tables.connector_settings.c.connector == name))
         connection.execute(tables.connector_messages.delete().where(tables.connector_messages.c.connector == name))
-    forget_token(settings, name)
+        state.forget_in(connection, name)
 
 
 # every connector, wherever configured
@@ -360,8 +468,8 @@ def secrets_names(settings: Settings) -> set[str]:
 
 def configured(settings: Settings, store: AppStore | None) -> list[Configured]:
     """Every connector: secrets.toml's, then the page's for the other platforms (in PLATFORMS
-    order). Raises ConnectorNotConfigured for a table written wrongly or a page's connector whose
-    token file is gone."""
+    order). Raises ConnectorNotConfigured for a table written wrongly. A page's connector whose
+    token file is gone is listed with `lacking` saying so (a turned-off one needs no token)."""
     found = {config.name: Configured(config, SECRETS) for config in load_connectors(settings)}
     if store is not None:
         taken = secrets_names(settings)
@@ -374,9 +482,16 @@ def configured(settings: Settings, store: AppStore | None) -> list[Configured]:
                 table[TOKEN_KEYS[name]] = token
             if saved.feedback_channels and name in CHANNELS:
                 table["feedback_channels"] = list(saved.feedback_channels)
+            lacking: Said | None = None
             with on_page(name):
-                config = _parsed(name, table)
-            found[name] = Configured(config, PAGE, saved.enabled)
+                try:
+                    config = _parsed(name, table)
+                except ConnectorNotConfigured:
+                    if token:  # its settings are wrong, not its token
+                        raise
+                    config = _parsed(name, table | {TOKEN_KEYS[name]: NO_TOKEN})
+                    lacking = Said("error.connector.token_missing", **named(name))
+            found[name] = Configured(config, PAGE, saved.enabled, lacking)
     return [found[name] for name in PLATFORMS if name in found]
 
 

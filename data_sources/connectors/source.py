@@ -145,6 +145,11 @@ def load_connectors_source(
         if not connector.enabled:  # turned off on the Data page: not fetched, its archive still counts
             log.info("Connector %s is turned off: not fetched", connector.name)
             continue
+        if connector.lacking is not None:  # its token file is gone: it fails as a refused one does
+            state.started(app_store, connector.name, cursor=state.cursor_of(app_store, connector.name))
+            state.finished(app_store, connector.name, error=connector.lacking)
+            log.warning("Connector %s has no saved token: %s", connector.name, connector.lacking)
+            raise ConnectorNotConfigured(connector.lacking)
         archive = Archive(archive_dir(settings.data_dir, connector.name))
         with running(connector):
             run_connector(make(connector.config, archive), settings=settings, app_store=app_store, progress=progress)

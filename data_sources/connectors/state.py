@@ -52,7 +52,12 @@ def finished(app_store: AppStore, connector: str, *, error: str | None = None) -
 def forget(app_store: AppStore, connector: str) -> None:
     """Drop a cursor whose archive is gone (the data folder was cleared): fetch from the start."""
     with app_store.begin() as connection:
-        connection.execute(state.update().where(state.c.connector == connector).values(cursor={}))
+        forget_in(connection, connector)
+
+
+def forget_in(connection: sa.Connection, connector: str) -> None:
+    """Drop a connector's cursor inside the caller's transaction (saved.py: with its settings row)."""
+    connection.execute(state.update().where(state.c.connector == connector).values(cursor={}))
 
 
 def states(app_store: AppStore) -> list[dict[str, Any]]:
