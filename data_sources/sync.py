@@ -170,7 +170,7 @@ def run_sync(
     into_clickhouse = path is None and clickhouse.is_clickhouse(settings.warehouse_url)
     if path is None and not into_clickhouse:
         raise NotConfigured(Said("error.sync.in_place"))
-    with _sync_lock(settings.data_dir):
+    with sync_lock(settings.data_dir):
         _mark_interrupted(app_store)
         if path is not None:
             remove_abandoned_builds(path)
@@ -328,8 +328,9 @@ def _built_from(app_store: AppStore) -> str | None:
 
 
 @contextmanager
-def _sync_lock(data_dir: Path) -> Iterator[None]:
-    """One sync at a time per data folder, across processes; the OS frees it if a run dies."""
+def sync_lock(data_dir: Path) -> Iterator[None]:
+    """One sync at a time per data folder, across processes; the OS frees it if a run dies. Raises
+    SyncBusy when another holds it (what follows a sync, such as feedback/messages.py, takes it too)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     with (data_dir / "sync.lock").open("a+") as handle:
         try:

@@ -23,6 +23,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from data_sources.connectors.saved import configured
+from data_sources.errors import SyncBusy
+from data_sources.sync import sync_lock
 from feedback.intake import NewFeedback, add_feedback, enrichment
 from settings import Settings
 from store import tables
@@ -41,7 +43,17 @@ def message_key(message_id: str) -> str:
 
 def take_messages(store: AppStore, *, settings: Settings, now: datetime) -> int:
     """Make the waiting messages of chosen channels feedback items (each once) and forget them all;
-    how many items are new."""
+    how many items are new. Under the sync lock, so two takes (a page's Sync now and a scheduled
+    `cli.py sync`) never take the same messages; when a sync holds it, its take will (0 here)."""
+    try:
+        with sync_lock(settings.data_dir):
+            return _take(store, settings=settings, now=now)
+    except SyncBusy:
+        log.info("Feedback from messages: a sync is running; the messages wait for its take")
+        return 0
+
+
+def _take(store: AppStore, *, settings: Settings, now: datetime) -> int:
     waiting = tables.connector_messages
     with store.read() as connection:
         rows = connection.execute(sa.select(waiting).order_by(waiting.c.sent_at, waiting.c.message_id)).mappings().all()

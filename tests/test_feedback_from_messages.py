@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from data_sources import identities
 from data_sources.connectors import saved
 from data_sources.connectors.messages import keep
+from data_sources.sync import sync_lock
 from data_sources.warehouse import open_warehouse
 from feedback.messages import take_messages
 from store import tables
@@ -22,6 +23,7 @@ from store.database import AppStore
 from tests.connector_helpers import connector_settings, migrated_store, sync_connectors
 from tests.platform_server import discord_server, discourse_server
 from tests.test_connector_slack import EXPORT, add_message, zipped
+from ui import background
 
 NOW = datetime(2025, 3, 5, 9, 0)
 ITEM = ["source", "member_id", "created_at", "text", "tags", "status"]
@@ -290,4 +292,27 @@ def test_a_message_with_a_nul_or_a_lone_surrogate_is_kept_cleaned_not_refused(en
     with store.read() as connection:
         kept = connection.execute(sa.select(tables.connector_messages.c.channel_name, tables.connector_messages.c.text))
         assert kept.all() == [("general", "lag again ?!")]
+    store.dispose()
+
+
+def test_a_take_while_a_sync_runs_leaves_the_messages_for_that_syncs_take(community):
+    server, _, target, tmp_path = community
+    settings = configure(tmp_path, server, target, '["#general"]')
+    store = migrated_store(settings)
+    sync_connectors(settings, store, waits=[])  # fetched; not taken yet
+    with sync_lock(settings.data_dir):  # another process's sync, say
+        assert take_messages(store, settings=settings, now=NOW) == 0
+    assert (waiting(store), items(store)) == (3, [])
+    assert take_messages(store, settings=settings, now=NOW) == 3
+    assert items(store) == FIRST_ITEMS
+    store.dispose()
+
+
+def test_a_scheduled_sync_makes_the_chosen_channels_messages_items_too(community):
+    """The app server's own sync (ui.background, when a sync is due) takes them as Sync now does."""
+    server, _, target, tmp_path = community
+    settings = configure(tmp_path, server, target, '["#general"]')
+    store = migrated_store(settings)
+    background._sync_then_evaluate(settings, store)
+    assert (items(store), waiting(store)) == (FIRST_ITEMS, 0)
     store.dispose()

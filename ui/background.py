@@ -34,6 +34,7 @@ from delivery.channels import load_channels
 from delivery.outbox import deliver_due
 from digests.due import enqueue_due
 from errors import PulseError
+from feedback.messages import take_messages
 from outreach import auto_replies
 from outreach.reminders import queue_due_for as queue_reminders
 from settings import Settings
@@ -91,9 +92,11 @@ def evaluate_alerts_soon(settings: Settings) -> threading.Thread | None:
 
 
 def _sync_then_evaluate(settings: Settings, store: AppStore) -> None:
-    """A Sheets refresh, then the alert rules (also after a failed sync: the sync rule watches it)."""
+    """A scheduled sync, the chosen channels' messages made feedback items (as Sync now and `cli.py
+    sync` do), then the alert rules (also after a failed sync: the sync rule watches it)."""
     try:
         sync(settings=settings, app_store=store)
+        take_messages(store, settings=settings, now=clock.now())
     finally:
         evaluate_due(settings, store, clock.now())
 
