@@ -513,6 +513,7 @@ MESSAGES: dict[str, str] = {
     "engagement.wecom": "WeCom customer groups",
     "engagement.wecom_help": "WeCom's own daily figures for the groups of the owners the WeCom connector reads, kept beyond WeCom's 180 days. They are per day, not per person, so they are not in the member figures above.",
     "engagement.wecom_none": "WeCom counted no day of this period for these groups.",
+    "engagement.wecom_whole": "All the groups: WeCom counts them as a whole, so the channel, region and segment chosen above do not narrow these figures.",
     "chart.wecom_messages": "Messages",
     "engagement.leaderboard": "Top contributors",
     "engagement.leaderboard_help": "Points earned in the period: the source's own points where it has them, else post 10, comment 5, message 2, reaction 1, event attendance 20, login 0, anything else 1.",

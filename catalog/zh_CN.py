@@ -493,6 +493,7 @@ MESSAGES: dict[str, str] = {
     "engagement.wecom": "企业微信客户群",
     "engagement.wecom_help": "企业微信连接器所读取群主名下客户群的每日统计，超过企业微信保留的 180 天也会保存。这些数据按天统计、不对应到具体成员，所以不计入上方的成员指标。",
     "engagement.wecom_none": "本期内企业微信没有这些客户群的统计数据。",
+    "engagement.wecom_whole": "以下为全部客户群的数据：企业微信按群整体统计，上方选择的渠道、地区和分群不会筛选这些数字。",
     "chart.wecom_messages": "消息数",
     "engagement.leaderboard": "贡献排行榜",
     "engagement.leaderboard_help": "本期获得的积分：数据源自带积分时采用其积分，否则发帖 10、评论 5、消息 2、点赞 1、参加活动 20、登录 0、其他 1。",

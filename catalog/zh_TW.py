@@ -493,6 +493,7 @@ MESSAGES: dict[str, str] = {
     "engagement.wecom": "企業微信客戶群",
     "engagement.wecom_help": "企業微信連接器所讀取群主名下客戶群的每日統計，超過企業微信保留的 180 天也會保存。這些資料按天統計、不對應到具體成員，所以不計入上方的成員指標。",
     "engagement.wecom_none": "本期內企業微信沒有這些客戶群的統計資料。",
+    "engagement.wecom_whole": "以下為全部客戶群的資料：企業微信按群整體統計，上方選擇的管道、地區和分群不會篩選這些數字。",
     "chart.wecom_messages": "訊息數",
     "engagement.leaderboard": "貢獻排行榜",
     "engagement.leaderboard_help": "本期獲得的積分：資料來源自帶積分時採用其積分，否則發文 10、留言 5、訊息 2、按讚 1、參加活動 20、登入 0、其他 1。",

@@ -66,8 +66,11 @@ if groups is not None:  # a WeCom connector keeps its groups' daily figures
     if group_days.empty:
         st.info(t("engagement.wecom_none"))
     else:
+        if filters.selects_members:
+            st.caption(t("engagement.wecom_whole"))  # WeCom counts groups, not members of a segment
         kpi_tiles(group_kpis, filters=filters)
-        show_chart(wecom_days_chart(group_days), key="engagement_wecom_chart")
+        chart = wecom_days_chart(group_days, bucket_days=bucket_days(filters), period=(filters.start, filters.end))
+        show_chart(chart, key="engagement_wecom_chart")
 
 st.subheader(t("engagement.leaderboard"), help=t("engagement.leaderboard_help"))
 kind, platform = picked.get("kind"), picked.get("platform")

@@ -306,3 +306,9 @@ def test_engagement_shows_wecom_groups_where_a_connector_keeps_their_figures(dem
     assert [shown[label] for label in labels] == ["100", "12.0", "5"]
     assert any(header.value == "WeCom customer groups" for header in at.subheader)
     assert len(at.get("vega_lite_chart")) == 3  # activity, platforms, and the groups' messages a day
+    whole = "All the groups: WeCom counts them as a whole"
+    assert not any(caption.value.startswith(whole) for caption in at.caption)
+    segment = at.selectbox(key="filters_segment")
+    segment.select(segment.options[1]).run()  # a segment narrows the members, not WeCom's groups
+    assert any(caption.value.startswith(whole) for caption in at.caption)
+    assert {metric.label: metric.value for metric in at.metric}["Messages in WeCom groups"] == "100"

@@ -543,18 +543,23 @@ def platform_chart(platforms: pd.DataFrame) -> alt.Chart:
     return _clickable(chart, name="platform", field="platform")
 
 
-def wecom_days_chart(days: pd.DataFrame) -> alt.Chart:
-    """Messages per day in the WeCom groups (a bar a day WeCom counted)."""
-    title = t("chart.wecom_messages")
-    return (
-        alt.Chart(days)
-        .mark_bar(color=SINGLE)
-        .encode(
-            x=alt.X("day:T", title=None, axis=_date_axis()),
-            y=alt.Y("msg_total:Q", title=title, axis=_count_axis(days["msg_total"].max())),
-            tooltip=[_date_tip("day", t("chart.date")), _count_tip("msg_total", title)],
-        )
-    )
+def wecom_days_chart(days: pd.DataFrame, *, bucket_days: int, period: tuple[date, date]) -> alt.Chart:
+    """Messages in the WeCom groups per day, or per week (Monday start) for periods past a month,
+    as the activity chart buckets them; a week only partly in the period drawn lighter."""
+    frame = days.assign(day=pd.to_datetime(days["day"]))
+    if bucket_days == 7:
+        frame = frame.assign(day=frame["day"] - pd.to_timedelta(frame["day"].dt.weekday, unit="D"))
+    summed = frame.groupby("day", as_index=False)["msg_total"].sum().assign(series="messages")
+    return _bucket_bars(
+        summed,
+        bucket="day",
+        days=bucket_days,
+        count="msg_total",
+        count_title=t("chart.wecom_messages"),
+        by="series",
+        by_title=t("chart.wecom_messages"),
+        period=period,
+    ).encode(color=alt.value(SINGLE))
 
 
 def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
