@@ -64,8 +64,8 @@ def test_fifty_simultaneous_wrong_passwords_check_five_across_threads_and_proces
     # would run that script again on start. A bare __main__ gives the children nothing to re-run.
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(5, mp_context=spawn) as processes:
-        answers = [answer for batch in processes.map(_burst, [store_url] * 5, [10] * 5) for answer in batch]
+    with ProcessPoolExecutor(2, mp_context=spawn) as processes:  # two processes of 25 threads
+        answers = [answer for batch in processes.map(_burst, [store_url] * 2, [25] * 2) for answer in batch]
     assert sorted(set(answers)) == sorted({WRONG, LOCKED})
     assert answers.count(WRONG) == MAX_FAILURES and answers.count(LOCKED) == 50 - MAX_FAILURES
     store = AppStore(store_url)
