@@ -81,6 +81,15 @@ def test_a_members_furthest_stage_and_the_campaigns_details(warehouse):
     ]
 
 
+def test_a_campaign_taken_part_in_by_a_tagged_activity_alone(boundary_warehouse):
+    # ivy is on no campaign's list: her one mark is a comment tagged with the webinar (tests/boundaries.py).
+    rows = boundary_warehouse.run(profile.member_campaigns_query(member_id="ivy"))
+    assert rows[["campaign_id", "stage"]].values.tolist() == [["webinar", "took part"]]
+    # sam registered for the teaser; his posts carry no campaign, and joe's tagged attendance is not his.
+    rows = boundary_warehouse.run(profile.member_campaigns_query(member_id="sam"))
+    assert rows[["campaign_id", "stage"]].values.tolist() == [["teaser", "registered"]]
+
+
 def test_the_timeline_keeps_an_activity_at_the_periods_start_and_not_one_at_its_end(warehouse):
     # alice's post at exactly 00:00 on Saturday 1 March: in [1 March, 8 March), in the week of 24 February.
     march = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))

@@ -329,7 +329,10 @@ def test_responses_are_counted_per_version_newest_first(answered):
     )
     rows = store.run(responses_by_version_query(slug="pulse", filters=P))
     # Version 1 in P: alice, bob, carol, dave, hank, the anonymous one and tom (the app store has no teams).
-    assert (second.version, rows.values.tolist()) == (2, [[2, 1], [1, 7]])
+    assert (second.version, rows.to_dict("records")) == (
+        2,
+        [{"version": 2, "responses": 1}, {"version": 1, "responses": 7}],  # the Surveys page reads them by name
+    )
 
 
 def test_free_text_newest_first_with_the_responses_nps(tmp_path):
