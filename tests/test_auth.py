@@ -179,9 +179,11 @@ def test_session_tokens_are_signed_expire_and_end_when_signed_out(store, monkeyp
     assert email_of(signed_but_unknown) is None  # a session the store never started
     older = URLSafeTimedSerializer("s1", salt="pulse-session").dumps({"email": "ana@example.org"})
     assert email_of(older) is None  # a cookie from before sessions were kept: sign in again
-    with pytest.raises(ValueError, match="session_secret is not set"):
+    with pytest.raises(ValueError, match=r"^session_secret is not set; sign-in cookies cannot be signed or trusted$"):
         start_session(store, "ana@example.org", secret="", now=NOW, days=7)
-    assert email_of(token, now=NOW + timedelta(days=7, seconds=1)) is None  # the row expired
+    # The row's seven days are [NOW, NOW + 7 days): open to their last microsecond, expired at their end.
+    assert email_of(token, now=NOW + timedelta(days=7, microseconds=-1)) == "ana@example.org"
+    assert email_of(token, now=NOW + timedelta(days=7)) is None
 
     other = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7, password_hash=HASH)
     end_session(store, token, secret="s1", now=NOW)

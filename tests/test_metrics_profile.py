@@ -138,4 +138,11 @@ def test_answers_and_feedback(app_store):
     assert "value_text" not in hidden.columns and hidden["question_id"].tolist() == ["nps", "sat", "nps"]
     feedback = app_store.run(profile.member_feedback_query(member_id="alice", include_text=True))
     assert feedback["text"].tolist() == ["f7", "f1"]
+    # The lookup shows the columns in this order: the text beside the item's id.
+    assert feedback.columns.tolist() == ["id", "text", "created_at", "status", "score", "theme"]
+
+
+def test_answers_of_a_response_never_submitted_are_not_shown(app_store):
+    # bob started the pulse and answered 0 and "because", but never submitted (tests/community.py).
+    assert app_store.run(profile.member_answers_query(member_id="bob", include_text=True)).empty
     assert "text" not in app_store.run(profile.member_feedback_query(member_id="alice", include_text=False)).columns

@@ -12,6 +12,7 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -172,6 +173,16 @@ def test_results_document_is_plain_json(answered, duckdb_warehouse):
     assert type(again["questions"]["pick"]["results"][0]["answers"]) is int  # a count, not 1.0
     assert {key: again["questions"]["pick"][key] for key in ("type", "text")} == {"type": "choice", "text": "Pick one"}
     assert again["breakdowns"]["segment"][0]["group"] == "biz"
+
+
+def test_the_results_document_gives_each_question_in_english(answered, duckdb_warehouse):
+    # A question written first in Chinese: the document (for machines, in English) takes its English.
+    found = results(answered, duckdb_warehouse)
+    bilingual = [
+        (replace(question, text={"zh": "选一个", "en": "Pick one"}), frame) for question, frame in found.questions
+    ]
+    document = results_document(replace(found, questions=bilingual))
+    assert document["questions"]["pick"]["text"] == "Pick one"
 
 
 CLI = Path(__file__).resolve().parent.parent / "cli.py"
@@ -410,6 +421,25 @@ def test_the_period_table_has_a_row_per_survey_answered_in_the_period(answered, 
         3,
     ]
     assert (row["nps"], row["nps_margin"]) == (summary.nps, summary.nps_margin)
+
+
+PERIOD_COLUMNS = ["slug", "title", "state", "responses", "nps", "nps_margin", "nps_answers", "csat", "csat_answers"]
+
+
+def test_the_period_table_says_each_surveys_state_now_and_keeps_its_columns_when_empty(answered, duckdb_warehouse):
+    # "closing" closes at 00:00 on 10 March 2025, exactly now: closed; alice answered it in P.
+    definition = {**DEFINITION, "slug": "closing", "title": "Closing", "closes_at": t(2025, 3, 10)}
+    registry.register(answered, parse_definition(definition, where="c"), timezone="UTC", now=t(2025, 2, 1))
+    add_responses(
+        answered, registry.load_survey(answered, "closing"), [("alice", t(2025, 3, 2), {"nps": 9})], prefix="c-"
+    )
+    table = period_table(app_store=answered, warehouse=duckdb_warehouse, filters=P, now=t(2025, 3, 10))
+    assert sorted(table[["slug", "state"]].values.tolist()) == [["closing", "closed"], ["pulse", "open"]]
+    # No survey answered in the first week of 2025: no row, and the same columns for the views to read.
+    quiet = Filters(start=date(2025, 1, 1), end=date(2025, 1, 8))
+    empty = period_table(app_store=answered, warehouse=duckdb_warehouse, filters=quiet, now=t(2025, 3, 10))
+    assert empty.empty and list(empty.columns)[: len(PERIOD_COLUMNS)] == PERIOD_COLUMNS
+    assert list(empty.columns) == list(table.columns)
 
 
 def test_each_surveys_state_and_rates_at_their_edges(tmp_path):
