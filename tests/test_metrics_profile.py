@@ -8,6 +8,8 @@ import pytest
 
 from metrics import profile
 from metrics.filters import Filters, day_number
+from tests import community
+from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse
 
 P = Filters(start=date(2025, 2, 1), end=date(2025, 3, 8))
 
@@ -34,6 +36,30 @@ def test_exact_id_comes_first(warehouse):
     # "a" is in many names; nobody's id is "a", so the order is by name.
     rows = warehouse.run(profile.search_members_query("a", include_email=False))
     assert rows["member_id"].tolist() == ["alice", "carol", "dave", "frank", "gina", "hank"]
+
+
+# Namesakes: "jo" is one member's id and part of three others' names; m2 and m3 share a name, m3
+# written first.
+NAMESAKES = [("jo", "Jo"), ("m1", "Cy Jo"), ("m3", "Amy Jones"), ("m2", "Amy Jones")]
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def namesakes(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=[(who, community.t(2025, 1, 1), "forum", "EU", "dev", False) for who, _ in NAMESAKES]
+    )
+    frames["members"] = frames["members"].assign(name=[name for _, name in NAMESAKES])
+    directory = tmp_path_factory.mktemp(f"namesakes-{request.param}")
+    result = make_warehouse(request.param, directory, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_the_member_whose_id_is_the_text_comes_before_those_named_so(namesakes):
+    # jo's id is exactly "jo": first, though "Jo" sorts after "Amy Jones" and "Cy Jo"; then by name,
+    # and by id between the two Amy Joneses.
+    rows = namesakes.run(profile.search_members_query("jo", include_email=False))
+    assert rows["member_id"].tolist() == ["jo", "m2", "m3", "m1"]
 
 
 def test_search_keeps_to_its_limit_in_name_order(warehouse):
