@@ -350,6 +350,65 @@ def test_a_response_read_again_takes_its_member_and_version_and_drops_a_text_no_
     assert store.run(sa.select(tables.feedback)).empty  # the text no longer answered leaves the inbox
 
 
+SPANISH = {
+    "slug": "encuentro",
+    "title": "Encuentro",
+    "languages": ["en", "es"],
+    "questions": [
+        {
+            "id": "nps",
+            "type": "nps",
+            "text": {"en": "How likely are you to recommend us?", "es": "¿Nos recomendarías?"},
+        },
+        {
+            "id": "why",
+            "type": "long_text",
+            "feedback": True,
+            "text": {"en": "What to change?", "es": "¿Qué cambiarías?"},
+        },
+    ],
+}
+
+
+def test_a_response_read_again_in_another_language_has_its_kept_text_read_again_in_it(duckdb_warehouse, tmp_path):
+    store = migrated_store(tmp_path / "app.db")
+    registry.register(store, parse_definition(SPANISH, where="encuentro.yaml"), timezone="UTC", now=NOW)
+    survey = registry.load_survey(store, "encuentro")
+    (tmp_path / "en").mkdir()
+    (tmp_path / "es").mkdir()
+    english = tmp_path / "en" / "Encuentro.csv"
+    english.write_text(
+        "Timestamp,Email Address,How likely are you to recommend us?,What to change?\n"
+        "2026-03-05 10:00:00,alice@example.org,9,Genial\n2026-03-06 10:00:00,bob@example.org,8,Genial\n",
+        encoding="utf-8",
+    )
+    spanish = tmp_path / "es" / "Encuentro.csv"  # alice's response alone, downloaded from the Spanish form
+    spanish.write_text(
+        "Timestamp,Email Address,¿Nos recomendarías?,¿Qué cambiarías?\n"
+        "2026-03-05 10:00:00,alice@example.org,9,Genial\n",
+        encoding="utf-8",
+    )
+
+    def inbox() -> list[list]:
+        query = sa.select(tables.feedback.c.id, tables.feedback.c.member_id, tables.feedback.c.language)
+        rows = store.run(query.add_columns(tables.feedback.c.sentiment).order_by(tables.feedback.c.member_id))
+        return rows.astype(object).where(rows.notna(), None).values.tolist()
+
+    def read(path: Path) -> None:
+        raw = read_export(path, name="responses")
+        import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(), now=NOW)
+
+    read(english)
+    first = inbox()
+    read(spanish)
+    # "Genial" says nothing of its language: read as English first (VADER: 0.4215), then as the Spanish
+    # it was answered in, which has no model: not scored. alice's item is kept (same id); bob's is not read again.
+    (alice_item, _, _, _), (bob_item, _, _, _) = first
+    assert first == [[alice_item, "alice", "en", 0.4215], [bob_item, "bob", "en", 0.4215]]
+    assert inbox() == [[alice_item, "alice", "es", None], [bob_item, "bob", "en", 0.4215]]
+    store.dispose()
+
+
 def refusal(stored, warehouse, raw, mapping: dict[str, str]) -> list[str]:
     """The lines of the refusal an import with this mapping meets."""
     store, survey = stored
