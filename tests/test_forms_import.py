@@ -366,46 +366,50 @@ SPANISH = {
             "feedback": True,
             "text": {"en": "What to change?", "es": "¿Qué cambiarías?"},
         },
+        {"id": "more", "type": "long_text", "feedback": True, "text": {"en": "Anything else?", "es": "¿Algo más?"}},
     ],
 }
 
 
-def test_a_response_read_again_in_another_language_has_its_kept_text_read_again_in_it(duckdb_warehouse, tmp_path):
+def test_a_response_read_again_in_another_language_has_its_texts_read_in_it(duckdb_warehouse, tmp_path):
     store = migrated_store(tmp_path / "app.db")
     registry.register(store, parse_definition(SPANISH, where="encuentro.yaml"), timezone="UTC", now=NOW)
     survey = registry.load_survey(store, "encuentro")
-    (tmp_path / "en").mkdir()
-    (tmp_path / "es").mkdir()
-    english = tmp_path / "en" / "Encuentro.csv"
-    english.write_text(
-        "Timestamp,Email Address,How likely are you to recommend us?,What to change?\n"
-        "2026-03-05 10:00:00,alice@example.org,9,Genial\n2026-03-06 10:00:00,bob@example.org,8,Genial\n",
-        encoding="utf-8",
-    )
-    spanish = tmp_path / "es" / "Encuentro.csv"  # alice's response alone, downloaded from the Spanish form
-    spanish.write_text(
-        "Timestamp,Email Address,¿Nos recomendarías?,¿Qué cambiarías?\n"
-        "2026-03-05 10:00:00,alice@example.org,9,Genial\n",
-        encoding="utf-8",
-    )
+    english = "Timestamp,Email Address,How likely are you to recommend us?,What to change?,Anything else?\n"
+    spanish = "Timestamp,Email Address,¿Nos recomendarías?,¿Qué cambiarías?,¿Algo más?\n"
+    alice, bob = "2026-03-05 10:00:00,alice@example.org,9,Genial", "2026-03-06 10:00:00,bob@example.org,8,Genial"
 
-    def inbox() -> list[list]:
-        query = sa.select(tables.feedback.c.id, tables.feedback.c.member_id, tables.feedback.c.language)
-        rows = store.run(query.add_columns(tables.feedback.c.sentiment).order_by(tables.feedback.c.member_id))
-        return rows.astype(object).where(rows.notna(), None).values.tolist()
-
-    def read(path: Path) -> None:
+    def read(text: str) -> list[list]:
+        """Import the form's download `text`; the inbox after: (item, member, question, language, sentiment)."""
+        path = tmp_path / "Encuentro.csv"
+        path.write_text(text, encoding="utf-8")
         raw = read_export(path, name="responses")
         import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(), now=NOW)
+        feedback = tables.feedback
+        query = sa.select(feedback.c.id, feedback.c.member_id, feedback.c.question_id, feedback.c.language)
+        rows = store.run(query.add_columns(feedback.c.sentiment).order_by(feedback.c.member_id, feedback.c.question_id))
+        return rows.astype(object).where(rows.notna(), None).values.tolist()
 
-    read(english)
-    first = inbox()
-    read(spanish)
-    # "Genial" says nothing of its language: read as English first (VADER: 0.4215), then as the Spanish
-    # it was answered in, which has no model: not scored. alice's item is kept (same id); bob's is not read again.
-    (alice_item, _, _, _), (bob_item, _, _, _) = first
-    assert first == [[alice_item, "alice", "en", 0.4215], [bob_item, "bob", "en", 0.4215]]
-    assert inbox() == [[alice_item, "alice", "es", None], [bob_item, "bob", "en", 0.4215]]
+    # "Genial" says nothing of its language: as English, VADER scores it 0.4215; as the Spanish it was
+    # answered in, it is not scored (no model). Read first from the English form:
+    first = read(english + f"{alice},\n{bob},\n")
+    (alice_why, *_), (bob_why, *_) = first
+    assert first == [[alice_why, "alice", "why", "en", 0.4215], [bob_why, "bob", "why", "en", 0.4215]]
+    # alice's response again, from the Spanish form, with a second answer: her kept item is read again
+    # in Spanish, the new one is hers and Spanish; bob's, not in this download, is not read again.
+    second = read(spanish + f"{alice},Genial\n")
+    alice_more = second[0][0]
+    assert second == [
+        [alice_more, "alice", "more", "es", None],
+        [alice_why, "alice", "why", "es", None],
+        [bob_why, "bob", "why", "en", 0.4215],
+    ]
+    # And from the English form again: both of hers are English and scored once more.
+    assert read(english + f"{alice},Genial\n") == [
+        [alice_more, "alice", "more", "en", 0.4215],
+        [alice_why, "alice", "why", "en", 0.4215],
+        [bob_why, "bob", "why", "en", 0.4215],
+    ]
     store.dispose()
 
 
