@@ -161,6 +161,20 @@ def test_targets_of_the_right_kind_are_kept(tmp_path):
     assert sorted(goal.target for goal in goals.list_goals(store)) == [-100, 0.05, 1, 12.5, 40]
 
 
+def test_a_goals_members_are_kept_with_names_up_to_their_limit(store):
+    longest = "c" * goals.NAME_LIMIT  # exactly the column's size: kept
+    members = {"channel": longest, "region": "EU", "segment": "dev"}
+    goal_id = goals.add_goal(
+        store, kpi="mau", start=Q1[0], end=Q1[1], target=10, by="a@example.org", now=NOW, **members
+    )
+    (kept,) = goals.list_goals(store)
+    assert (kept.id, kept.channel, kept.region, kept.segment) == (goal_id, longest, "EU", "dev")
+    with pytest.raises(GoalRefused):
+        goals.add_goal(
+            store, kpi="mau", start=Q1[0], end=Q1[1], target=10, by="a@example.org", now=NOW, segment=longest + "c"
+        )
+
+
 def test_the_goals_of_a_view_are_those_of_its_members_overlapping_its_period(store):
     def add(kpi: str, start: date, end: date, target: float, **members: str) -> int:
         return goals.add_goal(

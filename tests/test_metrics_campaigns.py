@@ -297,6 +297,18 @@ def test_daily_shares_leave_out_a_group_with_no_members(boundary_warehouse):
     assert (pacific["day"].min(), pacific["day"].max()) == (date(2025, 1, 31), date(2025, 3, 31))
 
 
+def test_daily_shares_keep_a_group_of_exactly_one_member():
+    # A lift row with one eligible participant (active on the launch's day) and a comparison group of
+    # two (three eligible, one of them reached), quiet throughout: both groups, 60 days each.
+    rows = pd.DataFrame({"day": [day_number(date(2025, 3, 3))], "participant": [True], "active": [1]})
+    lift_row = pd.Series({"eligible_participants": 1, "eligible": 3, "eligible_reached": 1})
+    shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=LAUNCH_START, filters=P)
+    assert shares.groupby("group")["day"].count().to_dict() == {"comparison": 60, "participants": 60}
+    start = shares[shares["day"] == date(2025, 3, 3)].set_index("group")
+    assert start.loc["participants", ["active", "share"]].tolist() == [1, 1.0]
+    assert start.loc["comparison", ["active", "share"]].tolist() == [0, 0.0]
+
+
 def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_warehouse):
     rows = boundary_warehouse.run(
         campaigns.campaign_newcomers_query(filters=P, campaign_id="launch", include_email=True)

@@ -13,8 +13,8 @@ from datetime import date
 
 import pytest
 
-from metrics import contributions
-from metrics.filters import Filters, day_number
+from metrics import contributions, levels
+from metrics.filters import Filters, day_number, with_dates
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 
@@ -152,3 +152,9 @@ def test_leaderboard_by_platform_and_kind(warehouse):
 def test_leaderboard_follows_member_filters(warehouse):
     us = Filters(start=P.start, end=P.end, region="US")
     assert warehouse.run(contributions.top_contributors_query(filters=us))["member_id"].tolist() == ["carol", "hank"]
+
+
+def test_a_dormant_member_never_active_has_no_last_day(warehouse):
+    # gina never did anything: the one dormant member at P's end, and her last day is none, not a date.
+    rows = with_dates(warehouse.run(levels.members_at_level_query(filters=P, level="dormant")), "last_day")
+    assert rows[["member_id", "last_day"]].values.tolist() == [["gina", None]]
