@@ -21,6 +21,7 @@ from surveys.answers import (
 )
 from surveys.definition import (
     DefinitionError,
+    Place,
     answer_labels,
     choose_language,
     load_definition,
@@ -243,6 +244,42 @@ def test_invalid_yaml_and_a_slug_that_is_not_the_file_name_are_refused(tmp_path)
     other.write_text(yaml.safe_dump(definition(NPS, slug="elsewhere")), encoding="utf-8")
     with pytest.raises(DefinitionError, match=r"other\.yaml: slug: .elsewhere. differs from the file name"):
         load_definition(other)
+
+
+def test_a_folder_gives_its_valid_surveys_and_the_problems_of_the_others(tmp_path):
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(definition(NPS, slug="good")), encoding="utf-8")
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump(definition(NPS, slug="elsewhere")), encoding="utf-8")
+    surveys, problems = load_definitions(tmp_path)
+    assert [survey.slug for survey in surveys] == ["good"]
+    assert [problem.field for problem in problems] == [("slug",)]
+    assert problems[0].startswith("other.yaml: slug: ")
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "said"),
+    [
+        (("pages",), "en", "pages"),
+        (("pages", 1), "en", "page 2"),
+        (("pages", 1, "title"), "zh", "第 2 页: title"),
+        (("pages", 0, "questions"), "en", "page 1: questions"),
+        (("pages", 0, "questions", 2), "en", "page 1 question 3"),
+        (("pages", 0, "questions", 2, "options", 0, "label"), "zh", "第 1 页第 3 题: options 1: label"),
+        (("questions",), "en", "questions"),
+        (("questions", "nps"), "en", "nps"),
+        (("questions", "when", "show_if", "any", 1), "en", "when: show_if: any 2"),
+        (("line",), "en", "line"),
+        (("line", 4, "column"), "zh", "第 4 行: column"),
+        (("title", "zh"), "en", "title: zh"),
+        (("closes_at",), "en", "closes_at"),
+    ],
+)
+def test_a_fields_place_in_words(path, language, said):
+    # A page or question counts from 1 and is said in the reader's language; a field's name stays YAML's.
+    assert Place(path).text(language) == said
+
+
+def test_a_question_id_in_a_place_is_quoted_as_the_reader_needs():
+    assert Place(("questions", "nps", "options", 2)).text("en", quote=lambda text: f"`{text}`") == "`nps`: options 3"
 
 
 def test_a_stored_definition_parses_back_to_the_same_survey():
