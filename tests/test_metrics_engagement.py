@@ -158,3 +158,9 @@ def test_a_dormant_member_never_active_has_no_last_day(warehouse):
     # gina never did anything: the one dormant member at P's end, and her last day is none, not a date.
     rows = with_dates(warehouse.run(levels.members_at_level_query(filters=P, level="dormant")), "last_day")
     assert rows[["member_id", "last_day"]].values.tolist() == [["gina", None]]
+
+
+@pytest.mark.parametrize(("end", "bucket"), [(date(2025, 4, 1), 1), (date(2025, 4, 2), 7)])
+def test_a_period_of_up_to_31_days_is_shown_by_day_and_a_longer_one_by_week(end, bucket):
+    # March 2025 is 31 days: by day; a day more, by week (Monday weeks).
+    assert contributions.bucket_days(Filters(start=date(2025, 3, 1), end=end)) == bucket

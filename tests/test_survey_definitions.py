@@ -27,6 +27,7 @@ from surveys.definition import (
     load_definition,
     load_definitions,
     parse_definition,
+    read_yaml,
     text_in,
 )
 
@@ -238,12 +239,23 @@ def test_every_problem_of_a_file_is_reported_at_once():
 def test_invalid_yaml_and_a_slug_that_is_not_the_file_name_are_refused(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("slug: broken\ntitle: [unclosed\n", encoding="utf-8")
-    with pytest.raises(DefinitionError, match=r"broken.yaml: line \d+: not valid YAML"):
+    with pytest.raises(DefinitionError) as refused:
         load_definition(broken)
+    # The line the parser stopped at (the file's end, after line 2) and its own words.
+    assert str(refused.value) == "broken.yaml: line 3: not valid YAML: expected ',' or ']', but got '<stream end>'"
     other = tmp_path / "other.yaml"
     other.write_text(yaml.safe_dump(definition(NPS, slug="elsewhere")), encoding="utf-8")
-    with pytest.raises(DefinitionError, match=r"other\.yaml: slug: .elsewhere. differs from the file name"):
+    with pytest.raises(DefinitionError) as refused:
         load_definition(other)
+    assert str(refused.value) == "other.yaml: slug: 'elsewhere' differs from the file name; name it elsewhere.yaml"
+    # A character YAML does not read at all (a bell): the reader names no line, only the position.
+    with pytest.raises(DefinitionError) as refused:
+        read_yaml("title: \x07", where="bell.yaml")
+    assert [problem.field for problem in refused.value.problems] == [()]
+    assert str(refused.value) == (
+        "bell.yaml: not valid YAML: unacceptable character #x0007: special characters are not allowed\n"
+        '  in "<unicode string>", position 7'
+    )
 
 
 def test_a_folder_gives_its_valid_surveys_and_the_problems_of_the_others(tmp_path):
@@ -327,6 +339,22 @@ def test_each_question_type_checks_its_answer(question, value, problem):
     parsed = only({"id": "q", "text": "?", **question})
     found = check_answer(parsed, {"q": value})
     assert (found[0] if found else None) == problem
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("x" * 200, None),  # exactly the limit (OTHER_MAX_LENGTH), spaces around it aside
+        (" " + "x" * 200 + " ", None),
+        ("x" * 201, ("too_long", {"limit": 200, "length": 201})),
+        ("a\x00podcast", ("text", {})),  # a NUL, which PostgreSQL cannot keep
+        ("\ud800", ("text", {})),  # not valid UTF-8
+        (7, ("text", {})),  # not text at all
+    ],
+)
+def test_the_words_for_other_are_text_up_to_their_limit(typed, problem):
+    question = only({"id": "heard", "type": "choice", "text": "?", "other": True, "options": ["a", "b"]})
+    assert check_answer(question, {"heard": OTHER, "heard.other": typed}) == problem
 
 
 def test_other_needs_its_text_and_is_stored_beside_the_choice():
