@@ -122,6 +122,7 @@ def test_a_forms_export_becomes_responses_with_members_answers_and_inbox_items(s
     assert responses["member_id"].tolist()[0] == "alice"  # found by email, case aside
     assert responses["member_id"].isna().tolist() == [False, True]
     assert str(responses["submitted_at"].iloc[0]) == "2026-03-05 06:03:22"  # Shanghai time in UTC
+    assert responses["started_at"].tolist() == responses["submitted_at"].tolist()  # a form tells no start
     assert set(responses["source"]) == {"google_forms"}
     answers = answers_of(store)
     assert answers[("alice", "nps")][0] == 9
@@ -314,7 +315,9 @@ def test_changing_the_mapping_updates_the_responses_and_an_import_is_undone_whol
     assert responses_of(store) == [] and store.run(sa.select(tables.answers)).empty
     assert store.run(sa.select(tables.feedback)).empty and store.run(sa.select(tables.feedback_events)).empty
     assert undo_forms_import(store, second.batch, now=NOW) == 0  # undone once only
-    assert run({"Q1": "nps"}).added == 1  # and importing again brings it back
+    back = run({"Q1": "nps"})
+    assert back.added == 1  # and importing again brings it back: a new response, of this import
+    assert undo_forms_import(store, back.batch, now=NOW) == 1 and responses_of(store) == []
 
 
 def test_a_response_read_again_takes_its_member_and_version_and_drops_a_text_no_longer_answered(
