@@ -62,6 +62,11 @@ def test_a_goal_is_kept_with_who_set_it_and_changed_and_deleted(store):
         updated_by="bo@example.org",
         updated_at=later,
     )
+    # Beside a goal never changed, the changed one's time and names do not make the other's none a value.
+    other = goals.add_goal(store, kpi="mau", start=Q1[0], end=Q1[1], target=10, by="ana@example.org", now=NOW)
+    unchanged = next(goal for goal in goals.list_goals(store) if goal.id == other)
+    assert (unchanged.channel, unchanged.updated_by, unchanged.updated_at) == (None, None, None)
+    goals.delete_goal(store, other)
     goals.delete_goal(store, goal_id)
     assert goals.list_goals(store) == []
     with pytest.raises(GoalRefused) as refused:
