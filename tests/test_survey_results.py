@@ -133,6 +133,9 @@ def test_breakdowns_by_segment_channel_and_level(answered, duckdb_warehouse):
     assert segment.loc["dev", "respondents"] == 3 and round(segment.loc["dev", "nps"], 1) == 33.3
     assert round(segment.loc["dev", "csat"], 4) == round(2 / 3, 4)  # 5, 4 satisfied of 5, 4, 2
     assert segment.loc["biz", "nps"] == -50.0 and segment.loc["biz", "csat"] == 0.0  # carol 8, hank 0; csat 3
+    # biz's margin: 1.96 x 100 x sqrt((0 promoters + 1/2 detractors - (0 - 1/2)^2) / 2 answers)
+    assert segment.loc["biz", "nps_margin"] == pytest.approx(196 * math.sqrt(0.25 / 2), rel=1e-12)
+    assert list(breakdowns["segment"].columns) == ["group", "respondents", "nps", "nps_margin", "csat"]
     channel = breakdowns["channel"].set_index("group")
     assert channel["respondents"].to_dict() == {"event": 2, "forum": 3}
     assert channel.loc["forum", "nps"] == 0.0  # alice 10, carol 8, hank 0: one promoter, one detractor
@@ -154,6 +157,11 @@ def test_each_question_gets_its_distribution(answered, duckdb_warehouse):
     assert by_id["again"].set_index("label")["answers"].to_dict() == {"no": 1, "yes": 1}
     agree = by_id["agree"]
     assert agree[["row", "label", "answers", "share"]].values.tolist() == [["r1", "Strongly agree", 1, 1.0]]
+    # A scale's every point, labelled by its number, with its share of the answers: 5, 4, 3, 2 of 1-5.
+    assert by_id["csat"].to_dict("records") == [
+        {"answer": point, "label": str(point), "answers": int(point > 1), "share": 0.25 if point > 1 else 0.0}
+        for point in range(1, 6)
+    ]
 
 
 def test_survey_list_rates(answered):
@@ -454,11 +462,12 @@ def test_the_period_table_says_each_surveys_state_now_and_keeps_its_columns_when
     # "closing" closes at 00:00 on 10 March 2025, exactly now: closed; alice answered it in P.
     definition = {**DEFINITION, "slug": "closing", "title": "Closing", "closes_at": t(2025, 3, 10)}
     registry.register(answered, parse_definition(definition, where="c"), timezone="UTC", now=t(2025, 2, 1))
-    add_responses(
-        answered, registry.load_survey(answered, "closing"), [("alice", t(2025, 3, 2), {"nps": 9})], prefix="c-"
-    )
+    given = [("alice", t(2025, 3, 2), {"nps": 9}), ("bob", t(2025, 3, 3), {"nps": 7})]
+    add_responses(answered, registry.load_survey(answered, "closing"), given, prefix="c-")
     table = period_table(app_store=answered, warehouse=duckdb_warehouse, filters=P, now=t(2025, 3, 10))
     assert table[["slug", "state"]].values.tolist() == [["closing", "closed"], ["pulse", "open"]]  # by slug
+    # alice's 9 promotes, bob's 7 is passive (a detractor answers 6 at most): NPS 50 of two answers.
+    assert table.set_index("slug").loc["closing", ["responses", "nps", "nps_answers"]].tolist() == [2, 50.0, 2]
     # No survey answered in the first week of 2025: no row, and the same columns for the views to read.
     quiet = Filters(start=date(2025, 1, 1), end=date(2025, 1, 8))
     empty = period_table(app_store=answered, warehouse=duckdb_warehouse, filters=quiet, now=t(2025, 3, 10))
