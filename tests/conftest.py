@@ -38,8 +38,8 @@ _database_names = itertools.count(1)
 # whose tests hash a password again and again, cost what their tests' logic costs. Set when pytest
 # configures, before a test module hashes at import. The app keeps its parameters (nothing read from the
 # environment changes them): test_auth.py's test_the_app_hashes_passwords_with_argon2id_at_its_strong_parameters
-# checks them in a Python process that does not load this file, and test_sign_in_security.py's burst keeps
-# them where the time a check takes is what it tests.
+# checks them in a Python process that does not load this file (test_sign_in_security.py's burst makes each
+# check last as long as one at the app's parameters, by waiting).
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
