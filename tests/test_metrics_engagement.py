@@ -143,7 +143,11 @@ def test_leaderboard(warehouse):
 
 def test_leaderboard_by_platform_and_kind(warehouse):
     discord = warehouse.run(contributions.top_contributors_query(filters=P, platform="discord"))
-    assert discord[["member_id", "points"]].values.tolist() == [["carol", 10], ["hank", 5]]
+    # carol: a login (no contribution) on 2 March and a post on 5 March; hank: a comment on 4 March.
+    assert discord[["member_id", "points", "contributions", "active_days"]].values.tolist() == [
+        ["carol", 10, 1, 2],
+        ["hank", 5, 1, 1],
+    ]
     comments = warehouse.run(contributions.top_contributors_query(filters=P, kind="comment"))
     # A tie on points and contributions is broken by member id.
     assert comments[["rank", "member_id", "points"]].values.tolist() == [[1, "alice", 5], [2, "hank", 5]]
