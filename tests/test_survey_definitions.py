@@ -20,6 +20,7 @@ from surveys.answers import (
     visible_questions,
 )
 from surveys.definition import (
+    Condition,
     DefinitionError,
     Place,
     answer_labels,
@@ -265,6 +266,27 @@ def test_a_folder_gives_its_valid_surveys_and_the_problems_of_the_others(tmp_pat
     assert [survey.slug for survey in surveys] == ["good"]
     assert [problem.field for problem in problems] == [("slug",)]
     assert problems[0].startswith("other.yaml: slug: ")
+
+
+@pytest.mark.parametrize(
+    ("operator", "value", "answer", "holds"),
+    [
+        ("at_least", 9, 9, True),  # exactly the bound
+        ("at_least", 9, 8, False),
+        ("at_most", 6, 6, True),
+        ("at_most", 6, 7, False),
+        ("at_least", 1, True, False),  # a yes is no number
+        ("at_least", 1, "9", False),  # nor is text
+        ("at_least", 0, [], False),  # no choice made
+        ("equals", "a", {}, False),  # no row of a grid answered
+        ("equals", "a", "a", True),
+        ("in", ["a", "b"], ["c", "b"], True),  # a multiple choice: any wanted one
+        ("in", ["a", "b"], ["c"], False),
+        ("equals", "a", ["a"], True),
+    ],
+)
+def test_a_condition_holds_on_an_earlier_answer_exactly_at_its_bound(operator, value, answer, holds):
+    assert Condition("q", operator, value).holds(answer) is holds
 
 
 @pytest.mark.parametrize(
