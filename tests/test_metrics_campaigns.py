@@ -13,6 +13,7 @@ March / 3 March - 1 April: alice 3 / 1 (attendance and comment both on 3 March),
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -261,6 +262,8 @@ def test_a_campaigns_promoters_start_at_9_and_detractors_end_at_6(launch_survey)
     # not counted): promoters gus sue, detractor ivy: (2 - 1) / 5 = NPS 20. CSAT: ivy 3, kim 4, sam 3,
     # sue 4: 2 / 4 satisfied. lee answered neither, so has no row; zed answered another survey.
     assert (scores["nps"], scores["nps_answers"], scores["csat"], scores["csat_answers"]) == (20.0, 5, 0.5, 4)
+    # Its margin: 1.96 x 100 x sqrt((2/5 promoters + 1/5 detractors - (2/5 - 1/5)^2) / 5 answers).
+    assert scores["nps_margin"] == pytest.approx(196 * math.sqrt((0.4 + 0.2 - 0.2**2) / 5), rel=1e-12)
     counts = rows.set_index("member_id")[["nps_answers", "promoters", "detractors", "csat_answers", "satisfied"]]
     assert counts.sort_index().values.tolist() == [
         [1, 1, 0, 0, 0],  # gus
