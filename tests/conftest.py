@@ -16,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
+import auth.accounts
 import logs
 import schema
 from data_sources.clickhouse import build_clickhouse
@@ -30,6 +32,25 @@ from tests.clickhouse import clickhouse_databases
 from tests.postgres import postgres_server
 
 _database_names = itertools.count(1)
+
+# The tests hash and check passwords with Argon2id at its least cost (one pass over 8 KiB: microseconds,
+# against about 0.1 s and 64 MiB at the app's parameters), so `make mutate`'s mutants of auth/accounts.py,
+# whose tests hash a password again and again, cost what their tests' logic costs. Set when pytest
+# configures, before a test module hashes at import. The app keeps its parameters (nothing read from the
+# environment changes them): test_auth.py's test_the_app_hashes_passwords_with_argon2id_at_its_strong_parameters
+# checks them in a Python process that does not load this file (test_sign_in_security.py's burst makes each
+# check last as long as one at the app's parameters, by waiting).
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def cheap_hashing() -> None:
+    """Argon2id at its least cost for this process's hashes and checks (a test's spawned process calls it too)."""
+    auth.accounts.HASHER = CHEAP_HASHER
+    auth.accounts.DUMMY_HASH = CHEAP_HASHER.hash("not a password anyone has")
+
+
+def pytest_configure(config) -> None:
+    cheap_hashing()
 
 
 def _demo_emails() -> set[str]:

@@ -3,11 +3,16 @@ gets (AppTest, with built-in accounts and with st.login's OIDC)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import argon2
 import pytest
 import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
@@ -174,9 +179,11 @@ def test_session_tokens_are_signed_expire_and_end_when_signed_out(store, monkeyp
     assert email_of(signed_but_unknown) is None  # a session the store never started
     older = URLSafeTimedSerializer("s1", salt="pulse-session").dumps({"email": "ana@example.org"})
     assert email_of(older) is None  # a cookie from before sessions were kept: sign in again
-    with pytest.raises(ValueError, match="session_secret is not set"):
+    with pytest.raises(ValueError, match=r"^session_secret is not set; sign-in cookies cannot be signed or trusted$"):
         start_session(store, "ana@example.org", secret="", now=NOW, days=7)
-    assert email_of(token, now=NOW + timedelta(days=7, seconds=1)) is None  # the row expired
+    # The row's seven days are [NOW, NOW + 7 days): open to their last microsecond, expired at their end.
+    assert email_of(token, now=NOW + timedelta(days=7, microseconds=-1)) == "ana@example.org"
+    assert email_of(token, now=NOW + timedelta(days=7)) is None
 
     other = start_session(store, "ana@example.org", secret="s1", now=NOW, days=7, password_hash=HASH)
     end_session(store, token, secret="s1", now=NOW)
@@ -306,6 +313,34 @@ def test_cli_hashes_a_password_typed_twice(monkeypatch, capsys):
     printed = capsys.readouterr().out.strip()
     assert printed.startswith("$argon2id$") and PASSWORD not in printed
     assert load_accounts({"a@x.org": {"role": "viewer", "password_hash": printed}})["a@x.org"].password_hash == printed
+
+
+# Run where tests/conftest.py is not loaded (it makes the tests' hashing cheap), with this run's environment.
+HASHED_BY_THE_APP = """
+import json
+from auth.access import Role
+from auth.accounts import DUMMY_HASH, Account, _verified, hash_password
+made = hash_password("correct horse battery")
+ana = Account("ana@example.org", Role.MANAGER, made)
+print(json.dumps({"made": made, "dummy": DUMMY_HASH,
+                  "right": _verified(ana, "correct horse battery"), "wrong": _verified(ana, "correct horse")}))
+"""
+
+
+def test_the_app_hashes_passwords_with_argon2id_at_its_strong_parameters():
+    # RFC 9106's second recommended option, argon2-cffi's defaults: 64 MiB, 3 passes, 4 lanes.
+    strong = argon2.Parameters(
+        type=argon2.Type.ID, version=19, salt_len=16, hash_len=32, time_cost=3, memory_cost=65536, parallelism=4
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", HASHED_BY_THE_APP], cwd=root, env=dict(os.environ), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert argon2.extract_parameters(found["made"]) == strong
+    assert argon2.extract_parameters(found["dummy"]) == strong  # an unknown address costs what a known one does
+    assert (found["right"], found["wrong"]) == (True, False)  # a hash made at those parameters verifies
 
 
 # The app with sign-in configured.

@@ -252,6 +252,43 @@ def test_a_bulk_save_with_one_stale_item_saves_none(store):
     assert len(history(store, first)) == 1
 
 
+def test_a_bulk_save_goes_on_past_an_item_it_leaves_as_it_was(store):
+    first, second = add(store, "Search is hard", "Slow pages")
+    saved = workflow.save(
+        store, [Edit(first, 1, {"status": "new"}), Edit(second, 1, {"priority": "high"})], actor="ana", now=NOW
+    )
+    assert saved == [second]  # the first already new: nothing to write, and the second is still saved
+    assert [(item(store, n)["priority"], item(store, n)["version"]) for n in (first, second)] == [
+        (None, 1),
+        ("high", 2),
+    ]
+
+
+def test_an_edit_overtaken_between_its_read_and_its_write_is_refused_with_both_items_changes(store, monkeypatch):
+    # bo's save reads both items at version 1, and ana's saves commit before bo's write, as when two
+    # sessions save at once (the race above, made certain): bo's version-checked writes change nothing.
+    first, second = add(store, "Search is hard", "Slow pages")
+    with store.read() as connection:
+        as_read = {item_id: workflow._current(connection, item_id) for item_id in (first, second)}
+    workflow.save(
+        store, [Edit(first, 1, {"priority": "high"}), Edit(second, 1, {"assignee": "ana"})], actor="ana", now=NOW
+    )
+    monkeypatch.setattr(workflow, "_current", lambda connection, item_id: as_read[item_id])
+    with pytest.raises(EditConflict) as refused:
+        workflow.save(
+            store,
+            [Edit(first, 1, {"status": "triaged"}), Edit(second, 1, {"status": "triaged"})],
+            actor="bo",
+            now=LATER,
+        )
+    assert [(change["feedback_id"], change["field"]) for change in refused.value.changes] == [
+        (first, "priority"),
+        (second, "assignee"),
+    ]
+    monkeypatch.undo()
+    assert [(item(store, n)["status"], item(store, n)["version"]) for n in (first, second)] == [("new", 2), ("new", 2)]
+
+
 def test_two_sessions_saving_at_once_one_wins_and_the_other_is_refused(store):
     (item_id,) = add(store, "Search is hard")
     barrier = threading.Barrier(2)

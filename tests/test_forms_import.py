@@ -122,6 +122,7 @@ def test_a_forms_export_becomes_responses_with_members_answers_and_inbox_items(s
     assert responses["member_id"].tolist()[0] == "alice"  # found by email, case aside
     assert responses["member_id"].isna().tolist() == [False, True]
     assert str(responses["submitted_at"].iloc[0]) == "2026-03-05 06:03:22"  # Shanghai time in UTC
+    assert responses["started_at"].tolist() == responses["submitted_at"].tolist()  # a form tells no start
     assert set(responses["source"]) == {"google_forms"}
     answers = answers_of(store)
     assert answers[("alice", "nps")][0] == 9
@@ -314,7 +315,9 @@ def test_changing_the_mapping_updates_the_responses_and_an_import_is_undone_whol
     assert responses_of(store) == [] and store.run(sa.select(tables.answers)).empty
     assert store.run(sa.select(tables.feedback)).empty and store.run(sa.select(tables.feedback_events)).empty
     assert undo_forms_import(store, second.batch, now=NOW) == 0  # undone once only
-    assert run({"Q1": "nps"}).added == 1  # and importing again brings it back
+    back = run({"Q1": "nps"})
+    assert back.added == 1  # and importing again brings it back: a new response, of this import
+    assert undo_forms_import(store, back.batch, now=NOW) == 1 and responses_of(store) == []
 
 
 def test_a_response_read_again_takes_its_member_and_version_and_drops_a_text_no_longer_answered(
@@ -348,6 +351,69 @@ def test_a_response_read_again_takes_its_member_and_version_and_drops_a_text_no_
     assert (newer.version, response) == (2, [[newer.id, "alice"]])
     assert set(answers_of(store)) == {("alice", "nps")}
     assert store.run(sa.select(tables.feedback)).empty  # the text no longer answered leaves the inbox
+
+
+SPANISH = {
+    "slug": "encuentro",
+    "title": "Encuentro",
+    "languages": ["en", "es"],
+    "questions": [
+        {
+            "id": "nps",
+            "type": "nps",
+            "text": {"en": "How likely are you to recommend us?", "es": "¿Nos recomendarías?"},
+        },
+        {
+            "id": "why",
+            "type": "long_text",
+            "feedback": True,
+            "text": {"en": "What to change?", "es": "¿Qué cambiarías?"},
+        },
+        {"id": "more", "type": "long_text", "feedback": True, "text": {"en": "Anything else?", "es": "¿Algo más?"}},
+    ],
+}
+
+
+def test_a_response_read_again_in_another_language_has_its_texts_read_in_it(duckdb_warehouse, tmp_path):
+    store = migrated_store(tmp_path / "app.db")
+    registry.register(store, parse_definition(SPANISH, where="encuentro.yaml"), timezone="UTC", now=NOW)
+    survey = registry.load_survey(store, "encuentro")
+    english = "Timestamp,Email Address,How likely are you to recommend us?,What to change?,Anything else?\n"
+    spanish = "Timestamp,Email Address,¿Nos recomendarías?,¿Qué cambiarías?,¿Algo más?\n"
+    alice, bob = "2026-03-05 10:00:00,alice@example.org,9,Genial", "2026-03-06 10:00:00,bob@example.org,8,Genial"
+
+    def read(text: str) -> list[list]:
+        """Import the form's download `text`; the inbox after: (item, member, question, language, sentiment)."""
+        path = tmp_path / "Encuentro.csv"
+        path.write_text(text, encoding="utf-8")
+        raw = read_export(path, name="responses")
+        import_responses(store, duckdb_warehouse, stored=survey, raw=raw, parsing=Parsing(), now=NOW)
+        feedback = tables.feedback
+        query = sa.select(feedback.c.id, feedback.c.member_id, feedback.c.question_id, feedback.c.language)
+        rows = store.run(query.add_columns(feedback.c.sentiment).order_by(feedback.c.member_id, feedback.c.question_id))
+        return rows.astype(object).where(rows.notna(), None).values.tolist()
+
+    # "Genial" says nothing of its language: as English, VADER scores it 0.4215; as the Spanish it was
+    # answered in, it is not scored (no model). Read first from the English form:
+    first = read(english + f"{alice},\n{bob},\n")
+    (alice_why, *_), (bob_why, *_) = first
+    assert first == [[alice_why, "alice", "why", "en", 0.4215], [bob_why, "bob", "why", "en", 0.4215]]
+    # alice's response again, from the Spanish form, with a second answer: her kept item is read again
+    # in Spanish, the new one is hers and Spanish; bob's, not in this download, is not read again.
+    second = read(spanish + f"{alice},Genial\n")
+    alice_more = second[0][0]
+    assert second == [
+        [alice_more, "alice", "more", "es", None],
+        [alice_why, "alice", "why", "es", None],
+        [bob_why, "bob", "why", "en", 0.4215],
+    ]
+    # And from the English form again: both of hers are English and scored once more.
+    assert read(english + f"{alice},Genial\n") == [
+        [alice_more, "alice", "more", "en", 0.4215],
+        [alice_why, "alice", "why", "en", 0.4215],
+        [bob_why, "bob", "why", "en", 0.4215],
+    ]
+    store.dispose()
 
 
 def refusal(stored, warehouse, raw, mapping: dict[str, str]) -> list[str]:

@@ -62,6 +62,11 @@ def test_a_goal_is_kept_with_who_set_it_and_changed_and_deleted(store):
         updated_by="bo@example.org",
         updated_at=later,
     )
+    # Beside a goal never changed, the changed one's time and names do not make the other's none a value.
+    other = goals.add_goal(store, kpi="mau", start=Q1[0], end=Q1[1], target=10, by="ana@example.org", now=NOW)
+    unchanged = next(goal for goal in goals.list_goals(store) if goal.id == other)
+    assert (unchanged.channel, unchanged.updated_by, unchanged.updated_at) == (None, None, None)
+    goals.delete_goal(store, other)
     goals.delete_goal(store, goal_id)
     assert goals.list_goals(store) == []
     with pytest.raises(GoalRefused) as refused:
@@ -159,6 +164,20 @@ def test_targets_of_the_right_kind_are_kept(tmp_path):
     for kpi, target in (("nps", 40), ("nps", -100), ("churn_rate", 0.05), ("active_rate", 1), ("dau_avg", 12.5)):
         goals.add_goal(store, kpi=kpi, start=Q1[0], end=Q1[1], target=target, by="ana@example.org", now=NOW)
     assert sorted(goal.target for goal in goals.list_goals(store)) == [-100, 0.05, 1, 12.5, 40]
+
+
+def test_a_goals_members_are_kept_with_names_up_to_their_limit(store):
+    longest = "c" * goals.NAME_LIMIT  # exactly the column's size: kept
+    members = {"channel": longest, "region": "EU", "segment": "dev"}
+    goal_id = goals.add_goal(
+        store, kpi="mau", start=Q1[0], end=Q1[1], target=10, by="a@example.org", now=NOW, **members
+    )
+    (kept,) = goals.list_goals(store)
+    assert (kept.id, kept.channel, kept.region, kept.segment) == (goal_id, longest, "EU", "dev")
+    with pytest.raises(GoalRefused):
+        goals.add_goal(
+            store, kpi="mau", start=Q1[0], end=Q1[1], target=10, by="a@example.org", now=NOW, segment=longest + "c"
+        )
 
 
 def test_the_goals_of_a_view_are_those_of_its_members_overlapping_its_period(store):

@@ -13,6 +13,7 @@ March / 3 March - 1 April: alice 3 / 1 (attendance and comment both on 3 March),
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -261,6 +262,8 @@ def test_a_campaigns_promoters_start_at_9_and_detractors_end_at_6(launch_survey)
     # not counted): promoters gus sue, detractor ivy: (2 - 1) / 5 = NPS 20. CSAT: ivy 3, kim 4, sam 3,
     # sue 4: 2 / 4 satisfied. lee answered neither, so has no row; zed answered another survey.
     assert (scores["nps"], scores["nps_answers"], scores["csat"], scores["csat_answers"]) == (20.0, 5, 0.5, 4)
+    # Its margin: 1.96 x 100 x sqrt((2/5 promoters + 1/5 detractors - (2/5 - 1/5)^2) / 5 answers).
+    assert scores["nps_margin"] == pytest.approx(196 * math.sqrt((0.4 + 0.2 - 0.2**2) / 5), rel=1e-12)
     counts = rows.set_index("member_id")[["nps_answers", "promoters", "detractors", "csat_answers", "satisfied"]]
     assert counts.sort_index().values.tolist() == [
         [1, 1, 0, 0, 0],  # gus
@@ -295,6 +298,18 @@ def test_daily_shares_leave_out_a_group_with_no_members(boundary_warehouse):
     # In Los Angeles the launch (00:00 UTC on 3 March) starts on 2 March: the window moves a day earlier.
     pacific = shares(Filters(start=P.start, end=P.end, timezone="America/Los_Angeles"))
     assert (pacific["day"].min(), pacific["day"].max()) == (date(2025, 1, 31), date(2025, 3, 31))
+
+
+def test_daily_shares_keep_a_group_of_exactly_one_member():
+    # A lift row with one eligible participant (active on the launch's day) and a comparison group of
+    # two (three eligible, one of them reached), quiet throughout: both groups, 60 days each.
+    rows = pd.DataFrame({"day": [day_number(date(2025, 3, 3))], "participant": [True], "active": [1]})
+    lift_row = pd.Series({"eligible_participants": 1, "eligible": 3, "eligible_reached": 1})
+    shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=LAUNCH_START, filters=P)
+    assert shares.groupby("group")["day"].count().to_dict() == {"comparison": 60, "participants": 60}
+    start = shares[shares["day"] == date(2025, 3, 3)].set_index("group")
+    assert start.loc["participants", ["active", "share"]].tolist() == [1, 1.0]
+    assert start.loc["comparison", ["active", "share"]].tolist() == [0, 0.0]
 
 
 def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_warehouse):

@@ -13,8 +13,8 @@ from datetime import date
 
 import pytest
 
-from metrics import contributions
-from metrics.filters import Filters, day_number
+from metrics import contributions, levels
+from metrics.filters import Filters, day_number, with_dates
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 
@@ -143,7 +143,11 @@ def test_leaderboard(warehouse):
 
 def test_leaderboard_by_platform_and_kind(warehouse):
     discord = warehouse.run(contributions.top_contributors_query(filters=P, platform="discord"))
-    assert discord[["member_id", "points"]].values.tolist() == [["carol", 10], ["hank", 5]]
+    # carol: a login (no contribution) on 2 March and a post on 5 March; hank: a comment on 4 March.
+    assert discord[["member_id", "points", "contributions", "active_days"]].values.tolist() == [
+        ["carol", 10, 1, 2],
+        ["hank", 5, 1, 1],
+    ]
     comments = warehouse.run(contributions.top_contributors_query(filters=P, kind="comment"))
     # A tie on points and contributions is broken by member id.
     assert comments[["rank", "member_id", "points"]].values.tolist() == [[1, "alice", 5], [2, "hank", 5]]
@@ -152,3 +156,15 @@ def test_leaderboard_by_platform_and_kind(warehouse):
 def test_leaderboard_follows_member_filters(warehouse):
     us = Filters(start=P.start, end=P.end, region="US")
     assert warehouse.run(contributions.top_contributors_query(filters=us))["member_id"].tolist() == ["carol", "hank"]
+
+
+def test_a_dormant_member_never_active_has_no_last_day(warehouse):
+    # gina never did anything: the one dormant member at P's end, and her last day is none, not a date.
+    rows = with_dates(warehouse.run(levels.members_at_level_query(filters=P, level="dormant")), "last_day")
+    assert rows[["member_id", "last_day"]].values.tolist() == [["gina", None]]
+
+
+@pytest.mark.parametrize(("end", "bucket"), [(date(2025, 4, 1), 1), (date(2025, 4, 2), 7)])
+def test_a_period_of_up_to_31_days_is_shown_by_day_and_a_longer_one_by_week(end, bucket):
+    # March 2025 is 31 days: by day; a day more, by week (Monday weeks).
+    assert contributions.bucket_days(Filters(start=date(2025, 3, 1), end=end)) == bucket

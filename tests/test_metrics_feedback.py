@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
+from feedback.targets import DEFAULTS, Target, Targets
 from metrics import feedback
 from metrics.feedback import NegativeShare
 from metrics.filters import Filters
@@ -317,6 +318,12 @@ def test_the_summary_at_the_periods_edges_and_before_its_end(store, duckdb_wareh
     # very moment is not given yet, so all four are overdue.
     before = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, now=t(2026, 11, 22))
     assert (before.median_age_days, before.overdue, before.breaching) == (16.0, 4, 0)
+    # The targets the team set: a normal item's first response within 320 h (13 days 8 h). At the end,
+    # alice's of 2 November and bob's of 1 November are past it; bob's of 10 November is due at 08:00
+    # on 23 November, 8 h after the end: breaching; carol's, answered, is due to be resolved in December.
+    slower = Targets(by_priority={**DEFAULTS, "normal": Target(320, 720)})
+    held = feedback.feedback_summary(app_store=store, warehouse=duckdb_warehouse, filters=PERIOD, targets=slower)
+    assert (held.overdue, held.breaching) == (2, 1)
 
 
 def test_response_times_at_the_periods_edges(store, duckdb_warehouse):

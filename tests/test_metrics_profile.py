@@ -8,6 +8,8 @@ import pytest
 
 from metrics import profile
 from metrics.filters import Filters, day_number
+from tests import community
+from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse
 
 P = Filters(start=date(2025, 2, 1), end=date(2025, 3, 8))
 
@@ -34,6 +36,30 @@ def test_exact_id_comes_first(warehouse):
     # "a" is in many names; nobody's id is "a", so the order is by name.
     rows = warehouse.run(profile.search_members_query("a", include_email=False))
     assert rows["member_id"].tolist() == ["alice", "carol", "dave", "frank", "gina", "hank"]
+
+
+# Namesakes: "jo" is one member's id and part of three others' names; m2 and m3 share a name, m3
+# written first.
+NAMESAKES = [("jo", "Jo"), ("m1", "Cy Jo"), ("m3", "Amy Jones"), ("m2", "Amy Jones")]
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def namesakes(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=[(who, community.t(2025, 1, 1), "forum", "EU", "dev", False) for who, _ in NAMESAKES]
+    )
+    frames["members"] = frames["members"].assign(name=[name for _, name in NAMESAKES])
+    directory = tmp_path_factory.mktemp(f"namesakes-{request.param}")
+    result = make_warehouse(request.param, directory, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_the_member_whose_id_is_the_text_comes_before_those_named_so(namesakes):
+    # jo's id is exactly "jo": first, though "Jo" sorts after "Amy Jones" and "Cy Jo"; then by name,
+    # and by id between the two Amy Joneses.
+    rows = namesakes.run(profile.search_members_query("jo", include_email=False))
+    assert rows["member_id"].tolist() == ["jo", "m2", "m3", "m1"]
 
 
 def test_search_keeps_to_its_limit_in_name_order(warehouse):
@@ -79,6 +105,15 @@ def test_a_members_furthest_stage_and_the_campaigns_details(warehouse):
     assert [[r.campaign_id, r.name, r.kind, str(r.starts_at), r.stage] for r in rows.itertuples()] == [
         ["meetup", "Spring meetup", "event", "2025-03-03 00:00:00", "registered"]
     ]
+
+
+def test_a_campaign_taken_part_in_by_a_tagged_activity_alone(boundary_warehouse):
+    # ivy is on no campaign's list: her one mark is a comment tagged with the webinar (tests/boundaries.py).
+    rows = boundary_warehouse.run(profile.member_campaigns_query(member_id="ivy"))
+    assert rows[["campaign_id", "stage"]].values.tolist() == [["webinar", "took part"]]
+    # sam registered for the teaser; his posts carry no campaign, and joe's tagged attendance is not his.
+    rows = boundary_warehouse.run(profile.member_campaigns_query(member_id="sam"))
+    assert rows[["campaign_id", "stage"]].values.tolist() == [["teaser", "registered"]]
 
 
 def test_the_timeline_keeps_an_activity_at_the_periods_start_and_not_one_at_its_end(warehouse):
@@ -129,4 +164,11 @@ def test_answers_and_feedback(app_store):
     assert "value_text" not in hidden.columns and hidden["question_id"].tolist() == ["nps", "sat", "nps"]
     feedback = app_store.run(profile.member_feedback_query(member_id="alice", include_text=True))
     assert feedback["text"].tolist() == ["f7", "f1"]
+    # The lookup shows the columns in this order: the text beside the item's id.
+    assert feedback.columns.tolist() == ["id", "text", "created_at", "status", "score", "theme"]
+
+
+def test_answers_of_a_response_never_submitted_are_not_shown(app_store):
+    # bob started the pulse and answered 0 and "because", but never submitted (tests/community.py).
+    assert app_store.run(profile.member_answers_query(member_id="bob", include_text=True)).empty
     assert "text" not in app_store.run(profile.member_feedback_query(member_id="alice", include_text=False)).columns

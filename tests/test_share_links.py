@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from itsdangerous import URLSafeSerializer
 from streamlit.testing.v1 import AppTest
 
@@ -106,6 +107,17 @@ def test_a_revoked_link_stops_working_at_once(store):
         "This link was revoked. Ask whoever shared it for a new one."
     )
     assert list_links(store, now=NOW)["state"].tolist() == ["revoked"]
+
+
+def test_revoking_a_link_again_keeps_when_it_was_revoked(store):
+    link_id = open_link(store, make(store), secret=SECRET, now=NOW).id
+    revoke(store, link_id, now=NOW + timedelta(minutes=5))
+    revoke(store, link_id, now=NOW + timedelta(minutes=9))  # a second manager's click, or a page shown twice
+    with store.begin() as connection:
+        revoked = connection.execute(
+            sa.select(tables.share_links.c.revoked_at).where(tables.share_links.c.id == link_id)
+        ).scalar_one()
+    assert revoked == NOW + timedelta(minutes=5)
 
 
 def test_links_are_listed_newest_first_and_expire_exactly_at_their_end(store):
@@ -248,8 +260,14 @@ def test_an_earlier_versions_address_is_translated_to_a_view(address, view):
 
 
 def test_the_earlier_versions_parameters_are_found_to_be_dropped():
-    address = {"region": "US", "members_region": "EU", "overview_dates": "x", "overview_segment": "dev"}
-    assert legacy_keys(address) == ["overview_dates", "overview_segment", "members_region"]
+    address = {
+        "region": "US",
+        "members_region": "EU",
+        "overview_dates": "x",
+        "overview_segment": "dev",
+        "surveys_period": "Last 7 days",
+    }
+    assert legacy_keys(address) == ["overview_dates", "overview_segment", "members_region", "surveys_period"]
 
 
 # Thursday 5 March 2026: Monday is 2 March; February 2026 has 28 days and 2025 365.

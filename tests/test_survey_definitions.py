@@ -20,12 +20,15 @@ from surveys.answers import (
     visible_questions,
 )
 from surveys.definition import (
+    Condition,
     DefinitionError,
+    Place,
     answer_labels,
     choose_language,
     load_definition,
     load_definitions,
     parse_definition,
+    read_yaml,
     text_in,
 )
 
@@ -237,12 +240,80 @@ def test_every_problem_of_a_file_is_reported_at_once():
 def test_invalid_yaml_and_a_slug_that_is_not_the_file_name_are_refused(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("slug: broken\ntitle: [unclosed\n", encoding="utf-8")
-    with pytest.raises(DefinitionError, match=r"broken.yaml: line \d+: not valid YAML"):
+    with pytest.raises(DefinitionError) as refused:
         load_definition(broken)
+    # The line the parser stopped at (the file's end, after line 2) and its own words.
+    assert str(refused.value) == "broken.yaml: line 3: not valid YAML: expected ',' or ']', but got '<stream end>'"
     other = tmp_path / "other.yaml"
     other.write_text(yaml.safe_dump(definition(NPS, slug="elsewhere")), encoding="utf-8")
-    with pytest.raises(DefinitionError, match=r"other\.yaml: slug: .elsewhere. differs from the file name"):
+    with pytest.raises(DefinitionError) as refused:
         load_definition(other)
+    assert str(refused.value) == "other.yaml: slug: 'elsewhere' differs from the file name; name it elsewhere.yaml"
+    # A character YAML does not read at all (a bell): the reader names no line, only the position.
+    with pytest.raises(DefinitionError) as refused:
+        read_yaml("title: \x07", where="bell.yaml")
+    assert [problem.field for problem in refused.value.problems] == [()]
+    assert str(refused.value) == (
+        "bell.yaml: not valid YAML: unacceptable character #x0007: special characters are not allowed\n"
+        '  in "<unicode string>", position 7'
+    )
+
+
+def test_a_folder_gives_its_valid_surveys_and_the_problems_of_the_others(tmp_path):
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(definition(NPS, slug="good")), encoding="utf-8")
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump(definition(NPS, slug="elsewhere")), encoding="utf-8")
+    surveys, problems = load_definitions(tmp_path)
+    assert [survey.slug for survey in surveys] == ["good"]
+    assert [problem.field for problem in problems] == [("slug",)]
+    assert problems[0].startswith("other.yaml: slug: ")
+
+
+@pytest.mark.parametrize(
+    ("operator", "value", "answer", "holds"),
+    [
+        ("at_least", 9, 9, True),  # exactly the bound
+        ("at_least", 9, 8, False),
+        ("at_most", 6, 6, True),
+        ("at_most", 6, 7, False),
+        ("at_least", 1, True, False),  # a yes is no number
+        ("at_least", 1, "9", False),  # nor is text
+        ("at_least", 0, [], False),  # no choice made
+        ("equals", "a", {}, False),  # no row of a grid answered
+        ("equals", "a", "a", True),
+        ("in", ["a", "b"], ["c", "b"], True),  # a multiple choice: any wanted one
+        ("in", ["a", "b"], ["c"], False),
+        ("equals", "a", ["a"], True),
+    ],
+)
+def test_a_condition_holds_on_an_earlier_answer_exactly_at_its_bound(operator, value, answer, holds):
+    assert Condition("q", operator, value).holds(answer) is holds
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "said"),
+    [
+        (("pages",), "en", "pages"),
+        (("pages", 1), "en", "page 2"),
+        (("pages", 1, "title"), "zh", "第 2 页: title"),
+        (("pages", 0, "questions"), "en", "page 1: questions"),
+        (("pages", 0, "questions", 2), "en", "page 1 question 3"),
+        (("pages", 0, "questions", 2, "options", 0, "label"), "zh", "第 1 页第 3 题: options 1: label"),
+        (("questions",), "en", "questions"),
+        (("questions", "nps"), "en", "nps"),
+        (("questions", "when", "show_if", "any", 1), "en", "when: show_if: any 2"),
+        (("line",), "en", "line"),
+        (("line", 4, "column"), "zh", "第 4 行: column"),
+        (("title", "zh"), "en", "title: zh"),
+        (("closes_at",), "en", "closes_at"),
+    ],
+)
+def test_a_fields_place_in_words(path, language, said):
+    # A page or question counts from 1 and is said in the reader's language; a field's name stays YAML's.
+    assert Place(path).text(language) == said
+
+
+def test_a_question_id_in_a_place_is_quoted_as_the_reader_needs():
+    assert Place(("questions", "nps", "options", 2)).text("en", quote=lambda text: f"`{text}`") == "`nps`: options 3"
 
 
 def test_a_stored_definition_parses_back_to_the_same_survey():
@@ -290,6 +361,22 @@ def test_each_question_type_checks_its_answer(question, value, problem):
     parsed = only({"id": "q", "text": "?", **question})
     found = check_answer(parsed, {"q": value})
     assert (found[0] if found else None) == problem
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("x" * 200, None),  # exactly the limit (OTHER_MAX_LENGTH), spaces around it aside
+        (" " + "x" * 200 + " ", None),
+        ("x" * 201, ("too_long", {"limit": 200, "length": 201})),
+        ("a\x00podcast", ("text", {})),  # a NUL, which PostgreSQL cannot keep
+        ("\ud800", ("text", {})),  # not valid UTF-8
+        (7, ("text", {})),  # not text at all
+    ],
+)
+def test_the_words_for_other_are_text_up_to_their_limit(typed, problem):
+    question = only({"id": "heard", "type": "choice", "text": "?", "other": True, "options": ["a", "b"]})
+    assert check_answer(question, {"heard": OTHER, "heard.other": typed}) == problem
 
 
 def test_other_needs_its_text_and_is_stored_beside_the_choice():

@@ -12,6 +12,7 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -132,6 +133,9 @@ def test_breakdowns_by_segment_channel_and_level(answered, duckdb_warehouse):
     assert segment.loc["dev", "respondents"] == 3 and round(segment.loc["dev", "nps"], 1) == 33.3
     assert round(segment.loc["dev", "csat"], 4) == round(2 / 3, 4)  # 5, 4 satisfied of 5, 4, 2
     assert segment.loc["biz", "nps"] == -50.0 and segment.loc["biz", "csat"] == 0.0  # carol 8, hank 0; csat 3
+    # biz's margin: 1.96 x 100 x sqrt((0 promoters + 1/2 detractors - (0 - 1/2)^2) / 2 answers)
+    assert segment.loc["biz", "nps_margin"] == pytest.approx(196 * math.sqrt(0.25 / 2), rel=1e-12)
+    assert list(breakdowns["segment"].columns) == ["group", "respondents", "nps", "nps_margin", "csat"]
     channel = breakdowns["channel"].set_index("group")
     assert channel["respondents"].to_dict() == {"event": 2, "forum": 3}
     assert channel.loc["forum", "nps"] == 0.0  # alice 10, carol 8, hank 0: one promoter, one detractor
@@ -153,6 +157,11 @@ def test_each_question_gets_its_distribution(answered, duckdb_warehouse):
     assert by_id["again"].set_index("label")["answers"].to_dict() == {"no": 1, "yes": 1}
     agree = by_id["agree"]
     assert agree[["row", "label", "answers", "share"]].values.tolist() == [["r1", "Strongly agree", 1, 1.0]]
+    # A scale's every point, labelled by its number, with its share of the answers: 5, 4, 3, 2 of 1-5.
+    assert by_id["csat"].to_dict("records") == [
+        {"answer": point, "label": str(point), "answers": int(point > 1), "share": 0.25 if point > 1 else 0.0}
+        for point in range(1, 6)
+    ]
 
 
 def test_survey_list_rates(answered):
@@ -161,6 +170,30 @@ def test_survey_list_rates(answered):
     assert row["completion_rate"] == 8 / 9
     assert (row["invitations"], row["invited_responses"], row["response_rate"]) == (4, 2, 0.5)
     assert row["state"] == "open"
+
+
+def test_the_survey_table_counts_each_surveys_links_apart_and_a_managers_close(answered):
+    # "aside", registered after pulse, comes first by its slug; one personal link of its own, unused,
+    # and closed by a manager before now.
+    registry.register(
+        answered,
+        parse_definition({**DEFINITION, "slug": "aside", "title": "Aside"}, where="a"),
+        timezone="UTC",
+        now=t(2025, 2, 1),
+    )
+    aside = registry.load_survey(answered, "aside")
+    with answered.begin() as connection:
+        connection.execute(
+            tables.invitations.insert().values(
+                survey_id=aside.id, token_hash="a0", member_id="m9", sent_at=t(2025, 3, 1)
+            )
+        )
+    registry.set_status(answered, "aside", "closed", actor="ana@example.org", now=t(2025, 3, 5))
+    table = survey_table(app_store=answered, now=t(2025, 3, 10))
+    assert table[["slug", "state", "invitations", "invited_responses", "started"]].values.tolist() == [
+        ["aside", "closed", 1, 0, 0],
+        ["pulse", "open", 4, 2, 9],
+    ]
 
 
 def test_results_document_is_plain_json(answered, duckdb_warehouse):
@@ -172,6 +205,16 @@ def test_results_document_is_plain_json(answered, duckdb_warehouse):
     assert type(again["questions"]["pick"]["results"][0]["answers"]) is int  # a count, not 1.0
     assert {key: again["questions"]["pick"][key] for key in ("type", "text")} == {"type": "choice", "text": "Pick one"}
     assert again["breakdowns"]["segment"][0]["group"] == "biz"
+
+
+def test_the_results_document_gives_each_question_in_english(answered, duckdb_warehouse):
+    # A question written first in Chinese: the document (for machines, in English) takes its English.
+    found = results(answered, duckdb_warehouse)
+    bilingual = [
+        (replace(question, text={"zh": "选一个", "en": "Pick one"}), frame) for question, frame in found.questions
+    ]
+    document = results_document(replace(found, questions=bilingual))
+    assert document["questions"]["pick"]["text"] == "Pick one"
 
 
 CLI = Path(__file__).resolve().parent.parent / "cli.py"
@@ -329,7 +372,10 @@ def test_responses_are_counted_per_version_newest_first(answered):
     )
     rows = store.run(responses_by_version_query(slug="pulse", filters=P))
     # Version 1 in P: alice, bob, carol, dave, hank, the anonymous one and tom (the app store has no teams).
-    assert (second.version, rows.values.tolist()) == (2, [[2, 1], [1, 7]])
+    assert (second.version, rows.to_dict("records")) == (
+        2,
+        [{"version": 2, "responses": 1}, {"version": 1, "responses": 7}],  # the Surveys page reads them by name
+    )
 
 
 def test_free_text_newest_first_with_the_responses_nps(tmp_path):
@@ -407,6 +453,26 @@ def test_the_period_table_has_a_row_per_survey_answered_in_the_period(answered, 
         3,
     ]
     assert (row["nps"], row["nps_margin"]) == (summary.nps, summary.nps_margin)
+
+
+PERIOD_COLUMNS = ["slug", "title", "state", "responses", "nps", "nps_margin", "nps_answers", "csat", "csat_answers"]
+
+
+def test_the_period_table_says_each_surveys_state_now_and_keeps_its_columns_when_empty(answered, duckdb_warehouse):
+    # "closing" closes at 00:00 on 10 March 2025, exactly now: closed; alice answered it in P.
+    definition = {**DEFINITION, "slug": "closing", "title": "Closing", "closes_at": t(2025, 3, 10)}
+    registry.register(answered, parse_definition(definition, where="c"), timezone="UTC", now=t(2025, 2, 1))
+    given = [("alice", t(2025, 3, 2), {"nps": 9}), ("bob", t(2025, 3, 3), {"nps": 7})]
+    add_responses(answered, registry.load_survey(answered, "closing"), given, prefix="c-")
+    table = period_table(app_store=answered, warehouse=duckdb_warehouse, filters=P, now=t(2025, 3, 10))
+    assert table[["slug", "state"]].values.tolist() == [["closing", "closed"], ["pulse", "open"]]  # by slug
+    # alice's 9 promotes, bob's 7 is passive (a detractor answers 6 at most): NPS 50 of two answers.
+    assert table.set_index("slug").loc["closing", ["responses", "nps", "nps_answers"]].tolist() == [2, 50.0, 2]
+    # No survey answered in the first week of 2025: no row, and the same columns for the views to read.
+    quiet = Filters(start=date(2025, 1, 1), end=date(2025, 1, 8))
+    empty = period_table(app_store=answered, warehouse=duckdb_warehouse, filters=quiet, now=t(2025, 3, 10))
+    assert empty.empty and list(empty.columns)[: len(PERIOD_COLUMNS)] == PERIOD_COLUMNS
+    assert list(empty.columns) == list(table.columns)
 
 
 def test_each_surveys_state_and_rates_at_their_edges(tmp_path):

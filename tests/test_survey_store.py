@@ -194,6 +194,10 @@ def test_removing_a_response_leaves_the_others_and_keeps_its_link_used(store):
     kept, gone = (
         int(store.run(sa.select(responses.c.id).where(responses.c.idempotency_key == key)).iloc[0, 0]) for key in "ab"
     )
+    with store.begin() as connection:  # both wait to be written back to a sheet
+        connection.execute(
+            tables.sheet_outbox.insert(), [{"response_id": id, "created_at": NOW} for id in (kept, gone)]
+        )
     with store.begin() as connection:
         assert remove_responses(connection, [gone]) == 1
     with store.read() as connection:
@@ -206,6 +210,7 @@ def test_removing_a_response_leaves_the_others_and_keeps_its_link_used(store):
     assert [tuple(row) for row in links] == [("alice", kept, True), ("bob", None, True)]
     assert store.run(sa.select(tables.answers.c.response_id))["response_id"].tolist() == [kept]
     assert count(store, tables.feedback) == 0  # bob's written answer left the inbox with it
+    assert store.run(sa.select(tables.sheet_outbox.c.response_id))["response_id"].tolist() == [kept]
 
 
 def test_tokens_are_stored_hashed_and_only_work_for_their_survey(store):
