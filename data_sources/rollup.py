@@ -14,6 +14,7 @@ import clock
 from engines import CLICKHOUSE
 from rollup.build import (
     activity_days_query,
+    activity_days_sorted_query,
     changes_rollup_query,
     member_keys_query,
     member_months_query,
@@ -55,7 +56,7 @@ def build_rollup(connection: Connection, *, timezone: str) -> int:
         table.drop(connection, checkfirst=True)
     if connection.dialect.name == "postgresql":  # sorts and groupings of millions of rows, in memory
         connection.exec_driver_sql(f"SET LOCAL work_mem = '{BUILD_WORK_MEM}'")
-    for table, query in rollup_builds(timezone):
+    for table, query in rollup_builds(timezone, dialect=connection.dialect.name):
         key = INDEXED[table.name]
         select = query.compile(connection, compile_kwargs={"literal_binds": True})
         columns = ", ".join(_typed(column) for column in table.columns)
@@ -73,9 +74,12 @@ def build_rollup(connection: Connection, *, timezone: str) -> int:
     return int(connection.execute(sa.select(sa.func.count()).select_from(rollup)).scalar_one())
 
 
-def rollup_builds(timezone: str) -> list[tuple[sa.Table, sa.Select]]:
-    """Each rollup table with the query that builds it (days in `timezone`), in the order they are built."""
-    queries = (member_keys_query(), activity_days_query(timezone), rollup_query(), member_months_query())
+def rollup_builds(timezone: str, *, dialect: str = "") -> list[tuple[sa.Table, sa.Select]]:
+    """Each rollup table with the query that builds it (days in `timezone`) on the `dialect`
+    named, in the order they are built."""
+    postgres = dialect == "postgresql"  # what sorts there: rollup/build.py says why
+    days = activity_days_sorted_query(timezone) if postgres else activity_days_query(timezone)
+    queries = (member_keys_query(), days, rollup_query(one_order=postgres), member_months_query())
     return list(zip(TABLES, (*queries, changes_rollup_query()), strict=True))
 
 
