@@ -33,6 +33,14 @@ activities = sa.Table(
     sa.Column("campaign_id", sa.String),
     sa.Column("points", sa.Float),
 )
+# A campaign's tagged activities (reach, participants) without reading every activity; most carry
+# no campaign, so only those that do are indexed where the database can say so.
+sa.Index(
+    "ix_activities_campaign_id",
+    activities.c.campaign_id,
+    postgresql_where=activities.c.campaign_id.is_not(None),
+    sqlite_where=activities.c.campaign_id.is_not(None),
+)
 
 campaigns = sa.Table(
     "campaigns",

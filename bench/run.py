@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from datetime import UTC
 from importlib import metadata
 from pathlib import Path
@@ -298,13 +299,11 @@ def postgres_pages(env: dict[str, str], csv_folder: Path, runs: int) -> dict:
 
     print("PostgreSQL: loading…", file=sys.stderr)
     with postgres_server() as url:
-        started = time.perf_counter()
-        rollup_s = load_postgres(url, csv_folder, timezone=env["PULSE_TIMEZONE"])
-        loaded = time.perf_counter() - started
+        load = load_postgres(url, csv_folder, timezone=env["PULSE_TIMEZONE"])
         # The server stops a statement at the same limit, so a stopped probe leaves no query running.
         pg_env = {**env, "PULSE_WAREHOUSE_URL": url, "PGOPTIONS": f"-c statement_timeout={int(PG_TIMEOUT_S * 1000)}"}
         pages = measure_pages(pg_env, runs, timeout=PG_TIMEOUT_S * 6)
-    return {"load_s": loaded, "rollup_s": rollup_s, "pages": pages}
+    return {"load_s": load.total_s, "rollup_s": load.rollup_s, "load": asdict(load), "pages": pages}
 
 
 def print_table(results: dict) -> None:

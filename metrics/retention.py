@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -102,6 +104,10 @@ def newcomer_conversion_query(*, filters: Filters) -> sa.Select:
             activities.c.kind != "login",
             activities.c.occurred_at >= members.c.joined_at,
             activities.c.occurred_at < days_later(members.c.joined_at, CONVERSION_DAYS),
+            # Implied by the two above for members who joined in the period; said outright, they
+            # bound the activities read by time (on PostgreSQL an index range instead of all 11.5M).
+            activities.c.occurred_at >= filters.start_utc,
+            activities.c.occurred_at < filters.end_utc + timedelta(days=CONVERSION_DAYS),
         )
         .distinct()
         .subquery("conversions")

@@ -42,6 +42,38 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
+def start_server(root: Path, *, port: int | None = None) -> str:
+    """Start the cluster kept in `root` (made there first if `root` has none) and return its URL.
+    Durability is off (fsync, full pages): a test or bench server is thrown away, never recovered."""
+    data, port = root / "data", port or _free_port()
+    if not (data / "PG_VERSION").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(root, account.pw_uid, account.pw_gid)
+        subprocess.run(
+            _as_server_user(
+                [_binary("initdb"), "-D", str(data), "-U", "pulse", "-A", "trust", "-E", "UTF8", "--no-sync"]
+            ),
+            check=True,
+            capture_output=True,
+        )
+    options = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    subprocess.run(
+        _as_server_user([_binary("pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
+        check=True,
+        capture_output=True,
+    )
+    return f"postgresql+psycopg://pulse@127.0.0.1:{port}/postgres"
+
+
+def stop_server(root: Path) -> None:
+    """Stop the cluster kept in `root` at once (its data stays)."""
+    subprocess.run(
+        _as_server_user([_binary("pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "stop"]), capture_output=True
+    )
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a server in a temporary directory and yield its URL; stop and remove it afterwards."""
@@ -49,26 +81,9 @@ def postgres_server() -> Iterator[str]:
         yield url
         return
     root = Path(tempfile.mkdtemp(prefix="pulse-pg-"))
-    data, port = root / "data", _free_port()
-    if os.geteuid() == 0:
-        account = pwd.getpwnam("postgres")
-        os.chown(root, account.pw_uid, account.pw_gid)
-    subprocess.run(
-        _as_server_user([_binary("initdb"), "-D", str(data), "-U", "pulse", "-A", "trust", "-E", "UTF8", "--no-sync"]),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    subprocess.run(
-        _as_server_user([_binary("pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
-        check=True,
-        capture_output=True,
-    )
     try:
-        yield f"postgresql+psycopg://pulse@127.0.0.1:{port}/postgres"
+        yield start_server(root)
     finally:
-        subprocess.run(
-            _as_server_user([_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
-        )
+        stop_server(root)
         time.sleep(0.1)
         shutil.rmtree(root, ignore_errors=True)

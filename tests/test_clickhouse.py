@@ -144,7 +144,8 @@ def clickhouse_warehouse(new_clickhouse_database):
 
 def test_distinct_counts_are_exact_and_days_named_in_their_zone(clickhouse_warehouse, statements):
     shanghai = Filters(start=P.start, end=P.end, timezone="Asia/Shanghai")  # not the rollup's: from activities
-    clickhouse_warehouse.run(contributions.active_by_platform_query(filters=shanghai))
+    # A leaderboard narrowed to a platform counts each member's distinct active days.
+    clickhouse_warehouse.run(contributions.top_contributors_query(filters=shanghai, platform="forum"))
     sent = statements[-1]
     assert "uniqExact(" in sent and "uniq(" not in sent and "count(DISTINCT" not in sent
     assert "toDate32(`activities`.`occurred_at`, %(param_" in sent

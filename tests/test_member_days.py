@@ -20,7 +20,7 @@ from metrics.member_days import member_attributes
 from metrics.member_periods import fallen_silent, first_days
 from rollup.tables import VERSION_KEY, activity_rollup, info, member_keys, member_months, rollup
 from tests import community
-from tests.conftest import WAREHOUSE_ENGINES, databases, load_community, make_warehouse
+from tests.conftest import WAREHOUSE_ENGINES, databases, fixture_warehouse, load_community, make_warehouse
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 
@@ -58,11 +58,22 @@ def rollup_rows(warehouse: Warehouse, *member_ids: str) -> list[tuple]:
     return [tuple(row) for row in warehouse.run(query).itertuples(index=False)]
 
 
-def test_rollup_rows_by_hand(duckdb_warehouse):
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def built(request, tmp_path_factory):
+    """The fixture community's rollup as sync builds it (DuckDB) and as PostgreSQL builds it in
+    place, whose activity_days and weeks_so_far are made by other queries (rollup/build.py)."""
+    directory = tmp_path_factory.mktemp(f"built-{request.param}")
+    new_database = databases(request, request.param)
+    result = fixture_warehouse(request.param, directory, "community", community.frames, new_database)
+    yield result
+    result.dispose()
+
+
+def test_rollup_rows_by_hand(built):
     # alice: 5 Feb login; 23 Feb comment (5 points); 1 Mar post (10); on 3 Mar a comment (5) and an
     # event attendance carrying its own 50 points. tom is team: kept, flagged. ghost is no member.
     day = day_number
-    assert rollup_rows(duckdb_warehouse, "alice", "tom", "ghost") == [
+    assert rollup_rows(built, "alice", "tom", "ghost") == [
         ("alice", day(date(2025, 2, 5)), 1, 0, 0.0, False),
         ("alice", day(date(2025, 2, 23)), 1, 1, 5.0, False),
         ("alice", day(date(2025, 3, 1)), 1, 1, 10.0, False),
@@ -71,7 +82,7 @@ def test_rollup_rows_by_hand(duckdb_warehouse):
     ]
 
 
-def test_running_counts_by_hand(duckdb_warehouse):
+def test_running_counts_by_hand(built):
     # (day, previous_day, next_day, weeks_so_far, contributions_so_far). alice's days fall in four
     # weeks (Mondays 3, 17 and 24 Feb, 3 Mar); bob's login on Tuesday 25 Feb and reaction on
     # Wednesday 26 Feb in one week, whose weeks count stays 1.
@@ -90,7 +101,7 @@ def test_running_counts_by_hand(duckdb_warehouse):
     rows = {
         who: [
             tuple(None if pd.isna(value) else int(value) for value in row)
-            for row in duckdb_warehouse.run(query.where(member_keys.c.member_id == who)).itertuples(index=False)
+            for row in built.run(query.where(member_keys.c.member_id == who)).itertuples(index=False)
         ]
         for who in ("alice", "bob")
     }
@@ -110,7 +121,7 @@ def test_running_counts_by_hand(duckdb_warehouse):
     assert rows["bob"] == [(feb25, None, feb26, 1, 0), (feb26, feb25, None, 1, 1)]
 
 
-def test_activity_days_by_hand(duckdb_warehouse):
+def test_activity_days_by_hand(built):
     # alice's activities per day, kind and platform (forum unless said): her comment and her event
     # attendance (in person, its own 50 points) on 3 March are two rows; tom (team) is kept.
     query = (
@@ -127,7 +138,7 @@ def test_activity_days_by_hand(duckdb_warehouse):
         .order_by(member_keys.c.member_id, activity_rollup.c.day, activity_rollup.c.kind)
     )
     day = day_number
-    assert [tuple(row) for row in duckdb_warehouse.run(query).itertuples(index=False)] == [
+    assert [tuple(row) for row in built.run(query).itertuples(index=False)] == [
         ("alice", day(date(2025, 2, 5)), "login", "forum", 1, 0.0),
         ("alice", day(date(2025, 2, 23)), "comment", "forum", 1, 5.0),
         ("alice", day(date(2025, 3, 1)), "post", "forum", 1, 10.0),
