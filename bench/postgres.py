@@ -85,15 +85,22 @@ def load_postgres(url: str, folder: Path, *, timezone: str) -> Load:
     with psycopg.connect(_driver_url(url), autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
     vacuumed = time.perf_counter()
+    rollup_s, analyze_s = rollup_and_analyze(url, timezone=timezone)
+    return Load(copied - started, vacuumed - copied, rollup_s, analyze_s)
+
+
+def rollup_and_analyze(url: str, *, timezone: str) -> tuple[float, float]:
+    """Build the rollup (its slow statements printed), then VACUUM ANALYZE; the seconds of each."""
     engine = create_engine(url)
     _report_slow_statements(engine)
+    started = time.perf_counter()
     with engine.begin() as transaction:
         build_rollup(transaction, timezone=timezone)
     built = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
-    return Load(copied - started, vacuumed - copied, built - vacuumed, time.perf_counter() - built)
+    return built - started, time.perf_counter() - built
 
 
 def _report_slow_statements(engine: sa.Engine, *, over_s: float = 1.0) -> None:
@@ -210,16 +217,8 @@ def main() -> None:
         loaded_file.write_text(json.dumps(figures) + "\n")
         print(f"loaded: {json.dumps(figures)}")
     elif args.rollup:
-        engine = create_engine(url)
-        _report_slow_statements(engine)
-        started = time.perf_counter()
-        with engine.begin() as transaction:
-            build_rollup(transaction, timezone=timezone)
-        built = time.perf_counter()
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE")
-        engine.dispose()
-        print(f"rollup {built - started:.1f} s, VACUUM ANALYZE {time.perf_counter() - built:.1f} s")
+        rollup_s, analyze_s = rollup_and_analyze(url, timezone=timezone)
+        print(f"rollup {rollup_s:.1f} s, VACUUM ANALYZE {analyze_s:.1f} s")
     data_dir = args.root / "app"
     if args.app_db:
         _copy_app_store(args.app_db, data_dir / "app.db")

@@ -68,12 +68,17 @@ def set_aside(data_dir: Path, connector: str, *, now: datetime) -> Path | None:
         number += 1
         target = folder.with_name(f"{connector}-replaced-{stamp}-{number}")
     os.rename(folder, target)
-    descriptor = os.open(folder.parent, os.O_RDONLY)
+    _sync_directory(folder.parent)
+    return target
+
+
+def _sync_directory(folder: Path) -> None:
+    """A rename in `folder` on disk (its entries synced), not only in the page cache."""
+    descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-    return target
 
 
 class Archive:
@@ -120,11 +125,7 @@ class Archive:
         os.rename(draft, final)
         # the rename itself on disk before the cursor moves past it (else a power cut could keep the
         # cursor and lose the segment)
-        descriptor = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        _sync_directory(self.folder)
         return final
 
     def members(self) -> pd.DataFrame:

@@ -121,15 +121,21 @@ class Slack:
                     activities.extend(self._rows(found, self._at(name), key, users, members, said, folder))
                 if files:
                     days[key] = files[-1][len(folder) + 1 : -5]
-                yield Step(
-                    members,
-                    activities,
-                    self._saved(cursor),
-                    done,
-                    len(channels),
-                    "connector.unit.channels",
-                    messages=said or (),
-                )
+                yield self._channel_step(members, activities, cursor, done, len(channels), said)
+
+    def _channel_step(
+        self,
+        members: list[Row],
+        activities: list[Row],
+        cursor: dict[str, Any],
+        done: int,
+        total: int,
+        said: list[Row] | None,
+    ) -> Step:
+        """A channel read (from the export or the API): its rows, the cursor past it, and its messages
+        when the channel is chosen for feedback."""
+        saved = self._saved(cursor)
+        return Step(members, activities, saved, done, total, "connector.unit.channels", messages=said or ())
 
     def _at(self, name: str) -> str:
         export = self.config.export
@@ -304,12 +310,4 @@ class Slack:
                             answered = [m for m in answers if m.get("ts") != parent]
                             activities.extend(self._rows(answered, replies, key, users, members, said, label))
             cursor["oldest"][key] = newest
-            yield Step(
-                members,
-                activities,
-                self._saved(cursor),
-                done,
-                len(channels),
-                "connector.unit.channels",
-                messages=said or (),
-            )
+            yield self._channel_step(members, activities, cursor, done, len(channels), said)
