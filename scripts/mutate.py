@@ -2,21 +2,29 @@
 throwaway PostgreSQL server started here for the whole run, then the kill rates and the survivors.
 
 Each mutant runs its tests in a forked process, a pytest session of its own; PULSE_TEST_POSTGRES_URL
-points every session at the server started here (tests/postgres.py), so no mutant starts one.
+points every session at the server started here (tests/postgres.py), so no mutant starts one. Before
+mutmut starts, the listed tests run once under coverage.py, recording which test executed each line
+(mutants/coverage-by-test.json, made again only when a test or a mutated package changed): each mutant's
+session then runs only the tests that execute the statement it changed (tests/mutation.py).
 
     .venv/bin/python scripts/mutate.py [mutant name or glob ...]   (e.g. "metrics.levels*")
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.mutation import COVERAGE_MAP, write_coverage_map
 from tests.postgres import postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,11 +32,56 @@ ROOT = Path(__file__).resolve().parent.parent
 MAX_CHILDREN = "2"
 
 
+def _mutmut_config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+
+
+def _inputs_key(packages: list[str]) -> str:
+    """A digest of everything the coverage map depends on: the tests, the mutated packages, the config."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    for folder in ["tests", *packages]:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def coverage_by_test(env: dict[str, str]) -> None:
+    """Run the listed tests once under coverage.py, a context per test and phase, unless the map is current."""
+    config = _mutmut_config()
+    packages = config["source_paths"]
+    target = ROOT / "mutants" / COVERAGE_MAP
+    key = _inputs_key(packages)
+    kept = target.with_suffix(".key")
+    if target.is_file() and kept.is_file() and kept.read_text() == key:
+        return
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as scratch:
+        data, rcfile = Path(scratch) / "coverage", Path(scratch) / "coveragerc"
+        # Subprocesses measured too (a test's spawned Python), so a line no record holds ran nowhere.
+        rcfile.write_text(
+            f"[run]\ndata_file = {data}\nsource = {', '.join(packages)}\nparallel = true\npatch = subprocess\n"
+        )
+        coverage = [sys.executable, "-m", "coverage"]
+        pytest = ["-m", "pytest", "-q", "-p", "tests.mutation", "-p", "no:cacheprovider"]
+        command = [*coverage, "run", f"--rcfile={rcfile}", *pytest, *config["pytest_add_cli_args_test_selection"]]
+        code = subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL).returncode
+        if code != 0:
+            sys.exit(f"The listed tests failed under coverage (exit code {code}); mutmut would refuse them too.")
+        subprocess.run([*coverage, "combine", "-q", f"--rcfile={rcfile}"], cwd=ROOT, env=env, check=True)
+        write_coverage_map(data, ROOT, tuple(packages), target)
+    kept.write_text(key)
+    lines = sum(len(each) for each in json.loads(target.read_text(encoding="utf-8"))["files"].values())
+    print(f"Which test runs each line: {lines} lines, {time.monotonic() - started:.0f} s")
+
+
 def main(names: list[str]) -> int:
     started = time.monotonic()
     with postgres_server() as url:
         # No ClickHouse engine in the forked sessions (tests/conftest.py's WAREHOUSE_ENGINES says why).
-        env = {**os.environ, "PULSE_TEST_POSTGRES_URL": url, "PULSE_TEST_NO_CLICKHOUSE": "1"}
+        # The venv's bin first on PATH: pyproject's type_check_command runs its `python -m mypy`.
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        env = {**os.environ, "PATH": path, "PULSE_TEST_POSTGRES_URL": url, "PULSE_TEST_NO_CLICKHOUSE": "1"}
+        coverage_by_test(env)
         command = [sys.executable, "-m", "mutmut", "run", "--max-children", MAX_CHILDREN, *names]
         code = subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
     print(f"\nmutmut took {time.monotonic() - started:.0f} s (exit code {code})")

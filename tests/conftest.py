@@ -29,6 +29,7 @@ from store import tables
 from store.database import AppStore
 from tests import boundaries, community
 from tests.clickhouse import clickhouse_databases
+from tests.mutation import select_for_mutant
 from tests.postgres import postgres_server
 
 _database_names = itertools.count(1)
@@ -51,6 +52,10 @@ def cheap_hashing() -> None:
 
 def pytest_configure(config) -> None:
     cheap_hashing()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    select_for_mutant(config, items)  # only in `make mutate`'s sessions (tests/mutation.py)
 
 
 def _demo_emails() -> set[str]:

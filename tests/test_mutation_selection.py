@@ -1,0 +1,137 @@
+"""`make mutate` runs each mutant against the tests that execute the statement it changed (tests/mutation.py):
+its changed lines found beside the original in mutants/, widened to their statement, looked up in the
+coverage map; and every test mutmut chose whenever that cannot be sure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.mutation import changed_lines, covering_tests
+
+ORIGINAL = '''"""A module."""
+
+
+def share(part: int, whole: int, *, digits: int = 1) -> float:
+    if whole <= 0:
+        return 0.0
+    value = round(
+        100 * part / whole,
+        digits,
+    )
+    return value
+
+
+class Gauge:
+    def level(self, value: float) -> str:
+        return "high" if value >= 50 else "low"
+'''
+
+# mutants/pkg/calc.py as mutmut writes it: each function's original beside its mutants, spans indexed.
+MUTATED_FUNCTIONS = {
+    "x_share__mutmut_orig": """def x_share__mutmut_orig(part: int, whole: int, *, digits: int = 1) -> float:
+    if whole <= 0:
+        return 0.0
+    value = round(
+        100 * part / whole,
+        digits,
+    )
+    return value""",
+    "x_share__mutmut_1": """def x_share__mutmut_1(part: int, whole: int, *, digits: int = 1) -> float:
+    if whole < 0:
+        return 0.0
+    value = round(
+        100 * part / whole,
+        digits,
+    )
+    return value""",
+    "x_share__mutmut_2": """def x_share__mutmut_2(part: int, whole: int, *, digits: int = 1) -> float:
+    if whole <= 0:
+        return 0.0
+    value = round(
+        101 * part / whole,
+        digits,
+    )
+    return value""",
+    "x_share__mutmut_3": """def x_share__mutmut_3(part: int, whole: int, *, digits: int = 2) -> float:
+    if whole <= 0:
+        return 0.0
+    value = round(
+        100 * part / whole,
+        digits,
+    )
+    return value""",
+    "xǁGaugeǁlevel__mutmut_orig": '''    def xǁGaugeǁlevel__mutmut_orig(self, value: float) -> str:
+        return "high" if value >= 50 else "low"''',
+    "xǁGaugeǁlevel__mutmut_1": '''    def xǁGaugeǁlevel__mutmut_1(self, value: float) -> str:
+        return "high" if value > 50 else "low"''',
+}
+
+
+@pytest.fixture
+def roots(tmp_path: Path) -> tuple[Path, Path]:
+    source, mutants = tmp_path / "source", tmp_path / "mutants"
+    (source / "pkg").mkdir(parents=True)
+    (mutants / "pkg").mkdir(parents=True)
+    (source / "pkg" / "calc.py").write_text(ORIGINAL, encoding="utf-8")
+    lines = ["# trampolines and imports mutmut writes first", ""]
+    spans = {}
+    for name, text in MUTATED_FUNCTIONS.items():
+        start = len(lines)
+        lines += [*text.splitlines(), ""]
+        spans[name] = [start, start + len(text.splitlines())]
+    (mutants / "pkg" / "calc.py").write_text("\n".join(lines), encoding="utf-8")
+    (mutants / "pkg" / "calc.py.spans").write_text(json.dumps({"version": 1, "spans": spans}), encoding="utf-8")
+    return source, mutants
+
+
+def coverage_map(by_line: dict[int, list[str]]) -> dict:
+    contexts = sorted({context for names in by_line.values() for context in names})
+    return {
+        "contexts": contexts,
+        "files": {"pkg/calc.py": {str(line): [contexts.index(n) for n in names] for line, names in by_line.items()}},
+    }
+
+
+def test_a_mutant_is_placed_on_the_original_line_it_changes(roots):
+    source, mutants = roots
+    assert changed_lines("pkg.calc.x_share__mutmut_1", mutants, source) == {5}  # if whole <= 0
+    assert changed_lines("pkg.calc.x_share__mutmut_2", mutants, source) == {8}  # 100 * part / whole
+    assert changed_lines("pkg.calc.x_share__mutmut_3", mutants, source) == {4}  # the def line's default
+    assert changed_lines("pkg.calc.xǁGaugeǁlevel__mutmut_1", mutants, source) == {16}
+
+
+def test_only_the_tests_that_ran_the_changed_statement_are_kept(roots):
+    source, mutants = roots
+    ran = coverage_map(
+        {
+            5: ["tests/a.py::zero|call", "tests/a.py::half|setup"],  # in a test's own fixture, too
+            6: ["tests/a.py::zero|call"],
+            7: ["tests/a.py::half|call"],  # the statement `value = round(...)` starts here, over lines 7-10
+            16: ["tests/b.py::gauge[duckdb]|call"],
+        }
+    )
+    assert covering_tests("pkg.calc.x_share__mutmut_1", mutants, source, ran) == {
+        "tests/a.py::zero",
+        "tests/a.py::half",
+    }
+    # Line 8 itself holds no record: the statement it belongs to does.
+    assert covering_tests("pkg.calc.x_share__mutmut_2", mutants, source, ran) == {"tests/a.py::half"}
+    assert covering_tests("pkg.calc.xǁGaugeǁlevel__mutmut_1", mutants, source, ran) == {"tests/b.py::gauge[duckdb]"}
+    # A statement no test ran (line 16 left out of the map): no test can notice the change.
+    assert covering_tests("pkg.calc.xǁGaugeǁlevel__mutmut_1", mutants, source, coverage_map({5: ["t|call"]})) == set()
+
+
+def test_every_chosen_test_runs_when_the_change_cannot_be_pinned_to_tests(roots):
+    source, mutants = roots
+    # A default is evaluated when the module is imported, in no test.
+    assert covering_tests("pkg.calc.x_share__mutmut_3", mutants, source, coverage_map({4: [""]})) is None
+    # A statement run while a session fixture was set up, in whichever test came first; or torn down.
+    in_setup = coverage_map({5: ["tests/a.py::zero|setup:session", "tests/a.py::half|call"]})
+    assert covering_tests("pkg.calc.x_share__mutmut_1", mutants, source, in_setup) is None
+    in_teardown = coverage_map({5: ["tests/a.py::zero|teardown", "tests/a.py::half|call"]})
+    assert covering_tests("pkg.calc.x_share__mutmut_1", mutants, source, in_teardown) is None
+    # A file the map does not hold.
+    assert covering_tests("pkg.calc.x_share__mutmut_1", mutants, source, {"contexts": [], "files": {}}) is None
