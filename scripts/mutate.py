@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.mutation import COVERAGE_MAP, write_coverage_map
+from tests.mutation import COVERAGE_MAP, FIXTURE_USERS, write_coverage_map
 from tests.postgres import postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,11 +64,13 @@ def coverage_by_test(env: dict[str, str]) -> None:
         coverage = [sys.executable, "-m", "coverage"]
         pytest = ["-m", "pytest", "-q", "-p", "tests.mutation", "-p", "no:cacheprovider"]
         command = [*coverage, "run", f"--rcfile={rcfile}", *pytest, *config["pytest_add_cli_args_test_selection"]]
-        code = subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL).returncode
+        users = Path(scratch) / "fixture-users.json"
+        run_env = {**env, FIXTURE_USERS: str(users)}
+        code = subprocess.run(command, cwd=ROOT, env=run_env, check=False, stdout=subprocess.DEVNULL).returncode
         if code != 0:
             sys.exit(f"The listed tests failed under coverage (exit code {code}); mutmut would refuse them too.")
         subprocess.run([*coverage, "combine", "-q", f"--rcfile={rcfile}"], cwd=ROOT, env=env, check=True)
-        write_coverage_map(data, ROOT, tuple(packages), target)
+        write_coverage_map(data, ROOT, tuple(packages), target, json.loads(users.read_text(encoding="utf-8")))
     kept.write_text(key)
     lines = sum(len(each) for each in json.loads(target.read_text(encoding="utf-8"))["files"].values())
     print(f"Which test runs each line: {lines} lines, {time.monotonic() - started:.0f} s")

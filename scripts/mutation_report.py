@@ -1,9 +1,10 @@
 """The kill rate per package of the last mutation run (`make mutate`) and the mutants that survived.
 
 Reads mutmut's results (mutants/<file>.meta, one exit code per mutant). A mutant is killed when a
-test failed (or it ran past its time limit); it survived when every test that calls its function
-passed; "no tests" means no selected test calls that function at all, which counts against the rate
-too. Mutants not checked yet (an interrupted run) are counted apart and left out of the rate.
+test failed (or it ran past its time limit) or mypy rejected it ("by mypy", counted among the
+killed); it survived when every test that ran passed; "no tests" means no selected test calls that
+function at all, which counts against the rate too. Mutants not checked yet (an interrupted run)
+are counted apart and left out of the rate.
 
     .venv/bin/python scripts/mutation_report.py [--diffs]    (--diffs: each survivor's changed lines)
 """
@@ -55,14 +56,16 @@ def report(rows: list[tuple[str, str, str, str]], *, diffs: bool = False) -> str
     counts: dict[str, Counter[str]] = {package: Counter() for package in PACKAGES}
     for file, _function, _name, status in rows:
         counts.setdefault(file.split("/", 1)[0], Counter())[status] += 1
-    lines = [f"{'package':<10}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'unchecked':>10}  kill rate"]
+    head = f"{'package':<10}{'mutants':>8}{'killed':>8}{'by mypy':>8}{'survived':>9}{'no tests':>9}{'unchecked':>10}"
+    lines = [f"{head}  kill rate"]
     for package, count in counts.items():
         killed = sum(count[s] for s in KILLED)
         unchecked = sum(count[s] for s in NOT_CHECKED)
         checked = sum(count.values()) - unchecked
         rate = f"{100 * killed / checked:.1f}%" if checked else "-"
         lines.append(
-            f"{package:<10}{sum(count.values()):>8}{killed:>8}{count['survived']:>9}{count['no tests']:>9}"
+            f"{package:<10}{sum(count.values()):>8}{killed:>8}{count['caught by type check']:>8}"
+            f"{count['survived']:>9}{count['no tests']:>9}"
             f"{unchecked:>10}  {rate}"
         )
     survivors = [row for row in rows if row[3] not in KILLED | NOT_CHECKED]

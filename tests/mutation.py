@@ -11,9 +11,10 @@ pytest_collection_modifyitems calls `select_for_mutant`: it finds the lines the 
 function beside the original in mutants/, the spans mutmut indexes), widens them to their statement,
 and keeps only the tests whose call executed one of them, fastest first.
 
-It falls back to every test mutmut chose when it cannot be sure: a statement run at import (a default
-argument, a decorator), in a fixture's set-up or tear-down (a session fixture is set up in whichever test
-comes first), by no test at all, or anything it cannot read.
+A statement a session or module fixture ran (set up in whichever test needed it first) belongs to every
+test that uses the fixture. It falls back to every test mutmut chose when it cannot be sure: a statement
+run at import (a default argument) or in a tear-down, or anything it cannot read; a statement no test
+ran is left to the fastest test alone, since no test can notice it.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from typing import Any
 import pytest
 
 COVERAGE_MAP = "coverage-by-test.json"
+FIXTURE_USERS = "PULSE_MUTATION_FIXTURE_USERS"  # where the coverage run writes which tests use each fixture
 # Contexts that pin a line to one test: its call, and the set-up of its own (function-scoped) fixtures.
-OWN = ("|call", "|setup")
+OWN = ("call", "setup")
 
 
 # --- the coverage run (scripts/mutate.py loads this module with `-p tests.mutation`) ------------------
@@ -70,12 +72,12 @@ def pytest_runtest_teardown(item: Any) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef: Any, request: Any) -> Any:
     """A session, package, module or class fixture is set up in whichever test needs it first: its lines
-    are recorded apart (`|setup:session`), as belonging to no test in particular."""
+    are recorded as the fixture's (`|fixture:demo_data_dir`), and belong to every test that uses it."""
     if fixturedef.scope == "function" or not _context[-1]:
         return (yield)
     outer = _context[-1]
     _context.append(outer)
-    _switch(f"{outer.rsplit('|', 1)[0]}|setup:{fixturedef.scope}")
+    _switch(f"{outer.rsplit('|', 1)[0]}|fixture:{fixturedef.argname}")
     try:
         return (yield)
     finally:
@@ -83,9 +85,22 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Any:
         _switch(outer)
 
 
-def write_coverage_map(data_file: Path, root: Path, packages: tuple[str, ...], target: Path) -> None:
+def pytest_collection_finish(session: Any) -> None:
+    """The tests that use each fixture (directly or through another), for write_coverage_map."""
+    if FIXTURE_USERS not in os.environ:
+        return
+    users: dict[str, list[str]] = {}
+    for item in session.items:
+        for name in getattr(item, "fixturenames", ()):
+            users.setdefault(name, []).append(item.nodeid)
+    Path(os.environ[FIXTURE_USERS]).write_text(json.dumps(users), encoding="utf-8")
+
+
+def write_coverage_map(
+    data_file: Path, root: Path, packages: tuple[str, ...], target: Path, users: dict[str, list[str]]
+) -> None:
     """The lines of `packages` each context executed, from coverage.py's data: {file: {line: [context
-    index]}} beside the list of contexts, files relative to `root`."""
+    index]}} beside the list of contexts (files relative to `root`), and the tests using each fixture."""
     import coverage
 
     data = coverage.CoverageData(basename=str(data_file))
@@ -102,7 +117,7 @@ def write_coverage_map(data_file: Path, root: Path, packages: tuple[str, ...], t
             lines[str(line)] = sorted(index.setdefault(name, len(index)) for name in names)
     contexts = sorted(index, key=index.__getitem__)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps({"contexts": contexts, "files": files}), encoding="utf-8")
+    target.write_text(json.dumps({"contexts": contexts, "files": files, "users": users}), encoding="utf-8")
 
 
 # --- in each mutant's session -----------------------------------------------------------------------
@@ -242,9 +257,16 @@ def covering_tests(mutant: str, mutants_root: Path, source_root: Path, coverage_
             return None
         for each in statement:
             contexts |= {coverage_map["contexts"][i] for i in by_line.get(str(each), ())}
-    if any(not context.endswith(OWN) for context in contexts):
-        return None
-    return {context.rsplit("|", 1)[0] for context in contexts}
+    tests: set[str] = set()
+    for context in contexts:
+        test, _, phase = context.rpartition("|")
+        if phase in OWN:
+            tests.add(test)
+        elif phase.startswith("fixture:") and phase.removeprefix("fixture:") in coverage_map["users"]:
+            tests |= set(coverage_map["users"][phase.removeprefix("fixture:")])
+        else:
+            return None  # at import, or in a tear-down
+    return tests
 
 
 def select_for_mutant(config: Any, items: list[Any]) -> None:

@@ -29,44 +29,25 @@ class Gauge:
         return "high" if value >= 50 else "low"
 '''
 
+SHARE = """def NAME(part: int, whole: int, *, digits: int = 1) -> float:
+    if whole <= 0:
+        return 0.0
+    value = round(
+        100 * part / whole,
+        digits,
+    )
+    return value"""
+LEVEL = """    def NAME(self, value: float) -> str:
+        return 'high' if value >= 50 else 'low'"""
+
 # mutants/pkg/calc.py as mutmut writes it: each function's original beside its mutants, spans indexed.
 MUTATED_FUNCTIONS = {
-    "x_share__mutmut_orig": """def x_share__mutmut_orig(part: int, whole: int, *, digits: int = 1) -> float:
-    if whole <= 0:
-        return 0.0
-    value = round(
-        100 * part / whole,
-        digits,
-    )
-    return value""",
-    "x_share__mutmut_1": """def x_share__mutmut_1(part: int, whole: int, *, digits: int = 1) -> float:
-    if whole < 0:
-        return 0.0
-    value = round(
-        100 * part / whole,
-        digits,
-    )
-    return value""",
-    "x_share__mutmut_2": """def x_share__mutmut_2(part: int, whole: int, *, digits: int = 1) -> float:
-    if whole <= 0:
-        return 0.0
-    value = round(
-        101 * part / whole,
-        digits,
-    )
-    return value""",
-    "x_share__mutmut_3": """def x_share__mutmut_3(part: int, whole: int, *, digits: int = 2) -> float:
-    if whole <= 0:
-        return 0.0
-    value = round(
-        100 * part / whole,
-        digits,
-    )
-    return value""",
-    "xǁGaugeǁlevel__mutmut_orig": '''    def xǁGaugeǁlevel__mutmut_orig(self, value: float) -> str:
-        return "high" if value >= 50 else "low"''',
-    "xǁGaugeǁlevel__mutmut_1": '''    def xǁGaugeǁlevel__mutmut_1(self, value: float) -> str:
-        return "high" if value > 50 else "low"''',
+    "x_share__mutmut_orig": SHARE,
+    "x_share__mutmut_1": SHARE.replace("whole <= 0", "whole < 0"),
+    "x_share__mutmut_2": SHARE.replace("100 *", "101 *"),
+    "x_share__mutmut_3": SHARE.replace("digits: int = 1", "digits: int = 2"),
+    "xǁGaugeǁlevel__mutmut_orig": LEVEL,
+    "xǁGaugeǁlevel__mutmut_1": LEVEL.replace(">= 50", "> 50"),
 }
 
 
@@ -78,7 +59,8 @@ def roots(tmp_path: Path) -> tuple[Path, Path]:
     (source / "pkg" / "calc.py").write_text(ORIGINAL, encoding="utf-8")
     lines = ["# trampolines and imports mutmut writes first", ""]
     spans = {}
-    for name, text in MUTATED_FUNCTIONS.items():
+    for name, function in MUTATED_FUNCTIONS.items():
+        text = function.replace("NAME", name, 1)
         start = len(lines)
         lines += [*text.splitlines(), ""]
         spans[name] = [start, start + len(text.splitlines())]
@@ -87,11 +69,12 @@ def roots(tmp_path: Path) -> tuple[Path, Path]:
     return source, mutants
 
 
-def coverage_map(by_line: dict[int, list[str]]) -> dict:
+def coverage_map(by_line: dict[int, list[str]], users: dict[str, list[str]] | None = None) -> dict:
     contexts = sorted({context for names in by_line.values() for context in names})
     return {
         "contexts": contexts,
         "files": {"pkg/calc.py": {str(line): [contexts.index(n) for n in names] for line, names in by_line.items()}},
+        "users": users or {},
     }
 
 
@@ -124,13 +107,28 @@ def test_only_the_tests_that_ran_the_changed_statement_are_kept(roots):
     assert covering_tests("pkg.calc.xǁGaugeǁlevel__mutmut_1", mutants, source, coverage_map({5: ["t|call"]})) == set()
 
 
+def test_a_statement_a_session_fixture_ran_belongs_to_every_test_using_it(roots):
+    source, mutants = roots
+    # Set up in whichever test needed it first (tests/a.py::zero): it is every user's.
+    ran = coverage_map(
+        {5: ["tests/a.py::zero|fixture:demo", "tests/a.py::half|call"]},
+        users={"demo": ["tests/a.py::zero", "tests/c.py::report"], "other": ["tests/d.py::x"]},
+    )
+    assert covering_tests("pkg.calc.x_share__mutmut_1", mutants, source, ran) == {
+        "tests/a.py::zero",
+        "tests/c.py::report",
+        "tests/a.py::half",
+    }
+    # A fixture the map names no user of: every test mutmut chose.
+    unknown = coverage_map({5: ["tests/a.py::zero|fixture:gone"]})
+    assert covering_tests("pkg.calc.x_share__mutmut_1", mutants, source, unknown) is None
+
+
 def test_every_chosen_test_runs_when_the_change_cannot_be_pinned_to_tests(roots):
     source, mutants = roots
     # A default is evaluated when the module is imported, in no test.
     assert covering_tests("pkg.calc.x_share__mutmut_3", mutants, source, coverage_map({4: [""]})) is None
-    # A statement run while a session fixture was set up, in whichever test came first; or torn down.
-    in_setup = coverage_map({5: ["tests/a.py::zero|setup:session", "tests/a.py::half|call"]})
-    assert covering_tests("pkg.calc.x_share__mutmut_1", mutants, source, in_setup) is None
+    # A statement run while a fixture was torn down (a session fixture's, in the last test's tear-down).
     in_teardown = coverage_map({5: ["tests/a.py::zero|teardown", "tests/a.py::half|call"]})
     assert covering_tests("pkg.calc.x_share__mutmut_1", mutants, source, in_teardown) is None
     # A file the map does not hold.
