@@ -491,3 +491,72 @@ def test_a_note_is_kept_and_campaigns_mark_the_charts_with_it(store, duckdb_ware
     assert refused.value.key == "notes.refused.title"
     notes.delete_note(store, note_id)
     assert [note.title for note in notes.list_notes(store)] == ["Old news"]
+
+
+def test_deleting_a_goal_keeps_the_others_and_an_edit_keeps_a_views_order_by_id(store):
+    def add(target: float) -> int:
+        return goals.add_goal(store, kpi="mau", start=Q1[0], end=Q1[1], target=target, by="a@example.org", now=NOW)
+
+    first, second, third = add(10), add(20), add(30)
+    goals.delete_goal(store, second)
+    assert [goal.id for goal in goals.list_goals(store)] == [third, first]  # the same period: the one set last first
+    # Edited, the first goal is written again (on PostgreSQL a new row version after the third's): the view's
+    # goals of one period still come in the order they were set.
+    goals.edit_goal(store, first, kpi="mau", start=Q1[0], end=Q1[1], target=15, by="b@example.org", now=NOW)
+    assert [goal.id for goal in goals.goals_for_view(store, Filters(start=Q1[0], end=Q1[1]))] == [first, third]
+
+
+def test_a_stored_day_read_back_as_a_time_is_its_day():
+    assert goals.day_of(datetime(2026, 1, 5, 9, 30)) == date(2026, 1, 5)
+    assert type(goals.day_of(datetime(2026, 1, 5))) is date
+    assert goals.day_of(date(2026, 1, 5)) == date(2026, 1, 5)
+
+
+def test_a_goal_so_far_is_for_its_own_members_up_to_today():
+    kept = Goal(id=1, kpi="new_members", start=date(2025, 3, 1), end=date(2025, 3, 15), target=4, region="US")
+    assert kept.so_far(timezone="UTC", today=date(2025, 3, 7)) == Filters(
+        start=date(2025, 3, 1), end=date(2025, 3, 8), region="US"
+    )
+    assert kept.so_far(timezone="UTC", today=date(2025, 4, 1)).end == date(2025, 3, 15)  # all of it
+
+
+def test_a_lower_is_better_target_exactly_reached_is_met():
+    # Churn of exactly 5% against a target of 5%, once the period is over: met; 5.1% missed.
+    assert progress(goal("churn_rate", 0.05), today=date(2026, 2, 1), kpi=Kpi(0.05, None)).status is Status.MET
+    assert progress(goal("churn_rate", 0.05), today=date(2026, 2, 1), kpi=Kpi(0.051, None)).status is Status.MISSED
+
+
+def test_a_falling_count_is_projected_to_zero_not_below():
+    # MAU 9, 6, 3 on the first 3 of 10 days: the line (mean 6 at day 1, slope -3) reads 6 - 3 × 8 = -18 on
+    # the 10th; a count cannot fall below 0.
+    falling = progress(goal("mau", 5), today=date(2026, 1, 3), kpi=Kpi(3, None), daily=[9, 6, 3])
+    assert (falling.projected, falling.status) == (0.0, Status.BEHIND)
+    # A score is no count: NPS -20 stays -20.
+    assert progress(goal("nps", 10), today=date(2026, 1, 3), kpi=Kpi(-20, None)).projected == -20
+
+
+def test_the_share_of_a_target_of_one_is_taken_and_of_zero_is_none():
+    assert progress(goal("new_members", 1), today=date(2026, 1, 4), kpi=Kpi(1, None)).share == 1.0
+    nothing = progress(goal("new_members", 0), today=date(2026, 1, 4), kpi=Kpi(1, None))
+    assert (nothing.share, nothing.status) == (None, Status.ON_TRACK)
+
+
+def test_a_target_exactly_at_the_margins_edge_is_on_track():
+    # NPS 36 ± 5: a target of 41 is exactly 5 away, within reach; 41.5 is not.
+    nps = Kpi(current=36, previous=None, margin=5)
+    assert progress(goal("nps", 41), today=date(2026, 1, 4), kpi=nps).status is Status.ON_TRACK
+    assert progress(goal("nps", 41.5), today=date(2026, 1, 4), kpi=nps).status is Status.BEHIND
+
+
+def test_a_goals_mau_is_projected_by_the_line_of_its_days_and_members_from_those_before(app_store, duckdb_warehouse):
+    def measured(kpi: str, target: float, start: date, end: date, today: date) -> goals.Progress:
+        kept = Goal(id=1, kpi=kpi, start=start, end=end, target=target)
+        return goals.measure(kept, warehouse=duckdb_warehouse, app_store=app_store, timezone="UTC", today=today)
+
+    # MAU on 1-7 March 2025: 3, 4, 4, 5, 5, 5, 6 (tests/test_metrics_overview.py). x = 0..6, mean 3; mean y 32/7;
+    # slope = (-9 - 8 - 4 + 0 + 5 + 10 + 18) / 28 = 3/7; on the 14th (day 13): 32/7 + 3/7 × 10 = 62/7 ≈ 8.86.
+    mau = measured("mau", 8, date(2025, 3, 1), date(2025, 3, 15), date(2025, 3, 7))
+    assert (mau.current, mau.projected, mau.status) == (6, pytest.approx(62 / 7), Status.ON_TRACK)
+    # Members on 3-5 March: alice bob carol dave gina hank (6), nobody joined: 6 before, 6 at the end of 3-9 March.
+    members = measured("members", 7, date(2025, 3, 3), date(2025, 3, 10), date(2025, 3, 5))
+    assert (members.current, members.projected, members.status) == (6, 6, Status.BEHIND)
