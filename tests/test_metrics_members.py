@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pandas as pd
 import pytest
 
-from metrics import cohorts, levels, members, scope, sections
+from metrics import cohorts, levels, members, movers, scope, sections
 from metrics.filters import Filters, day_number
 from metrics.levels import LevelRules
 
@@ -337,3 +338,83 @@ def test_the_engagement_report_section_of_the_boundary_community(boundary_wareho
             },
         ],
     }
+
+
+def test_the_first_cohort_is_counted_back_from_the_month_of_the_periods_last_day(warehouse):
+    def cohorts_of(filters: Filters) -> list[str]:
+        rows = warehouse.run(cohorts.cohort_activity_query(filters=filters, cohorts=6))
+        return sorted({str(c) for c in cohorts.cohort_grid(rows, filters=filters)["cohort"]})
+
+    # Last day 31 March: six months back from March is October, hank's month (dave December, alice January,
+    # bob February, carol erin frank March).
+    assert cohorts_of(Filters(start=date(2025, 3, 25), end=date(2025, 4, 1))) == [
+        "2024-10-01",
+        "2024-12-01",
+        "2025-01-01",
+        "2025-02-01",
+        "2025-03-01",
+    ]
+    # Last day 1 April: six months back from April is November; hank falls out.
+    assert cohorts_of(Filters(start=date(2025, 3, 26), end=date(2025, 4, 2))) == [
+        "2024-12-01",
+        "2025-01-01",
+        "2025-02-01",
+        "2025-03-01",
+    ]
+
+
+def test_a_member_joining_exactly_as_the_first_cohort_begins_is_in_it(boundary_warehouse):
+    # tests/boundaries.py: ivy joins at 00:00 on 1 March (active the 2nd), joe on the 3rd (active that day).
+    grid = cohorts.cohort_grid(boundary_warehouse.run(cohorts.cohort_activity_query(filters=P, cohorts=1)), filters=P)
+    assert grid.assign(cohort=grid["cohort"].astype(str)).to_dict("records") == [
+        {"cohort": "2025-03-01", "months_since": 0, "size": 2, "active": 2, "share": 1.0}
+    ]
+
+
+def test_new_members_by_dimension_count_a_join_at_either_periods_start(boundary_warehouse):
+    # 3-4 March against 1-2 March: ivy joins exactly at 00:00 on the 1st (the previous period's start), joe
+    # at 00:00 on the 3rd (this period's start).
+    short = Filters(start=date(2025, 3, 3), end=date(2025, 3, 5))
+
+    def new(filters: Filters) -> list[list]:
+        rows = boundary_warehouse.run(movers.new_by_dimension_query(filters=filters, dimension="channel"))
+        return sorted(rows[["value", "previous", "current"]].values.tolist())
+
+    assert new(short) == [["event", 0, 1], ["forum", 1, 0]]
+    assert new(replace(short, channel="forum")) == [["forum", 1, 0]]  # the view's members only
+
+
+def _moves(*rows: tuple[str, int, int]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["value", "previous", "current"])
+
+
+MOVER_COLUMNS = ["measure", "dimension", "value", "previous", "current", "change", "change_pct"]
+
+
+def test_movers_keep_a_group_exactly_at_the_base_and_a_change_of_one():
+    frames = {
+        ("active members", "region"): _moves(("EU", 0, 5), ("US", 5, 0), ("APAC", 4, 4), ("LATAM", 4, 0)),
+        ("new members", "channel"): _moves(("forum", 5, 6), ("event", 1, 6), (None, 0, 9), ("chat", 5, 5)),
+    }
+    rows = movers.top_movers(frames, limit=10)
+    # LATAM (4 and 0) and APAC (4 and 4) are under the base in both periods; chat did not move; the group of
+    # no channel is none. Largest first; ties by measure, dimension, then value (EU before US).
+    assert list(rows.columns) == MOVER_COLUMNS
+    assert rows.drop(columns="change_pct").values.tolist() == [
+        ["active members", "region", "EU", 0, 5, 5],
+        ["active members", "region", "US", 5, 0, -5],
+        ["new members", "channel", "event", 1, 6, 5],
+        ["new members", "channel", "forum", 5, 6, 1],
+    ]
+    # The change against the previous period: none from 0; -100%; +500% from 1; +20%.
+    pct = rows["change_pct"].tolist()
+    assert pd.isna(pct[0]) and pct[1:] == [-1.0, 5.0, pytest.approx(0.2)]
+    assert len(movers.top_movers(frames)) == 4  # a limit of 5 by default
+    assert movers.top_movers(frames, limit=2)["value"].tolist() == ["EU", "US"]
+
+
+def test_movers_show_five_at_most_by_default_and_none_from_no_frames():
+    frames = {("active members", "region"): _moves(*((f"R{n}", 10, 10 + n) for n in range(1, 8)))}
+    assert movers.top_movers(frames)["value"].tolist() == ["R7", "R6", "R5", "R4", "R3"]
+    nothing = movers.top_movers({("active members", "region"): _moves()})
+    assert nothing.empty and list(nothing.columns) == MOVER_COLUMNS
