@@ -168,3 +168,22 @@ def test_a_dormant_member_never_active_has_no_last_day(warehouse):
 def test_a_period_of_up_to_31_days_is_shown_by_day_and_a_longer_one_by_week(end, bucket):
     # March 2025 is 31 days: by day; a day more, by week (Monday weeks).
     assert contributions.bucket_days(Filters(start=date(2025, 3, 1), end=end)) == bucket
+
+
+def test_a_member_active_only_on_the_periods_first_day_is_active_in_it(boundary_warehouse):
+    # tests/boundaries.py over 2-8 March against 23 February - 1 March: ivy posts on the 2nd (the first day)
+    # and joe attends on the 3rd, both on the forum; nobody is active in the period before.
+    rows = boundary_warehouse.run(
+        contributions.active_by_platform_query(filters=Filters(start=date(2025, 3, 2), end=date(2025, 3, 9)))
+    )
+    assert rows[["platform", "current", "previous"]].values.tolist() == [["forum", 2, 0]]
+
+
+def test_a_single_point_puts_a_member_on_the_leaderboard(warehouse):
+    # Q = 22-28 February: alice's comment on the 23rd and dave's on the 28th (5 points each, tied: by member
+    # id); bob's login (no points) on the 25th and reaction (1 point) on the 26th.
+    q = Filters(start=date(2025, 2, 22), end=date(2025, 3, 1))
+    expected = [[1, "alice", 5, 1, 1], [2, "dave", 5, 1, 1], [3, "bob", 1, 1, 2]]
+    for narrowed in ({}, {"platform": "forum"}):
+        rows = warehouse.run(contributions.top_contributors_query(filters=q, **narrowed))
+        assert rows[["rank", "member_id", "points", "contributions", "active_days"]].values.tolist() == expected

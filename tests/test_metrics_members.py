@@ -418,3 +418,12 @@ def test_movers_show_five_at_most_by_default_and_none_from_no_frames():
     assert movers.top_movers(frames)["value"].tolist() == ["R7", "R6", "R5", "R4", "R3"]
     nothing = movers.top_movers({("active members", "region"): _moves()})
     assert nothing.empty and list(nothing.columns) == MOVER_COLUMNS
+
+
+def test_respondents_profiles_are_those_asked_for_with_their_region(warehouse):
+    # With SMALL over the 90 days to 8 March: hank regular, carol casual (test_level_changes).
+    rows = warehouse.run(levels.respondent_profiles_query(filters=P, member_ids=["carol", "hank"], rules=SMALL))
+    assert sorted(rows.values.tolist()) == [
+        ["carol", "forum", "US", "biz", "casual"],
+        ["hank", "forum", "US", "biz", "regular"],
+    ]
