@@ -12,9 +12,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from metrics import cohorts, levels, members, movers, scope, sections
+from metrics import cohorts, contributions, levels, members, movers, scope, sections
 from metrics.filters import Filters, day_number
 from metrics.levels import LevelRules
+from tests import community
+from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 # Small thresholds so the fixture's few activities reach every level.
@@ -427,3 +429,92 @@ def test_respondents_profiles_are_those_asked_for_with_their_region(warehouse):
         ["carol", "forum", "US", "biz", "casual"],
         ["hank", "forum", "US", "biz", "regular"],
     ]
+
+
+# Members active in April before they join: uma joins at 00:00 on 1 April, val exactly at 00:00 on the 5th
+# and wes on the 6th; each posts once in April before the 5th (val and wes before joining).
+EARLY_POSTERS = [
+    ("uma", community.t(2025, 4, 1), community.t(2025, 4, 2, 12)),
+    ("val", community.t(2025, 4, 5), community.t(2025, 4, 3, 12)),
+    ("wes", community.t(2025, 4, 6), community.t(2025, 4, 4, 12)),
+]
+# Silent champions of P (champion over [8 November, 6 February), silent since 6 February): old members
+# with this many posts on Wednesday 15 January and none after.
+SILENT = [("xa", 3), ("xb", 2), ("xc", 2), ("xd", 4)]
+# Given points on a forum login (a login counts no contribution): xe also posts and comments on one day.
+LOGGED_IN = [
+    ("xe", community.t(2025, 3, 3, 12), "login", {"points": 5.0}),
+    ("xe", community.t(2025, 3, 4, 12), "post"),
+    ("xe", community.t(2025, 3, 4, 13), "comment"),
+    ("xf", community.t(2025, 3, 3, 12), "login", {"points": 5.0}),
+]
+# 21 members joining on 1 January 2025, each posting once on Wednesday 12 February: one more than a
+# leaderboard shows.
+CROWD = [f"y{n:02}" for n in range(21)]
+ONE_WEEK = LevelRules(champion_weeks=1, champion_contributions=2, regular_weeks=1, regular_contributions=1)
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def local_members(request, tmp_path_factory):
+    """EARLY_POSTERS, SILENT, LOGGED_IN and CROWD, all in the forum channel, EU, dev."""
+    joined = (
+        [(who, at) for who, at, _ in EARLY_POSTERS]
+        + [(who, community.t(2024, 10, 1)) for who in [*(who for who, _ in SILENT), "xe", "xf"]]
+        + [(who, community.t(2025, 1, 1)) for who in CROWD]
+    )
+    posts = (
+        [(who, posted, "post") for who, _, posted in EARLY_POSTERS]
+        + [(who, community.t(2025, 1, 15, 12), "post") for who, count in SILENT for _ in range(count)]
+        + LOGGED_IN
+        + [(who, community.t(2025, 2, 12, 12), "post") for who in CROWD]
+    )
+    frames = community.frames(
+        member_rows=[(who, at, "forum", "EU", "dev", False) for who, at in joined],
+        activity_rows=posts,
+        campaign_rows=[],
+        participation_rows=[],
+    )
+    directory = tmp_path_factory.mktemp(f"local-members-{request.param}")
+    result = make_warehouse(request.param, directory, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_a_cohorts_active_members_are_its_own_not_those_joining_at_the_periods_end_or_after(local_members):
+    # 29 March - 4 April: April's cohort is uma alone (val joins exactly at the end, wes after it); of its
+    # members uma was active in April: 1 of 1, though val and wes posted before the end.
+    view = Filters(start=date(2025, 3, 29), end=date(2025, 4, 5))
+    grid = cohorts.cohort_grid(local_members.run(cohorts.cohort_activity_query(filters=view, cohorts=1)), filters=view)
+    assert grid.assign(cohort=grid["cohort"].astype(str)).to_dict("records") == [
+        {"cohort": "2025-04-01", "months_since": 0, "size": 1, "active": 1, "share": 1.0}
+    ]
+
+
+def test_slipping_champions_are_cut_to_the_limit_most_contributions_first(local_members):
+    def slipping(limit: int) -> list[list]:
+        rows = local_members.run(levels.slipping_champions_query(filters=P, rules=ONE_WEEK, limit=limit))
+        return rows[["member_id", "contributions"]].values.tolist()
+
+    # All four: most contributions first, xb before xc (2 each) by id.
+    assert slipping(10) == [["xd", 4], ["xa", 3], ["xb", 2], ["xc", 2]]
+    # Three: the cut leaves out the one of the fewest, the last by id.
+    assert slipping(3) == [["xd", 4], ["xa", 3], ["xb", 2]]
+
+
+def test_a_narrowed_leaderboard_counts_days_once_and_no_contributions_as_0(local_members):
+    # The forum in P: xe's login (5 points given) on the 3rd, a post (10) and a comment (5) on the 4th:
+    # 20 points, 2 contributions on 2 days; xf's login alone: 5 points, no contribution, 1 day.
+    rows = local_members.run(contributions.top_contributors_query(filters=P, platform="forum"))
+    assert rows[["member_id", "points", "contributions", "active_days"]].values.tolist() == [
+        ["xe", 20, 2, 2],
+        ["xf", 5, 0, 1],
+    ]
+    top = local_members.run(contributions.top_contributors_query(filters=P, platform="forum", limit=1))
+    assert top["member_id"].tolist() == ["xe"]
+
+
+def test_the_leaderboard_shows_twenty(local_members):
+    # 10-16 February: the 21 of CROWD with 10 points each, tied: by id, y00 to y19.
+    february = Filters(start=date(2025, 2, 10), end=date(2025, 2, 17))
+    rows = local_members.run(contributions.top_contributors_query(filters=february))
+    assert rows["member_id"].tolist() == CROWD[:20]
