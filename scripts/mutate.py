@@ -7,7 +7,10 @@ mutmut starts, the listed tests run once under coverage.py, recording which test
 (mutants/coverage-by-test.json, made again only when a test or a mutated package changed): each mutant's
 session then runs only the tests that execute the statement it changed (tests/mutation.py).
 
-    .venv/bin/python scripts/mutate.py [mutant name or glob ...]   (e.g. "metrics.levels*")
+    .venv/bin/python scripts/mutate.py [--all-tests] [mutant name or glob ...]   (e.g. "metrics.levels*")
+
+--all-tests runs each named mutant against every test mutmut chose for its function, without the
+selection: re-checking survivors so shows whether the selection let a killable mutant survive.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.mutation import COVERAGE_MAP, FIXTURE_USERS, write_coverage_map
+from tests.mutation import ALL_TESTS, COVERAGE_MAP, FIXTURE_USERS, write_coverage_map
 from tests.postgres import postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +86,9 @@ def main(names: list[str]) -> int:
         # The venv's bin first on PATH: pyproject's type_check_command runs its `python -m mypy`.
         path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
         env = {**os.environ, "PATH": path, "PULSE_TEST_POSTGRES_URL": url, "PULSE_TEST_NO_CLICKHOUSE": "1"}
+        if "--all-tests" in names:
+            names = [name for name in names if name != "--all-tests"]
+            env[ALL_TESTS] = "1"
         coverage_by_test(env)
         command = [sys.executable, "-m", "mutmut", "run", "--max-children", MAX_CHILDREN, *names]
         code = subprocess.run(command, cwd=ROOT, env=env, check=False).returncode

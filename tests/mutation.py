@@ -32,6 +32,7 @@ import pytest
 
 COVERAGE_MAP = "coverage-by-test.json"
 FIXTURE_USERS = "PULSE_MUTATION_FIXTURE_USERS"  # where the coverage run writes which tests use each fixture
+ALL_TESTS = "PULSE_MUTATION_ALL_TESTS"  # set by `scripts/mutate.py --all-tests`: no selection (a check of it)
 # Contexts that pin a line to one test: its call, and the set-up of its own (function-scoped) fixtures.
 OWN = ("call", "setup")
 
@@ -278,7 +279,7 @@ def select_for_mutant(config: Any, items: list[Any]) -> None:
     if "__mutmut_" not in mutant:
         warm()  # mutmut's own runs (stats, the clean run), before it forks the mutants' sessions
         return
-    coverage_map = _coverage_map()
+    coverage_map = None if os.environ.get(ALL_TESTS) else _coverage_map()
     try:
         wanted = (
             None
