@@ -15,13 +15,14 @@ Hand-worked answers, period P = 1-7 March 2025 (UTC), previous Q = 22-28 Februar
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
 
 from metrics import activity, members, retention
 from metrics.filters import Filters, with_dates
-from metrics.overview import movers_frame
+from metrics.overview import movers_frame, overview_kpis
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 SHANGHAI = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), timezone="Asia/Shanghai")
@@ -161,3 +162,42 @@ def test_movers_rank_largest_change_first(warehouse, monkeypatch):
         ["active members", "channel", "event", 2, 0, -2],
         ["active members", "region", "US", 1, 3, 2],
     ]
+
+
+def test_every_overview_kpi_with_its_previous_value_margin_and_sample(warehouse, app_store):
+    # P's values as in the module docstring; Q (22-28 February): members alice bob dave gina hank = 5,
+    # new bob = 1 (of 4 before Q: growth 1/4); MAU(28 Feb) alice bob dave = 3, active rate 3/5;
+    # stickiness (1/1 + 1/2 + 1/2 + 1/3) / 7 = 1/3 (alice 23, bob 25 and 26, dave 28 Feb); nobody active
+    # 15-21 Feb, so no churn (of 0); returning alice and dave = 2; bob converted: 1/1; feedback open
+    # at Q's end: f2 = 1. NPS in P: alice 10, carol 6, dave 8, an anonymous 9 (tom is team, bob never
+    # submitted, hank skipped it, erin's is at P's end): (2 - 1) / 4 = 25, margin
+    # 1.96 x 100 x sqrt((1/2 + 1/4 - (1/4)^2) / 4); no answer in Q. A rate's sample is what it divides
+    # by (members, members before, MAU, Q's active, new members); counts have none.
+    overview = overview_kpis(warehouse=warehouse, app_store=app_store, filters=P)
+    kpis = overview.kpis
+    margin = 196 * math.sqrt((0.5 + 0.25 - 0.25**2) / 4)
+    expected = {
+        "members": (7, 5, None, None, None, None),
+        "new_members": (2, 1, None, None, None, None),
+        "growth_rate": (0.4, 0.25, None, None, 5, 4),
+        "dau_avg": (6 / 7, 4 / 7, None, None, None, None),
+        "wau": (4, 3, None, None, None, None),
+        "mau": (6, 3, None, None, None, None),
+        "stickiness": (0.2, 1 / 3, None, None, 6, 3),
+        "active_rate": (6 / 7, 3 / 5, None, None, 7, 5),
+        "churn_rate": (2 / 3, None, None, None, 3, 0),
+        "returning": (1, 2, None, None, None, None),
+        "newcomer_conversion": (0.5, 1.0, None, None, 2, 1),
+        "nps": (25.0, None, margin, None, 4, None),
+        "open_feedback": (3, 1, None, None, None, None),
+    }
+    fields = ("current", "previous", "margin", "previous_margin", "sample", "previous_sample")
+    assert {key: tuple(getattr(kpi, name) for name in fields) for key, kpi in kpis.items()} == {
+        key: tuple(value if value is None or isinstance(value, int) else pytest.approx(value) for value in values)
+        for key, values in expected.items()
+    }
+    assert [type(kpi.sample) for kpi in kpis.values() if kpi.sample is not None] == [int] * 6
+    # The daily series is P's seven days alone, numbered from 0.
+    assert list(overview.daily.columns) == ["date", "dau", "wau", "mau"] and overview.daily.index.tolist() == list(
+        range(7)
+    )
