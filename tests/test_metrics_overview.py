@@ -16,8 +16,9 @@ Hand-worked answers, period P = 1-7 March 2025 (UTC), previous Q = 22-28 Februar
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from metrics import activity, members, retention
@@ -201,3 +202,23 @@ def test_every_overview_kpi_with_its_previous_value_margin_and_sample(warehouse,
     assert list(overview.daily.columns) == ["date", "dau", "wau", "mau"] and overview.daily.index.tolist() == list(
         range(7)
     )
+
+
+def test_a_member_joining_exactly_at_the_periods_start_is_a_newcomer(boundary_warehouse):
+    # tests/boundaries.py: ivy joins at 00:00 on 1 March, P's first moment, and posts on 2 March; joe
+    # joins on 3 March and attends the launch an hour later: two newcomers, both converted.
+    row = boundary_warehouse.run(retention.newcomer_conversion_query(filters=P)).iloc[0]
+    assert row[["new_members", "converted"]].tolist() == [2, 2]
+
+
+def test_stickiness_counts_a_day_whose_mau_is_exactly_one():
+    # Day 1: the one monthly active member is active (1/1); day 2: one of two (1/2): mean 3/4.
+    daily = pd.DataFrame({"dau": [1, 1], "wau": [1, 2], "mau": [1, 2]})
+    assert activity.activity_summary(daily) == {"dau_avg": 1.0, "wau": 2, "mau": 2, "stickiness": 0.75}
+
+
+def test_a_stored_time_reads_as_a_date_in_the_filters_time_zone():
+    # 00:00 UTC on 3 March is still 2 March in Los Angeles and already 3 March (08:00) in Shanghai.
+    moment = datetime(2025, 3, 3)
+    pacific = Filters(start=P.start, end=P.end, timezone="America/Los_Angeles")
+    assert (pacific.local_date(moment), SHANGHAI.local_date(moment)) == (date(2025, 3, 2), date(2025, 3, 3))
