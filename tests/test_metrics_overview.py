@@ -222,3 +222,18 @@ def test_a_stored_time_reads_as_a_date_in_the_filters_time_zone():
     moment = datetime(2025, 3, 3)
     pacific = Filters(start=P.start, end=P.end, timezone="America/Los_Angeles")
     assert (pacific.local_date(moment), SHANGHAI.local_date(moment)) == (date(2025, 3, 2), date(2025, 3, 3))
+
+
+def test_movers_keep_five_by_default(warehouse, monkeypatch):
+    monkeypatch.setattr("metrics.movers.MIN_BASE", 1)
+    rows = movers_frame(warehouse=warehouse, filters=P)
+    # Of the moves of 2 or more (above, then biz segment active carol hank vs nobody, new members by
+    # channel forum carol erin vs nobody, by region US carol erin vs nobody), the first five: the sixth,
+    # new members in the US, is left out.
+    assert rows[["measure", "dimension", "value", "change"]].values.tolist() == [
+        ["active members", "channel", "forum", 3],
+        ["active members", "channel", "event", -2],
+        ["active members", "region", "US", 2],
+        ["active members", "segment", "biz", 2],
+        ["new members", "channel", "forum", 2],
+    ]
