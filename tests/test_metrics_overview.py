@@ -24,6 +24,8 @@ import pytest
 from metrics import activity, members, retention
 from metrics.filters import Filters, with_dates
 from metrics.overview import movers_frame, overview_kpis
+from tests import community
+from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 SHANGHAI = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), timezone="Asia/Shanghai")
@@ -237,3 +239,34 @@ def test_movers_keep_five_by_default(warehouse, monkeypatch):
         ["active members", "segment", "biz", 2],
         ["new members", "channel", "forum", 2],
     ]
+
+
+# Three newcomers of P on the edges of conversion: uma joins at P's first moment and posts at that
+# very moment; vic joins on 2 March at 10:00 and comments at that moment; wes posted on 2 March but
+# joined on 3 March and did nothing after.
+EDGE_NEWCOMERS = [
+    (who, joined, "forum", "EU", "dev", False)
+    for who, joined in (("uma", datetime(2025, 3, 1)), ("vic", datetime(2025, 3, 2, 10)), ("wes", datetime(2025, 3, 3)))
+]
+EDGE_ACTIVITIES = [
+    ("uma", datetime(2025, 3, 1), "post"),
+    ("vic", datetime(2025, 3, 2, 10), "comment"),
+    ("wes", datetime(2025, 3, 2, 12), "post"),
+]
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def edge_newcomers(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=EDGE_NEWCOMERS, activity_rows=EDGE_ACTIVITIES, campaign_rows=[], participation_rows=[]
+    )
+    directory = tmp_path_factory.mktemp(f"edge-newcomers-{request.param}")
+    result = make_warehouse(request.param, directory, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_a_newcomer_converts_from_the_moment_of_joining_not_before(edge_newcomers):
+    # uma and vic converted at their joining moment (uma's also P's start); wes's post came before he joined.
+    row = edge_newcomers.run(retention.newcomer_conversion_query(filters=P)).iloc[0]
+    assert row[["new_members", "converted"]].tolist() == [3, 2]
