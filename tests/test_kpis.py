@@ -13,7 +13,7 @@ import pytest
 from catalog import CATALOGS, LANGUAGES
 from metrics import sections, wecom
 from metrics.filters import Filters
-from metrics.kpi import Kpi
+from metrics.kpi import Kpi, compare
 from metrics.kpis import HEADLINE, KPIS, OVERVIEW, SPECS, Direction, Format, spec
 from metrics.overview import overview_kpis
 from visuals.formats import describe_change, format_change, format_value
@@ -114,3 +114,17 @@ def test_every_tile_the_pages_show_has_a_spec(app_store, duckdb_warehouse):
     groups = wecom.group_figures(pd.DataFrame({"day": []}), P)  # the WeCom groups' tiles
     assert [key for key in (*members, *engagement, *groups) if key not in SPECS] == []
     assert set(OVERVIEW) | set(members) | set(engagement) | set(groups) == set(SPECS)  # no spec left unused
+
+
+def test_a_pair_carries_each_periods_margin_and_sample_with_its_figure():
+    current = {"nps": 20.0, "nps_margin": 30.5, "n_nps": 5.0, "mau": 6}
+    previous = {"nps": -10.0, "nps_margin": 40.25, "n_nps": 3.0, "mau": 4}
+    assert compare_pair(current, previous) == {
+        "nps": Kpi(current=20.0, previous=-10.0, margin=30.5, previous_margin=40.25, sample=5, previous_sample=3),
+        "mau": Kpi(current=6, previous=4),
+    }
+
+
+def compare_pair(current: dict, previous: dict) -> dict:
+    """compare() over two fixed periods' figures: the margin and sample keys are no KPIs of their own."""
+    return compare(lambda filters: current if filters == P else previous, filters=P)

@@ -24,7 +24,8 @@ from metrics import campaigns, sections
 from metrics.filters import Filters, day_number
 from store import tables
 from store.database import AppStore
-from tests.conftest import new_migrated_store
+from tests import community
+from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse, new_migrated_store
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 MEETUP_START = datetime(2025, 3, 3)  # the one campaign running in P
@@ -337,3 +338,123 @@ def test_a_campaigns_newcomers_joined_from_fourteen_days_before_its_start_to_its
         campaigns.results_query(filters=P, starts=[datetime(2025, 2, 17)], campaign_id="teaser")
     ).iloc[0]
     assert counted[["reach", "new_members"]].tolist() == [2, 1]
+
+
+# Two fairs starting at the same moment (00:00 on Tuesday 1 July 2025; "b-fair" written first) and an
+# early campaign that ran before anyone joined. ann, ben and cat joined on 1 June. a-fair: ann
+# attended (her attendance on 1 July carries its id), ben took part by a tagged comment alone on
+# 3 July, cat was only invited; b-fair reached nobody. a-fair has no budget; b-fair has 90, spent
+# on no participant.
+FAIR = datetime(2025, 7, 1)
+FAIRS_MEMBERS = [(who, datetime(2025, 6, 1), "forum", "EU", "dev", False) for who in ("ann", "ben", "cat")]
+FAIRS_ACTIVITIES = [
+    # Active days in the 30 before 1 July (1-30 June) / the 30 from it (1-30 July):
+    ("ann", datetime(2025, 6, 10, 12), "post"),  # ann 1 / 2
+    ("ann", datetime(2025, 7, 1, 1), "event_attend", {"campaign_id": "a-fair"}),
+    ("ann", datetime(2025, 7, 2, 12), "post"),
+    ("ben", datetime(2025, 6, 5, 12), "post"),  # ben 2 / 1
+    ("ben", datetime(2025, 6, 6, 12), "post"),
+    ("ben", datetime(2025, 7, 3, 12), "comment", {"campaign_id": "a-fair"}),
+    ("cat", datetime(2025, 6, 20, 12), "post"),  # cat 1 / 2
+    ("cat", datetime(2025, 7, 10, 12), "post"),
+    ("cat", datetime(2025, 7, 11, 12), "post"),
+]
+FAIRS_CAMPAIGNS = [
+    ("b-fair", "B fair", "event", FAIR, None, "event", 90.0, None, None),
+    ("a-fair", "A fair", "event", FAIR, None, "event", None, None, None),
+    ("early", "Early word", "newsletter", datetime(2025, 1, 10), None, "newsletter", None, None, None),
+]
+FAIRS_PARTICIPATION = [("a-fair", "ann", "attended"), ("a-fair", "cat", "invited")]
+FAIRS_PERIOD = Filters(start=date(2025, 1, 1), end=date(2025, 7, 2))
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def fairs(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=FAIRS_MEMBERS,
+        activity_rows=FAIRS_ACTIVITIES,
+        campaign_rows=FAIRS_CAMPAIGNS,
+        participation_rows=FAIRS_PARTICIPATION,
+    )
+    result = make_warehouse(
+        request.param, tmp_path_factory.mktemp(f"fairs-{request.param}"), frames, databases(request, request.param)
+    )
+    yield result
+    result.dispose()
+
+
+def test_campaigns_starting_together_come_by_id_after_the_earlier_one(fairs):
+    listed = fairs.run(campaigns.campaigns_query(filters=FAIRS_PERIOD))
+    assert listed["campaign_id"].tolist() == ["early", "a-fair", "b-fair"]
+    # A period ending exactly as the fairs start (its end is not in it) holds neither; early ended long before.
+    june = Filters(start=date(2025, 6, 1), end=date(2025, 7, 1))
+    assert fairs.run(campaigns.campaigns_query(filters=june)).empty
+
+
+def test_a_tagged_participant_and_an_active_comparison_group(fairs):
+    rows = fairs.run(campaigns.results_query(filters=FAIRS_PERIOD, starts=[datetime(2025, 1, 10), FAIR, FAIR]))
+    by_id = rows.set_index("campaign_id").sort_index()
+    columns = [
+        *campaigns.FUNNEL,
+        "eligible",
+        "eligible_reached",
+        "eligible_participants",
+        "participant_before",
+        "participant_after",
+        "comparison_before",
+        "comparison_after",
+    ]
+    assert {c: by_id.loc[c, columns].astype(int).tolist() for c in by_id.index} == {
+        # invited cat; registered ann (attending implies it); reach ann ben; participants ann (attended)
+        # and ben (tagged); no newcomer (all joined a month before). All three eligible, ann and ben
+        # reached and participants; before / after: ann 1 / 2 + ben 2 / 1 = 3 / 3, cat 1 / 2.
+        "a-fair": [1, 1, 1, 2, 2, 0, 3, 2, 2, 3, 3, 1, 2],
+        # Nobody reached: all three the comparison group, 4 / 5 active days.
+        "b-fair": [0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 5],
+        # Before anyone joined and with nobody active around it: zeros, not missing.
+        "early": [0] * 13,
+    }
+    # Lift of a-fair: (3 - 3) / 2 - (2 - 1) / 1 = -1, with a comparison group of exactly one (cat).
+    assert campaigns.lift(by_id.loc["a-fair"]) == -1.0
+    assert campaigns.lift(by_id.loc["b-fair"]) is None  # no participant
+    assert campaigns.lift(by_id.loc["early"]) is None
+
+
+def test_no_lift_without_a_comparison_group():
+    # Both eligible members reached, one took part: no comparison group, so no lift (not a division by 0).
+    row = pd.Series(
+        {
+            "eligible": 2,
+            "eligible_reached": 2,
+            "eligible_participants": 1,
+            "participant_before": 1,
+            "participant_after": 3,
+            "comparison_before": 0,
+            "comparison_after": 0,
+        }
+    )
+    assert campaigns.lift(row) is None
+
+
+def test_the_fairs_table_has_no_cost_without_a_budget(fairs, app_store):
+    table = campaigns.campaign_table(warehouse=fairs, app_store=app_store, filters=FAIRS_PERIOD)
+    assert table["campaign_id"].tolist() == ["early", "a-fair", "b-fair"]
+    # a-fair has two participants but no budget; b-fair a budget but no participant; early neither.
+    assert table["cost_per_participant"].tolist() == [None, None, None]
+    assert table["lift"].iloc[1] == -1.0 and table["lift"].iloc[[0, 2]].isna().all()
+
+
+def test_daily_shares_of_a_campaign_with_no_group_are_empty(fairs):
+    # early: nobody had joined before its start, so neither group has a member: no rows, same columns.
+    early = datetime(2025, 1, 10)
+    rows = fairs.run(campaigns.campaign_daily_query(filters=FAIRS_PERIOD, campaign_id="early", starts_at=early))
+    lift_row = fairs.run(campaigns.results_query(filters=FAIRS_PERIOD, starts=[early], campaign_id="early")).iloc[0]
+    shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=early, filters=FAIRS_PERIOD)
+    assert shares.empty and list(shares.columns) == ["day", "group", "active", "share"]
+    # a-fair: both groups, 60 days each, the same four columns; cat (of one) on 10 July.
+    rows = fairs.run(campaigns.campaign_daily_query(filters=FAIRS_PERIOD, campaign_id="a-fair", starts_at=FAIR))
+    lift_row = fairs.run(campaigns.results_query(filters=FAIRS_PERIOD, starts=[FAIR], campaign_id="a-fair")).iloc[0]
+    shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=FAIR, filters=FAIRS_PERIOD)
+    assert list(shares.columns) == ["day", "group", "active", "share"] and len(shares) == 120
+    july10 = shares[shares["day"] == date(2025, 7, 10)].set_index("group")
+    assert july10.loc[["participants", "comparison"], "share"].tolist() == [0.0, 1.0]

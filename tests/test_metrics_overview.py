@@ -15,13 +15,17 @@ Hand-worked answers, period P = 1-7 March 2025 (UTC), previous Q = 22-28 Februar
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from metrics import activity, members, retention
 from metrics.filters import Filters, with_dates
-from metrics.overview import movers_frame
+from metrics.overview import movers_frame, overview_kpis
+from tests import community
+from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 SHANGHAI = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), timezone="Asia/Shanghai")
@@ -161,3 +165,108 @@ def test_movers_rank_largest_change_first(warehouse, monkeypatch):
         ["active members", "channel", "event", 2, 0, -2],
         ["active members", "region", "US", 1, 3, 2],
     ]
+
+
+def test_every_overview_kpi_with_its_previous_value_margin_and_sample(warehouse, app_store):
+    # P's values as in the module docstring; Q (22-28 February): members alice bob dave gina hank = 5,
+    # new bob = 1 (of 4 before Q: growth 1/4); MAU(28 Feb) alice bob dave = 3, active rate 3/5;
+    # stickiness (1/1 + 1/2 + 1/2 + 1/3) / 7 = 1/3 (alice 23, bob 25 and 26, dave 28 Feb); nobody active
+    # 15-21 Feb, so no churn (of 0); returning alice and dave = 2; bob converted: 1/1; feedback open
+    # at Q's end: f2 = 1. NPS in P: alice 10, carol 6, dave 8, an anonymous 9 (tom is team, bob never
+    # submitted, hank skipped it, erin's is at P's end): (2 - 1) / 4 = 25, margin
+    # 1.96 x 100 x sqrt((1/2 + 1/4 - (1/4)^2) / 4); no answer in Q. A rate's sample is what it divides
+    # by (members, members before, MAU, Q's active, new members); counts have none.
+    overview = overview_kpis(warehouse=warehouse, app_store=app_store, filters=P)
+    kpis = overview.kpis
+    margin = 196 * math.sqrt((0.5 + 0.25 - 0.25**2) / 4)
+    expected = {
+        "members": (7, 5, None, None, None, None),
+        "new_members": (2, 1, None, None, None, None),
+        "growth_rate": (0.4, 0.25, None, None, 5, 4),
+        "dau_avg": (6 / 7, 4 / 7, None, None, None, None),
+        "wau": (4, 3, None, None, None, None),
+        "mau": (6, 3, None, None, None, None),
+        "stickiness": (0.2, 1 / 3, None, None, 6, 3),
+        "active_rate": (6 / 7, 3 / 5, None, None, 7, 5),
+        "churn_rate": (2 / 3, None, None, None, 3, 0),
+        "returning": (1, 2, None, None, None, None),
+        "newcomer_conversion": (0.5, 1.0, None, None, 2, 1),
+        "nps": (25.0, None, margin, None, 4, None),
+        "open_feedback": (3, 1, None, None, None, None),
+    }
+    fields = ("current", "previous", "margin", "previous_margin", "sample", "previous_sample")
+    assert {key: tuple(getattr(kpi, name) for name in fields) for key, kpi in kpis.items()} == {
+        key: tuple(value if value is None or isinstance(value, int) else pytest.approx(value) for value in values)
+        for key, values in expected.items()
+    }
+    assert [type(kpi.sample) for kpi in kpis.values() if kpi.sample is not None] == [int] * 6
+    # The daily series is P's seven days alone, numbered from 0.
+    assert list(overview.daily.columns) == ["date", "dau", "wau", "mau"] and overview.daily.index.tolist() == list(
+        range(7)
+    )
+
+
+def test_a_member_joining_exactly_at_the_periods_start_is_a_newcomer(boundary_warehouse):
+    # tests/boundaries.py: ivy joins at 00:00 on 1 March, P's first moment, and posts on 2 March; joe
+    # joins on 3 March and attends the launch an hour later: two newcomers, both converted.
+    row = boundary_warehouse.run(retention.newcomer_conversion_query(filters=P)).iloc[0]
+    assert row[["new_members", "converted"]].tolist() == [2, 2]
+
+
+def test_stickiness_counts_a_day_whose_mau_is_exactly_one():
+    # Day 1: the one monthly active member is active (1/1); day 2: one of two (1/2): mean 3/4.
+    daily = pd.DataFrame({"dau": [1, 1], "wau": [1, 2], "mau": [1, 2]})
+    assert activity.activity_summary(daily) == {"dau_avg": 1.0, "wau": 2, "mau": 2, "stickiness": 0.75}
+
+
+def test_a_stored_time_reads_as_a_date_in_the_filters_time_zone():
+    # 00:00 UTC on 3 March is still 2 March in Los Angeles and already 3 March (08:00) in Shanghai.
+    moment = datetime(2025, 3, 3)
+    pacific = Filters(start=P.start, end=P.end, timezone="America/Los_Angeles")
+    assert (pacific.local_date(moment), SHANGHAI.local_date(moment)) == (date(2025, 3, 2), date(2025, 3, 3))
+
+
+def test_movers_keep_five_by_default(warehouse, monkeypatch):
+    monkeypatch.setattr("metrics.movers.MIN_BASE", 1)
+    rows = movers_frame(warehouse=warehouse, filters=P)
+    # Of the moves of 2 or more (above, then biz segment active carol hank vs nobody, new members by
+    # channel forum carol erin vs nobody, by region US carol erin vs nobody), the first five: the sixth,
+    # new members in the US, is left out.
+    assert rows[["measure", "dimension", "value", "change"]].values.tolist() == [
+        ["active members", "channel", "forum", 3],
+        ["active members", "channel", "event", -2],
+        ["active members", "region", "US", 2],
+        ["active members", "segment", "biz", 2],
+        ["new members", "channel", "forum", 2],
+    ]
+
+
+# Three newcomers of P on the edges of conversion: uma joins at P's first moment and posts at that
+# very moment; vic joins on 2 March at 10:00 and comments at that moment; wes posted on 2 March but
+# joined on 3 March and did nothing after.
+EDGE_NEWCOMERS = [
+    (who, joined, "forum", "EU", "dev", False)
+    for who, joined in (("uma", datetime(2025, 3, 1)), ("vic", datetime(2025, 3, 2, 10)), ("wes", datetime(2025, 3, 3)))
+]
+EDGE_ACTIVITIES = [
+    ("uma", datetime(2025, 3, 1), "post"),
+    ("vic", datetime(2025, 3, 2, 10), "comment"),
+    ("wes", datetime(2025, 3, 2, 12), "post"),
+]
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def edge_newcomers(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=EDGE_NEWCOMERS, activity_rows=EDGE_ACTIVITIES, campaign_rows=[], participation_rows=[]
+    )
+    directory = tmp_path_factory.mktemp(f"edge-newcomers-{request.param}")
+    result = make_warehouse(request.param, directory, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_a_newcomer_converts_from_the_moment_of_joining_not_before(edge_newcomers):
+    # uma and vic converted at their joining moment (uma's also P's start); wes's post came before he joined.
+    row = edge_newcomers.run(retention.newcomer_conversion_query(filters=P)).iloc[0]
+    assert row[["new_members", "converted"]].tolist() == [3, 2]
