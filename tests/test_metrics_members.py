@@ -518,3 +518,18 @@ def test_the_leaderboard_shows_twenty(local_members):
     february = Filters(start=date(2025, 2, 10), end=date(2025, 2, 17))
     rows = local_members.run(contributions.top_contributors_query(filters=february))
     assert rows["member_id"].tolist() == CROWD[:20]
+
+
+def test_the_member_tiles_give_each_period_its_own_churn_and_newcomer_sample(warehouse):
+    """The fixture community (tests/test_metrics_overview.py works the figures out): in P, bob and dave
+    of Q's alice, bob and dave are gone (2 of 3) and hank returns; in Q nobody was active the week
+    before (no rate) and alice and dave return. Newcomers: carol and erin in P (carol converts), bob in Q
+    (converts)."""
+    kpis = sections.member_kpis(warehouse=warehouse, filters=P)
+    assert (kpis["churned"].current, kpis["churned"].previous) == (2, 0)
+    assert (kpis["churn_rate"].current, kpis["churn_rate"].previous) == (pytest.approx(2 / 3), None)
+    assert (kpis["churn_rate"].sample, kpis["churn_rate"].previous_sample) == (3, 0)
+    assert (kpis["returning"].current, kpis["returning"].previous) == (1, 2)
+    conversion = kpis["newcomer_conversion"]
+    assert (conversion.current, conversion.previous) == (pytest.approx(1 / 2), 1.0)
+    assert (conversion.sample, conversion.previous_sample) == (2, 1)

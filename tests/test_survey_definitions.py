@@ -546,3 +546,86 @@ def test_a_file_that_is_not_utf8_is_named_with_the_reason(tmp_path):
     assert (problem.field, problem.message.key) == ((), "survey.problem.unreadable")
     assert "can't decode byte 0xe9" in problem.message.values["error"]
     assert str(problem).startswith("latin.yaml: ")
+
+
+PICK_OR_OTHER = {"id": "pick", "type": "choice", "text": "Pick", "options": ["a", "b"], "other": True}
+OPERATORS = "equals, in, at_most, at_least"
+SCALES = "nps, rating, csat, ces"
+
+
+@pytest.mark.parametrize(
+    ("show_if", "field", "said"),
+    [
+        ("nps", (), f"must name a question and one of {OPERATORS}"),  # not a mapping
+        ({"equals": 1}, (), f"must name a question and one of {OPERATORS}"),  # no question named
+        ({"question": "nps", "is": 6}, (), f"needs exactly one of {OPERATORS}"),  # an unknown key
+        ({"question": "nps", "at_most": 6, "is": 6}, (), f"needs exactly one of {OPERATORS}"),  # one beside it
+        ({"question": "nps", "at_most": 6, "at_least": 1}, (), f"needs exactly one of {OPERATORS}"),  # two
+        ({"question": "nps"}, (), f"needs exactly one of {OPERATORS}"),  # none
+        (
+            {"question": "later", "equals": 1},
+            ("question",),
+            "'later' comes after this question; logic can only depend on an earlier question",
+        ),
+        ({"question": "gone", "equals": 1}, ("question",), "'gone' is no question of this survey"),
+        ({"question": "pick", "at_most": 6}, ("at_most",), f"at_most needs a number and a scale question ({SCALES})"),
+        (
+            {"question": "nps", "at_least": "9"},
+            ("at_least",),
+            f"at_least needs a number and a scale question ({SCALES})",
+        ),
+        (
+            {"question": "nps", "at_least": True},
+            ("at_least",),
+            f"at_least needs a number and a scale question ({SCALES})",
+        ),
+        ({"question": "pick", "in": "a"}, ("in",), "in needs a list of answers"),
+        ({"question": "pick", "equals": "c"}, ("equals",), "'c' is not an option of 'pick'"),
+        ({"question": "pick", "equals": "ab"}, ("equals",), "'ab' is not an option of 'pick'"),  # read whole
+        ({"question": "pick", "in": ["a", "c", "d"]}, ("in",), "'c' is not an option of 'pick'"),  # the first missing
+    ],
+)
+def test_each_condition_problem_is_said_once_at_its_own_place(show_if, field, said):
+    """A follow-up's `show_if` refused: the one problem, at the condition or at its offending key."""
+    later = {"id": "later", "type": "nps", "text": "Later?"}
+    why = {"id": "why", "type": "long_text", "text": "Why?", "show_if": show_if}
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(definition(NPS, PICK_OR_OTHER, why, later), where="bad.yaml")
+    place = ("questions", "why", "show_if", *field)
+    words = ": ".join(["why", "show_if", *field])
+    assert [(problem.field, str(problem)) for problem in error.value.problems] == [
+        (place, f"bad.yaml: {words}: {said}")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("show_if", "condition"),
+    [
+        ({"question": "pick", "in": ["a", "__other__"]}, Condition("pick", "in", ["a", OTHER])),  # other allowed
+        ({"question": "nps", "at_least": 9.5}, Condition("nps", "at_least", 9.5)),  # a number, not whole
+        ({"question": "pick", "equals": "b"}, Condition("pick", "equals", "b")),
+    ],
+)
+def test_a_condition_on_an_earlier_question_is_kept_as_written(show_if, condition):
+    why = {"id": "why", "type": "long_text", "text": "Why?", "show_if": show_if}
+    survey = parse_definition(definition(NPS, PICK_OR_OTHER, why), where="good.yaml")
+    assert survey.question("why").show_if == condition
+
+
+def test_other_is_no_option_of_a_choice_without_it():
+    pick = {**PICK_OR_OTHER, "other": False}
+    why = {"id": "why", "type": "long_text", "text": "Why?", "show_if": {"question": "pick", "in": [OTHER]}}
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(definition(pick, why), where="bad.yaml")
+    assert [str(problem) for problem in error.value.problems] == [
+        f"bad.yaml: why: show_if: in: {OTHER!r} is not an option of 'pick'"
+    ]
+
+
+def test_a_matrix_scale_label_left_empty_is_missing():
+    matrix = {"id": "m", "type": "matrix", "text": "Agree?", "rows": ["a", "b"], "scale": [None, "Agree"]}
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(definition(matrix), where="bad.yaml")
+    assert [(problem.field, str(problem)) for problem in error.value.problems] == [
+        (("questions", "m", "scale", 0), "bad.yaml: m: scale 1: is missing")
+    ]

@@ -12,16 +12,21 @@ import json
 import math
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from metrics.filters import Filters
 from metrics.survey_results import (
+    SCORE_COLUMNS,
+    breakdown,
     free_text_query,
     period_table,
+    question_result,
     responses_by_version_query,
     results_document,
     survey_results,
@@ -31,7 +36,7 @@ from store import tables
 from store.database import AppStore
 from surveys import registry
 from surveys.definition import parse_definition
-from tests.conftest import migrated_store
+from tests.conftest import migrated_store, new_migrated_store
 
 t = datetime
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
@@ -552,3 +557,136 @@ def test_a_grids_rows_are_counted_apart_and_labelled_in_the_readers_language(tmp
         ["有用", 4, scale[3], 1, 1.0],
     ]
     store.dispose()
+
+
+def _both(zh: str, en: str) -> dict[str, str]:
+    return {"zh-CN": zh, "en": en}
+
+
+ALIKE = {
+    "slug": "alike",
+    "title": _both("相似", "Alike"),
+    "languages": ["zh-CN", "en"],  # Chinese first: a reader who names no language still reads English
+    "questions": [
+        {"id": "nps", "type": "nps", "text": _both("推荐吗？", "Recommend?")},
+        {"id": "again", "type": "nps", "text": _both("再推荐吗？", "Again?")},  # a second question of one type
+        {
+            "id": "pick",
+            "type": "choice",
+            "text": _both("选一个", "Pick"),
+            "options": [{"id": "a", "label": _both("甲", "A")}, {"id": "b", "label": _both("乙", "B")}],
+        },
+        {
+            "id": "skipped",
+            "type": "choice",
+            "text": _both("没人答", "Nobody"),
+            "options": [{"id": "x", "label": _both("丙", "X")}, {"id": "y", "label": _both("丁", "Y")}],
+        },
+        {"id": "sat", "type": "csat", "text": _both("满意吗？", "Satisfied?")},  # nobody answers it
+        {
+            "id": "grid",
+            "type": "matrix",
+            "text": _both("同意吗？", "Agree?"),
+            "rows": [{"id": "r1", "label": _both("一", "One")}, {"id": "r2", "label": _both("二", "Two")}],
+        },
+    ],
+}
+ALIKE_ANSWERS = [  # the two anonymous answers share one member (NULL) yet differ in one column each
+    (None, t(2025, 3, 2, 9), {"nps": 9, "again": 0, "pick": "a", "grid": {"r1": 5, "r2": 5}}),  # week of 24 Feb
+    (None, t(2025, 3, 4, 9), {"nps": 10, "pick": "b"}),  # week of 3 March
+    ("gina", t(2025, 3, 5, 9), {"nps": 6}),
+]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def alike(request, tmp_path, new_postgres_database) -> Iterator[AppStore]:
+    """ALIKE answered as ALIKE_ANSWERS, on each app engine."""
+    store = new_migrated_store(request.param, tmp_path, new_postgres_database, "alike")
+    registry.register(store, parse_definition(ALIKE, where="alike"), timezone="UTC", now=t(2025, 2, 1))
+    add_responses(store, registry.load_survey(store, "alike"), ALIKE_ANSWERS, prefix="alike")
+    yield store
+    store.dispose()
+
+
+def test_answers_alike_but_for_one_column_are_counted_apart_in_english_by_default(alike, duckdb_warehouse):
+    """Every answer counted under its own question, value and week, though the two anonymous answers
+    share a member; a question nobody answered shows every point at 0 answers and a share of 0; a reader
+    who names no language reads the English labels of a survey written first in Chinese."""
+    versions = registry.load_versions(alike, "alike")
+    found = survey_results(app_store=alike, warehouse=duckdb_warehouse, versions=versions, filters=P)
+    # Week of 24 Feb: 9 and 0 (one promoter, one detractor); week of 3 March: 10 and gina's 6.
+    # Each week: p = d = 1/2, NPS 0, margin 196 x sqrt((1/2 + 1/2 - 0) / 2).
+    assert found.trend["week"].tolist() == [date(2025, 2, 24), date(2025, 3, 3)]
+    assert found.trend[["nps", "answers"]].values.tolist() == [[0.0, 2], [0.0, 2]]
+    assert found.trend["margin"].tolist() == [pytest.approx(196 * math.sqrt(1 / 2))] * 2
+    by_id = {question.id: frame for question, frame in found.questions}
+    records = {key: frame.to_dict("records") for key, frame in by_id.items()}
+
+    def scale(given: dict[int, int], total: int, high: int, low: int = 0) -> list[dict]:
+        return [
+            {
+                "answer": n,
+                "label": str(n),
+                "answers": given.get(n, 0),
+                "share": given.get(n, 0) / total if total else 0.0,
+            }
+            for n in range(low, high + 1)
+        ]
+
+    assert records["nps"] == scale({9: 1, 10: 1, 6: 1}, 3, 10)  # not "again"'s 0
+    assert records["again"] == scale({0: 1}, 1, 10)
+    assert records["sat"] == scale({}, 0, 5, low=1)
+    assert by_id["sat"]["answers"].dtype.kind == "i"  # whole counts, shown without ".0"
+    assert records["pick"] == [
+        {"answer": "a", "label": "A", "answers": 1, "share": 0.5},
+        {"answer": "b", "label": "B", "answers": 1, "share": 0.5},
+    ]
+    assert records["skipped"] == [
+        {"answer": "x", "label": "X", "answers": 0, "share": 0.0},
+        {"answer": "y", "label": "Y", "answers": 0, "share": 0.0},
+    ]
+    assert records["grid"] == [
+        {"row": "One", "answer": 5.0, "label": "Strongly agree", "answers": 1, "share": 1.0},
+        {"row": "Two", "answer": 5.0, "label": "Strongly agree", "answers": 1, "share": 1.0},
+    ]
+    counts = pd.DataFrame(
+        {"question_id": ["pick"], "question_type": ["choice"], "value_num": [None], "value_text": ["b"], "answers": [2]}
+    )
+    pick = next(question for question, _ in found.questions if question.id == "pick")
+    assert question_result(pick, counts)["label"].tolist() == ["A", "B"]
+
+
+def test_a_period_nobody_answered_keeps_the_trend_and_breakdown_columns(alike, duckdb_warehouse):
+    versions = registry.load_versions(alike, "alike")
+    found = survey_results(app_store=alike, warehouse=duckdb_warehouse, versions=versions, filters=P.previous())
+    assert (found.summary.responses, found.summary.nps) == (0, None)
+    assert (found.trend.empty, list(found.trend.columns)) == (True, ["week", "nps", "margin", "answers"])
+    for dimension, frame in found.breakdowns.items():
+        assert (frame.empty, list(frame.columns)) == (True, ["group", "respondents", "nps", "nps_margin", "csat"]), (
+            dimension
+        )
+
+
+def test_respondents_without_a_channel_are_one_group_of_their_own():
+    """A breakdown by channel: ann (forum, 10) and two without a channel (bo 9 over two weeks' rows,
+    cy 0); bo is one respondent though two rows; the anonymous 0 is left out."""
+    columns = ["person_id", *SCORE_COLUMNS]
+    zeros = dict.fromkeys(SCORE_COLUMNS[3:], 0)
+    counts = pd.DataFrame(
+        [
+            {"person_id": "ann", "nps_answers": 1, "promoters": 1, "detractors": 0, **zeros},
+            {"person_id": "bo", "nps_answers": 1, "promoters": 1, "detractors": 0, **zeros},
+            {"person_id": "bo", "nps_answers": 1, "promoters": 1, "detractors": 0, **zeros},
+            {"person_id": "cy", "nps_answers": 1, "promoters": 0, "detractors": 1, **zeros},
+            {"person_id": None, "nps_answers": 1, "promoters": 0, "detractors": 1, **zeros},
+        ],
+        columns=columns,
+    )
+    profiles = pd.DataFrame({"member_id": ["ann", "bo", "cy"], "channel": ["forum", None, None]})
+    found = breakdown(counts, profiles, dimension="channel")
+    found = found.astype(object).where(found.notna(), None)
+    # No channel: 3 answers, 2 promoters, 1 detractor: NPS 100/3, variance 2/3 + 1/3 - 1/9 = 8/9.
+    assert found.values.tolist() == [
+        ["forum", 1, 100.0, 0.0, None],
+        ["—", 2, pytest.approx(100 / 3), pytest.approx(196 * math.sqrt(8 / 9 / 3)), None],
+    ]

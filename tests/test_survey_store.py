@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from store import tables
 from store.database import AppStore, StoreError
 from surveys import links, registry
+from surveys.answers import answer_rows
 from surveys.definition import parse_definition
 from surveys.links import Audience, token_hash
 from surveys.submission import (
@@ -25,6 +26,7 @@ from surveys.submission import (
     remove_responses,
     response_state,
     start_response,
+    store_response,
     submit,
 )
 from tests.conftest import new_migrated_store
@@ -394,3 +396,41 @@ def test_register_folder_publishes_valid_files_and_reports_the_others(store, tmp
     )
     assert registry.register_folder(store, folder, timezone="Asia/Shanghai", now=NOW)[0] == {"good": 2}
     assert registry.load_survey(store, "good").opens_at == datetime(2026, 4, 1, 0, 0)  # 08:00 Shanghai in UTC
+
+
+def test_an_imported_responses_written_answer_enters_the_inbox_in_the_responses_language(store):
+    stored = publish(store)
+    rows = answer_rows(stored.survey, {"nps": 4, "why": "Too slow"})
+    with store.begin() as connection:
+        response_id = store_response(
+            connection,
+            stored=stored,
+            rows=rows,
+            key="form-1",
+            member_id="alice",
+            submitted_at=NOW,
+            locale="fr",
+            source="forms",
+        )
+    feedback = tables.feedback
+    items = store.run(
+        sa.select(feedback.c.response_id, feedback.c.text, feedback.c.language, feedback.c.score, feedback.c.created_at)
+    )
+    assert items.values.tolist() == [[response_id, "Too slow", "fr", 4.0, NOW]]
+
+
+def test_removing_more_responses_than_one_batch_holds_removes_them_all(store):
+    """1,001 responses: batches of 500, 500 and 1, each counted."""
+    stored = publish(store)
+    with store.begin() as connection:
+        connection.execute(
+            tables.responses.insert(),
+            [
+                {"survey_id": stored.id, "submitted_at": NOW, "completed": True, "idempotency_key": f"k{n}"}
+                for n in range(1001)
+            ],
+        )
+    ids = store.run(sa.select(tables.responses.c.id).order_by(tables.responses.c.id))["id"].tolist()
+    with store.begin() as connection:
+        assert remove_responses(connection, ids) == 1001
+    assert count(store, tables.responses) == 0
