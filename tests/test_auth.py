@@ -22,7 +22,15 @@ from streamlit.testing.v1 import AppTest
 import cli
 from auth import pages as app_pages
 from auth.access import Permission, share_grants
-from auth.accounts import WRONG, SignInRefused, check_password, hash_password, load_accounts, role_for_email
+from auth.accounts import (
+    WRONG,
+    SignInRefused,
+    check_password,
+    forget_old_attempts,
+    hash_password,
+    load_accounts,
+    role_for_email,
+)
 from auth.preferences import store_language, stored_language
 from auth.sessions import credential_mark, end_session, session_email, start_session
 from settings import SettingsError, load_settings, signing_secret
@@ -99,6 +107,53 @@ def test_five_failures_lock_an_address_for_fifteen_minutes(store, email):
     assert attempt(store, email, PASSWORD, now=after) == expected
 
 
+def test_an_accounts_address_is_kept_lower_cased():
+    assert [(key, account.email) for key, account in ACCOUNTS.items()] == [
+        ("ana@example.org", "ana@example.org"),
+        ("vic@example.org", "vic@example.org"),
+        ("root@example.org", "root@example.org"),
+    ]
+
+
+def refusal(store: AppStore, email: str, *, now: datetime) -> tuple[str, str | None, dict]:
+    with pytest.raises(SignInRefused) as refused:
+        check_password(ACCOUNTS, email, PASSWORD, app_store=store, now=now, min_seconds=0.0)
+    return refused.value.user_message, refused.value.key, refused.value.values
+
+
+def test_a_lock_lasts_from_the_earliest_of_the_five_failures_in_whole_minutes_at_least_one(store):
+    """Failures at 12:01, then four at 12:00 (a clock a little behind): the lock ends at 12:15, the
+    earliest failure's time and 15 minutes. At 12:00:20 that is 14 min 40 s away, said as 15 minutes
+    (880 s / 60 = 14.67); at 12:14:40 it is 20 s away, said as 1 minute (never 0)."""
+    attempt(store, "ana@example.org", "wrong", now=NOW + timedelta(minutes=1))
+    for _ in range(4):
+        attempt(store, "ana@example.org", "wrong", now=NOW)
+    assert refusal(store, "ana@example.org", now=NOW + timedelta(seconds=20)) == (
+        "Too many failed attempts for this address. Try again in 15 minutes.",
+        "sign_in.locked",
+        {"minutes": 15},
+    )
+    assert refusal(store, "ana@example.org", now=NOW + timedelta(minutes=14, seconds=40)) == (
+        "Too many failed attempts for this address. Try again in 1 minutes.",
+        "sign_in.locked",
+        {"minutes": 1},
+    )
+
+
+def test_a_failure_and_an_address_tried_exactly_fifteen_minutes_ago_are_forgotten(store):
+    """a@ tried at 11:59 and again at 12:00 (its row touched at 12:00), b@ at 12:00:01; at 12:15 the
+    window starts at 12:00: a@'s failures and row go, b@'s stay."""
+    attempt(store, "a@example.org", "wrong", now=NOW - timedelta(minutes=1))
+    attempt(store, "a@example.org", "wrong", now=NOW)
+    attempt(store, "b@example.org", "wrong", now=NOW + timedelta(seconds=1))
+    forget_old_attempts(store, NOW + timedelta(minutes=15))
+    with store.read() as connection:
+        failures = connection.execute(sa.select(tables.sign_in_failures.c.email, tables.sign_in_failures.c.at)).all()
+        locks = connection.execute(sa.select(tables.sign_in_locks.c.email)).all()
+    assert [tuple(row) for row in failures] == [("b@example.org", NOW + timedelta(seconds=1))]
+    assert [tuple(row) for row in locks] == [("b@example.org",)]
+
+
 def test_a_success_clears_the_failures(store):
     for _ in range(4):
         attempt(store, "ana@example.org", "wrong")
@@ -110,7 +165,10 @@ def test_a_success_clears_the_failures(store):
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"a@x.org": {"role": "boss", "password_hash": HASH}}, "[pulse.accounts] a@x.org: role 'boss' is not one of"),
+        (
+            {"a@x.org": {"role": "boss", "password_hash": HASH}},
+            "[pulse.accounts] a@x.org: role 'boss' is not one of viewer, manager, admin",
+        ),
         ({"a@x.org": {"role": "viewer", "password": "secret"}}, "[pulse.accounts] a@x.org: needs password_hash"),
         ({"a@x.org": {"role": "viewer", "password_hash": "secret"}}, "[pulse.accounts] a@x.org: needs password_hash"),
     ],

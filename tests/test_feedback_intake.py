@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from feedback import importer, workflow
+from feedback import importer, intake, workflow
 from feedback.importer import ImportFailed, import_feedback
 from feedback.intake import KEY_BATCH, NewFeedback, add_feedback, enrichment, remove_feedback
 from feedback.sentiment import label_of, language_of, sentiment_of
@@ -305,6 +305,22 @@ def test_removing_more_items_than_a_batch_holds_removes_and_counts_them_all(stor
     left = store.run(sa.select(item.c.id, item.c.duplicate_of).order_by(item.c.id)).astype(object)
     assert left.where(left.notna(), None).values.tolist() == [[freed, None], [copy, original], [original, None]]
     assert sorted(set(store.run(sa.select(events.c.feedback_id))["feedback_id"])) == [freed, copy, original]
+
+
+def test_removing_more_than_two_batches_removes_every_batch(store, monkeypatch):
+    """Batches of 2 (as the 500 would be with 1,000 ids and more): five items are batches [1, 2],
+    [3, 4], [5], and every one goes."""
+    monkeypatch.setattr(intake, "KEY_BATCH", 2)
+    with store.begin() as connection:
+        ids = add_feedback(
+            connection,
+            [NewFeedback(source="manual", text=f"item {n}", created_at=NOW) for n in range(5)],
+            actor="a",
+            now=NOW,
+        )
+        assert remove_feedback(connection, ids) == 5
+    assert stored(store).empty
+    assert store.run(sa.select(tables.feedback_events.c.id)).empty
 
 
 def test_rescoring_recomputes_what_was_scored_on_arrival_and_leaves_the_managers_fields(store):

@@ -496,3 +496,73 @@ def test_an_undo_is_refused_when_someone_changed_the_items_since(store):
     with pytest.raises(EditConflict):
         workflow.restore(store, undo, actor="bo", now=LATER)
     assert [item(store, i)["status"] for i in (first, second)] == ["resolved", "resolved"]  # all or nothing
+
+
+def test_refusals_name_the_item_and_what_is_wrong_exactly(store):
+    """Each refusal's words in full, with the item's number: an item gone, fields no one edits, a
+    jump the workflow does not allow, a duplicate without its original, an original cleared."""
+    first, second = add(store, "a", "b")
+
+    def refusal(item_id: int, version: int, changes: dict) -> tuple[str, str | None]:
+        with pytest.raises(EditRefused) as refused:
+            workflow.save(store, [Edit(item_id, version, changes)], actor="bo", now=LATER)
+        return refused.value.user_message, refused.value.key
+
+    assert refusal(999, 1, {"status": "triaged"}) == (
+        "Feedback #999 no longer exists; reload the inbox.",
+        "feedback.refused.gone",
+    )
+    assert refusal(first, 1, {"text": "rewritten", "member_id": "github:1"}) == (
+        f"#{first}: member_id, text cannot be edited.",
+        "feedback.refused.not_editable",
+    )
+    assert item(store, first)["text"] == "a"
+    move(store, first, "triaged")
+    assert refusal(first, 2, {"status": "new"}) == (
+        f"#{first}: an item that is triaged cannot become new; it can become planned, in progress, resolved, "
+        "won't fix, duplicate.",
+        "feedback.refused.jump",
+    )
+    assert refusal(first, 2, {"status": "duplicate"}) == (
+        f"#{first}: to mark it a duplicate, merge it into the original item.",
+        "feedback.refused.duplicate",
+    )
+    workflow.save(store, [Edit(second, 1, {"duplicate_of": first})], actor="bo", now=LATER)
+    assert refusal(second, 2, {"duplicate_of": None}) == (
+        f"#{second}: to un-merge it, reopen it (make it triaged).",
+        "feedback.refused.unmerge",
+    )
+
+
+def test_a_duplicates_other_fields_change_and_moving_it_to_another_original_logs_only_that(store):
+    """A duplicate keeps its status and original while its priority changes (no un-merge asked for);
+    merged into another original, its status entry is not logged again."""
+    original, other, copy = add(store, "a", "b", "c")
+    workflow.save(store, [Edit(copy, 1, {"duplicate_of": original})], actor="bo", now=LATER)
+    workflow.save(store, [Edit(copy, 2, {"priority": "high"})], actor="bo", now=LATER)
+    saved = item(store, copy)
+    assert (saved["status"], saved["duplicate_of"], saved["priority"], saved["version"]) == (
+        "duplicate",
+        original,
+        "high",
+        3,
+    )
+    workflow.save(store, [Edit(copy, 3, {"duplicate_of": other})], actor="bo", now=LATER)
+    assert history(store, copy) == [
+        ("ana", "created", None, "manual"),
+        ("bo", "duplicate_of", None, str(original)),
+        ("bo", "status", "new", "duplicate"),
+        ("bo", "priority", None, "high"),
+        ("bo", "duplicate_of", str(original), str(other)),  # and no status entry duplicate -> duplicate
+    ]
+
+
+def test_an_original_given_as_text_is_read_as_its_number(store):
+    """The inbox may hand the original's number over as text: " 7 " is item 7, so merging an item into
+    itself that way is refused as any self-merge is."""
+    first, second = add(store, "a", "b")
+    with pytest.raises(EditRefused) as refused:
+        workflow.save(store, [Edit(first, 1, {"duplicate_of": f" {first} "})], actor="bo", now=LATER)
+    assert refused.value.user_message == f"#{first} cannot be merged into itself."
+    workflow.save(store, [Edit(second, 1, {"duplicate_of": f"{first}"})], actor="bo", now=LATER)
+    assert item(store, second)["duplicate_of"] == first

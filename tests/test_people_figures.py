@@ -41,7 +41,7 @@ from engines import create_engine
 from feedback import duplicates
 from metrics import levels
 from metrics.filters import Filters
-from metrics.scope import in_scope, people_of
+from metrics.scope import in_scope, members_in_scope_query, people_of
 from metrics.survey_results import survey_results
 from metrics.surveys import nps
 from outreach import consent, invitations
@@ -176,12 +176,14 @@ def test_an_item_under_a_merged_id_has_its_persons_segment_and_level_in_the_inbo
     tmp_path, engine, new_postgres_database
 ):
     """The inbox's member filters read member_profiles: every id asked for, with its person's values."""
-    asked = ["discourse:1", "discourse:2", "github:11", "nobody"]
+    asked = ["nobody", "github:11", "discourse:2", "discourse:1", "github:11"]  # unsorted, one twice
     for step, merges in enumerate(((), MERGE, ())):
         folder = tmp_path / f"{engine}-{step}"
         folder.mkdir()
         warehouse = warehouse_of(engine, folder, identities.gather(frames(), merges=merges), new_postgres_database)
         profiles = levels.member_profiles(warehouse=warehouse, filters=P, member_ids=asked)
+        assert list(profiles.columns) == levels.PROFILE_COLUMNS
+        assert list(profiles.index) == [0, 1, 2]  # sorted by the id asked for, numbered from 0
         rows = profiles[["member_id", "person_id", "segment", "level"]].values.tolist()
         ann = "github:11" if merges else "discourse:1"
         assert rows == [
@@ -189,12 +191,14 @@ def test_an_item_under_a_merged_id_has_its_persons_segment_and_level_in_the_inbo
             ["discourse:2", "discourse:2", "dev", "casual"],
             ["github:11", "github:11", "ops", "casual"],
         ], step
-        assert people_of(asked, warehouse=warehouse) == {
-            "discourse:1": ann,
-            "discourse:2": "discourse:2",
-            "github:11": "github:11",
-            "nobody": "nobody",
-        }
+        assert list(people_of(asked, warehouse=warehouse).items()) == [  # each id once, sorted
+            ("discourse:1", ann),
+            ("discourse:2", "discourse:2"),
+            ("github:11", "github:11"),
+            ("nobody", "nobody"),
+        ]
+        found = warehouse.run(members_in_scope_query(filters=P, member_ids=["discourse:1"]))
+        assert found[["member_id", "person_id"]].values.tolist() == [["discourse:1", ann]]  # that id alone
         items = pd.DataFrame({"member_id": ["discourse:1", "github:11", None, "nobody"], "n": range(4)})
         kept = in_scope(items, warehouse=warehouse, filters=P)
         assert kept["n"].tolist() == [0, 1, 2]

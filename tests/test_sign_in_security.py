@@ -13,10 +13,12 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 import auth.accounts
 from auth.accounts import HASH_CHECKS, MAX_FAILURES, WRONG, SignInRefused, check_password, hash_password, load_accounts
+from store import tables
 from store.database import AppStore
 from tests.conftest import cheap_hashing, migrated_postgres_url, migrated_store
 
@@ -141,3 +143,50 @@ def test_an_address_no_account_can_have_is_wrong_without_reaching_the_store(stor
         assert _attempt(store, _accounts(), PASSWORD, email=email) == WRONG
     finally:
         store.dispose()
+
+
+def test_a_sign_in_told_to_try_again_leaves_the_failures_before_it_counted(tmp_path, monkeypatch):
+    """Two wrong passwords, then an attempt no check could start for: it is refused as busy (its
+    catalog key sign_in.busy) and not counted, and the two failures before it still are."""
+    monkeypatch.setattr(auth.accounts, "SLOT_WAIT_SECONDS", 0.05)
+    store = migrated_store(tmp_path / "app.db")
+    accounts = _accounts()
+    try:
+        assert [_attempt(store, accounts, "wrong") for _ in range(2)] == [WRONG, WRONG]
+        for _ in range(HASH_CHECKS):
+            auth.accounts.HASH_SLOTS.acquire()
+        try:
+            with pytest.raises(auth.accounts.Busy) as busy:
+                check_password(accounts, "ana@example.org", PASSWORD, app_store=store, now=NOW, min_seconds=0.0)
+        finally:
+            for _ in range(HASH_CHECKS):
+                auth.accounts.HASH_SLOTS.release()
+        assert (busy.value.user_message, busy.value.key) == (auth.accounts.BUSY, "sign_in.busy")
+        with store.read() as connection:
+            failures = connection.execute(sa.select(tables.sign_in_failures.c.email)).all()
+        assert [tuple(row) for row in failures] == [("ana@example.org",), ("ana@example.org",)]
+    finally:
+        store.dispose()
+
+
+def test_an_address_of_exactly_the_longest_length_signs_in(tmp_path):
+    address = "a" * 308 + "@example.org"
+    assert len(address) == auth.accounts.MAX_ADDRESS == 320
+    accounts = load_accounts({address: {"role": "viewer", "password_hash": hash_password(PASSWORD)}})
+    store = migrated_store(tmp_path / "app.db")
+    try:
+        assert _attempt(store, accounts, PASSWORD, email=address) == "viewer"
+    finally:
+        store.dispose()
+
+
+def test_an_answer_already_slower_than_the_minimum_waits_no_more(tmp_path, monkeypatch):
+    """The wait tops the answer up to min_seconds: with a minimum of 0 s, it sleeps 0 s exactly."""
+    slept: list[float] = []
+    monkeypatch.setattr(auth.accounts, "time", types.SimpleNamespace(monotonic=time.monotonic, sleep=slept.append))
+    store = migrated_store(tmp_path / "app.db")
+    try:
+        assert _attempt(store, _accounts(), "wrong") == WRONG
+    finally:
+        store.dispose()
+    assert slept == [0.0]
