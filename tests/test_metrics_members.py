@@ -189,6 +189,14 @@ def test_a_member_joining_exactly_at_the_periods_start_is_new_in_it(boundary_war
     assert members.growth(counts) == {"members": 5, "new_members": 2, "growth_rate": 2 / 3, "n_growth_rate": 3}
 
 
+def test_filters_no_member_meets_together_count_0_members_not_1_or_none(boundary_warehouse):
+    # Every member of the boundary community is in EU, so forum members in US are nobody: the one
+    # row of counts is summed over no rows, and each count is 0 (not NULL), with no growth rate.
+    counts = boundary_warehouse.run(members.member_counts_query(filters=replace(P, channel="forum", region="US")))
+    assert counts.values.tolist() == [[0, 0, 0]]
+    assert members.growth(counts) == {"members": 0, "new_members": 0, "growth_rate": None, "n_growth_rate": 0}
+
+
 def test_a_member_joining_exactly_at_the_periods_start_has_no_previous_level(boundary_warehouse):
     row = boundary_warehouse.run(levels.member_level_query(filters=P, member_id="ivy")).iloc[0]
     # One post on 2 March: casual now; a newcomer at P's start, so no level at the previous period's end.
