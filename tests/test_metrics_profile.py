@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
+from data_sources import identities
+from data_sources.warehouse import Warehouse, build_warehouse
+from engines import create_engine
 from metrics import profile
 from metrics.filters import Filters, day_number
+from rollup.tables import info
+from store import tables
+from store.database import AppStore
 from tests import community
-from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse
+from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse, new_migrated_store
 
 P = Filters(start=date(2025, 2, 1), end=date(2025, 3, 8))
 
@@ -172,3 +180,172 @@ def test_answers_of_a_response_never_submitted_are_not_shown(app_store):
     # bob started the pulse and answered 0 and "because", but never submitted (tests/community.py).
     assert app_store.run(profile.member_answers_query(member_id="bob", include_text=True)).empty
     assert "text" not in app_store.run(profile.member_feedback_query(member_id="alice", include_text=False)).columns
+
+
+# Ties: ana does five things at the same moment (Tuesday 4 March 2025, 12:00), written in neither
+# the order of their ids nor of their kinds, and is on the lists of three fairs that start together,
+# written c, b, a. Where the first sort key ties, each list is ordered by its tie-break.
+TIED_AT = datetime(2025, 3, 4, 12)
+TIED = [("a3", "reaction"), ("a1", "post"), ("a4", "message"), ("a0", "login"), ("a2", "comment")]
+FAIRS = [
+    (f"{letter}-fair", f"Fair {letter.upper()}", "event", datetime(2025, 6, 1), None, "event", None, None, None)
+    for letter in "cba"
+]
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def ties(request, tmp_path_factory) -> Iterator[Warehouse]:
+    frames = community.frames(
+        member_rows=[("ana", datetime(2025, 1, 1), "forum", "EU", "dev", False)],
+        activity_rows=[("ana", TIED_AT, kind) for _, kind in TIED],
+        campaign_rows=FAIRS,
+        participation_rows=[
+            ("c-fair", "ana", "registered"),
+            ("b-fair", "ana", "invited"),
+            ("a-fair", "ana", "attended"),
+        ],
+    )
+    frames["activities"] = frames["activities"].assign(activity_id=[key for key, _ in TIED])
+    directory = tmp_path_factory.mktemp(f"ties-{request.param}")
+    result = make_warehouse(request.param, directory, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_things_done_at_one_moment_come_by_id(ties):
+    rows = ties.run(profile.recent_activities_query(member_id="ana"))
+    assert [(str(r.occurred_at)[:16], r.kind) for r in rows.itertuples()] == [
+        ("2025-03-04 12:00", "login"),  # a0
+        ("2025-03-04 12:00", "post"),  # a1
+        ("2025-03-04 12:00", "comment"),  # a2
+        ("2025-03-04 12:00", "reaction"),  # a3
+        ("2025-03-04 12:00", "message"),  # a4
+    ]
+    # The latest two are the first two by id.
+    assert ties.run(profile.recent_activities_query(member_id="ana", limit=2))["kind"].tolist() == ["login", "post"]
+
+
+def test_the_kinds_of_one_week_come_in_alphabetical_order(ties):
+    week = Filters(start=date(2025, 3, 3), end=date(2025, 3, 10))
+    rows = ties.run(profile.member_weekly_activity_query(filters=week, member_id="ana"))
+    assert [(r.week - day_number(date(2025, 3, 3)), r.kind, r.activities) for r in rows.itertuples()] == [
+        (0, "comment", 1),
+        (0, "login", 1),
+        (0, "message", 1),
+        (0, "post", 1),
+        (0, "reaction", 1),
+    ]
+
+
+def test_campaigns_starting_together_come_by_id(ties):
+    rows = ties.run(profile.member_campaigns_query(member_id="ana"))
+    assert [[r.campaign_id, r.name, str(r.starts_at), r.stage] for r in rows.itertuples()] == [
+        ["a-fair", "Fair A", "2025-06-01 00:00:00", "took part"],
+        ["b-fair", "Fair B", "2025-06-01 00:00:00", "invited"],
+        ["c-fair", "Fair C", "2025-06-01 00:00:00", "registered"],
+    ]
+
+
+# One person under three ids, written last id first; "ana" is the canonical one (a members row).
+ANA_IDS = ["zed:9", "mid:5", "ana"]
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgresql"])
+def merged(request, tmp_path) -> Iterator[Warehouse]:
+    """ana alone, her three ids in member_identities beside her, as a sync writes them (DuckDB) or
+    as a warehouse queried in place would hold them (SQLite, PostgreSQL)."""
+    frames = community.frames(
+        member_rows=[("ana", datetime(2025, 1, 1), "forum", "EU", "dev", False)],
+        activity_rows=[("ana", datetime(2025, 3, 4, 12), "post")],
+        campaign_rows=[],
+        participation_rows=[],
+    )
+    rows = pd.DataFrame(
+        {
+            "identity_id": ANA_IDS,
+            "member_id": "ana",
+            "platform": "forum",
+            "handle": None,
+            "name": "Ana",
+            "joined_at": datetime(2025, 1, 1),
+            "email_verified": False,
+            "activities": 0,
+            "linked_by": ["merge", "merge", "self"],
+            "avatar": None,
+        }
+    )
+    kept = {
+        identities.member_identities: rows,
+        identities.member_suggestions: pd.DataFrame(columns=identities.SUGGESTION_COLUMNS),
+    }
+    stamp = {identities.LINKS_KEY: identities.fingerprint({"zed:9": "ana", "mid:5": "ana"})}
+    if request.param == "duckdb":
+        path = tmp_path / "warehouse.duckdb"
+        build_warehouse(path, frames, timezone="UTC", stamp=stamp, beside=kept)
+        result = Warehouse(f"duckdb:///{path}")
+    else:
+        built = make_warehouse(request.param, tmp_path, frames, databases(request, request.param))
+        writer = create_engine(built.url)
+        identities.tables.create_all(writer)
+        info.create(writer, checkfirst=True)
+        with writer.begin() as connection:
+            connection.execute(
+                identities.member_identities.insert(), rows.astype(object).where(rows.notna(), None).to_dict("records")
+            )
+            connection.execute(info.insert(), [{"key": key, "value": value} for key, value in stamp.items()])
+        writer.dispose()
+        built.dispose()  # opened again below, marked with the identities it now has
+        result = Warehouse(built.url)
+    yield result
+    result.dispose()
+
+
+def test_a_persons_ids_come_in_order_whichever_is_asked(merged):
+    for asked in ANA_IDS:
+        rows = merged.run(profile.person_ids_query(asked))
+        assert rows.values.tolist() == [["ana", "ana"], ["mid:5", "ana"], ["zed:9", "ana"]]
+
+
+# Two surveys answered by ana at the same moment: the first written holds question q2, the second
+# q1; within the moment, answers come by question id.
+SAME_MOMENT = [("one", "First", "q2", 7.0), ("two", "Second", "q1", 3.0)]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def same_moment(request, tmp_path, new_postgres_database) -> Iterator[AppStore]:
+    store = new_migrated_store(request.param, tmp_path, new_postgres_database, "same_moment")
+    with store.begin() as connection:
+        for slug, title, question_id, value in SAME_MOMENT:
+            survey_id = connection.execute(
+                tables.surveys.insert().values(
+                    slug=slug,
+                    version=1,
+                    title=title,
+                    status="open",
+                    anonymous=False,
+                    definition={"questions": []},
+                    created_at=datetime(2025, 1, 1),
+                )
+            ).inserted_primary_key[0]
+            response_id = connection.execute(
+                tables.responses.insert().values(
+                    survey_id=survey_id,
+                    member_id="ana",
+                    submitted_at=datetime(2025, 3, 10),
+                    completed=True,
+                    idempotency_key=slug,
+                    source="test",
+                )
+            ).inserted_primary_key[0]
+            connection.execute(
+                tables.answers.insert().values(
+                    response_id=response_id, question_id=question_id, question_type="scale", value_num=value
+                )
+            )
+    yield store
+    store.dispose()
+
+
+def test_answers_given_at_one_moment_come_by_question(same_moment):
+    rows = same_moment.run(profile.member_answers_query(member_id="ana", include_text=False))
+    assert rows[["survey", "question_id", "value_num"]].values.tolist() == [["Second", "q1", 3.0], ["First", "q2", 7.0]]
