@@ -412,6 +412,68 @@ def test_fallen_silent_by_hand(warehouse):
     assert sorted(warehouse.run(query)["member_id"]) == ["bob", "dave"]
 
 
+# Members active exactly on the edges of first_days' periods [1 Feb, 22 Feb), [22 Feb, 1 Mar), [1 Mar,
+# 8 Mar) and of fallen_silent's [1 Feb, 1 Mar) then silent to 8 March; all joined on 1 January.
+EDGE_POSTS = [
+    ("una", datetime(2025, 2, 1, 12)),  # the first period's first day
+    ("una", datetime(2025, 2, 22, 12)),  # the second period's first day, her previous day the first's
+    ("vic", datetime(2025, 2, 5, 12)),
+    ("vic", datetime(2025, 3, 1, 12)),  # the third period's first day, nothing in the second
+    ("wes", datetime(2025, 1, 20, 12)),  # before both, nothing after
+    ("xia", datetime(2025, 2, 1, 12)),  # fallen_silent's first day, nothing after
+    ("zed", datetime(2025, 2, 10, 12)),  # team: silent, but never in scope
+]
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def edges(request, tmp_path_factory):
+    """EDGE_POSTS on each engine (all but SQLite with the member-day rollup)."""
+    frames = community.frames(
+        member_rows=[
+            (who, datetime(2025, 1, 1), "forum", "EU", "dev", who == "zed")
+            for who in ("una", "vic", "wes", "xia", "zed")
+        ],
+        activity_rows=[(who, at, "post") for who, at in EDGE_POSTS],
+        campaign_rows=[],
+        participation_rows=[],
+    )
+    directory = tmp_path_factory.mktemp(f"edges-{request.param}")
+    result = make_warehouse(request.param, directory, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_first_days_count_a_day_exactly_at_a_periods_start_in_that_period(edges):
+    # una: 1 Feb opens the first period (no before: NULL); 22 Feb opens the second, her previous day
+    # 1 Feb exactly at the first's start: active before. vic: 5 Feb, then 1 Mar opens the third with
+    # nothing in the second: not active before. wes (20 Jan) is before them all; zed is team.
+    periods = [(date(2025, 2, 1), date(2025, 2, 22)), (date(2025, 2, 22), P.start), (P.start, P.end)]
+    firsts = first_days(P, periods)
+    member = member_attributes(P)
+    query = sa.select(member.c.member_id, firsts.c.period, firsts.c.was_active).join(
+        member, member.c.member_key == firsts.c.member_key
+    )
+    rows = sorted(tuple(row) for row in edges.run(query).astype(object).itertuples(index=False))
+    assert [(who, int(period), None if pd.isna(was) else int(was)) for who, period, was in rows] == [
+        ("una", 0, None),
+        ("una", 1, 1),
+        ("vic", 0, None),
+        ("vic", 2, 0),
+        ("xia", 0, None),
+    ]
+
+
+def test_fallen_silent_keeps_a_last_day_exactly_at_the_start_and_only_members_in_scope(edges):
+    # Active in [1 Feb, 1 Mar) and not from 1 March to 8 March: una (last on 22 Feb) and xia (only on
+    # 1 Feb, the first day). vic is active on 1 March; wes only before 1 February; zed is team.
+    silent = fallen_silent(P, date(2025, 2, 1), P.start)
+    member = member_attributes(P)
+    query = sa.select(member.c.member_id).select_from(silent).join(member, member.c.member_key == silent.c.member_key)
+    assert sorted(edges.run(query)["member_id"]) == ["una", "xia"]
+    # Its keys alone, before any join to the members in scope: two, the team's not among them.
+    assert edges.run(sa.select(sa.func.count().label("keys")).select_from(silent))["keys"].tolist() == [2]
+
+
 # Slipping champions among late joiners, for the period [25 March, 1 April 2025): the champion
 # window is [2 December, 2 March), the quiet one [2 March, 1 April). Everyone posts only in February
 # or January, so each is silent since; with LATE_BAR (2 weeks, 3 contributions) each was a champion.

@@ -6,6 +6,7 @@ tom is team). Weeks start on Monday; the fixture's activities by week are in the
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -136,11 +137,28 @@ def test_default_rules_make_nobody_a_champion_in_the_fixture(warehouse):
 
 def test_members_at_a_level(warehouse):
     rows = warehouse.run(levels.members_at_level_query(filters=P, level="regular", rules=SMALL))
-    assert rows[["member_id", "active_weeks", "contributions", "previous_level"]].values.tolist() == [
-        ["dave", 2, 2, "champion"],
-        ["hank", 2, 2, "casual"],
+    assert rows.columns.tolist() == [
+        "member_id",
+        "name",
+        "segment",
+        "channel",
+        "region",
+        "active_weeks",
+        "contributions",
+        "last_day",
+        "previous_level",
+    ]
+    assert rows.drop(columns="last_day").values.tolist() == [
+        ["dave", "Dave", "dev", "event", "US", 2, 2, "champion"],
+        ["hank", "Hank", "biz", "forum", "US", 2, 2, "casual"],
     ]
     assert rows["last_day"].tolist() == [day_number(date(2025, 2, 28)), day_number(date(2025, 3, 4))]
+
+
+def test_an_unknown_level_is_refused_with_the_levels_there_are():
+    message = "Unknown engagement level 'gold'; expected one of champion, regular, casual, dormant."
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        levels.members_at_level_query(filters=P, level="gold")
 
 
 def test_dormant_members_have_no_activity(warehouse):
@@ -447,8 +465,9 @@ EARLY_POSTERS = [
     ("wes", community.t(2025, 4, 6), community.t(2025, 4, 4, 12)),
 ]
 # Silent champions of P (champion over [8 November, 6 February), silent since 6 February): old members
-# with this many posts on Wednesday 15 January and none after.
-SILENT = [("xa", 3), ("xb", 2), ("xc", 2), ("xd", 4)]
+# with this many posts on Wednesday 15 January and none after; xc is written before xb, so that only the
+# order by id puts xb, tied with xc, first.
+SILENT = [("xa", 3), ("xc", 2), ("xb", 2), ("xd", 4)]
 # Given points on a forum login (a login counts no contribution): xe also posts and comments on one day.
 LOGGED_IN = [
     ("xe", community.t(2025, 3, 3, 12), "login", {"points": 5.0}),
@@ -459,16 +478,19 @@ LOGGED_IN = [
 # 21 members joining on 1 January 2025, each posting once on Wednesday 12 February: one more than a
 # leaderboard shows.
 CROWD = [f"y{n:02}" for n in range(21)]
+# 201 members joining on 1 January 2024 who never did anything: dormant, one more than the list of a level shows.
+IDLE = [f"z{n:03}" for n in range(201)]
 ONE_WEEK = LevelRules(champion_weeks=1, champion_contributions=2, regular_weeks=1, regular_contributions=1)
 
 
 @pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
 def local_members(request, tmp_path_factory):
-    """EARLY_POSTERS, SILENT, LOGGED_IN and CROWD, all in the forum channel, EU, dev."""
+    """EARLY_POSTERS, SILENT, LOGGED_IN, CROWD and IDLE, all in the forum channel, EU, dev."""
     joined = (
         [(who, at) for who, at, _ in EARLY_POSTERS]
         + [(who, community.t(2024, 10, 1)) for who in [*(who for who, _ in SILENT), "xe", "xf"]]
         + [(who, community.t(2025, 1, 1)) for who in CROWD]
+        + [(who, community.t(2024, 1, 1)) for who in IDLE]
     )
     posts = (
         [(who, posted, "post") for who, _, posted in EARLY_POSTERS]
@@ -526,6 +548,13 @@ def test_the_leaderboard_shows_twenty(local_members):
     february = Filters(start=date(2025, 2, 10), end=date(2025, 2, 17))
     rows = local_members.run(contributions.top_contributors_query(filters=february))
     assert rows["member_id"].tolist() == CROWD[:20]
+
+
+def test_the_members_at_a_level_show_two_hundred(local_members):
+    # Dormant at P's end: the 201 of IDLE alone (every other member of the frame is active in the 90
+    # days to 8 March, or joins later), with no contributions: by id, z000 to z199.
+    rows = local_members.run(levels.members_at_level_query(filters=P, level="dormant"))
+    assert rows["member_id"].tolist() == IDLE[:200]
 
 
 def test_the_member_tiles_give_each_period_its_own_churn_and_newcomer_sample(warehouse):

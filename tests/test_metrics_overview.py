@@ -270,3 +270,52 @@ def test_a_newcomer_converts_from_the_moment_of_joining_not_before(edge_newcomer
     # uma and vic converted at their joining moment (uma's also P's start); wes's post came before he joined.
     row = edge_newcomers.run(retention.newcomer_conversion_query(filters=P)).iloc[0]
     assert row[["new_members", "converted"]].tolist() == [3, 2]
+
+
+# Members joining exactly as a period begins, for returning members: yan joins at 00:00 on 22 February
+# (Q's start) and posts only in P; zoe joins at 00:00 on 15 February (the start of the period before Q)
+# and posts only in Q; abe joins at 23:00 on 21 February, just before Q, and posts only in P.
+EDGE_RETURNERS = [
+    (who, joined, "forum", "EU", "dev", False)
+    for who, joined in (
+        ("yan", datetime(2025, 2, 22)),
+        ("zoe", datetime(2025, 2, 15)),
+        ("abe", datetime(2025, 2, 21, 23)),
+    )
+]
+EDGE_RETURNS = [
+    ("yan", datetime(2025, 3, 3, 12), "post"),
+    ("zoe", datetime(2025, 2, 23, 12), "post"),
+    ("abe", datetime(2025, 3, 4, 12), "post"),
+]
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def edge_returners(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=EDGE_RETURNERS, activity_rows=EDGE_RETURNS, campaign_rows=[], participation_rows=[]
+    )
+    directory = tmp_path_factory.mktemp(f"edge-returners-{request.param}")
+    result = make_warehouse(request.param, directory, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_a_member_joining_exactly_as_the_period_before_begins_is_not_returning(edge_returners):
+    profile = edge_returners.run(retention.activity_profile_query(filters=P))
+    # P: active in Q zoe, gone in P (1 of 1). Returning: abe (joined before Q, quiet in it, active in
+    # P); not yan, who joined exactly at Q's start.
+    assert retention.churn_and_returning(profile) == {
+        "churned": 1,
+        "churn_rate": 1.0,
+        "n_churn_rate": 1,
+        "returning": 1,
+    }
+    # Q: nobody active in 15-21 February; zoe, active in Q, joined exactly at that period's start:
+    # not returning.
+    assert retention.churn_and_returning(profile, period="previous") == {
+        "churned": 0,
+        "churn_rate": None,
+        "n_churn_rate": 0,
+        "returning": 0,
+    }
