@@ -108,6 +108,10 @@ def test_five_failures_lock_an_address_for_fifteen_minutes(store, email):
 
 
 def test_an_accounts_address_is_kept_lower_cased():
+    # Loaded here, not only at import (ACCOUNTS): a test module is imported once, before a mutation
+    # run's mutant is switched on, so only a call in the test reads the code under test.
+    accounts = load_accounts({" Ana@Example.org ": {"role": "manager", "password_hash": HASH}})
+    assert [(key, account.email) for key, account in accounts.items()] == [("ana@example.org", "ana@example.org")]
     assert [(key, account.email) for key, account in ACCOUNTS.items()] == [
         ("ana@example.org", "ana@example.org"),
         ("vic@example.org", "vic@example.org"),

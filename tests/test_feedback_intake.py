@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from feedback import importer, intake, workflow
-from feedback.importer import ImportFailed, import_feedback
-from feedback.intake import KEY_BATCH, NewFeedback, add_feedback, enrichment, remove_feedback
+from feedback.importer import ImportFailed, import_feedback, undo_feedback_import
+from feedback.intake import KEY_BATCH, NewFeedback, add_feedback, enrichment, record, remove_feedback
 from feedback.sentiment import label_of, language_of, sentiment_of
 from feedback.themes import suggest_theme
 from store import tables
@@ -144,6 +144,25 @@ def test_rows_repeated_within_a_file_are_one_item(store, duckdb_warehouse):
     content = "created_at,text,member_id\n2026-11-20,Same,alice\n2026-11-20,Same,alice\n2026-11-20,Other,alice\n"
     result = do_import(store, duckdb_warehouse, "twice.csv", content.encode())
     assert (result.added, result.already_there) == (2, 1)
+
+
+def test_an_imported_item_keeps_its_question_and_leaves_when_its_import_is_undone(store, duckdb_warehouse):
+    # A form's export with two questions: each answer is an item tagged with its question.
+    form = (
+        "Timestamp,What should we change?,What do you like?\n"
+        "2026/03/05 14:03:22,More chairs at the meetup please,The talks on search last week\n"
+    )
+    imported = do_import(store, duckdb_warehouse, "form.csv", form.encode("utf-8"))
+    by_hand = record(store, NewFeedback(source="manual", text="Typed in", created_at=NOW), actor="a", now=NOW)
+    rows = stored(store).astype(object)
+    batches = [None if pd.isna(batch) else batch for batch in rows["import_batch"]]
+    assert list(zip(rows["text"], rows["tags"], batches, strict=True)) == [
+        ("More chairs at the meetup please", ["What should we change?"], imported.batch),
+        ("The talks on search last week", ["What do you like?"], imported.batch),
+        ("Typed in", None, None),
+    ]
+    assert undo_feedback_import(store, imported.batch, now=NOW) == 2
+    assert stored(store)["id"].tolist() == [by_hand]
 
 
 def test_gb18030_csv_from_a_chinese_excel_is_read(store, duckdb_warehouse):

@@ -14,9 +14,12 @@ from surveys.answers import (
     OTHER,
     answer_rows,
     check_answer,
+    check_page,
     check_survey,
     feedback_texts,
     known_answers,
+    malformed,
+    response_score,
     visible_questions,
 )
 from surveys.definition import (
@@ -31,6 +34,7 @@ from surveys.definition import (
     read_yaml,
     text_in,
 )
+from surveys.question_types import AnswerRow
 
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 
@@ -629,3 +633,117 @@ def test_a_matrix_scale_label_left_empty_is_missing():
     assert [(problem.field, str(problem)) for problem in error.value.problems] == [
         (("questions", "m", "scale", 0), "bad.yaml: m: scale 1: is missing")
     ]
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (  # not a list: said once, and the choice has no two options either
+            "a, b",
+            [
+                ((), "pick: options: must be a list"),
+                ((), "pick: options: a choice question needs at least two options"),
+            ],
+        ),
+        (  # an id with no words: empty (not a missing label); the options after it are read on
+            [{"id": "a", "label": ""}, "b", "B!"],
+            [
+                ((0,), "pick: options 1: is empty; write the option or remove it"),
+                ((2, "id"), "pick: options 3: id: 'B!' must be lowercase letters, digits, - or _"),
+            ],
+        ),
+        (  # an option written as empty text, then read on
+            ["a", "", "B!"],
+            [
+                ((1,), "pick: options 2: is empty; write the option or remove it"),
+                ((2, "id"), "pick: options 3: id: 'B!' must be lowercase letters, digits, - or _"),
+            ],
+        ),
+        (  # neither text nor a mapping, then read on
+            ["a", 1.5, "B!"],
+            [
+                ((1,), "pick: options 2: must be text or a mapping with id and label"),
+                ((2, "id"), "pick: options 3: id: 'B!' must be lowercase letters, digits, - or _"),
+            ],
+        ),
+        (  # a label's own problem is said at the label
+            [{"id": "a", "label": {"en": "A", "fr": "Un"}}, "b"],
+            [((0, "label"), "pick: options 1: label: language 'fr' is not in the survey's languages (en)")],
+        ),
+    ],
+)
+def test_each_option_problem_is_said_at_its_own_place_and_the_later_options_are_read(options, said):
+    pick = {"id": "pick", "type": "choice", "text": "Pick", "options": options}
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(definition(pick), where="bad.yaml")
+    assert [(problem.field, str(problem)) for problem in error.value.problems] == [
+        (("questions", "pick", "options", *field), f"bad.yaml: {words}") for field, words in said
+    ]
+
+
+def test_options_written_as_text_or_numbers_are_their_own_ids():
+    # "video" and "ideas" hold the letters "id"; a number is an option too.
+    pick = {"id": "pick", "type": "multi", "text": "Pick", "options": ["video", "ideas", 3]}
+    (question,) = parse_definition(definition(pick), where="good.yaml").questions
+    assert [(option.id, option.label) for option in question.options] == [
+        ("video", {"en": "video"}),
+        ("ideas", {"en": "ideas"}),
+        ("3", {"en": "3"}),
+    ]
+
+
+def test_a_question_that_is_not_a_mapping_is_said_at_its_place_on_the_page():
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(definition("nps"), where="bad.yaml")
+    assert [(problem.field, str(problem)) for problem in error.value.problems] == [
+        (("pages", 0, "questions", 0), "bad.yaml: page 1 question 1: must be a mapping with id, type and text")
+    ]
+
+
+def test_a_text_not_given_reads_as_nothing():
+    assert (text_in(None, "en"), text_in({}, "zh-CN")) == ("", "")
+
+
+PAGED = {
+    "slug": "s",
+    "title": "T",
+    "pages": [
+        {"questions": [{"id": "pick", "type": "choice", "text": "Pick", "options": ["a", "b"], "other": True}]},
+        {"questions": [{"id": "name", "type": "short_text", "text": "Name?", "required": True}]},
+        {"questions": [{"id": "score", "type": "nps", "text": "Recommend?", "required": True}]},
+    ],
+}
+
+
+def test_a_page_checks_its_own_questions_and_no_other_page():
+    survey = parse_definition(PAGED, where="s.yaml")
+    # Pages 2 and 3 each hold a required question left unanswered: neither holds back page 1.
+    assert check_page(survey, {}, page=0) == {}
+    assert check_page(survey, {}, page=1) == {"name": ("required", {})}
+    assert check_page(survey, {}, page=2) == {"score": ("required", {})}
+    # An option the question does not have is said, though the question offers Other and no words came.
+    assert check_page(survey, {"pick": "c"}, page=0) == {"pick": ("choice", {})}
+
+
+def test_malformed_names_an_unknown_question_a_bad_answer_and_bad_words_for_other():
+    survey = parse_definition(PAGED, where="s.yaml")
+    assert malformed(survey, {"zz": 1}) == {"zz": ("unknown", {})}
+    # Exactly one character over a short text's 200, on a later page: checked all the same.
+    assert malformed(survey, {"name": "x" * 201}) == {"name": ("too_long", {"limit": 200, "length": 201})}
+    assert malformed(survey, {"name": "x" * 200, "score": 10}) == {}
+    other = {"pick": OTHER, "pick.other": "y" * 201}
+    assert malformed(survey, other) == {"pick": ("too_long", {"limit": 200, "length": 201})}
+    assert check_survey(survey, other) == {"pick": ("too_long", {"limit": 200, "length": 201})}
+
+
+@pytest.mark.parametrize(
+    ("rows", "score"),
+    [
+        ([AnswerRow("sat", "csat", 4.0, None)], ("csat", 4.0)),  # no NPS answer: the CSAT one
+        ([AnswerRow("sat", "csat", 4.0, None), AnswerRow("nps", "nps", 9.0, None)], ("nps", 9.0)),  # NPS first
+        ([AnswerRow("nps", "nps", None, None), AnswerRow("sat", "csat", 1.0, None)], ("csat", 1.0)),
+        ([AnswerRow("stars", "rating", 5.0, None)], None),
+    ],
+)
+def test_a_responses_score_is_its_nps_answer_else_its_csat_answer(rows, score):
+    assert response_score(rows) == score

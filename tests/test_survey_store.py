@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import itertools
 import threading
-from datetime import datetime
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +23,9 @@ from surveys.links import Audience, token_hash
 from surveys.submission import (
     AnswersInvalid,
     Outcome,
+    Result,
+    _Submission,
+    _write,
     check_link,
     mark_opened,
     remove_responses,
@@ -93,6 +98,7 @@ def test_a_double_submit_stores_one_response(store):
     first = submit(store, stored=stored, answers={"nps": 10, "why": "Great"}, key="same", now=NOW)
     again = submit(store, stored=stored, answers={"nps": 10, "why": "Great"}, key="same", now=NOW)
     assert (first.outcome, again.outcome) == (Outcome.STORED, Outcome.ALREADY_STORED)
+    assert again.response_id == first.response_id is not None  # the later one learns which response it is
     assert count(store, tables.responses) == 1
     assert count(store, tables.answers) == 2
     assert count(store, tables.feedback) == 1
@@ -434,3 +440,106 @@ def test_removing_more_responses_than_one_batch_holds_removes_them_all(store):
     with store.begin() as connection:
         assert remove_responses(connection, ids) == 1001
     assert count(store, tables.responses) == 0
+
+
+def test_a_response_submitted_without_a_start_is_stored_as_started_then_from_the_web(store):
+    stored = publish(store)
+    result = submit(store, stored=stored, answers={"nps": 3, "why": "Too slow"}, key="direct", locale="fr", now=NOW)
+    responses, feedback = tables.responses, tables.feedback
+    with store.read() as connection:
+        row = connection.execute(
+            sa.select(
+                responses.c.id,
+                responses.c.started_at,
+                responses.c.submitted_at,
+                responses.c.completed,
+                responses.c.locale,
+                responses.c.source,
+            )
+        ).one()
+        items = connection.execute(sa.select(feedback.c.response_id, feedback.c.source, feedback.c.text)).all()
+    assert tuple(row) == (result.response_id, NOW, NOW, True, "fr", "web")
+    assert [tuple(item) for item in items] == [(result.response_id, "survey", "Too slow")]
+
+
+def test_submitting_one_started_response_leaves_another_started_one_as_it_was(store):
+    stored = publish(store)
+    start_response(store, stored=stored, key="mine", locale="en", now=NOW)
+    start_response(store, stored=stored, key="theirs", locale="de", now=NOW)
+    later = NOW + timedelta(minutes=5)
+    assert submit(store, stored=stored, answers={"nps": 9}, key="mine", now=later).outcome is Outcome.STORED
+    responses = tables.responses
+    with store.read() as connection:
+        rows = connection.execute(
+            sa.select(
+                responses.c.idempotency_key, responses.c.completed, responses.c.submitted_at, responses.c.locale
+            ).order_by(responses.c.idempotency_key)
+        ).all()
+    assert [tuple(row) for row in rows] == [("mine", True, later, "en"), ("theirs", False, None, "de")]
+
+
+@pytest.fixture
+def postgres_store(tmp_path, new_postgres_database):
+    app_store = new_migrated_store("postgresql", tmp_path, new_postgres_database, f"surveys_{next(DATABASES)}")
+    yield app_store
+    app_store.dispose()
+
+
+def racing(store: AppStore, first: _Submission, second: Callable[[], Result]) -> tuple[Result, Result]:
+    """`first` written in a transaction held open (a submitter between its writes and its commit) while
+    `second` submits; committed once `second` waits for one of its locks, or has finished without
+    waiting. PostgreSQL: SQLite lets one writer in at a time, so there the second begins after."""
+    results: list[Result] = []
+    thread = threading.Thread(target=lambda: results.append(second()))
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with store.engine.connect() as held, store.engine.connect() as watcher:
+        transaction = held.begin()
+        written = _write(held, first)
+        thread.start()
+        deadline = time.monotonic() + 120
+        while thread.is_alive() and not watcher.execute(waiting).scalar():
+            assert time.monotonic() < deadline, "the second submit neither waited nor finished"
+            watcher.rollback()  # pg_stat_activity is read once per transaction: a new one sees it anew
+            time.sleep(0.01)
+        transaction.commit()
+    thread.join()
+    return written, results[0]
+
+
+def test_a_submit_racing_another_waits_for_it_before_counting_against_the_limit(postgres_store):
+    stored = publish(postgres_store, response_limit=1)
+    first = _Submission(stored, {"nps": 9}, "first", None, "en", NOW, False)
+    written, late = racing(
+        postgres_store, first, lambda: submit(postgres_store, stored=stored, answers={"nps": 7}, key="late", now=NOW)
+    )
+    # The limit of 1 is exactly met by the first, committed while the second waited for the survey's row.
+    assert (written.outcome, late) == (Outcome.STORED, Result(Outcome.LIMIT))
+    keys = postgres_store.run(sa.select(tables.responses.c.idempotency_key))["idempotency_key"].tolist()
+    assert keys == ["first"]
+
+
+def test_a_response_completed_by_a_racing_submit_with_its_key_is_not_completed_again(postgres_store):
+    stored = publish(
+        postgres_store,
+        questions=[
+            {"id": "why", "type": "long_text", "text": "Why?"},
+            {"id": "city", "type": "short_text", "text": "?"},
+        ],
+    )
+    start_response(postgres_store, stored=stored, key="tab", locale="en", now=NOW)
+    first = _Submission(stored, {"why": "Too slow"}, "tab", None, "en", NOW, False)
+    later = NOW + timedelta(seconds=1)
+    written, again = racing(
+        postgres_store,
+        first,
+        lambda: submit(postgres_store, stored=stored, answers={"city": "Lyon"}, key="tab", locale="fr", now=later),
+    )
+    assert (written.outcome, again) == (Outcome.STORED, Result(Outcome.ALREADY_STORED))
+    responses, answers = tables.responses, tables.answers
+    with postgres_store.read() as connection:
+        response = connection.execute(sa.select(responses.c.submitted_at, responses.c.locale)).one()
+        stored_answers = connection.execute(sa.select(answers.c.question_id, answers.c.value_text)).all()
+    assert tuple(response) == (NOW, "en")  # the first submit's, not written over
+    assert [tuple(answer) for answer in stored_answers] == [("why", "Too slow")]
