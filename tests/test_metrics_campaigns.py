@@ -313,6 +313,15 @@ def test_daily_shares_keep_a_group_of_exactly_one_member():
     assert start.loc["comparison", ["active", "share"]].tolist() == [0, 0.0]
 
 
+def test_daily_shares_read_the_start_as_utc_whatever_the_machines_zone(machine_in_tokyo):
+    # The meetup starts at 00:00 UTC on 3 March (read as Tokyo's local time, 15:00 UTC on 2 March):
+    # its window is the 30 days before 3 March and the 30 from it, 1 February to 1 April.
+    rows = pd.DataFrame({"day": [], "participant": [], "active": []})
+    lift_row = pd.Series({"eligible_participants": 1, "eligible": 1, "eligible_reached": 1})  # participants alone
+    shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=MEETUP_START, filters=P)
+    assert (shares["day"].min(), shares["day"].max(), len(shares)) == (date(2025, 2, 1), date(2025, 4, 1), 60)
+
+
 def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_warehouse):
     rows = boundary_warehouse.run(
         campaigns.campaign_newcomers_query(filters=P, campaign_id="launch", include_email=True)
