@@ -467,3 +467,39 @@ def test_daily_shares_of_a_campaign_with_no_group_are_empty(fairs):
     assert list(shares.columns) == ["day", "group", "active", "share"] and len(shares) == 120
     july10 = shares[shares["day"] == date(2025, 7, 10)].set_index("group")
     assert july10.loc[["participants", "comparison"], "share"].tolist() == [0.0, 1.0]
+
+
+# Newcomers of one fair (00:00 on 1 July 2025, its window from 17 June): zed joined first, on 25 June;
+# dee, cy, bo and al joined together at 12:00 on 28 June, written in that order (the reverse of their
+# ids). All five registered; zed posted once before the fair.
+TIED_NEWCOMERS = [
+    ("zed", datetime(2025, 6, 25, 12)),
+    *((who, datetime(2025, 6, 28, 12)) for who in ("dee", "cy", "bo", "al")),
+]
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def tied_newcomers(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=[(who, joined, "forum", "EU", "dev", False) for who, joined in TIED_NEWCOMERS],
+        activity_rows=[("zed", datetime(2025, 6, 26, 12), "post")],
+        campaign_rows=[("fair", "Summer fair", "event", FAIR, None, "event", None, None, None)],
+        participation_rows=[("fair", who, "registered") for who, _ in TIED_NEWCOMERS],
+    )
+    result = make_warehouse(
+        request.param, tmp_path_factory.mktemp(f"tied-{request.param}"), frames, databases(request, request.param)
+    )
+    yield result
+    result.dispose()
+
+
+def test_newcomers_come_in_joining_order_then_by_id(tied_newcomers):
+    july = Filters(start=date(2025, 6, 1), end=date(2025, 7, 2))
+    rows = tied_newcomers.run(campaigns.campaign_newcomers_query(filters=july, campaign_id="fair"))
+    assert rows[["member_id", "stage"]].values.tolist() == [
+        ["zed", "registered"],
+        ["al", "registered"],
+        ["bo", "registered"],
+        ["cy", "registered"],
+        ["dee", "registered"],
+    ]
