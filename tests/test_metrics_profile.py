@@ -6,10 +6,18 @@ from datetime import date
 
 import pytest
 
+from data_sources import identities
+from data_sources.warehouse import Warehouse
+from engines import create_engine
 from metrics import profile
 from metrics.filters import Filters, day_number
+from rollup.tables import info
+from store import tables
+from surveys import registry
+from surveys.answers import answer_rows
+from surveys.definition import parse_definition
 from tests import community
-from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse
+from tests.conftest import WAREHOUSE_ENGINES, databases, load_community, make_warehouse, new_migrated_store
 
 P = Filters(start=date(2025, 2, 1), end=date(2025, 3, 8))
 
@@ -172,3 +180,110 @@ def test_answers_of_a_response_never_submitted_are_not_shown(app_store):
     # bob started the pulse and answered 0 and "because", but never submitted (tests/community.py).
     assert app_store.run(profile.member_answers_query(member_id="bob", include_text=True)).empty
     assert "text" not in app_store.run(profile.member_feedback_query(member_id="alice", include_text=False)).columns
+
+
+# ty's ties, each written in the reverse of the order shown: five activities at 09:00 on Tuesday 4 March
+# (reaction z5, post z4, login z3, event_attend z2, comment z1), and two campaigns starting together at
+# 00:00 on 10 March (b-day, then a-day), ty invited to both.
+TY_MOMENT = community.t(2025, 3, 4, 9)
+TY_KINDS = [("reaction", "z5"), ("post", "z4"), ("login", "z3"), ("event_attend", "z2"), ("comment", "z1")]
+TY_DAY = community.t(2025, 3, 10)
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def ties(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=[("ty", community.t(2025, 1, 1), "forum", "EU", "dev", False)],
+        activity_rows=[("ty", TY_MOMENT, kind, {"activity_id": key}) for kind, key in TY_KINDS],
+        campaign_rows=[
+            (key, name, "event", TY_DAY, None, "event", None, None, None)
+            for key, name in (("b-day", "B day"), ("a-day", "A day"))
+        ],
+        participation_rows=[("b-day", "ty", "invited"), ("a-day", "ty", "invited")],
+    )
+    directory = tmp_path_factory.mktemp(f"ties-{request.param}")
+    result = make_warehouse(request.param, directory, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_a_members_history_of_one_moment_comes_in_a_fixed_order(ties):
+    in_order = ["comment", "event_attend", "login", "post", "reaction"]
+    # Recent activities: latest first, then by activity id (z1 to z5).
+    assert ties.run(profile.recent_activities_query(member_id="ty"))["kind"].tolist() == in_order
+    # The timeline: one row a kind in the week of 3 March, by kind.
+    march = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
+    rows = ties.run(profile.member_weekly_activity_query(filters=march, member_id="ty"))
+    week = day_number(date(2025, 3, 3))
+    assert [(r.week, r.kind, r.activities) for r in rows.itertuples()] == [(week, kind, 1) for kind in in_order]
+    # Campaigns: latest first, then by id.
+    rows = ties.run(profile.member_campaigns_query(member_id="ty"))
+    assert rows[["campaign_id", "stage"]].values.tolist() == [["a-day", "invited"], ["b-day", "invited"]]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ty_store(request, tmp_path):
+    factory = request.getfixturevalue("new_postgres_database") if request.param == "postgresql" else None
+    store = new_migrated_store(request.param, tmp_path, factory)
+    yield store
+    store.dispose()
+
+
+def test_answers_of_one_moment_come_by_question(ty_store):
+    # At 12:00 on 4 March ty submitted two surveys: "later" (written first) answering zone, then "sooner"
+    # answering area and city (written city first). Of one moment, the answers come by question.
+    moment = community.t(2025, 3, 4, 12)
+    questions = {"later": ["zone"], "sooner": ["city", "area"]}
+    for slug, ids in questions.items():
+        definition = {"slug": slug, "title": slug, "questions": [{"id": q, "type": "nps", "text": q} for q in ids]}
+        registry.register(
+            ty_store, parse_definition(definition, where=slug), timezone="UTC", now=community.t(2025, 2, 1)
+        )
+    with ty_store.begin() as connection:
+        for n, (slug, ids) in enumerate(questions.items()):
+            stored = registry.load_survey(ty_store, slug)
+            response = connection.execute(
+                tables.responses.insert().values(
+                    survey_id=stored.id, member_id="ty", submitted_at=moment, completed=True, idempotency_key=f"ty{n}"
+                )
+            ).inserted_primary_key[0]
+            for row in answer_rows(stored.survey, {q: 7 + n for q in ids}):
+                connection.execute(tables.answers.insert().values(response_id=response, **row.__dict__))
+    rows = ty_store.run(profile.member_answers_query(member_id="ty", include_text=False))
+    assert rows[["survey", "question_id", "value_num"]].values.tolist() == [
+        ["sooner", "area", 8],
+        ["sooner", "city", 8],
+        ["later", "zone", 7],
+    ]
+
+
+# ty's identities written in the reverse of their ids' order: his own id first, then c:ty, b:ty, a:ty.
+TY_IDENTITIES = ["ty", "c:ty", "b:ty", "a:ty"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ty_identities(request, tmp_path):
+    url = (
+        request.getfixturevalue("new_postgres_database")("identities")
+        if request.param == "postgresql"
+        else f"sqlite:///{tmp_path / 'community.db'}"
+    )
+    load_community(url, community.frames(member_rows=[("ty", community.t(2025, 1, 1), "forum", "EU", "dev", False)]))
+    engine = create_engine(url)
+    identities.tables.create_all(engine)
+    info.create(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            identities.member_identities.insert(),
+            [{"identity_id": who, "member_id": "ty", "linked_by": "merge"} for who in TY_IDENTITIES],
+        )
+        connection.execute(info.insert().values(key=identities.LINKS_KEY, value="ty"))
+    engine.dispose()
+    result = Warehouse(url)
+    yield result
+    result.dispose()
+
+
+def test_a_persons_ids_come_in_id_order(ty_identities):
+    rows = ty_identities.run(profile.person_ids_query("b:ty"))
+    assert rows.values.tolist() == [["a:ty", "ty"], ["b:ty", "ty"], ["c:ty", "ty"], ["ty", "ty"]]
