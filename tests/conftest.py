@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -503,6 +504,23 @@ def demo_data_dir(tmp_path_factory) -> Path:
     )
     store.dispose()
     return directory
+
+
+@pytest.fixture
+def machine_in_tokyo() -> Iterator[None]:
+    """The process's own time zone set to Tokyo (UTC+9) for the test: a naive time read as local
+    time there is nine hours earlier than the same time read as UTC (the zone here and in CI)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
 
 
 @pytest.fixture

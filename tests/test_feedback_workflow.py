@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from feedback import inbox, workflow
-from feedback.intake import NewFeedback, add_feedback
+from feedback.intake import NewFeedback, add_feedback, remove_feedback
 from feedback.workflow import Edit, EditConflict, EditRefused
 from store import tables
 from store.database import AppStore, StoreError
@@ -212,6 +212,36 @@ def test_a_conflict_lists_every_change_since_the_version_loaded_and_only_that_it
     assert f"Their changes: #{item_id} assignee: – → ana (ana, 2026-11-02 09:00 UTC); #{item_id} assignee: ana → –" in (
         again.value.user_message
     )
+
+
+@pytest.fixture
+def postgres_store(tmp_path, new_postgres_database):
+    app_store = new_migrated_store("postgresql", tmp_path, new_postgres_database, f"triage_{next(DATABASES)}")
+    yield app_store
+    app_store.dispose()
+
+
+def test_a_conflict_lists_the_changes_oldest_first_after_removed_items_space_is_reused(postgres_store):
+    # On PostgreSQL, VACUUM frees the slots of a removed item's history (as autovacuum does after an
+    # import is undone), and a later change is written into them, ahead of older ones on the page.
+    store = postgres_store
+    gone, kept = add(store, "Imported by mistake", "Slow pages")
+    for version, assignee in enumerate(("ana", "bo", "cy"), start=1):
+        workflow.save(store, [Edit(gone, version, {"assignee": assignee})], actor="ana", now=NOW)
+    workflow.save(store, [Edit(kept, 1, {"priority": "high"})], actor="ana", now=NOW)
+    with store.begin() as connection:
+        assert remove_feedback(connection, [gone]) == 1
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM feedback_events"))
+    workflow.save(store, [Edit(kept, 2, {"assignee": "ana"})], actor="ana", now=LATER)
+    workflow.save(store, [Edit(kept, 3, {"assignee": None})], actor="ana", now=LATER)
+    with pytest.raises(EditConflict) as refused:  # bo loaded version 1: all three, oldest first
+        workflow.save(store, [Edit(kept, 1, {"status": "triaged"})], actor="bo", now=LATER)
+    assert [(c["field"], c["old_value"], c["new_value"]) for c in refused.value.changes] == [
+        ("priority", None, "high"),
+        ("assignee", None, "ana"),
+        ("assignee", "ana", None),
+    ]
 
 
 def test_a_conflict_with_no_recorded_change_says_so():

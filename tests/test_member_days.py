@@ -543,3 +543,33 @@ def test_slipping_champions_are_members_at_the_periods_end(late_joiners, timezon
     everyone = [member for member, _ in LATE_MEMBERS]
     profiles = warehouse.run(levels.respondent_profiles_query(filters=filters, member_ids=everyone, rules=LATE_BAR))
     assert sorted(profiles[["member_id", "level"]].values.tolist()) == [["jack", "champion"], ["lou", "champion"]]
+
+
+# 501 members who joined on 1 January and posted once, at 12:00 on 3 February, then fell silent: with a
+# bar of one week and one contribution, 501 slipping champions of LATE, tied on contributions.
+ONE_POST_BAR = levels.LevelRules(champion_weeks=1, champion_contributions=1, regular_weeks=1, regular_contributions=1)
+
+
+def one_post_frames(count: int) -> dict[str, pd.DataFrame]:
+    shapes = community.frames()  # for the empty campaign tables
+    ids = [f"m{n:03}" for n in range(count)]
+    people = pd.DataFrame({"member_id": ids, "joined_at": datetime(2025, 1, 1)})
+    return {
+        "members": people.assign(
+            name=people["member_id"], email=people["member_id"] + "@example.org", channel="forum", region="EU"
+        ).assign(segment="dev", is_team=False),
+        "activities": pd.DataFrame(
+            {"activity_id": ids, "member_id": ids, "occurred_at": datetime(2025, 2, 3, 12), "kind": "post"}
+        ).assign(platform="forum", campaign_id=None, points=float("nan")),
+        "campaigns": shapes["campaigns"].iloc[:0],
+        "campaign_members": shapes["campaign_members"].iloc[:0],
+    }
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_slipping_champions_are_five_hundred_at_most(engine, tmp_path):
+    warehouse = make_warehouse(engine, tmp_path, one_post_frames(501), None)
+    rows = warehouse.run(levels.slipping_champions_query(filters=LATE, rules=ONE_POST_BAR))
+    warehouse.dispose()
+    # All tied on one contribution: by id, m000 to m499; m500 is left out.
+    assert (len(rows), rows["member_id"].iloc[0], rows["member_id"].iloc[-1]) == (500, "m000", "m499")

@@ -313,6 +313,15 @@ def test_daily_shares_keep_a_group_of_exactly_one_member():
     assert start.loc["comparison", ["active", "share"]].tolist() == [0, 0.0]
 
 
+def test_daily_shares_read_the_start_as_utc_whatever_the_machines_zone(machine_in_tokyo):
+    # The meetup starts at 00:00 UTC on 3 March (read as Tokyo's local time, 15:00 UTC on 2 March):
+    # its window is the 30 days before 3 March and the 30 from it, 1 February to 1 April.
+    rows = pd.DataFrame({"day": [], "participant": [], "active": []})
+    lift_row = pd.Series({"eligible_participants": 1, "eligible": 1, "eligible_reached": 1})  # participants alone
+    shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=MEETUP_START, filters=P)
+    assert (shares["day"].min(), shares["day"].max(), len(shares)) == (date(2025, 2, 1), date(2025, 4, 1), 60)
+
+
 def test_a_member_joining_exactly_at_a_campaigns_start_came_through_it(boundary_warehouse):
     rows = boundary_warehouse.run(
         campaigns.campaign_newcomers_query(filters=P, campaign_id="launch", include_email=True)
@@ -458,3 +467,39 @@ def test_daily_shares_of_a_campaign_with_no_group_are_empty(fairs):
     assert list(shares.columns) == ["day", "group", "active", "share"] and len(shares) == 120
     july10 = shares[shares["day"] == date(2025, 7, 10)].set_index("group")
     assert july10.loc[["participants", "comparison"], "share"].tolist() == [0.0, 1.0]
+
+
+# Newcomers of one fair (00:00 on 1 July 2025, its window from 17 June): zed joined first, on 25 June;
+# dee, cy, bo and al joined together at 12:00 on 28 June, written in that order (the reverse of their
+# ids). All five registered; zed posted once before the fair.
+TIED_NEWCOMERS = [
+    ("zed", datetime(2025, 6, 25, 12)),
+    *((who, datetime(2025, 6, 28, 12)) for who in ("dee", "cy", "bo", "al")),
+]
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def tied_newcomers(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=[(who, joined, "forum", "EU", "dev", False) for who, joined in TIED_NEWCOMERS],
+        activity_rows=[("zed", datetime(2025, 6, 26, 12), "post")],
+        campaign_rows=[("fair", "Summer fair", "event", FAIR, None, "event", None, None, None)],
+        participation_rows=[("fair", who, "registered") for who, _ in TIED_NEWCOMERS],
+    )
+    result = make_warehouse(
+        request.param, tmp_path_factory.mktemp(f"tied-{request.param}"), frames, databases(request, request.param)
+    )
+    yield result
+    result.dispose()
+
+
+def test_newcomers_come_in_joining_order_then_by_id(tied_newcomers):
+    july = Filters(start=date(2025, 6, 1), end=date(2025, 7, 2))
+    rows = tied_newcomers.run(campaigns.campaign_newcomers_query(filters=july, campaign_id="fair"))
+    assert rows[["member_id", "stage"]].values.tolist() == [
+        ["zed", "registered"],
+        ["al", "registered"],
+        ["bo", "registered"],
+        ["cy", "registered"],
+        ["dee", "registered"],
+    ]

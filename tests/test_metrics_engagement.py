@@ -187,3 +187,17 @@ def test_a_single_point_puts_a_member_on_the_leaderboard(warehouse):
     for narrowed in ({}, {"platform": "forum"}):
         rows = warehouse.run(contributions.top_contributors_query(filters=q, **narrowed))
         assert rows[["rank", "member_id", "points", "contributions", "active_days"]].values.tolist() == expected
+
+
+def test_activity_by_day_leaves_out_an_activity_exactly_at_the_periods_end(warehouse):
+    # Q computed from activities on every engine ("Etc/UTC" has UTC's days but no rollup): alice's post
+    # at exactly 00:00 on 1 March, Q's end, is not in it; dave's comment in Q's last second is.
+    q = Filters(start=date(2025, 2, 22), end=date(2025, 3, 1), timezone="Etc/UTC")
+    rows = warehouse.run(contributions.activity_by_bucket_query(filters=q))
+    first = day_number(date(2025, 2, 22))
+    assert [(r.bucket - first, r.kind, r.platform, r.activities) for r in rows.itertuples()] == [
+        (1, "comment", "forum", 1),
+        (3, "login", "forum", 1),
+        (4, "reaction", "forum", 1),
+        (6, "comment", "forum", 1),
+    ]

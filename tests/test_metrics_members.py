@@ -570,3 +570,30 @@ def test_the_member_tiles_give_each_period_its_own_churn_and_newcomer_sample(war
     conversion = kpis["newcomer_conversion"]
     assert (conversion.current, conversion.previous) == (pytest.approx(1 / 2), 1.0)
     assert (conversion.sample, conversion.previous_sample) == (2, 1)
+
+
+# Five members joining at 10:00 on Tuesday 4 March, one a channel, written in the reverse of the
+# channels' order: web, tiktok, forum, event, ads.
+CHANNELS_JOINING = ["web", "tiktok", "forum", "event", "ads"]
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def one_week_channels(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=[
+            (f"n-{channel}", community.t(2025, 3, 4, 10), channel, "EU", "dev", False) for channel in CHANNELS_JOINING
+        ],
+        activity_rows=[("n-web", community.t(2025, 3, 4, 11), "post")],
+        campaign_rows=[],
+        participation_rows=[],
+    )
+    directory = tmp_path_factory.mktemp(f"channels-{request.param}")
+    result = make_warehouse(request.param, directory, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_new_members_of_one_week_come_by_channel(one_week_channels):
+    rows = one_week_channels.run(members.new_members_by_week_query(filters=P, dimension="channel"))
+    week = day_number(date(2025, 3, 3))
+    assert rows.values.tolist() == [[week, channel, 1] for channel in sorted(CHANNELS_JOINING)]

@@ -226,6 +226,14 @@ def test_a_stored_time_reads_as_a_date_in_the_filters_time_zone():
     assert (pacific.local_date(moment), SHANGHAI.local_date(moment)) == (date(2025, 3, 2), date(2025, 3, 3))
 
 
+def test_a_stored_time_is_read_as_utc_whatever_the_machines_zone(machine_in_tokyo):
+    # In Tokyo, 08:00 on 3 March read as local time is 23:00 UTC on 2 March; stored times are UTC:
+    # 08:00 UTC on 3 March is its first moment in Los Angeles, 16:00 UTC on 2 March its first in Shanghai.
+    pacific = Filters(start=P.start, end=P.end, timezone="America/Los_Angeles")
+    assert pacific.local_date(datetime(2025, 3, 3, 8)) == date(2025, 3, 3)
+    assert SHANGHAI.local_date(datetime(2025, 3, 2, 16)) == date(2025, 3, 3)
+
+
 def test_movers_keep_five_by_default(warehouse, monkeypatch):
     monkeypatch.setattr("metrics.movers.MIN_BASE", 1)
     rows = movers_frame(warehouse=warehouse, filters=P)

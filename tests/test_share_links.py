@@ -80,6 +80,10 @@ def test_a_links_address_is_its_page_and_token_only():
     assert link_url("https://pulse.example.org/app", page="overview", token="t") == (
         "https://pulse.example.org/app/overview?share=t"
     )
+    # Only slashes are trimmed: an address ending in another character keeps it.
+    assert link_url("https://pulse.example.org/PULSEX/", page="members", token="t") == (
+        "https://pulse.example.org/PULSEX/members?share=t"
+    )
 
 
 def test_a_tampered_or_foreign_token_is_not_valid(store):

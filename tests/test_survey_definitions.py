@@ -3,7 +3,10 @@ per question type, and conditions show or hide follow-ups."""
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -62,6 +65,29 @@ def test_the_three_shipped_definitions_load():
 
 
 SAME = {"朋友或同事", "工作坊"}  # written alike in both scripts
+
+
+# Run in a process whose locale is plain ASCII (C, neither coerced to UTF-8 nor in Python's UTF-8 mode),
+# as on a server or container without a UTF-8 locale.
+LOADED_IN_ASCII = """
+import sys
+from pathlib import Path
+from surveys.definition import load_definition
+sys.stdout.buffer.write(load_definition(Path(sys.argv[1])).title["zh"].encode("utf-8"))
+"""
+
+
+def test_a_definition_in_chinese_loads_on_a_machine_whose_locale_is_ascii():
+    root = Path(__file__).resolve().parent.parent
+    ascii_locale = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED_IN_ASCII, str(SURVEYS_DIR / "quarterly-nps.yaml")],
+        cwd=root,
+        env={**os.environ, **ascii_locale},
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert done.stdout.decode("utf-8") == "季度会员调查"
 
 
 def test_a_definition_in_traditional_and_simplified_chinese():

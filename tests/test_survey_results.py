@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -690,3 +690,73 @@ def test_respondents_without_a_channel_are_one_group_of_their_own():
         ["forum", 1, 100.0, 0.0, None],
         ["—", 2, pytest.approx(100 / 3), pytest.approx(196 * math.sqrt(8 / 9 / 3)), None],
     ]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path) -> Iterator[AppStore]:
+    """An empty, migrated app store on each engine."""
+    factory = request.getfixturevalue("new_postgres_database") if request.param == "postgresql" else None
+    store = new_migrated_store(request.param, tmp_path, factory)
+    yield store
+    store.dispose()
+
+
+TEXTS = [  # written in the reverse of their ids' order
+    {"id": "zone", "type": "short_text", "text": "Zone?"},
+    {"id": "why", "type": "long_text", "text": "Why?"},
+    {"id": "city", "type": "short_text", "text": "City?"},
+    {"id": "area", "type": "short_text", "text": "Area?"},
+]
+
+
+def test_the_surveys_are_listed_by_slug_whatever_order_they_were_written_in(any_store):
+    # Written c, b, a, then a second version of c (reworded): listed a, b, c with c's newest version.
+    for slug, title in (("c-talk", "C"), ("b-talk", "B"), ("a-talk", "A"), ("c-talk", "C, reworded")):
+        definition = {"slug": slug, "title": title, "questions": TEXTS}
+        registry.register(any_store, parse_definition(definition, where=slug), timezone="UTC", now=t(2025, 2, 1))
+    table = survey_table(app_store=any_store, now=t(2025, 3, 1))
+    assert table[["slug", "version", "title"]].values.tolist() == [
+        ["a-talk", 1, "A"],
+        ["b-talk", 1, "B"],
+        ["c-talk", 2, "C, reworded"],
+    ]
+
+
+def test_free_text_of_one_moment_comes_by_question(any_store):
+    # At 12:00 on 2 March: alice's response (written first) answers zone and why, bob's city and area,
+    # each written in the reverse of its ids' order. Of one moment, the texts come by question.
+    registry.register(
+        any_store,
+        parse_definition({"slug": "talk", "title": "talk", "questions": TEXTS}, where="talk"),
+        timezone="UTC",
+        now=t(2025, 2, 1),
+    )
+    given = [
+        ("alice", t(2025, 3, 2, 12), {"zone": "North", "why": "Great"}),
+        ("bob", t(2025, 3, 2, 12), {"city": "Lyon", "area": "Centre"}),
+    ]
+    add_responses(any_store, registry.load_survey(any_store, "talk"), given, prefix="t-")
+    rows = any_store.run(free_text_query(slug="talk", filters=P))
+    assert rows[["member_id", "question_id", "text"]].values.tolist() == [
+        ["bob", "area", "Centre"],
+        ["bob", "city", "Lyon"],
+        ["alice", "why", "Great"],
+        ["alice", "zone", "North"],
+    ]
+
+
+def test_free_text_keeps_the_newest_five_hundred(tmp_path):
+    # 501 answers to "why", one a minute from 00:00 on 2 March: the oldest (m000's) is left out.
+    store = migrated_store(tmp_path / "app.db")
+    why = [{"id": "why", "type": "long_text", "text": "Why?"}]
+    registry.register(
+        store,
+        parse_definition({"slug": "talk", "title": "talk", "questions": why}, where="talk"),
+        timezone="UTC",
+        now=t(2025, 2, 1),
+    )
+    given = [(f"m{n:03}", t(2025, 3, 2) + timedelta(minutes=n), {"why": f"w{n}"}) for n in range(501)]
+    add_responses(store, registry.load_survey(store, "talk"), given, prefix="w-")
+    rows = store.run(free_text_query(slug="talk", filters=P))
+    store.dispose()
+    assert (len(rows), rows["member_id"].iloc[0], rows["member_id"].iloc[-1]) == (500, "m500", "m001")
