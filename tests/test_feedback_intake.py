@@ -326,6 +326,33 @@ def test_removing_more_items_than_a_batch_holds_removes_and_counts_them_all(stor
     assert sorted(set(store.run(sa.select(events.c.feedback_id))["feedback_id"])) == [freed, copy, original]
 
 
+def test_new_items_ids_come_back_in_an_order_the_database_guarantees(store):
+    """SQLite documents a multi-row INSERT's RETURNING order as arbitrary, so add_feedback asks SQLAlchemy for
+    the ids in the items' order (sort_by_parameter_order): on SQLite it then inserts one row per statement.
+    A single multi-row statement would leave each "created" history entry's item to the engine's order."""
+    sent: list[str] = []
+
+    def remember(connection, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", remember)
+    try:
+        with store.begin() as connection:
+            ids = add_feedback(
+                connection,
+                [NewFeedback(source=source, text=source, created_at=NOW) for source in ("forum", "email", "manual")],
+                actor="a",
+                now=NOW,
+            )
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", remember)
+    inserts = [statement for statement in sent if statement.startswith("INSERT INTO feedback ")]
+    assert len(inserts) == 3 and not any("), (" in statement for statement in inserts)
+    events = tables.feedback_events
+    created = store.run(sa.select(events.c.feedback_id, events.c.new_value).order_by(events.c.feedback_id))
+    assert created.values.tolist() == [[ids[0], "forum"], [ids[1], "email"], [ids[2], "manual"]]
+
+
 def test_removing_more_than_two_batches_removes_every_batch(store, monkeypatch):
     """Batches of 2 (as the 500 would be with 1,000 ids and more): five items are batches [1, 2],
     [3, 4], [5], and every one goes."""

@@ -375,10 +375,8 @@ def test_a_rollup_of_an_older_version_is_not_read(tmp_path, statements):
         warehouse.dispose()
 
 
-def test_first_days_by_hand(warehouse):
-    # Periods [1 Feb, 22 Feb), [22 Feb, 1 Mar), [1 Mar, 8 Mar). alice: 5 Feb, 23 Feb, 1 and 3 Mar;
-    # bob 25-26 Feb; carol 2 and 5 Mar; dave 15 Jan then 28 Feb; erin 7 Mar; frank 8 Mar (after);
-    # hank 20 Jan then 4 Mar; tom is team.
+def first_days_rows(warehouse) -> list[tuple[str, int, int | None]]:
+    """first_days over [1 Feb, 22 Feb), [22 Feb, 1 Mar), [1 Mar, 8 Mar): (member, period, was active), sorted."""
     periods = [(date(2025, 2, 1), date(2025, 2, 22)), (date(2025, 2, 22), P.start), (P.start, P.end)]
     firsts = first_days(P, periods)
     member = member_attributes(P)
@@ -386,7 +384,14 @@ def test_first_days_by_hand(warehouse):
         member, member.c.member_key == firsts.c.member_key
     )
     rows = sorted(tuple(row) for row in warehouse.run(query).astype(object).itertuples(index=False))
-    assert [(who, int(period), None if pd.isna(was) else int(was)) for who, period, was in rows] == [
+    return [(who, int(period), None if pd.isna(was) else int(was)) for who, period, was in rows]
+
+
+def test_first_days_by_hand(warehouse):
+    # Periods [1 Feb, 22 Feb), [22 Feb, 1 Mar), [1 Mar, 8 Mar). alice: 5 Feb, 23 Feb, 1 and 3 Mar;
+    # bob 25-26 Feb; carol 2 and 5 Mar; dave 15 Jan then 28 Feb; erin 7 Mar; frank 8 Mar (after);
+    # hank 20 Jan then 4 Mar; tom is team.
+    assert first_days_rows(warehouse) == [
         ("alice", 0, None),
         ("alice", 1, 1),
         ("alice", 2, 1),
@@ -447,14 +452,7 @@ def test_first_days_count_a_day_exactly_at_a_periods_start_in_that_period(edges)
     # una: 1 Feb opens the first period (no before: NULL); 22 Feb opens the second, her previous day
     # 1 Feb exactly at the first's start: active before. vic: 5 Feb, then 1 Mar opens the third with
     # nothing in the second: not active before. wes (20 Jan) is before them all; zed is team.
-    periods = [(date(2025, 2, 1), date(2025, 2, 22)), (date(2025, 2, 22), P.start), (P.start, P.end)]
-    firsts = first_days(P, periods)
-    member = member_attributes(P)
-    query = sa.select(member.c.member_id, firsts.c.period, firsts.c.was_active).join(
-        member, member.c.member_key == firsts.c.member_key
-    )
-    rows = sorted(tuple(row) for row in edges.run(query).astype(object).itertuples(index=False))
-    assert [(who, int(period), None if pd.isna(was) else int(was)) for who, period, was in rows] == [
+    assert first_days_rows(edges) == [
         ("una", 0, None),
         ("una", 1, 1),
         ("vic", 0, None),
