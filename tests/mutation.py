@@ -15,6 +15,11 @@ A statement a session or module fixture ran (set up in whichever test needed it 
 test that uses the fixture. It falls back to every test mutmut chose when it cannot be sure: a statement
 run at import (a default argument) or in a tear-down, or anything it cannot read; a statement no test
 ran is left to the fastest test alone, since no test can notice it.
+
+A mutant judged equivalent (tests/mutation_equivalents.json: its name and its change, written by
+`scripts/mutation_report.py --equivalent`) runs no test while its change is still the one judged: its
+session ends at once as "skipped", and the report counts it apart. A survivor costs every test that
+executes its change, and the judged ones would cost the same each run without ever being killed.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ import pytest
 COVERAGE_MAP = "coverage-by-test.json"
 FIXTURE_USERS = "PULSE_MUTATION_FIXTURE_USERS"  # where the coverage run writes which tests use each fixture
 ALL_TESTS = "PULSE_MUTATION_ALL_TESTS"  # set by `scripts/mutate.py --all-tests`: no selection (a check of it)
+EQUIVALENTS = Path(__file__).with_name("mutation_equivalents.json")  # judged equivalent: name -> change
+SKIPPED = 34  # the exit code mutmut records as "skipped"
 # Contexts that pin a line to one test: its call, and the set-up of its own (function-scoped) fixtures.
 OWN = ("call", "setup")
 
@@ -155,6 +162,7 @@ def warm() -> None:
     """Read the maps in mutmut's process, so each forked session has them already."""
     _coverage_map()
     _test_durations()
+    judged_equivalent()
 
 
 def _split(mutant: str) -> tuple[str, str, str]:
@@ -224,6 +232,35 @@ def changed_lines(mutant: str, mutants_root: Path, source_root: Path) -> set[int
     return lines or None
 
 
+def change_of(mutant: str, mutants_root: Path) -> list[str] | None:
+    """The lines a mutant removes ("- …") and adds ("+ …") in its function, stripped, or None when they
+    cannot be read: what a judgement of it holds, so a judgement lapses when its mutant changes."""
+    file, function, mangled = _split(mutant)
+    spans = _spans(mutants_root / f"{file}.spans")
+    mutated_lines = _lines(mutants_root / file)
+    original_span, mutant_span = spans.get(f"{function}__mutmut_orig"), spans.get(mangled)
+    if original_span is None or mutant_span is None:
+        return None
+    original = [line.replace(f"{function}__mutmut_orig", "NAME") for line in mutated_lines[slice(*original_span)]]
+    changed = [line.replace(mangled, "NAME") for line in mutated_lines[slice(*mutant_span)]]
+    return [line[0] + " " + line[2:].strip() for line in difflib.ndiff(original, changed) if line[:1] in "-+"]
+
+
+@functools.cache
+def judged_equivalent() -> dict[str, list[str]]:
+    return json.loads(EQUIVALENTS.read_text(encoding="utf-8")) if EQUIVALENTS.is_file() else {}
+
+
+def still_as_judged(mutant: str, mutants_root: Path, judged: dict[str, list[str]]) -> bool:
+    """Whether the mutant was judged equivalent and still makes the very change judged."""
+    if mutant not in judged:
+        return False
+    try:
+        return change_of(mutant, mutants_root) == judged[mutant]
+    except (OSError, ValueError, KeyError, StopIteration):
+        return False
+
+
 def _statement_lines(function: ast.FunctionDef | ast.AsyncFunctionDef, line: int) -> range | None:
     """The lines of the innermost statement holding `line` (a compound statement's header only), or None
     when it is the function's own definition (run at import)."""
@@ -279,6 +316,8 @@ def select_for_mutant(config: Any, items: list[Any]) -> None:
     if "__mutmut_" not in mutant:
         warm()  # mutmut's own runs (stats, the clean run), before it forks the mutants' sessions
         return
+    if not os.environ.get(ALL_TESTS) and still_as_judged(mutant, _mutants_root(), judged_equivalent()):
+        pytest.exit("judged equivalent (tests/mutation_equivalents.json)", returncode=SKIPPED)
     coverage_map = None if os.environ.get(ALL_TESTS) else _coverage_map()
     try:
         wanted = (

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.mutation import changed_lines, covering_tests
+from scripts.mutation_report import report, results
+from tests.mutation import change_of, changed_lines, covering_tests, still_as_judged
 
 ORIGINAL = '''"""A module."""
 
@@ -133,3 +134,58 @@ def test_every_chosen_test_runs_when_the_change_cannot_be_pinned_to_tests(roots)
     assert covering_tests("pkg.calc.x_share__mutmut_1", mutants, source, in_teardown) is None
     # A file the map does not hold.
     assert covering_tests("pkg.calc.x_share__mutmut_1", mutants, source, {"contexts": [], "files": {}}) is None
+
+
+def test_a_mutants_change_is_the_lines_it_removes_and_adds(roots):
+    _, mutants = roots
+    assert change_of("pkg.calc.x_share__mutmut_2", mutants) == ["- 100 * part / whole,", "+ 101 * part / whole,"]
+    assert change_of("pkg.calc.xǁGaugeǁlevel__mutmut_1", mutants) == [
+        "- return 'high' if value >= 50 else 'low'",
+        "+ return 'high' if value > 50 else 'low'",
+    ]
+    assert change_of("pkg.calc.x_share__mutmut_9", mutants) is None  # no such mutant
+
+
+def test_a_judgement_holds_only_while_the_mutant_makes_the_change_judged(roots):
+    _, mutants = roots
+    judged = {"pkg.calc.x_share__mutmut_2": ["- 100 * part / whole,", "+ 101 * part / whole,"]}
+    assert still_as_judged("pkg.calc.x_share__mutmut_2", mutants, judged)
+    assert not still_as_judged("pkg.calc.x_share__mutmut_1", mutants, judged)  # never judged
+    # The code changed and mutmut numbered its mutants again: number 2 is now another change.
+    renumbered = {"pkg.calc.x_share__mutmut_2": ["- if whole <= 0:", "+ if whole < 0:"]}
+    assert not still_as_judged("pkg.calc.x_share__mutmut_2", mutants, renumbered)
+    assert not still_as_judged("pkg.calc.x_share__mutmut_2", mutants / "gone", judged)  # unreadable: run it
+
+
+def test_the_report_leaves_the_mutants_judged_equivalent_out_of_the_rate(roots):
+    source, mutants = roots
+    # killed by a test, caught by mypy, survived, judged equivalent after the run, skipped by a run as
+    # judged equivalent, not reached.
+    exit_codes = {
+        "pkg.calc.x_share__mutmut_1": 1,
+        "pkg.calc.x_share__mutmut_2": 0,
+        "pkg.calc.x_share__mutmut_3": 0,
+        "pkg.calc.xǁGaugeǁlevel__mutmut_1": 34,
+        "pkg.calc.x_share__mutmut_4": 37,
+        "pkg.calc.x_share__mutmut_5": None,
+    }
+    (mutants / "pkg" / "calc.py.meta").write_text(json.dumps({"exit_code_by_key": exit_codes}), encoding="utf-8")
+    judged = {
+        "pkg.calc.x_share__mutmut_3": [
+            "- def NAME(part: int, whole: int, *, digits: int = 1) -> float:",
+            "+ def NAME(part: int, whole: int, *, digits: int = 2) -> float:",
+        ]
+    }
+    rows = results(source.parent, judged)
+    assert [(name.rsplit(".", 1)[1], status) for _, _, name, status in rows] == [
+        ("x_share__mutmut_1", "killed"),
+        ("x_share__mutmut_2", "survived"),
+        ("x_share__mutmut_3", "skipped"),
+        ("xǁGaugeǁlevel__mutmut_1", "skipped"),
+        ("x_share__mutmut_4", "caught by type check"),
+        ("x_share__mutmut_5", "not checked"),
+    ]
+    # 2 killed of 3 checked (2 equivalent out): 66.7%; 2 of 5 with the equivalents as survivors: 40.0%.
+    line = next(line for line in report(rows).splitlines() if line.startswith("pkg "))
+    assert line.split() == ["pkg", "6", "2", "1", "1", "0", "2", "1", "66.7%", "40.0%"]
+    assert "pkg.calc.x_share__mutmut_2" in report(rows) and "x_share__mutmut_3" not in report(rows)
