@@ -204,6 +204,25 @@ def test_answer_labels_name_each_stored_answer_in_the_readers_language():
     }
 
 
+def test_a_questions_problems_say_in_full_what_is_allowed():
+    # No id at all (read as '', never as a word); a misspelt field, answered with every field there is; options
+    # and 'other' on a type that takes neither, answered with the types that do.
+    raw = definition(
+        {"type": "nps", "text": "?"},
+        {**NPS, "requried": True},
+        {"id": "q2", "type": "nps", "text": "?", "options": ["a", "b"], "other": True},
+    )
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(raw, where="bad.yaml")
+    assert error.value.problems == [
+        "bad.yaml: page 1 question 1: id: '' must be lowercase letters, digits, - or _ (and is required)",
+        "bad.yaml: nps: requried: is not a question field (feedback, help, id, max_label, max_length, min_label,"
+        " options, other, required, rows, scale, show_if, text, type)",
+        "bad.yaml: q2: options: only choice / multi questions have options, not nps",
+        "bad.yaml: q2: other: only choice / multi questions can offer 'other'",
+    ]
+
+
 def test_known_answers_drop_what_the_survey_no_longer_asks():
     survey = parse_definition(HEARD_AND_AGREED, where="s.yaml")
     answers = {"heard": OTHER, "heard.other": "A podcast", "m": {"r1": 4}, "m.other": "x", "dropped": 3}
