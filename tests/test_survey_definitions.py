@@ -211,6 +211,8 @@ def test_a_questions_problems_say_in_full_what_is_allowed():
         {"type": "nps", "text": "?"},
         {**NPS, "requried": True},
         {"id": "q2", "type": "nps", "text": "?", "options": ["a", "b"], "other": True},
+        {"id": "q3", "type": "nps", "text": "?", "max_length": 10},
+        {"id": "q4", "type": "nps", "text": "?", "required": "yes", "other": 0, "feedback": "no"},
     )
     with pytest.raises(DefinitionError) as error:
         parse_definition(raw, where="bad.yaml")
@@ -220,7 +222,22 @@ def test_a_questions_problems_say_in_full_what_is_allowed():
         " options, other, required, rows, scale, show_if, text, type)",
         "bad.yaml: q2: options: only choice / multi questions have options, not nps",
         "bad.yaml: q2: other: only choice / multi questions can offer 'other'",
+        "bad.yaml: q3: max_length: only text questions have a max_length",
+        "bad.yaml: q4: required: must be true or false",
+        "bad.yaml: q4: other: must be true or false",  # 0 is no answer to 'other', but not a yes or no either
+        "bad.yaml: q4: feedback: must be true or false",
     ]
+
+
+def test_a_questions_help_and_scale_labels_are_kept_in_each_language():
+    raw = definition({**NPS, "help": "Be honest", "min_label": "Never", "max_label": {"en": "Surely", "zh": "一定"}})
+    survey = parse_definition({**raw, "languages": ["en", "zh"], "title": {"en": "T", "zh": "标题"}}, where="s.yaml")
+    question = survey.pages[0].questions[0]
+    assert (question.help, question.min_label, question.max_label) == (
+        {"en": "Be honest"},
+        {"en": "Never"},
+        {"en": "Surely", "zh": "一定"},
+    )
 
 
 def test_known_answers_drop_what_the_survey_no_longer_asks():
