@@ -2,10 +2,12 @@
 throwaway PostgreSQL server started here for the whole run, then the kill rates and the survivors.
 
 Each mutant runs its tests in a forked process, a pytest session of its own; PULSE_TEST_POSTGRES_URL
-points every session at the server started here (tests/postgres.py), so no mutant starts one. Before
-mutmut starts, the listed tests run once under coverage.py, recording which test executed each line
-(mutants/coverage-by-test.json, made again only when a test or a mutated package changed): each mutant's
-session then runs only the tests that execute the statement it changed (tests/mutation.py).
+points every session at the server started here (tests/postgres.py), so no mutant starts one. While
+mutmut starts (its mutants, mypy, its stats run), the listed tests run once under coverage.py beside it,
+recording which test executed each line (mutants/coverage-by-test.json, made again only when a test or
+a mutated package changed): each mutant's session then runs only the tests that execute the statement it
+changed (tests/mutation.py). That run is also the clean run mutmut would make next (every listed test,
+no mutant), so mutmut's own is left out when the map was made here.
 
     .venv/bin/python scripts/mutate.py [--all-tests] [mutant name or glob ...]   (e.g. "metrics.levels*")
 
@@ -21,13 +23,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.mutation import ALL_TESTS, COVERAGE_MAP, FIXTURE_USERS, write_coverage_map
+from tests.mutation import ALL_TESTS, COVERAGE_MAP, FIXTURE_USERS, PENDING_MAP, write_coverage_map
 from tests.postgres import postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,15 +51,20 @@ def _inputs_key(packages: list[str]) -> str:
     return digest.hexdigest()
 
 
+def map_is_current() -> bool:
+    target = ROOT / "mutants" / COVERAGE_MAP
+    kept = target.with_suffix(".key")
+    return target.is_file() and kept.is_file() and kept.read_text() == _inputs_key(_mutmut_config()["source_paths"])
+
+
 def coverage_by_test(env: dict[str, str]) -> None:
-    """Run the listed tests once under coverage.py, a context per test and phase, unless the map is current."""
+    """Run the listed tests once under coverage.py, a context per test and phase: the map of which test
+    executed each line. Raises RuntimeError when a listed test fails."""
     config = _mutmut_config()
     packages = config["source_paths"]
     target = ROOT / "mutants" / COVERAGE_MAP
     key = _inputs_key(packages)
     kept = target.with_suffix(".key")
-    if target.is_file() and kept.is_file() and kept.read_text() == key:
-        return
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch:
         data, rcfile = Path(scratch) / "coverage", Path(scratch) / "coveragerc"
@@ -71,12 +79,44 @@ def coverage_by_test(env: dict[str, str]) -> None:
         run_env = {**env, FIXTURE_USERS: str(users)}
         code = subprocess.run(command, cwd=ROOT, env=run_env, check=False, stdout=subprocess.DEVNULL).returncode
         if code != 0:
-            sys.exit(f"The listed tests failed under coverage (exit code {code}); mutmut would refuse them too.")
+            raise RuntimeError(f"The listed tests failed under coverage (exit code {code}); mutmut would too.")
         subprocess.run([*coverage, "combine", "-q", f"--rcfile={rcfile}"], cwd=ROOT, env=env, check=True)
         write_coverage_map(data, ROOT, tuple(packages), target, json.loads(users.read_text(encoding="utf-8")))
     kept.write_text(key)
     lines = sum(len(each) for each in json.loads(target.read_text(encoding="utf-8"))["files"].values())
-    print(f"Which test runs each line: {lines} lines, {time.monotonic() - started:.0f} s")
+    print(f"Which test runs each line: {lines} lines, {time.monotonic() - started:.0f} s", flush=True)
+
+
+def coverage_beside_mutmut(env: dict[str, str]) -> threading.Thread:
+    """Make the map while mutmut starts (mutants, mypy, its stats run; each on one core of two): its
+    sessions wait in tests/mutation.py's `warm` while mutants/<map>.pending exists, and stop on the
+    failure written into it."""
+    pending = ROOT / "mutants" / PENDING_MAP
+    pending.parent.mkdir(exist_ok=True)
+    pending.write_text("", encoding="utf-8")
+
+    def make() -> None:
+        try:
+            coverage_by_test(env)
+        except Exception as failure:  # every failure must reach the session waiting for the map
+            pending.write_text(str(failure) or repr(failure), encoding="utf-8")
+            return
+        pending.unlink()
+
+    thread = threading.Thread(target=make, name="coverage map")
+    thread.start()
+    return thread
+
+
+def mutmut_without_clean_run(arguments: list[str]) -> None:
+    """mutmut's command line, its clean run of the listed tests left out: the coverage run that made the
+    map beside it has just run every listed test, clean, and failed the run if one failed."""
+    from mutmut.__main__ import cli
+    from mutmut.workers import isolation
+
+    for runner in (isolation.ForkRunner, isolation.ForkServerRunner):
+        runner.run_clean_tests = lambda self, tests: 0  # type: ignore[method-assign]
+    cli(arguments)
 
 
 def main(names: list[str]) -> int:
@@ -89,9 +129,16 @@ def main(names: list[str]) -> int:
         if "--all-tests" in names:
             names = [name for name in names if name != "--all-tests"]
             env[ALL_TESTS] = "1"
-        coverage_by_test(env)
-        command = [sys.executable, "-m", "mutmut", "run", "--max-children", MAX_CHILDREN, *names]
+        arguments = ["run", "--max-children", MAX_CHILDREN, *names]
+        if map_is_current():
+            coverage, command = None, [sys.executable, "-m", "mutmut", *arguments]
+        else:
+            coverage = coverage_beside_mutmut(env)
+            entry = "from scripts.mutate import mutmut_without_clean_run as run; import sys; run(sys.argv[1:])"
+            command = [sys.executable, "-c", entry, *arguments]
         code = subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+        if coverage is not None:
+            coverage.join()
     print(f"\nmutmut took {time.monotonic() - started:.0f} s (exit code {code})")
     report = subprocess.run([sys.executable, str(ROOT / "scripts" / "mutation_report.py")], cwd=ROOT, check=False)
     return code or report.returncode

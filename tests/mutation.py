@@ -30,12 +30,14 @@ import difflib
 import functools
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 COVERAGE_MAP = "coverage-by-test.json"
+PENDING_MAP = COVERAGE_MAP + ".pending"  # exists while scripts/mutate.py makes the map; holds why it failed
 FIXTURE_USERS = "PULSE_MUTATION_FIXTURE_USERS"  # where the coverage run writes which tests use each fixture
 ALL_TESTS = "PULSE_MUTATION_ALL_TESTS"  # set by `scripts/mutate.py --all-tests`: no selection (a check of it)
 EQUIVALENTS = Path(__file__).with_name("mutation_equivalents.json")  # judged equivalent: name -> change
@@ -158,8 +160,19 @@ def _test_durations() -> dict[str, float]:
     return _durations
 
 
+def _await_coverage_map() -> None:
+    """scripts/mutate.py makes the map while mutmut starts: its own sessions wait for it here."""
+    pending = _mutants_root() / PENDING_MAP
+    while pending.exists():
+        failure = pending.read_text(encoding="utf-8")
+        if failure:
+            raise pytest.UsageError(f"No coverage map: {failure}")
+        time.sleep(1)
+
+
 def warm() -> None:
     """Read the maps in mutmut's process, so each forked session has them already."""
+    _await_coverage_map()
     _coverage_map()
     _test_durations()
     judged_equivalent()
