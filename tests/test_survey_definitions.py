@@ -204,6 +204,82 @@ def test_answer_labels_name_each_stored_answer_in_the_readers_language():
     }
 
 
+@pytest.mark.parametrize(
+    ("raw", "problems"),
+    [
+        (
+            {"title": "T", "questions": [NPS], "colour": "red"},  # no slug at all: read as '', never as a word
+            [
+                "bad.yaml: colour: is not a survey field (anonymous, campaign, closes_at, description, languages,"
+                " opens_at, pages, questions, response_limit, slug, thanks, title)",
+                "bad.yaml: slug: '' must be lowercase letters, digits, - or _ (it is the link's s=...)",
+            ],
+        ),
+        ({"slug": "s", "questions": [NPS]}, ["bad.yaml: title: is missing"]),
+        (
+            definition(NPS, pages=[{"questions": [NPS]}]),
+            ["bad.yaml: pages: give either pages (each with questions) or questions, not both"],
+        ),
+        (
+            {"slug": "s", "title": "T", "pages": []},
+            ["bad.yaml: pages: must be a list of pages, each with a list of questions"],
+        ),
+        (
+            {"slug": "s", "title": "T", "pages": "one"},
+            ["bad.yaml: pages: must be a list of pages, each with a list of questions"],
+        ),
+        (  # every page is looked at, past one without questions
+            {"slug": "s", "title": "T", "pages": [{"questions": [NPS]}, "two", {"title": "P3"}]},
+            ["bad.yaml: page 2: needs a list of questions", "bad.yaml: page 3: needs a list of questions"],
+        ),
+        (  # the survey is then read in English, which the title is written in: nothing more to say
+            definition(NPS, languages="en", title={"en": "T"}),
+            ["bad.yaml: languages: must be a list of language codes, such as [en, es] or [zh-CN, zh-TW, ja]"],
+        ),
+        (  # the survey is then read in English, which the title is written in: nothing more to say
+            definition(NPS, languages=["klingon"], title={"en": "T"}),
+            [
+                "bad.yaml: languages: 'klingon' is not a language code; write one such as en, zh-CN, zh-TW, es, ja"
+                " or pt-BR"
+            ],
+        ),
+        (
+            definition(NPS, description={"fr": "Deux minutes"}, thanks={"fr": "Merci"}),
+            [
+                "bad.yaml: description: language 'fr' is not in the survey's languages (en)",
+                "bad.yaml: description: needs the 'en' text (the survey's first language)",
+                "bad.yaml: thanks: language 'fr' is not in the survey's languages (en)",
+                "bad.yaml: thanks: needs the 'en' text (the survey's first language)",
+            ],
+        ),
+        (["slug", "title"], ["bad.yaml: the file must hold a mapping (slug, title, questions, ...)"]),
+    ],
+)
+def test_a_surveys_own_problems_are_each_said_once_in_full(raw, problems):
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(raw, where="bad.yaml")
+    assert error.value.problems == problems
+
+
+def test_a_surveys_description_thanks_and_page_titles_are_kept():
+    raw = {
+        "slug": "s",
+        "title": "T",
+        "description": "Two minutes",
+        "thanks": "Merci",
+        "pages": [
+            {"title": "First", "questions": [NPS]},
+            {"questions": [{"id": "why", "type": "long_text", "text": "?"}]},
+        ],
+    }
+    survey = parse_definition(raw, where="s.yaml")
+    assert (survey.description, survey.thanks, [page.title for page in survey.pages]) == (
+        {"en": "Two minutes"},
+        {"en": "Merci"},
+        [{"en": "First"}, None],
+    )
+
+
 def test_a_questions_problems_say_in_full_what_is_allowed():
     # No id at all (read as '', never as a word); a misspelt field, answered with every field there is; options
     # and 'other' on a type that takes neither, answered with the types that do.
