@@ -253,6 +253,10 @@ def test_answer_labels_name_each_stored_answer_in_the_readers_language():
             ],
         ),
         (["slug", "title"], ["bad.yaml: the file must hold a mapping (slug, title, questions, ...)"]),
+        (  # one language in two spellings is named as the first spelling names it (CLDR: "Portuguese (Brazil)")
+            definition(NPS, languages=["pt-BR", "PT-br"]),
+            ["bad.yaml: languages: pt-BR / PT-br are both Brazilian Portuguese; keep one"],
+        ),
     ],
 )
 def test_a_surveys_own_problems_are_each_said_once_in_full(raw, problems):
