@@ -78,6 +78,9 @@ sys.stdout.buffer.write(load_definition(Path(sys.argv[1])).title["zh"].encode("u
 
 
 def test_a_definition_in_chinese_loads_on_a_machine_whose_locale_is_ascii():
+    # Loaded here too: mutmut picks a mutant's tests by the calls it saw in the test's own process, never in a
+    # subprocess; without this call the test would never run against a mutant of load_definition.
+    assert load_definition(SURVEYS_DIR / "quarterly-nps.yaml").title["zh"] == "季度会员调查"
     root = Path(__file__).resolve().parent.parent
     ascii_locale = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
     done = subprocess.run(
@@ -889,3 +892,78 @@ def test_malformed_names_an_unknown_question_a_bad_answer_and_bad_words_for_othe
 )
 def test_a_responses_score_is_its_nps_answer_else_its_csat_answer(rows, score):
     assert response_score(rows) == score
+
+
+@pytest.mark.parametrize(
+    ("raw", "problems"),
+    [
+        (  # a date that is none, and the problem of each label said at its own field
+            definition(
+                {**NPS, "help": {"en": "Be honest", "fr": "Sincère"}},
+                {
+                    "id": "s",
+                    "type": "rating",
+                    "text": "How?",
+                    "min_label": {"en": "Low", "fr": "Bas"},
+                    "max_label": {"en": "High", "fr": "Haut"},
+                },
+                opens_at="someday",
+                closes_at="",  # left empty: no closing, no problem
+                languages=["en", "zh-CN"],
+                title={"en": "T"},
+            ),
+            [
+                "bad.yaml: nps: help: language 'fr' is not in the survey's languages (en, zh-CN)",
+                "bad.yaml: s: min_label: language 'fr' is not in the survey's languages (en, zh-CN)",
+                "bad.yaml: s: max_label: language 'fr' is not in the survey's languages (en, zh-CN)",
+                "bad.yaml: opens_at: 'someday' is not a date such as 2026-03-01 or 2026-03-01 09:00",
+            ],
+        ),
+        (  # text left empty, blank or with no words in any language is missing; a list or {} is no text
+            definition(
+                {"id": "a", "type": "nps", "text": ""},
+                {"id": "b", "type": "nps", "text": {"en": "  "}},
+                {"id": "c", "type": "nps", "text": {"en": None}},
+                {"id": "d", "type": "nps", "text": ["Recommend?"]},
+                {"id": "e", "type": "nps", "text": {}},
+            ),
+            [
+                "bad.yaml: a: text: is missing",
+                "bad.yaml: b: text: is missing",
+                "bad.yaml: c: text: is missing",
+                "bad.yaml: d: text: must be text, or a mapping of language to text such as en: ... and zh-CN: ...",
+                "bad.yaml: e: text: must be text, or a mapping of language to text such as en: ... and zh-CN: ...",
+            ],
+        ),
+    ],
+)
+def test_each_text_and_date_problem_is_said_in_full_at_its_field(raw, problems):
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(raw, where="bad.yaml")
+    assert error.value.problems == problems
+
+
+def test_a_text_keeps_only_the_languages_it_has_words_in_and_feedback_is_as_written():
+    # zh-CN left empty in the YAML (None) and zh-TW blank fall back to English; help left blank is no help;
+    # feedback written against each type's default (long_text's answers become feedback, nps's do not).
+    raw = definition(
+        {**NPS, "text": {"en": "Recommend?", "zh-CN": None, "zh-TW": "  "}, "help": " ", "feedback": True},
+        {"id": "why", "type": "long_text", "text": "Why?", "help": {"en": "", "zh-CN": None}, "feedback": False},
+        languages=["en", "zh-CN", "zh-TW"],
+        title={"en": "T"},
+    )
+    nps, why = parse_definition(raw, where="s.yaml").questions
+    assert (nps.text, nps.help, nps.feedback, why.help, why.feedback) == ({"en": "Recommend?"}, None, True, None, False)
+    assert text_in(nps.text, "zh-TW") == "Recommend?"
+
+
+@pytest.mark.parametrize(
+    ("languages", "asked", "chosen"),
+    [
+        (("en", "es-MX"), "es_MX", "es-MX"),  # a locale written with _ (as a browser's or the machine's)
+        (("en", "pt-BR"), "pt_br", "pt-BR"),
+        (("en", "es"), "es_MX", "es"),
+    ],
+)
+def test_a_language_written_with_an_underscore_is_the_same_language(languages, asked, chosen):
+    assert choose_language(languages, asked) == chosen
