@@ -597,3 +597,25 @@ def test_new_members_of_one_week_come_by_channel(one_week_channels):
     rows = one_week_channels.run(members.new_members_by_week_query(filters=P, dimension="channel"))
     week = day_number(date(2025, 3, 3))
     assert rows.values.tolist() == [[week, channel, 1] for channel in sorted(CHANNELS_JOINING)]
+
+
+def test_a_period_ending_where_it_starts_is_refused_with_both_days():
+    # A period of no days (end exactly at its start) is the boundary refused.
+    with pytest.raises(
+        ValueError, match=re.escape("The period must end after it starts (start 2025-03-01, end 2025-03-01).")
+    ):
+        Filters(start=date(2025, 3, 1), end=date(2025, 3, 1))
+
+
+def test_a_champion_silent_through_the_whole_window_is_dormant_with_0_weeks_and_0_contributions(boundary_warehouse):
+    # 1 March to 30 June: the window now is 1 April - 29 June, the window before 1 December - 28
+    # February. sam's 20 posts in 6 weeks (January to 5 February) all fall in the window before:
+    # champion then; none in the window now: dormant, with 0 weeks and 0 contributions (not blank).
+    spring = Filters(start=date(2025, 3, 1), end=date(2025, 6, 30))
+    row = boundary_warehouse.run(levels.member_level_query(filters=spring, member_id="sam")).iloc[0]
+    assert (row["level"], row["previous_level"], row["active_weeks"], row["contributions"]) == (
+        "dormant",
+        "champion",
+        0,
+        0,
+    )
