@@ -7,8 +7,9 @@ tom is team). Weeks start on Monday; the fixture's activities by week are in the
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -619,3 +620,16 @@ def test_a_champion_silent_through_the_whole_window_is_dormant_with_0_weeks_and_
         0,
         0,
     )
+
+
+def test_a_periods_start_in_utc_does_not_depend_on_the_servers_time_zone(monkeypatch):
+    # Midnight of 1 March in Shanghai (UTC+8) is 16:00 on 28 February in UTC, whatever time zone
+    # the server runs in (here Tokyo, UTC+9: read in the server's zone it would be 01:00 on 1 March).
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        shanghai = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), timezone="Asia/Shanghai")
+        assert shanghai.start_utc == datetime(2025, 2, 28, 16, 0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
