@@ -7,8 +7,9 @@ tom is team). Weeks start on Monday; the fixture's activities by week are in the
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -597,3 +598,38 @@ def test_new_members_of_one_week_come_by_channel(one_week_channels):
     rows = one_week_channels.run(members.new_members_by_week_query(filters=P, dimension="channel"))
     week = day_number(date(2025, 3, 3))
     assert rows.values.tolist() == [[week, channel, 1] for channel in sorted(CHANNELS_JOINING)]
+
+
+def test_a_period_ending_where_it_starts_is_refused_with_both_days():
+    # A period of no days (end exactly at its start) is the boundary refused.
+    with pytest.raises(
+        ValueError, match=re.escape("The period must end after it starts (start 2025-03-01, end 2025-03-01).")
+    ):
+        Filters(start=date(2025, 3, 1), end=date(2025, 3, 1))
+
+
+def test_a_champion_silent_through_the_whole_window_is_dormant_with_0_weeks_and_0_contributions(boundary_warehouse):
+    # 1 March to 30 June: the window now is 1 April - 29 June, the window before 1 December - 28
+    # February. sam's 20 posts in 6 weeks (January to 5 February) all fall in the window before:
+    # champion then; none in the window now: dormant, with 0 weeks and 0 contributions (not blank).
+    spring = Filters(start=date(2025, 3, 1), end=date(2025, 6, 30))
+    row = boundary_warehouse.run(levels.member_level_query(filters=spring, member_id="sam")).iloc[0]
+    assert (row["level"], row["previous_level"], row["active_weeks"], row["contributions"]) == (
+        "dormant",
+        "champion",
+        0,
+        0,
+    )
+
+
+def test_a_periods_start_in_utc_does_not_depend_on_the_servers_time_zone(monkeypatch):
+    # Midnight of 1 March in Shanghai (UTC+8) is 16:00 on 28 February in UTC, whatever time zone
+    # the server runs in (here Tokyo, UTC+9: read in the server's zone it would be 01:00 on 1 March).
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        shanghai = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), timezone="Asia/Shanghai")
+        assert shanghai.start_utc == datetime(2025, 2, 28, 16, 0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
