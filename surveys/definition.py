@@ -553,9 +553,7 @@ def parse_definition(raw: Any, *, where: str) -> Survey:
     campaign = raw.get("campaign")
     if campaign is not None and not isinstance(campaign, str | int):
         checker.problem(("campaign",), "campaign")
-    if title is None and not checker.problems:
-        checker.problem(("title",), "missing")
-    if checker.problems or title is None:
+    if checker.problems or title is None:  # a title of None has its problem said already
         raise DefinitionError(checker.problems)
     return Survey(
         slug=slug,

@@ -256,6 +256,32 @@ def test_answer_labels_name_each_stored_answer_in_the_readers_language():
             ],
         ),
         (["slug", "title"], ["bad.yaml: the file must hold a mapping (slug, title, questions, ...)"]),
+        (
+            {"slug": "s", "title": "T", "pages": [{"title": {"fr": "Un"}, "questions": [NPS]}]},
+            [
+                "bad.yaml: page 1: title: language 'fr' is not in the survey's languages (en)",
+                "bad.yaml: page 1: title: needs the 'en' text (the survey's first language)",
+            ],
+        ),
+        (  # the questions after a repeated id are still read
+            definition(NPS, NPS, {"id": "q9", "type": "slider", "text": "?"}),
+            [
+                "bad.yaml: nps: id: 'nps' appears more than once; give each question its own id",
+                "bad.yaml: q9: type: 'slider' is not one of nps, rating, csat, ces, choice, multi, yes_no, short_text,"
+                " long_text, matrix",
+            ],
+        ),
+        (
+            definition(NPS, opens_at="2026-05-01", closes_at="someday"),
+            ["bad.yaml: closes_at: 'someday' is not a date such as 2026-03-01 or 2026-03-01 09:00"],
+        ),
+        (  # closing the moment it opens leaves no moment to answer in
+            definition(NPS, opens_at="2026-05-01", closes_at="2026-05-01"),
+            ["bad.yaml: closes_at: must be after opens_at"],
+        ),
+        (definition(NPS, response_limit=True), ["bad.yaml: response_limit: must be a whole number of at least 1"]),
+        (definition(NPS, anonymous="yes"), ["bad.yaml: anonymous: must be true or false"]),
+        (definition(NPS, campaign=["spring"]), ["bad.yaml: campaign: must be a campaign id"]),
         (  # one language in two spellings is named as the first spelling names it (CLDR: "Portuguese (Brazil)")
             definition(NPS, languages=["pt-BR", "PT-br"]),
             ["bad.yaml: languages: pt-BR / PT-br are both Brazilian Portuguese; keep one"],
@@ -266,6 +292,12 @@ def test_a_surveys_own_problems_are_each_said_once_in_full(raw, problems):
     with pytest.raises(DefinitionError) as error:
         parse_definition(raw, where="bad.yaml")
     assert error.value.problems == problems
+
+
+def test_a_survey_without_a_campaign_or_with_an_empty_one_has_none():
+    assert parse_definition(definition(NPS, campaign=""), where="s.yaml").campaign is None
+    assert parse_definition(definition(NPS), where="s.yaml").campaign is None
+    assert parse_definition(definition(NPS, campaign=7), where="s.yaml").campaign == "7"
 
 
 def test_a_surveys_description_thanks_and_page_titles_are_kept():
