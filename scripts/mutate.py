@@ -130,12 +130,20 @@ def main(names: list[str]) -> int:
             names = [name for name in names if name != "--all-tests"]
             env[ALL_TESTS] = "1"
         arguments = ["run", "--max-children", MAX_CHILDREN, *names]
-        if map_is_current():
-            coverage, command = None, [sys.executable, "-m", "mutmut", *arguments]
-        else:
+        coverage, command = None, [sys.executable, "-m", "mutmut", *arguments]
+        if not map_is_current() and not (ROOT / "mutants" / "mutmut-stats.json").is_file():
+            # From scratch: the map beside mutmut's start, and no clean run after it.
             coverage = coverage_beside_mutmut(env)
             entry = "from scripts.mutate import mutmut_without_clean_run as run; import sys; run(sys.argv[1:])"
             command = [sys.executable, "-c", entry, *arguments]
+        elif not map_is_current():
+            # Re-checking after a change: mutmut lists the tests again at once (no mypy, no full stats run
+            # to hide the map behind), so the map comes first. A session listing tests beside the coverage
+            # run failed to collect once (23:40, 1 December 2026; not understood yet).
+            try:
+                coverage_by_test(env)
+            except RuntimeError as failure:
+                sys.exit(str(failure))
         code = subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
         if coverage is not None:
             coverage.join()
