@@ -2,12 +2,12 @@
 throwaway PostgreSQL server started here for the whole run, then the kill rates and the survivors.
 
 Each mutant runs its tests in a forked process, a pytest session of its own; PULSE_TEST_POSTGRES_URL
-points every session at the server started here (tests/postgres.py), so no mutant starts one. While
-mutmut starts (its mutants, mypy, its stats run), the listed tests run once under coverage.py beside it,
-recording which test executed each line (mutants/coverage-by-test.json, made again only when a test or
-a mutated package changed): each mutant's session then runs only the tests that execute the statement it
-changed (tests/mutation.py). That run is also the clean run mutmut would make next (every listed test,
-no mutant), so mutmut's own is left out when the map was made here.
+points every session at the server started here (tests/postgres.py), so no mutant starts one. The
+listed tests run once under coverage.py, recording which test executed each line
+(mutants/coverage-by-test.json, made again only when a test or a mutated package changed): each mutant's
+session then runs only the tests that execute the statement it changed (tests/mutation.py). From
+scratch, that run goes beside mutmut's start (its mutants, mypy, its stats run) and stands for the clean
+run mutmut would make next (every listed test, no mutant), which is left out.
 
     .venv/bin/python scripts/mutate.py [--all-tests] [mutant name or glob ...]   (e.g. "metrics.levels*")
 
