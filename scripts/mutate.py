@@ -130,6 +130,7 @@ def main(names: list[str]) -> int:
             names = [name for name in names if name != "--all-tests"]
             env[ALL_TESTS] = "1"
         arguments = ["run", "--max-children", MAX_CHILDREN, *names]
+        (ROOT / "mutants" / PENDING_MAP).unlink(missing_ok=True)  # left by a run stopped while making the map
         coverage, command = None, [sys.executable, "-m", "mutmut", *arguments]
         if not map_is_current() and not (ROOT / "mutants" / "mutmut-stats.json").is_file():
             # From scratch: the map beside mutmut's start, and no clean run after it.
