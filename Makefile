@@ -1,5 +1,5 @@
 # Two commands: `make run` (the app on the embedded default with demo data) and `make test`;
-# `make bench [SCALE=small|large]` measures speed and memory (docs/performance.md).
+# `make bench [SCALE=small|large|xl]` measures speed and memory (docs/performance.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
