@@ -38,10 +38,9 @@ def added_activities(activities: pd.DataFrame, *, now: datetime, count: int = AD
     )
 
 
-def measure(frames: dict, csv_folder: Path, *, settings: Settings, store: AppStore, now: datetime) -> dict:
-    """Append the activities to activities.csv and sync the folder again; the two parts' seconds."""
-    columns = [c for c in frames["activities"].columns if c != "propensity"]
-    added = added_activities(frames["activities"][columns], now=now)
+def measure(added: pd.DataFrame, csv_folder: Path, *, settings: Settings, store: AppStore, now: datetime) -> dict:
+    """Append the `added` activities (added_activities) to activities.csv and sync the folder again;
+    the two parts' seconds."""
     with (csv_folder / "activities.csv").open("ab") as handle:
         options = pacsv.WriteOptions(include_header=False)
         pacsv.write_csv(pa.Table.from_pandas(added, preserve_index=False), handle, write_options=options)
