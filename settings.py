@@ -67,6 +67,7 @@ class Settings:
     date_order: str = "month_first"  # how to read dates like 05/03/2024 when nothing else tells
     sheets: SheetsConfig | None = None  # community data from Google Sheets
     sheets_refresh_minutes: int = 15  # the app re-reads Sheets when the last sync is older
+    warm_figures: bool = True  # compute the dashboards' likely next views in the background (ui/warming.py)
     write_back_spreadsheet: str | None = None  # survey responses also appended here (a tab per survey)
     warehouse_mapping: Path | None = None  # YAML: their tables/columns to the canonical ones
     secrets_file: Path = SECRETS_FILE
@@ -253,6 +254,7 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         sheets_refresh_minutes=_whole_number(
             pick("sheets_refresh_minutes", "15"), name="sheets_refresh_minutes", minimum=1
         ),
+        warm_figures=pick("warm_figures", "true").lower() in ("true", "1", "yes"),
         write_back_spreadsheet=pick("write_back_spreadsheet", "") or None,
         warehouse_mapping=Path(mapping) if mapping else None,
         secrets_file=secrets_file,

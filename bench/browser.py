@@ -13,6 +13,12 @@ the same machine load:
 - the feedback inbox opening an item by address (`/feedback?item=N`, warm) and its Next button;
 - the lookup page opening a member by address, cold and warm.
 
+That server runs with warming off (`warm_figures`, ui/warming.py), so *cold* and *first* are
+uncached. A third server then runs with it on, as a server does by default: after its untimed visit
+it warms the build's default views (the bench waits for its log line), and each dashboard page is
+opened in a new session (*warmed*: a page opened after a sync) and its period changed at once
+(*period warmed*: the other periods were being warmed since the page was drawn).
+
 A time is from the navigation or the click until the page has *settled*: content shown and, for
 QUIET_S, no running indicator, placeholder (skeleton) or stale element; after a click the page must
 also have changed (its text), so a rerun that has not started yet is not taken for one that ended.
@@ -79,7 +85,10 @@ RATIO_OF = {
     "filter_s": "rerun_s",
     "next_s": "rerun_s",
     "shown_warm_s": "open_warm_s",  # the inbox item's own text on screen, the rest of the page still drawing
+    "open_warmed_s": "open_warm_s",
+    "period_warmed_s": "rerun_s",
 }
+WARMED_LINE = "Warmed the default views of a new build"  # ui/warming.NEW_BUILD_WARMED, in <data_dir>/pulse.log
 
 
 # --- bookkeeping (tests/test_bench_browser.py) ---------------------------------------------------
@@ -377,6 +386,35 @@ def dashboard_visit(browser, url: str, page: str, record: Recorder, *, cold: boo
         session.close()
 
 
+def warmed_visit(browser, url: str, page: str, record: Recorder) -> None:
+    """A page opened in a new session on a server that warmed its build, then its period changed."""
+    address, _ = DASHBOARDS[page]
+    session = Session(browser)
+    try:
+        record.page(page, "open_warmed_s", *session.open(url + address))
+        seconds, traffic, _ = session.choose(*PERIOD)
+        record.page(page, "period_warmed_s", seconds, traffic)
+    finally:
+        session.close()
+
+
+@contextmanager
+def warmed_server(browser, env: dict[str, str]) -> Iterator[str]:
+    """The app with warming on, once it has warmed the build's default views after a first visit."""
+    log = Path(env["PULSE_DATA_DIR"]) / "pulse.log"
+    seen = log.read_text(encoding="utf-8", errors="replace").count(WARMED_LINE) if log.exists() else 0
+    with serve("serve.py", {**env, "PULSE_WARM_FIGURES": "true"}) as app:
+        visit = Session(browser)
+        visit.open(f"{app}/lookup")
+        visit.close()
+        deadline = time.monotonic() + 600
+        while log.read_text(encoding="utf-8", errors="replace").count(WARMED_LINE) <= seen:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the app did not warm its build within 10 minutes")
+            time.sleep(0.5)
+        yield app
+
+
 def addresses(env: dict[str, str]) -> tuple[int, str]:
     """A feedback item with a next one in the inbox's default order, and a member who is active."""
     import sqlalchemy as sa
@@ -407,6 +445,7 @@ def measure(env: dict[str, str], runs: int, pages: tuple[str, ...] = tuple(DASHB
     from playwright.sync_api import sync_playwright
 
     item, member = addresses(env)
+    cold = {**env, "PULSE_WARM_FIGURES": "false"}
     record = Recorder()
     filters: dict[str, list[str]] = {page: [] for page in DASHBOARDS}
     with sync_playwright() as playwright:
@@ -414,7 +453,7 @@ def measure(env: dict[str, str], runs: int, pages: tuple[str, ...] = tuple(DASHB
         try:
             for run in range(runs):
                 print(f"  browser run {run + 1} of {runs}", file=sys.stderr)
-                with serve("serve.py", env) as app, serve(REFERENCE, env) as ref:
+                with serve("serve.py", cold) as app, serve(REFERENCE, env) as ref:
                     for url in (f"{app}/lookup", f"{ref}/?warm_up=1"):  # untimed: imports done
                         warm_up = Session(browser)
                         warm_up.open(url)
@@ -431,6 +470,9 @@ def measure(env: dict[str, str], runs: int, pages: tuple[str, ...] = tuple(DASHB
                     record.attempt(lookup, browser, f"{app}/lookup?member={member}", record)
                     record.attempt(inbox, browser, f"{app}/feedback?item={item}", record)
                     record.attempt(reference_visit, browser, ref, record)
+                with warmed_server(browser, env) as app:
+                    for page in pages:
+                        record.attempt(warmed_visit, browser, app, page, record)
         finally:
             browser.close()
     return record.result(runs)
@@ -478,8 +520,13 @@ def print_table(browser: dict) -> None:
         "filter_s",
         "next_s",
         "shown_warm_s",
+        "open_warmed_s",
+        "period_warmed_s",
     )
-    heads = ("open cold", "open warm", "period 1st", "filter 1st", "period", "filter", "next", "shown warm")
+    heads = (
+        *("open cold", "open warm", "period 1st", "filter 1st", "period", "filter", "next", "shown warm"),
+        *("open warmed", "period warmed"),
+    )
     print(f"{'page':<16}" + "".join(f"{head:>15}" for head in heads))
     for name, page in browser["pages"].items():
         cells = []

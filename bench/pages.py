@@ -9,40 +9,20 @@ from datetime import timedelta
 from feedback.inbox import InboxFilters
 from metrics.filters import Filters
 from settings import Settings
-from ui import data
+from ui import data, warming
 from ui.filters import recent_period
 
 Workload = Callable[[Settings, str, Filters], object]
 
 
-def overview(settings: Settings, version: str, filters: Filters) -> None:
-    data.load_dimension_values(settings, version)
-    data.load_overview(settings, version, filters)
-    data.load_new_members_by_week(settings, version, filters)
-    data.load_negative_share(settings, version, filters)
+def dashboard(view: Workload) -> Workload:
+    """A dashboard page: the filter bar's choices, then its view as ui/warming.py warms it."""
 
+    def workload(settings: Settings, version: str, filters: Filters) -> None:
+        data.load_dimension_values(settings, version)
+        view(settings, version, filters)
 
-def members(settings: Settings, version: str, filters: Filters) -> None:
-    data.load_dimension_values(settings, version)
-    data.load_member_kpis(settings, version, filters)
-    data.load_new_members_by_week(settings, version, filters, "channel")
-    data.load_growth_by(settings, version, filters, "channel")
-    data.load_cohorts(settings, version, filters)
-    data.load_level_changes(settings, version, filters)
-    data.load_slipping_champions(settings, version, filters, True)
-
-
-def engagement(settings: Settings, version: str, filters: Filters) -> None:
-    data.load_dimension_values(settings, version)
-    data.load_engagement_kpis(settings, version, filters)
-    data.load_activity(settings, version, filters)
-    data.load_active_by_platform(settings, version, filters)
-    data.load_top_contributors(settings, version, filters, None, None)
-
-
-def campaigns(settings: Settings, version: str, filters: Filters) -> None:
-    data.load_dimension_values(settings, version)
-    data.load_campaigns(settings, version, filters)
+    return workload
 
 
 def survey_results(settings: Settings, version: str, filters: Filters) -> None:
@@ -61,10 +41,10 @@ def feedback_inbox(settings: Settings, version: str, filters: Filters) -> None:
 
 
 PAGES: dict[str, tuple[str, Workload]] = {  # name -> (page file, workload)
-    "overview": ("pages/overview.py", overview),
-    "members": ("pages/members.py", members),
-    "engagement": ("pages/engagement.py", engagement),
-    "campaigns": ("pages/campaigns.py", campaigns),
+    "overview": ("pages/overview.py", dashboard(warming.overview)),
+    "members": ("pages/members.py", dashboard(warming.members)),
+    "engagement": ("pages/engagement.py", dashboard(warming.engagement)),
+    "campaigns": ("pages/campaigns.py", dashboard(warming.campaigns)),
     "survey results": ("pages/surveys.py", survey_results),
     "feedback inbox": ("pages/_feedback.py", feedback_inbox),
 }

@@ -177,6 +177,7 @@ def main() -> None:
         **os.environ,
         "PULSE_DATA_DIR": str(folder / "data"),
         "PULSE_TIMEZONE": "UTC",
+        "PULSE_WARM_FIGURES": "false",  # each probe measures a page's own work (the browser phase warms)
         "STREAMLIT_LOGGER_LEVEL": "error",
     }
     for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
@@ -281,9 +282,12 @@ def main() -> None:
 
 
 def save(results: dict) -> None:
-    """Written after each phase too, so a long run that is stopped keeps what it measured."""
+    """Written after each phase too, so a long run that is stopped keeps what it measured; also
+    kept per scale, for bench/growth.py."""
     results["measured_at"] = clock.now().replace(tzinfo=UTC).isoformat(timespec="seconds")
-    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    written = json.dumps(results, indent=2, default=str) + "\n"
+    (ROOT / "bench" / "results.json").write_text(written, encoding="utf-8")
+    (ROOT / "bench" / f"results-{results['scale']}.json").write_text(written, encoding="utf-8")  # bench/growth.py
 
 
 def agrees(settings, store: AppStore, baseline: dict) -> bool:

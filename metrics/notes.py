@@ -112,8 +112,13 @@ def chart_marks(*, warehouse: Runner, app_store: Runner, filters: Filters) -> pd
     """What marks the view's period on a trend chart (COLUMNS), earliest first: the campaigns
     running in it (their local first day to the day after their last, or their start alone) and the
     notes overlapping it."""
+    return marks_of(warehouse.run(campaigns.campaigns_query(filters=filters)), app_store=app_store, filters=filters)
+
+
+def marks_of(running: pd.DataFrame, *, app_store: Runner, filters: Filters) -> pd.DataFrame:
+    """chart_marks from the campaigns running in the period (campaigns_query's rows), which the
+    app caches with the warehouse's build; the notes are read here, fresh."""
     rows: list[tuple[str, str, date, date, str | None]] = []
-    running = warehouse.run(campaigns.campaigns_query(filters=filters))
     for campaign_id, name, starts_at, ends_at in zip(
         running["campaign_id"], running["name"], running["starts_at"], running["ends_at"], strict=True
     ):

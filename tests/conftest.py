@@ -53,6 +53,9 @@ def cheap_hashing() -> None:
 
 def pytest_configure(config) -> None:
     cheap_hashing()
+    # No warming thread querying beside a test that swaps its data (and the servers the browser
+    # tests start inherit this); tests/test_warming.py turns it on.
+    os.environ.setdefault("PULSE_WARM_FIGURES", "false")
 
 
 def pytest_collection_modifyitems(config, items) -> None:

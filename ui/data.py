@@ -542,4 +542,10 @@ def _goal_progress(settings: Settings, version: str, goal: goals.Goal, today: da
 
 def load_chart_marks(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     """The campaigns and notes of the view's period (metrics.notes.chart_marks), notes read fresh."""
-    return notes.chart_marks(warehouse=warehouse(settings), app_store=app_store(settings.app_db_url), filters=filters)
+    running = _running_campaigns(settings, version, filters)
+    return notes.marks_of(running, app_store=app_store(settings.app_db_url), filters=filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _running_campaigns(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    return warehouse(settings).run(campaigns.campaigns_query(filters=filters))

@@ -1,0 +1,163 @@
+"""Warming (ui/warming.py): after a new build, each dashboard page's default view opens without a
+warehouse query; after a page is shown, its other fixed periods do too; a build is warmed once;
+nothing is warmed when the setting is off or the warehouse is queried in place.
+
+The suite runs with warming off (tests/conftest.py); these tests turn it on. A query is counted
+when the page's own run makes it, not the warming thread's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from settings import load_settings
+from ui import data, warming
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = {
+    "overview": "pages/overview.py",
+    "members": "pages/members.py",
+    "engagement": "pages/engagement.py",
+    "campaigns": "pages/campaigns.py",
+}
+
+
+@pytest.fixture
+def warmed_dir(demo_data_dir, tmp_path, monkeypatch) -> Path:
+    """A copy of the demo data whose warehouse is a build behind the warehouse.duckdb link (as sync
+    leaves it), warming on, the caches empty and no build warmed yet."""
+    directory = tmp_path / "data"
+    shutil.copytree(demo_data_dir, directory)
+    (directory / "warehouse.duckdb").rename(directory / "build-1.duckdb")
+    (directory / "warehouse.duckdb").symlink_to(directory / "build-1.duckdb")
+    monkeypatch.setenv("PULSE_DATA_DIR", str(directory))
+    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PULSE_WARM_FIGURES", "true")
+    monkeypatch.setitem(warming._warmed, "version", None)
+    st.cache_data.clear()
+    return directory
+
+
+@pytest.fixture
+def page_queries(warmed_dir) -> Iterator[list[str]]:
+    """The warehouse statements run outside the warming thread (by a page's run)."""
+    engine = data.warehouse(load_settings())._current_engine()
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        if threading.current_thread().name != "pulse-warm":
+            statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    yield statements
+    sa.event.remove(engine, "before_cursor_execute", count)
+    assert warming.idle(timeout=60)
+
+
+def opened(page: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(query or {})
+    at.switch_page(PAGES[page])
+    return at.run()
+
+
+def test_after_a_new_build_every_dashboard_page_opens_from_the_cache(page_queries):
+    settings = load_settings()
+    assert warming.warm_new_build(settings)
+    assert warming.idle(timeout=60)
+    for page in PAGES:
+        at = opened(page)
+        assert not at.exception, page
+        assert at.metric or at.dataframe, page  # the page drew its figures
+        assert page_queries == [], (page, page_queries)
+        assert warming.idle(timeout=60)
+
+
+def test_a_build_is_warmed_once_and_the_next_one_again(warmed_dir):
+    settings = load_settings()
+    assert warming.warm_new_build(settings)
+    assert warming.idle(timeout=60)
+    assert not warming.warm_new_build(settings)  # the same build
+    shutil.copy(warmed_dir / "build-1.duckdb", warmed_dir / "build-2.duckdb")
+    os.replace(_link(warmed_dir, "build-2.duckdb"), warmed_dir / "warehouse.duckdb")  # as sync swaps a build in
+    assert warming.warm_new_build(settings)
+    assert warming.idle(timeout=60)
+
+
+def _link(directory: Path, target: str) -> Path:
+    link = directory / "next-link"
+    link.symlink_to(directory / target)
+    return link
+
+
+def test_after_a_page_is_shown_its_other_periods_open_from_the_cache(page_queries, warmed_dir):
+    warming._warmed["version"] = data.data_version(load_settings())  # this build's default views: not this test
+    at = opened("members", {"region": "Europe"})
+    assert not at.exception
+    assert page_queries  # the first opening asked the warehouse
+    assert warming.idle(timeout=60)  # the run started warming the other periods when it ended
+    for period in ("last_90_days", "last_7_days", "last_month"):
+        page_queries.clear()
+        at.selectbox(key="filters_period").select(period).run()
+        assert not at.exception
+        assert at.selectbox(key="filters_region").value == "Europe"
+        assert page_queries == [], (period, page_queries)
+        assert warming.idle(timeout=60)
+    page_queries.clear()
+    at.selectbox(key="filters_region").select("APAC").run()  # another member filter: not warmed
+    assert page_queries
+
+
+def test_nothing_is_warmed_with_the_setting_off_or_a_warehouse_queried_in_place(warmed_dir, monkeypatch):
+    monkeypatch.setenv("PULSE_WARM_FIGURES", "false")
+    settings = load_settings()
+    filters = warming.default_filters(settings)
+    assert not warming.warm_new_build(settings)
+    assert not warming.warm_other_periods(settings, "members", filters)
+    monkeypatch.setenv("PULSE_WARM_FIGURES", "true")
+    monkeypatch.setenv("PULSE_WAREHOUSE_URL", f"sqlite:///{warmed_dir / 'elsewhere.db'}")
+    settings = load_settings()
+    assert not warming.warm_new_build(settings)
+    assert not warming.warm_other_periods(settings, "members", filters)
+
+
+def test_a_page_without_a_view_to_warm_starts_nothing(warmed_dir):
+    settings = load_settings()
+    assert not warming.warm_other_periods(settings, "lookup", warming.default_filters(settings))
+
+
+def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queries, warmed_dir):
+    """While the thread works, a new build's views stay queued and a page's periods give way to
+    those of the page looked at after it."""
+    settings = load_settings()
+    filters = warming.default_filters(settings)
+    started, go_on = threading.Event(), threading.Event()
+
+    def held(settings, version, filters) -> None:  # a view that keeps the thread busy until told
+        started.set()
+        go_on.wait(timeout=60)
+
+    job = warming.Job(settings, data.data_version(settings), [(held, filters)])
+    warming._ask(job)
+    assert started.wait(timeout=60)
+    assert warming.warm_new_build(settings)
+    assert warming.warm_other_periods(settings, "engagement", filters)
+    assert warming.warm_other_periods(settings, "campaigns", filters)  # engagement's periods give way
+    queued = [(job.finish, [view for view, _ in job.plan]) for job in warming._queue]
+    assert queued == [(True, list(warming.VIEWS.values())), (False, [warming.campaigns] * 3)]
+    go_on.set()
+    assert warming.idle(timeout=60)
+    at = opened("campaigns", {"period": "last_90_days"})
+    assert not at.exception
+    assert page_queries == []
+    at = opened("engagement", {"period": "last_90_days"})
+    assert page_queries  # dropped: someone looked at another page since
