@@ -161,3 +161,25 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
     assert page_queries == []
     at = opened("engagement", {"period": "last_90_days"})
     assert page_queries  # dropped: someone looked at another page since
+
+
+def test_a_newer_build_replaces_everything_queued_for_the_one_before(warmed_dir):
+    settings = load_settings()
+    filters = warming.default_filters(settings)
+    started, go_on = threading.Event(), threading.Event()
+
+    def held(settings, version, filters) -> None:
+        started.set()
+        go_on.wait(timeout=60)
+
+    version = data.data_version(settings)
+    warming._ask(warming.Job(settings, version, [(held, filters)]))
+    assert started.wait(timeout=60)
+    older = warming.Job(settings, version, [(warming.overview, filters)], finish=True)
+    warming._ask(older)
+    assert warming.warm_other_periods(settings, "members", filters)
+    newer = warming.Job(settings, version, [(warming.members, filters)], finish=True)
+    warming._ask(newer)
+    assert warming._queue == [newer]
+    go_on.set()
+    assert warming.idle(timeout=60)

@@ -166,10 +166,10 @@ def _periods(filters: Filters, *, today: date) -> Iterable[Filters]:
 
 
 def _ask(job: Job) -> None:
-    """Queue `job` (a page's periods replace those of the page before) and start the worker if
-    none runs."""
+    """Queue `job` and start the worker if none runs. A page's periods replace those of the page
+    before; a new build's views replace everything queued (it was for the build before)."""
     with _changed:
-        _queue[:] = [queued for queued in _queue if queued.finish] + [job]
+        _queue[:] = [queued for queued in _queue if queued.finish and not job.finish] + [job]
         if _worker["thread"] is None:
             thread = threading.Thread(target=_work, daemon=True, name="pulse-warm")
             _worker["thread"] = thread
