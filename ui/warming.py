@@ -104,11 +104,15 @@ def remember_view(page: str, filters: Filters) -> None:
 
 def warm_after_run(settings: Settings) -> None:
     """After a page run (app.py, when the page is drawn, so warming does not slow it): a new build's
-    default views, and the other periods of the dashboard view this run showed."""
+    default views, and the other periods of the dashboard view this run showed. Never raises: it
+    runs as the page ends, also when the page failed, whose own error is the one to show."""
     shown = st.session_state.pop(SHOWN_KEY, None)
-    warm_new_build(settings)
-    if shown is not None:
-        warm_other_periods(settings, *shown)
+    try:
+        warm_new_build(settings)
+        if shown is not None:
+            warm_other_periods(settings, *shown)
+    except Exception:  # warming is a courtesy: the log says why it did not happen
+        log.warning("Warming was not started", exc_info=True)
 
 
 def default_filters(settings: Settings) -> Filters:
