@@ -88,7 +88,7 @@ RATIO_OF = {
     "open_warmed_s": "open_warm_s",
     "period_warmed_s": "rerun_s",
 }
-WARMED_LINE = "Warmed the default views of a new build"  # ui/warming.NEW_BUILD_WARMED, in <data_dir>/pulse.log
+WARMED_LINE = "Warmed the default views"  # ui/warming.DEFAULT_VIEWS_WARMED, in <data_dir>/pulse.log
 
 
 # --- bookkeeping (tests/test_bench_browser.py) ---------------------------------------------------

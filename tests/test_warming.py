@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def warmed_dir(demo_data_dir, tmp_path, monkeypatch) -> Path:
     for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_TIMEZONE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PULSE_WARM_FIGURES", "true")
-    monkeypatch.setitem(warming._warmed, "version", None)
+    monkeypatch.setitem(warming._warmed, "view", None)
     st.cache_data.clear()
     return directory
 
@@ -72,7 +73,7 @@ def opened(page: str, query: dict[str, str] | None = None) -> AppTest:
 
 def test_after_a_new_build_every_dashboard_page_opens_from_the_cache(page_queries):
     settings = load_settings()
-    assert warming.warm_new_build(settings)
+    assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
     for page in PAGES:
         at = opened(page)
@@ -82,14 +83,18 @@ def test_after_a_new_build_every_dashboard_page_opens_from_the_cache(page_querie
         assert warming.idle(timeout=60)
 
 
-def test_a_build_is_warmed_once_and_the_next_one_again(warmed_dir):
+def test_the_default_views_are_warmed_once_a_build_and_again_when_the_cache_lets_them_go(warmed_dir):
     settings = load_settings()
-    assert warming.warm_new_build(settings)
+    assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
-    assert not warming.warm_new_build(settings)  # the same build
+    assert not warming.warm_default_views(settings)  # the same build, still in the cache
+    warming._warmed["at"] -= data.TTL_S  # as the cache's time for them has passed
+    assert warming.warm_default_views(settings)
+    assert warming.idle(timeout=60)
+    assert not warming.warm_default_views(settings)
     shutil.copy(warmed_dir / "build-1.duckdb", warmed_dir / "build-2.duckdb")
     os.replace(_link(warmed_dir, "build-2.duckdb"), warmed_dir / "warehouse.duckdb")  # as sync swaps a build in
-    assert warming.warm_new_build(settings)
+    assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
 
 
@@ -100,7 +105,8 @@ def _link(directory: Path, target: str) -> Path:
 
 
 def test_after_a_page_is_shown_its_other_periods_open_from_the_cache(page_queries, warmed_dir):
-    warming._warmed["version"] = data.data_version(load_settings())  # this build's default views: not this test
+    settings = load_settings()
+    warming._warmed.update(view=(data.data_version(settings), warming.default_filters(settings)), at=time.monotonic())
     at = opened("members", {"region": "Europe"})
     assert not at.exception
     assert page_queries  # the first opening asked the warehouse
@@ -121,12 +127,12 @@ def test_nothing_is_warmed_with_the_setting_off_or_a_warehouse_queried_in_place(
     monkeypatch.setenv("PULSE_WARM_FIGURES", "false")
     settings = load_settings()
     filters = warming.default_filters(settings)
-    assert not warming.warm_new_build(settings)
+    assert not warming.warm_default_views(settings)
     assert not warming.warm_other_periods(settings, "members", filters)
     monkeypatch.setenv("PULSE_WARM_FIGURES", "true")
     monkeypatch.setenv("PULSE_WAREHOUSE_URL", f"sqlite:///{warmed_dir / 'elsewhere.db'}")
     settings = load_settings()
-    assert not warming.warm_new_build(settings)
+    assert not warming.warm_default_views(settings)
     assert not warming.warm_other_periods(settings, "members", filters)
 
 
@@ -149,7 +155,7 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
     job = warming.Job(settings, data.data_version(settings), [(held, filters)])
     warming._ask(job)
     assert started.wait(timeout=60)
-    assert warming.warm_new_build(settings)
+    assert warming.warm_default_views(settings)
     assert warming.warm_other_periods(settings, "engagement", filters)
     assert warming.warm_other_periods(settings, "campaigns", filters)  # engagement's periods give way
     queued = [(job.finish, [view for view, _ in job.plan]) for job in warming._queue]

@@ -15,8 +15,8 @@
 - Survey reminders that have come due are queued after each round, for the next (outreach/reminders.py).
 - Automatic replies to members whose feedback moved to a status a manager chose are queued before
   each send (outreach/auto_replies.py), so they leave in the same minute.
-- A build another process swapped in (`cli.py sync` from cron) has its dashboards' default views
-  computed within the minute (ui/warming.py).
+- The dashboards' default views are kept warm (ui/warming.py): a build another process swapped in
+  (`cli.py sync` from cron) has them computed within the minute.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def _send_forever() -> None:
         _logged("replies", _queue_replies, settings, store)
         _logged("delivery", _deliver, settings, store)
         _logged("reminders", _queue_reminders, settings, store)  # survey reminders now due: the next round sends them
-        _logged("warming", warming.warm_new_build, settings)  # a build `cli.py sync` swapped in: its default views
+        _logged("warming", warming.warm_default_views, settings)  # e.g. of a build `cli.py sync` swapped in
         if stop_sending.wait(SEND_EVERY_S):
             return
 

@@ -49,7 +49,8 @@ from surveys.question_types import TYPES, answer_cell
 from ui.filters import recent_period
 from ui.i18n import current_language
 
-TTL = "10m"
+TTL_S = 600  # how long a result is kept (ui/warming.py warms the default views again after it)
+TTL = TTL_S
 
 
 def current_settings() -> Settings:

@@ -2,8 +2,10 @@
 that opening a dashboard page or changing its period reads the cache instead of waiting for the
 warehouse (seconds at a million members: docs/performance.md, "The browser's wait").
 
-- After a sync swaps in a new build (seen on the next page run, or within a minute by the
-  delivery sender), each dashboard page's default view: the default period, no member filter.
+- Each dashboard page's default view (the default period, no member filter) whenever it is not
+  warm: after a sync swaps in a new build, on a new day, and again when the cache has let it go
+  (checked on every page run and every minute by the delivery sender, so a build `cli.py sync`
+  swapped in at night is warm in the morning).
 - While someone looks at a dashboard page, the same page over the other fixed periods that end
   before today (the change people make most), with the view's member filters.
 
@@ -27,6 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -89,12 +92,12 @@ class Job:
     done: str | None = None  # logged when every view is warm
 
 
-NEW_BUILD_WARMED = "Warmed the default views of a new build: %d pages in %.1f s"  # bench/browser.py waits for it
+DEFAULT_VIEWS_WARMED = "Warmed the default views: %d pages in %.1f s"  # bench/browser.py waits for it
 SHOWN_KEY = "pulse_warm_view"  # (page, Filters) of the dashboard page this run showed (ui.page.start_page)
 _changed = threading.Condition()  # guards the three below
 _queue: list[Job] = []  # a new build's job first, then the latest page's
 _worker: dict[str, threading.Thread | None] = {"thread": None}
-_warmed: dict[str, str | None] = {"version": None}  # the build whose default views were asked for
+_warmed: dict[str, Any] = {"view": None, "at": 0.0}  # (build, default Filters) last warmed, and when
 
 
 def remember_view(page: str, filters: Filters) -> None:
@@ -104,11 +107,12 @@ def remember_view(page: str, filters: Filters) -> None:
 
 def warm_after_run(settings: Settings) -> None:
     """After a page run (app.py, when the page is drawn, so warming does not slow it): a new build's
-    default views, and the other periods of the dashboard view this run showed. Never raises: it
+    default views when they are not warm, and the other periods of the dashboard view this run
+    showed. Never raises: it
     runs as the page ends, also when the page failed, whose own error is the one to show."""
     shown = st.session_state.pop(SHOWN_KEY, None)
     try:
-        warm_new_build(settings)
+        warm_default_views(settings)
         if shown is not None:
             warm_other_periods(settings, *shown)
     except Exception:  # warming is a courtesy: the log says why it did not happen
@@ -120,21 +124,24 @@ def default_filters(settings: Settings) -> Filters:
     return Filters(start=start, end=end, timezone=settings.timezone)
 
 
-def warm_new_build(settings: Settings) -> bool:
-    """Warm every dashboard page's default view when the build in use is not the one warmed last
-    (whether that was asked). Cheap when nothing changed: one look at the build in use."""
+def warm_default_views(settings: Settings) -> bool:
+    """Warm every dashboard page's default view when it is not warm: a new build, a new day (the
+    default period moved), or the last warming older than the cache keeps figures (ui.data.TTL_S,
+    so a build synced at night is warm in the morning). Whether that was asked; cheap otherwise:
+    one look at the build in use."""
     if not settings.warm_figures or settings.warehouse_path is None:
         return False
     try:
         version = data.data_version(settings)
     except PulseError:  # no warehouse yet: nothing to warm
         return False
+    filters = default_filters(settings)
     with _changed:
-        if _warmed["version"] == version:
+        if _warmed["view"] == (version, filters) and time.monotonic() - _warmed["at"] < data.TTL_S:
             return False
-        _warmed["version"] = version
-    plan = [(view, default_filters(settings)) for view in VIEWS.values()]
-    _ask(Job(settings, version, plan, finish=True, done=NEW_BUILD_WARMED))
+        _warmed.update(view=(version, filters), at=time.monotonic())
+    plan = [(view, filters) for view in VIEWS.values()]
+    _ask(Job(settings, version, plan, finish=True, done=DEFAULT_VIEWS_WARMED))
     return True
 
 
