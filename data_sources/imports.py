@@ -44,7 +44,7 @@ def prepare_import(
     raws = read_files(paths, table=table)
     kept = [name for name in TABLES if name not in raws]
     base = read_tables(settings.warehouse_path, kept) if settings.warehouse_path is not None else {}
-    validated = validate(raws, parsing=parsing, base=base)
+    validated = validate(raws, parsing=parsing, base=base, consume=True)
     return validated.frames, validated.warnings
 
 

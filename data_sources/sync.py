@@ -115,7 +115,7 @@ def load_community(
         )
     else:
         raws = read_folder(Path(source))
-    validated = validate(raws, parsing=parsing(settings))
+    validated = validate(raws, parsing=parsing(settings), consume=True)
     return validated.frames, validated.warnings
 
 

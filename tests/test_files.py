@@ -250,3 +250,51 @@ def test_activities_of_unknown_members_are_warned_about_with_a_sample():
         ).warnings
         == []
     )
+
+
+def _raws() -> dict:
+    """A folder's worth of raw tables with problems in the tables validation reads the text of."""
+    members = pd.DataFrame({"member_id": ["m1", "m2"], "joined_at": ["2025-01-01", "2025-01-02"]})
+    activities = pd.DataFrame(
+        {
+            "activity_id": ["a1", "a2", "a3"],
+            "member_id": ["m1", "m2", "m1"],
+            "occurred_at": ["2025-02-01", "yesterday", "2025-02-03"],
+            "kind": ["post", "post", "reply"],
+        }
+    )
+    campaigns = pd.DataFrame(
+        {"campaign_id": ["c1"], "name": ["Launch"], "starts_at": ["2025-03-02"], "ends_at": ["2025-03-01"]}
+    )
+    return {
+        "members": raw_table(members, name="members", file="members.csv"),
+        "activities": raw_table(activities, name="activities", file="activities.csv"),
+        "campaigns": raw_table(campaigns, name="campaigns", file="campaigns.csv"),
+    }
+
+
+def test_validation_that_consumes_the_text_says_the_same_problems():
+    """A sync hands its raw tables over (consume): each column is dropped once typed, yet every
+    problem still quotes the cell as written, a campaign's inverted dates too."""
+    with pytest.raises(InvalidData) as kept:
+        validate(_raws(), parsing=Parsing())
+    raws = _raws()
+    with pytest.raises(InvalidData) as consumed:
+        validate(raws, parsing=Parsing(), consume=True)
+    assert consumed.value.problems == kept.value.problems
+    said = [str(problem) for problem in consumed.value.problems]
+    assert any("'yesterday'" in text and "row 3" in text for text in said), said
+    assert any("2025-03-01" in text and "2025-03-02" in text for text in said), said
+    assert raws == {}  # handed over
+
+
+def test_validation_that_consumes_the_text_gives_the_same_frames():
+    clean = _raws()
+    clean["activities"].frame.loc[1, "occurred_at"] = "2025-02-02"
+    clean["campaigns"].frame.loc[0, "ends_at"] = "2025-03-09"
+    expected = validate(clean, parsing=Parsing())
+    consumed = validate(clean, parsing=Parsing(), consume=True)
+    assert set(consumed.frames) == set(expected.frames)
+    for name, frame in expected.frames.items():
+        pd.testing.assert_frame_equal(consumed.frames[name], frame)
+    assert consumed.warnings == expected.warnings

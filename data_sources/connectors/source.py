@@ -183,7 +183,7 @@ def archived_frames(settings: Settings, names: list[str]) -> tuple[Frames, list[
         ),
         "activities": RawTable(name="activities", file="connectors: activities", frame=done),
     }
-    validated = validate(raws, parsing=Parsing(timezone="UTC"))
+    validated = validate(raws, parsing=Parsing(timezone="UTC"), consume=True)
     return validated.frames, validated.warnings
 
 
