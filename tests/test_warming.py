@@ -142,7 +142,7 @@ def test_a_page_without_a_view_to_warm_starts_nothing(warmed_dir):
 
 
 def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queries, warmed_dir):
-    """While the thread works, a new build's views stay queued and a page's periods give way to
+    """While the thread works, the default views stay queued and a page's periods give way to
     those of the page looked at after it."""
     settings = load_settings()
     filters = warming.default_filters(settings)
@@ -169,7 +169,7 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
     assert page_queries  # dropped: someone looked at another page since
 
 
-def test_a_newer_build_replaces_everything_queued_for_the_one_before(warmed_dir):
+def test_the_default_views_asked_again_replace_everything_queued_before(warmed_dir):
     settings = load_settings()
     filters = warming.default_filters(settings)
     started, go_on = threading.Event(), threading.Event()

@@ -12,7 +12,7 @@ warehouse (seconds at a million members: docs/performance.md, "The browser's wai
 A view is what the page asks for when it opens (VIEWS), as a manager sees it: the same cached
 loaders with the same arguments, so the page's own run finds them (a projector's Members page asks
 for its slipping champions without addresses, which is not warmed). One thread per server works
-through the requests: a new build's views to their end, and the periods of the page looked at last
+through the requests: the default views to their end, and the periods of the page looked at last
 (a page's periods not yet warmed are dropped when someone looks at another). A page asking for a
 figure the thread is computing waits for it rather than computing it twice (st.cache_data's lock).
 
@@ -82,20 +82,20 @@ VIEWS: dict[str, View] = {"overview": overview, "members": members, "engagement"
 
 @dataclass(frozen=True)
 class Job:
-    """Views to warm on one build. A new build's job runs to its end; a page's other periods are
+    """Views to warm on one build. The default views run to their end; a page's other periods are
     dropped for a newer job (the person has moved on), between views."""
 
     settings: Settings
     version: str
     plan: list[tuple[View, Filters]]
-    finish: bool = False  # a new build's default views
+    finish: bool = False  # the default views
     done: str | None = None  # logged when every view is warm
 
 
 DEFAULT_VIEWS_WARMED = "Warmed the default views: %d pages in %.1f s"  # bench/browser.py waits for it
 SHOWN_KEY = "pulse_warm_view"  # (page, Filters) of the dashboard page this run showed (ui.page.start_page)
 _changed = threading.Condition()  # guards the three below
-_queue: list[Job] = []  # a new build's job first, then the latest page's
+_queue: list[Job] = []  # the default views first, then the latest page's periods
 _worker: dict[str, threading.Thread | None] = {"thread": None}
 _warmed: dict[str, Any] = {"view": None, "at": 0.0}  # (build, default Filters) last warmed, and when
 
@@ -106,10 +106,10 @@ def remember_view(page: str, filters: Filters) -> None:
 
 
 def warm_after_run(settings: Settings) -> None:
-    """After a page run (app.py, when the page is drawn, so warming does not slow it): a new build's
-    default views when they are not warm, and the other periods of the dashboard view this run
-    showed. Never raises: it
-    runs as the page ends, also when the page failed, whose own error is the one to show."""
+    """After a page run (app.py, when the page is drawn, so warming does not slow it): the default
+    views when they are not warm, and the other periods of the dashboard view this run showed.
+    Never raises: it runs as the page ends, also when the page failed, whose own error is the one
+    to show."""
     shown = st.session_state.pop(SHOWN_KEY, None)
     try:
         warm_default_views(settings)
@@ -178,7 +178,8 @@ def _periods(filters: Filters, *, today: date) -> Iterable[Filters]:
 
 def _ask(job: Job) -> None:
     """Queue `job` and start the worker if none runs. A page's periods replace those of the page
-    before; a new build's views replace everything queued (it was for the build before)."""
+    before; the default views replace everything queued (it was for a build, a day or a cache
+    before)."""
     with _changed:
         _queue[:] = [queued for queued in _queue if queued.finish and not job.finish] + [job]
         if _worker["thread"] is None:
