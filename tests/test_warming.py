@@ -76,11 +76,12 @@ def test_after_a_new_build_every_dashboard_page_opens_from_the_cache(page_querie
     assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
     for page in PAGES:
-        at = opened(page)
-        assert not at.exception, page
-        assert at.metric or at.dataframe, page  # the page drew its figures
-        assert page_queries == [], (page, page_queries)
-        assert warming.idle(timeout=60)
+        for query in ({}, {"present": "1"}):  # at a desk, and on a meeting's projector
+            at = opened(page, query)
+            assert not at.exception, page
+            assert at.metric or at.dataframe, page  # the page drew its figures
+            assert page_queries == [], (page, query, page_queries)
+            assert warming.idle(timeout=60)
 
 
 def test_the_default_views_are_warmed_once_a_build_and_again_when_the_cache_lets_them_go(warmed_dir):
@@ -159,7 +160,8 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
     assert warming.warm_other_periods(settings, "engagement", filters)
     assert warming.warm_other_periods(settings, "campaigns", filters)  # engagement's periods give way
     queued = [(job.finish, [view for view, _ in job.plan]) for job in warming._queue]
-    assert queued == [(True, list(warming.VIEWS.values())), (False, [warming.campaigns] * 3)]
+    defaults = [*warming.VIEWS.values(), *warming.PRESENTED]
+    assert queued == [(True, defaults), (False, [warming.campaigns] * 3)]
     go_on.set()
     assert warming.idle(timeout=60)
     at = opened("campaigns", {"period": "last_90_days"})

@@ -10,8 +10,9 @@ warehouse (seconds at a million members: docs/performance.md, "The browser's wai
   before today (the change people make most), with the view's member filters.
 
 A view is what the page asks for when it opens (VIEWS), as a manager sees it: the same cached
-loaders with the same arguments, so the page's own run finds them (a projector's Members page asks
-for its slipping champions without addresses, which is not warmed). One thread per server works
+loaders with the same arguments, so the page's own run finds them; the default views are also
+warmed as presented on a projector (PRESENTED: the Members page's slipping champions without
+addresses). One thread per server works
 through the requests: the default views to their end, and the periods of the page looked at last
 (a page's periods not yet warmed are dropped when someone looks at another). A page asking for a
 figure the thread is computing waits for it rather than computing it twice (st.cache_data's lock).
@@ -80,6 +81,15 @@ def campaigns(settings: Settings, version: str, filters: Filters) -> None:
 VIEWS: dict[str, View] = {"overview": overview, "members": members, "engagement": engagement, "campaigns": campaigns}
 
 
+def members_presented(settings: Settings, version: str, filters: Filters) -> None:
+    """What the Members page asks for beside its view when presented (`?present=1`, in a meeting):
+    the slipping champions without their addresses."""
+    data.load_slipping_champions(settings, version, filters, False)
+
+
+PRESENTED: list[View] = [members_presented]  # warmed with the default views, for the meeting's projector
+
+
 @dataclass(frozen=True)
 class Job:
     """Views to warm on one build. The default views run to their end; a page's other periods are
@@ -92,7 +102,7 @@ class Job:
     done: str | None = None  # logged when every view is warm
 
 
-DEFAULT_VIEWS_WARMED = "Warmed the default views: %d pages in %.1f s"  # bench/browser.py waits for it
+DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"  # bench/browser.py waits for it
 SHOWN_KEY = "pulse_warm_view"  # (page, Filters) of the dashboard page this run showed (ui.page.start_page)
 _changed = threading.Condition()  # guards the three below
 _queue: list[Job] = []  # the default views first, then the latest page's periods
@@ -140,7 +150,7 @@ def warm_default_views(settings: Settings) -> bool:
         if _warmed["view"] == (version, filters) and time.monotonic() - _warmed["at"] < data.TTL_S:
             return False
         _warmed.update(view=(version, filters), at=time.monotonic())
-    plan = [(view, filters) for view in VIEWS.values()]
+    plan = [(view, filters) for view in [*VIEWS.values(), *PRESENTED]]
     _ask(Job(settings, version, plan, finish=True, done=DEFAULT_VIEWS_WARMED))
     return True
 
