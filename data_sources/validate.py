@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import tempfile
 from dataclasses import dataclass, field
 
 import duckdb
@@ -29,6 +30,7 @@ TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
 OFFSET_PATTERN = r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 SERIALS = (20_000.0, 80_000.0)  # Excel day numbers from 1954 to 2119: a number outside is no date
+CHECK_MEMORY = "512MB"  # DuckDB's memory for the checks across every row (checking)
 
 
 @dataclass(frozen=True)
@@ -317,10 +319,17 @@ def _inverted(frame: pd.DataFrame, raw: RawTable, rows: pd.Index) -> list[Proble
     ]
 
 
+def checking() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for the checks across every row (repeated ids, unknown members). Its hash
+    of ten million activity ids would add about 1 GB at the sync's peak; within CHECK_MEMORY DuckDB
+    spills to the temporary directory instead, no slower here."""
+    return duckdb.connect(config={"memory_limit": CHECK_MEMORY, "temp_directory": tempfile.gettempdir()})
+
+
 def _duplicated(frame: pd.DataFrame, key: list[str]) -> pd.Series:
     """Rows repeating an earlier row's key. DuckDB answers "any at all?" in a third of pandas' time on
     10M rows; only a file that has some pays for finding which."""
-    with duckdb.connect() as connection:
+    with checking() as connection:
         connection.register("incoming", frame[key])
         columns = ", ".join(f'"{name}"' for name in key)
         repeated = connection.execute(
@@ -370,7 +379,7 @@ def validate(
 def _reference_warnings(frames: dict[str, pd.DataFrame]) -> list[Said]:
     """Activities whose member is not in members. A DuckDB anti-join: pandas' isin over a set of a
     million ids took 13 s on 11.5M activities."""
-    with duckdb.connect() as connection:
+    with checking() as connection:
         connection.register("activities", frames["activities"][["member_id"]])
         connection.register("members", frames["members"][["member_id"]])
         unknown = "SELECT member_id FROM activities ANTI JOIN members USING (member_id)"
