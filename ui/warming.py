@@ -12,10 +12,10 @@ warehouse (seconds at a million members: docs/performance.md, "The browser's wai
 A view is what the page asks for when it opens (VIEWS), as a manager sees it: the same cached
 loaders with the same arguments, so the page's own run finds them; the default views are also
 warmed as presented on a projector (PRESENTED: the Members page's slipping champions without
-addresses). One thread per server works
-through the requests: the default views to their end, and the periods of the page looked at last
-(a page's periods not yet warmed are dropped when someone looks at another). A page asking for a
-figure the thread is computing waits for it rather than computing it twice (st.cache_data's lock).
+addresses). One thread per server works through the requests: the default views to their end, and
+the periods of the page looked at last (a page's periods not yet warmed are dropped when someone
+looks at another). A page asking for a figure the thread is computing waits for it rather than
+computing it twice (st.cache_data's lock).
 
 Only a warehouse that sync builds is warmed: one queried in place is read by the people who open it.
 Warming that fails is logged and left: the page shows the failure when it reads the same figures
