@@ -166,6 +166,20 @@ def _whole_number(value: str, *, name: str, minimum: int) -> int:
     return int(value)
 
 
+YES, NO = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def _flag(value: object, *, name: str) -> bool:
+    """A true/false setting: a TOML boolean, or a word from the environment (true/false, 1/0,
+    yes/no, on/off); any other word is refused rather than read as one or the other."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in YES or word in NO:
+        return word in YES
+    raise SettingsError(Said("error.settings.flag", name=name, variable=f"PULSE_{name.upper()}", value=repr(value)))
+
+
 def _currency(value: str) -> str | None:
     """An ISO 4217 code (cny is CNY), or None when not set."""
     code = value.strip().upper()
@@ -225,6 +239,11 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         value = env.get(f"PULSE_{name.upper()}") or secrets.get(name) or default
         return str(value)
 
+    def flag(name: str, default: bool) -> bool:
+        """Unlike pick, a TOML false is a value, not a missing one."""
+        value = env.get(f"PULSE_{name.upper()}") or secrets.get(name)
+        return default if value is None or value == "" else _flag(value, name=name)
+
     data_dir = Path(pick("data_dir", "data"))
     if not data_dir.is_absolute():
         data_dir = (PROJECT_DIR / data_dir).resolve()
@@ -254,14 +273,14 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         sheets_refresh_minutes=_whole_number(
             pick("sheets_refresh_minutes", "15"), name="sheets_refresh_minutes", minimum=1
         ),
-        warm_figures=pick("warm_figures", "true").lower() in ("true", "1", "yes"),
+        warm_figures=flag("warm_figures", True),
         write_back_spreadsheet=pick("write_back_spreadsheet", "") or None,
         warehouse_mapping=Path(mapping) if mapping else None,
         secrets_file=secrets_file,
         session_secret=pick("session_secret", ""),
         sign_in_days=_whole_number(pick("sign_in_days", "7"), name="sign_in_days", minimum=1),
-        allow_open_local_mode=pick("allow_open_local_mode", "false").lower() in ("true", "1", "yes"),
-        trust_unverified_email=pick("trust_unverified_email", "false").lower() in ("true", "1", "yes"),
+        allow_open_local_mode=flag("allow_open_local_mode", False),
+        trust_unverified_email=flag("trust_unverified_email", False),
         language=_language(pick("language", "en")),
         currency=_currency(pick("currency", "")),
         log_level=_log_level(pick("log_level", "INFO")),

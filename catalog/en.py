@@ -998,6 +998,7 @@ MESSAGES: dict[str, str] = {
     "error.settings.sheets_spreadsheet": "{where} needs {example} and a {section} table.",
     "error.settings.sheets_worksheets": "{where} needs {section} naming the worksheet of each table, e.g. {example}.",
     "error.settings.sheets_headers": "{where} headers: each {section} maps a sheet header to a column.",
+    "error.settings.flag": "{name} ({variable} or [pulse] {name}) is {value}; use true or false.",
     "error.settings.whole_number": "{name} ({variable} or [pulse] {name}) is {value}; it must be a whole number, {minimum} or more.",
     "error.settings.language": "language (PULSE_LANGUAGE or [pulse] language) is {value}; it must be one of {languages}.",
     "error.settings.log_level": "log_level (PULSE_LOG_LEVEL or [pulse] log_level) is {value}; it must be one of {levels}.",

@@ -964,6 +964,7 @@ MESSAGES: dict[str, str] = {
     "error.settings.sheets_spreadsheet": "{where} 需要 {example} 和一个 {section} 表。",
     "error.settings.sheets_worksheets": "{where} 需要用 {section} 写明每张表对应的工作表，如 {example}。",
     "error.settings.sheets_headers": "{where} headers：每个 {section} 都应把工作表的表头映射到一列。",
+    "error.settings.flag": "{name}（{variable} 或 [pulse] {name}）的值是 {value}；请使用 true 或 false。",
     "error.settings.whole_number": "{name}（{variable} 或 [pulse] {name}）的值是 {value}；它必须是不小于 {minimum} 的整数。",
     "error.settings.language": "language（PULSE_LANGUAGE 或 [pulse] language）的值是 {value}；它必须是 {languages} 之一。",
     "error.settings.log_level": "log_level（PULSE_LOG_LEVEL 或 [pulse] log_level）的值是 {value}；它必须是 {levels} 之一。",

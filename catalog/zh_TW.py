@@ -964,6 +964,7 @@ MESSAGES: dict[str, str] = {
     "error.settings.sheets_spreadsheet": "{where} 需要 {example} 和一個 {section} 表。",
     "error.settings.sheets_worksheets": "{where} 需要用 {section} 寫明每張資料表對應的工作表，如 {example}。",
     "error.settings.sheets_headers": "{where} headers：每個 {section} 都應把工作表的標題對應到一欄。",
+    "error.settings.flag": "{name}（{variable} 或 [pulse] {name}）的值是 {value}；請使用 true 或 false。",
     "error.settings.whole_number": "{name}（{variable} 或 [pulse] {name}）的值是 {value}；它必須是不小於 {minimum} 的整數。",
     "error.settings.language": "language（PULSE_LANGUAGE 或 [pulse] language）的值是 {value}；它必須是 {languages} 之一。",
     "error.settings.log_level": "log_level（PULSE_LOG_LEVEL 或 [pulse] log_level）的值是 {value}；它必須是 {levels} 之一。",

@@ -7,6 +7,7 @@ when the page's own run makes it, not the warming thread's."""
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import threading
@@ -19,8 +20,8 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from settings import load_settings
-from ui import data, warming
+from settings import SettingsError, load_settings
+from ui import background, data, warming
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = {
@@ -43,7 +44,8 @@ def warmed_dir(demo_data_dir, tmp_path, monkeypatch) -> Path:
     for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_TIMEZONE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PULSE_WARM_FIGURES", "true")
-    monkeypatch.setitem(warming._warmed, "view", None)
+    monkeypatch.setattr(warming, "_state", warming._State())
+    monkeypatch.setattr(background, "refresh_when_due", lambda settings: None)  # no sender with these settings
     st.cache_data.clear()
     return directory
 
@@ -89,7 +91,7 @@ def test_the_default_views_are_warmed_once_a_build_and_again_when_the_cache_lets
     assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
     assert not warming.warm_default_views(settings)  # the same build, still in the cache
-    warming._warmed["at"] -= data.TTL_S  # as the cache's time for them has passed
+    warming._state.fresh_until = time.monotonic()  # as if their ten minutes had passed
     assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
     assert not warming.warm_default_views(settings)
@@ -107,7 +109,8 @@ def _link(directory: Path, target: str) -> Path:
 
 def test_after_a_page_is_shown_its_other_periods_open_from_the_cache(page_queries, warmed_dir):
     settings = load_settings()
-    warming._warmed.update(view=(data.data_version(settings), warming.default_filters(settings)), at=time.monotonic())
+    warming._state.key = (settings, data.data_version(settings), warming.default_filters(settings))
+    warming._state.fresh_until = math.inf  # this build's default views: not this test
     at = opened("members", {"region": "Europe"})
     assert not at.exception
     assert page_queries  # the first opening asked the warehouse
@@ -154,15 +157,18 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
         go_on.wait(timeout=60)
 
     job = warming.Job(settings, data.data_version(settings), [(held, filters)])
-    warming._ask(job)
-    assert started.wait(timeout=60)
-    assert warming.warm_default_views(settings)
-    assert warming.warm_other_periods(settings, "engagement", filters)
-    assert warming.warm_other_periods(settings, "campaigns", filters)  # engagement's periods give way
-    queued = [(job.finish, [view for view, _ in job.plan]) for job in warming._queue]
-    defaults = [*warming.VIEWS.values(), *warming.PRESENTED]
-    assert queued == [(True, defaults), (False, [warming.campaigns] * 3)]
-    go_on.set()
+    try:
+        with warming._state.changed:
+            warming._ask(job)
+        assert started.wait(timeout=60)
+        assert warming.warm_default_views(settings)
+        assert warming.warm_other_periods(settings, "engagement", filters)
+        assert warming.warm_other_periods(settings, "campaigns", filters)  # engagement's periods give way
+        queued = [(job.key is not None, [view for view, _ in job.plan]) for job in warming._state.queue]
+        defaults = [*warming.VIEWS.values(), *warming.PRESENTED.values()]
+        assert queued == [(True, defaults), (False, [warming.campaigns] * 3)]
+    finally:
+        go_on.set()
     assert warming.idle(timeout=60)
     at = opened("campaigns", {"period": "last_90_days"})
     assert not at.exception
@@ -181,13 +187,55 @@ def test_the_default_views_asked_again_replace_everything_queued_before(warmed_d
         go_on.wait(timeout=60)
 
     version = data.data_version(settings)
-    warming._ask(warming.Job(settings, version, [(held, filters)]))
-    assert started.wait(timeout=60)
-    older = warming.Job(settings, version, [(warming.overview, filters)], finish=True)
-    warming._ask(older)
-    assert warming.warm_other_periods(settings, "members", filters)
-    newer = warming.Job(settings, version, [(warming.members, filters)], finish=True)
-    warming._ask(newer)
-    assert warming._queue == [newer]
-    go_on.set()
+    try:
+        with warming._state.changed:
+            warming._ask(warming.Job(settings, version, [(held, filters)]))
+        assert started.wait(timeout=60)
+        assert warming.warm_default_views(settings)
+        assert warming.warm_other_periods(settings, "members", filters)
+        warming._state.fresh_until = 0.0  # as if a day had passed
+        assert warming.warm_default_views(settings)
+        assert [job.key is not None for job in warming._state.queue] == [True]
+    finally:
+        go_on.set()
     assert warming.idle(timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("written", "warm"),
+    [("warm_figures = false", False), ("warm_figures = true", True), ('warm_figures = "off"', False), ("", True)],
+)
+def test_warming_is_turned_off_in_secrets_toml_as_a_boolean_or_a_word(tmp_path, written, warm):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f"[pulse]\n{written}\n", encoding="utf-8")
+    environ = {"PULSE_DATA_DIR": str(tmp_path), "PULSE_SECRETS_FILE": str(secrets)}
+    assert load_settings(environ=environ).warm_figures is warm
+
+
+def test_a_true_false_setting_refuses_a_word_it_does_not_know(tmp_path):
+    environ = {"PULSE_DATA_DIR": str(tmp_path), "PULSE_SECRETS_FILE": str(tmp_path / "none.toml")}
+    assert load_settings(environ={**environ, "PULSE_WARM_FIGURES": "0"}).warm_figures is False
+    assert load_settings(environ={**environ, "PULSE_ALLOW_OPEN_LOCAL_MODE": "YES"}).allow_open_local_mode is True
+    with pytest.raises(SettingsError) as refused:
+        load_settings(environ={**environ, "PULSE_WARM_FIGURES": "sometimes"})
+    assert refused.value.key == "error.settings.flag"
+    assert "'sometimes'" in refused.value.user_message and "PULSE_WARM_FIGURES" in refused.value.user_message
+
+
+def test_a_warming_that_fails_is_logged_and_tried_again_a_minute_later(warmed_dir, monkeypatch, caplog):
+    def broken(settings, version, filters) -> None:  # as a warehouse that cannot be read
+        raise OSError("the warehouse file went away")
+
+    monkeypatch.setitem(warming.VIEWS, "overview", broken)
+    settings = load_settings()
+    with caplog.at_level("WARNING", logger="ui.warming"):
+        assert warming.warm_default_views(settings)
+        assert warming.idle(timeout=60)
+    assert any("Warming stopped" in record.getMessage() for record in caplog.records)
+    assert not warming.warm_default_views(settings)  # not again at once
+    assert warming._state.fresh_until - time.monotonic() <= warming.RETRY_S
+    warming._state.fresh_until = time.monotonic()  # a minute later
+    monkeypatch.setitem(warming.VIEWS, "overview", warming.overview)
+    assert warming.warm_default_views(settings)
+    assert warming.idle(timeout=60)
+    assert warming._state.fresh_until - time.monotonic() > warming.RETRY_S  # warm for the cache's time

@@ -1,8 +1,10 @@
 """Cached access to the stores: one engine per URL for the process, small results per filter set.
 
-Results are keyed by the warehouse version (the build sync swapped in), so a sync shows at once,
-and otherwise expire after ten minutes (for databases queried in place); figures that read the app
-store for a period that ends today are at most a minute old (live_minute). Only small frames and
+Results are keyed by the warehouse version (the build sync swapped in), so a sync shows at once;
+otherwise a result is fresh for ten minutes, then served once more while it is computed again in
+the background (`cached`): a database queried in place shows rows at most twenty minutes old.
+Figures that read the app store for a period that ends today are at most a minute old
+(live_minute). Only small frames and
 dicts are cached: cache_data copies its value on every hit.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -49,8 +51,14 @@ from surveys.question_types import TYPES, answer_cell
 from ui.filters import recent_period
 from ui.i18n import current_language
 
-TTL_S = 600  # how long a result is kept (ui/warming.py warms the default views again after it)
-TTL = TTL_S
+TTL_S = 600  # how long a result is fresh (ui/warming.py warms the default views again after it)
+
+
+def cached(**options: int) -> Callable:
+    """st.cache_data as every loader here uses it: a result is fresh for TTL_S seconds, then served
+    once more while it is computed again in the background (refresh_mode), so a figure someone saw
+    in the last twenty minutes never keeps them waiting."""
+    return st.cache_data(ttl=TTL_S, show_spinner=False, refresh_mode="background", **options)
 
 
 def current_settings() -> Settings:
@@ -78,7 +86,7 @@ def data_version(settings: Settings) -> str:
     return warehouse(settings).version()
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_dimension_values(settings: Settings, version: str) -> dict[str, list[str]]:
     return members.dimension_values(warehouse(settings).run(members.dimension_values_query()))
 
@@ -94,13 +102,13 @@ def load_overview(settings: Settings, version: str, filters: Filters) -> overvie
     return _overview(settings, version, filters, live_minute(filters))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def _overview(settings: Settings, version: str, filters: Filters, live: int | None) -> overview.Overview:
     community, store = _stores(settings)
     return overview.overview_kpis(warehouse=community, app_store=store, filters=filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_new_members_by_week(
     settings: Settings, version: str, filters: Filters, dimension: str = "channel"
 ) -> pd.DataFrame:
@@ -111,33 +119,33 @@ def load_new_members_by_week(
 # Members page
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_member_kpis(settings: Settings, version: str, filters: Filters) -> dict[str, Kpi]:
     return sections.member_kpis(warehouse=warehouse(settings), filters=filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_growth_by(settings: Settings, version: str, filters: Filters, dimension: str) -> pd.DataFrame:
     return sections.growth_by(warehouse=warehouse(settings), filters=filters, dimension=dimension)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_cohorts(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     return sections.cohort_grid(warehouse=warehouse(settings), filters=filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_level_changes(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     return sections.level_changes(warehouse=warehouse(settings), filters=filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_members_at_level(settings: Settings, version: str, filters: Filters, level: str) -> pd.DataFrame:
     rows = warehouse(settings).run(levels.members_at_level_query(filters=filters, level=level))
     return with_dates(rows, "last_day")
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_slipping_champions(settings: Settings, version: str, filters: Filters, include_email: bool) -> pd.DataFrame:
     query = levels.slipping_champions_query(filters=filters, include_email=include_email)
     return with_dates(warehouse(settings).run(query), "last_day")
@@ -146,23 +154,23 @@ def load_slipping_champions(settings: Settings, version: str, filters: Filters, 
 # Engagement page
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_engagement_kpis(settings: Settings, version: str, filters: Filters) -> dict[str, Kpi]:
     return sections.engagement_kpis(warehouse=warehouse(settings), filters=filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_activity(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     rows = warehouse(settings).run(contributions.activity_by_bucket_query(filters=filters))
     return with_dates(rows, "bucket")
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_active_by_platform(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     return warehouse(settings).run(contributions.active_by_platform_query(filters=filters))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_wecom_groups(settings: Settings, version: str, filters: Filters) -> tuple[dict[str, Kpi], pd.DataFrame] | None:
     """WeCom's daily group figures for the period (metrics.wecom); None when the warehouse has none
     (no WeCom connector)."""
@@ -172,7 +180,7 @@ def load_wecom_groups(settings: Settings, version: str, filters: Filters) -> tup
     return wecom_metrics.group_kpis(warehouse=store, filters=filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_top_contributors(
     settings: Settings, version: str, filters: Filters, platform: str | None, kind: str | None
 ) -> pd.DataFrame:
@@ -189,13 +197,13 @@ def load_campaigns(settings: Settings, version: str, filters: Filters) -> pd.Dat
     return _campaigns(settings, version, filters, live_minute(filters))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def _campaigns(settings: Settings, version: str, filters: Filters, live: int | None) -> pd.DataFrame:
     community, store = _stores(settings)
     return campaigns.campaign_table(warehouse=community, app_store=store, filters=filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_campaign_daily(
     settings: Settings, version: str, filters: Filters, campaign_id: str, starts_at: datetime
 ) -> pd.DataFrame:
@@ -207,7 +215,7 @@ def load_campaign_daily(
     return campaigns.daily_shares(rows, lift_row=lift_row, starts_at=starts_at, filters=filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_campaign_newcomers(
     settings: Settings, version: str, filters: Filters, campaign_id: str, include_email: bool
 ) -> pd.DataFrame:
@@ -317,7 +325,7 @@ def load_survey_table(settings: Settings) -> pd.DataFrame:
     return survey_results.survey_table(app_store=app_store(settings.app_db_url), now=clock.now())
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_survey_results(
     settings: Settings, version: str, slug: str, filters: Filters, responses: int, language: str
 ) -> survey_results.SurveyResults | None:
@@ -343,7 +351,7 @@ def load_free_text(settings: Settings, slug: str, filters: Filters) -> pd.DataFr
     return store.run(survey_results.free_text_query(slug=slug, filters=filters))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_campaign_choices(settings: Settings, version: str) -> pd.DataFrame:
     return warehouse(settings).run(links.campaign_choices_query())
 
@@ -410,7 +418,7 @@ def load_inbox(settings: Settings, filters: inbox.InboxFilters) -> pd.DataFrame:
     )
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+@cached(max_entries=256)
 def load_person_ids(settings: Settings, version: str, member_id: str | None) -> tuple[str, ...]:
     """Every id of the person `member_id` names (itself when the warehouse does not know it; none
     for an anonymous item): community data, so cached per warehouse build."""
@@ -420,13 +428,13 @@ def load_person_ids(settings: Settings, version: str, member_id: str | None) -> 
     return tuple(ids) or (member_id,)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def load_team(settings: Settings, version: str) -> tuple[str, ...]:
     """The team's member ids: no figure counts their items, so the inbox leaves them out too."""
     return tuple(sorted(warehouse(settings).run(team_query())["member_id"].astype(str)))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+@cached(max_entries=64)
 def load_member_profiles(
     settings: Settings, version: str, period: Filters, member_ids: tuple[str, ...]
 ) -> pd.DataFrame:
@@ -478,7 +486,7 @@ def load_negative_share(settings: Settings, version: str, filters: Filters) -> f
     return _negative_share(settings, version, filters, live_minute(filters))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def _negative_share(settings: Settings, version: str, filters: Filters, live: int | None) -> feedback.NegativeShare:
     community, store = _stores(settings)
     return feedback.negative_share(app_store=store, warehouse=community, filters=filters)
@@ -488,7 +496,7 @@ def load_response_times(settings: Settings, version: str, filters: Filters) -> f
     return _response_times(settings, version, filters, live_minute(filters))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def _response_times(settings: Settings, version: str, filters: Filters, live: int | None) -> feedback.ResponseTimes:
     community, store = _stores(settings)
     return feedback.response_times(app_store=store, warehouse=community, filters=filters)
@@ -535,7 +543,7 @@ def load_goal_progress(settings: Settings, version: str, goal: goals.Goal, today
     )
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def _goal_progress(settings: Settings, version: str, goal: goals.Goal, today: date, live: int | None) -> goals.Progress:
     community, store = _stores(settings)
     return goals.measure(goal, warehouse=community, app_store=store, timezone=settings.timezone, today=today)
@@ -547,6 +555,6 @@ def load_chart_marks(settings: Settings, version: str, filters: Filters) -> pd.D
     return notes.marks_of(running, app_store=app_store(settings.app_db_url), filters=filters)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@cached()
 def _running_campaigns(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     return warehouse(settings).run(campaigns.campaigns_query(filters=filters))

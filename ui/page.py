@@ -139,5 +139,5 @@ def start_page(page: str) -> PageContext:
     filters = filter_bar(page=page, timezone=settings.timezone, choices=choices)
     if filters is None:
         st.stop()
-    warming.remember_view(page, filters)
+    warming.remember_view(page, filters, personal=may(Permission.PERSONAL_DATA))
     return PageContext(settings=settings, version=version, filters=filters, actions=actions)

@@ -3,34 +3,35 @@ that opening a dashboard page or changing its period reads the cache instead of 
 warehouse (seconds at a million members: docs/performance.md, "The browser's wait").
 
 - Each dashboard page's default view (the default period, no member filter) whenever it is not
-  warm: after a sync swaps in a new build, on a new day, and again when the cache has let it go
-  (checked on every page run and every minute by the delivery sender, so a build `cli.py sync`
-  swapped in at night is warm in the morning).
+  warm: after a sync swaps in a new build, on a new day, and again every ten minutes, the time the
+  cache keeps a figure fresh (checked on every page run, and every minute by the delivery sender
+  once a page has started it, so a build `cli.py sync` swapped in at night is warm in the morning).
 - While someone looks at a dashboard page, the same page over the other fixed periods that end
   before today (the change people make most), with the view's member filters.
 
 A view is what the page asks for when it opens (VIEWS), as a manager sees it: the same cached
-loaders with the same arguments, so the page's own run finds them; the default views are also
-warmed as presented on a projector (PRESENTED: the Members page's slipping champions without
-addresses). One thread per server works through the requests: the default views to their end, and
-the periods of the page looked at last (a page's periods not yet warmed are dropped when someone
-looks at another). A page asking for a figure the thread is computing waits for it rather than
-computing it twice (st.cache_data's lock).
+loaders with the same arguments, so the page's own run finds them. PRESENTED is what a page asks
+for more on a projector or for a viewer who may not see members' addresses (the Members page's
+slipping champions without them): warmed with the default views, and with the other periods for
+such a viewer. One thread per server works through the requests: the default views to their end,
+and the periods of the page looked at last (a page's periods not yet warmed are dropped when
+someone looks at another). A page asking for a figure the thread is computing waits for it rather
+than computing it twice (st.cache_data's lock).
 
-Only a warehouse that sync builds is warmed: one queried in place is read by the people who open it.
-Warming that fails is logged and left: the page shows the failure when it reads the same figures
-itself. `warm_figures = false` turns it off.
+Only the DuckDB warehouse that sync builds is warmed: ClickHouse and databases queried in place are
+read by the people who open them. Warming that fails is logged and tried again a minute later; the
+page shows the failure when it reads the same figures itself. `warm_figures = false` turns it off.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import streamlit as st
 
@@ -87,32 +88,43 @@ def members_presented(settings: Settings, version: str, filters: Filters) -> Non
     data.load_slipping_champions(settings, version, filters, False)
 
 
-PRESENTED: list[View] = [members_presented]  # warmed with the default views, for the meeting's projector
+PRESENTED: dict[str, View] = {"members": members_presented}  # what a projector or a viewer asks for more
 
 
 @dataclass(frozen=True)
 class Job:
-    """Views to warm on one build. The default views run to their end; a page's other periods are
-    dropped for a newer job (the person has moved on), between views."""
+    """Views to warm on one build. The default views run to their end (`key`: what they were asked
+    for); a page's other periods are dropped for a newer job (the person has moved on), between
+    views."""
 
     settings: Settings
     version: str
     plan: list[tuple[View, Filters]]
-    finish: bool = False  # the default views
-    done: str | None = None  # logged when every view is warm
+    key: tuple[Settings, str, Filters] | None = None  # the default views': settings, build, period
+
+
+class _State:
+    """The worker, its queue, and how long the default views asked for last stay warm; under one
+    condition, since a page's run and the delivery sender ask at the same moment."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.queue: list[Job] = []  # the default views first, then the latest page's periods
+        self.worker: threading.Thread | None = None
+        self.key: tuple[Settings, str, Filters] | None = None  # the default views asked for last
+        self.fresh_until = 0.0  # time.monotonic() until which they are warm (or queued: infinity)
 
 
 DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"  # bench/browser.py waits for it
-SHOWN_KEY = "pulse_warm_view"  # (page, Filters) of the dashboard page this run showed (ui.page.start_page)
-_changed = threading.Condition()  # guards the three below
-_queue: list[Job] = []  # the default views first, then the latest page's periods
-_worker: dict[str, threading.Thread | None] = {"thread": None}
-_warmed: dict[str, Any] = {"view": None, "at": 0.0}  # (build, default Filters) last warmed, and when
+RETRY_S = 60  # after a warming that failed
+SHOWN_KEY = "pulse_warm_view"  # (page, Filters, personal) of the dashboard view this run showed
+_state = _State()
 
 
-def remember_view(page: str, filters: Filters) -> None:
-    """What this run shows, for warm_after_run once the page is drawn."""
-    st.session_state[SHOWN_KEY] = (page, filters)
+def remember_view(page: str, filters: Filters, *, personal: bool) -> None:
+    """What this run shows (and whether its viewer sees members' addresses), for warm_after_run
+    once the page is drawn."""
+    st.session_state[SHOWN_KEY] = (page, filters, personal)
 
 
 def warm_after_run(settings: Settings) -> None:
@@ -124,7 +136,8 @@ def warm_after_run(settings: Settings) -> None:
     try:
         warm_default_views(settings)
         if shown is not None:
-            warm_other_periods(settings, *shown)
+            page, filters, personal = shown
+            warm_other_periods(settings, page, filters, personal=personal)
     except Exception:  # warming is a courtesy: the log says why it did not happen
         log.warning("Warming was not started", exc_info=True)
 
@@ -135,78 +148,91 @@ def default_filters(settings: Settings) -> Filters:
 
 
 def warm_default_views(settings: Settings) -> bool:
-    """Warm every dashboard page's default view when it is not warm: a new build, a new day (the
-    default period moved), or the last warming older than the cache keeps figures (ui.data.TTL_S,
-    so a build synced at night is warm in the morning). Whether that was asked; cheap otherwise:
-    one look at the build in use."""
-    if not settings.warm_figures or settings.warehouse_path is None:
-        return False
-    try:
-        version = data.data_version(settings)
-    except PulseError:  # no warehouse yet: nothing to warm
+    """Warm every dashboard page's default view, as seen at a desk and on a projector, when it is
+    not warm: a new build or settings, a new day (the default period moved), or TTL_S since it was
+    warmed (the cache then serves it once more while refreshing it: ui.data.cached), so a build
+    synced at night is warm in the morning. Whether that was asked; cheap otherwise."""
+    if not _enabled(settings):
         return False
     filters = default_filters(settings)
-    with _changed:
-        if _warmed["view"] == (version, filters) and time.monotonic() - _warmed["at"] < data.TTL_S:
+    with _state.changed:  # decided and queued at once: the sender and a page run may both ask
+        try:
+            version = data.data_version(settings)
+        except PulseError:  # no warehouse yet: nothing to warm
             return False
-        _warmed.update(view=(version, filters), at=time.monotonic())
-    plan = [(view, filters) for view in [*VIEWS.values(), *PRESENTED]]
-    _ask(Job(settings, version, plan, finish=True, done=DEFAULT_VIEWS_WARMED))
+        key = (settings, version, filters)
+        if _state.key == key and time.monotonic() < _state.fresh_until:
+            return False
+        _state.key, _state.fresh_until = key, math.inf
+        plan = [(view, filters) for view in [*VIEWS.values(), *PRESENTED.values()]]
+        _ask(Job(settings, version, plan, key=key))
     return True
 
 
-def warm_other_periods(settings: Settings, page: str, filters: Filters) -> bool:
-    """Warm `page` over the other PRESETS with the view's member filters, in place of the periods of
-    a page asked for before (whether that was asked: not for a page without a view, nor a
-    warehouse queried in place)."""
+def warm_other_periods(settings: Settings, page: str, filters: Filters, *, personal: bool = True) -> bool:
+    """Warm `page` over the other PRESETS with the view's member filters, as its viewer sees it
+    (`personal`: with members' addresses), in place of the periods of a page asked for before
+    (whether that was asked: not for a page without a view, nor a warehouse queried in place)."""
     view = VIEWS.get(page)
-    if view is None or not settings.warm_figures or settings.warehouse_path is None:
+    if view is None or not _enabled(settings):
         return False
+    views = [view] if personal or page not in PRESENTED else [view, PRESENTED[page]]
     today = clock.today_in(settings.timezone)
-    plan = [(view, other) for other in _periods(filters, today=today) if other != filters]
-    try:
-        version = data.data_version(settings)
-    except PulseError:
-        return False
-    _ask(Job(settings, version, plan))
+    plan = [(shown, other) for other in _periods(filters, today=today) if other != filters for shown in views]
+    with _state.changed:
+        try:
+            version = data.data_version(settings)
+        except PulseError:
+            return False
+        _ask(Job(settings, version, plan))
     return True
 
 
 def idle(*, timeout: float) -> bool:
     """Wait until nothing is left to warm (the bench and the tests); False if still warming after
     `timeout` seconds."""
-    with _changed:
-        return _changed.wait_for(lambda: _worker["thread"] is None, timeout=timeout)
+    with _state.changed:
+        return _state.changed.wait_for(lambda: _state.worker is None, timeout=timeout)
+
+
+def _enabled(settings: Settings) -> bool:
+    """Warming is for the DuckDB warehouse sync builds: a database queried in place is read by the
+    people who open it."""
+    return settings.warm_figures and settings.warehouse_path is not None
 
 
 def _periods(filters: Filters, *, today: date) -> Iterable[Filters]:
-    members = {"channel": filters.channel, "region": filters.region, "segment": filters.segment}
+    member_filters = {"channel": filters.channel, "region": filters.region, "segment": filters.segment}
     for preset in PRESETS:
         start, end = preset_period(preset, today=today)
-        yield Filters(start=start, end=end, timezone=filters.timezone, **members)
+        yield Filters(start=start, end=end, timezone=filters.timezone, **member_filters)
 
 
 def _ask(job: Job) -> None:
-    """Queue `job` and start the worker if none runs. A page's periods replace those of the page
-    before; the default views replace everything queued (it was for a build, a day or a cache
-    before)."""
-    with _changed:
-        _queue[:] = [queued for queued in _queue if queued.finish and not job.finish] + [job]
-        if _worker["thread"] is None:
-            thread = threading.Thread(target=_work, daemon=True, name="pulse-warm")
-            _worker["thread"] = thread
-            thread.start()
+    """Queue `job` and start the worker if none runs (the caller holds _state.changed). A page's
+    periods replace those of the page before; the default views replace everything queued (it was
+    for a build, a day or settings before)."""
+    _state.queue[:] = [queued for queued in _state.queue if queued.key and not job.key] + [job]
+    if _state.worker is None:
+        _state.worker = threading.Thread(target=_work, daemon=True, name="pulse-warm")
+        _state.worker.start()
 
 
 def _work() -> None:
-    while True:
-        with _changed:
-            if not _queue:
-                _worker["thread"] = None
-                _changed.notify_all()
-                return
-            job = _queue.pop(0)
-        _run(job)
+    try:
+        while True:
+            with _state.changed:
+                if not _state.queue:  # decided under the lock that _ask starts a worker under
+                    _state.worker = None
+                    _state.changed.notify_all()
+                    return
+                job = _state.queue.pop(0)
+            _run(job)
+    except BaseException:  # the thread ends: the next request starts another
+        with _state.changed:
+            _state.worker = None
+            _state.changed.notify_all()
+        raise
 
 
 def _run(job: Job) -> None:
@@ -214,11 +240,20 @@ def _run(job: Job) -> None:
     try:
         data.load_dimension_values(job.settings, job.version)  # the filter bar's choices, on every page
         for view, filters in job.plan:
-            if not job.finish and _queue:  # a newer job: this page's periods are no longer the likely next
+            if job.key is None and _state.queue:  # unlocked look: a newer job, so not the likely next
                 return
             view(job.settings, job.version, filters)
-    except Exception as error:  # the page that reads these figures shows the failure
-        log.info("Warming stopped: %r", error)
+    except Exception as error:  # the page that reads these figures shows the failure too
+        log.warning("Warming stopped: %r", error)
+        _settle(job, fresh_for=RETRY_S)
         return
-    if job.done is not None:
-        log.info(job.done, len(job.plan), time.monotonic() - started)
+    _settle(job, fresh_for=data.TTL_S)
+    if job.key is not None:
+        log.info(DEFAULT_VIEWS_WARMED, len(job.plan), time.monotonic() - started)
+
+
+def _settle(job: Job, *, fresh_for: float) -> None:
+    """The default views are warm for `fresh_for` seconds now (or tried again then)."""
+    with _state.changed:
+        if job.key is not None and _state.key == job.key:
+            _state.fresh_until = time.monotonic() + fresh_for

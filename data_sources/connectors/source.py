@@ -183,6 +183,7 @@ def archived_frames(settings: Settings, names: list[str]) -> tuple[Frames, list[
         ),
         "activities": RawTable(name="activities", file="connectors: activities", frame=done),
     }
+    del members, activities, people, done  # validation frees each column once typed: nothing else holds them
     validated = validate(raws, parsing=Parsing(timezone="UTC"), consume=True)
     return validated.frames, validated.warnings
 
