@@ -4,8 +4,7 @@ Results are keyed by the warehouse version (the build sync swapped in), so a syn
 otherwise a result is fresh for ten minutes, then served once more while it is computed again in
 the background (`cached`): a database queried in place shows rows at most twenty minutes old.
 Figures that read the app store for a period that ends today are at most a minute old
-(live_minute). Only small frames and
-dicts are cached: cache_data copies its value on every hit.
+(live_minute). Only small frames and dicts are cached: cache_data copies its value on every hit.
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 
 import streamlit as st
@@ -201,11 +201,9 @@ def _enabled(settings: Settings) -> bool:
     return settings.warm_figures and settings.warehouse_path is not None
 
 
-def _periods(filters: Filters, *, today: date) -> Iterable[Filters]:
-    member_filters = {"channel": filters.channel, "region": filters.region, "segment": filters.segment}
-    for preset in PRESETS:
-        start, end = preset_period(preset, today=today)
-        yield Filters(start=start, end=end, timezone=filters.timezone, **member_filters)
+def _periods(filters: Filters, *, today: date) -> list[Filters]:
+    """The view over each of PRESETS, its member filters kept."""
+    return [replace(filters, start=start, end=end) for start, end in (preset_period(p, today=today) for p in PRESETS)]
 
 
 def _ask(job: Job) -> None:
