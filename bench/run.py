@@ -349,9 +349,9 @@ def print_table(results: dict) -> None:
         inc = results["incremental_sync"]
         print(
             f"incremental sync of {inc['activities']:,} added activities ({inc['late']:,} on old days): "
-            f"{inc['append_s']:.2f} s to compare, append and update the rollup (target "
-            f"{TARGETS['incremental_s']:.0f} s at the large scale), after {inc['read_s']:.1f} s reading the CSV "
-            f"folder; {inc['mode']}: {inc['reason']}"
+            f"{inc['total_s']:.2f} s (target {TARGETS['incremental_s']:.0f} s at the large scale): "
+            f"{inc['read_s']:.2f} s reading the grown CSV folder, {inc['append_s']:.2f} s to compare, append and "
+            f"update the rollup; {inc['mode']}: {inc['reason']}"
         )
     sub = results["submissions"]
     print(

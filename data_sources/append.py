@@ -50,6 +50,7 @@ from rollup.tables import VERSION, VERSION_KEY
 
 SOURCE_KEY, SETTINGS_KEY = "sync_source", "sync_settings"  # pulse_info: what the build was made from
 ROWS_KEY = "sync_rows"  # pulse_info: per appended table, the source's rows and their fingerprint
+PRINTS = "row_prints"  # a frame's attrs: Prints known without hashing (row_prints)
 KEYS = {"members": "member_id", "activities": "activity_id"}  # the tables appended to, by their ids
 REPLACED = ("campaigns", "campaign_members")  # read by no rollup: an increment replaces them when changed
 FULL, INCREMENTAL = "full", "incremental"
@@ -97,15 +98,18 @@ def row_prints(tables: Mapping[sa.Table, pd.DataFrame], recorded: Mapping[str, l
     """Each table's print, whether the first members and activities are the rows (and values)
     `recorded` (a source that only grew at the end), and which tables are unchanged. One pass over
     the rows (about a second for ten million activities): the first rows' fingerprint and the
-    rest's add up to the whole's."""
+    rest's add up to the whole's. Prints a frame carries (`PRINTS`: a table read from where its
+    file's last read ended, data_sources/read_cache.py) are not hashed again."""
     prints: dict[str, list] = {}
     kept: dict[str, int] = {}
     same: set[str] = set()
     for table, frame in tables.items():
         held = recorded.get(table.name)
         rows = held[0] if held is not None and held[0] <= len(frame) else 0
-        head = _fingerprint(frame.iloc[:rows], table)
-        prints[table.name] = [len(frame), str(head + _fingerprint(frame.iloc[rows:], table))]
+        known = _known(frame, table)
+        head = known[rows] if rows in known else fingerprint(frame.iloc[:rows], table)
+        whole = known[len(frame)] if len(frame) in known else head + fingerprint(frame.iloc[rows:], table)
+        prints[table.name] = [len(frame), str(whole)]
         if held is not None and held[0] <= len(frame) and str(head) == held[1]:
             kept[table.name] = rows
         if prints[table.name] == held:
@@ -114,18 +118,38 @@ def row_prints(tables: Mapping[sa.Table, pd.DataFrame], recorded: Mapping[str, l
     return RowPrints(recorded=prints, kept=grown if len(grown) == len(KEYS) else None, same=frozenset(same))
 
 
+@dataclass(frozen=True)
+class Prints:
+    """The fingerprints of a table's first rows, by how many (`first`), known for a frame of `rows`
+    rows of `table`. Kept in the frame's attrs, which pandas copies to frames made from it: the
+    table and the rows guard against a copy of other rows taking them for its own."""
+
+    table: str
+    rows: int
+    first: dict[int, int]
+
+
+def _known(frame: pd.DataFrame, table: sa.Table) -> dict[int, int]:
+    prints = frame.attrs.get(PRINTS)
+    if isinstance(prints, Prints) and prints.table == table.name and prints.rows == len(frame):
+        return prints.first
+    return {}
+
+
 def canonical(frames: Mapping[str, pd.DataFrame]) -> dict[sa.Table, pd.DataFrame]:
     """The frames by their tables (for row_prints)."""
     return {schema.metadata.tables[name]: frame for name, frame in frames.items()}
 
 
-def _fingerprint(frame: pd.DataFrame, table: sa.Table) -> int:
+def fingerprint(frame: pd.DataFrame, table: sa.Table) -> int:
     """The sum of DuckDB's hash of each row's values in the table's columns: the same rows give the
     same number in any order; a changed value, a row more or less, another type, another."""
     if frame.empty:
         return 0
     columns = [column.name for column in table.columns]
-    rows = pa.Table.from_pandas(frame[columns], preserve_index=False)
+    selected = frame[columns]
+    selected.attrs = {}  # pyarrow would write them into its schema as JSON
+    rows = pa.Table.from_pandas(selected, preserve_index=False)
     listed = ", ".join(f'"{column}"' for column in columns)
     with duckdb.connect() as connection:
         connection.register("fingerprinted", rows)

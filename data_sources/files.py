@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import logging
 import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 import pyarrow as pa
@@ -28,13 +30,14 @@ from errors import Said
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+UTF8 = "utf-8-sig"  # with or without a byte order mark
 
 
-def _csv_frame(source: Path, *, encoding: str, header: int | None = 0) -> pd.DataFrame:
+def _csv_frame(source: Path | IO[bytes], *, encoding: str, header: int | None = 0) -> pd.DataFrame:
     """Text cells, parsed by pyarrow's multi-threaded reader (10M rows in seconds); files it cannot
     parse (a value spanning lines, an uneven row) are read again by pandas' own parser, whose
     errors say where."""
-    if encoding == "utf-8-sig":
+    if encoding == UTF8:
         try:
             return pd.read_csv(
                 source,
@@ -46,20 +49,22 @@ def _csv_frame(source: Path, *, encoding: str, header: int | None = 0) -> pd.Dat
                 header=header,
             )
         except (pa.ArrowInvalid, ValueError):
-            pass
+            if not isinstance(source, Path):
+                source.seek(0)
     return pd.read_csv(
         source, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=True, header=header
     )
 
 
-def _read_csv(path: Path, *, header: int | None = 0) -> pd.DataFrame:
-    """UTF-8 first (certain when it decodes, and the fast reader's); else the detected encoding."""
+def _read_csv(path: Path, *, header: int | None = 0) -> tuple[pd.DataFrame, str]:
+    """The cells and the encoding they were decoded from: UTF-8 first (certain when it decodes,
+    and the fast reader's); else the detected encoding."""
     try:
-        return _csv_frame(path, encoding="utf-8-sig", header=header)
+        return _csv_frame(path, encoding=UTF8, header=header), UTF8
     except UnicodeDecodeError:
         encoding = file_encoding(path)
     try:
-        return _csv_frame(path, encoding=encoding, header=header)
+        return _csv_frame(path, encoding=encoding, header=header), encoding
     except UnicodeDecodeError as error:
         named = NAMES.get(encoding, encoding)
         why = Said("error.encoding.not_all", encoding=named)
@@ -95,7 +100,7 @@ def _table_name(stem: str, *, file: str) -> str:
 RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _csv_cells(path: Path, *, header: int | None = 0) -> pd.DataFrame:
+def _csv_cells(path: Path, *, header: int | None = 0) -> tuple[pd.DataFrame, str]:
     try:
         return _read_csv(path, header=header)
     except (pd.errors.ParserError, csv.Error) as error:
@@ -113,7 +118,18 @@ def _csv_cells(path: Path, *, header: int | None = 0) -> pd.DataFrame:
 
 def read_csv_table(path: Path, *, name: str) -> RawTable:
     """One CSV file as text cells."""
-    return raw_table(_one_header(_csv_cells(path), file=path.name), name=name, file=path.name)
+    cells, encoding = _csv_cells(path)
+    return replace(raw_table(_one_header(cells, file=path.name), name=name, file=path.name), encoding=encoding)
+
+
+def read_csv_lines(header: bytes, lines: bytes, *, encoding: str, name: str, file: str) -> RawTable:
+    """Lines of a CSV file (whole rows, data_sources/read_cache.py), read under its header line as
+    the file is read; raises InvalidData, numbered from the first of `lines`, for what cannot be."""
+    try:
+        cells = _csv_frame(io.BytesIO(header + lines), encoding=encoding)
+    except (pd.errors.ParserError, csv.Error, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise InvalidData([Problem(file, None, None, Said("error.file.bad_csv", reason=str(error)))]) from error
+    return replace(raw_table(_one_header(cells, file=file), name=name, file=file), encoding=encoding)
 
 
 def column_letter(position: int) -> str:
@@ -138,7 +154,7 @@ def read_export(path: Path, *, name: str) -> RawTable:
         raise SourceUnavailable(Said("error.file.missing", path=str(path)))
     file = path.name
     if suffix == ".csv":
-        cells = _csv_cells(path, header=None)
+        cells, _ = _csv_cells(path, header=None)
     else:
         try:
             sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False)
@@ -241,14 +257,18 @@ def read_files(paths: list[Path], *, table: str | None = None) -> dict[str, RawT
     return found
 
 
-def read_folder(folder: Path) -> dict[str, RawTable]:
-    """Every table found in the folder: members.csv, activities.xlsx, campaigns.parquet, ..."""
+def folder_files(folder: Path) -> list[Path]:
+    """The files of the folder named after tables: members.csv, activities.xlsx, campaigns.parquet, ..."""
     if not folder.is_dir():
         raise NotConfigured(Said("error.folder.missing", folder=str(folder), suffixes=", ".join(SUFFIXES)))
-    paths = [
+    return [
         path for path in sorted(folder.iterdir()) if path.suffix.lower() in SUFFIXES and path.stem.lower() in TABLES
     ]
-    return read_files(paths)
+
+
+def read_folder(folder: Path) -> dict[str, RawTable]:
+    """Every table found in the folder (folder_files)."""
+    return read_files(folder_files(folder))
 
 
 def unknown_column(file: str, name: str, headers: list[str]) -> Problem:

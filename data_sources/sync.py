@@ -53,7 +53,7 @@ from data_sources.connectors.archive import Archive, archive_dir
 from data_sources.connectors.saved import configured
 from data_sources.connectors.source import archived_tables, load_connectors_source
 from data_sources.errors import DataSourceError, NotConfigured, Shrink, SyncBusy
-from data_sources.files import read_folder
+from data_sources.read_cache import read_folder_validated
 from data_sources.shrink import check_shrinks
 from data_sources.validate import Parsing, RawTable, validate
 from data_sources.warehouse import build_warehouse, read_tables, remove_abandoned_builds, table_rows
@@ -113,10 +113,15 @@ def load_community(
         raws: dict[str, RawTable] = sheets.read_sheets(
             sheets_client or sheets.open_client(settings), settings.sheets, progress=progress
         )
+        validated = validate(raws, parsing=parsing(settings), consume=True)
     else:
-        raws = read_folder(Path(source))
-    validated = validate(raws, parsing=parsing(settings), consume=True)
+        validated = read_folder_validated(Path(source), parsing=parsing(settings), cache=read_cache_dir(settings))
     return validated.frames, validated.warnings
+
+
+def read_cache_dir(settings: Settings) -> Path:
+    """Where the tables last read from a folder's CSV files are kept (data_sources/read_cache.py)."""
+    return settings.data_dir / "read-cache"
 
 
 def sync(

@@ -36,13 +36,15 @@ CHECK_MEMORY = "512MB"  # DuckDB's memory for the checks across every row (check
 @dataclass(frozen=True)
 class RawTable:
     """A table as read: every cell text ('' for empty); `first_row` is the row number of line 0;
-    `warnings` what reading it found that a person should know (a sheet's merged or hidden rows)."""
+    `warnings` what reading it found that a person should know (a sheet's merged or hidden rows);
+    `encoding` a CSV file's, as it was decoded."""
 
     name: str
     file: str
     frame: pd.DataFrame
     first_row: int = 2
     warnings: tuple[str, ...] = ()  # Said
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -346,12 +348,14 @@ def validate(
     parsing: Parsing,
     base: dict[str, pd.DataFrame] | None = None,
     consume: bool = False,
+    references: bool = True,
 ) -> Validated:
     """Validate every table; raise InvalidData listing all problems, or return typed frames.
 
     Tables not in `raws` come from `base` (typed frames kept from an earlier import), else empty.
     With `consume`, `raws` is emptied as its tables are validated (validate_table), for callers
-    that have no more use for the text: a sync holds about 2 GB less at a million members.
+    that have no more use for the text: a sync holds about 2 GB less at a million members. Without
+    `references`, activities of unknown members are left for the caller to count (read_cache).
     """
     problems: list[Problem] = []
     result = Validated(frames={})
@@ -372,22 +376,39 @@ def validate(
         result.frames[name] = frame
     if problems:
         raise InvalidData(problems)
-    result.warnings.extend(_reference_warnings(result.frames))
+    if references:
+        result.warnings.extend(unknown_warnings(unknown_members(result.frames["activities"], result.frames["members"])))
     return result
 
 
-def _reference_warnings(frames: dict[str, pd.DataFrame]) -> list[Said]:
-    """Activities whose member is not in members. A DuckDB anti-join: pandas' isin over a set of a
-    million ids took 13 s on 11.5M activities."""
+@dataclass(frozen=True)
+class Unknown:
+    """Activities whose member is not in members: how many, and the first few such member ids."""
+
+    count: int
+    examples: tuple[str, ...]  # the smallest, up to UNKNOWN_SHOWN
+
+
+UNKNOWN_SHOWN = 5
+
+
+def unknown_members(activities: pd.DataFrame, members: pd.DataFrame) -> Unknown:
+    """A DuckDB anti-join: pandas' isin over a set of a million ids took 13 s on 11.5M activities."""
     with checking() as connection:
-        connection.register("activities", frames["activities"][["member_id"]])
-        connection.register("members", frames["members"][["member_id"]])
+        connection.register("activities", activities[["member_id"]])
+        connection.register("members", members[["member_id"]])
         unknown = "SELECT member_id FROM activities ANTI JOIN members USING (member_id)"
         count = connection.execute(f"SELECT count(*) FROM ({unknown})").fetchall()[0][0]
         if not count:
-            return []
-        rows = connection.execute(f"SELECT DISTINCT * FROM ({unknown}) ORDER BY 1 LIMIT 5").fetchall()
-    sample = ", ".join(str(row[0]) for row in rows)
-    if count == 1:
+            return Unknown(0, ())
+        rows = connection.execute(f"SELECT DISTINCT * FROM ({unknown}) ORDER BY 1 LIMIT {UNKNOWN_SHOWN}").fetchall()
+    return Unknown(count, tuple(str(row[0]) for row in rows))
+
+
+def unknown_warnings(unknown: Unknown) -> list[Said]:
+    if not unknown.count:
+        return []
+    sample = ", ".join(unknown.examples)
+    if unknown.count == 1:
         return [Said("warning.unknown_member_one", example=sample)]
-    return [Said("warning.unknown_members", count=count, examples=sample)]
+    return [Said("warning.unknown_members", count=unknown.count, examples=sample)]

@@ -222,7 +222,13 @@ def changes_rollup_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
     combinations a view selects gives its counts: a period then reads a few thousand rows. The
     previous and next days come with member_days (its build's one window pass). `conditions` on
     member_days narrow it to some members' (their share of every sum: members add up)."""
-    keyed = (
+    return changes(keyed_member_days(*conditions).subquery("keyed"), *MEMBER_DIMENSIONS)
+
+
+def keyed_member_days(*conditions: sa.ColumnElement[bool]) -> sa.Select:
+    """The community's member-days (day, previous and next day) with their member's channel, region
+    and segment, team left out: what `changes` counts (an increment keeps some members' apart)."""
+    return (
         sa.select(
             rollup.c.day,
             rollup.c.previous_day,
@@ -231,6 +237,4 @@ def changes_rollup_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
         )
         .join(member_keys, member_keys.c.member_key == rollup.c.member_key)
         .where(member_keys.c.is_team == sa.false(), *conditions)
-        .subquery("keyed")
     )
-    return changes(keyed, *MEMBER_DIMENSIONS)

@@ -1,0 +1,241 @@
+"""The read cache: a CSV file that only grew is read from where it ended, and gives exactly the tables,
+warnings and fingerprints a read of the whole folder gives; anything else reads the whole file."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import schema
+from data_sources import read_cache
+from data_sources.append import PRINTS, fingerprint
+from data_sources.errors import InvalidData
+from data_sources.files import read_folder
+from data_sources.validate import Parsing, validate
+
+MEMBERS = """member_id,name,email,joined_at,channel,region,segment,is_team
+m1,Ada,ada@example.org,2025-01-05 10:00:00,forum,EU,dev,false
+m2,"Bo, Jr.",bo@example.org,2025-01-06T08:00:00+08:00,event,APAC,biz,no
+"""
+ACTIVITIES = """activity_id,member_id,occurred_at,kind,platform,campaign_id,points
+a1,m1,2025-01-05 11:00:00,post,forum,,10
+a2,m2,2025-01-06 09:00:00,comment,forum,,5
+a3,zz,2025-01-06 09:00:00,comment,forum,,
+"""
+NEW_LINES = """a4,m1,2025-02-01 08:00:00,post,forum,c1,3
+
+a5,m2,2025-02-02 09:30:00,"comment
+on two lines",forum,,
+a6,yy,2025-02-03 10:00:00,reaction,discord,,1
+"""
+CAMPAIGNS = """campaign_id,name,kind,starts_at,ends_at,budget,channel
+c1,Launch,webinar,2025-01-10,2025-01-11,100,forum
+"""
+UTC = Parsing()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name, text in {"members": MEMBERS, "activities": ACTIVITIES, "campaigns": CAMPAIGNS}.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def read(folder: Path, cache: Path, parsing: Parsing = UTC):
+    return read_cache.read_folder_validated(folder, parsing=parsing, cache=cache)
+
+
+def assert_as_whole(folder: Path, cache: Path, parsing: Parsing = UTC) -> None:
+    """A read through the cache gives what a read of the whole folder gives, and every frame carries
+    the fingerprints of its own rows."""
+    through = read(folder, cache, parsing)
+    whole = validate(read_folder(folder), parsing=parsing)
+    assert sorted(map(str, through.warnings)) == sorted(map(str, whole.warnings))
+    for name, frame in whole.frames.items():
+        pd.testing.assert_frame_equal(through.frames[name], frame)
+        prints = through.frames[name].attrs.get(PRINTS)
+        if prints is not None:
+            table = schema.metadata.tables[name]
+            assert prints.rows == len(frame)
+            for rows, value in prints.first.items():
+                assert value == fingerprint(frame.iloc[:rows], table)
+
+
+def parts(cache: Path, name: str) -> list[int]:
+    """How many rows each part of the cached table holds."""
+    return [part["rows"] for part in json.loads((cache / name / "state.json").read_text())["parts"]]
+
+
+def append(path: Path, text: str, encoding: str = "utf-8") -> None:
+    with path.open("ab") as handle:
+        handle.write(text.encode(encoding))
+
+
+def test_a_grown_file_is_read_from_where_it_ended(folder, tmp_path):
+    cache = tmp_path / "cache"
+    assert_as_whole(folder, cache)
+    assert parts(cache, "activities") == [3]
+    append(folder / "activities.csv", NEW_LINES)  # a blank line, a value over two lines, an unknown member
+    assert_as_whole(folder, cache)
+    assert parts(cache, "activities") == [3, 3]  # the new lines alone were read
+    append(folder / "activities.csv", "a7,m1,2025-02-04 10:00:00,login,forum,,\n")
+    assert_as_whole(folder, cache)
+    assert parts(cache, "activities") == [3, 3, 1]
+    assert parts(cache, "members") == [2]
+    assert "2 rows name member ids" in " ".join(read(folder, cache).warnings)  # zz's and yy's
+
+
+def test_a_member_added_makes_their_old_activities_known(folder, tmp_path):
+    cache = tmp_path / "cache"
+    read(folder, cache)
+    append(folder / "activities.csv", NEW_LINES)
+    assert_as_whole(folder, cache)
+    append(folder / "members.csv", "zz,Zed,,2025-01-07 10:00:00,forum,EU,dev,false\n")
+    assert_as_whole(folder, cache)
+    assert [str(warning) for warning in read(folder, cache).warnings if "not in members" in warning] == [
+        "activities: 1 row names a member id that is not in members (e.g. yy); metrics leave them out."
+    ]
+
+
+def test_an_unchanged_folder_is_not_read_again(folder, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    read(folder, cache)
+    monkeypatch.setattr(read_cache, "RACY_NS", -(10**18))  # files written a moment ago trusted by their stat
+
+    read(folder, cache)  # records the stat as trusted
+    read_whole = []
+    monkeypatch.setattr(read_cache, "read_files", lambda paths: read_whole.extend(paths) or {})
+    monkeypatch.setattr(read_cache, "_prefix", lambda *args: pytest.fail("an unchanged file was hashed"))
+    again = read(folder, cache)
+    assert read_whole == []
+    assert again.frames["activities"]["activity_id"].tolist() == ["a1", "a2", "a3"]
+
+
+def test_a_file_changed_in_place_is_read_whole(folder, tmp_path):
+    cache = tmp_path / "cache"
+    read(folder, cache)
+    path = folder / "activities.csv"
+    path.write_text(ACTIVITIES.replace(",10\n", ",11\n"), encoding="utf-8")  # same size, another value
+    assert_as_whole(folder, cache)
+    assert read(folder, cache).frames["activities"]["points"].tolist()[:2] == [11.0, 5.0]
+    path.write_text(ACTIVITIES.replace("a2,", "b2,") + NEW_LINES, encoding="utf-8")  # changed, and grown
+    assert_as_whole(folder, cache)
+    assert parts(cache, "activities") == [6]
+    path.write_text(ACTIVITIES, encoding="utf-8")  # shorter
+    assert_as_whole(folder, cache)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (
+            "a4,m1,2025-02-01 08:00:00,post,forum,,3\na5,m1,yesterday,post,forum,,\n",
+            "activities.csv, row 6, column occurred_at: 'yesterday' is not",
+        ),
+        ("a2,m1,2025-02-01 08:00:00,post,forum,,3\n", "activities.csv, row 5, column activity_id: duplicate id 'a2'"),
+    ],
+)
+def test_a_problem_in_the_new_lines_names_the_files_row(folder, tmp_path, lines, message):
+    """A bad cell, or an id an old line has: said as a read of the whole file says it."""
+    cache = tmp_path / "cache"
+    read(folder, cache)
+    append(folder / "activities.csv", lines)
+    with pytest.raises(InvalidData, match=re.escape(message)):
+        read(folder, cache)
+    assert parts(cache, "activities") == [3]  # nothing recorded of a read that failed
+
+
+def test_a_last_line_without_its_newline_is_read_again(folder, tmp_path):
+    """The last line read may have been cut short by the export still writing it."""
+    cache = tmp_path / "cache"
+    path = folder / "activities.csv"
+    path.write_text(ACTIVITIES.rstrip("\n")[:-2], encoding="utf-8")  # a3's points cut: "" for now
+    read(folder, cache)
+    append(path, ",\n" + NEW_LINES)
+    assert_as_whole(folder, cache)
+    assert parts(cache, "activities") == [6]
+
+
+def test_dates_whose_order_the_whole_column_decides_are_read_whole(folder, tmp_path):
+    """13/01/2025 among the old lines says the column is day first; 05/02/2025 alone would not."""
+    cache = tmp_path / "cache"
+    path = folder / "activities.csv"
+    path.write_text(ACTIVITIES.replace("2025-01-05 11:00:00", "13/01/2025 11:00"), encoding="utf-8")
+    read(folder, cache)
+    append(path, "a4,m1,05/02/2025 08:00,post,forum,,3\n")
+    assert_as_whole(folder, cache)
+    assert str(read(folder, cache).frames["activities"]["occurred_at"].iloc[3]) == "2025-02-05 08:00:00"
+    assert parts(cache, "activities") == [4]
+
+
+def people(names: list[str], first: int = 1) -> str:
+    return "".join(f"m{n},{name},,2025-01-0{n},wechat,CN,dev,false\n" for n, name in enumerate(names, start=first))
+
+
+@pytest.mark.parametrize(
+    ("bom", "encoding", "expected"), [(b"", "gb18030", [4, 1]), (codecs.BOM_UTF16_BE, "utf-16-be", [5])]
+)
+def test_a_file_in_another_encoding_grows(folder, tmp_path, bom, encoding, expected):
+    """GB18030 (as a Chinese Excel saves CSV) is read from where it ended; UTF-16, whose characters
+    may hold a newline's byte, is read whole."""
+    cache = tmp_path / "cache"
+    path = folder / "members.csv"
+    header = MEMBERS.splitlines()[0] + "\n"
+    path.write_bytes(bom + (header + people(["李雷", "韩梅梅", "王小明", "张伟"])).encode(encoding))
+    assert_as_whole(folder, cache)
+    append(path, people(["王芳"], first=5), encoding=encoding)
+    assert_as_whole(folder, cache)
+    assert parts(cache, "members") == expected
+    assert read(folder, cache).frames["members"]["name"].tolist() == ["李雷", "韩梅梅", "王小明", "张伟", "王芳"]
+
+
+def test_other_parsing_settings_read_whole(folder, tmp_path):
+    cache = tmp_path / "cache"
+    read(folder, cache)
+    append(folder / "activities.csv", NEW_LINES)
+    shanghai = Parsing(timezone="Asia/Shanghai")
+    assert_as_whole(folder, cache, shanghai)
+    assert str(read(folder, cache, shanghai).frames["activities"]["occurred_at"].iloc[0]) == "2025-01-05 03:00:00"
+
+
+def test_a_damaged_cache_is_dropped_for_the_whole_file(folder, tmp_path, caplog):
+    cache = tmp_path / "cache"
+    read(folder, cache)
+    (cache / "activities" / "part-000001.arrow").write_bytes(b"not arrow")
+    append(folder / "activities.csv", NEW_LINES)
+    with caplog.at_level(logging.WARNING, logger="data_sources.read_cache"):
+        assert_as_whole(folder, cache)
+    assert "could not be read" in caplog.text
+    assert parts(cache, "activities") == [6]
+
+
+def test_a_folder_with_a_workbook_is_read_as_before(folder, tmp_path):
+    cache = tmp_path / "cache"
+    pd.DataFrame({"campaign_id": ["c1"], "member_id": ["m1"], "status": ["attended"], "at": [""]}).to_excel(
+        folder / "campaign_members.xlsx", index=False
+    )
+    assert_as_whole(folder, cache)
+    assert not cache.exists()
+
+
+def test_parts_are_merged_when_there_are_many(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(read_cache, "MAX_PARTS", 3)
+    cache = tmp_path / "cache"
+    read(folder, cache)
+    for number in range(4, 8):
+        append(folder / "activities.csv", f"a{number},m1,2025-02-0{number - 3} 08:00:00,post,forum,,1\n")
+        assert_as_whole(folder, cache)
+    assert parts(cache, "activities") == [6, 1]
+    assert sorted(path.name for path in (cache / "activities").iterdir()) == [
+        "part-000004.arrow",
+        "part-000005.arrow",
+        "state.json",
+    ]
