@@ -59,6 +59,7 @@ new_days = _temporary("pulse_new_days", *_like(activity_rollup))
 days_merged = _temporary("pulse_days_merged", *_like(activity_rollup))
 change_delta = _temporary("pulse_change_delta", *_like(activity_changes))
 changes_merged = _temporary("pulse_changes_merged", *_like(activity_changes))
+touched_keys = _temporary("pulse_touched_keys", *_like(member_keys))
 touched_spans = _temporary(
     "pulse_touched_spans",
     *(sa.Column(name, sa.Integer) for name in ("day", "previous_day", "next_day")),
@@ -105,13 +106,15 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
         touched_members.insert().from_select(["member_key"], sa.select(touched_days.c.member_key).distinct())
     )
     _redo_activity_days(connection)
+    touched_rows = sa.select(member_keys).where(_touched(member_keys))
+    connection.execute(touched_keys.insert().from_select(list(touched_keys.c), touched_rows))
     in_touched = rollup.c.member_key.in_(sa.select(touched_members.c.member_key))
-    _add_changes(connection, in_touched, sign=-1)  # their share before
+    _add_changes(connection, sign=-1)  # their share before
     connection.execute(sa.delete(rollup).where(in_touched))
     connection.execute(sa.insert(rollup).from_select(list(rollup.c), rollup_query(_touched(activity_rollup))))
     connection.execute(sa.delete(member_months).where(_touched(member_months)))
     connection.execute(sa.insert(member_months).from_select(list(member_months.c), member_months_query(in_touched)))
-    _add_changes(connection, in_touched, sign=1)  # and after
+    _add_changes(connection, sign=1)  # and after
     _merge_changes(connection)
     connection.execute(
         sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value=clock.now().isoformat(timespec="seconds"))
@@ -161,11 +164,12 @@ def _redo_activity_days(connection: Connection) -> None:
     connection.execute(sa.insert(activity_rollup).from_select(list(activity_rollup.c), ordered))
 
 
-def _add_changes(connection: Connection, touched: sa.ColumnElement[bool], *, sign: int) -> None:
+def _add_changes(connection: Connection, *, sign: int) -> None:
     """Add the touched members' share of activity_changes, taken off (-1) or put on (+1). Their
     member-days are kept apart first: `changes` reads them three times."""
     connection.execute(sa.delete(touched_spans))
-    connection.execute(touched_spans.insert().from_select(list(touched_spans.c), keyed_member_days(touched)))
+    keyed = keyed_member_days(keys=touched_keys)
+    connection.execute(touched_spans.insert().from_select(list(touched_spans.c), keyed))
     part = changes(touched_spans, *schema.MEMBER_DIMENSIONS).subquery("part")
     factor: sa.ColumnClause[Any] = sa.literal_column(str(sign))
     signed = sa.select(*(part.c[name] for name in CHANGE_KEYS), *(part.c[name] * factor for name in COUNTS))

@@ -216,25 +216,26 @@ def changes(spans: sa.FromClause, *groups: str) -> sa.Select:
     ).group_by(*keys)
 
 
-def changes_rollup_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
+def changes_rollup_query() -> sa.Select:
     """Every day's changes per channel, region and segment over all member-days, team left out, for
     `CREATE TABLE activity_changes AS`. Members split into these combinations, so summing the
     combinations a view selects gives its counts: a period then reads a few thousand rows. The
-    previous and next days come with member_days (its build's one window pass). `conditions` on
-    member_days narrow it to some members' (their share of every sum: members add up)."""
-    return changes(keyed_member_days(*conditions).subquery("keyed"), *MEMBER_DIMENSIONS)
+    previous and next days come with member_days (its build's one window pass)."""
+    return changes(keyed_member_days().subquery("keyed"), *MEMBER_DIMENSIONS)
 
 
-def keyed_member_days(*conditions: sa.ColumnElement[bool]) -> sa.Select:
+def keyed_member_days(keys: sa.FromClause = member_keys) -> sa.Select:
     """The community's member-days (day, previous and next day) with their member's channel, region
-    and segment, team left out: what `changes` counts (an increment keeps some members' apart)."""
+    and segment, team left out: what `changes` counts. `keys`: member_keys, or some members' rows of
+    it (an increment's: their share of every sum, as members add up; the join then builds on a few
+    thousand rows, not a million)."""
     return (
         sa.select(
             rollup.c.day,
             rollup.c.previous_day,
             rollup.c.next_day,
-            *(member_keys.c[name] for name in MEMBER_DIMENSIONS),
+            *(keys.c[name] for name in MEMBER_DIMENSIONS),
         )
-        .join(member_keys, member_keys.c.member_key == rollup.c.member_key)
-        .where(member_keys.c.is_team == sa.false(), *conditions)
+        .join(keys, keys.c.member_key == rollup.c.member_key)
+        .where(keys.c.is_team == sa.false())
     )

@@ -37,6 +37,10 @@ a6,yy,2025-02-03 10:00:00,reaction,discord,,1
 CAMPAIGNS = """campaign_id,name,kind,starts_at,ends_at,budget,channel
 c1,Launch,webinar,2025-01-10,2025-01-11,100,forum
 """
+CAMPAIGN_MEMBERS = """campaign_id,member_id,status,at
+c1,m1,registered,2025-01-09 10:00:00
+c1,m1,attended,2025-01-10 10:00:00
+"""
 UTC = Parsing()
 
 
@@ -44,7 +48,13 @@ UTC = Parsing()
 def folder(tmp_path: Path) -> Path:
     folder = tmp_path / "export"
     folder.mkdir()
-    for name, text in {"members": MEMBERS, "activities": ACTIVITIES, "campaigns": CAMPAIGNS}.items():
+    tables = {
+        "members": MEMBERS,
+        "activities": ACTIVITIES,
+        "campaigns": CAMPAIGNS,
+        "campaign_members": CAMPAIGN_MEMBERS,
+    }
+    for name, text in tables.items():
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")
     return folder
 
@@ -90,6 +100,9 @@ def test_a_grown_file_is_read_from_where_it_ended(folder, tmp_path):
     assert_as_whole(folder, cache)
     assert parts(cache, "activities") == [3, 3, 1]
     assert parts(cache, "members") == [2]
+    append(folder / "campaign_members.csv", "c1,m2,registered,2025-01-09 11:00:00\n")
+    assert_as_whole(folder, cache)
+    assert parts(cache, "campaign_members") == [2, 1]
     assert "2 rows name member ids" in " ".join(read(folder, cache).warnings)  # zz's and yy's
 
 
@@ -134,23 +147,33 @@ def test_a_file_changed_in_place_is_read_whole(folder, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("lines", "message"),
+    ("table", "lines", "message"),
     [
         (
+            "activities",
             "a4,m1,2025-02-01 08:00:00,post,forum,,3\na5,m1,yesterday,post,forum,,\n",
             "activities.csv, row 6, column occurred_at: 'yesterday' is not",
         ),
-        ("a2,m1,2025-02-01 08:00:00,post,forum,,3\n", "activities.csv, row 5, column activity_id: duplicate id 'a2'"),
+        (
+            "activities",
+            "a4,m1,2025-02-01 08:00:00,post,forum,,3\na2,m1,2025-02-01 08:00:00,post,forum,,3\n",
+            "activities.csv, row 6, column activity_id: duplicate id 'a2'",
+        ),
+        (
+            "campaign_members",
+            "c1,m2,registered,\nc1,m1,attended,2025-01-11 10:00:00\n",
+            "campaign_members.csv, row 5, column campaign_id/member_id/status: duplicate id 'c1, m1, attended'",
+        ),
     ],
 )
-def test_a_problem_in_the_new_lines_names_the_files_row(folder, tmp_path, lines, message):
-    """A bad cell, or an id an old line has: said as a read of the whole file says it."""
+def test_a_problem_in_the_new_lines_names_the_files_row(folder, tmp_path, table, lines, message):
+    """A bad cell, or a key an old line has: said as a read of the whole file says it."""
     cache = tmp_path / "cache"
     read(folder, cache)
-    append(folder / "activities.csv", lines)
+    append(folder / f"{table}.csv", lines)
     with pytest.raises(InvalidData, match=re.escape(message)):
         read(folder, cache)
-    assert parts(cache, "activities") == [3]  # nothing recorded of a read that failed
+    assert parts(cache, table) == [3 if table == "activities" else 2]  # nothing recorded of a read that failed
 
 
 def test_a_last_line_without_its_newline_is_read_again(folder, tmp_path):
@@ -219,6 +242,7 @@ def test_a_damaged_cache_is_dropped_for_the_whole_file(folder, tmp_path, caplog)
 
 def test_a_folder_with_a_workbook_is_read_as_before(folder, tmp_path):
     cache = tmp_path / "cache"
+    (folder / "campaign_members.csv").unlink()
     pd.DataFrame({"campaign_id": ["c1"], "member_id": ["m1"], "status": ["attended"], "at": [""]}).to_excel(
         folder / "campaign_members.xlsx", index=False
     )
