@@ -7,10 +7,13 @@ is a sum over members, so the rows to redo are those of the members with new act
 - member_keys: new members get the next keys (a full build numbers members by id instead: keys
   are surrogates, and metrics never order by them);
 - activity_days: the touched member-days' rows are summed again with the new rows;
-- member_days and member_months: the touched members' whole histories are rebuilt (a late activity
-  moves their running counts and their previous and next days from that day on);
-- activity_changes: the touched members' old share of each day's counts is taken off and their new
-  share added; a day and group left with nothing to count is removed, as a full build never has it.
+- member_days: the touched members' rows from their active day before the first touched day on
+  are rebuilt (a late activity moves their running counts and their previous and next days from
+  that day on; the rows before keep theirs, and the counts go on from the row before: `redone`);
+- member_months: the touched members' months are rebuilt;
+- activity_changes: the touched members' old share of each day's counts, from those rows on, is
+  taken off and their new share added (the rows before give the same share before and after); a
+  day and group left with nothing to count is removed, as a full build never has it.
 
 A member new to member_keys brings in their activities recorded earlier as well (activities of an
 unknown member count from the sync that makes them known). Runs in the caller's transaction on
@@ -59,7 +62,16 @@ new_days = _temporary("pulse_new_days", *_like(activity_rollup))
 days_merged = _temporary("pulse_days_merged", *_like(activity_rollup))
 change_delta = _temporary("pulse_change_delta", *_like(activity_changes))
 changes_merged = _temporary("pulse_changes_merged", *_like(activity_changes))
-touched_keys = _temporary("pulse_touched_keys", *_like(member_keys))
+touched_keys = _temporary("pulse_touched_keys", *_like(member_keys), sa.Column("from_day", sa.Integer))
+# per touched member, where member_days is redone (_redo_from): the first touched day; from_day, the
+# active day before it (else the first touched day), and that row's running counts and previous day
+redone = _temporary(
+    "pulse_redone",
+    *(sa.Column(name, sa.Integer) for name in ("member_key", "first_day", "from_day", "weeks_base")),
+    *(sa.Column(name, sa.Integer) for name in ("contributions_base", "from_previous")),
+)
+redone_days = _temporary("pulse_redone_days", *_like(activity_rollup))  # their activity_days from from_day
+redone_rows = _temporary("pulse_redone_rows", sa.Column("member_key", sa.Integer), sa.Column("day", sa.Integer))
 touched_spans = _temporary(
     "pulse_touched_spans",
     *(sa.Column(name, sa.Integer) for name in ("day", "previous_day", "next_day")),
@@ -106,12 +118,11 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
         touched_members.insert().from_select(["member_key"], sa.select(touched_days.c.member_key).distinct())
     )
     _redo_activity_days(connection)
-    touched_rows = sa.select(member_keys).where(_touched(member_keys))
-    connection.execute(touched_keys.insert().from_select(list(touched_keys.c), touched_rows))
+    _redo_from(connection)
     in_touched = rollup.c.member_key.in_(sa.select(touched_members.c.member_key))
     _add_changes(connection, sign=-1)  # their share before
-    connection.execute(sa.delete(rollup).where(in_touched))
-    connection.execute(sa.insert(rollup).from_select(list(rollup.c), rollup_query(_touched(activity_rollup))))
+    _delete_redone(connection)
+    connection.execute(sa.insert(rollup).from_select(list(rollup.c), _redone_rows()))
     connection.execute(sa.delete(member_months).where(_touched(member_months)))
     connection.execute(sa.insert(member_months).from_select(list(member_months.c), member_months_query(in_touched)))
     _add_changes(connection, sign=1)  # and after
@@ -164,11 +175,85 @@ def _redo_activity_days(connection: Connection) -> None:
     connection.execute(sa.insert(activity_rollup).from_select(list(activity_rollup.c), ordered))
 
 
+def _redo_from(connection: Connection) -> None:
+    """Where each touched member's member_days are redone: from their active day before the first
+    touched day, whose row keeps its previous day and running counts (the counts go on from it).
+    Their keys (touched_keys) and their activity_days from that day (redone_days) are kept apart:
+    joins on the member's key, where a condition on the day alone makes DuckDB compare every row."""
+    firsts = (
+        sa.select(touched_days.c.member_key, sa.func.min(touched_days.c.day).label("first_day"))
+        .group_by(touched_days.c.member_key)
+        .subquery("firsts")
+    )
+    earlier = sa.select(
+        rollup.c.member_key,
+        rollup.c.day,
+        rollup.c.previous_day,
+        rollup.c.weeks_so_far,
+        (rollup.c.contributions_so_far - rollup.c.contributions).label("contributions_before"),
+        sa.func.row_number().over(partition_by=rollup.c.member_key, order_by=rollup.c.day.desc()).label("latest"),
+    )
+    earlier = earlier.join(firsts, firsts.c.member_key == rollup.c.member_key).where(rollup.c.day < firsts.c.first_day)
+    before = earlier.subquery("before")
+    on = (before.c.member_key == firsts.c.member_key) & (before.c.latest == 1)
+    rows = sa.select(
+        firsts.c.member_key,
+        firsts.c.first_day,
+        sa.func.coalesce(before.c.day, firsts.c.first_day),
+        sa.func.coalesce(before.c.weeks_so_far, 1),  # a member's first row counts its week as the first
+        sa.func.coalesce(before.c.contributions_before, 0),
+        before.c.previous_day,
+    ).select_from(firsts.outerjoin(before, on))
+    connection.execute(redone.insert().from_select(list(redone.c), rows))
+    keys = sa.select(member_keys, redone.c.from_day).join(redone, redone.c.member_key == member_keys.c.member_key)
+    connection.execute(touched_keys.insert().from_select(list(touched_keys.c), keys))
+    days = (
+        sa.select(activity_rollup)
+        .join(redone, redone.c.member_key == activity_rollup.c.member_key)
+        .where(activity_rollup.c.day >= redone.c.from_day)
+    )
+    connection.execute(redone_days.insert().from_select(list(redone_days.c), days))
+
+
+def _delete_redone(connection: Connection) -> None:
+    """The touched members' member_days from their from_day, found by a join, deleted by key and day."""
+    found = (
+        sa.select(rollup.c.member_key, rollup.c.day)
+        .join(redone, redone.c.member_key == rollup.c.member_key)
+        .where(rollup.c.day >= redone.c.from_day)
+    )
+    connection.execute(redone_rows.insert().from_select(list(redone_rows.c), found))
+    same = sa.exists().where(redone_rows.c.member_key == rollup.c.member_key, redone_rows.c.day == rollup.c.day)
+    connection.execute(sa.delete(rollup).where(same))
+
+
+def _redone_rows() -> sa.Select:
+    """member_days' rows from each touched member's from_day on, computed from those days' activity
+    and carried on from the row before: its previous day for the first, its running counts."""
+    part = rollup_query(source=redone_days).subquery("part")
+    return (
+        sa.select(
+            part.c.member_key,
+            part.c.day,
+            part.c.activities,
+            part.c.contributions,
+            part.c.points,
+            sa.func.coalesce(part.c.previous_day, redone.c.from_previous).label("previous_day"),
+            part.c.next_day,
+            (part.c.weeks_so_far + redone.c.weeks_base - 1).label("weeks_so_far"),
+            (part.c.contributions_so_far + redone.c.contributions_base).label("contributions_so_far"),
+        )
+        .join(redone, redone.c.member_key == part.c.member_key)
+        .order_by(part.c.day)
+    )
+
+
 def _add_changes(connection: Connection, *, sign: int) -> None:
-    """Add the touched members' share of activity_changes, taken off (-1) or put on (+1). Their
-    member-days are kept apart first: `changes` reads them three times."""
+    """Add the touched members' share of activity_changes, taken off (-1) or put on (+1), from the
+    day their member_days are redone on. Their member-days are kept apart first: `changes` reads
+    them three times."""
     connection.execute(sa.delete(touched_spans))
-    keyed = keyed_member_days(keys=touched_keys)
+    keyed = keyed_member_days(rollup.c.day >= touched_keys.c.from_day, keys=touched_keys)
     connection.execute(touched_spans.insert().from_select(list(touched_spans.c), keyed))
     part = changes(touched_spans, *schema.MEMBER_DIMENSIONS).subquery("part")
     factor: sa.ColumnClause[Any] = sa.literal_column(str(sign))

@@ -121,14 +121,16 @@ def activity_day_columns(grouped: sa.Subquery, key: sa.ColumnElement) -> list[sa
     ]
 
 
-def rollup_query(*conditions: sa.ColumnElement[bool], one_order: bool = False) -> sa.Select:
+def rollup_query(
+    *conditions: sa.ColumnElement[bool], one_order: bool = False, source: sa.FromClause = activity_rollup
+) -> sa.Select:
     """Every member-day, in day order, for `CREATE TABLE member_days AS` once activity_days exists:
     its rows summed per member and day, with each member's previous and next active day and the
     running counts of weeks and contributions. `conditions` on activity_days narrow it to whole
     members' histories (an incremental sync's). `one_order` (PostgreSQL, which sorts once per
     window ordering) counts the weeks in the member's day order too, with the same figures; on
-    DuckDB it measured no faster at 10M member-days, so the default stays dense_rank()."""
-    source = activity_rollup
+    DuckDB it measured no faster at 10M member-days, so the default stays dense_rank(). `source`:
+    activity_days, or some of its rows (an increment's, kept apart)."""
     days = (
         sa.select(
             source.c.member_key,
@@ -224,11 +226,11 @@ def changes_rollup_query() -> sa.Select:
     return changes(keyed_member_days().subquery("keyed"), *MEMBER_DIMENSIONS)
 
 
-def keyed_member_days(keys: sa.FromClause = member_keys) -> sa.Select:
+def keyed_member_days(*conditions: sa.ColumnElement[bool], keys: sa.FromClause = member_keys) -> sa.Select:
     """The community's member-days (day, previous and next day) with their member's channel, region
     and segment, team left out: what `changes` counts. `keys`: member_keys, or some members' rows of
     it (an increment's: their share of every sum, as members add up; the join then builds on a few
-    thousand rows, not a million)."""
+    thousand rows, not a million); `conditions` on member_days narrow it further."""
     return (
         sa.select(
             rollup.c.day,
@@ -237,5 +239,5 @@ def keyed_member_days(keys: sa.FromClause = member_keys) -> sa.Select:
             *(keys.c[name] for name in MEMBER_DIMENSIONS),
         )
         .join(keys, keys.c.member_key == rollup.c.member_key)
-        .where(keys.c.is_team == sa.false())
+        .where(keys.c.is_team == sa.false(), *conditions)
     )

@@ -66,6 +66,7 @@ STEPS = [
         ("edge5", "bob", t(2025, 3, 3, 0, 30), "post"),
         ("edge6", "erin", t(2025, 4, 6), "login"),
         ("edge7", "zoe", t(2025, 3, 6, 20), "post"),  # a member-day made by the step before, again
+        ("edge8", "dave", t(2025, 3, 9, 8), "post"),  # after three days with contributions: counts go on
     ],
 ]
 P = date(2025, 3, 1), date(2025, 3, 8)
@@ -243,7 +244,7 @@ def test_a_sync_appends_new_rows_and_gives_what_a_rebuild_gives(env, tmp_path):
         ("incremental", "Only new rows: 3 activities and 0 members appended, 3 member-days updated."),
         # zoe's two days, tina's, ghost's 5 March and the day of its earlier activity (3 March)
         ("incremental", "Only new rows: 4 activities and 3 members appended, 5 member-days updated."),
-        ("incremental", "Only new rows: 7 activities and 0 members appended, 7 member-days updated."),
+        ("incremental", "Only new rows: 8 activities and 0 members appended, 8 member-days updated."),
     ]
 
 
@@ -356,7 +357,7 @@ def test_an_export_that_only_grew_is_appended_without_comparing_its_old_rows(env
     assert [said for _, said in recorded(store)[1:]] == [
         "Only new rows: 3 activities and 0 members appended, 3 member-days updated.",
         "Only new rows: 4 activities and 3 members appended, 5 member-days updated.",
-        "Only new rows: 7 activities and 0 members appended, 7 member-days updated.",
+        "Only new rows: 8 activities and 0 members appended, 8 member-days updated.",
     ]
 
 
