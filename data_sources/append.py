@@ -106,7 +106,7 @@ def row_prints(tables: Mapping[sa.Table, pd.DataFrame], recorded: Mapping[str, l
     for table, frame in tables.items():
         held = recorded.get(table.name)
         rows = held[0] if held is not None and held[0] <= len(frame) else 0
-        known = _known(frame, table)
+        known = known_prints(frame, table)
         head = known[rows] if rows in known else fingerprint(frame.iloc[:rows], table)
         whole = known[len(frame)] if len(frame) in known else head + fingerprint(frame.iloc[rows:], table)
         prints[table.name] = [len(frame), str(whole)]
@@ -121,18 +121,26 @@ def row_prints(tables: Mapping[sa.Table, pd.DataFrame], recorded: Mapping[str, l
 @dataclass(frozen=True)
 class Prints:
     """The fingerprints of a table's first rows, by how many (`first`), known for a frame of `rows`
-    rows of `table`. Kept in the frame's attrs, which pandas copies to frames made from it: the
-    table and the rows guard against a copy of other rows taking them for its own."""
+    rows of `table`. Kept in the frame's attrs as JSON-like data (pyarrow writes attrs into the
+    schemas it makes of a frame), which pandas copies to frames made from it: the table and the
+    rows guard against a copy of other rows taking them for its own."""
 
     table: str
     rows: int
     first: dict[int, int]
 
+    def attach(self, frame: pd.DataFrame) -> None:
+        frame.attrs[PRINTS] = {
+            "table": self.table,
+            "rows": self.rows,
+            "first": {str(rows): str(value) for rows, value in self.first.items()},
+        }
 
-def _known(frame: pd.DataFrame, table: sa.Table) -> dict[int, int]:
+
+def known_prints(frame: pd.DataFrame, table: sa.Table) -> dict[int, int]:
     prints = frame.attrs.get(PRINTS)
-    if isinstance(prints, Prints) and prints.table == table.name and prints.rows == len(frame):
-        return prints.first
+    if isinstance(prints, dict) and prints.get("table") == table.name and prints.get("rows") == len(frame):
+        return {int(rows): int(value) for rows, value in prints["first"].items()}
     return {}
 
 
@@ -147,9 +155,7 @@ def fingerprint(frame: pd.DataFrame, table: sa.Table) -> int:
     if frame.empty:
         return 0
     columns = [column.name for column in table.columns]
-    selected = frame[columns]
-    selected.attrs = {}  # pyarrow would write them into its schema as JSON
-    rows = pa.Table.from_pandas(selected, preserve_index=False)
+    rows = pa.Table.from_pandas(frame[columns], preserve_index=False)
     listed = ", ".join(f'"{column}"' for column in columns)
     with duckdb.connect() as connection:
         connection.register("fingerprinted", rows)

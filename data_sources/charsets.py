@@ -76,14 +76,22 @@ def decode(content: bytes, *, file: str) -> str:
 def file_encoding(path: Path, *, chunk: int = 4 * 1024 * 1024) -> str:
     """The encoding to read a file that is not UTF-8 with, detected from its non-ASCII lines (read
     a chunk at a time, wherever in the file they are, until there are enough)."""
-    sample, carry = b"", b""
     with path.open("rb") as handle:
         start = handle.read(chunk)
-        if start.startswith(UTF16_BOMS):
-            return detect(start, file=path.name)
-        block = start
+    if start.startswith(UTF16_BOMS):
+        return detect(start, file=path.name)
+    return detect(file_sample(path, chunk=chunk), file=path.name)
+
+
+def file_sample(path: Path, *, chunk: int = 4 * 1024 * 1024) -> bytes:
+    """The file's non-ASCII lines that file_encoding detects from: up to SAMPLE bytes of them, the
+    first ones. Once a file's first lines fill it, lines added at its end cannot change what is
+    detected (data_sources/read_cache.py)."""
+    sample, carry = b"", b""
+    with path.open("rb") as handle:
+        block = handle.read(chunk)
         while block and len(sample) < SAMPLE:
             whole, _, carry = (carry + block).rpartition(b"\n")  # a line cut by the chunk waits for its end
             sample += non_ascii_sample(whole + b"\n") if whole else b""
             block = handle.read(chunk)
-    return detect(sample + non_ascii_sample(carry), file=path.name)
+    return sample + non_ascii_sample(carry)

@@ -32,22 +32,26 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
+import uuid
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import sqlalchemy as sa
 
-from data_sources.append import PRINTS, Prints, fingerprint
-from data_sources.charsets import NAMES
+from data_sources.append import Prints, fingerprint
+from data_sources.charsets import NAMES, SAMPLE, file_sample
 from data_sources.errors import InvalidData
 from data_sources.files import UTF8, folder_files, read_csv_lines, read_files
 from data_sources.validate import (
+    DAY_MONTH,
     TABLES,
     UNKNOWN_SHOWN,
     Parsing,
@@ -94,6 +98,7 @@ class State:
     stat: list[int]  # _stat before the bytes recorded were read
     recorded_ns: int  # when: a file changed within RACY_NS before it is hashed, not trusted by its stat
     unknown: dict | None = None  # activities: Unknown, and the digest of the members it was counted against
+    sample_full: bool = False  # not UTF-8: the old lines fill what the encoding is detected from
     version: int = CACHE_VERSION
 
 
@@ -112,7 +117,9 @@ def read_folder_validated(folder: Path, *, parsing: Parsing, cache: Path) -> Val
     paths = folder_files(folder)
     names = [path.stem.strip().lower() for path in paths]
     if not paths or any(path.suffix.lower() != ".csv" for path in paths) or len(set(names)) != len(names):
-        return validate(read_files(paths), parsing=parsing, consume=True)
+        plain = validate(read_files(paths), parsing=parsing, consume=True)
+        forget(cache)  # a workbook names its tables by its sheets: no file is kept apart
+        return plain
     pairs = list(zip(paths, names, strict=True))
     reused: dict[str, Reused] = {}
     with ThreadPoolExecutor(max_workers=2) as hashing:
@@ -154,7 +161,15 @@ def read_folder_validated(folder: Path, *, parsing: Parsing, cache: Path) -> Val
             )
         if state is not None:
             digests[name] = state.digest
+    for gone in cache.iterdir() if cache.is_dir() else ():
+        if gone.name not in names:  # a table whose file left the folder: its rows are not kept
+            shutil.rmtree(gone, ignore_errors=True)
     return validated
+
+
+def forget(cache: Path) -> None:
+    """Remove what is kept of the files read before: the source is no longer a folder of CSV files."""
+    shutil.rmtree(cache, ignore_errors=True)
 
 
 def _unknown(frames: dict[str, pd.DataFrame], reused: dict[str, Reused]) -> Unknown:
@@ -176,7 +191,9 @@ def _unknown(frames: dict[str, pd.DataFrame], reused: dict[str, Reused]) -> Unkn
 
 
 def _parsing(parsing: Parsing) -> dict:
-    return asdict(parsing)
+    """The settings and the readers' versions the rows were typed with (a new pandas or pyarrow may
+    read the same text otherwise)."""
+    return {**asdict(parsing), "pandas": pd.__version__, "pyarrow": pa.__version__}
 
 
 def _state(folder: Path) -> State | None:
@@ -197,6 +214,7 @@ class _Plan:
     state: State
     stat: list[int]
     digest: Future[tuple[Any, bytes]] | None
+    stop: threading.Event = field(default_factory=threading.Event)  # a plan given up: its hashing stops
 
 
 def _plan(path: Path, *, parsing: Parsing, folder: Path, hashing: ThreadPoolExecutor) -> _Plan | None:
@@ -217,8 +235,11 @@ def _plan(path: Path, *, parsing: Parsing, folder: Path, hashing: ThreadPoolExec
         return None
     if stat[1] < state.size:
         return None
-    unchanged = stat == state.stat and state.recorded_ns - stat[3] > RACY_NS
-    return _Plan(path, state, stat, None if unchanged else hashing.submit(_prefix, path, state.size))
+    if stat == state.stat and state.recorded_ns - stat[3] > RACY_NS:
+        return _Plan(path, state, stat, None)
+    plan = _Plan(path, state, stat, None)
+    plan.digest = hashing.submit(_prefix, path, state.size, plan.stop)
+    return plan
 
 
 def _stat(path: Path) -> list[int]:
@@ -227,13 +248,14 @@ def _stat(path: Path) -> list[int]:
     return [found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns]
 
 
-def _prefix(path: Path, size: int) -> tuple[Any, bytes]:
-    """The SHA-256 of the file's first `size` bytes (the hash object, to go on with), and the last."""
+def _prefix(path: Path, size: int, stop: threading.Event) -> tuple[Any, bytes]:
+    """The SHA-256 of the file's first `size` bytes (the hash object, to go on with), and the last
+    byte; b"" for the last when the file is shorter or the plan was given up (`stop`)."""
     digest, last = hashlib.sha256(), b""
     buffer = bytearray(CHUNK)
     with path.open("rb", buffering=0) as handle:
         remaining = size
-        while remaining:
+        while remaining and not stop.is_set():
             read = handle.readinto(memoryview(buffer)[: min(CHUNK, remaining)])
             if not read:
                 break
@@ -246,19 +268,25 @@ def _prefix(path: Path, size: int) -> tuple[Any, bytes]:
 def _reuse(plan: _Plan, name: str, *, parsing: Parsing, folder: Path) -> Reused | None:
     """The table of a CSV file that is its cached rows, or those and the rows of the lines added at
     its end; None when the cache cannot be trusted for it (the module's docstring says when)."""
-    state = plan.state
     try:
-        with plan.path.open("rb") as handle:
-            header = handle.read(state.header)
-            handle.seek(state.size)
-            lines = handle.read() if plan.digest is not None else b""
-        table = _cached_table(folder, state)
+        return _reused(plan, name, parsing=parsing, folder=folder)
     except (OSError, pa.ArrowException, ValueError):
         log.warning("The read cache of %s could not be read; the file is read whole", name, exc_info=True)
         return None
+    finally:
+        plan.stop.set()  # a hash still running is of no more use
+
+
+def _reused(plan: _Plan, name: str, *, parsing: Parsing, folder: Path) -> Reused | None:
+    state = plan.state
+    with plan.path.open("rb") as handle:
+        header = handle.read(state.header)
+        handle.seek(state.size)
+        lines = handle.read() if plan.digest is not None else b""
+    table = _cached_table(folder, state)
     added = None
     if lines:
-        if not state.header:
+        if not state.header or not lines.endswith(b"\n"):  # a last line maybe still being written
             return None
         added = _new_rows(lines, header, name=name, path=plan.path, state=state, parsing=parsing)
         if added is None or _repeats(table, added, name):
@@ -278,19 +306,24 @@ def _reuse(plan: _Plan, name: str, *, parsing: Parsing, folder: Path) -> Reused 
 
 
 def _arrow(frame: pd.DataFrame, *, schema: pa.Schema | None = None) -> pa.Table:
-    plain = frame.copy(deep=False)
-    plain.attrs = {}  # pyarrow would write them into its schema as JSON
-    return pa.Table.from_pandas(plain, schema=schema, preserve_index=False)
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
 
 
 def _new_rows(
     lines: bytes, header: bytes, *, name: str, path: Path, state: State, parsing: Parsing
 ) -> pd.DataFrame | None:
     """The added lines' typed rows; None when they have a problem or a warning the file did not
-    have before (the whole file is read to say it)."""
+    have before (the whole file is read to say it); None too for what the whole file decides: the
+    encoding, when the old lines do not fill what it is detected from and the new ones are not
+    ASCII, and which part of 05/03/2024 is the day."""
+    if state.encoding != UTF8 and not state.sample_full and not lines.isascii():
+        return None
     try:
         raw = read_csv_lines(header, lines, encoding=state.encoding, name=name, file=path.name)
     except InvalidData:
+        return None
+    dates = [c.name for c in TABLES[name].columns if type(c.type) is sa.DateTime and c.name in raw.frame]
+    if any(raw.frame[column].astype("str").str.strip().str.match(DAY_MONTH).any() for column in dates):
         return None
     frame, problems, warnings = validate_table(raw, parsing=parsing)
     if problems or any(kept(warning) not in state.warnings for warning in warnings):
@@ -313,7 +346,11 @@ def _repeats(cached: pa.Table, added: pd.DataFrame, name: str) -> bool:
 
 
 def _cached_table(folder: Path, state: State) -> pa.Table:
-    return pa.concat_tables([_read_part(folder / part.name) for part in state.parts])
+    """The cached rows; raises ValueError when the parts do not hold the rows the state says."""
+    table = pa.concat_tables([_read_part(folder / part.name) for part in state.parts])
+    if table.num_rows != sum(part.rows for part in state.parts):
+        raise ValueError(f"{table.num_rows} rows where the state says {sum(part.rows for part in state.parts)}")
+    return table
 
 
 def _read_part(path: Path) -> pa.Table:
@@ -336,7 +373,7 @@ def _keep_grown(folder: Path, found: Reused, *, name: str, unknown: dict | None)
     state, frame = replace(found.state, unknown=unknown), found.frame
     known = _prints(state.parts)
     if found.added.empty:  # the same file, or blank lines added
-        frame.attrs[PRINTS] = Prints(name, len(frame), known)
+        Prints(name, len(frame), known).attach(frame)
         return _write(folder, state, None)
     added_print = fingerprint(found.added, TABLES[name])
     total_rows = len(frame) - len(found.added)
@@ -345,7 +382,7 @@ def _keep_grown(folder: Path, found: Reused, *, name: str, unknown: dict | None)
         parts, rows = [whole], frame
     else:
         parts, rows = [*state.parts, Part(_part_name(state.parts), len(found.added), str(added_print))], found.added
-    frame.attrs[PRINTS] = Prints(name, len(frame), {**known, len(frame): known[total_rows] + added_print})
+    Prints(name, len(frame), {**known, len(frame): known[total_rows] + added_print}).attach(frame)
     return _write(folder, replace(state, parts=parts), rows)
 
 
@@ -365,9 +402,10 @@ def _keep_whole(
     its frame its fingerprint; the state written. A file changed since is not recorded (None): its
     digest would not be that of the bytes read."""
     whole = fingerprint(frame, TABLES[name])
-    frame.attrs[PRINTS] = Prints(name, len(frame), {0: 0, len(frame): whole})
+    Prints(name, len(frame), {0: 0, len(frame): whole}).attach(frame)
     try:
         digest, size, header = _file_digest(path)
+        full = encoding != UTF8 and len(file_sample(path)) >= SAMPLE
         changed = _stat(path) != stat
     except OSError:
         log.warning("%s could not be read again for the read cache", path, exc_info=True)
@@ -377,6 +415,7 @@ def _keep_whole(
         return None
     state = State(
         unknown=unknown,
+        sample_full=full,
         stat=stat,
         recorded_ns=time.time_ns(),
         file=str(path.resolve()),
@@ -420,14 +459,15 @@ def _write(folder: Path, state: State, rows: pd.DataFrame | None) -> State | Non
         if rows is not None:
             part = folder / state.parts[-1].name
             table = _arrow(rows)
-            with pa.OSFile(f"{part}.tmp", "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+            draft = f"{part}.{os.getpid()}.{uuid.uuid4().hex}.tmp"  # two readers never share a draft
+            with pa.OSFile(draft, "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
                 out.write_table(table)
-            os.replace(f"{part}.tmp", part)
+            os.replace(draft, part)
         _write_state(folder, state)
         named = {p.name for p in state.parts} | {"state.json"}
         for leftover in folder.iterdir():
-            if leftover.name not in named:
-                leftover.unlink()
+            if leftover.name not in named and not leftover.name.endswith(".tmp"):
+                leftover.unlink(missing_ok=True)
     except (OSError, pa.ArrowException):
         log.warning("The read cache in %s could not be written; it is dropped", folder, exc_info=True)
         shutil.rmtree(folder, ignore_errors=True)
@@ -436,6 +476,6 @@ def _write(folder: Path, state: State, rows: pd.DataFrame | None) -> State | Non
 
 
 def _write_state(folder: Path, state: State) -> None:
-    temporary = folder / "state.json.tmp"
+    temporary = folder / f"state.json.{os.getpid()}.{uuid.uuid4().hex}.tmp"
     temporary.write_text(json.dumps(asdict(state)), encoding="utf-8")
     os.replace(temporary, folder / "state.json")

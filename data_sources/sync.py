@@ -32,7 +32,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 import clock
-from data_sources import clickhouse, demo, identities, imports, merges, sheets
+from data_sources import clickhouse, demo, identities, imports, merges, read_cache, sheets
 from data_sources.append import (
     FULL,
     INCREMENTAL,
@@ -235,6 +235,8 @@ def run_sync(
             raise
         rows = {name: len(frame) for name, frame in frames.items()}
         _record_end(app_store, run_id, status="succeeded", rows=rows, warnings=warnings, mode=mode, reason=reason)
+        if _kind(source) in ("demo", IMPORTS, CONNECTORS, "sheets"):
+            read_cache.forget(read_cache_dir(settings))  # the rows of a folder read before are not kept
         counts = ", ".join(f"{name} {count}" for name, count in rows.items())
         took = _since(started)
         log.info(

@@ -29,6 +29,7 @@ RANGES = {"campaigns": ("starts_at", "ends_at")}  # (start, end) columns: an end
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
 OFFSET_PATTERN = r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
+DAY_MONTH = r"^(\d{1,2})[/\-](\d{1,2})[/\-]\d{4}"  # 05/03/2024: which is the day, the whole column decides
 SERIALS = (20_000.0, 80_000.0)  # Excel day numbers from 1954 to 2119: a number outside is no date
 CHECK_MEMORY = "512MB"  # DuckDB's memory for the checks across every row (checking)
 
@@ -103,7 +104,7 @@ def _local_formats(day_first: bool) -> list[str]:
 def _day_first(text: pd.Series, *, default: bool) -> tuple[bool, str | None]:
     """Whether dates like 05/03/2024 are day first: decided by a part above 12, else `default`
     (the date_order setting), with a note so the person can check."""
-    parts = text.str.extract(r"^(\d{1,2})[/\-](\d{1,2})[/\-]\d{4}").dropna().astype(int)
+    parts = text.str.extract(DAY_MONTH).dropna().astype(int)
     if parts.empty:
         return default, None
     day_first, month_first = bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
