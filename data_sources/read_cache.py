@@ -4,25 +4,31 @@ read from where it ended.
 An export that gains lines at the end (activities.csv with today's rows added) was parsed and
 validated whole on every sync: 15 s for ten million activities, however few were new. Each table
 read from a CSV file is now kept in <data_dir>/read-cache/<table>/: its typed rows (Arrow IPC files,
-mapped) and a state recording the file's path, size and SHA-256, its encoding and header line, the
-parsing settings, the warnings its validation gave and, per part, its rows and their fingerprint
-(data_sources/append.py). At the next read the file is taken to have only grown when
+mapped) and a state recording the file's path, size, SHA-256 and stat, its encoding and header line,
+the parsing settings and the pandas and pyarrow versions, the warnings its validation gave, and per
+part its rows and their fingerprint (data_sources/append.py). At the next read the file is taken to
+have only grown when
 
-- its path, its encoding, the parsing settings (time zone, date order) and CACHE_VERSION are the
-  recorded ones, and the encoding writes a newline as the one byte "\\n" (not UTF-16);
+- its path, its encoding, the parsing settings, the versions and CACHE_VERSION are the recorded
+  ones, and the encoding writes a newline as the one byte "\n" (not UTF-16);
 - it is at least as long, and its first `size` bytes have the recorded digest and end a line;
 - its header line closes its quotes (the new lines are read beneath it);
-- its validation gave no note on its dates (how 05/03/2024 is read is decided by the whole column).
+- its validation gave no note on its dates.
 
-Then only the lines after `size` are parsed and validated, their ids are checked against the
-cached rows' ids, and the table is the cached rows followed by the new ones. A file the same to the
-byte is not parsed at all. Anything else, and any problem in the new lines (so that its message
-numbers the file's rows), reads the whole file; so does a folder with other than CSV files in it
-(a workbook's sheets name its tables: the plain path, data_sources/files.py, sorts that out).
+Then only the lines after `size` are parsed and validated, their ids are checked against the cached
+rows' ids, and the table is the cached rows followed by the new ones. A file unchanged by its stat is
+not read at all. What the whole file decides is left to a read of the whole file, which runs
+instead when the new lines have a problem or repeat an id (so that its message numbers the file's
+rows), do not end with a newline (an export still being written), hold a date such as 05/03/2024
+(which part is the day, the whole column decides), or hold non-ASCII text in a file not in UTF-8
+whose old lines do not fill the sample its encoding is detected from; and for a folder with other
+than CSV files in it (a workbook's sheets name its tables: the plain path, data_sources/files.py).
 
 The cache is no watermark: whether its rows are the warehouse's is decided by their fingerprint.
-The frames carry the fingerprints the cache knows (`PRINTS` in their attrs), so that row_prints
-hashes only the new rows. A cache that cannot be written is dropped (logged), never a failed sync.
+The frames carry the fingerprints the cache knows (append.Prints in their attrs), so that row_prints
+hashes only the new rows. A cache that cannot be written is dropped (logged), never a failed sync;
+it goes after a sync from another kind of source (data_sources/sync.py), and a table's when its file
+leaves the folder.
 """
 
 from __future__ import annotations
