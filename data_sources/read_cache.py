@@ -135,7 +135,7 @@ def read_folder_validated(folder: Path, *, parsing: Parsing, cache: Path) -> Val
             if found is not None:
                 reused[name] = found
     whole = [path for path, name in pairs if name not in reused]
-    stats = {path.stem.strip().lower(): _stat(path) for path in whole}  # before reading: _keep_whole
+    stats = {name: _stat(path) for path, name in pairs if name not in reused}  # before reading: _keep_whole
     raws = read_files(whole)
     encodings = {name: raw.encoding or UTF8 for name, raw in raws.items()}
     files = {name: raw.file for name, raw in raws.items()}
@@ -410,7 +410,8 @@ def _keep_whole(
     whole = fingerprint(frame, TABLES[name])
     Prints(name, len(frame), {0: 0, len(frame): whole}).attach(frame)
     try:
-        digest, size, header = _file_digest(path)
+        digest, _ = _prefix(path, stat[1], threading.Event())  # the stat after says the size is the same
+        header = _header(path)
         full = encoding != UTF8 and len(file_sample(path)) >= SAMPLE
         changed = _stat(path) != stat
     except OSError:
@@ -425,8 +426,8 @@ def _keep_whole(
         stat=stat,
         recorded_ns=time.time_ns(),
         file=str(path.resolve()),
-        size=size,
-        digest=digest,
+        size=stat[1],
+        digest=digest.hexdigest(),
         encoding=encoding,
         header=header,
         parsing=_parsing(parsing),
@@ -436,17 +437,12 @@ def _keep_whole(
     return _write(folder, state, frame)
 
 
-def _file_digest(path: Path) -> tuple[str, int, int]:
-    """The file's SHA-256, size, and its header line's length (0 when its quotes run on)."""
-    digest, size = hashlib.sha256(), 0
+def _header(path: Path) -> int:
+    """The length of the file's header line; 0 when its quotes run on (no new lines are read beneath it)."""
     with path.open("rb") as handle:
         header = handle.readline()
-        handle.seek(0)
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
     closed = header.endswith(b"\n") and header.count(b'"') % 2 == 0
-    return digest.hexdigest(), size, len(header) if closed else 0
+    return len(header) if closed else 0
 
 
 def _part_name(parts: list[Part]) -> str:
