@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -37,6 +37,14 @@ class Runner(Protocol):
     metrics, surveys and feedback are given to query either store."""
 
     def run(self, statement: sa.Executable) -> pd.DataFrame: ...
+
+
+@runtime_checkable
+class Remembers(Protocol):
+    """A Runner that keeps lookups for the data it serves (data_sources.warehouse.Warehouse), so a
+    lookup asked again of the same data is answered from memory (metrics/scope.py)."""
+
+    def memo(self, name: str) -> dict[str, Any]: ...
 
 
 @lru_cache(maxsize=64)

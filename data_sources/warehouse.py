@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import abc
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -48,6 +49,7 @@ DUCKDB_TYPES = {
 }
 SORT_KEYS = {"members": "joined_at", "activities": "occurred_at", "campaigns": "starts_at"}
 KEPT_BUILDS = 2
+MEMO_TTL_S = 600  # a database queried in place changes without a sync: its memos last this long
 T = TypeVar("T")
 
 
@@ -64,6 +66,9 @@ class Warehouse:
         self._target: str | None = None
         self._built_at: str | None = None  # a ClickHouse warehouse's build the engine was opened on
         self._lock = threading.Lock()
+        self._memos: dict[str, dict[str, Any]] = {}
+        self._memo_key: object = None  # the build the memos are of
+        self._memo_since = 0.0
 
     @property
     def display_url(self) -> str:
@@ -145,6 +150,19 @@ class Warehouse:
             assert self._engine is not None
             return self._engine
 
+    def memo(self, name: str) -> dict[str, Any]:
+        """A dict to keep lookups in for the data being served (metrics/scope.py keeps each member's
+        person, team flag and dimensions): a new one when sync swaps in a new build, whose file never
+        changes after, and every MEMO_TTL_S seconds for a database queried in place, whose rows
+        change without this app knowing (the same age a cached figure may reach, ui/data.py)."""
+        self._current_engine()
+        key, now = (self._target, self._built_at), time.monotonic()
+        expired = self._path is None and now - self._memo_since >= MEMO_TTL_S
+        with self._lock:
+            if key != self._memo_key or expired:
+                self._memos, self._memo_key, self._memo_since = {}, key, now
+            return self._memos.setdefault(name, {})
+
     def run(self, statement: sa.Executable) -> pd.DataFrame:
         """Execute a query; connection and driver failures become SourceUnavailable."""
         engine = self._current_engine()
@@ -172,6 +190,7 @@ class Warehouse:
             if self._engine is not None:
                 self._engine.dispose()
             self._engine, self._target = None, None
+            self._memos, self._memo_key = {}, None
 
 
 def open_warehouse(settings: Settings) -> Warehouse:

@@ -41,7 +41,7 @@ from engines import create_engine
 from feedback import duplicates
 from metrics import levels
 from metrics.filters import Filters
-from metrics.scope import in_scope, members_in_scope_query, people_of
+from metrics.scope import attributes_query, in_scope, people_of
 from metrics.survey_results import survey_results
 from metrics.surveys import nps
 from outreach import consent, invitations
@@ -197,7 +197,7 @@ def test_an_item_under_a_merged_id_has_its_persons_segment_and_level_in_the_inbo
             ("github:11", "github:11"),
             ("nobody", "nobody"),
         ]
-        found = warehouse.run(members_in_scope_query(filters=P, member_ids=["discourse:1"]))
+        found = warehouse.run(attributes_query(["discourse:1"]))
         assert found[["member_id", "person_id"]].values.tolist() == [["discourse:1", ann]]  # that id alone
         items = pd.DataFrame({"member_id": ["discourse:1", "github:11", None, "nobody"], "n": range(4)})
         kept = in_scope(items, warehouse=warehouse, filters=P)

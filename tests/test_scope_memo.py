@@ -1,0 +1,139 @@
+"""The warehouse remembers each member's person, team flag and dimensions for the data it serves
+(metrics/scope.py, Warehouse.memo): a second lookup of the same ids, under any filters, asks the
+warehouse nothing, and gives what SQL's member_conditions gives; a new build, or on a database
+queried in place ten minutes, forgets it.
+
+The community (tests/community.frames' layout): ann (forum, emea, dev), bo (github, apac, ops),
+cy (forum, apac, dev, on the team), dee (github, emea, no segment: NULL). The app's records
+name ann, bo, cy, dee, an id the warehouse does not know (gone) and an anonymous one (None).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from data_sources import warehouse as warehouse_module
+from data_sources.warehouse import Warehouse, build_warehouse
+from metrics.filters import Filters
+from metrics.scope import in_scope, member_attributes, people_of
+from metrics.sql import member_conditions
+from schema import members
+from tests import community
+from tests.conftest import make_warehouse
+
+t = datetime
+P = Filters(start=date(2026, 2, 1), end=date(2026, 2, 8))
+MEMBERS = [
+    ("ann", t(2026, 1, 5), "forum", "emea", "dev", False),
+    ("bo", t(2026, 1, 6), "github", "apac", "ops", False),
+    ("cy", t(2026, 1, 7), "forum", "apac", "dev", True),
+    ("dee", t(2026, 1, 8), "github", "emea", None, False),
+]
+RECORDS = pd.DataFrame({"member_id": ["ann", "bo", "cy", "dee", "gone", None], "n": range(6)})
+VIEWS = [
+    (P, [0, 1, 3, 5]),  # no filter: the team (cy) and an unknown id left out
+    (Filters(start=P.start, end=P.end, channel="forum"), [0]),  # a filter drops the anonymous row too
+    (Filters(start=P.start, end=P.end, region="apac"), [1]),
+    (Filters(start=P.start, end=P.end, segment="dev", region="emea"), [0]),  # not dee, whose segment is NULL
+    (Filters(start=P.start, end=P.end, segment="nobody"), []),
+]
+
+
+def frames(member_rows: list[tuple] = MEMBERS) -> dict[str, pd.DataFrame]:
+    activities = [("ann", t(2026, 2, 2, 10), "post")]
+    return community.frames(member_rows=member_rows, activity_rows=activities, campaign_rows=[], participation_rows=[])
+
+
+def counted_queries(warehouse: Warehouse) -> list[tuple[str, str]]:
+    """The statements the warehouse's engine runs from now on (the engine opened first), each with
+    its parameters as text."""
+    warehouse.check()
+    statements: list[tuple[str, str]] = []
+    engine = warehouse._engine
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append((args[2], repr(args[3]))))
+    return statements
+
+
+def sql_answer(warehouse: Warehouse, filters: Filters) -> list[int]:
+    """The rows SQL's member_conditions keeps: what the memo's answer must equal."""
+    ids = warehouse.run(sa.select(members.c.member_id).where(*member_conditions(filters)))["member_id"]
+    keep = RECORDS["member_id"].isin(ids.tolist()) | (RECORDS["member_id"].isna() & (not filters.selects_members))
+    return RECORDS.loc[keep, "n"].tolist()
+
+
+@pytest.fixture
+def built(tmp_path) -> Warehouse:
+    path = tmp_path / "warehouse.duckdb"
+    build_warehouse(path, frames(), timezone="UTC")
+    warehouse = Warehouse(f"duckdb:///{path}")
+    yield warehouse
+    warehouse.dispose()
+
+
+def test_every_filter_is_answered_from_one_lookup_as_sql_answers_it(built):
+    statements = counted_queries(built)
+    for filters, expected in VIEWS:
+        kept = in_scope(RECORDS, warehouse=built, filters=filters)
+        assert kept["n"].tolist() == expected, filters
+        people = kept["person_id"].where(kept["person_id"].notna(), None).tolist()
+        assert people == [None if n == 5 else RECORDS["member_id"][n] for n in expected]
+    assert len(statements) == 1  # the first view asked; the others were remembered
+    for filters, expected in VIEWS:
+        assert sql_answer(built, filters) == expected, filters
+
+
+def test_only_ids_not_asked_before_are_asked(built):
+    statements = counted_queries(built)
+    assert people_of(["ann", "gone"], warehouse=built) == {"ann": "ann", "gone": "gone"}
+    found = member_attributes(["ann", "bo", "gone"], warehouse=built)
+    assert len(statements) == 2
+    asked_second = statements[1][1]
+    assert "'bo'" in asked_second and "'ann'" not in asked_second and "'gone'" not in asked_second
+    assert found["gone"] is None and found["bo"] is not None and found["bo"].channel == "github"
+    in_scope(RECORDS, warehouse=built, filters=P)  # cy and dee are new
+    assert len(statements) == 3
+    in_scope(RECORDS, warehouse=built, filters=P)
+    assert len(statements) == 3
+
+
+def test_a_new_build_is_asked_again(built, tmp_path):
+    in_scope(RECORDS, warehouse=built, filters=P)
+    moved = [("ann", t(2026, 1, 5), "github", "emea", "dev", False), *MEMBERS[1:]]
+    build_warehouse(tmp_path / "warehouse.duckdb", frames(moved), timezone="UTC")
+    github = Filters(start=P.start, end=P.end, channel="github")
+    assert in_scope(RECORDS, warehouse=built, filters=github)["n"].tolist() == [0, 1, 3]
+
+
+def test_a_database_queried_in_place_is_asked_again_after_ten_minutes(tmp_path, monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr(warehouse_module.time, "monotonic", lambda: clock[0])
+    in_place = make_warehouse("sqlite", tmp_path, frames(), None)
+    statements = counted_queries(in_place)
+    in_scope(RECORDS, warehouse=in_place, filters=P)
+    with in_place._engine.begin() as connection:  # the source moves ann, and no sync tells the app
+        connection.execute(members.update().where(members.c.member_id == "ann").values(channel="github"))
+    github = Filters(start=P.start, end=P.end, channel="github")
+    clock[0] += warehouse_module.MEMO_TTL_S - 1
+    assert in_scope(RECORDS, warehouse=in_place, filters=github)["n"].tolist() == [1, 3]  # remembered
+    clock[0] += 1
+    assert in_scope(RECORDS, warehouse=in_place, filters=github)["n"].tolist() == [0, 1, 3]
+    assert len([s for s, _ in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+    in_place.dispose()
+
+
+def test_a_runner_that_does_not_remember_is_asked_every_time(built):
+    class Plain:
+        asked = 0
+
+        def run(self, statement: sa.Executable) -> pd.DataFrame:
+            Plain.asked += 1
+            return built.run(statement)
+
+    plain = Plain()
+    for filters, expected in VIEWS:
+        assert in_scope(RECORDS, warehouse=plain, filters=filters)["n"].tolist() == expected
+    assert Plain.asked == len(VIEWS)
