@@ -30,7 +30,7 @@ if table.empty:
     st.stop()
 
 st.subheader(t("campaigns.reach"), help=t("campaigns.reach_help"))
-event = show_chart(campaign_reach_chart(table), on_select="rerun", key="campaigns_reach_chart")
+event = show_chart(campaign_reach_chart, table, on_select="rerun", key="campaigns_reach_chart")
 key_in_address("kind")
 kind = kept_in_address("kind", chosen(event, "kind", "kind"))
 shown = table if kind is None else table[table["kind"] == kind].reset_index(drop=True)
@@ -99,7 +99,7 @@ with left:
         st.info(t("campaigns.no_groups"))
     else:
         labelled = daily.assign(group=daily["group"].map(lambda key: t(f"campaigns.group.{key}")))
-        show_chart(campaign_daily_chart(labelled, starts_at=campaign["starts_at"], ends_at=campaign["ends_at"]))
+        show_chart(campaign_daily_chart, labelled, starts_at=campaign["starts_at"], ends_at=campaign["ends_at"])
 with right:
     st.markdown(t("campaigns.funnel"))
     stages = pd.DataFrame(
@@ -108,7 +108,7 @@ with right:
             "members": [int(campaign["invited"]), int(campaign["registered"]), int(campaign["attended"])],
         }
     )
-    show_chart(funnel_chart(stages))
+    show_chart(funnel_chart, stages)
 
 st.markdown(t("campaigns.newcomers", count=len(newcomers)), help=t("help.campaign_new"))
 if not newcomers.empty:

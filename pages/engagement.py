@@ -44,7 +44,11 @@ with left:
     breakdown = breakdown or "kind"
     period, days = (filters.start, filters.end), bucket_days(filters)
     event = show_chart(
-        activity_chart(activity, by=breakdown, bucket_days=days, period=period),
+        activity_chart,
+        activity,
+        by=breakdown,
+        bucket_days=days,
+        period=period,
         on_select="rerun",
         key=f"engagement_activity_{breakdown}",
     )
@@ -54,7 +58,7 @@ with left:
     picked = {breakdown: kept_in_address(f"activity_{breakdown}", chosen(event, breakdown, breakdown))}
 with right:
     st.subheader(t("engagement.platforms"), help=t("engagement.platforms_help"))
-    event = show_chart(platform_chart(platforms), on_select="rerun", key="engagement_platform_chart")
+    event = show_chart(platform_chart, platforms, on_select="rerun", key="engagement_platform_chart")
     key_in_address("platform")
     picked["platform"] = kept_in_address("platform", chosen(event, "platform", "platform")) or picked.get("platform")
 
@@ -69,8 +73,7 @@ if groups is not None:  # a WeCom connector keeps its groups' daily figures
         if filters.selects_members:
             st.caption(t("engagement.wecom_whole"))  # WeCom counts groups, not members of a segment
         kpi_tiles(group_kpis, filters=filters)
-        chart = wecom_days_chart(group_days, bucket_days=bucket_days(filters), period=(filters.start, filters.end))
-        show_chart(chart, key="engagement_wecom_chart")
+        show_chart(wecom_days_chart, group_days, bucket_days=days, period=period, key="engagement_wecom_chart")
 
 st.subheader(t("engagement.leaderboard"), help=t("engagement.leaderboard_help"))
 kind, platform = picked.get("kind"), picked.get("platform")

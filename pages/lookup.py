@@ -83,7 +83,7 @@ st.markdown(t("lookup.timeline", start=year.start))
 if profile["weekly"].empty:
     st.info(t("lookup.no_activity"))
 else:
-    show_chart(member_timeline_chart(profile["weekly"]))
+    show_chart(member_timeline_chart, profile["weekly"])
 
 sections = [
     ("recent", "lookup.recent", "lookup.no_recent"),

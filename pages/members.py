@@ -46,7 +46,10 @@ if weeks.empty:
 else:
     period = (filters.start, filters.end)
     event = show_chart(
-        new_members_chart(weeks, title=t(f"filters.{dimension}"), period=period),
+        new_members_chart,
+        weeks,
+        title=t(f"filters.{dimension}"),
+        period=period,
         on_select="rerun",
         key="members_growth_chart",
     )
@@ -76,7 +79,7 @@ with data_errors_stop_the_page():
 if grid.empty:
     st.info(t("members.no_cohorts"))
 else:
-    show_chart(cohort_heatmap(grid))
+    show_chart(cohort_heatmap, grid)
 
 st.subheader(t("members.levels"), help=t("members.levels_help", **vars(levels.RULES)))
 with data_errors_stop_the_page():
@@ -85,7 +88,7 @@ moves = levels.moves(changes)
 columns = st.columns(3)
 for column, key in zip(columns, ("moved_up", "moved_down", "new"), strict=True):
     column.metric(t(f"members.{key}"), text.number(moves[key]), help=t(f"members.{key}_help"), border=True)
-event = show_chart(levels_chart(levels.level_summary(changes)), on_select="rerun", key="members_levels_chart")
+event = show_chart(levels_chart, levels.level_summary(changes), on_select="rerun", key="members_levels_chart")
 level = kept_in_address("level", chosen(event, "level", "level"))
 level = choice_in_address("level", level, levels.LEVELS) or "champion"
 st.markdown(t("members.at_level", level=t(f"level.{level}")))

@@ -65,14 +65,14 @@ with left:
     if daily["dau"].sum() == 0:
         st.info(t("overview.no_activity", **shown))
     else:
-        show_chart(activity_trend_chart(daily, goals=lines, marks=marks))
+        show_chart(activity_trend_chart, daily, goals=lines, marks=marks)
 with right:
     st.subheader(t("overview.new_by_week"))
     if weeks.empty:
         st.info(t("overview.no_joins", **shown))
     else:
         period = (filters.start, filters.end)
-        show_chart(new_members_chart(weeks, period=period))
+        show_chart(new_members_chart, weeks, period=period)
         partial_weeks_note(weeks, period)
 
 with more:  # below the charts, so a phone reaches the first chart within two screens

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,8 +82,6 @@ def test_a_projector_shows_no_names_or_emails_even_to_a_signed_in_admin(configur
 
 
 def chart_config(at: AppTest) -> dict:
-    import json
-
     return json.loads(at.get("vega_lite_chart")[0].proto.spec).get("config", {})
 
 
@@ -107,3 +106,50 @@ def test_member_lookup_is_not_shown_on_a_projector(configured):
         "Member lookup shows one person's details, so it is not shown in presentation mode."
     ]
     assert not at.dataframe and not at.text_input
+
+
+BUILT: list[str] = []  # the charts counted_funnel built, in this process
+
+
+def counted_funnel(stages):
+    """visuals.charts.funnel_chart, counting its calls (show_chart finds it by module and name)."""
+    from visuals.charts import funnel_chart
+
+    BUILT.append(str(stages["members"].tolist()))
+    return funnel_chart(stages)
+
+
+def _funnel_script() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from catalog.spoken import speaking
+    from tests.test_presentation import counted_funnel
+    from ui.presentation import show_chart
+
+    members = [int(st.session_state.get("attended", 3)), 2, 1]
+    with speaking(st.session_state.get("language", "en")):
+        show_chart(counted_funnel, pd.DataFrame({"stage": ["invited", "registered", "attended"], "members": members}))
+
+
+def test_a_chart_is_built_once_for_the_same_data_language_and_mode():
+    from ui.presentation import _spec
+
+    _spec.clear()
+    BUILT.clear()
+    at = AppTest.from_function(_funnel_script).run()
+    first = at.get("vega_lite_chart")[0].proto
+    at.run()
+    assert len(BUILT) == 1  # the rerun drew the kept spec
+    again = at.get("vega_lite_chart")[0].proto
+    assert (again.spec, list(again.datasets)) == (first.spec, list(first.datasets))
+    at.session_state["attended"] = 5
+    at.run()
+    assert BUILT == ["[3, 2, 1]", "[5, 2, 1]"]  # other data, another chart
+    at.session_state["language"] = "zh-CN"
+    at.run()
+    assert len(BUILT) == 3
+    at.query_params["present"] = "1"
+    at.run()
+    assert len(BUILT) == 4
+    assert json.loads(at.get("vega_lite_chart")[0].proto.spec)["config"]["axis"]["labelFontSize"] == 18

@@ -7,11 +7,14 @@ import ast
 import importlib
 import inspect
 import re
+from datetime import date
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from ui import streamlit_internals
 from ui.page import LAYOUT
@@ -95,6 +98,37 @@ def test_the_other_python_internals_are_there():
     assert streamlit_internals.DeltaGenerator is DeltaGenerator
     assert callable(getattr(st.runtime, "exists", None)), "st.runtime.exists is gone"
     assert streamlit_internals.running() is False  # a plain test is no Streamlit app
+
+
+def _both_ways() -> None:
+    from datetime import date
+
+    import streamlit as st
+
+    from tests.test_streamlit_internals import activity
+    from ui.streamlit_internals import vega_lite_spec
+    from visuals.charts import activity_chart
+
+    chart = activity_chart(activity(), by="kind", bucket_days=1, period=(date(2025, 3, 1), date(2025, 3, 3)))
+    st.altair_chart(chart, on_select="rerun", key="altair")
+    st.vega_lite_chart(spec=vega_lite_spec(chart), on_select="rerun", key="spec")
+
+
+def activity() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"bucket": [date(2025, 3, 1), date(2025, 3, 2)], "kind": ["post", "comment"], "activities": [3, 4]}
+    )
+
+
+def test_a_kept_spec_draws_the_chart_st_altair_chart_draws():
+    """ui.presentation.show_chart keeps vega_lite_spec's output and draws it with st.vega_lite_chart:
+    the same spec, data and selection as st.altair_chart sends, apart from the widget's key."""
+    at = AppTest.from_function(_both_ways).run()
+    altair, kept = (chart.proto for chart in at.get("vega_lite_chart"))
+    assert altair.spec == kept.spec and '"select"' in kept.spec  # the click selection goes along
+    assert [(d.name, d.data.data) for d in altair.datasets] == [(d.name, d.data.data) for d in kept.datasets]
+    assert len(kept.datasets) == 1 and kept.datasets[0].data.data  # the frame went as Arrow bytes
+    assert altair.selection_mode == kept.selection_mode and list(kept.selection_mode)
 
 
 def app_modules() -> list[Path]:

@@ -9,7 +9,9 @@ screen left on shows new data after a sync.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import altair as alt
@@ -17,10 +19,11 @@ import pandas as pd
 import streamlit as st
 
 from auth.access import Permission
+from catalog.spoken import current_language
 from ids import parse_id
 from ui.i18n import listed, t
 from ui.session import may, presenting
-from ui.streamlit_internals import presentation_style
+from ui.streamlit_internals import presentation_style, vega_lite_spec
 from visuals.charts import for_projector, has_partial_weeks
 
 __all__ = ["presenting"]
@@ -29,6 +32,7 @@ MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 30, 86_400
 FILTERS_KEY = "pulse_filters"  # the filter bar's container; hidden while presenting
 HEADLINE_KEY = "pulse_headline"  # the KPIs a room reads first: the largest tiles
 STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY)  # ui/streamlit_internals.py
+SPECS_KEPT = 256  # charts' specs kept (tens of kB each): every chart of every view recently drawn
 CHART_HEIGHT = 330  # two charts side by side under the tiles fill a 1080-pixel screen (legend included), with
 # room for a second line under a narrow tile's change (the word on why it is grey, ui.page.LAYOUT)
 
@@ -72,11 +76,41 @@ def hidden_caption() -> str:
     return t("present.hidden", what=listed(hidden))
 
 
-def show_chart(chart: alt.TopLevelMixin, **options: object) -> object:
-    """st.altair_chart, with text sized for a projector while presenting."""
-    if presenting():
+def show_chart(
+    build: Callable[..., alt.TopLevelMixin],
+    /,
+    *args: Any,
+    key: str | None = None,
+    on_select: Literal["ignore", "rerun"] = "ignore",
+    **kwargs: Any,
+) -> Any:
+    """The chart `build(*args, **kwargs)` makes (visuals/charts.py), drawn as st.altair_chart draws
+    it, with text sized for a projector while presenting. Its spec is kept for the same arguments,
+    language and mode (`_spec`), so a rerun does not make it again: Altair's building and
+    validating of the Overview's two charts was more than half of a rerun whose figures were cached."""
+    name = f"{build.__module__}.{build.__qualname__}"
+    spec = _spec(name, args, kwargs, presenting(), current_language(), _build=build)
+    if on_select == "rerun":
+        return st.vega_lite_chart(spec=spec, key=key, on_select="rerun")
+    return st.vega_lite_chart(spec=spec, key=key)
+
+
+@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
+def _spec(
+    name: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    projector: bool,
+    language: str,
+    *,
+    _build: Callable[..., alt.TopLevelMixin],
+) -> dict[str, Any]:
+    """The Vega-Lite spec of `_build`'s chart, keyed by the function's name and its arguments (the
+    cache hashes frames by their contents), the language its words are in and the projector mode."""
+    chart = _build(*args, **kwargs)
+    if projector:
         chart = for_projector(chart, height=CHART_HEIGHT)
-    return st.altair_chart(chart, **options)
+    return vega_lite_spec(chart)
 
 
 def partial_weeks_note(frame: pd.DataFrame, period: tuple[date, date], *, column: str = "week") -> None:

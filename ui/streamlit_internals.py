@@ -1,7 +1,8 @@
 """Every use of Streamlit that its documentation does not promise, in one place.
 
 Python: the pages-folder mode switch (`PagesManager.uses_pages_directory`), the DeltaGenerator
-type and `st.runtime.exists`. CSS: the app's style blocks, which select Streamlit's elements by
+type, `st.runtime.exists` and the conversion st.altair_chart makes of an Altair chart
+(`_convert_altair_to_vega_lite_spec`). CSS: the app's style blocks, which select Streamlit's elements by
 their `data-testid` (and a few other attributes of its frontend); the `.st-key-<key>` class of a
 keyed container is documented. tests/test_streamlit_internals.py checks each against the
 installed Streamlit (the module paths and the attribute, and every test id in its frontend
@@ -10,6 +11,9 @@ bundle), so an upgrade that changes one fails there by name instead of quietly u
 
 from __future__ import annotations
 
+from typing import Any
+
+import altair as alt
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.pages_manager import PagesManager
@@ -25,6 +29,15 @@ def leave_pages_folder_mode() -> None:
 def running() -> bool:
     """Whether this code runs inside a Streamlit app (not the CLI or a plain test)."""
     return bool(st.runtime.exists())
+
+
+def vega_lite_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The Vega-Lite spec st.altair_chart makes of `chart` (its data as named Arrow datasets, the
+    "none" theme), which st.vega_lite_chart draws the same: kept, it spares a rerun building and
+    validating the chart again (ui.presentation.show_chart)."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return dict(_convert_altair_to_vega_lite_spec(chart))
 
 
 def testid(name: str) -> str:

@@ -65,7 +65,7 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
     score_tiles(results.summary)
     if not results.trend.empty:
         st.subheader(t("surveys.trend"))
-        show_chart(nps_trend_chart(results.trend))
+        show_chart(nps_trend_chart, results.trend)
     st.subheader(t("surveys.breakdown"), help=t("surveys.breakdown_help"))
     dimension = (
         st.segmented_control(
@@ -95,11 +95,11 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
         st.markdown(f"**{plain(text_in(question.text, current_language()))}**")  # zh-CN: the zh text
         family = TYPES[question.type].result
         if family == "matrix":
-            show_chart(matrix_chart(result, scale=[text_in(label, current_language()) for label in question.scale]))
+            show_chart(matrix_chart, result, scale=[text_in(label, current_language()) for label in question.scale])
         elif family == "text":
             st.caption(t("surveys.text_answers", answers=int(result["answers"].sum())))
         else:
-            show_chart(answers_chart(result))
+            show_chart(answers_chart, result)
 
 
 def free_text_table(texts: pd.DataFrame, *, slug: str) -> None:

@@ -127,4 +127,4 @@ def breakdown(summary: FeedbackSummary) -> None:
                 if counts.empty:
                     st.caption(t("feedback.breakdown.none"))
                 else:
-                    show_chart(counts_chart(counts, field=field))
+                    show_chart(counts_chart, counts, field=field)
