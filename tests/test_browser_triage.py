@@ -245,7 +245,7 @@ def red_pixels(page: Page, row: int) -> int:
     assert box is not None
     clip = {"x": box["x"], "y": box["y"] + ROW * (row + 1), "width": box["width"], "height": ROW}
     picture = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
-    return sum(1 for r, g, b in picture.getdata() if r > 140 and g < 90 and b < 90)
+    return sum(1 for r, g, b in picture.get_flattened_data() if r > 140 and g < 90 and b < 90)
 
 
 def test_an_item_past_its_target_shows_as_overdue_in_the_list_the_panel_and_the_tile(server, page, store):
