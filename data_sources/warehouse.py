@@ -49,7 +49,7 @@ DUCKDB_TYPES = {
 }
 SORT_KEYS = {"members": "joined_at", "activities": "occurred_at", "campaigns": "starts_at"}
 KEPT_BUILDS = 2
-MEMO_TTL_S = 600  # a database queried in place changes without a sync: its memos last this long
+MEMO_TTL_S = 300  # a database queried in place changes without a sync: its memos last this long
 T = TypeVar("T")
 
 
@@ -154,7 +154,8 @@ class Warehouse:
         """A dict to keep lookups in for the data being served (metrics/scope.py keeps each member's
         person, team flag and dimensions): a new one when sync swaps in a new build, whose file never
         changes after, and every MEMO_TTL_S seconds for a database queried in place, whose rows
-        change without this app knowing (the same age a cached figure may reach, ui/data.py)."""
+        change without this app knowing (a figure made from it is then cached as ui/data.py's TTL_S
+        says, so it may be that much older again)."""
         self._current_engine()
         key, now = (self._target, self._built_at), time.monotonic()
         expired = self._path is None and now - self._memo_since >= MEMO_TTL_S

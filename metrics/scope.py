@@ -23,6 +23,7 @@ scans the identities and members tables (0.1-0.2 s), while the memo answers in m
 
 from __future__ import annotations
 
+import sys
 from typing import NamedTuple
 
 import pandas as pd
@@ -34,27 +35,31 @@ from engines import Remembers, Runner
 from metrics.filters import Filters
 
 # Runner lives in engines.py, below surveys/feedback
-__all__ = ["Runner", "attributes_query", "in_scope", "member_attributes", "people_of", "team_query"]
+__all__ = ["Runner", "attributes_query", "id_attributes", "in_scope", "people_of", "team_query"]
 
-ASKED_AT_ONCE = 20_000  # ids in one IN list (SQLite allows 32,766 bound values, PostgreSQL 65,535)
-REMEMBERED = 500_000  # ids a memo keeps before it starts again (about 100 MB at most)
+ASKED_AT_ONCE = 5_000  # ids in one IN list: ClickHouse writes them into the query text (256 KiB at most)
+REMEMBERED = 300_000  # ids a memo keeps before it starts again (about 60 MB)
+
+
+_UNASKED = object()
 
 
 class Attributes(NamedTuple):
-    """What decides whether a community metric counts an id: its person and that person's row."""
+    """What decides whether a community metric counts an id: its person and that person's row.
+    `not_team` is the database's own answer to `is_team = false` (NULL, and so an unknown flag,
+    counts as not), so a flag stored as text or an integer reads as SQL reads it."""
 
     person_id: str
-    is_team: bool | None
+    not_team: bool
     channel: str | None
     region: str | None
     segment: str | None
 
     def counted(self, filters: Filters) -> bool:
-        """As metrics.sql.member_conditions decides in SQL: never the team (nor an unknown flag,
-        which `is_team = false` leaves out too), and every dimension the filters name matched."""
-        if self.is_team is not False:
-            return False
-        return all(not value or getattr(self, dimension) == value for dimension, value in _asked(filters))
+        """As metrics.sql.member_conditions decides in SQL: never the team, and every dimension the
+        filters name equal (compared in Python: a database that compares text ignoring case or
+        trailing blanks would count more)."""
+        return self.not_team and all(not value or getattr(self, name) == value for name, value in _asked(filters))
 
 
 def _asked(filters: Filters) -> list[tuple[str, str | None]]:
@@ -69,7 +74,7 @@ def attributes_query(member_ids: list[str]) -> sa.Select:
         sa.select(
             person.c.identity_id.label("member_id"),
             members.c.member_id.label("person_id"),
-            members.c.is_team,
+            (members.c.is_team == sa.false()).label("not_team"),  # as member_conditions asks, in the engine's terms
             *(members.c[dimension] for dimension in schema.MEMBER_DIMENSIONS),
         )
         .select_from(person.join(members, members.c.member_id == person.c.member_id))
@@ -77,26 +82,40 @@ def attributes_query(member_ids: list[str]) -> sa.Select:
     )
 
 
-def member_attributes(member_ids: list[str], *, warehouse: Runner) -> dict[str, Attributes | None]:
+def id_attributes(member_ids: list[str], *, warehouse: Runner) -> dict[str, Attributes | None]:
     """Each given id's Attributes (None: the warehouse does not know it). A warehouse that
     remembers (engines.Remembers) is asked only for ids it has not answered for its current data."""
-    memo: dict[str, Attributes | None] = warehouse.memo("member_attributes") if isinstance(warehouse, Remembers) else {}
-    if len(memo) > REMEMBERED:
-        memo.clear()
-    missing = sorted({member_id for member_id in member_ids if member_id not in memo})
+    if not member_ids:
+        return {}
+    memo: dict[str, Attributes | None] = warehouse.memo("id_attributes") if isinstance(warehouse, Remembers) else {}
+    known: dict[str, Attributes | None] = {}
+    for member_id in set(member_ids):
+        answer = memo.get(member_id, _UNASKED)  # one read: another thread may empty the memo meanwhile
+        if answer is None or isinstance(answer, Attributes):
+            known[member_id] = answer
+    missing = sorted(set(member_ids) - set(known))
     for start in range(0, len(missing), ASKED_AT_ONCE):
         asked = missing[start : start + ASKED_AT_ONCE]
-        rows = warehouse.run(attributes_query(asked))
-        plain = rows.astype(object).where(rows.notna(), None)  # NULL, NA and NaN alike as None
-        found: dict[str, Attributes | None] = dict.fromkeys(asked)
-        for member_id, person_id, is_team, *dimensions in plain.itertuples(index=False, name=None):
-            found[str(member_id)] = Attributes(
-                str(person_id),
-                None if is_team is None else bool(is_team),
-                *(None if value is None else str(value) for value in dimensions),
-            )
-        memo.update(found)  # a whole chunk at once: another thread never reads a half-asked one
-    return {member_id: memo.get(member_id) for member_id in member_ids}
+        found = _attributes(warehouse.run(attributes_query(asked)), asked)
+        known |= found
+        if len(memo) + len(found) > REMEMBERED:
+            memo.clear()  # another thread reading it meanwhile asks again; what it was given stays its own
+        memo.update(found)
+    return {member_id: known[member_id] for member_id in member_ids}
+
+
+def _attributes(rows: pd.DataFrame, asked: list[str]) -> dict[str, Attributes | None]:
+    """attributes_query's rows by id, the ids it did not find None. Dimension values are interned:
+    a memo holds a few distinct ones hundreds of thousands of times."""
+    plain = rows.astype(object).where(rows.notna(), None)  # NULL, NA and NaN alike as None
+    found: dict[str, Attributes | None] = dict.fromkeys(asked)
+    for member_id, person_id, not_team, *dimensions in plain.itertuples(index=False, name=None):
+        found[str(member_id)] = Attributes(
+            str(person_id),
+            not_team is not None and bool(not_team),
+            *(None if value is None else sys.intern(str(value)) for value in dimensions),
+        )
+    return found
 
 
 def team_query() -> sa.Select:
@@ -112,7 +131,7 @@ def team_query() -> sa.Select:
 def people_of(member_ids: list[str], *, warehouse: Runner) -> dict[str, str]:
     """Each given id -> its person's canonical id (an id the warehouse does not know is its own)."""
     ids = sorted(set(member_ids))
-    known = member_attributes(ids, warehouse=warehouse)
+    known = id_attributes(ids, warehouse=warehouse)
     return {member_id: found.person_id if found else member_id for member_id, found in known.items()}
 
 
@@ -124,7 +143,7 @@ def in_scope(per_member: pd.DataFrame, *, warehouse: Runner, filters: Filters) -
     ids = sorted(per_member.loc[known, "member_id"].unique().tolist())
     people = {
         member_id: found.person_id
-        for member_id, found in member_attributes(ids, warehouse=warehouse).items()
+        for member_id, found in id_attributes(ids, warehouse=warehouse).items()
         if found is not None and found.counted(filters)
     }
     keep = per_member["member_id"].isin(list(people)) | (~known & (not filters.selects_members))

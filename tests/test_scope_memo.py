@@ -1,7 +1,8 @@
 """The warehouse remembers each member's person, team flag and dimensions for the data it serves
 (metrics/scope.py, Warehouse.memo): a second lookup of the same ids, under any filters, asks the
 warehouse nothing, and gives what SQL's member_conditions gives; a new build, or on a database
-queried in place ten minutes, forgets it.
+queried in place after five minutes (MEMO_TTL_S), forgets it. The answers equal SQL's on DuckDB,
+SQLite and PostgreSQL: the team flag is the database's own `is_team = false`.
 
 The community (tests/community.frames' layout): ann (forum, emea, dev), bo (github, apac, ops),
 cy (forum, apac, dev, on the team), dee (github, emea, no segment: NULL). The app's records
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from data_sources import warehouse as warehouse_module
 from data_sources.warehouse import Warehouse, build_warehouse
 from metrics.filters import Filters
-from metrics.scope import in_scope, member_attributes, people_of
+from metrics.scope import id_attributes, in_scope, people_of
 from metrics.sql import member_conditions
 from schema import members
 from tests import community
@@ -74,22 +75,33 @@ def built(tmp_path) -> Warehouse:
     warehouse.dispose()
 
 
-def test_every_filter_is_answered_from_one_lookup_as_sql_answers_it(built):
-    statements = counted_queries(built)
-    for filters, expected in VIEWS:
-        kept = in_scope(RECORDS, warehouse=built, filters=filters)
-        assert kept["n"].tolist() == expected, filters
-        people = kept["person_id"].where(kept["person_id"].notna(), None).tolist()
-        assert people == [None if n == 5 else RECORDS["member_id"][n] for n in expected]
-    assert len(statements) == 1  # the first view asked; the others were remembered
-    for filters, expected in VIEWS:
-        assert sql_answer(built, filters) == expected, filters
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgresql"])
+def test_every_filter_is_answered_from_one_lookup_as_sql_answers_it(engine, tmp_path, new_postgres_database):
+    warehouse = make_warehouse(engine, tmp_path, frames(), new_postgres_database)
+    try:
+        statements = counted_queries(warehouse)
+        for filters, expected in VIEWS:
+            kept = in_scope(RECORDS, warehouse=warehouse, filters=filters)
+            assert kept["n"].tolist() == expected, filters
+            people = kept["person_id"].where(kept["person_id"].notna(), None).tolist()
+            assert people == [None if n == 5 else RECORDS["member_id"][n] for n in expected]
+        assert len(statements) == 1  # the first view asked; the others were remembered
+        for filters, expected in VIEWS:
+            assert sql_answer(warehouse, filters) == expected, filters
+    finally:
+        warehouse.dispose()
+
+
+def test_no_ids_ask_nothing_not_even_to_open_the_warehouse(tmp_path):
+    missing = Warehouse(f"duckdb:///{tmp_path / 'never-built.duckdb'}")
+    assert in_scope(RECORDS.iloc[5:], warehouse=missing, filters=P)["n"].tolist() == [5]  # the anonymous row
+    assert people_of([], warehouse=missing) == {}
 
 
 def test_only_ids_not_asked_before_are_asked(built):
     statements = counted_queries(built)
     assert people_of(["ann", "gone"], warehouse=built) == {"ann": "ann", "gone": "gone"}
-    found = member_attributes(["ann", "bo", "gone"], warehouse=built)
+    found = id_attributes(["ann", "bo", "gone"], warehouse=built)
     assert len(statements) == 2
     asked_second = statements[1][1]
     assert "'bo'" in asked_second and "'ann'" not in asked_second and "'gone'" not in asked_second
@@ -108,7 +120,7 @@ def test_a_new_build_is_asked_again(built, tmp_path):
     assert in_scope(RECORDS, warehouse=built, filters=github)["n"].tolist() == [0, 1, 3]
 
 
-def test_a_database_queried_in_place_is_asked_again_after_ten_minutes(tmp_path, monkeypatch):
+def test_a_database_queried_in_place_is_asked_again_after_its_memo_expires(tmp_path, monkeypatch):
     clock = [1_000_000.0]
     monkeypatch.setattr(warehouse_module.time, "monotonic", lambda: clock[0])
     in_place = make_warehouse("sqlite", tmp_path, frames(), None)
@@ -137,3 +149,25 @@ def test_a_runner_that_does_not_remember_is_asked_every_time(built):
     for filters, expected in VIEWS:
         assert in_scope(RECORDS, warehouse=plain, filters=filters)["n"].tolist() == expected
     assert Plain.asked == len(VIEWS)
+
+
+def test_answers_are_kept_when_another_thread_empties_the_memo_meanwhile(built):
+    class Forgetful(dict):
+        """A memo that another session empties just after this one stored its answers."""
+
+        def update(self, *args, **kwargs) -> None:
+            super().update(*args, **kwargs)
+            self.clear()
+
+    class Shared(Warehouse):
+        kept = Forgetful()
+
+        def memo(self, name: str) -> dict:
+            return self.kept
+
+    shared = Shared(built.url)
+    try:
+        assert in_scope(RECORDS, warehouse=shared, filters=P)["n"].tolist() == [0, 1, 3, 5]
+        assert people_of(["ann", "gone"], warehouse=shared) == {"ann": "ann", "gone": "gone"}
+    finally:
+        shared.dispose()

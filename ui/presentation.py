@@ -105,8 +105,10 @@ def _spec(
     *,
     _build: Callable[..., alt.TopLevelMixin],
 ) -> dict[str, Any]:
-    """The Vega-Lite spec of `_build`'s chart, keyed by the function's name and its arguments (the
-    cache hashes frames by their contents), the language its words are in and the projector mode."""
+    """The Vega-Lite spec of `_build`'s chart, keyed by the function's name (a module-level builder:
+    two lambdas would share one) and its arguments, the language its words are in and the projector
+    mode. The cache hashes a frame by its contents, but one of 50,000 rows or more by a sample: a
+    chart is given aggregates (days, weeks, groups), never rows of members or activities."""
     chart = _build(*args, **kwargs)
     if projector:
         chart = for_projector(chart, height=CHART_HEIGHT)
