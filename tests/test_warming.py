@@ -13,6 +13,8 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,27 @@ def page_queries(warmed_dir) -> Iterator[list[str]]:
     sa.event.listen(engine, "before_cursor_execute", count)
     yield statements
     sa.event.remove(engine, "before_cursor_execute", count)
+    assert warming.idle(timeout=60)
+
+
+@contextmanager
+def busy_worker(settings) -> Iterator[None]:
+    """The warming thread held on a view until the block ends, so what is asked meanwhile stays
+    queued to be looked at; then it works through the queue to its end."""
+    started, go_on = threading.Event(), threading.Event()
+
+    def held(settings, version, filters) -> None:
+        started.set()
+        go_on.wait(timeout=60)
+
+    job = warming.Job(settings, data.data_version(settings), [(held, warming.default_filters(settings))])
+    try:
+        with warming._state.changed:
+            warming._ask(job)
+        assert started.wait(timeout=60)
+        yield
+    finally:
+        go_on.set()
     assert warming.idle(timeout=60)
 
 
@@ -127,22 +150,58 @@ def test_after_a_page_is_shown_its_other_periods_open_from_the_cache(page_querie
     assert page_queries
 
 
+def test_after_a_page_is_shown_the_other_pages_at_its_view_open_from_the_cache(page_queries, warmed_dir):
+    """The filter bar carries the view to the next page: it is warm there too."""
+    settings = load_settings()
+    warming._state.key = (settings, data.data_version(settings), warming.default_filters(settings))
+    warming._state.fresh_until = math.inf  # this build's default views: not this test
+    at = opened("members", {"region": "Europe", "period": "last_90_days"})
+    assert not at.exception and page_queries
+    assert warming.idle(timeout=60)
+    for page in ("overview", "engagement", "campaigns"):
+        page_queries.clear()
+        at = opened(page, {"region": "Europe", "period": "last_90_days"})
+        assert not at.exception
+        assert page_queries == [], (page, page_queries)
+        assert warming.idle(timeout=60)  # (each opening warms the views around it in turn)
+    page_queries.clear()
+    assert not opened("overview", {"region": "APAC", "period": "last_90_days"}).exception
+    assert page_queries  # another view: not warmed
+
+
+def test_the_default_view_warms_no_other_page(warmed_dir):
+    settings = load_settings()
+    filters = warming.default_filters(settings)
+    with busy_worker(settings):
+        assert warming.warm_around(settings, "members", filters)
+        assert [view for view, _ in warming._state.queue[-1].plan] == [warming.members] * 3
+        europe = replace(filters, region="Europe")
+        assert warming.warm_around(settings, "members", europe, personal=False)
+        plan = warming._state.queue[-1].plan
+        assert [(view, shown) for view, shown in plan if shown == europe] == [
+            (warming.overview, europe),
+            (warming.engagement, europe),
+            (warming.campaigns, europe),
+        ]
+        assert [view for view, _ in plan[:-3]] == [warming.members, warming.members_presented] * 3
+
+
 def test_nothing_is_warmed_with_the_setting_off_or_a_warehouse_queried_in_place(warmed_dir, monkeypatch):
     monkeypatch.setenv("PULSE_WARM_FIGURES", "false")
     settings = load_settings()
     filters = warming.default_filters(settings)
     assert not warming.warm_default_views(settings)
-    assert not warming.warm_other_periods(settings, "members", filters)
+    assert not warming.warm_around(settings, "members", filters)
     monkeypatch.setenv("PULSE_WARM_FIGURES", "true")
     monkeypatch.setenv("PULSE_WAREHOUSE_URL", f"sqlite:///{warmed_dir / 'elsewhere.db'}")
     settings = load_settings()
     assert not warming.warm_default_views(settings)
-    assert not warming.warm_other_periods(settings, "members", filters)
+    assert not warming.warm_around(settings, "members", filters)
 
 
 def test_a_page_without_a_view_to_warm_starts_nothing(warmed_dir):
     settings = load_settings()
-    assert not warming.warm_other_periods(settings, "lookup", warming.default_filters(settings))
+    assert not warming.warm_around(settings, "lookup", warming.default_filters(settings))
 
 
 def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queries, warmed_dir):
@@ -150,26 +209,13 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
     those of the page looked at after it."""
     settings = load_settings()
     filters = warming.default_filters(settings)
-    started, go_on = threading.Event(), threading.Event()
-
-    def held(settings, version, filters) -> None:  # a view that keeps the thread busy until told
-        started.set()
-        go_on.wait(timeout=60)
-
-    job = warming.Job(settings, data.data_version(settings), [(held, filters)])
-    try:
-        with warming._state.changed:
-            warming._ask(job)
-        assert started.wait(timeout=60)
+    with busy_worker(settings):
         assert warming.warm_default_views(settings)
-        assert warming.warm_other_periods(settings, "engagement", filters)
-        assert warming.warm_other_periods(settings, "campaigns", filters)  # engagement's periods give way
+        assert warming.warm_around(settings, "engagement", filters)
+        assert warming.warm_around(settings, "campaigns", filters)  # engagement's periods give way
         queued = [(job.key is not None, [view for view, _ in job.plan]) for job in warming._state.queue]
         defaults = [*warming.VIEWS.values(), *warming.PRESENTED.values()]
         assert queued == [(True, defaults), (False, [warming.campaigns] * 3)]
-    finally:
-        go_on.set()
-    assert warming.idle(timeout=60)
     at = opened("campaigns", {"period": "last_90_days"})
     assert not at.exception
     assert page_queries == []
@@ -180,25 +226,12 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
 def test_the_default_views_asked_again_replace_everything_queued_before(warmed_dir):
     settings = load_settings()
     filters = warming.default_filters(settings)
-    started, go_on = threading.Event(), threading.Event()
-
-    def held(settings, version, filters) -> None:
-        started.set()
-        go_on.wait(timeout=60)
-
-    version = data.data_version(settings)
-    try:
-        with warming._state.changed:
-            warming._ask(warming.Job(settings, version, [(held, filters)]))
-        assert started.wait(timeout=60)
+    with busy_worker(settings):
         assert warming.warm_default_views(settings)
-        assert warming.warm_other_periods(settings, "members", filters)
+        assert warming.warm_around(settings, "members", filters)
         warming._state.fresh_until = 0.0  # as if a day had passed
         assert warming.warm_default_views(settings)
         assert [job.key is not None for job in warming._state.queue] == [True]
-    finally:
-        go_on.set()
-    assert warming.idle(timeout=60)
 
 
 @pytest.mark.parametrize(

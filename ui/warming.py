@@ -7,7 +7,9 @@ warehouse (seconds at a million members: docs/performance.md, "The browser's wai
   cache keeps a figure fresh (checked on every page run, and every minute by the delivery sender
   once a page has started it, so a build `cli.py sync` swapped in at night is warm in the morning).
 - While someone looks at a dashboard page, the same page over the other fixed periods that end
-  before today (the change people make most), with the view's member filters.
+  before today (the change people make most), with the view's member filters; then, unless the
+  view is the default one, the other dashboard pages at the same view, since the filter bar carries
+  the period and member filters to the next page opened.
 
 A view is what the page asks for when it opens (VIEWS), as a manager sees it: the same cached
 loaders with the same arguments, so the page's own run finds them. PRESENTED is what a page asks
@@ -129,7 +131,7 @@ def remember_view(page: str, filters: Filters, *, personal: bool) -> None:
 
 def warm_after_run(settings: Settings) -> None:
     """After a page run (app.py, when the page is drawn, so warming does not slow it): the default
-    views when they are not warm, and the other periods of the dashboard view this run showed.
+    views when they are not warm, and the views around the dashboard view this run showed.
     Never raises: it runs as the page ends, also when the page failed, whose own error is the one
     to show."""
     shown = st.session_state.pop(SHOWN_KEY, None)
@@ -137,7 +139,7 @@ def warm_after_run(settings: Settings) -> None:
         warm_default_views(settings)
         if shown is not None:
             page, filters, personal = shown
-            warm_other_periods(settings, page, filters, personal=personal)
+            warm_around(settings, page, filters, personal=personal)
     except Exception:  # warming is a courtesy: the log says why it did not happen
         log.warning("Warming was not started", exc_info=True)
 
@@ -169,16 +171,18 @@ def warm_default_views(settings: Settings) -> bool:
     return True
 
 
-def warm_other_periods(settings: Settings, page: str, filters: Filters, *, personal: bool = True) -> bool:
-    """Warm `page` over the other PRESETS with the view's member filters, as its viewer sees it
-    (`personal`: with members' addresses), in place of the periods of a page asked for before
+def warm_around(settings: Settings, page: str, filters: Filters, *, personal: bool = True) -> bool:
+    """Warm `page` over the other PRESETS with the view's member filters, then, unless the view is
+    the default one (warm already), the other dashboard pages at this view; each as its viewer sees
+    it (`personal`: with members' addresses). In place of the views around a page asked for before
     (whether that was asked: not for a page without a view, nor a warehouse queried in place)."""
-    view = VIEWS.get(page)
-    if view is None or not _enabled(settings):
+    if page not in VIEWS or not _enabled(settings):
         return False
-    views = [view] if personal or page not in PRESENTED else [view, PRESENTED[page]]
     today = clock.today_in(settings.timezone)
-    plan = [(shown, other) for other in _periods(filters, today=today) if other != filters for shown in views]
+    periods = [other for other in _periods(filters, today=today) if other != filters]
+    plan = [(view, period) for period in periods for view in _seen(page, personal)]
+    if filters != default_filters(settings):
+        plan += [(view, filters) for other in VIEWS if other != page for view in _seen(other, personal)]
     with _state.changed:
         try:
             version = data.data_version(settings)
@@ -186,6 +190,11 @@ def warm_other_periods(settings: Settings, page: str, filters: Filters, *, perso
             return False
         _ask(Job(settings, version, plan))
     return True
+
+
+def _seen(page: str, personal: bool) -> list[View]:
+    """What `page` asks for: its view, and what a viewer without members' addresses asks for more."""
+    return [VIEWS[page]] if personal or page not in PRESENTED else [VIEWS[page], PRESENTED[page]]
 
 
 def idle(*, timeout: float) -> bool:
