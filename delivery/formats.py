@@ -70,7 +70,8 @@ def wecom(message: Message) -> Payload:
     plain = WECOM_MARKUP
     lines = [f"## {message.title.translate(plain)}"]
     lines += [
-        "> " + message.labelled(f.label.translate(plain), f"**{f.value.translate(plain)}**")
+        "> "
+        + message.labelled(f.label.translate(plain), f"**{f.value.translate(plain)}**")
         + (f' <font color="comment">{f.change.translate(plain)}</font>' if f.change else "")
         for f in message.figures
     ]

@@ -238,9 +238,7 @@ def _roles(table: Table, mapping: FeedbackMapping, *, timezone: str) -> _Roles:
         if "member_id" not in lowered and "email" not in lowered:
             problems.append(Said("feedback.import.member_column", file=name))
         if problems:
-            raise ImportFailed(
-                [*problems, Said("feedback.import.columns_found", file=name, columns=Listed(columns))]
-            )
+            raise ImportFailed([*problems, Said("feedback.import.columns_found", file=name, columns=Listed(columns))])
         return _Roles(
             text=[_first(columns, ("text",)) or "text"],
             date=_first(columns, ("created_at",)) or "created_at",
