@@ -429,3 +429,12 @@ def test_a_week_only_partly_in_the_period_is_lighter_and_says_how_many_days():
     assert not charts.has_partial_weeks(WEEKS, (day(2), day(23)))  # three whole weeks
     whole = rows(charts.new_members_chart(WEEKS, period=(day(2), day(23))).to_dict())
     assert {row["part"] for row in whole} == {"whole"}
+
+
+def test_the_nps_band_stops_at_the_scale_an_nps_can_reach():
+    """A few answers give a margin past -100 or +100; the band is cut there, inside the axis."""
+    few = pd.DataFrame({"week": [day(2), day(9)], "nps": [80.0, -90.0], "margin": [45.0, 30.0], "answers": [3, 4]})
+    spec = charts.nps_trend_chart(few).to_dict()
+    band = rows(spec, spec["layer"][0])
+    assert [(row["low"], row["high"]) for row in band] == [(35.0, 100), (-100, -60.0)]
+    assert [row["margin"] for row in band] == [45.0, 30.0]  # the tooltip still tells the whole margin

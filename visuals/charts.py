@@ -646,9 +646,12 @@ def funnel_chart(stages: pd.DataFrame) -> alt.Chart:
 
 
 def nps_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
-    """NPS per week as a line, with its 95% margin of error as a band."""
+    """NPS per week as a line, with its 95% margin of error as a band, cut at -100 and +100 (no NPS
+    lies beyond, and a band past them was drawn over the axis labels)."""
     frame = trend.assign(
-        week=pd.to_datetime(trend["week"]), low=trend["nps"] - trend["margin"], high=trend["nps"] + trend["margin"]
+        week=pd.to_datetime(trend["week"]),
+        low=(trend["nps"] - trend["margin"]).clip(lower=-100),
+        high=(trend["nps"] + trend["margin"]).clip(upper=100),
     )
     x = alt.X("week:T", title=t("chart.week"), axis=_date_axis())
     band = (
