@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from feedback import inbox
@@ -293,10 +293,7 @@ def test_a_sign_in_survives_a_refresh_until_signing_out(demo_data_dir, browser, 
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
         expect(page.get_by_role("link", name="Feedback")).to_have_count(0)  # a viewer's navigation
-        deadline = time.monotonic() + 10
-        while "pulse_session" not in {c["name"] for c in context.cookies()} and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert "pulse_session" in {c["name"] for c in context.cookies()}
+        session_kept(context)
 
         page.reload()
         expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)  # still signed in
@@ -491,6 +488,15 @@ def choose(page: Page, label: str, option: str, *, hidden_label: bool = False, w
         except PlaywrightTimeout:
             continue
     wanted.click()
+
+
+def session_kept(context: BrowserContext, *, timeout: float = 30) -> None:
+    """Wait until the browser holds the sign-in's cookie (pulse_session): the app sets it in a run
+    after the signed-in page shows, and an address opened before then asks to sign in again."""
+    deadline = time.monotonic() + timeout
+    while "pulse_session" not in {cookie["name"] for cookie in context.cookies()}:
+        assert time.monotonic() < deadline, "the sign-in's cookie was not set"
+        time.sleep(0.2)
 
 
 def settled(page: Page) -> None:

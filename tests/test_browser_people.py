@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from auth.accounts import hash_password
 from data_sources import merges
 from store.database import AppStore
-from tests.test_browser import browser, choose, members_tile, serve, settled  # noqa: F401  (fixtures)
+from tests.test_browser import browser, choose, members_tile, serve, session_kept, settled  # noqa: F401  (fixtures)
 
 MEMBERS = """member_id,name,email,joined_at,channel,region,segment
 m1,Ann Lee,ann@example.org,2025-01-05,forum,Europe,dev
@@ -66,6 +66,7 @@ def admin(browser, community) -> Iterator[Page]:  # noqa: F811
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+    session_kept(context)  # the test opens other addresses: before the cookie, they asked to sign in (CI)
     yield page
     context.close()
 

@@ -24,7 +24,7 @@ from feedback import inbox
 from feedback.intake import NewFeedback, add_feedback
 from store import tables
 from store.database import AppStore
-from tests.test_browser import browser, choose, serve, settled  # noqa: F401 (fixtures)
+from tests.test_browser import browser, choose, serve, session_kept, settled  # noqa: F401 (fixtures)
 
 ROW = 35  # Streamlit's grid: the header and each row are 35 px high
 
@@ -147,7 +147,8 @@ def sign_in(page: Page, url: str, email: str) -> None:
     page.get_by_role("textbox", name="Password").fill("a long password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
-    settled(page)  # the run that keeps the session's cookie has ended before another address opens
+    settled(page)
+    session_kept(page.context)  # before another address opens: without the cookie it asks to sign in
 
 
 def counted(page: Page) -> str:
