@@ -19,9 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from auth.access import Permission
-from catalog.spoken import current_language
 from ids import parse_id
-from ui.i18n import listed, t
+from ui.i18n import current_language, listed, t
 from ui.session import may, presenting
 from ui.streamlit_internals import presentation_style, vega_lite_spec
 from visuals.charts import for_projector, has_partial_weeks
