@@ -164,6 +164,13 @@ class Warehouse:
                 self._memos, self._memo_key, self._memo_since = {}, key, now
             return self._memos.setdefault(name, {})
 
+    @property
+    def reads_common_tables_once(self) -> bool:
+        """Whether a common table expression a statement reads twice is computed once: DuckDB,
+        PostgreSQL and SQLite keep it, ClickHouse computes it again at each reading (so a statement
+        built to share one, metrics.levels.level_board_query, is slower there than its parts)."""
+        return self._current_engine().dialect.name != CLICKHOUSE
+
     def run(self, statement: sa.Executable) -> pd.DataFrame:
         """Execute a query; connection and driver failures become SourceUnavailable."""
         engine = self._current_engine()

@@ -23,6 +23,7 @@ from metrics.scope import Runner, people_of
 from metrics.sql import count_where, member_conditions
 
 LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
+ACTIVE_LEVELS = LEVELS[:-1]  # the levels only members with activity in the window reach
 SILENCE_DAYS = 30  # a slipping champion has been silent this long
 members = schema.members
 
@@ -103,19 +104,34 @@ def _levels(filters: Filters, rules: LevelRules, *, member_ids: list[str] | None
     )
 
 
-def active_level_changes_query(*, filters: Filters, rules: LevelRules = RULES) -> sa.Select:
-    """Rows (previous_level, level, members) for the members with activity in either window."""
+def _ranked(filters: Filters, rules: LevelRules) -> sa.Select:
+    """The members with activity in either window who joined before the period's end: member_id,
+    active_weeks, contributions and last_day in the window to the period's end, and their level
+    then and at the previous period's end (previous_level; NULL for those who joined since)."""
     windows = {"now": _window(filters.end, rules), "before": _window(filters.start, rules)}
     stats = member_stats(filters, windows)
     previous = sa.case(
         (stats.c.joined_at < filters.start_utc, level_of(stats.c.weeks_before, stats.c.contributions_before, rules))
-    ).label("previous_level")
-    level = level_of(stats.c.weeks_now, stats.c.contributions_now, rules).label("level")
-    return (
-        sa.select(previous, level, sa.func.count().label("members"))
-        .where(stats.c.joined_at < filters.end_utc)
-        .group_by(previous, level)
     )
+    return sa.select(
+        stats.c.member_id,
+        stats.c.weeks_now.label("active_weeks"),
+        stats.c.contributions_now.label("contributions"),
+        stats.c.last_day_now.label("last_day"),
+        previous.label("previous_level"),
+        level_of(stats.c.weeks_now, stats.c.contributions_now, rules).label("level"),
+    ).where(stats.c.joined_at < filters.end_utc)
+
+
+def _counted(ranked: sa.FromClause) -> sa.Select:
+    return sa.select(ranked.c.previous_level, ranked.c.level, sa.func.count().label("members")).group_by(
+        ranked.c.previous_level, ranked.c.level
+    )
+
+
+def active_level_changes_query(*, filters: Filters, rules: LevelRules = RULES) -> sa.Select:
+    """Rows (previous_level, level, members) for the members with activity in either window."""
+    return _counted(_ranked(filters, rules).subquery("ranked"))
 
 
 def member_totals_query(*, filters: Filters) -> sa.Select:
@@ -135,7 +151,12 @@ def level_changes(*, warehouse: Runner, filters: Filters, rules: LevelRules = RU
     members minus the active ones rather than by joining every member to the active ones, which
     was half of the Members page's time at a million members."""
     active = warehouse.run(active_level_changes_query(filters=filters, rules=rules))
-    totals = warehouse.run(member_totals_query(filters=filters)).iloc[0]
+    return _with_quiet(active, warehouse.run(member_totals_query(filters=filters)).iloc[0])
+
+
+def _with_quiet(active: pd.DataFrame, totals: pd.Series) -> pd.DataFrame:
+    """level_changes' rows from the active members' (previous_level, level, members) and the
+    member totals: the members not among the active ones are dormant at both ends."""
     known = active["previous_level"].notna()
     quiet = {
         "dormant": int(totals["members_before"]) - int(active.loc[known, "members"].sum()),
@@ -147,6 +168,95 @@ def level_changes(*, warehouse: Runner, filters: Filters, rules: LevelRules = RU
     changes = changes.groupby(["previous_level", "level"], dropna=False, as_index=False)[["members"]].sum()
     changes = changes.astype({"previous_level": object})
     return changes.where(changes.notna(), None).sort_values(["previous_level", "level"], na_position="last")
+
+
+AT_LEVEL_COLUMNS = [
+    "member_id",
+    "name",
+    "segment",
+    "channel",
+    "region",
+    "active_weeks",
+    "contributions",
+    "last_day",
+    "previous_level",
+]
+
+
+@dataclass(frozen=True)
+class LevelBoard:
+    """What the Members page shows of engagement levels: level_changes' rows, and for each level
+    only active members reach (champion, regular, casual) members_at_level_query's rows."""
+
+    changes: pd.DataFrame
+    at_level: dict[str, pd.DataFrame]
+
+
+def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int = 200) -> sa.CompoundSelect:
+    """level_changes' active rows (previous_level, level, members; place 0) and, in the same
+    statement, the `limit` members with the most contributions at each active level, as
+    members_at_level_query orders them (place: their rank from 1; members 0). Empty text and 0 fill
+    the columns a row has no use for: a NULL would need a type, and ClickHouse casts NULL to
+    Nullable types only.
+
+    One statement, so the members' window figures, most of the Members page's time at a million
+    members, are computed once where the database keeps a common table expression it reads four
+    times (DuckDB, PostgreSQL, SQLite; Warehouse.reads_common_tables_once). Each level's list is
+    its own LIMIT, not a rank over all members, which PostgreSQL sorted whole (on disk)."""
+    ranked = _ranked(filters, rules).cte("ranked")
+    text: sa.ColumnClause[str] = sa.literal_column("''")
+    number: sa.ColumnClause[int] = sa.literal_column("0")
+    counted = _counted(ranked).subquery("counted")
+    counts = sa.select(
+        counted.c.previous_level,
+        counted.c.level,
+        counted.c.members,
+        number.label("place"),
+        *(text.label(name) for name in AT_LEVEL_COLUMNS[:5]),
+        *(number.label(name) for name in ("active_weeks", "contributions", "last_day")),
+    )
+    lists = []
+    for level in ACTIVE_LEVELS:
+        top = (
+            sa.select(ranked)
+            .where(ranked.c.level == level)
+            .order_by(ranked.c.contributions.desc(), ranked.c.member_id)
+            .limit(limit)
+            .subquery(f"top_{level}")
+        )
+        place = sa.func.row_number().over(order_by=(top.c.contributions.desc(), top.c.member_id))
+        lists.append(
+            sa.select(
+                top.c.previous_level,
+                top.c.level,
+                number,
+                place,
+                members.c.member_id,
+                members.c.name,
+                members.c.segment,
+                members.c.channel,
+                members.c.region,
+                top.c.active_weeks,
+                top.c.contributions,
+                top.c.last_day,
+            ).join(members, members.c.member_id == top.c.member_id)
+        )
+    return sa.union_all(counts, *lists)
+
+
+def level_board(*, warehouse: Runner, filters: Filters, rules: LevelRules = RULES, limit: int = 200) -> LevelBoard:
+    """The LevelBoard of a view: what level_changes and members_at_level_query give, in two
+    statements where those take three (and the members' window figures are computed once)."""
+    rows = warehouse.run(level_board_query(filters=filters, rules=rules, limit=limit))
+    counts = rows["place"] == 0
+    active = rows.loc[counts, ["previous_level", "level", "members"]]
+    changes = _with_quiet(active, warehouse.run(member_totals_query(filters=filters)).iloc[0])
+    figures = {"active_weeks": "int64", "contributions": "int64", "last_day": "int64"}
+    listed = rows.loc[~counts].sort_values("place").astype(figures)
+    at_level = {
+        level: listed.loc[listed["level"] == level, AT_LEVEL_COLUMNS].reset_index(drop=True) for level in ACTIVE_LEVELS
+    }
+    return LevelBoard(changes=changes, at_level=at_level)
 
 
 def level_summary(changes: pd.DataFrame) -> pd.DataFrame:

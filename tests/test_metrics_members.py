@@ -167,6 +167,69 @@ def test_dormant_members_have_no_activity(warehouse):
     assert rows[["member_id", "active_weeks", "contributions"]].values.tolist() == [["gina", 0, 0]]
 
 
+def test_the_level_board_gives_the_changes_and_the_members_at_each_level(warehouse):
+    # The levels as in test_level_changes: alice champion; dave and hank regular (2 contributions
+    # each, tied: by id); bob (1), carol (1) and erin (0) casual.
+    board = levels.level_board(warehouse=warehouse, filters=P, rules=SMALL, limit=2)
+    expected = levels.level_changes(warehouse=warehouse, filters=P, rules=SMALL)
+    pd.testing.assert_frame_equal(board.changes.reset_index(drop=True), expected.reset_index(drop=True))
+    assert set(board.at_level) == {"champion", "regular", "casual"}
+    assert {level: rows["member_id"].tolist() for level, rows in board.at_level.items()} == {
+        "champion": ["alice"],
+        "regular": ["dave", "hank"],
+        "casual": ["bob", "carol"],  # cut at 2: erin's 0 contributions come last
+    }
+    for level, rows in board.at_level.items():
+        alone = warehouse.run(levels.members_at_level_query(filters=P, level=level, rules=SMALL, limit=2))
+        assert rows.columns.tolist() == alone.columns.tolist()
+        assert rows.values.tolist() == alone.values.tolist(), level
+        assert all(rows[column].dtype.kind == "i" for column in ("active_weeks", "contributions", "last_day"))
+
+
+def test_the_level_board_of_members_of_one_channel(warehouse):
+    event = replace(P, channel="event")
+    board = levels.level_board(warehouse=warehouse, filters=event, rules=SMALL)
+    expected = levels.level_changes(warehouse=warehouse, filters=event, rules=SMALL)
+    pd.testing.assert_frame_equal(board.changes.reset_index(drop=True), expected.reset_index(drop=True))
+    for level, rows in board.at_level.items():
+        alone = warehouse.run(levels.members_at_level_query(filters=event, level=level, rules=SMALL))
+        assert rows.values.tolist() == alone.values.tolist(), level
+    assert sum(len(rows) for rows in board.at_level.values()) > 0
+
+
+def test_the_members_page_reads_the_board_where_the_warehouse_computes_its_figures_once(
+    warehouse, monkeypatch, tmp_path
+):
+    import sqlalchemy as sa
+    import streamlit as st
+
+    from settings import load_settings
+    from ui import data
+
+    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "warehouse", lambda settings: warehouse)
+    st.cache_data.clear()  # the settings, version and filters are the same for every engine
+    sent: list[str] = []
+    record = lambda *args: sent.append(args[2])  # noqa: E731 (before_cursor_execute's statement)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        settings = load_settings()
+        changes = data.load_level_changes(settings, "v", P)
+        casual = data.load_members_at_level(settings, "v", P, "casual")
+        dormant = data.load_members_at_level(settings, "v", P, "dormant")
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    # ClickHouse computes a common table expression at each reading: there the three are asked apart.
+    once = not warehouse.url.startswith("clickhouse")
+    assert warehouse.reads_common_tables_once is once
+    assert sum("ranked AS" in statement for statement in sent) == (1 if once else 0)
+    assert len(sent) == (3 if once else 4)  # the board and the totals; or changes, totals and two lists
+    expected = levels.level_changes(warehouse=warehouse, filters=P)
+    pd.testing.assert_frame_equal(changes.reset_index(drop=True), expected.reset_index(drop=True))
+    assert casual["member_id"].tolist() == ["alice", "dave", "hank", "bob", "carol", "erin"]  # by contributions
+    assert dormant["member_id"].tolist() == ["gina"]
+
+
 def test_slipping_champions(warehouse):
     # To 1 April: the champion window is 2 December - 1 March, the quiet window 2 March - 31 March.
     # dave (3 weeks, 3 contributions) was a champion and has been silent since 28 February; alice
