@@ -13,9 +13,10 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from metrics import cohorts, contributions, levels, members, movers, scope, sections
-from metrics.filters import Filters, day_number
+from metrics.filters import Filters, day_number, month_number
 from metrics.levels import LevelRules
 from tests import community
 from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse
@@ -200,7 +201,6 @@ def test_the_level_board_of_members_of_one_channel(warehouse):
 def test_the_members_page_reads_the_board_where_the_warehouse_computes_its_figures_once(
     warehouse, monkeypatch, tmp_path
 ):
-    import sqlalchemy as sa
     import streamlit as st
 
     from settings import load_settings
@@ -696,3 +696,20 @@ def test_a_periods_start_in_utc_does_not_depend_on_the_servers_time_zone(monkeyp
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_month_numbers_of_days_agree_with_python_on_every_engine(warehouse):
+    from rollup.sql import month_of
+
+    days = [
+        date(1969, 12, 31),
+        date(1970, 1, 1),
+        date(2000, 2, 29),
+        date(2024, 12, 31),
+        date(2025, 1, 1),
+        date(2025, 3, 31),
+        date(2025, 4, 1),
+        date(2099, 12, 31),
+    ]
+    query = sa.select(*(month_of(sa.literal(day_number(day))).label(f"m{n}") for n, day in enumerate(days)))
+    assert warehouse.run(query).iloc[0].tolist() == [month_number(day) for day in days]
