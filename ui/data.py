@@ -75,7 +75,7 @@ def current_settings() -> Settings:
     return load_settings()
 
 
-@st.cache_resource
+@st.cache_resource(hash_funcs=KEYS)
 def warehouse(settings: Settings) -> Warehouse:
     return open_warehouse(settings)
 

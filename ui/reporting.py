@@ -28,7 +28,7 @@ class Files(NamedTuple):
     png: bytes
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner=False, hash_funcs=data.KEYS)
 def load_report(settings: Settings, version: str, filters: Filters, include_text: bool, language: str) -> Files:
     """The files of a view (a few hundred kB each), made once per view, data build, language and
     whether they may quote what members wrote."""
