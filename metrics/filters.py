@@ -63,6 +63,10 @@ class Filters:
         """True when a channel, region or segment narrows the members counted."""
         return any((self.channel, self.region, self.segment))
 
+    def all_members(self) -> Filters:
+        """The same period without member filters."""
+        return replace(self, channel=None, region=None, segment=None)
+
 
 # Period presets, in the order the filter bar offers them. "So far" presets end with today (its
 # activity after the last sync, its survey answers and feedback as they arrive); the others end

@@ -58,13 +58,17 @@ def period_kpis(
     return values
 
 
-def overview_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> Overview:
-    """Each KPI for the period beside the same-length period before it, with the daily series."""
+def overview_kpis(
+    *, warehouse: Runner, app_store: Runner, filters: Filters, profile: pd.DataFrame | None = None
+) -> Overview:
+    """Each KPI for the period beside the same-length period before it, with the daily series.
+    `profile`: the period's activity_profile_query rows, where the caller has them."""
     earlier = filters.previous()
     # One series over both periods: a day's counts depend only on the days before it.
     both = daily_activity(warehouse=warehouse, filters=replace(filters, start=earlier.start))
     daily = both[both["date"] >= filters.start].reset_index(drop=True)
-    profile = warehouse.run(retention.activity_profile_query(filters=filters))
+    if profile is None:
+        profile = warehouse.run(retention.activity_profile_query(filters=filters))
     current = period_kpis(
         warehouse=warehouse,
         app_store=app_store,

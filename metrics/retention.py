@@ -51,6 +51,18 @@ def activity_profile_query(*, filters: Filters) -> sa.Select:
     )
 
 
+def narrowed_profile(profile: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows of activity_profile_query for `filters` taken from the rows of its period without
+    member filters (filters.all_members()): the profile is grouped by channel, region and segment,
+    so a member filter keeps rows, as its own query would (team left out either way). A first
+    change of member filter then needs no pass over the member-days."""
+    keep = pd.Series(True, index=profile.index)
+    for name in MEMBER_DIMENSIONS:
+        if (value := getattr(filters, name)) is not None:
+            keep &= profile[name] == value
+    return profile[keep].reset_index(drop=True)
+
+
 def _active(profile: pd.DataFrame, period: str) -> pd.DataFrame:
     return profile[profile["period"] == PERIODS.index(period)]
 

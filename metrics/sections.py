@@ -21,10 +21,11 @@ from schema import MEMBER_DIMENSIONS
 SECTIONS = ("overview", "members", "engagement", "campaigns")
 
 
-def member_kpis(*, warehouse: Runner, filters: Filters) -> dict[str, Kpi]:
-    """members, new_members, growth_rate, churned, churn_rate, returning, newcomer_conversion."""
-
-    profile = warehouse.run(retention.activity_profile_query(filters=filters))
+def member_kpis(*, warehouse: Runner, filters: Filters, profile: pd.DataFrame | None = None) -> dict[str, Kpi]:
+    """members, new_members, growth_rate, churned, churn_rate, returning, newcomer_conversion.
+    `profile`: the period's activity_profile_query rows, where the caller has them."""
+    if profile is None:
+        profile = warehouse.run(retention.activity_profile_query(filters=filters))
 
     def figures(period: Filters) -> dict[str, float | None]:
         values = members.growth(warehouse.run(members.member_counts_query(filters=period)))

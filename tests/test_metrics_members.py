@@ -713,3 +713,28 @@ def test_month_numbers_of_days_agree_with_python_on_every_engine(warehouse):
     ]
     query = sa.select(*(month_of(sa.literal(day_number(day))).label(f"m{n}") for n, day in enumerate(days)))
     assert warehouse.run(query).iloc[0].tolist() == [month_number(day) for day in days]
+
+
+def test_a_member_filter_takes_the_churn_figures_from_the_view_of_everyone(warehouse, monkeypatch, tmp_path):
+    import streamlit as st
+
+    from settings import load_settings
+    from ui import data
+
+    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "warehouse", lambda settings: warehouse)
+    st.cache_data.clear()
+    settings = load_settings()
+    data.load_member_kpis(settings, "v", P)  # the view of everyone, as a page opens
+    europe = replace(P, region="EU")
+    sent: list[str] = []
+    record = lambda *args: sent.append(args[2])  # noqa: E731 (before_cursor_execute's statement)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        kpis = data.load_member_kpis(settings, "v", europe)
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    assert sent, "the member counts are asked for"
+    assert not [statement for statement in sent if "was_active" in statement]  # no pass over member-days
+    assert kpis == sections.member_kpis(warehouse=warehouse, filters=europe)
+    assert kpis["churn_rate"].current == 0.5  # alice and bob active in Q, bob did not come back

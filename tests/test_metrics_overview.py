@@ -123,6 +123,34 @@ def test_region_filter_selects_members(warehouse):
     )
 
 
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    "narrowing",
+    [
+        {"region": "EU"},
+        {"channel": "event"},
+        {"channel": "forum", "region": "US"},
+        {"segment": "biz"},
+        {"region": "Mars"},
+    ],
+)
+def test_a_member_filter_narrows_the_profile_of_everyone_as_its_own_query_does(warehouse, narrowing):
+    everyone = warehouse.run(retention.activity_profile_query(filters=P))
+    filters = Filters(start=P.start, end=P.end, **narrowing)
+    assert filters.all_members() == P
+    narrowed = retention.narrowed_profile(everyone, filters)
+    own = warehouse.run(retention.activity_profile_query(filters=filters))
+    pd.testing.assert_frame_equal(_sorted(narrowed), _sorted(own), check_dtype=False)
+    assert len(own) or narrowing == {"region": "Mars"}
+    assert retention.churn_and_returning(narrowed) == retention.churn_and_returning(own)
+    # EU: alice and bob active in Q, bob did not come back (test_region_filter_selects_members).
+    if narrowing == {"region": "EU"}:
+        assert retention.churn_and_returning(narrowed)["churn_rate"] == 0.5
+
+
 def test_time_zone_moves_day_boundaries(warehouse):
     # In Shanghai (UTC+8) dave's 23:59:59 UTC comment is on 1 March, and erin joins on 8 March.
     daily = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=SHANGHAI)), filters=SHANGHAI)

@@ -35,6 +35,7 @@ from metrics import (
     notes,
     overview,
     profile,
+    retention,
     sections,
     survey_results,
 )
@@ -115,7 +116,19 @@ def load_overview(settings: Settings, version: str, filters: Filters) -> overvie
 @cached()
 def _overview(settings: Settings, version: str, filters: Filters, live: int | None) -> overview.Overview:
     community, store = _stores(settings)
-    return overview.overview_kpis(warehouse=community, app_store=store, filters=filters)
+    active = _activity_profile(settings, version, filters)
+    return overview.overview_kpis(warehouse=community, app_store=store, filters=filters, profile=active)
+
+
+@cached()
+def _activity_profile(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    """The members active in the period and the two before it by dimensions (churn, returning
+    members, movers), for the Overview and the Members page alike. A view with member filters takes
+    its rows from the view without them, which its first page has computed: a first change of
+    member filter then reads no member-days for them."""
+    if filters.selects_members:
+        return retention.narrowed_profile(_activity_profile(settings, version, filters.all_members()), filters)
+    return warehouse(settings).run(retention.activity_profile_query(filters=filters))
 
 
 @cached()
@@ -131,7 +144,8 @@ def load_new_members_by_week(
 
 @cached()
 def load_member_kpis(settings: Settings, version: str, filters: Filters) -> dict[str, Kpi]:
-    return sections.member_kpis(warehouse=warehouse(settings), filters=filters)
+    active = _activity_profile(settings, version, filters)
+    return sections.member_kpis(warehouse=warehouse(settings), filters=filters, profile=active)
 
 
 @cached()
