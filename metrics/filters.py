@@ -197,6 +197,18 @@ def from_month_number(number: int) -> date:
     return date(1970 + int(number) // 12, int(number) % 12 + 1, 1)
 
 
+def narrowed(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows of `frame` (with channel, region and segment columns) that the filters' member
+    filters keep, as metrics.sql.member_conditions keeps members: every dimension named equal (a
+    row without a value there is dropped). For figures whose rows for a filtered view are rows of
+    the view without filters, so a first change of filter needs no query."""
+    keep = pd.Series(True, index=frame.index)
+    for name in DIMENSIONS:
+        if (value := getattr(filters, name)) is not None:
+            keep &= frame[name] == value
+    return frame[keep].reset_index(drop=True)
+
+
 def with_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """Replace day numbers in `columns` by dates (None stays None), for charts, tables and exports."""
     dated: dict[str, Any] = {  # lists of dates and None (Any: pandas' stubs refuse None in a list)

@@ -25,6 +25,7 @@ from metrics.sql import count_where, member_conditions
 LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
 ACTIVE_LEVELS = LEVELS[:-1]  # the levels only members with activity in the window reach
 SILENCE_DAYS = 30  # a slipping champion has been silent this long
+SLIPPING_SHOWN = 500  # slipping champions listed, most contributions first
 members = schema.members
 
 
@@ -318,7 +319,7 @@ def members_at_level_query(*, filters: Filters, level: str, rules: LevelRules = 
 
 
 def slipping_champions_query(
-    *, filters: Filters, rules: LevelRules = RULES, include_email: bool = False, limit: int = 500
+    *, filters: Filters, rules: LevelRules = RULES, include_email: bool = False, limit: int = SLIPPING_SHOWN
 ) -> sa.Select:
     """Members (joined before the period's end, as the level counts have it) who were champions over
     the window that ended SILENCE_DAYS before the period's end and have had no activity at all

@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters
+from metrics.filters import Filters, narrowed
 from metrics.member_days import member_attributes
 from metrics.member_periods import first_days
 from metrics.sql import days_later, member_conditions, ratio
@@ -56,11 +56,7 @@ def narrowed_profile(profile: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     member filters (filters.all_members()): the profile is grouped by channel, region and segment,
     so a member filter keeps rows, as its own query would (team left out either way). A first
     change of member filter then needs no pass over the member-days."""
-    keep = pd.Series(True, index=profile.index)
-    for name in MEMBER_DIMENSIONS:
-        if (value := getattr(filters, name)) is not None:
-            keep &= profile[name] == value
-    return profile[keep].reset_index(drop=True)
+    return narrowed(profile, filters)
 
 
 def _active(profile: pd.DataFrame, period: str) -> pd.DataFrame:

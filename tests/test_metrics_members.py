@@ -738,3 +738,44 @@ def test_a_member_filter_takes_the_churn_figures_from_the_view_of_everyone(wareh
     assert not [statement for statement in sent if "was_active" in statement]  # no pass over member-days
     assert kpis == sections.member_kpis(warehouse=warehouse, filters=europe)
     assert kpis["churn_rate"].current == 0.5  # alice and bob active in Q, bob did not come back
+
+
+def test_a_member_filter_takes_slipping_champions_from_the_whole_list_of_everyone(warehouse, monkeypatch, tmp_path):
+    import functools
+
+    import streamlit as st
+
+    from metrics.filters import with_dates
+    from settings import load_settings
+    from ui import data
+
+    april = Filters(start=date(2025, 3, 25), end=date(2025, 4, 1))  # dave slips (test_slipping_champions)
+    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "warehouse", lambda settings: warehouse)
+    query = functools.partial(levels.slipping_champions_query, rules=SMALL)
+    monkeypatch.setattr(levels, "slipping_champions_query", query)
+    st.cache_data.clear()
+    settings = load_settings()
+    assert data.load_slipping_champions(settings, "v", april, True)["member_id"].tolist() == ["dave"]
+    sent: list[str] = []
+    record = lambda *args: sent.append(args[2])  # noqa: E731 (before_cursor_execute's statement)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        narrowed = {
+            name: data.load_slipping_champions(settings, "v", replace(april, **{dimension: value}), True)
+            for name, (dimension, value) in {"us": ("region", "US"), "forum": ("channel", "forum")}.items()
+        }
+        assert sent == []  # the list of everyone is whole: both come from it
+        monkeypatch.setattr(levels, "SLIPPING_SHOWN", 1)  # now it is cut at its one row: asked again
+        data.load_slipping_champions(settings, "v", replace(april, segment="dev"), True)
+        assert len(sent) == 1
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    for name, (dimension, value) in {"us": ("region", "US"), "forum": ("channel", "forum")}.items():
+        own = with_dates(
+            warehouse.run(query(filters=replace(april, **{dimension: value}), include_email=True)), "last_day"
+        )
+        assert narrowed[name].columns.tolist() == own.columns.tolist(), name
+        assert narrowed[name].values.tolist() == own.values.tolist(), name
+    assert narrowed["us"]["member_id"].tolist() == ["dave"]
+    assert narrowed["forum"].empty

@@ -40,7 +40,7 @@ from metrics import (
     survey_results,
 )
 from metrics import wecom as wecom_metrics
-from metrics.filters import Filters, with_dates
+from metrics.filters import Filters, narrowed, with_dates
 from metrics.kpi import Kpi
 from metrics.scope import team_query
 from outreach import audiences, replies
@@ -198,6 +198,12 @@ def _members_at_level(settings: Settings, version: str, filters: Filters, level:
 
 @cached()
 def load_slipping_champions(settings: Settings, version: str, filters: Filters, include_email: bool) -> pd.DataFrame:
+    """A member filter takes its rows from the list of everyone when that list is whole (fewer than
+    it shows): a member's slipping depends on their own activity only."""
+    if filters.selects_members:
+        everyone = load_slipping_champions(settings, version, filters.all_members(), include_email)
+        if len(everyone) < levels.SLIPPING_SHOWN:
+            return narrowed(everyone, filters)
     query = levels.slipping_champions_query(filters=filters, include_email=include_email)
     return with_dates(warehouse(settings).run(query), "last_day")
 
