@@ -13,6 +13,7 @@ mapping to its own tables and columns when one is configured (data_sources/mappi
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
 from collections import abc
@@ -167,9 +168,13 @@ class Warehouse:
     @property
     def reads_common_tables_once(self) -> bool:
         """Whether a common table expression a statement reads twice is computed once: DuckDB,
-        PostgreSQL and SQLite keep it, ClickHouse computes it again at each reading (so a statement
-        built to share one, metrics.levels.level_board_query, is slower there than its parts)."""
-        return self._current_engine().dialect.name != CLICKHOUSE
+        PostgreSQL and SQLite (3.35 and later) keep it; ClickHouse, and any engine
+        not known to, computes it again at each reading (so a statement built to share one,
+        metrics.levels.level_board_query, is slower there than its parts)."""
+        dialect = self._current_engine().dialect
+        if dialect.name == "sqlite":
+            return sqlite3.sqlite_version_info >= (3, 35)
+        return dialect.name in ("duckdb", "postgresql")
 
     def run(self, statement: sa.Executable) -> pd.DataFrame:
         """Execute a query; connection and driver failures become SourceUnavailable."""

@@ -199,12 +199,13 @@ def from_month_number(number: int) -> date:
 
 def narrowed(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """The rows of `frame` (with channel, region and segment columns) that the filters' member
-    filters keep, as metrics.sql.member_conditions keeps members: every dimension named equal (a
-    row without a value there is dropped). For figures whose rows for a filtered view are rows of
-    the view without filters, so a first change of filter needs no query."""
+    filters keep, as metrics.sql.member_conditions keeps members: every dimension named (an empty
+    value names none, as there) equal, so a row without a value there is dropped. For figures whose
+    rows for a filtered view are rows of the view without filters (the activity profile, grouped by
+    these columns; a whole list of members): a first change of filter then needs no query."""
     keep = pd.Series(True, index=frame.index)
     for name in DIMENSIONS:
-        if (value := getattr(filters, name)) is not None:
+        if value := getattr(filters, name):
             keep &= frame[name] == value
     return frame[keep].reset_index(drop=True)
 

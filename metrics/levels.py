@@ -26,6 +26,7 @@ LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
 ACTIVE_LEVELS = LEVELS[:-1]  # the levels only members with activity in the window reach
 SILENCE_DAYS = 30  # a slipping champion has been silent this long
 SLIPPING_SHOWN = 500  # slipping champions listed, most contributions first
+AT_LEVEL_SHOWN = 200  # members listed at a level, most contributions first
 members = schema.members
 
 
@@ -105,7 +106,7 @@ def _levels(filters: Filters, rules: LevelRules, *, member_ids: list[str] | None
     )
 
 
-def _ranked(filters: Filters, rules: LevelRules) -> sa.Select:
+def _leveled(filters: Filters, rules: LevelRules) -> sa.Select:
     """The members with activity in either window who joined before the period's end: member_id,
     active_weeks, contributions and last_day in the window to the period's end, and their level
     then and at the previous period's end (previous_level; NULL for those who joined since)."""
@@ -124,15 +125,15 @@ def _ranked(filters: Filters, rules: LevelRules) -> sa.Select:
     ).where(stats.c.joined_at < filters.end_utc)
 
 
-def _counted(ranked: sa.FromClause) -> sa.Select:
-    return sa.select(ranked.c.previous_level, ranked.c.level, sa.func.count().label("members")).group_by(
-        ranked.c.previous_level, ranked.c.level
+def _counted(leveled: sa.FromClause) -> sa.Select:
+    return sa.select(leveled.c.previous_level, leveled.c.level, sa.func.count().label("members")).group_by(
+        leveled.c.previous_level, leveled.c.level
     )
 
 
 def active_level_changes_query(*, filters: Filters, rules: LevelRules = RULES) -> sa.Select:
     """Rows (previous_level, level, members) for the members with activity in either window."""
-    return _counted(_ranked(filters, rules).subquery("ranked"))
+    return _counted(_leveled(filters, rules).subquery("leveled"))
 
 
 def member_totals_query(*, filters: Filters) -> sa.Select:
@@ -193,7 +194,7 @@ class LevelBoard:
     at_level: dict[str, pd.DataFrame]
 
 
-def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int = 200) -> sa.CompoundSelect:
+def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int = AT_LEVEL_SHOWN) -> sa.CompoundSelect:
     """level_changes' active rows (previous_level, level, members; place 0) and, in the same
     statement, the `limit` members with the most contributions at each active level, as
     members_at_level_query orders them (place: their rank from 1; members 0). Empty text and 0 fill
@@ -204,10 +205,10 @@ def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int
     members, are computed once where the database keeps a common table expression it reads four
     times (DuckDB, PostgreSQL, SQLite; Warehouse.reads_common_tables_once). Each level's list is
     its own LIMIT, not a rank over all members, which PostgreSQL sorted whole (on disk)."""
-    ranked = _ranked(filters, rules).cte("ranked")
+    leveled = _leveled(filters, rules).cte("leveled")
     text: sa.ColumnClause[str] = sa.literal_column("''")
     number: sa.ColumnClause[int] = sa.literal_column("0")
-    counted = _counted(ranked).subquery("counted")
+    counted = _counted(leveled).subquery("counted")
     counts = sa.select(
         counted.c.previous_level,
         counted.c.level,
@@ -219,9 +220,9 @@ def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int
     lists = []
     for level in ACTIVE_LEVELS:
         top = (
-            sa.select(ranked)
-            .where(ranked.c.level == level)
-            .order_by(ranked.c.contributions.desc(), ranked.c.member_id)
+            sa.select(leveled)
+            .where(leveled.c.level == level)
+            .order_by(leveled.c.contributions.desc(), leveled.c.member_id)
             .limit(limit)
             .subquery(f"top_{level}")
         )
@@ -245,7 +246,9 @@ def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int
     return sa.union_all(counts, *lists)
 
 
-def level_board(*, warehouse: Runner, filters: Filters, rules: LevelRules = RULES, limit: int = 200) -> LevelBoard:
+def level_board(
+    *, warehouse: Runner, filters: Filters, rules: LevelRules = RULES, limit: int = AT_LEVEL_SHOWN
+) -> LevelBoard:
     """The LevelBoard of a view: what level_changes and members_at_level_query give, in two
     statements where those take three (and the members' window figures are computed once)."""
     rows = warehouse.run(level_board_query(filters=filters, rules=rules, limit=limit))
@@ -295,7 +298,9 @@ def moves(changes: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def members_at_level_query(*, filters: Filters, level: str, rules: LevelRules = RULES, limit: int = 200) -> sa.Select:
+def members_at_level_query(
+    *, filters: Filters, level: str, rules: LevelRules = RULES, limit: int = AT_LEVEL_SHOWN
+) -> sa.Select:
     """The members at a level at the period's end, most contributions first (at most `limit`)."""
     if level not in LEVELS:
         raise ValueError(f"Unknown engagement level {level!r}; expected one of {', '.join(LEVELS)}.")

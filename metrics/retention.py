@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters, narrowed
+from metrics.filters import Filters
 from metrics.member_days import member_attributes
 from metrics.member_periods import first_days
 from metrics.sql import days_later, member_conditions, ratio
@@ -49,14 +49,6 @@ def activity_profile_query(*, filters: Filters) -> sa.Select:
         .join(member, member.c.member_key == firsts.c.member_key)
         .group_by(*keys)
     )
-
-
-def narrowed_profile(profile: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """The rows of activity_profile_query for `filters` taken from the rows of its period without
-    member filters (filters.all_members()): the profile is grouped by channel, region and segment,
-    so a member filter keeps rows, as its own query would (team left out either way). A first
-    change of member filter then needs no pass over the member-days."""
-    return narrowed(profile, filters)
 
 
 def _active(profile: pd.DataFrame, period: str) -> pd.DataFrame:

@@ -127,7 +127,7 @@ def _activity_profile(settings: Settings, version: str, filters: Filters) -> pd.
     its rows from the view without them, which its first page has computed: a first change of
     member filter then reads no member-days for them."""
     if filters.selects_members:
-        return retention.narrowed_profile(_activity_profile(settings, version, filters.all_members()), filters)
+        return narrowed(_activity_profile(settings, version, filters.all_members()), filters)
     return warehouse(settings).run(retention.activity_profile_query(filters=filters))
 
 
