@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -15,6 +16,12 @@ from metrics.sql import ratio
 from schema import MEMBER_DIMENSIONS
 
 KPI_KEYS = OVERVIEW  # the Overview's KPIs, in order: metrics/kpis.py
+Counts = Callable[[Filters], pd.DataFrame]  # a period's newcomer_conversion_query rows, however had
+
+
+def asked(warehouse: Runner) -> Counts:
+    """Counts read from the warehouse each time (a caller may keep them: ui/data.py)."""
+    return lambda period: warehouse.run(retention.newcomer_conversion_query(filters=period))
 
 
 @dataclass(frozen=True)
@@ -34,11 +41,18 @@ def daily_activity(*, warehouse: Runner, filters: Filters) -> pd.DataFrame:
 
 
 def period_kpis(
-    *, warehouse: Runner, app_store: Runner, filters: Filters, daily: pd.DataFrame, returns: dict[str, float | None]
+    *,
+    warehouse: Runner,
+    app_store: Runner,
+    filters: Filters,
+    daily: pd.DataFrame,
+    returns: dict[str, float | None],
+    conversions: Counts | None = None,
 ) -> dict[str, float | None]:
     """Every KPI of KPI_KEYS for one period, plus nps_margin and what each rate or score rests on
     (n_<key>, metrics.kpi); None where there is nothing to compute from. `daily` is that period's
-    daily_activity, `returns` its churn_and_returning."""
+    daily_activity, `returns` its churn_and_returning, `conversions` where its newcomer
+    conversion's counts come from (the warehouse by default)."""
     values: dict[str, float | None] = {}
     values.update(members.growth(warehouse.run(members.member_counts_query(filters=filters))))
     values.update(activity.activity_summary(daily))
@@ -46,9 +60,7 @@ def period_kpis(
     values["n_active_rate"] = values["members"]
     values["n_stickiness"] = values["mau"]  # a share of the monthly active, as far as its margin goes
     values.update({key: returns[key] for key in ("churn_rate", "n_churn_rate", "returning")})
-    values["newcomer_conversion"] = retention.newcomer_conversion(
-        warehouse.run(retention.newcomer_conversion_query(filters=filters))
-    )
+    values["newcomer_conversion"] = retention.newcomer_conversion((conversions or asked(warehouse))(filters))
     values["n_newcomer_conversion"] = values["new_members"]
     score = surveys.nps(app_store=app_store, warehouse=warehouse, filters=filters)
     values["nps"] = None if score is None else score.score
@@ -59,10 +71,16 @@ def period_kpis(
 
 
 def overview_kpis(
-    *, warehouse: Runner, app_store: Runner, filters: Filters, profile: pd.DataFrame | None = None
+    *,
+    warehouse: Runner,
+    app_store: Runner,
+    filters: Filters,
+    profile: pd.DataFrame | None = None,
+    conversions: Counts | None = None,
 ) -> Overview:
     """Each KPI for the period beside the same-length period before it, with the daily series.
-    `profile`: the period's activity_profile_query rows, where the caller has them."""
+    `profile`: the period's activity_profile_query rows, where the caller has them; `conversions`
+    as period_kpis takes it."""
     earlier = filters.previous()
     # One series over both periods: a day's counts depend only on the days before it.
     both = daily_activity(warehouse=warehouse, filters=replace(filters, start=earlier.start))
@@ -75,6 +93,7 @@ def overview_kpis(
         filters=filters,
         daily=daily,
         returns=retention.churn_and_returning(profile),
+        conversions=conversions,
     )
     previous = period_kpis(
         warehouse=warehouse,
@@ -82,6 +101,7 @@ def overview_kpis(
         filters=earlier,
         daily=both[both["date"] < filters.start].reset_index(drop=True),
         returns=retention.churn_and_returning(profile, period="previous"),
+        conversions=conversions,
     )
     return Overview(
         kpis=pair(current, previous, KPI_KEYS),

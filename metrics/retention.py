@@ -86,8 +86,10 @@ def active_by_dimension(profile: pd.DataFrame, dimension: str) -> pd.DataFrame:
 
 
 def newcomer_conversion_query(*, filters: Filters) -> sa.Select:
-    """One row: new members in the period, and how many of them made a non-login activity within
-    30 days of joining ([joined_at, joined_at + 30 days), even past the period's end).
+    """Per channel, region and segment (a row for each combination with new members): new members
+    in the period, and how many of them made a non-login activity within 30 days of joining
+    ([joined_at, joined_at + 30 days), even past the period's end). By dimension, so a view with
+    member filters can take its rows from the view without them (metrics.filters.narrowed).
 
     The converted are joined rather than asked for with a correlated EXISTS, which ClickHouse does
     not run inside an aggregate."""
@@ -112,14 +114,19 @@ def newcomer_conversion_query(*, filters: Filters) -> sa.Select:
         .distinct()
         .subquery("conversions")
     )
+    dimensions = [members.c[name] for name in MEMBER_DIMENSIONS]
     return (
-        sa.select(sa.func.count().label("new_members"), sa.func.count(conversions.c.member_id).label("converted"))
+        sa.select(
+            *dimensions,
+            sa.func.count().label("new_members"),
+            sa.func.count(conversions.c.member_id).label("converted"),
+        )
         .select_from(members.outerjoin(conversions, conversions.c.member_id == members.c.member_id))
         .where(*joined)
+        .group_by(*dimensions)
     )
 
 
 def newcomer_conversion(counts: pd.DataFrame) -> float | None:
-    """converted / new members, None when nobody joined."""
-    row = counts.iloc[0]
-    return ratio(row["converted"], row["new_members"])
+    """converted / new members over newcomer_conversion_query's rows, None when nobody joined."""
+    return ratio(int(counts["converted"].sum()), int(counts["new_members"].sum()))

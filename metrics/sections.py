@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics import campaigns, cohorts, contributions, levels, members, retention
+from metrics import campaigns, cohorts, contributions, levels, members, overview, retention
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi, compare
 from metrics.scope import Runner
@@ -21,18 +21,24 @@ from schema import MEMBER_DIMENSIONS
 SECTIONS = ("overview", "members", "engagement", "campaigns")
 
 
-def member_kpis(*, warehouse: Runner, filters: Filters, profile: pd.DataFrame | None = None) -> dict[str, Kpi]:
+def member_kpis(
+    *,
+    warehouse: Runner,
+    filters: Filters,
+    profile: pd.DataFrame | None = None,
+    conversions: overview.Counts | None = None,
+) -> dict[str, Kpi]:
     """members, new_members, growth_rate, churned, churn_rate, returning, newcomer_conversion.
-    `profile`: the period's activity_profile_query rows, where the caller has them."""
+    `profile`: the period's activity_profile_query rows, where the caller has them; `conversions`
+    where each period's newcomer conversion counts come from (the warehouse by default)."""
+    counted = conversions or overview.asked(warehouse)
     if profile is None:
         profile = warehouse.run(retention.activity_profile_query(filters=filters))
 
     def figures(period: Filters) -> dict[str, float | None]:
         values = members.growth(warehouse.run(members.member_counts_query(filters=period)))
         values.update(retention.churn_and_returning(profile, period="current" if period == filters else "previous"))
-        values["newcomer_conversion"] = retention.newcomer_conversion(
-            warehouse.run(retention.newcomer_conversion_query(filters=period))
-        )
+        values["newcomer_conversion"] = retention.newcomer_conversion(counted(period))
         values["n_newcomer_conversion"] = values["new_members"]
         return values
 

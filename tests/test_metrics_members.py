@@ -740,9 +740,11 @@ def test_a_member_filter_takes_the_churn_figures_from_the_view_of_everyone(wareh
     finally:
         sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
     assert sent, "the member counts are asked for"
-    assert not [statement for statement in sent if "was_active" in statement]  # no pass over member-days
+    # Neither the activity profile (a pass over member-days) nor the newcomer conversion is asked.
+    assert not [statement for statement in sent if "was_active" in statement or "converted" in statement]
     assert kpis == sections.member_kpis(warehouse=warehouse, filters=europe)
     assert kpis["churn_rate"].current == 0.5  # alice and bob active in Q, bob did not come back
+    assert kpis["newcomer_conversion"].current is None  # no European newcomer in P (frank joins at its end)
 
 
 def test_a_member_filter_takes_slipping_champions_from_the_whole_list_of_everyone(warehouse, monkeypatch, tmp_path):

@@ -116,8 +116,23 @@ def load_overview(settings: Settings, version: str, filters: Filters) -> overvie
 @cached()
 def _overview(settings: Settings, version: str, filters: Filters, live: int | None) -> overview.Overview:
     community, store = _stores(settings)
-    active = _activity_profile(settings, version, filters)
-    return overview.overview_kpis(warehouse=community, app_store=store, filters=filters, profile=active)
+    active, counts = _activity_profile(settings, version, filters), _conversions(settings, version)
+    return overview.overview_kpis(
+        warehouse=community, app_store=store, filters=filters, profile=active, conversions=counts
+    )
+
+
+def _conversions(settings: Settings, version: str) -> overview.Counts:
+    return lambda period: _conversion_counts(settings, version, period)
+
+
+@cached()
+def _conversion_counts(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    """The newcomer conversion's counts by dimension, for the Overview and the Members page alike;
+    a view with member filters takes its rows from the view without them."""
+    if filters.selects_members:
+        return narrowed(_conversion_counts(settings, version, filters.all_members()), filters)
+    return warehouse(settings).run(retention.newcomer_conversion_query(filters=filters))
 
 
 @cached()
@@ -145,7 +160,8 @@ def load_new_members_by_week(
 @cached()
 def load_member_kpis(settings: Settings, version: str, filters: Filters) -> dict[str, Kpi]:
     active = _activity_profile(settings, version, filters)
-    return sections.member_kpis(warehouse=warehouse(settings), filters=filters, profile=active)
+    counts = _conversions(settings, version)
+    return sections.member_kpis(warehouse=warehouse(settings), filters=filters, profile=active, conversions=counts)
 
 
 @cached()
