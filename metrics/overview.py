@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -16,12 +15,6 @@ from metrics.sql import ratio
 from schema import MEMBER_DIMENSIONS
 
 KPI_KEYS = OVERVIEW  # the Overview's KPIs, in order: metrics/kpis.py
-Counts = Callable[[Filters], pd.DataFrame]  # a period's newcomer_conversion_query rows, however had
-
-
-def asked(warehouse: Runner) -> Counts:
-    """Counts read from the warehouse each time (a caller may keep them: ui/data.py)."""
-    return lambda period: warehouse.run(retention.newcomer_conversion_query(filters=period))
 
 
 @dataclass(frozen=True)
@@ -47,7 +40,7 @@ def period_kpis(
     filters: Filters,
     daily: pd.DataFrame,
     returns: dict[str, float | None],
-    conversions: Counts | None = None,
+    conversions: retention.Counts | None = None,
 ) -> dict[str, float | None]:
     """Every KPI of KPI_KEYS for one period, plus nps_margin and what each rate or score rests on
     (n_<key>, metrics.kpi); None where there is nothing to compute from. `daily` is that period's
@@ -60,7 +53,8 @@ def period_kpis(
     values["n_active_rate"] = values["members"]
     values["n_stickiness"] = values["mau"]  # a share of the monthly active, as far as its margin goes
     values.update({key: returns[key] for key in ("churn_rate", "n_churn_rate", "returning")})
-    values["newcomer_conversion"] = retention.newcomer_conversion((conversions or asked(warehouse))(filters))
+    counts = (conversions or retention.conversion_counts(warehouse))(filters)
+    values["newcomer_conversion"] = retention.newcomer_conversion(counts)
     values["n_newcomer_conversion"] = values["new_members"]
     score = surveys.nps(app_store=app_store, warehouse=warehouse, filters=filters)
     values["nps"] = None if score is None else score.score
@@ -76,7 +70,7 @@ def overview_kpis(
     app_store: Runner,
     filters: Filters,
     profile: pd.DataFrame | None = None,
-    conversions: Counts | None = None,
+    conversions: retention.Counts | None = None,
 ) -> Overview:
     """Each KPI for the period beside the same-length period before it, with the daily series.
     `profile`: the period's activity_profile_query rows, where the caller has them; `conversions`

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pandas as pd
@@ -11,6 +12,7 @@ import schema
 from metrics.filters import Filters
 from metrics.member_days import member_attributes
 from metrics.member_periods import first_days
+from metrics.scope import Runner
 from metrics.sql import days_later, member_conditions, ratio
 from schema import MEMBER_DIMENSIONS
 
@@ -125,6 +127,14 @@ def newcomer_conversion_query(*, filters: Filters) -> sa.Select:
         .where(*joined)
         .group_by(*dimensions)
     )
+
+
+Counts = Callable[[Filters], pd.DataFrame]  # a period's newcomer_conversion_query rows, wherever kept
+
+
+def conversion_counts(warehouse: Runner) -> Counts:
+    """Counts read from the warehouse at each call (ui/data.py keeps them instead)."""
+    return lambda period: warehouse.run(newcomer_conversion_query(filters=period))
 
 
 def newcomer_conversion(counts: pd.DataFrame) -> float | None:

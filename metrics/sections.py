@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics import campaigns, cohorts, contributions, levels, members, overview, retention
+from metrics import campaigns, cohorts, contributions, levels, members, retention
 from metrics.filters import Filters, with_dates
 from metrics.kpi import Kpi, compare
 from metrics.scope import Runner
@@ -26,12 +26,12 @@ def member_kpis(
     warehouse: Runner,
     filters: Filters,
     profile: pd.DataFrame | None = None,
-    conversions: overview.Counts | None = None,
+    conversions: retention.Counts | None = None,
 ) -> dict[str, Kpi]:
     """members, new_members, growth_rate, churned, churn_rate, returning, newcomer_conversion.
     `profile`: the period's activity_profile_query rows, where the caller has them; `conversions`
     where each period's newcomer conversion counts come from (the warehouse by default)."""
-    counted = conversions or overview.asked(warehouse)
+    counted = conversions or retention.conversion_counts(warehouse)
     if profile is None:
         profile = warehouse.run(retention.activity_profile_query(filters=filters))
 

@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -547,3 +548,19 @@ def configured(tmp_path, monkeypatch):
     fixture_warehouse("duckdb", tmp_path, "community", community.frames, None).dispose()
     migrated_store(tmp_path / "app.db", filled=True).dispose()
     return tmp_path
+
+
+@pytest.fixture
+def statements():
+    """The SQL every engine sends from the test's thread while the test runs (not a background
+    thread an earlier app run started, such as the delivery sender reading its outbox)."""
+    sent: list[str] = []
+    test_thread = threading.get_ident()
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        if threading.get_ident() == test_thread:
+            sent.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    yield sent
+    sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)

@@ -151,18 +151,6 @@ def test_distinct_counts_are_exact_and_days_named_in_their_zone(clickhouse_wareh
     assert "toDate32(`activities`.`occurred_at`, %(param_" in sent
 
 
-@pytest.fixture
-def statements():
-    sent: list[str] = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
-    yield sent
-    sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
-
-
 def test_member_search_ignores_case_and_treats_wildcards_as_text(clickhouse_warehouse):
     found = clickhouse_warehouse.run(profile.search_members_query("ALI", include_email=False))
     assert found["member_id"].tolist() == ["alice"]

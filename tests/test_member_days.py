@@ -3,7 +3,6 @@ only where its time zone matches, and that it gives the same answers as computin
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -23,22 +22,6 @@ from tests import community
 from tests.conftest import WAREHOUSE_ENGINES, databases, fixture_warehouse, load_community, make_warehouse
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
-
-
-@pytest.fixture
-def statements():
-    """The SQL every engine sends from the test's thread while the test runs (not a background
-    thread an earlier app run started, such as the delivery sender reading its outbox)."""
-    sent: list[str] = []
-    test_thread = threading.get_ident()
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        if threading.get_ident() == test_thread:
-            sent.append(statement)
-
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
-    yield sent
-    sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
 
 
 def rollup_rows(warehouse: Warehouse, *member_ids: str) -> list[tuple]:

@@ -203,9 +203,10 @@ def test_the_level_board_of_members_of_one_channel(warehouse):
     }
 
 
-def test_the_members_page_reads_the_board_where_the_warehouse_computes_its_figures_once(
-    warehouse, monkeypatch, tmp_path
-):
+@pytest.fixture
+def loaders(warehouse, monkeypatch, tmp_path):
+    """ui/data.py's loaders reading the fixture warehouse, their caches empty (the settings, version
+    and filters the tests pass are the same for every engine); yields the settings to pass."""
     import streamlit as st
 
     from settings import load_settings
@@ -213,17 +214,19 @@ def test_the_members_page_reads_the_board_where_the_warehouse_computes_its_figur
 
     monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(data, "warehouse", lambda settings: warehouse)
-    st.cache_data.clear()  # the settings, version and filters are the same for every engine
-    sent: list[str] = []
-    record = lambda *args: sent.append(args[2])  # noqa: E731 (before_cursor_execute's statement)
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
-    try:
-        settings = load_settings()
-        changes = data.load_level_changes(settings, "v", P)
-        casual = data.load_members_at_level(settings, "v", P, "casual")
-        dormant = data.load_members_at_level(settings, "v", P, "dormant")
-    finally:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    st.cache_data.clear()
+    yield load_settings()
+    st.cache_data.clear()
+
+
+def test_the_members_page_reads_the_board_where_the_warehouse_computes_its_figures_once(warehouse, loaders, statements):
+    from ui import data
+
+    statements.clear()
+    changes = data.load_level_changes(loaders, "v", P)
+    casual = data.load_members_at_level(loaders, "v", P, "casual")
+    dormant = data.load_members_at_level(loaders, "v", P, "dormant")
+    sent = list(statements)
     # ClickHouse computes a common table expression at each reading: there the three are asked apart.
     once = not warehouse.url.startswith("clickhouse")
     assert warehouse.reads_common_tables_once is once
@@ -720,25 +723,14 @@ def test_month_numbers_of_days_agree_with_python_on_every_engine(warehouse):
     assert warehouse.run(query).iloc[0].tolist() == [month_number(day) for day in days]
 
 
-def test_a_member_filter_takes_the_churn_figures_from_the_view_of_everyone(warehouse, monkeypatch, tmp_path):
-    import streamlit as st
-
-    from settings import load_settings
+def test_a_member_filter_takes_the_churn_figures_from_the_view_of_everyone(warehouse, loaders, statements):
     from ui import data
 
-    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(data, "warehouse", lambda settings: warehouse)
-    st.cache_data.clear()
-    settings = load_settings()
-    data.load_member_kpis(settings, "v", P)  # the view of everyone, as a page opens
+    data.load_member_kpis(loaders, "v", P)  # the view of everyone, as a page opens
     europe = replace(P, region="EU")
-    sent: list[str] = []
-    record = lambda *args: sent.append(args[2])  # noqa: E731 (before_cursor_execute's statement)
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
-    try:
-        kpis = data.load_member_kpis(settings, "v", europe)
-    finally:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    statements.clear()
+    kpis = data.load_member_kpis(loaders, "v", europe)
+    sent = list(statements)
     assert sent, "the member counts are asked for"
     # Neither the activity profile (a pass over member-days) nor the newcomer conversion is asked.
     assert not [statement for statement in sent if "was_active" in statement or "converted" in statement]
@@ -747,37 +739,27 @@ def test_a_member_filter_takes_the_churn_figures_from_the_view_of_everyone(wareh
     assert kpis["newcomer_conversion"].current is None  # no European newcomer in P (frank joins at its end)
 
 
-def test_a_member_filter_takes_slipping_champions_from_the_whole_list_of_everyone(warehouse, monkeypatch, tmp_path):
+def test_a_member_filter_takes_slipping_champions_from_the_whole_list_of_everyone(
+    warehouse, loaders, statements, monkeypatch
+):
     import functools
 
-    import streamlit as st
-
     from metrics.filters import with_dates
-    from settings import load_settings
     from ui import data
 
     april = Filters(start=date(2025, 3, 25), end=date(2025, 4, 1))  # dave slips (test_slipping_champions)
-    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(data, "warehouse", lambda settings: warehouse)
     query = functools.partial(levels.slipping_champions_query, rules=SMALL)
     monkeypatch.setattr(levels, "slipping_champions_query", query)
-    st.cache_data.clear()
-    settings = load_settings()
-    assert data.load_slipping_champions(settings, "v", april, True)["member_id"].tolist() == ["dave"]
-    sent: list[str] = []
-    record = lambda *args: sent.append(args[2])  # noqa: E731 (before_cursor_execute's statement)
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
-    try:
-        narrowed = {
-            name: data.load_slipping_champions(settings, "v", replace(april, **{dimension: value}), True)
-            for name, (dimension, value) in {"us": ("region", "US"), "forum": ("channel", "forum")}.items()
-        }
-        assert sent == []  # the list of everyone is whole: both come from it
-        monkeypatch.setattr(levels, "SLIPPING_SHOWN", 1)  # now it is cut at its one row: asked again
-        data.load_slipping_champions(settings, "v", replace(april, segment="dev"), True)
-        assert len(sent) == 1
-    finally:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    assert data.load_slipping_champions(loaders, "v", april, True)["member_id"].tolist() == ["dave"]
+    statements.clear()
+    narrowed = {
+        name: data.load_slipping_champions(loaders, "v", replace(april, **{dimension: value}), True)
+        for name, (dimension, value) in {"us": ("region", "US"), "forum": ("channel", "forum")}.items()
+    }
+    assert statements == []  # the list of everyone is whole: both come from it
+    monkeypatch.setattr(levels, "SLIPPING_SHOWN", 1)  # now it is cut at its one row: asked again
+    data.load_slipping_champions(loaders, "v", replace(april, segment="dev"), True)
+    assert len(statements) == 1
     for name, (dimension, value) in {"us": ("region", "US"), "forum": ("channel", "forum")}.items():
         own = with_dates(
             warehouse.run(query(filters=replace(april, **{dimension: value}), include_email=True)), "last_day"

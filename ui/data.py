@@ -122,7 +122,7 @@ def _overview(settings: Settings, version: str, filters: Filters, live: int | No
     )
 
 
-def _conversions(settings: Settings, version: str) -> overview.Counts:
+def _conversions(settings: Settings, version: str) -> retention.Counts:
     return lambda period: _conversion_counts(settings, version, period)
 
 
