@@ -28,7 +28,7 @@ from ui.language import write_cookie as write_language_cookie
 from ui.page import LAYOUT, data_errors_stop_the_page, failures_end_the_page, mark_entry
 from ui.presentation import present, presenting
 from ui.tables import error_markdown
-from ui.warming import warm_after_run
+from ui.warming import page_run
 
 mark_entry()
 warm_up_sentiment()
@@ -144,8 +144,5 @@ if mode is not session.Mode.LOCAL:
     pages[""].append(st.Page(sign_out, title=t("nav.sign_out"), icon=":material/logout:", url_path="sign-out"))
 language_bar(store, account.email, local=mode is session.Mode.LOCAL)
 present()
-with failures_end_the_page():
-    try:
-        st.navigation(pages, position="hidden" if presenting() else "top").run()
-    finally:  # also when the page stopped early: what it showed is drawn
-        warm_after_run(settings)
+with failures_end_the_page(), page_run(settings):  # warming gives way, then warms around the view shown
+    st.navigation(pages, position="hidden" if presenting() else "top").run()

@@ -17,7 +17,9 @@ That server runs with warming off (`warm_figures`, ui/warming.py), so *cold* and
 uncached. A third server then runs with it on, as a server does by default: after its untimed visit
 it warms the build's default views (the bench waits for its log line), and each dashboard page is
 opened in a new session (*warmed*: a page opened after a sync) and its period changed at once
-(*period warmed*: the other periods were being warmed since the page was drawn).
+(*period warmed*: the other periods were being warmed since the page was drawn), then, READING_S
+later, the member filter the cold visit changed (*filter warmed*: the member filter choices around
+the new view were being warmed meanwhile).
 
 A time is from the navigation or the click until the page has *settled*: content shown and, for
 QUIET_S, no running indicator, placeholder (skeleton) or stale element; after a click the page must
@@ -55,6 +57,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 VIEWPORT = {"width": 1440, "height": 900}
 QUIET_S = 0.8  # a page may run twice: settled means quiet this long
+READING_S = 10.0  # a person looking at a page before choosing a member filter
 LIMIT_S = 120.0
 CONTENT = "[data-testid='stMain'] [data-testid='stElementContainer']"
 RUNNING = "[data-testid='stStatusWidget'], [data-testid='stSkeleton'], [data-stale='true']"
@@ -87,6 +90,7 @@ RATIO_OF = {
     "shown_warm_s": "open_warm_s",  # the inbox item's own text on screen, the rest of the page still drawing
     "open_warmed_s": "open_warm_s",
     "period_warmed_s": "rerun_s",
+    "filter_warmed_s": "rerun_s",
 }
 WARMED_LINE = "Warmed the default views"  # ui/warming.DEFAULT_VIEWS_WARMED, in <data_dir>/pulse.log
 
@@ -386,14 +390,18 @@ def dashboard_visit(browser, url: str, page: str, record: Recorder, *, cold: boo
         session.close()
 
 
-def warmed_visit(browser, url: str, page: str, record: Recorder) -> None:
-    """A page opened in a new session on a server that warmed its build, then its period changed."""
-    address, _ = DASHBOARDS[page]
+def warmed_visit(browser, url: str, page: str, record: Recorder, *, member_filter: list[str]) -> None:
+    """A page opened in a new session on a server that warmed its build, its period changed at
+    once, then, after READING_S, a member filter (the one the cold visit chose)."""
+    address, label = DASHBOARDS[page]
     session = Session(browser)
     try:
         record.page(page, "open_warmed_s", *session.open(url + address))
         seconds, traffic, _ = session.choose(*PERIOD)
         record.page(page, "period_warmed_s", seconds, traffic)
+        time.sleep(READING_S)
+        seconds, traffic, _ = session.choose(label, member_filter[0] if member_filter else None)
+        record.page(page, "filter_warmed_s", seconds, traffic)
     finally:
         session.close()
 
@@ -472,7 +480,7 @@ def measure(env: dict[str, str], runs: int, pages: tuple[str, ...] = tuple(DASHB
                     record.attempt(reference_visit, browser, ref, record)
                 with warmed_server(browser, env) as app:
                     for page in pages:
-                        record.attempt(warmed_visit, browser, app, page, record)
+                        record.attempt(warmed_visit, browser, app, page, record, member_filter=filters[page])
         finally:
             browser.close()
     return record.result(runs)
@@ -522,10 +530,11 @@ def print_table(browser: dict) -> None:
         "shown_warm_s",
         "open_warmed_s",
         "period_warmed_s",
+        "filter_warmed_s",
     )
     heads = (
         *("open cold", "open warm", "period 1st", "filter 1st", "period", "filter", "next", "shown warm"),
-        *("open warmed", "period warmed"),
+        *("open warmed", "period warmed", "filter warmed"),
     )
     print(f"{'page':<16}" + "".join(f"{head:>15}" for head in heads))
     for name, page in browser["pages"].items():

@@ -1,6 +1,7 @@
 """Warming (ui/warming.py): after a new build, each dashboard page's default view opens without a
-warehouse query; after a page is shown, its other fixed periods do too; a build is warmed once;
-nothing is warmed when the setting is off or the warehouse is queried in place.
+warehouse query; after a page is shown, its other fixed periods and member filter choices do too;
+a build is warmed once; nothing is warmed when the setting is off or the warehouse is queried in
+place.
 
 The suite runs with warming off (tests/conftest.py); these tests turn it on. A query is counted
 when the page's own run makes it, not the warming thread's."""
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,8 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import clock
+from metrics.filters import Filters
 from settings import SettingsError, load_settings
 from ui import background, data, warming
 
@@ -146,8 +150,53 @@ def test_after_a_page_is_shown_its_other_periods_open_from_the_cache(page_querie
         assert page_queries == [], (period, page_queries)
         assert warming.idle(timeout=60)
     page_queries.clear()
-    at.selectbox(key="filters_region").select("APAC").run()  # another member filter: not warmed
+    at.selectbox(key="filters_period").select("last_90_days")  # two changes at once: not warmed
+    at.selectbox(key="filters_segment").select("student").run()
+    assert not at.exception
     assert page_queries
+
+
+def test_after_a_page_is_shown_each_other_member_filter_choice_opens_from_the_cache(page_queries, warmed_dir):
+    """Another value of a member filter, all of its values, or a value of another member filter,
+    the period and the other filters kept: each one change from the view shown."""
+    settings = load_settings()
+    warming._state.key = (settings, data.data_version(settings), warming.default_filters(settings))
+    warming._state.fresh_until = math.inf  # this build's default views: not this test
+    shown = {"region": "Europe", "period": "last_90_days"}
+    assert not opened("members", shown).exception
+    assert page_queries
+    assert warming.idle(timeout=60)
+    for choice in ({"region": "APAC"}, {"channel": "event"}, {"region": None}):
+        page_queries.clear()
+        view = {name: value for name, value in (shown | choice).items() if value is not None}
+        at = opened("members", view)
+        assert not at.exception
+        assert at.selectbox(key="filters_region").value == view.get("region")
+        assert page_queries == [], (view, page_queries)
+        assert warming.idle(timeout=60)  # (each opening warms the views around it in turn)
+    page_queries.clear()
+    assert not opened("members", shown | {"region": "APAC", "channel": "event", "segment": "student"}).exception
+    assert page_queries  # two changes from every view shown: not warmed
+
+
+def test_member_choices_leave_out_a_period_with_today_and_a_dimension_of_many_values(monkeypatch):
+    today = date(2026, 12, 2)
+    filters = Filters(start=date(2026, 11, 1), end=date(2026, 12, 1), channel="event")
+    offered = {"channel": ["event", "social"], "region": ["APAC", "Europe", "Latin America"], "segment": []}
+    assert warming._member_choices(filters, offered, today=today) == [
+        replace(filters, channel=None),
+        replace(filters, channel="social"),
+        replace(filters, region="APAC"),
+        replace(filters, region="Europe"),
+        replace(filters, region="Latin America"),
+    ]
+    monkeypatch.setattr(warming, "WARMED_VALUES", 2)
+    assert warming._member_choices(filters, offered, today=today) == [
+        replace(filters, channel=None),
+        replace(filters, channel="social"),
+    ]
+    with_today = replace(filters, end=date(2026, 12, 3))  # its figures are keyed by the minute
+    assert warming._member_choices(with_today, offered, today=today) == []
 
 
 def test_after_a_page_is_shown_the_other_pages_at_its_view_open_from_the_cache(page_queries, warmed_dir):
@@ -165,8 +214,8 @@ def test_after_a_page_is_shown_the_other_pages_at_its_view_open_from_the_cache(p
         assert page_queries == [], (page, page_queries)
         assert warming.idle(timeout=60)  # (each opening warms the views around it in turn)
     page_queries.clear()
-    assert not opened("overview", {"region": "APAC", "period": "last_90_days"}).exception
-    assert page_queries  # another view: not warmed
+    assert not opened("overview", {"region": "APAC", "segment": "student", "period": "last_90_days"}).exception
+    assert page_queries  # two changes from the view: not warmed
 
 
 def test_the_default_view_warms_no_other_page(warmed_dir):
@@ -174,7 +223,14 @@ def test_the_default_view_warms_no_other_page(warmed_dir):
     filters = warming.default_filters(settings)
     with busy_worker(settings):
         assert warming.warm_around(settings, "members", filters)
-        assert [view for view, _ in warming._state.queue[-1].plan] == [warming.members] * 3
+        offered = data.load_dimension_values(settings, data.data_version(settings))
+        choices = warming._member_choices(filters, offered, today=clock.today_in(settings.timezone))
+        assert len(choices) == 16  # six channels, six regions, four segments
+        plan = warming._state.queue[-1].plan
+        assert {view for view, _ in plan} == {warming.members}
+        periods = [shown for _, shown in plan if shown not in choices]
+        assert [shown for _, shown in plan] == [periods[0], *choices, *periods[1:]]  # after the likeliest period
+        assert len(periods) == 3
         europe = replace(filters, region="Europe")
         assert warming.warm_around(settings, "members", europe, personal=False)
         plan = warming._state.queue[-1].plan
@@ -183,7 +239,7 @@ def test_the_default_view_warms_no_other_page(warmed_dir):
             (warming.engagement, europe),
             (warming.campaigns, europe),
         ]
-        assert [view for view, _ in plan[:-3]] == [warming.members, warming.members_presented] * 3
+        assert [view for view, _ in plan[:-3]] == [warming.members, warming.members_presented] * (3 + 16)
 
 
 def test_nothing_is_warmed_with_the_setting_off_or_a_warehouse_queried_in_place(warmed_dir, monkeypatch):
@@ -215,7 +271,7 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
         assert warming.warm_around(settings, "campaigns", filters)  # engagement's periods give way
         queued = [(job.key is not None, [view for view, _ in job.plan]) for job in warming._state.queue]
         defaults = [*warming.VIEWS.values(), *warming.PRESENTED.values()]
-        assert queued == [(True, defaults), (False, [warming.campaigns] * 3)]
+        assert queued == [(True, defaults), (False, [warming.campaigns] * (3 + 16))]
     at = opened("campaigns", {"period": "last_90_days"})
     assert not at.exception
     assert page_queries == []
@@ -272,3 +328,29 @@ def test_a_warming_that_fails_is_logged_and_tried_again_a_minute_later(warmed_di
     assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
     assert warming._state.fresh_until - time.monotonic() > warming.RETRY_S  # warm for the cache's time
+
+
+def test_the_thread_starts_no_view_while_a_page_runs(warmed_dir):
+    """A person waiting for a page does not share the cores with figures nobody asked for yet."""
+    settings = load_settings()
+    warmed = threading.Event()
+    job = warming.Job(
+        settings, data.data_version(settings), [(lambda *view: warmed.set(), warming.default_filters(settings))]
+    )
+    with warming._state.changed:
+        warming._state.running = 1  # a page run in progress
+        warming._ask(job)
+    assert not warmed.wait(timeout=0.5)
+    with warming._state.changed:
+        warming._state.running = 0  # it ended
+        warming._state.changed.notify_all()
+    assert warmed.wait(timeout=10)
+    assert warming.idle(timeout=60)
+
+
+def test_a_page_run_ends_for_the_thread_also_when_the_page_fails(warmed_dir):
+    settings = load_settings()
+    with pytest.raises(RuntimeError), warming.page_run(settings):
+        assert warming._state.running == 1
+        raise RuntimeError("the page failed")
+    assert warming._state.running == 0

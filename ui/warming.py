@@ -7,9 +7,11 @@ warehouse (seconds at a million members: docs/performance.md, "The browser's wai
   cache keeps a figure fresh (checked on every page run, and every minute by the delivery sender
   once a page has started it, so a build `cli.py sync` swapped in at night is warm in the morning).
 - While someone looks at a dashboard page, the same page over the other fixed periods that end
-  before today (the change people make most), with the view's member filters; then, unless the
-  view is the default one, the other dashboard pages at the same view, since the filter bar carries
-  the period and member filters to the next page opened.
+  before today (the change people make most), with the view's member filters; after the first of
+  them, the page with each other choice of each member filter (another channel, region or segment,
+  or all of them; the other filters and the period kept), for dimensions of at most WARMED_VALUES
+  values; then, unless the view is the default one, the other dashboard pages at the same view,
+  since the filter bar carries the period and member filters to the next page opened.
 
 A view is what the page asks for when it opens (VIEWS), as a manager sees it: the same cached
 loaders with the same arguments, so the page's own run finds them. PRESENTED is what a page asks
@@ -31,7 +33,8 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -40,6 +43,7 @@ import streamlit as st
 import clock
 from errors import PulseError
 from metrics.filters import DEFAULT_PRESET, Filters, preset_period
+from schema import MEMBER_DIMENSIONS
 from settings import Settings
 from ui import data
 
@@ -47,6 +51,9 @@ View = Callable[[Settings, str, Filters], None]
 # The periods warmed beside a view's own, most likely first; the presets that include today are
 # left out, since their figures are keyed by the minute (ui.data.live_minute).
 PRESETS = ("last_90_days", "last_7_days", "last_month", DEFAULT_PRESET)
+# A member dimension with more values is not warmed value by value: each is a view (about 0.3 s of
+# work at a million members), and a person is less likely to pick any one of them.
+WARMED_VALUES = 30
 log = logging.getLogger(__name__)
 
 
@@ -106,8 +113,9 @@ class Job:
 
 
 class _State:
-    """The worker, its queue, and how long the default views asked for last stay warm; under one
-    condition, since a page's run and the delivery sender ask at the same moment."""
+    """The worker, its queue, how long the default views asked for last stay warm, and the page
+    runs in progress; under one condition, since a page's run and the delivery sender ask at the
+    same moment."""
 
     def __init__(self) -> None:
         self.changed = threading.Condition()
@@ -115,10 +123,12 @@ class _State:
         self.worker: threading.Thread | None = None
         self.key: tuple[Settings, str, Filters] | None = None  # the default views asked for last
         self.fresh_until = 0.0  # time.monotonic() until which they are warm (or queued: infinity)
+        self.running = 0  # page runs in progress on this server (page_run)
 
 
 DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"  # bench/browser.py waits for it
 RETRY_S = 60  # after a warming that failed
+PAGES_WAIT_S = 30.0  # the longest the thread gives way to page runs before its next view
 SHOWN_KEY = "pulse_warm_view"  # (page, Filters, personal) of the dashboard view this run showed
 _state = _State()
 
@@ -127,6 +137,22 @@ def remember_view(page: str, filters: Filters, *, personal: bool) -> None:
     """What this run shows (and whether its viewer sees members' addresses), for warm_after_run
     once the page is drawn."""
     st.session_state[SHOWN_KEY] = (page, filters, personal)
+
+
+@contextmanager
+def page_run(settings: Settings) -> Iterator[None]:
+    """Around a page's run (app.py): while any page runs on this server the thread starts no view
+    (it ends the one it is on), so a person waiting for a page does not share the two cores with
+    figures nobody asked for yet; afterwards, what this run showed is warmed (warm_after_run)."""
+    with _state.changed:
+        _state.running += 1
+    try:
+        yield
+    finally:
+        with _state.changed:
+            _state.running -= 1
+            _state.changed.notify_all()
+        warm_after_run(settings)
 
 
 def warm_after_run(settings: Settings) -> None:
@@ -172,24 +198,44 @@ def warm_default_views(settings: Settings) -> bool:
 
 
 def warm_around(settings: Settings, page: str, filters: Filters, *, personal: bool = True) -> bool:
-    """Warm `page` over the other PRESETS with the view's member filters, then, unless the view is
-    the default one (warm already), the other dashboard pages at this view; each as its viewer sees
-    it (`personal`: with members' addresses). In place of the views around a page asked for before
+    """Warm `page` over the other PRESETS with the view's member filters, and after the first of
+    them with each other member filter choice (_member_choices); then, unless the view is the
+    default one (warm already), the other dashboard pages at this view; each as its viewer sees it
+    (`personal`: with members' addresses). In place of the views around a page asked for before
     (whether that was asked: not for a page without a view, nor a warehouse queried in place)."""
     if page not in VIEWS or not _enabled(settings):
         return False
     today = clock.today_in(settings.timezone)
+    try:
+        version = data.data_version(settings)
+        offered = data.load_dimension_values(settings, version)  # cached: the filter bar read them
+    except PulseError:
+        return False
     periods = [other for other in _periods(filters, today=today) if other != filters]
-    plan = [(view, period) for period in periods for view in _seen(page, personal)]
+    around = [*periods[:1], *_member_choices(filters, offered, today=today), *periods[1:]]
+    plan = [(view, shown) for shown in around for view in _seen(page, personal)]
     if filters != default_filters(settings):
         plan += [(view, filters) for other in VIEWS if other != page for view in _seen(other, personal)]
     with _state.changed:
-        try:
-            version = data.data_version(settings)
-        except PulseError:
-            return False
         _ask(Job(settings, version, plan))
     return True
+
+
+def _member_choices(filters: Filters, offered: dict[str, list[str]], *, today: date) -> list[Filters]:
+    """The view with each other choice of each member filter the filter bar offers: another value,
+    or all (when one is chosen); its period and other filters kept. None for a period that includes
+    today (its figures are keyed by the minute: ui.data.live_minute), nor for a dimension with more
+    than WARMED_VALUES values."""
+    if filters.end > today:
+        return []
+    choices = []
+    for dimension in MEMBER_DIMENSIONS:
+        values = offered.get(dimension, [])
+        if len(values) > WARMED_VALUES:
+            continue
+        chosen = getattr(filters, dimension)
+        choices += [replace(filters, **{dimension: value}) for value in [None, *values] if value != chosen]
+    return choices
 
 
 def _seen(page: str, personal: bool) -> list[View]:
@@ -247,6 +293,7 @@ def _run(job: Job) -> None:
     try:
         data.load_dimension_values(job.settings, job.version)  # the filter bar's choices, on every page
         for view, filters in job.plan:
+            _give_way_to_pages()
             if job.key is None and _state.queue:  # unlocked look: a newer job, so not the likely next
                 return
             view(job.settings, job.version, filters)
@@ -257,6 +304,12 @@ def _run(job: Job) -> None:
     _settle(job, fresh_for=data.TTL_S)
     if job.key is not None:
         log.info(DEFAULT_VIEWS_WARMED, len(job.plan), time.monotonic() - started)
+
+
+def _give_way_to_pages() -> None:
+    """Wait until no page runs (at most PAGES_WAIT_S: a page that never ends does not stop warming)."""
+    with _state.changed:
+        _state.changed.wait_for(lambda: _state.running == 0, timeout=PAGES_WAIT_S)
 
 
 def _settle(job: Job, *, fresh_for: float) -> None:
