@@ -85,6 +85,12 @@ class Settings:
         return self.date_order == "day_first"
 
     @property
+    def warms_figures(self) -> bool:
+        """Whether ui/warming.py computes figures ahead: for the DuckDB warehouse sync builds, with
+        warm_figures on (a database queried in place is read by the people who open it)."""
+        return self.warm_figures and self.warehouse_path is not None
+
+    @property
     def warehouse_path(self) -> Path | None:
         """The DuckDB file behind warehouse_url, or None when the warehouse is another database."""
         prefix = "duckdb:///"

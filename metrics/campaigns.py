@@ -17,6 +17,7 @@ Member filters narrow every count to the members in scope; the campaigns themsel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters, day_number, from_day_number
+from metrics.filters import Filters, day_number, from_day_number, narrowed
 from metrics.member_days import member_days
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
@@ -34,6 +35,7 @@ from store import tables
 
 LIFT_DAYS = 30
 ATTRIBUTION_DAYS = 14
+DIMENSIONS = schema.MEMBER_DIMENSIONS  # what results_query(by_members=True) splits each campaign by
 activities, campaigns, campaign_members, members = (
     schema.activities,
     schema.campaigns,
@@ -116,6 +118,7 @@ def _touches(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
         sa.select(
             flags,
             members.c.joined_at,
+            *(members.c[name] for name in DIMENSIONS),
             selected.c.starts_at,
             selected.c.ends_at,
             ((flags.c.attended == 1) | (flags.c.tagged == 1)).label("participant"),
@@ -127,19 +130,19 @@ def _touches(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
     )
 
 
-def _invited(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
-    """Per campaign: the in-scope members invited to it (campaign_members' key makes each
-    invitation one row)."""
+def _invited(filters: Filters, selected: sa.Subquery, by: tuple[str, ...]) -> sa.Select:
+    """Per campaign (and `by` dimensions): the in-scope members invited to it (campaign_members'
+    key makes each invitation one row)."""
+    keys = [campaign_members.c.campaign_id, *(members.c[name] for name in by)]
     return (
-        sa.select(campaign_members.c.campaign_id, sa.func.count().label("invited"))
+        sa.select(*keys, sa.func.count().label("invited"))
         .join(members, members.c.member_id == campaign_members.c.member_id)
         .where(
             campaign_members.c.campaign_id.in_(sa.select(selected.c.campaign_id)),
             campaign_members.c.status == "invited",
             *member_conditions(filters),
         )
-        .group_by(campaign_members.c.campaign_id)
-        .subquery("invited")
+        .group_by(*keys)
     )
 
 
@@ -150,7 +153,8 @@ def _newcomer(touches: sa.Subquery) -> sa.ColumnElement[bool]:
 
 
 def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]) -> sa.Subquery:
-    """Distinct (campaign, member, day, after, eligible) of in-scope members: their active days
+    """Distinct (campaign, member, channel, region, segment, day, after, eligible) of in-scope
+    members: their active days
     among the LIFT_DAYS before the campaign's start day and the LIFT_DAYS from it; eligible is 1 for
     members who joined before the start. `starts` (the selected campaigns' start times) bound the
     member-days read.
@@ -186,6 +190,7 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
         sa.select(
             window.c.campaign_id,
             days.c.member_id,
+            *(days.c[name] for name in DIMENSIONS),
             days.c.day,
             window.c.after,
             sa.case((days.c.joined_at < window.c.starts_at, 1), else_=0).label("eligible"),
@@ -197,17 +202,29 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
 
 
 FUNNEL = ("invited", "registered", "attended", "reach", "participants", "new_members")
+ACTIVE_DAYS = ("participant_before", "participant_after", "comparison_before", "comparison_after")
+RESULTS = (*FUNNEL, "eligible", "eligible_reached", "eligible_participants", *ACTIVE_DAYS)
 
 
-def results_query(*, filters: Filters, starts: list[datetime], campaign_id: str | None = None) -> sa.Select:
+def results_query(
+    *, filters: Filters, starts: list[datetime], campaign_id: str | None = None, by_members: bool = False
+) -> sa.Select:
     """Per campaign running in the period (or the one asked for), of in-scope members: the FUNNEL
     (invited, registered, attended, reach, participants, new_members), and for the lift eligible
     (members who joined before the start), eligible_reached and eligible_participants among them,
     and the active days before/after of those participants and of the comparison group.
     `starts`: the start times of the campaigns asked for (campaigns_query's, or the one campaign's).
 
+    `by_members`: per campaign and combination of channel, region and segment too (no row for a
+    combination without any count). Every figure is a count of members or of member-days, and a
+    member is in one combination, so a campaign's figures are the sums of its rows, and a member
+    filter's are the sums of the rows it keeps (summed_results): its first change needs no query.
+
     One statement, so the members each campaign touched are gathered once (at a million members,
-    with hundreds of thousands invited, that was half of the Campaigns page)."""
+    with hundreds of thousands invited, that was half of the Campaigns page). Each count is grouped
+    on its own and the groups added up (UNION ALL), rather than joined: a combination may hold
+    invitations and no active day, and a NULL dimension would not meet itself in a join."""
+    by = DIMENSIONS if by_members else ()
     selected = _selected(filters, campaign_id)
     touches = _touches(filters, selected)
     days = _active_days(filters, selected, starts)
@@ -215,6 +232,7 @@ def results_query(*, filters: Filters, starts: list[datetime], campaign_id: str 
     per_group = (
         sa.select(
             days.c.campaign_id,
+            *(days.c[name] for name in by),
             *(
                 count_where((days.c.eligible == 1) & member & (days.c.after == after)).label(name)
                 for name, member, after in (
@@ -228,52 +246,52 @@ def results_query(*, filters: Filters, starts: list[datetime], campaign_id: str 
         .select_from(
             days.outerjoin(group, (group.c.campaign_id == days.c.campaign_id) & (group.c.member_id == days.c.member_id))
         )
-        .group_by(days.c.campaign_id)
-        .subquery("per_group")
+        .group_by(days.c.campaign_id, *(days.c[name] for name in by))
     )
     # Members who joined before each start; a cross join narrowed in WHERE, as ClickHouse joins on
-    # equal keys only, then every selected campaign kept (0 when nobody had joined yet).
+    # equal keys only.
     joined_before = (
-        sa.select(selected.c.campaign_id, sa.func.count().label("eligible"))
+        sa.select(selected.c.campaign_id, *(members.c[name] for name in by), sa.func.count().label("eligible"))
         .select_from(selected, members)
         .where(members.c.joined_at < selected.c.starts_at, *member_conditions(filters))
-        .group_by(selected.c.campaign_id)
-        .subquery("joined_before")
-    )
-    eligible = (
-        sa.select(selected.c.campaign_id, sa.func.coalesce(joined_before.c.eligible, 0).label("eligible"))
-        .select_from(selected.outerjoin(joined_before, joined_before.c.campaign_id == selected.c.campaign_id))
-        .subquery("eligible")
+        .group_by(selected.c.campaign_id, *(members.c[name] for name in by))
     )
     early = touches.c.joined_at < touches.c.starts_at
-    counted = (
-        sa.select(
-            touches.c.campaign_id,
-            count_where(touches.c.registered == 1).label("registered"),
-            count_where(touches.c.attended == 1).label("attended"),
-            sa.func.count().label("reach"),
-            count_where(touches.c.participant).label("participants"),
-            count_where(_newcomer(touches)).label("new_members"),
-            count_where(early).label("eligible_reached"),
-            count_where(early & touches.c.participant).label("eligible_participants"),
-        )
-        .group_by(touches.c.campaign_id)
-        .subquery("counted")
+    counted = sa.select(
+        touches.c.campaign_id,
+        *(touches.c[name] for name in by),
+        count_where(touches.c.registered == 1).label("registered"),
+        count_where(touches.c.attended == 1).label("attended"),
+        sa.func.count().label("reach"),
+        count_where(touches.c.participant).label("participants"),
+        count_where(_newcomer(touches)).label("new_members"),
+        count_where(early).label("eligible_reached"),
+        count_where(early & touches.c.participant).label("eligible_participants"),
+    ).group_by(touches.c.campaign_id, *(touches.c[name] for name in by))
+    parts = [_invited(filters, selected, by), counted, joined_before, per_group]
+    if not by:  # every selected campaign, 0 where nobody counts
+        parts.append(sa.select(selected.c.campaign_id))
+    added = sa.union_all(*(_padded(part, by) for part in parts)).subquery("added")
+    keys = [added.c.campaign_id, *(added.c[name] for name in by)]
+    sums = (sa.cast(sa.func.sum(added.c[name]), sa.Integer).label(name) for name in RESULTS)
+    return sa.select(*keys, *sums).group_by(*keys)
+
+
+def _padded(part: sa.Select, by: tuple[str, ...]) -> sa.Select:
+    """`part`'s rows with every column of RESULTS, 0 in those it does not count (INTEGER, so the
+    union's columns agree on every engine)."""
+    row = part.subquery()
+    counts = (
+        sa.cast(row.c[name] if name in row.c else sa.literal_column("0"), sa.Integer).label(name) for name in RESULTS
     )
-    invited = _invited(filters, selected)
-    counts = (*FUNNEL[1:], "eligible_reached", "eligible_participants")
-    active_days = ("participant_before", "participant_after", "comparison_before", "comparison_after")
-    return sa.select(
-        eligible.c.campaign_id,
-        sa.func.coalesce(invited.c.invited, 0).label("invited"),
-        *(sa.func.coalesce(counted.c[name], 0).label(name) for name in counts),
-        eligible.c.eligible,
-        *(sa.func.coalesce(per_group.c[name], 0).label(name) for name in active_days),
-    ).select_from(
-        eligible.outerjoin(invited, invited.c.campaign_id == eligible.c.campaign_id)
-        .outerjoin(counted, counted.c.campaign_id == eligible.c.campaign_id)
-        .outerjoin(per_group, per_group.c.campaign_id == eligible.c.campaign_id)
-    )
+    return sa.select(row.c.campaign_id, *(row.c[name] for name in by), *counts)
+
+
+def summed_results(rows: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Per campaign (campaign_id, RESULTS), the sums of results_query's rows `by_members` that the
+    filters' member filters keep (metrics.filters.narrowed)."""
+    kept = narrowed(rows, filters)
+    return kept.groupby("campaign_id", as_index=False)[list(RESULTS)].sum()
 
 
 def lift(row: pd.Series) -> float | None:
@@ -359,17 +377,25 @@ TABLE_COLUMNS = [
 ]
 
 
-def campaign_table(*, warehouse: Runner, app_store: Runner, filters: Filters) -> pd.DataFrame:
-    """One row per campaign running in the period, with TABLE_COLUMNS (see the module docstring)."""
+Results = Callable[[list[datetime]], pd.DataFrame]  # the campaigns' start times -> campaign_id, RESULTS
+
+
+def campaign_table(
+    *, warehouse: Runner, app_store: Runner, filters: Filters, results: Results | None = None
+) -> pd.DataFrame:
+    """One row per campaign running in the period, with TABLE_COLUMNS (see the module docstring).
+    `results` gives results_query's figures for the campaigns starting at the given times (the app:
+    summed from everyone's by member combination, summed_results); by default they are queried."""
     listed = warehouse.run(campaigns_query(filters=filters))
     if listed.empty:
         return pd.DataFrame(columns=TABLE_COLUMNS)
     starts = [stamp.to_pydatetime() for stamp in pd.to_datetime(listed["starts_at"])]
-    results = warehouse.run(results_query(filters=filters, starts=starts)).set_index("campaign_id")
-    table = listed.join(results[list(FUNNEL)], on="campaign_id")
+    found = results(starts) if results is not None else warehouse.run(results_query(filters=filters, starts=starts))
+    results_of = found.set_index("campaign_id")
+    table = listed.join(results_of[list(FUNNEL)], on="campaign_id")
     table[list(FUNNEL)] = table[list(FUNNEL)].fillna(0).astype("int64")
     table["attendance_rate"] = [ratio(a, r) for a, r in zip(table["attended"], table["registered"], strict=True)]
-    table["lift"] = [lift(results.loc[c]) if c in results.index else None for c in table["campaign_id"]]
+    table["lift"] = [lift(results_of.loc[c]) if c in results_of.index else None for c in table["campaign_id"]]
     table["cost_per_participant"] = [
         None if pd.isna(b) else ratio(b, p) for b, p in zip(table["budget"], table["participants"], strict=True)
     ]

@@ -551,6 +551,22 @@ def configured(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def loaders(warehouse, monkeypatch, tmp_path):
+    """ui/data.py's loaders reading the fixture warehouse, their caches empty (the settings, version
+    and filters the tests pass are the same for every engine); yields the settings to pass."""
+    import streamlit as st
+
+    from settings import load_settings
+    from ui import data
+
+    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "warehouse", lambda settings: warehouse)
+    st.cache_data.clear()
+    yield load_settings()
+    st.cache_data.clear()
+
+
+@pytest.fixture
 def statements():
     """The SQL every engine sends from the test's thread while the test runs (not a background
     thread an earlier app run started, such as the delivery sender reading its outbox)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -22,6 +23,7 @@ import pytest
 
 from metrics import campaigns, sections
 from metrics.filters import Filters, day_number
+from schema import MEMBER_DIMENSIONS as DIMENSIONS
 from store import tables
 from store.database import AppStore
 from tests import community
@@ -106,6 +108,74 @@ def test_campaign_table_follows_member_filters(warehouse, app_store):
     ]
     assert row["lift"] == pytest.approx(-1.0)
     assert (row["nps"], row["csat"], row["cost_per_participant"]) == (100.0, 1.0, 300.0)
+
+
+CHOICES = [
+    {},
+    {"region": "EU"},
+    {"channel": "forum"},
+    {"segment": "biz"},
+    {"region": "US", "segment": "dev"},
+    {"region": "nowhere"},
+    {"channel": ""},  # an empty value names no dimension (metrics.sql.member_conditions)
+]
+
+
+@pytest.mark.parametrize("chosen", CHOICES)
+def test_a_member_filter_sums_everyones_results_by_member_combination(warehouse, chosen):
+    filters = replace(P, **chosen)
+    everyone = warehouse.run(campaigns.results_query(filters=P, starts=[MEETUP_START], by_members=True))
+    assert set(everyone.columns) == {"campaign_id", *DIMENSIONS, *campaigns.RESULTS}
+    summed = campaigns.summed_results(everyone, filters).set_index("campaign_id")
+    queried = warehouse.run(campaigns.results_query(filters=filters, starts=[MEETUP_START])).set_index("campaign_id")
+    results = list(campaigns.RESULTS)
+    assert summed.reindex(queried.index, fill_value=0)[results].astype(int).to_dict("index") == (
+        queried[results].astype(int).to_dict("index")
+    )
+
+
+@pytest.mark.parametrize("chosen", [{}, {"region": "EU"}, {"segment": "dev"}, {"region": "US"}])
+def test_a_member_filter_sums_each_campaigns_results_when_several_run(fairs, chosen):
+    starts = [datetime(2025, 1, 10), FAIR, FAIR]
+    filters = replace(FAIRS_PERIOD, **chosen)
+    everyone = fairs.run(campaigns.results_query(filters=FAIRS_PERIOD, starts=starts, by_members=True))
+    summed = campaigns.summed_results(everyone, filters).set_index("campaign_id")
+    queried = fairs.run(campaigns.results_query(filters=filters, starts=starts)).set_index("campaign_id")
+    results = list(campaigns.RESULTS)
+    assert sorted(queried.index) == ["a-fair", "b-fair", "early"]  # every campaign, zeros included
+    assert summed.reindex(queried.index, fill_value=0)[results].astype(int).to_dict("index") == (
+        queried[results].astype(int).to_dict("index")
+    )
+
+
+def test_where_figures_are_warmed_a_member_filter_sums_everyones_campaign_results(warehouse, loaders, statements):
+    from ui import data
+
+    settings = replace(loaders, warm_figures=True)  # (the suite runs with warming off)
+    assert settings.warms_figures
+    data.load_campaigns(settings, "v", P)
+    statements.clear()
+    europe = data.load_campaigns(settings, "v", EUROPE)
+    assert sum("participant_before" in statement for statement in statements) == 1  # everyone's, by combination
+    statements.clear()
+    us = data.load_campaigns(settings, "v", replace(P, region="US"))
+    assert not [statement for statement in statements if "participant_before" in statement]  # summed: no query
+    store = data.app_store(settings.app_db_url)
+    for table, filters in ((europe, EUROPE), (us, replace(P, region="US"))):
+        queried = campaigns.campaign_table(warehouse=warehouse, app_store=store, filters=filters)
+        pd.testing.assert_frame_equal(table, queried)
+    assert europe["lift"].iloc[0] == pytest.approx(-1.0)  # as test_campaign_table_follows_member_filters
+
+
+def test_without_warming_each_member_filter_queries_its_campaign_results(loaders, statements):
+    from ui import data
+
+    assert not loaders.warms_figures
+    data.load_campaigns(loaders, "v", P)
+    statements.clear()
+    data.load_campaigns(loaders, "v", EUROPE)
+    sent = [statement for statement in statements if "participant_before" in statement]
+    assert len(sent) == 1 and "region" in sent[0]  # the filtered query, not everyone's by combination
 
 
 def test_campaign_without_participants_has_no_rates(warehouse, app_store):

@@ -203,22 +203,6 @@ def test_the_level_board_of_members_of_one_channel(warehouse):
     }
 
 
-@pytest.fixture
-def loaders(warehouse, monkeypatch, tmp_path):
-    """ui/data.py's loaders reading the fixture warehouse, their caches empty (the settings, version
-    and filters the tests pass are the same for every engine); yields the settings to pass."""
-    import streamlit as st
-
-    from settings import load_settings
-    from ui import data
-
-    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(data, "warehouse", lambda settings: warehouse)
-    st.cache_data.clear()
-    yield load_settings()
-    st.cache_data.clear()
-
-
 def test_the_members_page_reads_the_board_where_the_warehouse_computes_its_figures_once(warehouse, loaders, statements):
     from ui import data
 

@@ -180,7 +180,7 @@ def warm_default_views(settings: Settings) -> bool:
     not warm: a new build or settings, a new day (the default period moved), or TTL_S since it was
     warmed (the cache then serves it once more while refreshing it: ui.data.cached), so a build
     synced at night is warm in the morning. Whether that was asked; cheap otherwise."""
-    if not _enabled(settings):
+    if not settings.warms_figures:
         return False
     filters = default_filters(settings)
     with _state.changed:  # decided and queued at once: the sender and a page run may both ask
@@ -203,7 +203,7 @@ def warm_around(settings: Settings, page: str, filters: Filters, *, personal: bo
     default one (warm already), the other dashboard pages at this view; each as its viewer sees it
     (`personal`: with members' addresses). In place of the views around a page asked for before
     (whether that was asked: not for a page without a view, nor a warehouse queried in place)."""
-    if page not in VIEWS or not _enabled(settings):
+    if page not in VIEWS or not settings.warms_figures:
         return False
     today = clock.today_in(settings.timezone)
     try:
@@ -248,12 +248,6 @@ def idle(*, timeout: float) -> bool:
     `timeout` seconds."""
     with _state.changed:
         return _state.changed.wait_for(lambda: _state.worker is None, timeout=timeout)
-
-
-def _enabled(settings: Settings) -> bool:
-    """Warming is for the DuckDB warehouse sync builds: a database queried in place is read by the
-    people who open it."""
-    return settings.warm_figures and settings.warehouse_path is not None
 
 
 def _periods(filters: Filters, *, today: date) -> list[Filters]:
