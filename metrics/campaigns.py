@@ -154,10 +154,9 @@ def _newcomer(touches: sa.Subquery) -> sa.ColumnElement[bool]:
 
 def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]) -> sa.Subquery:
     """Distinct (campaign, member, channel, region, segment, day, after, eligible) of in-scope
-    members: their active days
-    among the LIFT_DAYS before the campaign's start day and the LIFT_DAYS from it; eligible is 1 for
-    members who joined before the start. `starts` (the selected campaigns' start times) bound the
-    member-days read.
+    members: their active days among the LIFT_DAYS before the campaign's start day and the LIFT_DAYS
+    from it; eligible is 1 for members who joined before the start. `starts` (the selected
+    campaigns' start times) bound the member-days read.
 
     Each campaign's window becomes its list of days, so member-days meet campaigns on an equal day
     (a hash join on every engine) rather than on a range, which PostgreSQL can only loop over.

@@ -121,61 +121,61 @@ CHOICES = [
 ]
 
 
-@pytest.mark.parametrize("chosen", CHOICES)
-def test_a_member_filter_sums_everyones_results_by_member_combination(warehouse, chosen):
-    filters = replace(P, **chosen)
-    everyone = warehouse.run(campaigns.results_query(filters=P, starts=[MEETUP_START], by_members=True))
+def assert_sums_as_queried(warehouse, period: Filters, starts: list[datetime], chosen: dict) -> pd.DataFrame:
+    """Hold a member filter's results summed from everyone's by combination to the filtered query's
+    (a campaign without a row of its own sums to zeros); returns the queried, by campaign."""
+    everyone = warehouse.run(campaigns.results_query(filters=period, starts=starts, by_members=True))
     assert set(everyone.columns) == {"campaign_id", *DIMENSIONS, *campaigns.RESULTS}
+    filters = replace(period, **chosen)
     summed = campaigns.summed_results(everyone, filters).set_index("campaign_id")
-    queried = warehouse.run(campaigns.results_query(filters=filters, starts=[MEETUP_START])).set_index("campaign_id")
+    queried = warehouse.run(campaigns.results_query(filters=filters, starts=starts)).set_index("campaign_id")
     results = list(campaigns.RESULTS)
     assert summed.reindex(queried.index, fill_value=0)[results].astype(int).to_dict("index") == (
         queried[results].astype(int).to_dict("index")
     )
+    return queried
+
+
+@pytest.mark.parametrize("chosen", CHOICES)
+def test_a_member_filter_sums_everyones_results_by_member_combination(warehouse, chosen):
+    assert_sums_as_queried(warehouse, P, [MEETUP_START], chosen)
 
 
 @pytest.mark.parametrize("chosen", [{}, {"region": "EU"}, {"segment": "dev"}, {"region": "US"}])
 def test_a_member_filter_sums_each_campaigns_results_when_several_run(fairs, chosen):
-    starts = [datetime(2025, 1, 10), FAIR, FAIR]
-    filters = replace(FAIRS_PERIOD, **chosen)
-    everyone = fairs.run(campaigns.results_query(filters=FAIRS_PERIOD, starts=starts, by_members=True))
-    summed = campaigns.summed_results(everyone, filters).set_index("campaign_id")
-    queried = fairs.run(campaigns.results_query(filters=filters, starts=starts)).set_index("campaign_id")
-    results = list(campaigns.RESULTS)
+    queried = assert_sums_as_queried(fairs, FAIRS_PERIOD, [datetime(2025, 1, 10), FAIR, FAIR], chosen)
     assert sorted(queried.index) == ["a-fair", "b-fair", "early"]  # every campaign, zeros included
-    assert summed.reindex(queried.index, fill_value=0)[results].astype(int).to_dict("index") == (
-        queried[results].astype(int).to_dict("index")
-    )
 
 
-def test_where_figures_are_warmed_a_member_filter_sums_everyones_campaign_results(warehouse, loaders, statements):
+def test_computed_ahead_a_member_filters_campaign_results_are_sums_of_everyones(warehouse, loaders, statements):
     from ui import data
 
-    settings = replace(loaders, warm_figures=True)  # (the suite runs with warming off)
-    assert settings.warms_figures
-    data.load_campaigns(settings, "v", P)
+    data.load_campaigns(loaders, "v", P)
+    us = replace(P, region="US")
     statements.clear()
-    europe = data.load_campaigns(settings, "v", EUROPE)
-    assert sum("participant_before" in statement for statement in statements) == 1  # everyone's, by combination
-    statements.clear()
-    us = data.load_campaigns(settings, "v", replace(P, region="US"))
+    with data.ahead():  # as ui/warming.py computes the filter choices of a page
+        europe = data.load_campaigns(loaders, "v", EUROPE)
+        (everyone,) = [statement for statement in statements if "participant_before" in statement]
+        assert "GROUP BY added.campaign_id, added.channel" in everyone.replace("`", "")  # by combination
+        statements.clear()
+        in_us = data.load_campaigns(loaders, "v", us)
     assert not [statement for statement in statements if "participant_before" in statement]  # summed: no query
-    store = data.app_store(settings.app_db_url)
-    for table, filters in ((europe, EUROPE), (us, replace(P, region="US"))):
+    assert not data.computing_ahead()
+    store = data.app_store(loaders.app_db_url)
+    for table, filters in ((europe, EUROPE), (in_us, us)):
         queried = campaigns.campaign_table(warehouse=warehouse, app_store=store, filters=filters)
         pd.testing.assert_frame_equal(table, queried)
     assert europe["lift"].iloc[0] == pytest.approx(-1.0)  # as test_campaign_table_follows_member_filters
 
 
-def test_without_warming_each_member_filter_queries_its_campaign_results(loaders, statements):
+def test_a_page_waiting_for_one_filters_campaign_results_queries_them(loaders, statements):
     from ui import data
 
-    assert not loaders.warms_figures
     data.load_campaigns(loaders, "v", P)
     statements.clear()
     data.load_campaigns(loaders, "v", EUROPE)
-    sent = [statement for statement in statements if "participant_before" in statement]
-    assert len(sent) == 1 and "region" in sent[0]  # the filtered query, not everyone's by combination
+    (sent,) = [statement for statement in statements if "participant_before" in statement]
+    assert "added.channel" not in sent.replace("`", "")  # the filtered query, the faster for one view
 
 
 def test_campaign_without_participants_has_no_rates(warehouse, app_store):
@@ -447,19 +447,44 @@ FAIRS_PARTICIPATION = [("a-fair", "ann", "attended"), ("a-fair", "cat", "invited
 FAIRS_PERIOD = Filters(start=date(2025, 1, 1), end=date(2025, 7, 2))
 
 
-@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
-def fairs(request, tmp_path_factory):
+# The fairs' members with dimensions missing (NULL) or empty: a sum by combination keeps each once.
+UNNAMED_MEMBERS = [
+    ("ann", datetime(2025, 6, 1), "forum", "EU", "dev", False),
+    ("ben", datetime(2025, 6, 1), None, "EU", "dev", False),
+    ("cat", datetime(2025, 6, 1), "forum", None, "", False),
+]
+
+
+def fairs_warehouse(request, tmp_path_factory, member_rows: list[tuple], name: str) -> Iterator:
     frames = community.frames(
-        member_rows=FAIRS_MEMBERS,
+        member_rows=member_rows,
         activity_rows=FAIRS_ACTIVITIES,
         campaign_rows=FAIRS_CAMPAIGNS,
         participation_rows=FAIRS_PARTICIPATION,
     )
-    result = make_warehouse(
-        request.param, tmp_path_factory.mktemp(f"fairs-{request.param}"), frames, databases(request, request.param)
-    )
+    folder = tmp_path_factory.mktemp(f"{name}-{request.param}")
+    result = make_warehouse(request.param, folder, frames, databases(request, request.param))
     yield result
     result.dispose()
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def fairs(request, tmp_path_factory):
+    yield from fairs_warehouse(request, tmp_path_factory, FAIRS_MEMBERS, "fairs")
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def unnamed(request, tmp_path_factory):
+    yield from fairs_warehouse(request, tmp_path_factory, UNNAMED_MEMBERS, "unnamed")
+
+
+@pytest.mark.parametrize(
+    "chosen", [{}, {"channel": "forum"}, {"region": "EU"}, {"segment": "dev"}, {"segment": ""}, {"region": "US"}]
+)
+def test_members_without_a_dimension_are_summed_as_the_filtered_query_counts_them(unnamed, chosen):
+    queried = assert_sums_as_queried(unnamed, FAIRS_PERIOD, [datetime(2025, 1, 10), FAIR, FAIR], chosen)
+    if not chosen:  # all three counted, whatever their dimensions: as the fairs test has a-fair
+        assert queried.loc["a-fair", ["reach", "participants", "eligible"]].astype(int).tolist() == [2, 2, 3]
 
 
 def test_campaigns_starting_together_come_by_id_after_the_earlier_one(fairs):

@@ -195,6 +195,9 @@ def test_member_choices_leave_out_a_period_with_today_and_a_dimension_of_many_va
         replace(filters, channel=None),
         replace(filters, channel="social"),
     ]
+    in_europe = replace(filters, region="Europe")  # of a dimension with too many values: all of them still
+    assert replace(in_europe, region=None) in warming._member_choices(in_europe, offered, today=today)
+    assert warming._member_choices(filters, {"channel": ["", "event"]}, today=today) == [replace(filters, channel=None)]
     with_today = replace(filters, end=date(2026, 12, 3))  # its figures are keyed by the minute
     assert warming._member_choices(with_today, offered, today=today) == []
 
@@ -354,3 +357,4 @@ def test_a_page_run_ends_for_the_thread_also_when_the_page_fails(warmed_dir):
         assert warming._state.running == 1
         raise RuntimeError("the page failed")
     assert warming._state.running == 0
+    assert warming.idle(timeout=60)  # (the default views it then asked for: not the next test's)

@@ -18,9 +18,11 @@ loaders with the same arguments, so the page's own run finds them. PRESENTED is 
 for more on a projector or for a viewer who may not see members' addresses (the Members page's
 slipping champions without them): warmed with the default views, and with the other periods for
 such a viewer. One thread per server works through the requests: the default views to their end,
-and the periods of the page looked at last (a page's periods not yet warmed are dropped when
-someone looks at another). A page asking for a figure the thread is computing waits for it rather
-than computing it twice (st.cache_data's lock).
+and the views around the page looked at last (those not yet warmed are dropped when someone looks
+at another). A page asking for a figure the thread is computing waits for it rather than computing
+it twice (st.cache_data's lock); while any page runs, the thread starts no view (page_run), so a
+person waiting shares the cores with one view at most. Its views run `data.ahead()`, where a loader
+may take a way that is slower for one view and makes the next ones cheap.
 
 Only the DuckDB warehouse that sync builds is warmed: ClickHouse and databases queried in place are
 read by the people who open them. Warming that fails is logged and tried again a minute later; the
@@ -51,7 +53,7 @@ View = Callable[[Settings, str, Filters], None]
 # The periods warmed beside a view's own, most likely first; the presets that include today are
 # left out, since their figures are keyed by the minute (ui.data.live_minute).
 PRESETS = ("last_90_days", "last_7_days", "last_month", DEFAULT_PRESET)
-# A member dimension with more values is not warmed value by value: each is a view (about 0.3 s of
+# A member dimension with more values is not warmed value by value: each is a view (0.1-0.75 s of
 # work at a million members), and a person is less likely to pick any one of them.
 WARMED_VALUES = 30
 log = logging.getLogger(__name__)
@@ -156,7 +158,7 @@ def page_run(settings: Settings) -> Iterator[None]:
 
 
 def warm_after_run(settings: Settings) -> None:
-    """After a page run (app.py, when the page is drawn, so warming does not slow it): the default
+    """After a page run (page_run, when the page is drawn, so warming does not slow it): the default
     views when they are not warm, and the views around the dashboard view this run showed.
     Never raises: it runs as the page ends, also when the page failed, whose own error is the one
     to show."""
@@ -222,19 +224,18 @@ def warm_around(settings: Settings, page: str, filters: Filters, *, personal: bo
 
 
 def _member_choices(filters: Filters, offered: dict[str, list[str]], *, today: date) -> list[Filters]:
-    """The view with each other choice of each member filter the filter bar offers: another value,
-    or all (when one is chosen); its period and other filters kept. None for a period that includes
-    today (its figures are keyed by the minute: ui.data.live_minute), nor for a dimension with more
-    than WARMED_VALUES values."""
+    """The view with each other choice of each member filter the filter bar offers: all of them
+    (when one is chosen), or another value, for a dimension of at most WARMED_VALUES values (an
+    empty value is all of them too); its period and other filters kept. None for a period that
+    includes today (its figures are keyed by the minute: ui.data.live_minute)."""
     if filters.end > today:
         return []
     choices = []
     for dimension in MEMBER_DIMENSIONS:
-        values = offered.get(dimension, [])
-        if len(values) > WARMED_VALUES:
-            continue
         chosen = getattr(filters, dimension)
-        choices += [replace(filters, **{dimension: value}) for value in [None, *values] if value != chosen]
+        values = [value for value in offered.get(dimension, []) if value]
+        others = [None, *values] if len(values) <= WARMED_VALUES else [None]
+        choices += [replace(filters, **{dimension: value}) for value in others if value != chosen]
     return choices
 
 
@@ -290,7 +291,8 @@ def _run(job: Job) -> None:
             _give_way_to_pages()
             if job.key is None and _state.queue:  # unlocked look: a newer job, so not the likely next
                 return
-            view(job.settings, job.version, filters)
+            with data.ahead():
+                view(job.settings, job.version, filters)
     except Exception as error:  # the page that reads these figures shows the failure too
         log.warning("Warming stopped: %r", error)
         _settle(job, fresh_for=RETRY_S)
