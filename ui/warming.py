@@ -226,8 +226,9 @@ def warm_around(settings: Settings, page: str, filters: Filters, *, personal: bo
 def _member_choices(filters: Filters, offered: dict[str, list[str]], *, today: date) -> list[Filters]:
     """The view with each other choice of each member filter the filter bar offers: all of them
     (when one is chosen), or another value, for a dimension of at most WARMED_VALUES values (an
-    empty value is all of them too); its period and other filters kept. None for a period that
-    includes today (its figures are keyed by the minute: ui.data.live_minute)."""
+    empty value is left out: like all of them, it names no dimension); its period and other filters
+    kept. None for a period that includes today (its figures are keyed by the minute:
+    ui.data.live_minute)."""
     if filters.end > today:
         return []
     choices = []
