@@ -100,11 +100,11 @@ _AHEAD = threading.local()  # .active while ui/warming.py computes figures in th
 def ahead() -> Iterator[None]:
     """Figures computed in this block are for later (ui/warming.py): a loader may then take the way
     that is slower for one view but makes the next ones cheap (_campaigns)."""
-    _AHEAD.active = True
+    before, _AHEAD.active = computing_ahead(), True
     try:
         yield
     finally:
-        _AHEAD.active = False
+        _AHEAD.active = before
 
 
 def computing_ahead() -> bool:
@@ -297,14 +297,16 @@ def _campaigns(settings: Settings, version: str, filters: Filters, live: int | N
     no results query (the campaign list and the survey scores are still read); a person waiting
     for one view gets that view's own query, the faster."""
     community, store = _stores(settings)
-    results = None
-    if filters.selects_members and computing_ahead():
-
-        def results(starts: list[datetime]) -> pd.DataFrame:
-            everyone = _campaign_results(settings, version, filters.all_members(), starts)
-            return campaigns.summed_results(everyone, filters)
-
+    summed = filters.selects_members and computing_ahead()
+    results = _summed_campaign_results(settings, version, filters) if summed else None
     return campaigns.campaign_table(warehouse=community, app_store=store, filters=filters, results=results)
+
+
+def _summed_campaign_results(settings: Settings, version: str, filters: Filters) -> campaigns.Results:
+    """A member filter's campaign figures as sums of everyone's by member combination."""
+    return lambda starts: campaigns.summed_results(
+        _campaign_results(settings, version, filters.all_members(), starts), filters
+    )
 
 
 @cached()
