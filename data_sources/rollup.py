@@ -93,7 +93,7 @@ def rollup_builds(timezone: str, *, dialect: str = "") -> list[tuple[sa.Table, s
     named, in the order they are built."""
     postgres = dialect == "postgresql"  # what sorts there: rollup/build.py says why
     days = activity_days_sorted_query(timezone) if postgres else activity_days_query(timezone)
-    queries = (member_keys_query(), days, rollup_query(one_order=postgres), member_months_query())
+    queries = (member_keys_query(), days, rollup_query(one_order=postgres), member_months_query(timezone))
     return list(zip(TABLES, (*queries, changes_rollup_query()), strict=True))
 
 

@@ -40,18 +40,8 @@ def cohort_activity_query(*, filters: Filters, cohorts: int = COHORTS) -> sa.Sel
         .subquery("cohort")
     )
     sizes = sa.select(cohort.c.cohort, sa.func.count().label("size")).group_by(cohort.c.cohort).subquery("sizes")
-    # Each member-month knows its member's join time, so the cohort month comes with it: no join of
-    # active months back to the cohort's members.
-    months = active_months(filters, first)
-    active = (
-        sa.select(
-            months.c.member_key,
-            month_of(day_of(months.c.joined_at, filters)).label("cohort"),
-            months.c.month,
-        )
-        .where(months.c.joined_at >= filters.utc(first), months.c.joined_at < filters.end_utc)
-        .subquery("active")
-    )
+    # Each member-month comes with its member's cohort: no join of active months back to the cohort.
+    active = active_months(filters, first)
     months_since = active.c.month - active.c.cohort
     retained = (
         sa.select(active.c.cohort, months_since.label("months_since"), sa.func.count().label("active"))

@@ -5,9 +5,9 @@ their queries, data_sources/rollup.py writes them, metrics/member_days.py reads 
 `activity_days` counts activities per member, day, kind and platform (what the figures by kind or
 platform read); `member_days` holds (member_key, day, activities, contributions, points, the
 member's previous and next active day, and running counts of their active weeks and contributions)
-in day order, so a period reads only its own rows; `member_months` groups them by month
-(metrics/member_periods.py); `activity_changes` holds the DAU/WAU/MAU changes per day
-(metrics/activity.py); `pulse_info` records the time zone the days are in and the rollup's version.
+in day order, so a period reads only its own rows; `member_months` groups them by month, with each
+member's join day and month (metrics/member_periods.py); `activity_changes` holds the DAU/WAU/MAU
+changes per day (metrics/activity.py); `pulse_info` records the time zone the days are in and the rollup's version.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ members = schema.members
 TIMEZONE_KEY = "member_days_timezone"
 BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
 VERSION_KEY = "rollup_version"
-VERSION = "4"  # raise when the rollup's tables change: an older rollup is then not read
+VERSION = "5"  # raise when the rollup's tables change: an older rollup is then not read
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 
 rollup_metadata = sa.MetaData()
@@ -80,4 +80,8 @@ member_months = sa.Table(
     rollup_metadata,
     sa.Column("member_key", sa.Integer, nullable=False),
     sa.Column("month", sa.Integer, nullable=False),  # metrics.filters.month_number
+    # The member's join, local day and month: the cohort grid (metrics/cohorts.py) reads a member-month
+    # and its cohort together, where joining member_keys and converting join times cost most of it.
+    sa.Column("joined_day", sa.Integer, nullable=False),
+    sa.Column("cohort", sa.Integer, nullable=False),
 )
