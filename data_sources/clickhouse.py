@@ -53,6 +53,7 @@ ORDER_BY: dict[str, tuple[str, ...]] = {
     "campaign_members": ("campaign_id", "member_id", "status"),
     # the rollup: metrics read a period's days, the members' dimensions by key, months by month
     "member_keys": ("member_key",),
+    "member_groups": ("group_key",),
     "activity_days": ("day", "member_key"),
     "member_days": ("day", "member_key"),
     "member_months": ("month", "member_key"),

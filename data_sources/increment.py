@@ -5,7 +5,8 @@ An incremental sync appends activities (and members) to a warehouse whose rollup
 is a sum over members, so the rows to redo are those of the members with new activity:
 
 - member_keys: new members get the next keys (a full build numbers members by id instead: keys
-  are surrogates, and metrics never order by them);
+  are surrogates, and metrics never order by them), and the group key of their combination of
+  dimensions, a new combination the next one in member_groups;
 - activity_days: the touched member-days' rows are summed again with the new rows;
 - member_days: the touched members' rows from their active day before the first touched day on
   are rebuilt (a late activity moves their running counts and their previous and next days from
@@ -30,13 +31,21 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
-from rollup.build import activity_days_query, changes, keyed_member_days, member_months_query, rollup_query
+from rollup.build import (
+    activity_days_query,
+    changes,
+    keyed_member_days,
+    member_months_query,
+    rollup_query,
+    with_member_columns,
+)
 from rollup.tables import (
     BUILT_AT_KEY,
     KEYED,
     activity_changes,
     activity_rollup,
     info,
+    member_groups,
     member_keys,
     member_months,
     rollup,
@@ -122,7 +131,7 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     in_touched = rollup.c.member_key.in_(sa.select(touched_members.c.member_key))
     _add_changes(connection, sign=-1)  # their share before
     _delete_redone(connection)
-    connection.execute(sa.insert(rollup).from_select(list(rollup.c), _redone_rows()))
+    connection.execute(sa.insert(rollup).from_select(list(rollup.c), _redone_rows(timezone)))
     connection.execute(sa.delete(member_months).where(_touched(member_months)))
     connection.execute(
         sa.insert(member_months).from_select(list(member_months.c), member_months_query(timezone, in_touched))
@@ -152,13 +161,30 @@ def _touched(table: sa.Table) -> sa.ColumnElement[bool]:
 
 
 def _add_members(connection: Connection) -> int:
-    """Key the members not in member_keys after its last key; returns that last key."""
+    """Key the members not in member_keys after its last key, each with the group key of their
+    combination of dimensions (a combination new to member_groups gets the next); returns that
+    last key."""
     last = int(connection.scalar(sa.select(sa.func.coalesce(sa.func.max(member_keys.c.member_key), 0))) or 0)
     unknown = ~sa.exists().where(member_keys.c.member_id == members.c.member_id)
-    keyed = sa.select(
-        (sa.literal(last) + sa.func.row_number().over(order_by=members.c.member_id)).label("member_key"),
-        *(members.c[name] for name in KEYED),
-    ).where(unknown)
+    dimensions = [members.c[name] for name in schema.MEMBER_DIMENSIONS]
+
+    def same_group(group: sa.FromClause) -> sa.ColumnElement[bool]:
+        return sa.and_(*(group.c[name].is_not_distinct_from(members.c[name]) for name in schema.MEMBER_DIMENSIONS))
+
+    new_groups = sa.select(*dimensions).where(unknown, ~sa.exists().where(same_group(member_groups))).distinct()
+    new = new_groups.subquery("new_groups")
+    last_group = sa.select(sa.func.coalesce(sa.func.max(member_groups.c.group_key), 0)).scalar_subquery()
+    keyed_groups = sa.select((last_group + sa.func.dense_rank().over(order_by=list(new.c))).label("group_key"), *new.c)
+    connection.execute(sa.insert(member_groups).from_select(list(member_groups.c), keyed_groups))
+    keyed = (
+        sa.select(
+            (sa.literal(last) + sa.func.row_number().over(order_by=members.c.member_id)).label("member_key"),
+            *(members.c[name] for name in KEYED),
+            member_groups.c.group_key,
+        )
+        .join(member_groups, same_group(member_groups))
+        .where(unknown)
+    )
     connection.execute(sa.insert(member_keys).from_select(list(member_keys.c), keyed))
     return last
 
@@ -229,10 +255,12 @@ def _delete_redone(connection: Connection) -> None:
     connection.execute(sa.delete(rollup).where(same))
 
 
-def _redone_rows() -> sa.Select:
+def _redone_rows(timezone: str) -> sa.Select:
     """member_days' rows from each touched member's from_day on, computed from those days' activity
-    and carried on from the row before: its previous day for the first, its running counts."""
-    part = rollup_query(source=redone_days).subquery("part")
+    and carried on from the row before: its previous day for the first, its running counts; with
+    the member's join day (in `timezone`) and group key."""
+    days = rollup_query(source=redone_days).order_by(None).subquery("days")
+    part = with_member_columns(days, touched_keys, timezone).subquery("part")
     return (
         sa.select(
             part.c.member_key,
@@ -244,6 +272,8 @@ def _redone_rows() -> sa.Select:
             part.c.next_day,
             (part.c.weeks_so_far + redone.c.weeks_base - 1).label("weeks_so_far"),
             (part.c.contributions_so_far + redone.c.contributions_base).label("contributions_so_far"),
+            part.c.joined_day,
+            part.c.group_key,
         )
         .join(redone, redone.c.member_key == part.c.member_key)
         .order_by(part.c.day)

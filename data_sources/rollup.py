@@ -16,9 +16,10 @@ from rollup.build import (
     activity_days_query,
     activity_days_sorted_query,
     changes_rollup_query,
+    member_days_query,
+    member_groups_query,
     member_keys_query,
     member_months_query,
-    rollup_query,
 )
 from rollup.tables import (
     BUILT_AT_KEY,
@@ -28,6 +29,7 @@ from rollup.tables import (
     activity_changes,
     activity_rollup,
     info,
+    member_groups,
     member_keys,
     member_months,
     rollup,
@@ -38,9 +40,17 @@ BUILD_WORK_MEM = "256MB"  # PostgreSQL, this transaction only: the server's defa
 # group per row (10.2M of 11.25M), which the planner takes for a tenth of that and hashes, then sorts
 # anyway for the windows. Grouped by that sort instead: 36.5 -> 26.2 s at the large scale.
 BUILD_SETTINGS = {"member_days": {"enable_hashagg": "off"}}
-TABLES = (member_keys, activity_rollup, rollup, member_months, activity_changes)  # in the order they are built
+TABLES = (
+    member_keys,
+    member_groups,
+    activity_rollup,
+    rollup,
+    member_months,
+    activity_changes,
+)  # in the order they are built
 INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone maps read ordered rows)
     "member_keys": "member_key",
+    "member_groups": "group_key",
     "activity_days": "day",
     "member_days": "day",
     "member_months": "month",
@@ -49,9 +59,9 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
 
 
 def build_rollup(connection: Connection, *, timezone: str) -> int:
-    """Replace member_keys, activity_days and member_days (days in `timezone`), member_months and
-    activity_changes, and record the zone and the rollup's version; returns the member-days. Runs in
-    the caller's transaction, so readers see the old tables or the new ones."""
+    """Replace member_keys, member_groups, activity_days and member_days (days in `timezone`),
+    member_months and activity_changes, and record the zone and the rollup's version; returns the
+    member-days. Runs in the caller's transaction, so readers see the old tables or the new ones."""
     if connection.dialect.name == CLICKHOUSE:  # no transactions there: built beside, then swapped in
         from data_sources import clickhouse
 
@@ -93,8 +103,15 @@ def rollup_builds(timezone: str, *, dialect: str = "") -> list[tuple[sa.Table, s
     named, in the order they are built."""
     postgres = dialect == "postgresql"  # what sorts there: rollup/build.py says why
     days = activity_days_sorted_query(timezone) if postgres else activity_days_query(timezone)
-    queries = (member_keys_query(), days, rollup_query(one_order=postgres), member_months_query(timezone))
-    return list(zip(TABLES, (*queries, changes_rollup_query()), strict=True))
+    queries = (
+        member_keys_query(),
+        member_groups_query(),
+        days,
+        member_days_query(timezone, one_order=postgres),
+        member_months_query(timezone),
+        changes_rollup_query(),
+    )
+    return list(zip(TABLES, queries, strict=True))
 
 
 def _typed(column: sa.Column) -> str:

@@ -31,7 +31,7 @@ import schema
 from metrics.filters import Filters, day_number
 from metrics.sql import member_conditions
 from rollup.build import activity_day_columns, grouped_activities
-from rollup.tables import DIALECT_ATTRIBUTE, activity_rollup, member_keys, rollup
+from rollup.tables import DIALECT_ATTRIBUTE, activity_rollup, member_groups, member_keys, rollup
 
 activities, members = schema.activities, schema.members
 
@@ -143,6 +143,17 @@ def key_in_scope(
         return key.not_in(sa.select(member_keys.c.member_key).where(member_keys.c.is_team == sa.true()))
     keys = sa.select(member_keys.c.member_key).where(*member_conditions(filters, member_keys))
     return key.in_(keys.where(member_keys.c.member_id.in_(member_ids)) if member_ids is not None else keys)
+
+
+def day_in_scope(days: sa.FromClause, filters: Filters) -> sa.ColumnElement[bool]:
+    """Whether rows of member_days (or a table with its member_key and group_key) are of in-scope
+    members: never the team, ruled out by key; member filters by the few group keys they keep
+    (member_groups), not by matching a million member keys."""
+    team = days.c.member_key.not_in(sa.select(member_keys.c.member_key).where(member_keys.c.is_team == sa.true()))
+    if not filters.selects_members:
+        return team
+    groups = sa.select(member_groups.c.group_key).where(*member_conditions(filters, member_groups, with_team=False))
+    return team & days.c.group_key.in_(groups)
 
 
 def member_attributes(filters: Filters, *, member_ids: list[str] | None = None, name: str = "attributes") -> FromRollup:

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from metrics.filters import Filters, day_number, month_number
-from metrics.member_days import FromRollup, key_in_scope, member_days
+from metrics.member_days import FromRollup, day_in_scope, key_in_scope, member_days
 from metrics.sql import day_of, month_of, week_start
 from rollup.tables import member_months, rollup
 
@@ -125,7 +125,11 @@ def _in_window(
             first.c.day >= start,
             first.c.day < end,
             first.c.previous_day.is_(None) | (first.c.previous_day < start),
-            key_in_scope(last.c.member_key, filters, member_ids),
+            (
+                key_in_scope(last.c.member_key, filters, member_ids)
+                if member_ids is not None
+                else day_in_scope(last, filters)
+            ),
         )
         .subquery(f"in_{window}")
     )
@@ -188,22 +192,6 @@ def first_days(filters: Filters, periods: list[tuple[date, date]], *, name: str 
     day falls before the period. Whether that previous day falls in the period before answers
     was_active. So members are told apart by a filtered scan of member-days, not by grouping them
     per member, which on PostgreSQL was most of the Overview's time."""
-    if any(before[1] != after[0] for before, after in pairwise(periods)):
-        raise ValueError(f"Periods must follow each other: {periods}")
-    starts = [day_number(start) for start, _ in periods]
-    first, end = starts[0], day_number(periods[-1][1])
-
-    def rows(day: sa.ColumnElement, previous_day: sa.ColumnElement, key: sa.ColumnElement) -> sa.Select:
-        latest_first = list(reversed(range(len(starts))))
-        period = sa.case(*((day >= starts[n], n) for n in latest_first[:-1]), else_=0)
-        period_start = sa.case(*((day >= starts[n], starts[n]) for n in latest_first[:-1]), else_=first)
-        was_active = sa.case(
-            *((day >= starts[n], sa.case((previous_day >= starts[n - 1], 1), else_=0)) for n in latest_first[:-1])
-        )
-        return sa.select(key.label("member_key"), period.label("period"), was_active.label("was_active")).where(
-            day >= first, day < end, previous_day.is_(None) | (previous_day < period_start)
-        )
-
     days = member_days(filters, periods[0][0], periods[-1][1])
     order: dict[str, Any] = {"partition_by": days.c.member_key, "order_by": days.c.day}  # keyword arguments of over()
     spans = sa.select(
@@ -211,11 +199,36 @@ def first_days(filters: Filters, periods: list[tuple[date, date]], *, name: str 
     ).subquery("spans")
     # Inside the span the previous day is NULL where the whole history's is older than the span:
     # both count as before the period, and neither is in the first period's before, so rows agree.
-    computed = rows(spans.c.day, spans.c.previous_day, spans.c.member_key)
-    from_rollup = rows(rollup.c.day, rollup.c.previous_day, rollup.c.member_key).where(
-        key_in_scope(rollup.c.member_key, filters)
+    computed = _first_rows(periods, spans.c.day, spans.c.previous_day, spans.c.member_key)
+    return FromRollup(name, filters.timezone, first_rows_in_rollup(filters, periods), computed)
+
+
+def first_rows_in_rollup(filters: Filters, periods: list[tuple[date, date]]) -> sa.Select:
+    """first_days' rows read from member_days (a statement for a database with the rollup), with the
+    member_days columns that come with them: what a figure that counts these rows by the member's
+    join day or group (metrics/retention.py) reads without joining member keys."""
+    rows = _first_rows(periods, rollup.c.day, rollup.c.previous_day, rollup.c.member_key)
+    return rows.where(day_in_scope(rollup, filters))
+
+
+def _first_rows(
+    periods: list[tuple[date, date]], day: sa.ColumnElement, previous_day: sa.ColumnElement, key: sa.ColumnElement
+) -> sa.Select:
+    """Each member's first active day in each of the consecutive periods, from member-days' `day`,
+    `previous_day` and member `key` columns: member_key, period and was_active (see first_days)."""
+    if any(before[1] != after[0] for before, after in pairwise(periods)):
+        raise ValueError(f"Periods must follow each other: {periods}")
+    starts = [day_number(start) for start, _ in periods]
+    first, end = starts[0], day_number(periods[-1][1])
+    latest_first = list(reversed(range(len(starts))))
+    period = sa.case(*((day >= starts[n], n) for n in latest_first[:-1]), else_=0)
+    period_start = sa.case(*((day >= starts[n], starts[n]) for n in latest_first[:-1]), else_=first)
+    was_active = sa.case(
+        *((day >= starts[n], sa.case((previous_day >= starts[n - 1], 1), else_=0)) for n in latest_first[:-1])
     )
-    return FromRollup(name, filters.timezone, from_rollup, computed)
+    return sa.select(key.label("member_key"), period.label("period"), was_active.label("was_active")).where(
+        day >= first, day < end, previous_day.is_(None) | (previous_day < period_start)
+    )
 
 
 def fallen_silent(filters: Filters, since: date, quiet_from: date, *, name: str = "silent") -> FromRollup:
@@ -232,6 +245,6 @@ def fallen_silent(filters: Filters, since: date, quiet_from: date, *, name: str 
         rollup.c.day >= day_number(since),
         rollup.c.day < day_number(quiet_from),
         rollup.c.next_day.is_(None) | (rollup.c.next_day >= day_number(filters.end)),
-        key_in_scope(rollup.c.member_key, filters),
+        day_in_scope(rollup, filters),
     )
     return FromRollup(name, filters.timezone, from_rollup, computed)

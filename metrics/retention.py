@@ -9,11 +9,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from metrics.filters import Filters
-from metrics.member_days import member_attributes
-from metrics.member_periods import first_days
+from metrics.filters import Filters, day_number
+from metrics.member_days import FromRollup, member_attributes
+from metrics.member_periods import first_days, first_rows_in_rollup
 from metrics.scope import Runner
 from metrics.sql import days_later, member_conditions, ratio
+from rollup.tables import member_groups, rollup
 from schema import MEMBER_DIMENSIONS
 
 CONVERSION_DAYS = 30
@@ -31,26 +32,49 @@ def activity_profile_query(*, filters: Filters) -> sa.Select:
     were active in the period before (`was_active` 0/1).
 
     One pass over the member-days gives churn and returning members for this period and the
-    previous one, and the active members per channel, region and segment for the movers."""
+    previous one, and the active members per channel, region and segment for the movers. From the
+    rollup the member-days carry each member's join day and group key, so they are counted by those
+    and the few groups named after: joining the million member keys for them was most of the time."""
     previous = filters.previous()
     earlier = previous.previous()
-    firsts = first_days(filters, [(p.start, p.end) for p in (earlier, previous, filters)])
+    periods = [(p.start, p.end) for p in (earlier, previous, filters)]
+    starts = (earlier.start, previous.start, filters.start)
+    firsts = first_days(filters, periods)
     # The member's dimensions join one row per member and period, not every member-day.
     member = member_attributes(filters)
-    starts = (earlier.start_utc, previous.start_utc, filters.start_utc)
-    joined = sa.case(*((member.c.joined_at < start, n) for n, start in enumerate(starts)), else_=len(starts))
+    joined = _joined(member.c.joined_at, [filters.utc(start) for start in starts])
     keys = [
         *(member.c[name] for name in MEMBER_DIMENSIONS),
         joined.label("joined"),
         firsts.c.period,
         firsts.c.was_active,
     ]
-    return (
+    computed = (
         sa.select(*keys, sa.func.count().label("members"))
         .select_from(firsts)
         .join(member, member.c.member_key == firsts.c.member_key)
         .group_by(*keys)
     )
+    rows = first_rows_in_rollup(filters, periods).add_columns(
+        _joined(rollup.c.joined_day, [day_number(start) for start in starts]).label("joined"), rollup.c.group_key
+    )
+    first_rows = rows.subquery("first_rows")
+    by_group = [first_rows.c.group_key, first_rows.c.joined, first_rows.c.period, first_rows.c.was_active]
+    counted = sa.select(*by_group, sa.func.count().label("members")).group_by(*by_group).subquery("counted")
+    from_rollup = sa.select(
+        *(member_groups.c[name] for name in MEMBER_DIMENSIONS),
+        counted.c.joined,
+        counted.c.period,
+        counted.c.was_active,
+        counted.c.members,
+    ).join(member_groups, member_groups.c.group_key == counted.c.group_key)
+    profile = FromRollup("profile", filters.timezone, from_rollup, computed)
+    return sa.select(*profile.c)
+
+
+def _joined(joined: sa.ColumnElement, starts: list) -> sa.ColumnElement[int]:
+    """When a member joined, against the three periods' starts (as `joined` is: a time or a day)."""
+    return sa.case(*((joined < start, n) for n, start in enumerate(starts)), else_=len(starts))
 
 
 def _active(profile: pd.DataFrame, period: str) -> pd.DataFrame:

@@ -1,10 +1,10 @@
 """The queries that build the member-day rollup's tables (rollup/tables.py) from the canonical ones,
 and the pieces metrics share with them to compute the same rows where a database has no rollup.
 
-data_sources/rollup.py runs them, in order, as `CREATE TABLE … AS SELECT`: member_keys, then
-activity_days from activities, member_days summed from activity_days (with each member's previous
-and next active day and running counts in one window pass), member_months and activity_changes from
-member_days.
+data_sources/rollup.py runs them, in order, as `CREATE TABLE … AS SELECT`: member_keys and
+member_groups, then activity_days from activities, member_days summed from activity_days (with each
+member's previous and next active day and running counts in one window pass, and their join day and
+group key), member_months and activity_changes from member_days.
 """
 
 from __future__ import annotations
@@ -63,11 +63,20 @@ def grouped_activities(
 
 
 def member_keys_query() -> sa.Select:
-    """Every member with an integer key, for `CREATE TABLE member_keys AS`."""
+    """Every member with an integer key and the key of their combination of dimensions (members
+    alike in all three share it, NULLs included), for `CREATE TABLE member_keys AS`."""
+    dimensions = [members.c[name] for name in MEMBER_DIMENSIONS]
     return sa.select(
         sa.func.row_number().over(order_by=members.c.member_id).label("member_key"),
         *(members.c[name] for name in KEYED),
+        sa.func.dense_rank().over(order_by=dimensions).label("group_key"),
     ).order_by(members.c.member_id)
+
+
+def member_groups_query() -> sa.Select:
+    """Each group key with its channel, region and segment, for `CREATE TABLE member_groups AS`."""
+    columns = [member_keys.c.group_key, *(member_keys.c[name] for name in MEMBER_DIMENSIONS)]
+    return sa.select(*columns).distinct().order_by(member_keys.c.group_key)
 
 
 def activity_days_query(timezone: str, *, source: sa.FromClause = activities) -> sa.Select:
@@ -170,6 +179,21 @@ def rollup_query(
         sa.func.sum(starts_week).over(**in_order, rows=(None, 0)).label("weeks_so_far"),
         sa.func.sum(neighbours.c.contributions).over(**in_order, rows=(None, 0)).label("contributions_so_far"),
     ).order_by(neighbours.c.day)
+
+
+def member_days_query(timezone: str, *, one_order: bool = False) -> sa.Select:
+    """rollup_query's member-days with each member's join day (in `timezone`, as the days are) and
+    group key, in day order, for `CREATE TABLE member_days AS`."""
+    days = rollup_query(one_order=one_order).order_by(None).subquery("days")
+    return with_member_columns(days, member_keys, timezone).order_by(days.c.day)
+
+
+def with_member_columns(days: sa.Subquery, keys: sa.FromClause, timezone: str) -> sa.Select:
+    """Member-days (member_days' columns but the member's) joined to `keys` (member_keys, or some
+    members' rows of it) for the member's join day in `timezone` and group key."""
+    return sa.select(*days.c, day_in_zone(keys.c.joined_at, timezone).label("joined_day"), keys.c.group_key).join(
+        keys, keys.c.member_key == days.c.member_key
+    )
 
 
 def member_months_query(timezone: str, *conditions: sa.ColumnElement[bool]) -> sa.Select:

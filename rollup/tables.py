@@ -1,13 +1,15 @@
 """The member-day rollup's tables, which sync writes beside the canonical ones (rollup/build.py has
 their queries, data_sources/rollup.py writes them, metrics/member_days.py reads them).
 
-`member_keys` gives every member an integer key beside their join time, team flag and dimensions;
-`activity_days` counts activities per member, day, kind and platform (what the figures by kind or
-platform read); `member_days` holds (member_key, day, activities, contributions, points, the
-member's previous and next active day, and running counts of their active weeks and contributions)
+`member_keys` gives every member an integer key beside their join time, team flag, dimensions and
+the key of their combination of dimensions in `member_groups`; `activity_days` counts activities
+per member, day, kind and platform (what the figures by kind or platform read); `member_days` holds
+(member_key, day, activities, contributions, points, the member's previous and next active day,
+running counts of their active weeks and contributions, and the member's join day and group key)
 in day order, so a period reads only its own rows; `member_months` groups them by month, with each
 member's join day and month (metrics/member_periods.py); `activity_changes` holds the DAU/WAU/MAU
-changes per day (metrics/activity.py); `pulse_info` records the time zone the days are in and the rollup's version.
+changes per day (metrics/activity.py); `pulse_info` records the time zone the days are in and the
+rollup's version.
 """
 
 from __future__ import annotations
@@ -26,11 +28,18 @@ DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 
 rollup_metadata = sa.MetaData()
 KEYED = ("member_id", "joined_at", "is_team", *schema.MEMBER_DIMENSIONS)  # what member_keys copies
-member_keys = sa.Table(  # members with an integer key; the member-days carry only the key
+member_keys = sa.Table(  # members with an integer key; the member-days carry only the keys
     "member_keys",
     rollup_metadata,
     sa.Column("member_key", sa.Integer, primary_key=True),
     *(sa.Column(name, members.c[name].type, nullable=members.c[name].nullable) for name in KEYED),
+    sa.Column("group_key", sa.Integer, nullable=False),  # the member's member_groups row
+)
+member_groups = sa.Table(  # each combination of channel, region and segment members have, by a key
+    "member_groups",
+    rollup_metadata,
+    sa.Column("group_key", sa.Integer, primary_key=True),
+    *(sa.Column(name, sa.String) for name in schema.MEMBER_DIMENSIONS),
 )
 rollup = sa.Table(
     "member_days",
@@ -48,6 +57,10 @@ rollup = sa.Table(
     # and contributions. A window's figures are its last day's less its first's (member_periods.py).
     sa.Column("weeks_so_far", sa.Integer, nullable=False),
     sa.Column("contributions_so_far", sa.Integer, nullable=False),
+    # The member's local join day and group (member_groups): what the churn profile counts members
+    # by, read with their rows instead of joining a million member keys (metrics/retention.py).
+    sa.Column("joined_day", sa.Integer, nullable=False),
+    sa.Column("group_key", sa.Integer, nullable=False),
 )
 activity_rollup = sa.Table(  # activities per member, local day, kind and platform; see activity_days()
     "activity_days",

@@ -26,7 +26,7 @@ from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from metrics import contributions, profile, sections
 from metrics.filters import Filters
-from rollup.tables import TIMEZONE_KEY, info
+from rollup.tables import TIMEZONE_KEY, info, rollup
 from settings import load_settings
 from store.database import AppStore
 from tests import community
@@ -226,7 +226,7 @@ def test_a_mapping_reads_their_tables_and_the_rollup_refreshes_through_it(
         for build in (sections.members_section, sections.engagement_section):
             assert build(warehouse=warehouse, filters=P) == build(warehouse=clickhouse_warehouse, filters=P)
         assert warehouse.refresh_rollup(timezone="UTC") == len(
-            Warehouse(clickhouse_warehouse.url).run(sa.select(TABLES[2]))
+            Warehouse(clickhouse_warehouse.url).run(sa.select(rollup))
         )
         assert warehouse.rollup_state()[TIMEZONE_KEY] == "UTC"
         assert sections.engagement_section(warehouse=warehouse, filters=P) == sections.engagement_section(

@@ -31,7 +31,16 @@ from errors import kept_text
 from metrics import sections
 from metrics.filters import Filters
 from metrics.overview import daily_activity
-from rollup.tables import BUILT_AT_KEY, activity_changes, activity_rollup, info, member_keys, member_months, rollup
+from rollup.tables import (
+    BUILT_AT_KEY,
+    activity_changes,
+    activity_rollup,
+    info,
+    member_groups,
+    member_keys,
+    member_months,
+    rollup,
+)
 from settings import load_settings
 from store import tables
 from store.database import AppStore
@@ -44,6 +53,9 @@ NEW_MEMBERS = [
     ("zoe", t(2025, 3, 6, 8), "event", "US", "dev", False),  # new: joins inside P
     ("ghost", t(2025, 3, 1), "forum", "EU", "biz", False),  # had an activity already (a3/a18): it counts from now on
     ("tina", t(2025, 2, 1), "staff", "EU", "team", True),  # new team member: never in activity_changes
+    # two in a combination no member had, with no channel: one new group key for both
+    ("yuki", t(2025, 3, 3, 9), None, "APAC", "dev", False),
+    ("yann", t(2025, 3, 4, 9), None, "APAC", "dev", False),
 ]
 STEPS = [
     [  # late activity for old days: a day alice already had (a login on 5 Feb) and a quiet day of dave's
@@ -56,6 +68,7 @@ STEPS = [
         ("new2", "zoe", t(2025, 3, 7, 10), "comment"),
         ("new3", "tina", t(2025, 3, 4, 10), "post"),
         ("new4", "ghost", t(2025, 3, 5, 10), "reaction"),
+        ("new5", "yuki", t(2025, 3, 4, 10), "comment"),
     ],
     [  # across boundaries: the last second of P and the first of the day after, the end of February,
         # Sunday night to Monday (a new week), and the last day of a 30-day window
@@ -138,19 +151,29 @@ def build_sql(url: str, frames: dict[str, pd.DataFrame], *, timezone: str) -> No
 
 
 def keyed(table: sa.Table) -> sa.Select:
-    """A rollup table's rows with the member's id for their key, in a fixed order."""
-    columns = [column for column in table.c if column.name != "member_key"]
-    query = sa.select(member_keys.c.member_id, *columns).join(
-        member_keys, member_keys.c.member_key == table.c.member_key
-    )
+    """A rollup table's rows with the member's id for their key and their group's dimensions for its
+    group key (both are surrogates, numbered otherwise by an increment), in a fixed order."""
+    columns = [column for column in table.c if column.name not in ("member_key", "group_key")]
+    if table is member_keys:
+        query = sa.select(*columns)
+    else:
+        query = sa.select(member_keys.c.member_id, *columns).join(
+            member_keys, member_keys.c.member_key == table.c.member_key
+        )
+    if "group_key" in table.c:
+        group = member_groups.alias("member_group")
+        dimensions = [group.c[name].label(f"group_{name}") for name in schema.MEMBER_DIMENSIONS]
+        query = query.add_columns(*dimensions).join(group, group.c.group_key == table.c.group_key)
+        columns += dimensions
     return query.order_by(member_keys.c.member_id, *columns)
 
 
 def tables_of(url: str) -> dict[str, list[tuple]]:
     """Every rollup table and canonical table, row for row."""
     statements = {
-        "member_keys": sa.select(*(c for c in member_keys.c if c.name != "member_key")).order_by(
-            member_keys.c.member_id
+        "member_keys": keyed(member_keys),
+        "member_groups": sa.select(*(c for c in member_groups.c if c.name != "group_key")).order_by(
+            *(c for c in member_groups.c if c.name != "group_key")
         ),
         "activity_days": keyed(activity_rollup),
         "member_days": keyed(rollup),
@@ -243,7 +266,7 @@ def test_a_sync_appends_new_rows_and_gives_what_a_rebuild_gives(env, tmp_path):
         ("full", "First sync: there was no data yet."),
         ("incremental", "Only new rows: 3 activities and 0 members appended, 3 member-days updated."),
         # zoe's two days, tina's, ghost's 5 March and the day of its earlier activity (3 March)
-        ("incremental", "Only new rows: 4 activities and 3 members appended, 5 member-days updated."),
+        ("incremental", "Only new rows: 5 activities and 5 members appended, 6 member-days updated."),
         ("incremental", "Only new rows: 8 activities and 0 members appended, 8 member-days updated."),
     ]
 
@@ -310,7 +333,7 @@ def test_a_folder_of_files_with_new_lines_is_appended(env, tmp_path):
     assert sync(settings=settings, app_store=store, source=str(folder)).mode == "full"
     write_frames(folder, grown(2))
     result = sync(settings=settings, app_store=store, source=str(folder))
-    assert (result.mode, result.rows["activities"]) == ("incremental", 26)
+    assert (result.mode, result.rows["activities"]) == ("incremental", 27)
     assert sync(settings=settings, app_store=store, source=str(folder), full=True).mode == "full"
 
 
@@ -356,7 +379,7 @@ def test_an_export_that_only_grew_is_appended_without_comparing_its_old_rows(env
     assert figures(in_use, timezone="UTC") == figures(f"duckdb:///{whole}", timezone="UTC")
     assert [said for _, said in recorded(store)[1:]] == [
         "Only new rows: 3 activities and 0 members appended, 3 member-days updated.",
-        "Only new rows: 4 activities and 3 members appended, 5 member-days updated.",
+        "Only new rows: 5 activities and 5 members appended, 6 member-days updated.",
         "Only new rows: 8 activities and 0 members appended, 8 member-days updated.",
     ]
 
