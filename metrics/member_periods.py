@@ -51,11 +51,11 @@ def window_figures(
     only: sa.FromClause | None = None,
     name: str = "window_figures",
 ) -> FromRollup:
-    """One row per in-scope member with activity in any window: member_key, and for each named
-    [start, end) window weeks_<name> (distinct weeks, Monday start, with an active day inside it),
-    contributions_<name> and last_day_<name> (the latest active day inside it; NULL, and 0 weeks
-    and contributions, for a window without activity). `member_ids` keeps those members only;
-    `only` (rows of distinct member_key) narrows further.
+    """One row per in-scope member with activity in any window: member_key, joined_day (their local
+    join day), and for each named [start, end) window weeks_<name> (distinct weeks, Monday start,
+    with an active day inside it), contributions_<name> and last_day_<name> (the latest active day
+    inside it; NULL, and 0 weeks and contributions, for a window without activity). `member_ids`
+    keeps those members only; `only` (rows of distinct member_key) narrows further.
 
     Computed, member-days are grouped per member and week, then per member. From the rollup, each
     window is the member's first and last active day in it, two filtered reads of the window's
@@ -63,9 +63,13 @@ def window_figures(
     first = min(start for start, _ in windows.values())
     last = max(end for _, end in windows.values())
     days = member_days(filters, first, last, member_ids=member_ids)
-    per_week = sa.select(days.c.member_key, *_window_columns(windows, days.c.day, days.c.contributions))
+    per_week = sa.select(
+        days.c.member_key,
+        *_window_columns(windows, days.c.day, days.c.contributions),
+        sa.func.min(day_of(days.c.joined_at, filters)).label("joined_day"),
+    )
     weekly = _narrowed(per_week, days, only).group_by(days.c.member_key, week_start(days.c.day)).subquery("weekly")
-    columns: list[sa.ColumnElement] = [weekly.c.member_key]
+    columns: list[sa.ColumnElement] = [weekly.c.member_key, sa.func.min(weekly.c.joined_day).label("joined_day")]
     for window in windows:
         columns += [
             sa.func.sum(weekly.c[f"active_{window}"]).label(f"weeks_{window}"),
@@ -77,10 +81,12 @@ def window_figures(
     parts = [_in_window(filters, window, bounds, member_ids, only) for window, bounds in windows.items()]
     joined: sa.FromClause = parts[0]
     key: sa.ColumnElement[Any] = parts[0].c.member_key
+    joined_day: sa.ColumnElement[Any] = parts[0].c.joined_day
     for part in parts[1:]:
         joined = joined.outerjoin(part, part.c.member_key == key, full=True)
         key = sa.func.coalesce(key, part.c.member_key)
-    figures: list[sa.ColumnElement] = [key.label("member_key")]
+        joined_day = sa.func.coalesce(joined_day, part.c.joined_day)
+    figures: list[sa.ColumnElement] = [key.label("member_key"), joined_day.label("joined_day")]
     for window, part in zip(windows, parts, strict=True):
         figures += [
             sa.func.coalesce(part.c[f"weeks_{window}"], 0).label(f"weeks_{window}"),
@@ -113,6 +119,7 @@ def _in_window(
                     f"contributions_{window}"
                 ),
                 last.c.day.label(f"last_day_{window}"),
+                last.c.joined_day,
             ),
             last.join(first, first.c.member_key == last.c.member_key),
             only,

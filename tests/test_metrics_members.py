@@ -185,6 +185,13 @@ def test_the_level_board_gives_the_changes_and_the_members_at_each_level(warehou
         assert rows.columns.tolist() == alone.columns.tolist()
         assert rows.values.tolist() == alone.values.tolist(), level
         assert all(rows[column].dtype.kind == "i" for column in ("active_weeks", "contributions", "last_day"))
+    # Cut inside a tie: dave and hank both have the first place's 2 contributions, dave's id comes first.
+    first = levels.level_board(warehouse=warehouse, filters=P, rules=SMALL, limit=1).at_level
+    assert {level: rows["member_id"].tolist() for level, rows in first.items()} == {
+        "champion": ["alice"],
+        "regular": ["dave"],
+        "casual": ["bob"],
+    }
 
 
 def test_the_level_board_of_members_of_one_channel(warehouse):
