@@ -133,9 +133,7 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     _delete_redone(connection)
     connection.execute(sa.insert(rollup).from_select(list(rollup.c), _redone_rows(timezone)))
     connection.execute(sa.delete(member_months).where(_touched(member_months)))
-    connection.execute(
-        sa.insert(member_months).from_select(list(member_months.c), member_months_query(timezone, in_touched))
-    )
+    connection.execute(sa.insert(member_months).from_select(list(member_months.c), member_months_query(in_touched)))
     _add_changes(connection, sign=1)  # and after
     _merge_changes(connection)
     connection.execute(

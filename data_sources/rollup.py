@@ -108,7 +108,7 @@ def rollup_builds(timezone: str, *, dialect: str = "") -> list[tuple[sa.Table, s
         member_groups_query(),
         days,
         member_days_query(timezone, one_order=postgres),
-        member_months_query(timezone),
+        member_months_query(),
         changes_rollup_query(),
     )
     return list(zip(TABLES, queries, strict=True))

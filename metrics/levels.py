@@ -55,8 +55,8 @@ def member_stats(
     member_ids: list[str] | None = None,
     only: sa.FromClause | None = None,
 ) -> sa.Subquery:
-    """Per in-scope member with activity in any window: member_key, member_id, joined_at, and
-    weeks_<name>, contributions_<name> and last_day_<name> (day number of the latest activity) for
+    """Per in-scope member with activity in any window: member_key, member_id, joined_at, joined_day,
+    and weeks_<name>, contributions_<name> and last_day_<name> (day number of the latest activity) for
     each named [start, end) window. `member_ids` restricts it to those members (a profile, a survey's
     respondents); `only` (rows of distinct member_key) narrows it before weeks are counted."""
     per_member = window_figures(filters, windows, member_ids=member_ids, only=only)
@@ -234,7 +234,7 @@ def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int
             .where(at_level)
             .order_by(leveled.c.contributions.desc())
             .limit(1)
-            .offset(limit - 1)
+            .offset(max(limit - 1, 0))  # a limit of 0 lists nobody, as LIMIT 0 below says
             .scalar_subquery()
         )
         member = member_attributes(filters, name=f"member_{level}")

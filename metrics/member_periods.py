@@ -66,10 +66,11 @@ def window_figures(
     per_week = sa.select(
         days.c.member_key,
         *_window_columns(windows, days.c.day, days.c.contributions),
-        sa.func.min(day_of(days.c.joined_at, filters)).label("joined_day"),
+        sa.func.min(days.c.joined_at).label("joined_at"),
     )
     weekly = _narrowed(per_week, days, only).group_by(days.c.member_key, week_start(days.c.day)).subquery("weekly")
-    columns: list[sa.ColumnElement] = [weekly.c.member_key, sa.func.min(weekly.c.joined_day).label("joined_day")]
+    join_day = day_of(sa.func.min(weekly.c.joined_at), filters)  # converted once a member, not a member-day
+    columns: list[sa.ColumnElement] = [weekly.c.member_key, join_day.label("joined_day")]
     for window in windows:
         columns += [
             sa.func.sum(weekly.c[f"active_{window}"]).label(f"weeks_{window}"),

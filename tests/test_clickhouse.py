@@ -60,7 +60,7 @@ def create_statement(url: str, table: str) -> str:
 
 @pytest.mark.parametrize("timezone", ["UTC", "Asia/Shanghai"])
 def test_the_rollup_built_in_clickhouse_equals_duckdbs(new_clickhouse_database, tmp_path, timezone):
-    # Every row of the five tables, NULLs included (lag and lead past a member's first or last day).
+    # Every row of the six tables, NULLs included (lag and lead past a member's first or last day).
     url = new_clickhouse_database("rollup")
     build_clickhouse(url, community.frames(), timezone=timezone, stamp={})
     build_warehouse(tmp_path / "warehouse.duckdb", community.frames(), timezone=timezone)

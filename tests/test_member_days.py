@@ -3,6 +3,7 @@ only where its time zone matches, and that it gives the same answers as computin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -11,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_sources.rollup import build_rollup
-from data_sources.warehouse import Warehouse
+from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from metrics import activity, campaigns, cohorts, contributions, levels, retention
 from metrics.filters import Filters, day_number
@@ -290,6 +291,47 @@ def _ends(today: date) -> list[date]:
     return [today - timedelta(days=n) for n in range(1, 8)] + [last_month]
 
 
+def asked(filters: Filters, some: list[str]) -> dict[str, sa.Select]:
+    """The figures with a rollup definition and a computed one, for a view (`some`: respondents)."""
+    return {
+        "levels": levels.active_level_changes_query(filters=filters),
+        "regulars": levels.members_at_level_query(filters=filters, level="regular"),
+        "board": levels.level_board_query(filters=filters, limit=5),
+        "slipping": levels.slipping_champions_query(filters=filters, rules=LOW_BAR),
+        "respondents": levels.respondent_profiles_query(filters=filters, member_ids=some),
+        "cohorts": cohorts.cohort_activity_query(filters=filters),
+        "profile": retention.activity_profile_query(filters=filters),
+    }
+
+
+def assert_computed_alike(
+    warehouse: Warehouse,
+    rolled: Filters,
+    computed: Filters,
+    some: list[str],
+    statements: list[str],
+    *,
+    may_be_empty: tuple[str, ...] = (),
+) -> set[str]:
+    """Each of `asked`'s figures read from the rollup (`rolled`, the rollup's zone) equals the same
+    figure computed from activities (`computed`: the same days under another name of the zone), and
+    has rows unless named in `may_be_empty`. Returns the names of those with rows."""
+    with_rows = set()
+    for name, query in asked(rolled, some).items():
+        ours = warehouse.run(query)
+        read = {"cohorts": "FROM member_months", "profile": "FROM member_days"}.get(name, "member_days AS last_")
+        assert read in statements[-1], name
+        theirs = warehouse.run(asked(computed, some)[name])
+        assert read not in statements[-1], name
+        assert len(ours) or name in may_be_empty, (name, rolled)
+        pd.testing.assert_frame_equal(
+            sorted_frame(ours), sorted_frame(theirs), check_dtype=False, obj=f"{name} of {rolled}"
+        )
+        if len(ours):
+            with_rows.add(name)
+    return with_rows
+
+
 def test_windows_months_and_first_days_give_the_computed_answers(demo_data_dir, statements):
     today = datetime.now().date()
     warehouse = Warehouse(f"duckdb:///{demo_data_dir / 'warehouse.duckdb'}")
@@ -299,30 +341,54 @@ def test_windows_months_and_first_days_give_the_computed_answers(demo_data_dir, 
         for end, segment in [(end, None) for end in _ends(today)] + [(today, "developer")]:
             rolled = Filters(start=end - timedelta(days=28), end=end, segment=segment)
             computed = Filters(start=rolled.start, end=end, segment=segment, timezone="Etc/UTC")
+            assert_computed_alike(warehouse, rolled, computed, some, statements)
+    finally:
+        warehouse.dispose()
 
-            def asked(filters: Filters) -> dict[str, sa.Select]:
-                return {
-                    "levels": levels.active_level_changes_query(filters=filters),
-                    "regulars": levels.members_at_level_query(filters=filters, level="regular"),
-                    "board": levels.level_board_query(filters=filters, limit=5),
-                    "slipping": levels.slipping_champions_query(filters=filters, rules=LOW_BAR),
-                    "respondents": levels.respondent_profiles_query(filters=filters, member_ids=some),
-                    "cohorts": cohorts.cohort_activity_query(filters=filters),
-                    "profile": retention.activity_profile_query(filters=filters),
-                }
 
-            for name, query in asked(rolled).items():
-                ours = warehouse.run(query)
-                read = {"cohorts": "FROM member_months", "profile": "FROM member_days"}.get(
-                    name, "member_days AS last_"
-                )
-                assert read in statements[-1], name
-                theirs = warehouse.run(asked(computed)[name])
-                assert read not in statements[-1], name
-                assert len(ours), (name, end)
-                pd.testing.assert_frame_equal(
-                    sorted_frame(ours), sorted_frame(theirs), check_dtype=False, obj=f"{name} ending {end}"
-                )
+def nina_frames() -> dict[str, pd.DataFrame]:
+    """The fixture community and nina, who has neither channel nor segment and joined at 20:00 UTC on
+    28 February: 1 March in Shanghai, so her cohort and join day differ by the zone."""
+    frames = community.frames()
+    nina = {
+        "member_id": "nina",
+        "joined_at": datetime(2025, 2, 28, 20),
+        "channel": None,
+        "region": "EU",
+        "segment": None,
+        "is_team": False,
+        "name": "Nina",
+        "email": "nina@example.org",
+    }
+    posts = [datetime(2025, 3, 2, 10), datetime(2025, 3, 5, 10), datetime(2025, 3, 12, 10), datetime(2025, 4, 2, 10)]
+    activities = pd.DataFrame(
+        {"activity_id": [f"n{n}" for n in range(len(posts))], "member_id": "nina", "occurred_at": posts}
+    ).assign(kind="post", platform="forum", campaign_id=None, points=float("nan"))
+    frames["members"] = pd.concat([frames["members"], pd.DataFrame([nina])], ignore_index=True)
+    frames["activities"] = pd.concat([frames["activities"], activities], ignore_index=True)
+    return frames
+
+
+def test_a_rollup_in_shanghai_with_empty_dimensions_gives_the_computed_answers(tmp_path, statements):
+    """The rollup's join days, cohorts and group keys are in the zone it was built in, and a member
+    without a channel or segment is a group of her own: "PRC" names the same zone, and is not the
+    rollup's, so its figures are computed from activities."""
+    path = build_warehouse(tmp_path / "warehouse.duckdb", nina_frames(), timezone="Asia/Shanghai")
+    warehouse = Warehouse(f"duckdb:///{path}")
+    try:
+        some = ["nina", "alice", "dave"]
+        with_rows: set[str] = set()
+        for end in (P.end, date(2025, 3, 15), date(2025, 4, 1), date(2025, 4, 5)):
+            for region in (None, "EU"):
+                rolled = Filters(start=end - timedelta(days=7), end=end, region=region, timezone="Asia/Shanghai")
+                computed = Filters(start=rolled.start, end=end, region=region, timezone="PRC")
+                quiet = ("regulars", "slipping", "respondents")
+                with_rows |= assert_computed_alike(warehouse, rolled, computed, some, statements, may_be_empty=quiet)
+        assert with_rows >= {"levels", "board", "cohorts", "profile", "respondents", "slipping"}
+        profile = warehouse.run(retention.activity_profile_query(filters=replace(P, timezone="Asia/Shanghai")))
+        ninas = profile[profile["channel"].isna()]
+        # nina joined in P in Shanghai (joined 3, "during this period") and was first active there on 2 March
+        assert ninas[["region", "joined", "period", "members"]].values.tolist() == [["EU", 3, 2, 1]]
     finally:
         warehouse.dispose()
 
