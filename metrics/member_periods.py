@@ -6,8 +6,9 @@ is what they avoid. `window_figures` (engagement levels, slipping champions) tak
 first and last active day in a window, whose running counts of weeks and contributions give the
 window's; `first_days` (churn, returning members, movers) and `fallen_silent` (slipping champions)
 find one row per member by a filter on member_days' previous and next active day; `active_months`
-(the cohort grid) reads whole months from member_months, which sync stores beside member_days
-(rollup/build.py) with each member's join month, and the period's partial last month from member_days.
+(the cohort grid) reads member_months, which sync stores beside member_days (rollup/build.py) with
+each member's join month, keeping of the period's partial last month the members active in it by
+the period's end.
 
 Like member_days, each is a FromRollup: where the database has no rollup in the view's time zone,
 the same rows are computed, and tests/test_member_days.py holds both to the same answers.
