@@ -149,7 +149,7 @@ def day_in_scope(days: sa.FromClause, filters: Filters) -> sa.ColumnElement[bool
     """Whether rows of member_days (or a table with its member_key and group_key) are of in-scope
     members: never the team, ruled out by key; member filters by the few group keys they keep
     (member_groups), not by matching a million member keys."""
-    team = days.c.member_key.not_in(sa.select(member_keys.c.member_key).where(member_keys.c.is_team == sa.true()))
+    team = key_in_scope(days.c.member_key, filters.all_members())
     if not filters.selects_members:
         return team
     groups = sa.select(member_groups.c.group_key).where(*member_conditions(filters, member_groups, with_team=False))
