@@ -81,15 +81,18 @@ def build_rollup(connection: Connection, *, timezone: str) -> int:
         for name in settings:
             connection.exec_driver_sql(f"RESET {name}")
         if connection.dialect.name != "duckdb":  # DuckDB reads ordered rows through zone maps instead
-            # member_keys' key is unique, and saying so lets PostgreSQL drop an outer join to it whose
-            # columns a query does not read (metrics.member_days.member_days).
-            unique = "UNIQUE " if table is member_keys else ""
+            # member_keys' and member_groups' keys are unique, and saying so lets PostgreSQL drop an
+            # outer join to either whose columns a query does not read (metrics.member_days.member_days).
+            unique = "UNIQUE " if table in (member_keys, member_groups) else ""
             connection.exec_driver_sql(f'CREATE {unique}INDEX "ix_{table.name}_{key}" ON "{table.name}" ("{key}")')
         if table is member_keys and connection.dialect.name == "postgresql":
             # The team's few keys, which an unfiltered view rules out (metrics.member_days.key_in_scope)
             # up to three times a query: without it, each was a scan of a million member keys.
             team = 'CREATE INDEX "ix_member_keys_team" ON "member_keys" ("member_key") WHERE is_team'
             connection.exec_driver_sql(team)
+            # The members who joined since a campaign's start, whom its lift leaves out
+            # (metrics.campaigns._joined_since): a few thousand, found without reading a million.
+            connection.exec_driver_sql('CREATE INDEX "ix_member_keys_joined_at" ON "member_keys" ("joined_at")')
     info.create(connection, checkfirst=True)
     built_at = clock.now().isoformat(timespec="seconds")
     state = {TIMEZONE_KEY: timezone, BUILT_AT_KEY: built_at, VERSION_KEY: VERSION}

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 import schema
 from metrics.filters import Filters, day_number, from_day_number, narrowed
-from metrics.member_days import member_days
+from metrics.member_days import member_attributes, member_days
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
 from metrics.surveys import csat_of, nps_of
@@ -78,11 +78,12 @@ def campaigns_query(*, filters: Filters) -> sa.Select:
     )
 
 
-def _touches(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
+def _touches(filters: Filters, selected: sa.Subquery) -> sa.CTE:
     """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
-    carries the campaign id) as 0/1, participant, with the member's joined_at and the campaign's
-    dates. Invitations are counted apart (_invited): most members a campaign touches were only
-    invited, and grouping their rows per member was half of the Campaigns page."""
+    carries the campaign id) as 0/1, participant, with the member's key (as member-days carry it),
+    joined_at and dimensions, and the campaign's dates. Invitations are counted apart (_invited):
+    most members a campaign touches were only invited, and grouping their rows per member was half
+    of the Campaigns page."""
     in_selected = sa.select(selected.c.campaign_id)
     marks = sa.union_all(
         sa.select(
@@ -114,19 +115,20 @@ def _touches(filters: Filters, selected: sa.Subquery) -> sa.Subquery:
         .group_by(marks.c.campaign_id, marks.c.member_id)
         .subquery("flags")
     )
+    member = member_attributes(filters, name="touched")  # in scope, with the key member-days carry
     return (
         sa.select(
             flags,
-            members.c.joined_at,
-            *(members.c[name] for name in DIMENSIONS),
+            member.c.member_key,
+            member.c.joined_at,
+            *(member.c[name] for name in DIMENSIONS),
             selected.c.starts_at,
             selected.c.ends_at,
             ((flags.c.attended == 1) | (flags.c.tagged == 1)).label("participant"),
         )
-        .join(members, members.c.member_id == flags.c.member_id)
+        .join(member, member.c.member_id == flags.c.member_id)
         .join(selected, selected.c.campaign_id == flags.c.campaign_id)
-        .where(*member_conditions(filters))
-        .subquery("touches")
+        .cte("touches")
     )
 
 
@@ -146,22 +148,21 @@ def _invited(filters: Filters, selected: sa.Subquery, by: tuple[str, ...]) -> sa
     )
 
 
-def _newcomer(touches: sa.Subquery) -> sa.ColumnElement[bool]:
+def _newcomer(touches: sa.CTE) -> sa.ColumnElement[bool]:
     """A reached member who joined from ATTRIBUTION_DAYS before the campaign's start until its end."""
     joined, ends = touches.c.joined_at, sa.func.coalesce(touches.c.ends_at, touches.c.starts_at)
     return (joined >= days_later(touches.c.starts_at, -ATTRIBUTION_DAYS)) & (joined <= ends)
 
 
 def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]) -> sa.Subquery:
-    """Distinct (campaign, member, channel, region, segment, day, after, eligible) of in-scope
-    members: their active days among the LIFT_DAYS before the campaign's start day and the LIFT_DAYS
-    from it; eligible is 1 for members who joined before the start. `starts` (the selected
-    campaigns' start times) bound the member-days read.
+    """Distinct (campaign, member_key, channel, region, segment, day, after) of in-scope members:
+    their active days among the LIFT_DAYS before the campaign's start day and the LIFT_DAYS from it.
+    `starts` (the selected campaigns' start times) bound the member-days read.
 
     Each campaign's window becomes its list of days, so member-days meet campaigns on an equal day
-    (a hash join on every engine) rather than on a range, which PostgreSQL can only loop over.
-    Eligibility is a column to count with, not a filter: as a condition, DuckDB joined every member
-    to every window day on it before meeting the member-days (100M rows).
+    (a hash join on every engine) rather than on a range, which PostgreSQL can only loop over. Who
+    is eligible is not read here (_lift_marks): the member-days carry no join time, so from the
+    rollup they need no member keys joined, only the dimensions of their group.
     """
     first = min(filters.local_date(start) for start in starts) - timedelta(days=LIFT_DAYS)
     end = max(filters.local_date(start) for start in starts) + timedelta(days=LIFT_DAYS)
@@ -172,13 +173,12 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
     offsets = sa.union_all(
         *(sa.select(sa.literal_column(str(offset)).label("offset"), key) for offset in range(-LIFT_DAYS, LIFT_DAYS))
     ).subquery("offsets")
-    begins = sa.select(
-        selected.c.campaign_id, selected.c.starts_at, day_of(selected.c.starts_at, filters).label("start_day"), key
-    ).subquery("begins")
+    begins = sa.select(selected.c.campaign_id, day_of(selected.c.starts_at, filters).label("start_day"), key).subquery(
+        "begins"
+    )
     window = (
         sa.select(
             begins.c.campaign_id,
-            begins.c.starts_at,
             (begins.c.start_day + offsets.c.offset).label("day"),
             sa.case((offsets.c.offset >= 0, 1), else_=0).label("after"),
         )
@@ -188,16 +188,81 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
     return (
         sa.select(
             window.c.campaign_id,
-            days.c.member_id,
+            days.c.member_key,
             *(days.c[name] for name in DIMENSIONS),
             days.c.day,
             window.c.after,
-            sa.case((days.c.joined_at < window.c.starts_at, 1), else_=0).label("eligible"),
         )
         .select_from(days)
         .join(window, window.c.day == days.c.day)
         .subquery("active_days")
     )
+
+
+def _joined_since(filters: Filters, selected: sa.Subquery) -> sa.CTE:
+    """Per selected campaign, the in-scope members who joined at or after its start (member_key and
+    dimensions): the lift leaves them out of both groups. They are few, and on PostgreSQL an index
+    on the join time finds them, where those who joined before were nearly every member, read once
+    per campaign. A cross join narrowed in WHERE, as ClickHouse joins on equal keys only."""
+    joined = member_attributes(filters, name="joined")
+    return (
+        sa.select(selected.c.campaign_id, joined.c.member_key, *(joined.c[name] for name in DIMENSIONS))
+        .where(joined.c.joined_at >= selected.c.starts_at)
+        .cte("joined_since")
+    )
+
+
+def _lift_marks(touches: sa.CTE, since: sa.CTE) -> sa.Subquery:
+    """Per campaign, the in-scope members its lift tells apart, by key: reached, participant, and
+    late (joined at or after its start: in neither group), each 0/1, one row per member.
+
+    These few rows are what a campaign's member-days are matched against: eligibility (joined
+    before the start) was a join time read with every member-day, which on PostgreSQL at a million
+    members joined 2.3 million of them to the member keys."""
+    reached = sa.select(
+        touches.c.campaign_id,
+        touches.c.member_key,
+        sa.literal_column("1").label("reached"),
+        sa.case((touches.c.participant, 1), else_=0).label("participant"),
+        sa.case((touches.c.joined_at >= touches.c.starts_at, 1), else_=0).label("late"),
+    )
+    late = sa.select(
+        since.c.campaign_id,
+        since.c.member_key,
+        sa.literal_column("0"),
+        sa.literal_column("0"),
+        sa.literal_column("1"),
+    )
+    marks = sa.union_all(reached, late).subquery("marks")
+    return (
+        sa.select(
+            marks.c.campaign_id,
+            marks.c.member_key,
+            *(sa.func.max(marks.c[name]).label(name) for name in ("reached", "participant", "late")),
+        )
+        .group_by(marks.c.campaign_id, marks.c.member_key)
+        .subquery("lift_marks")
+    )
+
+
+def _joined_before(filters: Filters, selected: sa.Subquery, since: sa.CTE, by: tuple[str, ...]) -> list[sa.Select]:
+    """Rows that add up, per campaign (and `by` dimensions), to the in-scope members who joined
+    before its start (`eligible`): everyone, less those who joined since (a negative count)."""
+    member = member_attributes(filters, name="everyone")
+    key: sa.Label[Any] = sa.literal_column("1").label("k")  # an equal key, not ON true (ClickHouse)
+    sizes = (
+        sa.select(*(member.c[name] for name in by), sa.func.count().label("members"), key)
+        .select_from(member)
+        .group_by(*(member.c[name] for name in by))
+        .subquery("sizes")
+    )
+    campaigns_ = sa.select(selected.c.campaign_id, key).subquery("campaigns")
+    everyone = sa.select(
+        campaigns_.c.campaign_id, *(sizes.c[name] for name in by), sizes.c.members.label("eligible")
+    ).select_from(campaigns_.join(sizes, sizes.c.k == campaigns_.c.k))
+    keys = [since.c.campaign_id, *(since.c[name] for name in by)]
+    joined_since = sa.select(*keys, (-sa.func.count()).label("eligible")).group_by(*keys)
+    return [everyone, joined_since]
 
 
 FUNNEL = ("invited", "registered", "attended", "reach", "participants", "new_members")
@@ -226,34 +291,30 @@ def results_query(
     by = DIMENSIONS if by_members else ()
     selected = _selected(filters, campaign_id)
     touches = _touches(filters, selected)
+    since = _joined_since(filters, selected)
     days = _active_days(filters, selected, starts)
-    group = sa.select(touches.c.campaign_id, touches.c.member_id, touches.c.participant).subquery("reached")
+    marks = _lift_marks(touches, since)
+    eligible = sa.func.coalesce(marks.c.late, 0) == 0
     per_group = (
         sa.select(
             days.c.campaign_id,
             *(days.c[name] for name in by),
             *(
-                count_where((days.c.eligible == 1) & member & (days.c.after == after)).label(name)
+                count_where(eligible & member & (days.c.after == after)).label(name)
                 for name, member, after in (
-                    ("participant_before", group.c.participant == sa.true(), 0),
-                    ("participant_after", group.c.participant == sa.true(), 1),
-                    ("comparison_before", group.c.member_id.is_(None), 0),
-                    ("comparison_after", group.c.member_id.is_(None), 1),
+                    ("participant_before", marks.c.participant == 1, 0),
+                    ("participant_after", marks.c.participant == 1, 1),
+                    ("comparison_before", sa.func.coalesce(marks.c.reached, 0) == 0, 0),
+                    ("comparison_after", sa.func.coalesce(marks.c.reached, 0) == 0, 1),
                 )
             ),
         )
         .select_from(
-            days.outerjoin(group, (group.c.campaign_id == days.c.campaign_id) & (group.c.member_id == days.c.member_id))
+            days.outerjoin(
+                marks, (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
+            )
         )
         .group_by(days.c.campaign_id, *(days.c[name] for name in by))
-    )
-    # Members who joined before each start; a cross join narrowed in WHERE, as ClickHouse joins on
-    # equal keys only.
-    joined_before = (
-        sa.select(selected.c.campaign_id, *(members.c[name] for name in by), sa.func.count().label("eligible"))
-        .select_from(selected, members)
-        .where(members.c.joined_at < selected.c.starts_at, *member_conditions(filters))
-        .group_by(selected.c.campaign_id, *(members.c[name] for name in by))
     )
     early = touches.c.joined_at < touches.c.starts_at
     counted = sa.select(
@@ -267,7 +328,7 @@ def results_query(
         count_where(early).label("eligible_reached"),
         count_where(early & touches.c.participant).label("eligible_participants"),
     ).group_by(touches.c.campaign_id, *(touches.c[name] for name in by))
-    parts = [_invited(filters, selected, by), counted, joined_before, per_group]
+    parts = [_invited(filters, selected, by), counted, *_joined_before(filters, selected, since, by), per_group]
     if not by:  # every selected campaign, 0 where nobody counts
         parts.append(sa.select(selected.c.campaign_id))
     added = sa.union_all(*(_padded(part, by) for part in parts)).subquery("added")
@@ -414,18 +475,23 @@ def campaign_daily_query(*, filters: Filters, campaign_id: str, starts_at: datet
     selected = _selected(filters, campaign_id)
     touches = _touches(filters, selected)
     days = _active_days(filters, selected, [starts_at])
-    reached = sa.select(touches.c.member_id, touches.c.participant).subquery("reached")
+    marks = _lift_marks(touches, _joined_since(filters, selected))
+    participant = sa.func.coalesce(marks.c.participant, 0) == 1
     grouped = (
         sa.select(
             days.c.day,
-            sa.case((days.c.eligible == 1, days.c.member_id)).label("member_id"),
-            sa.func.coalesce(reached.c.participant, sa.false()).label("participant"),
+            sa.case((sa.func.coalesce(marks.c.late, 0) == 0, days.c.member_key)).label("member_key"),
+            participant.label("participant"),
         )
-        .select_from(days.outerjoin(reached, reached.c.member_id == days.c.member_id))
-        .where(reached.c.member_id.is_(None) | (reached.c.participant == sa.true()))
+        .select_from(
+            days.outerjoin(
+                marks, (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
+            )
+        )
+        .where((sa.func.coalesce(marks.c.reached, 0) == 0) | participant)
         .subquery("grouped")
     )
-    active = sa.func.count(sa.distinct(grouped.c.member_id))
+    active = sa.func.count(sa.distinct(grouped.c.member_key))
     return (
         sa.select(grouped.c.day, grouped.c.participant, active.label("active"))
         .group_by(grouped.c.day, grouped.c.participant)

@@ -36,19 +36,12 @@ from rollup.tables import DIALECT_ATTRIBUTE, activity_rollup, member_groups, mem
 activities, members = schema.activities, schema.members
 
 
-def _with_member(
-    days: sa.FromClause,
-    key: sa.ColumnElement,
-    source: sa.FromClause,
-    *,
-    key_column: str = "member_id",
-    outer: bool = False,
-) -> sa.Select:
-    """The member-days beside the member's id, join time and dimensions from `source` (members, or
-    member_keys joined on the integer key; `outer`: a left join, for a source with a row for every
-    member-day's member)."""
+def _with_member(days: sa.FromClause) -> sa.Select:
+    """The member-days computed from activities (keyed by the member's id) beside the member's
+    join time and dimensions."""
+    source = members
     return sa.select(
-        key.label("member_key"),
+        days.c.member_id.label("member_key"),
         source.c.member_id,
         days.c.day,
         days.c.activities,
@@ -56,7 +49,7 @@ def _with_member(
         days.c.points,
         source.c.joined_at,
         *(source.c[name] for name in schema.MEMBER_DIMENSIONS),
-    ).join(source, source.c[key_column] == days.c[key_column], isouter=outer)
+    ).join(source, source.c.member_id == days.c.member_id)
 
 
 @sa_internals.cache_key_includes(
@@ -94,25 +87,37 @@ def member_days(
     """Member-days of in-scope members (filters' member conditions, never the team) on local days
     [first, end), optionally of the given members only. Columns: member_key, member_id, day,
     activities, contributions, points, joined_at, channel, region, segment."""
-    keys = member_keys
     in_days = (rollup.c.day >= day_number(first), rollup.c.day < day_number(end))
-    if member_ids is None and not filters.selects_members:
-        # Only the team is out, by key; member_keys (a row for every member-day's member, unique
-        # key) then joins outer, which PostgreSQL drops from a query that reads none of its columns:
-        # the contributions per member were half joining a million member keys.
-        from_rollup = _with_member(rollup, rollup.c.member_key, keys, key_column="member_key", outer=True).where(
-            key_in_scope(rollup.c.member_key, filters), *in_days
+    scope = (
+        day_in_scope(rollup, filters) if member_ids is None else key_in_scope(rollup.c.member_key, filters, member_ids)
+    )
+    # The id and join time come from member_keys and the dimensions from member_groups, each joined
+    # outer on its unique key (every member-day has both), so PostgreSQL drops the join a query
+    # reads no column of: the contributions per member scan member_days alone, and the campaigns'
+    # lift, which reads the dimensions only, no longer joins a million member keys.
+    from_rollup = (
+        sa.select(
+            rollup.c.member_key,
+            member_keys.c.member_id,
+            rollup.c.day,
+            rollup.c.activities,
+            rollup.c.contributions,
+            rollup.c.points,
+            member_keys.c.joined_at,
+            *(member_groups.c[name] for name in schema.MEMBER_DIMENSIONS),
         )
-    else:
-        from_rollup = _with_member(rollup, rollup.c.member_key, keys, key_column="member_key").where(
-            *member_conditions(filters, keys), *in_days
+        .select_from(
+            rollup.outerjoin(member_keys, member_keys.c.member_key == rollup.c.member_key).outerjoin(
+                member_groups, member_groups.c.group_key == rollup.c.group_key
+            )
         )
+        .where(scope, *in_days)
+    )
     conditions = [activities.c.occurred_at >= filters.utc(first), activities.c.occurred_at < filters.utc(end)]
     if member_ids is not None:
-        from_rollup = from_rollup.where(keys.c.member_id.in_(member_ids))
         conditions.append(activities.c.member_id.in_(member_ids))
     days = grouped_activities(filters.timezone, *conditions)
-    from_activities = _with_member(days, days.c.member_id, members).where(*member_conditions(filters))
+    from_activities = _with_member(days).where(*member_conditions(filters))
     return FromRollup(name, filters.timezone, from_rollup, from_activities)
 
 
