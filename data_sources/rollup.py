@@ -90,9 +90,6 @@ def build_rollup(connection: Connection, *, timezone: str) -> int:
             # up to three times a query: without it, each was a scan of a million member keys.
             team = 'CREATE INDEX "ix_member_keys_team" ON "member_keys" ("member_key") WHERE is_team'
             connection.exec_driver_sql(team)
-            # The members who joined since a campaign's start, whom its lift leaves out
-            # (metrics.campaigns._joined_since): a few thousand, found without reading a million.
-            connection.exec_driver_sql('CREATE INDEX "ix_member_keys_joined_at" ON "member_keys" ("joined_at")')
     info.create(connection, checkfirst=True)
     built_at = clock.now().isoformat(timespec="seconds")
     state = {TIMEZONE_KEY: timezone, BUILT_AT_KEY: built_at, VERSION_KEY: VERSION}

@@ -80,8 +80,9 @@ def campaigns_query(*, filters: Filters) -> sa.Select:
 
 def _touches(filters: Filters, selected: sa.Subquery) -> sa.CTE:
     """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
-    carries the campaign id) as 0/1, participant, with the member's key (as member-days carry it),
-    joined_at and dimensions, and the campaign's dates. Invitations are counted apart (_invited):
+    carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
+    the campaign's dates (a common table expression: the funnel and the lift both read it).
+    Invitations are counted apart (_invited):
     most members a campaign touches were only invited, and grouping their rows per member was half
     of the Campaigns page."""
     in_selected = sa.select(selected.c.campaign_id)
@@ -115,19 +116,18 @@ def _touches(filters: Filters, selected: sa.Subquery) -> sa.CTE:
         .group_by(marks.c.campaign_id, marks.c.member_id)
         .subquery("flags")
     )
-    member = member_attributes(filters, name="touched")  # in scope, with the key member-days carry
     return (
         sa.select(
             flags,
-            member.c.member_key,
-            member.c.joined_at,
-            *(member.c[name] for name in DIMENSIONS),
+            members.c.joined_at,
+            *(members.c[name] for name in DIMENSIONS),
             selected.c.starts_at,
             selected.c.ends_at,
             ((flags.c.attended == 1) | (flags.c.tagged == 1)).label("participant"),
         )
-        .join(member, member.c.member_id == flags.c.member_id)
+        .join(members, members.c.member_id == flags.c.member_id)
         .join(selected, selected.c.campaign_id == flags.c.campaign_id)
+        .where(*member_conditions(filters))
         .cte("touches")
     )
 
@@ -162,7 +162,8 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
     Each campaign's window becomes its list of days, so member-days meet campaigns on an equal day
     (a hash join on every engine) rather than on a range, which PostgreSQL can only loop over. Who
     is eligible is not read here (_lift_marks): the member-days carry no join time, so from the
-    rollup they need no member keys joined, only the dimensions of their group.
+    rollup they read no column of member_keys, only the dimensions of their group (PostgreSQL then
+    drops the join to member_keys).
     """
     first = min(filters.local_date(start) for start in starts) - timedelta(days=LIFT_DAYS)
     end = max(filters.local_date(start) for start in starts) + timedelta(days=LIFT_DAYS)
@@ -200,47 +201,50 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
 
 
 def _joined_since(filters: Filters, selected: sa.Subquery) -> sa.CTE:
-    """Per selected campaign, the in-scope members who joined at or after its start (member_key and
-    dimensions): the lift leaves them out of both groups. They are few, and on PostgreSQL an index
-    on the join time finds them, where those who joined before were nearly every member, read once
-    per campaign. A cross join narrowed in WHERE, as ClickHouse joins on equal keys only."""
-    joined = member_attributes(filters, name="joined")
+    """Per selected campaign, the in-scope members who joined at or after its start (member_id and
+    dimensions): the lift leaves them out of both groups. They are few, and an index on the join
+    time finds them, where those who joined before were nearly every member, read once per
+    campaign. A cross join narrowed in WHERE, as ClickHouse joins on equal keys only."""
     return (
-        sa.select(selected.c.campaign_id, joined.c.member_key, *(joined.c[name] for name in DIMENSIONS))
-        .where(joined.c.joined_at >= selected.c.starts_at)
+        sa.select(selected.c.campaign_id, members.c.member_id, *(members.c[name] for name in DIMENSIONS))
+        .where(members.c.joined_at >= selected.c.starts_at, *member_conditions(filters))
         .cte("joined_since")
     )
 
 
-def _lift_marks(touches: sa.CTE, since: sa.CTE) -> sa.Subquery:
-    """Per campaign, the in-scope members its lift tells apart, by key: reached, participant, and
-    late (joined at or after its start: in neither group), each 0/1, one row per member.
+def _lift_marks(filters: Filters, touches: sa.CTE, since: sa.CTE) -> sa.Subquery:
+    """Per campaign, the in-scope members its lift tells apart, by the key member-days carry:
+    reached, participant, and late (joined at or after its start: in neither group), each 0/1, one
+    row per member.
 
     These few rows are what a campaign's member-days are matched against: eligibility (joined
     before the start) was a join time read with every member-day, which on PostgreSQL at a million
-    members joined 2.3 million of them to the member keys."""
+    members joined 2.3 million of them to the member keys. The members are read from `members`,
+    as the funnel's are, and only their keys from member_attributes."""
     reached = sa.select(
         touches.c.campaign_id,
-        touches.c.member_key,
+        touches.c.member_id,
         sa.literal_column("1").label("reached"),
         sa.case((touches.c.participant, 1), else_=0).label("participant"),
-        sa.case((touches.c.joined_at >= touches.c.starts_at, 1), else_=0).label("late"),
+        sa.literal_column("0").label("late"),  # a reached member who joined late is in joined_since
     )
     late = sa.select(
-        since.c.campaign_id,
-        since.c.member_key,
-        sa.literal_column("0"),
-        sa.literal_column("0"),
-        sa.literal_column("1"),
+        since.c.campaign_id, since.c.member_id, sa.literal_column("0"), sa.literal_column("0"), sa.literal_column("1")
     )
     marks = sa.union_all(reached, late).subquery("marks")
-    return (
+    flags = (
         sa.select(
             marks.c.campaign_id,
-            marks.c.member_key,
+            marks.c.member_id,
             *(sa.func.max(marks.c[name]).label(name) for name in ("reached", "participant", "late")),
         )
-        .group_by(marks.c.campaign_id, marks.c.member_key)
+        .group_by(marks.c.campaign_id, marks.c.member_id)
+        .subquery("flags")
+    )
+    member = member_attributes(filters, name="marked")
+    return (
+        sa.select(flags.c.campaign_id, member.c.member_key, flags.c.reached, flags.c.participant, flags.c.late)
+        .join(member, member.c.member_id == flags.c.member_id)
         .subquery("lift_marks")
     )
 
@@ -248,18 +252,18 @@ def _lift_marks(touches: sa.CTE, since: sa.CTE) -> sa.Subquery:
 def _joined_before(filters: Filters, selected: sa.Subquery, since: sa.CTE, by: tuple[str, ...]) -> list[sa.Select]:
     """Rows that add up, per campaign (and `by` dimensions), to the in-scope members who joined
     before its start (`eligible`): everyone, less those who joined since (a negative count)."""
-    member = member_attributes(filters, name="everyone")
     key: sa.Label[Any] = sa.literal_column("1").label("k")  # an equal key, not ON true (ClickHouse)
     sizes = (
-        sa.select(*(member.c[name] for name in by), sa.func.count().label("members"), key)
-        .select_from(member)
-        .group_by(*(member.c[name] for name in by))
+        sa.select(*(members.c[name] for name in by), sa.func.count().label("members"), key)
+        .select_from(members)
+        .where(*member_conditions(filters))
+        .group_by(*(members.c[name] for name in by))
         .subquery("sizes")
     )
-    campaigns_ = sa.select(selected.c.campaign_id, key).subquery("campaigns")
+    each_campaign = sa.select(selected.c.campaign_id, key).subquery("each_campaign")
     everyone = sa.select(
-        campaigns_.c.campaign_id, *(sizes.c[name] for name in by), sizes.c.members.label("eligible")
-    ).select_from(campaigns_.join(sizes, sizes.c.k == campaigns_.c.k))
+        each_campaign.c.campaign_id, *(sizes.c[name] for name in by), sizes.c.members.label("eligible")
+    ).select_from(each_campaign.join(sizes, sizes.c.k == each_campaign.c.k))
     keys = [since.c.campaign_id, *(since.c[name] for name in by)]
     joined_since = sa.select(*keys, (-sa.func.count()).label("eligible")).group_by(*keys)
     return [everyone, joined_since]
@@ -280,7 +284,8 @@ def results_query(
     `starts`: the start times of the campaigns asked for (campaigns_query's, or the one campaign's).
 
     `by_members`: per campaign and combination of channel, region and segment too (no row for a
-    combination without any count). Every figure is a count of members or of member-days, and a
+    combination without any count, and a row of zeros for one whose members all joined after the
+    start). Every figure is a count of members or of member-days, and a
     member is in one combination, so a campaign's figures are the sums of its rows, and a member
     filter's are the sums of the rows it keeps (summed_results): its first change needs no query.
 
@@ -293,7 +298,7 @@ def results_query(
     touches = _touches(filters, selected)
     since = _joined_since(filters, selected)
     days = _active_days(filters, selected, starts)
-    marks = _lift_marks(touches, since)
+    marks = _lift_marks(filters, touches, since)
     eligible = sa.func.coalesce(marks.c.late, 0) == 0
     per_group = (
         sa.select(
@@ -475,7 +480,7 @@ def campaign_daily_query(*, filters: Filters, campaign_id: str, starts_at: datet
     selected = _selected(filters, campaign_id)
     touches = _touches(filters, selected)
     days = _active_days(filters, selected, [starts_at])
-    marks = _lift_marks(touches, _joined_since(filters, selected))
+    marks = _lift_marks(filters, touches, _joined_since(filters, selected))
     participant = sa.func.coalesce(marks.c.participant, 0) == 1
     grouped = (
         sa.select(
