@@ -598,3 +598,68 @@ def test_newcomers_come_in_joining_order_then_by_id(tied_newcomers):
         ["cy", "registered"],
         ["dee", "registered"],
     ]
+
+
+# Two campaigns months apart, with a member late for the first and eligible for the second, active
+# around both. spring starts 20 March 2025 (windows 18 February-19 March / 20 March-18 April) and
+# summer 1 July (1-30 June / 1-30 July). fay (joined 1 January) attended spring; eve (1 January) and
+# dot (joined 1 April, after spring's start) were reached by neither.
+SPRING, SUMMER = datetime(2025, 3, 20), datetime(2025, 7, 1)
+SEASONS_MEMBERS = [
+    ("fay", datetime(2025, 1, 1), "forum", "EU", "dev", False),
+    ("eve", datetime(2025, 1, 1), None, "EU", "dev", False),
+    ("dot", datetime(2025, 4, 1), "forum", None, "dev", False),
+]
+SEASONS_ACTIVITIES = [
+    ("fay", datetime(2025, 3, 10, 12), "post"),  # spring, before
+    ("fay", datetime(2025, 3, 21, 12), "event_attend", {"campaign_id": "spring"}),  # spring, after
+    ("eve", datetime(2025, 3, 25, 12), "post"),  # spring, after
+    ("dot", datetime(2025, 4, 5, 12), "post"),  # spring, after: late for spring
+    ("dot", datetime(2025, 6, 10, 12), "post"),  # summer, before
+    ("eve", datetime(2025, 6, 20, 12), "post"),  # summer, before
+    ("dot", datetime(2025, 7, 5, 12), "post"),  # summer, after
+]
+SEASONS_CAMPAIGNS = [
+    ("spring", "Spring meetup", "event", SPRING, None, "event", None, None, None),
+    ("summer", "Summer fair", "event", SUMMER, None, "event", None, None, None),
+]
+SEASONS_PERIOD = Filters(start=date(2025, 3, 1), end=date(2025, 7, 2))
+
+
+@pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
+def seasons(request, tmp_path_factory):
+    frames = community.frames(
+        member_rows=SEASONS_MEMBERS,
+        activity_rows=SEASONS_ACTIVITIES,
+        campaign_rows=SEASONS_CAMPAIGNS,
+        participation_rows=[("spring", "fay", "attended")],
+    )
+    folder = tmp_path_factory.mktemp(f"seasons-{request.param}")
+    result = make_warehouse(request.param, folder, frames, databases(request, request.param))
+    yield result
+    result.dispose()
+
+
+def test_a_member_late_for_one_campaign_is_in_the_next_ones_comparison_group(seasons):
+    rows = seasons.run(campaigns.results_query(filters=SEASONS_PERIOD, starts=[SPRING, SUMMER]))
+    columns = [*campaigns.FUNNEL, "eligible", "eligible_reached", "eligible_participants", *campaigns.ACTIVE_DAYS]
+    by_id = rows.set_index("campaign_id").sort_index()
+    assert {c: by_id.loc[c, columns].astype(int).tolist() for c in by_id.index} == {
+        # fay registered by attending and took part; eligible fay and eve (dot joined after the start):
+        # fay active 1 day before and 1 after, eve 0 before and 1 after; dot's day after is left out.
+        "spring": [0, 1, 1, 1, 1, 0, 2, 1, 1, 1, 1, 0, 1],
+        # Nobody reached; all three eligible, the comparison group: dot and eve 2 days before, dot 1 after.
+        "summer": [0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 2, 1],
+    }
+    # By member combination (a NULL channel or region is a combination of its own), summed as a whole.
+    split = seasons.run(campaigns.results_query(filters=SEASONS_PERIOD, starts=[SPRING, SUMMER], by_members=True))
+    summer = split[split["campaign_id"] == "summer"].fillna({"channel": "-", "region": "-"})
+    eligible = {(row.channel, row.region): int(row.eligible) for row in summer.itertuples() if row.eligible}
+    assert eligible == {("forum", "EU"): 1, ("-", "EU"): 1, ("forum", "-"): 1}
+    # Day by day: spring's participant fay on 10 and 21 March, its comparison group eve on 25 March;
+    # dot's 5 April is nobody's (she joined after spring's start).
+    daily = seasons.run(campaigns.campaign_daily_query(filters=SEASONS_PERIOD, campaign_id="spring", starts_at=SPRING))
+    days = sorted(
+        (int(r.day) - day_number(date(2025, 3, 1)), bool(r.participant), int(r.active)) for r in daily.itertuples()
+    )
+    assert days == [(9, True, 1), (20, True, 1), (24, False, 1)]  # 10, 21 and 25 March
