@@ -82,9 +82,8 @@ def _touches(filters: Filters, selected: sa.Subquery) -> sa.CTE:
     """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
     carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
     the campaign's dates (a common table expression: the funnel and the lift both read it).
-    Invitations are counted apart (_invited):
-    most members a campaign touches were only invited, and grouping their rows per member was half
-    of the Campaigns page."""
+    Invitations are counted apart (_invited): most members a campaign touches were only invited,
+    and grouping their rows per member was half of the Campaigns page."""
     in_selected = sa.select(selected.c.campaign_id)
     marks = sa.union_all(
         sa.select(
@@ -285,9 +284,9 @@ def results_query(
 
     `by_members`: per campaign and combination of channel, region and segment too (no row for a
     combination without any count, and a row of zeros for one whose members all joined after the
-    start). Every figure is a count of members or of member-days, and a
-    member is in one combination, so a campaign's figures are the sums of its rows, and a member
-    filter's are the sums of the rows it keeps (summed_results): its first change needs no query.
+    start). Every figure is a count of members or of member-days, and a member is in one
+    combination, so a campaign's figures are the sums of its rows, and a member filter's are the
+    sums of the rows it keeps (summed_results): its first change needs no query.
 
     One statement, so the members each campaign touched are gathered once (at a million members,
     with hundreds of thousands invited, that was half of the Campaigns page). Each count is grouped
