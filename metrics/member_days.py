@@ -39,17 +39,16 @@ activities, members = schema.activities, schema.members
 def _with_member(days: sa.FromClause) -> sa.Select:
     """The member-days computed from activities (keyed by the member's id) beside the member's
     join time and dimensions."""
-    source = members
     return sa.select(
         days.c.member_id.label("member_key"),
-        source.c.member_id,
+        members.c.member_id,
         days.c.day,
         days.c.activities,
         days.c.contributions,
         days.c.points,
-        source.c.joined_at,
-        *(source.c[name] for name in schema.MEMBER_DIMENSIONS),
-    ).join(source, source.c.member_id == days.c.member_id)
+        members.c.joined_at,
+        *(members.c[name] for name in schema.MEMBER_DIMENSIONS),
+    ).join(members, members.c.member_id == days.c.member_id)
 
 
 @sa_internals.cache_key_includes(
