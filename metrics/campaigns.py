@@ -160,7 +160,7 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
 
     Each campaign's window becomes its list of days, so member-days meet campaigns on an equal day
     (a hash join on every engine) rather than on a range, which PostgreSQL can only loop over. Who
-    is eligible is not read here (_lift_marks): the member-days carry no join time, so from the
+    is eligible is not read here (_lift_days): the member-days carry no join time, so from the
     rollup they read no column of member_keys, only the dimensions of their group (PostgreSQL then
     drops the join to member_keys).
     """
@@ -248,6 +248,26 @@ def _lift_marks(filters: Filters, touches: sa.CTE, since: sa.CTE) -> sa.Subquery
     )
 
 
+def _lift_days(
+    filters: Filters, selected: sa.Subquery, starts: list[datetime], touches: sa.CTE, since: sa.CTE
+) -> sa.Subquery:
+    """_active_days' rows, each with the lift's marks of its member for its campaign, 0 or 1:
+    eligible (joined before the start), reached and participant."""
+    days = _active_days(filters, selected, starts)
+    marks = _lift_marks(filters, touches, since)
+    matched = (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
+    return (
+        sa.select(
+            *days.c,
+            sa.case((marks.c.late == 1, 0), else_=1).label("eligible"),
+            sa.func.coalesce(marks.c.reached, 0).label("reached"),
+            sa.func.coalesce(marks.c.participant, 0).label("participant"),
+        )
+        .select_from(days.outerjoin(marks, matched))
+        .subquery("lift_days")
+    )
+
+
 def _joined_before(filters: Filters, selected: sa.Subquery, since: sa.CTE, by: tuple[str, ...]) -> list[sa.Select]:
     """Rows that add up, per campaign (and `by` dimensions), to the in-scope members who joined
     before its start (`eligible`): everyone, less those who joined since (a negative count)."""
@@ -296,30 +316,21 @@ def results_query(
     selected = _selected(filters, campaign_id)
     touches = _touches(filters, selected)
     since = _joined_since(filters, selected)
-    days = _active_days(filters, selected, starts)
-    marks = _lift_marks(filters, touches, since)
-    eligible = sa.func.coalesce(marks.c.late, 0) == 0
-    per_group = (
-        sa.select(
-            days.c.campaign_id,
-            *(days.c[name] for name in by),
-            *(
-                count_where(eligible & member & (days.c.after == after)).label(name)
-                for name, member, after in (
-                    ("participant_before", marks.c.participant == 1, 0),
-                    ("participant_after", marks.c.participant == 1, 1),
-                    ("comparison_before", sa.func.coalesce(marks.c.reached, 0) == 0, 0),
-                    ("comparison_after", sa.func.coalesce(marks.c.reached, 0) == 0, 1),
-                )
-            ),
-        )
-        .select_from(
-            days.outerjoin(
-                marks, (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
+    days = _lift_days(filters, selected, starts, touches, since)
+    eligible = days.c.eligible == 1
+    per_group = sa.select(
+        days.c.campaign_id,
+        *(days.c[name] for name in by),
+        *(
+            count_where(eligible & member & (days.c.after == after)).label(name)
+            for name, member, after in (
+                ("participant_before", days.c.participant == 1, 0),
+                ("participant_after", days.c.participant == 1, 1),
+                ("comparison_before", days.c.reached == 0, 0),
+                ("comparison_after", days.c.reached == 0, 1),
             )
-        )
-        .group_by(days.c.campaign_id, *(days.c[name] for name in by))
-    )
+        ),
+    ).group_by(days.c.campaign_id, *(days.c[name] for name in by))
     early = touches.c.joined_at < touches.c.starts_at
     counted = sa.select(
         touches.c.campaign_id,
@@ -478,21 +489,15 @@ def campaign_daily_query(*, filters: Filters, campaign_id: str, starts_at: datet
     and from the campaign's start (`starts_at`), for participants (true) and the comparison group (false)."""
     selected = _selected(filters, campaign_id)
     touches = _touches(filters, selected)
-    days = _active_days(filters, selected, [starts_at])
-    marks = _lift_marks(filters, touches, _joined_since(filters, selected))
-    participant = sa.func.coalesce(marks.c.participant, 0) == 1
+    days = _lift_days(filters, selected, [starts_at], touches, _joined_since(filters, selected))
+    participant = days.c.participant == 1
     grouped = (
         sa.select(
             days.c.day,
-            sa.case((sa.func.coalesce(marks.c.late, 0) == 0, days.c.member_key)).label("member_key"),
+            sa.case((days.c.eligible == 1, days.c.member_key)).label("member_key"),
             participant.label("participant"),
         )
-        .select_from(
-            days.outerjoin(
-                marks, (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
-            )
-        )
-        .where((sa.func.coalesce(marks.c.reached, 0) == 0) | participant)
+        .where((days.c.reached == 0) | participant)
         .subquery("grouped")
     )
     active = sa.func.count(sa.distinct(grouped.c.member_key))
