@@ -102,6 +102,10 @@ def create_engine(url: str, *, read_only: bool = False, analytic: bool = False) 
 
 def read_frame(connection: Connection, statement: sa.Executable) -> pd.DataFrame:
     """Execute a statement and return its rows as a DataFrame with the statement's column names."""
-    result = connection.execute(statement)
+    return frame_of(connection.execute(statement))
+
+
+def frame_of(result: sa.CursorResult) -> pd.DataFrame:
+    """A result's rows as a DataFrame with its column names."""
     # Plain tuples: given Row objects, pandas probes each for attributes, which Row answers slowly.
     return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))

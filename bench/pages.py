@@ -3,24 +3,33 @@ pages call (ui/data.py), so cold = a new process with empty caches, warm = the S
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
 from feedback.inbox import InboxFilters
 from metrics.filters import Filters
 from settings import Settings
-from ui import data, warming
+from ui import alongside, data, warming
 from ui.filters import recent_period
 
 Workload = Callable[[Settings, str, Filters], object]
 
 
-def dashboard(view: Workload) -> Workload:
-    """A dashboard page: the filter bar's choices, then its view as ui/warming.py warms it."""
+def dashboard(page: str) -> Workload:
+    """A dashboard page as a manager opens it: the filter bar's choices, then its view's figures
+    (ui/warming.py), fetched from both ends where the page does that (ui/alongside.py)."""
 
     def workload(settings: Settings, version: str, filters: Filters) -> None:
         data.load_dimension_values(settings, version)
-        view(settings, version, filters)
+        steps = warming.steps_seen(page, personal=True)
+        helper = None
+        if alongside.gains(settings):
+            helper = alongside.from_the_end(steps, settings, version, filters, stop=threading.Event())
+        for step in steps:
+            step(settings, version, filters)
+        if helper is not None:
+            helper.join()
 
     return workload
 
@@ -41,10 +50,10 @@ def feedback_inbox(settings: Settings, version: str, filters: Filters) -> None:
 
 
 PAGES: dict[str, tuple[str, Workload]] = {  # name -> (page file, workload)
-    "overview": ("pages/overview.py", dashboard(warming.overview)),
-    "members": ("pages/members.py", dashboard(warming.members)),
-    "engagement": ("pages/engagement.py", dashboard(warming.engagement)),
-    "campaigns": ("pages/campaigns.py", dashboard(warming.campaigns)),
+    "overview": ("pages/overview.py", dashboard("overview")),
+    "members": ("pages/members.py", dashboard("members")),
+    "engagement": ("pages/engagement.py", dashboard("engagement")),
+    "campaigns": ("pages/campaigns.py", dashboard("campaigns")),
     "survey results": ("pages/surveys.py", survey_results),
     "feedback inbox": ("pages/_feedback.py", feedback_inbox),
 }

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+import clock
 from bench import baseline
 from bench.pages import PAGES
-from metrics.filters import Filters
+from metrics.filters import DEFAULT_PRESET, Filters, preset_period
 from settings import load_settings
 from ui import data
-from ui.filters import recent_period
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_SECONDS = [0.0]
@@ -52,8 +52,10 @@ def peak_mb() -> float:
 
 
 def default_filters(timezone: str) -> Filters:
-    """What a page opens with."""
-    return recent_period(timezone)
+    """What a dashboard page opens with: the filter bar's default period (the last 28 days, ending
+    with yesterday), as ui/warming.py warms it."""
+    start, end = preset_period(DEFAULT_PRESET, today=clock.today_in(timezone))
+    return Filters(start=start, end=end, timezone=timezone)
 
 
 def queries(page: str) -> dict[str, float]:

@@ -12,6 +12,7 @@ is a sum over members, so the rows to redo are those of the members with new act
   are rebuilt (a late activity moves their running counts and their previous and next days from
   that day on; the rows before keep theirs, and the counts go on from the row before: `redone`);
 - member_months: the touched members' months are rebuilt;
+- member_windows: the touched members' rows are rebuilt, over the windows the build kept;
 - activity_changes: the touched members' old share of each day's counts, from those rows on, is
   taken off and their new share added (the rows before give the same share before and after); a
   day and group left with nothing to count is removed, as a full build never has it.
@@ -36,18 +37,22 @@ from rollup.build import (
     changes,
     keyed_member_days,
     member_months_query,
+    member_windows_query,
     rollup_query,
     with_member_columns,
 )
+from rollup.state import windows_of, windows_text
 from rollup.tables import (
     BUILT_AT_KEY,
     KEYED,
+    WINDOWS_KEY,
     activity_changes,
     activity_rollup,
     info,
     member_groups,
     member_keys,
     member_months,
+    member_windows,
     rollup,
 )
 
@@ -134,11 +139,15 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     connection.execute(sa.insert(rollup).from_select(list(rollup.c), _redone_rows(timezone)))
     connection.execute(sa.delete(member_months).where(_touched(member_months)))
     connection.execute(sa.insert(member_months).from_select(list(member_months.c), member_months_query(in_touched)))
+    windows = _redo_windows(connection)
     _add_changes(connection, sign=1)  # and after
     _merge_changes(connection)
-    connection.execute(
-        sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value=clock.now().isoformat(timespec="seconds"))
-    )
+    built_at = clock.now().isoformat(timespec="seconds")
+    connection.execute(sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value=built_at))
+    if windows:  # still this build's
+        connection.execute(
+            sa.update(info).where(info.c.key == WINDOWS_KEY).values(value=windows_text(built_at, windows))
+        )
     result = Touched(
         activities=_count(connection, appended),
         new_members=_count(connection, member_keys, member_keys.c.member_key > last_key),
@@ -148,6 +157,19 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     for table in reversed(staging.sorted_tables):
         table.drop(connection)
     return result
+
+
+def _redo_windows(connection: Connection) -> list[tuple[int, int]]:
+    """The touched members' member_windows rows, over the windows the build kept (none kept by a
+    rollup written before member_windows was); those windows."""
+    state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
+    kept = windows_of(state)
+    if kept:
+        in_touched = sa.select(touched_members.c.member_key)
+        connection.execute(sa.delete(member_windows).where(_touched(member_windows)))
+        touched = member_windows_query(kept, lambda rows: rows.c.member_key.in_(in_touched))
+        connection.execute(sa.insert(member_windows).from_select(list(member_windows.c), touched))
+    return kept
 
 
 def _count(connection: Connection, table: sa.FromClause, *conditions: sa.ColumnElement[bool]) -> int:

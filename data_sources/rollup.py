@@ -12,6 +12,8 @@ from sqlalchemy.engine import Connection, Engine
 
 import clock
 from engines import CLICKHOUSE
+from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
+from metrics.levels import windows_read
 from rollup.build import (
     activity_days_query,
     activity_days_sorted_query,
@@ -20,18 +22,22 @@ from rollup.build import (
     member_groups_query,
     member_keys_query,
     member_months_query,
+    member_windows_query,
 )
+from rollup.state import windows_text
 from rollup.tables import (
     BUILT_AT_KEY,
     TIMEZONE_KEY,
     VERSION,
     VERSION_KEY,
+    WINDOWS_KEY,
     activity_changes,
     activity_rollup,
     info,
     member_groups,
     member_keys,
     member_months,
+    member_windows,
     rollup,
 )
 
@@ -55,22 +61,27 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
     "member_days": "day",
     "member_months": "month",
     "activity_changes": "day",
+    "member_windows": "end_day",
 }
 
 
-def build_rollup(connection: Connection, *, timezone: str) -> int:
+def build_rollup(connection: Connection, *, timezone: str, windows: list[tuple[int, int]] | None = None) -> int:
     """Replace member_keys, member_groups, activity_days and member_days (days in `timezone`),
-    member_months and activity_changes, and record the zone and the rollup's version; returns the
-    member-days. Runs in the caller's transaction, so readers see the old tables or the new ones."""
+    member_months, activity_changes and member_windows (over `windows`, day numbers; by default
+    windows_to_keep'), and record the zone, the rollup's version and the windows kept; returns the
+    member-days. Runs in the caller's transaction, so readers see the old tables or the new ones.
+    ClickHouse's rollup keeps no windows."""
     if connection.dialect.name == CLICKHOUSE:  # no transactions there: built beside, then swapped in
         from data_sources import clickhouse
 
         return clickhouse.refresh_rollup(connection, timezone=timezone)
-    for table in reversed(TABLES):
+    for table in (member_windows, *reversed(TABLES)):
         table.drop(connection, checkfirst=True)
     if connection.dialect.name == "postgresql":  # sorts and groupings of millions of rows, in memory
         connection.exec_driver_sql(f"SET LOCAL work_mem = '{BUILD_WORK_MEM}'")
-    for table, query in rollup_builds(timezone, dialect=connection.dialect.name):
+    kept = windows_to_keep(timezone) if windows is None else windows
+    builds = rollup_builds(timezone, dialect=connection.dialect.name)
+    for table, query in [*builds, (member_windows, member_windows_query(kept))]:
         key = INDEXED[table.name]
         select = query.compile(connection, compile_kwargs={"literal_binds": True})
         columns = ", ".join(_typed(column) for column in table.columns)
@@ -92,10 +103,24 @@ def build_rollup(connection: Connection, *, timezone: str) -> int:
             connection.exec_driver_sql(team)
     info.create(connection, checkfirst=True)
     built_at = clock.now().isoformat(timespec="seconds")
-    state = {TIMEZONE_KEY: timezone, BUILT_AT_KEY: built_at, VERSION_KEY: VERSION}
+    state = {
+        TIMEZONE_KEY: timezone,
+        BUILT_AT_KEY: built_at,
+        VERSION_KEY: VERSION,
+        WINDOWS_KEY: windows_text(built_at, kept),
+    }
     connection.execute(sa.delete(info).where(info.c.key.in_(list(state))))
     connection.execute(sa.insert(info), [{"key": key, "value": value} for key, value in state.items()])
     return int(connection.execute(sa.select(sa.func.count()).select_from(rollup)).scalar_one())
+
+
+def windows_to_keep(timezone: str) -> list[tuple[int, int]]:
+    """The windows member_windows keeps (day numbers): those the default view reads today in
+    `timezone` (metrics.levels.windows_read), the view a page opens with. A view on another day or
+    period computes its windows from member_days (metrics/member_periods.py)."""
+    start, end = preset_period(DEFAULT_PRESET, today=clock.today_in(timezone))
+    view = Filters(start=start, end=end, timezone=timezone)
+    return [(day_number(first), day_number(last)) for first, last in windows_read(view)]
 
 
 def rollup_builds(timezone: str, *, dialect: str = "") -> list[tuple[sa.Table, sa.Select]]:
@@ -127,6 +152,6 @@ def refresh_statistics(engine: Engine) -> None:
     before autovacuum gets to them. DuckDB and SQLite need nothing."""
     if engine.dialect.name != "postgresql":
         return
-    names = ", ".join(f'"{table.name}"' for table in TABLES)
+    names = ", ".join(f'"{table.name}"' for table in (*TABLES, member_windows))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"ANALYZE {names}")

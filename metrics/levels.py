@@ -48,6 +48,14 @@ def _window(end: date, rules: LevelRules) -> tuple[date, date]:
     return end - timedelta(days=rules.window_days), end
 
 
+def windows_read(filters: Filters, rules: LevelRules = RULES) -> list[tuple[date, date]]:
+    """The windows the level board and the slipping champions read for a view: the level's window
+    to the period's end and to its start, and the one to SILENCE_DAYS before its end. The rollup
+    keeps each member's figures over the default view's (data_sources/rollup.py)."""
+    quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
+    return [_window(filters.end, rules), _window(filters.start, rules), _window(quiet_from, rules)]
+
+
 def member_stats(
     filters: Filters,
     windows: Windows,
@@ -83,8 +91,8 @@ def level_of(weeks: sa.ColumnElement, contributions: sa.ColumnElement, rules: Le
 def _levels(filters: Filters, rules: LevelRules, *, member_ids: list[str] | None = None) -> sa.Subquery:
     """Every member at the period's end with their level now and at the previous period's end
     (NULL for members who joined during the period)."""
-    windows = {"now": _window(filters.end, rules), "before": _window(filters.start, rules)}
-    stats = member_stats(filters, windows, member_ids=member_ids)
+    now, previous, _ = windows_read(filters, rules)
+    stats = member_stats(filters, {"now": now, "before": previous}, member_ids=member_ids)
     before = level_of(stats.c.weeks_before, stats.c.contributions_before, rules)
     return (
         sa.select(
@@ -114,8 +122,8 @@ def _leveled(filters: Filters, rules: LevelRules) -> sa.Select:
     The window figures carry each member's join day, so nothing here joins the members: on
     PostgreSQL at a million members, joining them for their join times was a third of the level
     board's time."""
-    windows = {"now": _window(filters.end, rules), "before": _window(filters.start, rules)}
-    figures = window_figures(filters, windows)
+    now, before, _ = windows_read(filters, rules)
+    figures = window_figures(filters, {"now": now, "before": before})
     previous = sa.case(
         (
             figures.c.joined_day < day_number(filters.start),
@@ -349,8 +357,8 @@ def slipping_champions_query(
     """Members (joined before the period's end, as the level counts have it) who were champions over
     the window that ended SILENCE_DAYS before the period's end and have had no activity at all
     since: the people to call first. Most contributions first."""
-    quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
-    was = _window(quiet_from, rules)
+    was = windows_read(filters, rules)[2]
+    quiet_from = was[1]
     # Weeks are counted only for the members silent since quiet_from (so none fall after it).
     stats = member_stats(filters, {"was": was}, only=fallen_silent(filters, was[0], quiet_from))
     # Cut to `limit` before the names are joined: joined first, every silent champion met the

@@ -12,6 +12,11 @@ the period's end.
 
 Like member_days, each is a FromRollup: where the database has no rollup in the view's time zone,
 the same rows are computed, and tests/test_member_days.py holds both to the same answers.
+
+Where the rollup keeps a window's figures (member_windows: the windows the default view reads on the
+day it was built), `window_figures` and `fallen_silent` read them instead of the window's member-days
+(`KeptWindow`): on PostgreSQL at a million members the level board's windows were most of the
+Members page's time.
 """
 
 from __future__ import annotations
@@ -21,11 +26,16 @@ from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import TableClause
 
+import sa_internals
 from metrics.filters import Filters, day_number, month_number
 from metrics.member_days import FromRollup, day_in_scope, key_in_scope, member_days
 from metrics.sql import day_of, month_of, week_start
-from rollup.tables import member_months, rollup
+from rollup.build import window_rows
+from rollup.tables import READS_KEPT_WINDOWS, WINDOWS_ATTRIBUTE, member_months, member_windows, rollup
 
 Windows = dict[str, tuple[date, date]]  # name -> [start, end) in local days
 
@@ -105,43 +115,59 @@ def _in_window(
     member_ids: list[str] | None,
     only: sa.FromClause | None,
 ) -> sa.Subquery:
-    """weeks_, contributions_ and last_day_<window> of the members active in [start, end), from the
-    rollup. Each member's last active day in the window (the next one is after it, or there is
-    none) is joined to their first (the previous one is before it, or there is none): the weeks are
-    the last day's running count less the first's, plus the first day's own week; the
-    contributions likewise, plus the first day's own."""
+    """weeks_, contributions_ and last_day_<window> of the in-scope members active in [start, end),
+    from the rollup: member_windows' rows where it keeps the window, else rollup.build.window_rows."""
     start, end = day_number(bounds[0]), day_number(bounds[1])
-    last, first = rollup.alias(f"last_{window}"), rollup.alias(f"first_{window}")
+    rows = KeptWindow(f"kept_{window}", start, end, window_rows(start, end, name=window))
+    scope = (
+        key_in_scope(rows.c.member_key, filters, member_ids) if member_ids is not None else day_in_scope(rows, filters)
+    )
     return (
         _narrowed(
             sa.select(
-                last.c.member_key,
-                (last.c.weeks_so_far - first.c.weeks_so_far + 1).label(f"weeks_{window}"),
-                (last.c.contributions_so_far - first.c.contributions_so_far + first.c.contributions).label(
-                    f"contributions_{window}"
-                ),
-                last.c.day.label(f"last_day_{window}"),
-                last.c.joined_day,
+                rows.c.member_key,
+                rows.c.weeks.label(f"weeks_{window}"),
+                rows.c.contributions.label(f"contributions_{window}"),
+                rows.c.last_day.label(f"last_day_{window}"),
+                rows.c.joined_day,
             ),
-            last.join(first, first.c.member_key == last.c.member_key),
+            rows,
             only,
-            key=last.c.member_key,
         )
-        .where(
-            last.c.day >= start,
-            last.c.day < end,
-            last.c.next_day.is_(None) | (last.c.next_day >= end),
-            first.c.day >= start,
-            first.c.day < end,
-            first.c.previous_day.is_(None) | (first.c.previous_day < start),
-            (
-                key_in_scope(last.c.member_key, filters, member_ids)
-                if member_ids is not None
-                else day_in_scope(last, filters)
-            ),
-        )
+        .where(scope)
         .subquery(f"in_{window}")
     )
+
+
+@sa_internals.cache_key_includes(window=sa_internals.STRING, computed=sa_internals.CLAUSE)
+class KeptWindow(TableClause):
+    """Per member, figures over the window [start, end) (day numbers), with the columns of
+    `computed` (some of member_windows'), which computes them from member_days: read from
+    member_windows instead where the database's rollup keeps that window (the dialect's mark,
+    rollup/state.py). A statement that reads them is marked so (READS_KEPT_WINDOWS on its compiled
+    form): on a database queried in place, whose rollup another process may rebuild with other
+    windows, Warehouse.run checks the windows are still those after it ran."""
+
+    __visit_name__ = "pulse_kept_window"
+    inherit_cache = True
+
+    def __init__(self, name: str, start: int, end: int, computed: sa.Select) -> None:
+        super().__init__(name, *(sa.column(column.name, column.type) for column in computed.selected_columns))
+        self.window = f"{start}:{end}"
+        self.computed = computed
+
+
+@compiles(KeptWindow)
+def _compile_kept_window(element: KeptWindow, compiler: SQLCompiler, **kw: object) -> str:
+    if not sa_internals.in_from_list(kw):
+        return ""
+    start, end = (int(bound) for bound in element.window.split(":"))
+    chosen = element.computed
+    if (start, end) in getattr(compiler.dialect, WINDOWS_ATTRIBUTE, frozenset()):
+        bounds = (member_windows.c.start_day == start) & (member_windows.c.end_day == end)
+        chosen = sa.select(*(member_windows.c[column.name] for column in element.c)).where(bounds)
+        setattr(compiler, READS_KEPT_WINDOWS, True)
+    return sa_internals.render_in_place(element, element.name, chosen.subquery(element.name), compiler, kw)
 
 
 def _narrowed(
@@ -243,17 +269,20 @@ def _first_rows(
 def fallen_silent(filters: Filters, since: date, quiet_from: date, *, name: str = "silent") -> FromRollup:
     """Keys (member_key) of in-scope members active in [since, quiet_from) and not at all from
     quiet_from to the period's end. From the rollup that is a filter, not a grouping: the member's
-    last active day before quiet_from is the one whose next active day is after the period."""
+    last active day before quiet_from is the one whose next active day is after the period (kept
+    in member_windows for the windows it keeps)."""
     days = member_days(filters, since, filters.end)
     computed = (
         sa.select(days.c.member_key)
         .group_by(days.c.member_key)
         .having(sa.func.max(days.c.day) < day_number(quiet_from))
     )
-    from_rollup = sa.select(rollup.c.member_key).where(
-        rollup.c.day >= day_number(since),
-        rollup.c.day < day_number(quiet_from),
-        rollup.c.next_day.is_(None) | (rollup.c.next_day >= day_number(filters.end)),
-        day_in_scope(rollup, filters),
+    start, end = day_number(since), day_number(quiet_from)
+    last_days = sa.select(rollup.c.member_key, rollup.c.next_day, rollup.c.group_key).where(
+        rollup.c.day >= start, rollup.c.day < end, rollup.c.next_day.is_(None) | (rollup.c.next_day >= end)
+    )
+    rows = KeptWindow("kept_silent", start, end, last_days)
+    from_rollup = sa.select(rows.c.member_key).where(
+        rows.c.next_day.is_(None) | (rows.c.next_day >= day_number(filters.end)), day_in_scope(rows, filters)
     )
     return FromRollup(name, filters.timezone, from_rollup, computed)

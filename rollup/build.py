@@ -4,18 +4,20 @@ and the pieces metrics share with them to compute the same rows where a database
 data_sources/rollup.py runs them, in order, as `CREATE TABLE … AS SELECT`: member_keys and
 member_groups, then activity_days from activities, member_days summed from activity_days (with each
 member's previous and next active day and running counts in one window pass, and their join day and
-group key), member_months and activity_changes from member_days.
+group key), member_months and activity_changes from member_days, then member_windows from
+member_days for the windows the default view reads (data_sources/rollup.py says which).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 
 import schema
 from rollup.sql import day_in_zone, month_of, week_start
-from rollup.tables import KEYED, activity_rollup, member_keys, rollup
+from rollup.tables import KEYED, activity_rollup, member_keys, member_windows, rollup
 
 activities, members = schema.activities, schema.members
 MEMBER_DIMENSIONS = schema.MEMBER_DIMENSIONS
@@ -217,6 +219,58 @@ def member_months_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
         .where(previous.is_(None) | (month_of(previous) < month), *conditions)
         .order_by(month)
     )
+
+
+def window_rows(start: int, end: int, *, name: str = "window") -> sa.Select:
+    """member_windows' columns but the window's bounds, of the members active in [start, end) (day
+    numbers), from member_days. Each member's last active day in the window (the next one is after
+    it, or there is none) is joined to their first (the previous one is before it, or there is
+    none): the weeks are the last day's running count less the first's, plus the first day's own
+    week; the contributions likewise, plus the first day's own. Two filtered reads of the window's
+    member-days, where grouping them per member was slower."""
+    last, first = rollup.alias(f"last_{name}"), rollup.alias(f"first_{name}")
+    return (
+        sa.select(
+            last.c.member_key,
+            (last.c.weeks_so_far - first.c.weeks_so_far + 1).label("weeks"),
+            (last.c.contributions_so_far - first.c.contributions_so_far + first.c.contributions).label("contributions"),
+            last.c.day.label("last_day"),
+            last.c.next_day,
+            last.c.joined_day,
+            last.c.group_key,
+        )
+        .select_from(last.join(first, first.c.member_key == last.c.member_key))
+        .where(
+            last.c.day >= start,
+            last.c.day < end,
+            last.c.next_day.is_(None) | (last.c.next_day >= end),
+            first.c.day >= start,
+            first.c.day < end,
+            first.c.previous_day.is_(None) | (first.c.previous_day < start),
+        )
+    )
+
+
+def member_windows_query(
+    windows: list[tuple[int, int]], *conditions: Callable[[sa.Subquery], sa.ColumnElement[bool]]
+) -> sa.Select | sa.CompoundSelect:
+    """Every member's figures over each [start, end) of `windows` (day numbers), for `CREATE TABLE
+    member_windows AS`; `conditions` on each window's rows (given window_rows' columns: some members'
+    only). No windows: no rows."""
+    if not windows:
+        return sa.select(*(sa.cast(sa.null(), column.type).label(column.name) for column in member_windows.c)).where(
+            sa.false()
+        )
+    parts = []
+    for number, (start, end) in enumerate(windows):
+        rows = window_rows(start, end, name=str(number)).subquery(f"window_{number}")
+        bounds = [sa.literal(start, sa.Integer).label("start_day"), sa.literal(end, sa.Integer).label("end_day")]
+        parts.append(
+            sa.select(*bounds, *(rows.c[c.name] for c in member_windows.c if c.name in rows.c)).where(
+                *(condition(rows) for condition in conditions)
+            )
+        )
+    return sa.union_all(*parts) if len(parts) > 1 else parts[0]
 
 
 def changes(spans: sa.FromClause, *groups: str) -> sa.Select:

@@ -1,6 +1,7 @@
-"""What a warehouse's rollup is (pulse_info: time zone, when built, version), and the mark on each
-engine's dialect that tells `FromRollup` (metrics/member_days.py) whether statements compiled for it
-may read the rollup's tables.
+"""What a warehouse's rollup is (pulse_info: time zone, when built, version, windows kept), and the
+marks on each engine's dialect that tell `FromRollup` (metrics/member_days.py) whether statements
+compiled for it may read the rollup's tables, and `KeptWindow` (metrics/member_periods.py) which
+windows member_windows holds.
 """
 
 from __future__ import annotations
@@ -8,7 +9,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from rollup.tables import DIALECT_ATTRIBUTE, TIMEZONE_KEY, VERSION, VERSION_KEY, info
+from rollup.tables import (
+    BUILT_AT_KEY,
+    DIALECT_ATTRIBUTE,
+    TIMEZONE_KEY,
+    VERSION,
+    VERSION_KEY,
+    WINDOWS_ATTRIBUTE,
+    WINDOWS_KEY,
+    info,
+)
 
 
 def rollup_timezone(engine: Engine) -> str | None:
@@ -31,7 +41,32 @@ def rollup_state(engine: Engine) -> dict[str, str]:
         return {}
 
 
+def kept_windows(state: dict[str, str]) -> frozenset[tuple[int, int]]:
+    """The windows (start, end day numbers) member_windows holds, as rollup_state describes it."""
+    return frozenset(windows_of(state)) if rollup_is_current(state) else frozenset()
+
+
+def windows_of(state: dict[str, str]) -> list[tuple[int, int]]:
+    """The windows pulse_info says member_windows holds (windows_text); none when they were written
+    for another build of the rollup (one written since by a version that keeps no windows and left
+    their row)."""
+    built_at, _, text = state.get(WINDOWS_KEY, "").partition(" ")
+    if built_at != state.get(BUILT_AT_KEY):
+        return []
+    pairs = [pair.split(":") for pair in text.split(",") if pair]
+    return [(int(start), int(end)) for start, end in pairs]
+
+
+def windows_text(built_at: str, windows: list[tuple[int, int]]) -> str:
+    """How pulse_info keeps the windows of the rollup built at `built_at` (its BUILT_AT_KEY): that
+    time, then "start:end" day numbers, by ","."""
+    return f"{built_at} " + ",".join(f"{start}:{end}" for start, end in windows)
+
+
 def mark_dialect(engine: Engine) -> None:
-    """Record on the engine's dialect which member_days table (if any) its statements may read.
-    Each engine has its own dialect and compiled-statement cache, so the mark and the cache agree."""
-    setattr(engine.dialect, DIALECT_ATTRIBUTE, rollup_timezone(engine))
+    """Record on the engine's dialect which member_days table (if any) its statements may read, and
+    the windows member_windows holds. Each engine has its own dialect and compiled-statement cache,
+    so the marks and the cache agree."""
+    state = rollup_state(engine)
+    setattr(engine.dialect, DIALECT_ATTRIBUTE, state.get(TIMEZONE_KEY) if rollup_is_current(state) else None)
+    setattr(engine.dialect, WINDOWS_ATTRIBUTE, kept_windows(state))

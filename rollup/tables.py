@@ -7,9 +7,10 @@ per member, day, kind and platform (what the figures by kind or platform read); 
 (member_key, day, activities, contributions, points, the member's previous and next active day,
 running counts of their active weeks and contributions, and the member's join day and group key)
 in day order, so a period reads only its own rows; `member_months` groups them by month, with each
-member's join day and month (metrics/member_periods.py); `activity_changes` holds the DAU/WAU/MAU
-changes per day (metrics/activity.py); `pulse_info` records the time zone the days are in and the
-rollup's version.
+member's join day and month (metrics/member_periods.py); `member_windows` holds each member's figures
+over the few windows the default view reads on the day the rollup is built (metrics/levels.py);
+`activity_changes` holds the DAU/WAU/MAU changes per day (metrics/activity.py); `pulse_info` records
+the time zone the days are in, the rollup's version and the windows member_windows holds.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
 VERSION_KEY = "rollup_version"
 VERSION = "5"  # raise when the rollup's tables change: an older rollup is then not read
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
+WINDOWS_KEY = "member_windows"  # pulse_info: the windows member_windows holds, "start:end" day numbers, by ","
+WINDOWS_ATTRIBUTE = "pulse_member_windows"  # on a dialect: those windows, as a frozenset of (start, end)
+READS_KEPT_WINDOWS = "pulse_reads_kept_windows"  # on a compiled statement that reads member_windows
 
 rollup_metadata = sa.MetaData()
 KEYED = ("member_id", "joined_at", "is_team", *schema.MEMBER_DIMENSIONS)  # what member_keys copies
@@ -97,4 +101,18 @@ member_months = sa.Table(
     # and its cohort together, where joining member_keys and converting join times cost most of it.
     sa.Column("joined_day", sa.Integer, nullable=False),
     sa.Column("cohort", sa.Integer, nullable=False),
+)
+
+member_windows = sa.Table(  # per member active in a window [start_day, end_day): metrics/member_periods.py
+    "member_windows",
+    rollup_metadata,
+    sa.Column("start_day", sa.Integer, nullable=False),
+    sa.Column("end_day", sa.Integer, nullable=False),
+    sa.Column("member_key", sa.Integer, nullable=False),
+    sa.Column("weeks", sa.Integer, nullable=False),  # distinct active weeks (Monday start) in the window
+    sa.Column("contributions", sa.Integer, nullable=False),
+    sa.Column("last_day", sa.Integer, nullable=False),  # the member's last active day in the window
+    sa.Column("next_day", sa.Integer),  # and their active day after it (NULL: none), as member_days has it
+    sa.Column("joined_day", sa.Integer, nullable=False),
+    sa.Column("group_key", sa.Integer, nullable=False),
 )

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+import data_sources.rollup
 import schema
 from data_sources import append, identities, merges
 from data_sources.append import ROWS_KEY, SETTINGS_KEY, SOURCE_KEY
@@ -28,17 +29,20 @@ from data_sources.sync import load_community as read_source
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from errors import kept_text
-from metrics import sections
-from metrics.filters import Filters
+from metrics import levels, sections
+from metrics.filters import Filters, day_number
 from metrics.overview import daily_activity
+from rollup.state import kept_windows, rollup_state
 from rollup.tables import (
     BUILT_AT_KEY,
+    WINDOWS_KEY,
     activity_changes,
     activity_rollup,
     info,
     member_groups,
     member_keys,
     member_months,
+    member_windows,
     rollup,
 )
 from settings import load_settings
@@ -85,7 +89,7 @@ STEPS = [
 P = date(2025, 3, 1), date(2025, 3, 8)
 env = test_sync.env  # the fixture: a data folder and a migrated app store
 # when, and from what (the links among members too), a sync built it: compared apart
-STAMPED = (BUILT_AT_KEY, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY, ROWS_KEY, identities.INPUTS_KEY)
+STAMPED = (BUILT_AT_KEY, WINDOWS_KEY, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY, ROWS_KEY, identities.INPUTS_KEY)
 
 
 def activity_rows(step: list[tuple]) -> pd.DataFrame:
@@ -178,6 +182,7 @@ def tables_of(url: str) -> dict[str, list[tuple]]:
         "activity_days": keyed(activity_rollup),
         "member_days": keyed(rollup),
         "member_months": keyed(member_months),
+        "member_windows": keyed(member_windows),
         "activity_changes": sa.select(activity_changes).order_by(*activity_changes.c),
         "pulse_info": sa.select(info).where(info.c.key.not_in(STAMPED)).order_by(info.c.key),
         **{
@@ -220,7 +225,10 @@ def sql_urls(engine: str, directory: Path, new_postgres_database) -> tuple[str, 
     ("engine", "timezone"),
     [("duckdb", "UTC"), ("duckdb", "Asia/Shanghai"), ("sqlite", "UTC"), ("postgresql", "Asia/Shanghai")],
 )
-def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone, tmp_path, request):
+def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone, tmp_path, request, monkeypatch):
+    # The rollup keeps the windows P's view reads (not today's), so the increments redo members' rows.
+    kept = [(day_number(start), day_number(end)) for start, end in levels.windows_read(Filters(*P))]
+    monkeypatch.setattr(data_sources.rollup, "windows_to_keep", lambda timezone: kept)
     if engine == "duckdb":
         build = build_warehouse(tmp_path / "grown" / "warehouse.duckdb", community.frames(), timezone=timezone)
         grown_url = f"duckdb:///{build}"
@@ -237,6 +245,12 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
     for name, rows in expected.items():
         assert after[name] == rows, name
     assert after["member_days"] != before["member_days"]  # the increments did change the rollup
+    assert after["member_windows"] != before["member_windows"] and before["member_windows"]
+    engine = create_engine(grown_url)  # the windows are still said to be this build's
+    try:
+        assert kept_windows(rollup_state(engine)) == frozenset(kept)
+    finally:
+        engine.dispose()
     assert figures(grown_url, timezone=timezone) == figures(whole_url, timezone=timezone)
 
 

@@ -19,7 +19,7 @@ from errors import PulseError
 from metrics.filters import Filters
 from settings import Settings
 from store.database import StoreError
-from ui import data, streamlit_internals, warming
+from ui import alongside, data, streamlit_internals, warming
 from ui.filters import filter_bar
 from ui.i18n import t
 from ui.outage import app_store_failed
@@ -139,5 +139,7 @@ def start_page(page: str) -> PageContext:
     filters = filter_bar(page=page, timezone=settings.timezone, choices=choices)
     if filters is None:
         st.stop()
-    warming.remember_view(page, filters, personal=may(Permission.PERSONAL_DATA))
+    personal = may(Permission.PERSONAL_DATA)
+    warming.remember_view(page, filters, personal=personal)
+    alongside.fetch_alongside(page, settings, version, filters, personal=personal)
     return PageContext(settings=settings, version=version, filters=filters, actions=actions)

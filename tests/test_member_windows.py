@@ -1,0 +1,155 @@
+"""The windows' figures the rollup keeps (member_windows, metrics/member_periods.KeptWindow): the level
+board, the level changes, the lists at a level, the slipping champions and a survey's respondents
+read them for the view whose windows are kept and give what computing from activities gives, with
+and without a member filter; another view's windows are computed from member_days; and a database
+queried in place whose rollup was rebuilt with other windows since its engine was marked still
+gives the right figures: the statement that read windows no longer kept runs again."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from data_sources import demo
+from data_sources.rollup import build_rollup
+from data_sources.warehouse import Warehouse, build_warehouse
+from engines import create_engine
+from metrics import levels
+from metrics.filters import Filters, day_number
+from rollup.tables import BUILT_AT_KEY, info, member_keys
+from tests.conftest import load_community
+
+TODAY = date(2025, 6, 30)
+VIEW = Filters(start=TODAY - timedelta(days=28), end=TODAY)
+LOW_BAR = levels.LevelRules(champion_weeks=2, champion_contributions=2)  # so that the demo has slipping champions
+KEPT = [(day_number(start), day_number(end)) for start, end in levels.windows_read(VIEW)]
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    return demo.generate_community(today=TODAY, members=300, activities=12_000)
+
+
+def _rebuild_rollup(url: str, windows: list[tuple[int, int]]) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            build_rollup(connection, timezone="UTC", windows=windows)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["duckdb", "sqlite", "postgresql"])
+def kept(request, tmp_path_factory) -> str:
+    """The URL of a demo community whose rollup keeps VIEW's windows, on each engine with one."""
+    directory = tmp_path_factory.mktemp(f"kept-{request.param}")
+    if request.param == "duckdb":
+        url = f"duckdb:///{build_warehouse(directory / 'warehouse.duckdb', _frames(), timezone='UTC')}"
+    elif request.param == "sqlite":
+        url = f"sqlite:///{directory / 'community.db'}"
+        load_community(url, _frames())
+    else:
+        url = request.getfixturevalue("new_postgres_database")("kept")
+        load_community(url, _frames())
+    _rebuild_rollup(url, KEPT)
+    return url
+
+
+def figures(filters: Filters, some: list[str]) -> dict[str, sa.Select | sa.CompoundSelect]:
+    return {
+        "levels": levels.active_level_changes_query(filters=filters),
+        "board": levels.level_board_query(filters=filters, limit=5),
+        "regulars": levels.members_at_level_query(filters=filters, level="regular"),
+        "slipping": levels.slipping_champions_query(filters=filters, rules=LOW_BAR),
+        "respondents": levels.respondent_profiles_query(filters=filters, member_ids=some),
+    }
+
+
+def _last_read(statements: list[str]) -> str:
+    """The last statement that read the rollup or activities (not pulse_info, which a statement
+    that read kept windows in place is followed by)."""
+    return next(statement for statement in reversed(statements) if "FROM pulse_info" not in statement)
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def assert_alike(warehouse: Warehouse, filters: Filters, statements: list[str], *, kept: bool) -> None:
+    """Each figure read from the rollup equals the one computed from activities (Etc/UTC: UTC's days
+    under a name that is not the rollup's zone), read from member_windows when `kept`, else from
+    member_days."""
+    some = warehouse.run(sa.select(member_keys.c.member_id).order_by(member_keys.c.member_key).limit(60))
+    some_ids = some["member_id"].tolist()
+    computed_view = Filters(start=filters.start, end=filters.end, segment=filters.segment, timezone="Etc/UTC")
+    for name, query in figures(filters, some_ids).items():
+        ours = warehouse.run(query)
+        read = _last_read(statements)
+        assert ("FROM member_windows" in read) is kept, name
+        assert ("member_days AS last_" in read) is not kept, name
+        theirs = warehouse.run(figures(computed_view, some_ids)[name])
+        assert "member_windows" not in statements[-1] and "member_days" not in statements[-1], name
+        assert len(ours), name
+        pd.testing.assert_frame_equal(_sorted(ours), _sorted(theirs), check_dtype=False, obj=name)
+
+
+@pytest.mark.parametrize("segment", [None, "developer"])
+def test_the_kept_windows_give_the_computed_figures(kept, segment, statements):
+    warehouse = Warehouse(kept)
+    try:
+        assert_alike(warehouse, Filters(start=VIEW.start, end=VIEW.end, segment=segment), statements, kept=True)
+    finally:
+        warehouse.dispose()
+
+
+def test_another_views_windows_are_computed_from_member_days(kept, statements):
+    warehouse = Warehouse(kept)
+    try:
+        day_before = Filters(start=VIEW.start - timedelta(days=1), end=VIEW.end - timedelta(days=1))
+        assert_alike(warehouse, day_before, statements, kept=False)
+    finally:
+        warehouse.dispose()
+
+
+def test_a_rollup_rebuilt_in_place_with_other_windows_still_gives_the_right_figures(kept, statements):
+    """The engine was marked when VIEW's windows were kept; then `cli.py rollup` ran elsewhere with
+    none kept. DuckDB's builds never change in place, so only the others are asked."""
+    if kept.startswith("duckdb"):
+        pytest.skip("a DuckDB build is never rebuilt in place")
+    warehouse = Warehouse(kept)
+    try:
+        warehouse.check()  # marked now, with VIEW's windows
+        _rebuild_rollup(kept, [])
+        statements.clear()
+        board = warehouse.run(levels.level_board_query(filters=VIEW, limit=5))
+        read = [statement for statement in statements if "member_days" in statement or "member_windows" in statement]
+        assert ["FROM member_windows" in statement for statement in read] == [True, False]  # then again
+        assert "member_days AS last_" in read[-1]
+        assert_alike(warehouse, VIEW, statements, kept=False)  # the engine is marked anew
+        computed = Filters(start=VIEW.start, end=VIEW.end, timezone="Etc/UTC")
+        pd.testing.assert_frame_equal(
+            _sorted(board), _sorted(warehouse.run(levels.level_board_query(filters=computed, limit=5)))
+        )
+    finally:
+        warehouse.dispose()
+        _rebuild_rollup(kept, KEPT)
+
+
+def test_windows_left_by_a_rebuild_that_keeps_none_are_not_read(kept, statements):
+    """A rollup rebuilt by a version that keeps no windows writes its build time and leaves
+    member_windows and its row in pulse_info as they were: their build time is no longer the
+    rollup's, so the windows are computed from member_days."""
+    engine = create_engine(kept)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value="2099-01-01T00:00:00"))
+    finally:
+        engine.dispose()
+    warehouse = Warehouse(kept)
+    try:
+        assert_alike(warehouse, VIEW, statements, kept=False)
+    finally:
+        warehouse.dispose()
+        _rebuild_rollup(kept, KEPT)
