@@ -24,7 +24,7 @@ def dashboard(page: str) -> Workload:
         data.load_dimension_values(settings, version)
         steps = warming.steps_seen(page, personal=True)
         helper = None
-        if alongside.gains(settings):
+        if alongside.gains(settings):  # the bench runs one page at a time: the thread starts
             helper = alongside.from_the_end(steps, settings, version, filters, stop=threading.Event())
         for step in steps:
             step(settings, version, filters)

@@ -12,7 +12,8 @@ is a sum over members, so the rows to redo are those of the members with new act
   are rebuilt (a late activity moves their running counts and their previous and next days from
   that day on; the rows before keep theirs, and the counts go on from the row before: `redone`);
 - member_months: the touched members' months are rebuilt;
-- member_windows: the touched members' rows are rebuilt, over the windows the build kept;
+- member_windows: the touched members' rows are rebuilt, over the windows the build kept; on a
+  new day, every member's over that day's windows (the default view's period has moved);
 - activity_changes: the touched members' old share of each day's counts, from those rows on, is
   taken off and their new share added (the rows before give the same share before and after); a
   day and group left with nothing to count is removed, as a full build never has it.
@@ -32,6 +33,7 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
+from data_sources.rollup import windows_to_keep
 from rollup.build import (
     activity_days_query,
     changes,
@@ -139,12 +141,12 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     connection.execute(sa.insert(rollup).from_select(list(rollup.c), _redone_rows(timezone)))
     connection.execute(sa.delete(member_months).where(_touched(member_months)))
     connection.execute(sa.insert(member_months).from_select(list(member_months.c), member_months_query(in_touched)))
-    windows = _redo_windows(connection)
+    windows = _redo_windows(connection, timezone)
     _add_changes(connection, sign=1)  # and after
     _merge_changes(connection)
     built_at = clock.now().isoformat(timespec="seconds")
     connection.execute(sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value=built_at))
-    if windows:  # still this build's
+    if windows:  # what member_windows now holds, said to be this build's
         connection.execute(
             sa.update(info).where(info.c.key == WINDOWS_KEY).values(value=windows_text(built_at, windows))
         )
@@ -159,17 +161,24 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     return result
 
 
-def _redo_windows(connection: Connection) -> list[tuple[int, int]]:
-    """The touched members' member_windows rows, over the windows the build kept (none kept by a
-    rollup written before member_windows was); those windows."""
+def _redo_windows(connection: Connection, timezone: str) -> list[tuple[int, int]]:
+    """member_windows over the windows the default view reads today (data_sources.rollup
+    .windows_to_keep): the touched members' rows when the build keeps those already, else every
+    member's over the new ones (the first sync of a day); those windows. None for a rollup written
+    before member_windows was (it has no such table)."""
     state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
-    kept = windows_of(state)
-    if kept:
+    if WINDOWS_KEY not in state:
+        return []
+    kept, wanted = windows_of(state), windows_to_keep(timezone)
+    if kept == wanted:
         in_touched = sa.select(touched_members.c.member_key)
         connection.execute(sa.delete(member_windows).where(_touched(member_windows)))
-        touched = member_windows_query(kept, lambda rows: rows.c.member_key.in_(in_touched))
-        connection.execute(sa.insert(member_windows).from_select(list(member_windows.c), touched))
-    return kept
+        rows = member_windows_query(wanted, lambda window: window.c.member_key.in_(in_touched))
+    else:
+        connection.execute(sa.delete(member_windows))
+        rows = member_windows_query(wanted)
+    connection.execute(sa.insert(member_windows).from_select(list(member_windows.c), rows))
+    return wanted
 
 
 def _count(connection: Connection, table: sa.FromClause, *conditions: sa.ColumnElement[bool]) -> int:

@@ -68,7 +68,7 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
 def build_rollup(connection: Connection, *, timezone: str, windows: list[tuple[int, int]] | None = None) -> int:
     """Replace member_keys, member_groups, activity_days and member_days (days in `timezone`),
     member_months, activity_changes and member_windows (over `windows`, day numbers; by default
-    windows_to_keep'), and record the zone, the rollup's version and the windows kept; returns the
+    windows_to_keep's), and record the zone, the rollup's version and the windows kept; returns the
     member-days. Runs in the caller's transaction, so readers see the old tables or the new ones.
     ClickHouse's rollup keeps no windows."""
     if connection.dialect.name == CLICKHOUSE:  # no transactions there: built beside, then swapped in

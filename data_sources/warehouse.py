@@ -67,7 +67,7 @@ class Warehouse:
             raise NotConfigured(Said("error.warehouse.mapping_built_in"))
         self._engine: Engine | None = None
         self._target: str | None = None
-        self._built_at: str | None = None  # a ClickHouse warehouse's build the engine was opened on
+        self._built_at: str | None = None  # the rollup build (queried in place) the engine was opened on
         self._lock = threading.Lock()
         self._memos: dict[str, dict[str, Any]] = {}
         self._memo_key: object = None  # the build the memos are of
@@ -103,17 +103,17 @@ class Warehouse:
         return rows
 
     def version(self) -> str:
-        """Identifies the data being served; changes when sync swaps in a new build."""
+        """Identifies the data being served; changes when sync swaps in a new build, and for a
+        database queried in place when its rollup is built again."""
         if self._path is None:
-            if clickhouse.is_clickhouse(self.url):
-                return f"{self.url}#{self._clickhouse_build()}"
-            return self.url
+            return f"{self.url}#{self._rollup_build()}"
         return self._resolve()
 
-    def _clickhouse_build(self) -> str:
-        """When the rollup in ClickHouse was built ('' without one): sync rebuilds that warehouse in
-        place, so this tells its builds apart. A new one since the engine was opened closes it, so
-        the next query marks the dialect with the new rollup."""
+    def _rollup_build(self) -> str:
+        """When the rollup of a database queried in place was built ('' without one): sync rebuilds
+        a ClickHouse warehouse in place, and `cli.py rollup` (cron, say) any other, so this tells
+        their builds apart. A new one since the engine was opened closes it, so the next query
+        marks the dialect with the new rollup (its zone and the windows it keeps)."""
         built = self.rollup_state().get(BUILT_AT_KEY, "")
         if self._built_at is not None and built != self._built_at:
             self.dispose()
@@ -184,17 +184,26 @@ class Warehouse:
         PostgreSQL, where each runs in its own server process and most of a statement on one core,
         a dashboard page's figures fetched two at a time (ui/alongside.py) took 2.8-3.0 s where one
         after another took 3.8-4.3 s at a million members. Not DuckDB, whose one statement already
-        uses every core (tried: no faster), nor ClickHouse (its own threads; not measured), nor
-        SQLite (not measured; an in-memory database is each thread's own)."""
+        uses every core (tried: no faster), nor ClickHouse (its own threads) or SQLite (neither
+        measured)."""
         return self._current_engine().dialect.name == "postgresql"
 
     def run(self, statement: sa.Executable) -> pd.DataFrame:
         """Execute a query; connection and driver failures become SourceUnavailable.
 
         A statement that read windows the rollup kept (metrics.member_periods.KeptWindow), on a
-        database queried in place, is run again on a newly marked engine when the rollup keeps
+        database queried in place, is run once more on a newly marked engine when the rollup keeps
         other windows by the time it ended: another process rebuilt it since the engine was marked,
         and the statement may have read none of its windows' rows. (A DuckDB build never changes.)"""
+        frame, stale = self._run(statement)
+        if stale:
+            log.info("The rollup was rebuilt with other windows kept; the statement runs again")
+            self.dispose()
+            frame, _ = self._run(statement)
+        return frame
+
+    def _run(self, statement: sa.Executable) -> tuple[pd.DataFrame, bool]:
+        """The statement's rows, and whether they may be of windows the rollup no longer keeps."""
         engine = self._current_engine()
         try:
             with engine.connect() as connection:
@@ -202,10 +211,8 @@ class Warehouse:
                 frame = frame_of(result)
                 if self._path is None and getattr(result.context.compiled, READS_KEPT_WINDOWS, False):
                     state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
-                    if kept_windows(state) != getattr(engine.dialect, WINDOWS_ATTRIBUTE):
-                        self.dispose()
-                        return self._run_again(statement)
-                return frame
+                    return frame, kept_windows(state) != getattr(engine.dialect, WINDOWS_ATTRIBUTE)
+                return frame, False
         except (sa.exc.OperationalError, sa.exc.ProgrammingError, duckdb.Error) as error:
             detail = getattr(error, "orig", None) or error
             raise SourceUnavailable(Said("error.warehouse.unreadable", reason=str(detail))) from error
@@ -213,11 +220,6 @@ class Warehouse:
             if engine.dialect.name != CLICKHOUSE:
                 raise
             raise self._clickhouse_failure(error) from error
-
-    def _run_again(self, statement: sa.Executable) -> pd.DataFrame:
-        """`statement` on a new engine, marked with the rollup as it is now."""
-        log.info("The rollup was rebuilt with other windows kept; the statement runs again")
-        return self.run(statement)
 
     def _clickhouse_failure(self, error: sa.exc.DBAPIError) -> SourceUnavailable:
         """A ClickHouse error as its message to a person: a missing table or column, the time limit,

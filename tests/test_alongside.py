@@ -37,6 +37,7 @@ def postgres_settings(tmp_path, monkeypatch, new_postgres_database):
         monkeypatch.delenv(name, raising=False)
     st.cache_data.clear()
     yield load_settings()
+    _join_threads()  # none reads the database after the test
     st.cache_data.clear()
 
 
@@ -86,8 +87,33 @@ def test_fetched_from_both_ends_each_statement_runs_once_with_the_same_figures(p
     assert all(_same(a, b) for a, b in zip(alone, both, strict=True))
 
 
-def test_only_postgresql_runs_statements_side_by_side(warehouse):
-    assert warehouse.runs_statements_side_by_side == (warehouse._current_engine().dialect.name == "postgresql")
+def test_nothing_is_fetched_beside_a_page_where_statements_do_not_share_the_cores(demo_data_dir, monkeypatch):
+    monkeypatch.setenv("PULSE_DATA_DIR", str(demo_data_dir))  # DuckDB: one statement uses every core
+    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/members.py")
+    at.run()
+    assert not at.exception
+    assert alongside.KEY not in at.session_state
+    assert not [thread for thread in threading.enumerate() if thread.name == alongside.THREAD_NAME]
+
+
+def test_one_thread_at_a_time_fetches_beside_pages():
+    held, go_on = threading.Event(), threading.Event()
+
+    def slow(settings, version, filters) -> None:
+        held.set()
+        go_on.wait(timeout=30)
+
+    first = alongside.from_the_end([slow], None, "v", QUARTER, stop=threading.Event())
+    assert first is not None and held.wait(timeout=30)
+    assert alongside.from_the_end([slow], None, "v", QUARTER, stop=threading.Event()) is None  # another page's
+    go_on.set()
+    first.join(timeout=30)
+    after = alongside.from_the_end([], None, "v", QUARTER, stop=threading.Event())
+    assert after is not None
+    after.join(timeout=30)
 
 
 def test_a_viewer_without_addresses_has_no_personal_step_fetched():
@@ -122,8 +148,10 @@ def test_the_thread_stops_between_figures_when_told_and_at_the_first_failure(cap
     assert "the server went away" in caplog.text
 
 
-def _threads() -> int:
-    return sum(thread.name == alongside.THREAD_NAME for thread in threading.enumerate())
+def _join_threads() -> None:
+    for thread in threading.enumerate():
+        if thread.name == alongside.THREAD_NAME:
+            thread.join(timeout=60)
 
 
 def test_a_page_starts_fetching_once_a_view_and_stops_the_view_before(postgres_settings, monkeypatch):
@@ -141,6 +169,7 @@ def test_a_page_starts_fetching_once_a_view_and_stops_the_view_before(postgres_s
     assert not at.exception
     assert [steps for steps, _ in started] == [warming.steps_seen("members", personal=True)]
     first_stop = at.session_state[alongside.KEY][1]
+    _join_threads()
     at.run()  # the same view again (a click on a chart): nothing more
     assert len(started) == 1 and not first_stop.is_set()
     at.query_params["period"] = "last_90_days"
@@ -148,3 +177,7 @@ def test_a_page_starts_fetching_once_a_view_and_stops_the_view_before(postgres_s
     assert not at.exception
     assert len(started) == 2 and started[1][1] != started[0][1]
     assert first_stop.is_set()
+    second_stop = at.session_state[alongside.KEY][1]
+    at.switch_page("pages/campaigns.py").run()  # another page: its own view
+    assert not at.exception
+    assert second_stop.is_set() and at.session_state[alongside.KEY][0][0] == "campaigns"

@@ -17,20 +17,20 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import data_sources.rollup
+import clock
 import schema
 from data_sources import append, identities, merges
 from data_sources.append import ROWS_KEY, SETTINGS_KEY, SOURCE_KEY
 from data_sources.identities import LINKS_KEY
 from data_sources.increment import update_rollup
-from data_sources.rollup import build_rollup
+from data_sources.rollup import build_rollup, windows_to_keep
 from data_sources.sync import SyncResult, run_sync, sync
 from data_sources.sync import load_community as read_source
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from errors import kept_text
-from metrics import levels, sections
-from metrics.filters import Filters, day_number
+from metrics import sections
+from metrics.filters import Filters
 from metrics.overview import daily_activity
 from rollup.state import kept_windows, rollup_state
 from rollup.tables import (
@@ -226,9 +226,9 @@ def sql_urls(engine: str, directory: Path, new_postgres_database) -> tuple[str, 
     [("duckdb", "UTC"), ("duckdb", "Asia/Shanghai"), ("sqlite", "UTC"), ("postgresql", "Asia/Shanghai")],
 )
 def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone, tmp_path, request, monkeypatch):
-    # The rollup keeps the windows P's view reads (not today's), so the increments redo members' rows.
-    kept = [(day_number(start), day_number(end)) for start, end in levels.windows_read(Filters(*P))]
-    monkeypatch.setattr(data_sources.rollup, "windows_to_keep", lambda timezone: kept)
+    # Built on P's last day, the rollup keeps windows of the fixture's days, which the increments change.
+    monkeypatch.setattr(clock, "now", lambda: datetime(2025, 3, 8, 12))
+    kept = windows_to_keep(timezone)
     if engine == "duckdb":
         build = build_warehouse(tmp_path / "grown" / "warehouse.duckdb", community.frames(), timezone=timezone)
         grown_url = f"duckdb:///{build}"
@@ -252,6 +252,40 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
     finally:
         engine.dispose()
     assert figures(grown_url, timezone=timezone) == figures(whole_url, timezone=timezone)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_an_increment_on_a_new_day_keeps_that_days_windows(engine, tmp_path, request, monkeypatch):
+    """The rollup keeps the windows of the default view on the day it is built; an increment on a
+    later day keeps that day's instead, as a full build that day would."""
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2025, 3, 8, 12))
+    first_day = windows_to_keep("UTC")
+    if engine == "duckdb":
+        grown_path = build_warehouse(tmp_path / "grown" / "warehouse.duckdb", community.frames(), timezone="UTC")
+        grown_url = f"duckdb:///{grown_path}"
+    else:
+        grown_url, whole_url = sql_urls(engine, tmp_path, request.getfixturevalue("new_postgres_database"))
+        build_sql(grown_url, community.frames(), timezone="UTC")
+    monkeypatch.setattr(clock, "now", lambda: datetime(2025, 3, 9, 12))  # the next day
+    next_day = windows_to_keep("UTC")
+    assert next_day != first_day
+    if engine == "duckdb":
+        whole_path = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", grown(len(STEPS)), timezone="UTC")
+        whole_url = f"duckdb:///{whole_path}"
+    else:
+        build_sql(whole_url, grown(len(STEPS)), timezone="UTC")
+    before = tables_of(grown_url)
+    for step in range(len(STEPS)):
+        increment(grown_url, step, timezone="UTC")
+    after, expected = tables_of(grown_url), tables_of(whole_url)
+    assert after["member_windows"] == expected["member_windows"] != before["member_windows"]
+    assert after["member_windows"]
+    engine_ = create_engine(grown_url)
+    try:
+        assert kept_windows(rollup_state(engine_)) == frozenset(next_day)
+    finally:
+        engine_.dispose()
 
 
 def synced(settings, store, frames: dict[str, pd.DataFrame], **options) -> SyncResult:
