@@ -12,8 +12,6 @@ from sqlalchemy.engine import Connection, Engine
 
 import clock
 from engines import CLICKHOUSE
-from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
-from metrics.levels import windows_read
 from rollup.build import (
     activity_days_query,
     activity_days_sorted_query,
@@ -40,6 +38,7 @@ from rollup.tables import (
     member_windows,
     rollup,
 )
+from rollup.windows import windows_to_keep as windows_on
 
 BUILD_WORK_MEM = "256MB"  # PostgreSQL, this transaction only: the server's default 4MB spilled every sort to disk
 # PostgreSQL, for one table's build: member_days groups activity_days per member and day, nearly one
@@ -116,11 +115,9 @@ def build_rollup(connection: Connection, *, timezone: str, windows: list[tuple[i
 
 def windows_to_keep(timezone: str) -> list[tuple[int, int]]:
     """The windows member_windows keeps (day numbers): those the default view reads today in
-    `timezone` (metrics.levels.windows_read), the view a page opens with. A view on another day or
-    period computes its windows from member_days (metrics/member_periods.py)."""
-    start, end = preset_period(DEFAULT_PRESET, today=clock.today_in(timezone))
-    view = Filters(start=start, end=end, timezone=timezone)
-    return [(day_number(first), day_number(last)) for first, last in windows_read(view)]
+    `timezone` (rollup/windows.py), the view a page opens with. A view on another day or period
+    computes its windows from member_days (metrics/member_periods.py)."""
+    return windows_on(clock.today_in(timezone))
 
 
 def rollup_builds(timezone: str, *, dialect: str = "") -> list[tuple[sa.Table, sa.Select]]:

@@ -21,10 +21,10 @@ from metrics.member_days import member_attributes
 from metrics.member_periods import Windows, fallen_silent, window_figures
 from metrics.scope import Runner, people_of
 from metrics.sql import count_where, member_conditions
+from rollup.windows import LEVEL_DAYS, SILENCE_DAYS
 
 LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
 ACTIVE_LEVELS = LEVELS[:-1]  # the levels only members with activity in the window reach
-SILENCE_DAYS = 30  # a slipping champion has been silent this long
 SLIPPING_SHOWN = 500  # slipping champions listed, most contributions first
 AT_LEVEL_SHOWN = 200  # members listed at a level, most contributions first
 members = schema.members
@@ -38,7 +38,7 @@ class LevelRules:
     champion_contributions: int = 20
     regular_weeks: int = 3
     regular_contributions: int = 5
-    window_days: int = 90
+    window_days: int = LEVEL_DAYS
 
 
 RULES = LevelRules()
@@ -51,7 +51,7 @@ def _window(end: date, rules: LevelRules) -> tuple[date, date]:
 def windows_read(filters: Filters, rules: LevelRules = RULES) -> list[tuple[date, date]]:
     """The windows the level board and the slipping champions read for a view: the level's window
     to the period's end and to its start, and the one to SILENCE_DAYS before its end. The rollup
-    keeps each member's figures over the default view's (data_sources/rollup.py)."""
+    keeps each member's figures over the default view's (rollup/windows.py)."""
     quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
     return [_window(filters.end, rules), _window(filters.start, rules), _window(quiet_from, rules)]
 

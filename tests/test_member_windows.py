@@ -19,8 +19,9 @@ from data_sources.rollup import build_rollup
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from metrics import levels
-from metrics.filters import Filters, day_number
+from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
 from rollup.tables import BUILT_AT_KEY, info, member_keys
+from rollup.windows import windows_to_keep
 from tests.conftest import load_community
 
 TODAY = date(2025, 6, 30)
@@ -103,6 +104,13 @@ def test_the_kept_windows_give_the_computed_figures(kept, segment, statements):
         assert_alike(warehouse, Filters(start=VIEW.start, end=VIEW.end, segment=segment), statements, kept=True)
     finally:
         warehouse.dispose()
+
+
+@pytest.mark.parametrize("today", [date(2025, 3, 1), date(2026, 12, 3), date(2028, 2, 29)])
+def test_the_rollup_keeps_the_windows_the_default_view_reads(today):
+    start, end = preset_period(DEFAULT_PRESET, today=today)
+    read = levels.windows_read(Filters(start=start, end=end))
+    assert windows_to_keep(today) == [(day_number(first), day_number(last)) for first, last in read]
 
 
 def test_another_views_windows_are_computed_from_member_days(kept, statements):
