@@ -56,6 +56,7 @@ from data_sources.append import Prints, fingerprint
 from data_sources.charsets import NAMES, SAMPLE, file_sample
 from data_sources.errors import InvalidData
 from data_sources.files import UTF8, folder_files, read_csv_lines, read_files
+from data_sources.streamed import Streamed, read_validated, streams
 from data_sources.validate import (
     DAY_MONTH,
     TABLES,
@@ -136,11 +137,22 @@ def read_folder_validated(folder: Path, *, parsing: Parsing, cache: Path) -> Val
                 reused[name] = found
     whole = [path for path, name in pairs if name not in reused]
     stats = {name: _stat(path) for path, name in pairs if name not in reused}  # before reading: _keep_whole
-    raws = read_files(whole)
-    encodings = {name: raw.encoding or UTF8 for name, raw in raws.items()}
+    streamed = _read_streamed([(path, name) for path, name in pairs if path in whole], parsing=parsing)
+    raws = read_files([path for path, name in pairs if path in whole and name not in streamed])
+    encodings = {name: raw.encoding or UTF8 for name, raw in raws.items()} | dict.fromkeys(streamed, UTF8)
     files = {name: raw.file for name, raw in raws.items()}
-    base = {name: found.frame for name, found in reused.items()}
-    validated = validate(raws, parsing=parsing, base=base, consume=True, references=False)
+    files |= {name: path.name for path, name in pairs if name in streamed}
+    base = {name: found.frame for name, found in reused.items()} | {name: read.frame for name, read in streamed.items()}
+    problems = [problem for read in streamed.values() for problem in read.problems]
+    try:
+        validated = validate(raws, parsing=parsing, base=base, consume=True, references=False)
+    except InvalidData as error:
+        raise InvalidData([*problems, *error.problems]) from None
+    if problems:
+        raise InvalidData(problems)
+    for name, read in streamed.items():
+        read.frame.attrs["file"] = files[name]  # as validate names a table's frame
+        validated.warnings.extend(read.warnings)
     unknown = _unknown(validated.frames, reused)
     validated.warnings.extend(unknown_warnings(unknown))
     digests: dict[str, str] = {}
@@ -171,6 +183,16 @@ def read_folder_validated(folder: Path, *, parsing: Parsing, cache: Path) -> Val
         if gone.name not in names:  # a table whose file left the folder: its rows are not kept
             shutil.rmtree(gone, ignore_errors=True)
     return validated
+
+
+def _read_streamed(pairs: list[tuple[Path, str]], *, parsing: Parsing) -> dict[str, Streamed]:
+    """The tables of the large files that can be read a block at a time (data_sources/streamed.py)."""
+    found = {}
+    for path, name in pairs:
+        read = read_validated(path, name=name, parsing=parsing) if streams(path) else None
+        if read is not None:
+            found[name] = read
+    return found
 
 
 def forget(cache: Path) -> None:

@@ -197,6 +197,7 @@ def run_sync(
                 people = identities.gather(frames, merges=merged, details=details)
             new = appended_rows(frames, people.frames, prints.kept) if prints and prints.kept else None
             frames = people.frames
+            rows = {name: len(frame) for name, frame in frames.items()}  # the build lets go of them
             if guarded:
                 rows_in_use = table_rows(path) if path is not None else clickhouse_rows(settings.warehouse_url)
                 check_shrinks(rows_in_use, frames, origin=source, allowed=allow_shrink)
@@ -233,7 +234,6 @@ def run_sync(
             _record_end(app_store, run_id, status="failed", error=Said("error.sync.unexpected", error=repr(error)))
             log.warning("Sync %s from %s failed after %.1f s: %r", run_id, source, _since(started), error)
             raise
-        rows = {name: len(frame) for name, frame in frames.items()}
         _record_end(app_store, run_id, status="succeeded", rows=rows, warnings=warnings, mode=mode, reason=reason)
         if _kind(source) in ("demo", IMPORTS, CONNECTORS, "sheets"):
             read_cache.forget(read_cache_dir(settings))  # the rows of a folder read before are not kept
@@ -274,7 +274,7 @@ def _build(
         touched = append_build(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside, new=new, same=same)
         counts = {"activities": touched.activities, "members": touched.new_members, "days": touched.member_days}
         return INCREMENTAL, Said("sync.reason.appended", **counts)
-    build_warehouse(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside)
+    build_warehouse(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside, consume=True)
     return FULL, verdict.reason
 
 

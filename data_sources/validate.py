@@ -82,7 +82,7 @@ def _empty(values: pd.Series) -> pd.Series:
     return values.fillna("").astype("str").str.strip() == ""
 
 
-def _required(column: sa.Column) -> bool:
+def required(column: sa.Column) -> bool:
     """A column whose cells need a value; a flag with a default (is_team) may be left out."""
     return (not column.nullable or column.primary_key) and column.default is None
 
@@ -185,6 +185,11 @@ def _twenty_four_hours(match: re.Match[str]) -> str:
     return f"{hour:02d}"
 
 
+def is_iso_without_offset(values: pd.Series) -> bool:
+    """Whether every cell is a plain ISO 8601 date-time (or empty): no date-order question."""
+    return _iso_without_offset(values) is not None
+
+
 def _iso_without_offset(values: pd.Series) -> pd.Series | None:
     """The fast path for large exports: a column of plain ISO 8601 date-times, parsed by pyarrow in
     a fraction of pandas' time; None when any cell is something else (the general path decides)."""
@@ -248,17 +253,18 @@ def _convert(
 
 
 def validate_table(
-    raw: RawTable, *, parsing: Parsing, consume: bool = False
+    raw: RawTable, *, parsing: Parsing, consume: bool = False, keys: bool = True
 ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """Typed frame in canonical column order, the problems found, and warnings. With `consume`,
     each column of `raw.frame` is dropped once it is typed and its problems are said (the text and
-    the typed values of ten million activities are not both held: about 1 GB)."""
+    the typed values of ten million activities are not both held: about 1 GB). Without `keys`,
+    repeated ids are left to the caller (a block of a file: data_sources/streamed.py)."""
     table = TABLES[raw.name]
     problems: list[Problem] = []
     warnings: list[str] = []  # Said
     present = set(raw.frame.columns)
     for column in table.columns:
-        if column.name not in present and _required(column):
+        if column.name not in present and required(column):
             problems.append(Problem(raw.file, None, column.name, Said("error.column_missing")))
     extra = sorted(present - set(table.columns.keys()))
     if extra:
@@ -284,7 +290,7 @@ def validate_table(
             said = hint if isinstance(hint, str) else hint.iloc[position]
             problems.append(Problem(raw.file, int(rows[position]), column.name, Said(said, cell=repr(cell))))
         missing = values.isna() if type(column.type) is not sa.Boolean else pd.Series(False, index=values.index)
-        if _required(column):
+        if required(column):
             for position in (missing & ~bad)[missing & ~bad].index[: InvalidData.SHOWN]:
                 problems.append(Problem(raw.file, int(rows[position]), column.name, Said("error.cell.required")))
         typed[column.name] = values
@@ -294,7 +300,7 @@ def validate_table(
 
     problems.extend(_inverted(frame, raw, rows))
     key = [column.name for column in table.primary_key.columns]
-    duplicated = _duplicated(frame, key)
+    duplicated = duplicated_rows(frame, key) if keys else pd.Series(False, index=frame.index)
     for position in duplicated[duplicated].index[: InvalidData.SHOWN]:
         value = ", ".join(str(frame.at[position, name]) for name in key)
         problems.append(
@@ -329,7 +335,7 @@ def checking() -> duckdb.DuckDBPyConnection:
     return duckdb.connect(config={"memory_limit": CHECK_MEMORY, "temp_directory": tempfile.gettempdir()})
 
 
-def _duplicated(frame: pd.DataFrame, key: list[str]) -> pd.Series:
+def duplicated_rows(frame: pd.DataFrame, key: list[str]) -> pd.Series:
     """Rows repeating an earlier row's key. DuckDB answers "any at all?" in a third of pandas' time on
     10M rows; only a file that has some pays for finding which."""
     with checking() as connection:

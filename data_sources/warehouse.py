@@ -54,6 +54,9 @@ KEPT_BUILDS = 2
 MEMO_TTL_S = 300  # a database queried in place changes without a sync: its memos last this long
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# The build's tables are written sorted by time: within this DuckDB sorts the activities on disk
+# (a temporary file beside the build) rather than holding them twice in memory.
+BUILD_CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "1GB"}
 
 
 class Warehouse:
@@ -285,24 +288,30 @@ def build_warehouse(
     timezone: str,
     stamp: dict[str, str] | None = None,
     beside: abc.Mapping[sa.Table, pd.DataFrame] | None = None,
+    consume: bool = False,
 ) -> Path:
     """Write typed canonical frames and the member-day rollup (days in `timezone`) into a new DuckDB
     file, then swap it in; returns the new file. `stamp` (what the build was made from) goes into
     pulse_info, so the next sync can tell whether appending to it can be trusted; `beside` are
-    tables written as given next to the canonical ones (data_sources/identities.py's).
+    tables written as given next to the canonical ones (data_sources/identities.py's). With
+    `consume`, each frame leaves `frames` once written, so that a caller holding no other reference
+    to it (a sync) does not hold the typed community while the rollup is built (1.3 GB at a million
+    members).
 
     Rows are stored sorted by time so DuckDB's zone maps skip what a period does not need. If
     anything fails, the previous warehouse is untouched and the partial file is removed.
     """
     build = new_build_path(path)
     try:
-        connection = duckdb.connect(str(build))
+        connection = duckdb.connect(str(build), config=BUILD_CONFIG)
         try:
             for table in schema.metadata.sorted_tables:
-                frame = frames[table.name][[column.name for column in table.columns]]
-                connection.register("incoming", frame)
+                whole = frames.pop(table.name) if consume else frames[table.name]
+                connection.register("incoming", whole[[column.name for column in table.columns]])
                 connection.execute(_create_table_sql(table, "incoming"))
                 connection.unregister("incoming")
+                del whole
+                pa.default_memory_pool().release_unused()  # Arrow's allocator keeps what it freed
             write_beside(connection, beside or {})
         finally:
             connection.close()
@@ -311,6 +320,7 @@ def build_warehouse(
         raise
 
     def rollup_and_stamp(transaction: sa.Connection) -> None:
+        transaction.exec_driver_sql(f"SET memory_limit = '{BUILD_CONFIG['memory_limit']}'")
         build_rollup(transaction, timezone=timezone)
         write_stamp(transaction, stamp or {})
 

@@ -1,0 +1,156 @@
+"""A large CSV file read and validated a block at a time, so its text is never held whole.
+
+Reading a file whole held every cell as text, then the text and the typed values together while
+each column was converted: at ten million activities 2.6 GB for the text and 3.6 GB at
+validation's peak, the sync's largest share after the warehouse build. Here pyarrow's streaming
+reader hands over BLOCK bytes of rows at a time, each is validated as validate_table validates a
+file (with its rows' own numbers), and only the typed values are kept. What needs the whole table is
+checked once it is whole: repeated ids (DuckDB, as before) and activities of unknown members (the
+caller's, as before).
+
+The cells are those the whole read gives (pyarrow's reader, every column text, nothing taken for
+missing); anything that read would decide otherwise sends the file back to it (None): a file not
+in UTF-8 or that pyarrow cannot parse (pandas' parser reads it and says where it is wrong),
+repeated or blank headers (pandas renames them), and dates such as 05/03/2024, whose order the
+whole column decides (data_sources/validate.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import sqlalchemy as sa
+
+from data_sources.errors import InvalidData, Problem
+from data_sources.validate import (
+    DAY_MONTH,
+    TABLES,
+    Parsing,
+    duplicated_rows,
+    is_iso_without_offset,
+    raw_table,
+    required,
+    validate_table,
+)
+from errors import Said
+
+STREAMED_BYTES = 64 << 20  # a smaller file is read whole: one parse is quicker, its text small
+BLOCK = 16 << 20  # bytes of rows per block: about 200,000 activities, 60 MB of cells at most (set before a read)
+REQUIRED = "error.cell.required"  # a cell left empty; listed after a column's bad cells
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas' pyarrow reader makes of dtype=str
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A table read a block at a time: its typed frame, the problems found and the warnings."""
+
+    frame: pd.DataFrame
+    problems: list[Problem]
+    warnings: list[str]  # Said
+
+
+def streams(path: Path) -> bool:
+    """Whether a file is large enough to be read a block at a time."""
+    return path.suffix.lower() == ".csv" and path.stat().st_size >= STREAMED_BYTES
+
+
+def read_validated(path: Path, *, name: str, parsing: Parsing) -> Streamed | None:
+    """The file's table typed and validated block by block, or None when the whole read must decide
+    (the module's docstring says when). Rows are numbered as in the file (its header is row 1)."""
+    try:
+        reader = pa_csv.open_csv(
+            path,
+            read_options=pa_csv.ReadOptions(block_size=BLOCK, encoding="utf8"),
+            parse_options=pa_csv.ParseOptions(ignore_empty_lines=True, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(  # type: ignore[call-arg]  # (stubs older than pyarrow 25)
+                default_column_type=pa.string(), strings_can_be_null=False, null_values=[]
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    headers = [header.strip() for header in reader.schema.names]
+    if len(set(headers)) != len(headers) or "" in headers or _lacks_required(headers, name=name):
+        return None
+    dates = [column.name for column in TABLES[name].columns if type(column.type) is sa.DateTime]
+    key = [column.name for column in TABLES[name].primary_key.columns]
+    parts: list[pd.DataFrame] = []  # each block's typed rows, until a problem makes them of no use
+    keys: list[pd.DataFrame] = []  # each block's ids: repeated ones are said with the other problems
+    rows: list[np.ndarray] = []  # each block's row numbers in the file
+    problems: list[Problem] = []
+    shown: Counter[tuple[str | None, bool]] = Counter()  # as many per column and kind as a whole read lists
+    warnings: list[str] = []
+    first_row = 2
+    try:
+        for batch in reader:
+            raw = replace(raw_table(_cells(batch), name=name, file=path.name), first_row=first_row)
+            first_row += batch.num_rows
+            if any(_ambiguous(raw.frame[column]) for column in dates if column in raw.frame):
+                return None
+            numbers = raw.frame.index.to_numpy() + raw.first_row
+            typed, found, said = validate_table(raw, parsing=parsing, consume=True, keys=False)
+            for problem in found:
+                kind = (problem.column, getattr(problem.message, "key", None) == REQUIRED)
+                shown[kind] += 1
+                if shown[kind] <= InvalidData.SHOWN:
+                    problems.append(problem)
+            warnings.extend(warning for warning in said if warning not in warnings)
+            keys.append(typed[key])
+            rows.append(numbers)
+            parts = [] if problems else [*parts, typed]
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if not keys:  # no rows at all: the whole read of a file so small says so
+        return None
+    problems.sort(key=lambda problem: _listed(problem, name=name))  # column by column, as validate_table
+    problems.extend(_repeated(_whole(keys), rows, key=key, file=path.name))
+    return Streamed(pd.DataFrame() if problems else _whole(parts), problems, warnings)
+
+
+def _lacks_required(headers: list[str], *, name: str) -> bool:
+    """A required column missing: said once by the whole read, not once a block."""
+    return any(column.name not in headers and required(column) for column in TABLES[name].columns)
+
+
+def _cells(batch: pa.RecordBatch | pa.Table) -> pd.DataFrame:
+    return batch.to_pandas(types_mapper=_text)
+
+
+def _text(kind: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
+    return TEXT if kind == pa.string() else None
+
+
+def _ambiguous(text: pd.Series) -> bool:
+    """Whether a block's date column holds a date such as 05/03/2024 (not plain ISO 8601 first: the
+    exports that are large enough to stream write ISO dates, and telling so is one quick cast)."""
+    return not is_iso_without_offset(text) and bool(text.str.match(DAY_MONTH, na=False).any())
+
+
+def _whole(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _listed(problem: Problem, *, name: str) -> tuple[int, bool]:
+    """Where validate_table lists a cell's problem: by column, its bad cells before its missing ones."""
+    columns = list(TABLES[name].columns.keys())
+    position = columns.index(problem.column) if problem.column in columns else len(columns)
+    return position, getattr(problem.message, "key", None) == REQUIRED
+
+
+def _repeated(frame: pd.DataFrame, rows: list[np.ndarray], *, key: list[str], file: str) -> list[Problem]:
+    """Rows repeating an earlier row's key across the whole table, numbered as in the file."""
+    repeated = duplicated_rows(frame, key)
+    if not repeated.any():
+        return []
+    numbers = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
+    found = []
+    for position in np.flatnonzero(repeated.to_numpy())[: InvalidData.SHOWN]:
+        value = ", ".join(str(frame.at[position, column]) for column in key)
+        said = Said("error.cell.duplicate_id", value=repr(value))
+        found.append(Problem(file, int(numbers[position]), "/".join(key), said))
+    return found

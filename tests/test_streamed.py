@@ -1,0 +1,175 @@
+"""A large CSV file read a block at a time (data_sources/streamed.py) gives what the whole read
+gives: the same typed frames and warnings, or the same refusal with the file's own row numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+import schema
+from data_sources import read_cache, streamed
+from data_sources.streamed import read_validated
+from data_sources.sync import read_cache_dir, sync
+from data_sources.validate import Parsing
+from data_sources.warehouse import Warehouse, build_warehouse, table_rows
+from tests import community, test_read_cache, test_sync
+from tests.test_read_cache import ACTIVITIES, same_as_whole
+
+UTC = Parsing()
+folder = test_read_cache.folder  # the fixture: an export folder of every table
+HEADER = ACTIVITIES.splitlines()[0]
+
+
+@pytest.fixture
+def blocks(monkeypatch) -> list[int]:
+    """Every CSV file streams, in blocks of about ten lines; the rows of each block read, in order."""
+    monkeypatch.setattr(streamed, "STREAMED_BYTES", 0)
+    monkeypatch.setattr(streamed, "BLOCK", 512)
+    seen: list[int] = []
+    cells = streamed._cells
+
+    def counted(batch):
+        seen.append(batch.num_rows)
+        return cells(batch)
+
+    monkeypatch.setattr(streamed, "_cells", counted)
+    return seen
+
+
+def write_activities(folder: Path, lines: list[str]) -> Path:
+    path = folder / "activities.csv"
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def activity(number: int, *, member: str = "m1", at: str = "2025-01-05 11:00:00", points: str = "1") -> str:
+    return f"a{number},{member},{at},post,forum,,{points}"
+
+
+def test_a_file_read_in_blocks_gives_the_whole_reads_frames(folder, tmp_path, blocks):
+    lines = [activity(number, member="m2" if number % 3 else "m1") for number in range(200)]
+    lines[50:50] = [
+        "",
+        'a900,m1,2025-01-06 09:00:00,"comment',
+        'on two lines",forum,,5',
+    ]  # a blank line, a value over two
+    lines.append(activity(901, member="zz"))  # an unknown member, said once for the whole table
+    write_activities(folder, lines)
+    same_as_whole(folder, tmp_path / "cache")
+    assert len(blocks) > 5  # every table of the folder, activities in many blocks
+    read = streamed.read_validated(folder / "activities.csv", name="activities", parsing=UTC)
+    assert read is not None and len(read.frame) == 202 and read.problems == []
+
+
+def test_a_problem_in_a_later_block_names_the_files_row(folder, tmp_path, blocks):
+    lines = [activity(number) for number in range(200)]
+    lines.insert(10, ",,,,,,")  # a blank row keeps its number: the rows after it are numbered as in the file
+    lines[150] = activity(149, at="the day after")  # line 152 of the file, its row 152
+    write_activities(folder, lines)
+    read = streamed.read_validated(folder / "activities.csv", name="activities", parsing=UTC)
+    assert read is not None and len(blocks) > 3
+    assert [(problem.row, problem.column) for problem in read.problems] == [(152, "occurred_at")]
+    same_as_whole(folder, tmp_path / "cache")
+
+
+def test_an_id_repeated_in_another_block_is_refused_with_its_row(folder, tmp_path, blocks):
+    lines = [activity(number) for number in range(200)]
+    lines.insert(3, ",,,,,,")
+    lines.append(activity(7))  # a7 again, in the last block: line 203 of the file
+    write_activities(folder, lines)
+    read = streamed.read_validated(folder / "activities.csv", name="activities", parsing=UTC)
+    assert read is not None
+    assert [(problem.row, problem.column) for problem in read.problems] == [(203, "activity_id")]
+    same_as_whole(folder, tmp_path / "cache")
+
+
+def test_problems_of_every_block_and_column_are_listed_as_a_whole_read_lists_them(folder, tmp_path, blocks):
+    lines = [activity(number, points="many" if number % 5 == 0 else "1") for number in range(300)]  # 60 bad cells
+    lines[250] = activity(250, at="later")  # a date in a late block, an id repeated: listed first and last
+    lines.append(activity(3))
+    write_activities(folder, lines)
+    read = streamed.read_validated(folder / "activities.csv", name="activities", parsing=UTC)
+    assert read is not None and len(read.problems) == 22
+    assert [(problem.row, problem.column) for problem in read.problems][:3] == [
+        (252, "occurred_at"),
+        (2, "points"),
+        (7, "points"),
+    ]
+    assert (read.problems[-1].row, read.problems[-1].column) == (302, "activity_id")
+    same_as_whole(folder, tmp_path / "cache")
+
+
+def test_dates_whose_order_the_whole_column_decides_are_read_whole(folder, tmp_path, blocks):
+    write_activities(folder, [activity(number, at="05/03/2025 10:00") for number in range(100)])
+    assert streamed.read_validated(folder / "activities.csv", name="activities", parsing=UTC) is None
+    same_as_whole(folder, tmp_path / "cache")
+
+
+def test_a_file_not_in_utf8_is_read_whole(folder, tmp_path, blocks):
+    path = folder / "members.csv"
+    path.write_bytes(
+        (
+            "member_id,name,email,joined_at,channel,region,segment,is_team\n" + "m1,张伟,,2025-01-05,wechat,CN,dev,no\n"
+        ).encode("gbk")
+    )
+    assert streamed.read_validated(path, name="members", parsing=UTC) is None
+    same_as_whole(folder, tmp_path / "cache")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["activity_id,member_id,occurred_at,kind,platform,campaign_id,points,points", "activity_id,occurred_at,kind"],
+)
+def test_headers_the_whole_read_says_something_about_are_read_whole(folder, tmp_path, blocks, header):
+    path = folder / "activities.csv"
+    path.write_text(header + "\n" + "a1,m1,2025-01-05 11:00:00,post,forum,,1,1\n", encoding="utf-8")
+    assert streamed.read_validated(path, name="activities", parsing=UTC) is None
+    same_as_whole(folder, tmp_path / "cache")
+
+
+env = test_sync.env  # the fixture: a data folder and a migrated app store
+
+
+def warehouse_tables(settings) -> dict[str, pd.DataFrame]:
+    warehouse = Warehouse(settings.warehouse_url)
+    return {
+        table.name: warehouse.run(sa.select(table).order_by(*table.primary_key.columns or table.columns))
+        for table in schema.metadata.sorted_tables
+    }
+
+
+def test_a_sync_in_blocks_builds_the_warehouse_a_whole_read_builds(env, tmp_path, monkeypatch):
+    settings, store = env
+    lines = [activity(number, member="m2" if number % 4 else "m1") for number in range(300)]
+    lines.append(activity(999, member="zz"))  # an unknown member, said as the whole read says it
+    members = test_sync.MEMBERS_CSV
+    folder = test_sync.write_folder(tmp_path / "in", members=members, activities="\n".join([HEADER, *lines]) + "\n")
+    whole = sync(settings=settings, app_store=store, source=str(folder))
+    built = warehouse_tables(settings)
+    monkeypatch.setattr(streamed, "STREAMED_BYTES", 0)
+    monkeypatch.setattr(streamed, "BLOCK", 1024)
+    reads: list[streamed.Streamed | None] = []
+
+    def read(*args, **kwargs):
+        reads.append(read_validated(*args, **kwargs))
+        return reads[-1]
+
+    monkeypatch.setattr(read_cache, "read_validated", read)
+    read_cache.forget(read_cache_dir(settings))  # else the unchanged files are not read again
+    in_blocks = sync(settings=settings, app_store=store, source=str(folder), full=True)
+    assert [read is not None for read in reads] == [True, True]  # activities and members, each in blocks
+    assert in_blocks.rows == whole.rows == {"members": 3, "activities": 301, "campaigns": 0, "campaign_members": 0}
+    assert in_blocks.warnings == whole.warnings and "zz" in in_blocks.warnings[0]
+    for name, frame in warehouse_tables(settings).items():
+        pd.testing.assert_frame_equal(frame, built[name])
+
+
+def test_a_build_that_consumes_its_frames_lets_go_of_each(tmp_path):
+    frames = community.frames()
+    expected = {name: len(frame) for name, frame in frames.items()}
+    path = build_warehouse(tmp_path / "warehouse.duckdb", frames, timezone="UTC", consume=True)
+    assert frames == {}
+    assert table_rows(path) == expected
