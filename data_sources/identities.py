@@ -148,14 +148,13 @@ def avatar_key(address: object) -> str | None:
 
 
 def repoint(ids: pd.Series, links: dict[str, str]) -> pd.Series:
-    """Ids with each alias replaced by its person's canonical id (only the aliases looked up)."""
-    ids = ids.astype(object)
+    """Ids with each alias replaced by its person's canonical id (only the aliases looked up), of
+    the ids' own type: Arrow text stays Arrow text (as Python strings, 35 million activities' member
+    ids took 2 GB more at a sync's peak)."""
     aliases = ids.isin(list(links))
     if not aliases.any():
         return ids
-    result = ids.copy()
-    result[aliases] = ids[aliases].map(links)
-    return result
+    return ids.mask(aliases, ids[aliases].map(links))
 
 
 def gather(frames: Frames, *, merges: Iterable[tuple[str, str]] = (), details: pd.DataFrame | None = None) -> People:

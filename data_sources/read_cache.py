@@ -77,6 +77,7 @@ MAX_PARTS = 16  # a table kept in more parts is written again as one
 CHUNK = 1 << 23
 RACY_NS = 2_000_000_000
 LINE_SAFE = {UTF8, *NAMES}  # encodings whose other characters never hold the bytes "\n" or '"'
+SPILL = "streamed."  # a spill file's name begins so: a table's typed rows while it is read in blocks
 DATE_NOTE = "warning.column_note"  # how ambiguous dates were read: decided by the whole column
 log = logging.getLogger(__name__)
 
@@ -137,62 +138,91 @@ def read_folder_validated(folder: Path, *, parsing: Parsing, cache: Path) -> Val
                 reused[name] = found
     whole = [path for path, name in pairs if name not in reused]
     stats = {name: _stat(path) for path, name in pairs if name not in reused}  # before reading: _keep_whole
-    streamed = _read_streamed([(path, name) for path, name in pairs if path in whole], parsing=parsing)
-    raws = read_files([path for path, name in pairs if path in whole and name not in streamed])
-    encodings = {name: raw.encoding or UTF8 for name, raw in raws.items()} | dict.fromkeys(streamed, UTF8)
-    files = {name: raw.file for name, raw in raws.items()}
-    files |= {name: path.name for path, name in pairs if name in streamed}
-    base = {name: found.frame for name, found in reused.items()} | {name: read.frame for name, read in streamed.items()}
-    problems = [problem for read in streamed.values() for problem in read.problems]
+    streamed = _read_streamed([(path, name) for path, name in pairs if path in whole], parsing=parsing, cache=cache)
     try:
-        validated = validate(raws, parsing=parsing, base=base, consume=True, references=False)
-    except InvalidData as error:
-        raise InvalidData([*problems, *error.problems]) from None
-    if problems:
-        raise InvalidData(problems)
-    for name, read in streamed.items():
-        read.frame.attrs["file"] = files[name]  # as validate names a table's frame
-        validated.warnings.extend(read.warnings)
-    unknown = _unknown(validated.frames, reused)
-    validated.warnings.extend(unknown_warnings(unknown))
-    digests: dict[str, str] = {}
-    for path, name in sorted(pairs, key=lambda pair: pair[1] != "members"):  # members' digest goes with activities'
-        noted = {"members": digests.get("members"), **asdict(unknown)} if name == "activities" else None
-        if name in reused:
-            found = reused[name]
-            found.frame.attrs["file"] = Path(found.state.file).name
-            validated.warnings[:0] = [message for message in map(recalled, found.state.warnings) if message is not None]
-            state = _keep_grown(cache / name, found, name=name, unknown=noted)
-        else:  # its warnings name its file (the one across tables, unknown members, does not)
-            file = files[name]
-            warnings = [w for w in validated.warnings if isinstance(w, Said) and w.values.get("file") == file]
-            state = _keep_whole(
-                cache / name,
-                path,
-                validated.frames[name],
-                name=name,
-                stat=stats[name],
-                encoding=encodings[name],
-                parsing=parsing,
-                warnings=warnings,
-                unknown=noted,
-            )
-        if state is not None:
-            digests[name] = state.digest
-    for gone in cache.iterdir() if cache.is_dir() else ():
-        if gone.name not in names:  # a table whose file left the folder: its rows are not kept
-            shutil.rmtree(gone, ignore_errors=True)
-    return validated
+        raws = read_files([path for path, name in pairs if path in whole and name not in streamed])
+        encodings = {name: raw.encoding or UTF8 for name, raw in raws.items()} | dict.fromkeys(streamed, UTF8)
+        files = {name: raw.file for name, raw in raws.items()}
+        files |= {name: path.name for path, name in pairs if name in streamed}
+        base = {name: found.frame for name, found in reused.items()} | {
+            name: read.frame for name, read in streamed.items()
+        }
+        problems = [problem for read in streamed.values() for problem in read.problems]
+        try:
+            validated = validate(raws, parsing=parsing, base=base, consume=True, references=False)
+        except InvalidData as error:
+            raise InvalidData([*problems, *error.problems]) from None
+        if problems:
+            raise InvalidData(problems)
+        for name, read in streamed.items():
+            read.frame.attrs["file"] = files[name]  # as validate names a table's frame
+            validated.warnings.extend(read.warnings)
+        unknown = _unknown(validated.frames, reused)
+        validated.warnings.extend(unknown_warnings(unknown))
+        digests: dict[str, str] = {}
+        for path, name in sorted(pairs, key=lambda pair: pair[1] != "members"):  # members' digest goes with activities'
+            noted = {"members": digests.get("members"), **asdict(unknown)} if name == "activities" else None
+            if name in reused:
+                found = reused[name]
+                found.frame.attrs["file"] = Path(found.state.file).name
+                validated.warnings[:0] = [
+                    message for message in map(recalled, found.state.warnings) if message is not None
+                ]
+                state = _keep_grown(cache / name, found, name=name, unknown=noted)
+            else:  # its warnings name its file (the one across tables, unknown members, does not)
+                file = files[name]
+                warnings = [w for w in validated.warnings if isinstance(w, Said) and w.values.get("file") == file]
+                state = _keep_whole(
+                    cache / name,
+                    path,
+                    validated.frames[name],
+                    name=name,
+                    stat=stats[name],
+                    encoding=encodings[name],
+                    parsing=parsing,
+                    warnings=warnings,
+                    unknown=noted,
+                    written=streamed[name].spilled if name in streamed else None,
+                )
+            if state is not None:
+                digests[name] = state.digest
+        for gone in cache.iterdir() if cache.is_dir() else ():
+            if gone.name not in names:  # a table whose file left the folder: its rows are not kept
+                shutil.rmtree(gone, ignore_errors=True)
+        return validated
+    finally:  # a spill file the cache did not take (a refused read, a cache that could not be written)
+        for read in streamed.values():
+            if read.spilled is not None:
+                read.spilled.unlink(missing_ok=True)
 
 
-def _read_streamed(pairs: list[tuple[Path, str]], *, parsing: Parsing) -> dict[str, Streamed]:
-    """The tables of the large files that can be read a block at a time (data_sources/streamed.py)."""
+def _read_streamed(pairs: list[tuple[Path, str]], *, parsing: Parsing, cache: Path) -> dict[str, Streamed]:
+    """The tables of the large files that can be read a block at a time (data_sources/streamed.py),
+    their typed rows written to a spill file in the table's cache folder: the part _keep_whole keeps."""
     found = {}
     for path, name in pairs:
-        read = read_validated(path, name=name, parsing=parsing) if streams(path) else None
+        if not streams(path):
+            continue
+        spill = _spill_file(cache / name)
+        read = read_validated(path, name=name, parsing=parsing, spill=spill)
         if read is not None:
-            found[name] = read
+            found[name] = replace(read, spilled=spill if spill is not None and spill.exists() else None)
     return found
+
+
+def _spill_file(folder: Path) -> Path | None:
+    """A new spill file's path in a table's cache folder (made private, as the parts are), with the
+    spill files of syncs that ended before removing theirs; None when the folder cannot be made."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for private in (folder.parent, folder):  # members' names and addresses, as in the export
+            os.chmod(private, 0o700)
+        for left in folder.glob(f"{SPILL}*.tmp"):
+            left.unlink(missing_ok=True)
+    except OSError:
+        log.warning("No spill file in %s; the table is held in memory", folder, exc_info=True)
+        return None
+    return folder / f"{SPILL}{os.getpid()}.{uuid.uuid4().hex}.tmp"
 
 
 def forget(cache: Path) -> None:
@@ -425,10 +455,12 @@ def _keep_whole(
     parsing: Parsing,
     warnings: Sequence[str],
     unknown: dict | None,
+    written: Path | None = None,
 ) -> State | None:
     """Record a table read whole from `path` (whose `stat` was taken before it was read), and give
     its frame its fingerprint; the state written. A file changed since is not recorded (None): its
-    digest would not be that of the bytes read."""
+    digest would not be that of the bytes read. `written`: the frame's rows already in an Arrow
+    file (a spill file, data_sources/streamed.py), which becomes the part."""
     whole = fingerprint(frame, TABLES[name])
     Prints(name, len(frame), {0: 0, len(frame): whole}).attach(frame)
     try:
@@ -456,7 +488,7 @@ def _keep_whole(
         warnings=[kept(warning) for warning in warnings],
         parts=[Part(_part_name([]), len(frame), str(whole))],
     )
-    return _write(folder, state, frame)
+    return _write(folder, state, frame, written=written)
 
 
 def _header(path: Path) -> int:
@@ -472,15 +504,17 @@ def _part_name(parts: list[Part]) -> str:
     return f"part-{max(numbers, default=0) + 1:06d}.arrow"
 
 
-def _write(folder: Path, state: State, rows: pd.DataFrame | None) -> State | None:
-    """Write the newest part (`rows`; None: no new part), then the state naming it (atomically);
-    remove the parts it no longer names. On failure the table's cache is removed: the next read
-    reads the file whole. The state written, or None."""
+def _write(folder: Path, state: State, rows: pd.DataFrame | None, *, written: Path | None = None) -> State | None:
+    """Write the newest part (`rows`, or the Arrow file `written`; None: no new part), then the
+    state naming it (atomically); remove the parts it no longer names. On failure the table's cache
+    is removed: the next read reads the file whole. The state written, or None."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for private in (folder.parent, folder):  # members' names and addresses, as in the export
             os.chmod(private, 0o700)
-        if rows is not None:
+        if written is not None:
+            os.replace(written, folder / state.parts[-1].name)
+        elif rows is not None:
             part = folder / state.parts[-1].name
             table = _arrow(rows)
             draft = f"{part}.{os.getpid()}.{uuid.uuid4().hex}.tmp"  # two readers never share a draft

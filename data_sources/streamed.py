@@ -53,6 +53,7 @@ class Streamed:
     frame: pd.DataFrame
     problems: list[Problem]
     warnings: list[str]  # Said
+    spilled: Path | None = None  # the Arrow file the frame is mapped from (read_validated's `spill`)
 
 
 def streams(path: Path) -> bool:
@@ -60,9 +61,11 @@ def streams(path: Path) -> bool:
     return path.suffix.lower() == ".csv" and path.stat().st_size >= STREAMED_BYTES
 
 
-def read_validated(path: Path, *, name: str, parsing: Parsing) -> Streamed | None:
+def read_validated(path: Path, *, name: str, parsing: Parsing, spill: Path | None = None) -> Streamed | None:
     """The file's table typed and validated block by block, or None when the whole read must decide
-    (the module's docstring says when). Rows are numbered as in the file (its header is row 1)."""
+    (the module's docstring says when). Rows are numbered as in the file (its header is row 1).
+    With `spill`, the typed blocks are written there (an Arrow file) instead of held, and the frame
+    is read from it mapped: its text stays in the file, not in the process's memory."""
     try:
         reader = pa_csv.open_csv(
             path,
@@ -77,39 +80,97 @@ def read_validated(path: Path, *, name: str, parsing: Parsing) -> Streamed | Non
     headers = [header.strip() for header in reader.schema.names]
     if len(set(headers)) != len(headers) or "" in headers or _lacks_required(headers, name=name):
         return None
+    blocks = _Blocks(spill)
+    try:
+        read = _read_blocks(reader, blocks, path=path, name=name, parsing=parsing)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        read = None
+    finally:
+        blocks.close()
+    if read is None or read.problems:
+        blocks.discard()
+        return read
+    frame = blocks.frame()
+    key = [column.name for column in TABLES[name].primary_key.columns]
+    return replace(read, frame=frame, problems=_repeated(frame[key], blocks.numbers, key=key, file=path.name))
+
+
+def _read_blocks(
+    reader: pa_csv.CSVStreamingReader, blocks: _Blocks, *, path: Path, name: str, parsing: Parsing
+) -> Streamed | None:
+    """Validate each block and keep its typed rows in `blocks`; the problems of every block (without
+    repeated ids, which need the whole table), or None for a file the whole read must decide."""
     dates = [column.name for column in TABLES[name].columns if type(column.type) is sa.DateTime]
     key = [column.name for column in TABLES[name].primary_key.columns]
-    parts: list[pd.DataFrame] = []  # each block's typed rows, until a problem makes them of no use
-    keys: list[pd.DataFrame] = []  # each block's ids: repeated ones are said with the other problems
-    rows: list[np.ndarray] = []  # each block's row numbers in the file
+    keys: list[pd.DataFrame] = []  # once a block has a problem, the ids alone: repeated ones are said too
     problems: list[Problem] = []
     shown: Counter[tuple[str | None, bool]] = Counter()  # as many per column and kind as a whole read lists
     warnings: list[str] = []
     first_row = 2
-    try:
-        for batch in reader:
-            raw = replace(raw_table(_cells(batch), name=name, file=path.name), first_row=first_row)
-            first_row += batch.num_rows
-            if any(_ambiguous(raw.frame[column]) for column in dates if column in raw.frame):
-                return None
-            numbers = raw.frame.index.to_numpy() + raw.first_row
-            typed, found, said = validate_table(raw, parsing=parsing, consume=True, keys=False)
-            for problem in found:
-                kind = (problem.column, getattr(problem.message, "key", None) == REQUIRED)
-                shown[kind] += 1
-                if shown[kind] <= InvalidData.SHOWN:
-                    problems.append(problem)
-            warnings.extend(warning for warning in said if warning not in warnings)
-            keys.append(typed[key])
-            rows.append(numbers)
-            parts = [] if problems else [*parts, typed]
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        return None
-    if not keys:  # no rows at all: the whole read of a file so small says so
+    for batch in reader:
+        raw = replace(raw_table(_cells(batch), name=name, file=path.name), first_row=first_row)
+        first_row += batch.num_rows
+        if any(_ambiguous(raw.frame[column]) for column in dates if column in raw.frame):
+            return None
+        numbers = raw.frame.index.to_numpy() + raw.first_row
+        typed, found, said = validate_table(raw, parsing=parsing, consume=True, keys=False)
+        for problem in found:
+            kind = (problem.column, getattr(problem.message, "key", None) == REQUIRED)
+            shown[kind] += 1
+            if shown[kind] <= InvalidData.SHOWN:
+                problems.append(problem)
+        warnings.extend(warning for warning in said if warning not in warnings)
+        if problems and not blocks.refused:  # the table is refused: of its rows, the ids are of use
+            earlier = blocks.frame()
+            keys, blocks.rows, blocks.refused = [earlier[key]] if len(earlier.columns) else [], [], True
+        blocks.add(typed[key] if problems else typed, numbers)
+    if not blocks.numbers:  # no rows at all: the whole read of a file so small says so
         return None
     problems.sort(key=lambda problem: _listed(problem, name=name))  # column by column, as validate_table
-    problems.extend(_repeated(_whole(keys), rows, key=key, file=path.name))
-    return Streamed(pd.DataFrame() if problems else _whole(parts), problems, warnings)
+    if problems:
+        problems.extend(_repeated(_whole([*keys, *blocks.rows]), blocks.numbers, key=key, file=path.name))
+    return Streamed(pd.DataFrame(), problems, warnings)
+
+
+class _Blocks:
+    """The typed blocks read so far, held or written to a spill file, and their rows' numbers."""
+
+    def __init__(self, spill: Path | None) -> None:
+        self.spill = spill
+        self.rows: list[pd.DataFrame] = []
+        self.numbers: list[np.ndarray | tuple[int, int]] = []  # (first row, rows) where none was dropped
+        self.refused = False  # a problem was found: the blocks' ids are held, nothing more is written
+        self._writer: pa.ipc.RecordBatchFileWriter | None = None
+        self._schema: pa.Schema | None = None
+        self._closed = False
+
+    def add(self, typed: pd.DataFrame, numbers: np.ndarray) -> None:
+        contiguous = len(numbers) == 0 or numbers[-1] - numbers[0] == len(numbers) - 1
+        self.numbers.append((int(numbers[0]) if len(numbers) else 0, len(numbers)) if contiguous else numbers)
+        if self.spill is None or self.refused:
+            self.rows.append(typed)
+            return
+        table = pa.Table.from_pandas(typed, schema=self._schema, preserve_index=False)
+        if self._writer is None:
+            self._schema = table.schema
+            self._writer = pa.ipc.new_file(str(self.spill), table.schema)
+        self._writer.write_table(table)
+
+    def frame(self) -> pd.DataFrame:
+        if self._writer is None:
+            return _whole(self.rows) if self.rows else pd.DataFrame()
+        self.close()
+        with pa.memory_map(str(self.spill)) as source:
+            return pa.ipc.open_file(source).read_all().to_pandas()
+
+    def close(self) -> None:
+        if self._writer is not None and not self._closed:
+            self._writer.close()
+            self._closed = True
+
+    def discard(self) -> None:
+        if self.spill is not None:
+            self.spill.unlink(missing_ok=True)
 
 
 def _lacks_required(headers: list[str], *, name: str) -> bool:
@@ -142,15 +203,26 @@ def _listed(problem: Problem, *, name: str) -> tuple[int, bool]:
     return position, getattr(problem.message, "key", None) == REQUIRED
 
 
-def _repeated(frame: pd.DataFrame, rows: list[np.ndarray], *, key: list[str], file: str) -> list[Problem]:
+def _repeated(
+    frame: pd.DataFrame, numbers: list[np.ndarray | tuple[int, int]], *, key: list[str], file: str
+) -> list[Problem]:
     """Rows repeating an earlier row's key across the whole table, numbered as in the file."""
     repeated = duplicated_rows(frame, key)
     if not repeated.any():
         return []
-    numbers = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
     found = []
     for position in np.flatnonzero(repeated.to_numpy())[: InvalidData.SHOWN]:
         value = ", ".join(str(frame.at[position, column]) for column in key)
         said = Said("error.cell.duplicate_id", value=repr(value))
-        found.append(Problem(file, int(numbers[position]), "/".join(key), said))
+        found.append(Problem(file, _row(numbers, int(position)), "/".join(key), said))
     return found
+
+
+def _row(numbers: list[np.ndarray | tuple[int, int]], position: int) -> int:
+    """The file's row number of the table's row at `position`."""
+    for block in numbers:
+        size = block[1] if isinstance(block, tuple) else len(block)
+        if position < size:
+            return block[0] + position if isinstance(block, tuple) else int(block[position])
+        position -= size
+    raise IndexError(position)

@@ -34,7 +34,7 @@ import pytest
 from data_sources import merges
 from data_sources.connectors.archive import Archive, archive_dir
 from data_sources.connectors.source import archived_frames
-from data_sources.identities import gather, suggest
+from data_sources.identities import gather, repoint, suggest
 from data_sources.sync import run_sync
 from data_sources.warehouse import Warehouse, read_tables
 from metrics import activity, profile
@@ -394,3 +394,11 @@ def test_names_written_with_other_spaces_are_the_same_name():
     )
     found = suggest(identities, emails=pd.Series([None, None, None], dtype=object), on_platforms=None)
     assert found.values.tolist() == [["discord:2", "slack:U1", "name"]]
+
+
+def test_repointed_ids_keep_their_type():
+    ids = pd.Series(["m1", "m2", None, "m3"], dtype="str")  # Arrow text, as a CSV file's are read
+    repointed = repoint(ids, {"m2": "m1", "m3": "m9"})
+    assert repointed.dtype == ids.dtype
+    assert repointed.tolist()[:2] + repointed.tolist()[3:] == ["m1", "m1", "m9"] and pd.isna(repointed[2])
+    assert repoint(ids, {"m7": "m1"}) is ids  # no alias among them: the same column, not a copy

@@ -173,3 +173,23 @@ def test_a_build_that_consumes_its_frames_lets_go_of_each(tmp_path):
     path = build_warehouse(tmp_path / "warehouse.duckdb", frames, timezone="UTC", consume=True)
     assert frames == {}
     assert table_rows(path) == expected
+
+
+def test_spilled_blocks_are_the_cache_s_part_and_a_refused_read_leaves_none(folder, tmp_path, blocks):
+    lines = [activity(number) for number in range(200)]
+    path = write_activities(folder, lines)
+    held = streamed.read_validated(path, name="activities", parsing=UTC)
+    spilled = streamed.read_validated(path, name="activities", parsing=UTC, spill=tmp_path / "spill.tmp")
+    assert held is not None and spilled is not None and spilled.frame.columns.tolist() == held.frame.columns.tolist()
+    pd.testing.assert_frame_equal(spilled.frame, held.frame)
+    cache = tmp_path / "cache"
+    same_as_whole(folder, cache)
+    assert sorted(file.name for file in (cache / "activities").iterdir()) == ["part-000001.arrow", "state.json"]
+    write_activities(folder, [*lines, activity(7)])  # a repeated id: refused
+    same_as_whole(folder, cache)
+    assert not list(cache.glob("*/*.tmp"))
+    write_activities(folder, [*lines, activity(300)])  # read well, but the members are refused
+    members = folder / "members.csv"
+    members.write_text(members.read_text().replace("2025-01-05 10:00:00", "soon"), encoding="utf-8")
+    same_as_whole(folder, cache)
+    assert not list(cache.glob("*/*.tmp"))
