@@ -56,7 +56,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 # The build's tables are written sorted by time: within this DuckDB sorts the activities on disk
 # (a temporary file beside the build) rather than holding them twice in memory.
-BUILD_CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "1GB"}
+BUILD_CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "512MB"}
 
 
 class Warehouse:

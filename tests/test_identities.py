@@ -34,7 +34,7 @@ import pytest
 from data_sources import merges
 from data_sources.connectors.archive import Archive, archive_dir
 from data_sources.connectors.source import archived_frames
-from data_sources.identities import gather, repoint, suggest
+from data_sources.identities import _keys, gather, repoint, suggest
 from data_sources.sync import run_sync
 from data_sources.warehouse import Warehouse, read_tables
 from metrics import activity, profile
@@ -402,3 +402,13 @@ def test_repointed_ids_keep_their_type():
     assert repointed.dtype == ids.dtype
     assert repointed.tolist()[:2] + repointed.tolist()[3:] == ["m1", "m1", "m9"] and pd.isna(repointed[2])
     assert repoint(ids, {"m7": "m1"}) is ids  # no alias among them: the same column, not a copy
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_addresses_are_compared_case_aside_whatever_their_script(dtype):
+    """Arrow folds the ASCII addresses, Python the others: the keys are str.casefold's either way."""
+    values = pd.Series([" Ada@Example.ORG ", None, "STRASSE@Straße.de", "", "ÀB@x.cn", "王　小明"], dtype=dtype)
+    keys = _keys(values, spaces=False)
+    assert keys.tolist()[0] == "ada@example.org" and keys.tolist()[2] == "strasse@strasse.de"
+    assert keys.tolist()[4:] == ["àb@x.cn", "王　小明"]
+    assert keys.isna().tolist() == [False, True, False, True, False, False]
