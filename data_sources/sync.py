@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -196,8 +196,10 @@ def run_sync(
             else:
                 people = identities.gather(frames, merges=merged, details=details)
             new = appended_rows(frames, people.frames, prints.kept) if prints and prints.kept else None
-            frames = people.frames
-            rows = {name: len(frame) for name, frame in frames.items()}  # the build lets go of them
+            # The build lets go of each frame once written (consume): its own dict of them, so that
+            # a loader's caller keeps the dict it gave (cli.py demo), and people no longer holds them.
+            frames, people = dict(people.frames), replace(people, frames={})
+            rows = {name: len(frame) for name, frame in frames.items()}
             if guarded:
                 rows_in_use = table_rows(path) if path is not None else clickhouse_rows(settings.warehouse_url)
                 check_shrinks(rows_in_use, frames, origin=source, allowed=allow_shrink)

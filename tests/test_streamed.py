@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import schema
 from data_sources import read_cache, streamed
 from data_sources.streamed import read_validated
-from data_sources.sync import read_cache_dir, sync
+from data_sources.sync import read_cache_dir, run_sync, sync
 from data_sources.validate import Parsing
 from data_sources.warehouse import Warehouse, build_warehouse, table_rows
 from tests import community, test_read_cache, test_sync
@@ -193,3 +193,10 @@ def test_spilled_blocks_are_the_cache_s_part_and_a_refused_read_leaves_none(fold
     members.write_text(members.read_text().replace("2025-01-05 10:00:00", "soon"), encoding="utf-8")
     same_as_whole(folder, cache)
     assert not list(cache.glob("*/*.tmp"))
+
+
+def test_a_sync_leaves_the_frames_its_loader_gave_to_the_loaders_caller(env):
+    settings, store = env
+    given = community.frames()
+    result = run_sync(settings=settings, app_store=store, source="demo", load=lambda: (given, []))
+    assert sorted(given) == sorted(result.rows) and all(len(given[name]) == rows for name, rows in result.rows.items())
