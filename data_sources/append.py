@@ -37,6 +37,8 @@ import schema
 from data_sources.identities import LINKS_KEY, NO_LINKS
 from data_sources.increment import Touched, update_rollup
 from data_sources.warehouse import (
+    BUILD_CONFIG,
+    ROLLUP_MEMORY,
     SORT_KEYS,
     discard_build,
     finish_build,
@@ -169,7 +171,7 @@ def appended_rows(
     """The members and activities after the `kept` first rows of the `source`, as the build takes
     them from `frames` (one row a person: identities.gather keeps the activities in their order, and
     a new member that joined an old person would have changed the links, which rebuilds)."""
-    activities = frames["activities"].iloc[kept["activities"] :]
+    activities = frames["activities"].iloc[kept["activities"] :].copy()  # not a view holding the whole
     new_ids = source["members"]["member_id"].iloc[kept["members"] :]
     members = frames["members"][frames["members"]["member_id"].isin(new_ids)]
     return {"members": members, "activities": activities}
@@ -266,7 +268,7 @@ def append_build(
     build = new_build_path(path)
     try:
         shutil.copyfile(os.path.realpath(path), build)
-        with duckdb.connect(str(build)) as connection:
+        with duckdb.connect(str(build), config=BUILD_CONFIG) as connection:
             for name, frame in {**frames, **(new or {})}.items():
                 connection.register(f"given_{name}", frame)
             _append_rows(connection, known=new is not None, same=same)
@@ -277,6 +279,7 @@ def append_build(
         raise
 
     def update_and_stamp(transaction: sa.Connection) -> Touched:
+        transaction.exec_driver_sql(f"SET memory_limit = '{ROLLUP_MEMORY}'")
         touched = update_rollup(transaction, timezone=timezone, appended=appended)
         appended.drop(transaction)
         write_stamp(transaction, stamp)
