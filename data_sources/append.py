@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
@@ -171,7 +172,8 @@ def appended_rows(
     """The members and activities after the `kept` first rows of the `source`, as the build takes
     them from `frames` (one row a person: identities.gather keeps the activities in their order, and
     a new member that joined an old person would have changed the links, which rebuilds)."""
-    activities = frames["activities"].iloc[kept["activities"] :].copy()  # not a view holding the whole
+    # take, not a slice: a slice (or its copy) of Arrow text still holds every row's buffers
+    activities = frames["activities"].take(np.arange(kept["activities"], len(frames["activities"])))
     new_ids = source["members"]["member_id"].iloc[kept["members"] :]
     members = frames["members"][frames["members"]["member_id"].isin(new_ids)]
     return {"members": members, "activities": activities}

@@ -54,7 +54,7 @@ import sqlalchemy as sa
 
 from data_sources.append import Prints, fingerprint
 from data_sources.charsets import NAMES, SAMPLE, file_sample
-from data_sources.errors import InvalidData
+from data_sources.errors import InvalidData, Problem
 from data_sources.files import UTF8, folder_files, read_csv_lines, read_files
 from data_sources.streamed import Streamed, read_validated, streams
 from data_sources.validate import (
@@ -138,8 +138,11 @@ def read_folder_validated(folder: Path, *, parsing: Parsing, cache: Path) -> Val
                 reused[name] = found
     whole = [path for path, name in pairs if name not in reused]
     stats = {name: _stat(path) for path, name in pairs if name not in reused}  # before reading: _keep_whole
-    streamed = _read_streamed([(path, name) for path, name in pairs if path in whole], parsing=parsing, cache=cache)
+    streamed: dict[str, Streamed] = {}
     try:
+        _read_streamed(
+            [(path, name) for path, name in pairs if path in whole], parsing=parsing, cache=cache, into=streamed
+        )
         raws = read_files([path for path, name in pairs if path in whole and name not in streamed])
         encodings = {name: raw.encoding or UTF8 for name, raw in raws.items()} | dict.fromkeys(streamed, UTF8)
         files = {name: raw.file for name, raw in raws.items()}
@@ -151,9 +154,9 @@ def read_folder_validated(folder: Path, *, parsing: Parsing, cache: Path) -> Val
         try:
             validated = validate(raws, parsing=parsing, base=base, consume=True, references=False)
         except InvalidData as error:
-            raise InvalidData([*problems, *error.problems]) from None
+            raise InvalidData(_in_table_order([*problems, *error.problems], files)) from None
         if problems:
-            raise InvalidData(problems)
+            raise InvalidData(_in_table_order(problems, files))
         for name, read in streamed.items():
             read.frame.attrs["file"] = files[name]  # as validate names a table's frame
             validated.warnings.extend(read.warnings)
@@ -196,18 +199,23 @@ def read_folder_validated(folder: Path, *, parsing: Parsing, cache: Path) -> Val
                 read.spilled.unlink(missing_ok=True)
 
 
-def _read_streamed(pairs: list[tuple[Path, str]], *, parsing: Parsing, cache: Path) -> dict[str, Streamed]:
-    """The tables of the large files that can be read a block at a time (data_sources/streamed.py),
-    their typed rows written to a spill file in the table's cache folder: the part _keep_whole keeps."""
-    found = {}
+def _in_table_order(problems: list[Problem], files: dict[str, str]) -> list[Problem]:
+    """Problems of tables read in blocks and read whole, listed as one whole read lists them."""
+    order = {files[name]: position for position, name in enumerate(TABLES) if name in files}
+    return sorted(problems, key=lambda problem: order.get(problem.file, -1))
+
+
+def _read_streamed(pairs: list[tuple[Path, str]], *, parsing: Parsing, cache: Path, into: dict[str, Streamed]) -> None:
+    """Into `into`, the tables of the large files that can be read a block at a time
+    (data_sources/streamed.py), their typed rows written to a spill file in the table's cache
+    folder: the part _keep_whole keeps (the caller removes those it does not)."""
     for path, name in pairs:
         if not streams(path):
             continue
         spill = _spill_file(cache / name)
         read = read_validated(path, name=name, parsing=parsing, spill=spill)
         if read is not None:
-            found[name] = replace(read, spilled=spill if spill is not None and spill.exists() else None)
-    return found
+            into[name] = replace(read, spilled=spill if spill is not None and spill.exists() else None)
 
 
 def _spill_file(folder: Path) -> Path | None:

@@ -18,6 +18,7 @@ whole column decides (data_sources/validate.py).
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def read_validated(path: Path, *, name: str, parsing: Parsing, spill: Path | Non
                 default_column_type=pa.string(), strings_can_be_null=False, null_values=[]
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError):  # the whole read says what is wrong
         return None
     headers = [header.strip() for header in reader.schema.names]
     if len(set(headers)) != len(headers) or "" in headers or _lacks_required(headers, name=name):
@@ -83,16 +84,19 @@ def read_validated(path: Path, *, name: str, parsing: Parsing, spill: Path | Non
     blocks = _Blocks(spill)
     try:
         read = _read_blocks(reader, blocks, path=path, name=name, parsing=parsing)
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        read = None
-    finally:
         blocks.close()
-    if read is None or read.problems:
+        if read is None or read.problems:
+            blocks.discard()
+            return read
+        frame = blocks.frame()
+        key = [column.name for column in TABLES[name].primary_key.columns]
+        return replace(read, frame=frame, problems=_repeated(frame[key], blocks.numbers, key=key, file=path.name))
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError):  # OSError: the spill file (a full disk)
         blocks.discard()
-        return read
-    frame = blocks.frame()
-    key = [column.name for column in TABLES[name].primary_key.columns]
-    return replace(read, frame=frame, problems=_repeated(frame[key], blocks.numbers, key=key, file=path.name))
+        return None
+    except BaseException:
+        blocks.discard()
+        raise
 
 
 def _read_blocks(
@@ -121,8 +125,8 @@ def _read_blocks(
                 problems.append(problem)
         warnings.extend(warning for warning in said if warning not in warnings)
         if problems and not blocks.refused:  # the table is refused: of its rows, the ids are of use
-            earlier = blocks.frame()
-            keys, blocks.rows, blocks.refused = [earlier[key]] if len(earlier.columns) else [], [], True
+            earlier = blocks.frame(columns=key)
+            keys, blocks.rows, blocks.refused = [earlier] if len(earlier.columns) else [], [], True
         blocks.add(typed[key] if problems else typed, numbers)
     if not blocks.numbers:  # no rows at all: the whole read of a file so small says so
         return None
@@ -156,12 +160,15 @@ class _Blocks:
             self._writer = pa.ipc.new_file(str(self.spill), table.schema)
         self._writer.write_table(table)
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self, *, columns: list[str] | None = None) -> pd.DataFrame:
+        """The rows so far (only `columns`, when given)."""
         if self._writer is None:
-            return _whole(self.rows) if self.rows else pd.DataFrame()
+            held = _whole(self.rows) if self.rows else pd.DataFrame()
+            return held[columns] if columns is not None and len(held.columns) else held
         self.close()
         with pa.memory_map(str(self.spill)) as source:
-            return pa.ipc.open_file(source).read_all().to_pandas()
+            table = pa.ipc.open_file(source).read_all()
+            return (table.select(columns) if columns is not None else table).to_pandas()
 
     def close(self) -> None:
         if self._writer is not None and not self._closed:
@@ -169,6 +176,8 @@ class _Blocks:
             self._closed = True
 
     def discard(self) -> None:
+        with suppress(OSError, pa.ArrowException):  # the file goes anyway
+            self.close()
         if self.spill is not None:
             self.spill.unlink(missing_ok=True)
 
@@ -189,7 +198,7 @@ def _text(kind: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
 def _ambiguous(text: pd.Series) -> bool:
     """Whether a block's date column holds a date such as 05/03/2024 (not plain ISO 8601 first: the
     exports that are large enough to stream write ISO dates, and telling so is one quick cast)."""
-    return not is_iso_without_offset(text) and bool(text.str.match(DAY_MONTH, na=False).any())
+    return not is_iso_without_offset(text) and bool(text.str.strip().str.match(DAY_MONTH, na=False).any())
 
 
 def _whole(parts: list[pd.DataFrame]) -> pd.DataFrame:

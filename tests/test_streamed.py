@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
 import schema
 from data_sources import read_cache, streamed
+from data_sources.errors import InvalidData
 from data_sources.streamed import read_validated
 from data_sources.sync import read_cache_dir, run_sync, sync
 from data_sources.validate import Parsing
@@ -102,10 +104,49 @@ def test_problems_of_every_block_and_column_are_listed_as_a_whole_read_lists_the
     same_as_whole(folder, tmp_path / "cache")
 
 
-def test_dates_whose_order_the_whole_column_decides_are_read_whole(folder, tmp_path, blocks):
-    write_activities(folder, [activity(number, at="05/03/2025 10:00") for number in range(100)])
+@pytest.mark.parametrize("day", ["05/03/2025 10:00", " 05/03/2025 10:00"])  # a space before it too
+def test_dates_whose_order_the_whole_column_decides_are_read_whole(folder, tmp_path, blocks, day):
+    lines = [activity(number, at=day) for number in range(100)]
+    lines += [activity(number, at=day.replace("05/", "13/")) for number in range(100, 200)]  # 13: day first
+    write_activities(folder, lines)
     assert streamed.read_validated(folder / "activities.csv", name="activities", parsing=UTC) is None
     same_as_whole(folder, tmp_path / "cache")
+
+
+def test_problems_of_tables_read_in_blocks_and_whole_are_listed_in_the_tables_order(
+    folder, tmp_path, blocks, monkeypatch
+):
+    members = folder / "members.csv"
+    members.write_text(members.read_text().replace("2025-01-05 10:00:00", "soon"), encoding="utf-8")
+    write_activities(folder, [activity(number, points="x" if number == 150 else "1") for number in range(200)])
+    monkeypatch.setattr(streamed, "STREAMED_BYTES", members.stat().st_size + 1)  # activities in blocks alone
+    with pytest.raises(InvalidData) as refused:
+        read_cache.read_folder_validated(folder, parsing=UTC, cache=tmp_path / "cache")
+    assert [problem.file for problem in refused.value.problems] == ["members.csv", "activities.csv"]
+    same_as_whole(folder, tmp_path / "cache")
+
+
+def test_a_spill_that_cannot_be_written_or_a_read_stopped_leaves_no_file(folder, tmp_path, blocks, monkeypatch):
+    path = write_activities(folder, [activity(number) for number in range(200)])
+    spill = tmp_path / "spill.tmp"
+    real = pa.ipc.new_file
+
+    def full_disk(*args, **kwargs):
+        real(*args, **kwargs).close()  # the file is made, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pa.ipc, "new_file", full_disk)
+    assert streamed.read_validated(path, name="activities", parsing=UTC, spill=spill) is None  # read whole
+    assert not spill.exists()
+    monkeypatch.setattr(pa.ipc, "new_file", real)
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(streamed, "_repeated", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        streamed.read_validated(path, name="activities", parsing=UTC, spill=spill)
+    assert not spill.exists()
 
 
 def test_a_file_not_in_utf8_is_read_whole(folder, tmp_path, blocks):
