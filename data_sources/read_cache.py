@@ -58,13 +58,13 @@ from data_sources.errors import InvalidData, Problem
 from data_sources.files import UTF8, folder_files, read_csv_lines, read_files
 from data_sources.streamed import Streamed, read_validated, streams
 from data_sources.validate import (
-    DAY_MONTH,
     TABLES,
     UNKNOWN_SHOWN,
     Parsing,
     Unknown,
     Validated,
     checking,
+    undecided_dates,
     unknown_members,
     unknown_warnings,
     validate,
@@ -222,9 +222,7 @@ def _spill_file(folder: Path) -> Path | None:
     """A new spill file's path in a table's cache folder (made private, as the parts are), with the
     spill files of syncs that ended before removing theirs; None when the folder cannot be made."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for private in (folder.parent, folder):  # members' names and addresses, as in the export
-            os.chmod(private, 0o700)
+        _private_folder(folder)
         for left in folder.glob(f"{SPILL}*.tmp"):
             left.unlink(missing_ok=True)
     except OSError:
@@ -389,7 +387,7 @@ def _new_rows(
     except InvalidData:
         return None
     dates = [c.name for c in TABLES[name].columns if type(c.type) is sa.DateTime and c.name in raw.frame]
-    if any(raw.frame[column].astype("str").str.strip().str.match(DAY_MONTH).any() for column in dates):
+    if any(undecided_dates(raw.frame[column]) for column in dates):
         return None
     frame, problems, warnings = validate_table(raw, parsing=parsing)
     if problems or any(kept(warning) not in state.warnings for warning in warnings):
@@ -517,9 +515,7 @@ def _write(folder: Path, state: State, rows: pd.DataFrame | None, *, written: Pa
     state naming it (atomically); remove the parts it no longer names. On failure the table's cache
     is removed: the next read reads the file whole. The state written, or None."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for private in (folder.parent, folder):  # members' names and addresses, as in the export
-            os.chmod(private, 0o700)
+        _private_folder(folder)
         if written is not None:
             os.replace(written, folder / state.parts[-1].name)
         elif rows is not None:
@@ -539,6 +535,14 @@ def _write(folder: Path, state: State, rows: pd.DataFrame | None, *, written: Pa
         shutil.rmtree(folder, ignore_errors=True)
         return None
     return state
+
+
+def _private_folder(folder: Path) -> None:
+    """Make a table's cache folder, it and the cache readable by this user only: members' names and
+    addresses, as in the export. Raises OSError."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for private in (folder.parent, folder):
+        os.chmod(private, 0o700)
 
 
 def _write_state(folder: Path, state: State) -> None:

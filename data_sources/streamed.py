@@ -30,16 +30,14 @@ import sqlalchemy as sa
 
 from data_sources.errors import InvalidData, Problem
 from data_sources.validate import (
-    DAY_MONTH,
     TABLES,
     Parsing,
-    duplicated_rows,
-    is_iso_without_offset,
     raw_table,
+    repeated_ids,
     required,
+    undecided_dates,
     validate_table,
 )
-from errors import Said
 
 STREAMED_BYTES = 64 << 20  # a smaller file is read whole: one parse is quicker, its text small
 BLOCK = 16 << 20  # bytes of rows per block: about 200,000 activities, 60 MB of cells at most (set before a read)
@@ -114,7 +112,7 @@ def _read_blocks(
     for batch in reader:
         raw = replace(raw_table(_cells(batch), name=name, file=path.name), first_row=first_row)
         first_row += batch.num_rows
-        if any(_ambiguous(raw.frame[column]) for column in dates if column in raw.frame):
+        if any(undecided_dates(raw.frame[column]) for column in dates if column in raw.frame):
             return None
         numbers = raw.frame.index.to_numpy() + raw.first_row
         typed, found, said = validate_table(raw, parsing=parsing, consume=True, keys=False)
@@ -195,12 +193,6 @@ def _text(kind: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
     return TEXT if kind == pa.string() else None
 
 
-def _ambiguous(text: pd.Series) -> bool:
-    """Whether a block's date column holds a date such as 05/03/2024 (not plain ISO 8601 first: the
-    exports that are large enough to stream write ISO dates, and telling so is one quick cast)."""
-    return not is_iso_without_offset(text) and bool(text.str.strip().str.match(DAY_MONTH, na=False).any())
-
-
 def _whole(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
@@ -216,15 +208,7 @@ def _repeated(
     frame: pd.DataFrame, numbers: list[np.ndarray | tuple[int, int]], *, key: list[str], file: str
 ) -> list[Problem]:
     """Rows repeating an earlier row's key across the whole table, numbered as in the file."""
-    repeated = duplicated_rows(frame, key)
-    if not repeated.any():
-        return []
-    found = []
-    for position in np.flatnonzero(repeated.to_numpy())[: InvalidData.SHOWN]:
-        value = ", ".join(str(frame.at[position, column]) for column in key)
-        said = Said("error.cell.duplicate_id", value=repr(value))
-        found.append(Problem(file, _row(numbers, int(position)), "/".join(key), said))
-    return found
+    return repeated_ids(frame, key, file=file, row=lambda position: _row(numbers, position))
 
 
 def _row(numbers: list[np.ndarray | tuple[int, int]], position: int) -> int:
