@@ -15,11 +15,11 @@ the same machine load:
 
 That server runs with warming off (`warm_figures`, ui/warming.py), so *cold* and *first* are
 uncached. A third server then runs with it on, as a server does by default: after its untimed visit
-it warms the build's default views (the bench waits for its log line), and each dashboard page is
-opened in a new session (*warmed*: a page opened after a sync) and its period changed at once
-(*period warmed*: the other periods were being warmed since the page was drawn), then, READING_S
-later, the member filter the cold visit changed (*filter warmed*: the member filter choices around
-the new view were being warmed meanwhile).
+it warms the build's default views and the views one change away from them (the bench waits for
+its log line), and each dashboard page is opened in a new session (*warmed*: a page opened after a
+sync) and its period changed at once (*period warmed*: warm since the sync), then, READING_S later,
+the member filter the cold visit changed (*filter warmed*: two changes from the default view; the
+member filter choices around the new view were being warmed meanwhile).
 
 A time is from the navigation or the click until the page has *settled*: content shown and, for
 QUIET_S, no running indicator, placeholder (skeleton) or stale element; after a click the page must
@@ -92,7 +92,7 @@ RATIO_OF = {
     "period_warmed_s": "rerun_s",
     "filter_warmed_s": "rerun_s",
 }
-WARMED_LINE = "Warmed the default views"  # ui/warming.DEFAULT_VIEWS_WARMED, in <data_dir>/pulse.log
+WARMED_LINE = "Warmed the likely next views"  # ui/warming.NEXT_VIEWS_WARMED, in <data_dir>/pulse.log
 
 
 # --- bookkeeping (tests/test_bench_browser.py) ---------------------------------------------------
@@ -408,7 +408,8 @@ def warmed_visit(browser, url: str, page: str, record: Recorder, *, member_filte
 
 @contextmanager
 def warmed_server(browser, env: dict[str, str]) -> Iterator[str]:
-    """The app with warming on, once it has warmed the build's default views after a first visit."""
+    """The app with warming on, once it has warmed the build's default views and the likely next
+    views after a first visit (as a server some minutes after a sync)."""
     log = Path(env["PULSE_DATA_DIR"]) / "pulse.log"
     seen = log.read_text(encoding="utf-8", errors="replace").count(WARMED_LINE) if log.exists() else 0
     with serve("serve.py", {**env, "PULSE_WARM_FIGURES": "true"}) as app:

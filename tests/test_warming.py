@@ -1,7 +1,7 @@
 """Warming (ui/warming.py): after a new build, each dashboard page's default view opens without a
-warehouse query; after a page is shown, its other fixed periods and member filter choices do too;
-a build is warmed once; nothing is warmed when the setting is off or the warehouse is queried in
-place.
+warehouse query, and so does each view one change away from it (the likely next views); after a
+page is shown, its other fixed periods and member filter choices do too; a build is warmed once;
+nothing is warmed when the setting is off or the warehouse is queried in place.
 
 The suite runs with warming off (tests/conftest.py); these tests turn it on. A query is counted
 when the page's own run makes it, not the warming thread's."""
@@ -113,14 +113,71 @@ def test_after_a_new_build_every_dashboard_page_opens_from_the_cache(page_querie
             assert warming.idle(timeout=60)
 
 
+def test_after_a_new_build_the_first_change_on_every_dashboard_page_opens_from_the_cache(page_queries, caplog):
+    """Another fixed period, or a member filter chosen, from the default view: what a person does
+    first after opening a page. Two changes at once are not warmed."""
+    settings = load_settings()
+    with caplog.at_level("INFO", logger="ui.warming"):
+        assert warming.warm_default_views(settings)
+        assert warming.idle(timeout=120)
+    warmed = [record.getMessage() for record in caplog.records if record.getMessage().startswith("Warmed the")]
+    assert [message.split(":")[0] for message in warmed] == ["Warmed the default views", "Warmed the likely next views"]
+    assert warmed[1].startswith(f"Warmed the likely next views: {4 * (3 + 16)} views")  # 3 periods, 16 choices
+    for page in PAGES:
+        for query in (
+            {"period": "last_90_days"},
+            {"period": "last_7_days"},
+            {"channel": "event"},
+            {"segment": "student"},
+        ):
+            at = opened(page, query)
+            assert not at.exception, (page, query)
+            assert at.metric or at.dataframe, page
+            assert page_queries == [], (page, query, page_queries)
+            assert warming.idle(timeout=60)  # (each opening warms the views around it in turn)
+    assert not opened("engagement", {"period": "last_month", "region": "APAC", "channel": "event"}).exception
+    assert page_queries  # two changes from every view warmed
+
+
+def test_the_likely_next_views_give_way_to_a_pages_views_and_go_on_behind_them(warmed_dir):
+    settings = load_settings()
+    filters = warming.default_filters(settings)
+    key = (settings, data.data_version(settings), filters)
+    with busy_worker(settings):
+        assert warming.warm_default_views(settings)
+        assert warming.warm_around(settings, "members", replace(filters, region="Europe"))
+        assert [(job.key is not None, job.likely_next) for job in warming._state.queue] == [
+            (True, False),  # the default views
+            (False, False),  # the views around the page looked at
+            (True, True),  # then the build's likely next views
+        ]
+        warming._state.queue[:] = []  # (what the worker will find: nothing but the job below)
+        views = [(warming.overview, replace(filters, channel=value)) for value in ("event", "forum", "social")]
+        likely = warming.Job(settings, key[1], views, key=key, likely_next=True)
+        assert not warming._overtaken(likely, 1)  # nothing newer queued: it goes on
+        page_job = warming.Job(settings, key[1], [(warming.members, filters)])
+        warming._state.queue[:] = [page_job]
+        assert warming._overtaken(likely, 1)  # a page's views: it stops, to go on behind them
+        assert [job.plan for job in warming._state.queue] == [page_job.plan, views[1:]]
+        assert warming._state.queue[1].asked == likely.asked
+        warming._state.queue.pop(0)  # the page's views started
+        assert not warming._overtaken(page_job, 0)  # they stop for no likely next views
+        warming._state.next_key = None  # a newer build's default views were asked since
+        warming._state.queue[:] = [page_job]
+        assert warming._overtaken(likely, 2)
+        assert warming._state.queue == [page_job]  # this build's are dropped
+        warming._state.queue[:] = []
+
+
 def test_the_default_views_are_warmed_once_a_build_and_again_when_the_cache_lets_them_go(warmed_dir):
     settings = load_settings()
     assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
     assert not warming.warm_default_views(settings)  # the same build, still in the cache
     warming._state.fresh_until = time.monotonic()  # as if their ten minutes had passed
-    assert warming.warm_default_views(settings)
-    assert warming.idle(timeout=60)
+    with busy_worker(settings):
+        assert warming.warm_default_views(settings)
+        assert [job.likely_next for job in warming._state.queue] == [False]  # the likely next: once a build
     assert not warming.warm_default_views(settings)
     shutil.copy(warmed_dir / "build-1.duckdb", warmed_dir / "build-2.duckdb")
     os.replace(_link(warmed_dir, "build-2.duckdb"), warmed_dir / "warehouse.duckdb")  # as sync swaps a build in
@@ -268,6 +325,7 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
     those of the page looked at after it."""
     settings = load_settings()
     filters = warming.default_filters(settings)
+    warming._state.next_key = (settings, data.data_version(settings), filters)  # this build's likely next: done
     with busy_worker(settings):
         assert warming.warm_default_views(settings)
         assert warming.warm_around(settings, "engagement", filters)
@@ -283,14 +341,23 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
 
 
 def test_the_default_views_asked_again_replace_everything_queued_before(warmed_dir):
+    """But this build's likely next views, which go on behind them."""
     settings = load_settings()
     filters = warming.default_filters(settings)
     with busy_worker(settings):
         assert warming.warm_default_views(settings)
         assert warming.warm_around(settings, "members", filters)
-        warming._state.fresh_until = 0.0  # as if a day had passed
+        warming._state.fresh_until = 0.0  # as if their ten minutes had passed
         assert warming.warm_default_views(settings)
-        assert [job.key is not None for job in warming._state.queue] == [True]
+        queued = [(job.key is not None, job.likely_next) for job in warming._state.queue]
+        assert queued == [(True, False), (True, True)]  # this build's likely next views stay
+        old_key = warming._state.key
+        shutil.copy(warmed_dir / "build-1.duckdb", warmed_dir / "build-2.duckdb")
+        os.replace(_link(warmed_dir, "build-2.duckdb"), warmed_dir / "warehouse.duckdb")  # a new build
+        assert warming.warm_default_views(settings)
+        assert warming._state.key != old_key
+        queued = [(job.key == warming._state.key, job.likely_next) for job in warming._state.queue]
+        assert queued == [(True, False), (True, True)]  # the old build's likely next views are gone
 
 
 @pytest.mark.parametrize(
@@ -324,6 +391,7 @@ def test_a_warming_that_fails_is_logged_and_tried_again_a_minute_later(warmed_di
         assert warming.warm_default_views(settings)
         assert warming.idle(timeout=60)
     assert any("Warming stopped" in record.getMessage() for record in caplog.records)
+    assert warming._state.next_key is None  # the likely next views failed too: asked again with them
     assert not warming.warm_default_views(settings)  # not again at once
     assert warming._state.fresh_until - time.monotonic() <= warming.RETRY_S
     warming._state.fresh_until = time.monotonic()  # a minute later
@@ -331,6 +399,7 @@ def test_a_warming_that_fails_is_logged_and_tried_again_a_minute_later(warmed_di
     assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
     assert warming._state.fresh_until - time.monotonic() > warming.RETRY_S  # warm for the cache's time
+    assert warming._state.next_key == warming._state.key
 
 
 def test_the_thread_starts_no_view_while_a_page_runs(warmed_dir):

@@ -6,6 +6,10 @@ warehouse (seconds at a million members: docs/performance.md, "The browser's wai
   warm: after a sync swaps in a new build, on a new day, and again every ten minutes, the time the
   cache keeps a figure fresh (checked on every page run, and every minute by the delivery sender
   once a page has started it, so a build `cli.py sync` swapped in at night is warm in the morning).
+- Then, once a build and day, every dashboard page one change away from its default view: over the
+  other fixed periods and with each member filter choice (the likely next views), so the first
+  change a person makes after opening a page is read from the cache too. These give way to the
+  views around the page someone looks at, and go on after them.
 - While someone looks at a dashboard page, the same page over the other fixed periods that end
   before today (the change people make most), with the view's member filters; after the first of
   them, the page with each other choice of each member filter (another channel, region or segment,
@@ -37,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import streamlit as st
@@ -146,12 +150,15 @@ PRESENTED: dict[str, View] = {"members": members_presented}
 class Job:
     """Views to warm on one build. The default views run to their end (`key`: what they were asked
     for); a page's other periods are dropped for a newer job (the person has moved on), between
-    views."""
+    views; the likely next views of a build give way to a page's and go on after them."""
 
     settings: Settings
     version: str
     plan: Sequence[tuple[Callable[[Settings, str, Filters], None], Filters]]
     key: tuple[Settings, str, Filters] | None = None  # the default views': settings, build, period
+    likely_next: bool = False  # with key: the views one change away from the default ones (planned
+    # by the worker when the plan is empty: the filter bar's choices are read there)
+    asked: float = field(default_factory=time.monotonic)
 
 
 class _State:
@@ -164,11 +171,13 @@ class _State:
         self.queue: list[Job] = []  # the default views first, then the latest page's periods
         self.worker: threading.Thread | None = None
         self.key: tuple[Settings, str, Filters] | None = None  # the default views asked for last
+        self.next_key: tuple[Settings, str, Filters] | None = None  # whose likely next views were asked
         self.fresh_until = 0.0  # time.monotonic() until which they are warm (or queued: infinity)
         self.running = 0  # page runs in progress on this server (page_run)
 
 
-DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"  # bench/browser.py waits for it
+DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"
+NEXT_VIEWS_WARMED = "Warmed the likely next views: %d views in %.1f s"  # bench/browser.py waits for it
 RETRY_S = 60  # after a warming that failed
 PAGES_WAIT_S = 30.0  # the longest the thread gives way to page runs before its next view
 SHOWN_KEY = "pulse_warm_view"  # (page, Filters, personal) of the dashboard view this run showed
@@ -221,7 +230,9 @@ def warm_default_views(settings: Settings) -> bool:
     """Warm every dashboard page's default view, as seen at a desk and on a projector, when it is
     not warm: a new build or settings, a new day (the default period moved), or TTL_S since it was
     warmed (the cache then serves it once more while refreshing it: ui.data.cached), so a build
-    synced at night is warm in the morning. Whether that was asked; cheap otherwise."""
+    synced at night is warm in the morning. Then, once a build and day, the likely next views:
+    every dashboard page one change away from its default view (_around), so a person's first
+    change after opening a page is warm too. Whether that was asked; cheap otherwise."""
     if not settings.warms_figures:
         return False
     filters = default_filters(settings)
@@ -236,31 +247,39 @@ def warm_default_views(settings: Settings) -> bool:
         _state.key, _state.fresh_until = key, math.inf
         plan = [(view, filters) for view in [*VIEWS.values(), *PRESENTED.values()]]
         _ask(Job(settings, version, plan, key=key))
+        if _state.next_key != key:  # not asked yet (done, or going on behind the pages' views)
+            _state.next_key = key
+            _ask(Job(settings, version, (), key=key, likely_next=True))
     return True
 
 
 def warm_around(settings: Settings, page: str, filters: Filters, *, personal: bool = True) -> bool:
     """Warm `page` over the other PRESETS with the view's member filters, and after the first of
-    them with each other member filter choice (_member_choices); then, unless the view is the
-    default one (warm already), the other dashboard pages at this view; each as its viewer sees it
+    them with each other member filter choice (_around); then, unless the view is the default one
+    (warm already), the other dashboard pages at this view; each as its viewer sees it
     (`personal`: with members' addresses). In place of the views around a page asked for before
     (whether that was asked: not for a page without a view, nor a warehouse queried in place)."""
     if page not in VIEWS or not settings.warms_figures:
         return False
-    today = clock.today_in(settings.timezone)
     try:
         version = data.data_version(settings)
         offered = data.load_dimension_values(settings, version)  # cached: the filter bar read them
     except PulseError:
         return False
-    periods = [other for other in _periods(filters, today=today) if other != filters]
-    around = [*periods[:1], *_member_choices(filters, offered, today=today), *periods[1:]]
-    plan = [(view, shown) for shown in around for view in _seen(page, personal)]
+    plan = [(view, shown) for shown in _around(filters, offered, settings) for view in _seen(page, personal)]
     if filters != default_filters(settings):
         plan += [(view, filters) for other in VIEWS if other != page for view in _seen(other, personal)]
     with _state.changed:
         _ask(Job(settings, version, plan))
     return True
+
+
+def _around(filters: Filters, offered: dict[str, list[str]], settings: Settings) -> list[Filters]:
+    """The views one change away from `filters`, likeliest first: the first other period, each
+    other member filter choice (_member_choices), the other periods."""
+    today = clock.today_in(settings.timezone)
+    periods = [other for other in _periods(filters, today=today) if other != filters]
+    return [*periods[:1], *_member_choices(filters, offered, today=today), *periods[1:]]
 
 
 def _member_choices(filters: Filters, offered: dict[str, list[str]], *, today: date) -> list[Filters]:
@@ -314,13 +333,22 @@ def _periods(filters: Filters, *, today: date) -> list[Filters]:
 
 
 def _ask(job: Job) -> None:
-    """Queue `job` and start the worker if none runs (the caller holds _state.changed). A page's
-    periods replace those of the page before; the default views replace everything queued (it was
-    for a build, a day or settings before)."""
-    _state.queue[:] = [queued for queued in _state.queue if queued.key and not job.key] + [job]
+    """Queue `job` and start the worker if none runs (the caller holds _state.changed). The default
+    views replace everything queued for another build, day or settings; a page's views replace
+    those of the page before and go before a build's likely next views (_RANK)."""
+    if job.key is not None and not job.likely_next:
+        kept = [queued for queued in _state.queue if queued.likely_next and queued.key == job.key]
+    else:
+        kept = [queued for queued in _state.queue if queued.key is not None]
+    _state.queue[:] = sorted([*kept, job], key=_rank)
     if _state.worker is None:
         _state.worker = threading.Thread(target=_work, daemon=True, name="pulse-warm")
         _state.worker.start()
+
+
+def _rank(job: Job) -> int:
+    """The default views first, then the views around the page looked at, then a build's likely next."""
+    return 2 if job.likely_next else 0 if job.key is not None else 1
 
 
 def _work() -> None:
@@ -341,12 +369,14 @@ def _work() -> None:
 
 
 def _run(job: Job) -> None:
-    started = time.monotonic()
     try:
-        data.load_dimension_values(job.settings, job.version)  # the filter bar's choices, on every page
-        for view, filters in job.plan:
+        offered = data.load_dimension_values(job.settings, job.version)  # the filter bar's choices, on every page
+        plan = job.plan
+        if job.likely_next and not plan and job.key is not None:  # planned when it starts: by the choices
+            plan = [(VIEWS[page], shown) for shown in _around(job.key[2], offered, job.settings) for page in VIEWS]
+        for index, (view, filters) in enumerate(plan):
             _give_way_to_pages()
-            if job.key is None and _state.queue:  # unlocked look: a newer job, so not the likely next
+            if _overtaken(replace(job, plan=plan), index):
                 return
             with data.ahead():
                 view(job.settings, job.version, filters)
@@ -354,9 +384,25 @@ def _run(job: Job) -> None:
         log.warning("Warming stopped: %r", error)
         _settle(job, fresh_for=RETRY_S)
         return
-    _settle(job, fresh_for=data.TTL_S)
-    if job.key is not None:
-        log.info(DEFAULT_VIEWS_WARMED, len(job.plan), time.monotonic() - started)
+    if job.likely_next:
+        log.info(NEXT_VIEWS_WARMED, len(plan), time.monotonic() - job.asked)
+    elif job.key is not None:
+        _settle(job, fresh_for=data.TTL_S)
+        log.info(DEFAULT_VIEWS_WARMED, len(job.plan), time.monotonic() - job.asked)
+
+
+def _overtaken(job: Job, index: int) -> bool:
+    """Whether `job` stops before its view `index` for a job queued since: a page's views stop for
+    any newer job but a build's likely next (the person has moved on); those stop for any other
+    job and are queued again from `index` behind it, unless a newer build, day or settings came.
+    The default views run to their end."""
+    with _state.changed:
+        newer = [queued for queued in _state.queue if not queued.likely_next]
+        if job.likely_next and newer:
+            if _state.next_key == job.key:
+                _state.queue.append(replace(job, plan=job.plan[index:]))
+            return True
+        return job.key is None and bool(newer)
 
 
 def _give_way_to_pages() -> None:
@@ -366,7 +412,10 @@ def _give_way_to_pages() -> None:
 
 
 def _settle(job: Job, *, fresh_for: float) -> None:
-    """The default views are warm for `fresh_for` seconds now (or tried again then)."""
+    """The default views are warm for `fresh_for` seconds now (or tried again then, with the likely
+    next views when those failed)."""
     with _state.changed:
         if job.key is not None and _state.key == job.key:
             _state.fresh_until = time.monotonic() + fresh_for
+            if job.likely_next:
+                _state.next_key = None
