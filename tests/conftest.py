@@ -52,8 +52,27 @@ def cheap_hashing() -> None:
     auth.accounts.DUMMY_HASH = CHEAP_HASHER.hash("not a password anyone has")
 
 
+def app_py_on_every_run() -> None:
+    """AppTest runs app.py on every run, as the server does. Before each run AppTest forgets whether
+    the app uses Streamlit's old pages/ folder (PagesManager.uses_pages_directory), and since a
+    pages/ folder is beside app.py it then took it for such an app: a rerun (a widget changed, a
+    second at.run()) ran the page's file alone, without app.py's sign-in, language bar and warming
+    (ui.warming.page_run). In the server app.py's st.navigation turns the flag off for good."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    made = PagesManager.__init__
+
+    @functools.wraps(made)
+    def without_pages_folder(self, *args, **kwargs) -> None:
+        made(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = without_pages_folder  # type: ignore[method-assign]
+
+
 def pytest_configure(config) -> None:
     cheap_hashing()
+    app_py_on_every_run()
     # No warming thread querying beside a test that swaps its data (and the servers the browser
     # tests start inherit this); tests/test_warming.py turns it on.
     os.environ.setdefault("PULSE_WARM_FIGURES", "false")

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from auth.share_links import create_link
 from catalog import translate
+from catalog.spoken import speaking
 from settings import load_settings, signing_secret
 from store.database import AppStore
 
@@ -85,8 +86,11 @@ def test_an_inbox_address_reads_the_same_in_every_language(local, language):
     query = {"feedback_status": "new,triaged", "feedback_sentiment": "negative", "feedback_sort": "newest"}
     at = app(query | {"lang": language}, page="pages/_feedback.py")
     assert not at.exception
+    assert at.title[0].value == translate("feedback.title", language)
     assert at.multiselect(key="pulse_choice_feedback_status").value == ["new", "triaged"]
     assert at.selectbox(key="pulse_choice_feedback_sentiment").value == "negative"
     assert at.selectbox(key="pulse_choice_feedback_sort").value == "newest"
-    at.selectbox(key="pulse_choice_feedback_sentiment").set_value("positive").run()
+    with speaking(language):  # AppTest labels each selectbox's value in this thread, by its format_func
+        at.selectbox(key="pulse_choice_feedback_sentiment").set_value("positive").run()
+    assert at.title[0].value == translate("feedback.title", language)
     assert at.query_params["feedback_sentiment"] == "positive"  # a code, whatever the language

@@ -207,7 +207,8 @@ def test_after_a_page_is_shown_its_other_periods_open_from_the_cache(page_querie
         assert page_queries == [], (period, page_queries)
         assert warming.idle(timeout=60)
     page_queries.clear()
-    at.selectbox(key="filters_period").select("last_90_days")  # two changes at once: not warmed
+    at.selectbox(key="filters_period").select("last_90_days")  # two changes from every view shown: not warmed
+    at.selectbox(key="filters_region").select("APAC")
     at.selectbox(key="filters_segment").select("student").run()
     assert not at.exception
     assert page_queries
@@ -234,6 +235,25 @@ def test_after_a_page_is_shown_each_other_member_filter_choice_opens_from_the_ca
     page_queries.clear()
     assert not opened("members", shown | {"region": "APAC", "channel": "event", "segment": "student"}).exception
     assert page_queries  # two changes from every view shown: not warmed
+
+
+def test_a_change_made_on_a_page_warms_the_views_around_the_new_view(page_queries, warmed_dir):
+    """app.py warms around the view of every run (ui.warming.page_run), a rerun by a widget too:
+    after the period is changed, a member filter chosen at the new period is warm."""
+    settings = load_settings()
+    warming._state.key = (settings, data.data_version(settings), warming.default_filters(settings))
+    warming._state.fresh_until = math.inf  # this build's default views: not this test
+    warming._state.next_key = warming._state.key  # nor its likely next
+    at = opened("members")
+    assert warming.idle(timeout=60)
+    at.selectbox(key="filters_period").select("last_90_days").run()
+    assert not at.exception
+    assert warming.idle(timeout=60)
+    page_queries.clear()
+    at.selectbox(key="filters_region").select("APAC").run()
+    assert not at.exception
+    assert at.selectbox(key="filters_period").value == "last_90_days"
+    assert page_queries == []
 
 
 def test_member_choices_leave_out_a_period_with_today_and_a_dimension_of_many_values(monkeypatch):
