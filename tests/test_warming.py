@@ -191,11 +191,12 @@ def _link(directory: Path, target: str) -> Path:
     return link
 
 
-def test_after_a_page_is_shown_its_other_periods_open_from_the_cache(page_queries, warmed_dir):
+@pytest.mark.parametrize("page", ["members", "campaigns"])  # Campaigns ends with st.stop() (no campaign picked)
+def test_after_a_page_is_shown_its_other_periods_open_from_the_cache(page_queries, warmed_dir, page):
     settings = load_settings()
     warming._state.key = (settings, data.data_version(settings), warming.default_filters(settings))
     warming._state.fresh_until = math.inf  # this build's default views: not this test
-    at = opened("members", {"region": "Europe"})
+    at = opened(page, {"region": "Europe"})
     assert not at.exception
     assert page_queries  # the first opening asked the warehouse
     assert warming.idle(timeout=60)  # the run started warming the other periods when it ended

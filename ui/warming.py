@@ -44,8 +44,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-import streamlit as st
-
 import clock
 from errors import PulseError
 from metrics.filters import DEFAULT_PRESET, Filters, preset_period
@@ -180,14 +178,17 @@ DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"
 NEXT_VIEWS_WARMED = "Warmed the likely next views: %d views in %.1f s"  # bench/browser.py waits for it
 RETRY_S = 60  # after a warming that failed
 PAGES_WAIT_S = 30.0  # the longest the thread gives way to page runs before its next view
-SHOWN_KEY = "pulse_warm_view"  # (page, Filters, personal) of the dashboard view this run showed
 _state = _State()
+# The dashboard view this run showed: (page, Filters, personal), in the run's thread. Not in
+# st.session_state: a page that ends with st.stop() (the Campaigns page with no campaign picked)
+# leaves the stop pending, and each read of session state in page_run's `finally` raised it again.
+_shown = threading.local()
 
 
 def remember_view(page: str, filters: Filters, *, personal: bool) -> None:
     """What this run shows (and whether its viewer sees members' addresses), for warm_after_run
     once the page is drawn."""
-    st.session_state[SHOWN_KEY] = (page, filters, personal)
+    _shown.view = (page, filters, personal)
 
 
 @contextmanager
@@ -195,6 +196,7 @@ def page_run(settings: Settings) -> Iterator[None]:
     """Around a page's run (app.py): while any page runs on this server the thread starts no view
     (it ends the one it is on), so a person waiting for a page does not share the two cores with
     figures nobody asked for yet; afterwards, what this run showed is warmed (warm_after_run)."""
+    _shown.view = None
     with _state.changed:
         _state.running += 1
     try:
@@ -211,7 +213,7 @@ def warm_after_run(settings: Settings) -> None:
     views when they are not warm, and the views around the dashboard view this run showed.
     Never raises: it runs as the page ends, also when the page failed, whose own error is the one
     to show."""
-    shown = st.session_state.pop(SHOWN_KEY, None)
+    shown, _shown.view = getattr(_shown, "view", None), None
     try:
         warm_default_views(settings)
         if shown is not None:
