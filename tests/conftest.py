@@ -57,7 +57,8 @@ def app_py_on_every_run() -> None:
     the app uses Streamlit's old pages/ folder (PagesManager.uses_pages_directory), and since a
     pages/ folder is beside app.py it then took it for such an app: a rerun (a widget changed, a
     second at.run()) ran the page's file alone, without app.py's sign-in, language bar and warming
-    (ui.warming.page_run). In the server app.py's st.navigation turns the flag off for good."""
+    (ui.warming.page_run). The flag is now turned off whenever a pages manager is built (AppTest
+    builds one before each run); in the server app.py's st.navigation turns it off for good."""
     from streamlit.runtime.pages_manager import PagesManager
 
     made = PagesManager.__init__

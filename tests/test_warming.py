@@ -122,7 +122,8 @@ def test_after_a_new_build_the_first_change_on_every_dashboard_page_opens_from_t
         assert warming.idle(timeout=120)
     warmed = [record.getMessage() for record in caplog.records if record.getMessage().startswith("Warmed the")]
     assert [message.split(":")[0] for message in warmed] == ["Warmed the default views", "Warmed the likely next views"]
-    assert warmed[1].startswith(f"Warmed the likely next views: {4 * (3 + 16)} views")  # 3 periods, 16 choices
+    # 3 periods and 16 choices, on four pages and the Members page's without members' addresses
+    assert warmed[1].startswith(f"Warmed the likely next views: {5 * (3 + 16)} views")
     for page in PAGES:
         for query in (
             {"period": "last_90_days"},
@@ -177,7 +178,10 @@ def test_the_default_views_are_warmed_once_a_build_and_again_when_the_cache_lets
     warming._state.fresh_until = time.monotonic()  # as if their ten minutes had passed
     with busy_worker(settings):
         assert warming.warm_default_views(settings)
-        assert [job.likely_next for job in warming._state.queue] == [False]  # the likely next: once a build
+        assert [job.likely_next for job in warming._state.queue] == [False, True]  # read again: kept cached
+        warming._state.fresh_until = time.monotonic()
+        assert warming.warm_default_views(settings)
+        assert [job.likely_next for job in warming._state.queue] == [False, True]  # not twice
     assert not warming.warm_default_views(settings)
     shutil.copy(warmed_dir / "build-1.duckdb", warmed_dir / "build-2.duckdb")
     os.replace(_link(warmed_dir, "build-2.duckdb"), warmed_dir / "warehouse.duckdb")  # as sync swaps a build in
@@ -243,8 +247,7 @@ def test_a_change_made_on_a_page_warms_the_views_around_the_new_view(page_querie
     after the period is changed, a member filter chosen at the new period is warm."""
     settings = load_settings()
     warming._state.key = (settings, data.data_version(settings), warming.default_filters(settings))
-    warming._state.fresh_until = math.inf  # this build's default views: not this test
-    warming._state.next_key = warming._state.key  # nor its likely next
+    warming._state.fresh_until = math.inf  # this build's default views and likely next: not this test
     at = opened("members")
     assert warming.idle(timeout=60)
     at.selectbox(key="filters_period").select("last_90_days").run()
@@ -341,19 +344,19 @@ def test_a_page_without_a_view_to_warm_starts_nothing(warmed_dir):
     assert not warming.warm_around(settings, "lookup", warming.default_filters(settings))
 
 
-def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queries, warmed_dir):
+def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queries, warmed_dir, monkeypatch):
     """While the thread works, the default views stay queued and a page's periods give way to
     those of the page looked at after it."""
     settings = load_settings()
     filters = warming.default_filters(settings)
-    warming._state.next_key = (settings, data.data_version(settings), filters)  # this build's likely next: done
+    monkeypatch.setattr(warming, "_likely_next", lambda *view: [])  # not this test
     with busy_worker(settings):
         assert warming.warm_default_views(settings)
         assert warming.warm_around(settings, "engagement", filters)
         assert warming.warm_around(settings, "campaigns", filters)  # engagement's periods give way
         queued = [(job.key is not None, [view for view, _ in job.plan]) for job in warming._state.queue]
         defaults = [*warming.VIEWS.values(), *warming.PRESENTED.values()]
-        assert queued == [(True, defaults), (False, [warming.campaigns] * (3 + 16))]
+        assert queued == [(True, defaults), (False, [warming.campaigns] * (3 + 16)), (True, [])]  # [] planned later
     at = opened("campaigns", {"period": "last_90_days"})
     assert not at.exception
     assert page_queries == []
@@ -412,7 +415,6 @@ def test_a_warming_that_fails_is_logged_and_tried_again_a_minute_later(warmed_di
         assert warming.warm_default_views(settings)
         assert warming.idle(timeout=60)
     assert any("Warming stopped" in record.getMessage() for record in caplog.records)
-    assert warming._state.next_key is None  # the likely next views failed too: asked again with them
     assert not warming.warm_default_views(settings)  # not again at once
     assert warming._state.fresh_until - time.monotonic() <= warming.RETRY_S
     warming._state.fresh_until = time.monotonic()  # a minute later
@@ -420,7 +422,6 @@ def test_a_warming_that_fails_is_logged_and_tried_again_a_minute_later(warmed_di
     assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
     assert warming._state.fresh_until - time.monotonic() > warming.RETRY_S  # warm for the cache's time
-    assert warming._state.next_key == warming._state.key
 
 
 def test_the_thread_starts_no_view_while_a_page_runs(warmed_dir):
@@ -439,6 +440,32 @@ def test_the_thread_starts_no_view_while_a_page_runs(warmed_dir):
         warming._state.changed.notify_all()
     assert warmed.wait(timeout=10)
     assert warming.idle(timeout=60)
+
+
+def test_the_views_around_a_page_are_queued_before_the_thread_goes_on(warmed_dir, monkeypatch):
+    """As a page run ends, its views are asked while it still counts as running, so the thread,
+    waiting for it on a build's likely next views, takes the page's first."""
+    settings = load_settings()
+    filters = warming.default_filters(settings)
+    warming._state.key = (settings, data.data_version(settings), filters)
+    warming._state.fresh_until = math.inf  # the default views: not this test
+    order: list[str] = []
+    monkeypatch.setitem(warming.VIEWS, "members", lambda *view: order.append("page"))
+    monkeypatch.setitem(warming.PRESENTED, "members", lambda *view: order.append("page"))
+    likely = warming.Job(
+        settings,
+        warming._state.key[1],
+        [(lambda *view: order.append("likely next"), filters)] * 2,
+        key=warming._state.key,
+        likely_next=True,
+    )
+    warming._state.next_key = warming._state.key
+    with warming.page_run(settings):
+        with warming._state.changed:
+            warming._ask(likely)  # the thread waits for the page run to end
+        warming.remember_view("members", replace(filters, region="Europe"), personal=True)
+    assert warming.idle(timeout=60)
+    assert order[0] == "page" and order.count("likely next") == 2
 
 
 def test_a_page_run_ends_for_the_thread_also_when_the_page_fails(warmed_dir):

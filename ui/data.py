@@ -77,12 +77,14 @@ def current_settings() -> Settings:
     return load_settings()
 
 
-@st.cache_resource(hash_funcs=KEYS)
+# No spinner: it would name the function to a person, and its message, sent as a page that ended
+# with st.stop() unwinds, raised the stop again in ui.warming.page_run.
+@st.cache_resource(hash_funcs=KEYS, show_spinner=False)
 def warehouse(settings: Settings) -> Warehouse:
     return open_warehouse(settings)
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)
 def app_store(url: str) -> AppStore:
     store = AppStore(url)
     store.migrate()

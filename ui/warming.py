@@ -6,10 +6,10 @@ warehouse (seconds at a million members: docs/performance.md, "The browser's wai
   warm: after a sync swaps in a new build, on a new day, and again every ten minutes, the time the
   cache keeps a figure fresh (checked on every page run, and every minute by the delivery sender
   once a page has started it, so a build `cli.py sync` swapped in at night is warm in the morning).
-- Then, once a build and day, every dashboard page one change away from its default view: over the
-  other fixed periods and with each member filter choice (the likely next views), so the first
-  change a person makes after opening a page is read from the cache too. These give way to the
-  views around the page someone looks at, and go on after them.
+- Then every dashboard page one change away from its default view: over the other fixed periods
+  and with each member filter choice (the likely next views), so the first change a person makes
+  after opening a page is read from the cache too; asked with the default views, so they stay
+  cached. These give way to the views around the page someone looks at, and go on after them.
 - While someone looks at a dashboard page, the same page over the other fixed periods that end
   before today (the change people make most), with the view's member filters; after the first of
   them, the page with each other choice of each member filter (another channel, region or segment,
@@ -157,6 +157,7 @@ class Job:
     likely_next: bool = False  # with key: the views one change away from the default ones (planned
     # by the worker when the plan is empty: the filter bar's choices are read there)
     asked: float = field(default_factory=time.monotonic)
+    planned: int = 0  # how many views the likely next were, when planned (a remainder has fewer)
 
 
 class _State:
@@ -166,10 +167,10 @@ class _State:
 
     def __init__(self) -> None:
         self.changed = threading.Condition()
-        self.queue: list[Job] = []  # the default views first, then the latest page's periods
+        self.queue: list[Job] = []  # the default views, the latest page's views, a build's likely next (_rank)
         self.worker: threading.Thread | None = None
         self.key: tuple[Settings, str, Filters] | None = None  # the default views asked for last
-        self.next_key: tuple[Settings, str, Filters] | None = None  # whose likely next views were asked
+        self.next_key: tuple[Settings, str, Filters] | None = None  # whose likely next views were asked last
         self.fresh_until = 0.0  # time.monotonic() until which they are warm (or queued: infinity)
         self.running = 0  # page runs in progress on this server (page_run)
 
@@ -202,10 +203,12 @@ def page_run(settings: Settings) -> Iterator[None]:
     try:
         yield
     finally:
-        with _state.changed:
-            _state.running -= 1
-            _state.changed.notify_all()
-        warm_after_run(settings)
+        try:  # asked while the run still counts, so the thread takes these before a build's likely next
+            warm_after_run(settings)
+        finally:
+            with _state.changed:
+                _state.running -= 1
+                _state.changed.notify_all()
 
 
 def warm_after_run(settings: Settings) -> None:
@@ -232,9 +235,11 @@ def warm_default_views(settings: Settings) -> bool:
     """Warm every dashboard page's default view, as seen at a desk and on a projector, when it is
     not warm: a new build or settings, a new day (the default period moved), or TTL_S since it was
     warmed (the cache then serves it once more while refreshing it: ui.data.cached), so a build
-    synced at night is warm in the morning. Then, once a build and day, the likely next views:
-    every dashboard page one change away from its default view (_around), so a person's first
-    change after opening a page is warm too. Whether that was asked; cheap otherwise."""
+    synced at night is warm in the morning. Then the likely next views: every dashboard page one
+    change away from its default view (_around), so a person's first change after opening a page
+    is warm too. They are asked each time the default views are: the cache drops a figure unread
+    for twice TTL_S, and a read after TTL_S refreshes it in the background. Whether that was asked;
+    cheap otherwise."""
     if not settings.warms_figures:
         return False
     filters = default_filters(settings)
@@ -249,8 +254,8 @@ def warm_default_views(settings: Settings) -> bool:
         _state.key, _state.fresh_until = key, math.inf
         plan = [(view, filters) for view in [*VIEWS.values(), *PRESENTED.values()]]
         _ask(Job(settings, version, plan, key=key))
-        if _state.next_key != key:  # not asked yet (done, or going on behind the pages' views)
-            _state.next_key = key
+        if not any(queued.likely_next for queued in _state.queue):  # not still going on behind pages' views
+            _state.next_key = key  # asked again with the default views: read, each stays cached
             _ask(Job(settings, version, (), key=key, likely_next=True))
     return True
 
@@ -274,6 +279,13 @@ def warm_around(settings: Settings, page: str, filters: Filters, *, personal: bo
     with _state.changed:
         _ask(Job(settings, version, plan))
     return True
+
+
+def _likely_next(filters: Filters, offered: dict[str, list[str]], settings: Settings) -> list[tuple[View, Filters]]:
+    """Every dashboard page one change away from the default view `filters`, as any viewer sees it
+    (with and without members' addresses), the likeliest change first on every page."""
+    around = _around(filters, offered, settings)
+    return [(view, shown) for shown in around for page in VIEWS for view in _seen(page, False)]
 
 
 def _around(filters: Filters, offered: dict[str, list[str]], settings: Settings) -> list[Filters]:
@@ -336,8 +348,8 @@ def _periods(filters: Filters, *, today: date) -> list[Filters]:
 
 def _ask(job: Job) -> None:
     """Queue `job` and start the worker if none runs (the caller holds _state.changed). The default
-    views replace everything queued for another build, day or settings; a page's views replace
-    those of the page before and go before a build's likely next views (_RANK)."""
+    views replace everything queued but their build's likely next views; a page's views replace
+    those of the page before and go before a build's likely next views (_rank)."""
     if job.key is not None and not job.likely_next:
         kept = [queued for queued in _state.queue if queued.likely_next and queued.key == job.key]
     else:
@@ -375,7 +387,8 @@ def _run(job: Job) -> None:
         offered = data.load_dimension_values(job.settings, job.version)  # the filter bar's choices, on every page
         plan = job.plan
         if job.likely_next and not plan and job.key is not None:  # planned when it starts: by the choices
-            plan = [(VIEWS[page], shown) for shown in _around(job.key[2], offered, job.settings) for page in VIEWS]
+            plan = _likely_next(job.key[2], offered, job.settings)
+            job = replace(job, planned=len(plan))
         for index, (view, filters) in enumerate(plan):
             _give_way_to_pages()
             if _overtaken(replace(job, plan=plan), index):
@@ -387,7 +400,7 @@ def _run(job: Job) -> None:
         _settle(job, fresh_for=RETRY_S)
         return
     if job.likely_next:
-        log.info(NEXT_VIEWS_WARMED, len(plan), time.monotonic() - job.asked)
+        log.info(NEXT_VIEWS_WARMED, job.planned or len(plan), time.monotonic() - job.asked)
     elif job.key is not None:
         _settle(job, fresh_for=data.TTL_S)
         log.info(DEFAULT_VIEWS_WARMED, len(job.plan), time.monotonic() - job.asked)
@@ -415,9 +428,7 @@ def _give_way_to_pages() -> None:
 
 def _settle(job: Job, *, fresh_for: float) -> None:
     """The default views are warm for `fresh_for` seconds now (or tried again then, with the likely
-    next views when those failed)."""
+    next views)."""
     with _state.changed:
         if job.key is not None and _state.key == job.key:
             _state.fresh_until = time.monotonic() + fresh_for
-            if job.likely_next:
-                _state.next_key = None
