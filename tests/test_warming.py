@@ -163,7 +163,7 @@ def test_the_likely_next_views_give_way_to_a_pages_views_and_go_on_behind_them(w
         assert warming._state.queue[1].asked == likely.asked
         warming._state.queue.pop(0)  # the page's views started
         assert not warming._overtaken(page_job, 0)  # they stop for no likely next views
-        warming._state.next_key = None  # a newer build's default views were asked since
+        warming._state.key = None  # a newer build's default views were asked since
         warming._state.queue[:] = [page_job]
         assert warming._overtaken(likely, 2)
         assert warming._state.queue == [page_job]  # this build's are dropped
@@ -459,7 +459,6 @@ def test_the_views_around_a_page_are_queued_before_the_thread_goes_on(warmed_dir
         key=warming._state.key,
         likely_next=True,
     )
-    warming._state.next_key = warming._state.key
     with warming.page_run(settings):
         with warming._state.changed:
             warming._ask(likely)  # the thread waits for the page run to end

@@ -170,7 +170,6 @@ class _State:
         self.queue: list[Job] = []  # the default views, the latest page's views, a build's likely next (_rank)
         self.worker: threading.Thread | None = None
         self.key: tuple[Settings, str, Filters] | None = None  # the default views asked for last
-        self.next_key: tuple[Settings, str, Filters] | None = None  # whose likely next views were asked last
         self.fresh_until = 0.0  # time.monotonic() until which they are warm (or queued: infinity)
         self.running = 0  # page runs in progress on this server (page_run)
 
@@ -255,8 +254,7 @@ def warm_default_views(settings: Settings) -> bool:
         plan = [(view, filters) for view in [*VIEWS.values(), *PRESENTED.values()]]
         _ask(Job(settings, version, plan, key=key))
         if not any(queued.likely_next for queued in _state.queue):  # not still going on behind pages' views
-            _state.next_key = key  # asked again with the default views: read, each stays cached
-            _ask(Job(settings, version, (), key=key, likely_next=True))
+            _ask(Job(settings, version, (), key=key, likely_next=True))  # read again, each stays cached
     return True
 
 
@@ -385,13 +383,12 @@ def _work() -> None:
 def _run(job: Job) -> None:
     try:
         offered = data.load_dimension_values(job.settings, job.version)  # the filter bar's choices, on every page
-        plan = job.plan
-        if job.likely_next and not plan and job.key is not None:  # planned when it starts: by the choices
+        if job.likely_next and not job.plan and job.key is not None:  # planned when it starts: by the choices
             plan = _likely_next(job.key[2], offered, job.settings)
-            job = replace(job, planned=len(plan))
-        for index, (view, filters) in enumerate(plan):
+            job = replace(job, plan=plan, planned=len(plan))
+        for index, (view, filters) in enumerate(job.plan):
             _give_way_to_pages()
-            if _overtaken(replace(job, plan=plan), index):
+            if _overtaken(job, index):
                 return
             with data.ahead():
                 view(job.settings, job.version, filters)
@@ -400,7 +397,7 @@ def _run(job: Job) -> None:
         _settle(job, fresh_for=RETRY_S)
         return
     if job.likely_next:
-        log.info(NEXT_VIEWS_WARMED, job.planned or len(plan), time.monotonic() - job.asked)
+        log.info(NEXT_VIEWS_WARMED, job.planned, time.monotonic() - job.asked)
     elif job.key is not None:
         _settle(job, fresh_for=data.TTL_S)
         log.info(DEFAULT_VIEWS_WARMED, len(job.plan), time.monotonic() - job.asked)
@@ -414,7 +411,7 @@ def _overtaken(job: Job, index: int) -> bool:
     with _state.changed:
         newer = [queued for queued in _state.queue if not queued.likely_next]
         if job.likely_next and newer:
-            if _state.next_key == job.key:
+            if _state.key == job.key:  # the default views asked last are its build's
                 _state.queue.append(replace(job, plan=job.plan[index:]))
             return True
         return job.key is None and bool(newer)
