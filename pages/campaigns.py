@@ -7,16 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from auth.access import Permission
-from ui import data
+from ui import data, page_charts
 from ui.address import key_in_address
 from ui.i18n import t
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
-from ui.presentation import show_chart
+from ui.presentation import draw, show_chart
 from ui.selection import kept_in_address
 from ui.session import may
 from ui.tables import data_table, day_column, known_words, period_days, plain, stage_words, words_column
-from visuals.charts import campaign_daily_chart, campaign_reach_chart, chosen, funnel_chart
+from visuals.charts import campaign_daily_chart, chosen, funnel_chart
 from visuals.text import in_currency
 
 page = start_page("campaigns")
@@ -30,7 +30,7 @@ if table.empty:
     st.stop()
 
 st.subheader(t("campaigns.reach"), help=t("campaigns.reach_help"))
-event = show_chart(campaign_reach_chart, table, on_select="rerun", key="campaigns_reach_chart")
+event = draw(page_charts.campaign_reach(table), on_select="rerun", key="campaigns_reach_chart")
 key_in_address("kind")
 kind = kept_in_address("kind", chosen(event, "kind", "kind"))
 shown = table if kind is None else table[table["kind"] == kind].reset_index(drop=True)

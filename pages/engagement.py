@@ -5,15 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.contributions import bucket_days
-from ui import data
+from ui import data, page_charts
 from ui.address import key_in_address
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
-from ui.presentation import partial_weeks_note, show_chart
+from ui.presentation import draw, partial_weeks_note
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.tables import data_table, period_days, plain
 from ui.tiles import kpi_tiles
-from visuals.charts import activity_chart, chosen, platform_chart, wecom_days_chart, word
+from visuals.charts import chosen, word
 
 page = start_page("engagement")
 settings, version, filters = page.settings, page.version, page.filters
@@ -37,28 +37,20 @@ with left:
         t("engagement.breakdown"),
         BREAKDOWNS,
         format_func=lambda key: t(f"chart.{key}"),
-        key=choice_key("activity_by", BREAKDOWNS, default="kind"),
+        key=choice_key("activity_by", BREAKDOWNS, default=page_charts.ACTIVITY_BY),
         on_change=choice_changed,
         args=("activity_by",),
     )
-    breakdown = breakdown or "kind"
-    period, days = (filters.start, filters.end), bucket_days(filters)
-    event = show_chart(
-        activity_chart,
-        activity,
-        by=breakdown,
-        bucket_days=days,
-        period=period,
-        on_select="rerun",
-        key=f"engagement_activity_{breakdown}",
-    )
-    if days == 7:
-        partial_weeks_note(activity, period, column="bucket")
+    breakdown = breakdown or page_charts.ACTIVITY_BY
+    bars = page_charts.activity(activity, filters, by=breakdown)
+    event = draw(bars, on_select="rerun", key=f"engagement_activity_{breakdown}")
+    if bucket_days(filters) == 7:
+        partial_weeks_note(activity, (filters.start, filters.end), column="bucket")
     key_in_address(f"activity_{breakdown}")
     picked = {breakdown: kept_in_address(f"activity_{breakdown}", chosen(event, breakdown, breakdown))}
 with right:
     st.subheader(t("engagement.platforms"), help=t("engagement.platforms_help"))
-    event = show_chart(platform_chart, platforms, on_select="rerun", key="engagement_platform_chart")
+    event = draw(page_charts.platforms(platforms), on_select="rerun", key="engagement_platform_chart")
     key_in_address("platform")
     picked["platform"] = kept_in_address("platform", chosen(event, "platform", "platform")) or picked.get("platform")
 
@@ -67,13 +59,14 @@ with data_errors_stop_the_page():
 if groups is not None:  # a WeCom connector keeps its groups' daily figures
     st.subheader(t("engagement.wecom"), help=t("engagement.wecom_help"))
     group_kpis, group_days = groups
-    if group_days.empty:
+    days_chart = page_charts.wecom_days(group_days, filters)
+    if days_chart is None:
         st.info(t("engagement.wecom_none"))
     else:
         if filters.selects_members:
             st.caption(t("engagement.wecom_whole"))  # WeCom counts groups, not members of a segment
         kpi_tiles(group_kpis, filters=filters)
-        show_chart(wecom_days_chart, group_days, bucket_days=days, period=period, key="engagement_wecom_chart")
+        draw(days_chart, key="engagement_wecom_chart")
 
 st.subheader(t("engagement.leaderboard"), help=t("engagement.leaderboard_help"))
 kind, platform = picked.get("kind"), picked.get("platform")

@@ -7,17 +7,17 @@ import streamlit as st
 from auth.access import Permission
 from metrics import levels
 from schema import MEMBER_DIMENSIONS
-from ui import data
+from ui import data, page_charts
 from ui.address import choice_in_address, key_in_address
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
-from ui.presentation import partial_weeks_note, show_chart
+from ui.presentation import draw, partial_weeks_note
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.session import may
 from ui.tables import catalog_words, data_table, day_column, period_days, plain, words_column
 from ui.tiles import kpi_tiles
 from visuals import text
-from visuals.charts import chosen, cohort_heatmap, levels_chart, new_members_chart
+from visuals.charts import chosen
 
 page = start_page("members")
 settings, version, filters = page.settings, page.version, page.filters
@@ -32,28 +32,21 @@ dimension = st.segmented_control(
     t("members.growth_by"),
     MEMBER_DIMENSIONS,
     format_func=lambda key: t(f"filters.{key}"),
-    key=choice_key("growth_by", MEMBER_DIMENSIONS, default="channel"),
+    key=choice_key("growth_by", MEMBER_DIMENSIONS, default=page_charts.GROWTH_BY),
     on_change=choice_changed,
     args=("growth_by",),
 )
-dimension = dimension or "channel"
+dimension = dimension or page_charts.GROWTH_BY
 with data_errors_stop_the_page():
     weeks = data.load_new_members_by_week(settings, version, filters, dimension)
     growth = data.load_growth_by(settings, version, filters, dimension)
-if weeks.empty:
+joins = page_charts.new_members(weeks, filters, by=dimension)
+if joins is None:
     st.info(t("members.no_joins", **period_days(filters)))
     group = None
 else:
-    period = (filters.start, filters.end)
-    event = show_chart(
-        new_members_chart,
-        weeks,
-        title=t(f"filters.{dimension}"),
-        period=period,
-        on_select="rerun",
-        key="members_growth_chart",
-    )
-    partial_weeks_note(weeks, period)
+    event = draw(joins, on_select="rerun", key="members_growth_chart")
+    partial_weeks_note(weeks, (filters.start, filters.end))
     key_in_address("group")
     group = kept_in_address("group", chosen(event, "group", "value"))
 if group is not None:
@@ -76,10 +69,11 @@ data_table(
 st.subheader(t("members.cohorts"), help=t("members.cohorts_help"))
 with data_errors_stop_the_page():
     grid = data.load_cohorts(settings, version, filters)
-if grid.empty:
+heatmap = page_charts.cohorts(grid)
+if heatmap is None:
     st.info(t("members.no_cohorts"))
 else:
-    show_chart(cohort_heatmap, grid)
+    draw(heatmap)
 
 st.subheader(t("members.levels"), help=t("members.levels_help", **vars(levels.RULES)))
 with data_errors_stop_the_page():
@@ -88,7 +82,7 @@ moves = levels.moves(changes)
 columns = st.columns(3)
 for column, key in zip(columns, ("moved_up", "moved_down", "new"), strict=True):
     column.metric(t(f"members.{key}"), text.number(moves[key]), help=t(f"members.{key}_help"), border=True)
-event = show_chart(levels_chart, levels.level_summary(changes), on_select="rerun", key="members_levels_chart")
+event = draw(page_charts.level_moves(changes), on_select="rerun", key="members_levels_chart")
 level = kept_in_address("level", chosen(event, "level", "level"))
 level = choice_in_address("level", level, levels.LEVELS) or "champion"
 st.markdown(t("members.at_level", level=t(f"level.{level}")))

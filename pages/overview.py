@@ -8,17 +8,15 @@ import streamlit as st
 from metrics.kpi import MIN_SAMPLE
 from metrics.kpis import HEADLINE
 from schema import MEMBER_DIMENSIONS
-from ui import data
+from ui import data, page_charts
 from ui.i18n import t
 from ui.inbox import figures
-from ui.marks import campaign_links
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
-from ui.presentation import HEADLINE_KEY, partial_weeks_note, presenting, show_chart
+from ui.presentation import HEADLINE_KEY, Reader, draw, partial_weeks_note, presenting
 from ui.reporting import report_button
 from ui.tables import catalog_words, data_table, period_days, words_column
 from ui.tiles import kpi_tiles
-from visuals.charts import activity_trend_chart, goal_lines, new_members_chart
 
 MEASURES = {"active members": t("overview.measure.active"), "new members": t("kpi.new_members")}
 
@@ -33,8 +31,8 @@ with data_errors_stop_the_page():
     negative = data.load_negative_share(settings, version, filters)
     response = data.load_response_times(settings, version, filters)
     goals = data.load_tile_goals(settings, version, filters)
-    marks = campaign_links(data.load_chart_marks(settings, version, filters), filters)
-    lines = goal_lines(data.load_view_goals(settings, filters), first=filters.start, last=filters.last)
+    marks = data.load_chart_marks(settings, version, filters)
+    view_goals = data.load_view_goals(settings, filters)
 
 kpis, daily, movers = result.kpis, result.daily, result.movers
 with page.actions:
@@ -62,18 +60,19 @@ else:
 left, right = charts.columns(2)
 with left:
     st.subheader(t("overview.trend"), help=t("overview.trend_help"))
-    if daily["dau"].sum() == 0:
+    trend = page_charts.activity_trend(daily, marks, view_goals, filters, shared=Reader.now().shared)
+    if trend is None:
         st.info(t("overview.no_activity", **shown))
     else:
-        show_chart(activity_trend_chart, daily, goals=lines, marks=marks)
+        draw(trend)
 with right:
     st.subheader(t("overview.new_by_week"))
-    if weeks.empty:
+    joins = page_charts.new_members(weeks, filters)
+    if joins is None:
         st.info(t("overview.no_joins", **shown))
     else:
-        period = (filters.start, filters.end)
-        show_chart(new_members_chart, weeks, period=period)
-        partial_weeks_note(weeks, period)
+        draw(joins)
+        partial_weeks_note(weeks, (filters.start, filters.end))
 
 with more:  # below the charts, so a phone reaches the first chart within two screens
     figures.response_times(response)  # median first response and resolution over the period

@@ -25,9 +25,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import clock
+from catalog import translate
 from metrics.filters import Filters
 from settings import SettingsError, load_settings
-from ui import background, data, warming
+from ui import background, data, presentation, warming
+from ui.presentation import Reader
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = {
@@ -72,6 +74,21 @@ def page_queries(warmed_dir) -> Iterator[list[str]]:
     assert warming.idle(timeout=60)
 
 
+@pytest.fixture
+def charts_built(monkeypatch) -> list[str]:
+    """The charts a page's run built itself (not from a spec the warming thread made), by kind."""
+    built: list[str] = []
+    make = presentation.vega_lite_spec
+
+    def counted(chart):
+        if threading.current_thread().name != "pulse-warm":
+            built.append(type(chart).__name__)
+        return make(chart)
+
+    monkeypatch.setattr(presentation, "vega_lite_spec", counted)
+    return built
+
+
 @contextmanager
 def busy_worker(settings) -> Iterator[None]:
     """The warming thread held on a view until the block ends, so what is asked meanwhile stays
@@ -82,7 +99,9 @@ def busy_worker(settings) -> Iterator[None]:
         started.set()
         go_on.wait(timeout=60)
 
-    job = warming.Job(settings, data.data_version(settings), [(held, warming.default_filters(settings))])
+    job = warming.Job(
+        settings, data.data_version(settings), [(warming.View((held,)), warming.default_filters(settings))]
+    )
     try:
         with warming._state.changed:
             warming._ask(job)
@@ -100,20 +119,25 @@ def opened(page: str, query: dict[str, str] | None = None) -> AppTest:
     return at.run()
 
 
-def test_after_a_new_build_every_dashboard_page_opens_from_the_cache(page_queries):
+def test_after_a_new_build_every_dashboard_page_opens_from_the_cache(page_queries, charts_built):
     settings = load_settings()
     assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
     for page in PAGES:
         for query in ({}, {"present": "1"}):  # at a desk, and on a meeting's projector
+            charts_built.clear()
             at = opened(page, query)
             assert not at.exception, page
             assert at.metric or at.dataframe, page  # the page drew its figures
             assert page_queries == [], (page, query, page_queries)
+            if not query:  # its charts as the community's language reads them at a desk, made ahead
+                assert at.get("vega_lite_chart") and charts_built == [], (page, charts_built)
             assert warming.idle(timeout=60)
 
 
-def test_after_a_new_build_the_first_change_on_every_dashboard_page_opens_from_the_cache(page_queries, caplog):
+def test_after_a_new_build_the_first_change_on_every_dashboard_page_opens_from_the_cache(
+    page_queries, charts_built, caplog
+):
     """Another fixed period, or a member filter chosen, from the default view: what a person does
     first after opening a page. Two changes at once are not warmed."""
     settings = load_settings()
@@ -135,9 +159,10 @@ def test_after_a_new_build_the_first_change_on_every_dashboard_page_opens_from_t
             assert not at.exception, (page, query)
             assert at.metric or at.dataframe, page
             assert page_queries == [], (page, query, page_queries)
+            assert charts_built == [], (page, query, charts_built)
             assert warming.idle(timeout=60)  # (each opening warms the views around it in turn)
     assert not opened("engagement", {"period": "last_month", "region": "APAC", "channel": "event"}).exception
-    assert page_queries  # two changes from every view warmed
+    assert page_queries and charts_built  # two changes from every view warmed
 
 
 def test_the_likely_next_views_give_way_to_a_pages_views_and_go_on_behind_them(warmed_dir):
@@ -258,6 +283,45 @@ def test_a_change_made_on_a_page_warms_the_views_around_the_new_view(page_querie
     assert not at.exception
     assert at.selectbox(key="filters_period").value == "last_90_days"
     assert page_queries == []
+
+
+def test_the_charts_around_a_view_are_made_ahead_in_its_readers_language(page_queries, charts_built, warmed_dir):
+    """A member filter chosen on a page read in Chinese draws charts the thread made in Chinese (a
+    spec is kept per language); the default views are then made for that reader too."""
+    settings = load_settings()
+    warming._state.key = (settings, data.data_version(settings), warming.default_filters(settings))
+    warming._state.fresh_until = math.inf  # this build's default views and likely next: not this test
+    shown = {"period": "last_90_days", "lang": "zh-CN"}
+    assert not opened("members", shown).exception
+    assert charts_built  # a view nobody warmed
+    assert warming.idle(timeout=60)
+    charts_built.clear()
+    at = opened("members", shown | {"region": "APAC"})
+    assert not at.exception and at.title[0].value == translate("members.title", "zh-CN")
+    assert len(at.get("vega_lite_chart")) == 3
+    assert page_queries and charts_built == []  # (the view's queries are its first opening's)
+    chinese = Reader("zh-CN")
+    assert warming._readers(settings) == (chinese,)
+    with busy_worker(settings):
+        warming._state.fresh_until = 0.0  # ten minutes on
+        assert warming.warm_default_views(settings)
+        assert {job.readers for job in warming._state.queue if job.key is not None} == {(chinese,)}
+
+
+def test_the_readers_whose_charts_are_made_are_the_latest_seen_in_a_day(monkeypatch):
+    settings = load_settings()
+    monkeypatch.setattr(warming, "_state", warming._State())
+    assert warming._readers(settings) == (Reader(settings.language),)  # nobody seen: the community's language
+    now = time.monotonic()
+    seen = {
+        Reader("zh-CN"): now - 10,
+        Reader("en", projector=True): now - 5,
+        Reader("zh-TW"): now - 20,
+        Reader("en", shared=True): now - 30,
+        Reader("en"): now - warming.READERS_KEPT_S - 1,  # over a day ago
+    }
+    warming._state.readers.update(seen)
+    assert warming._readers(settings) == (Reader("en", projector=True), Reader("zh-CN"), Reader("zh-TW"))
 
 
 def test_member_choices_leave_out_a_period_with_today_and_a_dimension_of_many_values(monkeypatch):
@@ -429,7 +493,9 @@ def test_the_thread_starts_no_view_while_a_page_runs(warmed_dir):
     settings = load_settings()
     warmed = threading.Event()
     job = warming.Job(
-        settings, data.data_version(settings), [(lambda *view: warmed.set(), warming.default_filters(settings))]
+        settings,
+        data.data_version(settings),
+        [(warming.View((lambda *view: warmed.set(),)), warming.default_filters(settings))],
     )
     with warming._state.changed:
         warming._state.running = 1  # a page run in progress
@@ -450,19 +516,19 @@ def test_the_views_around_a_page_are_queued_before_the_thread_goes_on(warmed_dir
     warming._state.key = (settings, data.data_version(settings), filters)
     warming._state.fresh_until = math.inf  # the default views: not this test
     order: list[str] = []
-    monkeypatch.setitem(warming.VIEWS, "members", lambda *view: order.append("page"))
-    monkeypatch.setitem(warming.PRESENTED, "members", lambda *view: order.append("page"))
+    monkeypatch.setitem(warming.VIEWS, "members", warming.View((lambda *view: order.append("page"),)))
+    monkeypatch.setitem(warming.PRESENTED, "members", warming.View((lambda *view: order.append("page"),)))
     likely = warming.Job(
         settings,
         warming._state.key[1],
-        [(lambda *view: order.append("likely next"), filters)] * 2,
+        [(warming.View((lambda *view: order.append("likely next"),)), filters)] * 2,
         key=warming._state.key,
         likely_next=True,
     )
     with warming.page_run(settings):
         with warming._state.changed:
             warming._ask(likely)  # the thread waits for the page run to end
-        warming.remember_view("members", replace(filters, region="Europe"), personal=True)
+        warming.remember_view("members", replace(filters, region="Europe"), personal=True, reader=Reader("en"))
     assert warming.idle(timeout=60)
     assert order[0] == "page" and order.count("likely next") == 2
 

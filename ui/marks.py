@@ -7,14 +7,13 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from metrics.filters import Filters, view_query
-from ui.session import shared_link
 
 
-def campaign_links(marks: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+def campaign_links(marks: pd.DataFrame, filters: Filters, *, shared: bool) -> pd.DataFrame:
     """`marks` (metrics.notes.chart_marks) with a `link` to each campaign's results on the campaigns
     page for the same dates and members (`campaigns?campaign=<id>&period=custom&…`); none for notes,
-    nor under a share link, whose address may hold nothing but its token."""
-    if shared_link() is not None:
+    nor under a share link (`shared`), whose address may hold nothing but its token."""
+    if shared:
         return marks.assign(link=None)
     view = view_query(filters, period="custom")
     links = [

@@ -23,7 +23,7 @@ from ui import alongside, data, streamlit_internals, warming
 from ui.filters import filter_bar
 from ui.i18n import t
 from ui.outage import app_store_failed
-from ui.presentation import FILTERS_KEY, present_link
+from ui.presentation import FILTERS_KEY, Reader, present_link
 from ui.session import may, shared_link
 from ui.sharing import share_button
 from ui.streamlit_internals import DeltaGenerator
@@ -140,6 +140,6 @@ def start_page(page: str) -> PageContext:
     if filters is None:
         st.stop()
     personal = may(Permission.PERSONAL_DATA)
-    warming.remember_view(page, filters, personal=personal)
+    warming.remember_view(page, filters, personal=personal, reader=Reader.now())
     alongside.fetch_alongside(page, settings, version, filters, personal=personal)
     return PageContext(settings=settings, version=version, filters=filters, actions=actions)

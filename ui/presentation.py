@@ -10,6 +10,7 @@ screen left on shows new data after a sync.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -20,8 +21,8 @@ import streamlit as st
 
 from auth.access import Permission
 from ids import parse_id
-from ui.i18n import current_language, listed, t
-from ui.session import may, presenting
+from ui.i18n import current_language, listed, speaking, t
+from ui.session import may, presenting, shared_link
 from ui.streamlit_internals import presentation_style, vega_lite_spec
 from visuals.charts import for_projector, has_partial_weeks
 
@@ -31,7 +32,8 @@ MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 30, 86_400
 FILTERS_KEY = "pulse_filters"  # the filter bar's container; hidden while presenting
 HEADLINE_KEY = "pulse_headline"  # the KPIs a room reads first: the largest tiles
 STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY)  # ui/streamlit_internals.py
-SPECS_KEPT = 256  # charts' specs kept (tens of kB each): every chart of every view recently drawn
+SPECS_KEPT = 1024  # charts' specs kept (6 kB at the median, 19 at most at a million members): every chart of
+# every view recently drawn, and of those the warming thread made ahead (about 160 a reader: ui.page_charts)
 CHART_HEIGHT = 330  # two charts side by side under the tiles fill a 1080-pixel screen (legend included), with
 # room for a second line under a narrow tile's change (the word on why it is grey, ui.page.LAYOUT)
 
@@ -75,6 +77,31 @@ def hidden_caption() -> str:
     return t("present.hidden", what=listed(hidden))
 
 
+@dataclass(frozen=True)
+class Chart:
+    """One chart as `build` (visuals/charts.py) makes it from `args` and `kwargs`."""
+
+    build: Callable[..., alt.TopLevelMixin]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """How a view is seen, which its charts' specs depend on: the language of their words, a
+    projector's text sizes, and whether a campaign on a trend links to its results (not under a
+    share link, whose address may hold nothing but its token: ui.marks.campaign_links)."""
+
+    language: str
+    projector: bool = False
+    shared: bool = False
+
+    @classmethod
+    def now(cls) -> Reader:
+        """This run's reader."""
+        return cls(current_language(), presenting(), shared_link() is not None)
+
+
 def show_chart(
     build: Callable[..., alt.TopLevelMixin],
     /,
@@ -83,15 +110,27 @@ def show_chart(
     on_select: Literal["ignore", "rerun"] = "ignore",
     **kwargs: Any,
 ) -> Any:
-    """The chart `build(*args, **kwargs)` makes (visuals/charts.py), drawn as st.altair_chart draws
-    it, with text sized for a projector while presenting. Its spec is kept for the same arguments,
-    language and mode (`_spec`), so a rerun does not make it again: Altair's building and
-    validating of the Overview's two charts was more than half of a rerun whose figures were cached."""
-    name = f"{build.__module__}.{build.__qualname__}"
-    spec = _spec(name, args, kwargs, presenting(), current_language(), _build=build)
+    """The chart `build(*args, **kwargs)` makes (visuals/charts.py), drawn (`draw`)."""
+    return draw(Chart(build, args, kwargs), key=key, on_select=on_select)
+
+
+def draw(chart: Chart, *, key: str | None = None, on_select: Literal["ignore", "rerun"] = "ignore") -> Any:
+    """`chart` drawn as st.altair_chart draws it, with text sized for a projector while presenting.
+    Its spec is kept for the same arguments, language and mode (`spec_of`), so a rerun does not
+    make it again: Altair's building and validating of the Overview's two charts was more than half
+    of a rerun whose figures were cached."""
+    spec = spec_of(chart, Reader(current_language(), presenting()))
     if on_select == "rerun":
         return st.vega_lite_chart(spec=spec, key=key, on_select="rerun")
     return st.vega_lite_chart(spec=spec, key=key)
+
+
+def spec_of(chart: Chart, reader: Reader) -> dict[str, Any]:
+    """The Vega-Lite spec of `chart` as `reader` sees it, made once (a page draws it, or the
+    warming thread makes it ahead: ui.page_charts, in the reader's language)."""
+    name = f"{chart.build.__module__}.{chart.build.__qualname__}"
+    with speaking(reader.language):
+        return _spec(name, chart.args, chart.kwargs, reader.projector, reader.language, _build=chart.build)
 
 
 @st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)

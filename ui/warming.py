@@ -18,7 +18,10 @@ warehouse (seconds at a million members: docs/performance.md, "The browser's wai
   since the filter bar carries the period and member filters to the next page opened.
 
 A view is what the page asks for when it opens (VIEWS), as a manager sees it: the same cached
-loaders with the same arguments, so the page's own run finds them. PRESENTED is what a page asks
+loaders with the same arguments, so the page's own run finds them, and the specs of the charts it
+draws from them (ui/page_charts.py), made as their reader reads them: the one who looks at the
+page for the views around it; for the default and likely next views, the readers seen in the last
+day (READERS_KEPT_S), or the community's language at a desk. PRESENTED is what a page asks
 for more on a projector or for a viewer who may not see members' addresses (the Members page's
 slipping champions without them): warmed with the default views, and with the other periods for
 such a viewer. One thread per server works through the requests: the default views to their end,
@@ -49,7 +52,9 @@ from errors import PulseError
 from metrics.filters import DEFAULT_PRESET, Filters, preset_period
 from schema import MEMBER_DIMENSIONS
 from settings import Settings
-from ui import data
+from ui import data, page_charts
+from ui.i18n import speaking
+from ui.presentation import Reader, spec_of
 
 # The periods warmed beside a view's own, most likely first; the presets that include today are
 # left out, since their figures are keyed by the minute (ui.data.live_minute).
@@ -73,10 +78,20 @@ class View:
     steps: tuple[Step, ...]
     personal: tuple[Step, ...] = ()
     slowest: tuple[Step, ...] = ()
+    charts: page_charts.ViewCharts | None = None  # the charts the page draws from these figures
 
     def __call__(self, settings: Settings, version: str, filters: Filters) -> None:
         for step in self.steps:
             step(settings, version, filters)
+
+    def draw_ahead(self, settings: Settings, version: str, filters: Filters, readers: Sequence[Reader]) -> None:
+        """Make the specs of the page's charts as each of `readers` will see them (after the call
+        above: from its figures)."""
+        for reader in readers if self.charts is not None else ():
+            with speaking(reader.language):
+                for chart in self.charts(settings, version, filters, reader):
+                    if chart is not None:
+                        spec_of(chart, reader)
 
 
 def _new_members_by_channel(settings: Settings, version: str, filters: Filters) -> object:
@@ -111,7 +126,8 @@ overview = View(
         data.load_response_times,
         data.load_tile_goals,
         data.load_chart_marks,
-    )
+    ),
+    charts=page_charts.VIEW_CHARTS["overview"],
 )
 members = View(
     (
@@ -125,6 +141,7 @@ members = View(
     ),
     personal=(_slipping_with_addresses,),
     slowest=(data.load_level_changes,),  # the level board: 1.5 s of the page's 3.8 on PostgreSQL
+    charts=page_charts.VIEW_CHARTS["members"],
 )
 engagement = View(
     (
@@ -133,9 +150,10 @@ engagement = View(
         data.load_active_by_platform,
         data.load_wecom_groups,
         _top_contributors,
-    )
+    ),
+    charts=page_charts.VIEW_CHARTS["engagement"],
 )
-campaigns = View((data.load_campaigns,))
+campaigns = View((data.load_campaigns,), charts=page_charts.VIEW_CHARTS["campaigns"])
 
 VIEWS: dict[str, View] = {"overview": overview, "members": members, "engagement": engagement, "campaigns": campaigns}
 # What a page asks for more on a projector (`?present=1`, in a meeting) or for a viewer who may not
@@ -152,7 +170,8 @@ class Job:
 
     settings: Settings
     version: str
-    plan: Sequence[tuple[Callable[[Settings, str, Filters], None], Filters]]
+    plan: Sequence[tuple[View, Filters]]
+    readers: tuple[Reader, ...] = ()  # whose charts are made ahead (View.draw_ahead)
     key: tuple[Settings, str, Filters] | None = None  # the default views': settings, build, period
     likely_next: bool = False  # with key: the views one change away from the default ones (planned
     # by the worker when the plan is empty: the filter bar's choices are read there)
@@ -172,23 +191,26 @@ class _State:
         self.key: tuple[Settings, str, Filters] | None = None  # the default views asked for last
         self.fresh_until = 0.0  # time.monotonic() until which they are warm (or queued: infinity)
         self.running = 0  # page runs in progress on this server (page_run)
+        self.readers: dict[Reader, float] = {}  # when each was last seen (time.monotonic())
 
 
 DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"
 NEXT_VIEWS_WARMED = "Warmed the likely next views: %d views in %.1f s"  # bench/browser.py waits for it
 RETRY_S = 60  # after a warming that failed
+READERS_KEPT_S = 86_400.0  # the charts of the default and likely next views are made for readers seen in a day
+READERS_WARMED = 3  # at most, the latest seen
 PAGES_WAIT_S = 30.0  # the longest the thread gives way to page runs before its next view
 _state = _State()
-# The dashboard view this run showed: (page, Filters, personal), in the run's thread. Not in
+# The dashboard view this run showed: (page, Filters, personal, Reader), in the run's thread. Not in
 # st.session_state: a page that ends with st.stop() (the Campaigns page with no campaign picked)
 # leaves the stop pending, and each read of session state in page_run's `finally` raised it again.
 _shown = threading.local()
 
 
-def remember_view(page: str, filters: Filters, *, personal: bool) -> None:
-    """What this run shows (and whether its viewer sees members' addresses), for warm_after_run
-    once the page is drawn."""
-    _shown.view = (page, filters, personal)
+def remember_view(page: str, filters: Filters, *, personal: bool, reader: Reader) -> None:
+    """What this run shows (and whether its viewer sees members' addresses, and how they read its
+    charts), for warm_after_run once the page is drawn."""
+    _shown.view = (page, filters, personal, reader)
 
 
 @contextmanager
@@ -219,8 +241,8 @@ def warm_after_run(settings: Settings) -> None:
     try:
         warm_default_views(settings)
         if shown is not None:
-            page, filters, personal = shown
-            warm_around(settings, page, filters, personal=personal)
+            page, filters, personal, reader = shown
+            warm_around(settings, page, filters, personal=personal, reader=reader)
     except Exception:  # warming is a courtesy: the log says why it did not happen
         log.warning("Warming was not started", exc_info=True)
 
@@ -252,17 +274,21 @@ def warm_default_views(settings: Settings) -> bool:
             return False
         _state.key, _state.fresh_until = key, math.inf
         plan = [(view, filters) for view in [*VIEWS.values(), *PRESENTED.values()]]
-        _ask(Job(settings, version, plan, key=key))
+        readers = _readers(settings)
+        _ask(Job(settings, version, plan, readers, key=key))
         if not any(queued.likely_next for queued in _state.queue):  # not still going on behind pages' views
-            _ask(Job(settings, version, (), key=key, likely_next=True))  # read again, each stays cached
+            _ask(Job(settings, version, (), readers, key=key, likely_next=True))  # read again, each stays cached
     return True
 
 
-def warm_around(settings: Settings, page: str, filters: Filters, *, personal: bool = True) -> bool:
+def warm_around(
+    settings: Settings, page: str, filters: Filters, *, personal: bool = True, reader: Reader | None = None
+) -> bool:
     """Warm `page` over the other PRESETS with the view's member filters, and after the first of
     them with each other member filter choice (_around); then, unless the view is the default one
     (warm already), the other dashboard pages at this view; each as its viewer sees it
-    (`personal`: with members' addresses). In place of the views around a page asked for before
+    (`personal`: with members' addresses; their charts as `reader` reads them, by default in the
+    community's language at a desk). In place of the views around a page asked for before
     (whether that was asked: not for a page without a view, nor a warehouse queried in place)."""
     if page not in VIEWS or not settings.warms_figures:
         return False
@@ -274,9 +300,20 @@ def warm_around(settings: Settings, page: str, filters: Filters, *, personal: bo
     plan = [(view, shown) for shown in _around(filters, offered, settings) for view in _seen(page, personal)]
     if filters != default_filters(settings):
         plan += [(view, filters) for other in VIEWS if other != page for view in _seen(other, personal)]
+    reader = reader or Reader(settings.language)
     with _state.changed:
-        _ask(Job(settings, version, plan))
+        _state.readers[reader] = time.monotonic()
+        _ask(Job(settings, version, plan, (reader,)))
     return True
+
+
+def _readers(settings: Settings) -> tuple[Reader, ...]:
+    """Whose charts the default and likely next views are made for: the readers of the views around
+    a page in the last READERS_KEPT_S, the latest first (at most READERS_WARMED), else one reading
+    the community's language at a desk (the caller holds _state.changed)."""
+    since = time.monotonic() - READERS_KEPT_S
+    seen = sorted((reader for reader, at in _state.readers.items() if at >= since), key=_state.readers.__getitem__)
+    return tuple(reversed(seen[-READERS_WARMED:])) or (Reader(settings.language),)
 
 
 def _likely_next(filters: Filters, offered: dict[str, list[str]], settings: Settings) -> list[tuple[View, Filters]]:
@@ -392,6 +429,7 @@ def _run(job: Job) -> None:
                 return
             with data.ahead():
                 view(job.settings, job.version, filters)
+            view.draw_ahead(job.settings, job.version, filters, job.readers)
     except Exception as error:  # the page that reads these figures shows the failure too
         log.warning("Warming stopped: %r", error)
         _settle(job, fresh_for=RETRY_S)
