@@ -461,6 +461,13 @@ def campaign_table(
     """One row per campaign running in the period, with TABLE_COLUMNS (see the module docstring).
     `results` gives results_query's figures for the campaigns starting at the given times (the app:
     summed from everyone's by member combination, summed_results); by default they are queried."""
+    table = results_table(warehouse=warehouse, filters=filters, results=results)
+    return with_survey_scores(table, warehouse=warehouse, app_store=app_store, filters=filters)
+
+
+def results_table(*, warehouse: Runner, filters: Filters, results: Results | None = None) -> pd.DataFrame:
+    """campaign_table's columns from the warehouse (all but the survey scores): they change only
+    with a sync. Empty, with TABLE_COLUMNS, when no campaign runs in the period."""
     listed = warehouse.run(campaigns_query(filters=filters))
     if listed.empty:
         return pd.DataFrame(columns=TABLE_COLUMNS)
@@ -474,6 +481,15 @@ def campaign_table(
     table["cost_per_participant"] = [
         None if pd.isna(b) else ratio(b, p) for b, p in zip(table["budget"], table["participants"], strict=True)
     ]
+    return table
+
+
+def with_survey_scores(table: pd.DataFrame, *, warehouse: Runner, app_store: Runner, filters: Filters) -> pd.DataFrame:
+    """`table` (results_table) with each campaign's NPS and CSAT from its survey's answers in the
+    app store (which arrive all day, without a sync), as TABLE_COLUMNS."""
+    if table.empty:
+        return table
+    table = table.copy()
     slugs = {s: c for s, c in zip(table["survey_id"], table["campaign_id"], strict=True) if isinstance(s, str)}
     per_member = app_store.run(
         survey_scores_by_member_query(campaign_ids=table["campaign_id"].tolist(), slugs=list(slugs))

@@ -33,19 +33,18 @@ def daily_activity(*, warehouse: Runner, filters: Filters) -> pd.DataFrame:
     return activity.complete_days(warehouse.run(activity.daily_activity_query(filters=filters)), filters=filters)
 
 
-def period_kpis(
+def community_kpis(
     *,
     warehouse: Runner,
-    app_store: Runner,
     filters: Filters,
     daily: pd.DataFrame,
     returns: dict[str, float | None],
     conversions: retention.Counts | None = None,
 ) -> dict[str, float | None]:
-    """Every KPI of KPI_KEYS for one period, plus nps_margin and what each rate or score rests on
-    (n_<key>, metrics.kpi); None where there is nothing to compute from. `daily` is that period's
-    daily_activity, `returns` its churn_and_returning, `conversions` where its newcomer
-    conversion's counts come from (the warehouse by default)."""
+    """Every KPI of KPI_KEYS for one period that comes from the warehouse alone (it changes only
+    with a sync), with what each rate rests on (n_<key>, metrics.kpi); None where there is nothing
+    to compute from. `daily` is that period's daily_activity, `returns` its churn_and_returning,
+    `conversions` where its newcomer conversion's counts come from (the warehouse by default)."""
     values: dict[str, float | None] = {}
     values.update(members.growth(warehouse.run(members.member_counts_query(filters=filters))))
     values.update(activity.activity_summary(daily))
@@ -56,12 +55,77 @@ def period_kpis(
     counts = (conversions or retention.conversion_counts(warehouse))(filters)
     values["newcomer_conversion"] = retention.newcomer_conversion(counts)
     values["n_newcomer_conversion"] = values["new_members"]
-    score = surveys.nps(app_store=app_store, warehouse=warehouse, filters=filters)
-    values["nps"] = None if score is None else score.score
-    values["nps_margin"] = None if score is None else score.margin
-    values["n_nps"] = None if score is None else score.answers
-    values["open_feedback"] = feedback.open_feedback(app_store=app_store, warehouse=warehouse, filters=filters)
     return values
+
+
+def answer_kpis(*, warehouse: Runner, app_store: Runner, filters: Filters) -> dict[str, float | None]:
+    """The KPIs of KPI_KEYS from the app store, with nps_margin and n_nps (the warehouse scopes
+    them to the view's members): survey answers and feedback arrive all day, without a sync."""
+    score = surveys.nps(app_store=app_store, warehouse=warehouse, filters=filters)
+    return {
+        "nps": None if score is None else score.score,
+        "nps_margin": None if score is None else score.margin,
+        "n_nps": None if score is None else score.answers,
+        "open_feedback": feedback.open_feedback(app_store=app_store, warehouse=warehouse, filters=filters),
+    }
+
+
+@dataclass(frozen=True)
+class Community:
+    """The warehouse's part of an Overview (community_figures): each period's community_kpis, the
+    current period's daily series and the movers."""
+
+    current: dict[str, float | None]
+    previous: dict[str, float | None]
+    daily: pd.DataFrame
+    movers: pd.DataFrame
+
+
+def community_figures(
+    *,
+    warehouse: Runner,
+    filters: Filters,
+    profile: pd.DataFrame | None = None,
+    conversions: retention.Counts | None = None,
+) -> Community:
+    """The warehouse's part of overview_kpis, which changes only with a sync (the app keeps it per
+    build, and the app store's part per minute while the period runs)."""
+    earlier = filters.previous()
+    # One series over both periods: a day's counts depend only on the days before it.
+    both = daily_activity(warehouse=warehouse, filters=replace(filters, start=earlier.start))
+    daily = both[both["date"] >= filters.start].reset_index(drop=True)
+    if profile is None:
+        profile = warehouse.run(retention.activity_profile_query(filters=filters))
+    current = community_kpis(
+        warehouse=warehouse,
+        filters=filters,
+        daily=daily,
+        returns=retention.churn_and_returning(profile),
+        conversions=conversions,
+    )
+    previous = community_kpis(
+        warehouse=warehouse,
+        filters=earlier,
+        daily=both[both["date"] < filters.start].reset_index(drop=True),
+        returns=retention.churn_and_returning(profile, period="previous"),
+        conversions=conversions,
+    )
+    return Community(current, previous, daily, movers_frame(warehouse=warehouse, filters=filters, profile=profile))
+
+
+Answers = tuple[dict[str, float | None], dict[str, float | None]]  # answer_kpis now and the period before
+
+
+def answer_figures(*, warehouse: Runner, app_store: Runner, filters: Filters) -> Answers:
+    """The app store's part of overview_kpis: answer_kpis for the period and the one before."""
+    current = answer_kpis(warehouse=warehouse, app_store=app_store, filters=filters)
+    return current, answer_kpis(warehouse=warehouse, app_store=app_store, filters=filters.previous())
+
+
+def overview_of(community: Community, answers: Answers) -> Overview:
+    """The Overview of a view from its two parts."""
+    current, previous = community.current | answers[0], community.previous | answers[1]
+    return Overview(kpis=pair(current, previous, KPI_KEYS), daily=community.daily, movers=community.movers)
 
 
 def overview_kpis(
@@ -74,34 +138,9 @@ def overview_kpis(
 ) -> Overview:
     """Each KPI for the period beside the same-length period before it, with the daily series.
     `profile`: the period's activity_profile_query rows, where the caller has them; `conversions`
-    as period_kpis takes it."""
-    earlier = filters.previous()
-    # One series over both periods: a day's counts depend only on the days before it.
-    both = daily_activity(warehouse=warehouse, filters=replace(filters, start=earlier.start))
-    daily = both[both["date"] >= filters.start].reset_index(drop=True)
-    if profile is None:
-        profile = warehouse.run(retention.activity_profile_query(filters=filters))
-    current = period_kpis(
-        warehouse=warehouse,
-        app_store=app_store,
-        filters=filters,
-        daily=daily,
-        returns=retention.churn_and_returning(profile),
-        conversions=conversions,
-    )
-    previous = period_kpis(
-        warehouse=warehouse,
-        app_store=app_store,
-        filters=earlier,
-        daily=both[both["date"] < filters.start].reset_index(drop=True),
-        returns=retention.churn_and_returning(profile, period="previous"),
-        conversions=conversions,
-    )
-    return Overview(
-        kpis=pair(current, previous, KPI_KEYS),
-        daily=daily,
-        movers=movers_frame(warehouse=warehouse, filters=filters, profile=profile),
-    )
+    as community_kpis takes it."""
+    community = community_figures(warehouse=warehouse, filters=filters, profile=profile, conversions=conversions)
+    return overview_of(community, answer_figures(warehouse=warehouse, app_store=app_store, filters=filters))
 
 
 def movers_frame(

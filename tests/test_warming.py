@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -112,6 +112,13 @@ def busy_worker(settings) -> Iterator[None]:
     assert warming.idle(timeout=60)
 
 
+def other_periods(settings) -> int:
+    """How many periods the filter bar offers beside the default one: six, but five on a Monday
+    (this week is today) or the first of a month (this month is today), four on a Monday the 1st."""
+    today = clock.today_in(settings.timezone)
+    return 6 - (today.weekday() == 0) - (today.day == 1)
+
+
 def opened(page: str, query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(query or {})
@@ -146,18 +153,18 @@ def test_after_a_new_build_the_first_change_on_every_dashboard_page_opens_from_t
         assert warming.idle(timeout=120)
     warmed = [record.getMessage() for record in caplog.records if record.getMessage().startswith("Warmed the")]
     assert [message.split(":")[0] for message in warmed] == ["Warmed the default views", "Warmed the likely next views"]
-    # 3 periods and 16 choices, on four pages and the Members page's without members' addresses
-    assert warmed[1].startswith(f"Warmed the likely next views: {5 * (3 + 16)} views")
+    # the other periods and 16 choices, on four pages and the Members page's without members' addresses
+    assert warmed[1].startswith(f"Warmed the likely next views: {5 * (other_periods(settings) + 16)} views")
     for page in PAGES:
         for query in (
             {"period": "last_90_days"},
-            {"period": "last_7_days"},
+            {"period": "this_month"},  # so far: its survey scores and feedback read again each minute
             {"channel": "event"},
             {"segment": "student"},
         ):
             at = opened(page, query)
             assert not at.exception, (page, query)
-            assert at.metric or at.dataframe, page
+            assert at.metric or at.dataframe or at.info, page  # (the demo has no campaign this month)
             assert page_queries == [], (page, query, page_queries)
             assert charts_built == [], (page, query, charts_built)
             assert warming.idle(timeout=60)  # (each opening warms the views around it in turn)
@@ -324,27 +331,63 @@ def test_the_readers_whose_charts_are_made_are_the_latest_seen_in_a_day(monkeypa
     assert warming._readers(settings) == (Reader("en", projector=True), Reader("zh-CN"), Reader("zh-TW"))
 
 
-def test_member_choices_leave_out_a_period_with_today_and_a_dimension_of_many_values(monkeypatch):
-    today = date(2026, 12, 2)
+def test_a_period_so_far_reads_its_answers_each_minute_and_its_warehouse_figures_once(page_queries, monkeypatch):
+    """Survey answers and feedback reach the app store all day, without a sync: the Overview and
+    the Campaigns page over this month read them again a minute later, the warehouse's figures not
+    before the next build."""
+    settings = load_settings()
+    warming._state.key = (settings, data.data_version(settings), warming.default_filters(settings))
+    warming._state.fresh_until = math.inf  # the default views and likely next: not this test
+    answers: list[str] = []
+    engine = data.app_store(settings.app_db_url).engine
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        if threading.current_thread().name != "pulse-warm":
+            answers.append(statement)
+
+    today = clock.today_in(settings.timezone)  # a custom period to today: the demo's campaigns are in it
+    minute = [0]  # the clock's minute, turned by the test (a real one might turn between two openings)
+    monkeypatch.setattr(data, "live_minute", lambda filters: minute[0] if filters.end > today else None)
+    view = {"period": "custom", "start": str(today - timedelta(days=90)), "end": str(today + timedelta(days=1))}
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        for page in ("overview", "campaigns"):
+            assert not opened(page, view).exception  # (the Campaigns page: warmed around the Overview's view)
+            assert warming.idle(timeout=60)
+            page_queries.clear(), answers.clear()
+            assert not opened(page, view).exception  # within the minute
+            assert page_queries == [], (page, page_queries)
+            within = len(answers)  # (the Overview reads its notes and goals at every run)
+            minute[0] += 1
+            answers.clear()
+            assert not opened(page, view).exception  # a minute on
+            assert page_queries == [], (page, page_queries)
+            assert len(answers) > within, page  # the survey scores (and the Overview's open feedback)
+            assert warming.idle(timeout=60)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_member_choices_leave_out_a_dimension_of_many_values(monkeypatch):
     filters = Filters(start=date(2026, 11, 1), end=date(2026, 12, 1), channel="event")
     offered = {"channel": ["event", "social"], "region": ["APAC", "Europe", "Latin America"], "segment": []}
-    assert warming._member_choices(filters, offered, today=today) == [
+    assert warming._member_choices(filters, offered) == [
         replace(filters, channel=None),
         replace(filters, channel="social"),
         replace(filters, region="APAC"),
         replace(filters, region="Europe"),
         replace(filters, region="Latin America"),
     ]
+    with_today = replace(filters, end=date(2026, 12, 3))  # a period so far: kept like the others
+    assert len(warming._member_choices(with_today, offered)) == 5
     monkeypatch.setattr(warming, "WARMED_VALUES", 2)
-    assert warming._member_choices(filters, offered, today=today) == [
+    assert warming._member_choices(filters, offered) == [
         replace(filters, channel=None),
         replace(filters, channel="social"),
     ]
     in_europe = replace(filters, region="Europe")  # of a dimension with too many values: all of them still
-    assert replace(in_europe, region=None) in warming._member_choices(in_europe, offered, today=today)
-    assert warming._member_choices(filters, {"channel": ["", "event"]}, today=today) == [replace(filters, channel=None)]
-    with_today = replace(filters, end=date(2026, 12, 3))  # its figures are keyed by the minute
-    assert warming._member_choices(with_today, offered, today=today) == []
+    assert replace(in_europe, region=None) in warming._member_choices(in_europe, offered)
+    assert warming._member_choices(filters, {"channel": ["", "event"]}) == [replace(filters, channel=None)]
 
 
 def test_after_a_page_is_shown_the_other_pages_at_its_view_open_from_the_cache(page_queries, warmed_dir):
@@ -372,13 +415,13 @@ def test_the_default_view_warms_no_other_page(warmed_dir):
     with busy_worker(settings):
         assert warming.warm_around(settings, "members", filters)
         offered = data.load_dimension_values(settings, data.data_version(settings))
-        choices = warming._member_choices(filters, offered, today=clock.today_in(settings.timezone))
+        choices = warming._member_choices(filters, offered)
         assert len(choices) == 16  # six channels, six regions, four segments
         plan = warming._state.queue[-1].plan
         assert {view for view, _ in plan} == {warming.members}
         periods = [shown for _, shown in plan if shown not in choices]
         assert [shown for _, shown in plan] == [periods[0], *choices, *periods[1:]]  # after the likeliest period
-        assert len(periods) == 3
+        assert len(periods) == other_periods(settings)
         europe = replace(filters, region="Europe")
         assert warming.warm_around(settings, "members", europe, personal=False)
         plan = warming._state.queue[-1].plan
@@ -387,7 +430,9 @@ def test_the_default_view_warms_no_other_page(warmed_dir):
             (warming.engagement, europe),
             (warming.campaigns, europe),
         ]
-        assert [view for view, _ in plan[:-3]] == [warming.members, warming.members_presented] * (3 + 16)
+        assert [view for view, _ in plan[:-3]] == [warming.members, warming.members_presented] * (
+            other_periods(settings) + 16
+        )
 
 
 def test_nothing_is_warmed_with_the_setting_off_or_a_warehouse_queried_in_place(warmed_dir, monkeypatch):
@@ -420,7 +465,8 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
         assert warming.warm_around(settings, "campaigns", filters)  # engagement's periods give way
         queued = [(job.key is not None, [view for view, _ in job.plan]) for job in warming._state.queue]
         defaults = [*warming.VIEWS.values(), *warming.PRESENTED.values()]
-        assert queued == [(True, defaults), (False, [warming.campaigns] * (3 + 16)), (True, [])]  # [] planned later
+        campaigns = [warming.campaigns] * (other_periods(settings) + 16)
+        assert queued == [(True, defaults), (False, campaigns), (True, [])]  # [] planned later
     at = opened("campaigns", {"period": "last_90_days"})
     assert not at.exception
     assert page_queries == []

@@ -6,12 +6,13 @@ warehouse (seconds at a million members: docs/performance.md, "The browser's wai
   warm: after a sync swaps in a new build, on a new day, and again every ten minutes, the time the
   cache keeps a figure fresh (checked on every page run, and every minute by the delivery sender
   once a page has started it, so a build `cli.py sync` swapped in at night is warm in the morning).
-- Then every dashboard page one change away from its default view: over the other fixed periods
-  and with each member filter choice (the likely next views), so the first change a person makes
+- Then every dashboard page one change away from its default view: over the other preset periods
+  (PRESETS: the fixed ones and those so far, this month, this week, today) and with each member
+  filter choice (the likely next views), so the first change a person makes
   after opening a page is read from the cache too; asked with the default views, so they stay
   cached. These give way to the views around the page someone looks at, and go on after them.
-- While someone looks at a dashboard page, the same page over the other fixed periods that end
-  before today (the change people make most), with the view's member filters; after the first of
+- While someone looks at a dashboard page, the same page over the other preset periods (the
+  change people make most), with the view's member filters; after the first of
   them, the page with each other choice of each member filter (another channel, region or segment,
   or all of them; the other filters and the period kept), for dimensions of at most WARMED_VALUES
   values; then, unless the view is the default one, the other dashboard pages at the same view,
@@ -56,9 +57,9 @@ from ui import data, page_charts
 from ui.i18n import speaking
 from ui.presentation import Reader, spec_of
 
-# The periods warmed beside a view's own, most likely first; the presets that include today are
-# left out, since their figures are keyed by the minute (ui.data.live_minute).
-PRESETS = ("last_90_days", "last_7_days", "last_month", DEFAULT_PRESET)
+# The periods warmed beside a view's own, most likely first. Those that include today are kept
+# like the others: only their survey scores and feedback are read again each minute (ui.data.live_minute).
+PRESETS = ("last_90_days", "last_7_days", "this_month", "last_month", "this_week", "today", DEFAULT_PRESET)
 # A member dimension with more values is not warmed value by value: each is a view (0.1-0.75 s of
 # work at a million members), and a person is less likely to pick any one of them.
 WARMED_VALUES = 30
@@ -326,19 +327,15 @@ def _likely_next(filters: Filters, offered: dict[str, list[str]], settings: Sett
 def _around(filters: Filters, offered: dict[str, list[str]], settings: Settings) -> list[Filters]:
     """The views one change away from `filters`, likeliest first: the first other period, each
     other member filter choice (_member_choices), the other periods."""
-    today = clock.today_in(settings.timezone)
-    periods = [other for other in _periods(filters, today=today) if other != filters]
-    return [*periods[:1], *_member_choices(filters, offered, today=today), *periods[1:]]
+    periods = [other for other in _periods(filters, today=clock.today_in(settings.timezone)) if other != filters]
+    return [*periods[:1], *_member_choices(filters, offered), *periods[1:]]
 
 
-def _member_choices(filters: Filters, offered: dict[str, list[str]], *, today: date) -> list[Filters]:
+def _member_choices(filters: Filters, offered: dict[str, list[str]]) -> list[Filters]:
     """The view with each other choice of each member filter the filter bar offers: all of them
     (when one is chosen), or another value, for a dimension of at most WARMED_VALUES values (an
     empty value is left out: like all of them, it names no dimension); its period and other filters
-    kept. None for a period that includes today (its figures are keyed by the minute:
-    ui.data.live_minute)."""
-    if filters.end > today:
-        return []
+    kept."""
     choices = []
     for dimension in MEMBER_DIMENSIONS:
         chosen = getattr(filters, dimension)
@@ -377,8 +374,10 @@ def idle(*, timeout: float) -> bool:
 
 
 def _periods(filters: Filters, *, today: date) -> list[Filters]:
-    """The view over each of PRESETS, its member filters kept."""
-    return [replace(filters, start=start, end=end) for start, end in (preset_period(p, today=today) for p in PRESETS)]
+    """The view over each of PRESETS, its member filters kept, each period once (this week is
+    today on a Monday, this month on the first)."""
+    periods = dict.fromkeys(preset_period(preset, today=today) for preset in PRESETS)
+    return [replace(filters, start=start, end=end) for start, end in periods]
 
 
 def _ask(job: Job) -> None:
