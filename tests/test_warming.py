@@ -315,20 +315,25 @@ def test_the_charts_around_a_view_are_made_ahead_in_its_readers_language(page_qu
         assert {job.readers for job in warming._state.queue if job.key is not None} == {(chinese,)}
 
 
-def test_the_readers_whose_charts_are_made_are_the_latest_seen_in_a_day(monkeypatch):
+def test_the_readers_whose_charts_are_made_are_the_latest_seen_in_a_day(warmed_dir):
     settings = load_settings()
-    monkeypatch.setattr(warming, "_state", warming._State())
     assert warming._readers(settings) == (Reader(settings.language),)  # nobody seen: the community's language
+    with busy_worker(settings):
+        assert warming.warm_around(settings, "members", warming.default_filters(settings), reader=Reader("zh-TW"))
+        assert warming.warm_around(settings, "overview", warming.default_filters(settings), reader=Reader("zh-CN"))
+        shared = Reader("en", projector=True, shared=True)  # its link's view, which it cannot change
+        assert warming.warm_around(settings, "overview", warming.default_filters(settings), reader=shared)
+        assert warming._state.queue[-1].readers == (shared,)  # its own page's charts, still
     now = time.monotonic()
-    seen = {
-        Reader("zh-CN"): now - 10,
-        Reader("en", projector=True): now - 5,
-        Reader("zh-TW"): now - 20,
-        Reader("en", shared=True): now - 30,
-        Reader("en"): now - warming.READERS_KEPT_S - 1,  # over a day ago
-    }
-    warming._state.readers.update(seen)
+    warming._state.readers[Reader("en", projector=True)] = now
+    warming._state.readers[Reader("en")] = now - warming.READERS_KEPT_S - 1  # over a day ago
     assert warming._readers(settings) == (Reader("en", projector=True), Reader("zh-CN"), Reader("zh-TW"))
+    warming._state.readers[Reader("zh-TW", projector=True)] = now + 1
+    assert warming._readers(settings) == (
+        Reader("zh-TW", projector=True),
+        Reader("en", projector=True),
+        Reader("zh-CN"),
+    )  # the latest three
 
 
 def test_a_period_so_far_reads_its_answers_each_minute_and_its_warehouse_figures_once(page_queries, monkeypatch):

@@ -4,7 +4,9 @@ Results are keyed by the warehouse version (the build sync swapped in), so a syn
 otherwise a result is fresh for ten minutes, then served once more while it is computed again in
 the background (`cached`): a database queried in place shows rows at most twenty minutes old.
 Figures that read the app store for a period that ends today are at most a minute old
-(live_minute). Only small frames and dicts are cached: cache_data copies its value on every hit.
+(live_minute); where a loader's figures come from both stores, the warehouse's part is kept per
+build and only the app store's per minute (the Overview, the campaigns). Only small frames and
+dicts are cached: cache_data copies its value on every hit.
 """
 
 from __future__ import annotations

@@ -303,15 +303,17 @@ def warm_around(
         plan += [(view, filters) for other in VIEWS if other != page for view in _seen(other, personal)]
     reader = reader or Reader(settings.language)
     with _state.changed:
-        _state.readers[reader] = time.monotonic()
+        if not reader.shared:  # a share link shows the view it was made for, one change from no other
+            _state.readers[reader] = time.monotonic()
         _ask(Job(settings, version, plan, (reader,)))
     return True
 
 
 def _readers(settings: Settings) -> tuple[Reader, ...]:
     """Whose charts the default and likely next views are made for: the readers of the views around
-    a page in the last READERS_KEPT_S, the latest first (at most READERS_WARMED), else one reading
-    the community's language at a desk (the caller holds _state.changed)."""
+    a page in the last READERS_KEPT_S but under a share link, the latest first (at most
+    READERS_WARMED), else one reading the community's language at a desk (the caller holds
+    _state.changed)."""
     since = time.monotonic() - READERS_KEPT_S
     seen = sorted((reader for reader, at in _state.readers.items() if at >= since), key=_state.readers.__getitem__)
     return tuple(reversed(seen[-READERS_WARMED:])) or (Reader(settings.language),)
