@@ -119,7 +119,7 @@ def draw(chart: Chart, *, key: str | None = None, on_select: Literal["ignore", "
     Its spec is kept for the same arguments, language and mode (`spec_of`), so a rerun does not
     make it again: Altair's building and validating of the Overview's two charts was more than half
     of a rerun whose figures were cached."""
-    spec = spec_of(chart, Reader(current_language(), presenting()))
+    spec = spec_of(chart, Reader.now())
     if on_select == "rerun":
         return st.vega_lite_chart(spec=spec, key=key, on_select="rerun")
     return st.vega_lite_chart(spec=spec, key=key)

@@ -315,8 +315,9 @@ def _readers(settings: Settings) -> tuple[Reader, ...]:
     READERS_WARMED), else one reading the community's language at a desk (the caller holds
     _state.changed)."""
     since = time.monotonic() - READERS_KEPT_S
-    seen = sorted((reader for reader, at in _state.readers.items() if at >= since), key=_state.readers.__getitem__)
-    return tuple(reversed(seen[-READERS_WARMED:])) or (Reader(settings.language),)
+    seen = [reader for reader, at in _state.readers.items() if at >= since]
+    seen.sort(key=_state.readers.__getitem__, reverse=True)
+    return tuple(seen[:READERS_WARMED]) or (Reader(settings.language),)
 
 
 def _likely_next(filters: Filters, offered: dict[str, list[str]], settings: Settings) -> list[tuple[View, Filters]]:
