@@ -113,10 +113,11 @@ def busy_worker(settings) -> Iterator[None]:
 
 
 def other_periods(settings) -> int:
-    """How many periods the filter bar offers beside the default one: six, but five on a Monday
-    (this week is today) or the first of a month (this month is today), four on a Monday the 1st."""
+    """How many periods the filter bar offers beside the default one and a custom range: seven, but
+    six on a Monday (this week is today) or the first of a month (this month is today), five on a
+    Monday the 1st."""
     today = clock.today_in(settings.timezone)
-    return 6 - (today.weekday() == 0) - (today.day == 1)
+    return 7 - (today.weekday() == 0) - (today.day == 1)
 
 
 def opened(page: str, query: dict[str, str] | None = None) -> AppTest:
@@ -313,6 +314,58 @@ def test_the_charts_around_a_view_are_made_ahead_in_its_readers_language(page_qu
         warming._state.fresh_until = 0.0  # ten minutes on
         assert warming.warm_default_views(settings)
         assert {job.readers for job in warming._state.queue if job.key is not None} == {(chinese,)}
+
+
+def test_a_view_made_lately_is_not_read_again_but_for_a_new_reader_a_new_minute_or_after_a_while(
+    warmed_dir, monkeypatch
+):
+    """Around a page just opened at its default view, every view was made with the build's likely
+    next ones: the thread does not read them back (it would hold the interpreter while the person's
+    change runs). It reads them again for a reader it has not drawn them for (only that reader's
+    charts), for a period so far in a new minute (its answers), and after MADE_FRESH_S."""
+    settings = load_settings()
+    minute = [int(time.time() // 60)]
+    today = clock.today_in(settings.timezone)
+    monkeypatch.setattr(data, "live_minute", lambda filters: minute[0] if filters.end > today else None)
+    called: list[tuple[warming.View, Filters]] = []
+    drawn: list[tuple[Reader, ...]] = []
+    call, draw = warming.View.__call__, warming.View.draw_ahead
+
+    def counted_call(view, settings, version, filters) -> None:
+        called.append((view, filters))
+        call(view, settings, version, filters)
+
+    def counted_draw(view, settings, version, filters, readers) -> None:
+        drawn.append(tuple(readers))
+        draw(view, settings, version, filters, readers)
+
+    monkeypatch.setattr(warming.View, "__call__", counted_call)
+    monkeypatch.setattr(warming.View, "draw_ahead", counted_draw)
+    assert warming.warm_default_views(settings)
+    assert warming.idle(timeout=120)
+    assert len(called) > len(warming.VIEWS)  # the default views and the likely next
+    filters = warming.default_filters(settings)
+    around = warming._around(filters, data.load_dimension_values(settings, data.data_version(settings)), settings)
+    overview = warming.VIEWS["overview"]
+
+    def warmed_around(reader: Reader | None = None) -> list[Filters]:
+        called.clear()
+        drawn.clear()
+        assert warming.warm_around(settings, "overview", filters, reader=reader)
+        assert warming.idle(timeout=60)
+        assert {view for view, _ in called} <= {overview}
+        return [shown for _, shown in called]
+
+    assert warmed_around() == [] and drawn == []
+    chinese = Reader("zh-CN")
+    assert warmed_around(chinese) == around and set(drawn) == {(chinese,)}
+    assert warmed_around(chinese) == []
+    minute[0] += 1
+    so_far = [shown for shown in around if shown.end > today]
+    assert so_far  # today, at least
+    assert warmed_around(chinese) == so_far and set(drawn) == {(chinese,)}
+    monkeypatch.setattr(warming, "MADE_FRESH_S", 0.0)  # as if five minutes had passed
+    assert warmed_around() == around and set(drawn) == {(Reader(settings.language),)}
 
 
 def test_the_readers_whose_charts_are_made_are_the_latest_seen_in_a_day(warmed_dir):
@@ -572,7 +625,7 @@ def test_the_views_around_a_page_are_queued_before_the_thread_goes_on(warmed_dir
     likely = warming.Job(
         settings,
         warming._state.key[1],
-        [(warming.View((lambda *view: order.append("likely next"),)), filters)] * 2,
+        [(warming.View((lambda *view: order.append("likely next"),)), filters) for _ in range(2)],
         key=warming._state.key,
         likely_next=True,
     )

@@ -7,10 +7,10 @@ warehouse (seconds at a million members: docs/performance.md, "The browser's wai
   cache keeps a figure fresh (checked on every page run, and every minute by the delivery sender
   once a page has started it, so a build `cli.py sync` swapped in at night is warm in the morning).
 - Then every dashboard page one change away from its default view: over the other preset periods
-  (PRESETS: the fixed ones and those so far, this month, this week, today) and with each member
-  filter choice (the likely next views), so the first change a person makes
-  after opening a page is read from the cache too; asked with the default views, so they stay
-  cached. These give way to the views around the page someone looks at, and go on after them.
+  (PRESETS: every one the filter bar offers, the periods so far among them, the last 365 days
+  last) and with each member filter choice (the likely next views), so the first change a person
+  makes after opening a page is read from the cache too; asked with the default views, so they
+  stay cached. These give way to the views around the page someone looks at, and go on after them.
 - While someone looks at a dashboard page, the same page over the other preset periods (the
   change people make most), with the view's member filters; after the first of
   them, the page with each other choice of each member filter (another channel, region or segment,
@@ -27,10 +27,11 @@ for more on a projector or for a viewer who may not see members' addresses (the 
 slipping champions without them): warmed with the default views, and with the other periods for
 such a viewer. One thread per server works through the requests: the default views to their end,
 and the views around the page looked at last (those not yet warmed are dropped when someone looks
-at another). A page asking for a figure the thread is computing waits for it rather than computing
-it twice (st.cache_data's lock); while any page runs, the thread starts no view (page_run), so a
-person waiting shares the cores with one view at most. Its views run `data.ahead()`, where a loader
-may take a way that is slower for one view and makes the next ones cheap.
+at another; a view made in the last MADE_FRESH_S for the same reader is not read back). A page
+asking for a figure the thread is computing waits for it rather than computing it twice
+(st.cache_data's lock); while any page runs, the thread starts no view (page_run), so a person
+waiting shares the cores with one view at most. Its views run `data.ahead()`, where a loader may
+take a way that is slower for one view and makes the next ones cheap.
 
 Only the DuckDB warehouse that sync builds is warmed: ClickHouse and databases queried in place are
 read by the people who open them. Warming that fails is logged and tried again a minute later; the
@@ -57,9 +58,20 @@ from ui import data, page_charts
 from ui.i18n import speaking
 from ui.presentation import Reader, spec_of
 
-# The periods warmed beside a view's own, most likely first. Those that include today are kept
-# like the others: only their survey scores and feedback are read again each minute (ui.data.live_minute).
-PRESETS = ("last_90_days", "last_7_days", "this_month", "last_month", "this_week", "today", DEFAULT_PRESET)
+# The periods warmed beside a view's own, most likely first: every preset the filter bar offers.
+# Those that include today are kept like the others: only their survey scores and feedback are read
+# again each minute (ui.data.live_minute). The last 365 days last: a year's windows are not in the
+# rollup, and at a million members its views take seconds each.
+PRESETS = (
+    "last_90_days",
+    "last_7_days",
+    "this_month",
+    "last_month",
+    "this_week",
+    "today",
+    DEFAULT_PRESET,
+    "last_365_days",
+)
 # A member dimension with more values is not warmed value by value: each is a view (0.1-0.75 s of
 # work at a million members), and a person is less likely to pick any one of them.
 WARMED_VALUES = 30
@@ -193,6 +205,7 @@ class _State:
         self.fresh_until = 0.0  # time.monotonic() until which they are warm (or queued: infinity)
         self.running = 0  # page runs in progress on this server (page_run)
         self.readers: dict[Reader, float] = {}  # when each was last seen (time.monotonic())
+        self.made: dict[tuple, float] = {}  # when a view's figures and a reader's charts were made (_made)
 
 
 DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"
@@ -201,6 +214,10 @@ RETRY_S = 60  # after a warming that failed
 READERS_KEPT_S = 86_400.0  # the charts of the default and likely next views are made for readers seen in a day
 READERS_WARMED = 3  # at most, the latest seen
 PAGES_WAIT_S = 30.0  # the longest the thread gives way to page runs before its next view
+# A view made this recently is not read again (_unmade): its figures and specs are still cached, and
+# reading them back only holds the interpreter while a person's change runs. Under TTL_S, so the
+# default and likely next views asked again after it are read again (which keeps them cached).
+MADE_FRESH_S = data.TTL_S / 2
 _state = _State()
 # The dashboard view this run showed: (page, Filters, personal, Reader), in the run's thread. Not in
 # st.session_state: a page that ends with st.stop() (the Campaigns page with no campaign picked)
@@ -429,9 +446,13 @@ def _run(job: Job) -> None:
             _give_way_to_pages()
             if _overtaken(job, index):
                 return
+            readers = _unmade(job, view, filters)
+            if readers is None:
+                continue
             with data.ahead():
                 view(job.settings, job.version, filters)
-            view.draw_ahead(job.settings, job.version, filters, job.readers)
+            view.draw_ahead(job.settings, job.version, filters, readers)
+            _made(job, view, filters)
     except Exception as error:  # the page that reads these figures shows the failure too
         log.warning("Warming stopped: %r", error)
         _settle(job, fresh_for=RETRY_S)
@@ -441,6 +462,41 @@ def _run(job: Job) -> None:
     elif job.key is not None:
         _settle(job, fresh_for=data.TTL_S)
         log.info(DEFAULT_VIEWS_WARMED, len(job.plan), time.monotonic() - job.asked)
+
+
+def _unmade(job: Job, view: View, filters: Filters) -> tuple[Reader, ...] | None:
+    """The readers of `job` whose charts of `view` at `filters` were not made in the last
+    MADE_FRESH_S; None when they all were, and its figures too (the view is skipped). Around a page
+    just opened, all of its views were usually made with the build's likely next ones."""
+    since = time.monotonic() - MADE_FRESH_S
+    with _state.changed:
+        made = {
+            reader
+            for reader in (None, *job.readers)
+            if _state.made.get(_made_key(job, view, filters, reader), -math.inf) >= since
+        }
+    if None in made and made.issuperset(job.readers):
+        return None
+    return tuple(reader for reader in job.readers if reader not in made)
+
+
+def _made(job: Job, view: View, filters: Filters) -> None:
+    """`view` at `filters` was just made, its figures and `job`'s readers' charts; what is older
+    than MADE_FRESH_S is forgotten."""
+    now = time.monotonic()
+    with _state.changed:
+        for key, at in list(_state.made.items()):
+            if at < now - MADE_FRESH_S:
+                del _state.made[key]
+        for reader in (None, *job.readers):
+            _state.made[_made_key(job, view, filters, reader)] = now
+
+
+def _made_key(job: Job, view: View, filters: Filters, reader: Reader | None) -> tuple:
+    """What a view made is known by: the view, its settings, build and filters, the minute of a
+    period so far (its survey scores and feedback are read again each minute), and the reader of
+    its charts (None: its figures)."""
+    return (view, job.settings, job.version, filters, data.live_minute(filters), reader)
 
 
 def _overtaken(job: Job, index: int) -> bool:
