@@ -322,7 +322,9 @@ def test_a_view_made_lately_is_not_read_again_but_for_a_new_reader_a_new_minute_
     """Around a page just opened at its default view, every view was made with the build's likely
     next ones: the thread does not read them back (it would hold the interpreter while the person's
     change runs). It reads them again for a reader it has not drawn them for (only that reader's
-    charts), for a period so far in a new minute (its answers), and after MADE_FRESH_S."""
+    charts), for a period so far in a new minute (its answers), when it has made so many specs since
+    that the spec cache may have let them go, and after MADE_FRESH_S. The default and likely next
+    views asked again are read whatever was made (a read keeps them cached)."""
     settings = load_settings()
     minute = [int(time.time() // 60)]
     today = clock.today_in(settings.timezone)
@@ -335,15 +337,16 @@ def test_a_view_made_lately_is_not_read_again_but_for_a_new_reader_a_new_minute_
         called.append((view, filters))
         call(view, settings, version, filters)
 
-    def counted_draw(view, settings, version, filters, readers) -> None:
+    def counted_draw(view, settings, version, filters, readers) -> int:
         drawn.append(tuple(readers))
-        draw(view, settings, version, filters, readers)
+        return draw(view, settings, version, filters, readers)
 
     monkeypatch.setattr(warming.View, "__call__", counted_call)
     monkeypatch.setattr(warming.View, "draw_ahead", counted_draw)
     assert warming.warm_default_views(settings)
     assert warming.idle(timeout=120)
     assert len(called) > len(warming.VIEWS)  # the default views and the likely next
+    made = sorted(map(repr, called))
     filters = warming.default_filters(settings)
     around = warming._around(filters, data.load_dimension_values(settings, data.data_version(settings)), settings)
     overview = warming.VIEWS["overview"]
@@ -357,6 +360,11 @@ def test_a_view_made_lately_is_not_read_again_but_for_a_new_reader_a_new_minute_
         return [shown for _, shown in called]
 
     assert warmed_around() == [] and drawn == []
+    called.clear()
+    warming._state.fresh_until = 0.0  # ten minutes on
+    assert warming.warm_default_views(settings)
+    assert warming.idle(timeout=120)
+    assert sorted(map(repr, called)) == made
     chinese = Reader("zh-CN")
     assert warmed_around(chinese) == around and set(drawn) == {(chinese,)}
     assert warmed_around(chinese) == []
@@ -364,6 +372,11 @@ def test_a_view_made_lately_is_not_read_again_but_for_a_new_reader_a_new_minute_
     so_far = [shown for shown in around if shown.end > today]
     assert so_far  # today, at least
     assert warmed_around(chinese) == so_far and set(drawn) == {(chinese,)}
+    trusted = warming.SPECS_TRUSTED
+    monkeypatch.setattr(warming, "SPECS_TRUSTED", 0)  # as if the thread had made many specs since
+    assert warmed_around(chinese) == around and set(drawn) == {(chinese,)}
+    monkeypatch.setattr(warming, "SPECS_TRUSTED", trusted)
+    assert warmed_around(chinese) == []
     monkeypatch.setattr(warming, "MADE_FRESH_S", 0.0)  # as if five minutes had passed
     assert warmed_around() == around and set(drawn) == {(Reader(settings.language),)}
 

@@ -33,7 +33,8 @@ FILTERS_KEY = "pulse_filters"  # the filter bar's container; hidden while presen
 HEADLINE_KEY = "pulse_headline"  # the KPIs a room reads first: the largest tiles
 STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY)  # ui/streamlit_internals.py
 SPECS_KEPT = 1024  # charts' specs kept (6 kB at the median, 19 at most at a million members): every chart of
-# every view recently drawn, and of those the warming thread made ahead (about 160 a reader: ui.page_charts)
+# every view recently drawn, and of those the warming thread made ahead (about 170 a reader for the bench's
+# few filter values; more with more: ui.warming.SPECS_TRUSTED)
 CHART_HEIGHT = 330  # two charts side by side under the tiles fill a 1080-pixel screen (legend included), with
 # room for a second line under a narrow tile's change (the word on why it is grey, ui.page.LAYOUT)
 

@@ -27,7 +27,7 @@ for more on a projector or for a viewer who may not see members' addresses (the 
 slipping champions without them): warmed with the default views, and with the other periods for
 such a viewer. One thread per server works through the requests: the default views to their end,
 and the views around the page looked at last (those not yet warmed are dropped when someone looks
-at another; a view made in the last MADE_FRESH_S for the same reader is not read back). A page
+at another; one the thread made lately for the same reader is not read back: _unmade). A page
 asking for a figure the thread is computing waits for it rather than computing it twice
 (st.cache_data's lock); while any page runs, the thread starts no view (page_run), so a person
 waiting shares the cores with one view at most. Its views run `data.ahead()`, where a loader may
@@ -56,7 +56,7 @@ from schema import MEMBER_DIMENSIONS
 from settings import Settings
 from ui import data, page_charts
 from ui.i18n import speaking
-from ui.presentation import Reader, spec_of
+from ui.presentation import SPECS_KEPT, Reader, spec_of
 
 # The periods warmed beside a view's own, most likely first: every preset the filter bar offers.
 # Those that include today are kept like the others: only their survey scores and feedback are read
@@ -97,14 +97,17 @@ class View:
         for step in self.steps:
             step(settings, version, filters)
 
-    def draw_ahead(self, settings: Settings, version: str, filters: Filters, readers: Sequence[Reader]) -> None:
+    def draw_ahead(self, settings: Settings, version: str, filters: Filters, readers: Sequence[Reader]) -> int:
         """Make the specs of the page's charts as each of `readers` will see them (after the call
-        above: from its figures)."""
+        above: from its figures); how many."""
+        made = 0
         for reader in readers if self.charts is not None else ():
             with speaking(reader.language):
                 for chart in self.charts(settings, version, filters, reader):
                     if chart is not None:
                         spec_of(chart, reader)
+                        made += 1
+        return made
 
 
 def _new_members_by_channel(settings: Settings, version: str, filters: Filters) -> object:
@@ -205,7 +208,11 @@ class _State:
         self.fresh_until = 0.0  # time.monotonic() until which they are warm (or queued: infinity)
         self.running = 0  # page runs in progress on this server (page_run)
         self.readers: dict[Reader, float] = {}  # when each was last seen (time.monotonic())
-        self.made: dict[tuple, float] = {}  # when a view's figures and a reader's charts were made (_made)
+        # When the thread made a view's figures and a reader's charts, and how many specs it had
+        # made by then (_made); forgotten after MADE_FRESH_S (when forgotten last: pruned).
+        self.made: dict[tuple, tuple[float, int]] = {}
+        self.specs_made = 0
+        self.pruned = 0.0
 
 
 DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"
@@ -214,10 +221,13 @@ RETRY_S = 60  # after a warming that failed
 READERS_KEPT_S = 86_400.0  # the charts of the default and likely next views are made for readers seen in a day
 READERS_WARMED = 3  # at most, the latest seen
 PAGES_WAIT_S = 30.0  # the longest the thread gives way to page runs before its next view
-# A view made this recently is not read again (_unmade): its figures and specs are still cached, and
-# reading them back only holds the interpreter while a person's change runs. Under TTL_S, so the
-# default and likely next views asked again after it are read again (which keeps them cached).
+# The views around a page are not read back when the thread made them this recently (_unmade): the
+# cache still serves them, and reading them back only holds the interpreter while the person's
+# change runs. The default and likely next views are always read (that keeps them cached: a read
+# after TTL_S refreshes a figure), and a reader's charts count as made only while the thread has
+# made fewer than SPECS_TRUSTED specs since (the spec cache keeps the SPECS_KEPT used last).
 MADE_FRESH_S = data.TTL_S / 2
+SPECS_TRUSTED = SPECS_KEPT // 2
 _state = _State()
 # The dashboard view this run showed: (page, Filters, personal, Reader), in the run's thread. Not in
 # st.session_state: a page that ends with st.stop() (the Campaigns page with no campaign picked)
@@ -446,13 +456,13 @@ def _run(job: Job) -> None:
             _give_way_to_pages()
             if _overtaken(job, index):
                 return
-            readers = _unmade(job, view, filters)
+            keys = _made_keys(job, view, filters)
+            readers = job.readers if job.key is not None else _unmade(keys, job.readers)
             if readers is None:
                 continue
             with data.ahead():
                 view(job.settings, job.version, filters)
-            view.draw_ahead(job.settings, job.version, filters, readers)
-            _made(job, view, filters)
+            _made(keys, readers, view.draw_ahead(job.settings, job.version, filters, readers))
     except Exception as error:  # the page that reads these figures shows the failure too
         log.warning("Warming stopped: %r", error)
         _settle(job, fresh_for=RETRY_S)
@@ -464,39 +474,41 @@ def _run(job: Job) -> None:
         log.info(DEFAULT_VIEWS_WARMED, len(job.plan), time.monotonic() - job.asked)
 
 
-def _unmade(job: Job, view: View, filters: Filters) -> tuple[Reader, ...] | None:
-    """The readers of `job` whose charts of `view` at `filters` were not made in the last
-    MADE_FRESH_S; None when they all were, and its figures too (the view is skipped). Around a page
-    just opened, all of its views were usually made with the build's likely next ones."""
+def _made_keys(job: Job, view: View, filters: Filters) -> dict[Reader | None, tuple]:
+    """What `view` at `filters` made by `job` is known by (_State.made), for its figures (None) and
+    each of its readers' charts: the view, its settings, build and filters, and the minute of a
+    period so far (its survey scores and feedback are read again each minute), taken as it starts."""
+    view_key = (view, job.settings, job.version, filters, data.live_minute(filters))
+    return {reader: (*view_key, reader) for reader in (None, *job.readers)}
+
+
+def _unmade(keys: dict[Reader | None, tuple], readers: tuple[Reader, ...]) -> tuple[Reader, ...] | None:
+    """Of the views around a page, the `readers` whose charts the thread has not made lately (in
+    MADE_FRESH_S, and fewer than SPECS_TRUSTED specs ago); None when it made them all and the
+    figures too (the view is skipped: around a page just opened, it usually made every view with
+    the build's likely next ones)."""
     since = time.monotonic() - MADE_FRESH_S
     with _state.changed:
-        made = {
-            reader
-            for reader in (None, *job.readers)
-            if _state.made.get(_made_key(job, view, filters, reader), -math.inf) >= since
-        }
-    if None in made and made.issuperset(job.readers):
-        return None
-    return tuple(reader for reader in job.readers if reader not in made)
+
+        def made(reader: Reader | None) -> bool:
+            at, specs = _state.made.get(keys[reader], (-math.inf, 0))
+            return at >= since and (reader is None or _state.specs_made - specs < SPECS_TRUSTED)
+
+        figures, undrawn = made(None), tuple(reader for reader in readers if not made(reader))
+    return None if figures and not undrawn else undrawn
 
 
-def _made(job: Job, view: View, filters: Filters) -> None:
-    """`view` at `filters` was just made, its figures and `job`'s readers' charts; what is older
-    than MADE_FRESH_S is forgotten."""
+def _made(keys: dict[Reader | None, tuple], readers: Sequence[Reader], specs: int) -> None:
+    """A view's figures were just made (read), and `readers`' charts of it, `specs` specs in all;
+    what is older than MADE_FRESH_S is forgotten (once a minute)."""
     now = time.monotonic()
     with _state.changed:
-        for key, at in list(_state.made.items()):
-            if at < now - MADE_FRESH_S:
-                del _state.made[key]
-        for reader in (None, *job.readers):
-            _state.made[_made_key(job, view, filters, reader)] = now
-
-
-def _made_key(job: Job, view: View, filters: Filters, reader: Reader | None) -> tuple:
-    """What a view made is known by: the view, its settings, build and filters, the minute of a
-    period so far (its survey scores and feedback are read again each minute), and the reader of
-    its charts (None: its figures)."""
-    return (view, job.settings, job.version, filters, data.live_minute(filters), reader)
+        if now - _state.pruned > 60:
+            _state.made = {key: made for key, made in _state.made.items() if made[0] >= now - MADE_FRESH_S}
+            _state.pruned = now
+        _state.specs_made += specs
+        for reader in (None, *readers):
+            _state.made[keys[reader]] = (now, _state.specs_made)
 
 
 def _overtaken(job: Job, index: int) -> bool:
