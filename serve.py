@@ -21,6 +21,7 @@ import clock
 from outreach import consent
 from settings import load_settings, signing_secret
 from store.database import AppStore, StoreError
+from ui import heap
 
 log = logging.getLogger(__name__)
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -54,4 +55,5 @@ async def one_click_unsubscribe(request: Request) -> PlainTextResponse:
     return PlainTextResponse(words[status], status_code=status)
 
 
+heap.freeze_in_this_process()  # a long-lived server: ui/heap.py
 app = st.App("app.py", routes=[Route("/unsubscribe", one_click_unsubscribe, methods=["POST"])])

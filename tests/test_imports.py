@@ -41,7 +41,7 @@ BELOW_UI = {
 # unit -> the units it may import (besides BOTTOM and itself), from the top of the graph down
 ALLOWED: dict[str, set[str]] = {
     "app": {"ui", "auth", "store", "settings", "logs", STREAMLIT},
-    "serve": {"outreach", "store", "settings", STREAMLIT},
+    "serve": {"outreach", "store", "settings", "ui", STREAMLIT},
     "cli": BELOW_UI,
     "pages": BELOW_UI | {"ui", STREAMLIT},
     "ui": BELOW_UI | {STREAMLIT},
