@@ -19,7 +19,7 @@ from auth.pages import DASHBOARDS, SIGN_IN, SURVEY, UNSUBSCRIBE, PageSpec
 from errors import PulseError
 from settings import Settings, SettingsError
 from store.database import AppStore
-from ui import heap, session
+from ui import session
 from ui.background import refresh_when_due
 from ui.data import app_store, current_settings, warm_up_sentiment
 from ui.i18n import t
@@ -31,7 +31,6 @@ from ui.tables import error_markdown
 from ui.warming import page_run
 
 mark_entry()
-heap.set_aside_what_stays()  # the server's long-lived objects, out of each run's garbage collection
 warm_up_sentiment()
 
 

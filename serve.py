@@ -55,5 +55,5 @@ async def one_click_unsubscribe(request: Request) -> PlainTextResponse:
     return PlainTextResponse(words[status], status_code=status)
 
 
-heap.freeze_in_this_process()  # a long-lived server: ui/heap.py
+heap.freeze_the_loaded_code()  # out of the garbage collection after every run: ui/heap.py
 app = st.App("app.py", routes=[Route("/unsubscribe", one_click_unsubscribe, methods=["POST"])])

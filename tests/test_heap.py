@@ -1,60 +1,64 @@
-"""ui/heap.py: the server sets its long-lived objects aside from garbage collection once modules were
-loaded, so the collection Streamlit runs after every script run walks only what runs made since;
-garbage is collected first; the tests' process (app.py without serve.py) never freezes."""
+"""ui/heap.py: the server, as it starts, imports what its pages run and sets it aside from garbage
+collection (gc.freeze), so the collection Streamlit runs after every script run walks only what
+sessions made since; garbage is collected first."""
 
 from __future__ import annotations
 
 import gc
 import importlib
+import pkgutil
 import sys
-import types
 import weakref
 from collections.abc import Iterator
 
 import pytest
+from streamlit import config
 
+import ui
 from ui import heap
 
 
 class Node:
-    """An object that can sit in a reference cycle (a cycle is only freed by the collector)."""
+    """An object that can sit in a reference cycle (only the collector frees a cycle)."""
 
     other: Node | None = None
 
 
 @pytest.fixture
-def fresh_heap(monkeypatch) -> Iterator[None]:
-    """heap's state as in a new process, and nothing frozen after the test."""
-    monkeypatch.setattr(heap, "_state", {"on": False, "modules": 0})
-    yield
-    gc.unfreeze()
+def nothing_left_frozen() -> Iterator[None]:
+    """No automatic collection during the test (it could free the test's cycle itself), and
+    nothing frozen after it."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
-def test_a_process_that_is_not_the_server_never_freezes(fresh_heap):
-    assert heap.set_aside_what_stays() is False
-    assert gc.get_freeze_count() == 0
-
-
-def test_the_server_freezes_once_modules_were_loaded_since_and_collects_the_garbage_first(fresh_heap, monkeypatch):
-    heap.freeze_in_this_process()
+def test_the_loaded_code_is_frozen_after_its_garbage_is_collected(nothing_left_frozen):
     garbage = Node()
     garbage.other = garbage  # a cycle nobody refers to
     gone = weakref.ref(garbage)
     del garbage
+    assert gone() is not None
     walked_before = len(gc.get_objects())  # what a full collection walks
-    assert heap.set_aside_what_stays() is True
+    frozen = heap.freeze_the_loaded_code()
     assert gone() is None  # collected, not frozen
-    assert gc.get_freeze_count() > walked_before // 2
-    assert len(gc.get_objects()) < walked_before // 10
-    frozen = gc.get_freeze_count()
-    assert heap.set_aside_what_stays() is False  # no module loaded since: nothing to do
-    assert gc.get_freeze_count() == frozen
-    monkeypatch.setitem(sys.modules, "pulse_heap_test_module", types.ModuleType("pulse_heap_test_module"))
-    assert heap.set_aside_what_stays() is True  # a page imported something: frozen again
-    assert gc.get_freeze_count() >= frozen
+    assert frozen > walked_before // 2
+    assert len(gc.get_objects()) < walked_before // 10  # what the collection after a run walks now
+    every = [module.name for module in pkgutil.walk_packages(ui.__path__, "ui.")]
+    assert "ui.data" in every and all(name in sys.modules for name in every)
 
 
-def test_the_server_module_turns_freezing_on(fresh_heap, monkeypatch):
+def test_the_server_freezes_its_code_as_it_starts(monkeypatch):
+    started: list[bool] = []
+    monkeypatch.setattr(heap, "freeze_the_loaded_code", lambda: started.append(True) or 0)
     monkeypatch.delitem(sys.modules, "serve", raising=False)
-    importlib.import_module("serve")
-    assert heap._state["on"] is True
+    script = config._main_script_path  # st.App sets the process's main script
+    try:
+        importlib.import_module("serve")
+    finally:
+        sys.modules.pop("serve", None)
+        config._main_script_path = script
+    assert started == [True]
