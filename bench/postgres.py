@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -26,6 +27,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 import schema
 from data_sources.rollup import build_rollup
 from engines import create_engine
+from ui.heap import CACHE_CHECK_LOG
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = ("overview", "members", "engagement", "campaigns")
@@ -224,6 +226,8 @@ def main() -> None:
         _copy_app_store(args.app_db, data_dir / "app.db")
     os.environ |= {"PULSE_DATA_DIR": str(data_dir), "PULSE_TIMEZONE": timezone, "PULSE_WAREHOUSE_URL": url}
     os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
+    # Streamlit, imported by now, says for each cached loader of ui/ that no runtime runs: none does here.
+    logging.getLogger(CACHE_CHECK_LOG).setLevel(logging.ERROR)
     from settings import load_settings
     from store.database import AppStore
 

@@ -605,15 +605,20 @@ def test_a_warming_that_fails_is_logged_and_tried_again_a_minute_later(warmed_di
     assert warming._state.fresh_until - time.monotonic() > warming.RETRY_S  # warm for the cache's time
 
 
-def test_the_thread_starts_no_view_while_a_page_runs(warmed_dir):
-    """A person waiting for a page does not share the cores with figures nobody asked for yet."""
-    settings = load_settings()
-    warmed = threading.Event()
-    job = warming.Job(
+def _one_view(settings, warmed: threading.Event) -> warming.Job:
+    """A job of one view that sets `warmed` when the thread makes it."""
+    return warming.Job(
         settings,
         data.data_version(settings),
         [(warming.View((lambda *view: warmed.set(),)), warming.default_filters(settings))],
     )
+
+
+def test_the_thread_starts_no_view_while_a_page_runs(warmed_dir):
+    """A person waiting for a page does not share the cores with figures nobody asked for yet."""
+    settings = load_settings()
+    warmed = threading.Event()
+    job = _one_view(settings, warmed)
     with warming._state.changed:
         warming._state.running = 1  # a page run in progress
         warming._ask(job)
@@ -623,6 +628,38 @@ def test_the_thread_starts_no_view_while_a_page_runs(warmed_dir):
         warming._state.changed.notify_all()
     assert warmed.wait(timeout=10)
     assert warming.idle(timeout=60)
+
+
+def test_the_thread_starts_no_view_just_after_a_page_ran(warmed_dir, monkeypatch):
+    """The page's last messages are on their way and the browser is drawing them, and a person who
+    changes the period as the page settles reruns it: the thread waits AFTER_RUN_S, then goes on."""
+    monkeypatch.setattr(warming, "AFTER_RUN_S", 600.0)
+    settings = load_settings()
+    warmed = threading.Event()
+    job = _one_view(settings, warmed)
+    with warming.page_run(settings):
+        pass
+    with warming._state.changed:
+        warming._ask(job)
+    assert not warmed.wait(timeout=0.5)
+    with warming._state.changed:
+        warming._state.run_ended -= 600.0  # that run ended AFTER_RUN_S ago
+        warming._state.changed.notify_all()
+    assert warmed.wait(timeout=10)
+    assert warming.idle(timeout=60)
+
+
+def test_pages_that_never_stop_running_do_not_stop_warming(warmed_dir, monkeypatch):
+    monkeypatch.setattr(warming, "PAGES_WAIT_S", 0.2)
+    settings = load_settings()
+    warmed = threading.Event()
+    job = _one_view(settings, warmed)
+    with warming._state.changed:
+        warming._state.running = 1  # a page run that does not end
+        warming._ask(job)
+    assert warmed.wait(timeout=10)
+    assert warming.idle(timeout=60)
+    warming._state.running = 0
 
 
 def test_the_views_around_a_page_are_queued_before_the_thread_goes_on(warmed_dir, monkeypatch):

@@ -29,9 +29,10 @@ such a viewer. One thread per server works through the requests: the default vie
 and the views around the page looked at last (those not yet warmed are dropped when someone looks
 at another; one the thread made lately for the same reader is not read back: _unmade). A page
 asking for a figure the thread is computing waits for it rather than computing it twice
-(st.cache_data's lock); while any page runs, the thread starts no view (page_run), so a person
-waiting shares the cores with one view at most. Its views run `data.ahead()`, where a loader may
-take a way that is slower for one view and makes the next ones cheap.
+(st.cache_data's lock); while any page runs, and for AFTER_RUN_S after one, the thread starts no
+view (page_run), so a person waiting shares the cores with one view at most. Its views run
+`data.ahead()`, where a loader may take a way that is slower for one view and makes the next ones
+cheap.
 
 Only the DuckDB warehouse that sync builds is warmed: ClickHouse and databases queried in place are
 read by the people who open them. Warming that fails is logged and tried again a minute later; the
@@ -207,6 +208,7 @@ class _State:
         self.key: tuple[Settings, str, Filters] | None = None  # the default views asked for last
         self.fresh_until = 0.0  # time.monotonic() until which they are warm (or queued: infinity)
         self.running = 0  # page runs in progress on this server (page_run)
+        self.run_ended = -math.inf  # when the last one ended (time.monotonic())
         self.readers: dict[Reader, float] = {}  # when each was last seen (time.monotonic())
         # When the thread made a view's figures and a reader's charts, and how many specs it had
         # made by then (_made); forgotten after MADE_FRESH_S (when forgotten last: pruned).
@@ -221,6 +223,10 @@ RETRY_S = 60  # after a warming that failed
 READERS_KEPT_S = 86_400.0  # the charts of the default and likely next views are made for readers seen in a day
 READERS_WARMED = 3  # at most, the latest seen
 PAGES_WAIT_S = 30.0  # the longest the thread gives way to page runs before its next view
+# After a page run the thread starts its next view only this much later: the run's last messages
+# are still on their way and the browser is drawing them, and a person who changes the period as
+# the page settles (the change made most) reruns it without a view nobody asked for yet on the cores.
+AFTER_RUN_S = 1.0
 # The views around a page are not read back when the thread made them this recently (_unmade): the
 # cache still serves them, and reading them back only holds the interpreter while the person's
 # change runs. The default and likely next views are always read (that keeps them cached: a read
@@ -243,9 +249,10 @@ def remember_view(page: str, filters: Filters, *, personal: bool, reader: Reader
 
 @contextmanager
 def page_run(settings: Settings) -> Iterator[None]:
-    """Around a page's run (app.py): while any page runs on this server the thread starts no view
-    (it ends the one it is on), so a person waiting for a page does not share the two cores with
-    figures nobody asked for yet; afterwards, what this run showed is warmed (warm_after_run)."""
+    """Around a page's run (app.py): while any page runs on this server, and for AFTER_RUN_S after,
+    the thread starts no view (it ends the one it is on), so a person waiting for a page does not
+    share the two cores with figures nobody asked for yet; afterwards, what this run showed is
+    warmed (warm_after_run)."""
     _shown.view = None
     with _state.changed:
         _state.running += 1
@@ -257,6 +264,7 @@ def page_run(settings: Settings) -> Iterator[None]:
         finally:
             with _state.changed:
                 _state.running -= 1
+                _state.run_ended = time.monotonic()
                 _state.changed.notify_all()
 
 
@@ -526,9 +534,17 @@ def _overtaken(job: Job, index: int) -> bool:
 
 
 def _give_way_to_pages() -> None:
-    """Wait until no page runs (at most PAGES_WAIT_S: a page that never ends does not stop warming)."""
+    """Wait until no page runs and none has ended in the last AFTER_RUN_S (at most PAGES_WAIT_S in
+    all: pages that never stop running do not stop warming)."""
+    deadline = time.monotonic() + PAGES_WAIT_S
     with _state.changed:
-        _state.changed.wait_for(lambda: _state.running == 0, timeout=PAGES_WAIT_S)
+        while (now := time.monotonic()) < deadline:
+            if _state.running:
+                _state.changed.wait(deadline - now)
+            elif (quiet := now - _state.run_ended) < AFTER_RUN_S:
+                _state.changed.wait(min(AFTER_RUN_S - quiet, deadline - now))
+            else:
+                return
 
 
 def _settle(job: Job, *, fresh_for: float) -> None:
