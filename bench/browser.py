@@ -19,7 +19,9 @@ it warms the build's default views and the views one change away from them (the 
 its log line), and each dashboard page is opened in a new session (*warmed*: a page opened after a
 sync) and its period changed at once (*period warmed*: warm since the sync), then, READING_S later,
 the member filter the cold visit changed (*filter warmed*: two changes from the default view; the
-member filter choices around the new view were being warmed meanwhile).
+member filter choices around the new view were being warmed meanwhile). Last, the inbox's item is
+opened there, read for ITEM_READING_S and left with Next (*next warmed*: the next item's member was
+read ahead meanwhile).
 
 A time is from the navigation or the click until the page has *settled*: content shown and, for
 QUIET_S, no running indicator, placeholder (skeleton) or stale element; after a click the page must
@@ -58,6 +60,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-
 VIEWPORT = {"width": 1440, "height": 900}
 QUIET_S = 0.8  # a page may run twice: settled means quiet this long
 READING_S = 10.0  # a person looking at a page before choosing a member filter
+ITEM_READING_S = 3.0  # a person reading an inbox item before moving to the next
 LIMIT_S = 120.0
 CONTENT = "[data-testid='stMain'] [data-testid='stElementContainer']"
 RUNNING = "[data-testid='stStatusWidget'], [data-testid='stSkeleton'], [data-stale='true']"
@@ -91,6 +94,7 @@ RATIO_OF = {
     "open_warmed_s": "open_warm_s",
     "period_warmed_s": "rerun_s",
     "filter_warmed_s": "rerun_s",
+    "next_warmed_s": "rerun_s",
 }
 WARMED_LINE = "Warmed the likely next views"  # ui/warming.NEXT_VIEWS_WARMED, in <data_dir>/pulse.log
 
@@ -482,6 +486,7 @@ def measure(env: dict[str, str], runs: int, pages: tuple[str, ...] = tuple(DASHB
                 with warmed_server(browser, env) as app:
                     for page in pages:
                         record.attempt(warmed_visit, browser, app, page, record, member_filter=filters[page])
+                    record.attempt(inbox_read, browser, f"{app}/feedback?item={item}", record)
         finally:
             browser.close()
     return record.result(runs)
@@ -512,6 +517,19 @@ def inbox(browser, url: str, record: Recorder) -> None:
         session.close()
 
 
+def inbox_read(browser, url: str, record: Recorder) -> None:
+    """On the server that warms: an item opened, read for ITEM_READING_S, then Next (*next warmed*:
+    the next item's member read ahead meanwhile, ui.warming.read_ahead)."""
+    session = Session(browser)
+    item = url.rsplit("item=", 1)[-1]
+    try:
+        session.open_showing(url, f"h3:has-text('#{item} ·')")
+        time.sleep(ITEM_READING_S)
+        record.page("feedback item", "next_warmed_s", *session.press("Next"))
+    finally:
+        session.close()
+
+
 def print_table(browser: dict) -> None:
     """The phase's lines of the bench table."""
     ref = browser["reference"]
@@ -532,10 +550,11 @@ def print_table(browser: dict) -> None:
         "open_warmed_s",
         "period_warmed_s",
         "filter_warmed_s",
+        "next_warmed_s",
     )
     heads = (
         *("open cold", "open warm", "period 1st", "filter 1st", "period", "filter", "next", "shown warm"),
-        *("open warmed", "period warmed", "filter warmed"),
+        *("open warmed", "period warmed", "filter warmed", "next warmed"),
     )
     print(f"{'page':<16}" + "".join(f"{head:>15}" for head in heads))
     for name, page in browser["pages"].items():

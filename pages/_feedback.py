@@ -17,7 +17,7 @@ from feedback import duplicates, importer, inbox, workflow
 from feedback.intake import MAX_TEXT, NewFeedback, record
 from metrics.levels import LEVELS
 from store.database import StoreError
-from ui import confirm, data
+from ui import confirm, data, warming
 from ui.address import id_in_address
 from ui.filters import recent_period
 from ui.i18n import t
@@ -217,7 +217,8 @@ def item_panel(choices: inbox.InboxChoices, *, order: list[int]) -> None:
     the whole page, as the list's figures change with it."""
     item = id_in_address("item")
     if item is not None:
-        item_detail(item, choices, order=order)
+        with warming.run_in_progress():  # a rerun of the panel alone, which app.py's page_run does not see
+            item_detail(item, choices, order=order)
 
 
 def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) -> None:
@@ -267,7 +268,9 @@ def item_detail(item_id: int, choices: inbox.InboxChoices, *, order: list[int]) 
     if reply.tell_member(settings, store, item):
         seen[item_id] = int(item["version"]) + 1  # the reply raised the version: not someone else's change
         st.rerun()
-    detail.item_tabs(settings, item, loaded.history, include_email=may(Permission.PERSONAL_DATA))
+    include_email = may(Permission.PERSONAL_DATA)
+    if detail.item_tabs(settings, item, loaded.history, include_email=include_email):
+        warming.read_ahead(settings, detail.neighbours(item_id, order), include_email=include_email)
 
 
 def themes_view() -> None:

@@ -18,7 +18,7 @@ def test_medians_and_ratios_to_the_reference():
     summary = browser.summarise(
         {
             "overview": {"open_cold_s": [3.0, 9.0, 2.0], "open_warm_s": [1.0, 1.2], "period_s": [0.9, 0.5, 0.6]},
-            "feedback item": {"next_s": [0.8], "filter_s": []},
+            "feedback item": {"next_s": [0.8], "next_warmed_s": [0.15], "filter_s": []},
         },
         {"open_cold_s": [1.0, 1.5, 0.5], "open_warm_s": [], "rerun_s": [0.2, 0.3, 0.4]},
     )
@@ -30,7 +30,7 @@ def test_medians_and_ratios_to_the_reference():
     assert overview["ratios"] == {"open_cold": pytest.approx(3.0), "period": pytest.approx(2.0)}
     item = summary["pages"]["feedback item"]
     assert "filter_s" not in item
-    assert item["ratios"] == {"next": pytest.approx(0.8 / 0.3)}
+    assert item["ratios"] == {"next": pytest.approx(0.8 / 0.3), "next_warmed": pytest.approx(0.5)}
 
 
 def test_results_keep_medians_ratios_traffic_and_samples_as_json():

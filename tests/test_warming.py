@@ -26,9 +26,11 @@ from streamlit.testing.v1 import AppTest
 
 import clock
 from catalog import translate
+from feedback.inbox import InboxFilters
 from metrics.filters import Filters
 from settings import SettingsError, load_settings
 from ui import background, data, presentation, warming
+from ui.inbox import detail
 from ui.presentation import Reader
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -694,3 +696,38 @@ def test_a_page_run_ends_for_the_thread_also_when_the_page_fails(warmed_dir):
         raise RuntimeError("the page failed")
     assert warming._state.running == 0
     assert warming.idle(timeout=60)  # (the default views it then asked for: not the next test's)
+
+
+def test_the_members_of_the_next_and_previous_inbox_items_are_read_ahead(warmed_dir, page_queries):
+    """As an item is shown with its member (the default tab), the thread reads the members of the
+    items Next and Previous open, so moving on makes no warehouse statement for them."""
+    settings = load_settings()
+    assert warming.warm_default_views(settings)  # not asked again as the page ends (they replace a page's)
+    assert warming.idle(timeout=60)
+    order = data.load_inbox(settings, InboxFilters())["id"].astype(int).tolist()
+    members = {item: data.load_item(settings, item).item.iloc[0]["member_id"] for item in order}
+    shown = next(
+        item
+        for position, item in enumerate(order[1:-1], start=1)
+        if all(isinstance(members[other], str) for other in (order[position - 1], item, order[position + 1]))
+    )
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["item"] = str(shown)
+    at.switch_page("pages/_feedback.py")
+    assert not at.run().exception
+    assert warming.idle(timeout=120)
+    page_queries.clear()
+    today = clock.now().date()
+    for other in detail.neighbours(shown, order):
+        profile = data.load_member_context(settings, members[other], today=today, include_email=True)
+        assert profile is not None and not profile["member"].empty
+    assert page_queries == []
+    data.load_member_context(settings, members[order[-1]], today=today, include_email=True)  # not read ahead
+    assert page_queries
+
+
+def test_next_and_previous_are_the_items_beside_one_in_the_list():
+    assert detail.neighbours(3, [5, 3, 9]) == [9, 5]
+    assert detail.neighbours(5, [5, 3, 9]) == [3]
+    assert detail.neighbours(9, [5, 3, 9]) == [3]
+    assert detail.neighbours(7, [5, 3, 9]) == []

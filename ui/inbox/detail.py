@@ -169,9 +169,10 @@ def merged(item: pd.Series, duplicates: pd.DataFrame) -> None:
         table(duplicates, column_config=feedback_columns())
 
 
-def item_tabs(settings: Settings, item: pd.Series, history: pd.DataFrame, *, include_email: bool) -> None:
+def item_tabs(settings: Settings, item: pd.Series, history: pd.DataFrame, *, include_email: bool) -> bool:
     """Who said it, what else they said, and the item's history, as lazy tabs: only the chosen one
-    runs (the choice lasts from item to item), so an item opens with one table beside the list."""
+    runs (the choice lasts from item to item), so an item opens with one table beside the list.
+    Whether the member's figures were read (the tab chosen shows them)."""
     context, elsewhere, past = st.tabs(
         [t("feedback.member_context"), t("feedback.said_elsewhere"), t("feedback.history")],
         key="feedback_item_tab",
@@ -189,6 +190,7 @@ def item_tabs(settings: Settings, item: pd.Series, history: pd.DataFrame, *, inc
     if past.open:
         with past:
             history_table(history)
+    return bool(context.open or elsewhere.open)
 
 
 def member_context(item: pd.Series, profile: dict[str, pd.DataFrame] | None, *, today: date) -> None:
@@ -277,6 +279,14 @@ def stepper(item_id: int, order: list[int]) -> None:
         on_click=_open,
         args=(order[min(position + 1, len(order) - 1)],),
     )
+
+
+def neighbours(item_id: int, order: list[int]) -> list[int]:
+    """The items Next and Previous open from this one (stepper), Next's first."""
+    if item_id not in order:
+        return []
+    position = order.index(item_id)
+    return [order[at] for at in (position + 1, position - 1) if 0 <= at < len(order)]
 
 
 def _open(item_id: int) -> None:
