@@ -731,3 +731,19 @@ def test_next_and_previous_are_the_items_beside_one_in_the_list():
     assert detail.neighbours(5, [5, 3, 9]) == [3]
     assert detail.neighbours(9, [5, 3, 9]) == [3]
     assert detail.neighbours(7, [5, 3, 9]) == []
+
+
+def test_the_first_inbox_items_member_is_read_ahead_as_the_inbox_opens(warmed_dir, page_queries):
+    settings = load_settings()
+    assert warming.warm_default_views(settings)
+    assert warming.idle(timeout=60)
+    order = data.load_inbox(settings, InboxFilters())["id"].astype(int).tolist()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/_feedback.py")
+    assert not at.run().exception
+    assert warming.idle(timeout=120)
+    page_queries.clear()
+    member = data.load_item(settings, order[0]).item.iloc[0]["member_id"]
+    profile = data.load_member_context(settings, member, today=clock.now().date(), include_email=True)
+    assert profile is not None and not profile["member"].empty
+    assert page_queries == []

@@ -354,11 +354,12 @@ def warm_around(
 
 
 def read_ahead(settings: Settings, item_ids: Sequence[int], *, include_email: bool) -> bool:
-    """As an inbox item is shown with its member's figures: the members of the items Next and
-    Previous open (`item_ids`), read by the thread (the item, then what the warehouse knows of its
-    member: ui.data.community_profile, kept per build), so moving on waits for none of the
-    warehouse's statements (0.3-0.4 s at a million members). In place of the views around a page
-    asked for before: the person is in the inbox. Whether that was asked."""
+    """As an inbox item is shown with its member's figures, the members of the items Next and
+    Previous open (`item_ids`), and as the inbox opens without one, its first item's: read by the
+    thread (the item, then what the warehouse knows of its member: ui.data.community_profile, kept
+    per build), so moving on waits for none of the warehouse's statements (0.3-0.4 s at a million
+    members). In place of the views around a page asked for before: the person is in the inbox.
+    Whether that was asked."""
     if not item_ids or not settings.warms_figures:
         return False
     try:
