@@ -113,8 +113,9 @@ def inbox_view() -> None:
             item_panel(choices, order=frame["id"].astype(int).tolist())
         elif not frame.empty:
             st.caption(t("feedback.pick_item"))
-            first = frame["id"].astype(int).tolist()[:1]  # where triage usually starts
-            warming.read_ahead(settings, first, include_email=may(Permission.PERSONAL_DATA))
+            if detail.shows_member():  # the first item, where triage usually starts
+                first = frame["id"].astype(int).tolist()[:1]
+                warming.read_ahead(settings, first, include_email=may(Permission.PERSONAL_DATA))
 
 
 def inbox_list(frame, choices: inbox.InboxChoices) -> list[int]:

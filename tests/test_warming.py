@@ -55,6 +55,7 @@ def warmed_dir(demo_data_dir, tmp_path, monkeypatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PULSE_WARM_FIGURES", "true")
     monkeypatch.setattr(warming, "_state", warming._State())
+    monkeypatch.setattr(warming, "AFTER_RUN_S", 0.0)  # a second after each run: its own test
     monkeypatch.setattr(background, "refresh_when_due", lambda settings: None)  # no sender with these settings
     st.cache_data.clear()
     return directory
@@ -639,7 +640,7 @@ def test_the_thread_starts_no_view_just_after_a_page_ran(warmed_dir, monkeypatch
     settings = load_settings()
     warmed = threading.Event()
     job = _one_view(settings, warmed)
-    with warming.page_run(settings):
+    with warming.run_in_progress():  # a run (without the default views page_run would ask for)
         pass
     with warming._state.changed:
         warming._ask(job)
@@ -649,6 +650,19 @@ def test_the_thread_starts_no_view_just_after_a_page_ran(warmed_dir, monkeypatch
         warming._state.changed.notify_all()
     assert warmed.wait(timeout=10)
     assert warming.idle(timeout=60)
+
+
+def test_a_run_counts_while_in_progress_and_when_it_ended_also_when_it_fails(warmed_dir):
+    """What the thread gives way to: a page's run (page_run) and a fragment's rerun (the inbox's item
+    panel, pages/_feedback.py), which does not pass through app.py."""
+    assert warming._state.run_ended == -math.inf
+    with pytest.raises(RuntimeError), warming.run_in_progress():
+        with warming.run_in_progress():  # the panel inside the page's whole run
+            assert warming._state.running == 2
+        assert warming._state.running == 1
+        raise RuntimeError("the panel failed")
+    assert warming._state.running == 0
+    assert time.monotonic() - warming._state.run_ended < 60
 
 
 def test_pages_that_never_stop_running_do_not_stop_warming(warmed_dir, monkeypatch):
@@ -722,7 +736,9 @@ def test_the_members_of_the_next_and_previous_inbox_items_are_read_ahead(warmed_
         profile = data.load_member_context(settings, members[other], today=today, include_email=True)
         assert profile is not None and not profile["member"].empty
     assert page_queries == []
-    data.load_member_context(settings, members[order[-1]], today=today, include_email=True)  # not read ahead
+    near = {members[item] for item in (shown, *detail.neighbours(shown, order))}
+    other = next(m for m in members.values() if isinstance(m, str) and m not in near)
+    data.load_member_context(settings, other, today=today, include_email=True)  # not read ahead
     assert page_queries
 
 
@@ -733,12 +749,16 @@ def test_next_and_previous_are_the_items_beside_one_in_the_list():
     assert detail.neighbours(7, [5, 3, 9]) == []
 
 
-def test_the_first_inbox_items_member_is_read_ahead_as_the_inbox_opens(warmed_dir, page_queries):
+@pytest.mark.parametrize(("tab", "read"), [(None, True), (translate("feedback.history"), False)])
+def test_the_first_inbox_items_member_is_read_ahead_as_the_inbox_opens(warmed_dir, page_queries, tab, read):
+    """Unless the tab an item opens on is its history, which does not show the member."""
     settings = load_settings()
     assert warming.warm_default_views(settings)
     assert warming.idle(timeout=60)
     order = data.load_inbox(settings, InboxFilters())["id"].astype(int).tolist()
     at = AppTest.from_file(APP, default_timeout=60)
+    if tab is not None:
+        at.session_state[detail.TABS] = tab
     at.switch_page("pages/_feedback.py")
     assert not at.run().exception
     assert warming.idle(timeout=120)
@@ -746,4 +766,4 @@ def test_the_first_inbox_items_member_is_read_ahead_as_the_inbox_opens(warmed_di
     member = data.load_item(settings, order[0]).item.iloc[0]["member_id"]
     profile = data.load_member_context(settings, member, today=clock.now().date(), include_email=True)
     assert profile is not None and not profile["member"].empty
-    assert page_queries == []
+    assert (page_queries == []) is read

@@ -355,7 +355,9 @@ def load_campaign_newcomers(
     return warehouse(settings).run(query)
 
 
-# Member lookup: searches are small and personal, so they are not cached; a profile is read fresh.
+# Member lookup: searches are small and personal, so they are not cached. What the warehouse knows of
+# a member is cached like the dashboards' figures (community_profile), with their email only for a
+# viewer who may see it; the answers and feedback they gave are read fresh.
 
 
 def search_members(settings: Settings, text: str, *, include_email: bool) -> pd.DataFrame:
@@ -367,8 +369,8 @@ def load_profile(
 ) -> dict[str, pd.DataFrame]:
     """Everything the lookup shows about one member, found by any of their ids (the person's: their
     canonical id's figures, the answers and feedback given under each); `member` is empty when the
-    id is unknown. The community's part is kept per build (community_profile); the answers and
-    feedback, which arrive all day, are read each time."""
+    id is unknown. The community's part is cached (community_profile); the answers and feedback,
+    which arrive all day, are read each time."""
     found = community_profile(settings, data_version(settings), member_id, filters, include_email)
     if found.member.empty:
         return {"member": found.member}
@@ -404,9 +406,12 @@ class CommunityProfile:
 def community_profile(
     settings: Settings, version: str, member_id: str, filters: Filters, include_email: bool
 ) -> CommunityProfile:
-    """load_profile's warehouse part, kept per build: six statements that each read a large table
-    for one member (0.3-0.4 s at a million members), so going back to an item or a member, or to
-    the next item the warming thread read ahead (ui.warming.read_ahead), waits for none of them."""
+    """load_profile's warehouse part, cached as the dashboards' figures are (a new build is a new
+    key; after TTL_S it is read again in the background): six statements that each read a large
+    table for one member (0.3-0.4 s at a million members), so going back to an item or a member, or
+    to the next item the warming thread read ahead (ui.warming.read_ahead), waits for none of them.
+    An entry per member, period (the lookup's year ends on the community's day, the inbox's on
+    UTC's) and whether the email is shown."""
     community = warehouse(settings)
     ids = community.run(profile.person_ids_query(member_id))
     every = tuple(str(identity) for identity in ids["identity_id"])

@@ -208,7 +208,7 @@ class _State:
         self.worker: threading.Thread | None = None
         self.key: tuple[Settings, str, Filters] | None = None  # the default views asked for last
         self.fresh_until = 0.0  # time.monotonic() until which they are warm (or queued: infinity)
-        self.running = 0  # page runs in progress on this server (page_run)
+        self.running = 0  # page runs and panel reruns in progress on this server (run_in_progress)
         self.run_ended = -math.inf  # when the last one ended (time.monotonic())
         self.readers: dict[Reader, float] = {}  # when each was last seen (time.monotonic())
         # When the thread made a view's figures and a reader's charts, and how many specs it had
@@ -356,8 +356,8 @@ def warm_around(
 def read_ahead(settings: Settings, item_ids: Sequence[int], *, include_email: bool) -> bool:
     """As an inbox item is shown with its member's figures, the members of the items Next and
     Previous open (`item_ids`), and as the inbox opens without one, its first item's: read by the
-    thread (the item, then what the warehouse knows of its member: ui.data.community_profile, kept
-    per build), so moving on waits for none of the warehouse's statements (0.3-0.4 s at a million
+    thread (the item, then what the warehouse knows of its member: ui.data.community_profile,
+    cached), so moving on waits for none of the warehouse's statements (0.3-0.4 s at a million
     members). In place of the views around a page asked for before: the person is in the inbox.
     Whether that was asked."""
     if not item_ids or not settings.warms_figures:

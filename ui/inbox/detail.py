@@ -169,13 +169,21 @@ def merged(item: pd.Series, duplicates: pd.DataFrame) -> None:
         table(duplicates, column_config=feedback_columns())
 
 
+TABS = "feedback_item_tab"  # session state: the label of the item tab chosen, which lasts from item to item
+
+
+def shows_member() -> bool:
+    """Whether an item opened now shows its member (the tab chosen is not its history)."""
+    return st.session_state.get(TABS) != t("feedback.history")
+
+
 def item_tabs(settings: Settings, item: pd.Series, history: pd.DataFrame, *, include_email: bool) -> bool:
     """Who said it, what else they said, and the item's history, as lazy tabs: only the chosen one
     runs (the choice lasts from item to item), so an item opens with one table beside the list.
     Whether the member's figures were read (the tab chosen shows them)."""
     context, elsewhere, past = st.tabs(
         [t("feedback.member_context"), t("feedback.said_elsewhere"), t("feedback.history")],
-        key="feedback_item_tab",
+        key=TABS,
         on_change="rerun",
     )
     if context.open or elsewhere.open:
