@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
-import clock
 from auth.access import Permission
-from metrics.filters import Filters
 from ui import data
 from ui.address import key_in_address
 from ui.i18n import t
@@ -48,8 +44,7 @@ if not member_id:
     st.caption(t("lookup.hint"))
     st.stop()
 
-today = clock.today_in(settings.timezone)
-year = Filters(start=today - timedelta(days=365), end=today, timezone=settings.timezone)
+year = data.context_year(settings)
 app_store_or_stop(settings)  # the member's answers and feedback
 with data_errors_stop_the_page():
     profile = data.load_profile(settings, member_id, filters=year, include_email=show_email, include_text=show_text)

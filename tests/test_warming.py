@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -731,14 +731,14 @@ def test_the_members_of_the_next_and_previous_inbox_items_are_read_ahead(warmed_
     assert not at.run().exception
     assert warming.idle(timeout=120)
     page_queries.clear()
-    today = clock.now().date()
+    year = data.context_year(settings)
     for other in detail.neighbours(shown, order):
-        profile = data.load_member_context(settings, members[other], today=today, include_email=True)
+        profile = data.load_member_context(settings, members[other], year=year, include_email=True)
         assert profile is not None and not profile["member"].empty
     assert page_queries == []
     near = {members[item] for item in (shown, *detail.neighbours(shown, order))}
     other = next(m for m in members.values() if isinstance(m, str) and m not in near)
-    data.load_member_context(settings, other, today=today, include_email=True)  # not read ahead
+    data.load_member_context(settings, other, year=year, include_email=True)  # not read ahead
     assert page_queries
 
 
@@ -764,6 +764,32 @@ def test_the_first_inbox_items_member_is_read_ahead_as_the_inbox_opens(warmed_di
     assert warming.idle(timeout=120)
     page_queries.clear()
     member = data.load_item(settings, order[0]).item.iloc[0]["member_id"]
-    profile = data.load_member_context(settings, member, today=clock.now().date(), include_email=True)
+    profile = data.load_member_context(settings, member, year=data.context_year(settings), include_email=True)
     assert profile is not None and not profile["member"].empty
     assert (page_queries == []) is read
+
+
+def test_the_lookup_page_shows_a_member_read_ahead_for_the_inbox_without_a_warehouse_statement(
+    warmed_dir, monkeypatch, request
+):
+    """Both show a member over the year to the community's today, also in the hours its day is not
+    UTC's (the inbox read UTC's: the two cached each member twice then)."""
+    today = clock.today()
+    utc_evening = datetime(today.year, today.month, today.day, 20)
+    monkeypatch.setattr(clock, "now", lambda: utc_evening)
+    monkeypatch.setenv("PULSE_TIMEZONE", "Pacific/Kiritimati")  # UTC+14: the next day there
+    settings = load_settings()
+    page_queries = request.getfixturevalue("page_queries")  # on this time zone's engine
+    assert data.context_year(settings).end == utc_evening.date() + timedelta(days=1)
+    items = data.load_inbox(settings, InboxFilters())["id"].astype(int).tolist()
+    members = {item: data.load_item(settings, item).item.iloc[0]["member_id"] for item in items}
+    item, member = next((item, member) for item, member in members.items() if isinstance(member, str))
+    assert warming.read_ahead(settings, [item], include_email=True)
+    assert warming.idle(timeout=120)
+    page_queries.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["member"] = member
+    at.switch_page("pages/lookup.py")
+    assert not at.run().exception
+    assert at.metric, "the member's figures"
+    assert page_queries == []

@@ -623,18 +623,18 @@ def load_item(settings: Settings, item_id: int) -> inbox.ItemDetail:
 
 
 def load_member_context(
-    settings: Settings, member_id: str | None, *, today: date, include_email: bool
+    settings: Settings, member_id: str | None, *, year: Filters, include_email: bool
 ) -> dict[str, pd.DataFrame] | None:
-    """Who said an inbox item: the member's profile over the year to `today` (None when anonymous)."""
+    """Who said an inbox item: the member's profile over `year` (context_year; None when anonymous)."""
     if not isinstance(member_id, str):
         return None
-    return load_profile(
-        settings, member_id, filters=context_year(settings, today), include_email=include_email, include_text=True
-    )
+    return load_profile(settings, member_id, filters=year, include_email=include_email, include_text=True)
 
 
-def context_year(settings: Settings, today: date) -> Filters:
-    """The year to `today` an inbox item's member is shown over (load_member_context)."""
+def context_year(settings: Settings) -> Filters:
+    """The year to the community's today a member is shown over, on the lookup page and beside an
+    inbox item: one day, so both (and the inbox's read ahead) ask community_profile for the same view."""
+    today = clock.today_in(settings.timezone)
     return Filters(start=today - timedelta(days=365), end=today, timezone=settings.timezone)
 
 

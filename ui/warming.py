@@ -366,7 +366,7 @@ def read_ahead(settings: Settings, item_ids: Sequence[int], *, include_email: bo
         version = data.data_version(settings)
     except PulseError:
         return False
-    year = data.context_year(settings, clock.now().date())  # as ui.inbox.detail.item_tabs asks
+    year = data.context_year(settings)  # as ui.inbox.detail.item_tabs asks
     plan = [
         (View((partial(_item_member, item_id=item_id, include_email=include_email),)), year) for item_id in item_ids
     ]

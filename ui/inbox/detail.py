@@ -8,7 +8,6 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-import clock
 from auth.pages import page
 from catalog.locale import language_name
 from feedback import workflow
@@ -187,11 +186,11 @@ def item_tabs(settings: Settings, item: pd.Series, history: pd.DataFrame, *, inc
         on_change="rerun",
     )
     if context.open or elsewhere.open:
-        today = clock.now().date()
-        profile = data.load_member_context(settings, item["member_id"], today=today, include_email=include_email)
+        year = data.context_year(settings)
+        profile = data.load_member_context(settings, item["member_id"], year=year, include_email=include_email)
         if context.open:
             with context:
-                member_context(item, profile, today=today)
+                member_context(item, profile, today=year.end)
         else:
             with elsewhere:
                 said_elsewhere(item, profile)
