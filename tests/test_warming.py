@@ -548,8 +548,9 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
     assert page_queries  # dropped: someone looked at another page since
 
 
-def test_the_default_views_asked_again_replace_everything_queued_before(warmed_dir):
-    """But this build's likely next views, which go on behind them."""
+def test_the_default_views_asked_again_go_first_and_replace_what_was_queued_for_another_build(warmed_dir):
+    """What was queued for the same build (a page's views, an inbox read ahead, the likely next
+    views) goes on behind them."""
     settings = load_settings()
     filters = warming.default_filters(settings)
     with busy_worker(settings):
@@ -558,7 +559,7 @@ def test_the_default_views_asked_again_replace_everything_queued_before(warmed_d
         warming._state.fresh_until = 0.0  # as if their ten minutes had passed
         assert warming.warm_default_views(settings)
         queued = [(job.key is not None, job.likely_next) for job in warming._state.queue]
-        assert queued == [(True, False), (True, True)]  # this build's likely next views stay
+        assert queued == [(True, False), (False, False), (True, True)]  # the page's views stay, second
         old_key = warming._state.key
         shutil.copy(warmed_dir / "build-1.duckdb", warmed_dir / "build-2.duckdb")
         os.replace(_link(warmed_dir, "build-2.duckdb"), warmed_dir / "warehouse.duckdb")  # a new build

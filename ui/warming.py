@@ -461,10 +461,17 @@ def _periods(filters: Filters, *, today: date) -> list[Filters]:
 
 def _ask(job: Job) -> None:
     """Queue `job` and start the worker if none runs (the caller holds _state.changed). The default
-    views replace everything queued but their build's likely next views; a page's views replace
-    those of the page before and go before a build's likely next views (_rank)."""
+    views replace everything queued of another build, and go before the rest: a page's views or an
+    inbox read ahead asked before them on the same build still hold (the default views are asked
+    again as a page run ends, once their ten minutes are over). A page's views replace those of the
+    page before and go before a build's likely next views (_rank)."""
     if job.key is not None and not job.likely_next:
-        kept = [queued for queued in _state.queue if queued.likely_next and queued.key == job.key]
+        kept = [
+            queued
+            for queued in _state.queue
+            if (queued.likely_next and queued.key == job.key)
+            or (queued.key is None and (queued.settings, queued.version) == (job.settings, job.version))
+        ]
     else:
         kept = [queued for queued in _state.queue if queued.key is not None]
     _state.queue[:] = sorted([*kept, job], key=_rank)
