@@ -30,7 +30,7 @@ test: $(VENV)/.dev
 	bash scripts/system-packages.sh
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest --numprocesses=auto
+	$(BIN)/python -m pytest --numprocesses=auto --maxprocesses=4
 
 bench: $(VENV)/.dev
 	bash scripts/system-packages.sh
