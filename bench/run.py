@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import resource
@@ -137,6 +138,11 @@ def measure_pages(
 ) -> dict[str, dict]:
     """Every page in `runs` new processes, the first `render_runs` of which also render each page
     through AppTest (the slowest part of a run); figures are medians over the runs that have them."""
+    from ui.heap import CACHE_CHECK_LOG
+
+    # Each cached loader of ui/ says, as bench.pages loads it, that no Streamlit runtime runs: none
+    # does in this process (a filter, as Streamlit sets its loggers' levels when it loads).
+    logging.getLogger(CACHE_CHECK_LOG).addFilter(lambda record: False)
     from bench.pages import PAGES
 
     measured = [
