@@ -30,6 +30,7 @@ from metrics.overview import overview_kpis
 from settings import load_settings
 from store.database import AppStore
 from surveys import demo as survey_demo
+from ui.heap import CACHE_CHECK_LOG
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = {"small": (100_000, 1_000_000), "large": (1_000_000, 10_000_000), "xl": (3_000_000, 30_000_000)}
@@ -138,11 +139,6 @@ def measure_pages(
 ) -> dict[str, dict]:
     """Every page in `runs` new processes, the first `render_runs` of which also render each page
     through AppTest (the slowest part of a run); figures are medians over the runs that have them."""
-    from ui.heap import CACHE_CHECK_LOG
-
-    # Each cached loader of ui/ says, as bench.pages loads it, that no Streamlit runtime runs: none
-    # does in this process (a filter, as Streamlit sets its loggers' levels when it loads).
-    logging.getLogger(CACHE_CHECK_LOG).addFilter(lambda record: False)
     from bench.pages import PAGES
 
     measured = [
@@ -192,6 +188,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=ROOT / "bench" / "data")
     parser.add_argument("--all-phases", action="store_true", help="at xl too: the pandas way, PostgreSQL, ClickHouse")
     args = parser.parse_args()
+    # Each cached loader of ui/ says, as bench.pages loads it, that no Streamlit runtime runs: none
+    # does in this process (a filter, as Streamlit sets its loggers' levels when it loads).
+    logging.getLogger(CACHE_CHECK_LOG).addFilter(lambda record: False)
     skipped = set() if args.all_phases else SKIPPED[args.scale]
     args.no_postgres = args.no_postgres or "postgres" in skipped
     args.no_clickhouse = args.no_clickhouse or "clickhouse" in skipped

@@ -176,6 +176,23 @@ def test_after_a_new_build_the_first_change_on_every_dashboard_page_opens_from_t
     assert page_queries and charts_built  # two changes from every view warmed
 
 
+def test_a_pages_views_stop_for_a_newer_pages_or_another_builds_default_views_not_for_their_builds(warmed_dir):
+    """The default views of its own build are asked again as a page run ends once their ten minutes
+    are over: a read ahead started before that goes on (the person is waiting for it)."""
+    settings = load_settings()
+    version = data.data_version(settings)
+    filters = warming.default_filters(settings)
+    started = warming.Job(settings, version, [(warming.members, filters)] * 2)
+    defaults = warming.Job(settings, version, [(warming.overview, filters)], key=(settings, version, filters))
+    warming._state.queue[:] = [defaults]
+    assert not warming._overtaken(started, 1)
+    warming._state.queue[:] = [warming.Job(settings, version, [(warming.overview, filters)])]  # a newer page's
+    assert warming._overtaken(started, 1)
+    warming._state.queue[:] = [replace(defaults, version="another build")]
+    assert warming._overtaken(started, 1)
+    warming._state.queue[:] = []
+
+
 def test_the_likely_next_views_give_way_to_a_pages_views_and_go_on_behind_them(warmed_dir):
     settings = load_settings()
     filters = warming.default_filters(settings)
@@ -560,6 +577,12 @@ def test_the_default_views_asked_again_go_first_and_replace_what_was_queued_for_
         assert warming.warm_default_views(settings)
         queued = [(job.key is not None, job.likely_next) for job in warming._state.queue]
         assert queued == [(True, False), (False, False), (True, True)]  # the page's views stay, second
+        warming._state.queue[:] = []  # the likely next views done: they are asked again too
+        assert warming.read_ahead(settings, [1], include_email=False)
+        warming._state.fresh_until = 0.0
+        assert warming.warm_default_views(settings)
+        queued = [(job.key is not None, job.likely_next) for job in warming._state.queue]
+        assert queued == [(True, False), (False, False), (True, True)]  # the read ahead stays, second
         old_key = warming._state.key
         shutil.copy(warmed_dir / "build-1.duckdb", warmed_dir / "build-2.duckdb")
         os.replace(_link(warmed_dir, "build-2.duckdb"), warmed_dir / "warehouse.duckdb")  # a new build

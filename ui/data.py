@@ -410,8 +410,8 @@ def community_profile(
     key; after TTL_S it is read again in the background): six statements that each read a large
     table for one member (0.3-0.4 s at a million members), so going back to an item or a member, or
     to the next item the warming thread read ahead (ui.warming.read_ahead), waits for none of them.
-    An entry per member, period (the lookup's year ends on the community's day, the inbox's on
-    UTC's) and whether the email is shown."""
+    An entry per member, period (the lookup page and the inbox ask for the same year: context_year)
+    and whether the email is shown."""
     community = warehouse(settings)
     ids = community.run(profile.person_ids_query(member_id))
     every = tuple(str(identity) for identity in ids["identity_id"])

@@ -183,8 +183,9 @@ PRESENTED: dict[str, View] = {"members": members_presented}
 @dataclass(frozen=True)
 class Job:
     """Views to warm on one build. The default views run to their end (`key`: what they were asked
-    for); a page's other periods are dropped for a newer job (the person has moved on), between
-    views; the likely next views of a build give way to a page's and go on after them."""
+    for); a page's views (or an inbox read ahead) are dropped, between views, for a newer page's (the
+    person has moved on) or another build's default views, and go on before or behind those of their
+    own build; the likely next views of a build give way to a page's and go on after them."""
 
     settings: Settings
     version: str
@@ -462,22 +463,27 @@ def _periods(filters: Filters, *, today: date) -> list[Filters]:
 def _ask(job: Job) -> None:
     """Queue `job` and start the worker if none runs (the caller holds _state.changed). The default
     views replace everything queued of another build, and go before the rest: a page's views or an
-    inbox read ahead asked before them on the same build still hold (the default views are asked
-    again as a page run ends, once their ten minutes are over). A page's views replace those of the
-    page before and go before a build's likely next views (_rank)."""
+    inbox read ahead asked before them on the same build still hold (the default views and the
+    likely next are asked again as a page run ends, once their ten minutes are over). A page's views
+    replace those of the page before and go before a build's likely next views (_rank)."""
     if job.key is not None and not job.likely_next:
         kept = [
             queued
             for queued in _state.queue
-            if (queued.likely_next and queued.key == job.key)
-            or (queued.key is None and (queued.settings, queued.version) == (job.settings, job.version))
+            if (queued.likely_next and queued.key == job.key) or (queued.key is None and _same_build(queued, job))
         ]
+    elif job.likely_next:
+        kept = [queued for queued in _state.queue if queued.key is not None or _same_build(queued, job)]
     else:
         kept = [queued for queued in _state.queue if queued.key is not None]
     _state.queue[:] = sorted([*kept, job], key=_rank)
     if _state.worker is None:
         _state.worker = threading.Thread(target=_work, daemon=True, name="pulse-warm")
         _state.worker.start()
+
+
+def _same_build(job: Job, other: Job) -> bool:
+    return (job.settings, job.version) == (other.settings, other.version)
 
 
 def _rank(job: Job) -> int:
@@ -569,16 +575,17 @@ def _made(keys: dict[Reader | None, tuple], readers: Sequence[Reader], specs: in
 
 def _overtaken(job: Job, index: int) -> bool:
     """Whether `job` stops before its view `index` for a job queued since: a page's views stop for
-    any newer job but a build's likely next (the person has moved on); those stop for any other
-    job and are queued again from `index` behind it, unless a newer build, day or settings came.
-    The default views run to their end."""
+    a newer page's (the person has moved on) or another build's default views, and go on before
+    their own build's (the person is waiting for them, and the default views' ten minutes may have
+    just run out); a build's likely next stop for any other job and are queued again from `index`
+    behind it, unless a newer build, day or settings came. The default views run to their end."""
     with _state.changed:
         newer = [queued for queued in _state.queue if not queued.likely_next]
         if job.likely_next and newer:
             if _state.key == job.key:  # the default views asked last are its build's
                 _state.queue.append(replace(job, plan=job.plan[index:]))
             return True
-        return job.key is None and bool(newer)
+        return job.key is None and any(queued.key is None or not _same_build(queued, job) for queued in newer)
 
 
 def _give_way_to_pages() -> None:
