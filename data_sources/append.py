@@ -8,8 +8,9 @@ last seen, a Sheets tab's new rows, lines added to a file). The increment is tru
 everything else is exactly as the build has it; otherwise the whole warehouse is rebuilt, and the
 run records why (a `Said`): a first sync, a full rebuild asked for, another source or other source
 settings (time zone, date order, a sheet's mapping) than the build was made from, a rollup of an
-older version, other columns, a member or an old activity changed or gone. No rollup reads
-campaigns and their members: an increment replaces them whole when they changed.
+older version, other columns, a member or an old activity changed or gone. Campaigns and their
+members are replaced whole when they changed (campaign_results, the one rollup table that reads
+them, is computed again by every increment).
 
 The build records what it was made from in pulse_info (`stamp`): that is the watermark, swapped in
 with the rows it describes. It records too how many members and activities it holds and a
@@ -55,7 +56,7 @@ SOURCE_KEY, SETTINGS_KEY = "sync_source", "sync_settings"  # pulse_info: what th
 ROWS_KEY = "sync_rows"  # pulse_info: per appended table, the source's rows and their fingerprint
 PRINTS = "row_prints"  # a frame's attrs: Prints known without hashing (row_prints)
 KEYS = {"members": "member_id", "activities": "activity_id"}  # the tables appended to, by their ids
-REPLACED = ("campaigns", "campaign_members")  # read by no rollup: an increment replaces them when changed
+REPLACED = ("campaigns", "campaign_members")  # small: an increment replaces them when changed
 FULL, INCREMENTAL = "full", "incremental"
 # the appended activities, whole: the rollup update reads them here rather than among ten million
 appended = sa.Table(

@@ -13,10 +13,15 @@ Definitions (DESIGN.md, made precise in docs/metrics.md):
   who joined before the start and were not reached). Members who joined after the start have no
   "before" and are left out of both groups. Every activity counts, the campaign's own included.
 Member filters narrow every count to the members in scope; the campaigns themselves are not filtered.
+
+The figures of the campaigns the default view lists are computed ahead, by member combination, when
+the rollup is built (campaign_results, data_sources/rollup.py): a view that lists only those reads
+and sums them (KeptCampaigns) instead of going through every member-day of each campaign's window.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,13 +29,18 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import TableClause
 
+import sa_internals
 import schema
 from metrics.filters import Filters, day_number, from_day_number, narrowed
 from metrics.member_days import member_attributes, member_days
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
 from metrics.surveys import csat_of, nps_of
+from rollup.tables import CAMPAIGNS_ATTRIBUTE, DIALECT_ATTRIBUTE, READS_KEPT_ROWS, campaign_results
 from store import tables
 
 LIFT_DAYS = 30
@@ -352,6 +362,67 @@ def results_query(
     return sa.select(*keys, *sums).group_by(*keys)
 
 
+@sa_internals.cache_key_includes(
+    timezone=sa_internals.STRING, campaigns=sa_internals.STRING, kept=sa_internals.CLAUSE, computed=sa_internals.CLAUSE
+)
+class KeptCampaigns(TableClause):
+    """Per campaign asked for, campaign_id and RESULTS as `computed` (results_query) gives them:
+    `kept` instead, which sums campaign_results' rows, where the database's rollup in the view's
+    time zone keeps every one of those campaigns (the dialect's marks, rollup/state.py). A statement
+    that reads them is marked so (READS_KEPT_ROWS on its compiled form), as KeptWindow's are."""
+
+    __visit_name__ = "pulse_kept_campaigns"
+    inherit_cache = True
+
+    def __init__(self, name: str, timezone: str, campaign_ids: list[str], kept: sa.Select, computed: sa.Select) -> None:
+        super().__init__(name, *(sa.column(column.name, column.type) for column in computed.selected_columns))
+        self.timezone = timezone
+        self.campaigns = json.dumps(sorted(campaign_ids), ensure_ascii=False)
+        self.kept = kept
+        self.computed = computed
+
+
+@compiles(KeptCampaigns)
+def _compile_kept_campaigns(element: KeptCampaigns, compiler: SQLCompiler, **kw: object) -> str:
+    if not sa_internals.in_from_list(kw):
+        return ""
+    dialect, chosen = compiler.dialect, element.computed
+    in_zone = getattr(dialect, DIALECT_ATTRIBUTE, None) == element.timezone
+    if in_zone and frozenset(json.loads(element.campaigns)) <= getattr(dialect, CAMPAIGNS_ATTRIBUTE, frozenset()):
+        chosen = element.kept
+        setattr(compiler, READS_KEPT_ROWS, True)
+    return sa_internals.render_in_place(element, element.name, chosen.subquery(element.name), compiler, kw)
+
+
+def campaign_results_query(
+    *,
+    filters: Filters,
+    starts: list[datetime],
+    campaign_ids: list[str],
+    campaign_id: str | None = None,
+    by_members: bool = False,
+) -> sa.Select:
+    """results_query's figures (campaign_id, RESULTS; by member combination too when `by_members`)
+    for `campaign_ids`, the campaigns running in the period (or the one asked for, `campaign_id`,
+    whatever its dates), `starts` their start times: read from campaign_results where the rollup
+    keeps them all (KeptCampaigns), the rows the member filters keep, each campaign's summed unless
+    `by_members` (with a row of zeros for one without any, as results_query has)."""
+    table = campaign_results
+    by = DIMENSIONS if by_members else ()
+    kept = sa.select(table.c.campaign_id, *(table.c[name] for name in (*by, *RESULTS))).where(
+        table.c.campaign_id.in_(campaign_ids), *member_conditions(filters, table, with_team=False)
+    )
+    if not by_members:
+        zeros = (sa.cast(sa.literal_column("0"), sa.Integer).label(name) for name in RESULTS)
+        every = sa.select(campaigns.c.campaign_id, *zeros).where(campaigns.c.campaign_id.in_(campaign_ids))
+        rows = sa.union_all(kept, every).subquery("kept_rows")
+        sums = (sa.cast(sa.func.sum(rows.c[name]), sa.Integer).label(name) for name in RESULTS)
+        kept = sa.select(rows.c.campaign_id, *sums).group_by(rows.c.campaign_id)
+    computed = results_query(filters=filters, starts=starts, campaign_id=campaign_id, by_members=by_members)
+    figures = KeptCampaigns("campaign_figures", filters.timezone, campaign_ids, kept, computed)
+    return sa.select(*figures.c)
+
+
 def _padded(part: sa.Select, by: tuple[str, ...]) -> sa.Select:
     """`part`'s rows with every column of RESULTS, 0 in those it does not count (INTEGER, so the
     union's columns agree on every engine)."""
@@ -452,15 +523,16 @@ TABLE_COLUMNS = [
 ]
 
 
-Results = Callable[[list[datetime]], pd.DataFrame]  # the campaigns' start times -> campaign_id, RESULTS
+Results = Callable[[list[str], list[datetime]], pd.DataFrame]  # campaigns' ids, start times -> campaign_id, RESULTS
 
 
 def campaign_table(
     *, warehouse: Runner, app_store: Runner, filters: Filters, results: Results | None = None
 ) -> pd.DataFrame:
     """One row per campaign running in the period, with TABLE_COLUMNS (see the module docstring).
-    `results` gives results_query's figures for the campaigns starting at the given times (the app:
-    summed from everyone's by member combination, summed_results); by default they are queried."""
+    `results` gives results_query's figures for the campaigns given by id and start time (the app,
+    computing ahead: summed from everyone's by member combination, summed_results); by default
+    campaign_results_query reads them (kept by the rollup, or computed)."""
     table = results_table(warehouse=warehouse, filters=filters, results=results)
     return with_survey_scores(table, warehouse=warehouse, app_store=app_store, filters=filters)
 
@@ -472,7 +544,11 @@ def results_table(*, warehouse: Runner, filters: Filters, results: Results | Non
     if listed.empty:
         return pd.DataFrame(columns=TABLE_COLUMNS)
     starts = [stamp.to_pydatetime() for stamp in pd.to_datetime(listed["starts_at"])]
-    found = results(starts) if results is not None else warehouse.run(results_query(filters=filters, starts=starts))
+    ids = listed["campaign_id"].tolist()
+    if results is not None:
+        found = results(ids, starts)
+    else:
+        found = warehouse.run(campaign_results_query(filters=filters, starts=starts, campaign_ids=ids))
     results_of = found.set_index("campaign_id")
     table = listed.join(results_of[list(FUNNEL)], on="campaign_id")
     table[list(FUNNEL)] = table[list(FUNNEL)].fillna(0).astype("int64")

@@ -1,16 +1,21 @@
-"""What a warehouse's rollup is (pulse_info: time zone, when built, version, windows kept), and the
-marks on each engine's dialect that tell `FromRollup` (metrics/member_days.py) whether statements
-compiled for it may read the rollup's tables, and `KeptWindow` (metrics/member_periods.py) which
-windows member_windows holds.
+"""What a warehouse's rollup is (pulse_info: time zone, when built, version, windows and campaigns
+kept), and the marks on each engine's dialect that tell `FromRollup` (metrics/member_days.py) whether
+statements compiled for it may read the rollup's tables, `KeptWindow` (metrics/member_periods.py)
+which windows member_windows holds and `KeptCampaigns` (metrics/campaigns.py) which campaigns
+campaign_results holds.
 """
 
 from __future__ import annotations
+
+import json
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from rollup.tables import (
     BUILT_AT_KEY,
+    CAMPAIGNS_ATTRIBUTE,
+    CAMPAIGNS_KEY,
     DIALECT_ATTRIBUTE,
     TIMEZONE_KEY,
     VERSION,
@@ -63,10 +68,39 @@ def windows_text(built_at: str, windows: list[tuple[int, int]]) -> str:
     return f"{built_at} " + ",".join(f"{start}:{end}" for start, end in windows)
 
 
+def kept_campaigns(state: dict[str, str]) -> frozenset[str]:
+    """The campaigns (ids) campaign_results holds, as rollup_state describes it: none when it was
+    written for another build of the rollup, as windows_of says of windows."""
+    if not rollup_is_current(state):
+        return frozenset()
+    built_at, _, text = state.get(CAMPAIGNS_KEY, "").partition(" ")
+    if not text or built_at != state.get(BUILT_AT_KEY):
+        return frozenset()
+    return frozenset(json.loads(text))
+
+
+def campaigns_text(built_at: str, campaign_ids: list[str]) -> str:
+    """How pulse_info keeps the campaigns of the rollup built at `built_at`: that time, then their
+    ids as a JSON list (an id may hold any character)."""
+    return f"{built_at} {json.dumps(sorted(campaign_ids), ensure_ascii=False)}"
+
+
+def kept_rows(state: dict[str, str]) -> tuple[frozenset[tuple[int, int]], frozenset[str]]:
+    """The windows and campaigns the rollup keeps, as the dialect is marked with them."""
+    return kept_windows(state), kept_campaigns(state)
+
+
+def marked_rows(engine: Engine) -> tuple[frozenset[tuple[int, int]], frozenset[str]]:
+    """The windows and campaigns the engine's dialect was marked with (mark_dialect)."""
+    dialect = engine.dialect
+    return getattr(dialect, WINDOWS_ATTRIBUTE, frozenset()), getattr(dialect, CAMPAIGNS_ATTRIBUTE, frozenset())
+
+
 def mark_dialect(engine: Engine) -> None:
     """Record on the engine's dialect which member_days table (if any) its statements may read, and
-    the windows member_windows holds. Each engine has its own dialect and compiled-statement cache,
-    so the marks and the cache agree."""
+    the windows member_windows and the campaigns campaign_results hold. Each engine has its own
+    dialect and compiled-statement cache, so the marks and the cache agree."""
     state = rollup_state(engine)
     setattr(engine.dialect, DIALECT_ATTRIBUTE, state.get(TIMEZONE_KEY) if rollup_is_current(state) else None)
     setattr(engine.dialect, WINDOWS_ATTRIBUTE, kept_windows(state))
+    setattr(engine.dialect, CAMPAIGNS_ATTRIBUTE, kept_campaigns(state))

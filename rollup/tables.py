@@ -9,8 +9,10 @@ running counts of their active weeks and contributions, and the member's join da
 in day order, so a period reads only its own rows; `member_months` groups them by month, with each
 member's join day and month (metrics/member_periods.py); `member_windows` holds each member's figures
 over the few windows the default view reads on the day the rollup is built (metrics/levels.py);
-`activity_changes` holds the DAU/WAU/MAU changes per day (metrics/activity.py); `pulse_info` records
-the time zone the days are in, the rollup's version and the windows member_windows holds.
+`campaign_results` holds the figures of the campaigns the default view lists, by member combination
+(metrics/campaigns.py); `activity_changes` holds the DAU/WAU/MAU changes per day
+(metrics/activity.py); `pulse_info` records the time zone the days are in, the rollup's version and
+the windows member_windows and the campaigns campaign_results hold.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ VERSION = "5"  # raise when the rollup's tables change: an older rollup is then 
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 WINDOWS_KEY = "member_windows"  # pulse_info: the windows member_windows holds, "start:end" day numbers, by ","
 WINDOWS_ATTRIBUTE = "pulse_member_windows"  # on a dialect: those windows, as a frozenset of (start, end)
-READS_KEPT_WINDOWS = "pulse_reads_kept_windows"  # on a compiled statement that reads member_windows
+CAMPAIGNS_KEY = "campaign_results"  # pulse_info: the campaigns campaign_results holds, a JSON list of ids
+CAMPAIGNS_ATTRIBUTE = "pulse_campaign_results"  # on a dialect: those campaigns, as a frozenset of ids
+READS_KEPT_ROWS = "pulse_reads_kept_rows"  # on a compiled statement that reads member_windows or campaign_results
 
 rollup_metadata = sa.MetaData()
 KEYED = ("member_id", "joined_at", "is_team", *schema.MEMBER_DIMENSIONS)  # what member_keys copies
@@ -115,4 +119,27 @@ member_windows = sa.Table(  # per member active in a window [start_day, end_day)
     sa.Column("next_day", sa.Integer),  # and their active day after it (NULL: none), as member_days has it
     sa.Column("joined_day", sa.Integer, nullable=False),
     sa.Column("group_key", sa.Integer, nullable=False),
+)
+
+CAMPAIGN_COUNTS = (  # metrics.campaigns.RESULTS: counts of members and member-days (tests hold them equal)
+    "invited",
+    "registered",
+    "attended",
+    "reach",
+    "participants",
+    "new_members",
+    "eligible",
+    "eligible_reached",
+    "eligible_participants",
+    "participant_before",
+    "participant_after",
+    "comparison_before",
+    "comparison_after",
+)
+campaign_results = sa.Table(  # per campaign the default view lists and member combination: metrics/campaigns.py
+    "campaign_results",
+    rollup_metadata,
+    sa.Column("campaign_id", sa.String, nullable=False),
+    *(sa.Column(name, sa.String) for name in schema.MEMBER_DIMENSIONS),
+    *(sa.Column(name, sa.Integer, nullable=False) for name in CAMPAIGN_COUNTS),
 )

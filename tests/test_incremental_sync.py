@@ -29,15 +29,17 @@ from data_sources.sync import load_community as read_source
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from errors import kept_text
-from metrics import sections
+from metrics import campaigns, sections
 from metrics.filters import Filters
 from metrics.overview import daily_activity
-from rollup.state import kept_windows, rollup_state
+from rollup.state import kept_campaigns, kept_windows, rollup_state
 from rollup.tables import (
     BUILT_AT_KEY,
+    CAMPAIGNS_KEY,
     WINDOWS_KEY,
     activity_changes,
     activity_rollup,
+    campaign_results,
     info,
     member_groups,
     member_keys,
@@ -89,7 +91,8 @@ STEPS = [
 P = date(2025, 3, 1), date(2025, 3, 8)
 env = test_sync.env  # the fixture: a data folder and a migrated app store
 # when, and from what (the links among members too), a sync built it: compared apart
-STAMPED = (BUILT_AT_KEY, WINDOWS_KEY, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY, ROWS_KEY, identities.INPUTS_KEY)
+STAMPED = (BUILT_AT_KEY, WINDOWS_KEY, CAMPAIGNS_KEY, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY, ROWS_KEY)
+STAMPED += (identities.INPUTS_KEY,)
 
 
 def activity_rows(step: list[tuple]) -> pd.DataFrame:
@@ -184,6 +187,7 @@ def tables_of(url: str) -> dict[str, list[tuple]]:
         "member_months": keyed(member_months),
         "member_windows": keyed(member_windows),
         "activity_changes": sa.select(activity_changes).order_by(*activity_changes.c),
+        "campaign_results": sa.select(campaign_results).order_by(*campaign_results.c),
         "pulse_info": sa.select(info).where(info.c.key.not_in(STAMPED)).order_by(info.c.key),
         **{
             name: sa.select(table).order_by(*table.c)
@@ -200,7 +204,8 @@ def tables_of(url: str) -> dict[str, list[tuple]]:
 
 
 def figures(url: str, *, timezone: str) -> dict[str, object]:
-    """What the Overview's daily series, Members and Engagement show for P, read from the rollup."""
+    """What the Overview's daily series, Members, Engagement and Campaigns show for P, read from the
+    rollup."""
     warehouse = Warehouse(url)
     try:
         assert warehouse.rollup_state()["member_days_timezone"] == timezone  # the rollup is what is read
@@ -210,6 +215,7 @@ def figures(url: str, *, timezone: str) -> dict[str, object]:
             "members": sections.members_section(warehouse=warehouse, filters=filters),
             "engagement": sections.engagement_section(warehouse=warehouse, filters=filters),
             "us": sections.members_section(warehouse=warehouse, filters=Filters(*P, region="US", timezone=timezone)),
+            "campaigns": campaigns.results_table(warehouse=warehouse, filters=filters).to_dict("records"),
         }
     finally:
         warehouse.dispose()
@@ -246,9 +252,11 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
         assert after[name] == rows, name
     assert after["member_days"] != before["member_days"]  # the increments did change the rollup
     assert after["member_windows"] != before["member_windows"] and before["member_windows"]
-    engine = create_engine(grown_url)  # the windows are still said to be this build's
+    assert after["campaign_results"] != before["campaign_results"] and before["campaign_results"]
+    engine = create_engine(grown_url)  # the windows and campaigns are still said to be this build's
     try:
         assert kept_windows(rollup_state(engine)) == frozenset(kept)
+        assert kept_campaigns(rollup_state(engine)) == {"meetup"}
     finally:
         engine.dispose()
     assert figures(grown_url, timezone=timezone) == figures(whole_url, timezone=timezone)

@@ -323,16 +323,19 @@ def _campaigns(settings: Settings, version: str, filters: Filters) -> pd.DataFra
 
 def _summed_campaign_results(settings: Settings, version: str, filters: Filters) -> campaigns.Results:
     """A member filter's campaign figures as sums of everyone's by member combination."""
-    return lambda starts: campaigns.summed_results(
-        _campaign_results(settings, version, filters.all_members(), starts), filters
+    return lambda ids, starts: campaigns.summed_results(
+        _campaign_results(settings, version, filters.all_members(), ids, starts), filters
     )
 
 
 @cached()
-def _campaign_results(settings: Settings, version: str, filters: Filters, starts: list[datetime]) -> pd.DataFrame:
+def _campaign_results(
+    settings: Settings, version: str, filters: Filters, ids: list[str], starts: list[datetime]
+) -> pd.DataFrame:
     """The campaigns' figures by member combination for the view without member filters
-    (campaigns.results_query, by_members)."""
-    return warehouse(settings).run(campaigns.results_query(filters=filters, starts=starts, by_members=True))
+    (campaigns.campaign_results_query, by_members: those the rollup keeps, read)."""
+    query = campaigns.campaign_results_query(filters=filters, starts=starts, campaign_ids=ids, by_members=True)
+    return warehouse(settings).run(query)
 
 
 @cached()
@@ -341,9 +344,10 @@ def load_campaign_daily(
 ) -> pd.DataFrame:
     community = warehouse(settings)
     rows = community.run(campaigns.campaign_daily_query(filters=filters, campaign_id=campaign_id, starts_at=starts_at))
-    lift_row = community.run(
-        campaigns.results_query(filters=filters, starts=[starts_at], campaign_id=campaign_id)
-    ).iloc[0]
+    lift = campaigns.campaign_results_query(
+        filters=filters, starts=[starts_at], campaign_ids=[campaign_id], campaign_id=campaign_id
+    )
+    lift_row = community.run(lift).iloc[0]
     return campaigns.daily_shares(rows, lift_row=lift_row, starts_at=starts_at, filters=filters)
 
 

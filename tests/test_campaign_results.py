@@ -1,0 +1,186 @@
+"""The campaigns' figures the rollup keeps (campaign_results, metrics/campaigns.KeptCampaigns): the
+Campaigns table and a campaign's lift read them for a view that lists only campaigns the default view
+lists, and give what computing from activities gives, with and without member filters (one that
+keeps nobody included); a view listing another campaign computes them; and a database queried in
+place whose rollup was rebuilt with other campaigns kept since its engine was marked still gives the
+right figures: the statement that read campaigns no longer kept runs again."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+import clock
+from data_sources import demo
+from data_sources.rollup import build_rollup
+from data_sources.warehouse import Warehouse, build_warehouse
+from engines import create_engine
+from metrics import campaigns
+from metrics.filters import DEFAULT_PRESET, Filters, preset_period
+from rollup.state import kept_campaigns, rollup_state
+from rollup.tables import BUILT_AT_KEY, CAMPAIGN_COUNTS, info
+from tests.conftest import load_community
+
+TODAY = date(2025, 6, 30)  # the demo's campaigns c029 (2-12 June) and c030 (24 June) run in the default view
+VIEW = Filters(*preset_period(DEFAULT_PRESET, today=TODAY))
+KEPT = {"c029", "c030"}
+NOON = datetime(2025, 6, 30, 12)
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    return demo.generate_community(today=TODAY, members=300, activities=12_000)
+
+
+def _rebuild_rollup(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            build_rollup(connection, timezone="UTC")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["duckdb", "sqlite", "postgresql"])
+def kept(request, tmp_path_factory) -> str:
+    """The URL of a demo community whose rollup, built on TODAY, keeps the default view's campaigns."""
+    directory = tmp_path_factory.mktemp(f"campaigns-{request.param}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "now", lambda: NOON)
+        if request.param == "duckdb":
+            return f"duckdb:///{build_warehouse(directory / 'warehouse.duckdb', _frames(), timezone='UTC')}"
+        if request.param == "sqlite":
+            url = f"sqlite:///{directory / 'community.db'}"
+        else:
+            url = request.getfixturevalue("new_postgres_database")("campaigns")
+        load_community(url, _frames())
+        _rebuild_rollup(url)
+    return url
+
+
+def _last_read(statements: list[str]) -> str:
+    """The last statement that read campaign figures (not pulse_info, which follows one that read
+    kept rows in place, nor the survey scores)."""
+    return next(statement for statement in reversed(statements) if "campaign_figures" in statement)
+
+
+def _table(warehouse: Warehouse, filters: Filters) -> pd.DataFrame:
+    return campaigns.results_table(warehouse=warehouse, filters=filters)
+
+
+def _lift_row(warehouse: Warehouse, filters: Filters, campaign_id: str) -> pd.Series:
+    listed = warehouse.run(campaigns.campaigns_query(filters=Filters(date(2000, 1, 1), TODAY)))
+    starts_at = pd.Timestamp(listed.set_index("campaign_id").loc[campaign_id, "starts_at"]).to_pydatetime()
+    query = campaigns.campaign_results_query(
+        filters=filters, starts=[starts_at], campaign_ids=[campaign_id], campaign_id=campaign_id
+    )
+    return warehouse.run(query).iloc[0]
+
+
+def assert_alike(warehouse: Warehouse, filters: Filters, statements: list[str], *, kept: set[str]) -> None:
+    """The Campaigns table and each listed campaign's lift row equal those computed from activities
+    (Etc/UTC: UTC's days under a name that is not the rollup's zone), read from campaign_results
+    where the rollup keeps (`kept`) every campaign read, else computed from member_days."""
+    ours = _table(warehouse, filters)
+    every = set(ours["campaign_id"]) <= kept
+    assert ("FROM campaign_results" in _last_read(statements)) is every
+    assert ("FROM member_days" in _last_read(statements)) is not every
+    computed = Filters(filters.start, filters.end, filters.channel, filters.region, filters.segment, "Etc/UTC")
+    theirs = _table(warehouse, computed)
+    assert "campaign_results" not in _last_read(statements) and "member_days" not in _last_read(statements)
+    assert len(ours)
+    pd.testing.assert_frame_equal(ours, theirs)
+    for campaign_id in ours["campaign_id"]:
+        row = _lift_row(warehouse, filters, campaign_id)
+        assert ("FROM campaign_results" in _last_read(statements)) is (campaign_id in kept), campaign_id
+        pd.testing.assert_series_equal(row, _lift_row(warehouse, computed, campaign_id))
+
+
+def test_the_table_holds_every_figure_of_a_campaign():
+    assert CAMPAIGN_COUNTS == campaigns.RESULTS
+
+
+@pytest.mark.parametrize(
+    "members", [{}, {"segment": "developer"}, {"region": "APAC", "channel": "github"}, {"segment": "nobody"}]
+)
+def test_the_kept_campaigns_give_the_computed_figures(kept, members, statements):
+    warehouse = Warehouse(kept)
+    try:
+        assert kept_campaigns(warehouse.rollup_state()) == KEPT
+        view = Filters(VIEW.start, VIEW.end, **members)
+        assert set(_table(warehouse, view)["campaign_id"]) == KEPT
+        assert_alike(warehouse, view, statements, kept=KEPT)
+        if members == {"segment": "nobody"}:  # a row of zeros for each, as computing gives
+            assert _table(warehouse, view)[["invited", "reach"]].to_numpy().sum() == 0
+    finally:
+        warehouse.dispose()
+
+
+def test_a_view_listing_only_kept_campaigns_reads_them(kept, statements):
+    warehouse = Warehouse(kept)
+    try:
+        last_week = Filters(*preset_period("last_7_days", today=TODAY))
+        assert set(_table(warehouse, last_week)["campaign_id"]) == {"c030"}
+        assert_alike(warehouse, last_week, statements, kept=KEPT)
+    finally:
+        warehouse.dispose()
+
+
+def test_a_view_listing_another_campaign_computes_them(kept, statements):
+    warehouse = Warehouse(kept)
+    try:
+        quarter = Filters(*preset_period("last_90_days", today=TODAY))
+        assert set(_table(warehouse, quarter)["campaign_id"]) > KEPT
+        assert_alike(warehouse, quarter, statements, kept=KEPT)
+    finally:
+        warehouse.dispose()
+
+
+def test_campaigns_left_by_a_rebuild_that_keeps_none_are_not_read(kept, statements):
+    """A rollup rebuilt by a version that keeps no campaigns writes its build time and leaves
+    campaign_results and its row in pulse_info as they were: their build time is no longer the
+    rollup's, so the figures are computed."""
+    engine = create_engine(kept)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value="2099-01-01T00:00:00"))
+    finally:
+        engine.dispose()
+    warehouse = Warehouse(kept)
+    try:
+        assert_alike(warehouse, VIEW, statements, kept=set())
+    finally:
+        warehouse.dispose()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(clock, "now", lambda: NOON)
+            _rebuild_rollup(kept)
+
+
+def test_a_rollup_rebuilt_in_place_with_other_campaigns_still_gives_the_right_figures(kept, statements, monkeypatch):
+    """The engine was marked when the default view's campaigns were kept; then `cli.py rollup` ran
+    elsewhere a month later, keeping that month's (none of these). DuckDB's builds never change in
+    place, so only the others are asked."""
+    if kept.startswith("duckdb"):
+        pytest.skip("a DuckDB build is never rebuilt in place")
+    warehouse = Warehouse(kept)
+    try:
+        warehouse.check()  # marked now, with KEPT
+        monkeypatch.setattr(clock, "now", lambda: NOON + timedelta(days=60))
+        _rebuild_rollup(kept)
+        engine = create_engine(kept)
+        try:
+            assert not kept_campaigns(rollup_state(engine)) & KEPT
+        finally:
+            engine.dispose()
+        statements.clear()
+        table = _table(warehouse, VIEW)
+        read = [statement for statement in statements if "campaign_figures" in statement]
+        assert ["FROM campaign_results" in statement for statement in read] == [True, False]  # then again
+        assert_alike(warehouse, VIEW, statements, kept=set())  # the engine is marked anew
+        pd.testing.assert_frame_equal(table, _table(warehouse, Filters(VIEW.start, VIEW.end, timezone="Etc/UTC")))
+    finally:
+        warehouse.dispose()
+        monkeypatch.setattr(clock, "now", lambda: NOON)
+        _rebuild_rollup(kept)
