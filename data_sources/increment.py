@@ -17,8 +17,10 @@ is a sum over members, so the rows to redo are those of the members with new act
 - activity_changes: the touched members' old share of each day's counts, from those rows on, is
   taken off and their new share added (the rows before give the same share before and after); a
   day and group left with nothing to count is removed, as a full build never has it.
-- campaign_results: computed again, whole, for the campaigns the default view lists today (a few:
-  a new member, a late activity or a replaced list of invitations may move any of their figures).
+- the kept figures (campaign_results): computed again, whole, for the default view today (a few
+  campaigns: a new member, a late activity or a replaced list of invitations may move any of their
+  figures); where this process keeps none of them (data_sources.rollup.KeptFigures), the rollup is
+  said to keep none, so that none is read stale.
 
 A member new to member_keys brings in their activities recorded earlier as well (activities of an
 unknown member count from the sync that makes them known). Runs in the caller's transaction on
@@ -35,7 +37,7 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
-from data_sources.rollup import windows_to_keep, write_campaign_results
+from data_sources.rollup import KEPT, windows_to_keep, write_kept
 from rollup.build import (
     activity_days_query,
     changes,
@@ -45,10 +47,10 @@ from rollup.build import (
     rollup_query,
     with_member_columns,
 )
-from rollup.state import campaigns_text, windows_of, windows_text
+from rollup.state import kept_text, windows_of, windows_text
 from rollup.tables import (
     BUILT_AT_KEY,
-    CAMPAIGNS_KEY,
+    KEPT_KEYS,
     KEYED,
     WINDOWS_KEY,
     activity_changes,
@@ -147,16 +149,15 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     windows = _redo_windows(connection, timezone)
     _add_changes(connection, sign=1)  # and after
     _merge_changes(connection)
-    kept_campaigns = _redo_campaigns(connection, timezone)
+    kept = _redo_kept(connection, timezone)
     built_at = clock.now().isoformat(timespec="seconds")
     connection.execute(sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value=built_at))
     if windows:  # what member_windows now holds, said to be this build's
         connection.execute(
             sa.update(info).where(info.c.key == WINDOWS_KEY).values(value=windows_text(built_at, windows))
         )
-    if kept_campaigns is not None:  # and campaign_results
-        text = campaigns_text(built_at, kept_campaigns)
-        connection.execute(sa.update(info).where(info.c.key == CAMPAIGNS_KEY).values(value=text))
+    for key, ids in kept.items():  # and the kept figures
+        connection.execute(sa.update(info).where(info.c.key == key).values(value=kept_text(built_at, ids)))
     result = Touched(
         activities=_count(connection, appended),
         new_members=_count(connection, member_keys, member_keys.c.member_key > last_key),
@@ -188,12 +189,16 @@ def _redo_windows(connection: Connection, timezone: str) -> list[tuple[int, int]
     return wanted
 
 
-def _redo_campaigns(connection: Connection, timezone: str) -> list[str] | None:
-    """campaign_results written again for the campaigns the default view lists today; their ids.
-    None for a rollup written before campaign_results was (it has no such table)."""
-    if connection.scalar(sa.select(info.c.value).where(info.c.key == CAMPAIGNS_KEY)) is None:
-        return None
-    return write_campaign_results(connection, timezone=timezone)
+def _redo_kept(connection: Connection, timezone: str) -> dict[str, list[str]]:
+    """The kept figures the rollup holds, written again for today's default view (what each holds,
+    by its pulse_info key); those this process does not keep are said to be kept no more. None for
+    a rollup written before they were (pulse_info names none)."""
+    held = connection.scalars(sa.select(info.c.key).where(info.c.key.in_(KEPT_KEYS))).all()
+    unknown = [key for key in held if key not in KEPT]
+    if unknown:
+        connection.execute(sa.delete(info).where(info.c.key.in_(unknown)))
+    known = [key for key in held if key in KEPT]
+    return write_kept(connection, timezone=timezone, keys=known) if known else {}
 
 
 def _count(connection: Connection, table: sa.FromClause, *conditions: sa.ColumnElement[bool]) -> int:

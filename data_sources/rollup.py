@@ -8,15 +8,14 @@ from `activities`. It is a snapshot: refresh it after the source tables change (
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 import clock
 from engines import CLICKHOUSE
-from metrics import campaigns
-from metrics.filters import DEFAULT_PRESET, Filters, preset_period
 from rollup.build import (
     activity_days_query,
     activity_days_sorted_query,
@@ -27,19 +26,18 @@ from rollup.build import (
     member_months_query,
     member_windows_query,
 )
-from rollup.state import campaigns_text, windows_text
+from rollup.state import kept_text, windows_text
 from rollup.tables import (
     BUILT_AT_KEY,
-    CAMPAIGNS_ATTRIBUTE,
-    CAMPAIGNS_KEY,
     DIALECT_ATTRIBUTE,
+    KEPT_KEYS,
+    KEPT_TABLES,
     TIMEZONE_KEY,
     VERSION,
     VERSION_KEY,
     WINDOWS_KEY,
     activity_changes,
     activity_rollup,
-    campaign_results,
     info,
     member_groups,
     member_keys,
@@ -77,15 +75,15 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
 def build_rollup(connection: Connection, *, timezone: str, windows: list[tuple[int, int]] | None = None) -> int:
     """Replace member_keys, member_groups, activity_days and member_days (days in `timezone`),
     member_months, activity_changes, member_windows (over `windows`, day numbers; by default
-    windows_to_keep's) and campaign_results (write_campaign_results), and record the zone, the
-    rollup's version and the windows and campaigns kept; returns the member-days. Runs in the
-    caller's transaction, so readers see the old tables or the new ones. ClickHouse's rollup keeps
-    no windows and no campaigns."""
+    windows_to_keep's) and the figures registered to be kept (KeptFigures: campaign_results), and
+    record the zone, the rollup's version and the windows and figures kept; returns the member-days.
+    Runs in the caller's transaction, so readers see the old tables or the new ones. ClickHouse's
+    rollup keeps no windows and no figures."""
     if connection.dialect.name == CLICKHOUSE:  # no transactions there: built beside, then swapped in
         from data_sources import clickhouse
 
         return clickhouse.refresh_rollup(connection, timezone=timezone)
-    for table in (campaign_results, member_windows, *reversed(TABLES)):
+    for table in (*KEPT_TABLES, member_windows, *reversed(TABLES)):
         table.drop(connection, checkfirst=True)
     if connection.dialect.name == "postgresql":  # sorts and groupings of millions of rows, in memory
         connection.exec_driver_sql(f"SET LOCAL work_mem = '{BUILD_WORK_MEM}'")
@@ -103,9 +101,9 @@ def build_rollup(connection: Connection, *, timezone: str, windows: list[tuple[i
             # up to three times a query: without it, each was a scan of a million member keys.
             team = 'CREATE INDEX "ix_member_keys_team" ON "member_keys" ("member_key") WHERE is_team'
             connection.exec_driver_sql(team)
-    if connection.dialect.name == "postgresql":  # campaign_results is planned knowing their sizes: 13.5 -> 6 s
+    if connection.dialect.name == "postgresql":  # the kept figures are planned knowing their sizes: 13.5 -> 6 s
         connection.exec_driver_sql('ANALYZE "member_keys", "member_groups", "member_days"')
-    kept_campaigns = write_campaign_results(connection, timezone=timezone)
+    kept_figures = write_kept(connection, timezone=timezone)
     info.create(connection, checkfirst=True)
     built_at = clock.now().isoformat(timespec="seconds")
     state = {
@@ -113,18 +111,21 @@ def build_rollup(connection: Connection, *, timezone: str, windows: list[tuple[i
         BUILT_AT_KEY: built_at,
         VERSION_KEY: VERSION,
         WINDOWS_KEY: windows_text(built_at, kept),
-        CAMPAIGNS_KEY: campaigns_text(built_at, kept_campaigns),
+        **{key: kept_text(built_at, ids) for key, ids in kept_figures.items()},
     }
-    connection.execute(sa.delete(info).where(info.c.key.in_(list(state))))
+    connection.execute(sa.delete(info).where(info.c.key.in_([*state, *KEPT_KEYS])))
     connection.execute(sa.insert(info), [{"key": key, "value": value} for key, value in state.items()])
     return int(connection.execute(sa.select(sa.func.count()).select_from(rollup)).scalar_one())
 
 
-def _create_table(connection: Connection, table: sa.Table, select: sa.sql.compiler.Compiled) -> None:
-    """`CREATE TABLE … AS` the compiled `select`, its columns typed as `table` says, then its index
-    (INDEXED; none on DuckDB, which reads ordered rows through zone maps instead)."""
-    columns = ", ".join(_typed(column) for column in table.columns)
-    connection.exec_driver_sql(f'CREATE TABLE "{table.name}" AS SELECT {columns} FROM ({select}) AS built')
+def _create_table(connection: Connection, table: sa.Table, select: sa.sql.compiler.Compiled | None) -> None:
+    """`CREATE TABLE … AS` the compiled `select` (None: no rows), its columns typed as `table` says,
+    then its index (INDEXED; none on DuckDB, which reads ordered rows through zone maps instead)."""
+    if select is None:
+        table.create(connection)
+    else:
+        columns = ", ".join(_typed(column) for column in table.columns)
+        connection.exec_driver_sql(f'CREATE TABLE "{table.name}" AS SELECT {columns} FROM ({select}) AS built')
     if connection.dialect.name != "duckdb":
         # member_keys' and member_groups' keys are unique, and saying so lets PostgreSQL drop an
         # outer join to either whose columns a query does not read (metrics.member_days.member_days).
@@ -133,36 +134,58 @@ def _create_table(connection: Connection, table: sa.Table, select: sa.sql.compil
         connection.exec_driver_sql(f'CREATE {unique}INDEX "ix_{table.name}_{key}" ON "{table.name}" ("{key}")')
 
 
-def write_campaign_results(connection: Connection, *, timezone: str) -> list[str]:
-    """Replace campaign_results with the figures of the campaigns the default view lists today in
-    `timezone` (metrics.campaigns.results_query by member combination, from the rollup's member-days
-    in that zone, which must be written); returns their ids.
+KeptRows = Callable[[Connection, str], tuple[list[str], sa.Select | None]]
 
-    The lift goes through every member-day of each campaign's two months: on PostgreSQL at a million
-    members 2.6-4 s of the Campaigns page, for the two campaigns the default view lists; here they
-    are computed once per build (and again by an increment, data_sources/increment.py)."""
-    today = clock.today_in(timezone)
-    start, end = preset_period(DEFAULT_PRESET, today=today)
-    view = Filters(start=start, end=end, timezone=timezone)
-    listed = pd.DataFrame(connection.execute(campaigns.campaigns_query(filters=view)).mappings().all())
-    ids = [] if listed.empty else [str(campaign) for campaign in listed["campaign_id"]]
-    starts = [] if listed.empty else [stamp.to_pydatetime() for stamp in pd.to_datetime(listed["starts_at"])]
-    # Compiled to read the rollup just written (the connection's dialect is marked, if at all, with
-    # the rollup it had before) and never campaign_results itself; a copy, as the engine serves others.
+
+@dataclass(frozen=True)
+class KeptFigures:
+    """Figures of the default view that a metrics module keeps in the rollup: written with it
+    (build_rollup) and again, whole, by every increment (data_sources/increment.py). `table` holds
+    them; pulse_info's `key` lists what it holds (ids, rollup.state.kept_text) and the dialect's
+    `attribute` is marked with that (rollup.state.mark_dialect); `rows(connection, timezone)` gives
+    those ids and the query of the table's rows (None: none) for today's default view in `timezone`,
+    from the rollup just written.
+
+    Registered by the metrics module that reads them, as it is imported (data_sources may not import
+    metrics): metrics/campaigns.py keeps campaign_results. A build made where none is registered
+    keeps none of them, and an increment there says the rollup keeps none: figures are then
+    computed, never read stale."""
+
+    table: sa.Table
+    key: str
+    attribute: str
+    rows: KeptRows
+
+
+KEPT: dict[str, KeptFigures] = {}  # by pulse_info key
+
+
+def keep_figures(kept: KeptFigures) -> None:
+    """Keep these figures in every rollup built or updated from now on (by this process)."""
+    assert kept.key in KEPT_KEYS and kept.table in KEPT_TABLES, kept.key
+    KEPT[kept.key] = kept
+
+
+def write_kept(connection: Connection, *, timezone: str, keys: list[str] | None = None) -> dict[str, list[str]]:
+    """Replace the tables of the registered KeptFigures (or those of `keys`) from the rollup written
+    in `timezone` (which must be); what each keeps, by its key.
+
+    Compiled on a copy of the dialect (the engine may serve others) marked to read that rollup,
+    whatever the connection's dialect was marked with, and none of the kept tables themselves."""
     dialect = copy.copy(connection.dialect)
     setattr(dialect, DIALECT_ATTRIBUTE, timezone)
-    setattr(dialect, CAMPAIGNS_ATTRIBUTE, frozenset())
-    query = campaigns.results_query(filters=view, starts=starts, by_members=True) if ids else _no_results()
-    campaign_results.drop(connection, checkfirst=True)
-    _create_table(connection, campaign_results, query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    return ids
-
-
-def _no_results() -> sa.Select:
-    """campaign_results' columns, no rows: no campaign runs in the default view."""
-    return sa.select(*(sa.cast(sa.null(), column.type).label(column.name) for column in campaign_results.c)).where(
-        sa.false()
-    )
+    for kept in KEPT.values():
+        setattr(dialect, kept.attribute, frozenset())
+    written = {}
+    for key, kept in KEPT.items():
+        if keys is not None and key not in keys:
+            continue
+        ids, query = kept.rows(connection, timezone)
+        kept.table.drop(connection, checkfirst=True)
+        compiled = None if query is None else query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        _create_table(connection, kept.table, compiled)
+        written[key] = ids
+    return written
 
 
 def windows_to_keep(timezone: str) -> list[tuple[int, int]]:
@@ -201,6 +224,6 @@ def refresh_statistics(engine: Engine) -> None:
     before autovacuum gets to them. DuckDB and SQLite need nothing."""
     if engine.dialect.name != "postgresql":
         return
-    names = ", ".join(f'"{table.name}"' for table in (*TABLES, member_windows, campaign_results))
+    names = ", ".join(f'"{table.name}"' for table in (*TABLES, member_windows, *KEPT_TABLES))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"ANALYZE {names}")

@@ -15,8 +15,9 @@ Definitions (DESIGN.md, made precise in docs/metrics.md):
 Member filters narrow every count to the members in scope; the campaigns themselves are not filtered.
 
 The figures of the campaigns the default view lists are computed ahead, by member combination, when
-the rollup is built (campaign_results, data_sources/rollup.py): a view that lists only those reads
-and sums them (KeptCampaigns) instead of going through every member-day of each campaign's window.
+the rollup is built (campaign_results: registered below with data_sources.rollup.keep_figures): a
+view that lists only those reads and sums them (KeptCampaigns) instead of going through every
+member-day of each campaign's window.
 """
 
 from __future__ import annotations
@@ -29,18 +30,21 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import TableClause
 
+import clock
 import sa_internals
 import schema
-from metrics.filters import Filters, day_number, from_day_number, narrowed
+from data_sources.rollup import KeptFigures, keep_figures
+from metrics.filters import DEFAULT_PRESET, Filters, day_number, from_day_number, narrowed, preset_period
 from metrics.member_days import member_attributes, member_days
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
 from metrics.surveys import csat_of, nps_of
-from rollup.tables import CAMPAIGNS_ATTRIBUTE, DIALECT_ATTRIBUTE, READS_KEPT_ROWS, campaign_results
+from rollup.tables import CAMPAIGNS_ATTRIBUTE, CAMPAIGNS_KEY, DIALECT_ATTRIBUTE, READS_KEPT_ROWS, campaign_results
 from store import tables
 
 LIFT_DAYS = 30
@@ -421,6 +425,21 @@ def campaign_results_query(
     computed = results_query(filters=filters, starts=starts, campaign_id=campaign_id, by_members=by_members)
     figures = KeptCampaigns("campaign_figures", filters.timezone, campaign_ids, kept, computed)
     return sa.select(*figures.c)
+
+
+def kept_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
+    """What the rollup keeps in campaign_results: the campaigns the default view lists today in
+    `timezone` (their ids) and their figures by member combination (None: no campaign runs)."""
+    start, end = preset_period(DEFAULT_PRESET, today=clock.today_in(timezone))
+    view = Filters(start=start, end=end, timezone=timezone)
+    listed = connection.execute(campaigns_query(filters=view)).all()
+    if not listed:
+        return [], None
+    starts = [pd.Timestamp(row.starts_at).to_pydatetime() for row in listed]
+    return [str(row.campaign_id) for row in listed], results_query(filters=view, starts=starts, by_members=True)
+
+
+keep_figures(KeptFigures(table=campaign_results, key=CAMPAIGNS_KEY, attribute=CAMPAIGNS_ATTRIBUTE, rows=kept_rows))
 
 
 def _padded(part: sa.Select, by: tuple[str, ...]) -> sa.Select:

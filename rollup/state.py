@@ -69,20 +69,25 @@ def windows_text(built_at: str, windows: list[tuple[int, int]]) -> str:
 
 
 def kept_campaigns(state: dict[str, str]) -> frozenset[str]:
-    """The campaigns (ids) campaign_results holds, as rollup_state describes it: none when it was
-    written for another build of the rollup, as windows_of says of windows."""
+    """The campaigns (ids) campaign_results holds, as rollup_state describes it."""
+    return kept_ids(state, CAMPAIGNS_KEY)
+
+
+def kept_ids(state: dict[str, str], key: str) -> frozenset[str]:
+    """What the kept figures of pulse_info's `key` hold (ids; kept_text), as rollup_state describes
+    it: none when they were written for another build of the rollup, as windows_of says of windows."""
     if not rollup_is_current(state):
         return frozenset()
-    built_at, _, text = state.get(CAMPAIGNS_KEY, "").partition(" ")
+    built_at, _, text = state.get(key, "").partition(" ")
     if not text or built_at != state.get(BUILT_AT_KEY):
         return frozenset()
     return frozenset(json.loads(text))
 
 
-def campaigns_text(built_at: str, campaign_ids: list[str]) -> str:
-    """How pulse_info keeps the campaigns of the rollup built at `built_at`: that time, then their
-    ids as a JSON list (an id may hold any character)."""
-    return f"{built_at} {json.dumps(sorted(campaign_ids), ensure_ascii=False)}"
+def kept_text(built_at: str, ids: list[str]) -> str:
+    """How pulse_info names what kept figures hold for the rollup built at `built_at`: that time,
+    then their ids as a JSON list (an id may hold any character)."""
+    return f"{built_at} {json.dumps(sorted(ids), ensure_ascii=False)}"
 
 
 def kept_rows(state: dict[str, str]) -> tuple[frozenset[tuple[int, int]], frozenset[str]]:

@@ -32,6 +32,7 @@ WINDOWS_KEY = "member_windows"  # pulse_info: the windows member_windows holds, 
 WINDOWS_ATTRIBUTE = "pulse_member_windows"  # on a dialect: those windows, as a frozenset of (start, end)
 CAMPAIGNS_KEY = "campaign_results"  # pulse_info: the campaigns campaign_results holds, a JSON list of ids
 CAMPAIGNS_ATTRIBUTE = "pulse_campaign_results"  # on a dialect: those campaigns, as a frozenset of ids
+KEPT_KEYS = (CAMPAIGNS_KEY,)  # pulse_info's keys of the default view's kept figures (data_sources.rollup.KeptFigures)
 READS_KEPT_ROWS = "pulse_reads_kept_rows"  # on a compiled statement that reads member_windows or campaign_results
 
 rollup_metadata = sa.MetaData()
@@ -143,3 +144,4 @@ campaign_results = sa.Table(  # per campaign the default view lists and member c
     *(sa.Column(name, sa.String) for name in schema.MEMBER_DIMENSIONS),
     *(sa.Column(name, sa.Integer, nullable=False) for name in CAMPAIGN_COUNTS),
 )
+KEPT_TABLES = (campaign_results,)  # the tables of the kept figures, whether or not a build registers them

@@ -7,14 +7,21 @@ right figures: the statement that read campaigns no longer kept runs again."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 import clock
+import schema
 from data_sources import demo
+from data_sources import increment as increment_module
+from data_sources import rollup as rollup_module
+from data_sources.increment import update_rollup
 from data_sources.rollup import build_rollup
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
@@ -28,6 +35,7 @@ TODAY = date(2025, 6, 30)  # the demo's campaigns c029 (2-12 June) and c030 (24 
 VIEW = Filters(*preset_period(DEFAULT_PRESET, today=TODAY))
 KEPT = {"c029", "c030"}
 NOON = datetime(2025, 6, 30, 12)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _frames() -> dict[str, pd.DataFrame]:
@@ -184,3 +192,40 @@ def test_a_rollup_rebuilt_in_place_with_other_campaigns_still_gives_the_right_fi
         warehouse.dispose()
         monkeypatch.setattr(clock, "now", lambda: NOON)
         _rebuild_rollup(kept)
+
+
+@pytest.mark.parametrize("entry", ["cli", "ui.data", "ui.background", "serve", "bench.postgres", "bench.increment"])
+def test_every_process_that_builds_a_rollup_keeps_the_campaigns(entry):
+    """data_sources may not import metrics, so metrics/campaigns.py registers the figures it keeps
+    as it is imported: each entry point that syncs or builds a rollup must have imported it."""
+    code = f"import {entry}\nfrom data_sources.rollup import KEPT\nprint(sorted(KEPT))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "['campaign_results']"
+
+
+def test_where_no_campaigns_are_kept_a_build_and_an_increment_say_so(tmp_path, monkeypatch, statements):
+    """A rollup built, or updated, by a process that keeps no campaign figures says it keeps none
+    (an increment there cannot write them again): the page computes them, never reads stale ones."""
+    monkeypatch.setattr(clock, "now", lambda: NOON)
+    frames = _frames()
+    kept_url = f"duckdb:///{build_warehouse(tmp_path / 'kept' / 'warehouse.duckdb', frames, timezone='UTC')}"
+    monkeypatch.setattr(rollup_module, "KEPT", {})
+    monkeypatch.setattr(increment_module, "KEPT", {})
+    bare_url = f"duckdb:///{build_warehouse(tmp_path / 'bare' / 'warehouse.duckdb', frames, timezone='UTC')}"
+    engine = create_engine(kept_url)
+    try:
+        assert kept_campaigns(rollup_state(engine)) == KEPT
+        with engine.begin() as connection:  # a late activity of a participant, on c030's day
+            row = {"activity_id": "late", "member_id": frames["members"]["member_id"].iloc[0], "kind": "post"}
+            connection.execute(sa.insert(schema.activities), [row | {"occurred_at": datetime(2025, 6, 24, 18)}])
+            appended = sa.select(schema.activities).where(schema.activities.c.activity_id == "late").subquery()
+            update_rollup(connection, timezone="UTC", appended=appended)
+    finally:
+        engine.dispose()
+    for url in (kept_url, bare_url):
+        warehouse = Warehouse(url)
+        try:
+            assert kept_campaigns(warehouse.rollup_state()) == frozenset()
+            assert_alike(warehouse, VIEW, statements, kept=set())
+        finally:
+            warehouse.dispose()
