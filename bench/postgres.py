@@ -27,7 +27,6 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 import schema
 from data_sources.rollup import build_rollup
 from engines import create_engine
-from metrics import campaigns  # noqa: F401 (keeps its figures in the rollups built here, as cli.py and the app do)
 from ui.heap import CACHE_CHECK_LOG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +97,7 @@ def rollup_and_analyze(url: str, *, timezone: str) -> tuple[float, float]:
     _report_slow_statements(engine)
     started = time.perf_counter()
     with engine.begin() as transaction:
-        build_rollup(transaction, timezone=timezone)
+        build_rollup(transaction, timezone=timezone, keep_figures=False)  # as `cli.py rollup` builds it
     built = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM ANALYZE")

@@ -56,7 +56,7 @@ SOURCE_KEY, SETTINGS_KEY = "sync_source", "sync_settings"  # pulse_info: what th
 ROWS_KEY = "sync_rows"  # pulse_info: per appended table, the source's rows and their fingerprint
 PRINTS = "row_prints"  # a frame's attrs: Prints known without hashing (row_prints)
 KEYS = {"members": "member_id", "activities": "activity_id"}  # the tables appended to, by their ids
-REPLACED = ("campaigns", "campaign_members")  # small: an increment replaces them when changed
+REPLACED = ("campaigns", "campaign_members")  # replaced whole by an increment when changed
 FULL, INCREMENTAL = "full", "incremental"
 # the appended activities, whole: the rollup update reads them here rather than among ten million
 appended = sa.Table(

@@ -72,11 +72,14 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
 }
 
 
-def build_rollup(connection: Connection, *, timezone: str, windows: list[tuple[int, int]] | None = None) -> int:
+def build_rollup(
+    connection: Connection, *, timezone: str, windows: list[tuple[int, int]] | None = None, keep_figures: bool = True
+) -> int:
     """Replace member_keys, member_groups, activity_days and member_days (days in `timezone`),
     member_months, activity_changes, member_windows (over `windows`, day numbers; by default
-    windows_to_keep's) and the figures registered to be kept (KeptFigures: campaign_results), and
-    record the zone, the rollup's version and the windows and figures kept; returns the member-days.
+    windows_to_keep's) and, unless not `keep_figures` (a database queried in place reads them live),
+    the figures registered to be kept (KeptFigures: campaign_results), and record the zone, the
+    rollup's version and the windows and figures kept; returns the member-days.
     Runs in the caller's transaction, so readers see the old tables or the new ones. ClickHouse's
     rollup keeps no windows and no figures."""
     if connection.dialect.name == CLICKHOUSE:  # no transactions there: built beside, then swapped in
@@ -101,9 +104,10 @@ def build_rollup(connection: Connection, *, timezone: str, windows: list[tuple[i
             # up to three times a query: without it, each was a scan of a million member keys.
             team = 'CREATE INDEX "ix_member_keys_team" ON "member_keys" ("member_key") WHERE is_team'
             connection.exec_driver_sql(team)
-    if connection.dialect.name == "postgresql":  # the kept figures are planned knowing their sizes: 13.5 -> 6 s
+    if keep_figures and KEPT and connection.dialect.name == "postgresql":
+        # the kept figures' query planned knowing these tables' sizes: 13.5 -> 4.8 s at a million members
         connection.exec_driver_sql('ANALYZE "member_keys", "member_groups", "member_days"')
-    kept_figures = write_kept(connection, timezone=timezone)
+    kept_figures = write_kept(connection, timezone=timezone) if keep_figures else {}
     info.create(connection, checkfirst=True)
     built_at = clock.now().isoformat(timespec="seconds")
     state = {
@@ -139,8 +143,9 @@ KeptRows = Callable[[Connection, str], tuple[list[str], sa.Select | None]]
 
 @dataclass(frozen=True)
 class KeptFigures:
-    """Figures of the default view that a metrics module keeps in the rollup: written with it
-    (build_rollup) and again, whole, by every increment (data_sources/increment.py). `table` holds
+    """Figures of the default view that a metrics module keeps in a built warehouse's rollup: written
+    with it (build_rollup) and again, whole, by every increment of it (data_sources/increment.py);
+    a database queried in place reads them live (rollup.state.mark_dialect). `table` holds
     them; pulse_info's `key` lists what it holds (ids, rollup.state.kept_text) and the dialect's
     `attribute` is marked with that (rollup.state.mark_dialect); `rows(connection, timezone)` gives
     those ids and the query of the table's rows (None: none) for today's default view in `timezone`,
@@ -167,11 +172,12 @@ def keep_figures(kept: KeptFigures) -> None:
 
 
 def write_kept(connection: Connection, *, timezone: str, keys: list[str] | None = None) -> dict[str, list[str]]:
-    """Replace the tables of the registered KeptFigures (or those of `keys`) from the rollup written
-    in `timezone` (which must be); what each keeps, by its key.
+    """Replace the tables of the registered KeptFigures (or those of `keys`), computed from the
+    rollup tables this transaction has just written in `timezone`; what each keeps, by its key.
 
-    Compiled on a copy of the dialect (the engine may serve others) marked to read that rollup,
-    whatever the connection's dialect was marked with, and none of the kept tables themselves."""
+    Their queries are compiled on a copy of the dialect (the engine may serve others), marked so
+    that they read those rollup tables (the connection's may be marked with none, or another
+    build's) and compute every figure (marked with no kept figures, whose tables are being replaced)."""
     dialect = copy.copy(connection.dialect)
     setattr(dialect, DIALECT_ATTRIBUTE, timezone)
     for kept in KEPT.values():
@@ -224,6 +230,6 @@ def refresh_statistics(engine: Engine) -> None:
     before autovacuum gets to them. DuckDB and SQLite need nothing."""
     if engine.dialect.name != "postgresql":
         return
-    names = ", ".join(f'"{table.name}"' for table in (*TABLES, member_windows, *KEPT_TABLES))
+    names = ", ".join(f'"{table.name}"' for table in (*TABLES, member_windows))  # built in place: no kept figures
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"ANALYZE {names}")

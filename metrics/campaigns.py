@@ -44,7 +44,7 @@ from metrics.member_days import member_attributes, member_days
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
 from metrics.surveys import csat_of, nps_of
-from rollup.tables import CAMPAIGNS_ATTRIBUTE, CAMPAIGNS_KEY, DIALECT_ATTRIBUTE, READS_KEPT_ROWS, campaign_results
+from rollup.tables import CAMPAIGNS_ATTRIBUTE, CAMPAIGNS_KEY, DIALECT_ATTRIBUTE, campaign_results
 from store import tables
 
 LIFT_DAYS = 30
@@ -371,9 +371,9 @@ def results_query(
 )
 class KeptCampaigns(TableClause):
     """Per campaign asked for, campaign_id and RESULTS as `computed` (results_query) gives them:
-    `kept` instead, which sums campaign_results' rows, where the database's rollup in the view's
-    time zone keeps every one of those campaigns (the dialect's marks, rollup/state.py). A statement
-    that reads them is marked so (READS_KEPT_ROWS on its compiled form), as KeptWindow's are."""
+    `kept` instead, which reads campaign_results' rows, where the warehouse's rollup in the view's
+    time zone keeps every one of those campaigns (the dialect's marks, rollup/state.py: a built
+    warehouse's only, so a database queried in place never reads them)."""
 
     __visit_name__ = "pulse_kept_campaigns"
     inherit_cache = True
@@ -381,7 +381,7 @@ class KeptCampaigns(TableClause):
     def __init__(self, name: str, timezone: str, campaign_ids: list[str], kept: sa.Select, computed: sa.Select) -> None:
         super().__init__(name, *(sa.column(column.name, column.type) for column in computed.selected_columns))
         self.timezone = timezone
-        self.campaigns = json.dumps(sorted(campaign_ids), ensure_ascii=False)
+        self.campaigns = json.dumps(sorted(campaign_ids), ensure_ascii=False)  # a string: the cache key's
         self.kept = kept
         self.computed = computed
 
@@ -392,9 +392,9 @@ def _compile_kept_campaigns(element: KeptCampaigns, compiler: SQLCompiler, **kw:
         return ""
     dialect, chosen = compiler.dialect, element.computed
     in_zone = getattr(dialect, DIALECT_ATTRIBUTE, None) == element.timezone
-    if in_zone and frozenset(json.loads(element.campaigns)) <= getattr(dialect, CAMPAIGNS_ATTRIBUTE, frozenset()):
+    wanted = frozenset(json.loads(element.campaigns))
+    if in_zone and wanted and wanted <= getattr(dialect, CAMPAIGNS_ATTRIBUTE, frozenset()):
         chosen = element.kept
-        setattr(compiler, READS_KEPT_ROWS, True)
     return sa_internals.render_in_place(element, element.name, chosen.subquery(element.name), compiler, kw)
 
 
@@ -408,9 +408,11 @@ def campaign_results_query(
 ) -> sa.Select:
     """results_query's figures (campaign_id, RESULTS; by member combination too when `by_members`)
     for `campaign_ids`, the campaigns running in the period (or the one asked for, `campaign_id`,
-    whatever its dates), `starts` their start times: read from campaign_results where the rollup
+    whatever its dates, which they then are), `starts` their start times: read from campaign_results where the rollup
     keeps them all (KeptCampaigns), the rows the member filters keep, each campaign's summed unless
     `by_members` (with a row of zeros for one without any, as results_query has)."""
+    if campaign_id is not None:
+        campaign_ids = [campaign_id]
     table = campaign_results
     by = DIMENSIONS if by_members else ()
     kept = sa.select(table.c.campaign_id, *(table.c[name] for name in (*by, *RESULTS))).where(
@@ -427,7 +429,7 @@ def campaign_results_query(
     return sa.select(*figures.c)
 
 
-def kept_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
+def default_view_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
     """What the rollup keeps in campaign_results: the campaigns the default view lists today in
     `timezone` (their ids) and their figures by member combination (None: no campaign runs)."""
     start, end = preset_period(DEFAULT_PRESET, today=clock.today_in(timezone))
@@ -435,11 +437,13 @@ def kept_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Sele
     listed = connection.execute(campaigns_query(filters=view)).all()
     if not listed:
         return [], None
-    starts = [pd.Timestamp(row.starts_at).to_pydatetime() for row in listed]
+    starts = [row.starts_at for row in listed]
     return [str(row.campaign_id) for row in listed], results_query(filters=view, starts=starts, by_members=True)
 
 
-keep_figures(KeptFigures(table=campaign_results, key=CAMPAIGNS_KEY, attribute=CAMPAIGNS_ATTRIBUTE, rows=kept_rows))
+keep_figures(
+    KeptFigures(table=campaign_results, key=CAMPAIGNS_KEY, attribute=CAMPAIGNS_ATTRIBUTE, rows=default_view_rows)
+)
 
 
 def _padded(part: sa.Select, by: tuple[str, ...]) -> sa.Select:

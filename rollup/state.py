@@ -90,22 +90,14 @@ def kept_text(built_at: str, ids: list[str]) -> str:
     return f"{built_at} {json.dumps(sorted(ids), ensure_ascii=False)}"
 
 
-def kept_rows(state: dict[str, str]) -> tuple[frozenset[tuple[int, int]], frozenset[str]]:
-    """The windows and campaigns the rollup keeps, as the dialect is marked with them."""
-    return kept_windows(state), kept_campaigns(state)
-
-
-def marked_rows(engine: Engine) -> tuple[frozenset[tuple[int, int]], frozenset[str]]:
-    """The windows and campaigns the engine's dialect was marked with (mark_dialect)."""
-    dialect = engine.dialect
-    return getattr(dialect, WINDOWS_ATTRIBUTE, frozenset()), getattr(dialect, CAMPAIGNS_ATTRIBUTE, frozenset())
-
-
-def mark_dialect(engine: Engine) -> None:
-    """Record on the engine's dialect which member_days table (if any) its statements may read, and
-    the windows member_windows and the campaigns campaign_results hold. Each engine has its own
-    dialect and compiled-statement cache, so the marks and the cache agree."""
+def mark_dialect(engine: Engine, *, built: bool) -> None:
+    """Record on the engine's dialect which member_days table (if any) its statements may read, the
+    windows member_windows holds and, on a warehouse sync `built` (whose every table comes from one
+    read of the sources), the campaigns campaign_results holds. A database queried in place reads
+    no kept campaign figures: its campaigns, invitations and members change without the rollup,
+    and their funnel is read live there. Each engine has its own dialect and compiled-statement
+    cache, so the marks and the cache agree."""
     state = rollup_state(engine)
     setattr(engine.dialect, DIALECT_ATTRIBUTE, state.get(TIMEZONE_KEY) if rollup_is_current(state) else None)
     setattr(engine.dialect, WINDOWS_ATTRIBUTE, kept_windows(state))
-    setattr(engine.dialect, CAMPAIGNS_ATTRIBUTE, kept_campaigns(state))
+    setattr(engine.dialect, CAMPAIGNS_ATTRIBUTE, kept_campaigns(state) if built else frozenset())

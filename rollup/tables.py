@@ -33,7 +33,7 @@ WINDOWS_ATTRIBUTE = "pulse_member_windows"  # on a dialect: those windows, as a 
 CAMPAIGNS_KEY = "campaign_results"  # pulse_info: the campaigns campaign_results holds, a JSON list of ids
 CAMPAIGNS_ATTRIBUTE = "pulse_campaign_results"  # on a dialect: those campaigns, as a frozenset of ids
 KEPT_KEYS = (CAMPAIGNS_KEY,)  # pulse_info's keys of the default view's kept figures (data_sources.rollup.KeptFigures)
-READS_KEPT_ROWS = "pulse_reads_kept_rows"  # on a compiled statement that reads member_windows or campaign_results
+READS_KEPT_WINDOWS = "pulse_reads_kept_windows"  # on a compiled statement that reads member_windows
 
 rollup_metadata = sa.MetaData()
 KEYED = ("member_id", "joined_at", "is_team", *schema.MEMBER_DIMENSIONS)  # what member_keys copies
