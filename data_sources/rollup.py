@@ -73,11 +73,11 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
 
 
 def build_rollup(
-    connection: Connection, *, timezone: str, windows: list[tuple[int, int]] | None = None, keep_figures: bool = True
+    connection: Connection, *, timezone: str, windows: list[tuple[int, int]] | None = None, with_kept: bool = True
 ) -> int:
     """Replace member_keys, member_groups, activity_days and member_days (days in `timezone`),
     member_months, activity_changes, member_windows (over `windows`, day numbers; by default
-    windows_to_keep's) and, unless not `keep_figures` (a database queried in place reads them live),
+    windows_to_keep's) and, `with_kept` (not in place: a database queried in place reads them live),
     the figures registered to be kept (KeptFigures: campaign_results), and record the zone, the
     rollup's version and the windows and figures kept; returns the member-days.
     Runs in the caller's transaction, so readers see the old tables or the new ones. ClickHouse's
@@ -104,10 +104,10 @@ def build_rollup(
             # up to three times a query: without it, each was a scan of a million member keys.
             team = 'CREATE INDEX "ix_member_keys_team" ON "member_keys" ("member_key") WHERE is_team'
             connection.exec_driver_sql(team)
-    if keep_figures and KEPT and connection.dialect.name == "postgresql":
+    if with_kept and KEPT and connection.dialect.name == "postgresql":
         # the kept figures' query planned knowing these tables' sizes: 13.5 -> 4.8 s at a million members
         connection.exec_driver_sql('ANALYZE "member_keys", "member_groups", "member_days"')
-    kept_figures = write_kept(connection, timezone=timezone) if keep_figures else {}
+    kept_ids = write_kept(connection, timezone=timezone) if with_kept else {}
     info.create(connection, checkfirst=True)
     built_at = clock.now().isoformat(timespec="seconds")
     state = {
@@ -115,7 +115,7 @@ def build_rollup(
         BUILT_AT_KEY: built_at,
         VERSION_KEY: VERSION,
         WINDOWS_KEY: windows_text(built_at, kept),
-        **{key: kept_text(built_at, ids) for key, ids in kept_figures.items()},
+        **{key: kept_text(built_at, ids) for key, ids in kept_ids.items()},
     }
     connection.execute(sa.delete(info).where(info.c.key.in_([*state, *KEPT_KEYS])))
     connection.execute(sa.insert(info), [{"key": key, "value": value} for key, value in state.items()])

@@ -99,7 +99,7 @@ class Warehouse:
         engine = self._current_engine()
         try:
             with engine.begin() as connection:
-                rows = build_rollup(connection, timezone=timezone, keep_figures=False)  # read live here
+                rows = build_rollup(connection, timezone=timezone, with_kept=False)  # read live here
             refresh_statistics(engine)
         except sa.exc.DatabaseError as error:  # Operational or Programming; ClickHouse's are DatabaseError
             reason = str(getattr(error, "orig", error)).split(" In scope ")[0]

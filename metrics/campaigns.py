@@ -15,9 +15,10 @@ Definitions (DESIGN.md, made precise in docs/metrics.md):
 Member filters narrow every count to the members in scope; the campaigns themselves are not filtered.
 
 The figures of the campaigns the default view lists are computed ahead, by member combination, when
-the rollup is built (campaign_results: registered below with data_sources.rollup.keep_figures): a
-view that lists only those reads and sums them (KeptCampaigns) instead of going through every
-member-day of each campaign's window.
+a sync builds the warehouse (campaign_results: registered below with data_sources.rollup
+.keep_figures): a view there that lists only those reads and sums them (KeptCampaigns) instead of
+going through every member-day of each campaign's window. A database queried in place, whose
+campaigns and invitations change without its rollup, computes them.
 """
 
 from __future__ import annotations
