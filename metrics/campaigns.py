@@ -382,7 +382,7 @@ class KeptCampaigns(TableClause):
     def __init__(self, name: str, timezone: str, campaign_ids: list[str], kept: sa.Select, computed: sa.Select) -> None:
         super().__init__(name, *(sa.column(column.name, column.type) for column in computed.selected_columns))
         self.timezone = timezone
-        self.campaigns = json.dumps(sorted(campaign_ids), ensure_ascii=False)  # a string: the cache key's
+        self.campaigns = json.dumps(sorted(campaign_ids), ensure_ascii=False)  # a string, as the cache key takes it
         self.kept = kept
         self.computed = computed
 
@@ -408,8 +408,8 @@ def campaign_results_query(
     by_members: bool = False,
 ) -> sa.Select:
     """results_query's figures (campaign_id, RESULTS; by member combination too when `by_members`)
-    for `campaign_ids`, the campaigns running in the period (or the one asked for, `campaign_id`,
-    whatever its dates, which they then are), `starts` their start times: read from campaign_results where the rollup
+    for `campaign_ids`, the campaigns running in the period (or for the one asked for, `campaign_id`,
+    whatever its dates), `starts` their start times: read from campaign_results where the rollup
     keeps them all (KeptCampaigns), the rows the member filters keep, each campaign's summed unless
     `by_members` (with a row of zeros for one without any, as results_query has)."""
     if campaign_id is not None:
