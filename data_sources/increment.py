@@ -191,8 +191,9 @@ def _redo_windows(connection: Connection, timezone: str) -> list[tuple[int, int]
 
 def _redo_kept(connection: Connection, timezone: str) -> dict[str, list[str]]:
     """The kept figures the rollup holds (pulse_info names them), written again for today's default
-    view: what each holds, by its pulse_info key. Those this process does not keep are said to be
-    kept no more; a rollup that holds none (written before they were, or in place) gets none."""
+    view: what each holds, by its pulse_info key. Those this process does not keep lose their row
+    (its build time alone would not do: an increment in the build's second gives the same); a
+    rollup that holds none (written before they were, or in place) gets none."""
     held = connection.scalars(sa.select(info.c.key).where(info.c.key.in_(KEPT_KEYS))).all()
     unknown = [key for key in held if key not in KEPT]
     if unknown:

@@ -403,30 +403,29 @@ def campaign_results_query(
     *,
     filters: Filters,
     starts: list[datetime],
-    campaign_ids: list[str],
+    campaign_ids: list[str] | None = None,
     campaign_id: str | None = None,
     by_members: bool = False,
 ) -> sa.Select:
     """results_query's figures (campaign_id, RESULTS; by member combination too when `by_members`)
-    for `campaign_ids`, the campaigns running in the period (or for the one asked for, `campaign_id`,
-    whatever its dates), `starts` their start times: read from campaign_results where the rollup
+    for `campaign_ids`, the campaigns running in the period (or, without them, for the one asked for,
+    `campaign_id`, whatever its dates), `starts` their start times: read from campaign_results where the rollup
     keeps them all (KeptCampaigns), the rows the member filters keep, each campaign's summed unless
     `by_members` (with a row of zeros for one without any, as results_query has)."""
-    if campaign_id is not None:
-        campaign_ids = [campaign_id]
+    ids = [campaign_id] if campaign_id is not None else list(campaign_ids or [])
     table = campaign_results
     by = DIMENSIONS if by_members else ()
     kept = sa.select(table.c.campaign_id, *(table.c[name] for name in (*by, *RESULTS))).where(
-        table.c.campaign_id.in_(campaign_ids), *member_conditions(filters, table, with_team=False)
+        table.c.campaign_id.in_(ids), *member_conditions(filters, table, with_team=False)
     )
     if not by_members:
         zeros = (sa.cast(sa.literal_column("0"), sa.Integer).label(name) for name in RESULTS)
-        every = sa.select(campaigns.c.campaign_id, *zeros).where(campaigns.c.campaign_id.in_(campaign_ids))
+        every = sa.select(campaigns.c.campaign_id, *zeros).where(campaigns.c.campaign_id.in_(ids))
         rows = sa.union_all(kept, every).subquery("kept_rows")
         sums = (sa.cast(sa.func.sum(rows.c[name]), sa.Integer).label(name) for name in RESULTS)
         kept = sa.select(rows.c.campaign_id, *sums).group_by(rows.c.campaign_id)
     computed = results_query(filters=filters, starts=starts, campaign_id=campaign_id, by_members=by_members)
-    figures = KeptCampaigns("campaign_figures", filters.timezone, campaign_ids, kept, computed)
+    figures = KeptCampaigns("campaign_figures", filters.timezone, ids, kept, computed)
     return sa.select(*figures.c)
 
 

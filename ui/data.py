@@ -344,9 +344,7 @@ def load_campaign_daily(
 ) -> pd.DataFrame:
     community = warehouse(settings)
     rows = community.run(campaigns.campaign_daily_query(filters=filters, campaign_id=campaign_id, starts_at=starts_at))
-    lift = campaigns.campaign_results_query(
-        filters=filters, starts=[starts_at], campaign_ids=[campaign_id], campaign_id=campaign_id
-    )
+    lift = campaigns.campaign_results_query(filters=filters, starts=[starts_at], campaign_id=campaign_id)
     lift_row = community.run(lift).iloc[0]
     return campaigns.daily_shares(rows, lift_row=lift_row, starts_at=starts_at, filters=filters)
 
