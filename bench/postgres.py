@@ -97,7 +97,7 @@ def rollup_and_analyze(url: str, *, timezone: str) -> tuple[float, float]:
     _report_slow_statements(engine)
     started = time.perf_counter()
     with engine.begin() as transaction:
-        build_rollup(transaction, timezone=timezone, with_kept=False)  # as `cli.py rollup` builds it
+        build_rollup(transaction, timezone=timezone, in_place=True)  # as `cli.py rollup` builds it
     built = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM ANALYZE")

@@ -30,6 +30,8 @@ from rollup.state import kept_text, windows_text
 from rollup.tables import (
     BUILT_AT_KEY,
     DIALECT_ATTRIBUTE,
+    KEPT_ATTRIBUTES,
+    KEPT_IN_PLACE,
     KEPT_KEYS,
     KEPT_TABLES,
     TIMEZONE_KEY,
@@ -69,17 +71,17 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
     "activity_changes": "day",
     "member_windows": "end_day",
     "campaign_results": "campaign_id",
-}
+}  # the Engagement page's kept figures are a few thousand rows, read whole
 
 
 def build_rollup(
-    connection: Connection, *, timezone: str, windows: list[tuple[int, int]] | None = None, with_kept: bool = True
+    connection: Connection, *, timezone: str, windows: list[tuple[int, int]] | None = None, in_place: bool = False
 ) -> int:
     """Replace member_keys, member_groups, activity_days and member_days (days in `timezone`),
     member_months, activity_changes, member_windows (over `windows`, day numbers; by default
-    windows_to_keep's) and, `with_kept` (not in place: a database queried in place reads them live),
-    the figures registered to be kept (KeptFigures: campaign_results), and record the zone, the
-    rollup's version and the windows and figures kept; returns the member-days.
+    windows_to_keep's) and the figures registered to be kept (KeptFigures), of a database queried
+    `in_place` only those from the rollup alone (KEPT_IN_PLACE: its campaigns are read live), and
+    record the zone, the rollup's version and the windows and figures kept; returns the member-days.
     Runs in the caller's transaction, so readers see the old tables or the new ones. ClickHouse's
     rollup keeps no windows and no figures."""
     if connection.dialect.name == CLICKHOUSE:  # no transactions there: built beside, then swapped in
@@ -104,10 +106,11 @@ def build_rollup(
             # up to three times a query: without it, each was a scan of a million member keys.
             team = 'CREATE INDEX "ix_member_keys_team" ON "member_keys" ("member_key") WHERE is_team'
             connection.exec_driver_sql(team)
-    if with_kept and KEPT and connection.dialect.name == "postgresql":
-        # the kept figures' query planned knowing these tables' sizes: 13.5 -> 4.8 s at a million members
-        connection.exec_driver_sql('ANALYZE "member_keys", "member_groups", "member_days"')
-    kept_ids = write_kept(connection, timezone=timezone) if with_kept else {}
+    keys = [key for key in KEPT if key in KEPT_IN_PLACE or not in_place]
+    if keys and connection.dialect.name == "postgresql":
+        # the kept figures' queries planned knowing these tables' sizes: 13.5 -> 4.8 s at a million members
+        connection.exec_driver_sql('ANALYZE "member_keys", "member_groups", "member_days", "activity_days"')
+    kept_ids = write_kept(connection, timezone=timezone, keys=keys) if keys else {}
     info.create(connection, checkfirst=True)
     built_at = clock.now().isoformat(timespec="seconds")
     state = {
@@ -130,7 +133,7 @@ def _create_table(connection: Connection, table: sa.Table, select: sa.sql.compil
     else:
         columns = ", ".join(_typed(column) for column in table.columns)
         connection.exec_driver_sql(f'CREATE TABLE "{table.name}" AS SELECT {columns} FROM ({select}) AS built')
-    if connection.dialect.name != "duckdb":
+    if connection.dialect.name != "duckdb" and table.name in INDEXED:
         # member_keys' and member_groups' keys are unique, and saying so lets PostgreSQL drop an
         # outer join to either whose columns a query does not read (metrics.member_days.member_days).
         unique = "UNIQUE " if table in (member_keys, member_groups) else ""
@@ -145,20 +148,20 @@ KeptRows = Callable[[Connection, str], tuple[list[str], sa.Select | None]]
 class KeptFigures:
     """Figures of the default view that a metrics module keeps in a built warehouse's rollup: written
     with it (build_rollup) and again, whole, by every increment of it (data_sources/increment.py);
-    a database queried in place reads them live (rollup.state.mark_dialect). `table` holds
-    them; pulse_info's `key` lists what it holds (ids, rollup.state.kept_text) and the dialect's
-    `attribute` is marked with that (rollup.state.mark_dialect); `rows(connection, timezone)` gives
-    those ids and the query of the table's rows (None: none) for today's default view in `timezone`,
-    from the rollup just written.
+    a database queried in place keeps only those computed from the rollup alone (KEPT_IN_PLACE), and
+    reads the others live (rollup.state.mark_dialect). `table` holds them; pulse_info's `key` lists
+    what it holds (ids, rollup.state.kept_text) and the dialect's attribute (KEPT_ATTRIBUTES) is
+    marked with that; `rows(connection, timezone)` gives those ids and the query of the table's rows
+    (None: none) for today's default view in `timezone`, from the rollup just written.
 
     Registered by the metrics module that reads them, as it is imported (data_sources may not import
-    metrics): metrics/campaigns.py keeps campaign_results. A build made where none is registered
+    metrics): metrics/campaigns.py keeps campaign_results, metrics/contributions.py the Engagement
+    page's figures. A build made where none is registered
     keeps none of them, and an increment there says the rollup keeps none: figures are then
     computed, never read stale."""
 
     table: sa.Table
     key: str
-    attribute: str
     rows: KeptRows
 
 
@@ -180,8 +183,8 @@ def write_kept(connection: Connection, *, timezone: str, keys: list[str] | None 
     build's) and compute every figure (marked with no kept figures, whose tables are being replaced)."""
     dialect = copy.copy(connection.dialect)
     setattr(dialect, DIALECT_ATTRIBUTE, timezone)
-    for kept in KEPT.values():
-        setattr(dialect, kept.attribute, frozenset())
+    for attribute in KEPT_ATTRIBUTES.values():
+        setattr(dialect, attribute, frozenset())
     written = {}
     for key, kept in KEPT.items():
         if keys is not None and key not in keys:

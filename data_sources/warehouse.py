@@ -37,8 +37,8 @@ from data_sources.mapping import Mapping, load_mapping, mark_mapping
 from data_sources.rollup import build_rollup, refresh_statistics
 from engines import CLICKHOUSE, create_engine, frame_of
 from errors import Said
-from rollup.state import kept_windows, mark_dialect, rollup_state
-from rollup.tables import BUILT_AT_KEY, READS_KEPT_WINDOWS, WINDOWS_ATTRIBUTE, info
+from rollup.state import mark_dialect, marks, rollup_state
+from rollup.tables import BUILT_AT_KEY, READS_KEPT, info
 from settings import Settings
 
 DUCKDB_TYPES = {
@@ -99,7 +99,7 @@ class Warehouse:
         engine = self._current_engine()
         try:
             with engine.begin() as connection:
-                rows = build_rollup(connection, timezone=timezone, with_kept=False)  # read live here
+                rows = build_rollup(connection, timezone=timezone, in_place=True)
             refresh_statistics(engine)
         except sa.exc.DatabaseError as error:  # Operational or Programming; ClickHouse's are DatabaseError
             reason = str(getattr(error, "orig", error)).split(" In scope ")[0]
@@ -196,27 +196,29 @@ class Warehouse:
     def run(self, statement: sa.Executable) -> pd.DataFrame:
         """Execute a query; connection and driver failures become SourceUnavailable.
 
-        A statement that read windows the rollup kept (metrics.member_periods.KeptWindow), on a
-        database queried in place, is run once more on a newly marked engine when the rollup keeps
-        other windows by the time it ended: another process rebuilt it since the engine was marked,
-        and the statement may have read none of its windows' rows. (A DuckDB build never changes.)"""
+        A statement that read windows or figures the rollup kept (metrics.member_periods.KeptWindow,
+        metrics.kept.Kept), on a database queried in place, is run once more on a newly marked
+        engine when the rollup keeps others by the time it ended: another process rebuilt it since
+        the engine was marked, and the statement may have read another day's rows, or none. (A
+        DuckDB build never changes.)"""
         frame, stale = self._run(statement)
         if stale:
-            log.info("The rollup was rebuilt with other windows kept; the statement runs again")
+            log.info("The rollup was rebuilt with other windows or figures kept; the statement runs again")
             self.dispose()
             frame, _ = self._run(statement)
         return frame
 
     def _run(self, statement: sa.Executable) -> tuple[pd.DataFrame, bool]:
-        """The statement's rows, and whether they may be of windows the rollup no longer keeps."""
+        """The statement's rows, and whether they may be of windows or figures the rollup no longer keeps."""
         engine = self._current_engine()
         try:
             with engine.connect() as connection:
                 result = connection.execute(statement)
                 frame = frame_of(result)
-                if self._path is None and getattr(result.context.compiled, READS_KEPT_WINDOWS, False):
+                if self._path is None and getattr(result.context.compiled, READS_KEPT, False):
                     state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
-                    return frame, kept_windows(state) != getattr(engine.dialect, WINDOWS_ATTRIBUTE)
+                    now = marks(state, built=False).items()
+                    return frame, any(getattr(engine.dialect, name, None) != value for name, value in now)
                 return frame, False
         except (sa.exc.OperationalError, sa.exc.ProgrammingError, duckdb.Error) as error:
             detail = getattr(error, "orig", None) or error

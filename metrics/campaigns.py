@@ -16,14 +16,13 @@ Member filters narrow every count to the members in scope; the campaigns themsel
 
 The figures of the campaigns the default view lists are computed ahead, by member combination, when
 a sync builds the warehouse (campaign_results: registered below with data_sources.rollup
-.keep_figures): a view there that lists only those reads and sums them (KeptCampaigns) instead of
+.keep_figures): a view there that lists only those reads and sums them (metrics.kept.Kept) instead of
 going through every member-day of each campaign's window. A database queried in place, whose
 campaigns and invitations change without its rollup, computes them.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,20 +31,17 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import TableClause
 
 import clock
-import sa_internals
 import schema
 from data_sources.rollup import KeptFigures, keep_figures
 from metrics.filters import DEFAULT_PRESET, Filters, day_number, from_day_number, narrowed, preset_period
+from metrics.kept import Kept
 from metrics.member_days import member_attributes, member_days
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
 from metrics.surveys import csat_of, nps_of
-from rollup.tables import CAMPAIGNS_ATTRIBUTE, CAMPAIGNS_KEY, DIALECT_ATTRIBUTE, campaign_results
+from rollup.tables import CAMPAIGNS_KEY, campaign_results
 from store import tables
 
 LIFT_DAYS = 30
@@ -367,38 +363,6 @@ def results_query(
     return sa.select(*keys, *sums).group_by(*keys)
 
 
-@sa_internals.cache_key_includes(
-    timezone=sa_internals.STRING, campaigns=sa_internals.STRING, kept=sa_internals.CLAUSE, computed=sa_internals.CLAUSE
-)
-class KeptCampaigns(TableClause):
-    """Per campaign asked for, campaign_id and RESULTS as `computed` (results_query) gives them:
-    `kept` instead, which reads campaign_results' rows, where the warehouse's rollup in the view's
-    time zone keeps every one of those campaigns (the dialect's marks, rollup/state.py: a built
-    warehouse's only, so a database queried in place never reads them)."""
-
-    __visit_name__ = "pulse_kept_campaigns"
-    inherit_cache = True
-
-    def __init__(self, name: str, timezone: str, campaign_ids: list[str], kept: sa.Select, computed: sa.Select) -> None:
-        super().__init__(name, *(sa.column(column.name, column.type) for column in computed.selected_columns))
-        self.timezone = timezone
-        self.campaigns = json.dumps(sorted(campaign_ids), ensure_ascii=False)  # a string, as the cache key takes it
-        self.kept = kept
-        self.computed = computed
-
-
-@compiles(KeptCampaigns)
-def _compile_kept_campaigns(element: KeptCampaigns, compiler: SQLCompiler, **kw: object) -> str:
-    if not sa_internals.in_from_list(kw):
-        return ""
-    dialect, chosen = compiler.dialect, element.computed
-    in_zone = getattr(dialect, DIALECT_ATTRIBUTE, None) == element.timezone
-    wanted = frozenset(json.loads(element.campaigns))
-    if in_zone and wanted and wanted <= getattr(dialect, CAMPAIGNS_ATTRIBUTE, frozenset()):
-        chosen = element.kept
-    return sa_internals.render_in_place(element, element.name, chosen.subquery(element.name), compiler, kw)
-
-
 def campaign_results_query(
     *,
     filters: Filters,
@@ -410,7 +374,7 @@ def campaign_results_query(
     """results_query's figures (campaign_id, RESULTS; by member combination too when `by_members`)
     for `campaign_ids`, the campaigns running in the period (or, without them, for the one asked for,
     `campaign_id`, whatever its dates), `starts` their start times: read from campaign_results where the rollup
-    keeps them all (KeptCampaigns), the rows the member filters keep, each campaign's summed unless
+    keeps them all (metrics.kept.Kept), the rows the member filters keep, each campaign's summed unless
     `by_members` (with a row of zeros for one without any, as results_query has)."""
     ids = [campaign_id] if campaign_id is not None else list(campaign_ids or [])
     table = campaign_results
@@ -425,7 +389,9 @@ def campaign_results_query(
         sums = (sa.cast(sa.func.sum(rows.c[name]), sa.Integer).label(name) for name in RESULTS)
         kept = sa.select(rows.c.campaign_id, *sums).group_by(rows.c.campaign_id)
     computed = results_query(filters=filters, starts=starts, campaign_id=campaign_id, by_members=by_members)
-    figures = KeptCampaigns("campaign_figures", filters.timezone, ids, kept, computed)
+    figures = Kept(
+        "campaign_figures", key=CAMPAIGNS_KEY, timezone=filters.timezone, ids=ids, kept=kept, computed=computed
+    )
     return sa.select(*figures.c)
 
 
@@ -441,9 +407,7 @@ def default_view_rows(connection: Connection, timezone: str) -> tuple[list[str],
     return [str(row.campaign_id) for row in listed], results_query(filters=view, starts=starts, by_members=True)
 
 
-keep_figures(
-    KeptFigures(table=campaign_results, key=CAMPAIGNS_KEY, attribute=CAMPAIGNS_ATTRIBUTE, rows=default_view_rows)
-)
+keep_figures(KeptFigures(table=campaign_results, key=CAMPAIGNS_KEY, rows=default_view_rows))
 
 
 def _padded(part: sa.Select, by: tuple[str, ...]) -> sa.Select:

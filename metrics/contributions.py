@@ -4,22 +4,42 @@ the points leaderboard (DESIGN.md; the Engagement page).
 A contribution is any activity other than a login. Points are the activity's own `points` where the
 source gives them, else DEFAULT_POINTS by kind (rollup/build.py; weighting a post above a
 reaction), so a leaderboard works with sources that carry no points.
+
+The page's default view reads its three slowest figures (contributions per member, active members
+per platform, the leaderboard) from the rollup, which keeps them by member combination when it is
+built or updated (registered below with data_sources.rollup.keep_figures): a member is in one
+combination, so counts add up and each combination's first LEADERS_KEPT hold any filter's
+leaderboard. Computed from member_days alone, they are kept in a database queried in place too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
+import clock
 import schema
-from metrics.filters import Filters, day_number
+from data_sources.rollup import KeptFigures, KeptRows, keep_figures
+from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
+from metrics.kept import Kept, period_id
 from metrics.member_days import activity_days, member_attributes, member_days
-from metrics.sql import count_where, week_start
+from metrics.sql import count_where, member_conditions, week_start
 from rollup.build import is_contribution
+from rollup.tables import (
+    COUNTS_KEY,
+    LEADERS_KEPT,
+    LEADERS_KEY,
+    PLATFORMS_KEY,
+    engagement_counts,
+    engagement_leaders,
+    engagement_platforms,
+)
 
 DAILY_UP_TO_DAYS = 31  # longer periods are shown by week
+DIMENSIONS = schema.MEMBER_DIMENSIONS  # the member combination the kept figures are by
 members = schema.members
 
 
@@ -41,45 +61,87 @@ def activity_by_bucket_query(*, filters: Filters) -> sa.Select:
     )
 
 
-def active_by_platform_query(*, filters: Filters) -> sa.Select:
+def active_by_platform_query(*, filters: Filters, by_members: bool = False) -> sa.Select:
     """Per platform: distinct active members in the period and in the previous one. A member active
-    on two platforms counts on both."""
+    on two platforms counts on both. `by_members`: per member combination too (what the rollup
+    keeps, engagement_platforms; read from it where it keeps the view's period)."""
     days = activity_days(filters, filters.previous().start, filters.end)
     current = sa.case((days.c.day >= day_number(filters.start), 1), else_=0)
+    by: list[sa.ColumnElement] = []
+    rows: sa.FromClause = days
+    if by_members:
+        member = member_attributes(filters)
+        rows = days.join(member, member.c.member_key == days.c.member_key)
+        by = [member.c[name] for name in DIMENSIONS]
     # Each (platform, member, period) once, then counted: count(DISTINCT) per platform made
     # PostgreSQL sort every activity-day of both periods.
-    active = sa.select(days.c.platform, days.c.member_key, current.label("current")).distinct().subquery("active")
-    return (
-        sa.select(
-            active.c.platform,
-            count_where(active.c.current == 1).label("current"),
-            count_where(active.c.current == 0).label("previous"),
-        )
-        .group_by(active.c.platform)
-        .order_by(active.c.platform)
+    active = (
+        sa.select(days.c.platform, *by, days.c.member_key, current.label("current"))
+        .select_from(rows)
+        .distinct()
+        .subquery("active")
     )
+    grouped = [active.c.platform, *(active.c[name] for name in DIMENSIONS if by)]
+    computed = sa.select(
+        *grouped,
+        sa.cast(count_where(active.c.current == 1), sa.BigInteger).label("current"),
+        sa.cast(count_where(active.c.current == 0), sa.BigInteger).label("previous"),
+    ).group_by(*grouped)
+    if by_members:
+        return computed
+    table = engagement_platforms
+    kept = (
+        sa.select(
+            table.c.platform,
+            *(sa.cast(sa.func.sum(table.c[name]), sa.BigInteger).label(name) for name in ("current", "previous")),
+        )
+        .where(*member_conditions(filters, table, with_team=False))
+        .group_by(table.c.platform)
+    )
+    platforms = _kept("platforms", PLATFORMS_KEY, filters, kept, computed)
+    return sa.select(*platforms.c).order_by(platforms.c.platform)
+
+
+def _kept(name: str, key: str, filters: Filters, kept: sa.Select, computed: sa.Select) -> Kept:
+    """The view's rows: `kept`, read from the rollup's table of `key` where it keeps the view's
+    period, else `computed`."""
+    return Kept(name, key=key, timezone=filters.timezone, ids=[period_id(filters)], kept=kept, computed=computed)
 
 
 PERIODS = ("previous", "current")  # contribution_counts_query's `period` 0 and 1
 
 
-def contribution_counts_query(*, filters: Filters) -> sa.Select:
+def contribution_counts_query(*, filters: Filters, by_members: bool = False) -> sa.Select:
     """Rows (period, contributions, members): for the previous period (0) and this one (1), how
     many active members made each number of contributions. The Engagement tiles of both periods
     come from these few rows (engagement_figures): one pass over the member-days, where totals and
-    the absence factor each grouped them per member, twice per period."""
+    the absence factor each grouped them per member, twice per period. `by_members`: per member
+    combination too (what the rollup keeps, engagement_counts; read from it where it keeps the
+    view's period)."""
     days = member_days(filters, filters.previous().start, filters.end)
     period = sa.case((days.c.day >= day_number(filters.start), 1), else_=0)
-    per_member = (
-        sa.select(period.label("period"), sa.func.sum(days.c.contributions).label("contributions"))
-        .group_by(days.c.member_key, period)
+    by = [days.c[name] for name in DIMENSIONS] if by_members else []
+    per_member = (  # a member's combination is one: grouping by it too splits no member
+        sa.select(
+            *by, period.label("period"), sa.cast(sa.func.sum(days.c.contributions), sa.Integer).label("contributions")
+        )
+        .group_by(days.c.member_key, period, *by)
         .subquery("per_member")
     )
-    return (
-        sa.select(per_member.c.period, per_member.c.contributions, sa.func.count().label("members"))
-        .group_by(per_member.c.period, per_member.c.contributions)
-        .order_by(per_member.c.period, per_member.c.contributions)
+    grouped = [*(per_member.c[name] for name in DIMENSIONS if by), per_member.c.period, per_member.c.contributions]
+    computed = sa.select(*grouped, sa.cast(sa.func.count(), sa.BigInteger).label("members")).group_by(*grouped)
+    if by_members:
+        return computed
+    table = engagement_counts
+    kept = (
+        sa.select(
+            table.c.period, table.c.contributions, sa.cast(sa.func.sum(table.c.members), sa.BigInteger).label("members")
+        )
+        .where(*member_conditions(filters, table, with_team=False))
+        .group_by(table.c.period, table.c.contributions)
     )
+    counts = _kept("contribution_counts", COUNTS_KEY, filters, kept, computed)
+    return sa.select(*counts.c).order_by(counts.c.period, counts.c.contributions)
 
 
 def engagement_figures(counts: pd.DataFrame, *, period: str = "current") -> dict[str, float | None]:
@@ -124,35 +186,16 @@ def top_contributors_query(
 ) -> sa.Select:
     """The leaderboard: members with points in the period, most points first (ties: more
     contributions, then member id), with rank, contributions and active days. `platform` and `kind`
-    narrow the activities counted (read from activity-days; the whole leaderboard from member-days)."""
-    if platform is None and kind is None:
-        days = member_days(filters, filters.start, filters.end)
-        contributions, active_days = sa.func.sum(days.c.contributions), sa.func.count()
-        narrowed = []
-    else:
-        days = activity_days(filters, filters.start, filters.end)
-        contributions = sa.func.sum(sa.case((is_contribution(days.c.kind), days.c.activities), else_=0))
-        active_days = sa.func.count(sa.distinct(days.c.day))
-        asked = ((days.c.platform, platform), (days.c.kind, kind))
-        narrowed = [column == value for column, value in asked if value is not None]
-    totals = (
-        sa.select(
-            days.c.member_key,
-            sa.func.sum(days.c.points).label("points"),
-            contributions.label("contributions"),
-            active_days.label("active_days"),
+    narrow the activities counted (read from activity-days; the whole leaderboard from member-days,
+    or, for the first LEADERS_KEPT, from the rollup where it keeps the view's period)."""
+    computed = _member_totals(filters, platform=platform, kind=kind)
+    per_member: sa.FromClause = computed.subquery("per_member")
+    if platform is None and kind is None and limit <= LEADERS_KEPT:
+        table = engagement_leaders
+        kept = sa.select(*(table.c[column.name] for column in computed.selected_columns)).where(
+            *member_conditions(filters, table, with_team=False)
         )
-        .where(*narrowed)
-        .group_by(days.c.member_key)
-        .subquery("totals")
-    )
-    # The id joins the per-member totals: grouping by it too carried text through the aggregation.
-    member = member_attributes(filters)
-    per_member = (
-        sa.select(member.c.member_id, totals.c.points, totals.c.contributions, totals.c.active_days)
-        .join(member, member.c.member_key == totals.c.member_key)
-        .subquery("per_member")
-    )
+        per_member = _kept("per_member", LEADERS_KEY, filters, kept, computed)
     order = (per_member.c.points.desc(), per_member.c.contributions.desc(), per_member.c.member_id)
     # Ranked and cut to `limit` first, then the names joined: joined before, every member with
     # points met the members table (on PostgreSQL a hash of a million rows for twenty names).
@@ -177,3 +220,83 @@ def top_contributors_query(
         .join(members, members.c.member_id == ranked.c.member_id)
         .order_by(ranked.c.rank)
     )
+
+
+def _member_totals(
+    filters: Filters, *, platform: str | None = None, kind: str | None = None, by_members: bool = False
+) -> sa.Select:
+    """Per in-scope member active in the period: member_id, points, contributions and active days
+    (of the activities of `platform` and `kind`, when given), and `by_members` their combination."""
+    if platform is None and kind is None:
+        days = member_days(filters, filters.start, filters.end)
+        contributions, active_days = sa.func.sum(days.c.contributions), sa.func.count()
+        narrowed = []
+    else:
+        days = activity_days(filters, filters.start, filters.end)
+        contributions = sa.func.sum(sa.case((is_contribution(days.c.kind), days.c.activities), else_=0))
+        active_days = sa.func.count(sa.distinct(days.c.day))
+        asked = ((days.c.platform, platform), (days.c.kind, kind))
+        narrowed = [column == value for column, value in asked if value is not None]
+    totals = (
+        sa.select(
+            days.c.member_key,
+            sa.func.sum(days.c.points).label("points"),
+            contributions.label("contributions"),
+            active_days.label("active_days"),
+        )
+        .where(*narrowed)
+        .group_by(days.c.member_key)
+        .subquery("totals")
+    )
+    # The id joins the per-member totals: grouping by it too carried text through the aggregation.
+    member = member_attributes(filters)
+    return sa.select(
+        *(member.c[name] for name in DIMENSIONS if by_members),
+        member.c.member_id,
+        totals.c.points,
+        sa.cast(totals.c.contributions, sa.BigInteger).label("contributions"),
+        sa.cast(totals.c.active_days, sa.BigInteger).label("active_days"),
+    ).join(member, member.c.member_key == totals.c.member_key)
+
+
+def leaders_by_members_query(filters: Filters) -> sa.Select:
+    """What engagement_leaders keeps: of each member combination, the first LEADERS_KEPT of the
+    leaderboard (top_contributors_query's order), enough for the first LEADERS_KEPT of any member
+    filter's, since those are each among their own combination's first."""
+    totals = _member_totals(filters, by_members=True).subquery("totals")
+    by = [totals.c[name] for name in DIMENSIONS]
+    order = (totals.c.points.desc(), totals.c.contributions.desc(), totals.c.member_id)
+    ranked = (
+        sa.select(*totals.c, sa.func.row_number().over(partition_by=by, order_by=order).label("rank"))
+        .where(totals.c.points > 0)
+        .subquery("ranked")
+    )
+    return sa.select(*(ranked.c[column.name] for column in engagement_leaders.c)).where(ranked.c.rank <= LEADERS_KEPT)
+
+
+def _default_view(query_of: Callable[[Filters], sa.Select]) -> KeptRows:
+    """KeptFigures' rows: the query of today's default view in the rollup's time zone, named by its
+    period."""
+
+    def rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
+        view = Filters(*preset_period(DEFAULT_PRESET, today=clock.today_in(timezone)), timezone=timezone)
+        return [period_id(view)], query_of(view)
+
+    return rows
+
+
+keep_figures(
+    KeptFigures(
+        table=engagement_counts,
+        key=COUNTS_KEY,
+        rows=_default_view(lambda view: contribution_counts_query(filters=view, by_members=True)),
+    )
+)
+keep_figures(
+    KeptFigures(
+        table=engagement_platforms,
+        key=PLATFORMS_KEY,
+        rows=_default_view(lambda view: active_by_platform_query(filters=view, by_members=True)),
+    )
+)
+keep_figures(KeptFigures(table=engagement_leaders, key=LEADERS_KEY, rows=_default_view(leaders_by_members_query)))

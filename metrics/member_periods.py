@@ -35,7 +35,7 @@ from metrics.filters import Filters, day_number, month_number
 from metrics.member_days import FromRollup, day_in_scope, key_in_scope, member_days
 from metrics.sql import day_of, month_of, week_start
 from rollup.build import window_rows
-from rollup.tables import READS_KEPT_WINDOWS, WINDOWS_ATTRIBUTE, member_months, member_windows, rollup
+from rollup.tables import READS_KEPT, WINDOWS_ATTRIBUTE, member_months, member_windows, rollup
 
 Windows = dict[str, tuple[date, date]]  # name -> [start, end) in local days
 
@@ -144,7 +144,7 @@ class KeptWindow(TableClause):
     """Per member, figures over the window [start, end) (day numbers), with the columns of
     `computed` (some of member_windows'), which computes them from member_days: read from
     member_windows instead where the database's rollup keeps that window (the dialect's mark,
-    rollup/state.py). A statement that reads them is marked so (READS_KEPT_WINDOWS on its compiled
+    rollup/state.py). A statement that reads them is marked so (READS_KEPT on its compiled
     form): on a database queried in place, whose rollup another process may rebuild with other
     windows, Warehouse.run checks the windows are still those after it ran."""
 
@@ -166,7 +166,7 @@ def _compile_kept_window(element: KeptWindow, compiler: SQLCompiler, **kw: objec
     if (start, end) in getattr(compiler.dialect, WINDOWS_ATTRIBUTE, frozenset()):
         bounds = (member_windows.c.start_day == start) & (member_windows.c.end_day == end)
         chosen = sa.select(*(member_windows.c[column.name] for column in element.c)).where(bounds)
-        setattr(compiler, READS_KEPT_WINDOWS, True)
+        setattr(compiler, READS_KEPT, True)
     return sa_internals.render_in_place(element, element.name, chosen.subquery(element.name), compiler, kw)
 
 

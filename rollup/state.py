@@ -1,8 +1,8 @@
-"""What a warehouse's rollup is (pulse_info: time zone, when built, version, windows and campaigns
+"""What a warehouse's rollup is (pulse_info: time zone, when built, version, windows and figures
 kept), and the marks on each engine's dialect that tell `FromRollup` (metrics/member_days.py) whether
 statements compiled for it may read the rollup's tables, `KeptWindow` (metrics/member_periods.py)
-which windows member_windows holds and `KeptCampaigns` (metrics/campaigns.py) which campaigns
-campaign_results holds.
+which windows member_windows holds and `Kept` (metrics/kept.py) what each kept figure's table holds
+(campaign_results: campaigns; the Engagement page's: its period).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from sqlalchemy.engine import Engine
 
 from rollup.tables import (
     BUILT_AT_KEY,
-    CAMPAIGNS_ATTRIBUTE,
     CAMPAIGNS_KEY,
     DIALECT_ATTRIBUTE,
+    KEPT_ATTRIBUTES,
+    KEPT_IN_PLACE,
     TIMEZONE_KEY,
     VERSION,
     VERSION_KEY,
@@ -91,13 +92,24 @@ def kept_text(built_at: str, ids: list[str]) -> str:
 
 
 def mark_dialect(engine: Engine, *, built: bool) -> None:
-    """Record on the engine's dialect which member_days table (if any) its statements may read, the
-    windows member_windows holds and, on a warehouse sync `built` (whose every table comes from one
-    read of the sources), the campaigns campaign_results holds. A database queried in place reads
-    no kept campaign figures: its campaigns, invitations and members change without the rollup,
-    and their funnel is read live there. Each engine has its own dialect and compiled-statement
-    cache, so the marks and the cache agree."""
-    state = rollup_state(engine)
-    setattr(engine.dialect, DIALECT_ATTRIBUTE, state.get(TIMEZONE_KEY) if rollup_is_current(state) else None)
-    setattr(engine.dialect, WINDOWS_ATTRIBUTE, kept_windows(state))
-    setattr(engine.dialect, CAMPAIGNS_ATTRIBUTE, kept_campaigns(state) if built else frozenset())
+    """Record on the engine's dialect what `marks` says of its rollup. Each engine has its own
+    dialect and compiled-statement cache, so the marks and the cache agree."""
+    for attribute, value in marks(rollup_state(engine), built=built).items():
+        setattr(engine.dialect, attribute, value)
+
+
+def marks(state: dict[str, str], *, built: bool) -> dict[str, object]:
+    """What a dialect is marked with, by attribute, for a rollup as rollup_state describes it: which
+    member_days table (if any) its statements may read (its zone), the windows member_windows holds
+    and what each kept figure's table holds: on a warehouse sync `built` (whose every table comes
+    from one read of the sources) all of them; in a database queried in place only those computed
+    from the rollup alone (KEPT_IN_PLACE). Its campaigns, invitations and members change without
+    the rollup, and their funnel is read live there."""
+    return {
+        DIALECT_ATTRIBUTE: state.get(TIMEZONE_KEY) if rollup_is_current(state) else None,
+        WINDOWS_ATTRIBUTE: kept_windows(state),
+        **{
+            attribute: kept_ids(state, key) if built or key in KEPT_IN_PLACE else frozenset()
+            for key, attribute in KEPT_ATTRIBUTES.items()
+        },
+    }

@@ -9,10 +9,11 @@ running counts of their active weeks and contributions, and the member's join da
 in day order, so a period reads only its own rows; `member_months` groups them by month, with each
 member's join day and month (metrics/member_periods.py); `member_windows` holds each member's figures
 over the few windows the default view reads on the day the rollup is built (metrics/levels.py);
-`campaign_results` holds the figures of the campaigns the default view lists, by member combination
-(metrics/campaigns.py); `activity_changes` holds the DAU/WAU/MAU changes per day
+`campaign_results` holds the figures of the campaigns the default view lists, and `engagement_counts`,
+`engagement_platforms` and `engagement_leaders` the Engagement page's, by member combination
+(metrics/campaigns.py, metrics/contributions.py); `activity_changes` holds the DAU/WAU/MAU changes per day
 (metrics/activity.py); `pulse_info` records the time zone the days are in, the rollup's version and
-the windows member_windows and the campaigns campaign_results hold.
+the windows member_windows holds and what each kept figure's table holds.
 """
 
 from __future__ import annotations
@@ -32,8 +33,22 @@ WINDOWS_KEY = "member_windows"  # pulse_info: the windows member_windows holds, 
 WINDOWS_ATTRIBUTE = "pulse_member_windows"  # on a dialect: those windows, as a frozenset of (start, end)
 CAMPAIGNS_KEY = "campaign_results"  # pulse_info: the campaigns campaign_results holds, a JSON list of ids
 CAMPAIGNS_ATTRIBUTE = "pulse_campaign_results"  # on a dialect: those campaigns, as a frozenset of ids
-KEPT_KEYS = (CAMPAIGNS_KEY,)  # pulse_info's keys of the default view's kept figures (data_sources.rollup.KeptFigures)
-READS_KEPT_WINDOWS = "pulse_reads_kept_windows"  # on a compiled statement that reads member_windows
+# The Engagement page's default view (metrics/contributions.py): pulse_info says the period each
+# holds ("start:end" day numbers, as a JSON list); a dialect is marked with it.
+COUNTS_KEY, COUNTS_ATTRIBUTE = "engagement_counts", "pulse_engagement_counts"
+PLATFORMS_KEY, PLATFORMS_ATTRIBUTE = "engagement_platforms", "pulse_engagement_platforms"
+LEADERS_KEY, LEADERS_ATTRIBUTE = "engagement_leaders", "pulse_engagement_leaders"
+KEPT_ATTRIBUTES = {  # pulse_info's keys of the default view's kept figures (data_sources.rollup.KeptFigures)
+    CAMPAIGNS_KEY: CAMPAIGNS_ATTRIBUTE,
+    COUNTS_KEY: COUNTS_ATTRIBUTE,
+    PLATFORMS_KEY: PLATFORMS_ATTRIBUTE,
+    LEADERS_KEY: LEADERS_ATTRIBUTE,
+}
+KEPT_KEYS = tuple(KEPT_ATTRIBUTES)
+# Those computed from the rollup's tables alone, so as current as member_days wherever it is: kept
+# in a database queried in place too (the campaigns' funnel there reads invitations live).
+KEPT_IN_PLACE = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY)
+READS_KEPT = "pulse_reads_kept"  # on a compiled statement that reads member_windows or kept figures
 
 rollup_metadata = sa.MetaData()
 KEYED = ("member_id", "joined_at", "is_team", *schema.MEMBER_DIMENSIONS)  # what member_keys copies
@@ -137,11 +152,50 @@ CAMPAIGN_COUNTS = (  # metrics.campaigns.RESULTS: counts of members and member-d
     "comparison_before",
     "comparison_after",
 )
+
+
+def _dimensions() -> list[sa.Column]:
+    """A member combination's columns (channel, region, segment), for a kept table."""
+    return [sa.Column(name, sa.String) for name in schema.MEMBER_DIMENSIONS]
+
+
 campaign_results = sa.Table(  # per campaign the default view lists and member combination: metrics/campaigns.py
     "campaign_results",
     rollup_metadata,
     sa.Column("campaign_id", sa.String, nullable=False),
-    *(sa.Column(name, sa.String) for name in schema.MEMBER_DIMENSIONS),
+    *_dimensions(),
     *(sa.Column(name, sa.Integer, nullable=False) for name in CAMPAIGN_COUNTS),
 )
-KEPT_TABLES = (campaign_results,)  # the tables of the kept figures, whether or not a build registers them
+# The Engagement page's default view, by member combination (metrics/contributions.py).
+engagement_counts = sa.Table(  # members per number of contributions made, in the view and before
+    "engagement_counts",
+    rollup_metadata,
+    *_dimensions(),
+    sa.Column("period", sa.Integer, nullable=False),  # 0: the period before, 1: the view's
+    sa.Column("contributions", sa.Integer, nullable=False),  # made by each of
+    sa.Column("members", sa.Integer, nullable=False),
+)
+engagement_platforms = sa.Table(  # active members per platform and member combination, in the view and before
+    "engagement_platforms",
+    rollup_metadata,
+    *_dimensions(),
+    sa.Column("platform", sa.String),
+    sa.Column("current", sa.Integer, nullable=False),
+    sa.Column("previous", sa.Integer, nullable=False),
+)
+LEADERS_KEPT = 20  # engagement_leaders: the leaderboard's first of each member combination
+engagement_leaders = sa.Table(
+    "engagement_leaders",
+    rollup_metadata,
+    *_dimensions(),
+    sa.Column("member_id", members.c.member_id.type, nullable=False),
+    sa.Column("points", sa.Float, nullable=False),
+    sa.Column("contributions", sa.Integer, nullable=False),
+    sa.Column("active_days", sa.Integer, nullable=False),
+)
+KEPT_TABLES = (  # the tables of the kept figures, whether or not a build registers them
+    campaign_results,
+    engagement_counts,
+    engagement_platforms,
+    engagement_leaders,
+)

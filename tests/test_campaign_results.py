@@ -28,7 +28,7 @@ from engines import create_engine
 from metrics import campaigns
 from metrics.filters import DEFAULT_PRESET, Filters, preset_period
 from rollup.state import kept_campaigns, rollup_state
-from rollup.tables import BUILT_AT_KEY, CAMPAIGN_COUNTS, info
+from rollup.tables import BUILT_AT_KEY, CAMPAIGN_COUNTS, KEPT_KEYS, info
 from tests.conftest import load_community
 
 TODAY = date(2025, 6, 30)  # the demo's campaigns c029 (2-12 June) and c030 (24 June) run in the default view
@@ -184,12 +184,13 @@ def test_a_database_queried_in_place_reads_its_campaigns_live(engine, tmp_path, 
 
 
 @pytest.mark.parametrize("entry", ["cli", "ui.data", "ui.background", "serve", "bench.increment", "bench.connectors"])
-def test_every_process_that_builds_a_rollup_keeps_the_campaigns(entry):
-    """data_sources may not import metrics, so metrics/campaigns.py registers the figures it keeps
-    as it is imported: each entry point that syncs or builds a rollup must have imported it."""
+def test_every_process_that_builds_a_rollup_keeps_every_figure(entry):
+    """data_sources may not import metrics, so metrics/campaigns.py and metrics/contributions.py
+    register the figures they keep as they are imported: each entry point that syncs or builds a
+    rollup must have imported both."""
     code = f"import {entry}\nfrom data_sources.rollup import KEPT\nprint(sorted(KEPT))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "['campaign_results']"
+    assert done.stdout.strip().splitlines()[-1] == str(sorted(KEPT_KEYS))
 
 
 def test_where_no_campaigns_are_kept_a_build_and_an_increment_say_so(tmp_path, monkeypatch, statements):

@@ -32,14 +32,15 @@ from errors import kept_text
 from metrics import campaigns, sections
 from metrics.filters import Filters
 from metrics.overview import daily_activity
-from rollup.state import kept_campaigns, kept_windows, rollup_state
+from rollup.state import kept_campaigns, kept_ids, kept_windows, rollup_state
 from rollup.tables import (
     BUILT_AT_KEY,
-    CAMPAIGNS_KEY,
+    COUNTS_KEY,
+    KEPT_KEYS,
+    KEPT_TABLES,
     WINDOWS_KEY,
     activity_changes,
     activity_rollup,
-    campaign_results,
     info,
     member_groups,
     member_keys,
@@ -91,7 +92,7 @@ STEPS = [
 P = date(2025, 3, 1), date(2025, 3, 8)
 env = test_sync.env  # the fixture: a data folder and a migrated app store
 # when, and from what (the links among members too), a sync built it: compared apart
-STAMPED = (BUILT_AT_KEY, WINDOWS_KEY, CAMPAIGNS_KEY, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY, ROWS_KEY)
+STAMPED = (BUILT_AT_KEY, WINDOWS_KEY, *KEPT_KEYS, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY, ROWS_KEY)
 STAMPED += (identities.INPUTS_KEY,)
 
 
@@ -187,7 +188,7 @@ def tables_of(url: str) -> dict[str, list[tuple]]:
         "member_months": keyed(member_months),
         "member_windows": keyed(member_windows),
         "activity_changes": sa.select(activity_changes).order_by(*activity_changes.c),
-        "campaign_results": sa.select(campaign_results).order_by(*campaign_results.c),
+        **{table.name: sa.select(table).order_by(*table.c) for table in KEPT_TABLES},
         "pulse_info": sa.select(info).where(info.c.key.not_in(STAMPED)).order_by(info.c.key),
         **{
             name: sa.select(table).order_by(*table.c)
@@ -252,11 +253,13 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
         assert after[name] == rows, name
     assert after["member_days"] != before["member_days"]  # the increments did change the rollup
     assert after["member_windows"] != before["member_windows"] and before["member_windows"]
-    assert after["campaign_results"] != before["campaign_results"] and before["campaign_results"]
-    engine = create_engine(grown_url)  # the windows and campaigns are still said to be this build's
+    for table in KEPT_TABLES:  # the figures kept were written again
+        assert after[table.name] != before[table.name] and before[table.name], table.name
+    engine = create_engine(grown_url)  # the windows and figures are still said to be this build's
     try:
         assert kept_windows(rollup_state(engine)) == frozenset(kept)
         assert kept_campaigns(rollup_state(engine)) == {"meetup"}
+        assert kept_ids(rollup_state(engine), COUNTS_KEY) == {f"{kept[1][1]}:{kept[0][1]}"}  # the default view
     finally:
         engine.dispose()
     assert figures(grown_url, timezone=timezone) == figures(whole_url, timezone=timezone)
