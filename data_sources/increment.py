@@ -17,10 +17,12 @@ is a sum over members, so the rows to redo are those of the members with new act
 - activity_changes: the touched members' old share of each day's counts, from those rows on, is
   taken off and their new share added (the rows before give the same share before and after); a
   day and group left with nothing to count is removed, as a full build never has it.
-- the kept figures (campaign_results): computed again, whole, for the default view today (a few
-  campaigns: a new member, a late activity or a replaced list of invitations may move any of their
-  figures); where this process keeps none of them (data_sources.rollup.KeptFigures), the rollup is
-  said to keep none, so that none is read stale.
+- the kept figures (data_sources.rollup.KeptFigures) for the default view today: those that say
+  how (a share and a merge: the Engagement page's) from the rows the touched members make before
+  and after, when they hold that view already; the others (campaign_results: a new member, a late
+  activity or a replaced list of invitations may move any campaign's figures), and all on a new
+  day, computed again, whole; where this process keeps none of them, the rollup is said to keep
+  none, so that none is read stale.
 
 A member new to member_keys brings in their activities recorded earlier as well (activities of an
 unknown member count from the sync that makes them known). Runs in the caller's transaction on
@@ -37,7 +39,7 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
-from data_sources.rollup import KEPT, windows_to_keep, write_kept
+from data_sources.rollup import KEPT, compiled_for_kept, windows_to_keep, write_kept
 from rollup.build import (
     activity_days_query,
     changes,
@@ -47,7 +49,7 @@ from rollup.build import (
     rollup_query,
     with_member_columns,
 )
-from rollup.state import kept_text, windows_of, windows_text
+from rollup.state import kept_ids, kept_text, windows_of, windows_text
 from rollup.tables import (
     BUILT_AT_KEY,
     KEPT_KEYS,
@@ -138,6 +140,7 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     connection.execute(
         touched_members.insert().from_select(["member_key"], sa.select(touched_days.c.member_key).distinct())
     )
+    shares = _shares_before(connection, timezone)
     _redo_activity_days(connection)
     _redo_from(connection)
     in_touched = rollup.c.member_key.in_(sa.select(touched_members.c.member_key))
@@ -149,7 +152,7 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     windows = _redo_windows(connection, timezone)
     _add_changes(connection, sign=1)  # and after
     _merge_changes(connection)
-    kept = _redo_kept(connection, timezone)
+    kept = _redo_kept(connection, timezone, shares)
     built_at = clock.now().isoformat(timespec="seconds")
     connection.execute(sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value=built_at))
     if windows:  # what member_windows now holds, said to be this build's
@@ -189,17 +192,63 @@ def _redo_windows(connection: Connection, timezone: str) -> list[tuple[int, int]
     return wanted
 
 
-def _redo_kept(connection: Connection, timezone: str) -> dict[str, list[str]]:
+def _shares_before(connection: Connection, timezone: str) -> dict[str, sa.Table]:
+    """Of the kept figures an increment can update from the touched members' rows (those with a
+    share and a merge) and whose table holds today's default view already, the rows the touched
+    members make before it, by pulse_info key: each in a temporary table."""
+    state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
+    shares = {}
+    for key, kept in KEPT.items():
+        if kept.share is None or kept.merge is None or not kept_ids(state, key):
+            continue
+        if frozenset(kept.rows(connection, timezone)[0]) == kept_ids(state, key):
+            shares[key] = _share(connection, timezone, kept.table, "before")
+    return shares
+
+
+def _share(connection: Connection, timezone: str, table: sa.Table, when: str) -> sa.Table:
+    """A temporary table of the rows the touched members make of kept `table` now."""
+    kept = next(kept for kept in KEPT.values() if kept.table is table)
+    assert kept.share is not None
+    share = sa.Table(f"pulse_{when}_{table.name}", sa.MetaData(), *_like(table), prefixes=["TEMPORARY"])
+    connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{share.name}"')
+    share.create(connection)
+    query = kept.share(timezone, sa.select(touched_members.c.member_key))
+    columns = ", ".join(f'"{column.name}"' for column in query.selected_columns)
+    connection.exec_driver_sql(
+        f'INSERT INTO "{share.name}" ({columns}) {compiled_for_kept(connection, timezone, query)}'
+    )
+    return share
+
+
+def _redo_kept(connection: Connection, timezone: str, shares: dict[str, sa.Table]) -> dict[str, list[str]]:
     """The kept figures the rollup holds (pulse_info names them), written again for today's default
-    view: what each holds, by its pulse_info key. Those this process does not keep lose their row
-    (its build time alone would not do: an increment in the build's second gives the same); a
-    rollup that holds none (written before they were, or in place) gets none."""
-    held = connection.scalars(sa.select(info.c.key).where(info.c.key.in_(KEPT_KEYS))).all()
+    view: what each holds, by its pulse_info key. Those with a share before (`shares`) are merged
+    with the touched members' rows now; the others are computed whole. Those this process does not
+    keep lose their row (its build time alone would not do: an increment in the build's second
+    gives the same); a rollup that holds none (written before they were, or in place) gets none."""
+    state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
+    held = [key for key in KEPT_KEYS if key in state]
     unknown = [key for key in held if key not in KEPT]
     if unknown:
         connection.execute(sa.delete(info).where(info.c.key.in_(unknown)))
-    known = [key for key in held if key in KEPT]
-    return write_kept(connection, timezone=timezone, keys=known) if known else {}
+    for key, before in shares.items():
+        kept = KEPT[key]
+        assert kept.merge is not None
+        after = _share(connection, timezone, kept.table, "after")
+        merged = kept.merge(kept.table, before, after, sa.select(touched_members.c.member_key))
+        rows = sa.Table(f"pulse_merged_{kept.table.name}", sa.MetaData(), *_like(kept.table), prefixes=["TEMPORARY"])
+        connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{rows.name}"')
+        rows.create(connection)
+        names = [column.name for column in merged.selected_columns]
+        connection.execute(rows.insert().from_select(names, merged))
+        connection.execute(sa.delete(kept.table))
+        connection.execute(kept.table.insert().from_select(names, sa.select(*(rows.c[name] for name in names))))
+        for table in (before, after, rows):
+            table.drop(connection)
+    known = [key for key in held if key in KEPT and key not in shares]
+    written = write_kept(connection, timezone=timezone, keys=known) if known else {}
+    return {**{key: sorted(kept_ids(state, key)) for key in shares}, **written}
 
 
 def _count(connection: Connection, table: sa.FromClause, *conditions: sa.ColumnElement[bool]) -> int:

@@ -142,17 +142,25 @@ def _create_table(connection: Connection, table: sa.Table, select: sa.sql.compil
 
 
 KeptRows = Callable[[Connection, str], tuple[list[str], sa.Select | None]]
+# (timezone, the keys of some members) -> the query of the kept table's rows those members alone make
+Share = Callable[[str, sa.Select], sa.Select]
+# (the kept table, the touched members' share before and after an increment, their keys) -> its new rows
+Merge = Callable[[sa.FromClause, sa.FromClause, sa.FromClause, sa.Select], sa.Select]
 
 
 @dataclass(frozen=True)
 class KeptFigures:
     """Figures of the default view that a metrics module keeps in a built warehouse's rollup: written
-    with it (build_rollup) and again, whole, by every increment of it (data_sources/increment.py);
+    with it (build_rollup) and again by every increment of it (data_sources/increment.py): whole,
+    or, given a `share` and a `merge`, from the rows the members it touches make before and after;
     a database queried in place keeps only those computed from the rollup alone (KEPT_IN_PLACE), and
     reads the others live (rollup.state.mark_dialect). `table` holds them; pulse_info's `key` lists
     what it holds (ids, rollup.state.kept_text) and the dialect's attribute (KEPT_ATTRIBUTES) is
     marked with that; `rows(connection, timezone)` gives those ids and the query of the table's rows
-    (None: none) for today's default view in `timezone`, from the rollup just written.
+    (None: none) for today's default view in `timezone`, from the rollup just written; `share`,
+    the rows some members alone make in it, and `merge`, how the table's rows follow from its rows
+    and the touched members' share before and after (an increment only adds activities and members:
+    `added_up` where the rows are counts).
 
     Registered by the metrics module that reads them, as it is imported (data_sources may not import
     metrics): metrics/campaigns.py keeps campaign_results, metrics/contributions.py the Engagement
@@ -163,6 +171,28 @@ class KeptFigures:
     table: sa.Table
     key: str
     rows: KeptRows
+    share: Share | None = None
+    merge: Merge | None = None
+
+
+def added_up(*counts: str) -> Merge:
+    """A Merge for a table of `counts` by the other columns (each member's part adds up): its rows,
+    less the touched members' share before, plus their share after; a row left at zero in every
+    count goes, as a build never writes one."""
+
+    def merge(table: sa.FromClause, before: sa.FromClause, after: sa.FromClause, touched: sa.Select) -> sa.Select:
+        keys = [column.name for column in table.c if column.name not in counts]
+        negated = (-before.c[name] for name in counts)
+        both = sa.union_all(
+            sa.select(*(table.c[name] for name in keys), *(table.c[name] for name in counts)),
+            sa.select(*(before.c[name] for name in keys), *negated),
+            sa.select(*(after.c[name] for name in keys), *(after.c[name] for name in counts)),
+        ).subquery("both")
+        sums = [sa.func.sum(both.c[name]).label(name) for name in counts]
+        grouped = [both.c[name] for name in keys]
+        return sa.select(*grouped, *sums).group_by(*grouped).having(sa.or_(*(total != 0 for total in sums)))
+
+    return merge
 
 
 KEPT: dict[str, KeptFigures] = {}  # by pulse_info key
@@ -178,23 +208,28 @@ def write_kept(connection: Connection, *, timezone: str, keys: list[str] | None 
     """Replace the tables of the registered KeptFigures (or those of `keys`), computed from the
     rollup tables this transaction has just written in `timezone`; what each keeps, by its key.
 
-    Their queries are compiled on a copy of the dialect (the engine may serve others), marked so
-    that they read those rollup tables (the connection's may be marked with none, or another
-    build's) and compute every figure (marked with no kept figures, whose tables are being replaced)."""
-    dialect = copy.copy(connection.dialect)
-    setattr(dialect, DIALECT_ATTRIBUTE, timezone)
-    for attribute in KEPT_ATTRIBUTES.values():
-        setattr(dialect, attribute, frozenset())
+    Their queries are compiled by `compiled_for_kept`."""
     written = {}
     for key, kept in KEPT.items():
         if keys is not None and key not in keys:
             continue
         ids, query = kept.rows(connection, timezone)
         kept.table.drop(connection, checkfirst=True)
-        compiled = None if query is None else query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-        _create_table(connection, kept.table, compiled)
+        _create_table(connection, kept.table, None if query is None else compiled_for_kept(connection, timezone, query))
         written[key] = ids
     return written
+
+
+def compiled_for_kept(connection: Connection, timezone: str, query: sa.Select) -> sa.sql.compiler.Compiled:
+    """`query` compiled, its values written in, on a copy of the connection's dialect (the engine
+    may serve others) marked so that it reads the rollup tables this transaction holds, in
+    `timezone` (the connection's may be marked with none, or another build's), and computes every
+    figure (marked with no kept figures, whose tables are being written)."""
+    dialect = copy.copy(connection.dialect)
+    setattr(dialect, DIALECT_ATTRIBUTE, timezone)
+    for attribute in KEPT_ATTRIBUTES.values():
+        setattr(dialect, attribute, frozenset())
+    return query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
 
 
 def windows_to_keep(timezone: str) -> list[tuple[int, int]]:

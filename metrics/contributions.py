@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
-from data_sources.rollup import KeptFigures, KeptRows, keep_figures
+from data_sources.rollup import KeptFigures, KeptRows, added_up, keep_figures
 from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
 from metrics.kept import Kept, period_id
 from metrics.member_days import activity_days, member_attributes, member_days
@@ -36,6 +36,7 @@ from rollup.tables import (
     engagement_counts,
     engagement_leaders,
     engagement_platforms,
+    member_keys,
 )
 
 DAILY_UP_TO_DAYS = 31  # longer periods are shown by week
@@ -61,10 +62,11 @@ def activity_by_bucket_query(*, filters: Filters) -> sa.Select:
     )
 
 
-def active_by_platform_query(*, filters: Filters, by_members: bool = False) -> sa.Select:
+def active_by_platform_query(*, filters: Filters, by_members: bool = False, keys: sa.Select | None = None) -> sa.Select:
     """Per platform: distinct active members in the period and in the previous one. A member active
     on two platforms counts on both. `by_members`: per member combination too (what the rollup
-    keeps, engagement_platforms; read from it where it keeps the view's period)."""
+    keeps, engagement_platforms; read from it where it keeps the view's period), of the members
+    with `keys` only, when given (rollup keys: an increment's share)."""
     days = activity_days(filters, filters.previous().start, filters.end)
     current = sa.case((days.c.day >= day_number(filters.start), 1), else_=0)
     by: list[sa.ColumnElement] = []
@@ -78,6 +80,7 @@ def active_by_platform_query(*, filters: Filters, by_members: bool = False) -> s
     active = (
         sa.select(days.c.platform, *by, days.c.member_key, current.label("current"))
         .select_from(rows)
+        .where(*_of_keys(days, keys))
         .distinct()
         .subquery("active")
     )
@@ -111,13 +114,15 @@ def _kept(name: str, key: str, filters: Filters, kept: sa.Select, computed: sa.S
 PERIODS = ("previous", "current")  # contribution_counts_query's `period` 0 and 1
 
 
-def contribution_counts_query(*, filters: Filters, by_members: bool = False) -> sa.Select:
+def contribution_counts_query(
+    *, filters: Filters, by_members: bool = False, keys: sa.Select | None = None
+) -> sa.Select:
     """Rows (period, contributions, members): for the previous period (0) and this one (1), how
     many active members made each number of contributions. The Engagement tiles of both periods
     come from these few rows (engagement_figures): one pass over the member-days, where totals and
     the absence factor each grouped them per member, twice per period. `by_members`: per member
     combination too (what the rollup keeps, engagement_counts; read from it where it keeps the
-    view's period)."""
+    view's period), of the members with `keys` only, when given (an increment's share)."""
     days = member_days(filters, filters.previous().start, filters.end)
     period = sa.case((days.c.day >= day_number(filters.start), 1), else_=0)
     by = [days.c[name] for name in DIMENSIONS] if by_members else []
@@ -125,6 +130,7 @@ def contribution_counts_query(*, filters: Filters, by_members: bool = False) -> 
         sa.select(
             *by, period.label("period"), sa.cast(sa.func.sum(days.c.contributions), sa.Integer).label("contributions")
         )
+        .where(*_of_keys(days, keys))
         .group_by(days.c.member_key, period, *by)
         .subquery("per_member")
     )
@@ -223,10 +229,16 @@ def top_contributors_query(
 
 
 def _member_totals(
-    filters: Filters, *, platform: str | None = None, kind: str | None = None, by_members: bool = False
+    filters: Filters,
+    *,
+    platform: str | None = None,
+    kind: str | None = None,
+    by_members: bool = False,
+    keys: sa.Select | None = None,
 ) -> sa.Select:
-    """Per in-scope member active in the period: member_id, points, contributions and active days
-    (of the activities of `platform` and `kind`, when given), and `by_members` their combination."""
+    """Per in-scope member active in the period (of those with `keys`, when given): member_id,
+    points, contributions and active days (of the activities of `platform` and `kind`, when given),
+    and `by_members` their combination."""
     if platform is None and kind is None:
         days = member_days(filters, filters.start, filters.end)
         contributions, active_days = sa.func.sum(days.c.contributions), sa.func.count()
@@ -244,7 +256,7 @@ def _member_totals(
             contributions.label("contributions"),
             active_days.label("active_days"),
         )
-        .where(*narrowed)
+        .where(*narrowed, *_of_keys(days, keys))
         .group_by(days.c.member_key)
         .subquery("totals")
     )
@@ -263,7 +275,12 @@ def leaders_by_members_query(filters: Filters) -> sa.Select:
     """What engagement_leaders keeps: of each member combination, the first LEADERS_KEPT of the
     leaderboard (top_contributors_query's order), enough for the first LEADERS_KEPT of any member
     filter's, since those are each among their own combination's first."""
-    totals = _member_totals(filters, by_members=True).subquery("totals")
+    return _firsts(_member_totals(filters, by_members=True).subquery("totals"))
+
+
+def _firsts(totals: sa.FromClause) -> sa.Select:
+    """Of rows of member totals by combination (engagement_leaders' columns), each combination's
+    first LEADERS_KEPT with points."""
     by = [totals.c[name] for name in DIMENSIONS]
     order = (totals.c.points.desc(), totals.c.contributions.desc(), totals.c.member_id)
     ranked = (
@@ -274,15 +291,36 @@ def leaders_by_members_query(filters: Filters) -> sa.Select:
     return sa.select(*(ranked.c[column.name] for column in engagement_leaders.c)).where(ranked.c.rank <= LEADERS_KEPT)
 
 
+def _leaders_merged(table: sa.FromClause, before: sa.FromClause, after: sa.FromClause, touched: sa.Select) -> sa.Select:
+    """engagement_leaders after an increment: an increment only adds activities, so a member's
+    totals only grow, and each combination's first are among its first before (but the touched
+    members, whose totals are read again) and the touched members."""
+    touched_ids = sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(touched))
+    columns = [column.name for column in engagement_leaders.c]
+    candidates = sa.union_all(
+        sa.select(*(table.c[name] for name in columns)).where(table.c.member_id.not_in(touched_ids)),
+        sa.select(*(after.c[name] for name in columns)),
+    ).subquery("candidates")
+    return _firsts(candidates)
+
+
+def _of_keys(days: sa.FromClause, keys: sa.Select | None) -> list[sa.ColumnElement[bool]]:
+    return [] if keys is None else [days.c.member_key.in_(keys)]
+
+
 def _default_view(query_of: Callable[[Filters], sa.Select]) -> KeptRows:
     """KeptFigures' rows: the query of today's default view in the rollup's time zone, named by its
     period."""
 
     def rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
-        view = Filters(*preset_period(DEFAULT_PRESET, today=clock.today_in(timezone)), timezone=timezone)
-        return [period_id(view)], query_of(view)
+        return [period_id(_view(timezone))], query_of(_view(timezone))
 
     return rows
+
+
+def _view(timezone: str) -> Filters:
+    """Today's default view in `timezone`."""
+    return Filters(*preset_period(DEFAULT_PRESET, today=clock.today_in(timezone)), timezone=timezone)
 
 
 keep_figures(
@@ -290,6 +328,8 @@ keep_figures(
         table=engagement_counts,
         key=COUNTS_KEY,
         rows=_default_view(lambda view: contribution_counts_query(filters=view, by_members=True)),
+        share=lambda zone, keys: contribution_counts_query(filters=_view(zone), by_members=True, keys=keys),
+        merge=added_up("members"),
     )
 )
 keep_figures(
@@ -297,6 +337,16 @@ keep_figures(
         table=engagement_platforms,
         key=PLATFORMS_KEY,
         rows=_default_view(lambda view: active_by_platform_query(filters=view, by_members=True)),
+        share=lambda zone, keys: active_by_platform_query(filters=_view(zone), by_members=True, keys=keys),
+        merge=added_up("current", "previous"),
     )
 )
-keep_figures(KeptFigures(table=engagement_leaders, key=LEADERS_KEY, rows=_default_view(leaders_by_members_query)))
+keep_figures(
+    KeptFigures(
+        table=engagement_leaders,
+        key=LEADERS_KEY,
+        rows=_default_view(leaders_by_members_query),
+        share=lambda zone, keys: _member_totals(_view(zone), by_members=True, keys=keys),
+        merge=_leaders_merged,
+    )
+)

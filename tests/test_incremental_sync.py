@@ -267,8 +267,9 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
 def test_an_increment_on_a_new_day_keeps_that_days_windows(engine, tmp_path, request, monkeypatch):
-    """The rollup keeps the windows of the default view on the day it is built; an increment on a
-    later day keeps that day's instead, as a full build that day would."""
+    """The rollup keeps the windows and figures of the default view on the day it is built; an
+    increment on a later day keeps that day's instead (its first computes them whole, the others
+    from the members they touch), as a full build that day would."""
 
     monkeypatch.setattr(clock, "now", lambda: datetime(2025, 3, 8, 12))
     first_day = windows_to_keep("UTC")
@@ -292,9 +293,12 @@ def test_an_increment_on_a_new_day_keeps_that_days_windows(engine, tmp_path, req
     after, expected = tables_of(grown_url), tables_of(whole_url)
     assert after["member_windows"] == expected["member_windows"] != before["member_windows"]
     assert after["member_windows"]
+    for table in KEPT_TABLES:
+        assert after[table.name] == expected[table.name] != before[table.name], table.name
     engine_ = create_engine(grown_url)
     try:
         assert kept_windows(rollup_state(engine_)) == frozenset(next_day)
+        assert kept_ids(rollup_state(engine_), COUNTS_KEY) == {f"{next_day[1][1]}:{next_day[0][1]}"}
     finally:
         engine_.dispose()
 
