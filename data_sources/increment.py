@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
-from data_sources.rollup import KEPT, compiled_for_kept, windows_to_keep, write_kept
+from data_sources.rollup import KEPT, KeptFigures, compiled_for_kept, windows_to_keep, write_kept
 from rollup.build import (
     activity_days_query,
     changes,
@@ -76,7 +76,12 @@ def _temporary(name: str, *columns: sa.Column) -> sa.Table:
 
 
 def _like(table: sa.Table) -> list[sa.Column]:
-    return [sa.Column(column.name, column.type) for column in table.columns]
+    """`table`'s columns, for a temporary table of its rows. Points are DOUBLE: a FLOAT is four
+    bytes on DuckDB, which rounded every touched member-day's points (2.7 read 2.7000000476837)."""
+    return [
+        sa.Column(column.name, sa.Double() if isinstance(column.type, sa.Float) else column.type)
+        for column in table.columns
+    ]
 
 
 touched_days = _temporary("pulse_touched_days", sa.Column("member_key", sa.Integer), sa.Column("day", sa.Integer))
@@ -201,16 +206,20 @@ def _shares_before(connection: Connection, timezone: str) -> dict[str, sa.Table]
     for key, kept in KEPT.items():
         if kept.share is None or kept.merge is None or not kept_ids(state, key):
             continue
-        if frozenset(kept.rows(connection, timezone)[0]) == kept_ids(state, key):
-            shares[key] = _share(connection, timezone, kept.table, "before")
+        if _holds_today(connection, timezone, kept, state):
+            shares[key] = _share(connection, timezone, kept, "before")
     return shares
 
 
-def _share(connection: Connection, timezone: str, table: sa.Table, when: str) -> sa.Table:
-    """A temporary table of the rows the touched members make of kept `table` now."""
-    kept = next(kept for kept in KEPT.values() if kept.table is table)
+def _holds_today(connection: Connection, timezone: str, kept: KeptFigures, state: dict[str, str]) -> bool:
+    """Whether the kept figures' table holds today's default view (the ids pulse_info names)."""
+    return frozenset(kept.rows(connection, timezone)[0]) == kept_ids(state, kept.key)
+
+
+def _share(connection: Connection, timezone: str, kept: KeptFigures, when: str) -> sa.Table:
+    """A temporary table of the rows the touched members make of `kept`'s table now."""
     assert kept.share is not None
-    share = sa.Table(f"pulse_{when}_{table.name}", sa.MetaData(), *_like(table), prefixes=["TEMPORARY"])
+    share = sa.Table(f"pulse_{when}_{kept.table.name}", sa.MetaData(), *_like(kept.table), prefixes=["TEMPORARY"])
     connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{share.name}"')
     share.create(connection)
     query = kept.share(timezone, sa.select(touched_members.c.member_key))
@@ -224,19 +233,35 @@ def _share(connection: Connection, timezone: str, table: sa.Table, when: str) ->
 def _redo_kept(connection: Connection, timezone: str, shares: dict[str, sa.Table]) -> dict[str, list[str]]:
     """The kept figures the rollup holds (pulse_info names them), written again for today's default
     view: what each holds, by its pulse_info key. Those with a share before (`shares`) are merged
-    with the touched members' rows now; the others are computed whole. Those this process does not
-    keep lose their row (its build time alone would not do: an increment in the build's second
-    gives the same); a rollup that holds none (written before they were, or in place) gets none."""
+    with the touched members' rows now, unless their merge cannot say (KeptFigures.merge) or the
+    day has changed since the share before was taken (past midnight: the view moved); the others
+    are computed whole. Those this process does not keep lose their row (its build time alone would
+    not do: an increment in the build's second gives the same); a rollup that holds none (written
+    before they were) gets none."""
     state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
     held = [key for key in KEPT_KEYS if key in state]
     unknown = [key for key in held if key not in KEPT]
     if unknown:
         connection.execute(sa.delete(info).where(info.c.key.in_(unknown)))
-    for key, before in shares.items():
-        kept = KEPT[key]
-        assert kept.merge is not None
-        after = _share(connection, timezone, kept.table, "after")
-        merged = kept.merge(kept.table, before, after, sa.select(touched_members.c.member_key))
+    merged = [key for key, before in shares.items() if _merge(connection, timezone, KEPT[key], before, state)]
+    known = [key for key in held if key in KEPT and key not in merged]
+    written = write_kept(connection, timezone=timezone, keys=known) if known else {}
+    return {**{key: sorted(kept_ids(state, key)) for key in merged}, **written}
+
+
+def _merge(connection: Connection, timezone: str, kept: KeptFigures, before: sa.Table, state: dict[str, str]) -> bool:
+    """Replace `kept`'s rows with its merge of the touched members' share `before` and now; whether
+    it could (its merge says, and the table's view is still today's: the share now was taken first,
+    so a midnight passed since the share before shows)."""
+    assert kept.merge is not None
+    after = _share(connection, timezone, kept, "after")
+    touched = sa.select(touched_members.c.member_key)
+    merged = (
+        kept.merge(connection, kept.table, before, after, touched)
+        if _holds_today(connection, timezone, kept, state)
+        else None
+    )
+    if merged is not None:
         rows = sa.Table(f"pulse_merged_{kept.table.name}", sa.MetaData(), *_like(kept.table), prefixes=["TEMPORARY"])
         connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{rows.name}"')
         rows.create(connection)
@@ -244,11 +269,10 @@ def _redo_kept(connection: Connection, timezone: str, shares: dict[str, sa.Table
         connection.execute(rows.insert().from_select(names, merged))
         connection.execute(sa.delete(kept.table))
         connection.execute(kept.table.insert().from_select(names, sa.select(*(rows.c[name] for name in names))))
-        for table in (before, after, rows):
-            table.drop(connection)
-    known = [key for key in held if key in KEPT and key not in shares]
-    written = write_kept(connection, timezone=timezone, keys=known) if known else {}
-    return {**{key: sorted(kept_ids(state, key)) for key in shares}, **written}
+        rows.drop(connection)
+    for table in (before, after):
+        table.drop(connection)
+    return merged is not None
 
 
 def _count(connection: Connection, table: sa.FromClause, *conditions: sa.ColumnElement[bool]) -> int:

@@ -144,13 +144,14 @@ def _create_table(connection: Connection, table: sa.Table, select: sa.sql.compil
 KeptRows = Callable[[Connection, str], tuple[list[str], sa.Select | None]]
 # (timezone, the keys of some members) -> the query of the kept table's rows those members alone make
 Share = Callable[[str, sa.Select], sa.Select]
-# (the kept table, the touched members' share before and after an increment, their keys) -> its new rows
-Merge = Callable[[sa.FromClause, sa.FromClause, sa.FromClause, sa.Select], sa.Select]
+# (connection, the kept table, the touched members' share before and after an increment, their keys)
+# -> the query of its new rows, or None where they cannot be told from those (computed whole then)
+Merge = Callable[[Connection, sa.FromClause, sa.FromClause, sa.FromClause, sa.Select], sa.Select | None]
 
 
 @dataclass(frozen=True)
 class KeptFigures:
-    """Figures of the default view that a metrics module keeps in a built warehouse's rollup: written
+    """Figures of the default view that a metrics module keeps in a warehouse's rollup: written
     with it (build_rollup) and again by every increment of it (data_sources/increment.py): whole,
     or, given a `share` and a `merge`, from the rows the members it touches make before and after;
     a database queried in place keeps only those computed from the rollup alone (KEPT_IN_PLACE), and
@@ -180,7 +181,9 @@ def added_up(*counts: str) -> Merge:
     less the touched members' share before, plus their share after; a row left at zero in every
     count goes, as a build never writes one."""
 
-    def merge(table: sa.FromClause, before: sa.FromClause, after: sa.FromClause, touched: sa.Select) -> sa.Select:
+    def merge(
+        connection: Connection, table: sa.FromClause, before: sa.FromClause, after: sa.FromClause, touched: sa.Select
+    ) -> sa.Select:
         keys = [column.name for column in table.c if column.name not in counts]
         negated = (-before.c[name] for name in counts)
         both = sa.union_all(

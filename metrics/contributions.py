@@ -9,7 +9,8 @@ The page's default view reads its three slowest figures (contributions per membe
 per platform, the leaderboard) from the rollup, which keeps them by member combination when it is
 built or updated (registered below with data_sources.rollup.keep_figures): a member is in one
 combination, so counts add up and each combination's first LEADERS_KEPT hold any filter's
-leaderboard. Computed from member_days alone, they are kept in a database queried in place too.
+leaderboard. Computed from the rollup's tables alone, they are kept in a database queried in place
+too. An incremental sync brings them up to date from the rows the members it touches make.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def activity_by_bucket_query(*, filters: Filters) -> sa.Select:
 def active_by_platform_query(*, filters: Filters, by_members: bool = False, keys: sa.Select | None = None) -> sa.Select:
     """Per platform: distinct active members in the period and in the previous one. A member active
     on two platforms counts on both. `by_members`: per member combination too (what the rollup
-    keeps, engagement_platforms; read from it where it keeps the view's period), of the members
+    keeps, engagement_platforms, whose rows a view on its period reads instead), of the members
     with `keys` only, when given (rollup keys: an increment's share)."""
     days = activity_days(filters, filters.previous().start, filters.end)
     current = sa.case((days.c.day >= day_number(filters.start), 1), else_=0)
@@ -121,8 +122,8 @@ def contribution_counts_query(
     many active members made each number of contributions. The Engagement tiles of both periods
     come from these few rows (engagement_figures): one pass over the member-days, where totals and
     the absence factor each grouped them per member, twice per period. `by_members`: per member
-    combination too (what the rollup keeps, engagement_counts; read from it where it keeps the
-    view's period), of the members with `keys` only, when given (an increment's share)."""
+    combination too (what the rollup keeps, engagement_counts, whose rows a view on its period
+    reads instead), of the members with `keys` only, when given (an increment's share)."""
     days = member_days(filters, filters.previous().start, filters.end)
     period = sa.case((days.c.day >= day_number(filters.start), 1), else_=0)
     by = [days.c[name] for name in DIMENSIONS] if by_members else []
@@ -291,10 +292,24 @@ def _firsts(totals: sa.FromClause) -> sa.Select:
     return sa.select(*(ranked.c[column.name] for column in engagement_leaders.c)).where(ranked.c.rank <= LEADERS_KEPT)
 
 
-def _leaders_merged(table: sa.FromClause, before: sa.FromClause, after: sa.FromClause, touched: sa.Select) -> sa.Select:
-    """engagement_leaders after an increment: an increment only adds activities, so a member's
-    totals only grow, and each combination's first are among its first before (but the touched
-    members, whose totals are read again) and the touched members."""
+def _leaders_merged(
+    connection: Connection, table: sa.FromClause, before: sa.FromClause, after: sa.FromClause, touched: sa.Select
+) -> sa.Select | None:
+    """engagement_leaders after an increment: where no touched member fell in the order (an
+    increment adds activities, and only an activity with negative points takes some away), each
+    combination's first are among its first before (but the touched members, whose totals are read
+    again) and the touched members. None where one fell: a member not kept may now be among the
+    first, and the whole leaderboard is computed again."""
+    fell = sa.exists().where(
+        before.c.member_id.not_in(sa.select(after.c.member_id))
+        | sa.exists().where(
+            after.c.member_id == before.c.member_id,
+            (after.c.points < before.c.points)
+            | ((after.c.points == before.c.points) & (after.c.contributions < before.c.contributions)),
+        )
+    )
+    if connection.scalar(sa.select(fell)):
+        return None
     touched_ids = sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(touched))
     columns = [column.name for column in engagement_leaders.c]
     candidates = sa.union_all(

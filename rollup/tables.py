@@ -189,7 +189,7 @@ engagement_leaders = sa.Table(
     rollup_metadata,
     *_dimensions(),
     sa.Column("member_id", members.c.member_id.type, nullable=False),
-    sa.Column("points", sa.Float, nullable=False),
+    sa.Column("points", sa.Double, nullable=False),  # not FLOAT: four bytes on DuckDB
     sa.Column("contributions", sa.Integer, nullable=False),
     sa.Column("active_days", sa.Integer, nullable=False),
 )

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 import clock
 import schema
 from data_sources import append, identities, merges
+from data_sources import increment as increment_module
 from data_sources.append import ROWS_KEY, SETTINGS_KEY, SOURCE_KEY
 from data_sources.identities import LINKS_KEY
 from data_sources.increment import update_rollup
@@ -29,8 +30,9 @@ from data_sources.sync import load_community as read_source
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from errors import kept_text
-from metrics import campaigns, sections
-from metrics.filters import Filters
+from metrics import campaigns, contributions, sections
+from metrics.filters import DEFAULT_PRESET, Filters, preset_period
+from metrics.kept import period_id
 from metrics.overview import daily_activity
 from rollup.state import kept_campaigns, kept_ids, kept_windows, rollup_state
 from rollup.tables import (
@@ -38,6 +40,8 @@ from rollup.tables import (
     COUNTS_KEY,
     KEPT_KEYS,
     KEPT_TABLES,
+    LEADERS_KEY,
+    PLATFORMS_KEY,
     WINDOWS_KEY,
     activity_changes,
     activity_rollup,
@@ -87,9 +91,20 @@ STEPS = [
         ("edge6", "erin", t(2025, 4, 6), "login"),
         ("edge7", "zoe", t(2025, 3, 6, 20), "post"),  # a member-day made by the step before, again
         ("edge8", "dave", t(2025, 3, 9, 8), "post"),  # after three days with contributions: counts go on
+        # points taken away: carol falls below hank, the untouched second of her combination on the board
+        ("edge9", "carol", t(2025, 3, 5, 9), "comment", -30.0),
+        ("edge10", "carol", t(2025, 3, 4, 12), "post", 2.7),  # points a four-byte FLOAT would round
     ],
 ]
 P = date(2025, 3, 1), date(2025, 3, 8)
+ENGAGEMENT_KEYS = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY)
+
+
+def default_period(timezone: str) -> str:
+    """How pulse_info names the period of today's default view (the Engagement page's kept figures)."""
+    return period_id(Filters(*preset_period(DEFAULT_PRESET, today=clock.today_in(timezone)), timezone=timezone))
+
+
 env = test_sync.env  # the fixture: a data folder and a migrated app store
 # when, and from what (the links among members too), a sync built it: compared apart
 STAMPED = (BUILT_AT_KEY, WINDOWS_KEY, *KEPT_KEYS, SOURCE_KEY, SETTINGS_KEY, LINKS_KEY, ROWS_KEY)
@@ -97,6 +112,7 @@ STAMPED += (identities.INPUTS_KEY,)
 
 
 def activity_rows(step: list[tuple]) -> pd.DataFrame:
+    """A step's activities; a fifth value is the activity's own points."""
     return pd.DataFrame(
         [
             {
@@ -106,10 +122,11 @@ def activity_rows(step: list[tuple]) -> pd.DataFrame:
                 "kind": kind,
                 "platform": "forum",
                 "campaign_id": None,
+                "points": points[0] if points else None,
             }
-            for a, m, at, kind in step
+            for a, m, at, kind, *points in step
         ]
-    ).assign(points=pd.Series([None] * len(step), dtype="float64"))
+    ).astype({"points": "float64"})
 
 
 def member_rows() -> pd.DataFrame:
@@ -235,6 +252,8 @@ def sql_urls(engine: str, directory: Path, new_postgres_database) -> tuple[str, 
 def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone, tmp_path, request, monkeypatch):
     # Built on P's last day, the rollup keeps windows of the fixture's days, which the increments change.
     monkeypatch.setattr(clock, "now", lambda: datetime(2025, 3, 8, 12))
+    # The leaderboard's first of each combination: one, so that an increment moves members in and out.
+    monkeypatch.setattr(contributions, "LEADERS_KEPT", 1)
     kept = windows_to_keep(timezone)
     if engine == "duckdb":
         build = build_warehouse(tmp_path / "grown" / "warehouse.duckdb", community.frames(), timezone=timezone)
@@ -259,7 +278,8 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
     try:
         assert kept_windows(rollup_state(engine)) == frozenset(kept)
         assert kept_campaigns(rollup_state(engine)) == {"meetup"}
-        assert kept_ids(rollup_state(engine), COUNTS_KEY) == {f"{kept[1][1]}:{kept[0][1]}"}  # the default view
+        for key in ENGAGEMENT_KEYS:  # the default view's period
+            assert kept_ids(rollup_state(engine), key) == {default_period(timezone)}, key
     finally:
         engine.dispose()
     assert figures(grown_url, timezone=timezone) == figures(whole_url, timezone=timezone)
@@ -298,9 +318,37 @@ def test_an_increment_on_a_new_day_keeps_that_days_windows(engine, tmp_path, req
     engine_ = create_engine(grown_url)
     try:
         assert kept_windows(rollup_state(engine_)) == frozenset(next_day)
-        assert kept_ids(rollup_state(engine_), COUNTS_KEY) == {f"{next_day[1][1]}:{next_day[0][1]}"}
+        for key in ENGAGEMENT_KEYS:
+            assert kept_ids(rollup_state(engine_), key) == {default_period("UTC")}, key
     finally:
         engine_.dispose()
+
+
+def test_an_increment_across_midnight_keeps_the_next_days_figures(tmp_path, monkeypatch):
+    """Midnight passes while an increment runs, after the touched members' share of the kept
+    figures was taken for the day before: they are computed whole for the new day's default view,
+    as a full build that day gives, not merged into the day before's."""
+    now = [datetime(2025, 3, 8, 12)]
+    monkeypatch.setattr(clock, "now", lambda: now[0])
+    grown_path = build_warehouse(tmp_path / "grown" / "warehouse.duckdb", community.frames(), timezone="UTC")
+    redo_activity_days = increment_module._redo_activity_days
+
+    def past_midnight(connection) -> None:
+        redo_activity_days(connection)
+        now[0] = datetime(2025, 3, 9, 0, 0, 1)
+
+    monkeypatch.setattr(increment_module, "_redo_activity_days", past_midnight)
+    increment(f"duckdb:///{grown_path}", 0, timezone="UTC")
+    whole = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", grown(1), timezone="UTC")
+    after, expected = tables_of(f"duckdb:///{grown_path}"), tables_of(f"duckdb:///{whole}")
+    for table in KEPT_TABLES:
+        assert after[table.name] == expected[table.name], table.name
+    engine = create_engine(f"duckdb:///{grown_path}")
+    try:
+        for key in ENGAGEMENT_KEYS:
+            assert kept_ids(rollup_state(engine), key) == {default_period("UTC")} != set(), key
+    finally:
+        engine.dispose()
 
 
 def synced(settings, store, frames: dict[str, pd.DataFrame], **options) -> SyncResult:
@@ -330,7 +378,7 @@ def test_a_sync_appends_new_rows_and_gives_what_a_rebuild_gives(env, tmp_path):
         ("incremental", "Only new rows: 3 activities and 0 members appended, 3 member-days updated."),
         # zoe's two days, tina's, ghost's 5 March and the day of its earlier activity (3 March)
         ("incremental", "Only new rows: 5 activities and 5 members appended, 6 member-days updated."),
-        ("incremental", "Only new rows: 8 activities and 0 members appended, 8 member-days updated."),
+        ("incremental", "Only new rows: 10 activities and 0 members appended, 10 member-days updated."),
     ]
 
 
@@ -443,7 +491,7 @@ def test_an_export_that_only_grew_is_appended_without_comparing_its_old_rows(env
     assert [said for _, said in recorded(store)[1:]] == [
         "Only new rows: 3 activities and 0 members appended, 3 member-days updated.",
         "Only new rows: 5 activities and 5 members appended, 6 member-days updated.",
-        "Only new rows: 8 activities and 0 members appended, 8 member-days updated.",
+        "Only new rows: 10 activities and 0 members appended, 10 member-days updated.",
     ]
 
 
