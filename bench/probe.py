@@ -18,10 +18,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-import clock
 from bench import baseline
 from bench.pages import PAGES
-from metrics.filters import DEFAULT_PRESET, Filters, preset_period
+from metrics.filters import Filters, default_view
 from settings import load_settings
 from ui import data
 
@@ -54,8 +53,7 @@ def peak_mb() -> float:
 def default_filters(timezone: str) -> Filters:
     """What a dashboard page opens with: the filter bar's default period (the last 28 days, ending
     with yesterday), as ui/warming.py warms it."""
-    start, end = preset_period(DEFAULT_PRESET, today=clock.today_in(timezone))
-    return Filters(start=start, end=end, timezone=timezone)
+    return default_view(timezone)
 
 
 def queries(page: str) -> dict[str, float]:

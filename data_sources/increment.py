@@ -219,9 +219,7 @@ def _holds_today(connection: Connection, timezone: str, kept: KeptFigures, state
 def _share(connection: Connection, timezone: str, kept: KeptFigures, when: str) -> sa.Table:
     """A temporary table of the rows the touched members make of `kept`'s table now."""
     assert kept.share is not None
-    share = sa.Table(f"pulse_{when}_{kept.table.name}", sa.MetaData(), *_like(kept.table), prefixes=["TEMPORARY"])
-    connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{share.name}"')
-    share.create(connection)
+    share = _scratch(connection, f"pulse_{when}_{kept.table.name}", kept.table)
     query = kept.share(timezone, sa.select(touched_members.c.member_key))
     columns = ", ".join(f'"{column.name}"' for column in query.selected_columns)
     connection.exec_driver_sql(
@@ -262,9 +260,7 @@ def _merge(connection: Connection, timezone: str, kept: KeptFigures, before: sa.
         else None
     )
     if merged is not None:
-        rows = sa.Table(f"pulse_merged_{kept.table.name}", sa.MetaData(), *_like(kept.table), prefixes=["TEMPORARY"])
-        connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{rows.name}"')
-        rows.create(connection)
+        rows = _scratch(connection, f"pulse_merged_{kept.table.name}", kept.table)
         names = [column.name for column in merged.selected_columns]
         connection.execute(rows.insert().from_select(names, merged))
         connection.execute(sa.delete(kept.table))
@@ -273,6 +269,14 @@ def _merge(connection: Connection, timezone: str, kept: KeptFigures, before: sa.
     for table in (before, after):
         table.drop(connection)
     return merged is not None
+
+
+def _scratch(connection: Connection, name: str, like: sa.Table) -> sa.Table:
+    """A new temporary table with `like`'s columns (one a failed run on this connection left goes)."""
+    table = sa.Table(name, sa.MetaData(), *_like(like), prefixes=["TEMPORARY"])
+    connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+    table.create(connection)
+    return table
 
 
 def _count(connection: Connection, table: sa.FromClause, *conditions: sa.ColumnElement[bool]) -> int:

@@ -32,10 +32,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-import clock
 import schema
 from data_sources.rollup import KeptFigures, keep_figures
-from metrics.filters import DEFAULT_PRESET, Filters, day_number, from_day_number, narrowed, preset_period
+from metrics.filters import Filters, day_number, default_view, from_day_number, narrowed
 from metrics.kept import Kept
 from metrics.member_days import member_attributes, member_days
 from metrics.scope import Runner, in_scope
@@ -398,8 +397,7 @@ def campaign_results_query(
 def default_view_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
     """What the rollup keeps in campaign_results: the campaigns the default view lists today in
     `timezone` (their ids) and their figures by member combination (None: no campaign runs)."""
-    start, end = preset_period(DEFAULT_PRESET, today=clock.today_in(timezone))
-    view = Filters(start=start, end=end, timezone=timezone)
+    view = default_view(timezone)
     listed = connection.execute(campaigns_query(filters=view)).all()
     if not listed:
         return [], None

@@ -21,10 +21,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-import clock
 import schema
-from data_sources.rollup import KeptFigures, KeptRows, added_up, keep_figures
-from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
+from data_sources.rollup import KeptFigures, Merge, added_up, keep_figures
+from metrics.filters import Filters, day_number, default_view
 from metrics.kept import Kept, period_id
 from metrics.member_days import activity_days, member_attributes, member_days
 from metrics.sql import count_where, member_conditions, week_start
@@ -323,45 +322,50 @@ def _of_keys(days: sa.FromClause, keys: sa.Select | None) -> list[sa.ColumnEleme
     return [] if keys is None else [days.c.member_key.in_(keys)]
 
 
-def _default_view(query_of: Callable[[Filters], sa.Select]) -> KeptRows:
-    """KeptFigures' rows: the query of today's default view in the rollup's time zone, named by its
-    period."""
+def _keep(
+    table: sa.Table,
+    key: str,
+    *,
+    rows: Callable[[Filters], sa.Select],
+    share: Callable[[Filters, sa.Select], sa.Select],
+    merge: Merge,
+) -> None:
+    """Keep `table`'s figures of today's default view (named by its period): `rows` the query of
+    them for a view, `share` of those the members with some keys make (KeptFigures)."""
 
-    def rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
-        return [period_id(_view(timezone))], query_of(_view(timezone))
+    def kept_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
+        view = default_view(timezone)
+        return [period_id(view)], rows(view)
 
-    return rows
-
-
-def _view(timezone: str) -> Filters:
-    """Today's default view in `timezone`."""
-    return Filters(*preset_period(DEFAULT_PRESET, today=clock.today_in(timezone)), timezone=timezone)
-
-
-keep_figures(
-    KeptFigures(
-        table=engagement_counts,
-        key=COUNTS_KEY,
-        rows=_default_view(lambda view: contribution_counts_query(filters=view, by_members=True)),
-        share=lambda zone, keys: contribution_counts_query(filters=_view(zone), by_members=True, keys=keys),
-        merge=added_up("members"),
+    keep_figures(
+        KeptFigures(
+            table=table,
+            key=key,
+            rows=kept_rows,
+            share=lambda timezone, keys: share(default_view(timezone), keys),
+            merge=merge,
+        )
     )
+
+
+_keep(
+    engagement_counts,
+    COUNTS_KEY,
+    rows=lambda view: contribution_counts_query(filters=view, by_members=True),
+    share=lambda view, keys: contribution_counts_query(filters=view, by_members=True, keys=keys),
+    merge=added_up("members"),
 )
-keep_figures(
-    KeptFigures(
-        table=engagement_platforms,
-        key=PLATFORMS_KEY,
-        rows=_default_view(lambda view: active_by_platform_query(filters=view, by_members=True)),
-        share=lambda zone, keys: active_by_platform_query(filters=_view(zone), by_members=True, keys=keys),
-        merge=added_up("current", "previous"),
-    )
+_keep(
+    engagement_platforms,
+    PLATFORMS_KEY,
+    rows=lambda view: active_by_platform_query(filters=view, by_members=True),
+    share=lambda view, keys: active_by_platform_query(filters=view, by_members=True, keys=keys),
+    merge=added_up("current", "previous"),
 )
-keep_figures(
-    KeptFigures(
-        table=engagement_leaders,
-        key=LEADERS_KEY,
-        rows=_default_view(leaders_by_members_query),
-        share=lambda zone, keys: _member_totals(_view(zone), by_members=True, keys=keys),
-        merge=_leaders_merged,
-    )
+_keep(
+    engagement_leaders,
+    LEADERS_KEY,
+    rows=leaders_by_members_query,
+    share=lambda view, keys: _member_totals(view, by_members=True, keys=keys),
+    merge=_leaders_merged,
 )

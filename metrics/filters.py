@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+import clock
 from engines import EPOCH
 
 
@@ -116,6 +117,13 @@ def preset_period(preset: str, *, today: date) -> tuple[date, date]:
         return (end - timedelta(days=1)).replace(day=1), end
     days = {"last_7_days": 7, "last_28_days": 28, "last_90_days": 90, "last_365_days": 365}[preset]
     return today - timedelta(days=days), today
+
+
+def default_view(timezone: str) -> Filters:
+    """What a dashboard page opens with today in `timezone`: the filter bar's default period (the
+    last 28 days, ending with yesterday), no member filter."""
+    start, end = preset_period(DEFAULT_PRESET, today=clock.today_in(timezone))
+    return Filters(start=start, end=end, timezone=timezone)
 
 
 def view_from_address(query: Mapping[str, str]) -> dict[str, str]:

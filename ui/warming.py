@@ -53,7 +53,7 @@ from functools import partial
 
 import clock
 from errors import PulseError
-from metrics.filters import DEFAULT_PRESET, Filters, preset_period
+from metrics.filters import DEFAULT_PRESET, Filters, default_view, preset_period
 from schema import MEMBER_DIMENSIONS
 from settings import Settings
 from ui import data, page_charts
@@ -294,8 +294,7 @@ def warm_after_run(settings: Settings) -> None:
 
 
 def default_filters(settings: Settings) -> Filters:
-    start, end = preset_period(DEFAULT_PRESET, today=clock.today_in(settings.timezone))
-    return Filters(start=start, end=end, timezone=settings.timezone)
+    return default_view(settings.timezone)
 
 
 def warm_default_views(settings: Settings) -> bool:
