@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 import schema
 from data_sources.rollup import KeptFigures, Merge, added_up, keep_figures
-from metrics.filters import Filters, day_number, default_view
+from metrics.filters import Filters, day_number, kept_views
 from metrics.kept import Kept, period_id
 from metrics.member_days import activity_days, member_attributes, member_days
 from metrics.sql import count_where, member_conditions, week_start
@@ -98,7 +98,7 @@ def active_by_platform_query(*, filters: Filters, by_members: bool = False, keys
             table.c.platform,
             *(sa.cast(sa.func.sum(table.c[name]), sa.BigInteger).label(name) for name in ("current", "previous")),
         )
-        .where(*member_conditions(filters, table, with_team=False))
+        .where(table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False))
         .group_by(table.c.platform)
     )
     platforms = _kept("platforms", PLATFORMS_KEY, filters, kept, computed)
@@ -143,7 +143,7 @@ def contribution_counts_query(
         sa.select(
             table.c.period, table.c.contributions, sa.cast(sa.func.sum(table.c.members), sa.BigInteger).label("members")
         )
-        .where(*member_conditions(filters, table, with_team=False))
+        .where(table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False))
         .group_by(table.c.period, table.c.contributions)
     )
     counts = _kept("contribution_counts", COUNTS_KEY, filters, kept, computed)
@@ -199,7 +199,7 @@ def top_contributors_query(
     if platform is None and kind is None and limit <= LEADERS_KEPT:
         table = engagement_leaders
         kept = sa.select(*(table.c[column.name] for column in computed.selected_columns)).where(
-            *member_conditions(filters, table, with_team=False)
+            table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False)
         )
         per_member = _kept("per_member", LEADERS_KEY, filters, kept, computed)
     order = (per_member.c.points.desc(), per_member.c.contributions.desc(), per_member.c.member_id)
@@ -271,17 +271,17 @@ def _member_totals(
     ).join(member, member.c.member_key == totals.c.member_key)
 
 
-def leaders_by_members_query(filters: Filters) -> sa.Select:
-    """What engagement_leaders keeps: of each member combination, the first LEADERS_KEPT of the
-    leaderboard (top_contributors_query's order), enough for the first LEADERS_KEPT of any member
-    filter's, since those are each among their own combination's first."""
-    return _firsts(_member_totals(filters, by_members=True).subquery("totals"))
+def leaders_by_members_query(views: list[Filters]) -> sa.Select:
+    """What engagement_leaders keeps: of each view and member combination, the first LEADERS_KEPT
+    of the leaderboard (top_contributors_query's order), enough for the first LEADERS_KEPT of any
+    member filter's, since those are each among their own combination's first."""
+    return _firsts(_of_views(views, lambda view: _member_totals(view, by_members=True)).subquery("totals"))
 
 
 def _firsts(totals: sa.FromClause) -> sa.Select:
-    """Of rows of member totals by combination (engagement_leaders' columns), each combination's
+    """Of rows of member totals by view and combination (engagement_leaders' columns), each one's
     first LEADERS_KEPT with points."""
-    by = [totals.c[name] for name in DIMENSIONS]
+    by = [totals.c.view, *(totals.c[name] for name in DIMENSIONS)]
     order = (totals.c.points.desc(), totals.c.contributions.desc(), totals.c.member_id)
     ranked = (
         sa.select(*totals.c, sa.func.row_number().over(partition_by=by, order_by=order).label("rank"))
@@ -299,15 +299,12 @@ def _leaders_merged(
     combination's first are among its first before (but the touched members, whose totals are read
     again) and the touched members. None where one fell: a member not kept may now be among the
     first, and the whole leaderboard is computed again."""
-    fell = sa.exists().where(
-        before.c.member_id.not_in(sa.select(after.c.member_id))
-        | sa.exists().where(
-            after.c.member_id == before.c.member_id,
-            (after.c.points < before.c.points)
-            | ((after.c.points == before.c.points) & (after.c.contributions < before.c.contributions)),
-        )
+    now = sa.select(after.c.member_id).where(after.c.view == before.c.view, after.c.member_id == before.c.member_id)
+    lower = (after.c.points < before.c.points) | (
+        (after.c.points == before.c.points) & (after.c.contributions < before.c.contributions)
     )
-    if connection.scalar(sa.select(fell)):
+    fell = sa.select(before.c.member_id).where(~now.exists() | now.where(lower).exists())
+    if connection.scalar(sa.select(fell.exists())):
         return None
     touched_ids = sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(touched))
     columns = [column.name for column in engagement_leaders.c]
@@ -322,43 +319,49 @@ def _of_keys(days: sa.FromClause, keys: sa.Select | None) -> list[sa.ColumnEleme
     return [] if keys is None else [days.c.member_key.in_(keys)]
 
 
+def _of_views(views: list[Filters], rows: Callable[[Filters], sa.Select]) -> sa.CompoundSelect:
+    """`rows` of each view, each row with its view's period first (the kept tables' `view`)."""
+    return sa.union_all(
+        *(
+            sa.select(sa.literal(period_id(view), sa.String).label("view"), *rows(view).subquery("of_view").c)
+            for view in views
+        )
+    )
+
+
 def _keep(
     table: sa.Table,
     key: str,
     *,
-    rows: Callable[[Filters], sa.Select],
+    rows: Callable[[list[Filters]], sa.Select | sa.CompoundSelect],
     share: Callable[[Filters, sa.Select], sa.Select],
     merge: Merge,
 ) -> None:
-    """Keep `table`'s figures of today's default view (named by its period): `rows` the query of
-    them for a view, `share` of those the members with some keys make (KeptFigures)."""
+    """Keep `table`'s figures of today's kept views (metrics.filters.kept_views, named by their
+    periods): `rows` the query of them for some views, `share` of those the members with some keys
+    make in one view (KeptFigures)."""
 
     def kept_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
-        view = default_view(timezone)
-        return [period_id(view)], rows(view)
+        views = kept_views(timezone)
+        return [period_id(view) for view in views], sa.select(rows(views).subquery("kept_rows"))
 
-    keep_figures(
-        KeptFigures(
-            table=table,
-            key=key,
-            rows=kept_rows,
-            share=lambda timezone, keys: share(default_view(timezone), keys),
-            merge=merge,
-        )
-    )
+    def kept_share(timezone: str, keys: sa.Select) -> sa.Select:
+        return sa.select(_of_views(kept_views(timezone), lambda view: share(view, keys)).subquery("share"))
+
+    keep_figures(KeptFigures(table=table, key=key, rows=kept_rows, share=kept_share, merge=merge))
 
 
 _keep(
     engagement_counts,
     COUNTS_KEY,
-    rows=lambda view: contribution_counts_query(filters=view, by_members=True),
+    rows=lambda views: _of_views(views, lambda view: contribution_counts_query(filters=view, by_members=True)),
     share=lambda view, keys: contribution_counts_query(filters=view, by_members=True, keys=keys),
     merge=added_up("members"),
 )
 _keep(
     engagement_platforms,
     PLATFORMS_KEY,
-    rows=lambda view: active_by_platform_query(filters=view, by_members=True),
+    rows=lambda views: _of_views(views, lambda view: active_by_platform_query(filters=view, by_members=True)),
     share=lambda view, keys: active_by_platform_query(filters=view, by_members=True, keys=keys),
     merge=added_up("current", "previous"),
 )

@@ -27,14 +27,14 @@ members = schema.members
 TIMEZONE_KEY = "member_days_timezone"
 BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
 VERSION_KEY = "rollup_version"
-VERSION = "5"  # raise when the rollup's tables change: an older rollup is then not read
+VERSION = "6"  # raise when the rollup's tables change: an older rollup is then not read
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 WINDOWS_KEY = "member_windows"  # pulse_info: the windows member_windows holds, "start:end" day numbers, by ","
 WINDOWS_ATTRIBUTE = "pulse_member_windows"  # on a dialect: those windows, as a frozenset of (start, end)
 CAMPAIGNS_KEY = "campaign_results"  # pulse_info: the campaigns campaign_results holds, a JSON list of ids
 CAMPAIGNS_ATTRIBUTE = "pulse_campaign_results"  # on a dialect: those campaigns, as a frozenset of ids
-# The Engagement page's default view (metrics/contributions.py): pulse_info says the period each
-# holds ("start:end" day numbers, as a JSON list); a dialect is marked with it.
+# The Engagement page's views kept (metrics/contributions.py): pulse_info says the periods each
+# holds ("start:end" day numbers, as a JSON list); a dialect is marked with them.
 COUNTS_KEY, COUNTS_ATTRIBUTE = "engagement_counts", "pulse_engagement_counts"
 PLATFORMS_KEY, PLATFORMS_ATTRIBUTE = "engagement_platforms", "pulse_engagement_platforms"
 LEADERS_KEY, LEADERS_ATTRIBUTE = "engagement_leaders", "pulse_engagement_leaders"
@@ -159,6 +159,11 @@ def _dimensions() -> list[sa.Column]:
     return [sa.Column(name, sa.String) for name in schema.MEMBER_DIMENSIONS]
 
 
+def _view() -> sa.Column:
+    """The period of the view a kept table's row is of: "start:end" day numbers (metrics.kept.period_id)."""
+    return sa.Column("view", sa.String, nullable=False)
+
+
 campaign_results = sa.Table(  # per campaign the default view lists and member combination: metrics/campaigns.py
     "campaign_results",
     rollup_metadata,
@@ -166,10 +171,12 @@ campaign_results = sa.Table(  # per campaign the default view lists and member c
     *_dimensions(),
     *(sa.Column(name, sa.Integer, nullable=False) for name in CAMPAIGN_COUNTS),
 )
-# The Engagement page's default view, by member combination (metrics/contributions.py).
+# The Engagement page's views kept (metrics.filters.kept_views), by member combination
+# (metrics/contributions.py).
 engagement_counts = sa.Table(  # members per number of contributions made, in the view and before
     "engagement_counts",
     rollup_metadata,
+    _view(),
     *_dimensions(),
     sa.Column("period", sa.Integer, nullable=False),  # 0: the period before, 1: the view's
     sa.Column("contributions", sa.Integer, nullable=False),  # made by each of
@@ -178,6 +185,7 @@ engagement_counts = sa.Table(  # members per number of contributions made, in th
 engagement_platforms = sa.Table(  # active members per platform and member combination, in the view and before
     "engagement_platforms",
     rollup_metadata,
+    _view(),
     *_dimensions(),
     sa.Column("platform", sa.String),
     sa.Column("current", sa.Integer, nullable=False),
@@ -187,6 +195,7 @@ LEADERS_KEPT = 20  # engagement_leaders: the leaderboard's first of each member 
 engagement_leaders = sa.Table(
     "engagement_leaders",
     rollup_metadata,
+    _view(),
     *_dimensions(),
     sa.Column("member_id", members.c.member_id.type, nullable=False),
     sa.Column("points", sa.Double, nullable=False),  # not FLOAT: four bytes on DuckDB

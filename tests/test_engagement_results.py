@@ -1,9 +1,10 @@
-"""The Engagement page's figures the rollup keeps for the default view (engagement_counts,
-engagement_platforms, engagement_leaders: metrics/contributions.py): its tiles' counts, active
-members per platform and the leaderboard read them for the default view's period, with any member
-filter, and give what computing from activities gives; another period, or a leaderboard narrowed to
-a platform, computes; a database queried in place keeps and reads them too (they come from its
-rollup alone); figures written for another build are not read."""
+"""The Engagement page's figures the rollup keeps for the kept views (the default view and the fixed
+periods next to it: engagement_counts, engagement_platforms, engagement_leaders:
+metrics/contributions.py): its tiles' counts, active members per platform and the leaderboard read
+them for a kept view's period, with any member filter, and give what computing from activities
+gives; another period, or a leaderboard narrowed to a platform, computes; a database queried in
+place keeps and reads them too (they come from its rollup alone); figures written for another build
+are not read."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from data_sources import demo
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from metrics import contributions
-from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
+from metrics.filters import DEFAULT_PRESET, KEPT_PRESETS, Filters, day_number, preset_period
 from rollup.state import kept_ids, rollup_state
 from rollup.tables import BUILT_AT_KEY, CAMPAIGNS_KEY, COUNTS_KEY, LEADERS_KEY, PLATFORMS_KEY, engagement_leaders, info
 from schema import MEMBER_DIMENSIONS as DIMENSIONS
@@ -26,7 +27,8 @@ from tests.conftest import load_community
 
 TODAY = date(2025, 6, 30)
 VIEW = Filters(*preset_period(DEFAULT_PRESET, today=TODAY))
-PERIOD = f"{day_number(VIEW.start)}:{day_number(VIEW.end)}"
+QUARTER = Filters(*preset_period("last_90_days", today=TODAY))
+PERIODS = {"{}:{}".format(*map(day_number, preset_period(preset, today=TODAY))) for preset in KEPT_PRESETS}
 NOON = datetime(2025, 6, 30, 12)
 FIGURES = {  # the kept table each reads, and the query
     "engagement_counts": lambda filters: contributions.contribution_counts_query(filters=filters),
@@ -71,14 +73,16 @@ def assert_alike(warehouse: Warehouse, filters: Filters, statements: list[str], 
         pd.testing.assert_frame_equal(ours, theirs, obj=table)
 
 
+@pytest.mark.parametrize("preset", KEPT_PRESETS)
 @pytest.mark.parametrize("members", MEMBERS)
-def test_the_kept_figures_give_the_computed_ones(kept, members, statements):
+def test_the_kept_figures_give_the_computed_ones(kept, preset, members, statements):
     warehouse = Warehouse(kept)
     try:
         state = warehouse.rollup_state()
         for key in (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY):
-            assert kept_ids(state, key) == {PERIOD}, key
-        assert_alike(warehouse, Filters(VIEW.start, VIEW.end, **members), statements, read_kept=True)
+            assert kept_ids(state, key) == PERIODS and len(PERIODS) == 3, key
+        view = Filters(*preset_period(preset, today=TODAY), **members)
+        assert_alike(warehouse, view, statements, read_kept=True)
     finally:
         warehouse.dispose()
 
@@ -94,17 +98,18 @@ def test_each_combinations_first_make_any_filters_leaderboard(tmp_path, monkeypa
     warehouse = Warehouse(url)
     try:
         leaders = warehouse.run(sa.select(engagement_leaders))
-        combinations = leaders.groupby(list(DIMENSIONS), dropna=False).size()
-        assert combinations.max() == 2 and len(combinations) > 20
+        assert set(leaders["view"]) == PERIODS
+        combinations = leaders.groupby(["view", *DIMENSIONS], dropna=False).size()
+        assert combinations.max() == 2 and len(combinations) > 60
         team = frames["members"].query("is_team")["member_id"]
         assert not set(leaders["member_id"]) & set(team)
         members = frames["members"].query("~is_team")
         filters = [{}] + [
             {dimension: value} for dimension in DIMENSIONS for value in members[dimension].dropna().unique()
         ]
-        filters += [dict(zip(DIMENSIONS, values, strict=True)) for values in combinations.index if all(values)]
-        for members_filter in filters:
-            view = Filters(VIEW.start, VIEW.end, **members_filter)
+        filters += [dict(zip(DIMENSIONS, values[1:], strict=True)) for values in combinations.index if all(values)]
+        for period, members_filter in ((period, asked) for period in (VIEW, QUARTER) for asked in filters):
+            view = Filters(period.start, period.end, **members_filter)
             computed = Filters(*(getattr(view, name) for name in ("start", "end", *DIMENSIONS)), "Etc/UTC")
             for limit, read_kept in ((1, True), (2, True), (3, False)):
                 ours = warehouse.run(contributions.top_contributors_query(filters=view, limit=limit))
@@ -115,11 +120,15 @@ def test_each_combinations_first_make_any_filters_leaderboard(tmp_path, monkeypa
         warehouse.dispose()
 
 
-@pytest.mark.parametrize("preset", ["last_7_days", "last_90_days"])
-def test_another_period_is_computed(kept, preset, statements):
+@pytest.mark.parametrize("period", ["last_365_days", "last_month", "a day earlier"])
+def test_another_period_is_computed(kept, period, statements):
+    if period == "a day earlier":
+        view = Filters(VIEW.start - timedelta(days=1), VIEW.end - timedelta(days=1))
+    else:
+        view = Filters(*preset_period(period, today=TODAY))
     warehouse = Warehouse(kept)
     try:
-        assert_alike(warehouse, Filters(*preset_period(preset, today=TODAY)), statements, read_kept=False)
+        assert_alike(warehouse, view, statements, read_kept=False)
     finally:
         warehouse.dispose()
 
@@ -174,9 +183,9 @@ def test_a_database_queried_in_place_keeps_them_too(engine, tmp_path, request, s
     try:
         warehouse.refresh_rollup(timezone="UTC")
         state = rollup_state(warehouse._current_engine())
-        assert kept_ids(state, COUNTS_KEY) == {PERIOD} and kept_ids(state, CAMPAIGNS_KEY) == frozenset()
-        for members in MEMBERS:
-            assert_alike(warehouse, Filters(VIEW.start, VIEW.end, **members), statements, read_kept=True)
+        assert kept_ids(state, COUNTS_KEY) == PERIODS and kept_ids(state, CAMPAIGNS_KEY) == frozenset()
+        for period, members in ((period, asked) for period in (VIEW, QUARTER) for asked in MEMBERS):
+            assert_alike(warehouse, Filters(period.start, period.end, **members), statements, read_kept=True)
     finally:
         warehouse.dispose()
 

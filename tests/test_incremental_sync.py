@@ -31,7 +31,7 @@ from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from errors import kept_text
 from metrics import campaigns, contributions, sections
-from metrics.filters import DEFAULT_PRESET, Filters, preset_period
+from metrics.filters import Filters, kept_views
 from metrics.kept import period_id
 from metrics.overview import daily_activity
 from rollup.state import kept_campaigns, kept_ids, kept_windows, rollup_state
@@ -100,9 +100,9 @@ P = date(2025, 3, 1), date(2025, 3, 8)
 ENGAGEMENT_KEYS = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY)
 
 
-def default_period(timezone: str) -> str:
-    """How pulse_info names the period of today's default view (the Engagement page's kept figures)."""
-    return period_id(Filters(*preset_period(DEFAULT_PRESET, today=clock.today_in(timezone)), timezone=timezone))
+def kept_periods(timezone: str) -> set[str]:
+    """How pulse_info names the periods of today's kept views (the Engagement page's kept figures)."""
+    return {period_id(view) for view in kept_views(timezone)}
 
 
 env = test_sync.env  # the fixture: a data folder and a migrated app store
@@ -277,9 +277,9 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
     engine = create_engine(grown_url)  # the windows and figures are still said to be this build's
     try:
         assert kept_windows(rollup_state(engine)) == frozenset(kept)
-        assert kept_campaigns(rollup_state(engine)) == {"meetup"}
-        for key in ENGAGEMENT_KEYS:  # the default view's period
-            assert kept_ids(rollup_state(engine), key) == {default_period(timezone)}, key
+        assert kept_campaigns(rollup_state(engine)) == {"meetup", "letter"}  # those the last 90 days list
+        for key in ENGAGEMENT_KEYS:  # the kept views' periods
+            assert kept_ids(rollup_state(engine), key) == kept_periods(timezone), key
     finally:
         engine.dispose()
     assert figures(grown_url, timezone=timezone) == figures(whole_url, timezone=timezone)
@@ -319,7 +319,7 @@ def test_an_increment_on_a_new_day_keeps_that_days_windows(engine, tmp_path, req
     try:
         assert kept_windows(rollup_state(engine_)) == frozenset(next_day)
         for key in ENGAGEMENT_KEYS:
-            assert kept_ids(rollup_state(engine_), key) == {default_period("UTC")}, key
+            assert kept_ids(rollup_state(engine_), key) == kept_periods("UTC"), key
     finally:
         engine_.dispose()
 
@@ -346,7 +346,7 @@ def test_an_increment_across_midnight_keeps_the_next_days_figures(tmp_path, monk
     engine = create_engine(f"duckdb:///{grown_path}")
     try:
         for key in ENGAGEMENT_KEYS:
-            assert kept_ids(rollup_state(engine), key) == {default_period("UTC")} != set(), key
+            assert kept_ids(rollup_state(engine), key) == kept_periods("UTC") != set(), key
     finally:
         engine.dispose()
 

@@ -19,7 +19,7 @@ from data_sources.rollup import build_rollup
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from metrics import levels
-from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
+from metrics.filters import DEFAULT_PRESET, KEPT_PRESETS, Filters, day_number, preset_period
 from rollup.tables import BUILT_AT_KEY, info, member_keys
 from rollup.windows import windows_to_keep
 from tests.conftest import load_community
@@ -107,10 +107,26 @@ def test_the_kept_windows_give_the_computed_figures(kept, segment, statements):
 
 
 @pytest.mark.parametrize("today", [date(2025, 3, 1), date(2026, 12, 3), date(2028, 2, 29)])
-def test_the_rollup_keeps_the_windows_the_default_view_reads(today):
-    start, end = preset_period(DEFAULT_PRESET, today=today)
-    read = levels.windows_read(Filters(start=start, end=end))
-    assert windows_to_keep(today) == [(day_number(first), day_number(last)) for first, last in read]
+def test_the_rollup_keeps_the_windows_the_kept_views_read(today):
+    read = [
+        (day_number(first), day_number(last))
+        for start, end in (preset_period(preset, today=today) for preset in KEPT_PRESETS)
+        for first, last in levels.windows_read(Filters(start=start, end=end))
+    ]
+    assert KEPT_PRESETS[0] == DEFAULT_PRESET
+    assert windows_to_keep(today) == list(dict.fromkeys(read))  # each once, the default view's first
+    assert len(windows_to_keep(today)) == 5  # the last 28, 7 and 90 days share their end and silence windows
+
+
+@pytest.mark.parametrize("preset", ["last_7_days", "last_90_days"])
+def test_a_sync_keeps_the_windows_of_the_periods_next_to_the_default(preset, tmp_path, monkeypatch, statements):
+    monkeypatch.setattr(clock, "now", lambda: datetime(2025, 6, 30, 12))
+    url = f"duckdb:///{build_warehouse(tmp_path / 'warehouse.duckdb', _frames(), timezone='UTC')}"
+    warehouse = Warehouse(url)
+    try:
+        assert_alike(warehouse, Filters(*preset_period(preset, today=TODAY)), statements, kept=True)
+    finally:
+        warehouse.dispose()
 
 
 def test_another_views_windows_are_computed_from_member_days(kept, statements):
