@@ -6,20 +6,21 @@ is a sum over members, so the rows to redo are those of the members with new act
 
 - member_keys: new members get the next keys (a full build numbers members by id instead: keys
   are surrogates, and metrics never order by them), and the group key of their combination of
-  dimensions, a new combination the next one in member_groups;
+  dimensions, a new combination the next one in member_groups; a member's first contribution since
+  joining is the earlier of what it was and their first new one;
 - activity_days: the touched member-days' rows are summed again with the new rows;
 - member_days: the touched members' rows from their active day before the first touched day on
   are rebuilt (a late activity moves their running counts and their previous and next days from
   that day on; the rows before keep theirs, and the counts go on from the row before: `redone`);
 - member_months: the touched members' months are rebuilt;
 - member_windows: the touched members' rows are rebuilt, over the windows the build kept; on a
-  new day, every member's over that day's windows (the default view's period has moved);
+  new day, every member's over that day's windows (the kept views' periods have moved);
 - activity_changes: the touched members' old share of each day's counts, from those rows on, is
   taken off and their new share added (the rows before give the same share before and after); a
   day and group left with nothing to count is removed, as a full build never has it.
-- the kept figures (data_sources.rollup.KeptFigures) for the default view today: those that say
+- the kept figures (data_sources.rollup.KeptFigures) for the kept views today: those that say
   how (a share and a merge: the Engagement page's) from the rows the touched members make before
-  and after, when they hold that view already; the others (campaign_results: a new member, a late
+  and after, when they hold those views already; the others (campaign_results: a new member, a late
   activity or a replaced list of invitations may move any campaign's figures), and all on a new
   day, computed again, whole; where this process keeps none of them, the rollup is said to keep
   none, so that none is read stale.
@@ -43,6 +44,7 @@ from data_sources.rollup import KEPT, KeptFigures, compiled_for_kept, windows_to
 from rollup.build import (
     activity_days_query,
     changes,
+    first_contributions,
     keyed_member_days,
     member_months_query,
     member_windows_query,
@@ -86,6 +88,9 @@ def _like(table: sa.Table) -> list[sa.Column]:
 
 touched_days = _temporary("pulse_touched_days", sa.Column("member_key", sa.Integer), sa.Column("day", sa.Integer))
 touched_members = _temporary("pulse_touched_members", sa.Column("member_key", sa.Integer))
+firsts = _temporary(
+    "pulse_firsts", *(sa.Column(name, member_keys.c[name].type) for name in ("member_id", "converted_at"))
+)
 new_days = _temporary("pulse_new_days", *_like(activity_rollup))
 days_merged = _temporary("pulse_days_merged", *_like(activity_rollup))
 change_delta = _temporary("pulse_change_delta", *_like(activity_changes))
@@ -134,9 +139,9 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
             activities.c.member_id.in_(newcomers), activities.c.activity_id.not_in(sa.select(appended.c.activity_id))
         )
         rows = sa.union_all(rows, earlier)
-    connection.execute(
-        new_days.insert().from_select(list(new_days.c), activity_days_query(timezone, source=rows.subquery()))
-    )
+    added = rows.subquery("added")
+    _redo_conversions(connection, added)
+    connection.execute(new_days.insert().from_select(list(new_days.c), activity_days_query(timezone, source=added)))
     connection.execute(
         touched_days.insert().from_select(
             ["member_key", "day"], sa.select(new_days.c.member_key, new_days.c.day).distinct()
@@ -178,7 +183,7 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
 
 
 def _redo_windows(connection: Connection, timezone: str) -> list[tuple[int, int]]:
-    """member_windows over the windows the default view reads today (data_sources.rollup
+    """member_windows over the windows the kept views read today (data_sources.rollup
     .windows_to_keep): the touched members' rows when the build keeps those already, else every
     member's over the new ones (the first sync of a day); those windows. None for a rollup written
     before member_windows was (it has no such table)."""
@@ -199,7 +204,7 @@ def _redo_windows(connection: Connection, timezone: str) -> list[tuple[int, int]
 
 def _shares_before(connection: Connection, timezone: str) -> dict[str, sa.Table]:
     """Of the kept figures an increment can update from the touched members' rows (those with a
-    share and a merge) and whose table holds today's default view already, the rows the touched
+    share and a merge) and whose table holds today's kept views already, the rows the touched
     members make before it, by pulse_info key: each in a temporary table."""
     state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
     shares = {}
@@ -212,7 +217,7 @@ def _shares_before(connection: Connection, timezone: str) -> dict[str, sa.Table]
 
 
 def _holds_today(connection: Connection, timezone: str, kept: KeptFigures, state: dict[str, str]) -> bool:
-    """Whether the kept figures' table holds today's default view (the ids pulse_info names)."""
+    """Whether the kept figures' table holds today's kept views (the ids pulse_info names)."""
     return frozenset(kept.rows(connection, timezone)[0]) == kept_ids(state, kept.key)
 
 
@@ -229,10 +234,10 @@ def _share(connection: Connection, timezone: str, kept: KeptFigures, when: str) 
 
 
 def _redo_kept(connection: Connection, timezone: str, shares: dict[str, sa.Table]) -> dict[str, list[str]]:
-    """The kept figures the rollup holds (pulse_info names them), written again for today's default
-    view: what each holds, by its pulse_info key. Those with a share before (`shares`) are merged
+    """The kept figures the rollup holds (pulse_info names them), written again for today's kept
+    views: what each holds, by its pulse_info key. Those with a share before (`shares`) are merged
     with the touched members' rows now, unless their merge cannot say (KeptFigures.merge) or the
-    day has changed since the share before was taken (past midnight: the view moved); the others
+    day has changed since the share before was taken (past midnight: the views moved); the others
     are computed whole. Those this process does not keep lose their row (its build time alone would
     not do: an increment in the build's second gives the same); a rollup that holds none (written
     before they were) gets none."""
@@ -312,8 +317,22 @@ def _add_members(connection: Connection) -> int:
         .join(member_groups, same_group(member_groups))
         .where(unknown)
     )
-    connection.execute(sa.insert(member_keys).from_select(list(member_keys.c), keyed))
+    connection.execute(sa.insert(member_keys).from_select([c.name for c in keyed.selected_columns], keyed))
     return last
+
+
+def _redo_conversions(connection: Connection, rows: sa.FromClause) -> None:
+    """member_keys' first contribution since joining of the members with new activities `rows`:
+    the earlier of what it held and their first among these (an increment only adds activities;
+    a new member's earlier ones are among `rows`)."""
+    connection.execute(firsts.insert().from_select(["member_id", "converted_at"], first_contributions(rows)))
+    new = sa.select(firsts.c.converted_at).where(firsts.c.member_id == member_keys.c.member_id).scalar_subquery()
+    held = member_keys.c.converted_at
+    connection.execute(
+        sa.update(member_keys)
+        .where(member_keys.c.member_id.in_(sa.select(firsts.c.member_id)))
+        .values(converted_at=sa.case((held.is_(None) | (new < held), new), else_=held))
+    )
 
 
 def _redo_activity_days(connection: Connection) -> None:

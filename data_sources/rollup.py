@@ -151,17 +151,17 @@ Merge = Callable[[Connection, sa.FromClause, sa.FromClause, sa.FromClause, sa.Se
 
 @dataclass(frozen=True)
 class KeptFigures:
-    """Figures of the default view that a metrics module keeps in a warehouse's rollup: written
-    with it (build_rollup) and again by every increment of it (data_sources/increment.py): whole,
-    or, given a `share` and a `merge`, from the rows the members it touches make before and after;
-    a database queried in place keeps only those computed from the rollup alone (KEPT_IN_PLACE), and
-    reads the others live (rollup.state.mark_dialect). `table` holds them; pulse_info's `key` lists
-    what it holds (ids, rollup.state.kept_text) and the dialect's attribute (KEPT_ATTRIBUTES) is
-    marked with that; `rows(connection, timezone)` gives those ids and the query of the table's rows
-    (None: none) for today's default view in `timezone`, from the rollup just written; `share`,
-    the rows some members alone make in it, and `merge`, how the table's rows follow from its rows
-    and the touched members' share before and after (an increment only adds activities and members:
-    `added_up` where the rows are counts).
+    """Figures of the kept views (metrics.filters.kept_views) that a metrics module keeps in a
+    warehouse's rollup: written with it (build_rollup) and again by every increment of it
+    (data_sources/increment.py): whole, or, given a `share` and a `merge`, from the rows the members
+    it touches make before and after; a database queried in place keeps only those computed from the
+    rollup alone (KEPT_IN_PLACE), and reads the others live (rollup.state.mark_dialect). `table`
+    holds them; pulse_info's `key` lists what it holds (ids, rollup.state.kept_text) and the
+    dialect's attribute (KEPT_ATTRIBUTES) is marked with that; `rows(connection, timezone)` gives
+    those ids and the query of the table's rows (None: none) for today's kept views in `timezone`,
+    from the rollup just written; `share`, the rows some members alone make in them, and `merge`,
+    how the table's rows follow from its rows and the touched members' share before and after (an
+    increment only adds activities and members: `added_up` where the rows are counts).
 
     Registered by the metrics module that reads them, as it is imported (data_sources may not import
     metrics): metrics/campaigns.py keeps campaign_results, metrics/contributions.py the Engagement
@@ -236,9 +236,9 @@ def compiled_for_kept(connection: Connection, timezone: str, query: sa.Select) -
 
 
 def windows_to_keep(timezone: str) -> list[tuple[int, int]]:
-    """The windows member_windows keeps (day numbers): those the default view reads today in
-    `timezone` (rollup/windows.py), the view a page opens with. A view on another day or period
-    computes its windows from member_days (metrics/member_periods.py)."""
+    """The windows member_windows keeps (day numbers): those the kept views read today in
+    `timezone` (rollup/windows.py): the view a page opens with and the fixed periods next to it. A
+    view on another day or period computes its windows from member_days (metrics/member_periods.py)."""
     return windows_on(clock.today_in(timezone))
 
 

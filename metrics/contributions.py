@@ -5,9 +5,10 @@ A contribution is any activity other than a login. Points are the activity's own
 source gives them, else DEFAULT_POINTS by kind (rollup/build.py; weighting a post above a
 reaction), so a leaderboard works with sources that carry no points.
 
-The page's default view reads its three slowest figures (contributions per member, active members
-per platform, the leaderboard) from the rollup, which keeps them by member combination when it is
-built or updated (registered below with data_sources.rollup.keep_figures): a member is in one
+The page's kept views (the default view and the fixed periods next to it: metrics.filters.kept_views)
+read their three slowest figures (contributions per member, active members per platform, the
+leaderboard) from the rollup, which keeps them by view and member combination when it is built or
+updated (registered below with data_sources.rollup.keep_figures): a member is in one
 combination, so counts add up and each combination's first LEADERS_KEPT hold any filter's
 leaderboard. Computed from the rollup's tables alone, they are kept in a database queried in place
 too. An incremental sync brings them up to date from the rows the members it touches make.

@@ -1,5 +1,6 @@
-"""Figures the rollup keeps for the default view (data_sources.rollup.KeptFigures: the campaigns it
-lists, the Engagement page's counts), read in place of computing them where they are kept.
+"""Figures the rollup keeps for the kept views (metrics.filters.kept_views; data_sources.rollup
+.KeptFigures: the campaigns they list, the Engagement page's counts), read in place of computing
+them where they are kept.
 
 `Kept` is a FROM item with two definitions, as FromRollup is (metrics/member_days.py): `kept` reads
 the kept table, `computed` derives the same rows. The choice is made as the statement is compiled

@@ -2,7 +2,7 @@
 architecture.md, "The member-day rollup"). Below metrics/ and data_sources/, which both use it:
 
 - tables.py: the tables (member_keys, member_groups, activity_days, member_days, member_months,
-  activity_changes, member_windows, the default view's kept figures (campaign_results,
+  activity_changes, member_windows, the kept views' figures (campaign_results,
   engagement_counts, engagement_platforms, engagement_leaders), pulse_info) and the rollup's version;
 - build.py: the queries that build them (data_sources/rollup.py runs them on a sync or a refresh);
 - sql.py: the day constructs (local_day, utc_day, week_start, month_of) the build and metrics share;

@@ -1,11 +1,12 @@
 """The queries that build the member-day rollup's tables (rollup/tables.py) from the canonical ones,
 and the pieces metrics share with them to compute the same rows where a database has no rollup.
 
-data_sources/rollup.py runs them, in order, as `CREATE TABLE … AS SELECT`: member_keys and
-member_groups, then activity_days from activities, member_days summed from activity_days (with each
-member's previous and next active day and running counts in one window pass, and their join day and
-group key), member_months and activity_changes from member_days, then member_windows from
-member_days for the windows the default view reads (data_sources/rollup.py says which).
+data_sources/rollup.py runs them, in order, as `CREATE TABLE … AS SELECT`: member_keys (with each
+member's first contribution since joining) and member_groups, then activity_days from activities,
+member_days summed from activity_days (with each member's previous and next active day and running
+counts in one window pass, and their join day and group key), member_months and activity_changes
+from member_days, then member_windows from member_days for the windows the kept views read
+(data_sources/rollup.py says which).
 """
 
 from __future__ import annotations
@@ -65,14 +66,33 @@ def grouped_activities(
 
 
 def member_keys_query() -> sa.Select:
-    """Every member with an integer key and the key of their combination of dimensions (members
-    alike in all three share it, NULLs included), for `CREATE TABLE member_keys AS`."""
+    """Every member with an integer key, the key of their combination of dimensions (members alike
+    in all three share it, NULLs included) and their first contribution since joining, for
+    `CREATE TABLE member_keys AS`."""
     dimensions = [members.c[name] for name in MEMBER_DIMENSIONS]
-    return sa.select(
-        sa.func.row_number().over(order_by=members.c.member_id).label("member_key"),
-        *(members.c[name] for name in KEYED),
-        sa.func.dense_rank().over(order_by=dimensions).label("group_key"),
-    ).order_by(members.c.member_id)
+    firsts = first_contributions(activities).subquery("firsts")
+    return (
+        sa.select(
+            sa.func.row_number().over(order_by=members.c.member_id).label("member_key"),
+            *(members.c[name] for name in KEYED),
+            sa.func.dense_rank().over(order_by=dimensions).label("group_key"),
+            firsts.c.converted_at,
+        )
+        .select_from(members.outerjoin(firsts, firsts.c.member_id == members.c.member_id))
+        .order_by(members.c.member_id)
+    )
+
+
+def first_contributions(source: sa.FromClause) -> sa.Select:
+    """Rows (member_id, converted_at): of the members with a contribution among `source`'s
+    activities at or after they joined, the time of the first (an incremental sync passes the
+    activities it adds)."""
+    return (
+        sa.select(source.c.member_id, sa.func.min(source.c.occurred_at).label("converted_at"))
+        .join(members, members.c.member_id == source.c.member_id)
+        .where(is_contribution(source.c.kind), source.c.occurred_at >= members.c.joined_at)
+        .group_by(source.c.member_id)
+    )
 
 
 def member_groups_query() -> sa.Select:

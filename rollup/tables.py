@@ -8,9 +8,10 @@ per member, day, kind and platform (what the figures by kind or platform read); 
 running counts of their active weeks and contributions, and the member's join day and group key)
 in day order, so a period reads only its own rows; `member_months` groups them by month, with each
 member's join day and month (metrics/member_periods.py); `member_windows` holds each member's figures
-over the few windows the default view reads on the day the rollup is built (metrics/levels.py);
-`campaign_results` holds the figures of the campaigns the default view lists, and `engagement_counts`,
-`engagement_platforms` and `engagement_leaders` the Engagement page's, by member combination
+over the few windows the kept views read on the day the rollup is built (metrics/levels.py; the
+default view and the fixed periods next to it: metrics.filters.kept_views); `campaign_results` holds
+the figures of the campaigns they list, and `engagement_counts`, `engagement_platforms` and
+`engagement_leaders` the Engagement page's, by view and member combination
 (metrics/campaigns.py, metrics/contributions.py); `activity_changes` holds the DAU/WAU/MAU changes per day
 (metrics/activity.py); `pulse_info` records the time zone the days are in, the rollup's version and
 the windows member_windows holds and what each kept figure's table holds.
@@ -38,7 +39,7 @@ CAMPAIGNS_ATTRIBUTE = "pulse_campaign_results"  # on a dialect: those campaigns,
 COUNTS_KEY, COUNTS_ATTRIBUTE = "engagement_counts", "pulse_engagement_counts"
 PLATFORMS_KEY, PLATFORMS_ATTRIBUTE = "engagement_platforms", "pulse_engagement_platforms"
 LEADERS_KEY, LEADERS_ATTRIBUTE = "engagement_leaders", "pulse_engagement_leaders"
-KEPT_ATTRIBUTES = {  # pulse_info's keys of the default view's kept figures (data_sources.rollup.KeptFigures)
+KEPT_ATTRIBUTES = {  # pulse_info's keys of the kept views' figures (data_sources.rollup.KeptFigures)
     CAMPAIGNS_KEY: CAMPAIGNS_ATTRIBUTE,
     COUNTS_KEY: COUNTS_ATTRIBUTE,
     PLATFORMS_KEY: PLATFORMS_ATTRIBUTE,
@@ -58,6 +59,9 @@ member_keys = sa.Table(  # members with an integer key; the member-days carry on
     sa.Column("member_key", sa.Integer, primary_key=True),
     *(sa.Column(name, members.c[name].type, nullable=members.c[name].nullable) for name in KEYED),
     sa.Column("group_key", sa.Integer, nullable=False),  # the member's member_groups row
+    # The member's first contribution at or after joining (NULL: none yet): whether a newcomer
+    # converted within 30 days, for any period, without reading activities (metrics/retention.py).
+    sa.Column("converted_at", schema.activities.c.occurred_at.type),
 )
 member_groups = sa.Table(  # each combination of channel, region and segment members have, by a key
     "member_groups",
@@ -164,7 +168,7 @@ def _view() -> sa.Column:
     return sa.Column("view", sa.String, nullable=False)
 
 
-campaign_results = sa.Table(  # per campaign the default view lists and member combination: metrics/campaigns.py
+campaign_results = sa.Table(  # per campaign the kept views list and member combination: metrics/campaigns.py
     "campaign_results",
     rollup_metadata,
     sa.Column("campaign_id", sa.String, nullable=False),

@@ -22,6 +22,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from data_sources.warehouse import Warehouse, build_warehouse
 from metrics import activity, members, retention
 from metrics.filters import Filters, narrowed, with_dates
 from metrics.overview import movers_frame, overview_kpis
@@ -109,6 +110,42 @@ def test_newcomer_conversion(warehouse):
     assert (
         retention.newcomer_conversion(warehouse.run(retention.newcomer_conversion_query(filters=P.previous()))) == 1.0
     )
+
+
+CONVERTING = [  # joined 1-4 March 2025 (UTC); the hand-worked answer: ben and dan converted, of four
+    ("ann", datetime(2025, 3, 1, 10), "forum", "EU", "dev", False),  # a post before joining, one too late
+    ("ben", datetime(2025, 3, 1, 10), "forum", "EU", "dev", False),  # a post at the second he joined
+    ("cat", datetime(2025, 3, 2), "event", "US", "biz", False),  # logged in only
+    ("dan", datetime(2025, 3, 4, 23), "event", "US", "biz", False),  # his first contribution comes late
+]
+CONVERTING_ACTIVITIES = [
+    ("ann", datetime(2025, 3, 1, 9), "post"),
+    ("ann", datetime(2025, 3, 31, 10), "post"),  # exactly joined_at + 30 days
+    ("ben", datetime(2025, 3, 1, 10), "post"),
+    ("cat", datetime(2025, 3, 2, 1), "login"),
+    ("dan", datetime(2025, 3, 5), "login"),
+    ("dan", datetime(2025, 4, 3, 22, 59), "reaction"),  # a minute within his 30 days
+]
+
+
+def test_newcomer_conversion_reads_the_first_contributions_the_rollup_keeps(tmp_path, statements):
+    """A built warehouse's member_keys hold each member's first contribution since joining: the
+    conversion of any period counts members alone and gives what joining their activities gives."""
+    frames = community.frames(member_rows=CONVERTING, activity_rows=CONVERTING_ACTIVITIES, campaign_rows=[])
+    frames["campaign_members"] = frames["campaign_members"].iloc[0:0]
+    warehouse = Warehouse(f"duckdb:///{build_warehouse(tmp_path / 'warehouse.duckdb', frames, timezone='UTC')}")
+    try:
+        march = Filters(start=date(2025, 3, 1), end=date(2025, 3, 5))
+        for period in (march, Filters(date(2025, 3, 2), date(2025, 3, 3)), replace(march, segment="biz")):
+            ours = warehouse.run(retention.newcomer_conversion_query(filters=period))
+            assert "FROM member_keys" in statements[-1] and "activities" not in statements[-1]
+            theirs = warehouse.run(retention.newcomer_conversion_query(filters=replace(period, timezone="Etc/UTC")))
+            assert "activities" in statements[-1]
+            pd.testing.assert_frame_equal(ours, theirs)
+        counts = warehouse.run(retention.newcomer_conversion_query(filters=march))
+        assert (int(counts["new_members"].sum()), int(counts["converted"].sum())) == (4, 2)
+    finally:
+        warehouse.dispose()
 
 
 def test_region_filter_selects_members(warehouse):
