@@ -71,7 +71,7 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
     "activity_changes": "day",
     "member_windows": "end_day",
     "campaign_results": "campaign_id",
-}  # the Engagement page's kept figures are a few thousand rows, read whole
+}  # the Engagement page's kept figures are a few thousand rows a view, read by a scan
 
 
 def build_rollup(

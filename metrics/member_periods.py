@@ -13,8 +13,8 @@ the period's end.
 Like member_days, each is a FromRollup: where the database has no rollup in the view's time zone,
 the same rows are computed, and tests/test_member_days.py holds both to the same answers.
 
-Where the rollup keeps a window's figures (member_windows: the windows the default view reads on the
-day it was built), `window_figures` and `fallen_silent` read them instead of the window's member-days
+Where the rollup keeps a window's figures (member_windows: the windows the kept views read on the day
+it was built), `window_figures` and `fallen_silent` read them instead of the window's member-days
 (`KeptWindow`): on PostgreSQL at a million members the level board's windows were most of the
 Members page's time.
 """

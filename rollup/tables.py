@@ -1,8 +1,9 @@
 """The member-day rollup's tables, which sync writes beside the canonical ones (rollup/build.py has
 their queries, data_sources/rollup.py writes them, metrics/member_days.py reads them).
 
-`member_keys` gives every member an integer key beside their join time, team flag, dimensions and
-the key of their combination of dimensions in `member_groups`; `activity_days` counts activities
+`member_keys` gives every member an integer key beside their join time, team flag, dimensions, the
+key of their combination of dimensions in `member_groups` and their first contribution since
+joining (metrics/retention.py); `activity_days` counts activities
 per member, day, kind and platform (what the figures by kind or platform read); `member_days` holds
 (member_key, day, activities, contributions, points, the member's previous and next active day,
 running counts of their active weeks and contributions, and the member's join day and group key)
@@ -28,7 +29,7 @@ members = schema.members
 TIMEZONE_KEY = "member_days_timezone"
 BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
 VERSION_KEY = "rollup_version"
-VERSION = "6"  # raise when the rollup's tables change: an older rollup is then not read
+VERSION = "7"  # raise when the rollup's tables change: an older rollup is then not read
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 WINDOWS_KEY = "member_windows"  # pulse_info: the windows member_windows holds, "start:end" day numbers, by ","
 WINDOWS_ATTRIBUTE = "pulse_member_windows"  # on a dialect: those windows, as a frozenset of (start, end)

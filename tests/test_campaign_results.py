@@ -53,7 +53,7 @@ def _rebuild_rollup(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def kept(tmp_path_factory) -> str:
-    """The URL of a demo community synced on TODAY, whose rollup keeps the default view's campaigns."""
+    """The URL of a demo community synced on TODAY, whose rollup keeps the kept views' campaigns."""
     directory = tmp_path_factory.mktemp("campaigns")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clock, "now", lambda: NOON)

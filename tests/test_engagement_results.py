@@ -8,6 +8,7 @@ are not read."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -45,7 +46,7 @@ def _frames() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def kept(tmp_path_factory) -> str:
-    """The URL of a demo community synced on TODAY, whose rollup keeps the default view's figures."""
+    """The URL of a demo community synced on TODAY, whose rollup keeps the kept views' figures."""
     directory = tmp_path_factory.mktemp("engagement")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clock, "now", lambda: NOON)
@@ -100,15 +101,16 @@ def test_each_combinations_first_make_any_filters_leaderboard(tmp_path, monkeypa
         leaders = warehouse.run(sa.select(engagement_leaders))
         assert set(leaders["view"]) == PERIODS
         combinations = leaders.groupby(["view", *DIMENSIONS], dropna=False).size()
-        assert combinations.max() == 2 and len(combinations) > 60
+        assert combinations.max() == 2 and (combinations.groupby(level="view").size() > 20).all()
         team = frames["members"].query("is_team")["member_id"]
         assert not set(leaders["member_id"]) & set(team)
         members = frames["members"].query("~is_team")
         filters = [{}] + [
             {dimension: value} for dimension in DIMENSIONS for value in members[dimension].dropna().unique()
         ]
-        filters += [dict(zip(DIMENSIONS, values[1:], strict=True)) for values in combinations.index if all(values)]
-        for period, members_filter in ((period, asked) for period in (VIEW, QUARTER) for asked in filters):
+        combined = {values[1:] for values in combinations.index if all(values)}
+        filters += [dict(zip(DIMENSIONS, values, strict=True)) for values in sorted(combined)]
+        for period, members_filter in itertools.product((VIEW, QUARTER), filters):
             view = Filters(period.start, period.end, **members_filter)
             computed = Filters(*(getattr(view, name) for name in ("start", "end", *DIMENSIONS)), "Etc/UTC")
             for limit, read_kept in ((1, True), (2, True), (3, False)):
@@ -184,7 +186,7 @@ def test_a_database_queried_in_place_keeps_them_too(engine, tmp_path, request, s
         warehouse.refresh_rollup(timezone="UTC")
         state = rollup_state(warehouse._current_engine())
         assert kept_ids(state, COUNTS_KEY) == PERIODS and kept_ids(state, CAMPAIGNS_KEY) == frozenset()
-        for period, members in ((period, asked) for period in (VIEW, QUARTER) for asked in MEMBERS):
+        for period, members in itertools.product((VIEW, QUARTER), MEMBERS):
             assert_alike(warehouse, Filters(period.start, period.end, **members), statements, read_kept=True)
     finally:
         warehouse.dispose()
@@ -192,7 +194,7 @@ def test_a_database_queried_in_place_keeps_them_too(engine, tmp_path, request, s
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_rollup_rebuilt_in_place_the_next_day_is_not_read_for_the_day_before(engine, tmp_path, request, statements):
-    """The engine was marked when TODAY's default view was kept; then `cli.py rollup` ran elsewhere
+    """The engine was marked when TODAY's kept views were kept; then `cli.py rollup` ran elsewhere
     the next day, keeping that day's: the statement that read the kept table (now the next day's
     rows) runs again, computed, and gives the day before's figures."""
     if engine == "sqlite":

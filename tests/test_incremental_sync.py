@@ -37,6 +37,7 @@ from metrics.overview import daily_activity
 from rollup.state import kept_campaigns, kept_ids, kept_windows, rollup_state
 from rollup.tables import (
     BUILT_AT_KEY,
+    CAMPAIGNS_KEY,
     COUNTS_KEY,
     KEPT_KEYS,
     KEPT_TABLES,
@@ -265,8 +266,15 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
         build_sql(grown_url, community.frames(), timezone=timezone)
         build_sql(whole_url, grown(len(STEPS)), timezone=timezone)
     before = tables_of(grown_url)
+    whole: list[list[str]] = []  # per step, the kept figures computed again whole (the others merged)
+    write_kept = increment_module.write_kept
+    monkeypatch.setattr(
+        increment_module, "write_kept", lambda *args, **kw: whole.append(sorted(kw["keys"])) or write_kept(*args, **kw)
+    )
     for step in range(len(STEPS)):
         increment(grown_url, step, timezone=timezone)
+    # The campaigns always; the leaderboard only where carol's negative points make her fall (step 2).
+    assert whole == [[CAMPAIGNS_KEY], [CAMPAIGNS_KEY], sorted([CAMPAIGNS_KEY, LEADERS_KEY])]
     after, expected = tables_of(grown_url), tables_of(whole_url)
     for name, rows in expected.items():
         assert after[name] == rows, name
@@ -287,7 +295,7 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
 def test_an_increment_on_a_new_day_keeps_that_days_windows(engine, tmp_path, request, monkeypatch):
-    """The rollup keeps the windows and figures of the default view on the day it is built; an
+    """The rollup keeps the windows and figures of the kept views on the day it is built; an
     increment on a later day keeps that day's instead (its first computes them whole, the others
     from the members they touch), as a full build that day would."""
 
@@ -326,7 +334,7 @@ def test_an_increment_on_a_new_day_keeps_that_days_windows(engine, tmp_path, req
 
 def test_an_increment_across_midnight_keeps_the_next_days_figures(tmp_path, monkeypatch):
     """Midnight passes while an increment runs, after the touched members' share of the kept
-    figures was taken for the day before: they are computed whole for the new day's default view,
+    figures was taken for the day before: they are computed whole for the new day's kept views,
     as a full build that day gives, not merged into the day before's."""
     now = [datetime(2025, 3, 8, 12)]
     monkeypatch.setattr(clock, "now", lambda: now[0])

@@ -26,6 +26,7 @@ from data_sources.warehouse import Warehouse, build_warehouse
 from metrics import activity, members, retention
 from metrics.filters import Filters, narrowed, with_dates
 from metrics.overview import movers_frame, overview_kpis
+from schema import MEMBER_DIMENSIONS
 from tests import community
 from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse
 
@@ -112,11 +113,13 @@ def test_newcomer_conversion(warehouse):
     )
 
 
-CONVERTING = [  # joined 1-4 March 2025 (UTC); the hand-worked answer: ben and dan converted, of four
+CONVERTING = [  # joined 1-4 March 2025 (UTC); the hand-worked answer: ben, dan and eve converted, of five
     ("ann", datetime(2025, 3, 1, 10), "forum", "EU", "dev", False),  # a post before joining, one too late
     ("ben", datetime(2025, 3, 1, 10), "forum", "EU", "dev", False),  # a post at the second he joined
     ("cat", datetime(2025, 3, 2), "event", "US", "biz", False),  # logged in only
     ("dan", datetime(2025, 3, 4, 23), "event", "US", "biz", False),  # his first contribution comes late
+    ("eve", datetime(2025, 3, 3), None, "US", "biz", False),  # no channel; converted
+    ("tim", datetime(2025, 3, 2), "staff", "EU", "team", True),  # team: never counted
 ]
 CONVERTING_ACTIVITIES = [
     ("ann", datetime(2025, 3, 1, 9), "post"),
@@ -125,6 +128,8 @@ CONVERTING_ACTIVITIES = [
     ("cat", datetime(2025, 3, 2, 1), "login"),
     ("dan", datetime(2025, 3, 5), "login"),
     ("dan", datetime(2025, 4, 3, 22, 59), "reaction"),  # a minute within his 30 days
+    ("eve", datetime(2025, 3, 10), "comment"),
+    ("tim", datetime(2025, 3, 2, 1), "post"),
 ]
 
 
@@ -141,11 +146,18 @@ def test_newcomer_conversion_reads_the_first_contributions_the_rollup_keeps(tmp_
             assert "FROM member_keys" in statements[-1] and "activities" not in statements[-1]
             theirs = warehouse.run(retention.newcomer_conversion_query(filters=replace(period, timezone="Etc/UTC")))
             assert "activities" in statements[-1]
-            pd.testing.assert_frame_equal(ours, theirs)
+            by = list(MEMBER_DIMENSIONS)
+            pd.testing.assert_frame_equal(_by(ours, by), _by(theirs, by))
         counts = warehouse.run(retention.newcomer_conversion_query(filters=march))
-        assert (int(counts["new_members"].sum()), int(counts["converted"].sum())) == (4, 2)
+        assert (int(counts["new_members"].sum()), int(counts["converted"].sum())) == (5, 3)
+        assert counts["channel"].isna().sum() == 1  # eve's row: no channel is a combination too
     finally:
         warehouse.dispose()
+
+
+def _by(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rows in the order of `columns` (a GROUP BY's order is the plan's)."""
+    return frame.sort_values(columns, na_position="last").reset_index(drop=True)
 
 
 def test_region_filter_selects_members(warehouse):
