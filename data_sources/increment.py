@@ -225,7 +225,7 @@ def _share(connection: Connection, timezone: str, kept: KeptFigures, when: str) 
     """A temporary table of the rows the touched members make of `kept`'s table now."""
     assert kept.share is not None
     share = _scratch(connection, f"pulse_{when}_{kept.table.name}", kept.table)
-    query = kept.share(timezone, sa.select(touched_members.c.member_key))
+    query = kept.share(connection, timezone, sa.select(touched_members.c.member_key))
     columns = ", ".join(f'"{column.name}"' for column in query.selected_columns)
     connection.exec_driver_sql(
         f'INSERT INTO "{share.name}" ({columns}) {compiled_for_kept(connection, timezone, query)}'

@@ -142,8 +142,8 @@ def _create_table(connection: Connection, table: sa.Table, select: sa.sql.compil
 
 
 KeptRows = Callable[[Connection, str], tuple[list[str], sa.Select | None]]
-# (timezone, the keys of some members) -> the query of the kept table's rows those members alone make
-Share = Callable[[str, sa.Select], sa.Select]
+# (connection, timezone, the keys of some members) -> the query of the kept table's rows those members alone make
+Share = Callable[[Connection, str, sa.Select], sa.Select]
 # (connection, the kept table, the touched members' share before and after an increment, their keys)
 # -> the query of its new rows, or None where they cannot be told from those (computed whole then)
 Merge = Callable[[Connection, sa.FromClause, sa.FromClause, sa.FromClause, sa.Select], sa.Select | None]

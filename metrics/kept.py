@@ -1,5 +1,5 @@
 """Figures the rollup keeps for the kept views (metrics.filters.kept_views; data_sources.rollup
-.KeptFigures: the campaigns they list, the Engagement page's counts), read in place of computing
+.KeptFigures: the campaigns the default view lists, the Engagement page's counts), read in place of computing
 them where they are kept.
 
 `Kept` is a FROM item with two definitions, as FromRollup is (metrics/member_days.py): `kept` reads
