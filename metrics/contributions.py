@@ -331,10 +331,10 @@ def _of_views(views: list[Filters], rows: Callable[[Filters], sa.Select]) -> sa.
 
 
 def _views_kept(connection: Connection, timezone: str) -> list[Filters]:
-    """The views whose figures a rollup keeps: every kept view in a sync's DuckDB build; in a database
-    queried in place, whose `cli.py rollup` rebuilds the rollup where the app reads it, the default
-    view's alone (at a million members on PostgreSQL the three views' took 19.5 s of it, the default
-    view's about 3 s)."""
+    """The views whose figures a rollup keeps: on DuckDB (a sync's build, where the three views'
+    take about 2 s at a million members) every kept view; on another database, queried in place,
+    whose `cli.py rollup` rebuilds the rollup where the app reads it, the default view's alone (on
+    PostgreSQL the three views' took 19.5 s of it at a million members, the default view's about 3)."""
     views = kept_views(timezone)
     return views if connection.dialect.name == "duckdb" else views[:1]
 
