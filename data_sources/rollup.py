@@ -151,15 +151,16 @@ Merge = Callable[[Connection, sa.FromClause, sa.FromClause, sa.FromClause, sa.Se
 
 @dataclass(frozen=True)
 class KeptFigures:
-    """Figures of the kept views (metrics.filters.kept_views) that a metrics module keeps in a
+    """Figures of some of the kept views (metrics.filters.kept_views) that a metrics module keeps in a
     warehouse's rollup: written with it (build_rollup) and again by every increment of it
     (data_sources/increment.py): whole, or, given a `share` and a `merge`, from the rows the members
     it touches make before and after; a database queried in place keeps only those computed from the
     rollup alone (KEPT_IN_PLACE), and reads the others live (rollup.state.mark_dialect). `table`
     holds them; pulse_info's `key` lists what it holds (ids, rollup.state.kept_text) and the
     dialect's attribute (KEPT_ATTRIBUTES) is marked with that; `rows(connection, timezone)` gives
-    those ids and the query of the table's rows (None: none) for today's kept views in `timezone`,
-    from the rollup just written; `share`, the rows some members alone make in them, and `merge`,
+    those ids and the query of the table's rows (None: none) for the views it keeps today in
+    `timezone` (the default view's campaigns; metrics.contributions._views_kept), from the rollup just
+    written; `share`, the rows some members alone make in them, and `merge`,
     how the table's rows follow from its rows and the touched members' share before and after (an
     increment only adds activities and members: `added_up` where the rows are counts).
 

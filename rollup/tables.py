@@ -48,7 +48,8 @@ KEPT_ATTRIBUTES = {  # pulse_info's keys of the kept views' figures (data_source
 }
 KEPT_KEYS = tuple(KEPT_ATTRIBUTES)
 # Those computed from the rollup's tables alone, so as current as member_days wherever it is: kept
-# in a database queried in place too (the campaigns' funnel there reads invitations live).
+# in a database queried in place too, the default view's alone there (the campaigns' funnel there
+# reads invitations live).
 KEPT_IN_PLACE = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY)
 READS_KEPT = "pulse_reads_kept"  # on a compiled statement that reads member_windows or kept figures
 
@@ -176,8 +177,8 @@ campaign_results = sa.Table(  # per campaign the default view lists and member c
     *_dimensions(),
     *(sa.Column(name, sa.Integer, nullable=False) for name in CAMPAIGN_COUNTS),
 )
-# The Engagement page's views kept (metrics.filters.kept_views), by member combination
-# (metrics/contributions.py).
+# The Engagement page's views kept (metrics.filters.kept_views; in a database queried in place the
+# default view alone), by member combination (metrics/contributions.py).
 engagement_counts = sa.Table(  # members per number of contributions made, in the view and before
     "engagement_counts",
     rollup_metadata,

@@ -3,7 +3,7 @@ periods next to it: engagement_counts, engagement_platforms, engagement_leaders:
 metrics/contributions.py): its tiles' counts, active members per platform and the leaderboard read
 them for a kept view's period, with any member filter, and give what computing from activities
 gives; another period, or a leaderboard narrowed to a platform, computes; a database queried in
-place keeps and reads them too (they come from its rollup alone); figures written for another build
+place keeps and reads the default view's too (they come from its rollup alone); figures written for another build
 are not read."""
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def test_a_database_queried_in_place_keeps_them_too(engine, tmp_path, request, s
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_rollup_rebuilt_in_place_the_next_day_is_not_read_for_the_day_before(engine, tmp_path, request, statements):
-    """The engine was marked when TODAY's kept views were kept; then `cli.py rollup` ran elsewhere
+    """The engine was marked when TODAY's default view was kept; then `cli.py rollup` ran elsewhere
     the next day, keeping that day's: the statement that read the kept table (now the next day's
     rows) runs again, computed, and gives the day before's figures."""
     if engine == "sqlite":
