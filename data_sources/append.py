@@ -173,8 +173,10 @@ def appended_rows(
     """The members and activities after the `kept` first rows of the `source`, as the build takes
     them from `frames` (one row a person: identities.gather keeps the activities in their order, and
     a new member that joined an old person would have changed the links, which rebuilds)."""
-    # take, not a slice: a slice (or its copy) of Arrow text still holds every row's buffers
-    activities = frames["activities"].take(np.arange(kept["activities"], len(frames["activities"])))
+    # a slice, then a take of it: a slice alone (or its copy) of Arrow text still holds every row's
+    # buffers, and a take of the whole frame joins all its chunks first (0.5 s at 11.5M activities)
+    tail = frames["activities"].iloc[kept["activities"] :]
+    activities = tail.take(np.arange(len(tail)))
     new_ids = source["members"]["member_id"].iloc[kept["members"] :]
     members = frames["members"][frames["members"]["member_id"].isin(new_ids)]
     return {"members": members, "activities": activities}

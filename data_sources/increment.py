@@ -88,6 +88,7 @@ def _like(table: sa.Table) -> list[sa.Column]:
 
 touched_days = _temporary("pulse_touched_days", sa.Column("member_key", sa.Integer), sa.Column("day", sa.Integer))
 touched_members = _temporary("pulse_touched_members", sa.Column("member_key", sa.Integer))
+added_rows = _temporary("pulse_added", *_like(activities))  # appended, and a new member's earlier ones
 firsts = _temporary(
     "pulse_firsts", *(sa.Column(name, member_keys.c[name].type) for name in ("member_id", "converted_at"))
 )
@@ -139,9 +140,11 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
             activities.c.member_id.in_(newcomers), activities.c.activity_id.not_in(sa.select(appended.c.activity_id))
         )
         rows = sa.union_all(rows, earlier)
-    added = rows.subquery("added")
-    _redo_conversions(connection, added)
-    connection.execute(new_days.insert().from_select(list(new_days.c), activity_days_query(timezone, source=added)))
+    connection.execute(added_rows.insert().from_select([column.name for column in activities.columns], rows))
+    _redo_conversions(connection, added_rows)
+    connection.execute(
+        new_days.insert().from_select(list(new_days.c), activity_days_query(timezone, source=added_rows))
+    )
     connection.execute(
         touched_days.insert().from_select(
             ["member_key", "day"], sa.select(new_days.c.member_key, new_days.c.day).distinct()
