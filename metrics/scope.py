@@ -10,7 +10,7 @@ merged with their forum account): the warehouse answers through `person_of`
 
 Why the ids are mapped in Python after the store query rather than joined in SQL: the app store and
 the warehouse are different databases (SQLite or PostgreSQL beside DuckDB), so no one statement
-reaches both; the store's rows are few per member, and one bound IN list of their ids asks the
+reaches both; the store's rows are few per member, and one bound list of their ids (metrics.sql.one_of) asks the
 warehouse for their people. Copying the mapping into the app store instead would make it stale
 between syncs and a second source of truth.
 
@@ -33,6 +33,7 @@ import schema
 from data_sources.identities import person_of
 from engines import Remembers, Runner
 from metrics.filters import Filters
+from metrics.sql import one_of
 
 # Runner lives in engines.py, below surveys/feedback
 __all__ = ["Runner", "attributes_query", "id_attributes", "in_scope", "people_of", "team_query"]
@@ -76,7 +77,7 @@ def attributes_query(member_ids: list[str]) -> sa.Select:
             *(members.c[dimension] for dimension in schema.MEMBER_DIMENSIONS),
         )
         .select_from(person.join(members, members.c.member_id == person.c.member_id))
-        .where(person.c.identity_id.in_(member_ids))
+        .where(one_of(person.c.identity_id, member_ids))
     )
 
 

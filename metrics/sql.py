@@ -7,6 +7,8 @@ Days are integers (days since 1970-01-01 in the community's time zone) so that w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -86,6 +88,42 @@ def _contains_text_clickhouse(element: contains_text, compiler: SQLCompiler, **k
 def holds_text(text: sa.ColumnElement, needle: str) -> contains_text:
     """Whether `text` contains `needle`, ignoring case."""
     return contains_text(text, sa.literal(needle.lower(), sa.String))
+
+
+class listed(FunctionElement):  # noqa: N801
+    """listed(column, values as one list, values as an expanding IN list): see one_of."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+
+@compiles(listed)
+def _listed(element: listed, compiler: SQLCompiler, **kw: object) -> str:
+    column, _, each = element.clauses
+    return compiler.process(column.in_(each), **kw)
+
+
+@compiles(listed, "duckdb")
+def _listed_duckdb(element: listed, compiler: SQLCompiler, **kw: object) -> str:
+    column, values, _ = element.clauses
+    return f"{compiler.process(column, **kw)} IN (SELECT unnest({compiler.process(values, **kw)}))"
+
+
+@compiles(listed, "postgresql")
+def _listed_postgresql(element: listed, compiler: SQLCompiler, **kw: object) -> str:
+    column, values, _ = element.clauses
+    return f"{compiler.process(column, **kw)} = ANY({compiler.process(values, **kw)})"
+
+
+def one_of(column: sa.ColumnElement, values: Sequence[object]) -> listed:
+    """Whether the column's value is one of `values`: bound as one list where the database takes
+    one (DuckDB, PostgreSQL), else as an IN list. Ten thousand ids in an IN list took DuckDB
+    0.22-0.29 s to bind and plan; as one list, 0.04 s."""
+    return listed(
+        column,
+        sa.bindparam(None, list(values), type_=sa.ARRAY(column.type)),
+        sa.bindparam(None, list(values), type_=column.type, expanding=True),
+    )
 
 
 def day_of(timestamp: sa.ColumnElement, filters: Filters) -> sa.ColumnElement[int]:

@@ -21,7 +21,7 @@ from data_sources import warehouse as warehouse_module
 from data_sources.warehouse import Warehouse, build_warehouse
 from metrics.filters import Filters
 from metrics.scope import id_attributes, in_scope, people_of
-from metrics.sql import member_conditions
+from metrics.sql import member_conditions, one_of
 from schema import members
 from tests import community
 from tests.conftest import make_warehouse
@@ -64,6 +64,28 @@ def sql_answer(warehouse: Warehouse, filters: Filters) -> list[int]:
     ids = warehouse.run(sa.select(members.c.member_id).where(*member_conditions(filters)))["member_id"]
     keep = RECORDS["member_id"].isin(ids.tolist()) | (RECORDS["member_id"].isna() & (not filters.selects_members))
     return RECORDS.loc[keep, "n"].tolist()
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [["carol", "alice", "nobody"], ["tom"], [], ["bob", "dave", "erin", "frank", "gina", "hank"]],
+)
+def test_ids_bound_as_one_list_find_what_an_in_list_finds(warehouse, ids):
+    """DuckDB and PostgreSQL take the ids as one list (ten thousand in an IN list took DuckDB 0.25 s
+    to bind), the others as an IN list; lists of other lengths reuse one compiled statement."""
+    ordered = sa.select(members.c.member_id).order_by(members.c.member_id)
+    listed = warehouse.run(ordered.where(one_of(members.c.member_id, ids)))["member_id"].tolist()
+    assert listed == sorted(set(ids) - {"nobody"})
+    assert listed == warehouse.run(ordered.where(members.c.member_id.in_(ids)))["member_id"].tolist()
+
+
+@pytest.mark.parametrize(("dialect", "rendered"), [("duckdb", "IN (SELECT unnest("), ("postgresql", "= ANY(")])
+def test_duckdb_and_postgresql_are_given_one_list(dialect, rendered):
+    engine = sa.create_engine(f"{dialect}://")
+    statement = sa.select(members.c.member_id).where(one_of(members.c.member_id, ["ann", "bo"]))
+    compiled = statement.compile(engine)
+    assert rendered in str(compiled)
+    assert [value for value in compiled.params.values() if value == ["ann", "bo"]]
 
 
 @pytest.fixture
