@@ -273,16 +273,11 @@ def _member_totals(
     ).join(member, member.c.member_key == totals.c.member_key)
 
 
-def leaders_by_members_query(views: list[Filters]) -> sa.Select:
-    """What engagement_leaders keeps: of each view and member combination, the first LEADERS_KEPT
-    of the leaderboard (top_contributors_query's order), enough for the first LEADERS_KEPT of any
-    member filter's, since those are each among their own combination's first."""
-    return _firsts(_of_views(views, lambda view: _member_totals(view, by_members=True)).subquery("totals"))
-
-
 def _firsts(totals: sa.FromClause) -> sa.Select:
-    """Of rows of member totals by view and combination (engagement_leaders' columns), each one's
-    first LEADERS_KEPT with points."""
+    """What engagement_leaders keeps, of rows of member totals by view and combination (its
+    columns): each one's first LEADERS_KEPT with points (top_contributors_query's order), enough for
+    the first LEADERS_KEPT of any member filter's, since those are each among their own
+    combination's first."""
     by = [totals.c.view, *(totals.c[name] for name in DIMENSIONS)]
     order = (totals.c.points.desc(), totals.c.contributions.desc(), totals.c.member_id)
     ranked = (
@@ -345,21 +340,24 @@ def _keep(
     table: sa.Table,
     key: str,
     *,
-    rows: Callable[[list[Filters]], sa.Select | sa.CompoundSelect],
-    share: Callable[[Filters, sa.Select], sa.Select],
+    figures: Callable[[Filters, sa.Select | None], sa.Select],
     merge: Merge,
+    kept_of: Callable[[sa.FromClause], sa.Select] | None = None,
 ) -> None:
-    """Keep `table`'s figures of today's kept views (_views_kept, named by their periods): `rows` the
-    query of them for some views, `share` of those the members with some keys make in one view
-    (KeptFigures)."""
+    """Keep `table`'s figures of today's kept views (_views_kept, named by their periods):
+    `figures` a view's rows by member combination, of the members with some keys when given (an
+    increment's share, KeptFigures), `kept_of` the rows kept of them all (all, when not given)."""
+
+    def of_views(views: list[Filters], keys: sa.Select | None) -> sa.FromClause:
+        return _of_views(views, lambda view: figures(view, keys)).subquery("of_views")
 
     def kept_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
         views = _views_kept(connection, timezone)
-        return [period_id(view) for view in views], sa.select(rows(views).subquery("kept_rows"))
+        rows = of_views(views, None)
+        return [period_id(view) for view in views], kept_of(rows) if kept_of else sa.select(rows)
 
     def kept_share(connection: Connection, timezone: str, keys: sa.Select) -> sa.Select:
-        views = _views_kept(connection, timezone)
-        return sa.select(_of_views(views, lambda view: share(view, keys)).subquery("share"))
+        return sa.select(of_views(_views_kept(connection, timezone), keys))
 
     keep_figures(KeptFigures(table=table, key=key, rows=kept_rows, share=kept_share, merge=merge))
 
@@ -367,21 +365,19 @@ def _keep(
 _keep(
     engagement_counts,
     COUNTS_KEY,
-    rows=lambda views: _of_views(views, lambda view: contribution_counts_query(filters=view, by_members=True)),
-    share=lambda view, keys: contribution_counts_query(filters=view, by_members=True, keys=keys),
+    figures=lambda view, keys: contribution_counts_query(filters=view, by_members=True, keys=keys),
     merge=added_up("members"),
 )
 _keep(
     engagement_platforms,
     PLATFORMS_KEY,
-    rows=lambda views: _of_views(views, lambda view: active_by_platform_query(filters=view, by_members=True)),
-    share=lambda view, keys: active_by_platform_query(filters=view, by_members=True, keys=keys),
+    figures=lambda view, keys: active_by_platform_query(filters=view, by_members=True, keys=keys),
     merge=added_up("current", "previous"),
 )
 _keep(
     engagement_leaders,
     LEADERS_KEY,
-    rows=leaders_by_members_query,
-    share=lambda view, keys: _member_totals(view, by_members=True, keys=keys),
+    figures=lambda view, keys: _member_totals(view, by_members=True, keys=keys),
+    kept_of=_firsts,
     merge=_leaders_merged,
 )
