@@ -11,22 +11,22 @@ leaderboard) from the rollup, which keeps them by view and member combination wh
 updated (registered below with data_sources.rollup.keep_figures): a member is in one
 combination, so counts add up and each combination's first LEADERS_KEPT hold any filter's
 leaderboard. Computed from the rollup's tables alone, they are kept in a database queried in place
-too, the default view's alone (_views_kept). An incremental sync brings them up to date from the
+too, the default view's alone (metrics.kept.views_kept). An incremental sync brings them up to date from the
 rows the members it touches make.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import schema
-from data_sources.rollup import KeptFigures, Merge, added_up, keep_figures
-from metrics.filters import Filters, day_number, kept_views
-from metrics.kept import Kept, period_id
+from data_sources.rollup import added_up
+from metrics.filters import Filters, day_number
+from metrics.kept import Kept, keep_by_view, period_id
 from metrics.member_days import activity_days, member_attributes, member_days
 from metrics.sql import count_where, member_conditions, week_start
 from rollup.build import is_contribution
@@ -316,65 +316,19 @@ def _of_keys(days: sa.FromClause, keys: sa.Select | None) -> list[sa.ColumnEleme
     return [] if keys is None else [days.c.member_key.in_(keys)]
 
 
-def _of_views(views: list[Filters], rows: Callable[[Filters], sa.Select]) -> sa.CompoundSelect:
-    """`rows` of each view, each row with its view's period first (the kept tables' `view`)."""
-    return sa.union_all(
-        *(
-            sa.select(sa.literal(period_id(view), sa.String).label("view"), *rows(view).subquery("of_view").c)
-            for view in views
-        )
-    )
-
-
-def _views_kept(connection: Connection, timezone: str) -> list[Filters]:
-    """The views whose figures a rollup keeps: on DuckDB (a sync's build, where the three tables of
-    the three views take about 2.7 s at a million members) every kept view; on another database,
-    queried in place, whose `cli.py rollup` rebuilds the rollup where the app reads it, the default
-    view's alone (on PostgreSQL the three views' took 19.5 s of it at a million members, the default
-    view's 7.8 s on the same machine)."""
-    views = kept_views(timezone)
-    return views if connection.dialect.name == "duckdb" else views[:1]
-
-
-def _keep(
-    table: sa.Table,
-    key: str,
-    *,
-    figures: Callable[[Filters, sa.Select | None], sa.Select],
-    merge: Merge,
-    kept_of: Callable[[sa.FromClause], sa.Select] | None = None,
-) -> None:
-    """Keep `table`'s figures of today's kept views (_views_kept, named by their periods):
-    `figures` a view's rows by member combination, of the members with some keys when given (an
-    increment's share, KeptFigures), `kept_of` the rows kept of them all (all, when not given)."""
-
-    def of_views(views: list[Filters], keys: sa.Select | None) -> sa.FromClause:
-        return _of_views(views, lambda view: figures(view, keys)).subquery("of_views")
-
-    def kept_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
-        views = _views_kept(connection, timezone)
-        rows = of_views(views, None)
-        return [period_id(view) for view in views], kept_of(rows) if kept_of else sa.select(rows)
-
-    def kept_share(connection: Connection, timezone: str, keys: sa.Select) -> sa.Select:
-        return sa.select(of_views(_views_kept(connection, timezone), keys))
-
-    keep_figures(KeptFigures(table=table, key=key, rows=kept_rows, share=kept_share, merge=merge))
-
-
-_keep(
+keep_by_view(
     engagement_counts,
     COUNTS_KEY,
     figures=lambda view, keys: contribution_counts_query(filters=view, by_members=True, keys=keys),
     merge=added_up("members"),
 )
-_keep(
+keep_by_view(
     engagement_platforms,
     PLATFORMS_KEY,
     figures=lambda view, keys: active_by_platform_query(filters=view, by_members=True, keys=keys),
     merge=added_up("current", "previous"),
 )
-_keep(
+keep_by_view(
     engagement_leaders,
     LEADERS_KEY,
     figures=lambda view, keys: _member_totals(view, by_members=True, keys=keys),

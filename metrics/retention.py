@@ -9,12 +9,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
+from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
+from metrics.kept import Kept, keep_by_view, period_id
 from metrics.member_days import FromRollup, member_attributes
 from metrics.member_periods import first_days, first_rows_in_rollup
 from metrics.scope import Runner
 from metrics.sql import days_later, member_conditions, ratio
-from rollup.tables import member_groups, member_keys, rollup
+from rollup.tables import PROFILES_KEY, activity_profiles, member_groups, member_keys, rollup
 from schema import MEMBER_DIMENSIONS
 
 CONVERSION_DAYS = 30
@@ -32,9 +34,31 @@ def activity_profile_query(*, filters: Filters) -> sa.Select:
     were active in the period before (`was_active` 0/1).
 
     One pass over the member-days gives churn and returning members for this period and the
-    previous one, and the active members per channel, region and segment for the movers. From the
-    rollup the member-days carry each member's join day and group key, so they are counted by those
-    and the few groups named after: joining the million member keys for them was most of the time."""
+    previous one, and the active members per channel, region and segment for the movers. A kept
+    view's rows are read from the rollup (activity_profiles, registered below), the rows its member
+    filters keep: each row is of one member combination, so a filter's are among them."""
+    table = activity_profiles
+    columns = [*(table.c[name] for name in MEMBER_DIMENSIONS), table.c.joined, table.c.period, table.c.was_active]
+    kept = sa.select(*columns, sa.cast(table.c.members, sa.BigInteger).label("members")).where(
+        table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False)
+    )
+    computed = _profile(filters)
+    profile = Kept(
+        "activity_profile",
+        key=PROFILES_KEY,
+        timezone=filters.timezone,
+        ids=[period_id(filters)],
+        kept=kept,
+        computed=computed,
+    )
+    return sa.select(*profile.c).order_by(*(profile.c[column.name] for column in columns))
+
+
+def _profile(filters: Filters, of_keys: sa.Select | None = None) -> sa.Select:
+    """activity_profile_query's rows computed, of the members with `of_keys` only when given (rollup
+    keys: an increment's share). From the rollup the member-days carry each member's join day and
+    group key, so they are counted by those and the few groups named after: joining the million
+    member keys for them was most of the time."""
     previous = filters.previous()
     earlier = previous.previous()
     periods = [(p.start, p.end) for p in (earlier, previous, filters)]
@@ -53,10 +77,15 @@ def activity_profile_query(*, filters: Filters) -> sa.Select:
         sa.select(*keys, sa.func.count().label("members"))
         .select_from(firsts)
         .join(member, member.c.member_key == firsts.c.member_key)
+        .where(*([] if of_keys is None else [firsts.c.member_key.in_(of_keys)]))
         .group_by(*keys)
     )
-    rows = first_rows_in_rollup(filters, periods).add_columns(
-        _joined(rollup.c.joined_day, [day_number(start) for start in starts]).label("joined"), rollup.c.group_key
+    rows = (
+        first_rows_in_rollup(filters, periods)
+        .add_columns(
+            _joined(rollup.c.joined_day, [day_number(start) for start in starts]).label("joined"), rollup.c.group_key
+        )
+        .where(*([] if of_keys is None else [rollup.c.member_key.in_(of_keys)]))
     )
     first_rows = rows.subquery("first_rows")
     by_group = [first_rows.c.group_key, first_rows.c.joined, first_rows.c.period, first_rows.c.was_active]
@@ -70,6 +99,14 @@ def activity_profile_query(*, filters: Filters) -> sa.Select:
     ).join(member_groups, member_groups.c.group_key == counted.c.group_key)
     profile = FromRollup("profile", filters.timezone, from_rollup, computed)
     return sa.select(*profile.c)
+
+
+keep_by_view(
+    activity_profiles,
+    PROFILES_KEY,
+    figures=lambda view, keys: _profile(view, keys),
+    merge=added_up("members"),
+)
 
 
 def _joined(joined: sa.ColumnElement, starts: list) -> sa.ColumnElement[int]:

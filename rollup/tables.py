@@ -12,8 +12,9 @@ member's join day and month (metrics/member_periods.py); `member_windows` holds 
 over the few windows the kept views read on the day the rollup is built (metrics/levels.py; the
 default view and the fixed periods next to it: metrics.filters.kept_views); `campaign_results` holds
 the figures of the campaigns the default view lists, and `engagement_counts`, `engagement_platforms` and
-`engagement_leaders` the Engagement page's, by view and member combination
-(metrics/campaigns.py, metrics/contributions.py); `activity_changes` holds the DAU/WAU/MAU changes per day
+`engagement_leaders` the Engagement page's and `activity_profiles` the activity profile of the Overview
+and Members pages, by view and member combination (metrics/campaigns.py, metrics/contributions.py,
+metrics/retention.py); `activity_changes` holds the DAU/WAU/MAU changes per day
 (metrics/activity.py); `pulse_info` records the time zone the days are in, the rollup's version and
 the windows member_windows holds and what each kept figure's table holds.
 """
@@ -29,7 +30,7 @@ members = schema.members
 TIMEZONE_KEY = "member_days_timezone"
 BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
 VERSION_KEY = "rollup_version"
-VERSION = "7"  # raise when the rollup's tables change: an older rollup is then not read
+VERSION = "8"  # raise when the rollup's tables change: an older rollup is then not read
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 WINDOWS_KEY = "member_windows"  # pulse_info: the windows member_windows holds, "start:end" day numbers, by ","
 WINDOWS_ATTRIBUTE = "pulse_member_windows"  # on a dialect: those windows, as a frozenset of (start, end)
@@ -40,17 +41,20 @@ CAMPAIGNS_ATTRIBUTE = "pulse_campaign_results"  # on a dialect: those campaigns,
 COUNTS_KEY, COUNTS_ATTRIBUTE = "engagement_counts", "pulse_engagement_counts"
 PLATFORMS_KEY, PLATFORMS_ATTRIBUTE = "engagement_platforms", "pulse_engagement_platforms"
 LEADERS_KEY, LEADERS_ATTRIBUTE = "engagement_leaders", "pulse_engagement_leaders"
+# The activity profile of the Overview and Members pages (metrics/retention.py), kept the same way.
+PROFILES_KEY, PROFILES_ATTRIBUTE = "activity_profiles", "pulse_activity_profiles"
 KEPT_ATTRIBUTES = {  # pulse_info's keys of the kept views' figures (data_sources.rollup.KeptFigures)
     CAMPAIGNS_KEY: CAMPAIGNS_ATTRIBUTE,
     COUNTS_KEY: COUNTS_ATTRIBUTE,
     PLATFORMS_KEY: PLATFORMS_ATTRIBUTE,
     LEADERS_KEY: LEADERS_ATTRIBUTE,
+    PROFILES_KEY: PROFILES_ATTRIBUTE,
 }
 KEPT_KEYS = tuple(KEPT_ATTRIBUTES)
 # Those computed from the rollup's tables alone, so as current as member_days wherever it is: kept
 # in a database queried in place too, the default view's alone there (the campaigns' funnel there
 # reads invitations live).
-KEPT_IN_PLACE = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY)
+KEPT_IN_PLACE = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY)
 READS_KEPT = "pulse_reads_kept"  # on a compiled statement that reads member_windows or kept figures
 
 rollup_metadata = sa.MetaData()
@@ -208,9 +212,20 @@ engagement_leaders = sa.Table(
     sa.Column("contributions", sa.Integer, nullable=False),
     sa.Column("active_days", sa.Integer, nullable=False),
 )
+activity_profiles = sa.Table(  # members active in the view and the two periods before it (metrics/retention.py)
+    "activity_profiles",
+    rollup_metadata,
+    _view(),
+    *_dimensions(),
+    sa.Column("joined", sa.Integer, nullable=False),  # 0 before the earliest period, 1-3 in each (3: or later)
+    sa.Column("period", sa.Integer, nullable=False),  # 0 the earliest, 2 the view's
+    sa.Column("was_active", sa.Integer),  # in the period before (NULL in the earliest)
+    sa.Column("members", sa.Integer, nullable=False),
+)
 KEPT_TABLES = (  # the tables of the kept figures, whether or not a build registers them
     campaign_results,
     engagement_counts,
     engagement_platforms,
     engagement_leaders,
+    activity_profiles,
 )

@@ -19,7 +19,7 @@ import clock
 from data_sources import demo
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
-from metrics import contributions
+from metrics import contributions, retention
 from metrics.filters import DEFAULT_PRESET, KEPT_PRESETS, Filters, day_number, preset_period
 from rollup.state import kept_ids, rollup_state
 from rollup.tables import BUILT_AT_KEY, CAMPAIGNS_KEY, COUNTS_KEY, LEADERS_KEY, PLATFORMS_KEY, engagement_leaders, info
@@ -37,6 +37,7 @@ FIGURES = {  # the kept table each reads, and the query
     "engagement_platforms": lambda filters: contributions.active_by_platform_query(filters=filters),
     "engagement_leaders": lambda filters: contributions.top_contributors_query(filters=filters),
     "engagement_leaders ": lambda filters: contributions.top_contributors_query(filters=filters, limit=3),
+    "activity_profiles": lambda filters: retention.activity_profile_query(filters=filters),
 }
 MEMBERS = [{}, {"segment": "developer"}, {"region": "Europe", "channel": "organic search"}, {"segment": "nobody"}]
 

@@ -319,8 +319,9 @@ def assert_computed_alike(
     with_rows = set()
     for name, query in asked(rolled, some).items():
         ours = warehouse.run(query)
-        # the windows' figures: from member_days, or member_windows where the rollup keeps them
-        read = {"cohorts": ("FROM member_months",), "profile": ("FROM member_days",)}.get(
+        # the windows' figures: from member_days, or member_windows where the rollup keeps them (the
+        # profile: activity_profiles)
+        read = {"cohorts": ("FROM member_months",), "profile": ("FROM member_days", "FROM activity_profiles")}.get(
             name, ("member_days AS last_", "FROM member_windows")
         )
         assert any(part in statements[-1] for part in read), name
