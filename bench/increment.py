@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+import metrics.registered  # noqa: F401 (keep the figures in the rollups built here, as cli.py and the app do)
 from data_sources.sync import load_community, run_sync
-from metrics import campaigns, contributions, retention  # noqa: F401 (keep their figures in the rollups built here, as cli.py and the app do)
 from settings import Settings
 from store.database import AppStore
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+import metrics.registered  # noqa: F401 (keep the figures in the rollup, as `cli.py rollup` does)
 import schema
 from data_sources.rollup import build_rollup
 from engines import create_engine
