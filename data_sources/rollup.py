@@ -159,16 +159,16 @@ class KeptFigures:
     holds them; pulse_info's `key` lists what it holds (ids, rollup.state.kept_text) and the
     dialect's attribute (KEPT_ATTRIBUTES) is marked with that; `rows(connection, timezone)` gives
     those ids and the query of the table's rows (None: none) for the views it keeps today in
-    `timezone` (the default view's campaigns; metrics.contributions._views_kept), from the rollup just
+    `timezone` (the default view's campaigns; metrics.kept.views_kept), from the rollup just
     written; `share`, the rows some members alone make in them, and `merge`,
     how the table's rows follow from its rows and the touched members' share before and after (an
     increment only adds activities and members: `added_up` where the rows are counts).
 
     Registered by the metrics module that reads them, as it is imported (data_sources may not import
     metrics): metrics/campaigns.py keeps campaign_results, metrics/contributions.py the Engagement
-    page's figures. A build made where none is registered
-    keeps none of them, and an increment there says the rollup keeps none: figures are then
-    computed, never read stale."""
+    page's figures, metrics/retention.py the activity profile (metrics/registered.py imports them
+    all). A build made where none is registered keeps none of them, and an increment there says the
+    rollup keeps none: figures are then computed, never read stale."""
 
     table: sa.Table
     key: str
