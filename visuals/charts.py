@@ -146,7 +146,7 @@ def _clickable(chart: alt.Chart, *, name: str, field: str) -> alt.Chart:
     """`chart` where a click selects a mark's `field` (selection `name`, read with `chosen`) and
     fades the others."""
     pick = alt.selection_point(fields=[field], name=name)
-    return chart.encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(FADED))).add_params(pick)
+    return chart.encode(alt.Opacity(**alt.condition(pick, alt.value(1.0), alt.value(FADED)))).add_params(pick)
 
 
 def chosen(event: object, name: str, field: str) -> str | None:
@@ -257,10 +257,10 @@ def goal_layer(goals: pd.DataFrame) -> alt.LayerChart:
     ]
     base = alt.Chart(goals)
     rule = base.mark_rule(color=GOAL, strokeDash=[6, 4], strokeWidth=2).encode(
-        x="start:T", x2="end:T", y="target:Q", tooltip=tips
+        alt.X("start:T"), alt.X2("end:T"), alt.Y("target:Q"), tooltip=tips
     )
     label = base.mark_text(color=GOAL, align="right", baseline="bottom", dy=-4, fontSize=11, limit=LABEL_LIMIT).encode(
-        x="end:T", y="target:Q", text="label:N", tooltip=tips
+        alt.X("end:T"), alt.Y("target:Q"), alt.Text("label:N"), tooltip=tips
     )
     return alt.layer(rule, label)
 
@@ -309,19 +309,21 @@ def marks_layer(marks: pd.DataFrame) -> alt.LayerChart:
     if frame["link"].notna().any():
         tips = [*tips, alt.Tooltip("open:N", title=" ")]
         frame = frame.assign(open=[t("chart.open_campaign") if link else "" for link in frame["link"]])
-    is_campaign = alt.datum.kind == "campaign"
-    shade = alt.condition(is_campaign, alt.value(HIGHLIGHT), alt.value(NOTE))
+    shade = alt.condition(alt.datum.kind == "campaign", alt.value(HIGHLIGHT), alt.value(NOTE))
     base = alt.Chart(frame)
+    # Channels as objects, not shorthand: Altair wraps each shorthand by matching it against every
+    # schema class it has, 0.05-0.1 s for this layer's sixteen, more than drawing the chart it is on.
+    x = alt.X("start:T")
     # A link only where a mark has one: a report's chart has none, and its SVG holds no <a>.
-    linked = {"href": "link:N"} if frame["link"].notna().any() else {}
-    band = base.mark_rect(opacity=0.12).encode(x="start:T", x2="end:T", fill=shade, tooltip=tips, **linked)
-    edge = base.mark_rule(strokeWidth=1, opacity=0.6).encode(x="start:T", stroke=shade, tooltip=tips, **linked)
+    linked = {"href": alt.Href("link:N")} if frame["link"].notna().any() else {}
+    band = base.mark_rect(opacity=0.12).encode(x, alt.X2("end:T"), alt.Fill(**shade), tooltip=tips, **linked)
+    edge = base.mark_rule(strokeWidth=1, opacity=0.6).encode(x, alt.Stroke(**shade), tooltip=tips, **linked)
     # Titles at the foot of the plot, a line up for each row (label_rows): a goal's label and the
     # busiest lines are near the top.
     titles = [
         base.transform_filter(alt.datum.row == row)
         .mark_text(align="left", baseline="bottom", dx=3, dy=-3 - 12 * row, fontSize=10, color=INK, limit=LABEL_LIMIT)
-        .encode(x="start:T", y=alt.value("height"), text="title:N", tooltip=tips, **linked)
+        .encode(x, alt.YValue("height"), alt.Text("title:N"), tooltip=tips, **linked)
         for row in sorted(set(frame["row"]))
     ]
     return alt.layer(band, edge, *titles)
@@ -375,7 +377,7 @@ def _bucket_bars(
             fillOpacity=(
                 alt.FillOpacity("part:N", scale=alt.Scale(domain=["whole", "partial"], range=[1, 0.4]), legend=None)
                 if period is not None
-                else alt.value(1)
+                else alt.FillOpacityValue(1)
             ),
             x=alt.X(
                 f"{bucket}:O",
@@ -490,7 +492,7 @@ def cohort_heatmap(grid: pd.DataFrame) -> alt.LayerChart:
     )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("share:Q", format=".0%"),
-        color=alt.condition("datum.share > 0.5", alt.value(PAPER), alt.value(INK)),
+        color=alt.Color(**alt.condition("datum.share > 0.5", alt.value(PAPER), alt.value(INK))),
     )
     return (cells + text).properties(height=alt.Step(24))
 
@@ -559,7 +561,7 @@ def wecom_days_chart(days: pd.DataFrame, *, bucket_days: int, period: tuple[date
         by="series",
         by_title=t("chart.wecom_messages"),
         period=period,
-    ).encode(color=alt.value(SINGLE))
+    ).encode(alt.ColorValue(SINGLE))
 
 
 def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
@@ -606,7 +608,7 @@ def campaign_daily_chart(daily: pd.DataFrame, *, starts_at: object, ends_at: obj
     band = (
         alt.Chart(span)
         .mark_rect(opacity=0.15, color=HIGHLIGHT)
-        .encode(x=alt.X("start:T", title=t("chart.date"), axis=_date_axis()), x2="end:T")
+        .encode(x=alt.X("start:T", title=t("chart.date"), axis=_date_axis()), x2=alt.X2("end:T"))
     )
     groups = [t("campaigns.group.participants"), t("campaigns.group.comparison")]
     lines = (
@@ -657,7 +659,7 @@ def nps_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
     band = (
         alt.Chart(frame)
         .mark_area(opacity=0.2, color=SINGLE)
-        .encode(x=x, y=alt.Y("low:Q", title=t("chart.nps"), scale=alt.Scale(domain=[-100, 100])), y2="high:Q")
+        .encode(x=x, y=alt.Y("low:Q", title=t("chart.nps"), scale=alt.Scale(domain=[-100, 100])), y2=alt.Y2("high:Q"))
     )
     line = (
         alt.Chart(frame)
