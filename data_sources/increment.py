@@ -19,11 +19,11 @@ is a sum over members, so the rows to redo are those of the members with new act
   taken off and their new share added (the rows before give the same share before and after); a
   day and group left with nothing to count is removed, as a full build never has it.
 - the kept figures (data_sources.rollup.KeptFigures) for the kept views today: those that say
-  how (a share and a merge: the Engagement page's) from the rows the touched members make before
-  and after, when they hold those views already; the others (campaign_results: a new member, a late
-  activity or a replaced list of invitations may move any campaign's figures), and all on a new
-  day, computed again, whole; where this process keeps none of them, the rollup is said to keep
-  none, so that none is read stale.
+  how (a share and a merge: the Engagement page's and the activity profile) from the rows the
+  touched members make before and after, when they hold those views already; the others
+  (campaign_results: a new member, a late activity or a replaced list of invitations may move any
+  campaign's figures), and all on a new day, computed again, whole; where this process keeps none
+  of them, the rollup is said to keep none, so that none is read stale.
 
 A member new to member_keys brings in their activities recorded earlier as well (activities of an
 unknown member count from the sync that makes them known). Runs in the caller's transaction on

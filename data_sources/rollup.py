@@ -71,7 +71,7 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
     "activity_changes": "day",
     "member_windows": "end_day",
     "campaign_results": "campaign_id",
-}  # the Engagement page's kept figures are a few thousand rows a view, read by a scan
+}  # the Engagement page's kept figures and the activity profile are a few thousand rows a view, read by a scan
 
 
 def build_rollup(
@@ -272,6 +272,7 @@ def refresh_statistics(engine: Engine) -> None:
     before autovacuum gets to them. DuckDB and SQLite need nothing."""
     if engine.dialect.name != "postgresql":
         return
-    names = ", ".join(f'"{table.name}"' for table in (*TABLES, member_windows))  # built in place: no kept figures
+    kept = [KEPT[key].table for key in KEPT_IN_PLACE if key in KEPT]  # what a build in place keeps
+    names = ", ".join(f'"{table.name}"' for table in (*TABLES, member_windows, *kept))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"ANALYZE {names}")

@@ -1,9 +1,10 @@
-"""The Engagement page's figures the rollup keeps for the kept views (the default view and the fixed
-periods next to it: engagement_counts, engagement_platforms, engagement_leaders:
-metrics/contributions.py): its tiles' counts, active members per platform and the leaderboard read
-them for a kept view's period, with any member filter, and give what computing from activities
-gives; another period, or a leaderboard narrowed to a platform, computes; a database queried in
-place keeps and reads the default view's too (they come from its rollup alone); figures written for another build
+"""The figures the rollup keeps by view for the kept views (the default view and the fixed periods
+next to it): the Engagement page's (engagement_counts, engagement_platforms, engagement_leaders:
+metrics/contributions.py) and the activity profile (activity_profiles: metrics/retention.py). The
+Engagement tiles' counts, active members per platform, the leaderboard and the profile read them for
+a kept view's period, with any member filter, and give what computing from activities gives; another
+period, or a leaderboard narrowed to a platform, computes; a database queried in place keeps and
+reads the default view's too (they come from its rollup alone); figures written for another build
 are not read."""
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from engines import create_engine
 from metrics import contributions, retention
 from metrics.filters import DEFAULT_PRESET, KEPT_PRESETS, Filters, day_number, preset_period
 from rollup.state import kept_ids, rollup_state
-from rollup.tables import BUILT_AT_KEY, CAMPAIGNS_KEY, COUNTS_KEY, LEADERS_KEY, PLATFORMS_KEY, engagement_leaders, info
+from rollup.tables import (
+    BUILT_AT_KEY,
+    CAMPAIGNS_KEY,
+    COUNTS_KEY,
+    LEADERS_KEY,
+    PLATFORMS_KEY,
+    PROFILES_KEY,
+    engagement_leaders,
+    info,
+)
 from schema import MEMBER_DIMENSIONS as DIMENSIONS
 from tests.conftest import load_community
 
@@ -82,7 +92,7 @@ def test_the_kept_figures_give_the_computed_ones(kept, preset, members, statemen
     warehouse = Warehouse(kept)
     try:
         state = warehouse.rollup_state()
-        for key in (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY):
+        for key in (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY):
             assert kept_ids(state, key) == PERIODS and len(PERIODS) == 3, key
         view = Filters(*preset_period(preset, today=TODAY), **members)
         assert_alike(warehouse, view, statements, read_kept=True)
@@ -188,7 +198,8 @@ def test_a_database_queried_in_place_keeps_them_too(engine, tmp_path, request, s
     try:
         warehouse.refresh_rollup(timezone="UTC")
         state = rollup_state(warehouse._current_engine())
-        assert kept_ids(state, COUNTS_KEY) == {DEFAULT} and kept_ids(state, CAMPAIGNS_KEY) == frozenset()
+        assert kept_ids(state, COUNTS_KEY) == kept_ids(state, PROFILES_KEY) == {DEFAULT}
+        assert kept_ids(state, CAMPAIGNS_KEY) == frozenset()
         for period, members in itertools.product((VIEW, QUARTER), MEMBERS):
             view = Filters(period.start, period.end, **members)
             assert_alike(warehouse, view, statements, read_kept=period == VIEW)

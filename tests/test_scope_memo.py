@@ -72,7 +72,8 @@ def sql_answer(warehouse: Warehouse, filters: Filters) -> list[int]:
 )
 def test_ids_bound_as_one_list_find_what_an_in_list_finds(warehouse, ids):
     """DuckDB and PostgreSQL take the ids as one list (ten thousand in an IN list took DuckDB 0.25 s
-    to bind), the others as an IN list; lists of other lengths reuse one compiled statement."""
+    to bind), the others as an IN list; lists of other lengths, run one after another on one
+    engine, go through its statement cache and each finds its own."""
     ordered = sa.select(members.c.member_id).order_by(members.c.member_id)
     listed = warehouse.run(ordered.where(one_of(members.c.member_id, ids)))["member_id"].tolist()
     assert listed == sorted(set(ids) - {"nobody"})
