@@ -285,7 +285,7 @@ def append_build(
 
     def update_and_stamp(transaction: sa.Connection) -> Touched:
         transaction.exec_driver_sql(f"SET memory_limit = '{ROLLUP_MEMORY}'")
-        touched = update_rollup(transaction, timezone=timezone, appended=appended)
+        touched = update_rollup(transaction, timezone=timezone, appended=appended, unchanged=same)
         appended.drop(transaction)
         write_stamp(transaction, stamp)
         return touched

@@ -40,7 +40,7 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
-from data_sources.rollup import KEPT, KeptFigures, compiled_for_kept, windows_to_keep, write_kept
+from data_sources.rollup import KEPT, Before, KeptFigures, compiled_for_kept, windows_to_keep, write_kept
 from rollup.build import (
     activity_days_query,
     changes,
@@ -124,10 +124,13 @@ class Touched:
     member_days: int
 
 
-def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromClause) -> Touched:
+def update_rollup(
+    connection: Connection, *, timezone: str, appended: sa.FromClause, unchanged: frozenset[str] = frozenset()
+) -> Touched:
     """Update the rollup (days in `timezone`, as it was built) for the activities `appended` holds
     (every column of activities; they are in `activities` already) and for members not yet in
-    member_keys."""
+    member_keys. `unchanged`: the other canonical tables the increment left as they were (the kept
+    figures that read one it replaced are computed whole)."""
     for table in staging.sorted_tables:
         connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')  # left by a failed run on this connection
         table.create(connection)
@@ -153,7 +156,15 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     connection.execute(
         touched_members.insert().from_select(["member_key"], sa.select(touched_days.c.member_key).distinct())
     )
-    shares = _shares_before(connection, timezone)
+    # the members whose share of the kept figures is taken: those with new activity, and the new
+    # members (a campaign's eligible members count everyone who joined before it)
+    new_members = sa.select(member_keys.c.member_key).where(member_keys.c.member_key > last_key)
+    keys = sa.union(sa.select(touched_members.c.member_key), new_members)
+    before = Before(
+        activity_ids=sa.select(appended.c.activity_id),
+        member_ids=sa.select(member_keys.c.member_id).where(member_keys.c.member_key > last_key),
+    )
+    shares = _shares_before(connection, timezone, keys, before, unchanged)
     _redo_activity_days(connection)
     _redo_from(connection)
     in_touched = rollup.c.member_key.in_(sa.select(touched_members.c.member_key))
@@ -165,7 +176,7 @@ def update_rollup(connection: Connection, *, timezone: str, appended: sa.FromCla
     windows = _redo_windows(connection, timezone)
     _add_changes(connection, sign=1)  # and after
     _merge_changes(connection)
-    kept = _redo_kept(connection, timezone, shares)
+    kept = _redo_kept(connection, timezone, shares, keys)
     built_at = clock.now().isoformat(timespec="seconds")
     connection.execute(sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value=built_at))
     if windows:  # what member_windows now holds, said to be this build's
@@ -205,17 +216,24 @@ def _redo_windows(connection: Connection, timezone: str) -> list[tuple[int, int]
     return wanted
 
 
-def _shares_before(connection: Connection, timezone: str) -> dict[str, sa.Table]:
-    """Of the kept figures an increment can update from the touched members' rows (those with a
-    share and a merge) and whose table holds today's kept views already, the rows the touched
-    members make before it, by pulse_info key: each in a temporary table."""
+def _shares_before(
+    connection: Connection,
+    timezone: str,
+    keys: sa.Select | sa.CompoundSelect,
+    before: Before,
+    unchanged: frozenset[str],
+) -> dict[str, sa.Table]:
+    """Of the kept figures an increment can update from the members' rows (those with a share and
+    a merge, whose other tables it left `unchanged`) and whose table holds today's kept views
+    already, the rows the members with `keys` make before it, by pulse_info key: each in a
+    temporary table."""
     state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
     shares = {}
     for key, kept in KEPT.items():
-        if kept.share is None or kept.merge is None or not kept_ids(state, key):
+        if kept.share is None or kept.merge is None or not kept_ids(state, key) or not kept.reads <= unchanged:
             continue
         if _holds_today(connection, timezone, kept, state):
-            shares[key] = _share(connection, timezone, kept, "before")
+            shares[key] = _share(connection, timezone, kept, keys, before)
     return shares
 
 
@@ -224,11 +242,18 @@ def _holds_today(connection: Connection, timezone: str, kept: KeptFigures, state
     return frozenset(kept.rows(connection, timezone)[0]) == kept_ids(state, kept.key)
 
 
-def _share(connection: Connection, timezone: str, kept: KeptFigures, when: str) -> sa.Table:
-    """A temporary table of the rows the touched members make of `kept`'s table now."""
+def _share(
+    connection: Connection,
+    timezone: str,
+    kept: KeptFigures,
+    keys: sa.Select | sa.CompoundSelect,
+    before: Before | None,
+) -> sa.Table:
+    """A temporary table of the rows the members with `keys` make of `kept`'s table: before the
+    update (`before` says what it appended), or after it (None)."""
     assert kept.share is not None
-    share = _scratch(connection, f"pulse_{when}_{kept.table.name}", kept.table)
-    query = kept.share(connection, timezone, sa.select(touched_members.c.member_key))
+    share = _scratch(connection, f"pulse_{'before' if before else 'after'}_{kept.table.name}", kept.table)
+    query = kept.share(connection, timezone, sa.select(keys.subquery("keys")), before)
     columns = ", ".join(f'"{column.name}"' for column in query.selected_columns)
     connection.exec_driver_sql(
         f'INSERT INTO "{share.name}" ({columns}) {compiled_for_kept(connection, timezone, query)}'
@@ -236,7 +261,9 @@ def _share(connection: Connection, timezone: str, kept: KeptFigures, when: str) 
     return share
 
 
-def _redo_kept(connection: Connection, timezone: str, shares: dict[str, sa.Table]) -> dict[str, list[str]]:
+def _redo_kept(
+    connection: Connection, timezone: str, shares: dict[str, sa.Table], keys: sa.Select | sa.CompoundSelect
+) -> dict[str, list[str]]:
     """The kept figures the rollup holds (pulse_info names them), written again for today's kept
     views: what each holds, by its pulse_info key. Those with a share before (`shares`) are merged
     with the touched members' rows now, unless their merge cannot say (KeptFigures.merge) or the
@@ -249,19 +276,26 @@ def _redo_kept(connection: Connection, timezone: str, shares: dict[str, sa.Table
     unknown = [key for key in held if key not in KEPT]
     if unknown:
         connection.execute(sa.delete(info).where(info.c.key.in_(unknown)))
-    merged = [key for key, before in shares.items() if _merge(connection, timezone, KEPT[key], before, state)]
+    merged = [key for key, before in shares.items() if _merge(connection, timezone, KEPT[key], before, state, keys)]
     known = [key for key in held if key in KEPT and key not in merged]
     written = write_kept(connection, timezone=timezone, keys=known) if known else {}
     return {**{key: sorted(kept_ids(state, key)) for key in merged}, **written}
 
 
-def _merge(connection: Connection, timezone: str, kept: KeptFigures, before: sa.Table, state: dict[str, str]) -> bool:
+def _merge(
+    connection: Connection,
+    timezone: str,
+    kept: KeptFigures,
+    before: sa.Table,
+    state: dict[str, str],
+    keys: sa.Select | sa.CompoundSelect,
+) -> bool:
     """Replace `kept`'s rows with its merge of the touched members' share `before` and now; whether
     it could (its merge says, and the table's view is still today's: the share now was taken first,
     so a midnight passed since the share before shows)."""
     assert kept.merge is not None
-    after = _share(connection, timezone, kept, "after")
-    touched = sa.select(touched_members.c.member_key)
+    after = _share(connection, timezone, kept, keys, None)
+    touched = sa.select(keys.subquery("keys"))
     merged = (
         kept.merge(connection, kept.table, before, after, touched)
         if _holds_today(connection, timezone, kept, state)

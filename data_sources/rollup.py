@@ -142,8 +142,21 @@ def _create_table(connection: Connection, table: sa.Table, select: sa.sql.compil
 
 
 KeptRows = Callable[[Connection, str], tuple[list[str], sa.Select | None]]
-# (connection, timezone, the keys of some members) -> the query of the kept table's rows those members alone make
-Share = Callable[[Connection, str, sa.Select], sa.Select]
+
+
+@dataclass(frozen=True)
+class Before:
+    """What a share taken before an increment's update leaves out: the rows the increment appended
+    are in the canonical tables already (the rollup's are not yet), so figures read from those
+    tables must not count the appended activities (`activity_ids`) or the new members (`member_ids`)."""
+
+    activity_ids: sa.Select
+    member_ids: sa.Select
+
+
+# (connection, timezone, the keys of some members, Before for the share before an increment's
+# update and None for the one after) -> the query of the kept table's rows those members alone make
+Share = Callable[[Connection, str, sa.Select, Before | None], sa.Select]
 # (connection, the kept table, the touched members' share before and after an increment, their keys)
 # -> the query of its new rows, or None where they cannot be told from those (computed whole then)
 Merge = Callable[[Connection, sa.FromClause, sa.FromClause, sa.FromClause, sa.Select], sa.Select | None]
@@ -162,7 +175,9 @@ class KeptFigures:
     `timezone` (the default view's campaigns; metrics.kept.views_kept), from the rollup just
     written; `share`, the rows some members alone make in them, and `merge`,
     how the table's rows follow from its rows and the touched members' share before and after (an
-    increment only adds activities and members: `added_up` where the rows are counts).
+    increment only adds activities and members: `added_up` where the rows are counts); `reads`, the
+    other canonical tables the figures come from, which an increment may replace whole (campaigns
+    and their members): it then computes them whole.
 
     Registered by the metrics module that reads them, as it is imported (data_sources may not import
     metrics): metrics/campaigns.py keeps campaign_results, metrics/contributions.py the Engagement
@@ -175,6 +190,7 @@ class KeptFigures:
     rows: KeptRows
     share: Share | None = None
     merge: Merge | None = None
+    reads: frozenset[str] = frozenset()  # canonical tables besides members and activities it reads
 
 
 def added_up(*counts: str) -> Merge:

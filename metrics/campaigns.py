@@ -14,16 +14,20 @@ Definitions (DESIGN.md, made precise in docs/metrics.md):
   "before" and are left out of both groups. Every activity counts, the campaign's own included.
 Member filters narrow every count to the members in scope; the campaigns themselves are not filtered.
 
-The figures of the campaigns the default view lists are computed ahead, by member combination, when
-a sync builds the warehouse (campaign_results: registered below with data_sources.rollup
-.keep_figures): a view there that lists only those reads and sums them (metrics.kept.Kept) instead of
-going through every member-day of each campaign's window. A database queried in place, whose
-campaigns and invitations change without its rollup, computes them.
+The figures of the campaigns the kept views list (the last 28, 7 and 90 days) are computed ahead,
+by member combination, when a sync builds the warehouse (campaign_results: registered below with
+data_sources.rollup.keep_figures): a view there that lists only those reads and sums them
+(metrics.kept.Kept) instead of going through every member-day of each campaign's window. Every
+figure is a sum over members, so an incremental sync takes the rows the members it touches (and
+the new members) make before and after it and adds the difference (`kept_share`); one that replaced
+the campaigns or their members computes them whole. A database queried in place, whose campaigns
+and invitations change without its rollup, computes them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,14 +37,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import schema
-from data_sources.rollup import KeptFigures, keep_figures
-from metrics.filters import Filters, day_number, default_view, from_day_number, narrowed
-from metrics.kept import Kept
+from data_sources.rollup import Before, KeptFigures, added_up, keep_figures
+from metrics.filters import Filters, day_number, from_day_number, narrowed
+from metrics.kept import Kept, views_kept
 from metrics.member_days import member_attributes, member_days
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
 from metrics.surveys import csat_of, nps_of
-from rollup.tables import CAMPAIGNS_KEY, campaign_results
+from rollup.tables import CAMPAIGNS_KEY, campaign_results, member_keys
 from store import tables
 
 LIFT_DAYS = 30
@@ -52,6 +56,36 @@ activities, campaigns, campaign_members, members = (
     schema.campaign_members,
     schema.members,
 )
+
+
+@dataclass(frozen=True)
+class Only:
+    """What narrows results_query to some members (an increment's share of the kept figures): the
+    conditions on `members` and on `activities` each part adds, and those on a member key."""
+
+    members: tuple[sa.ColumnElement[bool], ...] = ()
+    activities: tuple[sa.ColumnElement[bool], ...] = ()
+    key_set: sa.Select | None = None
+
+    @classmethod
+    def of(cls, keys: sa.Select | None, before: Before | None) -> Only:
+        """The members with rollup `keys` (all, for None), less what `before` says the canonical
+        tables hold that the rollup does not count yet (the share before an increment's update)."""
+        conditions = []
+        if keys is not None:
+            conditions.append(
+                members.c.member_id.in_(sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(keys)))
+            )
+        if before is not None:
+            conditions.append(members.c.member_id.not_in(before.member_ids))
+        appended = (activities.c.activity_id.not_in(before.activity_ids),) if before is not None else ()
+        return cls(tuple(conditions), appended, keys)
+
+    def keys(self, key: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
+        return [] if self.key_set is None else [key.in_(self.key_set)]
+
+
+EVERYONE = Only()
 
 
 def _selected(filters: Filters, campaign_id: str | None = None) -> sa.Subquery:
@@ -88,7 +122,7 @@ def campaigns_query(*, filters: Filters) -> sa.Select:
     )
 
 
-def _touches(filters: Filters, selected: sa.Subquery) -> sa.CTE:
+def _touches(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE) -> sa.CTE:
     """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
     carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
     the campaign's dates (a common table expression: the funnel and the lift both read it).
@@ -112,7 +146,7 @@ def _touches(filters: Filters, selected: sa.Subquery) -> sa.CTE:
             sa.literal_column("0"),
             sa.literal_column("0"),
             sa.literal_column("1"),
-        ).where(activities.c.campaign_id.in_(in_selected)),
+        ).where(activities.c.campaign_id.in_(in_selected), *only.activities),
     ).subquery("marks")
     flags = (
         sa.select(
@@ -136,12 +170,12 @@ def _touches(filters: Filters, selected: sa.Subquery) -> sa.CTE:
         )
         .join(members, members.c.member_id == flags.c.member_id)
         .join(selected, selected.c.campaign_id == flags.c.campaign_id)
-        .where(*member_conditions(filters))
+        .where(*member_conditions(filters), *only.members)
         .cte("touches")
     )
 
 
-def _invited(filters: Filters, selected: sa.Subquery, by: tuple[str, ...]) -> sa.Select:
+def _invited(filters: Filters, selected: sa.Subquery, by: tuple[str, ...], only: Only) -> sa.Select:
     """Per campaign (and `by` dimensions): the in-scope members invited to it (campaign_members'
     key makes each invitation one row)."""
     keys = [campaign_members.c.campaign_id, *(members.c[name] for name in by)]
@@ -152,6 +186,7 @@ def _invited(filters: Filters, selected: sa.Subquery, by: tuple[str, ...]) -> sa
             campaign_members.c.campaign_id.in_(sa.select(selected.c.campaign_id)),
             campaign_members.c.status == "invited",
             *member_conditions(filters),
+            *only.members,
         )
         .group_by(*keys)
     )
@@ -163,7 +198,7 @@ def _newcomer(touches: sa.CTE) -> sa.ColumnElement[bool]:
     return (joined >= days_later(touches.c.starts_at, -ATTRIBUTION_DAYS)) & (joined <= ends)
 
 
-def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]) -> sa.Subquery:
+def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime], only: Only) -> sa.Subquery:
     """Distinct (campaign, member_key, channel, region, segment, day, after) of in-scope members:
     their active days among the LIFT_DAYS before the campaign's start day and the LIFT_DAYS from it.
     `starts` (the selected campaigns' start times) bound the member-days read.
@@ -205,18 +240,19 @@ def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
         )
         .select_from(days)
         .join(window, window.c.day == days.c.day)
+        .where(*only.keys(days.c.member_key))
         .subquery("active_days")
     )
 
 
-def _joined_since(filters: Filters, selected: sa.Subquery) -> sa.CTE:
+def _joined_since(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE) -> sa.CTE:
     """Per selected campaign, the in-scope members who joined at or after its start (member_id and
     dimensions): the lift leaves them out of both groups. They are few, and an index on the join
     time finds them, where those who joined before were nearly every member, read once per
     campaign. A cross join narrowed in WHERE, as ClickHouse joins on equal keys only."""
     return (
         sa.select(selected.c.campaign_id, members.c.member_id, *(members.c[name] for name in DIMENSIONS))
-        .where(members.c.joined_at >= selected.c.starts_at, *member_conditions(filters))
+        .where(members.c.joined_at >= selected.c.starts_at, *member_conditions(filters), *only.members)
         .cte("joined_since")
     )
 
@@ -259,11 +295,16 @@ def _lift_marks(filters: Filters, touches: sa.CTE, since: sa.CTE) -> sa.Subquery
 
 
 def _lift_days(
-    filters: Filters, selected: sa.Subquery, starts: list[datetime], touches: sa.CTE, since: sa.CTE
+    filters: Filters,
+    selected: sa.Subquery,
+    starts: list[datetime],
+    touches: sa.CTE,
+    since: sa.CTE,
+    only: Only = EVERYONE,
 ) -> sa.Subquery:
     """_active_days' rows, each with the lift's marks of its member for its campaign, 0 or 1:
     eligible (joined before the start), reached and participant."""
-    days = _active_days(filters, selected, starts)
+    days = _active_days(filters, selected, starts, only)
     marks = _lift_marks(filters, touches, since)
     matched = (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
     return (
@@ -278,14 +319,16 @@ def _lift_days(
     )
 
 
-def _joined_before(filters: Filters, selected: sa.Subquery, since: sa.CTE, by: tuple[str, ...]) -> list[sa.Select]:
+def _joined_before(
+    filters: Filters, selected: sa.Subquery, since: sa.CTE, by: tuple[str, ...], only: Only
+) -> list[sa.Select]:
     """Rows that add up, per campaign (and `by` dimensions), to the in-scope members who joined
     before its start (`eligible`): everyone, less those who joined since (a negative count)."""
     key: sa.Label[Any] = sa.literal_column("1").label("k")  # an equal key, not ON true (ClickHouse)
     sizes = (
         sa.select(*(members.c[name] for name in by), sa.func.count().label("members"), key)
         .select_from(members)
-        .where(*member_conditions(filters))
+        .where(*member_conditions(filters), *only.members)
         .group_by(*(members.c[name] for name in by))
         .subquery("sizes")
     )
@@ -304,7 +347,12 @@ RESULTS = (*FUNNEL, "eligible", "eligible_reached", "eligible_participants", *AC
 
 
 def results_query(
-    *, filters: Filters, starts: list[datetime], campaign_id: str | None = None, by_members: bool = False
+    *,
+    filters: Filters,
+    starts: list[datetime],
+    campaign_id: str | None = None,
+    by_members: bool = False,
+    only: Only = EVERYONE,
 ) -> sa.Select:
     """Per campaign running in the period (or the one asked for), of in-scope members: the FUNNEL
     (invited, registered, attended, reach, participants, new_members), and for the lift eligible
@@ -313,10 +361,10 @@ def results_query(
     `starts`: the start times of the campaigns asked for (campaigns_query's, or the one campaign's).
 
     `by_members`: per campaign and combination of channel, region and segment too (no row for a
-    combination without any count, and a row of zeros for one whose members all joined after the
-    start). Every figure is a count of members or of member-days, and a member is in one
-    combination, so a campaign's figures are the sums of its rows, and a member filter's are the
-    sums of the rows it keeps (summed_results): its first change needs no query.
+    combination whose counts are all 0). `only`: of some members alone (an increment's share).
+    Every figure is a count of members or of member-days, and a member is in one combination, so a
+    campaign's figures are the sums of its rows, and a member filter's are the sums of the rows it
+    keeps (summed_results): its first change needs no query.
 
     One statement, so the members each campaign touched are gathered once (at a million members,
     with hundreds of thousands invited, that was half of the Campaigns page). Each count is grouped
@@ -324,9 +372,9 @@ def results_query(
     invitations and no active day, and a NULL dimension would not meet itself in a join."""
     by = DIMENSIONS if by_members else ()
     selected = _selected(filters, campaign_id)
-    touches = _touches(filters, selected)
-    since = _joined_since(filters, selected)
-    days = _lift_days(filters, selected, starts, touches, since)
+    touches = _touches(filters, selected, only)
+    since = _joined_since(filters, selected, only)
+    days = _lift_days(filters, selected, starts, touches, since, only)
     eligible = days.c.eligible == 1
     per_group = sa.select(
         days.c.campaign_id,
@@ -353,13 +401,21 @@ def results_query(
         count_where(early).label("eligible_reached"),
         count_where(early & touches.c.participant).label("eligible_participants"),
     ).group_by(touches.c.campaign_id, *(touches.c[name] for name in by))
-    parts = [_invited(filters, selected, by), counted, *_joined_before(filters, selected, since, by), per_group]
+    parts = [
+        _invited(filters, selected, by, only),
+        counted,
+        *_joined_before(filters, selected, since, by, only),
+        per_group,
+    ]
     if not by:  # every selected campaign, 0 where nobody counts
         parts.append(sa.select(selected.c.campaign_id))
     added = sa.union_all(*(_padded(part, by) for part in parts)).subquery("added")
     keys = [added.c.campaign_id, *(added.c[name] for name in by)]
-    sums = (sa.cast(sa.func.sum(added.c[name]), sa.Integer).label(name) for name in RESULTS)
-    return sa.select(*keys, *sums).group_by(*keys)
+    sums = [sa.cast(sa.func.sum(added.c[name]), sa.Integer).label(name) for name in RESULTS]
+    grouped = sa.select(*keys, *sums).group_by(*keys)
+    # by combination, one whose members all joined after the start adds up to nothing: no row, as
+    # an increment's merge leaves none (data_sources.rollup.added_up)
+    return grouped.having(sa.or_(*(total != 0 for total in sums))) if by else grouped
 
 
 def campaign_results_query(
@@ -394,22 +450,44 @@ def campaign_results_query(
     return sa.select(*figures.c)
 
 
-def default_view_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
-    """What the rollup keeps in campaign_results: the campaigns the default view lists today in
-    `timezone` (their ids) and their figures by member combination (None: no campaign runs).
+def _listed_by_kept_views(connection: Connection, timezone: str) -> tuple[Filters, list[Any]]:
+    """The longest of the views whose figures the rollup keeps (metrics.kept.views_kept; they end on
+    the same day, so it lists every campaign the others list) and the campaigns it lists."""
+    view = max(views_kept(connection, timezone), key=lambda kept: kept.end - kept.start)
+    return view, list(connection.execute(campaigns_query(filters=view)).all())
 
-    Not those of the other kept views (metrics.filters.kept_views): an incremental sync computes
-    these whole, and the last 90 days' four campaigns at a million members took it from 0.5 to 1.0 s
-    of its 5 (docs/performance.md)."""
-    view = default_view(timezone)
-    listed = connection.execute(campaigns_query(filters=view)).all()
+
+def kept_views_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
+    """What the rollup keeps in campaign_results: the campaigns the kept views list today in
+    `timezone` (their ids) and their figures by member combination (None: no campaign runs). An
+    increment merges them from its members' share (kept_share) unless it replaced the campaigns or
+    their members."""
+    view, listed = _listed_by_kept_views(connection, timezone)
     if not listed:
         return [], None
     starts = [row.starts_at for row in listed]
     return [str(row.campaign_id) for row in listed], results_query(filters=view, starts=starts, by_members=True)
 
 
-keep_figures(KeptFigures(table=campaign_results, key=CAMPAIGNS_KEY, rows=default_view_rows))
+def kept_share(connection: Connection, timezone: str, keys: sa.Select, before: Before | None) -> sa.Select:
+    """Of the kept campaigns, the rows the members with rollup `keys` make: before an increment's
+    update (`before`: its appended activities and new members left out of the canonical tables the
+    funnel reads; the member-days are not updated yet), or after it."""
+    view, listed = _listed_by_kept_views(connection, timezone)
+    starts = [row.starts_at for row in listed]
+    return results_query(filters=view, starts=starts, by_members=True, only=Only.of(keys, before))
+
+
+keep_figures(
+    KeptFigures(
+        table=campaign_results,
+        key=CAMPAIGNS_KEY,
+        rows=kept_views_rows,
+        share=kept_share,
+        merge=added_up(*RESULTS),
+        reads=frozenset({schema.campaigns.name, schema.campaign_members.name}),
+    )
+)
 
 
 def _padded(part: sa.Select, by: tuple[str, ...]) -> sa.Select:

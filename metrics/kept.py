@@ -22,7 +22,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import TableClause
 
 import sa_internals
-from data_sources.rollup import KeptFigures, Merge, keep_figures
+from data_sources.rollup import Before, KeptFigures, Merge, keep_figures
 from metrics.filters import Filters, day_number, kept_views
 from rollup.tables import DIALECT_ATTRIBUTE, KEPT_ATTRIBUTES, READS_KEPT
 
@@ -110,7 +110,8 @@ def keep_by_view(
         rows = of_views(views, None)
         return [period_id(view) for view in views], kept_of(rows) if kept_of else sa.select(rows)
 
-    def kept_share(connection: Connection, timezone: str, keys: sa.Select) -> sa.Select:
+    def kept_share(connection: Connection, timezone: str, keys: sa.Select, _before: Before | None) -> sa.Select:
+        # from the rollup's tables alone, which an increment updates after the share before
         return sa.select(of_views(views_kept(connection, timezone), keys))
 
     keep_figures(KeptFigures(table=table, key=key, rows=kept_rows, share=kept_share, merge=merge))
