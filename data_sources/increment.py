@@ -18,12 +18,13 @@ is a sum over members, so the rows to redo are those of the members with new act
 - activity_changes: the touched members' old share of each day's counts, from those rows on, is
   taken off and their new share added (the rows before give the same share before and after); a
   day and group left with nothing to count is removed, as a full build never has it.
-- the kept figures (data_sources.rollup.KeptFigures) for the kept views today: those that say
-  how (a share and a merge: the Engagement page's and the activity profile) from the rows the
-  touched members make before and after, when they hold those views already; the others
-  (campaign_results: a new member, a late activity or a replaced list of invitations may move any
-  campaign's figures), and all on a new day, computed again, whole; where this process keeps none
-  of them, the rollup is said to keep none, so that none is read stale.
+- the kept figures (data_sources.rollup.KeptFigures) for the kept views today: from the rows the
+  touched members and the new ones make before and after (`Before` tells a share before what the
+  canonical tables hold already), when the figures say how (a share and a merge) and hold those
+  views already, and the increment left the other tables they read unchanged (`unchanged`: a
+  replaced list of invitations may move any campaign's figures); else, and all on a new day,
+  computed again, whole; where this process keeps none of them, the rollup is said to keep none,
+  so that none is read stale.
 
 A member new to member_keys brings in their activities recorded earlier as well (activities of an
 unknown member count from the sync that makes them known). Runs in the caller's transaction on

@@ -172,7 +172,7 @@ class KeptFigures:
     holds them; pulse_info's `key` lists what it holds (ids, rollup.state.kept_text) and the
     dialect's attribute (KEPT_ATTRIBUTES) is marked with that; `rows(connection, timezone)` gives
     those ids and the query of the table's rows (None: none) for the views it keeps today in
-    `timezone` (the default view's campaigns; metrics.kept.views_kept), from the rollup just
+    `timezone` (the campaigns they list; metrics.kept.views_kept), from the rollup just
     written; `share`, the rows some members alone make in them, and `merge`,
     how the table's rows follow from its rows and the touched members' share before and after (an
     increment only adds activities and members: `added_up` where the rows are counts); `reads`, the

@@ -1,5 +1,5 @@
 """Figures the rollup keeps for the kept views (metrics.filters.kept_views; data_sources.rollup
-.KeptFigures: the campaigns the default view lists, the Engagement page's counts, the activity
+.KeptFigures: the campaigns the kept views list, the Engagement page's counts, the activity
 profile), read in place of computing them where they are kept. `keep_by_view` registers a metrics
 module's figures of one view by member combination, written for each kept view.
 

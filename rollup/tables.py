@@ -11,7 +11,7 @@ in day order, so a period reads only its own rows; `member_months` groups them b
 member's join day and month (metrics/member_periods.py); `member_windows` holds each member's figures
 over the few windows the kept views read on the day the rollup is built (metrics/levels.py; the
 default view and the fixed periods next to it: metrics.filters.kept_views); `campaign_results` holds
-the figures of the campaigns the default view lists, and `engagement_counts`, `engagement_platforms` and
+the figures of the campaigns the kept views list, and `engagement_counts`, `engagement_platforms` and
 `engagement_leaders` the Engagement page's and `activity_profiles` the activity profile of the Overview
 and Members pages, by view and member combination (metrics/campaigns.py, metrics/contributions.py,
 metrics/retention.py); `activity_changes` holds the DAU/WAU/MAU changes per day
@@ -174,7 +174,7 @@ def _view() -> sa.Column:
     return sa.Column("view", sa.String, nullable=False)
 
 
-campaign_results = sa.Table(  # per campaign the default view lists and member combination: metrics/campaigns.py
+campaign_results = sa.Table(  # per campaign the kept views list and member combination: metrics/campaigns.py
     "campaign_results",
     rollup_metadata,
     sa.Column("campaign_id", sa.String, nullable=False),
