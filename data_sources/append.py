@@ -10,7 +10,7 @@ run records why (a `Said`): a first sync, a full rebuild asked for, another sour
 settings (time zone, date order, a sheet's mapping) than the build was made from, a rollup of an
 older version, other columns, a member or an old activity changed or gone. Campaigns and their
 members are replaced whole when they changed (campaign_results, the one rollup table that reads
-them, is computed again by every increment).
+them, is then computed again whole; else an increment merges it, data_sources/increment.py).
 
 The build records what it was made from in pulse_info (`stamp`): that is the watermark, swapped in
 with the rows it describes. It records too how many members and activities it holds and a

@@ -22,8 +22,8 @@ is a sum over members, so the rows to redo are those of the members with new act
   touched members and the new ones make before and after (`Before` tells a share before what the
   canonical tables hold already), when the figures say how (a share and a merge) and hold those
   views already, and the increment left the other tables they read unchanged (`unchanged`: a
-  replaced list of invitations may move any campaign's figures); else, and all on a new day,
-  computed again, whole; where this process keeps none of them, the rollup is said to keep none,
+  replaced list of invitations may move any campaign's figures); else, and all whose views have
+  moved (a new day: the periods; a campaign ended: the list), computed again, whole; where this process keeps none of them, the rollup is said to keep none,
   so that none is read stale.
 
 A member new to member_keys brings in their activities recorded earlier as well (activities of an

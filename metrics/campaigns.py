@@ -474,6 +474,10 @@ def kept_share(connection: Connection, timezone: str, keys: sa.Select, before: B
     update (`before`: its appended activities and new members left out of the canonical tables the
     funnel reads; the member-days are not updated yet), or after it."""
     view, listed = _listed_by_kept_views(connection, timezone)
+    if not listed:  # none runs (midnight passed and the last listed ended): no rows
+        return sa.select(*(sa.cast(sa.null(), column.type).label(column.name) for column in campaign_results.c)).where(
+            sa.false()
+        )
     starts = [row.starts_at for row in listed]
     return results_query(filters=view, starts=starts, by_members=True, only=Only.of(keys, before))
 

@@ -28,7 +28,7 @@ from engines import create_engine
 from metrics import campaigns
 from metrics.filters import DEFAULT_PRESET, Filters, preset_period
 from rollup.state import kept_campaigns, rollup_state
-from rollup.tables import BUILT_AT_KEY, CAMPAIGN_COUNTS, KEPT_KEYS, info
+from rollup.tables import BUILT_AT_KEY, CAMPAIGN_COUNTS, KEPT_KEYS, campaign_results, info
 from tests.conftest import load_community
 
 TODAY = date(2025, 6, 30)  # the demo's campaigns c029 (2-12 June) and c030 (24 June) run in the default view
@@ -198,6 +198,20 @@ def test_every_process_that_builds_a_rollup_keeps_every_figure(entry):
     code = f"import {entry}\nfrom data_sources.rollup import KEPT\nprint(sorted(KEPT))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip().splitlines()[-1] == str(sorted(KEPT_KEYS))
+
+
+def test_a_share_of_no_campaigns_is_no_rows(kept, monkeypatch):
+    """Past midnight the last 90 days may list no campaign: an increment's share after is then empty
+    (its table's columns, no rows), not a failed sync."""
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 1, 1, 12))  # months after the last one
+    engine = create_engine(kept)
+    try:
+        with engine.connect() as connection:
+            share = campaigns.kept_share(connection, "UTC", sa.select(sa.literal(1)), None)
+            rows = connection.execute(share)
+            assert list(rows.keys()) == [column.name for column in campaign_results.c] and not rows.all()
+    finally:
+        engine.dispose()
 
 
 def test_where_no_campaigns_are_kept_a_build_and_an_increment_say_so(tmp_path, monkeypatch, statements):
