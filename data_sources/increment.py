@@ -23,8 +23,8 @@ is a sum over members, so the rows to redo are those of the members with new act
   canonical tables hold already), when the figures say how (a share and a merge) and hold those
   views already, and the increment left the other tables they read unchanged (`unchanged`: a
   replaced list of invitations may move any campaign's figures); else, and all whose views have
-  moved (a new day: the periods; a campaign ended: the list), computed again, whole; where this process keeps none of them, the rollup is said to keep none,
-  so that none is read stale.
+  moved (a new day: the periods; a campaign ended: the list), computed again, whole; where this
+  process keeps none of them, the rollup is said to keep none, so that none is read stale.
 
 A member new to member_keys brings in their activities recorded earlier as well (activities of an
 unknown member count from the sync that makes them known). Runs in the caller's transaction on
