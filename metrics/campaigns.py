@@ -82,6 +82,8 @@ class Only:
         return cls(tuple(conditions), appended, keys)
 
     def keys(self, key: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
+        """`key` among the rollup keys: a share is compiled for the rollup (compiled_for_kept), where
+        member-days carry integer keys, not the member ids of the computed path."""
         return [] if self.key_set is None else [key.in_(self.key_set)]
 
 
