@@ -89,6 +89,9 @@ def _like(table: sa.Table) -> list[sa.Column]:
 
 touched_days = _temporary("pulse_touched_days", sa.Column("member_key", sa.Integer), sa.Column("day", sa.Integer))
 touched_members = _temporary("pulse_touched_members", sa.Column("member_key", sa.Integer))
+# the members whose share of the kept figures is taken: those with new activity, and the new
+# members (a campaign's eligible members count everyone who joined before it)
+shared_members = _temporary("pulse_shared_members", sa.Column("member_key", sa.Integer))
 added_rows = _temporary("pulse_added", *_like(activities))  # appended, and a new member's earlier ones
 firsts = _temporary(
     "pulse_firsts", *(sa.Column(name, member_keys.c[name].type) for name in ("member_id", "converted_at"))
@@ -136,10 +139,11 @@ def update_rollup(
         connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')  # left by a failed run on this connection
         table.create(connection)
     last_key = _add_members(connection)
+    is_new = member_keys.c.member_key > last_key
+    newcomers = sa.select(member_keys.c.member_id).where(is_new)
     rows: sa.Select | sa.CompoundSelect = sa.select(*(appended.c[column.name] for column in activities.columns))
-    if _count(connection, member_keys, member_keys.c.member_key > last_key):
+    if _count(connection, member_keys, is_new):
         # a new member's activities recorded before they were known count from now on
-        newcomers = sa.select(member_keys.c.member_id).where(member_keys.c.member_key > last_key)
         earlier = sa.select(activities).where(
             activities.c.member_id.in_(newcomers), activities.c.activity_id.not_in(sa.select(appended.c.activity_id))
         )
@@ -157,14 +161,10 @@ def update_rollup(
     connection.execute(
         touched_members.insert().from_select(["member_key"], sa.select(touched_days.c.member_key).distinct())
     )
-    # the members whose share of the kept figures is taken: those with new activity, and the new
-    # members (a campaign's eligible members count everyone who joined before it)
-    new_members = sa.select(member_keys.c.member_key).where(member_keys.c.member_key > last_key)
-    keys = sa.union(sa.select(touched_members.c.member_key), new_members)
-    before = Before(
-        activity_ids=sa.select(appended.c.activity_id),
-        member_ids=sa.select(member_keys.c.member_id).where(member_keys.c.member_key > last_key),
-    )
+    shared = sa.union(sa.select(touched_members.c.member_key), sa.select(member_keys.c.member_key).where(is_new))
+    connection.execute(shared_members.insert().from_select(["member_key"], shared))
+    keys = sa.select(shared_members.c.member_key)
+    before = Before(activity_ids=sa.select(appended.c.activity_id), member_ids=newcomers)
     shares = _shares_before(connection, timezone, keys, before, unchanged)
     _redo_activity_days(connection)
     _redo_from(connection)
@@ -188,7 +188,7 @@ def update_rollup(
         connection.execute(sa.update(info).where(info.c.key == key).values(value=kept_text(built_at, ids)))
     result = Touched(
         activities=_count(connection, appended),
-        new_members=_count(connection, member_keys, member_keys.c.member_key > last_key),
+        new_members=_count(connection, member_keys, is_new),
         members=_count(connection, touched_members),
         member_days=_count(connection, touched_days),
     )
@@ -220,7 +220,7 @@ def _redo_windows(connection: Connection, timezone: str) -> list[tuple[int, int]
 def _shares_before(
     connection: Connection,
     timezone: str,
-    keys: sa.Select | sa.CompoundSelect,
+    keys: sa.Select,
     before: Before,
     unchanged: frozenset[str],
 ) -> dict[str, sa.Table]:
@@ -247,14 +247,14 @@ def _share(
     connection: Connection,
     timezone: str,
     kept: KeptFigures,
-    keys: sa.Select | sa.CompoundSelect,
+    keys: sa.Select,
     before: Before | None,
 ) -> sa.Table:
     """A temporary table of the rows the members with `keys` make of `kept`'s table: before the
     update (`before` says what it appended), or after it (None)."""
     assert kept.share is not None
     share = _scratch(connection, f"pulse_{'before' if before else 'after'}_{kept.table.name}", kept.table)
-    query = kept.share(connection, timezone, sa.select(keys.subquery("keys")), before)
+    query = kept.share(connection, timezone, keys, before)
     columns = ", ".join(f'"{column.name}"' for column in query.selected_columns)
     connection.exec_driver_sql(
         f'INSERT INTO "{share.name}" ({columns}) {compiled_for_kept(connection, timezone, query)}'
@@ -263,7 +263,7 @@ def _share(
 
 
 def _redo_kept(
-    connection: Connection, timezone: str, shares: dict[str, sa.Table], keys: sa.Select | sa.CompoundSelect
+    connection: Connection, timezone: str, shares: dict[str, sa.Table], keys: sa.Select
 ) -> dict[str, list[str]]:
     """The kept figures the rollup holds (pulse_info names them), written again for today's kept
     views: what each holds, by its pulse_info key. Those with a share before (`shares`) are merged
@@ -289,16 +289,15 @@ def _merge(
     kept: KeptFigures,
     before: sa.Table,
     state: dict[str, str],
-    keys: sa.Select | sa.CompoundSelect,
+    keys: sa.Select,
 ) -> bool:
     """Replace `kept`'s rows with its merge of the touched members' share `before` and now; whether
     it could (its merge says, and the table's view is still today's: the share now was taken first,
     so a midnight passed since the share before shows)."""
     assert kept.merge is not None
     after = _share(connection, timezone, kept, keys, None)
-    touched = sa.select(keys.subquery("keys"))
     merged = (
-        kept.merge(connection, kept.table, before, after, touched)
+        kept.merge(connection, kept.table, before, after, keys)
         if _holds_today(connection, timezone, kept, state)
         else None
     )

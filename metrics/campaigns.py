@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection
 import schema
 from data_sources.rollup import Before, KeptFigures, added_up, keep_figures
 from metrics.filters import Filters, day_number, from_day_number, narrowed
-from metrics.kept import Kept, views_kept
+from metrics.kept import Kept, of_keys, views_kept
 from metrics.member_days import member_attributes, member_days
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio
@@ -84,7 +84,7 @@ class Only:
     def keys(self, key: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
         """`key` among the rollup keys: a share is compiled for the rollup (compiled_for_kept), where
         member-days carry integer keys, not the member ids of the computed path."""
-        return [] if self.key_set is None else [key.in_(self.key_set)]
+        return of_keys(key, self.key_set)
 
 
 EVERYONE = Only()

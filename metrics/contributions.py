@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 import schema
 from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
-from metrics.kept import Kept, keep_by_view, period_id
+from metrics.kept import Kept, keep_by_view, of_keys, period_id
 from metrics.member_days import activity_days, member_attributes, member_days
 from metrics.sql import count_where, member_conditions, week_start
 from rollup.build import is_contribution
@@ -82,7 +82,7 @@ def active_by_platform_query(*, filters: Filters, by_members: bool = False, keys
     active = (
         sa.select(days.c.platform, *by, days.c.member_key, current.label("current"))
         .select_from(rows)
-        .where(*_of_keys(days, keys))
+        .where(*of_keys(days.c.member_key, keys))
         .distinct()
         .subquery("active")
     )
@@ -132,7 +132,7 @@ def contribution_counts_query(
         sa.select(
             *by, period.label("period"), sa.cast(sa.func.sum(days.c.contributions), sa.Integer).label("contributions")
         )
-        .where(*_of_keys(days, keys))
+        .where(*of_keys(days.c.member_key, keys))
         .group_by(days.c.member_key, period, *by)
         .subquery("per_member")
     )
@@ -258,7 +258,7 @@ def _member_totals(
             contributions.label("contributions"),
             active_days.label("active_days"),
         )
-        .where(*narrowed, *_of_keys(days, keys))
+        .where(*narrowed, *of_keys(days.c.member_key, keys))
         .group_by(days.c.member_key)
         .subquery("totals")
     )
@@ -310,10 +310,6 @@ def _leaders_merged(
         sa.select(*(after.c[name] for name in columns)),
     ).subquery("candidates")
     return _firsts(candidates)
-
-
-def _of_keys(days: sa.FromClause, keys: sa.Select | None) -> list[sa.ColumnElement[bool]]:
-    return [] if keys is None else [days.c.member_key.in_(keys)]
 
 
 keep_by_view(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import schema
 from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
-from metrics.kept import Kept, keep_by_view, period_id
+from metrics.kept import Kept, keep_by_view, of_keys, period_id
 from metrics.member_days import FromRollup, member_attributes
 from metrics.member_periods import first_days, first_rows_in_rollup
 from metrics.scope import Runner
@@ -54,8 +54,8 @@ def activity_profile_query(*, filters: Filters) -> sa.Select:
     return sa.select(*profile.c).order_by(*(profile.c[column.name] for column in columns))
 
 
-def _profile(filters: Filters, of_keys: sa.Select | None = None) -> sa.Select:
-    """activity_profile_query's rows computed, of the members with `of_keys` only when given (rollup
+def _profile(filters: Filters, keys: sa.Select | None = None) -> sa.Select:
+    """activity_profile_query's rows computed, of the members with `keys` only when given (rollup
     keys: an increment's share). From the rollup the member-days carry each member's join day and
     group key, so they are counted by those and the few groups named after: joining the million
     member keys for them was most of the time."""
@@ -67,25 +67,25 @@ def _profile(filters: Filters, of_keys: sa.Select | None = None) -> sa.Select:
     # The member's dimensions join one row per member and period, not every member-day.
     member = member_attributes(filters)
     joined = _joined(member.c.joined_at, [filters.utc(start) for start in starts])
-    keys = [
+    grouped = [
         *(member.c[name] for name in MEMBER_DIMENSIONS),
         joined.label("joined"),
         firsts.c.period,
         firsts.c.was_active,
     ]
     computed = (
-        sa.select(*keys, sa.func.count().label("members"))
+        sa.select(*grouped, sa.func.count().label("members"))
         .select_from(firsts)
         .join(member, member.c.member_key == firsts.c.member_key)
-        .where(*([] if of_keys is None else [firsts.c.member_key.in_(of_keys)]))
-        .group_by(*keys)
+        .where(*of_keys(firsts.c.member_key, keys))
+        .group_by(*grouped)
     )
     rows = (
         first_rows_in_rollup(filters, periods)
         .add_columns(
             _joined(rollup.c.joined_day, [day_number(start) for start in starts]).label("joined"), rollup.c.group_key
         )
-        .where(*([] if of_keys is None else [rollup.c.member_key.in_(of_keys)]))
+        .where(*of_keys(rollup.c.member_key, keys))
     )
     first_rows = rows.subquery("first_rows")
     by_group = [first_rows.c.group_key, first_rows.c.joined, first_rows.c.period, first_rows.c.was_active]
@@ -104,7 +104,7 @@ def _profile(filters: Filters, of_keys: sa.Select | None = None) -> sa.Select:
 keep_by_view(
     activity_profiles,
     PROFILES_KEY,
-    figures=lambda view, keys: _profile(view, keys),
+    figures=_profile,
     merge=added_up("members"),
 )
 
