@@ -14,7 +14,7 @@ import streamlit as st
 from feedback import targets, workflow
 from feedback.targets import FIRST_RESPONSE, Due, Target, Targets
 from store.database import AppStore, StoreError
-from ui.i18n import t
+from ui.i18n import current_language, speaking, t
 from ui.inbox.labels import priority_label
 from ui.outage import app_store_failed
 from ui.tables import MISSING, error_markdown, moment
@@ -59,7 +59,13 @@ def styled(frame: pd.DataFrame) -> Any:
     the column's header sorts by them (the most overdue first)."""
     if DUE not in frame:
         return frame
-    return frame.style.format(due_cell, subset=[DUE], na_rep=MISSING).map(due_colour, subset=[DUE])
+    language = current_language()  # read once: the session's on every cell was half the list's drawing
+
+    def words(hours: float) -> str:
+        with speaking(language):
+            return due_cell(hours)
+
+    return frame.style.format(words, subset=[DUE], na_rep=MISSING).map(due_colour, subset=[DUE])
 
 
 def due_column() -> object:
