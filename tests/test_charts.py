@@ -438,3 +438,23 @@ def test_the_nps_band_stops_at_the_scale_an_nps_can_reach():
     band = rows(spec, spec["layer"][0])
     assert [(row["low"], row["high"]) for row in band] == [(35.0, 100), (-100, -60.0)]
     assert [row["margin"] for row in band] == [45.0, 30.0]  # the tooltip still tells the whole margin
+
+
+WECOM_DAYS = pd.DataFrame({"day": [date(2026, 11, 2), date(2026, 11, 3)], "msg_total": [40, 12]})
+
+
+DRAWN = {
+    **CHARTS,
+    "wecom days": lambda: charts.wecom_days_chart(
+        WECOM_DAYS, bucket_days=1, period=(date(2026, 11, 2), date(2026, 11, 4))
+    ),
+}
+
+
+@pytest.mark.parametrize("name", DRAWN)
+def test_every_chart_as_a_desk_and_a_projector_draw_it_meets_vega_lites_schema(name):
+    """The app makes its specs without Altair's schema check (ui.streamlit_internals.vega_lite_spec,
+    for speed), so the check is made here: to_dict() raises on a spec Vega-Lite would refuse."""
+    chart = DRAWN[name]()
+    chart.to_dict(validate=True)
+    charts.for_projector(chart, height=330).to_dict(validate=True)

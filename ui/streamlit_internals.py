@@ -33,11 +33,24 @@ def running() -> bool:
 
 def vega_lite_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """The Vega-Lite spec st.altair_chart makes of `chart` (its data as named Arrow datasets, the
-    "none" theme), which st.vega_lite_chart draws the same: kept, it spares a rerun building and
-    validating the chart again (ui.presentation.show_chart)."""
+    "none" theme), which st.vega_lite_chart draws the same: kept, it spares a rerun building the
+    chart again (ui.presentation.show_chart). Not checked against Vega-Lite's schema, which was
+    two fifths of making the Overview's two charts: every builder's specs are checked by
+    tests/test_charts.py, which makes them with Altair's checking on."""
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
-    return dict(_convert_altair_to_vega_lite_spec(chart))
+    return dict(_convert_altair_to_vega_lite_spec(_Unchecked(chart)))  # type: ignore[arg-type]
+
+
+class _Unchecked:
+    """A chart as _convert_altair_to_vega_lite_spec reads it (it calls to_dict() and nothing
+    else), without the schema check that to_dict() makes by default."""
+
+    def __init__(self, chart: alt.TopLevelMixin) -> None:
+        self.chart = chart
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.chart.to_dict(validate=False)
 
 
 def testid(name: str) -> str:
