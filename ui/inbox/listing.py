@@ -246,8 +246,7 @@ def listed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _worded(codes: pd.Series, word: Callable[[str], str]) -> pd.Series:
     """Each stored code as `word` says it, asked once a distinct code (a list of a thousand rows
-    holds a few: asked on every row, the words were a fifth of the inbox's rerun); None where there
-    is no code."""
+    holds a few); None where there is no code."""
     words = {code: word(code) for code in codes.dropna().unique() if isinstance(code, str)}
     return codes.map(lambda code: words.get(code) if isinstance(code, str) else None)
 

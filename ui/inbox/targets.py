@@ -59,7 +59,7 @@ def styled(frame: pd.DataFrame) -> Any:
     the column's header sorts by them (the most overdue first)."""
     if DUE not in frame:
         return frame
-    language = current_language()  # read once: the session's on every cell was half the list's drawing
+    language = current_language()  # read once, not from the session on every cell
 
     def words(hours: float) -> str:
         with speaking(language):
