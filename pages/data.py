@@ -15,7 +15,7 @@ from auth.access import Permission
 from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
 from data_sources.files import read_export
 from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, recent_runs, sync
-from data_sources.validate import TABLES
+from data_sources.validate import TABLES, RawTable
 from delivery import outbox
 from errors import lines_in
 from feedback.messages import take_messages
@@ -24,6 +24,7 @@ from rollup.tables import BUILT_AT_KEY, TIMEZONE_KEY
 from store.batches import recent_batches_query
 from store.database import StoreError
 from surveys import registry
+from surveys.definition import Survey
 from surveys.forms_import import import_responses, language_note, read_responses, undo_forms_import
 from surveys.write_back import pending
 from ui import background, data
@@ -51,6 +52,7 @@ from ui.data_views import (
 from ui.i18n import current_language, listed, t
 from ui.page import data_errors_stop_the_page, require_entry
 from ui.session import current_user, may
+from ui.streamlit_internals import DeltaGenerator
 from ui.tables import error_markdown, moment, plain, table
 from ui.uploads import upload_box
 
@@ -99,10 +101,8 @@ def uploaded_to(folder: Path, files: list) -> list[Path]:
     return paths
 
 
-# Where the data comes from and how fresh it is; the freshness is drawn after the buttons below
-# have run, so it shows the data a sync or an import has just made.
-source, fresh = st.columns(2)
-if settings.warehouse_path is None:
+def in_place_source(source: DeltaGenerator, fresh: DeltaGenerator) -> None:
+    """A database queried in place: its address, and its rollup, which a button rebuilds."""
     source.metric(t("data.source"), t("data.in_place"))
     try:
         warehouse = data.warehouse(settings)
@@ -121,38 +121,59 @@ if settings.warehouse_path is None:
             fresh.warning(t("data.rollup_outdated"))
     except DataSourceError as error:
         show_failure(error)
-else:
+
+
+def built_source(source: DeltaGenerator, fresh: DeltaGenerator) -> None:
+    """A warehouse this app builds: its source, a sync and file imports, then how fresh it is (drawn
+    after them, so it shows the data a sync or an import has just made)."""
     source.metric(t("data.source"), source_name(settings.community_source))
+    sync_buttons()
+    st.subheader(t("data.import"))
+    st.caption(t("data.import_help"))
+    file_import()
+    built = last_good_sync(store)
+    value, age = freshness(built, now=clock.now())
+    fresh.metric(t("data.built"), value, age, delta_color="off", delta_arrow="off")
+    if settings.community_source == "sheets":
+        due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else clock.now()
+        fresh.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=moment(due)))
+
+
+def sync_buttons() -> None:
+    """Sync now, or rebuild in full; a sync that would shrink a table asks first."""
     question = st.empty()  # the boxes, gone once the sync went through
     with question.container():
         allowed = confirmed_shrinks("sync")
     with st.container(horizontal=True):
         quick = st.button(t("data.sync"), help=t("data.sync_help"), type="primary", key="data_sync")
         full = st.button(t("data.sync_full"), help=t("data.sync_full_help"), key="data_sync_full")
-    if quick or full:
-        remember_refusal("sync", [])  # this run's outcome replaces the last refusal
-        try:
-            with st.status(t("data.syncing")) as status:
-                progress = said_in(status)
-                synced = sync(settings=settings, app_store=store, allow_shrink=allowed, progress=progress, full=full)
-                status.update(label=t("data.sync_done"), state="complete")
-            question.empty()
-            show_result(synced, t("data.synced", source=source_name(synced.source), rows=row_counts(synced.rows)))
-            # messages of the channels chosen for feedback, now that the warehouse knows who wrote them
-            taken = take_messages(store, settings=settings, now=clock.now())
-            if taken:
-                st.success(t("data.feedback_from_messages", count=taken))
-        except ShrinkRefused as refused:
-            remember_refusal("sync", refused.shrinks)
-            st.rerun()
-        except NotConfigured as error:
-            st.info(error_markdown(error))
-        except (DataSourceError, StoreError) as error:
-            show_failure(error)
-        background.evaluate_alerts_soon(settings)  # after a failed sync too: the sync rule watches the runs
+    if not (quick or full):
+        return
+    remember_refusal("sync", [])  # this run's outcome replaces the last refusal
+    try:
+        with st.status(t("data.syncing")) as status:
+            progress = said_in(status)
+            synced = sync(settings=settings, app_store=store, allow_shrink=allowed, progress=progress, full=full)
+            status.update(label=t("data.sync_done"), state="complete")
+        question.empty()
+        show_result(synced, t("data.synced", source=source_name(synced.source), rows=row_counts(synced.rows)))
+        # messages of the channels chosen for feedback, now that the warehouse knows who wrote them
+        taken = take_messages(store, settings=settings, now=clock.now())
+        if taken:
+            st.success(t("data.feedback_from_messages", count=taken))
+    except ShrinkRefused as refused:
+        remember_refusal("sync", refused.shrinks)
+        st.rerun()
+    except NotConfigured as error:
+        st.info(error_markdown(error))
+    except (DataSourceError, StoreError) as error:
+        show_failure(error)
+    background.evaluate_alerts_soon(settings)  # after a failed sync too: the sync rule watches the runs
 
-    st.subheader(t("data.import"))
-    st.caption(t("data.import_help"))
+
+def file_import() -> None:
+    """CSV, Excel or Parquet files into the warehouse, each replacing its table (data_sources.sync.import_files);
+    an import that would empty a table or cut it deeply asks first."""
     files = upload_box(t("data.import_files"), types=["csv", "xlsx", "parquet"], multiple=True, key="data_files")
     named = st.selectbox(
         t("data.import_table"),
@@ -165,56 +186,48 @@ else:
     question = st.empty()  # the boxes, gone once the import went through
     with question.container():
         allowed = confirmed_shrinks("import")
-    if st.button(t("data.import_button"), disabled=not files, key="data_import"):
-        remember_refusal("import", [])  # this run's outcome replaces the last refusal
-        with tempfile.TemporaryDirectory() as folder:
-            try:
-                paths = uploaded_to(Path(folder), files)
-                imported = import_files(paths, settings=settings, app_store=store, table=named, allow_shrink=allowed)
-                question.empty()
-                names = plain(listed(path.name for path in paths))  # uploaded names: text, not markdown
-                show_result(imported, t("data.imported", files=names, rows=row_counts(imported.rows)))
-            except ShrinkRefused as refused:
-                remember_refusal("import", refused.shrinks)
-                st.rerun()
-            except (DataSourceError, StoreError) as error:
-                show_failure(error)
+    if not st.button(t("data.import_button"), disabled=not files, key="data_import"):
+        return
+    remember_refusal("import", [])  # this run's outcome replaces the last refusal
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            paths = uploaded_to(Path(folder), files)
+            imported = import_files(paths, settings=settings, app_store=store, table=named, allow_shrink=allowed)
+            question.empty()
+            names = plain(listed(path.name for path in paths))  # uploaded names: text, not markdown
+            show_result(imported, t("data.imported", files=names, rows=row_counts(imported.rows)))
+        except ShrinkRefused as refused:
+            remember_refusal("import", refused.shrinks)
+            st.rerun()
+        except (DataSourceError, StoreError) as error:
+            show_failure(error)
 
-    built = last_good_sync(store)
-    value, age = freshness(built, now=clock.now())
-    fresh.metric(t("data.built"), value, age, delta_color="off", delta_arrow="off")
-    if settings.community_source == "sheets":
-        due = built + timedelta(minutes=settings.sheets_refresh_minutes) if built else clock.now()
-        fresh.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=moment(due)))
 
-# Google Forms responses into a survey: a preview first if wished, then the import; undone as a whole.
-st.subheader(t("data.forms"))
-st.caption(t("imports.forms_help"))
-data.register_surveys(settings)
-slugs = registry.survey_slugs(store)
-slug = st.selectbox(t("data.forms_survey"), slugs, index=None, placeholder=t("widget.choose"), key="data_forms_survey")
-export = upload_box(t("imports.forms_file"), types=["csv", "xlsx"], key="data_forms_file")
-mapping = parse_mapping(
-    st.text_area(t("imports.forms_map"), help=t("imports.forms_map_help"), height=68, key="data_forms_map")
-)
-with st.container(horizontal=True):
-    previewing = st.button(t("imports.preview"), disabled=not (slug and export), key="data_forms_preview")
-    importing = st.button(t("data.forms_button"), disabled=not (slug and export), key="data_forms_import")
-if previewing or importing:
+def forms_import() -> None:
+    """Google Forms responses into a survey: a preview first if wished, then the import; undone as a whole."""
+    st.subheader(t("data.forms"))
+    st.caption(t("imports.forms_help"))
+    data.register_surveys(settings)
+    slugs = registry.survey_slugs(store)
+    slug = st.selectbox(
+        t("data.forms_survey"), slugs, index=None, placeholder=t("widget.choose"), key="data_forms_survey"
+    )
+    export = upload_box(t("imports.forms_file"), types=["csv", "xlsx"], key="data_forms_file")
+    mapping = parse_mapping(
+        st.text_area(t("imports.forms_map"), help=t("imports.forms_map_help"), height=68, key="data_forms_map")
+    )
+    with st.container(horizontal=True):
+        previewing = st.button(t("imports.preview"), disabled=not (slug and export), key="data_forms_preview")
+        importing = st.button(t("data.forms_button"), disabled=not (slug and export), key="data_forms_import")
+    if not (previewing or importing):
+        return
     with tempfile.TemporaryDirectory() as folder:
         try:
             [path] = uploaded_to(Path(folder), [export])
             raw = read_export(path, name="responses")
             stored_survey = registry.load_survey(store, slug)
             if previewing:
-                parsed = read_responses(raw, survey=stored_survey.survey, explicit=mapping, parsing=parsing(settings))
-                table(preview_view(parsed.columns, current_language()), column_config=preview_columns())
-                st.caption(t("imports.preview_counts", rows=len(parsed.rows), empty=parsed.empty))
-                st.caption(language_note(parsed.language).text(current_language()))
-                show_warnings(parsed.warnings)
-                if parsed.problems:
-                    st.warning(t("imports.preview_refused"))
-                    st.text(parsed.refusal(raw.file).text(current_language()))
+                forms_preview(raw, stored_survey.survey, mapping)
             else:
                 result = import_responses(
                     store,
@@ -242,8 +255,24 @@ if previewing or importing:
         except (DataSourceError, StoreError) as error:
             show_failure(error)
 
-batches = store.run(recent_batches_query())
-if not batches.empty:
+
+def forms_preview(raw: RawTable, survey: Survey, mapping: dict[str, str]) -> None:
+    """How an export's columns would be read, and what an import would refuse, before importing."""
+    parsed = read_responses(raw, survey=survey, explicit=mapping, parsing=parsing(settings))
+    table(preview_view(parsed.columns, current_language()), column_config=preview_columns())
+    st.caption(t("imports.preview_counts", rows=len(parsed.rows), empty=parsed.empty))
+    st.caption(language_note(parsed.language).text(current_language()))
+    show_warnings(parsed.warnings)
+    if parsed.problems:
+        st.warning(t("imports.preview_refused"))
+        st.text(parsed.refusal(raw.file).text(current_language()))
+
+
+def import_batches() -> None:
+    """The recent imports of answers, a Google Forms one undone as a whole."""
+    batches = store.run(recent_batches_query())
+    if batches.empty:
+        return
     st.caption(t("imports.batches_help"))
     table(batches_view(batches), column_config=batch_columns(), key="data_batches")
     undoable = batches.loc[batches["undone_at"].isna() & (batches["kind"] == "google_forms"), "id"].tolist()
@@ -254,20 +283,34 @@ if not batches.empty:
         removed = undo_forms_import(store, int(chosen), now=clock.now())
         st.success(t("imports.undone", batch=chosen, removed=removed))
 
-if settings.write_back_spreadsheet is not None:
+
+def write_back() -> None:
+    """Answers waiting to be written to the team's spreadsheet, and a button to push them now."""
     st.subheader(t("data.write_back"))
     waiting = pending(store)
     if waiting.empty:
         st.caption(t("data.write_back_ok"))
-    else:
-        said = [stored_error(*error) for error in zip(waiting["last_error_said"], waiting["last_error"], strict=True)]
-        errors = [error for error in said if error]
-        st.text(t("data.write_back_waiting", count=len(waiting), error=errors[-1] if errors else "—"))
-        if st.button(t("data.push"), key="data_push"):
-            thread = background.push_responses_soon(settings)
-            if thread is not None:
-                thread.join(timeout=60)
-            st.rerun()
+        return
+    said = [stored_error(*error) for error in zip(waiting["last_error_said"], waiting["last_error"], strict=True)]
+    errors = [error for error in said if error]
+    st.text(t("data.write_back_waiting", count=len(waiting), error=errors[-1] if errors else "—"))
+    if st.button(t("data.push"), key="data_push"):
+        thread = background.push_responses_soon(settings)
+        if thread is not None:
+            thread.join(timeout=60)
+        st.rerun()
+
+
+# The page: where the data comes from and how fresh it is, the ways to refresh it, what ran.
+source, fresh = st.columns(2)
+if settings.warehouse_path is None:
+    in_place_source(source, fresh)
+else:
+    built_source(source, fresh)
+forms_import()
+import_batches()
+if settings.write_back_spreadsheet is not None:
+    write_back()
 
 st.subheader(t("data.runs"))
 runs = recent_runs(store)
