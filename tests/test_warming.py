@@ -353,9 +353,9 @@ def test_a_view_made_lately_is_not_read_again_but_for_a_new_reader_a_new_minute_
     drawn: list[tuple[Reader, ...]] = []
     call, draw = warming.View.__call__, warming.View.draw_ahead
 
-    def counted_call(view, settings, version, filters) -> None:
+    def counted_call(view, settings, version, filters, **kwargs) -> bool:
         called.append((view, filters))
-        call(view, settings, version, filters)
+        return call(view, settings, version, filters, **kwargs)
 
     def counted_draw(view, settings, version, filters, readers) -> int:
         drawn.append(tuple(readers))
@@ -687,6 +687,37 @@ def test_a_run_counts_while_in_progress_and_when_it_ended_also_when_it_fails(war
         raise RuntimeError("the panel failed")
     assert warming._state.running == 0
     assert time.monotonic() - warming._state.run_ended < 60
+
+
+def test_a_views_next_loader_waits_for_a_page_run_and_is_not_made_for_a_view_asked_since(warmed_dir):
+    """At 3 million members a view is seconds of work: the thread gives way between its loaders,
+    not only between views, so the person's run and what they asked for since go first."""
+    settings = load_settings()
+    version, filters = data.data_version(settings), warming.default_filters(settings)
+    made: list[str] = []
+    in_first, first_done = threading.Event(), threading.Event()
+
+    def first(*view) -> None:
+        made.append("first")
+        in_first.set()
+        assert first_done.wait(timeout=60)
+
+    around = warming.Job(settings, version, [(warming.View((first, lambda *view: made.append("second"))), filters)])
+    with warming._state.changed:
+        warming._ask(around)
+    assert in_first.wait(timeout=60)
+    with warming._state.changed:
+        warming._state.running = 1  # a page run began while the first loader ran
+    first_done.set()
+    time.sleep(0.5)
+    assert made == ["first"]  # the second loader waits for the run
+    with warming._state.changed:  # the run asks for its own views (another page, a read ahead)
+        warming._ask(warming.Job(settings, version, [(warming.View((lambda *view: made.append("asked"),)), filters)]))
+        warming._state.running = 0
+        warming._state.run_ended = -math.inf
+        warming._state.changed.notify_all()
+    assert warming.idle(timeout=60)
+    assert made == ["first", "asked"]  # the view asked for before it is dropped halfway
 
 
 def test_pages_that_never_stop_running_do_not_stop_warming(warmed_dir, monkeypatch):

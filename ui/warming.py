@@ -30,7 +30,8 @@ and the views around the page looked at last (those not yet warmed are dropped w
 at another; one the thread made lately for the same reader is not read back: _unmade). A page
 asking for a figure the thread is computing waits for it rather than computing it twice
 (st.cache_data's lock); while any page runs, and for AFTER_RUN_S after one, the thread starts no
-view (page_run), so a person waiting shares the cores with one view at most. Its views run
+view nor a view's next loader (page_run), so a person waiting shares the cores with one loader at
+most, and a view asked for meanwhile goes first once that loader is done. Its views run
 `data.ahead()`, where a loader may take a way that is slower for one view and makes the next ones
 cheap.
 
@@ -95,9 +96,16 @@ class View:
     slowest: tuple[Step, ...] = ()
     charts: page_charts.ViewCharts | None = None  # the charts the page draws from these figures
 
-    def __call__(self, settings: Settings, version: str, filters: Filters) -> None:
+    def __call__(
+        self, settings: Settings, version: str, filters: Filters, *, go_on: Callable[[], bool] = lambda: True
+    ) -> bool:
+        """Make every step; before each, `go_on` says whether to (the warming thread's _goes_on).
+        Whether every step was made."""
         for step in self.steps:
+            if not go_on():
+                return False
             step(settings, version, filters)
+        return True
 
     def draw_ahead(self, settings: Settings, version: str, filters: Filters, readers: Sequence[Reader]) -> int:
         """Make the specs of the page's charts as each of `readers` will see them (after the call
@@ -514,15 +522,13 @@ def _run(job: Job) -> None:
             plan = _likely_next(job.key[2], offered, job.settings)
             job = replace(job, plan=plan, planned=len(plan))
         for index, (view, filters) in enumerate(job.plan):
-            _give_way_to_pages()
-            if _overtaken(job, index):
-                return
             keys = _made_keys(job, view, filters)
             readers = job.readers if job.key is not None else _unmade(keys, job.readers)
             if readers is None:
                 continue
             with data.ahead():
-                view(job.settings, job.version, filters)
+                if not view(job.settings, job.version, filters, go_on=partial(_goes_on, job, index)):
+                    return
             _made(keys, readers, view.draw_ahead(job.settings, job.version, filters, readers))
     except Exception as error:  # the page that reads these figures shows the failure too
         log.warning("Warming stopped: %r", error)
@@ -585,6 +591,15 @@ def _overtaken(job: Job, index: int) -> bool:
                 _state.queue.append(replace(job, plan=job.plan[index:]))
             return True
         return job.key is None and any(queued.key is None or not _same_build(queued, job) for queued in newer)
+
+
+def _goes_on(job: Job, index: int) -> bool:
+    """Whether the thread makes the next step of `job`'s view `index`, once it has given way to
+    pages: asked before each loader, not only before each view, since at 3 million members a view
+    is seconds of work that a page run, or a read ahead someone is about to need, waited for. A
+    view left halfway is made again from its start later: the steps it made are cached."""
+    _give_way_to_pages()
+    return not _overtaken(job, index)
 
 
 def _give_way_to_pages() -> None:
