@@ -19,6 +19,8 @@ import pytest
 import vl_convert
 
 from catalog import CATALOGS
+from metrics.goals import Goal
+from tests import test_goals_ui as goals_ui
 from ui.i18n import t
 from visuals import charts
 from visuals.charts import (
@@ -445,6 +447,15 @@ WECOM_DAYS = pd.DataFrame({"day": [date(2026, 11, 2), date(2026, 11, 3)], "msg_t
 
 DRAWN = {
     **CHARTS,
+    "trend with goals and marks": lambda: charts.activity_trend_chart(
+        goals_ui.DAILY,
+        goals=charts.goal_lines(
+            [Goal(id=1, kpi="mau", start=date(2026, 11, 1), end=date(2026, 12, 1), target=20)],
+            first=date(2026, 11, 2),
+            last=date(2026, 11, 4),
+        ),
+        marks=goals_ui.MARKS,
+    ),
     "wecom days": lambda: charts.wecom_days_chart(
         WECOM_DAYS, bucket_days=1, period=(date(2026, 11, 2), date(2026, 11, 4))
     ),

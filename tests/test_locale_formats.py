@@ -238,7 +238,7 @@ def test_campaign_kinds_and_suggested_themes_show_as_the_catalogs_words():
             "newsletter": "Newsletter",
         }
         assert known_words("theme")["support"] == "Support"
-        with speaking("zh-CN"):  # made once a language (the inbox asks on every row), never another's
+        with speaking("zh-CN"):  # made once a language, never served in another's
             assert (known_words("theme")["support"], known_words("campaign.kind")["event"]) == ("使用求助", "线下活动")
         with speaking("zh-TW"):
             assert known_words("campaign.kind")["event"] == "實體活動"

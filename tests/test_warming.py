@@ -717,20 +717,28 @@ def test_a_views_next_loader_waits_for_a_page_run_and_is_not_made_for_a_view_ask
         warming._state.run_ended = -math.inf
         warming._state.changed.notify_all()
     assert warming.idle(timeout=60)
-    assert made == ["first", "asked"]  # the view asked for before it is dropped halfway
+    assert made == ["first", "asked"]  # the newer view goes first; the older one is dropped halfway
 
 
 def test_pages_that_never_stop_running_do_not_stop_warming(warmed_dir, monkeypatch):
+    """The thread waits PAGES_WAIT_S at most a view, however many loaders it has (asked before each)."""
     monkeypatch.setattr(warming, "PAGES_WAIT_S", 0.2)
+    deadlines: list[float] = []
+    give_way = warming._give_way_to_pages
+    monkeypatch.setattr(
+        warming, "_give_way_to_pages", lambda deadline: (deadlines.append(deadline), give_way(deadline))
+    )
     settings = load_settings()
     warmed = threading.Event()
-    job = _one_view(settings, warmed)
+    steps = (lambda *view: None, lambda *view: warmed.set())
+    job = warming.Job(settings, data.data_version(settings), [(warming.View(steps), warming.default_filters(settings))])
     with warming._state.changed:
         warming._state.running = 1  # a page run that does not end
         warming._ask(job)
     assert warmed.wait(timeout=10)
     assert warming.idle(timeout=60)
     warming._state.running = 0
+    assert len(deadlines) == 2 and len(set(deadlines)) == 1  # one deadline for the view's two loaders
 
 
 def test_the_views_around_a_page_are_queued_before_the_thread_goes_on(warmed_dir, monkeypatch):

@@ -49,8 +49,8 @@ class _Unchecked:
     def __init__(self, chart: alt.TopLevelMixin) -> None:
         self.chart = chart
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.chart.to_dict(validate=False)
+    def to_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return self.chart.to_dict(*args, **{**kwargs, "validate": False})
 
 
 def testid(name: str) -> str:

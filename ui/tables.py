@@ -189,8 +189,9 @@ def _shown(
 
 
 def _download(frame: pd.DataFrame, *, key: str, file_name: str) -> None:
-    """The table's CSV, made when the button is pressed (Streamlit calls `data` then), not on every
-    run of the page (tens of milliseconds a run for the inbox's 1,300 rows)."""
+    """The table's CSV, made when the button is pressed (Streamlit calls `data` then, in another
+    thread: safe_csv needs no session), not on every run of the page (tens of milliseconds a run for
+    the inbox's 1,300 rows). tests/test_browser_security.py downloads every table's in Chromium."""
     st.download_button(
         t("table.download"),
         data=functools.partial(safe_csv, frame),
@@ -243,9 +244,9 @@ def known_words(prefix: str) -> Mapping[str, str]:
 
 @functools.cache
 def _known_words(prefix: str, language: str) -> Mapping[str, str]:
-    """known_words in `language`, made once: the inbox asks for a theme's and a source's word on
-    every row, and making the whole mapping for each was most of the time its words took (1,300
-    open items). Read-only, as every caller shares it."""
+    """known_words in `language`, made once: tables ask for it often (the inbox asked for a theme's
+    and a source's word on every row, and making the whole mapping each time was most of the time
+    its words took at 1,300 open items). Read-only, as every caller shares it."""
     start = f"{prefix}."
     keys = (key.removeprefix(start) for key in CATALOGS[DEFAULT] if key.startswith(start))
     return MappingProxyType({key: t(f"{prefix}.{key}", language=language) for key in keys})

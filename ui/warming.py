@@ -191,7 +191,7 @@ PRESENTED: dict[str, View] = {"members": members_presented}
 @dataclass(frozen=True)
 class Job:
     """Views to warm on one build. The default views run to their end (`key`: what they were asked
-    for); a page's views (or an inbox read ahead) are dropped, between views, for a newer page's (the
+    for); a page's views (or an inbox read ahead) are dropped, between loaders, for a newer page's (the
     person has moved on) or another build's default views, and go on before or behind those of their
     own build; the likely next views of a build give way to a page's and go on after them."""
 
@@ -232,8 +232,8 @@ NEXT_VIEWS_WARMED = "Warmed the likely next views: %d views in %.1f s"  # bench/
 RETRY_S = 60  # after a warming that failed
 READERS_KEPT_S = 86_400.0  # the charts of the default and likely next views are made for readers seen in a day
 READERS_WARMED = 3  # at most, the latest seen
-PAGES_WAIT_S = 30.0  # the longest the thread gives way to page runs before its next view
-# After a page run the thread starts its next view only this much later: the run's last messages
+PAGES_WAIT_S = 30.0  # the longest the thread gives way to page runs in a view, before its loaders
+# After a page run the thread starts its next loader only this much later: the run's last messages
 # are still on their way and the browser is drawing them, and a person who changes the period as
 # the page settles (the change made most) reruns it without a view nobody asked for yet on the cores.
 AFTER_RUN_S = 1.0
@@ -260,7 +260,7 @@ def remember_view(page: str, filters: Filters, *, personal: bool, reader: Reader
 @contextmanager
 def page_run(settings: Settings) -> Iterator[None]:
     """Around a page's run (app.py): while any page runs on this server, and for AFTER_RUN_S after,
-    the thread starts no view (it ends the one it is on), so a person waiting for a page does not
+    the thread starts no loader (it ends the one it is on), so a person waiting for a page does not
     share the two cores with figures nobody asked for yet; afterwards, what this run showed is
     warmed (warm_after_run)."""
     _shown.view = None
@@ -526,8 +526,9 @@ def _run(job: Job) -> None:
             readers = job.readers if job.key is not None else _unmade(keys, job.readers)
             if readers is None:
                 continue
+            deadline = time.monotonic() + PAGES_WAIT_S  # for the whole view, not each of its loaders
             with data.ahead():
-                if not view(job.settings, job.version, filters, go_on=partial(_goes_on, job, index)):
+                if not view(job.settings, job.version, filters, go_on=partial(_goes_on, job, index, deadline)):
                     return
             _made(keys, readers, view.draw_ahead(job.settings, job.version, filters, readers))
     except Exception as error:  # the page that reads these figures shows the failure too
@@ -544,7 +545,8 @@ def _run(job: Job) -> None:
 def _made_keys(job: Job, view: View, filters: Filters) -> dict[Reader | None, tuple]:
     """What `view` at `filters` made by `job` is known by (_State.made), for its figures (None) and
     each of its readers' charts: the view, its settings, build and filters, and the minute of a
-    period so far (its survey scores and feedback are read again each minute), taken as it starts."""
+    period so far (its survey scores and feedback are read again each minute), taken as the thread
+    comes to it (before it gives way to pages: a minute may pass, and the view is then read once more)."""
     view_key = (view, job.settings, job.version, filters, data.live_minute(filters))
     return {reader: (*view_key, reader) for reader in (None, *job.readers)}
 
@@ -579,8 +581,8 @@ def _made(keys: dict[Reader | None, tuple], readers: Sequence[Reader], specs: in
 
 
 def _overtaken(job: Job, index: int) -> bool:
-    """Whether `job` stops before its view `index` for a job queued since: a page's views stop for
-    a newer page's (the person has moved on) or another build's default views, and go on before
+    """Whether `job` stops before the next loader of its view `index` for a job queued since: a
+    page's views stop for a newer page's (the person has moved on) or another build's default views, and go on before
     their own build's (the person is waiting for them, and the default views' ten minutes may have
     just run out); a build's likely next stop for any other job and are queued again from `index`
     behind it, unless a newer build, day or settings came. The default views run to their end."""
@@ -593,19 +595,19 @@ def _overtaken(job: Job, index: int) -> bool:
         return job.key is None and any(queued.key is None or not _same_build(queued, job) for queued in newer)
 
 
-def _goes_on(job: Job, index: int) -> bool:
-    """Whether the thread makes the next step of `job`'s view `index`, once it has given way to
-    pages: asked before each loader, not only before each view, since at 3 million members a view
-    is seconds of work that a page run, or a read ahead someone is about to need, waited for. A
-    view left halfway is made again from its start later: the steps it made are cached."""
-    _give_way_to_pages()
+def _goes_on(job: Job, index: int, deadline: float) -> bool:
+    """Whether the thread makes the next loader of `job`'s view `index`, once it has given way to
+    pages (until `deadline` at most): asked before each loader, not only before each view, since
+    at 3 million members a view is seconds of work that a page run, or a read ahead someone is
+    about to need, waited for. A build's likely next view left halfway is made again later from its
+    start (the loaders it made are cached); a page's is dropped."""
+    _give_way_to_pages(deadline)
     return not _overtaken(job, index)
 
 
-def _give_way_to_pages() -> None:
-    """Wait until no page runs and none has ended in the last AFTER_RUN_S (at most PAGES_WAIT_S in
-    all: pages that never stop running do not stop warming)."""
-    deadline = time.monotonic() + PAGES_WAIT_S
+def _give_way_to_pages(deadline: float) -> None:
+    """Wait until no page runs and none has ended in the last AFTER_RUN_S, or until `deadline`
+    (PAGES_WAIT_S a view: pages that never stop running do not stop warming)."""
     with _state.changed:
         while (now := time.monotonic()) < deadline:
             if _state.running:
