@@ -582,10 +582,11 @@ def _made(keys: dict[Reader | None, tuple], readers: Sequence[Reader], specs: in
 
 def _overtaken(job: Job, index: int) -> bool:
     """Whether `job` stops before the next loader of its view `index` for a job queued since: a
-    page's views stop for a newer page's (the person has moved on) or another build's default views, and go on before
-    their own build's (the person is waiting for them, and the default views' ten minutes may have
-    just run out); a build's likely next stop for any other job and are queued again from `index`
-    behind it, unless a newer build, day or settings came. The default views run to their end."""
+    page's views stop for a newer page's (the person has moved on) or another build's default
+    views, and go on before their own build's (the person is waiting for them, and the default
+    views' ten minutes may have just run out); a build's likely next stop for any other job and are
+    queued again from `index` behind it, unless a newer build, day or settings came. The default
+    views run to their end."""
     with _state.changed:
         newer = [queued for queued in _state.queue if not queued.likely_next]
         if job.likely_next and newer:
