@@ -654,6 +654,7 @@ MESSAGES: dict[str, str] = {
     "surveys.title": "Surveys",
     "surveys.file_problem": "A survey file could not be published (its last good version stays live): {problem}",
     "surveys.none": "No surveys yet. Add a YAML definition to {folder} (see docs/surveys.md).",
+    "surveys.unreadable": "The survey {slug} has no readable definition in the store: it was deleted meanwhile, or an older release wrote it. Publish it again on the Surveys page, or choose another.",
     "surveys.pick": "Select a survey in the table to see its results, links and settings.",
     "surveys.state_caption": "{state} · version {version}",
     "surveys.state.open": "Open",

@@ -625,6 +625,7 @@ MESSAGES: dict[str, str] = {
     "surveys.title": "问卷",
     "surveys.file_problem": "有一个问卷文件无法发布（其上一个有效版本继续生效）：{problem}",
     "surveys.none": "还没有问卷。请在 {folder} 中添加 YAML 定义（见 docs/surveys.md）。",
+    "surveys.unreadable": "问卷 {slug} 在存储中没有可读取的定义：它刚被删除，或由旧版本写入。请在“问卷”页重新发布它，或选择另一份问卷。",
     "surveys.pick": "在表格中选择一份问卷，查看它的结果、链接和设置。",
     "surveys.state_caption": "{state} · 版本 {version}",
     "surveys.state.open": "开放中",

@@ -625,6 +625,7 @@ MESSAGES: dict[str, str] = {
     "surveys.title": "問卷",
     "surveys.file_problem": "有一個問卷檔案無法發布（其上一個有效版本繼續生效）：{problem}",
     "surveys.none": "還沒有問卷。請在 {folder} 中新增 YAML 定義（見 docs/surveys.md）。",
+    "surveys.unreadable": "問卷 {slug} 在儲存區中沒有可讀取的定義：它剛被刪除，或由舊版本寫入。請在「問卷」頁重新發佈它，或選擇另一份問卷。",
     "surveys.pick": "在表格中選擇一份問卷，檢視它的結果、連結和設定。",
     "surveys.state_caption": "{state} · 版本 {version}",
     "surveys.state.open": "開放中",

@@ -83,7 +83,8 @@ if slug not in set(table["slug"]):
 row = table[table["slug"] == slug].iloc[0]
 with data_errors_stop_the_page():
     stored = registry.load_survey(data.app_store(settings.app_db_url), slug)
-if stored is None:
+if stored is None:  # deleted since the table was read, or written by an older release's rules
+    st.error(t("surveys.unreadable", slug=plain(repr(slug))))
     st.stop()
 survey = stored.survey
 st.header(plain(text_in(survey.title, current_language())))

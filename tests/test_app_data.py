@@ -212,6 +212,31 @@ def test_google_forms_responses_are_imported_into_a_survey(folder, configured):
         store.dispose()
 
 
+def test_a_forms_import_into_a_survey_that_no_longer_reads_says_so_and_stores_nothing(folder, configured):
+    at = open_data()
+    at.selectbox(key="data_forms_survey").set_value("post-event").run()
+    export = "Timestamp,How likely are you to recommend our events to a friend?\n2026/3/5 14:03:22,10\n"
+    at.file_uploader(key="data_forms_file").set_value(("form.csv", export.encode(), "text/csv")).run()
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    try:
+        with store.begin() as connection:  # rewritten by an older release, or deleted, after it was chosen
+            connection.execute(
+                tables.surveys.update()
+                .where(tables.surveys.c.slug == "post-event")
+                .values(definition={"slug": "post-event"})
+            )
+        for button in ("data_forms_preview", "data_forms_import"):
+            at.button(key=button).click().run()
+            assert not at.exception
+            assert [error.value for error in at.error] == [
+                "The survey \\'post\\-event\\' has no readable definition in the store: it was deleted meanwhile, or "
+                "an older release wrote it. Publish it again on the Surveys page, or choose another."
+            ]
+        assert store.run(sa.select(tables.responses).where(tables.responses.c.source == "google_forms")).empty
+    finally:
+        store.dispose()
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -317,6 +317,23 @@ def test_the_surveys_page_lists_surveys_and_opens_one(surveys_env):
     assert "Reopen survey" in [button.label for button in at.button]
 
 
+def test_a_survey_whose_stored_definition_no_longer_reads_is_named_not_left_blank(surveys_env):
+    with surveys_env.begin() as connection:  # as if an older release had written rules this one rejects
+        connection.execute(
+            tables.surveys.update().where(tables.surveys.c.slug == "twin").values(definition={"slug": "twin"})
+        )
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/surveys.py")
+    at.query_params["survey"] = "twin"
+    at.run()
+    assert not at.exception
+    assert texts(at, "error") == [
+        "The survey \\'twin\\' has no readable definition in the store: it was deleted meanwhile, or an older release "
+        "wrote it. Publish it again on the Surveys page, or choose another."
+    ]
+
+
 def test_the_surveys_page_names_a_survey_its_languages_and_opening_in_chinese(surveys_env):
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["lang"] = "zh-CN"

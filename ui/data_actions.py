@@ -210,6 +210,9 @@ def forms_import(settings: Settings, store: AppStore) -> None:
             [path] = uploaded_to(Path(folder), [export])
             raw = read_export(path, name="responses")
             stored_survey = registry.load_survey(store, slug)
+            if stored_survey is None:  # deleted since it was listed, or written by an older release's rules
+                st.error(t("surveys.unreadable", slug=plain(repr(slug))))
+                return
             if previewing:
                 forms_preview(settings, raw, stored_survey.survey, mapping)
             else:
