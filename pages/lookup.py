@@ -74,7 +74,7 @@ else:
     columns[1].metric(t("column.active_weeks"), int(now["active_weeks"] or 0), border=True)
     columns[2].metric(t("column.contributions"), int(now["contributions"] or 0), border=True)
 
-st.markdown(t("lookup.timeline", start=year.start))
+st.markdown(t("lookup.timeline", start=day(year.start)))
 if profile["weekly"].empty:
     st.info(t("lookup.no_activity"))
 else:

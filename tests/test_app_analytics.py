@@ -7,6 +7,7 @@ Chart clicks and row selections are given through session state, the way AppTest
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -231,6 +232,13 @@ def test_a_members_chosen_options_read_as_labels_in_the_readers_language(demo, l
     chosen = sorted(json.loads(several["value_text"]), key=order.index)
     assert row["value_text"] == separator.join(labels[choice][language_code] for choice in chosen)
     assert pd.isna(row["value_num"])  # the number of options chosen is no answer to read
+    since = {
+        "zh-CN": r"\*\*自 \d{4}年\d{1,2}月\d{1,2}日 起每周行为数\*\*",
+        "en": r"\*\*Activity per week since \d{1,2} \w{3} \d{4}\*\*",
+    }
+    assert [
+        text.value for text in at.markdown if re.fullmatch(since[language], text.value)
+    ]  # a day in words, not 2025-12-04
 
 
 def test_viewers_see_no_email_and_no_free_text(demo, monkeypatch):
