@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 import sqlalchemy as sa
 
 import schema
 from data_sources.identities import PersonOf, person_of
 from metrics.filters import Filters
-from metrics.sql import day_of, holds_text, week_start
+from metrics.sql import day_of, holds_text, typed_null, week_start
 from store import tables
 
 activities, campaigns, campaign_members, members = (
@@ -66,45 +67,66 @@ def member_query(member_id: str, *, include_email: bool) -> sa.Select:
     return sa.select(*_member_columns(include_email)).where(members.c.member_id == member_id)
 
 
-def member_weekly_activity_query(*, filters: Filters, member_id: str) -> sa.Select:
-    """Rows (week, kind, activities) of one member in the period: the activity timeline."""
-    week = week_start(day_of(activities.c.occurred_at, filters))
-    inner = (
-        sa.select(week.label("week"), activities.c.kind)
-        .where(
-            activities.c.member_id == member_id,
-            activities.c.occurred_at >= filters.start_utc,
-            activities.c.occurred_at < filters.end_utc,
+def member_activity_query(*, filters: Filters, member_id: str, limit: int = 20) -> sa.CompoundSelect:
+    """What the member did, as one statement with a `part` column (member_activity splits it):
+    "weekly" (week, kind, activities in the period: the timeline), "recent" (their latest `limit`
+    activities: occurred_at, activity_id, kind, platform, campaign_id) and "campaigns" (campaign_id,
+    name, kind, starts_at and stage, the furthest they reached: "invited", "registered" or "took part").
+
+    One statement, so the member's activities are read once: where activities are not indexed by
+    member (DuckDB keeps them in time order) each read is a scan of every activity, three of them
+    0.3 s at a million members and 1.5 s at three; PostgreSQL and SQLite read them by the index."""
+    mine = (
+        sa.select(
+            activities.c.activity_id,
+            activities.c.occurred_at,
+            activities.c.kind,
+            activities.c.platform,
+            activities.c.campaign_id,
         )
+        .where(activities.c.member_id == member_id)
+        .cte("mine")
+    )
+    parts = {
+        "weekly": _weekly(mine, filters),
+        "recent": _recent(mine, limit),
+        "campaigns": _campaigns(mine, member_id),
+    }
+    return sa.union_all(*(_padded(name, part) for name, part in parts.items()))
+
+
+def _weekly(mine: sa.CTE, filters: Filters) -> sa.Select:
+    """Per week and kind, the member's activities in the period."""
+    week = week_start(day_of(mine.c.occurred_at, filters))
+    inner = (
+        sa.select(week.label("week"), mine.c.kind)
+        .where(mine.c.occurred_at >= filters.start_utc, mine.c.occurred_at < filters.end_utc)
         .subquery("weeks")
     )
-    return (
-        sa.select(inner.c.week, inner.c.kind, sa.func.count().label("activities"))
-        .group_by(inner.c.week, inner.c.kind)
-        .order_by(inner.c.week, inner.c.kind)
+    return sa.select(inner.c.week, inner.c.kind, sa.func.count().label("activities")).group_by(
+        inner.c.week, inner.c.kind
     )
 
 
-def recent_activities_query(*, member_id: str, limit: int = 20) -> sa.Select:
-    return (
-        sa.select(activities.c.occurred_at, activities.c.kind, activities.c.platform, activities.c.campaign_id)
-        .where(activities.c.member_id == member_id)
-        .order_by(activities.c.occurred_at.desc(), activities.c.activity_id)
-        .limit(limit)
+def _recent(mine: sa.CTE, limit: int) -> sa.Select:
+    latest = (
+        sa.select(*mine.c)
+        .order_by(mine.c.occurred_at.desc(), mine.c.activity_id)
+        .limit(sa.literal(limit, literal_execute=True))
+        .subquery("latest")
     )
+    return sa.select(latest)
 
 
-def member_campaigns_query(*, member_id: str) -> sa.Select:
-    """The campaigns a member was invited to, registered for, attended or took part in, latest
-    first, with the furthest stage they reached."""
+def _campaigns(mine: sa.CTE, member_id: str) -> sa.Select:
+    """The campaigns the member was invited to, registered for, attended or took part in (an
+    activity of theirs carries its id), with the furthest stage they reached."""
     rank = sa.case(
         (campaign_members.c.status == "attended", 3), (campaign_members.c.status == "registered", 2), else_=1
     )
     marks = sa.union_all(
         sa.select(campaign_members.c.campaign_id, rank.label("stage")).where(campaign_members.c.member_id == member_id),
-        sa.select(activities.c.campaign_id, sa.literal_column("3")).where(
-            activities.c.member_id == member_id, activities.c.campaign_id.is_not(None)
-        ),
+        sa.select(mine.c.campaign_id, sa.literal_column("3")).where(mine.c.campaign_id.is_not(None)),
     ).subquery("marks")
     stages = (
         sa.select(marks.c.campaign_id, sa.func.max(marks.c.stage).label("stage"))
@@ -118,8 +140,51 @@ def member_campaigns_query(*, member_id: str) -> sa.Select:
         )
         .select_from(stages)
         .join(campaigns, campaigns.c.campaign_id == stages.c.campaign_id)
-        .order_by(campaigns.c.starts_at.desc(), campaigns.c.campaign_id)
     )
+
+
+# Each part's columns, in the order shown, and its order (columns, ascending each).
+PARTS: dict[str, tuple[list[str], list[str], list[bool]]] = {
+    "weekly": (["week", "kind", "activities"], ["week", "kind"], [True, True]),
+    "recent": (["occurred_at", "kind", "platform", "campaign_id"], ["occurred_at", "activity_id"], [False, True]),
+    "campaigns": (["campaign_id", "name", "kind", "starts_at", "stage"], ["starts_at", "campaign_id"], [False, True]),
+}
+_TYPES: dict[str, sa.types.TypeEngine] = {  # every part's columns, NULL in the parts without them
+    "week": sa.Integer(),
+    "activities": sa.Integer(),
+    "occurred_at": activities.c.occurred_at.type,
+    "activity_id": sa.String(),
+    "kind": sa.String(),
+    "platform": sa.String(),
+    "campaign_id": sa.String(),
+    "name": sa.String(),
+    "starts_at": campaigns.c.starts_at.type,
+    "stage": sa.String(),
+}
+
+
+def _padded(name: str, part: sa.Select) -> sa.Select:
+    """`part`'s rows with every column of _TYPES, a NULL of its type where it has none (its own
+    columns are not cast: SQLite would turn stored times into numbers)."""
+    rows = part.subquery(f"{name}_rows")
+    return sa.select(
+        sa.literal_column(f"'{name}'", sa.String).label("part"),
+        *(
+            (rows.c[column] if column in rows.c else typed_null(type_)).label(column)
+            for column, type_ in _TYPES.items()
+        ),
+    )
+
+
+def member_activity(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """member_activity_query's rows as its three parts, each with its own columns in its order:
+    "weekly" by week then kind, "recent" latest first, "campaigns" latest start first."""
+    split = {}
+    for name, (columns, order, ascending) in PARTS.items():
+        part = rows[rows["part"] == name].sort_values(order, ascending=ascending, kind="stable")
+        split[name] = part[columns].reset_index(drop=True)
+    split["weekly"] = split["weekly"].astype({"week": "int64", "activities": "int64"})
+    return split
 
 
 def member_answers_query(*, member_id: str, include_text: bool, member_ids: Sequence[str] = ()) -> sa.Select:

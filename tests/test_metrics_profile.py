@@ -88,8 +88,14 @@ def test_one_member_with_or_without_the_address(warehouse):
     assert "email" not in warehouse.run(profile.member_query("carol", include_email=False)).columns
 
 
+def activity(warehouse: Warehouse, member_id: str, filters: Filters = P, limit: int = 20) -> dict[str, pd.DataFrame]:
+    """The member's timeline ("weekly"), latest activities ("recent") and campaigns, as the page reads them."""
+    rows = warehouse.run(profile.member_activity_query(filters=filters, member_id=member_id, limit=limit))
+    return profile.member_activity(rows)
+
+
 def test_weekly_timeline(warehouse):
-    rows = warehouse.run(profile.member_weekly_activity_query(filters=P, member_id="alice"))
+    rows = activity(warehouse, "alice", P)["weekly"]
     assert [(r.week - day_number(date(2025, 2, 3)), r.kind, r.activities) for r in rows.itertuples()] == [
         (0, "login", 1),
         (14, "comment", 1),
@@ -100,16 +106,16 @@ def test_weekly_timeline(warehouse):
 
 
 def test_campaigns_joined(warehouse):
-    rows = warehouse.run(profile.member_campaigns_query(member_id="alice"))
+    rows = activity(warehouse, "alice")["campaigns"]
     assert rows[["campaign_id", "stage"]].values.tolist() == [["meetup", "took part"], ["letter", "invited"]]
-    assert warehouse.run(profile.member_campaigns_query(member_id="gina"))["stage"].tolist() == ["invited"]
+    assert activity(warehouse, "gina")["campaigns"]["stage"].tolist() == ["invited"]
     # hank attended the meetup without an activity tagged with it: attending is taking part.
-    assert warehouse.run(profile.member_campaigns_query(member_id="hank"))["stage"].tolist() == ["took part"]
+    assert activity(warehouse, "hank")["campaigns"]["stage"].tolist() == ["took part"]
 
 
 def test_a_members_furthest_stage_and_the_campaigns_details(warehouse):
     # carol was invited to the meetup and registered, but did not attend or take part.
-    rows = warehouse.run(profile.member_campaigns_query(member_id="carol"))
+    rows = activity(warehouse, "carol")["campaigns"]
     assert [[r.campaign_id, r.name, r.kind, str(r.starts_at), r.stage] for r in rows.itertuples()] == [
         ["meetup", "Spring meetup", "event", "2025-03-03 00:00:00", "registered"]
     ]
@@ -117,17 +123,17 @@ def test_a_members_furthest_stage_and_the_campaigns_details(warehouse):
 
 def test_a_campaign_taken_part_in_by_a_tagged_activity_alone(boundary_warehouse):
     # ivy is on no campaign's list: her one mark is a comment tagged with the webinar (tests/boundaries.py).
-    rows = boundary_warehouse.run(profile.member_campaigns_query(member_id="ivy"))
+    rows = activity(boundary_warehouse, "ivy")["campaigns"]
     assert rows[["campaign_id", "stage"]].values.tolist() == [["webinar", "took part"]]
     # sam registered for the teaser; his posts carry no campaign, and joe's tagged attendance is not his.
-    rows = boundary_warehouse.run(profile.member_campaigns_query(member_id="sam"))
+    rows = activity(boundary_warehouse, "sam")["campaigns"]
     assert rows[["campaign_id", "stage"]].values.tolist() == [["teaser", "registered"]]
 
 
 def test_the_timeline_keeps_an_activity_at_the_periods_start_and_not_one_at_its_end(warehouse):
     # alice's post at exactly 00:00 on Saturday 1 March: in [1 March, 8 March), in the week of 24 February.
     march = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
-    rows = warehouse.run(profile.member_weekly_activity_query(filters=march, member_id="alice"))
+    rows = activity(warehouse, "alice", march)["weekly"]
     assert [(r.week - day_number(date(2025, 2, 24)), r.kind, r.activities) for r in rows.itertuples()] == [
         (0, "post", 1),
         (7, "comment", 1),
@@ -135,7 +141,7 @@ def test_the_timeline_keeps_an_activity_at_the_periods_start_and_not_one_at_its_
     ]
     # ... and not in [22 February, 1 March), which holds only her comment of Sunday 23 February.
     february = Filters(start=date(2025, 2, 22), end=date(2025, 3, 1))
-    rows = warehouse.run(profile.member_weekly_activity_query(filters=february, member_id="alice"))
+    rows = activity(warehouse, "alice", february)["weekly"]
     assert [(r.week - day_number(date(2025, 2, 17)), r.kind, r.activities) for r in rows.itertuples()] == [
         (0, "comment", 1)
     ]
@@ -144,17 +150,28 @@ def test_the_timeline_keeps_an_activity_at_the_periods_start_and_not_one_at_its_
 def test_recent_activities_are_the_latest_twenty(boundary_warehouse):
     # sue has 21: 15 posts in January, 5 on 5 February and a login at 00:00 on 6 February; the oldest
     # left out is one of the three posts of 1 January.
-    rows = boundary_warehouse.run(profile.recent_activities_query(member_id="sue"))
+    rows = activity(boundary_warehouse, "sue")["recent"]
     times = [str(value)[:16] for value in rows["occurred_at"]]
     assert len(rows) == 20 and times[:2] == ["2025-02-06 00:00", "2025-02-05 12:00"]
     assert times.count("2025-01-01 12:00") == 2 and times[-1] == "2025-01-01 12:00"
     assert rows.iloc[0][["kind", "platform"]].tolist() == ["login", "forum"] and rows["campaign_id"].isna().all()
-    joe = boundary_warehouse.run(profile.recent_activities_query(member_id="joe", limit=1))
+    joe = activity(boundary_warehouse, "joe", limit=1)["recent"]
     assert joe[["kind", "campaign_id"]].values.tolist() == [["event_attend", "launch"]]
 
 
+def test_the_one_statements_parts_stand_apart(warehouse):
+    # A period carol did nothing in: no timeline, and her latest activities and campaign as ever.
+    found = activity(warehouse, "carol", Filters(start=date(2020, 1, 1), end=date(2020, 2, 1)))
+    assert found["weekly"].empty and found["weekly"].columns.tolist() == ["week", "kind", "activities"]
+    assert found["recent"].columns.tolist() == ["occurred_at", "kind", "platform", "campaign_id"]
+    assert found["recent"][["kind", "platform"]].values.tolist() == [["post", "discord"], ["login", "discord"]]
+    assert found["campaigns"][["campaign_id", "kind", "stage"]].values.tolist() == [["meetup", "event", "registered"]]
+    nobody = activity(warehouse, "nobody")
+    assert [len(part) for part in nobody.values()] == [0, 0, 0]
+
+
 def test_recent_activities_latest_first(warehouse):
-    rows = warehouse.run(profile.recent_activities_query(member_id="carol"))
+    rows = activity(warehouse, "carol")["recent"]
     assert rows[["kind", "platform"]].values.tolist() == [["post", "discord"], ["login", "discord"]]
 
 
@@ -213,7 +230,7 @@ def ties(request, tmp_path_factory) -> Iterator[Warehouse]:
 
 
 def test_things_done_at_one_moment_come_by_id(ties):
-    rows = ties.run(profile.recent_activities_query(member_id="ana"))
+    rows = activity(ties, "ana")["recent"]
     assert [(str(r.occurred_at)[:16], r.kind) for r in rows.itertuples()] == [
         ("2025-03-04 12:00", "login"),  # a0
         ("2025-03-04 12:00", "post"),  # a1
@@ -222,12 +239,12 @@ def test_things_done_at_one_moment_come_by_id(ties):
         ("2025-03-04 12:00", "message"),  # a4
     ]
     # The latest two are the first two by id.
-    assert ties.run(profile.recent_activities_query(member_id="ana", limit=2))["kind"].tolist() == ["login", "post"]
+    assert activity(ties, "ana", limit=2)["recent"]["kind"].tolist() == ["login", "post"]
 
 
 def test_the_kinds_of_one_week_come_in_alphabetical_order(ties):
     week = Filters(start=date(2025, 3, 3), end=date(2025, 3, 10))
-    rows = ties.run(profile.member_weekly_activity_query(filters=week, member_id="ana"))
+    rows = activity(ties, "ana", week)["weekly"]
     assert [(r.week - day_number(date(2025, 3, 3)), r.kind, r.activities) for r in rows.itertuples()] == [
         (0, "comment", 1),
         (0, "login", 1),
@@ -238,7 +255,7 @@ def test_the_kinds_of_one_week_come_in_alphabetical_order(ties):
 
 
 def test_campaigns_starting_together_come_by_id(ties):
-    rows = ties.run(profile.member_campaigns_query(member_id="ana"))
+    rows = activity(ties, "ana")["campaigns"]
     assert [[r.campaign_id, r.name, str(r.starts_at), r.stage] for r in rows.itertuples()] == [
         ["a-fair", "Fair A", "2025-06-01 00:00:00", "took part"],
         ["b-fair", "Fair B", "2025-06-01 00:00:00", "invited"],
