@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import schema
 from data_sources.identities import PersonOf, person_of
 from metrics.filters import Filters
-from metrics.sql import day_of, holds_text, typed_null, week_start
+from metrics.sql import day_of, holds_text, week_start
 from store import tables
 
 activities, campaigns, campaign_members, members = (
@@ -164,13 +164,15 @@ _TYPES: dict[str, sa.types.TypeEngine] = {  # every part's columns, NULL in the 
 
 
 def _padded(name: str, part: sa.Select) -> sa.Select:
-    """`part`'s rows with every column of _TYPES, a NULL of its type where it has none (its own
-    columns are not cast: SQLite would turn stored times into numbers)."""
+    """`part`'s rows with every column of _TYPES, NULL where it has none: a bound NULL of the
+    column's type, which PostgreSQL is told (a bare NULL in a UNION's first parts it reads as text)
+    and ClickHouse reads as Nullable. Its own columns are not cast (SQLite's CAST would turn stored
+    times into numbers)."""
     rows = part.subquery(f"{name}_rows")
     return sa.select(
         sa.literal_column(f"'{name}'", sa.String).label("part"),
         *(
-            (rows.c[column] if column in rows.c else typed_null(type_)).label(column)
+            (rows.c[column] if column in rows.c else sa.literal(None, type_)).label(column)
             for column, type_ in _TYPES.items()
         ),
     )

@@ -8,14 +8,11 @@ Days are integers (days since 1970-01-01 in the community's time zone) so that w
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.sql.visitors import InternalTraversal
 
 import schema
 from metrics.filters import Filters
@@ -57,27 +54,6 @@ def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: object) -
     # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff'; keep the microseconds so text comparison stays exact.
     stamp, days = _stamp_and_days(element, compiler, **kw)
     return f"(strftime('%Y-%m-%d %H:%M:%S', {stamp}, '{days:+d} days') || substr({stamp}, 20))"
-
-
-class typed_null(ColumnElement):  # noqa: N801
-    """NULL of a type: a UNION's padding for a column the other parts fill. PostgreSQL reads a bare
-    NULL in the first parts of a UNION as text, and ClickHouse's NULL of a type must be Nullable."""
-
-    inherit_cache = True
-    _traverse_internals: ClassVar = [("type", InternalTraversal.dp_type)]
-
-    def __init__(self, type_: sa.types.TypeEngine) -> None:
-        self.type = type_
-
-
-@compiles(typed_null)
-def _typed_null_default(element: typed_null, compiler: SQLCompiler, **kw: object) -> str:
-    return f"CAST(NULL AS {compiler.dialect.type_compiler_instance.process(element.type)})"
-
-
-@compiles(typed_null, CLICKHOUSE)
-def _typed_null_clickhouse(element: typed_null, compiler: SQLCompiler, **kw: object) -> str:
-    return f"CAST(NULL, 'Nullable({compiler.dialect.type_compiler_instance.process(element.type)})')"
 
 
 class contains_text(FunctionElement):  # noqa: N801
