@@ -674,7 +674,7 @@ MESSAGES: dict[str, str] = {
     "surveys.breakdown_help": "Respondents joined to community data: their segment and channel, and their engagement level at the period's end. Anonymous answers are not in any group. A person who answered from two accounts merged on the People page is one respondent, in their person's group.",
     "surveys.breakdown_by": "Group by",
     "surveys.questions": "Answers per question",
-    "surveys.text_answers": "{answers} written answers (listed below for those allowed to read them).",
+    "surveys.text_answers": "Written answers: {answers} (listed below for those allowed to read them).",
     "surveys.free_text": "Written answers",
     "surveys.free_text_help": "The newest 500. Answers to long-text questions also go to the feedback inbox, with the response's NPS score.",
     "surveys.public_link": "Public link",

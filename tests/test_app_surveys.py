@@ -386,3 +386,9 @@ def test_the_surveys_page_shows_results_of_the_demo(demo_data_dir, pulse_env):
     text = answers[answers["response_id"].isin(answered["id"]) & answers["question_type"].isin(TEXT_ANSWERS)]
     assert sorted(written["question_id"]) == sorted(text["question_id"])  # every one, the team's too
     assert set(written["question_id"]) <= {"disappointed", "best", "anything", "channels.other"}
+    counted = text[~text["response_id"].isin(answered.loc[answered["member_id"].isin(team), "id"])]
+    per_question = counted[counted["question_type"] != "other"].groupby("question_id").size()
+    said = sorted(caption.value for caption in at.caption if caption.value.startswith("Written answers: "))
+    assert said == sorted(
+        f"Written answers: {n} (listed below for those allowed to read them)." for n in per_question
+    )  # one per text question, the team's answers not counted
