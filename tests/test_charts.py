@@ -19,6 +19,7 @@ import pytest
 import vl_convert
 
 from catalog import CATALOGS
+from catalog.spoken import speaking
 from metrics.goals import Goal
 from tests import test_goals_ui as goals_ui
 from ui.i18n import t
@@ -304,6 +305,18 @@ def test_a_kind_of_activity_has_one_colour_on_every_chart():
     scale = charts.activity_chart(made_up, by="kind", bucket_days=1).to_dict()["encoding"]["color"]["scale"]
     # A kind the catalog does not know keeps its name and takes the first colour no kind holds.
     assert scale == {"domain": ["Comment", "Login", "webinar_watch"], "range": [BLUE, SLATE, CATEGORICAL[5]]}
+
+
+def test_a_campaign_kind_has_the_same_colour_in_every_language():
+    # In English "Newsletter" sorts before "Promotion"; in Chinese 推广 (promotion) before 邮件简报.
+    kinds = CAMPAIGNS.assign(kind=["promotion", "newsletter", "promotion"])
+    colours = {}
+    for language in ("en", "zh-CN", "zh-TW"):
+        with speaking(language):
+            scale = charts.campaign_reach_chart(kinds).to_dict()["encoding"]["color"]["scale"]
+            words = {t(f"campaign.kind.{kind}"): kind for kind in ("promotion", "newsletter")}
+        colours[language] = {words[name]: colour for name, colour in zip(scale["domain"], scale["range"], strict=True)}
+    assert colours["en"] == colours["zh-CN"] == colours["zh-TW"] == {"newsletter": BLUE, "promotion": CATEGORICAL[1]}
 
 
 def test_the_cohort_heatmap_reads_on_a_phone():

@@ -128,11 +128,12 @@ def word(prefix: str, key: str) -> str:
 
 def _groups(keys: pd.Series, names: pd.Series | None = None, *, fixed: Mapping[str, str] | None = None) -> alt.Scale:
     """A colour of CATEGORICAL for each group, the groups in the order of their names: a key in
-    `fixed` takes its colour there, the others the colours left, in turn."""
+    `fixed` takes its colour there, the others the colours left, in the order of their keys, so a
+    group keeps its colour in every language (the names sort differently in each)."""
     fixed = fixed or {}
     pairs = sorted(set(zip(keys if names is None else names, keys, strict=True)))
     free = [colour for colour in CATEGORICAL if colour not in fixed.values()]
-    others = [key for _, key in pairs if key not in fixed]
+    others = sorted({key for _, key in pairs if key not in fixed})
     colours = [fixed.get(key) or free[others.index(key) % len(free)] for _, key in pairs]
     return alt.Scale(domain=[name for name, _ in pairs], range=colours)
 
