@@ -58,9 +58,12 @@ def cohort_activity_query(*, filters: Filters, cohorts: int = COHORTS) -> sa.Sel
 
 def cohort_grid(rows: pd.DataFrame, *, filters: Filters) -> pd.DataFrame:
     """Every cell up to the period's last month: cohort (first day of month), months_since, size,
-    active, share. Months in which nobody of a cohort was active get 0, not a gap."""
+    active, share, and so_far: whether the cell's month goes on after the period's end (its share
+    is of the month so far, not comparable with the others yet). Months in which nobody of a cohort
+    was active get 0, not a gap."""
     last = month_number(filters.end - timedelta(days=1))
-    columns = ["cohort", "months_since", "size", "active", "share"]
+    unfinished = month_number(filters.end) == last  # the period ends inside its last month
+    columns = ["cohort", "months_since", "size", "active", "share", "so_far"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     sizes = rows.groupby("cohort")["size"].first().astype("int64")
@@ -71,5 +74,9 @@ def cohort_grid(rows: pd.DataFrame, *, filters: Filters) -> pd.DataFrame:
     ]
     grid = pd.DataFrame(cells, columns=["cohort", "months_since", "size"])
     counts = [int(per_cell.get((c, k), 0)) for c, k in zip(grid["cohort"], grid["months_since"], strict=True)]
-    grid = grid.assign(active=counts, share=[n / s for n, s in zip(counts, grid["size"], strict=True)])
+    grid = grid.assign(
+        active=counts,
+        share=[n / s for n, s in zip(counts, grid["size"], strict=True)],
+        so_far=unfinished & (grid["cohort"] + grid["months_since"] == last),
+    )
     return grid.assign(cohort=[from_month_number(c) for c in grid["cohort"]])[columns]

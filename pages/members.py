@@ -11,7 +11,7 @@ from ui import data, page_charts
 from ui.address import choice_in_address, key_in_address
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
-from ui.presentation import draw, partial_weeks_note
+from ui.presentation import draw, partial_weeks_note, unfinished_month_note
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.session import may
 from ui.tables import catalog_words, data_table, day_column, period_days, plain, words_column
@@ -74,6 +74,7 @@ if heatmap is None:
     st.info(t("members.no_cohorts"))
 else:
     draw(heatmap)
+    unfinished_month_note(grid, filters.last)
 
 st.subheader(t("members.levels"), help=t("members.levels_help", **vars(levels.RULES)))
 with data_errors_stop_the_page():

@@ -77,6 +77,14 @@ def test_members_page(demo):
         "Champions slipping away",
     ]
     assert len(at.get("vega_lite_chart")) == 3  # growth, cohorts, levels: none empty on the demo
+    # The period's last day, as its caption writes it: inside its month, the cohorts' newest cells are grey.
+    period = next(c.value for c in at.caption if "compared with" in c.value).replace("\\", "")
+    last = datetime.strptime(re.search(r"– (\d{1,2} \w{3} \d{4}) \(", period).group(1), "%d %b %Y").date()
+    notes = [c.value for c in at.caption if c.value.startswith("Grey cells are ")]
+    note = (
+        f"Grey cells are {last:%b %Y} so far: until the month is over, their share is not comparable with whole months."
+    )
+    assert notes == [note] * ((last + timedelta(days=1)).month == last.month)
     members = seeded.people(demo)
     growth = table_with(at, "growth_rate")  # by channel, the default
     assert growth.set_index("value")["members"].to_dict() == members.groupby("channel").size().to_dict()

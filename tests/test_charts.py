@@ -36,6 +36,7 @@ from visuals.charts import (
     PREVIOUS,
     SEQUENTIAL,
     SLATE,
+    UNFINISHED,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -67,6 +68,7 @@ GRID = pd.DataFrame(
         "months_since": [*range(9), 0, 1],
         "size": [10] * 9 + [4] * 2,
         "active": [9, 8, 7, 6, 5, 5, 4, 3, 3, 4, 1],
+        "so_far": [False] * 8 + [True, False, True],  # the period ends inside the month of the last cells
     }
 ).assign(share=lambda frame: frame["active"] / frame["size"])
 SUMMARY = pd.DataFrame(
@@ -269,7 +271,7 @@ def test_platforms_most_active_now_on_top():
     assert CHARTS["platforms"]().to_dict()["encoding"]["y"]["sort"] == ["forum", "discord", "–"]
 
 
-PALETTE = {*CATEGORICAL, PREVIOUS, CURRENT, COMPARISON, HIGHLIGHT, INK}
+PALETTE = {*CATEGORICAL, PREVIOUS, CURRENT, COMPARISON, HIGHLIGHT, INK, UNFINISHED}
 
 
 @pytest.mark.parametrize("name", sorted(set(CHARTS) - {"matrix"}))
@@ -319,6 +321,16 @@ def test_a_campaign_kind_has_the_same_colour_in_every_language():
     assert colours["en"] == colours["zh-CN"] == colours["zh-TW"] == {"newsletter": BLUE, "promotion": CATEGORICAL[1]}
 
 
+def test_a_cohorts_month_not_over_is_grey_and_said_so():
+    # January's month 1 (February) is the month the period ends in; so is December's month 8, not shown.
+    marks = [g for g in drawn(charts.cohort_heatmap(GRID)).iter(f"{SVG}g") if "mark-rect" in g.get("class", "")]
+    fills = [path.get("fill") for g in marks for path in g.iter(f"{SVG}path")]
+    assert len(fills) == 9 and fills.count(UNFINISHED) == 1
+    months = {(row["cohort"], row["months_since"]): row["month"] for row in rows(CHARTS["cohorts"]().to_dict())}
+    assert months[("Jan 2026 (4)", 1)] == "So far (the month is not over)"
+    assert months[("Jan 2026 (4)", 0)] == months[("Dec 2025 (10)", 6)] == "Whole month"
+
+
 def test_the_cohort_heatmap_reads_on_a_phone():
     spec = CHARTS["cohorts"]().to_dict()
     cells = rows(spec)
@@ -331,6 +343,7 @@ def test_the_cohort_heatmap_reads_on_a_phone():
         assert [tip["title"] for tip in layer["encoding"]["tooltip"]] == [
             "Joined in (members)",
             "Months since joining",
+            "Month",
             "Active",
             "Share active",
         ]

@@ -18,7 +18,7 @@ from reports.meeting import Report
 from tests.test_reports import html_text, spec_texts
 from ui.i18n import speaking
 from ui.tables import known_words
-from visuals.charts import activity_trend_chart, campaign_reach_chart, cohort_heatmap, new_members_chart
+from visuals.charts import COHORT_LIMIT, activity_trend_chart, campaign_reach_chart, cohort_heatmap, new_members_chart
 from visuals.formats import format_change, format_value
 
 MONDAY = date(2026, 11, 2)
@@ -168,12 +168,21 @@ def test_chinese_weekly_bars_label_their_weeks_in_chinese():
 
 def test_a_chinese_cohort_grid_names_its_months_in_chinese():
     grid = pd.DataFrame(
-        {"cohort": [date(2026, 10, 1)], "months_since": [0], "size": [1234], "active": [617], "share": [0.5]}
+        {
+            "cohort": [date(2026, 10, 1)],
+            "months_since": [0],
+            "size": [1234],
+            "active": [617],
+            "share": [0.5],
+            "so_far": [False],
+        }
     )
     with speaking("zh-CN"):
         spec = _charted(cohort_heatmap(grid))
     rows = next(iter(spec["datasets"].values()))
     assert rows[0]["cohort"] == "2026年10月（1,234）"
+    # Streamlit's theme cuts axis labels at 100 pixels: "2026年10月（29…" in Chromium. The chart allows more.
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] == COHORT_LIMIT == 140
 
 
 def test_campaign_kinds_are_coloured_by_their_catalog_word_and_selected_by_key():

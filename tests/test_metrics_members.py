@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -83,10 +83,27 @@ def test_the_grid_reaches_the_month_of_the_periods_last_day_exactly(warehouse):
     assert march_cohort(Filters(start=date(2025, 3, 26), end=date(2025, 4, 2))) == [3, 0]  # last day 1 April
 
 
+@pytest.mark.parametrize(
+    ("end", "so_far"),
+    [
+        (date(2025, 4, 1), set()),  # the period ends with March: every month whole
+        (date(2025, 4, 2), {("2024-10", 6), ("2024-12", 4), ("2025-01", 3), ("2025-02", 2), ("2025-03", 1)}),
+        (date(2025, 3, 8), {("2024-10", 5), ("2024-12", 3), ("2025-01", 2), ("2025-02", 1), ("2025-03", 0)}),
+    ],
+)
+def test_the_cells_of_a_month_not_over_are_told_apart(warehouse, end, so_far):
+    # The period's last month, where it ends before that month does: every cohort's newest cell.
+    filters = Filters(start=end - timedelta(days=7), end=end)
+    grid = cohorts.cohort_grid(warehouse.run(cohorts.cohort_activity_query(filters=filters)), filters=filters)
+    told = grid[grid["so_far"]]
+    expected = {(c, k) for c, k in so_far} | ({("2024-06", 10 if end.month == 4 else 9)} if so_far else set())
+    assert {(c.isoformat()[:7], k) for c, k in zip(told["cohort"], told["months_since"], strict=True)} == expected
+
+
 def test_a_grid_of_no_members_is_empty_with_its_columns(warehouse):
     nobody = Filters(start=P.start, end=P.end, segment="nobody")
     grid = cohorts.cohort_grid(warehouse.run(cohorts.cohort_activity_query(filters=nobody)), filters=nobody)
-    assert grid.empty and list(grid.columns) == ["cohort", "months_since", "size", "active", "share"]
+    assert grid.empty and list(grid.columns) == ["cohort", "months_since", "size", "active", "share", "so_far"]
 
 
 def test_cohorts_follow_the_time_zone(warehouse):
@@ -458,7 +475,7 @@ def test_a_member_joining_exactly_as_the_first_cohort_begins_is_in_it(boundary_w
     # tests/boundaries.py: ivy joins at 00:00 on 1 March (active the 2nd), joe on the 3rd (active that day).
     grid = cohorts.cohort_grid(boundary_warehouse.run(cohorts.cohort_activity_query(filters=P, cohorts=1)), filters=P)
     assert grid.assign(cohort=grid["cohort"].astype(str)).to_dict("records") == [
-        {"cohort": "2025-03-01", "months_since": 0, "size": 2, "active": 2, "share": 1.0}
+        {"cohort": "2025-03-01", "months_since": 0, "size": 2, "active": 2, "share": 1.0, "so_far": True}
     ]
 
 
@@ -579,7 +596,7 @@ def test_a_cohorts_active_members_are_its_own_not_those_joining_at_the_periods_e
     view = Filters(start=date(2025, 3, 29), end=date(2025, 4, 5))
     grid = cohorts.cohort_grid(local_members.run(cohorts.cohort_activity_query(filters=view, cohorts=1)), filters=view)
     assert grid.assign(cohort=grid["cohort"].astype(str)).to_dict("records") == [
-        {"cohort": "2025-04-01", "months_since": 0, "size": 1, "active": 1, "share": 1.0}
+        {"cohort": "2025-04-01", "months_since": 0, "size": 1, "active": 1, "share": 1.0, "so_far": True}
     ]
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from auth.access import Permission
+from catalog import locale
 from ids import parse_id
 from ui.i18n import current_language, listed, speaking, t
 from ui.session import may, presenting, shared_link
@@ -159,6 +160,13 @@ def partial_weeks_note(frame: pd.DataFrame, period: tuple[date, date], *, column
     period; never on a slide, which must fit its screen (the bars and their tooltip still say it)."""
     if not presenting() and has_partial_weeks(frame, period, column=column):
         st.caption(t("chart.partial_weeks"))
+
+
+def unfinished_month_note(grid: pd.DataFrame, last: date) -> None:
+    """Under the cohort heatmap: why its grey cells are grey, when the period ends inside a month
+    (`last`, its last day); never on a slide, which must fit its screen (the tooltip still says it)."""
+    if not presenting() and grid["so_far"].any():
+        st.caption(t("members.cohorts_so_far", month=locale.month(last, current_language())))
 
 
 def present_link() -> None:

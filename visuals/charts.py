@@ -36,6 +36,7 @@ NOTE = SLATE  # a manager's note on a day or a range of days, faint behind the l
 GOAL = INK  # a goal's target: a dashed dark rule over its period, labelled (docs/metrics.md, "Goals")
 SEQUENTIAL = "blues"  # a vega scheme, white to dark blue
 BAD, NEUTRAL, GOOD = "#d64545", "#dcdcdc", "#2e9d5b"
+UNFINISHED = "#e5e7eb"  # a share of a month not over yet (a cohort's newest cell): grey, not on the scale
 # Text that says a deadline is missed (red) or falls within a day (amber): the inbox's Due column.
 # Darker than BAD and the amber of the badges, so they read on white (contrast 4.5:1 and more).
 LATE_TEXT, SOON_TEXT = "#b42318", "#b45309"
@@ -56,6 +57,7 @@ FEW_TICKS = 10  # a count axis up to this many has a tick per unit
 ACROSS_TICKS = 6  # a horizontal count axis: a grid line every 100 across a desktop is noise
 MONTHS_SHOWN = 7  # cohort months 0-6: seven columns leave a phone's cells wide enough for "88%"
 NAME_LIMIT = 200  # pixels of a bar's name: a campaign's, a statement's
+COHORT_LIMIT = 140  # pixels of a cohort's name, "2026年10月（1,234）" whole (Streamlit's theme cuts at 100)
 # Pixels of Streamlit's chart text, measured on a 390-pixel phone, to fit a legend under the plot:
 # the chart's width; a legend entry's symbol, the gap between columns, a letter of a label; a
 # letter of an axis label, and the axis title and padding beside the labels; a count axis in all.
@@ -467,7 +469,8 @@ def _activity_bars(
 
 def cohort_heatmap(grid: pd.DataFrame) -> alt.LayerChart:
     """Share of each signup cohort active k months after joining (the first MONTHS_SHOWN months),
-    written in its cell and told in full on hover."""
+    written in its cell and told in full on hover. A cell whose month is not over (so_far) is grey,
+    off the scale: a few days' share beside whole months would read as a fall."""
     shown = grid[grid["months_since"] < MONTHS_SHOWN]
     cohorts = shown.drop_duplicates("cohort").sort_values("cohort")
     language = current_language()
@@ -475,25 +478,33 @@ def cohort_heatmap(grid: pd.DataFrame) -> alt.LayerChart:
         c: t("chart.cohort_size", month=locale.month(c, language), size=locale.number(n, language))
         for c, n in zip(cohorts["cohort"], cohorts["size"], strict=True)
     }
-    frame = shown.assign(cohort=shown["cohort"].map(names))
+    months = {True: t("chart.cohort_month_so_far"), False: t("chart.cohort_month_whole")}
+    frame = shown.assign(cohort=shown["cohort"].map(names), month=shown["so_far"].map(months))
     base = alt.Chart(frame).encode(
         x=alt.X("months_since:O", title=t("chart.months_since"), axis=alt.Axis(labelAngle=0, ticks=False)),
-        y=alt.Y("cohort:O", title=t("chart.cohort"), sort=list(names.values()), axis=alt.Axis(ticks=False)),
+        y=alt.Y(
+            "cohort:O",
+            title=t("chart.cohort"),
+            sort=list(names.values()),
+            axis=alt.Axis(ticks=False, labelLimit=COHORT_LIMIT),
+        ),
         tooltip=[
             alt.Tooltip("cohort:N", title=t("chart.cohort")),
             alt.Tooltip("months_since:O", title=t("chart.months_since")),
+            alt.Tooltip("month:N", title=t("chart.cohort_month")),
             _count_tip("active", t("chart.active")),
             alt.Tooltip("share:Q", title=t("chart.share"), format=".0%"),
         ],
     )
+    scaled = alt.Color(
+        "share:Q", title=t("chart.share"), scale=alt.Scale(scheme=SEQUENTIAL, domain=[0, 1]), legend=None
+    )
     cells = base.mark_rect(stroke=PAPER, strokeWidth=1).encode(
-        color=alt.Color(
-            "share:Q", title=t("chart.share"), scale=alt.Scale(scheme=SEQUENTIAL, domain=[0, 1]), legend=None
-        ),
+        color=alt.condition("datum.so_far", alt.value(UNFINISHED), scaled),
     )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("share:Q", format=".0%"),
-        color=alt.Color(**alt.condition("datum.share > 0.5", alt.value(PAPER), alt.value(INK))),
+        color=alt.Color(**alt.condition("datum.share > 0.5 && !datum.so_far", alt.value(PAPER), alt.value(INK))),
     )
     return (cells + text).properties(height=alt.Step(24))
 
