@@ -26,7 +26,7 @@ from metrics.sql import count_where, day_of, week_start
 from metrics.surveys import csat_of, nps_of
 from store import tables
 from surveys.answers import OTHER
-from surveys.definition import Question, Survey, text_in
+from surveys.definition import DefinitionError, Question, Survey, parse_definition, text_in
 from surveys.question_types import TYPES, ChoiceType, names
 from surveys.registry import StoredSurvey, state_of
 
@@ -56,6 +56,7 @@ def survey_list_query() -> sa.Select:
             surveys.c.slug,
             surveys.c.version,
             surveys.c.title,
+            surveys.c.definition,
             surveys.c.status,
             surveys.c.opens_at,
             surveys.c.closes_at,
@@ -95,10 +96,16 @@ def invitation_counts_query() -> sa.Select:
     )
 
 
-def survey_table(*, app_store: Runner, now: datetime) -> pd.DataFrame:
-    """One row per survey: state, responses, completion rate (completed / started) and response
-    rate (responses through personal links / links handed out; None without links)."""
+def survey_table(*, app_store: Runner, now: datetime, language: str | None = None) -> pd.DataFrame:
+    """One row per survey: its title (in `language` where the definition has it), state,
+    responses, completion rate (completed / started) and response rate (responses through personal
+    links / links handed out; None without links)."""
     table = app_store.run(survey_list_query())
+    titles = [
+        _title(slug, title, definition, language)
+        for slug, title, definition in table[["slug", "title", "definition"]].itertuples(index=False)
+    ]
+    table = table.assign(title=titles).drop(columns="definition")
     counts = app_store.run(response_counts_query())
     links = app_store.run(invitation_counts_query())
     table = table.merge(counts, on="slug", how="left").merge(links, on="slug", how="left")
@@ -111,6 +118,17 @@ def survey_table(*, app_store: Runner, now: datetime) -> pd.DataFrame:
     table["completion_rate"] = (table["completed"] / table["started"]).where(table["started"] > 0)
     table["response_rate"] = (table["invited_responses"] / table["invitations"]).where(table["invitations"] > 0)
     return table
+
+
+def _title(slug: str, stored: str, definition: Any, language: str | None) -> str:
+    """The survey's title in `language` (the stored one without a language, or where the definition
+    no longer reads: one an older release wrote)."""
+    if language is None:
+        return stored
+    try:
+        return text_in(parse_definition(definition, where=slug).title, language) or stored
+    except DefinitionError:
+        return stored
 
 
 def _state(row: Any, *, now: datetime, completed: int) -> str:  # Any: a row of itertuples()
@@ -405,11 +423,13 @@ def score_counts(*, app_store: Runner, warehouse: Runner, slug: str, filters: Fi
     return in_scope(rows, warehouse=warehouse, filters=filters)
 
 
-def period_table(*, app_store: Runner, warehouse: Runner, filters: Filters, now: datetime) -> pd.DataFrame:
-    """One row per survey with a completed response in the period: title, state (now), and the
-    period's `scores` of the members in scope, as its results view counts them."""
+def period_table(
+    *, app_store: Runner, warehouse: Runner, filters: Filters, now: datetime, language: str | None = None
+) -> pd.DataFrame:
+    """One row per survey with a completed response in the period: title (in `language`), state
+    (now), and the period's `scores` of the members in scope, as its results view counts them."""
     rows = []
-    table = survey_table(app_store=app_store, now=now)
+    table = survey_table(app_store=app_store, now=now, language=language)
     for slug, title, state in zip(table["slug"], table["title"], table["state"], strict=True):
         summary = scores(score_counts(app_store=app_store, warehouse=warehouse, slug=slug, filters=filters))
         if summary.responses:

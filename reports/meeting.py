@@ -87,7 +87,9 @@ def _build(
         kpis=overview.kpis,
         charts=charts,
         campaigns=campaigns.campaign_table(warehouse=warehouse, app_store=app_store, filters=filters),
-        surveys=survey_results.period_table(app_store=app_store, warehouse=warehouse, filters=filters, now=now),
+        surveys=survey_results.period_table(
+            app_store=app_store, warehouse=warehouse, filters=filters, now=now, language=language
+        ),
         themes=themes,
         include_text=include_text,
         language=language,

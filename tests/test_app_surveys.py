@@ -344,6 +344,10 @@ def test_the_surveys_page_names_a_survey_its_languages_and_opening_in_chinese(su
         at.run()
     assert not at.exception
     assert "快速调查" in texts(at, "header")
+    listed = next(frame.value for frame in at.dataframe if "state" in frame.value.columns).set_index("slug")
+    assert (
+        listed.loc["quick", "title"] == "快速调查" and listed.loc["twin", "title"] == "Twin poll"
+    )  # twin: English only
     facts = next(frame.value for frame in at.dataframe if "" in frame.value.columns).set_index("")[" "]
     assert facts["语言"] == "英语、简体中文" and facts["开放时间"] == "2099年1月1日 00:00"
 

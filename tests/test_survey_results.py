@@ -177,6 +177,21 @@ def test_survey_list_rates(answered):
     assert row["state"] == "open"
 
 
+def test_the_survey_list_names_each_survey_in_the_readers_language(answered):
+    titled = {"en": "Check-in", "zh": "近况调查", "zh-TW": "近況調查"}
+    definition = {**DEFINITION, "slug": "check", "title": titled, "languages": ["en", "zh", "zh-TW"]}
+    registry.register(answered, parse_definition(definition, where="c"), timezone="UTC", now=t(2025, 2, 1))
+    for language, check in [(None, "Check-in"), ("en", "Check-in"), ("zh-CN", "近况调查"), ("zh-TW", "近況調查")]:
+        titles = survey_table(app_store=answered, now=t(2025, 3, 10), language=language).set_index("slug")["title"]
+        assert titles.to_dict() == {"check": check, "pulse": "Pulse"}  # pulse is in English alone
+    with answered.begin() as connection:  # as if an older release had written rules this one rejects
+        connection.execute(
+            tables.surveys.update().where(tables.surveys.c.slug == "check").values(definition={"slug": "check"})
+        )
+    titles = survey_table(app_store=answered, now=t(2025, 3, 10), language="zh-CN").set_index("slug")["title"]
+    assert titles["check"] == "Check-in"  # the title it was stored with
+
+
 def test_the_survey_table_counts_each_surveys_links_apart_and_a_managers_close(answered):
     # "aside", registered after pulse, comes first by its slug; one personal link of its own, unused,
     # and closed by a manager before now.

@@ -494,7 +494,8 @@ def register_surveys(settings: Settings) -> list[DefinitionProblem]:
 
 def load_survey_table(settings: Settings) -> pd.DataFrame:
     """Not cached: a few counts on the app store, and managers expect the newest responses."""
-    return survey_results.survey_table(app_store=app_store(settings.app_db_url), now=clock.now())
+    store = app_store(settings.app_db_url)
+    return survey_results.survey_table(app_store=store, now=clock.now(), language=current_language())
 
 
 @cached()
