@@ -59,9 +59,8 @@ if table.empty:
 
 link = shared_link()
 if link is None:
-    selected = data_table(
-        table, key="surveys_table", file_name="surveys", selectable=True, column_config=survey_views.survey_columns()
-    )
+    columns = survey_views.survey_columns(data.campaign_names(settings, version))
+    selected = data_table(table, key="surveys_table", file_name="surveys", selectable=True, column_config=columns)
     if selected is not None:
         st.query_params["survey"] = table.at[selected, "slug"]
 if link is None:

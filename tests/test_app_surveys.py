@@ -54,7 +54,7 @@ def surveys_env(configured, tmp_path, monkeypatch) -> AppStore:
     write(folder, {**QUICK, "slug": "later", "opens_at": "2099-01-01"})
     write(folder, {**QUICK, "slug": "full", "response_limit": 1})
     write(folder, {**QUICK, "slug": "shut"})
-    write(folder, {**QUICK, "slug": "twin", "title": "Twin poll"})
+    write(folder, {**QUICK, "slug": "twin", "title": "Twin poll", "campaign": "meetup"})
     monkeypatch.setenv("PULSE_SURVEYS_DIR", str(folder))
     store = AppStore(f"sqlite:///{configured / 'app.db'}")
     registry.register_folder(store, folder, timezone="UTC", now=datetime(2026, 1, 1))
@@ -308,6 +308,8 @@ def test_the_surveys_page_lists_surveys_and_opens_one(surveys_env):
         "shut": "Closed",
         "twin": "Open",
     }
+    # twin is the fixture's meetup's survey: named as the campaign is, its id kept in the download.
+    assert table.set_index("slug")["campaign_id"].to_dict()["twin"] == "Spring meetup"
     at.query_params["survey"] = "quick"
     at.run()
     assert not at.exception

@@ -26,6 +26,7 @@ import streamlit as st
 import clock
 from data_sources import identities
 from data_sources.connectors import wecom
+from data_sources.errors import DataSourceError
 from data_sources.warehouse import Warehouse, open_warehouse
 from feedback import duplicates, importer, inbox, targets
 from feedback.sentiment import sentiment_of
@@ -527,6 +528,16 @@ def load_free_text(settings: Settings, slug: str, filters: Filters) -> pd.DataFr
 @cached()
 def load_campaign_choices(settings: Settings, version: str) -> pd.DataFrame:
     return warehouse(settings).run(links.campaign_choices_query())
+
+
+def campaign_names(settings: Settings, version: str) -> dict[str, str]:
+    """Each campaign's name by its id, to name a survey's campaign; none where the community data
+    cannot be read (the survey list names the ids then, and needs no warehouse otherwise)."""
+    try:
+        choices = load_campaign_choices(settings, version)
+    except DataSourceError:
+        return {}
+    return dict(zip(choices["campaign_id"].astype(str), choices["name"].astype(str), strict=True))
 
 
 def load_audience(settings: Settings, audience: links.Audience) -> pd.DataFrame:

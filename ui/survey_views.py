@@ -3,6 +3,8 @@ a chart per question and the written answers. Frames in, Streamlit elements out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
@@ -17,9 +19,10 @@ from visuals import text
 from visuals.charts import answers_chart, matrix_chart, nps_trend_chart
 
 
-def survey_columns() -> dict[str, object]:
+def survey_columns(campaigns: Mapping[str, str]) -> dict[str, object]:
     """Column labels of the survey list (internal columns hidden); — where a survey has no such
-    setting or figure, and the help says what that means."""
+    setting or figure, and the help says what that means. A survey's campaign reads as its name in
+    `campaigns` (by id; an id the warehouse does not know as itself), its id kept in the download."""
     return {
         "id": None,
         "anonymous": None,
@@ -31,7 +34,7 @@ def survey_columns() -> dict[str, object]:
         "state": words_column(t("column.state"), catalog_words("surveys.state", [*Availability, "archived"])),
         "opens_at": day_column(t("column.opens_at"), help=t("column.opens_at_help")),
         "closes_at": day_column(t("column.closes_at"), help=t("column.closes_at_help")),
-        "campaign_id": st.column_config.TextColumn(t("column.campaign"), help=t("column.survey_campaign_help")),
+        "campaign_id": words_column(t("column.campaign"), campaigns, help=t("column.survey_campaign_help")),
         "response_limit": st.column_config.NumberColumn(
             t("column.response_limit"), help=t("column.response_limit_help"), format="localized"
         ),
