@@ -357,6 +357,7 @@ MESSAGES: dict[str, str] = {
     "feedback.tile.open_help": "Feedback not yet resolved, declined or merged, from the last 28 days' members in scope.",
     "feedback.tile.overdue": "Overdue",
     "feedback.tile.median_age": "Median age (open)",
+    "feedback.tile.median_age_help": "Days since the open items arrived, the middle one: half of them have waited longer.",
     "feedback.tile.first_response": "First response (median)",
     "feedback.tile.first_response_help": "Hours from arrival to a manager's first change or note, over items received in the last 28 days; {waiting} of them still wait for one.",
     "feedback.tile.negative": "Negative (28 days)",

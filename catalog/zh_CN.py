@@ -337,6 +337,7 @@ MESSAGES: dict[str, str] = {
     "feedback.tile.open_help": "尚未解决、不予处理或合并的反馈，来自最近 28 天筛选范围内的成员。",
     "feedback.tile.overdue": "逾期",
     "feedback.tile.median_age": "待处理时长（中位数）",
+    "feedback.tile.median_age_help": "待处理反馈自收到以来的天数，取中位数：一半的反馈等待得更久。",
     "feedback.tile.first_response": "首次响应（中位数）",
     "feedback.tile.first_response_help": "从反馈到达到运营人员首次修改或备注的小时数，统计最近 28 天收到的反馈；其中仍有 {waiting} 条在等待首次响应。",
     "feedback.tile.negative": "负面（28 天）",

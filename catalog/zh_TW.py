@@ -337,6 +337,7 @@ MESSAGES: dict[str, str] = {
     "feedback.tile.open_help": "尚未解決、不予處理或合併的回饋，來自最近 28 天篩選範圍內的成員。",
     "feedback.tile.overdue": "逾期",
     "feedback.tile.median_age": "待處理時長（中位數）",
+    "feedback.tile.median_age_help": "待處理回饋自收到以來的天數，取中位數：一半的回饋等待得更久。",
     "feedback.tile.first_response": "首次回應（中位數）",
     "feedback.tile.first_response_help": "從回饋送達到營運人員首次修改或加上備註的時數，統計最近 28 天收到的回饋；其中仍有 {waiting} 則在等待首次回應。",
     "feedback.tile.negative": "負面（28 天）",

@@ -736,3 +736,4 @@ def test_feedback_not_scored_shows_as_such_in_the_filter_the_list_and_the_tile(
         assert menu.value == "not_scored" and word in menu.options
     (negative,) = [metric for metric in at.metric if metric.label == tile]
     assert apart in negative.proto.help
+    assert all(metric.proto.help for metric in at.metric)  # every tile says what it counts

@@ -27,7 +27,11 @@ def summary_tiles(summary: FeedbackSummary) -> None:
         ("open", text.number(summary.open), t("feedback.tile.open_help")),
         ("overdue", text.number(summary.overdue), t("feedback.tile.overdue_target_help")),
         ("breaching", text.number(summary.breaching), t("feedback.tile.breaching_help")),
-        ("median_age", "–" if age is None else t("unit.days", value=text.figure(age)), None),
+        (
+            "median_age",
+            "–" if age is None else t("unit.days", value=text.figure(age)),
+            t("feedback.tile.median_age_help"),
+        ),
         (
             "first_response",
             "–" if hours is None else t("unit.hours", value=text.figure(hours)),
