@@ -71,7 +71,9 @@ if groups is not None:  # a WeCom connector keeps its groups' daily figures
 st.subheader(t("engagement.leaderboard"), help=t("engagement.leaderboard_help"))
 kind, platform = picked.get("kind"), picked.get("platform")
 if kind or platform:
-    shown = " · ".join(value for value in (kind and word("activity", kind), platform) if value)
+    shown = " · ".join(
+        value for value in (kind and word("activity", kind), platform and word("platform", platform)) if value
+    )
     st.caption(t("engagement.leaderboard_filtered", shown=plain(shown)))
 with data_errors_stop_the_page():
     leaders = data.load_top_contributors(settings, version, filters, platform, kind)

@@ -39,7 +39,7 @@ def done(message: str) -> None:
     st.rerun()
 
 
-platforms = known_words("connector.name")  # "Discord", "企业微信"; a file's channel as it is
+platforms = known_words("platform")  # "Discord", "企业微信"; a file's channel as it is
 st.subheader(t("people.suggestions"))
 if suggested.empty:
     st.info(t("people.no_suggestions"))

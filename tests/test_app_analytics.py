@@ -142,10 +142,10 @@ def test_engagement_page_and_its_filters(demo):
     assert everyone[["member_id", "points"]].equals(seeded.top_by_points(demo))
     click(at, "engagement_platform_chart", {"platform": [{"platform": "wechat"}]})
     on_wechat = table_with(at, "rank")
-    assert any("Counting only wechat" in caption.value for caption in at.caption)
+    assert any("Counting only WeChat" in caption.value for caption in at.caption)  # platforms in words too
     assert on_wechat[["member_id", "points"]].equals(seeded.top_by_points(demo, platform="wechat"))
     click(at, "engagement_activity_kind", {"kind": [{"kind": "comment"}]})
-    assert any("Counting only Comment · wechat" in caption.value for caption in at.caption)  # kinds in words
+    assert any("Counting only Comment · WeChat" in caption.value for caption in at.caption)  # kinds in words
     # Comments are worth 5 points unless the source gives others; the demo gives none.
     comments = table_with(at, "rank")
     assert (comments["points"] == 5 * comments["contributions"]).all()
@@ -247,6 +247,9 @@ def test_a_members_chosen_options_read_as_labels_in_the_readers_language(demo, l
     assert [
         text.value for text in at.markdown if re.fullmatch(since[language], text.value)
     ]  # a day in words, not 2025-12-04
+    platforms = set(table_with(at, "platform")["platform"].dropna())  # the latest activities' platforms in words
+    words = {"en": {"Forum", "Discord", "WeChat", "GitHub"}, "zh-CN": {"论坛", "Discord", "微信", "GitHub"}}[language]
+    assert platforms and platforms <= words
 
 
 def test_viewers_see_no_email_and_no_free_text(demo, monkeypatch):

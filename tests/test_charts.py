@@ -268,7 +268,25 @@ def test_levels_lie_horizontal_in_their_order_by_name():
 
 
 def test_platforms_most_active_now_on_top():
-    assert CHARTS["platforms"]().to_dict()["encoding"]["y"]["sort"] == ["forum", "discord", "–"]
+    assert CHARTS["platforms"]().to_dict()["encoding"]["y"]["sort"] == ["Forum", "Discord", "–"]
+
+
+@pytest.mark.parametrize(("language", "forum"), [("en", "Forum"), ("zh-CN", "论坛"), ("zh-TW", "論壇")])
+def test_a_platform_reads_as_the_catalogs_word_and_a_click_selects_its_key(language, forum):
+    made_up = PLATFORMS.assign(platform=["discord", "forum", "mastodon"])  # mastodon: no word, shown as it is
+    with speaking(language):
+        spec = charts.platform_chart(made_up).to_dict()
+        bars = charts.activity_chart(
+            ACTIVITY.assign(platform=["forum", "mastodon", "forum", "discord"]), by="platform", bucket_days=1
+        ).to_dict()
+    assert spec["encoding"]["y"]["field"] == "shown" and spec["encoding"]["y"]["sort"] == [forum, "Discord", "mastodon"]
+    assert {(row["platform"], row["shown"]) for row in rows(spec)} == {
+        ("discord", "Discord"),
+        ("forum", forum),
+        ("mastodon", "mastodon"),
+    }
+    assert spec["params"][0]["select"]["fields"] == ["platform"]  # the key, not the word
+    assert set(bars["encoding"]["color"]["scale"]["domain"]) == {"Discord", forum, "mastodon"}
 
 
 PALETTE = {*CATEGORICAL, PREVIOUS, CURRENT, COMPARISON, HIGHLIGHT, INK, UNFINISHED}

@@ -281,7 +281,7 @@ def profile_columns(section: str) -> dict[str, object]:
         "recent": {
             "occurred_at": time_column(t("feedback.column.when")),
             "kind": words_column(t("column.activity"), catalog_words("activity", DEFAULT_POINTS)),
-            "platform": t("chart.platform"),
+            "platform": words_column(t("chart.platform"), known_words("platform")),
             "campaign_id": st.column_config.TextColumn(t("column.campaign"), help=t("column.campaign_none")),
         },
         "campaigns": {

@@ -121,6 +121,9 @@ def legend_columns(labels: Sequence[str], *, width: float) -> int:
     return 1
 
 
+VOCABULARIES = {"kind": "activity", "platform": "platform"}  # groups shown as the catalog's words, by column
+
+
 def word(prefix: str, key: str) -> str:
     """The catalog's word for `key` (at prefix.key), or the key when the catalog has none (a kind of
     activity a source made up)."""
@@ -344,17 +347,18 @@ def _bucket_bars(
     kinds: bool = False,
     period: tuple[date, date] | None = None,
 ) -> alt.Chart:
-    """`count` per day or week (`days` long, starting at `bucket`), stacked by `by` (if `kinds`, kinds
-    of activity: in the catalog's words and KIND_COLOURS). Each bucket is a band of an ordinal
-    axis, from the first to the last, so a bar fills its day or week and a bucket without rows
-    keeps its place; labels read across and thin out where they would overlap. With the `period`
-    [start, end) the counts cover, a bucket only partly inside it (the first and last weeks of most
-    periods) is drawn lighter and its tooltip says how many of its days are in: its bar is not a
-    drop or a rise."""
+    """`count` per day or week (`days` long, starting at `bucket`), stacked by `by` (if `kinds`,
+    kinds of activity, in KIND_COLOURS; kinds and platforms in the catalog's words where it has
+    them). Each bucket is a band of an ordinal axis, from the first to the last, so a bar fills
+    its day or week and a bucket without rows keeps its place; labels read across and thin out
+    where they would overlap. With the `period` [start, end) the counts cover, a bucket only
+    partly inside it (the first and last weeks of most periods) is drawn lighter and its tooltip
+    says how many of its days are in: its bar is not a drop or a rise."""
     starts = pd.to_datetime(frame[bucket])
     every = pd.date_range(starts.min(), starts.max(), freq=pd.Timedelta(days=days))
     keys = frame[by].fillna("–")
-    shown = keys.map(lambda key: word("activity", key)) if kinds else keys
+    vocabulary = VOCABULARIES.get("kind" if kinds else by)
+    shown = keys.map(lambda key: word(vocabulary, key)) if vocabulary else keys
     colours = _groups(keys, shown, fixed=KIND_COLOURS if kinds else None)
     # ISO dates sort as dates, and the browser reads them as UTC whatever its time zone.
     language = current_language()
@@ -514,9 +518,9 @@ def _before_after(frame: pd.DataFrame, *, field: str, title: str, order: list[st
     any other column rides along for selections): a pair of horizontal bars each, the previous
     above in the light colour, this period below in the strong one."""
     periods = {"previous": t("chart.previous"), "current": t("chart.current")}
-    others = frame.drop(columns=list(periods))
-    long = frame.melt(id_vars=field, value_vars=list(periods), var_name="period", value_name="members")
-    long = long.assign(period=long["period"].map(periods)).merge(others, on=field, how="left")
+    riding = [column for column in frame.columns if column not in periods]  # `field` among them
+    long = frame.melt(id_vars=riding, value_vars=list(periods), var_name="period", value_name="members")
+    long = long.assign(period=long["period"].map(periods))
     return (
         alt.Chart(long)
         .mark_bar(height=alt.RelativeBandSize(1))  # Streamlit's theme makes bars 85% of their band
@@ -549,11 +553,12 @@ def levels_chart(summary: pd.DataFrame) -> alt.Chart:
 
 
 def platform_chart(platforms: pd.DataFrame) -> alt.Chart:
-    """Active members per platform, this period against the previous, most active now on top;
-    clicking selects "platform"."""
+    """Active members per platform (in the catalog's words where it has them), this period against
+    the previous, most active now on top; clicking selects the platform's key ("platform")."""
     frame = platforms[["platform", "previous", "current"]].fillna({"platform": "–"})
-    order = frame.sort_values(["current", "platform"], ascending=[False, True])["platform"].tolist()
-    chart = _before_after(frame, field="platform", title=t("chart.platform"), order=order)
+    frame = frame.assign(shown=frame["platform"].map(lambda key: word("platform", key)))
+    order = frame.sort_values(["current", "shown"], ascending=[False, True])["shown"].tolist()
+    chart = _before_after(frame, field="shown", title=t("chart.platform"), order=order)
     return _clickable(chart, name="platform", field="platform")
 
 
