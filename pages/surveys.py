@@ -60,6 +60,7 @@ if table.empty:
 link = shared_link()
 if link is None:
     columns = survey_views.survey_columns(data.campaign_names(settings, version))
+    table = table[[*(c for c in columns if c in table.columns), *(c for c in table.columns if c not in columns)]]
     selected = data_table(table, key="surveys_table", file_name="surveys", selectable=True, column_config=columns)
     if selected is not None:
         st.query_params["survey"] = table.at[selected, "slug"]

@@ -299,6 +299,7 @@ def test_the_surveys_page_lists_surveys_and_opens_one(surveys_env):
     assert not at.exception
     assert texts(at, "info") == ["Select a survey in the table to see its results, links and settings."]
     table = next(frame.value for frame in at.dataframe if "state" in frame.value.columns)
+    assert table.columns[:3].tolist() == ["title", "state", "completed"]  # what a phone shows first
     assert table.set_index("slug")["state"].to_dict() == {
         "pulse": "Open",  # the fixture's two surveys (tests/conftest.py)
         "post-meetup": "Open",

@@ -20,34 +20,35 @@ from visuals.charts import answers_chart, matrix_chart, nps_trend_chart
 
 
 def survey_columns(campaigns: Mapping[str, str]) -> dict[str, object]:
-    """Column labels of the survey list (internal columns hidden); — where a survey has no such
+    """Column labels of the survey list, in the order shown: the survey and how it goes first (a
+    phone shows those), its settings after (internal columns hidden); — where a survey has no such
     setting or figure, and the help says what that means. A survey's campaign reads as its name in
     `campaigns` (by id; an id the warehouse does not know as itself), its id kept in the download."""
     return {
-        "id": None,
-        "anonymous": None,
-        "invited_responses": None,
-        "status": None,
         "title": t("column.survey"),
+        "state": words_column(t("column.state"), catalog_words("surveys.state", [*Availability, "archived"])),
+        "completed": st.column_config.NumberColumn(t("column.completed"), format="localized"),
+        "completion_rate": st.column_config.NumberColumn(
+            t("column.completion_rate"), help=t("column.completion_rate_help"), format="percent"
+        ),
+        "last_response": time_column(t("column.last_response"), help=t("column.last_response_help")),
+        "started": st.column_config.NumberColumn(t("column.started"), format="localized"),
+        "invitations": st.column_config.NumberColumn(t("column.invitations"), format="localized"),
+        "response_rate": st.column_config.NumberColumn(
+            t("column.response_rate"), help=t("column.response_rate_help"), format="percent"
+        ),
         "slug": t("column.slug"),
         "version": t("column.version"),
-        "state": words_column(t("column.state"), catalog_words("surveys.state", [*Availability, "archived"])),
         "opens_at": day_column(t("column.opens_at"), help=t("column.opens_at_help")),
         "closes_at": day_column(t("column.closes_at"), help=t("column.closes_at_help")),
         "campaign_id": words_column(t("column.campaign"), campaigns, help=t("column.survey_campaign_help")),
         "response_limit": st.column_config.NumberColumn(
             t("column.response_limit"), help=t("column.response_limit_help"), format="localized"
         ),
-        "started": st.column_config.NumberColumn(t("column.started"), format="localized"),
-        "completed": st.column_config.NumberColumn(t("column.completed"), format="localized"),
-        "last_response": time_column(t("column.last_response"), help=t("column.last_response_help")),
-        "invitations": st.column_config.NumberColumn(t("column.invitations"), format="localized"),
-        "completion_rate": st.column_config.NumberColumn(
-            t("column.completion_rate"), help=t("column.completion_rate_help"), format="percent"
-        ),
-        "response_rate": st.column_config.NumberColumn(
-            t("column.response_rate"), help=t("column.response_rate_help"), format="percent"
-        ),
+        "id": None,
+        "anonymous": None,
+        "invited_responses": None,
+        "status": None,
     }
 
 
