@@ -437,6 +437,8 @@ def test_names_beside_bars_are_not_cut_at_streamlits_100_pixels():
         # 122.4 + 60.4 + 66.6 + 24 = 273.4: "Reaction" would be cut off at the phone's edge.
         (["Attended an event", "Comment", "Login", "Message", "Post", "Reaction"], 273, 2),
         (["A fairly long campaign kind name", "Another long campaign kind name"], 273, 1),
+        # A Chinese character and a full-width bracket are two letters wide: three columns ran off the phone.
+        (["日活（DAU）", "周活（WAU）", "月活（MAU）"], 273, 2),
     ],
 )
 def test_a_legend_takes_as_many_columns_as_fit_under_a_phones_plot(labels, width, columns):

@@ -9,6 +9,7 @@ on vega's English defaults ("Nov 02", "Mon 02").
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
@@ -107,14 +108,20 @@ def _legend(title: str | None, labels: Sequence[str], *, names: Sequence[str] = 
     """Under the plot (where Streamlit's own charts have it), so that on a phone it takes no width
     from the marks, in as many columns as fit under a phone's plot: right of its axis, of counts or
     of `names` (vega would put every entry in one row, past the screen's edge)."""
-    axis = min(NAME_LIMIT, AXIS_LETTER * max(map(len, names))) + AXIS_EXTRA if names else COUNT_AXIS
+    axis = min(NAME_LIMIT, AXIS_LETTER * max(map(letters, names))) + AXIS_EXTRA if names else COUNT_AXIS
     return alt.Legend(title=title, orient="bottom", columns=legend_columns(labels, width=PHONE - axis))
+
+
+def letters(text: str) -> int:
+    """How many Latin letters `text` is as wide as: a Chinese character or a full-width bracket is
+    two ("日活（DAU）" is eleven, where len says seven and a phone's legend ran off its edge)."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
 def legend_columns(labels: Sequence[str], *, width: float) -> int:
     """The most columns whose entries (laid out row by row) fit `width` pixels, a column as wide as
     its widest entry (symbol and letters), with a gap between columns."""
-    widths = [LEGEND_SYMBOL + LEGEND_LETTER * len(label) for label in labels]
+    widths = [LEGEND_SYMBOL + LEGEND_LETTER * letters(label) for label in labels]
     for columns in range(len(widths), 1, -1):
         if sum(max(widths[column::columns]) for column in range(columns)) + LEGEND_GAP * (columns - 1) <= width:
             return columns
