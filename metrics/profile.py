@@ -70,7 +70,7 @@ def member_query(member_id: str, *, include_email: bool) -> sa.Select:
 def member_activity_query(*, filters: Filters, member_id: str, limit: int = 20) -> sa.CompoundSelect:
     """What the member did, as one statement with a `part` column (member_activity splits it):
     "weekly" (week, kind, activities in the period: the timeline), "recent" (their latest `limit`
-    activities: occurred_at, activity_id, kind, platform, campaign_id) and "campaigns" (campaign_id,
+    activities: occurred_at, kind, platform, campaign_id and its campaign_name) and "campaigns" (campaign_id,
     name, kind, starts_at and stage, the furthest they reached: "invited", "registered" or "took part").
 
     One statement, so the member's activities are read once: where activities are not indexed by
@@ -109,13 +109,18 @@ def _weekly(mine: sa.CTE, filters: Filters) -> sa.Select:
 
 
 def _recent(mine: sa.CTE, limit: int) -> sa.Select:
+    """The member's latest activities, each with its campaign's name (its id where the campaigns
+    do not hold it)."""
     latest = (
         sa.select(*mine.c)
         .order_by(mine.c.occurred_at.desc(), mine.c.activity_id)
         .limit(sa.literal(limit, literal_execute=True))
         .subquery("latest")
     )
-    return sa.select(latest)
+    named = sa.func.coalesce(campaigns.c.name, latest.c.campaign_id).label("campaign_name")
+    return sa.select(latest, named).select_from(
+        latest.outerjoin(campaigns, campaigns.c.campaign_id == latest.c.campaign_id)
+    )
 
 
 def _campaigns(mine: sa.CTE, member_id: str) -> sa.Select:
@@ -146,7 +151,11 @@ def _campaigns(mine: sa.CTE, member_id: str) -> sa.Select:
 # Each part's columns, in the order shown, and its order (columns, ascending each).
 PARTS: dict[str, tuple[list[str], list[str], list[bool]]] = {
     "weekly": (["week", "kind", "activities"], ["week", "kind"], [True, True]),
-    "recent": (["occurred_at", "kind", "platform", "campaign_id"], ["occurred_at", "activity_id"], [False, True]),
+    "recent": (
+        ["occurred_at", "kind", "platform", "campaign_id", "campaign_name"],
+        ["occurred_at", "activity_id"],
+        [False, True],
+    ),
     "campaigns": (["campaign_id", "name", "kind", "starts_at", "stage"], ["starts_at", "campaign_id"], [False, True]),
 }
 _TYPES: dict[str, sa.types.TypeEngine] = {  # every part's columns, NULL in the parts without them
@@ -157,6 +166,7 @@ _TYPES: dict[str, sa.types.TypeEngine] = {  # every part's columns, NULL in the 
     "kind": sa.String(),
     "platform": sa.String(),
     "campaign_id": sa.String(),
+    "campaign_name": sa.String(),
     "name": sa.String(),
     "starts_at": campaigns.c.starts_at.type,
     "stage": sa.String(),

@@ -156,14 +156,14 @@ def test_recent_activities_are_the_latest_twenty(boundary_warehouse):
     assert times.count("2025-01-01 12:00") == 2 and times[-1] == "2025-01-01 12:00"
     assert rows.iloc[0][["kind", "platform"]].tolist() == ["login", "forum"] and rows["campaign_id"].isna().all()
     joe = activity(boundary_warehouse, "joe", limit=1)["recent"]
-    assert joe[["kind", "campaign_id"]].values.tolist() == [["event_attend", "launch"]]
+    assert joe[["kind", "campaign_id", "campaign_name"]].values.tolist() == [["event_attend", "launch", "Launch party"]]
 
 
 def test_the_one_statements_parts_stand_apart(warehouse):
     # A period carol did nothing in: no timeline, and her latest activities and campaign as ever.
     found = activity(warehouse, "carol", Filters(start=date(2020, 1, 1), end=date(2020, 2, 1)))
     assert found["weekly"].empty and found["weekly"].columns.tolist() == ["week", "kind", "activities"]
-    assert found["recent"].columns.tolist() == ["occurred_at", "kind", "platform", "campaign_id"]
+    assert found["recent"].columns.tolist() == ["occurred_at", "kind", "platform", "campaign_id", "campaign_name"]
     assert found["recent"][["kind", "platform"]].values.tolist() == [["post", "discord"], ["login", "discord"]]
     assert found["campaigns"][["campaign_id", "kind", "stage"]].values.tolist() == [["meetup", "event", "registered"]]
     nobody = activity(warehouse, "nobody")

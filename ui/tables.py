@@ -282,7 +282,8 @@ def profile_columns(section: str) -> dict[str, object]:
             "occurred_at": time_column(t("feedback.column.when")),
             "kind": words_column(t("column.activity"), catalog_words("activity", DEFAULT_POINTS)),
             "platform": words_column(t("chart.platform"), known_words("platform")),
-            "campaign_id": st.column_config.TextColumn(t("column.campaign"), help=t("column.campaign_none")),
+            "campaign_id": None,  # its name is shown, its id downloaded too
+            "campaign_name": st.column_config.TextColumn(t("column.campaign"), help=t("column.campaign_none")),
         },
         "campaigns": {
             "campaign_id": None,
