@@ -59,7 +59,7 @@ def cohort_activity_query(*, filters: Filters, cohorts: int = COHORTS) -> sa.Sel
 def cohort_grid(rows: pd.DataFrame, *, filters: Filters) -> pd.DataFrame:
     """Every cell up to the period's last month: cohort (first day of month), months_since, size,
     active, share, and so_far: whether the cell's month goes on after the period's end (its share
-    is of the month so far, not comparable with the others yet). Months in which nobody of a cohort
+    counts the month only up to that end, not comparable with whole months). Months in which nobody of a cohort
     was active get 0, not a gap."""
     last = month_number(filters.end - timedelta(days=1))
     unfinished = month_number(filters.end) == last  # the period ends inside its last month

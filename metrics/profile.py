@@ -180,7 +180,7 @@ def _padded(name: str, part: sa.Select) -> sa.Select:
     times into numbers)."""
     rows = part.subquery(f"{name}_rows")
     return sa.select(
-        sa.literal_column(f"'{name}'", sa.String).label("part"),
+        sa.literal(name, sa.String, literal_execute=True).label("part"),
         *(
             (rows.c[column] if column in rows.c else sa.literal(None, type_)).label(column)
             for column, type_ in _TYPES.items()

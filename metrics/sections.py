@@ -103,6 +103,7 @@ def members_section(*, warehouse: Runner, filters: Filters) -> dict[str, Any]:
                 "cohort": str(cohort)[:7],  # a date: its ISO form's year and month
                 "size": int(group["size"].iloc[0]),
                 "share_active": group["share"].tolist(),
+                "last_month_partial": bool(group["so_far"].any()),  # counted only up to the period's end
             }
             for cohort, group in grid.groupby("cohort", sort=True)
         ],

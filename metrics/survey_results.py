@@ -26,7 +26,7 @@ from metrics.sql import count_where, day_of, week_start
 from metrics.surveys import csat_of, nps_of
 from store import tables
 from surveys.answers import OTHER
-from surveys.definition import DefinitionError, Question, Survey, parse_definition, text_in
+from surveys.definition import Question, Survey, text_in
 from surveys.question_types import TYPES, ChoiceType, names
 from surveys.registry import StoredSurvey, state_of
 
@@ -102,8 +102,8 @@ def survey_table(*, app_store: Runner, now: datetime, language: str | None = Non
     links / links handed out; None without links)."""
     table = app_store.run(survey_list_query())
     titles = [
-        _title(slug, title, definition, language)
-        for slug, title, definition in table[["slug", "title", "definition"]].itertuples(index=False)
+        _title(title, definition, language)
+        for title, definition in zip(table["title"], table["definition"], strict=True)
     ]
     table = table.assign(title=titles).drop(columns="definition")
     counts = app_store.run(response_counts_query())
@@ -120,15 +120,15 @@ def survey_table(*, app_store: Runner, now: datetime, language: str | None = Non
     return table
 
 
-def _title(slug: str, stored: str, definition: Any, language: str | None) -> str:
-    """The survey's title in `language` (the stored one without a language, or where the definition
-    no longer reads: one an older release wrote)."""
-    if language is None:
+def _title(stored: str, definition: Any, language: str | None) -> str:
+    """The survey's title in `language`, read from its definition's title alone (a page run lists
+    every survey: validating each whole definition is not needed to name it); the stored title
+    without a language, or where the definition has no title in languages (an older release's)."""
+    title = definition.get("title") if isinstance(definition, dict) else None
+    if language is None or not isinstance(title, dict):
         return stored
-    try:
-        return text_in(parse_definition(definition, where=slug).title, language) or stored
-    except DefinitionError:
-        return stored
+    texts = {str(code): str(text) for code, text in title.items() if isinstance(text, str) and text}
+    return text_in(texts, language) or stored
 
 
 def _state(row: Any, *, now: datetime, completed: int) -> str:  # Any: a row of itertuples()

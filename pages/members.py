@@ -74,7 +74,7 @@ if heatmap is None:
     st.info(t("members.no_cohorts"))
 else:
     draw(heatmap)
-    unfinished_month_note(grid, filters.last)
+    unfinished_month_note(grid, last=filters.last)
 
 st.subheader(t("members.levels"), help=t("members.levels_help", **vars(levels.RULES)))
 with data_errors_stop_the_page():

@@ -60,7 +60,7 @@ if table.empty:
 link = shared_link()
 if link is None:
     columns = survey_views.survey_columns(data.campaign_names(settings, version))
-    table = table[[*(c for c in columns if c in table.columns), *(c for c in table.columns if c not in columns)]]
+    table = survey_views.in_column_order(table, columns)
     selected = data_table(table, key="surveys_table", file_name="surveys", selectable=True, column_config=columns)
     if selected is not None:
         st.query_params["survey"] = table.at[selected, "slug"]
@@ -78,7 +78,7 @@ row = table[table["slug"] == slug].iloc[0]
 with data_errors_stop_the_page():
     stored = registry.load_survey(data.app_store(settings.app_db_url), slug)
 if stored is None:  # deleted since the table was read, or written by an older release's rules
-    st.error(t("surveys.unreadable", slug=plain(repr(slug))))
+    st.error(t("surveys.unreadable", slug=plain(slug)))
     st.stop()
 survey = stored.survey
 st.header(plain(text_in(survey.title, current_language())))
@@ -90,13 +90,13 @@ tabs = st.tabs(
     [t("surveys.results"), *([t("surveys.links"), t("invites.tab"), t("surveys.settings")] if managing else [])]
 )
 with tabs[0]:
-    survey_tabs.results_tab(settings, version, slug, int(row["completed"]), choices)
+    survey_tabs.results_tab(settings, version=version, slug=slug, completed=int(row["completed"]), choices=choices)
 if not managing:
     st.stop()
 links_tab, invitations_tab, settings_tab = tabs[1:]
 with links_tab:
-    survey_tabs.links_tab(settings, version, stored, choices)
+    survey_tabs.links_tab(settings, version=version, stored=stored, choices=choices)
 with invitations_tab:
     invitations.invitations_tab(settings, version, stored, choices)
 with settings_tab:
-    survey_tabs.settings_tab(settings, stored)
+    survey_tabs.settings_tab(settings, stored=stored)

@@ -80,9 +80,10 @@ def test_members_page(demo):
     # The period's last day, as its caption writes it: inside its month, the cohorts' newest cells are grey.
     period = next(c.value for c in at.caption if "compared with" in c.value).replace("\\", "")
     last = datetime.strptime(re.search(r"– (\d{1,2} \w{3} \d{4}) \(", period).group(1), "%d %b %Y").date()
-    notes = [c.value for c in at.caption if c.value.startswith("Grey cells are ")]
+    notes = [c.value for c in at.caption if c.value.startswith("Grey cells ")]
     note = (
-        f"Grey cells are {last:%b %Y} so far: until the month is over, their share is not comparable with whole months."
+        f"Grey cells count {last:%b %Y} only up to {last.day} {last:%b %Y}, where the period ends: "
+        "their share is not comparable with whole months."
     )
     assert notes == [note] * ((last + timedelta(days=1)).month == last.month)
     members = seeded.people(demo)

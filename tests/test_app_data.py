@@ -229,8 +229,8 @@ def test_a_forms_import_into_a_survey_that_no_longer_reads_says_so_and_stores_no
             at.button(key=button).click().run()
             assert not at.exception
             assert [error.value for error in at.error] == [
-                "The survey \\'post\\-event\\' has no readable definition in the store: it was deleted meanwhile, or "
-                "an older release wrote it. Publish it again on the Surveys page, or choose another."
+                "The survey post\\-event has no readable definition in the store: it was deleted meanwhile, or an "
+                "older release of Community Pulse wrote it. Publish it again on the Surveys page, or choose another."
             ]
         assert store.run(sa.select(tables.responses).where(tables.responses.c.source == "google_forms")).empty
     finally:

@@ -332,8 +332,8 @@ def test_a_survey_whose_stored_definition_no_longer_reads_is_named_not_left_blan
     at.run()
     assert not at.exception
     assert texts(at, "error") == [
-        "The survey \\'twin\\' has no readable definition in the store: it was deleted meanwhile, or an older release "
-        "wrote it. Publish it again on the Surveys page, or choose another."
+        "The survey twin has no readable definition in the store: it was deleted meanwhile, or an older release of "
+        "Community Pulse wrote it. Publish it again on the Surveys page, or choose another."
     ]
 
 

@@ -68,7 +68,7 @@ GRID = pd.DataFrame(
         "months_since": [*range(9), 0, 1],
         "size": [10] * 9 + [4] * 2,
         "active": [9, 8, 7, 6, 5, 5, 4, 3, 3, 4, 1],
-        "so_far": [False] * 8 + [True, False, True],  # the period ends inside the month of the last cells
+        "so_far": [False] * 10 + [True],  # January's month 1: the period ends inside it
     }
 ).assign(share=lambda frame: frame["active"] / frame["size"])
 SUMMARY = pd.DataFrame(
@@ -289,6 +289,13 @@ def test_a_platform_reads_as_the_catalogs_word_and_a_click_selects_its_key(langu
     assert set(bars["encoding"]["color"]["scale"]["domain"]) == {"Discord", forum, "mastodon"}
 
 
+def test_two_platforms_that_read_alike_stay_two_bars():
+    # A connector's "discord" and a file's "Discord" both read "Discord": each is told apart by its key.
+    alike = PLATFORMS.assign(platform=["discord", "Discord", "forum"])
+    spec = charts.platform_chart(alike).to_dict()
+    assert sorted(spec["encoding"]["y"]["sort"]) == ["Discord (Discord)", "Discord (discord)", "Forum"]
+
+
 PALETTE = {*CATEGORICAL, PREVIOUS, CURRENT, COMPARISON, HIGHLIGHT, INK, UNFINISHED}
 
 
@@ -340,12 +347,12 @@ def test_a_campaign_kind_has_the_same_colour_in_every_language():
 
 
 def test_a_cohorts_month_not_over_is_grey_and_said_so():
-    # January's month 1 (February) is the month the period ends in; so is December's month 8, not shown.
+    # January's month 1 is the month the period ends in: one grey cell of the nine shown (months 0-6).
     marks = [g for g in drawn(charts.cohort_heatmap(GRID)).iter(f"{SVG}g") if "mark-rect" in g.get("class", "")]
     fills = [path.get("fill") for g in marks for path in g.iter(f"{SVG}path")]
     assert len(fills) == 9 and fills.count(UNFINISHED) == 1
     months = {(row["cohort"], row["months_since"]): row["month"] for row in rows(CHARTS["cohorts"]().to_dict())}
-    assert months[("Jan 2026 (4)", 1)] == "So far (the month is not over)"
+    assert months[("Jan 2026 (4)", 1)] == "Part of the month, up to the period's end"
     assert months[("Jan 2026 (4)", 0)] == months[("Dec 2025 (10)", 6)] == "Whole month"
 
 

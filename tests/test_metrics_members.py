@@ -402,9 +402,9 @@ def test_the_members_report_section_of_the_boundary_community(boundary_warehouse
     # Cohorts by join month to March: sam and sue (October) active in January and February; kim
     # (January) never; ivy and joe (March) in March.
     assert section["cohorts"] == [
-        {"cohort": "2024-10", "size": 2, "share_active": [0.0, 0.0, 0.0, 1.0, 1.0, 0.0]},
-        {"cohort": "2025-01", "size": 1, "share_active": [0.0, 0.0, 0.0]},
-        {"cohort": "2025-03", "size": 2, "share_active": [1.0]},
+        {"cohort": "2024-10", "size": 2, "share_active": [0.0, 0.0, 0.0, 1.0, 1.0, 0.0], "last_month_partial": True},
+        {"cohort": "2025-01", "size": 1, "share_active": [0.0, 0.0, 0.0], "last_month_partial": True},
+        {"cohort": "2025-03", "size": 2, "share_active": [1.0], "last_month_partial": True},
     ]
 
 

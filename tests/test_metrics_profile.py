@@ -166,6 +166,11 @@ def test_the_one_statements_parts_stand_apart(warehouse):
     assert found["recent"].columns.tolist() == ["occurred_at", "kind", "platform", "campaign_id", "campaign_name"]
     assert found["recent"][["kind", "platform"]].values.tolist() == [["post", "discord"], ["login", "discord"]]
     assert found["campaigns"][["campaign_id", "kind", "stage"]].values.tolist() == [["meetup", "event", "registered"]]
+    weeks = activity(warehouse, "alice")["weekly"]
+    assert (weeks["week"].dtype, weeks["activities"].dtype) == (
+        "int64",
+        "int64",
+    )  # not floats from the other parts' NULLs
     nobody = activity(warehouse, "nobody")
     assert [len(part) for part in nobody.values()] == [0, 0, 0]
 
@@ -213,8 +218,12 @@ FAIRS = [
 @pytest.fixture(scope="module", params=WAREHOUSE_ENGINES)
 def ties(request, tmp_path_factory) -> Iterator[Warehouse]:
     frames = community.frames(
-        member_rows=[("ana", datetime(2025, 1, 1), "forum", "EU", "dev", False)],
-        activity_rows=[("ana", TIED_AT, kind) for _, kind in TIED],
+        member_rows=[
+            ("ana", datetime(2025, 1, 1), "forum", "EU", "dev", False),
+            ("bo", datetime(2025, 1, 1), "forum", "EU", "dev", False),
+        ],
+        # and bo's post, tagged with a campaign the campaigns do not hold
+        activity_rows=[*(("ana", TIED_AT, kind) for _, kind in TIED), ("bo", TIED_AT, "post", {"campaign_id": "gone"})],
         campaign_rows=FAIRS,
         participation_rows=[
             ("c-fair", "ana", "registered"),
@@ -222,7 +231,7 @@ def ties(request, tmp_path_factory) -> Iterator[Warehouse]:
             ("a-fair", "ana", "attended"),
         ],
     )
-    frames["activities"] = frames["activities"].assign(activity_id=[key for key, _ in TIED])
+    frames["activities"] = frames["activities"].assign(activity_id=[*(key for key, _ in TIED), "b0"])
     directory = tmp_path_factory.mktemp(f"ties-{request.param}")
     result = make_warehouse(request.param, directory, frames, databases(request, request.param))
     yield result
@@ -240,6 +249,12 @@ def test_things_done_at_one_moment_come_by_id(ties):
     ]
     # The latest two are the first two by id.
     assert activity(ties, "ana", limit=2)["recent"]["kind"].tolist() == ["login", "post"]
+
+
+def test_an_activity_of_a_campaign_the_warehouse_does_not_hold_names_it_by_its_id(ties):
+    found = activity(ties, "bo")
+    assert found["recent"][["campaign_id", "campaign_name"]].values.tolist() == [["gone", "gone"]]
+    assert found["campaigns"].empty  # and lists no campaign it cannot name
 
 
 def test_the_kinds_of_one_week_come_in_alphabetical_order(ties):

@@ -39,8 +39,19 @@ def test_members_section(configured, capsys):
         ("dormant", 1),
     ]
     assert document["slipping_champions"] == []
-    assert document["cohorts"][-1] == {"cohort": "2025-03", "size": 2, "share_active": [1.0]}
-    assert document["cohorts"][0] == {"cohort": "2024-06", "size": 1, "share_active": [0.0] * 10}
+    # The period ends on 7 March: every cohort's March is counted only up to it.
+    assert document["cohorts"][-1] == {
+        "cohort": "2025-03",
+        "size": 2,
+        "share_active": [1.0],
+        "last_month_partial": True,
+    }
+    assert document["cohorts"][0] == {
+        "cohort": "2024-06",
+        "size": 1,
+        "share_active": [0.0] * 10,
+        "last_month_partial": True,
+    }
 
 
 def test_engagement_section(configured, capsys):

@@ -537,7 +537,7 @@ def campaign_names(settings: Settings, version: str) -> dict[str, str]:
         choices = load_campaign_choices(settings, version)
     except DataSourceError:
         return {}
-    return dict(zip(choices["campaign_id"].astype(str), choices["name"].astype(str), strict=True))
+    return {str(c): str(n) for c, n in zip(choices["campaign_id"], choices["name"], strict=True) if not pd.isna(n)}
 
 
 def load_audience(settings: Settings, audience: links.Audience) -> pd.DataFrame:

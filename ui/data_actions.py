@@ -211,7 +211,7 @@ def forms_import(settings: Settings, store: AppStore) -> None:
             raw = read_export(path, name="responses")
             stored_survey = registry.load_survey(store, slug)
             if stored_survey is None:  # deleted since it was listed, or written by an older release's rules
-                st.error(t("surveys.unreadable", slug=plain(repr(slug))))
+                st.error(t("surveys.unreadable", slug=plain(slug)))
                 return
             if previewing:
                 forms_preview(settings, raw, stored_survey.survey, mapping)

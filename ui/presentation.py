@@ -162,11 +162,12 @@ def partial_weeks_note(frame: pd.DataFrame, period: tuple[date, date], *, column
         st.caption(t("chart.partial_weeks"))
 
 
-def unfinished_month_note(grid: pd.DataFrame, last: date) -> None:
+def unfinished_month_note(grid: pd.DataFrame, *, last: date) -> None:
     """Under the cohort heatmap: why its grey cells are grey, when the period ends inside a month
     (`last`, its last day); never on a slide, which must fit its screen (the tooltip still says it)."""
     if not presenting() and grid["so_far"].any():
-        st.caption(t("members.cohorts_so_far", month=locale.month(last, current_language())))
+        language = current_language()
+        st.caption(t("members.cohorts_so_far", month=locale.month(last, language), last=locale.day(last, language)))
 
 
 def present_link() -> None:

@@ -23,7 +23,7 @@ from ui.session import current_user, may
 from ui.tables import data_table, moment, period_days, plain
 
 
-def results_tab(settings: Settings, version: str, slug: str, completed: int, choices: dict[str, list[str]]) -> None:
+def results_tab(settings: Settings, *, version: str, slug: str, completed: int, choices: dict[str, list[str]]) -> None:
     """The survey's results in the period the filter bar holds, by version, and its free text to
     those who may read it (`completed`: its completed responses, which key the cached results)."""
     filters = filter_bar(page="surveys", timezone=settings.timezone, choices=choices)
@@ -49,7 +49,7 @@ def results_tab(settings: Settings, version: str, slug: str, completed: int, cho
                 survey_views.free_text_table(texts, slug=slug)
 
 
-def links_tab(settings: Settings, version: str, stored: StoredSurvey, choices: dict[str, list[str]]) -> None:
+def links_tab(settings: Settings, *, version: str, stored: StoredSurvey, choices: dict[str, list[str]]) -> None:
     """The public link and its QR code, and personal links made for a segment, level or campaign."""
     slug = stored.slug
     public = links.survey_link(settings.public_url, slug)
@@ -105,7 +105,7 @@ def _when(kept: datetime | None) -> str | None:
     return None if kept is None else moment(kept)
 
 
-def settings_tab(settings: Settings, stored: StoredSurvey) -> None:
+def settings_tab(settings: Settings, *, stored: StoredSurvey) -> None:
     """What the survey is (version, dates, limit, campaign, languages), and closing or reopening,
     editing in the builder, exporting its YAML and deleting it (confirmed), with its history."""
     slug, survey = stored.slug, stored.survey

@@ -52,6 +52,12 @@ def survey_columns(campaigns: Mapping[str, str]) -> dict[str, object]:
     }
 
 
+def in_column_order(table: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFrame:
+    """`table` with the columns survey_columns lists in its order first, any other after (the
+    download keeps the order shown)."""
+    return table[[*(c for c in columns if c in table.columns), *(c for c in table.columns if c not in columns)]]
+
+
 def score_tiles(summary: Scores) -> None:
     """Responses, NPS with its margin, CSAT and CES; a dash where no question of that kind was answered."""
     tiles = st.columns(4)

@@ -131,6 +131,17 @@ def legend_columns(labels: Sequence[str], *, width: float) -> int:
 VOCABULARIES = {"kind": "activity", "platform": "platform"}  # groups shown as the catalog's words, by column
 
 
+def worded(keys: pd.Series, prefix: str) -> pd.Series:
+    """Each key as the catalog's word (`word`); where two keys read alike ("discord" and a file's
+    "Discord"), each is followed by its key, so they stay two bars and two colours."""
+    words = keys.map(lambda key: word(prefix, key))
+    pairs = pd.DataFrame({"key": keys, "word": words}).drop_duplicates()
+    shared = set(pairs.loc[pairs["word"].duplicated(keep=False), "word"])
+    return pd.Series(
+        [f"{w} ({k})" if w in shared else w for k, w in zip(keys, words, strict=True)], index=keys.index, dtype=object
+    )
+
+
 def word(prefix: str, key: str) -> str:
     """The catalog's word for `key` (at prefix.key), or the key when the catalog has none (a kind of
     activity a source made up)."""
@@ -365,7 +376,7 @@ def _bucket_bars(
     every = pd.date_range(starts.min(), starts.max(), freq=pd.Timedelta(days=days))
     keys = frame[by].fillna("–")
     vocabulary = VOCABULARIES.get("kind" if kinds else by)
-    shown = keys.map(lambda key: word(vocabulary, key)) if vocabulary else keys
+    shown = worded(keys, vocabulary) if vocabulary else keys
     colours = _groups(keys, shown, fixed=KIND_COLOURS if kinds else None)
     # ISO dates sort as dates, and the browser reads them as UTC whatever its time zone.
     language = current_language()
@@ -563,7 +574,7 @@ def platform_chart(platforms: pd.DataFrame) -> alt.Chart:
     """Active members per platform (in the catalog's words where it has them), this period against
     the previous, most active now on top; clicking selects the platform's key ("platform")."""
     frame = platforms[["platform", "previous", "current"]].fillna({"platform": "–"})
-    frame = frame.assign(shown=frame["platform"].map(lambda key: word("platform", key)))
+    frame = frame.assign(shown=worded(frame["platform"], "platform"))
     order = frame.sort_values(["current", "shown"], ascending=[False, True])["shown"].tolist()
     chart = _before_after(frame, field="shown", title=t("chart.platform"), order=order)
     return _clickable(chart, name="platform", field="platform")
