@@ -86,5 +86,5 @@ def test_composed_strings_take_their_punctuation_from_the_catalog(language, requ
 def test_a_cohorts_size_is_in_full_width_brackets_in_chinese(language, cohort):
     grid = pd.DataFrame({"cohort": [date(2025, 12, 1)] * 2, "months_since": [0, 1], "size": [10, 10]})
     with speaking(language):
-        spec = charts.cohort_heatmap(grid.assign(active=[10, 5], share=[1.0, 0.5])).to_dict()
+        spec = charts.cohort_heatmap(grid.assign(active=[10, 5], share=[1.0, 0.5], so_far=[False, True])).to_dict()
     assert {row["cohort"] for rows in spec["datasets"].values() for row in rows} == {cohort}
