@@ -362,22 +362,21 @@ def _bucket_bars(
     count_title: str,
     by: str,
     by_title: str,
-    kinds: bool = False,
     period: tuple[date, date] | None = None,
 ) -> alt.Chart:
-    """`count` per day or week (`days` long, starting at `bucket`), stacked by `by` (if `kinds`,
-    kinds of activity, in KIND_COLOURS; kinds and platforms in the catalog's words where it has
-    them). Each bucket is a band of an ordinal axis, from the first to the last, so a bar fills
-    its day or week and a bucket without rows keeps its place; labels read across and thin out
-    where they would overlap. With the `period` [start, end) the counts cover, a bucket only
-    partly inside it (the first and last weeks of most periods) is drawn lighter and its tooltip
-    says how many of its days are in: its bar is not a drop or a rise."""
+    """`count` per day or week (`days` long, starting at `bucket`), stacked by `by` (kinds of
+    activity in KIND_COLOURS; kinds and platforms in the catalog's words where it has them).
+    Each bucket is a band of an ordinal axis, from the first to the last, so a bar fills its day
+    or week and a bucket without rows keeps its place; labels read across and thin out where
+    they would overlap. With the `period` [start, end) the counts cover, a bucket only partly
+    inside it (the first and last weeks of most periods) is drawn lighter and its tooltip says
+    how many of its days are in: its bar is not a drop or a rise."""
     starts = pd.to_datetime(frame[bucket])
     every = pd.date_range(starts.min(), starts.max(), freq=pd.Timedelta(days=days))
     keys = frame[by].fillna("–")
-    vocabulary = VOCABULARIES.get("kind" if kinds else by)
+    vocabulary = VOCABULARIES.get(by)
     shown = worded(keys, vocabulary) if vocabulary else keys
-    colours = _groups(keys, shown, fixed=KIND_COLOURS if kinds else None)
+    colours = _groups(keys, shown, fixed=KIND_COLOURS if by == "kind" else None)
     # ISO dates sort as dates, and the browser reads them as UTC whatever its time zone.
     language = current_language()
     frame = frame.assign(
@@ -484,7 +483,6 @@ def _activity_bars(
         count_title=t("chart.activities"),
         by=by,
         by_title=t(f"chart.{by}"),
-        kinds=by == "kind",
         period=period,
     )
 
