@@ -33,6 +33,7 @@ from rollup.tables import (
     KEPT_ATTRIBUTES,
     KEPT_IN_PLACE,
     KEPT_KEYS,
+    KEPT_ONLY_IN_PLACE,
     KEPT_TABLES,
     TIMEZONE_KEY,
     VERSION,
@@ -79,9 +80,10 @@ def build_rollup(
 ) -> int:
     """Replace member_keys, member_groups, activity_days and member_days (days in `timezone`),
     member_months, activity_changes, member_windows (over `windows`, day numbers; by default
-    windows_to_keep's) and the figures registered to be kept (KeptFigures), of a database queried
-    `in_place` only those from the rollup alone (KEPT_IN_PLACE: its campaigns are read live), and
-    record the zone, the rollup's version and the windows and figures kept; returns the member-days.
+    windows_to_keep's) and the figures registered to be kept (KeptFigures): of a database queried
+    `in_place` only those from the rollup alone (KEPT_IN_PLACE: its campaigns are read live), of a
+    sync's build all but KEPT_ONLY_IN_PLACE. Records the zone, the rollup's version and the windows
+    and figures kept; returns the member-days.
     Runs in the caller's transaction, so readers see the old tables or the new ones. ClickHouse's
     rollup keeps no windows and no figures."""
     if connection.dialect.name == CLICKHOUSE:  # no transactions there: built beside, then swapped in
@@ -106,7 +108,7 @@ def build_rollup(
             # up to three times a query: without it, each was a scan of a million member keys.
             team = 'CREATE INDEX "ix_member_keys_team" ON "member_keys" ("member_key") WHERE is_team'
             connection.exec_driver_sql(team)
-    keys = [key for key in KEPT if key in KEPT_IN_PLACE or not in_place]
+    keys = [key for key in KEPT if (key in KEPT_IN_PLACE if in_place else key not in KEPT_ONLY_IN_PLACE)]
     if keys and connection.dialect.name == "postgresql":
         # the kept figures' queries planned knowing these tables' sizes: 13.5 -> 4.8 s at a million members
         connection.exec_driver_sql('ANALYZE "member_keys", "member_groups", "member_days", "activity_days"')

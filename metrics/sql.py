@@ -156,6 +156,11 @@ def count_where(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
+def sum_where(condition: sa.ColumnElement[bool], value: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
+    """The sum of `value` over the rows that meet the condition (0, not NULL, over none)."""
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
+
+
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     """numerator / denominator, or None when the denominator is missing or zero."""
     if numerator is None or not denominator:

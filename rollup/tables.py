@@ -14,9 +14,11 @@ default view and the fixed periods next to it: metrics.filters.kept_views); `cam
 the figures of the campaigns the kept views list, and `engagement_counts`, `engagement_platforms` and
 `engagement_leaders` the Engagement page's and `activity_profiles` the activity profile of the Overview
 and Members pages, by view and member combination (metrics/campaigns.py, metrics/contributions.py,
-metrics/retention.py); `activity_changes` holds the DAU/WAU/MAU changes per day
-(metrics/activity.py); `pulse_info` records the time zone the days are in, the rollup's version and
-the windows member_windows holds and what each kept figure's table holds.
+metrics/retention.py); in a database queried in place, `lift_days` holds each member's active days
+around the start days of the campaigns the default view lists (metrics/campaigns.py);
+`activity_changes` holds the DAU/WAU/MAU changes per day (metrics/activity.py); `pulse_info` records
+the time zone the days are in, the rollup's version and the windows member_windows holds and what
+each kept figure's table holds.
 """
 
 from __future__ import annotations
@@ -43,8 +45,12 @@ PLATFORMS_KEY, PLATFORMS_ATTRIBUTE = "engagement_platforms", "pulse_engagement_p
 LEADERS_KEY, LEADERS_ATTRIBUTE = "engagement_leaders", "pulse_engagement_leaders"
 # The activity profile of the Overview and Members pages (metrics/retention.py), kept the same way.
 PROFILES_KEY, PROFILES_ATTRIBUTE = "activity_profiles", "pulse_activity_profiles"
+# The campaigns' lift in a database queried in place (metrics/campaigns.py): pulse_info says the start
+# days (day numbers) lift_days holds.
+LIFT_KEY, LIFT_ATTRIBUTE = "lift_days", "pulse_lift_days"
 KEPT_ATTRIBUTES = {  # pulse_info's keys of the kept views' figures (data_sources.rollup.KeptFigures)
     CAMPAIGNS_KEY: CAMPAIGNS_ATTRIBUTE,
+    LIFT_KEY: LIFT_ATTRIBUTE,
     COUNTS_KEY: COUNTS_ATTRIBUTE,
     PLATFORMS_KEY: PLATFORMS_ATTRIBUTE,
     LEADERS_KEY: LEADERS_ATTRIBUTE,
@@ -54,7 +60,9 @@ KEPT_KEYS = tuple(KEPT_ATTRIBUTES)
 # Those computed from the rollup's tables alone, so as current as member_days wherever it is: kept
 # in a database queried in place too, the default view's alone there (the campaigns' funnel there
 # reads invitations live).
-KEPT_IN_PLACE = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY)
+KEPT_IN_PLACE = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY, LIFT_KEY)
+# Kept in place alone: what a build (whose campaigns' whole figures are kept) has no use for.
+KEPT_ONLY_IN_PLACE = (LIFT_KEY,)
 READS_KEPT = "pulse_reads_kept"  # on a compiled statement that reads member_windows or kept figures
 
 rollup_metadata = sa.MetaData()
@@ -181,6 +189,19 @@ campaign_results = sa.Table(  # per campaign the kept views list and member comb
     *_dimensions(),
     *(sa.Column(name, sa.Integer, nullable=False) for name in CAMPAIGN_COUNTS),
 )
+# Per start day of a campaign the default view lists and member active around it, the member's active
+# days in the LIFT_DAYS before it and the LIFT_DAYS from it: what the lift reads of the member-days,
+# kept where the campaigns' figures cannot be (in place, where the funnel is read live). A sync's
+# build keeps their whole figures (campaign_results) instead, and not this table.
+lift_days = sa.Table(
+    "lift_days",
+    rollup_metadata,
+    sa.Column("start_day", sa.Integer, nullable=False),
+    sa.Column("member_key", sa.Integer, nullable=False),
+    *_dimensions(),
+    sa.Column("days_before", sa.Integer, nullable=False),
+    sa.Column("days_after", sa.Integer, nullable=False),
+)
 # The Engagement page's views kept (metrics.filters.kept_views; in a database queried in place the
 # default view alone), by member combination (metrics/contributions.py).
 engagement_counts = sa.Table(  # members per number of contributions made, in the view and before
@@ -224,6 +245,7 @@ activity_profiles = sa.Table(  # members active in the view and the two periods 
 )
 KEPT_TABLES = (  # the tables of the kept figures, whether or not a build registers them
     campaign_results,
+    lift_days,
     engagement_counts,
     engagement_platforms,
     engagement_leaders,

@@ -26,9 +26,9 @@ from data_sources.rollup import build_rollup
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from metrics import campaigns
-from metrics.filters import DEFAULT_PRESET, Filters, preset_period
-from rollup.state import kept_campaigns, rollup_state
-from rollup.tables import BUILT_AT_KEY, CAMPAIGN_COUNTS, KEPT_KEYS, campaign_results, info
+from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
+from rollup.state import kept_campaigns, kept_ids, rollup_state
+from rollup.tables import BUILT_AT_KEY, CAMPAIGN_COUNTS, KEPT_KEYS, LIFT_KEY, campaign_results, info
 from tests.conftest import load_community
 
 TODAY = date(2025, 6, 30)  # the demo's campaigns c029 (2-12 June) and c030 (24 June) run in the default view
@@ -64,6 +64,17 @@ def kept(tmp_path_factory) -> str:
 def _last_read(statements: list[str]) -> str:
     """The last statement that read campaign figures (not pulse_info, nor the survey scores)."""
     return next(statement for statement in reversed(statements) if "campaign_figures" in statement)
+
+
+def _queried_in_place(engine: str, tmp_path: Path, request, name: str) -> tuple[str, dict[str, pd.DataFrame]]:
+    """A SQLite or PostgreSQL database loaded with the demo community (no rollup yet), and its frames."""
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'community.db'}"
+    else:
+        url = request.getfixturevalue("new_postgres_database")(name)
+    frames = _frames()
+    load_community(url, frames)
+    return url, frames
 
 
 def _table(warehouse: Warehouse, filters: Filters) -> pd.DataFrame:
@@ -160,12 +171,7 @@ def test_a_database_queried_in_place_reads_its_campaigns_live(engine, tmp_path, 
     """Its rollup is a snapshot (`cli.py rollup`), but its campaigns, invitations and members change
     without it: a registration made since is counted, the kept figures (here written all the same,
     as a sync's build would) never read."""
-    if engine == "sqlite":
-        url = f"sqlite:///{tmp_path / 'community.db'}"
-    else:
-        url = request.getfixturevalue("new_postgres_database")("in_place")
-    frames = _frames()
-    load_community(url, frames)
+    url, frames = _queried_in_place(engine, tmp_path, request, "in_place")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clock, "now", lambda: NOON)
         _rebuild_rollup(url)
@@ -183,6 +189,71 @@ def test_a_database_queried_in_place_reads_its_campaigns_live(engine, tmp_path, 
         after = _table(warehouse, VIEW).set_index("campaign_id")
         assert after.loc["c030", "registered"] == before.loc["c030", "registered"] + 1
         assert after.loc["c029", "registered"] == before.loc["c029", "registered"]
+    finally:
+        warehouse.dispose()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaigns_starts(
+    engine, tmp_path, request, statements
+):
+    """`cli.py rollup` keeps, in place, each member's active days around the start days of the
+    campaigns the default view lists (lift_days): the lift reads them, with the funnel read live,
+    and gives what computing from activities gives, with member filters, after a member attended
+    since the rollup (they move from the comparison group to the participants), and for a campaign
+    whose start has moved since (computed: its new start day is not kept, so any view listing it)."""
+    url, frames = _queried_in_place(engine, tmp_path, request, "lift_in_place")
+    warehouse = Warehouse(url)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(clock, "now", lambda: NOON)
+            warehouse.refresh_rollup(timezone="UTC")
+        listed = frames["campaigns"].set_index("campaign_id").loc[sorted(LISTED), "starts_at"]
+        start_days = {str(day_number(pd.Timestamp(start).date())) for start in listed}
+        assert kept_ids(warehouse.rollup_state(), LIFT_KEY) == start_days
+        assert kept_campaigns(warehouse.rollup_state()) == set()  # in place the funnel is read live
+
+        def assert_lift_alike(filters: Filters, *, kept: set[str]) -> pd.DataFrame:
+            """The table reads lift_days where every campaign it lists starts on a kept day, a
+            campaign's lift row where its own does."""
+            ours = _table(warehouse, filters)
+            assert ("FROM lift_days" in _last_read(statements)) is (set(ours["campaign_id"]) <= kept)
+            computed = Filters(filters.start, filters.end, filters.channel, filters.region, filters.segment, "Etc/UTC")
+            pd.testing.assert_frame_equal(ours, _table(warehouse, computed))
+            assert "lift_days" not in _last_read(statements)
+            for campaign_id in ours["campaign_id"]:
+                row = _lift_row(warehouse, filters, campaign_id)
+                assert ("FROM lift_days" in _last_read(statements)) is (campaign_id in kept), campaign_id
+                pd.testing.assert_series_equal(row, _lift_row(warehouse, computed, campaign_id))
+            return ours.set_index("campaign_id")
+
+        for members in ({}, {"segment": "developer"}, {"region": "APAC", "channel": "github"}):
+            assert_lift_alike(Filters(VIEW.start, VIEW.end, **members), kept=LISTED)
+        before = assert_lift_alike(VIEW, kept=LISTED)
+        assert before.loc["c030", "lift"] is not None
+        # a member active around c030's start, whom it had not reached, attended it since the rollup
+        start = pd.Timestamp(listed["c030"])
+        occurred = frames["activities"]["occurred_at"]
+        around = frames["activities"][(occurred >= start - pd.Timedelta(days=30)) & (occurred < start)]
+        reached = set(frames["campaign_members"].query("campaign_id == 'c030'")["member_id"])
+        team = set(frames["members"].query("is_team")["member_id"])
+        joined = frames["members"].set_index("member_id")["joined_at"]
+        member = next(
+            m for m in around["member_id"] if m not in reached and m not in team and joined[m] < start.to_pydatetime()
+        )
+        row = {"campaign_id": "c030", "member_id": member, "status": "attended", "at": None}
+        with warehouse._current_engine().begin() as connection:
+            connection.execute(sa.insert(schema.campaign_members), [row])
+        after = assert_lift_alike(VIEW, kept=LISTED)
+        assert after.loc["c030", "participants"] == before.loc["c030", "participants"] + 1
+        assert after.loc["c030", "lift"] != before.loc["c030", "lift"]
+        # c030 moved a day later: its start day is not kept, so its lift and the view's are computed
+        with warehouse._current_engine().begin() as connection:
+            later = (start + pd.Timedelta(days=1)).to_pydatetime()
+            connection.execute(
+                sa.update(schema.campaigns).where(schema.campaigns.c.campaign_id == "c030").values(starts_at=later)
+            )
+        assert_lift_alike(VIEW, kept={"c029"})
     finally:
         warehouse.dispose()
 
