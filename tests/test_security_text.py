@@ -91,6 +91,7 @@ def markdown_texts(at: AppTest) -> list[str]:
         ("\t=1\n# h", " \\=1 \\# h"),
         (":red[r] $x$", "\\:red\\[r\\] \\$x\\$"),
         ("山田 太郎", "山田 太郎"),
+        ("5\u00a0Nov  \n2026", "5\u00a0Nov 2026"),  # a no-break space stays (a date kept whole)
     ],
 )
 def test_plain_escapes_markdown_and_breaks_every_autolink(text, expected):

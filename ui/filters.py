@@ -188,6 +188,6 @@ def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tu
 
 def _caption(filters: Filters) -> None:
     """The period, the one it is compared with, the member filters, and what a projector hides."""
-    text = period(filters) + (f" · {scope(filters)}" if filters.selects_members else "")
+    text = period(filters, dates_whole=True) + (f" · {scope(filters)}" if filters.selects_members else "")
     hidden = hidden_caption()
     st.caption(plain(text) + (f"  \n{plain(hidden)}" if hidden else ""))

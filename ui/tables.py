@@ -333,10 +333,10 @@ def stage_words() -> dict[str, str]:
 def plain(text: object) -> str:
     """Text for Streamlit's markdown (titles, captions, labels, help, messages) shown literally, since
     members, imports and addresses write it. Every ASCII punctuation mark is backslash-escaped, so it
-    cannot format; whitespace runs become one space, so a tab or line break cannot start a code block,
-    a list or a table. Escaping alone does not stop remark-gfm: it links http://, www. and a@b.c in
-    the text left after escapes are resolved (and turns -- into a dash), so an invisible word joiner
-    (U+2060) breaks each of those patterns."""
+    cannot format; whitespace runs (a no-break space aside) become one space, so a tab or line break
+    cannot start a code block, a list or a table. Escaping alone does not stop remark-gfm: it links
+    http://, www. and a@b.c in the text left after escapes are resolved (and turns -- into a dash),
+    so an invisible word joiner (U+2060) breaks each of those patterns."""
     spaced = _SPACES.sub(" ", str(text))
     joined = _AUTOLINKS.sub(WORD_JOINER, spaced)
     return "".join(f"\\{char}" if char in _MARKDOWN_PUNCTUATION else char for char in joined)
@@ -360,6 +360,6 @@ def label_text(text: object) -> str:
 
 WORD_JOINER = "\u2060"
 _LABEL_BREAKS = re.compile(r"(?<=\])(?=[(\[])|(?<=<)")
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\u00a0]+")  # a no-break space stays: it cannot start a block, and keeps words together
 _AUTOLINKS = re.compile(r"(?i)(?<=www)(?=\.)|(?<=@)|(?<=:)(?=//)|(?<=-)(?=-)")
 _MARKDOWN_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")

@@ -36,17 +36,29 @@ def in_currency(title: str, currency: str | None) -> str:
     return t("column.in_currency", title=title, symbol=locale.currency_symbol(currency, current_language()))
 
 
-def period(filters: Filters) -> str:
-    """1 Mar 2025 – 7 Mar 2025 (UTC), compared with 22 Feb 2025 – 28 Feb 2025."""
+def period(filters: Filters, *, dates_whole: bool = False) -> str:
+    """1 Mar 2025 – 7 Mar 2025 (UTC), compared with 22 Feb 2025 – 28 Feb 2025. `dates_whole`: no
+    line breaks inside a date (a page's caption on a phone had "5 / Nov 2026" and "10月 / 9日"), by
+    no-break spaces and word joiners, which the report's image font does not draw."""
     previous = filters.previous()
+    written = _whole if dates_whole else day
     return t(
         "filters.caption",
-        start=day(filters.start),
-        last=day(filters.last),
+        start=written(filters.start),
+        last=written(filters.last),
         timezone=filters.timezone,
-        previous_start=day(previous.start),
-        previous_last=day(previous.last),
+        previous_start=written(previous.start),
+        previous_last=written(previous.last),
     )
+
+
+NO_BREAK_SPACE, WORD_JOINER = "\u00a0", "\u2060"
+
+
+def _whole(value: object) -> str:
+    """A day no line breaks inside: its spaces no-break, and a word joiner between its characters,
+    as a line may break between any two Chinese characters."""
+    return WORD_JOINER.join(day(value).replace(" ", NO_BREAK_SPACE))
 
 
 def scope(filters: Filters) -> str:
