@@ -33,7 +33,7 @@ def inbox_filter_bar(
     view. Codes, never the words shown, go into it, so a link reads the same in every language;
     data values (names, tags, segments, a team's own themes) go in as they are. `me` is who is
     looking (the assignee filter's "Me")."""
-    first = st.columns([2, 1.2, 1.2, 1.2, 1.2])
+    first = st.columns([1.3, 2.6, 1.1, 1.1, 1.2])  # room for the four open statuses, the default
     search = first[0].text_input(
         t("feedback.search"),
         placeholder=t("feedback.search_hint"),
