@@ -522,3 +522,21 @@ def test_every_chart_as_a_desk_and_a_projector_draw_it_meets_vega_lites_schema(n
     chart = DRAWN[name]()
     chart.to_dict(validate=True)
     charts.for_projector(chart, height=330).to_dict(validate=True)
+
+
+def test_a_marks_title_near_the_right_edge_ends_there_with_an_ellipsis():
+    """A campaign starting near the period's end had its title run off a phone's chart
+    ("Monthly Newsletter #"); it now stops at the plot's edge, and one with room is whole."""
+    daily = pd.DataFrame({"date": pd.date_range("2026-11-06", periods=28).date, "dau": 5, "wau": 15, "mau": 28})
+    marks = pd.DataFrame(
+        [
+            ("campaign", "Referral Promotion #5", date(2026, 11, 6), date(2026, 11, 20)),
+            ("campaign", "Monthly Newsletter #5", date(2026, 11, 29), date(2026, 12, 1)),
+        ],
+        columns=["kind", "title", "start", "end"],
+    )
+    svg = drawn(charts.activity_trend_chart(daily, marks=marks))
+    texts = [text.text or "" for text in svg.iter(f"{SVG}text")]
+    assert "Referral Promotion #5" in texts
+    late = [text for text in texts if text.startswith("Monthl") and "MAU" not in text]
+    assert len(late) == 1 and late[0].endswith("…") and len(late[0]) < len("Monthly Newsletter #5")

@@ -344,9 +344,11 @@ def marks_layer(marks: pd.DataFrame) -> alt.LayerChart:
     edge = base.mark_rule(strokeWidth=1, opacity=0.6).encode(x, alt.Stroke(**shade), tooltip=tips, **linked)
     # Titles at the foot of the plot, a line up for each row (label_rows): a goal's label and the
     # busiest lines are near the top.
+    # Each title ends at the plot's right edge with an ellipsis: one near it ran off a phone's chart.
+    room = alt.ExprRef(f"min({LABEL_LIMIT}, max(24, width - scale('x', datum.start) - 6))")
     titles = [
         base.transform_filter(alt.datum.row == row)
-        .mark_text(align="left", baseline="bottom", dx=3, dy=-3 - 12 * row, fontSize=10, color=INK, limit=LABEL_LIMIT)
+        .mark_text(align="left", baseline="bottom", dx=3, dy=-3 - 12 * row, fontSize=10, color=INK, limit=room)
         .encode(x, alt.YValue("height"), alt.Text("title:N"), tooltip=tips, **linked)
         for row in sorted(set(frame["row"]))
     ]
