@@ -15,7 +15,7 @@ the figures of the campaigns the kept views list, and `engagement_counts`, `enga
 `engagement_leaders` the Engagement page's and `activity_profiles` the activity profile of the Overview
 and Members pages, by view and member combination (metrics/campaigns.py, metrics/contributions.py,
 metrics/retention.py); in a database queried in place, `lift_days` holds each member's active days
-around the start days of the campaigns the default view lists (metrics/campaigns.py);
+around the start days of the campaigns the last 90 days list (metrics/campaigns.py);
 `activity_changes` holds the DAU/WAU/MAU changes per day (metrics/activity.py); `pulse_info` records
 the time zone the days are in, the rollup's version and the windows member_windows holds and what
 each kept figure's table holds.
@@ -189,10 +189,10 @@ campaign_results = sa.Table(  # per campaign the kept views list and member comb
     *_dimensions(),
     *(sa.Column(name, sa.Integer, nullable=False) for name in CAMPAIGN_COUNTS),
 )
-# Per start day of a campaign the default view lists and member active around it, the member's active
-# days in the LIFT_DAYS before it and the LIFT_DAYS from it: what the lift reads of the member-days,
-# kept where the campaigns' figures cannot be (in place, where the funnel is read live). A sync's
-# build keeps their whole figures (campaign_results) instead, and not this table.
+# Per start day of a campaign the last 90 days list (a kept view) and member active around it, the
+# member's active days in the LIFT_DAYS before it and the LIFT_DAYS from it: what the lift reads of
+# the member-days, kept where the campaigns' figures cannot be (in place, where the funnel is read
+# live). A sync's build keeps their whole figures (campaign_results) instead, and not this table.
 lift_days = sa.Table(
     "lift_days",
     rollup_metadata,

@@ -198,7 +198,7 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
     engine, tmp_path, request, statements
 ):
     """`cli.py rollup` keeps, in place, each member's active days around the start days of the
-    campaigns the default view lists (lift_days): the lift reads them, with the funnel read live,
+    campaigns the last 90 days list (lift_days): the lift reads them, with the funnel read live,
     and gives what computing from activities gives, with member filters, after a member attended
     since the rollup (they move from the comparison group to the participants), and for a campaign
     whose start has moved since (computed: its new start day is not kept, so any view listing it)."""
@@ -208,7 +208,8 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(clock, "now", lambda: NOON)
             warehouse.refresh_rollup(timezone="UTC")
-        listed = frames["campaigns"].set_index("campaign_id").loc[sorted(LISTED), "starts_at"]
+        # the campaigns the last 90 days list: any period inside them reads their lift's days
+        listed = frames["campaigns"].set_index("campaign_id").loc[sorted(KEPT), "starts_at"]
         start_days = {str(day_number(pd.Timestamp(start).date())) for start in listed}
         assert kept_ids(warehouse.rollup_state(), LIFT_KEY) == start_days
         assert kept_campaigns(warehouse.rollup_state()) == set()  # in place the funnel is read live
@@ -228,8 +229,10 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
             return ours.set_index("campaign_id")
 
         for members in ({}, {"segment": "developer"}, {"region": "APAC", "channel": "github"}):
-            assert_lift_alike(Filters(VIEW.start, VIEW.end, **members), kept=LISTED)
-        before = assert_lift_alike(VIEW, kept=LISTED)
+            assert_lift_alike(Filters(VIEW.start, VIEW.end, **members), kept=KEPT)
+        assert_lift_alike(Filters(*preset_period("last_90_days", today=TODAY)), kept=KEPT)
+        assert_lift_alike(Filters(date(2025, 3, 1), TODAY), kept=KEPT)  # c026 (18 March) is not kept
+        before = assert_lift_alike(VIEW, kept=KEPT)
         assert before.loc["c030", "lift"] is not None
         # a member active around c030's start, whom it had not reached, attended it since the rollup
         start = pd.Timestamp(listed["c030"])
@@ -244,7 +247,7 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
         row = {"campaign_id": "c030", "member_id": member, "status": "attended", "at": None}
         with warehouse._current_engine().begin() as connection:
             connection.execute(sa.insert(schema.campaign_members), [row])
-        after = assert_lift_alike(VIEW, kept=LISTED)
+        after = assert_lift_alike(VIEW, kept=KEPT)
         assert after.loc["c030", "participants"] == before.loc["c030", "participants"] + 1
         assert after.loc["c030", "lift"] != before.loc["c030", "lift"]
         # c030 moved a day later: its start day is not kept, so its lift and the view's are computed
@@ -253,7 +256,7 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
             connection.execute(
                 sa.update(schema.campaigns).where(schema.campaigns.c.campaign_id == "c030").values(starts_at=later)
             )
-        assert_lift_alike(VIEW, kept={"c029"})
+        assert_lift_alike(VIEW, kept=KEPT - {"c030"})
     finally:
         warehouse.dispose()
 
