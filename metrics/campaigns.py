@@ -207,11 +207,13 @@ def _start_days(filters: Filters, starts: list[datetime]) -> list[int]:
     return sorted({day_number(filters.local_date(start)) for start in starts})
 
 
-def _window_days(filters: Filters, selected: sa.Subquery, starts: list[datetime], only: Only) -> sa.Subquery:
+def _window_days(
+    filters: Filters, selected: sa.Subquery, starts: list[datetime], only: Only, *, with_ids: bool = False
+) -> sa.Subquery:
     """Per selected campaign and in-scope member-day around its start: campaign_id, start_day,
-    member_key, the DIMENSIONS, day, and days_before and days_after, 1 and 0 on a day among the
-    LIFT_DAYS before the campaign's start day, 0 and 1 on one among the LIFT_DAYS from it. `starts`
-    (the selected campaigns' start times) bound the member-days read.
+    member_key (and member_id, `with_ids`), the DIMENSIONS, day, and days_before and days_after, 1
+    and 0 on a day among the LIFT_DAYS before the campaign's start day, 0 and 1 on one among the
+    LIFT_DAYS from it. `starts` (the selected campaigns' start times) bound the member-days read.
 
     Each campaign's window becomes its list of days, so member-days meet campaigns on an equal day
     (a hash join on every engine) rather than on a range, which PostgreSQL can only loop over. Who
@@ -246,6 +248,7 @@ def _window_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
             window.c.campaign_id,
             window.c.start_day,
             days.c.member_key,
+            *([days.c.member_id] if with_ids else []),
             *(days.c[name] for name in DIMENSIONS),
             days.c.day,
             window.c.days_before,
@@ -256,36 +259,6 @@ def _window_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
         .where(*only.keys(days.c.member_key))
         .subquery("window_days")
     )
-
-
-KEPT_DAYS = ("member_key", *DIMENSIONS, "days_before", "days_after")  # lift_days' columns besides its start_day
-
-
-def _active_days(filters: Filters, selected: sa.Subquery, starts: list[datetime], only: Only) -> Kept:
-    """_window_days' rows without their start day and day (campaign_id and KEPT_DAYS), or those of
-    lift_days, a row per member with their days summed, where the rollup keeps every selected
-    campaign's start day. In a database queried in place it keeps those of the campaigns the last 90
-    days list: there the default view's lift read 2.3 million member-days and matched them to the
-    marked members in about 1.7 s of the Campaigns page's 3.5 (PostgreSQL, a million members). The member-days
-    alone decide these rows, so kept they are as current as the member-days; who is compared with
-    whom (the funnel) is still read live."""
-    days, table, start_days = _window_days(filters, selected, starts, only), lift_days, _start_days(filters, starts)
-    computed = sa.select(days.c.campaign_id, *(days.c[name] for name in KEPT_DAYS))
-    begins = sa.select(selected.c.campaign_id, day_of(selected.c.starts_at, filters).label("start_day")).subquery(
-        "begins"
-    )
-    kept = (
-        sa.select(begins.c.campaign_id, *(table.c[name] for name in KEPT_DAYS))
-        .select_from(table)
-        .join(begins, begins.c.start_day == table.c.start_day)
-        .where(
-            table.c.start_day.in_(start_days),
-            *member_conditions(filters, table, with_team=False),
-            *only.keys(table.c.member_key),
-        )
-    )
-    ids = [str(day) for day in start_days]
-    return Kept("active_days", key=LIFT_KEY, timezone=filters.timezone, ids=ids, kept=kept, computed=computed)
 
 
 def _joined_since(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE) -> sa.CTE:
@@ -300,15 +273,10 @@ def _joined_since(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE
     )
 
 
-def _lift_marks(filters: Filters, touches: sa.CTE, since: sa.CTE) -> sa.Subquery:
-    """Per campaign, the in-scope members its lift tells apart, by the key member-days carry:
-    reached, participant, and late (joined at or after its start: in neither group), each 0/1, one
-    row per member.
-
-    These few rows are what a campaign's member-days are matched against: eligibility (joined
-    before the start) was a join time read with every member-day, which on PostgreSQL at a million
-    members joined 2.3 million of them to the member keys. The members are read from `members`,
-    as the funnel's are, and only their keys from member_attributes."""
+def _mark_flags(touches: sa.CTE, since: sa.CTE) -> sa.Subquery:
+    """Per campaign, the in-scope members its lift tells apart (campaign_id, member_id): reached,
+    participant, and late (joined at or after its start: in neither group), each 0/1, one row per
+    member. The members are read from `members`, as the funnel's are."""
     reached = sa.select(
         touches.c.campaign_id,
         touches.c.member_id,
@@ -320,7 +288,7 @@ def _lift_marks(filters: Filters, touches: sa.CTE, since: sa.CTE) -> sa.Subquery
         since.c.campaign_id, since.c.member_id, sa.literal_column("0"), sa.literal_column("0"), sa.literal_column("1")
     )
     marks = sa.union_all(reached, late).subquery("marks")
-    flags = (
+    return (
         sa.select(
             marks.c.campaign_id,
             marks.c.member_id,
@@ -329,12 +297,34 @@ def _lift_marks(filters: Filters, touches: sa.CTE, since: sa.CTE) -> sa.Subquery
         .group_by(marks.c.campaign_id, marks.c.member_id)
         .subquery("flags")
     )
+
+
+def _lift_marks(filters: Filters, flags: sa.Subquery) -> sa.Subquery:
+    """_mark_flags' rows by the key member-days carry (member_key for member_id).
+
+    These few rows are what a campaign's member-days are matched against: eligibility (joined
+    before the start) was a join time read with every member-day, which on PostgreSQL at a million
+    members joined 2.3 million of them to the member keys. Only their keys are read from
+    member_attributes."""
     member = member_attributes(filters, name="marked")
     return (
         sa.select(flags.c.campaign_id, member.c.member_key, flags.c.reached, flags.c.participant, flags.c.late)
         .join(member, member.c.member_id == flags.c.member_id)
         .subquery("lift_marks")
     )
+
+
+def _marked(marks: sa.FromClause) -> list[sa.ColumnElement[Any]]:
+    """The lift's marks of a row its member's `marks` were joined to (outer: none for a member the
+    campaign did not reach), 0 or 1: eligible (joined before the start), reached and participant."""
+    return [
+        sa.case((marks.c.late == 1, 0), else_=1).label("eligible"),
+        sa.func.coalesce(marks.c.reached, 0).label("reached"),
+        sa.func.coalesce(marks.c.participant, 0).label("participant"),
+    ]
+
+
+LIFT_ROWS = ("campaign_id", *DIMENSIONS, "days_before", "days_after")  # with the marks (_marked): _lift_days'
 
 
 def _lift_days(
@@ -346,22 +336,50 @@ def _lift_days(
     only: Only = EVERYONE,
     *,
     per_day: bool = False,
-) -> sa.Subquery:
-    """_active_days' rows (_window_days' when `per_day`), each with the lift's marks of its member for
-    its campaign, 0 or 1: eligible (joined before the start), reached and participant."""
-    days = _window_days(filters, selected, starts, only) if per_day else _active_days(filters, selected, starts, only)
-    marks = _lift_marks(filters, touches, since)
-    matched = (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
-    return (
-        sa.select(
-            *days.c,
-            sa.case((marks.c.late == 1, 0), else_=1).label("eligible"),
-            sa.func.coalesce(marks.c.reached, 0).label("reached"),
-            sa.func.coalesce(marks.c.participant, 0).label("participant"),
-        )
-        .select_from(days.outerjoin(marks, matched))
-        .subquery("lift_rows")
+) -> sa.FromClause:
+    """Per selected campaign and in-scope member active around its start, the member's days in its
+    lift's two windows (LIFT_ROWS) with their marks (_marked): a row per member-day (_window_days',
+    every one of its columns when `per_day`), or per member from lift_days, where the rollup keeps
+    every selected campaign's start day.
+
+    In a database queried in place the rollup keeps those of the campaigns the last 90 days list:
+    there the default view's lift read 2.3 million member-days and matched them to the marked
+    members in about 1.7 s of the Campaigns page's 3.5 (PostgreSQL, a million members). The
+    member-days alone decide these rows, so kept they are as current as the member-days; who is
+    compared with whom (the funnel) is still read live, and matched to them by member id, which
+    they carry (keying the marked members was a hash of the million member keys)."""
+    flags = _mark_flags(touches, since)
+    days = _window_days(filters, selected, starts, only)
+    marks = _lift_marks(filters, flags)
+    by_key = days.outerjoin(
+        marks, (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
     )
+    if per_day:
+        return sa.select(*days.c, *_marked(marks)).select_from(by_key).subquery("lift_rows")
+    computed = sa.select(*(days.c[name] for name in LIFT_ROWS), *_marked(marks)).select_from(by_key)
+    table, start_days = lift_days, _start_days(filters, starts)
+    begins = sa.select(selected.c.campaign_id, day_of(selected.c.starts_at, filters).label("start_day")).subquery(
+        "begins"
+    )
+    kept_days = (
+        sa.select(
+            begins.c.campaign_id, *(table.c[name] for name in ("member_id", *DIMENSIONS, "days_before", "days_after"))
+        )
+        .select_from(table)
+        .join(begins, begins.c.start_day == table.c.start_day)
+        .where(
+            table.c.start_day.in_(start_days),
+            *member_conditions(filters, table, with_team=False),
+            *only.keys(table.c.member_key),
+        )
+        .subquery("kept_days")
+    )
+    by_id = kept_days.outerjoin(
+        flags, (flags.c.campaign_id == kept_days.c.campaign_id) & (flags.c.member_id == kept_days.c.member_id)
+    )
+    kept = sa.select(*(kept_days.c[name] for name in LIFT_ROWS), *_marked(flags)).select_from(by_id)
+    ids = [str(day) for day in start_days]
+    return Kept("lift_rows", key=LIFT_KEY, timezone=filters.timezone, ids=ids, kept=kept, computed=computed)
 
 
 def _joined_before(
@@ -561,8 +579,8 @@ def lift_days_rows(connection: Connection, timezone: str) -> tuple[list[str], sa
         .group_by(start_day)
         .subquery("one_a_day")
     )
-    days = _window_days(view, one_a_day, starts, EVERYONE)
-    keys = [days.c.start_day, days.c.member_key, *(days.c[name] for name in DIMENSIONS)]
+    days = _window_days(view, one_a_day, starts, EVERYONE, with_ids=True)
+    keys = [days.c.start_day, days.c.member_key, days.c.member_id, *(days.c[name] for name in DIMENSIONS)]
     sums = (sa.cast(sa.func.sum(days.c[name]), sa.Integer).label(name) for name in ("days_before", "days_after"))
     return [str(day) for day in _start_days(view, starts)], sa.select(*keys, *sums).group_by(*keys)
 

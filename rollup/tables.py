@@ -198,6 +198,7 @@ lift_days = sa.Table(
     rollup_metadata,
     sa.Column("start_day", sa.Integer, nullable=False),
     sa.Column("member_key", sa.Integer, nullable=False),
+    sa.Column("member_id", members.c.member_id.type, nullable=False),  # the live funnel's marks meet it by id
     *_dimensions(),
     sa.Column("days_before", sa.Integer, nullable=False),
     sa.Column("days_after", sa.Integer, nullable=False),
