@@ -156,8 +156,8 @@ def presentation_style(*, filters: str, headline: str) -> str:
 
 def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
     """The member's survey form (ui.survey_form): inside the containers keyed `scopes`, a scale's
-    options share the row (11 fit 390 px) and what is chosen, and the primary button, take `accent`
-    instead of the theme's error-red; the `hidden` container takes no room."""
+    options share the row (11 fit 390 px) and what is chosen, and the primary button, are filled with
+    `accent` (Streamlit only tints a chosen option); the `hidden` container takes no room."""
     selectors = tuple(f".st-key-{scope}" for scope in scopes)
     filled = f"background: {accent} !important; border-color: {accent} !important; color: #fff !important;"
 

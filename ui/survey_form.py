@@ -6,9 +6,10 @@ not drawn. Every widget therefore keeps its state while hidden (`persist_state="
 a follow-up that a condition hides and shows again, finds what was typed. The answers of all pages
 are gathered in `st.session_state["survey_answers"]` for checking and submitting.
 
-The app's theme colour is red, the colour of an error; on this page a chosen answer must never look
-like a mistake, so the form and its buttons take a calm accent of their own (CSS scoped by container
-key, `style()`). Scales fill the width in one row, so 0-10 fits a 390-pixel phone.
+A chosen answer must never look like a mistake: the app's accent is a calm blue (the theme's
+primaryColor, .streamlit/config.toml, far from the error red), and on this form a chosen answer and
+the buttons are filled with it (CSS scoped by container key, `style()`), where Streamlit only tints
+them. Scales fill the width in one row, so 0-10 fits a 390-pixel phone.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ FORM_KEY = "survey_form"  # the questions
 ACTIONS_KEY = "survey_actions"  # what to fix, Back, Next and Submit
 LANGUAGE_KEY = "survey_language"  # the language switch above the title
 TAB_KEY = "survey_tab"  # ui/survey_session.py's reader of the tab's key: no pixels, so hidden
-ACCENT = "#1f5fbf"  # a chosen answer and the buttons: blue, far from the error red
+ACCENT = "#1f5fbf"  # a chosen answer and the buttons: the theme's primaryColor
 STYLE = survey_style(scopes=(FORM_KEY, ACTIONS_KEY, LANGUAGE_KEY), hidden=TAB_KEY, accent=ACCENT)
 
 
