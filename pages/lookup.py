@@ -22,7 +22,10 @@ if presenting():  # a member's profile is personal through and through: never on
 show_email, show_text = may(Permission.PERSONAL_DATA), may(Permission.FREE_TEXT)
 
 text = st.text_input(
-    t("lookup.search_email") if show_email else t("lookup.search"), key="lookup_q", bind="query-params"
+    t("lookup.search_email") if show_email else t("lookup.search"),
+    placeholder=t("lookup.search_example"),
+    key="lookup_q",
+    bind="query-params",
 )
 member_id = key_in_address("member")
 if text.strip():
@@ -72,7 +75,7 @@ else:
     now = level.iloc[0]
     columns[0].metric(t("lookup.level"), t(f"level.{now['level']}"), help=t("lookup.level_help"), border=True)
     columns[1].metric(t("column.active_weeks"), int(now["active_weeks"] or 0), border=True)
-    columns[2].metric(t("column.contributions"), int(now["contributions"] or 0), border=True)
+    columns[2].metric(t("column.contributions_90"), int(now["contributions"] or 0), border=True)
 
 st.markdown(t("lookup.timeline", start=day(year.start)))
 if profile["weekly"].empty:

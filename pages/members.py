@@ -91,7 +91,7 @@ with data_errors_stop_the_page():
     at_level = data.load_members_at_level(settings, version, filters, level)
 level_columns = {
     "active_weeks": st.column_config.NumberColumn(t("column.active_weeks")),
-    "contributions": st.column_config.NumberColumn(t("column.contributions"), format="localized"),
+    "contributions": st.column_config.NumberColumn(t("column.contributions_90"), format="localized"),
     "last_day": day_column(t("column.last_active"), help=t("column.last_active_help")),
     "previous_level": words_column(
         t("column.previous_level"), catalog_words("level", levels.LEVELS), help=t("column.previous_level_help")
