@@ -311,6 +311,11 @@ def test_the_surveys_page_lists_surveys_and_opens_one(surveys_env):
     }
     # twin is the fixture's meetup's survey: named as the campaign is, its id kept in the download.
     assert table.set_index("slug")["campaign_id"].to_dict()["twin"] == "Spring meetup"
+    # the survey answered last first, those without answers after
+    answered = table["last_response"].notna()
+    assert answered.any() and not answered.all() and answered.tolist() == sorted(answered, reverse=True)
+    last = pd.to_datetime(table.loc[answered, "last_response"])
+    assert last.is_monotonic_decreasing
     at.query_params["survey"] = "quick"
     at.run()
     assert not at.exception

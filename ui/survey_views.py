@@ -54,8 +54,11 @@ def survey_columns(campaigns: Mapping[str, str]) -> dict[str, object]:
 
 def in_column_order(table: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFrame:
     """`table` with the columns survey_columns lists in its order first, any other after (the
-    download keeps the order shown)."""
-    return table[[*(c for c in columns if c in table.columns), *(c for c in table.columns if c not in columns)]]
+    download keeps the order shown), and its rows the survey answered last first (what a manager
+    opens the list for), then those without answers as they came."""
+    ordered = table[[*(c for c in columns if c in table.columns), *(c for c in table.columns if c not in columns)]]
+    newest = ordered.sort_values("last_response", ascending=False, na_position="last", kind="stable")
+    return newest.reset_index(drop=True)
 
 
 def score_tiles(summary: Scores) -> None:
