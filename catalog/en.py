@@ -123,7 +123,7 @@ MESSAGES: dict[str, str] = {
     "members.showing_group": "Showing only {group} (click the chart's background to show every group).",
     "members.cohorts": "Retention by signup month",
     "members.cohorts_so_far": "Grey cells count {month} only up to {last}, where the period ends: their share is not comparable with whole months.",
-    "members.cohorts_help": "Each row is the members who joined in a month (their number in brackets); each cell the share of them active k months later. The twelve months up to the period's end; the latest month of each row is partial until the month is over.",
+    "members.cohorts_help": "Each row is the members who joined in a month (their number in brackets); each cell the share of them active k months later. Month 0 is the month they joined in, from each one's join day, so it often reads lower than month 1: who joined late in it had only days to be active. The twelve months up to the period's end; the latest month of each row is partial until the month is over.",
     "members.no_cohorts": "Nobody joined in the twelve months up to the period's end.",
     "members.levels": "Engagement levels",
     "members.levels_help": "Over each member's last {window_days} days. Champion: active in at least {champion_weeks} different weeks and {champion_contributions}+ contributions. Regular: {regular_weeks}+ weeks and {regular_contributions}+ contributions. Casual: any other activity. Dormant: none. Compared with the same rule at the previous period's end. Click a level to list its members.",
