@@ -238,7 +238,11 @@ def activity_trend_chart(
         marks = marks.assign(
             start=[max(day, first) for day in marks["start"]], end=[min(day, end) for day in marks["end"]]
         )
-        marks = marks[marks["start"] < marks["end"]].assign(row=label_rows(marks, days=(end - first).days))
+        marks = marks[marks["start"] < marks["end"]]
+        span = (max(last, *marks["end"]) - first).days or 1  # the x domain's days: a band may end a day after the last
+        marks = marks.assign(
+            row=label_rows(marks, days=(end - first).days), at=[(day - first).days / span for day in marks["start"]]
+        )
     behind = [] if marks is None or marks.empty else [marks_layer(marks)]
     above = [] if goals is None or goals.empty else [goal_layer(goals)]
     return alt.layer(*behind, lines, *above) if behind or above else lines
@@ -322,6 +326,7 @@ def marks_layer(marks: pd.DataFrame) -> alt.LayerChart:
         last=pd.to_datetime(marks["end"]) - pd.Timedelta(days=1),
         what=marks["kind"].map(kinds),
         row=marks.get("row", 0),  # the line of its title (label_rows)
+        at=marks.get("at", 0),  # the share of the charted days before it (activity_trend_chart)
         link=marks.get("link"),
     )
     tips = [
@@ -345,7 +350,10 @@ def marks_layer(marks: pd.DataFrame) -> alt.LayerChart:
     # Titles at the foot of the plot, a line up for each row (label_rows): a goal's label and the
     # busiest lines are near the top.
     # Each title ends at the plot's right edge with an ellipsis: one near it ran off a phone's chart.
-    room = alt.ExprRef(f"min({LABEL_LIMIT}, max(24, width - scale('x', datum.start) - 6))")
+    # Its x from the scale; in a concatenation (the report's image) the scale has another name, and
+    # `at` (the share of the days charted before the mark, activity_trend_chart) places it.
+    x_at = "scale('x', datum.start)"
+    room = alt.ExprRef(f"min({LABEL_LIMIT}, max(24, (isValid({x_at}) ? width - {x_at} : width * (1 - datum.at)) - 6))")
     titles = [
         base.transform_filter(alt.datum.row == row)
         .mark_text(align="left", baseline="bottom", dx=3, dy=-3 - 12 * row, fontSize=10, color=INK, limit=room)
