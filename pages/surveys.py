@@ -60,8 +60,9 @@ if table.empty:
 link = shared_link()
 if link is None:
     columns = survey_views.survey_columns(data.campaign_names(settings, version))
-    table = survey_views.in_column_order(table, columns)
-    selected = data_table(table, key="surveys_table", file_name="surveys", selectable=True, column_config=columns)
+    table = survey_views.as_listed(table, columns)
+    key = survey_views.list_key(table)
+    selected = data_table(table, key=key, file_name="surveys", selectable=True, column_config=columns)
     if selected is not None:
         st.query_params["survey"] = table.at[selected, "slug"]
 if link is None:

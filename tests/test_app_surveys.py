@@ -17,6 +17,7 @@ from store.database import AppStore
 from surveys import links, registry
 from surveys.links import Audience
 from tests import seeded
+from ui import survey_views
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TEXT_ANSWERS = ("short_text", "long_text", "other")  # what members wrote, the text of an "other" choice too
@@ -404,3 +405,32 @@ def test_the_surveys_page_shows_results_of_the_demo(demo_data_dir, pulse_env):
     assert said == sorted(
         f"Written answers: {n} (listed below for those allowed to read them)." for n in per_question
     )  # one per text question, the team's answers not counted
+
+
+def test_a_survey_answered_since_moves_up_and_the_one_open_stays_open(surveys_env):
+    """The list puts the survey answered last first, and a selection is kept by row: a survey
+    answered while a manager reads another moves up, and the page keeps the survey they opened
+    rather than opening whichever now sits in the selected row."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/surveys.py").run()
+    table = next(frame.value for frame in at.dataframe if "state" in frame.value.columns)
+    at.session_state[survey_views.list_key(table)] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    opened = table["slug"].iloc[0]
+    assert at.query_params["survey"] == opened and not at.exception
+    later = table["slug"].iloc[-1]  # not answered yet: now the one answered last
+    with surveys_env.begin() as connection:
+        connection.execute(
+            tables.responses.insert().values(
+                survey_id=registry.load_survey(surveys_env, later).id,
+                member_id="m1",
+                submitted_at=datetime(2099, 1, 1),
+                completed=True,
+                idempotency_key="answered-since",
+            )
+        )
+    at.run()
+    table = next(frame.value for frame in at.dataframe if "state" in frame.value.columns)
+    assert table["slug"].iloc[0] == later
+    assert at.query_params["survey"] == opened and not at.exception

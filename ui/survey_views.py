@@ -3,6 +3,7 @@ a chart per question and the written answers. Frames in, Streamlit elements out.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 import pandas as pd
@@ -52,7 +53,14 @@ def survey_columns(campaigns: Mapping[str, str]) -> dict[str, object]:
     }
 
 
-def in_column_order(table: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFrame:
+def list_key(table: pd.DataFrame) -> str:
+    """The survey list's widget key. A selection is kept by row, so the key carries the rows' order:
+    a survey answered since (which moves up, as_listed) clears the selection rather than opening
+    whichever survey now sits in the selected row."""
+    return "surveys_table_" + hashlib.sha256("\n".join(table["slug"]).encode()).hexdigest()[:12]
+
+
+def as_listed(table: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFrame:
     """`table` with the columns survey_columns lists in its order first, any other after (the
     download keeps the order shown), and its rows the survey answered last first (what a manager
     opens the list for), then those without answers as they came."""
