@@ -72,7 +72,8 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
     "activity_changes": "day",
     "member_windows": "end_day",
     "campaign_results": "campaign_id",
-}  # the Engagement page's kept figures and the activity profile are a few thousand rows a view, read by a scan
+}  # the Engagement page's kept figures and the activity profile are a few thousand rows a view, read by a
+# scan; lift_days (in place) is a row per member and start day, its few start days read by a scan too
 
 
 def build_rollup(
@@ -174,8 +175,8 @@ class KeptFigures:
     holds them; pulse_info's `key` lists what it holds (ids, rollup.state.kept_text) and the
     dialect's attribute (KEPT_ATTRIBUTES) is marked with that; `rows(connection, timezone)` gives
     those ids and the query of the table's rows (None: none) for the views it keeps today in
-    `timezone` (the campaigns they list; metrics.kept.views_kept), from the rollup just
-    written; `share`, the rows some members alone make in them, and `merge`,
+    `timezone` (the campaigns they list, or their start days; metrics.kept.views_kept), from the
+    rollup just written; `share`, the rows some members alone make in them, and `merge`,
     how the table's rows follow from its rows and the touched members' share before and after (an
     increment only adds activities and members: `added_up` where the rows are counts); `reads`, the
     other canonical tables the figures come from, which an increment may replace whole (campaigns

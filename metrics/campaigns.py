@@ -211,9 +211,10 @@ def _window_days(
     filters: Filters, selected: sa.Subquery, starts: list[datetime], only: Only, *, with_ids: bool = False
 ) -> sa.Subquery:
     """Per selected campaign and in-scope member-day around its start: campaign_id, start_day,
-    member_key (and member_id, `with_ids`), the DIMENSIONS, day, and days_before and days_after, 1
-    and 0 on a day among the LIFT_DAYS before the campaign's start day, 0 and 1 on one among the
-    LIFT_DAYS from it. `starts` (the selected campaigns' start times) bound the member-days read.
+    member_key (and member_id, `with_ids`: what lift_days keeps), the DIMENSIONS, day, and
+    days_before and days_after, 1 and 0 on a day among the LIFT_DAYS before the campaign's start
+    day, 0 and 1 on one among the LIFT_DAYS from it. `starts` (the selected campaigns' start times)
+    bound the member-days read.
 
     Each campaign's window becomes its list of days, so member-days meet campaigns on an equal day
     (a hash join on every engine) rather than on a range, which PostgreSQL can only loop over. Who
@@ -325,6 +326,7 @@ def _marked(marks: sa.FromClause) -> list[sa.ColumnElement[Any]]:
 
 
 LIFT_ROWS = ("campaign_id", *DIMENSIONS, "days_before", "days_after")  # with the marks (_marked): _lift_days'
+KEPT_DAYS = ("member_id", *DIMENSIONS, "days_before", "days_after")  # lift_days' columns besides start_day
 
 
 def _lift_days(
@@ -357,21 +359,17 @@ def _lift_days(
     if per_day:
         return sa.select(*days.c, *_marked(marks)).select_from(by_key).subquery("lift_rows")
     computed = sa.select(*(days.c[name] for name in LIFT_ROWS), *_marked(marks)).select_from(by_key)
-    table, start_days = lift_days, _start_days(filters, starts)
+    if only is not EVERYONE:  # an increment's share: of the rollup just written, never of kept rows
+        return computed.subquery("lift_rows")
+    start_days = _start_days(filters, starts)
     begins = sa.select(selected.c.campaign_id, day_of(selected.c.starts_at, filters).label("start_day")).subquery(
         "begins"
     )
     kept_days = (
-        sa.select(
-            begins.c.campaign_id, *(table.c[name] for name in ("member_id", *DIMENSIONS, "days_before", "days_after"))
-        )
-        .select_from(table)
-        .join(begins, begins.c.start_day == table.c.start_day)
-        .where(
-            table.c.start_day.in_(start_days),
-            *member_conditions(filters, table, with_team=False),
-            *only.keys(table.c.member_key),
-        )
+        sa.select(begins.c.campaign_id, *(lift_days.c[name] for name in KEPT_DAYS))
+        .select_from(lift_days)
+        .join(begins, begins.c.start_day == lift_days.c.start_day)
+        .where(lift_days.c.start_day.in_(start_days), *member_conditions(filters, lift_days, with_team=False))
         .subquery("kept_days")
     )
     by_id = kept_days.outerjoin(
@@ -580,7 +578,7 @@ def lift_days_rows(connection: Connection, timezone: str) -> tuple[list[str], sa
         .subquery("one_a_day")
     )
     days = _window_days(view, one_a_day, starts, EVERYONE, with_ids=True)
-    keys = [days.c.start_day, days.c.member_key, days.c.member_id, *(days.c[name] for name in DIMENSIONS)]
+    keys = [days.c.start_day, days.c.member_id, *(days.c[name] for name in DIMENSIONS)]
     sums = (sa.cast(sa.func.sum(days.c[name]), sa.Integer).label(name) for name in ("days_before", "days_after"))
     return [str(day) for day in _start_days(view, starts)], sa.select(*keys, *sums).group_by(*keys)
 

@@ -6,8 +6,8 @@ module's figures of one view by member combination, written for each kept view.
 `Kept` is a FROM item with two definitions, as FromRollup is (metrics/member_days.py): `kept` reads
 the kept table, `computed` derives the same rows. The choice is made as the statement is compiled
 for a database, from the marks on its dialect (rollup.state.mark_dialect): the rollup's time zone
-must be the view's, and every id the view needs (campaigns, or the view's period) among those the
-figures' table holds.
+must be the view's, and every id the view needs (campaigns, the view's period, or the lift's start
+days) among those the figures' table holds.
 """
 
 from __future__ import annotations

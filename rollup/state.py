@@ -2,7 +2,7 @@
 kept), and the marks on each engine's dialect that tell `FromRollup` (metrics/member_days.py) whether
 statements compiled for it may read the rollup's tables, `KeptWindow` (metrics/member_periods.py)
 which windows member_windows holds and `Kept` (metrics/kept.py) what each kept figure's table holds
-(campaign_results: campaigns; the Engagement page's: its period).
+(campaign_results: campaigns; the Engagement page's: its period; lift_days: start days).
 """
 
 from __future__ import annotations

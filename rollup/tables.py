@@ -58,10 +58,11 @@ KEPT_ATTRIBUTES = {  # pulse_info's keys of the kept views' figures (data_source
 }
 KEPT_KEYS = tuple(KEPT_ATTRIBUTES)
 # Those computed from the rollup's tables alone, so as current as member_days wherever it is: kept
-# in a database queried in place too, the default view's alone there (the campaigns' funnel there
-# reads invitations live).
+# in a database queried in place too (the campaigns' funnel there reads invitations live), where
+# the views' figures are the default view's alone (metrics.kept.views_kept) and the lift's days
+# those of the last 90 days' campaigns.
 KEPT_IN_PLACE = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY, LIFT_KEY)
-# Kept in place alone: what a build (whose campaigns' whole figures are kept) has no use for.
+# Kept in place alone: what a sync's build, which keeps the campaigns' whole figures, has no use for.
 KEPT_ONLY_IN_PLACE = (LIFT_KEY,)
 READS_KEPT = "pulse_reads_kept"  # on a compiled statement that reads member_windows or kept figures
 
@@ -197,7 +198,6 @@ lift_days = sa.Table(
     "lift_days",
     rollup_metadata,
     sa.Column("start_day", sa.Integer, nullable=False),
-    sa.Column("member_key", sa.Integer, nullable=False),
     sa.Column("member_id", members.c.member_id.type, nullable=False),  # the live funnel's marks meet it by id
     *_dimensions(),
     sa.Column("days_before", sa.Integer, nullable=False),

@@ -107,6 +107,16 @@ def assert_alike(warehouse: Warehouse, filters: Filters, statements: list[str], 
         pd.testing.assert_series_equal(row, _lift_row(warehouse, computed, campaign_id))
 
 
+def test_a_syncs_build_keeps_no_lift_days(kept):
+    """It keeps the campaigns' whole figures (campaign_results): lift_days is kept in place alone."""
+    engine = create_engine(kept)
+    try:
+        assert LIFT_KEY not in rollup_state(engine) and kept_campaigns(rollup_state(engine)) == KEPT
+        assert not sa.inspect(engine).has_table("lift_days")
+    finally:
+        engine.dispose()
+
+
 def test_the_table_holds_every_figure_of_a_campaign():
     assert CAMPAIGN_COUNTS == campaigns.RESULTS
 
@@ -200,10 +210,17 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
     """`cli.py rollup` keeps, in place, each member's active days around the start days of the
     campaigns the last 90 days list (lift_days): the lift reads them, with the funnel read live,
     and gives what computing from activities gives, with member filters, after a member attended
-    since the rollup (they move from the comparison group to the participants), and for a campaign
-    whose start has moved since (computed: its new start day is not kept, so any view listing it)."""
+    since the rollup (they move from the comparison group to the participants), for two campaigns
+    starting on one day, and for a campaign whose start has moved since (computed: its new start
+    day is not kept, so any view listing it; read again once moved onto a kept day)."""
     url, frames = _queried_in_place(engine, tmp_path, request, "lift_in_place")
     warehouse = Warehouse(url)
+    # c031 starts on c030's day, two hours later: their day's rows are kept once, and read by both
+    twin = {**frames["campaigns"].set_index("campaign_id").loc["c030"].to_dict(), "campaign_id": "c031"}
+    twin |= {"name": "Twin", "starts_at": twin["starts_at"] + pd.Timedelta(hours=2), "survey_id": None}
+    with warehouse._current_engine().begin() as connection:
+        connection.execute(sa.insert(schema.campaigns), [twin])
+    kept = KEPT | {"c031"}
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(clock, "now", lambda: NOON)
@@ -211,7 +228,7 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
         # the campaigns the last 90 days list: any period inside them reads their lift's days
         listed = frames["campaigns"].set_index("campaign_id").loc[sorted(KEPT), "starts_at"]
         start_days = {str(day_number(pd.Timestamp(start).date())) for start in listed}
-        assert kept_ids(warehouse.rollup_state(), LIFT_KEY) == start_days
+        assert kept_ids(warehouse.rollup_state(), LIFT_KEY) == start_days and len(start_days) == len(kept) - 1
         assert kept_campaigns(warehouse.rollup_state()) == set()  # in place the funnel is read live
 
         def assert_lift_alike(filters: Filters, *, kept: set[str]) -> pd.DataFrame:
@@ -229,10 +246,10 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
             return ours.set_index("campaign_id")
 
         for members in ({}, {"segment": "developer"}, {"region": "APAC", "channel": "github"}):
-            assert_lift_alike(Filters(VIEW.start, VIEW.end, **members), kept=KEPT)
-        assert_lift_alike(Filters(*preset_period("last_90_days", today=TODAY)), kept=KEPT)
-        assert_lift_alike(Filters(date(2025, 3, 1), TODAY), kept=KEPT)  # c026 (18 March) is not kept
-        before = assert_lift_alike(VIEW, kept=KEPT)
+            assert_lift_alike(Filters(VIEW.start, VIEW.end, **members), kept=kept)
+        assert_lift_alike(Filters(*preset_period("last_90_days", today=TODAY)), kept=kept)
+        assert_lift_alike(Filters(date(2025, 3, 1), TODAY), kept=kept)  # c026 (18 March) is not kept
+        before = assert_lift_alike(VIEW, kept=kept)
         assert before.loc["c030", "lift"] is not None
         # a member active around c030's start, whom it had not reached, attended it since the rollup
         start = pd.Timestamp(listed["c030"])
@@ -247,7 +264,7 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
         row = {"campaign_id": "c030", "member_id": member, "status": "attended", "at": None}
         with warehouse._current_engine().begin() as connection:
             connection.execute(sa.insert(schema.campaign_members), [row])
-        after = assert_lift_alike(VIEW, kept=KEPT)
+        after = assert_lift_alike(VIEW, kept=kept)
         assert after.loc["c030", "participants"] == before.loc["c030", "participants"] + 1
         assert after.loc["c030", "lift"] != before.loc["c030", "lift"]
         # c030 moved a day later: its start day is not kept, so its lift and the view's are computed
@@ -256,7 +273,14 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
             connection.execute(
                 sa.update(schema.campaigns).where(schema.campaigns.c.campaign_id == "c030").values(starts_at=later)
             )
-        assert_lift_alike(VIEW, kept=KEPT - {"c030"})
+        assert_lift_alike(VIEW, kept=kept - {"c030"})
+        # and then onto c029's day, which is kept: read again
+        with warehouse._current_engine().begin() as connection:
+            onto = pd.Timestamp(listed["c029"]).to_pydatetime()
+            connection.execute(
+                sa.update(schema.campaigns).where(schema.campaigns.c.campaign_id == "c030").values(starts_at=onto)
+            )
+        assert_lift_alike(VIEW, kept=kept)
     finally:
         warehouse.dispose()
 
