@@ -441,8 +441,10 @@ def test_share_works_out_of_the_box_with_a_key_made_on_first_need(configured, tm
 
 
 def captions(at: AppTest) -> str:
-    """The captions' text as read (markdown escapes removed)."""
-    return " ".join(caption.value for caption in at.caption).replace("\\", "")
+    """The captions' text as read: markdown escapes removed, and the word joiners and no-break spaces
+    that keep each date of the period caption whole as nothing and spaces."""
+    text = " ".join(caption.value for caption in at.caption).replace("\\", "")
+    return text.replace("\u2060", "").replace("\u00a0", " ")
 
 
 def members_value(at: AppTest) -> str:
