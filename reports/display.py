@@ -38,6 +38,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 Row = Mapping[str, object]
 Shown = TypeVar("Shown")
+T = TypeVar("T")
 
 
 def in_its_language(draw: Callable[[Report], Shown]) -> Callable[[Report], Shown]:
@@ -288,13 +289,32 @@ def made(report: Report) -> str:
 
 def styled(spec: dict[str, object]) -> dict[str, object]:
     """A vega-lite spec in the report's chart fonts and language (what vega writes without a given
-    format), its views without a frame."""
+    format), its views without a frame, and no character beyond the Basic Multilingual Plane in its
+    text (`drawable`)."""
+    spec = drawable(spec)
     config = spec.setdefault("config", {})
     config["font"] = CHART_FONTS
     config["locale"] = locale.vega_locale(current_language())
     config.setdefault("view", {})["stroke"] = None
     config.setdefault("axisTemporal", {})["tickMinStep"] = DAY_MS  # no "12 PM" ticks on a wide chart
     return spec
+
+
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+STAND_IN = "\u25a1"  # □: what a font without the character draws anyway (the report's fonts have no emoji)
+
+
+def drawable(value: T) -> T:
+    """`value` (a spec, or any part of one) with every character beyond the Basic Multilingual Plane,
+    an emoji in a campaign's name say, as □. vl-convert cuts a text too long for its room (a
+    chart mark's title) by UTF-16 halves, and a cut inside such a character fails the whole drawing."""
+    if isinstance(value, dict):
+        return {key: drawable(item) for key, item in value.items()}  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [drawable(item) for item in value]  # type: ignore[return-value]
+    if isinstance(value, str):
+        return ASTRAL.sub(STAND_IN, value)  # type: ignore[return-value]
+    return value
 
 
 def chart_spec(chart: alt.TopLevelMixin, *, width: int, height: int) -> dict[str, object]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+import vl_convert
 from streamlit.testing.v1 import AppTest
 
 import cli
@@ -34,6 +35,7 @@ from store import tables
 from store.database import AppStore
 from tests import community
 from tests.conftest import fill_app_store, make_warehouse
+from visuals import charts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
@@ -281,3 +283,21 @@ def test_a_report_tile_says_why_a_change_is_not_clear():
     assert [tile.change for tile in display.tiles(report)] == ["+20 vs 100 · so far", "+10 vs +10 · so far"]
     over = Report(**{**vars(report), "filters": Filters(start=date(2026, 10, 1), end=date(2026, 11, 1))})
     assert [tile.change for tile in display.tiles(over)] == ["+20 vs 100", "+10 vs +10 · few to go on"]
+
+
+def test_an_emoji_in_a_campaigns_name_does_not_fail_the_reports_drawing():
+    """vl-convert cuts a title too long for its room by UTF-16 halves, and a cut inside an emoji
+    failed the whole PNG and SVG: the report draws such characters as □ (its fonts have no emoji)."""
+    daily = pd.DataFrame({"date": pd.date_range("2026-11-06", periods=28).date, "dau": 5, "wau": 15, "mau": 28})
+    name = "🎉 新年活动 🎉🎉🎉 Party"
+    marks = pd.DataFrame(
+        [("campaign", name, date(2026, 12, 1), date(2026, 12, 3))], columns=["kind", "title", "start", "end"]
+    )
+    chart = charts.activity_trend_chart(daily, marks=marks)
+    with pytest.raises(ValueError, match="deserialize text"):  # the spec as the app gives it to a browser
+        vl_convert.vegalite_to_png(chart.properties(width=860, height=200).to_dict())
+    spec = display.chart_spec(chart, width=860, height=200)
+    written = json.dumps(spec, ensure_ascii=False)
+    assert name.replace("🎉", "□") in written and "🎉" not in written
+    assert vl_convert.vegalite_to_png(spec).startswith(b"\x89PNG")
+    assert "<svg" in vl_convert.vegalite_to_svg(spec)
