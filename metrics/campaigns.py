@@ -207,6 +207,12 @@ def _start_days(filters: Filters, starts: list[datetime]) -> list[int]:
     return sorted({day_number(filters.local_date(start)) for start in starts})
 
 
+def _begins(filters: Filters, selected: sa.Subquery, *columns: sa.ColumnElement[Any]) -> sa.Subquery:
+    """Per selected campaign, its id and local start day (start_day, a day number), and `columns`."""
+    start_day = day_of(selected.c.starts_at, filters).label("start_day")
+    return sa.select(selected.c.campaign_id, start_day, *columns).subquery("begins")
+
+
 def _window_days(
     filters: Filters, selected: sa.Subquery, starts: list[datetime], only: Only, *, with_ids: bool = False
 ) -> sa.Subquery:
@@ -230,9 +236,7 @@ def _window_days(
     offsets = sa.union_all(
         *(sa.select(sa.literal_column(str(offset)).label("offset"), key) for offset in range(-LIFT_DAYS, LIFT_DAYS))
     ).subquery("offsets")
-    begins = sa.select(selected.c.campaign_id, day_of(selected.c.starts_at, filters).label("start_day"), key).subquery(
-        "begins"
-    )
+    begins = _begins(filters, selected, key)
     window = (
         sa.select(
             begins.c.campaign_id,
@@ -362,9 +366,7 @@ def _lift_days(
     if only is not EVERYONE:  # an increment's share: of the rollup just written, never of kept rows
         return computed.subquery("lift_rows")
     start_days = _start_days(filters, starts)
-    begins = sa.select(selected.c.campaign_id, day_of(selected.c.starts_at, filters).label("start_day")).subquery(
-        "begins"
-    )
+    begins = _begins(filters, selected)
     kept_days = (
         sa.select(begins.c.campaign_id, *(lift_days.c[name] for name in KEPT_DAYS))
         .select_from(lift_days)
@@ -512,9 +514,15 @@ def campaign_results_query(
 
 
 def _listed_by_kept_views(connection: Connection, timezone: str) -> tuple[Filters, list[Any]]:
-    """The longest of the views whose figures the rollup keeps (metrics.kept.views_kept; they end on
-    the same day, so it lists every campaign the others list) and the campaigns it lists."""
-    view = max(views_kept(connection, timezone), key=lambda kept: kept.end - kept.start)
+    """The longest of the views whose figures the rollup keeps (metrics.kept.views_kept) and the
+    campaigns it lists."""
+    return _listed_by_longest(connection, views_kept(connection, timezone))
+
+
+def _listed_by_longest(connection: Connection, views: list[Filters]) -> tuple[Filters, list[Any]]:
+    """The longest of `views` (kept views end on the same day, so it lists every campaign the others
+    list) and the campaigns it lists."""
+    view = max(views, key=lambda kept: kept.end - kept.start)
     return view, list(connection.execute(campaigns_query(filters=view)).all())
 
 
@@ -562,8 +570,7 @@ def lift_days_rows(connection: Connection, timezone: str) -> tuple[list[str], sa
     figures are kept for the default view alone (metrics.kept.views_kept), but these take about 1.4 s
     a campaign at a million members (PostgreSQL) and save its lift's read of two months of
     member-days on every view listing it."""
-    view = max(kept_views(timezone), key=lambda kept: kept.end - kept.start)
-    listed = list(connection.execute(campaigns_query(filters=view)).all())
+    view, listed = _listed_by_longest(connection, kept_views(timezone))
     if not listed:
         return [], None
     starts = [row.starts_at for row in listed]

@@ -28,7 +28,7 @@ from settings import load_settings
 from ui import streamlit_internals
 from ui.i18n import current_language, t
 from ui.session import may, presenting
-from visuals.text import day
+from visuals.text import WORD_JOINER, day
 
 DAY, MINUTE = locale.column_format("day"), locale.column_format("moment")  # in English: 30 Nov 2026, 09:53
 
@@ -358,7 +358,6 @@ def label_text(text: object) -> str:
     return _LABEL_BREAKS.sub(WORD_JOINER, _AUTOLINKS.sub(WORD_JOINER, spaced))
 
 
-WORD_JOINER = "\u2060"
 _LABEL_BREAKS = re.compile(r"(?<=\])(?=[(\[])|(?<=<)")
 _SPACES = re.compile(r"[^\S\u00a0]+")  # a no-break space stays: it cannot start a block, and keeps words together
 _AUTOLINKS = re.compile(r"(?i)(?<=www)(?=\.)|(?<=@)|(?<=:)(?=//)|(?<=-)(?=-)")

@@ -52,7 +52,8 @@ def period(filters: Filters, *, dates_whole: bool = False) -> str:
     )
 
 
-NO_BREAK_SPACE, WORD_JOINER = "\u00a0", "\u2060"
+NO_BREAK_SPACE = "\u00a0"
+WORD_JOINER = "\u2060"  # an invisible character no line breaks at (ui.tables.plain breaks autolinks with it)
 
 
 def _whole(value: object) -> str:
