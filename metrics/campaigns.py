@@ -10,7 +10,8 @@ Definitions (DESIGN.md, made precise in docs/metrics.md):
   its end;
 - lift (difference in differences): participants' mean change in active days from the 30 days
   before the start day to the 30 days from it, minus the same change for the comparison group (members
-  who joined before the start and were not reached). Members who joined after the start have no
+  who joined before the start and whom the campaign neither invited nor reached: an invited member
+  who stayed away was exposed to it, and is no control). Members who joined after the start have no
   "before" and are left out of both groups. Every activity counts, the campaign's own included.
 Member filters narrow every count to the members in scope; the campaigns themselves are not filtered.
 
@@ -179,15 +180,32 @@ def _touches(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE) -> 
     )
 
 
-def _invited(filters: Filters, selected: sa.Subquery, by: tuple[str, ...], only: Only) -> sa.Select:
-    """Per campaign (and `by` dimensions): the in-scope members invited to it (campaign_members'
-    key makes each invitation one row)."""
-    keys = [campaign_members.c.campaign_id, *(members.c[name] for name in by)]
+def _invitations(selected: sa.Subquery) -> sa.Subquery:
+    """The selected campaigns' invitations (campaign_id, member_id, invited: 1), one row per member
+    and campaign (campaign_members' key), whatever the member's scope: outer-joined to rows already
+    in scope, they mark the members a campaign invited."""
     return (
-        sa.select(*keys, sa.func.count().label("invited"))
-        .join(members, members.c.member_id == campaign_members.c.member_id)
+        sa.select(campaign_members.c.campaign_id, campaign_members.c.member_id, sa.literal_column("1").label("invited"))
         .where(
             campaign_members.c.campaign_id.in_(sa.select(selected.c.campaign_id)),
+            campaign_members.c.status == "invited",
+        )
+        .subquery("invitations")
+    )
+
+
+def _invited(filters: Filters, selected: sa.Subquery, by: tuple[str, ...], only: Only) -> sa.Select:
+    """Per campaign (and `by` dimensions): the in-scope members invited to it (campaign_members'
+    key makes each invitation one row), and eligible_exposed, those of them who joined before its
+    start (the funnel adds those it reached uninvited)."""
+    keys = [campaign_members.c.campaign_id, *(members.c[name] for name in by)]
+    early = members.c.joined_at < selected.c.starts_at
+    return (
+        sa.select(*keys, sa.func.count().label("invited"), count_where(early).label("eligible_exposed"))
+        .select_from(campaign_members)
+        .join(members, members.c.member_id == campaign_members.c.member_id)
+        .join(selected, selected.c.campaign_id == campaign_members.c.campaign_id)
+        .where(
             campaign_members.c.status == "invited",
             *member_conditions(filters),
             *only.members,
@@ -281,7 +299,9 @@ def _joined_since(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE
 def _mark_flags(touches: sa.CTE, since: sa.CTE) -> sa.Subquery:
     """Per campaign, the in-scope members its lift tells apart (campaign_id, member_id): reached,
     participant, and late (joined at or after its start: in neither group), each 0/1, one row per
-    member. The members are read from `members`, as the funnel's are."""
+    member. The members are read from `members`, as the funnel's are. Invitations, which also keep
+    a member out of the comparison group, are matched apart (_invitations): at a million members
+    they are most of the marks, and grouping them with these was a second of the Campaigns page."""
     reached = sa.select(
         touches.c.campaign_id,
         touches.c.member_id,
@@ -304,27 +324,26 @@ def _mark_flags(touches: sa.CTE, since: sa.CTE) -> sa.Subquery:
     )
 
 
-def _lift_marks(filters: Filters, flags: sa.Subquery) -> sa.Subquery:
-    """_mark_flags' rows by the key member-days carry (member_key for member_id).
+def _keyed(filters: Filters, marks: sa.Subquery, name: str) -> sa.Subquery:
+    """`marks` (_mark_flags' or _invitations' rows) by the key member-days carry (member_key for
+    member_id).
 
-    These few rows are what a campaign's member-days are matched against: eligibility (joined
-    before the start) was a join time read with every member-day, which on PostgreSQL at a million
-    members joined 2.3 million of them to the member keys. Only their keys are read from
-    member_attributes."""
-    member = member_attributes(filters, name="marked")
-    return (
-        sa.select(flags.c.campaign_id, member.c.member_key, flags.c.reached, flags.c.participant, flags.c.late)
-        .join(member, member.c.member_id == flags.c.member_id)
-        .subquery("lift_marks")
-    )
+    These rows are what a campaign's member-days are matched against: eligibility (joined before
+    the start) was a join time read with every member-day, which on PostgreSQL at a million members
+    joined 2.3 million of them to the member keys. Only their keys are read from member_attributes."""
+    member = member_attributes(filters, name=f"{name}_member")
+    marked = [column for column in marks.c if column.name != "member_id"]
+    return sa.select(member.c.member_key, *marked).join(member, member.c.member_id == marks.c.member_id).subquery(name)
 
 
-def _marked(marks: sa.FromClause) -> list[sa.ColumnElement[Any]]:
-    """The lift's marks of a row its member's `marks` were joined to (outer: none for a member the
-    campaign did not reach), 0 or 1: eligible (joined before the start), reached and participant."""
+def _marked(marks: sa.FromClause, invitations: sa.FromClause) -> list[sa.ColumnElement[Any]]:
+    """The lift's marks of a row its member's `marks` and `invitations` were joined to (outer: none
+    for a member the campaign did not reach, or did not invite), 0 or 1: eligible (joined before the
+    start), exposed (invited or reached: not in the comparison group) and participant."""
+    exposed = (sa.func.coalesce(marks.c.reached, 0) == 1) | (sa.func.coalesce(invitations.c.invited, 0) == 1)
     return [
         sa.case((marks.c.late == 1, 0), else_=1).label("eligible"),
-        sa.func.coalesce(marks.c.reached, 0).label("reached"),
+        sa.case((exposed, 1), else_=0).label("exposed"),
         sa.func.coalesce(marks.c.participant, 0).label("participant"),
     ]
 
@@ -354,15 +373,15 @@ def _lift_days(
     member-days alone decide these rows, so kept they are as current as the member-days; who is
     compared with whom (the funnel) is still read live, and matched to them by member id, which
     they carry (keying the marked members was a hash of the million member keys)."""
-    flags = _mark_flags(touches, since)
+    flags, invitations = _mark_flags(touches, since), _invitations(selected)
     days = _window_days(filters, selected, starts, only)
-    marks = _lift_marks(filters, flags)
+    marks, invited = _keyed(filters, flags, "lift_marks"), _keyed(filters, invitations, "invited_keys")
     by_key = days.outerjoin(
         marks, (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
-    )
+    ).outerjoin(invited, (invited.c.campaign_id == days.c.campaign_id) & (invited.c.member_key == days.c.member_key))
     if per_day:
-        return sa.select(*days.c, *_marked(marks)).select_from(by_key).subquery("lift_rows")
-    computed = sa.select(*(days.c[name] for name in LIFT_ROWS), *_marked(marks)).select_from(by_key)
+        return sa.select(*days.c, *_marked(marks, invited)).select_from(by_key).subquery("lift_rows")
+    computed = sa.select(*(days.c[name] for name in LIFT_ROWS), *_marked(marks, invited)).select_from(by_key)
     if only is not EVERYONE:  # an increment's share: of the rollup just written, never of kept rows
         return computed.subquery("lift_rows")
     start_days = _start_days(filters, starts)
@@ -376,8 +395,11 @@ def _lift_days(
     )
     by_id = kept_days.outerjoin(
         flags, (flags.c.campaign_id == kept_days.c.campaign_id) & (flags.c.member_id == kept_days.c.member_id)
+    ).outerjoin(
+        invitations,
+        (invitations.c.campaign_id == kept_days.c.campaign_id) & (invitations.c.member_id == kept_days.c.member_id),
     )
-    kept = sa.select(*(kept_days.c[name] for name in LIFT_ROWS), *_marked(flags)).select_from(by_id)
+    kept = sa.select(*(kept_days.c[name] for name in LIFT_ROWS), *_marked(flags, invitations)).select_from(by_id)
     ids = [str(day) for day in start_days]
     return Kept("lift_rows", key=LIFT_KEY, timezone=filters.timezone, ids=ids, kept=kept, computed=computed)
 
@@ -406,7 +428,7 @@ def _joined_before(
 
 FUNNEL = ("invited", "registered", "attended", "reach", "participants", "new_members")
 ACTIVE_DAYS = ("participant_before", "participant_after", "comparison_before", "comparison_after")
-RESULTS = (*FUNNEL, "eligible", "eligible_reached", "eligible_participants", *ACTIVE_DAYS)
+RESULTS = (*FUNNEL, "eligible", "eligible_exposed", "eligible_participants", *ACTIVE_DAYS)
 
 
 def results_query(
@@ -419,8 +441,9 @@ def results_query(
 ) -> sa.Select:
     """Per campaign running in the period (or the one asked for), of in-scope members: the FUNNEL
     (invited, registered, attended, reach, participants, new_members), and for the lift eligible
-    (members who joined before the start), eligible_reached and eligible_participants among them,
-    and the active days before/after of those participants and of the comparison group.
+    (members who joined before the start), eligible_exposed (invited or reached) and
+    eligible_participants among them, and the active days before/after of those participants and of
+    the comparison group (the eligible not exposed).
     `starts`: the start times of the campaigns asked for (campaigns_query's, or the one campaign's).
 
     `by_members`: per campaign and combination of channel, region and segment too (no row for a
@@ -447,23 +470,34 @@ def results_query(
             for name, member, count in (
                 ("participant_before", days.c.participant == 1, "days_before"),
                 ("participant_after", days.c.participant == 1, "days_after"),
-                ("comparison_before", days.c.reached == 0, "days_before"),
-                ("comparison_after", days.c.reached == 0, "days_after"),
+                ("comparison_before", days.c.exposed == 0, "days_before"),
+                ("comparison_after", days.c.exposed == 0, "days_after"),
             )
         ),
     ).group_by(days.c.campaign_id, *(days.c[name] for name in by))
     early = touches.c.joined_at < touches.c.starts_at
-    counted = sa.select(
-        touches.c.campaign_id,
-        *(touches.c[name] for name in by),
-        count_where(touches.c.registered == 1).label("registered"),
-        count_where(touches.c.attended == 1).label("attended"),
-        sa.func.count().label("reach"),
-        count_where(touches.c.participant).label("participants"),
-        count_where(_newcomer(touches)).label("new_members"),
-        count_where(early).label("eligible_reached"),
-        count_where(early & touches.c.participant).label("eligible_participants"),
-    ).group_by(touches.c.campaign_id, *(touches.c[name] for name in by))
+    invitations = _invitations(selected)
+    uninvited = sa.func.coalesce(invitations.c.invited, 0) == 0  # (_invited counts the invited)
+    counted = (
+        sa.select(
+            touches.c.campaign_id,
+            *(touches.c[name] for name in by),
+            count_where(touches.c.registered == 1).label("registered"),
+            count_where(touches.c.attended == 1).label("attended"),
+            sa.func.count().label("reach"),
+            count_where(touches.c.participant).label("participants"),
+            count_where(_newcomer(touches)).label("new_members"),
+            count_where(early & uninvited).label("eligible_exposed"),
+            count_where(early & touches.c.participant).label("eligible_participants"),
+        )
+        .select_from(
+            touches.outerjoin(
+                invitations,
+                (invitations.c.campaign_id == touches.c.campaign_id) & (invitations.c.member_id == touches.c.member_id),
+            )
+        )
+        .group_by(touches.c.campaign_id, *(touches.c[name] for name in by))
+    )
     parts = [
         _invited(filters, selected, by, only),
         counted,
@@ -613,7 +647,7 @@ def summed_results(rows: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 def lift(row: pd.Series) -> float | None:
     """Participants' change in mean active days minus the comparison group's; None when either
     group is empty."""
-    comparison = int(row["eligible"]) - int(row["eligible_reached"])
+    comparison = int(row["eligible"]) - int(row["eligible_exposed"])
     participants = int(row["eligible_participants"])
     if not participants or comparison <= 0:
         return None
@@ -759,7 +793,7 @@ def campaign_daily_query(*, filters: Filters, campaign_id: str, starts_at: datet
             sa.case((days.c.eligible == 1, days.c.member_key)).label("member_key"),
             participant.label("participant"),
         )
-        .where((days.c.reached == 0) | participant)
+        .where((days.c.exposed == 0) | participant)
         .subquery("grouped")
     )
     active = sa.func.count(sa.distinct(grouped.c.member_key))
@@ -791,7 +825,7 @@ def daily_shares(rows: pd.DataFrame, *, lift_row: pd.Series, starts_at: datetime
     active and their share of the group; quiet days are 0, groups without members are left out."""
     sizes = {
         "participants": int(lift_row["eligible_participants"]),
-        "comparison": int(lift_row["eligible"]) - int(lift_row["eligible_reached"]),
+        "comparison": int(lift_row["eligible"]) - int(lift_row["eligible_exposed"]),
     }
     start = starts_at.replace(tzinfo=UTC).astimezone(ZoneInfo(filters.timezone)).date()
     days = range(day_number(start - timedelta(days=LIFT_DAYS)), day_number(start + timedelta(days=LIFT_DAYS)))

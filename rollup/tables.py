@@ -32,7 +32,7 @@ members = schema.members
 TIMEZONE_KEY = "member_days_timezone"
 BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
 VERSION_KEY = "rollup_version"
-VERSION = "8"  # raise when the rollup's tables change: an older rollup is then not read
+VERSION = "9"  # raise when the rollup's tables change: an older rollup is then not read
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 WINDOWS_KEY = "member_windows"  # pulse_info: the windows member_windows holds, "start:end" day numbers, by ","
 WINDOWS_ATTRIBUTE = "pulse_member_windows"  # on a dialect: those windows, as a frozenset of (start, end)
@@ -164,7 +164,7 @@ CAMPAIGN_COUNTS = (  # metrics.campaigns.RESULTS: counts of members and member-d
     "participants",
     "new_members",
     "eligible",
-    "eligible_reached",
+    "eligible_exposed",
     "eligible_participants",
     "participant_before",
     "participant_after",

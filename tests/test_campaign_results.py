@@ -210,7 +210,8 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
     """`cli.py rollup` keeps, in place, each member's active days around the start days of the
     campaigns the last 90 days list (lift_days): the lift reads them, with the funnel read live,
     and gives what computing from activities gives, with member filters, after a member attended
-    since the rollup (they move from the comparison group to the participants), for two campaigns
+    since the rollup (they move from the comparison group to the participants) and another was
+    invited (they leave the comparison group, in neither group now), for two campaigns
     starting on one day, and for a campaign whose start has moved since (computed: its new start
     day is not kept, so any view listing it; read again once moved onto a kept day)."""
     url, frames = _queried_in_place(engine, tmp_path, request, "lift_in_place")
@@ -267,6 +268,20 @@ def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaign
         after = assert_lift_alike(VIEW, kept=kept)
         assert after.loc["c030", "participants"] == before.loc["c030", "participants"] + 1
         assert after.loc["c030", "lift"] != before.loc["c030", "lift"]
+        # another of its comparison group was invited to it since: exposed, they leave that group
+        exposed = _lift_row(warehouse, VIEW, "c030")["eligible_exposed"]
+        guest = next(
+            m
+            for m in around["member_id"]
+            if m not in reached | {member} and m not in team and joined[m] < start.to_pydatetime()
+        )
+        row = {"campaign_id": "c030", "member_id": guest, "status": "invited", "at": None}
+        with warehouse._current_engine().begin() as connection:
+            connection.execute(sa.insert(schema.campaign_members), [row])
+        invited = assert_lift_alike(VIEW, kept=kept)
+        assert invited.loc["c030", "invited"] == after.loc["c030", "invited"] + 1
+        assert _lift_row(warehouse, VIEW, "c030")["eligible_exposed"] == exposed + 1
+        assert invited.loc["c030", "lift"] != after.loc["c030", "lift"]
         # c030 moved a day later: its start day is not kept, so its lift and the view's are computed
         with warehouse._current_engine().begin() as connection:
             later = (start + pd.Timedelta(days=1)).to_pydatetime()

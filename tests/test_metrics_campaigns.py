@@ -1,14 +1,16 @@
 """Campaign metrics on the fixture community, on DuckDB, SQLite and PostgreSQL.
 
-The meetup (Monday 3 March 2025, 00:00-04:00, budget 300) invited alice bob carol dave gina hank
-(and tom, team); alice carol hank erin registered; alice and hank attended; alice's attendance is
-also an activity carrying the campaign id. carol joined on 2 March, within the attribution window;
-erin joined on 7 March, after it. The January letter invited alice and dave.
+The meetup (Monday 3 March 2025, 00:00-04:00, budget 300) invited alice carol dave gina hank (and
+tom, team); alice carol hank erin registered; alice and hank attended; alice's attendance is also an
+activity carrying the campaign id. carol joined on 2 March, within the attribution window; erin
+joined on 7 March, after it. The January letter invited alice and dave.
 
 Lift: members who joined before the start: alice bob carol dave gina hank (6); reached among them
-alice carol hank; participants alice hank; comparison bob dave gina. Active days 1 February - 2
-March / 3 March - 1 April: alice 3 / 1 (attendance and comment both on 3 March), hank 0 / 1 (change
-(2 - 3) / 2 = -0.5); bob 2 / 0, dave 1 / 0, gina 0 / 0 (change -3 / 3 = -1). Lift 0.5.
+alice carol hank, and dave and gina invited: exposed 5; participants alice hank; the comparison group
+is bob alone, the one it neither invited nor reached (dave and gina, invited and absent, are no
+control). Active days 1 February - 2 March / 3 March - 1 April: alice 3 / 1 (attendance and comment
+both on 3 March), hank 0 / 1 (change (2 - 3) / 2 = -0.5); bob 2 / 0 (change -2). Lift 1.5 (were
+the invited no-shows compared, bob dave gina's change would be -3 / 3 = -1, and the lift 0.5).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def test_funnel_reach_and_newcomers(warehouse):
     assert rows[["campaign_id", *campaigns.FUNNEL]].to_dict("records") == [
         {
             "campaign_id": "meetup",
-            "invited": 6,
+            "invited": 5,
             "registered": 4,
             "attended": 2,
             "reach": 4,
@@ -58,14 +60,14 @@ def test_funnel_reach_and_newcomers(warehouse):
 
 def test_lift_is_a_difference_in_differences(warehouse):
     row = warehouse.run(campaigns.results_query(filters=P, starts=[MEETUP_START])).iloc[0]
-    assert row[["eligible", "eligible_reached", "eligible_participants"]].tolist() == [6, 3, 2]
+    assert row[["eligible", "eligible_exposed", "eligible_participants"]].tolist() == [6, 5, 2]
     assert row[["participant_before", "participant_after", "comparison_before", "comparison_after"]].tolist() == [
         3,
         2,
-        3,
+        2,
         0,
     ]
-    assert campaigns.lift(row) == pytest.approx(0.5)
+    assert campaigns.lift(row) == pytest.approx(1.5)
 
 
 def test_campaign_table(warehouse, app_store):
@@ -73,7 +75,7 @@ def test_campaign_table(warehouse, app_store):
     row = table.iloc[0]
     assert list(table.columns) == campaigns.TABLE_COLUMNS
     assert (row["campaign_id"], row["kind"], row["attendance_rate"]) == ("meetup", "event", 0.5)
-    assert row["lift"] == pytest.approx(0.5)
+    assert row["lift"] == pytest.approx(1.5)
     assert row["cost_per_participant"] == 150.0
     # Its survey (linked by slug): alice 10/5, hank 5/3, carol 9/4; tom is team.
     assert row["nps"] == pytest.approx(100 / 3)
@@ -95,18 +97,18 @@ def test_the_campaigns_report_section_is_the_table_in_plain_values(warehouse, ap
 
 
 def test_campaign_table_follows_member_filters(warehouse, app_store):
-    # EU members: alice bob gina. alice took part (active days 3 / 1); bob and gina are the
-    # comparison (2 / 0 and 0 / 0): lift (1 - 3) / 1 - (0 - 2) / 2 = -1.
+    # EU members: alice bob gina. alice took part (active days 3 / 1); gina was invited; bob is the
+    # comparison (2 / 0): lift (1 - 3) / 1 - (0 - 2) / 1 = 0.
     row = campaigns.campaign_table(warehouse=warehouse, app_store=app_store, filters=EUROPE).iloc[0]
     assert row[["invited", "registered", "attended", "reach", "participants", "new_members"]].tolist() == [
-        3,
+        2,
         1,
         1,
         1,
         1,
         0,
     ]
-    assert row["lift"] == pytest.approx(-1.0)
+    assert row["lift"] == pytest.approx(0.0)
     assert (row["nps"], row["csat"], row["cost_per_participant"]) == (100.0, 1.0, 300.0)
 
 
@@ -165,7 +167,7 @@ def test_computed_ahead_a_member_filters_campaign_results_are_sums_of_everyones(
     for table, filters in ((europe, EUROPE), (in_us, us)):
         queried = campaigns.campaign_table(warehouse=warehouse, app_store=store, filters=filters)
         pd.testing.assert_frame_equal(table, queried)
-    assert europe["lift"].iloc[0] == pytest.approx(-1.0)  # as test_campaign_table_follows_member_filters
+    assert europe["lift"].iloc[0] == pytest.approx(0.0)  # as test_campaign_table_follows_member_filters
 
 
 def test_a_page_waiting_for_one_filters_campaign_results_queries_them(loaders, statements):
@@ -193,8 +195,8 @@ def test_no_campaigns_gives_an_empty_table(warehouse, app_store):
 def test_daily_activity_of_participants_and_the_comparison_group(warehouse):
     rows = warehouse.run(campaigns.campaign_daily_query(filters=P, campaign_id="meetup", starts_at=MEETUP_START))
     days = {(r.day - day_number(date(2025, 3, 3)), bool(r.participant)): r.active for r in rows.itertuples()}
-    # Participants: alice 5 Feb, 23 Feb, 1 Mar, 3 Mar; hank 4 Mar. Comparison: bob 25 and 26 Feb,
-    # dave 28 Feb. carol registered but did not attend: in neither group.
+    # Participants: alice 5 Feb, 23 Feb, 1 Mar, 3 Mar; hank 4 Mar. Comparison: bob 25 and 26 Feb.
+    # carol registered but did not attend, dave (28 Feb) was invited: in neither group.
     assert days == {
         (-26, True): 1,
         (-8, True): 1,
@@ -203,7 +205,6 @@ def test_daily_activity_of_participants_and_the_comparison_group(warehouse):
         (1, True): 1,
         (-6, False): 1,
         (-5, False): 1,
-        (-3, False): 1,
     }
 
 
@@ -222,7 +223,7 @@ def test_daily_shares_cover_every_day_of_both_groups(warehouse):
     assert start.loc["participants", ["active", "share"]].tolist() == [1, 0.5]  # alice of alice, hank
     assert start.loc["comparison", ["active", "share"]].tolist() == [0, 0.0]
     feb25 = shares[(shares["day"] == date(2025, 2, 25)) & (shares["group"] == "comparison")].iloc[0]
-    assert feb25["share"] == pytest.approx(1 / 3)  # bob of bob, dave, gina
+    assert feb25["share"] == 1.0  # bob, the comparison group alone (dave and gina were invited)
 
 
 # The boundary community (tests/boundaries.py): its launch party starts at 00:00 on Monday 3 March,
@@ -237,9 +238,9 @@ def test_a_member_joining_exactly_at_a_campaigns_start_is_not_in_its_lift(bounda
     # joe registered, attended and joined at the start itself: reached, a participant and a newcomer
     # through it, but not eligible for the lift (joined before the start: ivy kim sam sue).
     assert row[["campaign_id", *campaigns.FUNNEL]].tolist() == ["launch", 1, 1, 1, 1, 1, 1]
-    assert row[["eligible", "eligible_reached", "eligible_participants"]].tolist() == [4, 0, 0]
-    # Active days in the 30 days before 3 March / from it, of the comparison group (all four eligible,
-    # none reached): ivy 2 March, sam 5 February, sue 5 and 6 February: 4 / 0. joe's attendance on
+    assert row[["eligible", "eligible_exposed", "eligible_participants"]].tolist() == [4, 1, 0]
+    # Active days in the 30 days before 3 March / from it, of the comparison group (four eligible,
+    # kim invited): ivy 2 March, sam 5 February, sue 5 and 6 February: 4 / 0. joe's attendance on
     # 3 March is not counted for the participants, since he is not eligible.
     assert row[["participant_before", "participant_after", "comparison_before", "comparison_after"]].tolist() == [
         0,
@@ -355,16 +356,17 @@ def test_daily_shares_leave_out_a_group_with_no_members(boundary_warehouse):
         ).iloc[0]
         return campaigns.daily_shares(rows, lift_row=lift_row, starts_at=LAUNCH_START, filters=filters)
 
-    # No eligible participant (joe joined at the start): only the comparison group of four, 60 days.
+    # No eligible participant (joe joined at the start): only the comparison group of three (ivy,
+    # sam, sue; kim was invited), 60 days.
     utc = shares(P)
     assert set(utc["group"]) == {"comparison"} and len(utc) == 60
     assert (utc["day"].min(), utc["day"].max()) == (date(2025, 2, 1), date(2025, 4, 1))
     active = utc[utc["active"] > 0]
-    # sam and sue on 5 February, sue at 00:00 on 6 February, ivy on 2 March: of four.
+    # sam and sue on 5 February, sue at 00:00 on 6 February, ivy on 2 March: of three.
     assert [[str(day), n, share] for day, n, share in active[["day", "active", "share"]].values.tolist()] == [
-        ["2025-02-05", 2, 0.5],
-        ["2025-02-06", 1, 0.25],
-        ["2025-03-02", 1, 0.25],
+        ["2025-02-05", 2, pytest.approx(2 / 3)],
+        ["2025-02-06", 1, pytest.approx(1 / 3)],
+        ["2025-03-02", 1, pytest.approx(1 / 3)],
     ]
     # In Los Angeles the launch (00:00 UTC on 3 March) starts on 2 March: the window moves a day earlier.
     pacific = shares(Filters(start=P.start, end=P.end, timezone="America/Los_Angeles"))
@@ -375,7 +377,7 @@ def test_daily_shares_keep_a_group_of_exactly_one_member():
     # A lift row with one eligible participant (active on the launch's day) and a comparison group of
     # two (three eligible, one of them reached), quiet throughout: both groups, 60 days each.
     rows = pd.DataFrame({"day": [day_number(date(2025, 3, 3))], "participant": [True], "active": [1]})
-    lift_row = pd.Series({"eligible_participants": 1, "eligible": 3, "eligible_reached": 1})
+    lift_row = pd.Series({"eligible_participants": 1, "eligible": 3, "eligible_exposed": 1})
     shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=LAUNCH_START, filters=P)
     assert shares.groupby("group")["day"].count().to_dict() == {"comparison": 60, "participants": 60}
     start = shares[shares["day"] == date(2025, 3, 3)].set_index("group")
@@ -387,7 +389,7 @@ def test_daily_shares_read_the_start_as_utc_whatever_the_machines_zone(machine_i
     # The meetup starts at 00:00 UTC on 3 March (read as Tokyo's local time, 15:00 UTC on 2 March):
     # its window is the 30 days before 3 March and the 30 from it, 1 February to 1 April.
     rows = pd.DataFrame({"day": [], "participant": [], "active": []})
-    lift_row = pd.Series({"eligible_participants": 1, "eligible": 1, "eligible_reached": 1})  # participants alone
+    lift_row = pd.Series({"eligible_participants": 1, "eligible": 1, "eligible_exposed": 1})  # participants alone
     shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=MEETUP_START, filters=P)
     assert (shares["day"].min(), shares["day"].max(), len(shares)) == (date(2025, 2, 1), date(2025, 4, 1), 60)
 
@@ -420,12 +422,12 @@ def test_a_campaigns_newcomers_joined_from_fourteen_days_before_its_start_to_its
 
 
 # Two fairs starting at the same moment (00:00 on Tuesday 1 July 2025; "b-fair" written first) and an
-# early campaign that ran before anyone joined. ann, ben and cat joined on 1 June. a-fair: ann
+# early campaign that ran before anyone joined. ann, ben, cat and dan joined on 1 June. a-fair: ann
 # attended (her attendance on 1 July carries its id), ben took part by a tagged comment alone on
-# 3 July, cat was only invited; b-fair reached nobody. a-fair has no budget; b-fair has 90, spent
-# on no participant.
+# 3 July, cat was only invited (exposed, so in neither group), dan was left alone; b-fair reached
+# nobody. a-fair has no budget; b-fair has 90, spent on no participant.
 FAIR = datetime(2025, 7, 1)
-FAIRS_MEMBERS = [(who, datetime(2025, 6, 1), "forum", "EU", "dev", False) for who in ("ann", "ben", "cat")]
+FAIRS_MEMBERS = [(who, datetime(2025, 6, 1), "forum", "EU", "dev", False) for who in ("ann", "ben", "cat", "dan")]
 FAIRS_ACTIVITIES = [
     # Active days in the 30 before 1 July (1-30 June) / the 30 from it (1-30 July):
     ("ann", datetime(2025, 6, 10, 12), "post"),  # ann 1 / 2
@@ -437,6 +439,8 @@ FAIRS_ACTIVITIES = [
     ("cat", datetime(2025, 6, 20, 12), "post"),  # cat 1 / 2
     ("cat", datetime(2025, 7, 10, 12), "post"),
     ("cat", datetime(2025, 7, 11, 12), "post"),
+    ("dan", datetime(2025, 6, 12, 12), "post"),  # dan 2 / 0
+    ("dan", datetime(2025, 6, 14, 12), "post"),
 ]
 FAIRS_CAMPAIGNS = [
     ("b-fair", "B fair", "event", FAIR, None, "event", 90.0, None, None),
@@ -498,20 +502,22 @@ def test_campaigns_starting_together_come_by_id_after_the_earlier_one(fairs):
 def test_a_tagged_participant_and_an_active_comparison_group(fairs):
     rows = fairs.run(campaigns.results_query(filters=FAIRS_PERIOD, starts=[datetime(2025, 1, 10), FAIR, FAIR]))
     by_id = rows.set_index("campaign_id").sort_index()
-    columns = list(campaigns.RESULTS)  # the funnel, eligible, eligible_reached, eligible_participants,
+    columns = list(campaigns.RESULTS)  # the funnel, eligible, eligible_exposed, eligible_participants,
     # participant_before, participant_after, comparison_before, comparison_after
     assert {c: by_id.loc[c, columns].astype(int).tolist() for c in by_id.index} == {
         # invited cat; registered ann (attending implies it); reach ann ben; participants ann (attended)
-        # and ben (tagged); no newcomer (all joined a month before). All three eligible, ann and ben
-        # reached and participants; before / after: ann 1 / 2 + ben 2 / 1 = 3 / 3, cat 1 / 2.
-        "a-fair": [1, 1, 1, 2, 2, 0, 3, 2, 2, 3, 3, 1, 2],
-        # Nobody reached: all three the comparison group, 4 / 5 active days.
-        "b-fair": [0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 5],
+        # and ben (tagged); no newcomer (all joined a month before). All four eligible; ann and ben
+        # reached and participants, cat invited: three exposed; before / after: ann 1 / 2 + ben 2 / 1
+        # = 3 / 3; the comparison group, dan alone, 2 / 0 (cat's 1 / 2 left out).
+        "a-fair": [1, 1, 1, 2, 2, 0, 4, 3, 2, 3, 3, 2, 0],
+        # Nobody invited or reached: all four the comparison group, 6 / 5 active days.
+        "b-fair": [0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 6, 5],
         # Before anyone joined and with nobody active around it: zeros, not missing.
         "early": [0] * 13,
     }
-    # Lift of a-fair: (3 - 3) / 2 - (2 - 1) / 1 = -1, with a comparison group of exactly one (cat).
-    assert campaigns.lift(by_id.loc["a-fair"]) == -1.0
+    # Lift of a-fair: (3 - 3) / 2 - (0 - 2) / 1 = 2, with a comparison group of exactly one (dan); were
+    # cat, invited and absent, compared too, it would be 0 - (2 - 3) / 2 = 0.5.
+    assert campaigns.lift(by_id.loc["a-fair"]) == 2.0
     assert campaigns.lift(by_id.loc["b-fair"]) is None  # no participant
     assert campaigns.lift(by_id.loc["early"]) is None
 
@@ -521,7 +527,7 @@ def test_no_lift_without_a_comparison_group():
     row = pd.Series(
         {
             "eligible": 2,
-            "eligible_reached": 2,
+            "eligible_exposed": 2,
             "eligible_participants": 1,
             "participant_before": 1,
             "participant_after": 3,
@@ -537,7 +543,7 @@ def test_the_fairs_table_has_no_cost_without_a_budget(fairs, app_store):
     assert table["campaign_id"].tolist() == ["early", "a-fair", "b-fair"]
     # a-fair has two participants but no budget; b-fair a budget but no participant; early neither.
     assert table["cost_per_participant"].tolist() == [None, None, None]
-    assert table["lift"].iloc[1] == -1.0 and table["lift"].iloc[[0, 2]].isna().all()
+    assert table["lift"].iloc[1] == 2.0 and table["lift"].iloc[[0, 2]].isna().all()
 
 
 def test_daily_shares_of_a_campaign_with_no_group_are_empty(fairs):
@@ -547,13 +553,16 @@ def test_daily_shares_of_a_campaign_with_no_group_are_empty(fairs):
     lift_row = fairs.run(campaigns.results_query(filters=FAIRS_PERIOD, starts=[early], campaign_id="early")).iloc[0]
     shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=early, filters=FAIRS_PERIOD)
     assert shares.empty and list(shares.columns) == ["day", "group", "active", "share"]
-    # a-fair: both groups, 60 days each, the same four columns; cat (of one) on 10 July.
+    # a-fair: both groups, 60 days each, the same four columns; dan (of one) on 12 June, and nobody on
+    # 10 July, when cat (invited: in neither group) was active.
     rows = fairs.run(campaigns.campaign_daily_query(filters=FAIRS_PERIOD, campaign_id="a-fair", starts_at=FAIR))
     lift_row = fairs.run(campaigns.results_query(filters=FAIRS_PERIOD, starts=[FAIR], campaign_id="a-fair")).iloc[0]
     shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=FAIR, filters=FAIRS_PERIOD)
     assert list(shares.columns) == ["day", "group", "active", "share"] and len(shares) == 120
+    june12 = shares[shares["day"] == date(2025, 6, 12)].set_index("group")
+    assert june12.loc[["participants", "comparison"], "share"].tolist() == [0.0, 1.0]
     july10 = shares[shares["day"] == date(2025, 7, 10)].set_index("group")
-    assert july10.loc[["participants", "comparison"], "share"].tolist() == [0.0, 1.0]
+    assert july10.loc[["participants", "comparison"], "active"].tolist() == [0, 0]
 
 
 # Newcomers of one fair (00:00 on 1 July 2025, its window from 17 June): zed joined first, on 25 June;
@@ -634,7 +643,7 @@ def seasons(request, tmp_path_factory):
 
 def test_a_member_late_for_one_campaign_is_in_the_next_ones_comparison_group(seasons):
     rows = seasons.run(campaigns.results_query(filters=SEASONS_PERIOD, starts=[SPRING, SUMMER]))
-    columns = [*campaigns.FUNNEL, "eligible", "eligible_reached", "eligible_participants", *campaigns.ACTIVE_DAYS]
+    columns = [*campaigns.FUNNEL, "eligible", "eligible_exposed", "eligible_participants", *campaigns.ACTIVE_DAYS]
     by_id = rows.set_index("campaign_id").sort_index()
     assert {c: by_id.loc[c, columns].astype(int).tolist() for c in by_id.index} == {
         # fay registered by attending and took part; eligible fay and eve (dot joined after the start):
