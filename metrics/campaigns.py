@@ -84,6 +84,13 @@ class Only:
         appended = (activities.c.activity_id.not_in(before.activity_ids),) if before is not None else ()
         return cls(tuple(conditions), appended, keys)
 
+    def ids(self, member_id: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
+        """`member_id` among the members with the rollup keys (rows only matched to rows already
+        narrowed, such as invitations, need no more)."""
+        if self.key_set is None:
+            return []
+        return [member_id.in_(sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(self.key_set)))]
+
     def keys(self, key: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
         """`key` among the rollup keys: a share is compiled for the rollup (compiled_for_kept), where
         member-days carry integer keys, not the member ids of the computed path."""
@@ -180,15 +187,17 @@ def _touches(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE) -> 
     )
 
 
-def _invitations(selected: sa.Subquery) -> sa.Subquery:
+def _invitations(selected: sa.Subquery, only: Only = EVERYONE) -> sa.Subquery:
     """The selected campaigns' invitations (campaign_id, member_id, invited: 1), one row per member
     and campaign (campaign_members' key), whatever the member's scope: outer-joined to rows already
-    in scope, they mark the members a campaign invited."""
+    in scope, they mark the members a campaign invited. `only`: of those members alone (an
+    increment's share, which would otherwise group every invitation)."""
     return (
         sa.select(campaign_members.c.campaign_id, campaign_members.c.member_id, sa.literal_column("1").label("invited"))
         .where(
             campaign_members.c.campaign_id.in_(sa.select(selected.c.campaign_id)),
             campaign_members.c.status == "invited",
+            *only.ids(campaign_members.c.member_id),
         )
         .subquery("invitations")
     )
@@ -296,51 +305,62 @@ def _joined_since(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE
     )
 
 
-def _mark_flags(touches: sa.CTE, since: sa.CTE) -> sa.Subquery:
-    """Per campaign, the in-scope members its lift tells apart (campaign_id, member_id): reached,
-    participant, and late (joined at or after its start: in neither group), each 0/1, one row per
-    member. The members are read from `members`, as the funnel's are. Invitations, which also keep
-    a member out of the comparison group, are matched apart (_invitations): at a million members
-    they are most of the marks, and grouping them with these was a second of the Campaigns page."""
+def _mark_flags(touches: sa.CTE, since: sa.CTE, invitations: sa.Subquery | None = None) -> sa.Subquery:
+    """Per campaign, the members its lift tells apart (campaign_id, member_id): exposed (reached, or
+    invited when `invitations` are given: in no comparison group), participant, and late (joined at
+    or after its start: in neither group), each 0/1, one row per member. The reached and the late
+    are in scope (read from `members`, as the funnel's are); the invitations need not be, as the
+    rows these are matched to are.
+
+    Invitations are most of the marks at a million members (0.83 of the default view's 0.9
+    million): matched to member-days, grouping them with the others costs less than a second match
+    of every member-day (DuckDB); matched to lift_days' few rows per member, the second match costs
+    less than the grouping (PostgreSQL)."""
+    zero, one = sa.literal_column("0"), sa.literal_column("1")
     reached = sa.select(
         touches.c.campaign_id,
         touches.c.member_id,
-        sa.literal_column("1").label("reached"),
+        one.label("exposed"),
         sa.case((touches.c.participant, 1), else_=0).label("participant"),
-        sa.literal_column("0").label("late"),  # a reached member who joined late is in joined_since
+        zero.label("late"),  # a reached member who joined late is in joined_since
     )
-    late = sa.select(
-        since.c.campaign_id, since.c.member_id, sa.literal_column("0"), sa.literal_column("0"), sa.literal_column("1")
+    late = sa.select(since.c.campaign_id, since.c.member_id, zero, zero, one)
+    invited = (
+        [] if invitations is None else [sa.select(invitations.c.campaign_id, invitations.c.member_id, one, zero, zero)]
     )
-    marks = sa.union_all(reached, late).subquery("marks")
+    marks = sa.union_all(reached, late, *invited).subquery("marks")
     return (
         sa.select(
             marks.c.campaign_id,
             marks.c.member_id,
-            *(sa.func.max(marks.c[name]).label(name) for name in ("reached", "participant", "late")),
+            *(sa.func.max(marks.c[name]).label(name) for name in ("exposed", "participant", "late")),
         )
         .group_by(marks.c.campaign_id, marks.c.member_id)
         .subquery("flags")
     )
 
 
-def _keyed(filters: Filters, marks: sa.Subquery, name: str) -> sa.Subquery:
-    """`marks` (_mark_flags' or _invitations' rows) by the key member-days carry (member_key for
-    member_id).
+def _lift_marks(filters: Filters, flags: sa.Subquery) -> sa.Subquery:
+    """_mark_flags' rows by the key member-days carry (member_key for member_id).
 
     These rows are what a campaign's member-days are matched against: eligibility (joined before
     the start) was a join time read with every member-day, which on PostgreSQL at a million members
     joined 2.3 million of them to the member keys. Only their keys are read from member_attributes."""
-    member = member_attributes(filters, name=f"{name}_member")
-    marked = [column for column in marks.c if column.name != "member_id"]
-    return sa.select(member.c.member_key, *marked).join(member, member.c.member_id == marks.c.member_id).subquery(name)
+    member = member_attributes(filters, name="marked")
+    return (
+        sa.select(flags.c.campaign_id, member.c.member_key, flags.c.exposed, flags.c.participant, flags.c.late)
+        .join(member, member.c.member_id == flags.c.member_id)
+        .subquery("lift_marks")
+    )
 
 
-def _marked(marks: sa.FromClause, invitations: sa.FromClause) -> list[sa.ColumnElement[Any]]:
-    """The lift's marks of a row its member's `marks` and `invitations` were joined to (outer: none
-    for a member the campaign did not reach, or did not invite), 0 or 1: eligible (joined before the
-    start), exposed (invited or reached: not in the comparison group) and participant."""
-    exposed = (sa.func.coalesce(marks.c.reached, 0) == 1) | (sa.func.coalesce(invitations.c.invited, 0) == 1)
+def _marked(marks: sa.FromClause, invitations: sa.FromClause | None = None) -> list[sa.ColumnElement[Any]]:
+    """The lift's marks of a row its member's `marks` (and `invitations`, unless they are among the
+    marks) were outer-joined to, 0 or 1: eligible (joined before the start), exposed (invited or
+    reached: not in the comparison group) and participant."""
+    exposed = sa.func.coalesce(marks.c.exposed, 0) == 1
+    if invitations is not None:
+        exposed = exposed | (sa.func.coalesce(invitations.c.invited, 0) == 1)
     return [
         sa.case((marks.c.late == 1, 0), else_=1).label("eligible"),
         sa.case((exposed, 1), else_=0).label("exposed"),
@@ -373,15 +393,15 @@ def _lift_days(
     member-days alone decide these rows, so kept they are as current as the member-days; who is
     compared with whom (the funnel) is still read live, and matched to them by member id, which
     they carry (keying the marked members was a hash of the million member keys)."""
-    flags, invitations = _mark_flags(touches, since), _invitations(selected)
+    invitations = _invitations(selected, only)
     days = _window_days(filters, selected, starts, only)
-    marks, invited = _keyed(filters, flags, "lift_marks"), _keyed(filters, invitations, "invited_keys")
+    marks = _lift_marks(filters, _mark_flags(touches, since, invitations))
     by_key = days.outerjoin(
         marks, (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
-    ).outerjoin(invited, (invited.c.campaign_id == days.c.campaign_id) & (invited.c.member_key == days.c.member_key))
+    )
     if per_day:
-        return sa.select(*days.c, *_marked(marks, invited)).select_from(by_key).subquery("lift_rows")
-    computed = sa.select(*(days.c[name] for name in LIFT_ROWS), *_marked(marks, invited)).select_from(by_key)
+        return sa.select(*days.c, *_marked(marks)).select_from(by_key).subquery("lift_rows")
+    computed = sa.select(*(days.c[name] for name in LIFT_ROWS), *_marked(marks)).select_from(by_key)
     if only is not EVERYONE:  # an increment's share: of the rollup just written, never of kept rows
         return computed.subquery("lift_rows")
     start_days = _start_days(filters, starts)
@@ -393,6 +413,7 @@ def _lift_days(
         .where(lift_days.c.start_day.in_(start_days), *member_conditions(filters, lift_days, with_team=False))
         .subquery("kept_days")
     )
+    flags = _mark_flags(touches, since)
     by_id = kept_days.outerjoin(
         flags, (flags.c.campaign_id == kept_days.c.campaign_id) & (flags.c.member_id == kept_days.c.member_id)
     ).outerjoin(
@@ -476,7 +497,7 @@ def results_query(
         ),
     ).group_by(days.c.campaign_id, *(days.c[name] for name in by))
     early = touches.c.joined_at < touches.c.starts_at
-    invitations = _invitations(selected)
+    invitations = _invitations(selected, only)
     uninvited = sa.func.coalesce(invitations.c.invited, 0) == 0  # (_invited counts the invited)
     counted = (
         sa.select(

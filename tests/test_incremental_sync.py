@@ -78,7 +78,7 @@ STEPS = [
         ("late1", "alice", t(2025, 2, 5, 18), "comment"),
         ("late2", "dave", t(2024, 12, 20, 9), "post"),
         ("late3", "hank", t(2025, 2, 1, 12), "reaction"),  # hank was quiet in Q: no longer "returning"
-        ("late4", "bob", t(2025, 3, 3, 2), "comment", None, "meetup"),  # bob, only invited, now took part
+        ("late4", "bob", t(2025, 3, 3, 2), "comment", None, "meetup"),  # bob, never invited, now took part
     ],
     [  # a new member, one who had been unknown, a new team member; activity for each
         ("new1", "zoe", t(2025, 3, 6, 9), "post"),
