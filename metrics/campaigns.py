@@ -316,7 +316,8 @@ def _mark_flags(touches: sa.CTE, since: sa.CTE, invitations: sa.Subquery | None 
     million): matched to member-days, grouping them with the others costs less than a second match
     of every member-day (DuckDB); matched to lift_days' few rows per member, the second match costs
     less than the grouping (PostgreSQL)."""
-    zero, one = sa.literal_column("0"), sa.literal_column("1")
+    zero: sa.ColumnClause[Any] = sa.literal_column("0")
+    one: sa.ColumnClause[Any] = sa.literal_column("1")
     reached = sa.select(
         touches.c.campaign_id,
         touches.c.member_id,
