@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+import clock
 import schema
 from data_sources.rollup import Before, KeptFigures, added_up, keep_figures
 from metrics.filters import Filters, day_number, from_day_number, kept_views, narrowed
@@ -666,6 +667,12 @@ def summed_results(rows: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     return kept.groupby("campaign_id", as_index=False)[list(RESULTS)].sum()
 
 
+def lift_known_from(starts_at: datetime, filters: Filters) -> date:
+    """The first day a campaign's lift is known: its LIFT_DAYS from the start day are over (a lift
+    read while they run compares a few days after the start with 30 before it, and reads as a fall)."""
+    return filters.local_date(starts_at) + timedelta(days=LIFT_DAYS)
+
+
 def lift(row: pd.Series) -> float | None:
     """Participants' change in mean active days minus the comparison group's; None when either
     group is empty."""
@@ -779,7 +786,11 @@ def results_table(*, warehouse: Runner, filters: Filters, results: Results | Non
     table = listed.join(results_of[list(FUNNEL)], on="campaign_id")
     table[list(FUNNEL)] = table[list(FUNNEL)].fillna(0).astype("int64")
     table["attendance_rate"] = [ratio(a, r) for a, r in zip(table["attended"], table["registered"], strict=True)]
-    table["lift"] = [lift(results_of.loc[c]) if c in results_of.index else None for c in table["campaign_id"]]
+    today = clock.today_in(filters.timezone)
+    table["lift"] = [
+        lift(results_of.loc[c]) if c in results_of.index and lift_known_from(start, filters) <= today else None
+        for c, start in zip(table["campaign_id"], starts, strict=True)
+    ]
     table["cost_per_participant"] = [
         None if pd.isna(b) else ratio(b, p) for b, p in zip(table["budget"], table["participants"], strict=True)
     ]
@@ -843,14 +854,16 @@ def campaign_newcomers_query(*, filters: Filters, campaign_id: str, include_emai
 
 
 def daily_shares(rows: pd.DataFrame, *, lift_row: pd.Series, starts_at: datetime, filters: Filters) -> pd.DataFrame:
-    """Every day of the lift window with, per group ("participants", "comparison"), the members
-    active and their share of the group; quiet days are 0, groups without members are left out."""
+    """Every day of the lift window up to yesterday with, per group ("participants", "comparison"),
+    the members active and their share of the group; quiet days are 0 (days to come are left out,
+    not drawn as quiet), groups without members are left out."""
     sizes = {
         "participants": int(lift_row["eligible_participants"]),
         "comparison": int(lift_row["eligible"]) - int(lift_row["eligible_exposed"]),
     }
     start = starts_at.replace(tzinfo=UTC).astimezone(ZoneInfo(filters.timezone)).date()
-    days = range(day_number(start - timedelta(days=LIFT_DAYS)), day_number(start + timedelta(days=LIFT_DAYS)))
+    end = min(start + timedelta(days=LIFT_DAYS), clock.today_in(filters.timezone))
+    days = range(day_number(start - timedelta(days=LIFT_DAYS)), day_number(end))
     counts = {
         (int(day), "participants" if participant else "comparison"): int(active)
         for day, participant, active in zip(rows["day"], rows["participant"], rows["active"], strict=True)

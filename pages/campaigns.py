@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import streamlit as st
 
+import clock
 from auth.access import Permission
+from metrics.campaigns import lift_known_from
 from ui import data, page_charts
 from ui.address import key_in_address
 from ui.i18n import t
@@ -17,7 +21,7 @@ from ui.selection import kept_in_address
 from ui.session import may
 from ui.tables import data_table, day_column, known_words, period_days, plain, stage_words, words_column
 from visuals.charts import campaign_daily_chart, chosen, funnel_chart
-from visuals.text import in_currency
+from visuals.text import day, in_currency
 
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters
@@ -100,6 +104,10 @@ with left:
     else:
         labelled = daily.assign(group=daily["group"].map(lambda key: t(f"campaigns.group.{key}")))
         show_chart(campaign_daily_chart, labelled, starts_at=campaign["starts_at"], ends_at=campaign["ends_at"])
+    known_from = lift_known_from(pd.Timestamp(campaign["starts_at"]).to_pydatetime(), filters)
+    if known_from > clock.today_in(filters.timezone):
+        last_day = known_from - timedelta(days=1)
+        st.caption(t("campaigns.lift_pending", day=day(last_day)))
 with right:
     st.markdown(t("campaigns.funnel"))
     stages = pd.DataFrame(

@@ -23,6 +23,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+import clock
 from metrics import campaigns, sections
 from metrics.filters import Filters, day_number
 from schema import MEMBER_DIMENSIONS as DIMENSIONS
@@ -419,6 +420,40 @@ def test_a_campaigns_newcomers_joined_from_fourteen_days_before_its_start_to_its
         campaigns.results_query(filters=P, starts=[datetime(2025, 2, 17)], campaign_id="teaser")
     ).iloc[0]
     assert counted[["reach", "new_members"]].tolist() == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("now", "timezone", "known"),
+    [
+        # The meetup starts at 00:00 UTC on 3 March: its 30 days from the start run to 1 April.
+        (datetime(2025, 4, 1, 23, 59), "UTC", False),
+        (datetime(2025, 4, 2), "UTC", True),
+        # In Shanghai (UTC+8) it starts at 08:00 on 3 March: 2 April begins there at 16:00 UTC on 1 April.
+        (datetime(2025, 4, 1, 15, 59), "Asia/Shanghai", False),
+        (datetime(2025, 4, 1, 16), "Asia/Shanghai", True),
+    ],
+)
+def test_a_lift_is_known_once_its_30_days_from_the_start_are_over(
+    warehouse, app_store, monkeypatch, now, timezone, known
+):
+    monkeypatch.setattr(clock, "now", lambda: now)
+    filters = replace(P, timezone=timezone)
+    row = campaigns.campaign_table(warehouse=warehouse, app_store=app_store, filters=filters).iloc[0]
+    assert campaigns.lift_known_from(MEETUP_START, filters) == date(2025, 4, 2)
+    if known:
+        assert row["lift"] == pytest.approx(1.5)  # as test_lift_is_a_difference_in_differences
+    else:
+        assert row["lift"] is None  # a few days after the start against 30 before would read as a fall
+    assert row["reach"] == 4  # the rest is known as it happens
+
+
+def test_daily_shares_stop_at_yesterday(warehouse, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: datetime(2025, 3, 10, 12))
+    rows = warehouse.run(campaigns.campaign_daily_query(filters=P, campaign_id="meetup", starts_at=MEETUP_START))
+    lift_row = warehouse.run(campaigns.results_query(filters=P, starts=[MEETUP_START], campaign_id="meetup")).iloc[0]
+    shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=MEETUP_START, filters=P)
+    # 1 February to 9 March: the 30 days before the start and the 7 from it that are over, per group.
+    assert (shares["day"].min(), shares["day"].max(), len(shares)) == (date(2025, 2, 1), date(2025, 3, 9), 2 * 37)
 
 
 # Two fairs starting at the same moment (00:00 on Tuesday 1 July 2025; "b-fair" written first) and an
