@@ -533,7 +533,7 @@ MESSAGES: dict[str, str] = {
     "campaigns.group.participants": "Participants",
     "campaigns.group.comparison": "Not invited or reached",
     "campaigns.no_groups": "Nobody in scope had joined before this campaign started.",
-    "campaigns.lift_pending": "The 30 days from the start run until {day}: the activity lift is known from then.",
+    "campaigns.lift_pending": "The 30 days from the start run until {day}; the activity lift is shown once they are over.",
     "campaigns.funnel": "**Invited → registered → attended**",
     "campaigns.newcomers": "**New members who came through it: {count}**",
     "help.reach": "Members who registered, attended, or have an activity carrying the campaign.",

@@ -513,7 +513,7 @@ MESSAGES: dict[str, str] = {
     "campaigns.group.participants": "参与者",
     "campaigns.group.comparison": "未邀请也未触达",
     "campaigns.no_groups": "范围内没有成员在此活动开始前加入。",
-    "campaigns.lift_pending": "活动开始后的 30 天到 {day} 为止：届时才能得出活跃提升。",
+    "campaigns.lift_pending": "活动开始后的 30 天到 {day} 为止，结束后才显示活跃提升。",
     "campaigns.funnel": "**邀请 → 报名 → 到场**",
     "campaigns.newcomers": "**通过此活动加入的新成员：{count}**",
     "help.reach": "报名、到场，或有带此活动标记的行为的成员。",

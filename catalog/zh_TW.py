@@ -513,7 +513,7 @@ MESSAGES: dict[str, str] = {
     "campaigns.group.participants": "參與者",
     "campaigns.group.comparison": "未受邀也未觸及",
     "campaigns.no_groups": "範圍內沒有成員在此活動開始前加入。",
-    "campaigns.lift_pending": "活動開始後的 30 天到 {day} 為止：屆時才能得出活躍提升。",
+    "campaigns.lift_pending": "活動開始後的 30 天到 {day} 為止，結束後才顯示活躍提升。",
     "campaigns.funnel": "**邀請 → 報名 → 出席**",
     "campaigns.newcomers": "**透過此活動加入的新成員：{count}**",
     "help.reach": "報名、出席，或有帶此活動標記的行為的成員。",

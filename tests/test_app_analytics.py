@@ -183,13 +183,11 @@ def test_a_campaigns_lift_is_blank_until_its_30_days_are_over(demo):
     newest = campaigns.index[~known][-1]
     click(at, "campaigns_table", {"rows": [int(newest)], "columns": [], "cells": []})
     last_day = pd.Timestamp(campaigns.loc[newest, "starts_at"]).normalize() + pd.Timedelta(days=29)
-    pending = (
-        f"The 30 days from the start run until {last_day.day} {last_day:%b %Y}: the activity lift is known from then."
-    )
-    assert pending in [caption.value for caption in at.caption]
+    until = f"The 30 days from the start run until {last_day.day} {last_day:%b %Y};"
+    assert f"{until} the activity lift is shown once they are over." in [caption.value for caption in at.caption]
     older = campaigns.index[known][-1]
     click(at, "campaigns_table", {"rows": [int(older)], "columns": [], "cells": []})
-    assert not [caption.value for caption in at.caption if "activity lift is known" in caption.value]
+    assert not [caption.value for caption in at.caption if "activity lift is shown" in caption.value]
 
 
 def test_campaigns_of_the_default_period_are_shown(demo):
