@@ -571,6 +571,15 @@ CHANGES = """() => [...document.querySelectorAll('[data-testid=stMetricDelta], [
             e.getBoundingClientRect().right, e.closest('[data-testid=stMetric]').getBoundingClientRect().right]; })"""
 
 
+# The changes whose 上期 ("the previous period") a line break splits: the two characters' tops differ.
+SPLIT_WORDS = """() => [...document.querySelectorAll('[data-testid=stMetricDelta] p')].filter(p => {
+    const node = [...p.childNodes].find(n => n.nodeType === 3 && n.data.includes('上期'));
+    if (!node) return false;
+    const at = node.data.indexOf('上期'), top = i => { const r = document.createRange();
+      r.setStart(node, i); r.setEnd(node, i + 1); return r.getBoundingClientRect().top; };
+    return Math.abs(top(at) - top(at + 1)) > 2; }).map(p => p.innerText)"""
+
+
 @pytest.mark.parametrize("language", ["en", "zh-CN"])
 def test_on_a_phone_a_tiles_change_reads_in_full(server, phone, language):
     phone.goto(f"{server}/?lang={language}")
@@ -579,6 +588,8 @@ def test_on_a_phone_a_tiles_change_reads_in_full(server, phone, language):
     changes = phone.evaluate(CHANGES)
     assert len(changes) >= 10 and any(why for why, *_ in changes if why in ("within the margin", "误差内"))
     assert [text for text, cut, right, tile in changes if cut or right > tile] == []  # none ends in "…"
+    if language == "zh-CN":  # some wrap to a second line, between words: never inside 上期
+        assert phone.evaluate(SPLIT_WORDS) == []
 
 
 def test_the_grid_offers_no_download_of_its_raw_cells(server, page):

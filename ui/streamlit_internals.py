@@ -71,7 +71,9 @@ def layout_style(*, tiles: str, filters: str) -> str:
     screens; there a tile's padding is its border's alone (Streamlit pads inside it again), so its
     change has the tile's width. A change, and the word on why it is grey, wrap rather than end in
     "…" where a tile is still too narrow ("+0.7 个百分点（上期 21.2%）"), as Streamlit cuts them to
-    one line; the word goes under the change when both do not fit. A tile's label wraps too, on every
+    one line; the word goes under the change when both do not fit, and a change breaks at its spaces
+    and brackets rather than between any two Chinese characters ("上 / 期" on a phone; a change too
+    long for its tile still breaks anywhere, as a last resort). A tile's label wraps too, on every
     screen: two tiles to a row on a phone leave ~145 px, and "Contributions per active member" or a
     presentation's larger "Newcomer conversion" would otherwise end in "…"."""
     row, column = testid("stHorizontalBlock"), testid("stColumn")
@@ -85,6 +87,7 @@ div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
 :is({delta}, {why}, {label}) {text}, :is({delta}, {why}, {label}) {text} p {{
   white-space: normal; overflow: visible; text-overflow: clip;
 }}
+{delta} {text} p {{ word-break: keep-all; overflow-wrap: anywhere; }}
 @media (max-width: 640px) {{
   [class*="st-key-{tiles}"] {row},
   .st-key-{filters} {row} {{ flex-flow: row wrap; gap: 0.5rem; }}
