@@ -62,7 +62,8 @@ if link is None:
     columns = survey_views.survey_columns(data.campaign_names(settings, version))
     table = survey_views.as_listed(table, columns)
     key = survey_views.list_key(table)
-    selected = data_table(table, key=key, file_name="surveys", selectable=True, column_config=columns)
+    shown = survey_views.used_columns(table, columns)
+    selected = data_table(table, key=key, file_name="surveys", selectable=True, column_config=shown)
     if selected is not None:
         st.query_params["survey"] = table.at[selected, "slug"]
 if link is None:

@@ -407,6 +407,31 @@ def test_the_surveys_page_shows_results_of_the_demo(demo_data_dir, pulse_env):
     )  # one per text question, the team's answers not counted
 
 
+def test_the_survey_list_hides_columns_of_what_no_survey_uses():
+    table = pd.DataFrame(
+        {
+            "slug": ["a", "b"],
+            "invitations": [0, 0],  # no personal link sent: its response rate is a dash too
+            "response_rate": [None, None],
+            "opens_at": [pd.NaT, pd.Timestamp("2026-12-01")],
+            "closes_at": [pd.NaT, pd.NaT],
+            "campaign_id": [None, "c1"],
+            "response_limit": [None, None],
+        }
+    )
+    columns = {name: f"config of {name}" for name in table.columns}
+    shown = survey_views.used_columns(table, columns)
+    assert {name for name, config in shown.items() if config is None} == {
+        "invitations",
+        "response_rate",
+        "closes_at",
+        "response_limit",
+    }
+    assert shown["opens_at"] == "config of opens_at" and list(shown) == list(columns)  # in the same order
+    sent = survey_views.used_columns(table.assign(invitations=[0, 3], response_rate=[None, 0.5]), columns)
+    assert sent["invitations"] == "config of invitations" and sent["response_rate"] == "config of response_rate"
+
+
 def test_a_survey_answered_since_moves_up_and_the_one_open_stays_open(surveys_env):
     """The list puts the survey answered last first, and a selection is kept by row: a survey
     answered while a manager reads another moves up, and the page keeps the survey they opened

@@ -38,11 +38,11 @@ def survey_columns(campaigns: Mapping[str, str]) -> dict[str, object]:
         "response_rate": st.column_config.NumberColumn(
             t("column.response_rate"), help=t("column.response_rate_help"), format="percent"
         ),
+        "campaign_id": words_column(t("column.campaign"), campaigns, help=t("column.survey_campaign_help")),
         "slug": t("column.slug"),
         "version": t("column.version"),
         "opens_at": day_column(t("column.opens_at"), help=t("column.opens_at_help")),
         "closes_at": day_column(t("column.closes_at"), help=t("column.closes_at_help")),
-        "campaign_id": words_column(t("column.campaign"), campaigns, help=t("column.survey_campaign_help")),
         "response_limit": st.column_config.NumberColumn(
             t("column.response_limit"), help=t("column.response_limit_help"), format="localized"
         ),
@@ -51,6 +51,30 @@ def survey_columns(campaigns: Mapping[str, str]) -> dict[str, object]:
         "invited_responses": None,
         "status": None,
     }
+
+
+# Columns of things a survey may not use: shown only when a listed survey uses them (personal links
+# sent, a schedule, a campaign, a response limit). A column of dashes on every row says nothing and
+# pushed the campaign off a laptop's screen; the download keeps them all.
+UNUSED_HIDDEN = {
+    "invitations": ("invitations", "response_rate"),
+    "opens_at": ("opens_at",),
+    "closes_at": ("closes_at",),
+    "campaign_id": ("campaign_id",),
+    "response_limit": ("response_limit",),
+}
+
+
+def used_columns(table: pd.DataFrame, columns: Mapping[str, object]) -> dict[str, object]:
+    """survey_columns' `columns` with those of a setting or figure no survey in `table` has hidden
+    (UNUSED_HIDDEN: no personal link sent, none scheduled, linked to a campaign or limited)."""
+    hidden = {
+        column
+        for used_by, hides in UNUSED_HIDDEN.items()
+        if used_by in table.columns and not (table[used_by].notna() & (table[used_by] != 0)).any()
+        for column in hides
+    }
+    return {name: None if name in hidden else config for name, config in columns.items()}
 
 
 def list_key(table: pd.DataFrame) -> str:
