@@ -539,7 +539,7 @@ MESSAGES: dict[str, str] = {
     "help.reach": "Members who registered, attended, or have an activity carrying the campaign.",
     "help.participants": "Members who attended or have an activity carrying the campaign.",
     "help.campaign_new": "Reached members who joined from 14 days before the start until the campaign ended.",
-    "help.lift": "Difference in differences: participants' change in active days (30 days from the start against the 30 days before), minus the same change for members neither invited nor reached. In active days per member; blank until the 30 days from the start are over, when nobody who joined before the start took part, or when the campaign invited or reached every such member.",
+    "help.lift": "Difference in differences: participants' change in active days (30 days from the start against the 30 days before), minus the same change for members neither invited nor reached. In active days per member. Blank until the 30 days from the start are over, when nobody who joined before the start took part, or when the campaign invited or reached every such member.",
     "help.csat": "Share of 4 and 5 answers to CSAT questions (1-5) of the campaign's survey.",
     "lookup.search": "Search by name or member id",
     "lookup.search_email": "Search by name, email or member id",

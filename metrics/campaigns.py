@@ -31,9 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
@@ -75,11 +74,7 @@ class Only:
     def of(cls, keys: sa.Select | None, before: Before | None) -> Only:
         """The members with rollup `keys` (all, for None), less what `before` says the canonical
         tables hold that the rollup does not count yet (the share before an increment's update)."""
-        conditions = []
-        if keys is not None:
-            conditions.append(
-                members.c.member_id.in_(sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(keys)))
-            )
+        conditions = [] if keys is None else [_with_keys(members.c.member_id, keys)]
         if before is not None:
             conditions.append(members.c.member_id.not_in(before.member_ids))
         appended = (activities.c.activity_id.not_in(before.activity_ids),) if before is not None else ()
@@ -88,9 +83,7 @@ class Only:
     def ids(self, member_id: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
         """`member_id` among the members with the rollup keys (rows only matched to rows already
         narrowed, such as invitations, need no more)."""
-        if self.key_set is None:
-            return []
-        return [member_id.in_(sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(self.key_set)))]
+        return [] if self.key_set is None else [_with_keys(member_id, self.key_set)]
 
     def keys(self, key: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
         """`key` among the rollup keys: a share is compiled for the rollup (compiled_for_kept), where
@@ -99,6 +92,11 @@ class Only:
 
 
 EVERYONE = Only()
+
+
+def _with_keys(member_id: sa.ColumnElement, keys: sa.Select) -> sa.ColumnElement[bool]:
+    """`member_id` among the members whose rollup key is in `keys`."""
+    return member_id.in_(sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(keys)))
 
 
 def _selected(filters: Filters, campaign_id: str | None = None) -> sa.Subquery:
@@ -140,7 +138,8 @@ def _touches(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE) -> 
     carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
     the campaign's dates (a common table expression: the funnel and the lift both read it).
     Invitations are counted apart (_invited): most members a campaign touches were only invited,
-    and grouping their rows per member was half of the Campaigns page."""
+    and grouping their rows per member was half of the Campaigns page (the lift's computed path
+    groups them with its marks all the same, _mark_flags, where that costs least)."""
     in_selected = sa.select(selected.c.campaign_id)
     marks = sa.union_all(
         sa.select(
@@ -313,7 +312,7 @@ def _mark_flags(touches: sa.CTE, since: sa.CTE, invitations: sa.Subquery | None 
     are in scope (read from `members`, as the funnel's are); the invitations need not be, as the
     rows these are matched to are.
 
-    Invitations are most of the marks at a million members (0.83 of the default view's 0.9
+    Invitations are most of the marks at a million members (0.83 of the default view's 0.97
     million): matched to member-days, grouping them with the others costs less than a second match
     of every member-day (DuckDB); matched to lift_days' few rows per member, the second match costs
     less than the grouping (PostgreSQL)."""
@@ -380,6 +379,7 @@ def _lift_days(
     starts: list[datetime],
     touches: sa.CTE,
     since: sa.CTE,
+    invitations: sa.Subquery,
     only: Only = EVERYONE,
     *,
     per_day: bool = False,
@@ -395,7 +395,6 @@ def _lift_days(
     member-days alone decide these rows, so kept they are as current as the member-days; who is
     compared with whom (the funnel) is still read live, and matched to them by member id, which
     they carry (keying the marked members was a hash of the million member keys)."""
-    invitations = _invitations(selected, only)
     days = _window_days(filters, selected, starts, only)
     marks = _lift_marks(filters, _mark_flags(touches, since, invitations))
     by_key = days.outerjoin(
@@ -475,15 +474,17 @@ def results_query(
     campaign's figures are the sums of its rows, and a member filter's are the sums of the rows it
     keeps (summed_results): its first change needs no query.
 
-    One statement, so the members each campaign touched are gathered once (at a million members,
-    with hundreds of thousands invited, that was half of the Campaigns page). Each count is grouped
+    One statement, so the members each campaign reached are gathered once (at a million members,
+    with hundreds of thousands invited, that was half of the Campaigns page); its invitations are
+    read where they are counted (_invited), and matched to the reached and to the lift's rows. Each count is grouped
     on its own and the groups added up (UNION ALL), rather than joined: a combination may hold
     invitations and no active day, and a NULL dimension would not meet itself in a join."""
     by = DIMENSIONS if by_members else ()
     selected = _selected(filters, campaign_id)
     touches = _touches(filters, selected, only)
     since = _joined_since(filters, selected, only)
-    days = _lift_days(filters, selected, starts, touches, since, only)
+    invitations = _invitations(selected, only)
+    days = _lift_days(filters, selected, starts, touches, since, invitations, only)
     eligible = days.c.eligible == 1
     per_group = sa.select(
         days.c.campaign_id,
@@ -499,7 +500,6 @@ def results_query(
         ),
     ).group_by(days.c.campaign_id, *(days.c[name] for name in by))
     early = touches.c.joined_at < touches.c.starts_at
-    invitations = _invitations(selected, only)
     uninvited = sa.func.coalesce(invitations.c.invited, 0) == 0  # (_invited counts the invited)
     counted = (
         sa.select(
@@ -669,8 +669,16 @@ def summed_results(rows: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 def lift_known_from(starts_at: datetime, filters: Filters) -> date:
     """The first day a campaign's lift is known: its LIFT_DAYS from the start day are over (a lift
-    read while they run compares a few days after the start with 30 before it, and reads as a fall)."""
+    read while they run compares a few days after the start with 30 before it, and reads as a fall).
+    Days are the community's, and today is the clock's, as a period's "so far" is."""
     return filters.local_date(starts_at) + timedelta(days=LIFT_DAYS)
+
+
+def lift_pending_until(starts_at: datetime, filters: Filters) -> date | None:
+    """The last of a campaign's LIFT_DAYS from its start while they are not over (its lift not
+    known yet), else None."""
+    known = lift_known_from(starts_at, filters)
+    return known - timedelta(days=1) if known > clock.today_in(filters.timezone) else None
 
 
 def lift(row: pd.Series) -> float | None:
@@ -771,8 +779,9 @@ def campaign_table(
 
 
 def results_table(*, warehouse: Runner, filters: Filters, results: Results | None = None) -> pd.DataFrame:
-    """campaign_table's columns from the warehouse (all but the survey scores): they change only
-    with a sync. Empty, with TABLE_COLUMNS, when no campaign runs in the period."""
+    """campaign_table's columns from the warehouse (all but the survey scores): they change with a
+    sync, and a lift appears once its days are over (lift_pending_until; the app's loaders keep them
+    ten minutes). Empty, with TABLE_COLUMNS, when no campaign runs in the period."""
     listed = warehouse.run(campaigns_query(filters=filters))
     if listed.empty:
         return pd.DataFrame(columns=TABLE_COLUMNS)
@@ -786,9 +795,8 @@ def results_table(*, warehouse: Runner, filters: Filters, results: Results | Non
     table = listed.join(results_of[list(FUNNEL)], on="campaign_id")
     table[list(FUNNEL)] = table[list(FUNNEL)].fillna(0).astype("int64")
     table["attendance_rate"] = [ratio(a, r) for a, r in zip(table["attended"], table["registered"], strict=True)]
-    today = clock.today_in(filters.timezone)
     table["lift"] = [
-        lift(results_of.loc[c]) if c in results_of.index and lift_known_from(start, filters) <= today else None
+        lift(results_of.loc[c]) if c in results_of.index and lift_pending_until(start, filters) is None else None
         for c, start in zip(table["campaign_id"], starts, strict=True)
     ]
     table["cost_per_participant"] = [
@@ -817,8 +825,8 @@ def campaign_daily_query(*, filters: Filters, campaign_id: str, starts_at: datet
     """Rows (day, participant, active): distinct active members per day over the LIFT_DAYS before
     and from the campaign's start (`starts_at`), for participants (true) and the comparison group (false)."""
     selected = _selected(filters, campaign_id)
-    touches = _touches(filters, selected)
-    days = _lift_days(filters, selected, [starts_at], touches, _joined_since(filters, selected), per_day=True)
+    touches, since, invitations = _touches(filters, selected), _joined_since(filters, selected), _invitations(selected)
+    days = _lift_days(filters, selected, [starts_at], touches, since, invitations, per_day=True)
     participant = days.c.participant == 1
     grouped = (
         sa.select(
@@ -861,7 +869,7 @@ def daily_shares(rows: pd.DataFrame, *, lift_row: pd.Series, starts_at: datetime
         "participants": int(lift_row["eligible_participants"]),
         "comparison": int(lift_row["eligible"]) - int(lift_row["eligible_exposed"]),
     }
-    start = starts_at.replace(tzinfo=UTC).astimezone(ZoneInfo(filters.timezone)).date()
+    start = filters.local_date(starts_at)
     end = min(start + timedelta(days=LIFT_DAYS), clock.today_in(filters.timezone))
     days = range(day_number(start - timedelta(days=LIFT_DAYS)), day_number(end))
     counts = {

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pandas as pd
 import streamlit as st
 
-import clock
 from auth.access import Permission
-from metrics.campaigns import lift_known_from
+from metrics.campaigns import lift_pending_until
 from ui import data, page_charts
 from ui.address import key_in_address
 from ui.i18n import t
@@ -104,10 +101,9 @@ with left:
     else:
         labelled = daily.assign(group=daily["group"].map(lambda key: t(f"campaigns.group.{key}")))
         show_chart(campaign_daily_chart, labelled, starts_at=campaign["starts_at"], ends_at=campaign["ends_at"])
-    known_from = lift_known_from(pd.Timestamp(campaign["starts_at"]).to_pydatetime(), filters)
-    if known_from > clock.today_in(filters.timezone):
-        last_day = known_from - timedelta(days=1)
-        st.caption(t("campaigns.lift_pending", day=day(last_day)))
+    pending = lift_pending_until(pd.Timestamp(campaign["starts_at"]).to_pydatetime(), filters)
+    if pending is not None:
+        st.caption(t("campaigns.lift_pending", day=day(pending)))
 with right:
     st.markdown(t("campaigns.funnel"))
     stages = pd.DataFrame(

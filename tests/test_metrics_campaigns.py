@@ -376,7 +376,7 @@ def test_daily_shares_leave_out_a_group_with_no_members(boundary_warehouse):
 
 def test_daily_shares_keep_a_group_of_exactly_one_member():
     # A lift row with one eligible participant (active on the launch's day) and a comparison group of
-    # two (three eligible, one of them reached), quiet throughout: both groups, 60 days each.
+    # two (three eligible, one of them exposed), quiet throughout: both groups, 60 days each.
     rows = pd.DataFrame({"day": [day_number(date(2025, 3, 3))], "participant": [True], "active": [1]})
     lift_row = pd.Series({"eligible_participants": 1, "eligible": 3, "eligible_exposed": 1})
     shares = campaigns.daily_shares(rows, lift_row=lift_row, starts_at=LAUNCH_START, filters=P)
