@@ -546,6 +546,7 @@ MESSAGES: dict[str, str] = {
     "lookup.search_example": "For example Gabriel Garcia or m00042",
     "lookup.nothing": "No member matches “{text}”.",
     "lookup.hint": "Type a name or an id, then select a row to open the member's profile.",
+    "lookup.newest": "**Newest members**",
     "lookup.unknown": "There is no member with the id {member_id}.",
     "lookup.id": "id {member_id}",
     "lookup.joined": "joined {joined}",

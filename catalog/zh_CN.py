@@ -526,6 +526,7 @@ MESSAGES: dict[str, str] = {
     "lookup.search_example": "例如：王芳或 m00042",
     "lookup.nothing": "没有与“{text}”匹配的成员。",
     "lookup.hint": "输入姓名或 ID，然后选择一行打开成员资料。",
+    "lookup.newest": "**最新加入的成员**",
     "lookup.unknown": "不存在 ID 为 {member_id} 的成员。",
     "lookup.id": "ID {member_id}",
     "lookup.joined": "{joined} 加入",

@@ -526,6 +526,7 @@ MESSAGES: dict[str, str] = {
     "lookup.search_example": "例如：陳怡君或 m00042",
     "lookup.nothing": "沒有符合「{text}」的成員。",
     "lookup.hint": "輸入姓名或 ID，然後選擇一列開啟成員個人檔案。",
+    "lookup.newest": "**最新加入的成員**",
     "lookup.unknown": "不存在 ID 為 {member_id} 的成員。",
     "lookup.id": "ID {member_id}",
     "lookup.joined": "{joined} 加入",

@@ -51,6 +51,17 @@ def search_members_query(text: str, *, include_email: bool, limit: int = SEARCH_
     )
 
 
+def newest_members_query(*, include_email: bool, limit: int = 10) -> sa.Select:
+    """The community's members who joined last (not the team), newest first: what the lookup
+    offers before anything is typed, as they are whom a manager looks up to welcome."""
+    return (
+        sa.select(*_member_columns(include_email))
+        .where(members.c.is_team == sa.false())
+        .order_by(members.c.joined_at.desc(), members.c.member_id)
+        .limit(limit)
+    )
+
+
 def person_ids_query(member_id: str) -> sa.Select:
     """Every id of the person `member_id` names (identity_id) and their canonical id (member_id);
     no rows when no member has it."""

@@ -15,6 +15,8 @@ from ui.session import may, presenting
 from ui.tables import data_table, day, known, plain, profile_columns
 from visuals.charts import member_timeline_chart
 
+NEWEST = "lookup_newest"  # the newest members' table
+
 settings, version = open_page("lookup")
 if presenting():  # a member's profile is personal through and through: never on a projector
     st.info(t("lookup.not_presented"))
@@ -43,8 +45,21 @@ if text.strip():
         if row is not None:
             member_id = str(found.iloc[row]["member_id"])
             st.query_params["member"] = member_id  # the address now opens this profile
+elif not member_id or st.session_state.get(NEWEST, {}).get("selection", {}).get("rows"):
+    # Before anything is typed, the members who joined last (kept above the one opened from them)
+    if not member_id:
+        st.caption(t("lookup.hint"))
+    with data_errors_stop_the_page():
+        newest = data.load_newest_members(settings, version, show_email)
+    if not newest.empty:
+        st.markdown(t("lookup.newest"))
+        row = data_table(newest, key=NEWEST, file_name="newest-members", selectable=True)
+        if row is not None:
+            member_id = str(newest.iloc[row]["member_id"])
+            st.query_params["member"] = member_id
 if not member_id:
-    st.caption(t("lookup.hint"))
+    if text.strip():
+        st.caption(t("lookup.hint"))
     st.stop()
 
 year = data.context_year(settings)

@@ -215,6 +215,20 @@ def a_respondent(directory: Path) -> str:
         store.dispose()
 
 
+def test_the_lookup_opens_on_the_newest_members(demo):
+    at = open_page("lookup")
+    newest = table(at, "lookup_newest")
+    members = seeded.warehouse(demo)["members"].query("~is_team")
+    expected = members.sort_values(["joined_at", "member_id"], ascending=[False, True])["member_id"].head(10)
+    assert newest["member_id"].tolist() == expected.tolist()
+    click(at, "lookup_newest", {"rows": [2], "columns": [], "cells": []})
+    assert at.query_params["member"] == expected.iloc[2]  # the address opens this profile
+    assert "Engagement level" in [m.label for m in at.metric]
+    at.run()  # the list stays above the profile opened from it
+    assert table(at, "lookup_newest")["member_id"].tolist() == expected.tolist()
+    assert at.subheader[0].value.replace("\\", "") == members.set_index("member_id").at[expected.iloc[2], "name"]
+
+
 def test_lookup_finds_a_member_and_shows_the_profile(demo):
     member_id = a_respondent(demo)
     at = open_page("lookup")

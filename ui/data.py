@@ -367,6 +367,12 @@ def search_members(settings: Settings, text: str, *, include_email: bool) -> pd.
     return warehouse(settings).run(profile.search_members_query(text, include_email=include_email))
 
 
+@cached()
+def load_newest_members(settings: Settings, version: str, include_email: bool) -> pd.DataFrame:
+    """The ten members who joined last (they change with a sync), none of the team: no team column."""
+    return warehouse(settings).run(profile.newest_members_query(include_email=include_email)).drop(columns="is_team")
+
+
 def load_profile(
     settings: Settings, member_id: str, *, filters: Filters, include_email: bool, include_text: bool
 ) -> dict[str, pd.DataFrame]:
