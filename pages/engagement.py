@@ -11,7 +11,7 @@ from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import draw, partial_weeks_note
 from ui.selection import choice_changed, choice_key, kept_in_address
-from ui.tables import data_table, period_days, plain
+from ui.tables import data_table, leading, period_days, plain
 from ui.tiles import kpi_tiles
 from visuals.charts import chosen, word
 
@@ -81,7 +81,7 @@ if leaders.empty:
     st.info(t("engagement.no_points"))
 else:
     data_table(
-        leaders,
+        leading(leaders, "rank", "name", "points", "contributions", "active_days"),
         key="engagement_leaderboard",
         file_name="top-contributors",
         column_config={

@@ -14,7 +14,7 @@ from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import draw, partial_weeks_note, unfinished_month_note
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.session import may
-from ui.tables import catalog_words, data_table, day_column, period_days, plain, words_column
+from ui.tables import catalog_words, data_table, day_column, leading, period_days, plain, words_column
 from ui.tiles import kpi_tiles
 from visuals import text
 from visuals.charts import chosen
@@ -97,7 +97,14 @@ level_columns = {
         t("column.previous_level"), catalog_words("level", levels.LEVELS), help=t("column.previous_level_help")
     ),
 }
-data_table(at_level, key="members_level_table", file_name=f"{level}s", column_config=level_columns, member_links=True)
+first = ("name", "active_weeks", "contributions", "last_day", "previous_level")
+data_table(
+    leading(at_level, *first),
+    key="members_level_table",
+    file_name=f"{level}s",
+    column_config=level_columns,
+    member_links=True,
+)
 
 st.subheader(t("members.slipping"), help=t("members.slipping_help"))
 with data_errors_stop_the_page():
@@ -106,7 +113,7 @@ if slipping.empty:
     st.success(t("members.no_slipping"))
 else:
     data_table(
-        slipping,
+        leading(slipping, *first),
         key="members_slipping_table",
         file_name="slipping-champions",
         column_config=level_columns,

@@ -15,7 +15,7 @@ from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import HEADLINE_KEY, Reader, draw, partial_weeks_note, presenting
 from ui.reporting import report_button
-from ui.tables import catalog_words, data_table, period_days, words_column
+from ui.tables import catalog_words, data_table, leading, period_days, words_column
 from ui.tiles import kpi_tiles
 
 MEASURES = {"active members": t("overview.measure.active"), "new members": t("kpi.new_members")}
@@ -81,7 +81,7 @@ with more:  # below the charts, so a phone reaches the first chart within two sc
         st.info(t("overview.no_movers"))
     else:
         data_table(
-            movers,
+            leading(movers, "measure", "value", "change", "change_pct", "current", "previous"),
             key="overview_movers",
             file_name="what-changed-most",
             column_config={

@@ -215,6 +215,17 @@ def a_respondent(directory: Path) -> str:
         store.dispose()
 
 
+def test_tables_lead_with_what_they_are_for(demo):
+    """A phone shows a table's first three or four columns: a member's name and figures, a change."""
+    movers = next(frame.value for frame in open_page("overview").dataframe if "change" in frame.value.columns)
+    assert list(movers.columns[:4]) == ["measure", "value", "change", "change_pct"]
+    leaders = table_with(open_page("engagement"), "rank")
+    assert list(leaders.columns[:4]) == ["rank", "name", "points", "contributions"]
+    members = open_page("members")
+    at_level = next(frame.value for frame in members.dataframe if "active_weeks" in frame.value.columns)
+    assert list(at_level.columns[:3]) == ["name", "active_weeks", "contributions"]
+
+
 def test_the_lookup_opens_on_the_newest_members(demo):
     at = open_page("lookup")
     newest = table(at, "lookup_newest")

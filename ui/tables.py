@@ -258,6 +258,15 @@ def known(row: pd.Series, *names: str) -> list[str]:
     return [str(row[name]) for name in names if name in row.index and not missing(row[name])]
 
 
+def leading(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """`frame` with `columns` (those it has) first and the rest after, as they were: a phone shows a
+    table's first three or four columns without scrolling, so those are the ones the table is for
+    (a member's name and figures, not their id; a change, not the value before it). The download
+    keeps the order shown."""
+    ahead = [column for column in columns if column in frame.columns]
+    return frame[[*ahead, *(column for column in frame.columns if column not in ahead)]]
+
+
 def member_columns() -> dict[str, object]:
     """The member columns (and a personal link) as every data_table labels them unless the page's own
     config says otherwise; columns a frame lacks are ignored."""
