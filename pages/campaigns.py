@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +21,14 @@ from ui.session import may
 from ui.tables import data_table, day_column, known_words, period_days, plain, stage_words, words_column
 from visuals.charts import campaign_daily_chart, chosen, funnel_chart
 from visuals.text import day, in_currency
+
+SPAN = ("starts_at", "ends_at")  # a campaign's moments, shaded on its daily chart
+
+
+def moment(value: object) -> datetime:
+    """A moment of the campaigns table (naive UTC) as a datetime."""
+    return pd.Timestamp(value).to_pydatetime()
+
 
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters
@@ -88,9 +98,7 @@ campaign = table[table["campaign_id"] == chosen_id].iloc[0]
 campaign_id = str(campaign["campaign_id"])
 st.subheader(plain(campaign["name"]))
 with data_errors_stop_the_page():
-    daily = data.load_campaign_daily(
-        settings, version, filters, campaign_id, pd.Timestamp(campaign["starts_at"]).to_pydatetime()
-    )
+    daily = data.load_campaign_daily(settings, version, filters, campaign_id, moment(campaign["starts_at"]))
     newcomers = data.load_campaign_newcomers(settings, version, filters, campaign_id, may(Permission.PERSONAL_DATA))
 
 left, right = st.columns([3, 2])
@@ -100,8 +108,10 @@ with left:
         st.info(t("campaigns.no_groups"))
     else:
         labelled = daily.assign(group=daily["group"].map(lambda key: t(f"campaigns.group.{key}")))
-        show_chart(campaign_daily_chart, labelled, starts_at=campaign["starts_at"], ends_at=campaign["ends_at"])
-    pending = lift_pending_until(pd.Timestamp(campaign["starts_at"]).to_pydatetime(), filters)
+        # the campaign shaded on the community's days, as the chart's days are
+        days = {key: None if pd.isna(campaign[key]) else filters.local_date(moment(campaign[key])) for key in SPAN}
+        show_chart(campaign_daily_chart, labelled, **days)
+    pending = lift_pending_until(moment(campaign["starts_at"]), filters)
     if pending is not None:
         st.caption(t("campaigns.lift_pending", day=day(pending)))
 with right:

@@ -642,8 +642,9 @@ def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
 
 
 def campaign_daily_chart(daily: pd.DataFrame, *, starts_at: object, ends_at: object) -> alt.LayerChart:
-    """Share of participants and of the comparison group active each day, with the campaign shaded;
-    the group in `group` named as the page names it."""
+    """Share of participants and of the comparison group active each day, with the campaign shaded
+    from the day it starts to the day it ends (`starts_at`, `ends_at`: the community's days, as
+    `daily`'s are; none: its start day alone); the group in `group` named as the page names it."""
     frame = daily.assign(day=pd.to_datetime(daily["day"]))
     end = ends_at if pd.notna(ends_at) else starts_at  # without an end, its start day is shaded
     days = {"start": pd.Timestamp(starts_at).normalize(), "end": pd.Timestamp(end).normalize() + pd.Timedelta(days=1)}
