@@ -190,6 +190,23 @@ def test_a_campaigns_lift_is_blank_until_its_30_days_are_over(demo):
     assert not [caption.value for caption in at.caption if "activity lift is shown" in caption.value]
 
 
+def test_a_campaign_is_shaded_on_the_communitys_days(demo, monkeypatch):
+    """The demo's campaigns start at 16:00 UTC: 00:00 the next day in Shanghai, where the chart's
+    days are Shanghai's, and so is the shaded start."""
+    import pyarrow as pa
+
+    monkeypatch.setenv("PULSE_TIMEZONE", "Asia/Shanghai")
+    at = open_page("campaigns", period="last_365_days")
+    campaigns = table(at, "campaigns_table")
+    webinar = campaigns.index[campaigns["kind"] == translate("campaign.kind.webinar")][0]
+    click(at, "campaigns_table", {"rows": [int(webinar)], "columns": [], "cells": []})
+    daily = at.get("vega_lite_chart")[1].proto
+    frames = [pa.ipc.open_stream(dataset.data.data).read_all().to_pandas() for dataset in daily.datasets]
+    (span,) = [frame for frame in frames if "start" in frame.columns]
+    starts = pd.Timestamp(campaigns.loc[webinar, "starts_at"])
+    assert starts.hour == 16 and span["start"].iloc[0] == starts.normalize() + pd.Timedelta(days=1)
+
+
 def test_campaigns_of_the_default_period_are_shown(demo):
     at = open_page("campaigns")  # the last 28 days: the demo always has a campaign running
     shown = table(at, "campaigns_table")["campaign_id"].tolist()
