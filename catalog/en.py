@@ -590,7 +590,7 @@ MESSAGES: dict[str, str] = {
     "column.reach": "Reach",
     "column.participants": "Participants",
     "column.new_members": "New members",
-    "column.lift": "Activity lift",
+    "column.lift": "Activity lift (days)",
     "column.budget": "Budget",
     "column.cost_per_participant": "Cost per participant",
     "column.nps_answers": "NPS answers",

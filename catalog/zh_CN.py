@@ -570,7 +570,7 @@ MESSAGES: dict[str, str] = {
     "column.reach": "触达",
     "column.participants": "参与者",
     "column.new_members": "新成员",
-    "column.lift": "活跃提升",
+    "column.lift": "活跃提升（天）",
     "column.budget": "预算",
     "column.cost_per_participant": "人均成本",
     "column.nps_answers": "NPS 回答数",

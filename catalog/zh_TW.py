@@ -570,7 +570,7 @@ MESSAGES: dict[str, str] = {
     "column.reach": "觸及",
     "column.participants": "參與者",
     "column.new_members": "新成員",
-    "column.lift": "活躍提升",
+    "column.lift": "活躍提升（天）",
     "column.budget": "預算",
     "column.cost_per_participant": "人均成本",
     "column.nps_answers": "NPS 回答數",
