@@ -97,7 +97,7 @@ level_columns = {
         t("column.previous_level"), catalog_words("level", levels.LEVELS), help=t("column.previous_level_help")
     ),
 }
-first = ("name", "active_weeks", "contributions", "last_day", "previous_level")
+first = ("name", "contributions", "active_weeks", "last_day", "previous_level")  # as the lists are sorted
 data_table(
     leading(at_level, *first),
     key="members_level_table",

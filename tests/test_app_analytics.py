@@ -240,7 +240,7 @@ def test_tables_lead_with_what_they_are_for(demo):
     assert list(leaders.columns[:4]) == ["rank", "name", "points", "contributions"]
     members = open_page("members")
     at_level = next(frame.value for frame in members.dataframe if "active_weeks" in frame.value.columns)
-    assert list(at_level.columns[:3]) == ["name", "active_weeks", "contributions"]
+    assert list(at_level.columns[:3]) == ["name", "contributions", "active_weeks"]
 
 
 def test_the_lookup_opens_on_the_newest_members(demo):
