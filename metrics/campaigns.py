@@ -476,9 +476,10 @@ def results_query(
 
     One statement, so the members each campaign reached are gathered once (at a million members,
     with hundreds of thousands invited, that was half of the Campaigns page); its invitations are
-    read where they are counted (_invited), and matched to the reached and to the lift's rows. Each count is grouped
-    on its own and the groups added up (UNION ALL), rather than joined: a combination may hold
-    invitations and no active day, and a NULL dimension would not meet itself in a join."""
+    read where they are counted (_invited), and matched to the reached and to the lift's rows. Each
+    count is grouped on its own and the groups added up (UNION ALL), rather than joined: a
+    combination may hold invitations and no active day, and a NULL dimension would not meet itself
+    in a join."""
     by = DIMENSIONS if by_members else ()
     selected = _selected(filters, campaign_id)
     touches = _touches(filters, selected, only)
@@ -681,10 +682,16 @@ def lift_pending_until(starts_at: datetime, filters: Filters) -> date | None:
     return known - timedelta(days=1) if known > clock.today_in(filters.timezone) else None
 
 
+def comparison_size(row: pd.Series) -> int:
+    """The members of a campaign's comparison group (results_query's `row`): those who joined before
+    its start and whom it neither invited nor reached."""
+    return int(row["eligible"]) - int(row["eligible_exposed"])
+
+
 def lift(row: pd.Series) -> float | None:
     """Participants' change in mean active days minus the comparison group's; None when either
     group is empty."""
-    comparison = int(row["eligible"]) - int(row["eligible_exposed"])
+    comparison = comparison_size(row)
     participants = int(row["eligible_participants"])
     if not participants or comparison <= 0:
         return None
@@ -867,10 +874,10 @@ def daily_shares(rows: pd.DataFrame, *, lift_row: pd.Series, starts_at: datetime
     not drawn as quiet), groups without members are left out."""
     sizes = {
         "participants": int(lift_row["eligible_participants"]),
-        "comparison": int(lift_row["eligible"]) - int(lift_row["eligible_exposed"]),
+        "comparison": comparison_size(lift_row),
     }
     start = filters.local_date(starts_at)
-    end = min(start + timedelta(days=LIFT_DAYS), clock.today_in(filters.timezone))
+    end = min(lift_known_from(starts_at, filters), clock.today_in(filters.timezone))
     days = range(day_number(start - timedelta(days=LIFT_DAYS)), day_number(end))
     counts = {
         (int(day), "participants" if participant else "comparison"): int(active)

@@ -15,7 +15,7 @@ from surveys.question_types import TYPES
 from surveys.registry import Availability
 from ui.i18n import current_language, t
 from ui.presentation import show_chart
-from ui.tables import catalog_words, data_table, day_column, plain, time_column, words_column
+from ui.tables import catalog_words, data_table, day_column, leading, plain, time_column, words_column
 from visuals import text
 from visuals.charts import answers_chart, matrix_chart, nps_trend_chart
 
@@ -88,8 +88,7 @@ def as_listed(table: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFram
     """`table` with the columns survey_columns lists in its order first, any other after (the
     download keeps the order shown), and its rows the survey answered last first (what a manager
     opens the list for), then those without answers as they came."""
-    ordered = table[[*(c for c in columns if c in table.columns), *(c for c in table.columns if c not in columns)]]
-    newest = ordered.sort_values("last_response", ascending=False, na_position="last", kind="stable")
+    newest = leading(table, *columns).sort_values("last_response", ascending=False, na_position="last", kind="stable")
     return newest.reset_index(drop=True)
 
 
