@@ -12,7 +12,7 @@ from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.presentation import show_chart
 from ui.session import may, presenting
-from ui.tables import data_table, day, known, plain, profile_columns
+from ui.tables import data_table, day, known, leading, plain, profile_columns
 from visuals.charts import member_timeline_chart
 
 NEWEST = "lookup_newest"  # the newest members' table
@@ -53,7 +53,7 @@ elif not member_id or st.session_state.get(NEWEST, {}).get("selection", {}).get(
         newest = data.load_newest_members(settings, version, show_email)
     if not newest.empty:
         st.markdown(t("lookup.newest"))
-        row = data_table(newest, key=NEWEST, file_name="newest-members", selectable=True)
+        row = data_table(leading(newest, "name", "joined_at"), key=NEWEST, file_name="newest-members", selectable=True)
         if row is not None:
             member_id = str(newest.iloc[row]["member_id"])
             st.query_params["member"] = member_id
