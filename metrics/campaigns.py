@@ -133,14 +133,23 @@ def campaigns_query(*, filters: Filters) -> sa.Select:
     )
 
 
-def _touches(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE) -> sa.CTE:
+def _which(selected: sa.Subquery, campaign_ids: list[str] | None) -> list[str] | sa.Select:
+    """What a campaign_id is IN to be among the `selected`: their ids, where the caller knows them
+    (campaigns_query's), which PostgreSQL then reads by index (and estimates) as it cannot from the
+    period's condition; otherwise the subquery's."""
+    return sa.select(selected.c.campaign_id) if campaign_ids is None else campaign_ids
+
+
+def _touches(
+    filters: Filters, selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: list[str] | None = None
+) -> sa.CTE:
     """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
     carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
     the campaign's dates (a common table expression: the funnel and the lift both read it).
     Invitations are counted apart (_invited): most members a campaign touches were only invited,
     and grouping their rows per member was half of the Campaigns page (the lift's computed path
     groups them with its marks all the same, _mark_flags, where that costs least)."""
-    in_selected = sa.select(selected.c.campaign_id)
+    in_selected = _which(selected, campaign_ids)
     marks = sa.union_all(
         sa.select(
             campaign_members.c.campaign_id,
@@ -187,7 +196,7 @@ def _touches(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE) -> 
     )
 
 
-def _invitations(selected: sa.Subquery, only: Only = EVERYONE) -> sa.Subquery:
+def _invitations(selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: list[str] | None = None) -> sa.Subquery:
     """The selected campaigns' invitations (campaign_id, member_id, invited: 1), one row per member
     and campaign (campaign_members' key), whatever the member's scope: outer-joined to rows already
     in scope, they mark the members a campaign invited. `only`: of those members alone (an
@@ -195,7 +204,7 @@ def _invitations(selected: sa.Subquery, only: Only = EVERYONE) -> sa.Subquery:
     return (
         sa.select(campaign_members.c.campaign_id, campaign_members.c.member_id, sa.literal_column("1").label("invited"))
         .where(
-            campaign_members.c.campaign_id.in_(sa.select(selected.c.campaign_id)),
+            campaign_members.c.campaign_id.in_(_which(selected, campaign_ids)),
             campaign_members.c.status == "invited",
             *only.ids(campaign_members.c.member_id),
         )
@@ -203,7 +212,9 @@ def _invitations(selected: sa.Subquery, only: Only = EVERYONE) -> sa.Subquery:
     )
 
 
-def _invited(filters: Filters, selected: sa.Subquery, by: tuple[str, ...], only: Only) -> sa.Select:
+def _invited(
+    filters: Filters, selected: sa.Subquery, by: tuple[str, ...], only: Only, campaign_ids: list[str] | None
+) -> sa.Select:
     """Per campaign (and `by` dimensions): the in-scope members invited to it (campaign_members'
     key makes each invitation one row), and eligible_exposed, those of them who joined before its
     start (the funnel adds those it reached uninvited)."""
@@ -460,13 +471,15 @@ def results_query(
     campaign_id: str | None = None,
     by_members: bool = False,
     only: Only = EVERYONE,
+    campaign_ids: list[str] | None = None,
 ) -> sa.Select:
     """Per campaign running in the period (or the one asked for), of in-scope members: the FUNNEL
     (invited, registered, attended, reach, participants, new_members), and for the lift eligible
     (members who joined before the start), eligible_exposed (invited or reached) and
     eligible_participants among them, and the active days before/after of those participants and of
     the comparison group (the eligible not exposed).
-    `starts`: the start times of the campaigns asked for (campaigns_query's, or the one campaign's).
+    `starts`: the start times of the campaigns asked for (campaigns_query's, or the one campaign's),
+    `campaign_ids` their ids where known: the marks are read by them (_which).
 
     `by_members`: per campaign and combination of channel, region and segment too (no row for a
     combination whose counts are all 0). `only`: of some members alone (an increment's share).
@@ -482,9 +495,10 @@ def results_query(
     in a join."""
     by = DIMENSIONS if by_members else ()
     selected = _selected(filters, campaign_id)
-    touches = _touches(filters, selected, only)
+    campaign_ids = [campaign_id] if campaign_id is not None else campaign_ids
+    touches = _touches(filters, selected, only, campaign_ids)
     since = _joined_since(filters, selected, only)
-    invitations = _invitations(selected, only)
+    invitations = _invitations(selected, only, campaign_ids)
     days = _lift_days(filters, selected, starts, touches, since, invitations, only)
     eligible = days.c.eligible == 1
     per_group = sa.select(
@@ -523,7 +537,7 @@ def results_query(
         .group_by(touches.c.campaign_id, *(touches.c[name] for name in by))
     )
     parts = [
-        _invited(filters, selected, by, only),
+        _invited(filters, selected, by, only, campaign_ids),
         counted,
         *_joined_before(filters, selected, since, by, only),
         per_group,
@@ -564,7 +578,9 @@ def campaign_results_query(
         rows = sa.union_all(kept, every).subquery("kept_rows")
         sums = (sa.cast(sa.func.sum(rows.c[name]), sa.Integer).label(name) for name in RESULTS)
         kept = sa.select(rows.c.campaign_id, *sums).group_by(rows.c.campaign_id)
-    computed = results_query(filters=filters, starts=starts, campaign_id=campaign_id, by_members=by_members)
+    computed = results_query(
+        filters=filters, starts=starts, campaign_id=campaign_id, by_members=by_members, campaign_ids=ids
+    )
     figures = Kept(
         "campaign_figures", key=CAMPAIGNS_KEY, timezone=filters.timezone, ids=ids, kept=kept, computed=computed
     )
@@ -592,8 +608,8 @@ def kept_views_rows(connection: Connection, timezone: str) -> tuple[list[str], s
     view, listed = _listed_by_kept_views(connection, timezone)
     if not listed:
         return [], None
-    starts = [row.starts_at for row in listed]
-    return [str(row.campaign_id) for row in listed], results_query(filters=view, starts=starts, by_members=True)
+    starts, ids = [row.starts_at for row in listed], [str(row.campaign_id) for row in listed]
+    return ids, results_query(filters=view, starts=starts, by_members=True, campaign_ids=ids)
 
 
 def kept_share(connection: Connection, timezone: str, keys: sa.Select, before: Before | None) -> sa.Select:
@@ -605,8 +621,8 @@ def kept_share(connection: Connection, timezone: str, keys: sa.Select, before: B
         return sa.select(*(sa.cast(sa.null(), column.type).label(column.name) for column in campaign_results.c)).where(
             sa.false()
         )
-    starts = [row.starts_at for row in listed]
-    return results_query(filters=view, starts=starts, by_members=True, only=Only.of(keys, before))
+    starts, ids = [row.starts_at for row in listed], [str(row.campaign_id) for row in listed]
+    return results_query(filters=view, starts=starts, by_members=True, only=Only.of(keys, before), campaign_ids=ids)
 
 
 keep_figures(

@@ -557,6 +557,23 @@ def test_a_tagged_participant_and_an_active_comparison_group(fairs):
     assert campaigns.lift(by_id.loc["early"]) is None
 
 
+@pytest.mark.parametrize("by_members", [False, True])
+def test_the_campaigns_ids_given_read_the_same_figures(fairs, by_members):
+    # The Campaigns page names the campaigns it lists, and their marks are read by those ids
+    # (PostgreSQL reads them by index then); the figures are the period's condition's.
+    starts = [datetime(2025, 1, 10), FAIR, FAIR]
+    keys = ["campaign_id", *(DIMENSIONS if by_members else ())]
+
+    def figures(ids: list[str] | None) -> list[dict]:
+        query = campaigns.results_query(filters=FAIRS_PERIOD, starts=starts, by_members=by_members, campaign_ids=ids)
+        rows = fairs.run(query).fillna("")
+        return rows.sort_values(keys).astype({name: int for name in campaigns.RESULTS}).to_dict("records")
+
+    named = figures(["early", "a-fair", "b-fair"])
+    assert named == figures(None)
+    assert sum(row["eligible_exposed"] for row in named) == 3  # a-fair's ann, ben and cat (invited)
+
+
 def test_no_lift_without_a_comparison_group():
     # Both eligible members reached, one took part: no comparison group, so no lift (not a division by 0).
     row = pd.Series(
