@@ -13,6 +13,7 @@ Definitions (DESIGN.md, made precise in docs/metrics.md):
   who joined before the start and whom the campaign neither invited nor reached: an invited member
   who stayed away was exposed to it, and is no control). Members who joined after the start have no
   "before" and are left out of both groups. Every activity counts, the campaign's own included.
+  While the 30 days from the start run, the lift is blank and lift_from says the day it is known.
 Member filters narrow every count to the members in scope; the campaigns themselves are not filtered.
 
 The figures of the campaigns the kept views list (the last 28, 7 and 90 days) are computed ahead,
@@ -778,6 +779,7 @@ TABLE_COLUMNS = [
     "participants",
     "new_members",
     "lift",
+    "lift_from",
     "budget",
     "cost_per_participant",
     "nps",
@@ -818,9 +820,13 @@ def results_table(*, warehouse: Runner, filters: Filters, results: Results | Non
     table = listed.join(results_of[list(FUNNEL)], on="campaign_id")
     table[list(FUNNEL)] = table[list(FUNNEL)].fillna(0).astype("int64")
     table["attendance_rate"] = [ratio(a, r) for a, r in zip(table["attended"], table["registered"], strict=True)]
+    pending = [lift_pending_until(start, filters) is not None for start in starts]
     table["lift"] = [
-        lift(results_of.loc[c]) if c in results_of.index and lift_pending_until(start, filters) is None else None
-        for c, start in zip(table["campaign_id"], starts, strict=True)
+        lift(results_of.loc[c]) if c in results_of.index and not waits else None
+        for c, waits in zip(table["campaign_id"], pending, strict=True)
+    ]
+    table["lift_from"] = [  # said where the lift is blank because its days are still running
+        lift_known_from(start, filters) if waits else None for start, waits in zip(starts, pending, strict=True)
     ]
     table["cost_per_participant"] = [
         None if pd.isna(b) else ratio(b, p) for b, p in zip(table["budget"], table["participants"], strict=True)

@@ -72,6 +72,10 @@ selected = data_table(
         "participants": st.column_config.NumberColumn(t("column.participants"), help=t("help.participants"), **number),
         "new_members": st.column_config.NumberColumn(t("column.new_members"), help=t("help.campaign_new"), **number),
         "lift": st.column_config.NumberColumn(t("column.lift"), help=t("help.lift"), format="%+.2f"),
+        # why a lift is blank, where its 30 days still run (no column when every lift is known)
+        "lift_from": day_column(t("column.lift_from"), help=t("column.lift_from_help"))
+        if shown["lift_from"].notna().any()
+        else None,
         "budget": st.column_config.NumberColumn(
             in_currency(t("column.budget"), settings.currency), help=t("column.budget_help"), **number
         ),

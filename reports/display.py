@@ -100,6 +100,13 @@ def field(name: str, shown: Callable[[object], str] = text) -> Callable[[Row], s
     return lambda row: shown(row.get(name))
 
 
+def lift_cell(row: Row) -> str:
+    """The lift, or while its 30 days run the day it is shown from (a blank would say nothing)."""
+    if missing(row.get("lift")) and not missing(row.get("lift_from")):
+        return t("report.lift_from", day=day(row["lift_from"]))
+    return field("lift", signed)(row)
+
+
 def nps_cell(row: Row) -> str:
     if missing(row.get("nps")):
         return MISSING
@@ -129,7 +136,7 @@ CAMPAIGN_COLUMNS = (
     Column("column.attendance_rate", field("attendance_rate", percent), NUMBER),
     Column("column.reach", field("reach", count), NUMBER),
     Column("column.participants", field("participants", count), NUMBER),
-    Column("column.lift", field("lift", signed), NUMBER),
+    Column("column.lift", lift_cell, NUMBER),
     Column("column.cost_per_participant", field("cost_per_participant", amount), NUMBER, money=True),
 )
 SURVEY_COLUMNS = (

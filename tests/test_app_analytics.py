@@ -180,6 +180,12 @@ def test_a_campaigns_lift_is_blank_until_its_30_days_are_over(demo):
     # The demo's newest campaign starts a few days before its data end; older ones have a lift.
     assert (~known).any() and campaigns.loc[~known, "lift"].isna().all()
     assert campaigns.loc[known, "lift"].notna().any()
+    # Beside a blank lift, the day it is shown from; a column that is there only while one waits.
+    starts = pd.to_datetime(campaigns["starts_at"]).dt.normalize()
+    assert (pd.to_datetime(campaigns.loc[~known, "lift_from"]) == starts[~known] + pd.Timedelta(days=30)).all()
+    assert campaigns.loc[known, "lift_from"].isna().all()
+    (shown,) = [frame for frame in at.dataframe if frame.key == "campaigns_table"]
+    assert json.loads(shown.proto.columns)["lift_from"]["label"] == "Lift shown from"
     newest = campaigns.index[~known][-1]
     click(at, "campaigns_table", {"rows": [int(newest)], "columns": [], "cells": []})
     last_day = pd.Timestamp(campaigns.loc[newest, "starts_at"]).normalize() + pd.Timedelta(days=29)

@@ -442,8 +442,10 @@ def test_a_lift_is_known_once_its_30_days_from_the_start_are_over(
     assert campaigns.lift_known_from(MEETUP_START, filters) == date(2025, 4, 2)
     if known:
         assert row["lift"] == pytest.approx(1.5)  # as test_lift_is_a_difference_in_differences
+        assert row["lift_from"] is None
     else:
         assert row["lift"] is None  # a few days after the start against 30 before would read as a fall
+        assert row["lift_from"] == date(2025, 4, 2)  # what the page and the report say instead
     assert row["reach"] == 4  # the rest is known as it happens
 
 

@@ -21,6 +21,7 @@ import vl_convert
 from streamlit.testing.v1 import AppTest
 
 import cli
+from catalog.spoken import speaking, t
 from data_sources.warehouse import Warehouse
 from metrics.feedback import open_themes
 from metrics.filters import Filters
@@ -213,6 +214,32 @@ def test_without_free_text_no_example_is_shown(chinese):
     themes = display.tables(report)[2]
     assert themes.rows == [("Events", "1")]
     assert "Loved" not in to_html(report) and "Loved" not in json.dumps(png_spec(report), ensure_ascii=False)
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "from 2 Apr 2025"), ("zh-CN", "2025年4月2日起")])
+def test_a_lift_whose_30_days_still_run_says_when_it_is_shown(language, said):
+    campaigns = pd.DataFrame(
+        {
+            "name": ["Spring meetup", "Letter"],
+            "starts_at": [datetime(2025, 3, 3), datetime(2025, 1, 5)],
+            "lift": [None, 0.5],
+            "lift_from": [date(2025, 4, 2), None],  # metrics.campaigns.results_table's
+        }
+    )
+    report = Report(
+        filters=P,
+        made_at=NOW,
+        kpis={},
+        charts=[],
+        campaigns=campaigns,
+        surveys=pd.DataFrame(),
+        themes=pd.DataFrame(),
+        language=language,
+    )
+    with speaking(language):  # as to_html and png_spec draw it
+        (table, *_) = display.tables(report)
+    lift = table.columns.index(t("column.lift", language=language))
+    assert [row[lift] for row in table.rows] == [said, "+0.50"]
 
 
 def test_text_from_data_is_escaped():
