@@ -620,7 +620,7 @@ def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("name:N", title=t("chart.campaign"), sort=frame["name"].tolist(), axis=_name_axis()),
+            y=alt.Y("name:N", title=None, sort=frame["name"].tolist(), axis=_name_axis()),  # the names say it
             x=alt.X("reach:Q", title=t("chart.reach"), axis=_count_axis(frame["reach"].max(), across=True)),
             color=alt.Color(
                 "shown:N",
