@@ -592,6 +592,21 @@ def test_on_a_phone_a_tiles_change_reads_in_full(server, phone, language):
         assert phone.evaluate(SPLIT_WORDS) == []
 
 
+# The inbox's first filters, in order (search, statuses, priority, assignee, sort): [left, top, width].
+INBOX_BAR = """() => [...document.querySelectorAll('.st-key-feedback_filter_bar [data-testid=stColumn]')]
+  .map(c => { const r = c.getBoundingClientRect(); return [r.left, r.top, r.width].map(Math.round); })"""
+
+
+def test_on_a_phone_the_inbox_filters_go_two_to_a_row_after_its_search_and_statuses(server, phone):
+    phone.goto(f"{server}/feedback")
+    phone.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
+    search, statuses, priority, assignee, sort = phone.evaluate(INBOX_BAR)
+    assert search[2] == statuses[2] > 300 and statuses[1] > search[1]  # a row each, the phone's width
+    assert priority[1] == assignee[1] > statuses[1] and priority[0] < assignee[0]  # side by side
+    assert sort[1] > assignee[1]
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+
+
 def test_the_grid_offers_no_download_of_its_raw_cells(server, page):
     """The grid's own CSV would write a member's "=HYPERLINK(…)" as a formula; the product's Download
     CSV (exports.safe_csv) is the way out (client.disableDataExport in .streamlit/config.toml)."""

@@ -22,6 +22,7 @@ from store.database import StoreError
 from ui import alongside, data, streamlit_internals, warming
 from ui.filters import filter_bar
 from ui.i18n import t
+from ui.inbox import FILTER_BAR_KEY
 from ui.outage import app_store_failed
 from ui.presentation import FILTERS_KEY, Reader, present_link
 from ui.session import may, shared_link
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 ENTRY = "pulse_through_app"  # set by app.py on every run
 RUN = "pulse_run"  # counts the session's runs (ui.selection: was an element drawn on the run before?)
 
-LAYOUT = streamlit_internals.layout_style(tiles=TILES_KEY, filters=FILTERS_KEY)  # spacing; a phone's tiles
+LAYOUT = streamlit_internals.layout_style(tiles=TILES_KEY, filters=FILTERS_KEY, inbox=FILTER_BAR_KEY)  # a phone's too
 
 
 def mark_entry() -> None:

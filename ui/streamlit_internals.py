@@ -64,12 +64,14 @@ BUILT_TESTIDS = {"stBaseButton-primary": "`stBaseButton-${", "stBaseButton-secon
 ATTRIBUTES = ('"data-selected"', '"data-variant"', "`segmented_control`", "`st-key-`")
 
 
-def layout_style(*, tiles: str, filters: str) -> str:
+def layout_style(*, tiles: str, filters: str, inbox: str) -> str:
     """The app's layout on every page (app.py): the navigation bar is ~3.5rem tall and Streamlit's
     6rem above the content left a blank band. On a phone, KPI tiles (containers keyed `tiles` + the
     first KPI) and the filter bar (`filters`) go two to a row, so the first chart is within two
-    screens; there a tile's padding is its border's alone (Streamlit pads inside it again), so its
-    change has the tile's width. A change, and the word on why it is grey, wrap rather than end in
+    screens, and so do the inbox's filters (`inbox`) after its search and statuses, which keep a
+    row each (a phone's whole width holds the four open statuses on one line). There a tile's
+    padding is its border's alone (Streamlit pads inside it again), so its change has the tile's
+    width. A change, and the word on why it is grey, wrap rather than end in
     "…" where a tile is still too narrow ("+0.7 个百分点（上期 21.2%）"), as Streamlit cuts them to
     one line; the word goes under the change when both do not fit, and a change breaks at its spaces
     and brackets rather than between any two Chinese characters ("上 / 期" on a phone; a change too
@@ -92,9 +94,12 @@ div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
   [class*="st-key-{tiles}"] {row},
   .st-key-{filters} {row} {{ flex-flow: row wrap; gap: 0.5rem; }}
   [class*="st-key-{tiles}"] {column},
-  .st-key-{filters} {column} {{
+  .st-key-{filters} {column},
+  .st-key-{inbox} {column} {{
     flex: 1 1 calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important;
   }}
+  .st-key-{inbox} {row} {{ flex-flow: row wrap; gap: 0.5rem; }}
+  .st-key-{inbox} {column}:nth-child(-n+2) {{ flex-basis: 100% !important; }}
   [class*="st-key-{tiles}"] {testid("stMetricValue")} {{ font-size: 1.6rem; }}
   [class*="st-key-{tiles}"] {testid("stMetric")} {{ padding: 0.6rem 0.7rem; }}
   [class*="st-key-{tiles}"] {testid("stMetric")} > div {{ padding: 0; }}

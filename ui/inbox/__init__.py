@@ -4,3 +4,7 @@ figures (`figures`), with the words they share for statuses, priorities, levels,
 themes (`labels`). A view is given what it shows and returns what the person chose; the page reads
 and writes the stores (feedback/, through ui/data.py). Member-written text is only ever shown
 through st.text, st.dataframe / st.data_editor cells and plain(): never as markdown or HTML."""
+
+# The container of the list's first filters (listing.inbox_filter_bar): ui.page's layout narrows
+# them on a phone, and may not import listing (which reads ui.page's run count through ui.selection).
+FILTER_BAR_KEY = "feedback_filter_bar"
