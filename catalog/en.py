@@ -150,7 +150,7 @@ MESSAGES: dict[str, str] = {
     "report.title": "Community Pulse meeting report",
     "report.campaigns": "Campaigns and events",
     "report.no_campaigns": "No campaign in this period.",
-    "report.lift_from": "from {day}",
+    "report.lift_from": "shown from {day}",
     "report.surveys_in_period": "Surveys answered in the period",
     "report.no_answers": "No survey answers between {start} and {last}.",
     "report.themes": "Open feedback by theme",

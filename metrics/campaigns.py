@@ -134,10 +134,10 @@ def campaigns_query(*, filters: Filters) -> sa.Select:
     )
 
 
-def _which(selected: sa.Subquery, campaign_ids: list[str] | None) -> list[str] | sa.Select:
+def _selected_ids(selected: sa.Subquery, campaign_ids: list[str] | None) -> list[str] | sa.Select:
     """What a campaign_id is IN to be among the `selected`: their ids, where the caller knows them
-    (campaigns_query's), which PostgreSQL then reads by index (and estimates) as it cannot from the
-    period's condition; otherwise the subquery's."""
+    (exactly those campaigns_query lists), which PostgreSQL then reads by index (and estimates) as it
+    cannot from the period's condition; otherwise the subquery's."""
     return sa.select(selected.c.campaign_id) if campaign_ids is None else campaign_ids
 
 
@@ -146,11 +146,12 @@ def _touches(
 ) -> sa.CTE:
     """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
     carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
-    the campaign's dates (a common table expression: the funnel and the lift both read it).
+    the campaign's dates (a common table expression: the funnel and the lift both read it); the
+    marks of the campaigns with `campaign_ids`, when given (_selected_ids).
     Invitations are counted apart (_invited): most members a campaign touches were only invited,
     and grouping their rows per member was half of the Campaigns page (the lift's computed path
     groups them with its marks all the same, _mark_flags, where that costs least)."""
-    in_selected = _which(selected, campaign_ids)
+    in_selected = _selected_ids(selected, campaign_ids)
     marks = sa.union_all(
         sa.select(
             campaign_members.c.campaign_id,
@@ -201,11 +202,11 @@ def _invitations(selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: lis
     """The selected campaigns' invitations (campaign_id, member_id, invited: 1), one row per member
     and campaign (campaign_members' key), whatever the member's scope: outer-joined to rows already
     in scope, they mark the members a campaign invited. `only`: of those members alone (an
-    increment's share, which would otherwise group every invitation)."""
+    increment's share, which would otherwise group every invitation); `campaign_ids`, as _touches."""
     return (
         sa.select(campaign_members.c.campaign_id, campaign_members.c.member_id, sa.literal_column("1").label("invited"))
         .where(
-            campaign_members.c.campaign_id.in_(_which(selected, campaign_ids)),
+            campaign_members.c.campaign_id.in_(_selected_ids(selected, campaign_ids)),
             campaign_members.c.status == "invited",
             *only.ids(campaign_members.c.member_id),
         )
@@ -213,12 +214,11 @@ def _invitations(selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: lis
     )
 
 
-def _invited(
-    filters: Filters, selected: sa.Subquery, by: tuple[str, ...], only: Only, campaign_ids: list[str] | None
-) -> sa.Select:
+def _invited(filters: Filters, selected: sa.Subquery, by: tuple[str, ...], only: Only) -> sa.Select:
     """Per campaign (and `by` dimensions): the in-scope members invited to it (campaign_members'
     key makes each invitation one row), and eligible_exposed, those of them who joined before its
-    start (the funnel adds those it reached uninvited)."""
+    start (the funnel adds those it reached uninvited). Found by the join to `selected`, not by the
+    campaigns' ids: by those, each PostgreSQL worker hashed every invitation (docs/performance.md)."""
     keys = [campaign_members.c.campaign_id, *(members.c[name] for name in by)]
     early = members.c.joined_at < selected.c.starts_at
     return (
@@ -480,7 +480,8 @@ def results_query(
     eligible_participants among them, and the active days before/after of those participants and of
     the comparison group (the eligible not exposed).
     `starts`: the start times of the campaigns asked for (campaigns_query's, or the one campaign's),
-    `campaign_ids` their ids where known: the marks are read by them (_which).
+    `campaign_ids` their ids where known, exactly those the period lists (the marks are read by
+    them, the rest by the period's condition: _selected_ids).
 
     `by_members`: per campaign and combination of channel, region and segment too (no row for a
     combination whose counts are all 0). `only`: of some members alone (an increment's share).
@@ -538,7 +539,7 @@ def results_query(
         .group_by(touches.c.campaign_id, *(touches.c[name] for name in by))
     )
     parts = [
-        _invited(filters, selected, by, only, campaign_ids),
+        _invited(filters, selected, by, only),
         counted,
         *_joined_before(filters, selected, since, by, only),
         per_group,
@@ -580,7 +581,7 @@ def campaign_results_query(
         sums = (sa.cast(sa.func.sum(rows.c[name]), sa.Integer).label(name) for name in RESULTS)
         kept = sa.select(rows.c.campaign_id, *sums).group_by(rows.c.campaign_id)
     computed = results_query(
-        filters=filters, starts=starts, campaign_id=campaign_id, by_members=by_members, campaign_ids=ids
+        filters=filters, starts=starts, campaign_id=campaign_id, by_members=by_members, campaign_ids=campaign_ids
     )
     figures = Kept(
         "campaign_figures", key=CAMPAIGNS_KEY, timezone=filters.timezone, ids=ids, kept=kept, computed=computed

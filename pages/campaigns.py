@@ -18,7 +18,16 @@ from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import draw, show_chart
 from ui.selection import kept_in_address
 from ui.session import may
-from ui.tables import data_table, day_column, known_words, period_days, plain, stage_words, words_column
+from ui.tables import (
+    data_table,
+    day_column,
+    known_words,
+    local_day_column,
+    period_days,
+    plain,
+    stage_words,
+    words_column,
+)
 from visuals.charts import campaign_daily_chart, chosen, funnel_chart
 from visuals.text import day, in_currency
 
@@ -41,7 +50,7 @@ if table.empty:
     st.stop()
 
 st.subheader(t("campaigns.reach"), help=t("campaigns.reach_help"))
-event = draw(page_charts.campaign_reach(table), on_select="rerun", key="campaigns_reach_chart")
+event = draw(page_charts.campaign_reach(table, filters), on_select="rerun", key="campaigns_reach_chart")
 key_in_address("kind")
 kind = kept_in_address("kind", chosen(event, "kind", "kind"))
 shown = table if kind is None else table[table["kind"] == kind].reset_index(drop=True)
@@ -60,8 +69,8 @@ selected = data_table(
         "campaign_id": None,
         "name": t("column.campaign"),
         "kind": words_column(t("chart.kind"), known_words("campaign.kind")),
-        "starts_at": day_column(t("column.starts")),
-        "ends_at": day_column(t("column.ends")),
+        "starts_at": local_day_column(t("column.starts")),
+        "ends_at": local_day_column(t("column.ends")),
         "invited": st.column_config.NumberColumn(t("column.invited"), **number),
         "registered": st.column_config.NumberColumn(t("column.registered"), **number),
         "attended": st.column_config.NumberColumn(t("column.attended"), **number),

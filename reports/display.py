@@ -19,6 +19,7 @@ import pandas as pd
 from catalog import locale
 from catalog.locale import MISSING, missing
 from catalog.spoken import current_language, speaking, t
+from metrics.filters import Filters
 from metrics.goals import Progress
 from metrics.kpis import spec
 from reports.meeting import Report
@@ -104,7 +105,7 @@ def lift_cell(row: Row) -> str:
     """The lift, or while its 30 days run the day it is shown from (a blank would say nothing)."""
     if missing(row.get("lift")) and not missing(row.get("lift_from")):
         return t("report.lift_from", day=day(row["lift_from"]))
-    return field("lift", signed)(row)
+    return signed(row.get("lift"))
 
 
 def nps_cell(row: Row) -> str:
@@ -251,7 +252,7 @@ def tables(report: Report) -> list[Table]:
         [
             table(
                 t("report.campaigns"),
-                report.campaigns,
+                _on_community_days(report.campaigns, report.filters),
                 CAMPAIGN_COLUMNS,
                 empty=t("report.no_campaigns"),
                 currency=report.currency,
@@ -263,6 +264,18 @@ def tables(report: Report) -> list[Table]:
         ]
     )
     return kept
+
+
+def _on_community_days(campaigns: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The campaigns with their start as the day it falls on where the community lives (as its
+    figures count days, and as the pages show it): 16:00 UTC is the next day in Shanghai."""
+    if "starts_at" not in campaigns:
+        return campaigns
+    starts = [
+        None if missing(value) else filters.local_date(pd.Timestamp(value).to_pydatetime())
+        for value in campaigns["starts_at"]
+    ]
+    return campaigns.assign(starts_at=starts)
 
 
 @dataclass(frozen=True)

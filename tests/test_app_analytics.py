@@ -198,7 +198,7 @@ def test_a_campaigns_lift_is_blank_until_its_30_days_are_over(demo):
 
 def test_a_campaign_is_shaded_on_the_communitys_days(demo, monkeypatch):
     """The demo's campaigns start at 16:00 UTC: 00:00 the next day in Shanghai, where the chart's
-    days are Shanghai's, and so is the shaded start."""
+    days are Shanghai's, and so are the shaded start, the table's start and the day a lift is shown."""
     import pyarrow as pa
 
     monkeypatch.setenv("PULSE_TIMEZONE", "Asia/Shanghai")
@@ -209,8 +209,12 @@ def test_a_campaign_is_shaded_on_the_communitys_days(demo, monkeypatch):
     daily = at.get("vega_lite_chart")[1].proto
     frames = [pa.ipc.open_stream(dataset.data.data).read_all().to_pandas() for dataset in daily.datasets]
     (span,) = [frame for frame in frames if "start" in frame.columns]
-    starts = pd.Timestamp(campaigns.loc[webinar, "starts_at"])
-    assert starts.hour == 16 and span["start"].iloc[0] == starts.normalize() + pd.Timedelta(days=1)
+    starts = pd.Timestamp(campaigns.loc[webinar, "starts_at"])  # shown on Shanghai's clock
+    assert starts.hour == 0 and span["start"].iloc[0] == starts
+    assert seeded.campaigns_during(demo, days=365)["starts_at"].dt.hour.eq(16).all()  # kept in UTC
+    waiting = campaigns[campaigns["lift_from"].notna()]
+    assert not waiting.empty  # the newest campaign's 30 days run
+    assert (pd.to_datetime(waiting["lift_from"]) == pd.to_datetime(waiting["starts_at"]) + pd.Timedelta(days=30)).all()
 
 
 def test_campaigns_of_the_default_period_are_shown(demo):

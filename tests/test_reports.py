@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -216,18 +217,26 @@ def test_without_free_text_no_example_is_shown(chinese):
     assert "Loved" not in to_html(report) and "Loved" not in json.dumps(png_spec(report), ensure_ascii=False)
 
 
-@pytest.mark.parametrize(("language", "said"), [("en", "from 2 Apr 2025"), ("zh-CN", "2025年4月2日起")])
-def test_a_lift_whose_30_days_still_run_says_when_it_is_shown(language, said):
+@pytest.mark.parametrize(
+    ("language", "started", "said"),
+    [
+        ("en", "3 Mar 2025", "shown from 2 Apr 2025"),
+        ("zh-CN", "2025年3月3日", "2025年4月2日起显示"),
+        ("zh-TW", "2025年3月3日", "2025年4月2日起顯示"),
+    ],
+)
+def test_a_lift_whose_30_days_still_run_says_when_it_is_shown(language, started, said):
+    # In Shanghai the meetup starts at 00:00 on 3 March (16:00 UTC on 2 March): its day there.
     campaigns = pd.DataFrame(
         {
             "name": ["Spring meetup", "Letter"],
-            "starts_at": [datetime(2025, 3, 3), datetime(2025, 1, 5)],
+            "starts_at": [datetime(2025, 3, 2, 16), datetime(2025, 1, 5)],
             "lift": [None, 0.5],
             "lift_from": [date(2025, 4, 2), None],  # metrics.campaigns.results_table's
         }
     )
     report = Report(
-        filters=P,
+        filters=replace(P, timezone="Asia/Shanghai"),
         made_at=NOW,
         kpis={},
         charts=[],
@@ -238,8 +247,9 @@ def test_a_lift_whose_30_days_still_run_says_when_it_is_shown(language, said):
     )
     with speaking(language):  # as to_html and png_spec draw it
         (table, *_) = display.tables(report)
-    lift = table.columns.index(t("column.lift", language=language))
-    assert [row[lift] for row in table.rows] == [said, "+0.50"]
+    starts, lift = (table.columns.index(t(key, language=language)) for key in ("column.starts", "column.lift"))
+    meetup, letter = table.rows
+    assert (meetup[starts], meetup[lift], letter[lift]) == (started, said, "+0.50")
 
 
 def test_text_from_data_is_escaped():

@@ -21,6 +21,7 @@ from ui import data
 from ui.i18n import t
 from ui.marks import campaign_links
 from ui.presentation import Chart, Reader
+from ui.tables import on_the_clock
 from visuals.charts import (
     activity_chart,
     activity_trend_chart,
@@ -85,8 +86,9 @@ def wecom_days(days: pd.DataFrame, filters: Filters) -> Chart | None:
     return Chart(wecom_days_chart, (days,), {"bucket_days": bucket_days(filters), "period": period})
 
 
-def campaign_reach(table: pd.DataFrame) -> Chart:
-    return Chart(campaign_reach_chart, (table,))
+def campaign_reach(table: pd.DataFrame, filters: Filters) -> Chart:
+    """The reach chart, its campaigns' starts on the community's days (as the table shows them)."""
+    return Chart(campaign_reach_chart, (table.assign(starts_at=on_the_clock(table["starts_at"], filters.timezone)),))
 
 
 ViewCharts = Callable[[Settings, str, Filters, Reader], list[Chart | None]]
@@ -124,7 +126,7 @@ def _engagement(settings: Settings, version: str, filters: Filters, reader: Read
 
 def _campaigns(settings: Settings, version: str, filters: Filters, reader: Reader) -> list[Chart | None]:
     table = data.load_campaigns(settings, version, filters)
-    return [] if table.empty else [campaign_reach(table)]  # the page stops at its message
+    return [] if table.empty else [campaign_reach(table, filters)]  # the page stops at its message
 
 
 VIEW_CHARTS: dict[str, ViewCharts] = {

@@ -35,10 +35,12 @@ DAY, MINUTE = locale.column_format("day"), locale.column_format("moment")  # in 
 
 @dataclass(frozen=True)
 class Moments:
-    """The config of a column of kept moments (UTC) shown on the community's clock (time_column)."""
+    """The config of a column of kept moments (UTC) shown on the community's clock (time_column),
+    or their days there (`form` "day": local_day_column)."""
 
     label: str
     help: str | None = None
+    form: str = "moment"
 
 
 @dataclass(frozen=True)
@@ -74,13 +76,13 @@ def table(
     shown = frame.assign(
         **{name: [words.get(key, key) for key in frame[name]] for name, words in worded.items()},
         **{name: pd.to_numeric(frame[name]).round(3) for name in rates},
-        **{name: _on_the_clock(frame[name]) for name in moments},
+        **{name: on_the_clock(frame[name]) for name in moments},
     )
     config = {
         name: st.column_config.TextColumn(spec.label, help=spec.help)
         if isinstance(spec, Words)
         else st.column_config.DatetimeColumn(
-            spec.label, format=locale.column_format("moment", current_language()), help=spec.help
+            spec.label, format=locale.column_format(spec.form, current_language()), help=spec.help
         )
         if isinstance(spec, Moments)
         else {**spec, "type_config": {**spec["type_config"], "step": 0.001}}
@@ -101,11 +103,12 @@ def table(
     )
 
 
-def _on_the_clock(column: pd.Series) -> pd.Series:
-    """Kept moments (naive UTC) as the community's clock reads them (naive again, for the grid)."""
+def on_the_clock(column: pd.Series, zone: str | None = None) -> pd.Series:
+    """Kept moments (naive UTC) as the community's clock reads them (`zone`, by default the
+    community's), naive again, for the grid and charts."""
     stamps = pd.to_datetime(column)
     stamps = stamps.dt.tz_localize("UTC") if stamps.dt.tz is None else stamps
-    return stamps.dt.tz_convert(community_zone()).dt.tz_localize(None)
+    return stamps.dt.tz_convert(zone or community_zone()).dt.tz_localize(None)
 
 
 def community_zone() -> str:
@@ -219,6 +222,12 @@ def time_column(label: str, *, help: str | None = None) -> Moments:
     return Moments(label, help)
 
 
+def local_day_column(label: str, *, help: str | None = None) -> Moments:
+    """Kept moments (UTC) as the day they fall on by the community's clock: a campaign starting at
+    16:00 UTC starts the next day in Shanghai, whose days its figures count (day_column: dates)."""
+    return Moments(label, help, form="day")
+
+
 def words_column(label: str, words: Mapping[str, str], *, help: str | None = None) -> Words:
     """A column of keys shown as the catalog's words (see table()); a key the mapping lacks is shown
     as it is. The download keeps the keys."""
@@ -298,7 +307,7 @@ def profile_columns(section: str) -> dict[str, object]:
             "campaign_id": None,
             "name": t("column.campaign"),
             "kind": words_column(t("chart.kind"), known_words("campaign.kind")),
-            "starts_at": day_column(t("column.starts")),
+            "starts_at": local_day_column(t("column.starts")),
             "stage": words_column(t("column.stage"), stage_words()),
         },
         "answers": {

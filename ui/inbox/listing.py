@@ -16,7 +16,7 @@ from feedback.workflow import Edit
 from metrics.levels import LEVELS
 from ui.address import count_in_address
 from ui.i18n import t
-from ui.inbox import FILTER_BAR_KEY
+from ui.inbox import INBOX_FILTERS_KEY
 from ui.inbox.labels import level_label, priority_label, sentiment_word, source_word, status_label, theme_word
 from ui.inbox.targets import DUE, due_cell, due_column
 from ui.selection import choice_changed, choice_key, choices_key, text_key
@@ -34,7 +34,7 @@ def inbox_filter_bar(
     view. Codes, never the words shown, go into it, so a link reads the same in every language;
     data values (names, tags, segments, a team's own themes) go in as they are. `me` is who is
     looking (the assignee filter's "Me")."""
-    first = st.container(key=FILTER_BAR_KEY).columns([1.3, 2.6, 1.1, 1.1, 1.2])  # room for the four open statuses
+    first = st.container(key=INBOX_FILTERS_KEY).columns([1.3, 2.6, 1.1, 1.1, 1.2])  # room for the four open statuses
     search = first[0].text_input(
         t("feedback.search"),
         placeholder=t("feedback.search_hint"),
