@@ -726,7 +726,9 @@ def test_pages_that_never_stop_running_do_not_stop_warming(warmed_dir, monkeypat
     deadlines: list[float] = []
     give_way = warming._give_way_to_pages
     monkeypatch.setattr(
-        warming, "_give_way_to_pages", lambda deadline: (deadlines.append(deadline), give_way(deadline))
+        warming,
+        "_give_way_to_pages",
+        lambda deadline, **after: (deadlines.append(deadline), give_way(deadline, **after)),
     )
     settings = load_settings()
     warmed = threading.Event()
@@ -803,6 +805,34 @@ def test_the_members_of_the_next_and_previous_inbox_items_are_read_ahead(warmed_
     other = next(m for m in members.values() if isinstance(m, str) and m not in near)
     data.load_member_context(settings, other, year=year, include_email=True)  # not read ahead
     assert page_queries
+
+
+def test_an_inbox_read_ahead_waits_for_no_moment_after_a_page_run(monkeypatch):
+    """A page's views start AFTER_RUN_S after a run ends (a rerun often follows one); the next
+    item's member is read at once, as the person reads the item; a job another overtook stops
+    without waiting. The clock moves as the thread waits (no real wait)."""
+    waits: list[float] = []
+
+    def wait(timeout: float | None = None) -> bool:
+        waits.append(timeout or 0.0)
+        warming._state.run_ended -= timeout or 0.0  # as much time passed
+        return False
+
+    monkeypatch.setattr(warming._state.changed, "wait", wait)
+    monkeypatch.setattr(warming._state, "running", 0)
+    monkeypatch.setattr(warming._state, "queue", [])
+    monkeypatch.setattr(warming._state, "run_ended", time.monotonic())  # a page run just ended
+    settings = load_settings()
+    deadline = time.monotonic() + 60
+    assert warming._goes_on(warming.Job(settings, "v", [], reading_ahead=True), 0, deadline)
+    assert waits == []
+    assert warming._goes_on(warming.Job(settings, "v", []), 0, deadline)  # a page's views
+    assert len(waits) == 1 and 0 < waits[0] <= warming.AFTER_RUN_S
+    waits.clear()
+    warming._state.run_ended = time.monotonic()
+    warming._state.queue.append(warming.Job(settings, "v", []))  # a newer page's views
+    assert not warming._goes_on(warming.Job(settings, "v", [], reading_ahead=True), 0, deadline)
+    assert waits == []
 
 
 def test_next_and_previous_are_the_items_beside_one_in_the_list():

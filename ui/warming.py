@@ -204,6 +204,7 @@ class Job:
     # by the worker when the plan is empty: the filter bar's choices are read there)
     asked: float = field(default_factory=time.monotonic)
     planned: int = 0  # how many views the likely next were, when planned (a remainder has fewer)
+    reading_ahead: bool = False  # an inbox read ahead: the person reads the item, no rerun follows soon
 
 
 class _State:
@@ -379,7 +380,7 @@ def read_ahead(settings: Settings, item_ids: Sequence[int], *, include_email: bo
         (View((partial(_item_member, item_id=item_id, include_email=include_email),)), year) for item_id in item_ids
     ]
     with _state.changed:
-        _ask(Job(settings, version, plan))
+        _ask(Job(settings, version, plan, reading_ahead=True))
     return True
 
 
@@ -600,21 +601,26 @@ def _goes_on(job: Job, index: int, deadline: float) -> bool:
     """Whether the thread makes the next loader of `job`'s view `index`, once it has given way to
     pages (until `deadline` at most): asked before each loader, not only before each view, since
     at 3 million members a view is seconds of work that a page run, or a read ahead someone is
-    about to need, waited for. A build's likely next view left halfway is made again later from its
-    start (the loaders it made are cached); a page's is dropped."""
-    _give_way_to_pages(deadline)
+    about to need, waited for. A job overtaken stops at once (the one after it gives way to pages
+    itself); an inbox read ahead waits for no moment after a run, as the person is reading (at a
+    million members on a slow hour the next item's member was read in time in one run of three). A
+    build's likely next view left halfway is made again later from its start (the loaders it made
+    are cached); a page's is dropped."""
+    if _overtaken(job, index):
+        return False
+    _give_way_to_pages(deadline, after=0.0 if job.reading_ahead else AFTER_RUN_S)
     return not _overtaken(job, index)
 
 
-def _give_way_to_pages(deadline: float) -> None:
-    """Wait until no page runs and none has ended in the last AFTER_RUN_S, or until `deadline`
+def _give_way_to_pages(deadline: float, *, after: float = AFTER_RUN_S) -> None:
+    """Wait until no page runs and none has ended in the last `after` seconds, or until `deadline`
     (PAGES_WAIT_S a view: pages that never stop running do not stop warming)."""
     with _state.changed:
         while (now := time.monotonic()) < deadline:
             if _state.running:
                 _state.changed.wait(deadline - now)
-            elif (quiet := now - _state.run_ended) < AFTER_RUN_S:
-                _state.changed.wait(min(AFTER_RUN_S - quiet, deadline - now))
+            elif (quiet := now - _state.run_ended) < after:
+                _state.changed.wait(min(after - quiet, deadline - now))
             else:
                 return
 
