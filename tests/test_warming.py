@@ -68,7 +68,7 @@ def page_queries(warmed_dir) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        if threading.current_thread().name != "pulse-warm":
+        if not threading.current_thread().name.startswith("pulse-warm"):  # nor its read ahead
             statements.append(statement)
 
     sa.event.listen(engine, "before_cursor_execute", count)
@@ -84,7 +84,7 @@ def charts_built(monkeypatch) -> list[str]:
     make = presentation.vega_lite_spec
 
     def counted(chart):
-        if threading.current_thread().name != "pulse-warm":
+        if not threading.current_thread().name.startswith("pulse-warm"):  # nor its read ahead
             built.append(type(chart).__name__)
         return make(chart)
 
@@ -433,7 +433,7 @@ def test_a_period_so_far_reads_its_answers_each_minute_and_its_warehouse_figures
     engine = data.app_store(settings.app_db_url).engine
 
     def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        if threading.current_thread().name != "pulse-warm":
+        if not threading.current_thread().name.startswith("pulse-warm"):  # nor its read ahead
             answers.append(statement)
 
     today = clock.today_in(settings.timezone)  # a custom period to today: the demo's campaigns are in it
@@ -566,8 +566,7 @@ def test_the_page_looked_at_last_is_warmed_and_a_new_build_to_its_end(page_queri
 
 
 def test_the_default_views_asked_again_go_first_and_replace_what_was_queued_for_another_build(warmed_dir):
-    """What was queued for the same build (a page's views, an inbox read ahead, the likely next
-    views) goes on behind them."""
+    """What was queued for the same build (a page's views, the likely next views) goes on behind them."""
     settings = load_settings()
     filters = warming.default_filters(settings)
     with busy_worker(settings):
@@ -578,11 +577,11 @@ def test_the_default_views_asked_again_go_first_and_replace_what_was_queued_for_
         queued = [(job.key is not None, job.likely_next) for job in warming._state.queue]
         assert queued == [(True, False), (False, False), (True, True)]  # the page's views stay, second
         warming._state.queue[:] = []  # the likely next views done: they are asked again too
-        assert warming.read_ahead(settings, [1], include_email=False)
+        assert warming.read_ahead(settings, [1], include_email=False)  # read by a thread of its own
         warming._state.fresh_until = 0.0
         assert warming.warm_default_views(settings)
         queued = [(job.key is not None, job.likely_next) for job in warming._state.queue]
-        assert queued == [(True, False), (False, False), (True, True)]  # the read ahead stays, second
+        assert queued == [(True, False), (True, True)]
         old_key = warming._state.key
         shutil.copy(warmed_dir / "build-1.duckdb", warmed_dir / "build-2.duckdb")
         os.replace(_link(warmed_dir, "build-2.duckdb"), warmed_dir / "warehouse.duckdb")  # a new build
@@ -821,18 +820,40 @@ def test_an_inbox_read_ahead_waits_for_no_moment_after_a_page_run(monkeypatch):
     monkeypatch.setattr(warming._state.changed, "wait", wait)
     monkeypatch.setattr(warming._state, "running", 0)
     monkeypatch.setattr(warming._state, "queue", [])
+    monkeypatch.setattr(warming._state, "reading", None)
     monkeypatch.setattr(warming._state, "run_ended", time.monotonic())  # a page run just ended
     settings = load_settings()
     deadline = time.monotonic() + 60
-    assert warming._goes_on(warming.Job(settings, "v", [], reading_ahead=True), 0, deadline)
+    ahead = warming.Job(settings, "v", [], reading_ahead=True)
+    assert warming._goes_on(ahead, 0, deadline)
     assert waits == []
     assert warming._goes_on(warming.Job(settings, "v", []), 0, deadline)  # a page's views
     assert len(waits) == 1 and 0 < waits[0] <= warming.AFTER_RUN_S
     waits.clear()
     warming._state.run_ended = time.monotonic()
     warming._state.queue.append(warming.Job(settings, "v", []))  # a newer page's views
-    assert not warming._goes_on(warming.Job(settings, "v", [], reading_ahead=True), 0, deadline)
+    assert not warming._goes_on(warming.Job(settings, "v", []), 0, deadline)  # stop an older page's
+    assert warming._goes_on(ahead, 0, deadline)  # not a read ahead: read beside them
+    warming._state.reading = warming.Job(settings, "v", [], reading_ahead=True)  # another item shown
+    assert not warming._goes_on(ahead, 0, deadline)
     assert waits == []
+
+
+def test_an_inbox_read_ahead_is_read_while_the_warming_thread_is_busy(warmed_dir, page_queries):
+    """Queued behind the views, a read ahead waited for a loader of seconds and was late for the
+    Next it was read for; its own thread reads it beside them."""
+    settings = load_settings()
+    items = data.load_inbox(settings, InboxFilters())["id"].astype(int).tolist()
+    members = {item: data.load_item(settings, item).item.iloc[0]["member_id"] for item in items}
+    item, member = next((item, member) for item, member in members.items() if isinstance(member, str))
+    with busy_worker(settings):  # held on a view until the block ends
+        assert warming.read_ahead(settings, [item], include_email=True)
+        with warming._state.changed:
+            assert warming._state.changed.wait_for(lambda: warming._state.reader is None, timeout=120)
+        page_queries.clear()
+        profile = data.load_member_context(settings, member, year=data.context_year(settings), include_email=True)
+        assert profile is not None and not profile["member"].empty
+        assert page_queries == []
 
 
 def test_next_and_previous_are_the_items_beside_one_in_the_list():

@@ -33,7 +33,9 @@ asking for a figure the thread is computing waits for it rather than computing i
 view nor a view's next loader (page_run), so a person waiting shares the cores with one loader at
 most, and a view asked for meanwhile goes first once that loader is done. Its views run
 `data.ahead()`, where a loader may take a way that is slower for one view and makes the next ones
-cheap.
+cheap. An inbox read ahead (read_ahead: the members of the items Next and Previous open) is read by
+a second thread, as soon as no page runs: the person reading an item cannot wait for a loader of
+the views to end.
 
 Only the DuckDB warehouse that sync builds is warmed: ClickHouse and databases queried in place are
 read by the people who open them. Warming that fails is logged and tried again a minute later; the
@@ -191,9 +193,10 @@ PRESENTED: dict[str, View] = {"members": members_presented}
 @dataclass(frozen=True)
 class Job:
     """Views to warm on one build. The default views run to their end (`key`: what they were asked
-    for); a page's views (or an inbox read ahead) are dropped, between loaders, for a newer page's (the
-    person has moved on) or another build's default views, and go on before or behind those of their
-    own build; the likely next views of a build give way to a page's and go on after them."""
+    for); a page's views are dropped, between loaders, for a newer page's (the person has moved on)
+    or another build's default views, and go on before or behind those of their own build; the
+    likely next views of a build give way to a page's and go on after them. An inbox read ahead
+    (`reading_ahead`) is read by a thread of its own (_read), and dropped for a newer one."""
 
     settings: Settings
     version: str
@@ -226,6 +229,10 @@ class _State:
         self.made: dict[tuple, tuple[float, int]] = {}
         self.specs_made = 0
         self.pruned = 0.0
+        # The inbox's read ahead runs in a thread of its own: queued behind the views, it waited for
+        # a loader of seconds to end and was late for the Next it was read for (_read).
+        self.reading: Job | None = None  # the read ahead asked last, not begun yet
+        self.reader: threading.Thread | None = None
 
 
 DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"
@@ -380,8 +387,32 @@ def read_ahead(settings: Settings, item_ids: Sequence[int], *, include_email: bo
         (View((partial(_item_member, item_id=item_id, include_email=include_email),)), year) for item_id in item_ids
     ]
     with _state.changed:
-        _ask(Job(settings, version, plan, reading_ahead=True))
+        _state.reading = Job(settings, version, plan, reading_ahead=True)  # in place of one not begun
+        if _state.reader is None:
+            _state.reader = threading.Thread(target=_read, daemon=True, name="pulse-warm-read-ahead")
+            _state.reader.start()
     return True
+
+
+def _read() -> None:
+    """The read ahead asked last, until none is left: in a thread of its own, beside the views the
+    warming thread makes, since a loader of those takes seconds at millions of members and is not
+    stopped halfway (at a million members on a slow hour the next item's member was read in time in
+    one run of three, at three million in none). It gives way to page runs as the warming does."""
+    try:
+        while True:
+            with _state.changed:
+                job, _state.reading = _state.reading, None
+                if job is None:
+                    _state.reader = None
+                    _state.changed.notify_all()
+                    return
+            _run(job)
+    except BaseException:  # the thread ends: the next read ahead starts another
+        with _state.changed:
+            _state.reader = None
+            _state.changed.notify_all()
+        raise
 
 
 def _item_member(settings: Settings, version: str, year: Filters, *, item_id: int, include_email: bool) -> object:
@@ -458,7 +489,7 @@ def idle(*, timeout: float) -> bool:
     """Wait until nothing is left to warm (the bench and the tests); False if still warming after
     `timeout` seconds."""
     with _state.changed:
-        return _state.changed.wait_for(lambda: _state.worker is None, timeout=timeout)
+        return _state.changed.wait_for(lambda: _state.worker is None and _state.reader is None, timeout=timeout)
 
 
 def _periods(filters: Filters, *, today: date) -> list[Filters]:
@@ -470,10 +501,10 @@ def _periods(filters: Filters, *, today: date) -> list[Filters]:
 
 def _ask(job: Job) -> None:
     """Queue `job` and start the worker if none runs (the caller holds _state.changed). The default
-    views replace everything queued of another build, and go before the rest: a page's views or an
-    inbox read ahead asked before them on the same build still hold (the default views and the
-    likely next are asked again as a page run ends, once their ten minutes are over). A page's views
-    replace those of the page before and go before a build's likely next views (_rank)."""
+    views replace everything queued of another build, and go before the rest: a page's views asked
+    before them on the same build still hold (the default views and the likely next are asked again
+    as a page run ends, once their ten minutes are over). A page's views replace those of the page
+    before and go before a build's likely next views (_rank)."""
     if job.key is not None and not job.likely_next:
         kept = [
             queued
@@ -587,8 +618,10 @@ def _overtaken(job: Job, index: int) -> bool:
     views, and go on before their own build's (the person is waiting for them, and the default
     views' ten minutes may have just run out); a build's likely next stop for any other job and are
     queued again from `index` behind it, unless a newer build, day or settings came. The default
-    views run to their end."""
+    views run to their end. An inbox read ahead stops for a newer one (another item is shown)."""
     with _state.changed:
+        if job.reading_ahead:
+            return _state.reading is not None
         newer = [queued for queued in _state.queue if not queued.likely_next]
         if job.likely_next and newer:
             if _state.key == job.key:  # the default views asked last are its build's
@@ -600,12 +633,10 @@ def _overtaken(job: Job, index: int) -> bool:
 def _goes_on(job: Job, index: int, deadline: float) -> bool:
     """Whether the thread makes the next loader of `job`'s view `index`, once it has given way to
     pages (until `deadline` at most): asked before each loader, not only before each view, since
-    at 3 million members a view is seconds of work that a page run, or a read ahead someone is
-    about to need, waited for. A job overtaken stops at once (the one after it gives way to pages
-    itself); an inbox read ahead waits for no moment after a run, as the person is reading (at a
-    million members on a slow hour the next item's member was read in time in one run of three). A
-    build's likely next view left halfway is made again later from its start (the loaders it made
-    are cached); a page's is dropped."""
+    at 3 million members a view is seconds of work that a page run waited for. A job overtaken
+    stops at once (the one after it gives way to pages itself); an inbox read ahead waits for no
+    moment after a run, as the person is reading. A build's likely next view left halfway is made
+    again later from its start (the loaders it made are cached); a page's is dropped."""
     if _overtaken(job, index):
         return False
     _give_way_to_pages(deadline, after=0.0 if job.reading_ahead else AFTER_RUN_S)
