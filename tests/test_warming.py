@@ -817,11 +817,9 @@ def test_an_inbox_read_ahead_waits_for_no_moment_after_a_page_run(monkeypatch):
         warming._state.run_ended -= timeout or 0.0  # as much time passed
         return False
 
+    monkeypatch.setattr(warming, "_state", warming._State())  # no thread of another test waits on it
     monkeypatch.setattr(warming._state.changed, "wait", wait)
-    monkeypatch.setattr(warming._state, "running", 0)
-    monkeypatch.setattr(warming._state, "queue", [])
-    monkeypatch.setattr(warming._state, "reading", None)
-    monkeypatch.setattr(warming._state, "run_ended", time.monotonic())  # a page run just ended
+    warming._state.run_ended = time.monotonic()  # a page run just ended
     settings = load_settings()
     deadline = time.monotonic() + 60
     ahead = warming.Job(settings, "v", [], reading_ahead=True)
@@ -833,10 +831,26 @@ def test_an_inbox_read_ahead_waits_for_no_moment_after_a_page_run(monkeypatch):
     warming._state.run_ended = time.monotonic()
     warming._state.queue.append(warming.Job(settings, "v", []))  # a newer page's views
     assert not warming._goes_on(warming.Job(settings, "v", []), 0, deadline)  # stop an older page's
-    assert warming._goes_on(ahead, 0, deadline)  # not a read ahead: read beside them
+    assert warming._goes_on(ahead, 0, deadline)  # a newer page's views do not stop a read ahead
     warming._state.reading = warming.Job(settings, "v", [], reading_ahead=True)  # another item shown
     assert not warming._goes_on(ahead, 0, deadline)
+    page = warming.Job(settings, "v", [])
+    warming._state.queue[:] = []
+    warming._state.read_asked = page.asked + 1  # the person went to the inbox since
+    assert not warming._goes_on(page, 0, deadline)  # the page's views stop there
     assert waits == []
+
+
+def test_an_inbox_read_ahead_drops_the_views_around_the_page_left(warmed_dir):
+    """The person is in the inbox: the views queued around the dashboard page they left are not
+    made (the default and likely next views are)."""
+    settings = load_settings()
+    filters = warming.default_filters(settings)
+    with busy_worker(settings):
+        assert warming.warm_around(settings, "members", filters)
+        assert [job.key is None for job in warming._state.queue] == [True]
+        assert warming.read_ahead(settings, [1], include_email=False)
+        assert warming._state.queue == []
 
 
 def test_an_inbox_read_ahead_is_read_while_the_warming_thread_is_busy(warmed_dir, page_queries):

@@ -418,7 +418,7 @@ def community_profile(
     """load_profile's warehouse part, cached as the dashboards' figures are (a new build is a new
     key; after TTL_S it is read again in the background): four statements that read large
     tables for one member (0.25 s at a million members, their activities read once), so going
-    back to an item or a member, or to the next item the warming thread read ahead
+    back to an item or a member, or to the next item read ahead
     (ui.warming.read_ahead), waits for none of them. An entry per member, period (the lookup
     page and the inbox ask for the same year: context_year) and whether the email is shown."""
     community = warehouse(settings)

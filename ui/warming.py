@@ -25,14 +25,14 @@ page for the views around it; for the default and likely next views, the readers
 day (READERS_KEPT_S), or the community's language at a desk. PRESENTED is what a page asks
 for more on a projector or for a viewer who may not see members' addresses (the Members page's
 slipping champions without them): warmed with the default views, and with the other periods for
-such a viewer. One thread per server works through the requests: the default views to their end,
+such a viewer. The warming thread works through the requests: the default views to their end,
 and the views around the page looked at last (those not yet warmed are dropped when someone looks
 at another; one the thread made lately for the same reader is not read back: _unmade). A page
 asking for a figure the thread is computing waits for it rather than computing it twice
 (st.cache_data's lock); while any page runs, and for AFTER_RUN_S after one, the thread starts no
 view nor a view's next loader (page_run), so a person waiting shares the cores with one loader at
-most, and a view asked for meanwhile goes first once that loader is done. Its views run
-`data.ahead()`, where a loader may take a way that is slower for one view and makes the next ones
+most (and a read ahead's), and a view asked for meanwhile goes first once that loader is done. Its
+views run `data.ahead()`, where a loader may take a way that is slower for one view and makes the next ones
 cheap. An inbox read ahead (read_ahead: the members of the items Next and Previous open) is read by
 a second thread, as soon as no page runs: the person reading an item cannot wait for a loader of
 the views to end.
@@ -211,9 +211,9 @@ class Job:
 
 
 class _State:
-    """The worker, its queue, how long the default views asked for last stay warm, and the page
-    runs in progress; under one condition, since a page's run and the delivery sender ask at the
-    same moment."""
+    """The worker, its queue, how long the default views asked for last stay warm, the page runs in
+    progress, and the inbox's read ahead and its thread; under one condition, since a page's run
+    and the delivery sender ask at the same moment."""
 
     def __init__(self) -> None:
         self.changed = threading.Condition()
@@ -233,6 +233,7 @@ class _State:
         # a loader of seconds to end and was late for the Next it was read for (_read).
         self.reading: Job | None = None  # the read ahead asked last, not begun yet
         self.reader: threading.Thread | None = None
+        self.read_asked = -math.inf  # when a read ahead was asked last (time.monotonic())
 
 
 DEFAULT_VIEWS_WARMED = "Warmed the default views: %d views in %.1f s"
@@ -268,7 +269,8 @@ def remember_view(page: str, filters: Filters, *, personal: bool, reader: Reader
 @contextmanager
 def page_run(settings: Settings) -> Iterator[None]:
     """Around a page's run (app.py): while any page runs on this server, and for AFTER_RUN_S after,
-    the thread starts no loader (it ends the one it is on), so a person waiting for a page does not
+    the warming thread starts no loader (it ends the one it is on; the read ahead waits only while
+    a page runs), so a person waiting for a page does not
     share the two cores with figures nobody asked for yet; afterwards, what this run showed is
     warmed (warm_after_run)."""
     _shown.view = None
@@ -371,10 +373,11 @@ def warm_around(
 
 def read_ahead(settings: Settings, item_ids: Sequence[int], *, include_email: bool) -> bool:
     """As an inbox item is shown with its member's figures, the members of the items Next and
-    Previous open (`item_ids`), and as the inbox opens without one, its first item's: read by the
-    thread (the item, then what the warehouse knows of its member: ui.data.community_profile,
-    cached), so moving on waits for none of the warehouse's statements (0.3-0.4 s at a million
-    members). In place of the views around a page asked for before: the person is in the inbox.
+    Previous open (`item_ids`), and as the inbox opens without one, its first item's: read by a
+    thread of its own (_read: the item, then what the warehouse knows of its member:
+    ui.data.community_profile, cached), so moving on waits for none of the warehouse's statements
+    (0.3-0.4 s at a million members). In place of the views around a page asked for before (those
+    queued are dropped, the one begun stops at its next loader): the person is in the inbox.
     Whether that was asked."""
     if not item_ids or not settings.warms_figures:
         return False
@@ -387,18 +390,22 @@ def read_ahead(settings: Settings, item_ids: Sequence[int], *, include_email: bo
         (View((partial(_item_member, item_id=item_id, include_email=include_email),)), year) for item_id in item_ids
     ]
     with _state.changed:
-        _state.reading = Job(settings, version, plan, reading_ahead=True)  # in place of one not begun
+        job = Job(settings, version, plan, reading_ahead=True)
+        _state.reading = job  # in place of one not begun
+        _state.read_asked = job.asked
+        _state.queue[:] = [queued for queued in _state.queue if queued.key is not None]  # a page's views
         if _state.reader is None:
-            _state.reader = threading.Thread(target=_read, daemon=True, name="pulse-warm-read-ahead")
-            _state.reader.start()
+            reader = threading.Thread(target=_read, daemon=True, name="pulse-warm-read-ahead")
+            reader.start()
+            _state.reader = reader
     return True
 
 
 def _read() -> None:
-    """The read ahead asked last, until none is left: in a thread of its own, beside the views the
-    warming thread makes, since a loader of those takes seconds at millions of members and is not
+    """The read ahead asked last, until none is left: in a thread of its own, beside the warming
+    thread's loader of the moment, since one takes seconds at millions of members and is not
     stopped halfway (at a million members on a slow hour the next item's member was read in time in
-    one run of three, at three million in none). It gives way to page runs as the warming does."""
+    one run of three, at three million in none). It waits while a page runs, not the moment after."""
     try:
         while True:
             with _state.changed:
@@ -407,12 +414,23 @@ def _read() -> None:
                     _state.reader = None
                     _state.changed.notify_all()
                     return
-            _run(job)
+            _read_ahead(job)
     except BaseException:  # the thread ends: the next read ahead starts another
         with _state.changed:
             _state.reader = None
             _state.changed.notify_all()
         raise
+
+
+def _read_ahead(job: Job) -> None:
+    """`job`'s items' members read, each unless a newer read ahead was asked meanwhile."""
+    try:
+        for view, filters in job.plan:
+            deadline = time.monotonic() + PAGES_WAIT_S
+            if not view(job.settings, job.version, filters, go_on=partial(_goes_on, job, 0, deadline)):
+                return
+    except Exception as error:  # the item panel shows the failure when it reads the same
+        log.warning("Reading ahead stopped: %r", error)
 
 
 def _item_member(settings: Settings, version: str, year: Filters, *, item_id: int, include_email: bool) -> object:
@@ -618,10 +636,13 @@ def _overtaken(job: Job, index: int) -> bool:
     views, and go on before their own build's (the person is waiting for them, and the default
     views' ten minutes may have just run out); a build's likely next stop for any other job and are
     queued again from `index` behind it, unless a newer build, day or settings came. The default
-    views run to their end. An inbox read ahead stops for a newer one (another item is shown)."""
+    views run to their end. An inbox read ahead stops for a newer one (another item is shown), and
+    a page's views for a read ahead asked since (the person went to the inbox)."""
     with _state.changed:
         if job.reading_ahead:
             return _state.reading is not None
+        if job.key is None and _state.read_asked > job.asked:
+            return True
         newer = [queued for queued in _state.queue if not queued.likely_next]
         if job.likely_next and newer:
             if _state.key == job.key:  # the default views asked last are its build's
