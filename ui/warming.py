@@ -406,20 +406,12 @@ def _read() -> None:
     thread's loader of the moment, since one takes seconds at millions of members and is not
     stopped halfway (at a million members on a slow hour the next item's member was read in time in
     one run of three, at three million in none). It waits while a page runs, not the moment after."""
-    try:
-        while True:
-            with _state.changed:
-                job, _state.reading = _state.reading, None
-                if job is None:
-                    _state.reader = None
-                    _state.changed.notify_all()
-                    return
-            _read_ahead(job)
-    except BaseException:  # the thread ends: the next read ahead starts another
-        with _state.changed:
-            _state.reader = None
-            _state.changed.notify_all()
-        raise
+
+    def take() -> Job | None:
+        job, _state.reading = _state.reading, None
+        return job
+
+    _serve("reader", take, _read_ahead)
 
 
 def _read_ahead(job: Job) -> None:
@@ -549,18 +541,25 @@ def _rank(job: Job) -> int:
 
 
 def _work() -> None:
+    _serve("worker", lambda: _state.queue.pop(0) if _state.queue else None, _run)
+
+
+def _serve(thread: str, take: Callable[[], Job | None], run: Callable[[Job], None]) -> None:
+    """A background thread's loop: `run` each job `take` gives, until none is left; then, or when
+    the thread ends on an error, it is no longer _state's `thread` (the next request starts
+    another). Whether one is left is decided under the lock that starts a thread under."""
     try:
         while True:
             with _state.changed:
-                if not _state.queue:  # decided under the lock that _ask starts a worker under
-                    _state.worker = None
+                job = take()
+                if job is None:
+                    setattr(_state, thread, None)
                     _state.changed.notify_all()
                     return
-                job = _state.queue.pop(0)
-            _run(job)
-    except BaseException:  # the thread ends: the next request starts another
+            run(job)
+    except BaseException:
         with _state.changed:
-            _state.worker = None
+            setattr(_state, thread, None)
             _state.changed.notify_all()
         raise
 
