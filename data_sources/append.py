@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,6 +255,53 @@ def _old_rows_differ(connection: duckdb.DuckDBPyConnection) -> Said | None:
     return None
 
 
+def likely_appended(state: Mapping[str, str], stamp: Mapping[str, str], *, full: bool) -> bool:
+    """Whether a sync will likely append to the build that records `state`, by what a sync knows
+    before it reads its source (`stamp`: data_sources.sync.build_stamp's): not asked to rebuild, and
+    the build is of this rollup version and made from this source read this way. `judge` decides."""
+    return (
+        not full
+        and state.get(VERSION_KEY) == VERSION
+        and all(state.get(key) == stamp[key] for key in (SOURCE_KEY, SETTINGS_KEY))
+    )
+
+
+class BuildCopy:
+    """A copy of the build in use at `path` for an increment to append to (append_build), made in a
+    thread of its own while the sync reads and compares its source, which then does not wait for
+    it: half a gigabyte at the large scale took 0.15 s to copy, and up to 1 s when the build had
+    just been written (its pages not yet on disk). A copy no increment took is removed by
+    `release` (a full rebuild, or a failure before)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = new_build_path(path)
+        self._source = os.path.realpath(path)
+        self._failed: BaseException | None = None
+        self._taken = False
+        self._thread = threading.Thread(target=self._copy, name="pulse-build-copy")
+        self._thread.start()
+
+    def _copy(self) -> None:
+        try:
+            shutil.copyfile(self._source, self.path)
+        except BaseException as error:  # raised where the copy is taken
+            self._failed = error
+
+    def take(self) -> Path:
+        """The copy, once made; the caller owns the file from then on."""
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+        self._taken = True
+        return self.path
+
+    def release(self) -> None:
+        """Remove the copy unless it was taken (once the copying is over)."""
+        if not self._taken:
+            self._thread.join()
+            discard_build(self.path)
+
+
 def append_build(
     path: Path,
     frames: dict[str, pd.DataFrame],
@@ -263,16 +311,21 @@ def append_build(
     beside: Mapping[sa.Table, pd.DataFrame] | None = None,
     new: Mapping[str, pd.DataFrame] | None = None,
     same: frozenset[str] = frozenset(),
+    copy: BuildCopy | None = None,
 ) -> Touched:
-    """Copy the build in use, append the frames' new members and activities, replace campaigns and
-    their members (and the tables `beside` them), bring the rollup up to date and swap the copy in;
-    the build in use is never written, so a failure anywhere leaves it as it was. `new`: the new
-    members and activities, when known (appended_rows); else they are found by their ids. The
-    tables named in `same` are as the build has them: not written again (millions of campaign
-    members and identities at a large community)."""
-    build = new_build_path(path)
+    """Copy the build in use (or take the `copy` of it made beside the sync's reading), append the
+    frames' new members and activities, replace campaigns and their members (and the tables
+    `beside` them), bring the rollup up to date and swap the copy in; the build in use is never
+    written, so a failure anywhere leaves it as it was. `new`: the new members and activities, when
+    known (appended_rows); else they are found by their ids. The tables named in `same` are as the
+    build has them: not written again (millions of campaign members and identities at a large
+    community)."""
+    build = new_build_path(path) if copy is None else copy.path
     try:
-        shutil.copyfile(os.path.realpath(path), build)
+        if copy is None:
+            shutil.copyfile(os.path.realpath(path), build)
+        else:
+            copy.take()
         with duckdb.connect(str(build), config=BUILD_CONFIG) as connection:
             for name, frame in {**frames, **(new or {})}.items():
                 connection.register(f"given_{name}", frame)

@@ -41,11 +41,13 @@ from data_sources.append import (
     ROWS_KEY,
     SETTINGS_KEY,
     SOURCE_KEY,
+    BuildCopy,
     RowPrints,
     append_build,
     appended_rows,
     canonical,
     judge,
+    likely_appended,
     recorded_prints,
     recorded_state,
     row_prints,
@@ -186,10 +188,14 @@ def run_sync(
         run_id = _record_start(app_store, source)
         started = time.monotonic()
         log.info("Sync %s from %s started", run_id, source)
+        copy = None
         try:
+            state = recorded_state(path)
+            # a copy of the build made while the source is read, for the increment this sync will likely be
+            if path is not None and likely_appended(state, build_stamp(source, settings), full=full):
+                copy = BuildCopy(path)
             frames, warnings = load()
             give_back_memory()  # what reading the source freed, before the identities are gathered
-            state = recorded_state(path)
             recorded = recorded_prints(state)
             prints = row_prints(canonical(frames), recorded) if path is not None else None
             merged, details = merges.merged_pairs(app_store), _member_details(source, settings, app_store)
@@ -220,7 +226,15 @@ def run_sync(
                 stamp[ROWS_KEY] = json.dumps({**prints.recorded, **kept_beside.recorded})
                 same = prints.same | kept_beside.same
                 mode, reason = _build(
-                    path, frames, settings=settings, stamp=stamp, full=full, beside=beside, new=new, same=same
+                    path,
+                    frames,
+                    settings=settings,
+                    stamp=stamp,
+                    full=full,
+                    beside=beside,
+                    new=new,
+                    same=same,
+                    copy=copy,
                 )
             else:  # rebuilt whole beside the tables in use, then swapped in (data_sources/clickhouse.py)
                 # The people are merged in `frames`, but their id tables (member_identities,
@@ -239,6 +253,9 @@ def run_sync(
             _record_end(app_store, run_id, status="failed", error=Said("error.sync.unexpected", error=repr(error)))
             log.warning("Sync %s from %s failed after %.1f s: %r", run_id, source, _since(started), error)
             raise
+        finally:
+            if copy is not None:
+                copy.release()
         _record_end(app_store, run_id, status="succeeded", rows=rows, warnings=warnings, mode=mode, reason=reason)
         if _kind(source) in ("demo", IMPORTS, CONNECTORS, "sheets"):
             read_cache.forget(read_cache_dir(settings))  # the rows of a folder read before are not kept
@@ -270,19 +287,25 @@ def _build(
     beside: dict[sa.Table, pd.DataFrame],
     new: dict[str, pd.DataFrame] | None,
     same: frozenset[str],
+    copy: BuildCopy | None = None,
 ) -> tuple[str, Said]:
     """Append to the warehouse in use when that can be trusted, else rebuild it; how, and why.
     `new`: the members and activities after the rows the build holds, when the source only grew;
     `same`: the tables whose rows are all as the build has them (an append leaves them). `frames`
-    are the sync's own: each is let go of once it is of no more use."""
+    are the sync's own: each is let go of once it is of no more use. `copy`: of the build in use,
+    made beside the reading, for the increment to take."""
     verdict = judge(path, frames, stamp=stamp, full=full, grown=new is not None)
     if verdict.mode == INCREMENTAL:
         for name in new or {}:  # the members and activities appended are the new rows: the whole are let go of
             frames.pop(name)
         give_back_memory()
-        touched = append_build(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside, new=new, same=same)
+        touched = append_build(
+            path, frames, timezone=settings.timezone, stamp=stamp, beside=beside, new=new, same=same, copy=copy
+        )
         counts = {"activities": touched.activities, "members": touched.new_members, "days": touched.member_days}
         return INCREMENTAL, Said("sync.reason.appended", **counts)
+    if copy is not None:
+        copy.release()  # before the new build takes its room
     give_back_memory()
     build_warehouse(path, frames, timezone=settings.timezone, stamp=stamp, beside=beside, consume=True)
     return FULL, verdict.reason

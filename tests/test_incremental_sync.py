@@ -688,3 +688,88 @@ def test_a_new_line_that_changes_how_old_dates_read_rebuilds(env, tmp_path, comp
     )
     days = Warehouse(settings.warehouse_url).run(sa.select(schema.activities.c.occurred_at))
     assert sorted(days["occurred_at"].dt.strftime("%d %b").tolist()) == ["03 Apr", "25 Mar"]
+
+
+def builds(settings) -> list[str]:
+    """The warehouse files in the data folder, oldest first."""
+    path = settings.warehouse_path
+    return sorted(build.name for build in path.parent.glob(f"{path.stem}-*{path.suffix}"))
+
+
+@pytest.fixture
+def copies(monkeypatch) -> list[append.BuildCopy]:
+    """The copies of the build in use that syncs make for an increment, as they are begun."""
+    made: list[append.BuildCopy] = []
+    begin = append.BuildCopy.__init__
+
+    def recorded(self, path):
+        begin(self, path)
+        made.append(self)
+
+    monkeypatch.setattr(append.BuildCopy, "__init__", recorded)
+    return made
+
+
+def test_an_increment_appends_to_the_copy_made_while_the_source_was_read(env, copies):
+    settings, store = env
+    synced(settings, store, community.frames())
+    in_use = os.path.realpath(settings.warehouse_path)
+    seen_while_reading: list[int] = []
+
+    def load():
+        seen_while_reading.append(len(copies))  # begun before the source is read
+        return grown(1), []
+
+    result = run_sync(settings=settings, app_store=store, source="/exports", load=load)
+    assert result.mode == "incremental"
+    assert seen_while_reading == [1]
+    assert [copy.path for copy in copies] == [Path(os.path.realpath(settings.warehouse_path))]
+    assert builds(settings) == sorted([Path(in_use).name, copies[0].path.name])  # the previous kept, no other
+
+
+def grown_with_a_changed_member() -> dict[str, pd.DataFrame]:
+    frames = grown(1)
+    changed_member(frames)
+    return frames
+
+
+@pytest.mark.parametrize(
+    ("frames", "options", "copied"),
+    [
+        (lambda: grown(1), {"full": True}, False),  # asked for: no copy made
+        (grown_with_a_changed_member, {}, True),  # found on comparing: the copy goes
+    ],
+)
+def test_a_full_rebuild_leaves_no_copy_behind(env, copies, frames, options, copied):
+    settings, store = env
+    synced(settings, store, community.frames())
+    result = synced(settings, store, frames(), **options)
+    assert result.mode == "full"
+    assert bool(copies) == copied
+    assert all(not copy.path.exists() for copy in copies)
+    assert Path(os.path.realpath(settings.warehouse_path)).name == builds(settings)[-1]
+    assert len(builds(settings)) == 2  # the new build and the one before
+
+
+def test_a_copy_that_fails_or_a_source_that_fails_to_read_leaves_the_build_in_use(env, monkeypatch):
+    settings, store = env
+    synced(settings, store, community.frames())
+    in_use, before = os.path.realpath(settings.warehouse_path), builds(settings)
+
+    def unreadable():
+        raise OSError("the export is gone")
+
+    with pytest.raises(OSError, match="the export is gone"):
+        run_sync(settings=settings, app_store=store, source="/exports", load=unreadable)
+    assert builds(settings) == before
+
+    def full_disk(source, target):
+        Path(target).write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(append.shutil, "copyfile", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        synced(settings, store, grown(1))
+    assert (os.path.realpath(settings.warehouse_path), builds(settings)) == (in_use, before)
+    runs = store.run(sa.select(tables.sync_runs.c.status).order_by(tables.sync_runs.c.id))
+    assert list(runs["status"])[-2:] == ["failed", "failed"]
