@@ -334,6 +334,8 @@ def _add_members(connection: Connection) -> int:
     combination of dimensions (a combination new to member_groups gets the next); returns that
     last key."""
     last = int(connection.scalar(sa.select(sa.func.coalesce(sa.func.max(member_keys.c.member_key), 0))) or 0)
+    if _count(connection, members) == _count(connection, member_keys):
+        return last  # every member keyed (an increment never removes one): no anti-join of a million
     unknown = ~sa.exists().where(member_keys.c.member_id == members.c.member_id)
     dimensions = [members.c[name] for name in schema.MEMBER_DIMENSIONS]
 
