@@ -12,11 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from catalog.spoken import speaking
-from feedback import inbox, workflow
+from feedback import duplicates, inbox, workflow
 from feedback.intake import NewFeedback, add_feedback
 from store import tables
 from store.database import AppStore
-from ui.inbox import listing
+from ui.inbox import detail, listing
 from ui.inbox import views as saved_views
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -265,6 +265,55 @@ def test_merge_from_the_detail_counts_the_duplicate(store):
     at.query_params["item"] = str(search)
     at.run()
     assert any("1 duplicate merged into this item" in m.value for m in at.markdown)
+
+
+def typed(at: AppTest, key: str, text: str) -> AppTest:
+    """`text` typed into the selectbox `key`, which takes new options, as the browser sends it:
+    AppTest picks listed options only, and after a run lists the typed one no more while the widget
+    still holds it (so it is listed again before each run)."""
+    box = at.selectbox(key=key)
+    if text not in box.options:
+        box.options.append(text)
+    box.set_value(text)
+    return at
+
+
+def test_the_merge_menu_lists_the_newest_and_takes_any_items_number(store, monkeypatch):
+    monkeypatch.setattr(duplicates, "MENU", 1)  # the newest item only, after the suggested ones
+    search, _, _, ads = ids_of(store, *(text for text, _, _ in TEXTS))
+    at = open_inbox({"item": str(ads)})
+    key = f"feedback_item_{ads}_1_merge"
+    candidates = store.run(duplicates.candidates_query())
+    item = candidates[candidates["id"] == ads].iloc[0]
+    suggested = duplicates.suggestions(ads, item["text"], item["member_id"], candidates)["id"].tolist()
+    newest = [i for i in candidates["id"] if i != ads and i not in suggested][:1]
+    assert [int(label.split(" ")[0].lstrip("#")) for label in at.selectbox(key=key).options] == suggested + newest
+    assert search not in suggested + newest  # an older one, merged by its number below
+
+    at = press(typed(at, key, "the forum search"), "Save")  # words that name no item
+    assert [e.value for e in at.error] == [
+        "“the forum search” is not an item number. Pick an item from the list, or type its number, such as #1234."
+    ]
+    assert not at.warning and item_row(store, ads)["status"] == "new"
+
+    at = press(typed(at, key, f" #{search} "), "Save")
+    assert any(f"Merge #{ads} into #{search}?" in w.value for w in at.warning)
+    at = press(typed(at, key, f" #{search} "), "Merge")
+    assert (item_row(store, ads)["status"], item_row(store, ads)["duplicate_of"]) == ("duplicate", search)
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected"),
+    [(None, None), (7, 7), ("#12", 12), (" # 12 ", 12), ("12", 12)],
+)
+def test_a_merge_choice_names_an_item(choice, expected):
+    assert detail.merge_target(choice) == expected
+
+
+@pytest.mark.parametrize("choice", ["", "#", "twelve", "#12a", "١٢", "-3"])
+def test_a_merge_choice_of_other_text_is_refused(choice):
+    with pytest.raises(ValueError):
+        detail.merge_target(choice)
 
 
 def test_feedback_added_by_hand_is_scored_and_opened(store):

@@ -10,7 +10,7 @@ import streamlit as st
 
 from auth.pages import page
 from catalog.locale import language_name
-from feedback import workflow
+from feedback import duplicates, workflow
 from feedback.inbox import InboxChoices
 from feedback.sentiment import label_of
 from feedback.workflow import Edit
@@ -105,13 +105,19 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
             list(texts),
             index=None,
             placeholder=t("feedback.merge_placeholder"),
-            format_func=lambda other: f"#{other} · {_snippet(texts[other])}",
+            format_func=lambda other: f"#{other} · {_snippet(texts[other])}" if other in texts else str(other),
+            accept_new_options=True,  # any item by its #number, listed or not
             key=f"{key}_merge",
-            help=t("feedback.merge_help"),
+            help=t("feedback.merge_help", count=duplicates.MENU),
         )
         note = st.text_area(t("feedback.note"), key=f"{key}_note", max_chars=5000)
         if not st.form_submit_button(t("feedback.save"), type="primary"):
             return None
+    try:
+        into = merge_target(original)
+    except ValueError:
+        st.error(t("feedback.merge_number", typed=plain(original)), icon=":material/error:")
+        return None
     wanted = {
         "status": new_status,
         "priority": priority,
@@ -120,8 +126,8 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
         "tags": new_tags,
     }
     changes = {name: value for name, value in wanted.items() if cell_value(value) != cell_value(item[name])}
-    if original is not None:
-        changes["duplicate_of"] = int(original)
+    if into is not None:
+        changes["duplicate_of"] = into
     return Edit(item_id=int(item["id"]), version=seen_version, changes=changes, note=note or None)
 
 
@@ -298,6 +304,19 @@ def neighbours(item_id: int, order: list[int]) -> list[int]:
 
 def _open(item_id: int) -> None:
     st.query_params["item"] = str(item_id)
+
+
+def merge_target(choice: object) -> int | None:
+    """The item a merge menu's choice names: a listed item's id, or a number typed as #1234 or 1234
+    (any item, listed or not: the save checks it exists). Raises ValueError for other text."""
+    if choice is None:
+        return None
+    if not isinstance(choice, str):
+        return int(choice)  # a listed id (numpy integer)
+    number = choice.strip().removeprefix("#").strip()
+    if not number.isascii() or not number.isdigit():
+        raise ValueError(choice)
+    return int(number)
 
 
 def _snippet(text: str, length: int = 60) -> str:

@@ -244,7 +244,8 @@ def item_detail(desk: Desk, item_id: int, choices: inbox.InboxChoices, *, order:
         person = data.load_person_ids(desk.settings, data.data_version(desk.settings), item["member_id"])
     found = duplicates.suggestions(item_id, str(item["text"]), item["member_id"], candidates, person=person)
     others = candidates[candidates["id"] != item_id]
-    merge_into = pd.concat([found[["id", "text"]], others[~others["id"].isin(found["id"])][["id", "text"]]])
+    newest = others[~others["id"].isin(found["id"])].head(duplicates.MENU)
+    merge_into = pd.concat([found[["id", "text"]], newest[["id", "text"]]])
     edit = detail.edit_form(item, seen_version=seen_version, choices=choices, merge_into=merge_into)
     if (original := detail.suggested_duplicates(item, found)) is not None:
         edit = workflow.Edit(item_id, seen_version, {"duplicate_of": original})
