@@ -1082,7 +1082,7 @@ MESSAGES: dict[str, str] = {
     "feedback.bulk.undo": "撤消上一次批量修改",
     "feedback.bulk.undo_help": "精确恢复那次修改所改动的内容。如果之后有人改动了其中某条，则不会撤消任何内容，并告诉你对方改了什么。",
     "feedback.merge_search": "合并到",
-    "feedback.merge_placeholder": "文字或 #编号",
+    "feedback.merge_placeholder": "关键词或 #编号",
     "feedback.merge_number": "“{typed}”不是条目编号。请从列表中选择，或输入编号，例如 #1234。",
     "feedback.similar": "**可能重复的反馈**",
     "feedback.similar_help": "用词大体相同的反馈（按共有字符计算，中英文皆可），或同一成员写的较相似的反馈。合并前请先核对。",

@@ -1082,7 +1082,7 @@ MESSAGES: dict[str, str] = {
     "feedback.bulk.undo": "復原上一次批次修改",
     "feedback.bulk.undo_help": "精確恢復那次修改所改動的內容。如果之後有人改動了其中某則，則不會復原任何內容，並告訴你對方改了什麼。",
     "feedback.merge_search": "合併到",
-    "feedback.merge_placeholder": "文字或 #編號",
+    "feedback.merge_placeholder": "關鍵字或 #編號",
     "feedback.merge_number": "「{typed}」不是回饋編號。請從清單中選擇，或輸入編號，例如 #1234。",
     "feedback.similar": "**可能重複的回饋**",
     "feedback.similar_help": "用詞大致相同的回饋（按共有字元計算，中英文皆可），或同一成員寫的較相似的回饋。合併前請先核對。",

@@ -296,10 +296,11 @@ class BuildCopy:
         return self.path
 
     def release(self) -> None:
-        """Remove the copy unless it was taken (once the copying is over)."""
+        """Remove the copy unless it was taken (once the copying is over); once."""
         if not self._taken:
             self._thread.join()
             discard_build(self.path)
+            self._taken = True  # its name is free again: a later build may take it
 
 
 def append_build(

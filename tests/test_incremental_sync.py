@@ -751,7 +751,7 @@ def test_a_full_rebuild_leaves_no_copy_behind(env, copies, frames, options, copi
     assert len(builds(settings)) == 2  # the new build and the one before
 
 
-def test_a_copy_that_fails_or_a_source_that_fails_to_read_leaves_the_build_in_use(env, monkeypatch):
+def test_a_copy_that_fails_or_a_source_that_fails_to_read_leaves_the_build_in_use(env, monkeypatch, copies):
     settings, store = env
     synced(settings, store, community.frames())
     in_use, before = os.path.realpath(settings.warehouse_path), builds(settings)
@@ -761,7 +761,7 @@ def test_a_copy_that_fails_or_a_source_that_fails_to_read_leaves_the_build_in_us
 
     with pytest.raises(OSError, match="the export is gone"):
         run_sync(settings=settings, app_store=store, source="/exports", load=unreadable)
-    assert builds(settings) == before
+    assert len(copies) == 1 and builds(settings) == before  # begun, then removed
 
     def full_disk(source, target):
         Path(target).write_bytes(b"half")
@@ -770,6 +770,19 @@ def test_a_copy_that_fails_or_a_source_that_fails_to_read_leaves_the_build_in_us
     monkeypatch.setattr(append.shutil, "copyfile", full_disk)
     with pytest.raises(OSError, match="No space left"):
         synced(settings, store, grown(1))
+    assert len(copies) == 2  # the copy beside the reading failed, and the sync with it
     assert (os.path.realpath(settings.warehouse_path), builds(settings)) == (in_use, before)
     runs = store.run(sa.select(tables.sync_runs.c.status).order_by(tables.sync_runs.c.id))
     assert list(runs["status"])[-2:] == ["failed", "failed"]
+
+
+def test_a_released_copy_is_removed_once(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    (tmp_path / "warehouse-1.duckdb").write_bytes(b"the build in use")
+    path.symlink_to("warehouse-1.duckdb")
+    copy = append.BuildCopy(path)
+    copy.release()
+    assert not copy.path.exists()
+    copy.path.write_bytes(b"a later build that took the same name")
+    copy.release()
+    assert copy.path.exists()

@@ -3,6 +3,7 @@ said it (the member's context, read by the page)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -48,6 +49,10 @@ def item_facts(item: pd.Series) -> str:
     if pd.notna(item["first_response_at"]):
         facts.append(t("feedback.first_response", when=moment(item["first_response_at"])))
     return plain(" · ".join(facts))
+
+
+_ITEM_NUMBER = re.compile(r"\s*#?\s*([0-9]+)(?:\s+·.*)?\s*", re.DOTALL)  # "#12", "12", "#12 · its text"
+MAX_ITEM_ID = 2**31 - 1  # an INTEGER key; a longer number would overflow the store's query
 
 
 def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merge_into: pd.DataFrame) -> Edit | None:
@@ -308,15 +313,17 @@ def _open(item_id: int) -> None:
 
 def merge_target(choice: object) -> int | None:
     """The item a merge menu's choice names: a listed item's id, or a number typed as #1234 or 1234
-    (any item, listed or not: the save checks it exists). Raises ValueError for other text."""
+    (any item, listed or not: the save checks it exists), or an option's label the menu no longer
+    lists (an item arrived or was merged since the page was drawn: the browser sends the label).
+    Raises ValueError for other text, and for a number no item id can be."""
     if choice is None:
         return None
     if not isinstance(choice, str):
         return int(choice)  # a listed id (numpy integer)
-    number = choice.strip().removeprefix("#").strip()
-    if not number.isascii() or not number.isdigit():
+    found = _ITEM_NUMBER.fullmatch(choice)
+    if found is None or int(found.group(1)) > MAX_ITEM_ID:
         raise ValueError(choice)
-    return int(number)
+    return int(found.group(1))
 
 
 def _snippet(text: str, length: int = 60) -> str:
