@@ -275,6 +275,32 @@ def test_a_manager_triages_an_item(server, page, demo_data_dir):
     store.dispose()
 
 
+def test_a_manager_merges_an_item_into_one_named_by_its_typed_number(server, page, demo_data_dir):
+    store = AppStore(f"sqlite:///{demo_data_dir / 'app.db'}")
+    texts = ("Browser merge: the original, long ago", "Browser merge: said again")
+    items = [
+        NewFeedback(source="email", text=text, member_id="m00042", created_at=datetime(2025, 1, day, 9, 0))
+        for day, text in ((2, texts[0]), (3, texts[1]))
+    ]
+    with store.begin() as connection:
+        original, again = add_feedback(connection, items, actor="test", now=datetime.now(UTC).replace(tzinfo=None))
+
+    page.goto(f"{server}/feedback?item={again}")
+    page.get_by_text("History", exact=True).wait_for(timeout=30_000)  # the run has drawn the form
+    form = page.get_by_test_id("stForm")
+    form.get_by_test_id("stSelectbox").filter(has_text="Merge into").locator("input").click()
+    page.keyboard.type(f"#{original}")  # the browser offers "Add: #N" first, whatever the menu lists
+    page.keyboard.press("Enter")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(f"Merge #{again} into #{original}?")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Merge", exact=True).click()
+    expect(page.get_by_role("heading", name=f"#{again} · Duplicate")).to_be_visible(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+    saved = store.run(inbox.item_query(again)).iloc[0]
+    assert (saved["status"], saved["duplicate_of"]) == ("duplicate", original)
+    store.dispose()
+
+
 def test_a_sign_in_survives_a_refresh_until_signing_out(demo_data_dir, browser, tmp_path):
     from auth.accounts import hash_password
 
