@@ -26,9 +26,9 @@ from store import tables
 SIMILAR = 0.4  # suggested whoever wrote it
 SAME_MEMBER = 0.25  # suggested when the same member wrote both
 SUGGESTED = 5  # at most, most similar first
-CANDIDATES = 2000  # the newest items that are not duplicates: what suggestions are found among
-# of them, what an item's merge menu lists after its suggested duplicates (any other by its #number):
-# every option is sent to the browser on each item's run, and 2,000 made an inbox's Next 0.17 s slower
+CANDIDATES = 2000  # the newest items that are not duplicates: suggestions are found among them
+# How many of them an item's merge menu lists after its suggested duplicates (any other is named by
+# its #number): every option is sent to the browser on each item's run; 2,000 made the Next 0.17 s slower
 MENU = 200
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
