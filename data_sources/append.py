@@ -321,12 +321,10 @@ def append_build(
     known (appended_rows); else they are found by their ids. The tables named in `same` are as the
     build has them: not written again (millions of campaign members and identities at a large
     community)."""
-    build = new_build_path(path) if copy is None else copy.path
+    copy = BuildCopy(path) if copy is None else copy
+    build = copy.path
     try:
-        if copy is None:
-            shutil.copyfile(os.path.realpath(path), build)
-        else:
-            copy.take()
+        copy.take()
         with duckdb.connect(str(build), config=BUILD_CONFIG) as connection:
             for name, frame in {**frames, **(new or {})}.items():
                 connection.register(f"given_{name}", frame)
