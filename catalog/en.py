@@ -1117,7 +1117,7 @@ MESSAGES: dict[str, str] = {
     "feedback.bulk.undo": "Undo the last change to several items",
     "feedback.bulk.undo_help": "Puts back exactly what that change changed. If someone changed one of those items since, nothing is undone and you are told what they changed.",
     "feedback.merge_search": "Merge into",
-    "feedback.merge_placeholder": "Words or #number",
+    "feedback.merge_placeholder": "Words or #id",
     "feedback.merge_number": "“{typed}” is not an item number. Pick an item from the list, or type its number, such as #1234.",
     "feedback.similar": "**Possible duplicates**",
     "feedback.similar_help": "Items with much the same words (characters shared, in English or Chinese), or fairly similar words from the same member. Check before merging.",
