@@ -34,7 +34,7 @@ from data_sources import clickhouse
 from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.identities import mark_identities
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
-from data_sources.rollup import build_rollup, refresh_statistics
+from data_sources.rollup import build_rollup
 from engines import CLICKHOUSE, create_engine, frame_of
 from errors import Said
 from rollup.state import mark_dialect, marks, rollup_state
@@ -100,7 +100,6 @@ class Warehouse:
         try:
             with engine.begin() as connection:
                 rows = build_rollup(connection, timezone=timezone, in_place=True)
-            refresh_statistics(engine)
         except sa.exc.DatabaseError as error:  # Operational or Programming; ClickHouse's are DatabaseError
             reason = str(getattr(error, "orig", error)).split(" In scope ")[0]
             raise SourceUnavailable(Said("error.warehouse.rollup_failed", reason=reason)) from error
