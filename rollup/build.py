@@ -295,35 +295,56 @@ def member_windows_query(
 
 def changes(spans: sa.FromClause, *groups: str) -> sa.Select:
     """Per day (and `groups` columns of `spans`): dau, and the change in WAU and MAU coverage that
-    day, from member-days with columns day, previous_day and next_day."""
-    zero: sa.ColumnClause[Any] = sa.literal_column("0")
-    one: sa.ColumnClause[Any] = sa.literal_column("1")
+    day, from member-days with columns day, previous_day and next_day.
 
-    def starts(window: int) -> sa.ColumnElement:
-        gap = spans.c.day - spans.c.previous_day >= window
-        return sa.case((spans.c.previous_day.is_(None) | gap, one), else_=zero)
+    The member-days are read once, grouped per day with how many start a coverage and how many
+    end one (`day + 7` and `day + 30` lose them); those few rows per day are then spread over the
+    days each change falls on. (Reading the member-days once for each of the three kinds of change
+    took 10.4 s of PostgreSQL's rollup at the large scale.)"""
+    one: sa.ColumnClause[Any] = sa.literal_column("1")
+    zero: sa.ColumnClause[Any] = sa.literal_column("0")
+
+    def count_where(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.cast(sa.func.sum(sa.case((condition, one), else_=zero)), sa.Integer)
+
+    def starts(window: int) -> sa.ColumnElement[bool]:
+        return spans.c.previous_day.is_(None) | (spans.c.day - spans.c.previous_day >= window)
 
     def ends(window: int) -> sa.ColumnElement[bool]:
         """Whether the member's coverage ends `window` days after this day (no activity before then)."""
         return spans.c.next_day.is_(None) | (spans.c.next_day - spans.c.day >= window)
 
     grouped = [spans.c[name] for name in groups]
-    minus: sa.ColumnClause[Any] = sa.literal_column("-1")
-    events = [
+    per_day = (
         sa.select(
-            spans.c.day.label("day"), *grouped, one.label("dau"), starts(7).label("wau"), starts(30).label("mau")
-        ),
+            spans.c.day,
+            *grouped,
+            sa.cast(sa.func.count(), sa.Integer).label("dau"),
+            count_where(starts(7)).label("wau_starts"),
+            count_where(starts(30)).label("mau_starts"),
+            count_where(ends(7)).label("wau_ends"),
+            count_where(ends(30)).label("mau_ends"),
+        )
+        .group_by(spans.c.day, *grouped)
+        .cte("per_day")
+    )
+    kept = [per_day.c[name] for name in groups]
+    events = sa.union_all(
+        sa.select(per_day.c.day, *kept, per_day.c.dau, per_day.c.wau_starts, per_day.c.mau_starts),
         # Only the days where coverage ends: most member-days are followed by another within a week.
-        sa.select((spans.c.day + sa.literal_column("7")).label("day"), *grouped, zero, minus, zero).where(ends(7)),
-        sa.select((spans.c.day + sa.literal_column("30")).label("day"), *grouped, zero, zero, minus).where(ends(30)),
-    ]
-    union = sa.union_all(*events).subquery("events")
-    keys = [union.c.day, *(union.c[name] for name in groups)]
+        sa.select((per_day.c.day + sa.literal_column("7")).label("day"), *kept, zero, -per_day.c.wau_ends, zero).where(
+            per_day.c.wau_ends > 0
+        ),
+        sa.select((per_day.c.day + sa.literal_column("30")).label("day"), *kept, zero, zero, -per_day.c.mau_ends).where(
+            per_day.c.mau_ends > 0
+        ),
+    ).subquery("events")
+    keys = [events.c.day, *(events.c[name] for name in groups)]
     return sa.select(
         *keys,
-        sa.func.sum(union.c.dau).label("dau"),
-        sa.func.sum(union.c.wau).label("wau_change"),
-        sa.func.sum(union.c.mau).label("mau_change"),
+        sa.func.sum(events.c.dau).label("dau"),
+        sa.func.sum(events.c.wau_starts).label("wau_change"),
+        sa.func.sum(events.c.mau_starts).label("mau_change"),
     ).group_by(*keys)
 
 
