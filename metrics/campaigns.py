@@ -252,14 +252,11 @@ def _begins(filters: Filters, selected: sa.Subquery, *columns: sa.ColumnElement[
     return sa.select(selected.c.campaign_id, start_day, *columns).subquery("begins")
 
 
-def _window_days(
-    filters: Filters, selected: sa.Subquery, starts: list[datetime], only: Only, *, with_ids: bool = False
-) -> sa.Subquery:
+def _window_days(filters: Filters, selected: sa.Subquery, starts: list[datetime], only: Only) -> sa.Subquery:
     """Per selected campaign and in-scope member-day around its start: campaign_id, start_day,
-    member_key (and member_id, `with_ids`: what lift_days keeps), the DIMENSIONS, day, and
-    days_before and days_after, 1 and 0 on a day among the LIFT_DAYS before the campaign's start
-    day, 0 and 1 on one among the LIFT_DAYS from it. `starts` (the selected campaigns' start times)
-    bound the member-days read.
+    member_key, the DIMENSIONS, day, and days_before and days_after, 1 and 0 on a day among the
+    LIFT_DAYS before the campaign's start day, 0 and 1 on one among the LIFT_DAYS from it. `starts`
+    (the selected campaigns' start times) bound the member-days read.
 
     Each campaign's window becomes its list of days, so member-days meet campaigns on an equal day
     (a hash join on every engine) rather than on a range, which PostgreSQL can only loop over. Who
@@ -292,7 +289,6 @@ def _window_days(
             window.c.campaign_id,
             window.c.start_day,
             days.c.member_key,
-            *([days.c.member_id] if with_ids else []),
             *(days.c[name] for name in DIMENSIONS),
             days.c.day,
             window.c.days_before,
@@ -660,10 +656,20 @@ def lift_days_rows(connection: Connection, timezone: str) -> tuple[list[str], sa
         .group_by(start_day)
         .subquery("one_a_day")
     )
-    days = _window_days(view, one_a_day, starts, EVERYONE, with_ids=True)
-    keys = [days.c.start_day, days.c.member_id, *(days.c[name] for name in DIMENSIONS)]
-    sums = (sa.cast(sa.func.sum(days.c[name]), sa.Integer).label(name) for name in ("days_before", "days_after"))
-    return [str(day) for day in _start_days(view, starts)], sa.select(*keys, *sums).group_by(*keys)
+    days = _window_days(view, one_a_day, starts, EVERYONE)
+    # Grouped by member key, then given the member's id and dimensions: grouped by those, the 5.5
+    # million member-days took 9.2 s at a million members against 6.9 s (PostgreSQL).
+    keys = [days.c.start_day, days.c.member_key]
+    sums = [sa.cast(sa.func.sum(days.c[name]), sa.Integer).label(name) for name in ("days_before", "days_after")]
+    per_member = sa.select(*keys, *sums).group_by(*keys).subquery("per_member")
+    rows = sa.select(
+        per_member.c.start_day,
+        member_keys.c.member_id,
+        *(member_keys.c[name] for name in DIMENSIONS),
+        per_member.c.days_before,
+        per_member.c.days_after,
+    ).join(member_keys, member_keys.c.member_key == per_member.c.member_key)
+    return [str(day) for day in _start_days(view, starts)], rows
 
 
 keep_figures(KeptFigures(table=lift_days, key=LIFT_KEY, rows=lift_days_rows, reads=frozenset({schema.campaigns.name})))
