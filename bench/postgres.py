@@ -16,6 +16,7 @@ import os
 import sqlite3
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -56,32 +57,23 @@ def _driver_url(url: str) -> str:
 def load_postgres(url: str, folder: Path, *, timezone: str) -> Load:
     """Load the tables and build the rollup; returns the seconds of each phase.
 
-    One transaction makes the tables bare (no key, no index), fills them with COPY FREEZE (rows
-    written frozen and visible to all, so the VACUUM after has little left to do), then builds
-    their keys and indexes once over whole tables: maintained row by row during COPY they took most
-    of its 127 s at the large scale."""
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    Each table is made bare (no key, no index) and filled with COPY FREEZE (rows written frozen and
+    visible to all, so the VACUUM after has little left to do) in a transaction of its own, the
+    activities beside the others on a second connection, as `pg_restore --jobs` loads a dump; then
+    their keys and indexes are built once over whole tables (maintained row by row during COPY
+    they took most of its 127 s at the large scale), the activities' after the others' are done,
+    one at a time: built side by side they slowed each other down (the member id's 13 -> 25 s)."""
+    tables = schema.metadata.sorted_tables
+    largest = max(tables, key=lambda table: _size(folder, table))
     started = time.perf_counter()
-    with psycopg.connect(_driver_url(url)) as connection:
-        connection.execute(f"SET LOCAL maintenance_work_mem = '{LOAD_MAINTENANCE_WORK_MEM}'")
-        for table in schema.metadata.sorted_tables:
-            bare = sa.Table(table.name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in table.columns))
-            connection.execute(str(CreateTable(bare).compile(dialect=dialect)))
-            path = folder / f"{table.name}.csv"
-            if not path.exists():
-                continue
-            with path.open("rb") as handle:
-                header = handle.readline().decode("utf-8-sig").strip()
-                columns = ", ".join(f'"{name.strip(chr(34))}"' for name in header.split(","))
-                command = f'COPY "{table.name}" ({columns}) FROM STDIN WITH (FORMAT csv, FREEZE)'
-                with connection.cursor() as cursor, cursor.copy(command) as copy:
-                    while chunk := handle.read(1 << 20):
-                        copy.write(chunk)
-        for table in schema.metadata.sorted_tables:
-            keys = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
-            connection.execute(f'ALTER TABLE "{table.name}" ADD PRIMARY KEY ({keys})')
-            for index in table.indexes:
-                connection.execute(str(CreateIndex(index).compile(dialect=dialect)))
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        copying = beside.submit(_copy_table, url, folder, largest)
+        for table in tables:
+            if table is not largest:
+                _copy_table(url, folder, table)
+                _index_table(url, table)
+        copying.result()
+    _index_table(url, largest)
     copied = time.perf_counter()
     # What any bulk load is followed by: statistics and the visibility map set now rather than by
     # the first queries, and no autovacuum competing with the measurements.
@@ -90,6 +82,40 @@ def load_postgres(url: str, folder: Path, *, timezone: str) -> Load:
     vacuumed = time.perf_counter()
     rollup_s, analyze_s = rollup_and_analyze(url, timezone=timezone)
     return Load(copied - started, vacuumed - copied, rollup_s, analyze_s)
+
+
+def _size(folder: Path, table: sa.Table) -> int:
+    path = folder / f"{table.name}.csv"
+    return path.stat().st_size if path.exists() else 0
+
+
+def _copy_table(url: str, folder: Path, table: sa.Table) -> None:
+    """Create `table` bare and COPY FREEZE its CSV file (if any) into it, in one transaction."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    bare = sa.Table(table.name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in table.columns))
+    with psycopg.connect(_driver_url(url)) as connection:
+        connection.execute(str(CreateTable(bare).compile(dialect=dialect)))
+        path = folder / f"{table.name}.csv"
+        if not path.exists():
+            return
+        with path.open("rb") as handle:
+            header = handle.readline().decode("utf-8-sig").strip()
+            columns = ", ".join(f'"{name.strip(chr(34))}"' for name in header.split(","))
+            command = f'COPY "{table.name}" ({columns}) FROM STDIN WITH (FORMAT csv, FREEZE)'
+            with connection.cursor() as cursor, cursor.copy(command) as copy:
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+
+
+def _index_table(url: str, table: sa.Table) -> None:
+    """`table`'s primary key and indexes, as schema.py declares them."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    with psycopg.connect(_driver_url(url)) as connection:
+        connection.execute(f"SET LOCAL maintenance_work_mem = '{LOAD_MAINTENANCE_WORK_MEM}'")
+        keys = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
+        connection.execute(f'ALTER TABLE "{table.name}" ADD PRIMARY KEY ({keys})')
+        for index in table.indexes:
+            connection.execute(str(CreateIndex(index).compile(dialect=dialect)))
 
 
 def rollup_and_analyze(url: str, *, timezone: str) -> tuple[float, float]:

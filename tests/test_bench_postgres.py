@@ -1,0 +1,37 @@
+"""The bench's PostgreSQL load (bench/postgres.py): a CSV folder becomes the canonical tables with
+their keys and indexes, and the rollup, whichever connection loaded each table."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+import schema
+from bench.postgres import load_postgres
+from bench.run import write_csv_folder
+from engines import create_engine
+from rollup.tables import VERSION, VERSION_KEY, info, rollup
+from tests import community
+
+
+def test_a_csv_folder_is_loaded_whole_with_its_keys_indexes_and_rollup(tmp_path, new_postgres_database):
+    url = new_postgres_database("bench_load")
+    frames = community.frames()
+    write_csv_folder(frames, tmp_path / "csv")
+    load = load_postgres(url, tmp_path / "csv", timezone="UTC")
+    assert load.total_s > 0
+    engine = create_engine(url)
+    try:
+        inspector = sa.inspect(engine)
+        with engine.connect() as connection:
+            for table in schema.metadata.sorted_tables:
+                count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                assert count == len(frames[table.name]), table.name
+                key = inspector.get_pk_constraint(table.name)["constrained_columns"]
+                assert key == [column.name for column in table.primary_key.columns], table.name
+                indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+                assert {index.name for index in table.indexes} <= indexes, table.name
+            assert connection.execute(sa.select(info.c.value).where(info.c.key == VERSION_KEY)).scalar() == VERSION
+            # 18 known-member activities; alice's two on 3 March make one day (all days alike in UTC)
+            assert connection.execute(sa.select(sa.func.count()).select_from(rollup)).scalar_one() == 17
+    finally:
+        engine.dispose()
