@@ -4,7 +4,7 @@ read from where it ended.
 An export that gains lines at the end (activities.csv with today's rows added) was parsed and
 validated whole on every sync: 15 s for ten million activities, however few were new. Each table
 read from a CSV file is now kept in <data_dir>/read-cache/<table>/: its typed rows (Arrow IPC files,
-mapped) and a state recording the file's path, size, SHA-256 and stat, its encoding and header line,
+mapped) and a state recording the file's path, size, XXH3-128 digest and stat, its encoding and header line,
 the parsing settings and the pandas and pyarrow versions, the warnings its validation gave, and per
 part its rows and their fingerprint (data_sources/append.py). At the next read the file is taken to
 have only grown when
@@ -33,7 +33,6 @@ leaves the folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -51,6 +50,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
+import xxhash
 
 from data_sources.append import Prints, fingerprint
 from data_sources.charsets import NAMES, SAMPLE, file_sample
@@ -72,7 +72,7 @@ from data_sources.validate import (
 )
 from errors import Said, kept, recalled
 
-CACHE_VERSION = 1  # bump when validation would type the same text otherwise
+CACHE_VERSION = 2  # bump when validation would type the same text otherwise, or the digest changes (2: XXH3)
 MAX_PARTS = 16  # a table kept in more parts is written again as one
 CHUNK = 1 << 23
 RACY_NS = 2_000_000_000
@@ -313,9 +313,11 @@ def _stat(path: Path) -> list[int]:
 
 
 def _prefix(path: Path, size: int, stop: threading.Event) -> tuple[Any, bytes]:
-    """The SHA-256 of the file's first `size` bytes (the hash object, to go on with), and the last
-    byte; b"" for the last when the file is shorter or the plan was given up (`stop`)."""
-    digest, last = hashlib.sha256(), b""
+    """The XXH3-128 digest of the file's first `size` bytes (the hash object, to go on with), and the
+    last byte; b"" for the last when the file is shorter or the plan was given up (`stop`). It tells
+    an export that only grew from one rewritten, which needs no cryptographic hash: SHA-256 took 0.6 s
+    of the 840 MB activities.csv at the large scale, at the start of every increment; XXH3 0.06 s."""
+    digest, last = xxhash.xxh3_128(), b""
     buffer = bytearray(CHUNK)
     with path.open("rb", buffering=0) as handle:
         remaining = size

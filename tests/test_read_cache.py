@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import xxhash
 
 import schema
 from data_sources import read_cache
@@ -243,6 +244,23 @@ def test_a_file_in_another_encoding_grows(folder, tmp_path, bom, encoding, old, 
     assert_as_whole(folder, cache)
     assert parts(cache, "members") == expected
     assert read(folder, cache).frames["members"]["name"].tolist() == old + new
+
+
+def test_a_cache_of_another_version_is_read_whole(folder, tmp_path):
+    """Version 2 digests the file with XXH3-128: a cache whose digests are SHA-256 (version 1) is
+    not taken to tell a grown file from a rewritten one."""
+    cache = tmp_path / "cache"
+    read(folder, cache)
+    state_path = cache / "activities" / "state.json"
+    state = json.loads(state_path.read_text())
+    assert state["digest"] == xxhash.xxh3_128((folder / "activities.csv").read_bytes()).hexdigest()
+    state_path.write_text(json.dumps(state | {"version": 1}))
+    append(folder / "activities.csv", NEW_LINES)
+    assert_as_whole(folder, cache)
+    assert parts(cache, "activities") == [6]  # read whole, then kept at this version
+    append(folder / "activities.csv", "a7,m1,2025-02-04 10:00:00,login,forum,,\n")
+    assert_as_whole(folder, cache)
+    assert parts(cache, "activities") == [6, 1]
 
 
 def test_other_parsing_settings_read_whole(folder, tmp_path):
