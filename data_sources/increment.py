@@ -110,11 +110,6 @@ redone = _temporary(
 )
 redone_days = _temporary("pulse_redone_days", *_like(activity_rollup))  # their activity_days from from_day
 redone_rows = _temporary("pulse_redone_rows", sa.Column("member_key", sa.Integer), sa.Column("day", sa.Integer))
-touched_spans = _temporary(
-    "pulse_touched_spans",
-    *(sa.Column(name, sa.Integer) for name in ("day", "previous_day", "next_day")),
-    *(sa.Column(name, member_keys.c[name].type) for name in schema.MEMBER_DIMENSIONS),
-)
 
 
 @dataclass(frozen=True)
@@ -467,12 +462,9 @@ def _redone_rows(timezone: str) -> sa.Select:
 
 def _add_changes(connection: Connection, *, sign: int) -> None:
     """Add the touched members' share of activity_changes, taken off (-1) or put on (+1), from the
-    day their member_days are redone on. Their member-days are kept apart first: `changes` reads
-    them three times."""
-    connection.execute(sa.delete(touched_spans))
-    keyed = keyed_member_days(rollup.c.day >= touched_keys.c.from_day, keys=touched_keys)
-    connection.execute(touched_spans.insert().from_select(list(touched_spans.c), keyed))
-    part = changes(touched_spans, *schema.MEMBER_DIMENSIONS).subquery("part")
+    day their member_days are redone on."""
+    keyed = keyed_member_days(rollup.c.day >= touched_keys.c.from_day, keys=touched_keys).subquery("keyed")
+    part = changes(keyed, *schema.MEMBER_DIMENSIONS).subquery("part")
     factor: sa.ColumnClause[Any] = sa.literal_column(str(sign))
     signed = sa.select(*(part.c[name] for name in CHANGE_KEYS), *(part.c[name] * factor for name in COUNTS))
     connection.execute(change_delta.insert().from_select([*CHANGE_KEYS, *COUNTS], signed))

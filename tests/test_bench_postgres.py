@@ -17,8 +17,7 @@ def test_a_csv_folder_is_loaded_whole_with_its_keys_indexes_and_rollup(tmp_path,
     url = new_postgres_database("bench_load")
     frames = community.frames()
     write_csv_folder(frames, tmp_path / "csv")
-    load = load_postgres(url, tmp_path / "csv", timezone="UTC")
-    assert load.total_s > 0
+    load_postgres(url, tmp_path / "csv", timezone="UTC")
     engine = create_engine(url)
     try:
         inspector = sa.inspect(engine)

@@ -3,6 +3,7 @@ only where its time zone matches, and that it gives the same answers as computin
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -290,6 +291,9 @@ def test_a_postgresql_warehouse_runs_without_jit(new_postgres_database):
     plain.dispose()
 
 
+CREATED = re.compile(r'CREATE TABLE "?(\w+)"?')
+
+
 def test_postgresql_knows_each_rollup_table_before_building_from_it(new_postgres_database):
     # Without statistics the planner took a million member keys for duplicates and merge-joined them
     # to the activities (35 s against 19 s at the large scale): each table is analysed once written.
@@ -297,16 +301,25 @@ def test_postgresql_knows_each_rollup_table_before_building_from_it(new_postgres
     load_community(url, community.frames())
     engine = create_engine(url)
     built = [table.name for table in (*TABLES, member_windows, *KEPT_TABLES)]
-    with engine.begin() as connection:
-        build_rollup(connection, timezone="UTC", in_place=True)
-        written = [name for name in built if sa.inspect(connection).has_table(name)]
-        filled = [name for name in written if connection.exec_driver_sql(f'SELECT count(*) FROM "{name}"').scalar()]
-        known = connection.execute(
-            sa.text("SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()")
-        ).scalars()
-        assert set(filled) - set(known) == set()
-    engine.dispose()
+    ran: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda _c, _r, statement, *_: ran.append(statement))
+    try:
+        with engine.begin() as connection:
+            build_rollup(connection, timezone="UTC", in_place=True)
+            written = [name for name in built if sa.inspect(connection).has_table(name)]
+            filled = [name for name in written if connection.exec_driver_sql(f'SELECT count(*) FROM "{name}"').scalar()]
+            known = connection.execute(
+                sa.text("SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()")
+            ).scalars()
+            assert set(filled) - set(known) == set()
+    finally:
+        engine.dispose()
     assert {"member_keys", "activity_days", "member_days", "member_months"} <= set(filled)
+    found = [(i, CREATED.match(statement.strip())) for i, statement in enumerate(ran)]
+    created = [(i, match[1]) for i, match in found if match and match[1] in built]
+    for (first, name), then in zip(created, [*(i for i, _ in created[1:]), len(ran)], strict=True):
+        assert f'ANALYZE "{name}"' in ran[first:then], name  # analysed before the next table is built
+    assert {name for _, name in created} == set(written)
 
 
 LOW_BAR = levels.LevelRules(champion_weeks=2, champion_contributions=2)  # so that the demo has slipping champions

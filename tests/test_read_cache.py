@@ -4,6 +4,7 @@ warnings and fingerprints a read of the whole folder gives; anything else reads 
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import logging
 import re
@@ -254,7 +255,8 @@ def test_a_cache_of_another_version_is_read_whole(folder, tmp_path):
     state_path = cache / "activities" / "state.json"
     state = json.loads(state_path.read_text())
     assert state["digest"] == xxhash.xxh3_128((folder / "activities.csv").read_bytes()).hexdigest()
-    state_path.write_text(json.dumps(state | {"version": 1}))
+    sha256 = hashlib.sha256((folder / "activities.csv").read_bytes()).hexdigest()
+    state_path.write_text(json.dumps(state | {"version": 1, "digest": sha256}))
     append(folder / "activities.csv", NEW_LINES)
     assert_as_whole(folder, cache)
     assert parts(cache, "activities") == [6]  # read whole, then kept at this version
