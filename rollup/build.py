@@ -326,7 +326,7 @@ def changes(spans: sa.FromClause, *groups: str) -> sa.Select:
             count_where(ends(30)).label("mau_ends"),
         )
         .group_by(spans.c.day, *grouped)
-        .cte("per_day")
+        .cte("day_counts")  # not "per_day": metrics.activity names its FROM item so
     )
     kept = [per_day.c[name] for name in groups]
     events = sa.union_all(
