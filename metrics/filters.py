@@ -68,6 +68,12 @@ class Filters:
         """The same period without member filters."""
         return replace(self, channel=None, region=None, segment=None)
 
+    def at_its_end(self) -> Filters:
+        """The period's last day alone, the member filters kept: the cache key of figures that
+        depend only on where a period ends (the cohort grid, the slipping champions), so that
+        periods ending on the same day (every "last N days") share them."""
+        return replace(self, start=self.last)
+
 
 # Period presets, in the order the filter bar offers them. "So far" presets end with today (its
 # activity after the last sync, its survey answers and feedback as they arrive); the others end

@@ -19,6 +19,12 @@ rather than for the ids in scope: the answer does not depend on the filters, so 
 it for the build it serves (`Warehouse.memo`). A page asks for it six times (NPS, CSAT, the inbox's
 figures, each for two periods), and a filter changed asks again; at a million members each lookup
 scans the identities and members tables (0.1-0.2 s), while the memo answers in microseconds.
+
+Why, given the app store, the first lookup on a build asks for every id the store names
+(`everyone_in_store`): a period not looked at before named new respondents, each of the page's six
+lookups asked for its own, and at a million members that was a third of the Overview's first
+change of period (docs/performance.md). The store names tens of thousands of ids where the
+community has a million members; asked at once, they cost the page that opens a build 0.2-0.3 s.
 """
 
 from __future__ import annotations
@@ -34,12 +40,23 @@ from data_sources.identities import person_of
 from engines import Remembers, Runner
 from metrics.filters import Filters
 from metrics.sql import one_of
+from store import tables
 
 # Runner lives in engines.py, below surveys/feedback
-__all__ = ["Runner", "attributes_query", "id_attributes", "in_scope", "people_of", "team_query"]
+__all__ = [
+    "Runner",
+    "attributes_query",
+    "everyone_in_store",
+    "id_attributes",
+    "in_scope",
+    "people_of",
+    "records_in_scope",
+    "team_query",
+]
 
 ASKED_AT_ONCE = 5_000  # ids in one IN list: ClickHouse writes them into the query text (256 KiB at most)
 REMEMBERED = 300_000  # ids a memo keeps before it starts again (roughly 100 MB: two ids and a tuple each)
+EVERYONE = "store_ids_asked"  # the memo that says the app store's ids were asked for, on this build
 _UNASKED = object()
 
 
@@ -54,15 +71,16 @@ class Attributes(NamedTuple):
     region: str | None
     segment: str | None
 
-    def counted(self, filters: Filters) -> bool:
+    def counted(self, asked: list[tuple[str, str]]) -> bool:
         """As metrics.sql.member_conditions decides in SQL: never the team, and every dimension the
-        filters name equal (compared in Python: a database that compares text ignoring case or
-        trailing blanks would count more)."""
-        return self.not_team and all(not value or getattr(self, name) == value for name, value in _asked(filters))
+        filters name (`asked`) equal (compared in Python: a database that compares text ignoring
+        case or trailing blanks would count more)."""
+        return self.not_team and all(getattr(self, name) == value for name, value in asked)
 
 
-def _asked(filters: Filters) -> list[tuple[str, str | None]]:
-    return [(dimension, getattr(filters, dimension)) for dimension in schema.MEMBER_DIMENSIONS]
+def _asked(filters: Filters) -> list[tuple[str, str]]:
+    """The dimensions the filters name, with their values (an empty value names none)."""
+    return [(dimension, value) for dimension in schema.MEMBER_DIMENSIONS if (value := getattr(filters, dimension))]
 
 
 def attributes_query(member_ids: list[str]) -> sa.Select:
@@ -134,17 +152,47 @@ def people_of(member_ids: list[str], *, warehouse: Runner) -> dict[str, str]:
     return {member_id: found.person_id if found else member_id for member_id, found in known.items()}
 
 
+def store_ids_query() -> sa.CompoundSelect:
+    """Every member id the app store's records name: survey responses and feedback."""
+    responses, feedback = tables.responses, tables.feedback
+    return sa.union(
+        sa.select(responses.c.member_id).where(responses.c.member_id.is_not(None)),
+        sa.select(feedback.c.member_id).where(feedback.c.member_id.is_not(None)),
+    )
+
+
+def everyone_in_store(app_store: Runner, *, warehouse: Runner) -> None:
+    """Have a warehouse that remembers (engines.Remembers) know every id the app store names, asked
+    once per memo (a build; five minutes on a database queried in place), so that no view's lookup
+    asks it again; ids that arrive later are asked as their views need them. A store that names
+    more than half of REMEMBERED ids is left to those lookups."""
+    if not isinstance(warehouse, Remembers) or warehouse.memo(EVERYONE):
+        return
+    ids = app_store.run(store_ids_query())["member_id"]
+    if len(ids) <= REMEMBERED // 2:
+        id_attributes([str(member_id) for member_id in ids], warehouse=warehouse)
+    warehouse.memo(EVERYONE)["asked"] = True
+
+
+def records_in_scope(query: sa.Select, *, app_store: Runner, warehouse: Runner, filters: Filters) -> pd.DataFrame:
+    """`query`'s rows from the app store (with member_id) of members in scope, as in_scope keeps
+    them, the warehouse first told of everyone the store names (everyone_in_store)."""
+    everyone_in_store(app_store, warehouse=warehouse)
+    return in_scope(app_store.run(query), warehouse=warehouse, filters=filters)
+
+
 def in_scope(per_member: pd.DataFrame, *, warehouse: Runner, filters: Filters) -> pd.DataFrame:
     """Keep rows of members in scope, with each one's person (`person_id`, the canonical id: what a
     count of members counts); rows without a member (anonymous, person_id None) stay unless filters
     select members, since nobody can tell which channel, region or segment they belong to."""
     known = per_member["member_id"].notna()
     ids = sorted(per_member.loc[known, "member_id"].unique().tolist())
+    asked = _asked(filters)
     people = {
         member_id: found.person_id
         for member_id, found in id_attributes(ids, warehouse=warehouse).items()
-        if found is not None and found.counted(filters)
+        if found is not None and found.counted(asked)
     }
-    keep = per_member["member_id"].isin(list(people)) | (~known & (not filters.selects_members))
-    kept = per_member[keep]
-    return kept.assign(person_id=kept["member_id"].map(people).astype(object))
+    person = per_member["member_id"].astype(object).map(people)
+    keep = person.notna() | (~known & (not filters.selects_members))
+    return per_member[keep].assign(person_id=person[keep].astype(object))

@@ -776,3 +776,38 @@ def test_a_member_filter_takes_slipping_champions_from_the_whole_list_of_everyon
         assert narrowed[name].values.tolist() == own.values.tolist(), name
     assert narrowed["us"]["member_id"].tolist() == ["dave"]
     assert narrowed["forum"].empty
+
+
+def compiled(statement: sa.Select) -> tuple[str, str]:
+    """A statement's text and parameters as DuckDB is sent them."""
+    with_params = statement.compile(sa.create_engine("duckdb://"))
+    return str(with_params), repr(sorted(with_params.params.items()))
+
+
+@pytest.mark.parametrize("dimension", [{}, {"region": "EU"}])
+def test_the_cohort_grid_and_the_slipping_champions_depend_only_on_where_the_period_ends(dimension):
+    """What lets every period ending the same day share them (Filters.at_its_end): the statements
+    for the last 7, 28 and 365 days, and the period's last day alone, are the same."""
+    end = date(2025, 4, 1)
+    views = [Filters(start=end - timedelta(days=days), end=end, **dimension) for days in (1, 7, 28, 365)]
+    assert views[-1].at_its_end() == views[0]
+    for query in (cohorts.cohort_activity_query, levels.slipping_champions_query):
+        assert len({compiled(query(filters=view)) for view in views}) == 1, query.__name__
+    later = replace(views[1], end=end + timedelta(days=1))
+    assert compiled(cohorts.cohort_activity_query(filters=later)) != compiled(
+        cohorts.cohort_activity_query(filters=views[1])
+    )
+
+
+def test_periods_ending_the_same_day_share_one_cohort_grid_and_slipping_list(warehouse, loaders, statements):
+    from ui import data
+
+    week = Filters(start=date(2025, 3, 25), end=date(2025, 4, 1))
+    grid = data.load_cohorts(loaders, "v", week)
+    slipping = data.load_slipping_champions(loaders, "v", week, True)
+    statements.clear()
+    year = replace(week, start=date(2024, 4, 1))
+    assert data.load_cohorts(loaders, "v", year).equals(grid)
+    assert data.load_slipping_champions(loaders, "v", year, True).equals(slipping)
+    assert statements == []
+    assert data.load_cohorts(loaders, "v", year).equals(sections.cohort_grid(warehouse=warehouse, filters=year))

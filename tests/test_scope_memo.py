@@ -19,12 +19,15 @@ import sqlalchemy as sa
 
 from data_sources import warehouse as warehouse_module
 from data_sources.warehouse import Warehouse, build_warehouse
+from metrics import scope
 from metrics.filters import Filters
-from metrics.scope import id_attributes, in_scope, people_of
+from metrics.scope import id_attributes, in_scope, people_of, records_in_scope
 from metrics.sql import member_conditions, one_of
 from schema import members
+from store import tables
+from store.database import AppStore
 from tests import community
-from tests.conftest import make_warehouse
+from tests.conftest import make_warehouse, migrated_store
 
 t = datetime
 P = Filters(start=date(2026, 2, 1), end=date(2026, 2, 8))
@@ -194,3 +197,63 @@ def test_answers_are_kept_when_another_thread_empties_the_memo_meanwhile(built):
         assert people_of(["ann", "gone"], warehouse=shared) == {"ann": "ann", "gone": "gone"}
     finally:
         shared.dispose()
+
+
+def feedback_from(store: AppStore, *authors: tuple[str | None, datetime]) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(
+            tables.feedback.insert(),
+            [
+                {"source": "form", "member_id": author, "created_at": at, "updated_at": at, "text": "hi"}
+                for author, at in authors
+            ],
+        )
+
+
+def items_in(filters: Filters) -> sa.Select:
+    """The feedback items created in the period, by member."""
+    feedback = tables.feedback
+    created = feedback.c.created_at
+    return (
+        sa.select(feedback.c.member_id, feedback.c.id)
+        .where(created >= filters.start_utc, created < filters.end_utc)
+        .order_by(feedback.c.id)
+    )
+
+
+WEEK_TWO = Filters(start=date(2026, 2, 8), end=date(2026, 2, 15))
+
+
+def test_the_first_records_read_on_a_build_tell_it_of_everyone_the_store_names(built, tmp_path):
+    """A period not looked at before names other members; they were asked for when the first view
+    was, with everyone else the app store names, so a new period asks the warehouse nothing. An
+    author who writes in later is asked for alone."""
+    store = migrated_store(tmp_path / "app.db")
+    feedback_from(store, ("ann", t(2026, 2, 2)), (None, t(2026, 2, 3)), ("bo", t(2026, 2, 9)))
+    feedback_from(store, ("dee", t(2026, 2, 10)), ("gone", t(2026, 2, 11)), ("cy", t(2026, 2, 12)))
+    statements = counted_queries(built)
+    first = records_in_scope(items_in(P), app_store=store, warehouse=built, filters=P)
+    assert first["member_id"].fillna("anonymous").tolist() == ["ann", "anonymous"]
+    assert len(statements) == 1
+    assert all(f"'{author}'" in statements[0][1] for author in ("ann", "bo", "cy", "dee", "gone"))
+    second = records_in_scope(items_in(WEEK_TWO), app_store=store, warehouse=built, filters=WEEK_TWO)
+    assert second["member_id"].tolist() == ["bo", "dee"]  # cy is on the team, gone unknown
+    assert len(statements) == 1
+    feedback_from(store, ("ann", t(2026, 2, 13)), ("erin", t(2026, 2, 14)))
+    third = records_in_scope(items_in(WEEK_TWO), app_store=store, warehouse=built, filters=WEEK_TWO)
+    assert third["member_id"].tolist() == ["bo", "dee", "ann"]
+    assert len(statements) == 2 and "'erin'" in statements[1][1] and "'ann'" not in statements[1][1]
+    store.dispose()
+
+
+def test_a_store_that_names_too_many_is_asked_for_view_by_view(built, tmp_path, monkeypatch):
+    monkeypatch.setattr(scope, "REMEMBERED", 4)  # half of it, two ids, are fewer than the store names
+    store = migrated_store(tmp_path / "app.db")
+    feedback_from(store, ("ann", t(2026, 2, 2)), ("bo", t(2026, 2, 9)), ("dee", t(2026, 2, 10)))
+    statements = counted_queries(built)
+    records_in_scope(items_in(P), app_store=store, warehouse=built, filters=P)
+    assert len(statements) == 1 and "'ann'" in statements[0][1] and "'bo'" not in statements[0][1]
+    kept = records_in_scope(items_in(WEEK_TWO), app_store=store, warehouse=built, filters=WEEK_TWO)
+    assert kept["member_id"].tolist() == ["bo", "dee"]
+    assert len(statements) == 2
+    store.dispose()

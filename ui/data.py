@@ -202,8 +202,13 @@ def load_growth_by(settings: Settings, version: str, filters: Filters, dimension
     return sections.growth_by(warehouse=warehouse(settings), filters=filters, dimension=dimension)
 
 
-@cached()
 def load_cohorts(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
+    """The same grid for every period ending the same day (Filters.at_its_end)."""
+    return _cohorts(settings, version, filters.at_its_end())
+
+
+@cached()
+def _cohorts(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     return sections.cohort_grid(warehouse=warehouse(settings), filters=filters)
 
 
@@ -245,12 +250,17 @@ def _members_at_level(settings: Settings, version: str, filters: Filters, level:
     return with_dates(rows, "last_day")
 
 
-@cached()
 def load_slipping_champions(settings: Settings, version: str, filters: Filters, include_email: bool) -> pd.DataFrame:
+    """The same list for every period ending the same day (Filters.at_its_end)."""
+    return _slipping_champions(settings, version, filters.at_its_end(), include_email)
+
+
+@cached()
+def _slipping_champions(settings: Settings, version: str, filters: Filters, include_email: bool) -> pd.DataFrame:
     """A member filter takes its rows from the list of everyone when that list is whole (fewer than
     it shows): a member's slipping depends on their own activity only."""
     if filters.selects_members:
-        everyone = load_slipping_champions(settings, version, filters.all_members(), include_email)
+        everyone = _slipping_champions(settings, version, filters.all_members(), include_email)
         if len(everyone) < levels.SLIPPING_SHOWN:
             return narrowed(everyone, filters)
     query = levels.slipping_champions_query(filters=filters, include_email=include_email)
