@@ -46,6 +46,9 @@ class Remembers(Protocol):
 
     def memo(self, name: str) -> dict[str, Any]: ...
 
+    @property
+    def ids_asked_at_once(self) -> int: ...
+
 
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:

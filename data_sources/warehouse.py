@@ -183,6 +183,14 @@ class Warehouse:
         return dialect.name in ("duckdb", "postgresql")
 
     @property
+    def ids_asked_at_once(self) -> int:
+        """How many ids one statement may name (metrics/scope.py asks for members by id): DuckDB and
+        PostgreSQL take them as one bound list (metrics.sql.one_of), 34,464 at once in 0.19 s where
+        five thousand at a time took 0.27 s; SQLite binds each id (32,766 at most) and ClickHouse
+        writes them into the query's text (256 KiB at most)."""
+        return 50_000 if self._current_engine().dialect.name in ("duckdb", "postgresql") else 5_000
+
+    @property
     def runs_statements_side_by_side(self) -> bool:
         """Whether two statements at once finish sooner here than one after the other: on
         PostgreSQL, where each runs in its own server process and most of a statement on one core,

@@ -54,7 +54,7 @@ __all__ = [
     "team_query",
 ]
 
-ASKED_AT_ONCE = 5_000  # ids in one IN list: ClickHouse writes them into the query text (256 KiB at most)
+ASKED_AT_ONCE = 5_000  # ids in one IN list of a runner that does not say (Remembers.ids_asked_at_once)
 REMEMBERED = 300_000  # ids a memo keeps before it starts again (roughly 100 MB: two ids and a tuple each)
 EVERYONE = "store_ids_asked"  # the memo that says the app store's ids were asked for, on this build
 _UNASKED = object()
@@ -104,15 +104,18 @@ def id_attributes(member_ids: list[str], *, warehouse: Runner) -> dict[str, Attr
     remembers (engines.Remembers) is asked only for ids it has not answered for its current data."""
     if not member_ids:
         return {}
-    memo: dict[str, Attributes | None] = warehouse.memo("id_attributes") if isinstance(warehouse, Remembers) else {}
+    memo: dict[str, Attributes | None] = {}
+    at_once = ASKED_AT_ONCE
+    if isinstance(warehouse, Remembers):
+        memo, at_once = warehouse.memo("id_attributes"), warehouse.ids_asked_at_once
     known: dict[str, Attributes | None] = {}
     for member_id in set(member_ids):
         answer = memo.get(member_id, _UNASKED)  # one read: another thread may empty the memo meanwhile
         if answer is None or isinstance(answer, Attributes):
             known[member_id] = answer
     missing = sorted(set(member_ids) - set(known))
-    for start in range(0, len(missing), ASKED_AT_ONCE):
-        asked = missing[start : start + ASKED_AT_ONCE]
+    for start in range(0, len(missing), at_once):
+        asked = missing[start : start + at_once]
         found = _attributes(warehouse.run(attributes_query(asked)), asked)
         known |= found
         if len(memo) + len(found) > REMEMBERED:

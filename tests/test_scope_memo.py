@@ -118,6 +118,22 @@ def test_every_filter_is_answered_from_one_lookup_as_sql_answers_it(engine, tmp_
         warehouse.dispose()
 
 
+@pytest.mark.parametrize(("engine", "at_once"), [("duckdb", 50_000), ("sqlite", 5_000), ("postgresql", 50_000)])
+def test_ids_are_asked_as_many_at_once_as_the_database_binds(engine, at_once, tmp_path, new_postgres_database):
+    """DuckDB and PostgreSQL take one bound list of any length; SQLite binds each id, 32,766 at most."""
+    warehouse = make_warehouse(engine, tmp_path, frames(), new_postgres_database)
+    try:
+        assert warehouse.ids_asked_at_once == at_once
+        ids = [f"x{n:05}" for n in range(60_000)] + ["dee", "ann"]
+        statements = counted_queries(warehouse)
+        found = id_attributes(ids, warehouse=warehouse)
+        assert len(statements) == -(-len(ids) // at_once)
+        assert found["ann"].channel == "forum" and found["dee"].region == "emea" and found["x00042"] is None
+        assert sum(answer is not None for answer in found.values()) == 2
+    finally:
+        warehouse.dispose()
+
+
 def test_no_ids_ask_nothing_not_even_to_open_the_warehouse(tmp_path):
     missing = Warehouse(f"duckdb:///{tmp_path / 'never-built.duckdb'}")
     assert in_scope(RECORDS.iloc[5:], warehouse=missing, filters=P)["n"].tolist() == [5]  # the anonymous row
