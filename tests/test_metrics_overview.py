@@ -23,12 +23,13 @@ import pandas as pd
 import pytest
 
 from data_sources.warehouse import Warehouse, build_warehouse
-from metrics import activity, members, retention
+from metrics import activity, feedback, members, retention
 from metrics.filters import Filters, narrowed, with_dates
 from metrics.overview import movers_frame, overview_kpis
 from schema import MEMBER_DIMENSIONS
+from store.database import AppStore
 from tests import community
-from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse
+from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse, migrated_store
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 SHANGHAI = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8), timezone="Asia/Shanghai")
@@ -413,3 +414,32 @@ def test_a_member_joining_exactly_as_the_period_before_begins_is_not_returning(e
         "n_churn_rate": 0,
         "returning": 0,
     }
+
+
+def test_a_member_filter_reads_its_periods_answers_from_memory(warehouse, loaders, statements, tmp_path):
+    """The Overview's answer figures keep the app store's rows per period (ui.data.PeriodRows): a
+    member filter changed on the period asks the store nothing, and its figures are what the
+    metrics give it read from the store."""
+    from ui import data
+
+    migrated_store(tmp_path / "app.db", filled=True).dispose()
+    for view in (P, replace(P, region="EU")):
+        statements.clear()
+        figures = data.load_overview(loaders, "v", view)
+        negative = data.load_negative_share(loaders, "v", view)
+        response = data.load_response_times(loaders, "v", view)
+        read = [statement for statement in statements if "FROM responses" in statement or "FROM feedback" in statement]
+        assert bool(read) is (view == P), view
+        store = AppStore(loaders.app_db_url)
+        expected = overview_kpis(warehouse=warehouse, app_store=store, filters=view).kpis
+        assert {key: figures.kpis[key] for key in ("nps", "open_feedback")} == {
+            key: expected[key] for key in ("nps", "open_feedback")
+        }
+        assert negative == feedback.negative_share(app_store=store, warehouse=warehouse, filters=view)
+        assert response == feedback.response_times(app_store=store, warehouse=warehouse, filters=view)
+        store.dispose()
+    assert figures.kpis["nps"].current != data.load_overview(loaders, "v", P).kpis["nps"].current
+    statements.clear()
+    data.PeriodRows(loaders, "v", live=1).run(feedback.open_feedback_by_member_query(filters=P))
+    data.PeriodRows(loaders, "v", live=2).run(feedback.open_feedback_by_member_query(filters=P))
+    assert len(statements) == 2  # another minute of a period that runs reads the store again
