@@ -40,13 +40,12 @@ class Runner(Protocol):
 
 
 @runtime_checkable
-class Remembers(Protocol):
+class Remembers(Runner, Protocol):
     """A Runner that keeps lookups for the data it serves (data_sources.warehouse.Warehouse), so a
     lookup asked again of the same data is answered from memory (metrics/scope.py)."""
 
     def memo(self, name: str) -> dict[str, Any]: ...
 
-    @property
     def ids_asked_at_once(self) -> int: ...
 
 

@@ -182,7 +182,6 @@ class Warehouse:
             return sqlite3.sqlite_version_info >= (3, 35)
         return dialect.name in ("duckdb", "postgresql")
 
-    @property
     def ids_asked_at_once(self) -> int:
         """How many ids one statement may name (metrics/scope.py asks for members by id): DuckDB and
         PostgreSQL take them as one bound list (metrics.sql.one_of), 34,464 at once in 0.19 s where

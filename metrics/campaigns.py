@@ -45,7 +45,7 @@ from data_sources.rollup import Before, KeptFigures, added_up, keep_figures
 from metrics.filters import Filters, day_number, from_day_number, kept_views, narrowed
 from metrics.kept import Kept, of_keys, views_kept
 from metrics.member_days import member_attributes, member_days
-from metrics.scope import Runner, records_in_scope
+from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio, sum_where
 from metrics.surveys import csat_of, nps_of
 from rollup.tables import CAMPAIGNS_KEY, LIFT_KEY, campaign_results, lift_days, member_keys
@@ -848,9 +848,10 @@ def with_survey_scores(table: pd.DataFrame, *, warehouse: Runner, app_store: Run
         return table
     table = table.copy()
     slugs = {s: c for s, c in zip(table["survey_id"], table["campaign_id"], strict=True) if isinstance(s, str)}
-    query = survey_scores_by_member_query(campaign_ids=table["campaign_id"].tolist(), slugs=list(slugs))
-    per_member = records_in_scope(query, app_store=app_store, warehouse=warehouse, filters=filters)
-    scores = survey_scores(per_member, campaign_of_slug=slugs)
+    per_member = app_store.run(
+        survey_scores_by_member_query(campaign_ids=table["campaign_id"].tolist(), slugs=list(slugs))
+    )
+    scores = survey_scores(in_scope(per_member, warehouse=warehouse, filters=filters), campaign_of_slug=slugs)
     for key in ("nps", "nps_answers", "csat", "csat_answers"):
         table[key] = [scores.get(c, {}).get(key) for c in table["campaign_id"]]
     return table[TABLE_COLUMNS]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from feedback.sentiment import NEUTRAL_BAND, NOT_SCORED, mood_of
 from feedback.targets import DEFAULT_TARGETS, Targets, due_columns
 from metrics.filters import Filters
-from metrics.scope import Runner, records_in_scope
+from metrics.scope import Runner, in_scope
 from metrics.sql import count_where
 from store import tables
 
@@ -51,9 +51,7 @@ def open_feedback_by_member_query(*, filters: Filters) -> sa.Select:
 
 def open_feedback(*, app_store: Runner, warehouse: Runner, filters: Filters) -> int:
     """How many feedback items from members in scope were open at the end of the period."""
-    rows = records_in_scope(
-        open_feedback_by_member_query(filters=filters), app_store=app_store, warehouse=warehouse, filters=filters
-    )
+    rows = in_scope(app_store.run(open_feedback_by_member_query(filters=filters)), warehouse=warehouse, filters=filters)
     return int(rows["items"].sum())
 
 
@@ -155,9 +153,7 @@ def feedback_summary(
     targets: Targets = DEFAULT_TARGETS,
     now: datetime | None = None,
 ) -> FeedbackSummary:
-    items = records_in_scope(
-        feedback_items_query(filters=filters), app_store=app_store, warehouse=warehouse, filters=filters
-    )
+    items = in_scope(app_store.run(feedback_items_query(filters=filters)), warehouse=warehouse, filters=filters)
     return summarise(items, filters=filters, targets=targets, now=now)
 
 
@@ -190,9 +186,7 @@ def response_times_query(*, filters: Filters) -> sa.Select:
 def response_times(*, app_store: Runner, warehouse: Runner, filters: Filters) -> ResponseTimes:
     """The Overview's median time to first response and to resolution (docs/feedback.md: a first
     response is a manager's first change or note; resolution is resolved or won't fix)."""
-    items = records_in_scope(
-        response_times_query(filters=filters), app_store=app_store, warehouse=warehouse, filters=filters
-    )
+    items = in_scope(app_store.run(response_times_query(filters=filters)), warehouse=warehouse, filters=filters)
     end = pd.Timestamp(filters.end_utc)
     created = pd.to_datetime(items["created_at"])
     first, closed = pd.to_datetime(items["first_response_at"]), pd.to_datetime(items["closed_at"])
@@ -213,9 +207,7 @@ def open_themes(*, app_store: Runner, warehouse: Runner, filters: Filters, limit
     """The `limit` themes with most items from members in scope open at the period's end: theme
     (missing: not themed yet), items, and the id of its newest open item; most items first, then named
     themes before the unthemed, then by name."""
-    items = records_in_scope(
-        feedback_items_query(filters=filters), app_store=app_store, warehouse=warehouse, filters=filters
-    )
+    items = in_scope(app_store.run(feedback_items_query(filters=filters)), warehouse=warehouse, filters=filters)
     opened = items[open_at_end(items, filters=filters)].sort_values(["created_at", "id"])
     rows: list[tuple[str | None, int, int]] = [  # theme, items, newest
         (None if theme == "" else str(theme), len(group), int(group["id"].iloc[-1]))
@@ -284,9 +276,7 @@ def negative_share_query(*, filters: Filters) -> sa.Select:
 
 
 def negative_share(*, app_store: Runner, warehouse: Runner, filters: Filters) -> NegativeShare:
-    rows = records_in_scope(
-        negative_share_query(filters=filters), app_store=app_store, warehouse=warehouse, filters=filters
-    )
+    rows = in_scope(app_store.run(negative_share_query(filters=filters)), warehouse=warehouse, filters=filters)
     latest = rows[rows["latest"] == 1]
     baseline = rows[rows["latest"] == 0]
     return NegativeShare(

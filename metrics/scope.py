@@ -20,11 +20,12 @@ it for the build it serves (`Warehouse.memo`). A page asks for it six times (NPS
 figures, each for two periods), and a filter changed asks again; at a million members each lookup
 scans the identities and members tables (0.1-0.2 s), while the memo answers in microseconds.
 
-Why, given the app store, the first lookup on a build asks for every id the store names
-(`everyone_in_store`): a period not looked at before named new respondents, each of the page's six
-lookups asked for its own, and at a million members that was a third of the Overview's first
-change of period (docs/performance.md). The store names tens of thousands of ids where the
-community has a million members; asked at once, they cost the page that opens a build 0.2-0.3 s.
+Why a built warehouse is told at once of every id the app store names (`everyone_in_store`, called
+by the app's loaders, ui/data.py): a period not looked at before named new respondents, and each of
+the Overview's six lookups asked for its own, 0.1 s of the first change of period at a million
+members (docs/performance.md, "Another period's respondents known already"). The store names tens
+of thousands of ids where the community has a million members; asked at once, they cost the first
+page a build serves 0.2-0.3 s (the warming thread's, on a server that warms).
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ __all__ = [
     "id_attributes",
     "in_scope",
     "people_of",
-    "records_in_scope",
     "team_query",
 ]
 
@@ -104,10 +104,9 @@ def id_attributes(member_ids: list[str], *, warehouse: Runner) -> dict[str, Attr
     remembers (engines.Remembers) is asked only for ids it has not answered for its current data."""
     if not member_ids:
         return {}
-    memo: dict[str, Attributes | None] = {}
-    at_once = ASKED_AT_ONCE
-    if isinstance(warehouse, Remembers):
-        memo, at_once = warehouse.memo("id_attributes"), warehouse.ids_asked_at_once
+    remembers = warehouse if isinstance(warehouse, Remembers) else None
+    memo: dict[str, Attributes | None] = remembers.memo("id_attributes") if remembers else {}
+    at_once = remembers.ids_asked_at_once() if remembers else ASKED_AT_ONCE
     known: dict[str, Attributes | None] = {}
     for member_id in set(member_ids):
         answer = memo.get(member_id, _UNASKED)  # one read: another thread may empty the memo meanwhile
@@ -118,8 +117,9 @@ def id_attributes(member_ids: list[str], *, warehouse: Runner) -> dict[str, Attr
         asked = missing[start : start + at_once]
         found = _attributes(warehouse.run(attributes_query(asked)), asked)
         known |= found
-        if len(memo) + len(found) > REMEMBERED:
+        if remembers and len(memo) + len(found) > REMEMBERED:
             memo.clear()  # another thread reading it meanwhile asks again; what it was given stays its own
+            remembers.memo(EVERYONE).clear()  # and the store's ids are no longer all known
         memo.update(found)
     return {member_id: known[member_id] for member_id in member_ids}
 
@@ -164,24 +164,18 @@ def store_ids_query() -> sa.CompoundSelect:
     )
 
 
-def everyone_in_store(app_store: Runner, *, warehouse: Runner) -> None:
-    """Have a warehouse that remembers (engines.Remembers) know every id the app store names, asked
-    once per memo (a build; five minutes on a database queried in place), so that no view's lookup
-    asks it again; ids that arrive later are asked as their views need them. A store that names
-    more than half of REMEMBERED ids is left to those lookups."""
-    if not isinstance(warehouse, Remembers) or warehouse.memo(EVERYONE):
+def everyone_in_store(app_store: Runner, *, warehouse: Remembers) -> None:
+    """Have the warehouse know every id the app store names, asked once per memo (a build), so that
+    no view's lookup asks for them again; ids that arrive later are asked as their views need them.
+    A store that names more than half of REMEMBERED ids is left to those lookups. Another thread
+    that comes meanwhile (the warming thread, a page) asks for its own view's ids alone."""
+    asked = warehouse.memo(EVERYONE)
+    if asked:
         return
-    ids = app_store.run(store_ids_query())["member_id"]
+    asked["asked"] = True  # claimed before the lookup, so that two threads do not both make it
+    ids = app_store.run(store_ids_query().limit(REMEMBERED // 2 + 1))["member_id"]
     if len(ids) <= REMEMBERED // 2:
         id_attributes([str(member_id) for member_id in ids], warehouse=warehouse)
-    warehouse.memo(EVERYONE)["asked"] = True
-
-
-def records_in_scope(query: sa.Select, *, app_store: Runner, warehouse: Runner, filters: Filters) -> pd.DataFrame:
-    """`query`'s rows from the app store (with member_id) of members in scope, as in_scope keeps
-    them, the warehouse first told of everyone the store names (everyone_in_store)."""
-    everyone_in_store(app_store, warehouse=warehouse)
-    return in_scope(app_store.run(query), warehouse=warehouse, filters=filters)
 
 
 def in_scope(per_member: pd.DataFrame, *, warehouse: Runner, filters: Filters) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from catalog import translate
 from metrics.filters import Filters, from_day_number
 from metrics.levels import respondent_profiles_query
-from metrics.scope import Runner, records_in_scope
+from metrics.scope import Runner, in_scope
 from metrics.sections import records
 from metrics.sql import count_where, day_of, week_start
 from metrics.surveys import csat_of, nps_of
@@ -419,8 +419,8 @@ RESULTS: dict[str, Callable[[Question, pd.DataFrame, str], pd.DataFrame]] = {
 
 def score_counts(*, app_store: Runner, warehouse: Runner, slug: str, filters: Filters) -> pd.DataFrame:
     """`score_counts_query` rows of the members in scope, with each row's person (`in_scope`)."""
-    query = score_counts_query(slug=slug, filters=filters)
-    return records_in_scope(query, app_store=app_store, warehouse=warehouse, filters=filters)
+    rows = app_store.run(score_counts_query(slug=slug, filters=filters))
+    return in_scope(rows, warehouse=warehouse, filters=filters)
 
 
 def period_table(
@@ -454,8 +454,8 @@ def survey_results(
     scale points labelled in `language` (a catalog code; a zh-CN reader gets a definition's zh)."""
     slug = versions[0].slug
     counts = score_counts(app_store=app_store, warehouse=warehouse, slug=slug, filters=filters)
-    per_question = records_in_scope(
-        question_counts_query(slug=slug, filters=filters), app_store=app_store, warehouse=warehouse, filters=filters
+    per_question = in_scope(
+        app_store.run(question_counts_query(slug=slug, filters=filters)), warehouse=warehouse, filters=filters
     )
     respondents = sorted(counts["person_id"].dropna().unique().tolist())  # people, by their canonical ids
     profiles = (

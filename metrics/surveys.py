@@ -11,7 +11,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from metrics.filters import Filters
-from metrics.scope import Runner, records_in_scope
+from metrics.scope import Runner, in_scope
 from metrics.sql import count_where
 from store import tables
 
@@ -80,9 +80,7 @@ def csat_of(totals: pd.Series | Mapping[str, Any]) -> float | None:
 
 def nps(*, app_store: Runner, warehouse: Runner, filters: Filters) -> Nps | None:
     """NPS of the members in scope for the period."""
-    rows = records_in_scope(
-        nps_by_member_query(filters=filters), app_store=app_store, warehouse=warehouse, filters=filters
-    )
+    rows = in_scope(app_store.run(nps_by_member_query(filters=filters)), warehouse=warehouse, filters=filters)
     totals = rows[["answers", "promoters", "detractors"]].sum()
     return nps_from_counts(
         answers=int(totals["answers"]), promoters=int(totals["promoters"]), detractors=int(totals["detractors"])

@@ -778,36 +778,47 @@ def test_a_member_filter_takes_slipping_champions_from_the_whole_list_of_everyon
     assert narrowed["forum"].empty
 
 
-def compiled(statement: sa.Select) -> tuple[str, str]:
-    """A statement's text and parameters as DuckDB is sent them."""
-    with_params = statement.compile(sa.create_engine("duckdb://"))
+def compiled(statement: sa.Select, engine: sa.Engine) -> tuple[str, str]:
+    """A statement's text and parameters as `engine` is sent them."""
+    with_params = statement.compile(engine)
     return str(with_params), repr(sorted(with_params.params.items()))
 
 
 @pytest.mark.parametrize("dimension", [{}, {"region": "EU"}])
-def test_the_cohort_grid_and_the_slipping_champions_depend_only_on_where_the_period_ends(dimension):
+def test_the_cohort_grid_and_the_slipping_champions_depend_only_on_where_the_period_ends(warehouse, dimension):
     """What lets every period ending the same day share them (Filters.at_its_end): the statements
-    for the last 7, 28 and 365 days, and the period's last day alone, are the same."""
+    for the last 7, 28 and 365 days, and the period's last day alone, are the same, from the rollup
+    (the fixture warehouse's engine) and computed (an engine without one)."""
     end = date(2025, 4, 1)
     views = [Filters(start=end - timedelta(days=days), end=end, **dimension) for days in (1, 7, 28, 365)]
     assert views[-1].at_its_end() == views[0]
-    for query in (cohorts.cohort_activity_query, levels.slipping_champions_query):
-        assert len({compiled(query(filters=view)) for view in views}) == 1, query.__name__
-    later = replace(views[1], end=end + timedelta(days=1))
-    assert compiled(cohorts.cohort_activity_query(filters=later)) != compiled(
-        cohorts.cohort_activity_query(filters=views[1])
-    )
+    for engine in (warehouse._current_engine(), sa.create_engine("duckdb://")):
+        for query in (cohorts.cohort_activity_query, levels.slipping_champions_query):
+            assert len({compiled(query(filters=view), engine) for view in views}) == 1, query.__name__
+        later = replace(views[1], end=end + timedelta(days=1))
+        cohort = cohorts.cohort_activity_query
+        assert compiled(cohort(filters=later), engine) != compiled(cohort(filters=views[1]), engine)
 
 
-def test_periods_ending_the_same_day_share_one_cohort_grid_and_slipping_list(warehouse, loaders, statements):
+def test_periods_ending_the_same_day_share_one_cohort_grid_and_slipping_list(
+    warehouse, loaders, statements, monkeypatch
+):
+    import functools
+
+    from metrics.filters import with_dates
     from ui import data
 
+    query = functools.partial(levels.slipping_champions_query, rules=SMALL)  # dave slips
+    monkeypatch.setattr(levels, "slipping_champions_query", query)
     week = Filters(start=date(2025, 3, 25), end=date(2025, 4, 1))
     grid = data.load_cohorts(loaders, "v", week)
     slipping = data.load_slipping_champions(loaders, "v", week, True)
+    assert slipping["member_id"].tolist() == ["dave"]
     statements.clear()
     year = replace(week, start=date(2024, 4, 1))
     assert data.load_cohorts(loaders, "v", year).equals(grid)
     assert data.load_slipping_champions(loaders, "v", year, True).equals(slipping)
     assert statements == []
-    assert data.load_cohorts(loaders, "v", year).equals(sections.cohort_grid(warehouse=warehouse, filters=year))
+    assert grid.equals(sections.cohort_grid(warehouse=warehouse, filters=year))
+    own = with_dates(warehouse.run(query(filters=year, include_email=True)), "last_day")
+    assert slipping.values.tolist() == own.values.tolist()

@@ -21,7 +21,7 @@ from data_sources import warehouse as warehouse_module
 from data_sources.warehouse import Warehouse, build_warehouse
 from metrics import scope
 from metrics.filters import Filters
-from metrics.scope import id_attributes, in_scope, people_of, records_in_scope
+from metrics.scope import id_attributes, in_scope, people_of
 from metrics.sql import member_conditions, one_of
 from schema import members
 from store import tables
@@ -119,11 +119,12 @@ def test_every_filter_is_answered_from_one_lookup_as_sql_answers_it(engine, tmp_
 
 
 @pytest.mark.parametrize(("engine", "at_once"), [("duckdb", 50_000), ("sqlite", 5_000), ("postgresql", 50_000)])
-def test_ids_are_asked_as_many_at_once_as_the_database_binds(engine, at_once, tmp_path, new_postgres_database):
-    """DuckDB and PostgreSQL take one bound list of any length; SQLite binds each id, 32,766 at most."""
+def test_ids_are_asked_in_statements_each_database_takes(engine, at_once, tmp_path, new_postgres_database):
+    """DuckDB and PostgreSQL take one bound list of any length; SQLite binds each id (32,766
+    variables at most), so it is asked five thousand at a time, as ClickHouse is (its query text)."""
     warehouse = make_warehouse(engine, tmp_path, frames(), new_postgres_database)
     try:
-        assert warehouse.ids_asked_at_once == at_once
+        assert warehouse.ids_asked_at_once() == at_once
         ids = [f"x{n:05}" for n in range(60_000)] + ["dee", "ann"]
         statements = counted_queries(warehouse)
         found = id_attributes(ids, warehouse=warehouse)
@@ -240,23 +241,25 @@ def items_in(filters: Filters) -> sa.Select:
 WEEK_TWO = Filters(start=date(2026, 2, 8), end=date(2026, 2, 15))
 
 
-def test_the_first_records_read_on_a_build_tell_it_of_everyone_the_store_names(built, tmp_path):
-    """A period not looked at before names other members; they were asked for when the first view
-    was, with everyone else the app store names, so a new period asks the warehouse nothing. An
-    author who writes in later is asked for alone."""
+def test_a_build_told_of_everyone_the_store_names_knows_another_periods_authors(built, tmp_path):
+    """The app's loaders tell a build of every id the app store names (ui.data._stores), so a
+    period not looked at before asks the warehouse nothing; an author who writes in later is asked
+    for alone, as a view needs them."""
     store = migrated_store(tmp_path / "app.db")
     feedback_from(store, ("ann", t(2026, 2, 2)), (None, t(2026, 2, 3)), ("bo", t(2026, 2, 9)))
     feedback_from(store, ("dee", t(2026, 2, 10)), ("gone", t(2026, 2, 11)), ("cy", t(2026, 2, 12)))
     statements = counted_queries(built)
-    first = records_in_scope(items_in(P), app_store=store, warehouse=built, filters=P)
-    assert first["member_id"].fillna("anonymous").tolist() == ["ann", "anonymous"]
+    scope.everyone_in_store(store, warehouse=built)
     assert len(statements) == 1
     assert all(f"'{author}'" in statements[0][1] for author in ("ann", "bo", "cy", "dee", "gone"))
-    second = records_in_scope(items_in(WEEK_TWO), app_store=store, warehouse=built, filters=WEEK_TWO)
+    scope.everyone_in_store(store, warehouse=built)  # once a build
+    first = in_scope(store.run(items_in(P)), warehouse=built, filters=P)
+    assert first["member_id"].fillna("anonymous").tolist() == ["ann", "anonymous"]
+    second = in_scope(store.run(items_in(WEEK_TWO)), warehouse=built, filters=WEEK_TWO)
     assert second["member_id"].tolist() == ["bo", "dee"]  # cy is on the team, gone unknown
     assert len(statements) == 1
     feedback_from(store, ("ann", t(2026, 2, 13)), ("erin", t(2026, 2, 14)))
-    third = records_in_scope(items_in(WEEK_TWO), app_store=store, warehouse=built, filters=WEEK_TWO)
+    third = in_scope(store.run(items_in(WEEK_TWO)), warehouse=built, filters=WEEK_TWO)
     assert third["member_id"].tolist() == ["bo", "dee", "ann"]
     assert len(statements) == 2 and "'erin'" in statements[1][1] and "'ann'" not in statements[1][1]
     store.dispose()
@@ -267,9 +270,20 @@ def test_a_store_that_names_too_many_is_asked_for_view_by_view(built, tmp_path, 
     store = migrated_store(tmp_path / "app.db")
     feedback_from(store, ("ann", t(2026, 2, 2)), ("bo", t(2026, 2, 9)), ("dee", t(2026, 2, 10)))
     statements = counted_queries(built)
-    records_in_scope(items_in(P), app_store=store, warehouse=built, filters=P)
+    scope.everyone_in_store(store, warehouse=built)
+    assert statements == []
+    in_scope(store.run(items_in(P)), warehouse=built, filters=P)
     assert len(statements) == 1 and "'ann'" in statements[0][1] and "'bo'" not in statements[0][1]
-    kept = records_in_scope(items_in(WEEK_TWO), app_store=store, warehouse=built, filters=WEEK_TWO)
-    assert kept["member_id"].tolist() == ["bo", "dee"]
-    assert len(statements) == 2
+    store.dispose()
+
+
+def test_a_memo_started_again_has_the_store_asked_again(built, tmp_path, monkeypatch):
+    monkeypatch.setattr(scope, "REMEMBERED", 6)
+    store = migrated_store(tmp_path / "app.db")
+    feedback_from(store, ("ann", t(2026, 2, 2)), ("bo", t(2026, 2, 9)), ("dee", t(2026, 2, 10)))
+    statements = counted_queries(built)
+    scope.everyone_in_store(store, warehouse=built)
+    id_attributes(["x1", "x2", "x3", "x4"], warehouse=built)  # three and four are more than six
+    scope.everyone_in_store(store, warehouse=built)
+    assert len(statements) == 3 and "'bo'" in statements[2][1]
     store.dispose()

@@ -5,8 +5,10 @@ otherwise a result is fresh for ten minutes, then served once more while it is c
 the background (`cached`): a database queried in place shows rows at most twenty minutes old.
 Figures that read the app store for a period that ends today are at most a minute old
 (live_minute); where a loader's figures come from both stores, the warehouse's part is kept per
-build and only the app store's per minute (the Overview, the campaigns). Only small frames and
-dicts are cached: cache_data copies its value on every hit.
+build and only the app store's per minute (the Overview, the campaigns; the Overview's answer
+figures keep the store's rows per period too, PeriodRows). Figures that depend only on where a
+period ends are kept by its end (Filters.at_its_end). Only small frames and dicts are cached:
+cache_data copies its value on every hit.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from metrics import (
     overview,
     profile,
     retention,
+    scope,
     sections,
     survey_results,
 )
@@ -97,7 +100,13 @@ def app_store(url: str) -> AppStore:
 
 
 def _stores(settings: Settings) -> tuple[Warehouse, AppStore]:
-    return warehouse(settings), app_store(settings.app_db_url)
+    """The two stores, for figures of the app store's records: a built warehouse (a DuckDB file,
+    whose memo lasts until a sync swaps in another) first told of every member the app store names
+    (metrics.scope.everyone_in_store), so that another period's respondents are known already."""
+    community, store = warehouse(settings), app_store(settings.app_db_url)
+    if settings.warehouse_path is not None:
+        scope.everyone_in_store(store, warehouse=community)
+    return community, store
 
 
 _AHEAD = threading.local()  # .active while ui/warming.py computes figures in this thread
@@ -152,8 +161,9 @@ def _overview(settings: Settings, version: str, filters: Filters) -> overview.Co
 
 @cached()
 def _overview_answers(settings: Settings, version: str, filters: Filters, live: int | None) -> overview.Answers:
+    community, _ = _stores(settings)
     store = PeriodRows(settings, version, live)
-    return overview.answer_figures(warehouse=warehouse(settings), app_store=store, filters=filters)
+    return overview.answer_figures(warehouse=community, app_store=store, filters=filters)
 
 
 @dataclass(frozen=True)
@@ -162,13 +172,15 @@ class PeriodRows:
     figures (per build, and per minute while the period runs: `live`). Those statements name the
     period only, and each figure keeps the rows of the members a view's filters select
     (metrics.scope.in_scope): a member filter changed on a period reads the period's rows again
-    from memory (six statements of the app store, 0.04 s at the large scale)."""
+    from memory (six statements of the app store, 0.04 s at the large scale). So a filter chosen on
+    a period that is over counts the records as they were read for the period, up to TTL_S before
+    (as the view without it does), not a duplicate marked or an answer imported since."""
 
     settings: Settings
     version: str
     live: int | None
 
-    def run(self, statement: sa.Executable) -> pd.DataFrame:
+    def run(self, statement: sa.ClauseElement) -> pd.DataFrame:
         compiled = statement.compile(app_store(self.settings.app_db_url).engine)
         key = f"{compiled}\n{sorted(compiled.params.items())!r}"
         return _store_rows(self.settings, self.version, self.live, key, statement)
@@ -176,7 +188,7 @@ class PeriodRows:
 
 @cached()
 def _store_rows(
-    settings: Settings, version: str, live: int | None, key: str, _statement: sa.Executable
+    settings: Settings, version: str, live: int | None, key: str, _statement: sa.ClauseElement
 ) -> pd.DataFrame:
     """`_statement`'s rows from the app store, cached by `key` (its text and parameters)."""
     return app_store(settings.app_db_url).run(_statement)
@@ -721,8 +733,8 @@ def load_negative_share(settings: Settings, version: str, filters: Filters) -> f
 
 @cached()
 def _negative_share(settings: Settings, version: str, filters: Filters, live: int | None) -> feedback.NegativeShare:
-    store = PeriodRows(settings, version, live)
-    return feedback.negative_share(app_store=store, warehouse=warehouse(settings), filters=filters)
+    community, _ = _stores(settings)
+    return feedback.negative_share(app_store=PeriodRows(settings, version, live), warehouse=community, filters=filters)
 
 
 def load_response_times(settings: Settings, version: str, filters: Filters) -> feedback.ResponseTimes:
@@ -731,8 +743,8 @@ def load_response_times(settings: Settings, version: str, filters: Filters) -> f
 
 @cached()
 def _response_times(settings: Settings, version: str, filters: Filters, live: int | None) -> feedback.ResponseTimes:
-    store = PeriodRows(settings, version, live)
-    return feedback.response_times(app_store=store, warehouse=warehouse(settings), filters=filters)
+    community, _ = _stores(settings)
+    return feedback.response_times(app_store=PeriodRows(settings, version, live), warehouse=community, filters=filters)
 
 
 def member_id_for_email(settings: Settings, email: str) -> str | None:
