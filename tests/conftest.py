@@ -573,9 +573,12 @@ def configured(tmp_path, monkeypatch):
 @pytest.fixture
 def loaders(warehouse, monkeypatch, tmp_path):
     """ui/data.py's loaders reading the fixture warehouse, their caches empty (the settings, version
-    and filters the tests pass are the same for every engine); yields the settings to pass."""
+    and filters the tests pass are the same for every engine); yields the settings to pass. The
+    warehouse serves the session's other tests: what the loaders had it remember (the app store's
+    members, metrics.scope) is forgotten after."""
     import streamlit as st
 
+    from metrics import scope
     from settings import load_settings
     from ui import data
 
@@ -584,6 +587,8 @@ def loaders(warehouse, monkeypatch, tmp_path):
     st.cache_data.clear()
     yield load_settings()
     st.cache_data.clear()
+    for name in ("id_attributes", scope.EVERYONE):
+        warehouse.memo(name).clear()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from data_sources.warehouse import Warehouse, build_warehouse
-from metrics import activity, feedback, members, retention, scope
+from metrics import activity, feedback, members, retention
 from metrics.filters import Filters, narrowed, with_dates
 from metrics.overview import movers_frame, overview_kpis
 from schema import MEMBER_DIMENSIONS
@@ -443,5 +443,3 @@ def test_a_member_filter_reads_its_periods_answers_from_memory(warehouse, loader
     data.PeriodRows(loaders, "v", live=1).run(feedback.open_feedback_by_member_query(filters=P))
     data.PeriodRows(loaders, "v", live=2).run(feedback.open_feedback_by_member_query(filters=P))
     assert len(statements) == 2  # another minute of a period that runs reads the store again
-    for name in ("id_attributes", scope.EVERYONE):  # the warehouse serves the session's other tests
-        warehouse.memo(name).clear()
