@@ -315,7 +315,7 @@ def changes(spans: sa.FromClause, *groups: str) -> sa.Select:
         return spans.c.next_day.is_(None) | (spans.c.next_day - spans.c.day >= window)
 
     grouped = [spans.c[name] for name in groups]
-    per_day = (
+    day_counts = (
         sa.select(
             spans.c.day,
             *grouped,
@@ -326,18 +326,18 @@ def changes(spans: sa.FromClause, *groups: str) -> sa.Select:
             count_where(ends(30)).label("mau_ends"),
         )
         .group_by(spans.c.day, *grouped)
-        .cte("day_counts")  # not "per_day": metrics.activity names its FROM item so
+        .cte("day_counts")  # not "per_day", the name of the FROM item metrics.activity wraps it in
     )
-    kept = [per_day.c[name] for name in groups]
+    kept = [day_counts.c[name] for name in groups]
     events = sa.union_all(
-        sa.select(per_day.c.day, *kept, per_day.c.dau, per_day.c.wau_starts, per_day.c.mau_starts),
+        sa.select(day_counts.c.day, *kept, day_counts.c.dau, day_counts.c.wau_starts, day_counts.c.mau_starts),
         # Only the days where coverage ends: most member-days are followed by another within a week.
-        sa.select((per_day.c.day + sa.literal_column("7")).label("day"), *kept, zero, -per_day.c.wau_ends, zero).where(
-            per_day.c.wau_ends > 0
-        ),
-        sa.select((per_day.c.day + sa.literal_column("30")).label("day"), *kept, zero, zero, -per_day.c.mau_ends).where(
-            per_day.c.mau_ends > 0
-        ),
+        sa.select(
+            (day_counts.c.day + sa.literal_column("7")).label("day"), *kept, zero, -day_counts.c.wau_ends, zero
+        ).where(day_counts.c.wau_ends > 0),
+        sa.select(
+            (day_counts.c.day + sa.literal_column("30")).label("day"), *kept, zero, zero, -day_counts.c.mau_ends
+        ).where(day_counts.c.mau_ends > 0),
     ).subquery("events")
     keys = [events.c.day, *(events.c[name] for name in groups)]
     return sa.select(
