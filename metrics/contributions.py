@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 import schema
 from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
-from metrics.kept import Kept, keep_by_view, of_keys, period_id, untouched_and_after
+from metrics.kept import Kept, keep_by_view, of_keys, period_id
 from metrics.member_days import activity_days, member_attributes, member_days
 from metrics.sql import count_where, member_conditions, week_start
 from rollup.build import is_contribution
@@ -38,6 +38,7 @@ from rollup.tables import (
     engagement_counts,
     engagement_leaders,
     engagement_platforms,
+    member_keys,
 )
 
 DAILY_UP_TO_DAYS = 31  # longer periods are shown by week
@@ -302,7 +303,13 @@ def _leaders_merged(
     fell = sa.select(before.c.member_id).where(~now.exists() | now.where(lower).exists())
     if connection.scalar(sa.select(fell.exists())):
         return None
-    return _firsts(untouched_and_after(table, after, touched, [column.name for column in engagement_leaders.c]))
+    touched_ids = sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(touched))
+    columns = [column.name for column in engagement_leaders.c]
+    candidates = sa.union_all(
+        sa.select(*(table.c[name] for name in columns)).where(table.c.member_id.not_in(touched_ids)),
+        sa.select(*(after.c[name] for name in columns)),
+    ).subquery("candidates")
+    return _firsts(candidates)
 
 
 keep_by_view(

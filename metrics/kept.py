@@ -24,7 +24,7 @@ from sqlalchemy.sql.expression import TableClause
 import sa_internals
 from data_sources.rollup import Before, KeptFigures, Merge, keep_figures
 from metrics.filters import Filters, day_number, kept_views
-from rollup.tables import DIALECT_ATTRIBUTE, KEPT_ATTRIBUTES, READS_KEPT, member_keys
+from rollup.tables import DIALECT_ATTRIBUTE, KEPT_ATTRIBUTES, READS_KEPT
 
 
 @sa_internals.cache_key_includes(
@@ -68,18 +68,6 @@ def _compile_kept(element: Kept, compiler: SQLCompiler, **kw: object) -> str:
 def period_id(filters: Filters) -> str:
     """How kept figures of one period name it: "start:end", day numbers."""
     return f"{day_number(filters.start)}:{day_number(filters.end)}"
-
-
-def untouched_and_after(
-    table: sa.FromClause, after: sa.FromClause, touched: sa.Select, columns: list[str]
-) -> sa.Subquery:
-    """Of a kept table of rows by member (`columns`, member_id among them): the rows of the members
-    an increment did not touch (the keys `touched`), and the touched members' rows after it."""
-    touched_ids = sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(touched))
-    return sa.union_all(
-        sa.select(*(table.c[name] for name in columns)).where(table.c.member_id.not_in(touched_ids)),
-        sa.select(*(after.c[name] for name in columns)),
-    ).subquery("candidates")
 
 
 def of_keys(key: sa.ColumnElement, keys: sa.Select | None) -> list[sa.ColumnElement[bool]]:

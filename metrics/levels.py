@@ -14,17 +14,13 @@ from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 import schema
-from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
-from metrics.kept import Kept, keep_by_view, period_id, untouched_and_after
 from metrics.member_days import member_attributes
 from metrics.member_periods import Windows, fallen_silent, window_figures
 from metrics.scope import Runner, people_of
 from metrics.sql import count_where, member_conditions
-from rollup.tables import LEVELS_KEY, LISTED_KEPT, LISTS_KEY, level_counts, level_lists, member_keys
 from rollup.windows import LEVEL_DAYS, SILENCE_DAYS
 
 LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
@@ -32,7 +28,6 @@ ACTIVE_LEVELS = LEVELS[:-1]  # the levels only members with activity in the wind
 SLIPPING_SHOWN = 500  # slipping champions listed, most contributions first
 AT_LEVEL_SHOWN = 200  # members listed at a level, most contributions first
 members = schema.members
-DIMENSIONS = schema.MEMBER_DIMENSIONS  # the member combination the kept levels are by
 
 
 @dataclass(frozen=True)
@@ -119,18 +114,16 @@ def _levels(filters: Filters, rules: LevelRules, *, member_ids: list[str] | None
     )
 
 
-def _leveled(filters: Filters, rules: LevelRules, *, keys: sa.Select | None = None) -> sa.Select:
-    """The members with activity in either window who joined before the period's end (of those
-    with `keys` only, when given: an increment's share): member_key, active_weeks, contributions and
-    last_day in the window to the period's end, and their level then and at the previous period's
-    end (previous_level; NULL for those who joined since).
+def _leveled(filters: Filters, rules: LevelRules) -> sa.Select:
+    """The members with activity in either window who joined before the period's end: member_key,
+    active_weeks, contributions and last_day in the window to the period's end, and their level
+    then and at the previous period's end (previous_level; NULL for those who joined since).
 
     The window figures carry each member's join day, so nothing here joins the members: on
     PostgreSQL at a million members, joining them for their join times was a third of the level
     board's time."""
     now, before, _ = windows_read(filters, rules)
-    only = None if keys is None else keys.subquery("keys")
-    figures = window_figures(filters, {"now": now, "before": before}, only=only)
+    figures = window_figures(filters, {"now": now, "before": before})
     previous = sa.case(
         (
             figures.c.joined_day < day_number(filters.start),
@@ -226,19 +219,11 @@ def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int
     One statement, so the members' window figures, most of the Members page's time at a million
     members, are computed once where the database keeps a common table expression it reads four
     times (DuckDB, PostgreSQL, SQLite; Warehouse.reads_common_tables_once). Each level's list is
-    its own LIMIT, not a rank over all members, which PostgreSQL sorted whole (on disk).
-
-    A kept view's (with the usual rules and no longer lists than kept) reads the counts and lists a
-    sync's build keeps by member combination instead (level_counts, level_lists): a first change
-    of period or member filter on the Members page computed the window figures of a million
-    members, 0.1-0.2 s of it (docs/performance.md, "The level board kept")."""
+    its own LIMIT, not a rank over all members, which PostgreSQL sorted whole (on disk)."""
     leveled = _leveled(filters, rules).cte("leveled")
     text: sa.ColumnClause[str] = sa.literal_column("''")
     number: sa.ColumnClause[int] = sa.literal_column("0")
-    kept = rules == RULES and limit <= LISTED_KEPT
-    counted: sa.FromClause = _counted(leveled).subquery("counted")
-    if kept:
-        counted = _kept("counted", LEVELS_KEY, filters, _kept_counts(filters), _counted(leveled))
+    counted = _counted(leveled).subquery("counted")
     counts = sa.select(
         counted.c.previous_level,
         counted.c.level,
@@ -247,101 +232,46 @@ def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int
         *(text.label(name) for name in AT_LEVEL_COLUMNS[:5]),
         *(number.label(name) for name in ("active_weeks", "contributions", "last_day")),
     )
-    lists: list[sa.Select] = []
+    lists = []
     for level in ACTIVE_LEVELS:
-        computed = _top_at_level(leveled, filters, level, limit)
-        if kept:
-            at_level = _kept(f"at_{level}", LISTS_KEY, filters, _kept_list(filters, level, limit), computed)
-            lists.append(sa.select(*at_level.c))
-        else:
-            lists.append(computed)
+        at_level = leveled.c.level == level
+        # The `limit`-th most contributions at the level: members with fewer are not among the top,
+        # whatever their id, so only those with as many or more are joined to their ids and ordered.
+        least = (
+            sa.select(leveled.c.contributions)
+            .where(at_level)
+            .order_by(leveled.c.contributions.desc())
+            .limit(1)
+            .offset(max(limit - 1, 0))  # a limit of 0 lists nobody, as LIMIT 0 below says
+            .scalar_subquery()
+        )
+        member = member_attributes(filters, name=f"member_{level}")
+        top = (
+            sa.select(leveled, member.c.member_id)
+            .join(member, member.c.member_key == leveled.c.member_key)
+            .where(at_level, leveled.c.contributions >= sa.func.coalesce(least, -1))
+            .order_by(leveled.c.contributions.desc(), member.c.member_id)
+            .limit(limit)
+            .subquery(f"top_{level}")
+        )
+        place = sa.func.row_number().over(order_by=(top.c.contributions.desc(), top.c.member_id))
+        lists.append(
+            sa.select(
+                top.c.previous_level,
+                top.c.level,
+                number,
+                place,
+                members.c.member_id,
+                members.c.name,
+                members.c.segment,
+                members.c.channel,
+                members.c.region,
+                top.c.active_weeks,
+                top.c.contributions,
+                top.c.last_day,
+            ).join(members, members.c.member_id == top.c.member_id)
+        )
     return sa.union_all(counts, *lists)
-
-
-def _top_at_level(leveled: sa.CTE, filters: Filters, level: str, limit: int) -> sa.Select:
-    """The `limit` members at `level` with the most contributions (ties: member id), computed: the
-    level board's rows of a list (previous_level, level, members 0, place, then AT_LEVEL_COLUMNS'
-    member_id, name, segment, channel, region, and active_weeks, contributions, last_day)."""
-    at_level = leveled.c.level == level
-    # The `limit`-th most contributions at the level: members with fewer are not among the top,
-    # whatever their id, so only those with as many or more are joined to their ids and ordered.
-    least = (
-        sa.select(leveled.c.contributions)
-        .where(at_level)
-        .order_by(leveled.c.contributions.desc())
-        .limit(1)
-        .offset(max(limit - 1, 0))  # a limit of 0 lists nobody, as LIMIT 0 below says
-        .scalar_subquery()
-    )
-    member = member_attributes(filters, name=f"member_{level}")
-    top = (
-        sa.select(leveled, member.c.member_id)
-        .join(member, member.c.member_key == leveled.c.member_key)
-        .where(at_level, leveled.c.contributions >= sa.func.coalesce(least, -1))
-        .order_by(leveled.c.contributions.desc(), member.c.member_id)
-        .limit(limit)
-        .subquery(f"top_{level}")
-    )
-    place = sa.func.row_number().over(order_by=(top.c.contributions.desc(), top.c.member_id))
-    return sa.select(
-        top.c.previous_level,
-        top.c.level,
-        sa.literal_column("0").label("members"),
-        place.label("place"),
-        members.c.member_id,
-        members.c.name,
-        members.c.segment,
-        members.c.channel,
-        members.c.region,
-        top.c.active_weeks,
-        top.c.contributions,
-        top.c.last_day,
-    ).join(members, members.c.member_id == top.c.member_id)
-
-
-def _kept(name: str, key: str, filters: Filters, kept: sa.Select, computed: sa.Select) -> Kept:
-    """The view's rows: `kept`, read from the rollup's table of `key` where it keeps the view's
-    period, else `computed`."""
-    return Kept(name, key=key, timezone=filters.timezone, ids=[period_id(filters)], kept=kept, computed=computed)
-
-
-def _kept_counts(filters: Filters) -> sa.Select:
-    """_counted's rows of a kept view, added up over the member combinations the filters select."""
-    table = level_counts
-    return (
-        sa.select(
-            table.c.previous_level, table.c.level, sa.cast(sa.func.sum(table.c.members), sa.BigInteger).label("members")
-        )
-        .where(table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False))
-        .group_by(table.c.previous_level, table.c.level)
-    )
-
-
-def _kept_list(filters: Filters, level: str, limit: int) -> sa.Select:
-    """_top_at_level's rows of a kept view: the first at `level` of the member combinations the
-    filters select, each combination's first kept (a filter's first `limit` are among them)."""
-    table = level_lists
-    order = (table.c.contributions.desc(), table.c.member_id)
-    return (
-        sa.select(
-            table.c.previous_level,
-            table.c.level,
-            sa.literal_column("0").label("members"),
-            sa.func.row_number().over(order_by=order).label("place"),
-            table.c.member_id,
-            table.c.name,
-            table.c.segment,
-            table.c.channel,
-            table.c.region,
-            table.c.active_weeks,
-            table.c.contributions,
-            table.c.last_day,
-        )
-        .where(table.c.view == period_id(filters), table.c.level == level)
-        .where(*member_conditions(filters, table, with_team=False))
-        .order_by(*order)
-        .limit(limit)
-    )
 
 
 def level_board(
@@ -495,69 +425,3 @@ def member_profiles(
     )
     joined = asked.merge(profiles.rename(columns={"member_id": "person_id"}), on="person_id")
     return joined[PROFILE_COLUMNS].sort_values("member_id").reset_index(drop=True)
-
-
-def _by_combination(view: Filters, keys: sa.Select | None) -> sa.Subquery:
-    """_leveled's members of a view (of those with `keys`, when given) with their combination,
-    id and name: what the kept levels are made of."""
-    leveled = _leveled(view, RULES, keys=keys).subquery("leveled")
-    member = member_attributes(view)
-    return (
-        sa.select(*(member.c[name] for name in DIMENSIONS), member.c.member_id, members.c.name, *leveled.c)
-        .join(member, member.c.member_key == leveled.c.member_key)
-        .join(members, members.c.member_id == member.c.member_id)
-        .subquery("by_combination")
-    )
-
-
-def _counts_by_combination(view: Filters, keys: sa.Select | None) -> sa.Select:
-    """What level_counts keeps of a view: _counted's rows by member combination."""
-    rows = _by_combination(view, keys)
-    grouped = [*(rows.c[name] for name in DIMENSIONS), rows.c.previous_level, rows.c.level]
-    return sa.select(*grouped, sa.func.count().label("members")).group_by(*grouped)
-
-
-def _listed(view: Filters, keys: sa.Select | None) -> sa.Select:
-    """The members at an active level of a view, with level_lists' columns (but its view)."""
-    rows = _by_combination(view, keys)
-    return sa.select(*(rows.c[column.name] for column in level_lists.c if column.name != "view")).where(
-        rows.c.level.in_(ACTIVE_LEVELS)
-    )
-
-
-def _firsts(rows: sa.FromClause) -> sa.Select:
-    """What level_lists keeps, of rows with its columns: each view's, member combination's and
-    level's first LISTED_KEPT (_top_at_level's order), enough for the first LISTED_KEPT of any
-    member filter's, since those are each among their own combination's first."""
-    by = [rows.c.view, *(rows.c[name] for name in DIMENSIONS), rows.c.level]
-    order = (rows.c.contributions.desc(), rows.c.member_id)
-    ranked = sa.select(*rows.c, sa.func.row_number().over(partition_by=by, order_by=order).label("rank")).subquery(
-        "ranked"
-    )
-    return sa.select(*(ranked.c[column.name] for column in level_lists.c)).where(ranked.c.rank <= LISTED_KEPT)
-
-
-def _lists_merged(
-    connection: Connection, table: sa.FromClause, before: sa.FromClause, after: sa.FromClause, touched: sa.Select
-) -> sa.Select | None:
-    """level_lists after an increment, from its rows and the touched members' after it. An
-    increment only adds activities and members, so a touched member's contributions never fall and
-    a list's members stay ahead of those beyond it, unless one left its level (rose): where that
-    list was full, a member not kept may now be among its first, and the lists are computed again
-    (None). A list that was not full held every member at its level, and still does."""
-    peers = table.alias("peers")
-    same_list = [peers.c.view == table.c.view, peers.c.level == table.c.level]
-    same_list += [peers.c[name].is_not_distinct_from(table.c[name]) for name in DIMENSIONS]
-    full = sa.select(sa.func.count()).where(*same_list).scalar_subquery() >= LISTED_KEPT
-    stayed = sa.select(after.c.member_id).where(
-        after.c.view == table.c.view, after.c.member_id == table.c.member_id, after.c.level == table.c.level
-    )
-    touched_ids = sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(touched))
-    left = sa.select(table.c.member_id).where(table.c.member_id.in_(touched_ids), ~stayed.exists(), full)
-    if connection.scalar(sa.select(left.exists())):
-        return None
-    return _firsts(untouched_and_after(table, after, touched, [column.name for column in level_lists.c]))
-
-
-keep_by_view(level_counts, LEVELS_KEY, figures=_counts_by_combination, merge=added_up("members"))
-keep_by_view(level_lists, LISTS_KEY, figures=_listed, kept_of=_firsts, merge=_lists_merged)
