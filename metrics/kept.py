@@ -102,29 +102,21 @@ def keep_by_view(
     figures: Callable[[Filters, sa.Select | None], sa.Select],
     merge: Merge,
     kept_of: Callable[[sa.FromClause], sa.Select] | None = None,
-    held: Callable[[Connection, list[Filters]], list[Filters]] | None = None,
 ) -> None:
     """Keep `table`'s figures of today's kept views (views_kept, named by their periods):
     `figures` a view's rows by member combination, of the members with some keys when given (an
-    increment's share, KeptFigures), `kept_of` the rows kept of them all (all, when not given);
-    `held`, of those views, the ones whose figures the rollup's tables can give (all, when not given)."""
-
-    def views(connection: Connection, timezone: str) -> list[Filters]:
-        kept = views_kept(connection, timezone)
-        return held(connection, kept) if held else kept
+    increment's share, KeptFigures), `kept_of` the rows kept of them all (all, when not given)."""
 
     def of_views(views: list[Filters], keys: sa.Select | None) -> sa.FromClause:
         return _of_views(views, lambda view: figures(view, keys)).subquery("of_views")
 
     def kept_rows(connection: Connection, timezone: str) -> tuple[list[str], sa.Select | None]:
-        kept = views(connection, timezone)
-        if not kept:
-            return [], None
-        rows = of_views(kept, None)
-        return [period_id(view) for view in kept], kept_of(rows) if kept_of else sa.select(rows)
+        views = views_kept(connection, timezone)
+        rows = of_views(views, None)
+        return [period_id(view) for view in views], kept_of(rows) if kept_of else sa.select(rows)
 
     def kept_share(connection: Connection, timezone: str, keys: sa.Select, _before: Before | None) -> sa.Select:
         # from the rollup's tables alone, which an increment updates after the share before
-        return sa.select(of_views(views(connection, timezone), keys))
+        return sa.select(of_views(views_kept(connection, timezone), keys))
 
     keep_figures(KeptFigures(table=table, key=key, rows=kept_rows, share=kept_share, merge=merge))

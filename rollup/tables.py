@@ -45,9 +45,6 @@ PLATFORMS_KEY, PLATFORMS_ATTRIBUTE = "engagement_platforms", "pulse_engagement_p
 LEADERS_KEY, LEADERS_ATTRIBUTE = "engagement_leaders", "pulse_engagement_leaders"
 # The activity profile of the Overview and Members pages (metrics/retention.py), kept the same way.
 PROFILES_KEY, PROFILES_ATTRIBUTE = "activity_profiles", "pulse_activity_profiles"
-# The Members page's engagement levels (metrics/levels.py), kept the same way in a sync's build.
-LEVELS_KEY, LEVELS_ATTRIBUTE = "level_counts", "pulse_level_counts"
-LISTS_KEY, LISTS_ATTRIBUTE = "level_lists", "pulse_level_lists"
 # The campaigns' lift in a database queried in place (metrics/campaigns.py): pulse_info says the start
 # days (day numbers) lift_days holds.
 LIFT_KEY, LIFT_ATTRIBUTE = "lift_days", "pulse_lift_days"
@@ -58,8 +55,6 @@ KEPT_ATTRIBUTES = {  # pulse_info's keys of the kept views' figures (data_source
     PLATFORMS_KEY: PLATFORMS_ATTRIBUTE,
     LEADERS_KEY: LEADERS_ATTRIBUTE,
     PROFILES_KEY: PROFILES_ATTRIBUTE,
-    LEVELS_KEY: LEVELS_ATTRIBUTE,
-    LISTS_KEY: LISTS_ATTRIBUTE,
 }
 KEPT_KEYS = tuple(KEPT_ATTRIBUTES)
 # Those computed from the rollup's tables alone, so as current as member_days wherever it is: kept
@@ -249,33 +244,6 @@ activity_profiles = sa.Table(  # members active in the view and the two periods 
     sa.Column("was_active", sa.Integer),  # in the period before (NULL in the earliest)
     sa.Column("members", sa.Integer, nullable=False),
 )
-# The engagement levels of the kept views (metrics/levels.py): members by level at the view's end
-# and the previous period's (NULL: joined since), and each combination's first at each active level.
-level_counts = sa.Table(
-    "level_counts",
-    rollup_metadata,
-    _view(),
-    *_dimensions(),
-    sa.Column("previous_level", sa.String),
-    sa.Column("level", sa.String, nullable=False),
-    sa.Column("members", sa.Integer, nullable=False),
-)
-LISTED = 200  # level_lists: at least the first of each member combination at a level (all, when fewer)
-LISTED_SLACK = 50  # and this many more when built: an increment's members who rose a level leave their lists
-level_lists = sa.Table(
-    "level_lists",
-    rollup_metadata,
-    _view(),
-    *_dimensions(),
-    sa.Column("level", sa.String, nullable=False),
-    sa.Column("member_id", members.c.member_id.type, nullable=False),
-    sa.Column("name", members.c.name.type),
-    sa.Column("active_weeks", sa.Integer, nullable=False),
-    sa.Column("contributions", sa.Integer, nullable=False),
-    sa.Column("last_day", sa.Integer, nullable=False),
-    sa.Column("previous_level", sa.String),
-    sa.Column("complete", sa.Boolean, nullable=False),  # the list holds every member at its level
-)
 KEPT_TABLES = (  # the tables of the kept figures, whether or not a build registers them
     campaign_results,
     lift_days,
@@ -283,6 +251,4 @@ KEPT_TABLES = (  # the tables of the kept figures, whether or not a build regist
     engagement_platforms,
     engagement_leaders,
     activity_profiles,
-    level_counts,
-    level_lists,
 )

@@ -30,7 +30,7 @@ from data_sources.sync import load_community as read_source
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from errors import kept_text
-from metrics import campaigns, contributions, levels, sections
+from metrics import campaigns, contributions, sections
 from metrics.filters import Filters, kept_views
 from metrics.kept import period_id
 from metrics.overview import daily_activity
@@ -42,8 +42,6 @@ from rollup.tables import (
     KEPT_KEYS,
     KEPT_TABLES,
     LEADERS_KEY,
-    LEVELS_KEY,
-    LISTS_KEY,
     PLATFORMS_KEY,
     PROFILES_KEY,
     WINDOWS_KEY,
@@ -105,7 +103,7 @@ STEPS = [
     ],
 ]
 P = date(2025, 3, 1), date(2025, 3, 8)
-BY_VIEW_KEYS = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY, LEVELS_KEY, LISTS_KEY)  # the figures kept by view
+BY_VIEW_KEYS = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY)  # the figures kept by view
 
 
 def kept_periods(timezone: str, engine: str = "duckdb") -> set[str]:
@@ -267,11 +265,8 @@ def sql_urls(engine: str, directory: Path, new_postgres_database) -> tuple[str, 
 def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone, tmp_path, request, monkeypatch):
     # Built on P's last day, the rollup keeps windows of the fixture's days, which the increments change.
     monkeypatch.setattr(clock, "now", lambda: datetime(2025, 3, 8, 12))
-    # The leaderboard's and each level list's first of each combination: one (and one more on a
-    # level list), so that an increment moves members in and out.
+    # The leaderboard's first of each combination: one, so that an increment moves members in and out.
     monkeypatch.setattr(contributions, "LEADERS_KEPT", 1)
-    monkeypatch.setattr(levels, "LISTED", 1)
-    monkeypatch.setattr(levels, "LISTED_SLACK", 1)
     kept = windows_to_keep(timezone)
     if engine == "duckdb":
         build = build_warehouse(tmp_path / "grown" / "warehouse.duckdb", community.frames(), timezone=timezone)
@@ -286,16 +281,13 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
     whole: list[list[str]] = []  # per step, the kept figures computed again whole (the others merged)
     write_kept = increment_module.write_kept
     monkeypatch.setattr(
-        increment_module, "write_kept", lambda *args, **kw: whole[-1].extend(kw["keys"]) or write_kept(*args, **kw)
+        increment_module, "write_kept", lambda *args, **kw: whole.append(sorted(kw["keys"])) or write_kept(*args, **kw)
     )
     for step in range(len(STEPS)):
-        whole.append([])
         increment(grown_url, step, timezone=timezone)
-    # The leaderboard only where carol's negative points make her fall (step 2); the level lists are
-    # merged as members rise, join and overtake (alice a regular, zoe and carol casual members of
-    # kept lists; a list left short is tests/test_levels_kept.py's); the campaigns are merged too
-    # (no step replaces them).
-    assert whole == [[], [], [LEADERS_KEY]]
+    # The leaderboard only where carol's negative points make her fall (step 2): the campaigns are
+    # merged too (no step replaces them).
+    assert whole == [[LEADERS_KEY]]
     after, expected = tables_of(grown_url), tables_of(whole_url)
     for name, rows in expected.items():
         assert after[name] == rows, name

@@ -377,9 +377,7 @@ def assert_computed_alike(
     return with_rows
 
 
-def test_windows_months_and_first_days_give_the_computed_answers(demo_data_dir, statements, monkeypatch):
-    # the level board from the windows, not from the levels a build keeps (tests/test_levels_kept.py)
-    monkeypatch.setattr(levels, "LISTED", 0)
+def test_windows_months_and_first_days_give_the_computed_answers(demo_data_dir, statements):
     today = datetime.now().date()
     warehouse = Warehouse(f"duckdb:///{demo_data_dir / 'warehouse.duckdb'}")
     try:

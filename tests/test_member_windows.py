@@ -43,13 +43,6 @@ def _rebuild_rollup(url: str, windows: list[tuple[int, int]]) -> None:
         engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def board_from_windows(monkeypatch) -> None:
-    """The level board of a kept view reads the levels a sync's build keeps
-    (tests/test_levels_kept.py); here it is computed, from the windows kept or not."""
-    monkeypatch.setattr(levels, "LISTED", 0)
-
-
 @pytest.fixture(scope="module", params=["duckdb", "sqlite", "postgresql"])
 def kept(request, tmp_path_factory) -> str:
     """The URL of a demo community whose rollup keeps VIEW's windows, on each engine with one."""
