@@ -3,10 +3,22 @@ from (most of them today, a tenth on old days, as late data arrives), then synce
 sets the whole at 5 s or less at the large scale. Timed in two parts: reading the folder (its grown
 file from where the last read ended, data_sources/read_cache.py; the files the same to the byte from
 the cache), and the rest of the run (comparing with the warehouse, appending to a copy, updating the
-rollup, swapping it in)."""
+rollup, swapping it in).
+
+python -m bench.increment --csv bench/data/large/csv --scratch DIR [--runs 3]   this phase alone,
+repeated: the CSV folder copied into DIR, synced whole there (its own process, as `make bench`
+syncs), then `--runs` increments of 10,000 activities each; to compare two versions of the code,
+run it from each (a git worktree) on its own scratch folder, one after the other, and compare the
+runs' total seconds (this machine's speed drifts within minutes).
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
+import shutil
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,9 +37,11 @@ ADDED = 10_000
 LATE_SHARE = 0.1  # of the added activities, on a day already in the warehouse
 
 
-def added_activities(activities: pd.DataFrame, *, now: datetime, count: int = ADDED) -> pd.DataFrame:
+def added_activities(
+    activities: pd.DataFrame, *, now: datetime, count: int = ADDED, prefix: str = "added"
+) -> pd.DataFrame:
     """`count` activities shaped like the generated ones (members, kinds, platforms drawn from them),
-    with new ids: most in the hours before `now`, a tenth on days up to a year back."""
+    with new ids (`prefix`-n): most in the hours before `now`, a tenth on days up to a year back."""
     rng = np.random.default_rng(26)
     drawn = activities.sample(n=count, random_state=26, replace=True).reset_index(drop=True)
     back = rng.uniform(0, 6 * 3600, count)
@@ -35,7 +49,7 @@ def added_activities(activities: pd.DataFrame, *, now: datetime, count: int = AD
     back[late] = rng.uniform(1, 365, late.sum()) * 86_400
     stamps = pd.Timestamp(now) - pd.to_timedelta(back, unit="s")
     return drawn.assign(
-        activity_id=[f"added-{n}" for n in range(count)],
+        activity_id=[f"{prefix}-{n}" for n in range(count)],
         occurred_at=stamps.floor("s").astype(drawn["occurred_at"].dtype),
     )
 
@@ -60,3 +74,40 @@ def measure(added: pd.DataFrame, csv_folder: Path, *, settings: Settings, store:
         "mode": result.mode,
         "reason": str(result.reason),
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.increment")
+    parser.add_argument("--csv", type=Path, required=True, help="the bench's CSV folder (bench/data/SCALE/csv)")
+    parser.add_argument("--scratch", type=Path, required=True, help="a folder to copy it into (emptied first)")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    shutil.rmtree(args.scratch, ignore_errors=True)
+    csv_folder, data = args.scratch / "csv", args.scratch / "data"
+    shutil.copytree(args.csv, csv_folder)
+    data.mkdir()
+    os.environ.update({"PULSE_DATA_DIR": str(data), "PULSE_TIMEZONE": "UTC"})
+    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
+        os.environ.pop(name, None)
+    import clock
+    from settings import load_settings
+
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "cli.py", "sync", "--source", str(csv_folder), "--full"], check=True)
+    print(f"full sync {time.perf_counter() - started:.1f} s")
+    activities = pacsv.read_csv(csv_folder / "activities.csv").to_pandas()
+    settings = load_settings()
+    store = AppStore(settings.app_db_url)
+    store.migrate()
+    stamp = int(time.time())
+    for run in range(args.runs):
+        added = added_activities(activities, now=clock.now(), prefix=f"added-{stamp}-{run}")
+        result = measure(added, csv_folder, settings=settings, store=store, now=clock.now())
+        print(
+            f"increment {run + 1}: {result['total_s']:.2f} s (reading {result['read_s']:.2f} s, the rest"
+            f" {result['append_s']:.2f} s), {result['mode']}: {result['reason']}"
+        )
+
+
+if __name__ == "__main__":
+    main()
