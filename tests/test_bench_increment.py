@@ -1,0 +1,42 @@
+"""`python -m bench.increment` (bench/increment.py): the bench's incremental sync repeated alone on a
+scratch copy of a CSV folder, synced whole first; each run appends its own 10,000 activities and
+syncs them as an increment, and the folder it was given stays as it was."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from bench.increment import ADDED
+from bench.run import write_csv_folder
+from tests import community
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+def test_each_run_appends_its_own_activities_as_an_increment(tmp_path):
+    frames = community.frames()
+    write_csv_folder(frames, tmp_path / "csv")
+    given = _lines(tmp_path / "csv" / "activities.csv")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PULSE_")}
+    command = [sys.executable, "-m", "bench.increment", "--csv", str(tmp_path / "csv"), "--scratch"]
+    done = subprocess.run(
+        [*command, str(tmp_path / "scratch"), "--runs", "2"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = [line for line in done.stdout.splitlines() if line.startswith("increment ")]
+    assert len(runs) == 2 and all("), incremental: Only new rows: 10,000 activities" in line for line in runs), runs
+    assert _lines(tmp_path / "csv" / "activities.csv") == given  # the folder given is not touched
+    assert _lines(tmp_path / "scratch" / "csv" / "activities.csv") == given + 2 * ADDED
+    with duckdb.connect(str(tmp_path / "scratch" / "data" / "warehouse.duckdb"), read_only=True) as warehouse:
+        (stored,) = warehouse.execute("SELECT count(*) FROM activities").fetchone()
+    assert stored == len(frames["activities"]) + 2 * ADDED
