@@ -28,10 +28,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+import clock
 import metrics.registered  # noqa: F401 (keep the figures in the rollups built here, as cli.py and the app do)
 from data_sources.sync import load_community, run_sync
-from settings import Settings
+from settings import Settings, load_settings
 from store.database import AppStore
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ADDED = 10_000
 LATE_SHARE = 0.1  # of the added activities, on a day already in the warehouse
@@ -77,34 +80,40 @@ def measure(added: pd.DataFrame, csv_folder: Path, *, settings: Settings, store:
 
 
 def main() -> None:
+    """Copy a CSV folder into a scratch folder, sync it whole there, then time `--runs` increments:
+    the bench's phase on its own, so that two versions of the code can be compared on one machine
+    minutes apart (the whole bench takes 17 minutes, and this machine's speed drifts within them)."""
     parser = argparse.ArgumentParser(prog="python -m bench.increment")
     parser.add_argument("--csv", type=Path, required=True, help="the bench's CSV folder (bench/data/SCALE/csv)")
-    parser.add_argument("--scratch", type=Path, required=True, help="a folder to copy it into (emptied first)")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scratch", type=Path, required=True, help="where its copy (csv/) and warehouse (data/) go")
+    parser.add_argument("--runs", type=int, default=3, help="increments of 10,000 activities, one after another")
     args = parser.parse_args()
-    shutil.rmtree(args.scratch, ignore_errors=True)
     csv_folder, data = args.scratch / "csv", args.scratch / "data"
+    if args.csv.resolve().is_relative_to(args.scratch.resolve()):
+        parser.error("--scratch holds the CSV folder: give a folder of its own")
+    for folder in (csv_folder, data):  # the scratch folder's own, never anything else in it
+        shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(args.csv, csv_folder)
     data.mkdir()
-    os.environ.update({"PULSE_DATA_DIR": str(data), "PULSE_TIMEZONE": "UTC"})
+    os.environ.update({"PULSE_DATA_DIR": str(data.resolve()), "PULSE_TIMEZONE": "UTC"})
     for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
         os.environ.pop(name, None)
-    import clock
-    from settings import load_settings
-
     started = time.perf_counter()
-    subprocess.run([sys.executable, "cli.py", "sync", "--source", str(csv_folder), "--full"], check=True)
+    sync = [sys.executable, "cli.py", "sync", "--source", str(csv_folder.resolve()), "--full"]
+    subprocess.run(sync, check=True, cwd=ROOT)  # this checkout's cli.py, as the increments use its code
     print(f"full sync {time.perf_counter() - started:.1f} s")
+    # Every run's activities drawn first, so that the export's frame (gigabytes at the large scale)
+    # is gone before the syncs, as in `make bench`.
     activities = pacsv.read_csv(csv_folder / "activities.csv").to_pandas()
+    added = [added_activities(activities, now=clock.now(), prefix=f"added-{run}") for run in range(args.runs)]
+    del activities
     settings = load_settings()
     store = AppStore(settings.app_db_url)
     store.migrate()
-    stamp = int(time.time())
-    for run in range(args.runs):
-        added = added_activities(activities, now=clock.now(), prefix=f"added-{stamp}-{run}")
-        result = measure(added, csv_folder, settings=settings, store=store, now=clock.now())
+    for run, rows in enumerate(added, start=1):
+        result = measure(rows, csv_folder, settings=settings, store=store, now=clock.now())
         print(
-            f"increment {run + 1}: {result['total_s']:.2f} s (reading {result['read_s']:.2f} s, the rest"
+            f"increment {run}: {result['total_s']:.2f} s (reading {result['read_s']:.2f} s, the rest"
             f" {result['append_s']:.2f} s), {result['mode']}: {result['reason']}"
         )
 

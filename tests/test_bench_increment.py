@@ -27,10 +27,19 @@ def test_each_run_appends_its_own_activities_as_an_increment(tmp_path):
     frames = community.frames()
     write_csv_folder(frames, tmp_path / "csv")
     given = _lines(tmp_path / "csv" / "activities.csv")
+    stale = tmp_path / "scratch" / "csv"  # an earlier run's copy, grown: copied again
+    write_csv_folder(frames, stale)
+    (stale / "activities.csv").write_text("no longer a CSV of activities\n", encoding="utf-8")
     env = {name: value for name, value in os.environ.items() if not name.startswith("PULSE_")}
+    env["PULSE_SECRETS_FILE"] = str(tmp_path / "no-secrets.toml")  # not a developer's .streamlit/secrets.toml
     command = [sys.executable, "-m", "bench.increment", "--csv", str(tmp_path / "csv"), "--scratch"]
     done = subprocess.run(
-        [*command, str(tmp_path / "scratch"), "--runs", "2"], cwd=ROOT, env=env, capture_output=True, text=True
+        [*command, str(tmp_path / "scratch"), "--runs", "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     runs = [line for line in done.stdout.splitlines() if line.startswith("increment ")]
@@ -40,3 +49,11 @@ def test_each_run_appends_its_own_activities_as_an_increment(tmp_path):
     with duckdb.connect(str(tmp_path / "scratch" / "data" / "warehouse.duckdb"), read_only=True) as warehouse:
         (stored,) = warehouse.execute("SELECT count(*) FROM activities").fetchone()
     assert stored == len(frames["activities"]) + 2 * ADDED
+
+
+def test_a_scratch_folder_that_holds_the_csv_folder_is_refused(tmp_path):
+    write_csv_folder(community.frames(), tmp_path / "csv")
+    command = [sys.executable, "-m", "bench.increment", "--csv", str(tmp_path / "csv"), "--scratch", str(tmp_path)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "--scratch holds the CSV folder" in done.stderr
+    assert (tmp_path / "csv" / "activities.csv").exists()
