@@ -95,7 +95,11 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(args.csv, csv_folder)
     data.mkdir()
-    os.environ.update({"PULSE_DATA_DIR": str(data.resolve()), "PULSE_TIMEZONE": "UTC"})
+    # The scratch folder's warehouse and app store alone, whatever this checkout's secrets configure.
+    secrets = args.scratch / "no-secrets.toml"
+    os.environ.update(
+        {"PULSE_DATA_DIR": str(data.resolve()), "PULSE_TIMEZONE": "UTC", "PULSE_SECRETS_FILE": str(secrets)}
+    )
     for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
         os.environ.pop(name, None)
     started = time.perf_counter()
