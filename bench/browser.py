@@ -180,12 +180,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(script: str, env: dict[str, str]) -> Iterator[str]:
-    """`streamlit run script` on a free port until the block ends."""
+def serve(script: str, env: dict[str, str], *, root: Path = ROOT) -> Iterator[str]:
+    """`streamlit run script` on a free port until the block ends, from the checkout at `root`
+    (this one; bench/first_changes.py serves another too)."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
