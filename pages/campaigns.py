@@ -22,6 +22,7 @@ from ui.tables import (
     data_table,
     day_column,
     known_words,
+    leading,
     local_day_column,
     period_days,
     plain,
@@ -60,8 +61,11 @@ if kind is not None:
     st.caption(t("campaigns.showing_kind", kind=plain(kind)))
 number = {"format": "localized"}
 no_answers = t("column.no_answers")
+# What the table compares campaigns by first (a phone shows three or four columns), then the rest
+# as the funnel runs; the lift's blank is explained beside it.
+results = ("name", "reach", "participants", "lift", "lift_from")
 selected = data_table(
-    shown,
+    leading(shown, *results),
     key="campaigns_table",
     file_name="campaigns",
     selectable=True,
