@@ -20,7 +20,7 @@ from metrics.filters import Filters, day_number
 from metrics.member_days import member_attributes
 from metrics.member_periods import Windows, fallen_silent, window_figures
 from metrics.scope import Runner, people_of
-from metrics.sql import count_where, member_conditions
+from metrics.sql import count_where, member_conditions, one_of
 from rollup.windows import LEVEL_DAYS, SILENCE_DAYS
 
 LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
@@ -109,7 +109,7 @@ def _levels(filters: Filters, rules: LevelRules, *, member_ids: list[str] | None
         )
         .select_from(members.outerjoin(stats, stats.c.member_id == members.c.member_id))
         .where(*member_conditions(filters), members.c.joined_at < filters.end_utc)
-        .where(*([members.c.member_id.in_(member_ids)] if member_ids is not None else []))
+        .where(*([one_of(members.c.member_id, member_ids)] if member_ids is not None else []))
         .subquery("levels")
     )
 

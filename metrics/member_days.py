@@ -29,7 +29,7 @@ from sqlalchemy.sql.expression import TableClause
 import sa_internals
 import schema
 from metrics.filters import Filters, day_number
-from metrics.sql import member_conditions
+from metrics.sql import member_conditions, one_of
 from rollup.build import activity_day_columns, grouped_activities
 from rollup.tables import DIALECT_ATTRIBUTE, activity_rollup, member_groups, member_keys, rollup
 
@@ -114,7 +114,7 @@ def member_days(
     )
     conditions = [activities.c.occurred_at >= filters.utc(first), activities.c.occurred_at < filters.utc(end)]
     if member_ids is not None:
-        conditions.append(activities.c.member_id.in_(member_ids))
+        conditions.append(one_of(activities.c.member_id, member_ids))
     days = grouped_activities(filters.timezone, *conditions)
     from_activities = _with_member(days).where(*member_conditions(filters))
     return FromRollup(name, filters.timezone, from_rollup, from_activities)
@@ -146,7 +146,7 @@ def key_in_scope(
     if member_ids is None and not filters.selects_members:
         return key.not_in(sa.select(member_keys.c.member_key).where(member_keys.c.is_team == sa.true()))
     keys = sa.select(member_keys.c.member_key).where(*member_conditions(filters, member_keys))
-    return key.in_(keys.where(member_keys.c.member_id.in_(member_ids)) if member_ids is not None else keys)
+    return key.in_(keys.where(one_of(member_keys.c.member_id, member_ids)) if member_ids is not None else keys)
 
 
 def day_in_scope(days: sa.FromClause, filters: Filters) -> sa.ColumnElement[bool]:
@@ -172,6 +172,6 @@ def member_attributes(filters: Filters, *, member_ids: list[str] | None = None, 
         *member_conditions(filters)
     )
     if member_ids is not None:
-        from_rollup = from_rollup.where(member_keys.c.member_id.in_(member_ids))
-        computed = computed.where(members.c.member_id.in_(member_ids))
+        from_rollup = from_rollup.where(one_of(member_keys.c.member_id, member_ids))
+        computed = computed.where(one_of(members.c.member_id, member_ids))
     return FromRollup(name, filters.timezone, from_rollup, computed)
