@@ -23,8 +23,12 @@ import os
 import statistics
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bench import browser
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ("open_cold_s", "period_first_s", "filter_first_s")
@@ -36,11 +40,10 @@ def order(pair: int) -> tuple[str, str]:
     return ("a", "b") if pair % 2 == 0 else ("b", "a")
 
 
-def summary(samples: dict[str, dict[str, list[float]]], reference: list[float]) -> dict:
+def summary(samples: dict[str, dict[str, list[float]]], reference: list[float]) -> dict[str, Any]:
     """Each version's medians and their ratios to the reference's median rerun (a page's opening
     has no reference here: no ratio), and per figure the median of the pairs' differences (b - a)
-    and in how many pairs b took less time (the samples paired in order: a run stopped between the
-    two versions of a pair leaves that pair out)."""
+    and in how many pairs b took less time (the samples paired in order)."""
     rerun = statistics.median(reference) if reference else None
     result: dict = {"reference_rerun_s": rerun}
     for version in ("a", "b"):
@@ -51,7 +54,7 @@ def summary(samples: dict[str, dict[str, list[float]]], reference: list[float]) 
         result[version] = {**medians, "ratios": ratios}
     differences = {}
     for name in FIGURES:
-        pairs = list(zip(samples["a"].get(name, []), samples["b"].get(name, []), strict=False))
+        pairs = list(zip(samples["a"].get(name, []), samples["b"].get(name, []), strict=True))
         if pairs:
             gaps = [b - a for a, b in pairs]
             differences[name] = {
@@ -63,7 +66,7 @@ def summary(samples: dict[str, dict[str, list[float]]], reference: list[float]) 
     return result
 
 
-def measure(roots: dict[str, Path], *, page: str, pairs: int, env: dict[str, str]) -> dict:
+def measure(roots: dict[str, Path], *, page: str, pairs: int, env: dict[str, str]) -> dict[str, Any]:
     """`pairs` pairs of cold servers, one of each version (see the module's docstring)."""
     from playwright.sync_api import sync_playwright
 
@@ -93,7 +96,7 @@ def measure(roots: dict[str, Path], *, page: str, pairs: int, env: dict[str, str
     return {"page": page, "pairs": pairs, **summary(samples, reference), "samples": samples, "reference": reference}
 
 
-def _visit(chromium, url: str) -> None:
+def _visit(chromium: Browser, url: str) -> None:
     session = browser.Session(chromium)
     try:
         session.open(url)
@@ -101,7 +104,7 @@ def _visit(chromium, url: str) -> None:
         session.close()
 
 
-def _first_changes(chromium, app: str, page: str, chosen: list[str]) -> dict[str, float]:
+def _first_changes(chromium: Browser, app: str, page: str, chosen: list[str]) -> dict[str, float]:
     """The page opened in a new session on a cold server, its period changed, then its member
     filter (to `chosen`'s choice, or the first, which `chosen` then keeps)."""
     address, label = browser.DASHBOARDS[page]
@@ -116,7 +119,7 @@ def _first_changes(chromium, app: str, page: str, chosen: list[str]) -> dict[str
     return {"open_cold_s": opened, "period_first_s": period, "filter_first_s": member_filter}
 
 
-def _reruns(chromium, ref: str) -> list[float]:
+def _reruns(chromium: Browser, ref: str) -> list[float]:
     session = browser.Session(chromium)
     try:
         session.open(ref)
@@ -130,11 +133,13 @@ def main() -> None:
     parser.add_argument("--a", type=Path, required=True, help="a checkout of the app (version A)")
     parser.add_argument("--b", type=Path, required=True, help="another checkout (version B)")
     parser.add_argument("--page", default="members", choices=sorted(browser.DASHBOARDS))
-    parser.add_argument("--pairs", type=int, default=6)
+    parser.add_argument("--pairs", type=int, default=6, help="pairs of cold servers, one of each version (1 or more)")
     parser.add_argument("--scale", default="large")
     parser.add_argument("--dir", type=Path, default=ROOT / "bench" / "data")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
+    if args.pairs < 1:
+        parser.error("--pairs must be 1 or more")
     roots = {"a": args.a.resolve(), "b": args.b.resolve()}
     for root in roots.values():
         if not (root / "serve.py").is_file():

@@ -159,10 +159,10 @@ class Warehouse:
 
     def memo(self, name: str) -> dict[str, Any]:
         """A dict to keep lookups in for the data being served (metrics/scope.py keeps each member's
-        person, team flag and dimensions): a new one when sync swaps in a new build, whose file never
-        changes after, and every MEMO_TTL_S seconds for a database queried in place, whose rows
-        change without this app knowing (a figure made from it is then cached as ui/data.py's TTL_S
-        says, so it may be that much older again)."""
+        person, team flag and dimensions; metrics/levels.py a build's level lists): a new one when
+        sync swaps in a new build, whose file never changes after, and every MEMO_TTL_S seconds for
+        a database queried in place, whose rows change without this app knowing (a figure made
+        from it is then cached as ui/data.py's TTL_S says, so it may be that much older again)."""
         self._current_engine()
         key, now = (self._target, self._built_at), time.monotonic()
         expired = self._path is None and now - self._memo_since >= MEMO_TTL_S

@@ -21,7 +21,7 @@ from metrics.filters import Filters, day_number
 from metrics.member_days import member_attributes
 from metrics.member_periods import Windows, fallen_silent, window_figures
 from metrics.scope import Runner, people_of
-from metrics.sql import count_where, member_conditions, one_of
+from metrics.sql import count_where, day_of, member_conditions, one_of
 from rollup.windows import LEVEL_DAYS, SILENCE_DAYS
 
 LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
@@ -117,6 +117,18 @@ def _levels(filters: Filters, rules: LevelRules, *, member_ids: list[str] | None
     )
 
 
+def previous_level(
+    joined_day: sa.ColumnElement,
+    weeks: sa.ColumnElement,
+    contributions: sa.ColumnElement,
+    filters: Filters,
+    rules: LevelRules,
+) -> sa.ColumnElement:
+    """A member's level at the previous period's end (`weeks` and `contributions` in the window to
+    the period's start): NULL for a member who joined on the period's first day or later."""
+    return sa.case((joined_day < day_number(filters.start), level_of(weeks, contributions, rules)))
+
+
 def _leveled(filters: Filters, rules: LevelRules) -> sa.Select:
     """The members with activity in either window who joined before the period's end: member_key,
     joined_day, active_weeks, contributions and last_day in the window to the period's end, and their level
@@ -127,11 +139,8 @@ def _leveled(filters: Filters, rules: LevelRules) -> sa.Select:
     board's time."""
     now, before, _ = windows_read(filters, rules)
     figures = window_figures(filters, {"now": now, "before": before})
-    previous = sa.case(
-        (
-            figures.c.joined_day < day_number(filters.start),
-            level_of(figures.c.weeks_before, figures.c.contributions_before, rules),
-        )
+    previous = previous_level(
+        figures.c.joined_day, figures.c.weeks_before, figures.c.contributions_before, filters, rules
     )
     return sa.select(
         figures.c.member_key,
@@ -282,18 +291,24 @@ def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int
 
 
 def level_board(
-    *, warehouse: Runner, filters: Filters, rules: LevelRules = RULES, limit: int = AT_LEVEL_SHOWN
+    *,
+    warehouse: Runner,
+    filters: Filters,
+    rules: LevelRules = RULES,
+    limit: int = AT_LEVEL_SHOWN,
+    keep_lists: bool = False,
 ) -> LevelBoard:
     """The LevelBoard of a view: what level_changes and members_at_level_query give, in two
     statements where those take three (and the members' window figures are computed once).
 
-    Who is listed at each level depends only on where the period ends (the window to its end), so
-    a warehouse that remembers (engines.Remembers) keeps each view's lists by its end
-    (Filters.at_its_end): another period ending that day, as every "last N days" does, counts the
-    level changes and reads the listed members' previous levels alone. At a million members the
-    board took 0.12-0.17 s on DuckDB; the counts 0.065 s and the previous levels 0.02 s. On a
-    database queried in place the lists may be the memo's age (Warehouse.memo) older than the counts."""
-    memo = warehouse.memo(LISTS_MEMO) if isinstance(warehouse, Remembers) else {}
+    Who is listed at each level depends only on where the period ends (the window to its end). With
+    `keep_lists` (a warehouse whose rows never change: ui/data.py for a DuckDB build) each view's
+    lists are kept in its memo (engines.Remembers) by the view at its end (Filters.at_its_end), and
+    another period ending that day, as every "last N days" does, counts the level changes and reads
+    the listed members' previous levels instead, in three statements: at a million members the
+    board took 0.12-0.17 s on DuckDB, the counts 0.065 s and the previous levels 0.02 s. Not on a
+    database queried in place, where lists and counts read minutes apart could disagree."""
+    memo = warehouse.memo(LISTS_MEMO) if keep_lists and isinstance(warehouse, Remembers) else {}
     at_end = repr((filters.at_its_end(), rules, limit))  # a memo's keys are text
     known: pd.DataFrame | None = memo.get(at_end)
     if known is None:
@@ -302,12 +317,14 @@ def level_board(
         active = rows.loc[counts, ["previous_level", "level", "members"]]
         figures = dict.fromkeys(("active_weeks", "contributions", "last_day", *LISTED_KEYS), "int64")
         listed = rows.loc[~counts].sort_values("place").astype(figures).reset_index(drop=True)
-        if len(memo) >= LISTS_REMEMBERED:
-            memo.clear()
-        memo[at_end] = listed.drop(columns="previous_level")
+        if keep_lists:
+            if len(memo) >= LISTS_REMEMBERED:
+                memo.clear()
+            memo[at_end] = listed.drop(columns="previous_level")
     else:
         active = warehouse.run(active_level_changes_query(filters=filters, rules=rules))
         listed = _with_previous_levels(known, filters=filters, rules=rules, warehouse=warehouse)
+    listed = listed.astype({"previous_level": "str"})  # a blank is NaN either way, as in a column of text
     changes = _with_quiet(active, warehouse.run(member_totals_query(filters=filters)).iloc[0])
     at_level = {
         level: listed.loc[listed["level"] == level, AT_LEVEL_COLUMNS].reset_index(drop=True) for level in ACTIVE_LEVELS
@@ -316,31 +333,26 @@ def level_board(
 
 
 def previous_levels_query(*, filters: Filters, member_ids: list[str], rules: LevelRules = RULES) -> sa.Select:
-    """Rows (member_id, previous_level) of those of `member_ids` with activity in the window to
-    the period's start: their level then, as level_board_query gives it to a member who joined
-    before the period."""
+    """Rows (member_id, previous_level) of the in-scope members of `member_ids`: their level at the
+    previous period's end as level_board_query gives it (previous_level)."""
     _, before, _ = windows_read(filters, rules)
-    stats = member_stats(filters, {"before": before}, member_ids=member_ids)
+    member = member_attributes(filters, member_ids=member_ids)
+    figures = window_figures(filters, {"before": before}, member_ids=member_ids, name="before")
+    weeks, contributions = figures.c.weeks_before, figures.c.contributions_before
+    joined_day = day_of(member.c.joined_at, filters)
     return sa.select(
-        stats.c.member_id, level_of(stats.c.weeks_before, stats.c.contributions_before, rules).label("previous_level")
-    )
+        member.c.member_id, previous_level(joined_day, weeks, contributions, filters, rules).label("previous_level")
+    ).select_from(member.outerjoin(figures, figures.c.member_key == member.c.member_key))
 
 
 def _with_previous_levels(
     listed: pd.DataFrame, *, filters: Filters, rules: LevelRules, warehouse: Runner
 ) -> pd.DataFrame:
-    """The lists remembered at the period's end with each member's previous level for this period:
-    none for a member who joined since its start, dormant for one without activity in the window
-    to its start (level_of's level for no weeks), else the level that window gives."""
+    """The lists kept at the period's end with each listed member's previous level for this period."""
     ids = sorted(set(listed["member_id"]))
     rows = warehouse.run(previous_levels_query(filters=filters, member_ids=ids, rules=rules)) if ids else None
     found = {} if rows is None else dict(zip(rows["member_id"], rows["previous_level"], strict=True))
-    since = day_number(filters.start)
-    previous = [
-        None if joined >= since else found.get(member_id, "dormant")
-        for member_id, joined in zip(listed["member_id"], listed["joined_day"], strict=True)
-    ]
-    return listed.assign(previous_level=pd.Series(previous, index=listed.index))  # typed as the board's rows are
+    return listed.assign(previous_level=listed["member_id"].map(found))
 
 
 def level_summary(changes: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from metrics import levels
 from metrics.filters import Filters
 from settings import load_settings
 from tests import community
@@ -76,7 +75,6 @@ def test_fetched_from_both_ends_each_statement_runs_once_with_the_same_figures(p
         alone = _made(steps, settings, version)
         one_after_another = sorted(statement for _, *statement in statements)
         st.cache_data.clear()
-        data.warehouse(settings).memo(levels.LISTS_MEMO).clear()  # both from scratch
         statements.clear()
         helper = alongside.from_the_end(steps, settings, version, QUARTER, stop=threading.Event())
         both = _made(steps, settings, version)

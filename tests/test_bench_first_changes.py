@@ -19,7 +19,7 @@ def test_the_versions_take_turns_going_first():
 
 def test_medians_ratios_and_the_pairs_differences():
     samples = {
-        "a": {"open_cold_s": [2.0, 3.0, 2.5], "period_first_s": [0.6, 0.5, 0.7], "filter_first_s": [0.5, 0.4]},
+        "a": {"open_cold_s": [2.0, 3.0, 2.5], "period_first_s": [0.6, 0.5, 0.7], "filter_first_s": [0.5, 0.4, 1.0]},
         "b": {"open_cold_s": [2.2, 2.9, 2.4], "period_first_s": [0.5, 0.55, 0.6], "filter_first_s": [0.6, 0.3, 0.9]},
     }
     result = first_changes.summary(samples, [0.2, 0.3, 0.25, 0.1])
@@ -29,16 +29,27 @@ def test_medians_ratios_and_the_pairs_differences():
     # a change to the reference's rerun; an opening has no reference here
     assert result["a"]["ratios"] == {
         "period_first": pytest.approx(0.6 / 0.225),
-        "filter_first": pytest.approx(0.45 / 0.225),
+        "filter_first": pytest.approx(0.5 / 0.225),
     }
     period = result["differences"]["period_first_s"]
     assert period["median_b_minus_a_s"] == pytest.approx(-0.1)  # -0.1, +0.05, -0.1
     assert (period["b_faster"], period["pairs"]) == (2, 3)
-    # a pair with one version's sample alone (a run stopped between the two) is left out
     member_filter = result["differences"]["filter_first_s"]
-    assert member_filter["pairs"] == 2
-    assert member_filter["median_b_minus_a_s"] == pytest.approx(0.0)  # +0.1, -0.1
-    assert member_filter["b_faster"] == 1
+    assert member_filter["pairs"] == 3
+    assert member_filter["median_b_minus_a_s"] == pytest.approx(-0.1)  # +0.1, -0.1, -0.1
+    assert member_filter["b_faster"] == 2
+
+
+def test_no_pairs_is_refused():
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.first_changes", "--a", str(ROOT), "--b", str(ROOT), "--pairs", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert "--pairs must be 1 or more" in run.stderr
 
 
 def test_a_folder_that_is_not_a_checkout_is_refused(tmp_path):

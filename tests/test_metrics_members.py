@@ -229,15 +229,37 @@ def test_the_level_board_of_members_of_one_channel(warehouse):
 
 # Windows of 10 days, so that the 90-day windows of the fixture's few weeks tell periods apart.
 TEN_DAYS = replace(SMALL, window_days=10)
+END = date(2025, 3, 8)
 
 
-def previous_levels(board: levels.LevelBoard) -> dict[str, str | None]:
-    listed = pd.concat(board.at_level.values())
+@pytest.fixture
+def lists_kept(warehouse):
+    """The warehouse's memo of level lists, empty before and after the test."""
+    memo = warehouse.memo(levels.LISTS_MEMO)
+    memo.clear()
+    yield memo
+    memo.clear()
+
+
+def board(warehouse, view: Filters, *, keep: bool = True) -> levels.LevelBoard:
+    return levels.level_board(warehouse=warehouse, filters=view, rules=TEN_DAYS, keep_lists=keep)
+
+
+def previous_levels(kept: levels.LevelBoard) -> dict[str, str | None]:
+    listed = pd.concat(kept.at_level.values())
     pairs = zip(listed["member_id"], listed["previous_level"], strict=True)
     return {member: None if pd.isna(level) else level for member, level in pairs}
 
 
-def test_periods_ending_the_same_day_share_the_level_lists_and_read_each_its_previous_levels(warehouse, statements):
+def assert_same_board(kept: levels.LevelBoard, whole: levels.LevelBoard, view: Filters) -> None:
+    pd.testing.assert_frame_equal(kept.changes.reset_index(drop=True), whole.changes.reset_index(drop=True))
+    for level, rows in kept.at_level.items():
+        pd.testing.assert_frame_equal(rows, whole.at_level[level], obj=f"{view} {level}")
+
+
+def test_periods_ending_the_same_day_share_the_level_lists_and_read_each_its_previous_levels(
+    warehouse, statements, lists_kept
+):
     """Ending 8 March, every period lists the members of the 10 days to 26 February - 7 March:
     alice champion (2 weeks, 3 contributions); bob, carol, dave and hank casual with 1, erin with 0.
     Their previous levels are each period's own, worked out from the 10 days before its start.
@@ -245,17 +267,13 @@ def test_periods_ending_the_same_day_share_the_level_lists_and_read_each_its_pre
     reaction), dave casual, hank dormant (joined long before, nothing since 20 January), carol and
     erin none (joined since). From 4 March (22 February - 3 March): alice champion (3 weeks, 4
     contributions), carol casual (a login on 2 March, joined before the 4th). From 8 February
-    (29 January - 7 February): alice casual (a login), dave and hank dormant, bob joined since."""
-    end = date(2025, 3, 8)
-    views = [Filters(start=date(2025, 3, 1), end=end), Filters(start=date(2025, 3, 4), end=end)]
-    views += [Filters(start=date(2025, 2, 8), end=end), Filters(start=date(2025, 3, 1), end=end, channel="forum")]
-    views.append(Filters(start=date(2025, 3, 2), end=end))  # carol's join day: she joined in the period
-    memo = warehouse.memo(levels.LISTS_MEMO)
-    memo.clear()
-    whole = {}
-    for view in views:  # each board in one statement, nothing remembered
-        whole[view] = levels.level_board(warehouse=warehouse, filters=view, rules=TEN_DAYS)
-        memo.clear()
+    (29 January - 7 February): alice casual (a login), dave and hank dormant, bob joined since.
+    From 2 March (20 February - 1 March): alice regular (2 weeks, a comment and a post), carol none
+    (she joined that day, in the period)."""
+    views = [Filters(start=start, end=END) for start in (date(2025, 3, 1), date(2025, 3, 4), date(2025, 2, 8))]
+    views.append(Filters(start=date(2025, 3, 2), end=END))
+    whole = {view: board(warehouse, view, keep=False) for view in views}  # each in one statement
+    assert lists_kept == {}
     assert {level: rows["member_id"].tolist() for level, rows in whole[views[0]].at_level.items()} == {
         "champion": ["alice"],
         "regular": [],
@@ -265,44 +283,62 @@ def test_periods_ending_the_same_day_share_the_level_lists_and_read_each_its_pre
         {"alice": "casual", "bob": "casual", "carol": None, "dave": "casual", "hank": "dormant", "erin": None},
         {"alice": "champion", "bob": "casual", "carol": "casual", "dave": "casual", "hank": "dormant", "erin": None},
         {"alice": "casual", "bob": None, "carol": None, "dave": "dormant", "hank": "dormant", "erin": None},
+        {"alice": "regular", "bob": "casual", "carol": None, "dave": "casual", "hank": "dormant", "erin": None},
     ]
-    for view, previous in zip(views, expected, strict=False):
-        assert previous_levels(whole[view]) == previous, view.start
-    assert previous_levels(whole[views[4]])["carol"] is None
-    levels.level_board(warehouse=warehouse, filters=views[0], rules=TEN_DAYS)  # remembers the lists
-    for view in (*views[1:3], views[4], views[0]):
+    assert [previous_levels(whole[view]) for view in views] == expected
+    board(warehouse, views[0])  # keeps the lists
+    for view in (*views[1:], views[0]):
         statements.clear()
-        kept = levels.level_board(warehouse=warehouse, filters=view, rules=TEN_DAYS)
+        kept = board(warehouse, view)
         # the counts, the listed members' previous levels and the member totals; not the board's lists
         assert len(statements) == 3 and not any("top_champion" in sent for sent in statements), view.start
-        pd.testing.assert_frame_equal(kept.changes.reset_index(drop=True), whole[view].changes.reset_index(drop=True))
-        for level, rows in kept.at_level.items():
-            pd.testing.assert_frame_equal(rows, whole[view].at_level[level], obj=f"{view.start} {level}")
-    # a member filter is another view at its end: its lists are its own, made by the board
+        assert_same_board(kept, whole[view], view)
+
+
+def test_a_member_filters_lists_are_its_own_and_kept_for_its_other_periods(warehouse, statements, lists_kept):
+    """Of the forum channel's alice, carol, erin and hank (frank joins at the end): kept after the
+    view from 1 March, the lists serve the view from 4 March of the same channel, not the event
+    channel's (bob, dave) nor everyone's."""
+    forum = [Filters(start=start, end=END, channel="forum") for start in (date(2025, 3, 1), date(2025, 3, 4))]
+    whole = board(warehouse, forum[1], keep=False)
+    board(warehouse, forum[0])
     statements.clear()
-    forum = levels.level_board(warehouse=warehouse, filters=views[3], rules=TEN_DAYS)
-    assert sum("top_champion" in statement for statement in statements) == 1
-    assert previous_levels(forum) == {"alice": "casual", "carol": None, "hank": "dormant", "erin": None}
-    memo.clear()
+    event = board(warehouse, replace(forum[1], channel="event"))
+    everyone = board(warehouse, replace(forum[1], channel=None))
+    assert sum("top_champion" in sent for sent in statements) == 2  # each its own board
+    assert {member for rows in event.at_level.values() for member in rows["member_id"]} == {"bob", "dave"}
+    assert set(previous_levels(everyone)) == {"alice", "bob", "carol", "dave", "hank", "erin"}
+    statements.clear()
+    kept = board(warehouse, forum[1])
+    assert not any("top_champion" in sent for sent in statements)
+    assert_same_board(kept, whole, forum[1])
+    assert previous_levels(kept) == {"alice": "champion", "carol": "casual", "hank": "dormant", "erin": None}
 
 
-def test_the_level_lists_kept_at_a_periods_end_in_another_time_zone(warehouse):
+def test_the_level_lists_kept_at_a_periods_end_in_another_time_zone(warehouse, lists_kept):
     """In a time zone the rollup was not built in, the figures are computed from the activities,
     where members are keyed by their ids: the lists kept give the same board there too."""
-    end = date(2025, 3, 8)
-    views = [Filters(start=date(2025, 3, 1), end=end, timezone="Asia/Shanghai")]
-    views.append(replace(views[0], start=date(2025, 3, 4)))
-    memo = warehouse.memo(levels.LISTS_MEMO)
-    memo.clear()
-    whole = levels.level_board(warehouse=warehouse, filters=views[1], rules=TEN_DAYS)
-    memo.clear()
-    levels.level_board(warehouse=warehouse, filters=views[0], rules=TEN_DAYS)
-    kept = levels.level_board(warehouse=warehouse, filters=views[1], rules=TEN_DAYS)
-    pd.testing.assert_frame_equal(kept.changes.reset_index(drop=True), whole.changes.reset_index(drop=True))
-    for level, rows in kept.at_level.items():
-        pd.testing.assert_frame_equal(rows, whole.at_level[level], obj=level)
+    views = [Filters(start=start, end=END, timezone="Asia/Shanghai") for start in (date(2025, 3, 1), date(2025, 3, 4))]
+    whole = board(warehouse, views[1], keep=False)
+    board(warehouse, views[0])
+    kept = board(warehouse, views[1])
+    assert_same_board(kept, whole, views[1])
     assert previous_levels(kept)["carol"] == "casual"  # joined on 2 March, before the 4th
-    memo.clear()
+
+
+def test_without_keeping_lists_each_view_is_one_board(warehouse, statements, lists_kept):
+    """A database queried in place (ui/data.py keeps lists for a build alone): lists and counts
+    read minutes apart could disagree there."""
+    for start in (date(2025, 3, 1), date(2025, 3, 4)):
+        board(warehouse, Filters(start=start, end=END), keep=False)
+    assert lists_kept == {}
+    assert sum("top_champion" in sent for sent in statements) == 2
+
+
+def test_no_member_named_is_no_row(warehouse):
+    """A list of ids is bound as one list (metrics.sql.one_of); an empty one keeps nobody."""
+    assert warehouse.run(levels.respondent_profiles_query(filters=P, member_ids=[])).empty
+    assert warehouse.run(levels.previous_levels_query(filters=P, member_ids=[])).empty
 
 
 def test_the_members_page_reads_the_board_where_the_warehouse_computes_its_figures_once(warehouse, loaders, statements):

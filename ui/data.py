@@ -254,8 +254,11 @@ def _cohorts(settings: Settings, version: str, filters: Filters) -> pd.DataFrame
 @cached()
 def _level_board(settings: Settings, version: str, filters: Filters) -> levels.LevelBoard:
     """The level changes and the members at each active level, from one computation of the
-    members' window figures (metrics.levels.level_board)."""
-    board = levels.level_board(warehouse=warehouse(settings), filters=filters)
+    members' window figures (metrics.levels.level_board); on a built warehouse, whose rows never
+    change, another period ending the same day reuses the view's lists."""
+    board = levels.level_board(
+        warehouse=warehouse(settings), filters=filters, keep_lists=settings.warehouse_path is not None
+    )
     at_level = {level: with_dates(rows, "last_day") for level, rows in board.at_level.items()}
     return levels.LevelBoard(changes=board.changes, at_level=at_level)
 
