@@ -131,7 +131,7 @@ def previous_level(
 
 def _leveled(filters: Filters, rules: LevelRules) -> sa.Select:
     """The members with activity in either window who joined before the period's end: member_key,
-    joined_day, active_weeks, contributions and last_day in the window to the period's end, and their level
+    active_weeks, contributions and last_day in the window to the period's end, and their level
     then and at the previous period's end (previous_level; NULL for those who joined since).
 
     The window figures carry each member's join day, so nothing here joins the members: on
@@ -144,7 +144,6 @@ def _leveled(filters: Filters, rules: LevelRules) -> sa.Select:
     )
     return sa.select(
         figures.c.member_key,
-        figures.c.joined_day,
         figures.c.weeks_now.label("active_weeks"),
         figures.c.contributions_now.label("contributions"),
         figures.c.last_day_now.label("last_day"),
@@ -200,7 +199,6 @@ def _with_quiet(active: pd.DataFrame, totals: pd.Series) -> pd.DataFrame:
     return changes.where(changes.notna(), None).sort_values(["previous_level", "level"], na_position="last")
 
 
-LISTED_KEYS = ("joined_day",)  # what the board's lists carry besides AT_LEVEL_COLUMNS
 AT_LEVEL_COLUMNS = [
     "member_id",
     "name",
@@ -226,8 +224,7 @@ class LevelBoard:
 def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int = AT_LEVEL_SHOWN) -> sa.CompoundSelect:
     """level_changes' active rows (previous_level, level, members; place 0) and, in the same
     statement, the `limit` members with the most contributions at each active level, as
-    members_at_level_query orders them (place: their rank from 1; members 0), with their
-    joined_day (level_board remembers the lists and reads their previous levels by it). Empty text and 0 fill
+    members_at_level_query orders them (place: their rank from 1; members 0). Empty text and 0 fill
     the columns a row has no use for: a NULL would need a type, and ClickHouse casts NULL to
     Nullable types only.
 
@@ -245,7 +242,7 @@ def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int
         counted.c.members,
         number.label("place"),
         *(text.label(name) for name in AT_LEVEL_COLUMNS[:5]),
-        *(number.label(name) for name in ("active_weeks", "contributions", "last_day", *LISTED_KEYS)),
+        *(number.label(name) for name in ("active_weeks", "contributions", "last_day")),
     )
     lists = []
     for level in ACTIVE_LEVELS:
@@ -284,7 +281,6 @@ def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int
                 top.c.active_weeks,
                 top.c.contributions,
                 top.c.last_day,
-                top.c.joined_day,
             ).join(members, members.c.member_id == top.c.member_id)
         )
     return sa.union_all(counts, *lists)
@@ -315,7 +311,7 @@ def level_board(
         rows = warehouse.run(level_board_query(filters=filters, rules=rules, limit=limit))
         counts = rows["place"] == 0
         active = rows.loc[counts, ["previous_level", "level", "members"]]
-        figures = dict.fromkeys(("active_weeks", "contributions", "last_day", *LISTED_KEYS), "int64")
+        figures = dict.fromkeys(("active_weeks", "contributions", "last_day"), "int64")
         listed = rows.loc[~counts].sort_values("place").astype(figures).reset_index(drop=True)
         if keep_lists:
             if len(memo) >= LISTS_REMEMBERED:
