@@ -179,6 +179,15 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def bench_env(data_dir: Path) -> dict[str, str]:
+    """This process's environment for a bench server or sync: the data folder's warehouse and app
+    store alone (whatever PULSE_WAREHOUSE_URL or PULSE_APP_DB_URL say), UTC, Streamlit quiet."""
+    env = {**os.environ, "PULSE_DATA_DIR": str(data_dir), "PULSE_TIMEZONE": "UTC", "STREAMLIT_LOGGER_LEVEL": "error"}
+    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
+        env.pop(name, None)
+    return env
+
+
 @contextmanager
 def serve(script: str, env: dict[str, str], *, root: Path = ROOT) -> Iterator[str]:
     """`streamlit run script` on a free port until the block ends, from the checkout at `root`
@@ -579,14 +588,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the phase's figures here as JSON")
     parser.add_argument("--pages", help="only these dashboard pages, comma-separated (a quicker look)")
     args = parser.parse_args()
-    env = {
-        **os.environ,
-        "PULSE_DATA_DIR": str(args.dir / args.scale / "data"),
-        "PULSE_TIMEZONE": "UTC",
-        "STREAMLIT_LOGGER_LEVEL": "error",
-    }
-    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
-        env.pop(name, None)
+    env = bench_env(args.dir / args.scale / "data")
     result = measure(env, args.runs, pages=tuple(args.pages.split(",")) if args.pages else tuple(DASHBOARDS))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -57,6 +57,7 @@ def print_table(measured: dict) -> None:
 
 
 def main() -> None:
+    from bench.browser import bench_env
     from bench.run import SCALES, write_csv_folder
 
     parser = argparse.ArgumentParser(prog="python -m bench.clickhouse")
@@ -65,10 +66,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=ROOT / "bench" / "data")
     args = parser.parse_args()
     folder = args.dir / args.scale
-    env = {**os.environ, "PULSE_DATA_DIR": str(folder / "data"), "PULSE_TIMEZONE": "UTC"}
-    env["STREAMLIT_LOGGER_LEVEL"] = "error"
-    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
-        env.pop(name, None)
+    env = bench_env(folder / "data")
     os.environ.update({k: v for k, v in env.items() if k.startswith("PULSE_")})
     from settings import load_settings
     from store.database import AppStore

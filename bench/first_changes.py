@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 from pathlib import Path
@@ -30,7 +29,6 @@ from bench import browser
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ("open_cold_s", "period_first_s", "filter_first_s")
 
 
@@ -135,7 +133,7 @@ def main() -> None:
     parser.add_argument("--page", default="members", choices=sorted(browser.DASHBOARDS))
     parser.add_argument("--pairs", type=int, default=6, help="pairs of cold servers, one of each version (1 or more)")
     parser.add_argument("--scale", default="large")
-    parser.add_argument("--dir", type=Path, default=ROOT / "bench" / "data")
+    parser.add_argument("--dir", type=Path, default=browser.ROOT / "bench" / "data")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
     if args.pairs < 1:
@@ -144,11 +142,7 @@ def main() -> None:
     for root in roots.values():
         if not (root / "serve.py").is_file():
             parser.error(f"{root} is not a checkout of the app (no serve.py)")
-    env = {**os.environ, "PULSE_DATA_DIR": str(args.dir / args.scale / "data"), "PULSE_TIMEZONE": "UTC"}
-    env["STREAMLIT_LOGGER_LEVEL"] = "error"
-    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL"):
-        env.pop(name, None)
-    result = measure(roots, page=args.page, pairs=args.pairs, env=env)
+    result = measure(roots, page=args.page, pairs=args.pairs, env=browser.bench_env(args.dir / args.scale / "data"))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     rerun = result["reference_rerun_s"]
