@@ -4,29 +4,21 @@ against the previous period, so a manager sees where a change in the tiles comes
 from __future__ import annotations
 
 import pandas as pd
-import sqlalchemy as sa
 
-import schema
-from metrics.filters import Filters
-from metrics.sql import count_where, member_conditions
-
-members = schema.members
 MIN_BASE = 5  # groups smaller than this in both periods are noise, not news
 
 
-def new_by_dimension_query(*, filters: Filters, dimension: str) -> sa.Select:
-    """Per value of the dimension: members who joined in this period and in the previous one."""
-    previous = filters.previous()
-    column, joined = members.c[dimension], members.c.joined_at
-    return (
-        sa.select(
-            column.label("value"),
-            count_where(joined >= filters.start_utc).label("current"),
-            count_where(joined < filters.start_utc).label("previous"),
-        )
-        .where(*member_conditions(filters), joined >= previous.start_utc, joined < filters.end_utc)
-        .group_by(column)
-    )
+def new_by_dimension(current: pd.DataFrame, previous: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """Rows (value, current, previous): members who joined in this period and in the previous one
+    per value of the dimension, from each period's newcomer conversion counts
+    (metrics.retention.newcomer_conversion_query: new members by channel, region and segment), which
+    a page has for both periods already: no statement of its own."""
+    counts = {
+        name: counts.groupby(dimension, dropna=False)["new_members"].sum()
+        for name, counts in (("current", current), ("previous", previous))
+    }
+    grouped = pd.DataFrame(counts).fillna(0).astype("int64")
+    return grouped.rename_axis("value").reset_index()
 
 
 def top_movers(frames: dict[tuple[str, str], pd.DataFrame], *, limit: int = 5) -> pd.DataFrame:

@@ -110,7 +110,8 @@ def community_figures(
         returns=retention.churn_and_returning(profile, period="previous"),
         conversions=conversions,
     )
-    return Community(current, previous, daily, movers_frame(warehouse=warehouse, filters=filters, profile=profile))
+    movers = movers_frame(warehouse=warehouse, filters=filters, profile=profile, conversions=conversions)
+    return Community(current, previous, daily, movers)
 
 
 Answers = tuple[dict[str, float | None], dict[str, float | None]]  # answer_kpis now and the period before
@@ -144,16 +145,22 @@ def overview_kpis(
 
 
 def movers_frame(
-    *, warehouse: Runner, filters: Filters, profile: pd.DataFrame | None = None, limit: int = 5
+    *,
+    warehouse: Runner,
+    filters: Filters,
+    profile: pd.DataFrame | None = None,
+    conversions: retention.Counts | None = None,
+    limit: int = 5,
 ) -> pd.DataFrame:
     """The channels, regions and segments whose active and new members moved most; `profile` is
-    the period's activity_profile_query rows where the caller has them."""
+    the period's activity_profile_query rows and `conversions` where both periods' newcomer
+    conversion counts come from (the new members), as the caller has them."""
     if profile is None:
         profile = warehouse.run(retention.activity_profile_query(filters=filters))
+    counts = conversions or retention.conversion_counts(warehouse)
+    joined = counts(filters), counts(filters.previous())
     frames = {}
     for dimension in MEMBER_DIMENSIONS:
         frames[("active members", dimension)] = retention.active_by_dimension(profile, dimension)
-        frames[("new members", dimension)] = warehouse.run(
-            movers.new_by_dimension_query(filters=filters, dimension=dimension)
-        )
+        frames[("new members", dimension)] = movers.new_by_dimension(*joined, dimension)
     return movers.top_movers(frames, limit=limit)

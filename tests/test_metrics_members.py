@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from metrics import cohorts, contributions, levels, members, movers, scope, sections
+from metrics import cohorts, contributions, levels, members, movers, retention, scope, sections
 from metrics.filters import Filters, day_number, month_number
 from metrics.levels import LevelRules
 from tests import community
@@ -599,7 +599,8 @@ def test_new_members_by_dimension_count_a_join_at_either_periods_start(boundary_
     short = Filters(start=date(2025, 3, 3), end=date(2025, 3, 5))
 
     def new(filters: Filters) -> list[list]:
-        rows = boundary_warehouse.run(movers.new_by_dimension_query(filters=filters, dimension="channel"))
+        counts = retention.conversion_counts(boundary_warehouse)
+        rows = movers.new_by_dimension(counts(filters), counts(filters.previous()), "channel")
         return sorted(rows[["value", "previous", "current"]].values.tolist())
 
     assert new(short) == [["event", 0, 1], ["forum", 1, 0]]
@@ -640,6 +641,21 @@ def test_movers_show_five_at_most_by_default_and_none_from_no_frames():
     assert movers.top_movers(frames)["value"].tolist() == ["R7", "R6", "R5", "R4", "R3"]
     nothing = movers.top_movers({("active members", "region"): _moves()})
     assert nothing.empty and list(nothing.columns) == MOVER_COLUMNS
+
+
+def test_new_members_by_dimension_sum_the_conversion_counts_of_each_period():
+    columns = ["channel", "region", "segment", "new_members", "converted"]
+    current = pd.DataFrame(
+        [("forum", "EU", "dev", 2, 1), ("forum", "US", "biz", 3, 0), (None, "EU", "dev", 4, 4)], columns=columns
+    )
+    previous = pd.DataFrame([("event", "EU", "dev", 1, 1), ("forum", "EU", "biz", 1, 0)], columns=columns)
+    by_channel = movers.new_by_dimension(current, previous, "channel")
+    # forum 2 + 3 now, 1 before; event only before; the members of no channel a group of their own (movers
+    # leave it out: test_movers_keep_a_group_exactly_at_the_base_and_a_change_of_one).
+    assert sorted(by_channel.fillna("none").values.tolist()) == [["event", 0, 1], ["forum", 5, 1], ["none", 4, 0]]
+    by_region = movers.new_by_dimension(current, previous.iloc[:0], "region")  # nobody joined before
+    assert sorted(by_region.values.tolist()) == [["EU", 6, 0], ["US", 3, 0]]
+    assert movers.new_by_dimension(current.iloc[:0], previous.iloc[:0], "segment").empty
 
 
 def test_respondents_profiles_are_those_asked_for_with_their_region(warehouse):
