@@ -144,6 +144,18 @@ def test_level_changes(warehouse):
     assert levels.moves(changes) == {"moved_up": 2, "moved_down": 1, "stayed": 2, "new": 2}
 
 
+def test_a_view_of_newcomers_alone_counts_them_and_no_moves(warehouse):
+    # Forum, US, dev: erin alone, who joined during P (1 week active, no contribution: casual). Nobody in
+    # the view had a level at the previous period's end (moves once failed on a frame with none).
+    erin = replace(P, channel="forum", region="US", segment="dev")
+    changes = levels.level_changes(warehouse=warehouse, filters=erin, rules=SMALL)
+    assert changes.values.tolist() == [[None, "casual", 1]]
+    summary = levels.level_summary(changes).set_index("level")
+    assert summary.loc["casual"].to_dict() == {"current": 1, "previous": 0, "moved_up": 0, "moved_down": 0, "new": 1}
+    assert summary.drop(index="casual").to_numpy().sum() == 0
+    assert levels.moves(changes) == {"moved_up": 0, "moved_down": 0, "stayed": 0, "new": 1}
+
+
 def test_default_rules_make_nobody_a_champion_in_the_fixture(warehouse):
     summary = levels.level_summary(levels.level_changes(warehouse=warehouse, filters=P))
     assert dict(zip(summary["level"], summary["current"], strict=True)) == {
