@@ -16,6 +16,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import altair as alt
+import altair.utils.schemapi as altair_schema
 import pandas as pd
 import streamlit as st
 
@@ -36,6 +37,10 @@ STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY)  # ui/str
 SPECS_KEPT = 1024  # charts' specs kept (6 kB at the median, 19 at most at a million members): every chart of
 # every view recently drawn, and of those the warming thread made ahead (about 170 a reader for the bench's
 # few filter values; more with more: ui.warming.SPECS_TRUSTED)
+# Altair checks each object against Vega-Lite's schema as it is made (its "debug mode"), a quarter
+# to a third of making a chart (2-3 ms at a rerun that draws new figures). The app's specs are not
+# checked (vega_lite_spec): tests/test_charts.py checks every builder's specs whole.
+altair_schema.disable_debug_mode()
 CHART_HEIGHT = 330  # two charts side by side under the tiles fill a 1080-pixel screen (legend included), with
 # room for a second line under a narrow tile's change (the word on why it is grey, ui.page.LAYOUT)
 
