@@ -59,6 +59,9 @@ answers = sa.Table(
     sa.Column("value_num", sa.Float),
     sa.Column("value_text", sa.Text),
     sa.UniqueConstraint("response_id", "question_id", name="uq_answers_response_question"),
+    # NPS and CSAT read a type's answers: found by type with their response and score, not every
+    # answer scanned (the Overview's NPS of a period 0.010 -> 0.004 s at the bench's large scale).
+    sa.Index("ix_answers_question_type", "question_type", "response_id", "value_num"),
 )
 
 feedback = sa.Table(
