@@ -367,7 +367,7 @@ def _changes(changes: pd.DataFrame) -> list[tuple[str | None, str, int]]:
     """level_changes' rows as (previous_level, level, members), a blank previous level None. A
     dozen rows: read in Python, pandas took 10 ms a rerun of the Members page for level_summary and
     moves."""
-    rows = changes[["previous_level", "level", "members"]].itertuples(index=False, name=None)
+    rows = zip(*(changes[name].tolist() for name in ("previous_level", "level", "members")), strict=True)
     return [(previous if isinstance(previous, str) else None, level, int(members)) for previous, level, members in rows]
 
 

@@ -3,6 +3,8 @@ against the previous period, so a manager sees where a change in the tiles comes
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 MIN_BASE = 5  # groups smaller than this in both periods are noise, not news
@@ -10,15 +12,14 @@ MIN_BASE = 5  # groups smaller than this in both periods are noise, not news
 
 def new_by_dimension(current: pd.DataFrame, previous: pd.DataFrame, dimension: str) -> pd.DataFrame:
     """Rows (value, current, previous): members who joined in this period and in the previous one
-    per value of the dimension, from each period's newcomer conversion counts
-    (metrics.retention.newcomer_conversion_query: new members by channel, region and segment), which
-    a page has for both periods already: no statement of its own."""
-    counts = {
-        name: counts.groupby(dimension, dropna=False)["new_members"].sum()
-        for name, counts in (("current", current), ("previous", previous))
-    }
-    grouped = pd.DataFrame(counts).fillna(0).astype("int64")
-    return grouped.rename_axis("value").reset_index()
+    per value of the dimension (None for the members of none), from each period's newcomer
+    conversion counts (metrics.retention.newcomer_conversion_query: new members by channel, region
+    and segment), which a page has for both periods already: no statement of its own."""
+    counts: dict[str | None, list[int]] = {}
+    for column, frame in enumerate((current, previous)):
+        for value, members in zip(frame[dimension].tolist(), frame["new_members"].tolist(), strict=True):
+            counts.setdefault(value if isinstance(value, str) else None, [0, 0])[column] += int(members)
+    return pd.DataFrame([(value, *both) for value, both in counts.items()], columns=["value", "current", "previous"])
 
 
 def top_movers(frames: dict[tuple[str, str], pd.DataFrame], *, limit: int = 5) -> pd.DataFrame:
@@ -26,22 +27,22 @@ def top_movers(frames: dict[tuple[str, str], pd.DataFrame], *, limit: int = 5) -
     ties in the order of measure, dimension and value.
 
     `frames` maps (measure, dimension) to a frame of value/current/previous. Moves are ranked by
-    absolute change; groups below MIN_BASE in both periods are left out.
+    absolute change; groups below MIN_BASE in both periods are left out, and so is the group of no
+    value. A few dozen rows: ranked in Python, as pandas took 8 ms of the Overview's first change.
     """
-    columns = ["measure", "dimension", "value", "previous", "current", "change", "change_pct"]
-    parts = [
-        frame.dropna(subset=["value"]).assign(measure=measure, dimension=dimension)
-        for (measure, dimension), frame in frames.items()
-        if not frame.empty
+    moves = []
+    for (measure, dimension), frame in frames.items():
+        for value, previous, current in zip(
+            *(frame[name].tolist() for name in ("value", "previous", "current")), strict=True
+        ):
+            before, now = int(previous), int(current)
+            if isinstance(value, str) and (now >= MIN_BASE or before >= MIN_BASE) and now != before:
+                moves.append((measure, dimension, value, before, now))
+    moves.sort(key=lambda move: (-abs(move[4] - move[3]), move[0], move[1], move[2]))
+    rows = [
+        (*move, move[4] - move[3], (move[4] - move[3]) / move[3] if move[3] > 0 else math.nan) for move in moves[:limit]
     ]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    rows = pd.concat(parts, ignore_index=True).astype({"current": "int64", "previous": "int64"})
-    rows = rows[(rows["current"] >= MIN_BASE) | (rows["previous"] >= MIN_BASE)]
-    rows = rows.assign(
-        change=rows["current"] - rows["previous"],
-        change_pct=(rows["current"] - rows["previous"]) / rows["previous"].where(rows["previous"] > 0),
+    columns = ["measure", "dimension", "value", "previous", "current", "change", "change_pct"]
+    return pd.DataFrame(rows, columns=columns).astype(
+        {"previous": "int64", "current": "int64", "change": "int64", "change_pct": "float64"}
     )
-    rows = rows[rows["change"] != 0].assign(size=lambda f: f["change"].abs())
-    ranked = rows.sort_values(["size", "measure", "dimension", "value"], ascending=[False, True, True, True])
-    return ranked.head(limit)[columns].reset_index(drop=True)
