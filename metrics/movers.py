@@ -10,7 +10,7 @@ import pandas as pd
 MIN_BASE = 5  # groups smaller than this in both periods are noise, not news
 
 
-def new_by_dimension(current: pd.DataFrame, previous: pd.DataFrame, dimension: str) -> pd.DataFrame:
+def new_by_dimension(current: pd.DataFrame, previous: pd.DataFrame, *, dimension: str) -> pd.DataFrame:
     """Rows (value, current, previous): members who joined in this period and in the previous one
     per value of the dimension (None for the members of none), from each period's newcomer
     conversion counts (metrics.retention.newcomer_conversion_query: new members by channel, region
@@ -38,10 +38,11 @@ def top_movers(frames: dict[tuple[str, str], pd.DataFrame], *, limit: int = 5) -
             before, now = int(previous), int(current)
             if isinstance(value, str) and (now >= MIN_BASE or before >= MIN_BASE) and now != before:
                 moves.append((measure, dimension, value, before, now))
-    moves.sort(key=lambda move: (-abs(move[4] - move[3]), move[0], move[1], move[2]))
-    rows = [
-        (*move, move[4] - move[3], (move[4] - move[3]) / move[3] if move[3] > 0 else math.nan) for move in moves[:limit]
-    ]
+    moves.sort(key=lambda move: (-abs(move[4] - move[3]), *move[:3]))  # the largest change, then by name
+    rows = []
+    for measure, dimension, value, before, now in moves[:limit]:
+        change = now - before
+        rows.append((measure, dimension, value, before, now, change, change / before if before > 0 else math.nan))
     columns = ["measure", "dimension", "value", "previous", "current", "change", "change_pct"]
     return pd.DataFrame(rows, columns=columns).astype(
         {"previous": "int64", "current": "int64", "change": "int64", "change_pct": "float64"}

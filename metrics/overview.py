@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -21,7 +22,8 @@ KPI_KEYS = OVERVIEW  # the Overview's KPIs, in order: metrics/kpis.py
 class Overview:
     """The KPIs beside the previous period, the current period's daily DAU/WAU/MAU that the
     activity tiles were computed from (the page charts it without querying again), and the movers
-    (see movers_frame), which come from the same pass over member-days as churn."""
+    (see movers_frame): their active members from the same pass over member-days as churn, their
+    new members from the newcomer conversion counts."""
 
     kpis: dict[str, Kpi]
     daily: pd.DataFrame
@@ -91,6 +93,8 @@ def community_figures(
     """The warehouse's part of overview_kpis, which changes only with a sync (the app keeps it per
     build, and the app store's part per minute while the period runs)."""
     earlier = filters.previous()
+    # Each period's conversion counts read once for the KPIs and the movers, where the caller keeps none.
+    conversions = conversions or functools.cache(retention.conversion_counts(warehouse))
     # One series over both periods: a day's counts depend only on the days before it.
     both = daily_activity(warehouse=warehouse, filters=replace(filters, start=earlier.start))
     daily = both[both["date"] >= filters.start].reset_index(drop=True)
@@ -162,5 +166,5 @@ def movers_frame(
     frames = {}
     for dimension in MEMBER_DIMENSIONS:
         frames[("active members", dimension)] = retention.active_by_dimension(profile, dimension)
-        frames[("new members", dimension)] = movers.new_by_dimension(*joined, dimension)
+        frames[("new members", dimension)] = movers.new_by_dimension(*joined, dimension=dimension)
     return movers.top_movers(frames, limit=limit)

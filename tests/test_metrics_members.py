@@ -612,7 +612,7 @@ def test_new_members_by_dimension_count_a_join_at_either_periods_start(boundary_
 
     def new(filters: Filters) -> list[list]:
         counts = retention.conversion_counts(boundary_warehouse)
-        rows = movers.new_by_dimension(counts(filters), counts(filters.previous()), "channel")
+        rows = movers.new_by_dimension(counts(filters), counts(filters.previous()), dimension="channel")
         return sorted(rows[["value", "previous", "current"]].values.tolist())
 
     assert new(short) == [["event", 0, 1], ["forum", 1, 0]]
@@ -661,13 +661,13 @@ def test_new_members_by_dimension_sum_the_conversion_counts_of_each_period():
         [("forum", "EU", "dev", 2, 1), ("forum", "US", "biz", 3, 0), (None, "EU", "dev", 4, 4)], columns=columns
     )
     previous = pd.DataFrame([("event", "EU", "dev", 1, 1), ("forum", "EU", "biz", 1, 0)], columns=columns)
-    by_channel = movers.new_by_dimension(current, previous, "channel")
+    by_channel = movers.new_by_dimension(current, previous, dimension="channel")
     # forum 2 + 3 now, 1 before; event only before; the members of no channel a group of their own (movers
     # leave it out: test_movers_keep_a_group_exactly_at_the_base_and_a_change_of_one).
     assert sorted(by_channel.fillna("none").values.tolist()) == [["event", 0, 1], ["forum", 5, 1], ["none", 4, 0]]
-    by_region = movers.new_by_dimension(current, previous.iloc[:0], "region")  # nobody joined before
+    by_region = movers.new_by_dimension(current, previous.iloc[:0], dimension="region")  # nobody joined before
     assert sorted(by_region.values.tolist()) == [["EU", 6, 0], ["US", 3, 0]]
-    assert movers.new_by_dimension(current.iloc[:0], previous.iloc[:0], "segment").empty
+    assert movers.new_by_dimension(current.iloc[:0], previous.iloc[:0], dimension="segment").empty
 
 
 def test_respondents_profiles_are_those_asked_for_with_their_region(warehouse):

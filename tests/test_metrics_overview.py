@@ -336,6 +336,21 @@ def test_movers_keep_five_by_default(warehouse, monkeypatch):
     ]
 
 
+def test_an_overview_reads_each_periods_conversion_counts_once(warehouse, app_store):
+    # The KPIs of both periods and the movers' new members share them, where no caller keeps them (the CLI's
+    # report): two statements, not four.
+    asked: list[str] = []
+
+    class Counting:
+        def run(self, statement):
+            asked.append(str(statement))
+            return warehouse.run(statement)
+
+    overview = overview_kpis(warehouse=Counting(), app_store=app_store, filters=P)
+    assert sum("converted" in statement for statement in asked) == 2
+    assert overview.movers.equals(movers_frame(warehouse=warehouse, filters=P))
+
+
 # Three newcomers of P on the edges of conversion: uma joins at P's first moment and posts at that
 # very moment; vic joins on 2 March at 10:00 and comments at that moment; wes posted on 2 March but
 # joined on 3 March and did nothing after.

@@ -351,7 +351,7 @@ def marks_layers(marks: pd.DataFrame) -> list[alt.Chart]:
     shade = alt.condition(alt.datum.kind == "campaign", alt.value(HIGHLIGHT), alt.value(NOTE))
     base = alt.Chart(frame)
     # Channels as objects, not shorthand: Altair wraps each shorthand by matching it against every
-    # schema class it has, 0.05-0.1 s for this layer's sixteen, more than drawing the chart it is on.
+    # schema class it has, 0.05-0.1 s for these layers' sixteen, more than drawing the chart it is on.
     x = alt.X("start:T")
     # A link only where a mark has one: a report's chart has none, and its SVG holds no <a>.
     linked = {"href": alt.Href("link:N")} if frame["link"].notna().any() else {}
