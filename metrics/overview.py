@@ -165,6 +165,6 @@ def movers_frame(
     joined = counts(filters), counts(filters.previous())
     frames = {}
     for dimension in MEMBER_DIMENSIONS:
-        frames[("active members", dimension)] = retention.active_by_dimension(profile, dimension)
+        frames[("active members", dimension)] = movers.active_by_dimension(profile, dimension)
         frames[("new members", dimension)] = movers.new_by_dimension(*joined, dimension=dimension)
     return movers.top_movers(frames, limit=limit)

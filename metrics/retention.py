@@ -137,20 +137,6 @@ def churn_and_returning(profile: pd.DataFrame, *, period: str = "current") -> di
     }
 
 
-def active_by_dimension(profile: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    """Rows (value, current, previous): active members per value of a dimension in the profile's
-    period and the one before (a value None for the members of none). A profile has a few thousand
-    rows: summed in Python, as pandas took 1-2 ms a dimension."""
-    column = {PERIODS.index("current"): 0, PERIODS.index("previous"): 1}
-    counts: dict[str | None, list[int]] = {}
-    for value, period, members in zip(
-        *(profile[name].tolist() for name in (dimension, "period", "members")), strict=True
-    ):
-        if period in column:
-            counts.setdefault(value if isinstance(value, str) else None, [0, 0])[column[period]] += int(members)
-    return pd.DataFrame([(value, *both) for value, both in counts.items()], columns=["value", "current", "previous"])
-
-
 def newcomer_conversion_query(*, filters: Filters) -> sa.Select:
     """Per channel, region and segment (a row for each combination with new members): new members
     in the period, and how many of them made a non-login activity within 30 days of joining
