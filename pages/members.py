@@ -15,7 +15,7 @@ from ui.presentation import draw, partial_weeks_note, unfinished_month_note
 from ui.selection import choice_changed, choice_key, kept_in_address
 from ui.session import may
 from ui.tables import catalog_words, data_table, day_column, leading, period_days, plain, words_column
-from ui.tiles import kpi_tiles
+from ui.tiles import kpi_tiles, tile_columns
 from visuals import text
 from visuals.charts import chosen
 
@@ -80,7 +80,7 @@ st.subheader(t("members.levels"), help=t("members.levels_help", **vars(levels.RU
 with data_errors_stop_the_page():
     changes = data.load_level_changes(settings, version, filters)
 moves = levels.moves(changes)
-columns = st.columns(3)
+columns = tile_columns("moved_up", 3)
 for column, key in zip(columns, ("moved_up", "moved_down", "new"), strict=True):
     column.metric(t(f"members.{key}"), text.number(moves[key]), help=t(f"members.{key}_help"), border=True)
 event = draw(page_charts.level_moves(changes), on_select="rerun", key="members_levels_chart")

@@ -633,6 +633,33 @@ def test_on_a_phone_the_inbox_filters_go_two_to_a_row_after_its_search_and_statu
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
+# Each chosen status of the inbox's filter: [text, its box's right edge, the box of chosen items' right edge].
+CHOSEN_STATUSES = """() => { const box = document.querySelector(
+    '.st-key-feedback_filter_bar [data-testid=stMultiSelectTagsContainer]');
+  return [...box.querySelectorAll('[data-tag]')].map(tag => [tag.innerText,
+    tag.getBoundingClientRect().right, box.getBoundingClientRect().right]); }"""
+
+
+def test_on_a_phone_every_chosen_status_reads_in_full(server, phone):
+    """Streamlit scrolls a multiselect's chosen items sideways under a fade: the inbox's fourth
+    open status ("In progress") was cut off on a phone; they wrap there instead."""
+    phone.goto(f"{server}/feedback")
+    phone.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
+    chosen = phone.evaluate(CHOSEN_STATUSES)
+    assert [text for text, *_ in chosen] == ["New", "Triaged", "Planned", "In progress"]
+    assert [text for text, right, box in chosen if right > box] == []
+
+
+def test_on_a_phone_the_level_tiles_go_two_to_a_row(server, phone):
+    phone.goto(f"{server}/members")
+    tiles = phone.locator(".st-key-pulse_tiles_moved_up [data-testid=stMetric]")
+    tiles.nth(2).wait_for(timeout=30_000)
+    up, down, new = (tiles.nth(n).bounding_box() for n in range(3))
+    assert up["y"] == down["y"] and up["x"] < down["x"]  # side by side
+    assert new["y"] > up["y"]
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+
+
 def test_the_grid_offers_no_download_of_its_raw_cells(server, page):
     """The grid's own CSV would write a member's "=HYPERLINK(…)" as a formula; the product's Download
     CSV (exports.safe_csv) is the way out (client.disableDataExport in .streamlit/config.toml)."""

@@ -69,7 +69,8 @@ def layout_style(*, tiles: str, filters: str, inbox: str) -> str:
     6rem above the content left a blank band. On a phone, KPI tiles (containers keyed `tiles` + the
     first KPI) and the filter bar (`filters`) go two to a row, so the first chart is within two
     screens, and so do the inbox's filters (`inbox`) after its search and statuses, which keep a
-    row each (a phone's whole width holds the four open statuses on one line). There a tile's
+    row each. A multiselect's chosen items wrap on a phone, where Streamlit scrolls them sideways
+    under a fade: the inbox's fourth open status ("In progress") was cut off. On a phone a tile's
     padding is its border's alone (Streamlit pads inside it again), so its change has the tile's
     width. A change, and the word on why it is grey, wrap rather than end in
     "…" where a tile is still too narrow ("+0.7 个百分点（上期 21.2%）"), as Streamlit cuts them to
@@ -104,6 +105,8 @@ div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
   [class*="st-key-{tiles}"] {testid("stMetric")} {{ padding: 0.6rem 0.7rem; }}
   [class*="st-key-{tiles}"] {testid("stMetric")} > div {{ padding: 0; }}
   {testid("stMainBlockContainer")} h1 {{ font-size: 2rem; }}
+  {testid("stMultiSelectTagsContainer")} {{ flex-wrap: wrap; mask-image: none; overflow: visible; height: auto; }}
+  div:has(> {testid("stMultiSelectTagsContainer")}) {{ height: auto; max-height: none; }}
 }}
 </style>"""
 

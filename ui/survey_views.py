@@ -16,6 +16,7 @@ from surveys.registry import Availability
 from ui.i18n import current_language, t
 from ui.presentation import show_chart
 from ui.tables import catalog_words, data_table, day_column, leading, plain, time_column, words_column
+from ui.tiles import tile_columns
 from visuals import text
 from visuals.charts import answers_chart, matrix_chart, nps_trend_chart
 
@@ -94,7 +95,7 @@ def as_listed(table: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFram
 
 def score_tiles(summary: Scores) -> None:
     """Responses, NPS with its margin, CSAT and CES; a dash where no question of that kind was answered."""
-    tiles = st.columns(4)
+    tiles = tile_columns("responses", 4)
     tiles[0].metric(t("surveys.responses"), text.number(summary.responses))
     nps = "–" if summary.nps is None else f"{text.number(summary.nps)} ± {text.number(summary.nps_margin or 0)}"
     tiles[1].metric(t("kpi.nps"), nps, help=t("surveys.nps_help", answers=summary.nps_answers))

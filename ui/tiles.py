@@ -22,6 +22,12 @@ from visuals.text import day
 TILES_KEY = "pulse_tiles_"  # the container of a row of tiles, by its first KPI
 
 
+def tile_columns(first: str, count: int) -> list[DeltaGenerator]:
+    """`count` columns for a row of tiles named by its first, which go two to a row on a phone
+    (ui.page.LAYOUT) where Streamlit would stack them one to a row."""
+    return st.container(key=f"{TILES_KEY}{first}").columns(count)
+
+
 def kpi_tiles(
     kpis: dict[str, Kpi],
     *,
@@ -40,7 +46,7 @@ def kpi_tiles(
     keys = list(kpis)
     if not keys:
         return
-    box = st.container(key=f"{TILES_KEY}{keys[0]}")  # two to a row on a phone (app.LAYOUT)
+    box = st.container(key=f"{TILES_KEY}{keys[0]}")  # two to a row on a phone (ui.page.LAYOUT)
     for offset in range(0, len(keys), per_row):
         columns = box.columns(per_row)
         for column, key in zip(columns, keys[offset : offset + per_row], strict=False):
