@@ -26,16 +26,19 @@ def format_value(key: str, value: float | None) -> str:
 
 
 def format_change(key: str, kpi: Kpi, *, previous: bool = True) -> str | None:
-    """'+12 vs 340', '+1.5 pts vs 20.0%' (without `previous`: '+12', '+1.5 pts'); None when either
-    period has no value."""
+    """'+12 vs 340', '+1.5 pts vs 20.0%' (without `previous`: '+12', '+1.5 pts'); a change too small
+    to show, or none, without a sign ('0.0 vs 4.3', not '-0.0', which reads as a fall); None when
+    either period has no value."""
     change = kpi.change
     if change is None:
         return None
     language = current_language()
+    shown = not _shown_as_zero(key, change)
+    change = change if shown else 0.0
     if spec(key).percent:
-        amount = t("delta.points", amount=locale.number(change * 100, language, decimals=1, sign=True))
+        amount = t("delta.points", amount=locale.number(change * 100, language, decimals=1, sign=shown))
     else:
-        amount = locale.number(change, language, decimals=spec(key).decimals, sign=True)
+        amount = locale.number(change, language, decimals=spec(key).decimals, sign=shown)
     return t("delta.vs", change=amount, previous=format_value(key, kpi.previous)) if previous else amount
 
 
