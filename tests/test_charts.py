@@ -524,6 +524,18 @@ def test_every_chart_as_a_desk_and_a_projector_draw_it_meets_vega_lites_schema(n
     charts.for_projector(chart, height=330).to_dict(validate=True)
 
 
+def test_on_a_projector_a_chart_sized_by_its_rows_keeps_a_row_per_name_grown_with_its_text():
+    """Fixed at the slide's height, the cohort heatmap's twelve rows were 15 pixels for 18-pixel
+    labels (every other one dropped) and a year's campaigns as many bars in that height."""
+    heatmap = charts.for_projector(charts.cohort_heatmap(GRID), height=330).to_dict()
+    assert heatmap["height"] == {"step": 39}  # 24 pixels a row at a desk, grown as 11 -> 18-pixel text
+    assert heatmap["config"]["text"] == {"fontSize": charts.PROJECTOR_TEXT}  # the shares in the cells
+    pairs = charts.for_projector(charts.platform_chart(PLATFORMS), height=330).to_dict()
+    assert pairs["height"] == {"step": 26, "for": "offset"}
+    trend = charts.for_projector(charts.activity_trend_chart(DAILY), height=330).to_dict()
+    assert trend["height"] == 330  # a chart over time lines up with the one beside it
+
+
 def test_a_marks_title_near_the_right_edge_ends_there_with_an_ellipsis():
     """A campaign starting near the period's end had its title run off a phone's chart
     ("Monthly Newsletter #"); it now stops at the plot's edge, and one with room is whole."""

@@ -184,21 +184,33 @@ def chosen(event: object, name: str, field: str) -> str | None:
     return None
 
 
-PROJECTOR_TEXT = 18  # pixels: axis, legend and header text readable from the back of a room
+PROJECTOR_TEXT = 18  # pixels: axis, legend, header and cell text readable from the back of a room
+MARK_TEXT = 11  # pixels: Vega's size for a text mark that gives none (the cohort heatmap's shares)
 
 
 def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt.TopLevelMixin:
-    """The chart with text sized for a projector (and a single chart's height fixed, so that a
-    screen's charts line up)."""
+    """The chart with text sized for a projector, and a single chart's height fixed so that a
+    screen's charts line up; a chart sized by its rows (a heatmap's cohorts, a bar per campaign)
+    keeps a row per name, larger for the larger text: fixed, twelve cohorts' rows were 15 pixels
+    for 18-pixel labels (every other one dropped, the shares unreadable), and a year's thirty
+    campaigns as many bars in the same height."""
     if height is not None and isinstance(chart, alt.Chart | alt.LayerChart):
-        chart = chart.properties(height=height)
+        step = chart.height if isinstance(chart.height, alt.Step) else None
+        chart = chart.properties(height=height if step is None else _rows_for_projector(step))
     size = PROJECTOR_TEXT
     return (
         chart.configure_axis(labelFontSize=size, titleFontSize=size, labelLimit=280)
         .configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=size * 10, labelLimit=280)
         .configure_header(labelFontSize=size, titleFontSize=size)
         .configure_title(fontSize=size + 4)
+        .configure_text(fontSize=size)
     )
+
+
+def _rows_for_projector(step: alt.Step) -> alt.Step:
+    """A row's height grown as the text in and beside it grows (11 -> 18 pixels)."""
+    rows = step.to_dict()
+    return alt.Step(**{**rows, "step": round(rows["step"] * PROJECTOR_TEXT / MARK_TEXT)})
 
 
 def activity_trend_chart(
@@ -542,7 +554,7 @@ def cohort_heatmap(grid: pd.DataFrame) -> alt.LayerChart:
     cells = base.mark_rect(stroke=PAPER, strokeWidth=1).encode(
         color=alt.condition("datum.so_far", alt.value(UNFINISHED), scaled),
     )
-    text = base.mark_text(fontSize=11).encode(
+    text = base.mark_text().encode(  # MARK_TEXT, larger on a projector (for_projector)
         text=alt.Text("share:Q", format=".0%"),
         color=alt.Color(**alt.condition("datum.share > 0.5 && !datum.so_far", alt.value(PAPER), alt.value(INK))),
     )
