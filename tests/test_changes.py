@@ -83,6 +83,19 @@ def test_a_period_that_ends_today_is_so_far():
 @pytest.mark.parametrize(
     ("key", "kpi", "text"),
     [
+        ("nps", Kpi(31.4, 11.6), "+19 vs +12"),  # what "+31" less "+12" is (the whole difference, 19.8, read "+20")
+        ("growth_rate", Kpi(0.0556, 0.0654), "-0.9 pts vs 6.5%"),  # 5.6% less 6.5% (whole: -0.98)
+        ("dau_avg", Kpi(502.66, 498.14), "+4.6 vs 498.1"),  # 502.7 less 498.1 (whole: 4.52, "+4.5")
+        ("members", Kpi(4988, 4724), "+264 vs 4,724"),
+    ],
+)
+def test_a_change_is_the_difference_of_the_values_as_shown(key, kpi, text):
+    assert describe_change(key, kpi, filters=DONE, today=TODAY).text == text
+
+
+@pytest.mark.parametrize(
+    ("key", "kpi", "text"),
+    [
         ("contributions_per_active_member", Kpi(3.01, 3.04), "0.0 vs 3.0"),  # not "-0.0", which reads as a fall
         ("dau_avg", Kpi(10.04, 10.0), "0.0 vs 10.0"),
         ("active_rate", Kpi(0.5704, 0.5700, sample=5000, previous_sample=5000), "0.0 pts vs 57.0%"),

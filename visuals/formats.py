@@ -26,20 +26,38 @@ def format_value(key: str, value: float | None) -> str:
 
 
 def format_change(key: str, kpi: Kpi, *, previous: bool = True) -> str | None:
-    """'+12 vs 340', '+1.5 pts vs 20.0%' (without `previous`: '+12', '+1.5 pts'); a change too small
-    to show, or none, without a sign ('0.0 vs 4.3', not '-0.0', which reads as a fall); None when
-    either period has no value."""
-    change = kpi.change
+    """'+12 vs 340', '+1.5 pts vs 20.0%' (without `previous`: '+12', '+1.5 pts'), the difference of
+    the two values as they are shown (shown_change); none without a sign ('0.0 vs 4.3', not '-0.0',
+    which reads as a fall); None when either period has no value."""
+    change = shown_change(key, kpi)
     if change is None:
         return None
     language = current_language()
-    shown = not _shown_as_zero(key, change)
-    change = change if shown else 0.0
+    signed = change != 0
     if spec(key).percent:
-        amount = t("delta.points", amount=locale.number(change * 100, language, decimals=1, sign=shown))
+        amount = t("delta.points", amount=locale.number(change, language, decimals=1, sign=signed))
     else:
-        amount = locale.number(change, language, decimals=spec(key).decimals, sign=shown)
+        amount = locale.number(change, language, decimals=spec(key).decimals, sign=signed)
     return t("delta.vs", change=amount, previous=format_value(key, kpi.previous)) if previous else amount
+
+
+def shown_change(key: str, kpi: Kpi) -> float | None:
+    """The change as a tile's figures show it: the difference of the two values each rounded as
+    format_value writes it (points for a rate). So "+31" against "+12" reads "+19", where the
+    unrounded difference (19.8) read "+20" and a manager checking the sum found it wrong; and a
+    change under the figure's last decimal is none. A rounded difference has the sign of the whole
+    one, or none; whether it is clear is still judged on the whole values (Kpi.verdict)."""
+    if kpi.current is None or kpi.previous is None:
+        return None
+    if spec(key).percent:
+        return _exactly(round(kpi.current * 100, 1) - round(kpi.previous * 100, 1), 1)
+    decimals = spec(key).decimals
+    return _exactly(round(kpi.current, decimals) - round(kpi.previous, decimals), decimals)
+
+
+def _exactly(difference: float, decimals: int) -> float:
+    """A difference of two rounded values without the float's noise (5.6 - 6.5 = -0.9000000000000004)."""
+    return round(difference, decimals) + 0.0  # + 0.0: -0.0 becomes 0.0
 
 
 @dataclass(frozen=True)
@@ -64,7 +82,7 @@ def describe_change(
     text = format_change(key, kpi, previous=previous)
     if text is None:
         return ChangeView(None)
-    if kpi.change == 0 or _shown_as_zero(key, kpi.change or 0.0):
+    if shown_change(key, kpi) == 0:
         return ChangeView(text, arrow=False)
     unfinished = None
     if filters is not None and today is not None:
@@ -84,13 +102,6 @@ def describe_change(
         good = (kpi.change or 0) > 0 if not spec(key).lower_is_better else (kpi.change or 0) < 0
         return ChangeView(text, tone="good" if good else "bad")
     return ChangeView(text, mark=t(f"change.mark.{mark}"), why=why)
-
-
-def _shown_as_zero(key: str, change: float) -> bool:
-    """A change too small to show in the figure's format ("+0.0 pts", "-0.0") is no change."""
-    if spec(key).percent:
-        return round(change * 100, 1) == 0
-    return round(change, spec(key).decimals) == 0
 
 
 def _margin(key: str, margin: float) -> str:
