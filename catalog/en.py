@@ -72,7 +72,7 @@ MESSAGES: dict[str, str] = {
     "overview.nps_caption": "NPS {score:+.0f} ± {margin:.0f} points (95% margin of error).",
     "overview.nps_few": "NPS {score:+.0f} from {answers} answers: too few to read (it needs {minimum}).",
     "column.measure": "Measure",
-    "column.dimension": "By",
+    "column.dimension": "Grouped by",
     "column.value": "Group",
     "column.previous": "Previous",
     "column.current": "Current",
