@@ -248,7 +248,7 @@ def a_respondent(directory: Path) -> str:
 def test_tables_lead_with_what_they_are_for(demo):
     """A phone shows a table's first three or four columns: a member's name and figures, a change."""
     movers = next(frame.value for frame in open_page("overview").dataframe if "change" in frame.value.columns)
-    assert list(movers.columns[:4]) == ["measure", "value", "change", "change_pct"]
+    assert list(movers.columns[:4]) == ["measure", "dimension", "value", "change"]
     leaders = table_with(open_page("engagement"), "rank")
     assert list(leaders.columns[:4]) == ["rank", "name", "points", "contributions"]
     members = open_page("members")
