@@ -160,14 +160,16 @@ def assignee_word(assignee: str) -> str:
     return assignee
 
 
-def inbox_columns(*, editing: bool, choices: InboxChoices) -> dict[str, object]:
+def inbox_columns(*, editing: bool, choices: InboxChoices, wide: bool = False) -> dict[str, object]:
+    """The list's columns; the feedback's text is wide in the editor and in a list with the page's
+    width (`wide`: no item open beside it)."""
     config: dict[str, object] = {
         "id": st.column_config.NumberColumn("#", format="%d", width="small"),
         "age_days": st.column_config.NumberColumn(
             t("feedback.column.age"), format=t("unit.days_format"), width="small"
         ),
         DUE: due_column(),
-        "text": st.column_config.TextColumn(t("feedback.column.text"), width="large" if editing else "medium"),
+        "text": st.column_config.TextColumn(t("feedback.column.text"), width="large" if editing or wide else "medium"),
         "theme": st.column_config.TextColumn(t("feedback.column.theme"), help=t("column.no_theme")),
         "mood": st.column_config.TextColumn(t("feedback.column.sentiment"), help=t("column.no_sentiment")),
         "score": st.column_config.NumberColumn(

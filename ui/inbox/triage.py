@@ -90,10 +90,13 @@ def inbox_view(desk: Desk) -> None:
             item_detail(desk, item, choices, order=[])
         return
     # The list and the open item side by side (stacked on a phone): the list keeps its filters,
-    # selection and scroll while items open beside it.
-    listed, beside = st.columns([3, 2], gap="medium")
+    # selection and scroll while items open beside it (its key, not its place, makes it the same
+    # table). With nothing open it has the page's width: at three fifths, with nothing beside it,
+    # the feedback's text was cut at 30 characters.
+    opened = item is not None or bool(_selected(_table_key()))
+    listed, beside = st.columns([3, 2], gap="medium") if opened else (st.container(), st.container())
     with listed:
-        chosen = inbox_list(frame, choices)
+        chosen = inbox_list(frame, choices, wide=not opened)
     if len(chosen) == 1 and chosen != st.session_state.get("feedback_chosen"):
         item = chosen[0]  # a row just selected opens
         st.query_params["item"] = str(item)
@@ -103,26 +106,36 @@ def inbox_view(desk: Desk) -> None:
             bulk_change(desk, frame[frame["id"].isin(chosen)], choices)
         elif item is not None:
             item_panel(desk, choices, order=frame["id"].astype(int).tolist())
-        elif not frame.empty:
-            st.caption(t("feedback.pick_item"))
-            if detail.shows_member():  # the first item, where triage usually starts
-                first = frame["id"].astype(int).tolist()[:1]
-                warming.read_ahead(desk.settings, first, include_email=may(Permission.PERSONAL_DATA))
+        elif not frame.empty and detail.shows_member():  # the first item, where triage usually starts
+            first = frame["id"].astype(int).tolist()[:1]
+            warming.read_ahead(desk.settings, first, include_email=may(Permission.PERSONAL_DATA))
 
 
-def inbox_list(frame, choices: inbox.InboxChoices) -> list[int]:
-    """The list, several rows selectable; the ids of the selected rows."""
+def _table_key() -> str:
+    """The list's key: a new one after a bulk change, which starts a fresh selection."""
+    table_count = st.session_state.get("feedback_table_count", 0)
+    return "feedback_table" if not table_count else f"feedback_table_{table_count}"
+
+
+def _selected(key: str) -> list[int]:
+    """The rows selected in the list as the browser last reported them, before it is drawn again."""
+    state = st.session_state.get(key)
+    return list(state["selection"]["rows"]) if state is not None else []
+
+
+def inbox_list(frame, choices: inbox.InboxChoices, *, wide: bool) -> list[int]:
+    """The list, several rows selectable (its text `wide` with the page's width to itself); the ids
+    of the selected rows."""
     if frame.empty:
         st.info(t("feedback.empty"))
         return []
     count = t("feedback.count.one") if len(frame) == 1 else t("feedback.count", items=len(frame))
     st.caption(count + (t("feedback.limit") if len(frame) >= inbox.LIMIT else ""))
-    table_count = st.session_state.get("feedback_table_count", 0)  # a bulk change starts a fresh selection
     rows = data_table_rows(
         listing.listed(frame),
-        key="feedback_table" if not table_count else f"feedback_table_{table_count}",
+        key=_table_key(),
         file_name="feedback",
-        column_config=listing.inbox_columns(editing=False, choices=choices),
+        column_config=listing.inbox_columns(editing=False, choices=choices, wide=wide),
         height=min(640, 38 + 35 * len(frame)),  # as tall as the item beside it, up to 17 rows
         style=targets.styled,  # Due in words, red when overdue, amber within a day
     )
