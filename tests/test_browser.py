@@ -654,9 +654,13 @@ def test_on_a_phone_the_level_tiles_go_two_to_a_row(server, phone):
     phone.goto(f"{server}/members")
     tiles = phone.locator(".st-key-pulse_tiles_moved_up [data-testid=stMetric]")
     tiles.nth(2).wait_for(timeout=30_000)
-    up, down, new = (tiles.nth(n).bounding_box() for n in range(3))
-    assert up["y"] == down["y"] and up["x"] < down["x"]  # side by side
-    assert new["y"] > up["y"]
+    settled(phone)
+    # All three read at once: the charts above them, drawn meanwhile, move them down the page.
+    up, down, new = tiles.evaluate_all(
+        "tiles => tiles.map(t => [t.getBoundingClientRect().x, t.getBoundingClientRect().y])"
+    )
+    assert up[1] == down[1] and up[0] < down[0]  # side by side
+    assert new[1] > up[1]
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
