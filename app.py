@@ -71,9 +71,12 @@ except SettingsError as error:  # caught here: the page's config comes first, an
     st.stop()
 logs.configure(settings)  # once per process and settings
 choose_language(default=settings.language)
-st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="wide")
+member = member_page()
+# A member's page is centred from the first config on: set wide here and centred by the page, a
+# browser kept the wide one in some visits (a survey 1,400 px wide at a desk, the second link opened).
+st.set_page_config(page_title=t("app.title"), page_icon="📈", layout="centered" if member else "wide")
 
-if member := member_page():
+if member:
     # Twice: a default page is served at "/" (its url path is empty), so /survey needs its own entry.
     pages = [
         st.Page(member.file, title=t(member.nav), url_path=member.url),

@@ -142,7 +142,9 @@ if store and not st.session_state.get("survey_started") and any(is_answered(valu
 actions = st.container(key=survey_form.ACTIONS_KEY)
 if problems:  # above the button, where the member looks before pressing it again
     actions.error(t("survey.fix", language=language), icon=":material/arrow_upward:")
-back, forward = actions.columns(2)
+# Back on the left and Next or Submit on the right of a paged survey; a survey of one page has
+# Submit across the row (alone in the right half it read as a step of a wizard).
+back, forward = actions.columns(2) if len(survey.pages) > 1 else (actions, actions)
 if page > 0 and back.button(t("survey.back", language=language), icon=":material/arrow_back:", width="stretch"):
     st.session_state["survey_page"], st.session_state["survey_problems"] = page - 1, {}
     st.rerun()

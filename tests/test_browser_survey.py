@@ -21,6 +21,7 @@ from ui.survey_form import ACCENT
 
 browser = test_browser.browser  # fixtures: the module's headless Chromium,
 phone = test_browser.phone  # and a page in it on a 390 x 844 touch screen
+page = test_browser.page  # and one at a desk
 WIDTH = 390
 REQUIRED = "Please answer this question."
 SUMMARY = "Please check the answers marked above."
@@ -121,6 +122,22 @@ def test_every_scale_has_end_labels_and_a_multiple_choice_says_choose_all(phone,
     phone.get_by_role("button", name="下一页").click()
     expect(phone.get_by_text("可多选", exact=True)).to_be_visible(timeout=30_000)
     expect(phone.get_by_text("非常不满意", exact=True)).to_be_visible()
+
+
+def test_at_a_desk_a_survey_is_centred_and_submit_spans_a_one_page_survey(page, server):
+    """Alone in the right half, a one-page survey's Submit read as a wizard's step; and the second
+    survey opened in the same tab was drawn the page's whole width (the app set a wide page before
+    the survey set a centred one)."""
+    for slug, button, share in (("post-event", "Submit", (0.9, 1.01)), ("quarterly-nps", "Next", (0.4, 0.6))):
+        open_survey(page, server, slug)
+        test_browser.settled(page)
+        form = page.get_by_test_id("stMainBlockContainer").bounding_box()
+        assert form["width"] < 800  # centred, not 1,400 px wide
+        row = page.get_by_test_id("stMainBlockContainer").evaluate(
+            "e => e.firstElementChild.getBoundingClientRect().width"
+        )
+        width = page.get_by_role("button", name=button).bounding_box()["width"]
+        assert share[0] * row < width < share[1] * row, (slug, width, row)
 
 
 def test_a_chosen_answer_is_not_painted_like_an_error(phone, server):
