@@ -212,10 +212,14 @@ def currency_symbol(code: str, language: str | None = None) -> str:
 
 
 def number(value: float | None, language: str | None = None, *, decimals: int = 0, sign: bool = False) -> str:
-    """1,234 · 1,234.5 (`decimals` 1) · +12 (`sign`), thousands grouped as the language groups them."""
+    """1,234 · 1,234.5 (`decimals` 1) · +12 (`sign`), thousands grouped as the language groups them;
+    what rounds to zero is 0 without a sign (never "-0.0", nor "+0")."""
     if value is None or missing(value):
         return MISSING
-    return _localised(f"{float(value):{'+' if sign else ''},.{decimals}f}", language)
+    number = float(value)
+    if round(number, decimals) == 0:
+        number, sign = 0.0, False
+    return _localised(f"{number:{'+' if sign else ''},.{decimals}f}", language)
 
 
 def percent(value: float | None, language: str | None = None, *, decimals: int = 1, sign: bool = False) -> str:

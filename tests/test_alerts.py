@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from alerts import rules_file
 from alerts.evaluation import evaluate_due, evaluations, messages
-from alerts.readings import Sources, noise_reading, read
+from alerts.messages import change_text
+from alerts.readings import Reading, Sources, noise_reading, read
 from alerts.rules import AlertRefused, Definition, add_rule, check, delete_rule, get_rule, list_rules, snooze
 from delivery import outbox
 from delivery.channels import parse_channels
@@ -460,3 +461,20 @@ def test_evaluate_due_reports_the_files_problem_and_still_evaluates_the_apps_rul
     run = evaluate_due(settings, store, MARCH_8, channels=channels_at("http://127.0.0.1:9"))
     assert [e.outcome for e in run.evaluated] == ["clear"]
     assert run.file_problem is not None and run.file_problem.key == "alerts.file.yaml"
+
+
+@pytest.mark.parametrize(
+    ("subject", "value", "previous", "shown"),
+    [("nps", 31.4, 11.6, "+19"), ("active_rate", 0.0654, 0.0546, "+1.0 pts"), ("members", 120, 100, "+20")],
+)
+def test_a_change_rule_in_points_says_the_change_its_kpis_tile_says(subject, value, previous, shown):
+    """A tile writes "+31" against "+12" as "+19" (visuals.formats.shown_change): the alert about it
+    said "+20" (the unrounded 19.8), and 6.5% against 5.5% "+1.1 pts"."""
+    rule = Definition(name="r", kind="change", subject=subject, comparison="rise", threshold=1, unit="points")
+    reading = Reading(
+        holding=True,
+        value=value,
+        previous=previous,
+        change=(value - previous) * (100 if subject == "active_rate" else 1),
+    )
+    assert change_text(rule, reading) == shown

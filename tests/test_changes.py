@@ -52,7 +52,7 @@ def test_a_change_within_the_margin_is_grey_and_says_why():
 
 def test_a_change_on_few_answers_is_grey():
     shown = describe_change("nps", Kpi(-11, 0, margin=38, previous_margin=40, sample=9, previous_sample=14))
-    assert (shown.text, shown.mark, shown.tone) == ("-11 vs +0", "few to go on", "neutral")
+    assert (shown.text, shown.mark, shown.tone) == ("-11 vs 0", "few to go on", "neutral")
     assert shown.why == "Based on 9 answers or members, under the 30 this needs: the change is not coloured."
 
 

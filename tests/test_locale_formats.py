@@ -252,3 +252,11 @@ def test_campaign_kinds_and_suggested_themes_show_as_the_catalogs_words():
         with speaking("zh-TW"):
             assert known_words("campaign.kind")["event"] == "實體活動"
         assert known_words("theme")["support"] == "Support"
+
+
+def test_what_rounds_to_zero_is_0_without_a_sign():
+    """An NPS of -0.4 read "-0" on its tile, a lift of 0 "+0.00" in the report."""
+    assert [locale.number(value, "en", sign=True) for value in (-0.4, 0, 0.4, -0.6)] == ["0", "0", "0", "-1"]
+    assert locale.number(-0.004, "en", decimals=2, sign=True) == "0.00"
+    assert locale.number(-0.04, "zh-CN", decimals=1) == "0.0"
+    assert (format_value("nps", -0.4), format_value("nps", 31.4)) == ("0", "+31")

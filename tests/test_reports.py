@@ -186,7 +186,7 @@ def test_the_tables_read_as_people_read_them(eu_report):
     # EU: alice and gina invited, alice registered and attended. Lift: alice's active days went from 3
     # (5, 23 Feb, 1 Mar) to 1 (3 Mar), −2; neither invited nor reached: bob 2 → 0, −2; −2 − (−2) = 0.
     assert campaigns.columns[:4] == ("Campaign", "Kind", "Starts", "Invited")
-    assert campaigns.rows == [(MEETUP, "Event", "3 Mar 2025", "2", "1", "1", "100.0%", "1", "1", "+0.00", "300.00")]
+    assert campaigns.rows == [(MEETUP, "Event", "3 Mar 2025", "2", "1", "1", "100.0%", "1", "1", "0.00", "300.00")]
     # Only alice answers in the EU (anonymous answers drop out once members are selected).
     assert surveys.rows == [
         (f"{MEETUP}反馈", "Open", "1", "+100 ± 0", "1", "100.0%", "1"),
