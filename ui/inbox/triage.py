@@ -90,11 +90,13 @@ def inbox_view(desk: Desk) -> None:
             item_detail(desk, item, choices, order=[])
         return
     # The list and the open item side by side (stacked on a phone): the list keeps its filters,
-    # selection and scroll while items open beside it (its key, not its place, makes it the same
-    # table). With nothing open it has the page's width: at three fifths, with nothing beside it,
-    # the feedback's text was cut at 30 characters.
-    opened = item is not None or bool(_selected(_table_key()))
-    listed, beside = st.columns([3, 2], gap="medium") if opened else (st.container(), st.container())
+    # selection and scroll while items open beside it. With nothing open it has the page's width
+    # (at three fifths, with nothing beside it, the feedback's text was cut at 30 characters), in a
+    # row of one column: the same place in the page, so the browser keeps the table it has drawn
+    # (its scroll, a sort by a column's header) when the row splits.
+    opened = item is not None or bool(_selected(_table_key(), rows=len(frame)))
+    row = st.columns([3, 2] if opened else 1, gap="medium")
+    listed, beside = row[0], row[-1]
     with listed:
         chosen = inbox_list(frame, choices, wide=not opened)
     if len(chosen) == 1 and chosen != st.session_state.get("feedback_chosen"):
@@ -117,10 +119,11 @@ def _table_key() -> str:
     return "feedback_table" if not table_count else f"feedback_table_{table_count}"
 
 
-def _selected(key: str) -> list[int]:
-    """The rows selected in the list as the browser last reported them, before it is drawn again."""
+def _selected(key: str, *, rows: int) -> list[int]:
+    """The rows selected in the list as the browser last reported them, before it is drawn again,
+    of the `rows` it has now (a selection outlives a shorter list)."""
     state = st.session_state.get(key)
-    return list(state["selection"]["rows"]) if state is not None else []
+    return [row for row in state["selection"]["rows"] if row < rows] if state is not None else []
 
 
 def inbox_list(frame, choices: inbox.InboxChoices, *, wide: bool) -> list[int]:
