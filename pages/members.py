@@ -80,7 +80,7 @@ st.subheader(t("members.levels"), help=t("members.levels_help", **vars(levels.RU
 with data_errors_stop_the_page():
     changes = data.load_level_changes(settings, version, filters)
 moves = levels.moves(changes)
-columns = tile_columns("moved_up", 3)
+columns = tile_columns("moved_up", count=3)
 for column, key in zip(columns, ("moved_up", "moved_down", "new"), strict=True):
     column.metric(t(f"members.{key}"), text.number(moves[key]), help=t(f"members.{key}_help"), border=True)
 event = draw(page_charts.level_moves(changes), on_select="rerun", key="members_levels_chart")

@@ -530,8 +530,10 @@ def test_on_a_projector_a_chart_sized_by_its_rows_keeps_a_row_per_name_grown_wit
     heatmap = charts.for_projector(charts.cohort_heatmap(GRID), height=330).to_dict()
     assert heatmap["height"] == {"step": 39}  # 24 pixels a row at a desk, grown as 11 -> 18-pixel text
     assert heatmap["config"]["text"] == {"fontSize": charts.PROJECTOR_TEXT}  # the shares in the cells
+    reach = charts.for_projector(charts.campaign_reach_chart(CAMPAIGNS), height=330).to_dict()
+    assert reach["height"] == {"step": 36}  # a bar per campaign, 22 pixels at a desk
     pairs = charts.for_projector(charts.platform_chart(PLATFORMS), height=330).to_dict()
-    assert pairs["height"] == {"step": 26, "for": "offset"}
+    assert pairs["height"] == 330  # pairs of bars beside the activity over time: lined up with it
     trend = charts.for_projector(charts.activity_trend_chart(DAILY), height=330).to_dict()
     assert trend["height"] == 330  # a chart over time lines up with the one beside it
 

@@ -95,7 +95,7 @@ def as_listed(table: pd.DataFrame, columns: Mapping[str, object]) -> pd.DataFram
 
 def score_tiles(summary: Scores) -> None:
     """Responses, NPS with its margin, CSAT and CES; a dash where no question of that kind was answered."""
-    tiles = tile_columns("responses", 4)
+    tiles = tile_columns("responses", count=4)
     tiles[0].metric(t("surveys.responses"), text.number(summary.responses))
     nps = "–" if summary.nps is None else f"{text.number(summary.nps)} ± {text.number(summary.nps_margin or 0)}"
     tiles[1].metric(t("kpi.nps"), nps, help=t("surveys.nps_help", answers=summary.nps_answers))

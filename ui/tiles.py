@@ -22,7 +22,7 @@ from visuals.text import day
 TILES_KEY = "pulse_tiles_"  # the container of a row of tiles, by its first KPI
 
 
-def tile_columns(first: str, count: int) -> list[DeltaGenerator]:
+def tile_columns(first: str, *, count: int) -> list[DeltaGenerator]:
     """`count` columns for a row of tiles named by its first, which go two to a row on a phone
     (ui.page.LAYOUT) where Streamlit would stack them one to a row."""
     return st.container(key=f"{TILES_KEY}{first}").columns(count)

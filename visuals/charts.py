@@ -193,10 +193,12 @@ def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt
     screen's charts line up; a chart sized by its rows (a heatmap's cohorts, a bar per campaign)
     keeps a row per name, larger for the larger text: fixed, twelve cohorts' rows were 15 pixels
     for 18-pixel labels (every other one dropped, the shares unreadable), and a year's thirty
-    campaigns as many bars in the same height."""
+    campaigns as many bars in the same height. Pairs of bars (this period's beside the previous,
+    a step per bar of a pair) keep the fixed height: a few names, beside a chart over time."""
     if height is not None and isinstance(chart, alt.Chart | alt.LayerChart):
         step = chart.height if isinstance(chart.height, alt.Step) else None
-        chart = chart.properties(height=height if step is None else _rows_for_projector(step))
+        rows = step is not None and step.to_dict().get("for") != "offset"
+        chart = chart.properties(height=_rows_for_projector(step) if rows else height)
     size = PROJECTOR_TEXT
     return (
         chart.configure_axis(labelFontSize=size, titleFontSize=size, labelLimit=280)

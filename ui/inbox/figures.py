@@ -21,7 +21,7 @@ from visuals.charts import counts_chart
 def summary_tiles(summary: FeedbackSummary) -> None:
     """Open items, those past their next response target and those due within a day (as the list's
     Due column marks them), their median age, the median first response and the negative share."""
-    columns = tile_columns("feedback", 6)
+    columns = tile_columns("feedback", count=6)
     hours, age = summary.median_first_response_hours, summary.median_age_days
     tiles = [
         ("open", text.number(summary.open), t("feedback.tile.open_help")),
@@ -67,7 +67,7 @@ def told_caption(closed: int, told: int) -> None:
 def response_times(times: ResponseTimes) -> None:
     """The Overview's feedback response figures over its period: the median time to a first
     response (hours) and to resolution (days), each with "—" and the reason when there is none."""
-    columns = tile_columns("feedback_response", 4)
+    columns = tile_columns("feedback_response", count=4)
     first, resolution = times.median_first_response_hours, times.median_resolution_hours
     tiles = [
         (
