@@ -90,9 +90,9 @@ def change_text(rule: Definition, reading: Reading) -> str:
     if rule.kind == CHANGE and reading.change is not None:
         if rule.unit == "percent":
             return locale.percent(reading.change / 100, language, decimals=1, sign=True)
-        if rule.subject and rule.spec and reading.value is not None and reading.previous is not None:
+        if rule.spec and reading.value is not None and reading.previous is not None:
             # points as the KPI's tile writes them, from its two values as shown (formats.shown_change)
-            return format_change(rule.subject, Kpi(reading.value, reading.previous), previous=False) or ""
+            return format_change(rule.spec.key, Kpi(reading.value, reading.previous), previous=False) or ""
         return locale.number(reading.change, language, decimals=1, sign=True)
     if rule.kind in KPI_KINDS and rule.subject:
         shown = format_change(rule.subject, Kpi(reading.value, reading.previous)) or ""

@@ -32,12 +32,11 @@ def format_change(key: str, kpi: Kpi, *, previous: bool = True) -> str | None:
     change = shown_change(key, kpi)
     if change is None:
         return None
-    language = current_language()
-    signed = change != 0
+    language = current_language()  # locale.number writes a zero without a sign
     if spec(key).percent:
-        amount = t("delta.points", amount=locale.number(change, language, decimals=1, sign=signed))
+        amount = t("delta.points", amount=locale.number(change, language, decimals=1, sign=True))
     else:
-        amount = locale.number(change, language, decimals=spec(key).decimals, sign=signed)
+        amount = locale.number(change, language, decimals=spec(key).decimals, sign=True)
     return t("delta.vs", change=amount, previous=format_value(key, kpi.previous)) if previous else amount
 
 
@@ -57,7 +56,7 @@ def shown_change(key: str, kpi: Kpi) -> float | None:
 
 def _exactly(difference: float, decimals: int) -> float:
     """A difference of two rounded values without the float's noise (5.6 - 6.5 = -0.9000000000000004)."""
-    return round(difference, decimals) + 0.0  # + 0.0: -0.0 becomes 0.0
+    return round(difference, decimals)
 
 
 @dataclass(frozen=True)
