@@ -17,6 +17,7 @@ from ui.presentation import HEADLINE_KEY, Reader, draw, partial_weeks_note, pres
 from ui.reporting import report_button
 from ui.tables import catalog_words, data_table, leading, period_days, words_column
 from ui.tiles import kpi_tiles
+from visuals.formats import format_value
 
 MEASURES = {"active members": t("overview.measure.active"), "new members": t("kpi.new_members")}
 
@@ -49,9 +50,9 @@ kpi_tiles(
 figures.risk_warning(negative)
 nps = kpis["nps"]
 if nps.current is not None and nps.sample is not None and nps.sample < MIN_SAMPLE:
-    st.caption(t("overview.nps_few", score=nps.current, answers=nps.sample, minimum=MIN_SAMPLE))
+    st.caption(t("overview.nps_few", score=format_value("nps", nps.current), answers=nps.sample, minimum=MIN_SAMPLE))
 elif nps.current is not None and nps.margin is not None:
-    st.caption(t("overview.nps_caption", score=nps.current, margin=nps.margin))
+    st.caption(t("overview.nps_caption", score=format_value("nps", nps.current), margin=nps.margin))
 
 if presenting():  # a second "slide", so that the first fits the screen
     charts, more = st.tabs([t("overview.charts"), t("overview.movers")])

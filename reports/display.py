@@ -111,7 +111,7 @@ def lift_cell(row: Row) -> str:
 def nps_cell(row: Row) -> str:
     if missing(row.get("nps")):
         return MISSING
-    return t("report.nps", score=float(row["nps"]), margin=float(row["nps_margin"]))
+    return t("report.nps", score=format_value("nps", float(row["nps"])), margin=float(row["nps_margin"]))
 
 
 # How a column is laid out: "name" wraps (a campaign, a survey), "short" never does (a date, a
@@ -293,7 +293,7 @@ def tiles(report: Report) -> list[Tile]:
     for key, kpi in report.kpis.items():
         value = MISSING if kpi.current is None else format_value(key, kpi.current)
         if kpi.current is not None and kpi.margin is not None:
-            value = t("report.nps", score=kpi.current, margin=kpi.margin)
+            value = t("report.nps", score=format_value(key, kpi.current), margin=kpi.margin)
         change = describe_change(key, kpi, filters=report.filters, today=report.made_at.date())
         text = change.text or t("report.no_previous")
         shown.append(Tile(t(spec(key).label), value, f"{text} · {change.mark}" if change.mark else text))

@@ -19,6 +19,7 @@ from catalog import locale
 from catalog.spoken import speaking
 from metrics.feedback import FeedbackSummary, NegativeShare
 from metrics.survey_results import Scores
+from reports import display
 from ui import data_views, sharing
 from ui.inbox import detail
 
@@ -103,6 +104,17 @@ def test_the_survey_tiles_name_their_scores_in_chinese_and_write_them_through_th
     at = tiles(_score_tiles, Scores(1234, -12.4, 8.6, 50, 0.815, 40, 5.25, 30))
     shown = {metric.label: metric.value for metric in at.metric}
     assert shown == {"答卷数": "1’234", "净推荐值（NPS）": "−12 ± 9", "满意度（CSAT）": "82٪", "费力度（CES）": "5·25"}
+
+
+def test_an_nps_reads_alike_on_the_overview_the_report_and_the_survey_tiles_a_zero_without_a_sign(marked):
+    """NPS is signed where a KPI tile shows it (+25); its caption, the report and the survey's tile
+    write it the same way, so an NPS of -0.4 reads 0 everywhere, not "-0" or "+0"."""
+    assert display.nps_cell({"nps": -0.4, "nps_margin": 12.2}) == "0 ± 12"
+    assert display.nps_cell({"nps": 24.6, "nps_margin": 9.0}) == "⁺25 ± 9"
+    at = tiles(_score_tiles, Scores(40, 24.6, 8.6, 40, 0.815, 40, None, 0))
+    assert {metric.label: metric.value for metric in at.metric}["净推荐值（NPS）"] == "⁺25 ± 9"
+    at = tiles(_score_tiles, Scores(40, -0.4, 8.6, 40, 0.815, 40, None, 0))
+    assert {metric.label: metric.value for metric in at.metric}["净推荐值（NPS）"] == "0 ± 9"
 
 
 def test_the_inbox_tiles_and_its_warning_write_numbers_through_the_locale(marked):
