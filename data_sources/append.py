@@ -39,6 +39,7 @@ import sqlalchemy as sa
 import schema
 from data_sources.identities import LINKS_KEY, NO_LINKS
 from data_sources.increment import Touched, update_rollup
+from data_sources.keyed_activities import added_columns
 from data_sources.warehouse import (
     BUILD_CONFIG,
     ROLLUP_MEMORY,
@@ -234,7 +235,8 @@ def _columns_differ(connection: duckdb.DuckDBPyConnection) -> Said | None:
             "ORDER BY column_index",
             [table.name],
         ).fetchall()
-        if [name for (name,) in found] != [column.name for column in table.columns]:
+        own = [column.name for column in table.columns]
+        if [name for (name,) in found] not in (own, [*own, *added_columns(table.name)]):
             return Said("sync.reason.columns", table=table.name)
     return None
 
@@ -359,7 +361,8 @@ def _append_rows(connection: duckdb.DuckDBPyConnection, *, known: bool, same: fr
         if name == "activities":
             connection.execute(f'CREATE TABLE "{appended.name}" AS SELECT n.* {new}')
         order = f' ORDER BY n."{SORT_KEYS[name]}"'
-        connection.execute(f'INSERT INTO "{name}" SELECT n.* {new}{order}')
+        columns = ", ".join(f'"{column.name}"' for column in schema.metadata.tables[name].columns)
+        connection.execute(f'INSERT INTO "{name}" ({columns}) SELECT n.* {new}{order}')  # a key is filled after
     for name in REPLACED:
         if name in same:
             continue

@@ -7,7 +7,9 @@ is a sum over members, so the rows to redo are those of the members with new act
 - member_keys: new members get the next keys (a full build numbers members by id instead: keys
   are surrogates, and metrics never order by them), and the group key of their combination of
   dimensions, a new combination the next one in member_groups; a member's first contribution since
-  joining is the earlier of what it was and their first new one;
+  joining is the earlier of what it was and their first new one; in a sync's build, whose
+  activities carry their member's key, the activities without one get it
+  (data_sources/keyed_activities.py);
 - activity_days: the touched member-days' rows are summed again with the new rows;
 - member_days: the touched members' rows from their active day before the first touched day on
   are rebuilt (a late activity moves their running counts and their previous and next days from
@@ -41,6 +43,7 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
+from data_sources.keyed_activities import fill_keys, is_keyed
 from data_sources.rollup import KEPT, Before, KeptFigures, compiled_for_kept, windows_to_keep, write_kept
 from rollup.build import (
     activity_days_query,
@@ -134,6 +137,8 @@ def update_rollup(
         connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')  # left by a failed run on this connection
         table.create(connection)
     last_key = _add_members(connection)
+    if is_keyed(connection):  # the new activities get their member's key, and a new member's earlier ones
+        fill_keys(connection)
     is_new = member_keys.c.member_key > last_key
     newcomers = sa.select(member_keys.c.member_id).where(is_new)
     rows: sa.Select | sa.CompoundSelect = sa.select(*(appended.c[column.name] for column in activities.columns))

@@ -33,6 +33,7 @@ import schema
 from data_sources import clickhouse
 from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.identities import mark_identities
+from data_sources.keyed_activities import key_activities
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
 from data_sources.rollup import build_rollup
 from engines import CLICKHOUSE, create_engine, frame_of
@@ -332,6 +333,7 @@ def build_warehouse(
     def rollup_and_stamp(transaction: sa.Connection) -> None:
         transaction.exec_driver_sql(f"SET memory_limit = '{ROLLUP_MEMORY}'")
         build_rollup(transaction, timezone=timezone)
+        key_activities(transaction)
         write_stamp(transaction, stamp or {})
 
     finish_build(path, build, rollup_and_stamp)
@@ -374,11 +376,20 @@ def read_tables(path: Path, names: list[str]) -> dict[str, pd.DataFrame]:
         connection.execute("ATTACH ? AS built (READ_ONLY)", [os.path.realpath(path)])
         # through Arrow: text stays Arrow's (DuckDB's .df() makes a Python string of each, 1 s a
         # million identities); whole numbers are pandas' nullable ones, as .df() gives with NULLs
-        tables = {name: connection.sql(f'SELECT * FROM built."{name}"').to_arrow_table() for name in names}
+        tables = {
+            name: connection.sql(f'SELECT {_columns(name)} FROM built."{name}"').to_arrow_table() for name in names
+        }
     return {name: table.to_pandas(types_mapper=_NULLABLE.get, date_as_object=False) for name, table in tables.items()}
 
 
 _NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}
+
+
+def _columns(name: str) -> str:
+    """What read_tables reads of a table: a canonical one's own columns (a build adds its
+    activities' member keys: data_sources/keyed_activities.py), any other's all."""
+    table = schema.metadata.tables.get(name)
+    return "*" if table is None else ", ".join(f'"{column.name}"' for column in table.columns)
 
 
 def table_rows(path: Path) -> dict[str, int]:

@@ -12,11 +12,16 @@ from collections.abc import Sequence
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import TableClause
 
+import sa_internals
 import schema
 from data_sources.identities import PersonOf, person_of
 from metrics.filters import Filters
 from metrics.sql import day_of, holds_text, week_start
+from rollup.tables import KEYED_ACTIVITIES_ATTRIBUTE, member_keys
 from store import tables
 
 activities, campaigns, campaign_members, members = (
@@ -86,24 +91,50 @@ def member_activity_query(*, filters: Filters, member_id: str, limit: int = 20) 
 
     One statement, so the member's activities are read once: where activities are not indexed by
     member (DuckDB keeps them in time order) each read is a scan of every activity, three of them
-    0.3 s at a million members and 1.5 s at three; PostgreSQL and SQLite read them by the index."""
-    mine = (
-        sa.select(
-            activities.c.activity_id,
-            activities.c.occurred_at,
-            activities.c.kind,
-            activities.c.platform,
-            activities.c.campaign_id,
-        )
-        .where(activities.c.member_id == member_id)
-        .cte("mine")
-    )
+    0.3 s at a million members and 1.5 s at three; PostgreSQL and SQLite read them by the index,
+    and a sync's build by their member's key (MemberActivities)."""
+    found = MemberActivities(member_id)
+    mine = sa.select(*found.c).cte("mine")
     parts = {
         "weekly": _weekly(mine, filters),
         "recent": _recent(mine, limit),
         "campaigns": _campaigns(mine, member_id),
     }
     return sa.union_all(*(_padded(name, part) for name, part in parts.items()))
+
+
+MINE = ("activity_id", "occurred_at", "kind", "platform", "campaign_id")  # what member_activity_query reads
+# A sync's build's activities with the key its rows carry (data_sources/keyed_activities.py).
+keyed_activities = sa.table(
+    "activities", *(sa.column(name, activities.c[name].type) for name in MINE), sa.column("member_key")
+)
+
+
+@sa_internals.cache_key_includes(by_key=sa_internals.CLAUSE, by_id=sa_internals.CLAUSE)
+class MemberActivities(TableClause):
+    """A FROM item: one member's activities (MINE's columns), found by their member's integer key
+    where the dialect is marked as reading a build whose activities carry it, else by their id.
+    The key is a tenth of the time where activities are not indexed by member (a sync's build
+    keeps them in time order): 0.01 s for 0.1 s at a million members."""
+
+    __visit_name__ = "pulse_member_activities"
+    inherit_cache = True
+
+    def __init__(self, member_id: str) -> None:
+        super().__init__("mine_rows", *(sa.column(name, activities.c[name].type) for name in MINE))
+        key = sa.select(member_keys.c.member_key).where(member_keys.c.member_id == member_id).scalar_subquery()
+        self.by_key = sa.select(*(keyed_activities.c[name] for name in MINE)).where(
+            keyed_activities.c.member_key == key
+        )
+        self.by_id = sa.select(*(activities.c[name] for name in MINE)).where(activities.c.member_id == member_id)
+
+
+@compiles(MemberActivities)
+def _compile_member_activities(element: MemberActivities, compiler: SQLCompiler, **kw: object) -> str:
+    if not sa_internals.in_from_list(kw):
+        return ""
+    chosen = element.by_key if getattr(compiler.dialect, KEYED_ACTIVITIES_ATTRIBUTE, False) else element.by_id
+    return sa_internals.render_in_place(element, element.name, chosen.subquery(element.name), compiler, kw)
 
 
 def _weekly(mine: sa.CTE, filters: Filters) -> sa.Select:

@@ -34,6 +34,7 @@ from metrics import campaigns, contributions, sections
 from metrics.filters import Filters, kept_views
 from metrics.kept import period_id
 from metrics.overview import daily_activity
+from metrics.profile import keyed_activities
 from rollup.state import kept_campaigns, kept_ids, kept_windows, rollup_state
 from rollup.tables import (
     BUILT_AT_KEY,
@@ -226,12 +227,25 @@ def tables_of(url: str) -> dict[str, list[tuple]]:
             if name in ("members", "activities")
         },
     }
+    if url.startswith("duckdb"):  # a sync's build: each activity's member key, as the member it names
+        named = sa.select(member_keys.c.member_id).where(member_keys.c.member_key == keyed_activities.c.member_key)
+        statements["activity_keys"] = sa.select(
+            keyed_activities.c.activity_id, named.scalar_subquery().label("keyed_member")
+        ).order_by(keyed_activities.c.activity_id)
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
             return {name: [tuple(row) for row in connection.execute(query)] for name, query in statements.items()}
     finally:
         engine.dispose()
+
+
+def keys_name_their_members(tables: dict[str, list[tuple]]) -> None:
+    """Every activity of a known member carries that member's key; one of a member nobody knows, none."""
+    known = {row[0] for row in tables["member_keys"]}
+    owners = {row[0]: row[1] for row in tables["activities"]}  # activity_id, member_id
+    expected = [(activity, owner if owner in known else None) for activity, owner in sorted(owners.items())]
+    assert tables["activity_keys"] == expected
 
 
 def figures(url: str, *, timezone: str) -> dict[str, object]:
@@ -291,6 +305,9 @@ def test_increments_give_the_tables_and_figures_of_a_full_build(engine, timezone
     after, expected = tables_of(grown_url), tables_of(whole_url)
     for name, rows in expected.items():
         assert after[name] == rows, name
+    if engine == "duckdb":  # ghost's earlier activities too, keyed once the increment made ghost known
+        keys_name_their_members(after)
+        assert None in dict(before["activity_keys"]).values()  # ghost's, before
     assert after["member_days"] != before["member_days"]  # the increments did change the rollup
     assert after["member_windows"] != before["member_windows"] and before["member_windows"]
     for table in BUILT_KEPT:  # the figures kept were written again
@@ -429,6 +446,7 @@ def test_a_sync_appends_new_rows_and_gives_what_a_rebuild_gives(env, tmp_path):
     whole = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", grown(len(STEPS)), timezone="UTC")
     in_use = f"duckdb:///{os.path.realpath(settings.warehouse_path)}"
     assert tables_of(in_use) == tables_of(f"duckdb:///{whole}")
+    keys_name_their_members(tables_of(in_use))
     assert figures(in_use, timezone="UTC") == figures(f"duckdb:///{whole}", timezone="UTC")
     assert first.mode == "full"
     assert recorded(store) == [
