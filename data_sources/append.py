@@ -39,7 +39,7 @@ import sqlalchemy as sa
 import schema
 from data_sources.identities import LINKS_KEY, NO_LINKS
 from data_sources.increment import Touched, update_rollup
-from data_sources.keyed_activities import added_columns
+from data_sources.keyed_rows import added_columns
 from data_sources.warehouse import (
     BUILD_CONFIG,
     ROLLUP_MEMORY,
@@ -361,11 +361,17 @@ def _append_rows(connection: duckdb.DuckDBPyConnection, *, known: bool, same: fr
         if name == "activities":
             connection.execute(f'CREATE TABLE "{appended.name}" AS SELECT n.* {new}')
         order = f' ORDER BY n."{SORT_KEYS[name]}"'
-        columns = ", ".join(f'"{column.name}"' for column in schema.metadata.tables[name].columns)
-        connection.execute(f'INSERT INTO "{name}" ({columns}) SELECT n.* {new}{order}')  # a key is filled after
+        connection.execute(f'INSERT INTO "{name}" ({_columns_of(name)}) SELECT n.* {new}{order}')
     for name in REPLACED:
         if name in same:
             continue
         connection.execute(f'DELETE FROM "{name}"')
-        connection.execute(f'INSERT INTO "{name}" {typed_sql(schema.metadata.tables[name], f"given_{name}")}')
+        given = typed_sql(schema.metadata.tables[name], f"given_{name}")
+        connection.execute(f'INSERT INTO "{name}" ({_columns_of(name)}) {given}')
     connection.execute("COMMIT")
+
+
+def _columns_of(name: str) -> str:
+    """A canonical table's own columns, as an INSERT names them: a build adds a key to some
+    (data_sources/keyed_rows.py), which update_rollup fills."""
+    return ", ".join(f'"{column.name}"' for column in schema.metadata.tables[name].columns)

@@ -8,8 +8,8 @@ is a sum over members, so the rows to redo are those of the members with new act
   are surrogates, and metrics never order by them), and the group key of their combination of
   dimensions, a new combination the next one in member_groups; a member's first contribution since
   joining is the earlier of what it was and their first new one; in a sync's build, whose
-  activities carry their member's key, the activities without one get it
-  (data_sources/keyed_activities.py);
+  activities and invitations carry their member's key, the rows without one get it
+  (data_sources/keyed_rows.py);
 - activity_days: the touched member-days' rows are summed again with the new rows;
 - member_days: the touched members' rows from their active day before the first touched day on
   are rebuilt (a late activity moves their running counts and their previous and next days from
@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
-from data_sources.keyed_activities import fill_keys, is_keyed
+from data_sources.keyed_rows import fill_keys, keyed_tables
 from data_sources.rollup import KEPT, Before, KeptFigures, compiled_for_kept, windows_to_keep, write_kept
 from rollup.build import (
     activity_days_query,
@@ -137,8 +137,8 @@ def update_rollup(
         connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')  # left by a failed run on this connection
         table.create(connection)
     last_key = _add_members(connection)
-    if is_keyed(connection):  # the new activities get their member's key, and a new member's earlier ones
-        fill_keys(connection)
+    for name in keyed_tables(connection):  # rows appended or replaced, and a new member's earlier ones
+        fill_keys(connection, name)
     is_new = member_keys.c.member_key > last_key
     newcomers = sa.select(member_keys.c.member_id).where(is_new)
     rows: sa.Select | sa.CompoundSelect = sa.select(*(appended.c[column.name] for column in activities.columns))

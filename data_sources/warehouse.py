@@ -33,7 +33,7 @@ import schema
 from data_sources import clickhouse
 from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.identities import mark_identities
-from data_sources.keyed_activities import key_activities
+from data_sources.keyed_rows import key_rows
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
 from data_sources.rollup import build_rollup
 from engines import CLICKHOUSE, create_engine, frame_of
@@ -333,7 +333,7 @@ def build_warehouse(
     def rollup_and_stamp(transaction: sa.Connection) -> None:
         transaction.exec_driver_sql(f"SET memory_limit = '{ROLLUP_MEMORY}'")
         build_rollup(transaction, timezone=timezone)
-        key_activities(transaction)
+        key_rows(transaction)
         write_stamp(transaction, stamp or {})
 
     finish_build(path, build, rollup_and_stamp)
@@ -386,8 +386,8 @@ _NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}
 
 
 def _columns(name: str) -> str:
-    """What read_tables reads of a table: a canonical one's own columns (a build adds its
-    activities' member keys: data_sources/keyed_activities.py), any other's all."""
+    """What read_tables reads of a table: a canonical one's own columns (a build adds the member's
+    key to some: data_sources/keyed_rows.py), any other's all."""
     table = schema.metadata.tables.get(name)
     return "*" if table is None else ", ".join(f'"{column.name}"' for column in table.columns)
 

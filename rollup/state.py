@@ -3,7 +3,7 @@ kept), and the marks on each engine's dialect that tell `FromRollup` (metrics/me
 statements compiled for it may read the rollup's tables, `KeptWindow` (metrics/member_periods.py)
 which windows member_windows holds and `Kept` (metrics/kept.py) what each kept figure's table holds
 (campaign_results: campaigns; the Engagement page's: its period; lift_days: start days), and
-`MemberActivities` (metrics/profile.py) whether activities carry their member's key.
+`MemberRows` (metrics/profile.py) which tables' rows carry their member's key.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from rollup.tables import (
     DIALECT_ATTRIBUTE,
     KEPT_ATTRIBUTES,
     KEPT_IN_PLACE,
-    KEYED_ACTIVITIES_ATTRIBUTE,
-    KEYED_ACTIVITIES_KEY,
+    MEMBER_KEYED_ATTRIBUTE,
+    MEMBER_KEYED_KEY,
     TIMEZONE_KEY,
     VERSION,
     VERSION_KEY,
@@ -107,12 +107,12 @@ def marks(state: dict[str, str], *, built: bool) -> dict[str, object]:
     and what each kept figure's table holds: on a warehouse sync `built` (whose every table comes
     from one read of the sources) all of them; in a database queried in place only those computed
     from the rollup alone (KEPT_IN_PLACE). Its campaigns, invitations and members change without
-    the rollup, and their funnel is read live there. And whether its activities carry their
-    member's key (only a sync's build writes it)."""
+    the rollup, and their funnel is read live there. And the tables whose rows carry their member's
+    key (only a sync's build has them)."""
     return {
         DIALECT_ATTRIBUTE: state.get(TIMEZONE_KEY) if rollup_is_current(state) else None,
         WINDOWS_ATTRIBUTE: kept_windows(state),
-        KEYED_ACTIVITIES_ATTRIBUTE: built and rollup_is_current(state) and KEYED_ACTIVITIES_KEY in state,
+        MEMBER_KEYED_ATTRIBUTE: frozenset(state.get(MEMBER_KEYED_KEY, "").split() if built else ()),
         **{
             attribute: kept_ids(state, key) if built or key in KEPT_IN_PLACE else frozenset()
             for key, attribute in KEPT_ATTRIBUTES.items()

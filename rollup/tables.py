@@ -18,8 +18,8 @@ metrics/retention.py); in a database queried in place, `lift_days` holds each me
 around the start days of the campaigns the last 90 days list (metrics/campaigns.py);
 `activity_changes` holds the DAU/WAU/MAU changes per day (metrics/activity.py); `pulse_info` records
 the time zone the days are in, the rollup's version and the windows member_windows holds, what
-each kept figure's table holds and whether activities carry their member's key (`activities_keyed`,
-below).
+each kept figure's table holds and which canonical tables' rows carry their member's key
+(`member_keyed`, below).
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ PROFILES_KEY, PROFILES_ATTRIBUTE = "activity_profiles", "pulse_activity_profiles
 # The campaigns' lift in a database queried in place (metrics/campaigns.py): pulse_info says the start
 # days (day numbers) lift_days holds.
 LIFT_KEY, LIFT_ATTRIBUTE = "lift_days", "pulse_lift_days"
-# A sync's DuckDB build keeps each activity's member key in an extra column of activities
-# (data_sources/keyed_activities.py); pulse_info says so, and a dialect is marked with whether it may
-# read it (metrics/profile.py finds one member's activities by it).
-KEYED_ACTIVITIES_KEY, KEYED_ACTIVITIES_ATTRIBUTE = "activities_keyed", "pulse_activities_keyed"
+# A sync's DuckDB build keeps each activity's and invitation's member key in an extra column
+# (data_sources/keyed_rows.py); pulse_info names those tables, and a dialect is marked with them
+# (metrics/profile.py finds one member's rows by the key).
+MEMBER_KEYED_KEY, MEMBER_KEYED_ATTRIBUTE = "member_keyed", "pulse_member_keyed"
 KEPT_ATTRIBUTES = {  # pulse_info's keys of the kept views' figures (data_sources.rollup.KeptFigures)
     CAMPAIGNS_KEY: CAMPAIGNS_ATTRIBUTE,
     LIFT_KEY: LIFT_ATTRIBUTE,

@@ -175,14 +175,15 @@ def test_the_one_statements_parts_stand_apart(warehouse):
     assert [len(part) for part in nobody.values()] == [0, 0, 0]
 
 
-def test_a_syncs_build_finds_a_members_activities_by_their_key_and_other_warehouses_by_their_id(warehouse):
+def test_a_syncs_build_finds_a_members_rows_by_their_key_and_other_warehouses_by_their_id(warehouse):
     # The figures are the same either way (the tests above run on every engine); this says which way.
     engine = warehouse._current_engine()
     compiled = str(profile.member_activity_query(filters=P, member_id="alice").compile(dialect=engine.dialect))
     compiled = compiled.replace("`", "").replace('"', "")  # as ClickHouse and PostgreSQL quote names
     by_key = engine.dialect.name == "duckdb"  # the fixture's DuckDB is a build
-    assert ("activities.member_key = (SELECT member_keys.member_key" in compiled) is by_key
-    assert ("activities.member_id =" in compiled) is not by_key
+    for table in ("activities", "campaign_members"):
+        assert (f"{table}.member_key = (SELECT member_keys.member_key" in compiled) is by_key
+        assert (f"{table}.member_id =" in compiled) is not by_key
 
 
 def test_recent_activities_latest_first(warehouse):
