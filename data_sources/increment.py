@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
-from data_sources.keyed_rows import fill_keys, keyed_tables
+from data_sources.keyed_rows import key_new_rows
 from data_sources.rollup import KEPT, Before, KeptFigures, compiled_for_kept, windows_to_keep, write_kept
 from rollup.build import (
     activity_days_query,
@@ -137,8 +137,6 @@ def update_rollup(
         connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')  # left by a failed run on this connection
         table.create(connection)
     last_key = _add_members(connection)
-    for name in keyed_tables(connection):  # rows appended or replaced, and a new member's earlier ones
-        fill_keys(connection, name)
     is_new = member_keys.c.member_key > last_key
     newcomers = sa.select(member_keys.c.member_id).where(is_new)
     rows: sa.Select | sa.CompoundSelect = sa.select(*(appended.c[column.name] for column in activities.columns))
@@ -168,6 +166,7 @@ def update_rollup(
     shares = _shares_before(connection, timezone, keys, before, unchanged)
     _redo_activity_days(connection)
     _redo_from(connection)
+    key_new_rows(connection, touched_keys=touched_keys.name, unchanged=unchanged)
     in_touched = rollup.c.member_key.in_(sa.select(touched_members.c.member_key))
     _add_changes(connection, sign=-1)  # their share before
     _delete_redone(connection)
