@@ -66,3 +66,10 @@ campaign_members = sa.Table(
 )
 
 MEMBER_DIMENSIONS = ("channel", "region", "segment")
+
+
+def own_columns(table: str) -> str:
+    """A canonical table's own columns as a statement names them ("a", "b", ...): a sync's build
+    adds a member key to some (data_sources/keyed_rows.py), which an INSERT of the table's rows or
+    a read of them as schema.py has them leaves out."""
+    return ", ".join(f'"{column.name}"' for column in metadata.tables[table].columns)

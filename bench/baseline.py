@@ -14,6 +14,7 @@ from datetime import timedelta
 import duckdb
 import pandas as pd
 
+import schema
 from metrics.filters import Filters
 from settings import Settings
 
@@ -21,8 +22,10 @@ from settings import Settings
 def measure(settings: Settings, filters: Filters) -> dict[str, object]:
     started = time.perf_counter()
     connection = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    members = connection.execute("SELECT * FROM members").df()
-    activities = connection.execute("SELECT * FROM activities").df()
+    # the tables' own columns (a build adds a member key to activities: data_sources/keyed_rows.py)
+    members, activities = (
+        connection.execute(f"SELECT {schema.own_columns(name)} FROM {name}").df() for name in ("members", "activities")
+    )
     connection.close()
     loaded = time.perf_counter() - started
     community = members[~members["is_team"]]

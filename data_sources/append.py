@@ -361,17 +361,11 @@ def _append_rows(connection: duckdb.DuckDBPyConnection, *, known: bool, same: fr
         if name == "activities":
             connection.execute(f'CREATE TABLE "{appended.name}" AS SELECT n.* {new}')
         order = f' ORDER BY n."{SORT_KEYS[name]}"'
-        connection.execute(f'INSERT INTO "{name}" ({_columns_of(name)}) SELECT n.* {new}{order}')
+        connection.execute(f'INSERT INTO "{name}" ({schema.own_columns(name)}) SELECT n.* {new}{order}')
     for name in REPLACED:
         if name in same:
             continue
         connection.execute(f'DELETE FROM "{name}"')
         given = typed_sql(schema.metadata.tables[name], f"given_{name}")
-        connection.execute(f'INSERT INTO "{name}" ({_columns_of(name)}) {given}')
+        connection.execute(f'INSERT INTO "{name}" ({schema.own_columns(name)}) {given}')
     connection.execute("COMMIT")
-
-
-def _columns_of(name: str) -> str:
-    """A canonical table's own columns, as an INSERT names them: a build adds a key to some
-    (data_sources/keyed_rows.py), which update_rollup fills."""
-    return ", ".join(f'"{column.name}"' for column in schema.metadata.tables[name].columns)

@@ -8,8 +8,8 @@ is a sum over members, so the rows to redo are those of the members with new act
   are surrogates, and metrics never order by them), and the group key of their combination of
   dimensions, a new combination the next one in member_groups; a member's first contribution since
   joining is the earlier of what it was and their first new one; in a sync's build, whose
-  activities and invitations carry their member's key, the rows without one get it
-  (data_sources/keyed_rows.py);
+  activities and invitations carry their member's key, the rows added or replaced get it, and
+  those a new member had before (data_sources/keyed_rows.py);
 - activity_days: the touched member-days' rows are summed again with the new rows;
 - member_days: the touched members' rows from their active day before the first touched day on
   are rebuilt (a late activity moves their running counts and their previous and next days from
@@ -166,7 +166,7 @@ def update_rollup(
     shares = _shares_before(connection, timezone, keys, before, unchanged)
     _redo_activity_days(connection)
     _redo_from(connection)
-    key_new_rows(connection, touched_keys=touched_keys.name, unchanged=unchanged)
+    key_new_rows(connection, touched_keys=touched_keys.name, last_key=last_key, unchanged=unchanged)
     in_touched = rollup.c.member_key.in_(sa.select(touched_members.c.member_key))
     _add_changes(connection, sign=-1)  # their share before
     _delete_redone(connection)

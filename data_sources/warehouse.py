@@ -386,10 +386,8 @@ _NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}
 
 
 def _columns(name: str) -> str:
-    """What read_tables reads of a table: a canonical one's own columns (a build adds the member's
-    key to some: data_sources/keyed_rows.py), any other's all."""
-    table = schema.metadata.tables.get(name)
-    return "*" if table is None else ", ".join(f'"{column.name}"' for column in table.columns)
+    """What read_tables reads of a table: a canonical one's own columns, any other's all."""
+    return schema.own_columns(name) if name in schema.metadata.tables else "*"
 
 
 def table_rows(path: Path) -> dict[str, int]:

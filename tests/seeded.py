@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+import schema
+
 DIMENSIONS = ("channel", "region", "segment")
 MIN_BASE = 5  # the movers leave out groups smaller than this in both periods (DESIGN.md: movers)
 
@@ -40,7 +42,7 @@ def _warehouse(path: str) -> dict[str, pd.DataFrame]:
         copy = shutil.copyfile(path, Path(folder) / "warehouse.duckdb")
         with duckdb.connect(str(copy), read_only=True) as connection:
             return {
-                name: connection.sql(f"SELECT * FROM {name}").df()
+                name: connection.sql(f"SELECT {schema.own_columns(name)} FROM {name}").df()
                 for name in ("members", "activities", "campaigns", "campaign_members")
             }
 

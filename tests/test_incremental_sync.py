@@ -30,7 +30,7 @@ from data_sources.sync import load_community as read_source
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from errors import kept_text
-from metrics import campaigns, contributions, sections
+from metrics import campaigns, contributions, profile, sections
 from metrics.filters import Filters, kept_views
 from metrics.kept import period_id
 from metrics.overview import daily_activity
@@ -459,6 +459,40 @@ def test_a_sync_appends_new_rows_and_gives_what_a_rebuild_gives(env, tmp_path):
         ("incremental", "Only new rows: 5 activities and 6 members appended, 6 member-days updated."),
         ("incremental", "Only new rows: 10 activities and 0 members appended, 10 member-days updated."),
     ]
+
+
+def invited_before_known(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The frames with invitations of ghost (who has activities already) and yuki (who has none),
+    two members the second step makes known."""
+    invitations = frames["campaign_members"]
+    early = pd.DataFrame(
+        {"campaign_id": ["meetup", "meetup"], "member_id": ["ghost", "yuki"], "status": ["registered", "invited"]}
+    )
+    frames["campaign_members"] = pd.concat([invitations, early.assign(at=pd.NaT)], ignore_index=True).astype(
+        invitations.dtypes.to_dict()
+    )
+    return frames
+
+
+def test_an_invitation_made_before_its_member_was_known_is_theirs_once_an_append_makes_them_known(env):
+    # The invitations are the same in both syncs, so the append keeps them as they are: their
+    # keys come from the members it added, and the lookup finds the campaigns by them.
+    settings, store = env
+    synced(settings, store, invited_before_known(community.frames()))
+    assert synced(settings, store, invited_before_known(grown(2))).mode == "incremental"
+    in_use = f"duckdb:///{os.path.realpath(settings.warehouse_path)}"
+    keys_name_their_members(tables_of(in_use))
+    warehouse = Warehouse(in_use)
+    try:
+        filters = Filters(start=P[0], end=P[1])
+        stages = {
+            who: profile.member_activity(warehouse.run(profile.member_activity_query(filters=filters, member_id=who)))
+            for who in ("ghost", "yuki")
+        }
+    finally:
+        warehouse.dispose()
+    assert stages["yuki"]["campaigns"][["campaign_id", "stage"]].values.tolist() == [["meetup", "invited"]]
+    assert stages["ghost"]["campaigns"][["campaign_id", "stage"]].values.tolist() == [["meetup", "registered"]]
 
 
 def changed_member(frames: dict[str, pd.DataFrame]) -> None:
