@@ -538,6 +538,23 @@ def test_on_a_projector_a_chart_sized_by_its_rows_keeps_a_row_per_name_grown_wit
     assert trend["height"] == 330  # a chart over time lines up with the one beside it
 
 
+def test_on_a_projector_a_goals_label_and_a_campaigns_title_grow_with_the_text():
+    """Their sizes are their marks' own (configure_text does not reach them): 11 and 10 pixels on a
+    projector were unreadable. The offsets grow too (a second row of titles clears the first), and
+    the chart drawn at a desk keeps its sizes."""
+    trend = DRAWN["trend with goals and marks"]()
+
+    def texts(spec: dict) -> list[dict]:
+        marks = [layer["mark"] for layer in spec["layer"]]
+        return sorted((mark for mark in marks if mark["type"] == "text"), key=lambda mark: mark["fontSize"])
+
+    presented = texts(charts.for_projector(trend, height=330).to_dict())
+    title, goal = presented[0], presented[-1]
+    assert (title["fontSize"], title["dx"], title["dy"]) == (16, 5, -5)  # 10 pixels, 3 and -3 at a desk
+    assert (goal["fontSize"], goal["dy"], goal["limit"]) == (charts.PROJECTOR_TEXT, -7, 262)  # 11, -4, 160
+    assert [mark["fontSize"] for mark in texts(trend.to_dict())] == [10, 11]
+
+
 def test_a_marks_title_near_the_right_edge_ends_there_with_an_ellipsis():
     """A campaign starting near the period's end had its title run off a phone's chart
     ("Monthly Newsletter #"); it now stops at the plot's edge, and one with room is whole."""

@@ -199,6 +199,7 @@ def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt
         step = chart.height if isinstance(chart.height, alt.Step) else None
         rows = step is not None and step.to_dict().get("for") != "offset"
         chart = chart.properties(height=_rows_for_projector(step) if rows else height)
+    chart = _sized_text_for_projector(chart)
     size = PROJECTOR_TEXT
     return (
         chart.configure_axis(labelFontSize=size, titleFontSize=size, labelLimit=280)
@@ -207,6 +208,28 @@ def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt
         .configure_title(fontSize=size + 4)
         .configure_text(fontSize=size)
     )
+
+
+def _sized_text_for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A text mark that sets its own size (a goal's label, a campaign's title at the foot of the
+    trend), which configure_text does not reach, grown as the rest of the text, and its offsets
+    with it, so that a second row of titles stays clear of the first: at 10-11 pixels they could
+    not be read from the back of a room. The chart's layers are copied, not changed: a chart's spec
+    may be kept and drawn at a desk too."""
+    if isinstance(chart, alt.LayerChart):
+        layered = chart.copy(deep=False)
+        layered.layer = [_sized_text_for_projector(layer) for layer in chart.layer]
+        return layered
+    mark = getattr(chart, "mark", None)
+    if not isinstance(mark, alt.MarkDef) or mark.type != "text" or not isinstance(mark.fontSize, int | float):
+        return chart
+    grow = PROJECTOR_TEXT / MARK_TEXT
+    spec = mark.to_dict()
+    grown = ("fontSize", "dx", "dy", "limit")  # a limit in pixels; one the plot's edge sets stays
+    spec.update({key: round(spec[key] * grow) for key in grown if isinstance(spec.get(key), int | float)})
+    sized = chart.copy(deep=False)
+    sized.mark = alt.MarkDef(**spec)
+    return sized
 
 
 def _rows_for_projector(step: alt.Step) -> alt.Step:
