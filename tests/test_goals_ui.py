@@ -112,6 +112,30 @@ def test_a_tile_with_a_goal_says_how_far_along_it_is(configured):
     assert len(said) == 1 and re.fullmatch(r"Goal 100 · \d+% · behind · projected \d+", said[0]), said
 
 
+def test_on_a_projector_a_tiles_goal_is_said_in_the_tile_briefly(configured):
+    # A line under the tile made the first screen taller than 1920x1080.
+    store = AppStore(f"sqlite:///{configured / 'app.db'}")
+    today = clock.today_in("UTC")
+    goals.add_goal(
+        store,
+        kpi="members",
+        start=today - timedelta(days=10),
+        end=today + timedelta(days=20),
+        target=100,
+        by="ana@example.org",
+        now=clock.now(),
+    )
+    store.dispose()
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception
+    assert [caption.value for caption in at.caption if caption.value.startswith("Goal ")] == []
+    described = {metric.label: metric.proto.delta_description for metric in at.metric}
+    assert described["Members"] == "Goal 100 · behind"
+    assert described["New members"] == ""  # no goal, nothing to say
+
+
 def goals_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90).run()
     at.switch_page("pages/goals.py").run()

@@ -37,7 +37,7 @@ def kpi_tiles(
 ) -> None:
     """Tiles, `per_row` to a row; `filters` (the period shown) lets a tile know its period or a
     newcomer's 30 days are not over yet; a KPI with a goal (`goals`, ui.data.load_tile_goals) says
-    under its tile how far along the goal is."""
+    under its tile how far along the goal is (on a projector, in it: its target and status)."""
     goals = goals or {}
     today = clock.today_in(filters.timezone) if filters is not None else None
     # On a projector the change alone: with the previous value too, a Chinese slide's tiles wrap
@@ -54,17 +54,20 @@ def kpi_tiles(
             change = describe_change(key, kpi, filters=filters, today=today, previous=not brief)
             shown = spec(key)  # metrics/kpis.py: its label, help and which way is good
             colour = "off" if change.tone == "neutral" else "inverse" if shown.lower_is_better else "normal"
+            # On a projector a goal is said in its tile, briefly: a line under the tile made the
+            # first screen 32 pixels taller than 1080.
+            goal = describe_goal(goals[key], brief=True) if brief and key in goals else None
             column.metric(
                 t(shown.label),
                 format_value(key, kpi.current),
                 delta=change.text,
                 delta_color=colour,
                 delta_arrow="auto" if change.arrow else "off",
-                delta_description=change.mark,
+                delta_description=" · ".join(part for part in (change.mark, goal) if part) or None,
                 help=t(shown.help) + (f"\n\n{change.why}" if change.why else ""),
                 border=True,
             )
-            if key in goals:
+            if key in goals and not brief:
                 _goal_line(column, goals[key])
 
 
