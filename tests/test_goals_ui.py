@@ -92,7 +92,8 @@ def test_campaigns_and_notes_are_shaded_with_their_title_as_text_and_a_campaign_
     assert {HIGHLIGHT, NOTE} <= colours
 
 
-def test_a_tile_with_a_goal_says_how_far_along_it_is(configured):
+def members_goal(configured: Path) -> None:
+    """A goal of 100 members over the ten days before today and twenty after."""
     store = AppStore(f"sqlite:///{configured / 'app.db'}")
     today = clock.today_in("UTC")
     goals.add_goal(
@@ -105,6 +106,10 @@ def test_a_tile_with_a_goal_says_how_far_along_it_is(configured):
         now=clock.now(),
     )
     store.dispose()
+
+
+def test_a_tile_with_a_goal_says_how_far_along_it_is(configured):
+    members_goal(configured)
     at = AppTest.from_file(APP, default_timeout=90).run()
     assert not at.exception
     # Nobody in the fixture community joined in the last ten days: members stay where they are.
@@ -114,18 +119,7 @@ def test_a_tile_with_a_goal_says_how_far_along_it_is(configured):
 
 def test_on_a_projector_a_tiles_goal_is_said_in_the_tile_briefly(configured):
     # A line under the tile made the first screen taller than 1920x1080.
-    store = AppStore(f"sqlite:///{configured / 'app.db'}")
-    today = clock.today_in("UTC")
-    goals.add_goal(
-        store,
-        kpi="members",
-        start=today - timedelta(days=10),
-        end=today + timedelta(days=20),
-        target=100,
-        by="ana@example.org",
-        now=clock.now(),
-    )
-    store.dispose()
+    members_goal(configured)
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params["present"] = "1"
     at.run()
