@@ -50,7 +50,8 @@ kpi_tiles(
 figures.risk_warning(negative)
 nps = kpis["nps"]
 if nps.current is not None and nps.sample is not None and nps.sample < MIN_SAMPLE:
-    st.caption(t("overview.nps_few", score=format_value("nps", nps.current), answers=nps.sample, minimum=MIN_SAMPLE))
+    few = "overview.nps_few_one" if nps.sample == 1 else "overview.nps_few"
+    st.caption(t(few, score=format_value("nps", nps.current), answers=nps.sample, minimum=MIN_SAMPLE))
 elif nps.current is not None and nps.margin is not None:
     st.caption(t("overview.nps_caption", score=format_value("nps", nps.current), margin=nps.margin))
 

@@ -189,3 +189,5 @@ def test_an_answer_given_today_reaches_the_overview_within_a_minute(configured, 
     later = time.time() + 60
     monkeypatch.setattr(ui.data.time, "time", lambda: later)  # the next minute: no sync needed
     assert tile(at.run(), "NPS") == "+100"
+    # its caption writes the score as the tile does, and one answer as one
+    assert "NPS +100 from 1 answer: too few to read (it needs 30)." in [caption.value for caption in at.caption]

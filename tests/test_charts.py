@@ -495,6 +495,14 @@ def test_the_nps_band_stops_at_the_scale_an_nps_can_reach():
     assert [row["margin"] for row in band] == [45.0, 30.0]  # the tooltip still tells the whole margin
 
 
+def test_a_weeks_nps_reads_in_its_tooltip_as_a_tile_writes_it():
+    """Vega's "+.0f" wrote -0.4 as "−0" and 0.4 as "+0"; the tile writes 0."""
+    near = pd.DataFrame({"week": [day(2), day(9)], "nps": [-0.4, 24.6], "margin": [9.0, 8.0], "answers": [250, 300]})
+    spec = charts.nps_trend_chart(near).to_dict()
+    assert [row["score"] for row in rows(spec, spec["layer"][1])] == ["0", "+25"]
+    assert {"field": "score", "type": "nominal", "title": "NPS"} in spec["layer"][1]["encoding"]["tooltip"]
+
+
 WECOM_DAYS = pd.DataFrame({"day": [date(2026, 11, 2), date(2026, 11, 3)], "msg_total": [40, 12]})
 
 

@@ -24,8 +24,15 @@ GLOSSARY = {  # what: (zh-CN word, zh-TW word, keys that name it, words no strin
     "a theme suggested from an item's words, not yet accepted": (
         "待确认",
         "待確認",
-        ("feedback.suggested", "feedback.column.suggested", "feedback.no_suggestions"),
-        ("建议主题", "建議主題", "（建议）", "（建議）"),
+        (
+            "feedback.suggested",
+            "feedback.column.suggested",
+            "feedback.no_suggestions",
+            "feedback.themes_help",
+            "feedback.theme_name",
+            "feedback.theme_name_help",
+        ),
+        ("建议主题", "建議主題", "（建议）", "（建議）", "沿用建议", "沿用建議", "建议的“", "建議的「"),
     ),
 }
 

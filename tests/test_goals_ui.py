@@ -126,8 +126,10 @@ def test_on_a_projector_a_tiles_goal_is_said_in_the_tile_briefly(configured):
     assert not at.exception
     assert [caption.value for caption in at.caption if caption.value.startswith("Goal ")] == []
     described = {metric.label: metric.proto.delta_description for metric in at.metric}
-    assert described["Members"] == "Goal 100 · behind"
+    assert described["Members"] == "Goal 100: behind"  # not "· behind", which reads as another fact
     assert described["New members"] == ""  # no goal, nothing to say
+    members = next(metric for metric in at.metric if metric.label == "Members")
+    assert "Goal for " in members.help  # its days, as the line under the tile says them at a desk
 
 
 def goals_page() -> AppTest:

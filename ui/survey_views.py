@@ -131,7 +131,7 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
         column_config={
             "group": st.column_config.TextColumn(t("column.group"), help=t("column.group_help")),
             "respondents": t("column.respondents"),
-            "nps": st.column_config.NumberColumn(t("kpi.nps"), help=t("column.no_answers"), format="%.0f"),
+            "nps": st.column_config.NumberColumn(t("kpi.nps"), help=t("column.no_answers"), format="%+.0f"),
             "nps_margin": st.column_config.NumberColumn("±", help=t("column.nps_margin_help"), format="%.0f"),
             "csat": st.column_config.NumberColumn(t("column.csat"), help=t("column.no_answers"), format="percent"),
         },

@@ -57,6 +57,7 @@ def kpi_tiles(
             # On a projector a goal is said in its tile, briefly: a line under the tile made the
             # first screen 32 pixels taller than 1080.
             goal = describe_goal(goals[key], brief=True) if brief and key in goals else None
+            said = [t(shown.help), change.why, _goal_days(goals[key]) if goal else None]
             column.metric(
                 t(shown.label),
                 format_value(key, kpi.current),
@@ -64,7 +65,7 @@ def kpi_tiles(
                 delta_color=colour,
                 delta_arrow="auto" if change.arrow else "off",
                 delta_description=" · ".join(part for part in (change.mark, goal) if part) or None,
-                help=t(shown.help) + (f"\n\n{change.why}" if change.why else ""),
+                help="\n\n".join(part for part in said if part),
                 border=True,
             )
             if key in goals and not brief:
@@ -73,8 +74,8 @@ def kpi_tiles(
 
 def _goal_line(column: DeltaGenerator, progress: Progress) -> None:
     """'Goal 6,000 · 82.0% · on track · projected 6,400' under a tile, the goal's period in its tooltip."""
-    goal = progress.goal
-    column.caption(
-        describe_goal(progress),
-        help=t("goal.help", first=day(goal.start), last=day(goal.last)),
-    )
+    column.caption(describe_goal(progress), help=_goal_days(progress))
+
+
+def _goal_days(progress: Progress) -> str:
+    return t("goal.help", first=day(progress.goal.start), last=day(progress.goal.last))

@@ -745,6 +745,7 @@ def nps_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
         week=pd.to_datetime(trend["week"]),
         low=(trend["nps"] - trend["margin"]).clip(lower=-100),
         high=(trend["nps"] + trend["margin"]).clip(upper=100),
+        score=[format_value("nps", nps) for nps in trend["nps"]],  # as the tiles write it: 0, not "-0"
     )
     x = alt.X("week:T", title=t("chart.week"), axis=_date_axis())
     band = (
@@ -760,7 +761,7 @@ def nps_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
             y=alt.Y("nps:Q", title=t("chart.nps")),
             tooltip=[
                 _date_tip("week", t("chart.week")),
-                alt.Tooltip("nps:Q", format="+.0f", title=t("chart.nps")),
+                alt.Tooltip("score:N", title=t("chart.nps")),
                 alt.Tooltip("margin:Q", format=".0f", title=t("chart.margin")),
                 _count_tip("answers", t("chart.answers")),
             ],

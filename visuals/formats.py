@@ -115,13 +115,13 @@ def describe_goal(progress: Progress, *, brief: bool = False) -> str:
     """A goal as a tile and the report show it: 'Goal 6,000 · 82% · on track · projected 6,400'
     (the share for counts and averages where higher is better; the projection while the period
     runs, for a KPI projected by its trend or pace); `brief`, its target and status alone ('Goal
-    6,000 · on track', as a tile on a projector says it)."""
+    6,000: on track', as a tile on a projector says it beside what its change says)."""
     goal = progress.goal
     language = current_language()
     target = format_value(goal.kpi, goal.target)
     parts = [t("goal.target_down" if goal.spec.lower_is_better else "goal.target", target=target)]
     if brief:
-        return " · ".join([*parts, t(f"goal.status.{progress.status}")])
+        return t("goal.brief", goal=parts[0], status=t(f"goal.status.{progress.status}"))
     if progress.share is not None:
         parts.append(locale.percent(progress.share, language, decimals=0))
     parts.append(t(f"goal.status.{progress.status}"))
