@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from rollup.state import member_keyed
 from rollup.tables import MEMBER_KEYED_KEY, info
 
 COLUMN = "member_key"
@@ -53,19 +54,20 @@ def key_new_rows(connection: sa.Connection, *, touched_keys: str, last_key: int,
     million ids, 0.08 s even with nothing to key; theirs took 0.005 s at the large scale); and the
     rows a member it made known (a key after `last_key`) had before, an invitation among them."""
     for table in keyed_tables(connection):
-        if table not in unchanged and table != "activities":
-            fill_keys(connection, table)
-            continue
         if table == "activities":
             fill_keys(connection, table, keys=touched_keys)
-        fill_keys(connection, table, last_key=last_key)
+            fill_keys(connection, table, last_key=last_key)
+        elif table in unchanged:
+            fill_keys(connection, table, last_key=last_key)
+        else:
+            fill_keys(connection, table)
 
 
-def keyed_tables(connection: sa.Connection) -> list[str]:
+def keyed_tables(connection: sa.Connection) -> frozenset[str]:
     """The tables whose rows carry their member's key in this build (none in one made before they
     did, nor in a database queried in place)."""
     value = connection.scalar(sa.select(info.c.value).where(info.c.key == MEMBER_KEYED_KEY))
-    return str(value or "").split()
+    return member_keyed({MEMBER_KEYED_KEY: value} if value else {})
 
 
 def added_columns(table: str) -> list[str]:

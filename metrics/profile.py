@@ -19,6 +19,7 @@ from sqlalchemy.sql.expression import TableClause
 import sa_internals
 import schema
 from data_sources.identities import PersonOf, person_of
+from data_sources.keyed_rows import COLUMN
 from metrics.filters import Filters
 from metrics.sql import day_of, holds_text, week_start
 from rollup.tables import MEMBER_KEYED_ATTRIBUTE, member_keys
@@ -107,9 +108,7 @@ MINE = ("activity_id", "occurred_at", "kind", "platform", "campaign_id")  # what
 
 def with_member_key(table: sa.Table) -> sa.TableClause:
     """A sync's build's `table` with the member key its rows carry (data_sources/keyed_rows.py)."""
-    return sa.table(
-        table.name, *(sa.column(column.name, column.type) for column in table.columns), sa.column("member_key")
-    )
+    return sa.table(table.name, *(sa.column(column.name, column.type) for column in table.columns), sa.column(COLUMN))
 
 
 @sa_internals.cache_key_includes(by_key=sa_internals.CLAUSE, by_id=sa_internals.CLAUSE)

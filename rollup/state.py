@@ -94,6 +94,12 @@ def kept_text(built_at: str, ids: list[str]) -> str:
     return f"{built_at} {json.dumps(sorted(ids), ensure_ascii=False)}"
 
 
+def member_keyed(state: dict[str, str]) -> frozenset[str]:
+    """The canonical tables whose rows carry their member's key, as rollup_state describes it (a
+    sync's build names them, by spaces: data_sources/keyed_rows.py)."""
+    return frozenset(state.get(MEMBER_KEYED_KEY, "").split())
+
+
 def mark_dialect(engine: Engine, *, built: bool) -> None:
     """Record on the engine's dialect what `marks` says of its rollup. Each engine has its own
     dialect and compiled-statement cache, so the marks and the cache agree."""
@@ -112,7 +118,7 @@ def marks(state: dict[str, str], *, built: bool) -> dict[str, object]:
     return {
         DIALECT_ATTRIBUTE: state.get(TIMEZONE_KEY) if rollup_is_current(state) else None,
         WINDOWS_ATTRIBUTE: kept_windows(state),
-        MEMBER_KEYED_ATTRIBUTE: frozenset(state.get(MEMBER_KEYED_KEY, "").split() if built else ()),
+        MEMBER_KEYED_ATTRIBUTE: member_keyed(state) if built else frozenset(),
         **{
             attribute: kept_ids(state, key) if built or key in KEPT_IN_PLACE else frozenset()
             for key, attribute in KEPT_ATTRIBUTES.items()
