@@ -21,7 +21,7 @@ from ui.alert_views import history_tables, rules_table
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
 from ui.presentation import presenting
-from ui.session import current_user
+from ui.session import current_user, setup_note
 from ui.tables import error_markdown, plain
 
 SNOOZES = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
@@ -44,7 +44,7 @@ with data_errors_stop_the_page():
     choices = data.load_dimension_values(settings, version)
     sync_run = last_sync_run(store)
 if not channels:
-    st.info(t("alerts.no_channels"))
+    st.info(setup_note("alerts.no_channels"))
 
 
 def done(said: str) -> None:

@@ -25,7 +25,7 @@ from ui.data_views import stored_error
 from ui.digest_form import digest_editor, digest_rows, history_rows
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
-from ui.session import current_user
+from ui.session import current_user, setup_note
 from ui.tables import data_table, error_markdown, moment, period_days, plain
 
 COLUMNS = ("name", "members", "schedule", "next_run", "recipients", "state")
@@ -40,7 +40,7 @@ with data_errors_stop_the_page():
     kept = list_digests(store)
     choices = data.load_dimension_values(settings, version)
 if not channels:
-    st.info(t("digests.no_channels"))
+    st.info(setup_note("digests.no_channels"))
 
 picked = None
 if kept:

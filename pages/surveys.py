@@ -15,7 +15,7 @@ from ui.address import choice_in_address
 from ui.i18n import current_language, t
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
-from ui.session import may, shared_link
+from ui.session import may, setup_note, shared_link
 from ui.tables import data_table, plain
 
 # The builder shares nothing: no Share or Present beside its title (the mode is known before the
@@ -24,7 +24,8 @@ mode = st.session_state.get("surveys_mode", "builder" if "builder" in st.query_p
 building = mode == "builder" and may(Permission.MANAGE_SURVEYS) and shared_link() is None
 settings, version = open_page("surveys", sharing=not building)
 if may(Permission.MANAGE_SURVEYS) and links_stay_on_this_computer(settings.public_url, served_at=st.context.url):
-    warning = t("surveys.public_url_local", url=plain(settings.public_url), here=plain(address(st.context.url)))
+    here = plain(address(st.context.url))
+    warning = setup_note("surveys.public_url_local", url=plain(settings.public_url), here=here)
     st.warning(warning, icon=":material/link_off:")
 app_store_or_stop(settings)
 if may(Permission.MANAGE_SURVEYS) and shared_link() is None:
@@ -54,7 +55,10 @@ with data_errors_stop_the_page():
         st.warning(t("surveys.file_problem", problem=said), icon=":material/warning:")
     table = data.load_survey_table(settings)
 if table.empty:
-    st.info(t("surveys.none", folder=plain(settings.surveys_dir)))
+    if may(Permission.MANAGE_SURVEYS) and shared_link() is None:
+        st.info(setup_note("surveys.none", build=t("builder.mode.builder"), folder=plain(settings.surveys_dir)))
+    else:
+        st.info(t("surveys.none_to_read"))
     st.stop()
 
 link = shared_link()

@@ -20,7 +20,7 @@ from surveys.registry import StoredSurvey
 from ui import confirm, data
 from ui.i18n import current_language, t
 from ui.page import data_errors_stop_the_page
-from ui.session import current_user
+from ui.session import current_user, setup_note
 from ui.tables import data_table, error_markdown, plain
 from ui.uploads import upload_box
 
@@ -238,7 +238,7 @@ def _invitations(settings: Settings, version: str, stored: StoredSurvey, choices
     channels = email_channels(settings)
     st.subheader(t("invites.title"), help=t("invites.help"))
     if not channels:
-        st.info(t("invites.no_channel"))
+        st.info(setup_note("invites.no_channel"))
     else:
         channel = pick_channel(channels, key="invites_channel")
         picked = _audience(settings, version, choices)

@@ -219,6 +219,13 @@ def may(permission: Permission) -> bool:
     return permission in permissions()
 
 
+def setup_note(key: str, **values: object) -> str:
+    """Something only an admin can set up (a channel, the public address), said to its reader: an
+    admin reads where to set it (`key`), a manager what to ask an admin for (`key` + "_manager"),
+    since secrets.toml and the server's folders are not a manager's to open."""
+    return t(key if may(Permission.MANAGE_DATA) else f"{key}_manager", **values)
+
+
 def current_user() -> str:
     """Who is making changes, for the audit log: the signed-in email, else the local user."""
     return str(st.session_state.get(USER_KEY) or LOCAL_USER)

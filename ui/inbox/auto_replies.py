@@ -19,6 +19,7 @@ from ui.inbox.labels import status_label, theme_word
 from ui.invitations import wording_editor
 from ui.outage import app_store_failed
 from ui.page import data_errors_stop_the_page
+from ui.session import setup_note
 from ui.tables import error_markdown, moment, plain
 from visuals import text
 
@@ -46,7 +47,7 @@ def auto_replies_view(settings: Settings, store: AppStore, *, themes: list[str],
         kept = auto_replies.rules(store)
         sent = auto_replies.sent_since(store, now - timedelta(days=RECENT_DAYS))
     if channel is None:
-        st.warning(t("autoreply.no_channel"), icon=":material/mail_off:")
+        st.warning(setup_note("autoreply.no_channel"), icon=":material/mail_off:")
     if kept.empty:
         st.info(t("autoreply.none"), icon=":material/forward_to_inbox:")
     for rule in kept.itertuples(index=False):

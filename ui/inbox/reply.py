@@ -18,7 +18,7 @@ from store.database import AppStore
 from ui import data
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page
-from ui.session import current_user
+from ui.session import current_user, setup_note
 from ui.tables import error_markdown
 
 
@@ -43,7 +43,7 @@ def tell_member(settings: Settings, store: AppStore, item: pd.Series) -> bool:
     with box:
         channel = _email_channel(settings)
         if channel is None:
-            st.caption(t("invites.no_channel"))
+            st.caption(setup_note("invites.no_channel"))
             return False
         with data_errors_stop_the_page():
             found = data.load_member_address(settings, member_id)
