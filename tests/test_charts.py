@@ -452,6 +452,33 @@ def test_a_legend_takes_as_many_columns_as_fit_under_a_phones_plot(labels, width
     assert charts.legend_columns(labels, width=width) == columns
 
 
+def legend_columns_of(spec: dict) -> list[int]:
+    return [
+        channel["legend"]["columns"]
+        for layer in [spec, *spec.get("layer", [])]
+        for channel in layer.get("encoding", {}).values()
+        if isinstance(channel, dict) and isinstance(channel.get("legend"), dict) and "columns" in channel["legend"]
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_on_a_projector_a_legend_takes_the_columns_a_slides_chart_has_room_for(language):
+    """Counted for a phone, the trend's three lines and the five channels took two rows on a slide,
+    where one fits in half of it at 18-pixel text (26 pixels of a 1,080-pixel screen); the chart
+    at a desk keeps the phone's count, and one of long names under named bars stays in one column."""
+    channels = ["newsletter", "organic search", "partner", "referral", "social"]
+    weeks = pd.DataFrame({"week": [day(2)] * 5, "value": channels, "new_members": [3, 1, 2, 5, 4]})
+    with speaking(language):
+        trend, joined = charts.activity_trend_chart(DAILY), charts.new_members_chart(weeks)
+        assert legend_columns_of(trend.to_dict()) == [2]
+        assert legend_columns_of(charts.for_projector(trend, height=330).to_dict()) == [3]
+    assert legend_columns_of(joined.to_dict()) == [3]
+    assert legend_columns_of(charts.for_projector(joined, height=330).to_dict()) == [5]
+    long = ["A fairly long campaign kind name that goes on", "Another long campaign kind name that goes on"]
+    reach = charts.campaign_reach_chart(CAMPAIGNS.assign(kind=[long[n % 2] for n in range(len(CAMPAIGNS))]))
+    assert legend_columns_of(charts.for_projector(reach, height=330).to_dict()) == [1]
+
+
 def test_a_legend_under_named_bars_leaves_the_names_their_width():
     # "Webinar: Getting Started" takes 24 x 6 + 35 pixels of 358: event and newsletter (139) fit beside.
     legend = CHARTS["campaign reach"]().to_dict()["encoding"]["color"]["legend"]

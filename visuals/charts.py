@@ -118,10 +118,10 @@ def letters(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
-def legend_columns(labels: Sequence[str], *, width: float) -> int:
+def legend_columns(labels: Sequence[str], *, width: float, grown: float = 1.0) -> int:
     """The most columns whose entries (laid out row by row) fit `width` pixels, a column as wide as
-    its widest entry (symbol and letters), with a gap between columns."""
-    widths = [LEGEND_SYMBOL + LEGEND_LETTER * letters(label) for label in labels]
+    its widest entry (symbol and letters, `grown` times a phone's), with a gap between columns."""
+    widths = [grown * (LEGEND_SYMBOL + LEGEND_LETTER * letters(label)) for label in labels]
     for columns in range(len(widths), 1, -1):
         if sum(max(widths[column::columns]) for column in range(columns)) + LEGEND_GAP * (columns - 1) <= width:
             return columns
@@ -186,6 +186,10 @@ def chosen(event: object, name: str, field: str) -> str | None:
 
 PROJECTOR_TEXT = 18  # pixels: axis, legend, header and cell text readable from the back of a room
 MARK_TEXT = 11  # pixels: Vega's size for a text mark that gives none (the cohort heatmap's shares)
+GROWN = PROJECTOR_TEXT / MARK_TEXT
+# Pixels of a chart in half of a 1920-pixel slide, the narrowest a projector draws; its axis's
+# labels cut at PROJECTOR_LABELS (names) or counts (COUNT_AXIS grown).
+PROJECTOR_CHART, PROJECTOR_LABELS = 860, 280
 
 
 def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt.TopLevelMixin:
@@ -199,11 +203,11 @@ def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt
         step = chart.height if isinstance(chart.height, alt.Step) else None
         rows = step is not None and step.to_dict().get("for") != "offset"
         chart = chart.properties(height=_rows_for_projector(step) if rows else height)
-    chart = _sized_text_for_projector(chart)
+    chart = _legends_for_projector(_sized_text_for_projector(chart))
     size = PROJECTOR_TEXT
     return (
-        chart.configure_axis(labelFontSize=size, titleFontSize=size, labelLimit=280)
-        .configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=size * 10, labelLimit=280)
+        chart.configure_axis(labelFontSize=size, titleFontSize=size, labelLimit=PROJECTOR_LABELS)
+        .configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=size * 10, labelLimit=PROJECTOR_LABELS)
         .configure_header(labelFontSize=size, titleFontSize=size)
         .configure_title(fontSize=size + 4)
         .configure_text(fontSize=size)
@@ -223,13 +227,55 @@ def _sized_text_for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     mark = getattr(chart, "mark", None)
     if not isinstance(mark, alt.MarkDef) or mark.type != "text" or not isinstance(mark.fontSize, int | float):
         return chart
-    grow = PROJECTOR_TEXT / MARK_TEXT
     spec = mark.to_dict()
     grown = ("fontSize", "dx", "dy", "limit")  # a limit in pixels; one the plot's edge sets stays
-    spec.update({key: round(spec[key] * grow) for key in grown if isinstance(spec.get(key), int | float)})
+    spec.update({key: round(spec[key] * GROWN) for key in grown if isinstance(spec.get(key), int | float)})
     sized = chart.copy(deep=False)
     sized.mark = alt.MarkDef(**spec)
     return sized
+
+
+def _legends_for_projector(chart: alt.TopLevelMixin, data: object = None) -> alt.TopLevelMixin:
+    """Each legend's columns counted again for a slide's chart and text: counted for a phone's
+    (`_legend`), the trend's three lines and the five channels took two rows of a slide where one
+    fits. Its entries are its scale's domain, else its field's values in the chart's frame. Copied,
+    not changed, as `_sized_text_for_projector` copies."""
+    data = chart.data if isinstance(getattr(chart, "data", None), pd.DataFrame) else data
+    if isinstance(chart, alt.LayerChart):
+        layered = chart.copy(deep=False)
+        layered.layer = [_legends_for_projector(layer, data) for layer in chart.layer]
+        return layered
+    encoding = getattr(chart, "encoding", None)
+    if not isinstance(chart, alt.Chart) or not isinstance(encoding, alt.FacetedEncoding):
+        return chart
+    named = _encoded(encoding, "y").get("type") in ("nominal", "ordinal")  # names left of the plot
+    width = PROJECTOR_CHART - (PROJECTOR_LABELS + AXIS_EXTRA * GROWN if named else COUNT_AXIS * GROWN)
+    changed = {}
+    for name in ("color", "fill", "stroke", "shape"):
+        spec = _encoded(encoding, name)
+        if not isinstance(spec.get("legend"), dict) or "columns" not in spec["legend"]:
+            continue
+        labels = spec.get("scale", {}).get("domain")
+        if not isinstance(labels, list) and isinstance(data, pd.DataFrame) and spec.get("field") in data:
+            labels = data[spec["field"]].dropna().unique().tolist()
+        if isinstance(labels, list) and labels:
+            columns = legend_columns([str(label) for label in labels], width=width, grown=GROWN)
+            channel = getattr(encoding, name).copy(deep=False)
+            channel.legend = alt.Legend(**{**spec["legend"], "columns": columns})
+            changed[name] = channel
+    if not changed:
+        return chart
+    sized = chart.copy(deep=False)
+    sized.encoding = encoding.copy(deep=False)
+    for name, channel in changed.items():
+        setattr(sized.encoding, name, channel)
+    return sized
+
+
+def _encoded(encoding: alt.FacetedEncoding, name: str) -> dict:
+    """An encoding channel's spec as a dict (empty when the chart has none)."""
+    channel = getattr(encoding, name, alt.Undefined)
+    return {} if channel is alt.Undefined else channel.to_dict(validate=False)
 
 
 def _rows_for_projector(step: alt.Step) -> alt.Step:
