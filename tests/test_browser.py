@@ -417,7 +417,7 @@ def test_a_manager_shares_a_view_that_opens_cleanly_and_fixed_in_a_fresh_browser
     assert members_tile(room) == europe  # the shared figures, whatever the address adds
     expect(room.get_by_text("Region: Europe")).to_be_visible()
     expect(
-        room.get_by_text("Presentation mode hides email addresses, members' names, what members wrote.")
+        room.get_by_text("Presentation mode hides email addresses, members' names and ids, what members wrote.")
     ).to_be_visible()
     expect(room.get_by_test_id("stSelectbox").filter(has_text="Region")).to_have_count(0)  # no filter widgets
     expect(room.get_by_role("link", name="Overview")).to_have_count(0)

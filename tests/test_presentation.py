@@ -70,15 +70,15 @@ def members(query: dict[str, str]) -> AppTest:
     return at.run()
 
 
-def test_a_projector_shows_no_names_or_emails_even_to_a_signed_in_admin(configured):
+def test_a_projector_shows_no_names_ids_or_emails_even_to_a_signed_in_admin(configured):
     desk = [list(frame.value.columns) for frame in members({}).dataframe]
-    assert any("name" in columns for columns in desk)  # the admin's own screen names members
+    assert any("name" in columns and "member_id" in columns for columns in desk)  # the admin's own screen
     projector = members({"present": "1"})
     assert not projector.exception
     shown = [list(frame.value.columns) for frame in projector.dataframe]
-    assert shown and all("name" not in columns and "email" not in columns for columns in shown)
+    assert shown and all(not {"name", "member_id", "email"} & set(columns) for columns in shown)
     caption = " ".join(caption.value for caption in projector.caption).replace("\\", "")
-    assert "Presentation mode hides email addresses, members' names, what members wrote." in caption
+    assert "Presentation mode hides email addresses, members' names and ids, what members wrote." in caption
 
 
 def chart_config(at: AppTest) -> dict:

@@ -352,14 +352,14 @@ def tables_shown(at: AppTest) -> list[list[str]]:
     return [list(frame.value.columns) for frame in at.dataframe]
 
 
-def test_a_share_link_shows_its_page_alone_without_names(app_store):
+def test_a_share_link_shows_its_page_alone_without_names_or_ids(app_store):
     token = make(app_store, now=datetime.now().replace(microsecond=0))
     at = open_shared(token)
     assert not at.exception
     assert at.title[0].value == "Members"
     assert {str(info.get("page_name")) for info in at._registered_pages.values()} == {"Members"}
     columns = tables_shown(at)
-    assert columns and all("name" not in shown and "email" not in shown for shown in columns)
+    assert columns and all(not {"name", "member_id", "email"} & set(shown) for shown in columns)
     assert not at.number_input and not at.get("popover")  # no Share button: a link cannot make links
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/_feedback.py")
@@ -368,7 +368,7 @@ def test_a_share_link_shows_its_page_alone_without_names(app_store):
 def test_a_link_that_reveals_names_shows_them_but_never_emails(app_store):
     token = make(app_store, reveal_names=True, now=datetime.now().replace(microsecond=0))
     columns = tables_shown(open_shared(token))
-    assert any("name" in shown for shown in columns)
+    assert any("name" in shown and "member_id" in shown for shown in columns)
     assert all("email" not in shown for shown in columns)
 
 
@@ -491,10 +491,12 @@ def test_a_link_made_to_present_presents_and_a_projector_shows_nothing_personal(
     assert "Presentation mode hides email addresses, what members wrote." in captions(at)
     columns = tables_shown(at)
     assert any("name" in shown for shown in columns) and all("email" not in shown for shown in columns)
+    assert any("member_id" in shown for shown in columns)  # the link reveals names, and so ids
 
 
-@pytest.mark.parametrize("reveal_text", [False, True])
-def test_a_survey_link_shows_written_answers_only_when_it_reveals_them(app_store, reveal_text):
+@pytest.mark.parametrize(("reveal_text", "reveal_names"), [(False, False), (True, False), (True, True)])
+def test_a_survey_link_shows_written_answers_only_when_it_reveals_them(app_store, reveal_text, reveal_names):
+    """... and who wrote one (the member's id) only when it reveals names too."""
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     survey = load_definition(Path(APP).parent / "surveys" / "post-event.yaml")
     registry.register(app_store, survey, timezone="UTC", now=now - timedelta(days=2))
@@ -515,7 +517,8 @@ def test_a_survey_link_shows_written_answers_only_when_it_reveals_them(app_store
                 response_id=response_id, question_id="why", question_type="long_text", value_text="Loved the talks"
             )
         )
-    token = make(app_store, page="surveys", query={"survey": "post-event"}, reveal_text=reveal_text, now=now)
+    shows = {"reveal_text": reveal_text, "reveal_names": reveal_names}
+    token = make(app_store, page="surveys", query={"survey": "post-event"}, **shows, now=now)
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"survey": "pulse", "share": token})  # another survey in the address: ignored
     at.run()
@@ -526,6 +529,8 @@ def test_a_survey_link_shows_written_answers_only_when_it_reveals_them(app_store
     shown = [frame.value for frame in at.dataframe]
     has_text = any("text" in frame.columns and "Loved the talks" in set(frame["text"]) for frame in shown)
     assert has_text is reveal_text
+    writers = {writer for frame in shown if "member_id" in frame.columns for writer in frame["member_id"]}
+    assert writers == ({"alice"} if reveal_text and reveal_names else set())
 
 
 def test_the_share_links_page_lists_links_in_words_and_revokes_one(app_store):

@@ -138,10 +138,11 @@ def data_table(
     member_links: bool = False,
 ) -> int | None:
     """Show the frame (member columns labelled as everywhere) and its download; with `selectable`,
-    return the selected row's position. `member_links` marks rows of members: their names and email
-    addresses are left out where the viewer may not see them (a share link that does not reveal them,
-    a projector), and a link to each member's profile is added (shown, not downloaded) for those who
-    may open profiles."""
+    return the selected row's position. Members' ids are left out where their names may not be seen
+    (a share link that does not reveal them, a projector), in every table: beside what members
+    wrote, an id would say who wrote it. `member_links` marks rows of members: their names and email
+    addresses are left out where the viewer may not see them, and a link to each member's profile is
+    added (shown, not downloaded) for those who may open profiles."""
     if member_links:  # email addresses only for those who may see them, whatever the loader gave
         hidden = {"name": Permission.MEMBER_NAMES, "email": Permission.PERSONAL_DATA}
         frame = frame.drop(columns=[column for column, needed in hidden.items() if not may(needed)], errors="ignore")
@@ -182,6 +183,8 @@ def _shown(
     height: int | Literal["auto"] = "auto",
     style: Callable[[pd.DataFrame], Any] | None = None,
 ) -> list[int]:
+    if not may(Permission.MEMBER_NAMES):  # an id finds its member as a name does (a Discord or GitHub number)
+        frame, shown = (rows.drop(columns=["member_id"], errors="ignore") for rows in (frame, shown))
     event = table(
         shown, column_config=config, key=key, selectable=selectable, several=several, height=height, style=style
     )
