@@ -124,6 +124,24 @@ def test_every_scale_has_end_labels_and_a_multiple_choice_says_choose_all(phone,
     expect(phone.get_by_text("非常不满意", exact=True)).to_be_visible()
 
 
+def test_a_member_sees_no_app_menu_and_a_title_wraps_in_even_lines(phone, server):
+    """Streamlit's ⋮ (settings, print, about) is the app's, not the member's; and on a phone the
+    Chinese title of the post-event survey left one character alone on its second line."""
+    open_survey(phone, server, "post-event", lang="zh")
+    test_browser.settled(phone)
+    assert phone.get_by_test_id("stMainMenu").evaluate_all("menus => menus.every(m => !m.checkVisibility())")
+    title = phone.locator("h1").first
+    expect(title).to_have_text("社区日活动怎么样？")
+    widths = title.evaluate(  # each line's width, the title's text measured where the browser drew it
+        "e => { const rows = {}; const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);"
+        " for (let n = walk.nextNode(); n; n = walk.nextNode()) { const r = document.createRange();"
+        " r.selectNodeContents(n); for (const b of r.getClientRects()) if (b.width > 0)"
+        " rows[Math.round(b.top)] = (rows[Math.round(b.top)] || 0) + b.width; }"
+        " return Object.values(rows); }"
+    )
+    assert len(widths) == 2 and min(widths) > 0.5 * max(widths), widths  # "社区日活动怎么 / 样？" before
+
+
 def test_at_a_desk_a_survey_is_centred_and_submit_spans_a_one_page_survey(page, server):
     """Alone in the right half, a one-page survey's Submit read as a wizard's step; and the second
     survey opened in the same tab was drawn the page's whole width (the app set a wide page before

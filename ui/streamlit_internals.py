@@ -78,12 +78,14 @@ def layout_style(*, tiles: str, filters: str, inbox: str) -> str:
     and brackets rather than between any two Chinese characters ("上 / 期" on a phone; a change too
     long for its tile still breaks anywhere, as a last resort). A tile's label wraps too, on every
     screen: two tiles to a row on a phone leave ~145 px, and "Contributions per active member" or a
-    presentation's larger "Newcomer conversion" would otherwise end in "…"."""
+    presentation's larger "Newcomer conversion" would otherwise end in "…". A heading that wraps
+    does so in lines of even length, not one character alone on the last ("同期群留存（按加入月 / 份）")."""
     row, column = testid("stHorizontalBlock"), testid("stColumn")
     delta, why, text = testid("stMetricDelta"), testid("stMetricDeltaDescription"), testid("stMarkdownContainer")
     label = testid("stMetricLabel")
     return f"""<style>
 {testid("stMainBlockContainer")} {{ padding-top: 4rem; }}
+{testid("stMainBlockContainer")} :is(h1, h2, h3) {{ text-wrap: balance; }}
 div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
 {delta} {{ max-width: 100%; height: auto; min-height: 1.5rem; }}
 {why} {{ flex-shrink: 0; max-width: 100%; }}
@@ -168,7 +170,9 @@ def presentation_style(*, filters: str, headline: str) -> str:
 def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
     """The member's survey form (ui.survey_form): inside the containers keyed `scopes`, a scale's
     options share the row (11 fit 390 px) and what is chosen, and the primary button, are filled with
-    `accent` (Streamlit only tints a chosen option); the `hidden` container takes no room."""
+    `accent` (Streamlit only tints a chosen option); the `hidden` container takes no room. A member
+    sees no menu of the app's (Streamlit's ⋮: settings, print, about), and a title that wraps does so
+    in even lines ("社区日活动怎么 / 样？" on a phone)."""
     selectors = tuple(f".st-key-{scope}" for scope in scopes)
     filled = f"background: {accent} !important; border-color: {accent} !important; color: #fff !important;"
 
@@ -189,6 +193,8 @@ def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
         # a text box being typed in is no error
         + scoped('[data-testid$="RootElement"]:focus-within', f"border-color: {accent} !important;")
         + f".st-key-{hidden} {{ display: none; }}"  # it would leave a gap above the language switch
+        + f"{testid('stMainMenu')} {{ display: none; }}"
+        + f"{testid('stMainBlockContainer')} :is(h1, h2, h3) {{ text-wrap: balance; }}"
         + "</style>"
     )
 
