@@ -17,7 +17,7 @@ from ui.i18n import t
 from ui.session import presenting
 from ui.streamlit_internals import DeltaGenerator
 from visuals.formats import describe_change, describe_goal, format_value
-from visuals.text import day
+from visuals.text import NO_BREAK_SPACE, day
 
 TILES_KEY = "pulse_tiles_"  # the container of a row of tiles, by its first KPI
 
@@ -61,7 +61,7 @@ def kpi_tiles(
             column.metric(
                 t(shown.label),
                 format_value(key, kpi.current),
-                delta=change.text,
+                delta=_last_words_together(change.text),
                 delta_color=colour,
                 delta_arrow="auto" if change.arrow else "off",
                 delta_description=" · ".join(part for part in (change.mark, goal) if part) or None,
@@ -70,6 +70,16 @@ def kpi_tiles(
             )
             if key in goals and not brief:
                 _goal_line(column, goals[key])
+
+
+def _last_words_together(change: str | None) -> str | None:
+    """A change whose last two words stay on one line: a tile too narrow for the whole breaks
+    before them ("0.0 个百分点 / （上期 21.3%）", "+1.5 pts / vs 20.0%"), not between them
+    ("（上期 / 21.3%）"), by a no-break space. On screen only: the report's image font draws none."""
+    if change is None or " " not in change:
+        return change
+    before, _, last = change.rpartition(" ")
+    return f"{before}{NO_BREAK_SPACE}{last}"
 
 
 def _goal_line(column: DeltaGenerator, progress: Progress) -> None:
