@@ -83,7 +83,11 @@ with more:  # below the charts, so a phone reaches the first chart within two sc
         st.info(t("overview.no_movers"))
     else:
         data_table(
-            leading(movers, "measure", "dimension", "value", "change", "change_pct", "current", "previous"),
+            # in percent, signed as the change beside it is ("+5.9%"; the grid's "percent" writes "5.9%")
+            leading(
+                movers.assign(change_pct=movers["change_pct"] * 100),
+                *("measure", "dimension", "value", "change", "change_pct", "current", "previous"),
+            ),
             key="overview_movers",
             file_name="what-changed-most",
             column_config={
@@ -93,6 +97,6 @@ with more:  # below the charts, so a phone reaches the first chart within two sc
                 "previous": st.column_config.NumberColumn(t("column.previous"), format="localized"),
                 "current": st.column_config.NumberColumn(t("column.current"), format="localized"),
                 "change": st.column_config.NumberColumn(t("column.change"), format="%+d"),
-                "change_pct": st.column_config.NumberColumn(t("column.change_pct"), format="percent"),
+                "change_pct": st.column_config.NumberColumn(t("column.change_pct"), format="%+.1f%%"),
             },
         )

@@ -328,6 +328,17 @@ def test_a_members_chosen_options_read_as_labels_in_the_readers_language(demo, l
     assert platforms and platforms <= words
 
 
+def test_what_changed_most_signs_its_percent_change_as_its_change(demo):
+    """ "+72" beside "5.9%" read as if the share had not risen; both are signed now."""
+    at = open_page("overview")
+    table = next(frame for frame in at.dataframe if "change_pct" in frame.value.columns)
+    movers = table.value
+    assert len(movers) > 0
+    expected = (movers["change"] / movers["previous"] * 100).tolist()
+    assert movers["change_pct"].tolist() == pytest.approx(expected)
+    assert json.loads(table.proto.columns)["change_pct"]["type_config"]["format"] == "%+.1f%%"
+
+
 def test_viewers_see_no_email_and_no_free_text(demo, monkeypatch):
     monkeypatch.setattr("ui.session.current_role", lambda: Role.VIEWER)
     member_id = a_respondent(demo)
