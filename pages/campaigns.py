@@ -27,6 +27,7 @@ from ui.tables import (
     period_days,
     plain,
     stage_words,
+    used_columns,
     words_column,
 )
 from visuals.charts import campaign_daily_chart, chosen, funnel_chart
@@ -39,6 +40,17 @@ def moment(value: object) -> datetime:
     """A moment of the campaigns table (naive UTC) as a datetime."""
     return pd.Timestamp(value).to_pydatetime()
 
+
+# Figures a campaign may have none of (a newsletter takes no registrations; a survey, a budget),
+# shown only when a campaign listed has them: with every column, the table ran past a laptop's
+# screen and its cost, NPS and CSAT were a sideways scroll away.
+FIGURES_NOT_EVERY_CAMPAIGN_HAS = {
+    "registered": ("registered", "attendance_rate"),
+    "attended": ("attended",),
+    "budget": ("budget", "cost_per_participant"),
+    "nps_answers": ("nps", "nps_answers"),
+    "csat_answers": ("csat", "csat_answers"),
+}
 
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters
@@ -69,41 +81,49 @@ selected = data_table(
     key="campaigns_table",
     file_name="campaigns",
     selectable=True,
-    column_config={
-        "campaign_id": None,
-        "name": t("column.campaign"),
-        "kind": words_column(t("chart.kind"), known_words("campaign.kind")),
-        "starts_at": local_day_column(t("column.starts")),
-        "ends_at": local_day_column(t("column.ends")),
-        "invited": st.column_config.NumberColumn(t("column.invited"), **number),
-        "registered": st.column_config.NumberColumn(t("column.registered"), **number),
-        "attended": st.column_config.NumberColumn(t("column.attended"), **number),
-        "attendance_rate": st.column_config.NumberColumn(
-            t("column.attendance_rate"), help=t("column.attendance_rate_help"), format="percent"
-        ),
-        "reach": st.column_config.NumberColumn(t("column.reach"), help=t("help.reach"), **number),
-        "participants": st.column_config.NumberColumn(t("column.participants"), help=t("help.participants"), **number),
-        "new_members": st.column_config.NumberColumn(t("column.new_members"), help=t("help.campaign_new"), **number),
-        "lift": st.column_config.NumberColumn(t("column.lift"), help=t("help.lift"), format="%+.2f"),
-        # why a lift is blank, where its 30 days still run (no column when every lift is known)
-        "lift_from": day_column(t("column.lift_from"), help=t("column.lift_from_help"))
-        if shown["lift_from"].notna().any()
-        else None,
-        "budget": st.column_config.NumberColumn(
-            in_currency(t("column.budget"), settings.currency), help=t("column.budget_help"), **number
-        ),
-        "cost_per_participant": st.column_config.NumberColumn(
-            in_currency(t("column.cost_per_participant"), settings.currency),
-            help=t("column.cost_per_participant_help"),
-            format="%.2f",
-        ),
-        "nps": st.column_config.NumberColumn(t("kpi.nps"), help=no_answers, format="%+.0f"),
-        "nps_answers": st.column_config.NumberColumn(t("column.nps_answers"), help=no_answers),
-        "csat": st.column_config.NumberColumn(
-            t("column.csat"), help=f"{t('help.csat')} {no_answers}", format="percent"
-        ),
-        "csat_answers": st.column_config.NumberColumn(t("column.csat_answers"), help=no_answers),
-    },
+    column_config=used_columns(
+        shown,
+        hidden_unless=FIGURES_NOT_EVERY_CAMPAIGN_HAS,
+        columns={
+            "campaign_id": None,
+            "name": t("column.campaign"),
+            "kind": words_column(t("chart.kind"), known_words("campaign.kind")),
+            "starts_at": local_day_column(t("column.starts")),
+            "ends_at": local_day_column(t("column.ends")),
+            "invited": st.column_config.NumberColumn(t("column.invited"), **number),
+            "registered": st.column_config.NumberColumn(t("column.registered"), **number),
+            "attended": st.column_config.NumberColumn(t("column.attended"), **number),
+            "attendance_rate": st.column_config.NumberColumn(
+                t("column.attendance_rate"), help=t("column.attendance_rate_help"), format="percent"
+            ),
+            "reach": st.column_config.NumberColumn(t("column.reach"), help=t("help.reach"), **number),
+            "participants": st.column_config.NumberColumn(
+                t("column.participants"), help=t("help.participants"), **number
+            ),
+            "new_members": st.column_config.NumberColumn(
+                t("column.new_members"), help=t("help.campaign_new"), **number
+            ),
+            "lift": st.column_config.NumberColumn(t("column.lift"), help=t("help.lift"), format="%+.2f"),
+            # why a lift is blank, where its 30 days still run (no column when every lift is known)
+            "lift_from": day_column(t("column.lift_from"), help=t("column.lift_from_help"))
+            if shown["lift_from"].notna().any()
+            else None,
+            "budget": st.column_config.NumberColumn(
+                in_currency(t("column.budget"), settings.currency), help=t("column.budget_help"), **number
+            ),
+            "cost_per_participant": st.column_config.NumberColumn(
+                in_currency(t("column.cost_per_participant"), settings.currency),
+                help=t("column.cost_per_participant_help"),
+                format="%.2f",
+            ),
+            "nps": st.column_config.NumberColumn(t("kpi.nps"), help=no_answers, format="%+.0f"),
+            "nps_answers": st.column_config.NumberColumn(t("column.nps_answers"), help=no_answers),
+            "csat": st.column_config.NumberColumn(
+                t("column.csat"), help=f"{t('help.csat')} {no_answers}", format="percent"
+            ),
+            "csat_answers": st.column_config.NumberColumn(t("column.csat_answers"), help=no_answers),
+        },
+    ),
 )
 key_in_address("campaign")
 chosen_id = kept_in_address("campaign", None if selected is None else str(shown.at[selected, "campaign_id"]))

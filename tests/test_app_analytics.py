@@ -176,6 +176,25 @@ def test_campaign_row_opens_its_detail(demo):
     assert any("New members who came through it" in m.value for m in at.markdown)
 
 
+def hidden_columns(at: AppTest, key: str) -> set[str]:
+    (shown,) = [frame for frame in at.dataframe if frame.key == key]
+    return {name for name, config in json.loads(shown.proto.columns).items() if config.get("hidden")} - {"_index"}
+
+
+def test_the_campaign_table_shows_a_figure_only_when_a_campaign_listed_has_it(demo):
+    """A year's newsletters take no registrations and ask no survey: those columns (zeros and
+    dashes on every row) are not drawn, and the budget and cost are no longer a sideways scroll
+    away; with every kind of a year's campaigns listed, all are."""
+    year = open_page("campaigns", period="last_365_days")
+    assert hidden_columns(year, "campaigns_table") == {"campaign_id"}
+    newsletters = click(year, "campaigns_reach_chart", {"kind": [{"kind": "newsletter"}]})
+    listed = table(newsletters, "campaigns_table")
+    assert set(listed["kind"]) == {translate("campaign.kind.newsletter")} and listed["budget"].gt(0).all()
+    absent = {"registered", "attended", "attendance_rate", "nps", "nps_answers", "csat", "csat_answers"}
+    assert hidden_columns(newsletters, "campaigns_table") == {"campaign_id", *absent}
+    assert set(listed.columns) >= absent  # the download keeps them all
+
+
 def test_a_campaigns_lift_is_blank_until_its_30_days_are_over(demo):
     at = open_page("campaigns", period="last_365_days")
     campaigns = table(at, "campaigns_table")

@@ -18,6 +18,7 @@ from surveys import links, registry
 from surveys.links import Audience
 from tests import seeded
 from ui import survey_views
+from ui.tables import used_columns
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TEXT_ANSWERS = ("short_text", "long_text", "other")  # what members wrote, the text of an "other" choice too
@@ -420,7 +421,7 @@ def test_the_survey_list_hides_columns_of_what_no_survey_uses():
         }
     )
     columns = {name: f"config of {name}" for name in table.columns}
-    shown = survey_views.used_columns(table, columns)
+    shown = used_columns(table, columns, hidden_unless=survey_views.UNUSED_HIDDEN)
     assert {name for name, config in shown.items() if config is None} == {
         "invitations",
         "response_rate",
@@ -428,7 +429,9 @@ def test_the_survey_list_hides_columns_of_what_no_survey_uses():
         "response_limit",
     }
     assert shown["opens_at"] == "config of opens_at" and list(shown) == list(columns)  # in the same order
-    sent = survey_views.used_columns(table.assign(invitations=[0, 3], response_rate=[None, 0.5]), columns)
+    sent = used_columns(
+        table.assign(invitations=[0, 3], response_rate=[None, 0.5]), columns, hidden_unless=survey_views.UNUSED_HIDDEN
+    )
     assert sent["invitations"] == "config of invitations" and sent["response_rate"] == "config of response_rate"
 
 

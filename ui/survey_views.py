@@ -56,8 +56,8 @@ def survey_columns(campaigns: Mapping[str, str]) -> dict[str, object]:
 
 
 # Columns of things a survey may not use: shown only when a listed survey uses them (personal links
-# sent, a schedule, a campaign, a response limit). A column of dashes on every row says nothing and
-# pushed the campaign off a laptop's screen; the download keeps them all.
+# sent, a schedule, a campaign, a response limit; ui.tables.used_columns). Dashes on every row pushed
+# the campaign off a laptop's screen.
 UNUSED_HIDDEN = {
     "invitations": ("invitations", "response_rate"),
     "opens_at": ("opens_at",),
@@ -65,18 +65,6 @@ UNUSED_HIDDEN = {
     "campaign_id": ("campaign_id",),
     "response_limit": ("response_limit",),
 }
-
-
-def used_columns(table: pd.DataFrame, columns: Mapping[str, object]) -> dict[str, object]:
-    """survey_columns' `columns` with those of a setting or figure no survey in `table` has hidden
-    (UNUSED_HIDDEN: no personal link sent, none scheduled, linked to a campaign or limited)."""
-    hidden = {
-        column
-        for used_by, hides in UNUSED_HIDDEN.items()
-        if used_by in table.columns and not (table[used_by].notna() & (table[used_by] != 0)).any()
-        for column in hides
-    }
-    return {name: None if name in hidden else config for name, config in columns.items()}
 
 
 def list_key(table: pd.DataFrame) -> str:

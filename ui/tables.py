@@ -154,6 +154,22 @@ def data_table(
     return rows[0] if rows else None
 
 
+def used_columns(
+    table: pd.DataFrame, columns: Mapping[str, object], *, hidden_unless: Mapping[str, tuple[str, ...]]
+) -> dict[str, object]:
+    """`columns` (a column_config) with the columns of a setting or figure no row of `table` has
+    hidden: each key of `hidden_unless` names a column whose every value is missing or 0, and so
+    hides the columns it maps to. A column of dashes on every row says nothing and pushes what
+    does off a laptop's screen; the download keeps them all."""
+    hidden = {
+        column
+        for used_by, hides in hidden_unless.items()
+        if used_by in table.columns and not (table[used_by].notna() & (table[used_by] != 0)).any()
+        for column in hides
+    }
+    return {name: None if name in hidden else config for name, config in columns.items()}
+
+
 def data_table_rows(
     frame: pd.DataFrame,
     *,
