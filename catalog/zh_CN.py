@@ -143,7 +143,7 @@ MESSAGES: dict[str, str] = {
     "nav.sharing": "分享链接",
     "present.button": "演示",
     "lookup.not_presented": "成员查询会显示个人详情，因此演示模式下不显示。",
-    "present.hidden": "演示模式已隐藏 {what}。",
+    "present.hidden": "演示模式已隐藏{what}。",
     "present.hidden_email": "邮箱地址",
     "present.hidden_names": "成员姓名和 ID",
     "present.hidden_text": "成员填写的内容",

@@ -143,7 +143,7 @@ MESSAGES: dict[str, str] = {
     "nav.sharing": "分享連結",
     "present.button": "簡報",
     "lookup.not_presented": "成員查詢會顯示個人詳情，因此簡報模式下不顯示。",
-    "present.hidden": "簡報模式已隱藏 {what}。",
+    "present.hidden": "簡報模式已隱藏{what}。",
     "present.hidden_email": "電子郵件地址",
     "present.hidden_names": "成員姓名和 ID",
     "present.hidden_text": "成員填寫的內容",

@@ -452,40 +452,64 @@ def test_a_legend_takes_as_many_columns_as_fit_under_a_phones_plot(labels, width
     assert charts.legend_columns(labels, width=width) == columns
 
 
-def legend_columns_of(spec: dict) -> list[int]:
-    return [
-        channel["legend"]["columns"]
-        for layer in [spec, *spec.get("layer", [])]
-        for channel in layer.get("encoding", {}).values()
-        if isinstance(channel, dict) and isinstance(channel.get("legend"), dict) and "columns" in channel["legend"]
-    ]
+def legend_rows(svg: ET.Element) -> int:
+    """How many rows the drawn legend's entries take (an entry: a group of its symbol and label)."""
+    tops = set()
+    for entry in svg.iter(f"{SVG}g"):
+        if "role-legend-entry" not in (entry.get("class") or ""):
+            continue
+        for group in entry.iter(f"{SVG}g"):
+            labelled = any("role-legend-label" in (mark.get("class") or "") for child in group for mark in child)
+            at = re.fullmatch(r"translate\(([-\d.]+),([-\d.]+)\)", group.get("transform") or "")
+            if labelled and at:
+                tops.add(round(float(at[2])))
+    return len(tops)
 
 
-@pytest.mark.parametrize("language", ["en", "zh-CN"])
-def test_on_a_projector_a_legend_takes_the_columns_a_slides_chart_has_room_for(language):
-    """Counted for a phone, the trend's three lines and the five channels took two rows on a slide,
-    where one fits in half of it at 18-pixel text (26 pixels of a 1,080-pixel screen); the chart
-    at a desk keeps the phone's count, and one of long names under named bars stays in one column."""
-    channels = ["newsletter", "organic search", "partner", "referral", "social"]
-    weeks = pd.DataFrame({"week": [day(2)] * 5, "value": channels, "new_members": [3, 1, 2, 5, 4]})
-    with speaking(language):
-        trend, joined = charts.activity_trend_chart(DAILY), charts.new_members_chart(weeks)
-        assert legend_columns_of(trend.to_dict()) == [2]
-        assert legend_columns_of(charts.for_projector(trend, height=330).to_dict()) == [3]
-    assert legend_columns_of(joined.to_dict()) == [3]
-    assert legend_columns_of(charts.for_projector(joined, height=330).to_dict()) == [5]
-    long = ["A fairly long campaign kind name that goes on", "Another long campaign kind name that goes on"]
-    reach = charts.campaign_reach_chart(CAMPAIGNS.assign(kind=[long[n % 2] for n in range(len(CAMPAIGNS))]))
-    assert legend_columns_of(charts.for_projector(reach, height=330).to_dict()) == [1]
+CHANNELS = pd.DataFrame(
+    {
+        "week": [day(2)] * 5,
+        "value": ["newsletter", "organic search", "partner", "referral", "social"],
+        "new_members": [3, 1, 2, 5, 4],
+    }
+)
 
 
-def test_a_legend_under_named_bars_leaves_the_names_their_width():
-    # "Webinar: Getting Started" takes 24 x 6 + 35 pixels of 358: event and newsletter (139) fit beside.
-    legend = CHARTS["campaign reach"]().to_dict()["encoding"]["color"]["legend"]
-    assert legend == {"columns": 2, "orient": "bottom", "title": "Kind"}
-    longer = CAMPAIGNS.assign(name=["Spring Meetup", "Newsletter #1", "Webinar: Getting Started with Pulse"])
-    legend = charts.campaign_reach_chart(longer).to_dict()["encoding"]["color"]["legend"]
-    assert legend["columns"] == 1  # names cut at 200 pixels leave 123
+@pytest.mark.parametrize(
+    ("name", "rows"),
+    [
+        # the three lines: two rows in a phone's narrow plot, one at a desk (two before, at every width)
+        ("trend", {250: 2, 620: 1}),
+        # five channels: one row across a wide chart only
+        ("channels", {250: 3, 620: 1}),
+        # on a projector the text is 18 pixels, not 11: the same widths hold fewer entries a row
+        ("projected trend", {450: 2, 620: 1}),
+        ("projected channels", {620: 2, 900: 1}),
+    ],
+)
+def test_a_legend_takes_the_columns_the_plot_has_room_for_as_drawn(name, rows):
+    """Its columns are worked out by vega from the plot's width (charts.columns_fitting), so one spec
+    serves a phone, a desk and a projector: counted for a phone, a desk's and a slide's legends took
+    two rows where one fits. Drawn by vl-convert at each width."""
+    chart = {
+        "trend": lambda: charts.activity_trend_chart(DAILY),
+        "channels": lambda: charts.new_members_chart(CHANNELS),
+        "projected trend": lambda: charts.for_projector(charts.activity_trend_chart(DAILY), height=330),
+        "projected channels": lambda: charts.for_projector(charts.new_members_chart(CHANNELS), height=330),
+    }[name]()
+    assert {width: legend_rows(drawn(chart, width=width)) for width in rows} == rows
+
+
+def test_a_legends_columns_are_those_its_entries_need_in_both_languages():
+    """The expression holds legend_columns' answer for every width: 299 pixels for the three lines
+    in one row, 201 for two columns; in Chinese a character is two letters wide."""
+    with speaking("en"):
+        legend = charts.activity_trend_chart(DAILY).to_dict()["encoding"]["color"]["legend"]
+    assert legend["columns"] == {"expr": "width >= 299 ? 3 : width >= 201 ? 2 : 1"}
+    chinese = ["日活（DAU）", "周活（WAU）", "月活（MAU）"]
+    # each entry 17 + 11 x 6.2 = 85.2 pixels: three and two gaps of 12 are 279.6, two and a gap 182.4
+    assert charts.legend_fits(chinese) == [(3, 280), (2, 183)]
+    assert charts.legend_fits(chinese, grown=charts.GROWN) == [(3, 443), (2, 291)]
 
 
 def test_a_week_only_partly_in_the_period_is_lighter_and_says_how_many_days():

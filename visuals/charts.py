@@ -9,6 +9,7 @@ on vega's English defaults ("Nov 02", "Mon 02").
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
@@ -60,10 +61,8 @@ MONTHS_SHOWN = 7  # cohort months 0-6: seven columns leave a phone's cells wide 
 NAME_LIMIT = 200  # pixels of a bar's name: a campaign's, a statement's
 COHORT_LIMIT = 140  # pixels of a cohort's name, "2026年10月（1,234）" whole (Streamlit's theme cuts at 100)
 # Pixels of Streamlit's chart text, measured on a 390-pixel phone, to fit a legend under the plot:
-# the chart's width; a legend entry's symbol, the gap between columns, a letter of a label; a
-# letter of an axis label, and the axis title and padding beside the labels; a count axis in all.
-PHONE, LEGEND_SYMBOL, LEGEND_GAP, LEGEND_LETTER = 358, 17, 12, 6.2
-AXIS_LETTER, AXIS_EXTRA, COUNT_AXIS = 6.0, 35, 85
+# a legend entry's symbol, the gap between columns, a letter of a label.
+LEGEND_SYMBOL, LEGEND_GAP, LEGEND_LETTER = 17, 12, 6.2
 
 
 def diverging(count: int) -> list[str]:
@@ -104,12 +103,11 @@ def _date_tip(field: str, title: str) -> alt.Tooltip:
     return alt.Tooltip(f"{field}:T", title=title, format=locale.chart_format("day", current_language()))
 
 
-def _legend(title: str | None, labels: Sequence[str], *, names: Sequence[str] = ()) -> alt.Legend:
+def _legend(title: str | None, labels: Sequence[str]) -> alt.Legend:
     """Under the plot (where Streamlit's own charts have it), so that on a phone it takes no width
-    from the marks, in as many columns as fit under a phone's plot: right of its axis, of counts or
-    of `names` (vega would put every entry in one row, past the screen's edge)."""
-    axis = min(NAME_LIMIT, AXIS_LETTER * max(map(letters, names))) + AXIS_EXTRA if names else COUNT_AXIS
-    return alt.Legend(title=title, orient="bottom", columns=legend_columns(labels, width=PHONE - axis))
+    from the marks, in as many columns as fit under the plot as drawn (columns_fitting): vega would
+    put every entry in one row, past a phone's edge, and a phone's count took two rows at a desk."""
+    return alt.Legend(title=title, orient="bottom", columns=columns_fitting(labels))
 
 
 def letters(text: str) -> int:
@@ -118,14 +116,30 @@ def letters(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
-def legend_columns(labels: Sequence[str], *, width: float, grown: float = 1.0) -> int:
-    """The most columns whose entries (laid out row by row) fit `width` pixels, a column as wide as
-    its widest entry (symbol and letters, `grown` times a phone's), with a gap between columns."""
+def legend_fits(labels: Sequence[str], *, grown: float = 1.0) -> list[tuple[int, int]]:
+    """(columns, the pixels they need), from every entry in one row down to two: the entries laid
+    out row by row, a column as wide as its widest entry (symbol and letters, `grown` times a
+    phone's), with a gap between columns."""
     widths = [grown * (LEGEND_SYMBOL + LEGEND_LETTER * letters(label)) for label in labels]
-    for columns in range(len(widths), 1, -1):
-        if sum(max(widths[column::columns]) for column in range(columns)) + LEGEND_GAP * (columns - 1) <= width:
-            return columns
-    return 1
+    return [
+        (
+            columns,
+            math.ceil(sum(max(widths[column::columns]) for column in range(columns)) + LEGEND_GAP * (columns - 1)),
+        )
+        for columns in range(len(widths), 1, -1)
+    ]
+
+
+def legend_columns(labels: Sequence[str], *, width: float, grown: float = 1.0) -> int:
+    """The most columns whose entries fit `width` pixels (legend_fits)."""
+    return next((columns for columns, needed in legend_fits(labels, grown=grown) if needed <= width), 1)
+
+
+def columns_fitting(labels: Sequence[str], *, grown: float = 1.0) -> alt.ExprRef:
+    """legend_columns as vega works it out from the plot's width as drawn (its `width` signal: the
+    chart's width less its axis, on a phone, at a desk or on a projector), so one spec serves all."""
+    cases = "".join(f"width >= {needed} ? {columns} : " for columns, needed in legend_fits(labels, grown=grown))
+    return alt.ExprRef(expr=f"{cases}1")
 
 
 VOCABULARIES = {"kind": "activity", "platform": "platform"}  # groups shown as the catalog's words, by column
@@ -187,9 +201,7 @@ def chosen(event: object, name: str, field: str) -> str | None:
 PROJECTOR_TEXT = 18  # pixels: axis, legend, header and cell text readable from the back of a room
 MARK_TEXT = 11  # pixels: Vega's size for a text mark that gives none (the cohort heatmap's shares)
 GROWN = PROJECTOR_TEXT / MARK_TEXT
-# Pixels of a chart in half of a 1920-pixel slide, the narrowest a projector draws; its axis's
-# labels cut at PROJECTOR_LABELS (names) or counts (COUNT_AXIS grown).
-PROJECTOR_CHART, PROJECTOR_LABELS = 860, 280
+PROJECTOR_LABELS = 280  # pixels of an axis or legend label on a projector before it is cut
 
 
 def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt.TopLevelMixin:
@@ -236,10 +248,9 @@ def _sized_text_for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def _legends_for_projector(chart: alt.TopLevelMixin, data: object = None) -> alt.TopLevelMixin:
-    """Each legend's columns counted again for a slide's chart and text: counted for a phone's
-    (`_legend`), the trend's three lines and the five channels took two rows of a slide where one
-    fits. Its entries are its scale's domain, else its field's values in the chart's frame. Copied,
-    not changed, as `_sized_text_for_projector` copies."""
+    """Each legend's columns counted again for a projector's larger text (`_legend` counts them for
+    a desk's): its entries are its scale's domain, else its field's values in the chart's frame.
+    Copied, not changed, as `_sized_text_for_projector` copies."""
     data = chart.data if isinstance(getattr(chart, "data", None), pd.DataFrame) else data
     if isinstance(chart, alt.LayerChart):
         layered = chart.copy(deep=False)
@@ -248,8 +259,6 @@ def _legends_for_projector(chart: alt.TopLevelMixin, data: object = None) -> alt
     encoding = getattr(chart, "encoding", None)
     if not isinstance(chart, alt.Chart) or not isinstance(encoding, alt.FacetedEncoding):
         return chart
-    named = _encoded(encoding, "y").get("type") in ("nominal", "ordinal")  # names left of the plot
-    width = PROJECTOR_CHART - (PROJECTOR_LABELS + AXIS_EXTRA * GROWN if named else COUNT_AXIS * GROWN)
     changed = {}
     for name in ("color", "fill", "stroke", "shape"):
         spec = _encoded(encoding, name)
@@ -259,7 +268,7 @@ def _legends_for_projector(chart: alt.TopLevelMixin, data: object = None) -> alt
         if not isinstance(labels, list) and isinstance(data, pd.DataFrame) and spec.get("field") in data:
             labels = data[spec["field"]].dropna().unique().tolist()
         if isinstance(labels, list) and labels:
-            columns = legend_columns([str(label) for label in labels], width=width, grown=GROWN)
+            columns = columns_fitting([str(label) for label in labels], grown=GROWN)
             channel = getattr(encoding, name).copy(deep=False)
             channel.legend = alt.Legend(**{**spec["legend"], "columns": columns})
             changed[name] = channel
@@ -651,7 +660,7 @@ def _before_after(frame: pd.DataFrame, *, field: str, title: str, order: list[st
                 "period:N",
                 title=t("chart.period"),
                 scale=alt.Scale(domain=list(periods.values()), range=[PREVIOUS, CURRENT]),
-                legend=_legend(None, list(periods.values()), names=order),
+                legend=_legend(None, list(periods.values())),
             ),
             tooltip=[
                 alt.Tooltip(f"{field}:N", title=title),
@@ -719,7 +728,7 @@ def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
                 "shown:N",
                 title=t("chart.kind"),
                 scale=kinds,
-                legend=_legend(t("chart.kind"), kinds.domain, names=frame["name"].tolist()),
+                legend=_legend(t("chart.kind"), kinds.domain),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title=t("chart.campaign")),
@@ -852,7 +861,7 @@ def matrix_chart(result: pd.DataFrame, *, scale: list[str]) -> alt.Chart:
                 title=t("chart.answer"),
                 sort=scale,
                 scale=alt.Scale(domain=scale, range=diverging(len(scale))),
-                legend=_legend(t("chart.answer"), scale, names=result["row"].unique().tolist()),
+                legend=_legend(t("chart.answer"), scale),
             ),
             order=alt.Order("answer:Q"),
             tooltip=[
