@@ -18,6 +18,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from catalog import translate  # noqa: E402
 from delivery import formats  # noqa: E402
 from delivery.message import Figure, Message  # noqa: E402
 
@@ -36,7 +37,7 @@ ENGLISH = Message(
     ),
     text="Members: All members\n\nGoals\nMonthly active: Goal 9 · 78% · on track · projected 18",
     link=LINK,
-    link_label="Open the dashboard",
+    link_label=translate("digests.message.open"),
 )
 CHINESE = Message(
     title="社群周报：2025年3月1日至2025年3月7日",
@@ -49,7 +50,7 @@ CHINESE = Message(
     ),
     text="成员范围：全部成员\n\n目标\n月活：目标 9 · 78% · 按计划推进 · 预计 18",
     link=LINK,
-    link_label="打开看板",
+    link_label=translate("digests.message.open", "zh-CN"),
     language="zh-CN",
 )
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><style>
