@@ -51,7 +51,7 @@ def test_a_suggestion_is_merged_after_a_confirmation_then_unmerged(synced):
         ["Same handle", "discourse:3", "cy", "github:13", "cy", 1],
         ["Same name", "discourse:4", "dee4", "github:13", "cy", 1],
     ]
-    assert at.info[0].value == "No merges made by a manager."
+    assert at.info[0].value == "No merges made by an admin."
     at.selectbox(key="people_suggestion").set_value(1).run()
     at.button(key="people_merge_suggestion").click().run()
     assert merges.in_force(store).empty  # asked first

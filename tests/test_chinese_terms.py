@@ -61,7 +61,7 @@ GLOSSARY = {  # what: (zh-CN word, zh-TW word, keys that name it, words no strin
         ("填答者", "同一填写人"),
     ),
     # 新加入 stays legitimate as a verb ("本期新加入客户群的成员数"), so nothing is refused
-    "members who joined in the period (New members, Newcomers)": (
+    "members who joined in the period (New members)": (
         "新成员",
         "新成員",
         ("kpi.new_members", "chart.new_members", "column.new_members", "members.new"),

@@ -285,7 +285,7 @@ def test_merges_refuse_the_same_id_twice_a_pair_merged_already_and_an_unmerge_of
     merges.merge(store, "github:13", "github:14", by="admin")
     with pytest.raises(merges.MergeRefused, match="already merged"):
         merges.merge(store, "github:14", "github:13", by="admin")
-    with pytest.raises(merges.MergeRefused, match="No merge made by a manager names member discourse:1"):
+    with pytest.raises(merges.MergeRefused, match="No merge made by an admin names member discourse:1"):
         merges.unmerge(store, "discourse:1", by="admin")
     sync(settings, store)
     warehouse = built(settings)
@@ -325,7 +325,7 @@ def test_the_cli_lists_suggestions_merges_and_unmerges(platforms, monkeypatch, c
     assert capsys.readouterr().out == "1 merge(s) naming discourse:3 undone; the next sync parts them.\n"
     assert merges.in_force(store).empty
     assert cli.main(["members", "unmerge", "discourse:3"]) == 1
-    assert "No merge made by a manager names member discourse:3." in capsys.readouterr().err
+    assert "No merge made by an admin names member discourse:3." in capsys.readouterr().err
 
 
 def test_a_lookup_by_an_alias_finds_the_person_with_the_feedback_given_under_each_id(platforms):
