@@ -476,6 +476,14 @@ def test_presenting_the_overview_fits_a_projector_and_members_show_no_email(serv
     projector.get_by_text("Champions slipping away").wait_for(timeout=30_000)
     assert "@" not in visible_text(projector)
     expect(projector.get_by_text("Presentation mode hides email addresses")).to_be_visible()
+    # A table's text grows with the rest (its canvas drawn larger), and the table keeps the page's width.
+    tables = projector.get_by_test_id("stDataFrame")
+    tables.first.wait_for(timeout=30_000)
+    frames = tables.evaluate_all(
+        "grids => grids.map(g => [getComputedStyle(g.parentElement).zoom, g.getBoundingClientRect().right,"
+        " g.closest('[data-testid=stMainBlockContainer]').getBoundingClientRect().right])"
+    )
+    assert frames and all(float(zoom) == 1.5 and right <= page_right + 1 for zoom, right, page_right in frames), frames
     context.close()
 
 
