@@ -41,7 +41,7 @@ def survey_columns(campaigns: Mapping[str, str]) -> dict[str, object]:
             t("column.response_rate"), help=t("column.response_rate_help"), format="percent"
         ),
         "campaign_id": words_column(t("column.campaign"), campaigns, help=t("column.survey_campaign_help")),
-        "slug": t("column.slug"),
+        "slug": st.column_config.TextColumn(t("column.slug"), help=t("column.slug_help")),
         "version": t("column.version"),
         "opens_at": day_column(t("column.opens_at"), help=t("column.opens_at_help")),
         "closes_at": day_column(t("column.closes_at"), help=t("column.closes_at_help")),
