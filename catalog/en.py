@@ -1253,6 +1253,7 @@ MESSAGES: dict[str, str] = {
     "feedback.tile.breaching": "Breaching within 24 h",
     "feedback.tile.breaching_help": "Open items whose next response target (the first response, then the resolution) falls within the next 24 hours.",
     "feedback.tile.overdue_target_help": "Open items past their next response target: not answered, or not resolved, within their priority's target (the Response targets view).",
+    "overview.response_times": "Feedback response times",
     "overview.first_response": "Median first response",
     "overview.first_response_help": "Hours from arrival to a manager's first change or note, over the {answered} feedback items received in the period and answered by its end ({waiting} still waiting).",
     "overview.resolution": "Median resolution",

@@ -1218,6 +1218,7 @@ MESSAGES: dict[str, str] = {
     "feedback.tile.breaching": "24 小时内将逾期",
     "feedback.tile.breaching_help": "下一个响应目标（先是首次响应，之后是解决）在未来 24 小时内到期的待处理反馈。",
     "feedback.tile.overdue_target_help": "已超过下一个响应目标的待处理反馈：未在其优先级的目标时间内响应或解决（见“响应目标”视图）。",
+    "overview.response_times": "反馈响应时间",
     "overview.first_response": "首次响应时长（中位数）",
     "overview.first_response_help": "从反馈到达到运营人员首次修改或备注的小时数，统计本期收到并在期末前得到响应的 {answered} 条反馈（另有 {waiting} 条仍在等待）。",
     "overview.resolution": "解决时长（中位数）",

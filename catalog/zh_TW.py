@@ -1218,6 +1218,7 @@ MESSAGES: dict[str, str] = {
     "feedback.tile.breaching": "24 小時內將逾期",
     "feedback.tile.breaching_help": "下一個回應目標（先是首次回應，之後是解決）在未來 24 小時內到期的待處理回饋。",
     "feedback.tile.overdue_target_help": "已超過下一個回應目標的待處理回饋：未在其優先順序的目標時間內回應或解決（見「回應目標」檢視）。",
+    "overview.response_times": "回饋回應時間",
     "overview.first_response": "首次回應時長（中位數）",
     "overview.first_response_help": "從回饋送達到營運人員首次修改或加上備註的時數，統計本期收到並在期末前得到回應的 {answered} 則回饋（另有 {waiting} 則仍在等待）。",
     "overview.resolution": "解決時長（中位數）",

@@ -47,6 +47,7 @@ def test_overview_shows_kpis_charts_and_movers(demo_data_dir, pulse_env):
     assert [s.value for s in at.subheader] == [
         "Active members",
         "New members per week, by channel",
+        "Feedback response times",  # its tiles under a heading of their own, not the trend's
         "What changed most",
     ]
     assert len(at.get("vega_lite_chart")) == 2

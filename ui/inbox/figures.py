@@ -66,7 +66,9 @@ def told_caption(closed: int, told: int) -> None:
 
 def response_times(times: ResponseTimes) -> None:
     """The Overview's feedback response figures over its period: the median time to a first
-    response (hours) and to resolution (days), each with "—" and the reason when there is none."""
+    response (hours) and to resolution (days), each with "—" and the reason when there is none,
+    under a heading of their own (below the charts, they read as the trend's)."""
+    st.subheader(t("overview.response_times"))
     columns = tile_columns("feedback_response", count=4)
     first, resolution = times.median_first_response_hours, times.median_resolution_hours
     tiles = [
