@@ -316,6 +316,14 @@ def test_dau_wau_mau_are_three_calm_hues_in_order():
     }
 
 
+def test_a_campaigns_band_behind_the_trend_is_in_none_of_its_lines_colours():
+    """Faint orange behind the weekly actives' orange line read as part of it."""
+    spec = DRAWN["trend with goals and marks"]().to_dict()
+    lines = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    shades = json.dumps([layer for layer in spec["layer"] if layer["mark"]["type"] == "rect"])
+    assert HIGHLIGHT in shades and HIGHLIGHT not in lines["encoding"]["color"]["scale"]["range"]
+
+
 def test_an_answer_scale_runs_from_red_through_grey_to_green():
     assert charts.diverging(5) == ["#d64545", "#d99090", "#dcdcdc", "#85bc9c", "#2e9d5b"]
     assert charts.diverging(1) == ["#dcdcdc"]

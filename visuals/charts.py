@@ -33,7 +33,9 @@ CATEGORICAL = (BLUE, ORANGE, "#8e6bbf", "#2a9d9f", "#d4609c", "#c9a227", SLATE, 
 INK, PAPER = "#1f2937", "white"  # text written on a light colour, on a dark one
 CURRENT, PREVIOUS = BLUE, "#b8c9ea"
 SINGLE, COMPARISON = BLUE, "#9aa5b1"
-HIGHLIGHT = ORANGE  # a span of days to look at (a campaign's), drawn faint behind the lines
+# A span of days to look at (a campaign's), drawn faint behind the lines: in no line's colour (it
+# was orange, behind the weekly actives' orange line).
+HIGHLIGHT = CATEGORICAL[3]
 NOTE = SLATE  # a manager's note on a day or a range of days, faint behind the lines like a campaign
 GOAL = INK  # a goal's target: a dashed dark rule over its period, labelled (docs/metrics.md, "Goals")
 SEQUENTIAL = "blues"  # a vega scheme, white to dark blue
