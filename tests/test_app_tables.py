@@ -8,6 +8,7 @@ page and detail view on the small demo is opened, and every table it passes is c
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from auth.share_links import create_link
 from catalog import translate
 from store import tables
 from store.database import AppStore
-from ui.tables import DAY, MINUTE, MISSING
+from ui.tables import DAY, MINUTE, MISSING, SIGNED
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
@@ -60,7 +61,17 @@ def problems(at: AppTest) -> list[str]:
                 found.append(f"{name}: dates in {column} are written {kind.get('format')!r}")
             if "rate" in str(column) and kind.get("format") != "percent":
                 found.append(f"{name}: {column} is not a percentage")
+            signed = SIGNED.match(str(kind.get("format") or ""))
+            if signed and any(written_as_negative_zero(cell, int(signed.group(1) or 0)) for cell in cells):
+                found.append(f"{name}: {column} shows -0")
     return found
+
+
+def written_as_negative_zero(cell: object, decimals: int) -> bool:
+    """Whether the grid's sprintf writes `cell` as "-0" (%+.0f writes -0.4 so)."""
+    if not isinstance(cell, float) or math.isnan(cell):
+        return False
+    return round(cell, decimals) == 0 and math.copysign(1, cell) < 0
 
 
 @pytest.fixture(scope="module")
@@ -257,9 +268,11 @@ def test_the_check_sees_keys_empty_cells_and_raw_dates():
                 "status": ["wont_fix", "None"],
                 "joined_at": pd.to_datetime(["2026-11-30", "2026-12-01"]),
                 "response_rate": [0.5, 0.25],
+                "nps": [-0.4, 12.0],
             }
         )
-        st.dataframe(frame, column_config={"status": "Status", "response_rate": "Response rate"})
+        nps = st.column_config.NumberColumn("NPS", format="%+.0f")
+        st.dataframe(frame, column_config={"status": "Status", "response_rate": "Response rate", "nps": nps})
 
     at = AppTest.from_function(raw).run()
     assert problems(at) == [
@@ -270,7 +283,34 @@ def test_the_check_sees_keys_empty_cells_and_raw_dates():
         "table 0 (member_id, status, joined_at): column joined_at is labelled 'joined_at'",
         "table 0 (member_id, status, joined_at): dates in joined_at are written None",
         "table 0 (member_id, status, joined_at): response_rate is not a percentage",
+        "table 0 (member_id, status, joined_at): nps shows -0",
     ]
+
+
+def test_a_signed_figure_just_below_zero_reads_as_zero_and_keeps_its_decimals():
+    def scores() -> None:
+        import pandas as pd
+        import streamlit as st
+
+        from ui.tables import table
+
+        frame = pd.DataFrame({"nps": [-0.4, 12.6, None], "lift": [-0.004, 0.126, 1.0], "change": [-3, 0, 2]})
+        table(
+            frame,
+            column_config={
+                "nps": st.column_config.NumberColumn("NPS", format="%+.0f"),
+                "lift": st.column_config.NumberColumn("Lift", format="%+.2f"),
+                "change": st.column_config.NumberColumn("Change", format="%+d"),
+            },
+        )
+
+    at = AppTest.from_function(scores).run()
+    shown = at.dataframe[0].value
+    assert problems(at) == []
+    assert shown["nps"].iloc[:2].tolist() == [0.0, 13.0] and math.copysign(1, shown["nps"].iloc[0]) > 0
+    assert shown["nps"].isna().iloc[2]
+    assert shown["lift"].tolist() == [0.0, 0.13, 1.0]
+    assert shown["change"].tolist() == [-3, 0, 2] and pd.api.types.is_integer_dtype(shown["change"])
 
 
 def test_a_members_answers_name_their_questions_not_their_ids(data):

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
+from pandas.api.types import is_integer_dtype
 
 from auth.access import Permission
 from catalog import CATALOGS, DEFAULT, locale
@@ -67,16 +68,24 @@ def table(
     their types and numbers and dates still sort as such (a text column of formatted values
     would sort "10" before "9"). Keys configured as Words are replaced by their words in the cells
     themselves: Streamlit's grid gives screen readers and copying the raw cell, not a format.
-    Percentages read like the KPI tiles, with one decimal (rounded here: Streamlit truncates).
+    Percentages read like the KPI tiles, with one decimal (rounded here: Streamlit truncates). A
+    signed figure is rounded as its format writes it, and a value just below zero made zero: the
+    grid's sprintf wrote -0.4 as "-0" (an NPS of a group as split as it is keen).
     `style` turns the shown frame into a pandas Styler (cells that keep their values but read as
     words, or a colour that carries meaning: ui.inbox.targets.styled)."""
     worded = {name: spec.words for name, spec in column_config.items() if isinstance(spec, Words) and name in frame}
     rates = [name for name, spec in column_config.items() if _is_percent(spec) and name in frame]
     moments = [name for name, spec in column_config.items() if isinstance(spec, Moments) and name in frame]
+    signed = {
+        name: decimals
+        for name, spec in column_config.items()
+        if (decimals := _signed_decimals(spec)) is not None and name in frame
+    }
     shown = frame.assign(
         **{name: [words.get(key, key) for key in frame[name]] for name, words in worded.items()},
         **{name: pd.to_numeric(frame[name]).round(3) for name in rates},
         **{name: on_the_clock(frame[name]) for name in moments},
+        **{name: _signed_as_written(frame[name], decimals) for name, decimals in signed.items()},
     )
     config = {
         name: st.column_config.TextColumn(spec.label, help=spec.help)
@@ -126,6 +135,24 @@ use_community_zone(_zone_in_the_app)  # messages quoting a moment (errors.When) 
 
 def _is_percent(spec: object) -> bool:
     return isinstance(spec, dict) and spec.get("type_config", {}).get("format") == "percent"
+
+
+SIGNED = re.compile(r"%\+(?:\.(\d+))?[df]")  # a change or a score: +12, -3.5, +0.25
+
+
+def _signed_as_written(values: pd.Series, decimals: int) -> pd.Series:
+    """`values` rounded to `decimals`, with no negative zero (-0.0 + 0.0 is 0.0); whole numbers as
+    they are."""
+    numbers = pd.to_numeric(values)
+    return numbers if is_integer_dtype(numbers) else numbers.round(decimals) + 0.0
+
+
+def _signed_decimals(spec: object) -> int | None:
+    """The decimals a signed sprintf format (%+.1f, %+d) writes, None for any other column."""
+    if not isinstance(spec, dict):
+        return None
+    found = SIGNED.match(str(spec.get("type_config", {}).get("format") or ""))
+    return None if found is None else int(found.group(1) or 0)
 
 
 def data_table(
