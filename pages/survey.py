@@ -76,6 +76,7 @@ def _stop(message: str, *, kind: str = "info") -> None:
 
 
 require_entry()
+survey_form.no_app_menu()
 slug = st.query_params.get("s", "")
 token = st.query_params.get("t")
 if "k" in st.query_params:  # older addresses carried the form's key; it is never read, so not kept

@@ -140,6 +140,10 @@ def test_a_member_sees_no_app_menu_and_a_title_wraps_in_even_lines(phone, server
         " return Object.values(rows); }"
     )
     assert len(widths) == 2 and min(widths) > 0.5 * max(widths), widths  # "社区日活动怎么 / 样？" before
+    phone.goto(f"{server}/survey?s=no-such-survey")  # nor on the way out of an address that finds none
+    phone.get_by_text("This survey does not exist. Check the link you were given.").wait_for(timeout=30_000)
+    test_browser.settled(phone)
+    assert phone.get_by_test_id("stMainMenu").evaluate_all("menus => menus.every(m => !m.checkVisibility())")
 
 
 def test_at_a_desk_a_survey_is_centred_and_submit_spans_a_one_page_survey(page, server):

@@ -118,6 +118,7 @@ def test_a_manager_builds_previews_and_publishes_and_a_member_answers_on_a_phone
     preview = page.locator(f".st-key-builder_preview_{draft_id}_frame")
     controls = page.locator(f".st-key-builder_preview_{draft_id}_controls")
     assert preview.bounding_box()["width"] > 400  # desktop width first
+    expect(page.get_by_test_id("stMainMenu")).to_be_visible()  # the member's page hides it, the builder not
     controls.get_by_text("Phone", exact=True).click()
     frame = f".st-key-builder_preview_{draft_id}_frame"
     page.wait_for_function(f"document.querySelector('{frame}').getBoundingClientRect().width < 400", timeout=30_000)

@@ -177,9 +177,9 @@ def presentation_style(*, filters: str, headline: str) -> str:
 def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
     """The member's survey form (ui.survey_form): inside the containers keyed `scopes`, a scale's
     options share the row (11 fit 390 px) and what is chosen, and the primary button, are filled with
-    `accent` (Streamlit only tints a chosen option); the `hidden` container takes no room. A member
-    sees no menu of the app's (Streamlit's ⋮: settings, print, about), and a title that wraps does so
-    in even lines ("社区日活动怎么 / 样？" on a phone)."""
+    `accent` (Streamlit only tints a chosen option); the `hidden` container takes no room; a title
+    that wraps does so in even lines ("社区日活动怎么 / 样？" on a phone). The builder's preview
+    draws the form with it too (no_menu_style is the member's page's alone)."""
     selectors = tuple(f".st-key-{scope}" for scope in scopes)
     filled = f"background: {accent} !important; border-color: {accent} !important; color: #fff !important;"
 
@@ -200,10 +200,14 @@ def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
         # a text box being typed in is no error
         + scoped('[data-testid$="RootElement"]:focus-within', f"border-color: {accent} !important;")
         + f".st-key-{hidden} {{ display: none; }}"  # it would leave a gap above the language switch
-        + f"{testid('stMainMenu')} {{ display: none; }}"
         + f"{testid('stMainBlockContainer')} :is(h1, h2, h3) {{ text-wrap: balance; }}"
         + "</style>"
     )
+
+
+def no_menu_style() -> str:
+    """Streamlit's ⋮ menu (settings, print, about) hidden: it is the app's, not a member's."""
+    return f"<style>{testid('stMainMenu')} {{ display: none; }}</style>"
 
 
 def rerun_fragment() -> None:
