@@ -15,7 +15,7 @@ from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import HEADLINE_KEY, Reader, draw, partial_weeks_note, presenting
 from ui.reporting import report_button
-from ui.tables import catalog_words, data_table, leading, period_days, words_column
+from ui.tables import catalog_words, change_column, data_table, leading, period_days, words_column
 from ui.tiles import kpi_tiles
 from visuals.formats import format_value
 
@@ -83,11 +83,7 @@ with more:  # below the charts, so a phone reaches the first chart within two sc
         st.info(t("overview.no_movers"))
     else:
         data_table(
-            # in percent, signed as the change beside it is ("+5.9%"; the grid's "percent" writes "5.9%")
-            leading(
-                movers.assign(change_pct=movers["change_pct"] * 100),
-                *("measure", "dimension", "value", "change", "change_pct", "current", "previous"),
-            ),
+            leading(movers, *("measure", "dimension", "value", "change", "change_pct", "current", "previous")),
             key="overview_movers",
             file_name="what-changed-most",
             column_config={
@@ -97,6 +93,6 @@ with more:  # below the charts, so a phone reaches the first chart within two sc
                 "previous": st.column_config.NumberColumn(t("column.previous"), format="localized"),
                 "current": st.column_config.NumberColumn(t("column.current"), format="localized"),
                 "change": st.column_config.NumberColumn(t("column.change"), format="%+d"),
-                "change_pct": st.column_config.NumberColumn(t("column.change_pct"), format="%+.1f%%"),
+                "change_pct": change_column(t("column.change_pct")),
             },
         )

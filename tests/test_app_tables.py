@@ -292,15 +292,23 @@ def test_a_signed_figure_just_below_zero_reads_as_zero_and_keeps_its_decimals():
         import pandas as pd
         import streamlit as st
 
-        from ui.tables import table
+        from ui.tables import change_column, table
 
-        frame = pd.DataFrame({"nps": [-0.4, 12.6, None], "lift": [-0.004, 0.126, 1.0], "change": [-3, 0, 2]})
+        frame = pd.DataFrame(
+            {
+                "nps": [-0.4, 12.6, None],
+                "lift": [-0.004, 0.126, 1.0],
+                "change": [-3, 0, 2],
+                "change_pct": [-0.0004, 0.0594, 1.5],
+            }
+        )
         table(
             frame,
             column_config={
                 "nps": st.column_config.NumberColumn("NPS", format="%+.0f"),
                 "lift": st.column_config.NumberColumn("Lift", format="%+.2f"),
                 "change": st.column_config.NumberColumn("Change", format="%+d"),
+                "change_pct": change_column("Change (%)"),
             },
         )
 
@@ -311,6 +319,8 @@ def test_a_signed_figure_just_below_zero_reads_as_zero_and_keeps_its_decimals():
     assert shown["nps"].isna().iloc[2]
     assert shown["lift"].tolist() == [0.0, 0.13, 1.0]
     assert shown["change"].tolist() == [-3, 0, 2] and pd.api.types.is_integer_dtype(shown["change"])
+    assert shown["change_pct"].tolist() == [0.0, 5.9, 150.0]  # a relative change in percent, signed
+    assert json.loads(at.dataframe[0].proto.columns)["change_pct"]["type_config"]["format"] == "%+.1f%%"
 
 
 def test_a_members_answers_name_their_questions_not_their_ids(data):

@@ -45,6 +45,19 @@ class Moments:
 
 
 @dataclass(frozen=True)
+class Change:
+    """The config of a column of relative changes (0.059), shown in percent and signed as a change
+    beside it is ("+5.9%": the grid's "percent" format writes no sign), its download keeping the
+    fractions (change_column)."""
+
+    label: str
+    help: str | None = None
+
+
+CHANGE_FORMAT = "%+.1f%%"
+
+
+@dataclass(frozen=True)
 class Words:
     """The config of a column of keys (statuses, levels, stages) shown as words (words_column)."""
 
@@ -76,6 +89,7 @@ def table(
     worded = {name: spec.words for name, spec in column_config.items() if isinstance(spec, Words) and name in frame}
     rates = [name for name, spec in column_config.items() if _is_percent(spec) and name in frame]
     moments = [name for name, spec in column_config.items() if isinstance(spec, Moments) and name in frame]
+    changes = [name for name, spec in column_config.items() if isinstance(spec, Change) and name in frame]
     signed = {
         name: decimals
         for name, spec in column_config.items()
@@ -86,6 +100,7 @@ def table(
         **{name: pd.to_numeric(frame[name]).round(3) for name in rates},
         **{name: on_the_clock(frame[name]) for name in moments},
         **{name: _signed_as_written(frame[name], decimals) for name, decimals in signed.items()},
+        **{name: _signed_as_written(pd.to_numeric(frame[name]) * 100, 1) for name in changes},
     )
     config = {
         name: st.column_config.TextColumn(spec.label, help=spec.help)
@@ -94,6 +109,8 @@ def table(
             spec.label, format=locale.column_format(spec.form, current_language()), help=spec.help
         )
         if isinstance(spec, Moments)
+        else st.column_config.NumberColumn(spec.label, help=spec.help, format=CHANGE_FORMAT)
+        if isinstance(spec, Change)
         else {**spec, "type_config": {**spec["type_config"], "step": 0.001}}
         if name in rates
         else spec
@@ -272,6 +289,10 @@ def local_day_column(label: str, *, help: str | None = None) -> Moments:
     """Kept moments (UTC) as the day they fall on by the community's clock: a campaign starting at
     16:00 UTC starts the next day in Shanghai, whose days its figures count (day_column: dates)."""
     return Moments(label, help, form="day")
+
+
+def change_column(label: str, *, help: str | None = None) -> Change:
+    return Change(label, help)
 
 
 def words_column(label: str, words: Mapping[str, str], *, help: str | None = None) -> Words:
