@@ -63,8 +63,9 @@ MONTHS_SHOWN = 7  # cohort months 0-6: seven columns leave a phone's cells wide 
 NAME_LIMIT = 200  # pixels of a bar's name: a campaign's, a statement's
 COHORT_LIMIT = 140  # pixels of a cohort's name, "2026年10月（1,234）" whole (Streamlit's theme cuts at 100)
 # Pixels of Streamlit's chart text, measured on a 390-pixel phone, to fit a legend under the plot:
-# a legend entry's symbol, the gap between columns, a letter of a label.
-LEGEND_SYMBOL, LEGEND_GAP, LEGEND_LETTER = 17, 12, 6.2
+# a legend entry's symbol, the gap between columns, a letter of a label (of LEGEND_TEXT pixels:
+# Streamlit's theme draws legend labels at its fontSizes.sm, 0.875rem).
+LEGEND_SYMBOL, LEGEND_GAP, LEGEND_LETTER, LEGEND_TEXT = 17, 12, 6.2, 14
 
 
 def diverging(count: int) -> list[str]:
@@ -132,14 +133,10 @@ def legend_fits(labels: Sequence[str], *, grown: float = 1.0) -> list[tuple[int,
     ]
 
 
-def legend_columns(labels: Sequence[str], *, width: float, grown: float = 1.0) -> int:
-    """The most columns whose entries fit `width` pixels (legend_fits)."""
-    return next((columns for columns, needed in legend_fits(labels, grown=grown) if needed <= width), 1)
-
-
 def columns_fitting(labels: Sequence[str], *, grown: float = 1.0) -> alt.ExprRef:
-    """legend_columns as vega works it out from the plot's width as drawn (its `width` signal: the
-    chart's width less its axis, on a phone, at a desk or on a projector), so one spec serves all."""
+    """The most columns whose entries fit the plot (legend_fits), as vega works it out from the
+    plot's width as drawn (its `width` signal: the chart's width less its axis, on a phone, at a
+    desk or on a projector), so one spec serves all."""
     cases = "".join(f"width >= {needed} ? {columns} : " for columns, needed in legend_fits(labels, grown=grown))
     return alt.ExprRef(expr=f"{cases}1")
 
@@ -203,6 +200,7 @@ def chosen(event: object, name: str, field: str) -> str | None:
 PROJECTOR_TEXT = 18  # pixels: axis, legend, header and cell text readable from the back of a room
 MARK_TEXT = 11  # pixels: Vega's size for a text mark that gives none (the cohort heatmap's shares)
 GROWN = PROJECTOR_TEXT / MARK_TEXT
+LEGEND_GROWN = PROJECTOR_TEXT / LEGEND_TEXT  # a legend's labels were larger than a mark's text to begin with
 PROJECTOR_LABELS = 280  # pixels of an axis or legend label on a projector before it is cut
 
 
@@ -270,7 +268,7 @@ def _legends_for_projector(chart: alt.TopLevelMixin, data: object = None) -> alt
         if not isinstance(labels, list) and isinstance(data, pd.DataFrame) and spec.get("field") in data:
             labels = data[spec["field"]].dropna().unique().tolist()
         if isinstance(labels, list) and labels:
-            columns = columns_fitting([str(label) for label in labels], grown=GROWN)
+            columns = columns_fitting([str(label) for label in labels], grown=LEGEND_GROWN)
             channel = getattr(encoding, name).copy(deep=False)
             channel.legend = alt.Legend(**{**spec["legend"], "columns": columns})
             changed[name] = channel
