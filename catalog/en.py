@@ -1150,7 +1150,7 @@ MESSAGES: dict[str, str] = {
     "data.channel_failed": "{channel} did not take the test message: {detail}",
     "data.deliveries": "Deliveries",
     "data.deliveries_help": "Messages queued for the delivery channels of `secrets.toml` (`[pulse.channels]`), newest first. A failed or unknown message is sent again with `python cli.py deliver --requeue ID`.",
-    "data.deliveries_none": "No messages yet: digests, alerts, invitations and replies are listed here once sent.",
+    "data.deliveries_none": "No messages yet: digests, alerts, invitations and replies are listed here once queued.",
     "data.column.queued": "Queued",
     "data.column.channel": "Channel",
     "data.column.kind": "Kind",

@@ -1115,7 +1115,7 @@ MESSAGES: dict[str, str] = {
     "data.channel_failed": "{channel} 未收到测试消息：{detail}",
     "data.deliveries": "消息推送",
     "data.deliveries_help": "排队发往 `secrets.toml` 中推送通道（`[pulse.channels]`）的消息，最新的在前。失败或状态未知的消息可用 `python cli.py deliver --requeue ID` 重新发送。",
-    "data.deliveries_none": "还没有消息：定期摘要、告警、邀请和回复发出后会列在这里。",
+    "data.deliveries_none": "还没有消息：定期摘要、告警、邀请和回复排队发送后会列在这里。",
     "data.column.queued": "排队时间",
     "data.column.channel": "推送通道",
     "data.column.kind": "类型",

@@ -1115,7 +1115,7 @@ MESSAGES: dict[str, str] = {
     "data.channel_failed": "{channel} 未收到測試訊息：{detail}",
     "data.deliveries": "訊息推送",
     "data.deliveries_help": "排隊送往 `secrets.toml` 中推送通道（`[pulse.channels]`）的訊息，最新的在前。失敗或狀態不明的訊息可用 `python cli.py deliver --requeue ID` 重新傳送。",
-    "data.deliveries_none": "還沒有訊息：定期摘要、告警、邀請和回覆送出後會列在這裡。",
+    "data.deliveries_none": "還沒有訊息：定期摘要、告警、邀請和回覆排隊送出後會列在這裡。",
     "data.column.queued": "排隊時間",
     "data.column.channel": "推送通道",
     "data.column.kind": "類型",

@@ -347,7 +347,7 @@ def test_the_deliveries_section_lists_the_outbox_newest_first(configured, tmp_pa
     monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
     at = open_data()
     said = [caption.value for caption in at.caption]
-    assert "No messages yet: digests, alerts, invitations and replies are listed here once sent." in said
+    assert "No messages yet: digests, alerts, invitations and replies are listed here once queued." in said
     assert sum("pulse.channels" in words for words in said) == 1  # where channels are set, said once (above)
     store = AppStore(f"sqlite:///{configured / 'app.db'}")
     queued = datetime(2026, 3, 2, 9, 0)

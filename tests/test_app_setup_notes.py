@@ -1,6 +1,6 @@
 """Something only an admin can set up, said to whoever reads it (AppTest): an admin reads where to
 set it (secrets.toml, the surveys folder), a manager whom to ask and never a configuration file's
-name; a share link's reader that there is nothing yet."""
+name; a viewer (or a share link's reader) that there is nothing yet."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from auth.access import Role
 from catalog.spoken import speaking
 from tests.conftest import migrated_store
+from tests.test_app_feedback import open_inbox
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 CONFIGURATION_WORDS = ("secrets.toml", "pulse.channels", "docs/", "cli.py", "PULSE_", "YAML")
@@ -102,6 +103,23 @@ def test_with_no_survey_an_admin_reads_both_ways_to_add_one_and_a_manager_the_bu
     at = opened("pages/surveys.py")
     assert [info.value for info in at.info] == ["No surveys yet. Make one with “Build” above."]
     assert at.segmented_control(key="surveys_mode").options == ["Surveys", "Build"]  # the “Build” it names
+    as_role(monkeypatch, Role.VIEWER)  # who can build nothing is told only that there is nothing yet
+    assert [info.value for info in opened("pages/surveys.py").info] == ["No surveys yet."]
+
+
+def test_without_an_email_channel_a_manager_reads_whom_to_ask_to_invite_or_reply(no_channels, monkeypatch):
+    as_role(monkeypatch, Role.MANAGER)
+    at = opened("pages/surveys.py")
+    at.query_params["survey"] = "post-event"
+    said = [info.value for info in at.run().info]  # the invitations tab
+    invite = "No email channel is set up yet, so nothing can be emailed from here. Ask an admin of Community Pulse"
+    assert f"{invite} to add one." in said
+    replies = open_inbox({"feedback_view": "replies"})
+    assert not replies.exception, replies.exception
+    warned = [warning.value for warning in replies.warning]
+    assert warned == ["Nothing is sent until an admin of Community Pulse sets up an email channel."]
+    notes = [*said, *warned]
+    assert not [note for note in notes if any(word in note for word in CONFIGURATION_WORDS)]
 
 
 def test_the_public_address_warning_asks_an_admin_when_a_manager_reads_it(configured, monkeypatch):
