@@ -41,6 +41,8 @@ from sqlalchemy.engine import Connection
 
 import clock
 import schema
+from data_sources.keyed_rows import COLUMN as KEY_COLUMN
+from data_sources.keyed_rows import keyed_tables
 from data_sources.rollup import Before, KeptFigures, added_up, keep_figures
 from metrics.filters import Filters, day_number, from_day_number, kept_views, narrowed
 from metrics.kept import Kept, of_keys, views_kept
@@ -65,26 +67,34 @@ activities, campaigns, campaign_members, members = (
 @dataclass(frozen=True)
 class Only:
     """What narrows results_query to some members (an increment's share of the kept figures): the
-    conditions on `members` and on `activities` each part adds, and those on a member key."""
+    conditions on `members` and on `activities` each part adds, and those on a member key; `keyed`,
+    the canonical tables whose rows carry their member's key in this build (keyed_tables)."""
 
     members: tuple[sa.ColumnElement[bool], ...] = ()
     activities: tuple[sa.ColumnElement[bool], ...] = ()
     key_set: sa.Select | None = None
+    keyed: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, keys: sa.Select | None, before: Before | None) -> Only:
+    def of(cls, keys: sa.Select | None, before: Before | None, keyed: frozenset[str] = frozenset()) -> Only:
         """The members with rollup `keys` (all, for None), less what `before` says the canonical
         tables hold that the rollup does not count yet (the share before an increment's update)."""
         conditions = [] if keys is None else [_with_keys(members.c.member_id, keys)]
         if before is not None:
             conditions.append(members.c.member_id.not_in(before.member_ids))
         appended = (activities.c.activity_id.not_in(before.activity_ids),) if before is not None else ()
-        return cls(tuple(conditions), appended, keys)
+        return cls(tuple(conditions), appended, keys, keyed)
 
-    def ids(self, member_id: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
-        """`member_id` among the members with the rollup keys (rows only matched to rows already
-        narrowed, such as invitations, need no more)."""
-        return [] if self.key_set is None else [_with_keys(member_id, self.key_set)]
+    def rows(self, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+        """`table`'s rows of the members with the rollup keys: by the key they carry where they do
+        (an integer's semi-join: 0.59 -> 0.37 s for the invitations of an increment's share at a
+        million members), else by their member id through member_keys. Rows only matched to rows
+        already narrowed, such as invitations, need no more."""
+        if self.key_set is None:
+            return []
+        if table.name in self.keyed:
+            return [sa.column(KEY_COLUMN, sa.Integer, _selectable=table).in_(self.key_set)]
+        return [_with_keys(table.c.member_id, self.key_set)]
 
     def keys(self, key: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
         """`key` among the rollup keys: a share is compiled for the rollup (compiled_for_kept), where
@@ -208,7 +218,7 @@ def _invitations(selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: lis
         .where(
             campaign_members.c.campaign_id.in_(_selected_ids(selected, campaign_ids)),
             campaign_members.c.status == "invited",
-            *only.ids(campaign_members.c.member_id),
+            *only.rows(campaign_members),
         )
         .subquery("invitations")
     )
@@ -620,7 +630,8 @@ def kept_share(connection: Connection, timezone: str, keys: sa.Select, before: B
             sa.false()
         )
     starts, ids = [row.starts_at for row in listed], [str(row.campaign_id) for row in listed]
-    return results_query(filters=view, starts=starts, by_members=True, only=Only.of(keys, before), campaign_ids=ids)
+    only = Only.of(keys, before, keyed_tables(connection))
+    return results_query(filters=view, starts=starts, by_members=True, only=only, campaign_ids=ids)
 
 
 keep_figures(
