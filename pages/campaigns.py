@@ -10,7 +10,7 @@ import streamlit as st
 
 from auth.access import Permission
 from metrics.campaigns import lift_pending_until
-from ui import data, page_charts
+from ui import campaign_views, data, page_charts
 from ui.address import key_in_address
 from ui.i18n import t
 from ui.outage import app_store_or_stop
@@ -18,20 +18,9 @@ from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import draw, show_chart
 from ui.selection import kept_in_address
 from ui.session import may
-from ui.tables import (
-    data_table,
-    day_column,
-    known_words,
-    leading,
-    local_day_column,
-    period_days,
-    plain,
-    stage_words,
-    used_columns,
-    words_column,
-)
+from ui.tables import data_table, leading, period_days, plain, stage_words, words_column
 from visuals.charts import campaign_daily_chart, chosen, funnel_chart
-from visuals.text import day, in_currency
+from visuals.text import day
 
 SPAN = ("starts_at", "ends_at")  # a campaign's moments, shaded on its daily chart
 
@@ -40,17 +29,6 @@ def moment(value: object) -> datetime:
     """A moment of the campaigns table (naive UTC) as a datetime."""
     return pd.Timestamp(value).to_pydatetime()
 
-
-# Figures a campaign may have none of (a newsletter takes no registrations; a survey, a budget),
-# shown only when a campaign listed has them: with every column, the table ran past a laptop's
-# screen and its cost, NPS and CSAT were a sideways scroll away.
-FIGURES_NOT_EVERY_CAMPAIGN_HAS = {
-    "registered": ("registered", "attendance_rate"),
-    "attended": ("attended",),
-    "budget": ("budget", "cost_per_participant"),
-    "nps_answers": ("nps", "nps_answers"),
-    "csat_answers": ("csat", "csat_answers"),
-}
 
 page = start_page("campaigns")
 settings, version, filters = page.settings, page.version, page.filters
@@ -71,59 +49,12 @@ shown = table if kind is None else table[table["kind"] == kind].reset_index(drop
 st.subheader(t("campaigns.table"), help=t("campaigns.table_help"))
 if kind is not None:
     st.caption(t("campaigns.showing_kind", kind=plain(kind)))
-number = {"format": "localized"}
-no_answers = t("column.no_answers")
-# What the table compares campaigns by first (a phone shows three or four columns), then the rest
-# as the funnel runs; the lift's blank is explained beside it.
-results = ("name", "reach", "participants", "lift", "lift_from")
 selected = data_table(
-    leading(shown, *results),
+    leading(shown, *campaign_views.LEADING),
     key="campaigns_table",
     file_name="campaigns",
     selectable=True,
-    column_config=used_columns(
-        shown,
-        hidden_unless=FIGURES_NOT_EVERY_CAMPAIGN_HAS,
-        columns={
-            "campaign_id": None,
-            "name": t("column.campaign"),
-            "kind": words_column(t("chart.kind"), known_words("campaign.kind")),
-            "starts_at": local_day_column(t("column.starts")),
-            "ends_at": local_day_column(t("column.ends")),
-            "invited": st.column_config.NumberColumn(t("column.invited"), **number),
-            "registered": st.column_config.NumberColumn(t("column.registered"), **number),
-            "attended": st.column_config.NumberColumn(t("column.attended"), **number),
-            "attendance_rate": st.column_config.NumberColumn(
-                t("column.attendance_rate"), help=t("column.attendance_rate_help"), format="percent"
-            ),
-            "reach": st.column_config.NumberColumn(t("column.reach"), help=t("help.reach"), **number),
-            "participants": st.column_config.NumberColumn(
-                t("column.participants"), help=t("help.participants"), **number
-            ),
-            "new_members": st.column_config.NumberColumn(
-                t("column.new_members"), help=t("help.campaign_new"), **number
-            ),
-            "lift": st.column_config.NumberColumn(t("column.lift"), help=t("help.lift"), format="%+.2f"),
-            # why a lift is blank, where its 30 days still run (no column when every lift is known)
-            "lift_from": day_column(t("column.lift_from"), help=t("column.lift_from_help"))
-            if shown["lift_from"].notna().any()
-            else None,
-            "budget": st.column_config.NumberColumn(
-                in_currency(t("column.budget"), settings.currency), help=t("column.budget_help"), **number
-            ),
-            "cost_per_participant": st.column_config.NumberColumn(
-                in_currency(t("column.cost_per_participant"), settings.currency),
-                help=t("column.cost_per_participant_help"),
-                format="%.2f",
-            ),
-            "nps": st.column_config.NumberColumn(t("kpi.nps"), help=no_answers, format="%+.0f"),
-            "nps_answers": st.column_config.NumberColumn(t("column.nps_answers"), help=no_answers),
-            "csat": st.column_config.NumberColumn(
-                t("column.csat"), help=f"{t('help.csat')} {no_answers}", format="percent"
-            ),
-            "csat_answers": st.column_config.NumberColumn(t("column.csat_answers"), help=no_answers),
-        },
-    ),
+    column_config=campaign_views.campaign_columns(shown, currency=settings.currency),
 )
 key_in_address("campaign")
 chosen_id = kept_in_address("campaign", None if selected is None else str(shown.at[selected, "campaign_id"]))
