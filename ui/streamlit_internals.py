@@ -165,7 +165,8 @@ def presentation_style(*, filters: str, headline: str) -> str:
         + f" .st-key-{headline} {value} {{ font-size: 3.6rem; }}"
         + f" .st-key-{headline} {label} p {{ font-size: 1.4rem; }}"
         + f" .st-key-{headline} {delta} {{ font-size: 1.3rem; }}"
-        + f" {testid('stMainBlockContainer')} {{ padding-top: 1rem; padding-bottom: 1rem; }}"
+        # a slide ends with its last element: a Chinese Overview was 2 pixels taller than the screen
+        + f" {testid('stMainBlockContainer')} {{ padding-top: 1rem; padding-bottom: 0.25rem; }}"
         + f" {testid('stCaptionContainer')} p {{ font-size: 1.05rem; }}"
         + f" {testid('stTab')} p {{ font-size: 1.2rem; }}"
         + f" {testid('stFullScreenFrame')}:has(> {testid('stDataFrame')})"
