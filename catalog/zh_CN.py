@@ -123,7 +123,7 @@ MESSAGES: dict[str, str] = {
     "members.no_joins": "{start} 至 {last} 期间没有新成员加入。",
     "members.showing_group": "仅显示 {group}（点击图表背景可显示全部分组）。",
     "members.cohorts": "同期群留存（按加入月份）",
-    "members.cohorts_so_far": "灰色单元格只统计到 {last}（所选时间范围的最后一天），不是{month}整月：其比例不能与完整月份相比。",
+    "members.cohorts_so_far": "灰色单元格只统计到 {last}（所选时间范围的最后一天），不是 {month} 整月：其比例不能与完整月份相比。",
     "members.cohorts_help": "每一行是某个月加入的成员（括号内为人数），每个单元格是其中 k 个月后仍活跃的比例。第 0 个月即加入当月，从各人的加入日算起，所以常比第 1 个月低：月底才加入的成员只有几天时间活跃。显示截至本期结束的十二个月；每行最新的一个月在当月结束前数据不完整。",
     "members.no_cohorts": "截至本期结束的十二个月内没有成员加入。",
     "members.levels": "参与度等级",

@@ -123,7 +123,7 @@ MESSAGES: dict[str, str] = {
     "members.no_joins": "{start} 至 {last} 期間沒有新成員加入。",
     "members.showing_group": "僅顯示 {group}（點選圖表背景可顯示全部分組）。",
     "members.cohorts": "同類群組留存（依加入月份）",
-    "members.cohorts_so_far": "灰色儲存格只統計到 {last}（所選時間範圍的最後一天），不是{month}整月：其比例無法與完整月份相比。",
+    "members.cohorts_so_far": "灰色儲存格只統計到 {last}（所選時間範圍的最後一天），不是 {month} 整月：其比例無法與完整月份相比。",
     "members.cohorts_help": "每一列是某個月加入的成員（括號內為人數），每個儲存格是其中 k 個月後仍活躍的比例。第 0 個月即加入當月，從各人的加入日算起，所以常比第 1 個月低：月底才加入的成員只有幾天時間活躍。顯示截至本期結束的十二個月；每列最新的一個月在當月結束前資料不完整。",
     "members.no_cohorts": "截至本期結束的十二個月內沒有成員加入。",
     "members.levels": "參與度等級",
