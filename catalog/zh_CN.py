@@ -384,7 +384,7 @@ MESSAGES: dict[str, str] = {
     "feedback.band.passive": "中立者（7–8）",
     "feedback.band.promoter": "推荐者（9–10）",
     "feedback.band.no_score": "无评分",
-    "feedback.breakdown": "待处理反馈按状态和主题分布；最近 28 天按情感分布",
+    "feedback.breakdown": "待处理反馈的状态与主题；最近 28 天的情感",
     "feedback.breakdown.status": "待处理（按状态）",
     "feedback.breakdown.theme": "待处理（按主题）",
     "feedback.breakdown.sentiment": "最近 28 天收到（按情感）",

@@ -384,7 +384,7 @@ MESSAGES: dict[str, str] = {
     "feedback.band.passive": "中立者（7–8）",
     "feedback.band.promoter": "推薦者（9–10）",
     "feedback.band.no_score": "無評分",
-    "feedback.breakdown": "待處理回饋依狀態和主題分布；最近 28 天依情緒分布",
+    "feedback.breakdown": "待處理回饋的狀態與主題；最近 28 天的情緒",
     "feedback.breakdown.status": "待處理（依狀態）",
     "feedback.breakdown.theme": "待處理（依主題）",
     "feedback.breakdown.sentiment": "最近 28 天收到（依情緒）",
