@@ -11,7 +11,9 @@ They lean on parts of SQLAlchemy that are not public:
 - the keyword arguments SQLAlchemy's compiler passes a compile hook: `asfrom` (rendered in a FROM
   list), `enclosing_alias` (inside an alias of the element) and `from_linter` (the cartesian-product
   warning's record of FROM items, which must name the element and not the subquery it became);
-- `SQLCompiler.visit_table`, the default rendering of a table.
+- `SQLCompiler.visit_table`, the default rendering of a table;
+- `column()`'s `_selectable`, a column bound to a table that does not list it (a build's added
+  `member_key`: added_column).
 
 tests/test_sa_internals.py checks each against the installed SQLAlchemy, so an upgrade that changes
 one fails there with a message saying which, rather than as wrong SQL or a warning in a metric.
@@ -23,7 +25,7 @@ from collections.abc import Callable, MutableMapping
 from typing import Any, TypeVar
 
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import FromClause, TableClause
+from sqlalchemy.sql.expression import ColumnClause, FromClause, TableClause, column
 from sqlalchemy.sql.visitors import InternalTraversal
 
 STRING = InternalTraversal.dp_string  # an attribute that is a str
@@ -68,3 +70,9 @@ def render_in_place(
 def default_table(element: TableClause, compiler: SQLCompiler, kw: MutableMapping[str, Any]) -> str:
     """A table as SQLAlchemy renders it without our hook."""
     return compiler.visit_table(element, **kw)
+
+
+def added_column(table: FromClause, name: str, type_: Any) -> ColumnClause[Any]:
+    """A column the database's `table` has beyond its Table (one a sync's build adds), bound to the
+    table, so that a statement reading it reads it from `table` and adds no FROM item of its own."""
+    return column(name, type_, _selectable=table)

@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import clock
+import sa_internals
 import schema
 from data_sources.keyed_rows import COLUMN as KEY_COLUMN
 from data_sources.keyed_rows import keyed_tables
@@ -93,7 +94,7 @@ class Only:
         if self.key_set is None:
             return []
         if table.name in self.keyed:
-            return [sa.column(KEY_COLUMN, sa.Integer, _selectable=table).in_(self.key_set)]
+            return [sa_internals.added_column(table, KEY_COLUMN, sa.Integer).in_(self.key_set)]
         return [_with_keys(table.c.member_id, self.key_set)]
 
     def keys(self, key: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:

@@ -146,9 +146,20 @@ def test_the_default_rendering_of_a_table_is_visit_table():
     assert rendered == "members"
 
 
+def test_an_added_column_is_read_from_its_table_with_no_from_item_of_its_own():
+    key = sa_internals.added_column(schema.campaign_members, "member_key", sa.Integer)
+    statement = sa.select(schema.campaign_members.c.campaign_id).where(key.in_([1, 2]))
+    sql = " ".join(str(statement.compile(dialect=sa.create_engine("sqlite://").dialect)).split())
+    assert sql == (
+        "SELECT campaign_members.campaign_id FROM campaign_members "
+        "WHERE campaign_members.member_key IN (__[POSTCOMPILE_member_key_1])"
+    )
+    assert sa.select(key).get_final_froms() == [schema.campaign_members]  # read alone, from its table
+
+
 def test_nothing_else_names_sqlalchemy_internals():
     """The keywords, attributes and methods sa_internals wraps are named nowhere else in the code."""
-    words = ('"asfrom"', '"from_linter"', '"enclosing_alias"', ".visit_table(")
+    words = ('"asfrom"', '"from_linter"', '"enclosing_alias"', ".visit_table(", "_selectable=")
     words += ("_traverse_internals", "InternalTraversal")
     found = []
     for path in _code():
