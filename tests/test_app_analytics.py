@@ -26,6 +26,7 @@ from data_sources.warehouse import build_warehouse, read_tables
 from store import tables
 from store.database import AppStore
 from tests import seeded
+from ui import tables as ui_tables
 from ui.i18n import LANGUAGE_KEY
 from ui.language import CHOSEN
 
@@ -347,8 +348,17 @@ def test_a_members_chosen_options_read_as_labels_in_the_readers_language(demo, l
     assert platforms and platforms <= words
 
 
-def test_what_changed_most_signs_its_percent_change_as_its_change(demo):
-    """ "+72" beside "5.9%" read as if the share had not risen; both are signed now."""
+def test_what_changed_most_signs_its_percent_change_as_its_change(demo, monkeypatch):
+    """ "+72" beside "5.9%" read as if the share had not risen; both are signed now, in percent on
+    the screen and as fractions in the download."""
+    downloads: dict[str, pd.DataFrame] = {}
+    download = ui_tables._download
+
+    def kept(frame: pd.DataFrame, *, key: str, file_name: str) -> None:
+        downloads[key] = frame
+        download(frame, key=key, file_name=file_name)
+
+    monkeypatch.setattr(ui_tables, "_download", kept)
     at = open_page("overview")
     table = next(frame for frame in at.dataframe if "change_pct" in frame.value.columns)
     movers = table.value
@@ -357,6 +367,8 @@ def test_what_changed_most_signs_its_percent_change_as_its_change(demo):
     assert movers["change_pct"].tolist() == pytest.approx(expected)
     assert json.loads(table.proto.columns)["change_pct"]["type_config"]["format"] == "%+.1f%%"
     assert not at.exception
+    downloaded = downloads["overview_movers"]
+    assert downloaded["change_pct"].tolist() == pytest.approx((downloaded["change"] / downloaded["previous"]).tolist())
 
 
 def test_viewers_see_no_email_and_no_free_text(demo, monkeypatch):

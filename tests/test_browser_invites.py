@@ -243,6 +243,9 @@ def test_invited_members_answer_through_their_link_and_only_the_others_are_remin
         expect(phone.get_by_text("You receive replies about your feedback.")).to_have_count(1, timeout=30_000)
         expect(phone.get_by_text("Something went wrong")).to_have_count(0)
         expect(phone.get_by_text("@")).to_have_count(0)  # the page never shows the address
+        menu = phone.get_by_test_id("stMainMenu")  # nor the app's menu: the page is the member's
+        expect(menu).to_have_count(1)
+        expect(menu).to_be_hidden()
         member = str(two.at[1, "member_id"])
         assert consent.topics_of(store, member) == {"surveys": False, "feedback": True}
 

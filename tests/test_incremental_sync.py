@@ -8,9 +8,10 @@ member ids they stand for) and so are the figures of the Overview, Members and E
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -474,14 +475,28 @@ def invited_before_known(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFr
     return frames
 
 
-def test_an_invitation_made_before_its_member_was_known_is_theirs_once_an_append_makes_them_known(env):
+def test_an_invitation_made_before_its_member_was_known_is_theirs_once_an_append_makes_them_known(
+    env, tmp_path, monkeypatch
+):
     # The invitations are the same in both syncs, so the append keeps them as they are: their
-    # keys come from the members it added, and the lookup finds the campaigns by them.
+    # keys come from the members it added, and the lookup finds the campaigns by them, as the
+    # increment's share of the kept campaigns does (built on P's last day, the meetup is kept).
+    ticks = itertools.count()  # a second later each time: each build's file is named by its moment
+    monkeypatch.setattr(clock, "now", lambda: datetime(2025, 3, 8, 12) + timedelta(seconds=next(ticks)))
     settings, store = env
     synced(settings, store, invited_before_known(community.frames()))
     assert synced(settings, store, invited_before_known(grown(2))).mode == "incremental"
     in_use = f"duckdb:///{os.path.realpath(settings.warehouse_path)}"
     keys_name_their_members(tables_of(in_use))
+    built = build_warehouse(tmp_path / "whole" / "warehouse.duckdb", invited_before_known(grown(2)), timezone="UTC")
+    whole = f"duckdb:///{built}"
+    assert tables_of(in_use) == tables_of(whole)  # the kept campaigns' figures among them
+    assert figures(in_use, timezone="UTC") == figures(whole, timezone="UTC")
+    engine = create_engine(in_use)
+    try:
+        assert "meetup" in kept_campaigns(rollup_state(engine))
+    finally:
+        engine.dispose()
     warehouse = Warehouse(in_use)
     try:
         filters = Filters(start=P[0], end=P[1])

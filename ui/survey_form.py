@@ -41,8 +41,8 @@ def style() -> None:
 
 
 def no_app_menu() -> None:
-    """The member's page shows no menu of the app's, on every way out of it (a survey not found
-    too); a manager building a survey keeps theirs."""
+    """A member's page (the survey, the unsubscribe page) shows no menu of the app's, on every way
+    out of it (a survey not found too); a manager building a survey keeps theirs."""
     st.html(NO_MENU)
 
 

@@ -292,6 +292,7 @@ def local_day_column(label: str, *, help: str | None = None) -> Moments:
 
 
 def change_column(label: str, *, help: str | None = None) -> Change:
+    """A column of relative changes, shown in percent and signed; the download keeps the fractions."""
     return Change(label, help)
 
 
