@@ -16,7 +16,7 @@ from ui.i18n import current_language, t
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.session import may, setup_note, shared_link
-from ui.tables import data_table, plain, used_columns
+from ui.tables import data_table, plain
 
 # The builder shares nothing: no Share or Present beside its title (the mode is known before the
 # segmented control below is drawn, from its state or, on a fresh visit, the address).
@@ -66,7 +66,7 @@ if link is None:
     columns = survey_views.survey_columns(data.campaign_names(settings, version))
     table = survey_views.as_listed(table, columns)
     key = survey_views.list_key(table)
-    shown = used_columns(table, columns, hidden_unless=survey_views.UNUSED_HIDDEN)
+    shown = survey_views.shown_columns(table, columns)
     selected = data_table(table, key=key, file_name="surveys", selectable=True, column_config=shown)
     if selected is not None:
         st.query_params["survey"] = table.at[selected, "slug"]

@@ -18,7 +18,6 @@ from surveys import links, registry
 from surveys.links import Audience
 from tests import seeded
 from ui import survey_views
-from ui.tables import used_columns
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TEXT_ANSWERS = ("short_text", "long_text", "other")  # what members wrote, the text of an "other" choice too
@@ -408,7 +407,7 @@ def test_the_surveys_page_shows_results_of_the_demo(demo_data_dir, pulse_env):
     )  # one per text question, the team's answers not counted
 
 
-def test_the_survey_list_hides_columns_of_what_no_survey_uses():
+def test_the_survey_list_hides_columns_of_what_no_survey_uses_and_the_version_until_one_is_edited():
     table = pd.DataFrame(
         {
             "slug": ["a", "b"],
@@ -418,21 +417,24 @@ def test_the_survey_list_hides_columns_of_what_no_survey_uses():
             "closes_at": [pd.NaT, pd.NaT],
             "campaign_id": [None, "c1"],
             "response_limit": [None, None],
+            "version": [1, 1],  # nobody edited a survey since it was published
         }
     )
     columns = {name: f"config of {name}" for name in table.columns}
-    shown = used_columns(table, columns, hidden_unless=survey_views.UNUSED_HIDDEN)
+    shown = survey_views.shown_columns(table, columns)
     assert {name for name, config in shown.items() if config is None} == {
         "invitations",
         "response_rate",
         "closes_at",
         "response_limit",
+        "version",
     }
     assert shown["opens_at"] == "config of opens_at" and list(shown) == list(columns)  # in the same order
-    sent = used_columns(
-        table.assign(invitations=[0, 3], response_rate=[None, 0.5]), columns, hidden_unless=survey_views.UNUSED_HIDDEN
+    sent = survey_views.shown_columns(
+        table.assign(invitations=[0, 3], response_rate=[None, 0.5], version=[1, 2]), columns
     )
     assert sent["invitations"] == "config of invitations" and sent["response_rate"] == "config of response_rate"
+    assert sent["version"] == "config of version"  # one survey edited: every survey's version tells
 
 
 def test_a_survey_answered_since_moves_up_and_the_one_open_stays_open(surveys_env):

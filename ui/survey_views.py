@@ -15,7 +15,16 @@ from surveys.question_types import TYPES
 from surveys.registry import Availability
 from ui.i18n import current_language, t
 from ui.presentation import show_chart
-from ui.tables import catalog_words, data_table, day_column, leading, plain, time_column, words_column
+from ui.tables import (
+    catalog_words,
+    data_table,
+    day_column,
+    leading,
+    plain,
+    time_column,
+    used_columns,
+    words_column,
+)
 from ui.tiles import tile_columns
 from visuals import text
 from visuals.charts import answers_chart, matrix_chart, nps_trend_chart
@@ -65,6 +74,16 @@ UNUSED_HIDDEN = {
     "campaign_id": ("campaign_id",),
     "response_limit": ("response_limit",),
 }
+
+
+def shown_columns(table: pd.DataFrame, columns: dict[str, object]) -> dict[str, object]:
+    """`columns` less those of what no listed survey uses (UNUSED_HIDDEN), and less the version
+    while every survey is at its first: a column of 1s says nothing, and a survey edited since
+    brings it back (the survey's caption names its version either way)."""
+    shown = used_columns(table, columns, hidden_unless=UNUSED_HIDDEN)
+    if "version" in shown and "version" in table and (table["version"].fillna(1) <= 1).all():
+        shown["version"] = None
+    return shown
 
 
 def list_key(table: pd.DataFrame) -> str:
