@@ -25,7 +25,7 @@ from data_sources.connectors.wecom import FIGURES, GROUP_DAYS_KEY, group_days, g
 from data_sources.warehouse import build_warehouse, read_tables
 from store import tables
 from store.database import AppStore
-from tests import seeded
+from tests import seeded, test_app_tables
 from ui import tables as ui_tables
 from ui.i18n import LANGUAGE_KEY
 from ui.language import CHOSEN
@@ -365,7 +365,9 @@ def test_what_changed_most_signs_its_percent_change_as_its_change(demo, monkeypa
     assert len(movers) > 0
     expected = (movers["change"] / movers["previous"] * 100).round(1).tolist()  # as the grid writes it
     assert movers["change_pct"].tolist() == pytest.approx(expected)
-    assert json.loads(table.proto.columns)["change_pct"]["type_config"]["format"] == "%+.1f%%"
+    written = test_app_tables.displayed(table)["change_pct"].tolist()
+    assert 0.0 not in expected  # (a tile writes a zero change 0.0%, unsigned)
+    assert written == [f"{share:+.1f}%" for share in expected]
     assert not at.exception
     downloaded = downloads["overview_movers"]
     assert downloaded["change_pct"].tolist() == pytest.approx((downloaded["change"] / downloaded["previous"]).tolist())

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
@@ -35,10 +36,12 @@ EMPTY = {"None", "none", "NaN", "nan", "NaT", "null", "nan%", "undefined"}
 def problems(at: AppTest) -> list[str]:
     """What a person should not read in the page's tables: a shown column labelled with a key, a
     missing value drawn as Streamlit's "None", a cell holding an empty value's name or a bare key
-    (wont_fix), a date without the app's format, a rate that is not a percentage."""
+    (wont_fix), a date without the app's format, a rate that is not a percentage, a zero with a
+    sign (a tile writes 0: the grid's sprintf wrote -0.4 as "-0" and 0 as "+0")."""
     found = []
     for number, element in enumerate(at.dataframe):
         frame, proto = element.value, element.proto
+        texts = displayed(element)
         config = json.loads(proto.columns or "{}")
         name = f"table {number} ({element.key or ', '.join(map(str, frame.columns[:3]))})"
         for column in list(proto.column_order) or list(frame.columns):
@@ -62,16 +65,28 @@ def problems(at: AppTest) -> list[str]:
             if "rate" in str(column) and kind.get("format") != "percent":
                 found.append(f"{name}: {column} is not a percentage")
             signed = SIGNED.match(str(kind.get("format") or ""))
-            if signed and any(written_as_negative_zero(cell, int(signed.group(1) or 0)) for cell in cells):
-                found.append(f"{name}: {column} shows -0")
+            if signed and any(written_as_zero(cell, int(signed.group(1) or 0)) for cell in cells):
+                found.append(f"{name}: {column} shows a signed zero")
+            if column in texts and any(SIGNED_ZERO.fullmatch(str(text)) for text in texts[column]):
+                found.append(f"{name}: {column} shows a signed zero")
     return found
 
 
-def written_as_negative_zero(cell: object, decimals: int) -> bool:
-    """Whether the grid's sprintf writes `cell` as "-0" (%+.0f writes -0.4 so)."""
-    if not isinstance(cell, float) or math.isnan(cell):
-        return False
-    return round(cell, decimals) == 0 and math.copysign(1, cell) < 0
+SIGNED_ZERO = re.compile(r"[+\-\u2212]0(?:[.,·]0+)?\s?[%٪]?")
+
+
+def written_as_zero(cell: object, decimals: int) -> bool:
+    """Whether the grid's sprintf writes `cell` as a signed zero (%+.0f writes -0.4 as "-0", 0 as "+0")."""
+    return isinstance(cell, int | float) and not math.isnan(cell) and round(cell, decimals) == 0
+
+
+def displayed(element) -> pd.DataFrame:
+    """The text a pandas Styler gave the table's cells (empty without one): what the grid draws in
+    place of a cell's value where its column has no format of its own."""
+    styler = element.proto.arrow_data.styler
+    if not styler.display_values:
+        return pd.DataFrame()
+    return pa.ipc.open_stream(styler.display_values).read_all().to_pandas()
 
 
 @pytest.fixture(scope="module")
@@ -283,11 +298,14 @@ def test_the_check_sees_keys_empty_cells_and_raw_dates():
         "table 0 (member_id, status, joined_at): column joined_at is labelled 'joined_at'",
         "table 0 (member_id, status, joined_at): dates in joined_at are written None",
         "table 0 (member_id, status, joined_at): response_rate is not a percentage",
-        "table 0 (member_id, status, joined_at): nps shows -0",
+        "table 0 (member_id, status, joined_at): nps shows a signed zero",
     ]
 
 
-def test_a_signed_figure_just_below_zero_reads_as_zero_and_keeps_its_decimals():
+def test_a_signed_figure_reads_as_a_tile_writes_it_and_keeps_its_number():
+    """The grid's sprintf wrote an NPS of -0.4 as "-0", 0 as "+0" and 12,345 as "+12345"; the cells
+    are written as the tiles write them and keep their numbers, so a column still sorts by them."""
+
     def scores() -> None:
         import pandas as pd
         import streamlit as st
@@ -298,7 +316,7 @@ def test_a_signed_figure_just_below_zero_reads_as_zero_and_keeps_its_decimals():
             {
                 "nps": [-0.4, 12.6, None],
                 "lift": [-0.004, 0.126, 1.0],
-                "change": [-3, 0, 2],
+                "change": [-3, 0, 12345],
                 "change_pct": [-0.0004, 0.0594, 1.5],
             }
         )
@@ -313,14 +331,19 @@ def test_a_signed_figure_just_below_zero_reads_as_zero_and_keeps_its_decimals():
         )
 
     at = AppTest.from_function(scores).run()
-    shown = at.dataframe[0].value
+    shown, texts = at.dataframe[0].value, displayed(at.dataframe[0])
+    frame_columns = ["nps", "lift", "change", "change_pct"]
     assert problems(at) == []
-    assert shown["nps"].iloc[:2].tolist() == [0.0, 13.0] and math.copysign(1, shown["nps"].iloc[0]) > 0
-    assert shown["nps"].isna().iloc[2]
-    assert shown["lift"].tolist() == [0.0, 0.13, 1.0]
-    assert shown["change"].tolist() == [-3, 0, 2] and pd.api.types.is_integer_dtype(shown["change"])
-    assert shown["change_pct"].tolist() == [0.0, 5.9, 150.0]  # a relative change in percent, signed
-    assert json.loads(at.dataframe[0].proto.columns)["change_pct"]["type_config"]["format"] == "%+.1f%%"
+    assert texts["nps"].tolist() == ["0", "+13", MISSING]
+    assert texts["lift"].tolist() == ["0.00", "+0.13", "+1.00"]
+    assert texts["change"].tolist() == ["-3", "0", "+12,345"]
+    assert texts["change_pct"].tolist() == ["0.0%", "+5.9%", "+150.0%"]  # a relative change in percent
+    assert shown["nps"].iloc[:2].tolist() == [0.0, 13.0] and shown["nps"].isna().iloc[2]  # numbers still
+    assert shown["change"].tolist() == [-3, 0, 12345] and pd.api.types.is_integer_dtype(shown["change"])
+    assert shown["change_pct"].tolist() == [0.0, 5.9, 150.0]
+    config = json.loads(at.dataframe[0].proto.columns)
+    formats = {name: config[name].get("type_config", {}).get("format") for name in frame_columns}
+    assert formats == dict.fromkeys(frame_columns)  # a format would take precedence over the text
 
 
 def test_a_members_answers_name_their_questions_not_their_ids(data):

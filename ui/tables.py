@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 from pandas.api.types import is_integer_dtype
+from pandas.io.formats.style import Styler
 
 from auth.access import Permission
 from catalog import CATALOGS, DEFAULT, locale
@@ -54,9 +55,6 @@ class Change:
     help: str | None = None
 
 
-CHANGE_FORMAT = "%+.1f%%"
-
-
 @dataclass(frozen=True)
 class Words:
     """The config of a column of keys (statuses, levels, stages) shown as words (words_column)."""
@@ -82,8 +80,9 @@ def table(
     would sort "10" before "9"). Keys configured as Words are replaced by their words in the cells
     themselves: Streamlit's grid gives screen readers and copying the raw cell, not a format.
     Percentages read like the KPI tiles, with one decimal (rounded here: Streamlit truncates). A
-    signed figure is rounded as its format writes it, and a value just below zero made zero: the
-    grid's sprintf wrote -0.4 as "-0" (an NPS of a group as split as it is keen).
+    signed figure (a column whose format is %+…: an NPS, a lift, a change) and a relative change
+    (Change) read as a tile writes them, through a pandas Styler that keeps the cells' numbers:
+    +1,234 and 0 where the grid's sprintf wrote +1234, +0 and, for -0.4, "-0".
     `style` turns the shown frame into a pandas Styler (cells that keep their values but read as
     words, or a colour that carries meaning: ui.inbox.targets.styled)."""
     worded = {name: spec.words for name, spec in column_config.items() if isinstance(spec, Words) and name in frame}
@@ -109,15 +108,20 @@ def table(
             spec.label, format=locale.column_format(spec.form, current_language()), help=spec.help
         )
         if isinstance(spec, Moments)
-        else st.column_config.NumberColumn(spec.label, help=spec.help, format=CHANGE_FORMAT)
+        else st.column_config.NumberColumn(spec.label, help=spec.help)
         if isinstance(spec, Change)
         else {**spec, "type_config": {**spec["type_config"], "step": 0.001}}
         if name in rates
+        else _unformatted(spec)  # a format would take precedence over the Styler's text
+        if name in signed
         else spec
         for name, spec in column_config.items()
     }
+    language = current_language()
+    texts = {name: _signed_text(decimals, language) for name, decimals in signed.items()}
+    texts |= {name: _change_text(language) for name in changes}
     return st.dataframe(
-        style(shown) if style else shown,
+        _styled(shown, style, texts),
         hide_index=True,
         column_order=[name for name in frame.columns if config.get(name, name) is not None],
         column_config=config,
@@ -154,18 +158,48 @@ def _is_percent(spec: object) -> bool:
     return isinstance(spec, dict) and spec.get("type_config", {}).get("format") == "percent"
 
 
-SIGNED = re.compile(r"%\+(?:\.(\d+))?[df]")  # a change or a score: +12, -3.5, +0.25
+SIGNED = re.compile(r"%\+(?:\.(\d+))?[df]")  # a signed figure's format, as a page gives it: %+d, %+.2f
+
+
+def _unformatted(spec: dict) -> dict:
+    """A column config without its format."""
+    return {**spec, "type_config": {k: v for k, v in spec.get("type_config", {}).items() if k != "format"}}
+
+
+def _signed_text(decimals: int, language: str) -> Callable[[float], str]:
+    """A signed figure as a tile writes it (catalog.locale.number): +1,234, -3.5, 0."""
+    return lambda value: locale.number(value, language, decimals=decimals, sign=True)
+
+
+def _change_text(language: str) -> Callable[[float], str]:
+    """A relative change (shown in percent) as a tile writes one: +5.9%, -12.0%, 0.0%."""
+
+    def text(value: float) -> str:
+        share = round(float(value), 1) / 100
+        return locale.percent(share, language, decimals=1, sign=share != 0)
+
+    return text
+
+
+def _styled(shown: pd.DataFrame, style: Callable[[pd.DataFrame], Any] | None, texts: dict[str, Callable]) -> Any:
+    """The shown frame as `style` makes it, with `texts` writing their columns' cells (a Styler's
+    text: the cells keep their numbers, so a click on the header still sorts by them)."""
+    styled = style(shown) if style else shown
+    if not texts:
+        return styled
+    styler = styled if isinstance(styled, Styler) else styled.style
+    return styler.format(texts, na_rep=MISSING)
 
 
 def _signed_as_written(values: pd.Series, decimals: int) -> pd.Series:
-    """`values` rounded to `decimals`, with no negative zero (-0.0 + 0.0 is 0.0); whole numbers as
-    they are."""
+    """`values` rounded to `decimals`, with no negative zero (-0.0 + 0.0 is 0.0): a cell copied
+    from the grid reads as its text; whole numbers as they are."""
     numbers = pd.to_numeric(values)
     return numbers if is_integer_dtype(numbers) else numbers.round(decimals) + 0.0
 
 
 def _signed_decimals(spec: object) -> int | None:
-    """The decimals a signed sprintf format (%+.1f, %+d) writes, None for any other column."""
+    """The decimals a signed format (%+.1f, %+d) asks for, None for any other column."""
     if not isinstance(spec, dict):
         return None
     found = SIGNED.match(str(spec.get("type_config", {}).get("format") or ""))
