@@ -69,7 +69,12 @@ def problems(at: AppTest) -> list[str]:
                 found.append(f"{name}: {column} shows a signed zero")
             if column in texts and any(SIGNED_ZERO.fullmatch(str(text)) for text in texts[column]):
                 found.append(f"{name}: {column} shows a signed zero")
+            if column in texts and not kind.get("format") and any(SIX.search(str(text)) for text in texts[column]):
+                found.append(f"{name}: {column} shows six decimals")  # a Styler's default text, unformatted
     return found
+
+
+SIX = re.compile(r"\d\.\d{6}$")
 
 
 SIGNED_ZERO = re.compile(r"[+\-\u2212]0(?:[.,·]0+)?\s?[%٪]?")
@@ -288,6 +293,8 @@ def test_the_check_sees_keys_empty_cells_and_raw_dates():
         )
         nps = st.column_config.NumberColumn("NPS", format="%+.0f")
         st.dataframe(frame, column_config={"status": "Status", "response_rate": "Response rate", "nps": nps})
+        styled = pd.DataFrame({"change": [-0.0001, 0.5], "answers": [12.0, 3.0]}).style.format({"change": "{:+.1f}%"})
+        st.dataframe(styled, column_config={"change": "Change", "answers": "Answers"})
 
     at = AppTest.from_function(raw).run()
     assert problems(at) == [
@@ -299,6 +306,8 @@ def test_the_check_sees_keys_empty_cells_and_raw_dates():
         "table 0 (member_id, status, joined_at): dates in joined_at are written None",
         "table 0 (member_id, status, joined_at): response_rate is not a percentage",
         "table 0 (member_id, status, joined_at): nps shows a signed zero",
+        "table 1 (change, answers): change shows a signed zero",
+        "table 1 (change, answers): answers shows six decimals",
     ]
 
 
@@ -318,11 +327,13 @@ def test_a_signed_figure_reads_as_a_tile_writes_it_and_keeps_its_number():
                 "lift": [-0.004, 0.126, 1.0],
                 "change": [-3, 0, 12345],
                 "change_pct": [-0.0004, 0.0594, 1.5],
+                "answers": [12.0, None, 1234.0],  # a float unformatted: pandas' text would have six decimals
             }
         )
         table(
             frame,
             column_config={
+                "answers": "Answers",
                 "nps": st.column_config.NumberColumn("NPS", format="%+.0f"),
                 "lift": st.column_config.NumberColumn("Lift", format="%+.2f"),
                 "change": st.column_config.NumberColumn("Change", format="%+d"),
@@ -341,6 +352,8 @@ def test_a_signed_figure_reads_as_a_tile_writes_it_and_keeps_its_number():
     assert shown["nps"].iloc[:2].tolist() == [0.0, 13.0] and shown["nps"].isna().iloc[2]  # numbers still
     assert shown["change"].tolist() == [-3, 0, 12345] and pd.api.types.is_integer_dtype(shown["change"])
     assert shown["change_pct"].tolist() == [0.0, 5.9, 150.0]
+    answers = json.loads(at.dataframe[0].proto.columns)["answers"]
+    assert (answers["label"], answers["type_config"]["format"]) == ("Answers", "localized")  # the grid's own text
     config = json.loads(at.dataframe[0].proto.columns)
     formats = {name: config[name].get("type_config", {}).get("format") for name in frame_columns}
     assert formats == dict.fromkeys(frame_columns)  # a format would take precedence over the text

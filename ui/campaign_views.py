@@ -66,10 +66,10 @@ def campaign_columns(shown: pd.DataFrame, *, currency: str) -> dict[str, object]
                 format="%.2f",
             ),
             "nps": st.column_config.NumberColumn(t("kpi.nps"), help=no_answers, format="%+.0f"),
-            "nps_answers": st.column_config.NumberColumn(t("column.nps_answers"), help=no_answers),
+            "nps_answers": st.column_config.NumberColumn(t("column.nps_answers"), help=no_answers, **number),
             "csat": st.column_config.NumberColumn(
                 t("column.csat"), help=f"{t('help.csat')} {no_answers}", format="percent"
             ),
-            "csat_answers": st.column_config.NumberColumn(t("column.csat_answers"), help=no_answers),
+            "csat_answers": st.column_config.NumberColumn(t("column.csat_answers"), help=no_answers, **number),
         },
     )

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
-from pandas.api.types import is_integer_dtype
+from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype
 from pandas.io.formats.style import Styler
 
 from auth.access import Permission
@@ -120,6 +120,8 @@ def table(
     language = current_language()
     texts = {name: _signed_text(decimals, language) for name, decimals in signed.items()}
     texts |= {name: _change_text(language) for name in changes}
+    if texts and style is None:  # the Styler writes every cell: the other numbers keep the grid's own text
+        config |= {name: _localized(config.get(name)) for name in _unformatted_numbers(shown, config, texts)}
     return st.dataframe(
         _styled(shown, style, texts),
         hide_index=True,
@@ -175,7 +177,7 @@ def _change_text(language: str) -> Callable[[float], str]:
     """A relative change (shown in percent) as a tile writes one: +5.9%, -12.0%, 0.0%."""
 
     def text(value: float) -> str:
-        share = round(float(value), 1) / 100
+        share = round(float(value), 1) / 100 + 0.0  # no negative zero: -0.04% is 0.0%
         return locale.percent(share, language, decimals=1, sign=share != 0)
 
     return text
@@ -183,17 +185,39 @@ def _change_text(language: str) -> Callable[[float], str]:
 
 def _styled(shown: pd.DataFrame, style: Callable[[pd.DataFrame], Any] | None, texts: dict[str, Callable]) -> Any:
     """The shown frame as `style` makes it, with `texts` writing their columns' cells (a Styler's
-    text: the cells keep their numbers, so a click on the header still sorts by them)."""
+    text: the cells keep their numbers, so a click on the header still sorts by them). A Styler
+    gives every cell a text (pandas writes a float with six decimals), which the grid shows where
+    a column has no format of its own: table() gives the other number columns one."""
     styled = style(shown) if style else shown
     if not texts:
         return styled
     styler = styled if isinstance(styled, Styler) else styled.style
-    return styler.format(texts, na_rep=MISSING)
+    return styler.format(texts, subset=list(texts), na_rep=MISSING)
+
+
+def _unformatted_numbers(shown: pd.DataFrame, config: Mapping[str, object], texts: Mapping[str, object]) -> list[str]:
+    """The shown number columns, besides `texts`', whose config gives no format (or no config)."""
+    return [
+        name
+        for name in shown.columns
+        if name not in texts
+        and config.get(name, "") is not None
+        and is_numeric_dtype(shown[name])
+        and not is_bool_dtype(shown[name])
+        and not (isinstance(spec := config.get(name), dict) and spec.get("type_config", {}).get("format"))
+    ]
+
+
+def _localized(spec: object) -> object:
+    """A number column's config with the grid's "localized" format (1,234.5), its label and help kept."""
+    if isinstance(spec, dict):
+        return {**spec, "type_config": {**spec.get("type_config", {}), "type": "number", "format": "localized"}}
+    return st.column_config.NumberColumn(spec if isinstance(spec, str) else None, format="localized")
 
 
 def _signed_as_written(values: pd.Series, decimals: int) -> pd.Series:
-    """`values` rounded to `decimals`, with no negative zero (-0.0 + 0.0 is 0.0): a cell copied
-    from the grid reads as its text; whole numbers as they are."""
+    """`values` rounded to `decimals`, with no negative zero (-0.0 + 0.0 is 0.0): the number a cell
+    copied from the grid gives is the one shown, rounded; whole numbers as they are."""
     numbers = pd.to_numeric(values)
     return numbers if is_integer_dtype(numbers) else numbers.round(decimals) + 0.0
 
