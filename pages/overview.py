@@ -83,7 +83,7 @@ with more:  # below the charts, so a phone reaches the first chart within two sc
         st.info(t("overview.no_movers"))
     else:
         data_table(
-            leading(movers, *("measure", "dimension", "value", "change", "change_pct", "current", "previous")),
+            leading(movers, "measure", "dimension", "value", "change", "change_pct", "current", "previous"),
             key="overview_movers",
             file_name="what-changed-most",
             column_config={

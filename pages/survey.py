@@ -36,7 +36,7 @@ from surveys.submission import (
 )
 from ui import background, data, survey_form, survey_session
 from ui.i18n import t
-from ui.page import require_entry
+from ui.page import no_app_menu, require_entry
 from ui.tables import plain
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def _stop(message: str, *, kind: str = "info") -> None:
 
 
 require_entry()
-survey_form.no_app_menu()
+no_app_menu()
 slug = st.query_params.get("s", "")
 token = st.query_params.get("t")
 if "k" in st.query_params:  # older addresses carried the form's key; it is never read, so not kept

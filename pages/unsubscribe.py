@@ -15,14 +15,14 @@ import clock
 from outreach import consent
 from settings import signing_secret
 from store.database import StoreError
-from ui import data, survey_form
+from ui import data
 from ui.i18n import t
-from ui.page import require_entry
+from ui.page import no_app_menu, require_entry
 
 log = logging.getLogger(__name__)
 
 require_entry()
-survey_form.no_app_menu()  # the member's page, as the survey is
+no_app_menu()  # the member's page, as the survey is
 settings = data.current_settings()
 st.set_page_config(page_title=t("unsubscribe.title"), layout="centered")
 st.title(t("unsubscribe.title"))

@@ -38,6 +38,7 @@ RUN = "pulse_run"  # counts the session's runs (ui.selection: was an element dra
 
 # spacing; on a phone: the tiles, the filter bar and the inbox's filters
 LAYOUT = streamlit_internals.layout_style(tiles=TILES_KEY, filters=FILTERS_KEY, inbox=INBOX_FILTERS_KEY)
+NO_MENU = streamlit_internals.no_menu_style()
 
 
 def mark_entry() -> None:
@@ -54,6 +55,12 @@ def require_entry() -> None:
     if not st.session_state.get(ENTRY):
         streamlit_internals.leave_pages_folder_mode()
         st.rerun()
+
+
+def no_app_menu() -> None:
+    """A member's page (the survey, the unsubscribe page) shows no menu of the app's, on every way
+    out of it (a survey not found too); a manager building a survey keeps theirs."""
+    st.html(NO_MENU)
 
 
 @dataclass(frozen=True)

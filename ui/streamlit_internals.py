@@ -180,7 +180,7 @@ def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
     options share the row (11 fit 390 px) and what is chosen, and the primary button, are filled with
     `accent` (Streamlit only tints a chosen option); the `hidden` container takes no room; a title
     that wraps does so in even lines ("社区日活动怎么 / 样？" on a phone). The builder's preview
-    draws the form with it too (no_menu_style is the member's page's alone)."""
+    draws the form with it too (no_menu_style is the member's pages' alone: ui.page.no_app_menu)."""
     selectors = tuple(f".st-key-{scope}" for scope in scopes)
     filled = f"background: {accent} !important; border-color: {accent} !important; color: #fff !important;"
 

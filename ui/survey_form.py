@@ -22,7 +22,7 @@ from surveys.answers import OTHER, OTHER_MAX_LENGTH, Problem, check_answer, othe
 from surveys.definition import Question, Survey, text_in
 from surveys.question_types import TYPES, ScaleType
 from ui.i18n import t
-from ui.streamlit_internals import no_menu_style, survey_style
+from ui.streamlit_internals import survey_style
 from ui.tables import label_text, plain
 
 ANSWERS = "survey_answers"
@@ -32,18 +32,11 @@ LANGUAGE_KEY = "survey_language"  # the language switch above the title
 TAB_KEY = "survey_tab"  # ui/survey_session.py's reader of the tab's key: no pixels, so hidden
 ACCENT = "#1f5fbf"  # a chosen answer and the buttons: the theme's primaryColor
 STYLE = survey_style(scopes=(FORM_KEY, ACTIONS_KEY, LANGUAGE_KEY), hidden=TAB_KEY, accent=ACCENT)
-NO_MENU = no_menu_style()
 
 
 def style() -> None:
     """The form's own look (see the module docstring); call once per run."""
     st.html(STYLE)
-
-
-def no_app_menu() -> None:
-    """A member's page (the survey, the unsubscribe page) shows no menu of the app's, on every way
-    out of it (a survey not found too); a manager building a survey keeps theirs."""
-    st.html(NO_MENU)
 
 
 def answers() -> dict[str, Any]:

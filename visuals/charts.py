@@ -290,7 +290,7 @@ def _encoded(encoding: alt.FacetedEncoding, name: str) -> dict:
 def _rows_for_projector(step: alt.Step) -> alt.Step:
     """A row's height grown as the text in and beside it grows (11 -> 18 pixels)."""
     rows = step.to_dict()
-    return alt.Step(**{**rows, "step": round(rows["step"] * PROJECTOR_TEXT / MARK_TEXT)})
+    return alt.Step(**{**rows, "step": round(rows["step"] * GROWN)})
 
 
 def activity_trend_chart(
