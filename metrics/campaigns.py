@@ -31,9 +31,10 @@ list (lift_days), which the lift reads instead of the member-days of each campai
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import sqlalchemy as sa
@@ -152,16 +153,10 @@ def _selected_ids(selected: sa.Subquery, campaign_ids: list[str] | None) -> list
     return sa.select(selected.c.campaign_id) if campaign_ids is None else campaign_ids
 
 
-def _touches(
-    filters: Filters, selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: list[str] | None = None
-) -> sa.CTE:
-    """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
-    carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
-    the campaign's dates (a common table expression: the funnel and the lift both read it); the
-    marks of the campaigns with `campaign_ids`, when given (_selected_ids).
-    Invitations are counted apart (_invited): most members a campaign touches were only invited,
-    and grouping their rows per member was half of the Campaigns page (the lift's computed path
-    groups them with its marks all the same, _mark_flags, where that costs least)."""
+def _reached(selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: list[str] | None = None) -> sa.Subquery:
+    """Per selected campaign and member it reached, whatever the member's scope (campaign_id,
+    member_id): registered, attended and tagged, each 0/1; those of the campaigns with
+    `campaign_ids`, when given (_selected_ids)."""
     in_selected = _selected_ids(selected, campaign_ids)
     marks = sa.union_all(
         sa.select(
@@ -183,7 +178,7 @@ def _touches(
             sa.literal_column("1"),
         ).where(activities.c.campaign_id.in_(in_selected), *only.activities, *only.rows(activities)),
     ).subquery("marks")
-    flags = (
+    return (
         sa.select(
             marks.c.campaign_id,
             marks.c.member_id,
@@ -194,6 +189,19 @@ def _touches(
         .group_by(marks.c.campaign_id, marks.c.member_id)
         .subquery("flags")
     )
+
+
+def _touches(
+    filters: Filters, selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: list[str] | None = None
+) -> sa.CTE:
+    """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
+    carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
+    the campaign's dates (a common table expression: the funnel and the computed lift both read
+    it); the marks of the campaigns with `campaign_ids`, when given (_selected_ids).
+    Invitations are counted apart (_invited): most members a campaign touches were only invited,
+    and grouping their rows per member was half of the Campaigns page (the lift's computed path
+    groups them with its marks all the same, _mark_flags, where that costs least)."""
+    flags = _reached(selected, only, campaign_ids)
     return (
         sa.select(
             flags,
@@ -325,12 +333,12 @@ def _joined_since(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE
     )
 
 
-def _mark_flags(touches: sa.CTE, since: sa.CTE, invitations: sa.Subquery | None = None) -> sa.Subquery:
+def _mark_flags(touches: sa.FromClause, since: sa.FromClause, invitations: sa.Subquery | None = None) -> sa.Subquery:
     """Per campaign, the members its lift tells apart (campaign_id, member_id): exposed (reached, or
     invited when `invitations` are given: in no comparison group), participant, and late (joined at
-    or after its start: in neither group), each 0/1, one row per member. The reached and the late
-    are in scope (read from `members`, as the funnel's are); the invitations need not be, as the
-    rows these are matched to are.
+    or after its start: in neither group), each 0/1, one row per member. The rows these are matched
+    to are in scope, so the invitations need not be, nor the reached of kept rows (_kept_flags);
+    the funnel's reached are (`touches`), and the late always (from `members`).
 
     Invitations are most of the marks at a million members (0.83 of the default view's 0.97
     million): matched to member-days, grouping them with the others costs less than a second match
@@ -359,6 +367,26 @@ def _mark_flags(touches: sa.CTE, since: sa.CTE, invitations: sa.Subquery | None 
         .group_by(marks.c.campaign_id, marks.c.member_id)
         .subquery("flags")
     )
+
+
+def _kept_flags(filters: Filters, selected: sa.Subquery, campaign_ids: list[str] | None) -> sa.Subquery:
+    """_mark_flags of the reached and the late, for rows kept in lift_days, which are of members in
+    scope already: the reached read from the campaigns' marks without their members (_reached),
+    the late as a subquery. Neither is a common table expression, which PostgreSQL reads in no
+    parallel worker and computes the members' lookups of once more (_touches): the lift's
+    statement apart (results_query's `part`) took 1.16 s against 1.48 s at a million members."""
+    reached = _reached(selected, campaign_ids=campaign_ids)
+    participants = sa.select(
+        reached.c.campaign_id,
+        reached.c.member_id,
+        ((reached.c.attended == 1) | (reached.c.tagged == 1)).label("participant"),
+    ).subquery("reached")
+    late = (
+        sa.select(selected.c.campaign_id, members.c.member_id)
+        .where(members.c.joined_at >= selected.c.starts_at, *member_conditions(filters))
+        .subquery("late")
+    )
+    return _mark_flags(participants, late)
 
 
 def _lift_marks(filters: Filters, flags: sa.Subquery) -> sa.Subquery:
@@ -403,6 +431,7 @@ def _lift_days(
     only: Only = EVERYONE,
     *,
     per_day: bool = False,
+    campaign_ids: list[str] | None = None,
 ) -> sa.FromClause:
     """Per selected campaign and in-scope member active around its start, the member's days in its
     lift's two windows (LIFT_ROWS) with their marks (_marked): a row per member-day (_window_days',
@@ -414,7 +443,8 @@ def _lift_days(
     members in about 1.7 s of the Campaigns page's 3.5 (PostgreSQL, a million members). The
     member-days alone decide these rows, so kept they are as current as the member-days; who is
     compared with whom (the funnel) is still read live, and matched to them by member id, which
-    they carry (keying the marked members was a hash of the million member keys)."""
+    they carry (keying the marked members was a hash of the million member keys). `campaign_ids`:
+    as _touches."""
     days = _window_days(filters, selected, starts, only)
     marks = _lift_marks(filters, _mark_flags(touches, since, invitations))
     by_key = days.outerjoin(
@@ -434,7 +464,7 @@ def _lift_days(
         .where(lift_days.c.start_day.in_(start_days), *member_conditions(filters, lift_days, with_team=False))
         .subquery("kept_days")
     )
-    flags = _mark_flags(touches, since)
+    flags = _kept_flags(filters, selected, campaign_ids)
     by_id = kept_days.outerjoin(
         flags, (flags.c.campaign_id == kept_days.c.campaign_id) & (flags.c.member_id == kept_days.c.member_id)
     ).outerjoin(
@@ -471,6 +501,15 @@ def _joined_before(
 FUNNEL = ("invited", "registered", "attended", "reach", "participants", "new_members")
 ACTIVE_DAYS = ("participant_before", "participant_after", "comparison_before", "comparison_after")
 RESULTS = (*FUNNEL, "eligible", "eligible_exposed", "eligible_participants", *ACTIVE_DAYS)
+Part = Literal["whole", "funnel", "lift"]  # of results_query: the lift's part gives ACTIVE_DAYS alone
+LIFT_THREAD = "pulse-campaign-lift"  # reads the lift's part beside the funnel's (_figures)
+
+
+def _given_by(part: Part) -> tuple[str, ...]:
+    """The RESULTS a part of results_query gives (0 in the others)."""
+    if part == "lift":
+        return ACTIVE_DAYS
+    return tuple(name for name in RESULTS if name not in ACTIVE_DAYS) if part == "funnel" else RESULTS
 
 
 def results_query(
@@ -481,6 +520,7 @@ def results_query(
     by_members: bool = False,
     only: Only = EVERYONE,
     campaign_ids: list[str] | None = None,
+    part: Part = "whole",
 ) -> sa.Select:
     """Per campaign running in the period (or the one asked for), of in-scope members: the FUNNEL
     (invited, registered, attended, reach, participants, new_members), and for the lift eligible
@@ -502,14 +542,16 @@ def results_query(
     read where they are counted (_invited), and matched to the reached and to the lift's rows. Each
     count is grouped on its own and the groups added up (UNION ALL), rather than joined: a
     combination may hold invitations and no active day, and a NULL dimension would not meet itself
-    in a join."""
+    in a join. `part`: the whole, or the funnel's or the lift's part alone (RESULTS they do not give
+    are 0), whose rows add up to the whole's: two statements that PostgreSQL runs side by side
+    (results_table)."""
     by = DIMENSIONS if by_members else ()
     selected = _selected(filters, campaign_id)
     campaign_ids = [campaign_id] if campaign_id is not None else campaign_ids
     touches = _touches(filters, selected, only, campaign_ids)
     since = _joined_since(filters, selected, only)
     invitations = _invitations(selected, only, campaign_ids)
-    days = _lift_days(filters, selected, starts, touches, since, invitations, only)
+    days = _lift_days(filters, selected, starts, touches, since, invitations, only, campaign_ids=campaign_ids)
     eligible = days.c.eligible == 1
     per_group = sa.select(
         days.c.campaign_id,
@@ -546,15 +588,11 @@ def results_query(
         )
         .group_by(touches.c.campaign_id, *(touches.c[name] for name in by))
     )
-    parts = [
-        _invited(filters, selected, by, only),
-        counted,
-        *_joined_before(filters, selected, since, by, only),
-        per_group,
-    ]
+    funnel = [_invited(filters, selected, by, only), counted, *_joined_before(filters, selected, since, by, only)]
     if not by:  # every selected campaign, 0 where nobody counts
-        parts.append(sa.select(selected.c.campaign_id))
-    added = sa.union_all(*(_padded(part, by) for part in parts)).subquery("added")
+        funnel.append(sa.select(selected.c.campaign_id))
+    parts = {"whole": [*funnel, per_group], "funnel": funnel, "lift": [per_group]}[part]
+    added = sa.union_all(*(_padded(counts, by) for counts in parts)).subquery("added")
     keys = [added.c.campaign_id, *(added.c[name] for name in by)]
     sums = [sa.cast(sa.func.sum(added.c[name]), sa.Integer).label(name) for name in RESULTS]
     grouped = sa.select(*keys, *sums).group_by(*keys)
@@ -570,16 +608,22 @@ def campaign_results_query(
     campaign_ids: list[str] | None = None,
     campaign_id: str | None = None,
     by_members: bool = False,
+    part: Part = "whole",
 ) -> sa.Select:
     """results_query's figures (campaign_id, RESULTS; by member combination too when `by_members`)
     for `campaign_ids`, the campaigns running in the period (or, without them, for the one asked for,
     `campaign_id`, whatever its dates), `starts` their start times: read from campaign_results where the rollup
     keeps them all (metrics.kept.Kept), the rows the member filters keep, each campaign's summed unless
-    `by_members` (with a row of zeros for one without any, as results_query has)."""
+    `by_members` (with a row of zeros for one without any, as results_query has); of a `part`, as
+    results_query's."""
     ids = [campaign_id] if campaign_id is not None else list(campaign_ids or [])
     table = campaign_results
     by = DIMENSIONS if by_members else ()
-    kept = sa.select(table.c.campaign_id, *(table.c[name] for name in (*by, *RESULTS))).where(
+    given = _given_by(part)
+    columns = (
+        table.c[name] if name in given else sa.cast(sa.literal_column("0"), sa.Integer).label(name) for name in RESULTS
+    )
+    kept = sa.select(table.c.campaign_id, *(table.c[name] for name in by), *columns).where(
         table.c.campaign_id.in_(ids), *member_conditions(filters, table, with_team=False)
     )
     if not by_members:
@@ -589,7 +633,12 @@ def campaign_results_query(
         sums = (sa.cast(sa.func.sum(rows.c[name]), sa.Integer).label(name) for name in RESULTS)
         kept = sa.select(rows.c.campaign_id, *sums).group_by(rows.c.campaign_id)
     computed = results_query(
-        filters=filters, starts=starts, campaign_id=campaign_id, by_members=by_members, campaign_ids=campaign_ids
+        filters=filters,
+        starts=starts,
+        campaign_id=campaign_id,
+        by_members=by_members,
+        campaign_ids=campaign_ids,
+        part=part,
     )
     figures = Kept(
         "campaign_figures", key=CAMPAIGNS_KEY, timezone=filters.timezone, ids=ids, kept=kept, computed=computed
@@ -832,10 +881,7 @@ def results_table(*, warehouse: Runner, filters: Filters, results: Results | Non
         return pd.DataFrame(columns=TABLE_COLUMNS)
     starts = [stamp.to_pydatetime() for stamp in pd.to_datetime(listed["starts_at"])]
     ids = listed["campaign_id"].tolist()
-    if results is not None:
-        found = results(ids, starts)
-    else:
-        found = warehouse.run(campaign_results_query(filters=filters, starts=starts, campaign_ids=ids))
+    found = results(ids, starts) if results is not None else _figures(warehouse, filters, starts, ids)
     results_of = found.set_index("campaign_id")
     table = listed.join(results_of[list(FUNNEL)], on="campaign_id")
     table[list(FUNNEL)] = table[list(FUNNEL)].fillna(0).astype("int64")
@@ -852,6 +898,24 @@ def results_table(*, warehouse: Runner, filters: Filters, results: Results | Non
         None if pd.isna(b) else ratio(b, p) for b, p in zip(table["budget"], table["participants"], strict=True)
     ]
     return table
+
+
+def _figures(warehouse: Runner, filters: Filters, starts: list[datetime], ids: list[str]) -> pd.DataFrame:
+    """campaign_results_query's rows of the listed campaigns; where two statements at once finish
+    sooner than one (PostgreSQL: Warehouse.runs_statements_side_by_side), its funnel's and its
+    lift's parts side by side, added up: 2.2-2.4 s against 2.5-2.8 s for the whole at a million
+    members (docs/performance.md)."""
+
+    def part(name: Part) -> sa.Select:
+        return campaign_results_query(filters=filters, starts=starts, campaign_ids=ids, part=name)
+
+    if not getattr(warehouse, "runs_statements_side_by_side", False):
+        return warehouse.run(part("whole"))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=LIFT_THREAD) as beside:
+        lift = beside.submit(warehouse.run, part("lift"))
+        funnel = warehouse.run(part("funnel"))
+        parts = pd.concat([funnel, lift.result()], ignore_index=True)
+    return parts.groupby("campaign_id", as_index=False, sort=False)[list(RESULTS)].sum()
 
 
 def with_survey_scores(table: pd.DataFrame, *, warehouse: Runner, app_store: Runner, filters: Filters) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from data_sources.clickhouse import build_clickhouse
 from data_sources.rollup import build_rollup
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
+from metrics.campaigns import LIFT_THREAD
 from store import tables
 from store.database import AppStore
 from tests import boundaries, community
@@ -597,12 +598,13 @@ def loaders(warehouse, monkeypatch, tmp_path):
 @pytest.fixture
 def statements():
     """The SQL every engine sends from the test's thread while the test runs (not a background
-    thread an earlier app run started, such as the delivery sender reading its outbox)."""
+    thread an earlier app run started, such as the delivery sender reading its outbox), and from
+    the thread that reads a campaign lift's part beside its funnel's (metrics.campaigns._figures)."""
     sent: list[str] = []
     test_thread = threading.get_ident()
 
     def record(connection, cursor, statement, parameters, context, executemany):
-        if threading.get_ident() == test_thread:
+        if threading.get_ident() == test_thread or threading.current_thread().name.startswith(LIFT_THREAD):
             sent.append(statement)
 
     sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)

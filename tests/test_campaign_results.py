@@ -61,9 +61,16 @@ def kept(tmp_path_factory) -> str:
         return f"duckdb:///{build_warehouse(directory / 'warehouse.duckdb', _frames(), timezone='UTC')}"
 
 
+def _last_reads(statements: list[str]) -> list[str]:
+    """The statements of the last read of campaign figures, after the campaigns it lists (not
+    pulse_info, nor the survey scores): one, or the funnel's and the lift's parts where PostgreSQL
+    reads them side by side (metrics.campaigns._figures), in either order."""
+    listed = max(n for n, statement in enumerate(statements) if "ORDER BY campaigns.starts_at" in statement)
+    return [statement for statement in statements[listed:] if "campaign_figures" in statement]
+
+
 def _last_read(statements: list[str]) -> str:
-    """The last statement that read campaign figures (not pulse_info, nor the survey scores)."""
-    return next(statement for statement in reversed(statements) if "campaign_figures" in statement)
+    return "\n".join(_last_reads(statements))
 
 
 def _queried_in_place(engine: str, tmp_path: Path, request, name: str) -> tuple[str, dict[str, pd.DataFrame]]:
@@ -137,6 +144,25 @@ def test_the_kept_campaigns_give_the_computed_figures(kept, members, statements)
         warehouse.dispose()
 
 
+@pytest.mark.parametrize("members", [{}, {"segment": "developer"}])
+def test_the_kept_campaigns_read_in_two_parts_add_up_to_the_whole(kept, members, statements):
+    """Where a warehouse reads the funnel's and the lift's parts side by side (PostgreSQL, whose
+    rollup keeps no campaign figures), each part takes its own columns of the kept rows."""
+    warehouse = Warehouse(kept)
+    try:
+        view = Filters(VIEW.start, VIEW.end, **members)
+        whole = _table(warehouse, view)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Warehouse, "runs_statements_side_by_side", True)
+            parts = _table(warehouse, view)
+        reads = _last_reads(statements)
+        assert len(reads) == 2 and all("FROM campaign_results" in read for read in reads)
+        pd.testing.assert_frame_equal(parts, whole)
+        assert whole["participants"].sum() > 0 and whole["lift"].notna().any()  # both parts count
+    finally:
+        warehouse.dispose()
+
+
 @pytest.mark.parametrize(
     ("preset", "listed"),
     [
@@ -190,6 +216,13 @@ def test_a_database_queried_in_place_reads_its_campaigns_live(engine, tmp_path, 
         # written (the default view's: a database other than DuckDB keeps its views alone), not read:
         assert kept_campaigns(warehouse.rollup_state()) == LISTED
         before = _table(warehouse, VIEW).set_index("campaign_id")
+        # PostgreSQL reads the funnel's and the lift's parts side by side; their sums are the whole's
+        assert len(_last_reads(statements)) == (2 if engine == "postgresql" else 1)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Warehouse, "runs_statements_side_by_side", False)
+            whole = _table(warehouse, VIEW).set_index("campaign_id")
+        assert len(_last_reads(statements)) == 1
+        pd.testing.assert_frame_equal(before, whole)
         assert_alike(warehouse, VIEW, statements, kept=set())
         invited = set(frames["campaign_members"].query("campaign_id == 'c030'")["member_id"])
         newcomer = next(m for m in frames["members"].query("~is_team")["member_id"] if m not in invited)
