@@ -915,7 +915,8 @@ def _figures(warehouse: Runner, filters: Filters, starts: list[datetime], ids: l
         lift = beside.submit(warehouse.run, part("lift"))
         funnel = warehouse.run(part("funnel"))
         parts = pd.concat([funnel, lift.result()], ignore_index=True)
-    return parts.groupby("campaign_id", as_index=False, sort=False)[list(RESULTS)].sum()
+    added = parts.groupby("campaign_id", as_index=False, sort=False)[list(RESULTS)].sum()
+    return added.astype(dict.fromkeys(RESULTS, "int64"))  # a part without rows comes typed as objects
 
 
 def with_survey_scores(table: pd.DataFrame, *, warehouse: Runner, app_store: Runner, filters: Filters) -> pd.DataFrame:

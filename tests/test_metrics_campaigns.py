@@ -598,6 +598,34 @@ def test_the_funnels_and_the_lifts_parts_add_up_to_the_whole(fairs, by_members):
     assert added.sort_values(keys).to_dict("records") == whole.sort_values(keys).to_dict("records")
 
 
+class SideBySide:
+    """A warehouse that reads a campaign table's two parts side by side, as PostgreSQL does."""
+
+    runs_statements_side_by_side = True
+
+    def __init__(self, warehouse) -> None:
+        self.warehouse = warehouse
+
+    def run(self, statement) -> pd.DataFrame:
+        return self.warehouse.run(statement)
+
+
+@pytest.mark.parametrize(
+    "period", [FAIRS_PERIOD, Filters(start=date(2025, 1, 1), end=date(2025, 2, 1))], ids=["fairs", "early alone"]
+)
+def test_the_campaign_table_read_in_two_parts_is_the_whole(fairs, period):
+    whole = campaigns.results_table(warehouse=fairs, filters=period)
+    pd.testing.assert_frame_equal(campaigns.results_table(warehouse=SideBySide(fairs), filters=period), whole)
+    assert whole["campaign_id"].tolist() == (["early", "a-fair", "b-fair"] if period == FAIRS_PERIOD else ["early"])
+    # Early word's lift has no member-day, so alone its part gives no row: its figures are still integers
+    listed = fairs.run(campaigns.campaigns_query(filters=period))
+    starts, ids = [pd.Timestamp(start).to_pydatetime() for start in listed["starts_at"]], list(listed["campaign_id"])
+    parts = campaigns._figures(SideBySide(fairs), period, starts, ids).set_index("campaign_id").sort_index()
+    assert all(parts[name].dtype == "int64" for name in campaigns.RESULTS)
+    one = fairs.run(campaigns.campaign_results_query(filters=period, starts=starts, campaign_ids=ids))
+    pd.testing.assert_frame_equal(parts, one.set_index("campaign_id").sort_index(), check_dtype=False)
+
+
 def test_no_lift_without_a_comparison_group():
     # Both eligible members reached, one took part: no comparison group, so no lift (not a division by 0).
     row = pd.Series(
