@@ -49,6 +49,18 @@ class Remembers(Runner, Protocol):
     def ids_asked_at_once(self) -> int: ...
 
 
+@runtime_checkable
+class ReadsSideBySide(Runner, Protocol):
+    """A Runner that may read several statements at once from one snapshot of its data
+    (data_sources.warehouse.Warehouse.run_side_by_side), where that is sooner than one after
+    another (runs_statements_side_by_side: PostgreSQL)."""
+
+    @property
+    def runs_statements_side_by_side(self) -> bool: ...
+
+    def run_side_by_side(self, statements: list[sa.Executable]) -> list[pd.DataFrame]: ...
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
 from collections import abc
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,6 +56,8 @@ DUCKDB_TYPES = {
 SORT_KEYS = {"members": "joined_at", "activities": "occurred_at", "campaigns": "starts_at"}
 KEPT_BUILDS = 2
 MEMO_TTL_S = 300  # a database queried in place changes without a sync: its memos last this long
+SIDE_BY_SIDE_THREAD = "pulse-side-by-side"  # reads a statement of run_side_by_side beside its caller
+SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")  # what pg_export_snapshot() returns
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 # The build's tables are written sorted by time: within this DuckDB sorts the activities on disk (a
@@ -215,18 +220,65 @@ class Warehouse:
             frame, _ = self._run(statement)
         return frame
 
+    def run_side_by_side(self, statements: list[sa.Executable]) -> list[pd.DataFrame]:
+        """Each statement's rows, as run gives them, read at once where runs_statements_side_by_side,
+        on connections that share one snapshot of the database (PostgreSQL's exported snapshot, as
+        `pg_dump --jobs` reads a dump): figures added up from them agree as one statement's would,
+        whatever is written meanwhile. Elsewhere one after another."""
+        if len(statements) < 2 or not self.runs_statements_side_by_side:
+            return [self.run(statement) for statement in statements]
+        read = self._run_side_by_side(statements)
+        if any(stale for _, stale in read):
+            log.info("The rollup was rebuilt with other windows or figures kept; the statements run again")
+            self.dispose()
+            read = self._run_side_by_side(statements)
+        return [frame for frame, _ in read]
+
+    def _run_side_by_side(self, statements: list[sa.Executable]) -> list[tuple[pd.DataFrame, bool]]:
+        """The first statement on a connection whose snapshot the others, each in a thread of its
+        own, take before theirs (the snapshot lives while its transaction does)."""
+        engine = self._current_engine()
+        beside = ThreadPoolExecutor(len(statements) - 1, thread_name_prefix=side_by_side_thread())
+        with self._failures_said(engine), beside:
+            return self._read_exported(engine, beside, statements)
+
+    def _read_exported(
+        self, engine: Engine, beside: ThreadPoolExecutor, statements: list[sa.Executable]
+    ) -> list[tuple[pd.DataFrame, bool]]:
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as first, first.begin():
+            snapshot = str(first.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one())
+            if not SNAPSHOT_ID.fullmatch(snapshot):  # written into SET TRANSACTION, which binds nothing
+                raise SourceUnavailable(Said("error.warehouse.unreadable", reason=f"snapshot {snapshot!r}"))
+            others = [beside.submit(self._read_in, engine, snapshot, statement) for statement in statements[1:]]
+            return [self._read(engine, first, statements[0]), *(other.result() for other in others)]
+
+    def _read_in(self, engine: Engine, snapshot: str, statement: sa.Executable) -> tuple[pd.DataFrame, bool]:
+        """_read on a connection of its own that reads the exported `snapshot`."""
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, connection.begin():
+            connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            return self._read(engine, connection, statement)
+
     def _run(self, statement: sa.Executable) -> tuple[pd.DataFrame, bool]:
         """The statement's rows, and whether they may be of windows or figures the rollup no longer keeps."""
         engine = self._current_engine()
+        with self._failures_said(engine), engine.connect() as connection:
+            return self._read(engine, connection, statement)
+
+    def _read(self, engine: Engine, connection: sa.Connection, statement: sa.Executable) -> tuple[pd.DataFrame, bool]:
+        """_run's answer, on `connection`."""
+        result = connection.execute(statement)
+        frame = frame_of(result)
+        if self._path is None and getattr(result.context.compiled, READS_KEPT, False):
+            state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
+            now = marks(state, built=False).items()
+            return frame, any(getattr(engine.dialect, name, None) != value for name, value in now)
+        return frame, False
+
+    @contextmanager
+    def _failures_said(self, engine: Engine) -> abc.Iterator[None]:
+        """Connection and driver failures as SourceUnavailable, with what the engine said."""
         try:
-            with engine.connect() as connection:
-                result = connection.execute(statement)
-                frame = frame_of(result)
-                if self._path is None and getattr(result.context.compiled, READS_KEPT, False):
-                    state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
-                    now = marks(state, built=False).items()
-                    return frame, any(getattr(engine.dialect, name, None) != value for name, value in now)
-                return frame, False
+            yield
         except (sa.exc.OperationalError, sa.exc.ProgrammingError, duckdb.Error) as error:
             detail = getattr(error, "orig", None) or error
             raise SourceUnavailable(Said("error.warehouse.unreadable", reason=str(detail))) from error
@@ -249,6 +301,12 @@ class Warehouse:
                 self._engine.dispose()
             self._engine, self._target = None, None
             self._memos, self._memo_key = {}, None
+
+
+def side_by_side_thread() -> str:
+    """The name of the threads run_side_by_side starts for the calling thread (tests record what
+    those send for the thread that called, and nothing another thread started)."""
+    return f"{SIDE_BY_SIDE_THREAD}-{threading.get_ident()}"
 
 
 def open_warehouse(settings: Settings) -> Warehouse:

@@ -31,7 +31,6 @@ list (lift_days), which the lift reads instead of the member-days of each campai
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -46,6 +45,7 @@ import schema
 from data_sources.keyed_rows import COLUMN as KEY_COLUMN
 from data_sources.keyed_rows import keyed_tables
 from data_sources.rollup import Before, KeptFigures, added_up, keep_figures
+from engines import ReadsSideBySide
 from metrics.filters import Filters, day_number, from_day_number, kept_views, narrowed
 from metrics.kept import Kept, of_keys, views_kept
 from metrics.member_days import member_attributes, member_days
@@ -153,10 +153,16 @@ def _selected_ids(selected: sa.Subquery, campaign_ids: list[str] | None) -> list
     return sa.select(selected.c.campaign_id) if campaign_ids is None else campaign_ids
 
 
-def _reached(selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: list[str] | None = None) -> sa.Subquery:
-    """Per selected campaign and member it reached, whatever the member's scope (campaign_id,
-    member_id): registered, attended and tagged, each 0/1; those of the campaigns with
-    `campaign_ids`, when given (_selected_ids)."""
+def _touches(
+    filters: Filters, selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: list[str] | None = None
+) -> sa.CTE:
+    """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
+    carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
+    the campaign's dates (a common table expression: the funnel and the lift both read it); the
+    marks of the campaigns with `campaign_ids`, when given (_selected_ids).
+    Invitations are counted apart (_invited): most members a campaign touches were only invited,
+    and grouping their rows per member was half of the Campaigns page (the lift's computed path
+    groups them with its marks all the same, _mark_flags, where that costs least)."""
     in_selected = _selected_ids(selected, campaign_ids)
     marks = sa.union_all(
         sa.select(
@@ -178,7 +184,7 @@ def _reached(selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: list[st
             sa.literal_column("1"),
         ).where(activities.c.campaign_id.in_(in_selected), *only.activities, *only.rows(activities)),
     ).subquery("marks")
-    return (
+    flags = (
         sa.select(
             marks.c.campaign_id,
             marks.c.member_id,
@@ -189,19 +195,6 @@ def _reached(selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: list[st
         .group_by(marks.c.campaign_id, marks.c.member_id)
         .subquery("flags")
     )
-
-
-def _touches(
-    filters: Filters, selected: sa.Subquery, only: Only = EVERYONE, campaign_ids: list[str] | None = None
-) -> sa.CTE:
-    """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
-    carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
-    the campaign's dates (a common table expression: the funnel and the computed lift both read
-    it); the marks of the campaigns with `campaign_ids`, when given (_selected_ids).
-    Invitations are counted apart (_invited): most members a campaign touches were only invited,
-    and grouping their rows per member was half of the Campaigns page (the lift's computed path
-    groups them with its marks all the same, _mark_flags, where that costs least)."""
-    flags = _reached(selected, only, campaign_ids)
     return (
         sa.select(
             flags,
@@ -333,12 +326,12 @@ def _joined_since(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE
     )
 
 
-def _mark_flags(touches: sa.FromClause, since: sa.FromClause, invitations: sa.Subquery | None = None) -> sa.Subquery:
+def _mark_flags(touches: sa.CTE, since: sa.CTE, invitations: sa.Subquery | None = None) -> sa.Subquery:
     """Per campaign, the members its lift tells apart (campaign_id, member_id): exposed (reached, or
     invited when `invitations` are given: in no comparison group), participant, and late (joined at
-    or after its start: in neither group), each 0/1, one row per member. The rows these are matched
-    to are in scope, so the invitations need not be, nor the reached of kept rows (_kept_flags);
-    the funnel's reached are (`touches`), and the late always (from `members`).
+    or after its start: in neither group), each 0/1, one row per member. The reached and the late
+    are in scope (read from `members`, as the funnel's are); the invitations need not be, as the
+    rows these are matched to are.
 
     Invitations are most of the marks at a million members (0.83 of the default view's 0.97
     million): matched to member-days, grouping them with the others costs less than a second match
@@ -367,26 +360,6 @@ def _mark_flags(touches: sa.FromClause, since: sa.FromClause, invitations: sa.Su
         .group_by(marks.c.campaign_id, marks.c.member_id)
         .subquery("flags")
     )
-
-
-def _kept_flags(filters: Filters, selected: sa.Subquery, campaign_ids: list[str] | None) -> sa.Subquery:
-    """_mark_flags of the reached and the late, for rows kept in lift_days, which are of members in
-    scope already: the reached read from the campaigns' marks without their members (_reached),
-    the late as a subquery. Neither is a common table expression, which PostgreSQL reads in no
-    parallel worker and computes the members' lookups of once more (_touches): the lift's
-    statement apart (results_query's `part`) took 1.16 s against 1.48 s at a million members."""
-    reached = _reached(selected, campaign_ids=campaign_ids)
-    participants = sa.select(
-        reached.c.campaign_id,
-        reached.c.member_id,
-        ((reached.c.attended == 1) | (reached.c.tagged == 1)).label("participant"),
-    ).subquery("reached")
-    late = (
-        sa.select(selected.c.campaign_id, members.c.member_id)
-        .where(members.c.joined_at >= selected.c.starts_at, *member_conditions(filters))
-        .subquery("late")
-    )
-    return _mark_flags(participants, late)
 
 
 def _lift_marks(filters: Filters, flags: sa.Subquery) -> sa.Subquery:
@@ -431,7 +404,6 @@ def _lift_days(
     only: Only = EVERYONE,
     *,
     per_day: bool = False,
-    campaign_ids: list[str] | None = None,
 ) -> sa.FromClause:
     """Per selected campaign and in-scope member active around its start, the member's days in its
     lift's two windows (LIFT_ROWS) with their marks (_marked): a row per member-day (_window_days',
@@ -443,8 +415,7 @@ def _lift_days(
     members in about 1.7 s of the Campaigns page's 3.5 (PostgreSQL, a million members). The
     member-days alone decide these rows, so kept they are as current as the member-days; who is
     compared with whom (the funnel) is still read live, and matched to them by member id, which
-    they carry (keying the marked members was a hash of the million member keys). `campaign_ids`:
-    as _touches."""
+    they carry (keying the marked members was a hash of the million member keys)."""
     days = _window_days(filters, selected, starts, only)
     marks = _lift_marks(filters, _mark_flags(touches, since, invitations))
     by_key = days.outerjoin(
@@ -464,7 +435,7 @@ def _lift_days(
         .where(lift_days.c.start_day.in_(start_days), *member_conditions(filters, lift_days, with_team=False))
         .subquery("kept_days")
     )
-    flags = _kept_flags(filters, selected, campaign_ids)
+    flags = _mark_flags(touches, since)
     by_id = kept_days.outerjoin(
         flags, (flags.c.campaign_id == kept_days.c.campaign_id) & (flags.c.member_id == kept_days.c.member_id)
     ).outerjoin(
@@ -502,7 +473,6 @@ FUNNEL = ("invited", "registered", "attended", "reach", "participants", "new_mem
 ACTIVE_DAYS = ("participant_before", "participant_after", "comparison_before", "comparison_after")
 RESULTS = (*FUNNEL, "eligible", "eligible_exposed", "eligible_participants", *ACTIVE_DAYS)
 Part = Literal["whole", "funnel", "lift"]  # of results_query: the lift's part gives ACTIVE_DAYS alone
-LIFT_THREAD = "pulse-campaign-lift"  # reads the lift's part beside the funnel's (_figures)
 
 
 def _given_by(part: Part) -> tuple[str, ...]:
@@ -543,15 +513,16 @@ def results_query(
     count is grouped on its own and the groups added up (UNION ALL), rather than joined: a
     combination may hold invitations and no active day, and a NULL dimension would not meet itself
     in a join. `part`: the whole, or the funnel's or the lift's part alone (RESULTS they do not give
-    are 0), whose rows add up to the whole's: two statements that PostgreSQL runs side by side
-    (results_table)."""
+    are 0), whose rows add up to the whole's: two statements that PostgreSQL runs side by side from
+    one snapshot (results_table), each gathering the reached members (the whole gathers them
+    once)."""
     by = DIMENSIONS if by_members else ()
     selected = _selected(filters, campaign_id)
     campaign_ids = [campaign_id] if campaign_id is not None else campaign_ids
     touches = _touches(filters, selected, only, campaign_ids)
     since = _joined_since(filters, selected, only)
     invitations = _invitations(selected, only, campaign_ids)
-    days = _lift_days(filters, selected, starts, touches, since, invitations, only, campaign_ids=campaign_ids)
+    days = _lift_days(filters, selected, starts, touches, since, invitations, only)
     eligible = days.c.eligible == 1
     per_group = sa.select(
         days.c.campaign_id,
@@ -903,18 +874,16 @@ def results_table(*, warehouse: Runner, filters: Filters, results: Results | Non
 def _figures(warehouse: Runner, filters: Filters, starts: list[datetime], ids: list[str]) -> pd.DataFrame:
     """campaign_results_query's rows of the listed campaigns; where two statements at once finish
     sooner than one (PostgreSQL: Warehouse.runs_statements_side_by_side), its funnel's and its
-    lift's parts side by side, added up: 2.2-2.4 s against 2.5-2.8 s for the whole at a million
-    members (docs/performance.md)."""
+    lift's parts side by side from one snapshot, added up: at a million members the lift's part
+    (1.5 s alone) then runs beside the funnel's (1.7 s), where the whole took 2.6 s
+    (docs/performance.md)."""
 
     def part(name: Part) -> sa.Select:
         return campaign_results_query(filters=filters, starts=starts, campaign_ids=ids, part=name)
 
-    if not getattr(warehouse, "runs_statements_side_by_side", False):
+    if not (isinstance(warehouse, ReadsSideBySide) and warehouse.runs_statements_side_by_side):
         return warehouse.run(part("whole"))
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=LIFT_THREAD) as beside:
-        lift = beside.submit(warehouse.run, part("lift"))
-        funnel = warehouse.run(part("funnel"))
-        parts = pd.concat([funnel, lift.result()], ignore_index=True)
+    parts = pd.concat(warehouse.run_side_by_side([part("funnel"), part("lift")]), ignore_index=True)
     added = parts.groupby("campaign_id", as_index=False, sort=False)[list(RESULTS)].sum()
     return added.astype(dict.fromkeys(RESULTS, "int64"))  # a part without rows comes typed as objects
 

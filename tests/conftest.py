@@ -25,9 +25,8 @@ import logs
 import schema
 from data_sources.clickhouse import build_clickhouse
 from data_sources.rollup import build_rollup
-from data_sources.warehouse import Warehouse, build_warehouse
+from data_sources.warehouse import Warehouse, build_warehouse, side_by_side_thread
 from engines import create_engine
-from metrics.campaigns import LIFT_THREAD
 from store import tables
 from store.database import AppStore
 from tests import boundaries, community
@@ -595,16 +594,32 @@ def loaders(warehouse, monkeypatch, tmp_path):
         warehouse.memo(name).clear()
 
 
+class OneAfterAnother:
+    """A warehouse that asks for statements side by side (metrics.campaigns reads its figures so
+    where PostgreSQL does) and reads them one after another: what the callers add up, on any engine."""
+
+    runs_statements_side_by_side = True
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+
+    def run(self, statement: sa.Executable) -> pd.DataFrame:
+        return self.warehouse.run(statement)
+
+    def run_side_by_side(self, statements: list[sa.Executable]) -> list[pd.DataFrame]:
+        return [self.warehouse.run(statement) for statement in statements]
+
+
 @pytest.fixture
 def statements():
     """The SQL every engine sends from the test's thread while the test runs (not a background
     thread an earlier app run started, such as the delivery sender reading its outbox), and from
-    the thread that reads a campaign lift's part beside its funnel's (metrics.campaigns._figures)."""
+    the threads the test's thread reads statements beside (Warehouse.run_side_by_side)."""
     sent: list[str] = []
-    test_thread = threading.get_ident()
+    test_thread, beside = threading.get_ident(), side_by_side_thread()
 
     def record(connection, cursor, statement, parameters, context, executemany):
-        if threading.get_ident() == test_thread or threading.current_thread().name.startswith(LIFT_THREAD):
+        if threading.get_ident() == test_thread or threading.current_thread().name.startswith(f"{beside}_"):
             sent.append(statement)
 
     sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)

@@ -29,7 +29,7 @@ from metrics import campaigns
 from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
 from rollup.state import kept_campaigns, kept_ids, rollup_state
 from rollup.tables import BUILT_AT_KEY, CAMPAIGN_COUNTS, KEPT_KEYS, LIFT_KEY, campaign_results, info
-from tests.conftest import load_community
+from tests.conftest import OneAfterAnother, load_community
 
 TODAY = date(2025, 6, 30)  # the demo's campaigns c029 (2-12 June) and c030 (24 June) run in the default view
 VIEW = Filters(*preset_period(DEFAULT_PRESET, today=TODAY))
@@ -152,9 +152,7 @@ def test_the_kept_campaigns_read_in_two_parts_add_up_to_the_whole(kept, members,
     try:
         view = Filters(VIEW.start, VIEW.end, **members)
         whole = _table(warehouse, view)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(Warehouse, "runs_statements_side_by_side", True)
-            parts = _table(warehouse, view)
+        parts = campaigns.results_table(warehouse=OneAfterAnother(warehouse), filters=view)
         reads = _last_reads(statements)
         assert len(reads) == 2 and all("FROM campaign_results" in read for read in reads)
         pd.testing.assert_frame_equal(parts, whole)

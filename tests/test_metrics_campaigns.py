@@ -30,7 +30,7 @@ from schema import MEMBER_DIMENSIONS as DIMENSIONS
 from store import tables
 from store.database import AppStore
 from tests import community
-from tests.conftest import WAREHOUSE_ENGINES, databases, make_warehouse, new_migrated_store
+from tests.conftest import WAREHOUSE_ENGINES, OneAfterAnother, databases, make_warehouse, new_migrated_store
 
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
 MEETUP_START = datetime(2025, 3, 3)  # the one campaign running in P
@@ -178,7 +178,7 @@ def test_a_page_waiting_for_one_filters_campaign_results_queries_them(loaders, s
     statements.clear()
     data.load_campaigns(loaders, "v", EUROPE)
     sent = [statement for statement in statements if "participant_before" in statement]
-    assert len(sent) in (1, 2)  # the whole, or its two parts side by side (PostgreSQL)
+    assert len(sent) == (2 if data.warehouse(loaders).runs_statements_side_by_side else 1)  # parts: PostgreSQL
     for statement in sent:  # the filtered query, the faster for one view
         assert "added.channel" not in statement.replace("`", "")
 
@@ -598,29 +598,17 @@ def test_the_funnels_and_the_lifts_parts_add_up_to_the_whole(fairs, by_members):
     assert added.sort_values(keys).to_dict("records") == whole.sort_values(keys).to_dict("records")
 
 
-class SideBySide:
-    """A warehouse that reads a campaign table's two parts side by side, as PostgreSQL does."""
-
-    runs_statements_side_by_side = True
-
-    def __init__(self, warehouse) -> None:
-        self.warehouse = warehouse
-
-    def run(self, statement) -> pd.DataFrame:
-        return self.warehouse.run(statement)
-
-
 @pytest.mark.parametrize(
     "period", [FAIRS_PERIOD, Filters(start=date(2025, 1, 1), end=date(2025, 2, 1))], ids=["fairs", "early alone"]
 )
 def test_the_campaign_table_read_in_two_parts_is_the_whole(fairs, period):
     whole = campaigns.results_table(warehouse=fairs, filters=period)
-    pd.testing.assert_frame_equal(campaigns.results_table(warehouse=SideBySide(fairs), filters=period), whole)
+    pd.testing.assert_frame_equal(campaigns.results_table(warehouse=OneAfterAnother(fairs), filters=period), whole)
     assert whole["campaign_id"].tolist() == (["early", "a-fair", "b-fair"] if period == FAIRS_PERIOD else ["early"])
     # Early word's lift has no member-day, so alone its part gives no row: its figures are still integers
     listed = fairs.run(campaigns.campaigns_query(filters=period))
     starts, ids = [pd.Timestamp(start).to_pydatetime() for start in listed["starts_at"]], list(listed["campaign_id"])
-    parts = campaigns._figures(SideBySide(fairs), period, starts, ids).set_index("campaign_id").sort_index()
+    parts = campaigns._figures(OneAfterAnother(fairs), period, starts, ids).set_index("campaign_id").sort_index()
     assert all(parts[name].dtype == "int64" for name in campaigns.RESULTS)
     one = fairs.run(campaigns.campaign_results_query(filters=period, starts=starts, campaign_ids=ids))
     pd.testing.assert_frame_equal(parts, one.set_index("campaign_id").sort_index(), check_dtype=False)

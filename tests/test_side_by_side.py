@@ -1,0 +1,63 @@
+"""Statements read side by side (data_sources.warehouse.Warehouse.run_side_by_side): on PostgreSQL
+on connections that share one snapshot, so a row written while they run is in none of their
+answers; elsewhere one after another."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import sqlalchemy as sa
+
+from data_sources.warehouse import Warehouse, side_by_side_thread
+from engines import create_engine
+
+COUNT = sa.text("SELECT count(*) AS n FROM counted")
+
+
+def _counted(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE counted (n INTEGER)")
+        connection.exec_driver_sql("INSERT INTO counted VALUES (1)")
+    engine.dispose()
+
+
+def test_postgresql_reads_them_from_one_snapshot(new_postgres_database):
+    url = new_postgres_database("side_by_side")
+    _counted(url)
+    warehouse = Warehouse(url)
+    writer = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+    written: list[str] = []
+    beside = f"{side_by_side_thread()}_"
+
+    def write_between(connection, cursor, statement, parameters, context, executemany):
+        """A row committed once the first connection has exported its snapshot, before the second
+        connection's first statement: a snapshot of its own would see it."""
+        if threading.current_thread().name.startswith(beside) and not written:
+            writer.execute("INSERT INTO counted VALUES (2)")
+            written.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", write_between)
+    try:
+        assert warehouse.runs_statements_side_by_side
+        first, second = warehouse.run_side_by_side([COUNT, COUNT])
+        assert written  # between the two connections' snapshots
+        assert first["n"].tolist() == second["n"].tolist() == [1]
+        assert warehouse.run(COUNT)["n"].tolist() == [2]  # the row was written all the same
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", write_between)
+        writer.close()
+        warehouse.dispose()
+
+
+def test_elsewhere_one_after_another(tmp_path):
+    url = f"sqlite:///{tmp_path / 'counted.db'}"
+    _counted(url)
+    warehouse = Warehouse(url)
+    try:
+        assert not warehouse.runs_statements_side_by_side
+        frames = warehouse.run_side_by_side([COUNT, sa.text("SELECT 7 AS n")])
+        assert [frame["n"].tolist() for frame in frames] == [[1], [7]]
+    finally:
+        warehouse.dispose()
