@@ -235,6 +235,48 @@ def test_a_database_queried_in_place_reads_its_campaigns_live(engine, tmp_path, 
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_in_place_a_participant_who_left_the_scope_since_the_rollup_leaves_the_lift(
+    engine, tmp_path, request, statements
+):
+    """lift_days keeps each member's segment and team flag as the rollup saw them, and the reached
+    members are matched in their scope now: a participant who has joined the team since, or left
+    the filtered segment, is in neither of the lift's groups, as when it is computed from
+    member-days, and as the funnel, read live, no longer counts them."""
+    url, frames = _queried_in_place(engine, tmp_path, request, "scope_moved")
+    warehouse = Warehouse(url)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(clock, "now", lambda: NOON)
+            warehouse.refresh_rollup(timezone="UTC")
+        start = pd.Timestamp(frames["campaigns"].set_index("campaign_id").loc["c030", "starts_at"])
+        acts = frames["activities"]
+        tagged = set(acts[acts["campaign_id"] == "c030"]["member_id"])
+        attended = set(frames["campaign_members"].query("campaign_id == 'c030' and status == 'attended'")["member_id"])
+        before = acts[(acts["occurred_at"] >= start - pd.Timedelta(days=30)) & (acts["occurred_at"] < start)]
+        developers = frames["members"].query("segment == 'developer' and ~is_team").set_index("member_id")
+        early = developers[developers["joined_at"] < start.to_pydatetime()].index
+        moved = sorted((tagged | attended) & set(before["member_id"]) & set(early))[:3]
+        assert len(moved) == 3
+        view = Filters(VIEW.start, VIEW.end, segment="developer")
+        had = _lift_row(warehouse, view, "c030")
+        with warehouse._current_engine().begin() as connection:
+            teamed = sa.update(schema.members).where(schema.members.c.member_id.in_(moved[:2])).values(is_team=True)
+            connection.execute(teamed)
+            left = sa.update(schema.members).where(schema.members.c.member_id == moved[2]).values(segment="designer")
+            connection.execute(left)
+        row = _lift_row(warehouse, view, "c030")
+        assert "FROM lift_days" in _last_read(statements)
+        computed = Filters(view.start, view.end, segment="developer", timezone="Etc/UTC")
+        pd.testing.assert_series_equal(row, _lift_row(warehouse, computed, "c030"))
+        assert row["eligible_participants"] == had["eligible_participants"] - 3
+        ours = _table(warehouse, view)
+        assert "FROM lift_days" in _last_read(statements)
+        pd.testing.assert_frame_equal(ours, _table(warehouse, computed))
+    finally:
+        warehouse.dispose()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_in_place_the_lift_reads_the_active_days_kept_around_the_listed_campaigns_starts(
     engine, tmp_path, request, statements
 ):
