@@ -673,6 +673,10 @@ def test_on_a_phone_every_chosen_status_reads_in_full(server, phone):
     open status ("In progress") was cut off on a phone; they wrap there instead."""
     phone.goto(f"{server}/feedback")
     phone.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
+    # The grid can be drawn before the filter bar's chosen items are (CI once read none of them).
+    tags = phone.locator(".st-key-feedback_filter_bar [data-testid=stMultiSelectTagsContainer] [data-tag]")
+    tags.nth(3).wait_for(timeout=30_000)
+    settled(phone)
     chosen = phone.evaluate(CHOSEN_STATUSES)
     assert [text for text, _ in chosen] == ["New", "Triaged", "Planned", "In progress"]
     assert [text for text, inside in chosen if not inside] == []  # none cut off, none hidden below
