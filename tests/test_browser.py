@@ -653,6 +653,7 @@ INBOX_BAR = """() => [...document.querySelectorAll('.st-key-feedback_filter_bar 
 def test_on_a_phone_the_inbox_filters_go_two_to_a_row_after_its_search_and_statuses(server, phone):
     phone.goto(f"{server}/feedback")
     phone.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
+    settled(phone)
     search, statuses, priority, assignee, sort = phone.evaluate(INBOX_BAR)
     assert search[2] == statuses[2] > 300 and statuses[1] > search[1]  # a row each, the phone's width
     assert priority[1] == assignee[1] > statuses[1] and priority[0] < assignee[0]  # side by side
