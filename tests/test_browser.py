@@ -28,6 +28,7 @@ from store.database import AppStore
 from surveys import links, registry
 from surveys.links import Audience
 from tests import seeded
+from ui.tiles import TILES_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -415,6 +416,7 @@ def test_a_manager_shares_a_view_that_opens_cleanly_and_fixed_in_a_fresh_browser
     added = "&members_region=North+America&members_period=Last+90+days&region=APAC&present=0"
     room.goto(link + added)
     assert members_tile(room) == europe  # the shared figures, whatever the address adds
+    laid_out(room)  # the app's layout, as its own pages have it (a shared page had none: tile labels cut)
     expect(room.get_by_text("Region: Europe")).to_be_visible()
     expect(
         room.get_by_text("Presentation mode hides email addresses, members' names and ids, what members wrote.")
@@ -438,6 +440,7 @@ def test_presenting_the_overview_in_chinese_fits_a_projector(server, browser, la
     # Measured once the run is over and the fonts are in, not as soon as the charts are drawn: a
     # busy CI run measured 1121 px once (zh-TW), which no run since has reproduced.
     settled(projector)
+    laid_out(projector)
     projector.evaluate("document.fonts.ready.then(() => true)")
     bottom, lowest = lowest_element(projector, within=1080)
     assert bottom <= 1080, lowest
@@ -482,6 +485,7 @@ def test_presenting_the_overview_fits_a_projector_and_members_show_no_email(serv
     # Measured once the run is over and the fonts are in, not as soon as the charts are drawn: a
     # busy CI run measured 1121 px once (zh-TW), which no run since has reproduced.
     settled(projector)
+    laid_out(projector)
     projector.evaluate("document.fonts.ready.then(() => true)")
     bottom, lowest = lowest_element(projector, within=1080)
     assert bottom <= 1080, lowest  # the first "slide" fits the screen
@@ -565,6 +569,16 @@ def session_kept(context: BrowserContext, *, timeout: float = 30) -> None:
         time.sleep(0.2)
 
 
+# Whether the app's layout (ui.page.LAYOUT) is in the page: Streamlit loads the code that draws an
+# st.html on demand, and under load a page's tiles were drawn before it (one to a row on a phone).
+LAID_OUT = f"[...document.querySelectorAll('style')].some(s => s.textContent.includes('st-key-{TILES_KEY}'))"
+
+
+def laid_out(page: Page) -> None:
+    """Wait until the app's layout applies (LAID_OUT)."""
+    page.wait_for_function(LAID_OUT, timeout=30_000)
+
+
 def settled(page: Page) -> None:
     """Wait until the app's run is over (no running indicator, no stale element)."""
     page.wait_for_function(
@@ -612,6 +626,7 @@ def test_on_a_phone_the_first_chart_is_within_two_screens(server, phone):
     phone.goto(server)
     chart = phone.get_by_test_id("stVegaLiteChart").first
     chart.wait_for(timeout=30_000)
+    laid_out(phone)
     top = chart.evaluate("node => node.getBoundingClientRect().top + window.scrollY")
     assert top < 2 * 844
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
@@ -638,6 +653,7 @@ SPLIT_WORDS = """() => [...document.querySelectorAll('[data-testid=stMetricDelta
 def test_on_a_phone_a_tiles_change_reads_in_full(server, phone, language):
     phone.goto(f"{server}/?lang={language}")
     phone.get_by_test_id("stMetricDelta").first.wait_for(timeout=30_000)
+    laid_out(phone)
     phone.wait_for_timeout(1000)
     changes = phone.evaluate(CHANGES)
     assert len(changes) >= 10 and any(why for why, *_ in changes if why in ("within the margin", "误差内"))
@@ -654,6 +670,7 @@ def test_on_a_phone_the_inbox_filters_go_two_to_a_row_after_its_search_and_statu
     phone.goto(f"{server}/feedback")
     phone.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
     settled(phone)
+    laid_out(phone)
     search, statuses, priority, assignee, sort = phone.evaluate(INBOX_BAR)
     assert search[2] == statuses[2] > 300 and statuses[1] > search[1]  # a row each, the phone's width
     assert priority[1] == assignee[1] > statuses[1] and priority[0] < assignee[0]  # side by side
@@ -678,6 +695,7 @@ def test_on_a_phone_every_chosen_status_reads_in_full(server, phone):
     tags = phone.locator(".st-key-feedback_filter_bar [data-testid=stMultiSelectTagsContainer] [data-tag]")
     tags.nth(3).wait_for(timeout=30_000)
     settled(phone)
+    laid_out(phone)
     chosen = phone.evaluate(CHOSEN_STATUSES)
     assert [text for text, _ in chosen] == ["New", "Triaged", "Planned", "In progress"]
     assert [text for text, inside in chosen if not inside] == []  # none cut off, none hidden below
@@ -688,6 +706,7 @@ def test_on_a_phone_the_level_tiles_go_two_to_a_row(server, phone):
     tiles = phone.locator(".st-key-pulse_tiles_moved_up [data-testid=stMetric]")
     tiles.nth(2).wait_for(timeout=30_000)
     settled(phone)
+    laid_out(phone)
     # All three read at once: the charts above them, drawn meanwhile, move them down the page.
     up, down, new = tiles.evaluate_all(
         "tiles => tiles.map(t => [t.getBoundingClientRect().x, t.getBoundingClientRect().y])"
