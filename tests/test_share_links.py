@@ -28,6 +28,8 @@ from store.database import AppStore
 from surveys import registry
 from surveys.definition import load_definition
 from tests.conftest import migrated_store
+from ui.page import LAYOUT
+from ui.presentation import STYLE as PRESENTING
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NOW = datetime(2026, 3, 10, 12)
@@ -476,8 +478,8 @@ def test_a_share_link_shows_the_signed_view_whatever_is_added_to_its_address(app
     assert [box.key for box in added.selectbox] == ["pulse_language_switch"]  # no filter widgets: the view is fixed
     assert not added.date_input
     assert "1 Mar 2025 – 7 Mar 2025" in captions(added) and "Region: EU" in captions(added)
-    style = "".join(element.proto.body for element in added.get("html"))
-    assert "stMetricValue" not in style  # present=1 added to the address does not present
+    styles = [element.proto.body for element in added.get("html")]
+    assert styles == [LAYOUT]  # the app's layout; present=1 added to the address does not present
 
 
 def test_a_link_made_to_present_presents_and_a_projector_shows_nothing_personal(app_store):
@@ -485,8 +487,8 @@ def test_a_link_made_to_present_presents_and_a_projector_shows_nothing_personal(
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"share": token, "present": "0"})
     at.run()
-    style = "".join(element.proto.body for element in at.get("html"))
-    assert "stMetricValue" in style  # presenting, as the link was made
+    styles = [element.proto.body for element in at.get("html")]
+    assert LAYOUT in styles and PRESENTING in styles  # presenting, as the link was made
     assert not at.get("download_button")
     assert "Presentation mode hides email addresses, what members wrote." in captions(at)
     columns = tables_shown(at)
