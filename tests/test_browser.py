@@ -28,6 +28,7 @@ from store.database import AppStore
 from surveys import links, registry
 from surveys.links import Audience
 from tests import seeded
+from ui.presentation import HEADLINE_KEY
 from ui.tiles import TILES_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -441,6 +442,7 @@ def test_presenting_the_overview_in_chinese_fits_a_projector(server, browser, la
     # busy CI run measured 1121 px once (zh-TW), which no run since has reproduced.
     settled(projector)
     laid_out(projector)
+    styled(projector, HEADLINE_KEY)  # and the presentation's
     projector.evaluate("document.fonts.ready.then(() => true)")
     bottom, lowest = lowest_element(projector, within=1080)
     assert bottom <= 1080, lowest
@@ -486,6 +488,7 @@ def test_presenting_the_overview_fits_a_projector_and_members_show_no_email(serv
     # busy CI run measured 1121 px once (zh-TW), which no run since has reproduced.
     settled(projector)
     laid_out(projector)
+    styled(projector, HEADLINE_KEY)  # and the presentation's
     projector.evaluate("document.fonts.ready.then(() => true)")
     bottom, lowest = lowest_element(projector, within=1080)
     assert bottom <= 1080, lowest  # the first "slide" fits the screen
@@ -569,14 +572,19 @@ def session_kept(context: BrowserContext, *, timeout: float = 30) -> None:
         time.sleep(0.2)
 
 
-# Whether the app's layout (ui.page.LAYOUT) is in the page: Streamlit loads the code that draws an
-# st.html on demand, and under load a page's tiles were drawn before it (one to a row on a phone).
-LAID_OUT = f"[...document.querySelectorAll('style')].some(s => s.textContent.includes('st-key-{TILES_KEY}'))"
+def styled(page: Page, key: str) -> None:
+    """Wait until a style of the app's for the containers keyed `key` is in the page: Streamlit
+    loads the code that draws an st.html on demand, and under load (CI) a page's tiles were drawn
+    before their style (one to a row on a phone)."""
+    page.wait_for_function(
+        f"[...document.querySelectorAll('style')].some(s => s.textContent.includes('st-key-{key}'))",
+        timeout=30_000,
+    )
 
 
 def laid_out(page: Page) -> None:
-    """Wait until the app's layout applies (LAID_OUT)."""
-    page.wait_for_function(LAID_OUT, timeout=30_000)
+    """Wait until the app's layout (ui.page.LAYOUT) applies."""
+    styled(page, TILES_KEY)
 
 
 def settled(page: Page) -> None:

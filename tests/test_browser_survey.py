@@ -17,7 +17,7 @@ from store import tables
 from store.database import AppStore
 from tests import test_browser
 from tests.test_browser import serve
-from ui.survey_form import ACCENT
+from ui.survey_form import ACCENT, FORM_KEY
 
 browser = test_browser.browser  # fixtures: the module's headless Chromium,
 phone = test_browser.phone  # and a page in it on a 390 x 844 touch screen
@@ -50,6 +50,7 @@ def server(data_dir: Path) -> Iterator[str]:
 def open_survey(phone: Page, server: str, slug: str, *, lang: str = "en") -> None:
     phone.goto(f"{server}/survey?s={slug}&lang={lang}")
     phone.get_by_role("button", name=re.compile("^(Submit|Next|提交|下一页|送出|下一頁)$")).wait_for(timeout=30_000)
+    test_browser.styled(phone, FORM_KEY)  # the form's own style, which lays a 0-10 scale out in one row
 
 
 def question(phone: Page, text: str) -> Locator:
