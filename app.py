@@ -108,7 +108,7 @@ def serve_share_link(settings: Settings, token: str) -> None:
         st.Page(shared.file, title=t(shared.nav), icon=shared.icon, url_path=shared.url),
         st.Page(shared.file, title=t(shared.nav), icon=shared.icon, url_path=f"{shared.url}-shared", default=True),
     ]
-    st.html(LAYOUT)  # as every page of the app has it: a shared page's tiles two to a row on a phone too
+    st.html(LAYOUT)  # as every dashboard page has it: a shared page's tiles two to a row on a phone too
     present()
     language_bar(None, None)
     with failures_end_the_page():

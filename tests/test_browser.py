@@ -29,6 +29,7 @@ from surveys import links, registry
 from surveys.links import Audience
 from tests import seeded
 from ui.presentation import HEADLINE_KEY
+from ui.survey_form import FORM_KEY
 from ui.tiles import TILES_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +144,7 @@ def test_clicking_a_chart_bar_filters_the_table_below(server, page):
     page.get_by_text("Top contributors").wait_for(timeout=30_000)
     platforms = page.get_by_test_id("stVegaLiteChart").nth(1)
     platforms.locator("canvas, svg").first.wait_for(timeout=30_000)
+    laid_out(page)  # the layout moves the page up: the click is aimed once it is in
     box = platforms.bounding_box()
     assert box is not None
     # Bars are sorted longest first from the left axis: the top one spans most of the width.
@@ -166,6 +168,7 @@ def test_a_member_answers_through_a_personal_link_on_a_phone(server, phone, demo
     )
     phone.goto(made["link"].iloc[0])
     phone.get_by_text("How easy was it to get started").first.wait_for(timeout=30_000)
+    styled(phone, FORM_KEY)  # the form laid out by its own style
     assert phone.get_by_test_id("stSidebar").count() == 0  # the survey and nothing else
     assert phone.get_by_role("dialog").count() == 0  # e.g. no "page not found"
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390  # no sideways scrolling
@@ -500,6 +503,7 @@ def test_presenting_the_overview_fits_a_projector_and_members_show_no_email(serv
     assert float(size.removesuffix("px")) >= 56
     projector.goto(f"{server}/members?present=1")  # a signed-in (local) admin presenting
     projector.get_by_text("Champions slipping away").wait_for(timeout=30_000)
+    styled(projector, HEADLINE_KEY)  # the presentation's style, which zooms the tables
     assert "@" not in visible_text(projector)
     expect(projector.get_by_text("Presentation mode hides email addresses")).to_be_visible()
     # A table's text grows with the rest (its canvas drawn larger), and the table keeps the page's width.
@@ -521,6 +525,7 @@ def test_presentation_mode_shows_the_tiles_without_navigation_or_filters(server,
     expect(page.get_by_test_id("stSelectbox").filter(has_text="Region")).to_be_hidden()  # in the page, not shown
     expect(page.get_by_role("link", name="Members")).to_have_count(0)
     expect(page.get_by_text("Region: Europe")).to_be_visible()  # the caption says which filters
+    styled(page, HEADLINE_KEY)  # the presentation's style, which sizes the tiles
     size = page.get_by_test_id("stMetricValue").first.evaluate("node => getComputedStyle(node).fontSize")
     assert float(size.removesuffix("px")) >= 48
 

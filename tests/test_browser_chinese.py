@@ -36,6 +36,11 @@ ALLOWED = set(
 FILE_NAMES = re.compile(r"\b[\w-]+\.(csv|xlsx|parquet|yaml|json|py)\b")  # members.csv: named as it must be
 WORD = re.compile(r"[A-Za-z]{2,}")
 CHARTS_DRAWN = "[...document.querySelectorAll('[data-testid=stVegaLiteChart]')].every(c => c.querySelector('svg'))"
+# Each file uploader's words are drawn by a style of its own (ui/uploads.py), with code Streamlit loads on demand.
+UPLOADERS_STYLED = (
+    "!document.querySelector('[data-testid=stFileUploader]')"
+    " || [...document.querySelectorAll('style')].some(s => s.textContent.includes('stFileUploaderDropzone'))"
+)
 OVERFLOW_GONE = "!/\\bmore\\b/.test(document.querySelector('[data-testid=stHeader]')?.innerText ?? '')"
 COLUMNS = [("members", "name"), ("members", "email"), ("activities", "platform"), ("campaigns", "name")]
 VISIBLE = """() => {
@@ -106,6 +111,7 @@ def english_on(page: Page, url: str, allowed: set[str]) -> list[str]:
     page.get_by_test_id("stMainBlockContainer").wait_for(timeout=30_000)
     settle(page)  # the runs are over
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)  # charts draw after the run
+    page.wait_for_function(UPLOADERS_STYLED, timeout=30_000)
     # The top navigation folds items into Streamlit's own "N more" until it has measured the header;
     # one still folded after the wait is named by the caller's assertion.
     with contextlib.suppress(PlaywrightTimeout):

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.test_browser import browser, laid_out, serve, server  # noqa: F401  (the module's Chromium and app)
+from tests.test_browser import browser, laid_out, serve, server, styled  # noqa: F401  (the module's Chromium and app)
 from tests.test_browser_chinese import chinese_dir, chinese_server  # noqa: F401  (a Chinese-first demo)
 from tests.test_browser_walk import settle
+from ui.presentation import HEADLINE_KEY
 
 ADDRESSES = (
     "overview",
@@ -50,6 +51,8 @@ def cut_labels(page: Page, url: str) -> tuple[int, list[str]]:
     page.get_by_test_id("stMetricLabel").first.wait_for(timeout=60_000)
     settle(page)  # every tile drawn
     laid_out(page)  # labels wrap by the app's layout
+    if "present=1" in url:
+        styled(page, HEADLINE_KEY)  # and are drawn larger by the presentation's
     page.evaluate("document.fonts.ready.then(() => true)")  # and measured in its own font
     return page.get_by_test_id("stMetricLabel").count(), page.evaluate(CUT)
 

@@ -19,7 +19,8 @@ from playwright.sync_api import expect
 from store import tables
 from store.database import AppStore
 from tests import test_browser
-from tests.test_browser import choose, serve, settled
+from tests.test_browser import choose, serve, settled, styled
+from ui.survey_form import FORM_KEY
 
 browser = test_browser.browser
 phone = test_browser.phone
@@ -142,6 +143,7 @@ def test_a_manager_builds_previews_and_publishes_and_a_member_answers_on_a_phone
     phone.goto(f"{server}/survey?s={SLUG}&lang=en")
     nps = phone.get_by_role("radiogroup", name=re.compile("^How likely are you to recommend"))
     nps.wait_for(timeout=30_000)
+    styled(phone, FORM_KEY)  # the form laid out by its own style
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
     nps.get_by_role("radio", name="3", exact=True).click()
     fill(phone.get_by_role("textbox", name="What is the main reason for your score?"), "Too few events near me")

@@ -24,7 +24,7 @@ from feedback import inbox
 from feedback.intake import NewFeedback, add_feedback
 from store import tables
 from store.database import AppStore
-from tests.test_browser import browser, choose, serve, session_kept, settled  # noqa: F401 (fixtures)
+from tests.test_browser import browser, choose, laid_out, serve, session_kept, settled  # noqa: F401 (fixtures)
 
 ROW = 35  # Streamlit's grid: the header and each row are 35 px high
 
@@ -64,6 +64,7 @@ def open_list(page: Page, server: str, query: str = "") -> None:
     page.goto(f"{server}/feedback{query}")
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=30_000)
     settled(page)
+    laid_out(page)  # the layout moves the list up: rows are clicked and pictured once it is in
 
 
 def tick(page: Page, row: int) -> None:
