@@ -213,12 +213,7 @@ class Warehouse:
         engine when the rollup keeps others by the time it ended: another process rebuilt it since
         the engine was marked, and the statement may have read another day's rows, or none. (A
         DuckDB build never changes.)"""
-        frame, stale = self._run(statement)
-        if stale:
-            log.info("The rollup was rebuilt with other windows or figures kept; the statement runs again")
-            self.dispose()
-            frame, _ = self._run(statement)
-        return frame
+        return self._fresh(lambda: [self._run(statement)])[0]
 
     def run_side_by_side(self, statements: list[sa.Executable]) -> list[pd.DataFrame]:
         """Each statement's rows, as run gives them, read at once where runs_statements_side_by_side,
@@ -227,12 +222,17 @@ class Warehouse:
         whatever is written meanwhile. Elsewhere one after another."""
         if len(statements) < 2 or not self.runs_statements_side_by_side:
             return [self.run(statement) for statement in statements]
-        read = self._run_side_by_side(statements)
-        if any(stale for _, stale in read):
+        return self._fresh(lambda: self._run_side_by_side(statements))
+
+    def _fresh(self, read: Callable[[], list[tuple[pd.DataFrame, bool]]]) -> list[pd.DataFrame]:
+        """The frames `read` gives (each with whether it may be stale: _read), read once more on a
+        newly marked engine when one may be."""
+        answers = read()
+        if any(stale for _, stale in answers):
             log.info("The rollup was rebuilt with other windows or figures kept; the statements run again")
             self.dispose()
-            read = self._run_side_by_side(statements)
-        return [frame for frame, _ in read]
+            answers = read()
+        return [frame for frame, _ in answers]
 
     def _run_side_by_side(self, statements: list[sa.Executable]) -> list[tuple[pd.DataFrame, bool]]:
         """The first statement on a connection whose snapshot the others, each in a thread of its
