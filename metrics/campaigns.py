@@ -47,8 +47,8 @@ from data_sources.keyed_rows import keyed_tables
 from data_sources.rollup import Before, KeptFigures, added_up, keep_figures
 from engines import ReadsSideBySide
 from metrics.filters import Filters, day_number, from_day_number, kept_views, narrowed
-from metrics.kept import Kept, of_keys, views_kept
-from metrics.member_days import member_attributes, member_days
+from metrics.kept import Kept, views_kept
+from metrics.member_days import member_attributes, member_days, of_key_ids
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio, sum_where
 from metrics.surveys import csat_of, nps_of
@@ -69,23 +69,38 @@ activities, campaigns, campaign_members, members = (
 @dataclass(frozen=True)
 class Only:
     """What narrows results_query to some members (an increment's share of the kept figures): the
-    conditions on `members` and on `activities` each part adds, and those on a member key; `keyed`,
-    the canonical tables whose rows carry their member's key in this build (keyed_tables)."""
+    rollup keys of those members (`key_set`), the member ids the canonical tables hold that the
+    rollup does not count yet (`newcomers`, left out) and the conditions on `activities` each part
+    adds; `keyed`, the canonical tables whose rows carry their member's key in this build
+    (keyed_tables)."""
 
-    members: tuple[sa.ColumnElement[bool], ...] = ()
     activities: tuple[sa.ColumnElement[bool], ...] = ()
     key_set: sa.Select | None = None
+    newcomers: sa.Select | None = None
     keyed: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, keys: sa.Select | None, before: Before | None, keyed: frozenset[str] = frozenset()) -> Only:
         """The members with rollup `keys` (all, for None), less what `before` says the canonical
         tables hold that the rollup does not count yet (the share before an increment's update)."""
-        conditions = [] if keys is None else [_with_keys(members.c.member_id, keys)]
-        if before is not None:
-            conditions.append(members.c.member_id.not_in(before.member_ids))
-        appended = (activities.c.activity_id.not_in(before.activity_ids),) if before is not None else ()
-        return cls(tuple(conditions), appended, keys, keyed)
+        if before is None:
+            return cls(key_set=keys, keyed=keyed)
+        appended = (activities.c.activity_id.not_in(before.activity_ids),)
+        return cls(appended, keys, before.member_ids, keyed)
+
+    def people(self, filters: Filters) -> tuple[sa.FromClause, list[sa.ColumnElement[bool]]]:
+        """The in-scope members a part reads (member_id, joined_at and the DIMENSIONS) and the
+        conditions that take them: `members` for everyone; for some members, their rollup
+        attributes found by key (member_attributes), where matching a million members' text ids
+        to the keys' was most of an increment's campaign share."""
+        if self.key_set is None:
+            people: sa.FromClause = members
+            conditions = member_conditions(filters)
+        else:
+            people, conditions = member_attributes(filters, keys=self.key_set, name="people"), []
+        if self.newcomers is not None:
+            conditions.append(people.c.member_id.not_in(self.newcomers))
+        return people, conditions
 
     def rows(self, table: sa.Table) -> list[sa.ColumnElement[bool]]:
         """`table`'s rows of the members with the rollup keys: by the key they carry where they do
@@ -96,20 +111,10 @@ class Only:
             return []
         if table.name in self.keyed:
             return [sa_internals.added_column(table, KEY_COLUMN, sa.Integer).in_(self.key_set)]
-        return [_with_keys(table.c.member_id, self.key_set)]
-
-    def keys(self, key: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
-        """`key` among the rollup keys: a share is compiled for the rollup (compiled_for_kept), where
-        member-days carry integer keys, not the member ids of the computed path."""
-        return of_keys(key, self.key_set)
+        return of_key_ids(table.c.member_id, self.key_set)
 
 
 EVERYONE = Only()
-
-
-def _with_keys(member_id: sa.ColumnElement, keys: sa.Select) -> sa.ColumnElement[bool]:
-    """`member_id` among the members whose rollup key is in `keys`."""
-    return member_id.in_(sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(keys)))
 
 
 def _selected(filters: Filters, campaign_id: str | None = None) -> sa.Subquery:
@@ -195,18 +200,19 @@ def _touches(
         .group_by(marks.c.campaign_id, marks.c.member_id)
         .subquery("flags")
     )
+    people, in_scope = only.people(filters)
     return (
         sa.select(
             flags,
-            members.c.joined_at,
-            *(members.c[name] for name in DIMENSIONS),
+            people.c.joined_at,
+            *(people.c[name] for name in DIMENSIONS),
             selected.c.starts_at,
             selected.c.ends_at,
             ((flags.c.attended == 1) | (flags.c.tagged == 1)).label("participant"),
         )
-        .join(members, members.c.member_id == flags.c.member_id)
+        .join(people, people.c.member_id == flags.c.member_id)
         .join(selected, selected.c.campaign_id == flags.c.campaign_id)
-        .where(*member_conditions(filters), *only.members)
+        .where(*in_scope)
         .cte("touches")
     )
 
@@ -232,18 +238,15 @@ def _invited(filters: Filters, selected: sa.Subquery, by: tuple[str, ...], only:
     key makes each invitation one row), and eligible_exposed, those of them who joined before its
     start (the funnel adds those it reached uninvited). Found by the join to `selected`, not by the
     campaigns' ids: by those, each PostgreSQL worker hashed every invitation (docs/performance.md)."""
-    keys = [campaign_members.c.campaign_id, *(members.c[name] for name in by)]
-    early = members.c.joined_at < selected.c.starts_at
+    people, in_scope = only.people(filters)
+    keys = [campaign_members.c.campaign_id, *(people.c[name] for name in by)]
+    early = people.c.joined_at < selected.c.starts_at
     return (
         sa.select(*keys, sa.func.count().label("invited"), count_where(early).label("eligible_exposed"))
         .select_from(campaign_members)
-        .join(members, members.c.member_id == campaign_members.c.member_id)
+        .join(people, people.c.member_id == campaign_members.c.member_id)
         .join(selected, selected.c.campaign_id == campaign_members.c.campaign_id)
-        .where(
-            campaign_members.c.status == "invited",
-            *member_conditions(filters),
-            *only.members,
-        )
+        .where(campaign_members.c.status == "invited", *in_scope, *only.rows(campaign_members))
         .group_by(*keys)
     )
 
@@ -278,7 +281,7 @@ def _window_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
     drops the join to member_keys)."""
     start_days = _start_days(filters, starts)
     first, end = from_day_number(start_days[0] - LIFT_DAYS), from_day_number(start_days[-1] + LIFT_DAYS)
-    days = member_days(filters, first, end)
+    days = member_days(filters, first, end, keys=only.key_set)
     # Every campaign meets every offset on an equal key (1) rather than ON true: ClickHouse reorders a
     # cross join after the member-days and filters on the day last (17M rows at 1M activities, 15x slower).
     key: sa.Label[Any] = sa.literal_column("1").label("k")
@@ -309,7 +312,6 @@ def _window_days(filters: Filters, selected: sa.Subquery, starts: list[datetime]
         )
         .select_from(days)
         .join(window, window.c.day == days.c.day)
-        .where(*only.keys(days.c.member_key))
         .subquery("window_days")
     )
 
@@ -319,9 +321,10 @@ def _joined_since(filters: Filters, selected: sa.Subquery, only: Only = EVERYONE
     dimensions): the lift leaves them out of both groups. They are few, and an index on the join
     time finds them, where those who joined before were nearly every member, read once per
     campaign. A cross join narrowed in WHERE, as ClickHouse joins on equal keys only."""
+    people, in_scope = only.people(filters)
     return (
-        sa.select(selected.c.campaign_id, members.c.member_id, *(members.c[name] for name in DIMENSIONS))
-        .where(members.c.joined_at >= selected.c.starts_at, *member_conditions(filters), *only.members)
+        sa.select(selected.c.campaign_id, people.c.member_id, *(people.c[name] for name in DIMENSIONS))
+        .where(people.c.joined_at >= selected.c.starts_at, *in_scope)
         .cte("joined_since")
     )
 
@@ -362,13 +365,13 @@ def _mark_flags(touches: sa.CTE, since: sa.CTE, invitations: sa.Subquery | None 
     )
 
 
-def _lift_marks(filters: Filters, flags: sa.Subquery) -> sa.Subquery:
+def _lift_marks(filters: Filters, flags: sa.Subquery, only: Only = EVERYONE) -> sa.Subquery:
     """_mark_flags' rows by the key member-days carry (member_key for member_id).
 
     These rows are what a campaign's member-days are matched against: eligibility (joined before
     the start) was a join time read with every member-day, which on PostgreSQL at a million members
     joined 2.3 million of them to the member keys. Only their keys are read from member_attributes."""
-    member = member_attributes(filters, name="marked")
+    member = member_attributes(filters, keys=only.key_set, name="marked")
     return (
         sa.select(flags.c.campaign_id, member.c.member_key, flags.c.exposed, flags.c.participant, flags.c.late)
         .join(member, member.c.member_id == flags.c.member_id)
@@ -417,7 +420,7 @@ def _lift_days(
     compared with whom (the funnel) is still read live, and matched to them by member id, which
     they carry (keying the marked members was a hash of the million member keys)."""
     days = _window_days(filters, selected, starts, only)
-    marks = _lift_marks(filters, _mark_flags(touches, since, invitations))
+    marks = _lift_marks(filters, _mark_flags(touches, since, invitations), only)
     by_key = days.outerjoin(
         marks, (marks.c.campaign_id == days.c.campaign_id) & (marks.c.member_key == days.c.member_key)
     )
@@ -453,11 +456,12 @@ def _joined_before(
     """Rows that add up, per campaign (and `by` dimensions), to the in-scope members who joined
     before its start (`eligible`): everyone, less those who joined since (a negative count)."""
     key: sa.Label[Any] = sa.literal_column("1").label("k")  # an equal key, not ON true (ClickHouse)
+    people, in_scope = only.people(filters)
     sizes = (
-        sa.select(*(members.c[name] for name in by), sa.func.count().label("members"), key)
-        .select_from(members)
-        .where(*member_conditions(filters), *only.members)
-        .group_by(*(members.c[name] for name in by))
+        sa.select(*(people.c[name] for name in by), sa.func.count().label("members"), key)
+        .select_from(people)
+        .where(*in_scope)
+        .group_by(*(people.c[name] for name in by))
         .subquery("sizes")
     )
     each_campaign = sa.select(selected.c.campaign_id, key).subquery("each_campaign")

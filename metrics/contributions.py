@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 import schema
 from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
-from metrics.kept import Kept, keep_by_view, of_keys, period_id
+from metrics.kept import Kept, keep_by_view, period_id
 from metrics.member_days import activity_days, member_attributes, member_days
 from metrics.sql import count_where, member_conditions, week_start
 from rollup.build import is_contribution
@@ -69,12 +69,12 @@ def active_by_platform_query(*, filters: Filters, by_members: bool = False, keys
     on two platforms counts on both. `by_members`: per member combination too (what the rollup
     keeps, engagement_platforms, whose rows a view on its period reads instead), of the members
     with `keys` only, when given (rollup keys: an increment's share)."""
-    days = activity_days(filters, filters.previous().start, filters.end)
+    days = activity_days(filters, filters.previous().start, filters.end, keys=keys)
     current = sa.case((days.c.day >= day_number(filters.start), 1), else_=0)
     by: list[sa.ColumnElement] = []
     rows: sa.FromClause = days
     if by_members:
-        member = member_attributes(filters)
+        member = member_attributes(filters, keys=keys)
         rows = days.join(member, member.c.member_key == days.c.member_key)
         by = [member.c[name] for name in DIMENSIONS]
     # Each (platform, member, period) once, then counted: count(DISTINCT) per platform made
@@ -82,7 +82,6 @@ def active_by_platform_query(*, filters: Filters, by_members: bool = False, keys
     active = (
         sa.select(days.c.platform, *by, days.c.member_key, current.label("current"))
         .select_from(rows)
-        .where(*of_keys(days.c.member_key, keys))
         .distinct()
         .subquery("active")
     )
@@ -125,14 +124,13 @@ def contribution_counts_query(
     the absence factor each grouped them per member, twice per period. `by_members`: per member
     combination too (what the rollup keeps, engagement_counts, whose rows a view on its period
     reads instead), of the members with `keys` only, when given (an increment's share)."""
-    days = member_days(filters, filters.previous().start, filters.end)
+    days = member_days(filters, filters.previous().start, filters.end, keys=keys)
     period = sa.case((days.c.day >= day_number(filters.start), 1), else_=0)
     by = [days.c[name] for name in DIMENSIONS] if by_members else []
     per_member = (  # a member's combination is one: grouping by it too splits no member
         sa.select(
             *by, period.label("period"), sa.cast(sa.func.sum(days.c.contributions), sa.Integer).label("contributions")
         )
-        .where(*of_keys(days.c.member_key, keys))
         .group_by(days.c.member_key, period, *by)
         .subquery("per_member")
     )
@@ -242,11 +240,11 @@ def _member_totals(
     points, contributions and active days (of the activities of `platform` and `kind`, when given),
     and `by_members` their combination."""
     if platform is None and kind is None:
-        days = member_days(filters, filters.start, filters.end)
+        days = member_days(filters, filters.start, filters.end, keys=keys)
         contributions, active_days = sa.func.sum(days.c.contributions), sa.func.count()
         narrowed = []
     else:
-        days = activity_days(filters, filters.start, filters.end)
+        days = activity_days(filters, filters.start, filters.end, keys=keys)
         contributions = sa.func.sum(sa.case((is_contribution(days.c.kind), days.c.activities), else_=0))
         active_days = sa.func.count(sa.distinct(days.c.day))
         asked = ((days.c.platform, platform), (days.c.kind, kind))
@@ -258,12 +256,12 @@ def _member_totals(
             contributions.label("contributions"),
             active_days.label("active_days"),
         )
-        .where(*narrowed, *of_keys(days.c.member_key, keys))
+        .where(*narrowed)
         .group_by(days.c.member_key)
         .subquery("totals")
     )
     # The id joins the per-member totals: grouping by it too carried text through the aggregation.
-    member = member_attributes(filters)
+    member = member_attributes(filters, keys=keys)
     return sa.select(
         *(member.c[name] for name in DIMENSIONS if by_members),
         member.c.member_id,

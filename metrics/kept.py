@@ -70,11 +70,6 @@ def period_id(filters: Filters) -> str:
     return f"{day_number(filters.start)}:{day_number(filters.end)}"
 
 
-def of_keys(key: sa.ColumnElement, keys: sa.Select | None) -> list[sa.ColumnElement[bool]]:
-    """`key` among the rollup keys of an increment's share, when given (no condition otherwise)."""
-    return [] if keys is None else [key.in_(keys)]
-
-
 def _of_views(views: list[Filters], rows: Callable[[Filters], sa.Select]) -> sa.CompoundSelect:
     """`rows` of each view, each row with its view's period first (the kept tables' `view`)."""
     return sa.union_all(

@@ -81,11 +81,20 @@ def _compile_from_rollup(element: FromRollup, compiler: SQLCompiler, **kw: objec
 
 
 def member_days(
-    filters: Filters, first: date, end: date, *, member_ids: list[str] | None = None, name: str = "days"
+    filters: Filters,
+    first: date,
+    end: date,
+    *,
+    member_ids: list[str] | None = None,
+    keys: sa.Select | None = None,
+    name: str = "days",
 ) -> FromRollup:
     """Member-days of in-scope members (filters' member conditions, never the team) on local days
-    [first, end), optionally of the given members only. Columns: member_key, member_id, day,
-    activities, contributions, points, joined_at, channel, region, segment."""
+    [first, end), optionally of the given members only, or of those with the rollup `keys` (an
+    increment's share: from the rollup only, the member keys joined narrowed to them too, where
+    hashing a million of them for a few thousand members' rows was most of the share). Columns:
+    member_key, member_id, day, activities, contributions, points, joined_at, channel, region,
+    segment."""
     in_days = (rollup.c.day >= day_number(first), rollup.c.day < day_number(end))
     scope = (
         day_in_scope(rollup, filters) if member_ids is None else key_in_scope(rollup.c.member_key, filters, member_ids)
@@ -106,13 +115,17 @@ def member_days(
             *(member_groups.c[name] for name in schema.MEMBER_DIMENSIONS),
         )
         .select_from(
-            rollup.outerjoin(member_keys, member_keys.c.member_key == rollup.c.member_key).outerjoin(
-                member_groups, member_groups.c.group_key == rollup.c.group_key
-            )
+            rollup.outerjoin(
+                member_keys, sa.and_(member_keys.c.member_key == rollup.c.member_key, *of_keys(member_keys, keys))
+            ).outerjoin(member_groups, member_groups.c.group_key == rollup.c.group_key)
         )
-        .where(scope, *in_days)
+        .where(scope, *in_days, *of_keys(rollup, keys))
     )
-    conditions = [activities.c.occurred_at >= filters.utc(first), activities.c.occurred_at < filters.utc(end)]
+    conditions = [
+        activities.c.occurred_at >= filters.utc(first),
+        activities.c.occurred_at < filters.utc(end),
+        *of_key_ids(activities.c.member_id, keys),
+    ]
     if member_ids is not None:
         conditions.append(one_of(activities.c.member_id, member_ids))
     days = grouped_activities(filters.timezone, *conditions)
@@ -120,15 +133,25 @@ def member_days(
     return FromRollup(name, filters.timezone, from_rollup, from_activities)
 
 
-def activity_days(filters: Filters, first: date, end: date, *, name: str = "activity_days") -> FromRollup:
-    """Activities of in-scope members on local days [first, end) per member, day, kind and platform.
-    Columns: member_key, day, kind, platform, activities, points. For the figures by kind or
-    platform: from the rollup they count integer keys, not text ids joined to a million members."""
+def activity_days(
+    filters: Filters, first: date, end: date, *, keys: sa.Select | None = None, name: str = "activity_days"
+) -> FromRollup:
+    """Activities of in-scope members (of those with the rollup `keys` only, when given: an
+    increment's share) on local days [first, end) per member, day, kind and platform. Columns:
+    member_key, day, kind, platform, activities, points. For the figures by kind or platform: from
+    the rollup they count integer keys, not text ids joined to a million members."""
     source = activity_rollup
     from_rollup = sa.select(*source.c).where(
-        source.c.day >= day_number(first), source.c.day < day_number(end), key_in_scope(source.c.member_key, filters)
+        source.c.day >= day_number(first),
+        source.c.day < day_number(end),
+        key_in_scope(source.c.member_key, filters),
+        *of_keys(source, keys),
     )
-    conditions = [activities.c.occurred_at >= filters.utc(first), activities.c.occurred_at < filters.utc(end)]
+    conditions = [
+        activities.c.occurred_at >= filters.utc(first),
+        activities.c.occurred_at < filters.utc(end),
+        *of_key_ids(activities.c.member_id, keys),
+    ]
     grouped = grouped_activities(filters.timezone, *conditions, by=(activities.c.kind, activities.c.platform))
     computed = (
         sa.select(*activity_day_columns(grouped, grouped.c.member_id))
@@ -160,18 +183,35 @@ def day_in_scope(days: sa.FromClause, filters: Filters) -> sa.ColumnElement[bool
     return team & days.c.group_key.in_(groups)
 
 
-def member_attributes(filters: Filters, *, member_ids: list[str] | None = None, name: str = "attributes") -> FromRollup:
-    """In-scope members (of the given ones only, when given) keyed like member_days (member_key,
-    member_id, joined_at, channel, region, segment): to join per-member aggregates of member-days
-    to, which is cheaper than carrying the text columns through the aggregation."""
+def member_attributes(
+    filters: Filters, *, member_ids: list[str] | None = None, keys: sa.Select | None = None, name: str = "attributes"
+) -> FromRollup:
+    """In-scope members (of the given ones only, or of those with the rollup `keys`, when given)
+    keyed like member_days (member_key, member_id, joined_at, channel, region, segment): to join
+    per-member aggregates of member-days to, which is cheaper than carrying the text columns
+    through the aggregation."""
     columns = ("member_id", "joined_at", *schema.MEMBER_DIMENSIONS)
     from_rollup = sa.select(member_keys.c.member_key, *(member_keys.c[column] for column in columns)).where(
-        *member_conditions(filters, member_keys)
+        *member_conditions(filters, member_keys), *of_keys(member_keys, keys)
     )
     computed = sa.select(members.c.member_id.label("member_key"), *(members.c[column] for column in columns)).where(
-        *member_conditions(filters)
+        *member_conditions(filters), *of_key_ids(members.c.member_id, keys)
     )
     if member_ids is not None:
         from_rollup = from_rollup.where(one_of(member_keys.c.member_id, member_ids))
         computed = computed.where(one_of(members.c.member_id, member_ids))
     return FromRollup(name, filters.timezone, from_rollup, computed)
+
+
+def of_keys(table: sa.FromClause, keys: sa.Select | None) -> list[sa.ColumnElement[bool]]:
+    """`table`'s rows whose member_key is among the rollup `keys` of an increment's share, when
+    given (no condition otherwise)."""
+    return [] if keys is None else [table.c.member_key.in_(keys)]
+
+
+def of_key_ids(member_id: sa.ColumnElement, keys: sa.Select | None) -> list[sa.ColumnElement[bool]]:
+    """`member_id` among the ids of the members with the rollup `keys`, when given: the rows of a
+    table that carries member ids, not keys (a canonical table, or what is computed from one)."""
+    if keys is None:
+        return []
+    return [member_id.in_(sa.select(member_keys.c.member_id).where(member_keys.c.member_key.in_(keys)))]

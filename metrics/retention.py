@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import schema
 from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
-from metrics.kept import Kept, keep_by_view, of_keys, period_id
-from metrics.member_days import FromRollup, member_attributes
+from metrics.kept import Kept, keep_by_view, period_id
+from metrics.member_days import FromRollup, member_attributes, of_keys
 from metrics.member_periods import first_days, first_rows_in_rollup
 from metrics.scope import Runner
 from metrics.sql import days_later, member_conditions, ratio
@@ -65,7 +65,7 @@ def _profile(filters: Filters, keys: sa.Select | None = None) -> sa.Select:
     starts = (earlier.start, previous.start, filters.start)
     firsts = first_days(filters, periods)
     # The member's dimensions join one row per member and period, not every member-day.
-    member = member_attributes(filters)
+    member = member_attributes(filters, keys=keys)
     joined = _joined(member.c.joined_at, [filters.utc(start) for start in starts])
     grouped = [
         *(member.c[name] for name in MEMBER_DIMENSIONS),
@@ -77,7 +77,7 @@ def _profile(filters: Filters, keys: sa.Select | None = None) -> sa.Select:
         sa.select(*grouped, sa.func.count().label("members"))
         .select_from(firsts)
         .join(member, member.c.member_key == firsts.c.member_key)
-        .where(*of_keys(firsts.c.member_key, keys))
+        .where(*of_keys(firsts, keys))
         .group_by(*grouped)
     )
     rows = (
@@ -85,7 +85,7 @@ def _profile(filters: Filters, keys: sa.Select | None = None) -> sa.Select:
         .add_columns(
             _joined(rollup.c.joined_day, [day_number(start) for start in starts]).label("joined"), rollup.c.group_key
         )
-        .where(*of_keys(rollup.c.member_key, keys))
+        .where(*of_keys(rollup, keys))
     )
     first_rows = rows.subquery("first_rows")
     by_group = [first_rows.c.group_key, first_rows.c.joined, first_rows.c.period, first_rows.c.was_active]
