@@ -113,6 +113,7 @@ redone = _temporary(
 )
 redone_days = _temporary("pulse_redone_days", *_like(activity_rollup))  # their activity_days from from_day
 redone_rows = _temporary("pulse_redone_rows", sa.Column("member_key", sa.Integer), sa.Column("day", sa.Integer))
+window_days = _temporary("pulse_window_days", *_like(rollup))  # the touched members' member-days in the windows
 
 
 @dataclass(frozen=True)
@@ -205,10 +206,14 @@ def _redo_windows(connection: Connection, timezone: str) -> list[tuple[int, int]
     if WINDOWS_KEY not in state:
         return []
     kept, wanted = windows_of(state), windows_to_keep(timezone)
-    if kept == wanted:
-        in_touched = sa.select(touched_members.c.member_key)
+    if kept == wanted and wanted:
+        # their member-days in the windows first: the windows' self-joins read those few, where
+        # each read every member's and left the touched members' rows last (0.25 s at a million)
+        first, end = min(start for start, _ in wanted), max(end for _, end in wanted)
+        in_windows = sa.select(rollup).where(_touched(rollup), rollup.c.day >= first, rollup.c.day < end)
+        connection.execute(window_days.insert().from_select(list(window_days.c), in_windows))
         connection.execute(sa.delete(member_windows).where(_touched(member_windows)))
-        rows = member_windows_query(wanted, lambda window: window.c.member_key.in_(in_touched))
+        rows = member_windows_query(wanted, days=window_days)
     else:
         connection.execute(sa.delete(member_windows))
         rows = member_windows_query(wanted)

@@ -11,7 +11,6 @@ from member_days, then member_windows from member_days for the windows the kept 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -241,14 +240,14 @@ def member_months_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
     )
 
 
-def window_rows(start: int, end: int, *, name: str = "window") -> sa.Select:
+def window_rows(start: int, end: int, *, name: str = "window", days: sa.Table = rollup) -> sa.Select:
     """member_windows' columns but the window's bounds, of the members active in [start, end) (day
-    numbers), from member_days. Each member's last active day in the window (the next one is after
-    it, or there is none) is joined to their first (the previous one is before it, or there is
-    none): the weeks are the last day's running count less the first's, plus the first day's own
-    week; the contributions likewise, plus the first day's own. Two filtered reads of the window's
-    member-days, where grouping them per member was slower."""
-    last, first = rollup.alias(f"last_{name}"), rollup.alias(f"first_{name}")
+    numbers), from member_days (or `days`, some of its rows). Each member's last active day in the
+    window (the next one is after it, or there is none) is joined to their first (the previous one
+    is before it, or there is none): the weeks are the last day's running count less the first's,
+    plus the first day's own week; the contributions likewise, plus the first day's own. Two
+    filtered reads of the window's member-days, where grouping them per member was slower."""
+    last, first = days.alias(f"last_{name}"), days.alias(f"first_{name}")
     return (
         sa.select(
             last.c.member_key,
@@ -271,25 +270,19 @@ def window_rows(start: int, end: int, *, name: str = "window") -> sa.Select:
     )
 
 
-def member_windows_query(
-    windows: list[tuple[int, int]], *conditions: Callable[[sa.Subquery], sa.ColumnElement[bool]]
-) -> sa.Select | sa.CompoundSelect:
+def member_windows_query(windows: list[tuple[int, int]], *, days: sa.Table = rollup) -> sa.Select | sa.CompoundSelect:
     """Every member's figures over each [start, end) of `windows` (day numbers), for `CREATE TABLE
-    member_windows AS`; `conditions` on each window's rows (given window_rows' columns: some members'
-    only). No windows: no rows."""
+    member_windows AS`, from member_days or `days` (a table of some of its rows: some members'
+    only, as an increment redoes them). No windows: no rows."""
     if not windows:
         return sa.select(*(sa.cast(sa.null(), column.type).label(column.name) for column in member_windows.c)).where(
             sa.false()
         )
     parts = []
     for number, (start, end) in enumerate(windows):
-        rows = window_rows(start, end, name=str(number)).subquery(f"window_{number}")
+        rows = window_rows(start, end, name=str(number), days=days).subquery(f"window_{number}")
         bounds = [sa.literal(start, sa.Integer).label("start_day"), sa.literal(end, sa.Integer).label("end_day")]
-        parts.append(
-            sa.select(*bounds, *(rows.c[c.name] for c in member_windows.c if c.name in rows.c)).where(
-                *(condition(rows) for condition in conditions)
-            )
-        )
+        parts.append(sa.select(*bounds, *(rows.c[c.name] for c in member_windows.c if c.name in rows.c)))
     return sa.union_all(*parts) if len(parts) > 1 else parts[0]
 
 
