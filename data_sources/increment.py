@@ -244,7 +244,8 @@ def _shares_before(
 
 def _holds_today(connection: Connection, timezone: str, kept: KeptFigures, state: dict[str, str]) -> bool:
     """Whether the kept figures' table holds today's kept views (the ids pulse_info names)."""
-    return frozenset(kept.rows(connection, timezone)[0]) == kept_ids(state, kept.key)
+    ids = kept.ids(connection, timezone) if kept.ids else kept.rows(connection, timezone)[0]
+    return frozenset(ids) == kept_ids(state, kept.key)
 
 
 def _share(

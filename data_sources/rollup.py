@@ -148,6 +148,7 @@ def _create_table(connection: Connection, table: sa.Table, select: sa.sql.compil
 
 
 KeptRows = Callable[[Connection, str], tuple[list[str], sa.Select | None]]
+KeptIds = Callable[[Connection, str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,9 @@ class KeptFigures:
     dialect's attribute (KEPT_ATTRIBUTES) is marked with that; `rows(connection, timezone)` gives
     those ids and the query of the table's rows (None: none) for the views it keeps today in
     `timezone` (the campaigns they list, or their start days; metrics.kept.views_kept), from the
-    rollup just written; `share`, the rows some members alone make in them, and `merge`,
+    rollup just written, and `ids` those ids alone, when they come cheaper than with the query (an
+    increment asks twice for each figure whether its table holds them); `share`, the rows some
+    members alone make in them, and `merge`,
     how the table's rows follow from its rows and the touched members' share before and after (an
     increment only adds activities and members: `added_up` where the rows are counts); `reads`, the
     other canonical tables the figures come from, which an increment may replace whole (campaigns
@@ -194,6 +197,7 @@ class KeptFigures:
     table: sa.Table
     key: str
     rows: KeptRows
+    ids: KeptIds | None = None
     share: Share | None = None
     merge: Merge | None = None
     reads: frozenset[str] = frozenset()  # canonical tables besides members and activities it reads

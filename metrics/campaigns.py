@@ -646,6 +646,11 @@ def kept_views_rows(connection: Connection, timezone: str) -> tuple[list[str], s
     return ids, results_query(filters=view, starts=starts, by_members=True, campaign_ids=ids)
 
 
+def kept_views_ids(connection: Connection, timezone: str) -> list[str]:
+    """kept_views_rows' campaign ids alone."""
+    return [str(row.campaign_id) for row in _listed_by_kept_views(connection, timezone)[1]]
+
+
 def kept_share(connection: Connection, timezone: str, keys: sa.Select, before: Before | None) -> sa.Select:
     """Of the kept campaigns, the rows the members with rollup `keys` make: before an increment's
     update (`before`: its appended activities and new members left out of the canonical tables the
@@ -665,6 +670,7 @@ keep_figures(
         table=campaign_results,
         key=CAMPAIGNS_KEY,
         rows=kept_views_rows,
+        ids=kept_views_ids,
         share=kept_share,
         merge=added_up(*RESULTS),
         reads=frozenset({schema.campaigns.name, schema.campaign_members.name}),

@@ -110,8 +110,11 @@ def keep_by_view(
         rows = of_views(views, None)
         return [period_id(view) for view in views], kept_of(rows) if kept_of else sa.select(rows)
 
+    def kept_ids(connection: Connection, timezone: str) -> list[str]:
+        return [period_id(view) for view in views_kept(connection, timezone)]
+
     def kept_share(connection: Connection, timezone: str, keys: sa.Select, _before: Before | None) -> sa.Select:
         # from the rollup's tables alone, which an increment updates after the share before
         return sa.select(of_views(views_kept(connection, timezone), keys))
 
-    keep_figures(KeptFigures(table=table, key=key, rows=kept_rows, share=kept_share, merge=merge))
+    keep_figures(KeptFigures(table=table, key=key, rows=kept_rows, ids=kept_ids, share=kept_share, merge=merge))

@@ -28,7 +28,7 @@ from engines import create_engine
 from metrics import campaigns
 from metrics.filters import DEFAULT_PRESET, Filters, day_number, preset_period
 from rollup.state import kept_campaigns, kept_ids, rollup_state
-from rollup.tables import BUILT_AT_KEY, CAMPAIGN_COUNTS, KEPT_KEYS, LIFT_KEY, campaign_results, info
+from rollup.tables import BUILT_AT_KEY, CAMPAIGN_COUNTS, CAMPAIGNS_KEY, KEPT_KEYS, LIFT_KEY, campaign_results, info
 from tests.conftest import OneAfterAnother, load_community
 
 TODAY = date(2025, 6, 30)  # the demo's campaigns c029 (2-12 June) and c030 (24 June) run in the default view
@@ -120,6 +120,24 @@ def test_a_syncs_build_keeps_no_lift_days(kept):
     try:
         assert LIFT_KEY not in rollup_state(engine) and kept_campaigns(rollup_state(engine)) == KEPT
         assert not sa.inspect(engine).has_table("lift_days")
+    finally:
+        engine.dispose()
+
+
+def test_the_ids_kept_figures_give_alone_are_those_of_their_rows(kept, monkeypatch):
+    """An increment asks for the ids alone (KeptFigures.ids, twice per figure): the ids `rows` gives
+    with its query, for every figure that says them apart (the campaigns, the Engagement page's,
+    the activity profile)."""
+    monkeypatch.setattr(clock, "now", lambda: NOON)
+    apart = {key: figures for key, figures in rollup_module.KEPT.items() if figures.ids is not None}
+    assert CAMPAIGNS_KEY in apart and len(apart) == len(rollup_module.KEPT) - 1  # all but lift_days
+    engine = create_engine(kept)
+    try:
+        with engine.connect() as connection:
+            for key, figures in apart.items():
+                ids = figures.ids(connection, "UTC")  # type: ignore[misc]
+                assert ids and ids == figures.rows(connection, "UTC")[0], key
+                assert set(ids) == kept_ids(rollup_state(engine), key), key
     finally:
         engine.dispose()
 
