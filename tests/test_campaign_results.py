@@ -253,14 +253,16 @@ def test_a_database_queried_in_place_reads_its_campaigns_live(engine, tmp_path, 
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(("segment", "leaving"), [("developer", 3), (None, 2)])
 def test_in_place_a_participant_who_left_the_scope_since_the_rollup_leaves_the_lift(
-    engine, tmp_path, request, statements
+    engine, segment, leaving, tmp_path, request, statements
 ):
     """lift_days keeps each member's segment and team flag as the rollup saw them, and the reached
     members are matched in their scope now: a participant who has joined the team since, or left
     the filtered segment, is in neither of the lift's groups, as when it is computed from
-    member-days, and as the funnel, read live, no longer counts them."""
-    url, frames = _queried_in_place(engine, tmp_path, request, "scope_moved")
+    member-days, and as the funnel, read live, no longer counts them. Without a member filter
+    (the reached members' marks then looked up by no member: _reached) only the team's two leave."""
+    url, frames = _queried_in_place(engine, tmp_path, request, f"scope_moved_{segment}")
     warehouse = Warehouse(url)
     try:
         with pytest.MonkeyPatch.context() as patch:
@@ -275,7 +277,7 @@ def test_in_place_a_participant_who_left_the_scope_since_the_rollup_leaves_the_l
         early = developers[developers["joined_at"] < start.to_pydatetime()].index
         moved = sorted((tagged | attended) & set(before["member_id"]) & set(early))[:3]
         assert len(moved) == 3
-        view = Filters(VIEW.start, VIEW.end, segment="developer")
+        view = Filters(VIEW.start, VIEW.end, segment=segment)
         had = _lift_row(warehouse, view, "c030")
         with warehouse._current_engine().begin() as connection:
             teamed = sa.update(schema.members).where(schema.members.c.member_id.in_(moved[:2])).values(is_team=True)
@@ -284,9 +286,9 @@ def test_in_place_a_participant_who_left_the_scope_since_the_rollup_leaves_the_l
             connection.execute(left)
         row = _lift_row(warehouse, view, "c030")
         assert "FROM lift_days" in _last_read(statements)
-        computed = Filters(view.start, view.end, segment="developer", timezone="Etc/UTC")
+        computed = Filters(view.start, view.end, segment=segment, timezone="Etc/UTC")
         pd.testing.assert_series_equal(row, _lift_row(warehouse, computed, "c030"))
-        assert row["eligible_participants"] == had["eligible_participants"] - 3
+        assert row["eligible_participants"] == had["eligible_participants"] - leaving
         ours = _table(warehouse, view)
         assert "FROM lift_days" in _last_read(statements)
         pd.testing.assert_frame_equal(ours, _table(warehouse, computed))
