@@ -366,9 +366,9 @@ def _add_members(connection: Connection) -> int:
 
 
 def _redo_conversions(connection: Connection, rows: sa.FromClause) -> None:
-    """member_keys' first contribution since joining of the members with new activities `rows`:
-    the earlier of what it held and their first among these (an increment only adds activities;
-    a new member's earlier ones are among `rows`)."""
+    """member_keys' first contribution in their first days (first_contributions) of the members
+    with new activities `rows`: the earlier of what it held and their first among these (an
+    increment only adds activities; a new member's earlier ones are among `rows`)."""
     connection.execute(firsts.insert().from_select(["member_id", "converted_at"], first_contributions(rows)))
     new = sa.select(firsts.c.converted_at).where(firsts.c.member_id == member_keys.c.member_id).scalar_subquery()
     held = member_keys.c.converted_at

@@ -16,10 +16,9 @@ from metrics.member_days import FromRollup, member_attributes, of_keys
 from metrics.member_periods import first_days, first_rows_in_rollup
 from metrics.scope import Runner
 from metrics.sql import days_later, member_conditions, ratio
-from rollup.tables import PROFILES_KEY, activity_profiles, member_groups, member_keys, rollup
+from rollup.tables import CONVERSION_DAYS, PROFILES_KEY, activity_profiles, member_groups, member_keys, rollup
 from schema import MEMBER_DIMENSIONS
 
-CONVERSION_DAYS = 30
 activities, members = schema.activities, schema.members
 
 
@@ -143,8 +142,8 @@ def newcomer_conversion_query(*, filters: Filters) -> sa.Select:
     ([joined_at, joined_at + 30 days), even past the period's end). By dimension, so a view with
     member filters can take its rows from the view without them (metrics.filters.narrowed).
 
-    Where the rollup is, its member_keys hold each member's first contribution since joining
-    (rollup/build.py), so any period counts members alone; computed, the members who joined in the
+    Where the rollup is, its member_keys hold each member's first contribution within those 30
+    days (rollup/build.py), so any period counts members alone; computed, the members who joined in the
     period are joined to their activities up to 30 days past its end (0.1-0.2 s a period at a
     million members), rather than asked for with a correlated EXISTS, which ClickHouse does not run
     inside an aggregate."""

@@ -2,7 +2,7 @@
 
 Days are integers (days since 1970-01-01 in the community's time zone) so that windows such as
 "the 30 days ending with d" are plain integer arithmetic on every engine. The day constructs
-(`local_day`, `utc_day`, `week_start`, `month_of`) are in rollup/sql.py, which the rollup's build shares.
+(`local_day`, `utc_day`, `week_start`, `month_of`, `plus_days`) are in rollup/sql.py, which the rollup's build shares.
 """
 
 from __future__ import annotations
@@ -16,44 +16,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 import schema
 from metrics.filters import Filters
-from rollup.sql import CLICKHOUSE, day_in_zone, month_of, week_start  # noqa: F401 - metrics take them from here
-
-
-class plus_days(FunctionElement):  # noqa: N801
-    """plus_days(timestamp, n): the timestamp n days later (n is a whole number from code)."""
-
-    type = sa.DateTime()
-    inherit_cache = True
-
-
-def _stamp_and_days(element: plus_days, compiler: SQLCompiler, **kw: object) -> tuple[str, int]:
-    stamp, days = element.clauses
-    return compiler.process(stamp, **kw), int(days.value)
-
-
-@compiles(plus_days)
-def _plus_days_default(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
-    stamp, days = _stamp_and_days(element, compiler, **kw)
-    return f"({stamp} + INTERVAL '{days} days')"
-
-
-@compiles(plus_days, "duckdb")
-def _plus_days_duckdb(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
-    stamp, days = _stamp_and_days(element, compiler, **kw)
-    return f"({stamp} + INTERVAL ({days}) DAY)"
-
-
-@compiles(plus_days, CLICKHOUSE)
-def _plus_days_clickhouse(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
-    stamp, days = _stamp_and_days(element, compiler, **kw)
-    return f"addDays({stamp}, {days})"
-
-
-@compiles(plus_days, "sqlite")
-def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
-    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff'; keep the microseconds so text comparison stays exact.
-    stamp, days = _stamp_and_days(element, compiler, **kw)
-    return f"(strftime('%Y-%m-%d %H:%M:%S', {stamp}, '{days:+d} days') || substr({stamp}, 20))"
+from rollup.sql import CLICKHOUSE, day_in_zone, days_later, month_of, plus_days, week_start  # noqa: F401 - metrics take them from here
 
 
 class contains_text(FunctionElement):  # noqa: N801
@@ -131,10 +94,6 @@ def one_of(column: sa.ColumnElement, values: Iterable[object]) -> listed:
 def day_of(timestamp: sa.ColumnElement, filters: Filters) -> sa.ColumnElement[int]:
     """The day number of a stored (naive UTC) timestamp in the community's time zone."""
     return day_in_zone(timestamp, filters.timezone)
-
-
-def days_later(timestamp: sa.ColumnElement, days: int) -> plus_days:
-    return plus_days(timestamp, sa.literal(int(days), literal_execute=True))
 
 
 def member_conditions(

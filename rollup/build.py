@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 import schema
-from rollup.sql import day_in_zone, month_of, week_start
-from rollup.tables import KEYED, activity_rollup, member_keys, member_windows, rollup
+from rollup.sql import day_in_zone, days_later, month_of, week_start
+from rollup.tables import CONVERSION_DAYS, KEYED, activity_rollup, member_keys, member_windows, rollup
 
 activities, members = schema.activities, schema.members
 MEMBER_DIMENSIONS = schema.MEMBER_DIMENSIONS
@@ -66,8 +66,8 @@ def grouped_activities(
 
 def member_keys_query() -> sa.Select:
     """Every member with an integer key, the key of their combination of dimensions (members alike
-    in all three share it, NULLs included) and their first contribution since joining, for
-    `CREATE TABLE member_keys AS`."""
+    in all three share it, NULLs included) and their first contribution within CONVERSION_DAYS of
+    joining, for `CREATE TABLE member_keys AS`."""
     dimensions = [members.c[name] for name in MEMBER_DIMENSIONS]
     firsts = first_contributions(activities).subquery("firsts")
     return (
@@ -84,12 +84,17 @@ def member_keys_query() -> sa.Select:
 
 def first_contributions(source: sa.FromClause) -> sa.Select:
     """Rows (member_id, converted_at): of the members with a contribution among `source`'s
-    activities at or after they joined, the time of the first (an incremental sync passes the
-    activities it adds)."""
+    activities in their first CONVERSION_DAYS, the time of the first (an incremental sync passes
+    the activities it adds). Only those days decide a conversion, and a million members' later
+    contributions were most of the rows grouped (PostgreSQL's member_keys 9.4-10.1 -> 8.0-8.2 s)."""
+    since_joining = (
+        source.c.occurred_at >= members.c.joined_at,
+        source.c.occurred_at < days_later(members.c.joined_at, CONVERSION_DAYS),
+    )
     return (
         sa.select(source.c.member_id, sa.func.min(source.c.occurred_at).label("converted_at"))
         .join(members, members.c.member_id == source.c.member_id)
-        .where(is_contribution(source.c.kind), source.c.occurred_at >= members.c.joined_at)
+        .where(is_contribution(source.c.kind), *since_joining)
         .group_by(source.c.member_id)
     )
 

@@ -121,6 +121,47 @@ def _month_of_sqlite(element: month_of, compiler: SQLCompiler, **kw: object) -> 
     return f"(CAST(strftime('%Y', {moment}) AS INTEGER) * 12 + CAST(strftime('%m', {moment}) AS INTEGER) - 23641)"
 
 
+class plus_days(FunctionElement):  # noqa: N801
+    """plus_days(timestamp, n): the timestamp n days later (n is a whole number from code)."""
+
+    type = sa.DateTime()
+    inherit_cache = True
+
+
+def _stamp_and_days(element: plus_days, compiler: SQLCompiler, **kw: object) -> tuple[str, int]:
+    stamp, days = element.clauses
+    return compiler.process(stamp, **kw), int(days.value)
+
+
+@compiles(plus_days)
+def _plus_days_default(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
+    stamp, days = _stamp_and_days(element, compiler, **kw)
+    return f"({stamp} + INTERVAL '{days} days')"
+
+
+@compiles(plus_days, "duckdb")
+def _plus_days_duckdb(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
+    stamp, days = _stamp_and_days(element, compiler, **kw)
+    return f"({stamp} + INTERVAL ({days}) DAY)"
+
+
+@compiles(plus_days, CLICKHOUSE)
+def _plus_days_clickhouse(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
+    stamp, days = _stamp_and_days(element, compiler, **kw)
+    return f"addDays({stamp}, {days})"
+
+
+@compiles(plus_days, "sqlite")
+def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
+    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff'; keep the microseconds so text comparison stays exact.
+    stamp, days = _stamp_and_days(element, compiler, **kw)
+    return f"(strftime('%Y-%m-%d %H:%M:%S', {stamp}, '{days:+d} days') || substr({stamp}, 20))"
+
+
+def days_later(timestamp: sa.ColumnElement, days: int) -> plus_days:
+    return plus_days(timestamp, sa.literal(int(days), literal_execute=True))
+
+
 def day_in_zone(timestamp: sa.ColumnElement, timezone: str) -> sa.ColumnElement[int]:
     """The day number of a stored (naive UTC) timestamp in `timezone`."""
     if timezone == "UTC":

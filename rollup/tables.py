@@ -73,14 +73,15 @@ READS_KEPT = "pulse_reads_kept"  # on a compiled statement that reads member_win
 
 rollup_metadata = sa.MetaData()
 KEYED = ("member_id", "joined_at", "is_team", *schema.MEMBER_DIMENSIONS)  # what member_keys copies
+CONVERSION_DAYS = 30  # a newcomer converts with a contribution within this many days of joining
 member_keys = sa.Table(  # members with an integer key; the member-days carry only the keys
     "member_keys",
     rollup_metadata,
     sa.Column("member_key", sa.Integer, primary_key=True),
     *(sa.Column(name, members.c[name].type, nullable=members.c[name].nullable) for name in KEYED),
     sa.Column("group_key", sa.Integer, nullable=False),  # the member's member_groups row
-    # The member's first contribution at or after joining (NULL: none yet): whether a newcomer
-    # converted within 30 days, for any period, without reading activities (metrics/retention.py).
+    # The member's first contribution in their first CONVERSION_DAYS (NULL: none): whether a
+    # newcomer converted, for any period, without reading activities (metrics/retention.py).
     sa.Column("converted_at", schema.activities.c.occurred_at.type),
 )
 member_groups = sa.Table(  # each combination of channel, region and segment members have, by a key
