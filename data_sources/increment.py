@@ -6,10 +6,10 @@ is a sum over members, so the rows to redo are those of the members with new act
 
 - member_keys: new members get the next keys (a full build numbers members by id instead: keys
   are surrogates, and metrics never order by them), and the group key of their combination of
-  dimensions, a new combination the next one in member_groups; a member's first contribution since
-  joining is the earlier of what it was and their first new one; in a sync's build, whose
-  activities and invitations carry their member's key, the rows added or replaced get it, and
-  those a new member had before (data_sources/keyed_rows.py);
+  dimensions, a new combination the next one in member_groups; a member's first contribution
+  within 30 days of joining is the earlier of what it was and their first new one; in a sync's
+  build, whose activities and invitations carry their member's key, the rows added or replaced
+  get it, and those a new member had before (data_sources/keyed_rows.py);
 - activity_days: the touched member-days' rows are summed again with the new rows;
 - member_days: the touched members' rows from their active day before the first touched day on
   are rebuilt (a late activity moves their running counts and their previous and next days from

@@ -164,8 +164,8 @@ def _touches(
     """Per (campaign, in-scope member it reached): registered, attended, tagged (an activity
     carries the campaign id) as 0/1, participant, with the member's joined_at and dimensions, and
     the campaign's dates (a common table expression: the funnel reads it, and the lift where
-    member filters narrow the scope, _reached); the
-    marks of the campaigns with `campaign_ids`, when given (_selected_ids).
+    member filters narrow the scope or for an increment's share, _reached); the marks of the
+    campaigns with `campaign_ids`, when given (_selected_ids).
     Invitations are counted apart (_invited): most members a campaign touches were only invited,
     and grouping their rows per member was half of the Campaigns page (the lift's computed path
     groups them with its marks all the same, _mark_flags, where that costs least)."""
@@ -239,13 +239,16 @@ def _reached(
     """Per campaign, the members it reached as its lift marks them (campaign_id, member_id,
     participant), in scope now, as the funnel counts them: `touches`' where member filters narrow
     the scope (or for an increment's share); otherwise the campaigns' marks less the team's. The
-    lift's rows are of known members already, so with no member filter the team is all the scope
-    rules out, and no member needs looking up: on PostgreSQL queried in place, finding the default
-    view's 72,628 reached members by id was a third of the lift's statement."""
+    lift's rows are of the members the rollup knows, so with no member filter the team is all the
+    scope rules out, and no member needs looking up: on PostgreSQL queried in place, finding the
+    default view's 72,628 reached members by id was a third of the lift's statement. (In place, a
+    reached member deleted from `members` since the rollup was built is marked reached here, where
+    `touches` would leave them in the comparison group, until the next `cli.py rollup` drops their
+    days.)"""
     if filters.selects_members or only is not EVERYONE:
         return touches
     flags = _marks_by_member(selected, only, campaign_ids)
-    team = sa.select(members.c.member_id).where(members.c.is_team == sa.true())
+    team = sa.select(members.c.member_id).where(members.c.is_team == sa.true(), members.c.member_id.is_not(None))
     return (
         sa.select(flags.c.campaign_id, flags.c.member_id, _takes_part(flags))
         .where(flags.c.member_id.not_in(team))
@@ -547,15 +550,15 @@ def results_query(
     campaign's figures are the sums of its rows, and a member filter's are the sums of the rows it
     keeps (summed_results): its first change needs no query.
 
-    One statement, so the members each campaign reached are gathered once (at a million members,
-    with hundreds of thousands invited, that was half of the Campaigns page); its invitations are
-    read where they are counted (_invited), and matched to the reached and to the lift's rows. Each
+    One statement, so the members each campaign reached are looked up once (at a million members,
+    with hundreds of thousands invited, that was half of the Campaigns page; without a member
+    filter the lift groups their marks again rather than look them up, _reached); its invitations
+    are read where they are counted (_invited), and matched to the reached and to the lift's rows. Each
     count is grouped on its own and the groups added up (UNION ALL), rather than joined: a
     combination may hold invitations and no active day, and a NULL dimension would not meet itself
     in a join. `part`: the whole, or the funnel's or the lift's part alone (RESULTS they do not give
     are 0), whose rows add up to the whole's: two statements that PostgreSQL runs side by side from
-    one snapshot (results_table), each gathering the reached members (the whole gathers them
-    once)."""
+    one snapshot (results_table), each reading the reached members' marks."""
     by = DIMENSIONS if by_members else ()
     selected = _selected(filters, campaign_id)
     campaign_ids = [campaign_id] if campaign_id is not None else campaign_ids

@@ -2,11 +2,11 @@
 and the pieces metrics share with them to compute the same rows where a database has no rollup.
 
 data_sources/rollup.py runs them, in order, as `CREATE TABLE … AS SELECT`: member_keys (with each
-member's first contribution since joining) and member_groups, then activity_days from activities,
-member_days summed from activity_days (with each member's previous and next active day and running
-counts in one window pass, and their join day and group key), member_months and activity_changes
-from member_days, then member_windows from member_days for the windows the kept views read
-(data_sources/rollup.py says which).
+member's first contribution within 30 days of joining) and member_groups, then activity_days from
+activities, member_days summed from activity_days (with each member's previous and next active day
+and running counts in one window pass, and their join day and group key), member_months and
+activity_changes from member_days, then member_windows from member_days for the windows the kept
+views read (data_sources/rollup.py says which).
 """
 
 from __future__ import annotations

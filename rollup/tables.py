@@ -2,8 +2,8 @@
 their queries, data_sources/rollup.py writes them, metrics/member_days.py reads them).
 
 `member_keys` gives every member an integer key beside their join time, team flag, dimensions, the
-key of their combination of dimensions in `member_groups` and their first contribution since
-joining (metrics/retention.py); `activity_days` counts activities
+key of their combination of dimensions in `member_groups` and their first contribution within
+30 days of joining (metrics/retention.py); `activity_days` counts activities
 per member, day, kind and platform (what the figures by kind or platform read); `member_days` holds
 (member_key, day, activities, contributions, points, the member's previous and next active day,
 running counts of their active weeks and contributions, and the member's join day and group key)

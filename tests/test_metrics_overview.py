@@ -21,11 +21,13 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from data_sources.warehouse import Warehouse, build_warehouse
 from metrics import activity, feedback, members, retention
 from metrics.filters import Filters, narrowed, with_dates
 from metrics.overview import movers_frame, overview_kpis
+from rollup.tables import member_keys
 from schema import MEMBER_DIMENSIONS
 from store.database import AppStore
 from tests import community
@@ -135,8 +137,9 @@ CONVERTING_ACTIVITIES = [
 
 
 def test_newcomer_conversion_reads_the_first_contributions_the_rollup_keeps(tmp_path, statements):
-    """A built warehouse's member_keys hold each member's first contribution since joining: the
-    conversion of any period counts members alone and gives what joining their activities gives."""
+    """A built warehouse's member_keys hold each member's first contribution within 30 days of
+    joining (none for ann, whose one such post came exactly 30 days after): the conversion of any
+    period counts members alone and gives what joining their activities gives."""
     frames = community.frames(member_rows=CONVERTING, activity_rows=CONVERTING_ACTIVITIES, campaign_rows=[])
     frames["campaign_members"] = frames["campaign_members"].iloc[0:0]
     warehouse = Warehouse(f"duckdb:///{build_warehouse(tmp_path / 'warehouse.duckdb', frames, timezone='UTC')}")
@@ -149,6 +152,9 @@ def test_newcomer_conversion_reads_the_first_contributions_the_rollup_keeps(tmp_
             assert "activities" in statements[-1]
             by = list(MEMBER_DIMENSIONS)
             pd.testing.assert_frame_equal(_by(ours, by), _by(theirs, by))
+        firsts = warehouse.run(sa.select(member_keys.c.member_id, member_keys.c.converted_at))
+        held = firsts.set_index("member_id")["converted_at"]
+        assert pd.isna(held["ann"]) and held["ben"] == datetime(2025, 3, 1, 10) and pd.isna(held["cat"])
         counts = warehouse.run(retention.newcomer_conversion_query(filters=march))
         assert (int(counts["new_members"].sum()), int(counts["converted"].sum())) == (5, 3)
         assert counts["channel"].isna().sum() == 1  # eve's row: no channel is a combination too
