@@ -39,7 +39,7 @@ import sqlalchemy as sa
 import schema
 from data_sources.identities import LINKS_KEY, NO_LINKS
 from data_sources.increment import Touched, update_rollup
-from data_sources.keyed_rows import added_columns
+from data_sources.keyed_rows import added_columns, keyed_select, keyed_tables
 from data_sources.warehouse import (
     BUILD_CONFIG,
     ROLLUP_MEMORY,
@@ -52,7 +52,7 @@ from data_sources.warehouse import (
     write_stamp,
 )
 from errors import Said
-from rollup.tables import VERSION, VERSION_KEY
+from rollup.tables import VERSION, VERSION_KEY, member_keys
 
 SOURCE_KEY, SETTINGS_KEY = "sync_source", "sync_settings"  # pulse_info: what the build was made from
 ROWS_KEY = "sync_rows"  # pulse_info: per appended table, the source's rows and their fingerprint
@@ -365,10 +365,15 @@ def _append_rows(connection: duckdb.DuckDBPyConnection, *, known: bool, same: fr
             connection.execute(f'CREATE TABLE "{appended.name}" AS SELECT n.* {new}')
         order = f' ORDER BY n."{SORT_KEYS[name]}"'
         connection.execute(f'INSERT INTO "{name}" ({schema.own_columns(name)}) SELECT n.* {new}{order}')
+    keyed = keyed_tables(connection)
     for name in REPLACED:
         if name in same:
             continue
         connection.execute(f'DELETE FROM "{name}"')
         given = typed_sql(schema.metadata.tables[name], f"given_{name}")
-        connection.execute(f'INSERT INTO "{name}" ({schema.own_columns(name)}) {given}')
+        if name in keyed:  # with the keys of the members known so far; new members' come later
+            known_keys = f'SELECT member_id, member_key FROM "{member_keys.name}"'
+            connection.execute(f'INSERT INTO "{name}" {keyed_select(given, known_keys)}')
+        else:
+            connection.execute(f'INSERT INTO "{name}" ({schema.own_columns(name)}) {given}')
     connection.execute("COMMIT")

@@ -167,7 +167,7 @@ def update_rollup(
     shares = _shares_before(connection, timezone, keys, before, unchanged)
     _redo_activity_days(connection)
     _redo_from(connection)
-    key_new_rows(connection, touched_keys=touched_keys.name, last_key=last_key, unchanged=unchanged)
+    key_new_rows(connection, touched_keys=touched_keys.name, last_key=last_key)
     in_touched = rollup.c.member_key.in_(sa.select(touched_members.c.member_key))
     _add_changes(connection, sign=-1)  # their share before
     _delete_redone(connection)

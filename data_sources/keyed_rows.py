@@ -8,28 +8,51 @@ in 0.012 and 0.006 s (metrics.profile.MemberRows reads them where the build says
 The other warehouses are not given the column and read a member's rows by their id (through an
 index where the database has one).
 
-A full build fills every row once member_keys is built (4.6 s at the large scale); an increment
-(data_sources/increment.py) fills the rows it appended or replaced, and those a member it makes
-known had before, once its new members are keyed (key_new_rows). A row of a member nobody knows
+A full build writes the keys with the rows (`keyed_select`): its members are written first, and
+each member's key is their place in member id order, as member_keys numbers them
+(rollup.build.member_number). Filling them afterwards, an UPDATE of every row in the rollup's
+transaction, took 4.6 s at the large scale and ran out of memory at 34.6 million activities (xl).
+An increment (data_sources/increment.py) fills the rows it appended, and those a member it makes
+known had before, once its new members are keyed (key_new_rows); a list of invitations it replaces
+is written with the keys member_keys has (data_sources/append.py). A row of a member nobody knows
 keeps no key until they are known, as it counts nowhere until then.
 """
 
 from __future__ import annotations
 
+import duckdb
 import sqlalchemy as sa
+from sqlalchemy.dialects import registry
 
+from rollup.build import member_number
 from rollup.state import member_keyed
 from rollup.tables import MEMBER_KEYED_KEY, info
+from schema import members
 
 COLUMN = "member_key"
 KEYED = ("activities", "campaign_members")  # the canonical tables of a build whose rows carry it
 
 
-def key_rows(connection: sa.Connection) -> None:
-    """Add the key column to a new build's KEYED tables, fill it, and say so in pulse_info."""
-    for table in KEYED:
-        connection.exec_driver_sql(f'ALTER TABLE "{table}" ADD COLUMN "{COLUMN}" INTEGER')
-        fill_keys(connection, table)
+def keyed_select(select_sql: str, keys: str | None = None) -> str:
+    """`select_sql`'s rows (a DuckDB SELECT with a member_id column) with their member's key as the
+    last column, from `keys` (a table or SELECT of member_id and member_key; by default every
+    member's number, as a full build keys them), NULL for a member it lacks."""
+    numbers = f"({keys or _member_numbers()})"
+    return (
+        f'SELECT t.*, CAST(k.member_key AS INTEGER) AS "{COLUMN}" FROM ({select_sql}) AS t '
+        f"LEFT JOIN {numbers} AS k ON k.member_id = t.member_id"
+    )
+
+
+def _member_numbers() -> str:
+    """member_number of every member, as DuckDB SQL."""
+    duckdb_dialect = registry.load("duckdb")()
+    query = sa.select(members.c.member_id, member_number())
+    return str(query.compile(dialect=duckdb_dialect))
+
+
+def say_keyed(connection: sa.Connection) -> None:
+    """Say in pulse_info that this build's KEYED tables carry their members' keys."""
     connection.execute(sa.delete(info).where(info.c.key == MEMBER_KEYED_KEY))
     connection.execute(sa.insert(info).values(key=MEMBER_KEYED_KEY, value=" ".join(KEYED)))
 
@@ -47,26 +70,27 @@ def fill_keys(connection: sa.Connection, table: str, *, keys: str = "member_keys
     )
 
 
-def key_new_rows(connection: sa.Connection, *, touched_keys: str, last_key: int, unchanged: frozenset[str]) -> None:
-    """After an increment, key its rows: a keyed table it replaced (not `unchanged`) whole; the
-    activities it added (appended, and a new member's earlier ones) from `touched_keys`, the
-    member_keys rows of the members they touched (joining the whole of member_keys scanned its
-    million ids, 0.08 s even with nothing to key; theirs took 0.005 s at the large scale); and the
-    rows a member it made known (a key after `last_key`) had before, an invitation among them."""
+def key_new_rows(connection: sa.Connection, *, touched_keys: str, last_key: int) -> None:
+    """After an increment, key its rows: the activities it added (appended, and a new member's
+    earlier ones) from `touched_keys`, the member_keys rows of the members they touched (joining the
+    whole of member_keys scanned its million ids, 0.08 s even with nothing to key; theirs took
+    0.005 s at the large scale); and the rows a member it made known (a key after `last_key`) had
+    before, an invitation among them (a replaced list of invitations was written with the keys of
+    the members known before: data_sources/append.py)."""
     for table in keyed_tables(connection):
         if table == "activities":
             fill_keys(connection, table, keys=touched_keys)
-            fill_keys(connection, table, last_key=last_key)
-        elif table in unchanged:
-            fill_keys(connection, table, last_key=last_key)
-        else:
-            fill_keys(connection, table)
+        fill_keys(connection, table, last_key=last_key)
 
 
-def keyed_tables(connection: sa.Connection) -> frozenset[str]:
+def keyed_tables(connection: sa.Connection | duckdb.DuckDBPyConnection) -> frozenset[str]:
     """The tables whose rows carry their member's key in this build (none in one made before they
     did, nor in a database queried in place)."""
-    value = connection.scalar(sa.select(info.c.value).where(info.c.key == MEMBER_KEYED_KEY))
+    if isinstance(connection, sa.Connection):
+        value = connection.scalar(sa.select(info.c.value).where(info.c.key == MEMBER_KEYED_KEY))
+    else:
+        found = connection.execute(f'SELECT value FROM "{info.name}" WHERE key = ?', [MEMBER_KEYED_KEY]).fetchone()
+        value = found[0] if found else None
     return member_keyed({MEMBER_KEYED_KEY: value} if value else {})
 
 

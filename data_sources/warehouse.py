@@ -36,7 +36,7 @@ import schema
 from data_sources import clickhouse
 from data_sources.errors import NotConfigured, SourceUnavailable
 from data_sources.identities import mark_identities
-from data_sources.keyed_rows import key_rows
+from data_sources.keyed_rows import KEYED, keyed_select, say_keyed
 from data_sources.mapping import Mapping, load_mapping, mark_mapping
 from data_sources.rollup import build_rollup
 from engines import CLICKHOUSE, create_engine, frame_of
@@ -331,9 +331,16 @@ def write_beside(connection: duckdb.DuckDBPyConnection, beside: abc.Mapping[sa.T
         connection.unregister("incoming")
 
 
+def _writing_order() -> list[sa.Table]:
+    """The canonical tables in the order a build writes them: the members first, whose keys the
+    KEYED tables' rows are written with (data_sources/keyed_rows.py)."""
+    return sorted(schema.metadata.sorted_tables, key=lambda table: table is not schema.members)
+
+
 def _create_table_sql(table: sa.Table, source: str) -> str:
     order = f' ORDER BY "{SORT_KEYS[table.name]}"' if table.name in SORT_KEYS else ""
-    return f'CREATE TABLE "{table.name}" AS {typed_sql(table, source)}{order}'
+    rows = typed_sql(table, source)
+    return f'CREATE TABLE "{table.name}" AS {keyed_select(rows) if table.name in KEYED else rows}{order}'
 
 
 def new_build_path(path: Path) -> Path:
@@ -374,7 +381,7 @@ def build_warehouse(
     try:
         connection = duckdb.connect(str(build), config=BUILD_CONFIG)
         try:
-            for table in schema.metadata.sorted_tables:
+            for table in _writing_order():
                 whole = frames.pop(table.name) if consume else frames[table.name]
                 connection.register("incoming", whole[[column.name for column in table.columns]])
                 connection.execute(_create_table_sql(table, "incoming"))
@@ -391,7 +398,7 @@ def build_warehouse(
     def rollup_and_stamp(transaction: sa.Connection) -> None:
         transaction.exec_driver_sql(f"SET memory_limit = '{ROLLUP_MEMORY}'")
         build_rollup(transaction, timezone=timezone)
-        key_rows(transaction)
+        say_keyed(transaction)
         write_stamp(transaction, stamp or {})
 
     finish_build(path, build, rollup_and_stamp)

@@ -64,15 +64,21 @@ def grouped_activities(
     )
 
 
+def member_number() -> sa.Label[int]:
+    """A member's key in a full build: their place in member id order (a sync's build gives its
+    activities and invitations the same keys as it writes them: data_sources/keyed_rows.py)."""
+    return sa.func.row_number().over(order_by=members.c.member_id).label("member_key")
+
+
 def member_keys_query() -> sa.Select:
-    """Every member with an integer key, the key of their combination of dimensions (members alike
-    in all three share it, NULLs included) and their first contribution within CONVERSION_DAYS of
-    joining, for `CREATE TABLE member_keys AS`."""
+    """Every member with an integer key (member_number), the key of their combination of dimensions
+    (members alike in all three share it, NULLs included) and their first contribution within
+    CONVERSION_DAYS of joining, for `CREATE TABLE member_keys AS`."""
     dimensions = [members.c[name] for name in MEMBER_DIMENSIONS]
     firsts = first_contributions(activities).subquery("firsts")
     return (
         sa.select(
-            sa.func.row_number().over(order_by=members.c.member_id).label("member_key"),
+            member_number(),
             *(members.c[name] for name in KEYED),
             sa.func.dense_rank().over(order_by=dimensions).label("group_key"),
             firsts.c.converted_at,
