@@ -373,7 +373,8 @@ def _append_rows(connection: duckdb.DuckDBPyConnection, *, known: bool, same: fr
         given = typed_sql(schema.metadata.tables[name], f"given_{name}")
         if name in keyed:  # with the keys of the members known so far; new members' come later
             known_keys = f'SELECT member_id, member_key FROM "{member_keys.name}"'
-            connection.execute(f'INSERT INTO "{name}" {keyed_select(given, known_keys)}')
+            columns = ", ".join([schema.own_columns(name), *(f'"{c}"' for c in added_columns(name))])
+            connection.execute(f'INSERT INTO "{name}" ({columns}) {keyed_select(given, known_keys)}')
         else:
             connection.execute(f'INSERT INTO "{name}" ({schema.own_columns(name)}) {given}')
     connection.execute("COMMIT")
