@@ -39,7 +39,7 @@ import sqlalchemy as sa
 import schema
 from data_sources.identities import LINKS_KEY, NO_LINKS
 from data_sources.increment import Touched, update_rollup
-from data_sources.keyed_rows import added_columns, keyed_select, keyed_tables
+from data_sources.keyed_rows import added_columns, keyed_select
 from data_sources.warehouse import (
     BUILD_CONFIG,
     ROLLUP_MEMORY,
@@ -52,6 +52,7 @@ from data_sources.warehouse import (
     write_stamp,
 )
 from errors import Said
+from rollup.state import member_keyed
 from rollup.tables import VERSION, VERSION_KEY, member_keys
 
 SOURCE_KEY, SETTINGS_KEY = "sync_source", "sync_settings"  # pulse_info: what the build was made from
@@ -365,7 +366,7 @@ def _append_rows(connection: duckdb.DuckDBPyConnection, *, known: bool, same: fr
             connection.execute(f'CREATE TABLE "{appended.name}" AS SELECT n.* {new}')
         order = f' ORDER BY n."{SORT_KEYS[name]}"'
         connection.execute(f'INSERT INTO "{name}" ({schema.own_columns(name)}) SELECT n.* {new}{order}')
-    keyed = keyed_tables(connection)
+    keyed = member_keyed(dict(connection.execute("SELECT key, value FROM pulse_info").fetchall()))
     for name in REPLACED:
         if name in same:
             continue

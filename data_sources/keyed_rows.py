@@ -20,7 +20,6 @@ keeps no key until they are known, as it counts nowhere until then.
 
 from __future__ import annotations
 
-import duckdb
 import sqlalchemy as sa
 from sqlalchemy.dialects import registry
 
@@ -83,14 +82,10 @@ def key_new_rows(connection: sa.Connection, *, touched_keys: str, last_key: int)
         fill_keys(connection, table, last_key=last_key)
 
 
-def keyed_tables(connection: sa.Connection | duckdb.DuckDBPyConnection) -> frozenset[str]:
+def keyed_tables(connection: sa.Connection) -> frozenset[str]:
     """The tables whose rows carry their member's key in this build (none in one made before they
     did, nor in a database queried in place)."""
-    if isinstance(connection, sa.Connection):
-        value = connection.scalar(sa.select(info.c.value).where(info.c.key == MEMBER_KEYED_KEY))
-    else:
-        found = connection.execute(f'SELECT value FROM "{info.name}" WHERE key = ?', [MEMBER_KEYED_KEY]).fetchone()
-        value = found[0] if found else None
+    value = connection.scalar(sa.select(info.c.value).where(info.c.key == MEMBER_KEYED_KEY))
     return member_keyed({MEMBER_KEYED_KEY: value} if value else {})
 
 
