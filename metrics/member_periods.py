@@ -186,9 +186,10 @@ def active_months(filters: Filters, first: date, *, name: str = "active_months")
     is the first day of a month.
 
     From the rollup, whole months are member_months' rows, which carry the member's join day and
-    month: no join to member_keys, no join time converted per row (on PostgreSQL at a million
-    members, most of the cohort grid's 2.8 s). Of the period's partial last month, member_months'
-    rows are kept for the members with a member-day in it by the period's end."""
+    month and group: no join to member_keys, no join time converted per row (on PostgreSQL at a
+    million members, most of the cohort grid's 2.8 s), a member filter by the groups it keeps. Of
+    the period's partial last month, member_months' rows are kept for the members with a
+    member-day in it by the period's end."""
     joined_in = (filters.utc(first), filters.end_utc)
     days = member_days(filters, first, filters.end)
     computed = (
@@ -205,7 +206,7 @@ def active_months(filters: Filters, first: date, *, name: str = "active_months")
     months = sa.select(member_months.c.member_key, member_months.c.cohort, member_months.c.month).where(
         member_months.c.cohort >= month_number(first),
         member_months.c.joined_day < day_number(filters.end),
-        key_in_scope(member_months.c.member_key, filters),
+        day_in_scope(member_months, filters),
     )
     parts = [months.where(member_months.c.month >= month_number(first), member_months.c.month < month_number(partial))]
     if partial < filters.end:  # that month's row, for the members active in it by the period's end

@@ -229,8 +229,8 @@ def with_member_columns(days: sa.Subquery, keys: sa.FromClause, timezone: str) -
 
 
 def member_months_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
-    """Every member-month with activity, in month order, with the member's join day and month (as
-    member_days carries them), for `CREATE TABLE member_months AS` (`conditions` on member_days:
+    """Every member-month with activity, in month order, with the member's join day and month and
+    group (as member_days carries them), for `CREATE TABLE member_months AS` (`conditions` on member_days:
     some members' only).
 
     A member-month is the member's first active day in it, the member-day whose previous active day
@@ -245,6 +245,7 @@ def member_months_query(*conditions: sa.ColumnElement[bool]) -> sa.Select:
             month.label("month"),
             rollup.c.joined_day,
             month_of(rollup.c.joined_day).label("cohort"),
+            rollup.c.group_key,
         )
         .where(previous.is_(None) | (month_of(previous) < month), *conditions)
         .order_by(month)

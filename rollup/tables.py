@@ -33,7 +33,7 @@ members = schema.members
 TIMEZONE_KEY = "member_days_timezone"
 BUILT_AT_KEY = "member_days_built_at"  # UTC, ISO 8601
 VERSION_KEY = "rollup_version"
-VERSION = "9"  # raise when the rollup's tables change: an older rollup is then not read
+VERSION = "10"  # raise when the rollup's tables change: an older rollup is then not read
 DIALECT_ATTRIBUTE = "pulse_member_days_timezone"
 WINDOWS_KEY = "member_windows"  # pulse_info: the windows member_windows holds, "start:end" day numbers, by ","
 WINDOWS_ATTRIBUTE = "pulse_member_windows"  # on a dialect: those windows, as a frozenset of (start, end)
@@ -146,6 +146,9 @@ member_months = sa.Table(
     # and its cohort together, where joining member_keys and converting join times cost most of it.
     sa.Column("joined_day", sa.Integer, nullable=False),
     sa.Column("cohort", sa.Integer, nullable=False),
+    # and group (member_groups), as member_days: a member filter keeps a cohort's months by the few
+    # groups it selects, where matching its members' keys was most of a filtered grid's time.
+    sa.Column("group_key", sa.Integer, nullable=False),
 )
 
 member_windows = sa.Table(  # per member active in a window [start_day, end_day): metrics/member_periods.py
