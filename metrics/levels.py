@@ -5,6 +5,11 @@ were active in, and how many contributions (activities other than logins) they m
 the Orbit / crowd.dev practice of levels by steady presence *and* contribution, so a burst of
 reactions in one week does not make a champion. Thresholds live in LevelRules and are shown in the
 app's help text.
+
+The Members page's level changes of the kept views (metrics.filters.kept_views) are kept by the
+rollup by view and member combination (level_counts, registered below like the Engagement page's
+figures: metrics/contributions.py), so a member filter sums a few rows; the members listed at a
+level are read from the window to the period's end.
 """
 
 from __future__ import annotations
@@ -16,20 +21,20 @@ import pandas as pd
 import sqlalchemy as sa
 
 import schema
-from engines import Remembers
+from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
+from metrics.kept import Kept, keep_by_view, period_id
 from metrics.member_days import member_attributes
 from metrics.member_periods import Windows, fallen_silent, window_figures
 from metrics.scope import Runner, people_of
-from metrics.sql import count_where, day_of, member_conditions, one_of
+from metrics.sql import count_where, member_conditions, one_of
+from rollup.tables import LEVELS_KEY, level_counts
 from rollup.windows import LEVEL_DAYS, SILENCE_DAYS
 
 LEVELS = ("champion", "regular", "casual", "dormant")  # highest first
 ACTIVE_LEVELS = LEVELS[:-1]  # the levels only members with activity in the window reach
 SLIPPING_SHOWN = 500  # slipping champions listed, most contributions first
 AT_LEVEL_SHOWN = 200  # members listed at a level, most contributions first
-LISTS_MEMO = "level_lists"  # Remembers.memo: each view's lists at its end (level_board)
-LISTS_REMEMBERED = 64  # views whose lists the memo keeps before it starts again (a few MB)
 members = schema.members
 
 
@@ -129,16 +134,17 @@ def previous_level(
     return sa.case((joined_day < day_number(filters.start), level_of(weeks, contributions, rules)))
 
 
-def _leveled(filters: Filters, rules: LevelRules) -> sa.Select:
-    """The members with activity in either window who joined before the period's end: member_key,
-    active_weeks, contributions and last_day in the window to the period's end, and their level
-    then and at the previous period's end (previous_level; NULL for those who joined since).
+def _leveled(filters: Filters, rules: LevelRules, *, keys: sa.Select | None = None) -> sa.Select:
+    """The members with activity in either window who joined before the period's end (of those with
+    the rollup `keys` alone, when given: an increment's share): member_key, active_weeks,
+    contributions and last_day in the window to the period's end, and their level then and at the
+    previous period's end (previous_level; NULL for those who joined since).
 
     The window figures carry each member's join day, so nothing here joins the members: on
     PostgreSQL at a million members, joining them for their join times was a third of the level
     board's time."""
     now, before, _ = windows_read(filters, rules)
-    figures = window_figures(filters, {"now": now, "before": before})
+    figures = window_figures(filters, {"now": now, "before": before}, keys=keys)
     previous = previous_level(
         figures.c.joined_day, figures.c.weeks_before, figures.c.contributions_before, filters, rules
     )
@@ -152,15 +158,43 @@ def _leveled(filters: Filters, rules: LevelRules) -> sa.Select:
     ).where(figures.c.joined_day < day_number(filters.end))
 
 
-def _counted(leveled: sa.FromClause) -> sa.Select:
-    return sa.select(leveled.c.previous_level, leveled.c.level, sa.func.count().label("members")).group_by(
-        leveled.c.previous_level, leveled.c.level
-    )
+def _counted(leveled: sa.FromClause, *by: sa.ColumnElement) -> sa.Select:
+    grouped = [*by, leveled.c.previous_level, leveled.c.level]
+    return sa.select(*grouped, sa.cast(sa.func.count(), sa.BigInteger).label("members")).group_by(*grouped)
 
 
 def active_level_changes_query(*, filters: Filters, rules: LevelRules = RULES) -> sa.Select:
-    """Rows (previous_level, level, members) for the members with activity in either window."""
-    return _counted(_leveled(filters, rules).subquery("leveled"))
+    """Rows (previous_level, level, members) for the members with activity in either window: read
+    from the rollup's level_counts where it keeps the view (and the rules are RULES), summed over
+    the member combinations a member filter keeps, else computed from the members' window figures
+    (at a million members 0.065 s on DuckDB unfiltered, the full join of two windows' figures)."""
+    computed = _counted(_leveled(filters, rules).subquery("leveled"))
+    if rules != RULES:
+        return computed.order_by(*computed.selected_columns[:2])
+    table = level_counts
+    kept = (
+        sa.select(
+            table.c.previous_level, table.c.level, sa.cast(sa.func.sum(table.c.members), sa.BigInteger).label("members")
+        )
+        .where(table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False))
+        .group_by(table.c.previous_level, table.c.level)
+    )
+    ids = [period_id(filters)]
+    counts = Kept("level_changes", key=LEVELS_KEY, timezone=filters.timezone, ids=ids, kept=kept, computed=computed)
+    return sa.select(*counts.c).order_by(counts.c.previous_level, counts.c.level)
+
+
+def _counts_by_combination(view: Filters, keys: sa.Select | None) -> sa.Select:
+    """active_level_changes_query's rows of a view by member combination (channel, region,
+    segment), of the members with the rollup `keys` alone when given: what level_counts keeps."""
+    leveled = _leveled(view, RULES, keys=keys).subquery("leveled")
+    member = member_attributes(view, keys=keys)
+    by = [member.c[name] for name in schema.MEMBER_DIMENSIONS]
+    joined = leveled.join(member, member.c.member_key == leveled.c.member_key)
+    return _counted(leveled, *by).select_from(joined)
+
+
+keep_by_view(level_counts, LEVELS_KEY, figures=_counts_by_combination, merge=added_up("members"))
 
 
 def member_totals_query(*, filters: Filters) -> sa.Select:
@@ -197,170 +231,6 @@ def _with_quiet(active: pd.DataFrame, totals: pd.Series) -> pd.DataFrame:
     changes = changes.groupby(["previous_level", "level"], dropna=False, as_index=False)[["members"]].sum()
     changes = changes.astype({"previous_level": object})
     return changes.where(changes.notna(), None).sort_values(["previous_level", "level"], na_position="last")
-
-
-AT_LEVEL_COLUMNS = [
-    "member_id",
-    "name",
-    "segment",
-    "channel",
-    "region",
-    "active_weeks",
-    "contributions",
-    "last_day",
-    "previous_level",
-]
-
-
-@dataclass(frozen=True)
-class LevelBoard:
-    """What the Members page shows of engagement levels: level_changes' rows, and for each level
-    only active members reach (champion, regular, casual) members_at_level_query's rows."""
-
-    changes: pd.DataFrame
-    at_level: dict[str, pd.DataFrame]
-
-
-def level_board_query(*, filters: Filters, rules: LevelRules = RULES, limit: int = AT_LEVEL_SHOWN) -> sa.CompoundSelect:
-    """level_changes' active rows (previous_level, level, members; place 0) and, in the same
-    statement, the `limit` members with the most contributions at each active level, as
-    members_at_level_query orders them (place: their rank from 1; members 0). Empty text and 0 fill
-    the columns a row has no use for: a NULL would need a type, and ClickHouse casts NULL to
-    Nullable types only.
-
-    One statement, so the members' window figures, most of the Members page's time at a million
-    members, are computed once where the database keeps a common table expression it reads four
-    times (DuckDB, PostgreSQL, SQLite; Warehouse.reads_common_tables_once). Each level's list is
-    its own LIMIT, not a rank over all members, which PostgreSQL sorted whole (on disk)."""
-    leveled = _leveled(filters, rules).cte("leveled")
-    text: sa.ColumnClause[str] = sa.literal_column("''")
-    number: sa.ColumnClause[int] = sa.literal_column("0")
-    counted = _counted(leveled).subquery("counted")
-    counts = sa.select(
-        counted.c.previous_level,
-        counted.c.level,
-        counted.c.members,
-        number.label("place"),
-        *(text.label(name) for name in AT_LEVEL_COLUMNS[:5]),
-        *(number.label(name) for name in ("active_weeks", "contributions", "last_day")),
-    )
-    tops = []
-    for level in ACTIVE_LEVELS:
-        at_level = leveled.c.level == level
-        # The `limit`-th most contributions at the level: members with fewer are not among the top,
-        # whatever their id, so only those with as many or more are joined to their ids and ordered.
-        least = (
-            sa.select(leveled.c.contributions)
-            .where(at_level)
-            .order_by(leveled.c.contributions.desc())
-            .limit(1)
-            .offset(max(limit - 1, 0))  # a limit of 0 lists nobody, as LIMIT 0 below says
-            .scalar_subquery()
-        )
-        member = member_attributes(filters, name=f"member_{level}")
-        top = (
-            sa.select(leveled, member.c.member_id)
-            .join(member, member.c.member_key == leveled.c.member_key)
-            .where(at_level, leveled.c.contributions >= sa.func.coalesce(least, -1))
-            .order_by(leveled.c.contributions.desc(), member.c.member_id)
-            .limit(limit)
-            .subquery(f"top_{level}")
-        )
-        place = sa.func.row_number().over(order_by=(top.c.contributions.desc(), top.c.member_id))
-        tops.append(
-            sa.select(
-                top.c.previous_level,
-                top.c.level,
-                place.label("place"),
-                top.c.member_id,
-                top.c.active_weeks,
-                top.c.contributions,
-                top.c.last_day,
-            )
-        )
-    # The members' names and dimensions joined once to the three lists: DuckDB scanned the million
-    # members for each list's join, a third of the board's time with a member filter.
-    listed = sa.union_all(*tops).subquery("listed")
-    lists = sa.select(
-        listed.c.previous_level,
-        listed.c.level,
-        number,
-        listed.c.place,
-        members.c.member_id,
-        members.c.name,
-        members.c.segment,
-        members.c.channel,
-        members.c.region,
-        listed.c.active_weeks,
-        listed.c.contributions,
-        listed.c.last_day,
-    ).join(members, members.c.member_id == listed.c.member_id)
-    return sa.union_all(counts, lists)
-
-
-def level_board(
-    *,
-    warehouse: Runner,
-    filters: Filters,
-    rules: LevelRules = RULES,
-    limit: int = AT_LEVEL_SHOWN,
-    keep_lists: bool = False,
-) -> LevelBoard:
-    """The LevelBoard of a view: what level_changes and members_at_level_query give, in two
-    statements where those take three (and the members' window figures are computed once).
-
-    Who is listed at each level depends only on where the period ends (the window to its end). With
-    `keep_lists` (a warehouse whose rows never change: ui/data.py for a DuckDB build) each view's
-    lists are kept in its memo (engines.Remembers) by the view at its end (Filters.at_its_end), and
-    another period ending that day, as every "last N days" does, counts the level changes and reads
-    the listed members' previous levels instead, in three statements: at a million members the
-    board took 0.12-0.17 s on DuckDB, the counts 0.065 s and the previous levels 0.02 s. Not on a
-    database queried in place, where lists and counts read minutes apart could disagree."""
-    memo = warehouse.memo(LISTS_MEMO) if keep_lists and isinstance(warehouse, Remembers) else {}
-    at_end = repr((filters.at_its_end(), rules, limit))  # a memo's keys are text
-    known: pd.DataFrame | None = memo.get(at_end)
-    if known is None:
-        rows = warehouse.run(level_board_query(filters=filters, rules=rules, limit=limit))
-        counts = rows["place"] == 0
-        active = rows.loc[counts, ["previous_level", "level", "members"]]
-        figures = dict.fromkeys(("active_weeks", "contributions", "last_day"), "int64")
-        listed = rows.loc[~counts].sort_values("place").astype(figures).reset_index(drop=True)
-        if keep_lists:
-            if len(memo) >= LISTS_REMEMBERED:
-                memo.clear()
-            memo[at_end] = listed.drop(columns="previous_level")
-    else:
-        active = warehouse.run(active_level_changes_query(filters=filters, rules=rules))
-        listed = _with_previous_levels(known, filters=filters, rules=rules, warehouse=warehouse)
-    listed = listed.astype({"previous_level": "str"})  # a blank is NaN either way, as in a column of text
-    changes = _with_quiet(active, warehouse.run(member_totals_query(filters=filters)).iloc[0])
-    at_level = {
-        level: listed.loc[listed["level"] == level, AT_LEVEL_COLUMNS].reset_index(drop=True) for level in ACTIVE_LEVELS
-    }
-    return LevelBoard(changes=changes, at_level=at_level)
-
-
-def previous_levels_query(*, filters: Filters, member_ids: list[str], rules: LevelRules = RULES) -> sa.Select:
-    """Rows (member_id, previous_level) of the in-scope members of `member_ids`: their level at the
-    previous period's end as level_board_query gives it (previous_level)."""
-    _, before, _ = windows_read(filters, rules)
-    member = member_attributes(filters, member_ids=member_ids)
-    figures = window_figures(filters, {"before": before}, member_ids=member_ids, name="before")
-    weeks, contributions = figures.c.weeks_before, figures.c.contributions_before
-    joined_day = day_of(member.c.joined_at, filters)
-    return sa.select(
-        member.c.member_id, previous_level(joined_day, weeks, contributions, filters, rules).label("previous_level")
-    ).select_from(member.outerjoin(figures, figures.c.member_key == member.c.member_key))
-
-
-def _with_previous_levels(
-    listed: pd.DataFrame, *, filters: Filters, rules: LevelRules, warehouse: Runner
-) -> pd.DataFrame:
-    """The lists kept at the period's end with each listed member's previous level for this period."""
-    ids = sorted(set(listed["member_id"]))
-    rows = warehouse.run(previous_levels_query(filters=filters, member_ids=ids, rules=rules)) if ids else None
-    found = {} if rows is None else dict(zip(rows["member_id"], rows["previous_level"], strict=True))
-    return listed.assign(previous_level=listed["member_id"].map(found))
 
 
 def _changes(changes: pd.DataFrame) -> list[tuple[str | None, str, int]]:
@@ -407,9 +277,15 @@ def moves(changes: pd.DataFrame) -> dict[str, int]:
 def members_at_level_query(
     *, filters: Filters, level: str, rules: LevelRules = RULES, limit: int = AT_LEVEL_SHOWN
 ) -> sa.Select:
-    """The members at a level at the period's end, most contributions first (at most `limit`)."""
+    """The members at a level at the period's end, most contributions first (at most `limit`;
+    ties by id): member_id, name, segment, channel, region, active_weeks, contributions, last_day
+    (a day number) and previous_level (at the previous period's end; NULL for those who joined
+    since). Dormant members are every in-scope member without activity in the window; an active
+    level's are read from the window to the period's end alone (_active_at_level)."""
     if level not in LEVELS:
         raise ValueError(f"Unknown engagement level {level!r}; expected one of {', '.join(LEVELS)}.")
+    if level in ACTIVE_LEVELS:
+        return _active_at_level(filters, level, rules, limit)
     levels = _levels(filters, rules)
     return (
         sa.select(
@@ -426,6 +302,71 @@ def members_at_level_query(
         .where(levels.c.level == level)
         .order_by(levels.c.contributions.desc().nulls_last(), levels.c.member_id)
         .limit(limit)
+    )
+
+
+def _active_at_level(filters: Filters, level: str, rules: LevelRules, limit: int) -> sa.Select:
+    """members_at_level_query's rows of an active level. A member's level is their window to the
+    period's end's alone, so that window's figures are read for the members in scope, and the one to
+    the period's start for the `limit` listed alone (their previous level): at a million members
+    the two windows joined for every member were most of the list's time (0.05 s of a segment's
+    first view on DuckDB; the counts beside it come from level_counts)."""
+    now, before, _ = windows_read(filters, rules)
+    figures = window_figures(filters, {"now": now}, name="now_figures")
+    at_level = (
+        sa.select(
+            figures.c.member_key,
+            figures.c.joined_day,
+            figures.c.weeks_now.label("active_weeks"),
+            figures.c.contributions_now.label("contributions"),
+            figures.c.last_day_now.label("last_day"),
+        )
+        .where(
+            level_of(figures.c.weeks_now, figures.c.contributions_now, rules) == level,
+            figures.c.joined_day < day_number(filters.end),
+        )
+        .cte("at_level")
+    )
+    # The `limit`-th most contributions at the level: members with fewer are not among the first,
+    # whatever their id, so only those with as many or more are joined to their ids and ordered.
+    least = (
+        sa.select(at_level.c.contributions)
+        .order_by(at_level.c.contributions.desc())
+        .limit(1)
+        .offset(max(limit - 1, 0))  # a limit of 0 lists nobody, as LIMIT 0 below says
+        .scalar_subquery()
+    )
+    member = member_attributes(filters, name="listed_member")
+    listed = (
+        sa.select(at_level, member.c.member_id)
+        .join(member, member.c.member_key == at_level.c.member_key)
+        .where(at_level.c.contributions >= sa.func.coalesce(least, -1))
+        .order_by(at_level.c.contributions.desc(), member.c.member_id)
+        .limit(limit)
+        .cte("listed")
+    )
+    keys = sa.select(listed.c.member_key).subquery("listed_keys")
+    earlier = window_figures(filters, {"before": before}, only=keys, name="before_figures")
+    weeks, contributions = earlier.c.weeks_before, earlier.c.contributions_before
+    previous = previous_level(listed.c.joined_day, weeks, contributions, filters, rules)
+    return (
+        sa.select(
+            members.c.member_id,
+            members.c.name,
+            members.c.segment,
+            members.c.channel,
+            members.c.region,
+            listed.c.active_weeks,
+            listed.c.contributions,
+            listed.c.last_day,
+            previous.label("previous_level"),
+        )
+        .select_from(
+            listed.join(members, members.c.member_id == listed.c.member_id).outerjoin(
+                earlier, earlier.c.member_key == listed.c.member_key
+            )
+        )
+        .order_by(listed.c.contributions.desc(), members.c.member_id)
     )
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.sql.expression import TableClause
 
 import sa_internals
 from metrics.filters import Filters, day_number, month_number
-from metrics.member_days import FromRollup, day_in_scope, key_in_scope, member_days
+from metrics.member_days import FromRollup, day_in_scope, key_in_scope, member_days, of_keys
 from metrics.sql import day_of, month_of, week_start
 from rollup.build import window_rows
 from rollup.tables import READS_KEPT, WINDOWS_ATTRIBUTE, member_months, member_windows, rollup
@@ -60,26 +60,38 @@ def window_figures(
     *,
     member_ids: list[str] | None = None,
     only: sa.FromClause | None = None,
+    keys: sa.Select | None = None,
     name: str = "window_figures",
 ) -> FromRollup:
     """One row per in-scope member with activity in any window: member_key, joined_day (their local
     join day), and for each named [start, end) window weeks_<name> (distinct weeks, Monday start,
     with an active day inside it), contributions_<name> and last_day_<name> (the latest active day
     inside it; NULL, and 0 weeks and contributions, for a window without activity). `member_ids`
-    keeps those members only; `only` (rows of distinct member_key) narrows further.
+    keeps those members only; `only` (rows of distinct member_key) narrows further; `keys`, the
+    members with those rollup keys (an increment's share).
 
     Computed, member-days are grouped per member and week, then per member. From the rollup, each
     window is the member's first and last active day in it, two filtered reads of the window's
     member-days joined on the key: member_days carries running counts of weeks and contributions."""
     first = min(start for start, _ in windows.values())
     last = max(end for _, end in windows.values())
-    days = member_days(filters, first, last, member_ids=member_ids)
+    days = member_days(filters, first, last, member_ids=member_ids, keys=keys)
     per_week = sa.select(
         days.c.member_key,
         *_window_columns(windows, days.c.day, days.c.contributions),
         sa.func.min(days.c.joined_at).label("joined_at"),
     )
-    weekly = _narrowed(per_week, days, only).group_by(days.c.member_key, week_start(days.c.day)).subquery("weekly")
+    # Days between windows (of a year's view, whose windows end a year apart) are not read: a member
+    # active only then has no row, as from the rollup.
+    inside = sa.or_(
+        *((days.c.day >= day_number(start)) & (days.c.day < day_number(end)) for start, end in windows.values())
+    )
+    weekly = (
+        _narrowed(per_week, days, only)
+        .where(inside)
+        .group_by(days.c.member_key, week_start(days.c.day))
+        .subquery("weekly")
+    )
     join_day = day_of(sa.func.min(weekly.c.joined_at), filters)  # converted once a member, not a member-day
     columns: list[sa.ColumnElement] = [weekly.c.member_key, join_day.label("joined_day")]
     for window in windows:
@@ -90,7 +102,7 @@ def window_figures(
         ]
     computed = sa.select(*columns).group_by(weekly.c.member_key)
 
-    parts = [_in_window(filters, window, bounds, member_ids, only) for window, bounds in windows.items()]
+    parts = [_in_window(filters, window, bounds, member_ids, only, keys) for window, bounds in windows.items()]
     joined: sa.FromClause = parts[0]
     key: sa.ColumnElement[Any] = parts[0].c.member_key
     joined_day: sa.ColumnElement[Any] = parts[0].c.joined_day
@@ -114,6 +126,7 @@ def _in_window(
     bounds: tuple[date, date],
     member_ids: list[str] | None,
     only: sa.FromClause | None,
+    keys: sa.Select | None = None,
 ) -> sa.Subquery:
     """weeks_, contributions_ and last_day_<window> of the in-scope members active in [start, end),
     from the rollup: member_windows' rows where it keeps the window, else rollup.build.window_rows."""
@@ -134,7 +147,7 @@ def _in_window(
             rows,
             only,
         )
-        .where(scope)
+        .where(scope, *of_keys(rows, keys))
         .subquery(f"in_{window}")
     )
 

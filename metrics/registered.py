@@ -5,4 +5,4 @@ a process that builds or updates a rollup without having imported them would kee
 point that builds one and does not import the pages (a bench, a tool) imports this module.
 """
 
-from metrics import campaigns, contributions, retention  # noqa: F401
+from metrics import campaigns, contributions, levels, retention  # noqa: F401

@@ -46,6 +46,8 @@ PLATFORMS_KEY, PLATFORMS_ATTRIBUTE = "engagement_platforms", "pulse_engagement_p
 LEADERS_KEY, LEADERS_ATTRIBUTE = "engagement_leaders", "pulse_engagement_leaders"
 # The activity profile of the Overview and Members pages (metrics/retention.py), kept the same way.
 PROFILES_KEY, PROFILES_ATTRIBUTE = "activity_profiles", "pulse_activity_profiles"
+# The Members page's engagement level changes (metrics/levels.py), kept the same way.
+LEVELS_KEY, LEVELS_ATTRIBUTE = "level_counts", "pulse_level_counts"
 # The campaigns' lift in a database queried in place (metrics/campaigns.py): pulse_info says the start
 # days (day numbers) lift_days holds.
 LIFT_KEY, LIFT_ATTRIBUTE = "lift_days", "pulse_lift_days"
@@ -60,13 +62,14 @@ KEPT_ATTRIBUTES = {  # pulse_info's keys of the kept views' figures (data_source
     PLATFORMS_KEY: PLATFORMS_ATTRIBUTE,
     LEADERS_KEY: LEADERS_ATTRIBUTE,
     PROFILES_KEY: PROFILES_ATTRIBUTE,
+    LEVELS_KEY: LEVELS_ATTRIBUTE,
 }
 KEPT_KEYS = tuple(KEPT_ATTRIBUTES)
 # Those computed from the rollup's tables alone, so as current as member_days wherever it is: kept
 # in a database queried in place too (the campaigns' funnel there reads invitations live), where
 # the views' figures are the default view's alone (metrics.kept.views_kept) and the lift's days
 # those of the last 90 days' campaigns.
-KEPT_IN_PLACE = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY, LIFT_KEY)
+KEPT_IN_PLACE = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY, LEVELS_KEY, LIFT_KEY)
 # Kept in place alone: what a sync's build, which keeps the campaigns' whole figures, has no use for.
 KEPT_ONLY_IN_PLACE = (LIFT_KEY,)
 READS_KEPT = "pulse_reads_kept"  # on a compiled statement that reads member_windows or kept figures
@@ -253,6 +256,15 @@ activity_profiles = sa.Table(  # members active in the view and the two periods 
     sa.Column("was_active", sa.Integer),  # in the period before (NULL in the earliest)
     sa.Column("members", sa.Integer, nullable=False),
 )
+level_counts = sa.Table(  # members active in a window of the view by level now and before it (metrics/levels.py)
+    "level_counts",
+    rollup_metadata,
+    _view(),
+    *_dimensions(),
+    sa.Column("previous_level", sa.String),  # at the previous period's end (NULL: joined since)
+    sa.Column("level", sa.String, nullable=False),  # at the view's end
+    sa.Column("members", sa.Integer, nullable=False),
+)
 KEPT_TABLES = (  # the tables of the kept figures, whether or not a build registers them
     campaign_results,
     lift_days,
@@ -260,4 +272,5 @@ KEPT_TABLES = (  # the tables of the kept figures, whether or not a build regist
     engagement_platforms,
     engagement_leaders,
     activity_profiles,
+    level_counts,
 )

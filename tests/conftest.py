@@ -575,16 +575,16 @@ def loaders(warehouse, monkeypatch, tmp_path):
     """ui/data.py's loaders reading the fixture warehouse, their caches empty (the settings, version
     and filters the tests pass are the same for every engine); yields the settings to pass. The
     warehouse serves the session's other tests: what it remembers (the app store's members,
-    metrics.scope; the level lists, metrics.levels) is forgotten before and after."""
+    metrics.scope) is forgotten before and after."""
     import streamlit as st
 
-    from metrics import levels, scope
+    from metrics import scope
     from settings import load_settings
     from ui import data
 
     monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(data, "warehouse", lambda settings: warehouse)
-    remembered = ("id_attributes", scope.EVERYONE, levels.LISTS_MEMO)
+    remembered = ("id_attributes", scope.EVERYONE)
     for name in remembered:
         warehouse.memo(name).clear()
     st.cache_data.clear()

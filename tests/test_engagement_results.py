@@ -1,7 +1,8 @@
 """The figures the rollup keeps by view for the kept views (the default view and the fixed periods
 next to it): the Engagement page's (engagement_counts, engagement_platforms, engagement_leaders:
-metrics/contributions.py) and the activity profile (activity_profiles: metrics/retention.py). The
-Engagement tiles' counts, active members per platform, the leaderboard and the profile read them for
+metrics/contributions.py), the activity profile (activity_profiles: metrics/retention.py) and the
+level changes (level_counts: metrics/levels.py). The Engagement tiles' counts, active members per
+platform, the leaderboard, the profile and the level changes read them for
 a kept view's period, with any member filter, and give what computing from activities gives; another
 period, or a leaderboard narrowed to a platform, computes; a database queried in place keeps and
 reads the default view's too (they come from its rollup alone); figures written for another build
@@ -20,7 +21,7 @@ import clock
 from data_sources import demo
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
-from metrics import contributions, retention
+from metrics import contributions, levels, retention
 from metrics.filters import DEFAULT_PRESET, KEPT_PRESETS, Filters, day_number, preset_period
 from rollup.state import kept_ids, rollup_state
 from rollup.tables import (
@@ -28,6 +29,7 @@ from rollup.tables import (
     CAMPAIGNS_KEY,
     COUNTS_KEY,
     LEADERS_KEY,
+    LEVELS_KEY,
     PLATFORMS_KEY,
     PROFILES_KEY,
     engagement_leaders,
@@ -48,6 +50,7 @@ FIGURES = {  # the kept table each reads, and the query
     "engagement_leaders": lambda filters: contributions.top_contributors_query(filters=filters),
     "engagement_leaders ": lambda filters: contributions.top_contributors_query(filters=filters, limit=3),
     "activity_profiles": lambda filters: retention.activity_profile_query(filters=filters),
+    "level_counts": lambda filters: levels.active_level_changes_query(filters=filters),
 }
 MEMBERS = [{}, {"segment": "developer"}, {"region": "Europe", "channel": "organic search"}, {"segment": "nobody"}]
 
@@ -79,7 +82,8 @@ def assert_alike(warehouse: Warehouse, filters: Filters, statements: list[str], 
         ours = warehouse.run(query(filters))
         read = _last_read(statements)
         assert (f"FROM {table.strip()}" in read) is read_kept, table
-        assert ("member_days" in read or "activity_days" in read) is not read_kept, table
+        # computed from member-days, or the level counts from the windows a database queried in place keeps
+        assert any(days in read for days in ("member_days", "activity_days", "member_windows")) is not read_kept, table
         theirs = warehouse.run(query(computed))
         assert "engagement_" not in _last_read(statements) and "member_days" not in _last_read(statements)
         assert len(ours) or filters.segment == "nobody", table
@@ -92,7 +96,7 @@ def test_the_kept_figures_give_the_computed_ones(kept, preset, members, statemen
     warehouse = Warehouse(kept)
     try:
         state = warehouse.rollup_state()
-        for key in (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY):
+        for key in (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY, LEVELS_KEY):
             assert kept_ids(state, key) == PERIODS and len(PERIODS) == 3, key
         view = Filters(*preset_period(preset, today=TODAY), **members)
         assert_alike(warehouse, view, statements, read_kept=True)
@@ -198,7 +202,7 @@ def test_a_database_queried_in_place_keeps_them_too(engine, tmp_path, request, s
     try:
         warehouse.refresh_rollup(timezone="UTC")
         state = rollup_state(warehouse._current_engine())
-        assert kept_ids(state, COUNTS_KEY) == kept_ids(state, PROFILES_KEY) == {DEFAULT}
+        assert kept_ids(state, COUNTS_KEY) == kept_ids(state, PROFILES_KEY) == kept_ids(state, LEVELS_KEY) == {DEFAULT}
         assert kept_ids(state, CAMPAIGNS_KEY) == frozenset()
         for period, members in itertools.product((VIEW, QUARTER), MEMBERS):
             view = Filters(period.start, period.end, **members)

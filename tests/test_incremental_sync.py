@@ -44,6 +44,7 @@ from rollup.tables import (
     KEPT_KEYS,
     KEPT_TABLES,
     LEADERS_KEY,
+    LEVELS_KEY,
     PLATFORMS_KEY,
     PROFILES_KEY,
     WINDOWS_KEY,
@@ -105,7 +106,7 @@ STEPS = [
     ],
 ]
 P = date(2025, 3, 1), date(2025, 3, 8)
-BY_VIEW_KEYS = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY)  # the figures kept by view
+BY_VIEW_KEYS = (COUNTS_KEY, PLATFORMS_KEY, LEADERS_KEY, PROFILES_KEY, LEVELS_KEY)  # the figures kept by view
 
 
 def kept_periods(timezone: str, engine: str = "duckdb") -> set[str]:

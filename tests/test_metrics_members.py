@@ -197,46 +197,52 @@ def test_dormant_members_have_no_activity(warehouse):
     assert rows[["member_id", "active_weeks", "contributions"]].values.tolist() == [["gina", 0, 0]]
 
 
-def test_the_level_board_gives_the_changes_and_the_members_at_each_level(warehouse):
+def lists(view: Filters, warehouse, rules: LevelRules, limit: int = levels.AT_LEVEL_SHOWN) -> dict[str, pd.DataFrame]:
+    """members_at_level_query's rows of each active level."""
+    return {
+        level: warehouse.run(levels.members_at_level_query(filters=view, level=level, rules=rules, limit=limit))
+        for level in levels.ACTIVE_LEVELS
+    }
+
+
+def test_the_members_at_each_active_level_most_contributions_first(warehouse):
     # The levels as in test_level_changes: alice champion; dave and hank regular (2 contributions
     # each, tied: by id); bob (1), carol (1) and erin (0) casual.
-    board = levels.level_board(warehouse=warehouse, filters=P, rules=SMALL, limit=2)
-    expected = levels.level_changes(warehouse=warehouse, filters=P, rules=SMALL)
-    pd.testing.assert_frame_equal(board.changes.reset_index(drop=True), expected.reset_index(drop=True))
-    assert set(board.at_level) == {"champion", "regular", "casual"}
-    assert {level: rows["member_id"].tolist() for level, rows in board.at_level.items()} == {
+    listed = lists(P, warehouse, SMALL, limit=2)
+    assert {level: rows["member_id"].tolist() for level, rows in listed.items()} == {
         "champion": ["alice"],
         "regular": ["dave", "hank"],
         "casual": ["bob", "carol"],  # cut at 2: erin's 0 contributions come last
     }
-    for level, rows in board.at_level.items():
-        alone = warehouse.run(levels.members_at_level_query(filters=P, level=level, rules=SMALL, limit=2))
-        assert rows.columns.tolist() == alone.columns.tolist()
-        assert rows.values.tolist() == alone.values.tolist(), level
+    for rows in listed.values():
+        dormant = levels.members_at_level_query(filters=P, level="dormant")
+        assert rows.columns.tolist() == dormant.selected_columns.keys()
         assert all(rows[column].dtype.kind == "i" for column in ("active_weeks", "contributions", "last_day"))
+    casual = listed["casual"].drop(columns="last_day").astype(object)
+    assert casual.where(casual.notna(), None).values.tolist() == [
+        ["bob", "Bob", "dev", "event", "EU", 1, 1, "casual"],  # a reaction in the week of 24 February
+        ["carol", "Carol", "biz", "forum", "US", 2, 1, None],  # a login, a post; joined during the period
+    ]
     # Cut inside a tie: dave and hank both have the first place's 2 contributions, dave's id comes first.
-    first = levels.level_board(warehouse=warehouse, filters=P, rules=SMALL, limit=1).at_level
+    first = lists(P, warehouse, SMALL, limit=1)
     assert {level: rows["member_id"].tolist() for level, rows in first.items()} == {
         "champion": ["alice"],
         "regular": ["dave"],
         "casual": ["bob"],
     }
+    assert all(rows.empty for rows in lists(P, warehouse, SMALL, limit=0).values())
 
 
-def test_the_level_board_of_members_of_one_channel(warehouse):
-    event = replace(P, channel="event")
-    board = levels.level_board(warehouse=warehouse, filters=event, rules=SMALL)
-    expected = levels.level_changes(warehouse=warehouse, filters=event, rules=SMALL)
-    pd.testing.assert_frame_equal(board.changes.reset_index(drop=True), expected.reset_index(drop=True))
-    for level, rows in board.at_level.items():
-        alone = warehouse.run(levels.members_at_level_query(filters=event, level=level, rules=SMALL))
-        assert rows.values.tolist() == alone.values.tolist(), level
+def test_the_members_at_each_level_of_one_channel(warehouse):
     # Of the event channel's bob, dave and gina: dave regular, bob casual, gina never active.
-    assert {level: rows["member_id"].tolist() for level, rows in board.at_level.items()} == {
+    event = replace(P, channel="event")
+    assert {level: rows["member_id"].tolist() for level, rows in lists(event, warehouse, SMALL).items()} == {
         "champion": [],
         "regular": ["dave"],
         "casual": ["bob"],
     }
+    dormant = warehouse.run(levels.members_at_level_query(filters=event, level="dormant", rules=SMALL))
+    assert dormant["member_id"].tolist() == ["gina"]
 
 
 # Windows of 10 days, so that the 90-day windows of the fixture's few weeks tell periods apart.
@@ -244,34 +250,14 @@ TEN_DAYS = replace(SMALL, window_days=10)
 END = date(2025, 3, 8)
 
 
-@pytest.fixture
-def lists_kept(warehouse):
-    """The warehouse's memo of level lists, empty before and after the test."""
-    memo = warehouse.memo(levels.LISTS_MEMO)
-    memo.clear()
-    yield memo
-    memo.clear()
-
-
-def board(warehouse, view: Filters, *, keep: bool = True) -> levels.LevelBoard:
-    return levels.level_board(warehouse=warehouse, filters=view, rules=TEN_DAYS, keep_lists=keep)
-
-
-def previous_levels(kept: levels.LevelBoard) -> dict[str, str | None]:
-    listed = pd.concat(kept.at_level.values())
+def previous_levels(view: Filters, warehouse) -> dict[str, str | None]:
+    """Each listed member's previous level, over the active levels' lists of the view."""
+    listed = pd.concat(lists(view, warehouse, TEN_DAYS).values())
     pairs = zip(listed["member_id"], listed["previous_level"], strict=True)
     return {member: None if pd.isna(level) else level for member, level in pairs}
 
 
-def assert_same_board(kept: levels.LevelBoard, whole: levels.LevelBoard, view: Filters) -> None:
-    pd.testing.assert_frame_equal(kept.changes.reset_index(drop=True), whole.changes.reset_index(drop=True))
-    for level, rows in kept.at_level.items():
-        pd.testing.assert_frame_equal(rows, whole.at_level[level], obj=f"{view} {level}")
-
-
-def test_periods_ending_the_same_day_share_the_level_lists_and_read_each_its_previous_levels(
-    warehouse, statements, lists_kept
-):
+def test_the_listed_members_previous_levels_are_each_periods_own(warehouse):
     """Ending 8 March, every period lists the members of the 10 days to 26 February - 7 March:
     alice champion (2 weeks, 3 contributions); bob, carol, dave and hank casual with 1, erin with 0.
     Their previous levels are each period's own, worked out from the 10 days before its start.
@@ -284,9 +270,7 @@ def test_periods_ending_the_same_day_share_the_level_lists_and_read_each_its_pre
     (she joined that day, in the period)."""
     views = [Filters(start=start, end=END) for start in (date(2025, 3, 1), date(2025, 3, 4), date(2025, 2, 8))]
     views.append(Filters(start=date(2025, 3, 2), end=END))
-    whole = {view: board(warehouse, view, keep=False) for view in views}  # each in one statement
-    assert lists_kept == {}
-    assert {level: rows["member_id"].tolist() for level, rows in whole[views[0]].at_level.items()} == {
+    assert {level: rows["member_id"].tolist() for level, rows in lists(views[0], warehouse, TEN_DAYS).items()} == {
         "champion": ["alice"],
         "regular": [],
         "casual": ["bob", "carol", "dave", "hank", "erin"],
@@ -297,79 +281,40 @@ def test_periods_ending_the_same_day_share_the_level_lists_and_read_each_its_pre
         {"alice": "casual", "bob": None, "carol": None, "dave": "dormant", "hank": "dormant", "erin": None},
         {"alice": "regular", "bob": "casual", "carol": None, "dave": "casual", "hank": "dormant", "erin": None},
     ]
-    assert [previous_levels(whole[view]) for view in views] == expected
-    board(warehouse, views[0])  # keeps the lists
-    for view in (*views[1:], views[0]):
-        statements.clear()
-        kept = board(warehouse, view)
-        # the counts, the listed members' previous levels and the member totals; not the board's lists
-        assert len(statements) == 3 and not any("top_champion" in sent for sent in statements), view.start
-        assert_same_board(kept, whole[view], view)
+    assert [previous_levels(view, warehouse) for view in views] == expected
+    # The same, computed from the activities: in a time zone the rollup was not built in, members
+    # are keyed by their ids.
+    shanghai = replace(views[1], timezone="Asia/Shanghai")
+    assert previous_levels(shanghai, warehouse)["carol"] == "casual"  # joined on 2 March, before the 4th
 
 
-def test_a_member_filters_lists_are_its_own_and_kept_for_its_other_periods(warehouse, statements, lists_kept):
-    """Of the forum channel's alice, carol, erin and hank (frank joins at the end): kept after the
-    view from 1 March, the lists serve the view from 4 March of the same channel, not the event
-    channel's (bob, dave) nor everyone's."""
-    forum = [Filters(start=start, end=END, channel="forum") for start in (date(2025, 3, 1), date(2025, 3, 4))]
-    whole = board(warehouse, forum[1], keep=False)
-    board(warehouse, forum[0])
-    statements.clear()
-    event = board(warehouse, replace(forum[1], channel="event"))
-    everyone = board(warehouse, replace(forum[1], channel=None))
-    assert sum("top_champion" in sent for sent in statements) == 2  # each its own board
-    assert {member for rows in event.at_level.values() for member in rows["member_id"]} == {"bob", "dave"}
-    assert set(previous_levels(everyone)) == {"alice", "bob", "carol", "dave", "hank", "erin"}
-    statements.clear()
-    kept = board(warehouse, forum[1])
-    assert not any("top_champion" in sent for sent in statements)
-    assert_same_board(kept, whole, forum[1])
-    assert previous_levels(kept) == {"alice": "champion", "carol": "casual", "hank": "dormant", "erin": None}
-
-
-def test_the_level_lists_kept_at_a_periods_end_in_another_time_zone(warehouse, lists_kept):
-    """In a time zone the rollup was not built in, the figures are computed from the activities,
-    where members are keyed by their ids: the lists kept give the same board there too."""
-    views = [Filters(start=start, end=END, timezone="Asia/Shanghai") for start in (date(2025, 3, 1), date(2025, 3, 4))]
-    whole = board(warehouse, views[1], keep=False)
-    board(warehouse, views[0])
-    kept = board(warehouse, views[1])
-    assert_same_board(kept, whole, views[1])
-    assert previous_levels(kept)["carol"] == "casual"  # joined on 2 March, before the 4th
-
-
-def test_without_keeping_lists_each_view_is_one_board(warehouse, statements, lists_kept):
-    """A database queried in place (ui/data.py keeps lists for a build alone): lists and counts
-    read minutes apart could disagree there."""
-    for start in (date(2025, 3, 1), date(2025, 3, 4)):
-        board(warehouse, Filters(start=start, end=END), keep=False)
-    assert lists_kept == {}
-    assert sum("top_champion" in sent for sent in statements) == 2
+def test_a_member_filters_lists_are_its_own(warehouse):
+    """Of the forum channel's alice, carol, erin and hank (frank joins at the end); the event
+    channel's bob and dave."""
+    forum = Filters(start=date(2025, 3, 4), end=END, channel="forum")
+    expected = {"alice": "champion", "carol": "casual", "hank": "dormant", "erin": None}
+    assert previous_levels(forum, warehouse) == expected
+    assert set(previous_levels(replace(forum, channel="event"), warehouse)) == {"bob", "dave"}
 
 
 def test_no_member_named_is_no_row(warehouse):
     """A list of ids is bound as one list (metrics.sql.one_of); an empty one keeps nobody."""
     assert warehouse.run(levels.respondent_profiles_query(filters=P, member_ids=[])).empty
-    assert warehouse.run(levels.previous_levels_query(filters=P, member_ids=[])).empty
 
 
-def test_the_members_page_reads_the_board_where_the_warehouse_computes_its_figures_once(warehouse, loaders, statements):
+def test_the_members_page_reads_the_counts_and_the_shown_level_alone(warehouse, loaders, statements):
     from ui import data
 
     statements.clear()
     changes = data.load_level_changes(loaders, "v", P)
     casual = data.load_members_at_level(loaders, "v", P, "casual")
     dormant = data.load_members_at_level(loaders, "v", P, "dormant")
-    sent = list(statements)
-    # ClickHouse computes a common table expression at each reading: there the three are asked apart.
-    once = not warehouse.url.startswith("clickhouse")
-    assert warehouse.reads_common_tables_once is once
-    assert sum("leveled AS" in statement for statement in sent) == (1 if once else 0)
-    assert len(sent) == (3 if once else 4)  # the board and the totals; or changes, totals and two lists
+    assert len(statements) == 4  # the active members' counts, the member totals, and each list
     expected = levels.level_changes(warehouse=warehouse, filters=P)
     pd.testing.assert_frame_equal(changes.reset_index(drop=True), expected.reset_index(drop=True))
     assert casual["member_id"].tolist() == ["alice", "dave", "hank", "bob", "carol", "erin"]  # by contributions
     assert dormant["member_id"].tolist() == ["gina"]
+    assert isinstance(casual["last_day"].iloc[0], date)
 
 
 def test_slipping_champions(warehouse):

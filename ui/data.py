@@ -252,42 +252,12 @@ def _cohorts(settings: Settings, version: str, filters: Filters) -> pd.DataFrame
 
 
 @cached()
-def _level_board(settings: Settings, version: str, filters: Filters) -> levels.LevelBoard:
-    """The level changes and the members at each active level, from one computation of the
-    members' window figures (metrics.levels.level_board); on a built warehouse, whose rows never
-    change, another period ending the same day reuses the view's lists."""
-    board = levels.level_board(
-        warehouse=warehouse(settings), filters=filters, keep_lists=settings.warehouse_path is not None
-    )
-    at_level = {level: with_dates(rows, "last_day") for level, rows in board.at_level.items()}
-    return levels.LevelBoard(changes=board.changes, at_level=at_level)
-
-
-def _on_the_board(settings: Settings) -> bool:
-    """Whether the level changes and members at a level come from one statement, which is faster
-    where the warehouse computes the figures they share once (not ClickHouse)."""
-    return warehouse(settings).reads_common_tables_once
-
-
 def load_level_changes(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
-    if _on_the_board(settings):
-        return _level_board(settings, version, filters).changes
-    return _level_changes(settings, version, filters)
-
-
-def load_members_at_level(settings: Settings, version: str, filters: Filters, level: str) -> pd.DataFrame:
-    if level in levels.ACTIVE_LEVELS and _on_the_board(settings):
-        return _level_board(settings, version, filters).at_level[level]
-    return _members_at_level(settings, version, filters, level)
-
-
-@cached()
-def _level_changes(settings: Settings, version: str, filters: Filters) -> pd.DataFrame:
     return sections.level_changes(warehouse=warehouse(settings), filters=filters)
 
 
 @cached()
-def _members_at_level(settings: Settings, version: str, filters: Filters, level: str) -> pd.DataFrame:
+def load_members_at_level(settings: Settings, version: str, filters: Filters, level: str) -> pd.DataFrame:
     rows = warehouse(settings).run(levels.members_at_level_query(filters=filters, level=level))
     return with_dates(rows, "last_day")
 

@@ -168,7 +168,7 @@ members = View(
         _slipping_with_addresses,
     ),
     personal=(_slipping_with_addresses,),
-    slowest=(data.load_level_changes,),  # the level board: 1.5 s of the page's 3.8 on PostgreSQL
+    slowest=(data.load_level_changes,),  # outside the kept views, two windows of every member joined
     charts=page_charts.VIEW_CHARTS["members"],
 )
 engagement = View(
