@@ -9,10 +9,11 @@ untimed visit to the lookup page), in turn A then B and B then A, each opening t
 changing its period to the last 90 days and then its member filter to the first choice, as
 bench/browser.py does, and the reference page rerun twice after each. It prints each version's
 medians and ratios to the reference's rerun, and the median of the pairs' differences (B - A), with
-how many pairs B was faster in. A version is a checkout (a git worktree) whose app serves the same
-warehouse: the bench's, at --scale.
+how many pairs B was faster in. A version is a checkout (a git worktree) whose app serves the
+bench's warehouse at --scale, or its own data directory (--a-data, --b-data: a version whose
+rollup differs needs a warehouse synced by it).
 
-python -m bench.first_changes --a DIR --b DIR [--page members] [--pairs 6] [--scale large]
+python -m bench.first_changes --a DIR --b DIR [--a-data DIR] [--b-data DIR] [--page members] [--pairs 6]
 """
 
 from __future__ import annotations
@@ -64,11 +65,13 @@ def summary(samples: dict[str, dict[str, list[float]]], reference: list[float]) 
     return result
 
 
-def measure(roots: dict[str, Path], *, page: str, pairs: int, env: dict[str, str]) -> dict[str, Any]:
-    """`pairs` pairs of cold servers, one of each version (see the module's docstring)."""
+def measure(roots: dict[str, Path], *, page: str, pairs: int, envs: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """`pairs` pairs of cold servers, one of each version, each with its environment (see the
+    module's docstring)."""
     from playwright.sync_api import sync_playwright
 
-    cold = {**env, "PULSE_WARM_FIGURES": "false"}
+    env = envs["a"]  # the reference page's
+    cold = {version: {**envs[version], "PULSE_WARM_FIGURES": "false"} for version in roots}
     samples: dict[str, dict[str, list[float]]] = {version: {name: [] for name in FIGURES} for version in roots}
     reference: list[float] = []
     chosen: list[str] = []  # the member filter's first choice, then the same for both versions
@@ -79,7 +82,7 @@ def measure(roots: dict[str, Path], *, page: str, pairs: int, env: dict[str, str
                 _visit(chromium, f"{ref}/?warm_up=1")
                 for pair in range(pairs):
                     for version in order(pair):
-                        with browser.serve("serve.py", cold, root=roots[version]) as app:
+                        with browser.serve("serve.py", cold[version], root=roots[version]) as app:
                             _visit(chromium, f"{app}/lookup")  # untimed: the server's imports done
                             for name, seconds in _first_changes(chromium, app, page, chosen).items():
                                 samples[version][name].append(seconds)
@@ -92,6 +95,11 @@ def measure(roots: dict[str, Path], *, page: str, pairs: int, env: dict[str, str
         finally:
             chromium.close()
     return {"page": page, "pairs": pairs, **summary(samples, reference), "samples": samples, "reference": reference}
+
+
+def environments(bench_data: Path, *, a: Path | None, b: Path | None) -> dict[str, dict[str, str]]:
+    """Each version's server environment: its own data directory where given, else the bench's."""
+    return {"a": browser.bench_env(a or bench_data), "b": browser.bench_env(b or bench_data)}
 
 
 def _visit(chromium: Browser, url: str) -> None:
@@ -134,6 +142,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=6, help="pairs of cold servers, one of each version (1 or more)")
     parser.add_argument("--scale", default="large")
     parser.add_argument("--dir", type=Path, default=browser.ROOT / "bench" / "data")
+    parser.add_argument("--a-data", type=Path, help="version A's data directory (the bench's at --scale by default)")
+    parser.add_argument("--b-data", type=Path, help="version B's data directory (the bench's at --scale by default)")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
     if args.pairs < 1:
@@ -142,7 +152,8 @@ def main() -> None:
     for root in roots.values():
         if not (root / "serve.py").is_file():
             parser.error(f"{root} is not a checkout of the app (no serve.py)")
-    result = measure(roots, page=args.page, pairs=args.pairs, env=browser.bench_env(args.dir / args.scale / "data"))
+    envs = environments(args.dir / args.scale / "data", a=args.a_data, b=args.b_data)
+    result = measure(roots, page=args.page, pairs=args.pairs, envs=envs)
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     rerun = result["reference_rerun_s"]

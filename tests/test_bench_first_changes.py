@@ -40,6 +40,13 @@ def test_medians_ratios_and_the_pairs_differences():
     assert member_filter["b_faster"] == 2
 
 
+def test_a_version_serves_its_own_data_where_given(tmp_path):
+    bench, own = tmp_path / "bench", tmp_path / "own"
+    envs = first_changes.environments(bench, a=None, b=own)
+    assert (envs["a"]["PULSE_DATA_DIR"], envs["b"]["PULSE_DATA_DIR"]) == (str(bench), str(own))
+    assert envs["b"]["PULSE_TIMEZONE"] == "UTC" and "PULSE_WAREHOUSE_URL" not in envs["b"]
+
+
 def test_no_pairs_is_refused():
     run = subprocess.run(
         [sys.executable, "-m", "bench.first_changes", "--a", str(ROOT), "--b", str(ROOT), "--pairs", "0"],
