@@ -44,7 +44,7 @@ from sqlalchemy.engine import Connection
 import clock
 import schema
 from data_sources.keyed_rows import key_new_rows
-from data_sources.rollup import KEPT, Before, KeptFigures, compiled_for_kept, windows_to_keep, write_kept
+from data_sources.rollup import KEPT, Before, KeptFigures, Windows, compiled_for_kept, windows_to_keep, write_kept
 from rollup.build import (
     activity_days_query,
     changes,
@@ -55,7 +55,7 @@ from rollup.build import (
     rollup_query,
     with_member_columns,
 )
-from rollup.state import kept_ids, kept_text, windows_of, windows_text
+from rollup.state import kept_ids, kept_text, kept_windows, windows_of, windows_text
 from rollup.tables import (
     BUILT_AT_KEY,
     KEPT_KEYS,
@@ -177,7 +177,7 @@ def update_rollup(
     windows = _redo_windows(connection, timezone)
     _add_changes(connection, sign=1)  # and after
     _merge_changes(connection)
-    kept = _redo_kept(connection, timezone, shares, keys)
+    kept = _redo_kept(connection, timezone, shares, keys, windows)
     built_at = clock.now().isoformat(timespec="seconds")
     connection.execute(sa.update(info).where(info.c.key == BUILT_AT_KEY).values(value=built_at))
     if windows:  # what member_windows now holds, said to be this build's
@@ -233,12 +233,13 @@ def _shares_before(
     already, the rows the members with `keys` make before it, by pulse_info key: each in a
     temporary table."""
     state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
+    windows = kept_windows(state)  # as the build or the last increment left member_windows
     shares = {}
     for key, kept in KEPT.items():
         if kept.share is None or kept.merge is None or not kept_ids(state, key) or not kept.reads <= unchanged:
             continue
         if _holds_today(connection, timezone, kept, state):
-            shares[key] = _share(connection, timezone, kept, keys, before)
+            shares[key] = _share(connection, timezone, kept, keys, before, windows)
     return shares
 
 
@@ -254,21 +255,22 @@ def _share(
     kept: KeptFigures,
     keys: sa.Select,
     before: Before | None,
+    windows: Windows,
 ) -> sa.Table:
     """A temporary table of the rows the members with `keys` make of `kept`'s table: before the
-    update (`before` says what it appended), or after it (None)."""
+    update (`before` says what it appended), or after it (None); member_windows holds `windows`."""
     assert kept.share is not None
     share = _scratch(connection, f"pulse_{'before' if before else 'after'}_{kept.table.name}", kept.table)
     query = kept.share(connection, timezone, keys, before)
     columns = ", ".join(f'"{column.name}"' for column in query.selected_columns)
     connection.exec_driver_sql(
-        f'INSERT INTO "{share.name}" ({columns}) {compiled_for_kept(connection, timezone, query)}'
+        f'INSERT INTO "{share.name}" ({columns}) {compiled_for_kept(connection, timezone, query, windows=windows)}'
     )
     return share
 
 
 def _redo_kept(
-    connection: Connection, timezone: str, shares: dict[str, sa.Table], keys: sa.Select
+    connection: Connection, timezone: str, shares: dict[str, sa.Table], keys: sa.Select, windows: Windows
 ) -> dict[str, list[str]]:
     """The kept figures the rollup holds (pulse_info names them), written again for today's kept
     views: what each holds, by its pulse_info key. Those with a share before (`shares`) are merged
@@ -276,15 +278,17 @@ def _redo_kept(
     day has changed since the share before was taken (past midnight: the views moved); the others
     are computed whole. Those this process does not keep lose their row (its build time alone would
     not do: an increment in the build's second gives the same); a rollup that holds none (written
-    before they were) gets none."""
+    before they were) gets none. member_windows holds `windows` by now."""
     state = {row.key: row.value for row in connection.execute(sa.select(info.c.key, info.c.value))}
     held = [key for key in KEPT_KEYS if key in state]
     unknown = [key for key in held if key not in KEPT]
     if unknown:
         connection.execute(sa.delete(info).where(info.c.key.in_(unknown)))
-    merged = [key for key, before in shares.items() if _merge(connection, timezone, KEPT[key], before, state, keys)]
+    merged = [
+        key for key, before in shares.items() if _merge(connection, timezone, KEPT[key], before, state, keys, windows)
+    ]
     known = [key for key in held if key in KEPT and key not in merged]
-    written = write_kept(connection, timezone=timezone, keys=known) if known else {}
+    written = write_kept(connection, timezone=timezone, keys=known, windows=windows) if known else {}
     return {**{key: sorted(kept_ids(state, key)) for key in merged}, **written}
 
 
@@ -295,12 +299,13 @@ def _merge(
     before: sa.Table,
     state: dict[str, str],
     keys: sa.Select,
+    windows: Windows,
 ) -> bool:
     """Replace `kept`'s rows with its merge of the touched members' share `before` and now; whether
     it could (its merge says, and the table's view is still today's: the share now was taken first,
     so a midnight passed since the share before shows)."""
     assert kept.merge is not None
-    after = _share(connection, timezone, kept, keys, None)
+    after = _share(connection, timezone, kept, keys, None, windows)
     merged = (
         kept.merge(connection, kept.table, before, after, keys)
         if _holds_today(connection, timezone, kept, state)

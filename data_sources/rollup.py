@@ -8,7 +8,7 @@ from `activities`. It is a snapshot: refresh it after the source tables change (
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -38,6 +38,7 @@ from rollup.tables import (
     TIMEZONE_KEY,
     VERSION,
     VERSION_KEY,
+    WINDOWS_ATTRIBUTE,
     WINDOWS_KEY,
     activity_changes,
     activity_rollup,
@@ -49,6 +50,8 @@ from rollup.tables import (
     rollup,
 )
 from rollup.windows import windows_to_keep as windows_on
+
+Windows = Collection[tuple[int, int]]  # windows member_windows holds, [start, end) day numbers
 
 BUILD_WORK_MEM = "256MB"  # PostgreSQL, this transaction only: the server's default 4MB spilled every sort to disk
 # PostgreSQL, for one table's build: member_days groups activity_days per member and day, nearly one
@@ -110,7 +113,7 @@ def build_rollup(
             team = 'CREATE INDEX "ix_member_keys_team" ON "member_keys" ("member_key") WHERE is_team'
             connection.exec_driver_sql(team)
     keys = [key for key in KEPT if (key in KEPT_IN_PLACE if in_place else key not in KEPT_ONLY_IN_PLACE)]
-    kept_ids = write_kept(connection, timezone=timezone, keys=keys) if keys else {}
+    kept_ids = write_kept(connection, timezone=timezone, keys=keys, windows=kept) if keys else {}
     info.create(connection, checkfirst=True)
     built_at = clock.now().isoformat(timespec="seconds")
     state = {
@@ -234,9 +237,12 @@ def keep_figures(kept: KeptFigures) -> None:
     KEPT[kept.key] = kept
 
 
-def write_kept(connection: Connection, *, timezone: str, keys: list[str] | None = None) -> dict[str, list[str]]:
+def write_kept(
+    connection: Connection, *, timezone: str, keys: list[str] | None = None, windows: Windows = ()
+) -> dict[str, list[str]]:
     """Replace the tables of the registered KeptFigures (or those of `keys`), computed from the
-    rollup tables this transaction has just written in `timezone`; what each keeps, by its key.
+    rollup tables this transaction has just written in `timezone` (member_windows holding
+    `windows`); what each keeps, by its key.
 
     Their queries are compiled by `compiled_for_kept`."""
     written = {}
@@ -245,18 +251,24 @@ def write_kept(connection: Connection, *, timezone: str, keys: list[str] | None 
             continue
         ids, query = kept.rows(connection, timezone)
         kept.table.drop(connection, checkfirst=True)
-        _create_table(connection, kept.table, None if query is None else compiled_for_kept(connection, timezone, query))
+        compiled = None if query is None else compiled_for_kept(connection, timezone, query, windows=windows)
+        _create_table(connection, kept.table, compiled)
         written[key] = ids
     return written
 
 
-def compiled_for_kept(connection: Connection, timezone: str, query: sa.Select) -> sa.sql.compiler.Compiled:
+def compiled_for_kept(
+    connection: Connection, timezone: str, query: sa.Select, *, windows: Windows = ()
+) -> sa.sql.compiler.Compiled:
     """`query` compiled, its values written in, on a copy of the connection's dialect (the engine
     may serve others) marked so that it reads the rollup tables this transaction holds, in
-    `timezone` (the connection's may be marked with none, or another build's), and computes every
-    figure (marked with no kept figures, whose tables are being written)."""
+    `timezone`, and the `windows` its member_windows holds (the connection's may be marked with
+    none, or another build's), and computes every figure (marked with no kept figures, whose tables
+    are being written). A kept window is a filtered read where computing it from member_days took
+    most of the level counts' share of an increment (0.33 s of 10,000 members' at a million)."""
     dialect = copy.copy(connection.dialect)
     setattr(dialect, DIALECT_ATTRIBUTE, timezone)
+    setattr(dialect, WINDOWS_ATTRIBUTE, frozenset(windows))
     for attribute in KEPT_ATTRIBUTES.values():
         setattr(dialect, attribute, frozenset())
     return query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
