@@ -134,22 +134,26 @@ def previous_level(
     return sa.case((joined_day < day_number(filters.start), level_of(weeks, contributions, rules)))
 
 
-def _leveled(filters: Filters, rules: LevelRules, *, keys: sa.Select | None = None) -> sa.Select:
+def _leveled(
+    filters: Filters, rules: LevelRules, *, keys: sa.Select | None = None, by_members: bool = False
+) -> sa.Select:
     """The members with activity in either window who joined before the period's end (of those with
     the rollup `keys` alone, when given: an increment's share): member_key, active_weeks,
     contributions and last_day in the window to the period's end, and their level then and at the
-    previous period's end (previous_level; NULL for those who joined since).
+    previous period's end (previous_level; NULL for those who joined since); `by_members`, with
+    their channel, region and segment.
 
     The window figures carry each member's join day, so nothing here joins the members: on
     PostgreSQL at a million members, joining them for their join times was a third of the level
     board's time."""
     now, before, _ = windows_read(filters, rules)
-    figures = window_figures(filters, {"now": now, "before": before}, keys=keys)
+    figures = window_figures(filters, {"now": now, "before": before}, keys=keys, by_members=by_members)
     previous = previous_level(
         figures.c.joined_day, figures.c.weeks_before, figures.c.contributions_before, filters, rules
     )
     return sa.select(
         figures.c.member_key,
+        *(figures.c[name] for name in schema.MEMBER_DIMENSIONS if by_members),
         figures.c.weeks_now.label("active_weeks"),
         figures.c.contributions_now.label("contributions"),
         figures.c.last_day_now.label("last_day"),
@@ -184,17 +188,14 @@ def active_level_changes_query(*, filters: Filters, rules: LevelRules = RULES) -
     return sa.select(*counts.c).order_by(counts.c.previous_level, counts.c.level)
 
 
-def _counts_by_combination(view: Filters, keys: sa.Select | None) -> sa.Select:
+def level_counts_query(view: Filters, keys: sa.Select | None = None) -> sa.Select:
     """active_level_changes_query's rows of a view by member combination (channel, region,
     segment), of the members with the rollup `keys` alone when given: what level_counts keeps."""
-    leveled = _leveled(view, RULES, keys=keys).subquery("leveled")
-    member = member_attributes(view, keys=keys)
-    by = [member.c[name] for name in schema.MEMBER_DIMENSIONS]
-    joined = leveled.join(member, member.c.member_key == leveled.c.member_key)
-    return _counted(leveled, *by).select_from(joined)
+    leveled = _leveled(view, RULES, keys=keys, by_members=True).subquery("leveled")
+    return _counted(leveled, *(leveled.c[name] for name in schema.MEMBER_DIMENSIONS))
 
 
-keep_by_view(level_counts, LEVELS_KEY, figures=_counts_by_combination, merge=added_up("members"))
+keep_by_view(level_counts, LEVELS_KEY, figures=level_counts_query, merge=added_up("members"))
 
 
 def member_totals_query(*, filters: Filters) -> sa.Select:

@@ -35,7 +35,8 @@ from metrics.filters import Filters, day_number, month_number
 from metrics.member_days import FromRollup, day_in_scope, key_in_scope, member_days, of_keys
 from metrics.sql import day_of, month_of, week_start
 from rollup.build import window_rows
-from rollup.tables import READS_KEPT, WINDOWS_ATTRIBUTE, member_months, member_windows, rollup
+from rollup.tables import READS_KEPT, WINDOWS_ATTRIBUTE, member_groups, member_months, member_windows, rollup
+from schema import MEMBER_DIMENSIONS
 
 Windows = dict[str, tuple[date, date]]  # name -> [start, end) in local days
 
@@ -61,6 +62,7 @@ def window_figures(
     member_ids: list[str] | None = None,
     only: sa.FromClause | None = None,
     keys: sa.Select | None = None,
+    by_members: bool = False,
     name: str = "window_figures",
 ) -> FromRollup:
     """One row per in-scope member with activity in any window: member_key, joined_day (their local
@@ -68,7 +70,9 @@ def window_figures(
     with an active day inside it), contributions_<name> and last_day_<name> (the latest active day
     inside it; NULL, and 0 weeks and contributions, for a window without activity). `member_ids`
     keeps those members only; `only` (rows of distinct member_key) narrows further; `keys`, the
-    members with those rollup keys (an increment's share).
+    members with those rollup keys (an increment's share). `by_members`: the member's channel,
+    region and segment too, from the rollup by their group (on PostgreSQL, looking up a million
+    member keys for them took two of the three seconds of the default view's level counts).
 
     Computed, member-days are grouped per member and week, then per member. From the rollup, each
     window is the member's first and last active day in it, two filtered reads of the window's
@@ -76,8 +80,10 @@ def window_figures(
     first = min(start for start, _ in windows.values())
     last = max(end for _, end in windows.values())
     days = member_days(filters, first, last, member_ids=member_ids, keys=keys)
+    dimensions = [days.c[name] for name in MEMBER_DIMENSIONS] if by_members else []  # one combination a member
     per_week = sa.select(
         days.c.member_key,
+        *dimensions,
         *_window_columns(windows, days.c.day, days.c.contributions),
         sa.func.min(days.c.joined_at).label("joined_at"),
     )
@@ -89,28 +95,35 @@ def window_figures(
     weekly = (
         _narrowed(per_week, days, only)
         .where(inside)
-        .group_by(days.c.member_key, week_start(days.c.day))
+        .group_by(days.c.member_key, *dimensions, week_start(days.c.day))
         .subquery("weekly")
     )
     join_day = day_of(sa.func.min(weekly.c.joined_at), filters)  # converted once a member, not a member-day
-    columns: list[sa.ColumnElement] = [weekly.c.member_key, join_day.label("joined_day")]
+    weekly_dimensions = [weekly.c[column.name] for column in dimensions]
+    columns: list[sa.ColumnElement] = [weekly.c.member_key, *weekly_dimensions, join_day.label("joined_day")]
     for window in windows:
         columns += [
             sa.func.sum(weekly.c[f"active_{window}"]).label(f"weeks_{window}"),
             sa.func.coalesce(sa.func.sum(weekly.c[f"contributions_{window}"]), 0).label(f"contributions_{window}"),
             sa.func.max(weekly.c[f"last_day_{window}"]).label(f"last_day_{window}"),
         ]
-    computed = sa.select(*columns).group_by(weekly.c.member_key)
+    computed = sa.select(*columns).group_by(weekly.c.member_key, *weekly_dimensions)
 
     parts = [_in_window(filters, window, bounds, member_ids, only, keys) for window, bounds in windows.items()]
     joined: sa.FromClause = parts[0]
     key: sa.ColumnElement[Any] = parts[0].c.member_key
     joined_day: sa.ColumnElement[Any] = parts[0].c.joined_day
+    group_key: sa.ColumnElement[Any] = parts[0].c.group_key
     for part in parts[1:]:
         joined = joined.outerjoin(part, part.c.member_key == key, full=True)
         key = sa.func.coalesce(key, part.c.member_key)
         joined_day = sa.func.coalesce(joined_day, part.c.joined_day)
-    figures: list[sa.ColumnElement] = [key.label("member_key"), joined_day.label("joined_day")]
+        group_key = sa.func.coalesce(group_key, part.c.group_key)
+    figures: list[sa.ColumnElement] = [key.label("member_key")]
+    if by_members:
+        joined = joined.join(member_groups, member_groups.c.group_key == group_key)
+        figures += [member_groups.c[name] for name in MEMBER_DIMENSIONS]
+    figures.append(joined_day.label("joined_day"))
     for window, part in zip(windows, parts, strict=True):
         figures += [
             sa.func.coalesce(part.c[f"weeks_{window}"], 0).label(f"weeks_{window}"),
@@ -143,6 +156,7 @@ def _in_window(
                 rows.c.contributions.label(f"contributions_{window}"),
                 rows.c.last_day.label(f"last_day_{window}"),
                 rows.c.joined_day,
+                rows.c.group_key,
             ),
             rows,
             only,

@@ -335,6 +335,7 @@ def asked(filters: Filters, some: list[str]) -> dict[str, sa.Select]:
     """The figures with a rollup definition and a computed one, for a view (`some`: respondents)."""
     return {
         "levels": levels.active_level_changes_query(filters=filters),
+        "levels by combination": levels.level_counts_query(filters),
         "regulars": levels.members_at_level_query(filters=filters, level="regular"),
         "first casual": levels.members_at_level_query(filters=filters, level="casual", limit=5),
         "slipping": levels.slipping_champions_query(filters=filters, rules=LOW_BAR),
@@ -430,7 +431,8 @@ def test_a_rollup_in_shanghai_with_empty_dimensions_gives_the_computed_answers(t
                 computed = Filters(start=rolled.start, end=end, region=region, timezone="PRC")
                 quiet = ("regulars", "slipping", "respondents")
                 with_rows |= assert_computed_alike(warehouse, rolled, computed, some, statements, may_be_empty=quiet)
-        assert with_rows >= {"levels", "first casual", "cohorts", "profile", "respondents", "slipping"}
+        expected = {"levels", "levels by combination", "first casual", "cohorts", "profile", "respondents", "slipping"}
+        assert with_rows >= expected
         profile = warehouse.run(retention.activity_profile_query(filters=replace(P, timezone="Asia/Shanghai")))
         ninas = profile[profile["channel"].isna()]
         # nina joined in P in Shanghai (joined 3, "during this period") and was first active there on 2 March
