@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sqlite3
 import threading
 import time
 from collections import abc
@@ -175,6 +176,17 @@ class Warehouse:
             if key != self._memo_key or expired:
                 self._memos, self._memo_key, self._memo_since = {}, key, now
             return self._memos.setdefault(name, {})
+
+    @property
+    def reads_common_tables_once(self) -> bool:
+        """Whether a common table expression a statement reads twice is computed once: DuckDB,
+        PostgreSQL and SQLite (3.35 and later) keep it; ClickHouse, and any engine not known to,
+        computes it again at each reading (so metrics.levels.members_at_level_query, which reads
+        its members at a level twice, is slower there than reading every member's level once)."""
+        dialect = self._current_engine().dialect
+        if dialect.name == "sqlite":
+            return sqlite3.sqlite_version_info >= (3, 35)
+        return dialect.name in ("duckdb", "postgresql")
 
     def ids_asked_at_once(self) -> int:
         """How many ids one statement may name (metrics/scope.py asks for members by id): DuckDB and

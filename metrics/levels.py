@@ -276,16 +276,23 @@ def moves(changes: pd.DataFrame) -> dict[str, int]:
 
 
 def members_at_level_query(
-    *, filters: Filters, level: str, rules: LevelRules = RULES, limit: int = AT_LEVEL_SHOWN
+    *,
+    filters: Filters,
+    level: str,
+    rules: LevelRules = RULES,
+    limit: int = AT_LEVEL_SHOWN,
+    tables_read_once: bool = True,
 ) -> sa.Select:
     """The members at a level at the period's end, most contributions first (at most `limit`;
     ties by id): member_id, name, segment, channel, region, active_weeks, contributions, last_day
     (a day number) and previous_level (at the previous period's end; NULL for those who joined
     since). Dormant members are every in-scope member without activity in the window; an active
-    level's are read from the window to the period's end alone (_active_at_level)."""
+    level's are read from the window to the period's end alone (_active_at_level), where the
+    database computes a common table expression once (`tables_read_once`: not ClickHouse, where
+    reading every member's level once is quicker; Warehouse.reads_common_tables_once)."""
     if level not in LEVELS:
         raise ValueError(f"Unknown engagement level {level!r}; expected one of {', '.join(LEVELS)}.")
-    if level in ACTIVE_LEVELS:
+    if level in ACTIVE_LEVELS and tables_read_once:
         return _active_at_level(filters, level, rules, limit)
     levels = _levels(filters, rules)
     return (

@@ -258,7 +258,9 @@ def load_level_changes(settings: Settings, version: str, filters: Filters) -> pd
 
 @cached()
 def load_members_at_level(settings: Settings, version: str, filters: Filters, level: str) -> pd.DataFrame:
-    rows = warehouse(settings).run(levels.members_at_level_query(filters=filters, level=level))
+    community = warehouse(settings)
+    once = community.reads_common_tables_once
+    rows = community.run(levels.members_at_level_query(filters=filters, level=level, tables_read_once=once))
     return with_dates(rows, "last_day")
 
 
@@ -574,8 +576,14 @@ def load_audience(settings: Settings, audience: links.Audience) -> pd.DataFrame:
 
 def load_level_audience(settings: Settings, level: str) -> pd.DataFrame:
     """Member id, name and email of the members at an engagement level now (the inbox's period)."""
-    query = levels.members_at_level_query(filters=recent_period(settings.timezone), level=level, limit=1_000_000)
-    ids = warehouse(settings).run(query)["member_id"].astype(str).tolist()
+    community = warehouse(settings)
+    query = levels.members_at_level_query(
+        filters=recent_period(settings.timezone),
+        level=level,
+        limit=1_000_000,
+        tables_read_once=community.reads_common_tables_once,
+    )
+    ids = community.run(query)["member_id"].astype(str).tolist()
     chunks = [
         warehouse(settings).run(links.members_with_ids_query(ids[n : n + 1000])) for n in range(0, len(ids), 1000)
     ]
