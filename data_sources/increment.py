@@ -44,7 +44,7 @@ from sqlalchemy.engine import Connection
 import clock
 import schema
 from data_sources.keyed_rows import key_new_rows
-from data_sources.rollup import KEPT, Before, KeptFigures, Windows, compiled_for_kept, windows_to_keep, write_kept
+from data_sources.rollup import KEPT, Before, HeldWindows, KeptFigures, compiled_for_kept, windows_to_keep, write_kept
 from rollup.build import (
     activity_days_query,
     changes,
@@ -255,7 +255,7 @@ def _share(
     kept: KeptFigures,
     keys: sa.Select,
     before: Before | None,
-    windows: Windows,
+    windows: HeldWindows,
 ) -> sa.Table:
     """A temporary table of the rows the members with `keys` make of `kept`'s table: before the
     update (`before` says what it appended), or after it (None); member_windows holds `windows`."""
@@ -270,7 +270,7 @@ def _share(
 
 
 def _redo_kept(
-    connection: Connection, timezone: str, shares: dict[str, sa.Table], keys: sa.Select, windows: Windows
+    connection: Connection, timezone: str, shares: dict[str, sa.Table], keys: sa.Select, windows: HeldWindows
 ) -> dict[str, list[str]]:
     """The kept figures the rollup holds (pulse_info names them), written again for today's kept
     views: what each holds, by its pulse_info key. Those with a share before (`shares`) are merged
@@ -299,7 +299,7 @@ def _merge(
     before: sa.Table,
     state: dict[str, str],
     keys: sa.Select,
-    windows: Windows,
+    windows: HeldWindows,
 ) -> bool:
     """Replace `kept`'s rows with its merge of the touched members' share `before` and now; whether
     it could (its merge says, and the table's view is still today's: the share now was taken first,

@@ -51,7 +51,7 @@ from rollup.tables import (
 )
 from rollup.windows import windows_to_keep as windows_on
 
-Windows = Collection[tuple[int, int]]  # windows member_windows holds, [start, end) day numbers
+HeldWindows = Collection[tuple[int, int]]  # the windows member_windows holds, [start, end) day numbers
 
 BUILD_WORK_MEM = "256MB"  # PostgreSQL, this transaction only: the server's default 4MB spilled every sort to disk
 # PostgreSQL, for one table's build: member_days groups activity_days per member and day, nearly one
@@ -193,9 +193,10 @@ class KeptFigures:
 
     Registered by the metrics module that reads them, as it is imported (data_sources may not import
     metrics): metrics/campaigns.py keeps campaign_results, metrics/contributions.py the Engagement
-    page's figures, metrics/retention.py the activity profile (metrics/registered.py imports them
-    all). A build made where none is registered keeps none of them, and an increment there says the
-    rollup keeps none: figures are then computed, never read stale."""
+    page's figures, metrics/retention.py the activity profile, metrics/levels.py the level
+    changes (metrics/registered.py imports them all). A build made where none is registered keeps
+    none of them, and an increment there says the rollup keeps none: figures are then computed,
+    never read stale."""
 
     table: sa.Table
     key: str
@@ -238,7 +239,7 @@ def keep_figures(kept: KeptFigures) -> None:
 
 
 def write_kept(
-    connection: Connection, *, timezone: str, keys: list[str] | None = None, windows: Windows = ()
+    connection: Connection, *, timezone: str, keys: list[str] | None = None, windows: HeldWindows
 ) -> dict[str, list[str]]:
     """Replace the tables of the registered KeptFigures (or those of `keys`), computed from the
     rollup tables this transaction has just written in `timezone` (member_windows holding
@@ -258,7 +259,7 @@ def write_kept(
 
 
 def compiled_for_kept(
-    connection: Connection, timezone: str, query: sa.Select, *, windows: Windows = ()
+    connection: Connection, timezone: str, query: sa.Select, *, windows: HeldWindows
 ) -> sa.sql.compiler.Compiled:
     """`query` compiled, its values written in, on a copy of the connection's dialect (the engine
     may serve others) marked so that it reads the rollup tables this transaction holds, in

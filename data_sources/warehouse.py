@@ -165,7 +165,7 @@ class Warehouse:
 
     def memo(self, name: str) -> dict[str, Any]:
         """A dict to keep lookups in for the data being served (metrics/scope.py keeps each member's
-        person, team flag and dimensions; metrics/levels.py a build's level lists): a new one when
+        person, team flag and dimensions): a new one when
         sync swaps in a new build, whose file never changes after, and every MEMO_TTL_S seconds for
         a database queried in place, whose rows change without this app knowing (a figure made
         from it is then cached as ui/data.py's TTL_S says, so it may be that much older again)."""

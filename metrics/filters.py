@@ -70,8 +70,8 @@ class Filters:
 
     def at_its_end(self) -> Filters:
         """The period's last day alone, the member filters kept: the cache key of figures that
-        depend only on where a period ends (the cohort grid, the slipping champions, the level
-        board's lists), so that periods ending on the same day (every "last N days") share them."""
+        depend only on where a period ends (the cohort grid, the slipping champions), so that
+        periods ending on the same day (every "last N days") share them."""
         return replace(self, start=self.last)
 
 

@@ -57,7 +57,8 @@ def _window(end: date, rules: LevelRules) -> tuple[date, date]:
 
 
 def windows_read(filters: Filters, rules: LevelRules = RULES) -> list[tuple[date, date]]:
-    """The windows the level board and the slipping champions read for a view: the level's window
+    """The windows the level changes, the lists at a level and the slipping champions read for a
+    view: the level's window
     to the period's end and to its start, and the one to SILENCE_DAYS before its end. The rollup
     keeps each member's figures over the kept views' (rollup/windows.py)."""
     quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
@@ -188,14 +189,19 @@ def active_level_changes_query(*, filters: Filters, rules: LevelRules = RULES) -
     return sa.select(*counts.c).order_by(counts.c.previous_level, counts.c.level)
 
 
-def level_counts_query(view: Filters, keys: sa.Select | None = None) -> sa.Select:
+def level_counts_query(*, filters: Filters, keys: sa.Select | None = None) -> sa.Select:
     """active_level_changes_query's rows of a view by member combination (channel, region,
     segment), of the members with the rollup `keys` alone when given: what level_counts keeps."""
-    leveled = _leveled(view, RULES, keys=keys, by_members=True).subquery("leveled")
+    leveled = _leveled(filters, RULES, keys=keys, by_members=True).subquery("leveled")
     return _counted(leveled, *(leveled.c[name] for name in schema.MEMBER_DIMENSIONS))
 
 
-keep_by_view(level_counts, LEVELS_KEY, figures=level_counts_query, merge=added_up("members"))
+keep_by_view(
+    level_counts,
+    LEVELS_KEY,
+    figures=lambda view, keys: level_counts_query(filters=view, keys=keys),
+    merge=added_up("members"),
+)
 
 
 def member_totals_query(*, filters: Filters) -> sa.Select:

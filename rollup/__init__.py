@@ -3,7 +3,7 @@ architecture.md, "The member-day rollup"). Below metrics/ and data_sources/, whi
 
 - tables.py: the tables (member_keys, member_groups, activity_days, member_days, member_months,
   activity_changes, member_windows, the kept views' figures (campaign_results,
-  engagement_counts, engagement_platforms, engagement_leaders, activity_profiles), pulse_info) and
+  engagement_counts, engagement_platforms, engagement_leaders, activity_profiles, level_counts), pulse_info) and
   the rollup's version;
 - build.py: the queries that build them (data_sources/rollup.py runs them on a sync or a refresh);
 - sql.py: the day constructs (local_day, utc_day, week_start, month_of) the build and metrics share;

@@ -2,24 +2,25 @@
 their queries, data_sources/rollup.py writes them, metrics/member_days.py reads them).
 
 `member_keys` gives every member an integer key beside their join time, team flag, dimensions, the
-key of their combination of dimensions in `member_groups` and their first contribution within
-30 days of joining (metrics/retention.py); `activity_days` counts activities
-per member, day, kind and platform (what the figures by kind or platform read); `member_days` holds
-(member_key, day, activities, contributions, points, the member's previous and next active day,
-running counts of their active weeks and contributions, and the member's join day and group key)
-in day order, so a period reads only its own rows; `member_months` groups them by month, with each
-member's join day and month (metrics/member_periods.py); `member_windows` holds each member's figures
+key of their combination of dimensions in `member_groups` and their first contribution within 30
+days of joining (metrics/retention.py); `activity_days` counts activities per member, day, kind and
+platform (what the figures by kind or platform read); `member_days` holds (member_key, day,
+activities, contributions, points, the member's previous and next active day, running counts of
+their active weeks and contributions, and the member's join day and group key) in day order, so a
+period reads only its own rows; `member_months` groups them by month, with each member's join day
+and month and group key (metrics/member_periods.py); `member_windows` holds each member's figures
 over the few windows the kept views read on the day the rollup is built (metrics/levels.py; the
 default view and the fixed periods next to it: metrics.filters.kept_views); `campaign_results` holds
-the figures of the campaigns the kept views list, and `engagement_counts`, `engagement_platforms` and
-`engagement_leaders` the Engagement page's and `activity_profiles` the activity profile of the Overview
-and Members pages, by view and member combination (metrics/campaigns.py, metrics/contributions.py,
-metrics/retention.py); in a database queried in place, `lift_days` holds each member's active days
+the figures of the campaigns the kept views list, and `engagement_counts`, `engagement_platforms`
+and `engagement_leaders` the Engagement page's, `activity_profiles` the activity profile of the
+Overview and Members pages and `level_counts` the Members page's level changes, by view and member
+combination (metrics/campaigns.py, metrics/contributions.py, metrics/retention.py,
+metrics/levels.py); in a database queried in place, `lift_days` holds each member's active days
 around the start days of the campaigns the last 90 days list (metrics/campaigns.py);
 `activity_changes` holds the DAU/WAU/MAU changes per day (metrics/activity.py); `pulse_info` records
-the time zone the days are in, the rollup's version and the windows member_windows holds, what
-each kept figure's table holds and which canonical tables' rows carry their member's key
-(`member_keyed`, below).
+the time zone the days are in, the rollup's version and the windows member_windows holds, what each
+kept figure's table holds and which canonical tables' rows carry their member's key (`member_keyed`,
+below).
 """
 
 from __future__ import annotations

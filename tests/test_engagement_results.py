@@ -11,6 +11,7 @@ are not read."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -85,7 +86,8 @@ def assert_alike(warehouse: Warehouse, filters: Filters, statements: list[str], 
         # computed from member-days, or the level counts from the windows a database queried in place keeps
         assert any(days in read for days in ("member_days", "activity_days", "member_windows")) is not read_kept, table
         theirs = warehouse.run(query(computed))
-        assert "engagement_" not in _last_read(statements) and "member_days" not in _last_read(statements)
+        read = _last_read(statements)
+        assert f"FROM {table.strip()}" not in read and "engagement_" not in read and "member_days" not in read
         assert len(ours) or filters.segment == "nobody", table
         pd.testing.assert_frame_equal(ours, theirs, obj=table)
 
@@ -147,6 +149,23 @@ def test_another_period_is_computed(kept, period, statements):
     warehouse = Warehouse(kept)
     try:
         assert_alike(warehouse, view, statements, read_kept=False)
+    finally:
+        warehouse.dispose()
+
+
+def test_level_counts_by_other_rules_are_computed(kept, statements):
+    """level_counts holds the levels by RULES: other thresholds, on a kept view, are computed."""
+    rules = replace(levels.RULES, champion_weeks=2, regular_weeks=1)
+    warehouse = Warehouse(kept)
+    try:
+        ours = warehouse.run(levels.active_level_changes_query(filters=VIEW, rules=rules))
+        assert "level_counts" not in _last_read(statements)
+        computed = Filters(VIEW.start, VIEW.end, timezone="Etc/UTC")
+        theirs = warehouse.run(levels.active_level_changes_query(filters=computed, rules=rules))
+        pd.testing.assert_frame_equal(ours, theirs)
+        kept_counts = warehouse.run(levels.active_level_changes_query(filters=VIEW))
+        assert "FROM level_counts" in _last_read(statements)
+        assert not ours.equals(kept_counts)  # the rules tell members apart here
     finally:
         warehouse.dispose()
 

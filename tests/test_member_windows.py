@@ -1,5 +1,5 @@
 """The windows' figures the rollup keeps (member_windows, metrics/member_periods.KeptWindow): the level
-board, the level changes, the lists at a level, the slipping champions and a survey's respondents
+changes, the lists at a level, the slipping champions and a survey's respondents
 read them for the view whose windows are kept and give what computing from activities gives, with
 and without a member filter; another view's windows are computed from member_days; and a database
 queried in place whose rollup was rebuilt with other windows since its engine was marked still
@@ -15,12 +15,12 @@ import sqlalchemy as sa
 
 import clock
 from data_sources import demo
-from data_sources.rollup import build_rollup
+from data_sources.rollup import build_rollup, compiled_for_kept
 from data_sources.warehouse import Warehouse, build_warehouse
 from engines import create_engine
 from metrics import levels
 from metrics.filters import DEFAULT_PRESET, KEPT_PRESETS, Filters, day_number, preset_period
-from rollup.tables import BUILT_AT_KEY, info, member_keys
+from rollup.tables import BUILT_AT_KEY, WINDOWS_ATTRIBUTE, info, member_keys
 from rollup.windows import windows_to_keep
 from tests.conftest import load_community
 
@@ -197,3 +197,21 @@ def test_a_rollup_rebuilt_in_place_is_read_from_the_next_page_on(kept, statement
     finally:
         warehouse.dispose()
         _rebuild_rollup(kept, KEPT)
+
+
+def test_kept_figures_read_the_windows_their_transaction_holds_and_no_others():
+    """A build or increment compiles its kept figures for the windows member_windows holds as it
+    writes them (compiled_for_kept's `windows`), whatever the connection was marked with before: a
+    window held is read from member_windows, another (here one the engine was marked with by an
+    earlier build) computed from member_days."""
+    now, before, _ = levels.windows_read(VIEW)
+    held, stale = [(day_number(now[0]), day_number(now[1]))], {(day_number(before[0]), day_number(before[1]))}
+    engine = create_engine("duckdb:///:memory:")
+    try:
+        setattr(engine.dialect, WINDOWS_ATTRIBUTE, frozenset(stale))
+        with engine.connect() as connection:
+            sql = str(compiled_for_kept(connection, "UTC", levels.level_counts_query(filters=VIEW), windows=held))
+    finally:
+        engine.dispose()
+    assert sql.count("FROM member_windows") == 1  # the window to the view's end
+    assert "member_days AS last_before" in sql  # the one to its start, computed
