@@ -11,9 +11,10 @@ bench/browser.py does, and the reference page rerun twice after each. It prints 
 medians and ratios to the reference's rerun, and the median of the pairs' differences (B - A), with
 how many pairs B was faster in. A version is a checkout (a git worktree) whose app serves the
 bench's warehouse at --scale, or its own data directory (--a-data, --b-data: a version whose
-rollup differs needs a warehouse synced by it).
+rollup differs needs a warehouse synced by it); the reference page runs with version A's.
 
 python -m bench.first_changes --a DIR --b DIR [--a-data DIR] [--b-data DIR] [--page members] [--pairs 6]
+    [--scale large]
 """
 
 from __future__ import annotations
