@@ -26,9 +26,9 @@ from sqlalchemy.engine import Connection
 import schema
 from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
-from metrics.kept import Kept, keep_by_view, period_id
+from metrics.kept import keep_by_view, kept_view, of_view, summed
 from metrics.member_days import activity_days, member_attributes, member_days
-from metrics.sql import count_where, member_conditions, week_start
+from metrics.sql import count_where, week_start
 from rollup.build import is_contribution
 from rollup.tables import (
     COUNTS_KEY,
@@ -93,23 +93,9 @@ def active_by_platform_query(*, filters: Filters, by_members: bool = False, keys
     ).group_by(*grouped)
     if by_members:
         return computed
-    table = engagement_platforms
-    kept = (
-        sa.select(
-            table.c.platform,
-            *(sa.cast(sa.func.sum(table.c[name]), sa.BigInteger).label(name) for name in ("current", "previous")),
-        )
-        .where(table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False))
-        .group_by(table.c.platform)
-    )
-    platforms = _kept("platforms", PLATFORMS_KEY, filters, kept, computed)
+    kept = summed(engagement_platforms, filters, by=("platform",), counts=("current", "previous"))
+    platforms = kept_view("platforms", PLATFORMS_KEY, filters, kept, computed)
     return sa.select(*platforms.c).order_by(platforms.c.platform)
-
-
-def _kept(name: str, key: str, filters: Filters, kept: sa.Select, computed: sa.Select) -> Kept:
-    """The view's rows: `kept`, read from the rollup's table of `key` where it keeps the view's
-    period, else `computed`."""
-    return Kept(name, key=key, timezone=filters.timezone, ids=[period_id(filters)], kept=kept, computed=computed)
 
 
 PERIODS = ("previous", "current")  # contribution_counts_query's `period` 0 and 1
@@ -138,15 +124,8 @@ def contribution_counts_query(
     computed = sa.select(*grouped, sa.cast(sa.func.count(), sa.BigInteger).label("members")).group_by(*grouped)
     if by_members:
         return computed
-    table = engagement_counts
-    kept = (
-        sa.select(
-            table.c.period, table.c.contributions, sa.cast(sa.func.sum(table.c.members), sa.BigInteger).label("members")
-        )
-        .where(table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False))
-        .group_by(table.c.period, table.c.contributions)
-    )
-    counts = _kept("contribution_counts", COUNTS_KEY, filters, kept, computed)
+    kept = summed(engagement_counts, filters, by=("period", "contributions"), counts=("members",))
+    counts = kept_view("contribution_counts", COUNTS_KEY, filters, kept, computed)
     return sa.select(*counts.c).order_by(counts.c.period, counts.c.contributions)
 
 
@@ -199,9 +178,9 @@ def top_contributors_query(
     if platform is None and kind is None and limit <= LEADERS_KEPT:
         table = engagement_leaders
         kept = sa.select(*(table.c[column.name] for column in computed.selected_columns)).where(
-            table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False)
+            *of_view(table, filters)
         )
-        per_member = _kept("per_member", LEADERS_KEY, filters, kept, computed)
+        per_member = kept_view("per_member", LEADERS_KEY, filters, kept, computed)
     order = (per_member.c.points.desc(), per_member.c.contributions.desc(), per_member.c.member_id)
     # Ranked and cut to `limit` first, then the names joined: joined before, every member with
     # points met the members table (on PostgreSQL a hash of a million rows for twenty names).

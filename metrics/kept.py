@@ -13,7 +13,7 @@ days) among those the figures' table holds.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -24,6 +24,7 @@ from sqlalchemy.sql.expression import TableClause
 import sa_internals
 from data_sources.rollup import Before, KeptFigures, Merge, keep_figures
 from metrics.filters import Filters, day_number, kept_views
+from metrics.sql import member_conditions
 from rollup.tables import DIALECT_ATTRIBUTE, KEPT_ATTRIBUTES, READS_KEPT
 
 
@@ -68,6 +69,26 @@ def _compile_kept(element: Kept, compiler: SQLCompiler, **kw: object) -> str:
 def period_id(filters: Filters) -> str:
     """How kept figures of one period name it: "start:end", day numbers."""
     return f"{day_number(filters.start)}:{day_number(filters.end)}"
+
+
+def of_view(table: sa.Table, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """A kept table's rows of the view's period that its member filters keep: each row is of one
+    member combination, so a filter's rows are among them."""
+    return [table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False)]
+
+
+def summed(table: sa.Table, filters: Filters, *, by: Sequence[str], counts: Sequence[str]) -> sa.Select:
+    """A kept table's `counts` of the view (of_view), summed over its member combinations by the
+    `by` columns."""
+    grouped = [table.c[name] for name in by]
+    sums = (sa.cast(sa.func.sum(table.c[name]), sa.BigInteger).label(name) for name in counts)
+    return sa.select(*grouped, *sums).where(*of_view(table, filters)).group_by(*grouped)
+
+
+def kept_view(name: str, key: str, filters: Filters, kept: sa.Select, computed: sa.Select) -> Kept:
+    """The view's rows: `kept`, read from the rollup's table of `key` where it keeps the view's
+    period, else `computed`."""
+    return Kept(name, key=key, timezone=filters.timezone, ids=[period_id(filters)], kept=kept, computed=computed)
 
 
 def _of_views(views: list[Filters], rows: Callable[[Filters], sa.Select]) -> sa.CompoundSelect:

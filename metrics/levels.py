@@ -23,7 +23,7 @@ import sqlalchemy as sa
 import schema
 from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
-from metrics.kept import Kept, keep_by_view, period_id
+from metrics.kept import keep_by_view, kept_view, summed
 from metrics.member_days import member_attributes
 from metrics.member_periods import Windows, fallen_silent, window_figures
 from metrics.scope import Runner, people_of
@@ -176,16 +176,8 @@ def active_level_changes_query(*, filters: Filters, rules: LevelRules = RULES) -
     computed = _counted(_leveled(filters, rules).subquery("leveled"))
     if rules != RULES:
         return computed.order_by(*computed.selected_columns[:2])
-    table = level_counts
-    kept = (
-        sa.select(
-            table.c.previous_level, table.c.level, sa.cast(sa.func.sum(table.c.members), sa.BigInteger).label("members")
-        )
-        .where(table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False))
-        .group_by(table.c.previous_level, table.c.level)
-    )
-    ids = [period_id(filters)]
-    counts = Kept("level_changes", key=LEVELS_KEY, timezone=filters.timezone, ids=ids, kept=kept, computed=computed)
+    kept = summed(level_counts, filters, by=("previous_level", "level"), counts=("members",))
+    counts = kept_view("level_changes", LEVELS_KEY, filters, kept, computed)
     return sa.select(*counts.c).order_by(counts.c.previous_level, counts.c.level)
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import schema
 from data_sources.rollup import added_up
 from metrics.filters import Filters, day_number
-from metrics.kept import Kept, keep_by_view, period_id
+from metrics.kept import keep_by_view, kept_view, of_view
 from metrics.member_days import FromRollup, member_attributes, of_keys
 from metrics.member_periods import first_days, first_rows_in_rollup
 from metrics.scope import Runner
@@ -38,18 +38,8 @@ def activity_profile_query(*, filters: Filters) -> sa.Select:
     filters keep: each row is of one member combination, so a filter's are among them."""
     table = activity_profiles
     columns = [*(table.c[name] for name in MEMBER_DIMENSIONS), table.c.joined, table.c.period, table.c.was_active]
-    kept = sa.select(*columns, sa.cast(table.c.members, sa.BigInteger).label("members")).where(
-        table.c.view == period_id(filters), *member_conditions(filters, table, with_team=False)
-    )
-    computed = _profile(filters)
-    profile = Kept(
-        "activity_profile",
-        key=PROFILES_KEY,
-        timezone=filters.timezone,
-        ids=[period_id(filters)],
-        kept=kept,
-        computed=computed,
-    )
+    kept = sa.select(*columns, sa.cast(table.c.members, sa.BigInteger).label("members")).where(*of_view(table, filters))
+    profile = kept_view("activity_profile", PROFILES_KEY, filters, kept, _profile(filters))
     return sa.select(*profile.c).order_by(*(profile.c[column.name] for column in columns))
 
 
