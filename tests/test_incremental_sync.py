@@ -527,6 +527,18 @@ def gone_member(frames: dict[str, pd.DataFrame]) -> None:
     frames["members"] = frames["members"].drop(index=6)  # gina, never active
 
 
+def valued_activity(frames: dict[str, pd.DataFrame]) -> None:
+    frames["activities"].loc[frames["activities"]["activity_id"] == "a6", "points"] = 5  # none before
+
+
+def blanked_member(frames: dict[str, pd.DataFrame]) -> None:
+    frames["members"].loc[frames["members"]["member_id"] == "carol", "email"] = None
+
+
+def team_member(frames: dict[str, pd.DataFrame]) -> None:
+    frames["members"].loc[frames["members"]["member_id"] == "hank", "is_team"] = True
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -534,6 +546,9 @@ def gone_member(frames: dict[str, pd.DataFrame]) -> None:
         (gone_member, "Member gina is no longer in the source."),
         (gone_activity, "Activity a4 is no longer in the source."),
         (changed_activity, "Activity a9 changed in the source."),
+        (valued_activity, "Activity a6 changed in the source."),  # a value where NULL was
+        (blanked_member, "Member carol changed in the source."),  # NULL where a value was
+        (team_member, "Member hank changed in the source."),
     ],
 )
 def test_a_changed_or_gone_old_row_rebuilds_everything_and_says_which(env, tmp_path, change, expected):
