@@ -92,7 +92,7 @@ def recorded_state(path: Path | None) -> dict[str, str]:
     """What the build in use at `path` records of itself (pulse_info); {} when there is none."""
     if path is None or not path.exists():
         return {}
-    with checking() as connection:  # within its memory limit: the comparison spills rather than grows
+    with duckdb.connect() as connection:
         connection.execute("ATTACH ? AS built (READ_ONLY)", [os.path.realpath(path)])
         return dict(connection.execute("SELECT key, value FROM built.pulse_info").fetchall())
 
