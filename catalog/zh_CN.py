@@ -1123,7 +1123,7 @@ MESSAGES: dict[str, str] = {
     "data.column.attempts": "尝试次数",
     "data.column.next_attempt": "下次尝试",
     "data.column.sent": "发送时间",
-    "data.delivery.status.pending": "等待中",
+    "data.delivery.status.pending": "等待发送",
     "data.delivery.status.sending": "发送中",
     "data.delivery.status.sent": "已发送",
     "data.delivery.status.failed": "失败",
