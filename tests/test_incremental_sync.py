@@ -539,6 +539,16 @@ def team_member(frames: dict[str, pd.DataFrame]) -> None:
     frames["members"].loc[frames["members"]["member_id"] == "hank", "is_team"] = True
 
 
+def several(*changes: Callable[[dict[str, pd.DataFrame]], None]) -> Callable[[dict[str, pd.DataFrame]], None]:
+    """The `changes` made one after another (a source that differs in several rows)."""
+
+    def changed(frames: dict[str, pd.DataFrame]) -> None:
+        for change in changes:
+            change(frames)
+
+    return changed
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -549,6 +559,10 @@ def team_member(frames: dict[str, pd.DataFrame]) -> None:
         (valued_activity, "Activity a6 changed in the source."),  # a value where NULL was
         (blanked_member, "Member carol changed in the source."),  # NULL where a value was
         (team_member, "Member hank changed in the source."),
+        # several rows: members before activities, a row gone before one changed, then the first id
+        (several(changed_activity, changed_member), "Member bob changed in the source."),
+        (several(changed_activity, gone_activity), "Activity a4 is no longer in the source."),
+        (several(valued_activity, changed_activity), "Activity a6 changed in the source."),
     ],
 )
 def test_a_changed_or_gone_old_row_rebuilds_everything_and_says_which(env, tmp_path, change, expected):
