@@ -1,7 +1,8 @@
 """Figures the rollup keeps for the kept views (metrics.filters.kept_views; data_sources.rollup
 .KeptFigures: the campaigns the kept views list, the Engagement page's counts, the activity
-profile, the level changes), read in place of computing them where they are kept. `keep_by_view` registers a metrics
-module's figures of one view by member combination, written for each kept view.
+profile, the level changes), read in place of computing them where they are kept. `keep_by_view`
+registers a metrics module's figures of one view by member combination, written for each kept
+view; `of_view`, `summed` and `kept_view` read them back.
 
 `Kept` is a FROM item with two definitions, as FromRollup is (metrics/member_days.py): `kept` reads
 the kept table, `computed` derives the same rows. The choice is made as the statement is compiled

@@ -58,9 +58,8 @@ def _window(end: date, rules: LevelRules) -> tuple[date, date]:
 
 def windows_read(filters: Filters, rules: LevelRules = RULES) -> list[tuple[date, date]]:
     """The windows the level changes, the lists at a level and the slipping champions read for a
-    view: the level's window
-    to the period's end and to its start, and the one to SILENCE_DAYS before its end. The rollup
-    keeps each member's figures over the kept views' (rollup/windows.py)."""
+    view: the level's window to the period's end and to its start, and the one to SILENCE_DAYS
+    before its end. The rollup keeps each member's figures over the kept views' (rollup/windows.py)."""
     quiet_from = filters.end - timedelta(days=SILENCE_DAYS)
     return [_window(filters.end, rules), _window(filters.start, rules), _window(quiet_from, rules)]
 
