@@ -67,6 +67,23 @@ BUILD_CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit":
 ROLLUP_MEMORY = "1GB"
 
 
+def _share_parallel_workers(connection: sa.Connection, sharing: int) -> None:
+    """Let each of `sharing` statements read side by side use its share of the processes one
+    statement may (itself and max_parallel_workers_per_gather workers), for this transaction (SET
+    LOCAL): each with workers of its own, they would be more processes than the server gives one
+    statement, sharing its cores. At the default of 2 workers each of two runs without any (on two
+    cores the Campaigns page's funnel and lift then took 1.8-2.0 s, against 2.3-2.7 s with two
+    workers each); a server set to 7 gives each of two 3."""
+    connection.execute(
+        sa.text(
+            "SELECT set_config('max_parallel_workers_per_gather',"
+            " greatest((current_setting('max_parallel_workers_per_gather')::integer + 1) / :sharing - 1, 0)::text,"
+            " true)"
+        ),
+        {"sharing": sharing},
+    )
+
+
 class Warehouse:
     """Runs metric queries against the community data and returns small DataFrames."""
 
@@ -249,13 +266,20 @@ class Warehouse:
             snapshot = str(first.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one())
             if not SNAPSHOT_ID.fullmatch(snapshot):  # written into SET TRANSACTION, which binds nothing
                 raise SourceUnavailable(Said("error.warehouse.unreadable", reason=f"snapshot {snapshot!r}"))
-            others = [beside.submit(self._read_in, engine, snapshot, statement) for statement in statements[1:]]
+            others = [
+                beside.submit(self._read_in, engine, snapshot, statement, len(statements))
+                for statement in statements[1:]
+            ]
+            _share_parallel_workers(first, len(statements))
             return [self._read(engine, first, statements[0]), *(other.result() for other in others)]
 
-    def _read_in(self, engine: Engine, snapshot: str, statement: sa.Executable) -> tuple[pd.DataFrame, bool]:
-        """_read on a connection of its own that reads the exported `snapshot`."""
+    def _read_in(
+        self, engine: Engine, snapshot: str, statement: sa.Executable, sharing: int
+    ) -> tuple[pd.DataFrame, bool]:
+        """_read on a connection of its own that reads the exported `snapshot`, one of `sharing`."""
         with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, connection.begin():
             connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            _share_parallel_workers(connection, sharing)
             return self._read(engine, connection, statement)
 
     def _run(self, statement: sa.Executable) -> tuple[pd.DataFrame, bool]:

@@ -51,6 +51,31 @@ def test_postgresql_reads_them_from_one_snapshot(new_postgres_database):
         warehouse.dispose()
 
 
+WORKERS = sa.text("SELECT current_setting('max_parallel_workers_per_gather') AS workers")
+
+
+def test_postgresql_statements_side_by_side_share_the_parallel_workers_of_one(new_postgres_database):
+    """Each of n statements side by side may use (workers + 1) / n - 1 workers, so that together
+    they use the processes one statement may: none each of two at the default 2, 3 each at 7; a
+    statement read alone afterwards has the setting as it was."""
+    url = new_postgres_database("side_by_side_workers")
+    warehouse = Warehouse(url)
+    try:
+        assert warehouse.run(WORKERS)["workers"].tolist() == ["2"]  # PostgreSQL's default
+        assert [f["workers"].tolist() for f in warehouse.run_side_by_side([WORKERS, WORKERS])] == [["0"], ["0"]]
+        assert warehouse.run(WORKERS)["workers"].tolist() == ["2"]
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
+            database = admin.execute("SELECT current_database()").fetchone()[0]
+            admin.execute(f'ALTER DATABASE "{database}" SET max_parallel_workers_per_gather = 7')
+        warehouse.dispose()  # new connections take the database's setting
+        assert [f["workers"].tolist() for f in warehouse.run_side_by_side([WORKERS, WORKERS])] == [["3"], ["3"]]
+        three = warehouse.run_side_by_side([WORKERS, WORKERS, WORKERS])
+        assert [f["workers"].tolist() for f in three] == [["1"], ["1"], ["1"]]
+        assert warehouse.run(WORKERS)["workers"].tolist() == ["7"]
+    finally:
+        warehouse.dispose()
+
+
 def test_elsewhere_one_after_another(tmp_path):
     url = f"sqlite:///{tmp_path / 'counted.db'}"
     _counted(url)
