@@ -1,9 +1,10 @@
 """The bench's incremental sync: 10,000 activities added to the CSV export the warehouse was synced
 from (most of them today, a tenth on old days, as late data arrives), then synced again; issue 26
-sets the whole at 5 s or less at the large scale. Timed in two parts: reading the folder (its grown
-file from where the last read ended, data_sources/read_cache.py; the files the same to the byte from
-the cache), and the rest of the run (comparing with the warehouse, appending to a copy, updating the
-rollup, swapping it in).
+sets the whole at 5 s or less at the large scale. Timed as `cli.py sync` runs it, the folder read
+within the sync (whose copy of the warehouse is made meanwhile), and in two parts: reading the folder
+(its grown file from where the last read ended, data_sources/read_cache.py; the files the same to
+the byte from the cache), and the rest of the run (comparing with the warehouse, appending to the
+copy, updating the rollup, swapping it in).
 
 python -m bench.increment --csv bench/data/large/csv --scratch DIR [--runs 3]   this phase alone,
 repeated: the CSV folder copied into DIR, synced whole there (its own process, as `make bench`
@@ -63,17 +64,25 @@ def measure(added: pd.DataFrame, csv_folder: Path, *, settings: Settings, store:
     with (csv_folder / "activities.csv").open("ab") as handle:
         options = pacsv.WriteOptions(include_header=False)
         pacsv.write_csv(pa.Table.from_pandas(added, preserve_index=False), handle, write_options=options)
+    reading: list[float] = []
+
+    def load() -> tuple:
+        """The folder read as `cli.py sync` reads it, within the sync: the warehouse's copy for the
+        increment is made while it reads (data_sources.append.BuildCopy)."""
+        started = time.perf_counter()
+        loaded = load_community(str(csv_folder), settings=settings)
+        reading.append(time.perf_counter() - started)
+        return loaded
+
     started = time.perf_counter()
-    loaded = load_community(str(csv_folder), settings=settings)
-    read_s = time.perf_counter() - started
-    started = time.perf_counter()
-    result = run_sync(settings=settings, app_store=store, source=str(csv_folder), load=lambda: loaded)
+    result = run_sync(settings=settings, app_store=store, source=str(csv_folder), load=load)
+    total_s = time.perf_counter() - started
     return {
         "activities": ADDED,
         "late": int((added["occurred_at"] < pd.Timestamp(now) - timedelta(hours=6)).sum()),
-        "read_s": read_s,
-        "append_s": (append_s := time.perf_counter() - started),
-        "total_s": read_s + append_s,
+        "read_s": reading[0],
+        "append_s": total_s - reading[0],
+        "total_s": total_s,
         "mode": result.mode,
         "reason": str(result.reason),
     }
