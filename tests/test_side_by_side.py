@@ -56,22 +56,27 @@ WORKERS = sa.text("SELECT current_setting('max_parallel_workers_per_gather') AS 
 
 def test_postgresql_statements_side_by_side_share_the_parallel_workers_of_one(new_postgres_database):
     """Each of n statements side by side may use (workers + 1) / n - 1 workers, so that together
-    they use the processes one statement may: none each of two at the default 2, 3 each at 7; a
-    statement read alone afterwards has the setting as it was."""
+    they use the processes one statement may: none each of two at PostgreSQL's default of 2 (and at
+    0, where the formula alone would ask for -1, which PostgreSQL refuses), 3 each at 7; a statement
+    read alone afterwards has the setting as it was."""
     url = new_postgres_database("side_by_side_workers")
     warehouse = Warehouse(url)
-    try:
-        assert warehouse.run(WORKERS)["workers"].tolist() == ["2"]  # PostgreSQL's default
-        assert [f["workers"].tolist() for f in warehouse.run_side_by_side([WORKERS, WORKERS])] == [["0"], ["0"]]
-        assert warehouse.run(WORKERS)["workers"].tolist() == ["2"]
+
+    def side_by_side(workers: int, statements: int = 2) -> list[list[str]]:
+        """The setting each statement side by side reads, the database's set to `workers`."""
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
             database = admin.execute("SELECT current_database()").fetchone()[0]
-            admin.execute(f'ALTER DATABASE "{database}" SET max_parallel_workers_per_gather = 7')
+            admin.execute(f'ALTER DATABASE "{database}" SET max_parallel_workers_per_gather = {workers}')
         warehouse.dispose()  # new connections take the database's setting
-        assert [f["workers"].tolist() for f in warehouse.run_side_by_side([WORKERS, WORKERS])] == [["3"], ["3"]]
-        three = warehouse.run_side_by_side([WORKERS, WORKERS, WORKERS])
-        assert [f["workers"].tolist() for f in three] == [["1"], ["1"], ["1"]]
+        return [frame["workers"].tolist() for frame in warehouse.run_side_by_side([WORKERS] * statements)]
+
+    try:
+        assert side_by_side(2) == [["0"], ["0"]]
+        assert warehouse.run(WORKERS)["workers"].tolist() == ["2"]
+        assert side_by_side(7) == [["3"], ["3"]]
+        assert side_by_side(7, statements=3) == [["1"], ["1"], ["1"]]
         assert warehouse.run(WORKERS)["workers"].tolist() == ["7"]
+        assert side_by_side(0) == [["0"], ["0"]]
     finally:
         warehouse.dispose()
 
