@@ -19,11 +19,10 @@ from bench.increment import ADDED
 from bench.run import write_csv_folder
 from data_sources import append
 from data_sources.sync import sync
-from settings import load_settings
-from store.database import AppStore
-from tests import community
+from tests import community, test_sync
 
 ROOT = Path(__file__).resolve().parent.parent
+env = test_sync.env  # the fixture: a data folder and a migrated app store
 
 
 def _lines(path: Path) -> int:
@@ -67,39 +66,30 @@ def test_a_scratch_folder_that_holds_the_csv_folder_is_refused(tmp_path):
     assert (tmp_path / "csv" / "activities.csv").exists()
 
 
-def test_an_increment_is_timed_as_cli_sync_runs_it_the_folder_read_within_the_sync(tmp_path, monkeypatch):
+def test_an_increment_is_timed_as_cli_sync_runs_it_the_folder_read_within_the_sync(env, tmp_path, monkeypatch):
     """The warehouse's copy for the increment is made while the folder is read, as in `cli.py sync`:
     timed with the folder read first and the sync after, the copy waited after the reading (0.2 s
     at the large scale) that no sync waits for."""
-    monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
-    for name in ("PULSE_WAREHOUSE_URL", "PULSE_APP_DB_URL", "PULSE_TIMEZONE", "PULSE_COMMUNITY_SOURCE"):
-        monkeypatch.delenv(name, raising=False)
+    settings, store = env
     folder = tmp_path / "csv"
     write_csv_folder(community.frames(), folder)
-    settings = load_settings()
-    store = AppStore(settings.app_db_url)
-    store.migrate()
-    try:
-        assert sync(settings=settings, app_store=store, source=str(folder)).mode == "full"
-        events: list[str] = []
-        copying = append.BuildCopy.__init__
-        reading = increment.load_community
+    assert sync(settings=settings, app_store=store, source=str(folder)).mode == "full"
+    events: list[str] = []
+    copying = append.BuildCopy.__init__
+    reading = increment.load_community
 
-        def copy(self, path):
-            events.append("copy")
-            copying(self, path)
+    def copy(self, path):
+        events.append("copy")
+        copying(self, path)
 
-        def read(*args, **kwargs):
-            events.append("read")
-            return reading(*args, **kwargs)
+    def read(*args, **kwargs):
+        events.append("read")
+        return reading(*args, **kwargs)
 
-        monkeypatch.setattr(append.BuildCopy, "__init__", copy)
-        monkeypatch.setattr(increment, "load_community", read)
-        added = increment.added_activities(pacsv.read_csv(folder / "activities.csv").to_pandas(), now=clock.now())
-        result = increment.measure(added, folder, settings=settings, store=store, now=clock.now())
-    finally:
-        store.dispose()
+    monkeypatch.setattr(append.BuildCopy, "__init__", copy)
+    monkeypatch.setattr(increment, "load_community", read)
+    added = increment.added_activities(pacsv.read_csv(folder / "activities.csv").to_pandas(), now=clock.now())
+    result = increment.measure(added, folder, settings=settings, store=store, now=clock.now())
     assert result["mode"] == "incremental", result["reason"]
     assert events == ["copy", "read"]
     assert 0 < result["read_s"] < result["total_s"] == pytest.approx(result["read_s"] + result["append_s"])

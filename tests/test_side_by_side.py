@@ -23,11 +23,16 @@ def _counted(url: str) -> None:
     engine.dispose()
 
 
+def _autocommitting(url: str) -> psycopg.Connection:
+    """A psycopg connection of its own to the database at the SQLAlchemy `url`, each statement committed."""
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+
 def test_postgresql_reads_them_from_one_snapshot(new_postgres_database):
     url = new_postgres_database("side_by_side")
     _counted(url)
     warehouse = Warehouse(url)
-    writer = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+    writer = _autocommitting(url)
     written: list[str] = []
     beside = f"{side_by_side_thread()}_"
 
@@ -64,7 +69,7 @@ def test_postgresql_statements_side_by_side_share_the_parallel_workers_of_one(ne
 
     def side_by_side(workers: int, statements: int = 2) -> list[list[str]]:
         """The setting each statement side by side reads, the database's set to `workers`."""
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
+        with _autocommitting(url) as admin:
             database = admin.execute("SELECT current_database()").fetchone()[0]
             admin.execute(f'ALTER DATABASE "{database}" SET max_parallel_workers_per_gather = {workers}')
         warehouse.dispose()  # new connections take the database's setting
