@@ -8,11 +8,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+# Ids are compared, hashed and indexed, never shown in an order a person reads: on PostgreSQL they
+# sort bytewise ("C"), as DuckDB sorts them. Under a database's linguistic collation every
+# comparison of a sort or an index build goes through strcoll: the large scale's index on the
+# activities' member ids took 12.4 s to build against 4.7 s, their primary key 6.0 s against 3.0 s.
+Id = sa.String().with_variant(sa.String(collation="C"), "postgresql")
 
 members = sa.Table(
     "members",
     metadata,
-    sa.Column("member_id", sa.String, primary_key=True),
+    sa.Column("member_id", Id, primary_key=True),
     sa.Column("name", sa.String),
     sa.Column("email", sa.String),
     sa.Column("joined_at", sa.DateTime, nullable=False, index=True),
@@ -25,12 +30,12 @@ members = sa.Table(
 activities = sa.Table(
     "activities",
     metadata,
-    sa.Column("activity_id", sa.String, primary_key=True),
-    sa.Column("member_id", sa.String, nullable=False, index=True),
+    sa.Column("activity_id", Id, primary_key=True),
+    sa.Column("member_id", Id, nullable=False, index=True),
     sa.Column("occurred_at", sa.DateTime, nullable=False, index=True),
     sa.Column("kind", sa.String, nullable=False),
     sa.Column("platform", sa.String),
-    sa.Column("campaign_id", sa.String),
+    sa.Column("campaign_id", Id),
     sa.Column("points", sa.Float),
 )
 # A campaign's tagged activities (reach, participants) without reading every activity; most carry
@@ -45,7 +50,7 @@ sa.Index(
 campaigns = sa.Table(
     "campaigns",
     metadata,
-    sa.Column("campaign_id", sa.String, primary_key=True),
+    sa.Column("campaign_id", Id, primary_key=True),
     sa.Column("name", sa.String, nullable=False),
     sa.Column("kind", sa.String),
     sa.Column("starts_at", sa.DateTime, nullable=False),
@@ -53,14 +58,14 @@ campaigns = sa.Table(
     sa.Column("channel", sa.String),
     sa.Column("budget", sa.Float),
     sa.Column("target", sa.Float),
-    sa.Column("survey_id", sa.String),
+    sa.Column("survey_id", Id),
 )
 
 campaign_members = sa.Table(
     "campaign_members",
     metadata,
-    sa.Column("campaign_id", sa.String, primary_key=True),
-    sa.Column("member_id", sa.String, primary_key=True),
+    sa.Column("campaign_id", Id, primary_key=True),
+    sa.Column("member_id", Id, primary_key=True),
     sa.Column("status", sa.String, primary_key=True),
     sa.Column("at", sa.DateTime),
 )

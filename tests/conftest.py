@@ -259,15 +259,18 @@ def new_postgres_database(postgres_url: str):
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     created: list[str] = []
 
-    def create(prefix: str, *, key: str | None = None, built_by: Callable[[str], None] | None = None) -> str:
+    def create(
+        prefix: str, *, key: str | None = None, built_by: Callable[[str], None] | None = None, options: str = ""
+    ) -> str:
         # The process id keeps names apart when several runs share one server (PULSE_TEST_POSTGRES_URL,
-        # as `make mutate` does: each mutant is a run of its own in a forked process).
+        # as `make mutate` does: each mutant is a run of its own in a forked process). `options`: more
+        # of CREATE DATABASE (a locale, say).
         name = f"{prefix}_{os.getpid()}_{next(_database_names)}"
         template = ""
         if key is not None and built_by is not None:
             template = f' TEMPLATE "{_built_database(postgres_url, key, built_by)}"'
         with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"{template}'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{template} {options}'.rstrip()))
         created.append(name)
         return _database_url(postgres_url, name)
 
