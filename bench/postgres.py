@@ -90,9 +90,10 @@ def _size(folder: Path, table: sa.Table) -> int:
 
 
 def _copy_table(url: str, folder: Path, table: sa.Table) -> None:
-    """Create `table` bare and COPY FREEZE its CSV file (if any) into it, in one transaction."""
+    """Create `table` bare (its columns as schema.py defines them, ids collated "C": schema.id_column)
+    and COPY FREEZE its CSV file (if any) into it, in one transaction."""
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    bare = sa.Table(table.name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in table.columns))
+    bare = sa.Table(table.name, sa.MetaData(), *(sa.Column(c.name, c.type, info=c.info) for c in table.columns))
     with psycopg.connect(_driver_url(url)) as connection:
         connection.execute(str(CreateTable(bare).compile(dialect=dialect)))
         path = folder / f"{table.name}.csv"

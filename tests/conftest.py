@@ -264,7 +264,7 @@ def new_postgres_database(postgres_url: str):
     ) -> str:
         # The process id keeps names apart when several runs share one server (PULSE_TEST_POSTGRES_URL,
         # as `make mutate` does: each mutant is a run of its own in a forked process). `options`: more
-        # of CREATE DATABASE (a locale, say).
+        # of CREATE DATABASE (a locale, say; its TEMPLATE too, so not with `key`, which names one).
         name = f"{prefix}_{os.getpid()}_{next(_database_names)}"
         template = ""
         if key is not None and built_by is not None:
