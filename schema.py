@@ -14,7 +14,7 @@ metadata = sa.MetaData()
 BYTEWISE = "bytewise"  # a column's info key: its text sorts bytewise where the database can say so
 
 
-def id_column(name: str, **options: object) -> sa.Column:
+def id_column(name: str, **options: Any) -> sa.Column:
     """An id column: text, created collated "C" on PostgreSQL (_string). Ids are compared, hashed and
     indexed, never read in a language's order; under a database's linguistic collation every
     comparison of a sort or an index build goes through strcoll (the large scale's index on the
@@ -22,7 +22,7 @@ def id_column(name: str, **options: object) -> sa.Column:
     and DuckDB sorts them bytewise already. Only the table's definition says so: a statement's
     values carry no collation, so a table made otherwise (a database queried in place) keeps the
     use of its own indexes."""
-    return sa.Column(name, sa.String, info={BYTEWISE: True}, **options)  # type: ignore[arg-type]
+    return sa.Column(name, sa.String, info={BYTEWISE: True}, **options)
 
 
 @compiles(sa.String, "postgresql")
