@@ -25,10 +25,9 @@ from sqlalchemy.dialects import registry
 
 from rollup.build import member_number
 from rollup.state import member_keyed
-from rollup.tables import MEMBER_KEYED_KEY, info
+from rollup.tables import KEYED_COLUMN, MEMBER_KEYED_KEY, info
 from schema import members
 
-COLUMN = "member_key"
 KEYED = ("activities", "campaign_members")  # the canonical tables of a build whose rows carry it
 
 
@@ -38,7 +37,7 @@ def keyed_select(select_sql: str, keys: str | None = None) -> str:
     member's number, as a full build keys them), NULL for a member it lacks."""
     numbers = f"({keys or _member_numbers()})"
     return (
-        f'SELECT t.*, CAST(k.member_key AS INTEGER) AS "{COLUMN}" FROM ({select_sql}) AS t '
+        f'SELECT t.*, CAST(k.member_key AS INTEGER) AS "{KEYED_COLUMN}" FROM ({select_sql}) AS t '
         f"LEFT JOIN {numbers} AS k ON k.member_id = t.member_id"
     )
 
@@ -62,8 +61,8 @@ def fill_keys(connection: sa.Connection, table: str, *, keys: str = "member_keys
     order."""
     connection.execute(
         sa.text(
-            f'UPDATE "{table}" SET "{COLUMN}" = k.member_key FROM "{keys}" AS k '
-            f'WHERE "{table}"."{COLUMN}" IS NULL AND k.member_id = "{table}".member_id AND k.member_key > :last'
+            f'UPDATE "{table}" SET "{KEYED_COLUMN}" = k.member_key FROM "{keys}" AS k '
+            f'WHERE "{table}"."{KEYED_COLUMN}" IS NULL AND k.member_id = "{table}".member_id AND k.member_key > :last'
         ),
         {"last": last_key},
     )
@@ -91,4 +90,4 @@ def keyed_tables(connection: sa.Connection) -> frozenset[str]:
 
 def added_columns(table: str) -> list[str]:
     """The columns a build adds to a canonical table, after its own."""
-    return [COLUMN] if table in KEYED else []
+    return [KEYED_COLUMN] if table in KEYED else []

@@ -80,14 +80,20 @@ INDEXED = {  # the column each table's index is on (none on DuckDB, whose zone m
 
 
 def build_rollup(
-    connection: Connection, *, timezone: str, windows: list[tuple[int, int]] | None = None, in_place: bool = False
+    connection: Connection,
+    *,
+    timezone: str,
+    windows: list[tuple[int, int]] | None = None,
+    in_place: bool = False,
+    keyed: bool = False,
 ) -> int:
     """Replace member_keys, member_groups, activity_days and member_days (days in `timezone`),
     member_months, activity_changes, member_windows (over `windows`, day numbers; by default
     windows_to_keep's) and the figures registered to be kept (KeptFigures): of a database queried
     `in_place` only those from the rollup alone (KEPT_IN_PLACE: its campaigns are read live), of a
-    sync's build all but KEPT_ONLY_IN_PLACE. Records the zone, the rollup's version and the windows
-    and figures kept; returns the member-days.
+    sync's build all but KEPT_ONLY_IN_PLACE; `keyed`: the activities carry their member's key (a
+    sync's build: data_sources/keyed_rows.py). Records the zone, the rollup's version and the
+    windows and figures kept; returns the member-days.
     Runs in the caller's transaction, so readers see the old tables or the new ones. ClickHouse's
     rollup keeps no windows and no figures."""
     if connection.dialect.name == CLICKHOUSE:  # no transactions there: built beside, then swapped in
@@ -99,7 +105,7 @@ def build_rollup(
     if connection.dialect.name == "postgresql":  # sorts and groupings of millions of rows, in memory
         connection.exec_driver_sql(f"SET LOCAL work_mem = '{BUILD_WORK_MEM}'")
     kept = windows_to_keep(timezone) if windows is None else windows
-    builds = rollup_builds(timezone, dialect=connection.dialect.name)
+    builds = rollup_builds(timezone, dialect=connection.dialect.name, keyed=keyed)
     for table, query in [*builds, (member_windows, member_windows_query(kept))]:
         settings = BUILD_SETTINGS.get(table.name, {}) if connection.dialect.name == "postgresql" else {}
         for name, value in settings.items():
@@ -282,11 +288,11 @@ def windows_to_keep(timezone: str) -> list[tuple[int, int]]:
     return windows_on(clock.today_in(timezone))
 
 
-def rollup_builds(timezone: str, *, dialect: str = "") -> list[tuple[sa.Table, sa.Select]]:
+def rollup_builds(timezone: str, *, dialect: str = "", keyed: bool = False) -> list[tuple[sa.Table, sa.Select]]:
     """Each rollup table with the query that builds it (days in `timezone`) on the `dialect`
-    named, in the order they are built."""
+    named, in the order they are built; `keyed`: the activities carry their member's key."""
     postgres = dialect == "postgresql"  # what sorts there: rollup/build.py says why
-    days = activity_days_sorted_query(timezone) if postgres else activity_days_query(timezone)
+    days = activity_days_sorted_query(timezone) if postgres else activity_days_query(timezone, keyed=keyed)
     queries = (
         member_keys_query(),
         member_groups_query(),

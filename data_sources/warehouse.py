@@ -421,7 +421,7 @@ def build_warehouse(
 
     def rollup_and_stamp(transaction: sa.Connection) -> None:
         transaction.exec_driver_sql(f"SET memory_limit = '{ROLLUP_MEMORY}'")
-        build_rollup(transaction, timezone=timezone)
+        build_rollup(transaction, timezone=timezone, keyed=True)  # its activities were written keyed
         say_keyed(transaction)
         write_stamp(transaction, stamp or {})
 

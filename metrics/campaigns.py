@@ -42,7 +42,6 @@ from sqlalchemy.engine import Connection
 import clock
 import sa_internals
 import schema
-from data_sources.keyed_rows import COLUMN as KEY_COLUMN
 from data_sources.keyed_rows import keyed_tables
 from data_sources.rollup import Before, KeptFigures, added_up, keep_figures
 from engines import ReadsSideBySide
@@ -52,7 +51,7 @@ from metrics.member_days import member_attributes, member_days, of_key_ids
 from metrics.scope import Runner, in_scope
 from metrics.sql import count_where, day_of, days_later, member_conditions, ratio, sum_where
 from metrics.surveys import csat_of, nps_of
-from rollup.tables import CAMPAIGNS_KEY, LIFT_KEY, campaign_results, lift_days, member_keys
+from rollup.tables import CAMPAIGNS_KEY, KEYED_COLUMN, LIFT_KEY, campaign_results, lift_days, member_keys
 from store import tables
 
 LIFT_DAYS = 30
@@ -110,7 +109,7 @@ class Only:
         if self.key_set is None:
             return []
         if table.name in self.keyed:
-            return [sa_internals.added_column(table, KEY_COLUMN, sa.Integer).in_(self.key_set)]
+            return [sa_internals.added_column(table, KEYED_COLUMN, sa.Integer).in_(self.key_set)]
         return of_key_ids(table.c.member_id, self.key_set)
 
 

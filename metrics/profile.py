@@ -19,10 +19,9 @@ from sqlalchemy.sql.expression import TableClause
 import sa_internals
 import schema
 from data_sources.identities import PersonOf, person_of
-from data_sources.keyed_rows import COLUMN
 from metrics.filters import Filters
 from metrics.sql import day_of, holds_text, week_start
-from rollup.tables import MEMBER_KEYED_ATTRIBUTE, member_keys
+from rollup.tables import KEYED_COLUMN, MEMBER_KEYED_ATTRIBUTE, member_keys
 from store import tables
 
 activities, campaigns, campaign_members, members = (
@@ -108,7 +107,8 @@ MINE = ("activity_id", "occurred_at", "kind", "platform", "campaign_id")  # what
 
 def with_member_key(table: sa.Table) -> sa.TableClause:
     """A sync's build's `table` with the member key its rows carry (data_sources/keyed_rows.py)."""
-    return sa.table(table.name, *(sa.column(column.name, column.type) for column in table.columns), sa.column(COLUMN))
+    columns = (sa.column(column.name, column.type) for column in table.columns)
+    return sa.table(table.name, *columns, sa.column(KEYED_COLUMN))
 
 
 @sa_internals.cache_key_includes(by_key=sa_internals.CLAUSE, by_id=sa_internals.CLAUSE)

@@ -15,9 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+import sa_internals
 import schema
 from rollup.sql import day_in_zone, days_later, month_of, week_start
-from rollup.tables import CONVERSION_DAYS, KEYED, activity_rollup, member_keys, member_windows, rollup
+from rollup.tables import CONVERSION_DAYS, KEYED, KEYED_COLUMN, activity_rollup, member_keys, member_windows, rollup
 
 activities, members = schema.activities, schema.members
 MEMBER_DIMENSIONS = schema.MEMBER_DIMENSIONS
@@ -44,14 +45,17 @@ def grouped_activities(
     *conditions: sa.ColumnElement[bool],
     by: tuple[sa.ColumnElement, ...] = (),
     source: sa.FromClause = activities,
+    member: sa.ColumnElement | None = None,
 ) -> sa.Subquery:
     """Activities grouped by member, local day in `timezone` and the `by` columns (grouping before
     the join to members is what keeps the build fast: one pass over narrow rows). `source` is
-    activities or a selection of its rows (an incremental sync's new ones)."""
+    activities or a selection of its rows (an incremental sync's new ones); `member`, the column
+    that tells its members apart (their id, or the key a sync's build gives the rows)."""
     day = day_in_zone(source.c.occurred_at, timezone)
+    member = source.c.member_id if member is None else member
     return (
         sa.select(
-            source.c.member_id,
+            member,
             day.label("day"),
             *by,
             sa.func.count().label("activities"),
@@ -59,7 +63,7 @@ def grouped_activities(
             sa.func.sum(points(source)).label("points"),
         )
         .where(*conditions)
-        .group_by(source.c.member_id, day, *by)
+        .group_by(member, day, *by)
         .subquery("activity_days")
     )
 
@@ -111,11 +115,18 @@ def member_groups_query() -> sa.Select:
     return sa.select(*columns).distinct().order_by(member_keys.c.group_key)
 
 
-def activity_days_query(timezone: str, *, source: sa.FromClause = activities) -> sa.Select:
+def activity_days_query(timezone: str, *, source: sa.FromClause = activities, keyed: bool = False) -> sa.Select:
     """Activities of known members (team included) per member key, day in `timezone`, kind and
     platform, in day order, for `CREATE TABLE activity_days AS` once member_keys exists (`source`:
-    activities, or the rows an incremental sync adds)."""
-    grouped = grouped_activities(timezone, by=(source.c.kind, source.c.platform), source=source)
+    activities, or the rows an incremental sync adds). `keyed`: the rows carry their member's key
+    (a sync's full build writes it: data_sources/keyed_rows.py), grouped by instead of joining
+    member_keys by text id (DuckDB's activity_days at xl, 34.6M activities: 17.6-20.0 -> 15.7-16.1 s)."""
+    by = (source.c.kind, source.c.platform)
+    if keyed:
+        key = sa_internals.added_column(source, KEYED_COLUMN, sa.Integer)
+        grouped = grouped_activities(timezone, key.is_not(None), by=by, source=source, member=key)
+        return sa.select(*activity_day_columns(grouped, grouped.c[KEYED_COLUMN])).order_by(grouped.c.day)
+    grouped = grouped_activities(timezone, by=by, source=source)
     return (
         sa.select(*activity_day_columns(grouped, member_keys.c.member_key))
         .join(member_keys, member_keys.c.member_id == grouped.c.member_id)
@@ -168,10 +179,16 @@ def rollup_query(
     """Every member-day, in day order, for `CREATE TABLE member_days AS` once activity_days exists:
     its rows summed per member and day, with each member's previous and next active day and the
     running counts of weeks and contributions. `conditions` on activity_days narrow it to whole
-    members' histories (an incremental sync's). `one_order` (PostgreSQL, which sorts once per
-    window ordering) counts the weeks in the member's day order too, with the same figures; on
-    DuckDB it measured no faster at 10M member-days, so the default stays dense_rank(). `source`:
-    activity_days, or some of its rows (an increment's, kept apart)."""
+    members' histories (an incremental sync's). `source`: activity_days, or some of its rows (an
+    increment's, kept apart).
+
+    The windows go through each member's days by week, then day (the days' own order, a week
+    starting on a Monday), and the weeks are counted by dense_rank() by week, an order that begins
+    that one: DuckDB sorts once for all four, where ordered by day alone the weeks' count sorted
+    every member-day again (member_days at xl, 34.6M activities: 28.0-30.3 -> 21.7-23.4 s). PostgreSQL sorts
+    once either way, and sorted by the three keys 3-5 s slower at the large scale than by two: with
+    `one_order`, the days are in day order and a day starts a week when its previous active day
+    is in an earlier week (or there is none), the running count of those being dense_rank()'s."""
     days = (
         sa.select(
             source.c.member_key,
@@ -184,25 +201,22 @@ def rollup_query(
         .group_by(source.c.member_key, source.c.day)
         .subquery("summed")
     )
-    order: dict[str, Any] = {"partition_by": days.c.member_key, "order_by": days.c.day}  # keyword arguments of over()
     if not one_order:
+        week = week_start(days.c.day)
+        by_week: dict[str, Any] = {"partition_by": days.c.member_key, "order_by": (week, days.c.day)}  # over()'s
         return sa.select(
             *days.c,
-            sa.func.lag(days.c.day).over(**order).label("previous_day"),
-            sa.func.lead(days.c.day).over(**order).label("next_day"),
-            sa.func.dense_rank()
-            .over(partition_by=days.c.member_key, order_by=week_start(days.c.day))
-            .label("weeks_so_far"),
-            sa.func.sum(days.c.contributions).over(**order, rows=(None, 0)).label("contributions_so_far"),
+            sa.func.lag(days.c.day).over(**by_week).label("previous_day"),
+            sa.func.lead(days.c.day).over(**by_week).label("next_day"),
+            sa.func.dense_rank().over(partition_by=days.c.member_key, order_by=week).label("weeks_so_far"),
+            sa.func.sum(days.c.contributions).over(**by_week, rows=(None, 0)).label("contributions_so_far"),
         ).order_by(days.c.day)
+    order: dict[str, Any] = {"partition_by": days.c.member_key, "order_by": days.c.day}
     neighbours = sa.select(
         *days.c,
         sa.func.lag(days.c.day).over(**order).label("previous_day"),
         sa.func.lead(days.c.day).over(**order).label("next_day"),
     ).subquery("neighbours")
-    # A day starts a week of the member's when the active day before it is in an earlier week (or
-    # there is none): the running count of those is dense_rank() by week, in the same order as the
-    # rest, where dense_rank() needed a second sort of every member-day.
     in_order: dict[str, Any] = {"partition_by": neighbours.c.member_key, "order_by": neighbours.c.day}
     previous = neighbours.c.previous_day
     starts_week = sa.case((previous.is_(None) | (week_start(previous) != week_start(neighbours.c.day)), 1), else_=0)

@@ -56,6 +56,7 @@ LIFT_KEY, LIFT_ATTRIBUTE = "lift_days", "pulse_lift_days"
 # (data_sources/keyed_rows.py); pulse_info names those tables, and a dialect is marked with them
 # (metrics/profile.py finds one member's rows by the key).
 MEMBER_KEYED_KEY, MEMBER_KEYED_ATTRIBUTE = "member_keyed", "pulse_member_keyed"
+KEYED_COLUMN = "member_key"  # that column's name
 KEPT_ATTRIBUTES = {  # pulse_info's keys of the kept views' figures (data_sources.rollup.KeptFigures)
     CAMPAIGNS_KEY: CAMPAIGNS_ATTRIBUTE,
     LIFT_KEY: LIFT_ATTRIBUTE,
