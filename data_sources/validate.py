@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 import schema
@@ -238,11 +239,7 @@ def _convert(
         hint: str | pd.Series = "error.cell.not_date"
         return parsed, parsed.isna() & (text != ""), hint, note
     if kind is sa.Float:
-        try:  # pyarrow's cast, twice as fast; any cell that is not a number sends the column to pandas
-            numbers = text.where(text != "").astype("float64")
-        except (ValueError, TypeError, pa.ArrowInvalid):
-            numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
-        numbers = numbers.astype("float64")
+        numbers = _numbers(text.where(text != ""))
         # 'inf', 'NaN' and 1e309 parse as floats, but no sum or JSON report can carry them
         infinite = numbers.isin([math.inf, -math.inf]) | (
             numbers.isna() & text.str.lower().isin(["nan", "+nan", "-nan"])
@@ -255,6 +252,21 @@ def _convert(
         return lowered.isin(TRUE_WORDS), bad, "error.cell.not_true_false", None
     strings = text.where(text != "")  # stays Arrow-backed text: no Python object per cell
     return strings, pd.Series(False, index=text.index), "", None
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    """Text cells as floats (NaN where blank or no number). pyarrow's cast takes a column of plain
+    numbers (3.4 times faster than pandas' cast of Arrow text, which makes a Python float of each
+    cell: 4.2 s of reading xl's 34.6M activities); Python's float() also reads 1_000 and full-width
+    digits (１２); any cell neither reads sends the column to pandas' parser, which marks it."""
+    try:
+        return pd.Series(pc.cast(pa.array(text), pa.float64()).to_numpy(zero_copy_only=False), index=text.index)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        pass
+    try:
+        return text.astype("float64")
+    except (ValueError, TypeError):
+        return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
 def validate_table(

@@ -92,6 +92,32 @@ def test_dates_in_common_forms_are_read(cells, expected, note):
     assert [problem.row for problem in problems] == [index + 2 for index, value in enumerate(expected) if value is None]
 
 
+@pytest.mark.parametrize(
+    ("cells", "expected"),  # a number, None (blank), or what the problem at that row says
+    [
+        (["12", "", "2.5", "-1e3", "+.5"], [12.0, None, 2.5, -1000.0, 0.5]),  # the cast pyarrow makes
+        (["１２", "1_000", " 7"], [12.0, 1000.0, 7.0]),  # full-width digits: Python's float() reads them
+        (["12", "ten", "1,000"], [12.0, "'ten' is not a number", "'1,000' is not a number"]),
+        (
+            ["inf", "NaN", "1e309", "3"],
+            ["'inf' is not a finite", "'NaN' is not a finite", "'1e309' is not a finite", 3.0],
+        ),
+    ],
+)
+def test_number_cells_are_read_as_python_reads_them_and_the_others_said(cells, expected):
+    frame = pd.DataFrame({"activity_id": [f"a{n}" for n in range(len(cells))], "points": cells})
+    frame = frame.assign(member_id="m1", occurred_at="2024-03-05 14:03:22", kind="post").astype("str")
+    typed, problems, _ = validate_table(raw_table(frame, name="activities", file="a.csv"), parsing=Parsing())
+    assert typed["points"].dtype == "float64"
+    read = {row: value for row, value in enumerate(expected, start=2) if not isinstance(value, str)}
+    assert {
+        row: None if pd.isna(typed["points"].iloc[row - 2]) else typed["points"].iloc[row - 2] for row in read
+    } == read
+    said = {problem.row: str(problem) for problem in problems}
+    assert sorted(said) == [row for row, value in enumerate(expected, start=2) if isinstance(value, str)]
+    assert all(value in said[row] for row, value in enumerate(expected, start=2) if isinstance(value, str))
+
+
 def test_day_first_setting_reads_ambiguous_dates_the_european_way():
     frame = pd.DataFrame({"member_id": ["m1"], "joined_at": ["05/03/2024"]})
     typed, _, warnings = validate_table(raw_table(frame, name="members", file="m.csv"), parsing=Parsing(day_first=True))

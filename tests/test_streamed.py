@@ -160,6 +160,17 @@ def test_a_file_not_in_utf8_is_read_whole(folder, tmp_path, blocks):
     same_as_whole(folder, tmp_path / "cache")
 
 
+def test_bytes_not_in_utf8_in_a_later_block_send_the_file_to_the_whole_read(folder, tmp_path, blocks):
+    """The next block is parsed while one is validated (streamed._read_ahead): what it raises is
+    raised where that block is taken, after the blocks before it."""
+    path = write_activities(folder, [activity(number) for number in range(200)])
+    with path.open("ab") as file:
+        file.write("a200,m1,2025-01-05 11:00:00,post,论坛,,1\n".encode("gbk"))
+    assert streamed.read_validated(path, name="activities", parsing=UTC, spill=tmp_path / "spill") is None
+    assert len(blocks) > 1 and sum(blocks) < 201  # blocks were read, and not the last
+    assert not (tmp_path / "spill").exists()
+
+
 @pytest.mark.parametrize(
     "header",
     ["activity_id,member_id,occurred_at,kind,platform,campaign_id,points,points", "activity_id,occurred_at,kind"],
