@@ -18,9 +18,9 @@ whole column decides (data_sources/validate.py).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -111,23 +111,24 @@ def _read_blocks(
     shown: Counter[tuple[str | None, bool]] = Counter()  # as many per column and kind as a whole read lists
     warnings: list[str] = []
     first_row = 2
-    for batch in _read_ahead(reader):
-        raw = replace(raw_table(_cells(batch), name=name, file=path.name), first_row=first_row)
-        first_row += batch.num_rows
-        if any(undecided_dates(raw.frame[column]) for column in dates if column in raw.frame):
-            return None
-        numbers = raw.frame.index.to_numpy() + raw.first_row
-        typed, found, said = validate_table(raw, parsing=parsing, consume=True, keys=False)
-        for problem in found:
-            kind = (problem.column, getattr(problem.message, "key", None) == REQUIRED)
-            shown[kind] += 1
-            if shown[kind] <= InvalidData.SHOWN:
-                problems.append(problem)
-        warnings.extend(warning for warning in said if warning not in warnings)
-        if problems and not blocks.refused:  # the table is refused: of its rows, the ids are of use
-            earlier = blocks.frame(columns=key)
-            keys, blocks.rows, blocks.refused = [earlier] if len(earlier.columns) else [], [], True
-        blocks.add(typed[key] if problems else typed, numbers)
+    with closing(_read_ahead(reader)) as batches:  # closed (its thread ended) on every way out
+        for batch in batches:
+            raw = replace(raw_table(_cells(batch), name=name, file=path.name), first_row=first_row)
+            first_row += batch.num_rows
+            if any(undecided_dates(raw.frame[column]) for column in dates if column in raw.frame):
+                return None
+            numbers = raw.frame.index.to_numpy() + raw.first_row
+            typed, found, said = validate_table(raw, parsing=parsing, consume=True, keys=False)
+            for problem in found:
+                kind = (problem.column, getattr(problem.message, "key", None) == REQUIRED)
+                shown[kind] += 1
+                if shown[kind] <= InvalidData.SHOWN:
+                    problems.append(problem)
+            warnings.extend(warning for warning in said if warning not in warnings)
+            if problems and not blocks.refused:  # the table is refused: of its rows, the ids are of use
+                earlier = blocks.frame(columns=key)
+                keys, blocks.rows, blocks.refused = [earlier] if len(earlier.columns) else [], [], True
+            blocks.add(typed[key] if problems else typed, numbers)
     if not blocks.numbers:  # no rows at all: the whole read of a file so small says so
         return None
     problems.sort(key=lambda problem: _listed(problem, name=name))  # column by column, as validate_table
@@ -136,7 +137,7 @@ def _read_blocks(
     return Streamed(pd.DataFrame(), problems, warnings)
 
 
-def _read_ahead(reader: pa_csv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
+def _read_ahead(reader: pa_csv.CSVStreamingReader) -> Generator[pa.RecordBatch, None, None]:
     """The reader's blocks, each next one parsed in a thread while the caller validates the one
     given: pyarrow parses without holding the GIL, so on two cores the two overlap (xl's 34.6M
     activities: 31.4 -> 25.0 s). One block more is held meanwhile."""

@@ -96,7 +96,7 @@ def test_dates_in_common_forms_are_read(cells, expected, note):
     ("cells", "expected"),  # a number, None (blank), or what the problem at that row says
     [
         (["12", "", "2.5", "-1e3", "+.5"], [12.0, None, 2.5, -1000.0, 0.5]),  # the cast pyarrow makes
-        (["１２", "1_000", " 7"], [12.0, 1000.0, 7.0]),  # full-width digits: Python's float() reads them
+        (["１２", "1_000", "٣"], [12.0, 1000.0, 3.0]),  # full-width and Arabic-Indic digits: as float() reads
         (["12", "ten", "1,000"], [12.0, "'ten' is not a number", "'1,000' is not a number"]),
         (
             ["inf", "NaN", "1e309", "3"],

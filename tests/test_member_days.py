@@ -183,6 +183,32 @@ def test_a_warehouse_without_the_rollup_computes_member_days(tmp_path, statement
         warehouse.dispose()
 
 
+def test_a_member_whose_team_flag_is_empty_counts_in_the_rollup_as_in_the_computed_figures(tmp_path, statements):
+    """A database queried in place may leave is_team empty; metrics count a member only where it is
+    false (metrics.sql.member_conditions), and activity_changes, counted by group key with the team
+    left out, must leave that member out too."""
+    url = f"sqlite:///{tmp_path / 'community.db'}"
+    load_community(url, community.frames())
+    engine = create_engine(url)
+    with engine.begin() as connection:  # members again, without NOT NULL (SQLite cannot drop it in place)
+        connection.exec_driver_sql("CREATE TABLE loose AS SELECT * FROM members")
+        connection.exec_driver_sql("DROP TABLE members")
+        connection.exec_driver_sql("ALTER TABLE loose RENAME TO members")
+        connection.exec_driver_sql("UPDATE members SET is_team = NULL WHERE member_id = 'alice'")
+    engine.dispose()
+    warehouse = Warehouse(url)
+    try:
+        computed = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=P)), filters=P)
+        assert "FROM activities" in statements[-1]
+        warehouse.refresh_rollup(timezone="UTC")
+        rolled = activity.complete_days(warehouse.run(activity.daily_activity_query(filters=P)), filters=P)
+        assert "FROM activity_changes" in statements[-1]
+    finally:
+        warehouse.dispose()
+    pd.testing.assert_frame_equal(rolled, computed, check_dtype=False)
+    assert computed["dau"].tolist() == [0, 1, 0, 1, 1, 0, 1]  # all 1, 1, 1, 1, 1, 0, 1 but alice's 1 and 3 March
+
+
 def queries(filters: Filters, starts: list[datetime]) -> dict[str, sa.Select]:
     """Every metric that reads member-days, with the demo's default period."""
     found = {

@@ -3,6 +3,7 @@ gives: the same typed frames and warnings, or the same refusal with the file's o
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -110,6 +111,8 @@ def test_dates_whose_order_the_whole_column_decides_are_read_whole(folder, tmp_p
     lines += [activity(number, at=day.replace("05/", "13/")) for number in range(100, 200)]  # 13: day first
     write_activities(folder, lines)
     assert streamed.read_validated(folder / "activities.csv", name="activities", parsing=UTC) is None
+    assert len(blocks) == 1  # the first block decided it; the thread parsing the next one has ended
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("pulse-csv")]
     same_as_whole(folder, tmp_path / "cache")
 
 

@@ -190,7 +190,7 @@ from data_sources.sync import recent_runs, sync
 from settings import load_settings
 from store.database import AppStore
 
-def stall(connection, *, timezone, keyed):  # the new tables are written; the process dies before the swap
+def stall(connection, **_):  # the new tables are written; the process dies before the swap
     Path(sys.argv[2]).touch()
     time.sleep(60)
 
