@@ -77,8 +77,12 @@ def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: object) -> st
 
 
 def week_start(day: sa.ColumnElement) -> sa.ColumnElement:
-    """Day number of the Monday starting the week of `day` (1970-01-01 was a Thursday)."""
-    return day - (day + sa.literal_column("3")) % sa.literal_column("7")
+    """Day number of the Monday starting the week of `day` (1970-01-01 was a Thursday).
+
+    Every engine's % keeps the dividend's sign, so the remainder is brought into 0..6 before days
+    before 1970 (negative numbers) are taken back to their Monday."""
+    seven = sa.literal_column("7", sa.Integer)
+    return day - ((day + sa.literal_column("3")) % seven + seven) % seven
 
 
 class month_of(FunctionElement):  # noqa: N801

@@ -115,6 +115,28 @@ def test_running_counts_by_hand(built):
     assert rows["bob"] == [(feb25, None, feb26, 1, 0), (feb26, feb25, None, 1, 1)]
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgresql"])
+def test_weeks_so_far_count_weeks_before_1970_by_hand(engine, tmp_path, request):
+    # olga's days: Wednesday 24 and Tuesday 30 December 1969, Monday 5 January 1970: three weeks
+    # (Mondays 22 and 29 December, 5 January). Day numbers before 1970 are negative, where the
+    # engines' % keeps the sign; a week counted by it put 24 and 30 December in one week.
+    member = ("olga", datetime(1969, 12, 1), "forum", "EU", "dev", False)
+    days = [datetime(1969, 12, 24, 9), datetime(1969, 12, 30, 9), datetime(1970, 1, 5, 9)]
+    frames = community.frames(member_rows=[member], activity_rows=[("olga", day, "comment") for day in days])
+    warehouse = make_warehouse(engine, tmp_path, frames, databases(request, engine))
+    try:
+        if engine != "duckdb":  # a database queried in place: its rollup is built there
+            warehouse.refresh_rollup(timezone="UTC")
+        weeks = warehouse.run(sa.select(rollup.c.day, rollup.c.weeks_so_far).order_by(rollup.c.day))
+    finally:
+        warehouse.dispose()
+    assert [(int(d), int(w)) for d, w in weeks.itertuples(index=False)] == [
+        (day_number(date(1969, 12, 24)), 1),
+        (day_number(date(1969, 12, 30)), 2),
+        (day_number(date(1970, 1, 5)), 3),
+    ]
+
+
 def test_activity_days_by_hand(built):
     # alice's activities per day, kind and platform (forum unless said): her comment and her event
     # attendance (in person, its own 50 points) on 3 March are two rows; tom (team) is kept.

@@ -811,6 +811,12 @@ def test_a_periods_start_in_utc_does_not_depend_on_the_servers_time_zone(monkeyp
         time.tzset()
 
 
+def day_functions_on(warehouse, function, days: list[date]) -> list[int]:
+    """`function` (a day construct of rollup/sql.py) of each day's number, computed by the engine."""
+    query = sa.select(*(function(sa.literal(day_number(day))).label(f"d{n}") for n, day in enumerate(days)))
+    return warehouse.run(query).iloc[0].tolist()
+
+
 def test_month_numbers_of_days_agree_with_python_on_every_engine(warehouse):
     from rollup.sql import month_of
 
@@ -824,8 +830,30 @@ def test_month_numbers_of_days_agree_with_python_on_every_engine(warehouse):
         date(2025, 4, 1),
         date(2099, 12, 31),
     ]
-    query = sa.select(*(month_of(sa.literal(day_number(day))).label(f"m{n}") for n, day in enumerate(days)))
-    assert warehouse.run(query).iloc[0].tolist() == [month_number(day) for day in days]
+    assert day_functions_on(warehouse, month_of, days) == [month_number(day) for day in days]
+
+
+def test_week_starts_of_days_are_their_mondays_on_every_engine_before_1970_too(warehouse):
+    from rollup.sql import week_start
+
+    # 1970-01-01 (day 0) was a Thursday. The engines' % keeps the dividend's sign, so a plain
+    # (day + 3) % 7 put days -9..3 (22 Dec 1969 to 4 Jan 1970) in one 13-day week.
+    days_and_mondays = [
+        (date(1900, 1, 1), date(1900, 1, 1)),  # a Monday
+        (date(1969, 12, 21), date(1969, 12, 15)),  # a Sunday
+        (date(1969, 12, 22), date(1969, 12, 22)),
+        (date(1969, 12, 24), date(1969, 12, 22)),
+        (date(1969, 12, 28), date(1969, 12, 22)),
+        (date(1969, 12, 29), date(1969, 12, 29)),
+        (date(1969, 12, 31), date(1969, 12, 29)),
+        (date(1970, 1, 1), date(1969, 12, 29)),
+        (date(1970, 1, 4), date(1969, 12, 29)),  # a Sunday
+        (date(1970, 1, 5), date(1970, 1, 5)),
+        (date(2025, 3, 2), date(2025, 2, 24)),
+        (date(2025, 3, 3), date(2025, 3, 3)),
+    ]
+    days = [day for day, _ in days_and_mondays]
+    assert day_functions_on(warehouse, week_start, days) == [day_number(monday) for _, monday in days_and_mondays]
 
 
 def test_a_member_filter_takes_the_churn_figures_from_the_view_of_everyone(warehouse, loaders, statements):
