@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -651,6 +652,25 @@ def test_an_export_that_only_grew_is_appended_without_comparing_its_old_rows(env
         "Only new rows: 5 activities and 6 members appended, 6 member-days updated.",
         "Only new rows: 10 activities and 0 members appended, 10 member-days updated.",
     ]
+
+
+def test_the_appended_rows_hold_only_their_own_values():
+    # The new rows are kept through a rebuild or an increment: a view of the whole activities (pandas
+    # gives one for a take of every position) held every row's numbers and text with them.
+    frames = community.frames()
+    activities = pd.concat([frames["activities"]] * 50, ignore_index=True)
+    activities["activity_id"] = [f"a{n}" for n in range(len(activities))]
+    activities = activities.astype({"activity_id": "str", "member_id": "str", "kind": "str"})
+    source = {"members": frames["members"], "activities": activities}
+    kept = {"members": len(frames["members"]), "activities": len(activities) - 3}
+    new = append.appended_rows(source, source, kept)
+    added = new["activities"]
+    pd.testing.assert_frame_equal(added, activities.iloc[-3:])
+    for column in ("occurred_at", "points"):
+        assert not np.shares_memory(added[column].to_numpy(), activities[column].to_numpy()), column
+    texts = added["activity_id"].array._pa_array.chunks
+    assert sum(chunk.buffers()[2].size for chunk in texts) < 64, "only the three ids' characters"
+    assert new["members"].empty
 
 
 def test_campaigns_changed_beside_new_rows_are_replaced_and_unchanged_ones_kept(env, tmp_path, export, compared):
