@@ -224,6 +224,7 @@ def run_sync(
                     stamp[wecom.GROUP_DAYS_KEY] = str(len(beside[wecom.group_days]))
                 kept_beside = row_prints(beside, recorded)  # the identities and platforms' tables, as the source's
                 stamp[ROWS_KEY] = json.dumps({**prints.recorded, **kept_beside.recorded})
+                del people  # its tables are in `beside`, which a rebuild lets go of once written
                 same = prints.same | kept_beside.same
                 mode, reason = _build(
                     path,
