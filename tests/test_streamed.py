@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 import schema
-from data_sources import read_cache, streamed
+from data_sources import identities, read_cache, streamed, warehouse
 from data_sources.errors import InvalidData
 from data_sources.streamed import read_validated
 from data_sources.sync import read_cache_dir, run_sync, sync
@@ -222,12 +222,27 @@ def test_a_sync_in_blocks_builds_the_warehouse_a_whole_read_builds(env, tmp_path
         pd.testing.assert_frame_equal(frame, built[name])
 
 
-def test_a_build_that_consumes_its_frames_lets_go_of_each(tmp_path):
-    frames = community.frames()
+def test_a_build_that_consumes_its_frames_lets_go_of_each(tmp_path, monkeypatch):
+    people = identities.gather(community.frames())
+    frames, beside = dict(people.frames), people.tables
     expected = {name: len(frame) for name, frame in frames.items()}
-    path = build_warehouse(tmp_path / "warehouse.duckdb", frames, timezone="UTC", consume=True)
-    assert frames == {}
+    left_beside = []  # as each canonical table is written: the people's tables are let go of first
+    create_table_sql = warehouse._create_table_sql
+
+    def writing(table: sa.Table, source: str) -> str:
+        left_beside.append(len(beside))
+        return create_table_sql(table, source)
+
+    monkeypatch.setattr(warehouse, "_create_table_sql", writing)
+    path = build_warehouse(tmp_path / "warehouse.duckdb", frames, timezone="UTC", beside=beside, consume=True)
+    assert frames == {} and beside == {}
+    assert left_beside == [0] * len(expected)
     assert table_rows(path) == expected
+    built = Warehouse(f"duckdb:///{path}")
+    try:
+        assert len(built.run(sa.select(identities.member_identities))) == len(people.identities)
+    finally:
+        built.dispose()
 
 
 def test_spilled_blocks_are_the_cache_s_part_and_a_refused_read_leaves_none(folder, tmp_path, blocks):
