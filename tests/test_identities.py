@@ -34,7 +34,7 @@ import pytest
 from data_sources import merges
 from data_sources.connectors.archive import Archive, archive_dir
 from data_sources.connectors.source import archived_frames
-from data_sources.identities import _keys, gather, repoint, suggest
+from data_sources.identities import _keys, _shared, gather, repoint, suggest
 from data_sources.sync import run_sync
 from data_sources.warehouse import Warehouse, read_tables
 from metrics import activity, profile
@@ -412,3 +412,12 @@ def test_addresses_are_compared_case_aside_whatever_their_script(dtype):
     assert keys.tolist()[0] == "ada@example.org" and keys.tolist()[2] == "strasse@strasse.de"
     assert keys.tolist()[4:] == ["àb@x.cn", "王　小明"]
     assert keys.isna().tolist() == [False, True, False, True, False, False]
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_keys_shared_by_two_rows_or_more_are_told_apart_from_missing_and_single_ones(dtype):
+    keys = pd.Series(["b@x.org", None, "a@x.org", "b@x.org", "c@x.org", "a@x.org", "a@x.org", None], dtype=dtype)
+    assert _shared(keys).tolist() == [True, False, True, True, False, True, True, False]
+    chunked = pd.concat([keys[:3], keys[3:]], ignore_index=True)  # Arrow text in two chunks
+    assert _shared(chunked).tolist() == _shared(keys).tolist()
+    assert _shared(pd.Series([None, "a@x.org"], dtype=dtype)).tolist() == [False, False]
