@@ -42,7 +42,12 @@ def table(results: dict[str, dict]) -> str:
     for page in pages:
         cells = [f"{r['pages'][page]['cold_s']:.2f}" for r in results.values()]
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
-    for name, key, unit in (("sync from CSV", "sync_s", "s"), ("sync's peak memory", "sync_peak_mb", "MB")):
+    sync_figures = (
+        ("sync from CSV", "sync_s", "s"),
+        ("sync's peak memory (resident: with the files it maps)", "sync_peak_mb", "MB"),
+        ("sync's anonymous peak (its own memory: item 4's 2 GiB)", "sync_peak_anon_mb", "MB"),
+    )
+    for name, key, unit in sync_figures:
         cells = [f"{r[key]:,.0f} {unit}" if key in r else "–" for r in results.values()]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     cells = [f"{max(p['peak_mb'] for p in r['pages'].values()):,.0f} MB" for r in results.values()]
