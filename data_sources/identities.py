@@ -333,7 +333,7 @@ def suggest(identities: pd.DataFrame, *, emails: pd.Series, on_platforms: np.nda
     for reason in REASONS:
         key = keys[reason].reset_index(drop=True)
         shared = _shared(key)  # a key nobody shares: grouped for nothing, so its row is not copied
-        sharing = base[shared].assign(key=key[shared].to_numpy())
+        sharing = base[shared].assign(key=key[shared])
         people = sharing.groupby("key")["member_id"].transform("nunique")
         sharing = sharing[(people >= 2) & (people <= COMMON)]
         pairs = sharing.merge(sharing, on="key", suffixes=("_a", "_b")).rename(
@@ -348,7 +348,7 @@ def suggest(identities: pd.DataFrame, *, emails: pd.Series, on_platforms: np.nda
 
 
 def _shared(keys: pd.Series) -> np.ndarray:
-    """Whether each row's key is another row's too (a missing key never is). Sorted by Arrow and
+    """Whether each row's key (text, or missing) is another row's too (a missing key never is). Sorted by Arrow and
     compared with the next: pandas' duplicated hashed 3 million addresses as Python strings (0.4 GB
     at a sync's peak, 1.1 s; this 0.2 GB, 0.4 s)."""
     shared = np.zeros(len(keys), dtype=bool)

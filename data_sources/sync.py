@@ -224,7 +224,7 @@ def run_sync(
                     stamp[wecom.GROUP_DAYS_KEY] = str(len(beside[wecom.group_days]))
                 kept_beside = row_prints(beside, recorded)  # the identities and platforms' tables, as the source's
                 stamp[ROWS_KEY] = json.dumps({**prints.recorded, **kept_beside.recorded})
-                del people  # its tables are in `beside`, which a rebuild lets go of once written
+                del people  # its tables are in `beside`, which the build lets go of once written
                 same = prints.same | kept_beside.same
                 mode, reason = _build(
                     path,
@@ -238,6 +238,7 @@ def run_sync(
                     copy=copy,
                 )
             else:  # rebuilt whole beside the tables in use, then swapped in (data_sources/clickhouse.py)
+                del people  # its tables are not written there
                 # The people are merged in `frames`, but their id tables (member_identities,
                 # suggestions) are not written there yet, so its stamp does not claim them (person_of
                 # then takes each id as its own): a lookup by a merged id and the People page need DuckDB.
@@ -301,7 +302,15 @@ def _build(
             frames.pop(name)
         give_back_memory()
         touched = append_build(
-            path, frames, timezone=settings.timezone, stamp=stamp, beside=beside, new=new, same=same, copy=copy
+            path,
+            frames,
+            timezone=settings.timezone,
+            stamp=stamp,
+            beside=beside,
+            new=new,
+            same=same,
+            copy=copy,
+            consume=True,
         )
         counts = {"activities": touched.activities, "members": touched.new_members, "days": touched.member_days}
         return INCREMENTAL, Said("sync.reason.appended", **counts)

@@ -23,6 +23,7 @@ import clock
 import schema
 from data_sources import append, identities, merges
 from data_sources import increment as increment_module
+from data_sources import sync as sync_module
 from data_sources.append import ROWS_KEY, SETTINGS_KEY, SOURCE_KEY
 from data_sources.identities import LINKS_KEY
 from data_sources.increment import update_rollup
@@ -663,14 +664,36 @@ def test_the_appended_rows_hold_only_their_own_values():
     activities = activities.astype({"activity_id": "str", "member_id": "str", "kind": "str"})
     source = {"members": frames["members"], "activities": activities}
     kept = {"members": len(frames["members"]), "activities": len(activities) - 3}
-    new = append.appended_rows(source, source, kept)
+    activities["campaign_id"] = pd.Series([None, "meetup"] * (len(activities) // 2), dtype=object)  # not Arrow text
+    new = append.appended_rows(source | {"activities": activities}, source | {"activities": activities}, kept)
     added = new["activities"]
-    pd.testing.assert_frame_equal(added, activities.iloc[-3:])
+    pd.testing.assert_frame_equal(added, activities.iloc[-3:])  # the same types: None stays None
     for column in ("occurred_at", "points"):
         assert not np.shares_memory(added[column].to_numpy(), activities[column].to_numpy()), column
     texts = added["activity_id"].array._pa_array.chunks
     assert sum(chunk.buffers()[2].size for chunk in texts) < 64, "only the three ids' characters"
     assert new["members"].empty
+
+
+def test_an_increment_lets_go_of_the_sources_frames_before_the_rollup_is_updated(export, monkeypatch):
+    # The sync's own frames, new rows and the tables beside them (the people's) are written before
+    # the rollup is brought up to date, and not held while it is (300 MB of identities at xl).
+    given: list[tuple[dict, ...]] = []
+    left: list[list[int]] = []
+    real_append, real_update = sync_module.append_build, append.update_rollup
+
+    def appending(path, frames, **kwargs):
+        given.append((frames, kwargs["new"], kwargs["beside"]))
+        return real_append(path, frames, **kwargs)
+
+    def updating(*args, **kwargs):
+        left.append([len(held) for held in given[-1]])
+        return real_update(*args, **kwargs)
+
+    monkeypatch.setattr(sync_module, "append_build", appending)
+    monkeypatch.setattr(append, "update_rollup", updating)
+    assert export(grown(1)).mode == "incremental"
+    assert left == [[0, 0, 0]]
 
 
 def test_campaigns_changed_beside_new_rows_are_replaced_and_unchanged_ones_kept(env, tmp_path, export, compared):
