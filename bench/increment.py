@@ -58,12 +58,17 @@ def added_activities(
     )
 
 
-def measure(added: pd.DataFrame, csv_folder: Path, *, settings: Settings, store: AppStore, now: datetime) -> dict:
-    """Append the `added` activities (added_activities) to activities.csv and sync the folder again;
-    the two parts' seconds."""
+def append_to_csv(added: pd.DataFrame, csv_folder: Path) -> None:
+    """The `added` activities written at the end of the folder's activities.csv, as an export grows."""
     with (csv_folder / "activities.csv").open("ab") as handle:
         options = pacsv.WriteOptions(include_header=False)
         pacsv.write_csv(pa.Table.from_pandas(added, preserve_index=False), handle, write_options=options)
+
+
+def measure(added: pd.DataFrame, csv_folder: Path, *, settings: Settings, store: AppStore, now: datetime) -> dict:
+    """Append the `added` activities (added_activities) to activities.csv and sync the folder again;
+    the two parts' seconds."""
+    append_to_csv(added, csv_folder)
     reading: list[float] = []
 
     def load() -> tuple:
