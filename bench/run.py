@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 import clock
 from bench import increment
 from data_sources import demo
+from data_sources.sync import recent_runs
 from metrics.overview import overview_kpis
 from settings import load_settings
 from store.database import AppStore
@@ -256,6 +257,7 @@ def main() -> None:
     increment.append_to_csv(sampled, folder / "csv")
     command = [sys.executable, "cli.py", "sync", "--source", str(folder / "csv")]
     results["incremental_sync"]["peak_anon_mb"] = run_sampled(command, env)
+    results["incremental_sync"]["sampled_mode"] = str(recent_runs(store, limit=1)["mode"].iloc[0])
     started = time.perf_counter()
     responses = survey_demo.store_surveys(store, surveys, now=clock.now())
     results["surveys"] = {"responses": responses, "seconds": time.perf_counter() - started}
@@ -380,7 +382,7 @@ def print_table(results: dict) -> None:
             f"{inc['total_s']:.2f} s (target {TARGETS['incremental_s']:.0f} s at the large scale): "
             f"{inc['read_s']:.2f} s reading the grown CSV folder, {inc['append_s']:.2f} s to compare, append and "
             f"update the rollup; {inc['mode']}: {inc['reason']} Another {inc['activities']:,} in `cli.py sync`'s "
-            f"own process: {inc.get('peak_anon_mb', 0):.0f} MB anonymous at its peak."
+            f"own process ({inc.get('sampled_mode', '?')}): {inc.get('peak_anon_mb', 0):.0f} MB anonymous at its peak."
         )
     sub = results["submissions"]
     print(
