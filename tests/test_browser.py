@@ -714,6 +714,27 @@ def test_on_a_phone_every_chosen_status_reads_in_full(server, phone):
     assert [text for text, inside in chosen if not inside] == []  # none cut off, none hidden below
 
 
+# Each multiselect of the inbox's filter bar: [label, its box's right edge, its controls' right edges].
+MULTISELECT_EDGES = """() => [...document.querySelectorAll('.st-key-feedback_filter_bar [data-testid=stMultiSelect]')]
+  .map(m => { const tags = m.querySelector('[data-testid=stMultiSelectTagsContainer]'), row = tags.parentElement;
+    return [m.innerText.split('\\n')[0], Math.round(row.getBoundingClientRect().right),
+      [...row.children].map(c => Math.round(c.getBoundingClientRect().right))]; })"""
+
+
+def test_on_a_phone_an_empty_multiselect_keeps_its_arrow_in_its_box(server, phone):
+    """Wrapped on a phone, the inbox's Priority (nothing chosen, half the width) had its text field
+    as wide as it likes and its arrow past the box's edge, cut off."""
+    phone.goto(f"{server}/feedback")
+    phone.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
+    settled(phone)
+    laid_out(phone)
+    edges = {label: (right, controls) for label, right, controls in phone.evaluate(MULTISELECT_EDGES)}
+    assert set(edges) == {"Status", "Priority"}
+    assert len(edges["Priority"][1]) == 2  # the chosen items' box and the arrow (nothing to clear)
+    for label, (right, controls) in edges.items():
+        assert max(controls) <= right + 1, label
+
+
 def test_on_a_phone_the_level_tiles_go_two_to_a_row(server, phone):
     phone.goto(f"{server}/members")
     tiles = phone.locator(".st-key-pulse_tiles_moved_up [data-testid=stMetric]")

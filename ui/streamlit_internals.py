@@ -70,7 +70,9 @@ def layout_style(*, tiles: str, filters: str, inbox: str) -> str:
     first KPI) and the filter bar (`filters`) go two to a row, so the first chart is within two
     screens, and so do the inbox's filters (`inbox`) after its search and statuses, which keep a
     row each. A multiselect's chosen items wrap on a phone, where Streamlit scrolls them sideways
-    under a fade: the inbox's fourth open status ("In progress") was cut off. On a phone a tile's
+    under a fade: the inbox's fourth open status ("In progress") was cut off. Wrapping, they and
+    the text field may shrink to the box's width: the field's own width pushed an empty
+    multiselect's arrow out of a half-width box (the inbox's Priority). On a phone a tile's
     padding is its border's alone (Streamlit pads inside it again), so its change has the tile's
     width. A change, and the word on why it is grey, wrap rather than end in
     "…" where a tile is still too narrow ("+0.7 个百分点（上期 21.2%）"), as Streamlit cuts them to
@@ -107,7 +109,10 @@ div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
   [class*="st-key-{tiles}"] {testid("stMetric")} {{ padding: 0.6rem 0.7rem; }}
   [class*="st-key-{tiles}"] {testid("stMetric")} > div {{ padding: 0; }}
   {testid("stMainBlockContainer")} h1 {{ font-size: 2rem; }}
-  {testid("stMultiSelectTagsContainer")} {{ flex-wrap: wrap; mask-image: none; overflow: visible; height: auto; }}
+  {testid("stMultiSelectTagsContainer")} {{
+    flex-wrap: wrap; mask-image: none; overflow: visible; height: auto; min-width: 0;
+  }}
+  {testid("stMultiSelectTagsContainer")} input {{ min-width: 0; max-width: 100%; }}
   div:has(> {testid("stMultiSelectTagsContainer")}) {{ height: auto; max-height: none; }}
 }}
 </style>"""
