@@ -105,9 +105,22 @@ def page(browser: Browser) -> Page:
     return browser.new_page(viewport={"width": 1400, "height": 1000})
 
 
+# What an iPhone's Safari says it is: a phone's browser says "Mobile" (ui.presentation.on_a_phone).
+PHONE_AGENT = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+    " Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def phone_context(browser: Browser) -> BrowserContext:
+    return browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, user_agent=PHONE_AGENT
+    )
+
+
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = phone_context(browser)
     yield context.new_page()
     context.close()
 
@@ -431,6 +444,60 @@ def test_a_manager_shares_a_view_that_opens_cleanly_and_fixed_in_a_fresh_browser
     assert "@" not in visible_text(room)  # no email address anywhere on the page
     assert room.get_by_role("dialog").count() == 0 and not errors
     elsewhere.close()
+
+
+# The cohort heatmap's shares: [the narrowest cell's width, the widest share's width, their font size].
+HEATMAP_TEXT = """() => { const chart = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]
+    .find(c => c.querySelector('g.mark-rect.role-mark path') && c.querySelector('g.mark-text.role-mark text'));
+  const cells = [...chart.querySelectorAll('g.mark-rect.role-mark path')].map(r => r.getBoundingClientRect().width);
+  const shares = [...chart.querySelectorAll('g.mark-text.role-mark text')];
+  return [Math.min(...cells), Math.max(...shares.map(t => t.getBoundingClientRect().width)),
+    getComputedStyle(shares[0]).fontSize]; }"""
+TABLE_ZOOMS = """() => [...document.querySelectorAll('[data-testid=stFullScreenFrame]')]
+  .filter(f => f.querySelector('[data-testid=stDataFrame]')).map(f => getComputedStyle(f).zoom)"""
+
+
+def test_a_link_made_to_present_reads_on_a_phone_at_a_phones_sizes(server, browser):
+    """A meeting's link opened in a chat on a phone: presented as on a projector, the heatmap's
+    18-pixel shares ran over each other in 28-pixel cells and a table zoomed half again showed a
+    column and a half. On a phone it keeps a phone's sizes, and still shows nothing personal; on a
+    projector the same link keeps a projector's."""
+    desk = browser.new_context(viewport={"width": 1440, "height": 900})
+    manager = desk.new_page()
+    manager.goto(f"{server}/members")
+    manager.get_by_role("button", name="Share").click()
+    manager.get_by_role("button", name="Create read-only link").click()  # made to present, as by default
+    made = manager.get_by_test_id("stCode").filter(has_text="share=")
+    expect(made).to_be_visible(timeout=30_000)
+    link = made.inner_text().strip().replace("http://localhost:8501", server)
+    desk.close()
+
+    sizes = {}
+    for screen, context in (
+        ("phone", phone_context(browser)),
+        ("projector", browser.new_context(viewport={"width": 1920, "height": 1080})),
+    ):
+        room = context.new_page()
+        room.goto(link)
+        room.get_by_text("Champions slipping away").wait_for(timeout=30_000)
+        room.locator("[data-testid=stVegaLiteChart] g.mark-text.role-mark text").first.wait_for(timeout=30_000)
+        settled(room)
+        laid_out(room)
+        styled(room, HEADLINE_KEY)  # the presentation's style
+        expect(
+            room.get_by_text("Presentation mode hides email addresses, members' names and ids, what members wrote.")
+        ).to_be_visible()
+        assert room.get_by_test_id("stSelectbox").filter(has_text="Region").count() == 0  # no filter widgets
+        assert "@" not in visible_text(room)
+        sizes[screen] = (room.evaluate(HEATMAP_TEXT), room.evaluate(TABLE_ZOOMS))
+        if screen == "phone":
+            assert room.evaluate("document.scrollingElement.scrollWidth") <= 390
+        context.close()
+    (cell, widest, font), zooms = sizes["phone"]
+    assert widest < cell, sizes  # every share inside its cell
+    assert float(font.removesuffix("px")) < 18 and zooms and set(zooms) == {"1"}, sizes
+    (_, _, font), zooms = sizes["projector"]
+    assert font == "18px" and zooms and set(zooms) == {"1.5"}, sizes
 
 
 @pytest.mark.parametrize("language", ["zh-CN", "zh-TW"])

@@ -41,6 +41,7 @@ SPECS_KEPT = 1024  # charts' specs kept (6 kB at the median, 19 at most at a mil
 # to a third of making a chart (2-3 ms at a rerun that draws new figures). The app's specs are not
 # checked (vega_lite_spec): tests/test_charts.py checks every builder's specs whole.
 altair_schema.disable_debug_mode()
+PHONE_AGENT = "Mobi"  # in a phone browser's User-Agent (on_a_phone)
 CHART_HEIGHT = 330  # two charts side by side under the tiles fill a 1080-pixel screen (legend included), with
 # room for a second line under a narrow tile's change (the word on why it is grey, ui.page.LAYOUT)
 
@@ -105,8 +106,16 @@ class Reader:
 
     @classmethod
     def now(cls) -> Reader:
-        """This run's reader."""
-        return cls(current_language(), presenting(), shared_link() is not None)
+        """This run's reader: presenting on a phone (a meeting's link opened in a chat) reads a
+        phone's text sizes, which the projector's would crowd (the cohort heatmap's shares ran over
+        each other, its month names took half the width)."""
+        return cls(current_language(), presenting() and not on_a_phone(), shared_link() is not None)
+
+
+def on_a_phone() -> bool:
+    """Whether this run's browser says it is a phone's: MDN's advice, "Mobi" anywhere in its
+    User-Agent (iPhone's Safari, Android's Chrome, WeChat's browser), not a tablet's or a desk's."""
+    return PHONE_AGENT in (st.context.headers.get("User-Agent") or "")
 
 
 def show_chart(

@@ -146,9 +146,11 @@ TABLE_ZOOM = 1.5  # a table on a projector: 14-pixel cells read as 21, near the 
 
 def presentation_style(*, filters: str, headline: str) -> str:
     """Presentation mode (ui.presentation): the filter bar (`filters`), help icons, share, download
-    and toolbar controls hidden; large tiles, the largest in the `headline` container; tables drawn
-    half as large again (a table is a canvas whose text no theme or CSS font size reaches: zoomed,
-    it keeps the column's width and its clicks their rows), as the charts' text grows."""
+    and toolbar controls hidden; wider than a phone, large tiles, the largest in the `headline`
+    container, and tables drawn half as large again (a table is a canvas whose text no theme or CSS
+    font size reaches: zoomed, it keeps the column's width and its clicks their rows), as the
+    charts' text grows. On a phone the sizes stay a phone's (a zoomed table showed a column and a
+    half), as its charts' do (ui.presentation.Reader.now)."""
     hidden = (
         f".st-key-{filters}",
         testid("stDownloadButton"),
@@ -164,18 +166,20 @@ def presentation_style(*, filters: str, headline: str) -> str:
         "<style>"
         + ", ".join(hidden)
         + " { display: none !important; }"
+        # a slide ends with its last element: a Chinese Overview was 2 pixels taller than the screen
+        + f" {testid('stMainBlockContainer')} {{ padding-top: 1rem; padding-bottom: 0.25rem; }}"
+        + " @media (min-width: 641px) {"
         + f" {value} {{ font-size: 2.2rem; }}"
         + f" {label} p {{ font-size: 1.1rem; }}"
         + f" {delta} {{ font-size: 1.05rem; }}"
         + f" .st-key-{headline} {value} {{ font-size: 3.6rem; }}"
         + f" .st-key-{headline} {label} p {{ font-size: 1.4rem; }}"
         + f" .st-key-{headline} {delta} {{ font-size: 1.3rem; }}"
-        # a slide ends with its last element: a Chinese Overview was 2 pixels taller than the screen
-        + f" {testid('stMainBlockContainer')} {{ padding-top: 1rem; padding-bottom: 0.25rem; }}"
         + f" {testid('stCaptionContainer')} p {{ font-size: 1.05rem; }}"
         + f" {testid('stTab')} p {{ font-size: 1.2rem; }}"
         + f" {testid('stFullScreenFrame')}:has(> {testid('stDataFrame')})"
         + f" {{ zoom: {TABLE_ZOOM}; width: calc(100% / {TABLE_ZOOM}) !important; }}"
+        + " }"
         + "</style>"
     )
 
