@@ -112,10 +112,18 @@ with data_errors_stop_the_page():
 if slipping.empty:
     st.success(t("members.no_slipping"))
 else:
+    as_champion = {  # counted over the window when they were champions, not the period's last 90 days
+        "active_weeks": st.column_config.NumberColumn(
+            t("column.active_weeks_as_champion"), help=t("column.as_champion_help")
+        ),
+        "contributions": st.column_config.NumberColumn(
+            t("column.contributions_as_champion"), help=t("column.as_champion_help"), format="localized"
+        ),
+    }
     data_table(
         leading(slipping, *first),
         key="members_slipping_table",
         file_name="slipping-champions",
-        column_config=level_columns,
+        column_config=level_columns | as_champion,
         member_links=True,
     )

@@ -26,6 +26,7 @@ from data_sources.warehouse import build_warehouse, read_tables
 from store import tables
 from store.database import AppStore
 from tests import seeded, test_app_tables
+from ui import data as ui_data
 from ui import tables as ui_tables
 from ui.i18n import LANGUAGE_KEY
 from ui.language import CHOSEN
@@ -101,6 +102,47 @@ def test_members_page(demo):
     at.selectbox(key="filters_region").select("Europe").run()
     assert not at.exception
     assert tile(at, "Members") == (members["region"] == "Europe").sum()
+
+
+def column_labels(at: AppTest, column: str) -> dict[str, str]:
+    """Each table having `column`: its columns' labels, by the first cell of that column."""
+    tables = {}
+    for element in at.dataframe:
+        if column in element.value.columns:
+            config = json.loads(element.proto.columns or "{}")
+            labels = {name: config.get(name, {}).get("label", name) for name in element.value.columns}
+            tables[str(element.value[column].iloc[0])] = labels
+    return tables
+
+
+def test_slipping_champions_count_their_weeks_and_contributions_as_champions(demo, monkeypatch):
+    """Their active weeks and contributions are over the 90 days before the period's last 30, when
+    they were champions: labelled "(90 days)" as the level's list above, "12 active weeks" beside
+    "last active 6 Nov" read as impossible. (The demo has slipping champions on some days only, so
+    the list is given here: a champion silent for the last 30 days.)"""
+    silent = pd.DataFrame(
+        {
+            "member_id": ["m-silent"],
+            "name": ["Quiet Champion"],
+            "email": ["quiet@example.org"],
+            "segment": ["developer"],
+            "channel": ["event"],
+            "region": ["Europe"],
+            "active_weeks": [12],
+            "contributions": [48],
+            "last_day": [pd.Timestamp("2026-11-06")],
+        }
+    )
+    monkeypatch.setattr(ui_data, "load_slipping_champions", lambda *args: silent)
+    at = open_page("members")
+    labels = column_labels(at, "contributions")
+    slipping = labels.pop("48")
+    assert (slipping["active_weeks"], slipping["contributions"]) == (
+        "Active weeks as champion",
+        "Contributions as champion",
+    )
+    [listed] = labels.values()  # the level's list: the last 90 days
+    assert (listed["active_weeks"], listed["contributions"]) == ("Active weeks (90 days)", "Contributions (90 days)")
 
 
 def test_clicking_a_growth_bar_filters_the_growth_table(demo):
