@@ -214,6 +214,7 @@ MESSAGES: dict[str, str] = {
     "nav.section.manage": "Manage",
     "nav.sign_out": "Sign out",
     "session.local_mode": "Local mode: no sign-in, for one person on this computer.",
+    "session.local_user": "you (local mode)",
     "session.local_open": (
         "Community Pulse has no sign-in configured, so it runs in local mode, for one person on this "
         "computer. It is serving {address} and refuses to run without sign-in there. Configure [auth] or "

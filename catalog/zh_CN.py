@@ -214,6 +214,7 @@ MESSAGES: dict[str, str] = {
     "nav.section.manage": "管理",
     "nav.sign_out": "退出登录",
     "session.local_mode": "本地模式：无需登录，仅供这台电脑上的一个人使用。",
+    "session.local_user": "你（本地模式）",
     "session.local_open": "Community Pulse 尚未配置登录，因此以本地模式运行，仅供这台电脑上的一个人使用。它当前在 {address} 上提供服务，这种情况下没有登录会拒绝运行。请在 secrets.toml 中配置 [auth] 或 [pulse.accounts]（见 README 的“Sign-in”一节），或改为只在 127.0.0.1 上提供服务，或在清楚后果的前提下设置 allow_open_local_mode = true。",
     "session.every_address": "所有地址",
     "session.local_elsewhere": "Community Pulse 正以本地模式运行（无需登录），因此只响应这台电脑上直接通过 localhost 或 127.0.0.1 打开的浏览器。此请求来自别处（另一台电脑、代理或其他网站的地址）。如需与他人共用此应用，请在 secrets.toml 中配置登录（见 README 的“Sign-in”一节）。",

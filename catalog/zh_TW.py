@@ -214,6 +214,7 @@ MESSAGES: dict[str, str] = {
     "nav.section.manage": "管理",
     "nav.sign_out": "登出",
     "session.local_mode": "本機模式：無需登入，僅供這台電腦上的一個人使用。",
+    "session.local_user": "你（本機模式）",
     "session.local_open": "Community Pulse 尚未設定登入，因此以本機模式執行，僅供這台電腦上的一個人使用。它目前在 {address} 上提供服務，這種情況下沒有登入會拒絕執行。請在 secrets.toml 中設定 [auth] 或 [pulse.accounts]（見 README 的「Sign-in」一節），或改為只在 127.0.0.1 上提供服務，或在清楚後果的前提下設定 allow_open_local_mode = true。",
     "session.every_address": "所有位址",
     "session.local_elsewhere": "Community Pulse 正以本機模式執行（無需登入），因此只回應這台電腦上直接透過 localhost 或 127.0.0.1 開啟的瀏覽器。此請求來自別處（另一台電腦、代理伺服器或其他網站的網址）。如需與他人共用此應用程式，請在 secrets.toml 中設定登入（見 README 的「Sign-in」一節）。",

@@ -19,7 +19,7 @@ from ui.goal_forms import goal_editor, note_editor
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
 from ui.presentation import presenting
-from ui.session import current_user, may
+from ui.session import current_user, may, who
 from ui.tables import data_table, error_markdown, plain
 from visuals.text import day
 
@@ -103,7 +103,7 @@ rows = pd.DataFrame([goal_row(progress) for progress in measured], columns=list(
 row = listed(
     rows,
     {name: t(label) for name, label in GOAL_COLUMNS.items()},
-    by=[goal.created_by for goal in kept],
+    by=[who(goal.created_by) for goal in kept],
     by_label=t("column.set_by"),
     key="goals_table",
     empty=t("goals.none"),
@@ -132,7 +132,7 @@ frame = pd.DataFrame(  # what a manager wrote, shown as text in a table
 row = listed(
     frame,
     {"start": t("column.first_day"), "last": t("column.last_day"), "title": t("column.note")},
-    by=[note.created_by for note in written],
+    by=[who(note.created_by) for note in written],
     by_label=t("column.written_by"),
     key="goals_notes_table",
     empty=t("goals.no_notes"),

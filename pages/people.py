@@ -14,7 +14,7 @@ from data_sources import merges
 from ui import confirm, data
 from ui.i18n import t
 from ui.page import data_errors_stop_the_page, open_page
-from ui.session import current_user, may
+from ui.session import current_user, may, who
 from ui.tables import known_words, plain, table, time_column, words_column
 
 REASONS = {reason: f"people.reason.{reason}" for reason in merges.REASONS}
@@ -123,7 +123,7 @@ st.subheader(t("people.merges"))
 if made.empty:
     st.info(t("people.no_merges"))
 else:
-    listed = pd.DataFrame(made)
+    listed = pd.DataFrame(made).assign(created_by=lambda frame: frame["created_by"].map(who))
     table(
         listed,
         key="people_merges_table",

@@ -50,6 +50,7 @@ if not active.empty:
             "sharing.link", id=link_id, page=t(f"nav.{active.set_index('id').at[link_id, 'page']}")
         ),
         index=None,
+        placeholder=t("widget.choose"),
         key="sharing_revoke_id",
     )
     if st.button(t("sharing.revoke"), disabled=chosen is None, key="sharing_revoke"):

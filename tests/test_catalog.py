@@ -109,3 +109,29 @@ def test_every_file_uploader_speaks_the_readers_language():
         if path.name != "uploads.py" and ".file_uploader(" in path.read_text(encoding="utf-8")
     ]
     assert callers == []
+
+
+def _may_show_nothing_chosen(call: ast.Call) -> bool:
+    """A multiselect, or a selectbox whose index may be None (given None, or an `x if c else None`)."""
+    if call.func.attr == "multiselect":
+        return True
+    index = next((keyword.value for keyword in call.keywords if keyword.arg == "index"), None)
+    branches = [index.body, index.orelse] if isinstance(index, ast.IfExp) else [index]
+    return any(isinstance(branch, ast.Constant) and branch.value is None for branch in branches)
+
+
+def test_every_choice_with_nothing_chosen_says_so_in_the_readers_language():
+    """Streamlit's own words for a selectbox or multiselect with nothing chosen are English
+    ("Choose an option", "Choose options"): the Share links page read "Choose an option" in Chinese.
+    Each such widget passes the catalog's placeholder."""
+    missing = []
+    for folder in ("pages", "ui"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                    continue
+                if node.func.attr not in ("selectbox", "multiselect") or not _may_show_nothing_chosen(node):
+                    continue
+                if not any(keyword.arg == "placeholder" for keyword in node.keywords):
+                    missing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert missing == []

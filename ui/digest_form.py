@@ -73,6 +73,7 @@ def digest_editor(
         t("digests.field.recipients"),
         offered,
         default=list(digest.recipients) if digest else [],
+        placeholder=t("widget.choose"),
         help=t("digests.field.recipients_help"),
         key=f"{key}_recipients",
     )

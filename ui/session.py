@@ -226,6 +226,12 @@ def setup_note(key: str, **values: object) -> str:
     return t(key if may(Permission.MANAGE_DATA) else f"{key}_manager", **values)
 
 
+def who(user: str) -> str:
+    """Who made a change, as a person reads it: local mode's user in the reader's words ("you
+    (local mode)"), anyone else as recorded (the address they signed in with)."""
+    return t("session.local_user") if user == LOCAL_USER else user
+
+
 def current_user() -> str:
     """Who is making changes, for the audit log: the signed-in email, else the local user."""
     return str(st.session_state.get(USER_KEY) or LOCAL_USER)

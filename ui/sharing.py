@@ -23,7 +23,7 @@ from ui import data
 from ui.filters import VIEW_KEY
 from ui.i18n import current_language, listed, t
 from ui.outage import app_store_failed
-from ui.session import current_user, may, shared_link
+from ui.session import current_user, may, shared_link, who
 from ui.tables import community_zone, error_markdown
 
 SHARE_OPEN = "{page}_share"  # whether the page's Share popover is open (session state)
@@ -123,7 +123,7 @@ def links_view(links: pd.DataFrame) -> pd.DataFrame:
                 listed([t("share.names")] * bool(names) + [t("share.text")] * bool(text)) or t("sharing.figures_only")
                 for names, text in zip(links["reveal_names"], links["reveal_text"], strict=True)
             ],
-            "created_by": links["created_by"],
+            "created_by": [who(user) for user in links["created_by"]],
             "created_at": links["created_at"],
             "expires_at": links["expires_at"],
             "last_used": [

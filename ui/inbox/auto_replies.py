@@ -19,7 +19,7 @@ from ui.inbox.labels import status_label, theme_word
 from ui.invitations import wording_editor
 from ui.outage import app_store_failed
 from ui.page import data_errors_stop_the_page
-from ui.session import setup_note
+from ui.session import setup_note, who
 from ui.tables import error_markdown, moment, plain
 from visuals import text
 
@@ -54,7 +54,7 @@ def auto_replies_view(settings: Settings, store: AppStore, *, themes: list[str],
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
             with st.container():
                 st.markdown(_said(str(rule.status), str(rule.theme)))
-                st.caption(t("autoreply.set_by", who=plain(rule.created_by), when=moment(rule.created_at)))
+                st.caption(t("autoreply.set_by", who=plain(who(rule.created_by)), when=moment(rule.created_at)))
             if st.button(t("autoreply.remove"), key=f"autoreply_remove_{rule.id}", icon=":material/delete:"):
                 with data_errors_stop_the_page():
                     auto_replies.remove_rule(store, int(rule.id))

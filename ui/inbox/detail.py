@@ -21,6 +21,7 @@ from ui import data
 from ui.i18n import current_language, t
 from ui.inbox.labels import priority_label, source_word, status_label, theme_word
 from ui.inbox.listing import cell_value
+from ui.session import who
 from ui.tables import feedback_columns, known, moment, plain, profile_columns, table, time_column
 from visuals import text
 
@@ -72,6 +73,7 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
             t("feedback.filter.priority"),
             workflow.PRIORITIES,
             index=workflow.PRIORITIES.index(item["priority"]) if item["priority"] in workflow.PRIORITIES else None,
+            placeholder=t("widget.choose"),
             format_func=priority_label,
             key=f"{key}_priority",
         )
@@ -136,6 +138,11 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
     return Edit(item_id=int(item["id"]), version=seen_version, changes=changes, note=note or None)
 
 
+def _actor_word(actor: str) -> str:
+    """Who made a change to an item, in words: the automatic replies, local mode's user, or an address."""
+    return t("feedback.actor.auto_reply") if actor == auto_replies.ACTOR else who(actor)
+
+
 def history_table(history: pd.DataFrame) -> None:
     """The item's audit log in words: fields by name, statuses and priorities as the inbox says them."""
     if history.empty:
@@ -147,7 +154,7 @@ def history_table(history: pd.DataFrame) -> None:
         return words[field](value) if field in words and isinstance(value, str) else value
 
     shown = history.assign(
-        actor=history["actor"].map(lambda who: t("feedback.actor.auto_reply") if who == auto_replies.ACTOR else who),
+        actor=history["actor"].map(_actor_word),
         field=history["field"].map(lambda name: t(f"feedback.field.{name}")),
         old_value=[said(f, v) for f, v in zip(history["field"], history["old_value"], strict=True)],
         new_value=[said(f, v) for f, v in zip(history["field"], history["new_value"], strict=True)],

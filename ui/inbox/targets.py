@@ -17,6 +17,7 @@ from store.database import AppStore, StoreError
 from ui.i18n import current_language, speaking, t
 from ui.inbox.labels import priority_label
 from ui.outage import app_store_failed
+from ui.session import who
 from ui.tables import MISSING, error_markdown, moment
 from visuals import text
 from visuals.charts import LATE_TEXT, SOON_TEXT
@@ -117,7 +118,7 @@ def targets_view(store: AppStore, *, actor: str, now: datetime) -> None:
             "first_response_hours": [current.by_priority[p].first_response_hours for p in priorities],
             "resolution_hours": [current.by_priority[p].resolution_hours for p in priorities],
             "changed": [
-                t("feedback.targets.changed", who=current.changed_by[p], when=moment(current.changed_at[p]))
+                t("feedback.targets.changed", who=who(current.changed_by[p]), when=moment(current.changed_at[p]))
                 if p in current.changed_by
                 else t("feedback.targets.default")
                 for p in priorities

@@ -30,7 +30,7 @@ from surveys.registry import load_survey
 from ui import data, survey_form
 from ui.i18n import current_language, t
 from ui.page import data_errors_stop_the_page
-from ui.session import current_user
+from ui.session import current_user, who
 from ui.streamlit_internals import rerun_fragment
 from ui.survey_editor import fields as editor_fields
 from ui.survey_editor.preview import preview
@@ -371,6 +371,6 @@ def history_table(settings: Settings, slug: str) -> pd.DataFrame:
             t("builder.history.at"): [moment(row["at"]) for row in rows],
             t("builder.history.action"): [t(f"builder.action.{row['action']}") for row in rows],
             t("column.version"): [row["version"] for row in rows],
-            t("builder.history.by"): [row["actor"] for row in rows],
+            t("builder.history.by"): [who(row["actor"]) for row in rows],
         }
     )

@@ -107,6 +107,7 @@ def survey_settings(fields: Fields, *, campaigns: dict[str, str]) -> None:
         offered,
         key=key,
         format_func=language_name,
+        placeholder=t("widget.choose"),
         help=t("builder.languages_help"),
         accept_new_options=True,  # any other code (pt-BR, yue); surveys.definition checks it
     )
@@ -380,7 +381,11 @@ def _logic(fields: Fields, question: dict[str, Any], place: FieldPath, page_inde
         wanted = value if isinstance(value, list) else [value] if value is not None else []
         st.session_state.setdefault(key, [str(v) for v in wanted if str(v) in labels])
         chosen = third.multiselect(
-            t("builder.logic.answers"), list(labels), key=key, format_func=lambda option: labels.get(option, option)
+            t("builder.logic.answers"),
+            list(labels),
+            key=key,
+            format_func=lambda option: labels.get(option, option),
+            placeholder=t("widget.choose"),
         )
     else:
         st.session_state.setdefault(key, value if isinstance(value, bool) else False)
