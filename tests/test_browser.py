@@ -802,6 +802,27 @@ def test_on_a_phone_an_empty_multiselect_keeps_its_arrow_in_its_box(server, phon
         assert max(controls) <= right + 1, label
 
 
+# Each chart's legend labels past its right edge: [the label, by how many pixels].
+LEGEND_OVERFLOW = """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].flatMap(chart => {
+    const right = chart.getBoundingClientRect().right;
+    return [...chart.querySelectorAll('g.role-legend-label text')]
+      .map(label => [label.textContent, Math.round(label.getBoundingClientRect().right - right)])
+      .filter(([, past]) => past > 0); })"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_on_a_phone_every_legend_entry_is_inside_its_chart(server, phone, language):
+    """The activity trend's legend in Chinese put "月活（MAU）" past the phone's edge: its entries were
+    counted narrower than Chromium draws them (a Chinese character two Latin letters, a capital one)."""
+    phone.goto(f"{server}/?lang={language}")
+    legends = phone.locator("[data-testid=stVegaLiteChart] g.role-legend-label text")
+    expect(legends.first).to_be_attached(timeout=30_000)
+    settled(phone)
+    laid_out(phone)
+    phone.evaluate("document.fonts.ready.then(() => true)")
+    assert phone.evaluate(LEGEND_OVERFLOW) == []
+
+
 def test_on_a_phone_the_level_tiles_go_two_to_a_row(server, phone):
     phone.goto(f"{server}/members")
     tiles = phone.locator(".st-key-pulse_tiles_moved_up [data-testid=stMetric]")

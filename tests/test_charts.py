@@ -517,17 +517,19 @@ def test_a_legend_takes_the_columns_the_plot_has_room_for_as_drawn(name, rows):
 
 
 def test_a_legends_columns_are_those_its_entries_need_in_both_languages():
-    """The expression holds the columns that fit each width: 299 pixels for the three lines in one
-    row, 201 for two columns; in Chinese a character is two letters wide. On a projector a legend's
-    labels are 18 pixels where Streamlit's are 14 (grown 18/11, as a mark's text is, they took two
-    rows where one fits)."""
+    """The expression holds the columns that fit each width: 303 pixels for the three lines in one
+    row, 204 for two columns; in Chinese a character is a whole em (14 pixels, where a Latin letter
+    is 6.2 on average and a capital 8.5). On a projector a legend's labels are 18 pixels where
+    Streamlit's are 14 (grown 18/11, as a mark's text is, they took two rows where one fits)."""
     with speaking("en"):
         legend = charts.activity_trend_chart(DAILY).to_dict()["encoding"]["color"]["legend"]
-    assert legend["columns"] == {"expr": "width >= 299 ? 3 : width >= 201 ? 2 : 1"}
+    # "Daily (DAU)": 8.5 + 4 x 6.2 + 3 x 3.6 (a space, two brackets) + 3 x 8.5 = 69.6, and so on
+    assert legend["columns"] == {"expr": "width >= 303 ? 3 : width >= 204 ? 2 : 1"}
     chinese = ["日活（DAU）", "周活（WAU）", "月活（MAU）"]
-    # each entry 17 + 11 x 6.2 = 85.2 pixels: three and two gaps of 12 are 279.6, two and a gap 182.4
-    assert charts.legend_fits(chinese) == [(3, 280), (2, 183)]
-    assert charts.legend_fits(chinese, grown=charts.LEGEND_GROWN) == [(3, 353), (2, 232)]
+    # each entry 17 + 4 x 14 + 3 x 8.5 = 98.5 pixels (81 measured in Chromium, and the symbol): three
+    # and two gaps of 12 are 319.5, two and a gap 209; counted as 85.2, a phone's legend ran off its edge
+    assert charts.legend_fits(chinese) == [(3, 320), (2, 209)]
+    assert charts.legend_fits(chinese, grown=charts.LEGEND_GROWN) == [(3, 404), (2, 266)]
 
 
 def test_a_week_only_partly_in_the_period_is_lighter_and_says_how_many_days():
