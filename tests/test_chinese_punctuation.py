@@ -55,6 +55,18 @@ def test_chinese_catalog_values_use_full_width_brackets_colons_and_commas(langua
     assert set(ALLOWED) <= set(en.MESSAGES)
 
 
+TRAILING_OFF = re.compile(r"(?:[\u3400-\u9fff]|\})…(?!…)")  # one "…" after Chinese words or a placeholder
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "zh-TW"])
+def test_chinese_trails_off_with_a_double_ellipsis(language):
+    """Chinese prose trails off with "……", not the English "…" ("正在同步…", "已保存的视图…"); an
+    elided part of an address ("（…/survey?s=名称）") is no prose."""
+    assert [key for key, value in CATALOGS[language].items() if TRAILING_OFF.search(value)] == []
+    assert TRAILING_OFF.search("正在同步…") and TRAILING_OFF.search("正在测试{connector}…")
+    assert not TRAILING_OFF.search("正在同步……") and not TRAILING_OFF.search("（…/survey?s=名称）")
+
+
 CHANNELS = {
     "slug": "s",
     "title": "S",
