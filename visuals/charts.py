@@ -120,14 +120,14 @@ def letters(text: str) -> float:
     bracket LEGEND_NARROW. Measured in Chromium on a phone, "日活（DAU）" is 81 pixels: counted as
     seven letters by len, then as eleven (full-width two, capitals one), its legend's third entry
     still ran off the edge."""
-    return sum(_letter_widths.get(character) or _wide_or_one(character) for character in text)
+    return sum(_LETTERS_WIDE.get(character) or _wide_or_one(character) for character in text)
 
 
 def _wide_or_one(character: str) -> float:
     return LEGEND_TEXT / LEGEND_LETTER if unicodedata.east_asian_width(character) in "WF" else 1
 
 
-_letter_widths = {
+_LETTERS_WIDE = {
     **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", LEGEND_CAPITAL / LEGEND_LETTER),
     **dict.fromkeys(" ()[].,:;'!|-/", LEGEND_NARROW / LEGEND_LETTER),
 }
