@@ -512,7 +512,7 @@ MESSAGES: dict[str, str] = {
     "engagement.no_activity": "No activity between {start} and {last}.",
     "engagement.activity": "Activity over time",
     "engagement.activity_help": "Activities per day (per week for periods longer than a month). Click a bar to narrow the leaderboard to that kind or platform.",
-    "engagement.breakdown": "Break down by",
+    "engagement.breakdown": "Group by",
     "engagement.platforms": "Active members by platform",
     "engagement.platforms_help": "Distinct members with an activity on each platform; a member active on two platforms counts on both. Click a bar to narrow the leaderboard.",
     "engagement.wecom": "WeCom customer groups",

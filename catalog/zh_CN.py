@@ -492,7 +492,7 @@ MESSAGES: dict[str, str] = {
     "engagement.no_activity": "{start} 至 {last} 期间没有成员行为。",
     "engagement.activity": "行为趋势",
     "engagement.activity_help": "每天的行为数（时间范围超过一个月时按周统计）。点击柱子，可将排行榜限定为该类型或平台。",
-    "engagement.breakdown": "拆分维度",
+    "engagement.breakdown": "分组依据",
     "engagement.platforms": "各平台活跃成员",
     "engagement.platforms_help": "在各平台有行为的成员数（去重）；在两个平台都活跃的成员，在两个平台各计一次。点击柱子可筛选排行榜。",
     "engagement.wecom": "企业微信客户群",

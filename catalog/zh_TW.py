@@ -492,7 +492,7 @@ MESSAGES: dict[str, str] = {
     "engagement.no_activity": "{start} 至 {last} 期間沒有成員行為。",
     "engagement.activity": "行為趨勢",
     "engagement.activity_help": "每天的行為數（時間範圍超過一個月時依週統計）。點選長條，可將排行榜限定為該類型或平台。",
-    "engagement.breakdown": "細分維度",
+    "engagement.breakdown": "分組依據",
     "engagement.platforms": "各平台活躍成員",
     "engagement.platforms_help": "在各平台有行為的成員數（不重複計算）；在兩個平台都活躍的成員，在兩個平台各計一次。點選長條可篩選排行榜。",
     "engagement.wecom": "企業微信客戶群",

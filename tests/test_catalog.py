@@ -135,3 +135,11 @@ def test_every_choice_with_nothing_chosen_says_so_in_the_readers_language():
                 if not any(keyword.arg == "placeholder" for keyword in node.keywords):
                     missing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert missing == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_control_that_groups_a_chart_has_one_name_on_every_page(language):
+    """Members and Surveys said "Group by" (分组依据) where Engagement said "Break down by" (拆分维度)
+    for the same control: a chart's bars split by a dimension the reader picks."""
+    names = {translate(key, language) for key in ("members.growth_by", "engagement.breakdown", "surveys.breakdown_by")}
+    assert len(names) == 1
