@@ -823,6 +823,27 @@ def test_on_a_phone_every_legend_entry_is_inside_its_chart(server, phone, langua
     assert phone.evaluate(LEGEND_OVERFLOW) == []
 
 
+# The inbox's saved views row: [left, top, right] of its menu and of its Save view button.
+VIEWS_ROW = """() => { const row = document.querySelector('.st-key-feedback_views_row');
+  const box = element => {
+    const r = element.getBoundingClientRect();
+    return [r.left, r.top, r.right].map(Math.round);
+  };
+  return [box(row.querySelector('[data-testid=stSelectbox]')), box(row.querySelector('[data-testid=stPopover]'))]; }"""
+
+
+def test_on_a_phone_the_saved_views_menu_shares_its_row_with_save_view(server, phone):
+    """At its desk width (320 pixels) the menu took a row of its own on a phone, the Save view
+    button another, pushing the list further down."""
+    phone.goto(f"{server}/feedback")
+    phone.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
+    settled(phone)
+    laid_out(phone)
+    (menu_left, menu_top, menu_right), (save_left, save_top, save_right) = phone.evaluate(VIEWS_ROW)
+    assert abs(menu_top - save_top) <= 4 and menu_right <= save_left  # side by side
+    assert save_right <= 390 and menu_right - menu_left >= 160
+
+
 def test_on_a_phone_the_level_tiles_go_two_to_a_row(server, phone):
     phone.goto(f"{server}/members")
     tiles = phone.locator(".st-key-pulse_tiles_moved_up [data-testid=stMetric]")

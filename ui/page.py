@@ -22,7 +22,7 @@ from store.database import StoreError
 from ui import alongside, data, streamlit_internals, warming
 from ui.filters import filter_bar
 from ui.i18n import t
-from ui.inbox import INBOX_FILTERS_KEY
+from ui.inbox import INBOX_FILTERS_KEY, VIEWS_ROW_KEY
 from ui.outage import app_store_failed
 from ui.presentation import FILTERS_KEY, Reader, present_link
 from ui.session import may, shared_link
@@ -37,7 +37,9 @@ ENTRY = "pulse_through_app"  # set by app.py on every run
 RUN = "pulse_run"  # counts the session's runs (ui.selection: was an element drawn on the run before?)
 
 # spacing; on a phone: the tiles, the filter bar and the inbox's filters
-LAYOUT = streamlit_internals.layout_style(tiles=TILES_KEY, filters=FILTERS_KEY, inbox=INBOX_FILTERS_KEY)
+LAYOUT = streamlit_internals.layout_style(
+    tiles=TILES_KEY, filters=FILTERS_KEY, inbox=INBOX_FILTERS_KEY, views=VIEWS_ROW_KEY
+)
 NO_MENU = streamlit_internals.no_menu_style()
 
 

@@ -64,12 +64,14 @@ BUILT_TESTIDS = {"stBaseButton-primary": "`stBaseButton-${", "stBaseButton-secon
 ATTRIBUTES = ('"data-selected"', '"data-variant"', "`segmented_control`", "`st-key-`")
 
 
-def layout_style(*, tiles: str, filters: str, inbox: str) -> str:
+def layout_style(*, tiles: str, filters: str, inbox: str, views: str) -> str:
     """The app's layout on every page (app.py): the navigation bar is ~3.5rem tall and Streamlit's
     6rem above the content left a blank band. On a phone, KPI tiles (containers keyed `tiles` + the
     first KPI) and the filter bar (`filters`) go two to a row, so the first chart is within two
     screens, and so do the inbox's filters (`inbox`) after its search and statuses, which keep a
-    row each. A multiselect's chosen items wrap on a phone, where Streamlit scrolls them sideways
+    row each; the inbox's saved views menu (in the row keyed `views`) shrinks to 10rem beside its
+    Save view button rather than taking a row of its own at its desk width. A multiselect's chosen
+    items wrap on a phone, where Streamlit scrolls them sideways
     under a fade: the inbox's fourth open status ("In progress") was cut off. Wrapping, they and
     the text field may shrink to the box's width: the field's own width pushed an empty
     multiselect's arrow out of a half-width box (the inbox's Priority). On a phone a tile's
@@ -105,6 +107,9 @@ div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
   }}
   .st-key-{inbox} {row} {{ flex-flow: row wrap; gap: 0.5rem; }}
   .st-key-{inbox} {column}:nth-child(-n+2) {{ flex-basis: 100% !important; }}
+  .st-key-{views} {testid("stElementContainer")}:has({testid("stSelectbox")}) {{
+    flex: 1 1 10rem; min-width: 10rem; width: auto !important;
+  }}
   [class*="st-key-{tiles}"] {testid("stMetricValue")} {{ font-size: 1.6rem; }}
   [class*="st-key-{tiles}"] {testid("stMetric")} {{ padding: 0.6rem 0.7rem; }}
   [class*="st-key-{tiles}"] {testid("stMetric")} > div {{ padding: 0; }}

@@ -8,3 +8,4 @@ through st.text, st.dataframe / st.data_editor cells and plain(): never as markd
 # The container of the list's first filters (listing.inbox_filter_bar): ui.page's layout narrows
 # them on a phone, and may not import listing (which reads ui.page's run count through ui.selection).
 INBOX_FILTERS_KEY = "feedback_filter_bar"
+VIEWS_ROW_KEY = "feedback_views_row"  # the saved views' menu and buttons (views.view_bar): one row on a phone

@@ -17,6 +17,7 @@ from feedback.views import View, ViewRefused
 from store.database import AppStore, StoreError
 from ui import confirm
 from ui.i18n import t
+from ui.inbox import VIEWS_ROW_KEY
 from ui.outage import app_store_failed
 from ui.tables import error_markdown, plain
 
@@ -84,8 +85,8 @@ def view_bar(
         st.query_params.pop("view", None)  # a filter changed since: the address is the filters alone
     st.session_state[PICKED] = next((key for key, view in everything.items() if _same(view, now, applied)), None)
     changed = base is not None and st.session_state[PICKED] != base.key
-    # One row that wraps on a phone: the menu takes what the two buttons leave.
-    row = st.container(horizontal=True, vertical_alignment="bottom")
+    # One row that wraps: the menu takes what the buttons leave (on a phone, down to 10rem: ui.page.LAYOUT).
+    row = st.container(horizontal=True, vertical_alignment="bottom", key=VIEWS_ROW_KEY)
     menu = save_column = this_column = row
     menu.selectbox(
         t("feedback.views.label"),
