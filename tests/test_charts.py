@@ -516,6 +516,20 @@ def test_a_legend_takes_the_columns_the_plot_has_room_for_as_drawn(name, rows):
     assert {width: legend_rows(drawn(chart, width=width)) for width in rows} == rows
 
 
+def test_a_slides_count_axis_keeps_its_labels_apart():
+    """On a projector a trend's plot is short under its legend: its 18-pixel count labels, one per
+    40 pixels of the chart as vega asks by default, stood every 500 members nearly touching (3,000
+    over 2,500). About three are asked for; an axis of small counts keeps its one per unit."""
+    busy = DAILY.assign(**{series: DAILY[series] * 420 for series in ("dau", "wau", "mau")})  # up to 3,780
+    labels = axis_labels(drawn(charts.for_projector(charts.activity_trend_chart(busy), height=330), width=900), "Y")
+    tops = sorted(float(re.search(r"translate\([-\d.]+,([-\d.]+)\)", label.get("transform"))[1]) for label in labels)
+    assert [label.text for label in labels] == ["0", "1,000", "2,000", "3,000"]
+    assert min(lower - upper for upper, lower in itertools.pairwise(tops)) > 2 * charts.PROJECTOR_TEXT
+    few = pd.DataFrame({"date": DAILY["date"], "dau": 1, "wau": 2, "mau": 3})  # counts up to 3: a tick each
+    small = axis_labels(drawn(charts.for_projector(charts.activity_trend_chart(few), height=330), width=900), "Y")
+    assert [label.text for label in small] == ["0", "1", "2", "3"]
+
+
 def test_a_legends_columns_are_those_its_entries_need_in_both_languages():
     """The expression holds the columns that fit each width: 303 pixels for the three lines in one
     row, 204 for two columns; in Chinese a character is a whole em (14 pixels, where a Latin letter

@@ -216,6 +216,11 @@ MARK_TEXT = 11  # pixels: Vega's size for a text mark that gives none (the cohor
 GROWN = PROJECTOR_TEXT / MARK_TEXT
 LEGEND_GROWN = PROJECTOR_TEXT / LEGEND_TEXT  # a legend's labels were larger than a mark's text to begin with
 PROJECTOR_LABELS = 280  # pixels of an axis or legend label on a projector before it is cut
+# About as many labels on a vertical count axis on a projector (d3 rounds it to 3-6 round steps),
+# where an axis that gives none takes one per 40 pixels: a slide's trend (its plot ~140 pixels under
+# its legend) had 18-pixel labels every 500 members, 3,000 and 2,500 nearly touching, and the
+# activity's every 200 up to 1,000. An axis that sets its own (counts up to 10) keeps it.
+PROJECTOR_TICKS = 3
 
 
 def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt.TopLevelMixin:
@@ -233,6 +238,7 @@ def for_projector(chart: alt.TopLevelMixin, *, height: int | None = None) -> alt
     size = PROJECTOR_TEXT
     return (
         chart.configure_axis(labelFontSize=size, titleFontSize=size, labelLimit=PROJECTOR_LABELS)
+        .configure_axisY(tickCount=PROJECTOR_TICKS)
         .configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=size * 10, labelLimit=PROJECTOR_LABELS)
         .configure_header(labelFontSize=size, titleFontSize=size)
         .configure_title(fontSize=size + 4)
