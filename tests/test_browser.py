@@ -105,16 +105,16 @@ def page(browser: Browser) -> Page:
     return browser.new_page(viewport={"width": 1400, "height": 1000})
 
 
-# What an iPhone's Safari says it is: a phone's browser says "Mobile" (ui.presentation.on_a_phone).
+# What an iPhone's Safari says it is: a phone's browser says "Mobi[le]" (ui.presentation.on_a_phone).
 PHONE_AGENT = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
     " Version/17.5 Mobile/15E148 Safari/604.1"
 )
 
 
-def phone_context(browser: Browser) -> BrowserContext:
+def phone_context(browser: Browser, *, width: int = 390, height: int = 844) -> BrowserContext:
     return browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, user_agent=PHONE_AGENT
+        viewport={"width": width, "height": height}, is_mobile=True, has_touch=True, user_agent=PHONE_AGENT
     )
 
 
@@ -453,6 +453,8 @@ HEATMAP_TEXT = """() => { const chart = [...document.querySelectorAll('[data-tes
   const shares = [...chart.querySelectorAll('g.mark-text.role-mark text')];
   return [Math.min(...cells), Math.max(...shares.map(t => t.getBoundingClientRect().width)),
     getComputedStyle(shares[0]).fontSize]; }"""
+# The presentation's style is in the page (ui.streamlit_internals.presentation_style hides these).
+PRESENTED = "[...document.querySelectorAll('style')].some(s => s.textContent.includes('stElementToolbar'))"
 TABLE_ZOOMS = """() => [...document.querySelectorAll('[data-testid=stFullScreenFrame]')]
   .filter(f => f.querySelector('[data-testid=stDataFrame]')).map(f => getComputedStyle(f).zoom)"""
 
@@ -475,6 +477,7 @@ def test_a_link_made_to_present_reads_on_a_phone_at_a_phones_sizes(server, brows
     sizes = {}
     for screen, context in (
         ("phone", phone_context(browser)),
+        ("phone sideways", phone_context(browser, width=844, height=390)),  # wider than 640 pixels
         ("projector", browser.new_context(viewport={"width": 1920, "height": 1080})),
     ):
         room = context.new_page()
@@ -483,7 +486,7 @@ def test_a_link_made_to_present_reads_on_a_phone_at_a_phones_sizes(server, brows
         room.locator("[data-testid=stVegaLiteChart] g.mark-text.role-mark text").first.wait_for(timeout=30_000)
         settled(room)
         laid_out(room)
-        styled(room, HEADLINE_KEY)  # the presentation's style
+        room.wait_for_function(PRESENTED, timeout=30_000)
         expect(
             room.get_by_text("Presentation mode hides email addresses, members' names and ids, what members wrote.")
         ).to_be_visible()
@@ -493,9 +496,10 @@ def test_a_link_made_to_present_reads_on_a_phone_at_a_phones_sizes(server, brows
         if screen == "phone":
             assert room.evaluate("document.scrollingElement.scrollWidth") <= 390
         context.close()
-    (cell, widest, font), zooms = sizes["phone"]
-    assert widest < cell, sizes  # every share inside its cell
-    assert float(font.removesuffix("px")) < 18 and zooms and set(zooms) == {"1"}, sizes
+    for phone in ("phone", "phone sideways"):
+        (cell, widest, font), zooms = sizes[phone]
+        assert widest < cell, sizes  # every share inside its cell
+        assert float(font.removesuffix("px")) < 18 and zooms and set(zooms) == {"1"}, sizes
     (_, _, font), zooms = sizes["projector"]
     assert font == "18px" and zooms and set(zooms) == {"1.5"}, sizes
 

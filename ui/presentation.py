@@ -34,6 +34,7 @@ MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 30, 86_400
 FILTERS_KEY = "pulse_filters"  # the filter bar's container; hidden while presenting
 HEADLINE_KEY = "pulse_headline"  # the KPIs a room reads first: the largest tiles
 STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY)  # ui/streamlit_internals.py
+PHONE_STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY, sized=False)  # a phone's sizes
 SPECS_KEPT = 1024  # charts' specs kept (6 kB at the median, 19 at most at a million members): every chart of
 # every view recently drawn, and of those the warming thread made ahead (about 170 a reader for the bench's
 # few filter values; more with more: ui.warming.SPECS_TRUSTED)
@@ -59,7 +60,7 @@ def present() -> None:
     """Style the page for the projector and start the refresh timer (called by app.py)."""
     if not presenting():
         return
-    st.html(STYLE)
+    st.html(PHONE_STYLE if on_a_phone() else STYLE)
     seconds = refresh_seconds()
     if seconds is not None:
         st.session_state["pulse_refresh_armed"] = False  # a whole-page run; the timer's next tick reruns

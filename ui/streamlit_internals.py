@@ -149,13 +149,14 @@ def _css_text(text: str) -> str:
 TABLE_ZOOM = 1.5  # a table on a projector: 14-pixel cells read as 21, near the charts' 18-pixel text
 
 
-def presentation_style(*, filters: str, headline: str) -> str:
+def presentation_style(*, filters: str, headline: str, sized: bool = True) -> str:
     """Presentation mode (ui.presentation): the filter bar (`filters`), help icons, share, download
     and toolbar controls hidden; wider than a phone, large tiles, the largest in the `headline`
     container, and tables drawn half as large again (a table is a canvas whose text no theme or CSS
     font size reaches: zoomed, it keeps the column's width and its clicks their rows), as the
     charts' text grows. On a phone the sizes stay a phone's (a zoomed table showed a column and a
-    half), as its charts' do (ui.presentation.Reader.now)."""
+    half), as its charts' do (ui.presentation.Reader.now): not `sized` for a phone's browser (held
+    sideways it is wider than 640 pixels), and only wider than 640 pixels for any other."""
     hidden = (
         f".st-key-{filters}",
         testid("stDownloadButton"),
@@ -173,18 +174,22 @@ def presentation_style(*, filters: str, headline: str) -> str:
         + " { display: none !important; }"
         # a slide ends with its last element: a Chinese Overview was 2 pixels taller than the screen
         + f" {testid('stMainBlockContainer')} {{ padding-top: 1rem; padding-bottom: 0.25rem; }}"
-        + " @media (min-width: 641px) {"
-        + f" {value} {{ font-size: 2.2rem; }}"
-        + f" {label} p {{ font-size: 1.1rem; }}"
-        + f" {delta} {{ font-size: 1.05rem; }}"
-        + f" .st-key-{headline} {value} {{ font-size: 3.6rem; }}"
-        + f" .st-key-{headline} {label} p {{ font-size: 1.4rem; }}"
-        + f" .st-key-{headline} {delta} {{ font-size: 1.3rem; }}"
-        + f" {testid('stCaptionContainer')} p {{ font-size: 1.05rem; }}"
-        + f" {testid('stTab')} p {{ font-size: 1.2rem; }}"
-        + f" {testid('stFullScreenFrame')}:has(> {testid('stDataFrame')})"
-        + f" {{ zoom: {TABLE_ZOOM}; width: calc(100% / {TABLE_ZOOM}) !important; }}"
-        + " }"
+        + (
+            " @media (min-width: 641px) {"
+            + f" {value} {{ font-size: 2.2rem; }}"
+            + f" {label} p {{ font-size: 1.1rem; }}"
+            + f" {delta} {{ font-size: 1.05rem; }}"
+            + f" .st-key-{headline} {value} {{ font-size: 3.6rem; }}"
+            + f" .st-key-{headline} {label} p {{ font-size: 1.4rem; }}"
+            + f" .st-key-{headline} {delta} {{ font-size: 1.3rem; }}"
+            + f" {testid('stCaptionContainer')} p {{ font-size: 1.05rem; }}"
+            + f" {testid('stTab')} p {{ font-size: 1.2rem; }}"
+            + f" {testid('stFullScreenFrame')}:has(> {testid('stDataFrame')})"
+            + f" {{ zoom: {TABLE_ZOOM}; width: calc(100% / {TABLE_ZOOM}) !important; }}"
+            + " }"
+            if sized
+            else ""
+        )
         + "</style>"
     )
 
