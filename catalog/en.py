@@ -214,7 +214,11 @@ MESSAGES: dict[str, str] = {
     "nav.section.manage": "Manage",
     "nav.sign_out": "Sign out",
     "session.local_mode": "Local mode: no sign-in, for one person on this computer.",
-    "session.local_user": "you (local mode)",
+    "actor.local": "local mode",
+    "actor.survey": "a survey answer",
+    "actor.connector": "a platform connector",
+    "actor.cli": "the command line",
+    "actor.reminders": "scheduled reminders",
     "session.local_open": (
         "Community Pulse has no sign-in configured, so it runs in local mode, for one person on this "
         "computer. It is serving {address} and refuses to run without sign-in there. Configure [auth] or "

@@ -70,6 +70,7 @@ def actions(rule: Rule) -> None:
             format_func=lambda n: t(f"alerts.snooze.{n}"),
             key="alerts_snooze_for",
             width=180,  # as wide as its words, beside the buttons
+            placeholder=t("widget.choose"),
         )
         if bar.button(t("alerts.snooze"), key="alerts_snooze", icon=":material/notifications_paused:"):
             rules.snooze(store, rule.id, clock.now() + SNOOZES[length], by=current_user(), now=clock.now())

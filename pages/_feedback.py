@@ -50,7 +50,9 @@ def themes_view() -> None:
         return
     table(suggestions, column_config={"suggested": t("feedback.column.suggested"), "items": t("feedback.column.items")})
     with st.form("feedback_theme_form"):
-        picked = st.selectbox(t("feedback.column.suggested"), suggestions["suggested"].tolist())
+        picked = st.selectbox(
+            t("feedback.column.suggested"), suggestions["suggested"].tolist(), placeholder=t("widget.choose")
+        )
         name = st.text_input(t("feedback.theme_name"), max_chars=workflow.MAX_NAME, help=t("feedback.theme_name_help"))
         accepted = st.form_submit_button(t("feedback.accept_theme"), type="primary")
     if accepted:

@@ -111,28 +111,19 @@ def test_every_file_uploader_speaks_the_readers_language():
     assert callers == []
 
 
-def _may_show_nothing_chosen(call: ast.Call) -> bool:
-    """A multiselect, or a selectbox whose index may be None (given None, or an `x if c else None`)."""
-    if call.func.attr == "multiselect":
-        return True
-    index = next((keyword.value for keyword in call.keywords if keyword.arg == "index"), None)
-    branches = [index.body, index.orelse] if isinstance(index, ast.IfExp) else [index]
-    return any(isinstance(branch, ast.Constant) and branch.value is None for branch in branches)
-
-
-def test_every_choice_with_nothing_chosen_says_so_in_the_readers_language():
-    """Streamlit's own words for a selectbox or multiselect with nothing chosen are English
-    ("Choose an option", "Choose options"): the Share links page read "Choose an option" in Chinese.
-    Each such widget passes the catalog's placeholder."""
+def test_every_choice_says_its_placeholder_in_the_readers_language():
+    """Streamlit's own words for a selectbox or multiselect with nothing chosen, or with nothing to
+    choose from, are English ("Choose an option", "Choose options", "No options to select"): the
+    Share links page read "Choose an option" in Chinese. Every one passes the catalog's placeholder."""
     missing = []
     for folder in ("pages", "ui"):
         for path in (ROOT / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                     continue
-                if node.func.attr not in ("selectbox", "multiselect") or not _may_show_nothing_chosen(node):
-                    continue
-                if not any(keyword.arg == "placeholder" for keyword in node.keywords):
+                if node.func.attr in ("selectbox", "multiselect") and not any(
+                    keyword.arg == "placeholder" for keyword in node.keywords
+                ):
                     missing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert missing == []
 
@@ -143,3 +134,15 @@ def test_the_control_that_groups_a_chart_has_one_name_on_every_page(language):
     for the same control: a chart's bars split by a dimension the reader picks."""
     names = {translate(key, language) for key in ("members.growth_by", "engagement.breakdown", "surveys.breakdown_by")}
     assert len(names) == 1
+
+
+def test_every_actor_a_store_records_for_a_process_has_words():
+    """The history and the lists name who changed something: local mode and the app's own processes
+    are shown in the reader's words (ui.session.who), never as the stored code ("local", "cli")."""
+    from feedback import messages
+    from outreach import auto_replies
+    from ui import session
+
+    assert {session.LOCAL_USER, messages.ACTOR, auto_replies.ACTOR, "survey", "cli", "reminders"} <= set(session.ACTORS)
+    for language in LANGUAGES:
+        assert all(key in CATALOGS[language] for key in session.ACTORS.values()), language

@@ -443,8 +443,9 @@ def test_share_works_out_of_the_box_with_a_key_made_on_first_need(configured, tm
 
 
 def test_the_links_list_names_local_mode_and_asks_in_the_readers_words(configured, tmp_path, monkeypatch):
-    """In local mode a link's maker was listed as the raw "local", and the box to revoke one said
-    Streamlit's English "Choose an option" on a Chinese page."""
+    """In local mode a link's maker was listed as the raw "local" (now "local mode": not "you", as
+    sign-in may be set up later), and the box to revoke one said Streamlit's English "Choose an
+    option" on a Chinese page."""
     monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))  # local mode
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["overview_share"] = True  # the Share button opened
@@ -452,11 +453,11 @@ def test_the_links_list_names_local_mode_and_asks_in_the_readers_words(configure
     at.button(key="overview_share_create").click().run()
     at.switch_page("pages/sharing.py").run()
     assert not at.exception
-    assert at.dataframe[0].value["created_by"].tolist() == ["you (local mode)"]
+    assert at.dataframe[0].value["created_by"].tolist() == ["local mode"]
     assert at.selectbox(key="sharing_revoke_id").proto.placeholder == "Choose"
     at.query_params["lang"] = "zh-CN"
     at.run()
-    assert at.dataframe[0].value["created_by"].tolist() == ["你（本地模式）"]
+    assert at.dataframe[0].value["created_by"].tolist() == ["本地模式"]
     assert at.selectbox(key="sharing_revoke_id").proto.placeholder == "请选择"
 
 

@@ -40,7 +40,16 @@ from ui.i18n import t
 def _pick(label: str, options: tuple[str, ...] | list[str], current: str | None, *, key: str, words: str) -> str:
     """A selectbox of codes shown as the catalog's `<words>.<code>`."""
     index = options.index(current) if current in options else 0
-    return str(st.selectbox(label, options, index=index, format_func=lambda code: t(f"{words}.{code}"), key=key))
+    return str(
+        st.selectbox(
+            label,
+            options,
+            index=index,
+            format_func=lambda code: t(f"{words}.{code}"),
+            key=key,
+            placeholder=t("widget.choose"),
+        )
+    )
 
 
 def _kpi_part(rule: Definition | None, kind: str, key: str) -> dict[str, object]:
@@ -54,6 +63,7 @@ def _kpi_part(rule: Definition | None, kind: str, key: str) -> dict[str, object]
         else keys.index("nps" if kind == NOISE else "mau"),
         format_func=lambda name: t(f"kpi.{name}"),
         key=f"{key}_kpi_{kind}",
+        placeholder=t("widget.choose"),
     )
     spec = SPECS[kpi]
     same = rule is not None and rule.kind == kind and rule.subject == kpi

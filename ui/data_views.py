@@ -256,7 +256,9 @@ def channels_section(settings: Settings, store: AppStore) -> None:
         st.caption(t("data.channels_help"))
         table(channels_view(channels, outbox.counts(store)), column_config=channel_columns(), key="data_channels")
         with st.container(horizontal=True, vertical_alignment="bottom"):
-            name = st.selectbox(t("data.channel_pick"), sorted(channels), key="data_channel", width=240)
+            name = st.selectbox(
+                t("data.channel_pick"), sorted(channels), key="data_channel", width=240, placeholder=t("widget.choose")
+            )
             tried = st.button(t("data.channel_try"), key="data_channel_try", icon=":material/send:")
         if tried and name is not None:
             with st.spinner(t("data.channel_try")):

@@ -41,6 +41,7 @@ def digest_editor(
         index=CADENCES.index(digest.cadence) if digest else 0,
         format_func=lambda code: t(f"digests.cadence.{code}"),
         key=f"{key}_cadence",
+        placeholder=t("widget.choose"),
     )
     weekday, day = (digest.weekday, digest.day_of_month) if digest else (0, 1)
     if cadence == "weekly":
@@ -50,6 +51,7 @@ def digest_editor(
             index=weekday or 0,
             format_func=lambda number: t(f"digests.weekday.{number}"),
             key=f"{key}_weekday",
+            placeholder=t("widget.choose"),
         )
     else:
         day = when[1].selectbox(
@@ -58,6 +60,7 @@ def digest_editor(
             index=(day or 1) - 1,
             help=t("digests.field.day_help"),
             key=f"{key}_day",
+            placeholder=t("widget.choose"),
         )
     hour, minute = map(int, (digest.send_time if digest else "09:00").split(":"))
     at = when[2].time_input(
@@ -84,6 +87,7 @@ def digest_editor(
         index=LANGUAGES.index(digest.language if digest else language),
         format_func=lambda code: NAMES[code],
         key=f"{key}_language",
+        placeholder=t("widget.choose"),
     )
     attachment = how[1].selectbox(
         t("digests.field.attachment"),
@@ -92,6 +96,7 @@ def digest_editor(
         format_func=lambda code: t(f"digests.attachment.{code}"),
         help=t("digests.field.attachment_help"),
         key=f"{key}_attachment",
+        placeholder=t("widget.choose"),
     )
     ready = bool(name.strip()) and bool(recipients) and at is not None
     if not st.button(t("digests.save"), type="primary", key=f"{key}_save", disabled=not ready):

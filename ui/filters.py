@@ -152,6 +152,7 @@ def _widgets(*, today: date, timezone: str, choices: dict[str, list[str]]) -> tu
             key=WIDGETS["period"],
             on_change=changed,
             args=(today, timezone),
+            placeholder=t("widget.choose"),
         )
     with columns[1] if custom else st.empty():
         if preset == "custom":

@@ -55,6 +55,7 @@ def member_pickers(
             format_func=lambda option: t("goals.whole_community") if option is None else str(option),
             key=f"{key}_{name}",
             help=help,
+            placeholder=t("widget.choose"),
         )
     return members
 
@@ -69,6 +70,7 @@ def goal_editor(goal: Goal | None, *, today: date, choices: dict[str, list[str]]
         index=keys.index(goal.kpi) if goal else keys.index("mau"),
         format_func=lambda name: t(f"kpi.{name}"),
         key=f"{key}_kpi",
+        placeholder=t("widget.choose"),
     )
     shown = SPECS[kpi]
     st.caption(t(f"goals.direction.{shown.direction}"))

@@ -37,7 +37,7 @@ def pick_channel(channels: dict[str, EmailChannel], *, key: str) -> EmailChannel
     """The email channel to send through (asked only when there are several)."""
     if len(channels) == 1:
         return next(iter(channels.values()))
-    return channels[st.selectbox(t("invites.channel"), sorted(channels), key=key)]
+    return channels[st.selectbox(t("invites.channel"), sorted(channels), key=key, placeholder=t("widget.choose"))]
 
 
 def pick_campaign(settings: Settings, version: str, *, key: str) -> str | None:
@@ -49,6 +49,7 @@ def pick_campaign(settings: Settings, version: str, *, key: str) -> str | None:
         list(names),
         format_func=lambda c: t("surveys.invite.campaign_option", name=names[c], id=c),
         key=key,
+        placeholder=t("widget.choose"),
     )
 
 
@@ -67,13 +68,22 @@ def _audience(settings: Settings, version: str, choices: dict[str, list[str]]) -
             return _csv_audience(settings)
         if kind == "level":
             level = st.selectbox(
-                t("invites.level"), LEVELS, format_func=lambda code: t(f"level.{code}"), key="invites_level"
+                t("invites.level"),
+                LEVELS,
+                format_func=lambda code: t(f"level.{code}"),
+                key="invites_level",
+                placeholder=t("widget.choose"),
             )
             return f"level: {level}", data.load_level_audience(settings, level)
         if kind == "campaign":
             value = pick_campaign(settings, version, key="invites_campaign")
         else:
-            value = st.selectbox(t(f"surveys.invite.{kind}"), choices.get(kind, []), key=f"invites_{kind}")
+            value = st.selectbox(
+                t(f"surveys.invite.{kind}"),
+                choices.get(kind, []),
+                key=f"invites_{kind}",
+                placeholder=t("widget.choose"),
+            )
         if value is None:
             return None
         audience = links.Audience(kind=kind, value=str(value))
@@ -148,10 +158,18 @@ def wording_editor(settings: Settings, kinds: tuple[str, ...], *, key: str) -> N
     kind = kinds[0]
     if len(kinds) > 1:
         kind = left.selectbox(
-            t("invites.wording_kind"), kinds, format_func=lambda k: t(f"invites.kind.{k}"), key=f"{key}_kind"
+            t("invites.wording_kind"),
+            kinds,
+            format_func=lambda k: t(f"invites.kind.{k}"),
+            key=f"{key}_kind",
+            placeholder=t("widget.choose"),
         )
     language = (right if len(kinds) > 1 else left).selectbox(
-        t("invites.wording_language"), LANGUAGES, format_func=lambda code: NAMES[code], key=f"{key}_language"
+        t("invites.wording_language"),
+        LANGUAGES,
+        format_func=lambda code: NAMES[code],
+        key=f"{key}_language",
+        placeholder=t("widget.choose"),
     )
     with data_errors_stop_the_page():
         current = templates.load(store, kind, language)
@@ -194,6 +212,7 @@ def _reminders(settings: Settings, slug: str) -> None:
             (0, 1, 2),
             index=kept.reminders,
             format_func=lambda n: t(f"invites.reminders.{n}"),
+            placeholder=t("widget.choose"),
         )
         days = right.number_input(
             t("invites.reminder_days"), min_value=1, max_value=reminders.MAX_DAYS, value=kept.after_days

@@ -77,6 +77,7 @@ def language_switch(app_store: AppStore | None, email: str | None) -> None:
         args=(app_store, email),
         label_visibility="collapsed",
         width=140,
+        placeholder=t("widget.choose"),
     )
 
 

@@ -226,10 +226,22 @@ def setup_note(key: str, **values: object) -> str:
     return t(key if may(Permission.MANAGE_DATA) else f"{key}_manager", **values)
 
 
+# Who the stores record for a change no signed-in person made, and the catalog's words for them.
+ACTORS = {
+    LOCAL_USER: "actor.local",
+    "survey": "actor.survey",  # feedback from a survey's answers (surveys.submission)
+    "connector": "actor.connector",  # feedback from a platform's messages (feedback.messages.ACTOR)
+    "cli": "actor.cli",  # `cli.py` imports
+    "reminders": "actor.reminders",  # reminders sent on schedule (outreach.reminders)
+    "auto-reply": "feedback.actor.auto_reply",  # outreach.auto_replies.ACTOR
+}
+
+
 def who(user: str) -> str:
-    """Who made a change, as a person reads it: local mode's user in the reader's words ("you
-    (local mode)"), anyone else as recorded (the address they signed in with)."""
-    return t("session.local_user") if user == LOCAL_USER else user
+    """Who made a change, as a person reads it: local mode and the app's own processes in the
+    reader's words ("local mode", not "you": sign-in may have been set up since), anyone else as
+    recorded (the address they signed in with)."""
+    return t(ACTORS[user]) if user in ACTORS else user
 
 
 def current_user() -> str:

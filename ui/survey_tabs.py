@@ -75,6 +75,7 @@ def links_tab(settings: Settings, *, version: str, stored: StoredSurvey, choices
                 t(f"surveys.invite.{kind or 'segment'}"),
                 choices.get(kind or "segment", []),
                 key=f"surveys_invite_{kind or 'segment'}",
+                placeholder=t("widget.choose"),
             )
     if value is not None and st.button(t("surveys.make_links"), type="primary"):
         audience = links.Audience(kind=kind or "segment", value=str(value))

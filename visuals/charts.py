@@ -116,10 +116,10 @@ def _legend(title: str | None, labels: Sequence[str]) -> alt.Legend:
 
 def letters(text: str) -> float:
     """How many Latin letters `text` is as wide as: a Chinese character or a full-width bracket is a
-    whole em (LEGEND_TEXT pixels, 2.3 letters), a capital LEGEND_CAPITAL pixels, a space or an ASCII
-    bracket LEGEND_NARROW. Measured in Chromium on a phone, "日活（DAU）" is 81 pixels: counted as
-    seven letters by len, then as eleven (full-width two, capitals one), its legend's third entry
-    still ran off the edge."""
+    whole em (LEGEND_TEXT pixels, 2.3 letters), a capital LEGEND_CAPITAL pixels, a space, an ASCII
+    bracket or a narrow mark (.,:;'!|-/) LEGEND_NARROW. Measured in Chromium on a phone,
+    "日活（DAU）" is 81 pixels: counted as seven letters by len, then as eleven (full-width two,
+    capitals one), its legend's third entry still ran off the edge."""
     return sum(_LETTERS_WIDE.get(character) or _wide_or_one(character) for character in text)
 
 

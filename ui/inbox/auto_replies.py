@@ -75,11 +75,13 @@ def _add_form(store: AppStore, *, themes: list[str], actor: str, now: datetime) 
             auto_replies.STATUSES_TOLD,
             index=auto_replies.STATUSES_TOLD.index("resolved"),
             format_func=status_label,
+            placeholder=t("widget.choose"),
         )
         theme = right.selectbox(
             t("autoreply.theme"),
             [auto_replies.ANY_THEME, *sorted(set(themes) | {theme.name for theme in load_themes()})],
             format_func=_theme_choice,
+            placeholder=t("widget.choose"),
         )
         added = st.form_submit_button(t("autoreply.add"), type="primary", icon=":material/add:")
     if not added:

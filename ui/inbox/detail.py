@@ -15,7 +15,6 @@ from feedback import duplicates, workflow
 from feedback.inbox import InboxChoices
 from feedback.sentiment import label_of
 from feedback.workflow import Edit
-from outreach import auto_replies
 from settings import Settings
 from ui import data
 from ui.i18n import current_language, t
@@ -67,7 +66,11 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
     with st.form(key):
         top = st.columns(3)
         new_status = top[0].selectbox(
-            t("feedback.filter.status"), [status, *next_statuses], format_func=status_label, key=f"{key}_status"
+            t("feedback.filter.status"),
+            [status, *next_statuses],
+            format_func=status_label,
+            key=f"{key}_status",
+            placeholder=t("widget.choose"),
         )
         priority = top[1].selectbox(
             t("feedback.filter.priority"),
@@ -138,11 +141,6 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
     return Edit(item_id=int(item["id"]), version=seen_version, changes=changes, note=note or None)
 
 
-def _actor_word(actor: str) -> str:
-    """Who made a change to an item, in words: the automatic replies, local mode's user, or an address."""
-    return t("feedback.actor.auto_reply") if actor == auto_replies.ACTOR else who(actor)
-
-
 def history_table(history: pd.DataFrame) -> None:
     """The item's audit log in words: fields by name, statuses and priorities as the inbox says them."""
     if history.empty:
@@ -154,7 +152,7 @@ def history_table(history: pd.DataFrame) -> None:
         return words[field](value) if field in words and isinstance(value, str) else value
 
     shown = history.assign(
-        actor=history["actor"].map(_actor_word),
+        actor=history["actor"].map(who),
         field=history["field"].map(lambda name: t(f"feedback.field.{name}")),
         old_value=[said(f, v) for f, v in zip(history["field"], history["old_value"], strict=True)],
         new_value=[said(f, v) for f, v in zip(history["field"], history["new_value"], strict=True)],

@@ -38,7 +38,11 @@ def entry_form(*, timezone: str, max_text: int) -> tuple[str, str | None, str, f
         # The menu lists words and the code is looked up after: a source typed in is kept as typed.
         words = {source_word(code): code for code in SOURCES}
         picked = columns[1].selectbox(
-            t("feedback.column.source"), list(words), accept_new_options=True, key=f"feedback_entry_source_{count}"
+            t("feedback.column.source"),
+            list(words),
+            accept_new_options=True,
+            key=f"feedback_entry_source_{count}",
+            placeholder=t("widget.choose"),
         )
         source = words.get(picked, picked) if picked else None
         score = columns[2].number_input(t("feedback.entry.score"), min_value=0, max_value=10, value=None, step=1)

@@ -80,6 +80,7 @@ def inbox_filter_bar(
         key=choice_key("feedback_sort", inbox.SORTS, default=inbox.SORTS[0]),
         on_change=choice_changed,
         args=("feedback_sort",),
+        placeholder=t("widget.choose"),
     )
     # The narrower filters fold away (on a phone they would push the list and the item a screen down);
     # open when the address sets one, and the label says how many are on. Folded, they are not

@@ -19,6 +19,7 @@ from ui import confirm
 from ui.i18n import t
 from ui.inbox import VIEWS_ROW_KEY
 from ui.outage import app_store_failed
+from ui.session import who
 from ui.tables import error_markdown, plain
 
 APPLIED = "feedback_view_applied"  # (key, filters) of the view applied last in this session
@@ -35,7 +36,7 @@ def view_name(view: View, user: str) -> str:
     if view.starter is not None:
         return t(f"feedback.views.starter.{view.starter}")
     if not view.mine(user):
-        return t("feedback.views.theirs", name=view.name, owner=view.owner or "")
+        return t("feedback.views.theirs", name=view.name, owner=who(view.owner or ""))
     return t("feedback.views.shared_mine", name=view.name) if view.shared else view.name
 
 

@@ -85,7 +85,7 @@ def _start(settings: Settings, store: AppStore) -> None:
                     t(
                         "builder.draft_line",
                         slug=plain(slug),
-                        by=plain(draft.updated_by),
+                        by=plain(who(draft.updated_by)),
                         at=moment(draft.updated_at),
                         state=t("builder.edits_published" if draft.survey_slug else "builder.new_survey"),
                     )
@@ -113,10 +113,16 @@ def _start(settings: Settings, store: AppStore) -> None:
                 list(templates),
                 format_func=lambda name: text_in(editing.as_text(templates[name].get("title"), "en"), language),
                 key="builder_template",
+                placeholder=t("widget.choose"),
             )
             starting = templates.get(name or "")
         elif source == "duplicate":
-            original = st.selectbox(t("builder.duplicate_of"), published["slug"].tolist(), key="builder_duplicate")
+            original = st.selectbox(
+                t("builder.duplicate_of"),
+                published["slug"].tolist(),
+                key="builder_duplicate",
+                placeholder=t("widget.choose"),
+            )
             stored = drafts_source(store, original)
             starting = stored
         slug = st.text_input(t("builder.slug"), key="builder_new_slug", help=t("builder.slug_help"), max_chars=60)
@@ -137,7 +143,13 @@ def _start(settings: Settings, store: AppStore) -> None:
     if not published.empty:
         st.markdown("### " + t("builder.edit_published"))
         with st.container(horizontal=True, vertical_alignment="bottom"):
-            chosen = st.selectbox(t("builder.survey"), published["slug"].tolist(), key="builder_edit_slug", width=320)
+            chosen = st.selectbox(
+                t("builder.survey"),
+                published["slug"].tolist(),
+                key="builder_edit_slug",
+                width=320,
+                placeholder=t("widget.choose"),
+            )
             if st.button(t("builder.edit"), icon=":material/edit:", key="builder_edit") and chosen:
                 with data_errors_stop_the_page():
                     draft = drafts.edit_survey(store, chosen, actor=current_user(), now=clock.now())
@@ -260,7 +272,7 @@ def _toolbar(
         t(
             "builder.draft_caption",
             revision=work["revision"],
-            by=plain(draft.updated_by),
+            by=plain(who(draft.updated_by)),
             at=moment(draft.updated_at),
         )
         + (" · :orange[" + t("builder.unsaved") + "]" if changed else "")

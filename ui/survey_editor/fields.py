@@ -107,7 +107,7 @@ def survey_settings(fields: Fields, *, campaigns: dict[str, str]) -> None:
         offered,
         key=key,
         format_func=language_name,
-        placeholder=t("widget.choose"),
+        placeholder=t("widget.choose_or_add"),
         help=t("builder.languages_help"),
         accept_new_options=True,  # any other code (pt-BR, yue); surveys.definition checks it
     )
@@ -138,7 +138,11 @@ def survey_settings(fields: Fields, *, campaigns: dict[str, str]) -> None:
     choices = {"": t("builder.no_campaign"), **campaigns, **({current: current} if current not in campaigns else {})}
     st.session_state.setdefault(key, current)
     definition["campaign"] = campaign.selectbox(
-        t("column.campaign"), list(choices), key=key, format_func=lambda value: choices[value]
+        t("column.campaign"),
+        list(choices),
+        key=key,
+        format_func=lambda value: choices[value],
+        placeholder=t("widget.choose"),
     )
     with campaign:
         fields.beside(("campaign",))
@@ -206,6 +210,7 @@ def _add_question(fields: Fields, page_index: int, questions: list[dict[str, Any
             format_func=lambda name: t(f"builder.type.{name}"),
             key=fields.key("new_type", page_index),
             width=260,
+            placeholder=t("widget.choose"),
         )
         if st.button(t("builder.add_question"), icon=":material/add:", key=fields.key("add_question", page_index)):
             taken = set(editing.question_ids(fields.definition))
@@ -234,7 +239,11 @@ def _question(fields: Fields, page_index: int, questions: list[dict[str, Any]], 
         key = fields.key("q", page_index, index, "type")
         st.session_state.setdefault(key, kind)
         chosen = kind_column.selectbox(
-            t("builder.type"), list(TYPES), key=key, format_func=lambda name: t(f"builder.type.{name}")
+            t("builder.type"),
+            list(TYPES),
+            key=key,
+            format_func=lambda name: t(f"builder.type.{name}"),
+            placeholder=t("widget.choose"),
         )
         if chosen != kind:
             fields.act(lambda: _retype(question, chosen, fields.languages))
@@ -349,7 +358,9 @@ def _logic(fields: Fields, question: dict[str, Any], place: FieldPath, page_inde
     first, second, third = st.columns([3, 2, 3], vertical_alignment="bottom")
     key = fields.key("q", page_index, index, "logic", "question")
     st.session_state.setdefault(key, "" if target is None else str(target))
-    picked = first.selectbox(t("builder.logic.show"), choices, key=key, format_func=named)
+    picked = first.selectbox(
+        t("builder.logic.show"), choices, key=key, format_func=named, placeholder=t("widget.choose")
+    )
     if not picked:
         question.pop("show_if", None)
         fields.beside((*place, "show_if"), under=True)
@@ -363,7 +374,11 @@ def _logic(fields: Fields, question: dict[str, Any], place: FieldPath, page_inde
     key = fields.key("q", page_index, index, "logic", picked, "operator")
     st.session_state.setdefault(key, operator if operator in operators else operators[0])
     operator = second.selectbox(
-        t("builder.logic.when"), operators, key=key, format_func=lambda name: t(f"builder.logic.{name}")
+        t("builder.logic.when"),
+        operators,
+        key=key,
+        format_func=lambda name: t(f"builder.logic.{name}"),
+        placeholder=t("widget.choose"),
     )
     key = fields.key("q", page_index, index, "logic", picked, operator)
     if kind.ranked:
@@ -394,6 +409,7 @@ def _logic(fields: Fields, question: dict[str, Any], place: FieldPath, page_inde
             [True, False],
             key=key,
             format_func=lambda yes: t("survey.yes" if yes else "survey.no"),
+            placeholder=t("widget.choose"),
         )
     question["show_if"] = {"question": picked, operator: chosen}
     fields.beside((*place, "show_if"), under=True)
