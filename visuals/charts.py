@@ -120,14 +120,17 @@ def letters(text: str) -> float:
     bracket or a narrow mark (.,:;'!|-/) LEGEND_NARROW. Measured in Chromium on a phone,
     "日活（DAU）" is 81 pixels: counted as seven letters by len, then as eleven (full-width two,
     capitals one), its legend's third entry still ran off the edge."""
-    return sum(_LETTERS_WIDE.get(character) or _wide_or_one(character) for character in text)
+    return sum(_letter(character) for character in text)
 
 
-def _wide_or_one(character: str) -> float:
-    return LEGEND_TEXT / LEGEND_LETTER if unicodedata.east_asian_width(character) in "WF" else 1
+def _letter(character: str) -> float:
+    """One character's width in average Latin letters."""
+    if unicodedata.east_asian_width(character) in "WF":
+        return LEGEND_TEXT / LEGEND_LETTER
+    return _LATIN_WIDTHS.get(character, 1)
 
 
-_LETTERS_WIDE = {
+_LATIN_WIDTHS = {  # the Latin characters wider or narrower than the average letter, in letters
     **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", LEGEND_CAPITAL / LEGEND_LETTER),
     **dict.fromkeys(" ()[].,:;'!|-/", LEGEND_NARROW / LEGEND_LETTER),
 }
