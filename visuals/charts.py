@@ -58,7 +58,7 @@ FADED = 0.35  # opacity of the marks a click did not select
 BAR_GAP = 0.2  # share of a day's or week's band left empty between bars
 DAY_MS = 24 * 60 * 60 * 1000  # a date axis never ticks inside a day ("12 PM")
 FEW_TICKS = 10  # a count axis up to this many has a tick per unit
-ACROSS_TICKS = 6  # a horizontal count axis: a grid line every 100 across a desktop is noise
+ACROSS_TICKS = 5  # a horizontal count axis: about five labels, legible on a projector too
 MONTHS_SHOWN = 7  # cohort months 0-6: seven columns leave a phone's cells wide enough for "88%"
 NAME_LIMIT = 200  # pixels of a bar's name: a campaign's, a statement's
 COHORT_LIMIT = 140  # pixels of a cohort's name, "2026年10月（1,234）" whole (Streamlit's theme cuts at 100)
@@ -92,6 +92,14 @@ def _count_axis(most: float, *, across: bool = False) -> alt.Axis:
     if across:
         ticks = min(ticks or ACROSS_TICKS, ACROSS_TICKS)
     return alt.Axis(format=",d", tickMinStep=1, **({"tickCount": ticks} if ticks else {}))
+
+
+def _count_across(field: str, title: str, most: float) -> alt.X:
+    """A horizontal count axis up to `most` whose scale ends on a labelled grid line. Vega makes a
+    scale nice for about ten ticks and labels it for ACROSS_TICKS, so a bar of 2,380 ran past the
+    last label (2,000) to the plot's edge, as if cut off."""
+    axis = _count_axis(most, across=True)
+    return alt.X(f"{field}:Q", title=title, axis=axis, scale=alt.Scale(nice=axis.tickCount))
 
 
 def _count_tip(field: str, title: str) -> alt.Tooltip:
@@ -678,7 +686,7 @@ def _before_after(frame: pd.DataFrame, *, field: str, title: str, order: list[st
         .encode(
             y=alt.Y(f"{field}:N", title=title, sort=order, axis=_name_axis()),
             yOffset=alt.YOffset("period:N", sort=list(periods.values()), scale=alt.Scale(paddingInner=0)),
-            x=alt.X("members:Q", title=t("chart.members"), axis=_count_axis(long["members"].max(), across=True)),
+            x=_count_across("members", t("chart.members"), long["members"].max()),
             color=alt.Color(
                 "period:N",
                 title=t("chart.period"),
@@ -746,7 +754,7 @@ def campaign_reach_chart(table: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("name:N", title=None, sort=frame["name"].tolist(), axis=_name_axis()),  # the names say it
-            x=alt.X("reach:Q", title=t("chart.reach"), axis=_count_axis(frame["reach"].max(), across=True)),
+            x=_count_across("reach", t("chart.reach"), frame["reach"].max()),
             color=alt.Color(
                 "shown:N",
                 title=t("chart.kind"),
@@ -810,7 +818,7 @@ def funnel_chart(stages: pd.DataFrame) -> alt.Chart:
         .mark_bar(color=SINGLE)
         .encode(
             y=alt.Y("stage:N", sort=stages["stage"].tolist(), title=None, axis=_name_axis()),
-            x=alt.X("members:Q", title=t("chart.members"), axis=_count_axis(stages["members"].max(), across=True)),
+            x=_count_across("members", t("chart.members"), stages["members"].max()),
             tooltip=[alt.Tooltip("stage:N", title=t("chart.stage")), _count_tip("members", t("chart.members"))],
         )
     )
@@ -854,7 +862,7 @@ def answers_chart(result: pd.DataFrame) -> alt.Chart:
         alt.Chart(result)
         .mark_bar(color=SINGLE)
         .encode(
-            x=alt.X("answers:Q", title=t("chart.answers"), axis=_count_axis(result["answers"].max(), across=True)),
+            x=_count_across("answers", t("chart.answers"), result["answers"].max()),
             y=alt.Y("label:N", title=None, sort=result["label"].tolist(), axis=_name_axis()),
             tooltip=[
                 alt.Tooltip("label:N", title=t("chart.answer")),
@@ -905,7 +913,7 @@ def counts_chart(counts: pd.DataFrame, *, field: str) -> alt.Chart:
         .mark_bar(color=SINGLE)
         .encode(
             y=alt.Y(f"{field}:N", title=None, sort="-x", axis=_name_axis()),
-            x=alt.X("items:Q", title=t("chart.items"), axis=_count_axis(counts["items"].max(), across=True)),
+            x=_count_across("items", t("chart.items"), counts["items"].max()),
             tooltip=[alt.Tooltip(f"{field}:N", title=t(f"chart.{field}")), _count_tip("items", t("chart.items"))],
         )
         .properties(height=alt.Step(22))
