@@ -73,6 +73,35 @@ class When:
         return moment(self.at, language, zone=zone) if zone else str(self)
 
 
+# Who made a change, as the stores record it: local mode and the app's own processes by these names
+# (ui.session.LOCAL_USER, feedback.messages.ACTOR, outreach.auto_replies.ACTOR…), said in the
+# catalog's words; anyone else by the address they signed in with.
+ACTORS = {
+    "local": "actor.local",
+    "survey": "actor.survey",  # feedback from a survey's answers (surveys.submission)
+    "connector": "actor.connector",  # feedback from a platform's messages (feedback.messages.ACTOR)
+    "cli": "actor.cli",  # `cli.py` imports
+    "reminders": "actor.reminders",  # reminders sent on schedule (outreach.reminders)
+    "auto-reply": "feedback.actor.auto_reply",  # outreach.auto_replies.ACTOR
+}
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who made a change, in a message: local mode and the app's own processes in the reader's
+    words ("local mode", not "you": sign-in may have been set up since), anyone else as recorded."""
+
+    actor: str
+
+    def __str__(self) -> str:
+        return self.text(DEFAULT)
+
+    def text(self, language: str, *, quote: Quote | None = None) -> str:
+        if self.actor in ACTORS:
+            return translate(ACTORS[self.actor], language)
+        return quote(self.actor) if quote else self.actor
+
+
 class Said(str):
     """A catalog message with its values; the string is its English. text(language) says it in
     `language`, each text value passed through `quote` first (markdown-safe on a page)."""

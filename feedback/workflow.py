@@ -21,7 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from errors import Listed, PulseError, Said, When
+from catalog import CATALOGS, DEFAULT
+from errors import Listed, PulseError, Said, When, Who
 from store import tables
 from store.database import AppStore, StoreError
 
@@ -62,10 +63,10 @@ class EditConflict(FeedbackError):
             Said(
                 "feedback.conflict.change",
                 item=c["feedback_id"],
-                field=c["field"],
-                old=c["old_value"] or "–",
-                new=c["new_value"] or "–",
-                actor=c["actor"],
+                field=_field(c["field"]),
+                old=_value(c["field"], c["old_value"]),
+                new=_value(c["field"], c["new_value"]),
+                actor=Who(c["actor"]),
                 at=When(c["at"]),
             )
             for c in changes
@@ -294,6 +295,24 @@ def as_text(value: Any) -> str | None:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
+
+
+def _field(name: str) -> str:
+    """A field of the audit log as the item's history names it (a field the catalog does not name,
+    as recorded)."""
+    key = f"feedback.field.{name}"
+    return Said(key) if key in CATALOGS[DEFAULT] else name
+
+
+def _value(field: str, value: str | None) -> str:
+    """A recorded value as the item's history says it: statuses and priorities in words, none as a dash."""
+    if value is None:
+        return "–"
+    if field == "status" and value in STATUSES:
+        return _status(value)
+    if field == "priority" and value in PRIORITIES:
+        return Said(f"feedback.priority.{value}")
+    return value
 
 
 def _status(status: str) -> Said:

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import Connection
 
-from errors import Lines, PulseError, Said, When
+from errors import Lines, PulseError, Said, When, Who
 from store import tables
 from store.database import AppStore
 from store.keys import inserted_id
@@ -52,7 +52,7 @@ class DraftConflict(PulseError):
     person's edits on screen."""
 
     def __init__(self, *, by: str, at: datetime) -> None:
-        super().__init__(Said("survey.draft.conflict", by=by, at=When(at)))
+        super().__init__(Said("survey.draft.conflict", by=Who(by), at=When(at)))
         self.by, self.at = by, at
 
 

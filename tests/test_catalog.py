@@ -138,11 +138,12 @@ def test_the_control_that_groups_a_chart_has_one_name_on_every_page(language):
 
 def test_every_actor_a_store_records_for_a_process_has_words():
     """The history and the lists name who changed something: local mode and the app's own processes
-    are shown in the reader's words (ui.session.who), never as the stored code ("local", "cli")."""
+    are shown in the reader's words (errors.Who, ui.session.who), never as the stored code ("local", "cli")."""
+    from errors import ACTORS
     from feedback import messages
     from outreach import auto_replies
     from ui import session
 
-    assert {session.LOCAL_USER, messages.ACTOR, auto_replies.ACTOR, "survey", "cli", "reminders"} <= set(session.ACTORS)
+    assert {session.LOCAL_USER, messages.ACTOR, auto_replies.ACTOR, "survey", "cli", "reminders"} <= set(ACTORS)
     for language in LANGUAGES:
-        assert all(key in CATALOGS[language] for key in session.ACTORS.values()), language
+        assert all(key in CATALOGS[language] for key in ACTORS.values()), language

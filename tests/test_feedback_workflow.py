@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from datetime import datetime
 
@@ -183,6 +184,20 @@ def test_a_stale_save_is_refused_with_what_changed_and_nothing_is_overwritten(st
     assert f"#{item_id} assignee: – → ana (ana, 2026-11-02 10:30 UTC)" in refused.value.user_message
     saved = item(store, item_id)
     assert (saved["assignee"], saved["priority"], saved["version"]) == ("ana", None, 2)
+
+
+def test_a_conflict_says_fields_statuses_priorities_and_local_mode_in_the_readers_words(store):
+    (item_id,) = add(store, "Search is hard")
+    workflow.save(store, [Edit(item_id, 1, {"status": "triaged", "priority": "high"})], actor="local", now=LATER)
+    with pytest.raises(EditConflict) as refused:  # another tab of the same computer loaded version 1
+        workflow.save(store, [Edit(item_id, 1, {"assignee": "bo"})], actor="local", now=LATER)
+    english = refused.value.user_message
+    assert f"#{item_id} status: new → triaged (local mode, 2026-11-02 10:30 UTC)" in english
+    assert f"#{item_id} priority: – → High (local mode, 2026-11-02 10:30 UTC)" in english
+    chinese = refused.value.text("zh-CN")
+    assert f"#{item_id} 状态：“新建” → “已分类”（本地模式，" in chinese
+    assert f"#{item_id} 优先级：– → 高（本地模式，" in chinese
+    assert not {"triaged", "high", "local", "status", "priority"} & set(re.findall(r"[a-z_]+", chinese))
 
 
 def test_a_conflict_lists_every_change_since_the_version_loaded_and_only_that_items(store):

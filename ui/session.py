@@ -21,10 +21,10 @@ from auth.accounts import Account, load_accounts, role_for_email
 from auth.local_mode import refusal_reason
 from auth.sessions import COOKIE, end_session, session_email, start_session
 from auth.share_links import ShareLink, open_link
-from errors import Said
+from errors import Said, Who
 from settings import Settings, SettingsError, read_secrets, signing_secret
 from store.database import AppStore, StoreError
-from ui.i18n import t
+from ui.i18n import current_language, t
 
 log = logging.getLogger(__name__)
 
@@ -226,22 +226,11 @@ def setup_note(key: str, **values: object) -> str:
     return t(key if may(Permission.MANAGE_DATA) else f"{key}_manager", **values)
 
 
-# Who the stores record for a change no signed-in person made, and the catalog's words for them.
-ACTORS = {
-    LOCAL_USER: "actor.local",
-    "survey": "actor.survey",  # feedback from a survey's answers (surveys.submission)
-    "connector": "actor.connector",  # feedback from a platform's messages (feedback.messages.ACTOR)
-    "cli": "actor.cli",  # `cli.py` imports
-    "reminders": "actor.reminders",  # reminders sent on schedule (outreach.reminders)
-    "auto-reply": "feedback.actor.auto_reply",  # outreach.auto_replies.ACTOR
-}
-
-
 def who(user: str) -> str:
     """Who made a change, as a person reads it: local mode and the app's own processes in the
     reader's words ("local mode", not "you": sign-in may have been set up since), anyone else as
-    recorded (the address they signed in with)."""
-    return t(ACTORS[user]) if user in ACTORS else user
+    recorded (the address they signed in with): errors.Who on a page."""
+    return Who(user).text(current_language())
 
 
 def current_user() -> str:
