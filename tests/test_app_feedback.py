@@ -16,7 +16,7 @@ from feedback import duplicates, inbox, workflow
 from feedback.intake import NewFeedback, add_feedback
 from store import tables
 from store.database import AppStore
-from ui.inbox import detail, listing
+from ui.inbox import detail, listing, targets, triage
 from ui.inbox import views as saved_views
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -794,3 +794,18 @@ def test_feedback_not_scored_shows_as_such_in_the_filter_the_list_and_the_tile(
     (negative,) = [metric for metric in at.metric if metric.label == tile]
     assert apart in negative.proto.help
     assert all(metric.proto.help for metric in at.metric)  # every tile says what it counts
+
+
+def test_on_a_phone_the_list_shows_the_text_and_its_status_first(store, monkeypatch):
+    # A phone's screen holds about two of the list's columns: "#" and a text as wide as a desk's
+    # filled it, and the status and due date were off its edge.
+    at = open_inbox()
+    desk = at.dataframe(key=list_key(at))
+    assert list(desk.value.columns[:3]) == ["id", "text", "status"]
+    assert json.loads(desk.proto.columns)["text"]["width"] == "large"
+    monkeypatch.setattr(triage, "on_a_phone", lambda: True)
+    phone = open_inbox().dataframe(key=list_key(at))
+    assert list(phone.value.columns[:3]) == ["text", "status", targets.DUE]
+    assert json.loads(phone.proto.columns)["text"]["width"] == "medium"
+    assert sorted(phone.value.columns) == sorted(desk.value.columns)
+    assert phone.value["id"].tolist() == desk.value["id"].tolist()

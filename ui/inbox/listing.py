@@ -230,11 +230,14 @@ SHOWN = [
 # The list beside an open item: what says which item it is first.
 LISTED = ["id", "text", "status", "priority", DUE, "assignee", "age_days"]
 LISTED += [name for name in SHOWN if name not in LISTED]
+# On a phone, whose screen holds about two columns: what was said and where it stands, the number after.
+ON_A_PHONE = ["text", "status", DUE, "priority", "assignee", "age_days", "id"]
+ON_A_PHONE += [name for name in LISTED if name not in ON_A_PHONE]
 
 
-def listed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The inbox columns in their order; statuses and suggested themes as words; a suggested theme
-    marked as such (a team's own theme as it is named)."""
+def listed(frame: pd.DataFrame, *, phone: bool = False) -> pd.DataFrame:
+    """The inbox columns in their order (`phone`: ON_A_PHONE's); statuses and suggested themes as
+    words; a suggested theme marked as such (a team's own theme as it is named)."""
     pairs = list(zip(frame["theme"], frame["theme_suggested"].astype(bool), strict=True))
     themes = {pair: _theme_words(*pair) for pair in set(pairs) if isinstance(pair[0], str)}
     shown = frame.assign(
@@ -245,7 +248,7 @@ def listed(frame: pd.DataFrame) -> pd.DataFrame:
         level=_levels(frame),
         source=_worded(frame["source"], source_word),
     )
-    return shown[LISTED]
+    return shown[ON_A_PHONE if phone else LISTED]
 
 
 def _worded(codes: pd.Series, word: Callable[[str], str]) -> pd.Series:

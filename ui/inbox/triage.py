@@ -23,6 +23,7 @@ from ui.inbox import views as saved_views
 from ui.inbox.labels import status_label
 from ui.outage import app_store_failed
 from ui.page import data_errors_stop_the_page
+from ui.presentation import on_a_phone
 from ui.session import current_role, may
 from ui.tables import MISSING, data_table_rows, error_markdown
 
@@ -134,11 +135,12 @@ def inbox_list(frame, choices: inbox.InboxChoices, *, wide: bool) -> list[int]:
         return []
     count = t("feedback.count.one") if len(frame) == 1 else t("feedback.count", items=len(frame))
     st.caption(count + (t("feedback.limit") if len(frame) >= inbox.LIMIT else ""))
+    phone = on_a_phone()  # the text a phone's half, its status beside it
     rows = data_table_rows(
-        listing.listed(frame),
+        listing.listed(frame, phone=phone),
         key=_table_key(),
         file_name="feedback",
-        column_config=listing.inbox_columns(editing=False, choices=choices, wide=wide),
+        column_config=listing.inbox_columns(editing=False, choices=choices, wide=wide and not phone),
         height=min(640, 38 + 35 * len(frame)),  # as tall as the item beside it, up to 17 rows
         style=targets.styled,  # Due in words, red when overdue, amber within a day
     )
