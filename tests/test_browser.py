@@ -716,6 +716,27 @@ def test_on_a_phone_the_first_chart_is_within_two_screens(server, phone):
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
+# Per row of KPI tiles: each tile's [height, height of what it holds (its label's top to its last line's bottom)].
+TILE_ROWS = """() => [...document.querySelectorAll('[class*="st-key-pulse_tiles_"] [data-testid=stHorizontalBlock]')]
+  .map(row => [...row.querySelectorAll('[data-testid=stMetric]')].map(tile => {
+    const box = tile.getBoundingClientRect(), parts = [...tile.querySelectorAll('[data-testid]')];
+    const bottom = Math.max(...parts.map(p => p.getBoundingClientRect().bottom));
+    return [Math.round(box.height), Math.round(bottom - box.top)]; }))"""
+
+
+def test_a_row_of_tiles_is_as_tall_as_its_tallest(server, browser):
+    # At 1100 pixels five tiles to a row leave "within the margin" on a line of its own in some
+    # tiles; their neighbours ended higher, a ragged row.
+    page = browser.new_page(viewport={"width": 1100, "height": 1000})
+    page.goto(server)
+    page.get_by_test_id("stMetricDelta").first.wait_for(timeout=30_000)
+    laid_out(page)
+    rows = page.evaluate(TILE_ROWS)
+    assert any(len({held for _, held in row}) > 1 for row in rows)  # a row whose tiles hold more or less
+    assert [len({height for height, _ in row}) for row in rows] == [1] * len(rows)
+    page.close()
+
+
 # Each tile's change and the word on why it is grey: [text, cut (wider than its box), right edge, tile's right edge].
 CHANGES = """() => [...document.querySelectorAll('[data-testid=stMetricDelta], [data-testid=stMetricDeltaDescription]')]
   .map(e => { const words = e.querySelector('[data-testid=stMarkdownContainer]') || e;

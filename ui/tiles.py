@@ -49,7 +49,11 @@ def kpi_tiles(
     box = st.container(key=f"{TILES_KEY}{keys[0]}")  # two to a row on a phone (ui.page.LAYOUT)
     for offset in range(0, len(keys), per_row):
         columns = box.columns(per_row)
-        for column, key in zip(columns, keys[offset : offset + per_row], strict=False):
+        row = keys[offset : offset + per_row]
+        # A row's tiles as tall as its tallest (a change on two lines), unless a goal's line under a
+        # tile makes its column taller than its tile: then its neighbours would end below it.
+        height = "content" if not brief and any(key in goals for key in row) else "stretch"
+        for column, key in zip(columns, row, strict=False):
             kpi = kpis[key]
             change = describe_change(key, kpi, filters=filters, today=today, previous=not brief)
             shown = spec(key)  # metrics/kpis.py: its label, help and which way is good
@@ -67,6 +71,7 @@ def kpi_tiles(
                 delta_description=" · ".join(part for part in (change.mark, goal) if part) or None,
                 help="\n\n".join(part for part in said if part),
                 border=True,
+                height=height,
             )
             if key in goals and not brief:
                 _goal_line(column, goals[key])
