@@ -747,6 +747,8 @@ MESSAGES: dict[str, str] = {
     "column.completion_rate_help": "Completed ÷ started; — when nobody has started.",
     "column.response_rate_help": "Completed through personal links ÷ personal links sent; — when none were sent.",
     "column.group_help": "— for respondents whose group is not known.",
+    "column.nps_margin": "Margin (±)",
+    "column.nps_answer": "NPS answer (0–10)",
     "column.nps_margin_help": "The NPS's 95% margin of error, in points; — when there are no NPS answers.",
     "column.free_text_nps_help": "The NPS score given in the same response; — when none was given.",
     "column.group": "Group",

@@ -715,6 +715,8 @@ MESSAGES: dict[str, str] = {
     "column.completion_rate_help": "已完成 ÷ 已开始；无人开始时为 —。",
     "column.response_rate_help": "通过专属链接完成的答卷 ÷ 已发出的专属链接；未发出时为 —。",
     "column.group_help": "分组未知的受访者为 —。",
+    "column.nps_margin": "误差（±）",
+    "column.nps_answer": "推荐评分（0–10）",
     "column.nps_margin_help": "NPS 的 95% 误差范围（单位：分）；没有 NPS 回答时为 —。",
     "column.free_text_nps_help": "同一份答卷中给出的 NPS 分数；未给出时为 —。",
     "column.group": "分组",

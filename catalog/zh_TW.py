@@ -715,6 +715,8 @@ MESSAGES: dict[str, str] = {
     "column.completion_rate_help": "已完成 ÷ 已開始；無人開始時為 —。",
     "column.response_rate_help": "透過專屬連結完成的填答 ÷ 已發出的專屬連結；未發出時為 —。",
     "column.group_help": "分組未知的受訪者為 —。",
+    "column.nps_margin": "誤差（±）",
+    "column.nps_answer": "推薦評分（0–10）",
     "column.nps_margin_help": "NPS 的 95% 誤差範圍（單位：分）；沒有 NPS 回答時為 —。",
     "column.free_text_nps_help": "同一份填答中提供的 NPS 分數；未提供時為 —。",
     "column.group": "分組",

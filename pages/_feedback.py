@@ -18,6 +18,7 @@ from ui import data
 from ui.filters import recent_period
 from ui.i18n import t
 from ui.inbox import auto_replies, figures, intake, targets, triage
+from ui.inbox.labels import theme_word
 from ui.outage import app_store_or_stop
 from ui.page import data_errors_stop_the_page, open_page
 from ui.selection import choice_changed, choice_key
@@ -48,10 +49,14 @@ def themes_view() -> None:
     if suggestions.empty:
         st.info(t("feedback.no_suggestions"))
         return
-    table(suggestions, column_config={"suggested": t("feedback.column.suggested"), "items": t("feedback.column.items")})
+    shown = suggestions.assign(suggested=suggestions["suggested"].map(theme_word))  # a suggestion's key in words
+    table(shown, column_config={"suggested": t("feedback.column.suggested"), "items": t("feedback.column.items")})
     with st.form("feedback_theme_form"):
         picked = st.selectbox(
-            t("feedback.column.suggested"), suggestions["suggested"].tolist(), placeholder=t("widget.choose")
+            t("feedback.column.suggested"),
+            suggestions["suggested"].tolist(),
+            format_func=theme_word,
+            placeholder=t("widget.choose"),
         )
         name = st.text_input(t("feedback.theme_name"), max_chars=workflow.MAX_NAME, help=t("feedback.theme_name_help"))
         accepted = st.form_submit_button(t("feedback.accept_theme"), type="primary")

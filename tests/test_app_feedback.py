@@ -352,16 +352,25 @@ def test_accepting_a_suggested_theme_names_it_for_every_open_item(store):
     assert not at.exception
     suggestions = at.dataframe[0].value
     assert dict(zip(suggestions["suggested"], suggestions["items"], strict=True)) == {
-        "events": 1,
-        "moderation": 1,
-        "search": 1,
-    }
-    widget(at, "selectbox", "Suggested theme").set_value("search")
+        "Events": 1,
+        "Moderation": 1,
+        "Search": 1,
+    }  # a suggestion's key in words, as the list says it
+    menu = widget(at, "selectbox", "Suggested theme")
+    assert menu.options == ["Events", "Moderation", "Search"]
+    menu.set_value("search")
     at.text_input[0].set_value("Forum search")
     at = press(at, "Accept for these items")
     (search,) = ids_of(store, TEXTS[0][0])
     assert item_row(store, search)["theme"] == "Forum search"
     assert [s.value for s in at.success] == ["Theme “Forum search” set on 1 items."]
+
+
+def test_suggested_themes_read_in_the_readers_language(store):
+    at = open_inbox_in("zh-CN", {"feedback_view": "themes"})
+    assert not at.exception
+    assert sorted(at.dataframe[0].value["suggested"]) == sorted(["活动", "内容审核", "搜索"])
+    assert sorted(widget(at, "selectbox", "待确认主题").options) == sorted(["活动", "内容审核", "搜索"])
 
 
 def test_overview_warns_when_negative_feedback_jumps(configured):

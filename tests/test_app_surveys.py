@@ -15,6 +15,7 @@ from catalog.spoken import speaking
 from store import tables
 from store.database import AppStore
 from surveys import links, registry
+from surveys.definition import load_definition, text_in
 from surveys.links import Audience
 from tests import seeded
 from ui import survey_views
@@ -397,8 +398,12 @@ def test_the_surveys_page_shows_results_of_the_demo(demo_data_dir, pulse_env):
     written = next(frame.value for frame in at.dataframe if "text" in frame.value.columns)
     answers = seeded.app_store(demo_data_dir, "answers")
     text = answers[answers["response_id"].isin(answered["id"]) & answers["question_type"].isin(TEXT_ANSWERS)]
-    assert sorted(written["question_id"]) == sorted(text["question_id"])  # every one, the team's too
-    assert set(written["question_id"]) <= {"disappointed", "best", "anything", "channels.other"}
+    # each beside its question's words, never its id ("disappointed"); "Other" words beside their question's
+    survey = load_definition(Path(APP).parent / "surveys" / "quarterly-nps.yaml")
+    asked = {question.id: text_in(question.text, "en") for question in survey.questions}
+    asked["channels.other"] = f"{asked['channels']} · Other"
+    assert sorted(written["question_id"]) == sorted(text["question_id"].map(asked))  # every one, the team's too
+    assert set(text["question_id"]) <= {"disappointed", "best", "anything", "channels.other"}
     counted = text[~text["response_id"].isin(answered.loc[answered["member_id"].isin(team), "id"])]
     per_question = counted[counted["question_type"] != "other"].groupby("question_id").size()
     said = sorted(caption.value for caption in at.caption if caption.value.startswith("Written answers: "))

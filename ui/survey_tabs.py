@@ -14,6 +14,8 @@ from auth.access import Permission
 from catalog import locale
 from settings import Settings
 from surveys import links, registry
+from surveys.definition import Question, text_in
+from surveys.question_types import other_key
 from surveys.registry import StoredSurvey
 from ui import confirm, data, invitations, survey_editor, survey_views
 from ui.filters import filter_bar
@@ -46,7 +48,17 @@ def results_tab(settings: Settings, *, version: str, slug: str, completed: int, 
             if may(Permission.FREE_TEXT):
                 with data_errors_stop_the_page():
                     texts = data.load_free_text(settings, slug, filters)
-                survey_views.free_text_table(texts, slug=slug)
+                survey_views.free_text_table(texts, slug=slug, questions=asked_in_words(found.questions))
+
+
+def asked_in_words(questions: list[tuple[Question, pd.DataFrame]]) -> dict[str, str]:
+    """Each question's text in the reader's language by the id its written answers carry: a choice
+    question's "Other" words by `<id>.other` (surveys.question_types.other_key), said as its text
+    and "Other"."""
+    language = current_language()
+    asked = {question.id: text_in(question.text, language) for question, _ in questions}
+    others = {other_key(question.id): f"{asked[question.id]} · {t('survey.other')}" for question, _ in questions}
+    return others | asked
 
 
 def links_tab(settings: Settings, *, version: str, stored: StoredSurvey, choices: dict[str, list[str]]) -> None:

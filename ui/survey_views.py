@@ -139,7 +139,9 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
             "group": st.column_config.TextColumn(t("column.group"), help=t("column.group_help")),
             "respondents": t("column.respondents"),
             "nps": st.column_config.NumberColumn(t("kpi.nps"), help=t("column.no_answers"), format="%+.0f"),
-            "nps_margin": st.column_config.NumberColumn("±", help=t("column.nps_margin_help"), format="%.0f"),
+            "nps_margin": st.column_config.NumberColumn(
+                t("column.nps_margin"), help=t("column.nps_margin_help"), format="%.0f"
+            ),
             "csat": st.column_config.NumberColumn(t("column.csat"), help=t("column.no_answers"), format="percent"),
         },
     )
@@ -155,10 +157,12 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
             show_chart(answers_chart, result)
 
 
-def free_text_table(texts: pd.DataFrame, *, slug: str) -> None:
+def free_text_table(texts: pd.DataFrame, *, slug: str, questions: dict[str, str]) -> None:
+    """The written answers, each beside its question's text (`questions`: by id, in the reader's
+    language; a question no longer in the survey by its id)."""
     st.subheader(t("surveys.free_text"), help=t("surveys.free_text_help"))
     data_table(
-        texts,
+        texts.assign(question_id=[questions.get(str(asked), asked) for asked in texts["question_id"]]),
         key="surveys_free_text",
         file_name=f"{slug}-free-text",
         column_config={
@@ -166,6 +170,8 @@ def free_text_table(texts: pd.DataFrame, *, slug: str) -> None:
             "member_id": st.column_config.TextColumn(t("column.member_id"), help=t("column.anonymous")),
             "question_id": t("column.question"),
             "text": st.column_config.TextColumn(t("column.text"), width="large"),
-            "nps": st.column_config.NumberColumn(t("kpi.nps"), help=t("column.free_text_nps_help"), format="%.0f"),
+            "nps": st.column_config.NumberColumn(
+                t("column.nps_answer"), help=t("column.free_text_nps_help"), format="%.0f"
+            ),
         },
     )
