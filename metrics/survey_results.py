@@ -83,6 +83,17 @@ def response_counts_query() -> sa.Select:
     )
 
 
+def completed_span_query(slug: str) -> sa.Select:
+    """When a survey's completed responses came (every version): the first and the last."""
+    return (
+        sa.select(
+            sa.func.min(responses.c.submitted_at).label("first"), sa.func.max(responses.c.submitted_at).label("last")
+        )
+        .join(surveys, surveys.c.id == responses.c.survey_id)
+        .where(surveys.c.slug == slug, responses.c.completed == sa.true())
+    )
+
+
 def invitation_counts_query() -> sa.Select:
     """Per survey: personal links handed out, and how many were used to answer."""
     return (

@@ -17,6 +17,7 @@ from store.database import AppStore
 from surveys import links, registry
 from surveys.definition import load_definition, text_in
 from surveys.links import Audience
+from surveys.submission import submit
 from tests import seeded
 from ui import survey_views
 
@@ -469,3 +470,26 @@ def test_a_survey_answered_since_moves_up_and_the_one_open_stays_open(surveys_en
     table = next(frame.value for frame in at.dataframe if "state" in frame.value.columns)
     assert table["slug"].iloc[0] == later
     assert at.query_params["survey"] == opened and not at.exception
+
+
+def test_a_survey_answered_before_the_period_says_when_and_shows_those_days(surveys_env):
+    # A survey that ran in spring, opened at the last 28 days, looked as if nobody had answered it.
+    quick = registry.load_survey(surveys_env, "quick")
+    for key, moment in (("spring", datetime(2026, 3, 2, 9)), ("later", datetime(2026, 4, 20, 12))):
+        submit(surveys_env, stored=quick, answers={"nps": 9, "again": True}, key=key, now=moment)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/surveys.py")
+    at.query_params["survey"] = "quick"
+    at.run()
+    assert not at.exception
+    (said,) = [text for text in texts(at, "info") if text.startswith("No completed responses")]
+    assert said.endswith(" Its latest completed response came on 20 Apr 2026.")
+    at = press(at, "Show every response (2 Mar 2026 – 20 Apr 2026)")
+    assert not at.exception
+    assert (at.query_params["period"], at.query_params["start"], at.query_params["end"]) == (
+        "custom",
+        "2026-03-02",
+        "2026-04-21",  # the address's end is the day after the last
+    )
+    assert {metric.label: metric.value for metric in at.metric}["Responses"] == "2"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import streamlit as st
@@ -71,6 +72,12 @@ def filter_bar(*, page: str, timezone: str, choices: dict[str, list[str]]) -> Fi
         st.warning(t("filters.bad_address"), icon=":material/link_off:")
     _caption(filters)
     return filters
+
+
+def show_days(filters: Filters, first: date, last: date) -> None:
+    """Show the days `first` to `last` (a custom period) with the member filters of `filters`, from
+    the next run on: the address and the view carried to the next page say so."""
+    _remember(view_query(replace(filters, start=first, end=last + timedelta(days=1)), period="custom"))
 
 
 def _wanted_view(*, today: date, timezone: str) -> dict[str, str]:

@@ -12,17 +12,19 @@ import streamlit as st
 import clock
 from auth.access import Permission
 from catalog import locale
+from metrics.filters import Filters
 from settings import Settings
 from surveys import links, registry
 from surveys.definition import Question, text_in
 from surveys.question_types import other_key
 from surveys.registry import StoredSurvey
 from ui import confirm, data, invitations, survey_editor, survey_views
-from ui.filters import filter_bar
+from ui.filters import filter_bar, show_days
 from ui.i18n import current_language, listed, t
 from ui.page import data_errors_stop_the_page
-from ui.session import current_user, may
+from ui.session import current_user, may, shared_link
 from ui.tables import data_table, moment, period_days, plain
+from visuals.text import day
 
 
 def results_tab(settings: Settings, *, version: str, slug: str, completed: int, choices: dict[str, list[str]]) -> None:
@@ -33,7 +35,7 @@ def results_tab(settings: Settings, *, version: str, slug: str, completed: int, 
         with data_errors_stop_the_page():
             found = data.load_survey_results(settings, version, slug, filters, completed, current_language())
         if found is None or not found.summary.responses:
-            st.info(t("surveys.no_responses", **period_days(filters)))
+            _no_responses_in(settings, slug, filters)
         else:
             survey_views.results_view(found, slug=slug)
             with data_errors_stop_the_page():
@@ -49,6 +51,23 @@ def results_tab(settings: Settings, *, version: str, slug: str, completed: int, 
                 with data_errors_stop_the_page():
                     texts = data.load_free_text(settings, slug, filters)
                 survey_views.free_text_table(texts, slug=slug, questions=asked_in_words(found.questions))
+
+
+def _no_responses_in(settings: Settings, slug: str, filters: Filters) -> None:
+    """Say the period shown has no responses, and when the survey's came: a survey that ran in
+    August, opened in December at the last 28 days, looked as if nobody had answered it. Offers its
+    days (a share link's view is fixed: there it only says them)."""
+    said = t("surveys.no_responses", **period_days(filters))
+    with data_errors_stop_the_page():
+        span = data.load_survey_span(settings, slug)
+    if span is None:
+        st.info(said)
+        return
+    first, last = span
+    st.info(f"{said} {t('surveys.latest_response', day=day(last))}")
+    if shared_link() is None and st.button(t("surveys.show_every_response", first=day(first), last=day(last))):
+        show_days(filters, first, last)
+        st.rerun()
 
 
 def asked_in_words(questions: list[tuple[Question, pd.DataFrame]]) -> dict[str, str]:
