@@ -83,14 +83,8 @@ with left:
     if pending is not None:
         st.caption(t("campaigns.lift_pending", day=day(pending)))
 with right:
-    st.markdown(t("campaigns.funnel"))
-    stages = pd.DataFrame(
-        {
-            "stage": [t("column.invited"), t("column.registered"), t("column.attended")],
-            "members": [int(campaign["invited"]), int(campaign["registered"]), int(campaign["attended"])],
-        }
-    )
-    show_chart(funnel_chart, stages)
+    st.markdown(t("campaigns.funnel"), help=t("campaigns.funnel_help"))
+    show_chart(funnel_chart, campaign_views.funnel_stages(campaign))
 
 st.markdown(t("campaigns.newcomers", count=len(newcomers)), help=t("help.campaign_new"))
 if not newcomers.empty:

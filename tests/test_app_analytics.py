@@ -26,6 +26,7 @@ from data_sources.warehouse import build_warehouse, read_tables
 from store import tables
 from store.database import AppStore
 from tests import seeded, test_app_tables
+from ui import campaign_views
 from ui import data as ui_data
 from ui import tables as ui_tables
 from ui.i18n import LANGUAGE_KEY
@@ -217,6 +218,22 @@ def test_campaign_row_opens_its_detail(demo):
     assert at.subheader[-1].value.replace("\\", "") == name
     assert len(at.get("vega_lite_chart")) == 3  # reach, daily participants vs others, funnel
     assert any("New members who came through it" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("registered", "attended", "stages"),
+    [
+        (0, 0, ["Invited", "Participants"]),  # a newsletter: two empty bars read as if nobody had come
+        (40, 0, ["Invited", "Registered", "Attended", "Participants"]),
+        (0, 12, ["Invited", "Registered", "Attended", "Participants"]),
+    ],
+)
+def test_a_campaigns_funnel_draws_the_stages_its_list_records_and_its_participants(registered, attended, stages):
+    campaign = pd.Series({"invited": 1_180, "registered": registered, "attended": attended, "participants": 126})
+    funnel = campaign_views.funnel_stages(campaign)
+    assert funnel["stage"].tolist() == stages
+    counts = {"Invited": 1_180, "Registered": registered, "Attended": attended, "Participants": 126}
+    assert funnel["members"].tolist() == [counts[stage] for stage in stages]
 
 
 def hidden_columns(at: AppTest, key: str) -> set[str]:

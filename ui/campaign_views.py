@@ -73,3 +73,15 @@ def campaign_columns(shown: pd.DataFrame, *, currency: str) -> dict[str, object]
             "csat_answers": st.column_config.NumberColumn(t("column.csat_answers"), help=no_answers, **number),
         },
     )
+
+
+def funnel_stages(campaign: pd.Series) -> pd.DataFrame:
+    """A campaign's stages as its funnel draws them (stage in words, members): invited; registered
+    and attended where its list records either (a newsletter's or a promotion's records neither,
+    and two empty bars read as if nobody had come); then its participants, who attended or have an
+    activity carrying it, as the table counts them."""
+    recorded = int(campaign["registered"]) or int(campaign["attended"])
+    stages = ["invited", *(("registered", "attended") if recorded else ()), "participants"]
+    return pd.DataFrame(
+        {"stage": [t(f"column.{stage}") for stage in stages], "members": [int(campaign[stage]) for stage in stages]}
+    )
