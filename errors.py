@@ -89,7 +89,7 @@ ACTORS = {
 @dataclass(frozen=True)
 class Who:
     """Who made a change, in a message: local mode and the app's own processes in the reader's
-    words ("local mode", not "you": sign-in may have been set up since), anyone else as recorded."""
+    words ("local user", not "you": sign-in may have been set up since), anyone else as recorded."""
 
     actor: str
 

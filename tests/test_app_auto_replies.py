@@ -48,7 +48,7 @@ def test_a_manager_adds_refuses_and_removes_rules(store):
     at = press(at, "Add")
     assert not at.exception
     assert "When an item moves to **Resolved**, any theme" in [m.value for m in at.markdown]
-    assert any(c.value.replace("\\", "").startswith("Set by local mode, ") for c in at.caption)
+    assert any(c.value.replace("\\", "").startswith("Set by local user, ") for c in at.caption)
 
     at = press(at, "Add")  # the same again
     assert [e.value for e in at.error] == ["That automatic reply is set already."]

@@ -192,11 +192,11 @@ def test_a_conflict_says_fields_statuses_priorities_and_local_mode_in_the_reader
     with pytest.raises(EditConflict) as refused:  # another tab of the same computer loaded version 1
         workflow.save(store, [Edit(item_id, 1, {"assignee": "bo"})], actor="local", now=LATER)
     english = refused.value.user_message
-    assert f"#{item_id} status: new → triaged (local mode, 2026-11-02 10:30 UTC)" in english
-    assert f"#{item_id} priority: – → High (local mode, 2026-11-02 10:30 UTC)" in english
+    assert f"#{item_id} status: new → triaged (local user, 2026-11-02 10:30 UTC)" in english
+    assert f"#{item_id} priority: – → High (local user, 2026-11-02 10:30 UTC)" in english
     chinese = refused.value.text("zh-CN")
-    assert f"#{item_id} 状态：“新建” → “已分类”（本地模式，" in chinese
-    assert f"#{item_id} 优先级：– → 高（本地模式，" in chinese
+    assert f"#{item_id} 状态：“新建” → “已分类”（本机用户，" in chinese
+    assert f"#{item_id} 优先级：– → 高（本机用户，" in chinese
     assert not {"triaged", "high", "local", "status", "priority"} & set(re.findall(r"[a-z_]+", chinese))
 
 

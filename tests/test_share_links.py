@@ -442,8 +442,8 @@ def test_share_works_out_of_the_box_with_a_key_made_on_first_need(configured, tm
     assert [error.value for error in shared.run().error] == [NOT_VALID]
 
 
-def test_the_links_list_names_local_mode_and_asks_in_the_readers_words(configured, tmp_path, monkeypatch):
-    """In local mode a link's maker was listed as the raw "local" (now "local mode": not "you", as
+def test_the_links_list_names_the_local_user_and_asks_in_the_readers_words(configured, tmp_path, monkeypatch):
+    """In local mode a link's maker was listed as the raw "local" (now "local user": not "you", as
     sign-in may be set up later), and the box to revoke one said Streamlit's English "Choose an
     option" on a Chinese page."""
     monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))  # local mode
@@ -453,11 +453,11 @@ def test_the_links_list_names_local_mode_and_asks_in_the_readers_words(configure
     at.button(key="overview_share_create").click().run()
     at.switch_page("pages/sharing.py").run()
     assert not at.exception
-    assert at.dataframe[0].value["created_by"].tolist() == ["local mode"]
+    assert at.dataframe[0].value["created_by"].tolist() == ["local user"]
     assert at.selectbox(key="sharing_revoke_id").proto.placeholder == "Choose"
     at.query_params["lang"] = "zh-CN"
     at.run()
-    assert at.dataframe[0].value["created_by"].tolist() == ["本地模式"]
+    assert at.dataframe[0].value["created_by"].tolist() == ["本机用户"]
     assert at.selectbox(key="sharing_revoke_id").proto.placeholder == "请选择"
 
 
@@ -554,6 +554,19 @@ def test_a_survey_link_shows_written_answers_only_when_it_reveals_them(app_store
     assert writers == ({"alice"} if reveal_text and reveal_names else set())
 
 
+def test_the_share_links_page_says_what_personal_data_each_link_shows(app_store):
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    make(app_store, now=now, reveal_names=True)
+    make(app_store, now=now, reveal_names=True, reveal_text=True)
+    at = sign_in_as_manager()
+    at.switch_page("pages/sharing.py")
+    at.run()
+    assert sorted(at.dataframe[0].value["shows"]) == [
+        "Members' names and ids",
+        "Members' names and ids, Members' own words",
+    ]
+
+
 def test_the_share_links_page_lists_links_in_words_and_revokes_one(app_store):
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     token = make(app_store, now=now)
@@ -562,8 +575,8 @@ def test_the_share_links_page_lists_links_in_words_and_revokes_one(app_store):
     at.run()
     listed = at.dataframe[0].value
     assert listed[["page", "view", "state", "shows", "created_by", "last_used"]].values.tolist() == [
-        ["Members", "Fixed: 1 Mar 2025 – 7 Mar 2025 · Region: EU", "Active", "Figures only", "ana@example.org", "Never"]
-    ]
+        ["Members", "Fixed: 1 Mar 2025 – 7 Mar 2025 · Region: EU", "Active", "None", "ana@example.org", "Never"]
+    ]  # "Personal data: None"
     at.selectbox(key="sharing_revoke_id").set_value(int(listed["id"].iloc[0])).run()
     at.button(key="sharing_revoke").click().run()
     assert at.dataframe[0].value["state"].tolist() == ["Active"]  # asked first

@@ -100,9 +100,9 @@ def test_a_draft_saved_in_local_mode_is_said_to_be_so_not_by_its_stored_name(sto
     drafts.save_draft(store, first, edited(lambda d: d.update(title="First tab")), actor="local", now=NOW)
     with pytest.raises(DraftConflict) as conflict:
         drafts.save_draft(store, second, edited(lambda d: d.update(title="Second tab")), actor="local", now=NOW)
-    assert conflict.value.user_message.startswith("local mode saved this draft at")
-    assert conflict.value.text("zh-CN").startswith("你编辑期间，本地模式 已在")
-    assert "本機模式" in conflict.value.text("zh-TW") and "local" not in conflict.value.text("zh-TW")
+    assert conflict.value.user_message.startswith("local user saved this draft at")
+    assert conflict.value.text("zh-CN").startswith("你编辑期间，本机用户 已在")
+    assert "本機使用者" in conflict.value.text("zh-TW") and "local" not in conflict.value.text("zh-TW")
 
 
 def test_two_managers_editing_one_draft_do_not_overwrite_each_other(store):

@@ -228,7 +228,7 @@ def setup_note(key: str, **values: object) -> str:
 
 def who(user: str) -> str:
     """Who made a change, as a person reads it: local mode and the app's own processes in the
-    reader's words ("local mode", not "you": sign-in may have been set up since), anyone else as
+    reader's words ("local user", not "you": sign-in may have been set up since), anyone else as
     recorded (the address they signed in with): errors.Who on a page."""
     return Who(user).text(current_language())
 

@@ -120,7 +120,8 @@ def links_view(links: pd.DataFrame) -> pd.DataFrame:
             "view": [describe_view(stored_view(dict(query or {}))) for query in links["query"]],
             "state": [t(f"sharing.state.{state}") for state in links["state"]],
             "shows": [
-                listed([t("share.names")] * bool(names) + [t("share.text")] * bool(text)) or t("sharing.figures_only")
+                listed([t("sharing.shows.names")] * bool(names) + [t("sharing.shows.text")] * bool(text))
+                or t("sharing.figures_only")
                 for names, text in zip(links["reveal_names"], links["reveal_text"], strict=True)
             ],
             "created_by": [who(user) for user in links["created_by"]],
