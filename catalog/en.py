@@ -1433,6 +1433,7 @@ MESSAGES: dict[str, str] = {
     "builder.slug_invalid": "Use lowercase letters, digits, - and _ only.",
     "builder.create_draft": "Create draft",
     "builder.edit_published": "Edit a published survey",
+    "builder.survey_named": "{title} ({slug})",
     "builder.survey": "Survey",
     "builder.edit": "Edit",
     "builder.import": "Import a YAML file",

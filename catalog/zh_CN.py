@@ -1398,6 +1398,7 @@ MESSAGES: dict[str, str] = {
     "builder.slug_invalid": "只能使用小写字母、数字、- 和 _。",
     "builder.create_draft": "创建草稿",
     "builder.edit_published": "编辑已发布的问卷",
+    "builder.survey_named": "{title}（{slug}）",
     "builder.survey": "问卷",
     "builder.edit": "编辑",
     "builder.import": "导入 YAML 文件",

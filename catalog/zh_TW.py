@@ -1398,6 +1398,7 @@ MESSAGES: dict[str, str] = {
     "builder.slug_invalid": "只能使用小寫字母、數字、- 和 _。",
     "builder.create_draft": "建立草稿",
     "builder.edit_published": "編輯已發布的問卷",
+    "builder.survey_named": "{title}（{slug}）",
     "builder.survey": "問卷",
     "builder.edit": "編輯",
     "builder.import": "匯入 YAML 檔案",

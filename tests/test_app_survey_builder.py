@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from catalog.spoken import speaking
 from store.database import AppStore
 from surveys import drafts, registry
 from tests.test_app_surveys import APP, QUICK, press, texts, write
@@ -151,3 +152,18 @@ def test_the_builder_has_no_share_or_present_buttons_and_the_results_have_them(b
     at.run()
     assert not at.exception
     assert (len(at.get("popover")), [button.proto.label for button in at.get("link_button")]) == (1, ["Present"])
+
+
+def test_a_published_survey_is_chosen_by_its_title_in_the_readers_language(builder_env):
+    # The menus to edit or copy a published survey listed link names alone (quarterly-nps, post-c028).
+    at = builder(AppTest.from_file(APP, default_timeout=60))
+    assert not at.exception
+    assert "Quick poll (quick)" in at.selectbox(key="builder_edit_slug").options
+    chinese = AppTest.from_file(APP, default_timeout=60)
+    chinese.query_params["lang"] = "zh-CN"
+    with speaking("zh-CN"):  # AppTest writes the widgets' values back in this thread's language
+        chinese = builder(chinese, lang="zh-CN")
+        assert "快速调查（quick）" in chinese.selectbox(key="builder_edit_slug").options
+        chinese.segmented_control(key="builder_source").set_value("duplicate")
+        chinese.run()
+        assert "快速调查（quick）" in chinese.selectbox(key="builder_duplicate").options

@@ -92,6 +92,11 @@ def _start(settings: Settings, store: AppStore) -> None:
                 )
             st.button(t("builder.open"), key=f"builder_open_{draft.id}", on_click=open_draft, args=(draft.id,))
 
+    titles = dict(zip(published["slug"], published["title"], strict=True)) if not published.empty else {}
+
+    def named(slug: str) -> str:  # a published survey as the list names it, its link name beside
+        return t("builder.survey_named", title=titles.get(slug, slug), slug=slug)
+
     st.markdown("### " + t("builder.create"))
     with st.container(border=True):
         templates = drafts.templates()
@@ -120,6 +125,7 @@ def _start(settings: Settings, store: AppStore) -> None:
             original = st.selectbox(
                 t("builder.duplicate_of"),
                 published["slug"].tolist(),
+                format_func=named,
                 key="builder_duplicate",
                 placeholder=t("widget.choose"),
             )
@@ -146,6 +152,7 @@ def _start(settings: Settings, store: AppStore) -> None:
             chosen = st.selectbox(
                 t("builder.survey"),
                 published["slug"].tolist(),
+                format_func=named,
                 key="builder_edit_slug",
                 width=320,
                 placeholder=t("widget.choose"),
