@@ -591,7 +591,7 @@ MESSAGES: dict[str, str] = {
     "column.nps_answers": "NPS 回答数",
     "column.csat": "满意度（CSAT）",
     "column.csat_answers": "CSAT 回答数",
-    "column.stage": "最远到达",
+    "column.stage": "参与阶段",
     "stage.took_part": "已参与",
     "column.attendance_rate_help": "已到场 ÷ 已报名；无人报名时为 —。",
     "column.budget_help": "未设置预算时为 —。",

@@ -591,7 +591,7 @@ MESSAGES: dict[str, str] = {
     "column.nps_answers": "NPS 回答數",
     "column.csat": "滿意度（CSAT）",
     "column.csat_answers": "CSAT 回答數",
-    "column.stage": "最遠階段",
+    "column.stage": "參與階段",
     "stage.took_part": "已參與",
     "column.attendance_rate_help": "已出席 ÷ 已報名；無人報名時為 —。",
     "column.budget_help": "未設定預算時為 —。",
