@@ -11,7 +11,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import altair as alt
 import pandas as pd
@@ -208,6 +208,17 @@ def test_a_bar_across_ends_before_the_last_labelled_grid_line(most, labels, widt
     ]
     assert drawn_labels[-1] == labels
     assert 4 <= len(drawn_labels) <= 6
+
+
+@pytest.mark.parametrize(("weeks", "labelled"), [(4, 4), (13, 5), (52, 6)])
+@pytest.mark.parametrize("width", [PHONE, 700])
+def test_a_weekly_nps_line_is_labelled_on_its_weeks(weeks, labelled, width):
+    # vega's own ticks fell between the weekly points: every other day at a desk, every eighth on a phone.
+    mondays = [date(2026, 11, 30) - timedelta(days=7 * n) for n in reversed(range(weeks))]
+    trend = pd.DataFrame({"week": mondays, "nps": 10.0, "margin": 5.0, "answers": 30})
+    labels = [text.text for text in axis_labels(drawn(charts.nps_trend_chart(trend), width=width), "X")]
+    assert len(labels) == labelled and labels[-1] == "30 Nov"
+    assert set(labels) <= {f"{monday.day} {monday:%b}" for monday in mondays}
 
 
 def test_a_small_count_draws_no_half_ticks():

@@ -58,6 +58,7 @@ FADED = 0.35  # opacity of the marks a click did not select
 BAR_GAP = 0.2  # share of a day's or week's band left empty between bars
 DAY_MS = 24 * 60 * 60 * 1000  # a date axis never ticks inside a day ("12 PM")
 FEW_TICKS = 10  # a count axis up to this many has a tick per unit
+WEEK_TICKS = 6  # labelled weeks on a weekly line: a phone fits six short days
 ACROSS_TICKS = 5  # a horizontal count axis: about five labels, legible on a projector too
 MONTHS_SHOWN = 7  # cohort months 0-6: seven columns leave a phone's cells wide enough for "88%"
 NAME_LIMIT = 200  # pixels of a bar's name: a campaign's, a statement's
@@ -109,6 +110,16 @@ def _count_tip(field: str, title: str) -> alt.Tooltip:
 def _date_axis() -> alt.Axis:
     """Days as the language writes them without the year ("2 Nov", 11月2日)."""
     return alt.Axis(format=locale.chart_format("short_day", current_language()), tickMinStep=DAY_MS, labelAngle=0)
+
+
+def _week_axis(weeks: pd.Series) -> alt.Axis:
+    """Days as _date_axis writes them, ticked on the weeks themselves (each its Monday), at most
+    WEEK_TICKS of them, the latest among them: vega's own ticks fell between weekly points (every
+    other day at a desk, every eighth on a phone)."""
+    days = sorted(set(pd.to_datetime(weeks).dt.date), reverse=True)  # the latest week labelled
+    every = max(1, math.ceil(len(days) / WEEK_TICKS))
+    values = [alt.DateTime(year=day.year, month=day.month, date=day.day) for day in reversed(days[::every])]
+    return alt.Axis(format=locale.chart_format("short_day", current_language()), values=values, labelAngle=0)
 
 
 def _date_tip(field: str, title: str) -> alt.Tooltip:
@@ -833,7 +844,7 @@ def nps_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
         high=(trend["nps"] + trend["margin"]).clip(upper=100),
         score=[format_value("nps", nps) for nps in trend["nps"]],  # as the tiles write it: 0, not "-0"
     )
-    x = alt.X("week:T", title=t("chart.week"), axis=_date_axis())
+    x = alt.X("week:T", title=t("chart.week"), axis=_week_axis(frame["week"]))
     band = (
         alt.Chart(frame)
         .mark_area(opacity=0.2, color=SINGLE)
