@@ -98,7 +98,7 @@ def test_a_member_is_told_once_after_the_grace_period_in_their_language(smtp, st
     assert sorted(mails) == ["ana@members.test", "jing@members.test"]
     assert mails["ana@members.test"]["Subject"] == "About your feedback: Resolved"
     assert "Hi Ana," in text_of(mails["ana@members.test"]) and "“Search is slow.”" in text_of(mails["ana@members.test"])
-    assert mails["jing@members.test"]["Subject"] == "关于您的反馈：已解决"
+    assert mails["jing@members.test"]["Subject"] == "关于你的反馈：已解决"
     assert "topic=feedback" in mails["jing@members.test"]["List-Unsubscribe"]
     assert told(store, english) == [("auto-reply", "About your feedback: Resolved")]
     assert auto_replies.sent_since(store, T0) == 2

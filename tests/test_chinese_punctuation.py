@@ -67,6 +67,13 @@ def test_chinese_trails_off_with_a_double_ellipsis(language):
     assert not TRAILING_OFF.search("正在同步……") and not TRAILING_OFF.search("（…/survey?s=名称）")
 
 
+@pytest.mark.parametrize("language", ["zh-CN", "zh-TW"])
+def test_chinese_addresses_a_member_one_way_from_invitation_to_thanks(language):
+    """The invitation and the unsubscribe page said 您, the survey they open (its messages and the
+    shipped templates' questions) 你: one way of address, the community's friendly 你."""
+    assert [key for key, value in CATALOGS[language].items() if "您" in value] == []
+
+
 CHANNELS = {
     "slug": "s",
     "title": "S",

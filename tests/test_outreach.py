@@ -141,8 +141,8 @@ def test_invitations_arrive_in_each_members_language_with_a_personal_link_and_on
     assert sorted(mails) == ["ana@members.test", "jing@members.test"]
     english, chinese = mails["ana@members.test"], mails["jing@members.test"]
     assert english["Subject"] == "Invitation: Pulse check"
-    assert chinese["Subject"] == "邀请您填写问卷《社群脉搏》"
-    assert "邀请您填写问卷《社群脉搏》\n\n陈静，您好！\n" in text_of(chinese)
+    assert chinese["Subject"] == "邀请你填写问卷《社群脉搏》"
+    assert "邀请你填写问卷《社群脉搏》\n\n陈静，你好！\n" in text_of(chinese)
     link = re.search(r"https://\S+/survey\?\S+", text_of(english)).group(0)
     query = parse_qs(urlsplit(link).query)
     assert query["s"] == ["pulse-check"] and query["lang"] == ["en"]
@@ -389,7 +389,7 @@ def test_a_reply_tells_the_member_once_and_the_history_and_figures_record_it(smt
     assert not replies.send_reply(store, reply, member, feedback_id=item, version=2, subject=subject, body=body)
     deliver(store, port, T0)
     (mail,) = arrived(inbox)
-    assert mail["Subject"] == "关于您的反馈：已解决"
+    assert mail["Subject"] == "关于你的反馈：已解决"
     assert "“The forum search never finds old threads.”" in text_of(mail) and "—Ana" in text_of(mail)
     assert "topic=feedback" in mail["List-Unsubscribe"]
     with store.read() as connection:
