@@ -691,7 +691,7 @@ MESSAGES: dict[str, str] = {
     "surveys.links": "Links",
     "surveys.settings": "Settings",
     "surveys.no_responses": "No completed responses between {start} and {last}.",
-    "surveys.latest_response": "Its latest completed response came on {day}.",
+    "surveys.latest_response": "{none} Its latest completed response came on {day}.",
     "surveys.show_every_response": "Show every response ({first} – {last})",
     "surveys.responses": "Responses",
     "surveys.nps_help": "% promoters (9–10) minus % detractors (0–6), with its 95% margin of error; {answers} answers.",

@@ -662,7 +662,7 @@ MESSAGES: dict[str, str] = {
     "surveys.links": "链接",
     "surveys.settings": "设置",
     "surveys.no_responses": "{start} 至 {last} 期间没有完成的答卷。",
-    "surveys.latest_response": "最近一份完成的答卷提交于 {day}。",
+    "surveys.latest_response": "{none}最近一份完成的答卷提交于 {day}。",
     "surveys.show_every_response": "显示全部答卷（{first} 至 {last}）",
     "surveys.responses": "答卷数",
     "surveys.nps_help": "推荐者（9–10 分）占比减去贬损者（0–6 分）占比，附 95% 误差范围；共 {answers} 个回答。",

@@ -662,7 +662,7 @@ MESSAGES: dict[str, str] = {
     "surveys.links": "連結",
     "surveys.settings": "設定",
     "surveys.no_responses": "{start} 至 {last} 期間沒有完成的填答。",
-    "surveys.latest_response": "最近一份完成的填答提交於 {day}。",
+    "surveys.latest_response": "{none}最近一份完成的填答提交於 {day}。",
     "surveys.show_every_response": "顯示全部填答（{first} 至 {last}）",
     "surveys.responses": "填答數",
     "surveys.nps_help": "推薦者（9–10 分）佔比減去批評者（0–6 分）佔比，附 95% 誤差範圍；共 {answers} 個回答。",

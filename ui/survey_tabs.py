@@ -64,7 +64,7 @@ def _no_responses_in(settings: Settings, slug: str, filters: Filters) -> None:
         st.info(said)
         return
     first, last = span
-    st.info(f"{said} {t('surveys.latest_response', day=day(last))}")
+    st.info(t("surveys.latest_response", none=said, day=day(last)))
     if shared_link() is None and st.button(t("surveys.show_every_response", first=day(first), last=day(last))):
         show_days(filters, first, last)
         st.rerun()
