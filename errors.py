@@ -86,6 +86,9 @@ ACTORS = {
 }
 
 
+FILE_ACTORS = (".yaml", ".yml")  # a survey's definition file, its publisher when none signed in
+
+
 @dataclass(frozen=True)
 class Who:
     """Who made a change, in a message: local mode and the app's own processes in the reader's
@@ -99,7 +102,10 @@ class Who:
     def text(self, language: str, *, quote: Quote | None = None) -> str:
         if self.actor in ACTORS:
             return translate(ACTORS[self.actor], language)
-        return quote(self.actor) if quote else self.actor
+        shown = quote(self.actor) if quote else self.actor
+        if self.actor.endswith(FILE_ACTORS):  # a survey published from its file (surveys.registry)
+            return translate("actor.file", language, file=shown)
+        return shown
 
 
 class Said(str):

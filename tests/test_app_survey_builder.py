@@ -167,3 +167,19 @@ def test_a_published_survey_is_chosen_by_its_title_in_the_readers_language(build
         chinese.segmented_control(key="builder_source").set_value("duplicate")
         chinese.run()
         assert "快速调查（quick）" in chinese.selectbox(key="builder_duplicate").options
+
+
+def test_a_surveys_settings_name_their_rows_and_who_published_it(builder_env):
+    # The settings' table had an empty header row, and the history named the file that published
+    # the survey as if it were a person ("quick.yaml").
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/surveys.py")
+    at.query_params["survey"] = "quick"
+    at.run()
+    assert not at.exception
+    facts = next(frame.value for frame in at.dataframe if "Setting" in frame.value.columns)
+    shown = dict(zip(facts["Setting"], facts["Value"], strict=True))
+    assert (shown["Version"], shown["Opens"], shown["Campaign"]) == ("1", "—", "—")
+    history = next(frame.value for frame in at.dataframe if "By" in frame.value.columns)
+    assert history["By"].tolist() == ["the file quick.yaml"]

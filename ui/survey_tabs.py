@@ -23,7 +23,7 @@ from ui.filters import filter_bar, show_days
 from ui.i18n import current_language, listed, t
 from ui.page import data_errors_stop_the_page
 from ui.session import current_user, may, shared_link
-from ui.tables import data_table, moment, period_days, plain
+from ui.tables import MISSING, data_table, moment, period_days, plain
 from visuals.text import day
 
 
@@ -137,6 +137,14 @@ def _when(kept: datetime | None) -> str | None:
     return None if kept is None else moment(kept)
 
 
+def _campaign_name(settings: Settings, campaign_id: str | None) -> str | None:
+    """A survey's campaign by its name, as the survey list names it (by its id where the community
+    data does not know it)."""
+    if not campaign_id:
+        return None
+    return data.campaign_names(settings, data.data_version(settings)).get(campaign_id, campaign_id)
+
+
 def settings_tab(settings: Settings, *, stored: StoredSurvey) -> None:
     """What the survey is (version, dates, limit, campaign, languages), and closing or reopening,
     editing in the builder, exporting its YAML and deleting it (confirmed), with its history."""
@@ -146,7 +154,7 @@ def settings_tab(settings: Settings, *, stored: StoredSurvey) -> None:
         t("column.opens_at"): _when(stored.opens_at),
         t("column.closes_at"): _when(stored.closes_at),
         t("column.response_limit"): stored.response_limit,
-        t("column.campaign"): stored.campaign_id,
+        t("column.campaign"): _campaign_name(settings, stored.campaign_id),
         t("surveys.anonymous"): t("survey.yes") if stored.anonymous else t("survey.no"),
         t("surveys.languages"): listed(
             locale.language_name("zh-CN" if code == "zh" else code, current_language())  # a survey's zh is Simplified
@@ -155,7 +163,12 @@ def settings_tab(settings: Settings, *, stored: StoredSurvey) -> None:
         t("surveys.question_count"): len(survey.questions),
     }
     st.dataframe(
-        pd.DataFrame({"": list(facts), " ": [str(v) if v is not None else "–" for v in facts.values()]}),
+        pd.DataFrame(
+            {
+                t("surveys.fact"): list(facts),
+                t("surveys.fact_value"): [str(v) if v is not None else MISSING for v in facts.values()],
+            }
+        ),
         hide_index=True,
     )
     closing = stored.status == "open"
