@@ -37,6 +37,15 @@ def builder(at: AppTest, **params: str) -> AppTest:
     return at.run()
 
 
+def survey_page(slug: str) -> AppTest:
+    """The Surveys page with the survey `slug` open."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/surveys.py")
+    at.query_params["survey"] = slug
+    return at.run()
+
+
 def text_input(at: AppTest, key_end: str):
     return next(widget for widget in at.text_input if widget.key and widget.key.endswith(key_end))
 
@@ -119,11 +128,7 @@ def test_logic_is_picked_from_earlier_questions_and_their_answers(builder_env):
 
 
 def test_a_published_survey_is_edited_exported_and_deleted_from_its_settings(builder_env):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/surveys.py")
-    at.query_params["survey"] = "quick"
-    at.run()
+    at = survey_page("quick")
     exported = next(button for button in at.get("download_button") if button.proto.label == "Export YAML")
     assert exported.proto.url  # the file is served
     at = press(at, "Edit")
@@ -172,11 +177,7 @@ def test_a_published_survey_is_chosen_by_its_title_in_the_readers_language(build
 def test_a_surveys_settings_name_their_rows_and_who_published_it(builder_env):
     # The settings' table had an empty header row, and the history named the file that published
     # the survey as if it were a person ("quick.yaml").
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/surveys.py")
-    at.query_params["survey"] = "quick"
-    at.run()
+    at = survey_page("quick")
     assert not at.exception
     facts = next(frame.value for frame in at.dataframe if "Setting" in frame.value.columns)
     shown = dict(zip(facts["Setting"], facts["Value"], strict=True))
