@@ -197,7 +197,7 @@ def test_a_refused_triage_save_is_explained_in_chinese(store, monkeypatch):
     assert message.startswith("未保存：你加载后，有 1 条反馈被其他人修改过，因此没有覆盖任何内容。")
     shanghai = NOW + timedelta(hours=8)  # UTC+8 all year
     when = f"{shanghai.year}年{shanghai.month}月{shanghai.day}日 {shanghai:%H:%M}"
-    assert f"#{search} status：new → triaged（ana，{when}）" in message
+    assert f"#{search} 状态：“新建” → “已分类”（ana，{when}）" in message  # fields and statuses in words
 
 
 def edit_and_save_after_ana(at: AppTest, store: AppStore, search: int) -> AppTest:

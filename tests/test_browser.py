@@ -487,6 +487,7 @@ def test_a_link_made_to_present_reads_on_a_phone_at_a_phones_sizes(server, brows
         settled(room)
         laid_out(room)
         room.wait_for_function(PRESENTED, timeout=30_000)
+        room.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)  # drawn after the charts, under load later
         expect(
             room.get_by_text("Presentation mode hides email addresses, members' names and ids, what members wrote.")
         ).to_be_visible()
