@@ -525,6 +525,37 @@ def test_presenting_the_overview_in_chinese_fits_a_projector(server, browser, la
     projector.context.close()
 
 
+# The tiles' changes drawn on more than one line: [text, its height in font sizes].
+BROKEN_CHANGES = """() => [...document.querySelectorAll('[data-testid=stMetricDelta] p')]
+  .map(p => [p.innerText, p.getBoundingClientRect().height / parseFloat(getComputedStyle(p).fontSize)])
+  .filter(([, h]) => h > 2)"""
+# The tops of the tiles on screen outside the headline (a hidden tab's are not), rounded.
+TILE_TOPS = """() => [...new Set([...document.querySelectorAll('[class*="st-key-pulse_tiles_"] [data-testid=stMetric]')]
+  .filter(tile => !tile.closest('.st-key-pulse_headline') && tile.getBoundingClientRect().height > 0)
+  .map(tile => Math.round(tile.getBoundingClientRect().top)))]"""
+
+
+def test_presenting_from_a_laptop_keeps_each_change_on_one_line(server, browser):
+    """At 1440 pixels a slide's second row of eight tiles left a change ~110 pixels: "-0.9 个百分点"
+    broke inside its unit. Up to 1700 pixels that row goes four to a row; on a 1920-pixel
+    projector it keeps its eight (test_presenting_the_overview_in_chinese_fits_a_projector)."""
+    laptop = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    laptop.goto(f"{server}/?present=1&lang=zh-CN")
+    laptop.get_by_test_id("stMetricDelta").first.wait_for(timeout=30_000)
+    settled(laptop)
+    styled(laptop, HEADLINE_KEY)
+    assert laptop.evaluate(BROKEN_CHANGES) == []
+    assert len(laptop.evaluate(TILE_TOPS)) == 2  # eight tiles in two rows of four
+    projector = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    projector.goto(f"{server}/?present=1&lang=zh-CN")
+    projector.get_by_test_id("stMetricDelta").first.wait_for(timeout=30_000)
+    settled(projector)
+    styled(projector, HEADLINE_KEY)
+    assert len(projector.evaluate(TILE_TOPS)) == 1
+    laptop.context.close()
+    projector.context.close()
+
+
 SCROLLED_HEIGHT = "document.querySelector('[data-testid=stMain]').scrollHeight"
 LOWEST = (
     "(() => { const shown = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stElementContainer]')]"

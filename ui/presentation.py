@@ -26,6 +26,7 @@ from ids import parse_id
 from ui.i18n import current_language, listed, speaking, t
 from ui.session import may, presenting, shared_link
 from ui.streamlit_internals import presentation_style, vega_lite_spec
+from ui.tiles import TILES_KEY
 from visuals.charts import for_projector, has_partial_weeks
 
 __all__ = ["presenting"]
@@ -33,8 +34,8 @@ __all__ = ["presenting"]
 MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 30, 86_400
 FILTERS_KEY = "pulse_filters"  # the filter bar's container; hidden while presenting
 HEADLINE_KEY = "pulse_headline"  # the KPIs a room reads first: the largest tiles
-STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY)  # ui/streamlit_internals.py
-PHONE_STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY, sized=False)  # a phone's sizes
+STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY, tiles=TILES_KEY)  # ui/streamlit_internals.py
+PHONE_STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY, tiles=TILES_KEY, sized=False)
 SPECS_KEPT = 1024  # charts' specs kept (6 kB at the median, 19 at most at a million members): every chart of
 # every view recently drawn, and of those the warming thread made ahead (about 170 a reader for the bench's
 # few filter values; more with more: ui.warming.SPECS_TRUSTED)

@@ -149,14 +149,20 @@ def _css_text(text: str) -> str:
 TABLE_ZOOM = 1.5  # a table on a projector: 14-pixel cells read as 21, near the charts' 18-pixel text
 
 
-def presentation_style(*, filters: str, headline: str, sized: bool = True) -> str:
+LAPTOP_PRESENTING = 1700  # pixels: narrower, a slide's row of eight tiles goes four to a row
+
+
+def presentation_style(*, filters: str, headline: str, tiles: str, sized: bool = True) -> str:
     """Presentation mode (ui.presentation): the filter bar (`filters`), help icons, share, download
     and toolbar controls hidden; wider than a phone, large tiles, the largest in the `headline`
     container, and tables drawn half as large again (a table is a canvas whose text no theme or CSS
     font size reaches: zoomed, it keeps the column's width and its clicks their rows), as the
     charts' text grows. On a phone the sizes stay a phone's (a zoomed table showed a column and a
     half), as its charts' do (ui.presentation.Reader.now): not `sized` for a phone's browser (held
-    sideways it is wider than 640 pixels), and only wider than 640 pixels for any other."""
+    sideways it is wider than 640 pixels), and only wider than 640 pixels for any other. Up to
+    LAPTOP_PRESENTING pixels (a laptop, a 1280-pixel projector) a row of more than five tiles (in
+    containers keyed `tiles` + the first KPI) goes four to a row: eight to a row left a change
+    some 110 pixels, and "-0.9 个百分点" broke inside its unit."""
     hidden = (
         f".st-key-{filters}",
         testid("stDownloadButton"),
@@ -168,6 +174,8 @@ def presentation_style(*, filters: str, headline: str, sized: bool = True) -> st
         testid("stLinkButton"),
     )
     value, label, delta = testid("stMetricValue"), testid("stMetricLabel"), testid("stMetricDelta")
+    column = testid("stColumn")
+    wide_row = f'[class*="st-key-{tiles}"] {testid("stHorizontalBlock")}:has(> {column}:nth-child(6))'
     return (
         "<style>"
         + ", ".join(hidden)
@@ -186,6 +194,11 @@ def presentation_style(*, filters: str, headline: str, sized: bool = True) -> st
             + f" {testid('stTab')} p {{ font-size: 1.2rem; }}"
             + f" {testid('stFullScreenFrame')}:has(> {testid('stDataFrame')})"
             + f" {{ zoom: {TABLE_ZOOM}; width: calc(100% / {TABLE_ZOOM}) !important; }}"
+            + " }"
+            + f" @media (min-width: 641px) and (max-width: {LAPTOP_PRESENTING}px) {{"
+            + f" {wide_row} {{ flex-wrap: wrap; gap: 1rem; }}"
+            + f" {wide_row} > {column} {{ flex: 1 1 calc(25% - 0.75rem) !important;"
+            + " min-width: calc(25% - 0.75rem) !important; }"
             + " }"
             if sized
             else ""
