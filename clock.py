@@ -28,11 +28,6 @@ def now_in(zone: str) -> datetime:
     return now().replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
 
 
-def day_in(moment: datetime, zone: str) -> date:
-    """The day a kept moment (naive UTC) fell on in a time zone."""
-    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
-
-
 def today_in(zone: str) -> date:
     """Today's date in a time zone (the community's: what "today" and "yesterday" mean there)."""
     return now_in(zone).date()

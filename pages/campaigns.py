@@ -84,7 +84,7 @@ with left:
         st.caption(t("campaigns.lift_pending", day=day(pending)))
 with right:
     st.markdown(t("campaigns.funnel"), help=t("campaigns.funnel_help"))
-    show_chart(funnel_chart, campaign_views.funnel_stages(campaign))
+    show_chart(funnel_chart, campaign_views.funnel_stages(campaign, narrowed=filters.selects_members))
 
 st.markdown(t("campaigns.newcomers", count=len(newcomers)), help=t("help.campaign_new"))
 if not newcomers.empty:

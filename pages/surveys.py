@@ -105,4 +105,4 @@ with links_tab:
 with invitations_tab:
     invitations.invitations_tab(settings, version, stored, choices)
 with settings_tab:
-    survey_tabs.settings_tab(settings, stored=stored)
+    survey_tabs.settings_tab(settings, version=version, stored=stored)

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from catalog.spoken import speaking
 from store.database import AppStore
 from surveys import drafts, registry
+from surveys.definition import parse_definition
 from tests.test_app_surveys import APP, QUICK, press, texts, write
 
 NOW = datetime(2026, 3, 1)
@@ -107,7 +108,7 @@ def test_a_save_after_another_managers_save_is_refused_and_the_edits_stay(builde
     at = press(at, "Save draft")
     assert not at.exception
     # the time of their save on the community's clock (UTC here), as the pages write it
-    said = "bo\\@\u2060example\\.org saved this draft at 1 Mar 2026, 00:00 while you were editing it."
+    said = "This draft was saved by bo\\@\u2060example\\.org at 1 Mar 2026, 00:00 while you were editing it."
     assert any(message.startswith(said) for message in texts(at, "error")), texts(at, "error")
     assert text_input(at, "g1_title_en").value == "Quick poll, mine"  # still on screen
     assert drafts.load_draft(builder_env, draft.id).definition["title"] == "Theirs"
@@ -179,8 +180,19 @@ def test_a_surveys_settings_name_their_rows_and_who_published_it(builder_env):
     # the survey as if it were a person ("quick.yaml").
     at = survey_page("quick")
     assert not at.exception
-    facts = next(frame.value for frame in at.dataframe if "Setting" in frame.value.columns)
-    shown = dict(zip(facts["Setting"], facts["Value"], strict=True))
-    assert (shown["Version"], shown["Opens"], shown["Campaign"]) == ("1", "—", "—")
+    assert facts_of(at)[:3] == [("Version", "1"), ("Opens", "—"), ("Closes", "—")]
+    assert dict(facts_of(at))["Campaign"] == "—"
     history = next(frame.value for frame in at.dataframe if "By" in frame.value.columns)
     assert history["By"].tolist() == ["the file quick.yaml"]
+    twin = parse_definition({**QUICK, "slug": "twin", "campaign": "meetup"}, where="twin")
+    registry.register(builder_env, twin, timezone="UTC", now=NOW, actor="ana@example.org")
+    at = survey_page("twin")
+    assert dict(facts_of(at))["Campaign"] == "Spring meetup"  # by its name, as the survey list says it
+    history = next(frame.value for frame in at.dataframe if "By" in frame.value.columns)
+    assert history["By"].tolist() == ["ana@example.org"]
+
+
+def facts_of(at: AppTest) -> list[tuple[str, str]]:
+    """The settings tab's facts, (setting, value) in order."""
+    facts = next(frame.value for frame in at.dataframe if "Setting" in frame.value.columns)
+    return list(zip(facts["Setting"], facts["Value"], strict=True))

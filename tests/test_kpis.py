@@ -128,3 +128,17 @@ def test_a_pair_carries_each_periods_margin_and_sample_with_its_figure():
 def compare_pair(current: dict, previous: dict) -> dict:
     """compare() over two fixed periods' figures: the margin and sample keys are no KPIs of their own."""
     return compare(lambda filters: current if filters == P else previous, filters=P)
+
+
+@pytest.mark.parametrize(
+    ("row", "brief", "height"),
+    [
+        (["mau", "new_members"], False, "stretch"),  # as tall as the tallest: no ragged row
+        (["members", "mau"], False, "content"),  # a goal's line under "members": its neighbours would end below it
+        (["members", "mau"], True, "stretch"),  # on a projector the goal is said in its tile
+    ],
+)
+def test_a_row_of_tiles_stretches_unless_a_goals_line_sits_under_one(row, brief, height):
+    from ui.tiles import row_height
+
+    assert row_height(row, goals={"members": object()}, brief=brief) == height

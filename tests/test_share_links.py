@@ -563,7 +563,7 @@ def test_the_share_links_page_says_what_personal_data_each_link_shows(app_store)
     at.run()
     assert sorted(at.dataframe[0].value["shows"]) == [
         "Members' names and ids",
-        "Members' names and ids, Members' own words",
+        "Members' names and ids · What members wrote",
     ]
 
 

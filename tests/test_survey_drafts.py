@@ -100,7 +100,7 @@ def test_a_draft_saved_in_local_mode_is_said_to_be_so_not_by_its_stored_name(sto
     drafts.save_draft(store, first, edited(lambda d: d.update(title="First tab")), actor="local", now=NOW)
     with pytest.raises(DraftConflict) as conflict:
         drafts.save_draft(store, second, edited(lambda d: d.update(title="Second tab")), actor="local", now=NOW)
-    assert conflict.value.user_message.startswith("local user saved this draft at")
+    assert conflict.value.user_message.startswith("This draft was saved by local user at")
     assert conflict.value.text("zh-CN").startswith("你编辑期间，本机用户 已在")
     assert "本機使用者" in conflict.value.text("zh-TW") and "local" not in conflict.value.text("zh-TW")
 

@@ -75,12 +75,13 @@ def campaign_columns(shown: pd.DataFrame, *, currency: str) -> dict[str, object]
     )
 
 
-def funnel_stages(campaign: pd.Series) -> pd.DataFrame:
+def funnel_stages(campaign: pd.Series, *, narrowed: bool = False) -> pd.DataFrame:
     """A campaign's stages as its funnel draws them (stage in words, members): invited; registered
     and attended where its list records either (a newsletter's or a promotion's records neither,
-    and two empty bars read as if nobody had come); then its participants, who attended or have an
-    activity carrying it, as the table counts them."""
-    recorded = int(campaign["registered"]) or int(campaign["attended"])
+    and two empty bars read as if nobody had come), and always under a member filter (`narrowed`:
+    the counts are the chosen members', whose none says nothing of the list); then its
+    participants, who attended or have an activity carrying it, as the table counts them."""
+    recorded = narrowed or int(campaign["registered"]) or int(campaign["attended"])
     stages = ["invited", *(("registered", "attended") if recorded else ()), "participants"]
     return pd.DataFrame(
         {"stage": [t(f"column.{stage}") for stage in stages], "members": [int(campaign[stage]) for stage in stages]}

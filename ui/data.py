@@ -544,14 +544,13 @@ def load_survey_results(
     )
 
 
-def load_survey_span(settings: Settings, slug: str) -> tuple[date, date] | None:
-    """The community's days of a survey's first and last completed responses; None before any.
+def load_survey_span(settings: Settings, slug: str) -> tuple[datetime, datetime] | None:
+    """When a survey's first and last completed responses came (kept UTC); None before any.
     Not cached: one small read, asked only when the period shown has none."""
     found = app_store(settings.app_db_url).run(survey_results.completed_span_query(slug)).iloc[0]
     if pd.isna(found["first"]):
         return None
-    first, last = (pd.Timestamp(found[name]).to_pydatetime() for name in ("first", "last"))
-    return clock.day_in(first, settings.timezone), clock.day_in(last, settings.timezone)
+    return pd.Timestamp(found["first"]).to_pydatetime(), pd.Timestamp(found["last"]).to_pydatetime()
 
 
 def load_responses_by_version(settings: Settings, slug: str, filters: Filters) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from settings import Settings, SettingsError, signing_secret
 from store.database import StoreError
 from ui import data
 from ui.filters import VIEW_KEY
-from ui.i18n import current_language, listed, t
+from ui.i18n import current_language, t
 from ui.outage import app_store_failed
 from ui.session import current_user, may, shared_link, who
 from ui.tables import community_zone, error_markdown
@@ -120,8 +120,8 @@ def links_view(links: pd.DataFrame) -> pd.DataFrame:
             "view": [describe_view(stored_view(dict(query or {}))) for query in links["query"]],
             "state": [t(f"sharing.state.{state}") for state in links["state"]],
             "shows": [
-                listed([t("sharing.shows.names")] * bool(names) + [t("sharing.shows.text")] * bool(text))
-                or t("sharing.figures_only")
+                " · ".join([t("sharing.shows.names")] * bool(names) + [t("sharing.shows.text")] * bool(text))
+                or t("sharing.shows.none")
                 for names, text in zip(links["reveal_names"], links["reveal_text"], strict=True)
             ],
             "created_by": [who(user) for user in links["created_by"]],

@@ -22,7 +22,7 @@ from ui import confirm, data, invitations, survey_editor, survey_views
 from ui.filters import filter_bar, show_days
 from ui.i18n import current_language, listed, t
 from ui.page import data_errors_stop_the_page
-from ui.session import current_user, may, shared_link
+from ui.session import current_user, may, presenting, shared_link
 from ui.tables import MISSING, data_table, moment, period_days, plain
 from visuals.text import day
 
@@ -54,18 +54,20 @@ def results_tab(settings: Settings, *, version: str, slug: str, completed: int, 
 
 
 def _no_responses_in(settings: Settings, slug: str, filters: Filters) -> None:
-    """Say the period shown has no responses, and when the survey's came: a survey that ran in
-    August, opened in December at the last 28 days, looked as if nobody had answered it. Offers its
-    days (a share link's view is fixed: there it only says them)."""
+    """Say the period shown has no responses, and, unless they all came within it, when they
+    came: a survey that ran in August, opened in December at the last 28 days, looked as if
+    nobody had answered it. Offers their days, but not where the view is fixed (a share link) or
+    presented, nor under a member filter, which the responses' days do not know."""
     said = t("surveys.no_responses", **period_days(filters))
     with data_errors_stop_the_page():
-        span = data.load_survey_span(settings, slug)
-    if span is None:
-        st.info(said)
+        span = None if filters.selects_members else data.load_survey_span(settings, slug)
+    first, last = (filters.local_date(moment) for moment in span) if span else (None, None)
+    if first is None or last is None or (filters.start <= first and last < filters.end):
+        st.info(said)  # none, or all in the period: the team's, which no figure counts
         return
-    first, last = span
     st.info(t("surveys.latest_response", none=said, day=day(last)))
-    if shared_link() is None and st.button(t("surveys.show_every_response", first=day(first), last=day(last))):
+    fixed = shared_link() is not None or presenting()
+    if not fixed and st.button(t("surveys.show_every_response", first=day(first), last=day(last))):
         show_days(filters, first, last)
         st.rerun()
 
@@ -137,15 +139,15 @@ def _when(kept: datetime | None) -> str | None:
     return None if kept is None else moment(kept)
 
 
-def _campaign_name(settings: Settings, campaign_id: str | None) -> str | None:
+def _campaign_name(settings: Settings, version: str, campaign_id: str | None) -> str | None:
     """A survey's campaign by its name, as the survey list names it (by its id where the community
     data does not know it)."""
     if not campaign_id:
         return None
-    return data.campaign_names(settings, data.data_version(settings)).get(campaign_id, campaign_id)
+    return data.campaign_names(settings, version).get(campaign_id, campaign_id)
 
 
-def settings_tab(settings: Settings, *, stored: StoredSurvey) -> None:
+def settings_tab(settings: Settings, *, version: str, stored: StoredSurvey) -> None:
     """What the survey is (version, dates, limit, campaign, languages), and closing or reopening,
     editing in the builder, exporting its YAML and deleting it (confirmed), with its history."""
     slug, survey = stored.slug, stored.survey
@@ -154,7 +156,7 @@ def settings_tab(settings: Settings, *, stored: StoredSurvey) -> None:
         t("column.opens_at"): _when(stored.opens_at),
         t("column.closes_at"): _when(stored.closes_at),
         t("column.response_limit"): stored.response_limit,
-        t("column.campaign"): _campaign_name(settings, stored.campaign_id),
+        t("column.campaign"): _campaign_name(settings, version, stored.campaign_id),
         t("surveys.anonymous"): t("survey.yes") if stored.anonymous else t("survey.no"),
         t("surveys.languages"): listed(
             locale.language_name("zh-CN" if code == "zh" else code, current_language())  # a survey's zh is Simplified

@@ -5,6 +5,7 @@ says why."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 import streamlit as st
 
@@ -50,9 +51,7 @@ def kpi_tiles(
     for offset in range(0, len(keys), per_row):
         columns = box.columns(per_row)
         row = keys[offset : offset + per_row]
-        # A row's tiles as tall as its tallest (a change on two lines), unless a goal's line under a
-        # tile makes its column taller than its tile: then its neighbours would end below it.
-        height = "content" if not brief and any(key in goals for key in row) else "stretch"
+        height = row_height(row, goals=goals, brief=brief)
         for column, key in zip(columns, row, strict=False):
             kpi = kpis[key]
             change = describe_change(key, kpi, filters=filters, today=today, previous=not brief)
@@ -75,6 +74,13 @@ def kpi_tiles(
             )
             if key in goals and not brief:
                 _goal_line(column, goals[key])
+
+
+def row_height(row: list[str], *, goals: Mapping[str, Progress], brief: bool) -> Literal["content", "stretch"]:
+    """A row's tiles as tall as its tallest (a change on two lines), unless a goal's line under a
+    tile makes its column taller than its tile: then its neighbours would end below it. (A brief
+    tile, on a projector, says its goal in itself.)"""
+    return "content" if not brief and any(key in goals for key in row) else "stretch"
 
 
 def _last_words_together(change: str | None) -> str | None:
