@@ -199,7 +199,7 @@ MESSAGES: dict[str, str] = {
     "sharing.survey": "survey {survey}",
     "sharing.presents": "presentation mode",
     "sharing.never": "Never",
-    "sharing.shows.none": "None",
+    "sharing.shows.none": "Not shown",
     "sharing.shows.names": "Members' names and ids",
     "sharing.shows.text": "What members wrote",
     "sharing.state.active": "Active",

@@ -199,7 +199,7 @@ MESSAGES: dict[str, str] = {
     "sharing.survey": "问卷 {survey}",
     "sharing.presents": "演示模式",
     "sharing.never": "从未",
-    "sharing.shows.none": "无",
+    "sharing.shows.none": "不显示",
     "sharing.shows.names": "成员姓名和 ID",
     "sharing.shows.text": "成员填写的内容",
     "sharing.state.active": "有效",

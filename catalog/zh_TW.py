@@ -199,7 +199,7 @@ MESSAGES: dict[str, str] = {
     "sharing.survey": "問卷 {survey}",
     "sharing.presents": "簡報模式",
     "sharing.never": "從未",
-    "sharing.shows.none": "無",
+    "sharing.shows.none": "不顯示",
     "sharing.shows.names": "成員姓名和 ID",
     "sharing.shows.text": "成員填寫的內容",
     "sharing.state.active": "有效",

@@ -575,8 +575,8 @@ def test_the_share_links_page_lists_links_in_words_and_revokes_one(app_store):
     at.run()
     listed = at.dataframe[0].value
     assert listed[["page", "view", "state", "shows", "created_by", "last_used"]].values.tolist() == [
-        ["Members", "Fixed: 1 Mar 2025 – 7 Mar 2025 · Region: EU", "Active", "None", "ana@example.org", "Never"]
-    ]  # "Personal data: None"
+        ["Members", "Fixed: 1 Mar 2025 – 7 Mar 2025 · Region: EU", "Active", "Not shown", "ana@example.org", "Never"]
+    ]  # "Personal data: Not shown"
     at.selectbox(key="sharing_revoke_id").set_value(int(listed["id"].iloc[0])).run()
     at.button(key="sharing_revoke").click().run()
     assert at.dataframe[0].value["state"].tolist() == ["Active"]  # asked first
