@@ -221,6 +221,14 @@ def test_a_weekly_nps_line_is_labelled_on_its_weeks(weeks, labelled, width):
     assert set(labels) <= {f"{monday.day} {monday:%b}" for monday in mondays}
 
 
+def test_a_weekly_nps_of_one_week_draws_its_margin_too():
+    # an area needs two points: one week's NPS was a dot without its margin of error
+    one = pd.DataFrame({"week": [date(2026, 7, 27)], "nps": [2.0], "margin": [15.0], "answers": [104]})
+    layers = charts.nps_trend_chart(one).to_dict()["layer"]
+    assert [layer["mark"]["type"] for layer in layers] == ["rule", "line"]
+    assert [layer["mark"]["type"] for layer in charts.nps_trend_chart(TREND).to_dict()["layer"]] == ["area", "line"]
+
+
 def test_a_small_count_draws_no_half_ticks():
     # vega's tickMinStep alone still draws 0, 0.5, 1, 1.5, 2 here (written "0 1 1 2 2").
     svg = drawn(CHARTS["member timeline"]())

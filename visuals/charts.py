@@ -845,10 +845,12 @@ def nps_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
         score=[format_value("nps", nps) for nps in trend["nps"]],  # as the tiles write it: 0, not "-0"
     )
     x = alt.X("week:T", title=t("chart.week"), axis=_week_axis(frame["week"]))
-    band = (
-        alt.Chart(frame)
-        .mark_area(opacity=0.2, color=SINGLE)
-        .encode(x=x, y=alt.Y("low:Q", title=t("chart.nps"), scale=alt.Scale(domain=[-100, 100])), y2=alt.Y2("high:Q"))
+    # An area needs two weeks: a survey answered in one week showed its NPS without its margin.
+    margin = alt.Chart(frame).mark_area(opacity=0.2, color=SINGLE)
+    if frame["week"].nunique() < 2:
+        margin = alt.Chart(frame).mark_rule(opacity=0.2, color=SINGLE, strokeWidth=12)
+    band = margin.encode(
+        x=x, y=alt.Y("low:Q", title=t("chart.nps"), scale=alt.Scale(domain=[-100, 100])), y2=alt.Y2("high:Q")
     )
     line = (
         alt.Chart(frame)
