@@ -61,7 +61,7 @@ def _no_responses_in(settings: Settings, slug: str, filters: Filters) -> None:
     said = t("surveys.no_responses", **period_days(filters))
     with data_errors_stop_the_page():
         span = None if filters.selects_members else data.load_survey_span(settings, slug)
-    first, last = (filters.local_date(moment) for moment in span) if span else (None, None)
+    first, last = (filters.local_date(stamp) for stamp in span) if span else (None, None)
     if first is None or last is None or (filters.start <= first and last < filters.end):
         st.info(said)  # none, or all in the period: the team's, which no figure counts
         return
