@@ -96,7 +96,7 @@ tabs = st.tabs(
     [t("surveys.results"), *([t("surveys.links"), t("invites.tab"), t("surveys.settings")] if managing else [])]
 )
 with tabs[0]:
-    survey_tabs.results_tab(settings, version=version, slug=slug, completed=int(row["completed"]), choices=choices)
+    survey_tabs.results_tab(settings, version=version, stored=stored, completed=int(row["completed"]), choices=choices)
 if not managing:
     st.stop()
 links_tab, invitations_tab, settings_tab = tabs[1:]

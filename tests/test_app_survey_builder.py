@@ -14,7 +14,7 @@ from catalog.spoken import speaking
 from store.database import AppStore
 from surveys import drafts, registry
 from surveys.definition import parse_definition
-from tests.test_app_surveys import APP, QUICK, press, texts, write
+from tests.test_app_surveys import APP, QUICK, press, survey_page, texts, write
 
 NOW = datetime(2026, 3, 1)
 
@@ -35,15 +35,6 @@ def builder(at: AppTest, **params: str) -> AppTest:
     at.run()
     at.switch_page("pages/surveys.py")
     at.query_params.update({"builder": "1", **params})
-    return at.run()
-
-
-def survey_page(slug: str) -> AppTest:
-    """The Surveys page with the survey `slug` open."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/surveys.py")
-    at.query_params["survey"] = slug
     return at.run()
 
 

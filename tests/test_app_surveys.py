@@ -80,6 +80,15 @@ def open_survey(**params: str) -> AppTest:
     return at.run()
 
 
+def survey_page(slug: str, **params: str) -> AppTest:
+    """The Surveys page with the survey `slug` open (and `params` in its address)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/surveys.py")
+    at.query_params.update({"survey": slug, **params})
+    return at.run()
+
+
 def responses(store: AppStore, slug: str = "quick") -> pd.DataFrame:
     return store.run(
         sa.select(tables.responses.c.member_id, tables.responses.c.completed, tables.responses.c.locale)
@@ -333,11 +342,7 @@ def test_a_survey_whose_stored_definition_no_longer_reads_is_named_not_left_blan
         connection.execute(
             tables.surveys.update().where(tables.surveys.c.slug == "twin").values(definition={"slug": "twin"})
         )
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/surveys.py")
-    at.query_params["survey"] = "twin"
-    at.run()
+    at = survey_page("twin")
     assert not at.exception
     assert texts(at, "error") == [
         "The survey twin has no readable definition in the store: it was deleted meanwhile, or an older release of "
@@ -402,7 +407,7 @@ def test_the_surveys_page_shows_results_of_the_demo(demo_data_dir, pulse_env):
     # each beside its question's words, never its id ("disappointed"); "Other" words beside their question's
     survey = load_definition(Path(APP).parent / "surveys" / "quarterly-nps.yaml")
     asked = {question.id: text_in(question.text, "en") for question in survey.questions}
-    asked["channels.other"] = f"{asked['channels']} · Other"
+    asked["channels.other"] = f"{asked['channels']}: Other"  # as the member lookup labels answers
     assert sorted(written["question_id"]) == sorted(text["question_id"].map(asked))  # every one, the team's too
     assert not set(written["question_id"]) & set(text["question_id"])  # no id shown
     counted = text[~text["response_id"].isin(answered.loc[answered["member_id"].isin(team), "id"])]
@@ -478,11 +483,7 @@ def test_a_survey_answered_before_the_period_says_when_and_shows_those_days(surv
     quick = registry.load_survey(surveys_env, "quick")
     for key, moment in (("spring", datetime(2026, 3, 2, 9)), ("later", datetime(2026, 4, 20, 20))):
         submit(surveys_env, stored=quick, answers={"nps": 9, "again": True}, key=key, now=moment)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/surveys.py")
-    at.query_params["survey"] = "quick"
-    at.run()
+    at = survey_page("quick")
     assert not at.exception
     (said,) = [text for text in texts(at, "info") if text.startswith("No completed responses")]
     assert said.endswith(" Its latest completed response came on 21 Apr 2026.")
@@ -500,11 +501,7 @@ def test_under_a_member_filter_an_empty_period_offers_no_days_it_cannot_vouch_fo
     # The responses' days know nothing of segments: under one, the button brought back the same page.
     quick = registry.load_survey(surveys_env, "quick")
     submit(surveys_env, stored=quick, answers={"nps": 9, "again": True}, key="spring", now=datetime(2026, 3, 2, 9))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/surveys.py")
-    at.query_params.update({"survey": "quick", "segment": "dev"})
-    at.run()
+    at = survey_page("quick", segment="dev")
     assert not at.exception
     (said,) = [text for text in texts(at, "info") if text.startswith("No completed responses")]
     assert "latest" not in said

@@ -15,8 +15,7 @@ from catalog import locale
 from metrics.filters import Filters
 from settings import Settings
 from surveys import links, registry
-from surveys.definition import Question, text_in
-from surveys.question_types import other_key
+from surveys.definition import answer_labels
 from surveys.registry import StoredSurvey
 from ui import confirm, data, invitations, survey_editor, survey_views
 from ui.filters import filter_bar, show_days
@@ -27,9 +26,12 @@ from ui.tables import MISSING, data_table, moment, period_days, plain
 from visuals.text import day
 
 
-def results_tab(settings: Settings, *, version: str, slug: str, completed: int, choices: dict[str, list[str]]) -> None:
+def results_tab(
+    settings: Settings, *, version: str, stored: StoredSurvey, completed: int, choices: dict[str, list[str]]
+) -> None:
     """The survey's results in the period the filter bar holds, by version, and its free text to
     those who may read it (`completed`: its completed responses, which key the cached results)."""
+    slug = stored.slug
     filters = filter_bar(page="surveys", timezone=settings.timezone, choices=choices)
     if filters is not None:
         with data_errors_stop_the_page():
@@ -50,7 +52,8 @@ def results_tab(settings: Settings, *, version: str, slug: str, completed: int, 
             if may(Permission.FREE_TEXT):
                 with data_errors_stop_the_page():
                     texts = data.load_free_text(settings, slug, filters)
-                survey_views.free_text_table(texts, slug=slug, questions=asked_in_words(found.questions))
+                asked = answer_labels(stored.survey, current_language())  # as the member lookup says them
+                survey_views.free_text_table(texts, slug=slug, questions=asked)
 
 
 def _no_responses_in(settings: Settings, slug: str, filters: Filters) -> None:
@@ -70,16 +73,6 @@ def _no_responses_in(settings: Settings, slug: str, filters: Filters) -> None:
     if not fixed and st.button(t("surveys.show_every_response", first=day(first), last=day(last))):
         show_days(filters, first, last)
         st.rerun()
-
-
-def asked_in_words(questions: list[tuple[Question, pd.DataFrame]]) -> dict[str, str]:
-    """Each question's text in the reader's language by the id its written answers carry: a choice
-    question's "Other" words by `<id>.other` (surveys.question_types.other_key), said as its text
-    and "Other"."""
-    language = current_language()
-    asked = {question.id: text_in(question.text, language) for question, _ in questions}
-    others = {other_key(question.id): f"{asked[question.id]} · {t('survey.other')}" for question, _ in questions}
-    return others | asked
 
 
 def links_tab(settings: Settings, *, version: str, stored: StoredSurvey, choices: dict[str, list[str]]) -> None:

@@ -158,8 +158,8 @@ def results_view(results: SurveyResults, *, slug: str) -> None:
 
 
 def free_text_table(texts: pd.DataFrame, *, slug: str, questions: dict[str, str]) -> None:
-    """The written answers, each beside its question's text (`questions`: by id, in the reader's
-    language; a question no longer in the survey by its id)."""
+    """The written answers, each beside its question's text (`questions`: by answer id, in the
+    reader's language, surveys.definition.answer_labels; a question no longer in the survey by its id)."""
     st.subheader(t("surveys.free_text"), help=t("surveys.free_text_help"))
     data_table(
         texts.assign(question_id=[questions.get(str(asked), asked) for asked in texts["question_id"]]),
