@@ -13,11 +13,20 @@ from ui.i18n import t
 from ui.page import data_errors_stop_the_page, start_page
 from ui.presentation import draw, partial_weeks_note, unfinished_month_note
 from ui.selection import choice_changed, choice_key, kept_in_address
-from ui.session import may
+from ui.session import may, shared_link
 from ui.tables import catalog_words, data_table, day_column, leading, period_days, plain, words_column
 from ui.tiles import kpi_tiles, tile_columns
 from visuals import text
 from visuals.charts import chosen
+
+
+def _grouping_changed() -> None:
+    """A new grouping: the chosen group (a value of the grouping before) is taken out of the
+    address, which would otherwise filter the new grouping's table to nothing."""
+    choice_changed("growth_by")
+    if shared_link() is None:
+        st.query_params.pop("group", None)
+
 
 page = start_page("members")
 settings, version, filters = page.settings, page.version, page.filters
@@ -33,8 +42,7 @@ dimension = st.segmented_control(
     MEMBER_DIMENSIONS,
     format_func=lambda key: t(f"filters.{key}"),
     key=choice_key("growth_by", MEMBER_DIMENSIONS, default=page_charts.GROWTH_BY),
-    on_change=choice_changed,
-    args=("growth_by",),
+    on_change=_grouping_changed,
 )
 dimension = dimension or page_charts.GROWTH_BY
 with data_errors_stop_the_page():
@@ -49,6 +57,7 @@ else:
     partial_weeks_note(weeks, (filters.start, filters.end))
     key_in_address("group")
     group = kept_in_address("group", chosen(event, "group", "value"))
+    group = choice_in_address("group", group, set(growth["value"].fillna("–")))
 if group is not None:
     st.caption(t("members.showing_group", group=plain(group)))
     growth = growth[growth["value"].fillna("–") == group]

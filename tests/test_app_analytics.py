@@ -154,6 +154,26 @@ def test_clicking_a_growth_bar_filters_the_growth_table(demo):
     assert at.query_params["group"] == "event"
 
 
+def test_another_grouping_forgets_the_group_picked_in_the_one_before(demo):
+    at = open_page("members")
+    click(at, "members_growth_chart", {"group": [{"value": "event"}]})
+    at.button_group[0].set_value("region").run()
+    assert not at.exception
+    assert "group" not in at.query_params and at.query_params["growth_by"] == "region"
+    assert sorted(table_with(at, "growth_rate")["value"]) == sorted(seeded.people(demo)["region"].dropna().unique())
+    assert not any("Showing only" in caption.value for caption in at.caption)
+
+
+def test_a_group_the_grouping_does_not_have_is_ignored_with_a_word(demo):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"growth_by": "region", "group": "event"})
+    at.run().switch_page("pages/members.py").run()
+    assert not at.exception
+    assert "group" not in at.query_params
+    assert len(table_with(at, "growth_rate")) > 1
+    assert any("group" in warning.value for warning in at.warning)
+
+
 def test_the_address_opens_members_grouped_and_picked(demo):
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"growth_by": "region", "group": "Europe", "level": "dormant"})
