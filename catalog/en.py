@@ -616,7 +616,7 @@ MESSAGES: dict[str, str] = {
     "stage.took_part": "Took part",
     "column.attendance_rate_help": "Attended ÷ registered; — when nobody registered.",
     "column.budget_help": "— when no budget is set.",
-    "column.cost_per_participant_help": "Budget ÷ participants; — when no budget is set or nobody took part.",
+    "column.cost_per_participant_help": "Budget ÷ participants; — when no budget is set, nobody took part, or a member filter is on (the budget pays for the whole campaign).",
     "column.no_answers": "— when there are no such answers.",
     "column.growth_rate_help": "New members ÷ members who joined before the period began; — when nobody had.",
     "column.last_active_help": "— when not active in the last 90 days.",

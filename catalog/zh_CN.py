@@ -596,7 +596,7 @@ MESSAGES: dict[str, str] = {
     "stage.took_part": "已参与",
     "column.attendance_rate_help": "已到场 ÷ 已报名；无人报名时为 —。",
     "column.budget_help": "未设置预算时为 —。",
-    "column.cost_per_participant_help": "预算 ÷ 参与者；未设置预算或无人参与时为 —。",
+    "column.cost_per_participant_help": "预算 ÷ 参与者；未设置预算、无人参与，或筛选了成员时为 —（预算是整个活动的）。",
     "column.no_answers": "没有此类回答时为 —。",
     "column.growth_rate_help": "新成员 ÷ 本期开始前已加入的成员；此前无人加入时为 —。",
     "column.last_active_help": "最近 90 天未活跃时为 —。",

@@ -596,7 +596,7 @@ MESSAGES: dict[str, str] = {
     "stage.took_part": "已參與",
     "column.attendance_rate_help": "已出席 ÷ 已報名；無人報名時為 —。",
     "column.budget_help": "未設定預算時為 —。",
-    "column.cost_per_participant_help": "預算 ÷ 參與者；未設定預算或無人參與時為 —。",
+    "column.cost_per_participant_help": "預算 ÷ 參與者；未設定預算、無人參與，或篩選了成員時為 —（預算是整個活動的）。",
     "column.no_answers": "沒有此類回答時為 —。",
     "column.growth_rate_help": "新成員 ÷ 本期開始前已加入的成員；此前無人加入時為 —。",
     "column.last_active_help": "最近 90 天未活躍時為 —。",

@@ -914,8 +914,9 @@ def results_table(*, warehouse: Runner, filters: Filters, results: Results | Non
     table["lift_from"] = [  # said where the lift is blank because its days are still running
         lift_known_from(start, filters) if waits else None for start, waits in zip(starts, pending, strict=True)
     ]
-    table["cost_per_participant"] = [
-        None if pd.isna(b) else ratio(b, p) for b, p in zip(table["budget"], table["participants"], strict=True)
+    table["cost_per_participant"] = [  # none under a member filter: the budget is the whole campaign's
+        None if pd.isna(b) or filters.selects_members else ratio(b, p)
+        for b, p in zip(table["budget"], table["participants"], strict=True)
     ]
     return table
 

@@ -110,7 +110,9 @@ def test_campaign_table_follows_member_filters(warehouse, app_store):
         0,
     ]
     assert row["lift"] == pytest.approx(0.0)
-    assert (row["nps"], row["csat"], row["cost_per_participant"]) == (100.0, 1.0, 300.0)
+    assert (row["nps"], row["csat"]) == (100.0, 1.0)
+    # The budget (300) pays for both participants, not for alice alone: no cost per participant.
+    assert (row["budget"], row["cost_per_participant"]) == (300.0, None)
 
 
 CHOICES = [
