@@ -62,10 +62,10 @@ def test_a_draft_from_a_template_is_edited_saved_and_published(builder_env):
     assert not at.exception
     assert ":red[:material/error: is empty\\; write the option or remove it]" in captions(at)
     assert next(button for button in at.button if button.label == "Publish").disabled  # not before it is fixed
-    generation = 2
-    text_input(at, f"g{generation}_questions_choice_text_en").set_value("Which talk was best?")
-    text_input(at, f"g{generation}_questions_choice_options_0_en").set_value("Keynote")
-    text_input(at, f"g{generation}_questions_choice_options_1_en").set_value("Panel")
+    added = "g2_q_0_4"  # the shape's second generation, page 1's fifth question (after the template's four)
+    text_input(at, f"{added}_text_en").set_value("Which talk was best?")
+    text_input(at, f"{added}_options_0_en").set_value("Keynote")
+    text_input(at, f"{added}_options_1_en").set_value("Panel")
     at.run()
     assert not at.exception
     assert ":red[:material/error: is empty\\; write the option or remove it]" not in captions(at)
@@ -103,6 +103,28 @@ def test_a_save_after_another_managers_save_is_refused_and_the_edits_stay(builde
     assert any(message.startswith(said) for message in texts(at, "error")), texts(at, "error")
     assert text_input(at, "g1_title_en").value == "Quick poll, mine"  # still on screen
     assert drafts.load_draft(builder_env, draft.id).definition["title"] == "Theirs"
+
+
+def test_a_question_given_another_ones_id_is_flagged_and_nothing_typed_is_lost(builder_env):
+    draft = drafts.edit_survey(builder_env, "quick", actor="ana@example.org", now=NOW)
+    at = builder(AppTest.from_file(APP, default_timeout=60), draft=str(draft.id))
+    text_input(at, "g1_q_1_1_text_en").set_value("Would you come again?")
+    text_input(at, "g1_q_1_1_id").set_value("why")  # page 2's second question, given its first one's id
+    at.run()
+    assert not at.exception
+    assert ":red[:material/error: \\'why\\' appears more than once\\; give each question its own id]" in captions(at)
+    assert text_input(at, "g1_q_1_0_text_en").value == "Why?"  # each question keeps its own text
+    assert text_input(at, "g1_q_1_1_text_en").value == "Would you come again?"
+    text_input(at, "g1_q_1_1_id").set_value("again")
+    at.run()
+    assert not at.exception
+    assert not any("appears more than once" in caption for caption in captions(at))
+    at = press(at, "Save draft")
+    questions = drafts.load_draft(builder_env, draft.id).definition["pages"][1]["questions"]
+    assert [(q["id"], q["text"]) for q in questions] == [
+        ("why", {"en": "Why?"}),
+        ("again", {"en": "Would you come again?"}),
+    ]
 
 
 def test_logic_is_picked_from_earlier_questions_and_their_answers(builder_env):

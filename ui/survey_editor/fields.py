@@ -71,10 +71,19 @@ def language_name(code: str) -> str:
 
 
 def texts(
-    fields: Fields, label: str, text: dict[str, str], path: FieldPath, *, required: bool = False, area: bool = False
+    fields: Fields,
+    label: str,
+    text: dict[str, str],
+    path: FieldPath,
+    *,
+    required: bool = False,
+    area: bool = False,
+    keyed: FieldPath | None = None,
 ) -> None:
     """One text in each of the survey's languages, side by side; a translation still missing is
-    flagged (the first language's is a problem of its own when the text is required)."""
+    flagged (the first language's is a problem of its own when the text is required). Problems are
+    found by `path`; the widgets are keyed by `keyed` where given (a question's place, which two
+    questions given one id do not share)."""
     st.markdown(f"**{label}**" + (" :red[*]" if required else ""))
     languages = fields.languages
     written = any(str(words).strip() for words in text.values())
@@ -83,7 +92,7 @@ def texts(
         name = language_name(code)
         if (required or written) and not str(text.get(code, "")).strip():
             name += " :orange[· " + t("builder.missing") + "]"
-        key = fields.key(*path, code)
+        key = fields.key(*(keyed or path), code)
         st.session_state.setdefault(key, text.get(code, ""))
         text[code] = column.text_area(name, key=key, height=68) if area else column.text_input(name, key=key)
     fields.beside(path)
@@ -222,7 +231,8 @@ def _question(fields: Fields, page_index: int, questions: list[dict[str, Any]], 
     question = questions[index]
     question_id = str(question.get("id", ""))
     kind = question.get("type") if question.get("type") in TYPES else "short_text"
-    place: FieldPath = ("questions", question_id)
+    place: FieldPath = ("questions", question_id)  # where its problems are found
+    widgets: FieldPath = ("q", page_index, index)  # its widgets' keys: two questions may share an id while typing
     language = current_language()
     words = text_in(question.get("text") or {}, language) or t("builder.untitled")
     flagged = any(
@@ -256,19 +266,38 @@ def _question(fields: Fields, page_index: int, questions: list[dict[str, Any]], 
         fields.beside((*place, "id"))
         fields.beside(("pages", page_index, "questions", index, "id"))
         fields.beside((*place, "type"))
-        texts(fields, t("builder.question_text"), question.setdefault("text", {}), (*place, "text"), required=True)
-        texts(fields, t("builder.help"), question.setdefault("help", {}), (*place, "help"))
+        texts(
+            fields,
+            t("builder.question_text"),
+            question.setdefault("text", {}),
+            (*place, "text"),
+            keyed=(*widgets, "text"),
+            required=True,
+        )
+        texts(fields, t("builder.help"), question.setdefault("help", {}), (*place, "help"), keyed=(*widgets, "help"))
         if TYPES[kind].takes_options:
-            _items(fields, question, "options", place, label=t("builder.options"), prefix="o")
+            _items(fields, question, "options", place, widgets, label=t("builder.options"), prefix="o")
             key = fields.key("q", page_index, index, "other")
             st.session_state.setdefault(key, bool(question.get("other", False)))
             question["other"] = st.toggle(t("builder.other"), key=key, help=t("builder.other_help"))
             fields.beside((*place, "other"))
         if TYPES[kind].grid:
-            _items(fields, question, "rows", place, label=t("builder.rows"), prefix="r")
+            _items(fields, question, "rows", place, widgets, label=t("builder.rows"), prefix="r")
         if TYPES[kind].ranked:
-            texts(fields, t("builder.min_label"), question.setdefault("min_label", {}), (*place, "min_label"))
-            texts(fields, t("builder.max_label"), question.setdefault("max_label", {}), (*place, "max_label"))
+            texts(
+                fields,
+                t("builder.min_label"),
+                question.setdefault("min_label", {}),
+                (*place, "min_label"),
+                keyed=(*widgets, "min_label"),
+            )
+            texts(
+                fields,
+                t("builder.max_label"),
+                question.setdefault("max_label", {}),
+                (*place, "max_label"),
+                keyed=(*widgets, "max_label"),
+            )
         _logic(fields, question, place, page_index, index)
         fields.beside(place, under=True)
         fields.beside(("pages", page_index, "questions", index), under=True)
@@ -294,9 +323,19 @@ def _retype(question: dict[str, Any], kind: str, languages: list[str]) -> None:
         question.pop("max_length", None)
 
 
-def _items(fields: Fields, question: dict[str, Any], name: str, place: FieldPath, *, label: str, prefix: str) -> None:
+def _items(
+    fields: Fields,
+    question: dict[str, Any],
+    name: str,
+    place: FieldPath,
+    widgets: FieldPath,
+    *,
+    label: str,
+    prefix: str,
+) -> None:
     """A choice's options or a grid's statements: each label in every language, its id, remove;
-    and a button that adds one."""
+    and a button that adds one. Problems are found by the question's `place`, widgets keyed by its
+    `widgets` path."""
     items: list[dict[str, Any]] = question.setdefault(name, [])
     st.markdown(f"**{label}**")
     languages = fields.languages
@@ -304,13 +343,13 @@ def _items(fields: Fields, question: dict[str, Any], name: str, place: FieldPath
         columns = st.columns([*([3] * len(languages)), 2, 1], vertical_alignment="bottom")
         label_text_ = item.setdefault("label", {})
         for code, column in zip(languages, columns, strict=False):
-            key = fields.key(*place, name, n, code)
+            key = fields.key(*widgets, name, n, code)
             st.session_state.setdefault(key, label_text_.get(code, ""))
             caption = language_name(code)
             if not str(label_text_.get(code, "")).strip():
                 caption += " :orange[· " + t("builder.missing") + "]"
             label_text_[code] = column.text_input(caption, key=key, label_visibility=_shown(n, label_text_, code))
-        key = fields.key(*place, name, n, "id")
+        key = fields.key(*widgets, name, n, "id")
         st.session_state.setdefault(key, str(item.get("id", "")))
         item["id"] = (
             columns[-2].text_input(
@@ -318,12 +357,12 @@ def _items(fields: Fields, question: dict[str, Any], name: str, place: FieldPath
             )
         ).strip()
         if columns[-1].button(
-            "", icon=":material/close:", key=fields.key(*place, name, n, "remove"), help=t("builder.option_remove")
+            "", icon=":material/close:", key=fields.key(*widgets, name, n, "remove"), help=t("builder.option_remove")
         ):
             fields.act(lambda n=n: items.pop(n))
         fields.beside((*place, name, n), under=True)
     fields.beside((*place, name))
-    if st.button(t("builder.add_option"), icon=":material/add:", key=fields.key(*place, name, "add")):
+    if st.button(t("builder.add_option"), icon=":material/add:", key=fields.key(*widgets, name, "add")):
         made = editing.new_option(items, languages=languages, prefix=prefix)
         fields.act(lambda: items.append(made))
 
