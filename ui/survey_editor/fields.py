@@ -266,15 +266,14 @@ def _question(fields: Fields, page_index: int, questions: list[dict[str, Any]], 
         fields.beside((*place, "id"))
         fields.beside(("pages", page_index, "questions", index, "id"))
         fields.beside((*place, "type"))
-        texts(
-            fields,
-            t("builder.question_text"),
-            question.setdefault("text", {}),
-            (*place, "text"),
-            keyed=(*widgets, "text"),
-            required=True,
-        )
-        texts(fields, t("builder.help"), question.setdefault("help", {}), (*place, "help"), keyed=(*widgets, "help"))
+
+        def own_texts(name: str, label: str, *, required: bool = False) -> None:
+            """One of the question's texts: its problems found by its id, its widgets by its place."""
+            text = question.setdefault(name, {})
+            texts(fields, label, text, (*place, name), keyed=(*widgets, name), required=required)
+
+        own_texts("text", t("builder.question_text"), required=True)
+        own_texts("help", t("builder.help"))
         if TYPES[kind].takes_options:
             _items(fields, question, "options", place, widgets, label=t("builder.options"), prefix="o")
             key = fields.key("q", page_index, index, "other")
@@ -284,20 +283,8 @@ def _question(fields: Fields, page_index: int, questions: list[dict[str, Any]], 
         if TYPES[kind].grid:
             _items(fields, question, "rows", place, widgets, label=t("builder.rows"), prefix="r")
         if TYPES[kind].ranked:
-            texts(
-                fields,
-                t("builder.min_label"),
-                question.setdefault("min_label", {}),
-                (*place, "min_label"),
-                keyed=(*widgets, "min_label"),
-            )
-            texts(
-                fields,
-                t("builder.max_label"),
-                question.setdefault("max_label", {}),
-                (*place, "max_label"),
-                keyed=(*widgets, "max_label"),
-            )
+            own_texts("min_label", t("builder.min_label"))
+            own_texts("max_label", t("builder.max_label"))
         _logic(fields, question, place, page_index, index)
         fields.beside(place, under=True)
         fields.beside(("pages", page_index, "questions", index), under=True)
