@@ -86,6 +86,12 @@ class Draft:
     updated_at: datetime
 
 
+def blank_languages(language: str) -> tuple[str, ...]:
+    """A blank survey's languages for a manager working in `language`: theirs first, then English
+    (English and Simplified Chinese for an English reader)."""
+    return ("en", "zh-CN") if language == "en" else (language, "en")
+
+
 def blank_definition(slug: str, *, languages: tuple[str, ...] = ("en", "zh-CN")) -> dict[str, Any]:
     """A new survey: one page with one NPS question, in the given languages (texts left to write)."""
     empty = dict.fromkeys(languages, "")

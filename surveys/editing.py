@@ -207,20 +207,46 @@ def missing(text: Any, languages: list[str]) -> list[str]:
     return [code for code in languages if not str(words.get(code, "")).strip()]
 
 
-def missing_translations(definition: dict[str, Any]) -> int:
-    """How many texts lack a language other than the first (the first's are problems of their own)."""
-    languages = languages_of(definition)[1:]
-    count = 0
+def _texts(definition: dict[str, Any]) -> list[Any]:
+    """Every text of a definition in the editor's shape: the survey's, each page's title, each
+    question's, its options' and grid rows' labels."""
     texts: list[Any] = [definition.get(name) for name in SURVEY_TEXTS if name in definition]
     for page in definition.get("pages", []):
         texts.append(page.get("title"))
         for question in page.get("questions", []):
             texts.extend(question.get(name) for name in QUESTION_TEXTS if name in question)
             texts.extend(item.get("label") for item in [*question.get("options", []), *question.get("rows", [])])
-    for text in texts:
-        if isinstance(text, dict) and any(str(v).strip() for v in text.values()):
-            count += len(missing(text, languages))
-    return count
+    return texts
+
+
+def missing_translations(definition: dict[str, Any]) -> int:
+    """How many texts lack a language other than the first (the first's are problems of their own)."""
+    languages = languages_of(definition)[1:]
+    return sum(
+        len(missing(text, languages))
+        for text in _texts(definition)
+        if isinstance(text, dict) and any(str(v).strip() for v in text.values())
+    )
+
+
+def with_languages(definition: dict[str, Any], languages: list[str]) -> None:
+    """Give the definition (in the editor's shape) these languages, in place: the words of a
+    language taken out go with it, since no field shows them any more and publishing would refuse
+    them."""
+    definition["languages"] = list(languages)
+    for text in _texts(definition):
+        if isinstance(text, dict):
+            for code in [code for code in text if code not in languages]:
+                del text[code]
+
+
+def first_language(definition: dict[str, Any], language: str) -> dict[str, Any]:
+    """A new survey's definition with `language` (the manager's) its first where it has it: the
+    language its required texts are written in first, and members of another language read."""
+    languages = languages_of(definition)
+    if language in languages:
+        definition = {**definition, "languages": [language, *(code for code in languages if code != language)]}
+    return definition
 
 
 def preview_definition(definition: dict[str, Any], *, placeholder: str) -> dict[str, Any]:

@@ -127,6 +127,19 @@ def test_a_question_given_another_ones_id_is_flagged_and_nothing_typed_is_lost(b
     ]
 
 
+def test_a_template_made_chinese_only_publishes(builder_env):
+    template = drafts.duplicate(drafts.templates()["post-event-nps"], "meetup-zh")
+    draft = drafts.create_draft(builder_env, template, actor="ana@example.org", now=NOW)
+    at = builder(AppTest.from_file(APP, default_timeout=60), draft=str(draft.id))
+    at.multiselect(key=f"bld{draft.id}g1_languages").set_value(["zh-CN"]).run()
+    assert not at.exception
+    assert not any("not in the survey's languages" in caption for caption in captions(at))
+    at = press(at, "Publish")
+    assert not at.exception
+    stored = registry.load_survey(builder_env, "meetup-zh")
+    assert stored.survey.languages == ("zh-CN",) and stored.survey.title == {"zh-CN": "活动体验如何？"}
+
+
 def test_logic_is_picked_from_earlier_questions_and_their_answers(builder_env):
     draft = drafts.edit_survey(builder_env, "quick", actor="ana@example.org", now=NOW)
     at = builder(AppTest.from_file(APP, default_timeout=60), draft=str(draft.id))

@@ -111,6 +111,26 @@ def test_missing_translations_are_counted_and_older_zh_reads_as_zh_cn():
     assert editing.missing_translations(definition) == 3
 
 
+def test_a_language_taken_out_takes_its_words_from_every_text():
+    definition = editing.normalized(drafts.templates()["post-event-nps"])
+    editing.with_languages(definition, ["zh-CN"])
+    assert definition["languages"] == ["zh-CN"]
+    assert definition["title"] == {"zh-CN": "活动体验如何？"}
+    texts = editing._texts(definition)
+    assert texts and all(set(text) <= {"zh-CN"} for text in texts if isinstance(text, dict))
+    survey = parse_definition(editing.compact(definition), where="draft")  # publishable in Chinese alone
+    assert survey.languages == ("zh-CN",) and survey.questions[0].text == {"zh-CN": "你有多大可能向朋友推荐这场活动？"}
+
+
+def test_a_new_survey_starts_in_the_managers_language():
+    template = drafts.templates()["post-event-nps"]
+    assert editing.first_language(template, "zh-CN")["languages"] == ["zh-CN", "en"]
+    assert editing.first_language(template, "zh-TW")["languages"] == ["en", "zh-CN"]  # a language it lacks
+    assert template["languages"] == ["en", "zh-CN"]  # the template itself unchanged
+    assert drafts.blank_languages("zh-CN") == ("zh-CN", "en")
+    assert drafts.blank_languages("en") == ("en", "zh-CN")
+
+
 def test_a_half_written_draft_is_previewed_with_placeholders_but_not_published():
     blank = drafts.blank_definition("new")
     with pytest.raises(DefinitionError):

@@ -140,7 +140,12 @@ def _start(settings: Settings, store: AppStore) -> None:
             st.caption(":red[" + plain(t("survey.publish.slug_taken", slug=repr(slug))) + "]")
         ready = bool(slug) and bool(ID_PATTERN.match(slug)) and slug not in taken
         if st.button(t("builder.create_draft"), type="primary", icon=":material/edit_document:", disabled=not ready):
-            definition = drafts.duplicate(starting, slug) if starting else drafts.blank_definition(slug)
+            if starting is None:
+                definition = drafts.blank_definition(slug, languages=drafts.blank_languages(language))
+            elif source == "template":  # the manager's language first, where the template has it
+                definition = editing.first_language(drafts.duplicate(starting, slug), language)
+            else:  # a published survey's copy keeps its languages' order
+                definition = drafts.duplicate(starting, slug)
             with data_errors_stop_the_page():
                 made = drafts.create_draft(store, definition, actor=current_user(), now=clock.now())
             open_draft(made.id)
