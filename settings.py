@@ -24,6 +24,7 @@ from babel.numbers import is_currency
 import logs
 from catalog import LANGUAGES, language_of, translate
 from errors import PulseError, Quote, Said, either
+from surveys.public_url import DEFAULT as DEFAULT_PUBLIC_URL
 
 PROJECT_DIR = Path(__file__).resolve().parent
 SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
@@ -63,7 +64,7 @@ class Settings:
     timezone: str
     community_source: str
     surveys_dir: Path = PROJECT_DIR / "surveys"
-    public_url: str = "http://localhost:8501"  # where members open survey links
+    public_url: str = DEFAULT_PUBLIC_URL  # where members open survey links
     date_order: str = "month_first"  # how to read dates like 05/03/2024 when nothing else tells
     sheets: SheetsConfig | None = None  # community data from Google Sheets
     sheets_refresh_minutes: int = 15  # the app re-reads Sheets when the last sync is older
@@ -273,7 +274,7 @@ def load_settings(*, environ: dict[str, str] | None = None, secrets_file: Path =
         timezone=timezone,
         community_source=pick("community_source", "demo"),
         surveys_dir=Path(pick("surveys_dir", str(PROJECT_DIR / "surveys"))),
-        public_url=pick("public_url", "http://localhost:8501").rstrip("/"),
+        public_url=pick("public_url", DEFAULT_PUBLIC_URL).rstrip("/"),
         date_order=date_order,
         sheets=_sheets(secrets.get("sheets")),
         sheets_refresh_minutes=_whole_number(

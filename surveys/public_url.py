@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+DEFAULT = "http://localhost:8501"  # settings.public_url when nobody set it: `make run`'s address
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
@@ -41,3 +42,22 @@ def links_stay_on_this_computer(public_url: str, *, served_at: str | None) -> bo
     if not served_at:
         return False
     return is_loopback(public_url) and not is_loopback(served_at)
+
+
+def links_base(public_url: str, *, served_at: str | None, base_path: str = "") -> str:
+    """Where the links a page shows start (a share link, a survey's link and QR code, personal
+    links): `public_url`, except while it is left at DEFAULT and the app is open on this computer
+    (`served_at`, the address in the browser, loopback too). There the browser's own scheme, host
+    and port are, under the app's `base_path`: an app tried on another port than 8501 would
+    otherwise show links to nothing. Opened from elsewhere, links keep public_url and the Surveys
+    page says to set it (links_stay_on_this_computer): emails sent later know no browser."""
+    if public_url.rstrip("/") != DEFAULT or not served_at or not is_loopback(served_at):
+        return public_url
+    try:
+        parts = urlsplit(served_at.strip())
+    except ValueError:
+        return public_url
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return public_url
+    path = base_path.strip("/")
+    return f"{parts.scheme}://{parts.netloc}" + (f"/{path}" if path else "")

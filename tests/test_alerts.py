@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from alerts import rules_file
 from alerts.evaluation import evaluate_due, evaluations, messages
 from alerts.messages import change_text
+from alerts.messages import link as alert_link
 from alerts.readings import Reading, Sources, noise_reading, read
 from alerts.rules import AlertRefused, Definition, add_rule, check, delete_rule, get_rule, list_rules, snooze
 from delivery import outbox
@@ -478,3 +479,27 @@ def test_a_change_rule_in_points_says_the_change_its_kpis_tile_says(subject, val
         change=(value - previous) * (100 if subject == "active_rate" else 1),
     )
     assert change_text(rule, reading) == shown
+
+
+@pytest.mark.parametrize(
+    ("public_url", "expected"),
+    [
+        ("https://pulse.example.org", "https://pulse.example.org/overview?period=last_7_days&channel=forum"),
+        ("http://localhost:8501", ""),  # left at this computer's: no reader elsewhere could open it
+        ("http://127.0.0.1:8611", ""),
+    ],
+)
+def test_an_alerts_link_opens_its_view_unless_it_would_lead_to_this_computer(public_url, expected):
+    rule = check(
+        Definition(
+            name="r",
+            recipients=("x",),
+            kind="threshold",
+            subject="mau",
+            comparison="below",
+            threshold=7,
+            period="last_7_days",
+            channel="forum",
+        )
+    )
+    assert alert_link(rule, public_url) == expected

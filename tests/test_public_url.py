@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from surveys.public_url import address, is_loopback, links_stay_on_this_computer
+from surveys.public_url import address, is_loopback, links_base, links_stay_on_this_computer
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -61,6 +61,42 @@ def test_an_address_is_named_by_its_host_and_port(url, named):
 )
 def test_links_stay_on_this_computer_only_when_the_app_is_opened_elsewhere(public_url, served_at, warned):
     assert links_stay_on_this_computer(public_url, served_at=served_at) is warned
+
+
+@pytest.mark.parametrize(
+    ("public_url", "served_at", "base_path", "start"),
+    [
+        # Left unset and tried on this computer on another port: the browser's address.
+        ("http://localhost:8501", "http://127.0.0.1:8611/surveys?survey=quick", "", "http://127.0.0.1:8611"),
+        ("http://localhost:8501", "http://localhost:8502/", "pulse/", "http://localhost:8502/pulse"),
+        ("http://localhost:8501", "http://localhost:8501/surveys", "", "http://localhost:8501"),
+        # Opened from elsewhere: public_url stays, and the Surveys page says to set it.
+        ("http://localhost:8501", "https://pulse.example.org/surveys", "", "http://localhost:8501"),
+        # Set by an admin: always public_url, even opened on this computer.
+        ("https://pulse.example.org", "http://127.0.0.1:8611/surveys", "", "https://pulse.example.org"),
+        ("http://localhost:9000", "http://127.0.0.1:8611/", "", "http://localhost:9000"),
+        # No browser, or an address that is not a web page's.
+        ("http://localhost:8501", None, "", "http://localhost:8501"),
+        ("http://localhost:8501", "file:///tmp/x", "", "http://localhost:8501"),
+        ("http://localhost:8501", "http://[::1", "", "http://localhost:8501"),
+    ],
+)
+def test_links_start_where_the_browser_has_the_app_only_on_this_computer_while_unset(
+    public_url, served_at, base_path, start
+):
+    assert links_base(public_url, served_at=served_at, base_path=base_path) == start
+
+
+def test_a_surveys_link_tried_on_another_port_opens(configured, monkeypatch, tmp_path):
+    monkeypatch.delenv("PULSE_PUBLIC_URL", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.context = {"url": "http://127.0.0.1:8611/surveys"}
+    at.run()
+    at.switch_page("pages/surveys.py")
+    at.query_params.update({"survey": "quarterly-nps"})
+    at.run()
+    assert not at.exception
+    assert "http://127.0.0.1:8611/survey?s=quarterly-nps" in [code.value for code in at.code]
 
 
 def surveys_page(url: str) -> AppTest:

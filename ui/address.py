@@ -10,8 +10,17 @@ from typing import TypeVar
 import streamlit as st
 
 from ids import parse_id, parse_key
+from settings import Settings
+from surveys.public_url import links_base
 from ui.i18n import t
 from ui.session import shared_link
+
+
+def links_start(settings: Settings) -> str:
+    """Where the links this page shows start: settings.public_url, or on this computer while it is
+    left unset, the address the browser has the app at (surveys.public_url.links_base)."""
+    served_at = st.context.url
+    return links_base(settings.public_url, served_at=served_at, base_path=st.get_option("server.baseUrlPath") or "")
 
 
 def id_in_address(name: str) -> int | None:

@@ -20,6 +20,7 @@ from metrics.filters import DEFAULT_PRESET, DIMENSIONS, PRESETS, view_query
 from settings import Settings, SettingsError, signing_secret
 from store.database import StoreError
 from ui import data
+from ui.address import links_start
 from ui.filters import VIEW_KEY
 from ui.i18n import current_language, t
 from ui.outage import app_store_failed
@@ -82,7 +83,7 @@ def share_button(page: str, settings: Settings) -> None:
             app_store_failed()
             return
         st.caption(t("share.made", days=int(days)))
-        st.code(link_url(settings.public_url, page=page, token=token), language=None)
+        st.code(link_url(links_start(settings), page=page, token=token), language=None)
 
 
 def describe_view(query: dict[str, str]) -> str:

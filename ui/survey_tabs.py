@@ -18,6 +18,7 @@ from surveys import links, registry
 from surveys.definition import answer_labels
 from surveys.registry import StoredSurvey
 from ui import confirm, data, invitations, survey_editor, survey_views
+from ui.address import links_start
 from ui.filters import filter_bar, show_days
 from ui.i18n import current_language, listed, t
 from ui.page import data_errors_stop_the_page
@@ -78,7 +79,7 @@ def _no_responses_in(settings: Settings, slug: str, filters: Filters) -> None:
 def links_tab(settings: Settings, *, version: str, stored: StoredSurvey, choices: dict[str, list[str]]) -> None:
     """The public link and its QR code, and personal links made for a segment, level or campaign."""
     slug = stored.slug
-    public = links.survey_link(settings.public_url, slug)
+    public = links.survey_link(links_start(settings), slug)
     st.subheader(t("surveys.public_link"))
     st.code(public, language=None)
     qr = links.qr_png(public)
@@ -113,7 +114,7 @@ def links_tab(settings: Settings, *, version: str, stored: StoredSurvey, choices
                 slug=slug,
                 members=members,
                 audience=audience,
-                base_url=settings.public_url,
+                base_url=links_start(settings),
                 now=clock.now(),
                 aliases=data.load_aliases(settings, members["member_id"]),
             )
