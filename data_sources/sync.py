@@ -184,7 +184,7 @@ def run_sync(
         if path is not None:
             remove_abandoned_builds(path)
         imports.remove_abandoned_imports(settings)
-        guarded = replaces or _built_from(app_store) == _kind(source)
+        guarded = replaces or built_from(app_store) == _kind(source)
         run_id = _record_start(app_store, source)
         started = time.monotonic()
         log.info("Sync %s from %s started", run_id, source)
@@ -375,8 +375,9 @@ def _kind(source: str) -> str:
     return IMPORTS if source.startswith("import: ") else source
 
 
-def _built_from(app_store: AppStore) -> str | None:
-    """The source of the warehouse in use: that of the last run that succeeded."""
+def built_from(app_store: AppStore) -> str | None:
+    """The source of the warehouse in use: that of the last run that succeeded ("imports" for files
+    imported on the Data page), None before any."""
     runs = tables.sync_runs
     with app_store.read() as connection:
         source = connection.scalar(

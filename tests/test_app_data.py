@@ -125,13 +125,17 @@ def test_sync_now_rebuilds_from_the_source_shows_its_freshness_and_lists_the_run
     assert at.dataframe[0].proto.placeholder == "—"  # what an empty cell shows
 
 
-def test_uploading_members_alone_replaces_the_members_and_keeps_the_synced_activities(folder, configured):
+def synced_then_members_imported() -> AppTest:
+    """The Data page after a sync from the folder and an upload of members.csv (m1 and m3)."""
     at = open_data()
     at.button(key="data_sync").click().run()
-    # m2 leaves, m3 joins; the activities (a1, m1's) stay as the sync made them.
     newer = "member_id,name,joined_at\nm1,Ada,2025-01-05 10:00:00\nm3,Cy,2025-01-07 09:00:00\n"
     at.file_uploader(key="data_files").set_value([("members.csv", newer.encode(), "text/csv")]).run()
-    at.button(key="data_import").click().run()
+    return at.button(key="data_import").click().run()
+
+
+def test_uploading_members_alone_replaces_the_members_and_keeps_the_synced_activities(folder, configured):
+    at = synced_then_members_imported()  # m2 leaves, m3 joins; the activities (a1, m1's) stay as the sync made them
     assert not at.exception
     said = at.success[0].value.replace("\\", "")  # the file's name is shown as text
     assert said == "Imported members.csv. Members: 2 · Activities: 1 · Campaigns: 0 · Campaign members: 0."
@@ -141,6 +145,32 @@ def test_uploading_members_alone_replaces_the_members_and_keeps_the_synced_activ
         ["Files: members.csv", "Succeeded", 2, 1],
         [str(folder), "Succeeded", 2, 1],
     ]
+
+
+def test_a_sync_asks_before_it_replaces_imported_files_with_the_configured_source(folder, configured):
+    at = synced_then_members_imported()
+    # The tile says where the data in use came from, in the run of the import, and what a sync reads.
+    assert at.metric[0].value == "Imported files"
+    assert any(
+        f"The configured source is {folder}: a sync reads it and replaces this data." == caption.value.replace("\\", "")
+        for caption in at.caption
+    )
+    at.button(key="data_sync").click().run()  # asks, and syncs nothing yet
+    assert not at.exception
+    [question] = [w.value for w in at.warning if "The data shown now comes from" in w.value]
+    assert question.replace("\\", "").startswith(
+        f"The data shown now comes from Imported files. A sync reads {folder}, the configured source,"
+    )
+    assert members_in(configured) == ["m1", "m3"]
+    at.button(key="data_sync_source_cancel").click().run()
+    assert not [w for w in at.warning if "The data shown now comes from" in w.value]
+    assert members_in(configured) == ["m1", "m3"]
+    at.button(key="data_sync_full").click().run()  # Rebuild everything asks too; confirmed, it rebuilds
+    at.button(key="data_sync_source_confirm").click().run()
+    assert not at.exception
+    assert members_in(configured) == ["m1", "m2"]
+    assert at.metric[0].value == str(folder)
+    assert at.dataframe[0].value[["source", "mode"]].values.tolist()[0] == [str(folder), "Rebuilt"]
 
 
 def test_a_failed_run_reads_a_dash_where_it_has_no_figures(folder, configured):

@@ -16,7 +16,7 @@ import streamlit as st
 import clock
 from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
 from data_sources.files import read_export
-from data_sources.sync import SyncResult, import_files, last_good_sync, parsing, sync
+from data_sources.sync import SyncResult, built_from, import_files, last_good_sync, parsing, sync
 from data_sources.validate import TABLES, RawTable
 from errors import lines_in
 from feedback.messages import take_messages
@@ -29,7 +29,7 @@ from surveys import registry
 from surveys.definition import Survey
 from surveys.forms_import import import_responses, language_note, read_responses, undo_forms_import
 from surveys.write_back import pending
-from ui import background, data
+from ui import background, confirm, data
 from ui.data_views import (
     batch_columns,
     batches_view,
@@ -108,13 +108,18 @@ def in_place_source(settings: Settings, source: DeltaGenerator, fresh: DeltaGene
 
 
 def built_source(settings: Settings, store: AppStore, source: DeltaGenerator, fresh: DeltaGenerator) -> None:
-    """A warehouse this app builds: its source, a sync and file imports, then how fresh it is (drawn
-    after them, so it shows the data a sync or an import has just made)."""
-    source.metric(t("data.source"), source_name(settings.community_source))
-    sync_buttons(settings, store)
+    """A warehouse this app builds: a sync and file imports, then where the data in use came from
+    and how fresh it is (drawn after them, so they show the data a sync or an import has just made)."""
+    built_before = built_from(store)
+    replaced = built_before not in (None, "demo", settings.community_source)  # the demo is no loss
+    sync_buttons(settings, store, replacing=built_before if replaced else None)
     st.subheader(t("data.import"))
     st.caption(t("data.import_help"))
     file_import(settings, store)
+    in_use = built_from(store) or settings.community_source
+    source.metric(t("data.source"), source_name(in_use))
+    if in_use != settings.community_source:  # a sync would replace what is shown
+        source.caption(t("data.source_configured", source=source_name(settings.community_source)))
     built = last_good_sync(store)
     value, age = freshness(built, now=clock.now())
     fresh.metric(t("data.built"), value, age, delta_color="off", delta_arrow="off")
@@ -123,14 +128,30 @@ def built_source(settings: Settings, store: AppStore, source: DeltaGenerator, fr
         fresh.caption(t("data.next_refresh", minutes=settings.sheets_refresh_minutes, due=moment(due)))
 
 
-def sync_buttons(settings: Settings, store: AppStore) -> None:
-    """Sync now, or rebuild in full; a sync that would shrink a table asks first."""
+def sync_buttons(settings: Settings, store: AppStore, *, replacing: str | None) -> None:
+    """Sync now, or rebuild in full; a sync that would shrink a table asks first, and so does one
+    from the configured source while the data in use came from another (`replacing`: files imported
+    on this page, say, which a sync from the demo would replace whole, the shrink check aside)."""
     question = st.empty()  # the boxes, gone once the sync went through
     with question.container():
         allowed = confirmed_shrinks("sync")
+        asked = confirm.confirmed(
+            "data_sync_source",
+            t(
+                "data.sync_replaces",
+                built=source_name(replacing or ""),
+                source=source_name(settings.community_source),
+            ),
+            confirm=t("data.sync_replace", source=source_name(settings.community_source)),
+        )
     with st.container(horizontal=True):
         quick = st.button(t("data.sync"), help=t("data.sync_help"), type="primary", key="data_sync")
         full = st.button(t("data.sync_full"), help=t("data.sync_full_help"), key="data_sync_full")
+    if replacing is not None and (quick or full):
+        confirm.ask("data_sync_source", "full" if full else "quick")
+        st.rerun()
+    if asked is not None:
+        quick, full = asked == "quick", asked == "full"
     if not (quick or full):
         return
     remember_refusal("sync", [])  # this run's outcome replaces the last refusal
