@@ -1101,6 +1101,7 @@ MESSAGES: dict[str, str] = {
     "feedback.import.text_empty": "{file}: row {row}, column text: empty.",
     "feedback.import.text_long": "{file}: row {row}, column text: longer than {limit:,} characters.",
     "feedback.import.bad_score": "{file}: row {row}, column score: {cell} is not a number from 0 to 10.",
+    "feedback.import.unknown_members": "{file}: {count} rows name a member id the community data does not know ({ids}): their items are in the inbox, and left out of the figures until a sync brings those members.",
     "feedback.import.unknown_email": "{file}: row {row}, column email: no member has this address; kept without a member.",
     "error.store.migrate": "Could not create or upgrade the app database at {url}: {reason}. Check PULSE_APP_DB_URL and that the database server is running.",
     "error.store.write": "The app database did not answer ({reason}); nothing was changed. Try again in a moment, or check PULSE_APP_DB_URL.",

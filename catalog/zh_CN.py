@@ -1066,6 +1066,7 @@ MESSAGES: dict[str, str] = {
     "feedback.import.text_empty": "{file}：第 {row} 行，text 列：为空。",
     "feedback.import.text_long": "{file}：第 {row} 行，text 列：超过 {limit:,} 个字符。",
     "feedback.import.bad_score": "{file}：第 {row} 行，score 列：{cell} 不是 0 到 10 之间的数字。",
+    "feedback.import.unknown_members": "{file}：{count} 行的成员 ID 不在社群数据中（{ids}）：这些反馈已进入收件箱，但在同步带来这些成员之前不计入各项数字。",
     "feedback.import.unknown_email": "{file}：第 {row} 行，email 列：没有成员使用这个地址；已导入，但不关联成员。",
     "error.store.migrate": "无法在 {url} 创建或升级应用数据库：{reason}。请检查 PULSE_APP_DB_URL，并确认数据库服务器正在运行。",
     "error.store.write": "应用数据库没有响应（{reason}）；没有做任何更改。请稍后重试，或检查 PULSE_APP_DB_URL。",

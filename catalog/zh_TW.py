@@ -1066,6 +1066,7 @@ MESSAGES: dict[str, str] = {
     "feedback.import.text_empty": "{file}：第 {row} 列，text 欄：空白。",
     "feedback.import.text_long": "{file}：第 {row} 列，text 欄：超過 {limit:,} 個字元。",
     "feedback.import.bad_score": "{file}：第 {row} 列，score 欄：{cell} 不是 0 到 10 之間的數字。",
+    "feedback.import.unknown_members": "{file}：{count} 列的成員 ID 不在社群資料中（{ids}）：這些回饋已進入收件匣，但在同步帶來這些成員之前不計入各項數字。",
     "feedback.import.unknown_email": "{file}：第 {row} 列，email 欄：沒有成員使用這個地址；已匯入，但不關聯成員。",
     "error.store.migrate": "無法在 {url} 建立或升級應用程式資料庫：{reason}。請檢查 PULSE_APP_DB_URL，並確認資料庫伺服器正在執行。",
     "error.store.write": "應用程式資料庫沒有回應（{reason}）；沒有做任何變更。請稍後再試一次，或檢查 PULSE_APP_DB_URL。",

@@ -32,6 +32,7 @@ from engines import Runner
 from errors import Lines, Listed, PulseError, Said
 from feedback.exports import Preset, detect, folded, other_words, question_of
 from feedback.intake import MAX_TEXT, NewFeedback, add_feedback, import_key, remove_feedback
+from metrics.scope import id_attributes
 from store import tables
 from store.batches import finish_batch, new_batch, undo_batch
 from store.database import AppStore
@@ -39,6 +40,7 @@ from store.database import AppStore
 REQUIRED = ("created_at", "text")
 KNOWN = ("created_at", "text", "member_id", "email", "source", "score")
 MAX_PROBLEMS = 20
+UNKNOWN_SHOWN = 5  # member ids a warning names before "…"
 KIND = "feedback"  # import_batches.kind
 log = logging.getLogger(__name__)
 
@@ -433,6 +435,7 @@ def import_feedback(
             else:
                 warnings.append(Said("feedback.import.unknown_email", file=name, row=number))
         items.append(item)
+    warnings.extend(_unknown_members(name, rows, warehouse))
     with store.begin() as connection:
         batch = new_batch(connection, kind=KIND, target="inbox", file=name, actor=actor, now=now)
         added = add_feedback(connection, [replace(item, import_batch=batch) for item in items], actor=actor, now=now)
@@ -459,6 +462,22 @@ def import_feedback(
         preset=table.preset.name if table.preset else None,
         columns=parsed.columns,
     )
+
+
+def _unknown_members(name: str, rows: list[tuple[int, NewFeedback, str]], warehouse: Runner) -> list[str]:
+    """A warning naming the rows whose member id the community data does not know: their items go
+    to the inbox, and every figure leaves them out (metrics.scope.in_scope) until a sync brings
+    those members, so the inbox's count and the figures' differ meanwhile."""
+    given = [(number, item.member_id) for number, item, _ in rows if item.member_id is not None]
+    if not given:
+        return []
+    known = id_attributes(sorted({member_id for _, member_id in given}), warehouse=warehouse)
+    unknown = [(number, member_id) for number, member_id in given if known.get(member_id) is None]
+    if not unknown:
+        return []
+    shown = list(dict.fromkeys(member_id for _, member_id in unknown))
+    ids = Listed(shown[:UNKNOWN_SHOWN] + (["…"] if len(shown) > UNKNOWN_SHOWN else []))
+    return [Said("feedback.import.unknown_members", file=name, count=len(unknown), ids=ids)]
 
 
 def undo_feedback_import(store: AppStore, batch: int, *, now: datetime) -> int:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from errors import in_language
 from feedback import importer, intake, workflow
 from feedback.importer import ImportFailed, import_feedback, undo_feedback_import
 from feedback.intake import KEY_BATCH, NewFeedback, add_feedback, enrichment, record, remove_feedback
@@ -399,3 +400,17 @@ def test_cli_rescores_stored_feedback(configured, capsys):
     assert first.startswith("Rescored feedback: ") and first.endswith(" items changed.\n")
     assert cli.main(["feedback", "rescore"]) == 0
     assert capsys.readouterr().out == "Rescored feedback: 0 items changed.\n"
+
+
+def test_items_of_member_ids_the_community_data_does_not_know_are_kept_and_named(store, duckdb_warehouse):
+    rows = ["2026-11-20,Hi,bob", "2026-11-21,Hello,m99999", "2026-11-22,Again,m99999", "2026-11-23,Hey,zz"]
+    csv = "created_at,text,member_id\n" + "\n".join(rows) + "\n"
+    result = do_import(store, duckdb_warehouse, "notes.csv", csv.encode())
+    assert result.added == 4
+    assert result.warnings == [
+        "notes.csv: 3 rows name a member id the community data does not know (m99999, zz): their items are in "
+        "the inbox, and left out of the figures until a sync brings those members."
+    ]
+    chinese = in_language(result.warnings[0], "zh-CN")
+    assert chinese.startswith("notes.csv：3 行的成员 ID 不在社群数据中（m99999、zz）")
+    assert stored(store)["member_id"].tolist() == ["bob", "m99999", "m99999", "zz"]
