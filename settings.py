@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import ipaddress
 import logging
 import os
 import secrets
@@ -24,7 +25,6 @@ from babel.numbers import is_currency
 import logs
 from catalog import LANGUAGES, language_of, translate
 from errors import PulseError, Quote, Said, either
-from surveys.public_url import DEFAULT as DEFAULT_PUBLIC_URL
 
 PROJECT_DIR = Path(__file__).resolve().parent
 SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
@@ -41,6 +41,27 @@ class SettingsError(PulseError):
 
     def text(self, language: str, *, quote: Quote | None = None) -> str:
         return translate("error.settings", language, error=super().text(language, quote=quote))
+
+
+DEFAULT_PUBLIC_URL = "http://localhost:8501"  # public_url when nobody set it: `make run`'s address
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def is_loopback(url: str) -> bool:
+    """Whether the URL's host is this computer: localhost (and *.localhost), 127.0.0.0/8, ::1, or
+    0.0.0.0, which a browser on the server's own machine opens as itself. A public_url that is one
+    reaches no reader elsewhere: links built on it are left out of messages (digests, alerts)."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    except ValueError:  # a malformed address (an unclosed IPv6 bracket) reaches no one in particular
+        return False
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from catalog.spoken import current_language, speaking, t
 from delivery.message import Figure, Message
 from metrics.kpi import Kpi
 from metrics.kpis import OVERVIEW
-from surveys.public_url import is_loopback
+from settings import is_loopback
 from visuals.formats import format_change, format_value
 
 FIRED, RECOVERED = "fired", "recovered"

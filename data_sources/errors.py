@@ -71,13 +71,24 @@ class InvalidData(DataSourceError):
         super().__init__(self.text("en"))
 
     def said(self) -> str:
+        """The first SHOWN problems, then how many more (a hidden line that counts a column's rows
+        past its first ones, data_sources.validate.more_rows, counts as those rows)."""
         lines = [problem.said() for problem in self.problems[: self.SHOWN]]
-        if len(self.problems) > self.SHOWN:
-            lines.append(Said("error.more_problems", count=len(self.problems) - self.SHOWN))
+        hidden = sum(_rows_of(problem) for problem in self.problems[self.SHOWN :])
+        if hidden:
+            lines.append(Said("error.more_problems", count=hidden))
         return Lines(lines)
 
     def text(self, language: str, *, quote: Quote | None = None) -> str:
         return in_language(self.said(), language, quote=quote)
+
+
+def _rows_of(problem: Problem) -> int:
+    """How many problems a line stands for: a column's "N more rows" line (validate.MORE) N, else one."""
+    message = problem.message
+    if isinstance(message, Said) and message.key.startswith("error.cell.more_"):
+        return int(message.values["count"])
+    return 1
 
 
 @dataclass(frozen=True)

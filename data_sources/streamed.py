@@ -32,6 +32,9 @@ import sqlalchemy as sa
 
 from data_sources.errors import InvalidData, Problem
 from data_sources.validate import (
+    MORE,
+    MORE_BAD,
+    MORE_EMPTY,
     TABLES,
     Parsing,
     raw_table,
@@ -40,6 +43,7 @@ from data_sources.validate import (
     undecided_dates,
     validate_table,
 )
+from errors import Said
 
 STREAMED_BYTES = 64 << 20  # a smaller file is read whole: one parse is quicker, its text small
 BLOCK = 16 << 20  # bytes of rows per block: about 200,000 activities, 60 MB of cells at most (set before a read)
@@ -109,6 +113,7 @@ def _read_blocks(
     keys: list[pd.DataFrame] = []  # once a block has a problem, the ids alone: repeated ones are said too
     problems: list[Problem] = []
     shown: Counter[tuple[str | None, bool]] = Counter()  # as many per column and kind as a whole read lists
+    more: Counter[tuple[str | None, str]] = Counter()  # the rows past them, by column and kind (validate.MORE)
     warnings: list[str] = []
     first_row = 2
     with closing(_read_ahead(reader)) as batches:  # closed (its thread ended) on every way out
@@ -120,10 +125,17 @@ def _read_blocks(
             numbers = raw.frame.index.to_numpy() + raw.first_row
             typed, found, said = validate_table(raw, parsing=parsing, consume=True, keys=False)
             for problem in found:
-                kind = (problem.column, getattr(problem.message, "key", None) == REQUIRED)
+                said_as = problem.message
+                message = said_as.key if isinstance(said_as, Said) else None
+                if isinstance(said_as, Said) and message in MORE:  # this block's rows past its first: said at the end
+                    more[(problem.column, said_as.key)] += int(said_as.values["count"])
+                    continue
+                kind = (problem.column, message == REQUIRED)
                 shown[kind] += 1
                 if shown[kind] <= InvalidData.SHOWN:
                     problems.append(problem)
+                else:
+                    more[(problem.column, MORE_EMPTY if message == REQUIRED else MORE_BAD)] += 1
             warnings.extend(warning for warning in said if warning not in warnings)
             if problems and not blocks.refused:  # the table is refused: of its rows, the ids are of use
                 earlier = blocks.frame(columns=key)
@@ -131,6 +143,8 @@ def _read_blocks(
             blocks.add(typed[key] if problems else typed, numbers)
     if not blocks.numbers:  # no rows at all: the whole read of a file so small says so
         return None
+    for (column, message), count in more.items():
+        problems.append(Problem(path.name, None, column, Said(message, count=count)))
     problems.sort(key=lambda problem: _listed(problem, name=name))  # column by column, as validate_table
     if problems:
         problems.extend(_repeated(_whole([*keys, *blocks.rows]), blocks.numbers, key=key, file=path.name))
@@ -219,7 +233,7 @@ def _listed(problem: Problem, *, name: str) -> tuple[int, bool]:
     """Where validate_table lists a cell's problem: by column, its bad cells before its missing ones."""
     columns = list(TABLES[name].columns.keys())
     position = columns.index(problem.column) if problem.column in columns else len(columns)
-    return position, getattr(problem.message, "key", None) == REQUIRED
+    return position, getattr(problem.message, "key", None) in (REQUIRED, MORE_EMPTY)
 
 
 def _repeated(

@@ -306,10 +306,13 @@ def validate_table(
             cell = raw.frame[column.name].iloc[position]
             said = hint if isinstance(hint, str) else hint.iloc[position]
             problems.append(Problem(raw.file, int(rows[position]), column.name, Said(said, cell=repr(cell))))
+        problems.extend(more_rows(raw.file, column.name, MORE_BAD, int(bad.sum())))
         missing = values.isna() if type(column.type) is not sa.Boolean else pd.Series(False, index=values.index)
         if required(column):
-            for position in (missing & ~bad)[missing & ~bad].index[: InvalidData.SHOWN]:
+            empty = missing & ~bad
+            for position in empty[empty].index[: InvalidData.SHOWN]:
                 problems.append(Problem(raw.file, int(rows[position]), column.name, Said("error.cell.required")))
+            problems.extend(more_rows(raw.file, column.name, MORE_EMPTY, int(empty.sum())))
         typed[column.name] = values
         if consume and column.name not in kept_text:
             del raw.frame[column.name]
@@ -325,13 +328,25 @@ def validate_table(
 def repeated_ids(frame: pd.DataFrame, key: list[str], *, file: str, row: Callable[[int], int]) -> list[Problem]:
     """The rows repeating an earlier row's key, each said at its row of the file (`row`: a row's
     position in the frame to its number)."""
-    repeated = _duplicated(frame, key)
+    repeated = np.flatnonzero(_duplicated(frame, key).to_numpy())
     problems = []
-    for position in np.flatnonzero(repeated.to_numpy())[: InvalidData.SHOWN]:
+    for position in repeated[: InvalidData.SHOWN]:
         value = ", ".join(str(frame.at[position, name]) for name in key)
         said = Said("error.cell.duplicate_id", value=repr(value))
         problems.append(Problem(file, row(int(position)), "/".join(key), said))
-    return problems
+    return problems + more_rows(file, "/".join(key), MORE_REPEATED, len(repeated))
+
+
+MORE_BAD, MORE_EMPTY, MORE_REPEATED = "error.cell.more_bad", "error.cell.more_empty", "error.cell.more_repeated"
+MORE = (MORE_BAD, MORE_EMPTY, MORE_REPEATED)
+
+
+def more_rows(file: str, column: str, key: str, found: int) -> list[Problem]:
+    """The line after a column's first InvalidData.SHOWN problems of one kind (`key`, one of MORE),
+    saying how many rows more have it: fixing twenty cells should not meet eleven more on the next try."""
+    if found <= InvalidData.SHOWN:
+        return []
+    return [Problem(file, None, column, Said(key, count=found - InvalidData.SHOWN))]
 
 
 def _inverted(frame: pd.DataFrame, raw: RawTable, rows: pd.Index) -> list[Problem]:

@@ -27,12 +27,12 @@ import schema
 from data_sources.charsets import decode
 from data_sources.errors import InvalidData, Problem, reason
 from data_sources.files import RAGGED, column_letter, export_columns, unknown_column
+from data_sources.identities import person_of
 from data_sources.validate import Parsing, sheet_times
 from engines import Runner
 from errors import Lines, Listed, PulseError, Said
 from feedback.exports import Preset, detect, folded, other_words, question_of
 from feedback.intake import MAX_TEXT, NewFeedback, add_feedback, import_key, remove_feedback
-from metrics.scope import id_attributes
 from store import tables
 from store.batches import finish_batch, new_batch, undo_batch
 from store.database import AppStore
@@ -383,6 +383,16 @@ def member_ids_by_email_query(emails: list[str]) -> sa.Select:
     )
 
 
+def known_ids_query(member_ids: list[str]) -> sa.Select:
+    """Those of the given ids that are a member's (any of a person's ids), as metrics.scope reads them."""
+    members, person = schema.members, person_of()
+    return (
+        sa.select(person.c.identity_id.label("member_id"))
+        .select_from(person.join(members, members.c.member_id == person.c.member_id))
+        .where(person.c.identity_id.in_(member_ids))
+    )
+
+
 def preview_feedback(
     *, name: str, content: bytes, default_source: str, timezone: str, mapping: FeedbackMapping | None = None
 ) -> tuple[Table, Parsed, list[Said]]:
@@ -471,8 +481,8 @@ def _unknown_members(name: str, rows: list[tuple[int, NewFeedback, str]], wareho
     given = [(number, item.member_id) for number, item, _ in rows if item.member_id is not None]
     if not given:
         return []
-    known = id_attributes(sorted({member_id for _, member_id in given}), warehouse=warehouse)
-    unknown = [(number, member_id) for number, member_id in given if known.get(member_id) is None]
+    known = set(warehouse.run(known_ids_query(sorted({member_id for _, member_id in given})))["member_id"])
+    unknown = [(number, member_id) for number, member_id in given if member_id not in known]
     if not unknown:
         return []
     shown = list(dict.fromkeys(member_id for _, member_id in unknown))

@@ -4,27 +4,12 @@ others, where every link and QR code would send a member's phone to the phone it
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
-DEFAULT = "http://localhost:8501"  # settings.public_url when nobody set it: `make run`'s address
-LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+from settings import DEFAULT_PUBLIC_URL as DEFAULT
+from settings import is_loopback
 
-
-def is_loopback(url: str) -> bool:
-    """Whether the URL's host is this computer: localhost (and *.localhost), 127.0.0.0/8, ::1, or
-    0.0.0.0, which a browser on the server's own machine opens as itself."""
-    try:
-        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
-    except ValueError:  # a malformed address (an unclosed IPv6 bracket) reaches no one in particular
-        return False
-    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
+__all__ = ["DEFAULT", "address", "is_loopback", "links_base", "links_stay_on_this_computer"]
 
 
 def address(url: str) -> str:

@@ -90,17 +90,22 @@ def test_an_id_repeated_in_another_block_is_refused_with_its_row(folder, tmp_pat
 
 
 def test_problems_of_every_block_and_column_are_listed_as_a_whole_read_lists_them(folder, tmp_path, blocks):
-    lines = [activity(number, points="many" if number % 5 == 0 else "1") for number in range(300)]  # 60 bad cells
-    lines[250] = activity(250, at="later")  # a date in a late block, an id repeated: listed first and last
+    lines = [activity(number, points="many" if number % 5 == 0 else "1") for number in range(300)]  # 60 bad cells…
+    lines[250] = activity(250, at="later")  # …59 (a250's good now); a late bad date, a repeated id: first and last
     lines.append(activity(3))
     write_activities(folder, lines)
     read = streamed.read_validated(folder / "activities.csv", name="activities", parsing=UTC)
-    assert read is not None and len(read.problems) == 22
+    assert read is not None and len(read.problems) == 23
     assert [(problem.row, problem.column) for problem in read.problems][:3] == [
         (252, "occurred_at"),
         (2, "points"),
         (7, "points"),
     ]
+    # After the first twenty, the points' other bad rows are counted on a line of their own.
+    assert (read.problems[-2].row, read.problems[-2].column) == (None, "points")
+    assert read.problems[-2].message == "39 more rows in this column cannot be read either"  # 59 bad: a250 has 1
+    said = InvalidData(read.problems).text("en").splitlines()
+    assert len(said) == 21 and said[-1] == "… and 41 more problems."  # the 20th bad point, 39 more, the id
     assert (read.problems[-1].row, read.problems[-1].column) == (302, "activity_id")
     same_as_whole(folder, tmp_path / "cache")
 
