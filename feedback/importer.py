@@ -16,9 +16,8 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
@@ -293,8 +292,8 @@ def parse_table(
     """The items of every row, with what was skipped, and every problem (file, row, column)."""
     roles = _roles(table, mapping, timezone=timezone)
     frame, name = table.frame, table.file
-    moments = sheet_times(frame[roles.date], parsing=Parsing(timezone=roles.zone)) if roles.tagged else None
-    zone = ZoneInfo(timezone)
+    # Read as the Data page reads a file's times: 2026年11月22日, 2026/11/22 9:30, an offset, an Excel serial.
+    moments = sheet_times(frame[roles.date], parsing=Parsing(timezone=roles.zone if roles.tagged else timezone))
     parsed = Parsed(rows=[], columns=roles.text)
     problems: list[Said] = []
     words = [column for column in frame.columns if roles.other_words and column not in roles.text]
@@ -312,11 +311,8 @@ def parse_table(
             else:
                 texts.append((question_of(column), text))
         texts += [(question_of(column), said) for column in words for said in other_words(str(cells[column]))]
-        if not roles.tagged:
-            created = _moment(str(cells[roles.date]), zone)
-        else:
-            moment = moments.loc[row] if moments is not None else pd.NaT
-            created = None if pd.isna(moment) else moment.to_pydatetime()
+        moment = moments.loc[row]
+        created = None if pd.isna(moment) else moment.to_pydatetime()
         if created is None and (texts or not roles.tagged):
             cell = repr(cells[roles.date])
             problems.append(Said("feedback.import.bad_date_in", file=name, row=row, column=roles.date, cell=cell))
@@ -350,19 +346,6 @@ def parse_table(
             )
             parsed.rows.append((row, item, email))
     return parsed, problems
-
-
-def _moment(value: str, zone: ZoneInfo) -> datetime | None:
-    """Naive UTC; times without a zone are the community's local time."""
-    try:
-        stamp = pd.Timestamp(value.strip())
-    except (ValueError, TypeError):
-        return None
-    if pd.isna(stamp):
-        return None
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize(zone)
-    return stamp.tz_convert(UTC).tz_localize(None).to_pydatetime()
 
 
 def _score(value: str) -> float | str | None:

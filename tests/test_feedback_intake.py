@@ -414,3 +414,17 @@ def test_items_of_member_ids_the_community_data_does_not_know_are_kept_and_named
     chinese = in_language(result.warnings[0], "zh-CN")
     assert chinese.startswith("notes.csv：3 行的成员 ID 不在社群数据中（m99999、zz）")
     assert stored(store)["member_id"].tolist() == ["bob", "m99999", "m99999", "zz"]
+
+
+def test_dates_are_read_as_the_data_page_reads_them(store, duckdb_warehouse):
+    rows = ["2026年11月22日 21:00,论坛很好", "2026年11月23日,活动很好", "46350.5,Excel serial"]
+    rows.append("2026/11/24 上午 9:30,早上好")
+    csv = "created_at,text,member_id\n" + "\n".join(f"{row}," for row in rows) + "\n"
+    result = do_import(store, duckdb_warehouse, "反馈.csv", csv.encode("utf-8"), timezone="Asia/Shanghai")
+    assert result.added == 4
+    assert stored(store)["created_at"].tolist() == [  # the community's Beijing time, kept in UTC
+        pd.Timestamp(2026, 11, 22, 13, 0),
+        pd.Timestamp(2026, 11, 22, 16, 0),
+        pd.Timestamp(2026, 11, 24, 4, 0),  # 12:00 on 24 November 2026 (serial 46350.5)
+        pd.Timestamp(2026, 11, 24, 1, 30),
+    ]
