@@ -29,8 +29,17 @@ TABLES: dict[str, sa.Table] = {
 REQUIRED_TABLES = ("members", "activities")
 NON_FINITE = "error.cell.not_finite"  # how a cell is wrong: a catalog key, said with the cell
 RANGES = {"campaigns": ("starts_at", "ends_at")}  # (start, end) columns: an end before its start is refused
-TRUE_WORDS = {"true", "t", "yes", "y", "1"}
-FALSE_WORDS = {"false", "f", "no", "n", "0", ""}
+TRUE_WORDS = {"true", "t", "yes", "y", "1", "是"}  # 是/否: what a Chinese sheet, and this app, write
+FALSE_WORDS = {"false", "f", "no", "n", "0", "", "否"}
+# A column holding one of a few words: each word a person may write (any case), as the word stored.
+CHOICES = {
+    ("campaign_members", "status"): {
+        **{word: word for word in ("invited", "registered", "attended")},
+        **dict.fromkeys(("已邀请", "邀请", "已邀請", "邀請"), "invited"),
+        **dict.fromkeys(("已报名", "报名", "已報名", "報名"), "registered"),
+        **dict.fromkeys(("已签到", "签到", "已参加", "参加", "已簽到", "簽到", "已參加", "參加"), "attended"),
+    }
+}
 OFFSET_PATTERN = r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 DAY_MONTH = r"^(\d{1,2})[/\-](\d{1,2})[/\-]\d{4}"  # 05/03/2024: which is the day, the whole column decides
 SERIALS = (20_000.0, 80_000.0)  # Excel day numbers from 1954 to 2119: a number outside is no date
@@ -254,6 +263,13 @@ def _convert(
     return strings, pd.Series(False, index=text.index), "", None
 
 
+def _chosen(text: pd.Series, words: dict[str, str]) -> tuple[pd.Series, pd.Series, str]:
+    """A column of CHOICES: each cell as the word stored (None where blank), the cells that are none
+    of its words, and how to write them (a funnel would drop a status it does not know, unsaid)."""
+    stored = text.str.lower().map(words)
+    return stored.astype(text.dtype), stored.isna() & text.notna(), "error.cell.not_status"
+
+
 def _numbers(text: pd.Series) -> pd.Series:
     """Text cells as floats (NaN where blank or no number). pyarrow's cast takes a column of plain
     numbers (3.4 times faster than pandas' cast of Arrow text, which makes a Python float of each
@@ -300,6 +316,8 @@ def validate_table(
             )
             continue
         values, bad, hint, note = _convert(raw.frame[column.name].reset_index(drop=True), column, parsing=parsing)
+        if (raw.name, column.name) in CHOICES:
+            values, bad, hint = _chosen(values, CHOICES[(raw.name, column.name)])
         if note:
             warnings.append(Said("warning.column_note", file=raw.file, column=column.name, note=note))
         for position in bad[bad].index[: InvalidData.SHOWN]:

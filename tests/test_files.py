@@ -118,6 +118,26 @@ def test_number_cells_are_read_as_python_reads_them_and_the_others_said(cells, e
     assert all(value in said[row] for row, value in enumerate(expected, start=2) if isinstance(value, str))
 
 
+def test_a_campaign_members_status_is_one_of_its_words_in_english_or_chinese():
+    statuses = ["invited", "Registered", "已报名", "签到", "已簽到", "maybe", "已取消"]
+    members = [f"m{n}" for n in range(len(statuses))]
+    frame = pd.DataFrame({"campaign_id": "c1", "member_id": members, "status": statuses})
+    typed, problems, _ = validate_table(raw_table(frame, name="campaign_members", file="cm.csv"), parsing=Parsing())
+    assert typed["status"].tolist()[:5] == ["invited", "registered", "registered", "attended", "attended"]
+    assert [str(problem) for problem in problems] == [
+        "cm.csv, row 7, column status: 'maybe' is not a status: write invited, registered or attended",
+        "cm.csv, row 8, column status: '已取消' is not a status: write invited, registered or attended",
+    ]
+
+
+def test_yes_and_no_are_true_and_false_in_chinese_too():
+    frame = pd.DataFrame({"member_id": ["m1", "m2", "m3"], "joined_at": "2024-03-05", "is_team": ["是", "否", "对"]})
+    typed, problems, _ = validate_table(raw_table(frame, name="members", file="m.csv"), parsing=Parsing())
+    assert typed["is_team"].tolist()[:2] == [True, False]
+    said = "m.csv, row 4, column is_team: '对' is not true/false (or yes/no)"
+    assert [str(problem) for problem in problems] == [said]
+
+
 def test_day_first_setting_reads_ambiguous_dates_the_european_way():
     frame = pd.DataFrame({"member_id": ["m1"], "joined_at": ["05/03/2024"]})
     typed, _, warnings = validate_table(raw_table(frame, name="members", file="m.csv"), parsing=Parsing(day_first=True))
