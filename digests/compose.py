@@ -15,8 +15,8 @@ from metrics.kpis import HEADLINE, spec
 from reports.image import to_png
 from reports.meeting import Report
 from reports.pdf import to_pdf
-from surveys.public_url import is_loopback
-from visuals.formats import describe_goal, format_change, format_value
+from settings import is_loopback
+from visuals.formats import describe_change, describe_goal, format_value
 from visuals.text import day, scope
 
 MIME = {"pdf": "application/pdf", "png": "image/png"}
@@ -37,12 +37,14 @@ def title(digest: Digest, filters: Filters) -> str:
 
 
 def figures(report: Report) -> tuple[Figure, ...]:
-    """The headline KPIs: label, value and change against the previous period ("" when either is missing)."""
+    """The headline KPIs: label, value and change against the previous period ("" when either is
+    missing), with why a change is not to be read as the tiles say it ("+20 · few to go on")."""
     shown = []
     for key in HEADLINE:
         kpi = report.kpis[key]
-        change = format_change(key, kpi, previous=False)
-        shown.append(Figure(t(spec(key).label), format_value(key, kpi.current), change or ""))
+        change = describe_change(key, kpi, filters=report.filters, today=report.made_at.date(), previous=False)
+        text = f"{change.text} · {change.mark}" if change.text and change.mark else change.text or ""
+        shown.append(Figure(t(spec(key).label), format_value(key, kpi.current), text))
     return tuple(shown)
 
 

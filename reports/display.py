@@ -111,7 +111,20 @@ def lift_cell(row: Row) -> str:
 def nps_cell(row: Row) -> str:
     if missing(row.get("nps")):
         return MISSING
-    return t("report.nps", score=format_value("nps", float(row["nps"])), margin=float(row["nps_margin"]))
+    answers = None if missing(row.get("nps_answers")) else int(row["nps_answers"])
+    return with_margin(float(row["nps"]), float(row["nps_margin"]), answers)
+
+
+def with_margin(score: float, margin: float, answers: int | None) -> str:
+    """An NPS with its margin of error, as "+12 ± 9"; where every answer was alike (one answer, say)
+    the margin comes out 0, which would read as certainty, so the score says how many answers it
+    rests on instead: "+0 (1 answer)"."""
+    score_text = format_value("nps", score)
+    if margin > 0:
+        return t("report.nps", score=score_text, margin=margin)
+    if answers is None:
+        return score_text
+    return t("report.nps_few_one" if answers == 1 else "report.nps_few", score=score_text, answers=answers)
 
 
 # How a column is laid out: "name" wraps (a campaign, a survey), "short" never does (a date, a
@@ -293,7 +306,7 @@ def tiles(report: Report) -> list[Tile]:
     for key, kpi in report.kpis.items():
         value = MISSING if kpi.current is None else format_value(key, kpi.current)
         if kpi.current is not None and kpi.margin is not None:
-            value = t("report.nps", score=format_value(key, kpi.current), margin=kpi.margin)
+            value = with_margin(kpi.current, kpi.margin, kpi.sample)
         change = describe_change(key, kpi, filters=report.filters, today=report.made_at.date())
         text = change.text or t("report.no_previous")
         shown.append(Tile(t(spec(key).label), value, f"{text} · {change.mark}" if change.mark else text))

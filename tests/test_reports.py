@@ -24,9 +24,11 @@ from streamlit.testing.v1 import AppTest
 import cli
 from catalog.spoken import speaking, t
 from data_sources.warehouse import Warehouse
+from digests import compose
 from metrics.feedback import open_themes
 from metrics.filters import Filters
 from metrics.kpi import Kpi
+from metrics.kpis import HEADLINE
 from metrics.overview import overview_kpis
 from reports import display
 from reports.html import to_html
@@ -87,7 +89,7 @@ def test_survey_scores_count_only_answers_submitted_in_the_period(duckdb_warehou
     # margin 1.96·√((1 − 1/9)/3) = 107, CSAT 2 of 3. Pulse: erin's 0 at 8 March 00:00 alone.
     assert surveys.rows == [
         ("How was the meetup?", "Open", "3", "+33 ± 107", "3", "66.7%", "3"),
-        ("Pulse", "Open", "1", "-100 ± 0", "1", "—", "0"),
+        ("Pulse", "Open", "1", "-100 (1 answer)", "1", "—", "0"),  # one answer: no margin to give
     ]
 
 
@@ -186,11 +188,12 @@ def test_the_tables_read_as_people_read_them(eu_report):
     # EU: alice and gina invited, alice registered and attended. Lift: alice's active days went from 3
     # (5, 23 Feb, 1 Mar) to 1 (3 Mar), −2; neither invited nor reached: bob 2 → 0, −2; −2 − (−2) = 0.
     assert campaigns.columns[:4] == ("Campaign", "Kind", "Starts", "Invited")
-    assert campaigns.rows == [(MEETUP, "Event", "3 Mar 2025", "2", "1", "1", "100.0%", "1", "1", "0.00", "300.00")]
+    # No cost per participant under a member filter: the budget (300) pays for the whole campaign.
+    assert campaigns.rows == [(MEETUP, "Event", "3 Mar 2025", "2", "1", "1", "100.0%", "1", "1", "0.00", "—")]
     # Only alice answers in the EU (anonymous answers drop out once members are selected).
     assert surveys.rows == [
-        (f"{MEETUP}反馈", "Open", "1", "+100 ± 0", "1", "100.0%", "1"),
-        ("Pulse", "Open", "1", "+100 ± 0", "1", "—", "0"),
+        (f"{MEETUP}反馈", "Open", "1", "+100 (1 answer)", "1", "100.0%", "1"),  # one answer: no margin to give
+        ("Pulse", "Open", "1", "+100 (1 answer)", "1", "—", "0"),
     ]
     assert themes.columns == ("Theme", "Open items", "Example (newest)")
     assert themes.rows == [("Events", "1", "Loved the 线下见面会! Write to [email]")]
@@ -338,3 +341,21 @@ def test_an_emoji_in_a_campaigns_name_does_not_fail_the_reports_drawing():
     assert name.replace("🎉", "□") in written and "🎉" not in written
     assert vl_convert.vegalite_to_png(spec).startswith(b"\x89PNG")
     assert "<svg" in vl_convert.vegalite_to_svg(spec)
+
+
+def test_a_digests_and_a_reports_nps_say_when_few_answers_make_it_unsure():
+    few = Kpi(current=0.0, previous=-20.0, margin=0.0, previous_margin=50.0, sample=1, previous_sample=5)
+    kpis = {key: Kpi(current=None, previous=None) for key in HEADLINE} | {"nps": few}
+    report = Report(
+        filters=Filters(start=date(2026, 11, 30), end=date(2026, 12, 7)),
+        made_at=datetime(2026, 12, 7, 9, 0),
+        kpis=kpis,
+        charts=[],
+        campaigns=pd.DataFrame(),
+        surveys=pd.DataFrame(),
+        themes=pd.DataFrame(),
+    )
+    [nps] = [figure for figure in compose.figures(report) if figure.label == "NPS"]
+    assert (nps.value, nps.change) == ("0", "+20 · few to go on")
+    assert display.with_margin(0.0, 0.0, 1) == "0 (1 answer)"  # every answer alike: no margin of 0 to give
+    assert display.with_margin(25.0, 81.3, 4) == "+25 ± 81"
