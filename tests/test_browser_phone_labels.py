@@ -72,3 +72,35 @@ def test_no_tile_label_is_cut_on_a_phone_in_english(server, phones, address):  #
 @pytest.mark.parametrize("address", ADDRESSES)
 def test_no_tile_label_is_cut_on_a_phone_in_chinese(chinese_server, phones, address):  # noqa: F811
     assert_whole(phones["zh-CN"], chinese_server, address, "zh-CN")
+
+
+# Each date of the period's caption as the lines it is drawn on (a date split over two lines has two).
+DATE_LINES = """() => {
+  const text = document.querySelector('.st-key-pulse_period p');
+  const node = text.firstChild, words = node.textContent;
+  return [...words.matchAll(/\\d{4}年\\d{1,2}月\\d{1,2}日|\\d{1,2}\\u00a0\\w{3}\\u00a0\\d{4}/g)].map(found => {
+    const range = document.createRange();
+    range.setStart(node, found.index);
+    range.setEnd(node, found.index + found[0].length);
+    return [found[0], new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size];
+  });
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_on_a_phone_no_date_of_the_period_breaks_over_two_lines(chinese_server, phones, language):  # noqa: F811
+    page = phones[language]
+    page.goto(f"{chinese_server}/members?period=last_90_days&lang={language}")
+    page.locator(".st-key-pulse_period p").wait_for(timeout=60_000)
+    settle(page)
+    laid_out(page)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    split = {}
+    for width in range(300, 431, 5):  # phones' widths: wherever a line ends, no date is cut ("2026年6 / 月10日")
+        page.set_viewport_size({"width": width, "height": 844})
+        dates = page.evaluate(DATE_LINES)
+        assert len(dates) == 4
+        if cut := [date for date, lines in dates if lines > 1]:
+            split[width] = cut
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert split == {}

@@ -22,7 +22,7 @@ from metrics.filters import (
     view_query,
 )
 from ui.i18n import t
-from ui.presentation import FILTERS_KEY, hidden_caption
+from ui.presentation import FILTERS_KEY, PERIOD_KEY, hidden_caption
 from ui.session import shared_link
 from ui.tables import plain
 from visuals.text import period, scope
@@ -198,4 +198,5 @@ def _caption(filters: Filters) -> None:
     """The period, the one it is compared with, the member filters, and what a projector hides."""
     text = period(filters, dates_whole=True) + (f" · {scope(filters)}" if filters.selects_members else "")
     hidden = hidden_caption()
-    st.caption(plain(text) + (f"  \n{plain(hidden)}" if hidden else ""))
+    with st.container(key=PERIOD_KEY):
+        st.caption(plain(text) + (f"  \n{plain(hidden)}" if hidden else ""))

@@ -24,7 +24,7 @@ from ui.filters import filter_bar
 from ui.i18n import t
 from ui.inbox import INBOX_FILTERS_KEY, VIEWS_ROW_KEY
 from ui.outage import app_store_failed
-from ui.presentation import FILTERS_KEY, Reader, present_link
+from ui.presentation import FILTERS_KEY, PERIOD_KEY, Reader, present_link
 from ui.session import may, shared_link
 from ui.sharing import share_button
 from ui.streamlit_internals import DeltaGenerator
@@ -38,7 +38,7 @@ RUN = "pulse_run"  # counts the session's runs (ui.selection: was an element dra
 
 # spacing; on a phone: the tiles, the filter bar and the inbox's filters
 LAYOUT = streamlit_internals.layout_style(
-    tiles=TILES_KEY, filters=FILTERS_KEY, inbox=INBOX_FILTERS_KEY, views=VIEWS_ROW_KEY
+    tiles=TILES_KEY, filters=FILTERS_KEY, inbox=INBOX_FILTERS_KEY, views=VIEWS_ROW_KEY, period=PERIOD_KEY
 )
 NO_MENU = streamlit_internals.no_menu_style()
 

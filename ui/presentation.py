@@ -33,6 +33,7 @@ __all__ = ["presenting"]
 
 MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS = 30, 86_400
 FILTERS_KEY = "pulse_filters"  # the filter bar's container; hidden while presenting
+PERIOD_KEY = "pulse_period"  # the period's caption under it, shown while presenting too
 HEADLINE_KEY = "pulse_headline"  # the KPIs a room reads first: the largest tiles
 STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY, tiles=TILES_KEY)  # ui/streamlit_internals.py
 PHONE_STYLE = presentation_style(filters=FILTERS_KEY, headline=HEADLINE_KEY, tiles=TILES_KEY, sized=False)

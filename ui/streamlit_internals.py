@@ -64,7 +64,7 @@ BUILT_TESTIDS = {"stBaseButton-primary": "`stBaseButton-${", "stBaseButton-secon
 ATTRIBUTES = ('"data-selected"', '"data-variant"', "`segmented_control`", "`st-key-`")
 
 
-def layout_style(*, tiles: str, filters: str, inbox: str, views: str) -> str:
+def layout_style(*, tiles: str, filters: str, inbox: str, views: str, period: str) -> str:
     """The app's layout on every page (app.py): the navigation bar is ~3.5rem tall and Streamlit's
     6rem above the content left a blank band. On a phone, KPI tiles (containers keyed `tiles` + the
     first KPI) and the filter bar (`filters`) go two to a row, so the first chart is within two
@@ -83,7 +83,9 @@ def layout_style(*, tiles: str, filters: str, inbox: str, views: str) -> str:
     long for its tile still breaks anywhere, as a last resort). A tile's label wraps too, on every
     screen: two tiles to a row on a phone leave ~145 px, and "Contributions per active member" or a
     presentation's larger "Newcomer conversion" would otherwise end in "…". A heading that wraps
-    does so in lines of even length, not one character alone on the last ("同期群留存（按加入月 / 份）")."""
+    does so in lines of even length, not one character alone on the last ("同期群留存（按加入月 / 份）").
+    The period's caption (keyed `period`) breaks at its spaces and punctuation, never between two
+    Chinese characters of a date ("10月 / 9日" on a phone)."""
     row, column = testid("stHorizontalBlock"), testid("stColumn")
     delta, why, text = testid("stMetricDelta"), testid("stMetricDeltaDescription"), testid("stMarkdownContainer")
     label = testid("stMetricLabel")
@@ -97,6 +99,7 @@ div:has(> {delta}) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
   white-space: normal; overflow: visible; text-overflow: clip;
 }}
 {delta} {text} p {{ word-break: keep-all; overflow-wrap: anywhere; }}
+.st-key-{period} {testid("stCaptionContainer")} p {{ word-break: keep-all; overflow-wrap: anywhere; }}
 @media (max-width: 640px) {{
   [class*="st-key-{tiles}"] {row},
   .st-key-{filters} {row} {{ flex-flow: row wrap; gap: 0.5rem; }}

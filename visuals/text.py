@@ -38,8 +38,8 @@ def in_currency(title: str, currency: str | None) -> str:
 
 def period(filters: Filters, *, dates_whole: bool = False) -> str:
     """1 Mar 2025 – 7 Mar 2025 (UTC), compared with 22 Feb 2025 – 28 Feb 2025. `dates_whole`: no
-    line breaks inside a date (a page's caption on a phone had "5 / Nov 2026" and "10月 / 9日"), by
-    no-break spaces and word joiners, which the report's image font does not draw."""
+    line breaks at a date's spaces (a page's caption on a phone had "5 / Nov 2026"), by no-break
+    spaces, which the report's image font does not draw."""
     previous = filters.previous()
     written = _whole if dates_whole else day
     return t(
@@ -57,9 +57,10 @@ WORD_JOINER = "\u2060"  # an invisible character no line breaks at (ui.tables.pl
 
 
 def _whole(value: object) -> str:
-    """A day no line breaks inside: its spaces no-break, and a word joiner between its characters,
-    as a line may break between any two Chinese characters."""
-    return WORD_JOINER.join(day(value).replace(" ", NO_BREAK_SPACE))
+    """A day no line breaks inside at its spaces ("5 / Nov 2026"): they are no-break. Between two
+    Chinese characters ("10月 / 9日") the caption's CSS keeps it whole (word-break: keep-all,
+    ui.streamlit_internals.layout_style): a word joiner between them would go with a copied date."""
+    return day(value).replace(" ", NO_BREAK_SPACE)
 
 
 def scope(filters: Filters) -> str:
