@@ -1305,6 +1305,8 @@ MESSAGES: dict[str, str] = {
     "goal.target": "Goal {target}",
     "goal.target_down": "Goal ≤ {target}",
     "goal.brief": "{goal}: {status}",
+    "goal.so_far": "{value} so far",
+    "goal.share": "{value} ({share})",
     "goal.projected": "projected {value}",
     "goal.status.upcoming": "not started",
     "goal.status.no_data": "no data yet",

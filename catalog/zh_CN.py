@@ -1270,6 +1270,8 @@ MESSAGES: dict[str, str] = {
     "goal.target": "目标 {target}",
     "goal.target_down": "目标 ≤ {target}",
     "goal.brief": "{goal}：{status}",
+    "goal.so_far": "目前 {value}",
+    "goal.share": "{value}（{share}）",
     "goal.projected": "预计 {value}",
     "goal.status.upcoming": "未开始",
     "goal.status.no_data": "暂无数据",

@@ -1270,6 +1270,8 @@ MESSAGES: dict[str, str] = {
     "goal.target": "目標 {target}",
     "goal.target_down": "目標 ≤ {target}",
     "goal.brief": "{goal}：{status}",
+    "goal.so_far": "目前 {value}",
+    "goal.share": "{value}（{share}）",
     "goal.projected": "預估 {value}",
     "goal.status.upcoming": "未開始",
     "goal.status.no_data": "尚無資料",

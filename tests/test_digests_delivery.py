@@ -136,7 +136,7 @@ def test_the_weekly_digest_email_has_the_figures_the_goal_the_link_and_the_repor
     # The goal is measured over March so far, 1-8 March (the slot's day counts): MAU(8 March) is 7
     # with frank's post that day, 78% of 9; its daily MAU 3 4 4 5 5 5 6 7 has the least-squares
     # slope 20.5 / 42, so on day 31 it reads 4.875 + 26.5 · 20.5 / 42 = 17.8: projected 18.
-    assert "Goals\nMonthly active: Goal 9 · 78% · on track · projected 18" in text
+    assert "Goals\nMonthly active: Goal 9 · 7 so far (78%) · on track · projected 18" in text
     assert f'<a href="{LINK.replace("&", "&amp;")}">Open the dashboard</a>' in page
     [attachment] = list(mail.iter_attachments())
     assert (attachment.get_filename(), attachment.get_content_type()) == (

@@ -114,7 +114,7 @@ def test_a_tile_with_a_goal_says_how_far_along_it_is(configured):
     assert not at.exception
     # Nobody in the fixture community joined in the last ten days: members stay where they are.
     said = [caption.value for caption in at.caption if caption.value.startswith("Goal ")]
-    assert len(said) == 1 and re.fullmatch(r"Goal 100 · \d+% · behind · projected \d+", said[0]), said
+    assert len(said) == 1 and re.fullmatch(r"Goal 100 · \d+ so far \(\d+%\) · behind · projected \d+", said[0]), said
 
 
 def test_on_a_projector_a_tiles_goal_is_said_in_the_tile_briefly(configured):

@@ -112,8 +112,9 @@ def _margin(key: str, margin: float) -> str:
 
 
 def describe_goal(progress: Progress, *, brief: bool = False) -> str:
-    """A goal as a tile and the report show it: 'Goal 6,000 · 82% · on track · projected 6,400'
-    (the share for counts and averages where higher is better; the projection while the period
+    """A goal as a tile and the report show it: 'Goal 6,000 · 4,920 so far (82%) · on track ·
+    projected 6,400' (the value measured over the goal's own period, which a tile's view may not
+    be; the share for counts and averages where higher is better; the projection while the period
     runs, for a KPI projected by its trend or pace); `brief`, its target and status alone ('Goal
     6,000: on track', as a tile on a projector says it beside what its change says)."""
     goal = progress.goal
@@ -122,10 +123,14 @@ def describe_goal(progress: Progress, *, brief: bool = False) -> str:
     parts = [t("goal.target_down" if goal.spec.lower_is_better else "goal.target", target=target)]
     if brief:
         return t("goal.brief", goal=parts[0], status=t(f"goal.status.{progress.status}"))
-    if progress.share is not None:
-        parts.append(locale.percent(progress.share, language, decimals=0))
-    parts.append(t(f"goal.status.{progress.status}"))
     runs = progress.status in (Status.ON_TRACK, Status.BEHIND)
+    if progress.current is not None:  # the value the share is of: a tile beside it may show another day's
+        reached = format_value(goal.kpi, progress.current)
+        reached = t("goal.so_far", value=reached) if runs else reached
+        if progress.share is not None:
+            reached = t("goal.share", value=reached, share=locale.percent(progress.share, language, decimals=0))
+        parts.append(reached)
+    parts.append(t(f"goal.status.{progress.status}"))
     if runs and progress.projected is not None and goal.spec.projection is not Projection.LEVEL:
         parts.append(t("goal.projected", value=format_value(goal.kpi, progress.projected)))
     return " · ".join(parts)
