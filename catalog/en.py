@@ -1543,6 +1543,7 @@ MESSAGES: dict[str, str] = {
     "builder.by_version": "Responses by version",
     "builder.by_version_help": "Each response keeps the version of the survey it answered; editing a live survey publishes a new version.",
     "builder.responses": "Responses",
+    "builder.edit_hint_app": "Edit opens this survey in the builder. Each change is published as a new version, and earlier answers keep theirs.",
     "builder.edit_hint": "Edit opens this survey in the builder; a team that keeps surveys in git may edit surveys/{file} instead. Each change is published as a new version, and earlier answers keep theirs.",
     "builder.history": "Changes",
     "builder.history.at": "When",

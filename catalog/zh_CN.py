@@ -1508,6 +1508,7 @@ MESSAGES: dict[str, str] = {
     "builder.by_version": "各版本的答卷",
     "builder.by_version_help": "每份答卷都记录其填写时的问卷版本；修改进行中的问卷会发布新版本。",
     "builder.responses": "答卷",
+    "builder.edit_hint_app": "“编辑”会在问卷编辑器中打开此问卷。每次修改都会发布为新版本，之前的回答仍按其原版本保存。",
     "builder.edit_hint": "“编辑”会在问卷编辑器中打开此问卷；用 git 管理问卷的团队也可以编辑 surveys/{file}。每次修改都会发布为新版本，之前的回答仍按其原版本保存。",
     "builder.history": "修改记录",
     "builder.history.at": "时间",

@@ -1508,6 +1508,7 @@ MESSAGES: dict[str, str] = {
     "builder.by_version": "各版本的填答",
     "builder.by_version_help": "每份填答都記錄其填寫時的問卷版本；修改進行中的問卷會發布新版本。",
     "builder.responses": "填答",
+    "builder.edit_hint_app": "「編輯」會在問卷編輯器中開啟此問卷。每次修改都會發布為新版本，之前的回答仍依其原版本儲存。",
     "builder.edit_hint": "「編輯」會在問卷編輯器中開啟此問卷；用 git 管理問卷的團隊也可以編輯 surveys/{file}。每次修改都會發布為新版本，之前的回答仍依其原版本儲存。",
     "builder.history": "修改紀錄",
     "builder.history.at": "時間",

@@ -211,14 +211,22 @@ def answer_labels(survey: Survey, language: str) -> dict[str, str]:
     """What each stored answer id of the survey reads as in `language`: its question's text; a grid's
     row as "question: row"; the words written for "Other" as "question: Other"."""
     labels: dict[str, str] = {}
-    colon = "：" if language.startswith("zh") else ": "  # Chinese writes a full-width colon
     for question in survey.questions:
         text = text_in(question.text, language)
         labels[question.id] = text
-        labels[f"{question.id}.other"] = f"{text}{colon}{translate('survey.other', language)}"
+        labels[f"{question.id}.other"] = _part_of(text, translate("survey.other", language), language)
         for row in question.rows:
-            labels[f"{question.id}.{row.id}"] = f"{text}{colon}{text_in(row.label, language)}"
+            labels[f"{question.id}.{row.id}"] = _part_of(text, text_in(row.label, language), language)
     return labels
+
+
+def _part_of(question: str, part: str, language: str) -> str:
+    """The part of a question as "question: part", the colon full-width in Chinese; none after a
+    question that ends in its own mark ("Where do you chat? Other", "你在哪里参与讨论？其他", not "？：其他")."""
+    chinese = language.startswith("zh")
+    if question.rstrip().endswith(("?", "？", ":", "：", "!", "！", ".", "。")):
+        return f"{question.rstrip()}{'' if chinese else ' '}{part}"
+    return f"{question}{'：' if chinese else ': '}{part}"
 
 
 def spoken_as(code: object) -> str | None:

@@ -216,6 +216,10 @@ def test_a_surveys_settings_name_their_rows_and_who_published_it(builder_env):
     assert dict(facts_of(at))["Campaign"] == "Spring meetup"  # by its name, as the survey list says it
     history = next(frame.value for frame in at.dataframe if "By" in frame.value.columns)
     assert history["By"].tolist() == ["ana@example.org"]
+    # Only a survey kept in a file is said to be editable in one: there is no twin.yaml.
+    assert "Edit opens this survey in the builder. Each change is published as a new version" in " ".join(captions(at))
+    assert not any("surveys/twin" in caption for caption in captions(at))
+    assert any("surveys/quick\\.yaml" in caption for caption in captions(survey_page("quick")))
 
 
 def facts_of(at: AppTest) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from catalog.spoken import speaking
 from store import tables
 from store.database import AppStore
 from surveys import links, registry
-from surveys.definition import load_definition, text_in
+from surveys.definition import answer_labels, load_definition, text_in
 from surveys.links import Audience
 from surveys.submission import submit
 from tests import seeded
@@ -407,7 +407,7 @@ def test_the_surveys_page_shows_results_of_the_demo(demo_data_dir, pulse_env):
     # each beside its question's words, never its id ("disappointed"); "Other" words beside their question's
     survey = load_definition(Path(APP).parent / "surveys" / "quarterly-nps.yaml")
     asked = {question.id: text_in(question.text, "en") for question in survey.questions}
-    asked["channels.other"] = f"{asked['channels']}: Other"  # as the member lookup labels answers
+    asked["channels.other"] = answer_labels(survey, "en")["channels.other"]  # as the member lookup labels answers
     assert sorted(written["question_id"]) == sorted(text["question_id"].map(asked))  # every one, the team's too
     assert not set(written["question_id"]) & set(text["question_id"])  # no id shown
     counted = text[~text["response_id"].isin(answered.loc[answered["member_id"].isin(team), "id"])]

@@ -191,20 +191,31 @@ HEARD_AND_AGREED = definition(
 
 def test_answer_labels_name_each_stored_answer_in_the_readers_language():
     survey = parse_definition(HEARD_AND_AGREED, where="s.yaml")
-    assert answer_labels(survey, "en") == {
+    assert answer_labels(survey, "en") == {  # a question's own mark, and no colon after it
         "heard": "Heard where?",
-        "heard.other": "Heard where?: Other",
+        "heard.other": "Heard where? Other",
         "m": "Agree?",
-        "m.other": "Agree?: Other",
-        "m.r1": "Agree?: Clear",
+        "m.other": "Agree? Other",
+        "m.r1": "Agree? Clear",
     }
-    assert answer_labels(survey, "zh-CN") == {  # Chinese writes a full-width colon
+    assert answer_labels(survey, "zh-CN") == {  # not "？：其他"
         "heard": "从哪里听说？",
-        "heard.other": "从哪里听说？：其他",
+        "heard.other": "从哪里听说？其他",
         "m": "同意吗？",
-        "m.other": "同意吗？：其他",
-        "m.r1": "同意吗？：清楚",
+        "m.other": "同意吗？其他",
+        "m.r1": "同意吗？清楚",
     }
+    plain = parse_definition(
+        {
+            **HEARD_AND_AGREED,
+            "questions": [
+                {**HEARD_AND_AGREED["questions"][0], "text": {"en": "Where you heard of us", "zh-CN": "从哪里听说"}}
+            ],
+        },
+        where="s.yaml",
+    )
+    assert answer_labels(plain, "en")["heard.other"] == "Where you heard of us: Other"
+    assert answer_labels(plain, "zh-CN")["heard.other"] == "从哪里听说：其他"  # a full-width colon
 
 
 @pytest.mark.parametrize(

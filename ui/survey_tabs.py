@@ -207,7 +207,9 @@ def settings_tab(settings: Settings, *, version: str, stored: StoredSurvey) -> N
         st.session_state["surveys_deleted"] = (slug, done)
         st.query_params.pop("survey", None)
         st.rerun()
-    st.caption(t("builder.edit_hint", file=plain(f"{slug}.yaml")))
+    kept_in_a_file = any((settings.surveys_dir / f"{slug}{suffix}").is_file() for suffix in (".yaml", ".yml"))
+    # a survey made in the builder has no file: a team that keeps its surveys in git is told of one only where it is
+    st.caption(t("builder.edit_hint", file=plain(f"{slug}.yaml")) if kept_in_a_file else t("builder.edit_hint_app"))
     with data_errors_stop_the_page():
         changes = survey_editor.history_table(settings, slug)
     if not changes.empty:
