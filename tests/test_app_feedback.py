@@ -171,6 +171,10 @@ def test_an_items_source_reads_as_a_word_in_the_readers_language(store):
     at = open_inbox({"item": str(search)})
     assert any("from Entered by hand" in caption.value and "· English" in caption.value for caption in at.caption)
     assert "Entered by hand" in set(at.dataframe(key="feedback_table").value["source"])
+    at.session_state["feedback_item_tab"] = "**History**"  # the item's History tab chosen (by its label)
+    at.run()
+    history = next(frame.value for frame in at.dataframe if "new_value" in frame.value.columns)
+    assert (history["field"].iloc[0], history["new_value"].iloc[0]) == ("arrived", "Entered by hand")  # not "manual"
     from catalog.spoken import speaking
     from ui.inbox import listing
 

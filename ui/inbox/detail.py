@@ -142,11 +142,12 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
 
 
 def history_table(history: pd.DataFrame) -> None:
-    """The item's audit log in words: fields by name, statuses and priorities as the inbox says them."""
+    """The item's audit log in words: fields by name, statuses, priorities, themes and where it came
+    from (its "created" row's value: "survey" was shown as stored) as the inbox says them."""
     if history.empty:
         st.caption(t("feedback.no_history"))
         return
-    words = {"status": status_label, "priority": priority_label}
+    words = {"status": status_label, "priority": priority_label, "theme": theme_word, "created": source_word}
 
     def said(field: str, value: object) -> object:
         return words[field](value) if field in words and isinstance(value, str) else value
