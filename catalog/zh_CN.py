@@ -1649,6 +1649,7 @@ MESSAGES: dict[str, str] = {
     "digests.deleted": "摘要已删除。",
     "digests.confirm_delete": "删除摘要“{name}”？已排队的消息仍留在发送队列中。",
     "digests.try": "立即试发",
+    "digests.tried_one": "已为 {period} 排队 1 条消息；发送程序会在一分钟内发出。",
     "digests.tried": "已为 {period} 排队 {count} 条消息；发送程序会在一分钟内发出。",
     "digests.missing": "以下推送通道已不再配置，不会发送到那里：{names}。",
     "digests.history": "“{name}”的发送记录",

@@ -1649,6 +1649,7 @@ MESSAGES: dict[str, str] = {
     "digests.deleted": "摘要已刪除。",
     "digests.confirm_delete": "刪除摘要「{name}」？已排入的訊息仍留在傳送佇列中。",
     "digests.try": "立即試送",
+    "digests.tried_one": "已為 {period} 排入 1 則訊息；傳送程式會在一分鐘內送出。",
     "digests.tried": "已為 {period} 排入 {count} 則訊息；傳送程式會在一分鐘內送出。",
     "digests.missing": "以下推送通道已不再設定，不會傳送到那裡：{names}。",
     "digests.history": "「{name}」的傳送紀錄",

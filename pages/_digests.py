@@ -85,7 +85,11 @@ if picked is not None:
         with st.spinner(t("digests.try")), data_errors_stop_the_page():
             tried = due.send_now(settings, store, picked.id, now=clock.now(), warehouse=data.warehouse(settings))
         st.success(
-            t("digests.tried", count=tried.queued, period=t("digests.message.period", **period_days(tried.filters)))
+            t(
+                "digests.tried_one" if tried.queued == 1 else "digests.tried",
+                count=tried.queued,
+                period=t("digests.message.period", **period_days(tried.filters)),
+            )
         )
         if tried.missing:
             st.warning(t("digests.missing", names=plain(", ".join(tried.missing))))

@@ -113,3 +113,16 @@ def test_a_failing_digest_says_so_in_the_list_and_why_when_picked(with_channels,
     assert warning.endswith("It is tried again every 15 minutes, and at once after a change.")
     assert (list_digests(store)[0].id, list_digests(store)[0].failed_at) == (digest_id, failed)
     store.dispose()
+
+
+def test_a_test_digest_to_one_channel_is_one_message(with_channels, monkeypatch):
+    monkeypatch.setattr("ui.background.start_sender", lambda settings: None)  # queued, not sent, here
+    at = digests_page()
+    at.text_input(key="digests_new_name").set_value("Weekly").run()
+    at.multiselect(key="digests_new_recipients").set_value(["team-slack"]).run()
+    at.button(key="digests_new_save").click().run()
+    at.session_state["digests_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run().button(key="digests_try").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success][-1].startswith("Queued 1 message for ")  # not "1 messages"
+    assert at.dataframe(key="digests_table").proto.columns.count("Sends to") == 1  # it has not sent yet
