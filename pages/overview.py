@@ -69,7 +69,8 @@ with left:
         draw(trend)
 with right:
     st.subheader(t("overview.new_by_week"))
-    joins = page_charts.new_members(weeks, filters)
+    channels = data.load_dimension_values(settings, version)["channel"]  # each in its colour under a filter
+    joins = page_charts.new_members(weeks, filters, groups=channels)
     if joins is None:
         st.info(t("overview.no_joins", **shown))
     else:

@@ -77,7 +77,9 @@ def _build(
         marks = notes.chart_marks(warehouse=warehouse, app_store=app_store, filters=filters)
         charts.append((t("overview.trend"), activity_trend_chart(overview.daily, goals=lines, marks=marks)))
     if not weeks.empty:
-        charts.append((t("overview.new_by_week"), new_members_chart(weeks, period=(filters.start, filters.end))))
+        channels = members.dimension_values(warehouse.run(members.dimension_values_query()))["channel"]
+        chart = new_members_chart(weeks, period=(filters.start, filters.end), groups=channels)  # colours as on the page
+        charts.append((t("overview.new_by_week"), chart))
     themes = feedback.open_themes(app_store=app_store, warehouse=warehouse, filters=filters)
     if include_text:
         themes = themes.assign(example=[_text(app_store, item) for item in themes["newest"]])

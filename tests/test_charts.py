@@ -380,6 +380,20 @@ def test_a_kind_of_activity_has_one_colour_on_every_chart():
     assert scale == {"domain": ["Comment", "Login", "webinar_watch"], "range": [BLUE, SLATE, CATEGORICAL[5]]}
 
 
+def test_a_channel_keeps_its_colour_when_a_filter_leaves_it_alone():
+    channels = ["event", "newsletter", "referral", "social"]
+    every = WEEKS.assign(value=["referral", "social", "event"])
+    alone = WEEKS.assign(value=["referral", "referral", "referral"])
+
+    def colours(weeks):
+        scale = charts.new_members_chart(weeks, groups=channels).to_dict()["encoding"]["color"]["scale"]
+        return dict(zip(scale["domain"], scale["range"], strict=True))
+
+    assert colours(every) == {"event": CATEGORICAL[0], "referral": CATEGORICAL[2], "social": CATEGORICAL[3]}
+    assert colours(alone) == {"referral": CATEGORICAL[2]}  # not the first colour, as it was alone
+    assert colours(WEEKS)["–"] == CATEGORICAL[4]  # a member without a channel after the known ones
+
+
 def test_a_campaign_kind_has_the_same_colour_in_every_language():
     # In English "Newsletter" sorts before "Promotion"; in Chinese 推广 (promotion) before 邮件简报.
     kinds = CAMPAIGNS.assign(kind=["promotion", "newsletter", "promotion"])

@@ -8,7 +8,7 @@ charts as it opens, at its default choices (the growth chart by channel, activit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -50,15 +50,18 @@ def activity_trend(
     return Chart(activity_trend_chart, (daily,), {"goals": lines, "marks": linked})
 
 
-def new_members(weeks: pd.DataFrame, filters: Filters, *, by: str | None = None) -> Chart | None:
+def new_members(
+    weeks: pd.DataFrame, filters: Filters, *, by: str | None = None, groups: Sequence[str] = ()
+) -> Chart | None:
     """New members per week, by channel on the Overview, by the chosen dimension `by` on the
-    Members page; None when nobody joined."""
+    Members page (`groups`: the dimension's values, each in its colour under any filter); None
+    when nobody joined."""
     if weeks.empty:
         return None
     period = (filters.start, filters.end)
     if by is None:
-        return Chart(new_members_chart, (weeks,), {"period": period})
-    return Chart(new_members_chart, (weeks,), {"title": t(f"filters.{by}"), "period": period})
+        return Chart(new_members_chart, (weeks,), {"period": period, "groups": tuple(groups)})
+    return Chart(new_members_chart, (weeks,), {"title": t(f"filters.{by}"), "period": period, "groups": tuple(groups)})
 
 
 def cohorts(grid: pd.DataFrame) -> Chart | None:

@@ -198,14 +198,22 @@ def word(prefix: str, key: str) -> str:
     return key if word == f"{prefix}.{key}" else word
 
 
-def _groups(keys: pd.Series, names: pd.Series | None = None, *, fixed: Mapping[str, str] | None = None) -> alt.Scale:
+def _groups(
+    keys: pd.Series,
+    names: pd.Series | None = None,
+    *,
+    fixed: Mapping[str, str] | None = None,
+    known: Sequence[str] = (),
+) -> alt.Scale:
     """A colour of CATEGORICAL for each group, the groups in the order of their names: a key in
     `fixed` takes its colour there, the others the colours left, in the order of their keys, so a
-    group keeps its colour in every language (the names sort differently in each)."""
+    group keeps its colour in every language (the names sort differently in each). `known`: every
+    key the chart could show (a dimension's values), so that a group keeps its colour when a filter
+    leaves it alone in the chart (referral was blue alone and teal among the channels)."""
     fixed = fixed or {}
     pairs = sorted(set(zip(keys if names is None else names, keys, strict=True)))
     free = [colour for colour in CATEGORICAL if colour not in fixed.values()]
-    others = sorted({key for _, key in pairs if key not in fixed})
+    others = sorted({key for _, key in pairs if key not in fixed} | {key for key in known if key not in fixed})
     colours = [fixed.get(key) or free[others.index(key) % len(free)] for _, key in pairs]
     return alt.Scale(domain=[name for name, _ in pairs], range=colours)
 
@@ -517,9 +525,11 @@ def _bucket_bars(
     by: str,
     by_title: str,
     period: tuple[date, date] | None = None,
+    groups: Sequence[str] = (),
 ) -> alt.Chart:
     """`count` per day or week (`days` long, starting at `bucket`), stacked by `by` (kinds of
-    activity in KIND_COLOURS; kinds and platforms in the catalog's words where it has them).
+    activity in KIND_COLOURS; kinds and platforms in the catalog's words where it has them; each
+    of `groups` in its colour whichever of them the frame holds).
     Each bucket is a band of an ordinal axis, from the first to the last, so a bar fills its day
     or week and a bucket without rows keeps its place; labels read across and thin out where
     they would overlap. With the `period` [start, end) the counts cover, a bucket only partly
@@ -530,7 +540,7 @@ def _bucket_bars(
     keys = frame[by].fillna("–")
     vocabulary = VOCABULARIES.get(by)
     shown = worded(keys, vocabulary) if vocabulary else keys
-    colours = _groups(keys, shown, fixed=KIND_COLOURS if by == "kind" else None)
+    colours = _groups(keys, shown, fixed=KIND_COLOURS if by == "kind" else None, known=groups)
     # ISO dates sort as dates, and the browser reads them as UTC whatever its time zone.
     language = current_language()
     frame = frame.assign(
@@ -593,10 +603,15 @@ def has_partial_weeks(weeks: pd.DataFrame, period: tuple[date, date], *, column:
 
 
 def new_members_chart(
-    weeks: pd.DataFrame, *, title: str | None = None, period: tuple[date, date] | None = None
+    weeks: pd.DataFrame,
+    *,
+    title: str | None = None,
+    period: tuple[date, date] | None = None,
+    groups: Sequence[str] = (),
 ) -> alt.Chart:
-    """New members per week, stacked by the group in `value` (channel by default); a week only
-    partly in the `period` is lighter. Clicking a bar selects its group (selection "group")."""
+    """New members per week, stacked by the group in `value` (channel by default; `groups`, every
+    value the dimension has, each in its colour under any filter); a week only partly in the
+    `period` is lighter. Clicking a bar selects its group (selection "group")."""
     chart = _bucket_bars(
         weeks,
         bucket="week",
@@ -606,6 +621,7 @@ def new_members_chart(
         by="value",
         by_title=title or t("chart.channel"),
         period=period,
+        groups=groups,
     )
     return _clickable(chart, name="group", field="value")
 
