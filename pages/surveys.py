@@ -20,6 +20,8 @@ from ui.tables import data_table, plain
 
 # The builder shares nothing: no Share or Present beside its title (the mode is known before the
 # segmented control below is drawn, from its state or, on a fresh visit, the address).
+if asked := st.session_state.pop(survey_editor.MODE_NEXT, None):  # after a publish: the results, and the switch says so
+    st.session_state["surveys_mode"] = asked
 mode = st.session_state.get("surveys_mode", "builder" if "builder" in st.query_params else None)
 building = mode == "builder" and may(Permission.MANAGE_SURVEYS) and shared_link() is None
 settings, version = open_page("surveys", sharing=not building)

@@ -138,6 +138,12 @@ def test_a_manager_builds_previews_and_publishes_and_a_member_answers_on_a_phone
     expect(page.get_by_text(f"Published {SLUG}, version 1.")).to_be_visible(timeout=30_000)
     assert responses(data_dir) == []  # the preview stored nothing
     assert page.get_by_test_id("stException").count() == 0
+    # The survey's results are shown, and the switch above says so: one click on Build builds again
+    # (it stayed on Build, and its first click only unselected it).
+    switch = page.get_by_role("radiogroup", name="What to show")
+    expect(switch.get_by_role("radio", name="Surveys")).to_have_attribute("aria-checked", "true")
+    switch.get_by_role("radio", name="Build").click()
+    page.get_by_text("New survey", exact=True).wait_for(timeout=30_000)
 
     # The member, through the survey's link, on a phone.
     phone.goto(f"{server}/survey?s={SLUG}&lang=en")

@@ -40,6 +40,7 @@ from ui.uploads import upload_box
 WORK = "builder_work"  # draft id → the working copy and what it was loaded from
 REFUSED = "builder_refused"  # draft id → the problems publishing met
 DRAFT = "draft"  # ?draft=<id> opens the editor on it
+MODE_NEXT = "surveys_mode_next"  # the Surveys page's mode on its next run (pages/surveys.py)
 
 
 def open_draft(draft_id: int) -> None:
@@ -347,7 +348,7 @@ def _toolbar(
     close_editor()
     st.query_params["survey"] = str(definition.get("slug"))
     st.query_params.pop("builder", None)
-    st.session_state.pop("surveys_mode", None)
+    st.session_state[MODE_NEXT] = "results"  # set before the switch is drawn: popping its state left it on Build
     st.rerun()
 
 
