@@ -1579,6 +1579,7 @@ MESSAGES: dict[str, str] = {
     "survey.problem.option_empty": "is empty; write the option or remove it",
     "survey.problem.option_kind": "must be text or a mapping with id and label",
     "survey.problem.option_id": "{id} must be lowercase letters, digits, - or _",
+    "survey.problem.label_twice": "{label} is another option's words too; give each its own",
     "survey.problem.option_twice": "{id} appears more than once; give each option its own id",
     "survey.problem.condition_kind": "must name a question and one of {operators}",
     "survey.problem.condition_operator": "needs exactly one of {operators}",

@@ -1544,6 +1544,7 @@ MESSAGES: dict[str, str] = {
     "survey.problem.option_empty": "选项为空；请填写或删除该选项",
     "survey.problem.option_kind": "必须是文字，或包含 id 和 label 的映射",
     "survey.problem.option_id": "{id} 只能使用小写字母、数字、- 或 _",
+    "survey.problem.label_twice": "{label} 与另一项的文字相同；请为每一项写不同的文字",
     "survey.problem.option_twice": "{id} 出现了不止一次；每个选项需要各自的 id",
     "survey.problem.condition_kind": "必须指定一道题目，以及 {operators} 之一",
     "survey.problem.condition_operator": "需要且只能有 {operators} 之一",

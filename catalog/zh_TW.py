@@ -1544,6 +1544,7 @@ MESSAGES: dict[str, str] = {
     "survey.problem.option_empty": "選項為空；請填寫或刪除該選項",
     "survey.problem.option_kind": "必須是文字，或包含 id 和 label 的對應",
     "survey.problem.option_id": "{id} 只能使用小寫字母、數字、- 或 _",
+    "survey.problem.label_twice": "{label} 與另一項的文字相同；請為每一項寫不同的文字",
     "survey.problem.option_twice": "{id} 出現了不只一次；每個選項需要各自的 id",
     "survey.problem.condition_kind": "必須指定一道題目，以及 {operators} 之一",
     "survey.problem.condition_operator": "需要且只能有 {operators} 之一",

@@ -309,7 +309,27 @@ def _publish_problems(connection: Connection, draft: Draft, survey: Survey) -> l
     if newest is not None and draft.base_version is not None and newest.version != draft.base_version:
         said = Said("survey.publish.changed_since", version=newest.version, base=draft.base_version)
         return [DefinitionProblem(where, (), said)]
-    return version_problems(survey, answered(connection, survey.slug), where=where)
+    return repeated_labels(survey, where=where) + version_problems(
+        survey, answered(connection, survey.slug), where=where
+    )
+
+
+def repeated_labels(survey: Survey, *, where: str) -> list[DefinitionProblem]:
+    """Options (or a grid's statements) of one question written alike in a language: a member could
+    not tell them apart, and the results would split one answer over two bars. Checked as a draft
+    is published, not as a stored version is read: a version published before still reads."""
+    problems = []
+    for question in survey.questions:
+        for name, items in (("options", question.options), ("rows", question.rows)):
+            for language in survey.languages:
+                seen: set[str] = set()
+                for n, item in enumerate(items):
+                    words = str(item.label.get(language, "")).strip()
+                    if words and words.casefold() in seen:
+                        said = Said("survey.problem.label_twice", label=repr(words))
+                        problems.append(DefinitionProblem(where, ("questions", question.id, name, n, "label"), said))
+                    seen.add(words.casefold())
+    return problems
 
 
 def publish(app_store: AppStore, draft: Draft, *, actor: str, timezone: str, now: datetime) -> int:

@@ -69,6 +69,27 @@ def test_a_draft_made_from_each_template_publishes(tmp_path, path):
     store.dispose()
 
 
+def test_options_worded_alike_are_refused_at_publishing_beside_the_second(tmp_path):
+    store = migrated_store(tmp_path / "app.db")
+    channels = [{"id": "o1", "label": {"en": "WeChat group", "zh-CN": "微信群"}}]
+    channels += [{"id": "o2", "label": {"en": "Forum", "zh-CN": "微信群 "}}]  # the same words, a space after
+    definition = {
+        "slug": "mine",
+        "title": {"en": "T", "zh-CN": "T"},
+        "languages": ["en", "zh-CN"],
+        "questions": [
+            {"id": "where", "type": "choice", "text": {"en": "Where?", "zh-CN": "在哪里？"}, "options": channels}
+        ],
+    }
+    draft = drafts.create_draft(store, definition, actor="ana@example.org", now=NOW)
+    [problem] = drafts.check_draft(store, draft)
+    assert problem.field == ("questions", "where", "options", 1, "label")
+    assert problem.message.text("zh-CN") == "'微信群' 与另一项的文字相同；请为每一项写不同的文字"
+    with pytest.raises(drafts.PublishRefused):
+        drafts.publish(store, draft, actor="ana@example.org", timezone="UTC", now=NOW)
+    store.dispose()
+
+
 def test_a_new_question_has_a_fresh_id_and_blank_texts_in_every_language():
     made = editing.new_question("choice", taken={"choice", "choice_2"}, languages=["en", "zh-CN"])
     assert made == {
