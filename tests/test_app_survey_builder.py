@@ -226,3 +226,14 @@ def facts_of(at: AppTest) -> list[tuple[str, str]]:
     """The settings tab's facts, (setting, value) in order."""
     facts = next(frame.value for frame in at.dataframe if "Setting" in frame.value.columns)
     return list(zip(facts["Setting"], facts["Value"], strict=True))
+
+
+def test_options_worded_alike_are_flagged_as_typed_and_publish_waits(builder_env):
+    draft = drafts.edit_survey(builder_env, "quick", actor="ana@example.org", now=NOW)
+    at = builder(AppTest.from_file(APP, default_timeout=60), draft=str(draft.id))
+    at.selectbox(key=f"bld{draft.id}g1_q_1_1_type").set_value("choice").run()  # "Again?" as a choice
+    text_input(at, "_q_1_1_options_0_en").set_value("Forum")
+    text_input(at, "_q_1_1_options_1_en").set_value("forum").run()
+    assert not at.exception
+    assert ":red[:material/error: \\'forum\\' is another option\\'s words too\\; give each its own]" in captions(at)
+    assert next(button for button in at.button if button.label == "Publish").disabled

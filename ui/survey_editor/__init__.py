@@ -252,11 +252,14 @@ def _editor(settings: Settings, draft_id: int) -> None:
 
 
 def _problems(definition: dict[str, Any]) -> list[DefinitionProblem]:
+    """What is wrong with the working copy as it is typed: the definition's problems, then the
+    ones only publishing checks (options worded alike)."""
+    where = str(definition.get("slug") or "draft")
     try:
-        parse_definition(editing.compact(definition), where=str(definition.get("slug") or "draft"))
+        survey = parse_definition(editing.compact(definition), where=where)
     except DefinitionError as error:
         return list(error.problems)
-    return []
+    return drafts.repeated_labels(survey, where=where)
 
 
 def _campaigns(settings: Settings) -> dict[str, str]:
