@@ -1464,6 +1464,8 @@ MESSAGES: dict[str, str] = {
     "builder.save": "Save draft",
     "builder.publish": "Publish",
     "builder.export": "Export YAML",
+    "builder.discard_confirm": "Discard the draft {title}? What it holds, saved or not, is thrown away; a published survey stays as it is.",
+    "builder.discarded": "Draft {title} discarded.",
     "builder.discard": "Discard draft",
     "builder.close": "Close editor",
     "builder.published": "Published {slug}, version {version}.",

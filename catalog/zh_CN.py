@@ -1429,6 +1429,8 @@ MESSAGES: dict[str, str] = {
     "builder.save": "保存草稿",
     "builder.publish": "发布",
     "builder.export": "导出 YAML",
+    "builder.discard_confirm": "舍弃草稿 {title}？其中的内容（无论是否已保存）都会丢失；已发布的问卷保持不变。",
+    "builder.discarded": "已舍弃草稿 {title}。",
     "builder.discard": "舍弃草稿",
     "builder.close": "关闭编辑器",
     "builder.published": "已发布 {slug}，第 {version} 版。",

@@ -1429,6 +1429,8 @@ MESSAGES: dict[str, str] = {
     "builder.save": "儲存草稿",
     "builder.publish": "發布",
     "builder.export": "匯出 YAML",
+    "builder.discard_confirm": "捨棄草稿 {title}？其中的內容（無論是否已儲存）都會遺失；已發布的問卷維持不變。",
+    "builder.discarded": "已捨棄草稿 {title}。",
     "builder.discard": "捨棄草稿",
     "builder.close": "關閉編輯器",
     "builder.published": "已發布 {slug}，第 {version} 版。",

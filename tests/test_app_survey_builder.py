@@ -237,3 +237,19 @@ def test_options_worded_alike_are_flagged_as_typed_and_publish_waits(builder_env
     assert not at.exception
     assert ":red[:material/error: \\'forum\\' is another option\\'s words too\\; give each its own]" in captions(at)
     assert next(button for button in at.button if button.label == "Publish").disabled
+
+
+def test_discarding_a_draft_asks_first_and_says_it_is_done(builder_env):
+    draft = drafts.edit_survey(builder_env, "quick", actor="ana@example.org", now=NOW)
+    at = builder(AppTest.from_file(APP, default_timeout=60), draft=str(draft.id))
+    at = press(at, "Discard draft")
+    assert not at.exception
+    assert any(w.value.startswith("Discard the draft Quick poll?") for w in at.warning)
+    assert [d.id for d in drafts.list_drafts(builder_env)] == [draft.id]  # nothing thrown away yet
+    at.button(key="builder_discard_cancel").click().run()
+    assert [d.id for d in drafts.list_drafts(builder_env)] == [draft.id]
+    at = press(at, "Discard draft")
+    at.button(key="builder_discard_confirm").click().run()
+    assert not at.exception
+    assert drafts.list_drafts(builder_env) == []
+    assert "Draft Quick poll discarded." in texts(at, "success")

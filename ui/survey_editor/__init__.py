@@ -27,7 +27,7 @@ from store.database import AppStore
 from surveys import drafts, editing
 from surveys.definition import ID_PATTERN, DefinitionError, DefinitionProblem, Survey, parse_definition, text_in
 from surveys.registry import load_survey
-from ui import data, survey_form
+from ui import confirm, data, survey_form
 from ui.i18n import current_language, t
 from ui.page import data_errors_stop_the_page
 from ui.session import current_user, who
@@ -40,6 +40,7 @@ from ui.uploads import upload_box
 WORK = "builder_work"  # draft id → the working copy and what it was loaded from
 REFUSED = "builder_refused"  # draft id → the problems publishing met
 DRAFT = "draft"  # ?draft=<id> opens the editor on it
+DISCARDED = "builder_discarded"  # the title of the draft just discarded, said once
 MODE_NEXT = "surveys_mode_next"  # the Surveys page's mode on its next run (pages/surveys.py)
 
 
@@ -70,6 +71,8 @@ def builder(settings: Settings) -> None:
 
 def _start(settings: Settings, store: AppStore) -> None:
     language = current_language()
+    if discarded := st.session_state.pop(DISCARDED, None):
+        st.success(t("builder.discarded", title=plain(discarded)), icon=":material/check:")
     with data_errors_stop_the_page():
         open_drafts = drafts.list_drafts(store)
         published = data.load_survey_table(settings)
@@ -325,11 +328,15 @@ def _toolbar(
             on_click="ignore",
             key="builder_export",
         )
-        discard = st.button(t("builder.discard"), icon=":material/delete:", key="builder_discard")
+        if st.button(t("builder.discard"), icon=":material/delete:", key="builder_discard"):
+            confirm.ask("builder_discard", draft.id)  # asked below, before anything typed is thrown away
         st.button(t("builder.close"), icon=":material/close:", key="builder_close", on_click=close_editor)
-    if discard:
+    if confirm.confirmed(
+        "builder_discard", t("builder.discard_confirm", title=plain(title)), confirm=t("builder.discard")
+    ):
         drafts.discard_draft(store, draft.id)
         st.session_state[WORK].pop(draft.id, None)
+        st.session_state[DISCARDED] = title
         close_editor()
         st.rerun()
     if not (save or publish):
