@@ -127,10 +127,15 @@ with data_errors_stop_the_page():  # never the database's address: anyone may be
     account = session.resolve_account(settings, mode, store)
 
 session.write_cookie(settings)
-if account is None:  # only the sign-in page exists for someone not signed in
+if account is None:  # only the sign-in form exists for someone not signed in...
     language_bar(None, None)
+    # ...at every page's address too: /feedback?status=open asks to sign in there (not Streamlit's
+    # "Page not found" over the main page), and once signed in the same address is the page asked for.
+    asked = [page for page in DASHBOARDS if page.url != SIGN_IN.url]
+    forms = [st.Page(SIGN_IN.file, title=t(SIGN_IN.nav), url_path=SIGN_IN.url, default=True)]
+    forms += [st.Page(SIGN_IN.file, title=t(SIGN_IN.nav), url_path=page.url) for page in asked]
     with failures_end_the_page():
-        st.navigation([st.Page(SIGN_IN.file, title=t(SIGN_IN.nav), url_path=SIGN_IN.url, default=True)]).run()
+        st.navigation(forms, position="hidden").run()
     st.stop()
 
 with_account(store, account.email)

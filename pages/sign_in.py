@@ -28,8 +28,10 @@ if session.sign_in_mode(settings) is session.Mode.OIDC:
     st.stop()
 
 with st.form("sign_in"):
-    email = st.text_input(t("sign_in.email"), key="sign_in_email")
-    password = st.text_input(t("sign_in.password"), type="password", key="sign_in_password")
+    email = st.text_input(t("sign_in.email"), key="sign_in_email", autocomplete="username")
+    password = st.text_input(
+        t("sign_in.password"), type="password", key="sign_in_password", autocomplete="current-password"
+    )  # the browser's saved password, not a new one
     submitted = st.form_submit_button(t("sign_in.button"), type="primary")
 if submitted:
     # A refusal in the catalog's words (never which part was wrong), the app store's outage without its

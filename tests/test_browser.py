@@ -358,6 +358,31 @@ def test_a_sign_in_survives_a_refresh_until_signing_out(demo_data_dir, browser, 
     context.close()
 
 
+def test_a_page_opened_before_signing_in_is_the_page_shown_after(demo_data_dir, browser, tmp_path):
+    from auth.accounts import hash_password
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[pulse]\nsession_secret = "browser-deep"\n[pulse.accounts]\n'
+        f'"bo@example.org" = {{ role = "manager", password_hash = "{hash_password("a long password")}" }}\n',
+        encoding="utf-8",
+    )
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    with serve(demo_data_dir, secrets_file=str(secrets)) as url:
+        page.goto(f"{url}/feedback?status=new")  # a link from a chat, opened signed out
+        expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)
+        assert page.get_by_role("dialog").count() == 0  # no "Page not found" over the form
+        password = page.get_by_role("textbox", name="Password")
+        assert password.get_attribute("autocomplete") == "current-password"  # the browser offers the saved one
+        page.get_by_role("textbox", name="Email").fill("bo@example.org")
+        password.fill("a long password")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Feedback inbox")).to_be_visible(timeout=30_000)
+        assert page.url.startswith(f"{url}/feedback?") and "status=new" in page.url
+    context.close()
+
+
 def test_a_share_link_opens_its_page_alone_and_other_pages_need_sign_in(demo_data_dir, browser, tmp_path):
     from auth.share_links import NOT_VALID, create_link, link_url
 
