@@ -319,22 +319,31 @@ def test_a_manager_merges_an_item_into_one_named_by_its_typed_number(server, pag
     store.dispose()
 
 
-def test_a_sign_in_survives_a_refresh_until_signing_out(demo_data_dir, browser, tmp_path):
+def with_account(tmp_path: Path, email: str, role: str) -> Path:
+    """A secrets file with one built-in account, its password "a long password"."""
     from auth.accounts import hash_password
 
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(
-        '[pulse]\nsession_secret = "browser-test"\n[pulse.accounts]\n'
-        f'"ana@example.org" = {{ role = "viewer", password_hash = "{hash_password("a long password")}" }}\n',
+        f'[pulse]\nsession_secret = "browser-{role}"\n[pulse.accounts]\n'
+        f'"{email}" = {{ role = "{role}", password_hash = "{hash_password("a long password")}" }}\n',
         encoding="utf-8",
     )
+    return secrets
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.get_by_role("textbox", name="Email").fill(email)
+    page.get_by_role("textbox", name="Password").fill("a long password")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_sign_in_survives_a_refresh_until_signing_out(demo_data_dir, browser, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    with serve(demo_data_dir, secrets_file=str(secrets)) as url:
+    with serve(demo_data_dir, secrets_file=str(with_account(tmp_path, "ana@example.org", "viewer"))) as url:
         page.goto(url)
-        page.get_by_role("textbox", name="Email").fill("ana@example.org")
-        page.get_by_role("textbox", name="Password").fill("a long password")
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, "ana@example.org")
         expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
         expect(page.get_by_role("link", name="Feedback")).to_have_count(0)  # a viewer's navigation
         session_kept(context)
@@ -359,25 +368,15 @@ def test_a_sign_in_survives_a_refresh_until_signing_out(demo_data_dir, browser, 
 
 
 def test_a_page_opened_before_signing_in_is_the_page_shown_after(demo_data_dir, browser, tmp_path):
-    from auth.accounts import hash_password
-
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(
-        '[pulse]\nsession_secret = "browser-deep"\n[pulse.accounts]\n'
-        f'"bo@example.org" = {{ role = "manager", password_hash = "{hash_password("a long password")}" }}\n',
-        encoding="utf-8",
-    )
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    with serve(demo_data_dir, secrets_file=str(secrets)) as url:
+    with serve(demo_data_dir, secrets_file=str(with_account(tmp_path, "bo@example.org", "manager"))) as url:
         page.goto(f"{url}/feedback?status=new")  # a link from a chat, opened signed out
         expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=30_000)
         assert page.get_by_role("dialog").count() == 0  # no "Page not found" over the form
         password = page.get_by_role("textbox", name="Password")
         assert password.get_attribute("autocomplete") == "current-password"  # the browser offers the saved one
-        page.get_by_role("textbox", name="Email").fill("bo@example.org")
-        password.fill("a long password")
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, "bo@example.org")
         expect(page.get_by_role("heading", name="Feedback inbox")).to_be_visible(timeout=30_000)
         assert page.url.startswith(f"{url}/feedback?") and "status=new" in page.url
     context.close()
