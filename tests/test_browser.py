@@ -192,6 +192,8 @@ def test_a_member_answers_through_a_personal_link_on_a_phone(server, phone, demo
     # Shown because the answer was no.
     helped = phone.get_by_label("What would have helped you?")  # plain words for screen readers
     helped.fill("A pinned getting-started post")
+    shown = phone.get_by_test_id("InputInstructions").locator("span:visible")
+    expect(shown).to_have_text([re.compile(r"^\d+/\d+$")])  # its counter, not Streamlit's "Press … to apply"
     helped.press("Tab")
     phone.get_by_role("button", name="Submit").click()
     expect(phone.get_by_text("Thank you! Your answers are saved.")).to_be_visible(timeout=30_000)

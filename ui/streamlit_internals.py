@@ -213,7 +213,8 @@ def presentation_style(*, filters: str, headline: str, tiles: str, sized: bool =
 def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
     """The member's survey form (ui.survey_form): inside the containers keyed `scopes`, a scale's
     options share the row (11 fit 390 px) and what is chosen, and the primary button, are filled with
-    `accent` (Streamlit only tints a chosen option); the `hidden` container takes no room; a title
+    `accent` (Streamlit only tints a chosen option); a text box shows its counter without
+    Streamlit's English hint; the `hidden` container takes no room; a title
     that wraps does so in even lines ("社区日活动怎么 / 样？" on a phone). The builder's preview
     draws the form with it too (no_menu_style is the member's pages' alone: ui.page.no_app_menu)."""
     selectors = tuple(f".st-key-{scope}" for scope in scopes)
@@ -235,6 +236,9 @@ def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
         + scoped(testid("stBaseButton-primary"), filled)
         # a text box being typed in is no error
         + scoped('[data-testid$="RootElement"]:focus-within', f"border-color: {accent} !important;")
+        # Streamlit's "Press Enter to apply" (in English, and no key to press on a phone) beside a
+        # box's counter ("2/200"): the counter stays, and Next or Submit takes what was typed
+        + scoped(f"{testid('InputInstructions')} > span:not(:last-child)", "display: none;")
         + f".st-key-{hidden} {{ display: none; }}"  # it would leave a gap above the language switch
         + f"{testid('stMainBlockContainer')} :is(h1, h2, h3) {{ text-wrap: balance; }}"
         + "</style>"
