@@ -1318,6 +1318,7 @@ MESSAGES: dict[str, str] = {
     "chart.goal": "Goal",
     "chart.goal_label": "Goal: {kpi} {target}",
     "chart.target": "Target",
+    "chart.mark_name": "Name",
     "chart.marked": "Marked",
     "chart.mark.note": "Note",
     "chart.mark.campaign": "Campaign",

@@ -1283,6 +1283,7 @@ MESSAGES: dict[str, str] = {
     "chart.goal": "目标",
     "chart.goal_label": "目标：{kpi} {target}",
     "chart.target": "目标值",
+    "chart.mark_name": "名称",
     "chart.marked": "标注",
     "chart.mark.note": "备注",
     "chart.mark.campaign": "活动",

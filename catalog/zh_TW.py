@@ -1283,6 +1283,7 @@ MESSAGES: dict[str, str] = {
     "chart.goal": "目標",
     "chart.goal_label": "目標：{kpi} {target}",
     "chart.target": "目標值",
+    "chart.mark_name": "名稱",
     "chart.marked": "標註",
     "chart.mark.note": "備註",
     "chart.mark.campaign": "活動",

@@ -720,3 +720,14 @@ def test_a_marks_title_near_the_right_edge_ends_there_with_an_ellipsis():
         assert "Referral Promotion #5" in texts
         late = [text for text in texts if text.startswith("Mont") and "MAU" not in text]
         assert len(late) == 1 and late[0].endswith("…") and len(late[0]) < len("Monthly Newsletter #5")
+
+
+def test_a_marks_tooltip_names_a_campaign_a_campaign_and_its_name_a_name():
+    marks = pd.DataFrame(
+        [("campaign", "Referral Promotion #5", date(2026, 11, 6), date(2026, 11, 20))],
+        columns=["kind", "title", "start", "end"],
+    )
+    [band, *_] = charts.marks_layers(marks)
+    tips = {tip["title"]: tip["field"] for tip in band.to_dict()["encoding"]["tooltip"]}
+    assert (tips["Marked"], tips["Name"]) == ("what", "title")  # it read "Note: Referral Promotion #5"
+    assert "Note" not in tips

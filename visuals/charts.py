@@ -483,7 +483,7 @@ def marks_layers(marks: pd.DataFrame) -> list[alt.Chart]:
     )
     tips = [
         alt.Tooltip("what:N", title=t("chart.marked")),
-        alt.Tooltip("title:N", title=t("goals.field.title")),
+        alt.Tooltip("title:N", title=t("chart.mark_name")),  # a campaign's name or a note's title
         _date_tip("start", t("chart.first_day")),
         _date_tip("last", t("chart.last_day")),
     ]
