@@ -194,11 +194,12 @@ def _first(columns: list[str], wanted: tuple[str, ...]) -> str | None:
     return next((column for column in columns if folded(column) in wanted), None)
 
 
-def _addresses(frame: pd.DataFrame, columns: list[str]) -> str | None:
-    """The column whose every answer is an email address (a form's "your email" question), if one is."""
+def _addresses(frame: pd.DataFrame, columns: list[str], skip: frozenset[str]) -> str | None:
+    """The column whose every answer is an email address (a form's "your email" question), if one
+    is: a blank or a tool's placeholder for a skipped question ("(跳过)") is no answer."""
     for column in columns:
         given = frame[column].str.strip()
-        given = given[given != ""]
+        given = given[(given != "") & ~given.isin(skip)]
         if len(given) and given.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+").all():
             return column
     return None
@@ -264,10 +265,10 @@ def _roles(table: Table, mapping: FeedbackMapping, *, timezone: str) -> _Roles:
         return _column(given, columns) if given else _first(columns, wanted)
 
     date = chosen(mapping.date, preset.date if preset else ())
-    member = chosen(mapping.member, preset.member if preset else ()) or _addresses(table.frame, columns)
+    skip = frozenset(mapping.skip) | (preset.placeholders if preset else frozenset())
+    member = chosen(mapping.member, preset.member if preset else ()) or _addresses(table.frame, columns, skip)
     score = chosen(mapping.score, ())
     source = chosen(mapping.source, preset.source if preset else ())
-    skip = frozenset(mapping.skip) | (preset.placeholders if preset else frozenset())
     zone = (preset.timezone if preset else None) or timezone
     taken = {date, member, score, source}
     meta = preset.meta if preset else frozenset()
@@ -324,6 +325,7 @@ def parse_table(
             continue
         source = str(cells.get(roles.source, "")).strip()[:20] if roles.source else ""
         who = str(cells.get(roles.member, "")).strip() if roles.member else ""
+        who = "" if who in roles.skip else who  # a skipped question's placeholder names nobody
         email = str(cells.get(roles.email, "")).strip().lower() if roles.email else ""
         if "@" in who:
             who, email = "", who.lower()

@@ -88,6 +88,15 @@ def test_a_wenjuanxing_export_by_text(store, duckdb_warehouse):
     assert (again.added, again.already_there) == (0, 3)
 
 
+def test_a_wenjuanxing_email_question_somebody_skipped_still_finds_the_others(store, duckdb_warehouse):
+    # The email question skipped by the second respondent: "(跳过)" is no address, and nobody's id.
+    export = (FIXTURES / "wjx_by_text.csv").read_text(encoding="utf-8").splitlines()
+    export[2] = export[2].removesuffix(",") + ",(跳过)"
+    result = run(store, duckdb_warehouse, "wjx_by_text.csv", "\n".join(export).encode("utf-8"))
+    assert (result.preset, result.added) == ("wjx", 3)
+    assert [member for _, _, member, *_ in items(store)] == ["alice", "alice", None]
+
+
 def test_a_wenjuanxing_export_by_number_as_xlsx(store, duckdb_warehouse):
     header = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、您参加过哪些活动？"]
     header += ["2、您对社区最满意的地方？", "3、您希望我们改进什么？"]
