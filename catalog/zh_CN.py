@@ -279,7 +279,7 @@ MESSAGES: dict[str, str] = {
     "data.sync_done": "同步完成",
     "data.sync_help": "从数据源更新数据：只有新增行时追加新行，其他内容有变化时全部重建；完成之前，所有人看到的仍是之前的数据。",
     "data.source_configured": "配置的数据源是{source}：同步会从它读取，并替换这些数据。",
-    "data.sync_replaces": "现在显示的数据来自{built}。同步会读取配置的数据源{source}，并整体替换这些数据：导入的内容会从所有页面消失（文件仍保留在数据目录中）。若要继续从导入的文件同步，请在 secrets.toml 的 `[pulse]` 下把 `community_source` 设为 `imports`（或设置环境变量 `PULSE_COMMUNITY_SOURCE`），然后重启应用。",
+    "data.sync_replaces": "现在显示的数据来自{built}。同步会读取配置的数据源（{source}），并整体替换这些数据：导入的内容会从所有页面消失（文件仍保留在数据目录中）。若要继续从导入的文件同步，请在 secrets.toml 的 `[pulse]` 下把 `community_source` 设为 `imports`（或设置环境变量 `PULSE_COMMUNITY_SOURCE`），然后重启应用。",
     "data.sync_replace": "替换为{source}",
     "data.sync_full": "全部重建",
     "data.sync_full_help": "读取整个数据源并重新构建数据，即使只有新增行。",

@@ -279,7 +279,7 @@ MESSAGES: dict[str, str] = {
     "data.sync_done": "同步完成",
     "data.sync_help": "從資料來源更新資料：只有新增列時附加新列，其他內容有變化時全部重建；完成之前，所有人看到的仍是之前的資料。",
     "data.source_configured": "設定的資料來源是{source}：同步會從它讀取，並取代這些資料。",
-    "data.sync_replaces": "現在顯示的資料來自{built}。同步會讀取設定的資料來源{source}，並整體取代這些資料：匯入的內容會從所有頁面消失（檔案仍保留在資料目錄中）。若要繼續從匯入的檔案同步，請在 secrets.toml 的 `[pulse]` 下把 `community_source` 設為 `imports`（或設定環境變數 `PULSE_COMMUNITY_SOURCE`），然後重新啟動應用程式。",
+    "data.sync_replaces": "現在顯示的資料來自{built}。同步會讀取設定的資料來源（{source}），並整體取代這些資料：匯入的內容會從所有頁面消失（檔案仍保留在資料目錄中）。若要繼續從匯入的檔案同步，請在 secrets.toml 的 `[pulse]` 下把 `community_source` 設為 `imports`（或設定環境變數 `PULSE_COMMUNITY_SOURCE`），然後重新啟動應用程式。",
     "data.sync_replace": "取代為{source}",
     "data.sync_full": "全部重建",
     "data.sync_full_help": "讀取整個資料來源並重新建置資料，即使只有新增列。",

@@ -225,6 +225,14 @@ def judge(
     return Verdict(INCREMENTAL, Said("sync.reason.appended"))
 
 
+NAMED_SOURCES = ("demo", "sheets", "imports", "connectors")  # said in the reader's words; a folder as its path
+
+
+def _named(source: str) -> str:
+    """A source as the sync's reason says it: "imported files", not "imports"."""
+    return Said(f"data.source.{source}") if source in NAMED_SOURCES else source
+
+
 def _settled(state: dict[str, str], stamp: dict[str, str]) -> Said | None:
     """Why the build cannot be appended to, by what it records of itself; None when it can."""
     if state.get(VERSION_KEY) != VERSION:
@@ -232,7 +240,7 @@ def _settled(state: dict[str, str], stamp: dict[str, str]) -> Said | None:
     if SOURCE_KEY not in state:
         return Said("sync.reason.unstamped")
     if state[SOURCE_KEY] != stamp[SOURCE_KEY]:
-        return Said("sync.reason.source", before=state[SOURCE_KEY], now=stamp[SOURCE_KEY])
+        return Said("sync.reason.source", before=_named(state[SOURCE_KEY]), now=_named(stamp[SOURCE_KEY]))
     if state.get(SETTINGS_KEY) != stamp[SETTINGS_KEY]:
         return Said("sync.reason.settings")
     if state.get(LINKS_KEY, NO_LINKS) != stamp.get(LINKS_KEY, NO_LINKS):

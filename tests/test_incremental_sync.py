@@ -930,3 +930,15 @@ def test_a_released_copy_is_removed_once(tmp_path):
     copy.path.write_bytes(b"a later build that took the same name")
     copy.release()
     assert copy.path.exists()
+
+
+def test_a_change_of_source_is_said_in_the_readers_words():
+    from data_sources.append import SOURCE_KEY, _settled
+    from errors import in_language
+    from rollup.tables import VERSION, VERSION_KEY
+
+    said = _settled({VERSION_KEY: VERSION, SOURCE_KEY: "demo"}, {SOURCE_KEY: "imports"})
+    assert in_language(said, "en") == "The source changed (Demo data → Imported files)."
+    assert in_language(said, "zh-CN") == "数据源已更换（演示数据 → 导入的文件）。"
+    folder = _settled({VERSION_KEY: VERSION, SOURCE_KEY: "/exports"}, {SOURCE_KEY: "sheets"})
+    assert in_language(folder, "en") == "The source changed (/exports → Google Sheets)."
