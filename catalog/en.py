@@ -320,6 +320,8 @@ MESSAGES: dict[str, str] = {
     "merge.refused.nothing_to_unmerge": "No merge made by an admin names member {member}. A member linked by a verified email is parted by changing that email on the platform.",
     "merge.refused.unknown": "No member has the id {member} in the data in use.",
     "merge.refused.not_synced": "Merging members needs data built by a sync; a database queried in place keeps its own members.",
+    "sync.reason.members_gone_many": "{count:,} members are no longer in the source (the first: {id}).",
+    "sync.reason.activities_gone_many": "{count:,} activities are no longer in the source (the first: {id}).",
     "sync.reason.members_gone": "Member {id} is no longer in the source.",
     "sync.reason.members_changed": "Member {id} changed in the source.",
     "sync.reason.activities_gone": "Activity {id} is no longer in the source.",

@@ -304,6 +304,8 @@ MESSAGES: dict[str, str] = {
     "merge.refused.nothing_to_unmerge": "没有管理员做过涉及成员 {member} 的合并。通过已验证邮箱关联的成员，需要在平台上更改该邮箱才能拆分。",
     "merge.refused.unknown": "当前数据中没有 ID 为 {member} 的成员。",
     "merge.refused.not_synced": "合并成员需要由同步构建的数据；直接查询的数据库保留其自身的成员。",
+    "sync.reason.members_gone_many": "{count:,} 位成员已不在数据源中（第一位：{id}）。",
+    "sync.reason.activities_gone_many": "{count:,} 条行为记录已不在数据源中（第一条：{id}）。",
     "sync.reason.members_gone": "成员 {id} 已不在数据源中。",
     "sync.reason.members_changed": "成员 {id} 在数据源中有改动。",
     "sync.reason.activities_gone": "行为记录 {id} 已不在数据源中。",

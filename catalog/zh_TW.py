@@ -304,6 +304,8 @@ MESSAGES: dict[str, str] = {
     "merge.refused.nothing_to_unmerge": "沒有管理員做過涉及成員 {member} 的合併。透過已驗證電子郵件關聯的成員，需要在平台上變更該電子郵件才能拆分。",
     "merge.refused.unknown": "目前資料中沒有 ID 為 {member} 的成員。",
     "merge.refused.not_synced": "合併成員需要由同步建置的資料；直接查詢的資料庫保留其自身的成員。",
+    "sync.reason.members_gone_many": "{count:,} 位成員已不在資料來源中（第一位：{id}）。",
+    "sync.reason.activities_gone_many": "{count:,} 筆行為紀錄已不在資料來源中（第一筆：{id}）。",
     "sync.reason.members_gone": "成員 {id} 已不在資料來源中。",
     "sync.reason.members_changed": "成員 {id} 在資料來源中有變更。",
     "sync.reason.activities_gone": "行為紀錄 {id} 已不在資料來源中。",

@@ -281,8 +281,15 @@ def _old_rows_differ(connection: duckdb.DuckDBPyConnection) -> Said | None:
             "SELECT o.id, n.id IS NULL AS gone FROM old_rows AS o LEFT JOIN new_rows AS n ON n.id = o.id "
             "WHERE n.id IS NULL OR n.print <> o.print ORDER BY gone DESC, o.id LIMIT 1"
         ).fetchone()
-        if found is not None:
-            return Said(f"sync.reason.{name}_{'gone' if found[1] else 'changed'}", id=found[0])
+        if found is None:
+            continue
+        if found[1]:  # gone: how many with it, as a re-export that left members out deletes them all
+            [gone] = connection.execute(
+                "SELECT count(*) FROM old_rows AS o LEFT JOIN new_rows AS n ON n.id = o.id WHERE n.id IS NULL"
+            ).fetchone()
+            if gone > 1:
+                return Said(f"sync.reason.{name}_gone_many", id=found[0], count=gone)
+        return Said(f"sync.reason.{name}_{'gone' if found[1] else 'changed'}", id=found[0])
     return None
 
 

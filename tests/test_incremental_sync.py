@@ -529,6 +529,10 @@ def gone_member(frames: dict[str, pd.DataFrame]) -> None:
     frames["members"] = frames["members"].drop(index=6)  # gina, never active
 
 
+def gone_activities(frames: dict[str, pd.DataFrame]) -> None:
+    frames["activities"] = frames["activities"].drop(index=[4, 5, 6])  # a4 and the two after it
+
+
 def valued_activity(frames: dict[str, pd.DataFrame]) -> None:
     frames["activities"].loc[frames["activities"]["activity_id"] == "a6", "points"] = 5  # none before
 
@@ -565,6 +569,8 @@ def several(*changes: Callable[[dict[str, pd.DataFrame]], None]) -> Callable[[di
         (several(changed_activity, changed_member), "Member bob changed in the source."),
         (several(changed_activity, gone_activity), "Activity a4 is no longer in the source."),
         (several(valued_activity, changed_activity), "Activity a6 changed in the source."),
+        # several gone: how many, as a re-export that left them out deletes them all
+        (gone_activities, "3 activities are no longer in the source (the first: a4)."),
     ],
 )
 def test_a_changed_or_gone_old_row_rebuilds_everything_and_says_which(env, tmp_path, change, expected):
