@@ -284,9 +284,10 @@ def _old_rows_differ(connection: duckdb.DuckDBPyConnection) -> Said | None:
         if found is None:
             continue
         if found[1]:  # gone: how many with it, as a re-export that left members out deletes them all
-            [gone] = connection.execute(
+            counted = connection.execute(
                 "SELECT count(*) FROM old_rows AS o LEFT JOIN new_rows AS n ON n.id = o.id WHERE n.id IS NULL"
             ).fetchone()
+            gone = counted[0] if counted else 0
             if gone > 1:
                 return Said(f"sync.reason.{name}_gone_many", id=found[0], count=gone)
         return Said(f"sync.reason.{name}_{'gone' if found[1] else 'changed'}", id=found[0])
