@@ -20,8 +20,10 @@ import vl_convert
 
 from catalog import CATALOGS
 from catalog.spoken import speaking
+from metrics.filters import Filters
 from metrics.goals import Goal
 from tests import test_goals_ui as goals_ui
+from ui import page_charts
 from ui.i18n import t
 from visuals import charts
 from visuals.charts import (
@@ -471,6 +473,20 @@ def test_a_click_selects_the_key_the_page_reads(name, selection, field, values):
     spec = CHARTS[name]().to_dict()
     assert spec["params"] == [{"name": selection, "select": {"type": "point", "fields": [field]}}]
     assert {row[field] for row in rows(spec)} == values
+
+
+def test_the_overviews_new_members_bars_promise_no_click():
+    """The Overview has no table under its chart for a click to filter: a pointer and a fade were all
+    a click gave."""
+    period = Filters(start=date(2026, 11, 2), end=date(2026, 11, 23))
+
+    def spec(chart) -> dict:
+        return chart.build(*chart.args, **chart.kwargs).to_dict()
+
+    overview = spec(page_charts.new_members(WEEKS, period))
+    assert "params" not in overview and "opacity" not in overview["encoding"]
+    members = spec(page_charts.new_members(WEEKS, period, by="region"))
+    assert members["params"][0]["name"] == "group"  # the Members page's filters its table
 
 
 LABELS = set(CATALOGS["en"].values())

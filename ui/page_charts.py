@@ -59,8 +59,8 @@ def new_members(
     if weeks.empty:
         return None
     period = (filters.start, filters.end)
-    if by is None:
-        return Chart(new_members_chart, (weeks,), {"period": period, "groups": tuple(groups)})
+    if by is None:  # the Overview's: no table under it for a click to filter
+        return Chart(new_members_chart, (weeks,), {"period": period, "groups": tuple(groups), "clickable": False})
     return Chart(new_members_chart, (weeks,), {"title": t(f"filters.{by}"), "period": period, "groups": tuple(groups)})
 
 

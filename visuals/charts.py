@@ -608,10 +608,12 @@ def new_members_chart(
     title: str | None = None,
     period: tuple[date, date] | None = None,
     groups: Sequence[str] = (),
+    clickable: bool = True,
 ) -> alt.Chart:
     """New members per week, stacked by the group in `value` (channel by default; `groups`, every
     value the dimension has, each in its colour under any filter); a week only partly in the
-    `period` is lighter. Clicking a bar selects its group (selection "group")."""
+    `period` is lighter. Clicking a bar selects its group (selection "group"), where a page has a
+    table the click filters (`clickable`): elsewhere a click that only fades bars promises more."""
     chart = _bucket_bars(
         weeks,
         bucket="week",
@@ -623,7 +625,7 @@ def new_members_chart(
         period=period,
         groups=groups,
     )
-    return _clickable(chart, name="group", field="value")
+    return _clickable(chart, name="group", field="value") if clickable else chart
 
 
 def activity_chart(
