@@ -101,7 +101,9 @@ def _blank(value: Any) -> bool:
 
 def compact(definition: dict[str, Any]) -> dict[str, Any]:
     """The definition as a draft keeps it: optional texts left blank, empty settings and a question's
-    default flags dropped; required texts kept even blank (the editor flags them)."""
+    default flags dropped; required texts kept even blank (the editor flags them); the words of a
+    language the survey no longer has dropped (the editor's working copy keeps them, so a language
+    taken out by mistake and put back has them again)."""
     result = copy.deepcopy(definition)
     for name in ("description", "thanks", "opens_at", "closes_at", "response_limit", "campaign"):
         if _blank(result.get(name)):
@@ -123,6 +125,11 @@ def compact(definition: dict[str, Any]) -> dict[str, Any]:
             for option in [*question.get("options", []), *question.get("rows", [])]:
                 option["label"] = _trimmed(option.get("label"))
     result["title"] = _trimmed(result.get("title"))
+    languages = languages_of(result)
+    for text in _texts(result):  # a language taken out: its words stay in the editor, not in what is kept
+        if isinstance(text, dict):
+            for code in [code for code in text if code not in languages]:
+                del text[code]
     return result
 
 
@@ -216,6 +223,8 @@ def _texts(definition: dict[str, Any]) -> list[Any]:
         for question in page.get("questions", []):
             texts.extend(question.get(name) for name in QUESTION_TEXTS if name in question)
             texts.extend(item.get("label") for item in [*question.get("options", []), *question.get("rows", [])])
+            scale = question.get("scale")
+            texts.extend(scale if isinstance(scale, list) else [])  # a grid's answer labels
     return texts
 
 
@@ -227,17 +236,6 @@ def missing_translations(definition: dict[str, Any]) -> int:
         for text in _texts(definition)
         if isinstance(text, dict) and any(str(v).strip() for v in text.values())
     )
-
-
-def with_languages(definition: dict[str, Any], languages: list[str]) -> None:
-    """Give the definition (in the editor's shape) these languages, in place: the words of a
-    language taken out go with it, since no field shows them any more and publishing would refuse
-    them."""
-    definition["languages"] = list(languages)
-    for text in _texts(definition):
-        if isinstance(text, dict):
-            for code in [code for code in text if code not in languages]:
-                del text[code]
 
 
 def first_language(definition: dict[str, Any], language: str) -> dict[str, Any]:

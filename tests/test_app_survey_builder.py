@@ -253,3 +253,15 @@ def test_discarding_a_draft_asks_first_and_says_it_is_done(builder_env):
     assert not at.exception
     assert drafts.list_drafts(builder_env) == []
     assert "Draft Quick poll discarded." in texts(at, "success")
+
+
+def test_a_discard_asked_of_one_draft_is_not_asked_over_another(builder_env):
+    first = drafts.edit_survey(builder_env, "quick", actor="ana@example.org", now=NOW)
+    other = drafts.create_draft(builder_env, {**QUICK, "slug": "other"}, actor="ana@example.org", now=NOW)
+    at = builder(AppTest.from_file(APP, default_timeout=60), draft=str(first.id))
+    at = press(at, "Discard draft")  # asked, not answered
+    at.query_params["draft"] = str(other.id)  # another draft opened by its address
+    at.run()
+    assert not at.exception
+    assert not any(w.value.startswith("Discard the draft") for w in at.warning)
+    assert sorted(d.id for d in drafts.list_drafts(builder_env)) == sorted([first.id, other.id])

@@ -132,15 +132,20 @@ def test_missing_translations_are_counted_and_older_zh_reads_as_zh_cn():
     assert editing.missing_translations(definition) == 3
 
 
-def test_a_language_taken_out_takes_its_words_from_every_text():
-    definition = editing.normalized(drafts.templates()["post-event-nps"])
-    editing.with_languages(definition, ["zh-CN"])
-    assert definition["languages"] == ["zh-CN"]
-    assert definition["title"] == {"zh-CN": "活动体验如何？"}
-    texts = editing._texts(definition)
-    assert texts and all(set(text) <= {"zh-CN"} for text in texts if isinstance(text, dict))
-    survey = parse_definition(editing.compact(definition), where="draft")  # publishable in Chinese alone
-    assert survey.languages == ("zh-CN",) and survey.questions[0].text == {"zh-CN": "你有多大可能向朋友推荐这场活动？"}
+def test_a_language_taken_out_leaves_what_is_kept_and_comes_back_with_its_words():
+    definition = editing.normalized(drafts.templates()["quarterly-member-nps"])
+    grid = {"id": "grid", "type": "matrix", "text": {"en": "Agree?", "zh-CN": "同意吗？"}}
+    grid |= {"rows": [{"id": "r1", "label": {"en": "Clear", "zh-CN": "清楚"}}]}
+    grid |= {"scale": [{"en": "No", "zh-CN": "不"}, {"en": "Yes", "zh-CN": "是"}]}
+    definition["pages"][0]["questions"].append(grid)
+    definition["languages"] = ["zh-CN"]  # English taken out
+    kept = editing.compact(definition)
+    texts = editing._texts(kept)
+    assert texts and all(set(text) <= {"zh-CN"} for text in texts if isinstance(text, dict))  # the grid's scale too
+    survey = parse_definition(kept, where="draft")  # publishable in Chinese alone
+    assert survey.languages == ("zh-CN",)
+    definition["languages"] = ["zh-CN", "en"]  # put back: its words are there again
+    assert editing.compact(definition)["pages"][0]["questions"][-1]["scale"][1] == {"zh-CN": "是", "en": "Yes"}
 
 
 def test_a_new_survey_starts_in_the_managers_language():

@@ -51,6 +51,7 @@ def open_draft(draft_id: int) -> None:
 
 def close_editor() -> None:
     st.query_params.pop(DRAFT, None)
+    confirm.cancel("builder_discard")  # a question about this draft is not asked over another
 
 
 def builder(settings: Settings) -> None:
@@ -331,6 +332,8 @@ def _toolbar(
         if st.button(t("builder.discard"), icon=":material/delete:", key="builder_discard"):
             confirm.ask("builder_discard", draft.id)  # asked below, before anything typed is thrown away
         st.button(t("builder.close"), icon=":material/close:", key="builder_close", on_click=close_editor)
+    if confirm.pending("builder_discard") not in (None, draft.id):
+        confirm.cancel("builder_discard")  # asked of another draft, opened since by its address
     if confirm.confirmed(
         "builder_discard", t("builder.discard_confirm", title=plain(title)), confirm=t("builder.discard")
     ):

@@ -122,7 +122,7 @@ def survey_settings(fields: Fields, *, campaigns: dict[str, str]) -> None:
     )
     fields.beside(("languages",))
     if chosen and chosen != languages:
-        fields.act(lambda: editing.with_languages(definition, list(chosen)))
+        fields.act(lambda: definition.update(languages=list(chosen)))  # the words of one taken out go at saving
     texts(fields, t("builder.title"), definition.setdefault("title", {}), ("title",), required=True)
     texts(fields, t("builder.description"), definition.setdefault("description", {}), ("description",), area=True)
     texts(fields, t("builder.thanks"), definition.setdefault("thanks", {}), ("thanks",), area=True)
