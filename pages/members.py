@@ -48,8 +48,8 @@ dimension = dimension or page_charts.GROWTH_BY
 with data_errors_stop_the_page():
     weeks = data.load_new_members_by_week(settings, version, filters, dimension)
     growth = data.load_growth_by(settings, version, filters, dimension)
-groups = data.load_dimension_values(settings, version)[dimension]  # each in its colour under a filter
-joins = page_charts.new_members(weeks, filters, by=dimension, groups=groups)
+with data_errors_stop_the_page():
+    joins = page_charts.joins(settings, version, filters, weeks, by=dimension)  # each group in its colour
 if joins is None:
     st.info(t("members.no_joins", **period_days(filters)))
     group = None

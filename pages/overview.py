@@ -69,8 +69,8 @@ with left:
         draw(trend)
 with right:
     st.subheader(t("overview.new_by_week"))
-    channels = data.load_dimension_values(settings, version)["channel"]  # each in its colour under a filter
-    joins = page_charts.new_members(weeks, filters, groups=channels)
+    with data_errors_stop_the_page():
+        joins = page_charts.joins(settings, version, filters, weeks)  # each channel in its colour under a filter
     if joins is None:
         st.info(t("overview.no_joins", **shown))
     else:

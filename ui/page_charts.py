@@ -64,6 +64,16 @@ def new_members(
     return Chart(new_members_chart, (weeks,), {"title": t(f"filters.{by}"), "period": period, "groups": tuple(groups)})
 
 
+def joins(
+    settings: Settings, version: str, filters: Filters, weeks: pd.DataFrame, *, by: str | None = None
+) -> Chart | None:
+    """A page's new-members chart of `weeks` (by channel on the Overview, by `by` on the Members
+    page), every value of its dimension in its own colour: the page and the warming thread both
+    call this, so the spec the warmer made is the one the page asks for."""
+    groups = data.load_dimension_values(settings, version)[by or "channel"]
+    return new_members(weeks, filters, by=by, groups=groups)
+
+
 def cohorts(grid: pd.DataFrame) -> Chart | None:
     return None if grid.empty else Chart(cohort_heatmap, (grid,))
 
@@ -102,14 +112,14 @@ def _overview(settings: Settings, version: str, filters: Filters, reader: Reader
     marks = data.load_chart_marks(settings, version, filters)
     return [
         activity_trend(daily, marks, data.load_view_goals(settings, filters), filters, shared=reader.shared),
-        new_members(data.load_new_members_by_week(settings, version, filters), filters),
+        joins(settings, version, filters, data.load_new_members_by_week(settings, version, filters)),
     ]
 
 
 def _members(settings: Settings, version: str, filters: Filters, reader: Reader) -> list[Chart | None]:
     weeks = data.load_new_members_by_week(settings, version, filters, GROWTH_BY)
     return [
-        new_members(weeks, filters, by=GROWTH_BY),
+        joins(settings, version, filters, weeks, by=GROWTH_BY),
         cohorts(data.load_cohorts(settings, version, filters)),
         level_moves(data.load_level_changes(settings, version, filters)),
     ]
