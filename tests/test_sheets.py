@@ -19,7 +19,7 @@ from data_sources.sheets import (
     open_spreadsheet,
     read_sheets,
 )
-from data_sources.sync import recent_runs, sync, sync_due
+from data_sources.sync import import_files, recent_runs, sync, sync_due
 from data_sources.warehouse import Warehouse
 from settings import SheetsConfig, load_settings
 from store.database import AppStore
@@ -226,6 +226,20 @@ def test_the_app_starts_a_due_sheets_sync_in_the_background_once(env, monkeypatc
     assert runs[["source", "status"]].values.tolist() == [["sheets", "failed"]]
     assert runs["error"].iloc[0] == "The source is Google Sheets, but secrets.toml has no [pulse.sheets] section."
     assert background.refresh_when_due(load_settings()) is None  # checked a moment ago
+
+
+def test_the_background_sync_leaves_files_imported_on_the_data_page_alone(env, tmp_path, monkeypatch):
+    _, store, _ = env
+    members = tmp_path / "members.csv"
+    members.write_text("member_id,joined_at\nm1,2025-01-05 10:00:00\n", encoding="utf-8")
+    activities = tmp_path / "activities.csv"
+    activities.write_text("activity_id,member_id,occurred_at,kind\na1,m1,2025-01-05 11:00:00,post\n", encoding="utf-8")
+    import_files([members, activities], settings=load_settings(), app_store=store)
+    monkeypatch.setenv("PULSE_COMMUNITY_SOURCE", "sheets")
+    monkeypatch.setattr(background, "_checked", {"at": 0.0})
+    # Due (it never synced from Sheets), but the data in use was imported: only the Data page's Sync asks to replace it.
+    assert background.refresh_when_due(load_settings()) is None
+    assert recent_runs(store)["source"].tolist() == ["import: members.csv, activities.csv"]
 
 
 LOS_ANGELES_DAY = [

@@ -31,7 +31,7 @@ import clock
 import logs
 from alerts.evaluation import evaluate_due
 from data_sources import identities, sheets
-from data_sources.sync import sync, sync_due
+from data_sources.sync import IMPORTS, built_from, sync, sync_due
 from delivery.channels import load_channels
 from delivery.outbox import deliver_due
 from digests.due import enqueue_due
@@ -177,6 +177,8 @@ def refresh_when_due(settings: Settings) -> threading.Thread | None:
     if settings.community_source != "sheets" or settings.warehouse_path is None:
         return None
     store = data.app_store(settings.app_db_url)
+    if built_from(store) == IMPORTS:  # files imported on the Data page: a sync replaces them only when asked there
+        return None
     if not sync_due(settings=settings, app_store=store, now=clock.now()):
         return None
     return _in_background("sync", lambda: _sync_then_evaluate(settings, store))

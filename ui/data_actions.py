@@ -16,7 +16,7 @@ import streamlit as st
 import clock
 from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
 from data_sources.files import read_export
-from data_sources.sync import SyncResult, built_from, import_files, last_good_sync, parsing, sync
+from data_sources.sync import IMPORTS, SyncResult, built_from, import_files, last_good_sync, parsing, sync
 from data_sources.validate import TABLES, RawTable
 from errors import lines_in
 from feedback.messages import take_messages
@@ -111,7 +111,7 @@ def built_source(settings: Settings, store: AppStore, source: DeltaGenerator, fr
     """A warehouse this app builds: a sync and file imports, then where the data in use came from
     and how fresh it is (drawn after them, so they show the data a sync or an import has just made)."""
     built_before = built_from(store)
-    replaced = built_before not in (None, "demo", settings.community_source)  # the demo is no loss
+    replaced = built_before == IMPORTS and settings.community_source != IMPORTS  # files imported here
     sync_buttons(settings, store, replacing=built_before if replaced else None)
     st.subheader(t("data.import"))
     st.caption(t("data.import_help"))
@@ -132,6 +132,8 @@ def sync_buttons(settings: Settings, store: AppStore, *, replacing: str | None) 
     """Sync now, or rebuild in full; a sync that would shrink a table asks first, and so does one
     from the configured source while the data in use came from another (`replacing`: files imported
     on this page, say, which a sync from the demo would replace whole, the shrink check aside)."""
+    if replacing is None:
+        confirm.cancel("data_sync_source")  # asked before the data changed (a sync elsewhere): nothing to ask now
     question = st.empty()  # the boxes, gone once the sync went through
     with question.container():
         allowed = confirmed_shrinks("sync")
