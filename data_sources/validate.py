@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 import schema
 from data_sources.errors import InvalidData, Problem
-from errors import Said
+from errors import Listed, Said
 
 TABLES: dict[str, sa.Table] = {
     "members": schema.members,
@@ -38,8 +38,10 @@ CHOICES = {
         **dict.fromkeys(("已邀请", "邀请", "已邀請", "邀請"), "invited"),
         **dict.fromkeys(("已报名", "报名", "已報名", "報名"), "registered"),
         **dict.fromkeys(("已签到", "签到", "已参加", "参加", "已簽到", "簽到", "已參加", "參加"), "attended"),
+        **dict.fromkeys(("已到场", "到场", "已到場", "到場", "已出席", "出席"), "attended"),  # the app's own words
     }
 }
+CHOICES_SHOWN = 5  # words a warning names before "…"
 OFFSET_PATTERN = r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 DAY_MONTH = r"^(\d{1,2})[/\-](\d{1,2})[/\-]\d{4}"  # 05/03/2024: which is the day, the whole column decides
 SERIALS = (20_000.0, 80_000.0)  # Excel day numbers from 1954 to 2119: a number outside is no date
@@ -263,11 +265,18 @@ def _convert(
     return strings, pd.Series(False, index=text.index), "", None
 
 
-def _chosen(text: pd.Series, words: dict[str, str]) -> tuple[pd.Series, pd.Series, str]:
-    """A column of CHOICES: each cell as the word stored (None where blank), the cells that are none
-    of its words, and how to write them (a funnel would drop a status it does not know, unsaid)."""
+def _chosen(text: pd.Series, words: dict[str, str]) -> tuple[pd.Series, dict[str, object]]:
+    """A column of CHOICES: each cell as the word stored where it is one of its words (in any case,
+    or its Chinese), else as written; and for a warning, how many rows are none of them, with
+    examples (a funnel counts only its words: "cancelled" drops out of it, which it should say; it
+    does not refuse the data, which a Sheets source would then fail on every refresh)."""
     stored = text.str.lower().map(words)
-    return stored.astype(text.dtype), stored.isna() & text.notna(), "error.cell.not_status"
+    other = stored.isna() & text.notna()
+    if not other.any():
+        return stored.astype(text.dtype), {}
+    examples = list(dict.fromkeys(text[other].tolist()))
+    shown = examples[:CHOICES_SHOWN] + (["…"] if len(examples) > CHOICES_SHOWN else [])
+    return stored.fillna(text).astype(text.dtype), {"count": int(other.sum()), "examples": Listed(shown)}
 
 
 def _numbers(text: pd.Series) -> pd.Series:
@@ -317,7 +326,9 @@ def validate_table(
             continue
         values, bad, hint, note = _convert(raw.frame[column.name].reset_index(drop=True), column, parsing=parsing)
         if (raw.name, column.name) in CHOICES:
-            values, bad, hint = _chosen(values, CHOICES[(raw.name, column.name)])
+            values, other = _chosen(values, CHOICES[(raw.name, column.name)])
+            if other:
+                warnings.append(Said("warning.other_status", file=raw.file, column=column.name, **other))
         if note:
             warnings.append(Said("warning.column_note", file=raw.file, column=column.name, note=note))
         for position in bad[bad].index[: InvalidData.SHOWN]:
