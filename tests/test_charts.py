@@ -394,6 +394,15 @@ def test_a_channel_keeps_its_colour_when_a_filter_leaves_it_alone():
     assert colours(every) == {"event": CATEGORICAL[0], "referral": CATEGORICAL[2], "social": CATEGORICAL[3]}
     assert colours(alone) == {"referral": CATEGORICAL[2]}  # not the first colour, as it was alone
     assert colours(WEEKS)["–"] == CATEGORICAL[4]  # a member without a channel after the known ones
+    # Chinese values too, whether or not members without a channel are in the view ("–" sorts first
+    # among CJK text, and moved every colour when it came and went)
+    chinese = ["微信", "论坛"]
+    with_none = charts.new_members_chart(WEEKS.assign(value=["微信", None, "论坛"]), groups=chinese).to_dict()
+    without = charts.new_members_chart(WEEKS.assign(value=["微信", "论坛", "论坛"]), groups=chinese).to_dict()
+    for spec in (with_none, without):
+        scale = spec["encoding"]["color"]["scale"]
+        named = dict(zip(scale["domain"], scale["range"], strict=True))
+        assert (named["微信"], named["论坛"]) == (CATEGORICAL[0], CATEGORICAL[1])
 
 
 def test_a_campaign_kind_has_the_same_colour_in_every_language():

@@ -39,6 +39,7 @@ HIGHLIGHT = CATEGORICAL[3]
 NOTE = SLATE  # a manager's note on a day or a range of days, faint behind the lines like a campaign
 GOAL = INK  # a goal's target: a dashed dark rule over its period, labelled (docs/metrics.md, "Goals")
 SEQUENTIAL = "blues"  # a vega scheme, white to dark blue
+NONE_KEY = "–"  # a group without a value (no channel), as the charts key it
 BAD, NEUTRAL, GOOD = "#d64545", "#dcdcdc", "#2e9d5b"
 UNFINISHED = "#e5e7eb"  # a share of a month not over yet (a cohort's newest cell): grey, not on the scale
 # Text that says a deadline is missed (red) or falls within a day (amber): the inbox's Due column.
@@ -213,7 +214,9 @@ def _groups(
     fixed = fixed or {}
     pairs = sorted(set(zip(keys if names is None else names, keys, strict=True)))
     free = [colour for colour in CATEGORICAL if colour not in fixed.values()]
-    others = sorted({key for _, key in pairs if key not in fixed} | {key for key in known if key not in fixed})
+    known = [*known, NONE_KEY] if known else []  # "no value" too, always: its presence moves no one's colour
+    keys_seen = {key for _, key in pairs if key not in fixed} | {key for key in known if key not in fixed}
+    others = sorted(keys_seen, key=lambda key: (key == NONE_KEY, key))  # "–" last, after any script's values
     colours = [fixed.get(key) or free[others.index(key) % len(free)] for _, key in pairs]
     return alt.Scale(domain=[name for name, _ in pairs], range=colours)
 
