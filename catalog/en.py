@@ -170,7 +170,7 @@ MESSAGES: dict[str, str] = {
     "report.all_members": "All members",
     "report.filter": "{name}: {value}",
     "report.no_previous": "Previous period: —",
-    "report.nps_few": "{score} ({answers} answers)",
+    "report.nps_few": "{score} ({answers:,} answers)",
     "report.nps_few_one": "{score} (1 answer)",
     "report.nps": "{score} ± {margin:.0f}",
     "report.made": "Made {at} by Community Pulse. Figures and definitions: docs/metrics.md.",

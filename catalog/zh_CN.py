@@ -170,7 +170,7 @@ MESSAGES: dict[str, str] = {
     "report.all_members": "全部成员",
     "report.filter": "{name}：{value}",
     "report.no_previous": "上期：—",
-    "report.nps_few": "{score}（{answers} 个回答）",
+    "report.nps_few": "{score}（{answers:,} 个回答）",
     "report.nps_few_one": "{score}（1 个回答）",
     "report.nps": "{score} ± {margin:.0f}",
     "report.made": "由 Community Pulse 于 {at} 生成。指标及其定义见 docs/metrics.md。",

@@ -170,7 +170,7 @@ MESSAGES: dict[str, str] = {
     "report.all_members": "全部成員",
     "report.filter": "{name}：{value}",
     "report.no_previous": "上期：—",
-    "report.nps_few": "{score}（{answers} 個回答）",
+    "report.nps_few": "{score}（{answers:,} 個回答）",
     "report.nps_few_one": "{score}（1 個回答）",
     "report.nps": "{score} ± {margin:.0f}",
     "report.made": "由 Community Pulse 於 {at} 產生。指標及其定義見 docs/metrics.md。",

@@ -24,7 +24,7 @@ from metrics.goals import Progress
 from metrics.kpis import spec
 from reports.meeting import Report
 from visuals.charts import word
-from visuals.formats import describe_change, format_value
+from visuals.formats import describe_change, format_value, with_margin
 from visuals.text import day, in_currency, period, scope
 
 __all__ = ["MISSING", "day", "missing", "period", "scope"]  # visuals/text.py: the filter bar and tables write them too
@@ -113,18 +113,6 @@ def nps_cell(row: Row) -> str:
         return MISSING
     answers = None if missing(row.get("nps_answers")) else int(row["nps_answers"])
     return with_margin(float(row["nps"]), float(row["nps_margin"]), answers)
-
-
-def with_margin(score: float, margin: float, answers: int | None) -> str:
-    """An NPS with its margin of error, as "+12 ± 9"; where every answer was alike (one answer, say)
-    the margin comes out 0, which would read as certainty, so the score says how many answers it
-    rests on instead: "+0 (1 answer)"."""
-    score_text = format_value("nps", score)
-    if margin > 0:
-        return t("report.nps", score=score_text, margin=margin)
-    if answers is None:
-        return score_text
-    return t("report.nps_few_one" if answers == 1 else "report.nps_few", score=score_text, answers=answers)
 
 
 # How a column is laid out: "name" wraps (a campaign, a survey), "short" never does (a date, a

@@ -39,7 +39,7 @@ from store import tables
 from store.database import AppStore
 from tests import community
 from tests.conftest import fill_app_store, make_warehouse
-from visuals import charts
+from visuals import charts, formats
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 P = Filters(start=date(2025, 3, 1), end=date(2025, 3, 8))
@@ -357,5 +357,5 @@ def test_a_digests_and_a_reports_nps_say_when_few_answers_make_it_unsure():
     )
     [nps] = [figure for figure in compose.figures(report) if figure.label == "NPS"]
     assert (nps.value, nps.change) == ("0", "+20 · few to go on")
-    assert display.with_margin(0.0, 0.0, 1) == "0 (1 answer)"  # every answer alike: no margin of 0 to give
-    assert display.with_margin(25.0, 81.3, 4) == "+25 ± 81"
+    assert formats.with_margin(0.0, 0.0, 1) == "0 (1 answer)"  # every answer alike: no margin of 0 to give
+    assert formats.with_margin(25.0, 81.3, 4) == "+25 ± 81"

@@ -28,7 +28,7 @@ from ui.tables import (
 from ui.tiles import tile_columns
 from visuals import text
 from visuals.charts import answers_chart, matrix_chart, nps_trend_chart
-from visuals.formats import format_value
+from visuals.formats import with_margin
 
 
 def survey_columns(campaigns: Mapping[str, str]) -> dict[str, object]:
@@ -105,7 +105,7 @@ def score_tiles(summary: Scores) -> None:
     """Responses, NPS with its margin, CSAT and CES; a dash where no question of that kind was answered."""
     tiles = tile_columns("responses", count=4)
     tiles[0].metric(t("surveys.responses"), text.number(summary.responses))
-    nps = "–" if summary.nps is None else f"{format_value('nps', summary.nps)} ± {text.number(summary.nps_margin or 0)}"
+    nps = "–" if summary.nps is None else with_margin(summary.nps, summary.nps_margin or 0.0, summary.nps_answers)
     tiles[1].metric(t("kpi.nps"), nps, help=t("surveys.nps_help", answers=summary.nps_answers))
     csat = "–" if summary.csat is None else text.percent(summary.csat)
     tiles[2].metric(t("column.csat"), csat, help=t("surveys.csat_help", answers=summary.csat_answers))

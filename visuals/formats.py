@@ -134,3 +134,15 @@ def describe_goal(progress: Progress, *, brief: bool = False) -> str:
     if runs and progress.projected is not None and goal.spec.projection is not Projection.LEVEL:
         parts.append(t("goal.projected", value=format_value(goal.kpi, progress.projected)))
     return " · ".join(parts)
+
+
+def with_margin(score: float, margin: float, answers: int | None) -> str:
+    """An NPS with its margin of error, as "+12 ± 9"; where every answer was alike (one answer, say)
+    the margin comes out 0, which would read as certainty, so the score says how many answers it
+    rests on instead: "+100 (1 answer)"."""
+    score_text = format_value("nps", score)
+    if margin > 0:
+        return t("report.nps", score=score_text, margin=margin)
+    if answers is None:
+        return score_text
+    return t("report.nps_few_one" if answers == 1 else "report.nps_few", score=score_text, answers=answers)
