@@ -37,6 +37,7 @@ from data_sources.validate import (
     MORE_EMPTY,
     TABLES,
     Parsing,
+    more_said,
     raw_table,
     repeated_ids,
     required,
@@ -127,8 +128,8 @@ def _read_blocks(
             for problem in found:
                 said_as = problem.message
                 message = said_as.key if isinstance(said_as, Said) else None
-                if isinstance(said_as, Said) and message in MORE:  # this block's rows past its first: said at the end
-                    more[(problem.column, said_as.key)] += int(said_as.values["count"])
+                if isinstance(said_as, Said) and said_as.key.removesuffix("_one") in MORE:  # said at the end
+                    more[(problem.column, said_as.key.removesuffix("_one"))] += int(said_as.values["count"])
                     continue
                 kind = (problem.column, message == REQUIRED)
                 shown[kind] += 1
@@ -144,7 +145,7 @@ def _read_blocks(
     if not blocks.numbers:  # no rows at all: the whole read of a file so small says so
         return None
     for (column, message), count in more.items():
-        problems.append(Problem(path.name, None, column, Said(message, count=count)))
+        problems.append(Problem(path.name, None, column, more_said(message, count)))
     problems.sort(key=lambda problem: _listed(problem, name=name))  # column by column, as validate_table
     if problems:
         problems.extend(_repeated(_whole([*keys, *blocks.rows]), blocks.numbers, key=key, file=path.name))

@@ -375,7 +375,12 @@ def more_rows(file: str, column: str, key: str, found: int) -> list[Problem]:
     saying how many rows more have it: fixing twenty cells should not meet eleven more on the next try."""
     if found <= InvalidData.SHOWN:
         return []
-    return [Problem(file, None, column, Said(key, count=found - InvalidData.SHOWN))]
+    return [Problem(file, None, column, more_said(key, found - InvalidData.SHOWN))]
+
+
+def more_said(key: str, count: int) -> Said:
+    """A MORE line's message for `count` rows ("1 more row", "11 more rows")."""
+    return Said(f"{key}_one" if count == 1 else key, count=count)
 
 
 def _inverted(frame: pd.DataFrame, raw: RawTable, rows: pd.Index) -> list[Problem]:

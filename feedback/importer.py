@@ -16,8 +16,9 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
@@ -40,6 +41,7 @@ REQUIRED = ("created_at", "text")
 KNOWN = ("created_at", "text", "member_id", "email", "source", "score")
 MAX_PROBLEMS = 20
 UNKNOWN_SHOWN = 5  # member ids a warning names before "…"
+ASKED_AT_ONCE = 1_000  # member ids one statement asks the warehouse about
 KIND = "feedback"  # import_batches.kind
 log = logging.getLogger(__name__)
 
@@ -295,6 +297,7 @@ def parse_table(
     frame, name = table.frame, table.file
     # Read as the Data page reads a file's times: 2026年11月22日, 2026/11/22 9:30, an offset, an Excel serial.
     moments = sheet_times(frame[roles.date], parsing=Parsing(timezone=roles.zone if roles.tagged else timezone))
+    zone = ZoneInfo(roles.zone if roles.tagged else timezone)
     parsed = Parsed(rows=[], columns=roles.text)
     problems: list[Said] = []
     words = [column for column in frame.columns if roles.other_words and column not in roles.text]
@@ -313,7 +316,7 @@ def parse_table(
                 texts.append((question_of(column), text))
         texts += [(question_of(column), said) for column in words for said in other_words(str(cells[column]))]
         moment = moments.loc[row]
-        created = None if pd.isna(moment) else moment.to_pydatetime()
+        created = _spelled_out(str(cells[roles.date]), zone) if pd.isna(moment) else moment.to_pydatetime()
         if created is None and (texts or not roles.tagged):
             cell = repr(cells[roles.date])
             problems.append(Said("feedback.import.bad_date_in", file=name, row=row, column=roles.date, cell=cell))
@@ -348,6 +351,23 @@ def parse_table(
             )
             parsed.rows.append((row, item, email))
     return parsed, problems
+
+
+def _spelled_out(value: str, zone: ZoneInfo) -> datetime | None:
+    """A time the Data page's reader does not take but pandas does ("Nov 22, 2026", "22 Nov 2026
+    9:00", as this app writes a day), as naive UTC; without an offset it is `zone`'s local time."""
+    try:
+        stamp = pd.Timestamp(value.strip())
+    except (ValueError, TypeError):
+        return None
+    if pd.isna(stamp):
+        return None
+    if stamp.tzinfo is None:
+        local = stamp.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        if pd.isna(local):
+            return None
+        stamp = local
+    return stamp.tz_convert(UTC).tz_localize(None).to_pydatetime()
 
 
 def _score(value: str) -> float | str | None:
@@ -466,13 +486,17 @@ def _unknown_members(name: str, rows: list[tuple[int, NewFeedback, str]], wareho
     given = [(number, item.member_id) for number, item, _ in rows if item.member_id is not None]
     if not given:
         return []
-    known = set(warehouse.run(known_ids_query(sorted({member_id for _, member_id in given})))["member_id"])
+    ids = sorted({member_id for _, member_id in given})
+    known: set[str] = set()
+    for start in range(0, len(ids), ASKED_AT_ONCE):  # a database binds a few thousand values at most
+        known |= set(warehouse.run(known_ids_query(ids[start : start + ASKED_AT_ONCE]))["member_id"])
     unknown = [(number, member_id) for number, member_id in given if member_id not in known]
     if not unknown:
         return []
     shown = list(dict.fromkeys(member_id for _, member_id in unknown))
-    ids = Listed(shown[:UNKNOWN_SHOWN] + (["…"] if len(shown) > UNKNOWN_SHOWN else []))
-    return [Said("feedback.import.unknown_members", file=name, count=len(unknown), ids=ids)]
+    named = Listed(shown[:UNKNOWN_SHOWN] + (["…"] if len(shown) > UNKNOWN_SHOWN else []))
+    key = "feedback.import.unknown_members_one" if len(unknown) == 1 else "feedback.import.unknown_members"
+    return [Said(key, file=name, count=len(unknown), ids=named)]
 
 
 def undo_feedback_import(store: AppStore, batch: int, *, now: datetime) -> int:

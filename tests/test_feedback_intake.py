@@ -418,13 +418,32 @@ def test_items_of_member_ids_the_community_data_does_not_know_are_kept_and_named
 
 def test_dates_are_read_as_the_data_page_reads_them(store, duckdb_warehouse):
     rows = ["2026年11月22日 21:00,论坛很好", "2026年11月23日,活动很好", "46350.5,Excel serial"]
-    rows.append("2026/11/24 上午 9:30,早上好")
+    rows += ["2026/11/24 上午 9:30,早上好", "25 Nov 2026 9:00,as the app writes a day", '"Nov 26, 2026",spelled out']
     csv = "created_at,text,member_id\n" + "\n".join(f"{row}," for row in rows) + "\n"
     result = do_import(store, duckdb_warehouse, "反馈.csv", csv.encode("utf-8"), timezone="Asia/Shanghai")
-    assert result.added == 4
+    assert result.added == 6
     assert stored(store)["created_at"].tolist() == [  # the community's Beijing time, kept in UTC
         pd.Timestamp(2026, 11, 22, 13, 0),
         pd.Timestamp(2026, 11, 22, 16, 0),
         pd.Timestamp(2026, 11, 24, 4, 0),  # 12:00 on 24 November 2026 (serial 46350.5)
         pd.Timestamp(2026, 11, 24, 1, 30),
+        pd.Timestamp(2026, 11, 25, 1, 0),  # read before as now
+        pd.Timestamp(2026, 11, 25, 16, 0),
+    ]
+
+
+def test_member_ids_are_asked_about_a_thousand_at_a_time(store, duckdb_warehouse, monkeypatch):
+    monkeypatch.setattr(importer, "ASKED_AT_ONCE", 2)  # a file of thousands of members, at a small scale
+    rows = [
+        "2026-11-20,Hi,bob",
+        "2026-11-21,Hello,m1",
+        "2026-11-22,Again,m2",
+        "2026-11-23,Hey,alice",
+        "2026-11-24,Yo,m3",
+    ]
+    result = do_import(store, duckdb_warehouse, "many.csv", ("created_at,text,member_id\n" + "\n".join(rows)).encode())
+    assert result.added == 5
+    assert result.warnings == [
+        "many.csv: 3 rows name a member id the community data does not know (m1, m2, m3): their items are in "
+        "the inbox, and left out of the figures until a sync brings those members."
     ]

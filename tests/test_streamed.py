@@ -275,3 +275,12 @@ def test_a_sync_leaves_the_frames_its_loader_gave_to_the_loaders_caller(env):
     given = community.frames()
     result = run_sync(settings=settings, app_store=store, source="demo", load=lambda: (given, []))
     assert sorted(given) == sorted(result.rows) and all(len(given[name]) == rows for name, rows in result.rows.items())
+
+
+def test_one_more_bad_row_is_said_as_one(folder, tmp_path, blocks):
+    lines = [activity(number, points="many" if number < 21 else "1") for number in range(60)]  # 21 bad cells
+    write_activities(folder, lines)
+    read = streamed.read_validated(folder / "activities.csv", name="activities", parsing=UTC)
+    assert read is not None and len(read.problems) == 21
+    assert str(read.problems[-1].message) == "1 more row in this column cannot be read either"
+    same_as_whole(folder, tmp_path / "cache")
