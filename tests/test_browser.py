@@ -194,6 +194,8 @@ def test_a_member_answers_through_a_personal_link_on_a_phone(server, phone, demo
     helped.fill("A pinned getting-started post")
     shown = phone.get_by_test_id("InputInstructions").locator("span:visible")
     expect(shown).to_have_text([re.compile(r"^\d+/\d+$")])  # its counter, not Streamlit's "Press … to apply"
+    before = shown.first.evaluate("span => getComputedStyle(span, '::before').content")
+    assert before in ("none", "normal")  # nor the "•" that joined the two
     helped.press("Tab")
     phone.get_by_role("button", name="Submit").click()
     expect(phone.get_by_text("Thank you! Your answers are saved.")).to_be_visible(timeout=30_000)

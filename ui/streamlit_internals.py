@@ -239,6 +239,7 @@ def survey_style(*, scopes: tuple[str, ...], hidden: str, accent: str) -> str:
         # Streamlit's "Press Enter to apply" (in English, and no key to press on a phone) beside a
         # box's counter ("2/200"): the counter stays, and Next or Submit takes what was typed
         + scoped(f"{testid('InputInstructions')} > span:not(:last-child)", "display: none;")
+        + scoped(f"{testid('InputInstructions')} > span:last-child::before", "content: none;")  # its "•" joined them
         + f".st-key-{hidden} {{ display: none; }}"  # it would leave a gap above the language switch
         + f"{testid('stMainBlockContainer')} :is(h1, h2, h3) {{ text-wrap: balance; }}"
         + "</style>"
