@@ -131,9 +131,8 @@ if account is None:  # only the sign-in form exists for someone not signed in...
     language_bar(None, None)
     # ...at every page's address too: /feedback?status=open asks to sign in there (not Streamlit's
     # "Page not found" over the main page), and once signed in the same address is the page asked for.
-    asked = [page for page in DASHBOARDS if page.url != SIGN_IN.url]
     forms = [st.Page(SIGN_IN.file, title=t(SIGN_IN.nav), url_path=SIGN_IN.url, default=True)]
-    forms += [st.Page(SIGN_IN.file, title=t(SIGN_IN.nav), url_path=page.url) for page in asked]
+    forms += [st.Page(SIGN_IN.file, title=t(SIGN_IN.nav), url_path=page.url) for page in DASHBOARDS]
     with failures_end_the_page():
         st.navigation(forms, position="hidden").run()
     st.stop()

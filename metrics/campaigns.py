@@ -15,6 +15,8 @@ Definitions (DESIGN.md, made precise in docs/metrics.md):
   "before" and are left out of both groups. Every activity counts, the campaign's own included.
   While the 30 days from the start run, the lift is blank and lift_from says the day it is known.
 Member filters narrow every count to the members in scope; the campaigns themselves are not filtered.
+Cost per participant is budget / participants, and none under a member filter: the budget pays for
+the whole campaign, not for the members in scope.
 
 The figures of the campaigns the kept views list (the last 28, 7 and 90 days) are computed ahead,
 by member combination, when a sync builds the warehouse (campaign_results: registered below with

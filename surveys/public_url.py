@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from settings import DEFAULT_PUBLIC_URL as DEFAULT
-from settings import is_loopback
-
-__all__ = ["DEFAULT", "address", "is_loopback", "links_base", "links_stay_on_this_computer"]
+from settings import DEFAULT_PUBLIC_URL, is_loopback
 
 
 def address(url: str) -> str:
@@ -31,12 +28,12 @@ def links_stay_on_this_computer(public_url: str, *, served_at: str | None) -> bo
 
 def links_base(public_url: str, *, served_at: str | None, base_path: str = "") -> str:
     """Where the links a page shows start (a share link, a survey's link and QR code, personal
-    links): `public_url`, except while it is left at DEFAULT and the app is open on this computer
+    links): `public_url`, except while it is left at DEFAULT_PUBLIC_URL and the app is open on this computer
     (`served_at`, the address in the browser, loopback too). There the browser's own scheme, host
     and port are, under the app's `base_path`: an app tried on another port than 8501 would
     otherwise show links to nothing. Opened from elsewhere, links keep public_url and the Surveys
     page says to set it (links_stay_on_this_computer): emails sent later know no browser."""
-    if public_url.rstrip("/") != DEFAULT or not served_at or not is_loopback(served_at):
+    if public_url.rstrip("/") != DEFAULT_PUBLIC_URL or not served_at or not is_loopback(served_at):
         return public_url
     try:
         parts = urlsplit(served_at.strip())

@@ -235,7 +235,10 @@ def test_options_worded_alike_are_flagged_as_typed_and_publish_waits(builder_env
     text_input(at, "_q_1_1_options_0_en").set_value("Forum")
     text_input(at, "_q_1_1_options_1_en").set_value("forum").run()
     assert not at.exception
-    assert ":red[:material/error: \\'forum\\' is another option\\'s words too\\; give each its own]" in captions(at)
+    assert (
+        ":red[:material/error: \\'forum\\' is the words of another option \\(or statement\\) too\\; give each its own]"
+        in captions(at)
+    )
     assert next(button for button in at.button if button.label == "Publish").disabled
 
 
@@ -244,7 +247,7 @@ def test_discarding_a_draft_asks_first_and_says_it_is_done(builder_env):
     at = builder(AppTest.from_file(APP, default_timeout=60), draft=str(draft.id))
     at = press(at, "Discard draft")
     assert not at.exception
-    assert any(w.value.startswith("Discard the draft Quick poll?") for w in at.warning)
+    assert any(w.value.startswith("Discard the draft “Quick poll”?") for w in at.warning)
     assert [d.id for d in drafts.list_drafts(builder_env)] == [draft.id]  # nothing thrown away yet
     at.button(key="builder_discard_cancel").click().run()
     assert [d.id for d in drafts.list_drafts(builder_env)] == [draft.id]
@@ -252,7 +255,7 @@ def test_discarding_a_draft_asks_first_and_says_it_is_done(builder_env):
     at.button(key="builder_discard_confirm").click().run()
     assert not at.exception
     assert drafts.list_drafts(builder_env) == []
-    assert "Draft Quick poll discarded." in texts(at, "success")
+    assert "Draft “Quick poll” discarded." in texts(at, "success")
 
 
 def test_a_discard_asked_of_one_draft_is_not_asked_over_another(builder_env):

@@ -446,6 +446,8 @@ def test_only_the_sign_in_page_exists_before_signing_in(with_accounts):
     assert not at.exception
     assert [field.label for field in at.text_input] == ["Email", "Password"]
     assert nav(at) == {"Sign in"}
+    # Every page's address is registered, each to the sign-in form alone: no dashboard's script is.
+    assert {str(info.get("script_path")).rsplit("/", 1)[-1] for info in at._registered_pages.values()} == {"sign_in.py"}
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/overview.py")
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from surveys.public_url import address, is_loopback, links_base, links_stay_on_this_computer
+from settings import is_loopback
+from surveys.public_url import address, links_base, links_stay_on_this_computer
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
