@@ -84,7 +84,7 @@ def test_campaigns_and_notes_are_shaded_with_their_title_as_text_and_a_campaign_
         ("note", "<img src=x onerror=alert(1)> outage", None),
     ]
     tips = [tip["title"] for tip in text["encoding"]["tooltip"]]
-    assert tips[:4] == ["Marked", "Note", "First day", "Last day"]
+    assert tips[:4] == ["Marked", "Name", "First day", "Last day"]  # a campaign's name or a note's title
     # The marks are drawn behind the lines, in the palette: a campaign orange, a note slate.
     assert [view["mark"]["type"] for view in views][:3] == ["rect", "rule", "text"]
     colours = set(re.findall(r"#[0-9a-fA-F]{6}", json.dumps(chart.to_dict())))
