@@ -61,6 +61,12 @@ class Problem:
         return in_language(self.said(), language, quote=quote)
 
 
+# A column's line after its first InvalidData.SHOWN problems of a kind: how many rows more have it
+# (data_sources.validate.more_rows; "…_one" for one row).
+MORE_BAD, MORE_EMPTY, MORE_REPEATED = "error.cell.more_bad", "error.cell.more_empty", "error.cell.more_repeated"
+MORE = (MORE_BAD, MORE_EMPTY, MORE_REPEATED)
+
+
 class InvalidData(DataSourceError):
     """Raised when input is malformed; lists the problems (first ones in full) and changes nothing."""
 
@@ -86,7 +92,7 @@ class InvalidData(DataSourceError):
 def _rows_of(problem: Problem) -> int:
     """How many problems a line stands for: a column's "N more rows" line (validate.MORE) N, else one."""
     message = problem.message
-    if isinstance(message, Said) and message.key.startswith("error.cell.more_"):
+    if isinstance(message, Said) and message.key.removesuffix("_one") in MORE:
         return int(message.values["count"])
     return 1
 

@@ -30,11 +30,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
-from data_sources.errors import InvalidData, Problem
+from data_sources.errors import MORE, MORE_BAD, MORE_EMPTY, InvalidData, Problem
 from data_sources.validate import (
-    MORE,
-    MORE_BAD,
-    MORE_EMPTY,
     TABLES,
     Parsing,
     more_said,
@@ -114,7 +111,7 @@ def _read_blocks(
     keys: list[pd.DataFrame] = []  # once a block has a problem, the ids alone: repeated ones are said too
     problems: list[Problem] = []
     shown: Counter[tuple[str | None, bool]] = Counter()  # as many per column and kind as a whole read lists
-    more: Counter[tuple[str | None, str]] = Counter()  # the rows past them, by column and kind (validate.MORE)
+    more: Counter[tuple[str | None, str]] = Counter()  # the rows past them, by column and kind (errors.MORE)
     warnings: list[str] = []
     first_row = 2
     with closing(_read_ahead(reader)) as batches:  # closed (its thread ended) on every way out

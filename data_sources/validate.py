@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 import schema
-from data_sources.errors import InvalidData, Problem
+from data_sources.errors import MORE_BAD, MORE_EMPTY, MORE_REPEATED, InvalidData, Problem
 from errors import Listed, Said
 
 TABLES: dict[str, sa.Table] = {
@@ -364,10 +364,6 @@ def repeated_ids(frame: pd.DataFrame, key: list[str], *, file: str, row: Callabl
         said = Said("error.cell.duplicate_id", value=repr(value))
         problems.append(Problem(file, row(int(position)), "/".join(key), said))
     return problems + more_rows(file, "/".join(key), MORE_REPEATED, len(repeated))
-
-
-MORE_BAD, MORE_EMPTY, MORE_REPEATED = "error.cell.more_bad", "error.cell.more_empty", "error.cell.more_repeated"
-MORE = (MORE_BAD, MORE_EMPTY, MORE_REPEATED)
 
 
 def more_rows(file: str, column: str, key: str, found: int) -> list[Problem]:
