@@ -731,6 +731,7 @@ def command_feedback(settings: Settings, store: AppStore, args: argparse.Namespa
             content=args.file.read_bytes(),
             default_source=args.source,
             timezone=settings.timezone,
+            day_first=settings.day_first,
             actor="cli",
             now=clock.now(),
             mapping=mapping,
@@ -782,6 +783,7 @@ def _print_feedback_preview(args: argparse.Namespace, mapping: importer.Feedback
         default_source=args.source,
         timezone=settings.timezone,
         mapping=mapping,
+        day_first=settings.day_first,
     )
     print(f"Layout: {table.preset.name if table.preset else 'columns as given'}; rows: {len(table.frame):,}.")
     per_question = pd.Series([item.tags[0] if item.tags else "text" for _, item, _ in parsed.rows]).value_counts()

@@ -10,10 +10,13 @@ from catalog.locale import moment
 from delivery import formats, transport
 from delivery.channels import Channel
 from delivery.message import Figure, Message
+from settings import is_loopback
 
 
 def trial_message(channel: Channel, *, link: str, language: str, zone: str, now: datetime) -> Message:
-    """The test message in the reader's language, sent at `now` on the community's clock (`zone`)."""
+    """The test message in the reader's language, sent at `now` on the community's clock (`zone`). Its
+    link is the app's public address, left out while that is this computer's (public_url unset), as
+    an alert's and a digest's are: nobody who reads the channel elsewhere could open it."""
 
     def said(key: str) -> str:
         return translate(f"delivery.test.{key}", language)
@@ -22,7 +25,7 @@ def trial_message(channel: Channel, *, link: str, language: str, zone: str, now:
         title=said("title"),
         figures=(Figure(said("channel"), channel.name), Figure(said("sent_at"), moment(now, language, zone=zone))),
         text=said("text"),
-        link=link,
+        link="" if not link or is_loopback(link) else link,
         link_label=said("link"),
         language=language,
     )

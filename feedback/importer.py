@@ -124,15 +124,16 @@ def read_cells(name: str, content: bytes) -> pd.DataFrame:
     return cells[~blank]
 
 
-def read_export_table(name: str, content: bytes, *, timezone: str = "UTC") -> Table:
-    """The file under its header (two header rows where a tool writes a question over its options)."""
+def read_export_table(name: str, content: bytes, *, timezone: str = "UTC", day_first: bool = False) -> Table:
+    """The file under its header (two header rows where a tool writes a question over its options).
+    `day_first`: how dates such as 05/03/2026 read where the file does not tell (the date_order setting)."""
     cells = read_cells(name, content)
     headers = [cell.strip() for cell in cells.iloc[0]]
     preset = detect(headers)
     rows = 1
     if preset is not None and len(cells) >= 3:
         at = next(i for i, header in enumerate(headers) if folded(header) in preset.date)
-        probe = sheet_times(cells.iloc[1:3, at], parsing=Parsing(timezone=timezone))
+        probe = sheet_times(cells.iloc[1:3, at], parsing=Parsing(timezone=timezone, day_first=day_first))
         if probe.isna().iloc[0] and probe.notna().iloc[1]:  # row 2 is words, row 3 a time: a second header
             rows = 2
             above = pd.Series(headers).replace("", pd.NA).ffill().fillna("").tolist()
@@ -212,7 +213,7 @@ def _weight(text: str) -> int:
     return sum(2 if ord(character) >= 0x2E80 else 1 for character in text)
 
 
-def _free_text(values: pd.Series, skip: frozenset[str], *, timezone: str) -> bool:
+def _free_text(values: pd.Series, skip: frozenset[str], *, timezone: str, day_first: bool) -> bool:
     """Whether a column's answers read as people's words rather than choices, numbers, dates or addresses."""
     given = values.str.strip()
     given = given[(given != "") & ~given.isin(skip)]
@@ -222,13 +223,13 @@ def _free_text(values: pd.Series, skip: frozenset[str], *, timezone: str) -> boo
         return False
     if given.str.contains("┋").mean() > 0.3:
         return False
-    if sheet_times(given, parsing=Parsing(timezone=timezone)).notna().mean() > 0.5:
+    if sheet_times(given, parsing=Parsing(timezone=timezone, day_first=day_first)).notna().mean() > 0.5:
         return False
     length = given.map(_weight).mean()
     return length >= 16 or (len(given) >= 5 and given.nunique() / len(given) >= 0.9 and length >= 6)
 
 
-def _roles(table: Table, mapping: FeedbackMapping, *, timezone: str) -> _Roles:
+def _roles(table: Table, mapping: FeedbackMapping, *, timezone: str, day_first: bool) -> _Roles:
     """Which column is what: the mapping's, else the preset's, else our own columns; raises ImportFailed."""
     columns, name, preset = list(table.frame.columns), table.file, table.preset
     lowered = [folded(column) for column in columns]
@@ -277,7 +278,9 @@ def _roles(table: Table, mapping: FeedbackMapping, *, timezone: str) -> _Roles:
     text = [_column(given, columns) or given for given in mapping.text] or [
         column
         for column in columns
-        if column not in taken and folded(column) not in meta and _free_text(table.frame[column], skip, timezone=zone)
+        if column not in taken
+        and folded(column) not in meta
+        and _free_text(table.frame[column], skip, timezone=zone, day_first=day_first)
     ]
     if date is None or not text:
         raise ImportFailed(
@@ -290,13 +293,15 @@ def _roles(table: Table, mapping: FeedbackMapping, *, timezone: str) -> _Roles:
 
 
 def parse_table(
-    table: Table, mapping: FeedbackMapping, *, default_source: str, timezone: str
+    table: Table, mapping: FeedbackMapping, *, default_source: str, timezone: str, day_first: bool = False
 ) -> tuple[Parsed, list[Said]]:
     """The items of every row, with what was skipped, and every problem (file, row, column)."""
-    roles = _roles(table, mapping, timezone=timezone)
+    roles = _roles(table, mapping, timezone=timezone, day_first=day_first)
     frame, name = table.frame, table.file
     # Read as the Data page reads a file's times: 2026年11月22日, 2026/11/22 9:30, an offset, an Excel serial.
-    moments = sheet_times(frame[roles.date], parsing=Parsing(timezone=roles.zone if roles.tagged else timezone))
+    moments = sheet_times(
+        frame[roles.date], parsing=Parsing(timezone=roles.zone if roles.tagged else timezone, day_first=day_first)
+    )
     zone = ZoneInfo(roles.zone if roles.tagged else timezone)
     parsed = Parsed(rows=[], columns=roles.text)
     problems: list[Said] = []
@@ -399,12 +404,18 @@ def known_ids_query(member_ids: list[str]) -> sa.Select:
 
 
 def preview_feedback(
-    *, name: str, content: bytes, default_source: str, timezone: str, mapping: FeedbackMapping | None = None
+    *,
+    name: str,
+    content: bytes,
+    default_source: str,
+    timezone: str,
+    mapping: FeedbackMapping | None = None,
+    day_first: bool = False,
 ) -> tuple[Table, Parsed, list[Said]]:
     """What an import would add, without storing anything: the table, the items and the problems."""
-    table = read_export_table(name, content, timezone=timezone)
+    table = read_export_table(name, content, timezone=timezone, day_first=day_first)
     parsed, problems = parse_table(
-        table, mapping or FeedbackMapping(), default_source=default_source, timezone=timezone
+        table, mapping or FeedbackMapping(), default_source=default_source, timezone=timezone, day_first=day_first
     )
     return table, parsed, problems
 
@@ -420,11 +431,17 @@ def import_feedback(
     actor: str,
     now: datetime,
     mapping: FeedbackMapping | None = None,
+    day_first: bool = False,
 ) -> ImportResult:
     """Read, check every row, then add the new items in one transaction, as one batch."""
     try:
         table, parsed, problems = preview_feedback(
-            name=name, content=content, default_source=default_source, timezone=timezone, mapping=mapping
+            name=name,
+            content=content,
+            default_source=default_source,
+            timezone=timezone,
+            mapping=mapping,
+            day_first=day_first,
         )
         if problems:
             raise ImportFailed(problems)

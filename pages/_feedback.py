@@ -116,6 +116,7 @@ def import_file() -> None:
                 content=upload.content,
                 default_source=upload.source,
                 timezone=settings.timezone,
+                day_first=settings.day_first,
                 actor=user,
                 now=clock.now(),
             )

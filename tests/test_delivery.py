@@ -385,3 +385,22 @@ def test_a_messages_figures_are_joined_the_readers_way(language, lines):
         language=language,
     )
     assert message.lines() == lines
+
+
+def test_a_test_message_links_to_the_app_only_where_others_can_open_it():
+    """A channel's test message carries the app's public address, and none while that is this
+    computer's (public_url unset): a teammate reading Slack elsewhere could not open localhost."""
+    from delivery.trial import trial_message
+
+    (channel,) = parse_channels(
+        {"team": {"kind": "slack", "webhook": "https://hooks.slack.com/services/T0/B0/x"}}
+    ).values()
+    now = datetime(2026, 12, 7, 9, 30)
+
+    def link(public_url: str) -> str:
+        return trial_message(channel, link=public_url, language="en", zone="UTC", now=now).link
+
+    assert link("https://pulse.example.org") == "https://pulse.example.org"
+    assert link("http://localhost:8501") == ""
+    assert link("http://127.0.0.1:8611") == ""
+    assert link("") == ""

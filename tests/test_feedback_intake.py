@@ -432,6 +432,31 @@ def test_dates_are_read_as_the_data_page_reads_them(store, duckdb_warehouse):
     ]
 
 
+def test_a_day_first_community_reads_ambiguous_dates_day_first(store, duckdb_warehouse):
+    """05/03/2026 is 5 March where date_order is day_first (British and most of the world's
+    spreadsheets), as the Data page reads it; a file that says (a 13th of a month) is read as it says."""
+    csv = "created_at,text,member_id\n05/03/2026 10:00,Hello,bob\n06/03/2026,Again,alice\n"
+    day_first = import_feedback(
+        store,
+        duckdb_warehouse,
+        name="uk.csv",
+        content=csv.encode(),
+        default_source="import",
+        timezone="UTC",
+        actor="ana",
+        now=NOW,
+        day_first=True,
+    )
+    assert day_first.added == 2
+    assert stored(store)["created_at"].tolist() == [pd.Timestamp(2026, 3, 5, 10, 0), pd.Timestamp(2026, 3, 6)]
+    told = "created_at,text,member_id\n13/03/2026,Thirteenth,bob\n"  # only day first makes sense
+    assert do_import(store, duckdb_warehouse, "told.csv", told.encode(), timezone="UTC").added == 1
+    assert stored(store)["created_at"].tolist()[-1] == pd.Timestamp(2026, 3, 13)
+    us = "created_at,text,member_id\n05/03/2026,Howdy,bob\n"  # month first by default
+    assert do_import(store, duckdb_warehouse, "us.csv", us.encode(), timezone="UTC").added == 1
+    assert stored(store)["created_at"].tolist()[-1] == pd.Timestamp(2026, 5, 3)
+
+
 def test_member_ids_are_asked_about_a_thousand_at_a_time(store, duckdb_warehouse, monkeypatch):
     monkeypatch.setattr(importer, "ASKED_AT_ONCE", 2)  # a file of thousands of members, at a small scale
     rows = [
