@@ -29,6 +29,7 @@ Mood = Literal["negative", "neutral", "positive", "not_scored"]
 MODELS = ("en", "zh")  # the languages scored here; text in any other is "not scored" (sentiment None)
 UNDETERMINED = "und"  # BCP 47's code for a language that cannot be told
 NEUTRAL_BAND = 0.1  # |score| below this is neutral
+STRONG_MOOD = 0.5  # |score| from this on reads "strongly" negative or positive in the inbox
 LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
 NOT_SCORED: Final = "not_scored"  # what the inbox shows and filters for an item without a sentiment
 

@@ -21,6 +21,7 @@ from metrics.feedback import FeedbackSummary, NegativeShare
 from metrics.survey_results import Scores
 from reports import display
 from ui import data_views, sharing
+from ui.i18n import t
 from ui.inbox import detail
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -66,14 +67,16 @@ def test_the_inbox_facts_and_the_data_pages_counts_write_numbers_through_the_loc
         {
             "created_at": pd.Timestamp("2026-11-02 09:30"),
             "source": "survey",
-            "score": None,
-            "sentiment": -0.25,
+            "score": 8.5,
+            "score_kind": "csat",
+            "sentiment": -0.74,
             "language": "zh",
             "first_response_at": None,
         }
     )
     with speaking("zh-CN"):
-        assert "−0·25" in detail.item_facts(item)
+        facts = detail.item_facts(item)
+        assert "评分 8·5（CSAT）" in facts and "强烈负面情感" in facts  # a score in words, not "−0·74"
         assert data_views.row_counts({"members": 12345}) == "成员：12’345"
 
 
@@ -140,3 +143,23 @@ def test_the_members_pages_level_moves_write_numbers_through_the_locale(demo_dat
     moves = [(metric.label, metric.value) for metric in at.metric if metric.label in ("等级上升", "等级下降", "新成员")]
     assert sorted(label for label, _ in moves) == ["新成员", "新成员", "等级上升", "等级下降"], moves
     assert all(value.startswith("«") and value.endswith("»") for _, value in moves), moves
+
+
+@pytest.mark.parametrize(
+    ("score", "words"),
+    [
+        (-0.74, "strongly negative"),
+        (-0.5, "strongly negative"),
+        (-0.49, "negative"),
+        (-0.1, "negative"),
+        (-0.09, "neutral"),
+        (0.0, "neutral"),
+        (0.3, "positive"),
+        (0.5, "strongly positive"),
+        (1.0, "strongly positive"),
+    ],
+)
+def test_an_items_sentiment_reads_as_words(score, words):
+    """The item's caption says how strong its sentiment is in words (feedback.sentiment's -1 to 1
+    scale: neutral within 0.1 of zero, strongly from 0.5), never the model's raw score."""
+    assert t(f"feedback.mood.{detail.mood_words(score)}").lower() == f"{words} sentiment"

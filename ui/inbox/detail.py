@@ -13,7 +13,7 @@ from auth.pages import page
 from catalog.locale import language_name
 from feedback import duplicates, workflow
 from feedback.inbox import InboxChoices
-from feedback.sentiment import label_of
+from feedback.sentiment import STRONG_MOOD, label_of
 from feedback.workflow import Edit
 from settings import Settings
 from ui import data
@@ -35,20 +35,20 @@ def item_facts(item: pd.Series) -> str:
         kind = "".join(known(item, "score_kind")).upper()
         facts.append(t("feedback.scored", score=text.figure(item["score"]), kind=kind))
     if pd.notna(item["sentiment"]):
-        mood = label_of(float(item["sentiment"]))
-        facts.append(
-            t(
-                "feedback.mood",
-                mood=t(f"feedback.sentiment.{mood}"),
-                value=text.number(item["sentiment"], decimals=2, sign=True),
-            )
-        )
+        facts.append(t(f"feedback.mood.{mood_words(float(item['sentiment']))}"))
         facts += [language_name(code, current_language()) for code in known(item, "language")]
     elif known(item, "language"):  # in a language without a sentiment model (feedback.sentiment)
         facts.append(t("feedback.mood_not_scored", name=language_name(item["language"], current_language())))
     if pd.notna(item["first_response_at"]):
         facts.append(t("feedback.first_response", when=moment(item["first_response_at"])))
     return plain(" · ".join(facts))
+
+
+def mood_words(score: float) -> str:
+    """The catalog's words for a sentiment score (feedback.sentiment: -1 to 1): its label, and
+    "strongly" from STRONG_MOOD on. A manager reads "strongly negative", not "-0.74"."""
+    label = label_of(score) or "neutral"
+    return f"{label}_strong" if label != "neutral" and abs(score) >= STRONG_MOOD else label
 
 
 _ITEM_NUMBER = re.compile(r"\s*#?\s*([0-9]+)(?:\s+·.*)?\s*", re.DOTALL)  # "#12", "12", "#12 · its text"
