@@ -11,7 +11,7 @@ import streamlit as st
 
 from auth.pages import page
 from catalog.locale import language_name
-from feedback import duplicates, workflow
+from feedback import duplicates, inbox, workflow
 from feedback.inbox import InboxChoices
 from feedback.sentiment import STRONG_MOOD, label_of
 from feedback.workflow import Edit
@@ -42,6 +42,13 @@ def item_facts(item: pd.Series) -> str:
     if pd.notna(item["first_response_at"]):
         facts.append(t("feedback.first_response", when=moment(item["first_response_at"])))
     return plain(" · ".join(facts))
+
+
+def assignee_choices(current: object, in_use: list[str]) -> list[str]:
+    """The item form's assignee menu: nobody first, then the names the inbox has assigned (and the
+    item's own), so a name is picked rather than typed again ("Bo" and "bo " split the filter)."""
+    names = {*in_use, *([current] if isinstance(current, str) and current else [])}
+    return [inbox.UNASSIGNED, *sorted(names, key=str.casefold)]
 
 
 def mood_words(score: float) -> str:
@@ -80,11 +87,14 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
             format_func=priority_label,
             key=f"{key}_priority",
         )
-        assignee = top[2].text_input(
+        assignees = assignee_choices(item["assignee"], choices.assignees)
+        assignee = top[2].selectbox(
             t("feedback.filter.assignee"),
-            value=item["assignee"] or "",
-            placeholder=t("feedback.nobody"),
-            max_chars=workflow.MAX_NAME,
+            assignees,
+            index=assignees.index(item["assignee"]) if isinstance(item["assignee"], str) else 0,
+            format_func=lambda name: t("feedback.nobody") if name == inbox.UNASSIGNED else name,
+            accept_new_options=True,  # a name not assigned before, typed once and then offered
+            placeholder=t("widget.choose_or_add"),
             key=f"{key}_assignee",
         )
         middle = st.columns(3)
@@ -131,7 +141,7 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
     wanted = {
         "status": new_status,
         "priority": priority,
-        "assignee": assignee,
+        "assignee": None if assignee == inbox.UNASSIGNED else assignee,  # the workflow strips and checks it
         "theme": theme,
         "tags": new_tags,
     }
