@@ -173,7 +173,7 @@ MESSAGES: dict[str, str] = {
     "report.nps_few": "{score}（{answers:,} 个回答）",
     "report.nps_few_one": "{score}（1 个回答）",
     "report.nps": "{score} ± {margin:.0f}",
-    "report.made": "由 Community Pulse 于 {at} 生成。指标及其定义见 docs/metrics.md。",
+    "report.made": "由 Community Pulse 于 {at} 生成。每项指标的计算方法见应用中该指标的说明。",
     "report.button": "报告",
     "report.prepare": "生成例会报告",
     "report.html": "下载 HTML",

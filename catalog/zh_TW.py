@@ -173,7 +173,7 @@ MESSAGES: dict[str, str] = {
     "report.nps_few": "{score}（{answers:,} 個回答）",
     "report.nps_few_one": "{score}（1 個回答）",
     "report.nps": "{score} ± {margin:.0f}",
-    "report.made": "由 Community Pulse 於 {at} 產生。指標及其定義見 docs/metrics.md。",
+    "report.made": "由 Community Pulse 於 {at} 產生。每項指標的計算方式見應用程式中該指標的說明。",
     "report.button": "報告",
     "report.prepare": "產生例會報告",
     "report.html": "下載 HTML",
