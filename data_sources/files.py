@@ -4,8 +4,10 @@ Everything comes out as a RawTable of text cells (Parquet keeps its typed date/t
 one validation step finds every problem with file, sheet, row and column. Exports are messy: CSV is
 read as UTF-8 (with or without BOM) or else in the encoding data_sources.charsets recognises (GBK,
 Big5, Shift-JIS, Latin-1, UTF-16), quoted values may span lines, and rows with nothing in them
-(Excel's blank trailing rows) are dropped. A file no parser can read is refused by name: the readers
-are third-party code fed whatever was uploaded, so any error they raise is the file's fault.
+(Excel's blank trailing rows) are dropped. A title above the header (row 1 "2026年11月 社群成员名单",
+the header on row 2) is skipped, with a warning, and the rows keep the numbers the spreadsheet
+shows (data_sources.headers). A file no parser can read is refused by name: the readers are
+third-party code fed whatever was uploaded, so any error they raise is the file's fault.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import logging
 import re
 from collections import Counter
@@ -25,19 +28,22 @@ import pyarrow as pa
 
 from data_sources.charsets import HOW_TO_SAVE, NAMES, file_encoding
 from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable, reason
-from data_sources.validate import TABLES, RawTable, raw_table
+from data_sources.headers import TITLE_ROWS, UNNAMED, header_row, title_warning
+from data_sources.validate import TABLES, RawTable, raw_table, required
 from errors import Said
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 UTF8 = "utf-8-sig"  # with or without a byte order mark
+HEAD = 64 << 10  # bytes of a CSV file its header row is looked for in (a title above it)
 
 
 def _csv_frame(source: Path | IO[bytes], *, encoding: str, header: int | None = 0) -> pd.DataFrame:
     """Text cells, parsed by pyarrow's multi-threaded reader (10M rows in seconds); files it cannot
     parse (a value spanning lines, an uneven row) are read again by pandas' own parser, whose
-    errors say where."""
-    if encoding == UTF8:
+    errors say where. A header below the first row is left to pandas' parser, which counts rows as
+    the rest of this module does (pyarrow counts blank lines too)."""
+    if encoding == UTF8 and header in (0, None):
         try:
             return pd.read_csv(
                 source,
@@ -56,15 +62,18 @@ def _csv_frame(source: Path | IO[bytes], *, encoding: str, header: int | None = 
     )
 
 
-def _read_csv(path: Path, *, header: int | None = 0) -> tuple[pd.DataFrame, str]:
-    """The cells and the encoding they were decoded from: UTF-8 first (certain when it decodes,
-    and the fast reader's); else the detected encoding."""
+def _read_csv(path: Path, *, header: int | None = 0, table: str | None = None) -> tuple[pd.DataFrame, str, int | None]:
+    """The cells, the encoding they were decoded from (UTF-8 first, certain when it decodes, and
+    the fast reader's; else the detected encoding) and the header's row among the rows that are
+    not blank, from 0: `header`, or for a `table` the row its header was found on (_header_at)."""
     try:
-        return _csv_frame(path, encoding=UTF8, header=header), UTF8
+        at = _header_at(path, encoding=UTF8, table=table) if table else header
+        return _csv_frame(path, encoding=UTF8, header=at), UTF8, at
     except UnicodeDecodeError:
         encoding = file_encoding(path)
     try:
-        return _csv_frame(path, encoding=encoding, header=header), encoding
+        at = _header_at(path, encoding=encoding, table=table) if table else header
+        return _csv_frame(path, encoding=encoding, header=at), encoding, at
     except UnicodeDecodeError as error:
         named = NAMES.get(encoding, encoding)
         why = Said("error.encoding.not_all", encoding=named)
@@ -73,8 +82,33 @@ def _read_csv(path: Path, *, header: int | None = 0) -> tuple[pd.DataFrame, str]
         ) from error
 
 
-def _one_header(frame: pd.DataFrame, *, file: str) -> pd.DataFrame:
-    """pandas takes a first data row with one value more than the header as row labels; refuse it."""
+def _header_at(path: Path, *, encoding: str, table: str) -> int:
+    """The row of the file's first ones (blank lines not counted, as pandas counts them) that holds
+    the table's header (data_sources.headers.header_row). Raises UnicodeDecodeError when they are
+    not UTF-8 and that is the encoding asked for, as the whole read would."""
+    with path.open("rb") as handle:
+        head = handle.read(HEAD)
+    if len(head) == HEAD:  # whole lines only
+        head = head[: head.rfind(b"\n") + 1]
+    text = head.decode(encoding, errors="strict" if encoding == UTF8 else "replace")
+    try:
+        lines = (row for row in csv.reader(io.StringIO(text)) if len(row) > 1 or (row and row[0].strip()))
+        rows = list(itertools.islice(lines, TITLE_ROWS + 1))  # blank lines skipped, whitespace too, as pandas does
+    except csv.Error:  # the whole read says what is wrong
+        return 0
+    return _header_of(rows, table=table)
+
+
+def _header_of(rows: list[list[str]], *, table: str) -> int:
+    """Which of the first rows is a canonical table's header (the first of any other table's)."""
+    if table not in TABLES:
+        return 0
+    expected = [column.name for column in TABLES[table].columns if required(column)]
+    return header_row(rows, table=table, expected=expected)
+
+
+def _one_header(frame: pd.DataFrame, *, file: str, row: int = 2) -> pd.DataFrame:
+    """pandas takes a first data row (`row`) with one value more than the header as row labels; refuse it."""
     if isinstance(frame.index, pd.RangeIndex):
         return frame
     columns = len(frame.columns)
@@ -82,12 +116,19 @@ def _one_header(frame: pd.DataFrame, *, file: str) -> pd.DataFrame:
         [
             Problem(
                 file,
-                2,
+                row,
                 None,
                 Said("error.file.row_too_long", columns=columns),
             )
         ]
     )
+
+
+def _headed(raw: RawTable, *, at: int) -> RawTable:
+    """A table whose header is on row `at` + 1: its rows numbered from the next, and a warning
+    when rows above the header were skipped."""
+    warnings = (title_warning(raw.file, at=at),) if at else ()
+    return replace(raw, first_row=at + 2, header_row=at + 1, warnings=(*raw.warnings, *warnings))
 
 
 def _table_name(stem: str, *, file: str) -> str:
@@ -100,9 +141,9 @@ def _table_name(stem: str, *, file: str) -> str:
 RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _csv_cells(path: Path, *, header: int | None = 0) -> tuple[pd.DataFrame, str]:
+def _csv_cells(path: Path, *, header: int | None = 0, table: str | None = None) -> tuple[pd.DataFrame, str, int | None]:
     try:
-        return _read_csv(path, header=header)
+        return _read_csv(path, header=header, table=table)
     except (pd.errors.ParserError, csv.Error) as error:
         ragged = RAGGED.search(str(error))  # pandas' tokenizer text, said plainly with its line
         if ragged:
@@ -117,14 +158,18 @@ def _csv_cells(path: Path, *, header: int | None = 0) -> tuple[pd.DataFrame, str
 
 
 def read_csv_table(path: Path, *, name: str) -> RawTable:
-    """One CSV file as text cells."""
-    cells, encoding = _csv_cells(path)
-    return replace(raw_table(_one_header(cells, file=path.name), name=name, file=path.name), encoding=encoding)
+    """One CSV file as text cells, its header on the first rows (a title above it skipped)."""
+    cells, encoding, found = _csv_cells(path, table=name)
+    at = found or 0
+    raw = raw_table(_one_header(cells, file=path.name, row=at + 2), name=name, file=path.name)
+    return replace(_headed(raw, at=at), encoding=encoding)
 
 
 def read_csv_lines(header: bytes, lines: bytes, *, encoding: str, name: str, file: str) -> RawTable:
     """Lines of a CSV file (whole rows, data_sources/read_cache.py), read under its header line as
-    the file is read; raises InvalidData, numbered from the first of `lines`, for what cannot be."""
+    the file is read; raises InvalidData, numbered from the first of `lines`, for what cannot be.
+    A file with a title above its header has the title as its first line: the lines read under it
+    lack the table's columns, so the cache reads the file whole, as the first time."""
     try:
         cells = _csv_frame(io.BytesIO(header + lines), encoding=encoding)
     except (pd.errors.ParserError, csv.Error, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
@@ -154,7 +199,7 @@ def read_export(path: Path, *, name: str) -> RawTable:
         raise SourceUnavailable(Said("error.file.missing", path=str(path)))
     file = path.name
     if suffix == ".csv":
-        cells, _ = _csv_cells(path, header=None)
+        cells, _, _ = _csv_cells(path, header=None)
     else:
         try:
             sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False)
@@ -181,23 +226,44 @@ def export_columns(headers: list[str]) -> list[str]:
     return named
 
 
-def _read_excel(path: Path, *, table: str | None) -> list[RawTable]:
-    """Sheets named after tables; a workbook with one sheet may instead be named after its table."""
+def _workbook(path: Path, *, sheet: str | None = None, header: int = 0) -> dict[str, pd.DataFrame]:
+    """The sheets of a workbook (or the one named) as text cells; raises InvalidData."""
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
+        return pd.read_excel(
+            path,
+            sheet_name=[sheet] if sheet else None,
+            header=header,
+            dtype=str,
+            keep_default_na=False,
+            engine="openpyxl",
+        )
     except Exception as error:  # openpyxl raises what its zip and XML readers raise (BadZipFile, ...)
         log.warning("%s could not be read as a workbook", path.name, exc_info=True)
         raise InvalidData([Problem(path.name, None, None, _unreadable("xlsx", error))]) from error
+
+
+def _read_excel(path: Path, *, table: str | None) -> list[RawTable]:
+    """Sheets named after tables; a workbook with one sheet may instead be named after its table."""
+    sheets = _workbook(path)
     named = {sheet: frame for sheet, frame in sheets.items() if sheet.strip().lower() in TABLES}
     if table is not None or (not named and len(sheets) == 1):
         sheet, frame = next(iter(sheets.items()))
         name = table or _table_name(path.stem, file=path.name)
-        return [raw_table(frame, name=name, file=f"{path.name} [{sheet}]")]
+        return [_sheet_table(path, sheet, frame, name=name)]
     if not named:
         raise InvalidData([Problem(path.name, None, None, Said("error.file.no_table_sheet", tables=", ".join(TABLES)))])
-    return [
-        raw_table(frame, name=sheet.strip().lower(), file=f"{path.name} [{sheet}]") for sheet, frame in named.items()
-    ]
+    return [_sheet_table(path, sheet, frame, name=sheet.strip().lower()) for sheet, frame in named.items()]
+
+
+def _sheet_table(path: Path, sheet: str, frame: pd.DataFrame, *, name: str) -> RawTable:
+    """A sheet read with its first row as header, read again from the row its header is on when a
+    title is above it (data_sources.headers.header_row): rows are the sheet's, blank ones too."""
+    first = ["" if UNNAMED.fullmatch(str(column)) else str(column) for column in frame.columns]
+    rows = [first, *frame.head(TITLE_ROWS).astype("str").values.tolist()]
+    at = _header_of(rows, table=name)
+    if at:
+        frame = _workbook(path, sheet=sheet, header=at)[sheet]
+    return _headed(raw_table(frame, name=name, file=f"{path.name} [{sheet}]"), at=at)
 
 
 def _read_parquet(path: Path, *, name: str) -> RawTable:

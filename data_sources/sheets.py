@@ -36,6 +36,7 @@ from gspread.exceptions import APIError, SpreadsheetNotFound
 
 import logs
 from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable
+from data_sources.headers import canonical_headers
 from data_sources.sheet_values import Kind, convert_column
 from data_sources.validate import TABLES, RawTable, raw_table
 from errors import Said
@@ -370,6 +371,7 @@ def fetch_worksheet(
         return RawTable(name=table, file=place, frame=pd.DataFrame(), warnings=warnings)
     renames = headers or {}
     columns = [renames.get(str(header).strip(), str(header).strip()) for header in rows[0]]
+    columns = canonical_headers(columns, table=table)  # before the kinds, which are the columns'
     width = len(columns)
     body = [row[:width] + [""] * (width - len(row)) for row in rows[1:]]
     texts, problems, notes = {}, [], []

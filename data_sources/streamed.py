@@ -31,6 +31,7 @@ import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
 from data_sources.errors import MORE, MORE_BAD, MORE_EMPTY, InvalidData, Problem
+from data_sources.headers import canonical_headers
 from data_sources.validate import (
     TABLES,
     Parsing,
@@ -80,7 +81,7 @@ def read_validated(path: Path, *, name: str, parsing: Parsing, spill: Path | Non
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError):  # the whole read says what is wrong
         return None
-    headers = [header.strip() for header in reader.schema.names]
+    headers = canonical_headers([header.strip() for header in reader.schema.names], table=name)
     if len(set(headers)) != len(headers) or "" in headers or _lacks_required(headers, name=name):
         return None
     blocks = _Blocks(spill)

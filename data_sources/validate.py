@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 import schema
 from data_sources.errors import MORE_BAD, MORE_EMPTY, MORE_REPEATED, InvalidData, Problem
+from data_sources.headers import canonical_headers, found_said, missing_said
 from errors import Listed, Said
 
 TABLES: dict[str, sa.Table] = {
@@ -52,7 +53,9 @@ CHECK_MEMORY = "512MB"  # DuckDB's memory for the checks across every row (check
 class RawTable:
     """A table as read: every cell text ('' for empty); `first_row` is the row number of line 0;
     `warnings` what reading it found that a person should know (a sheet's merged or hidden rows);
-    `encoding` a CSV file's, as it was decoded."""
+    `encoding` a CSV file's, as it was decoded; `headers` the header as written, before Chinese
+    names were read as columns (data_sources.headers), and `header_row` its row where the reader
+    knows it (a CSV file's, a sheet's of a workbook), for a message naming them."""
 
     name: str
     file: str
@@ -60,6 +63,8 @@ class RawTable:
     first_row: int = 2
     warnings: tuple[str, ...] = ()  # Said
     encoding: str | None = None
+    headers: tuple[str, ...] = ()
+    header_row: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,16 +83,18 @@ class Validated:
 
 
 def raw_table(frame: pd.DataFrame, *, name: str, file: str) -> RawTable:
-    """A table as read, headers trimmed and rows with nothing in them (Excel's and Sheets' blank
-    trailing rows) dropped; the rows kept keep their numbers."""
-    frame.columns = [str(column).strip() for column in frame.columns]
+    """A table as read, headers trimmed (a Chinese name read as the column it names:
+    data_sources.headers.ALIASES) and rows with nothing in them (Excel's and Sheets' blank trailing
+    rows) dropped; the rows kept keep their numbers."""
+    headers = tuple(str(column).strip() for column in frame.columns)
+    frame.columns = canonical_headers(headers, table=name)
     if not frame.empty:
         # Only rows whose first cell is empty can be blank: the whole-frame check stays off 10M rows.
         candidates = frame[_empty(frame.iloc[:, 0])]
         if not candidates.empty:
             blank = candidates.apply(_empty).all(axis=1)
             frame = frame.drop(index=blank[blank].index)
-    return RawTable(name=name, file=file, frame=frame)
+    return RawTable(name=name, file=file, frame=frame, headers=headers)
 
 
 def _empty(values: pd.Series) -> pd.Series:
@@ -305,13 +312,16 @@ def validate_table(
     problems: list[Problem] = []
     warnings: list[str] = []  # Said
     present = set(raw.frame.columns)
+    written = raw.headers if len(raw.headers) == len(raw.frame.columns) else tuple(raw.frame.columns)
+    unclaimed = [header for header, name in zip(written, raw.frame.columns, strict=True) if name not in table.c]
     for column in table.columns:
         if column.name not in present and required(column):
-            problems.append(Problem(raw.file, None, column.name, Said("error.column_missing")))
+            problems.append(Problem(raw.file, None, column.name, missing_said(column.name, unclaimed)))
     extra = sorted(present - set(table.columns.keys()))
     if extra:
         warnings.append(Said("warning.columns_ignored", file=raw.file, columns=", ".join(extra)))
-    if problems:
+    if problems:  # and the headers the file has, as written, on their row
+        problems.append(Problem(raw.file, raw.header_row, None, found_said(written)))
         return pd.DataFrame(), problems, warnings
 
     rows = pd.Index(raw.frame.index) + raw.first_row  # blank rows dropped keep their numbers

@@ -180,7 +180,10 @@ def test_a_failed_run_reads_a_dash_where_it_has_no_figures(folder, configured):
     runs = at.dataframe[0].value
     assert runs["status"].tolist() == ["Failed"]
     assert runs[["members", "activities", "campaigns", "campaign_members", "warnings"]].isna().all(axis=None)
-    assert runs["error"].tolist() == ["members.csv, column joined_at: required column is missing from the header"]
+    assert runs["error"].tolist() == [
+        "members.csv, column joined_at: required column is missing from the header\n"
+        "members.csv, row 1: headers found: 'member_id'"
+    ]
     assert (at.metric[1].value, at.metric[1].delta) == ("—", "never synced")
 
 

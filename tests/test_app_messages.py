@@ -62,9 +62,15 @@ def test_a_missing_column_is_explained_in_chinese_with_its_file_and_column(folde
     (folder / "members.csv").write_text("member_id\nm1\n", encoding="utf-8")
     at = sync("zh-CN")
     assert [error.value for error in at.error] == ["没有做任何更改。出错原因："]
-    assert at.text[-1].value == "members.csv，joined_at 列：表头中缺少必填列"
+    assert at.text[-1].value.splitlines() == [
+        "members.csv，joined_at 列：表头中缺少必填列",
+        "members.csv，第 1 行：找到的表头：'member_id'",
+    ]
     at = sync("zh-TW")
-    assert at.text[-1].value == "members.csv，joined_at 欄：標題列中缺少必填欄"
+    assert at.text[-1].value.splitlines() == [
+        "members.csv，joined_at 欄：標題列中缺少必填欄",
+        "members.csv，第 1 列：找到的標題：'member_id'",
+    ]
 
 
 def test_a_sync_runs_stored_error_reads_in_the_readers_language_and_an_older_one_as_stored(folder, configured):
@@ -84,14 +90,17 @@ def test_a_sync_runs_stored_error_reads_in_the_readers_language_and_an_older_one
         store.dispose()
     at = open_page("pages/data.py", "zh-CN")
     assert at.dataframe[0].value["error"].tolist() == [
-        "members.csv，joined_at 列：表头中缺少必填列",
+        "members.csv，joined_at 列：表头中缺少必填列\nmembers.csv，第 1 行：找到的表头：'member_id'",
         "The run **stopped**.",
     ]
     at = open_page("pages/data.py", "zh-TW")
-    assert at.dataframe[0].value["error"].tolist()[0] == "members.csv，joined_at 欄：標題列中缺少必填欄"
+    assert at.dataframe[0].value["error"].tolist()[0] == (
+        "members.csv，joined_at 欄：標題列中缺少必填欄\nmembers.csv，第 1 列：找到的標題：'member_id'"
+    )
     at = open_page("pages/data.py", "en")
     assert at.dataframe[0].value["error"].tolist()[0] == (
-        "members.csv, column joined_at: required column is missing from the header"
+        "members.csv, column joined_at: required column is missing from the header\n"
+        "members.csv, row 1: headers found: 'member_id'"
     )
 
 

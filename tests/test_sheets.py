@@ -104,6 +104,22 @@ def test_header_mapping_reads_chinese_headers_and_the_sheets_own_time_zone(env):
     assert (activity["member_id"], str(activity["occurred_at"])) == ("m1", "2024-03-05 07:00:00")
 
 
+def test_chinese_headers_of_the_required_columns_need_no_mapping_and_their_dates_read_as_dates(env):
+    """成员ID and 加入时间 are read as member_id and joined_at before the cells are typed, so the
+    joined_at serial numbers Sheets sends are read as dates (data_sources.headers.ALIASES)."""
+    settings, store, server = env
+    server.add(
+        "book1",
+        "社区数据",
+        Members=[["成员ID", "加入时间"], ["m1", datetime(2024, 3, 5, 14, 3, 22)]],
+        Activity=[["行为ID", "成员ID", "发生时间", "类型"], ["a1", "m1", datetime(2024, 3, 5, 15), "post"]],
+    )
+    result = sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert result.rows["members"] == 1 and result.rows["activities"] == 1
+    member = Warehouse(settings.warehouse_url).run(sa.select(schema.members)).iloc[0]
+    assert (member["member_id"], str(member["joined_at"])) == ("m1", "2024-03-05 14:03:22")
+
+
 def test_a_missing_worksheet_is_named_and_the_last_good_data_stays(env):
     settings, store, server = env
     server.add("book1", "Pulse data", Members=MEMBERS, Activity=ACTIVITIES)

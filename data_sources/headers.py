@@ -1,0 +1,135 @@
+"""The header row of a community file: which row holds it, the names it may give a column, and
+what to say when a required column is not in it.
+
+Files made by people stray from the canonical header in three ways, each met here:
+
+- **A title above the header** ("2026年11月 社群成员名单" on row 1, the header on row 2): the header
+  is looked for on the first three rows (`header_row`); the rows above it are skipped and a warning
+  says so, and rows keep the numbers the spreadsheet shows.
+- **Chinese headers** for the required columns of members and activities (成员ID, 加入时间): read
+  as the columns they name (ALIASES), where the file has no column of the canonical name already.
+- **A canonical name typed another way** (Member ID, joined at, JOINED_AT): not read as the column
+  (the header is the contract), but the message asks whether it is meant (`near_miss`).
+
+Names are compared folded (`fold`): letters in any case and width, spaces, underscores and hyphens
+left out, so 成员 ID, 成员id and 成员_ID are all 成员ID.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Sequence
+
+import schema
+from errors import Listed, Said
+
+# Chinese headers read as the required columns of members and activities, in Simplified and
+# Traditional characters. 活动 is left out: in this product's Chinese it is a campaign (campaign_id
+# is an activities column too), an activity being 行为.
+MEMBER_ID = ("成员ID", "会员ID", "用户ID", "成员编号", "会员编号", "成員ID", "會員ID", "用戶ID", "成員編號", "會員編號")
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "members": {
+        "member_id": MEMBER_ID,
+        "joined_at": ("加入时间", "入群时间", "加入日期", "入群日期", "注册时间", "加入時間", "入群時間", "註冊時間"),
+    },
+    "activities": {
+        "activity_id": ("行为ID", "记录ID", "互动ID", "行為ID", "記錄ID", "互動ID"),
+        "member_id": MEMBER_ID,
+        "occurred_at": ("发生时间", "行为时间", "互动时间", "發生時間", "行為時間", "互動時間"),
+        "kind": ("行为类型", "互动类型", "类型", "行為類型", "互動類型", "類型"),
+    },
+}
+HEADERS_SHOWN = 10  # headers a message names before "and N more"
+TITLE_ROWS = 2  # rows above the header that may be a title (the header is on row 1, 2 or 3)
+UNNAMED = re.compile(r"Unnamed: \d+")  # pandas' name for a blank header cell
+_FOLDED_AWAY = re.compile(r"[\s_\-]+")
+
+
+def fold(header: str) -> str:
+    """A header as compared: any width and case, without spaces, underscores or hyphens."""
+    return _FOLDED_AWAY.sub("", unicodedata.normalize("NFKC", header).casefold())
+
+
+_ALIASED = {
+    table: {fold(alias): column for column, aliases in names.items() for alias in aliases}
+    for table, names in ALIASES.items()
+}
+
+
+def canonical_headers(headers: Sequence[str], *, table: str) -> list[str]:
+    """The headers with each Chinese name (ALIASES) read as its column, unless the file has that
+    column already or an earlier header took it: the later one stays as written (and is ignored)."""
+    aliased = _ALIASED.get(table, {})
+    taken = set(headers)
+    named = []
+    for header in headers:
+        column = aliased.get(fold(header))
+        if column is not None and column not in taken:
+            taken.add(column)
+            header = column
+        named.append(header)
+    return named
+
+
+def header_row(rows: Sequence[Sequence[str]], *, table: str, expected: Collection[str]) -> int:
+    """Which of a file's first rows (cells as text) is its header, counted from 0: the first where
+    every `expected` column is named, within the first TITLE_ROWS + 1 rows; else, after rows that
+    hold at most one cell (a title) that names no column, the row below them when it holds two
+    cells or more (a header naming other columns, said by the message); else the first."""
+    if not rows or _names_all(rows[0], table=table, expected=expected):
+        return 0
+    for at in range(1, min(TITLE_ROWS + 1, len(rows))):
+        if _names_all(rows[at], table=table, expected=expected):
+            return at
+    at = 0
+    while at < min(TITLE_ROWS, len(rows) - 1) and _title(rows[at], table=table):
+        at += 1
+    return at if at and len(_filled(rows[at])) >= 2 else 0
+
+
+def _names_all(row: Sequence[str], *, table: str, expected: Collection[str]) -> bool:
+    return set(expected) <= set(canonical_headers([cell.strip() for cell in row], table=table))
+
+
+def _filled(row: Sequence[str]) -> list[str]:
+    return [cell.strip() for cell in row if cell.strip() and not UNNAMED.fullmatch(cell.strip())]
+
+
+def _title(row: Sequence[str], *, table: str) -> bool:
+    """A row holding one cell at most, which names no column of the table."""
+    filled = _filled(row)
+    columns = schema.metadata.tables[table].columns.keys() if table in schema.metadata.tables else []
+    return len(filled) <= 1 and not (filled and canonical_headers(filled, table=table)[0] in columns)
+
+
+def title_warning(file: str, *, at: int) -> Said:
+    """The warning for a header read from row `at` + 1, the rows above it skipped."""
+    if at == 1:
+        return Said("warning.header_row_one", file=file, row=2)
+    return Said("warning.header_row", file=file, row=at + 1, above=at)
+
+
+def near_miss(column: str, headers: Sequence[str]) -> str | None:
+    """The first header that is `column` typed another way (Joined At, JOINED-AT), if any."""
+    return next((header for header in headers if header != column and fold(header) == fold(column)), None)
+
+
+def missing_said(column: str, headers: Sequence[str]) -> Said:
+    """What is said of a required column the header lacks, asking about a header that looks like it."""
+    close = near_miss(column, headers)
+    if close is None:
+        return Said("error.column_missing")
+    return Said("error.column_missing_close", header=repr(close), column=column)
+
+
+def found_said(headers: Sequence[str]) -> Said:
+    """The headers a file has, as written (blank ones left out): the first HEADERS_SHOWN, then how
+    many more."""
+    named = _filled(headers)
+    if not named:
+        return Said("error.header_empty")
+    shown = Listed([repr(header) for header in named[:HEADERS_SHOWN]])
+    if len(named) > HEADERS_SHOWN:
+        return Said("error.header_found_more", headers=shown, count=len(named) - HEADERS_SHOWN)
+    return Said("error.header_found", headers=shown)

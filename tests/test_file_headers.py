@@ -1,0 +1,254 @@
+"""The header row of an imported file, as the Data page imports it (data_sources.sync.import_files):
+a title above it is skipped with a warning and rows keep the spreadsheet's numbers; Chinese headers
+of the required columns are read as those columns; a missing column names the headers found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+import schema
+from data_sources import streamed
+from data_sources.errors import InvalidData
+from data_sources.headers import HEADERS_SHOWN, fold, header_row, near_miss
+from data_sources.sync import import_files, sync
+from data_sources.validate import Parsing
+from data_sources.warehouse import Warehouse
+from tests import test_files
+
+TITLE = "2026年11月 社群成员名单"
+ACTIVITIES = "activity_id,member_id,occurred_at,kind\na1,m1,2025-01-05 11:00:00,post\n"
+TITLE_WARNING = "members.csv: read the header from row 2; row 1 looked like a title and was skipped"
+
+
+env = test_files.env  # the imports folder's settings and app store (a fixture), as there
+write = test_files.write
+
+
+def workbook(path: Path, rows: list[list[str | None]], *, sheet: str = "members") -> Path:
+    """An .xlsx made with openpyxl, the library pandas reads it with; None is an empty cell."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = openpyxl.Workbook()
+    book.active.title = sheet
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def imported(env, members: Path, tmp_path: Path):
+    settings, store = env
+    return import_files([members, write(tmp_path / "activities.csv", ACTIVITIES)], settings=settings, app_store=store)
+
+
+def refused(env, members: Path, tmp_path: Path) -> InvalidData:
+    with pytest.raises(InvalidData) as raised:
+        imported(env, members, tmp_path)
+    return raised.value
+
+
+def members_in(settings) -> list[list]:
+    members = schema.members
+    query = sa.select(members.c.member_id, members.c.name, members.c.joined_at).order_by(members.c.member_id)
+    return Warehouse(settings.warehouse_url).run(query).astype({"joined_at": str}).values.tolist()
+
+
+MEMBERS_ROWS = [["member_id", "name", "joined_at"], ["m1", "李雷", "2025-01-05 10:00:00"], ["m2", "Bo", "2025/1/6"]]
+IMPORTED = [["m1", "李雷", "2025-01-05 10:00:00"], ["m2", "Bo", "2025-01-06 00:00:00"]]
+
+
+@pytest.mark.parametrize(
+    ("title", "encoding"),
+    [
+        (TITLE, "utf-8"),  # one cell: the header row has more values than row 1
+        (TITLE, "gbk"),  # a Chinese Excel's or WPS's CSV
+        (TITLE + ",,", "utf-8-sig"),  # Excel writes the title's empty cells too, and a BOM
+        (TITLE + "\n  ", "utf-8"),  # a line of spaces below it is blank, as pandas counts lines
+    ],
+)
+def test_a_csv_title_row_is_skipped_with_a_warning_and_nothing_else_is(env, tmp_path, title, encoding):
+    text = "\n".join([title, *(",".join(row) for row in MEMBERS_ROWS)]) + "\n"
+    result = imported(env, write(tmp_path / "in" / "members.csv", text, encoding), tmp_path)
+    assert result.rows["members"] == 2
+    assert result.warnings == [TITLE_WARNING]
+    assert [warning.text("zh-CN") for warning in result.warnings] == [
+        "members.csv：已从第 2 行读取表头；第 1 行看起来是标题，已跳过"
+    ]
+    assert members_in(env[0]) == IMPORTED
+
+
+def test_an_xlsx_title_row_is_skipped_with_a_warning_and_nothing_else_is(env, tmp_path):
+    result = imported(env, workbook(tmp_path / "in" / "members.xlsx", [[TITLE], *MEMBERS_ROWS]), tmp_path)
+    assert result.warnings == [
+        "members.xlsx [members]: read the header from row 2; row 1 looked like a title and was skipped"
+    ]
+    assert members_in(env[0]) == IMPORTED
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_rows_below_a_title_keep_the_numbers_the_spreadsheet_shows(env, tmp_path, encoding):
+    text = f"{TITLE}\nmember_id,name,joined_at\nm1,李雷,2025-01-05\nm2,Bo,soon\n"
+    error = refused(env, write(tmp_path / "in" / "members.csv", text, encoding), tmp_path)
+    assert str(error).splitlines() == [
+        "members.csv, row 4, column joined_at: 'soon' is not a date/time "
+        "(use e.g. 2025-03-05 14:03:22, 2025/3/5 14:03 or 3/5/2025 2:03 PM)"
+    ]
+
+
+def test_rows_of_a_sheet_below_a_title_and_a_blank_row_keep_the_sheets_numbers(env, tmp_path):
+    rows = [[TITLE], [None], ["member_id", "joined_at"], ["m1", "2025-01-05"], [None, None], ["m2", "soon"]]
+    error = refused(env, workbook(tmp_path / "in" / "members.xlsx", rows), tmp_path)
+    assert str(error).splitlines() == [
+        "members.xlsx [members], row 6, column joined_at: 'soon' is not a date/time "
+        "(use e.g. 2025-03-05 14:03:22, 2025/3/5 14:03 or 3/5/2025 2:03 PM)"
+    ]
+
+
+def test_a_folder_file_with_a_title_that_grew_is_read_again_whole(env, tmp_path):
+    """The read cache reads new lines beneath a file's first line: below a title it reads the file whole."""
+    settings, store = env
+    folder = tmp_path / "export"
+    members = f"{TITLE}\nmember_id,name,joined_at\nm1,李雷,2025-01-05 10:00:00\n"
+    write(folder / "members.csv", members)
+    write(folder / "activities.csv", ACTIVITIES)
+    assert sync(settings=settings, app_store=store, source=str(folder)).rows["members"] == 1
+    write(folder / "members.csv", members + "m2,Bo,2025/1/6\n")
+    result = sync(settings=settings, app_store=store, source=str(folder))
+    assert result.rows["members"] == 2
+    assert TITLE_WARNING in result.warnings
+    assert members_in(settings) == IMPORTED
+
+
+def test_chinese_headers_of_the_required_columns_are_read_as_those_columns(env, tmp_path):
+    settings, store = env
+    members = write(tmp_path / "in" / "members.csv", "成员ID,姓名,加入时间,渠道\nm1,李雷,2025-01-05 10:00:00\n", "gbk")
+    activities = write(
+        tmp_path / "in" / "activities.csv", "行为ID,成员 ID,发生时间,类型\na1,m1,2025-01-05 11:00,post\n"
+    )
+    result = import_files([members, activities], settings=settings, app_store=store)
+    assert result.rows["members"] == 1 and result.rows["activities"] == 1
+    assert result.warnings == [
+        "members.csv: ignored columns not in the canonical model: 姓名, 渠道",  # optional columns keep their names
+    ]
+    assert members_in(settings) == [["m1", None, "2025-01-05 10:00:00"]]
+
+
+def test_a_column_given_twice_keeps_the_canonical_one(env, tmp_path):
+    members = write(tmp_path / "in" / "members.csv", "member_id,会员ID,joined_at\nm1,x9,2025-01-05 10:00:00\n")
+    result = imported(env, members, tmp_path)
+    assert result.warnings == ["members.csv: ignored columns not in the canonical model: 会员ID"]
+    assert members_in(env[0]) == [["m1", None, "2025-01-05 10:00:00"]]
+
+
+def test_unknown_headers_are_refused_naming_the_headers_found(env, tmp_path):
+    members = write(tmp_path / "in" / "members.csv", "编号,入会,渠道\nm1,2025-01-05,wx\n", "gbk")
+    error = refused(env, members, tmp_path)
+    assert str(error).splitlines() == [
+        "members.csv, column member_id: required column is missing from the header",
+        "members.csv, column joined_at: required column is missing from the header",
+        "members.csv, row 1: headers found: '编号', '入会', '渠道'",
+    ]
+    assert error.text("zh-CN").splitlines() == [
+        "members.csv，member_id 列：表头中缺少必填列",
+        "members.csv，joined_at 列：表头中缺少必填列",
+        "members.csv，第 1 行：找到的表头：'编号'、'入会'、'渠道'",
+    ]
+
+
+def test_below_a_title_the_headers_found_are_those_of_the_header_row(env, tmp_path):
+    members = write(tmp_path / "in" / "members.csv", f"{TITLE}\nMember ID,Joined At,渠道\nm1,2025-01-05,wx\n")
+    error = refused(env, members, tmp_path)
+    assert str(error).splitlines() == [
+        "members.csv, column member_id: required column is missing from the header; "
+        "did you mean 'Member ID'? Rename it to member_id",
+        "members.csv, column joined_at: required column is missing from the header; "
+        "did you mean 'Joined At'? Rename it to joined_at",
+        "members.csv, row 2: headers found: 'Member ID', 'Joined At', '渠道'",
+    ]
+    assert error.text("zh-CN").splitlines() == [
+        "members.csv，member_id 列：表头中缺少必填列；是不是指 'Member ID'？请将其改为 member_id",
+        "members.csv，joined_at 列：表头中缺少必填列；是不是指 'Joined At'？请将其改为 joined_at",
+        "members.csv，第 2 行：找到的表头：'Member ID'、'Joined At'、'渠道'",
+    ]
+
+
+def test_a_sheets_headers_found_are_named_with_the_sheet(env, tmp_path):
+    error = refused(env, workbook(tmp_path / "in" / "members.xlsx", [["member_id", "加入"], ["m1", "x"]]), tmp_path)
+    assert str(error).splitlines() == [
+        "members.xlsx [members], column joined_at: required column is missing from the header",
+        "members.xlsx [members], row 1: headers found: 'member_id', '加入'",
+    ]
+
+
+def test_an_empty_header_row_is_said_to_be_empty(env, tmp_path):
+    error = refused(env, workbook(tmp_path / "in" / "members.xlsx", [[None], ["m1"]]), tmp_path)
+    assert str(error).splitlines()[-1] == "members.xlsx [members], row 1: no headers found: the header row is empty"
+    assert error.text("zh-CN").splitlines()[-1] == "members.xlsx [members]，第 1 行：未找到表头：表头行是空的"
+
+
+@pytest.mark.parametrize(
+    ("count", "listed", "more"), [(HEADERS_SHOWN, HEADERS_SHOWN, ""), (14, HEADERS_SHOWN, " and 4 more")]
+)
+def test_the_headers_found_are_listed_up_to_the_cap_and_the_rest_counted(env, tmp_path, count, listed, more):
+    headers = [f"c{number}" for number in range(count)]
+    text = ",".join(headers) + "\n" + ",".join("x" * count) + "\n"
+    error = refused(env, write(tmp_path / "in" / "members.csv", text), tmp_path)
+    shown = ", ".join(f"'{header}'" for header in headers[:listed])
+    assert str(error).splitlines()[-1] == f"members.csv, row 1: headers found: {shown}{more}"
+    if more:
+        assert error.text("zh-TW").splitlines()[-1].endswith("'c9'，另有 4 個未列出")
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([["member_id", "joined_at"], ["m1", "2025-01-05"]], 0),
+        ([[TITLE], ["member_id", "joined_at"]], 1),
+        ([[TITLE, "", ""], ["成员ID", "加入时间", "渠道"]], 1),  # Chinese headers found whole
+        ([["导出人：张三", "2026-11-30"], ["member_id", "joined_at"]], 1),  # not one cell, but the header is row 2
+        ([[TITLE], ["导出时间：2026-11-30"], ["member_id", "joined_at"]], 2),
+        ([[TITLE], [""], ["编号", "入会"]], 2),  # a title, a blank sheet row: the header names other columns
+        ([[TITLE], ["编号", "入会"]], 1),
+        ([["member_id"], ["m1"]], 0),  # one column named: no title, a header lacking joined_at
+        ([["编号"], ["m1"]], 0),  # one cell over one cell: no header below it
+        ([["a", "b"], ["c", "d"], ["member_id", "joined_at"]], 2),
+        ([["a", "b"], ["c", "d"], ["e", "f"], ["member_id", "joined_at"]], 0),  # further down: not looked for
+        ([], 0),
+    ],
+)
+def test_the_header_row_is_the_first_naming_the_required_columns_or_the_one_below_a_title(rows, expected):
+    assert header_row(rows, table="members", expected=["member_id", "joined_at"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (["Member ID", "name"], "Member ID"),
+        (["MEMBER_ID"], "MEMBER_ID"),
+        (["member-id"], "member-id"),
+        (["ｍｅｍｂｅｒ＿ｉｄ"], "ｍｅｍｂｅｒ＿ｉｄ"),  # full-width, as a Chinese input method types it
+        (["memberid"], "memberid"),
+        (["member"], None),
+        (["id"], None),
+        (["member_id"], None),  # the column itself is no near miss
+    ],
+)
+def test_a_header_is_a_near_miss_when_it_differs_only_in_case_width_spaces_or_underscores(headers, expected):
+    assert near_miss("member_id", headers) == expected
+
+
+def test_chinese_names_fold_as_canonical_ones_do():
+    assert fold("成员 ID") == fold("成员_id") == fold("成员ID")
+
+
+def test_a_large_file_with_chinese_headers_is_still_read_in_blocks(tmp_path, monkeypatch):
+    monkeypatch.setattr(streamed, "STREAMED_BYTES", 0)
+    monkeypatch.setattr(streamed, "BLOCK", 64)
+    rows = "".join(f"a{number},m1,2025-01-05 11:00:00,post\n" for number in range(20))
+    path = write(tmp_path / "activities.csv", "行为ID,成员ID,发生时间,行为类型\n" + rows)
+    read = streamed.read_validated(path, name="activities", parsing=Parsing())
+    assert read is not None and read.problems == []
+    assert read.frame["activity_id"].tolist() == [f"a{number}" for number in range(20)]
