@@ -101,10 +101,16 @@ def add_view() -> None:
 
 
 def import_file() -> None:
-    """A file of feedback, all rows or none (feedback.importer); emails are matched in the warehouse."""
+    """A file of feedback, all rows or none (feedback.importer); emails are matched in the warehouse.
+    The session's last import can be undone here until it is (the page's gate: who may import)."""
     upload = intake.import_form()
-    if upload is None:
-        return
+    if upload is not None:
+        import_upload(upload)
+    undo_import()
+
+
+def import_upload(upload: intake.Upload) -> None:
+    """Import the file: its problems if refused, else its outcome (and the offer to undo it)."""
     # The refusal is caught here, inside the page's catcher: it is shown beside the form, with the
     # file's problems, and the rest of the page stays.
     with data_errors_stop_the_page():
@@ -123,7 +129,18 @@ def import_file() -> None:
         except importer.ImportFailed as failed:
             intake.import_refused(upload, failed)
             return
-    intake.imported(result)
+    intake.imported(upload, result)
+
+
+def undo_import() -> None:
+    """Once confirmed, remove the items the last import added, as `cli.py feedback undo-import` does."""
+    last = intake.undo_offer()
+    if last is None:
+        return
+    with data_errors_stop_the_page():
+        removed = importer.undo_feedback_import(store, last.batch, now=clock.now())
+    st.session_state["feedback_saved"] = intake.undone(last, removed)
+    st.rerun()
 
 
 def targets_view() -> None:

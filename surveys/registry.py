@@ -193,6 +193,24 @@ def load_survey(app_store: AppStore, slug: str, *, version: int | None = None) -
         return None
 
 
+def survey_of_response(app_store: AppStore, response_id: int) -> StoredSurvey | None:
+    """The survey version a response answered (the inbox names it beside a survey's feedback item);
+    None when the response is gone or its version no longer reads."""
+    surveys, responses = tables.surveys, tables.responses
+    with app_store.read() as connection:
+        row = connection.execute(
+            sa.select(surveys)
+            .join(responses, responses.c.survey_id == surveys.c.id)
+            .where(responses.c.id == response_id)
+        ).first()
+    if row is None:
+        return None
+    try:
+        return _stored(row)
+    except DefinitionError:
+        return None
+
+
 def survey_slugs(app_store: AppStore) -> list[str]:
     """Every published survey, by slug."""
     surveys = tables.surveys

@@ -469,6 +469,166 @@ def test_a_file_imported_on_the_page_reaches_the_inbox_and_a_bad_one_adds_nothin
     assert store.run(tables.feedback.select().where(tables.feedback.c.text == "A fine row")).empty  # all or none
 
 
+MISTAKES = (
+    "created_at,text,member_id\n"
+    "2026-01-05 09:00,Imported by mistake,carol\n"
+    "2026-01-05 10:00,Also imported by mistake,alice\n"
+)
+
+
+def imported_on_the_page(monkeypatch, content: str) -> AppTest:
+    """The Add feedback view after `mistakes.csv` (holding `content`) was imported on it."""
+    import streamlit
+
+    chosen = Upload("mistakes.csv", content)
+    monkeypatch.setattr(streamlit, "file_uploader", lambda *args, **kwargs: chosen)
+    return press(open_inbox({"feedback_view": "add"}), "Import")
+
+
+def batch_items(store: AppStore, batch: int) -> list[str]:
+    rows = store.run(tables.feedback.select().where(tables.feedback.c.import_batch == batch).order_by("id"))
+    return rows["text"].tolist()
+
+
+def undo_offered(at: AppTest) -> bool:
+    return "feedback_undo_import_ask" in [button.key for button in at.button]
+
+
+def test_an_import_is_undone_on_the_page_after_other_runs_and_a_confirmation(store, monkeypatch):
+    at = imported_on_the_page(monkeypatch, MISTAKES)
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Imported 2 new items (0 were already in the inbox)."]
+    mistake, also = ids_of(store, "Imported by mistake", "Also imported by mistake")
+    batch = int(item_row(store, mistake)["import_batch"])
+    offer = rf"Import {batch} (mistakes\.csv) added 2 items to the inbox."
+    assert offer in [c.value for c in at.caption]
+    assert at.button(key="feedback_undo_import_ask").label == "Undo this import"
+
+    # Read the result, use the page: another run, the inbox (which lists the items), then back.
+    at = at.run()
+    at.query_params["feedback_view"] = "inbox"
+    at = at.run()
+    assert {mistake, also} <= set(listed(at))
+    assert not undo_offered(at)  # offered in the Add feedback view only
+    at.query_params["feedback_view"] = "add"
+    at = at.run()
+    assert offer in [c.value for c in at.caption]
+
+    # Since the import a manager triaged one item and merged a fixture item into the other: both go.
+    (search,) = ids_of(store, TEXTS[0][0])
+    workflow.save(store, [workflow.Edit(mistake, 1, {"status": "triaged", "priority": "high"})], actor="ana", now=NOW)
+    workflow.save(store, [workflow.Edit(search, 1, {"duplicate_of": also})], actor="ana", now=NOW)
+    at = at.button(key="feedback_undo_import_ask").click().run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        rf"Undo import {batch} (mistakes\.csv)? Its 2 items leave the inbox with their history, including those a"
+        " manager has changed, noted or merged since (replies already sent or queued to members still go out). Items"
+        " merged into one of them stay closed as duplicates. Importing the file again would add the items back as"
+        " new ones."
+    ]
+    assert batch_items(store, batch) == ["Imported by mistake", "Also imported by mistake"]  # asked first
+
+    at = at.button(key="feedback_undo_import_confirm").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"Import {batch} undone: 2 items removed from the inbox."]
+    assert batch_items(store, batch) == []
+    assert store.run(tables.feedback_events.select().where(tables.feedback_events.c.feedback_id == mistake)).empty
+    kept = store.run(tables.feedback.select().where(tables.feedback.c.text.in_([t for t, _, _ in TEXTS])))
+    assert len(kept) == len(TEXTS)  # only the import's items went
+    merged = item_row(store, search)  # as the question says: still a closed duplicate, of nothing now
+    assert (merged["status"], merged["duplicate_of"]) == ("duplicate", None)
+    undone = store.run(tables.import_batches.select().where(tables.import_batches.c.id == batch))
+    assert undone["undone_at"].notna().all()
+    assert not undo_offered(at) and not any(c.value == offer for c in at.caption)
+    assert "feedback_last_import" not in at.session_state
+    at.query_params["feedback_view"] = "inbox"
+    at = at.run()
+    assert not {mistake, also} & set(listed(at))
+    at.query_params["feedback_view"] = "add"
+    at = press(at.run(), "Import")  # as the question says: the file again adds the items back, as new ones
+    assert [s.value for s in at.success] == ["Imported 2 new items (0 were already in the inbox)."]
+    again = store.run(tables.feedback.select().where(tables.feedback.c.text.like("%imported by mistake")))
+    assert len(again) == 2 and batch not in set(again["import_batch"])  # a new import's (ids may be reused)
+
+
+def test_cancelling_the_undo_keeps_the_import_and_the_offer(store, monkeypatch):
+    at = imported_on_the_page(monkeypatch, "created_at,text,member_id\n2026-01-05 09:00,Imported by mistake,carol\n")
+    (mistake,) = ids_of(store, "Imported by mistake")
+    batch = int(item_row(store, mistake)["import_batch"])
+    at = at.button(key="feedback_undo_import_ask").click().run()
+    assert [w.value for w in at.warning] == [
+        rf"Undo import {batch} (mistakes\.csv)? Its 1 item leaves the inbox with its history, even if a manager has"
+        " changed, noted or merged it since (a reply already sent or queued to the member still goes out). Items"
+        " merged into it stay closed as duplicates. Importing the file again would add the item back as a new one."
+    ]
+    at = at.button(key="feedback_undo_import_cancel").click().run()
+    assert not at.exception
+    assert not at.warning and not at.success
+    assert batch_items(store, batch) == ["Imported by mistake"]
+    assert undo_offered(at)
+    assert rf"Import {batch} (mistakes\.csv) added 1 item to the inbox." in [c.value for c in at.caption]
+
+
+def test_an_import_undone_elsewhere_first_is_said_to_be_undone_already(store, monkeypatch):
+    from feedback.importer import undo_feedback_import
+
+    at = imported_on_the_page(monkeypatch, MISTAKES)
+    (mistake,) = ids_of(store, "Imported by mistake")
+    batch = int(item_row(store, mistake)["import_batch"])
+    at = at.button(key="feedback_undo_import_ask").click().run()
+    assert undo_feedback_import(store, batch, now=NOW) == 2  # from the command line, meanwhile
+    at = at.button(key="feedback_undo_import_confirm").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        f"Import {batch} had already been undone (from the command line or another tab); nothing more was removed."
+    ]
+    assert not undo_offered(at)
+
+
+def test_importing_the_same_file_again_keeps_the_offer_of_the_import_that_added_the_items(store, monkeypatch):
+    at = imported_on_the_page(monkeypatch, MISTAKES)
+    (mistake,) = ids_of(store, "Imported by mistake")
+    batch = int(item_row(store, mistake)["import_batch"])
+    at = press(at, "Import")
+    assert [s.value for s in at.success] == ["Imported 0 new items (2 were already in the inbox)."]
+    assert rf"Import {batch} (mistakes\.csv) added 2 items to the inbox." in [c.value for c in at.caption]
+
+
+def test_someone_who_may_not_import_is_not_offered_the_undo(store, monkeypatch):
+    from auth.access import Role
+    from ui import session
+
+    at = imported_on_the_page(monkeypatch, MISTAKES)
+    (mistake,) = ids_of(store, "Imported by mistake")
+    batch = int(item_row(store, mistake)["import_batch"])
+    at = at.button(key="feedback_undo_import_ask").click().run()  # asked, then the role changes
+    monkeypatch.setattr(session, "current_role", lambda: Role.VIEWER)
+    at = at.run()
+    assert not at.exception
+    assert [i.value for i in at.info] == ["The feedback inbox is for managers; your role does not include it."]
+    assert [b.key for b in at.button if b.key and b.key.startswith("feedback_undo_import")] == []
+    assert not at.warning and not [c.value for c in at.caption if "mistakes" in c.value]
+    assert batch_items(store, batch) == ["Imported by mistake", "Also imported by mistake"]
+
+
+def test_the_undo_reads_in_simplified_chinese(store, monkeypatch):
+    import streamlit
+
+    chosen = Upload("mistakes.csv", MISTAKES)
+    monkeypatch.setattr(streamlit, "file_uploader", lambda *args, **kwargs: chosen)
+    at = press(open_inbox_in("zh-CN", {"feedback_view": "add"}), "导入")
+    (mistake,) = ids_of(store, "Imported by mistake")
+    batch = int(item_row(store, mistake)["import_batch"])
+    assert rf"导入 {batch}（mistakes\.csv）已向反馈箱添加 2 条反馈。" in [c.value for c in at.caption]
+    assert at.button(key="feedback_undo_import_ask").label == "撤销这次导入"
+    at = at.button(key="feedback_undo_import_ask").click().run()
+    assert at.button(key="feedback_undo_import_confirm").label == "撤销导入"
+    at = at.button(key="feedback_undo_import_confirm").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"已撤销导入 {batch}：从反馈箱删除了 2 条反馈。"]
+    assert batch_items(store, batch) == []
+
+
 @pytest.mark.parametrize("language, high", [("en", "High"), ("zh-CN", "高"), ("zh-TW", "高")])
 def test_priority_is_a_word_in_the_list_and_a_code_with_words_in_the_editor(language, high):
     from catalog.spoken import speaking

@@ -681,6 +681,17 @@ def load_item(settings: Settings, item_id: int) -> inbox.ItemDetail:
     return inbox.read_item(app_store(settings.app_db_url), item_id)
 
 
+@cached(max_entries=256)
+def load_asked(settings: Settings, response_id: int, question_id: str, language: str) -> tuple[str, str] | None:
+    """The survey's title and the question a survey's feedback item answers, in `language` (a stored
+    version never changes); None when its response or that question is not found."""
+    stored = registry.survey_of_response(app_store(settings.app_db_url), response_id)
+    if stored is None:
+        return None
+    label = answer_labels(stored.survey, language).get(question_id)
+    return None if label is None else (text_in(stored.survey.title, language), label)
+
+
 def load_member_context(
     settings: Settings, member_id: str | None, *, year: Filters, include_email: bool
 ) -> dict[str, pd.DataFrame] | None:

@@ -25,12 +25,15 @@ from ui.tables import feedback_columns, known, moment, plain, profile_columns, t
 from visuals import text
 
 
-def item_facts(item: pd.Series) -> str:
-    """One caption line about an item: when, where from, score, sentiment, language."""
-    facts = [
-        t("feedback.received", when=moment(item["created_at"])),
-        t("feedback.from_source", source=source_word(item["source"])),
-    ]
+def item_facts(item: pd.Series, *, asked: tuple[str, str] | None = None) -> str:
+    """One caption line about an item: when, where from (the survey and question it answers, when
+    `asked` names them: asked_in), score, sentiment, language."""
+    where = (
+        t("feedback.from_survey", survey=asked[0], question=asked[1])
+        if asked
+        else t("feedback.from_source", source=source_word(item["source"]))
+    )
+    facts = [t("feedback.received", when=moment(item["created_at"])), where]
     if pd.notna(item["score"]):
         kind = "".join(known(item, "score_kind")).upper()
         facts.append(t("feedback.scored", score=text.figure(item["score"]), kind=kind))
@@ -42,6 +45,14 @@ def item_facts(item: pd.Series) -> str:
     if pd.notna(item["first_response_at"]):
         facts.append(t("feedback.first_response", when=moment(item["first_response_at"])))
     return plain(" · ".join(facts))
+
+
+def asked_in(settings: Settings, item: pd.Series) -> tuple[str, str] | None:
+    """For an item a survey answer made: that survey's title and question, in the reader's language."""
+    response, question = item.get("response_id"), item.get("question_id")
+    if item["source"] != "survey" or pd.isna(response) or not isinstance(question, str):
+        return None
+    return data.load_asked(settings, int(response), question, current_language())
 
 
 def assignee_choices(current: object, in_use: list[str]) -> list[str]:

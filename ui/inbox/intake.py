@@ -1,6 +1,6 @@
 """Adding feedback on the inbox page: the form for feedback given by email, chat or in person, and
-the file import's form and outcome. The page hands what was entered to feedback.intake and
-feedback.importer."""
+the file import's form and outcome, with the offer to undo the session's last import. The page
+hands what was entered to feedback.intake and feedback.importer."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ import streamlit as st
 import clock
 from errors import lines_in
 from feedback.importer import ImportFailed, ImportResult
+from ui import confirm
 from ui.i18n import current_language, t
 from ui.inbox.labels import source_word
 from ui.tables import plain
 from ui.uploads import upload_box
 
 SOURCES = ("manual", "email", "chat", "call", "social", "event")
+LAST_IMPORT = "feedback_last_import"  # session: the import this session may still undo
+UNDO = "feedback_undo_import"  # its confirmation (ui.confirm)
 
 
 def utc_moment(day, time, timezone: str) -> datetime:
@@ -83,8 +86,48 @@ def import_refused(upload: Upload, failed: ImportFailed) -> None:
     st.code(failed.text(current_language()), language=None, wrap_lines=True)
 
 
-def imported(result: ImportResult) -> None:
+def imported(upload: Upload, result: ImportResult) -> None:
+    """The outcome; an import that added items becomes the one this session may undo (one that
+    added nothing, such as the same file again, leaves the earlier offer as it was)."""
     st.success(t("feedback.imported", added=result.added, skipped=result.already_there))
     if result.warnings:
         st.warning(t("feedback.import_warnings"))
         st.code(lines_in(result.warnings, current_language()), language=None, wrap_lines=True)
+    if result.added and result.batch is not None:
+        st.session_state[LAST_IMPORT] = LastImport(batch=result.batch, file=upload.name, added=result.added)
+        confirm.cancel(UNDO)  # a question about an earlier import is not confirmed for this one
+
+
+@dataclass(frozen=True)
+class LastImport:
+    """An import made on the page this session (import_batches.id), kept so it can be undone later."""
+
+    batch: int
+    file: str
+    added: int
+
+
+def undo_offer() -> LastImport | None:
+    """The offer to undo this session's last import, asked first; the import on the run the person
+    confirms (the page then undoes it), else None. Drawn on every run until then, so reading the
+    result or using the rest of the page does not lose it."""
+    last: LastImport | None = st.session_state.get(LAST_IMPORT)
+    if last is None:
+        return None
+    one = last.added == 1
+    offer = "feedback.import.undo_offer_one" if one else "feedback.import.undo_offer"
+    st.caption(t(offer, batch=last.batch, file=plain(last.file), added=last.added))
+    if st.button(t("feedback.import.undo"), icon=":material/undo:", key=f"{UNDO}_ask"):
+        confirm.ask(UNDO, last)  # asked first: the items go with their history
+    question = "feedback.import.undo_question_one" if one else "feedback.import.undo_question"
+    asked = t(question, batch=last.batch, file=plain(last.file), added=last.added)
+    return confirm.confirmed(UNDO, asked, confirm=t("feedback.import.undo_yes"))
+
+
+def undone(last: LastImport, removed: int) -> str:
+    """Forget the import once undone (the offer goes); what to tell the person."""
+    st.session_state.pop(LAST_IMPORT, None)
+    if not removed:  # undone before: from the command line, or in another tab
+        return t("feedback.import.undone_before", batch=last.batch)
+    key = "feedback.import.undone_one" if removed == 1 else "feedback.import.undone"
+    return t(key, batch=last.batch, removed=removed)

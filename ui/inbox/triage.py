@@ -250,7 +250,9 @@ def item_detail(desk: Desk, item_id: int, choices: inbox.InboxChoices, *, order:
     targets.due_badge(targets.item_due(item, targets.read(desk.store), now=clock.now()))  # its next target
     with st.container(border=True):
         st.text(item["text"])
-    st.caption(detail.item_facts(item))
+    with data_errors_stop_the_page():
+        asked = detail.asked_in(desk.settings, item)
+    st.caption(detail.item_facts(item, asked=asked))
     detail.merged(item, loaded.duplicates)
     if int(item["version"]) != seen_version:
         st.warning(t("feedback.changed_since"), icon=":material/sync_problem:")
