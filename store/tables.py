@@ -97,6 +97,7 @@ feedback = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=1),
     # The feedback import (import_batches.id) that added the item; undoing it removes them.
     sa.Column("import_batch", sa.Integer, index=True),
+    sqlite_autoincrement=True,  # a removed item's id (in reply keys, messages, links) is never given to another
 )
 
 feedback_events = sa.Table(

@@ -548,7 +548,8 @@ def test_an_import_is_undone_on_the_page_after_other_runs_and_a_confirmation(sto
     at = press(at.run(), "Import")  # as the question says: the file again adds the items back, as new ones
     assert [s.value for s in at.success] == ["Imported 2 new items (0 were already in the inbox)."]
     again = store.run(tables.feedback.select().where(tables.feedback.c.text.like("%imported by mistake")))
-    assert len(again) == 2 and batch not in set(again["import_batch"])  # a new import's (ids may be reused)
+    assert len(again) == 2 and batch not in set(again["import_batch"])  # a new import's
+    assert not {mistake, also} & set(again["id"])  # new ids: the removed items' replies and links stay theirs
 
 
 def test_cancelling_the_undo_keeps_the_import_and_the_offer(store, monkeypatch):
