@@ -92,7 +92,7 @@ def _header_at(path: Path, *, encoding: str, table: str) -> int:
         head = head[: head.rfind(b"\n") + 1]
     text = head.decode(encoding, errors="strict" if encoding == UTF8 else "replace")
     try:
-        lines = (row for row in csv.reader(io.StringIO(text)) if len(row) > 1 or (row and row[0].strip()))
+        lines = (row for row in csv.reader(io.StringIO(text, newline=None)) if len(row) > 1 or (row and row[0].strip()))
         rows = list(itertools.islice(lines, TITLE_ROWS + 1))  # blank lines skipped, whitespace too, as pandas does
     except csv.Error:  # the whole read says what is wrong
         return 0

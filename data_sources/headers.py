@@ -27,7 +27,10 @@ from errors import Listed, Said
 # Chinese headers read as the required columns of members and activities, in Simplified and
 # Traditional characters. 活动 is left out: in this product's Chinese it is a campaign (campaign_id
 # is an activities column too), an activity being 行为.
-MEMBER_ID = ("成员ID", "会员ID", "用户ID", "成员编号", "会员编号", "成員ID", "會員ID", "用戶ID", "成員編號", "會員編號")
+MEMBER_ID = (
+    *("成员ID", "会员ID", "用户ID", "成员编号", "会员编号", "用户编号"),
+    *("成員ID", "會員ID", "用戶ID", "使用者ID", "成員編號", "會員編號", "使用者編號"),
+)
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "members": {
         "member_id": MEMBER_ID,

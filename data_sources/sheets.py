@@ -370,7 +370,8 @@ def fetch_worksheet(
     if not rows:
         return RawTable(name=table, file=place, frame=pd.DataFrame(), warnings=warnings)
     renames = headers or {}
-    columns = [renames.get(str(header).strip(), str(header).strip()) for header in rows[0]]
+    written = tuple(str(header).strip() for header in rows[0])  # for a message naming the headers found
+    columns = [renames.get(header, header) for header in written]
     columns = canonical_headers(columns, table=table)  # before the kinds, which are the columns'
     width = len(columns)
     body = [row[:width] + [""] * (width - len(row)) for row in rows[1:]]
@@ -392,7 +393,9 @@ def fetch_worksheet(
     frame = pd.DataFrame({position: texts[position] for position in range(width)}, dtype="str")
     frame.columns = columns
     raw = raw_table(frame, name=table, file=place)
-    return RawTable(name=table, file=place, frame=raw.frame, warnings=(*warnings, *notes))
+    return RawTable(
+        name=table, file=place, frame=raw.frame, warnings=(*warnings, *notes), headers=written, header_row=1
+    )
 
 
 def read_sheets(client: gspread.Client, config: SheetsConfig, *, progress: Progress | None = None) -> SheetTables:

@@ -8,6 +8,8 @@ automatic replies that tell members what became of their feedback. Every save is
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 import clock
@@ -25,6 +27,7 @@ from ui.selection import choice_changed, choice_key
 from ui.session import current_user, may
 from ui.tables import plain, table
 
+log = logging.getLogger(__name__)
 settings, version = open_page("feedback")
 if not may(Permission.TRIAGE):
     st.info(t("feedback.not_allowed"))
@@ -139,6 +142,7 @@ def undo_import() -> None:
         return
     with data_errors_stop_the_page():
         removed = importer.undo_feedback_import(store, last.batch, now=clock.now())
+    log.info("Feedback import %s undone on the page by %s: %d items removed", last.batch, user, removed)
     st.session_state["feedback_saved"] = intake.undone(last, removed)
     st.rerun()
 

@@ -612,6 +612,23 @@ def test_someone_who_may_not_import_is_not_offered_the_undo(store, monkeypatch):
     assert batch_items(store, batch) == ["Imported by mistake", "Also imported by mistake"]
 
 
+def test_another_manager_signed_in_on_the_same_tab_is_not_offered_the_undo(store, monkeypatch):
+    """The offer is the importer's: signed out, and another manager signed in on the tab, it goes,
+    the question asked before with it (the undo is logged with who made it)."""
+    at = imported_on_the_page(monkeypatch, MISTAKES)
+    (mistake,) = ids_of(store, "Imported by mistake")
+    batch = int(item_row(store, mistake)["import_batch"])
+    at = at.button(key="feedback_undo_import_ask").click().run()
+    from ui.inbox import intake
+
+    monkeypatch.setattr(intake, "current_user", lambda: "bo@example.org")  # someone else signed in now
+    at = at.run()
+    assert not at.exception
+    assert [b.key for b in at.button if b.key and b.key.startswith("feedback_undo_import")] == []
+    assert not at.warning and "feedback_last_import" not in at.session_state
+    assert batch_items(store, batch) == ["Imported by mistake", "Also imported by mistake"]
+
+
 def test_the_undo_reads_in_simplified_chinese(store, monkeypatch):
     import streamlit
 

@@ -15,12 +15,19 @@ from surveys import registry, submission
 from surveys.definition import parse_definition
 from tests.test_app_feedback import APP, NOW, TEXTS, ids_of, item_row, open_inbox, press, store  # noqa: F401  (a fixture)
 from ui.inbox.detail import assignee_choices
+from ui.inbox.listing import as_listed
 
 
 def test_the_menu_offers_nobody_then_the_names_in_use_and_the_items_own():
     assert assignee_choices(None, ["ana", "Bo"]) == [inbox.UNASSIGNED, "ana", "Bo"]
     assert assignee_choices("carl", ["bo", "Ana"]) == [inbox.UNASSIGNED, "Ana", "bo", "carl"]
     assert assignee_choices(float("nan"), []) == [inbox.UNASSIGNED]  # a missing cell read from the store
+
+
+def test_a_typed_name_is_the_listed_one_whatever_its_case_and_spaces():
+    assert as_listed("bo ", ["Ana", "Bo"]) == "Bo"
+    assert as_listed("ANA", ["Ana", "Bo"]) == "Ana"
+    assert as_listed("Carl", ["Ana", "Bo"]) == "Carl"  # a new name, as typed
 
 
 def test_an_item_is_assigned_from_the_menu_and_unassigned_as_nobody(store):  # noqa: F811

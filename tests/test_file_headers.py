@@ -80,6 +80,14 @@ def test_a_csv_title_row_is_skipped_with_a_warning_and_nothing_else_is(env, tmp_
     assert members_in(env[0]) == IMPORTED
 
 
+def test_a_title_row_is_found_in_a_csv_with_old_mac_line_endings(env, tmp_path):
+    """Lines ended by CR alone (an old Mac's, some exporters'): the title is still seen above the header."""
+    text = "\r".join([TITLE, *(",".join(row) for row in MEMBERS_ROWS)]) + "\r"
+    result = imported(env, write(tmp_path / "in" / "members.csv", text), tmp_path)
+    assert result.warnings == [TITLE_WARNING]
+    assert members_in(env[0]) == IMPORTED
+
+
 def test_an_xlsx_title_row_is_skipped_with_a_warning_and_nothing_else_is(env, tmp_path):
     result = imported(env, workbook(tmp_path / "in" / "members.xlsx", [[TITLE], *MEMBERS_ROWS]), tmp_path)
     assert result.warnings == [

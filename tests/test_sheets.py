@@ -120,6 +120,16 @@ def test_chinese_headers_of_the_required_columns_need_no_mapping_and_their_dates
     assert (member["member_id"], str(member["joined_at"])) == ("m1", "2024-03-05 14:03:22")
 
 
+def test_a_sheet_missing_a_column_is_told_the_headers_it_has_as_written_on_row_1(env):
+    """The headers found are the sheet's own (成员ID, not the member_id it is read as), on its row 1."""
+    settings, store, server = env
+    server.add("book1", "社区数据", Members=[["成员ID", "加入"], ["m1", "2024-03-05"]], Activity=ACTIVITIES)
+    with pytest.raises(InvalidData) as raised:
+        sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert "row 1: headers found: '成员ID', '加入'" in raised.value.user_message
+    assert "column joined_at: required column is missing from the header" in raised.value.user_message
+
+
 def test_a_missing_worksheet_is_named_and_the_last_good_data_stays(env):
     settings, store, server = env
     server.add("book1", "Pulse data", Members=MEMBERS, Activity=ACTIVITIES)

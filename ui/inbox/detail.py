@@ -19,7 +19,7 @@ from settings import Settings
 from ui import data
 from ui.i18n import current_language, t
 from ui.inbox.labels import priority_label, source_word, status_label, theme_word
-from ui.inbox.listing import cell_value
+from ui.inbox.listing import as_listed, cell_value
 from ui.session import who
 from ui.tables import feedback_columns, known, moment, plain, profile_columns, table, time_column
 from visuals import text
@@ -152,7 +152,7 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
     wanted = {
         "status": new_status,
         "priority": priority,
-        "assignee": None if assignee == inbox.UNASSIGNED else assignee,  # the workflow strips and checks it
+        "assignee": None if assignee == inbox.UNASSIGNED else as_listed(assignee, assignees),
         "theme": theme,
         "tags": new_tags,
     }

@@ -16,6 +16,7 @@ from feedback.importer import ImportFailed, ImportResult
 from ui import confirm
 from ui.i18n import current_language, t
 from ui.inbox.labels import source_word
+from ui.session import current_user
 from ui.tables import plain
 from ui.uploads import upload_box
 
@@ -94,7 +95,8 @@ def imported(upload: Upload, result: ImportResult) -> None:
         st.warning(t("feedback.import_warnings"))
         st.code(lines_in(result.warnings, current_language()), language=None, wrap_lines=True)
     if result.added and result.batch is not None:
-        st.session_state[LAST_IMPORT] = LastImport(batch=result.batch, file=upload.name, added=result.added)
+        last = LastImport(batch=result.batch, file=upload.name, added=result.added, by=current_user())
+        st.session_state[LAST_IMPORT] = last
         confirm.cancel(UNDO)  # a question about an earlier import is not confirmed for this one
 
 
@@ -105,6 +107,7 @@ class LastImport:
     batch: int
     file: str
     added: int
+    by: str  # who imported it (ui.session.current_user): only they are offered the undo
 
 
 def undo_offer() -> LastImport | None:
@@ -113,6 +116,10 @@ def undo_offer() -> LastImport | None:
     result or using the rest of the page does not lose it."""
     last: LastImport | None = st.session_state.get(LAST_IMPORT)
     if last is None:
+        return None
+    if last.by != current_user():  # signed out since, and someone else signed in on this tab
+        st.session_state.pop(LAST_IMPORT, None)
+        confirm.cancel(UNDO)
         return None
     one = last.added == 1
     offer = "feedback.import.undo_offer_one" if one else "feedback.import.undo_offer"

@@ -291,6 +291,13 @@ def bulk_edits(before: pd.DataFrame, after: pd.DataFrame) -> list[Edit]:
     return edits
 
 
+def as_listed(name: str, names: list[str]) -> str:
+    """A name typed into an assignee menu as the menu lists it, whatever its case and the spaces
+    around it ("bo " is "Bo"); a new name as typed (the workflow strips and checks it)."""
+    folded = name.strip().casefold()
+    return next((listed for listed in names if listed.casefold() == folded), name)
+
+
 def cell_value(cell: object) -> object:
     """An edited cell as the workflow compares it: blank text, NaN and empty lists are None."""
     if isinstance(cell, list | tuple):
@@ -343,6 +350,8 @@ def bulk_bar(count: int, choices: InboxChoices) -> inbox.BulkChange | None:
         label = t("feedback.bulk.apply.one") if count == 1 else t("feedback.bulk.apply", items=count)
         if not st.form_submit_button(label, type="primary"):
             return None
+    if assignee not in (None, inbox.UNASSIGNED):
+        assignee = as_listed(assignee, choices.assignees)
     change = inbox.BulkChange(status=status, priority=priority, assignee=assignee, add_tag=tag)
     if not change:
         st.warning(t("feedback.bulk.nothing"))
