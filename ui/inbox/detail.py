@@ -152,7 +152,7 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
     wanted = {
         "status": new_status,
         "priority": priority,
-        "assignee": None if assignee == inbox.UNASSIGNED else as_listed(assignee, assignees),
+        "assignee": None if assignee in (None, inbox.UNASSIGNED) else as_listed(assignee, assignees),
         "theme": theme,
         "tags": new_tags,
     }
