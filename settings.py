@@ -47,6 +47,12 @@ DEFAULT_PUBLIC_URL = "http://localhost:8501"  # public_url when nobody set it: `
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
+def reaches_others(public_url: str) -> bool:
+    """Whether links built on `public_url` open for a reader elsewhere: it is set and not this
+    computer's (is_loopback). Messages (digests, alerts, a channel's test) leave others out."""
+    return bool(public_url) and not is_loopback(public_url)
+
+
 def is_loopback(url: str) -> bool:
     """Whether the URL's host is this computer: localhost (and *.localhost), 127.0.0.0/8, ::1, or
     0.0.0.0, which a browser on the server's own machine opens as itself. A public_url that is one

@@ -24,7 +24,7 @@ from catalog.spoken import current_language, speaking, t
 from delivery.message import Figure, Message
 from metrics.kpi import Kpi
 from metrics.kpis import OVERVIEW
-from settings import is_loopback
+from settings import reaches_others
 from visuals.formats import format_change, format_value
 
 FIRED, RECOVERED = "fired", "recovered"
@@ -119,7 +119,7 @@ def link(rule: Definition, public_url: str) -> str:
     """The address of the rule's page and view: its period and member filters (words of no language);
     none while public_url is left at this computer's, which no reader elsewhere can open (as a
     digest's, digests.compose.view_link)."""
-    if not public_url or is_loopback(public_url):
+    if not reaches_others(public_url):
         return ""
     page = page_of(rule)
     view = {"period": rule.period} if page in ("overview", "members", "engagement") else {}

@@ -66,14 +66,17 @@ def _read_csv(path: Path, *, header: int | None = 0, table: str | None = None) -
     """The cells, the encoding they were decoded from (UTF-8 first, certain when it decodes, and
     the fast reader's; else the detected encoding) and the header's row among the rows that are
     not blank, from 0: `header`, or for a `table` the row its header was found on (_header_at)."""
+
+    def read(encoding: str) -> tuple[pd.DataFrame, str, int | None]:
+        at = _header_at(path, encoding=encoding, table=table) if table else header
+        return _csv_frame(path, encoding=encoding, header=at), encoding, at
+
     try:
-        at = _header_at(path, encoding=UTF8, table=table) if table else header
-        return _csv_frame(path, encoding=UTF8, header=at), UTF8, at
+        return read(UTF8)
     except UnicodeDecodeError:
         encoding = file_encoding(path)
     try:
-        at = _header_at(path, encoding=encoding, table=table) if table else header
-        return _csv_frame(path, encoding=encoding, header=at), encoding, at
+        return read(encoding)
     except UnicodeDecodeError as error:
         named = NAMES.get(encoding, encoding)
         why = Said("error.encoding.not_all", encoding=named)

@@ -10,7 +10,7 @@ from catalog.locale import moment
 from delivery import formats, transport
 from delivery.channels import Channel
 from delivery.message import Figure, Message
-from settings import is_loopback
+from settings import reaches_others
 
 
 def trial_message(channel: Channel, *, link: str, language: str, zone: str, now: datetime) -> Message:
@@ -25,7 +25,7 @@ def trial_message(channel: Channel, *, link: str, language: str, zone: str, now:
         title=said("title"),
         figures=(Figure(said("channel"), channel.name), Figure(said("sent_at"), moment(now, language, zone=zone))),
         text=said("text"),
-        link="" if not link or is_loopback(link) else link,
+        link=link if reaches_others(link) else "",
         link_label=said("link"),
         language=language,
     )

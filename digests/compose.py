@@ -15,7 +15,7 @@ from metrics.kpis import HEADLINE, spec
 from reports.image import to_png
 from reports.meeting import Report
 from reports.pdf import to_pdf
-from settings import is_loopback
+from settings import reaches_others
 from visuals.formats import describe_change, describe_goal, format_value
 from visuals.text import day, scope
 
@@ -25,7 +25,7 @@ MIME = {"pdf": "application/pdf", "png": "image/png"}
 def view_link(public_url: str, filters: Filters) -> str:
     """The Overview of the digest's view with its dates fixed, or "" when the app has no public
     address (public_url left at this computer's, which no reader elsewhere can open)."""
-    if not public_url or is_loopback(public_url):
+    if not reaches_others(public_url):
         return ""
     return f"{public_url.rstrip('/')}/?{urlencode(view_query(filters, period='custom'))}"
 
