@@ -612,6 +612,7 @@ MESSAGES: dict[str, str] = {
     "column.invited": "Invited",
     "column.registered": "Registered",
     "column.attended": "Attended",
+    "column.not_recorded_help": "Blank where the campaign's list records no registration or attendance (a newsletter, a promotion).",
     "column.attendance_rate": "Attendance",
     "column.reach": "Reach",
     "column.participants": "Participants",

@@ -592,6 +592,7 @@ MESSAGES: dict[str, str] = {
     "column.invited": "已邀请",
     "column.registered": "已报名",
     "column.attended": "已到场",
+    "column.not_recorded_help": "活动名单未记录报名或到场时留空（如邮件简报、推广）。",
     "column.attendance_rate": "到场率",
     "column.reach": "触达",
     "column.participants": "参与者",

@@ -592,6 +592,7 @@ MESSAGES: dict[str, str] = {
     "column.invited": "已邀請",
     "column.registered": "已報名",
     "column.attended": "已出席",
+    "column.not_recorded_help": "活動名單未記錄報名或出席時留空（如電子報、推廣）。",
     "column.attendance_rate": "出席率",
     "column.reach": "觸及",
     "column.participants": "參與者",

@@ -894,6 +894,19 @@ def campaign_table(
     return with_survey_scores(table, warehouse=warehouse, app_store=app_store, filters=filters)
 
 
+def with_unrecorded_blank(table: pd.DataFrame, *, narrowed: bool) -> pd.DataFrame:
+    """campaign_table as a person reads it: registered and attended blank (not 0) where a
+    campaign's list records neither, as a newsletter's or a promotion's does, so that its row beside
+    an event's does not read as nobody having come (the funnel leaves those bars out for the same
+    reason). Under a member filter (`narrowed`) a 0 is the chosen members' and stays."""
+    if narrowed or table.empty:
+        return table
+    unrecorded = (table["registered"] == 0) & (table["attended"] == 0)
+    blanked = table.astype({"registered": "Int64", "attended": "Int64"})
+    blanked.loc[unrecorded, ["registered", "attended"]] = pd.NA
+    return blanked
+
+
 def results_table(*, warehouse: Runner, filters: Filters, results: Results | None = None) -> pd.DataFrame:
     """campaign_table's columns from the warehouse (all but the survey scores): they change with a
     sync, and a lift appears once its days are over (lift_pending_until; the app's loaders keep them

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from auth.access import Permission
-from metrics.campaigns import lift_pending_until
+from metrics.campaigns import lift_pending_until, with_unrecorded_blank
 from ui import campaign_views, data, page_charts
 from ui.address import key_in_address
 from ui.i18n import t
@@ -50,7 +50,7 @@ st.subheader(t("campaigns.table"), help=t("campaigns.table_help"))
 if kind is not None:
     st.caption(t("campaigns.showing_kind", kind=plain(kind)))
 selected = data_table(
-    leading(shown, *campaign_views.LEADING),
+    leading(with_unrecorded_blank(shown, narrowed=filters.selects_members), *campaign_views.LEADING),
     key="campaigns_table",
     file_name="campaigns",
     selectable=True,

@@ -88,7 +88,10 @@ def _build(
         made_at=now,
         kpis=overview.kpis,
         charts=charts,
-        campaigns=campaigns.campaign_table(warehouse=warehouse, app_store=app_store, filters=filters),
+        campaigns=campaigns.with_unrecorded_blank(
+            campaigns.campaign_table(warehouse=warehouse, app_store=app_store, filters=filters),
+            narrowed=filters.selects_members,
+        ),
         surveys=survey_results.period_table(
             app_store=app_store, warehouse=warehouse, filters=filters, now=now, language=language
         ),

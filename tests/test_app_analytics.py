@@ -23,6 +23,7 @@ from auth.access import Role
 from catalog import translate
 from data_sources.connectors.wecom import FIGURES, GROUP_DAYS_KEY, group_days, group_days_frame
 from data_sources.warehouse import build_warehouse, read_tables
+from metrics.campaigns import with_unrecorded_blank
 from store import tables
 from store.database import AppStore
 from tests import seeded, test_app_tables
@@ -278,6 +279,24 @@ def test_the_campaign_table_shows_a_figure_only_when_a_campaign_listed_has_it(de
     absent = {"registered", "attended", "attendance_rate", "nps", "nps_answers", "csat", "csat_answers"}
     assert hidden_columns(newsletters, "campaigns_table") == {"campaign_id", *absent}
     assert set(listed.columns) >= absent  # the download keeps them all
+
+
+def test_a_campaign_whose_list_records_no_registration_shows_blanks_not_zeros(demo):
+    """Beside an event's registrations, a newsletter's row is blank: 0 would read as nobody came."""
+    campaigns = table(open_page("campaigns", period="last_365_days"), "campaigns_table")
+    newsletters = campaigns["kind"] == translate("campaign.kind.newsletter")
+    assert newsletters.any() and campaigns.loc[newsletters, ["registered", "attended"]].isna().all().all()
+    recorded = campaigns.loc[~newsletters, "registered"]
+    assert recorded.notna().any() and recorded.dropna().gt(0).all()
+
+
+def test_blank_registrations_are_the_lists_that_record_none_and_never_under_a_member_filter():
+    campaigns = pd.DataFrame({"registered": [40, 0, 0], "attended": [12, 5, 0], "reach": [90, 60, 300]})
+    shown = with_unrecorded_blank(campaigns, narrowed=False)
+    assert shown["registered"].tolist() == [40, 0, pd.NA] and shown["attended"].tolist() == [12, 5, pd.NA]
+    assert shown["reach"].tolist() == [90, 60, 300]
+    narrowed = with_unrecorded_blank(campaigns, narrowed=True)
+    assert narrowed["registered"].tolist() == [40, 0, 0]  # none of the chosen members registered
 
 
 def test_a_campaigns_lift_is_blank_until_its_30_days_are_over(demo):

@@ -183,6 +183,18 @@ def test_the_pdf_embeds_a_cjk_font(seen):
     assert re.search(r"Noto-?Sans-?CJK", seen["pdffonts"]), seen["pdffonts"]
 
 
+def test_a_campaign_whose_list_records_no_registration_reads_blank_not_zero(duckdb_warehouse, app_store):
+    """January's letter invited alice and dave and records no registration: dashes, where the
+    meetup (4 registered, 2 attended by the fixture) has its counts."""
+    quarter = Filters(start=date(2025, 1, 1), end=date(2025, 3, 8))
+    report = build_report(warehouse=duckdb_warehouse, app_store=app_store, filters=quarter, now=NOW)
+    campaigns, _, _ = display.tables(report)
+    rows = {row[0]: dict(zip(campaigns.columns, row, strict=True)) for row in campaigns.rows}
+    letter, meetup = rows["January letter"], rows["Spring meetup"]
+    assert (letter["Invited"], letter["Registered"], letter["Attended"], letter["Attendance"]) == ("2", "—", "—", "—")
+    assert (meetup["Registered"], meetup["Attended"]) != ("—", "—")
+
+
 def test_the_tables_read_as_people_read_them(eu_report):
     campaigns, surveys, themes = display.tables(eu_report)
     # EU: alice and gina invited, alice registered and attended. Lift: alice's active days went from 3

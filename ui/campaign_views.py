@@ -41,8 +41,12 @@ def campaign_columns(shown: pd.DataFrame, *, currency: str) -> dict[str, object]
             "starts_at": local_day_column(t("column.starts")),
             "ends_at": local_day_column(t("column.ends")),
             "invited": st.column_config.NumberColumn(t("column.invited"), **number),
-            "registered": st.column_config.NumberColumn(t("column.registered"), **number),
-            "attended": st.column_config.NumberColumn(t("column.attended"), **number),
+            "registered": st.column_config.NumberColumn(
+                t("column.registered"), help=t("column.not_recorded_help"), **number
+            ),
+            "attended": st.column_config.NumberColumn(
+                t("column.attended"), help=t("column.not_recorded_help"), **number
+            ),
             "attendance_rate": st.column_config.NumberColumn(
                 t("column.attendance_rate"), help=t("column.attendance_rate_help"), format="percent"
             ),
