@@ -51,6 +51,7 @@ MESSAGES: dict[str, str] = {
     "help.nps": "% of 9–10 answers minus % of 0–6 answers to NPS questions in the period, all surveys.",
     "help.open_feedback": "Feedback items open at the period's end (duplicates are counted once).",
     "delta.vs": "{change} vs {previous}",
+    "delta.unchanged": "unchanged from {previous}",
     "delta.points": "{amount} pts",
     "change.mark.noise": "within the margin",
     "change.mark.few": "few to go on",

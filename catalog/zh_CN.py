@@ -51,6 +51,7 @@ MESSAGES: dict[str, str] = {
     "help.nps": "本期所有问卷的 NPS 题中，打 9–10 分的占比减去打 0–6 分的占比。",
     "help.open_feedback": "本期结束时仍待处理的反馈（重复反馈只计一次）。",
     "delta.vs": "{change}（上期 {previous}）",
+    "delta.unchanged": "与上期持平（{previous}）",
     "delta.points": "{amount} 个百分点",
     "change.mark.noise": "误差内",
     "change.mark.few": "样本过少",

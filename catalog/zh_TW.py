@@ -51,6 +51,7 @@ MESSAGES: dict[str, str] = {
     "help.nps": "本期所有問卷的 NPS 題中，打 9–10 分的佔比減去打 0–6 分的佔比。",
     "help.open_feedback": "本期結束時仍待處理的回饋（重複回饋只計一次）。",
     "delta.vs": "{change}（上期 {previous}）",
+    "delta.unchanged": "與上期持平（{previous}）",
     "delta.points": "{amount} 個百分點",
     "change.mark.noise": "誤差內",
     "change.mark.few": "樣本過少",

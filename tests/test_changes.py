@@ -58,7 +58,7 @@ def test_a_change_on_few_answers_is_grey():
 
 def test_no_change_has_no_arrow():
     shown = describe_change("open_feedback", Kpi(23, 23))
-    assert (shown.text, shown.tone, shown.arrow) == ("0 vs 23", "neutral", False)
+    assert (shown.text, shown.tone, shown.arrow) == ("unchanged from 23", "neutral", False)
 
 
 def test_newcomer_conversion_is_still_counting_until_the_last_joiners_30_days_are_over():
@@ -96,9 +96,13 @@ def test_a_change_is_the_difference_of_the_values_as_shown(key, kpi, text):
 @pytest.mark.parametrize(
     ("key", "kpi", "text"),
     [
-        ("contributions_per_active_member", Kpi(3.01, 3.04), "0.0 vs 3.0"),  # not "-0.0", which reads as a fall
-        ("dau_avg", Kpi(10.04, 10.0), "0.0 vs 10.0"),
-        ("active_rate", Kpi(0.5704, 0.5700, sample=5000, previous_sample=5000), "0.0 pts vs 57.0%"),
+        (
+            "contributions_per_active_member",
+            Kpi(3.01, 3.04),
+            "unchanged from 3.0",
+        ),  # not "-0.0 vs 3.0", which reads as a fall
+        ("dau_avg", Kpi(10.04, 10.0), "unchanged from 10.0"),
+        ("active_rate", Kpi(0.5704, 0.5700, sample=5000, previous_sample=5000), "unchanged from 57.0%"),
     ],
 )
 def test_a_change_too_small_to_show_is_no_change(key, kpi, text):

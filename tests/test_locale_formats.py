@@ -137,6 +137,7 @@ def test_a_tile_writes_its_value_and_change_in_the_language():
         assert format_value("members", 12345) == "12,345"
         assert format_value("active_rate", 0.125) == "12.5%"
         assert format_value("nps", 20) == "+20"
+        assert format_change("open_feedback", Kpi(23, 23)) == "与上期持平（23）"  # not "0（上期 23）"
     with speaking("en"):
         assert format_change("active_rate", Kpi(0.215, 0.2)) == "+1.5 pts vs 20.0%"
         assert format_change("dau_avg", Kpi(1234.5, 1000)) == "+234.5 vs 1,000.0"

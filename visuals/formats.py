@@ -27,11 +27,14 @@ def format_value(key: str, value: float | None) -> str:
 
 def format_change(key: str, kpi: Kpi, *, previous: bool = True) -> str | None:
     """'+12 vs 340', '+1.5 pts vs 20.0%' (without `previous`: '+12', '+1.5 pts'), the difference of
-    the two values as they are shown (shown_change); none without a sign ('0.0 vs 4.3', not '-0.0',
-    which reads as a fall); None when either period has no value."""
+    the two values as they are shown (shown_change); none without a sign ('unchanged from 4.3': '0 vs
+    4.3' read as a fall to nothing, '-0.0' as a fall; without `previous`, '0'); None when either
+    period has no value."""
     change = shown_change(key, kpi)
     if change is None:
         return None
+    if change == 0 and previous:
+        return t("delta.unchanged", previous=format_value(key, kpi.previous))
     language = current_language()  # locale.number writes a zero without a sign
     if spec(key).percent:
         amount = t("delta.points", amount=locale.number(change, language, decimals=1, sign=True))
