@@ -135,7 +135,14 @@ def message(
         label = _kpi_label(rule) if rule.kind in KPI_KINDS else t(f"alerts.figure.{rule.kind}")
         change = change_text(rule, reading)
         figures = [
-            Figure(label, value_text(rule, reading.value), change),
+            Figure(
+                label,
+                value_text(rule, reading.value),
+                change,
+                key=rule.subject if rule.kind in KPI_KINDS and rule.subject else rule.kind,
+                current=reading.value,
+                previous=reading.previous,
+            ),
             Figure(t("alerts.message.rule"), describe(rule)),
             Figure(t("alerts.message.for"), scope(rule)),
         ]

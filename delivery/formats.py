@@ -16,7 +16,7 @@ from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from typing import Any
 
 from delivery.channels import Channel, ChannelError, EmailChannel
-from delivery.message import Message
+from delivery.message import Figure, Message
 
 SLACK_HEADER = 150  # characters of a header block's plain_text
 SLACK_TEXT = 3000  # characters of a section's text
@@ -122,7 +122,7 @@ def webhook(message: Message, *, key: str) -> Payload:
     document: Payload = {
         "id": key,
         "title": message.title,
-        "figures": [{"label": f.label, "value": f.value, "change": f.change} for f in message.figures],
+        "figures": [_figure(figure) for figure in message.figures],
         "text": message.text,
         "link": message.link,
     }
@@ -133,6 +133,14 @@ def webhook(message: Message, *, key: str) -> Payload:
             "content_base64": base64.b64encode(message.attachment.content).decode("ascii"),
         }
     return document
+
+
+def _figure(figure: Figure) -> Payload:
+    """A figure's words, and where it is one, its key and values (Figure: what a program reads)."""
+    words: Payload = {"label": figure.label, "value": figure.value, "change": figure.change}
+    if not figure.key:
+        return words
+    return words | {"key": figure.key, "current": figure.current, "previous": figure.previous}
 
 
 def _html(message: Message) -> str:

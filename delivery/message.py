@@ -12,11 +12,18 @@ from catalog import translate
 
 @dataclass(frozen=True)
 class Figure:
-    """One line of a message: a KPI's label, its value and its change, e.g. ("MAU", "6,120", "+4.2%")."""
+    """One line of a message: a KPI's label, its value and its change, e.g. ("MAU", "6,120", "+4.2%"),
+    as a person reads them; and where the line is a figure, what a program reads instead of parsing
+    those words in the reader's language (the generic webhook carries them): the figure's `key` (a
+    KPI's, metrics/kpis.py, or an alert's kind) with its `current` and `previous` values as computed
+    (a rate as a fraction: 0.219, not "21.9%")."""
 
     label: str
     value: str
     change: str = ""
+    key: str = ""
+    current: float | None = None
+    previous: float | None = None
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ def figures(report: Report) -> tuple[Figure, ...]:
         kpi = report.kpis[key]
         change = describe_change(key, kpi, filters=report.filters, today=report.made_at.date(), previous=False)
         text = f"{change.text} · {change.mark}" if change.text and change.mark else change.text or ""
-        shown.append(Figure(t(spec(key).label), format_value(key, kpi.current), text))
+        label, value = t(spec(key).label), format_value(key, kpi.current)
+        shown.append(Figure(label, value, text, key=key, current=kpi.current, previous=kpi.previous))
     return tuple(shown)
 
 

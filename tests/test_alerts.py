@@ -20,12 +20,14 @@ import sqlalchemy as sa
 
 from alerts import rules_file
 from alerts.evaluation import evaluate_due, evaluations, messages
-from alerts.messages import change_text
+from alerts.messages import FIRED, change_text
 from alerts.messages import link as alert_link
+from alerts.messages import message as alert_message
 from alerts.readings import Reading, Sources, noise_reading, read
 from alerts.rules import AlertRefused, Definition, add_rule, check, delete_rule, get_rule, list_rules, snooze
 from delivery import outbox
 from delivery.channels import parse_channels
+from delivery.formats import webhook
 from metrics import levels
 from metrics.kpi import Kpi
 from settings import Settings
@@ -242,6 +244,36 @@ def test_a_rule_that_cannot_be_kept_is_refused_naming_the_field(store, definitio
         add_rule(store, Definition(**wanted), by="ana@example.org", now=MARCH_8, channels={"team-slack"})  # type: ignore[arg-type]
     assert (refused.value.field, refused.value.key) == (field, key)
     assert list_rules(store) == []
+
+
+@pytest.mark.parametrize(
+    ("definition", "reading", "figure"),
+    [
+        (
+            Definition(name="MAU low", kind="threshold", subject="mau", comparison="below", threshold=10),
+            Reading(holding=True, value=6, previous=3),
+            {"key": "mau", "current": 6, "previous": 3, "value": "6"},
+        ),
+        (
+            Definition(name="Churn up", kind="change", subject="churn_rate", comparison="above", threshold=5),
+            Reading(holding=True, value=0.25, previous=0.2, change=5.0),
+            {"key": "churn_rate", "current": 0.25, "previous": 0.2, "value": "25.0%"},  # a rate as a fraction
+        ),
+        (
+            Definition(name="Data is stale", kind="sync", threshold=2, schedule="hourly"),
+            Reading(holding=True, value=3.0),
+            {"key": "sync", "current": 3.0, "previous": None},
+        ),
+    ],
+)
+def test_an_alert_to_a_webhook_carries_its_figures_key_and_values(definition, reading, figure):
+    """Besides the words in the reader's language (here Chinese), what a program reads."""
+    sent = alert_message(
+        definition, reading, transition=FIRED, at=MARCH_8, timezone="UTC", language="zh-CN", public_url=""
+    )
+    first = webhook(sent, key="alert:1")["figures"][0]
+    assert {name: first[name] for name in figure} == figure
+    assert [set(line) for line in webhook(sent, key="alert:1")["figures"][1:]] == [{"label", "value", "change"}] * 2
 
 
 def channels_at(url: str):

@@ -79,7 +79,7 @@ class Clock:
 def digest(title: str = "Weekly pulse") -> Message:
     return Message(
         title=title,
-        figures=(Figure("MAU", "6,120", "+4.2%"), Figure("NPS", "41", "−3")),
+        figures=(Figure("MAU", "6,120", "+4.2%"), Figure("NPS", "41", "−3", key="nps", current=41.0, previous=44.0)),
         text=MEMBER_TEXT,
         link="https://pulse.example.org/?period=last_7_days",
         link_label="Open the dashboard",
@@ -135,6 +135,15 @@ def test_each_chat_format_reaches_its_service_as_it_documents_it(services, store
     hook = services.of("webhook")[0]
     assert hook.headers["x-pulse-delivery"] == hook.body["id"] == "digest:hooks"
     assert hook.body["figures"][0] == {"label": "MAU", "value": "6,120", "change": "+4.2%"}
+    # a figure with its key carries its values too: a program need not parse "41" or "−3" in any language
+    assert hook.body["figures"][1] == {
+        "label": "NPS",
+        "value": "41",
+        "change": "−3",
+        "key": "nps",
+        "current": 41.0,
+        "previous": 44.0,
+    }
     assert hook.body["text"] == MEMBER_TEXT
 
 

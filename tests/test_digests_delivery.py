@@ -29,6 +29,7 @@ from tests.test_reports import html_text, poppler
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 SLOT = datetime(2025, 3, 8, 9, 0, 30)  # Saturday 8 March, 09:00 UTC: the week before is P
 SLACK, WECOM, FEISHU, FEISHU_SECRET = "slack-digest-token", "wecom-digest-key", "feishu-digest-bot", "feishu-secret-9"
+HOOK_SECRET = "whsec-digest-secret-42"
 LINK = "https://pulse.example.org/?period=custom&start=2025-03-01&end=2025-03-08"
 FIGURES = [
     ("Members", "7", "+2"),
@@ -41,7 +42,9 @@ FIGURES = [
 
 @pytest.fixture
 def services():
-    with chat_server(slack_tokens={SLACK}, wecom_keys={WECOM}, feishu_bots={FEISHU: FEISHU_SECRET}) as server:
+    with chat_server(
+        slack_tokens={SLACK}, wecom_keys={WECOM}, feishu_bots={FEISHU: FEISHU_SECRET}, webhook_secret=HOOK_SECRET
+    ) as server:
         yield server
 
 
@@ -73,6 +76,10 @@ webhook = "{url}/cgi-bin/webhook/send?key={WECOM}"
 kind = "feishu"
 webhook = "{url}/open-apis/bot/v2/hook/{FEISHU}"
 secret = "{FEISHU_SECRET}"
+[pulse.channels.crm-hook]
+kind = "webhook"
+webhook = "{url}/hook"
+secret = "{HOOK_SECRET}"
 """,
         encoding="utf-8",
     )
@@ -206,6 +213,22 @@ def test_a_chinese_digest_reads_chinese_and_without_a_public_address_has_no_link
         '> 成员数：**7** <font color="comment">+2</font>',  # the full-width colon of Chinese
     ]
     assert "目标" in content and "http" not in content
+
+
+def test_a_digest_to_a_webhook_carries_each_figures_key_and_values_whatever_the_language(
+    digest_setup, services, monkeypatch, capsys
+):
+    """A program reading the webhook gets P's figures (module docstring) as numbers, beside the words
+    in the digest's language; NPS and churn have no previous value to compare with."""
+    weekly(digest_setup, recipients=["crm-hook"], language="zh-CN")
+    assert "Messages sent: 1;" in deliver_at(SLOT, monkeypatch, capsys)
+    [hook] = services.of("webhook")
+    figures = hook.body["figures"]
+    assert [figure["key"] for figure in figures] == ["members", "new_members", "mau", "churn_rate", "nps"]
+    assert [figure["label"] for figure in figures][:2] == ["成员数", "新成员"]
+    assert [(figure["current"], figure["previous"]) for figure in figures[:3]] == [(7, 5), (2, 1), (6, 3)]
+    assert figures[3]["current"] == pytest.approx(2 / 3) and figures[3]["value"] == "66.7%"
+    assert (figures[4]["current"], figures[4]["previous"]) == (25.0, None)
 
 
 def test_digest_list_and_send_now_try_a_digest_without_using_up_its_scheduled_run(
