@@ -26,9 +26,10 @@ if links.empty:
     st.info(t("sharing.none"))
     st.stop()
 st.caption(t("sharing.help"))
-table(
+picked = table(
     links_view(links),
     key="sharing_table",
+    selectable=True,  # a row picked, then revoked below it: the link is the one read in the table
     column_config={
         "id": st.column_config.NumberColumn("#", format="%d"),
         "page": t("column.page"),
@@ -41,22 +42,18 @@ table(
         "last_used": t("column.last_used"),
     },
 )
-active = links[links["state"] == "active"]
-if not active.empty:
-    chosen = st.selectbox(
-        t("sharing.revoke_which"),
-        active["id"].tolist(),
-        format_func=lambda link_id: t(
-            "sharing.link", id=link_id, page=t(f"nav.{active.set_index('id').at[link_id, 'page']}")
-        ),
-        index=None,
-        placeholder=t("widget.choose"),
-        key="sharing_revoke_id",
-    )
-    if st.button(t("sharing.revoke"), disabled=chosen is None, key="sharing_revoke"):
-        confirm.ask("sharing_revoke", int(chosen))  # asked first: a revoked link cannot be restored
-    if (asked := confirm.pending("sharing_revoke")) is not None:
-        name = t("sharing.link", id=asked, page=t(f"nav.{links.set_index('id').at[asked, 'page']}"))
-        if confirm.confirmed("sharing_revoke", t("sharing.revoke_question", link=name), confirm=t("sharing.revoke")):
-            revoke(store, int(asked), now=now)
-            st.rerun()
+rows = [row for row in picked.selection.rows if row < len(links)]
+if not rows:
+    st.caption(t("sharing.pick"))
+else:
+    link = links.iloc[rows[0]]
+    name = t("sharing.link", id=int(link["id"]), page=t(f"nav.{link['page']}"))
+    if link["state"] != "active":
+        st.caption(t("sharing.not_active", link=name, state=t(f"sharing.state.{link['state']}")))
+    elif st.button(t("sharing.revoke_link", link=name), key="sharing_revoke"):
+        confirm.ask("sharing_revoke", int(link["id"]))  # asked first: a revoked link cannot be restored
+if (asked := confirm.pending("sharing_revoke")) is not None:
+    name = t("sharing.link", id=asked, page=t(f"nav.{links.set_index('id').at[asked, 'page']}"))
+    if confirm.confirmed("sharing_revoke", t("sharing.revoke_question", link=name), confirm=t("sharing.revoke")):
+        revoke(store, int(asked), now=now)
+        st.rerun()

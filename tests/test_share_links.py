@@ -444,8 +444,7 @@ def test_share_works_out_of_the_box_with_a_key_made_on_first_need(configured, tm
 
 def test_the_links_list_names_the_local_user_and_asks_in_the_readers_words(configured, tmp_path, monkeypatch):
     """In local mode a link's maker was listed as the raw "local" (now "local user": not "you", as
-    sign-in may be set up later), and the box to revoke one said Streamlit's English "Choose an
-    option" on a Chinese page."""
+    sign-in may be set up later); how to revoke one is said in the reader's words."""
     monkeypatch.setenv("PULSE_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))  # local mode
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["overview_share"] = True  # the Share button opened
@@ -454,11 +453,11 @@ def test_the_links_list_names_the_local_user_and_asks_in_the_readers_words(confi
     at.switch_page("pages/sharing.py").run()
     assert not at.exception
     assert at.dataframe[0].value["created_by"].tolist() == ["local user"]
-    assert at.selectbox(key="sharing_revoke_id").proto.placeholder == "Choose"
+    assert "Select a link's row to revoke it." in [caption.value for caption in at.caption]
     at.query_params["lang"] = "zh-CN"
     at.run()
     assert at.dataframe[0].value["created_by"].tolist() == ["本机用户"]
-    assert at.selectbox(key="sharing_revoke_id").proto.placeholder == "请选择"
+    assert "选择一行链接即可撤销。" in [caption.value for caption in at.caption]
 
 
 def captions(at: AppTest) -> str:
@@ -577,15 +576,21 @@ def test_the_share_links_page_lists_links_in_words_and_revokes_one(app_store):
     assert listed[["page", "view", "state", "shows", "created_by", "last_used"]].values.tolist() == [
         ["Members", "Fixed: 1 Mar 2025 – 7 Mar 2025 · Region: EU", "Active", "Not shown", "ana@example.org", "Never"]
     ]  # "Personal data: Not shown"
-    at.selectbox(key="sharing_revoke_id").set_value(int(listed["id"].iloc[0])).run()
+    assert "sharing_revoke" not in [button.key for button in at.button]  # nothing picked: nothing to revoke
+    at.session_state["sharing_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}  # the row picked
+    at.run()
+    link = f"#{int(listed['id'].iloc[0])} (Members)"
+    assert at.button(key="sharing_revoke").label == f"Revoke {link}"
     at.button(key="sharing_revoke").click().run()
     assert at.dataframe[0].value["state"].tolist() == ["Active"]  # asked first
-    assert any("Revoke #" in w.value for w in at.warning)
+    assert any(f"Revoke {link}?" in w.value for w in at.warning)
     at.button(key="sharing_revoke_cancel").click().run()
     assert at.dataframe[0].value["state"].tolist() == ["Active"] and not at.warning
     at.button(key="sharing_revoke").click().run()
     at.button(key="sharing_revoke_confirm").click().run()
     assert at.dataframe[0].value["state"].tolist() == ["Revoked"]
+    assert f"{link}: Revoked. There is nothing to revoke." in [caption.value for caption in at.caption]
+    assert "sharing_revoke" not in [button.key for button in at.button]
     with pytest.raises(LinkRefused, match="revoked"):
         open_link(app_store, token, secret=SECRET, now=now)
 
