@@ -61,6 +61,7 @@ from alerts.schedule import last_sync_run, next_due
 from auth.accounts import hash_password
 from catalog import LANGUAGES, translate
 from data_sources import attendance, demo, identities, merges
+from data_sources.errors import InvalidData
 from data_sources.files import read_export
 from data_sources.sheets import fetch_worksheet, open_client, open_spreadsheet
 from data_sources.sync import SyncResult, import_files, parsing, run_sync, sync, sync_due
@@ -1031,6 +1032,9 @@ def main(argv: list[str] | None = None) -> int:
     except PulseError as error:
         log.warning("cli.py %s (ref %s): %s", args.command, logs.reference(), error.user_message)
         print(f"cli.py {args.command}: {error}", file=sys.stderr)
+        if isinstance(error, InvalidData):  # a refused file's or sheet's warnings too: they may say why
+            for warning in error.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
         return 1
     except Exception:
         reference = logs.unexpected(log, f"cli.py {args.command} failed")

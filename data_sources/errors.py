@@ -5,6 +5,7 @@ Pages and the CLI catch them in their one place and show the message; they never
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from errors import Lines, Listed, PulseError, Quote, Said, in_language
@@ -68,12 +69,15 @@ MORE = (MORE_BAD, MORE_EMPTY, MORE_REPEATED)
 
 
 class InvalidData(DataSourceError):
-    """Raised when input is malformed; lists the problems (first ones in full) and changes nothing."""
+    """Raised when input is malformed; lists the problems (first ones in full) and changes nothing.
+    `warnings` (each a Said) are what reading it found besides (a title row skipped, columns
+    ignored), said beside the problems by the Data page and the CLI: the message is the problems."""
 
     SHOWN = 20
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, warnings: Sequence[str] = ()) -> None:
         self.problems = problems
+        self.warnings = list(dict.fromkeys(warnings))  # once each: a table's warnings may pass two readers
         super().__init__(self.text("en"))
 
     def said(self) -> str:

@@ -28,8 +28,8 @@ import pyarrow as pa
 
 from data_sources.charsets import HOW_TO_SAVE, NAMES, file_encoding
 from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable, reason
-from data_sources.headers import TITLE_ROWS, UNNAMED, header_row, title_warning
-from data_sources.validate import TABLES, RawTable, raw_table, required
+from data_sources.headers import TITLE_ROWS, UNNAMED, table_header_row, title_warning
+from data_sources.validate import TABLES, RawTable, raw_table
 from errors import Said
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def _read_csv(path: Path, *, header: int | None = 0, table: str | None = None) -
 
 def _header_at(path: Path, *, encoding: str, table: str) -> int:
     """The row of the file's first ones (blank lines not counted, as pandas counts them) that holds
-    the table's header (data_sources.headers.header_row). Raises UnicodeDecodeError when they are
+    the table's header (data_sources.headers.table_header_row). Raises UnicodeDecodeError when they are
     not UTF-8 and that is the encoding asked for, as the whole read would."""
     with path.open("rb") as handle:
         head = handle.read(HEAD)
@@ -99,15 +99,7 @@ def _header_at(path: Path, *, encoding: str, table: str) -> int:
         rows = list(itertools.islice(lines, TITLE_ROWS + 1))  # blank lines skipped, whitespace too, as pandas does
     except csv.Error:  # the whole read says what is wrong
         return 0
-    return _header_of(rows, table=table)
-
-
-def _header_of(rows: list[list[str]], *, table: str) -> int:
-    """Which of the first rows is a canonical table's header (the first of any other table's)."""
-    if table not in TABLES:
-        return 0
-    expected = [column.name for column in TABLES[table].columns if required(column)]
-    return header_row(rows, table=table, expected=expected)
+    return table_header_row(rows, table=table)
 
 
 def _one_header(frame: pd.DataFrame, *, file: str, row: int = 2) -> pd.DataFrame:
@@ -263,7 +255,7 @@ def _sheet_table(path: Path, sheet: str, frame: pd.DataFrame, *, name: str) -> R
     title is above it (data_sources.headers.header_row): rows are the sheet's, blank ones too."""
     first = ["" if UNNAMED.fullmatch(str(column)) else str(column) for column in frame.columns]
     rows = [first, *frame.head(TITLE_ROWS).astype("str").values.tolist()]
-    at = _header_of(rows, table=name)
+    at = table_header_row(rows, table=name)
     if at:
         frame = _workbook(path, sheet=sheet, header=at)[sheet]
     return _headed(raw_table(frame, name=name, file=f"{path.name} [{sheet}]"), at=at)
@@ -321,8 +313,8 @@ def read_files(paths: list[Path], *, table: str | None = None) -> dict[str, RawT
                     Problem(raw.file, None, None, Said("error.file.twice", table=raw.name, first=found[raw.name].file))
                 )
             found[raw.name] = raw
-    if problems:
-        raise InvalidData(problems)
+    if problems:  # with what the files read had to say (a title row skipped)
+        raise InvalidData(problems, warnings=[warning for raw in found.values() for warning in raw.warnings])
     return found
 
 

@@ -6,7 +6,7 @@ Files made by people stray from the canonical header in three ways, each met her
 - **A title above the header** ("2026年11月 社群成员名单" on row 1, the header on row 2): the header
   is looked for on the first three rows (`header_row`); the rows above it are skipped and a warning
   says so, and rows keep the numbers the spreadsheet shows.
-- **Chinese headers** for the required columns of members and activities (成员ID, 加入时间): read
+- **Chinese headers** for the columns of members and activities (成员ID, 加入时间, 姓名, 渠道): read
   as the columns they name (ALIASES), where the file has no column of the canonical name already.
 - **A canonical name typed another way** (Member ID, joined at, JOINED_AT): not read as the column
   (the header is the contract), but the message asks whether it is meant (`near_miss`).
@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+
+import sqlalchemy as sa
 
 import schema
 from errors import Listed, Said
 
-# Chinese headers read as the required columns of members and activities, in Simplified and
-# Traditional characters. 活动 is left out: in this product's Chinese it is a campaign (campaign_id
-# is an activities column too), an activity being 行为.
+# Chinese headers read as the columns of members and activities, in Simplified and Traditional
+# characters: the words a community manager's own roster or export uses (渠道 is 管道 or 通路 in
+# Taiwan). 活动 is a campaign in this product's Chinese, an activity being 行为: 活动ID is the
+# campaign an activity belongs to, never the activity's own id.
 MEMBER_ID = (
     *("成员ID", "会员ID", "用户ID", "成员编号", "会员编号", "用户编号"),
     *("成員ID", "會員ID", "用戶ID", "使用者ID", "成員編號", "會員編號", "使用者編號"),
@@ -34,13 +37,28 @@ MEMBER_ID = (
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "members": {
         "member_id": MEMBER_ID,
+        "name": (
+            *("姓名", "名字", "成员姓名", "成员名称", "昵称", "用户名"),
+            *("成員姓名", "成員名稱", "暱稱", "用戶名", "使用者名稱"),
+        ),
+        "email": ("邮箱", "电子邮箱", "邮箱地址", "电子邮件", "電子郵件", "電子信箱", "電郵", "郵箱"),
         "joined_at": ("加入时间", "入群时间", "加入日期", "入群日期", "注册时间", "加入時間", "入群時間", "註冊時間"),
+        "channel": ("渠道", "来源渠道", "获客渠道", "来源", "管道", "來源管道", "通路", "來源"),
+        "region": ("地区", "区域", "所在地区", "地區", "區域", "所在地區"),
+        "segment": ("分群", "细分", "分层", "用户分群", "成员分群", "細分", "分層", "用戶分群", "成員分群"),
+        "is_team": (
+            *("团队成员", "是否团队成员", "内部成员", "是否内部成员", "员工", "是否员工", "工作人员"),
+            *("團隊成員", "是否團隊成員", "內部成員", "是否內部成員", "員工", "是否員工", "工作人員"),
+        ),
     },
     "activities": {
         "activity_id": ("行为ID", "记录ID", "互动ID", "行為ID", "記錄ID", "互動ID"),
         "member_id": MEMBER_ID,
         "occurred_at": ("发生时间", "行为时间", "互动时间", "發生時間", "行為時間", "互動時間"),
         "kind": ("行为类型", "互动类型", "类型", "行為類型", "互動類型", "類型"),
+        "platform": ("平台", "来源平台", "來源平台"),
+        "campaign_id": ("活动ID", "活动编号", "活動ID", "活動編號"),
+        "points": ("积分", "得分", "积分值", "積分", "積分值"),
     },
 }
 HEADERS_SHOWN = 10  # headers a message names before "and N more"
@@ -73,6 +91,20 @@ def canonical_headers(headers: Sequence[str], *, table: str) -> list[str]:
             header = column
         named.append(header)
     return named
+
+
+def required(column: sa.Column) -> bool:
+    """A column whose cells need a value; a flag with a default (is_team) may be left out."""
+    return (not column.nullable or column.primary_key) and column.default is None
+
+
+def table_header_row(rows: Sequence[Sequence[str]], *, table: str) -> int:
+    """Which of the first rows (cells as text) is a canonical table's header (header_row, expecting
+    its required columns); 0, the first, for a table of other columns (a form's responses)."""
+    if table not in schema.metadata.tables:
+        return 0
+    expected = [column.name for column in schema.metadata.tables[table].columns if required(column)]
+    return header_row(rows, table=table, expected=expected)
 
 
 def header_row(rows: Sequence[Sequence[str]], *, table: str, expected: Collection[str]) -> int:
@@ -111,6 +143,42 @@ def title_warning(file: str, *, at: int) -> Said:
     if at == 1:
         return Said("warning.header_row_one", file=file, row=2)
     return Said("warning.header_row", file=file, row=at + 1, above=at)
+
+
+def ignored_said(file: str, ignored: Sequence[str], *, table: str, read: Mapping[str, str]) -> list[Said]:
+    """What is said of the headers no column is read from (`read`: each column read, from which
+    header as written): one naming a column read from another header already (会员ID beside
+    member_id), one that is a column's name typed another way (Name, E-mail: rename it); the rest
+    together, which the app does not use. A required column's near miss is left to the message
+    saying it is missing (missing_said), which asks about it."""
+    aliased = _ALIASED.get(table, {})
+    columns = (
+        {column.name: column for column in schema.metadata.tables[table].columns}
+        if table in schema.metadata.tables
+        else {}
+    )
+    said, unused = [], []
+    for header in ignored:
+        column = aliased.get(fold(header)) or next((name for name in columns if fold(name) == fold(header)), None)
+        if column is None:
+            unused.append(repr(header))
+        elif column in read:
+            said.append(
+                Said(
+                    "warning.column_ignored_twice",
+                    file=file,
+                    header=repr(header),
+                    column=column,
+                    other=repr(read[column]),
+                )
+            )
+        elif not required(columns[column]):
+            said.append(Said("warning.column_ignored_close", file=file, header=repr(header), column=column))
+    if len(unused) == 1:
+        said.append(Said("warning.columns_ignored_one", file=file, columns=unused[0]))
+    elif unused:
+        said.append(Said("warning.columns_ignored", file=file, columns=Listed(unused)))
+    return said
 
 
 def near_miss(column: str, headers: Sequence[str]) -> str | None:

@@ -151,12 +151,14 @@ def read_folder_validated(folder: Path, *, parsing: Parsing, cache: Path) -> Val
             name: read.frame for name, read in streamed.items()
         }
         problems = [problem for read in streamed.values() for problem in read.problems]
+        read_warnings = [warning for read in streamed.values() for warning in read.warnings]  # said when refused too
         try:
             validated = validate(raws, parsing=parsing, base=base, consume=True, references=False)
         except InvalidData as error:
-            raise InvalidData(_in_table_order([*problems, *error.problems], files)) from None
+            warnings = [*error.warnings, *read_warnings]
+            raise InvalidData(_in_table_order([*problems, *error.problems], files), warnings=warnings) from None
         if problems:
-            raise InvalidData(_in_table_order(problems, files))
+            raise InvalidData(_in_table_order(problems, files), warnings=[*validated.warnings, *read_warnings])
         for name, read in streamed.items():
             read.frame.attrs["file"] = files[name]  # as validate names a table's frame
             validated.warnings.extend(read.warnings)

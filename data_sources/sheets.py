@@ -6,7 +6,9 @@ must be shared with the account's client_email (README, "Google Sheets").
 
 Values are read unformatted (sheet_values.py), so number formats, currencies, percentages and the
 spreadsheet's locale do not matter, and dates are converted with the spreadsheet's own time zone.
-Tabs are read in pages; merged cells and hidden or filtered rows are reported as warnings.
+Tabs are read in pages; merged cells and hidden or filtered rows are reported as warnings. A
+title above a canonical table's header (row 1 "2026年11月 社群成员名单", the header on row 2) is
+skipped with a warning, as in a file (data_sources/headers.py), and rows keep the sheet's numbers.
 
 Every failure becomes NotConfigured (key, API switched off) or SourceUnavailable (not shared, not
 found, quota, outage) with what to do; nothing from gspread, google-auth or requests escapes.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import string
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,7 +39,7 @@ from gspread.exceptions import APIError, SpreadsheetNotFound
 
 import logs
 from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable
-from data_sources.headers import canonical_headers
+from data_sources.headers import TITLE_ROWS, canonical_headers, table_header_row, title_warning
 from data_sources.sheet_values import Kind, convert_column
 from data_sources.validate import TABLES, RawTable, raw_table
 from errors import Said
@@ -275,17 +278,24 @@ def _spans(numbers: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
-def _tab_warnings(place: str, tab: Tab) -> list[Said]:
-    """What a person should know about a tab (a Said each): merged cells, hidden or filtered rows."""
-    warnings = [Said("warning.sheets.merged", place=place, cells=merge) for merge in tab.merges]
+def _tab_warnings(place: str, tab: Tab, *, title_rows: int = 0) -> list[Said]:
+    """What a person should know about a tab (a Said each): merged cells, hidden or filtered rows;
+    not those within the `title_rows` skipped above the header (a title merged across its columns)."""
+    below = [merge for merge in tab.merges if _last_row(merge) > title_rows]
+    warnings = [Said("warning.sheets.merged", place=place, cells=merge) for merge in below]
     for how in ("user", "filter"):
-        rows = [number for number, why in tab.hidden if why == how]
+        rows = [number for number, why in tab.hidden if why == how and number > title_rows]
         if rows:
             if len(rows) > 1:
                 warnings.append(Said(f"warning.sheets.hidden_{how}.rows", place=place, rows=_spans(rows)))
             else:
                 warnings.append(Said(f"warning.sheets.hidden_{how}.row", place=place, row=rows[0]))
     return warnings
+
+
+def _last_row(a1: str) -> int:
+    """The last row of an A1 range (_a1): "A1:E1" ends on row 1."""
+    return int(a1.rpartition(":")[2].lstrip(string.ascii_uppercase))
 
 
 def _values(spreadsheet: gspread.Spreadsheet, range_name: str, **options: str) -> list[list[Any]]:
@@ -366,15 +376,17 @@ def fetch_worksheet(
     with google(place, email=client_email(spreadsheet)):
         rows = _read_rows(spreadsheet, title, tab, page_rows=page_rows, progress=progress)
         dates = _date_columns(spreadsheet, title, rows) if table not in TABLES and len(rows) > 1 else set()
-    warnings = tuple(_tab_warnings(place, tab))
     if not rows:
-        return RawTable(name=table, file=place, frame=pd.DataFrame(), warnings=warnings)
+        return RawTable(name=table, file=place, frame=pd.DataFrame(), warnings=tuple(_tab_warnings(place, tab)))
     renames = headers or {}
-    written = tuple(str(header).strip() for header in rows[0])  # for a message naming the headers found
+    at = _header_at(rows, table=table, renames=renames)  # a title above the header: skipped, said
+    warnings = (*_tab_warnings(place, tab, title_rows=at), *([title_warning(place, at=at)] if at else []))
+    written = tuple(str(header).strip() for header in rows[at])  # for a message naming the headers found
     columns = [renames.get(header, header) for header in written]
     columns = canonical_headers(columns, table=table)  # before the kinds, which are the columns'
     width = len(columns)
-    body = [row[:width] + [""] * (width - len(row)) for row in rows[1:]]
+    body = [row[:width] + [""] * (width - len(row)) for row in rows[at + 1 :]]
+    first_row = at + 2  # the sheet's number of the first row below the header
     texts, problems, notes = {}, [], []
     for position, (column, kind) in enumerate(zip(columns, _kinds(table, columns, dates), strict=True)):
         converted = convert_column(
@@ -385,17 +397,30 @@ def fetch_worksheet(
             locale=layout.locale,
         )
         texts[position] = converted.texts
-        problems += [Problem(place, index + 2, column, why) for index, why in sorted(converted.refused.items())]
+        problems += [Problem(place, index + first_row, column, why) for index, why in sorted(converted.refused.items())]
         if converted.note:
             notes.append(Said("warning.column_note", file=place, column=column, note=converted.note))
     if problems:
-        raise InvalidData(problems)
+        raise InvalidData(problems, warnings=[*warnings, *notes])
     frame = pd.DataFrame({position: texts[position] for position in range(width)}, dtype="str")
     frame.columns = columns
     raw = raw_table(frame, name=table, file=place)
     return RawTable(
-        name=table, file=place, frame=raw.frame, warnings=(*warnings, *notes), headers=written, header_row=1
+        name=table,
+        file=place,
+        frame=raw.frame,
+        first_row=first_row,
+        warnings=(*warnings, *notes),
+        headers=written,
+        header_row=at + 1,
     )
+
+
+def _header_at(rows: list[list[Any]], *, table: str, renames: dict[str, str]) -> int:
+    """Which of the tab's first rows is a canonical table's header (data_sources.headers), its
+    cells read as the configured mapping names them ([pulse.sheets.headers])."""
+    first = [[renames.get(str(cell).strip(), str(cell).strip()) for cell in row] for row in rows[: TITLE_ROWS + 1]]
+    return table_header_row(first, table=table)
 
 
 def read_sheets(client: gspread.Client, config: SheetsConfig, *, progress: Progress | None = None) -> SheetTables:
@@ -413,20 +438,25 @@ def read_sheets(client: gspread.Client, config: SheetsConfig, *, progress: Progr
         )
     spreadsheet = open_spreadsheet(client, config.spreadsheet)
     layout = describe(spreadsheet)
-    tables = SheetTables(
-        (
-            table,
-            fetch_worksheet(
+    tables = SheetTables()
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    for table, title in config.worksheets:  # every tab, so that a refusal says all their problems at once
+        try:
+            tables[table] = fetch_worksheet(
                 spreadsheet,
                 title=title,
                 table=table,
                 headers=config.header_map(table),
                 layout=layout,
                 progress=progress,
-            ),
-        )
-        for table, title in config.worksheets
-    )
-    for warning in tables.warnings:
+            )
+            warnings.extend(tables[table].warnings)
+        except InvalidData as error:
+            problems.extend(error.problems)
+            warnings.extend(error.warnings)
+    for warning in warnings:
         log.warning(warning)
+    if problems:
+        raise InvalidData(problems, warnings=warnings)
     return tables

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 import schema
 from data_sources.errors import MORE_BAD, MORE_EMPTY, MORE_REPEATED, InvalidData, Problem
-from data_sources.headers import canonical_headers, found_said, missing_said
+from data_sources.headers import canonical_headers, found_said, ignored_said, missing_said, required
 from errors import Listed, Said
 
 TABLES: dict[str, sa.Table] = {
@@ -101,11 +101,6 @@ def _empty(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.isna()
     return values.fillna("").astype("str").str.strip() == ""
-
-
-def required(column: sa.Column) -> bool:
-    """A column whose cells need a value; a flag with a default (is_team) may be left out."""
-    return (not column.nullable or column.primary_key) and column.default is None
 
 
 def _local_formats(day_first: bool) -> list[str]:
@@ -317,9 +312,8 @@ def validate_table(
     for column in table.columns:
         if column.name not in present and required(column):
             problems.append(Problem(raw.file, None, column.name, missing_said(column.name, unclaimed)))
-    extra = sorted(present - set(table.columns.keys()))
-    if extra:
-        warnings.append(Said("warning.columns_ignored", file=raw.file, columns=", ".join(extra)))
+    read = {name: header for header, name in zip(written, raw.frame.columns, strict=True) if name in table.c}
+    warnings.extend(ignored_said(raw.file, unclaimed, table=raw.name, read=read))
     if problems:  # and the headers the file has, as written, on their row
         problems.append(Problem(raw.file, raw.header_row, None, found_said(written)))
         return pd.DataFrame(), problems, warnings
@@ -341,17 +335,18 @@ def validate_table(
                 warnings.append(Said("warning.other_status", file=raw.file, column=column.name, **other))
         if note:
             warnings.append(Said("warning.column_note", file=raw.file, column=column.name, note=note))
+        shown = as_written(column.name, read)
         for position in bad[bad].index[: InvalidData.SHOWN]:
             cell = raw.frame[column.name].iloc[position]
             said = hint if isinstance(hint, str) else hint.iloc[position]
-            problems.append(Problem(raw.file, int(rows[position]), column.name, Said(said, cell=repr(cell))))
-        problems.extend(more_rows(raw.file, column.name, MORE_BAD, int(bad.sum())))
+            problems.append(Problem(raw.file, int(rows[position]), shown, Said(said, cell=repr(cell))))
+        problems.extend(more_rows(raw.file, shown, MORE_BAD, int(bad.sum())))
         missing = values.isna() if type(column.type) is not sa.Boolean else pd.Series(False, index=values.index)
         if required(column):
             empty = missing & ~bad
             for position in empty[empty].index[: InvalidData.SHOWN]:
-                problems.append(Problem(raw.file, int(rows[position]), column.name, Said("error.cell.required")))
-            problems.extend(more_rows(raw.file, column.name, MORE_EMPTY, int(empty.sum())))
+                problems.append(Problem(raw.file, int(rows[position]), shown, Said("error.cell.required")))
+            problems.extend(more_rows(raw.file, shown, MORE_EMPTY, int(empty.sum())))
         typed[column.name] = values
         if consume and column.name not in kept_text:
             del raw.frame[column.name]
@@ -360,20 +355,31 @@ def validate_table(
     problems.extend(_inverted(frame, raw, rows))
     if keys:
         key = [column.name for column in table.primary_key.columns]
-        problems.extend(repeated_ids(frame, key, file=raw.file, row=lambda position: int(rows[position])))
+        problems.extend(repeated_ids(frame, key, file=raw.file, row=lambda position: int(rows[position]), read=read))
     return frame, problems, warnings
 
 
-def repeated_ids(frame: pd.DataFrame, key: list[str], *, file: str, row: Callable[[int], int]) -> list[Problem]:
+def as_written(column: str, read: Mapping[str, str]) -> str:
+    """A column as a message names it: with the header it was read from where that is another
+    (`read`: column -> header as written), "加入时间 (joined_at)", so that a person finds it in
+    their file; else its name."""
+    header = read.get(column)
+    return column if header is None or header == column else f"{header} ({column})"
+
+
+def repeated_ids(
+    frame: pd.DataFrame, key: list[str], *, file: str, row: Callable[[int], int], read: Mapping[str, str] | None = None
+) -> list[Problem]:
     """The rows repeating an earlier row's key, each said at its row of the file (`row`: a row's
-    position in the frame to its number)."""
+    position in the frame to its number), its columns as the file names them (`read`: as_written)."""
+    named = "/".join(as_written(column, read or {}) for column in key)
     repeated = np.flatnonzero(_duplicated(frame, key).to_numpy())
     problems = []
     for position in repeated[: InvalidData.SHOWN]:
         value = ", ".join(str(frame.at[position, name]) for name in key)
         said = Said("error.cell.duplicate_id", value=repr(value))
-        problems.append(Problem(file, row(int(position)), "/".join(key), said))
-    return problems + more_rows(file, "/".join(key), MORE_REPEATED, len(repeated))
+        problems.append(Problem(file, row(int(position)), named, said))
+    return problems + more_rows(file, named, MORE_REPEATED, len(repeated))
 
 
 def more_rows(file: str, column: str, key: str, found: int) -> list[Problem]:
@@ -462,7 +468,7 @@ def validate(
         result.warnings.extend([*raw.warnings, *warnings])
         result.frames[name] = frame
     if problems:
-        raise InvalidData(problems)
+        raise InvalidData(problems, warnings=result.warnings)
     if references:
         result.warnings.extend(unknown_warnings(unknown_members(result.frames["activities"], result.frames["members"])))
     return result

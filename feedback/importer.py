@@ -516,11 +516,11 @@ def _unknown_members(name: str, rows: list[tuple[int, NewFeedback, str]], wareho
     return [Said(key, file=name, count=len(unknown), ids=named)]
 
 
-def undo_feedback_import(store: AppStore, batch: int, *, now: datetime) -> int:
+def undo_feedback_import(store: AppStore, batch: int, *, now: datetime, actor: str = "cli") -> int:
     """Remove the items the import added, with their history, in one transaction; returns how many
-    (0 when it was undone before)."""
+    (0 when it was undone before). Items merged into them reopen, `actor` in their history."""
     with store.begin() as connection:
         ids = undo_batch(connection, batch, kind=KIND, table=tables.feedback, now=now)
-        removed = 0 if ids is None else remove_feedback(connection, ids)
+        removed = 0 if ids is None else remove_feedback(connection, ids, actor=actor, now=now)
     log.info("Feedback import %d undone: %d items removed", batch, removed)
     return removed

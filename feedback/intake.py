@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from feedback.sentiment import Language, language_of, sentiment_of
 from feedback.themes import suggest_theme
+from feedback.workflow import unmerge_removed
 from store import tables
 from store.database import AppStore
 
@@ -120,13 +121,14 @@ def add_feedback(connection: Connection, items: list[NewFeedback], *, actor: str
     return ids
 
 
-def remove_feedback(connection: Connection, ids: list[int]) -> int:
+def remove_feedback(connection: Connection, ids: list[int], *, actor: str, now: datetime) -> int:
     """Delete the items with their history, in the caller's transaction (an import undone, an
-    imported answer gone); items marked as their duplicates stand alone again. Returns how many."""
-    feedback, removed = tables.feedback, 0
+    imported answer gone); items merged into them stand alone again, reopened, with `actor` and
+    `now` in their history (workflow.unmerge_removed). Returns how many."""
+    feedback, removed, removing = tables.feedback, 0, set(ids)
     for start in range(0, len(ids), KEY_BATCH):
         batch = ids[start : start + KEY_BATCH]
-        connection.execute(feedback.update().where(feedback.c.duplicate_of.in_(batch)).values(duplicate_of=None))
+        unmerge_removed(connection, batch, removing=removing, actor=actor, now=now)
         connection.execute(tables.feedback_events.delete().where(tables.feedback_events.c.feedback_id.in_(batch)))
         removed += connection.execute(feedback.delete().where(feedback.c.id.in_(batch))).rowcount
     return removed

@@ -3,7 +3,8 @@
 Statuses: new -> triaged -> planned / in progress -> resolved, or won't fix, or duplicate (merged
 into an original); any status may become any other in one step (closing obvious spam or a
 duplicate needs no triage first), except that "new" is only where an item starts and "duplicate" is
-reached only by merging. A merged duplicate reopens to an open status, which un-merges it.
+reached only by merging. A merged duplicate reopens to an open status, which un-merges it; it
+reopens by itself when its original is removed (`unmerge_removed`).
 
 Every save names the version of each item the manager loaded; an item changed by someone else since
 is refused with what they changed, the whole save is rolled back, and the manager's edits stay on
@@ -13,7 +14,7 @@ transaction. A save can hand back its undo, which `restore` applies the same way
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -274,6 +275,64 @@ def _move_duplicates(connection: Connection, item_id: int, *, to: int, actor: st
                 new_value=str(to),
             )
         )
+
+
+REOPENED = "triaged"  # what a duplicate whose original is removed reopens to, unless its history says otherwise
+BATCH = 500  # bounded IN lists: SQLite limits bound values
+
+
+def unmerge_removed(
+    connection: Connection, originals: list[int], *, removing: Collection[int] = (), actor: str, now: datetime
+) -> None:
+    """Items merged into `originals`, which the caller is removing in this transaction (an import
+    undone, a survey answer gone), stand alone again: a duplicate reopens to the status it had before
+    its merge where that is one a duplicate may reopen to (triaged, planned, in progress), else to
+    triaged, with a new version and history entries saying why ("original_removed": the original's
+    number). Items in `removing` (going too) only let go of their original."""
+    feedback, events = tables.feedback, tables.feedback_events
+    children = connection.execute(
+        sa.select(feedback.c.id, feedback.c.version, feedback.c.status, feedback.c.duplicate_of).where(
+            feedback.c.duplicate_of.in_(originals)
+        )
+    ).all()
+    going = [child.id for child in children if child.id in removing]
+    for start in range(0, len(going), BATCH):
+        batch = going[start : start + BATCH]
+        connection.execute(feedback.update().where(feedback.c.id.in_(batch)).values(duplicate_of=None))
+    kept = [child for child in children if child.id not in removing]
+    before = _status_before_merge(connection, [child.id for child in kept if child.status == "duplicate"])
+    for child in kept:
+        version = child.version + 1
+        values: dict[str, Any] = {"duplicate_of": None, "version": version, "updated_at": now}
+        logged: list[dict[str, str | None]] = []
+        if child.status == "duplicate":
+            status = before.get(child.id, REOPENED)
+            values |= {"status": status, "closed_at": None}
+            logged.append({"field": "status", "old_value": "duplicate", "new_value": status})
+        logged.append({"field": "original_removed", "old_value": str(child.duplicate_of), "new_value": None})
+        connection.execute(feedback.update().where(feedback.c.id == child.id).values(**values))
+        connection.execute(
+            events.insert(),
+            [{"feedback_id": child.id, "version": version, "actor": actor, "at": now, **event} for event in logged],
+        )
+
+
+def _status_before_merge(connection: Connection, item_ids: list[int]) -> dict[int, str]:
+    """Per item, the status its latest merge took it from, where a duplicate may reopen to it."""
+    events = tables.feedback_events
+    found: dict[int, str] = {}
+    for start in range(0, len(item_ids), BATCH):
+        merges = connection.execute(
+            sa.select(events.c.feedback_id, events.c.old_value)
+            .where(
+                events.c.feedback_id.in_(item_ids[start : start + BATCH]),
+                events.c.field == "status",
+                events.c.new_value == "duplicate",
+            )
+            .order_by(events.c.id)
+        )
+        found.update({row.feedback_id: row.old_value for row in merges})  # the latest merge last
+    return {item: status for item, status in found.items() if status in NEXT["duplicate"]}
 
 
 def _changes_since(connection: Connection, item_id: int, version: int) -> list[dict[str, Any]]:

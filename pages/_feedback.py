@@ -141,7 +141,7 @@ def undo_import() -> None:
     if last is None:
         return
     with data_errors_stop_the_page():
-        removed = importer.undo_feedback_import(store, last.batch, now=clock.now())
+        removed = importer.undo_feedback_import(store, last.batch, now=clock.now(), actor=user)
     log.info("Feedback import %s undone on the page by %s: %d items removed", last.batch, user, removed)
     st.session_state["feedback_saved"] = intake.undone(last, removed)
     st.rerun()

@@ -29,6 +29,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -108,10 +109,11 @@ class Parsed:
     unmatched: list[str] = field(default_factory=list)  # columns no question matched
     language: str = "en"  # the survey language the form is written in (form_language): its responses' locale
 
-    def refusal(self, file: str) -> InvalidData:
-        """The problems, then the columns left unmatched (a mistyped header shows beside what it caused)."""
+    def refusal(self, file: str, *, warnings: Sequence[str] = ()) -> InvalidData:
+        """The problems, then the columns left unmatched (a mistyped header shows beside what it
+        caused); with the file's or sheet's own `warnings` (hidden rows, merged cells), said beside."""
         left = [Problem(file, None, None, Said("forms.unmatched_here", columns=Listed(self.unmatched)))]
-        return InvalidData([*self.problems, *(left if self.unmatched else [])])
+        return InvalidData([*self.problems, *(left if self.unmatched else [])], warnings=warnings)
 
 
 def _headers(columns: list[str]) -> dict[str, list[str]]:
@@ -301,7 +303,7 @@ def parse_responses(
     the columns no question matched, so a mistyped header shows beside the problems it causes)."""
     parsed = read_responses(raw, survey=survey, explicit=explicit, parsing=parsing)
     if parsed.problems:
-        raise parsed.refusal(raw.file)
+        raise parsed.refusal(raw.file, warnings=getattr(raw, "warnings", ()))
     return parsed.rows, parsed.warnings
 
 
@@ -334,7 +336,7 @@ def import_responses(
     response imported before is updated when its answers differ."""
     parsed = read_responses(raw, survey=stored.survey, explicit=explicit or {}, parsing=parsing)
     if parsed.problems:
-        raise parsed.refusal(raw.file)
+        raise parsed.refusal(raw.file, warnings=getattr(raw, "warnings", ()))
     rows = parsed.rows
     warnings = [*getattr(raw, "warnings", ()), *parsed.warnings]  # a responses sheet's hidden rows, merged cells
     if parsed.empty:
@@ -388,6 +390,8 @@ def import_responses(
                 submitted_at=row.submitted_at,
                 locale=parsed.language,
                 batch=batch,
+                actor=actor,
+                now=now,
             )
             updated += 1
         finish_batch(connection, batch, added=added, updated=updated, skipped=parsed.empty)
@@ -414,11 +418,12 @@ def import_responses(
     )
 
 
-def undo_forms_import(app_store: AppStore, batch: int, *, now: datetime) -> int:
+def undo_forms_import(app_store: AppStore, batch: int, *, now: datetime, actor: str = "cli") -> int:
     """Remove the responses the import last wrote (added, or updated by it), with their answers and
-    inbox items, in one transaction; returns how many. 0 when it was undone before."""
+    inbox items, in one transaction; returns how many. 0 when it was undone before. Items merged
+    into those inbox items reopen, `actor` in their history."""
     with app_store.begin() as connection:
         ids = undo_batch(connection, batch, kind=SOURCE, table=tables.responses, now=now)
-        removed = 0 if ids is None else remove_responses(connection, ids)
+        removed = 0 if ids is None else remove_responses(connection, ids, actor=actor, now=now)
     log.info("Forms import %d undone: %d responses removed", batch, removed)
     return removed

@@ -316,11 +316,14 @@ def replace_answers(
     submitted_at: datetime,
     locale: str,
     batch: int | None,
+    actor: str,
+    now: datetime,
 ) -> None:
     """An imported response read again (another mapping, a newer definition, another language): its
     answers become `rows`, in the caller's transaction. Its inbox items whose text is still answered
     keep their triage (their language and sentiment read again in `locale`); those of answers now
-    gone are removed, new ones added."""
+    gone are removed (items merged into them reopen, `actor` and `now` in their history), new ones
+    added."""
     responses, feedback = tables.responses, tables.feedback
     connection.execute(
         responses.update()
@@ -332,7 +335,8 @@ def replace_answers(
         sa.select(feedback.c.id, feedback.c.question_id, feedback.c.text).where(feedback.c.response_id == response_id)
     ).all()
     kept = {(row.question_id, row.value_text) for row in feedback_texts(stored.survey, rows)}
-    remove_feedback(connection, [item.id for item in items if (item.question_id, item.text) not in kept])
+    gone = [item.id for item in items if (item.question_id, item.text) not in kept]
+    remove_feedback(connection, gone, actor=actor, now=now)
     still = frozenset((item.question_id, item.text) for item in items if (item.question_id, item.text) in kept)
     for item in items:
         if (item.question_id, item.text) in still:
@@ -354,14 +358,15 @@ def replace_answers(
     )
 
 
-def remove_responses(connection: Connection, ids: list[int]) -> int:
+def remove_responses(connection: Connection, ids: list[int], *, actor: str, now: datetime) -> int:
     """Delete responses with their answers, inbox items and write-back rows, in the caller's
-    transaction (an import undone); an invitation that led to one stays used. Returns how many."""
+    transaction (an import undone); an invitation that led to one stays used; items merged into
+    their inbox items reopen, `actor` and `now` in their history. Returns how many."""
     removed = 0
     for start in range(0, len(ids), 500):  # bounded IN lists: SQLite limits bound values
         batch = ids[start : start + 500]
         items = connection.execute(sa.select(tables.feedback.c.id).where(tables.feedback.c.response_id.in_(batch)))
-        remove_feedback(connection, list(items.scalars()))
+        remove_feedback(connection, list(items.scalars()), actor=actor, now=now)
         connection.execute(tables.answers.delete().where(tables.answers.c.response_id.in_(batch)))
         connection.execute(tables.sheet_outbox.delete().where(tables.sheet_outbox.c.response_id.in_(batch)))
         invitations = tables.invitations

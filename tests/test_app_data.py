@@ -214,6 +214,25 @@ def test_uploaded_files_are_imported_all_or_nothing(folder, configured):
     assert members_in(configured) == ["m1", "m2"]
 
 
+def test_a_refused_upload_shows_its_warnings_beside_the_error(folder, configured):
+    """The title row skipped and the column ignored may be why a cell is refused: shown with it."""
+    members = "2026年11月 社群成员名单\nmember_id,备注,joined_at\nm1,x,2025-01-05\nm2,y,soon\n"
+    before = members_in(configured)
+    at = open_data()
+    at.file_uploader(key="data_files").set_value(
+        [("members.csv", members.encode(), "text/csv"), ("activities.csv", ACTIVITIES.encode(), "text/csv")]
+    ).run()
+    at.button(key="data_import").click().run()
+    assert at.error[0].value == "Nothing was changed. What went wrong:"
+    assert at.text[-2].value.startswith("members.csv, row 4, column joined_at: 'soon' is not a date/time")
+    assert "Warnings" in [caption.value for caption in at.caption]
+    assert at.text[-1].value == (
+        "members.csv: read the header from row 2; row 1 looked like a title and was skipped\n"
+        "members.csv: the column '备注' was ignored: the app does not use it"
+    )
+    assert members_in(configured) == before
+
+
 def test_google_forms_responses_are_imported_into_a_survey(folder, configured):
     at = open_data()
     at.selectbox(key="data_forms_survey").set_value("post-event").run()

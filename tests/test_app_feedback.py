@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from catalog.spoken import speaking
+from catalog.spoken import t as spoken
 from feedback import duplicates, inbox, workflow
 from feedback.intake import NewFeedback, add_feedback
 from store import tables
@@ -523,8 +524,7 @@ def test_an_import_is_undone_on_the_page_after_other_runs_and_a_confirmation(sto
     assert [w.value for w in at.warning] == [
         rf"Undo import {batch} (mistakes\.csv)? Its 2 items leave the inbox with their history, including those a"
         " manager has changed, noted or merged since (replies already sent or queued to members still go out). Items"
-        " merged into one of them stay closed as duplicates. Importing the file again would add the items back as"
-        " new ones."
+        " merged into one of them are reopened. Importing the file again would add the items back as new ones."
     ]
     assert batch_items(store, batch) == ["Imported by mistake", "Also imported by mistake"]  # asked first
 
@@ -535,15 +535,22 @@ def test_an_import_is_undone_on_the_page_after_other_runs_and_a_confirmation(sto
     assert store.run(tables.feedback_events.select().where(tables.feedback_events.c.feedback_id == mistake)).empty
     kept = store.run(tables.feedback.select().where(tables.feedback.c.text.in_([t for t, _, _ in TEXTS])))
     assert len(kept) == len(TEXTS)  # only the import's items went
-    merged = item_row(store, search)  # as the question says: still a closed duplicate, of nothing now
-    assert (merged["status"], merged["duplicate_of"]) == ("duplicate", None)
+    merged = item_row(store, search)  # as the question says: reopened (it was new: triaged), by who undid it
+    assert (merged["status"], merged["duplicate_of"], merged["version"]) == ("triaged", None, 3)
+    events = tables.feedback_events
+    history = store.run(events.select().where(events.c.feedback_id == search).order_by(events.c.id))
+    history = history[["actor", "field", "old_value", "new_value"]].astype(object)
+    assert history.where(history.notna(), None).values.tolist()[-2:] == [
+        ["local", "status", "duplicate", "triaged"],
+        ["local", "original_removed", str(also), None],
+    ]
     undone = store.run(tables.import_batches.select().where(tables.import_batches.c.id == batch))
     assert undone["undone_at"].notna().all()
     assert not undo_offered(at) and not any(c.value == offer for c in at.caption)
     assert "feedback_last_import" not in at.session_state
     at.query_params["feedback_view"] = "inbox"
     at = at.run()
-    assert not {mistake, also} & set(listed(at))
+    assert not {mistake, also} & set(listed(at)) and search in listed(at)
     at.query_params["feedback_view"] = "add"
     at = press(at.run(), "Import")  # as the question says: the file again adds the items back, as new ones
     assert [s.value for s in at.success] == ["Imported 2 new items (0 were already in the inbox)."]
@@ -560,7 +567,7 @@ def test_cancelling_the_undo_keeps_the_import_and_the_offer(store, monkeypatch):
     assert [w.value for w in at.warning] == [
         rf"Undo import {batch} (mistakes\.csv)? Its 1 item leaves the inbox with its history, even if a manager has"
         " changed, noted or merged it since (a reply already sent or queued to the member still goes out). Items"
-        " merged into it stay closed as duplicates. Importing the file again would add the item back as a new one."
+        " merged into it are reopened. Importing the file again would add the item back as a new one."
     ]
     at = at.button(key="feedback_undo_import_cancel").click().run()
     assert not at.exception
@@ -647,18 +654,26 @@ def test_the_undo_reads_in_simplified_chinese(store, monkeypatch):
     assert batch_items(store, batch) == []
 
 
-@pytest.mark.parametrize("language, high", [("en", "High"), ("zh-CN", "高"), ("zh-TW", "高")])
-def test_priority_is_a_word_in_the_list_and_a_code_with_words_in_the_editor(language, high):
+@pytest.mark.parametrize(
+    "language, high, unset",
+    [("en", "High", "Not set (normal)"), ("zh-CN", "高", "未设置（按普通）"), ("zh-TW", "高", "未設定（按一般）")],
+)
+def test_priority_is_a_word_in_the_list_and_a_code_with_words_in_the_editor(language, high, unset):
     from catalog.spoken import speaking
     from ui.inbox import listing
 
     frame = pd.DataFrame(
-        [{**{name: None for name in listing.SHOWN}, "id": 1, "status": "new", "priority": "high", "tags": []}]
+        [
+            {**{name: None for name in listing.SHOWN}, "id": 1, "status": "new", "priority": "high", "tags": []},
+            {**{name: None for name in listing.SHOWN}, "id": 2, "status": "new", "priority": None, "tags": []},
+        ]
     ).assign(theme_suggested=False, version=1)
     choices = inbox.InboxChoices(assignees=[], themes=[], tags=[])
     with speaking(language):
-        assert listing.listed(frame)["priority"].tolist() == [high]
-        assert listing.editable(frame)["priority"].tolist() == ["high"]  # the editor holds the code...
+        shown = listing.listed(frame)["priority"]
+        assert shown[0] == high and pd.isna(shown[1])  # a dash, which the column's help explains
+        assert spoken("feedback.priority.not_set") == unset  # the item's form says it in words
+        assert listing.editable(frame)["priority"].tolist()[0] == "high"  # the editor holds the code...
         column = listing.inbox_columns(editing=True, choices=choices)["priority"]
         options = {option["value"]: option["label"] for option in column["type_config"]["options"]}
     assert list(options) == list(workflow.PRIORITIES) and options["high"] == high  # ...shown as the word

@@ -36,6 +36,15 @@ def test_an_item_is_assigned_from_the_menu_and_unassigned_as_nobody(store):  # n
     at = open_inbox({"item": str(search)})
     menu = at.selectbox(key=f"feedback_item_{search}_1_assignee")
     assert menu.options == ["Nobody", "bo"] and menu.value == inbox.UNASSIGNED  # the names in use, no typing
+    # The browser drops a name typed without Enter before the server sees it: the menu says so.
+    assert (menu.placeholder, menu.help) == (
+        "Choose, or type and press Enter",
+        "To assign someone new, type their name and press Enter; a name typed without Enter is not kept.",
+    )
+    assert at.selectbox(key=f"feedback_item_{search}_1_theme").help.startswith("For a new theme, type it and press")
+    assert at.multiselect(key=f"feedback_item_{search}_1_tags").help.startswith("For a new tag, type it and press")
+    priority = at.selectbox(key=f"feedback_item_{search}_1_priority")  # none set: handled as normal, and said so
+    assert (priority.value, priority.placeholder) == (None, "Not set (normal)")
     menu.set_value("bo")
     at = press(at, "Save")
     assert not at.exception

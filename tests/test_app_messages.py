@@ -68,8 +68,8 @@ def test_a_missing_column_is_explained_in_chinese_with_its_file_and_column(folde
     ]
     at = sync("zh-TW")
     assert at.text[-1].value.splitlines() == [
-        "members.csv，joined_at 欄：標題列中缺少必填欄",
-        "members.csv，第 1 列：找到的標題：'member_id'",
+        "members.csv，joined_at 欄：標頭列中缺少必填欄",
+        "members.csv，第 1 列：找到的標頭：'member_id'",
     ]
 
 
@@ -95,7 +95,7 @@ def test_a_sync_runs_stored_error_reads_in_the_readers_language_and_an_older_one
     ]
     at = open_page("pages/data.py", "zh-TW")
     assert at.dataframe[0].value["error"].tolist()[0] == (
-        "members.csv，joined_at 欄：標題列中缺少必填欄\nmembers.csv，第 1 列：找到的標題：'member_id'"
+        "members.csv，joined_at 欄：標頭列中缺少必填欄\nmembers.csv，第 1 列：找到的標頭：'member_id'"
     )
     at = open_page("pages/data.py", "en")
     assert at.dataframe[0].value["error"].tolist()[0] == (
@@ -121,7 +121,7 @@ def test_sync_warnings_are_in_chinese(folder):
     )
     at = sync("zh-CN")
     assert [caption.value for caption in at.caption if caption.value == "警告"] == ["警告"]
-    assert at.text[-1].value == "members.csv：已忽略不在标准模型中的列：nickname"
+    assert at.text[-1].value == "members.csv：已忽略 'nickname' 列：本应用不使用这一列"
 
 
 class Unshared:

@@ -184,6 +184,26 @@ GLOSSARY = {  # what: (zh-CN word, zh-TW word, keys that name it, words no strin
         ("data.delivery.status.unknown", "digests.status.unknown"),
         ("不明（",),
     ),
+    # 繁體 says 復原 for undo and keeps 撤銷 for revoke, so nothing is refused there
+    "undo": (
+        "撤销",
+        "復原",
+        ("feedback.bulk.undo", "feedback.bulk.undone", "feedback.import.undo", "imports.undo"),
+        ("撤消",),
+    ),
+    "the feedback inbox, and the list view inside it": (
+        "反馈箱",
+        "回饋箱",
+        ("feedback.title", "feedback.view.inbox", "feedback.refused.gone", "data.feedback_from_messages"),
+        ("收件箱", "收件匣"),
+    ),
+    # a title above a file's header row is 标题 / 標題列, and a survey's title 标题 / 標題
+    "a file's header row": (
+        "表头",
+        "標頭",
+        ("error.file.empty", "error.column_missing", "error.header_found", "warning.header_row", "forms.map_unknown"),
+        ("標題列中", "找到的標題", "表格標題", "為標題的", "讀取標題列"),
+    ),
     # 點擊 stays legitimate in a rate (點擊率), so nothing is refused
     "click": ("点击", "點選", ("members.growth_help", "chart.open_campaign"), ()),
 }

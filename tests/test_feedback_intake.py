@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from errors import in_language
-from feedback import importer, intake, workflow
+from feedback import importer, inbox, intake, workflow
 from feedback.importer import ImportFailed, import_feedback, undo_feedback_import
 from feedback.intake import KEY_BATCH, NewFeedback, add_feedback, enrichment, record, remove_feedback
 from feedback.sentiment import label_of, language_of, sentiment_of
@@ -164,6 +164,56 @@ def test_an_imported_item_keeps_its_question_and_leaves_when_its_import_is_undon
     ]
     assert undo_feedback_import(store, imported.batch, now=NOW) == 2
     assert stored(store)["id"].tolist() == [by_hand]
+
+
+def test_undoing_an_import_reopens_the_items_merged_into_its_items_as_they_were_before(store, duckdb_warehouse):
+    # Four items typed in, each merged into one of the import's: one planned first (back to planned),
+    # one still new and one resolved first (a duplicate reopens to triaged, planned or in progress:
+    # triaged), one whose history does not record its merge (triaged). A fifth, merged into an item
+    # typed in, stays merged.
+    imported = do_import(store, duckdb_warehouse, "notes.csv", CSV.encode("utf-8"))
+    first, second, third = stored(store)["id"].tolist()
+    kept = record(store, NewFeedback(source="manual", text="Typed in", created_at=NOW), actor="a", now=NOW)
+    planned, new, resolved, unrecorded, copy = (
+        record(store, NewFeedback(source="manual", text=f"also {n}", created_at=NOW), actor="a", now=NOW)
+        for n in range(5)
+    )
+    workflow.save(store, [workflow.Edit(planned, 1, {"status": "planned"})], actor="ana", now=NOW)
+    workflow.save(store, [workflow.Edit(resolved, 1, {"status": "resolved"})], actor="ana", now=NOW)
+    merges = [(planned, 2, first), (new, 1, first), (resolved, 2, second), (unrecorded, 1, third), (copy, 1, kept)]
+    workflow.save(store, [workflow.Edit(i, v, {"duplicate_of": o}) for i, v, o in merges], actor="ana", now=NOW)
+    events = tables.feedback_events
+    with store.begin() as connection:
+        connection.execute(events.delete().where(events.c.feedback_id == unrecorded, events.c.field == "status"))
+    later = datetime(2026, 11, 24, 9, 0)
+
+    assert undo_feedback_import(store, imported.batch, now=later, actor="bo") == 3
+
+    rows = stored(store).set_index("id").astype(object)
+    reopened = [planned, new, resolved, unrecorded]
+    assert rows.loc[reopened, "status"].tolist() == ["planned", "triaged", "triaged", "triaged"]
+    assert rows.loc[reopened, "version"].tolist() == [4, 3, 4, 3]
+    assert rows.loc[reopened, "duplicate_of"].isna().all() and rows.loc[reopened, "closed_at"].isna().all()
+    assert (rows.loc[reopened, "updated_at"] == pd.Timestamp(later)).all()
+    assert rows.loc[copy, ["status", "duplicate_of", "version"]].tolist() == ["duplicate", kept, 2]
+    logged = store.run(
+        sa.select(events.c.version, events.c.actor, events.c.at, events.c.field, events.c.old_value, events.c.new_value)
+        .where(events.c.feedback_id == planned)
+        .order_by(events.c.id)
+    ).astype(object)
+    assert logged.where(logged.notna(), None).values.tolist()[-2:] == [
+        [4, "bo", pd.Timestamp(later), "status", "duplicate", "planned"],
+        [4, "bo", pd.Timestamp(later), "original_removed", str(first), None],
+    ]
+    listed = store.run(inbox.inbox_query(inbox.InboxFilters(), now=later))["id"].tolist()  # the open inbox
+    assert sorted(listed) == sorted([kept, *reopened])
+    # A manager who loaded the merged item is told what happened to it, in words.
+    with pytest.raises(workflow.EditConflict) as refused:
+        workflow.save(store, [workflow.Edit(new, 2, {"priority": "high"})], actor="ana", now=later)
+    assert f"#{new} status: duplicate → triaged (bo, 2026-11-24 09:00 UTC); " in refused.value.user_message
+    assert f"#{new} merged into (original removed): {first} → – (bo, 2026-11-24 09:00 UTC)." in (
+        refused.value.user_message
+    )
 
 
 def test_gb18030_csv_from_a_chinese_excel_is_read(store, duckdb_warehouse):
@@ -320,7 +370,7 @@ def test_removing_more_items_than_a_batch_holds_removes_and_counts_them_all(stor
     edits = [workflow.Edit(freed, 1, {"duplicate_of": gone[0]}), workflow.Edit(copy, 1, {"duplicate_of": original})]
     workflow.save(store, edits, actor="bo", now=NOW)
     with store.begin() as connection:
-        assert remove_feedback(connection, gone) == KEY_BATCH + 1
+        assert remove_feedback(connection, gone, actor="a", now=NOW) == KEY_BATCH + 1
     item, events = tables.feedback, tables.feedback_events
     left = store.run(sa.select(item.c.id, item.c.duplicate_of).order_by(item.c.id)).astype(object)
     assert left.where(left.notna(), None).values.tolist() == [[freed, None], [copy, original], [original, None]]
@@ -365,7 +415,7 @@ def test_removing_more_than_two_batches_removes_every_batch(store, monkeypatch):
             actor="a",
             now=NOW,
         )
-        assert remove_feedback(connection, ids) == 5
+        assert remove_feedback(connection, ids, actor="a", now=NOW) == 5
     assert stored(store).empty
     assert store.run(sa.select(tables.feedback_events.c.id)).empty
 

@@ -245,7 +245,7 @@ def test_a_conflict_lists_the_changes_oldest_first_after_removed_items_space_is_
         workflow.save(store, [Edit(gone, version, {"assignee": assignee})], actor="ana", now=NOW)
     workflow.save(store, [Edit(kept, 1, {"priority": "high"})], actor="ana", now=NOW)
     with store.begin() as connection:
-        assert remove_feedback(connection, [gone]) == 1
+        assert remove_feedback(connection, [gone], actor="ana", now=LATER) == 1
     with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(sa.text("VACUUM feedback_events"))
     workflow.save(store, [Edit(kept, 2, {"assignee": "ana"})], actor="ana", now=LATER)

@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+import cli
 import schema
 from data_sources import streamed
 from data_sources.errors import InvalidData
@@ -138,17 +140,152 @@ def test_chinese_headers_of_the_required_columns_are_read_as_those_columns(env, 
     )
     result = import_files([members, activities], settings=settings, app_store=store)
     assert result.rows["members"] == 1 and result.rows["activities"] == 1
-    assert result.warnings == [
-        "members.csv: ignored columns not in the canonical model: 姓名, 渠道",  # optional columns keep their names
+    assert result.warnings == []  # 姓名 and 渠道 are read too (name, channel)
+    assert members_in(settings) == [["m1", "李雷", "2025-01-05 10:00:00"]]
+
+
+MEMBER_COLUMNS = ("member_id", "name", "email", "joined_at", "channel", "region", "segment", "is_team")
+ACTIVITY_COLUMNS = ("activity_id", "member_id", "occurred_at", "kind", "platform", "campaign_id", "points")
+
+
+@pytest.mark.parametrize(
+    ("member_headers", "activity_headers", "encoding"),
+    [
+        (
+            "成员ID,姓名,邮箱,加入时间,渠道,地区,分群,团队成员",
+            "行为ID,成员ID,发生时间,行为类型,平台,活动ID,积分",
+            "gbk",
+        ),
+        (
+            "会员编号,昵称,电子邮箱,入群时间,来源渠道,区域,细分,是否员工",
+            "记录ID,用户ID,互动时间,类型,来源平台,活动编号,积分",
+            "utf-8",
+        ),
+        (
+            "會員ID,姓名,電子郵件,加入時間,管道,地區,分群,團隊成員",
+            "行為ID,會員ID,發生時間,類型,平台,活動ID,積分",
+            "utf-8-sig",
+        ),
+        (
+            "使用者編號,暱稱,電子信箱,註冊時間,通路,區域,細分,是否員工",
+            "記錄ID,使用者ID,互動時間,行為類型,來源平台,活動編號,積分",
+            "utf-8",
+        ),
+    ],
+)
+def test_chinese_headers_of_the_optional_columns_are_read_as_those_columns(
+    env, tmp_path, member_headers, activity_headers, encoding
+):
+    settings, store = env
+    members = (
+        f"{member_headers}\nm1,李雷,li@example.org,2025-01-05 10:00:00,公众号,华东,核心,否\nm2,小王,,2025-01-06,,,,是\n"
+    )
+    activities = f"{activity_headers}\na1,m1,2025-01-05 11:00,post,论坛,c1,10\na2,m2,2025-01-06 09:00,comment,,,\n"
+    files = [
+        write(tmp_path / "in" / "members.csv", members, encoding),
+        write(tmp_path / "in" / "activities.csv", activities),
     ]
-    assert members_in(settings) == [["m1", None, "2025-01-05 10:00:00"]]
+    result = import_files(files, settings=settings, app_store=store)
+    assert result.warnings == []  # no column ignored
+    assert rows_in(settings, schema.members, MEMBER_COLUMNS) == [
+        ["m1", "李雷", "li@example.org", "2025-01-05 10:00:00", "公众号", "华东", "核心", False],
+        ["m2", "小王", None, "2025-01-06 00:00:00", None, None, None, True],  # 是: a team member
+    ]
+    assert rows_in(settings, schema.activities, ACTIVITY_COLUMNS) == [
+        ["a1", "m1", "2025-01-05 11:00:00", "post", "论坛", "c1", 10.0],
+        ["a2", "m2", "2025-01-06 09:00:00", "comment", None, None, None],
+    ]
+
+
+def rows_in(settings, table: sa.Table, columns: tuple[str, ...]) -> list[list]:
+    """The table's rows as text where they are times, None where empty."""
+    return [
+        [None if pd.isna(value) else str(value) if isinstance(value, pd.Timestamp) else value for value in row]
+        for row in test_files.warehouse_rows(settings, table, *columns)
+    ]
 
 
 def test_a_column_given_twice_keeps_the_canonical_one(env, tmp_path):
     members = write(tmp_path / "in" / "members.csv", "member_id,会员ID,joined_at\nm1,x9,2025-01-05 10:00:00\n")
     result = imported(env, members, tmp_path)
-    assert result.warnings == ["members.csv: ignored columns not in the canonical model: 会员ID"]
+    assert result.warnings == [
+        "members.csv: the column '会员ID' was ignored: member_id is read from the column 'member_id'"
+    ]
+    assert result.warnings[0].text("zh-CN") == "members.csv：已忽略 '会员ID' 列：member_id 已从 'member_id' 列读取"
     assert members_in(env[0]) == [["m1", None, "2025-01-05 10:00:00"]]
+
+
+@pytest.mark.parametrize(
+    ("headers", "en", "zh_cn", "zh_tw"),
+    [
+        (
+            "member_id,joined_at,备注",
+            "members.csv: the column '备注' was ignored: the app does not use it",
+            "members.csv：已忽略 '备注' 列：本应用不使用这一列",
+            "members.csv：已忽略 '备注' 欄：本應用程式不使用這一欄",
+        ),
+        (
+            "member_id,微信号,joined_at,备注",  # as the file has them
+            "members.csv: the columns '微信号', '备注' were ignored: the app does not use them",
+            "members.csv：已忽略 '微信号'、'备注' 这几列：本应用不使用它们",
+            "members.csv：已忽略 '微信号'、'备注' 這幾欄：本應用程式不使用它們",
+        ),
+        (
+            "member_id,Name,joined_at",  # a column the app reads, typed another way: not read, but asked about
+            "members.csv: the column 'Name' was ignored; if it holds name, rename it to name",
+            "members.csv：已忽略 'Name' 列；如果这一列填的是 name，请将表头改为 name",
+            "members.csv：已忽略 'Name' 欄；如果這一欄填的是 name，請將標頭改為 name",
+        ),
+    ],
+)
+def test_a_column_the_app_does_not_read_is_named_in_plain_words(env, tmp_path, headers, en, zh_cn, zh_tw):
+    values = {"member_id": "m1", "joined_at": "2025-01-05"}
+    cells = ",".join(values.get(header, "x") for header in headers.split(","))
+    result = imported(env, write(tmp_path / "in" / "members.csv", f"{headers}\n{cells}\n"), tmp_path)
+    assert result.warnings == [en]
+    assert [result.warnings[0].text("zh-CN"), result.warnings[0].text("zh-TW")] == [zh_cn, zh_tw]
+
+
+def test_a_refused_file_keeps_its_warnings_beside_its_problems(env, tmp_path):
+    """The title row skipped and the column ignored may be why a cell is refused: they are said with it."""
+    text = f"{TITLE}\nmember_id,备注,joined_at\nm1,x,2025-01-05\nm2,y,soon\n"
+    error = refused(env, write(tmp_path / "in" / "members.csv", text), tmp_path)
+    assert str(error).splitlines() == [
+        "members.csv, row 4, column joined_at: 'soon' is not a date/time "
+        "(use e.g. 2025-03-05 14:03:22, 2025/3/5 14:03 or 3/5/2025 2:03 PM)"
+    ]
+    assert error.warnings == [TITLE_WARNING, "members.csv: the column '备注' was ignored: the app does not use it"]
+
+
+def test_a_refused_cell_of_a_chinese_header_names_the_header_as_written(env, tmp_path):
+    """A manager looks for 加入时间 in their file, not joined_at: the message names both."""
+    text = "成员ID,加入时间\nm1,2025-01-05\nm2,soon\n,2025-01-07\nm1,2025-01-08\n"
+    lines = str(refused(env, write(tmp_path / "in" / "members.csv", text, "gbk"), tmp_path)).splitlines()
+    assert "members.csv, row 4, column 成员ID (member_id): a value is required" in lines
+    bad_day = "members.csv, row 3, column 加入时间 (joined_at): 'soon' is not a date"
+    assert any(line.startswith(bad_day) for line in lines)
+    assert any(line.startswith("members.csv, row 5, column 成员ID (member_id): ") for line in lines)  # repeated
+
+
+def test_a_file_refused_while_reading_keeps_the_warnings_of_the_others(env, tmp_path):
+    members = write(tmp_path / "in" / "members.csv", f"{TITLE}\nmember_id,joined_at\nm1,2025-01-05\n")
+    activities = write(tmp_path / "in" / "activities.csv", "activity_id,member_id,occurred_at,kind\na1,m1,x,post,9\n")
+    with pytest.raises(InvalidData) as raised:
+        import_files([members, activities], settings=env[0], app_store=env[1])
+    assert raised.value.warnings == [TITLE_WARNING]
+
+
+def test_the_cli_prints_a_refused_imports_warnings_after_its_problems(env, tmp_path, capsys):
+    text = f"{TITLE}\nmember_id,备注,joined_at\nm1,x,2025-01-05\nm2,y,soon\n"
+    members = write(tmp_path / "in" / "members.csv", text)
+    activities = write(tmp_path / "in" / "activities.csv", ACTIVITIES)
+    assert cli.main(["import", str(members), str(activities)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "cli.py import: members.csv, row 4, column joined_at: 'soon' is not a date/time "
+        "(use e.g. 2025-03-05 14:03:22, 2025/3/5 14:03 or 3/5/2025 2:03 PM)",
+        f"warning: {TITLE_WARNING}",
+        "warning: members.csv: the column '备注' was ignored: the app does not use it",
+    ]
 
 
 def test_unknown_headers_are_refused_naming_the_headers_found(env, tmp_path):

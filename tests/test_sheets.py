@@ -449,3 +449,117 @@ def test_a_spent_quota_backs_off_past_a_minute_then_says_so(env):
         "in a few minutes. The last good data stays in place."
     )
     assert len([path for _, path in server.seen if path.startswith("/v4/")]) == 4
+
+
+TITLE = "2026年11月 社群成员名单"
+TITLE_WARNING = "sheet 'Members': read the header from row 2; row 1 looked like a title and was skipped"
+
+
+def test_a_title_row_above_a_sheets_header_is_skipped_with_a_warning(env):
+    """A hand-made tab: its title on row 1 (merged across the columns, as a title is centred), the
+    header on row 2; the title's merged cells are no warning."""
+    settings, store, server = env
+    book = server.add("book1", "社区数据", Members=[[TITLE], *MEMBERS], Activity=ACTIVITIES)
+    book.merges = {"Members": ["A1:E1"]}
+    result = sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert result.rows["members"] == 2
+    assert result.warnings == [TITLE_WARNING]
+    assert members_in(settings) == [["m1", "Ada"], ["m2", "Bo"]]
+
+
+@pytest.mark.parametrize(
+    ("members", "said", "warning"),
+    [
+        (  # a cell Sheets kept as text among dates: refused as the tab is read
+            [[TITLE], *MEMBERS, ["m3", "Cy", "13/05/2024", "forum", False]],
+            "sheet 'Members', row 5, column joined_at: '13/05/2024' is text in a column of dates",
+            TITLE_WARNING,
+        ),
+        (  # an id repeated: refused when the tables are checked
+            [[TITLE], *MEMBERS, ["m2", "Bo", datetime(2025, 1, 7), "", False]],
+            "sheet 'Members', row 5, column member_id: duplicate id 'm2' (also on an earlier row)",
+            TITLE_WARNING,
+        ),
+        (  # a title, a blank row, then the header on row 3
+            [[TITLE], [], MEMBERS[0], ["m1", "Ada", "soon", "", False]],
+            "sheet 'Members', row 4, column joined_at: 'soon' is not a date/time",
+            "sheet 'Members': read the header from row 3; rows 1 to 2 looked like a title and were skipped",
+        ),
+    ],
+)
+def test_rows_below_a_sheets_title_keep_the_sheets_numbers_and_a_refusal_keeps_its_warnings(
+    env, members, said, warning
+):
+    settings, store, server = env
+    server.add("book1", "社区数据", Members=members, Activity=ACTIVITIES)
+    with pytest.raises(InvalidData) as raised:
+        sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert raised.value.user_message.startswith(said)
+    assert raised.value.warnings == [warning]
+
+
+def test_a_title_is_found_above_a_header_named_by_the_mapping(env):
+    settings, store, server = env
+    mapping = (("activities", (("Timestamp", "occurred_at"), ("Member", "member_id"), ("Id", "activity_id"))),)
+    settings = dataclasses.replace(settings, sheets=dataclasses.replace(CONFIG, headers=mapping))
+    activity = [
+        ["导出于 2026-11-30"],
+        ["Timestamp", "Member", "Id", "kind"],
+        [datetime(2025, 1, 5, 11), "m1", "a1", "post"],
+    ]
+    server.add("book1", "社区数据", Members=MEMBERS, Activity=activity)
+    result = sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert result.rows["activities"] == 1
+    assert result.warnings == [
+        "sheet 'Activity': read the header from row 2; row 1 looked like a title and was skipped"
+    ]
+
+
+def test_every_tabs_refused_cells_are_said_at_once(env):
+    settings, store, server = env
+    members = [*MEMBERS, ["m3", "Cy", "13/05/2024", "forum", False]]
+    activities = [*ACTIVITIES, ["a3", "m1", "yesterday", "post", "forum"]]
+    server.add("book1", "社区数据", Members=members, Activity=activities)
+    with pytest.raises(InvalidData) as raised:
+        sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert [line.split(":")[0] for line in raised.value.user_message.splitlines()] == [
+        "sheet 'Members', row 4, column joined_at",
+        "sheet 'Activity', row 4, column occurred_at",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("member_headers", "activity_headers"),
+    [
+        (
+            ["成员ID", "姓名", "邮箱", "加入时间", "渠道", "地区", "分群", "团队成员"],
+            ["行为ID", "成员ID", "发生时间", "行为类型", "平台", "活动ID", "积分"],
+        ),
+        (
+            ["會員ID", "姓名", "電子郵件", "加入時間", "管道", "地區", "分群", "團隊成員"],
+            ["行為ID", "會員ID", "發生時間", "類型", "平台", "活動ID", "積分"],
+        ),
+    ],
+)
+def test_chinese_headers_of_the_optional_columns_are_read_as_those_columns(env, member_headers, activity_headers):
+    settings, store, server = env
+    members = [
+        member_headers,
+        ["m1", "李雷", "li@example.org", datetime(2025, 1, 5, 10), "公众号", "华东", "核心", "否"],
+    ]
+    activities = [activity_headers, ["a1", "m1", datetime(2025, 1, 5, 11), "post", "论坛", "c1", 10]]
+    server.add("book1", "社区数据", Members=members, Activity=activities)
+    result = sync(settings=settings, app_store=store, sheets_client=local_client(server))
+    assert result.warnings == []  # no column ignored
+    warehouse = Warehouse(settings.warehouse_url)
+    member = warehouse.run(sa.select(schema.members)).iloc[0]
+    assert member[["name", "email", "channel", "region", "segment", "is_team"]].tolist() == [
+        "李雷",
+        "li@example.org",
+        "公众号",
+        "华东",
+        "核心",
+        False,
+    ]
+    activity = warehouse.run(sa.select(schema.activities)).iloc[0]
+    assert activity[["platform", "campaign_id", "points"]].tolist() == ["论坛", "c1", 10]

@@ -74,7 +74,8 @@ def test_a_removed_feedback_items_id_is_never_given_again_on_sqlite_including_a_
     assert kept["id"].tolist() == [1, 2, 3, 4] and kept["duplicate_of"].tolist()[2] == 2
     assert store.run(tables.feedback_events.select()).equals(events)  # the history, untouched
     with store.begin() as connection:
-        assert remove_feedback(connection, [4]) == 1  # the newest item, as an import undone removes it
+        # the newest item, as an import undone removes it
+        assert remove_feedback(connection, [4], actor="ana", now=now) == 1
         add_feedback(connection, [NewFeedback(source="manual", text="later", created_at=now)], actor="ana", now=now)
     assert store.run(sa.select(tables.feedback.c.id).where(tables.feedback.c.text == "later"))["id"].tolist() == [5]
     store.dispose()

@@ -207,7 +207,7 @@ def test_removing_a_response_leaves_the_others_and_keeps_its_link_used(store):
             tables.sheet_outbox.insert(), [{"response_id": id, "created_at": NOW} for id in (kept, gone)]
         )
     with store.begin() as connection:
-        assert remove_responses(connection, [gone]) == 1
+        assert remove_responses(connection, [gone], actor="cli", now=NOW) == 1
     with store.read() as connection:
         links = connection.execute(
             sa.select(invitations.c.member_id, invitations.c.response_id, invitations.c.used_at.is_not(None)).order_by(
@@ -438,7 +438,7 @@ def test_removing_more_responses_than_one_batch_holds_removes_them_all(store):
         )
     ids = store.run(sa.select(tables.responses.c.id).order_by(tables.responses.c.id))["id"].tolist()
     with store.begin() as connection:
-        assert remove_responses(connection, ids) == 1001
+        assert remove_responses(connection, ids, actor="cli", now=NOW) == 1001
     assert count(store, tables.responses) == 0
 
 

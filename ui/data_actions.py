@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 import clock
-from data_sources.errors import DataSourceError, NotConfigured, ShrinkRefused
+from data_sources.errors import DataSourceError, InvalidData, NotConfigured, ShrinkRefused
 from data_sources.files import read_export
 from data_sources.sync import IMPORTS, SyncResult, built_from, import_files, last_good_sync, parsing, sync
 from data_sources.validate import TABLES, RawTable
@@ -55,11 +55,14 @@ log = logging.getLogger(__name__)
 
 def show_failure(error: DataSourceError | StoreError) -> None:
     """The message in the reader's language as plain text: it quotes file names and cells people
-    wrote. Caught where each action is, not by ui.page's catcher: the failure shows under its button
-    and the page goes on, so the other ways to refresh stay at hand."""
+    wrote; then a refused file's or sheet's warnings (a title row skipped, columns ignored), which
+    may be why. Caught where each action is, not by ui.page's catcher: the failure shows under its
+    button and the page goes on, so the other ways to refresh stay at hand."""
     log.warning("Data page: %s: %s", type(error).__name__, error.user_message)
     st.error(t("data.failed"))
     st.text(error.text(current_language()))
+    if isinstance(error, InvalidData):
+        show_warnings(error.warnings)
 
 
 def show_warnings(warnings: list[str]) -> None:
@@ -290,7 +293,7 @@ def import_batches(store: AppStore) -> None:
         t("imports.undo_which"), undoable, index=None, placeholder=t("widget.choose"), key="data_undo_batch"
     )
     if st.button(t("imports.undo"), disabled=chosen is None, key="data_undo"):
-        removed = undo_forms_import(store, int(chosen), now=clock.now())
+        removed = undo_forms_import(store, int(chosen), now=clock.now(), actor=current_user())
         st.success(t("imports.undone", batch=chosen, removed=removed))
 
 

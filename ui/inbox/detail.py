@@ -94,7 +94,7 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
             t("feedback.filter.priority"),
             workflow.PRIORITIES,
             index=workflow.PRIORITIES.index(item["priority"]) if item["priority"] in workflow.PRIORITIES else None,
-            placeholder=t("widget.choose"),
+            placeholder=t("feedback.priority.not_set"),  # none set: handled as normal (feedback.targets)
             format_func=priority_label,
             key=f"{key}_priority",
         )
@@ -106,6 +106,7 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
             format_func=lambda name: t("feedback.nobody") if name == inbox.UNASSIGNED else name,
             accept_new_options=True,  # a name not assigned before, typed once and then offered
             placeholder=t("widget.choose_or_add"),
+            help=t("feedback.assignee_help"),  # the browser drops a name typed without Enter
             key=f"{key}_assignee",
         )
         middle = st.columns(3)
@@ -120,6 +121,7 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
             else t("feedback.no_theme"),
             format_func=theme_word,  # the stored theme stays the key; a new one is kept as typed
             accept_new_options=True,
+            help=t("feedback.theme_help"),
             key=f"{key}_theme",
         )
         new_tags = middle[1].multiselect(
@@ -128,6 +130,7 @@ def edit_form(item: pd.Series, *, seen_version: int, choices: InboxChoices, merg
             default=tags,
             placeholder=t("widget.choose_or_add"),
             accept_new_options=True,
+            help=t("feedback.tags_help"),
             key=f"{key}_tags",
         )
         texts = dict(zip(merge_into["id"].astype(int), merge_into["text"].astype(str), strict=True))

@@ -46,7 +46,7 @@ def entry_form(*, timezone: str, max_text: int) -> tuple[str, str | None, str, f
             list(words),
             accept_new_options=True,
             key=f"feedback_entry_source_{count}",
-            placeholder=t("widget.choose"),
+            placeholder=t("widget.choose_or_add"),
         )
         source = words.get(picked, picked) if picked else None
         score = columns[2].number_input(t("feedback.entry.score"), min_value=0, max_value=10, value=None, step=1)

@@ -237,7 +237,9 @@ ON_A_PHONE += [name for name in LISTED if name not in ON_A_PHONE]
 
 def listed(frame: pd.DataFrame, *, phone: bool = False) -> pd.DataFrame:
     """The inbox columns in their order (`phone`: ON_A_PHONE's); statuses and suggested themes as
-    words; a suggested theme marked as such (a team's own theme as it is named)."""
+    words; a suggested theme marked as such (a team's own theme as it is named). A priority not set
+    stays a dash, which the column's help explains: "Not set (normal)" on every new row of a list
+    crowded out what tells them apart (the item's form says it in words)."""
     pairs = list(zip(frame["theme"], frame["theme_suggested"].astype(bool), strict=True))
     themes = {pair: _theme_words(*pair) for pair in set(pairs) if isinstance(pair[0], str)}
     shown = frame.assign(
@@ -337,6 +339,7 @@ def bulk_bar(count: int, choices: InboxChoices) -> inbox.BulkChange | None:
             placeholder=t("feedback.bulk.unchanged"),
             format_func=lambda name: t("feedback.nobody") if name == inbox.UNASSIGNED else name,
             accept_new_options=True,
+            help=t("feedback.assignee_help"),  # the browser drops a name typed without Enter
             key="feedback_bulk_assignee",
         )
         tag = bottom[1].selectbox(
@@ -345,6 +348,7 @@ def bulk_bar(count: int, choices: InboxChoices) -> inbox.BulkChange | None:
             index=None,
             placeholder=t("widget.choose_or_add"),
             accept_new_options=True,
+            help=t("feedback.tags_help"),
             key="feedback_bulk_tag",
         )
         label = t("feedback.bulk.apply.one") if count == 1 else t("feedback.bulk.apply", items=count)
