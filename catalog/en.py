@@ -252,7 +252,7 @@ MESSAGES: dict[str, str] = {
     "share.refused.expired": "This link expired on {when}. Ask for a new one.",
     "language.label": "Language",
     "widget.choose": "Choose",
-    "widget.choose_or_add": "Choose, or type and press Enter",
+    "widget.choose_or_add": "Choose or type",
     "unit.days": "{value} d",
     "unit.hours": "{value} h",
     "unit.days_format": "%.1f d",

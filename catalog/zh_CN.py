@@ -242,7 +242,7 @@ MESSAGES: dict[str, str] = {
     "share.refused.expired": "此链接已于 {when} 过期。请索取新链接。",
     "language.label": "语言",
     "widget.choose": "请选择",
-    "widget.choose_or_add": "请选择，或输入后按回车",
+    "widget.choose_or_add": "请选择或输入",
     "unit.days": "{value} 天",
     "unit.hours": "{value} 小时",
     "unit.days_format": "%.1f 天",

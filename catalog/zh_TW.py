@@ -242,7 +242,7 @@ MESSAGES: dict[str, str] = {
     "share.refused.expired": "此連結已於 {when} 過期。請索取新連結。",
     "language.label": "語言",
     "widget.choose": "請選擇",
-    "widget.choose_or_add": "請選擇，或輸入後按 Enter",
+    "widget.choose_or_add": "請選擇或輸入",
     "unit.days": "{value} 天",
     "unit.hours": "{value} 小時",
     "unit.days_format": "%.1f 天",
