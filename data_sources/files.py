@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from data_sources.charsets import HOW_TO_SAVE, NAMES, file_encoding
 from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable, reason
-from data_sources.headers import TITLE_ROWS, UNNAMED, table_header_row, title_warning
+from data_sources.headers import TITLE_ROWS, UNNAMED, column_letter, table_header_row, title_warning
 from data_sources.validate import TABLES, RawTable, raw_table
 from errors import Said
 
@@ -170,16 +170,6 @@ def read_csv_lines(header: bytes, lines: bytes, *, encoding: str, name: str, fil
     except (pd.errors.ParserError, csv.Error, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise InvalidData([Problem(file, None, None, Said("error.file.bad_csv", reason=str(error)))]) from error
     return replace(raw_table(_one_header(cells, file=file), name=name, file=file), encoding=encoding)
-
-
-def column_letter(position: int) -> str:
-    """How a spreadsheet names the column at this position (0 is A): A … Z, AA, AB, …"""
-    letters = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def read_export(path: Path, *, name: str) -> RawTable:

@@ -145,6 +145,29 @@ def title_warning(file: str, *, at: int) -> Said:
     return Said("warning.header_row", file=file, row=at + 1, above=at)
 
 
+def column_letter(position: int) -> str:
+    """How a spreadsheet names the column at this position (0 is A): A … Z, AA, AB, …"""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def unheaded(header: str) -> bool:
+    """A header cell left blank (pandas names it "Unnamed: 2"): the column has no name to say."""
+    return not header.strip() or UNNAMED.fullmatch(header.strip()) is not None
+
+
+def unheaded_said(file: str, letters: Sequence[str]) -> Said:
+    """Columns with values but no header, by their letters: ignored, as no column can be read from
+    them ("the column 'Unnamed: 2'" named pandas' word, not the file's)."""
+    if len(letters) == 1:
+        return Said("warning.column_unheaded", file=file, column=letters[0])
+    return Said("warning.columns_unheaded", file=file, columns=Listed(list(letters)))
+
+
 def ignored_said(file: str, ignored: Sequence[str], *, table: str, read: Mapping[str, str]) -> list[Said]:
     """What is said of the headers no column is read from (`read`: each column read, from which
     header as written): one naming a column read from another header already (会员ID beside

@@ -39,9 +39,9 @@ from gspread.exceptions import APIError, SpreadsheetNotFound
 
 import logs
 from data_sources.errors import InvalidData, NotConfigured, Problem, SourceUnavailable
-from data_sources.headers import TITLE_ROWS, canonical_headers, table_header_row, title_warning
+from data_sources.headers import TITLE_ROWS, canonical_headers, column_letter, table_header_row, title_warning
 from data_sources.sheet_values import Kind, convert_column
-from data_sources.validate import TABLES, RawTable, raw_table
+from data_sources.validate import TABLES, RawTable, as_written, raw_table
 from errors import Said
 from settings import Settings, SheetsConfig, read_secrets
 
@@ -253,18 +253,9 @@ def describe(spreadsheet: gspread.Spreadsheet) -> Layout:
     return Layout(time_zone=own.get("timeZone", "UTC"), locale=own.get("locale", "en_US"), tabs=tabs)
 
 
-def column_letters(number: int) -> str:
-    """1 → 'A', 27 → 'AA': a column's name in A1 notation."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _a1(grid: dict[str, int]) -> str:
-    top, left = grid.get("startRowIndex", 0) + 1, grid.get("startColumnIndex", 0) + 1
-    return f"{column_letters(left)}{top}:{column_letters(grid['endColumnIndex'])}{grid['endRowIndex']}"
+    first = f"{column_letter(grid.get('startColumnIndex', 0))}{grid.get('startRowIndex', 0) + 1}"
+    return f"{first}:{column_letter(grid['endColumnIndex'] - 1)}{grid['endRowIndex']}"  # the ends are exclusive
 
 
 def _spans(numbers: list[int]) -> str:
@@ -397,7 +388,8 @@ def fetch_worksheet(
             locale=layout.locale,
         )
         texts[position] = converted.texts
-        problems += [Problem(place, index + first_row, column, why) for index, why in sorted(converted.refused.items())]
+        named = as_written(column, {column: written[position]})  # 加入时间 (joined_at), as validate_table says it
+        problems += [Problem(place, index + first_row, named, why) for index, why in sorted(converted.refused.items())]
         if converted.note:
             notes.append(Said("warning.column_note", file=place, column=column, note=converted.note))
     if problems:

@@ -18,7 +18,7 @@ whole column decides (data_sources/validate.py).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, suppress
 from dataclasses import dataclass, replace
@@ -81,19 +81,22 @@ def read_validated(path: Path, *, name: str, parsing: Parsing, spill: Path | Non
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError):  # the whole read says what is wrong
         return None
-    headers = canonical_headers([header.strip() for header in reader.schema.names], table=name)
+    written = [header.strip() for header in reader.schema.names]
+    headers = canonical_headers(written, table=name)
     if len(set(headers)) != len(headers) or "" in headers or _lacks_required(headers, name=name):
         return None
+    named = dict(zip(headers, written, strict=True))  # each column's header as the file writes it (as_written)
     blocks = _Blocks(spill)
     try:
-        read = _read_blocks(reader, blocks, path=path, name=name, parsing=parsing)
+        read = _read_blocks(reader, blocks, path=path, name=name, parsing=parsing, named=named)
         blocks.close()
         if read is None or read.problems:
             blocks.discard()
             return read
         frame = blocks.frame()
         key = [column.name for column in TABLES[name].primary_key.columns]
-        return replace(read, frame=frame, problems=_repeated(frame[key], blocks.numbers, key=key, file=path.name))
+        repeated = _repeated(frame[key], blocks.numbers, key=key, file=path.name, named=named)
+        return replace(read, frame=frame, problems=repeated)
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError):  # OSError: the spill file (a full disk)
         blocks.discard()
         return None
@@ -103,7 +106,13 @@ def read_validated(path: Path, *, name: str, parsing: Parsing, spill: Path | Non
 
 
 def _read_blocks(
-    reader: pa_csv.CSVStreamingReader, blocks: _Blocks, *, path: Path, name: str, parsing: Parsing
+    reader: pa_csv.CSVStreamingReader,
+    blocks: _Blocks,
+    *,
+    path: Path,
+    name: str,
+    parsing: Parsing,
+    named: Mapping[str, str],
 ) -> Streamed | None:
     """Validate each block and keep its typed rows in `blocks`; the problems of every block (without
     repeated ids, which need the whole table), or None for a file the whole read must decide."""
@@ -146,7 +155,7 @@ def _read_blocks(
         problems.append(Problem(path.name, None, column, more_said(message, count)))
     problems.sort(key=lambda problem: _listed(problem, name=name))  # column by column, as validate_table
     if problems:
-        problems.extend(_repeated(_whole([*keys, *blocks.rows]), blocks.numbers, key=key, file=path.name))
+        problems.extend(_repeated(_whole([*keys, *blocks.rows]), blocks.numbers, key=key, file=path.name, named=named))
     return Streamed(pd.DataFrame(), problems, warnings)
 
 
@@ -229,17 +238,26 @@ def _whole(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _listed(problem: Problem, *, name: str) -> tuple[int, bool]:
-    """Where validate_table lists a cell's problem: by column, its bad cells before its missing ones."""
+    """Where validate_table lists a cell's problem: by column (named as the file has it: as_written),
+    its bad cells before its missing ones."""
     columns = list(TABLES[name].columns.keys())
-    position = columns.index(problem.column) if problem.column in columns else len(columns)
+    said = problem.column or ""
+    position = next(
+        (at for at, column in enumerate(columns) if said == column or said.endswith(f" ({column})")), len(columns)
+    )
     return position, getattr(problem.message, "key", None) in (REQUIRED, MORE_EMPTY)
 
 
 def _repeated(
-    frame: pd.DataFrame, numbers: list[np.ndarray | tuple[int, int]], *, key: list[str], file: str
+    frame: pd.DataFrame,
+    numbers: list[np.ndarray | tuple[int, int]],
+    *,
+    key: list[str],
+    file: str,
+    named: Mapping[str, str],
 ) -> list[Problem]:
-    """Rows repeating an earlier row's key across the whole table, numbered as in the file."""
-    return repeated_ids(frame, key, file=file, row=lambda position: _row(numbers, position))
+    """Rows repeating an earlier row's key across the whole table, numbered and named as in the file."""
+    return repeated_ids(frame, key, file=file, row=lambda position: _row(numbers, position), read=named)
 
 
 def _row(numbers: list[np.ndarray | tuple[int, int]], position: int) -> int:

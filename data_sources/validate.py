@@ -18,7 +18,16 @@ import sqlalchemy as sa
 
 import schema
 from data_sources.errors import MORE_BAD, MORE_EMPTY, MORE_REPEATED, InvalidData, Problem
-from data_sources.headers import canonical_headers, found_said, ignored_said, missing_said, required
+from data_sources.headers import (
+    canonical_headers,
+    column_letter,
+    found_said,
+    ignored_said,
+    missing_said,
+    required,
+    unheaded,
+    unheaded_said,
+)
 from errors import Listed, Said
 
 TABLES: dict[str, sa.Table] = {
@@ -308,12 +317,20 @@ def validate_table(
     warnings: list[str] = []  # Said
     present = set(raw.frame.columns)
     written = raw.headers if len(raw.headers) == len(raw.frame.columns) else tuple(raw.frame.columns)
-    unclaimed = [header for header, name in zip(written, raw.frame.columns, strict=True) if name not in table.c]
+    blank = [position for position, header in enumerate(written) if unheaded(header)]
+    unclaimed = [
+        header
+        for position, (header, name) in enumerate(zip(written, raw.frame.columns, strict=True))
+        if name not in table.c and position not in blank
+    ]
     for column in table.columns:
         if column.name not in present and required(column):
             problems.append(Problem(raw.file, None, column.name, missing_said(column.name, unclaimed)))
     read = {name: header for header, name in zip(written, raw.frame.columns, strict=True) if name in table.c}
     warnings.extend(ignored_said(raw.file, unclaimed, table=raw.name, read=read))
+    filled = [column_letter(at) for at in blank if not _empty(raw.frame.iloc[:, at]).all()]  # empty ones: nothing lost
+    if filled:
+        warnings.append(unheaded_said(raw.file, filled))
     if problems:  # and the headers the file has, as written, on their row
         problems.append(Problem(raw.file, raw.header_row, None, found_said(written)))
         return pd.DataFrame(), problems, warnings

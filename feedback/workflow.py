@@ -278,6 +278,7 @@ def _move_duplicates(connection: Connection, item_id: int, *, to: int, actor: st
 
 
 REOPENED = "triaged"  # what a duplicate whose original is removed reopens to, unless its history says otherwise
+REOPENED_BY_REMOVAL = "original_removed"  # its history line (outreach.auto_replies tells no member of it)
 BATCH = 500  # bounded IN lists: SQLite limits bound values
 
 
@@ -291,9 +292,9 @@ def unmerge_removed(
     number). Items in `removing` (going too) only let go of their original."""
     feedback, events = tables.feedback, tables.feedback_events
     children = connection.execute(
-        sa.select(feedback.c.id, feedback.c.version, feedback.c.status, feedback.c.duplicate_of).where(
-            feedback.c.duplicate_of.in_(originals)
-        )
+        sa.select(feedback.c.id, feedback.c.version, feedback.c.status, feedback.c.duplicate_of)
+        .where(feedback.c.duplicate_of.in_(originals))
+        .with_for_update()  # PostgreSQL: a manager's save waits, then sees the new version (SQLite: BEGIN IMMEDIATE)
     ).all()
     going = [child.id for child in children if child.id in removing]
     for start in range(0, len(going), BATCH):
@@ -309,7 +310,7 @@ def unmerge_removed(
             status = before.get(child.id, REOPENED)
             values |= {"status": status, "closed_at": None}
             logged.append({"field": "status", "old_value": "duplicate", "new_value": status})
-        logged.append({"field": "original_removed", "old_value": str(child.duplicate_of), "new_value": None})
+        logged.append({"field": REOPENED_BY_REMOVAL, "old_value": str(child.duplicate_of), "new_value": None})
         connection.execute(feedback.update().where(feedback.c.id == child.id).values(**values))
         connection.execute(
             events.insert(),

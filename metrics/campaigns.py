@@ -898,7 +898,9 @@ def with_unrecorded_blank(table: pd.DataFrame, *, narrowed: bool) -> pd.DataFram
     """campaign_table as a person reads it: registered and attended blank (not 0) where a
     campaign's list records neither, as a newsletter's or a promotion's does, so that its row beside
     an event's does not read as nobody having come (the funnel leaves those bars out for the same
-    reason). Under a member filter (`narrowed`) a 0 is the chosen members' and stays."""
+    reason). Under a member filter (`narrowed`) a 0 is the chosen members' and stays. How a figure
+    reads, kept here beside the table because the page (ui) and the meeting report (reports, which
+    may not import ui) both show it."""
     if narrowed or table.empty:
         return table
     unrecorded = (table["registered"] == 0) & (table["attended"] == 0)

@@ -7,7 +7,9 @@ who unsubscribed from feedback replies).
 An item is answered when its current status came from a change made after the rule was set, that
 change is at least GRACE old (an undo within that time sends nothing) and at most WINDOW old (older
 ones are left to people: a rule set today does not write about last month), and no reply to the
-member was queued since the change (a manager's own counts). `queue_due` runs before each outbox run
+member was queued since the change (a manager's own counts). A duplicate reopened because its
+original was removed (an import undone: feedback.workflow.unmerge_removed) is not a change to tell
+the member of: nothing became of their feedback. `queue_due` runs before each outbox run
 (the app server's sender every minute, `cli.py deliver`)."""
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 from delivery.channels import Channel
 from errors import PulseError, Said
 from feedback.inbox import theme_of
-from feedback.workflow import STATUSES
+from feedback.workflow import REOPENED_BY_REMOVAL, STATUSES
 from outreach import replies, templates
 from outreach.invitations import member_languages
 from outreach.messages import Recipient, Sending, email_channel, is_address, wordings
@@ -88,7 +90,12 @@ def remove_rule(app_store: AppStore, rule_id: int) -> None:
 def due(connection: sa.Connection, now: datetime) -> list[Due]:
     """The items whose member is to be told now (the module's docstring says which)."""
     feedback, events, kept = tables.feedback, tables.feedback_events, tables.auto_replies
-    messages, off, later = tables.member_messages, tables.member_unsubscribes, events.alias("later")
+    messages, off, later, beside = (
+        tables.member_messages,
+        tables.member_unsubscribes,
+        events.alias("later"),
+        events.alias("beside"),
+    )
     if connection.execute(sa.select(kept.c.id).limit(1)).first() is None:
         return []  # no rule: the minute's check reads nothing more
     rows = connection.execute(
@@ -107,6 +114,11 @@ def due(connection: sa.Connection, now: datetime) -> list[Due]:
             ),
             ~sa.exists().where(
                 later.c.feedback_id == feedback.c.id, later.c.field == "status", later.c.id > events.c.id
+            ),
+            ~sa.exists().where(  # reopened by an undone import, not by anyone's decision
+                beside.c.feedback_id == feedback.c.id,
+                beside.c.version == events.c.version,
+                beside.c.field == REOPENED_BY_REMOVAL,
             ),
             ~sa.exists().where(
                 messages.c.feedback_id == feedback.c.id,

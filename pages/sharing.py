@@ -28,8 +28,10 @@ if links.empty:
 st.caption(t("sharing.help"))
 picked = table(
     links_view(links),
-    key="sharing_table",
-    selectable=True,  # a row picked, then revoked below it: the link is the one read in the table
+    # A row picked, then revoked below it. The table is another one once a link is added (the newest
+    # is listed first): a picked position kept across it would name another link.
+    key=f"sharing_table_{int(links['id'].max())}",
+    selectable=True,
     column_config={
         "id": st.column_config.NumberColumn("#", format="%d"),
         "page": t("column.page"),

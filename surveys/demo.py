@@ -23,7 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_sources.demo import DAYS, FLAVOURS, SEED, data_end
-from feedback.intake import NewFeedback, add_feedback, enrichment
+from feedback.intake import NewFeedback, add_feedback, enrichment, remove_feedback
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -306,12 +306,8 @@ def store_surveys(app_store: AppStore, demo: DemoSurveys, *, now: datetime, time
     with app_store.begin() as connection:
         demo_responses = sa.select(tables.responses.c.id).where(tables.responses.c.source == "demo")
         demo_feedback = sa.select(tables.feedback.c.id).where(tables.feedback.c.response_id.in_(demo_responses))
-        events = tables.feedback_events
-        connection.execute(events.delete().where(events.c.feedback_id.in_(demo_feedback)))
-        connection.execute(
-            tables.feedback.update().where(tables.feedback.c.duplicate_of.in_(demo_feedback)).values(duplicate_of=None)
-        )
-        connection.execute(tables.feedback.delete().where(tables.feedback.c.response_id.in_(demo_responses)))
+        # with their history; real items merged into one of them reopen (feedback.workflow.unmerge_removed)
+        remove_feedback(connection, list(connection.execute(demo_feedback).scalars()), actor="demo", now=now)
         connection.execute(tables.answers.delete().where(tables.answers.c.response_id.in_(demo_responses)))
         connection.execute(tables.responses.delete().where(tables.responses.c.source == "demo"))
         newest = (

@@ -39,7 +39,8 @@ import sqlalchemy as sa
 
 from catalog.locale import LanguageName
 from data_sources.errors import InvalidData, Problem
-from data_sources.files import column_letter, unknown_column
+from data_sources.files import unknown_column
+from data_sources.headers import column_letter
 from data_sources.validate import Parsing, RawTable, sheet_times
 from engines import Runner
 from errors import Listed, Said

@@ -42,7 +42,8 @@ import requests
 from google.auth.transport.requests import AuthorizedSession, Request
 from google.oauth2.service_account import Credentials
 
-from data_sources.sheets import RetryingHTTPClient, column_letters
+from data_sources.headers import column_letter
+from data_sources.sheets import RetryingHTTPClient
 
 GOOGLE = "https://sheets.googleapis.com"
 EPOCH = datetime(1899, 12, 30)  # serial number 0 in Sheets
@@ -308,11 +309,11 @@ def _handler(server: SheetsServer) -> type[BaseHTTPRequestHandler]:
                 first = len(sheet) + 1
                 sheet.extend(rows)
             width = max(len(row) for row in rows)
-            updated = f"{title}!A{first}:{column_letters(width)}{first + len(rows) - 1}"
+            updated = f"{title}!A{first}:{column_letter(width - 1)}{first + len(rows) - 1}"
             updates = {"spreadsheetId": key, "updatedRange": updated, "updatedRows": len(rows)}
             return {
                 "spreadsheetId": key,
-                "tableRange": f"{title}!A1:{column_letters(width)}{first - 1}",
+                "tableRange": f"{title}!A1:{column_letter(width - 1)}{first - 1}",
                 "updates": updates,
             }
 

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from feedback import workflow
+from feedback.intake import remove_feedback
 from outreach import auto_replies, consent
 from store import tables
 from store.database import AppStore
@@ -131,6 +132,25 @@ def test_an_undo_a_managers_own_reply_or_a_status_without_a_rule_sends_nothing(s
 
     assert queue(store, port, T0 + dt.timedelta(hours=1)) == 0
     assert told(store, undone) == told(store, replied) == told(store, planned) == []
+
+
+def test_a_duplicate_reopened_because_its_original_was_removed_is_not_told(smtp, store):
+    """An import undone reopens the items merged into its items (back to planned here): nothing became
+    of the member's feedback, so a rule on planned tells them nothing; a manager's own move after it
+    is answered as ever."""
+    _, port = smtp
+    auto_replies.add_rule(store, status="planned", actor="lead@team.test", now=RULE_SET)
+    original, copy = item(store, "m2"), item(store, "m1")
+    move(store, copy, "planned", at=T0 - dt.timedelta(days=2))  # told back then, before the rule's window
+    workflow.save(store, [workflow.Edit(copy, 2, {"duplicate_of": original})], actor="ana@team.test", now=T0)
+    with store.begin() as connection:
+        assert remove_feedback(connection, [original], actor="bo@team.test", now=T0) == 1
+    (status,) = store.run(sa.select(tables.feedback.c.status).where(tables.feedback.c.id == copy))["status"]
+    assert status == "planned"
+    assert queue(store, port, T0 + dt.timedelta(minutes=10)) == 0
+    move(store, copy, "resolved", at=T0 + dt.timedelta(minutes=20))
+    move(store, copy, "planned", at=T0 + dt.timedelta(minutes=21))  # a manager's decision: answered
+    assert queue(store, port, T0 + dt.timedelta(minutes=30)) == 1
 
 
 def test_a_member_without_an_address_or_unsubscribed_is_left_out(smtp, store):

@@ -156,7 +156,7 @@ SHOWS = {
     "surveys": "Written answers",
     "feedback": "History",
     "data": "Sync runs",
-    "sharing": "Link to revoke",
+    "sharing": "Select a link's row to revoke it.",
     "survey": "Welcome! How is it going so far?",
 }
 

@@ -84,7 +84,7 @@ CAMPAIGNS = pd.DataFrame(
         "kind": ["event", "newsletter", "event"],
         "starts_at": [datetime(2026, 11, 10, 16), datetime(2026, 11, 2, 9), datetime(2026, 11, 20, 17)],
         "reach": [40, 120, 3],
-        "attended": [30, 0, 2],
+        "participants": [30, 80, 2],
     }
 )
 PARTICIPANTS, OTHERS = t("campaigns.group.participants"), t("campaigns.group.comparison")

@@ -358,6 +358,17 @@ def test_the_demos_items_arrive_as_survey_answers_and_carry_their_triage(store, 
     assert set(rows.loc[rows["version"] == 1, "status"]) == {"new"}
 
 
+def test_loading_the_demo_again_reopens_a_real_item_merged_into_a_demo_item(store, demo_surveys):
+    """The demo's items are replaced on every load; a manager's own item merged into one of them
+    stands alone again, open, as after an import undone."""
+    demo_item = int(store_demo(store, demo_surveys)["id"].iloc[0])
+    mine = record(store, NewFeedback(source="manual", text="Mine", created_at=NOW), actor="a", now=NOW)
+    workflow.save(store, [workflow.Edit(mine, 1, {"duplicate_of": demo_item})], actor="ana", now=NOW)
+    rows = store_demo(store, demo_surveys).set_index("id")
+    assert demo_item not in rows.index  # replaced, under new ids
+    assert rows.at[mine, "status"] == "triaged" and pd.isna(rows.at[mine, "duplicate_of"])
+
+
 def test_removing_more_items_than_a_batch_holds_removes_and_counts_them_all(store):
     # KEY_BATCH + 1 items to remove (a batch exactly full and one more), then three kept: one a
     # duplicate of the first removed item, one a duplicate of another kept item.

@@ -246,6 +246,20 @@ def test_a_column_the_app_does_not_read_is_named_in_plain_words(env, tmp_path, h
     assert [result.warnings[0].text("zh-CN"), result.warnings[0].text("zh-TW")] == [zh_cn, zh_tw]
 
 
+def test_a_column_without_a_header_is_named_by_its_letter_and_an_empty_one_not_at_all(env, tmp_path):
+    """pandas calls a blank header cell "Unnamed: 2": a person's file has column C. Columns left empty
+    (Excel's and a CSV's trailing commas) lose nothing and are not mentioned."""
+    trailing = write(tmp_path / "in" / "members.csv", "member_id,joined_at,,\nm1,2025-01-05,,\nm2,2025-01-06,,\n")
+    assert imported(env, trailing, tmp_path).warnings == []
+    rows = [["member_id", "joined_at", None, "渠道", None], ["m1", "2025-01-05", "x", "微信", "y"]]
+    result = imported(env, workbook(tmp_path / "in" / "members.xlsx", rows), tmp_path)
+    (said,) = result.warnings
+    unheaded = "columns C, E have values but no header, and were ignored: give them headers to import them"
+    assert said == f"members.xlsx [members]: {unheaded}"
+    assert said.text("zh-CN") == "members.xlsx [members]：C、E 列有数据但没有表头，已忽略；如需导入，请为它们加上表头"
+    assert members_in(env[0]) == [["m1", None, "2025-01-05"]]  # the channel read from 渠道 as ever
+
+
 def test_a_refused_file_keeps_its_warnings_beside_its_problems(env, tmp_path):
     """The title row skipped and the column ignored may be why a cell is refused: they are said with it."""
     text = f"{TITLE}\nmember_id,备注,joined_at\nm1,x,2025-01-05\nm2,y,soon\n"

@@ -187,7 +187,9 @@ def test_a_chinese_cohort_grid_names_its_months_in_chinese():
 
 
 def test_campaign_kinds_are_coloured_by_their_catalog_word_and_selected_by_key():
-    table = pd.DataFrame({"name": ["Meetup"], "kind": ["event"], "starts_at": [MONDAY], "reach": [5], "attended": [2]})
+    table = pd.DataFrame(
+        {"name": ["Meetup"], "kind": ["event"], "starts_at": [MONDAY], "reach": [5], "participants": [2]}
+    )
     with speaking("en"):
         spec = _charted(campaign_reach_chart(table))
     rows = next(iter(spec["datasets"].values()))

@@ -577,7 +577,10 @@ def test_the_share_links_page_lists_links_in_words_and_revokes_one(app_store):
         ["Members", "Fixed: 1 Mar 2025 – 7 Mar 2025 · Region: EU", "Active", "Not shown", "ana@example.org", "Never"]
     ]  # "Personal data: Not shown"
     assert "sharing_revoke" not in [button.key for button in at.button]  # nothing picked: nothing to revoke
-    at.session_state["sharing_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}  # the row picked
+    picked = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.session_state[f"sharing_table_{int(listed['id'].iloc[0])}"] = (
+        picked  # the row picked (of the newest link's table)
+    )
     at.run()
     link = f"#{int(listed['id'].iloc[0])} (Members)"
     assert at.button(key="sharing_revoke").label == f"Revoke {link}"

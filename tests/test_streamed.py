@@ -110,6 +110,25 @@ def test_problems_of_every_block_and_column_are_listed_as_a_whole_read_lists_the
     same_as_whole(folder, tmp_path / "cache")
 
 
+def test_problems_under_chinese_headers_are_named_and_listed_as_a_whole_read_does(folder, tmp_path, blocks):
+    """Each column as the file names it, 发生时间 (occurred_at): a block's problems in the same order as
+    the whole read's, a repeated id's too."""
+    chinese = "行为ID,成员ID,发生时间,行为类型,platform,campaign_id,points"
+    lines = [activity(number) for number in range(200)]
+    lines[150] = activity(150, at="the day after")
+    lines[20] = "a20,,2025-01-05 11:00:00,post,forum,,1"  # no member
+    lines.append(activity(7))
+    (folder / "activities.csv").write_text("\n".join([chinese, *lines]) + "\n", encoding="utf-8")
+    read = streamed.read_validated(folder / "activities.csv", name="activities", parsing=UTC)
+    assert read is not None and len(blocks) > 3
+    assert [(problem.row, problem.column) for problem in read.problems] == [
+        (22, "成员ID (member_id)"),
+        (152, "发生时间 (occurred_at)"),
+        (202, "行为ID (activity_id)"),
+    ]
+    same_as_whole(folder, tmp_path / "cache")
+
+
 @pytest.mark.parametrize("day", ["05/03/2025 10:00", " 05/03/2025 10:00"])  # a space before it too
 def test_dates_whose_order_the_whole_column_decides_are_read_whole(folder, tmp_path, blocks, day):
     lines = [activity(number, at=day) for number in range(100)]
