@@ -26,7 +26,7 @@ import sqlalchemy as sa
 import schema
 from errors import Listed, Said
 
-# Chinese headers read as the columns of members and activities, in Simplified and Traditional
+# Chinese headers read as the columns of each table, in Simplified and Traditional
 # characters: the words a community manager's own roster or export uses (渠道 is 管道 or 通路 in
 # Taiwan). 活动 is a campaign in this product's Chinese, an activity being 行为: 活动ID is the
 # campaign an activity belongs to, never the activity's own id.
@@ -34,6 +34,7 @@ MEMBER_ID = (
     *("成员ID", "会员ID", "用户ID", "成员编号", "会员编号", "用户编号"),
     *("成員ID", "會員ID", "用戶ID", "使用者ID", "成員編號", "會員編號", "使用者編號"),
 )
+CAMPAIGN_ID = ("活动ID", "活动编号", "活動ID", "活動編號")
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "members": {
         "member_id": MEMBER_ID,
@@ -57,8 +58,25 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "occurred_at": ("发生时间", "行为时间", "互动时间", "發生時間", "行為時間", "互動時間"),
         "kind": ("行为类型", "互动类型", "类型", "行為類型", "互動類型", "類型"),
         "platform": ("平台", "来源平台", "來源平台"),
-        "campaign_id": ("活动ID", "活动编号", "活動ID", "活動編號"),
+        "campaign_id": CAMPAIGN_ID,
         "points": ("积分", "得分", "积分值", "積分", "積分值"),
+    },
+    "campaigns": {
+        "campaign_id": CAMPAIGN_ID,
+        "name": ("活动名称", "活动名", "名称", "活動名稱", "活動名", "名稱"),
+        "kind": ("活动类型", "类型", "活動類型", "類型"),
+        "starts_at": ("开始时间", "开始日期", "開始時間", "開始日期"),
+        "ends_at": ("结束时间", "结束日期", "結束時間", "結束日期"),
+        "channel": ("渠道", "管道", "通路"),
+        "budget": ("预算", "預算"),
+        "target": ("目标", "目標"),
+        "survey_id": ("问卷ID", "問卷ID"),
+    },
+    "campaign_members": {
+        "campaign_id": CAMPAIGN_ID,
+        "member_id": MEMBER_ID,
+        "status": ("状态", "狀態"),
+        "at": ("时间", "時間"),
     },
 }
 HEADERS_SHOWN = 10  # headers a message names before "and N more"

@@ -205,6 +205,33 @@ def rows_in(settings, table: sa.Table, columns: tuple[str, ...]) -> list[list]:
     ]
 
 
+def test_chinese_headers_of_campaigns_and_their_members_are_read_as_those_columns(env, tmp_path):
+    """An event team's own sheets: 活动ID, 活动名称, 开始时间 … and 状态 (its values in English)."""
+    settings, store = env
+    members = "成员ID,加入时间\nm1,2025-01-05\nm2,2025-01-06\n"
+    campaigns = (
+        "活动ID,活动名称,活动类型,开始时间,结束时间,渠道,预算,目标\n"
+        "c1,线下见面会,event,2025-01-10 19:00,2025-01-10 21:00,微信,300,40\n"
+    )
+    attendance = "活动ID,成员ID,状态,时间\nc1,m1,registered,2025-01-08 10:00\nc1,m1,attended,2025-01-10 19:05\n"
+    files = [
+        write(tmp_path / "in" / "members.csv", members, "gbk"),
+        write(tmp_path / "in" / "activities.csv", ACTIVITIES),
+        write(tmp_path / "in" / "campaigns.csv", campaigns, "gbk"),
+        write(tmp_path / "in" / "campaign_members.csv", attendance),
+    ]
+    result = import_files(files, settings=settings, app_store=store)
+    assert result.warnings == []  # no column ignored
+    names = ("campaign_id", "name", "kind", "starts_at", "ends_at", "channel", "budget", "target")
+    assert rows_in(settings, schema.campaigns, names) == [
+        ["c1", "线下见面会", "event", "2025-01-10 19:00:00", "2025-01-10 21:00:00", "微信", 300.0, 40.0]
+    ]
+    assert sorted(rows_in(settings, schema.campaign_members, ("campaign_id", "member_id", "status", "at"))) == [
+        ["c1", "m1", "attended", "2025-01-10 19:05:00"],
+        ["c1", "m1", "registered", "2025-01-08 10:00:00"],
+    ]
+
+
 def test_a_column_given_twice_keeps_the_canonical_one(env, tmp_path):
     members = write(tmp_path / "in" / "members.csv", "member_id,会员ID,joined_at\nm1,x9,2025-01-05 10:00:00\n")
     result = imported(env, members, tmp_path)
