@@ -206,14 +206,14 @@ def rows_in(settings, table: sa.Table, columns: tuple[str, ...]) -> list[list]:
 
 
 def test_chinese_headers_of_campaigns_and_their_members_are_read_as_those_columns(env, tmp_path):
-    """An event team's own sheets: 活动ID, 活动名称, 开始时间 … and 状态 (its values in English)."""
+    """An event team's own sheets: 活动ID, 活动名称, 开始时间 … and 状态, its values in its words (已报名)."""
     settings, store = env
     members = "成员ID,加入时间\nm1,2025-01-05\nm2,2025-01-06\n"
     campaigns = (
         "活动ID,活动名称,活动类型,开始时间,结束时间,渠道,预算,目标\n"
         "c1,线下见面会,event,2025-01-10 19:00,2025-01-10 21:00,微信,300,40\n"
     )
-    attendance = "活动ID,成员ID,状态,时间\nc1,m1,registered,2025-01-08 10:00\nc1,m1,attended,2025-01-10 19:05\n"
+    attendance = "活动ID,成员ID,状态,时间\nc1,m1,已报名,2025-01-08 10:00\nc1,m1,attended,2025-01-10 19:05\n"
     files = [
         write(tmp_path / "in" / "members.csv", members, "gbk"),
         write(tmp_path / "in" / "activities.csv", ACTIVITIES),

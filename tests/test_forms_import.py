@@ -14,6 +14,8 @@ from data_sources.errors import InvalidData
 from data_sources.files import read_csv_table, read_export
 from data_sources.sheets import fetch_worksheet, open_spreadsheet
 from data_sources.validate import Parsing
+from feedback import workflow
+from feedback.intake import NewFeedback, record
 from store import tables
 from store.database import AppStore
 from surveys import registry
@@ -318,6 +320,27 @@ def test_changing_the_mapping_updates_the_responses_and_an_import_is_undone_whol
     back = run({"Q1": "nps"})
     assert back.added == 1  # and importing again brings it back: a new response, of this import
     assert undo_forms_import(store, back.batch, now=NOW) == 1 and responses_of(store) == []
+
+
+def test_undoing_a_forms_import_reopens_an_item_merged_into_one_of_its_answers(stored, duckdb_warehouse, tmp_path):
+    """The import's written answer leaves the inbox; a manager's item merged into it stands alone
+    again, open (triaged: it was new), with who undid it in its history (feedback.workflow)."""
+    store, survey = stored
+    raw = read_export(export(tmp_path, "Timestamp,Q1,Q2\n2026-03-05 10:00:00,10,Great talks\n"), name="responses")
+    run = import_responses(
+        store, duckdb_warehouse, stored=survey, raw=raw, explicit={"Q1": "nps", "Q2": "why"}, parsing=Parsing(), now=NOW
+    )
+    (answer,) = store.run(sa.select(tables.feedback.c.id))["id"].tolist()
+    mine = record(store, NewFeedback(source="manual", text="Loved the talks", created_at=NOW), actor="ana", now=NOW)
+    workflow.save(store, [workflow.Edit(mine, 1, {"duplicate_of": answer})], actor="ana", now=NOW)
+    assert undo_forms_import(store, run.batch, now=NOW, actor="bo") == 1
+    items = store.run(sa.select(tables.feedback.c.id, tables.feedback.c.status, tables.feedback.c.duplicate_of))
+    assert items.astype(object).where(items.notna(), None).values.tolist() == [[mine, "triaged", None]]
+    events = tables.feedback_events
+    last = store.run(
+        sa.select(events.c.actor, events.c.field).where(events.c.feedback_id == mine).order_by(events.c.id)
+    )
+    assert last.values.tolist()[-2:] == [["bo", "status"], ["bo", "original_removed"]]
 
 
 def test_a_response_read_again_takes_its_member_and_version_and_drops_a_text_no_longer_answered(
