@@ -120,23 +120,26 @@ def test_chinese_headers_of_the_required_columns_need_no_mapping_and_their_dates
     assert (member["member_id"], str(member["joined_at"])) == ("m1", "2024-03-05 14:03:22")
 
 
-def test_a_refused_cell_under_a_chinese_header_names_the_header_as_written(env):
-    """A manager looks for 加入时间 in the sheet, not joined_at: the message names both."""
+def refused_members(env, members: list[list[str]]) -> str:
+    """The message of a sync refused for the Members tab `members` (the Activity tab is ACTIVITIES)."""
     settings, store, server = env
-    server.add("book1", "社区数据", Members=[["成员ID", "加入时间"], ["m1", "下周"]], Activity=ACTIVITIES)
+    server.add("book1", "社区数据", Members=members, Activity=ACTIVITIES)
     with pytest.raises(InvalidData) as raised:
         sync(settings=settings, app_store=store, sheets_client=local_client(server))
-    assert "sheet 'Members', row 2, column 加入时间 (joined_at): '下周' is not a date" in raised.value.user_message
+    return raised.value.user_message
+
+
+def test_a_refused_cell_under_a_chinese_header_names_the_header_as_written(env):
+    """A manager looks for 加入时间 in the sheet, not joined_at: the message names both."""
+    message = refused_members(env, [["成员ID", "加入时间"], ["m1", "下周"]])
+    assert "sheet 'Members', row 2, column 加入时间 (joined_at): '下周' is not a date" in message
 
 
 def test_a_sheet_missing_a_column_is_told_the_headers_it_has_as_written_on_row_1(env):
     """The headers found are the sheet's own (成员ID, not the member_id it is read as), on its row 1."""
-    settings, store, server = env
-    server.add("book1", "社区数据", Members=[["成员ID", "加入"], ["m1", "2024-03-05"]], Activity=ACTIVITIES)
-    with pytest.raises(InvalidData) as raised:
-        sync(settings=settings, app_store=store, sheets_client=local_client(server))
-    assert "row 1: headers found: '成员ID', '加入'" in raised.value.user_message
-    assert "column joined_at: required column is missing from the header" in raised.value.user_message
+    message = refused_members(env, [["成员ID", "加入"], ["m1", "2024-03-05"]])
+    assert "row 1: headers found: '成员ID', '加入'" in message
+    assert "column joined_at: required column is missing from the header" in message
 
 
 def test_a_missing_worksheet_is_named_and_the_last_good_data_stays(env):
